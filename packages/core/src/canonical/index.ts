@@ -1,0 +1,7 @@
+export type * from './chat-request.js';
+export type * from './chat-response.js';
+export type * from './stream-part.js';
+export type * from './embeddings.js';
+export type * from './model-info.js';
+export type { Usage } from './usage.js';
+export { emptyUsage, totalTokens } from './usage.js';

@@ -1,0 +1,66 @@
+import type { FinishReason } from './chat-response.js';
+import type { Usage } from './usage.js';
+
+/**
+ * One typed event of a streamed chat response. Provider adapters parse their wire
+ * events into these once; the edge writes them once in the client's format.
+ */
+export type StreamPart =
+  | StreamStartPart
+  | TextDeltaPart
+  | ReasoningDeltaPart
+  | RefusalDeltaPart
+  | ToolCallStartPart
+  | ToolCallDeltaPart
+  | FinishPart
+  | UsagePart;
+
+/** Response metadata, sent once before any content. */
+export interface StreamStartPart {
+  type: 'stream-start';
+  id: string;
+  model: string;
+  created: number;
+  providerMetadata?: Record<string, Record<string, unknown>>;
+}
+
+export interface TextDeltaPart {
+  type: 'text-delta';
+  delta: string;
+}
+
+export interface ReasoningDeltaPart {
+  type: 'reasoning-delta';
+  delta: string;
+}
+
+export interface RefusalDeltaPart {
+  type: 'refusal-delta';
+  delta: string;
+}
+
+/** A new tool call; `index` orders parallel calls from 0. */
+export interface ToolCallStartPart {
+  type: 'tool-call-start';
+  index: number;
+  id: string;
+  name: string;
+}
+
+/** A fragment of a tool call's JSON arguments, to be concatenated per index. */
+export interface ToolCallDeltaPart {
+  type: 'tool-call-delta';
+  index: number;
+  argumentsDelta: string;
+}
+
+export interface FinishPart {
+  type: 'finish';
+  finishReason: FinishReason;
+}
+
+/** Token usage; when sent more than once the last one wins. */
+export interface UsagePart {
+  type: 'usage';
+  usage: Usage;
+}

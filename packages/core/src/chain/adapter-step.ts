@@ -1,0 +1,113 @@
+import type { Request, Response } from 'express';
+import type { StreamPart } from '../canonical/stream-part.js';
+import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import { SseWriter } from '../http/sse-writer.js';
+import { ChatChunkEncoder } from '../ingress/openai/chat-chunk-encoder.js';
+import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
+import { formatChatCompletion } from '../ingress/openai/format-chat-completion.js';
+import { definePlugin } from '../plugin/define-plugin.js';
+import { composeInterceptors, providerDispatch } from './dispatch.js';
+import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
+
+/**
+ * The last step: composes the interceptors other steps registered around the
+ * provider call, runs it, and writes the answer in the client's format.
+ */
+export const adapterStep = definePlugin<Record<string, never>>({
+  name: 'adapter',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  create: (_options, runtime) => async (req: Request, res: Response) => {
+    const context = getContext(res);
+    if (context.endpoint === 'models') {
+      await sendModels(runtime, req, res);
+      return;
+    }
+    const deployment = context.deployments[0];
+    if (!deployment) {
+      throw new GatewayError('model_not_found', 'No deployment was chosen for this model; is the route step in the chain?', {
+        param: 'model',
+      });
+    }
+    const result = await composeInterceptors(context, providerDispatch(runtime, context))(deployment);
+    setRoutingHeaders(res, context);
+    await writeResult(result, context, req, res);
+  },
+});
+
+async function writeResult(result: ProviderResult, context: RequestContext, req: Request, res: Response): Promise<void> {
+  const modelPrefix = `${context.servedBy!.provider}/`;
+  switch (result.kind) {
+    case 'chat-response':
+      context.usage = result.response.usage;
+      context.firstByteMs = performance.now() - context.startedAt;
+      res.json(formatChatCompletion(result.response, modelPrefix + result.response.model));
+      return;
+    case 'embeddings':
+      context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
+      context.firstByteMs = performance.now() - context.startedAt;
+      res.json(
+        formatEmbeddingsResponse(result.response, modelPrefix + result.response.model, embeddingsEncoding(req)),
+      );
+      return;
+    case 'chat-stream':
+      await writeStream(result.parts, context, res, modelPrefix);
+  }
+}
+
+async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string) {
+  const sse = new SseWriter(res);
+  const encoder = new ChatChunkEncoder({
+    id: `chatcmpl-${context.id}`,
+    model: modelPrefix + context.servedBy!.model,
+    modelPrefix,
+    includeUsage: context.includeStreamUsage,
+  });
+  sse.start();
+  context.firstByteMs = performance.now() - context.startedAt;
+  try {
+    for await (const part of parts) {
+      if (part.type === 'usage') context.usage = part.usage;
+      for (const payload of encoder.encode(part)) await sse.send(payload);
+      if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
+    }
+    for (const payload of encoder.finish()) await sse.send(payload);
+    sse.done();
+  } catch (error) {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code !== 'client_closed_request') {
+      context.error = gatewayError;
+      context.logger.warn({ code: gatewayError.code, provider: gatewayError.provider }, 'upstream stream failed after it began');
+    }
+    sse.fail(gatewayError);
+  }
+}
+
+function setRoutingHeaders(res: Response, context: RequestContext): void {
+  const served = context.servedBy!;
+  res.setHeader('x-switchyard-provider', served.provider);
+  res.setHeader('x-switchyard-model', `${served.provider}/${served.model}`);
+  res.setHeader('x-switchyard-attempts', String(context.attempts.length));
+}
+
+function embeddingsEncoding(req: Request): 'float' | 'base64' {
+  return (req.body as { encoding_format?: string }).encoding_format === 'base64' ? 'base64' : 'float';
+}
+
+/** `GET /v1/models` lists what the caller may use; `GET /v1/models/{id}` retrieves one. */
+async function sendModels(runtime: GatewayRuntime, req: Request, res: Response): Promise<void> {
+  const context = getContext(res);
+  const allowed = context.principal?.allowedModels;
+  const models = (await runtime.models.list())
+    .filter((model) => !allowed || allowed.includes(model.id))
+    .map((model) => ({ id: model.id, object: 'model', created: model.created, owned_by: model.ownedBy }));
+  const wanted = req.params['model'];
+  if (wanted === undefined) {
+    res.json({ object: 'list', data: models });
+    return;
+  }
+  const id = Array.isArray(wanted) ? wanted.join('/') : String(wanted);
+  const model = models.find((candidate) => candidate.id === id);
+  if (!model) throw new GatewayError('model_not_found', `The model '${id}' does not exist.`, { param: 'model' });
+  res.json(model);
+}

@@ -1,0 +1,48 @@
+import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import type { Dispatch, ProviderResult, RequestContext } from './request-context.js';
+
+/** Wraps the interceptors around a dispatch, the first registered outermost. */
+export function composeInterceptors(context: RequestContext, innermost: Dispatch): Dispatch {
+  let dispatch = innermost;
+  for (let index = context.interceptors.length - 1; index >= 0; index--) {
+    dispatch = context.interceptors[index]!(dispatch, context);
+  }
+  return dispatch;
+}
+
+/** The innermost dispatch: one call of one deployment's provider, recorded as an attempt. */
+export function providerDispatch(runtime: GatewayRuntime, context: RequestContext): Dispatch {
+  return async (deployment) => {
+    const provider = runtime.providers.get(deployment.provider);
+    if (!provider) {
+      throw new GatewayError('model_not_found', `The provider '${deployment.provider}' is not configured.`, { param: 'model' });
+    }
+    const started = performance.now();
+    try {
+      const call = { model: deployment.model, signal: context.signal, logger: context.logger };
+      let result: ProviderResult;
+      if (context.endpoint === 'embeddings') {
+        if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
+        result = { kind: 'embeddings', response: await provider.embeddings.embed({ ...call, request: context.embeddingsRequest! }) };
+      } else {
+        if (!provider.chat) throw unsupported(provider.id, 'chat completions');
+        const request = context.chatRequest!;
+        result = request.stream
+          ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
+          : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
+      }
+      context.attempts.push({ deployment, durationMs: performance.now() - started });
+      context.servedBy = deployment;
+      return result;
+    } catch (error) {
+      const gatewayError = toGatewayError(error);
+      context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code });
+      throw gatewayError;
+    }
+  };
+}
+
+function unsupported(provider: string, operation: string): GatewayError {
+  return new GatewayError('unsupported_operation', `The provider '${provider}' does not offer ${operation}.`, { param: 'model' });
+}

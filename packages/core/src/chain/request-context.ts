@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { ChatRequest } from '../canonical/chat-request.js';
+import type { ChatResponse } from '../canonical/chat-response.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
+import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
+import type { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../logging/create-logger.js';
+
+/** Which OpenAI-compatible endpoint a request came in on. */
+export type Endpoint = 'chat' | 'embeddings' | 'models';
+
+/** Who is calling, as established by the auth step. */
+export interface Principal {
+  kind: 'master' | 'static' | 'virtual';
+  /** Stable id for logs and the ledger; never the key itself. */
+  keyId: string;
+  name: string;
+  team?: string;
+  project?: string;
+  user?: string;
+  /** Model names or patterns this principal may use; undefined means all. */
+  allowedModels?: string[];
+}
+
+/** One place a request can be served: a provider instance and its model id. */
+export interface Deployment {
+  provider: string;
+  model: string;
+}
+
+/** One try at a deployment, kept for headers, logs and the ledger. */
+export interface Attempt {
+  deployment: Deployment;
+  durationMs: number;
+  errorCode?: string;
+}
+
+/** What a provider call produced. */
+export type ProviderResult =
+  | { kind: 'chat-response'; response: ChatResponse }
+  | { kind: 'chat-stream'; parts: AsyncIterable<StreamPart> }
+  | { kind: 'embeddings'; response: EmbeddingsResponse };
+
+/** Calls one deployment. */
+export type Dispatch = (deployment: Deployment) => Promise<ProviderResult>;
+
+/**
+ * Wraps the provider call, undici style. Steps that need to see the call itself
+ * (breaker, cache, retries) register one; the adapter step composes them, the
+ * first registered outermost.
+ */
+export type Interceptor = (next: Dispatch, context: RequestContext) => Dispatch;
+
+/** Everything the gateway knows about one request. Steps touch only their own parts. */
+export interface RequestContext {
+  readonly id: string;
+  /** Wall clock at arrival, for records. */
+  readonly receivedAt: Date;
+  /** Monotonic clock at arrival, for durations. */
+  readonly startedAt: number;
+  readonly endpoint: Endpoint;
+  /** Aborted when the client goes away before the answer is complete. */
+  readonly signal: AbortSignal;
+  logger: Logger;
+  principal?: Principal;
+  chatRequest?: ChatRequest;
+  embeddingsRequest?: EmbeddingsRequest;
+  /** Whether a streaming client asked for the usage chunk (`stream_options.include_usage`). */
+  includeStreamUsage: boolean;
+  /** Where the route step decided to send the request, in order of preference. */
+  deployments: Deployment[];
+  /** The deployment that produced the answer. */
+  servedBy?: Deployment;
+  interceptors: Interceptor[];
+  attempts: Attempt[];
+  usage?: Usage;
+  /** Milliseconds from arrival to the first byte written to the client. */
+  firstByteMs?: number;
+  error?: GatewayError;
+}
+
+const contextKey = Symbol('switchyard.context');
+
+interface ResponseWithContext extends Response {
+  [contextKey]?: RequestContext;
+}
+
+/** The context of a request, for any step or handler mounted behind the gateway. */
+export function getContext(res: Response): RequestContext {
+  const context = (res as ResponseWithContext)[contextKey];
+  if (!context) {
+    throw new Error('No Switchyard request context: mount the step behind the gateway router or contextMiddleware().');
+  }
+  return context;
+}
+
+export function findContext(res: Response): RequestContext | undefined {
+  return (res as ResponseWithContext)[contextKey];
+}
+
+export function createRequestContext(req: Request, res: Response, endpoint: Endpoint, logger: Logger): RequestContext {
+  const incomingId = req.headers['x-request-id'];
+  const id = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : `req_${randomUUID().replaceAll('-', '')}`;
+  const abort = new AbortController();
+  const context: RequestContext = {
+    id,
+    receivedAt: new Date(),
+    startedAt: performance.now(),
+    endpoint,
+    signal: abort.signal,
+    logger: logger.child({ requestId: id }),
+    includeStreamUsage: false,
+    deployments: [],
+    interceptors: [],
+    attempts: [],
+  };
+  (res as ResponseWithContext)[contextKey] = context;
+  res.setHeader('x-request-id', id);
+  // 'close' fires both after a normal finish and when the client goes away first.
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort(new Error('client disconnected'));
+  });
+  return context;
+}

@@ -1,0 +1,48 @@
+import { LineCounter, parseDocument } from 'yaml';
+import { pointerToParam, type ValidationProblem } from '../validation/compile-validator.js';
+
+/**
+ * Everything wrong with a config, reported at once. Each problem names the file, the
+ * line where it can be found, the path inside the file and what was expected.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly problems: ValidationProblem[],
+    readonly file?: string,
+    private readonly sourceText?: string,
+  ) {
+    super(`invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`);
+  }
+
+  /** One line per problem: `switchyard.config.yaml:12 providers.openai.api_key: expected string`. */
+  formatLines(): string[] {
+    const locate = this.sourceText && this.file ? lineLocator(this.sourceText) : undefined;
+    return this.problems.map((problem) => {
+      const line = locate?.(problem.path);
+      const where = this.file ? `${this.file}${line ? `:${line}` : ''} ` : '';
+      return `${where}${pointerToParam(problem.path) || '(top level)'}: ${problem.message}`;
+    });
+  }
+}
+
+/** Finds the line of the deepest node that exists along a JSON Pointer. */
+function lineLocator(text: string): (pointer: string) => number | undefined {
+  const lineCounter = new LineCounter();
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(text, { lineCounter });
+  } catch {
+    return () => undefined;
+  }
+  return (pointer) => {
+    const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    for (let depth = segments.length; depth > 0; depth--) {
+      const path = segments.slice(0, depth).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,70 @@
+import type { JsonSchema } from '../validation/compile-validator.js';
+import { defaultChain } from './gateway-config.js';
+
+const identifier = '^[a-z0-9][a-z0-9_-]*$';
+
+/**
+ * The JSON Schema of the config file. Plugin options are checked separately
+ * against each plugin's own schema. `config/switchyard.schema.json` is generated
+ * from this (`npm run schema`) for editors.
+ */
+export const gatewayConfigSchema: JsonSchema = {
+  $id: 'https://switchyard.dev/schema/config.json',
+  title: 'Switchyard gateway configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    master_key: { type: 'string', minLength: 16, description: 'Admin key; prefer SWITCHYARD_MASTER_KEY.' },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 4000 },
+        body_limit: { type: ['string', 'integer'], default: '4mb' },
+        shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+        data_dir: { type: 'string', minLength: 1, default: '.switchyard' },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+    providers: {
+      type: 'object',
+      default: { mock: {} },
+      propertyNames: { pattern: identifier },
+      additionalProperties: {
+        type: 'object',
+        properties: { use: { type: 'string', minLength: 1 } },
+      },
+    },
+    models: {
+      type: 'object',
+      default: {},
+      additionalProperties: { type: 'string', pattern: '^[^/]+/.+$' },
+    },
+    chain: {
+      type: 'array',
+      minItems: 1,
+      default: defaultChain,
+      items: {
+        anyOf: [
+          { type: 'string', pattern: identifier },
+          {
+            type: 'object',
+            minProperties: 1,
+            maxProperties: 1,
+            propertyNames: { pattern: identifier },
+            additionalProperties: { type: ['object', 'null'] },
+          },
+        ],
+      },
+    },
+  },
+};

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { parse as parseYaml } from 'yaml';
+import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
+import { ConfigError } from './config-error.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { gatewayConfigSchema } from './gateway-config-schema.js';
+import { resolveEnvReferences } from './resolve-env-references.js';
+
+/** The names searched in the working folder, first match wins. */
+export const configSearchPlaces = [
+  'switchyard.config.yaml',
+  'switchyard.config.yml',
+  'switchyard.config.json',
+  '.switchyardrc',
+  '.switchyardrc.yaml',
+  '.switchyardrc.yml',
+  '.switchyardrc.json',
+  'package.json',
+];
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** The file it came from; undefined when none was found and the defaults apply. */
+  file: string | undefined;
+  /** The file's text, kept to point at lines when a plugin refuses its options. */
+  sourceText: string | undefined;
+}
+
+export interface LoadConfigOptions {
+  /** A file named with `--config`; otherwise the usual names are searched in `cwd`. */
+  file?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}
+
+// The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed.
+const loadYaml: Loader = (_file, content) => parseYaml(content) as unknown;
+
+/** Finds, reads and checks the config file, or returns the defaults when there is none. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const explorer = cosmiconfig('switchyard', {
+    searchPlaces: configSearchPlaces,
+    searchStrategy: 'none',
+    loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml },
+  });
+  let found: { config: unknown; filepath: string } | null;
+  const file = options.file ? path.resolve(cwd, options.file) : undefined;
+  try {
+    found = file ? await explorer.load(file) : await explorer.search(cwd);
+  } catch (error) {
+    const where = file ?? cwd;
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message.split('\n')[0];
+    throw new ConfigError([{ path: '', message: `cannot read config: ${reason}` }], path.relative(cwd, where) || where);
+  }
+  const displayName = found ? path.relative(cwd, found.filepath) || found.filepath : undefined;
+  const sourceText = found && !found.filepath.endsWith('package.json') ? await readFile(found.filepath, 'utf8') : undefined;
+  const config = checkConfig(found?.config ?? {}, { env: options.env ?? process.env, file: displayName, sourceText });
+  return { config, file: displayName, sourceText };
+}
+
+let validator: Validator<GatewayConfig> | undefined;
+
+/**
+ * Resolves environment references in a raw config object and checks it against
+ * the schema, filling in defaults. Plugin options are checked later, by the plugins.
+ */
+export function checkConfig(
+  raw: unknown,
+  context: { env?: Record<string, string | undefined>; file?: string | undefined; sourceText?: string | undefined } = {},
+): GatewayConfig {
+  const problems: ValidationProblem[] = [];
+  const resolved = resolveEnvReferences(raw ?? {}, context.env ?? process.env, problems);
+  validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema);
+  const result = validator(resolved);
+  if (!result.ok) problems.push(...result.problems);
+  if (problems.length > 0) throw new ConfigError(problems, context.file, context.sourceText);
+  return (result as { value: GatewayConfig }).value;
+}

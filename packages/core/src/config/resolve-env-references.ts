@@ -1,0 +1,49 @@
+import type { ValidationProblem } from '../validation/compile-validator.js';
+
+const referencePattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const wholeReference = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config. A
+ * value that is one reference and resolves to a number or boolean becomes one, so
+ * `port: ${PORT:-4000}` is an integer. A missing variable without a default is a
+ * problem, reported with its path.
+ */
+export function resolveEnvReferences(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  problems: ValidationProblem[],
+  path = '',
+): unknown {
+  if (typeof value === 'string') return resolveString(value, env, problems, path);
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, env, problems, `${path}/${index}`));
+  if (value && typeof value === 'object') {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      result[key] = resolveEnvReferences(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    }
+    return result;
+  }
+  return value;
+}
+
+function resolveString(
+  text: string,
+  env: Record<string, string | undefined>,
+  problems: ValidationProblem[],
+  path: string,
+): unknown {
+  if (!text.includes('${')) return text;
+  const resolved = text.replace(referencePattern, (_match, name: string, fallback: string | undefined) => {
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    if (fallback !== undefined) return fallback;
+    problems.push({ path, message: `environment variable ${name} is not set (write \${${name}:-default} for a default)` });
+    return '';
+  });
+  if (wholeReference.test(text)) {
+    if (/^-?\d+(\.\d+)?$/.test(resolved)) return Number(resolved);
+    if (resolved === 'true' || resolved === 'false') return resolved === 'true';
+  }
+  return resolved;
+}

@@ -1,0 +1,51 @@
+/**
+ * Every error the gateway can answer with, by stable code. The code is what clients
+ * and dashboards match on; messages may change, codes may not. docs/errors.md lists
+ * them for users; a test keeps the two in step.
+ */
+export const errorCatalogue = {
+  // The client's request.
+  invalid_json: { status: 400, type: 'invalid_request_error', retryable: false },
+  invalid_request: { status: 400, type: 'invalid_request_error', retryable: false },
+  request_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
+  not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
+  model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  unsupported_operation: { status: 400, type: 'invalid_request_error', retryable: false },
+
+  // Who is calling.
+  missing_api_key: { status: 401, type: 'authentication_error', retryable: false },
+  invalid_api_key: { status: 401, type: 'authentication_error', retryable: false },
+
+  // What the upstream provider said, mapped.
+  upstream_bad_request: { status: 400, type: 'invalid_request_error', retryable: false },
+  context_length_exceeded: { status: 400, type: 'invalid_request_error', retryable: false },
+  content_filter: { status: 400, type: 'invalid_request_error', retryable: false },
+  upstream_authentication_failed: { status: 401, type: 'authentication_error', retryable: false },
+  upstream_permission_denied: { status: 403, type: 'permission_error', retryable: false },
+  upstream_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },
+  upstream_quota_exceeded: { status: 429, type: 'insufficient_quota', retryable: false },
+  upstream_server_error: { status: 502, type: 'server_error', retryable: true },
+  upstream_overloaded: { status: 503, type: 'server_error', retryable: true },
+  upstream_timeout: { status: 504, type: 'server_error', retryable: true },
+  upstream_unreachable: { status: 502, type: 'server_error', retryable: true },
+  upstream_invalid_response: { status: 502, type: 'server_error', retryable: true },
+
+  // The gateway itself.
+  /** The client went away before the answer was complete (nginx's 499); only ever logged. */
+  client_closed_request: { status: 499, type: 'invalid_request_error', retryable: false },
+  shutting_down: { status: 503, type: 'server_error', retryable: true },
+  internal_error: { status: 500, type: 'server_error', retryable: false },
+} as const satisfies Record<string, ErrorCatalogueEntry>;
+
+export interface ErrorCatalogueEntry {
+  status: number;
+  /** OpenAI's `error.type`, which SDKs and clients already understand. */
+  type: string;
+  /** Whether the same request may be tried on another deployment. */
+  retryable: boolean;
+}
+
+export type ErrorCode = keyof typeof errorCatalogue;

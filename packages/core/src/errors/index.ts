@@ -1,0 +1,9 @@
+export { errorCatalogue, type ErrorCode, type ErrorCatalogueEntry } from './error-catalogue.js';
+export {
+  GatewayError,
+  isGatewayError,
+  toGatewayError,
+  type GatewayErrorOptions,
+  type OpenAIErrorBody,
+} from './gateway-error.js';
+export { redactSecrets } from './redact-secrets.js';

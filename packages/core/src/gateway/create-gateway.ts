@@ -1,0 +1,127 @@
+import path from 'node:path';
+import type { Router } from 'express';
+import { adapterStep } from '../chain/adapter-step.js';
+import { ConfigError } from '../config/config-error.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { checkConfig } from '../config/load-config.js';
+import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
+import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
+import { createLogger, type Logger } from '../logging/create-logger.js';
+import type { PluginFactory } from '../plugin/define-plugin.js';
+import type { Provider } from '../plugin/provider-types.js';
+import { UpstreamTransport } from '../transport/upstream-transport.js';
+import { buildRouter } from './build-router.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+import { ModelCatalog } from './model-catalog.js';
+import type { RequestRecord } from './request-record.js';
+import { RequestTracker } from './request-tracker.js';
+import { PluginResolutionError, resolvePlugins, type ImportModule } from './resolve-plugins.js';
+import { startProvider } from './start-provider.js';
+
+export interface CreateGatewayOptions {
+  /** Plugin factories to use instead of looking packages up by name. */
+  plugins?: ReadonlyArray<PluginFactory<unknown, unknown>>;
+  /** A pino logger to write to; by default one is made from `config.log`. */
+  logger?: Logger;
+  /** How plugin packages are imported; the CLI passes its own resolver. */
+  importModule?: ImportModule;
+  /** The config file, for error messages and resolving relative plugin paths. */
+  configFile?: string;
+  /** The config file's text, so errors can name lines. */
+  configSource?: string;
+}
+
+export interface Gateway {
+  /** Mount it anywhere: `app.use('/ai', gateway.router)`. */
+  router: Router;
+  runtime: GatewayRuntime;
+  /** Requests currently being served. */
+  readonly activeRequests: number;
+  /**
+   * Stops taking requests, waits up to `drainTimeoutMs` for those in flight (streams
+   * included), then releases connections and flushes logs.
+   */
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * Builds a gateway from a config object (raw, as parsed from YAML, or already
+ * checked). Every plugin's options are checked before anything starts; all
+ * problems are reported together in one ConfigError.
+ */
+export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
+  const config = checkConfig(rawConfig, { file: options.configFile, sourceText: options.configSource });
+  const resolved = await resolvePlugins(config, {
+    plugins: [adapterStep as PluginFactory<unknown, unknown>, ...(options.plugins ?? [])],
+    importModule: options.importModule ?? ((specifier) => import(specifier)),
+    baseDir: options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd(),
+  }).catch((error: unknown) => {
+    if (error instanceof PluginResolutionError) throw new ConfigError(error.problems, options.configFile, options.configSource);
+    throw error;
+  });
+
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const transport = new UpstreamTransport();
+  const providers = new Map<string, Provider>();
+  for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));
+
+  const tracker = new RequestTracker(logger);
+  const closeHooks: Array<() => Promise<void> | void> = [];
+  const runtime: GatewayRuntime = {
+    config,
+    logger,
+    transport,
+    providers,
+    models: new ModelCatalog(providers, config.models, logger),
+    masterKey: config.master_key,
+    onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
+    onClose: (hook) => void closeHooks.push(hook),
+  };
+  tracker.onFinished((record) => logRequest(logger, record));
+
+  prepareChatCompletionsValidator();
+  prepareEmbeddingsValidator();
+  const steps = resolved.steps.map((step) => step.build(runtime));
+  const router = buildRouter(runtime, steps, tracker);
+
+  let closing: Promise<void> | undefined;
+  return {
+    router,
+    runtime,
+    get activeRequests() {
+      return tracker.activeRequests;
+    },
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        tracker.draining = true;
+        const drained = await tracker.waitForIdle(closeOptions.drainTimeoutMs ?? config.server.shutdown_timeout_ms);
+        if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
+        for (const hook of closeHooks.reverse()) await hook();
+        await transport.close();
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}
+
+function logRequest(logger: Logger, record: RequestRecord): void {
+  logger.info(
+    {
+      requestId: record.id,
+      endpoint: record.endpoint,
+      keyId: record.keyId,
+      model: record.requestedModel,
+      provider: record.provider,
+      upstreamModel: record.model,
+      stream: record.stream,
+      status: record.status,
+      errorCode: record.errorCode,
+      usage: record.usage,
+      latencyMs: record.latencyMs,
+      firstByteMs: record.firstByteMs,
+      attempts: record.attempts.length,
+    },
+    'request finished',
+  );
+}

@@ -1,0 +1,22 @@
+import type { GatewayConfig } from '../config/gateway-config.js';
+import type { Logger } from '../logging/create-logger.js';
+import type { Provider } from '../plugin/provider-types.js';
+import type { UpstreamTransport } from '../transport/upstream-transport.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { RequestRecord } from './request-record.js';
+
+/** What every step gets when the chain is built: the gateway's shared parts. */
+export interface GatewayRuntime {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly transport: UpstreamTransport;
+  /** Provider instances by id (`openai`, `mock`, …). */
+  readonly providers: ReadonlyMap<string, Provider>;
+  readonly models: ModelCatalog;
+  /** The admin key; undefined when the embedder runs without one. */
+  readonly masterKey: string | undefined;
+  /** Called once per request when it is over, success or failure, stream or not. */
+  onRequestFinished(listener: (record: RequestRecord) => void): void;
+  /** Called when the gateway closes, after in-flight requests are done. */
+  onClose(hook: () => Promise<void> | void): void;
+}

@@ -1,0 +1,84 @@
+import type { ModelInfo } from '../canonical/model-info.js';
+import type { Logger } from '../logging/create-logger.js';
+import type { Provider } from '../plugin/provider-types.js';
+
+/** A model as `/v1/models` lists it: addressed as `provider/model` or by an alias. */
+export interface ListedModel {
+  id: string;
+  ownedBy: string;
+  created: number;
+  /** For an alias, what it stands for. */
+  target?: string;
+}
+
+interface CacheEntry {
+  models: ModelInfo[];
+  fetchedAt: number;
+  pending?: Promise<ModelInfo[]>;
+}
+
+const defaultTtlMs = 5 * 60_000;
+const listTimeoutMs = 10_000;
+
+/**
+ * Lists models live from each provider's list endpoint, so new models appear without
+ * a code change, cached with a TTL. A provider that fails to answer keeps its last
+ * good list (or none) and does not fail the whole listing.
+ */
+export class ModelCatalog {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly startedAt = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly providers: ReadonlyMap<string, Provider>,
+    private readonly aliases: Record<string, string>,
+    private readonly logger: Logger,
+  ) {}
+
+  async list(): Promise<ListedModel[]> {
+    const perProvider = await Promise.all(
+      [...this.providers.values()].map(async (provider) =>
+        (await this.providerModels(provider)).map(
+          (model): ListedModel => ({
+            id: `${provider.id}/${model.id}`,
+            ownedBy: model.ownedBy ?? provider.id,
+            created: model.created ?? this.startedAt,
+          }),
+        ),
+      ),
+    );
+    const aliases = Object.entries(this.aliases).map(
+      ([alias, target]): ListedModel => ({ id: alias, ownedBy: 'switchyard', created: this.startedAt, target }),
+    );
+    return [...aliases, ...perProvider.flat()];
+  }
+
+  private async providerModels(provider: Provider): Promise<ModelInfo[]> {
+    if (!provider.listModels) return [];
+    const entry = this.cache.get(provider.id);
+    const ttl = provider.modelsTtlMs ?? defaultTtlMs;
+    if (entry && Date.now() - entry.fetchedAt < ttl) return entry.models;
+    if (entry?.pending) return entry.pending;
+    const pending = this.fetch(provider, entry);
+    this.cache.set(provider.id, { models: entry?.models ?? [], fetchedAt: entry?.fetchedAt ?? 0, pending });
+    return pending;
+  }
+
+  private async fetch(provider: Provider, previous: CacheEntry | undefined): Promise<ModelInfo[]> {
+    try {
+      const models = await provider.listModels!(AbortSignal.timeout(listTimeoutMs));
+      this.cache.set(provider.id, { models, fetchedAt: Date.now() });
+      return models;
+    } catch (error) {
+      this.logger.warn({ provider: provider.id, err: describe(error) }, 'listing models failed; serving the last known list');
+      // Try again on the next call rather than waiting a whole TTL.
+      this.cache.set(provider.id, { models: previous?.models ?? [], fetchedAt: previous?.fetchedAt ?? 0 });
+      return previous?.models ?? [];
+    }
+  }
+}
+
+function describe(error: unknown): { code?: string; message: string } {
+  const code = (error as { code?: unknown }).code;
+  return { ...(typeof code === 'string' && { code }), message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,23 @@
+import type { Usage } from '../canonical/usage.js';
+import type { Attempt, Endpoint } from '../chain/request-context.js';
+
+/** The one event recorded at the end of every request: the source for logs, usage and spend. */
+export interface RequestRecord {
+  id: string;
+  receivedAt: Date;
+  endpoint: Endpoint;
+  /** The key's stable id, never the key. */
+  keyId: string | undefined;
+  team: string | undefined;
+  project: string | undefined;
+  requestedModel: string | undefined;
+  provider: string | undefined;
+  model: string | undefined;
+  stream: boolean;
+  status: number;
+  errorCode: string | undefined;
+  usage: Usage | undefined;
+  latencyMs: number;
+  firstByteMs: number | undefined;
+  attempts: Attempt[];
+}

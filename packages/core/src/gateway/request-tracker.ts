@@ -1,0 +1,83 @@
+import type { Response } from 'express';
+import type { RequestContext } from '../chain/request-context.js';
+import type { Logger } from '../logging/create-logger.js';
+import type { RequestRecord } from './request-record.js';
+
+/**
+ * Counts requests in flight, so shutdown can wait for them, and turns each finished
+ * request into one RequestRecord for the listeners (logs now, the ledger later).
+ */
+export class RequestTracker {
+  draining = false;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly listeners: Array<(record: RequestRecord) => void> = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  get activeRequests(): number {
+    return this.inFlight;
+  }
+
+  onFinished(listener: (record: RequestRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
+  track(context: RequestContext, res: Response): void {
+    this.inFlight++;
+    res.once('close', () => {
+      this.inFlight--;
+      this.emit(buildRecord(context, res));
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`; says which. */
+  waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private emit(record: RequestRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a request listener failed');
+      }
+    }
+  }
+}
+
+function buildRecord(context: RequestContext, res: Response): RequestRecord {
+  const aborted = !res.writableFinished;
+  const request = context.chatRequest ?? context.embeddingsRequest;
+  return {
+    id: context.id,
+    receivedAt: context.receivedAt,
+    endpoint: context.endpoint,
+    keyId: context.principal?.keyId,
+    team: context.principal?.team,
+    project: context.principal?.project,
+    requestedModel: request?.model,
+    provider: context.servedBy?.provider,
+    model: context.servedBy?.model,
+    stream: context.chatRequest?.stream ?? false,
+    status: aborted ? 499 : res.statusCode,
+    errorCode: aborted ? 'client_closed_request' : context.error?.code,
+    usage: context.usage,
+    latencyMs: round(performance.now() - context.startedAt),
+    firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
+    attempts: context.attempts,
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

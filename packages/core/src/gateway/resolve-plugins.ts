@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ChainEntry, GatewayConfig } from '../config/gateway-config.js';
+import {
+  PluginOptionsError,
+  isPluginFactory,
+  type PluginFactory,
+  type ProviderPlugin,
+  type StepPlugin,
+} from '../plugin/define-plugin.js';
+import type { ValidationProblem } from '../validation/compile-validator.js';
+
+/** Loads a module by specifier; the CLI passes its own so packages resolve from there. */
+export type ImportModule = (specifier: string) => Promise<unknown>;
+
+export interface ResolvedPlugins {
+  providers: Array<{ id: string; plugin: ProviderPlugin }>;
+  steps: StepPlugin[];
+}
+
+export interface ResolvePluginsOptions {
+  /** Plugin factories handed over directly; they win over packages of the same name. */
+  plugins: ReadonlyArray<PluginFactory<unknown, unknown>>;
+  importModule: ImportModule;
+  /** Relative `use:` paths are resolved against this folder (the config file's). */
+  baseDir: string;
+}
+
+/** Which package provides a step, for steps that live together in one package. */
+const stepPackages: Record<string, string> = {
+  auth: '@switchyard/policy-keys',
+  'key-scope': '@switchyard/policy-keys',
+  route: '@switchyard/policy-router',
+};
+
+/**
+ * Finds the plugin behind every provider and chain step of a config and checks its
+ * options against the plugin's schema. Collects every problem before failing.
+ */
+export async function resolvePlugins(config: GatewayConfig, options: ResolvePluginsOptions): Promise<ResolvedPlugins> {
+  const problems: ValidationProblem[] = [];
+  const resolved: ResolvedPlugins = { providers: [], steps: [] };
+
+  for (const [id, entry] of Object.entries(config.providers)) {
+    const { use, ...pluginOptions } = entry;
+    const name = use ?? id;
+    const pointer = `/providers/${id}`;
+    const factory = await findFactory('provider', name, options, problems, use !== undefined ? `${pointer}/use` : pointer);
+    if (!factory) continue;
+    const plugin = configure<ProviderPlugin>(factory, pluginOptions, pointer, problems);
+    if (plugin) resolved.providers.push({ id, plugin });
+  }
+
+  config.chain.forEach((entry, index) => {
+    const { name } = chainEntryParts(entry);
+    if (name === 'adapter' && index !== config.chain.length - 1) {
+      problems.push({ path: `/chain/${index}`, message: "the 'adapter' step must come last" });
+    }
+  });
+  if (!config.chain.some((entry) => chainEntryParts(entry).name === 'adapter')) {
+    problems.push({ path: '/chain', message: "the chain must end with the 'adapter' step" });
+  }
+
+  for (const [index, entry] of config.chain.entries()) {
+    const { name, options: stepOptions } = chainEntryParts(entry);
+    const { use, ...rest } = stepOptions;
+    const pointer = typeof entry === 'string' ? `/chain/${index}` : `/chain/${index}/${name}`;
+    const factory = await findFactory('step', typeof use === 'string' ? use : name, options, problems, pointer, name);
+    if (!factory) continue;
+    const plugin = configure<StepPlugin>(factory, rest, pointer, problems);
+    if (plugin) resolved.steps.push(plugin);
+  }
+
+  if (problems.length > 0) throw new PluginResolutionError(problems);
+  return resolved;
+}
+
+/** Raised with every plugin problem of a config; the caller adds the file name. */
+export class PluginResolutionError extends Error {
+  override readonly name = 'PluginResolutionError';
+  constructor(readonly problems: ValidationProblem[]) {
+    super(`${problems.length} plugin problem(s) in the configuration`);
+  }
+}
+
+export function chainEntryParts(entry: ChainEntry): { name: string; options: Record<string, unknown> } {
+  if (typeof entry === 'string') return { name: entry, options: {} };
+  const [name, options] = Object.entries(entry)[0]!;
+  return { name, options: options ?? {} };
+}
+
+function configure<Plugin>(
+  factory: PluginFactory<unknown, unknown>,
+  pluginOptions: unknown,
+  pointer: string,
+  problems: ValidationProblem[],
+): Plugin | undefined {
+  try {
+    return factory(pluginOptions) as Plugin;
+  } catch (error) {
+    if (!(error instanceof PluginOptionsError)) throw error;
+    for (const problem of error.problems) problems.push({ path: pointer + problem.path, message: problem.message });
+    return undefined;
+  }
+}
+
+async function findFactory(
+  kind: 'provider' | 'step',
+  name: string,
+  options: ResolvePluginsOptions,
+  problems: ValidationProblem[],
+  pointer: string,
+  pluginName = name,
+): Promise<PluginFactory<unknown, unknown> | undefined> {
+  const given = options.plugins.find((factory) => factory.kind === kind && factory.pluginName === pluginName);
+  if (given) return given;
+
+  const specifier = moduleSpecifier(kind, name, options.baseDir);
+  let module: unknown;
+  try {
+    module = await options.importModule(specifier);
+  } catch (error) {
+    const notFound = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    problems.push({
+      path: pointer,
+      message: notFound
+        ? `no ${kind} plugin '${name}' (looked for the package ${specifier}; is it installed?)`
+        : `the ${kind} plugin '${name}' failed to load: ${(error as Error).message}`,
+    });
+    return undefined;
+  }
+  const factories = exportedFactories(module);
+  const match =
+    factories.find((factory) => factory.kind === kind && factory.pluginName === pluginName) ??
+    (factories.length === 1 && factories[0]!.kind === kind ? factories[0] : undefined);
+  if (!match) {
+    problems.push({ path: pointer, message: `${specifier} does not export a ${kind} plugin named '${pluginName}'` });
+  }
+  return match;
+}
+
+function moduleSpecifier(kind: 'provider' | 'step', name: string, baseDir: string): string {
+  if (name.startsWith('.') || path.isAbsolute(name)) return pathToFileURL(path.resolve(baseDir, name)).href;
+  if (name.includes('/')) return name; // a package name such as @acme/switchyard-provider-foo
+  if (kind === 'provider') return `@switchyard/provider-${name}`;
+  return stepPackages[name] ?? `@switchyard/policy-${name}`;
+}
+
+function exportedFactories(module: unknown): Array<PluginFactory<unknown, unknown>> {
+  if (!module || typeof module !== 'object') return [];
+  const found: Array<PluginFactory<unknown, unknown>> = [];
+  for (const value of Object.values(module as Record<string, unknown>)) {
+    if (isPluginFactory(value) && !found.includes(value)) found.push(value);
+  }
+  return found;
+}

@@ -1,0 +1,12 @@
+import type { Response } from 'express';
+import type { GatewayError } from '../errors/gateway-error.js';
+
+/** Answers with an error in OpenAI's envelope, or does nothing if the answer has begun. */
+export function sendError(res: Response, error: GatewayError): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+  res.status(error.status).json(error.toBody());
+}

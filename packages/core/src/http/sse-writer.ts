@@ -1,0 +1,58 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
+import type { GatewayError } from '../errors/gateway-error.js';
+
+/**
+ * The one place the gateway writes Server-Sent Events. It waits for the socket to
+ * drain instead of buffering a whole stream when the client reads slowly.
+ */
+export class SseWriter {
+  private started = false;
+
+  constructor(private readonly res: Response) {}
+
+  get isOpen(): boolean {
+    return !this.res.writableEnded && !this.res.destroyed;
+  }
+
+  /** Sends the headers; the status can no longer change after this. */
+  start(extraHeaders: Record<string, string> = {}): void {
+    if (this.started) return;
+    this.started = true;
+    this.res.writeHead(200, {
+      ...extraHeaders,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise hold chunks back.
+      'x-accel-buffering': 'no',
+    });
+    this.res.flushHeaders();
+  }
+
+  /** Writes one `data:` event; resolves when the socket can take more. */
+  async send(data: string): Promise<void> {
+    if (!this.isOpen) return;
+    this.start();
+    if (!this.res.write(`data: ${data}\n\n`)) {
+      await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+    }
+  }
+
+  /** Ends a stream that completed: OpenAI's `[DONE]` sentinel, then close. */
+  done(): void {
+    if (!this.isOpen) return;
+    this.start();
+    this.res.end('data: [DONE]\n\n');
+  }
+
+  /**
+   * Ends a stream that failed after it began: an error event in OpenAI's in-stream
+   * shape (a `data:` line with a top-level `error`), then a clean close, never a hang.
+   */
+  fail(error: GatewayError): void {
+    if (!this.isOpen) return;
+    this.start();
+    this.res.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+  }
+}

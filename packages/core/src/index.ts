@@ -1,0 +1,46 @@
+export * from './canonical/index.js';
+export * from './errors/index.js';
+export * from './logging/index.js';
+export * from './validation/index.js';
+export * from './config/index.js';
+export * from './ingress/openai/index.js';
+export {
+  createRequestContext,
+  findContext,
+  getContext,
+  type Attempt,
+  type Deployment,
+  type Dispatch,
+  type Endpoint,
+  type Interceptor,
+  type Principal,
+  type ProviderResult,
+  type RequestContext,
+} from './chain/request-context.js';
+export { composeInterceptors } from './chain/dispatch.js';
+export { adapterStep } from './chain/adapter-step.js';
+export {
+  definePlugin,
+  defineProvider,
+  isPluginFactory,
+  PluginOptionsError,
+  type PluginFactory,
+  type ProviderDefinition,
+  type ProviderFactory,
+  type ProviderPlugin,
+  type StepDefinition,
+  type StepFactory,
+  type StepPlugin,
+} from './plugin/define-plugin.js';
+export type * from './plugin/provider-types.js';
+export type { ServerSentEvent } from './transport/server-sent-event.js';
+export { decodeSseStream } from './transport/decode-sse-stream.js';
+export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from './transport/upstream-transport.js';
+export { SseWriter } from './http/sse-writer.js';
+export { sendError } from './http/send-error.js';
+export { createGateway, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
+export type { GatewayRuntime } from './gateway/gateway-runtime.js';
+export type { RequestRecord } from './gateway/request-record.js';
+export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
+export { genericUpstreamError, startProvider } from './gateway/start-provider.js';
+export { resolvePlugins, type ImportModule } from './gateway/resolve-plugins.js';

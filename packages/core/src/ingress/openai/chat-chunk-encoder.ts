@@ -1,0 +1,95 @@
+import type { StreamPart } from '../../canonical/stream-part.js';
+import type { Usage } from '../../canonical/usage.js';
+import { toOpenAIFinishReason } from './openai-finish-reason.js';
+import { toOpenAIUsage } from './openai-usage.js';
+import type { OpenAIChatChunk } from './openai-wire-types.js';
+
+type Delta = OpenAIChatChunk['choices'][number]['delta'];
+
+/**
+ * Writes canonical stream parts as OpenAI `chat.completion.chunk` JSON, one string
+ * per SSE `data:` line. Keeps the id, model and created time of the first part and
+ * sends `role: assistant` once, as OpenAI does.
+ */
+export class ChatChunkEncoder {
+  private id: string;
+  private model: string;
+  private created = Math.floor(Date.now() / 1000);
+  private roleSent = false;
+  private usage: Usage | undefined;
+  private readonly includeUsage: boolean;
+  private readonly modelPrefix: string;
+
+  /**
+   * @param options.id used until the upstream names its own response id
+   * @param options.model used until the upstream names the model that answers
+   * @param options.modelPrefix put before the upstream's model name (`openai/`)
+   */
+  constructor(options: { id: string; model: string; modelPrefix: string; includeUsage: boolean }) {
+    this.id = options.id;
+    this.model = options.model;
+    this.modelPrefix = options.modelPrefix;
+    this.includeUsage = options.includeUsage;
+  }
+
+  /** Returns the `data:` payloads this part produces (often one, sometimes none). */
+  encode(part: StreamPart): string[] {
+    switch (part.type) {
+      case 'stream-start':
+        if (part.id) this.id = part.id;
+        if (part.created) this.created = part.created;
+        if (part.model) this.model = this.modelPrefix + part.model;
+        return [];
+      case 'text-delta':
+        return [this.chunk({ content: part.delta })];
+      case 'reasoning-delta':
+        return [this.chunk({ reasoning_content: part.delta })];
+      case 'refusal-delta':
+        return [this.chunk({ refusal: part.delta })];
+      case 'tool-call-start':
+        return [
+          this.chunk({
+            tool_calls: [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }],
+          }),
+        ];
+      case 'tool-call-delta':
+        return [this.chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] })];
+      case 'finish':
+        return [this.chunk({}, toOpenAIFinishReason(part.finishReason))];
+      case 'usage':
+        this.usage = part.usage;
+        return [];
+    }
+  }
+
+  /** The closing chunks: the usage chunk when the client asked for it. */
+  finish(): string[] {
+    if (!this.includeUsage) return [];
+    const usage = this.usage ?? { inputTokens: 0, outputTokens: 0 };
+    const chunk: OpenAIChatChunk = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [],
+      usage: toOpenAIUsage(usage),
+    };
+    return [JSON.stringify(chunk)];
+  }
+
+  private chunk(delta: Delta, finishReason: OpenAIChatChunk['choices'][number]['finish_reason'] = null): string {
+    if (!this.roleSent) {
+      this.roleSent = true;
+      delta = { role: 'assistant', ...delta };
+    }
+    const chunk: OpenAIChatChunk = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finishReason }],
+    };
+    if (this.includeUsage) chunk.usage = null;
+    return JSON.stringify(chunk);
+  }
+}

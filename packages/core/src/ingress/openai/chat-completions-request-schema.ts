@@ -1,0 +1,213 @@
+import type { JsonSchema } from '../../validation/compile-validator.js';
+
+const textPart = {
+  type: 'object',
+  required: ['type', 'text'],
+  properties: { type: { const: 'text' }, text: { type: 'string' } },
+};
+
+const imagePart = {
+  type: 'object',
+  required: ['type', 'image_url'],
+  properties: {
+    type: { const: 'image_url' },
+    image_url: {
+      type: 'object',
+      required: ['url'],
+      properties: { url: { type: 'string', minLength: 1 }, detail: { enum: ['auto', 'low', 'high'] } },
+    },
+  },
+};
+
+const refusalPart = {
+  type: 'object',
+  required: ['type', 'refusal'],
+  properties: { type: { const: 'refusal' }, refusal: { type: 'string' } },
+};
+
+/** A content part must be one of the known kinds; the `type` decides which shape applies. */
+function contentParts(allowed: Record<string, JsonSchema>): JsonSchema {
+  return {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: Object.keys(allowed) } },
+      allOf: Object.entries(allowed).map(([type, schema]) => ({
+        if: { properties: { type: { const: type } } },
+        then: schema,
+      })),
+    },
+  };
+}
+
+const toolCall = {
+  type: 'object',
+  required: ['id', 'type', 'function'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    type: { const: 'function' },
+    function: {
+      type: 'object',
+      required: ['name', 'arguments'],
+      properties: { name: { type: 'string', minLength: 1 }, arguments: { type: 'string' } },
+    },
+  },
+};
+
+const messageShapes: Record<string, JsonSchema> = {
+  system: {
+    required: ['content'],
+    properties: { content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart })] } },
+  },
+  developer: {
+    required: ['content'],
+    properties: { content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart })] } },
+  },
+  user: {
+    required: ['content'],
+    properties: {
+      content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart, image_url: imagePart })] },
+      name: { type: 'string' },
+    },
+  },
+  assistant: {
+    properties: {
+      content: { anyOf: [{ type: 'string' }, { type: 'null' }, contentParts({ text: textPart, refusal: refusalPart })] },
+      tool_calls: { type: 'array', items: toolCall },
+      refusal: { type: ['string', 'null'] },
+      reasoning_content: { type: ['string', 'null'] },
+      name: { type: 'string' },
+    },
+  },
+  tool: {
+    required: ['tool_call_id', 'content'],
+    properties: {
+      tool_call_id: { type: 'string', minLength: 1 },
+      content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart })] },
+    },
+  },
+};
+
+/**
+ * The JSON Schema an incoming `POST /v1/chat/completions` body is checked against.
+ * It is strict where a mistake would change the answer (types, ranges, message
+ * shapes) and lets unknown top-level fields through for providers that use them.
+ */
+export const chatCompletionsRequestSchema: JsonSchema = {
+  type: 'object',
+  required: ['model', 'messages'],
+  properties: {
+    model: { type: 'string', minLength: 1 },
+    messages: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['role'],
+        properties: { role: { enum: Object.keys(messageShapes) } },
+        allOf: Object.entries(messageShapes).map(([role, schema]) => ({
+          if: { properties: { role: { const: role } } },
+          then: schema,
+        })),
+      },
+    },
+    stream: { type: ['boolean', 'null'] },
+    stream_options: {
+      type: ['object', 'null'],
+      properties: { include_usage: { type: 'boolean' } },
+    },
+    temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
+    top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+    n: { type: ['integer', 'null'], minimum: 1, maximum: 1 },
+    max_tokens: { type: ['integer', 'null'], minimum: 1 },
+    max_completion_tokens: { type: ['integer', 'null'], minimum: 1 },
+    presence_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+    frequency_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+    seed: { type: ['integer', 'null'] },
+    user: { type: 'string' },
+    stop: {
+      anyOf: [
+        { type: 'string' },
+        { type: 'array', items: { type: 'string' }, maxItems: 4 },
+        { type: 'null' },
+      ],
+    },
+    tools: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type', 'function'],
+        properties: {
+          type: { const: 'function' },
+          function: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
+              description: { type: 'string' },
+              parameters: { type: 'object' },
+              strict: { type: ['boolean', 'null'] },
+            },
+          },
+        },
+      },
+    },
+    tool_choice: {
+      anyOf: [
+        { enum: ['auto', 'none', 'required'] },
+        {
+          type: 'object',
+          required: ['type', 'function'],
+          properties: {
+            type: { const: 'function' },
+            function: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+          },
+        },
+      ],
+    },
+    parallel_tool_calls: { type: 'boolean' },
+    response_format: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: ['text', 'json_object', 'json_schema'] } },
+      if: { properties: { type: { const: 'json_schema' } } },
+      then: {
+        required: ['json_schema'],
+        properties: {
+          json_schema: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              description: { type: 'string' },
+              schema: { type: 'object' },
+              strict: { type: ['boolean', 'null'] },
+            },
+          },
+        },
+      },
+    },
+    reasoning_effort: { enum: ['none', 'minimal', 'low', 'medium', 'high', null] },
+    metadata: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
+  },
+};
+
+export const embeddingsRequestSchema: JsonSchema = {
+  type: 'object',
+  required: ['model', 'input'],
+  properties: {
+    model: { type: 'string', minLength: 1 },
+    input: {
+      anyOf: [
+        { type: 'string' },
+        { type: 'array', minItems: 1, items: { type: 'string' } },
+        { type: 'array', minItems: 1, items: { type: 'integer' } },
+        { type: 'array', minItems: 1, items: { type: 'array', minItems: 1, items: { type: 'integer' } } },
+      ],
+    },
+    encoding_format: { enum: ['float', 'base64'] },
+    dimensions: { type: 'integer', minimum: 1 },
+    user: { type: 'string' },
+  },
+};

@@ -1,0 +1,61 @@
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
+import { embeddingsRequestSchema } from './chat-completions-request-schema.js';
+import type { OpenAIEmbeddingsRequestBody, OpenAIEmbeddingsResponse } from './openai-wire-types.js';
+
+let validator: Validator<OpenAIEmbeddingsRequestBody> | undefined;
+
+export function prepareEmbeddingsValidator(): void {
+  validator ??= compileValidator<OpenAIEmbeddingsRequestBody>(embeddingsRequestSchema);
+}
+
+export interface ParsedEmbeddingsRequest {
+  request: EmbeddingsRequest;
+  encodingFormat: 'float' | 'base64';
+}
+
+export function parseEmbeddingsRequest(body: unknown): ParsedEmbeddingsRequest {
+  prepareEmbeddingsValidator();
+  const result = validator!(body);
+  if (!result.ok) {
+    const problem = result.problems[0]!;
+    const param = pointerToParam(problem.path);
+    throw new GatewayError('invalid_request', `Invalid value for '${param || 'body'}': ${problem.message}.`, {
+      param: param || null,
+    });
+  }
+  const wire = result.value;
+  const input = normalizeInput(wire.input);
+  const request: EmbeddingsRequest = { model: wire.model, input };
+  if (wire.dimensions !== undefined) request.dimensions = wire.dimensions;
+  if (wire.user !== undefined) request.user = wire.user;
+  return { request, encodingFormat: wire.encoding_format ?? 'float' };
+}
+
+function normalizeInput(input: OpenAIEmbeddingsRequestBody['input']): string[] | number[][] {
+  if (typeof input === 'string') return [input];
+  if (typeof input[0] === 'number') return [input as number[]];
+  return input as string[] | number[][];
+}
+
+/**
+ * Writes embeddings in OpenAI's shape. `base64` is the little-endian float32 bytes,
+ * which is what the official SDKs ask for by default and decode.
+ */
+export function formatEmbeddingsResponse(
+  response: EmbeddingsResponse,
+  model: string,
+  encodingFormat: 'float' | 'base64',
+): OpenAIEmbeddingsResponse {
+  return {
+    object: 'list',
+    data: response.embeddings.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: encodingFormat === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+    })),
+    model,
+    usage: { prompt_tokens: response.usage.inputTokens, total_tokens: response.usage.inputTokens },
+  };
+}

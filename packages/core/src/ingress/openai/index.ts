@@ -1,0 +1,17 @@
+export * from './openai-wire-types.js';
+export { chatCompletionsRequestSchema, embeddingsRequestSchema } from './chat-completions-request-schema.js';
+export {
+  parseChatCompletionsRequest,
+  prepareChatCompletionsValidator,
+  type ParsedChatCompletionsRequest,
+} from './parse-chat-completions-request.js';
+export { formatChatCompletion } from './format-chat-completion.js';
+export { ChatChunkEncoder } from './chat-chunk-encoder.js';
+export { toOpenAIUsage, fromOpenAIUsage } from './openai-usage.js';
+export { toOpenAIFinishReason, fromOpenAIFinishReason } from './openai-finish-reason.js';
+export {
+  parseEmbeddingsRequest,
+  prepareEmbeddingsValidator,
+  formatEmbeddingsResponse,
+  type ParsedEmbeddingsRequest,
+} from './embeddings.js';

@@ -1,0 +1,173 @@
+import type {
+  AssistantContentPart,
+  ChatMessage,
+  ChatRequest,
+  ImagePart,
+  ResponseFormat,
+  ToolChoice,
+  UserContentPart,
+} from '../../canonical/chat-request.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
+import { chatCompletionsRequestSchema } from './chat-completions-request-schema.js';
+import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage } from './openai-wire-types.js';
+
+/** Body fields the canonical request has a place for; anything else is passed on as-is. */
+const knownFields = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'max_tokens',
+  'max_completion_tokens', 'presence_penalty', 'frequency_penalty', 'seed', 'user', 'stop', 'tools',
+  'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'metadata',
+]);
+
+let validator: Validator<OpenAIChatRequestBody> | undefined;
+
+/** Compiles the request schema; called at start so the first request pays nothing. */
+export function prepareChatCompletionsValidator(): void {
+  validator ??= compileValidator<OpenAIChatRequestBody>(chatCompletionsRequestSchema);
+}
+
+export interface ParsedChatCompletionsRequest {
+  request: ChatRequest;
+  includeStreamUsage: boolean;
+}
+
+/** Checks an OpenAI Chat Completions body and turns it into the canonical request. */
+export function parseChatCompletionsRequest(body: unknown): ParsedChatCompletionsRequest {
+  prepareChatCompletionsValidator();
+  const result = validator!(body);
+  if (!result.ok) throw invalidRequest(result.problems[0]!.path, result.problems[0]!.message);
+  const wire = result.value;
+
+  const request: ChatRequest = {
+    model: wire.model,
+    messages: wire.messages.map(toCanonicalMessage),
+    stream: wire.stream === true,
+  };
+  const maxTokens = wire.max_completion_tokens ?? wire.max_tokens;
+  if (maxTokens != null) request.maxOutputTokens = maxTokens;
+  if (wire.temperature != null) request.temperature = wire.temperature;
+  if (wire.top_p != null) request.topP = wire.top_p;
+  if (wire.presence_penalty != null) request.presencePenalty = wire.presence_penalty;
+  if (wire.frequency_penalty != null) request.frequencyPenalty = wire.frequency_penalty;
+  if (wire.seed != null) request.seed = wire.seed;
+  if (wire.user !== undefined) request.user = wire.user;
+  if (wire.n != null) request.candidateCount = wire.n;
+  if (wire.stop != null) request.stopSequences = typeof wire.stop === 'string' ? [wire.stop] : wire.stop;
+  if (wire.metadata != null) request.metadata = wire.metadata;
+  if (wire.reasoning_effort != null) request.reasoningEffort = wire.reasoning_effort;
+  if (wire.parallel_tool_calls !== undefined) request.parallelToolCalls = wire.parallel_tool_calls;
+  if (wire.tools && wire.tools.length > 0) {
+    request.tools = wire.tools.map(({ function: fn }) => ({
+      name: fn.name,
+      ...(fn.description !== undefined && { description: fn.description }),
+      parameters: fn.parameters ?? { type: 'object', properties: {} },
+      ...(fn.strict != null && { strict: fn.strict }),
+    }));
+  }
+  if (wire.tool_choice !== undefined) request.toolChoice = toCanonicalToolChoice(wire.tool_choice, request);
+  if (wire.response_format) request.responseFormat = toCanonicalResponseFormat(wire.response_format);
+
+  const extra = collectUnknownFields(wire);
+  if (extra) request.providerOptions = { openai: extra };
+  return { request, includeStreamUsage: request.stream && wire.stream_options?.include_usage === true };
+}
+
+function invalidRequest(pointer: string, message: string): GatewayError {
+  const param = pointerToParam(pointer);
+  return new GatewayError(
+    'invalid_request',
+    param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`,
+    { param: param || null },
+  );
+}
+
+function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return {
+        role: 'system',
+        content: textOf(message.content),
+        ...(message.role === 'developer' && { developer: true }),
+      };
+    case 'user':
+      return {
+        role: 'user',
+        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content.map((part, partIndex) => toUserPart(part, index, partIndex)),
+        ...(message.name !== undefined && { name: message.name }),
+      };
+    case 'assistant': {
+      const content: AssistantContentPart[] = [];
+      if (message.reasoning_content) content.push({ type: 'reasoning', text: message.reasoning_content });
+      if (typeof message.content === 'string') {
+        if (message.content) content.push({ type: 'text', text: message.content });
+      } else if (message.content) {
+        for (const part of message.content) {
+          if (part.type === 'text') content.push({ type: 'text', text: part.text });
+          else if (part.type === 'refusal') content.push({ type: 'refusal', text: part.refusal });
+        }
+      }
+      if (message.refusal) content.push({ type: 'refusal', text: message.refusal });
+      for (const call of message.tool_calls ?? []) {
+        content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
+      }
+      return { role: 'assistant', content, ...(message.name !== undefined && { name: message.name }) };
+    }
+    case 'tool':
+      return { role: 'tool', toolCallId: message.tool_call_id, content: textOf(message.content) };
+  }
+}
+
+function textOf(content: string | OpenAIContentPart[]): string {
+  if (typeof content === 'string') return content;
+  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+function toUserPart(part: OpenAIContentPart, messageIndex: number, partIndex: number): UserContentPart {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  if (part.type === 'image_url') return toImagePart(part.image_url, `/messages/${messageIndex}/content/${partIndex}/image_url/url`);
+  throw invalidRequest(`/messages/${messageIndex}/content/${partIndex}/type`, 'a user message cannot contain a refusal');
+}
+
+const dataUrlPattern = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s;
+
+function toImagePart(image: { url: string; detail?: 'auto' | 'low' | 'high' }, pointer: string): ImagePart {
+  const detail = image.detail !== undefined ? { detail: image.detail } : {};
+  if (image.url.startsWith('data:')) {
+    const match = dataUrlPattern.exec(image.url);
+    if (!match) throw invalidRequest(pointer, 'expected a base64 data URL (data:<media type>;base64,<data>)');
+    return { type: 'image', source: { kind: 'base64', mediaType: match[1]!, data: match[2]! }, ...detail };
+  }
+  if (!/^https?:\/\//i.test(image.url)) throw invalidRequest(pointer, 'expected an http(s) URL or a base64 data URL');
+  return { type: 'image', source: { kind: 'url', url: image.url }, ...detail };
+}
+
+function toCanonicalToolChoice(choice: NonNullable<OpenAIChatRequestBody['tool_choice']>, request: ChatRequest): ToolChoice {
+  if (typeof choice === 'string') return { type: choice };
+  const name = choice.function.name;
+  if (!request.tools?.some((tool) => tool.name === name)) {
+    throw invalidRequest('/tool_choice/function/name', `no tool named '${name}' is defined in 'tools'`);
+  }
+  return { type: 'tool', name };
+}
+
+function toCanonicalResponseFormat(format: NonNullable<OpenAIChatRequestBody['response_format']>): ResponseFormat {
+  if (format.type === 'text') return { type: 'text' };
+  if (format.type === 'json_object') return { type: 'json' };
+  const { name, description, schema, strict } = format.json_schema;
+  return {
+    type: 'json-schema',
+    name,
+    schema: schema ?? {},
+    ...(description !== undefined && { description }),
+    ...(strict != null && { strict }),
+  };
+}
+
+function collectUnknownFields(wire: OpenAIChatRequestBody): Record<string, unknown> | undefined {
+  let extra: Record<string, unknown> | undefined;
+  for (const key in wire) {
+    if (!knownFields.has(key)) (extra ??= {})[key] = wire[key];
+  }
+  return extra;
+}

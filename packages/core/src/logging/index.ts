@@ -1,0 +1,1 @@
+export { createLogger, redactedLogPaths, type Logger, type LoggerSettings } from './create-logger.js';

@@ -1,0 +1,113 @@
+import type { RequestHandler } from 'express';
+import { compileValidator, type JsonSchema, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
+import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import type { ProviderAdapters } from './provider-types.js';
+
+/** Thrown when a plugin's options do not match its schema. */
+export class PluginOptionsError extends Error {
+  override readonly name = 'PluginOptionsError';
+  constructor(
+    readonly pluginName: string,
+    readonly problems: ValidationProblem[],
+  ) {
+    super(
+      `invalid options for plugin "${pluginName}": ` +
+        problems.map((p) => `${p.path || '/'} ${p.message}`).join('; '),
+    );
+  }
+}
+
+interface PluginDefinitionBase<Options> {
+  /** The name the config uses: `openai` for a provider, `auth` for a step. */
+  name: string;
+  /** JSON Schema of the options; checked by ajv once, when the plugin is configured. */
+  optionsSchema: JsonSchema;
+  /** Only for types: the options after validation. */
+  readonly _options?: Options;
+}
+
+/** A step of the chain: an Express middleware built once at start. */
+export interface StepDefinition<Options> extends PluginDefinitionBase<Options> {
+  create(options: Options, runtime: GatewayRuntime): RequestHandler;
+}
+
+export interface ProviderDefinition<Options> extends PluginDefinitionBase<Options> {
+  create(options: Options): ProviderAdapters;
+}
+
+/** A step plugin with its options checked, ready to be built into the chain. */
+export interface StepPlugin {
+  kind: 'step';
+  name: string;
+  build(runtime: GatewayRuntime): RequestHandler;
+}
+
+/** A provider plugin with its options checked, ready to be started by the gateway. */
+export interface ProviderPlugin {
+  kind: 'provider';
+  name: string;
+  build(): ProviderAdapters;
+}
+
+/**
+ * What a plugin package exports by default: a function from options to a plugin,
+ * carrying its name and schema so the config loader can check options first.
+ */
+export interface PluginFactory<Options, Plugin> {
+  (options?: unknown): Plugin;
+  readonly kind: 'step' | 'provider';
+  readonly pluginName: string;
+  readonly optionsSchema: JsonSchema;
+  /** Only for types. */
+  readonly _options?: Options;
+}
+
+export type StepFactory<Options = unknown> = PluginFactory<Options, StepPlugin>;
+export type ProviderFactory<Options = unknown> = PluginFactory<Options, ProviderPlugin>;
+
+function validatedOptions<Options>(name: string, validator: Validator<Options>, options: unknown): Options {
+  // Validation fills in defaults, so it works on a copy the caller does not see change.
+  const copy = options === undefined ? {} : structuredClone(options);
+  const result = validator(copy);
+  if (!result.ok) throw new PluginOptionsError(name, result.problems);
+  return result.value;
+}
+
+function attachMetadata<F extends (options?: unknown) => unknown>(
+  factory: F,
+  kind: 'step' | 'provider',
+  name: string,
+  schema: JsonSchema,
+) {
+  return Object.assign(factory, { kind, pluginName: name, optionsSchema: schema });
+}
+
+/** Declares a chain step plugin (auth, rate-limit, route …). */
+export function definePlugin<Options>(definition: StepDefinition<Options>): StepFactory<Options> {
+  let validator: Validator<Options> | undefined;
+  const factory = (options?: unknown): StepPlugin => {
+    validator ??= compileValidator<Options>(definition.optionsSchema);
+    const checked = validatedOptions(definition.name, validator, options);
+    return { kind: 'step', name: definition.name, build: (runtime) => definition.create(checked, runtime) };
+  };
+  return attachMetadata(factory, 'step', definition.name, definition.optionsSchema) as StepFactory<Options>;
+}
+
+/** Declares a provider plugin (openai, anthropic, …). */
+export function defineProvider<Options>(definition: ProviderDefinition<Options>): ProviderFactory<Options> {
+  let validator: Validator<Options> | undefined;
+  const factory = (options?: unknown): ProviderPlugin => {
+    validator ??= compileValidator<Options>(definition.optionsSchema);
+    const checked = validatedOptions(definition.name, validator, options);
+    return { kind: 'provider', name: definition.name, build: () => definition.create(checked) };
+  };
+  return attachMetadata(factory, 'provider', definition.name, definition.optionsSchema) as ProviderFactory<Options>;
+}
+
+export function isPluginFactory(value: unknown): value is PluginFactory<unknown, unknown> {
+  return (
+    typeof value === 'function' &&
+    typeof (value as { pluginName?: unknown }).pluginName === 'string' &&
+    ((value as { kind?: unknown }).kind === 'step' || (value as { kind?: unknown }).kind === 'provider')
+  );
+}

@@ -1,0 +1,105 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+/** One problem found in a value: where (a JSON Pointer) and what was expected. */
+export interface ValidationProblem {
+  /** JSON Pointer into the checked value, `''` for the value itself. */
+  path: string;
+  message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
+
+export type Validator<T> = (value: unknown) => ValidationResult<T>;
+
+/** A JSON Schema object, as plugins write them. */
+export type JsonSchema = Record<string, unknown>;
+
+// One Ajv instance for the process: schemas are compiled once at start, never per request.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+
+/**
+ * Compiles a schema once and returns a function that checks a value, fills in its
+ * defaults and explains every problem in words a user can act on.
+ */
+export function compileValidator<T>(schema: JsonSchema): Validator<T> {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (value: unknown) => {
+    if (validate(value)) return { ok: true, value: value as T };
+    return { ok: false, problems: describeErrors(validate.errors ?? []) };
+  };
+}
+
+function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const seen = new Set<string>();
+  // `anyOf` branches each report the type they wanted; say it once: "expected string or array".
+  const typesByPath = new Map<string, string[]>();
+  for (const error of errors) {
+    if (error.keyword !== 'type') continue;
+    const types = typesByPath.get(error.instancePath) ?? [];
+    types.push(...String((error.params as { type: unknown }).type).split(','));
+    typesByPath.set(error.instancePath, types);
+  }
+  for (const error of errors) {
+    if (error.keyword === 'type') {
+      const types = typesByPath.get(error.instancePath);
+      if (!types) continue;
+      typesByPath.delete(error.instancePath);
+      problems.push({ path: error.instancePath, message: `expected ${joinAlternatives([...new Set(types)])}` });
+      continue;
+    }
+    // `if/then` and `anyOf` wrappers repeat what their branches already said.
+    if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
+    const problem = describeError(error);
+    const key = `${problem.path}\0${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  if (problems.length === 0 && errors[0]) problems.push(describeError(errors[0]));
+  return problems;
+}
+
+function describeError(error: ErrorObject): ValidationProblem {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return {
+        path: `${error.instancePath}/${escapePointer(String(params['additionalProperty']))}`,
+        message: 'unknown key (not allowed here)',
+      };
+    case 'required':
+      return {
+        path: `${error.instancePath}/${escapePointer(String(params['missingProperty']))}`,
+        message: 'is required',
+      };
+    case 'enum':
+      return {
+        path: error.instancePath,
+        message: `expected one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    case 'const':
+      return { path: error.instancePath, message: `expected ${JSON.stringify(params['allowedValue'])}` };
+    default:
+      return { path: error.instancePath, message: error.message ?? 'is invalid' };
+  }
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function joinAlternatives(items: string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/** `/messages/0/role` → `messages[0].role`, the way OpenAI names a field in `error.param`. */
+export function pointerToParam(pointer: string): string {
+  let param = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    param += /^\d+$/.test(segment) ? `[${segment}]` : param ? `.${segment}` : segment;
+  }
+  return param;
+}

@@ -1,0 +1,8 @@
+export {
+  compileValidator,
+  pointerToParam,
+  type JsonSchema,
+  type ValidationProblem,
+  type ValidationResult,
+  type Validator,
+} from './compile-validator.js';
