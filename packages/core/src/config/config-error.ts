@@ -19,8 +19,10 @@ export class ConfigError extends Error {
   /** One line per problem: `switchyard.config.yaml:12 providers.openai.api_key: expected string`. */
   formatLines(): string[] {
     const locate = this.sourceText && this.file ? lineLocator(this.sourceText) : undefined;
-    return this.problems.map((problem) => {
-      const line = locate?.(problem.path);
+    const located = this.problems.map((problem) => ({ problem, line: locate?.(problem.path) }));
+    // In file order, so the report reads top to bottom like the file.
+    located.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
+    return located.map(({ problem, line }) => {
       const where = this.file ? `${this.file}${line ? `:${line}` : ''} ` : '';
       return `${where}${pointerToParam(problem.path) || '(top level)'}: ${problem.message}`;
     });

@@ -78,6 +78,8 @@ function describeError(error: ErrorObject): ValidationProblem {
         path: error.instancePath,
         message: `expected one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       };
+    case 'minItems':
+      return { path: error.instancePath, message: `expected at least ${String(params['limit'])} item(s)` };
     case 'const':
       return { path: error.instancePath, message: `expected ${JSON.stringify(params['allowedValue'])}` };
     default:

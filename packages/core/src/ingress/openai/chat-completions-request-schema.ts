@@ -190,6 +190,11 @@ export const chatCompletionsRequestSchema: JsonSchema = {
     },
     reasoning_effort: { enum: ['none', 'minimal', 'low', 'medium', 'high', null] },
     metadata: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
+    provider_options: {
+      type: 'object',
+      description: 'Settings for one provider, namespaced by provider plugin name: { anthropic: {...} }.',
+      additionalProperties: { type: 'object' },
+    },
   },
 };
 

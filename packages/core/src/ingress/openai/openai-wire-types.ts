@@ -26,6 +26,8 @@ export interface OpenAIChatRequestBody {
     | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
   reasoning_effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | null;
   metadata?: Record<string, string> | null;
+  /** Switchyard's escape hatch: settings for one provider, keyed by plugin name. */
+  provider_options?: Record<string, Record<string, unknown>>;
   [extra: string]: unknown;
 }
 

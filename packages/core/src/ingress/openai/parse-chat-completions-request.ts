@@ -3,6 +3,7 @@ import type {
   ChatMessage,
   ChatRequest,
   ImagePart,
+  ProviderOptions,
   ResponseFormat,
   ToolChoice,
   UserContentPart,
@@ -16,7 +17,7 @@ import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage } from './
 const knownFields = new Set([
   'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'max_tokens',
   'max_completion_tokens', 'presence_penalty', 'frequency_penalty', 'seed', 'user', 'stop', 'tools',
-  'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'metadata',
+  'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'metadata', 'provider_options',
 ]);
 
 let validator: Validator<OpenAIChatRequestBody> | undefined;
@@ -67,8 +68,11 @@ export function parseChatCompletionsRequest(body: unknown): ParsedChatCompletion
   if (wire.tool_choice !== undefined) request.toolChoice = toCanonicalToolChoice(wire.tool_choice, request);
   if (wire.response_format) request.responseFormat = toCanonicalResponseFormat(wire.response_format);
 
+  const providerOptions: ProviderOptions = { ...wire.provider_options };
+  // Unknown top-level fields are OpenAI-style parameters newer than this gateway.
   const extra = collectUnknownFields(wire);
-  if (extra) request.providerOptions = { openai: extra };
+  if (extra) providerOptions['openai'] = { ...extra, ...providerOptions['openai'] };
+  if (Object.keys(providerOptions).length > 0) request.providerOptions = providerOptions;
   return { request, includeStreamUsage: request.stream && wire.stream_options?.include_usage === true };
 }
 

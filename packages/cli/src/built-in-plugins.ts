@@ -1,0 +1,13 @@
+import type { PluginFactory } from '@switchyard/core';
+import auth from '@switchyard/policy-keys';
+import route from '@switchyard/policy-router';
+import mock from '@switchyard/provider-mock';
+import openai from '@switchyard/provider-openai';
+
+/** The plugins that ship with the CLI, so a standalone gateway needs no extra install. */
+export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
+  openai,
+  mock,
+  auth,
+  route,
+] as ReadonlyArray<PluginFactory<unknown, unknown>>;

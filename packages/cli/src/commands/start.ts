@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createGateway, createLogger, loadConfig } from '@switchyard/core';
+import express from 'express';
+import { builtInPlugins } from '../built-in-plugins.js';
+import { obtainMasterKey } from '../master-key.js';
+
+export interface StartOptions {
+  config?: string;
+  port?: number;
+  host?: string;
+}
+
+/**
+ * `switchyard start`: serves the gateway until SIGTERM/SIGINT, then stops taking
+ * connections, lets requests and streams in flight finish up to the configured
+ * deadline, and exits.
+ */
+export async function startCommand(options: StartOptions): Promise<number> {
+  const loaded = await loadConfig({ ...(options.config !== undefined && { file: options.config }) });
+  const config = loaded.config;
+  if (options.port !== undefined) config.server.port = options.port;
+  if (options.host !== undefined) config.server.host = options.host;
+
+  const logger = createLogger({ level: config.log.level });
+  const dataDir = path.resolve(loaded.file ? path.dirname(loaded.file) : process.cwd(), config.server.data_dir);
+  const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
+  config.master_key = masterKey.key;
+  if (masterKey.source === 'generated') {
+    // Printed once, to the terminal only; never through the logger.
+    process.stderr.write(
+      `\nSwitchyard generated a master key and saved it to ${masterKey.file} (mode 0600):\n\n  ${masterKey.key}\n\n` +
+        'It will not be shown again. Set SWITCHYARD_MASTER_KEY to use your own.\n\n',
+    );
+  }
+
+  const gateway = await createGateway(config, {
+    plugins: builtInPlugins,
+    logger,
+    ...(loaded.file !== undefined && { configFile: loaded.file }),
+    ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(gateway.router);
+  const server = app.listen(config.server.port, config.server.host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  logger.info(
+    { host: address.address, port: address.port, config: loaded.file ?? 'built-in defaults', masterKeySource: masterKey.source },
+    `switchyard listening on http://${address.address}:${address.port}`,
+  );
+
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, inFlight: gateway.activeRequests }, 'shutting down: draining requests in flight');
+      server.close();
+      server.closeIdleConnections();
+      await gateway.close();
+      server.closeAllConnections();
+      logger.info('stopped');
+      logger.flush(() => resolve(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return stopped;
+}

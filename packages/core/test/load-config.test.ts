@@ -1,0 +1,70 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+async function folderWith(files: Record<string, string>): Promise<string> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'switchyard-config-'));
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
+  return folder;
+}
+
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('loadConfig', () => {
+  it('falls back to the built-in defaults when no file is found', async () => {
+    const cwd = await folderWith({});
+    const { config, file } = await loadConfig({ cwd, env: {} });
+    expect(file).toBeUndefined();
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 4000, body_limit: '4mb', shutdown_timeout_ms: 10000, data_dir: '.switchyard' });
+    expect(config.providers).toEqual({ mock: {} });
+    expect(config.chain).toEqual(['auth', 'route', 'adapter']);
+  });
+
+  it('finds switchyard.config.yaml and resolves ${VAR} and ${VAR:-default}', async () => {
+    const cwd = await folderWith({
+      'switchyard.config.yaml': [
+        'server:',
+        '  port: ${PORT:-4321}',
+        'providers:',
+        '  openai:',
+        '    api_key: ${OPENAI_API_KEY}',
+        '    base_url: ${OPENAI_BASE:-https://api.openai.com/v1}/',
+        'models:',
+        '  fast: mock/echo',
+      ].join('\n'),
+    });
+    const { config, file } = await loadConfig({ cwd, env: { OPENAI_API_KEY: 'sk-test-123' } });
+    expect(file).toBe('switchyard.config.yaml');
+    expect(config.server.port).toBe(4321);
+    expect(config.providers['openai']).toEqual({ api_key: 'sk-test-123', base_url: 'https://api.openai.com/v1/' });
+    expect(config.models).toEqual({ fast: 'mock/echo' });
+  });
+
+  it('reports every problem with its file, line, path and expectation', async () => {
+    const cwd = await folderWith({
+      'custom.yaml': ['server:', '  port: "eighty"', '  colour: blue', 'providers:', '  openai:', '    api_key: ${MISSING_KEY}', 'chain: []'].join('\n'),
+    });
+    const error = await configError(loadConfig({ cwd, file: 'custom.yaml', env: {} }));
+    expect(error.formatLines()).toEqual([
+      'custom.yaml:2 server.port: expected integer',
+      'custom.yaml:3 server.colour: unknown key (not allowed here)',
+      'custom.yaml:6 providers.openai.api_key: environment variable MISSING_KEY is not set (write ${MISSING_KEY:-default} for a default)',
+      'custom.yaml:7 chain: expected at least 1 item(s)',
+    ]);
+  });
+
+  it('says so when the named file does not exist', async () => {
+    const cwd = await folderWith({});
+    const error = await configError(loadConfig({ cwd, file: 'nope.yaml', env: {} }));
+    expect(error.formatLines()).toEqual(['nope.yaml (top level): cannot read config: file not found']);
+  });
+});

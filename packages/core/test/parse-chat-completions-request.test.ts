@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError, parseChatCompletionsRequest } from '../src/index.js';
+
+function invalid(body: unknown): GatewayError {
+  try {
+    parseChatCompletionsRequest(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(GatewayError);
+    return error as GatewayError;
+  }
+  throw new Error('expected the body to be refused');
+}
+
+describe('parseChatCompletionsRequest', () => {
+  it('turns an OpenAI body into the canonical request', () => {
+    const { request, includeStreamUsage } = parseChatCompletionsRequest({
+      model: 'openai/gpt-4o-mini',
+      messages: [
+        { role: 'developer', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"temperature":18}' },
+      ],
+      max_tokens: 100,
+      max_completion_tokens: 50,
+      stop: 'END',
+      stream: true,
+      stream_options: { include_usage: true },
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
+      logit_bias: { '50256': -100 },
+    });
+    expect(includeStreamUsage).toBe(true);
+    expect(request.maxOutputTokens).toBe(50);
+    expect(request.stopSequences).toEqual(['END']);
+    expect(request.messages[0]).toEqual({ role: 'system', content: 'Be brief.', developer: true });
+    expect(request.messages[1]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Hi' },
+        { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' }, detail: 'low' },
+      ],
+    });
+    expect(request.messages[2]).toEqual({
+      role: 'assistant',
+      content: [{ type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+    });
+    expect(request.messages[3]).toEqual({ role: 'tool', toolCallId: 'call_1', content: '{"temperature":18}' });
+    expect(request.toolChoice).toEqual({ type: 'tool', name: 'get_weather' });
+    expect(request.responseFormat).toEqual({ type: 'json-schema', name: 'out', schema: { type: 'object' }, strict: true });
+    // Parameters newer than the gateway travel on to OpenAI-compatible upstreams.
+    expect(request.providerOptions).toEqual({ openai: { logit_bias: { '50256': -100 } } });
+  });
+
+  it('does not report stream usage when the client did not ask for it', () => {
+    const { includeStreamUsage } = parseChatCompletionsRequest({ model: 'm/x', messages: [{ role: 'user', content: 'x' }], stream: true });
+    expect(includeStreamUsage).toBe(false);
+  });
+
+  it.each([
+    [{ messages: [{ role: 'user', content: 'x' }] }, 'model', /is required/],
+    [{ model: 'm/x', messages: [] }, 'messages', /at least 1 item/],
+    [{ model: 'm/x', messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', /expected one of/],
+    [{ model: 'm/x', messages: [{ role: 'user', content: 42 }] }, 'messages[0].content', /expected string or array/],
+    [{ model: 'm/x', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, 'temperature', /expected number or null/],
+    [{ model: 'm/x', messages: [{ role: 'user', content: 'x' }], temperature: 3 }, 'temperature', /<= 2/],
+    [{ model: 'm/x', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', /is required/],
+    [{ model: 'm/x', messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice.function.name', /no tool named 'nope'/],
+    [{ model: 'm/x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x' } }] }] }, 'messages[0].content[0].image_url.url', /http\(s\) URL/],
+  ])('refuses a bad body and names the field (%#)', (body, param, message) => {
+    const error = invalid(body);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid_request');
+    expect(error.param).toBe(param);
+    expect(error.message).toMatch(message);
+  });
+
+  it('refuses a body that is not an object', () => {
+    const error = invalid(['model']);
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/expected object/);
+  });
+});

@@ -1,0 +1,82 @@
+/** Names of the error cases in the OpenAI fixture `errors.json`. */
+export type OpenAIErrorCaseName =
+  | 'rate_limit'
+  | 'server_error'
+  | 'overloaded'
+  | 'invalid_key'
+  | 'context_length_exceeded'
+  | 'bad_request'
+  | 'insufficient_quota'
+  | 'permission_denied';
+
+/** How a scripted Server-Sent Events stream misbehaves on the wire. */
+export interface MockStreamOptions {
+  /** Pause between two writes, in milliseconds. Without it the mock still yields to the event loop between events. */
+  chunkDelayMs?: number;
+  /** Write this many events, then destroy the socket: no `[DONE]`, no clean end of the chunked body. */
+  cutAfterEvents?: number;
+  /**
+   * Write each event in pieces: `true` cuts inside every multi-byte UTF-8 character
+   * (or, when an event has none, in its middle); a number writes pieces of that many bytes.
+   */
+  splitBytes?: boolean | number;
+  /** After `errorAfterEvents` events, write the fixture's in-stream error event and end without `[DONE]`. */
+  midStreamError?: boolean;
+  /** Events written before the `midStreamError` event. Default 2. */
+  errorAfterEvents?: number;
+}
+
+/** A tool call a script makes the assistant say. */
+export interface MockToolCall {
+  name: string;
+  /** A JSON string, or an object the mock serializes. Default `{}`. */
+  arguments?: string | Record<string, unknown>;
+  /** Default: a fresh `call_…` id. */
+  id?: string;
+}
+
+/** What a script makes the default chat responder say instead of the echo. */
+export interface MockChatReply {
+  /** Assistant text; `null` for none. Ignored fields keep the default reply. */
+  content?: string | null;
+  /** Tool calls; when set, the content defaults to `null`. */
+  toolCalls?: MockToolCall[];
+  /** Default: `tool_calls` when there are tool calls, else `stop`. */
+  finishReason?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
+  /** Overrides of the estimated usage, in OpenAI's field names. */
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    cached_tokens?: number;
+    reasoning_tokens?: number;
+  };
+}
+
+/**
+ * One scripted answer. Each queued script answers exactly one request, first in,
+ * first out, skipping scripts whose `match` does not fit. The first of `hang`,
+ * `error`, `fixture`, `status`/`body` that is set decides the answer; otherwise the
+ * default responder answers, shaped by `reply`, `stream` and `headers`.
+ */
+export interface MockScript {
+  /** Only requests that fit take this script. `path` matches with or without the `/v1` prefix. */
+  match?: { path?: string; method?: string };
+  /** Wait this long before the status line and headers are sent. */
+  delayMs?: number;
+  /** Accept the request and never answer: for timeout and abort tests. */
+  hang?: boolean;
+  /** Answer with this case of `errors.json`: its status, headers and body. */
+  error?: OpenAIErrorCaseName;
+  /** Replay this OpenAI fixture file byte for byte (`.txt` files as an event stream). */
+  fixture?: string;
+  /** Status of a custom answer; 200 when only `body` is set. */
+  status?: number;
+  /** Body of a custom answer: a string is sent as is, anything else as JSON. */
+  body?: unknown;
+  /** Extra response headers (e.g. `retry-after`), laid over whatever the answer sends. */
+  headers?: Record<string, string>;
+  /** Misbehaviour of a streamed answer (the default stream or a `.txt` fixture). */
+  stream?: MockStreamOptions;
+  /** Content of the default chat reply. */
+  reply?: MockChatReply;
+}

@@ -1,0 +1,142 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { MockStreamOptions } from './mock-script.js';
+import { splitForNetwork } from './split-for-network.js';
+
+/**
+ * Writes one answer of the mock. It knows when the client has gone away (so
+ * pauses end early and nothing more is written) and tells a scripted cut made
+ * by the mock itself apart from a client abort.
+ */
+export class ResponseWriter {
+  private readonly closed = new AbortController();
+  private cutByMock = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly requestId: string,
+  ) {
+    res.once('close', () => this.closed.abort());
+  }
+
+  /** Aborted when the connection closes, whoever closed it. */
+  get signal(): AbortSignal {
+    return this.closed.signal;
+  }
+
+  /** True when the mock destroyed the connection on purpose (`cutAfterEvents`). */
+  get wasCut(): boolean {
+    return this.cutByMock;
+  }
+
+  /** True once the whole answer has been handed to the socket. */
+  get finished(): boolean {
+    return this.res.writableFinished;
+  }
+
+  get isOpen(): boolean {
+    return !this.res.destroyed && !this.res.writableEnded;
+  }
+
+  /** Waits `ms` (or one turn of the event loop); false when the client went away meanwhile. */
+  async pause(ms = 0): Promise<boolean> {
+    if (!this.isOpen) return false;
+    try {
+      if (ms > 0) await sleep(ms, undefined, { signal: this.signal });
+      else await yieldToEventLoop(undefined, { signal: this.signal });
+    } catch (error) {
+      if (this.signal.aborted) return false;
+      throw error;
+    }
+    return this.isOpen;
+  }
+
+  /** Sends a whole JSON answer. */
+  sendJson(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
+    this.sendText(status, JSON.stringify(body), { 'content-type': 'application/json', ...lowerCaseKeys(headers) });
+  }
+
+  /** Sends a whole answer as given; `headers` should name the content type. */
+  sendText(status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
+    if (!this.isOpen) return;
+    this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers) });
+    this.res.end(text);
+  }
+
+  /**
+   * Streams Server-Sent Events, each (or each piece, with `splitBytes`) in its own
+   * write after a pause, so they reach the client as separate network chunks.
+   */
+  async sendEvents(
+    events: readonly string[],
+    options: MockStreamOptions = {},
+    headers: OutgoingHttpHeaders = {},
+    streamErrorWire = '',
+  ): Promise<void> {
+    if (!this.isOpen) return;
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': this.requestId,
+      ...lowerCaseKeys(headers),
+    });
+    this.res.flushHeaders();
+
+    const cutAt = options.cutAfterEvents;
+    const errorAt = options.midStreamError ? (options.errorAfterEvents ?? 2) : undefined;
+    const stopAt = Math.min(events.length, cutAt ?? Infinity, errorAt ?? Infinity);
+    for (const event of events.slice(0, stopAt)) {
+      if (!(await this.writeEvent(event, options))) return;
+    }
+
+    if (cutAt !== undefined && cutAt <= (errorAt ?? Infinity)) {
+      this.cut();
+    } else if (errorAt !== undefined) {
+      if (await this.writeEvent(streamErrorWire, options)) this.res.end();
+    } else {
+      this.res.end();
+    }
+  }
+
+  /** Destroys the connection mid-answer, the way a crashed upstream or a dropped network does. */
+  cut(): void {
+    this.cutByMock = true;
+    this.res.destroy();
+  }
+
+  /** Answers a failure of the mock itself: a 500 if nothing was sent yet, else a dropped connection. */
+  fail(message: string): void {
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    this.sendJson(500, { error: { message, type: 'server_error', param: null, code: null } });
+  }
+
+  private async writeEvent(event: string, options: MockStreamOptions): Promise<boolean> {
+    for (const piece of splitForNetwork(event, options.splitBytes)) {
+      if (!(await this.pause(options.chunkDelayMs))) return false;
+      if (!this.res.write(piece)) await this.drainedOrClosed();
+    }
+    return this.isOpen;
+  }
+
+  private drainedOrClosed(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+}
+
+// Script headers may be spelled in any case; Node would send both spellings.
+function lowerCaseKeys(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const lowered: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) lowered[name.toLowerCase()] = value;
+  return lowered;
+}

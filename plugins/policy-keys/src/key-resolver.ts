@@ -1,0 +1,39 @@
+import type { Principal } from '@switchyard/core';
+import { hashApiKey, keysEqual } from './hash-api-key.js';
+
+/**
+ * Finds who holds a key. The auth step asks each resolver in turn; virtual keys
+ * from a key store are one more resolver.
+ */
+export interface KeyResolver {
+  resolve(key: string): Principal | undefined | Promise<Principal | undefined>;
+}
+
+export function masterKeyResolver(masterKey: string): KeyResolver {
+  const principal: Principal = { kind: 'master', keyId: 'master', name: 'master key' };
+  return { resolve: (key) => (keysEqual(key, masterKey) ? principal : undefined) };
+}
+
+/** A key listed in the config, with who it belongs to. */
+export interface StaticKey {
+  name: string;
+  key: string;
+  team?: string;
+  project?: string;
+  user?: string;
+}
+
+export function staticKeyResolver(keys: StaticKey[]): KeyResolver {
+  const byHash = new Map<string, Principal>();
+  for (const entry of keys) {
+    byHash.set(hashApiKey(entry.key), {
+      kind: 'static',
+      keyId: `static:${entry.name}`,
+      name: entry.name,
+      ...(entry.team !== undefined && { team: entry.team }),
+      ...(entry.project !== undefined && { project: entry.project }),
+      ...(entry.user !== undefined && { user: entry.user }),
+    });
+  }
+  return { resolve: (key) => byHash.get(hashApiKey(key)) };
+}

@@ -1,0 +1,78 @@
+import type { AssistantContentPart, ChatRequest, ToolDefinition } from '@switchyard/core';
+
+/**
+ * Decides what the mock answers, deterministically: the last user message echoed;
+ * a tool call when the request requires one or names a tool in its last message;
+ * a JSON document when JSON output is asked for.
+ */
+export function composeReply(request: ChatRequest, requestId: string): AssistantContentPart[] {
+  const last = request.messages[request.messages.length - 1];
+  if (last?.role === 'tool') return [{ type: 'text', text: `Tool result received: ${last.content}` }];
+
+  const prompt = lastUserText(request);
+  const tools = chosenTools(request, prompt);
+  if (tools.length > 0) {
+    return tools.map((tool, index) => ({
+      type: 'tool-call',
+      id: `call_mock${requestId.slice(-12)}${index}`,
+      name: tool.name,
+      arguments: JSON.stringify(argumentsFor(tool, prompt)),
+    }));
+  }
+  const format = request.responseFormat;
+  if (format?.type === 'json') return [{ type: 'text', text: JSON.stringify({ echo: prompt }) }];
+  if (format?.type === 'json-schema') return [{ type: 'text', text: JSON.stringify(valueFor(format.schema, prompt)) }];
+  return [{ type: 'text', text: prompt }];
+}
+
+export function lastUserText(request: ChatRequest): string {
+  for (let index = request.messages.length - 1; index >= 0; index--) {
+    const message = request.messages[index]!;
+    if (message.role !== 'user') continue;
+    const text = message.content
+      .map((part) => (part.type === 'text' ? part.text : ''))
+      .join('')
+      .trim();
+    return text || '(an image)';
+  }
+  return '(no user message)';
+}
+
+function chosenTools(request: ChatRequest, prompt: string): ToolDefinition[] {
+  const tools = request.tools ?? [];
+  const choice = request.toolChoice ?? { type: 'auto' };
+  if (tools.length === 0 || choice.type === 'none') return [];
+  if (choice.type === 'tool') return tools.filter((tool) => tool.name === choice.name);
+  const parallel = request.parallelToolCalls !== false;
+  if (choice.type === 'required') return parallel ? tools.slice(0, 2) : tools.slice(0, 1);
+  const mentioned = tools.filter((tool) => prompt.includes(tool.name));
+  return parallel ? mentioned : mentioned.slice(0, 1);
+}
+
+/** Arguments that satisfy the tool's schema: required strings carry the prompt. */
+function argumentsFor(tool: ToolDefinition, prompt: string): unknown {
+  return valueFor(tool.parameters, prompt);
+}
+
+function valueFor(schema: Record<string, unknown>, prompt: string): unknown {
+  const enumValues = schema['enum'];
+  if (Array.isArray(enumValues) && enumValues.length > 0) return enumValues[0];
+  switch (schema['type']) {
+    case 'object': {
+      const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      const required = Array.isArray(schema['required']) ? (schema['required'] as string[]) : [];
+      const result: Record<string, unknown> = {};
+      for (const name of required) result[name] = valueFor(properties[name] ?? { type: 'string' }, prompt);
+      return result;
+    }
+    case 'array':
+      return [];
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return true;
+    default:
+      return prompt;
+  }
+}

@@ -1,0 +1,37 @@
+import { GatewayError } from '@switchyard/core';
+import type { MockBehaviour, MockFailure } from './mock-options.js';
+
+/** The failure this call should act out, if any. */
+export function pickFailure(behaviour: MockBehaviour): MockFailure | undefined {
+  if (behaviour.failure_rate !== undefined) {
+    return Math.random() < behaviour.failure_rate ? (behaviour.fail ?? 'server_error') : undefined;
+  }
+  return behaviour.fail;
+}
+
+/** The GatewayError a real provider's failure of this kind maps to. */
+export function failureError(failure: MockFailure, behaviour: MockBehaviour): GatewayError {
+  const options = { provider: 'mock' };
+  switch (failure) {
+    case 'rate_limit':
+      return new GatewayError('rate_limit_exceeded', 'mock: rate limit reached', {
+        ...options,
+        upstreamStatus: 429,
+        retryAfterSeconds: behaviour.retry_after_s ?? 1,
+      });
+    case 'server_error':
+      return new GatewayError('upstream_server_error', 'mock: the server had an error', { ...options, upstreamStatus: 500 });
+    case 'overloaded':
+      return new GatewayError('upstream_overloaded', 'mock: overloaded', { ...options, upstreamStatus: 503 });
+    case 'timeout':
+      return new GatewayError('upstream_timeout', 'mock: did not answer in time', options);
+    case 'bad_request':
+      return new GatewayError('upstream_bad_request', 'mock: the request was refused', { ...options, upstreamStatus: 400 });
+    case 'context_length':
+      return new GatewayError('context_length_exceeded', "mock: the prompt is longer than the model's context window", {
+        ...options,
+        upstreamStatus: 400,
+        param: 'messages',
+      });
+  }
+}

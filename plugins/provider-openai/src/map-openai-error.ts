@@ -1,0 +1,65 @@
+import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+
+interface OpenAIErrorEnvelope {
+  error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | unknown;
+}
+
+/** An OpenAI error response → GatewayError, by status and `error.code`. */
+export function mapOpenAIError(provider: string, response: UpstreamErrorResponse): GatewayError {
+  let body: OpenAIErrorEnvelope | undefined;
+  try {
+    body = JSON.parse(response.bodyText) as OpenAIErrorEnvelope;
+  } catch {
+    // HTML or empty bodies (a 502 from a load balancer): the status decides alone.
+  }
+  const error = mapOpenAIErrorBody(provider, response.status, body ?? {});
+  const retryAfter = retryAfterSeconds(response.headers);
+  if (retryAfter === undefined || !error.retryable) return error;
+  return new GatewayError(error.code, error.message, {
+    param: error.param,
+    provider,
+    upstreamStatus: response.status,
+    retryAfterSeconds: retryAfter,
+  });
+}
+
+/** Maps the `{ error: {...} }` envelope, also used for errors that arrive inside a stream. */
+export function mapOpenAIErrorBody(provider: string, status: number, body: OpenAIErrorEnvelope): GatewayError {
+  const detail = (typeof body.error === 'object' && body.error !== null ? body.error : {}) as {
+    message?: unknown;
+    code?: unknown;
+    type?: unknown;
+    param?: unknown;
+  };
+  const code = typeof detail.code === 'string' ? detail.code : undefined;
+  const type = typeof detail.type === 'string' ? detail.type : undefined;
+  const upstreamMessage = typeof detail.message === 'string' ? detail.message : undefined;
+  const param = typeof detail.param === 'string' ? detail.param : null;
+  const options = { provider, upstreamStatus: status, param };
+  const say = (fallback: string) => `${provider}: ${upstreamMessage ?? fallback}`;
+
+  if (code === 'context_length_exceeded') return new GatewayError('context_length_exceeded', say('the prompt is too long for this model'), options);
+  if (code === 'content_filter' || code === 'content_policy_violation') return new GatewayError('content_filter', say('the content was filtered'), options);
+  if (code === 'insufficient_quota' || type === 'insufficient_quota') {
+    return new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account has no quota left.`, options);
+  }
+  if (status === 400 || status === 422) return new GatewayError('upstream_bad_request', say('the request was refused'), options);
+  // Never echo an upstream authentication message: it quotes the rejected key.
+  if (status === 401) return new GatewayError('upstream_authentication_failed', `${provider} rejected the gateway's credentials.`, options);
+  if (status === 404) return new GatewayError('upstream_not_found', say('the model or endpoint does not exist'), options);
+  if (status === 429) return new GatewayError('rate_limit_exceeded', say('rate limit reached'), options);
+  if (status === 500 && type === 'server_error' && upstreamMessage) return new GatewayError('upstream_server_error', say('server error'), options);
+  return genericUpstreamError(provider, { status, headers: {}, bodyText: '' });
+}
+
+/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
+export function retryAfterSeconds(headers: UpstreamErrorResponse['headers']): number | undefined {
+  const ms = Number(headers['retry-after-ms']);
+  if (Number.isFinite(ms) && ms >= 0) return ms / 1000;
+  const value = headers['retry-after'];
+  if (typeof value !== 'string') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}

@@ -1,0 +1,74 @@
+import {
+  GatewayError,
+  fromOpenAIFinishReason,
+  fromOpenAIUsage,
+  type OpenAIChatChunk,
+  type ServerSentEvent,
+  type StreamDecoder,
+  type StreamPart,
+} from '@switchyard/core';
+import { mapOpenAIErrorBody } from './map-openai-error.js';
+
+/**
+ * OpenAI `chat.completion.chunk` events → canonical stream parts. Tool-call indices
+ * are kept as the upstream numbers them; parts come out in arrival order.
+ */
+export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
+  let started = false;
+  let done = false;
+  let finished = false;
+  return {
+    decode(event: ServerSentEvent): StreamPart[] {
+      if (event.data === '[DONE]') {
+        done = true;
+        return [];
+      }
+      let chunk: OpenAIChatChunk & { error?: unknown };
+      try {
+        chunk = JSON.parse(event.data) as OpenAIChatChunk & { error?: unknown };
+      } catch (error) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, {
+          provider,
+          cause: error,
+        });
+      }
+      // A failure after the stream began arrives as a data line with a top-level error.
+      if (chunk.error) throw mapOpenAIErrorBody(provider, 500, chunk as { error: unknown });
+      const parts: StreamPart[] = [];
+      if (!started) {
+        started = true;
+        parts.push({ type: 'stream-start', id: chunk.id, model: chunk.model, created: chunk.created });
+      }
+      const choice = chunk.choices?.[0];
+      if (choice) {
+        const delta = choice.delta ?? {};
+        if (delta.reasoning_content) parts.push({ type: 'reasoning-delta', delta: delta.reasoning_content });
+        if (delta.content) parts.push({ type: 'text-delta', delta: delta.content });
+        if (delta.refusal) parts.push({ type: 'refusal-delta', delta: delta.refusal });
+        for (const call of delta.tool_calls ?? []) {
+          if (call.id && call.function?.name) {
+            parts.push({ type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
+          }
+          if (call.function?.arguments) {
+            parts.push({ type: 'tool-call-delta', index: call.index, argumentsDelta: call.function.arguments });
+          }
+        }
+        if (choice.finish_reason) {
+          finished = true;
+          parts.push({ type: 'finish', finishReason: fromOpenAIFinishReason(choice.finish_reason) });
+        }
+      }
+      if (chunk.usage) parts.push({ type: 'usage', usage: fromOpenAIUsage(chunk.usage) });
+      return parts;
+    },
+    end(): StreamPart[] {
+      // Some compatible servers omit [DONE]; a stream that said why it finished is complete.
+      if (!done && !finished) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} stream ended before it was complete.`, {
+          provider,
+        });
+      }
+      return [];
+    },
+  };
+}
