@@ -1,0 +1,140 @@
+import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
+import { decodeSseStream, GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
+import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { describe, expect, it } from 'vitest';
+import { buildChatBody, createOpenAIStreamDecoder, mapOpenAIError, parseChatCompletion } from '../src/index.js';
+
+async function decodeFixture(file: string): Promise<StreamPart[]> {
+  const decoder = createOpenAIStreamDecoder('openai');
+  const parts: StreamPart[] = [];
+  async function* bytes() {
+    yield Buffer.from(readFixture('openai', file), 'utf8');
+  }
+  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
+  parts.push(...decoder.end());
+  return parts;
+}
+
+function canonical(fixture: string): ChatRequest {
+  return parseChatCompletionsRequest(readFixtureJson('openai', fixture)).request;
+}
+
+describe('OpenAI request translation', () => {
+  it.each(['request.json', 'request-tools-result.json', 'request-vision.json', 'request-stream.json'])(
+    'round-trips %s through the canonical request unchanged',
+    (fixture) => {
+      const original = readFixtureJson<Record<string, unknown>>('openai', fixture);
+      const body = buildChatBody(canonical(fixture), String(original['model']), 'max_completion_tokens', 'openai');
+      const expected = { ...original };
+      if (expected['stream'] === false) delete expected['stream'];
+      // The gateway always asks for usage on streams, to account for them.
+      if (expected['stream'] === true) expected['stream_options'] = { include_usage: true };
+      expect(JSON.parse(JSON.stringify(body))).toEqual(expected);
+    },
+  );
+
+  it('uses max_tokens for servers that want the older field', () => {
+    const body = buildChatBody(canonical('request.json'), 'gpt-4o-mini', 'max_tokens', 'openai');
+    expect(body.max_tokens).toBe(256);
+    expect(body.max_completion_tokens).toBeUndefined();
+  });
+});
+
+describe('OpenAI response translation', () => {
+  it('reads a text answer with its usage', () => {
+    const response = parseChatCompletion(readFixtureJson('openai', 'response.json'), 'openai');
+    expect(response.content).toEqual([{ type: 'text', text: "It's currently 18°C and partly cloudy in Paris." }]);
+    expect(response.finishReason).toEqual({ unified: 'stop', raw: 'stop' });
+    expect(response.usage).toEqual({ inputTokens: 121, outputTokens: 14 });
+    expect(response.model).toBe('gpt-4o-mini-2024-07-18');
+  });
+
+  it('reads a tool call with its id and arguments kept verbatim', () => {
+    const fixture = readFixtureJson<{ choices: Array<{ message: { tool_calls: Array<{ id: string; function: { arguments: string } }> } }> }>(
+      'openai',
+      'response-tool-call.json',
+    );
+    const response = parseChatCompletion(fixture, 'openai');
+    const call = fixture.choices[0]!.message.tool_calls[0]!;
+    expect(response.finishReason.unified).toBe('tool-calls');
+    expect(response.content).toContainEqual({ type: 'tool-call', id: call.id, name: 'get_weather', arguments: call.function.arguments });
+  });
+
+  it('decodes stream.txt: text, one tool call reassembled to valid JSON, finish and usage', async () => {
+    const parts = await decodeFixture('stream.txt');
+    expect(parts[0]).toMatchObject({ type: 'stream-start', id: 'chatcmpl-CFa3cM4nT8vQ1xR6kW2pLs9YzJ7Hb', model: 'gpt-4o-mini-2024-07-18' });
+    const text = parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
+    expect(text).toBe("I'll check the current weather in Paris.");
+    expect(parts.filter((part) => part.type === 'tool-call-start')).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_k7Xp2QmZ9rT4vB1nW8sLc3dY', name: 'get_weather' },
+    ]);
+    const args = parts.flatMap((part) => (part.type === 'tool-call-delta' ? [part.argumentsDelta] : [])).join('');
+    expect(JSON.parse(args)).toEqual({ city: 'Paris', unit: 'celsius' });
+    expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } });
+    expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 92, outputTokens: 27 } });
+  });
+
+  it('decodes stream-text-only.txt to the fixture answer', async () => {
+    const parts = await decodeFixture('stream-text-only.txt');
+    const text = parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
+    expect(text).toBe("It's currently 18°C and partly cloudy in Paris.");
+    expect(parts.some((part) => part.type === 'usage')).toBe(true);
+  });
+
+  it('fails a stream that ends before it finished', () => {
+    const decoder = createOpenAIStreamDecoder('openai');
+    decoder.decode({ event: undefined, id: undefined, data: '{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}' });
+    expect(() => decoder.end()).toThrow(GatewayError);
+  });
+
+  it('turns an in-stream error event into a retryable server error', () => {
+    const wire = readFixtureJson<{ stream_error_event: { wire: string } }>('openai', 'errors.json').stream_error_event.wire;
+    const decoder = createOpenAIStreamDecoder('openai');
+    const data = wire.replace(/^data: /, '').trim();
+    expect(() => decoder.decode({ event: undefined, id: undefined, data })).toThrow(
+      expect.objectContaining({ code: 'upstream_server_error', retryable: true }),
+    );
+  });
+});
+
+describe('OpenAI error mapping', () => {
+  const cases = readFixtureJson<Record<string, { status: number; headers: Record<string, string>; body: unknown }>>('openai', 'errors.json');
+  const response = (name: string, headers: Record<string, string> = {}): UpstreamErrorResponse => ({
+    status: cases[name]!.status,
+    headers: { ...cases[name]!.headers, ...headers },
+    bodyText: JSON.stringify(cases[name]!.body),
+  });
+
+  it.each([
+    ['invalid_key', 'upstream_authentication_failed', 401, false],
+    ['permission_denied', 'upstream_permission_denied', 403, false],
+    ['rate_limit', 'rate_limit_exceeded', 429, true],
+    ['insufficient_quota', 'upstream_quota_exceeded', 429, false],
+    ['server_error', 'upstream_server_error', 502, true],
+    ['overloaded', 'upstream_overloaded', 503, true],
+    ['bad_request', 'upstream_bad_request', 400, false],
+    ['context_length_exceeded', 'context_length_exceeded', 400, false],
+  ])('maps %s to %s (%i, retryable %s)', (name, code, status, retryable) => {
+    const error = mapOpenAIError('openai', response(name));
+    expect(error).toMatchObject({ code, status, retryable, upstreamStatus: cases[name]!.status });
+  });
+
+  it('never repeats the upstream message of an authentication failure', () => {
+    const error = mapOpenAIError('openai', response('invalid_key'));
+    expect(error.message).not.toMatch(/sk-|Incorrect API key/);
+  });
+
+  it('keeps the parameter the upstream blamed', () => {
+    expect(mapOpenAIError('openai', response('bad_request')).param).toBe('temperature');
+  });
+
+  it('honours retry-after and retry-after-ms', () => {
+    expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after': '7' })).retryAfterSeconds).toBe(7);
+    expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after-ms': '1500' })).retryAfterSeconds).toBe(1.5);
+  });
+
+  it('maps a non-JSON 502 by its status', () => {
+    const error = mapOpenAIError('openai', { status: 502, headers: {}, bodyText: '<html>Bad Gateway</html>' });
+    expect(error).toMatchObject({ code: 'upstream_server_error', retryable: true });
+  });
+});
