@@ -38,7 +38,7 @@ export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from './transport/upstream-transport.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
-export { createGateway, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
+export { checkGatewayConfig, createGateway, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export type { GatewayRuntime } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createGateway, createLogger, loadConfig } from '@switchyard/core';
+import { checkGatewayConfig, createGateway, createLogger, readConfigFile } from '@switchyard/core';
 import express from 'express';
 import { builtInPlugins } from '../built-in-plugins.js';
 import { obtainMasterKey } from '../master-key.js';
@@ -18,8 +18,14 @@ export interface StartOptions {
  * deadline, and exits.
  */
 export async function startCommand(options: StartOptions): Promise<number> {
-  const loaded = await loadConfig({ ...(options.config !== undefined && { file: options.config }) });
-  const config = loaded.config;
+  const loaded = await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
+  const fileContext = {
+    plugins: builtInPlugins,
+    ...(loaded.file !== undefined && { configFile: loaded.file }),
+    ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
+  };
+  // Every problem is reported before anything is written or served.
+  const { config } = await checkGatewayConfig(loaded.raw, fileContext);
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
 
@@ -35,12 +41,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     );
   }
 
-  const gateway = await createGateway(config, {
-    plugins: builtInPlugins,
-    logger,
-    ...(loaded.file !== undefined && { configFile: loaded.file }),
-    ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
-  });
+  const gateway = await createGateway(config, { ...fileContext, logger });
   const app = express();
   app.disable('x-powered-by');
   app.use(gateway.router);

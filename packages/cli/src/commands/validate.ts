@@ -1,19 +1,16 @@
-import { createGateway, createLogger, loadConfig } from '@switchyard/core';
+import { checkGatewayConfig, readConfigFile } from '@switchyard/core';
 import { builtInPlugins } from '../built-in-plugins.js';
 
 /** `switchyard validate`: checks a config and every plugin's options without serving. */
 export async function validateCommand(options: { config?: string }): Promise<number> {
-  const loaded = await loadConfig({ ...(options.config !== undefined && { file: options.config }) });
-  // Building the gateway checks every plugin's options; nothing listens, so close at once.
-  const gateway = await createGateway(loaded.config, {
+  const file = await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
+  const { config } = await checkGatewayConfig(file.raw, {
     plugins: builtInPlugins,
-    ...(loaded.file !== undefined && { configFile: loaded.file }),
-    ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
-    logger: createLogger({ level: 'silent' }),
+    ...(file.file !== undefined && { configFile: file.file }),
+    ...(file.sourceText !== undefined && { configSource: file.sourceText }),
   });
-  await gateway.close({ drainTimeoutMs: 0 });
-  const providers = Object.keys(loaded.config.providers).join(', ');
-  process.stdout.write(`${loaded.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(loaded.config.chain)}\n`);
+  const providers = Object.keys(config.providers).join(', ');
+  process.stdout.write(`${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}\n`);
   return 0;
 }
 

@@ -38,8 +38,23 @@ export interface LoadConfigOptions {
 // The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed.
 const loadYaml: Loader = (_file, content) => parseYaml(content) as unknown;
 
+/** A config file as read, before any check. */
+export interface ConfigFile {
+  /** The parsed content; `{}` when no file was found. */
+  raw: unknown;
+  file: string | undefined;
+  sourceText: string | undefined;
+}
+
 /** Finds, reads and checks the config file, or returns the defaults when there is none. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const { raw, file, sourceText } = await readConfigFile(options);
+  const config = checkConfig(raw, { env: options.env ?? process.env, file, sourceText });
+  return { config, file, sourceText };
+}
+
+/** Finds and parses the config file without checking it; `{}` when there is none. */
+export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {}): Promise<ConfigFile> {
   const cwd = options.cwd ?? process.cwd();
   const explorer = cosmiconfig('switchyard', {
     searchPlaces: configSearchPlaces,
@@ -57,8 +72,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   }
   const displayName = found ? path.relative(cwd, found.filepath) || found.filepath : undefined;
   const sourceText = found && !found.filepath.endsWith('package.json') ? await readFile(found.filepath, 'utf8') : undefined;
-  const config = checkConfig(found?.config ?? {}, { env: options.env ?? process.env, file: displayName, sourceText });
-  return { config, file: displayName, sourceText };
+  return { raw: found?.config ?? {}, file: displayName, sourceText };
 }
 
 let validator: Validator<GatewayConfig> | undefined;
@@ -71,11 +85,24 @@ export function checkConfig(
   raw: unknown,
   context: { env?: Record<string, string | undefined>; file?: string | undefined; sourceText?: string | undefined } = {},
 ): GatewayConfig {
+  const { config, problems } = findConfigProblems(raw, context.env ?? process.env);
+  if (problems.length > 0) throw new ConfigError(problems, context.file, context.sourceText);
+  return config;
+}
+
+/**
+ * Like checkConfig, but returns the problems instead of throwing, with the config
+ * as far as it could be read (defaults filled in), so that plugin options can
+ * still be checked and every problem reported in one go.
+ */
+export function findConfigProblems(
+  raw: unknown,
+  env: Record<string, string | undefined>,
+): { config: GatewayConfig; problems: ValidationProblem[] } {
   const problems: ValidationProblem[] = [];
-  const resolved = resolveEnvReferences(raw ?? {}, context.env ?? process.env, problems);
+  const resolved = resolveEnvReferences(raw ?? {}, env, problems);
   validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema);
   const result = validator(resolved);
   if (!result.ok) problems.push(...result.problems);
-  if (problems.length > 0) throw new ConfigError(problems, context.file, context.sourceText);
-  return (result as { value: GatewayConfig }).value;
+  return { config: resolved as GatewayConfig, problems };
 }

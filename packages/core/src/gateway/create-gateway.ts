@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { checkConfig } from '../config/load-config.js';
+import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
 import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
@@ -15,7 +15,7 @@ import type { GatewayRuntime } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
 import { RequestTracker } from './request-tracker.js';
-import { PluginResolutionError, resolvePlugins, type ImportModule } from './resolve-plugins.js';
+import { PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 
 export interface CreateGatewayOptions {
@@ -50,15 +50,7 @@ export interface Gateway {
  * problems are reported together in one ConfigError.
  */
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
-  const config = checkConfig(rawConfig, { file: options.configFile, sourceText: options.configSource });
-  const resolved = await resolvePlugins(config, {
-    plugins: [adapterStep as PluginFactory<unknown, unknown>, ...(options.plugins ?? [])],
-    importModule: options.importModule ?? ((specifier) => import(specifier)),
-    baseDir: options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd(),
-  }).catch((error: unknown) => {
-    if (error instanceof PluginResolutionError) throw new ConfigError(error.problems, options.configFile, options.configSource);
-    throw error;
-  });
+  const { config, plugins: resolved } = await checkGatewayConfig(rawConfig, options);
 
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const transport = new UpstreamTransport();
@@ -103,6 +95,33 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
       return closing;
     },
   };
+}
+
+/**
+ * Checks a config and the options of every plugin it names, without starting
+ * anything. Throws one ConfigError listing every problem found.
+ */
+export async function checkGatewayConfig(
+  rawConfig: unknown,
+  options: Omit<CreateGatewayOptions, 'logger'> & { env?: Record<string, string | undefined> } = {},
+): Promise<{ config: GatewayConfig; plugins: ResolvedPlugins }> {
+  const { config, problems } = findConfigProblems(rawConfig, options.env ?? process.env);
+  const blocked = problems.some((problem) => /^\/(providers|chain)(\/|$)/.test(problem.path) || problem.path === '');
+  let plugins: ResolvedPlugins | undefined;
+  if (!blocked) {
+    try {
+      plugins = await resolvePlugins(config, {
+        plugins: [adapterStep as PluginFactory<unknown, unknown>, ...(options.plugins ?? [])],
+        importModule: options.importModule ?? ((specifier) => import(specifier)),
+        baseDir: options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd(),
+      });
+    } catch (error) {
+      if (!(error instanceof PluginResolutionError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
+  return { config, plugins };
 }
 
 function logRequest(logger: Logger, record: RequestRecord): void {

@@ -58,6 +58,8 @@ export class RequestTracker {
 function buildRecord(context: RequestContext, res: Response): RequestRecord {
   const aborted = !res.writableFinished;
   const request = context.chatRequest ?? context.embeddingsRequest;
+  // On failure nothing served the request; the last deployment tried is still worth knowing.
+  const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
   return {
     id: context.id,
     receivedAt: context.receivedAt,
@@ -66,8 +68,8 @@ function buildRecord(context: RequestContext, res: Response): RequestRecord {
     team: context.principal?.team,
     project: context.principal?.project,
     requestedModel: request?.model,
-    provider: context.servedBy?.provider,
-    model: context.servedBy?.model,
+    provider: deployment?.provider,
+    model: deployment?.model,
     stream: context.chatRequest?.stream ?? false,
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,

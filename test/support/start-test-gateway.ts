@@ -1,0 +1,42 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { builtInPlugins } from '@switchyard/cli';
+import { createGateway, createLogger, type Gateway } from '@switchyard/core';
+import express from 'express';
+
+export interface TestGateway {
+  /** `http://127.0.0.1:PORT`. */
+  origin: string;
+  /** `http://127.0.0.1:PORT/v1`, for the openai client's baseURL. */
+  baseURL: string;
+  gateway: Gateway;
+  /** Every log line written so far, raw. */
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+export const masterKey = 'sy-master-test-key-0123456789abcdef';
+
+/** A gateway from a config object, listening on a real loopback port, with its logs captured. */
+export async function startTestGateway(config: Record<string, unknown>): Promise<TestGateway> {
+  const logLines: string[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
+  const gateway = await createGateway({ master_key: masterKey, ...config }, { plugins: builtInPlugins, logger });
+  const app = express();
+  app.use(gateway.router);
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    baseURL: `${origin}/v1`,
+    gateway,
+    logLines,
+    async close() {
+      await gateway.close({ drainTimeoutMs: 1000 });
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
