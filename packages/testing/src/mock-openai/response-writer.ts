@@ -10,13 +10,21 @@ import { splitForNetwork } from './split-for-network.js';
  */
 export class ResponseWriter {
   private readonly closed = new AbortController();
+  private readonly connectionClosed: Promise<void>;
+  /** Settles when the last write reached the operating system (or the connection closed). */
+  private lastWrite: Promise<void> = Promise.resolve();
   private cutByMock = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly requestId: string,
   ) {
-    res.once('close', () => this.closed.abort());
+    this.connectionClosed = new Promise((resolve) => {
+      res.once('close', () => {
+        this.closed.abort();
+        resolve();
+      });
+    });
   }
 
   /** Aborted when the connection closes, whoever closed it. */
@@ -90,18 +98,12 @@ export class ResponseWriter {
     }
 
     if (cutAt !== undefined && cutAt <= (errorAt ?? Infinity)) {
-      this.cut();
+      await this.cut();
     } else if (errorAt !== undefined) {
       if (await this.writeEvent(streamErrorWire, options)) this.res.end();
     } else {
       this.res.end();
     }
-  }
-
-  /** Destroys the connection mid-answer, the way a crashed upstream or a dropped network does. */
-  cut(): void {
-    this.cutByMock = true;
-    this.res.destroy();
   }
 
   /** Answers a failure of the mock itself: a 500 if nothing was sent yet, else a dropped connection. */
@@ -113,12 +115,33 @@ export class ResponseWriter {
     this.sendJson(500, { error: { message, type: 'server_error', param: null, code: null } });
   }
 
+  /**
+   * Destroys the connection mid-answer, the way a crashed upstream or a dropped
+   * network does. It waits for the events already written to leave first; a
+   * destroy right after a write would discard them.
+   */
+  private async cut(): Promise<void> {
+    await this.lastWrite;
+    this.cutByMock = true;
+    this.res.destroy();
+  }
+
   private async writeEvent(event: string, options: MockStreamOptions): Promise<boolean> {
     for (const piece of splitForNetwork(event, options.splitBytes)) {
       if (!(await this.pause(options.chunkDelayMs))) return false;
-      if (!this.res.write(piece)) await this.drainedOrClosed();
+      if (!this.writeTracked(piece)) await this.drainedOrClosed();
     }
     return this.isOpen;
+  }
+
+  /** Writes and remembers when the bytes leave, for {@link cut}; returns false when the socket wants a drain. */
+  private writeTracked(piece: Buffer): boolean {
+    let markWritten: () => void = () => {};
+    const written = new Promise<void>((resolve) => {
+      markWritten = resolve;
+    });
+    this.lastWrite = Promise.race([written, this.connectionClosed]);
+    return this.res.write(piece, () => markWritten());
   }
 
   private drainedOrClosed(): Promise<void> {
