@@ -5,9 +5,11 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** Compares two keys in constant time, whatever their lengths. */
-export function keysEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+/**
+ * A matcher for one secret key that compares in constant time whatever the length
+ * of what is presented; the expected digest is computed once, not per request.
+ */
+export function keyMatcher(expected: string): (presented: string) => boolean {
+  const expectedDigest = createHash('sha256').update(expected, 'utf8').digest();
+  return (presented) => timingSafeEqual(createHash('sha256').update(presented, 'utf8').digest(), expectedDigest);
 }

@@ -1,5 +1,5 @@
 import type { Principal } from '@switchyard/core';
-import { hashApiKey, keysEqual } from './hash-api-key.js';
+import { hashApiKey, keyMatcher } from './hash-api-key.js';
 
 /**
  * Finds who holds a key. The auth step asks each resolver in turn; virtual keys
@@ -11,7 +11,8 @@ export interface KeyResolver {
 
 export function masterKeyResolver(masterKey: string): KeyResolver {
   const principal: Principal = { kind: 'master', keyId: 'master', name: 'master key' };
-  return { resolve: (key) => (keysEqual(key, masterKey) ? principal : undefined) };
+  const isMasterKey = keyMatcher(masterKey);
+  return { resolve: (key) => (isMasterKey(key) ? principal : undefined) };
 }
 
 /** A key listed in the config, with who it belongs to. */
