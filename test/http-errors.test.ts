@@ -34,6 +34,27 @@ describe('bad input gets an OpenAI-shaped error with the right status', () => {
     expectOpenAIError(body, 'invalid_json');
   });
 
+  it('an empty body → 400 invalid_json; a compressed body → 415', async () => {
+    const empty = await post(chat, '');
+    expect(empty.status).toBe(400);
+    expectOpenAIError(empty.body, 'invalid_json');
+    const gzipped = await post(chat, '{}', { authorization: `Bearer ${masterKey}`, 'content-encoding': 'gzip' });
+    expect(gzipped.status).toBe(415);
+    expectOpenAIError(gzipped.body, 'unsupported_media_type');
+  });
+
+  it('a streamed body that grows past the limit → 413', async () => {
+    const big = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'y'.repeat(40_000) }] });
+    const response = await fetch(gateway.origin + chat, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}` },
+      // A stream has no content-length: the limit is enforced while reading.
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
   it('missing model → 400 naming the field', async () => {
     const { status, body } = await post(chat, { messages: user });
     expect(status).toBe(400);

@@ -55,9 +55,7 @@ export const auth = definePlugin<AuthOptions>({
       for (const resolver of resolvers) {
         const principal = await resolver.resolve(key);
         if (principal) {
-          const context = getContext(res);
-          context.principal = principal;
-          context.logger = context.logger.child({ keyId: principal.keyId });
+          getContext(res).principal = principal;
           next();
           return;
         }

@@ -52,6 +52,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     { host: address.address, port: address.port, config: loaded.file ?? 'built-in defaults', masterKeySource: masterKey.source },
     `switchyard listening on http://${address.address}:${address.port}`,
   );
+  logger.flush();
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;

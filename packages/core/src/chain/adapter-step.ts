@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import { sendJson } from '../http/send-json.js';
 import { SseWriter } from '../http/sse-writer.js';
 import { ChatChunkEncoder } from '../ingress/openai/chat-chunk-encoder.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
@@ -41,14 +42,12 @@ async function writeResult(result: ProviderResult, context: RequestContext, req:
     case 'chat-response':
       context.usage = result.response.usage;
       context.firstByteMs = performance.now() - context.startedAt;
-      res.json(formatChatCompletion(result.response, modelPrefix + result.response.model));
+      sendJson(res, 200, formatChatCompletion(result.response, modelPrefix + result.response.model));
       return;
     case 'embeddings':
       context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
       context.firstByteMs = performance.now() - context.startedAt;
-      res.json(
-        formatEmbeddingsResponse(result.response, modelPrefix + result.response.model, embeddingsEncoding(req)),
-      );
+      sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + result.response.model, embeddingsEncoding(req)));
       return;
     case 'chat-stream':
       await writeStream(result.parts, context, res, modelPrefix);
@@ -103,11 +102,11 @@ async function sendModels(runtime: GatewayRuntime, req: Request, res: Response):
     .map((model) => ({ id: model.id, object: 'model', created: model.created, owned_by: model.ownedBy }));
   const wanted = req.params['model'];
   if (wanted === undefined) {
-    res.json({ object: 'list', data: models });
+    sendJson(res, 200, { object: 'list', data: models });
     return;
   }
   const id = Array.isArray(wanted) ? wanted.join('/') : String(wanted);
   const model = models.find((candidate) => candidate.id === id);
   if (!model) throw new GatewayError('model_not_found', `The model '${id}' does not exist.`, { param: 'model' });
-  res.json(model);
+  sendJson(res, 200, model);
 }

@@ -20,7 +20,13 @@ export function providerDispatch(runtime: GatewayRuntime, context: RequestContex
     }
     const started = performance.now();
     try {
-      const call = { model: deployment.model, signal: context.signal, logger: context.logger };
+      const call = {
+        model: deployment.model,
+        signal: context.signal,
+        get logger() {
+          return context.logger;
+        },
+      };
       let result: ProviderResult;
       if (context.endpoint === 'embeddings') {
         if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');

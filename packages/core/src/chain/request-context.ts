@@ -104,18 +104,7 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
   const incomingId = req.headers['x-request-id'];
   const id = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : `req_${randomUUID().replaceAll('-', '')}`;
   const abort = new AbortController();
-  const context: RequestContext = {
-    id,
-    receivedAt: new Date(),
-    startedAt: performance.now(),
-    endpoint,
-    signal: abort.signal,
-    logger: logger.child({ requestId: id }),
-    includeStreamUsage: false,
-    deployments: [],
-    interceptors: [],
-    attempts: [],
-  };
+  const context = new GatewayRequestContext(id, endpoint, abort.signal, logger);
   (res as ResponseWithContext)[contextKey] = context;
   res.setHeader('x-request-id', id);
   // 'close' fires both after a normal finish and when the client goes away first.
@@ -123,4 +112,41 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
     if (!res.writableFinished) abort.abort(new Error('client disconnected'));
   });
   return context;
+}
+
+class GatewayRequestContext implements RequestContext {
+  readonly receivedAt = new Date();
+  readonly startedAt = performance.now();
+  principal?: Principal;
+  chatRequest?: ChatRequest;
+  embeddingsRequest?: EmbeddingsRequest;
+  includeStreamUsage = false;
+  deployments: Deployment[] = [];
+  servedBy?: Deployment;
+  interceptors: Interceptor[] = [];
+  attempts: Attempt[] = [];
+  usage?: Usage;
+  firstByteMs?: number;
+  error?: GatewayError;
+  private requestLogger: Logger | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly endpoint: Endpoint,
+    readonly signal: AbortSignal,
+    private readonly baseLogger: Logger,
+  ) {}
+
+  /** Made on first use: most requests never log more than their closing line. */
+  get logger(): Logger {
+    this.requestLogger ??= this.baseLogger.child({
+      requestId: this.id,
+      ...(this.principal && { keyId: this.principal.keyId }),
+    });
+    return this.requestLogger;
+  }
+
+  set logger(logger: Logger) {
+    this.requestLogger = logger;
+  }
 }

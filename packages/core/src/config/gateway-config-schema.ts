@@ -22,7 +22,10 @@ export const gatewayConfigSchema: JsonSchema = {
       properties: {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 4000 },
-        body_limit: { type: ['string', 'integer'], default: '4mb' },
+        body_limit: {
+          anyOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB])?$' }, { type: 'integer', minimum: 1 }],
+          default: '4mb',
+        },
         shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
         data_dir: { type: 'string', minLength: 1, default: '.switchyard' },
       },

@@ -1,7 +1,9 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createRequestContext, findContext, type Endpoint } from '../chain/request-context.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendError } from '../http/send-error.js';
+import { sendJson } from '../http/send-json.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -13,11 +15,10 @@ import type { RequestTracker } from './request-tracker.js';
  */
 export function buildRouter(runtime: GatewayRuntime, steps: RequestHandler[], tracker: RequestTracker): Router {
   const router = express.Router();
-  // Any content type is read as JSON: clients that forget the header still get a clear answer.
-  const parseJson = express.json({ limit: runtime.config.server.body_limit, type: () => true });
+  const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit));
 
   router.get('/health', (_req, res) => {
-    res.status(tracker.draining ? 503 : 200).json({
+    sendJson(res, tracker.draining ? 503 : 200, {
       status: tracker.draining ? 'draining' : 'ok',
       providers: [...runtime.providers.keys()],
     });
@@ -60,7 +61,7 @@ export function buildRouter(runtime: GatewayRuntime, steps: RequestHandler[], tr
 /** Turns anything that went wrong into an OpenAI-shaped error, and logs it once. */
 function errorHandler(runtime: GatewayRuntime): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next) => {
-    const gatewayError = fromBodyParser(error) ?? toGatewayError(error);
+    const gatewayError = toGatewayError(error);
     const context = findContext(res);
     if (context) context.error = gatewayError;
     const logger = context?.logger ?? runtime.logger;
@@ -69,26 +70,4 @@ function errorHandler(runtime: GatewayRuntime): ErrorRequestHandler {
     }
     sendError(res, gatewayError);
   };
-}
-
-/** body-parser marks its errors with a `type`; map those to the catalogue. */
-function fromBodyParser(error: unknown): GatewayError | undefined {
-  const type = (error as { type?: unknown }).type;
-  switch (type) {
-    case 'entity.parse.failed':
-      return new GatewayError('invalid_json', 'The request body is not valid JSON.', { cause: error });
-    case 'entity.too.large': {
-      const limit = (error as { limit?: number }).limit;
-      return new GatewayError('request_too_large', `The request body is larger than the limit${limit ? ` of ${limit} bytes` : ''}.`, {
-        cause: error,
-      });
-    }
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new GatewayError('unsupported_media_type', 'The request body encoding is not supported.', { cause: error });
-    case 'request.aborted':
-      return new GatewayError('client_closed_request', 'The client closed the connection.', { cause: error });
-    default:
-      return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
+import { sendJson } from './send-json.js';
 
 /** Answers with an error in OpenAI's envelope, or does nothing if the answer has begun. */
 export function sendError(res: Response, error: GatewayError): void {
@@ -8,5 +9,5 @@ export function sendError(res: Response, error: GatewayError): void {
     return;
   }
   if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(error.retryAfterSeconds)));
-  res.status(error.status).json(error.toBody());
+  sendJson(res, error.status, error.toBody());
 }

@@ -8,6 +8,7 @@ import type { GatewayError } from '../errors/gateway-error.js';
  */
 export class SseWriter {
   private started = false;
+  private corked = false;
 
   constructor(private readonly res: Response) {}
 
@@ -30,19 +31,36 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
-  /** Writes one `data:` event; resolves when the socket can take more. */
+  /**
+   * Writes one `data:` event; resolves when the socket can take more. Events written
+   * in the same turn of the event loop (those decoded from one upstream network
+   * chunk) leave in one socket write: the socket is corked until the turn ends.
+   */
   async send(data: string): Promise<void> {
     if (!this.isOpen) return;
     this.start();
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      setImmediate(this.uncork);
+    }
     if (!this.res.write(`data: ${data}\n\n`)) {
+      this.uncork();
       await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
     }
   }
+
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
+  };
 
   /** Ends a stream that completed: OpenAI's `[DONE]` sentinel, then close. */
   done(): void {
     if (!this.isOpen) return;
     this.start();
+    this.uncork();
     this.res.end('data: [DONE]\n\n');
   }
 
@@ -53,6 +71,7 @@ export class SseWriter {
   fail(error: GatewayError): void {
     if (!this.isOpen) return;
     this.start();
+    this.uncork();
     this.res.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
   }
 }

@@ -5,11 +5,15 @@ import { toOpenAIUsage } from './openai-usage.js';
 import type { OpenAIChatChunk } from './openai-wire-types.js';
 
 type Delta = OpenAIChatChunk['choices'][number]['delta'];
+type ChunkFinishReason = OpenAIChatChunk['choices'][number]['finish_reason'];
 
 /**
  * Writes canonical stream parts as OpenAI `chat.completion.chunk` JSON, one string
  * per SSE `data:` line. Keeps the id, model and created time of the first part and
  * sends `role: assistant` once, as OpenAI does.
+ *
+ * This runs once per streamed token, so the parts of a chunk that never change
+ * (id, object, created, model) are serialized once and only the delta per event.
  */
 export class ChatChunkEncoder {
   private id: string;
@@ -19,6 +23,8 @@ export class ChatChunkEncoder {
   private usage: Usage | undefined;
   private readonly includeUsage: boolean;
   private readonly modelPrefix: string;
+  private head: string | undefined;
+  private readonly tail: string;
 
   /**
    * @param options.id used until the upstream names its own response id
@@ -30,6 +36,8 @@ export class ChatChunkEncoder {
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
     this.includeUsage = options.includeUsage;
+    // OpenAI sends `"usage":null` on every chunk only when usage was asked for.
+    this.tail = options.includeUsage ? '}],"usage":null}' : '}]}';
   }
 
   /** Returns the `data:` payloads this part produces (often one, sometimes none). */
@@ -39,6 +47,7 @@ export class ChatChunkEncoder {
         if (part.id) this.id = part.id;
         if (part.created) this.created = part.created;
         if (part.model) this.model = this.modelPrefix + part.model;
+        this.head = undefined;
         return [];
       case 'text-delta':
         return [this.chunk({ content: part.delta })];
@@ -65,31 +74,26 @@ export class ChatChunkEncoder {
   /** The closing chunks: the usage chunk when the client asked for it. */
   finish(): string[] {
     if (!this.includeUsage) return [];
-    const usage = this.usage ?? { inputTokens: 0, outputTokens: 0 };
     const chunk: OpenAIChatChunk = {
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
       choices: [],
-      usage: toOpenAIUsage(usage),
+      usage: toOpenAIUsage(this.usage ?? { inputTokens: 0, outputTokens: 0 }),
     };
     return [JSON.stringify(chunk)];
   }
 
-  private chunk(delta: Delta, finishReason: OpenAIChatChunk['choices'][number]['finish_reason'] = null): string {
+  private chunk(delta: Delta, finishReason: ChunkFinishReason = null): string {
     if (!this.roleSent) {
       this.roleSent = true;
       delta = { role: 'assistant', ...delta };
     }
-    const chunk: OpenAIChatChunk = {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }],
-    };
-    if (this.includeUsage) chunk.usage = null;
-    return JSON.stringify(chunk);
+    this.head ??=
+      `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},` +
+      `"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":`;
+    const finish = finishReason === null ? 'null' : `"${finishReason}"`;
+    return `${this.head}${JSON.stringify(delta)},"finish_reason":${finish}${this.tail}`;
   }
 }

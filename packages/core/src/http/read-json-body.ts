@@ -1,0 +1,72 @@
+import type { RequestHandler } from 'express';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/**
+ * Reads a request body as JSON into `req.body`, refusing it past `limitBytes`.
+ * Leaner than express.json(): any content type is read as JSON (clients that forget
+ * the header still get a clear answer), bodies are UTF-8, and errors come out as
+ * GatewayErrors straight away.
+ */
+export function readJsonBody(limitBytes: number): RequestHandler {
+  return (req, _res, next) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limitBytes) {
+      // Answer without reading the rest; the connection is closed after the reply.
+      req.resume();
+      next(tooLarge(limitBytes));
+      return;
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encoding && encoding !== 'identity') {
+      req.resume();
+      next(new GatewayError('unsupported_media_type', `Request bodies with content-encoding '${encoding}' are not supported.`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      received += chunk.length;
+      if (received > limitBytes) {
+        failed = true;
+        next(tooLarge(limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      try {
+        req.body = text.length === 0 ? undefined : JSON.parse(text);
+      } catch (error) {
+        next(new GatewayError('invalid_json', 'The request body is not valid JSON.', { cause: error }));
+        return;
+      }
+      if (req.body === undefined) {
+        next(new GatewayError('invalid_json', 'The request body is empty; send a JSON object.'));
+        return;
+      }
+      next();
+    });
+    req.on('error', (error) => {
+      if (failed) return;
+      failed = true;
+      next(new GatewayError('client_closed_request', 'The client closed the connection.', { cause: error }));
+    });
+  };
+}
+
+function tooLarge(limitBytes: number): GatewayError {
+  return new GatewayError('request_too_large', `The request body is larger than the limit of ${limitBytes} bytes.`);
+}
+
+/** `4mb`, `512kb`, `1048576` → bytes. */
+export function parseByteSize(size: string | number): number {
+  if (typeof size === 'number') return size;
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(size.trim());
+  if (!match) throw new Error(`not a size: '${size}' (expected a number of bytes or e.g. 4mb)`);
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+  return Math.floor(Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]!);
+}

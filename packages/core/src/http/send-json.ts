@@ -1,0 +1,13 @@
+import type { Response } from 'express';
+
+/**
+ * Writes a JSON answer directly. Express's `res.json` also computes an ETag over
+ * every body (a hash per response) that no API client uses.
+ */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
