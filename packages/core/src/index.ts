@@ -35,6 +35,7 @@ export {
 export type * from './plugin/provider-types.js';
 export type { ServerSentEvent } from './transport/server-sent-event.js';
 export { decodeSseStream } from './transport/decode-sse-stream.js';
+export { SseDecoder } from './transport/sse-decoder.js';
 export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from './transport/upstream-transport.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';

@@ -6,7 +6,9 @@ export type {
   MockStreamOptions,
   MockToolCall,
   OpenAIErrorCaseName,
-} from './mock-openai/mock-script.js';
-export type { RecordedRequest } from './mock-openai/recorded-request.js';
-export { estimateTokens, estimatePromptTokens } from './mock-openai/estimate-tokens.js';
+  CommonErrorCase,
+} from './mock-server/mock-script.js';
+export type { RecordedRequest } from './mock-server/recorded-request.js';
+export { estimateTokens, estimatePromptTokens } from './mock-server/estimate-tokens.js';
 export { deterministicEmbedding, encodeFloat32Base64 } from './mock-openai/embeddings/deterministic-embedding.js';
+export type { MockUpstream } from './mock-server/mock-upstream.js';

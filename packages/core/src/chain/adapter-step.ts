@@ -67,7 +67,10 @@ async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestCon
   try {
     for await (const part of parts) {
       if (part.type === 'usage') context.usage = part.usage;
-      for (const payload of encoder.encode(part)) await sse.send(payload);
+      for (const payload of encoder.encode(part)) {
+        const backpressure = sse.send(payload);
+        if (backpressure) await backpressure;
+      }
       if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
     }
     for (const payload of encoder.finish()) await sse.send(payload);

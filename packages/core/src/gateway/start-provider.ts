@@ -15,7 +15,7 @@ import type {
   UpstreamErrorResponse,
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
-import { decodeSseStream } from '../transport/decode-sse-stream.js';
+import { SseDecoder } from '../transport/sse-decoder.js';
 import { peekFirst } from '../transport/peek-first.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { defaultUpstreamTimeouts, mapTransportError, type UpstreamTransport } from '../transport/upstream-transport.js';
@@ -87,9 +87,13 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
       async function* parts() {
         let finished = false;
+        const sse = new SseDecoder();
         try {
-          for await (const event of decodeSseStream(response.body)) yield* decoder.decode(event);
-          yield* decoder.end();
+          for await (const chunk of response.body) {
+            for (const event of sse.feed(chunk)) for (const part of decoder.decode(event)) yield part;
+          }
+          for (const event of sse.end()) for (const part of decoder.decode(event)) yield part;
+          for (const part of decoder.end()) yield part;
           finished = true;
         } catch (error) {
           throw mapTransportError(error, http.id, call.signal);

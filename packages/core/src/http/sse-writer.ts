@@ -32,22 +32,22 @@ export class SseWriter {
   }
 
   /**
-   * Writes one `data:` event; resolves when the socket can take more. Events written
-   * in the same turn of the event loop (those decoded from one upstream network
-   * chunk) leave in one socket write: the socket is corked until the turn ends.
+   * Writes one `data:` event. Returns a promise to wait for when the client reads
+   * slower than we write, and nothing otherwise (no async step per event). Events
+   * written in the same turn of the event loop (those decoded from one upstream
+   * network chunk) leave in one socket write: the socket is corked until the turn ends.
    */
-  async send(data: string): Promise<void> {
-    if (!this.isOpen) return;
+  send(data: string): Promise<void> | undefined {
+    if (!this.isOpen) return undefined;
     this.start();
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
       setImmediate(this.uncork);
     }
-    if (!this.res.write(`data: ${data}\n\n`)) {
-      this.uncork();
-      await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
-    }
+    if (this.res.write(`data: ${data}\n\n`)) return undefined;
+    this.uncork();
+    return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => undefined);
   }
 
   private readonly uncork = (): void => {

@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AbortTracker } from './abort-tracker.js';
+import type { AbortTracker } from '../mock-server/abort-tracker.js';
 import type { MockContext } from './mock-context.js';
 import type { MockIds } from './mock-ids.js';
 import type { OpenAIErrorCases } from './openai-error-cases.js';
-import { readRequestBody } from './read-request-body.js';
-import { recordRequest } from './record-request.js';
-import type { RecordedRequest } from './recorded-request.js';
+import { readRequestBody } from '../mock-server/read-request-body.js';
+import { recordRequest } from '../mock-server/record-request.js';
+import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
-import { ResponseWriter } from './response-writer.js';
-import type { ScriptQueue } from './script-queue.js';
+import { ResponseWriter } from '../mock-server/response-writer.js';
+import type { ScriptQueue } from '../mock-server/script-queue.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface MockServerState {

@@ -1,6 +1,6 @@
 import { readFixtureJson } from '../fixtures.js';
-import { isRecord } from './is-record.js';
-import type { OpenAIErrorCaseName } from './mock-script.js';
+import { isRecord } from '../mock-server/is-record.js';
+import type { OpenAIErrorCaseName } from '../mock-server/mock-script.js';
 
 /** One error answer from the OpenAI fixture `errors.json`. */
 export interface OpenAIErrorCase {

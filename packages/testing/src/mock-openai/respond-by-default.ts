@@ -1,7 +1,7 @@
 import { readFixture } from '../fixtures.js';
 import { buildEmbeddingsResponse } from './embeddings/build-embeddings-response.js';
 import type { MockContext } from './mock-context.js';
-import type { MockScript } from './mock-script.js';
+import type { MockScript } from '../mock-server/mock-script.js';
 import { invalidRequestBody } from './openai-error-body.js';
 import { respondToChat } from './respond-to-chat.js';
 

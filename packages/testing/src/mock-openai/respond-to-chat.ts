@@ -3,7 +3,7 @@ import { buildChatStreamEvents } from './chat/build-chat-stream-events.js';
 import { readChatRequest } from './chat/chat-request-view.js';
 import { planChatReply } from './chat/plan-chat-reply.js';
 import type { MockContext } from './mock-context.js';
-import type { MockScript } from './mock-script.js';
+import type { MockScript } from '../mock-server/mock-script.js';
 
 /** The default answer to `POST /v1/chat/completions`, whole or streamed as the client asked. */
 export async function respondToChat(context: MockContext, script: MockScript = {}): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFixture } from '../fixtures.js';
 import type { MockContext } from './mock-context.js';
-import type { MockScript } from './mock-script.js';
+import type { MockScript } from '../mock-server/mock-script.js';
 import { respondByDefault } from './respond-by-default.js';
 
 /** Answers a request the way its script says (see {@link MockScript} for which field wins). */

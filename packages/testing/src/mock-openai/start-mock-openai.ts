@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFixture } from '../fixtures.js';
-import { AbortTracker } from './abort-tracker.js';
+import { AbortTracker } from '../mock-server/abort-tracker.js';
 import { createRequestHandler, type MockServerState } from './create-request-handler.js';
 import { MockIds } from './mock-ids.js';
-import type { MockScript } from './mock-script.js';
+import type { MockScript, OpenAIErrorCaseName } from '../mock-server/mock-script.js';
+import type { MockUpstream } from '../mock-server/mock-upstream.js';
 import { loadOpenAIErrorCases } from './openai-error-cases.js';
-import type { RecordedRequest } from './recorded-request.js';
-import { ScriptQueue } from './script-queue.js';
+import type { RecordedRequest } from '../mock-server/recorded-request.js';
+import { ScriptQueue } from '../mock-server/script-queue.js';
 
 /** Options of {@link startMockOpenAI}. */
 export interface MockOpenAIOptions {
@@ -16,7 +17,7 @@ export interface MockOpenAIOptions {
 }
 
 /** A running mock OpenAI upstream. */
-export interface MockOpenAI {
+export interface MockOpenAI extends MockUpstream<OpenAIErrorCaseName> {
   /** Base URL to give an OpenAI client, e.g. `http://127.0.0.1:53124/v1`. */
   readonly url: string;
   /** Scheme, host and port, e.g. `http://127.0.0.1:53124`. */

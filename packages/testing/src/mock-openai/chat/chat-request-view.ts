@@ -1,4 +1,4 @@
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../../mock-server/is-record.js';
 import { invalidRequestBody, type OpenAIErrorBody } from '../openai-error-body.js';
 
 /** A function tool the client offered. */

@@ -1,7 +1,7 @@
-import { estimatePromptTokens, estimateTokens } from '../estimate-tokens.js';
-import { isRecord } from '../is-record.js';
+import { estimatePromptTokens, estimateTokens } from '../../mock-server/estimate-tokens.js';
+import { isRecord } from '../../mock-server/is-record.js';
 import type { MockIds } from '../mock-ids.js';
-import type { MockChatReply, MockToolCall } from '../mock-script.js';
+import type { MockChatReply, MockToolCall } from '../../mock-server/mock-script.js';
 import type { ChatRequestView, ChatTool } from './chat-request-view.js';
 import { openAIUsage, type OpenAIUsage } from './openai-usage.js';
 

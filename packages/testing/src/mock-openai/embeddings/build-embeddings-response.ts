@@ -1,5 +1,5 @@
-import { estimateTokens } from '../estimate-tokens.js';
-import { isRecord } from '../is-record.js';
+import { estimateTokens } from '../../mock-server/estimate-tokens.js';
+import { isRecord } from '../../mock-server/is-record.js';
 import { invalidRequestBody, type OpenAIErrorBody } from '../openai-error-body.js';
 import { deterministicEmbedding, encodeFloat32Base64 } from './deterministic-embedding.js';
 

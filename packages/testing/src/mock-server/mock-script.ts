@@ -1,13 +1,19 @@
-/** Names of the error cases in the OpenAI fixture `errors.json`. */
-export type OpenAIErrorCaseName =
-  | 'rate_limit'
-  | 'server_error'
-  | 'overloaded'
+/**
+ * Error cases every mock upstream can act out, each from its provider's
+ * `errors.json` fixture. A mock may offer more (OpenAI's `insufficient_quota`,
+ * Gemini's `prompt_blocked` …) through its own `ErrorCase` type.
+ */
+export type CommonErrorCase =
   | 'invalid_key'
-  | 'context_length_exceeded'
+  | 'permission_denied'
   | 'bad_request'
-  | 'insufficient_quota'
-  | 'permission_denied';
+  | 'rate_limit'
+  | 'overloaded'
+  | 'server_error'
+  | 'context_length_exceeded';
+
+/** Names of the error cases in the OpenAI fixture `errors.json`. */
+export type OpenAIErrorCaseName = CommonErrorCase | 'insufficient_quota';
 
 /** How a scripted Server-Sent Events stream misbehaves on the wire. */
 export interface MockStreamOptions {
@@ -39,6 +45,8 @@ export interface MockToolCall {
 export interface MockChatReply {
   /** Assistant text; `null` for none. Ignored fields keep the default reply. */
   content?: string | null;
+  /** Reasoning the model shows before answering (Anthropic thinking, Gemini thoughts); not every mock renders it. */
+  reasoning?: string;
   /** Tool calls; when set, the content defaults to `null`. */
   toolCalls?: MockToolCall[];
   /** Default: `tool_calls` when there are tool calls, else `stop`. */
@@ -58,7 +66,7 @@ export interface MockChatReply {
  * `error`, `fixture`, `status`/`body` that is set decides the answer; otherwise the
  * default responder answers, shaped by `reply`, `stream` and `headers`.
  */
-export interface MockScript {
+export interface MockScript<ErrorCase extends string = OpenAIErrorCaseName> {
   /** Only requests that fit take this script. `path` matches with or without the `/v1` prefix. */
   match?: { path?: string; method?: string };
   /** Wait this long before the status line and headers are sent. */
@@ -66,7 +74,7 @@ export interface MockScript {
   /** Accept the request and never answer: for timeout and abort tests. */
   hang?: boolean;
   /** Answer with this case of `errors.json`: its status, headers and body. */
-  error?: OpenAIErrorCaseName;
+  error?: ErrorCase;
   /** Replay this OpenAI fixture file byte for byte (`.txt` files as an event stream). */
   fixture?: string;
   /** Status of a custom answer; 200 when only `body` is set. */
