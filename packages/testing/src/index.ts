@@ -12,3 +12,4 @@ export type { RecordedRequest } from './mock-server/recorded-request.js';
 export { estimateTokens, estimatePromptTokens } from './mock-server/estimate-tokens.js';
 export { deterministicEmbedding, encodeFloat32Base64 } from './mock-openai/embeddings/deterministic-embedding.js';
 export type { MockUpstream } from './mock-server/mock-upstream.js';
+export { testProviderAdapter, reassembleToolCalls, type ProviderConformanceTarget } from './conformance/index.js';

@@ -25,6 +25,8 @@ export interface ChatRequestView {
   messageTexts: string[];
   /** Text of the last `user` message; empty when there is none. */
   lastUserText: string;
+  /** When the conversation ends with a tool result, its text: the model answers from it. */
+  toolResultText: string | undefined;
 }
 
 /** Either the request, or the 400 body OpenAI would answer it with. */
@@ -56,6 +58,7 @@ export function readChatRequest(body: unknown): ChatRequestReading {
       parallelToolCalls: body['parallel_tool_calls'] !== false,
       messageTexts: records.map(messageText),
       lastUserText: lastUser ? contentText(lastUser['content']) : '',
+      toolResultText: records.at(-1)?.['role'] === 'tool' ? contentText(records.at(-1)!['content']) : undefined,
     },
   };
 }

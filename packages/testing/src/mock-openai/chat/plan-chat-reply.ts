@@ -21,7 +21,8 @@ export interface PlannedReply {
 }
 
 /**
- * Decides the default reply: an echo of the last user message, or, when the
+ * Decides the default reply: an echo of the last user message, an acknowledgement
+ * of a tool result that ends the conversation, or, when the
  * client forces a tool (`tool_choice` "required" or a named function), a call to
  * it. A script's `reply` overrides parts of that.
  */
@@ -34,6 +35,9 @@ export function planChatReply(request: ChatRequestView, ids: MockIds, scripted: 
   } else if (scripted.content !== undefined) {
     toolCalls = [];
     content = scripted.content;
+  } else if (request.toolResultText !== undefined) {
+    toolCalls = [];
+    content = `Tool result received: ${request.toolResultText}`;
   } else {
     toolCalls = forcedToolCalls(request, ids);
     content = toolCalls.length > 0 ? null : `Echo: ${request.lastUserText}`;

@@ -1,0 +1,290 @@
+import {
+  createLogger,
+  GatewayError,
+  parseChatCompletionsRequest,
+  startProvider,
+  UpstreamTransport,
+  type ChatResponse,
+  type Provider,
+  type StreamPart,
+} from '@switchyard/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-server/mock-upstream.js';
+import type { ProviderConformanceTarget } from './provider-conformance-target.js';
+
+const logger = createLogger({ level: 'silent' });
+const answer = "It's currently 18°C and partly cloudy in Paris.";
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Get the current weather for a city.',
+    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city'] },
+  },
+};
+const timeTool = {
+  type: 'function',
+  function: { name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+const pixel =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/**
+ * The one suite every provider plugin runs: the same OpenAI-shaped requests,
+ * through the OpenAI ingress and the plugin, over real HTTP to a mock upstream
+ * that speaks the provider's wire format, with the same expectations.
+ */
+export function testProviderAdapter(target: ProviderConformanceTarget): void {
+  describe(`provider conformance: ${target.name}`, () => {
+    let upstream: MockUpstream<string>;
+    let provider: Provider;
+    const transport = new UpstreamTransport();
+
+    beforeAll(async () => {
+      upstream = await target.startUpstream();
+      provider = startProvider(target.name, target.provider(target.options(upstream)), transport);
+    });
+    afterAll(async () => {
+      await transport.close();
+      await upstream.close();
+    });
+    beforeEach(() => upstream.reset());
+
+    const call = (body: Record<string, unknown>, signal = new AbortController().signal) => ({
+      request: parseChatCompletionsRequest({ model: `${target.name}/${target.model}`, ...body }).request,
+      model: target.model,
+      signal,
+      logger,
+    });
+    const ask = (body: Record<string, unknown>) => provider.chat!.complete(call(body));
+    const askStream = async (body: Record<string, unknown>, signal?: AbortSignal) =>
+      collect(await provider.chat!.stream(call({ ...body, stream: true }, signal)));
+    const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
+
+    it('answers text with its finish reason and usage', async () => {
+      upstream.enqueue({ reply: { content: answer, usage: { prompt_tokens: 21, completion_tokens: 14 } } });
+      const response = await ask(user('Weather in Paris?'));
+      expect(textOf(response)).toBe(answer);
+      expect(response.finishReason.unified).toBe('stop');
+      expect(response.usage).toMatchObject({ inputTokens: 21, outputTokens: 14 });
+      expect(response.id).toBeTruthy();
+    });
+
+    it('streams text, starting with the response metadata and ending with finish and usage', async () => {
+      upstream.enqueue({ reply: { content: answer, usage: { prompt_tokens: 21, completion_tokens: 14 } } });
+      const parts = await askStream(user('Weather in Paris?'));
+      expect(parts[0]!.type).toBe('stream-start');
+      expect(streamedText(parts)).toBe(answer);
+      expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(1);
+      expect(finishOf(parts)).toBe('stop');
+      expect(usageOf(parts)).toMatchObject({ inputTokens: 21, outputTokens: 14 });
+    });
+
+    it('keeps a multi-byte character whole when the network splits it', async () => {
+      upstream.enqueue({ reply: { content: answer }, stream: { splitBytes: true, chunkDelayMs: 2 } });
+      const parts = await askStream(user('Weather in Paris?'));
+      expect(streamedText(parts)).toBe(answer);
+    });
+
+    it('reports cached (and reasoning) tokens equal to the provider numbers, whole and streamed', async () => {
+      const usage = { prompt_tokens: 120, completion_tokens: 30, cached_tokens: 100, reasoning_tokens: 10 };
+      const expected = {
+        inputTokens: 120,
+        outputTokens: 30,
+        cachedInputTokens: 100,
+        ...(target.reportsReasoningTokens !== false && { reasoningTokens: 10 }),
+      };
+      upstream.enqueue({ reply: { content: 'ok', usage } }, { reply: { content: 'ok', usage } });
+      expect((await ask(user('hi'))).usage).toMatchObject(expected);
+      expect(usageOf(await askStream(user('hi')))).toMatchObject(expected);
+    });
+
+    it('returns one tool call with its arguments as valid JSON', async () => {
+      upstream.enqueue({ reply: { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }] } });
+      const response = await ask({ ...user('Weather in Paris?'), tools: [weatherTool] });
+      expect(response.finishReason.unified).toBe('tool-calls');
+      const calls = toolCallsOf(response);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.name).toBe('get_weather');
+      expect(calls[0]!.id).toBeTruthy();
+      expect(JSON.parse(calls[0]!.arguments)).toEqual({ city: 'Paris', unit: 'celsius' });
+    });
+
+    it('streams several tool calls, each reassembled to valid JSON under its own index', async () => {
+      upstream.enqueue({
+        reply: {
+          toolCalls: [
+            { name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } },
+            { name: 'get_time', arguments: { city: 'Tokyo' } },
+          ],
+        },
+      });
+      const parts = await askStream({ ...user('Paris weather and Tokyo time?'), tools: [weatherTool, timeTool] });
+      const calls = reassembleToolCalls(parts);
+      expect(calls.map((c) => c.name)).toEqual(['get_weather', 'get_time']);
+      expect(JSON.parse(calls[0]!.arguments)).toEqual({ city: 'Paris', unit: 'celsius' });
+      expect(JSON.parse(calls[1]!.arguments)).toEqual({ city: 'Tokyo' });
+      expect(new Set(calls.map((c) => c.id)).size).toBe(2);
+      expect(finishOf(parts)).toBe('tool-calls');
+    });
+
+    it('sends a tool result back after its tool call, and the upstream accepts the turn order', async () => {
+      const response = await ask({
+        messages: [
+          { role: 'system', content: 'You are a concise weather assistant.' },
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', tool_call_id: 'call_abc123', content: '{"temperature":18,"condition":"partly cloudy"}' },
+        ],
+        tools: [weatherTool],
+      });
+      expect(textOf(response)).toContain('18');
+    });
+
+    it('accepts image input as a data URL', async () => {
+      const response = await ask(user([{ type: 'text', text: 'What is in this image?' }, { type: 'image_url', image_url: { url: pixel } }]));
+      expect(textOf(response)).toContain('What is in this image?');
+    });
+
+    it(target.imageUrls === false ? 'refuses an https image URL with a clear 400' : 'accepts image input as an https URL', async () => {
+      const pending = ask(user([{ type: 'text', text: 'Describe it.' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }]));
+      if (target.imageUrls === false) {
+        await expect(pending).rejects.toMatchObject({ status: 400 });
+        expect(upstream.requests).toHaveLength(0);
+      } else {
+        expect(textOf(await pending)).toContain('Describe it.');
+      }
+    });
+
+    it('asks for JSON output in JSON mode and with a JSON schema', async () => {
+      upstream.enqueue({ reply: { content: '{"city":"Paris"}' } }, { reply: { content: '{"city":"Paris"}' } });
+      const json = await ask({ ...user('Paris as JSON'), response_format: { type: 'json_object' } });
+      expect(JSON.parse(textOf(json))).toEqual({ city: 'Paris' });
+      const schema = await ask({
+        ...user('Paris as JSON'),
+        response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+      });
+      expect(JSON.parse(textOf(schema))).toEqual({ city: 'Paris' });
+      expect(upstream.requests.map((request) => target.asksForJson(request))).toEqual([true, true]);
+    });
+
+    it('passes stop sequences on', async () => {
+      await ask({ ...user('Count'), stop: ['END', '\n\nUser:'] });
+      expect(target.stopSequencesOf(upstream.requests[0]!)).toEqual(['END', '\n\nUser:']);
+    });
+
+    it.each([
+      ['invalid_key', 'upstream_authentication_failed', 401, false],
+      ['bad_request', 'upstream_bad_request', 400, false],
+      ['context_length_exceeded', 'context_length_exceeded', 400, false],
+      ['rate_limit', 'rate_limit_exceeded', 429, true],
+      ['overloaded', 'upstream_overloaded', 503, true],
+      ['server_error', 'upstream_server_error', 502, true],
+    ] as const)('maps the %s error to %s (%i, retryable: %s)', async (errorCase, code, status, retryable) => {
+      upstream.enqueue({ error: errorCase }, { error: errorCase });
+      const whole = await ask(user('hi')).catch((error: unknown) => error);
+      expect(whole).toBeInstanceOf(GatewayError);
+      expect(whole).toMatchObject({ code, status, retryable, provider: target.name });
+      const streamed = await askStream(user('hi')).catch((error: unknown) => error);
+      expect(streamed).toMatchObject({ code, status, retryable });
+    });
+
+    it('passes on how long a rate-limited caller should wait', async () => {
+      upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '3' } });
+      const error = (await ask(user('hi')).catch((caught: unknown) => caught)) as GatewayError;
+      expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    });
+
+    it('fails a stream cut before it finished, and an in-stream error, as retryable upstream errors', async () => {
+      upstream.enqueue({ reply: { content: 'one two three four five six' }, stream: { cutAfterEvents: 2 } });
+      const cut = await askStream(user('hi')).catch((error: unknown) => error);
+      expect(cut).toBeInstanceOf(GatewayError);
+      expect((cut as GatewayError).retryable).toBe(true);
+
+      upstream.enqueue({ reply: { content: 'one two three four five six' }, stream: { midStreamError: true, errorAfterEvents: 2 } });
+      const broken = await askStream(user('hi')).catch((error: unknown) => error);
+      expect(broken).toBeInstanceOf(GatewayError);
+    });
+
+    it('cancels the upstream request when the caller aborts, whole and streamed', async () => {
+      upstream.enqueue({ hang: true });
+      const abortWhole = new AbortController();
+      const whole = provider.chat!.complete(call(user('hi'), abortWhole.signal));
+      await expect.poll(() => upstream.requests.length).toBe(1);
+      abortWhole.abort();
+      await expect(whole).rejects.toBeInstanceOf(GatewayError);
+      await upstream.waitForAborts(1);
+
+      const words = Array.from({ length: 30 }, (_, index) => `word${index}`).join(' ');
+      upstream.enqueue({ reply: { content: words }, stream: { chunkDelayMs: 50 } });
+      const abortStream = new AbortController();
+      const stream = await provider.chat!.stream(call({ ...user('hi'), stream: true }, abortStream.signal));
+      const iterator = stream[Symbol.asyncIterator]();
+      await iterator.next();
+      abortStream.abort();
+      await expect(drain(iterator)).rejects.toBeInstanceOf(GatewayError);
+      await upstream.waitForAborts(2);
+    });
+
+    it('lists its models live', async () => {
+      const models = await provider.listModels!(AbortSignal.timeout(5000));
+      expect(models.length).toBeGreaterThan(0);
+      expect(models.every((model) => typeof model.id === 'string' && !model.id.includes('models/'))).toBe(true);
+    });
+
+    if (target.embeddingModel) {
+      const embeddingModel = target.embeddingModel;
+      it('embeds several inputs, one vector each, in order', async () => {
+        const result = await provider.embeddings!.embed({
+          request: { model: `${target.name}/${embeddingModel}`, input: ['one', 'two', 'one'] },
+          model: embeddingModel,
+          signal: new AbortController().signal,
+          logger,
+        });
+        expect(result.embeddings).toHaveLength(3);
+        expect(result.embeddings[0]).toEqual(result.embeddings[2]);
+        expect(result.embeddings[0]).not.toEqual(result.embeddings[1]);
+      });
+    }
+  });
+}
+
+async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
+  const all: StreamPart[] = [];
+  for await (const part of parts) all.push(part);
+  return all;
+}
+
+async function drain(iterator: AsyncIterator<StreamPart>): Promise<void> {
+  for (let step = await iterator.next(); !step.done; step = await iterator.next());
+}
+
+function textOf(response: ChatResponse): string {
+  return response.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+function toolCallsOf(response: ChatResponse) {
+  return response.content.flatMap((part) => (part.type === 'tool-call' ? [part] : []));
+}
+
+function streamedText(parts: StreamPart[]): string {
+  return parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
+}
+
+function finishOf(parts: StreamPart[]): string | undefined {
+  return parts.flatMap((part) => (part.type === 'finish' ? [part.finishReason.unified] : [])).at(-1);
+}
+
+function usageOf(parts: StreamPart[]) {
+  return parts.flatMap((part) => (part.type === 'usage' ? [part.usage] : [])).at(-1);
+}
+
+/** The tool calls of a stream, arguments concatenated per index, in index order. */
+export function reassembleToolCalls(parts: StreamPart[]): Array<{ id: string; name: string; arguments: string }> {
+  const calls = new Map<number, { id: string; name: string; arguments: string }>();
+  for (const part of parts) {
+    if (part.type === 'tool-call-start') calls.set(part.index, { id: part.id, name: part.name, arguments: '' });
+    if (part.type === 'tool-call-delta') calls.get(part.index)!.arguments += part.argumentsDelta;
+  }
+  return [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+}
