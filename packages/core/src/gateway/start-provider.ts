@@ -15,7 +15,7 @@ import type {
   UpstreamErrorResponse,
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
-import { SseDecoder } from '../transport/sse-decoder.js';
+import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { peekFirst } from '../transport/peek-first.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { defaultUpstreamTimeouts, mapTransportError, type UpstreamTransport } from '../transport/upstream-transport.js';
@@ -85,24 +85,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
     async stream(call: ProviderCall<ChatRequest>) {
       const response = await sendChecked(http, adapter.buildRequest(call.request, call.model), call.signal);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
-      async function* parts() {
-        let finished = false;
-        const sse = new SseDecoder();
-        try {
-          for await (const chunk of response.body) {
-            for (const event of sse.feed(chunk)) for (const part of decoder.decode(event)) yield part;
-          }
-          for (const event of sse.end()) for (const part of decoder.decode(event)) yield part;
-          for (const part of decoder.end()) yield part;
-          finished = true;
-        } catch (error) {
-          throw mapTransportError(error, http.id, call.signal);
-        } finally {
-          // Stopped early (client gone, error): release the connection instead of draining it.
-          if (!finished) response.body.destroy();
-        }
-      }
-      return peekFirst(parts());
+      return peekFirst(new UpstreamPartStream(response.body, decoder, http.id, call.signal));
     },
   };
 }

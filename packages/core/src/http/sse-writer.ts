@@ -3,12 +3,18 @@ import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
 
 /**
- * The one place the gateway writes Server-Sent Events. It waits for the socket to
- * drain instead of buffering a whole stream when the client reads slowly.
+ * The one place the gateway writes Server-Sent Events.
+ *
+ * Events are gathered into one string and written once per turn of the event loop:
+ * the events decoded from one upstream network chunk leave in one write and one
+ * HTTP chunk, not one each. When the client reads slower than we write, `send`
+ * returns a promise to wait on instead of buffering the whole stream.
  */
 export class SseWriter {
   private started = false;
-  private corked = false;
+  private buffered = '';
+  private flushScheduled = false;
+  private drained: Promise<void> | undefined;
 
   constructor(private readonly res: Response) {}
 
@@ -16,7 +22,10 @@ export class SseWriter {
     return !this.res.writableEnded && !this.res.destroyed;
   }
 
-  /** Sends the headers; the status can no longer change after this. */
+  /**
+   * Fixes the status and headers; they leave with the first events, in the same
+   * write, rather than in a write of their own.
+   */
   start(extraHeaders: Record<string, string> = {}): void {
     if (this.started) return;
     this.started = true;
@@ -28,40 +37,23 @@ export class SseWriter {
       // Proxies such as nginx would otherwise hold chunks back.
       'x-accel-buffering': 'no',
     });
-    this.res.flushHeaders();
   }
 
-  /**
-   * Writes one `data:` event. Returns a promise to wait for when the client reads
-   * slower than we write, and nothing otherwise (no async step per event). Events
-   * written in the same turn of the event loop (those decoded from one upstream
-   * network chunk) leave in one socket write: the socket is corked until the turn ends.
-   */
+  /** Queues one `data:` event. Returns a promise only when the client is behind. */
   send(data: string): Promise<void> | undefined {
     if (!this.isOpen) return undefined;
     this.start();
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      setImmediate(this.uncork);
+    this.buffered += `data: ${data}\n\n`;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
     }
-    if (this.res.write(`data: ${data}\n\n`)) return undefined;
-    this.uncork();
-    return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => undefined);
+    return this.drained;
   }
-
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
-    this.res.uncork();
-  };
 
   /** Ends a stream that completed: OpenAI's `[DONE]` sentinel, then close. */
   done(): void {
-    if (!this.isOpen) return;
-    this.start();
-    this.uncork();
-    this.res.end('data: [DONE]\n\n');
+    this.end('data: [DONE]\n\n');
   }
 
   /**
@@ -69,9 +61,25 @@ export class SseWriter {
    * shape (a `data:` line with a top-level `error`), then a clean close, never a hang.
    */
   fail(error: GatewayError): void {
+    this.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+  }
+
+  private end(last: string): void {
     if (!this.isOpen) return;
     this.start();
-    this.uncork();
-    this.res.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+    const text = this.buffered + last;
+    this.buffered = '';
+    this.res.end(text);
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (!this.buffered || !this.isOpen) return;
+    const text = this.buffered;
+    this.buffered = '';
+    if (this.res.write(text) || this.drained) return;
+    this.drained = Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => {
+      this.drained = undefined;
+    });
+  };
 }
