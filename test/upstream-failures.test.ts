@@ -1,0 +1,88 @@
+import { createServer } from 'node:net';
+import { startMockOpenAI } from '@switchyard/testing';
+import { describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway } from './support/start-test-gateway.js';
+
+async function chat(baseURL: string, body: Record<string, unknown>) {
+  const response = await fetch(`${baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}` },
+    body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body }),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** A port nobody listens on: bind one, note it, close it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('upstream failures on the network', () => {
+  it('answers 504 upstream_timeout when the upstream sends no headers in time', async () => {
+    const upstream = await startMockOpenAI();
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url, timeouts: { headers_ms: 200 } } },
+    });
+    try {
+      upstream.enqueue({ hang: true });
+      const started = performance.now();
+      const { status, text } = await chat(gateway.baseURL, {});
+      expect(status).toBe(504);
+      expect(JSON.parse(text).error.code).toBe('upstream_timeout');
+      // undici checks its timers about twice a second, so allow for that.
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+
+  it('answers 504 when a stream stalls before its first event, since nothing was sent yet', async () => {
+    const upstream = await startMockOpenAI();
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url, timeouts: { body_ms: 200 } } },
+    });
+    try {
+      upstream.enqueue({ reply: { content: 'one two three' }, stream: { chunkDelayMs: 1000 } });
+      const { status, text } = await chat(gateway.baseURL, { stream: true });
+      expect(status).toBe(504);
+      expect(JSON.parse(text).error.code).toBe('upstream_timeout');
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+
+  it('answers 502 upstream_unreachable when nothing listens at the upstream', async () => {
+    const port = await closedPort();
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: `http://127.0.0.1:${port}/v1` } },
+    });
+    try {
+      const { status, text } = await chat(gateway.baseURL, {});
+      expect(status).toBe(502);
+      expect(JSON.parse(text).error.code).toBe('upstream_unreachable');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('falls back to a clean error when a stream is cut before its first event', async () => {
+    const upstream = await startMockOpenAI();
+    const gateway = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } } });
+    try {
+      upstream.enqueue({ stream: { cutAfterEvents: 0 } });
+      const { status, text } = await chat(gateway.baseURL, { stream: true });
+      // Nothing was sent yet, so the client gets a proper HTTP error, not a broken stream.
+      expect(status).toBe(502);
+      expect(JSON.parse(text).error.code).toMatch(/^upstream_/);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
