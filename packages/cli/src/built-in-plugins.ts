@@ -1,12 +1,14 @@
 import type { PluginFactory } from '@switchyard/core';
 import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
+import anthropic from '@switchyard/provider-anthropic';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
 
 /** The plugins that ship with the CLI, so a standalone gateway needs no extra install. */
 export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   openai,
+  anthropic,
   mock,
   auth,
   route,

@@ -1,5 +1,6 @@
 export { providerFixturesDir, readFixture, readFixtureJson, fixturesDirEnv } from './fixtures.js';
 export { startMockOpenAI, type MockOpenAI, type MockOpenAIOptions } from './mock-openai/start-mock-openai.js';
+export { startMockAnthropic, type MockAnthropic, type MockAnthropicOptions, type AnthropicErrorCase } from './mock-anthropic/start-mock-anthropic.js';
 export type {
   MockChatReply,
   MockScript,

@@ -1,0 +1,143 @@
+import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
+import { jsonResponseToolName } from './json-response-tool.js';
+import { mapAnthropicErrorBody } from './map-anthropic-error.js';
+import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicUsage } from './map-anthropic-usage.js';
+
+/** What a content block of the stream turns into, by its Anthropic `index`. */
+type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' } | { kind: 'ignored' };
+
+interface StreamEventData {
+  type?: string;
+  message?: { id?: unknown; model?: unknown; usage?: AnthropicUsage };
+  index?: number;
+  content_block?: AnthropicResponseBlock;
+  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; stop_reason?: string | null };
+  usage?: AnthropicUsage;
+}
+
+/**
+ * Anthropic's named stream events → canonical parts. Tool calls are numbered from 0
+ * in the order their `tool_use` blocks start, whatever the Anthropic block index
+ * (text and thinking blocks take indices too). `message_delta.usage` is cumulative;
+ * fields it leaves out keep the values `message_start` gave.
+ */
+export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
+  const blocks = new Map<number, BlockKind>();
+  let toolCount = 0;
+  let jsonAnswered = false;
+  let usage: AnthropicUsage = {};
+  let finished = false;
+  let stopped = false;
+
+  function invalid(message: string, cause?: unknown): GatewayError {
+    return new GatewayError('upstream_invalid_response', `The ${provider} upstream ${message}.`, { provider, cause });
+  }
+
+  return {
+    decode(event: ServerSentEvent): StreamPart[] {
+      let data: StreamEventData;
+      try {
+        data = JSON.parse(event.data) as StreamEventData;
+      } catch (error) {
+        throw invalid('sent an unreadable stream event', error);
+      }
+      // Every event names itself twice; the data's `type` covers a proxy that drops `event:` lines.
+      switch (event.event ?? data.type) {
+        case 'message_start': {
+          usage = { ...data.message?.usage };
+          const id = data.message?.id;
+          const model = data.message?.model;
+          return [
+            {
+              type: 'stream-start',
+              id: typeof id === 'string' ? id : '',
+              model: typeof model === 'string' ? model : '',
+              created: Math.floor(Date.now() / 1000),
+            },
+          ];
+        }
+        case 'content_block_start':
+          return startBlock(data.index ?? blocks.size, data.content_block);
+        case 'content_block_delta':
+          return decodeDelta(blocks.get(data.index ?? -1), data.delta);
+        case 'message_delta': {
+          usage = { ...usage, ...definedFields(data.usage) };
+          const parts: StreamPart[] = [];
+          if (data.delta?.stop_reason) {
+            finished = true;
+            parts.push({ type: 'finish', finishReason: mapAnthropicStopReason(data.delta.stop_reason, jsonAnswered && toolCount === 0) });
+          }
+          parts.push({ type: 'usage', usage: mapAnthropicUsage(usage) });
+          return parts;
+        }
+        case 'message_stop':
+          stopped = true;
+          return [];
+        case 'error':
+          throw mapAnthropicErrorBody(provider, data as AnthropicErrorEnvelope);
+        default:
+          // ping, content_block_stop, and event types added later carry nothing to pass on.
+          return [];
+      }
+    },
+    end(): StreamPart[] {
+      if (!stopped && !finished) throw invalid('stream ended before the message was complete');
+      return [];
+    },
+  };
+
+  function startBlock(index: number, block: AnthropicResponseBlock | undefined): StreamPart[] {
+    switch (block?.type) {
+      case 'text':
+        blocks.set(index, { kind: 'text' });
+        return block.text ? [{ type: 'text-delta', delta: block.text }] : [];
+      case 'thinking':
+        blocks.set(index, { kind: 'reasoning' });
+        return block.thinking ? [{ type: 'reasoning-delta', delta: block.thinking }] : [];
+      case 'tool_use': {
+        if (block.name === jsonResponseToolName) {
+          jsonAnswered = true;
+          blocks.set(index, { kind: 'json-answer' });
+          return [];
+        }
+        const toolIndex = toolCount++;
+        blocks.set(index, { kind: 'tool', toolIndex });
+        return [{ type: 'tool-call-start', index: toolIndex, id: String(block.id), name: String(block.name) }];
+      }
+      default:
+        // redacted_thinking and server tool blocks: nothing the client can use.
+        blocks.set(index, { kind: 'ignored' });
+        return [];
+    }
+  }
+}
+
+function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta']): StreamPart[] {
+  if (!block || !delta) return [];
+  switch (delta.type) {
+    case 'text_delta':
+      return block.kind === 'text' && delta.text ? [{ type: 'text-delta', delta: delta.text }] : [];
+    case 'thinking_delta':
+      return block.kind === 'reasoning' && delta.thinking ? [{ type: 'reasoning-delta', delta: delta.thinking }] : [];
+    case 'input_json_delta':
+      // The first fragment is often empty; an empty delta says nothing.
+      if (!delta.partial_json) return [];
+      if (block.kind === 'tool') return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: delta.partial_json }];
+      if (block.kind === 'json-answer') return [{ type: 'text-delta', delta: delta.partial_json }];
+      return [];
+    default:
+      // signature_delta has no canonical stream part; citations_delta is not passed on.
+      return [];
+  }
+}
+
+function definedFields(usage: AnthropicUsage | undefined): AnthropicUsage {
+  const defined: AnthropicUsage = {};
+  if (!usage) return defined;
+  for (const [key, value] of Object.entries(usage) as Array<[keyof AnthropicUsage, number | null | undefined]>) {
+    if (typeof value === 'number') defined[key] = value;
+  }
+  return defined;
+}

@@ -1,0 +1,78 @@
+import type { ChatRequest } from '@switchyard/core';
+import type { AnthropicOptions } from './anthropic-options.js';
+import type { AnthropicMessagesRequestBody } from './anthropic-wire-types.js';
+import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
+import { convertToAnthropicTools } from './convert-to-anthropic-tools.js';
+import { readAnthropicProviderOptions } from './read-anthropic-provider-options.js';
+
+/** The flag that turns on the original (beta) `output_format` field. */
+export const structuredOutputsBeta = 'structured-outputs-2025-11-13';
+
+/** A Messages API body and the `anthropic-beta` flags it needs beyond the configured ones. */
+export interface MessagesBody {
+  body: AnthropicMessagesRequestBody;
+  betas: string[];
+}
+
+/** Which options the body depends on. */
+export type MessagesBodySettings = Pick<AnthropicOptions, 'default_max_tokens' | 'structured_outputs'>;
+
+/**
+ * Canonical request → `POST /v1/messages` body. Settings Anthropic has no field for
+ * (`frequencyPenalty`, `presencePenalty`, `seed`, `reasoningEffort`, `metadata`) are
+ * not sent; {@link listUnsupportedSettings} names them.
+ */
+export function buildMessagesBody(request: ChatRequest, model: string, settings: MessagesBodySettings): MessagesBody {
+  const extra = readAnthropicProviderOptions(request);
+  const passThrough = extra.body;
+  const prompt = convertToAnthropicMessages(request.messages, {
+    ...(extra.systemCacheControl && { system: extra.systemCacheControl }),
+    ...(extra.messagesCacheControl && { messages: extra.messagesCacheControl }),
+  });
+  const body: AnthropicMessagesRequestBody = {
+    // Fields the canonical shape has no place for go first, so nothing below is overridden by them.
+    ...passThrough,
+    model,
+    max_tokens: maxTokens(request, passThrough, settings.default_max_tokens),
+    ...(prompt.system !== undefined && { system: prompt.system }),
+    messages: prompt.messages,
+    ...convertToAnthropicTools(request, extra.toolsCacheControl),
+    stream: request.stream,
+  };
+  // Anthropic's range is 0–1, OpenAI's 0–2: passed as sent, so a value out of range is refused
+  // by the upstream rather than silently changed.
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.stopSequences !== undefined && request.stopSequences.length > 0) body.stop_sequences = request.stopSequences;
+  if (request.user !== undefined) body.metadata = { ...asRecord(passThrough['metadata']), user_id: request.user };
+
+  const betas = [...extra.betas];
+  const format = request.responseFormat;
+  if (format?.type === 'json-schema') {
+    const outputFormat = { type: 'json_schema' as const, schema: format.schema };
+    if (settings.structured_outputs === 'output_format') {
+      body.output_format = outputFormat;
+      betas.push(structuredOutputsBeta);
+    } else {
+      body.output_config = { ...asRecord(passThrough['output_config']), format: outputFormat };
+    }
+  }
+  return { body, betas };
+}
+
+/**
+ * The client's limit, else one from `providerOptions`, else the configured default.
+ * With extended thinking the budget counts against `max_tokens`, so the default
+ * grows by it rather than leaving no room for the answer.
+ */
+function maxTokens(request: ChatRequest, passThrough: Record<string, unknown>, defaultMaxTokens: number): number {
+  if (request.maxOutputTokens !== undefined) return request.maxOutputTokens;
+  if (typeof passThrough['max_tokens'] === 'number') return passThrough['max_tokens'];
+  const thinking = asRecord(passThrough['thinking']);
+  const budget = thinking['type'] === 'enabled' && typeof thinking['budget_tokens'] === 'number' ? thinking['budget_tokens'] : 0;
+  return defaultMaxTokens + budget;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -1,0 +1,37 @@
+import type { ChatRequest, HttpChatAdapter, ProviderAdapters } from '@switchyard/core';
+import { createAnthropicEndpoint } from './anthropic-endpoint.js';
+import type { AnthropicOptions } from './anthropic-options.js';
+import { createAnthropicStreamDecoder } from './anthropic-stream-decoder.js';
+import { buildMessagesBody } from './build-messages-body.js';
+import { mapAnthropicError } from './map-anthropic-error.js';
+import { createModelsAdapter } from './models-adapter.js';
+import { parseAnthropicMessage } from './parse-anthropic-message.js';
+
+/**
+ * The adapters of one Anthropic Messages API. There are no embeddings: Anthropic
+ * offers none. `name` is used in messages; provider options are read from
+ * `providerOptions.anthropic` whatever the instance is called.
+ */
+export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthropic'): ProviderAdapters {
+  const endpoint = createAnthropicEndpoint(options);
+  const chat: HttpChatAdapter = {
+    buildRequest(request: ChatRequest, model: string) {
+      const { body, betas } = buildMessagesBody(request, model, options);
+      return endpoint.request('POST', '/messages', JSON.stringify(body), betas);
+    },
+    parseResponse: (body, info) => parseAnthropicMessage(body, name, info),
+    createStreamDecoder: () => createAnthropicStreamDecoder(name),
+  };
+  return {
+    chat,
+    models: createModelsAdapter(endpoint, name),
+    mapError: (response) => mapAnthropicError(name, response),
+    timeouts: {
+      ...(options.timeouts.connect_ms !== undefined && { connectMs: options.timeouts.connect_ms }),
+      ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),
+      ...(options.timeouts.body_ms !== undefined && { bodyMs: options.timeouts.body_ms }),
+    },
+    secrets: [options.api_key],
+    modelsTtlMs: options.models_ttl_ms,
+  };
+}

@@ -1,0 +1,22 @@
+import type { FinishReason, UnifiedFinishReason } from '@switchyard/core';
+
+const unifiedByStopReason: Record<string, UnifiedFinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  // A server-tool loop paused; the client may resend to continue, which is a normal stop to it.
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool-calls',
+  refusal: 'content-filter',
+};
+
+/**
+ * Anthropic `stop_reason` → unified finish reason, raw value kept. `answeredWithJsonTool`:
+ * the only tool called was the JSON-mode tool, so to the client the model simply stopped.
+ */
+export function mapAnthropicStopReason(raw: string | null | undefined, answeredWithJsonTool = false): FinishReason {
+  if (!raw) return { unified: 'other' };
+  if (raw === 'tool_use' && answeredWithJsonTool) return { unified: 'stop', raw };
+  return { unified: unifiedByStopReason[raw] ?? 'other', raw };
+}

@@ -1,0 +1,57 @@
+import { GatewayError, type AssistantContentPart, type ChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import type { AnthropicMessageResponse } from './anthropic-wire-types.js';
+import { jsonResponseToolName } from './json-response-tool.js';
+import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicUsage } from './map-anthropic-usage.js';
+
+/** Anthropic `message` (`response.json`) → canonical response. */
+export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): ChatResponse {
+  const message = body as AnthropicMessageResponse;
+  if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without message content.`, { provider });
+  }
+  const content: AssistantContentPart[] = [];
+  let toolCalls = 0;
+  let jsonAnswers = 0;
+  for (const block of message.content) {
+    switch (block.type) {
+      case 'text':
+        if (typeof block.text === 'string') content.push({ type: 'text', text: block.text });
+        break;
+      case 'thinking':
+        content.push({
+          type: 'reasoning',
+          text: block.thinking ?? '',
+          ...(typeof block.signature === 'string' && { signature: block.signature }),
+        });
+        break;
+      case 'tool_use': {
+        const input = JSON.stringify(block.input ?? {});
+        if (block.name === jsonResponseToolName) {
+          jsonAnswers += 1;
+          content.push({ type: 'text', text: input });
+        } else {
+          toolCalls += 1;
+          content.push({ type: 'tool-call', id: String(block.id), name: String(block.name), arguments: input });
+        }
+        break;
+      }
+      // redacted_thinking, server tool blocks and whatever comes later have no canonical form.
+    }
+  }
+  const response: ChatResponse = {
+    id: typeof message.id === 'string' ? message.id : `msg_gateway_${Date.now()}`,
+    model: typeof message.model === 'string' ? message.model : '',
+    // Anthropic sends no timestamp; the time of arrival is the closest.
+    created: Math.floor(Date.now() / 1000),
+    content,
+    finishReason: mapAnthropicStopReason(message.stop_reason, jsonAnswers > 0 && toolCalls === 0),
+    usage: mapAnthropicUsage(message.usage),
+  };
+  const metadata: Record<string, unknown> = {};
+  if (typeof message.stop_sequence === 'string') metadata['stop_sequence'] = message.stop_sequence;
+  const requestId = info?.headers['request-id'];
+  if (typeof requestId === 'string') metadata['request_id'] = requestId;
+  if (Object.keys(metadata).length > 0) response.providerMetadata = { anthropic: metadata };
+  return response;
+}

@@ -1,0 +1,45 @@
+import type { ChatRequest } from '@switchyard/core';
+import type { AnthropicCacheControl } from './anthropic-wire-types.js';
+
+/** `providerOptions.anthropic`, split into the hints the adapter acts on and the fields sent as they are. */
+export interface AnthropicProviderOptions {
+  /** Top-level body fields passed through unchanged: `top_k`, `metadata`, `thinking`, `cache_control`, `service_tier` … */
+  body: Record<string, unknown>;
+  /** `betas`: added to the `anthropic-beta` header of this request. */
+  betas: string[];
+  /** `system_cache_control`: a cache breakpoint on the system prompt. */
+  systemCacheControl?: AnthropicCacheControl;
+  /** `tools_cache_control`: a cache breakpoint on the last tool. */
+  toolsCacheControl?: AnthropicCacheControl;
+  /** `messages_cache_control`: a cache breakpoint on the last block of the conversation. */
+  messagesCacheControl?: AnthropicCacheControl;
+}
+
+const hintKeys = new Set(['betas', 'system_cache_control', 'tools_cache_control', 'messages_cache_control']);
+
+/**
+ * Reads `providerOptions.anthropic`. The `*_cache_control` hints take a
+ * `cache_control` object (`{ type: 'ephemeral', ttl: '1h' }`) or `true` for the default
+ * `{ type: 'ephemeral' }`; they exist because the canonical request has no place
+ * for per-block cache marks. Everything else goes into the body as is.
+ */
+export function readAnthropicProviderOptions(request: ChatRequest): AnthropicProviderOptions {
+  const raw = request.providerOptions?.['anthropic'] ?? {};
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) if (!hintKeys.has(key)) body[key] = value;
+  const betas = Array.isArray(raw['betas']) ? raw['betas'].filter((flag): flag is string => typeof flag === 'string') : [];
+  const options: AnthropicProviderOptions = { body, betas };
+  const system = cacheControl(raw['system_cache_control']);
+  if (system) options.systemCacheControl = system;
+  const tools = cacheControl(raw['tools_cache_control']);
+  if (tools) options.toolsCacheControl = tools;
+  const messages = cacheControl(raw['messages_cache_control']);
+  if (messages) options.messagesCacheControl = messages;
+  return options;
+}
+
+function cacheControl(value: unknown): AnthropicCacheControl | undefined {
+  if (value === true) return { type: 'ephemeral' };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as AnthropicCacheControl;
+  return undefined;
+}
