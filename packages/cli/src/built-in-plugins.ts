@@ -2,6 +2,7 @@ import type { PluginFactory } from '@switchyard/core';
 import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import anthropic from '@switchyard/provider-anthropic';
+import gemini from '@switchyard/provider-gemini';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
 
@@ -9,6 +10,7 @@ import openai from '@switchyard/provider-openai';
 export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   openai,
   anthropic,
+  gemini,
   mock,
   auth,
   route,

@@ -14,3 +14,4 @@ export { estimateTokens, estimatePromptTokens } from './mock-server/estimate-tok
 export { deterministicEmbedding, encodeFloat32Base64 } from './mock-openai/embeddings/deterministic-embedding.js';
 export type { MockUpstream } from './mock-server/mock-upstream.js';
 export { testProviderAdapter, reassembleToolCalls, type ProviderConformanceTarget } from './conformance/index.js';
+export { startMockGemini, type GeminiErrorCase, type MockGemini, type MockGeminiOptions } from './mock-gemini/start-mock-gemini.js';

@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { EmbeddingsRequest } from '../canonical/embeddings.js';
+import type { ModelInfo } from '../canonical/model-info.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderPlugin } from '../plugin/define-plugin.js';
 import type {
@@ -13,6 +14,7 @@ import type {
   ProviderAdapters,
   ProviderCall,
   UpstreamErrorResponse,
+  UpstreamRequest,
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
@@ -78,12 +80,12 @@ function directChat(chat: DirectChatOperation): NonNullable<Provider['chat']> {
 function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Provider['chat']> {
   return {
     async complete(call: ProviderCall<ChatRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model), call.signal);
+      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
       const body = await readJsonBody(response, http.id, call.signal);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
     },
     async stream(call: ProviderCall<ChatRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model), call.signal);
+      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
       return peekFirst(new UpstreamPartStream(response.body, decoder, http.id, call.signal));
     },
@@ -93,17 +95,26 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
 function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation {
   return {
     async embed(call: ProviderCall<EmbeddingsRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model), call.signal);
+      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
       const body = await readJsonBody(response, http.id, call.signal);
-      return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
+      return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call);
     },
   };
 }
 
+/** At most this many pages of a model list are read; a provider with more is misbehaving. */
+const maxModelPages = 20;
+
 function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
   return async (signal: AbortSignal) => {
-    const response = await sendChecked(http, adapter.buildRequest(), signal);
-    return adapter.parseResponse(await readJsonBody(response, http.id, signal));
+    const models: ModelInfo[] = [];
+    let request: UpstreamRequest | undefined = adapter.buildRequest();
+    for (let page = 0; request && page < maxModelPages; page++) {
+      const body = await readJsonBody(await sendChecked(http, request, signal), http.id, signal);
+      models.push(...adapter.parseResponse(body));
+      request = adapter.nextPageRequest?.(body);
+    }
+    return models;
   };
 }
 

@@ -64,19 +64,23 @@ export interface StreamDecoder {
  * what `buildRequest` returns and hands back what came in.
  */
 export interface HttpChatAdapter {
-  buildRequest(request: ChatRequest, model: string): UpstreamRequest;
+  /** `call` gives the logger for warnings (a setting the provider cannot honour). */
+  buildRequest(request: ChatRequest, model: string, call: ProviderCall<ChatRequest>): UpstreamRequest;
   parseResponse(body: unknown, info: UpstreamResponseInfo): ChatResponse;
   createStreamDecoder(info: UpstreamResponseInfo): StreamDecoder;
 }
 
 export interface HttpEmbeddingsAdapter {
-  buildRequest(request: EmbeddingsRequest, model: string): UpstreamRequest;
-  parseResponse(body: unknown, info: UpstreamResponseInfo): EmbeddingsResponse;
+  buildRequest(request: EmbeddingsRequest, model: string, call: ProviderCall<EmbeddingsRequest>): UpstreamRequest;
+  /** `call.model` names the model for providers whose answer does not. */
+  parseResponse(body: unknown, info: UpstreamResponseInfo, call: ProviderCall<EmbeddingsRequest>): EmbeddingsResponse;
 }
 
 export interface HttpModelsAdapter {
   buildRequest(): UpstreamRequest;
   parseResponse(body: unknown): ModelInfo[];
+  /** For paged lists: the request for the page after this one, or undefined at the end. */
+  nextPageRequest?(body: unknown): UpstreamRequest | undefined;
 }
 
 /** A chat operation that does its own work (the in-process mock provider). */

@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AbortTracker } from '../mock-server/abort-tracker.js';
+import type { MockScript } from '../mock-server/mock-script.js';
+import { readRequestBody } from '../mock-server/read-request-body.js';
+import { recordRequest } from '../mock-server/record-request.js';
+import type { RecordedRequest } from '../mock-server/recorded-request.js';
+import { ResponseWriter } from '../mock-server/response-writer.js';
+import type { ScriptQueue } from '../mock-server/script-queue.js';
+import type { GeminiErrorCase, GeminiErrorCases } from './gemini-error-cases.js';
+import type { GeminiMockContext } from './gemini-mock-context.js';
+import type { GeminiMockIds } from './gemini-mock-ids.js';
+import { respondByDefault } from './respond-by-default.js';
+import { respondWithScript } from './respond-with-script.js';
+
+/** The mutable state of one mock server, shared by its handler and its public handle. */
+export interface GeminiMockState {
+  apiKey: string | undefined;
+  requests: RecordedRequest[];
+  scripts: ScriptQueue;
+  aborts: AbortTracker;
+  ids: GeminiMockIds;
+  errors: GeminiErrorCases;
+  /** Set by `close()`, so the connections it ends are not counted as client aborts. */
+  closing: boolean;
+}
+
+/** `/v1beta/models/x:generateContent` → `/models/x:generateContent`: scripts match paths relative to the base URL. */
+export function pathBelowVersion(path: string): string {
+  return path.replace(/^\/v1(?:beta)?(?=\/|$)/, '');
+}
+
+/** The `node:http` request listener: record, authenticate, then answer by script or by default. */
+export function createRequestHandler(state: GeminiMockState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const writer = new ResponseWriter(res, state.ids.request());
+    handle(state, req, writer).catch((error: unknown) => {
+      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+}
+
+async function handle(state: GeminiMockState, req: IncomingMessage, writer: ResponseWriter): Promise<void> {
+  const rawBody = await readRequestBody(req);
+  const request = recordRequest(req, rawBody ?? '');
+  state.requests.push(request);
+  watchForClientAbort(state, request, writer);
+  if (rawBody === undefined || !writer.isOpen) return;
+
+  const context: GeminiMockContext = { request, writer, ids: state.ids, errors: state.errors };
+  // Gemini takes the key from the header or from `?key=`, and answers a bad one with a 400.
+  const key = req.headers['x-goog-api-key'] ?? request.query['key'];
+  if (state.apiKey !== undefined && key !== state.apiKey) {
+    const invalid = state.errors.cases.invalid_key;
+    writer.sendJson(invalid.status, invalid.body, invalid.headers);
+    return;
+  }
+  const script = state.scripts.take(request.method, pathBelowVersion(request.path)) as MockScript<GeminiErrorCase> | undefined;
+  if (script) await respondWithScript(context, script);
+  else await respondByDefault(context);
+}
+
+// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
+function watchForClientAbort(state: GeminiMockState, request: RecordedRequest, writer: ResponseWriter): void {
+  const onClose = (): void => {
+    if (writer.finished || writer.wasCut || state.closing) return;
+    request.aborted = true;
+    state.aborts.add();
+  };
+  if (writer.signal.aborted) onClose();
+  else writer.signal.addEventListener('abort', onClose, { once: true });
+}

@@ -1,0 +1,97 @@
+import { GatewayError, type ChatRequest } from '@switchyard/core';
+import { convertJsonSchemaForGemini } from './convert-json-schema-for-gemini.js';
+import { convertToGeminiContents } from './convert-to-gemini-contents.js';
+import { convertToGeminiTools } from './convert-to-gemini-tools.js';
+import type { GeminiGenerateContentRequest, GeminiGenerationConfig } from './gemini-wire-types.js';
+
+/** Settings of the provider that shape every body. */
+export interface GenerateContentBodySettings {
+  /** The plugin name, for `providerOptions` (`gemini`, or the name of a preset). */
+  provider: string;
+  /** Sent as `safetySettings` on every request. */
+  safetySettings?: unknown[] | undefined;
+  /** Where a JSON-schema response format goes; see GeminiOptions. */
+  responseSchemaField: 'responseJsonSchema' | 'responseSchema';
+}
+
+/** A request body and what the translation had to leave out, for the call's logger. */
+export interface GenerateContentBody {
+  body: GeminiGenerateContentRequest;
+  warnings: string[];
+}
+
+/**
+ * Thinking budgets per reasoning effort, as Google maps OpenAI's `reasoning_effort`
+ * for Gemini 2.5 (its OpenAI-compatible endpoint); Gemini 3 still accepts budgets.
+ */
+const thinkingBudgets: Record<NonNullable<ChatRequest['reasoningEffort']>, number> = {
+  none: 0,
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
+
+/** Canonical request → `generateContent` body (the same body serves the streamed call). */
+export function buildGenerateContentBody(request: ChatRequest, settings: GenerateContentBodySettings): GenerateContentBody {
+  const warnings: string[] = [];
+  const { systemInstruction, contents } = convertToGeminiContents(request.messages);
+  if (contents.length === 0) {
+    throw new GatewayError('invalid_request', 'Gemini needs at least one user or assistant message besides the system prompt.', {
+      param: 'messages',
+    });
+  }
+  const body: GeminiGenerateContentRequest = { ...(systemInstruction && { systemInstruction }), contents };
+
+  const tools = convertToGeminiTools(request.tools, request.toolChoice);
+  warnings.push(...tools.warnings);
+  if (tools.tools) body.tools = tools.tools;
+  if (tools.toolConfig) body.toolConfig = tools.toolConfig;
+  if (request.parallelToolCalls === false) warnings.push('parallelToolCalls: Gemini cannot be limited to one call per turn; ignored');
+  if (settings.safetySettings) body.safetySettings = settings.safetySettings;
+
+  const config: GeminiGenerationConfig = {};
+  if (request.temperature !== undefined) config.temperature = request.temperature;
+  if (request.topP !== undefined) config.topP = request.topP;
+  if (request.maxOutputTokens !== undefined) config.maxOutputTokens = request.maxOutputTokens;
+  if (request.stopSequences !== undefined) config.stopSequences = request.stopSequences;
+  if (request.candidateCount !== undefined) config.candidateCount = request.candidateCount;
+  if (request.seed !== undefined) config.seed = request.seed;
+  if (request.presencePenalty !== undefined) config.presencePenalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) config.frequencyPenalty = request.frequencyPenalty;
+  const format = request.responseFormat;
+  if (format?.type === 'json') config.responseMimeType = 'application/json';
+  if (format?.type === 'json-schema') {
+    config.responseMimeType = 'application/json';
+    if (settings.responseSchemaField === 'responseJsonSchema') config.responseJsonSchema = format.schema;
+    else {
+      const { schema, removed } = convertJsonSchemaForGemini(format.schema);
+      if (removed.length > 0) warnings.push(`responseFormat.schema: removed ${removed.join(', ')}`);
+      config.responseSchema = schema;
+    }
+  }
+  if (request.reasoningEffort !== undefined) config.thinkingConfig = { thinkingBudget: thinkingBudgets[request.reasoningEffort] };
+  if (Object.keys(config).length > 0) body.generationConfig = config;
+
+  // Fields the canonical request has no place for (`thinkingConfig.includeThoughts`,
+  // `cachedContent`, `topK` …) are laid under the body: they fill in, never override.
+  const extra = {
+    ...request.providerOptions?.['gemini'],
+    ...(settings.provider !== 'gemini' ? request.providerOptions?.[settings.provider] : undefined),
+  };
+  return { body: mergeUnder(extra, body) as GeminiGenerateContentRequest, warnings };
+}
+
+/** `base` with `override` laid over it, objects merged key by key. */
+function mergeUnder(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const under = merged[key];
+    merged[key] = isRecord(under) && isRecord(value) ? mergeUnder(under, value) : value;
+  }
+  return merged;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
+import type { GeminiErrorEnvelope, GeminiGenerateContentResponse } from './gemini-wire-types.js';
+import { inventToolCallId } from './invent-tool-call-id.js';
+import { mapGeminiErrorBody } from './map-gemini-error.js';
+import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { mapGeminiUsage } from './map-gemini-usage.js';
+import { readPromptBlock } from './read-prompt-block.js';
+
+/**
+ * Gemini `alt=sse` events → canonical stream parts. Every event is a whole
+ * `GenerateContentResponse`: text arrives as new fragments, a function call arrives
+ * whole (so it becomes a start and one delta carrying all its arguments), and usage
+ * is a running total whose last value counts, so it is sent once, at the end.
+ * There is no `[DONE]`: a stream is complete when it said why it finished.
+ */
+export function createGeminiStreamDecoder(provider: string): StreamDecoder {
+  let started = false;
+  let responseId: string | undefined;
+  let toolCalls = 0;
+  let finish: FinishReason | undefined;
+  let usage: Usage | undefined;
+  return {
+    decode(event: ServerSentEvent): StreamPart[] {
+      const chunk = parseChunk(event.data, provider);
+      const candidate = chunk.candidates?.[0];
+      const parts: StreamPart[] = [];
+      if (!candidate) {
+        const blocked = readPromptBlock(chunk, provider);
+        if (blocked) throw blocked;
+      }
+      if (!started) {
+        started = true;
+        responseId = chunk.responseId;
+        parts.push({
+          type: 'stream-start',
+          id: chunk.responseId ?? `gemini-${randomUUID()}`,
+          model: chunk.modelVersion ?? 'unknown',
+          created: Math.floor(Date.now() / 1000),
+        });
+      }
+      if (chunk.usageMetadata) usage = mapGeminiUsage(chunk.usageMetadata);
+      for (const part of candidate?.content?.parts ?? []) {
+        if (part.functionCall) {
+          const index = toolCalls;
+          toolCalls += 1;
+          const id = inventToolCallId(responseId, index, part.functionCall, part.thoughtSignature);
+          parts.push({ type: 'tool-call-start', index, id, name: part.functionCall.name });
+          parts.push({ type: 'tool-call-delta', index, argumentsDelta: JSON.stringify(part.functionCall.args ?? {}) });
+        } else if (typeof part.text === 'string' && part.text !== '') {
+          parts.push({ type: part.thought === true ? 'reasoning-delta' : 'text-delta', delta: part.text });
+        }
+      }
+      if (candidate?.finishReason && !finish) {
+        finish = mapGeminiFinishReason(candidate.finishReason, toolCalls > 0);
+        parts.push({ type: 'finish', finishReason: finish });
+      }
+      return parts;
+    },
+    end(): StreamPart[] {
+      if (!finish) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} stream ended before it was complete.`, { provider });
+      }
+      return usage ? [{ type: 'usage', usage }] : [];
+    },
+  };
+}
+
+function parseChunk(data: string, provider: string): GeminiGenerateContentResponse {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch (error) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
+  }
+  if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
+  }
+  // A failure after the stream began arrives as an event carrying the error envelope.
+  const envelope = chunk as GeminiErrorEnvelope;
+  if (envelope.error) {
+    const code = typeof envelope.error.code === 'number' ? envelope.error.code : 500;
+    throw mapGeminiErrorBody(provider, code, envelope);
+  }
+  return chunk as GeminiGenerateContentResponse;
+}

@@ -1,0 +1,73 @@
+import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import type { GeminiErrorEnvelope } from './gemini-wire-types.js';
+import { readRetryDelay } from './read-retry-delay.js';
+
+/** A Gemini error response (google.rpc.Status envelope) → GatewayError. */
+export function mapGeminiError(provider: string, response: UpstreamErrorResponse): GatewayError {
+  let body: GeminiErrorEnvelope | undefined;
+  try {
+    body = JSON.parse(response.bodyText) as GeminiErrorEnvelope;
+  } catch {
+    // HTML or empty bodies (a proxy's 502): the status decides alone.
+  }
+  return mapGeminiErrorBody(provider, response.status, body ?? {}, response.headers);
+}
+
+/**
+ * Maps the `{ error: { code, message, status, details } }` envelope; also used for
+ * the error event of a stream that fails after it began.
+ */
+export function mapGeminiErrorBody(
+  provider: string,
+  status: number,
+  body: GeminiErrorEnvelope,
+  headers: UpstreamErrorResponse['headers'] = {},
+): GatewayError {
+  const error = typeof body.error === 'object' && body.error !== null ? body.error : {};
+  const upstreamMessage = typeof error.message === 'string' && error.message !== '' ? error.message : undefined;
+  const rpcStatus = typeof error.status === 'string' ? error.status : undefined;
+  const details = Array.isArray(error.details) ? (error.details as unknown[]) : [];
+  const options = { provider, upstreamStatus: status, param: blamedField(details) };
+  const say = (fallback: string) => `${provider}: ${upstreamMessage ?? fallback}`;
+
+  // Gemini answers a bad key with 400 INVALID_ARGUMENT; clients expect a 401. Never
+  // echo its message: authentication messages are where keys get quoted.
+  if (status === 401 || rpcStatus === 'UNAUTHENTICATED' || hasReason(details, /^API_KEY_/)) {
+    return new GatewayError('upstream_authentication_failed', `${provider} rejected the gateway's API key.`, options);
+  }
+  if (status === 400 && upstreamMessage && /input token count.*exceeds/i.test(upstreamMessage)) {
+    return new GatewayError('context_length_exceeded', say('the prompt is too long for this model'), options);
+  }
+  if (status === 400) return new GatewayError('upstream_bad_request', say('the request was refused'), options);
+  if (status === 403) return new GatewayError('upstream_permission_denied', say('access denied'), options);
+  if (status === 404) return new GatewayError('upstream_not_found', say('the model or endpoint does not exist'), options);
+  if (status === 429 || rpcStatus === 'RESOURCE_EXHAUSTED') {
+    const retryAfterSeconds = readRetryDelay(details, headers);
+    return new GatewayError('rate_limit_exceeded', say('rate limit reached'), {
+      ...options,
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    });
+  }
+  if (status === 503 || rpcStatus === 'UNAVAILABLE') return new GatewayError('upstream_overloaded', say('the model is overloaded'), options);
+  if (status === 504 || rpcStatus === 'DEADLINE_EXCEEDED') return new GatewayError('upstream_timeout', say('the deadline expired'), options);
+  if (status === 500 || rpcStatus === 'INTERNAL') return new GatewayError('upstream_server_error', say('internal error'), options);
+  return genericUpstreamError(provider, { status, headers: {}, bodyText: '' });
+}
+
+function hasReason(details: unknown[], pattern: RegExp): boolean {
+  return details.some((detail) => {
+    const reason = typeof detail === 'object' && detail !== null ? (detail as { reason?: unknown }).reason : undefined;
+    return typeof reason === 'string' && pattern.test(reason);
+  });
+}
+
+/** The field a `google.rpc.BadRequest` detail blames, reported as OpenAI's `param`. */
+function blamedField(details: unknown[]): string | null {
+  for (const detail of details) {
+    const violations = typeof detail === 'object' && detail !== null ? (detail as { fieldViolations?: unknown }).fieldViolations : undefined;
+    if (!Array.isArray(violations)) continue;
+    const field = (violations[0] as { field?: unknown } | undefined)?.field;
+    if (typeof field === 'string' && field !== '') return field;
+  }
+  return null;
+}

@@ -1,0 +1,28 @@
+import type { FinishReason, UnifiedFinishReason } from '@switchyard/core';
+
+const unifiedReasons: Record<string, UnifiedFinishReason> = {
+  STOP: 'stop',
+  MAX_TOKENS: 'length',
+  SAFETY: 'content-filter',
+  RECITATION: 'content-filter',
+  BLOCKLIST: 'content-filter',
+  PROHIBITED_CONTENT: 'content-filter',
+  SPII: 'content-filter',
+  IMAGE_SAFETY: 'content-filter',
+  IMAGE_PROHIBITED_CONTENT: 'content-filter',
+  IMAGE_RECITATION: 'content-filter',
+  // The model tried a call and got it wrong: the answer is not usable as it stands.
+  MALFORMED_FUNCTION_CALL: 'error',
+  UNEXPECTED_TOOL_CALL: 'error',
+  TOO_MANY_TOOL_CALLS: 'error',
+};
+
+/**
+ * Gemini `finishReason` → unified. Gemini has no finish reason of its own for tool
+ * calls: a turn that called functions ends with `STOP`, so `hasToolCalls` decides.
+ * `LANGUAGE`, `OTHER` and values newer than this table are `other`, raw kept.
+ */
+export function mapGeminiFinishReason(raw: string, hasToolCalls: boolean): FinishReason {
+  const unified = unifiedReasons[raw] ?? 'other';
+  return { unified: unified === 'stop' && hasToolCalls ? 'tool-calls' : unified, raw };
+}

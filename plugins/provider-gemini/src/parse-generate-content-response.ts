@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
+import type { GeminiCandidate, GeminiGenerateContentResponse } from './gemini-wire-types.js';
+import { inventToolCallId } from './invent-tool-call-id.js';
+import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { mapGeminiUsage } from './map-gemini-usage.js';
+import { readPromptBlock } from './read-prompt-block.js';
+
+/** Gemini `GenerateContentResponse` → canonical response (the first candidate). */
+export function parseGenerateContentResponse(body: unknown, provider: string): ChatResponse {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something other than a response object.`, { provider });
+  }
+  const response = body as GeminiGenerateContentResponse;
+  const candidate = response.candidates?.[0];
+  if (!candidate) {
+    // A blocked prompt is a 200 without candidates; the reason is in promptFeedback.
+    throw readPromptBlock(response, provider) ??
+      new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a candidate.`, { provider });
+  }
+
+  const content: AssistantContentPart[] = [];
+  let toolCalls = 0;
+  for (const part of candidate.content?.parts ?? []) {
+    if (part.functionCall) {
+      content.push({
+        type: 'tool-call',
+        id: inventToolCallId(response.responseId, toolCalls, part.functionCall, part.thoughtSignature),
+        name: part.functionCall.name,
+        arguments: JSON.stringify(part.functionCall.args ?? {}),
+      });
+      toolCalls += 1;
+    } else if (typeof part.text === 'string' && part.text !== '') {
+      const previous = content.at(-1);
+      const type = part.thought === true ? 'reasoning' : 'text';
+      // Gemini may split one answer over several text parts; the client wants one.
+      if (previous?.type === type && !(type === 'reasoning' && part.thoughtSignature)) previous.text += part.text;
+      else if (type === 'reasoning') content.push({ type, text: part.text, ...(part.thoughtSignature && { signature: part.thoughtSignature }) });
+      else content.push({ type, text: part.text });
+    }
+  }
+
+  const chatResponse: ChatResponse = {
+    id: response.responseId ?? `gemini-${randomUUID()}`,
+    model: response.modelVersion ?? 'unknown',
+    created: Math.floor(Date.now() / 1000),
+    content,
+    finishReason: candidate.finishReason
+      ? mapGeminiFinishReason(candidate.finishReason, toolCalls > 0)
+      : { unified: toolCalls > 0 ? 'tool-calls' : 'stop' },
+    usage: mapGeminiUsage(response.usageMetadata),
+  };
+  const metadata = candidateMetadata(candidate);
+  if (metadata) chatResponse.providerMetadata = { gemini: metadata };
+  return chatResponse;
+}
+
+/** What a client of Gemini may want to see that the canonical response has no field for. */
+function candidateMetadata(candidate: GeminiCandidate): Record<string, unknown> | undefined {
+  const metadata: Record<string, unknown> = {};
+  if (candidate.safetyRatings) metadata['safetyRatings'] = candidate.safetyRatings;
+  if (candidate.citationMetadata) metadata['citationMetadata'] = candidate.citationMetadata;
+  if (candidate.groundingMetadata) metadata['groundingMetadata'] = candidate.groundingMetadata;
+  return Object.keys(metadata).length > 0 ? metadata : undefined;
+}
