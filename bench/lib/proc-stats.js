@@ -1,0 +1,95 @@
+// Per-process CPU time and peak memory from /proc (Linux only).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second: utime/stime are counted in these (usually 100, i.e. 10 ms). */
+export const clockTicks = (() => {
+  try {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(value) && value > 0 ? value : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU of the process (all its threads) in microseconds. */
+export function cpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may contain spaces; fields restart after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the full line, i.e. 11 and 12 after the name.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / clockTicks;
+}
+
+function statusKb(pid, field) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** Peak resident set size (VmHWM) in MB since start or since the last reset. */
+export function peakRssMb(pid) {
+  return statusKb(pid, 'VmHWM') / 1024;
+}
+
+export function rssMb(pid) {
+  return statusKb(pid, 'VmRSS') / 1024;
+}
+
+/**
+ * Resets VmHWM to the current RSS (clear_refs "5"), so each run gets its own peak.
+ * Returns false where the kernel or permissions do not allow it.
+ */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const kernelThread = 0x00200000; // PF_KTHREAD in /proc/PID/stat's flags
+
+/**
+ * CPU ticks of every other user-space process, by pid. Two snapshots tell whether
+ * something else (a test suite, a build) competed for the cores during a run.
+ * Reaped children count through their parent's cutime/cstime, so processes that
+ * come and go between snapshots are not lost. Kernel threads are left out: on
+ * loopback they mostly do our own packets' work.
+ */
+export function otherProcessesSnapshot(excludePids) {
+  const snapshot = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || excludePids.has(Number(entry))) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    if (Number(fields[6]) & kernelThread) continue;
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    snapshot.set(entry, { name: stat.slice(stat.indexOf('(') + 1, close), ticks });
+  }
+  return snapshot;
+}
+
+/** CPU µs other processes used between two snapshots, and the biggest users by name. */
+export function otherProcessesUsage(before, after) {
+  const byName = new Map();
+  let ticks = 0;
+  for (const [pid, { name, ticks: now }] of after) {
+    const used = now - (before.get(pid)?.ticks ?? 0);
+    if (used <= 0) continue;
+    ticks += used;
+    byName.set(name, (byName.get(name) ?? 0) + used);
+  }
+  // A process gone since `before` had its time moved to its parent's cutime; take it back out.
+  for (const [pid, { ticks: then }] of before) if (!after.has(pid)) ticks -= then;
+  const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name]) => name);
+  return { micros: (ticks * 1e6) / clockTicks, top };
+}

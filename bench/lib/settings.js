@@ -1,0 +1,50 @@
+// The benchmark's knobs, read once from the environment and checked, so a typo fails
+// up front instead of after minutes of measuring.
+
+function number(name, fallback, { min = 0, integer = false } = {}) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${raw}'`);
+  }
+  return value;
+}
+
+function list(name, fallback, allowed) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((v) => v.trim()).filter(Boolean);
+  for (const value of values) {
+    if (!allowed(value)) throw new Error(`${name}: unexpected value '${value}'`);
+  }
+  return values;
+}
+
+export const modes = ['non-streaming', 'streaming'];
+
+export function readSettings() {
+  return {
+    durationSec: number('BENCH_DURATION', 5, { min: 1, integer: true }),
+    warmupSec: number('BENCH_WARMUP', 1, { min: 0, integer: true }),
+    rounds: number('BENCH_ROUNDS', 2, { min: 1, integer: true }),
+    ttfbRequests: number('BENCH_TTFB_REQUESTS', 300, { min: 0, integer: true }),
+    // One wrk thread by default: on 2 cores a second one mostly steals CPU from the targets.
+    wrkThreads: number('BENCH_WRK_THREADS', 1, { min: 1, integer: true }),
+    // A run during which other processes used more than this share of one core is redone.
+    maxOtherLoadPct: number('BENCH_MAX_OTHER_LOAD', 15, { min: 0 }),
+    retries: number('BENCH_RETRIES', 2, { min: 0, integer: true }),
+    retryBudgetSec: number('BENCH_RETRY_BUDGET', 60, { min: 0 }),
+    concurrency: list('BENCH_CONCURRENCY', ['1', '16', '64'], (v) => /^[1-9]\d*$/.test(v)).map(Number),
+    modes: list('BENCH_MODES', modes, (v) => modes.includes(v)),
+    profile: process.env.BENCH_PROFILE === '1',
+    gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
+  };
+}
+
+/** Rough wall-clock estimate, printed so nobody wonders whether it hung. */
+export function estimateSeconds(settings) {
+  const slots = settings.modes.length * settings.concurrency.length * settings.rounds * 3;
+  const initialWarmup = settings.modes.length * 3 * 2 * settings.warmupSec;
+  return Math.round(slots * (settings.durationSec + settings.warmupSec + 0.4) + initialWarmup + settings.ttfbRequests * 0.01 + 5);
+}
