@@ -39,6 +39,8 @@ export function readSettings() {
     modes: list('BENCH_MODES', modes, (v) => modes.includes(v)),
     profile: process.env.BENCH_PROFILE === '1',
     gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
+    // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
+    gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
   };
 }
 

@@ -30,6 +30,7 @@ export async function startTargets(settings, { resultsDir, stamp }) {
     'gateway',
     process.execPath,
     [
+      ...settings.gatewayNodeFlags,
       ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
       gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
     ],

@@ -1,5 +1,6 @@
 import { definePlugin, GatewayError, getContext, type JsonSchema } from '@switchyard/core';
 import { extractApiKey } from './extract-api-key.js';
+import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
 
 export interface AuthOptions {
@@ -52,8 +53,9 @@ export const auth = definePlugin<AuthOptions>({
           'No API key was provided. Send it as "Authorization: Bearer <key>".',
         );
       }
+      const presented = { key, digest: hashApiKey(key) };
       for (const resolver of resolvers) {
-        const principal = await resolver.resolve(key);
+        const principal = await resolver.resolve(presented);
         if (principal) {
           getContext(res).principal = principal;
           next();

@@ -6,10 +6,10 @@ export function hashApiKey(key: string): string {
 }
 
 /**
- * A matcher for one secret key that compares in constant time whatever the length
- * of what is presented; the expected digest is computed once, not per request.
+ * A matcher for one secret key: compares the digest of what is presented with the
+ * key's digest (computed once) in constant time, whatever the lengths.
  */
-export function keyMatcher(expected: string): (presented: string) => boolean {
-  const expectedDigest = createHash('sha256').update(expected, 'utf8').digest();
-  return (presented) => timingSafeEqual(createHash('sha256').update(presented, 'utf8').digest(), expectedDigest);
+export function keyMatcher(expected: string): (presentedDigest: string) => boolean {
+  const expectedDigest = Buffer.from(hashApiKey(expected), 'hex');
+  return (presentedDigest) => timingSafeEqual(Buffer.from(presentedDigest, 'hex'), expectedDigest);
 }

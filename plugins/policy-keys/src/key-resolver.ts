@@ -1,18 +1,24 @@
 import type { Principal } from '@switchyard/core';
 import { hashApiKey, keyMatcher } from './hash-api-key.js';
 
+/** A presented key and its SHA-256 digest (hex), computed once per request. */
+export interface PresentedKey {
+  key: string;
+  digest: string;
+}
+
 /**
  * Finds who holds a key. The auth step asks each resolver in turn; virtual keys
- * from a key store are one more resolver.
+ * from a key store are one more resolver, looked up by digest.
  */
 export interface KeyResolver {
-  resolve(key: string): Principal | undefined | Promise<Principal | undefined>;
+  resolve(presented: PresentedKey): Principal | undefined | Promise<Principal | undefined>;
 }
 
 export function masterKeyResolver(masterKey: string): KeyResolver {
   const principal: Principal = { kind: 'master', keyId: 'master', name: 'master key' };
   const isMasterKey = keyMatcher(masterKey);
-  return { resolve: (key) => (isMasterKey(key) ? principal : undefined) };
+  return { resolve: ({ digest }) => (isMasterKey(digest) ? principal : undefined) };
 }
 
 /** A key listed in the config, with who it belongs to. */
@@ -36,5 +42,5 @@ export function staticKeyResolver(keys: StaticKey[]): KeyResolver {
       ...(entry.user !== undefined && { user: entry.user }),
     });
   }
-  return { resolve: (key) => byHash.get(hashApiKey(key)) };
+  return { resolve: ({ digest }) => byHash.get(digest) };
 }

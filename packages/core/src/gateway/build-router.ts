@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createRequestContext, findContext, type Endpoint } from '../chain/request-context.js';
+import { runSteps } from '../chain/run-steps.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendError } from '../http/send-error.js';
@@ -41,10 +42,11 @@ export function buildRouter(runtime: GatewayRuntime, steps: RequestHandler[], tr
     next();
   };
 
-  router.post('/v1/chat/completions', parseJson, begin('chat'), ...steps);
-  router.post('/v1/embeddings', parseJson, begin('embeddings'), ...steps);
-  router.get('/v1/models', begin('models'), ...steps);
-  router.get('/v1/models/*model', begin('models'), ...steps);
+  router.post('/v1/chat/completions', runSteps([parseJson, begin('chat'), ...steps]));
+  router.post('/v1/embeddings', runSteps([parseJson, begin('embeddings'), ...steps]));
+  const models = runSteps([begin('models'), ...steps]);
+  router.get('/v1/models', models);
+  router.get('/v1/models/*model', models);
 
   for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/health']) {
     router.all(path, (req) => {
