@@ -87,7 +87,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
     async stream(call: ProviderCall<ChatRequest>) {
       const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
-      return peekFirst(new UpstreamPartStream(response.body, decoder, http.id, call.signal));
+      return peekFirst(new UpstreamPartStream(response.body, decoder, http.id, call.signal, adapter.createStreamFramer?.()));
     },
   };
 }

@@ -60,6 +60,18 @@ export interface StreamDecoder {
 }
 
 /**
+ * Splits a streamed body into events. The core reads text/event-stream itself;
+ * a provider with another framing (Bedrock's binary AWS event stream) brings its
+ * own, turning each frame into an event: its type as `event`, its payload as `data`.
+ */
+export interface StreamFramer {
+  /** The events completed by this network chunk. */
+  feed(chunk: Uint8Array): ServerSentEvent[];
+  /** What is left when the body ends; throws if it ends inside a frame. */
+  end(): ServerSentEvent[];
+}
+
+/**
  * A chat adapter for an HTTP provider: pure translation, no I/O. The core sends
  * what `buildRequest` returns and hands back what came in.
  */
@@ -68,6 +80,8 @@ export interface HttpChatAdapter {
   buildRequest(request: ChatRequest, model: string, call: ProviderCall<ChatRequest>): UpstreamRequest;
   parseResponse(body: unknown, info: UpstreamResponseInfo): ChatResponse;
   createStreamDecoder(info: UpstreamResponseInfo): StreamDecoder;
+  /** For streams that are not text/event-stream; Server-Sent Events when absent. */
+  createStreamFramer?(): StreamFramer;
 }
 
 export interface HttpEmbeddingsAdapter {

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ServerSentEvent } from './server-sent-event.js';
  * decoder keeps a character split across two chunks whole; eventsource-parser
  * handles LF, CR and CRLF line endings (Gemini sends CRLF) and multi-line data.
  */
-export class SseDecoder {
+export class SseDecoder implements StreamFramer {
   private readonly text = new TextDecoder('utf-8');
   private readonly parser: EventSourceParser;
   private pending: ServerSentEvent[] = [];

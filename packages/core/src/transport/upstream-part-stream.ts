@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { StreamPart } from '../canonical/stream-part.js';
-import type { StreamDecoder } from '../plugin/provider-types.js';
+import type { StreamDecoder, StreamFramer } from '../plugin/provider-types.js';
 import { SseDecoder } from './sse-decoder.js';
 import { mapTransportError } from './upstream-transport.js';
 
 /**
- * The canonical parts of an upstream SSE body, as an async iterator. One network
+ * The canonical parts of an upstream stream body (SSE unless the adapter brings
+ * its own framer), as an async iterator. One network
  * chunk usually holds several events; their parts are handed out from a buffer
  * without another read or another async step, which is most of a stream's cost
  * per token. Stopping early (the client left, an error) destroys the body so the
@@ -13,7 +14,7 @@ import { mapTransportError } from './upstream-transport.js';
  */
 export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
   private readonly body: AsyncIterator<Buffer>;
-  private readonly sse = new SseDecoder();
+  private readonly framer: StreamFramer;
   private buffer: StreamPart[] = [];
   private position = 0;
   private ended = false;
@@ -23,8 +24,10 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
     private readonly decoder: StreamDecoder,
     private readonly provider: string,
     private readonly signal: AbortSignal,
+    framer?: StreamFramer,
   ) {
     this.body = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.framer = framer ?? new SseDecoder();
   }
 
   [Symbol.asyncIterator](): this {
@@ -48,10 +51,10 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
         const parts: StreamPart[] = [];
         if (chunk.done) {
           this.ended = true;
-          for (const event of this.sse.end()) parts.push(...this.decoder.decode(event));
+          for (const event of this.framer.end()) parts.push(...this.decoder.decode(event));
           parts.push(...this.decoder.end());
         } else {
-          for (const event of this.sse.feed(chunk.value)) parts.push(...this.decoder.decode(event));
+          for (const event of this.framer.feed(chunk.value)) parts.push(...this.decoder.decode(event));
         }
         if (parts.length > 0) {
           this.buffer = parts;
