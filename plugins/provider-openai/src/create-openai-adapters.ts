@@ -1,4 +1,4 @@
-import type { ChatRequest, HttpChatAdapter, ProviderAdapters } from '@switchyard/core';
+import type { ChatRequest, HttpChatAdapter, ProviderAdapters, ProviderCall } from '@switchyard/core';
 import { buildChatBody } from './build-chat-body.js';
 import { createEmbeddingsAdapter } from './embeddings-adapter.js';
 import { mapOpenAIError } from './map-openai-error.js';
@@ -7,24 +7,44 @@ import { createOpenAIEndpoint } from './openai-endpoint.js';
 import type { OpenAIOptions } from './openai-options.js';
 import { createOpenAIStreamDecoder } from './openai-stream-decoder.js';
 import { parseChatCompletion } from './parse-chat-completion.js';
+import { createCompatibleStreamDecoder } from './presets/create-compatible-stream-decoder.js';
+import { dropUnsupportedParams } from './presets/drop-unsupported-params.js';
+import { mapCompatibleError } from './presets/map-compatible-error.js';
+import { openAIPresets } from './presets/openai-presets.js';
+import { parseCompatibleCompletion } from './presets/parse-compatible-completion.js';
 
 /**
  * The adapters of one OpenAI-compatible API. `name` is the plugin name, used in
- * messages and for `providerOptions`; presets for compatible services reuse this.
+ * messages and for `providerOptions`; with a `preset` it defaults to the preset's
+ * name (`groq`), and the quirk-tolerant parsers and error mapping are used.
  */
-export function createOpenAIAdapters(options: OpenAIOptions, name = 'openai'): ProviderAdapters {
+export function createOpenAIAdapters(options: OpenAIOptions, name = options.preset ?? 'openai'): ProviderAdapters {
   const endpoint = createOpenAIEndpoint(options);
-  const chat: HttpChatAdapter = {
-    buildRequest: (request: ChatRequest, model: string) =>
-      endpoint.request('POST', '/chat/completions', JSON.stringify(buildChatBody(request, model, options.max_tokens_field, name))),
-    parseResponse: (body) => parseChatCompletion(body, name),
-    createStreamDecoder: () => createOpenAIStreamDecoder(name),
-  };
+  const preset = options.preset ? openAIPresets[options.preset] : undefined;
+  const compatible = preset !== undefined || options.unsupported_params !== undefined || options.stream_usage !== undefined;
+  const streamUsage = options.stream_usage ?? preset?.streamUsage ?? true;
+  const chat: HttpChatAdapter = compatible
+    ? {
+        buildRequest: (request: ChatRequest, model: string, call?: ProviderCall<ChatRequest>) => {
+          const body = buildChatBody(request, model, options.max_tokens_field, name) as unknown as Record<string, unknown>;
+          if (!streamUsage) delete body['stream_options'];
+          dropUnsupportedParams(body, options.unsupported_params ?? preset?.unsupportedParams(model) ?? [], name, call?.logger);
+          return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
+        },
+        parseResponse: (body) => parseCompatibleCompletion(body, name),
+        createStreamDecoder: () => createCompatibleStreamDecoder(name),
+      }
+    : {
+        buildRequest: (request: ChatRequest, model: string) =>
+          endpoint.request('POST', '/chat/completions', JSON.stringify(buildChatBody(request, model, options.max_tokens_field, name))),
+        parseResponse: (body) => parseChatCompletion(body, name),
+        createStreamDecoder: () => createOpenAIStreamDecoder(name),
+      };
   return {
     chat,
     embeddings: createEmbeddingsAdapter(endpoint, name),
     models: createModelsAdapter(endpoint, name),
-    mapError: (response) => mapOpenAIError(name, response),
+    mapError: compatible ? (response) => mapCompatibleError(name, response) : (response) => mapOpenAIError(name, response),
     timeouts: {
       ...(options.timeouts.connect_ms !== undefined && { connectMs: options.timeouts.connect_ms }),
       ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),

@@ -1,6 +1,7 @@
 import type { JsonSchema } from '@switchyard/core';
+import { openAIPresetNames, type OpenAIPresetName } from './presets/openai-presets.js';
 
-/** Options of the OpenAI provider, as written in the YAML. */
+/** Options of the OpenAI provider after defaults (the preset's, then OpenAI's) are applied. */
 export interface OpenAIOptions {
   /** The provider key; sent as `Authorization: Bearer`. Optional for local servers. */
   api_key?: string;
@@ -17,20 +18,39 @@ export interface OpenAIOptions {
   timeouts: { connect_ms?: number; headers_ms?: number; body_ms?: number };
   /** How long the live model list is cached. */
   models_ttl_ms: number;
+  /** An OpenAI-compatible service whose defaults and quirks to use (`groq`, `deepseek`, …). */
+  preset?: OpenAIPresetName;
+  /** Whether streams ask for usage with `stream_options.include_usage`; default true, or the preset's. */
+  stream_usage?: boolean;
+  /** Body fields to drop (with a warning) before sending; replaces the preset's list. */
+  unsupported_params?: string[];
 }
 
+/** Options as written in the YAML: `base_url` and `max_tokens_field` default to the preset's, else OpenAI's. */
+export type OpenAIProviderOptions = Omit<OpenAIOptions, 'base_url' | 'max_tokens_field'> & {
+  base_url?: string;
+  max_tokens_field?: OpenAIOptions['max_tokens_field'];
+};
+
+/** OpenAI's own API root, the `base_url` when neither the YAML nor a preset names one. */
+export const openAIBaseUrl = 'https://api.openai.com/v1';
+
 const milliseconds = { type: 'integer', minimum: 1 };
+
+/** Hosted presets need a key; local servers (ollama, vllm, lmstudio) do not. */
+const presetsNeedingKey = openAIPresetNames.filter((name) => !['ollama', 'vllm', 'lmstudio'].includes(name));
 
 export const openAIOptionsSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     api_key: { type: 'string', minLength: 1 },
-    base_url: { type: 'string', pattern: '^https?://', default: 'https://api.openai.com/v1' },
+    // No schema default: a preset brings its own (see resolveOpenAIOptions).
+    base_url: { type: 'string', pattern: '^https?://' },
     organization: { type: 'string' },
     project: { type: 'string' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
-    max_tokens_field: { enum: ['max_completion_tokens', 'max_tokens'], default: 'max_completion_tokens' },
+    max_tokens_field: { enum: ['max_completion_tokens', 'max_tokens'] },
     timeouts: {
       type: 'object',
       additionalProperties: false,
@@ -38,5 +58,10 @@ export const openAIOptionsSchema: JsonSchema = {
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
     models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    preset: { enum: [...openAIPresetNames] },
+    stream_usage: { type: 'boolean' },
+    unsupported_params: { type: 'array', items: { type: 'string', minLength: 1 } },
   },
+  if: { required: ['preset'], properties: { preset: { enum: presetsNeedingKey } } },
+  then: { required: ['api_key'] },
 };

@@ -1,0 +1,90 @@
+import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
+import { readCompatibleUsage } from './read-compatible-usage.js';
+import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `chat.completion.chunk` events of an OpenAI-compatible service → canonical parts,
+ * tolerant of every quirk in openai-compatible/NOTES.md: reasoning as
+ * `reasoning_content` or `reasoning`, usage on the finishing chunk, a trailing chunk
+ * or `x_groq.usage`, tool calls whole in one delta without `type`, and errors sent
+ * as data events after a 200 (`error` at the top level, `object:"error"`, or
+ * `finish_reason:"error"`). Comment lines (`: keep-alive`) never reach a decoder:
+ * the core's SSE parser drops them.
+ */
+export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
+  let started = false;
+  let done = false;
+  let finished = false;
+  return {
+    decode(event: ServerSentEvent): StreamPart[] {
+      if (event.data === '[DONE]') {
+        done = true;
+        return [];
+      }
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(event.data);
+      } catch (error) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
+      }
+      if (!isRecord(chunk)) throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
+      if (chunk['error'] !== undefined && chunk['error'] !== null) throw streamError(provider, chunk);
+      if (chunk['object'] === 'error') throw streamError(provider, chunk);
+
+      const parts: StreamPart[] = [];
+      if (!started) {
+        started = true;
+        parts.push({
+          type: 'stream-start',
+          id: typeof chunk['id'] === 'string' ? chunk['id'] : '',
+          model: typeof chunk['model'] === 'string' ? chunk['model'] : '',
+          created: typeof chunk['created'] === 'number' ? chunk['created'] : Math.floor(Date.now() / 1000),
+        });
+      }
+      const choices = Array.isArray(chunk['choices']) ? chunk['choices'] : [];
+      const choice = isRecord(choices[0]) ? choices[0] : undefined;
+      if (choice) {
+        const delta = isRecord(choice['delta']) ? choice['delta'] : {};
+        const { text, reasoning } = readCompatibleContent(delta);
+        if (reasoning) parts.push({ type: 'reasoning-delta', delta: reasoning });
+        if (text) parts.push({ type: 'text-delta', delta: text });
+        if (typeof delta['refusal'] === 'string' && delta['refusal']) parts.push({ type: 'refusal-delta', delta: delta['refusal'] });
+        const toolCalls = Array.isArray(delta['tool_calls']) ? delta['tool_calls'] : [];
+        toolCalls.forEach((call, position) => {
+          if (!isRecord(call)) return;
+          const index = typeof call['index'] === 'number' ? call['index'] : position;
+          const fn = isRecord(call['function']) ? call['function'] : {};
+          if (typeof call['id'] === 'string' && call['id'] && typeof fn['name'] === 'string') {
+            parts.push({ type: 'tool-call-start', index, id: call['id'], name: fn['name'] });
+          }
+          if (typeof fn['arguments'] === 'string' && fn['arguments']) parts.push({ type: 'tool-call-delta', index, argumentsDelta: fn['arguments'] });
+        });
+        const finishReason = choice['finish_reason'];
+        if (finishReason === 'error') throw streamError(provider, chunk);
+        if (typeof finishReason === 'string' && finishReason) {
+          finished = true;
+          parts.push({ type: 'finish', finishReason: fromCompatibleFinishReason(finishReason) });
+        }
+      }
+      const usage = readCompatibleUsage(chunk);
+      if (usage) parts.push({ type: 'usage', usage });
+      return parts;
+    },
+    end(): StreamPart[] {
+      // Some compatible servers omit [DONE]; a stream that said why it finished is complete.
+      if (!done && !finished) throw new GatewayError('upstream_invalid_response', `The ${provider} stream ended before it was complete.`, { provider });
+      return [];
+    },
+  };
+}
+
+function streamError(provider: string, chunk: Json): GatewayError {
+  const body = chunk['error'] !== undefined ? chunk : chunk['object'] === 'error' ? chunk : { error: { message: 'the stream ended with finish_reason "error"' } };
+  const status = inStreamErrorStatus(body);
+  return mapCompatibleErrorBody(provider, status, body);
+}

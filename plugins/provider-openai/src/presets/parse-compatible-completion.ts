@@ -1,0 +1,55 @@
+import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
+import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
+import { readCompatibleUsage } from './read-compatible-usage.js';
+import { mapCompatibleErrorBody } from './map-compatible-error.js';
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Top-level fields some services add that are worth keeping for the caller (Perplexity's sources). */
+const metadataFields = ['citations', 'search_results', 'system_fingerprint', 'provider'];
+
+/**
+ * A `chat.completion` of an OpenAI-compatible service → canonical response, with
+ * reasoning from `reasoning_content` or `reasoning`, usage quirks, Mistral's
+ * `model_length`, and extra top-level fields kept under `providerMetadata[provider]`.
+ */
+export function parseCompatibleCompletion(body: unknown, provider: string): ChatResponse {
+  const choices = isRecord(body) && Array.isArray(body['choices']) ? body['choices'] : [];
+  const choice = isRecord(choices[0]) ? choices[0] : undefined;
+  if (!isRecord(body) || !choice || !isRecord(choice['message'])) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a choice.`, { provider });
+  }
+  if (choice['finish_reason'] === 'error') {
+    throw mapCompatibleErrorBody(provider, 500, isRecord(body['error']) ? body : { error: { message: 'the answer ended with finish_reason "error"' } });
+  }
+  const message = choice['message'];
+  const content: AssistantContentPart[] = [];
+  const { text, reasoning } = readCompatibleContent(message);
+  if (reasoning) content.push({ type: 'reasoning', text: reasoning });
+  if (text) content.push({ type: 'text', text });
+  if (typeof message['refusal'] === 'string' && message['refusal']) content.push({ type: 'refusal', text: message['refusal'] });
+  for (const call of Array.isArray(message['tool_calls']) ? message['tool_calls'] : []) {
+    if (!isRecord(call) || !isRecord(call['function'])) continue;
+    const fn = call['function'];
+    content.push({
+      type: 'tool-call',
+      id: String(call['id'] ?? ''),
+      name: String(fn['name'] ?? ''),
+      arguments: typeof fn['arguments'] === 'string' ? fn['arguments'] : JSON.stringify(fn['arguments'] ?? {}),
+    });
+  }
+  const response: ChatResponse = {
+    id: typeof body['id'] === 'string' ? body['id'] : '',
+    model: typeof body['model'] === 'string' ? body['model'] : '',
+    created: typeof body['created'] === 'number' ? body['created'] : Math.floor(Date.now() / 1000),
+    content,
+    finishReason: fromCompatibleFinishReason(typeof choice['finish_reason'] === 'string' ? choice['finish_reason'] : 'stop'),
+    usage: readCompatibleUsage(body) ?? { inputTokens: 0, outputTokens: 0 },
+  };
+  const metadata: Json = {};
+  for (const field of metadataFields) if (body[field] !== undefined && body[field] !== null) metadata[field] = body[field];
+  if (Object.keys(metadata).length > 0) response.providerMetadata = { [provider]: metadata };
+  return response;
+}

@@ -1,0 +1,19 @@
+import { fromOpenAIUsage, type OpenAIUsage, type Usage } from '@switchyard/core';
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Usage wherever an OpenAI-compatible service puts it: `usage` (OpenAI, on a trailing
+ * chunk or the finishing one) or `x_groq.usage` (Groq streams). DeepSeek reports
+ * cache hits as `prompt_cache_hit_tokens` instead of `prompt_tokens_details.cached_tokens`.
+ */
+export function readCompatibleUsage(holder: Json): Usage | undefined {
+  const raw = isRecord(holder['usage']) ? holder['usage'] : isRecord(holder['x_groq']) && isRecord(holder['x_groq']['usage']) ? holder['x_groq']['usage'] : undefined;
+  if (!raw) return undefined;
+  const usage = fromOpenAIUsage(raw as unknown as OpenAIUsage);
+  const cacheHits = raw['prompt_cache_hit_tokens'];
+  if (usage.cachedInputTokens === undefined && typeof cacheHits === 'number' && cacheHits > 0) usage.cachedInputTokens = cacheHits;
+  return usage;
+}
