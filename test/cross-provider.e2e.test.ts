@@ -1,4 +1,12 @@
-import { startMockAnthropic, startMockGemini, startMockOpenAI, type MockUpstream } from '@switchyard/testing';
+import {
+  startMockAnthropic,
+  startMockAzure,
+  startMockCohere,
+  startMockGemini,
+  startMockMistral,
+  startMockOpenAI,
+  type MockUpstream,
+} from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -8,6 +16,9 @@ const providers = {
   openai: { start: () => startMockOpenAI({ apiKey: 'sk-openai-test-0123456789' }), model: 'gpt-4o-mini', options: (url: string) => ({ api_key: 'sk-openai-test-0123456789', base_url: url }) },
   anthropic: { start: () => startMockAnthropic({ apiKey: 'sk-ant-test-0123456789' }), model: 'claude-sonnet-4-5', options: (url: string) => ({ api_key: 'sk-ant-test-0123456789', base_url: url }) },
   gemini: { start: () => startMockGemini({ apiKey: 'AIzaSyTest0123456789abcdef' }), model: 'gemini-2.5-flash', options: (url: string) => ({ api_key: 'AIzaSyTest0123456789abcdef', base_url: url }) },
+  azure: { start: () => startMockAzure({ apiKey: 'azure-test-key-0123456789' }), model: 'gpt-4o-mini', options: (url: string) => ({ api_key: 'azure-test-key-0123456789', endpoint: url }) },
+  cohere: { start: () => startMockCohere({ apiKey: 'cohere-test-key-0123456789' }), model: 'command-a-03-2025', options: (url: string) => ({ api_key: 'cohere-test-key-0123456789', base_url: url }) },
+  mistral: { start: () => startMockMistral({ apiKey: 'mistral-test-key-0123456789' }), model: 'mistral-large-latest', options: (url: string) => ({ api_key: 'mistral-test-key-0123456789', base_url: url }) },
 } satisfies Record<string, { start: () => Promise<MockUpstream<string>>; model: string; options: (url: string) => Record<string, unknown> }>;
 
 type ProviderName = keyof typeof providers;

@@ -2,7 +2,10 @@ import type { PluginFactory } from '@switchyard/core';
 import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import anthropic from '@switchyard/provider-anthropic';
+import azure from '@switchyard/provider-azure';
+import cohere from '@switchyard/provider-cohere';
 import gemini from '@switchyard/provider-gemini';
+import mistral from '@switchyard/provider-mistral';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
 
@@ -11,6 +14,9 @@ export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   openai,
   anthropic,
   gemini,
+  cohere,
+  azure,
+  mistral,
   mock,
   auth,
   route,

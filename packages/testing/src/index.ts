@@ -15,3 +15,6 @@ export { deterministicEmbedding, encodeFloat32Base64 } from './mock-openai/embed
 export type { MockUpstream } from './mock-server/mock-upstream.js';
 export { testProviderAdapter, reassembleToolCalls, type ProviderConformanceTarget } from './conformance/index.js';
 export { startMockGemini, type GeminiErrorCase, type MockGemini, type MockGeminiOptions } from './mock-gemini/start-mock-gemini.js';
+export { startMockAzure, type AzureErrorCase, type MockAzure, type MockAzureOptions } from './mock-azure/start-mock-azure.js';
+export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohereOptions } from './mock-cohere/start-mock-cohere.js';
+export { startMockMistral, type MockMistral, type MockMistralOptions, type MistralErrorCase } from './mock-mistral/start-mock-mistral.js';

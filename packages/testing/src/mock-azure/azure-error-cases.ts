@@ -1,0 +1,60 @@
+import { readFixtureJson } from '../fixtures.js';
+import { isRecord } from '../mock-server/is-record.js';
+import type { CommonErrorCase } from '../mock-server/mock-script.js';
+
+/**
+ * Names of the answer cases in the Azure fixture `errors.json` a script can ask
+ * for. `content_filter` is a short name for `content_filter_prompt`.
+ */
+export type AzureErrorCase = CommonErrorCase | 'deployment_not_found' | 'content_filter_prompt' | 'content_filter';
+
+/** One answer from the Azure fixture `errors.json`. */
+export interface AzureErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** The answers of `errors.json`, plus the event a stream that fails after it began ends with. */
+export interface AzureErrorCases {
+  cases: Record<AzureErrorCase, AzureErrorAnswer>;
+  /** `data: {"error": …}\n\n`: the fixture has no in-stream error, so it is the `server_error` body as an event. */
+  streamErrorWire: string;
+}
+
+/** The fixture folder of Azure OpenAI. */
+export const azureFixtures = 'azure-openai';
+
+const caseNames: Array<Exclude<AzureErrorCase, 'content_filter'>> = [
+  'invalid_key',
+  'permission_denied',
+  'deployment_not_found',
+  'rate_limit',
+  'server_error',
+  'overloaded',
+  'bad_request',
+  'content_filter_prompt',
+  'context_length_exceeded',
+];
+
+/** Reads and checks `azure-openai/errors.json` once, so a broken fixture fails at start, not mid-test. */
+export function loadAzureErrorCases(): AzureErrorCases {
+  const file = readFixtureJson(azureFixtures, 'errors.json');
+  if (!isRecord(file)) throw new Error('azure-openai/errors.json is not a JSON object');
+  const read = Object.fromEntries(caseNames.map((name) => [name, readCase(file, name)])) as Record<
+    Exclude<AzureErrorCase, 'content_filter'>,
+    AzureErrorAnswer
+  >;
+  const cases = { ...read, content_filter: read.content_filter_prompt };
+  return { cases, streamErrorWire: `data: ${JSON.stringify(cases.server_error.body)}\n\n` };
+}
+
+function readCase(file: Record<string, unknown>, name: string): AzureErrorAnswer {
+  const entry = file[name];
+  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
+    throw new Error(`azure-openai/errors.json: case "${name}" needs a status, headers and a body`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry['headers'])) headers[key] = String(value);
+  return { status: entry['status'], headers, body: entry['body'] };
+}

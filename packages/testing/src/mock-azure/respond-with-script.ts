@@ -1,0 +1,45 @@
+import { readFixture } from '../fixtures.js';
+import type { MockScript } from '../mock-server/mock-script.js';
+import { azureFixtures, type AzureErrorCase } from './azure-error-cases.js';
+import type { AzureMockContext } from './azure-mock-context.js';
+import { respondByDefault } from './respond-by-default.js';
+
+/** Answers a request the way its script says (see MockScript for which field wins). */
+export async function respondWithScript(context: AzureMockContext, script: MockScript<AzureErrorCase>): Promise<void> {
+  const { writer } = context;
+  if (script.delayMs && !(await writer.pause(script.delayMs))) return;
+  if (script.hang) return;
+
+  if (script.error) {
+    const answer = context.errors.cases[script.error];
+    writer.sendJson(answer.status, answer.body, { ...answer.headers, ...script.headers });
+  } else if (script.fixture) {
+    await replayFixture(context, script.fixture, script);
+  } else if (script.status !== undefined || script.body !== undefined) {
+    sendCustom(context, script);
+  } else {
+    await respondByDefault(context, script);
+  }
+}
+
+async function replayFixture(context: AzureMockContext, file: string, script: MockScript<AzureErrorCase>): Promise<void> {
+  const text = readFixture(azureFixtures, file);
+  if (file.endsWith('.txt')) {
+    await context.writer.sendEvents(splitSseEvents(text), script.stream, script.headers, context.errors.streamErrorWire);
+  } else {
+    context.writer.sendText(script.status ?? 200, text, { 'content-type': 'application/json', ...script.headers });
+  }
+}
+
+// Each event keeps its blank-line terminator, so the events joined are the file byte for byte.
+function splitSseEvents(text: string): string[] {
+  return text.split(/(?<=\n\n)/).filter((event) => event !== '');
+}
+
+function sendCustom(context: AzureMockContext, script: MockScript<AzureErrorCase>): void {
+  const status = script.status ?? 200;
+  if (script.body === undefined) context.writer.sendText(status, '', script.headers);
+  else if (typeof script.body === 'string') {
+    context.writer.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...script.headers });
+  } else context.writer.sendJson(status, script.body, script.headers);
+}

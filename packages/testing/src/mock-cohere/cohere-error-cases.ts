@@ -1,0 +1,68 @@
+import { readFixtureJson } from '../fixtures.js';
+import { isRecord } from '../mock-server/is-record.js';
+import type { CommonErrorCase } from '../mock-server/mock-script.js';
+
+/** Names of the error cases in the Cohere fixture `errors.json` (`overloaded` is the 503). */
+export type CohereErrorCase =
+  | CommonErrorCase
+  | 'invalid_token_498'
+  | 'payment_required'
+  | 'unprocessable'
+  | 'client_closed';
+
+/** One error answer from the Cohere fixture `errors.json`. */
+export interface CohereErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** The error answers of `errors.json`, plus the in-stream failure the mock writes. */
+export interface CohereErrorCases {
+  cases: Record<CohereErrorCase, CohereErrorAnswer>;
+  /**
+   * What a stream that fails after its 200 ends with. Cohere has no error event type;
+   * the fixture has none either, so the mock sends a `message-end` with
+   * `finish_reason: "ERROR"` and an `error` text (UNCONFIRMED, as the TS SDK's
+   * `ChatMessageEndEventDelta.error` suggests).
+   */
+  streamErrorWire: string;
+}
+
+/** Every case name of `errors.json`. */
+export const cohereErrorCaseNames: readonly CohereErrorCase[] = [
+  'invalid_key',
+  'invalid_token_498',
+  'permission_denied',
+  'payment_required',
+  'rate_limit',
+  'client_closed',
+  'server_error',
+  'overloaded',
+  'bad_request',
+  'unprocessable',
+  'context_length_exceeded',
+];
+
+const streamErrorData = {
+  type: 'message-end',
+  delta: { finish_reason: 'ERROR', error: 'internal server error, this has been reported to our developers' },
+};
+
+/** Reads and checks `errors.json` once, so a broken fixture fails at start, not mid-test. */
+export function loadCohereErrorCases(): CohereErrorCases {
+  const file = readFixtureJson('cohere', 'errors.json');
+  if (!isRecord(file)) throw new Error('cohere/errors.json is not a JSON object');
+  const cases = Object.fromEntries(cohereErrorCaseNames.map((name) => [name, readCase(file, name)])) as Record<CohereErrorCase, CohereErrorAnswer>;
+  return { cases, streamErrorWire: `event: message-end\ndata: ${JSON.stringify(streamErrorData)}\n\n` };
+}
+
+function readCase(file: Record<string, unknown>, name: CohereErrorCase): CohereErrorAnswer {
+  const entry = file[name];
+  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
+    throw new Error(`cohere/errors.json: case "${name}" needs a status, headers and a body`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry['headers'])) headers[key] = String(value);
+  return { status: entry['status'], headers, body: entry['body'] };
+}

@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFixture } from '../fixtures.js';
+import { AbortTracker } from '../mock-server/abort-tracker.js';
+import type { MockScript } from '../mock-server/mock-script.js';
+import type { MockUpstream } from '../mock-server/mock-upstream.js';
+import { readRequestBody } from '../mock-server/read-request-body.js';
+import { recordRequest } from '../mock-server/record-request.js';
+import type { RecordedRequest } from '../mock-server/recorded-request.js';
+import { ResponseWriter } from '../mock-server/response-writer.js';
+import { ScriptQueue } from '../mock-server/script-queue.js';
+import { loadMistralErrorCases, type MistralErrorCase, type MistralErrorCases } from './mistral-error-cases.js';
+import { MistralMockIds } from './mistral-mock-ids.js';
+import { respondByDefault, respondWithScript } from './respond-to-mistral.js';
+
+export type { MistralErrorCase };
+
+/** Options of {@link startMockMistral}. */
+export interface MockMistralOptions {
+  /** When set, a request without `Authorization: Bearer <apiKey>` gets Mistral's 401 `{message, request_id}`; checked before any script is taken. */
+  apiKey?: string;
+}
+
+/** A running mock Mistral upstream; `url` is the base URL (`http://127.0.0.1:PORT/v1`). */
+export type MockMistral = MockUpstream<MistralErrorCase>;
+
+interface MistralMockState {
+  apiKey: string | undefined;
+  requests: RecordedRequest[];
+  scripts: ScriptQueue;
+  aborts: AbortTracker;
+  ids: MistralMockIds;
+  errors: MistralErrorCases;
+  closing: boolean;
+}
+
+/**
+ * Starts a mock Mistral API (La Plateforme) over real HTTP on 127.0.0.1 and a free
+ * port, speaking the wire format of the shared fixtures: chat completions (whole,
+ * and streamed with the usage on the finishing chunk and tool calls whole in one
+ * delta), embeddings and the model list. It is as strict as Mistral where a gateway
+ * goes wrong: unknown fields such as `stream_options` or `seed` get a 422, tool-call
+ * ids that are not exactly 9 alphanumerics a 400. Defaults: an echo of the last user
+ * text, `Tool result received: <content>` after a tool result, tool calls when
+ * `tool_choice` is `any`, `required` or a named function. Scripts work as for the
+ * other mocks (errors from `mistral/errors.json`, fixture replays, broken streams).
+ */
+export async function startMockMistral(options: MockMistralOptions = {}): Promise<MockMistral> {
+  const state: MistralMockState = {
+    apiKey: options.apiKey,
+    requests: [],
+    scripts: new ScriptQueue(),
+    aborts: new AbortTracker(),
+    ids: new MistralMockIds(),
+    errors: loadMistralErrorCases(),
+    closing: false,
+  };
+  const server = createServer(createRequestHandler(state));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `${origin}/v1`,
+    origin,
+    requests: state.requests,
+    get abortedCount() {
+      return state.aborts.count;
+    },
+    get pendingScripts() {
+      return state.scripts.size;
+    },
+    enqueue(...scripts: MockScript<MistralErrorCase>[]) {
+      for (const script of scripts) if (script.fixture) readFixture('mistral', script.fixture);
+      // The queue is typed for OpenAI's case names; it only stores and matches scripts.
+      state.scripts.push(...(scripts as MockScript[]));
+    },
+    waitForAborts(count = 1, timeoutMs = 5000) {
+      return state.aborts.waitFor(count, timeoutMs);
+    },
+    reset() {
+      state.requests.length = 0;
+      state.scripts.clear();
+      state.aborts.reset('mock reset while waiting for aborts');
+      state.ids.reset();
+    },
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        state.closing = true;
+        state.aborts.reset('mock closed while waiting for aborts');
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function createRequestHandler(state: MistralMockState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const writer = new ResponseWriter(res, state.ids.request());
+    handle(state, req, writer).catch((error: unknown) => {
+      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+}
+
+async function handle(state: MistralMockState, req: IncomingMessage, writer: ResponseWriter): Promise<void> {
+  const rawBody = await readRequestBody(req);
+  const request = recordRequest(req, rawBody ?? '');
+  state.requests.push(request);
+  const onClose = (): void => {
+    if (writer.finished || writer.wasCut || state.closing) return;
+    request.aborted = true;
+    state.aborts.add();
+  };
+  if (writer.signal.aborted) onClose();
+  else writer.signal.addEventListener('abort', onClose, { once: true });
+  if (rawBody === undefined || !writer.isOpen) return;
+
+  const context = { request, writer, ids: state.ids, errors: state.errors };
+  if (state.apiKey !== undefined && req.headers.authorization !== `Bearer ${state.apiKey}`) {
+    const unauthorized = state.errors.cases.invalid_key;
+    writer.sendJson(unauthorized.status, unauthorized.body, unauthorized.headers);
+    return;
+  }
+  const script = state.scripts.take(request.method, request.path) as MockScript<MistralErrorCase> | undefined;
+  if (script) await respondWithScript(context, script);
+  else await respondByDefault(context);
+}

@@ -1,0 +1,57 @@
+import type { AssistantMessage, ChatMessage, ImagePart, UserMessage } from '@switchyard/core';
+import type { CohereMessage, CohereToolCall, CohereUserContent } from './cohere-wire-types.js';
+
+/**
+ * Canonical messages → Cohere v2 `messages`. The roles map one to one (v2 takes the
+ * system prompt as a message). Tool results are sent as a `document` block, as
+ * Cohere's own examples do, so the model may cite them.
+ */
+export function convertToCohereMessages(messages: readonly ChatMessage[]): CohereMessage[] {
+  return messages.map((message): CohereMessage => {
+    switch (message.role) {
+      case 'system':
+        return { role: 'system', content: message.content };
+      case 'user':
+        return convertUserMessage(message);
+      case 'assistant':
+        return convertAssistantMessage(message);
+      case 'tool':
+        return { role: 'tool', tool_call_id: message.toolCallId, content: [{ type: 'document', document: { data: message.content } }] };
+    }
+  });
+}
+
+function convertUserMessage(message: UserMessage): CohereMessage {
+  // Plain text goes as a string, the form every Cohere model takes; parts only when there is an image.
+  if (message.content.every((part) => part.type === 'text')) {
+    return { role: 'user', content: message.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
+  }
+  const content = message.content.map((part): CohereUserContent =>
+    part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image_url', image_url: convertImage(part) },
+  );
+  return { role: 'user', content };
+}
+
+function convertImage(part: ImagePart): { url: string; detail?: 'auto' | 'low' | 'high' } {
+  const url = part.source.kind === 'url' ? part.source.url : `data:${part.source.mediaType};base64,${part.source.data}`;
+  return part.detail ? { url, detail: part.detail } : { url };
+}
+
+/**
+ * `tool_plan` is the text Cohere writes before its tool calls; a reasoning part
+ * (which is what the adapter makes of a `tool_plan`) goes back there, or the
+ * assistant text when there is no reasoning, so a round trip keeps the plan.
+ */
+function convertAssistantMessage(message: AssistantMessage): CohereMessage {
+  let text = '';
+  let reasoning = '';
+  const toolCalls: CohereToolCall[] = [];
+  for (const part of message.content) {
+    if (part.type === 'text' || part.type === 'refusal') text += part.text;
+    else if (part.type === 'reasoning') reasoning += part.text;
+    else toolCalls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } });
+  }
+  if (toolCalls.length === 0) return { role: 'assistant', content: text };
+  const plan = reasoning || text;
+  return { role: 'assistant', ...(plan !== '' && { tool_plan: plan }), tool_calls: toolCalls };
+}

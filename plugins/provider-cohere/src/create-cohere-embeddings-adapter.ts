@@ -1,0 +1,39 @@
+import { GatewayError, type EmbeddingsResponse, type HttpEmbeddingsAdapter } from '@switchyard/core';
+import type { CohereEndpoint } from './cohere-endpoint.js';
+import type { CohereEmbeddingInputType } from './cohere-options.js';
+
+interface CohereEmbedResponse {
+  embeddings?: { float?: unknown };
+  meta?: { billed_units?: { input_tokens?: unknown } };
+}
+
+/**
+ * `POST /v2/embed` for float vectors. Cohere requires an `input_type`, which the
+ * OpenAI-shaped request cannot carry, so it comes from the provider options.
+ */
+export function createCohereEmbeddingsAdapter(endpoint: CohereEndpoint, inputType: CohereEmbeddingInputType, provider: string): HttpEmbeddingsAdapter {
+  return {
+    buildRequest(request, model) {
+      if (!request.input.every((item): item is string => typeof item === 'string')) {
+        throw new GatewayError('invalid_request', `${provider} embeds text only, not token ids.`, { param: 'input' });
+      }
+      const body = {
+        model,
+        texts: request.input,
+        input_type: inputType,
+        embedding_types: ['float'],
+        ...(request.dimensions !== undefined && { output_dimension: request.dimensions }),
+      };
+      return endpoint.request('POST', '/v2/embed', JSON.stringify(body));
+    },
+    parseResponse(body, _info, call): EmbeddingsResponse {
+      const answer = body as CohereEmbedResponse;
+      const vectors = answer?.embeddings?.float;
+      if (!Array.isArray(vectors) || !vectors.every((vector) => Array.isArray(vector))) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} embeddings answer has no float vectors.`, { provider });
+      }
+      const inputTokens = answer.meta?.billed_units?.input_tokens;
+      return { model: call.model, embeddings: vectors as number[][], usage: { inputTokens: typeof inputTokens === 'number' ? inputTokens : 0 } };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
+import type { CohereChatResponse } from './cohere-wire-types.js';
+import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
+import { mapCohereUsage } from './map-cohere-usage.js';
+
+/**
+ * Cohere chat answer (`response.json`) → canonical response. `tool_plan` becomes a
+ * reasoning part: it is the model thinking aloud before its tool calls, not the
+ * answer. Text blocks are joined into one text part. Cohere names no model in
+ * its answer, so `model` is left empty for the gateway to fill in.
+ */
+export function parseCohereChatResponse(body: unknown, provider: string): ChatResponse {
+  const response = body as CohereChatResponse;
+  const message = typeof response === 'object' && response !== null ? response.message : undefined;
+  if (typeof message !== 'object' || message === null) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a message.`, { provider });
+  }
+  const content: AssistantContentPart[] = [];
+  let reasoning = typeof message.tool_plan === 'string' ? message.tool_plan : '';
+  let text = '';
+  for (const block of Array.isArray(message.content) ? message.content : []) {
+    if (block?.type === 'text' && typeof block.text === 'string') text += block.text;
+    else if (block?.type === 'thinking' && typeof block.thinking === 'string') reasoning += block.thinking;
+  }
+  if (reasoning !== '') content.push({ type: 'reasoning', text: reasoning });
+  if (text !== '') content.push({ type: 'text', text });
+  for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
+    content.push({
+      type: 'tool-call',
+      id: String(call?.id ?? ''),
+      name: String(call?.function?.name ?? ''),
+      arguments: typeof call?.function?.arguments === 'string' && call.function.arguments !== '' ? call.function.arguments : '{}',
+    });
+  }
+  const result: ChatResponse = {
+    id: typeof response.id === 'string' ? response.id : `cohere_gateway_${Date.now()}`,
+    model: '',
+    // Cohere sends no timestamp; the time of arrival is the closest.
+    created: Math.floor(Date.now() / 1000),
+    content,
+    finishReason: mapCohereFinishReason(response.finish_reason),
+    usage: mapCohereUsage(response.usage),
+  };
+  if (response.usage?.billed_units) result.providerMetadata = { cohere: { billed_units: response.usage.billed_units } };
+  return result;
+}
