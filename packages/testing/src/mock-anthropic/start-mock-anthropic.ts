@@ -1,10 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFixture } from '../fixtures.js';
-import { AbortTracker } from '../mock-server/abort-tracker.js';
-import type { MockScript } from '../mock-server/mock-script.js';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
-import { ScriptQueue } from '../mock-server/script-queue.js';
+import { newMockServerState, startMockServer } from '../mock-server/start-mock-server.js';
 import { loadAnthropicErrorCases, type AnthropicErrorCase } from './anthropic-error-cases.js';
 import { AnthropicMockIds } from './anthropic-mock-ids.js';
 import { createRequestHandler, type AnthropicMockState } from './create-request-handler.js';
@@ -40,61 +35,15 @@ export type MockAnthropic = MockUpstream<AnthropicErrorCase>;
  * // configure the provider with base_url: mock.url …
  * await mock.close();
  */
-export async function startMockAnthropic(options: MockAnthropicOptions = {}): Promise<MockAnthropic> {
-  const state: AnthropicMockState = {
-    apiKey: options.apiKey,
-    requests: [],
-    scripts: new ScriptQueue(),
-    aborts: new AbortTracker(),
-    ids: new AnthropicMockIds(),
-    errors: loadAnthropicErrorCases(),
-    closing: false,
-  };
-  const server = createServer(createRequestHandler(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+export function startMockAnthropic(options: MockAnthropicOptions = {}): Promise<MockAnthropic> {
+  return startMockServer<AnthropicMockState, AnthropicErrorCase>({
+    state: {
+      ...newMockServerState(),
+      apiKey: options.apiKey,
+      ids: new AnthropicMockIds(),
+      errors: loadAnthropicErrorCases(),
+    },
+    createHandler: createRequestHandler,
+    fixtures: 'anthropic',
   });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  let closed: Promise<void> | undefined;
-
-  return {
-    url: origin,
-    origin,
-    requests: state.requests,
-    get abortedCount() {
-      return state.aborts.count;
-    },
-    get pendingScripts() {
-      return state.scripts.size;
-    },
-    enqueue(...scripts: MockScript<AnthropicErrorCase>[]) {
-      // A missing fixture file should fail the test where it is scripted, not as a 500 later.
-      for (const script of scripts) if (script.fixture) readFixture('anthropic', script.fixture);
-      // The shared queue is typed with OpenAI's error names; only the `error` field differs.
-      state.scripts.push(...(scripts as unknown as MockScript[]));
-    },
-    waitForAborts(count = 1, timeoutMs = 5000) {
-      return state.aborts.waitFor(count, timeoutMs);
-    },
-    reset() {
-      state.requests.length = 0;
-      state.scripts.clear();
-      state.aborts.reset('mock reset while waiting for aborts');
-      state.ids.reset();
-    },
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        state.closing = true;
-        state.aborts.reset('mock closed while waiting for aborts');
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
 }

@@ -1,11 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFixture } from '../fixtures.js';
 import { MockIds } from '../mock-openai/mock-ids.js';
-import { AbortTracker } from '../mock-server/abort-tracker.js';
-import type { MockScript } from '../mock-server/mock-script.js';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
-import { ScriptQueue } from '../mock-server/script-queue.js';
+import { newMockServerState, startMockServer } from '../mock-server/start-mock-server.js';
 import { azureFixtures, loadAzureErrorCases, type AzureErrorCase } from './azure-error-cases.js';
 import { createRequestHandler, type AzureMockState } from './create-request-handler.js';
 
@@ -48,61 +43,16 @@ export type MockAzure = MockUpstream<AzureErrorCase>;
  * // configure the provider with endpoint: mock.url, api_key: 'azure-key' …
  * await mock.close();
  */
-export async function startMockAzure(options: MockAzureOptions = {}): Promise<MockAzure> {
-  const state: AzureMockState = {
-    apiKey: options.apiKey,
-    bearerToken: options.bearerToken,
-    requests: [],
-    scripts: new ScriptQueue(),
-    aborts: new AbortTracker(),
-    ids: new MockIds(),
-    errors: loadAzureErrorCases(),
-    closing: false,
-  };
-  const server = createServer(createRequestHandler(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+export function startMockAzure(options: MockAzureOptions = {}): Promise<MockAzure> {
+  return startMockServer<AzureMockState, AzureErrorCase>({
+    state: {
+      ...newMockServerState(),
+      apiKey: options.apiKey,
+      bearerToken: options.bearerToken,
+      ids: new MockIds(),
+      errors: loadAzureErrorCases(),
+    },
+    createHandler: createRequestHandler,
+    fixtures: azureFixtures,
   });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  let closed: Promise<void> | undefined;
-
-  return {
-    url: origin,
-    origin,
-    requests: state.requests,
-    get abortedCount() {
-      return state.aborts.count;
-    },
-    get pendingScripts() {
-      return state.scripts.size;
-    },
-    enqueue(...scripts: MockScript<AzureErrorCase>[]) {
-      // A missing fixture file should fail the test where it is scripted, not as a 500 later.
-      for (const script of scripts) if (script.fixture) readFixture(azureFixtures, script.fixture);
-      state.scripts.push(...(scripts as MockScript[]));
-    },
-    waitForAborts(count = 1, timeoutMs = 5000) {
-      return state.aborts.waitFor(count, timeoutMs);
-    },
-    reset() {
-      state.requests.length = 0;
-      state.scripts.clear();
-      state.aborts.reset('mock reset while waiting for aborts');
-      state.ids.reset();
-    },
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        state.closing = true;
-        state.aborts.reset('mock closed while waiting for aborts');
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
 }

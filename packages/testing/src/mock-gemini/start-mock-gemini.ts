@@ -1,10 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFixture } from '../fixtures.js';
-import { AbortTracker } from '../mock-server/abort-tracker.js';
-import type { MockScript } from '../mock-server/mock-script.js';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
-import { ScriptQueue } from '../mock-server/script-queue.js';
+import { newMockServerState, startMockServer } from '../mock-server/start-mock-server.js';
 import { createRequestHandler, pathBelowVersion, type GeminiMockState } from './create-request-handler.js';
 import { loadGeminiErrorCases, type GeminiErrorCase } from './gemini-error-cases.js';
 import { GeminiMockIds } from './gemini-mock-ids.js';
@@ -42,64 +37,18 @@ export type MockGemini = MockUpstream<GeminiErrorCase>;
  * // configure the provider with base_url: mock.url, api_key: 'test-key' …
  * await mock.close();
  */
-export async function startMockGemini(options: MockGeminiOptions = {}): Promise<MockGemini> {
-  const state: GeminiMockState = {
-    apiKey: options.apiKey,
-    requests: [],
-    scripts: new ScriptQueue(),
-    aborts: new AbortTracker(),
-    ids: new GeminiMockIds(),
-    errors: loadGeminiErrorCases(),
-    closing: false,
-  };
-  const server = createServer(createRequestHandler(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+export function startMockGemini(options: MockGeminiOptions = {}): Promise<MockGemini> {
+  return startMockServer<GeminiMockState, GeminiErrorCase>({
+    state: {
+      ...newMockServerState(),
+      apiKey: options.apiKey,
+      ids: new GeminiMockIds(),
+      errors: loadGeminiErrorCases(),
+    },
+    createHandler: createRequestHandler,
+    fixtures: 'gemini',
+    basePath: '/v1beta',
+    normalizeScript: (script) =>
+      script.match?.path === undefined ? script : { ...script, match: { ...script.match, path: pathBelowVersion(script.match.path) } },
   });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  let closed: Promise<void> | undefined;
-
-  return {
-    url: `${origin}/v1beta`,
-    origin,
-    requests: state.requests,
-    get abortedCount() {
-      return state.aborts.count;
-    },
-    get pendingScripts() {
-      return state.scripts.size;
-    },
-    enqueue(...scripts: MockScript<GeminiErrorCase>[]) {
-      // A missing fixture file should fail the test where it is scripted, not as a 500 later.
-      for (const script of scripts) if (script.fixture) readFixture('gemini', script.fixture);
-      // Requests are matched below the version prefix, so scripts are stored that way too.
-      const normalized = scripts.map((script) =>
-        script.match?.path === undefined ? script : { ...script, match: { ...script.match, path: pathBelowVersion(script.match.path) } },
-      );
-      state.scripts.push(...(normalized as MockScript[]));
-    },
-    waitForAborts(count = 1, timeoutMs = 5000) {
-      return state.aborts.waitFor(count, timeoutMs);
-    },
-    reset() {
-      state.requests.length = 0;
-      state.scripts.clear();
-      state.aborts.reset('mock reset while waiting for aborts');
-      state.ids.reset();
-    },
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        state.closing = true;
-        state.aborts.reset('mock closed while waiting for aborts');
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
 }

@@ -1,14 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFixture } from '../fixtures.js';
-import { AbortTracker } from '../mock-server/abort-tracker.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockScript } from '../mock-server/mock-script.js';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
 import { readRequestBody } from '../mock-server/read-request-body.js';
 import { recordRequest } from '../mock-server/record-request.js';
-import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
-import { ScriptQueue } from '../mock-server/script-queue.js';
+import { newMockServerState, startMockServer, type MockServerState } from '../mock-server/start-mock-server.js';
 import { loadMistralErrorCases, type MistralErrorCase, type MistralErrorCases } from './mistral-error-cases.js';
 import { MistralMockIds } from './mistral-mock-ids.js';
 import { respondByDefault, respondWithScript } from './respond-to-mistral.js';
@@ -24,14 +20,10 @@ export interface MockMistralOptions {
 /** A running mock Mistral upstream; `url` is the base URL (`http://127.0.0.1:PORT/v1`). */
 export type MockMistral = MockUpstream<MistralErrorCase>;
 
-interface MistralMockState {
+interface MistralMockState extends MockServerState {
   apiKey: string | undefined;
-  requests: RecordedRequest[];
-  scripts: ScriptQueue;
-  aborts: AbortTracker;
   ids: MistralMockIds;
   errors: MistralErrorCases;
-  closing: boolean;
 }
 
 /**
@@ -45,61 +37,18 @@ interface MistralMockState {
  * `tool_choice` is `any`, `required` or a named function. Scripts work as for the
  * other mocks (errors from `mistral/errors.json`, fixture replays, broken streams).
  */
-export async function startMockMistral(options: MockMistralOptions = {}): Promise<MockMistral> {
-  const state: MistralMockState = {
-    apiKey: options.apiKey,
-    requests: [],
-    scripts: new ScriptQueue(),
-    aborts: new AbortTracker(),
-    ids: new MistralMockIds(),
-    errors: loadMistralErrorCases(),
-    closing: false,
-  };
-  const server = createServer(createRequestHandler(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+export function startMockMistral(options: MockMistralOptions = {}): Promise<MockMistral> {
+  return startMockServer<MistralMockState, MistralErrorCase>({
+    state: {
+      ...newMockServerState(),
+      apiKey: options.apiKey,
+      ids: new MistralMockIds(),
+      errors: loadMistralErrorCases(),
+    },
+    createHandler: createRequestHandler,
+    fixtures: 'mistral',
+    basePath: '/v1',
   });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  let closed: Promise<void> | undefined;
-  return {
-    url: `${origin}/v1`,
-    origin,
-    requests: state.requests,
-    get abortedCount() {
-      return state.aborts.count;
-    },
-    get pendingScripts() {
-      return state.scripts.size;
-    },
-    enqueue(...scripts: MockScript<MistralErrorCase>[]) {
-      for (const script of scripts) if (script.fixture) readFixture('mistral', script.fixture);
-      // The queue is typed for OpenAI's case names; it only stores and matches scripts.
-      state.scripts.push(...(scripts as MockScript[]));
-    },
-    waitForAborts(count = 1, timeoutMs = 5000) {
-      return state.aborts.waitFor(count, timeoutMs);
-    },
-    reset() {
-      state.requests.length = 0;
-      state.scripts.clear();
-      state.aborts.reset('mock reset while waiting for aborts');
-      state.ids.reset();
-    },
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        state.closing = true;
-        state.aborts.reset('mock closed while waiting for aborts');
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
 }
 
 function createRequestHandler(state: MistralMockState): (req: IncomingMessage, res: ServerResponse) => void {

@@ -1,14 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFixture } from '../fixtures.js';
-import { AbortTracker } from '../mock-server/abort-tracker.js';
 import { createRequestHandler, type MockServerState } from './create-request-handler.js';
 import { MockIds } from './mock-ids.js';
 import type { MockScript, OpenAIErrorCaseName } from '../mock-server/mock-script.js';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
+import { newMockServerState, startMockServer } from '../mock-server/start-mock-server.js';
 import { loadOpenAIErrorCases } from './openai-error-cases.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
-import { ScriptQueue } from '../mock-server/script-queue.js';
 
 /** Options of {@link startMockOpenAI}. */
 export interface MockOpenAIOptions {
@@ -50,60 +46,11 @@ export interface MockOpenAI extends MockUpstream<OpenAIErrorCaseName> {
  * // point the client or gateway at mock.url …
  * await mock.close();
  */
-export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<MockOpenAI> {
-  const state: MockServerState = {
-    apiKey: options.apiKey,
-    requests: [],
-    scripts: new ScriptQueue(),
-    aborts: new AbortTracker(),
-    ids: new MockIds(),
-    errors: loadOpenAIErrorCases(),
-    closing: false,
-  };
-  const server = createServer(createRequestHandler(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+export function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<MockOpenAI> {
+  return startMockServer<MockServerState, OpenAIErrorCaseName>({
+    state: { ...newMockServerState(), apiKey: options.apiKey, ids: new MockIds(), errors: loadOpenAIErrorCases() },
+    createHandler: createRequestHandler,
+    fixtures: 'openai',
+    basePath: '/v1',
   });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  let closed: Promise<void> | undefined;
-
-  return {
-    url: `${origin}/v1`,
-    origin,
-    requests: state.requests,
-    get abortedCount() {
-      return state.aborts.count;
-    },
-    get pendingScripts() {
-      return state.scripts.size;
-    },
-    enqueue(...scripts) {
-      // A missing fixture file should fail the test where it is scripted, not as a 500 later.
-      for (const script of scripts) if (script.fixture) readFixture('openai', script.fixture);
-      state.scripts.push(...scripts);
-    },
-    waitForAborts(count = 1, timeoutMs = 5000) {
-      return state.aborts.waitFor(count, timeoutMs);
-    },
-    reset() {
-      state.requests.length = 0;
-      state.scripts.clear();
-      state.aborts.reset('mock reset while waiting for aborts');
-      state.ids.reset();
-    },
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        state.closing = true;
-        state.aborts.reset('mock closed while waiting for aborts');
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
 }
