@@ -3,6 +3,7 @@ import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import anthropic from '@switchyard/provider-anthropic';
 import azure from '@switchyard/provider-azure';
+import bedrock from '@switchyard/provider-bedrock';
 import cohere from '@switchyard/provider-cohere';
 import gemini from '@switchyard/provider-gemini';
 import mistral from '@switchyard/provider-mistral';
@@ -16,6 +17,7 @@ export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   gemini,
   cohere,
   azure,
+  bedrock,
   mistral,
   mock,
   auth,

@@ -18,3 +18,4 @@ export { startMockGemini, type GeminiErrorCase, type MockGemini, type MockGemini
 export { startMockAzure, type AzureErrorCase, type MockAzure, type MockAzureOptions } from './mock-azure/start-mock-azure.js';
 export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohereOptions } from './mock-cohere/start-mock-cohere.js';
 export { startMockMistral, type MockMistral, type MockMistralOptions, type MistralErrorCase } from './mock-mistral/start-mock-mistral.js';
+export { startMockBedrock, type BedrockErrorCase, type MockBedrock, type MockBedrockOptions } from './mock-bedrock/start-mock-bedrock.js';

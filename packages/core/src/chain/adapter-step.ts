@@ -42,12 +42,13 @@ async function writeResult(result: ProviderResult, context: RequestContext, req:
     case 'chat-response':
       context.usage = result.response.usage;
       context.firstByteMs = performance.now() - context.startedAt;
-      sendJson(res, 200, formatChatCompletion(result.response, modelPrefix + result.response.model));
+      // Some providers (Bedrock) do not name the model in their answer: the deployment's id stands in.
+      sendJson(res, 200, formatChatCompletion(result.response, modelPrefix + (result.response.model || context.servedBy!.model)));
       return;
     case 'embeddings':
       context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
       context.firstByteMs = performance.now() - context.startedAt;
-      sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + result.response.model, embeddingsEncoding(req)));
+      sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model), embeddingsEncoding(req)));
       return;
     case 'chat-stream':
       await writeStream(result.parts, context, res, modelPrefix);

@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AbortTracker } from '../mock-server/abort-tracker.js';
+import type { MockScript } from '../mock-server/mock-script.js';
+import { readRequestBody } from '../mock-server/read-request-body.js';
+import { recordRequest } from '../mock-server/record-request.js';
+import type { RecordedRequest } from '../mock-server/recorded-request.js';
+import { ResponseWriter } from '../mock-server/response-writer.js';
+import type { ScriptQueue } from '../mock-server/script-queue.js';
+import type { BedrockErrorCase, BedrockErrorCases } from './bedrock-error-cases.js';
+import type { BedrockMockContext } from './bedrock-mock-context.js';
+import type { BedrockMockIds } from './bedrock-mock-ids.js';
+import { respondByDefault } from './respond-by-default.js';
+import { respondWithScript } from './respond-with-script.js';
+import { verifyBedrockAuth, type BedrockMockCredentials } from './verify-bedrock-auth.js';
+
+/** The mutable state of one mock server, shared by its handler and its public handle. */
+export interface BedrockMockState {
+  credentials: BedrockMockCredentials;
+  requests: RecordedRequest[];
+  scripts: ScriptQueue;
+  aborts: AbortTracker;
+  ids: BedrockMockIds;
+  errors: BedrockErrorCases;
+  /** Set by `close()`, so the connections it ends are not counted as client aborts. */
+  closing: boolean;
+}
+
+/** The `node:http` request listener: record, authenticate (SigV4 or API key), then answer by script or by default. */
+export function createRequestHandler(state: BedrockMockState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = state.ids.request();
+    const writer = new ResponseWriter(res, requestId);
+    handle(state, req, res, writer, requestId).catch((error: unknown) => {
+      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+}
+
+async function handle(state: BedrockMockState, req: IncomingMessage, res: ServerResponse, writer: ResponseWriter, requestId: string): Promise<void> {
+  const rawBody = await readRequestBody(req);
+  const request = recordRequest(req, rawBody ?? '');
+  state.requests.push(request);
+  let cutByMock = false;
+  watchForClientAbort(state, request, writer, () => cutByMock);
+  if (rawBody === undefined || !writer.isOpen) return;
+
+  const refusal = await verifyBedrockAuth(request, state.credentials);
+  if (refusal) {
+    const answer = state.errors.cases[refusal];
+    writer.sendJson(answer.status, answer.body, { ...answer.headers, 'x-amzn-requestid': requestId });
+    return;
+  }
+  const context: BedrockMockContext = {
+    request,
+    writer,
+    res,
+    ids: state.ids,
+    errors: state.errors,
+    requestId,
+    markCut: () => {
+      cutByMock = true;
+    },
+  };
+  // The shared queue is typed with OpenAI's error names; this mock only ever queues its own.
+  const script = state.scripts.take(request.method, request.path) as MockScript<BedrockErrorCase> | undefined;
+  if (script) await respondWithScript(context, script);
+  else await respondByDefault(context);
+}
+
+// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
+function watchForClientAbort(state: BedrockMockState, request: RecordedRequest, writer: ResponseWriter, wasCut: () => boolean): void {
+  const onClose = (): void => {
+    if (writer.finished || writer.wasCut || wasCut() || state.closing) return;
+    request.aborted = true;
+    state.aborts.add();
+  };
+  if (writer.signal.aborted) onClose();
+  else writer.signal.addEventListener('abort', onClose, { once: true });
+}

@@ -1,0 +1,137 @@
+import { GatewayError, type AssistantMessage, type ChatMessage, type UserContentPart } from '@switchyard/core';
+import type { BedrockContentBlock, BedrockImageBlock, BedrockMessage, BedrockTextBlock, BedrockToolResultBlock } from './bedrock-wire-types.js';
+
+/** The `system` and `messages` fields of a Converse body. */
+export interface BedrockPrompt {
+  system?: BedrockTextBlock[];
+  messages: BedrockMessage[];
+  /** Whether the history holds tool calls or results: Converse then wants a `toolConfig`. */
+  usesTools: boolean;
+}
+
+const imageFormats: Record<string, BedrockImageBlock['image']['format']> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+
+/**
+ * Canonical messages → Converse `system` + `messages`. System messages are lifted
+ * in order to `system`; tool results become `toolResult` blocks of a user turn
+ * (first in it); consecutive turns of one role are merged, since Converse wants
+ * them alternating. Images must be inline bytes: Bedrock fetches no URLs.
+ */
+export function convertToBedrockMessages(messages: ChatMessage[], provider = 'bedrock'): BedrockPrompt {
+  const system: BedrockTextBlock[] = [];
+  const turns: BedrockMessage[] = [];
+  let usesTools = false;
+  messages.forEach((message, index) => {
+    switch (message.role) {
+      case 'system':
+        // Converse refuses blank text blocks.
+        if (message.content !== '') system.push({ text: message.content });
+        return;
+      case 'user':
+        append(turns, 'user', message.content.map((part, partIndex) => toUserBlock(part, index, partIndex, provider)));
+        return;
+      case 'tool':
+        usesTools = true;
+        append(turns, 'user', [toToolResult(message.toolCallId, message.content)]);
+        return;
+      case 'assistant': {
+        const blocks = toAssistantBlocks(message, index, provider);
+        if (blocks.some((block) => 'toolUse' in block)) usesTools = true;
+        // An empty assistant turn is refused; one that said nothing adds nothing.
+        if (blocks.length > 0) append(turns, 'assistant', blocks);
+      }
+    }
+  });
+  const prompt: BedrockPrompt = { messages: turns.map(resultsFirst), usesTools };
+  if (system.length > 0) prompt.system = system;
+  return prompt;
+}
+
+function append(turns: BedrockMessage[], role: BedrockMessage['role'], blocks: BedrockContentBlock[]): void {
+  const last = turns.at(-1);
+  if (last?.role === role) last.content.push(...blocks);
+  else turns.push({ role, content: blocks });
+}
+
+// Claude on Bedrock wants the tool results first in their turn, before any text that follows.
+function resultsFirst(turn: BedrockMessage): BedrockMessage {
+  if (turn.role !== 'user' || !turn.content.some((block) => 'toolResult' in block)) return turn;
+  return {
+    role: 'user',
+    content: [...turn.content.filter((block) => 'toolResult' in block), ...turn.content.filter((block) => !('toolResult' in block))],
+  };
+}
+
+function toUserBlock(part: UserContentPart, messageIndex: number, partIndex: number, provider: string): BedrockContentBlock {
+  if (part.type === 'text') return { text: part.text };
+  const param = `messages[${messageIndex}].content[${partIndex}].image_url`;
+  if (part.source.kind === 'url') {
+    throw new GatewayError('invalid_request', `${provider} accepts images only as base64 data URLs, not by https URL.`, { param, provider });
+  }
+  const format = imageFormats[part.source.mediaType.toLowerCase()];
+  if (!format) {
+    throw new GatewayError('invalid_request', `${provider} accepts png, jpeg, gif and webp images, not ${part.source.mediaType}.`, {
+      param,
+      provider,
+    });
+  }
+  // `detail` has no Converse counterpart and is dropped.
+  return { image: { format, source: { bytes: part.source.data } } };
+}
+
+/** A tool's output: a JSON object goes as `json` (what the fixture shows), anything else as text. */
+function toToolResult(toolUseId: string, content: string): BedrockToolResultBlock {
+  const parsed = parseObject(content);
+  return {
+    toolResult: {
+      toolUseId,
+      content: [parsed === undefined ? { text: content } : { json: parsed }],
+      status: 'success',
+    },
+  };
+}
+
+function toAssistantBlocks(message: AssistantMessage, messageIndex: number, provider: string): BedrockContentBlock[] {
+  const blocks: BedrockContentBlock[] = [];
+  let toolCallIndex = 0;
+  for (const part of message.content) {
+    switch (part.type) {
+      case 'reasoning':
+        // Only signed reasoning can go back: the model refuses reasoning it cannot verify.
+        if (part.signature) blocks.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
+        break;
+      case 'text':
+      case 'refusal':
+        if (part.text !== '') blocks.push({ text: part.text });
+        break;
+      case 'tool-call': {
+        const input = part.arguments.trim() === '' ? {} : parseObject(part.arguments);
+        if (input === undefined) {
+          throw new GatewayError(
+            'invalid_request',
+            `messages[${messageIndex}]: the arguments of tool call '${part.id}' are not a JSON object, which ${provider} requires as tool input.`,
+            { param: `messages[${messageIndex}].tool_calls[${toolCallIndex}].function.arguments`, provider },
+          );
+        }
+        toolCallIndex += 1;
+        blocks.push({ toolUse: { toolUseId: part.id, name: part.name, input } });
+      }
+    }
+  }
+  return blocks;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

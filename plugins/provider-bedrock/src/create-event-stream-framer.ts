@@ -1,0 +1,71 @@
+import { GatewayError, type ServerSentEvent, type StreamFramer } from '@switchyard/core';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+
+/** A frame larger than this is taken for corruption rather than buffered (the AWS SDKs cap messages at 16 MiB). */
+const maxFrameBytes = 16 * 1024 * 1024;
+/** Prelude (12 bytes) plus the message CRC (4). */
+const minFrameBytes = 16;
+
+/**
+ * Splits an `application/vnd.amazon.eventstream` body into events. Frames are
+ * reassembled across network chunks by their length prefix and decoded (CRCs
+ * checked) with smithy's codec. Each frame becomes `{ event: :event-type, data:
+ * payload as UTF-8 }`; an exception frame is named by its `:exception-type`
+ * (`throttlingException` …) and an error frame `error` (its `:error-code` in the data), so the
+ * decoder can throw the mapped error.
+ */
+export function createEventStreamFramer(provider = 'bedrock'): StreamFramer {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  let pending: Buffer = Buffer.alloc(0);
+
+  function invalid(message: string, cause?: unknown): GatewayError {
+    return new GatewayError('upstream_invalid_response', `The ${provider} upstream ${message}.`, { provider, cause });
+  }
+
+  return {
+    feed(chunk: Uint8Array): ServerSentEvent[] {
+      pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
+      const events: ServerSentEvent[] = [];
+      while (pending.length >= 4) {
+        const total = pending.readUInt32BE(0);
+        if (total < minFrameBytes || total > maxFrameBytes) throw invalid(`sent an event-stream frame of impossible length ${total}`);
+        if (pending.length < total) break;
+        events.push(toEvent(pending.subarray(0, total)));
+        pending = pending.subarray(total);
+      }
+      return events;
+    },
+    end(): ServerSentEvent[] {
+      if (pending.length > 0) throw invalid('stream ended inside an event-stream frame');
+      return [];
+    },
+  };
+
+  function toEvent(frame: Uint8Array): ServerSentEvent {
+    let message;
+    try {
+      message = codec.decode(frame);
+    } catch (error) {
+      throw invalid('sent a corrupt event-stream frame', error);
+    }
+    const header = (name: string): string | undefined => {
+      const value = message.headers[name];
+      return value?.type === 'string' ? value.value : undefined;
+    };
+    const data = toUtf8(message.body);
+    switch (header(':message-type')) {
+      case 'exception':
+        return { event: header(':exception-type') ?? 'exception', data: data || '{}', id: undefined };
+      case 'error':
+        // Error frames carry their code and message in headers, not in the payload.
+        return {
+          event: 'error',
+          data: JSON.stringify({ code: header(':error-code'), message: header(':error-message') ?? 'stream error' }),
+          id: undefined,
+        };
+      default:
+        return { event: header(':event-type'), data, id: undefined };
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { GatewayError, type AssistantContentPart, type ChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import type { ConverseResponseBody } from './bedrock-wire-types.js';
+import { jsonResponseToolName } from './json-response-tool.js';
+import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
+import { mapBedrockUsage } from './map-bedrock-usage.js';
+import { readRequestId } from './read-request-id.js';
+
+/**
+ * Converse response (`response.json`) → canonical. The body names no model and has
+ * no id: the id is the `x-amzn-RequestId` header, the model is left empty.
+ */
+export function parseConverseResponse(body: unknown, provider = 'bedrock', info?: UpstreamResponseInfo): ChatResponse {
+  const response = body as ConverseResponseBody;
+  const blocks = response?.output?.message?.content;
+  if (!Array.isArray(blocks)) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without message content.`, { provider });
+  }
+  const content: AssistantContentPart[] = [];
+  let toolCalls = 0;
+  let jsonAnswers = 0;
+  for (const block of blocks) {
+    if (typeof block.text === 'string') {
+      content.push({ type: 'text', text: block.text });
+    } else if (block.toolUse) {
+      const input = JSON.stringify(block.toolUse.input ?? {});
+      if (block.toolUse.name === jsonResponseToolName) {
+        jsonAnswers += 1;
+        content.push({ type: 'text', text: input });
+      } else {
+        toolCalls += 1;
+        content.push({ type: 'tool-call', id: String(block.toolUse.toolUseId), name: String(block.toolUse.name), arguments: input });
+      }
+    } else if (block.reasoningContent?.reasoningText) {
+      const reasoning = block.reasoningContent.reasoningText;
+      content.push({
+        type: 'reasoning',
+        text: reasoning.text ?? '',
+        ...(typeof reasoning.signature === 'string' && { signature: reasoning.signature }),
+      });
+    }
+    // redactedContent, documents, citations and later block types have no canonical form.
+  }
+  const requestId = readRequestId(info);
+  const result: ChatResponse = {
+    id: requestId ?? `bedrock-${Date.now()}`,
+    model: '',
+    created: Math.floor(Date.now() / 1000),
+    content,
+    finishReason: mapBedrockStopReason(response.stopReason, jsonAnswers > 0 && toolCalls === 0),
+    usage: mapBedrockUsage(response.usage),
+  };
+  const metadata: Record<string, unknown> = {};
+  if (requestId) metadata['request_id'] = requestId;
+  if (typeof response.metrics?.latencyMs === 'number') metadata['latency_ms'] = response.metrics.latencyMs;
+  if (response.additionalModelResponseFields !== undefined) metadata['additional_model_response_fields'] = response.additionalModelResponseFields;
+  if (response.trace !== undefined) metadata['trace'] = response.trace;
+  if (Object.keys(metadata).length > 0) result.providerMetadata = { bedrock: metadata };
+  return result;
+}

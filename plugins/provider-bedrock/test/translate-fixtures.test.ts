@@ -1,0 +1,308 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GatewayError, parseChatCompletionsRequest, type ServerSentEvent, type StreamPart } from '@switchyard/core';
+import { providerFixturesDir, readFixture, readFixtureJson } from '@switchyard/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  buildConverseBody,
+  createConverseStreamDecoder,
+  createEventStreamFramer,
+  jsonResponseToolName,
+  mapBedrockStopReason,
+  parseConverseResponse,
+} from '../src/index.js';
+
+const system = { role: 'system', content: 'You are a concise weather assistant. Answer in one sentence.' };
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Get the current weather for a city.',
+    parameters: {
+      type: 'object',
+      properties: {
+        city: { type: 'string', description: 'City name, for example Paris' },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'], description: 'Temperature unit' },
+      },
+      required: ['city'],
+    },
+  },
+};
+const toolCallId = 'tooluse_Xk9pQ2mT7vR4nW1sL8cZ3d';
+const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+const canonical = (body: Record<string, unknown>) => parseChatCompletionsRequest({ model: 'bedrock/x', ...body }).request;
+const info = (requestId = 'req-1') => ({ status: 200, headers: { 'x-amzn-requestid': requestId } });
+
+describe('canonical → Converse body, rebuilding the fixture requests', () => {
+  it('request.json: system, tools with auto choice, inference config with stop sequences', () => {
+    const body = buildConverseBody(
+      canonical({
+        messages: [system, { role: 'user', content: "What's the weather in Paris right now?" }],
+        tools: [weatherTool],
+        tool_choice: 'auto',
+        max_tokens: 1024,
+        temperature: 0.2,
+        stop: ['\n\nUser:'],
+      }),
+    );
+    expect(body).toEqual(readFixtureJson('bedrock', 'request.json'));
+  });
+
+  it('request-tools-result.json: assistant text + toolUse, then the tool result as a user toolResult (json)', () => {
+    const body = buildConverseBody(
+      canonical({
+        messages: [
+          system,
+          { role: 'user', content: "What's the weather in Paris right now?" },
+          {
+            role: 'assistant',
+            content: "I'll check the current weather in Paris.",
+            tool_calls: [{ id: toolCallId, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' } }],
+          },
+          { role: 'tool', tool_call_id: toolCallId, content: '{"city":"Paris","temperature":18,"unit":"celsius","condition":"partly cloudy"}' },
+        ],
+        tools: [weatherTool],
+        max_tokens: 1024,
+        temperature: 0.2,
+      }),
+    );
+    expect(body).toEqual(readFixtureJson('bedrock', 'request-tools-result.json'));
+  });
+
+  it('request-vision.json: a data-URL image becomes base64 bytes with its format', () => {
+    const body = buildConverseBody(
+      canonical({
+        messages: [
+          system,
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in this image? Reply in one sentence.' },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } },
+            ],
+          },
+        ],
+        max_tokens: 256,
+      }),
+    );
+    expect(body).toEqual(readFixtureJson('bedrock', 'request-vision.json'));
+  });
+
+  it('refuses https image URLs with invalid_request (400), naming the part', () => {
+    const request = canonical({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] });
+    expect(() => buildConverseBody(request)).toThrow(GatewayError);
+    expect(() => buildConverseBody(request)).toThrow(expect.objectContaining({ code: 'invalid_request', status: 400, param: 'messages[0].content[0].image_url' }));
+  });
+
+  it('merges consecutive turns of one role, puts tool results first, and refuses non-object tool arguments', () => {
+    const body = buildConverseBody(
+      canonical({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '' } }] },
+          { role: 'tool', tool_call_id: 't1', content: 'plain text result' },
+          { role: 'user', content: 'and?' },
+        ],
+        tools: [weatherTool],
+      }),
+    );
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ text: 'a' }, { text: 'b' }] },
+      { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'f', input: {} } }] },
+      { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'plain text result' }], status: 'success' } }, { text: 'and?' }] },
+    ]);
+    const bad = canonical({
+      messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '[1]' } }] }],
+    });
+    expect(() => buildConverseBody(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+  });
+
+  it('tool_choice: required → any, named → tool, none → no toolConfig (kept without a choice when history has tool use)', () => {
+    const user = { role: 'user', content: 'hi' };
+    expect(buildConverseBody(canonical({ messages: [user], tools: [weatherTool], tool_choice: 'required' })).toolConfig?.toolChoice).toEqual({ any: {} });
+    expect(
+      buildConverseBody(canonical({ messages: [user], tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'get_weather' } } }))
+        .toolConfig?.toolChoice,
+    ).toEqual({ tool: { name: 'get_weather' } });
+    expect(buildConverseBody(canonical({ messages: [user], tools: [weatherTool], tool_choice: 'none' })).toolConfig).toBeUndefined();
+    const withHistory = buildConverseBody(
+      canonical({
+        messages: [
+          user,
+          { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 't1', content: '{}' },
+        ],
+        tools: [weatherTool],
+        tool_choice: 'none',
+      }),
+    );
+    expect(withHistory.toolConfig?.tools).toHaveLength(1);
+    expect(withHistory.toolConfig?.toolChoice).toBeUndefined();
+  });
+
+  it('JSON mode and JSON schema force the answer tool; provider options are merged under the canonical fields', () => {
+    const json = buildConverseBody(canonical({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }));
+    expect(json.toolConfig?.toolChoice).toEqual({ tool: { name: jsonResponseToolName } });
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const structured = buildConverseBody(
+      canonical({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'city', schema } } }),
+    );
+    expect(structured.toolConfig?.tools[0]?.toolSpec.inputSchema.json).toEqual(schema);
+    const passed = buildConverseBody(
+      canonical({
+        messages: [{ role: 'user', content: 'x' }],
+        max_tokens: 10,
+        provider_options: {
+          bedrock: {
+            additionalModelRequestFields: { top_k: 250 },
+            guardrailConfig: { guardrailIdentifier: 'g1', guardrailVersion: '1' },
+            inferenceConfig: { maxTokens: 99, topP: 0.5 },
+            messages: 'ignored',
+          },
+        },
+      }),
+    );
+    expect(passed.additionalModelRequestFields).toEqual({ top_k: 250 });
+    expect(passed.guardrailConfig).toEqual({ guardrailIdentifier: 'g1', guardrailVersion: '1' });
+    expect(passed.inferenceConfig).toEqual({ maxTokens: 10, topP: 0.5 });
+    expect(passed.messages).toEqual([{ role: 'user', content: [{ text: 'x' }] }]);
+  });
+});
+
+describe('Converse response → canonical', () => {
+  it('response.json: text, end_turn → stop, usage, id from x-amzn-RequestId', () => {
+    const response = parseConverseResponse(readFixtureJson('bedrock', 'response.json'), 'bedrock', info('3f9b2c1d'));
+    expect(response.id).toBe('3f9b2c1d');
+    expect(response.content).toEqual([{ type: 'text', text: "It's currently 18°C and partly cloudy in Paris." }]);
+    expect(response.finishReason).toEqual({ unified: 'stop', raw: 'end_turn' });
+    expect(response.usage).toEqual({ inputTokens: 686, outputTokens: 17 });
+    expect(response.providerMetadata?.['bedrock']).toMatchObject({ request_id: '3f9b2c1d', latency_ms: 912 });
+  });
+
+  it('response-tool-call.json: text + toolUse → tool call with JSON arguments, tool_use → tool-calls', () => {
+    const response = parseConverseResponse(readFixtureJson('bedrock', 'response-tool-call.json'), 'bedrock', info());
+    expect(response.content).toEqual([
+      { type: 'text', text: "I'll check the current weather in Paris." },
+      { type: 'tool-call', id: toolCallId, name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+    ]);
+    expect(response.finishReason.unified).toBe('tool-calls');
+    expect(response.usage).toEqual({ inputTokens: 612, outputTokens: 71 });
+  });
+
+  it('adds cache reads and writes to the input count, keeps reasoning, and turns the JSON answer tool into text', () => {
+    const response = parseConverseResponse(
+      {
+        output: {
+          message: {
+            role: 'assistant',
+            content: [
+              { reasoningContent: { reasoningText: { text: 'thinking', signature: 'sig' } } },
+              { toolUse: { toolUseId: 't', name: jsonResponseToolName, input: { city: 'Paris' } } },
+            ],
+          },
+        },
+        stopReason: 'tool_use',
+        usage: { inputTokens: 20, outputTokens: 5, cacheReadInputTokens: 100, cacheWriteInputTokens: 30 },
+      },
+      'bedrock',
+      info(),
+    );
+    expect(response.content).toEqual([
+      { type: 'reasoning', text: 'thinking', signature: 'sig' },
+      { type: 'text', text: '{"city":"Paris"}' },
+    ]);
+    expect(response.finishReason).toEqual({ unified: 'stop', raw: 'tool_use' });
+    expect(response.usage).toEqual({ inputTokens: 150, outputTokens: 5, cachedInputTokens: 100, cacheWriteInputTokens: 30 });
+  });
+
+  it.each([
+    ['end_turn', 'stop'],
+    ['stop_sequence', 'stop'],
+    ['max_tokens', 'length'],
+    ['model_context_window_exceeded', 'length'],
+    ['tool_use', 'tool-calls'],
+    ['guardrail_intervened', 'content-filter'],
+    ['content_filtered', 'content-filter'],
+    ['malformed_tool_use', 'error'],
+    ['something_new', 'other'],
+  ])('stopReason %s → %s', (raw, unified) => {
+    expect(mapBedrockStopReason(raw)).toEqual({ unified, raw });
+  });
+});
+
+/** Decodes a binary stream fed in `pieceSize`-byte chunks (the whole body at once when undefined). */
+function decodeBinary(bytes: Buffer, pieceSize?: number): { events: ServerSentEvent[]; parts: StreamPart[] } {
+  const framer = createEventStreamFramer();
+  const decoder = createConverseStreamDecoder('bedrock', info('stream-req'));
+  const events: ServerSentEvent[] = [];
+  const size = pieceSize ?? bytes.length;
+  for (let start = 0; start < bytes.length; start += size) events.push(...framer.feed(bytes.subarray(start, start + size)));
+  events.push(...framer.end());
+  const parts = events.flatMap((event) => decoder.decode(event));
+  parts.push(...decoder.end());
+  return { events, parts };
+}
+
+const bin = (file: string) => readFileSync(join(providerFixturesDir(), 'bedrock', file));
+const decodedLines = (file: string) =>
+  readFixture('bedrock', file)
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { headers: Record<string, string>; payload: unknown });
+
+describe('ConverseStream binary fixtures → events → canonical parts', () => {
+  it.each([
+    ['stream.eventstream.bin', 'stream-decoded.jsonl'],
+    ['stream-text-only.eventstream.bin', 'stream-text-only-decoded.jsonl'],
+  ])('%s frames decode to exactly the messages of %s, whatever the chunking', (binFile, jsonlFile) => {
+    const expected = decodedLines(jsonlFile);
+    for (const pieceSize of [undefined, 1, 7, 146]) {
+      const { events } = decodeBinary(bin(binFile), pieceSize);
+      expect(events.map((event) => ({ event: event.event, payload: JSON.parse(event.data) as unknown }))).toEqual(
+        expected.map((line) => ({ event: line.headers[':event-type'], payload: line.payload })),
+      );
+    }
+  });
+
+  it('stream.eventstream.bin: text deltas, one tool call from index 0 with its arguments, tool-calls, usage', () => {
+    const { parts } = decodeBinary(bin('stream.eventstream.bin'), 13);
+    expect(parts[0]).toMatchObject({ type: 'stream-start', id: 'stream-req' });
+    expect(parts.slice(1)).toEqual([
+      { type: 'text-delta', delta: "I'll check" },
+      { type: 'text-delta', delta: ' the current weather' },
+      { type: 'text-delta', delta: ' in Paris.' },
+      { type: 'tool-call-start', index: 0, id: toolCallId, name: 'get_weather' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city": "Par' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: 'is", "unit": "celsius"}' },
+      { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_use' } },
+      { type: 'usage', usage: { inputTokens: 612, outputTokens: 71 } },
+    ]);
+  });
+
+  it('stream-text-only.eventstream.bin: a multi-byte character survives any split', () => {
+    const { parts } = decodeBinary(bin('stream-text-only.eventstream.bin'), 1);
+    const text = parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
+    expect(text).toBe("It's currently 18°C and partly cloudy in Paris.");
+    expect(parts.at(-2)).toEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' } });
+    expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 686, outputTokens: 17 } });
+  });
+
+  it('fails a stream cut inside a frame, a corrupt frame, and one that ends before messageStop/metadata', () => {
+    const bytes = bin('stream-text-only.eventstream.bin');
+    const framer = createEventStreamFramer();
+    framer.feed(bytes.subarray(0, 100));
+    expect(() => framer.end()).toThrow(expect.objectContaining({ code: 'upstream_invalid_response' }));
+
+    const corrupt = Buffer.from(bytes);
+    corrupt[60] = corrupt[60]! ^ 0xff;
+    expect(() => createEventStreamFramer().feed(corrupt)).toThrow(expect.objectContaining({ code: 'upstream_invalid_response' }));
+
+    const decoder = createConverseStreamDecoder();
+    const events = createEventStreamFramer().feed(bytes);
+    // Everything but the final metadata event: the usage never arrived.
+    for (const event of events.slice(0, 5)) decoder.decode(event);
+    expect(() => decoder.end()).toThrow(expect.objectContaining({ code: 'upstream_invalid_response', retryable: true }));
+  });
+});
