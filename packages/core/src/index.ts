@@ -22,6 +22,7 @@ export { adapterStep } from './chain/adapter-step.js';
 export {
   definePlugin,
   defineProvider,
+  defineStorage,
   isPluginFactory,
   PluginOptionsError,
   type PluginFactory,
@@ -31,6 +32,12 @@ export {
   type StepDefinition,
   type StepFactory,
   type StepPlugin,
+  type PluginKind,
+  type StorageContext,
+  type StorageDefinition,
+  type StorageFactory,
+  type StoragePlugin,
+  type StorageSet,
 } from './plugin/define-plugin.js';
 export type * from './plugin/provider-types.js';
 export type { ServerSentEvent } from './transport/server-sent-event.js';
@@ -45,3 +52,4 @@ export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
 export { genericUpstreamError, startProvider } from './gateway/start-provider.js';
 export { resolvePlugins, type ImportModule } from './gateway/resolve-plugins.js';
+export type * from './stores/index.js';

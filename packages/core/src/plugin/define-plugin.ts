@@ -1,6 +1,10 @@
 import type { RequestHandler } from 'express';
 import { compileValidator, type JsonSchema, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import type { Logger } from '../logging/create-logger.js';
+import type { BudgetStore } from '../stores/budget-store.js';
+import type { KeyStore } from '../stores/key-store.js';
+import type { UsageLedger } from '../stores/usage-ledger.js';
 import type { ProviderAdapters } from './provider-types.js';
 
 /** Thrown when a plugin's options do not match its schema. */
@@ -35,6 +39,32 @@ export interface ProviderDefinition<Options> extends PluginDefinitionBase<Option
   create(options: Options): ProviderAdapters;
 }
 
+/** The stores a storage plugin provides. */
+export interface StorageSet {
+  keys: KeyStore;
+  ledger: UsageLedger;
+  budgets: BudgetStore;
+}
+
+/** What a storage plugin gets besides its options. */
+export interface StorageContext {
+  /** The gateway's data folder (absolute), for file-based stores. */
+  dataDir: string;
+  logger: Logger;
+}
+
+export interface StorageDefinition<Options> extends PluginDefinitionBase<Options> {
+  /** Opens the stores; `migrate()` is called on each by the gateway afterwards. */
+  create(options: Options, context: StorageContext): StorageSet | Promise<StorageSet>;
+}
+
+/** A storage plugin with its options checked, ready to open. */
+export interface StoragePlugin {
+  kind: 'storage';
+  name: string;
+  open(context: StorageContext): Promise<StorageSet>;
+}
+
 /** A step plugin with its options checked, ready to be built into the chain. */
 export interface StepPlugin {
   kind: 'step';
@@ -55,14 +85,17 @@ export interface ProviderPlugin {
  */
 export interface PluginFactory<Options, Plugin> {
   (options?: unknown): Plugin;
-  readonly kind: 'step' | 'provider';
+  readonly kind: PluginKind;
   readonly pluginName: string;
   readonly optionsSchema: JsonSchema;
   /** Only for types. */
   readonly _options?: Options;
 }
 
+export type PluginKind = 'step' | 'provider' | 'storage';
+
 export type StepFactory<Options = unknown> = PluginFactory<Options, StepPlugin>;
+export type StorageFactory<Options = unknown> = PluginFactory<Options, StoragePlugin>;
 export type ProviderFactory<Options = unknown> = PluginFactory<Options, ProviderPlugin>;
 
 function validatedOptions<Options>(name: string, validator: Validator<Options>, options: unknown): Options {
@@ -75,7 +108,7 @@ function validatedOptions<Options>(name: string, validator: Validator<Options>, 
 
 function attachMetadata<F extends (options?: unknown) => unknown>(
   factory: F,
-  kind: 'step' | 'provider',
+  kind: PluginKind,
   name: string,
   schema: JsonSchema,
 ) {
@@ -104,10 +137,23 @@ export function defineProvider<Options>(definition: ProviderDefinition<Options>)
   return attachMetadata(factory, 'provider', definition.name, definition.optionsSchema) as ProviderFactory<Options>;
 }
 
+/** Declares a storage plugin (sqlite, postgres): the key store, usage ledger and budgets. */
+export function defineStorage<Options>(definition: StorageDefinition<Options>): StorageFactory<Options> {
+  let validator: Validator<Options> | undefined;
+  const factory = (options?: unknown): StoragePlugin => {
+    validator ??= compileValidator<Options>(definition.optionsSchema);
+    const checked = validatedOptions(definition.name, validator, options);
+    return { kind: 'storage', name: definition.name, open: async (context) => definition.create(checked, context) };
+  };
+  return attachMetadata(factory, 'storage', definition.name, definition.optionsSchema) as StorageFactory<Options>;
+}
+
+const pluginKinds = new Set<unknown>(['step', 'provider', 'storage']);
+
 export function isPluginFactory(value: unknown): value is PluginFactory<unknown, unknown> {
   return (
     typeof value === 'function' &&
     typeof (value as { pluginName?: unknown }).pluginName === 'string' &&
-    ((value as { kind?: unknown }).kind === 'step' || (value as { kind?: unknown }).kind === 'provider')
+    pluginKinds.has((value as { kind?: unknown }).kind)
   );
 }

@@ -1,0 +1,3 @@
+export type * from './key-store.js';
+export type * from './usage-ledger.js';
+export type * from './budget-store.js';

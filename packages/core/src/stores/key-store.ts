@@ -1,0 +1,107 @@
+import type { Endpoint } from '../chain/request-context.js';
+
+/** How often a budget starts over; calendar-aligned, in UTC. `total` never does. */
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'total';
+
+export interface BudgetLimit {
+  limitUsd: number;
+  period: BudgetPeriod;
+  /** Fraction of the limit (0–1) at which a soft alert is logged. */
+  alertThreshold?: number;
+}
+
+/** What a virtual key may do. Every field is optional: absent means no limit. */
+export interface KeyScope {
+  /** Model names or patterns: `mock/echo`, `openai/*`, an alias, globs with `*`. */
+  models?: string[];
+  endpoints?: Endpoint[];
+  /** Upper bound on a request's output tokens. */
+  maxTokens?: number;
+  budget?: BudgetLimit;
+  /** Requests and tokens per minute, read by the rate-limit step. */
+  rpm?: number;
+  tpm?: number;
+  /** ISO time after which the key stops working. */
+  expiresAt?: string;
+}
+
+/** A secret that authenticates a key; during a rotation's grace period there are two. */
+export interface KeySecret {
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  hash: string;
+  /** The first characters of the secret (`sy-AbC1`), to recognise it in lists. */
+  prefix: string;
+  /** ISO time after which this secret no longer works (the old one after a rotation). */
+  expiresAt?: string;
+}
+
+/** Who a key belongs to and what it may do. */
+export interface VirtualKey {
+  /** Stable id, `key_…`: what logs, the ledger and the admin API use. */
+  id: string;
+  name: string;
+  team?: string;
+  project?: string;
+  user?: string;
+  tags: string[];
+  scope: KeyScope;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  revokedAt?: string;
+  secrets: KeySecret[];
+}
+
+/** The fields a caller sets when creating or updating a key. */
+export interface VirtualKeyFields {
+  name: string;
+  team?: string;
+  project?: string;
+  user?: string;
+  tags?: string[];
+  scope?: KeyScope;
+  disabled?: boolean;
+}
+
+export interface KeyListFilter {
+  team?: string;
+  project?: string;
+  tag?: string;
+  /** Include revoked keys. */
+  includeRevoked?: boolean;
+  limit: number;
+  /** Opaque, from the previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface AuditEntry {
+  keyId: string;
+  /** `create`, `update`, `revoke`, `rotate`. */
+  action: string;
+  /** Who did it: `master` for the admin key. */
+  actor: string;
+  at: string;
+  /** What changed; never a secret. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Where virtual keys live: SQLite embedded, PostgreSQL for many instances. Every
+ * implementation passes the same suite in @switchyard/testing (`testKeyStore`).
+ */
+export interface KeyStore {
+  /** Creates or upgrades the schema; called once at start. */
+  migrate(): Promise<void>;
+  create(fields: VirtualKeyFields, secret: KeySecret): Promise<VirtualKey>;
+  /** The key a secret hash belongs to, if that secret has not expired (revoked keys are returned too: the caller decides). */
+  findBySecretHash(hash: string, now: Date): Promise<VirtualKey | undefined>;
+  get(id: string): Promise<VirtualKey | undefined>;
+  list(filter: KeyListFilter): Promise<{ keys: VirtualKey[]; nextCursor?: string }>;
+  update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined>;
+  revoke(id: string, at: Date): Promise<VirtualKey | undefined>;
+  /** Adds `secret`; the existing secrets expire at `graceUntil` (at once when undefined). */
+  rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(keyId: string): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}
