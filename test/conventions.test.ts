@@ -19,12 +19,13 @@ describe('house conventions', () => {
     },
   );
 
-  it.each(plugins)('plugins/%s exports a plugin made with definePlugin/defineProvider, with an options schema and a documented example', async (folder) => {
+  it.each(plugins)('plugins/%s exports a plugin made with definePlugin/defineProvider/defineStorage, with an options schema and a documented example', async (folder) => {
     const module = (await import(`@switchyard/${folder}`)) as { default: unknown };
     expect(isPluginFactory(module.default)).toBe(true);
     const factory = module.default as { pluginName: string; kind: string; optionsSchema: Record<string, unknown> };
     expect(factory.optionsSchema['type']).toBe('object');
-    expect(folder.startsWith(factory.kind === 'provider' ? 'provider-' : 'policy-')).toBe(true);
+    const prefix = { provider: 'provider-', step: 'policy-', storage: 'store-' }[factory.kind as 'provider' | 'step' | 'storage'];
+    expect(folder.startsWith(prefix)).toBe(true);
     const readme = readFileSync(path.join(root, 'plugins', folder, 'README.md'), 'utf8');
     expect(readme).toMatch(/^## Options$/m);
     expect(readme).toMatch(/^## Example$/m);

@@ -1,5 +1,5 @@
 import type { PluginFactory } from '@switchyard/core';
-import auth from '@switchyard/policy-keys';
+import auth, { keyScope } from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import anthropic from '@switchyard/provider-anthropic';
 import azure from '@switchyard/provider-azure';
@@ -21,5 +21,6 @@ export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   mistral,
   mock,
   auth,
+  keyScope,
   route,
 ] as ReadonlyArray<PluginFactory<unknown, unknown>>;

@@ -18,6 +18,7 @@ export {
   type RequestContext,
 } from './chain/request-context.js';
 export { composeInterceptors } from './chain/dispatch.js';
+export { matchesModelPattern } from './chain/model-pattern.js';
 export { adapterStep } from './chain/adapter-step.js';
 export {
   definePlugin,
@@ -46,10 +47,13 @@ export { SseDecoder } from './transport/sse-decoder.js';
 export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from './transport/upstream-transport.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
-export { checkGatewayConfig, createGateway, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
+export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export type { GatewayRuntime } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
 export { genericUpstreamError, startProvider } from './gateway/start-provider.js';
 export { resolvePlugins, type ImportModule } from './gateway/resolve-plugins.js';
 export type * from './stores/index.js';
+export { UsageRecorder, type UsageRecorderOptions } from './gateway/usage-recorder.js';
+export type { Pricing } from './gateway/pricing.js';
+export * from './pricing/index.js';

@@ -2,6 +2,7 @@ import { definePlugin, GatewayError, getContext, type JsonSchema } from '@switch
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
+import { storeKeyResolver } from './store-key-resolver.js';
 
 export interface AuthOptions {
   /** Keys written in the config; prefer `${ENV}` references over literal keys. */
@@ -34,7 +35,11 @@ const authOptionsSchema: JsonSchema = {
   },
 };
 
-/** The auth step: who is calling. Sets `context.principal` or answers 401. */
+/**
+ * The auth step: who is calling. Sets `context.principal` or answers 401. Keys are
+ * tried as the master key, then the keys in the config, then virtual keys from
+ * the key store (when the gateway has storage).
+ */
 export const auth = definePlugin<AuthOptions>({
   name: 'auth',
   optionsSchema: authOptionsSchema,
@@ -42,8 +47,9 @@ export const auth = definePlugin<AuthOptions>({
     const resolvers: KeyResolver[] = [];
     if (options.allow_master_key && runtime.masterKey) resolvers.push(masterKeyResolver(runtime.masterKey));
     if (options.keys.length > 0) resolvers.push(staticKeyResolver(options.keys));
+    if (runtime.storage) resolvers.push(storeKeyResolver(runtime.storage.keys));
     if (resolvers.length === 0) {
-      runtime.logger.warn('the auth step has no master key and no keys: every request will be refused');
+      runtime.logger.warn('the auth step has no master key, no keys and no key store: every request will be refused');
     }
     return async (req, res, next) => {
       const key = extractApiKey(req);

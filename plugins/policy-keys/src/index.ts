@@ -5,3 +5,7 @@ export { auth, type AuthOptions } from './auth-step.js';
 export { extractApiKey } from './extract-api-key.js';
 export { hashApiKey, keyMatcher } from './hash-api-key.js';
 export { masterKeyResolver, staticKeyResolver, type KeyResolver, type PresentedKey, type StaticKey } from './key-resolver.js';
+export { keyScope, type KeyScopeOptions } from './key-scope-step.js';
+export { storeKeyResolver, keyCacheTtlMs } from './store-key-resolver.js';
+export { budgetWindowStart } from './budget-window.js';
+export { estimatePromptTokens } from './estimate-prompt-tokens.js';

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { sendJson } from '../http/send-json.js';
@@ -9,6 +10,7 @@ import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
 import { formatChatCompletion } from '../ingress/openai/format-chat-completion.js';
 import { definePlugin } from '../plugin/define-plugin.js';
 import { composeInterceptors, providerDispatch } from './dispatch.js';
+import { matchesModelPattern } from './model-pattern.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
 
 /**
@@ -65,9 +67,11 @@ async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestCon
   });
   sse.start();
   context.firstByteMs = performance.now() - context.startedAt;
+  const generated = new GeneratedOutput();
   try {
     for await (const part of parts) {
       if (part.type === 'usage') context.usage = part.usage;
+      else generated.add(part);
       for (const payload of encoder.encode(part)) {
         const backpressure = sse.send(payload);
         if (backpressure) await backpressure;
@@ -83,6 +87,28 @@ async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestCon
       context.logger.warn({ code: gatewayError.code, provider: gatewayError.provider }, 'upstream stream failed after it began');
     }
     sse.fail(gatewayError);
+  } finally {
+    // Cut short before the provider reported usage (the client left, the stream
+    // broke): bill what was generated, estimated from what was streamed.
+    context.usage ??= generated.estimatedUsage(context);
+  }
+}
+
+/** Counts what a stream produced, for a usage estimate when the provider's count never came. */
+class GeneratedOutput {
+  private characters = 0;
+
+  add(part: StreamPart): void {
+    if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta') this.characters += part.delta.length;
+    else if (part.type === 'tool-call-delta') this.characters += part.argumentsDelta.length;
+    else if (part.type === 'tool-call-start') this.characters += part.name.length;
+  }
+
+  estimatedUsage(context: RequestContext): Usage | undefined {
+    if (this.characters === 0) return undefined;
+    const request = context.chatRequest;
+    const promptCharacters = request ? JSON.stringify(request.messages).length : 0;
+    return { inputTokens: Math.ceil(promptCharacters / 4), outputTokens: Math.ceil(this.characters / 4) };
   }
 }
 
@@ -102,7 +128,7 @@ async function sendModels(runtime: GatewayRuntime, req: Request, res: Response):
   const context = getContext(res);
   const allowed = context.principal?.allowedModels;
   const models = (await runtime.models.list())
-    .filter((model) => !allowed || allowed.includes(model.id))
+    .filter((model) => !allowed || matchesModelPattern(model.id, allowed))
     .map((model) => ({ id: model.id, object: 'model', created: model.created, owned_by: model.ownedBy }));
   const wanted = req.params['model'];
   if (wanted === undefined) {

@@ -7,6 +7,7 @@ import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/create-logger.js';
+import type { KeyScope } from '../stores/key-store.js';
 
 /** Which OpenAI-compatible endpoint a request came in on. */
 export type Endpoint = 'chat' | 'embeddings' | 'models';
@@ -22,6 +23,8 @@ export interface Principal {
   user?: string;
   /** Model names or patterns this principal may use; undefined means all. */
   allowedModels?: string[];
+  /** The virtual key's full scope, for the key-scope step. */
+  scope?: KeyScope;
 }
 
 /** One place a request can be served: a provider instance and its model id. */

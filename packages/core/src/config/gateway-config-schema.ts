@@ -52,6 +52,21 @@ export const gatewayConfigSchema: JsonSchema = {
       default: {},
       additionalProperties: { type: 'string', pattern: '^[^/]+/.+$' },
     },
+    storage: {
+      type: 'object',
+      required: ['use'],
+      properties: { use: { type: 'string', minLength: 1 } },
+      description: 'The storage plugin and its options: { use: sqlite } or { use: postgres, url: ${DATABASE_URL} }.',
+    },
+    usage: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        flush_interval_ms: { type: 'integer', minimum: 10, default: 1000 },
+        max_batch: { type: 'integer', minimum: 1, default: 500 },
+      },
+    },
     chain: {
       type: 'array',
       minItems: 1,

@@ -31,7 +31,11 @@ export interface GatewayConfig {
   models: Record<string, string>;
   /** The steps every request runs through, in order; `adapter` comes last. */
   chain: ChainEntry[];
+  /** Where keys, usage and budgets are kept: `{ use: sqlite }`, `{ use: postgres, url: … }`. */
+  storage?: ProviderEntry;
+  /** Usage recording: how often batches of records are written. */
+  usage: { flush_interval_ms: number; max_batch: number };
 }
 
 /** The chain when the config names none: every step that exists so far. */
-export const defaultChain: ChainEntry[] = ['auth', 'route', 'adapter'];
+export const defaultChain: ChainEntry[] = ['auth', 'key-scope', 'route', 'adapter'];

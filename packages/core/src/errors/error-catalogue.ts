@@ -17,6 +17,15 @@ export const errorCatalogue = {
   // Who is calling.
   missing_api_key: { status: 401, type: 'authentication_error', retryable: false },
   invalid_api_key: { status: 401, type: 'authentication_error', retryable: false },
+  key_expired: { status: 401, type: 'authentication_error', retryable: false },
+  key_revoked: { status: 401, type: 'authentication_error', retryable: false },
+  key_disabled: { status: 401, type: 'authentication_error', retryable: false },
+
+  // What the caller's key may do.
+  model_not_allowed: { status: 403, type: 'permission_error', retryable: false },
+  endpoint_not_allowed: { status: 403, type: 'permission_error', retryable: false },
+  insufficient_quota: { status: 429, type: 'insufficient_quota', retryable: false },
+  key_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
 
   // What the upstream provider said, mapped.
   upstream_bad_request: { status: 400, type: 'invalid_request_error', retryable: false },

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
@@ -7,7 +8,7 @@ import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
 import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
-import type { PluginFactory } from '../plugin/define-plugin.js';
+import type { PluginFactory, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
 import { buildRouter } from './build-router.js';
@@ -15,6 +16,8 @@ import type { GatewayRuntime } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
 import { RequestTracker } from './request-tracker.js';
+import { UsageRecorder } from './usage-recorder.js';
+import type { Pricing } from './pricing.js';
 import { PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 
@@ -57,6 +60,9 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
   const providers = new Map<string, Provider>();
   for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));
 
+  const dataDir = resolveDataDir(config, options.configFile);
+  const storage = resolved.storage ? await openStorage(resolved.storage, { dataDir, logger }) : undefined;
+
   const tracker = new RequestTracker(logger);
   const closeHooks: Array<() => Promise<void> | void> = [];
   const runtime: GatewayRuntime = {
@@ -66,10 +72,23 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
     providers,
     models: new ModelCatalog(providers, config.models, logger),
     masterKey: config.master_key,
+    dataDir,
+    storage,
+    pricing: zeroPricing,
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
   };
   tracker.onFinished((record) => logRequest(logger, record));
+  const recorder = storage
+    ? new UsageRecorder(storage.ledger, {
+        flushIntervalMs: config.usage.flush_interval_ms,
+        maxBatch: config.usage.max_batch,
+        costOf: (record) =>
+          record.provider && record.model && record.usage ? runtime.pricing.cost(record.provider, record.model, record.usage) : 0,
+        logger,
+      })
+    : undefined;
+  if (recorder) tracker.onFinished((record) => recorder.record(record));
 
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
@@ -90,11 +109,40 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
         if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
         for (const hook of closeHooks.reverse()) await hook();
         await transport.close();
+        // After every request has finished, so every record is in the last batch.
+        await recorder?.close();
+        if (storage) await closeStorage(storage);
         logger.flush();
       })();
       return closing;
     },
   };
+}
+
+// Replaced by the price catalog in the next commit.
+const zeroPricing: Pricing = { cost: () => 0, maxCost: () => 0 };
+
+/** The gateway's data folder: `server.data_dir`, relative to the config file's folder (or the working folder). */
+export function resolveDataDir(config: GatewayConfig, configFile?: string): string {
+  const base = configFile ? path.dirname(path.resolve(configFile)) : process.cwd();
+  return path.resolve(base, config.server.data_dir);
+}
+
+async function openStorage(plugin: StoragePlugin, context: StorageContext): Promise<StorageSet> {
+  await mkdir(context.dataDir, { recursive: true, mode: 0o700 });
+  const storage = await plugin.open(context);
+  // One after the other: the stores may share a database and its migrations table.
+  await storage.keys.migrate();
+  await storage.ledger.migrate();
+  await storage.budgets.migrate();
+  return storage;
+}
+
+async function closeStorage(storage: StorageSet): Promise<void> {
+  // Stores that share one connection close it once; closing twice must be harmless.
+  await storage.budgets.close();
+  await storage.ledger.close();
+  await storage.keys.close();
 }
 
 /**
@@ -106,7 +154,7 @@ export async function checkGatewayConfig(
   options: Omit<CreateGatewayOptions, 'logger'> & { env?: Record<string, string | undefined> } = {},
 ): Promise<{ config: GatewayConfig; plugins: ResolvedPlugins }> {
   const { config, problems } = findConfigProblems(rawConfig, options.env ?? process.env);
-  const blocked = problems.some((problem) => /^\/(providers|chain)(\/|$)/.test(problem.path) || problem.path === '');
+  const blocked = problems.some((problem) => /^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === '');
   let plugins: ResolvedPlugins | undefined;
   if (!blocked) {
     try {

@@ -1,8 +1,10 @@
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../logging/create-logger.js';
+import type { StorageSet } from '../plugin/define-plugin.js';
 import type { Provider } from '../plugin/provider-types.js';
 import type { UpstreamTransport } from '../transport/upstream-transport.js';
 import type { ModelCatalog } from './model-catalog.js';
+import type { Pricing } from './pricing.js';
 import type { RequestRecord } from './request-record.js';
 
 /** What every step gets when the chain is built: the gateway's shared parts. */
@@ -15,6 +17,12 @@ export interface GatewayRuntime {
   readonly models: ModelCatalog;
   /** The admin key; undefined when the embedder runs without one. */
   readonly masterKey: string | undefined;
+  /** The data folder (absolute). */
+  readonly dataDir: string;
+  /** Keys, usage and budgets, when the config names a storage plugin. */
+  readonly storage: StorageSet | undefined;
+  /** Model prices, for costs in the ledger and budget reservations. */
+  readonly pricing: Pricing;
   /** Called once per request when it is over, success or failure, stream or not. */
   onRequestFinished(listener: (record: RequestRecord) => void): void;
   /** Called when the gateway closes, after in-flight requests are done. */

@@ -6,7 +6,9 @@ import {
   isPluginFactory,
   type PluginFactory,
   type ProviderPlugin,
+  type PluginKind,
   type StepPlugin,
+  type StoragePlugin,
 } from '../plugin/define-plugin.js';
 import type { ValidationProblem } from '../validation/compile-validator.js';
 
@@ -16,6 +18,7 @@ export type ImportModule = (specifier: string) => Promise<unknown>;
 export interface ResolvedPlugins {
   providers: Array<{ id: string; plugin: ProviderPlugin }>;
   steps: StepPlugin[];
+  storage: StoragePlugin | undefined;
 }
 
 export interface ResolvePluginsOptions {
@@ -39,7 +42,7 @@ const stepPackages: Record<string, string> = {
  */
 export async function resolvePlugins(config: GatewayConfig, options: ResolvePluginsOptions): Promise<ResolvedPlugins> {
   const problems: ValidationProblem[] = [];
-  const resolved: ResolvedPlugins = { providers: [], steps: [] };
+  const resolved: ResolvedPlugins = { providers: [], steps: [], storage: undefined };
 
   for (const [id, entry] of Object.entries(config.providers)) {
     const { use, ...pluginOptions } = entry;
@@ -49,6 +52,12 @@ export async function resolvePlugins(config: GatewayConfig, options: ResolvePlug
     if (!factory) continue;
     const plugin = configure<ProviderPlugin>(factory, pluginOptions, pointer, problems);
     if (plugin) resolved.providers.push({ id, plugin });
+  }
+
+  if (config.storage) {
+    const { use, ...storageOptions } = config.storage;
+    const factory = await findFactory('storage', use!, options, problems, '/storage/use');
+    if (factory) resolved.storage = configure<StoragePlugin>(factory, storageOptions, '/storage', problems);
   }
 
   config.chain.forEach((entry, index) => {
@@ -105,7 +114,7 @@ function configure<Plugin>(
 }
 
 async function findFactory(
-  kind: 'provider' | 'step',
+  kind: PluginKind,
   name: string,
   options: ResolvePluginsOptions,
   problems: ValidationProblem[],
@@ -139,10 +148,11 @@ async function findFactory(
   return match;
 }
 
-function moduleSpecifier(kind: 'provider' | 'step', name: string, baseDir: string): string {
+function moduleSpecifier(kind: PluginKind, name: string, baseDir: string): string {
   if (name.startsWith('.') || path.isAbsolute(name)) return pathToFileURL(path.resolve(baseDir, name)).href;
   if (name.includes('/')) return name; // a package name such as @acme/switchyard-provider-foo
   if (kind === 'provider') return `@switchyard/provider-${name}`;
+  if (kind === 'storage') return `@switchyard/store-${name}`;
   return stepPackages[name] ?? `@switchyard/policy-${name}`;
 }
 

@@ -1,0 +1,9 @@
+import type { Usage } from '../canonical/usage.js';
+
+/** What the gateway needs to know about prices: the cost of a call, and its most. */
+export interface Pricing {
+  /** The cost in USD of a call with this usage; 0 for a model without a price. */
+  cost(provider: string, model: string, usage: Usage): number;
+  /** The most a call can cost: the prompt estimate plus `maxOutputTokens` (or the model's output limit). */
+  maxCost(provider: string, model: string, promptTokens: number, maxOutputTokens: number | undefined): number;
+}

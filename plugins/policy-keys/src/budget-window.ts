@@ -1,0 +1,20 @@
+import type { BudgetPeriod } from '@switchyard/core';
+
+/** The start of the budget window `at` falls in: calendar-aligned, UTC; weeks start on Monday. */
+export function budgetWindowStart(period: BudgetPeriod, at: Date): string {
+  const year = at.getUTCFullYear();
+  const month = at.getUTCMonth();
+  const day = at.getUTCDate();
+  switch (period) {
+    case 'daily':
+      return new Date(Date.UTC(year, month, day)).toISOString();
+    case 'weekly': {
+      const sinceMonday = (at.getUTCDay() + 6) % 7;
+      return new Date(Date.UTC(year, month, day - sinceMonday)).toISOString();
+    }
+    case 'monthly':
+      return new Date(Date.UTC(year, month, 1)).toISOString();
+    case 'total':
+      return new Date(0).toISOString();
+  }
+}
