@@ -47,6 +47,7 @@ export { SseDecoder } from './transport/sse-decoder.js';
 export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from './transport/upstream-transport.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
+export { sendJson } from './http/send-json.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export type { GatewayRuntime } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';

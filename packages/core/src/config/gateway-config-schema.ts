@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../validation/compile-validator.js';
+import { priceOverridesSchema } from '../pricing/price-overrides-schema.js';
 import { defaultChain } from './gateway-config.js';
 
 const identifier = '^[a-z0-9][a-z0-9_-]*$';
@@ -52,6 +53,7 @@ export const gatewayConfigSchema: JsonSchema = {
       default: {},
       additionalProperties: { type: 'string', pattern: '^[^/]+/.+$' },
     },
+    prices: priceOverridesSchema,
     storage: {
       type: 'object',
       required: ['use'],

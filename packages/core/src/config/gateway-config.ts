@@ -1,3 +1,5 @@
+import type { PriceOverrides } from '../pricing/price-overrides-schema.js';
+
 /** Options of one provider instance: `use` names the plugin, the rest goes to it. */
 export interface ProviderEntry {
   /** Plugin to use: `openai`, `@scope/pkg`, or a path; defaults to the entry's key. */
@@ -31,6 +33,8 @@ export interface GatewayConfig {
   models: Record<string, string>;
   /** The steps every request runs through, in order; `adapter` comes last. */
   chain: ChainEntry[];
+  /** Prices per million tokens that override or extend the built-in catalog, by `provider/model`. */
+  prices?: PriceOverrides;
   /** Where keys, usage and budgets are kept: `{ use: sqlite }`, `{ use: postgres, url: … }`. */
   storage?: ProviderEntry;
   /** Usage recording: how often batches of records are written. */

@@ -25,6 +25,11 @@ export function buildRouter(runtime: GatewayRuntime, steps: RequestHandler[], tr
     });
   });
 
+  router.get('/metrics', (_req, res) => {
+    res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    res.end(formatMetrics(runtime));
+  });
+
   const begin = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
     const context = createRequestContext(req, res, endpoint, runtime.logger);
     tracker.track(context, res);
@@ -58,6 +63,20 @@ export function buildRouter(runtime: GatewayRuntime, steps: RequestHandler[], tr
   });
   router.use(errorHandler(runtime));
   return router;
+}
+
+/** Prometheus text format. More counters come with the rate-limit and breaker steps. */
+function formatMetrics(runtime: GatewayRuntime): string {
+  const lines = [
+    '# HELP switchyard_unpriced_calls_total Calls of models without a price, recorded at cost 0.',
+    '# TYPE switchyard_unpriced_calls_total counter',
+  ];
+  for (const [key, count] of runtime.unpricedCalls) {
+    const slash = key.indexOf('/');
+    const label = (value: string) => value.replace(/["\\\n]/g, '_');
+    lines.push(`switchyard_unpriced_calls_total{provider="${label(key.slice(0, slash))}",model="${label(key.slice(slash + 1))}"} ${count}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Turns anything that went wrong into an OpenAI-shaped error, and logs it once. */

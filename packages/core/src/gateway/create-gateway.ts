@@ -18,6 +18,7 @@ import type { RequestRecord } from './request-record.js';
 import { RequestTracker } from './request-tracker.js';
 import { UsageRecorder } from './usage-recorder.js';
 import type { Pricing } from './pricing.js';
+import { PriceCatalog } from '../pricing/price-catalog.js';
 import { PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 
@@ -63,7 +64,9 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
   const dataDir = resolveDataDir(config, options.configFile);
   const storage = resolved.storage ? await openStorage(resolved.storage, { dataDir, logger }) : undefined;
 
-  const tracker = new RequestTracker(logger);
+  const unpricedCalls = new Map<string, number>();
+  const pricing = createPricing(config, logger, unpricedCalls);
+  const tracker = new RequestTracker(logger, pricing);
   const closeHooks: Array<() => Promise<void> | void> = [];
   const runtime: GatewayRuntime = {
     config,
@@ -74,7 +77,8 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
     masterKey: config.master_key,
     dataDir,
     storage,
-    pricing: zeroPricing,
+    pricing,
+    unpricedCalls,
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
   };
@@ -83,8 +87,6 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
     ? new UsageRecorder(storage.ledger, {
         flushIntervalMs: config.usage.flush_interval_ms,
         maxBatch: config.usage.max_batch,
-        costOf: (record) =>
-          record.provider && record.model && record.usage ? runtime.pricing.cost(record.provider, record.model, record.usage) : 0,
         logger,
       })
     : undefined;
@@ -119,8 +121,25 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
   };
 }
 
-// Replaced by the price catalog in the next commit.
-const zeroPricing: Pricing = { cost: () => 0, maxCost: () => 0 };
+/**
+ * The price catalog with the config's overrides. A model without a price costs 0:
+ * the first call of each is logged as a warning and every call is counted.
+ */
+function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map<string, number>): Pricing {
+  const catalog = new PriceCatalog({
+    ...(config.prices && { overrides: config.prices }),
+    onUnknownModel: (provider, model) => {
+      const key = `${provider}/${model}`;
+      const count = (unpricedCalls.get(key) ?? 0) + 1;
+      unpricedCalls.set(key, count);
+      if (count === 1) logger.warn({ provider, model }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');
+    },
+  });
+  return {
+    cost: (provider, model, usage) => catalog.cost(provider, model, usage).costUsd,
+    maxCost: (provider, model, promptTokens, maxOutputTokens) => catalog.maxCost(provider, model, promptTokens, maxOutputTokens).costUsd,
+  };
+}
 
 /** The gateway's data folder: `server.data_dir`, relative to the config file's folder (or the working folder). */
 export function resolveDataDir(config: GatewayConfig, configFile?: string): string {
@@ -185,6 +204,7 @@ function logRequest(logger: Logger, record: RequestRecord): void {
       status: record.status,
       errorCode: record.errorCode,
       usage: record.usage,
+      costUsd: record.costUsd,
       latencyMs: record.latencyMs,
       firstByteMs: record.firstByteMs,
       attempts: record.attempts.length,

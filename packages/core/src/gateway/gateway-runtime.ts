@@ -23,6 +23,8 @@ export interface GatewayRuntime {
   readonly storage: StorageSet | undefined;
   /** Model prices, for costs in the ledger and budget reservations. */
   readonly pricing: Pricing;
+  /** Calls of models without a price, by `provider/model` (served on /metrics). */
+  readonly unpricedCalls: ReadonlyMap<string, number>;
   /** Called once per request when it is over, success or failure, stream or not. */
   onRequestFinished(listener: (record: RequestRecord) => void): void;
   /** Called when the gateway closes, after in-flight requests are done. */

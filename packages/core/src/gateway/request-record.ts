@@ -17,6 +17,8 @@ export interface RequestRecord {
   status: number;
   errorCode: string | undefined;
   usage: Usage | undefined;
+  /** What the call cost in USD at the catalog's prices (0 without usage or a price). */
+  costUsd: number;
   latencyMs: number;
   firstByteMs: number | undefined;
   attempts: Attempt[];

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { RequestContext } from '../chain/request-context.js';
 import type { Logger } from '../logging/create-logger.js';
+import type { Pricing } from './pricing.js';
 import type { RequestRecord } from './request-record.js';
 
 /**
@@ -13,7 +14,10 @@ export class RequestTracker {
   private idleWaiters: Array<() => void> = [];
   private readonly listeners: Array<(record: RequestRecord) => void> = [];
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly pricing: Pricing,
+  ) {}
 
   get activeRequests(): number {
     return this.inFlight;
@@ -27,7 +31,7 @@ export class RequestTracker {
     this.inFlight++;
     res.once('close', () => {
       this.inFlight--;
-      this.emit(buildRecord(context, res));
+      this.emit(buildRecord(context, res, this.pricing));
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
@@ -55,7 +59,7 @@ export class RequestTracker {
   }
 }
 
-function buildRecord(context: RequestContext, res: Response): RequestRecord {
+function buildRecord(context: RequestContext, res: Response, pricing: Pricing): RequestRecord {
   const aborted = !res.writableFinished;
   const request = context.chatRequest ?? context.embeddingsRequest;
   // On failure nothing served the request; the last deployment tried is still worth knowing.
@@ -74,6 +78,7 @@ function buildRecord(context: RequestContext, res: Response): RequestRecord {
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
     usage: context.usage,
+    costUsd: deployment && context.usage ? pricing.cost(deployment.provider, deployment.model, context.usage) : 0,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
     attempts: context.attempts,

@@ -7,8 +7,6 @@ export interface UsageRecorderOptions {
   flushIntervalMs: number;
   /** A batch this large is written at once, without waiting for the interval. */
   maxBatch: number;
-  /** The cost of a finished request, in USD. */
-  costOf(record: RequestRecord): number;
   logger: Logger;
 }
 
@@ -30,7 +28,7 @@ export class UsageRecorder {
   ) {}
 
   record(request: RequestRecord): void {
-    this.pending.push(toUsageRecord(request, this.options.costOf(request)));
+    this.pending.push(toUsageRecord(request));
     if (this.pending.length >= this.options.maxBatch) this.flushSoon(0);
     else this.flushSoon(this.options.flushIntervalMs);
   }
@@ -71,7 +69,7 @@ export class UsageRecorder {
   }
 }
 
-function toUsageRecord(request: RequestRecord, costUsd: number): UsageRecord {
+function toUsageRecord(request: RequestRecord): UsageRecord {
   const usage = request.usage;
   return {
     id: request.id,
@@ -88,7 +86,7 @@ function toUsageRecord(request: RequestRecord, costUsd: number): UsageRecord {
     outputTokens: usage?.outputTokens ?? 0,
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
     reasoningTokens: usage?.reasoningTokens ?? 0,
-    costUsd,
+    costUsd: request.costUsd,
     latencyMs: request.latencyMs,
     status: request.status,
     errorCode: request.errorCode,

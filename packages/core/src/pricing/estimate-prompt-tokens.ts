@@ -1,0 +1,50 @@
+import type { ChatRequest } from '../canonical/chat-request.js';
+
+/** Characters per token, about right for English with the common BPE tokenizers. */
+export const CHARACTERS_PER_TOKEN = 4;
+/** Tokens each message costs beyond its content (role and separators), plus the reply's priming. */
+export const MESSAGE_TOKEN_OVERHEAD = 4;
+/**
+ * Tokens assumed for one image. Providers count images differently (OpenAI 85 for a
+ * low-detail image and up to about 1,100 at high detail, Anthropic up to about
+ * 1,600, Gemini 258 per tile); a reservation takes the high end.
+ */
+export const IMAGE_TOKEN_ESTIMATE = 1_600;
+/** OpenAI's fixed price of a `detail: "low"` image. */
+export const LOW_DETAIL_IMAGE_TOKEN_ESTIMATE = 85;
+
+/**
+ * A cheap estimate of the prompt tokens of a request, for reserving budget and
+ * rate-limit capacity before the call: about four characters per token for every
+ * text the model reads (messages, tool definitions, the response schema), a few
+ * tokens per message, and a fixed count per image. It is not a tokenizer; the real
+ * count arrives with the response's usage, and the reservation settles to that.
+ */
+export function estimatePromptTokens(request: ChatRequest): number {
+  let characters = 0;
+  let tokens = MESSAGE_TOKEN_OVERHEAD;
+  for (const message of request.messages) {
+    tokens += MESSAGE_TOKEN_OVERHEAD;
+    if (typeof message.content === 'string') {
+      characters += message.content.length;
+      continue;
+    }
+    for (const part of message.content) {
+      switch (part.type) {
+        case 'image':
+          tokens += part.detail === 'low' ? LOW_DETAIL_IMAGE_TOKEN_ESTIMATE : IMAGE_TOKEN_ESTIMATE;
+          break;
+        case 'tool-call':
+          characters += part.name.length + part.arguments.length;
+          break;
+        default:
+          characters += part.text.length;
+      }
+    }
+  }
+  for (const tool of request.tools ?? []) {
+    characters += tool.name.length + (tool.description?.length ?? 0) + JSON.stringify(tool.parameters).length;
+  }
+  if (request.responseFormat?.type === 'json-schema') characters += JSON.stringify(request.responseFormat.schema).length;
+  return tokens + Math.ceil(characters / CHARACTERS_PER_TOKEN);
+}

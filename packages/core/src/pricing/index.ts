@@ -1,0 +1,22 @@
+export type { CatalogModelPrice, ModelPrice, ProviderPriceSheet } from './model-price.js';
+export { builtInPriceSheets } from './price-catalog-data.js';
+export { priceOverridesSchema, type PriceOverrides } from './price-overrides-schema.js';
+export { costOfUsage } from './cost-of-usage.js';
+export { modelIdVariants } from './model-id-variants.js';
+export {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  PriceCatalog,
+  type CostResult,
+  type PriceCatalogEntry,
+  type PriceCatalogOptions,
+  type PriceMatch,
+  type PriceMatchKind,
+  type PriceOrigin,
+} from './price-catalog.js';
+export {
+  CHARACTERS_PER_TOKEN,
+  IMAGE_TOKEN_ESTIMATE,
+  LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
+  MESSAGE_TOKEN_OVERHEAD,
+  estimatePromptTokens,
+} from './estimate-prompt-tokens.js';

@@ -1,0 +1,200 @@
+import type { Usage } from '../canonical/usage.js';
+import { ConfigError } from '../config/config-error.js';
+import { compileValidator } from '../validation/compile-validator.js';
+import { costOfUsage } from './cost-of-usage.js';
+import type { CatalogModelPrice, ModelPrice, ProviderPriceSheet } from './model-price.js';
+import { modelIdVariants } from './model-id-variants.js';
+import { builtInPriceSheets } from './price-catalog-data.js';
+import { priceOverridesSchema, type PriceOverrides } from './price-overrides-schema.js';
+
+/**
+ * Output tokens a budget reservation assumes when the request sets no `max_tokens`
+ * and the catalog knows no output limit for the model.
+ */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
+
+/** The cost of a call; `priced: false` means the model has no price and the cost is 0. */
+export interface CostResult {
+  costUsd: number;
+  priced: boolean;
+}
+
+/** Where a price came from: the config's `prices:` section or the built-in catalog. */
+export type PriceOrigin = 'override' | 'built-in';
+
+/**
+ * How a model found its price: its own key, its id without a snapshot date or
+ * inference-profile prefix, its provider's `provider/*` entry, or the same model id
+ * listed under another provider.
+ */
+export type PriceMatchKind = 'exact' | 'normalized' | 'wildcard' | 'other-provider';
+
+/** The price a lookup found, and which catalog entry it came from. */
+export interface PriceMatch {
+  /** The catalog key that matched: `anthropic/claude-sonnet-4-5`, `mock/*` … */
+  key: string;
+  price: ModelPrice;
+  origin: PriceOrigin;
+  match: PriceMatchKind;
+}
+
+/** One effective catalog entry, for listings and docs. */
+export interface PriceCatalogEntry {
+  /** `provider/model` or `provider/*`. */
+  key: string;
+  price: CatalogModelPrice;
+  origin: PriceOrigin;
+  /** The page the built-in price was taken from; absent for overrides. */
+  source?: string;
+  /** When the built-in price was last checked; absent for overrides. */
+  asOf?: string;
+}
+
+export interface PriceCatalogOptions {
+  /** The config's `prices:` section; each entry wins over the built-in catalog. */
+  overrides?: PriceOverrides;
+  /** The built-in prices; {@link builtInPriceSheets} unless a test wants others. */
+  sheets?: Readonly<Record<string, ProviderPriceSheet>>;
+  /**
+   * Called by {@link PriceCatalog.cost} for a model without a price, once per call,
+   * so the caller can log a warning and count a metric. The catalog logs nothing.
+   */
+  onUnknownModel?: (provider: string, model: string) => void;
+}
+
+interface Entry {
+  key: string;
+  price: CatalogModelPrice;
+  origin: PriceOrigin;
+  sheet?: ProviderPriceSheet;
+}
+
+const validateOverrides = compileValidator<PriceOverrides>(priceOverridesSchema);
+// Lookups are memoised; model names can come from clients, so the memo is bounded.
+const resolvedLimit = 4096;
+
+/**
+ * Model prices in USD per million tokens: the built-in catalog plus the config's
+ * `prices:` overrides. A lookup for `provider` and `model` tries, in order:
+ *
+ * 1. an override `provider/model` (the model id as given, then without a snapshot
+ *    date, `-latest` suffix or Bedrock inference-profile prefix), then `provider/*`;
+ * 2. the same in the built-in catalog;
+ * 3. the model id (and its variants) under any other provider, overrides first,
+ *    then built-ins in catalog order; this prices Azure deployments and presets
+ *    configured under a provider name of the user's own.
+ *
+ * A model none of these match is unpriced: it costs 0 and `cost()` reports it.
+ */
+export class PriceCatalog {
+  private readonly overrides = new Map<string, Entry>();
+  private readonly builtIns = new Map<string, Entry>();
+  private readonly byModelId = new Map<string, Entry>();
+  private readonly resolved = new Map<string, PriceMatch | undefined>();
+  private readonly onUnknownModel: ((provider: string, model: string) => void) | undefined;
+
+  /** @throws {ConfigError} when `overrides` does not match {@link priceOverridesSchema}. */
+  constructor(options: PriceCatalogOptions = {}) {
+    this.onUnknownModel = options.onUnknownModel;
+    if (options.overrides !== undefined) {
+      const checked = validateOverrides(options.overrides);
+      if (!checked.ok) throw new ConfigError(checked.problems);
+      for (const [key, price] of Object.entries(checked.value)) {
+        this.add(this.overrides, { key, price, origin: 'override' });
+      }
+    }
+    for (const [provider, sheet] of Object.entries(options.sheets ?? builtInPriceSheets)) {
+      for (const [model, price] of Object.entries(sheet.models)) {
+        this.add(this.builtIns, { key: `${provider}/${model}`, price, origin: 'built-in', sheet });
+      }
+    }
+  }
+
+  /** The price of `model` at `provider`, or `undefined` when it has none. */
+  lookup(provider: string, model: string): ModelPrice | undefined {
+    return this.resolve(provider, model)?.price;
+  }
+
+  /** Like {@link lookup}, and says which entry matched and how. */
+  resolve(provider: string, model: string): PriceMatch | undefined {
+    const memoKey = `${provider}\0${model}`;
+    if (this.resolved.has(memoKey)) return this.resolved.get(memoKey);
+    const match = this.find(provider, model);
+    if (this.resolved.size >= resolvedLimit) this.resolved.clear();
+    this.resolved.set(memoKey, match);
+    return match;
+  }
+
+  /**
+   * What a finished call cost. Cached and cache-write prompt tokens are billed at
+   * their own rates (see {@link costOfUsage}). A model without a price costs 0 with
+   * `priced: false`, and `onUnknownModel` is told.
+   */
+  cost(provider: string, model: string, usage: Usage): CostResult {
+    const match = this.resolve(provider, model);
+    if (!match) {
+      this.onUnknownModel?.(provider, model);
+      return { costUsd: 0, priced: false };
+    }
+    return { costUsd: costOfUsage(match.price, usage), priced: true };
+  }
+
+  /**
+   * The most a call can cost, to reserve against a budget before it runs: every
+   * prompt token at the dearest prompt rate (a cache write can cost more than
+   * plain input), and `maxOutputTokens` output tokens, or, when the request set
+   * none, the model's `max_output`, or {@link DEFAULT_MAX_OUTPUT_TOKENS}. Does not
+   * call `onUnknownModel`: the settled `cost()` of the same call will.
+   */
+  maxCost(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number): CostResult {
+    const price = this.lookup(provider, model);
+    if (!price) return { costUsd: 0, priced: false };
+    const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input);
+    const outputTokens = maxOutputTokens ?? price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    const dollarsTimesMillion = nonNegative(promptTokensEstimate) * promptRate + nonNegative(outputTokens) * price.output;
+    return { costUsd: dollarsTimesMillion / 1_000_000, priced: true };
+  }
+
+  /** Every effective entry: the overrides, then the built-ins they do not replace. */
+  entries(): PriceCatalogEntry[] {
+    const list: PriceCatalogEntry[] = [];
+    for (const entry of this.overrides.values()) list.push({ key: entry.key, price: entry.price, origin: entry.origin });
+    for (const entry of this.builtIns.values()) {
+      if (this.overrides.has(entry.key)) continue;
+      list.push({ key: entry.key, price: entry.price, origin: entry.origin, source: entry.sheet?.source, asOf: entry.sheet?.as_of });
+    }
+    return list;
+  }
+
+  private add(table: Map<string, Entry>, entry: Entry): void {
+    table.set(entry.key, entry);
+    const model = entry.key.slice(entry.key.indexOf('/') + 1);
+    // Overrides are added first, so they win the bare model id too.
+    if (model !== '*' && !this.byModelId.has(model)) this.byModelId.set(model, entry);
+  }
+
+  private find(provider: string, model: string): PriceMatch | undefined {
+    const variants = modelIdVariants(model);
+    for (const table of [this.overrides, this.builtIns]) {
+      for (const [index, variant] of variants.entries()) {
+        const entry = table.get(`${provider}/${variant}`);
+        if (entry) return toMatch(entry, index === 0 ? 'exact' : 'normalized');
+      }
+      const wildcard = table.get(`${provider}/*`);
+      if (wildcard) return toMatch(wildcard, 'wildcard');
+    }
+    for (const variant of variants) {
+      const entry = this.byModelId.get(variant);
+      if (entry) return toMatch(entry, 'other-provider');
+    }
+    return undefined;
+  }
+}
+
+function toMatch(entry: Entry, match: PriceMatchKind): PriceMatch {
+  return { key: entry.key, price: entry.price, origin: entry.origin, match };
+}
+
+function nonNegative(tokens: number): number {
+  return Number.isFinite(tokens) && tokens > 0 ? tokens : 0;
+}

@@ -1,0 +1,37 @@
+import type { JsonSchema } from '../validation/compile-validator.js';
+import type { ModelPrice } from './model-price.js';
+
+/**
+ * Prices from the config's `prices:` section, keyed `provider/model` or
+ * `provider/*`. Each entry replaces the built-in price of what it matches; a key the
+ * catalog does not know adds a model.
+ */
+export type PriceOverrides = Record<string, ModelPrice>;
+
+const perMillion = { type: 'number', minimum: 0, description: 'USD per million tokens.' };
+
+/** The JSON Schema of the `prices:` config section ({@link PriceOverrides}). */
+export const priceOverridesSchema: JsonSchema = {
+  title: 'Model prices',
+  description:
+    'Prices in USD per million tokens, keyed `provider/model` or `provider/*`; they win over the built-in catalog.',
+  type: 'object',
+  // `provider/model`; the model part may itself contain slashes (`openrouter/meta-llama/llama-3-8b`).
+  propertyNames: { type: 'string', pattern: '^[^/\\s]+/\\S+$' },
+  additionalProperties: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['input', 'output'],
+    properties: {
+      input: { ...perMillion, description: 'USD per million uncached prompt tokens.' },
+      output: { ...perMillion, description: 'USD per million generated tokens, reasoning included.' },
+      cached_input: { ...perMillion, description: 'USD per million prompt tokens read from the cache; defaults to `input`.' },
+      cache_write: { ...perMillion, description: 'USD per million prompt tokens written to the cache; defaults to `input`.' },
+      max_output: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Output token limit, used to reserve budget for a request without max_tokens.',
+      },
+    },
+  },
+};

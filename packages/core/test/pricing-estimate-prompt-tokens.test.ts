@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  estimatePromptTokens,
+  IMAGE_TOKEN_ESTIMATE,
+  LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
+  MESSAGE_TOKEN_OVERHEAD,
+  type ChatRequest,
+} from '../src/index.js';
+
+function request(messages: ChatRequest['messages'], extra: Partial<ChatRequest> = {}): ChatRequest {
+  return { model: 'mock/echo', messages, stream: false, ...extra };
+}
+
+describe('estimatePromptTokens', () => {
+  it('counts about four characters a token plus a few tokens a message', () => {
+    const text = 'x'.repeat(400);
+    const tokens = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text }] }]));
+    expect(tokens).toBe(100 + 2 * MESSAGE_TOKEN_OVERHEAD);
+  });
+
+  it('grows with the conversation: system, assistant, tool calls and tool results all count', () => {
+    const short = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }]));
+    const long = estimatePromptTokens(
+      request([
+        { role: 'system', content: 'You are a concise weather assistant. Answer in one sentence.' },
+        { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: '{"city":"Paris","temperature":18,"unit":"celsius"}' },
+      ]),
+    );
+    expect(long).toBeGreaterThan(short + 3 * MESSAGE_TOKEN_OVERHEAD + 20);
+  });
+
+  it('charges a fixed count per image, less for a low-detail one', () => {
+    const image = (detail?: 'low' | 'high') =>
+      estimatePromptTokens(
+        request([{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' }, ...(detail ? { detail } : {}) }] }]),
+      );
+    expect(image()).toBe(2 * MESSAGE_TOKEN_OVERHEAD + IMAGE_TOKEN_ESTIMATE);
+    expect(image('high')).toBe(image());
+    expect(image('low')).toBe(2 * MESSAGE_TOKEN_OVERHEAD + LOW_DETAIL_IMAGE_TOKEN_ESTIMATE);
+  });
+
+  it('does not count base64 image data as text', () => {
+    const data = 'A'.repeat(400_000);
+    const tokens = estimatePromptTokens(
+      request([{ role: 'user', content: [{ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data } }] }]),
+    );
+    expect(tokens).toBe(2 * MESSAGE_TOKEN_OVERHEAD + IMAGE_TOKEN_ESTIMATE);
+  });
+
+  it('counts tool definitions and a JSON response schema, which the model reads too', () => {
+    const messages: ChatRequest['messages'] = [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }];
+    const bare = estimatePromptTokens(request(messages));
+    const withTools = estimatePromptTokens(
+      request(messages, {
+        tools: [
+          {
+            name: 'get_weather',
+            description: 'Current weather for a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          },
+        ],
+        responseFormat: { type: 'json-schema', name: 'answer', schema: { type: 'object', properties: { text: { type: 'string' } } } },
+      }),
+    );
+    expect(withTools - bare).toBeGreaterThan(30);
+  });
+
+  it('is within a factor of two of a real count for ordinary English', () => {
+    // OpenAI's tokenizer counts this sentence (57 characters) as 12 tokens.
+    const text = 'The quick brown fox jumps over the lazy dog near the bank.';
+    const tokens = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text }] }])) - 2 * MESSAGE_TOKEN_OVERHEAD;
+    expect(tokens).toBeGreaterThanOrEqual(6);
+    expect(tokens).toBeLessThanOrEqual(24);
+  });
+});
