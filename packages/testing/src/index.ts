@@ -19,3 +19,4 @@ export { startMockAzure, type AzureErrorCase, type MockAzure, type MockAzureOpti
 export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohereOptions } from './mock-cohere/start-mock-cohere.js';
 export { startMockMistral, type MockMistral, type MockMistralOptions, type MistralErrorCase } from './mock-mistral/start-mock-mistral.js';
 export { startMockBedrock, type BedrockErrorCase, type MockBedrock, type MockBedrockOptions } from './mock-bedrock/start-mock-bedrock.js';
+export { testKeyStore, testUsageLedger, testBudgetStore } from './store-conformance/index.js';

@@ -1,0 +1,3 @@
+export { testKeyStore } from './test-key-store.js';
+export { testUsageLedger } from './test-usage-ledger.js';
+export { testBudgetStore } from './test-budget-store.js';

@@ -1,0 +1,192 @@
+import type { BudgetAccount, BudgetStore } from '@switchyard/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { unique } from './helpers.js';
+
+const window1 = '2029-11-01T00:00:00.000Z';
+const window2 = '2029-12-01T00:00:00.000Z';
+
+function account(limitUsd: number, windowStart = window1, owner = `key:${unique('key')}`): BudgetAccount {
+  return { owner, windowStart, limitUsd };
+}
+
+async function reservationId(promise: Promise<Awaited<ReturnType<BudgetStore['reserve']>>>): Promise<string> {
+  const result = await promise;
+  if (!result.ok) throw new Error(`expected the reservation to succeed, ${result.exhausted} is exhausted`);
+  return result.reservationId;
+}
+
+/**
+ * The suite every BudgetStore implementation passes. `open` is called before each
+ * test (the suite calls `migrate()`); every test uses its own owners.
+ *
+ * Contract beyond the interface's comments: `exhausted` is the `owner` of the first
+ * account that could not take the amount; amounts are exact to a micro-dollar
+ * (0.1 + 0.2 fits a limit of 0.3); settling an unknown or already settled
+ * reservation does nothing.
+ */
+export function testBudgetStore(name: string, open: () => Promise<BudgetStore>): void {
+  describe(`BudgetStore conformance: ${name}`, () => {
+    let store: BudgetStore;
+
+    beforeEach(async () => {
+      store = await open();
+      await store.migrate();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('migrate() can run again on a migrated store', async () => {
+      await store.migrate();
+      const a = account(1);
+      await reservationId(store.reserve([a], 0.5));
+    });
+
+    it('reserves within the limit; spend counts only once settled', async () => {
+      const a = account(1);
+      expect(await store.spent(a.owner, a.windowStart)).toBe(0);
+      const result = await store.reserve([a], 0.4);
+      expect(result).toEqual({ ok: true, reservationId: expect.any(String) });
+      expect(await store.spent(a.owner, a.windowStart)).toBe(0);
+      await store.settle((result as { reservationId: string }).reservationId, 0.3);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.3, 9);
+    });
+
+    it('gives every reservation its own id', async () => {
+      const a = account(100);
+      const ids = new Set<string>();
+      for (let i = 0; i < 20; i++) ids.add(await reservationId(store.reserve([a], 1)));
+      expect(ids.size).toBe(20);
+    });
+
+    it('refuses when spent + reserved + amount > limit, naming the exhausted account', async () => {
+      const a = account(1);
+      const first = await reservationId(store.reserve([a], 0.6));
+      expect(await store.reserve([a], 0.6)).toEqual({ ok: false, exhausted: a.owner });
+      await store.settle(first, 0.6);
+      expect(await store.reserve([a], 0.6)).toEqual({ ok: false, exhausted: a.owner });
+      await reservationId(store.reserve([a], 0.4));
+      expect(await store.reserve([a], 0.000001)).toEqual({ ok: false, exhausted: a.owner });
+    });
+
+    it('refuses an amount above the limit on a fresh account', async () => {
+      const a = account(0.5);
+      expect(await store.reserve([a], 0.500001)).toEqual({ ok: false, exhausted: a.owner });
+      await reservationId(store.reserve([a], 0.5));
+    });
+
+    it('counts to the micro-dollar without drift: 0.1 + 0.2 fits 0.3 exactly', async () => {
+      const a = account(0.3);
+      const r1 = await reservationId(store.reserve([a], 0.1));
+      const r2 = await reservationId(store.reserve([a], 0.2));
+      expect(await store.reserve([a], 0.000001)).toEqual({ ok: false, exhausted: a.owner });
+      await store.settle(r1, 0.1);
+      await store.settle(r2, 0.2);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.3, 9);
+      expect(await store.reserve([a], 0.000001)).toEqual({ ok: false, exhausted: a.owner });
+
+      const b = account(1);
+      for (let i = 0; i < 10; i++) await store.settle(await reservationId(store.reserve([b], 0.1)), 0.1);
+      expect(await store.spent(b.owner, b.windowStart)).toBeCloseTo(1, 9);
+      expect(await store.reserve([b], 0.000001)).toEqual({ ok: false, exhausted: b.owner });
+    });
+
+    it('reserves on several accounts all or nothing', async () => {
+      const key = account(10);
+      const team = account(1, window1, `team:${unique('team')}`);
+      const project = account(10, window1, `project:${unique('project')}`);
+      expect(await store.reserve([key, team, project], 2)).toEqual({ ok: false, exhausted: team.owner });
+      // Nothing was held on the accounts that had room.
+      await reservationId(store.reserve([key], 10));
+      await reservationId(store.reserve([project], 10));
+
+      const k2 = account(5);
+      const t2 = account(5, window1, `team:${unique('team')}`);
+      const both = await reservationId(store.reserve([k2, t2], 3));
+      expect(await store.reserve([t2], 2.5)).toEqual({ ok: false, exhausted: t2.owner });
+      expect(await store.reserve([k2], 2.5)).toEqual({ ok: false, exhausted: k2.owner });
+      await store.settle(both, 1);
+      expect(await store.spent(k2.owner, window1)).toBeCloseTo(1, 9);
+      expect(await store.spent(t2.owner, window1)).toBeCloseTo(1, 9);
+      await reservationId(store.reserve([k2, t2], 4));
+    });
+
+    it('settling lower than reserved releases the rest', async () => {
+      const a = account(1);
+      const r = await reservationId(store.reserve([a], 1));
+      expect(await store.reserve([a], 0.1)).toEqual({ ok: false, exhausted: a.owner });
+      await store.settle(r, 0.4);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.4, 9);
+      await reservationId(store.reserve([a], 0.6));
+      expect(await store.reserve([a], 0.000001)).toEqual({ ok: false, exhausted: a.owner });
+    });
+
+    it('settling higher than reserved counts the real cost', async () => {
+      const a = account(1);
+      const r = await reservationId(store.reserve([a], 0.5));
+      await store.settle(r, 0.8);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.8, 9);
+      expect(await store.reserve([a], 0.3)).toEqual({ ok: false, exhausted: a.owner });
+      await reservationId(store.reserve([a], 0.2));
+    });
+
+    it('settling to zero releases everything; settling twice or an unknown id does nothing', async () => {
+      const a = account(1);
+      const r = await reservationId(store.reserve([a], 1));
+      await store.settle(r, 0);
+      expect(await store.spent(a.owner, a.windowStart)).toBe(0);
+      const r2 = await reservationId(store.reserve([a], 0.5));
+      await store.settle(r2, 0.5);
+      await store.settle(r2, 0.5);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.5, 9);
+      await store.settle('res_doesnotexist', 1);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.5, 9);
+      await reservationId(store.reserve([a], 0.5));
+    });
+
+    it('keeps separate windows of one owner independent', async () => {
+      const owner = `team:${unique('team')}`;
+      const nov = account(1, window1, owner);
+      const dec = account(1, window2, owner);
+      await store.settle(await reservationId(store.reserve([nov], 1)), 1);
+      expect(await store.reserve([nov], 0.01)).toEqual({ ok: false, exhausted: owner });
+      const r = await reservationId(store.reserve([dec], 0.7));
+      await store.settle(r, 0.25);
+      expect(await store.spent(owner, window1)).toBeCloseTo(1, 9);
+      expect(await store.spent(owner, window2)).toBeCloseTo(0.25, 9);
+      expect(await store.spent(owner, '2030-01-01T00:00:00.000Z')).toBe(0);
+    });
+
+    it('follows a changed limit: the limit is the one passed with each reservation', async () => {
+      const owner = `key:${unique('key')}`;
+      await store.settle(await reservationId(store.reserve([account(10, window1, owner)], 3)), 3);
+      expect(await store.reserve([account(3.5, window1, owner)], 1)).toEqual({ ok: false, exhausted: owner });
+      await reservationId(store.reserve([account(4, window1, owner)], 1));
+    });
+
+    it('under concurrency, exactly as many reservations succeed as fit the limit', async () => {
+      const fits = 37;
+      const amount = 0.013;
+      const a = account(Number((fits * amount).toFixed(6)));
+      const results = await Promise.all(Array.from({ length: 200 }, () => store.reserve([a], amount)));
+      const ok = results.filter((r) => r.ok);
+      expect(ok).toHaveLength(fits);
+      expect(new Set(ok.map((r) => (r as { reservationId: string }).reservationId)).size).toBe(fits);
+      for (const r of results.filter((r) => !r.ok)) expect(r).toEqual({ ok: false, exhausted: a.owner });
+
+      await Promise.all(ok.map((r) => store.settle((r as { reservationId: string }).reservationId, amount)));
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(fits * amount, 6);
+    });
+
+    it('under concurrency across several accounts, the tightest one decides', async () => {
+      // Each key can take 10 reservations of 0.1; the team caps all of them at 25.
+      const team = account(2.5, window1, `team:${unique('team')}`);
+      const keys = Array.from({ length: 4 }, () => account(1));
+      const calls = Array.from({ length: 200 }, (_, i) => store.reserve([keys[i % 4]!, team], 0.1));
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => r.ok)).toHaveLength(25);
+      for (const r of results.filter((r) => !r.ok)) expect([team.owner, ...keys.map((k) => k.owner)]).toContain((r as { exhausted: string }).exhausted);
+    });
+  });
+}

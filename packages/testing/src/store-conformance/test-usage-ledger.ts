@@ -1,0 +1,215 @@
+import type { UsageLedger, UsageRecord, UsageRow } from '@switchyard/core';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { unique, uniqueWeek } from './helpers.js';
+
+const hour = 3_600_000;
+const day = 24 * hour;
+
+function record(at: Date, fields: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    id: `req_${randomUUID()}`,
+    at: at.toISOString(),
+    endpoint: 'chat',
+    keyId: undefined,
+    team: undefined,
+    project: undefined,
+    requestedModel: 'gpt',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    stream: false,
+    inputTokens: 10,
+    outputTokens: 20,
+    cachedInputTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0.001,
+    latencyMs: 100,
+    status: 200,
+    errorCode: undefined,
+    cacheHit: false,
+    attempts: 1,
+    ...fields,
+  };
+}
+
+function byGroup(rows: UsageRow[]): Record<string, UsageRow> {
+  return Object.fromEntries(rows.map((r) => [r.group, r]));
+}
+
+/**
+ * The suite every UsageLedger implementation passes. `open` is called before each
+ * test (the suite calls `migrate()`); records of each test fall in a week no other
+ * test uses, so a shared database works. `count()` is checked by difference.
+ *
+ * Contract beyond the interface's comments: a record's `id` is required (a batch
+ * with a record without one is refused whole); `errors` counts records with
+ * status ≥ 400; `day` groups are UTC dates `YYYY-MM-DD`; `from`/`to` may be any ISO
+ * form (`…T00:00:00Z` and `…T00:00:00.000Z` are the same instant).
+ */
+export function testUsageLedger(name: string, open: () => Promise<UsageLedger>): void {
+  describe(`UsageLedger conformance: ${name}`, () => {
+    let ledger: UsageLedger;
+
+    beforeEach(async () => {
+      ledger = await open();
+      await ledger.migrate();
+    });
+
+    afterEach(async () => {
+      await ledger.close();
+    });
+
+    /** A week's data: two keys of team-a, one of no team, over two days, with errors. */
+    function fixture(start: Date, keys: { a1: string; a2: string; b: string }): UsageRecord[] {
+      const d1 = new Date(start.getTime() + 2 * hour);
+      const d2 = new Date(start.getTime() + day + 5 * hour);
+      return [
+        record(d1, { keyId: keys.a1, team: 'team-a', project: 'search', provider: 'openai', model: 'gpt-4o-mini', inputTokens: 100, outputTokens: 50, cachedInputTokens: 40, reasoningTokens: 0, costUsd: 0.25 }),
+        record(d1, { keyId: keys.a1, team: 'team-a', project: 'search', provider: 'anthropic', model: 'claude-haiku', inputTokens: 200, outputTokens: 10, costUsd: 0.5, status: 502, errorCode: 'upstream_error', attempts: 3 }),
+        record(d2, { keyId: keys.a2, team: 'team-a', project: undefined, provider: 'openai', model: 'gpt-4o-mini', inputTokens: 1, outputTokens: 2, reasoningTokens: 7, costUsd: 0.125, stream: true }),
+        record(d2, { keyId: keys.b, team: undefined, project: 'chat', provider: 'openai', model: 'gpt-4o', inputTokens: 1000, outputTokens: 500, costUsd: 1, cacheHit: true }),
+        record(d2, { keyId: undefined, team: undefined, project: undefined, provider: undefined, model: undefined, requestedModel: 'nope', inputTokens: 0, outputTokens: 0, costUsd: 0, status: 429, errorCode: 'rate_limited', latencyMs: 1 }),
+      ];
+    }
+
+    async function seeded() {
+      const start = uniqueWeek();
+      const keys = { a1: unique('key_a1'), a2: unique('key_a2'), b: unique('key_b') };
+      await ledger.append(fixture(start, keys));
+      const range = { from: start.toISOString(), to: new Date(start.getTime() + 7 * day).toISOString() };
+      return { start, keys, range };
+    }
+
+    it('migrate() can run again on a migrated ledger', async () => {
+      await ledger.migrate();
+      const before = await ledger.count();
+      await ledger.append([record(uniqueWeek())]);
+      expect(await ledger.count()).toBe(before + 1);
+    });
+
+    it('append() adds every record of a batch; count() counts them', async () => {
+      const before = await ledger.count();
+      const at = uniqueWeek();
+      await ledger.append([record(at), record(at), record(at)]);
+      expect(await ledger.count()).toBe(before + 3);
+      await ledger.append([]);
+      expect(await ledger.count()).toBe(before + 3);
+    });
+
+    it('append() is all or nothing: a batch with a bad record writes none of it', async () => {
+      const before = await ledger.count();
+      const start = uniqueWeek();
+      const bad = { ...record(start), id: null as unknown as string };
+      await expect(ledger.append([record(start), record(start), bad, record(start)])).rejects.toThrow();
+      expect(await ledger.count()).toBe(before);
+      const rows = await ledger.query({ groupBy: 'day', from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() });
+      expect(rows).toEqual([]);
+    });
+
+    it('append() takes a large batch', async () => {
+      const before = await ledger.count();
+      const at = uniqueWeek();
+      await ledger.append(Array.from({ length: 1000 }, (_, i) => record(new Date(at.getTime() + i * 1000))));
+      expect(await ledger.count()).toBe(before + 1000);
+    });
+
+    it('query() by key sums tokens, cost and errors, with (none) for records without a key', async () => {
+      const { keys, range } = await seeded();
+      const rows = await ledger.query({ groupBy: 'key', ...range });
+      expect(rows).toHaveLength(4);
+      const g = byGroup(rows);
+      expect(g[keys.a1]).toEqual({
+        group: keys.a1,
+        requests: 2,
+        inputTokens: 300,
+        outputTokens: 60,
+        cachedInputTokens: 40,
+        reasoningTokens: 0,
+        costUsd: expect.closeTo(0.75, 9),
+        errors: 1,
+      });
+      expect(g[keys.a2]).toMatchObject({ requests: 1, inputTokens: 1, outputTokens: 2, reasoningTokens: 7, errors: 0 });
+      expect(g[keys.a2]!.costUsd).toBeCloseTo(0.125, 9);
+      expect(g[keys.b]).toMatchObject({ requests: 1, inputTokens: 1000, outputTokens: 500, errors: 0 });
+      expect(g['(none)']).toMatchObject({ requests: 1, inputTokens: 0, outputTokens: 0, costUsd: 0, errors: 1 });
+    });
+
+    it('query() by team and by project', async () => {
+      const { range } = await seeded();
+      const teams = byGroup(await ledger.query({ groupBy: 'team', ...range }));
+      expect(Object.keys(teams).sort()).toEqual(['(none)', 'team-a']);
+      expect(teams['team-a']).toMatchObject({ requests: 3, inputTokens: 301, outputTokens: 62, cachedInputTokens: 40, reasoningTokens: 7, errors: 1 });
+      expect(teams['team-a']!.costUsd).toBeCloseTo(0.875, 9);
+      expect(teams['(none)']).toMatchObject({ requests: 2, inputTokens: 1000, outputTokens: 500, errors: 1 });
+      expect(teams['(none)']!.costUsd).toBeCloseTo(1, 9);
+
+      const projects = byGroup(await ledger.query({ groupBy: 'project', ...range }));
+      expect(Object.keys(projects).sort()).toEqual(['(none)', 'chat', 'search']);
+      expect(projects['search']).toMatchObject({ requests: 2, errors: 1 });
+      expect(projects['chat']).toMatchObject({ requests: 1, errors: 0 });
+      expect(projects['(none)']).toMatchObject({ requests: 2, errors: 1 });
+    });
+
+    it('query() by model and by provider', async () => {
+      const { range } = await seeded();
+      const models = byGroup(await ledger.query({ groupBy: 'model', ...range }));
+      expect(Object.keys(models).sort()).toEqual(['(none)', 'claude-haiku', 'gpt-4o', 'gpt-4o-mini']);
+      expect(models['gpt-4o-mini']).toMatchObject({ requests: 2, inputTokens: 101, outputTokens: 52 });
+      expect(models['gpt-4o-mini']!.costUsd).toBeCloseTo(0.375, 9);
+
+      const providers = byGroup(await ledger.query({ groupBy: 'provider', ...range }));
+      expect(Object.keys(providers).sort()).toEqual(['(none)', 'anthropic', 'openai']);
+      expect(providers['openai']).toMatchObject({ requests: 3, inputTokens: 1101, outputTokens: 552, errors: 0 });
+      expect(providers['openai']!.costUsd).toBeCloseTo(1.375, 9);
+      expect(providers['anthropic']).toMatchObject({ requests: 1, errors: 1 });
+      expect(providers['(none)']).toMatchObject({ requests: 1, errors: 1 });
+    });
+
+    it('query() by day groups by UTC date', async () => {
+      const { start, range } = await seeded();
+      const d1 = start.toISOString().slice(0, 10);
+      const d2 = new Date(start.getTime() + day).toISOString().slice(0, 10);
+      const days = byGroup(await ledger.query({ groupBy: 'day', ...range }));
+      expect(Object.keys(days).sort()).toEqual([d1, d2]);
+      expect(days[d1]).toMatchObject({ requests: 2, inputTokens: 300, errors: 1 });
+      expect(days[d2]).toMatchObject({ requests: 3, inputTokens: 1001, errors: 1 });
+      expect(days[d2]!.costUsd).toBeCloseTo(1.125, 9);
+    });
+
+    it('query() counts from inclusive and to exclusive, in any ISO form', async () => {
+      const start = uniqueWeek();
+      const end = new Date(start.getTime() + day);
+      await ledger.append([
+        record(new Date(start.getTime() - 1), { costUsd: 1 }),
+        record(start, { costUsd: 2 }),
+        record(new Date(end.getTime() - 1), { costUsd: 4 }),
+        record(end, { costUsd: 8 }),
+      ]);
+      const noMillis = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+      for (const range of [
+        { from: start.toISOString(), to: end.toISOString() },
+        { from: noMillis(start), to: noMillis(end) },
+      ]) {
+        const rows = await ledger.query({ groupBy: 'day', ...range });
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.requests).toBe(2);
+        expect(rows[0]!.costUsd).toBeCloseTo(6, 9);
+      }
+    });
+
+    it('query() filters by keyId', async () => {
+      const { keys, range } = await seeded();
+      const rows = await ledger.query({ groupBy: 'provider', ...range, keyId: keys.a1 });
+      const g = byGroup(rows);
+      expect(Object.keys(g).sort()).toEqual(['anthropic', 'openai']);
+      expect(g['openai']).toMatchObject({ requests: 1, inputTokens: 100, errors: 0 });
+      expect(g['anthropic']).toMatchObject({ requests: 1, inputTokens: 200, errors: 1 });
+      expect(await ledger.query({ groupBy: 'key', ...range, keyId: unique('key_none') })).toEqual([]);
+    });
+
+    it('query() over a range with no records is empty', async () => {
+      const start = uniqueWeek();
+      expect(await ledger.query({ groupBy: 'team', from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() })).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,130 @@
+import type { Pool } from 'pg';
+import { inTransaction, type Tables } from './sql.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements(t: Tables): string[];
+}
+
+/** Append only: a released migration is never edited, a change is a new version. */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'keys, usage ledger, budgets',
+    statements: (t) => [
+      `CREATE TABLE ${t.keys} (
+        id text PRIMARY KEY,
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        name text NOT NULL,
+        team text,
+        project text,
+        user_name text,
+        tags text[] NOT NULL DEFAULT '{}',
+        scope jsonb NOT NULL DEFAULT '{}',
+        disabled boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      )`,
+      `CREATE INDEX keys_team_seq ON ${t.keys} (team, seq)`,
+      `CREATE INDEX keys_project_seq ON ${t.keys} (project, seq)`,
+      // Only digests: the check makes it impossible to store anything that is not a SHA-256 hex digest.
+      `CREATE TABLE ${t.keySecrets} (
+        hash text PRIMARY KEY CHECK (hash ~ '^[0-9a-f]{64}$'),
+        key_id text NOT NULL REFERENCES ${t.keys} (id) ON DELETE CASCADE,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        prefix text NOT NULL,
+        expires_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX key_secrets_key ON ${t.keySecrets} (key_id, seq)`,
+      `CREATE TABLE ${t.keyAudit} (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        key_id text NOT NULL,
+        action text NOT NULL,
+        actor text NOT NULL,
+        at timestamptz NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}'
+      )`,
+      `CREATE INDEX key_audit_key ON ${t.keyAudit} (key_id, at, seq)`,
+      `CREATE TABLE ${t.usage} (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        at timestamptz NOT NULL,
+        endpoint text NOT NULL,
+        key_id text,
+        team text,
+        project text,
+        requested_model text,
+        provider text,
+        model text,
+        stream boolean NOT NULL,
+        input_tokens bigint NOT NULL,
+        output_tokens bigint NOT NULL,
+        cached_input_tokens bigint NOT NULL,
+        reasoning_tokens bigint NOT NULL,
+        cost_usd numeric NOT NULL,
+        latency_ms integer NOT NULL,
+        status integer NOT NULL,
+        error_code text,
+        cache_hit boolean NOT NULL,
+        attempts integer NOT NULL
+      )`,
+      `CREATE INDEX usage_at ON ${t.usage} (at)`,
+      `CREATE INDEX usage_key_at ON ${t.usage} (key_id, at)`,
+      `CREATE TABLE ${t.budgetAccounts} (
+        owner text NOT NULL,
+        window_start text NOT NULL,
+        spent_micros bigint NOT NULL DEFAULT 0,
+        reserved_micros bigint NOT NULL DEFAULT 0,
+        limit_micros bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (owner, window_start)
+      )`,
+      `CREATE TABLE ${t.budgetReservations} (
+        id text PRIMARY KEY,
+        amount_micros bigint NOT NULL,
+        owners text[] NOT NULL,
+        window_starts text[] NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX budget_reservations_created ON ${t.budgetReservations} (created_at)`,
+    ],
+  },
+];
+
+/** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */
+const lockNamespace = 0x53595244;
+
+/**
+ * Brings the schema up to the latest version. Everything happens in one transaction
+ * that first takes a transaction-scoped advisory lock for this schema, so gateway
+ * instances starting together run the migrations one after the other: the first
+ * applies them, the others find them applied. Safe to call any number of times.
+ */
+export async function runMigrations(pool: Pool, tables: Tables, schemaName: string): Promise<number[]> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [lockNamespace, schemaName]);
+    // Created only when missing, so a role that owns an existing schema but may not create one still migrates.
+    const existing = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schemaName]);
+    if (existing.rowCount === 0) await client.query(`CREATE SCHEMA ${tables.schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${tables.migrations}`);
+    const done = new Set(rows.map((row) => row.version));
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements(tables)) await client.query(statement);
+      await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

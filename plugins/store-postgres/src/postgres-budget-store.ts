@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { BudgetAccount, BudgetStore, Logger, ReserveResult } from '@switchyard/core';
+import { inTransaction, toNumber, type Tables } from './sql.js';
+
+/** Dollars as whole micro-dollars: integer arithmetic, so limits hold exactly. */
+export function toMicros(usd: number): number {
+  if (!Number.isFinite(usd)) throw new Error(`not a finite amount of dollars: ${usd}`);
+  return Math.round(usd * 1_000_000);
+}
+
+export function fromMicros(micros: number): number {
+  return micros / 1_000_000;
+}
+
+interface AccountRow {
+  owner: string;
+  window_start: string;
+  spent_micros: string;
+  reserved_micros: string;
+}
+
+/**
+ * Budget accounts (`owner`, `window_start`) with spent and reserved micro-dollars,
+ * and the open reservations. Exact across any number of gateway instances: a
+ * reservation locks its account rows, always in (owner, window_start) order so two
+ * reservations over the same accounts cannot deadlock, and checks and increments
+ * them in the same transaction.
+ */
+export class PostgresBudgetStore implements BudgetStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly t: Tables,
+    private readonly logger: Logger,
+    private readonly migrateOnce: () => Promise<void>,
+    private readonly closePool: () => Promise<void>,
+  ) {}
+
+  migrate(): Promise<void> {
+    return this.migrateOnce();
+  }
+
+  async reserve(accounts: BudgetAccount[], amountUsd: number): Promise<ReserveResult> {
+    const amount = toMicros(amountUsd);
+    // One entry per account; if the caller names one twice, the stricter limit applies.
+    const unique = new Map<string, { owner: string; windowStart: string; limit: number }>();
+    for (const account of accounts) {
+      const id = JSON.stringify([account.owner, account.windowStart]);
+      const limit = toMicros(account.limitUsd);
+      const seen = unique.get(id);
+      if (!seen || limit < seen.limit) unique.set(id, { owner: account.owner, windowStart: account.windowStart, limit });
+    }
+    const list = [...unique.values()];
+    const owners = list.map((a) => a.owner);
+    const windows = list.map((a) => a.windowStart);
+    const limits = list.map((a) => a.limit);
+    const reservationId = `res_${randomUUID()}`;
+
+    return inTransaction(this.pool, async (client) => {
+      if (list.length > 0) {
+        // New accounts first, inserted in lock order (ON CONFLICT DO NOTHING leaves existing rows unlocked).
+        await client.query(
+          `INSERT INTO ${this.t.budgetAccounts} (owner, window_start, limit_micros)
+           SELECT owner, window_start, limit_micros FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, limit_micros)
+           ORDER BY owner, window_start
+           ON CONFLICT (owner, window_start) DO NOTHING`,
+          [owners, windows, limits],
+        );
+        const { rows } = await client.query<AccountRow>(
+          `SELECT owner, window_start, spent_micros, reserved_micros FROM ${this.t.budgetAccounts}
+           WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           ORDER BY owner, window_start
+           FOR UPDATE`,
+          [owners, windows],
+        );
+        const current = new Map(rows.map((row) => [JSON.stringify([row.owner, row.window_start]), row]));
+        // The first exhausted account in the caller's order is the one reported.
+        for (const account of list) {
+          const row = current.get(JSON.stringify([account.owner, account.windowStart]));
+          if (!row) throw new Error(`budget account ${account.owner} ${account.windowStart} vanished while reserving`);
+          if (toNumber(row.spent_micros) + toNumber(row.reserved_micros) + amount > account.limit) {
+            return { ok: false, exhausted: account.owner } as const; // no amount reserved anywhere (at most empty account rows were created)
+          }
+        }
+        await client.query(
+          `UPDATE ${this.t.budgetAccounts} b
+           SET reserved_micros = b.reserved_micros + $4, limit_micros = a.limit_micros, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, limit_micros)
+           WHERE b.owner = a.owner AND b.window_start = a.window_start`,
+          [owners, windows, limits, amount],
+        );
+      }
+      await client.query(
+        `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts) VALUES ($1, $2, $3, $4)`,
+        [reservationId, amount, owners, windows],
+      );
+      return { ok: true, reservationId } as const;
+    });
+  }
+
+  async settle(reservationId: string, actualUsd: number): Promise<void> {
+    const actual = toMicros(actualUsd);
+    const settled = await inTransaction(this.pool, async (client) => {
+      // Deleting the reservation claims it: a second settle of the same id finds nothing.
+      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
+        `DELETE FROM ${this.t.budgetReservations} WHERE id = $1 RETURNING amount_micros, owners, window_starts`,
+        [reservationId],
+      );
+      const reservation = rows[0];
+      if (!reservation) return false;
+      if (reservation.owners.length === 0) return true;
+      const accounts = [reservation.owners, reservation.window_starts];
+      // Lock in the same order reserve() does, then move the amount from reserved to spent.
+      await client.query(
+        `SELECT 1 FROM ${this.t.budgetAccounts}
+         WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         ORDER BY owner, window_start
+         FOR UPDATE`,
+        accounts,
+      );
+      await client.query(
+        `UPDATE ${this.t.budgetAccounts} b
+         SET reserved_micros = GREATEST(b.reserved_micros - $3, 0), spent_micros = b.spent_micros + $4, updated_at = now()
+         FROM unnest($1::text[], $2::text[]) AS a(owner, window_start)
+         WHERE b.owner = a.owner AND b.window_start = a.window_start`,
+        [...accounts, toNumber(reservation.amount_micros), actual],
+      );
+      return true;
+    });
+    if (!settled) this.logger.warn({ reservationId }, 'budget reservation settled twice or unknown; ignored');
+  }
+
+  /**
+   * Releases reservations made before `olderThan` that were never settled (their
+   * gateway crashed or lost the connection mid-request), so their amounts stop
+   * holding budget. Not part of BudgetStore: call it from a periodic job with a
+   * cut-off well beyond the longest request. Returns how many were released.
+   */
+  async releaseStale(olderThan: Date, batchSize = 1000): Promise<number> {
+    return inTransaction(this.pool, async (client) => {
+      // SKIP LOCKED: a reservation being settled right now is left to its settle().
+      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
+        `DELETE FROM ${this.t.budgetReservations}
+         WHERE id IN (
+           SELECT id FROM ${this.t.budgetReservations} WHERE created_at < $1
+           ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         )
+         RETURNING amount_micros, owners, window_starts`,
+        [olderThan, batchSize],
+      );
+      const release = new Map<string, { owner: string; windowStart: string; micros: number }>();
+      for (const row of rows) {
+        row.owners.forEach((owner, i) => {
+          const windowStart = row.window_starts[i]!;
+          const id = JSON.stringify([owner, windowStart]);
+          const entry = release.get(id) ?? { owner, windowStart, micros: 0 };
+          entry.micros += toNumber(row.amount_micros);
+          release.set(id, entry);
+        });
+      }
+      if (release.size > 0) {
+        const list = [...release.values()];
+        const accounts = [list.map((a) => a.owner), list.map((a) => a.windowStart)];
+        await client.query(
+          `SELECT 1 FROM ${this.t.budgetAccounts}
+           WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           ORDER BY owner, window_start
+           FOR UPDATE`,
+          accounts,
+        );
+        await client.query(
+          `UPDATE ${this.t.budgetAccounts} b
+           SET reserved_micros = GREATEST(b.reserved_micros - a.micros, 0), updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, micros)
+           WHERE b.owner = a.owner AND b.window_start = a.window_start`,
+          [...accounts, list.map((a) => a.micros)],
+        );
+      }
+      if (rows.length > 0) this.logger.warn({ released: rows.length }, 'released budget reservations that were never settled');
+      return rows.length;
+    });
+  }
+
+  async spent(owner: string, windowStart: string): Promise<number> {
+    const { rows } = await this.pool.query<{ spent_micros: string }>(
+      `SELECT spent_micros FROM ${this.t.budgetAccounts} WHERE owner = $1 AND window_start = $2`,
+      [owner, windowStart],
+    );
+    return fromMicros(toNumber(rows[0]?.spent_micros));
+  }
+
+  close(): Promise<void> {
+    return this.closePool();
+  }
+}

@@ -1,0 +1,83 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** Fully qualified, quoted table names in one schema. */
+export interface Tables {
+  schema: string;
+  migrations: string;
+  keys: string;
+  keySecrets: string;
+  keyAudit: string;
+  usage: string;
+  budgetAccounts: string;
+  budgetReservations: string;
+}
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function quoteIdentifier(name: string): string {
+  if (!identifier.test(name)) throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}
+
+export function tablesIn(schema: string): Tables {
+  const s = quoteIdentifier(schema);
+  return {
+    schema: s,
+    migrations: `${s}.schema_migrations`,
+    keys: `${s}.keys`,
+    keySecrets: `${s}.key_secrets`,
+    keyAudit: `${s}.key_audit`,
+    usage: `${s}.usage`,
+    budgetAccounts: `${s}.budget_accounts`,
+    budgetReservations: `${s}.budget_reservations`,
+  };
+}
+
+/** SQLSTATEs after which a whole transaction can simply be run again. */
+const retryable = new Set(['40P01' /* deadlock_detected */, '40001' /* serialization_failure */]);
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && retryable.has((error as { code?: unknown }).code as string);
+}
+
+/**
+ * Runs `work` in one transaction on one pooled connection: committed if it returns,
+ * rolled back if it throws. A deadlock or serialization failure (which Postgres
+ * resolves by aborting one side) reruns the whole transaction a few times.
+ */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true; // the connection is unusable: drop it instead of returning it to the pool
+      }
+      if (attempt < attempts && isRetryable(error)) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        continue;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** A Postgres `bigint`/`numeric` (which `pg` hands over as a string) as a number. */
+export function toNumber(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** A `timestamptz` (a Date from `pg`, or text inside JSON) as an ISO string. */
+export function toIso(value: unknown): string {
+  return (value instanceof Date ? value : new Date(value as string)).toISOString();
+}

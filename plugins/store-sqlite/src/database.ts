@@ -1,0 +1,77 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { migrations, type Migration } from './migrations.js';
+
+type Db = Database.Database;
+
+/**
+ * The one connection the key store, ledger and budgets share. `migrate()` runs the
+ * pending migrations once per connection, in a `BEGIN IMMEDIATE` transaction, so
+ * the three stores (and several processes on one file) can all call it safely.
+ * `close()` closes the connection once, whichever store asks first.
+ */
+export class SqliteHandle {
+  readonly db: Db;
+  private migrated = false;
+
+  constructor(
+    readonly file: string,
+    busyTimeoutMs: number,
+    private readonly onMigrated?: (applied: Migration[]) => void,
+  ) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { timeout: busyTimeoutMs });
+    if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+    // WAL with synchronous=NORMAL stays consistent on a crash; only the last
+    // commits before a power cut can be lost.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
+
+  /** Applies every migration this file has not seen; cheap to call again. */
+  migrate(): void {
+    if (this.migrated) return;
+    const db = this.db;
+    const applied: Migration[] = [];
+    db.transaction(() => {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    INTEGER NOT NULL PRIMARY KEY,
+        name       TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+      )`);
+      const done = new Set(
+        (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      );
+      const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+      for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (done.has(migration.version)) continue;
+        db.exec(migration.sql);
+        record.run(migration.version, migration.name, new Date().toISOString());
+        applied.push(migration);
+      }
+    }).immediate();
+    this.migrated = true;
+    if (applied.length > 0) this.onMigrated?.(applied);
+  }
+
+  /** Statements are prepared once, after the schema exists. */
+  prepare<T>(build: (db: Db) => T): () => T {
+    let prepared: T | undefined;
+    return () => {
+      if (prepared === undefined) {
+        this.migrate();
+        prepared = build(this.db);
+      }
+      return prepared;
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,25 @@
+import { defineStorage } from '@switchyard/core';
+import path from 'node:path';
+import { openSqliteStorage } from './open-sqlite-storage.js';
+import { sqliteOptionsSchema, type SqliteOptions } from './sqlite-options.js';
+
+/**
+ * Embedded storage: virtual keys, the usage ledger and budgets in one SQLite file
+ * in the gateway's data folder. No server; several gateway processes on one
+ * machine may share the file.
+ */
+const sqlite = defineStorage<SqliteOptions>({
+  name: 'sqlite',
+  optionsSchema: sqliteOptionsSchema,
+  create: (options, context) =>
+    openSqliteStorage({
+      file: options.path === ':memory:' ? ':memory:' : path.resolve(context.dataDir, options.path),
+      busyTimeoutMs: options.busy_timeout_ms,
+      logger: context.logger,
+    }),
+});
+
+export default sqlite;
+export { sqlite, sqliteOptionsSchema, type SqliteOptions };
+export { openSqliteStorage, type OpenSqliteStorageOptions } from './open-sqlite-storage.js';
+export { migrations, type Migration } from './migrations.js';

@@ -1,0 +1,107 @@
+/** Numbered schema changes, applied in order once each; never edit one that shipped, add the next. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'keys',
+    sql: `
+      CREATE TABLE keys (
+        id          TEXT NOT NULL PRIMARY KEY,
+        name        TEXT NOT NULL,
+        team        TEXT,
+        project     TEXT,
+        "user"      TEXT,
+        tags        TEXT NOT NULL DEFAULT '[]',
+        scope       TEXT NOT NULL DEFAULT '{}',
+        disabled    INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        revoked_at  TEXT
+      );
+      CREATE INDEX keys_order ON keys (created_at, id);
+      CREATE INDEX keys_team ON keys (team, created_at, id);
+      CREATE INDEX keys_project ON keys (project, created_at, id);
+
+      CREATE TABLE key_secrets (
+        hash        TEXT NOT NULL PRIMARY KEY,
+        key_id      TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
+        prefix      TEXT NOT NULL,
+        expires_at  TEXT
+      );
+      CREATE INDEX key_secrets_key ON key_secrets (key_id);
+
+      CREATE TABLE key_audit (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        key_id      TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        details     TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX key_audit_key ON key_audit (key_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    name: 'usage',
+    sql: `
+      CREATE TABLE usage (
+        id                  TEXT NOT NULL PRIMARY KEY,
+        at                  TEXT NOT NULL,
+        at_ms               INTEGER NOT NULL,
+        endpoint            TEXT NOT NULL,
+        key_id              TEXT,
+        team                TEXT,
+        project             TEXT,
+        requested_model     TEXT,
+        provider            TEXT,
+        model               TEXT,
+        stream              INTEGER NOT NULL,
+        input_tokens        INTEGER NOT NULL,
+        output_tokens       INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        reasoning_tokens    INTEGER NOT NULL,
+        cost_usd            REAL NOT NULL,
+        latency_ms          INTEGER NOT NULL,
+        status              INTEGER NOT NULL,
+        error_code          TEXT,
+        cache_hit           INTEGER NOT NULL,
+        attempts            INTEGER NOT NULL
+      );
+      CREATE INDEX usage_at ON usage (at_ms);
+      CREATE INDEX usage_key_at ON usage (key_id, at_ms);
+    `,
+  },
+  {
+    version: 3,
+    name: 'budgets',
+    sql: `
+      CREATE TABLE budget_accounts (
+        owner           TEXT NOT NULL,
+        window_start    TEXT NOT NULL,
+        spent_micros    INTEGER NOT NULL DEFAULT 0,
+        reserved_micros INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (owner, window_start)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE budget_reservations (
+        id              TEXT NOT NULL PRIMARY KEY,
+        amount_micros   INTEGER NOT NULL,
+        created_at      TEXT NOT NULL
+      );
+
+      CREATE TABLE reservation_accounts (
+        reservation_id  TEXT NOT NULL REFERENCES budget_reservations (id) ON DELETE CASCADE,
+        owner           TEXT NOT NULL,
+        window_start    TEXT NOT NULL,
+        PRIMARY KEY (reservation_id, owner, window_start),
+        FOREIGN KEY (owner, window_start) REFERENCES budget_accounts (owner, window_start)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

@@ -1,0 +1,17 @@
+import type { JsonSchema } from '@switchyard/core';
+
+export interface SqliteOptions {
+  /** The database file, relative to the gateway's data folder; `:memory:` for a throwaway one. */
+  path: string;
+  /** How long a write waits for another process holding the file's write lock. */
+  busy_timeout_ms: number;
+}
+
+export const sqliteOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    path: { type: 'string', minLength: 1, default: 'switchyard.db' },
+    busy_timeout_ms: { type: 'integer', minimum: 0, default: 5000 },
+  },
+};

@@ -1,0 +1,217 @@
+import { createLogger, PluginOptionsError, type StorageSet } from '@switchyard/core';
+import { testBudgetStore, testKeyStore, testUsageLedger } from '@switchyard/testing';
+import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import sqlite, { migrations, openSqliteStorage } from '../src/index.js';
+
+const logger = createLogger({ level: 'silent' });
+const tempDirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-sqlite-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens storage the way the gateway does: the plugin with options, in a data folder. */
+async function openInDir(dataDir: string, options: Record<string, unknown> = {}): Promise<StorageSet> {
+  const storage = await sqlite(options).open({ dataDir, logger });
+  await storage.keys.migrate();
+  await storage.ledger.migrate();
+  await storage.budgets.migrate();
+  return storage;
+}
+
+const onTempFile = () => sqlite({}).open({ dataDir: tempDir(), logger });
+const inMemory = () => sqlite({ path: ':memory:' }).open({ dataDir: tempDir(), logger });
+
+testKeyStore('sqlite (file)', async () => (await onTempFile()).keys);
+testUsageLedger('sqlite (file)', async () => (await onTempFile()).ledger);
+testBudgetStore('sqlite (file)', async () => (await onTempFile()).budgets);
+
+testKeyStore('sqlite (:memory:)', async () => (await inMemory()).keys);
+testUsageLedger('sqlite (:memory:)', async () => (await inMemory()).ledger);
+testBudgetStore('sqlite (:memory:)', async () => (await inMemory()).budgets);
+
+// One file shared by every test of a suite, as a long-running gateway's is.
+const sharedDir = tempDir();
+testKeyStore('sqlite (one shared file)', async () => (await sqlite({ path: 'shared.db' }).open({ dataDir: sharedDir, logger })).keys);
+testUsageLedger('sqlite (one shared file)', async () => (await sqlite({ path: 'shared.db' }).open({ dataDir: sharedDir, logger })).ledger);
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+describe('@switchyard/store-sqlite', () => {
+  it('is a storage plugin named sqlite whose options default path and busy timeout', async () => {
+    expect(sqlite.kind).toBe('storage');
+    expect(sqlite.pluginName).toBe('sqlite');
+    expect(sqlite.optionsSchema).toMatchObject({ type: 'object' });
+    const dir = tempDir();
+    const storage = await openInDir(dir);
+    expect(existsSync(path.join(dir, 'switchyard.db'))).toBe(true);
+    await storage.keys.close();
+    expect(() => sqlite({ path: 42 })).toThrow(PluginOptionsError);
+    expect(() => sqlite({ busy_timeout_ms: -1 })).toThrow(PluginOptionsError);
+    expect(() => sqlite({ pth: 'x.db' })).toThrow(PluginOptionsError);
+  });
+
+  it('puts a relative path in the data folder, creating folders, and takes an absolute one as is', async () => {
+    const dir = tempDir();
+    const relative = await openInDir(dir, { path: 'nested/deeper/gw.db' });
+    await relative.keys.close();
+    expect(existsSync(path.join(dir, 'nested/deeper/gw.db'))).toBe(true);
+
+    const absolute = path.join(tempDir(), 'abs.db');
+    const storage = await openInDir(dir, { path: absolute });
+    await storage.keys.close();
+    expect(existsSync(absolute)).toBe(true);
+  });
+
+  it('turns on WAL and foreign keys, with the busy timeout asked for', async () => {
+    const dir = tempDir();
+    const storage = await openInDir(dir, { busy_timeout_ms: 1234 });
+    const raw = new Database(path.join(dir, 'switchyard.db'));
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    // foreign_keys and busy_timeout are per connection: look at the store's own through its behaviour
+    // (a reservation link to a missing account would fail) and a fresh handle's pragmas.
+    const handle = openSqliteStorage({ file: path.join(dir, 'switchyard.db'), busyTimeoutMs: 1234 });
+    await handle.keys.migrate();
+    const db = (handle.keys as unknown as { handle: { db: Database.Database } }).handle.db;
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    await handle.keys.close();
+    await storage.keys.close();
+  });
+
+  it('runs migrations once each, however often and from however many stores migrate() is called, across reopening', async () => {
+    const dir = tempDir();
+    const first = await openInDir(dir);
+    const key = await first.keys.create({ name: 'survivor' }, { hash: sha256('s'), prefix: 's' });
+    await first.keys.migrate();
+    await first.keys.close();
+
+    for (let i = 0; i < 3; i++) {
+      const again = await openInDir(dir);
+      await Promise.all([again.keys.migrate(), again.ledger.migrate(), again.budgets.migrate()]);
+      expect(await again.keys.get(key.id)).toEqual(key);
+      await again.budgets.close();
+    }
+
+    const raw = new Database(path.join(dir, 'switchyard.db'), { readonly: true });
+    const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    raw.close();
+    expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
+  });
+
+  it('close() on any store closes the shared database once; closing the others is harmless', async () => {
+    const storage = await openInDir(tempDir());
+    await storage.ledger.close();
+    await storage.keys.close();
+    await storage.budgets.close();
+    await expect(storage.keys.get('key_x')).rejects.toThrow(/not open/);
+  });
+
+  it('never writes a secret to the database file, only its hash and prefix', async () => {
+    const dir = tempDir();
+    const storage = await openInDir(dir);
+    const secrets = Array.from({ length: 5 }, (_, i) => `sy-Never-In-The-File-${i}-${'x'.repeat(32)}`);
+    const created = [];
+    for (const secret of secrets.slice(0, 4)) {
+      created.push(await storage.keys.create({ name: 'k', team: 'platform' }, { hash: sha256(secret), prefix: secret.slice(0, 7) }));
+    }
+    const rotated = secrets[4]!;
+    await storage.keys.rotate(created[0]!.id, { hash: sha256(rotated), prefix: rotated.slice(0, 7) }, new Date(Date.now() + 60_000));
+    await storage.keys.appendAudit({ keyId: created[0]!.id, action: 'rotate', actor: 'master', at: new Date().toISOString(), details: { prefix: rotated.slice(0, 7) } });
+    expect((await storage.keys.findBySecretHash(sha256(secrets[1]!), new Date()))?.id).toBe(created[1]!.id);
+
+    // Before closing (data in the WAL) and after (checkpointed into the main file).
+    const bytesOf = () =>
+      Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('switchyard.db')).map((f) => readFileSync(path.join(dir, f))));
+    const check = (bytes: Buffer) => {
+      for (const secret of secrets) {
+        expect(bytes.includes(secret)).toBe(false);
+        expect(bytes.includes(secret.slice(8))).toBe(false);
+        // The hash is there: these are the right bytes.
+        expect(bytes.includes(sha256(secret))).toBe(true);
+      }
+    };
+    check(bytesOf());
+    await storage.keys.close();
+    check(bytesOf());
+  });
+
+  it('stores money as integer micro-dollars', async () => {
+    const dir = tempDir();
+    const storage = await openInDir(dir);
+    const account = { owner: 'team:t', windowStart: '2029-01-01T00:00:00.000Z', limitUsd: 1 };
+    const r = await storage.budgets.reserve([account], 0.1234567);
+    if (!r.ok) throw new Error('refused');
+    await storage.budgets.settle(r.reservationId, 0.1);
+    const raw = new Database(path.join(dir, 'switchyard.db'), { readonly: true });
+    expect(raw.prepare('SELECT spent_micros, reserved_micros FROM budget_accounts').get()).toEqual({ spent_micros: 100000, reserved_micros: 0 });
+    raw.close();
+    await storage.budgets.close();
+  });
+
+  it('two connections to one file never reserve past the limit together', async () => {
+    const dir = tempDir();
+    const a = await openInDir(dir);
+    const b = await openInDir(dir);
+    const account = { owner: 'team:shared', windowStart: '2029-01-01T00:00:00.000Z', limitUsd: 0.73 };
+    const calls = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).budgets.reserve([account], 0.01));
+    const results = await Promise.all(calls);
+    const ok = results.filter((r) => r.ok);
+    expect(ok).toHaveLength(73);
+    // Each settles through the other connection: reservations are in the file, not in memory.
+    await Promise.all(ok.map((r, i) => (i % 2 === 0 ? b : a).budgets.settle((r as { reservationId: string }).reservationId, 0.01)));
+    expect(await a.budgets.spent(account.owner, account.windowStart)).toBeCloseTo(0.73, 9);
+    expect(await b.budgets.spent(account.owner, account.windowStart)).toBeCloseTo(0.73, 9);
+    expect(await b.budgets.reserve([account], 0.000001)).toEqual({ ok: false, exhausted: account.owner });
+    await a.keys.close();
+    await b.keys.close();
+  });
+
+  // True parallelism needs other processes; they load the built plugin (dist/), like the CLI tests.
+  const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+  it.skipIf(!existsSync(dist))('processes sharing the file never reserve past the limit together', async () => {
+    const dir = tempDir();
+    const setup = await openInDir(dir);
+    await setup.keys.close();
+    const script = `
+      const { default: sqlite } = await import(${JSON.stringify(pathToFileURL(dist).href)});
+      const storage = await sqlite({ busy_timeout_ms: 20000 }).open({ dataDir: ${JSON.stringify(dir)}, logger: undefined });
+      await storage.budgets.migrate();
+      const account = { owner: 'project:race', windowStart: '2029-01-01T00:00:00.000Z', limitUsd: 1.5 };
+      let ok = 0;
+      for (let i = 0; i < 150; i++) {
+        const r = await storage.budgets.reserve([account], 0.01);
+        if (r.ok) { ok++; await storage.budgets.settle(r.reservationId, 0.01); }
+      }
+      await storage.budgets.close();
+      process.stdout.write(String(ok));
+    `;
+    const run = promisify(execFile);
+    const outputs = await Promise.all(
+      [0, 1, 2].map(() => run(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 })),
+    );
+    const successes = outputs.map((o) => Number(o.stdout));
+    expect(successes.reduce((sum, n) => sum + n, 0)).toBe(150);
+    const check = await openInDir(dir);
+    expect(await check.budgets.spent('project:race', '2029-01-01T00:00:00.000Z')).toBeCloseTo(1.5, 9);
+    await check.keys.close();
+  }, 60_000);
+});
