@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { builtInPlugins } from '@switchyard/cli';
+import { builtInPlugins, createStandaloneApp } from '@switchyard/cli';
 import { createGateway, createLogger, type Gateway } from '@switchyard/core';
-import express from 'express';
 
 export interface TestGateway {
   /** `http://127.0.0.1:PORT`. */
@@ -22,8 +21,7 @@ export async function startTestGateway(config: Record<string, unknown>): Promise
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
   const gateway = await createGateway({ master_key: masterKey, ...config }, { plugins: builtInPlugins, logger });
-  const app = express();
-  app.use(gateway.router);
+  const app = createStandaloneApp(gateway, masterKey, logger);
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { CliError } from './cli-error.js';
+import { keysCommand } from './commands/keys.js';
 import { startCommand } from './commands/start.js';
+import { usageCommand } from './commands/usage.js';
 import { validateCommand } from './commands/validate.js';
 import { isConfigError, printConfigError } from './print-config-error.js';
 
@@ -9,12 +12,23 @@ const usage = `Usage: switchyard <command> [options]
 Commands:
   start       serve the gateway           [--config FILE] [--port N] [--host ADDR]
   validate    check a config file only    [--config FILE]
+  keys        manage virtual keys on a running gateway:
+              create | list | show | update | revoke | rotate | audit   (switchyard keys --help)
+  usage       spend and tokens by key, team, project, model, provider or day
+              [--group-by G] [--from ISO] [--to ISO] [--format csv|json]   (switchyard usage --help)
 
 Without --config, switchyard.config.yaml (and the usual variants) is looked for
 in the current folder; without one, the built-in defaults serve the mock provider.
+
+keys and usage talk to the admin API of a running gateway: --url (or SWITCHYARD_URL,
+default http://127.0.0.1:4000), with the master key from SWITCHYARD_MASTER_KEY or
+--master-key-file (default .switchyard/master-key). --json prints the raw answer.
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // The admin clients have flags of their own.
+  if (argv[0] === 'keys') return keysCommand(argv.slice(1), process.env, process.cwd());
+  if (argv[0] === 'usage') return usageCommand(argv.slice(1), process.env, process.cwd());
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -56,12 +70,17 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof CliError) {
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
     if (isConfigError(error)) {
       printConfigError(error);
       process.exitCode = 1;
       return;
     }
-    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
       process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
       process.exitCode = 2;
       return;

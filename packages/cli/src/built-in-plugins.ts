@@ -9,6 +9,8 @@ import gemini from '@switchyard/provider-gemini';
 import mistral from '@switchyard/provider-mistral';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
+import postgres from '@switchyard/store-postgres';
+import sqlite from '@switchyard/store-sqlite';
 
 /** The plugins that ship with the CLI, so a standalone gateway needs no extra install. */
 export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
@@ -23,4 +25,6 @@ export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   auth,
   keyScope,
   route,
+  sqlite,
+  postgres,
 ] as ReadonlyArray<PluginFactory<unknown, unknown>>;

@@ -8,4 +8,4 @@ export { masterKeyResolver, staticKeyResolver, type KeyResolver, type PresentedK
 export { keyScope, type KeyScopeOptions } from './key-scope-step.js';
 export { storeKeyResolver, keyCacheTtlMs } from './store-key-resolver.js';
 export { budgetWindowStart } from './budget-window.js';
-export { estimatePromptTokens } from './estimate-prompt-tokens.js';
+export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRecord, type KeyRecord, type ScopeRecord, type UsageRecordRow } from './admin/index.js';

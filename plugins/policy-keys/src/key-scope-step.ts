@@ -2,6 +2,7 @@ import {
   definePlugin,
   GatewayError,
   getContext,
+  estimatePromptTokens,
   matchesModelPattern,
   type BudgetAccount,
   type BudgetLimit,
@@ -12,7 +13,7 @@ import {
 } from '@switchyard/core';
 import type { Response } from 'express';
 import { budgetWindowStart } from './budget-window.js';
-import { estimatePromptTokens } from './estimate-prompt-tokens.js';
+
 
 interface BudgetOption {
   limit_usd: number;

@@ -22,25 +22,25 @@ const validateBehaviour = compileValidator<MockBehaviour>(mockBehaviourSchema);
 export function createMockChat(options: MockOptions): DirectChatOperation {
   return {
     async complete(call) {
-      const { reply, usage, id } = await prepare(call, options);
+      const { reply, usage, id, truncated } = await prepare(call, options);
       const response: ChatResponse = {
         id,
         model: call.model,
         created: Math.floor(Date.now() / 1000),
         content: reply,
-        finishReason: finishReasonOf(reply),
+        finishReason: finishReasonOf(reply, truncated),
         usage,
       };
       return response;
     },
     async *stream(call) {
-      const { behaviour, reply, usage, id } = await prepare(call, options);
+      const { behaviour, reply, usage, id, truncated } = await prepare(call, options);
       yield { type: 'stream-start', id, model: call.model, created: Math.floor(Date.now() / 1000) };
       for (const part of streamParts(reply)) {
         await abortableDelay(behaviour.chunk_delay_ms, call.signal);
         yield part;
       }
-      yield { type: 'finish', finishReason: finishReasonOf(reply) };
+      yield { type: 'finish', finishReason: finishReasonOf(reply, truncated) };
       yield { type: 'usage', usage };
     },
   };
@@ -52,9 +52,9 @@ async function prepare(call: ProviderCall<ChatRequest>, options: MockOptions) {
   const failure = pickFailure(behaviour);
   if (failure) throw failureError(failure, behaviour);
   const id = `chatcmpl-mock${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-  const reply = composeReply(call.request, id);
+  const { reply, truncated } = limitReply(composeReply(call.request, id), call.request.maxOutputTokens ?? mockMaxOutputTokens);
   const usage: Usage = { inputTokens: estimatePromptTokens(call.request.messages), outputTokens: replyTokens(reply) };
-  return { behaviour, reply, usage, id };
+  return { behaviour, reply, usage, id, truncated };
 }
 
 /** The YAML's behaviour, overridden per request by `provider_options.mock`. */
@@ -71,7 +71,23 @@ function behaviourFor(request: ChatRequest, options: MockOptions): MockBehaviour
   return { ...options, ...checked.value };
 }
 
-function finishReasonOf(reply: AssistantContentPart[]): ChatResponse['finishReason'] {
+/** Like a real model's output limit (the price catalog's `max_output` for mock/*). */
+const mockMaxOutputTokens = 1024;
+
+/** Cuts text answers at the output limit, as a model stops at `max_tokens`. */
+function limitReply(reply: AssistantContentPart[], maxTokens: number): { reply: AssistantContentPart[]; truncated: boolean } {
+  const maxCharacters = maxTokens * 4;
+  let truncated = false;
+  const limited = reply.map((part) => {
+    if (part.type !== 'text' || part.text.length <= maxCharacters) return part;
+    truncated = true;
+    return { ...part, text: part.text.slice(0, maxCharacters) };
+  });
+  return { reply: limited, truncated };
+}
+
+function finishReasonOf(reply: AssistantContentPart[], truncated: boolean): ChatResponse['finishReason'] {
+  if (truncated) return { unified: 'length', raw: 'length' };
   return reply.some((part) => part.type === 'tool-call')
     ? { unified: 'tool-calls', raw: 'tool_calls' }
     : { unified: 'stop', raw: 'stop' };

@@ -80,3 +80,12 @@ describe('mock provider', () => {
     expect(Math.hypot(...result.embeddings[0]!)).toBeCloseTo(1, 5);
   });
 });
+
+describe('mock provider output limit', () => {
+  it('stops at max_tokens like a model, with finish reason length', async () => {
+    const response = await provider.chat!.complete(call({ messages: [{ role: 'user', content: 'z'.repeat(400) }], max_tokens: 10 }));
+    expect(response.content).toEqual([{ type: 'text', text: 'z'.repeat(40) }]);
+    expect(response.finishReason.unified).toBe('length');
+    expect(response.usage.outputTokens).toBe(10);
+  });
+});

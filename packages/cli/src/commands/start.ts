@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { checkGatewayConfig, createGateway, createLogger, readConfigFile } from '@switchyard/core';
-import express from 'express';
+import { checkGatewayConfig, createGateway, createLogger, readConfigFile, resolveDataDir } from '@switchyard/core';
 import { builtInPlugins } from '../built-in-plugins.js';
+import { createStandaloneApp } from '../create-standalone-app.js';
 import { obtainMasterKey } from '../master-key.js';
 
 export interface StartOptions {
@@ -28,9 +27,11 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const { config } = await checkGatewayConfig(loaded.raw, fileContext);
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
+  // The embedded default: keys, usage and budgets in a SQLite file in the data folder.
+  config.storage ??= { use: 'sqlite' };
 
   const logger = createLogger({ level: config.log.level });
-  const dataDir = path.resolve(loaded.file ? path.dirname(loaded.file) : process.cwd(), config.server.data_dir);
+  const dataDir = resolveDataDir(config, loaded.file);
   const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
   config.master_key = masterKey.key;
   if (masterKey.source === 'generated') {
@@ -42,9 +43,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   }
 
   const gateway = await createGateway(config, { ...fileContext, logger });
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(gateway.router);
+  const app = createStandaloneApp(gateway, masterKey.key, logger);
   const server = app.listen(config.server.port, config.server.host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;

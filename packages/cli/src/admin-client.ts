@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CliError } from './cli-error.js';
+
+/** Where the running gateway is and the key that opens its admin API. */
+export interface AdminConnection {
+  /** The gateway's base URL, without a trailing slash. */
+  url: string;
+  masterKey: string;
+}
+
+export interface ConnectionFlags {
+  url?: string | undefined;
+  masterKeyFile?: string | undefined;
+}
+
+export const defaultUrl = 'http://127.0.0.1:4000';
+export const defaultMasterKeyFile = path.join('.switchyard', 'master-key');
+
+/**
+ * The URL from `--url`, SWITCHYARD_URL or the default; the master key from
+ * `--master-key-file` when given, else SWITCHYARD_MASTER_KEY, else the file
+ * `switchyard start` writes (`.switchyard/master-key`).
+ */
+export async function resolveConnection(flags: ConnectionFlags, env: Record<string, string | undefined>, cwd: string): Promise<AdminConnection> {
+  const url = (flags.url ?? env['SWITCHYARD_URL'] ?? defaultUrl).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`, 2);
+  const fromEnv = env['SWITCHYARD_MASTER_KEY'];
+  if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: fromEnv };
+  const file = path.resolve(cwd, flags.masterKeyFile ?? defaultMasterKeyFile);
+  let masterKey: string;
+  try {
+    masterKey = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new CliError(`no master key: set SWITCHYARD_MASTER_KEY or pass --master-key-file (${file} does not exist)`, 2);
+  }
+  if (!masterKey) throw new CliError(`no master key: ${file} is empty`, 2);
+  return { url, masterKey };
+}
+
+export interface AdminAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/**
+ * One admin API call. A refused call becomes a CliError with the gateway's own
+ * message and code; the master key goes in the header only, never in a message.
+ */
+export async function callAdmin(connection: AdminConnection, method: string, pathAndQuery: string, body?: unknown): Promise<AdminAnswer> {
+  const target = `${connection.url}/admin${pathAndQuery}`;
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method,
+      headers: {
+        authorization: `Bearer ${connection.masterKey}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new CliError(`cannot reach the gateway at ${connection.url} (${reason}): is it running? Set --url or SWITCHYARD_URL.`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new CliError(describeRefusal(response.status, text));
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+}
+
+function describeRefusal(status: number, text: string): string {
+  try {
+    const { error } = JSON.parse(text) as { error: { message: string; code: string } };
+    const hint = error.code === 'invalid_api_key' || error.code === 'missing_api_key' ? ' (is this the master key of that gateway?)' : '';
+    return `${error.message} [${status} ${error.code}]${hint}`;
+  } catch {
+    return `the gateway answered ${status}: ${text.slice(0, 200)}`;
+  }
+}

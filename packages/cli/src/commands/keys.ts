@@ -1,0 +1,161 @@
+import { parseArgs } from 'node:util';
+import type { AuditRecord, KeyRecord } from '@switchyard/policy-keys';
+import { callAdmin, resolveConnection } from '../admin-client.js';
+import { CliError } from '../cli-error.js';
+import { formatTable } from '../format-table.js';
+import { keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
+
+export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke|rotate|audit> [ID] [options]
+
+  create   --name NAME [--team T] [--project P] [--user U] [--tag X]... [--models a,b]
+           [--endpoints chat,embeddings] [--budget USD [--period daily|weekly|monthly|total]
+           [--alert-threshold 0.8]] [--rpm N] [--tpm N] [--max-tokens N]
+           [--expires-in 30d | --expires-at ISO] [--disabled]
+  list     [--team T] [--project P] [--tag X] [--limit N] [--cursor C] [--include-revoked]
+  show     ID
+  update   ID  [the create flags to change] [--enabled | --disabled]
+  revoke   ID
+  rotate   ID  [--grace 10m]   the old secret keeps working for the grace period
+  audit    ID
+
+  --url URL                the gateway (SWITCHYARD_URL, default http://127.0.0.1:4000)
+  --master-key-file FILE   default .switchyard/master-key; SWITCHYARD_MASTER_KEY also works
+  --json                   print the API's JSON answer
+`;
+
+const options = {
+  ...keyFlagOptions,
+  url: { type: 'string' },
+  'master-key-file': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  'include-revoked': { type: 'boolean' },
+  grace: { type: 'string' },
+} as const;
+
+/** `switchyard keys …`: a thin client of the admin API of a running gateway. */
+export async function keysCommand(args: string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const [action, id, ...extra] = positionals;
+  if (values.help || !action) {
+    process.stdout.write(keysUsage);
+    return values.help ? 0 : 2;
+  }
+  if (extra.length > 0) throw new CliError(`unexpected argument '${extra[0]}'`, 2);
+  const connection = await resolveConnection({ url: values.url, masterKeyFile: values['master-key-file'] }, env, cwd);
+  const call = async (method: string, path: string, body?: unknown) => JSON.parse((await callAdmin(connection, method, path, body)).text) as Record<string, unknown>;
+  const print = (answer: Record<string, unknown>, human: () => string) => {
+    process.stdout.write(values.json ? `${JSON.stringify(answer, null, 2)}\n` : human());
+    return 0;
+  };
+  const keyPath = () => `/keys/${encodeURIComponent(requireId(action, id))}`;
+
+  switch (action) {
+    case 'create': {
+      const body = keyBodyFromFlags({ ...values, name: values.name ?? id });
+      if (body['name'] === undefined) throw new CliError('keys create needs --name', 2);
+      const answer = await call('POST', '/keys', body);
+      return print(answer, () => describeSecret('Created', answer));
+    }
+    case 'list': {
+      if (id !== undefined) throw new CliError(`unexpected argument '${id}'`, 2);
+      const answer = await call('GET', `/keys${listQuery(values)}`);
+      return print(answer, () => describeList(answer as { data: KeyRecord[]; next_cursor: string | null }));
+    }
+    case 'show':
+      return printKey(await call('GET', keyPath()));
+    case 'update': {
+      const body = keyBodyFromFlags(values);
+      if (Object.keys(body).length === 0) throw new CliError('keys update: give at least one field to change (see --help)', 2);
+      return printKey(await call('PATCH', keyPath(), body));
+    }
+    case 'revoke':
+      return printKey(await call('POST', `${keyPath()}/revoke`));
+    case 'rotate': {
+      const grace = values.grace === undefined ? {} : { grace_period: /^\d+$/.test(values.grace) ? Number(values.grace) : values.grace };
+      const answer = await call('POST', `${keyPath()}/rotate`, grace);
+      return print(answer, () => describeSecret('Rotated', answer, values.grace));
+    }
+    case 'audit': {
+      const answer = await call('GET', `${keyPath()}/audit`);
+      return print(answer, () => describeAudit((answer as { data: AuditRecord[] }).data));
+    }
+    default:
+      throw new CliError(`unknown keys command '${action}'\n\n${keysUsage}`, 2);
+  }
+
+  function printKey(answer: Record<string, unknown>): number {
+    return print(answer, () => describeKey(answer['key'] as KeyRecord));
+  }
+}
+
+function requireId(action: string, id: string | undefined): string {
+  if (!id) throw new CliError(`keys ${action} needs a key id (see switchyard keys list)`, 2);
+  return id;
+}
+
+function listQuery(values: { team?: string; project?: string; tag?: string[]; limit?: string; cursor?: string; 'include-revoked'?: boolean }): string {
+  const query = new URLSearchParams();
+  for (const name of ['team', 'project', 'limit', 'cursor'] as const) if (values[name] !== undefined) query.set(name, values[name]);
+  if (values.tag !== undefined) {
+    if (values.tag.length > 1) throw new CliError('keys list filters on one --tag', 2);
+    query.set('tag', values.tag[0]!);
+  }
+  if (values['include-revoked']) query.set('include_revoked', 'true');
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
+function describeSecret(verb: string, answer: Record<string, unknown>, grace?: string): string {
+  const key = answer['key'] as KeyRecord;
+  const oldSecret = verb === 'Rotated' ? `\nThe previous secret ${grace ? `keeps working for ${grace}` : 'no longer works'}.` : '';
+  return `${verb} key ${key.id} (${key.name}). Its secret, shown only this once:\n\n  ${String(answer['secret'])}\n${oldSecret}\n`;
+}
+
+function describeList(answer: { data: KeyRecord[]; next_cursor: string | null }): string {
+  const rows = answer.data.map((key) => [
+    key.id,
+    key.name,
+    key.team ?? '-',
+    key.project ?? '-',
+    key.secret_prefixes.join(' ') || '-',
+    key.status,
+    key.scope.budget ? `$${key.scope.budget.limit_usd}/${key.scope.budget.period}` : '-',
+    key.expires_at ?? '-',
+  ]);
+  const more = answer.next_cursor ? `\nMore keys: --cursor ${answer.next_cursor}\n` : '';
+  if (rows.length === 0) return 'No keys.\n';
+  return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'BUDGET', 'EXPIRES'], rows) + more;
+}
+
+function describeKey(key: KeyRecord): string {
+  const scope = key.scope;
+  const lines: Array<[string, string | number | undefined | null]> = [
+    ['id', key.id],
+    ['name', key.name],
+    ['status', key.status],
+    ['team', key.team],
+    ['project', key.project],
+    ['user', key.user],
+    ['tags', key.tags.join(', ')],
+    ['secret prefixes', key.secret_prefixes.join(', ')],
+    ['models', scope.models?.join(', ')],
+    ['endpoints', scope.endpoints?.join(', ')],
+    ['max tokens', scope.max_tokens],
+    ['budget', scope.budget && `$${scope.budget.limit_usd} ${scope.budget.period}${scope.budget.alert_threshold ? `, alert at ${scope.budget.alert_threshold * 100}%` : ''}`],
+    ['rpm', scope.rpm],
+    ['tpm', scope.tpm],
+    ['expires', key.expires_at],
+    ['created', key.created_at],
+    ['updated', key.updated_at],
+    ['revoked', key.revoked_at],
+  ];
+  return formatTable(['FIELD', 'VALUE'], lines.filter(([, value]) => value !== undefined && value !== null && value !== '').map(([field, value]) => [field, String(value)]));
+}
+
+function describeAudit(entries: AuditRecord[]): string {
+  if (entries.length === 0) return 'No audit entries.\n';
+  return formatTable(['AT', 'ACTION', 'ACTOR', 'DETAILS'], entries.map((entry) => [entry.at, entry.action, entry.actor, JSON.stringify(entry.details)]));
+}

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import type { UsageRecordRow } from '@switchyard/policy-keys';
+import { callAdmin, resolveConnection } from '../admin-client.js';
+import { CliError } from '../cli-error.js';
+import { formatTable } from '../format-table.js';
+
+export const usageUsage = `Usage: switchyard usage [options]
+
+  --group-by key|team|project|model|provider|day   (default key)
+  --from ISO --to ISO    the window [from, to); default the last 30 days
+  --key ID               one key only
+  --format csv|json      print the API's CSV or JSON instead of a table (--json = --format json)
+  --url URL  --master-key-file FILE   as for switchyard keys
+`;
+
+const options = {
+  'group-by': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  key: { type: 'string' },
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+  url: { type: 'string' },
+  'master-key-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `switchyard usage`: spend and tokens from the running gateway's ledger. */
+export async function usageCommand(args: string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  if (values.help) {
+    process.stdout.write(usageUsage);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'`, 2);
+  const format = values.json ? 'json' : values.format;
+  if (format !== undefined && format !== 'csv' && format !== 'json') throw new CliError(`--format must be csv or json, got '${format}'`, 2);
+
+  const query = new URLSearchParams();
+  if (values['group-by'] !== undefined) query.set('group_by', values['group-by']);
+  if (values.from !== undefined) query.set('from', values.from);
+  if (values.to !== undefined) query.set('to', values.to);
+  if (values.key !== undefined) query.set('key_id', values.key);
+  if (format === 'csv') query.set('format', 'csv');
+
+  const connection = await resolveConnection({ url: values.url, masterKeyFile: values['master-key-file'] }, env, cwd);
+  const answer = await callAdmin(connection, 'GET', `/usage?${query.toString()}`);
+  if (format === 'csv') {
+    process.stdout.write(answer.text);
+    return 0;
+  }
+  const report = JSON.parse(answer.text) as { group_by: string; from: string; to: string; data: UsageRecordRow[] };
+  process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : describeUsage(report));
+  return 0;
+}
+
+function describeUsage(report: { group_by: string; from: string; to: string; data: UsageRecordRow[] }): string {
+  const window = `Usage by ${report.group_by}, ${report.from} to ${report.to}\n\n`;
+  if (report.data.length === 0) return `${window}No requests.\n`;
+  const rows = report.data.map((row) => [
+    row.group,
+    String(row.requests),
+    String(row.input_tokens),
+    String(row.output_tokens),
+    `$${row.cost_usd.toFixed(4)}`,
+    String(row.errors),
+  ]);
+  const total = (pick: (row: UsageRecordRow) => number) => report.data.reduce((sum, row) => sum + pick(row), 0);
+  rows.push([
+    'TOTAL',
+    String(total((row) => row.requests)),
+    String(total((row) => row.input_tokens)),
+    String(total((row) => row.output_tokens)),
+    `$${total((row) => row.cost_usd).toFixed(4)}`,
+    String(total((row) => row.errors)),
+  ]);
+  return window + formatTable([report.group_by.toUpperCase(), 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST', 'ERRORS'], rows);
+}

@@ -1,0 +1,182 @@
+import { once } from 'node:events';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger } from '@switchyard/core';
+import { createAdminRouter, hashApiKey } from '@switchyard/policy-keys';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryKeyStore } from '../../../plugins/policy-keys/test/support/memory-key-store.js';
+import { MemoryUsageLedger, usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
+import { runCli } from '../../../test/support/run-cli.js';
+
+const masterKey = 'sy-master-cli-keys-test-0123456789';
+const keys = new MemoryKeyStore();
+const ledger = new MemoryUsageLedger();
+let server: Server;
+let url: string;
+let cwd: string;
+
+beforeAll(async () => {
+  const app = express().use('/admin', createAdminRouter({ keys, ledger, masterKey, logger: createLogger({ level: 'silent' }) }));
+  server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-keys-'));
+  const today = new Date().toISOString().slice(0, 10);
+  await ledger.append([
+    usageRecord({ at: `${today}T00:00:01.000Z`, keyId: 'key_a', team: 'red', inputTokens: 100, outputTokens: 20, costUsd: 0.125 }),
+    usageRecord({ at: `${today}T00:00:02.000Z`, keyId: 'key_b', team: 'blue, "green"', inputTokens: 5, outputTokens: 1, costUsd: 0.5, status: 500 }),
+  ]);
+});
+
+afterAll(async () => {
+  server.close();
+  await once(server, 'close');
+});
+
+/** Runs the built CLI against the test gateway with the master key from the environment. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  return runCli(args, { cwd, env: { SWITCHYARD_URL: url, SWITCHYARD_MASTER_KEY: masterKey, ...env } });
+}
+
+async function createKey(...flags: string[]) {
+  const result = await cli(['keys', 'create', '--json', ...flags]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as { key: { id: string; name: string; secret_prefixes: string[] }; secret: string };
+}
+
+describe('switchyard keys', () => {
+  it('creates a key from flags and shows the secret once', async () => {
+    const result = await cli([
+      'keys', 'create', '--name', 'search', '--team', 'platform', '--project', 'search', '--user', 'ada',
+      '--tag', 'prod', '--tag', 'eu', '--models', 'openai/*, smart', '--endpoints', 'chat',
+      '--budget', '10', '--period', 'weekly', '--alert-threshold', '0.5', '--expires-in', '30d',
+      '--rpm', '60', '--tpm', '1000', '--max-tokens', '512',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const secret = /\b(sy-[0-9A-Za-z]{43})\b/.exec(result.stdout)?.[1];
+    expect(secret).toBeDefined();
+    expect(result.stdout).toMatch(/^Created key key_\d+ \(search\)\. Its secret, shown only this once:/);
+    const stored = (await keys.findBySecretHash(hashApiKey(secret!), new Date()))!;
+    expect(stored).toMatchObject({
+      name: 'search', team: 'platform', project: 'search', user: 'ada', tags: ['prod', 'eu'],
+      scope: { models: ['openai/*', 'smart'], endpoints: ['chat'], budget: { limitUsd: 10, period: 'weekly', alertThreshold: 0.5 }, rpm: 60, tpm: 1000, maxTokens: 512 },
+    });
+    expect(Date.parse(stored.scope.expiresAt!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+
+    const shown = await cli(['keys', 'show', stored.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^name\s+search$/m);
+    expect(shown.stdout).toMatch(/^budget\s+\$10 weekly, alert at 50%$/m);
+    expect(shown.stdout).not.toContain(secret);
+  });
+
+  it('lists keys as a table, or as JSON', async () => {
+    const { key } = await createKey('--name', 'listed', '--team', 'list-team', '--budget', '3');
+    const table = await cli(['keys', 'list', '--team', 'list-team']);
+    expect(table.code).toBe(0);
+    const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+NAME\s+TEAM\s+PROJECT\s+PREFIX\s+STATUS\s+BUDGET\s+EXPIRES$/);
+    expect(row).toMatch(new RegExp(`^${key.id}\\s+listed\\s+list-team\\s+-\\s+${key.secret_prefixes[0]}\\s+active\\s+\\$3/monthly\\s+-$`));
+    expect(rest).toEqual([]);
+    const json = JSON.parse((await cli(['keys', 'list', '--team', 'list-team', '--json'])).stdout) as { data: unknown[]; next_cursor: null };
+    expect(json).toEqual({ data: [expect.objectContaining({ id: key.id })], next_cursor: null });
+  });
+
+  it('updates, rotates with a grace period, revokes, and shows the audit trail', async () => {
+    const { key, secret } = await createKey('--name', 'lifecycle');
+    const updated = await cli(['keys', 'update', key.id, '--rpm', '5', '--disabled', '--json']);
+    expect(JSON.parse(updated.stdout).key).toMatchObject({ scope: { rpm: 5 }, disabled: true, status: 'disabled' });
+
+    const rotated = await cli(['keys', 'rotate', key.id, '--grace', '10m']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain('The previous secret keeps working for 10m.');
+    const newSecret = /\b(sy-[0-9A-Za-z]{43})\b/.exec(rotated.stdout)![1]!;
+    expect(newSecret).not.toBe(secret);
+    expect((await keys.findBySecretHash(hashApiKey(secret), new Date(Date.now() + 9 * 60_000)))?.id).toBe(key.id);
+    expect(await keys.findBySecretHash(hashApiKey(secret), new Date(Date.now() + 11 * 60_000))).toBeUndefined();
+
+    const revoked = await cli(['keys', 'revoke', key.id]);
+    expect(revoked.stdout).toMatch(/^status\s+revoked$/m);
+    const audit = await cli(['keys', 'audit', key.id]);
+    expect(audit.stdout.trimEnd().split('\n').slice(1).map((line) => line.split(/\s+/)[1])).toEqual(['create', 'update', 'rotate', 'revoke']);
+    expect(audit.stdout).not.toContain(newSecret);
+  });
+
+  it('reports what the gateway refused, naming the field', async () => {
+    const bad = await cli(['keys', 'create', '--name', 'x', '--budget', '5', '--period', 'hourly']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^switchyard: .*scope\.budget\.period.*\[400 invalid_request\]\n$/);
+    const missing = await cli(['keys', 'show', 'key_missing']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("switchyard: No key with id 'key_missing'. [404 key_not_found]\n");
+  });
+
+  it('refuses bad command lines before calling the gateway', async () => {
+    for (const args of [['keys', 'create'], ['keys', 'create', '--name', 'x', '--rpm', 'fast'], ['keys', 'show'], ['keys', 'explode'], ['keys', 'update', 'key_1'], ['keys', 'create', '--bogus']]) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(/^switchyard: /);
+    }
+  });
+
+  it('finds the master key in a file, and says when the key is wrong or the gateway is down', async () => {
+    await mkdir(path.join(cwd, '.switchyard'), { recursive: true });
+    await writeFile(path.join(cwd, '.switchyard', 'master-key'), `${masterKey}\n`);
+    await writeFile(path.join(cwd, 'wrong-key'), 'sy-not-the-master-key-123456\n');
+    expect((await cli(['keys', 'list'], { SWITCHYARD_MASTER_KEY: '' })).code).toBe(0);
+    const wrong = await cli(['keys', 'list', '--master-key-file', 'wrong-key']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('[401 invalid_api_key]');
+    expect(wrong.stderr).not.toContain('sy-not-the-master-key');
+    const noKey = await runCli(['keys', 'list', '--url', url], { cwd: tmpdir(), env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/no master key: set SWITCHYARD_MASTER_KEY or pass --master-key-file/);
+    const closed = express().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    closed.close();
+    await once(closed, 'close');
+    const down = await cli(['keys', 'list', '--url', closedUrl]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(`switchyard: cannot reach the gateway at ${closedUrl} (ECONNREFUSED): is it running? Set --url or SWITCHYARD_URL.\n`);
+  });
+});
+
+describe('switchyard usage', () => {
+  it('prints a table with totals', async () => {
+    const result = await cli(['usage', '--group-by', 'team']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Usage by team, \S+ to \S+$/);
+    expect(lines[2]).toMatch(/^TEAM\s+REQUESTS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST\s+ERRORS$/);
+    expect(lines.slice(3).map((line) => line.split(/\s{2,}/))).toEqual([
+      ['blue, "green"', '1', '5', '1', '$0.5000', '1'],
+      ['red', '1', '100', '20', '$0.1250', '0'],
+      ['TOTAL', '2', '105', '21', '$0.6250', '1'],
+    ]);
+  });
+
+  it('passes CSV and JSON through', async () => {
+    const csv = await cli(['usage', '--group-by', 'team', '--format', 'csv']);
+    expect(csv.stdout).toBe(
+      'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors\r\n' +
+        '"blue, ""green""",1,5,1,0,0,0.5,1\r\nred,1,100,20,0,0,0.125,0\r\n',
+    );
+    const json = JSON.parse((await cli(['usage', '--json', '--key', 'key_a'])).stdout) as { group_by: string; data: Array<{ group: string }> };
+    expect(json.group_by).toBe('key');
+    expect(json.data.map((row) => row.group)).toEqual(['key_a']);
+  });
+
+  it('reports a bad window from the gateway and a bad format itself', async () => {
+    const window = await cli(['usage', '--from', 'yesterday']);
+    expect(window.code).toBe(1);
+    expect(window.stderr).toMatch(/from: expected an ISO date/);
+    expect((await cli(['usage', '--format', 'xml'])).code).toBe(2);
+  });
+});

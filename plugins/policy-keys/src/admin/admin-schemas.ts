@@ -1,0 +1,140 @@
+import type { JsonSchema } from '@switchyard/core';
+
+/** The admin API's request shapes, in the snake_case the API speaks. */
+
+export interface BudgetBody {
+  limit_usd: number;
+  period: 'daily' | 'weekly' | 'monthly' | 'total';
+  alert_threshold?: number;
+}
+
+export interface ScopeBody {
+  models?: string[] | null;
+  endpoints?: Array<'chat' | 'embeddings' | 'models'> | null;
+  max_tokens?: number | null;
+  budget?: BudgetBody | null;
+  rpm?: number | null;
+  tpm?: number | null;
+  /** ISO time. */
+  expires_at?: string | null;
+  /** A duration from now: `30d`, `12h`, or seconds. */
+  expires_in?: string | number;
+}
+
+export interface KeyFieldsBody {
+  name?: string;
+  team?: string;
+  project?: string;
+  user?: string;
+  tags?: string[];
+  scope?: ScopeBody;
+  disabled?: boolean;
+}
+
+export interface RotateBody {
+  grace_period?: string | number;
+}
+
+export interface ListKeysQuery {
+  limit?: string;
+  cursor?: string;
+  team?: string;
+  project?: string;
+  tag?: string;
+  include_revoked?: 'true' | 'false';
+}
+
+export interface UsageQueryParams {
+  group_by?: 'key' | 'team' | 'project' | 'model' | 'provider' | 'day';
+  from?: string;
+  to?: string;
+  key_id?: string;
+  format?: 'json' | 'csv';
+}
+
+const label = { type: 'string', minLength: 1, maxLength: 200 };
+const positiveInteger = { type: 'integer', minimum: 1 };
+const duration = { type: ['string', 'integer'], minLength: 1, minimum: 0 };
+
+/** In an update, `null` clears a scope field; on create it is simply not allowed. */
+function scopeSchema(nullable: boolean): JsonSchema {
+  const orNull = (schema: Record<string, unknown>) =>
+    nullable ? { ...schema, type: [schema['type'] as string, 'null'] } : schema;
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      models: orNull({ type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 1000 }),
+      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'embeddings', 'models'] }, uniqueItems: true }),
+      max_tokens: orNull(positiveInteger),
+      budget: orNull({
+        type: 'object',
+        additionalProperties: false,
+        required: ['limit_usd'],
+        properties: {
+          limit_usd: { type: 'number', minimum: 0 },
+          period: { enum: ['daily', 'weekly', 'monthly', 'total'], default: 'monthly' },
+          alert_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        },
+      }),
+      rpm: orNull(positiveInteger),
+      tpm: orNull(positiveInteger),
+      expires_at: orNull({ type: 'string', minLength: 1 }),
+      expires_in: duration,
+    },
+  };
+}
+
+function keyFieldsSchema(forUpdate: boolean): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    ...(!forUpdate && { required: ['name'] }),
+    properties: {
+      name: label,
+      team: label,
+      project: label,
+      user: label,
+      tags: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: 50, uniqueItems: true },
+      scope: scopeSchema(forUpdate),
+      disabled: { type: 'boolean' },
+    },
+  };
+}
+
+export const createKeySchema = keyFieldsSchema(false);
+export const updateKeySchema = keyFieldsSchema(true);
+
+export const rotateKeySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { grace_period: duration },
+};
+
+// Query strings arrive as strings (an array when a name is repeated, which `type: string` refuses).
+const queryText = { type: 'string', minLength: 1, maxLength: 500 };
+
+export const listKeysQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: queryText,
+    cursor: queryText,
+    team: queryText,
+    project: queryText,
+    tag: queryText,
+    include_revoked: { enum: ['true', 'false'] },
+  },
+};
+
+export const usageQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    group_by: { enum: ['key', 'team', 'project', 'model', 'provider', 'day'] },
+    from: queryText,
+    to: queryText,
+    key_id: queryText,
+    format: { enum: ['json', 'csv'] },
+  },
+};

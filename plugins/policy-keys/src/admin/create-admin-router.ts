@@ -1,0 +1,57 @@
+import { GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
+import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
+import type { AdminRouterOptions } from './admin-context.js';
+import { keyRoutes } from './key-routes.js';
+import { requireMasterKey } from './require-master-key.js';
+import { usageRoute } from './usage-route.js';
+
+const knownPaths = ['/keys', '/keys/:id', '/keys/:id/revoke', '/keys/:id/rotate', '/keys/:id/audit', '/usage'];
+
+/**
+ * The admin API: virtual keys and usage reports, for the master key only. Mount it
+ * where it should be served (`app.use('/admin', createAdminRouter(…))`). Answers
+ * and errors are JSON in OpenAI's error shape; a new or rotated key's secret is in
+ * exactly one answer and nowhere else (not the store, the audit log or the logs).
+ */
+export function createAdminRouter(options: AdminRouterOptions): Router {
+  if (!options.masterKey) throw new Error('createAdminRouter: a master key is required');
+  const context = { ...options, now: options.now ?? (() => new Date()) };
+  const router = express.Router();
+  // Nothing of an unauthenticated request is read, its body included.
+  router.use(requireMasterKey(options.masterKey));
+  // Any content type is read as JSON, so a client that forgets the header still gets a clear answer.
+  router.use(express.json({ limit: '64kb', type: () => true }));
+  router.use(keyRoutes(context));
+  router.use(usageRoute(context));
+  for (const path of knownPaths) {
+    router.all(path, (req) => {
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${req.baseUrl}${req.path}.`);
+    });
+  }
+  router.use((req: Request) => {
+    throw new GatewayError('not_found', `Unknown admin endpoint ${req.method} ${req.baseUrl}${req.path}.`);
+  });
+  router.use(adminErrorHandler(options.logger));
+  return router;
+}
+
+/** Body-parser's error types, in the gateway's codes. */
+const bodyErrorCodes: Record<string, GatewayError['code']> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'request_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'request.aborted': 'client_closed_request',
+};
+
+function adminErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const bodyErrorType = (error as { type?: unknown } | null)?.type;
+    const code = typeof bodyErrorType === 'string' ? bodyErrorCodes[bodyErrorType] : undefined;
+    const gatewayError = code
+      ? new GatewayError(code, code === 'invalid_json' ? 'The request body is not valid JSON.' : `The request body could not be read (${bodyErrorType}).`)
+      : toGatewayError(error);
+    if (gatewayError.status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
+    sendError(res, gatewayError);
+  };
+}

@@ -1,0 +1,82 @@
+import type { KeyScope, VirtualKeyFields } from '@switchyard/core';
+import type { KeyFieldsBody, ScopeBody } from './admin-schemas.js';
+import { invalidField } from './check-input.js';
+import { parseDuration } from './parse-duration.js';
+import { parseIsoTime } from './parse-iso-time.js';
+
+export interface ParsedKeyFields {
+  /** What to hand the key store. */
+  fields: Partial<VirtualKeyFields>;
+  /** What changed, for the audit log: the body as given, with `expires_in` resolved to `expires_at`. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Turns a checked create or update body into key store fields. The scope is merged
+ * into `currentScope` field by field (`null` clears one), so an update that sets only
+ * `rpm` keeps the budget.
+ */
+export function keyFieldsFromBody(body: KeyFieldsBody, currentScope: KeyScope, now: Date): ParsedKeyFields {
+  const fields: Partial<VirtualKeyFields> = {};
+  const details: Record<string, unknown> = {};
+  for (const name of ['name', 'team', 'project', 'user', 'tags', 'disabled'] as const) {
+    if (body[name] === undefined) continue;
+    (fields as Record<string, unknown>)[name] = body[name];
+    details[name] = body[name];
+  }
+  if (body.scope !== undefined) {
+    const scopeDetails: Record<string, unknown> = { ...body.scope };
+    fields.scope = mergeScope(currentScope, body.scope, now, scopeDetails);
+    details['scope'] = scopeDetails;
+  }
+  return { fields, details };
+}
+
+function mergeScope(current: KeyScope, body: ScopeBody, now: Date, details: Record<string, unknown>): KeyScope {
+  const scope: KeyScope = { ...current };
+  const assign = <K extends keyof KeyScope>(key: K, value: KeyScope[K] | null | undefined) => {
+    if (value === undefined) return;
+    if (value === null) delete scope[key];
+    else scope[key] = value;
+  };
+  assign('models', body.models);
+  assign('endpoints', body.endpoints);
+  assign('maxTokens', body.max_tokens);
+  assign('rpm', body.rpm);
+  assign('tpm', body.tpm);
+  if (body.budget !== undefined) {
+    assign(
+      'budget',
+      body.budget && {
+        limitUsd: body.budget.limit_usd,
+        period: body.budget.period,
+        ...(body.budget.alert_threshold !== undefined && { alertThreshold: body.budget.alert_threshold }),
+      },
+    );
+  }
+  const expiresAt = resolveExpiry(body, now);
+  assign('expiresAt', expiresAt);
+  if (body.expires_in !== undefined) {
+    delete details['expires_in'];
+    details['expires_at'] = expiresAt;
+  }
+  return scope;
+}
+
+function resolveExpiry(body: ScopeBody, now: Date): string | null | undefined {
+  if (body.expires_at !== undefined && body.expires_in !== undefined) {
+    throw invalidField('scope.expires_in', 'give expires_at or expires_in, not both');
+  }
+  if (body.expires_in !== undefined) {
+    const milliseconds = parseDuration(body.expires_in);
+    if (milliseconds === undefined || milliseconds === 0) {
+      throw invalidField('scope.expires_in', 'expected a duration such as 30d, 12h, 90m or 2s, or a number of seconds above 0');
+    }
+    return new Date(now.getTime() + milliseconds).toISOString();
+  }
+  if (body.expires_at === undefined || body.expires_at === null) return body.expires_at;
+  const time = parseIsoTime(body.expires_at);
+  if (time === undefined) throw invalidField('scope.expires_at', 'expected an ISO time such as 2026-12-31T23:59:59Z');
+  if (time <= now.getTime()) throw invalidField('scope.expires_at', 'must be in the future');
+  return new Date(time).toISOString();
+}

@@ -1,0 +1,130 @@
+import { compileValidator, GatewayError, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import express, { type Request, type Router } from 'express';
+import type { AdminContext } from './admin-context.js';
+import {
+  createKeySchema,
+  listKeysQuerySchema,
+  rotateKeySchema,
+  updateKeySchema,
+  type KeyFieldsBody,
+  type ListKeysQuery,
+  type RotateBody,
+} from './admin-schemas.js';
+import { checkInput, invalidField } from './check-input.js';
+import { formatAuditEntry, formatKeyRecord } from './format-key-record.js';
+import { generateKeySecret } from './generate-key-secret.js';
+import { keyFieldsFromBody } from './key-fields-from-body.js';
+import { parseDuration } from './parse-duration.js';
+import { sendJson } from './send-json.js';
+
+const actor = 'master';
+
+/** `/keys`: create, list, show, update, revoke and rotate virtual keys; every change is audited. */
+export function keyRoutes(context: AdminContext): Router {
+  const { keys, logger, now } = context;
+  const checkCreate = compileValidator<KeyFieldsBody>(createKeySchema);
+  const checkUpdate = compileValidator<KeyFieldsBody>(updateKeySchema);
+  const checkRotate = compileValidator<RotateBody>(rotateKeySchema);
+  const checkList = compileValidator<ListKeysQuery>(listKeysQuerySchema);
+  const router = express.Router();
+
+  const audit = async (key: VirtualKey, action: string, at: Date, details: Record<string, unknown>) => {
+    await keys.appendAudit({ keyId: key.id, action, actor, at: at.toISOString(), details });
+    // Ids and field names only: never the body, never a secret.
+    logger.info({ keyId: key.id, action, actor, fields: Object.keys(details) }, `admin: key ${action}`);
+  };
+
+  const findKey = async (req: Request): Promise<VirtualKey> => {
+    const id = String(req.params['id']);
+    const key = await keys.get(id);
+    if (!key) throw new GatewayError('key_not_found', `No key with id '${id}'.`, { param: 'id' });
+    return key;
+  };
+
+  router.post('/keys', async (req, res) => {
+    const body = checkInput(checkCreate, req.body ?? {}, 'body');
+    const at = now();
+    const { fields, details } = keyFieldsFromBody(body, {}, at);
+    const generated = generateKeySecret();
+    const key = await keys.create(fields as VirtualKeyFields, generated.stored);
+    await audit(key, 'create', at, { ...details, secret_prefix: generated.stored.prefix });
+    sendJson(res, 201, { key: formatKeyRecord(key, at), secret: generated.secret });
+  });
+
+  router.get('/keys', async (req, res) => {
+    const query = checkInput(checkList, { ...req.query }, 'query');
+    const limit = query.limit === undefined ? 20 : /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
+    if (!(limit >= 1 && limit <= 100)) {
+      throw invalidField('limit', 'expected an integer from 1 to 100');
+    }
+    const page = await keys.list({
+      limit,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      ...(query.team !== undefined && { team: query.team }),
+      ...(query.project !== undefined && { project: query.project }),
+      ...(query.tag !== undefined && { tag: query.tag }),
+      includeRevoked: query.include_revoked === 'true',
+    });
+    const at = now();
+    sendJson(res, 200, { data: page.keys.map((key) => formatKeyRecord(key, at)), next_cursor: page.nextCursor ?? null });
+  });
+
+  router.get('/keys/:id', async (req, res) => {
+    sendJson(res, 200, { key: formatKeyRecord(await findKey(req), now()) });
+  });
+
+  router.patch('/keys/:id', async (req, res) => {
+    const body = checkInput(checkUpdate, req.body ?? {}, 'body');
+    if (Object.keys(body).length === 0) throw new GatewayError('invalid_request', 'The update is empty: give at least one field to change.');
+    const current = await findKey(req);
+    const at = now();
+    const { fields, details } = keyFieldsFromBody(body, current.scope, at);
+    const key = await keys.update(current.id, fields);
+    if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    await audit(key, 'update', at, details);
+    sendJson(res, 200, { key: formatKeyRecord(key, at) });
+  });
+
+  router.post('/keys/:id/revoke', async (req, res) => {
+    const current = await findKey(req);
+    const at = now();
+    // Revoking twice is not an error: the key stays revoked as of the first time.
+    if (current.revokedAt !== undefined) {
+      sendJson(res, 200, { key: formatKeyRecord(current, at) });
+      return;
+    }
+    const key = await keys.revoke(current.id, at);
+    if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    await audit(key, 'revoke', at, {});
+    sendJson(res, 200, { key: formatKeyRecord(key, at) });
+  });
+
+  router.post('/keys/:id/rotate', async (req, res) => {
+    const body = checkInput(checkRotate, req.body ?? {}, 'body');
+    const graceMilliseconds = body.grace_period === undefined ? 0 : parseDuration(body.grace_period);
+    if (graceMilliseconds === undefined) {
+      throw invalidField('grace_period', 'expected a duration such as 10m, 12h or 2d, or a number of seconds');
+    }
+    const current = await findKey(req);
+    // TODO(errors): 409 `key_revoked` once the catalogue has it.
+    if (current.revokedAt !== undefined) throw new GatewayError('invalid_request', `Key '${current.id}' is revoked; it cannot be rotated.`, { param: 'id' });
+    const at = now();
+    const graceUntil = graceMilliseconds > 0 ? new Date(at.getTime() + graceMilliseconds) : undefined;
+    const generated = generateKeySecret();
+    const key = await keys.rotate(current.id, generated.stored, graceUntil);
+    if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    await audit(key, 'rotate', at, {
+      grace_period_seconds: graceMilliseconds / 1000,
+      previous_secrets_expire_at: (graceUntil ?? at).toISOString(),
+      secret_prefix: generated.stored.prefix,
+    });
+    sendJson(res, 200, { key: formatKeyRecord(key, at), secret: generated.secret });
+  });
+
+  router.get('/keys/:id/audit', async (req, res) => {
+    const key = await findKey(req);
+    sendJson(res, 200, { data: (await keys.listAudit(key.id)).map(formatAuditEntry) });
+  });
+
+  return router;
+}

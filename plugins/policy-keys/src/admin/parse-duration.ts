@@ -1,0 +1,29 @@
+const unitMilliseconds: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+const wholePattern = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
+const partPattern = /(\d+)(ms|s|m|h|d|w)/g;
+
+/**
+ * A duration as people write it on the command line: `30d`, `12h`, `90m`, `2s`,
+ * `1h30m`, `500ms`, `2w`; a number is seconds (`600`). Returns milliseconds, or
+ * undefined when the value is not a duration, so the caller can name its field.
+ * Fractions and negative values are refused: every unit has a smaller one.
+ */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && value >= 0 && Number.isSafeInteger(value * 1000) ? value * 1000 : undefined;
+  }
+  const text = value.trim().toLowerCase();
+  if (/^\d+$/.test(text)) return parseDuration(Number(text));
+  if (!wholePattern.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(partPattern)) total += Number(amount) * unitMilliseconds[unit!]!;
+  return Number.isSafeInteger(total) ? total : undefined;
+}

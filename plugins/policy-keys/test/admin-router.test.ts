@@ -1,0 +1,423 @@
+import { createLogger } from '@switchyard/core';
+import express from 'express';
+import request from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createAdminRouter, hashApiKey } from '../src/index.js';
+import { MemoryKeyStore } from './support/memory-key-store.js';
+import { MemoryUsageLedger, usageRecord } from './support/memory-usage-ledger.js';
+
+const masterKey = 'sy-master-admin-test-0123456789';
+const start = new Date('2026-11-27T12:00:00.000Z');
+
+let clock: Date;
+let keys: MemoryKeyStore;
+let ledger: MemoryUsageLedger;
+let logLines: string[];
+let responses: string[];
+let app: express.Express;
+
+function advance(milliseconds: number): void {
+  clock = new Date(clock.getTime() + milliseconds);
+}
+
+beforeEach(() => {
+  clock = start;
+  keys = new MemoryKeyStore(() => clock);
+  ledger = new MemoryUsageLedger();
+  logLines = [];
+  responses = [];
+  const logger = createLogger({ level: 'trace', destination: { write: (line: string) => logLines.push(line) } });
+  app = express().use('/admin', createAdminRouter({ keys, ledger, masterKey, logger, now: () => clock }));
+});
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** A request as the master key; every answer is kept to check no secret leaks into it later. */
+async function admin(method: Method, path: string, body?: unknown) {
+  let call = request(app)[method](`/admin${path}`).set('authorization', `Bearer ${masterKey}`);
+  if (body !== undefined) call = call.send(body as object);
+  const response = await call;
+  responses.push(response.text);
+  return response;
+}
+
+async function createKey(body: Record<string, unknown> = { name: 'test key' }) {
+  const response = await admin('post', '/keys', body);
+  expect(response.status).toBe(201);
+  return response.body as { key: Record<string, any>; secret: string };
+}
+
+function expectError(response: request.Response, status: number, code: string, param?: string | null) {
+  expect(response.status).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  expect(response.body).toEqual({ error: { message: expect.any(String), type: expect.any(String), code, param: param === undefined ? expect.anything() : param } });
+}
+
+describe('admin API: who may call it', () => {
+  it('refuses a request without a key', async () => {
+    const response = await request(app).get('/admin/keys');
+    expectError(response, 401, 'missing_api_key', null);
+    expect(response.body.error.type).toBe('authentication_error');
+  });
+
+  it('refuses a wrong key, before reading anything else (unknown paths too)', async () => {
+    expectError(await request(app).get('/admin/keys').set('authorization', 'Bearer sy-not-the-master-key-000'), 401, 'invalid_api_key', null);
+    expectError(await request(app).get('/admin/nothing-here').set('x-api-key', 'sy-wrong'), 401, 'invalid_api_key', null);
+    expectError(await request(app).post('/admin/keys').set('authorization', 'Bearer x').send('{not json'), 401, 'invalid_api_key', null);
+  });
+
+  it('refuses a virtual key, even a fresh valid one', async () => {
+    const { secret } = await createKey();
+    expect(await keys.findBySecretHash(hashApiKey(secret), clock)).toBeDefined();
+    expectError(await request(app).get('/admin/keys').set('authorization', `Bearer ${secret}`), 401, 'invalid_api_key', null);
+    expectError(await request(app).get('/admin/keys').set('x-api-key', secret), 401, 'invalid_api_key', null);
+  });
+
+  it('accepts the master key as Bearer or x-api-key', async () => {
+    expect((await request(app).get('/admin/keys').set('authorization', `Bearer ${masterKey}`)).status).toBe(200);
+    expect((await request(app).get('/admin/keys').set('x-api-key', masterKey)).status).toBe(200);
+  });
+
+  it('will not start without a master key', () => {
+    expect(() => createAdminRouter({ keys, ledger, masterKey: '', logger: createLogger({ level: 'silent' }) })).toThrow(/master key/);
+  });
+});
+
+describe('admin API: creating keys', () => {
+  it('returns the record and the secret once, and stores only its hash and prefix', async () => {
+    const { key, secret } = await createKey({
+      name: 'search backend',
+      team: 'platform',
+      project: 'search',
+      user: 'ada',
+      tags: ['prod', 'search'],
+      scope: {
+        models: ['openai/*', 'smart'],
+        endpoints: ['chat'],
+        max_tokens: 4096,
+        budget: { limit_usd: 25, period: 'weekly', alert_threshold: 0.8 },
+        rpm: 60,
+        tpm: 100_000,
+        expires_in: '30d',
+      },
+    });
+    expect(secret).toMatch(/^sy-[0-9A-Za-z]{43}$/);
+    const expiresAt = '2026-12-27T12:00:00.000Z';
+    expect(key).toEqual({
+      id: expect.stringMatching(/^key_/),
+      name: 'search backend',
+      team: 'platform',
+      project: 'search',
+      user: 'ada',
+      tags: ['prod', 'search'],
+      scope: {
+        models: ['openai/*', 'smart'],
+        endpoints: ['chat'],
+        max_tokens: 4096,
+        budget: { limit_usd: 25, period: 'weekly', alert_threshold: 0.8 },
+        rpm: 60,
+        tpm: 100_000,
+        expires_at: expiresAt,
+      },
+      disabled: false,
+      status: 'active',
+      created_at: start.toISOString(),
+      updated_at: start.toISOString(),
+      revoked_at: null,
+      expires_at: expiresAt,
+      secret_prefixes: [secret.slice(0, 7)],
+    });
+    const stored = keys.keys.get(key.id)!;
+    expect(stored.secrets).toEqual([{ hash: hashApiKey(secret), prefix: secret.slice(0, 7) }]);
+    expect(stored.scope).toMatchObject({ maxTokens: 4096, budget: { limitUsd: 25, period: 'weekly', alertThreshold: 0.8 }, expiresAt });
+    expect(JSON.stringify([...keys.keys.values()])).not.toContain(secret);
+  });
+
+  it('makes a different secret every time, with defaults for what is not given', async () => {
+    const first = await createKey({ name: 'a', scope: { budget: { limit_usd: 10 }, expires_at: '2027-01-01' } });
+    const second = await createKey({ name: 'b', disabled: true });
+    expect(first.secret).not.toBe(second.secret);
+    expect(first.key.scope).toEqual({ budget: { limit_usd: 10, period: 'monthly' }, expires_at: '2027-01-01T00:00:00.000Z' });
+    expect(second.key).toMatchObject({ team: null, project: null, user: null, tags: [], scope: {}, disabled: true, status: 'disabled', expires_at: null });
+  });
+
+  it.each([
+    [{}, 'name'],
+    [{ name: '' }, 'name'],
+    [{ name: 'a', colour: 'red' }, 'colour'],
+    [{ name: 'a', tags: 'prod' }, 'tags'],
+    [{ name: 'a', tags: ['x', 7] }, 'tags[1]'],
+    [{ name: 'a', scope: { rpm: 'fast' } }, 'scope.rpm'],
+    [{ name: 'a', scope: { rpm: 0 } }, 'scope.rpm'],
+    [{ name: 'a', scope: { max_tokens: 1.5 } }, 'scope.max_tokens'],
+    [{ name: 'a', scope: { endpoints: ['chat', 'images'] } }, 'scope.endpoints[1]'],
+    [{ name: 'a', scope: { budget: { period: 'daily' } } }, 'scope.budget.limit_usd'],
+    [{ name: 'a', scope: { budget: { limit_usd: 5, period: 'hourly' } } }, 'scope.budget.period'],
+    [{ name: 'a', scope: { budget: { limit_usd: 5, alert_threshold: 2 } } }, 'scope.budget.alert_threshold'],
+    [{ name: 'a', scope: { rpm: null } }, 'scope.rpm'],
+    [{ name: 'a', scope: { expires_in: 'soon' } }, 'scope.expires_in'],
+    [{ name: 'a', scope: { expires_in: '0s' } }, 'scope.expires_in'],
+    [{ name: 'a', scope: { expires_at: 'next tuesday' } }, 'scope.expires_at'],
+    [{ name: 'a', scope: { expires_at: '2026-01-01T00:00:00Z' } }, 'scope.expires_at'],
+    [{ name: 'a', scope: { expires_at: '2027-01-01', expires_in: '1d' } }, 'scope.expires_in'],
+  ])('refuses %j naming %s', async (body, param) => {
+    const response = await admin('post', '/keys', body);
+    expectError(response, 400, 'invalid_request', param);
+    expect(response.body.error.message).toContain(param);
+    expect(keys.keys.size).toBe(0);
+  });
+
+  it('refuses bodies that are not a JSON object', async () => {
+    expectError(await admin('post', '/keys', '{"name": '), 400, 'invalid_json', null);
+    expectError(await admin('post', '/keys', ['name']), 400, 'invalid_request', null);
+    expectError(await admin('post', '/keys'), 400, 'invalid_request', 'name');
+    const large = await admin('post', '/keys', { name: 'a', tags: ['x'.repeat(70_000)] });
+    expectError(large, 413, 'request_too_large', null);
+  });
+});
+
+describe('admin API: reading keys', () => {
+  it('lists keys a page at a time, newest filters applied, revoked ones only on request', async () => {
+    const made = [];
+    for (const [index, team] of ['red', 'blue', 'red', 'red', 'blue'].entries()) {
+      made.push((await createKey({ name: `k${index}`, team, project: index % 2 ? 'odd' : 'even', tags: index === 3 ? ['special'] : [] })).key);
+    }
+    const first = await admin('get', '/keys?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.data.map((key: { name: string }) => key.name)).toEqual(['k0', 'k1']);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await admin('get', `/keys?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`);
+    expect(second.body.data.map((key: { name: string }) => key.name)).toEqual(['k2', 'k3']);
+    const third = await admin('get', `/keys?limit=2&cursor=${encodeURIComponent(second.body.next_cursor)}`);
+    expect(third.body).toMatchObject({ data: [{ name: 'k4' }], next_cursor: null });
+
+    const names = async (query: string) => ((await admin('get', `/keys?${query}`)).body.data as Array<{ name: string }>).map((key) => key.name);
+    expect(await names('team=red')).toEqual(['k0', 'k2', 'k3']);
+    expect(await names('team=red&project=odd')).toEqual(['k3']);
+    expect(await names('tag=special')).toEqual(['k3']);
+
+    await admin('post', `/keys/${made[0]!.id}/revoke`);
+    expect(await names('')).toEqual(['k1', 'k2', 'k3', 'k4']);
+    expect(await names('include_revoked=true')).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=ten', 'limit'],
+    ['include_revoked=yes', 'include_revoked'],
+    ['team=a&team=b', 'team'],
+    ['sort=name', 'sort'],
+  ])('refuses the query %s naming %s', async (query, param) => {
+    expectError(await admin('get', `/keys?${query}`), 400, 'invalid_request', param);
+  });
+
+  it('shows one key, and answers 404 for an unknown one', async () => {
+    const { key } = await createKey({ name: 'shown' });
+    const shown = await admin('get', `/keys/${key.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({ key });
+    expectError(await admin('get', '/keys/key_nope'), 404, 'key_not_found', 'id');
+    expectError(await admin('patch', '/keys/key_nope', { name: 'x' }), 404, 'key_not_found', 'id');
+    expectError(await admin('post', '/keys/key_nope/revoke'), 404, 'key_not_found', 'id');
+    expectError(await admin('post', '/keys/key_nope/rotate'), 404, 'key_not_found', 'id');
+    expectError(await admin('get', '/keys/key_nope/audit'), 404, 'key_not_found', 'id');
+  });
+
+  it('reports an expired key as such', async () => {
+    const { key } = await createKey({ name: 'short-lived', scope: { expires_in: '2s' } });
+    advance(2000);
+    expect((await admin('get', `/keys/${key.id}`)).body.key.status).toBe('expired');
+  });
+});
+
+describe('admin API: changing keys', () => {
+  it('updates only the fields given, merging the scope; null clears a scope field', async () => {
+    const { key } = await createKey({ name: 'before', team: 'red', scope: { rpm: 10, budget: { limit_usd: 5 }, models: ['a/*'] } });
+    advance(60_000);
+    const updated = await admin('patch', `/keys/${key.id}`, { name: 'after', tags: ['x'], scope: { rpm: 20, models: null, expires_in: '1h' } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.key).toMatchObject({
+      name: 'after',
+      team: 'red',
+      tags: ['x'],
+      scope: { rpm: 20, budget: { limit_usd: 5, period: 'monthly' }, expires_at: '2026-11-27T13:01:00.000Z' },
+      updated_at: '2026-11-27T12:01:00.000Z',
+      created_at: start.toISOString(),
+    });
+    expect(updated.body.key.scope.models).toBeUndefined();
+    expect(updated.body.key.secret_prefixes).toEqual(key.secret_prefixes);
+    const disabled = await admin('patch', `/keys/${key.id}`, { disabled: true });
+    expect(disabled.body.key).toMatchObject({ disabled: true, status: 'disabled', name: 'after' });
+  });
+
+  it.each([
+    [{}, null],
+    [{ name: 7 }, 'name'],
+    [{ team: null }, 'team'],
+    [{ scope: { rpm: -1 } }, 'scope.rpm'],
+    [{ scope: { expires_in: '1y' } }, 'scope.expires_in'],
+    [{ secret: 'sy-mine' }, 'secret'],
+  ])('refuses the update %j naming %s', async (body, param) => {
+    const { key } = await createKey();
+    expectError(await admin('patch', `/keys/${key.id}`, body), 400, 'invalid_request', param);
+  });
+
+  it('revokes a key once; revoking again changes nothing', async () => {
+    const { key } = await createKey();
+    advance(1000);
+    const revoked = await admin('post', `/keys/${key.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.key).toMatchObject({ status: 'revoked', revoked_at: '2026-11-27T12:00:01.000Z' });
+    advance(1000);
+    const again = await admin('post', `/keys/${key.id}/revoke`);
+    expect(again.body.key.revoked_at).toBe('2026-11-27T12:00:01.000Z');
+    expect((await keys.listAudit(key.id)).map((entry) => entry.action)).toEqual(['create', 'revoke']);
+    expectError(await admin('post', `/keys/${key.id}/rotate`), 400, 'invalid_request', 'id');
+  });
+
+  it('rotates: the new secret works at once, the old one until the grace period ends', async () => {
+    const { key, secret: oldSecret } = await createKey();
+    const rotated = await admin('post', `/keys/${key.id}/rotate`, { grace_period: '10m' });
+    expect(rotated.status).toBe(200);
+    const newSecret = rotated.body.secret as string;
+    expect(newSecret).toMatch(/^sy-[0-9A-Za-z]{43}$/);
+    expect(newSecret).not.toBe(oldSecret);
+    expect(rotated.body.key.secret_prefixes).toEqual([oldSecret.slice(0, 7), newSecret.slice(0, 7)]);
+
+    const holder = async (secret: string) => (await keys.findBySecretHash(hashApiKey(secret), clock))?.id;
+    expect(await holder(oldSecret)).toBe(key.id);
+    expect(await holder(newSecret)).toBe(key.id);
+    advance(10 * 60_000 - 1);
+    expect(await holder(oldSecret)).toBe(key.id);
+    advance(1);
+    expect(await holder(oldSecret)).toBeUndefined();
+    expect(await holder(newSecret)).toBe(key.id);
+    expect((await admin('get', `/keys/${key.id}`)).body.key.secret_prefixes).toEqual([newSecret.slice(0, 7)]);
+  });
+
+  it('rotates with the grace period in seconds, or none at all', async () => {
+    const { key, secret: first } = await createKey();
+    const second = (await admin('post', `/keys/${key.id}/rotate`, { grace_period: 30 })).body.secret as string;
+    advance(29_000);
+    expect(await keys.findBySecretHash(hashApiKey(first), clock)).toBeDefined();
+    const third = (await admin('post', `/keys/${key.id}/rotate`)).body.secret as string;
+    for (const gone of [first, second]) expect(await keys.findBySecretHash(hashApiKey(gone), clock)).toBeUndefined();
+    expect(await keys.findBySecretHash(hashApiKey(third), clock)).toBeDefined();
+    expectError(await admin('post', `/keys/${key.id}/rotate`, { grace_period: 'a while' }), 400, 'invalid_request', 'grace_period');
+    expectError(await admin('post', `/keys/${key.id}/rotate`, { grace_period: -5 }), 400, 'invalid_request', 'grace_period');
+  });
+
+  it('answers 405 for a method an endpoint does not have, 404 for an unknown endpoint', async () => {
+    const { key } = await createKey();
+    expectError(await admin('delete', `/keys/${key.id}`), 405, 'method_not_allowed', null);
+    expectError(await admin('get', '/nothing'), 404, 'not_found', null);
+  });
+});
+
+describe('admin API: audit, and where secrets never go', () => {
+  it('records every change with the master as actor and the changed fields as details', async () => {
+    const { key } = await createKey({ name: 'audited', team: 'red', scope: { rpm: 5 } });
+    advance(1000);
+    await admin('patch', `/keys/${key.id}`, { team: 'blue', scope: { expires_in: '1d' } });
+    await admin('post', `/keys/${key.id}/rotate`, { grace_period: '1h' });
+    await admin('post', `/keys/${key.id}/revoke`);
+    const audit = await admin('get', `/keys/${key.id}/audit`);
+    expect(audit.status).toBe(200);
+    expect(audit.body.data).toEqual([
+      { key_id: key.id, action: 'create', actor: 'master', at: start.toISOString(), details: { name: 'audited', team: 'red', scope: { rpm: 5 }, secret_prefix: key.secret_prefixes[0] } },
+      { key_id: key.id, action: 'update', actor: 'master', at: '2026-11-27T12:00:01.000Z', details: { team: 'blue', scope: { expires_at: '2026-11-28T12:00:01.000Z' } } },
+      {
+        key_id: key.id,
+        action: 'rotate',
+        actor: 'master',
+        at: '2026-11-27T12:00:01.000Z',
+        details: { grace_period_seconds: 3600, previous_secrets_expire_at: '2026-11-27T13:00:01.000Z', secret_prefix: expect.stringMatching(/^sy-.{4}$/) },
+      },
+      { key_id: key.id, action: 'revoke', actor: 'master', at: '2026-11-27T12:00:01.000Z', details: {} },
+    ]);
+  });
+
+  it('never puts a secret or a hash in lists, shows, audit entries or log lines', async () => {
+    const created = await createKey({ name: 'secretive', tags: ['t'] });
+    const rotated = await admin('post', `/keys/${created.key.id}/rotate`, { grace_period: '5m' });
+    const secrets = [created.secret, rotated.body.secret as string];
+    const creationAnswers = responses.splice(0);
+    await admin('get', '/keys');
+    await admin('get', '/keys?include_revoked=true&tag=t');
+    await admin('get', `/keys/${created.key.id}`);
+    await admin('patch', `/keys/${created.key.id}`, { name: 'renamed' });
+    await admin('get', `/keys/${created.key.id}/audit`);
+    await admin('post', `/keys/${created.key.id}/revoke`);
+    expect(logLines.length).toBeGreaterThanOrEqual(4);
+    const everything = [...responses, ...logLines, JSON.stringify(keys.audit)].join('\n');
+    for (const secret of secrets) {
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(secret.slice(7, 20));
+      expect(everything).not.toContain(hashApiKey(secret));
+      // Each secret was in exactly one answer: the one that made it.
+      expect(creationAnswers.filter((text) => text.includes(secret))).toHaveLength(1);
+    }
+    expect(everything).not.toMatch(/"hash"/);
+    expect(rotated.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('admin API: usage', () => {
+  beforeEach(async () => {
+    await ledger.append([
+      usageRecord({ at: '2026-11-01T10:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', model: 'gpt-4o', inputTokens: 100, outputTokens: 10, costUsd: 0.5 }),
+      usageRecord({ at: '2026-11-01T11:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', model: 'gpt-4o', inputTokens: 50, outputTokens: 5, costUsd: 0.25, status: 502 }),
+      usageRecord({ at: '2026-11-02T10:00:00.000Z', keyId: 'key_2', team: 'Blue, "the best"', provider: 'anthropic', model: 'claude', inputTokens: 10, outputTokens: 1, costUsd: 1 }),
+      usageRecord({ at: '2026-11-03T10:00:00.000Z', keyId: 'key_3', team: '=HYPERLINK("x")', provider: 'mock', model: 'echo' }),
+      usageRecord({ at: '2026-10-01T10:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', costUsd: 100 }),
+    ]);
+  });
+
+  it('groups as asked over [from, to) as JSON', async () => {
+    const response = await admin('get', '/usage?group_by=team&from=2026-11-01&to=2026-11-03');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      group_by: 'team',
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-11-03T00:00:00.000Z',
+      data: [
+        { group: 'Blue, "the best"', requests: 1, input_tokens: 10, output_tokens: 1, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 1, errors: 0 },
+        { group: 'red', requests: 2, input_tokens: 150, output_tokens: 15, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 0.75, errors: 1 },
+      ],
+    });
+    const byDay = await admin('get', '/usage?group_by=day&from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&key_id=key_1');
+    expect(byDay.body.data).toEqual([expect.objectContaining({ group: '2026-11-01', requests: 2 })]);
+  });
+
+  it('defaults to grouping by key over the last 30 days', async () => {
+    const response = await admin('get', '/usage');
+    expect(response.body).toMatchObject({ group_by: 'key', from: '2026-10-28T12:00:00.000Z', to: start.toISOString() });
+    expect(response.body.data.map((row: { group: string }) => row.group)).toEqual(['key_1', 'key_2', 'key_3']);
+  });
+
+  it('writes CSV with a header row and proper quoting', async () => {
+    const response = await admin('get', '/usage?group_by=team&from=2026-11-01&to=2026-12-01&format=csv');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.text).toBe(
+      [
+        'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors',
+        '"\'=HYPERLINK(""x"")",1,0,0,0,0,0,0',
+        '"Blue, ""the best""",1,10,1,0,0,1,0',
+        'red,2,150,15,0,0,0.75,1',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it.each([
+    ['group_by=colour', 'group_by'],
+    ['format=xml', 'format'],
+    ['from=yesterday', 'from'],
+    ['to=2026-13-45', 'to'],
+    ['from=2026-11-02&to=2026-11-01', 'from'],
+  ])('refuses %s naming %s', async (query, param) => {
+    expectError(await admin('get', `/usage?${query}`), 400, 'invalid_request', param);
+  });
+});

@@ -1,0 +1,118 @@
+import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+
+/**
+ * A KeyStore in process memory, for tests only: no persistence, no concurrency
+ * control. Ids count up (`key_000001`), so list order and cursors are predictable.
+ * It keeps a copy of everything it returns, so a test cannot mutate what it holds.
+ */
+export class MemoryKeyStore implements KeyStore {
+  readonly keys = new Map<string, VirtualKey>();
+  readonly audit: AuditEntry[] = [];
+  private sequence = 0;
+
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  async migrate(): Promise<void> {}
+
+  async create(fields: VirtualKeyFields, secret: KeySecret): Promise<VirtualKey> {
+    this.refuseHashInUse(secret.hash);
+    const at = this.clock().toISOString();
+    const id = `key_${String(++this.sequence).padStart(6, '0')}`;
+    const key: VirtualKey = {
+      id,
+      name: fields.name,
+      ...(fields.team !== undefined && { team: fields.team }),
+      ...(fields.project !== undefined && { project: fields.project }),
+      ...(fields.user !== undefined && { user: fields.user }),
+      tags: fields.tags ?? [],
+      scope: fields.scope ?? {},
+      disabled: fields.disabled ?? false,
+      createdAt: at,
+      updatedAt: at,
+      secrets: [secret],
+    };
+    this.keys.set(id, structuredClone(key));
+    return key;
+  }
+
+  async findBySecretHash(hash: string, now: Date): Promise<VirtualKey | undefined> {
+    for (const key of this.keys.values()) {
+      const live = key.secrets.some((secret) => secret.hash === hash && (secret.expiresAt === undefined || Date.parse(secret.expiresAt) > now.getTime()));
+      if (live) return structuredClone(key);
+    }
+    return undefined;
+  }
+
+  async get(id: string): Promise<VirtualKey | undefined> {
+    const key = this.keys.get(id);
+    return key && structuredClone(key);
+  }
+
+  async list(filter: KeyListFilter): Promise<{ keys: VirtualKey[]; nextCursor?: string }> {
+    const matching = [...this.keys.values()]
+      .filter((key) => filter.includeRevoked || key.revokedAt === undefined)
+      .filter((key) => filter.team === undefined || key.team === filter.team)
+      .filter((key) => filter.project === undefined || key.project === filter.project)
+      .filter((key) => filter.tag === undefined || key.tags.includes(filter.tag))
+      .filter((key) => filter.cursor === undefined || key.id > filter.cursor)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const page = matching.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      keys: page.map((key) => structuredClone(key)),
+      ...(matching.length > filter.limit && last && { nextCursor: last.id }),
+    };
+  }
+
+  async update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined> {
+    const key = this.keys.get(id);
+    if (!key) return undefined;
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== undefined) (key as unknown as Record<string, unknown>)[name] = structuredClone(value);
+    }
+    key.updatedAt = this.clock().toISOString();
+    return structuredClone(key);
+  }
+
+  async revoke(id: string, at: Date): Promise<VirtualKey | undefined> {
+    const key = this.keys.get(id);
+    if (!key) return undefined;
+    key.revokedAt ??= at.toISOString();
+    key.updatedAt = at.toISOString();
+    return structuredClone(key);
+  }
+
+  async rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined> {
+    const key = this.keys.get(id);
+    if (!key) return undefined;
+    this.refuseHashInUse(secret.hash);
+    const now = this.clock();
+    const until = graceUntil ?? now;
+    key.secrets = key.secrets
+      .map((old) => {
+        const keepsEarlier = old.expiresAt !== undefined && Date.parse(old.expiresAt) < until.getTime();
+        return keepsEarlier ? old : { ...old, expiresAt: until.toISOString() };
+      })
+      .filter((old) => Date.parse(old.expiresAt!) > now.getTime());
+    key.secrets.push(secret);
+    key.updatedAt = now.toISOString();
+    return structuredClone(key);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audit.push(structuredClone(entry));
+  }
+
+  async listAudit(keyId: string): Promise<AuditEntry[]> {
+    return this.audit.filter((entry) => entry.keyId === keyId).map((entry) => structuredClone(entry));
+  }
+
+  async close(): Promise<void> {}
+
+  /** Like a unique index on the hash column. */
+  private refuseHashInUse(hash: string): void {
+    for (const key of this.keys.values()) {
+      if (key.secrets.some((secret) => secret.hash === hash)) throw new Error('a key with this secret hash already exists');
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+let dataDir: string;
+let gateway: TestGateway;
+const errorBodies: string[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-keys-'));
+  gateway = await startTestGateway({
+    server: { data_dir: dataDir },
+    storage: { use: 'sqlite' },
+    usage: { flush_interval_ms: 50 },
+  });
+});
+afterAll(() => gateway.close());
+
+async function admin(method: string, route: string, body?: unknown, key = masterKey) {
+  const response = await fetch(`${gateway.origin}/admin${route}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status >= 400) errorBodies.push(text);
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+}
+
+function clientFor(secret: string): OpenAI {
+  return new OpenAI({ apiKey: secret, baseURL: gateway.baseURL, maxRetries: 0 });
+}
+
+async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(OpenAI.APIError);
+  errorBodies.push(JSON.stringify((error as InstanceType<typeof OpenAI.APIError>).error));
+  return error as InstanceType<typeof OpenAI.APIError>;
+}
+
+const ask = (client: OpenAI, model = 'mock/echo', content = 'hello', maxTokens?: number) =>
+  client.chat.completions.create({ model, messages: [{ role: 'user', content }], ...(maxTokens && { max_tokens: maxTokens }) });
+
+describe('virtual keys end to end', () => {
+  it('a key limited to mock/*, $0.01 and 2 s: served, 403 outside its scope, 429 when spent, 401 when expired', async () => {
+    const created = await admin('POST', '/keys', {
+      name: 'demo',
+      team: 'research',
+      scope: { models: ['mock/*'], budget: { limit_usd: 0.01, period: 'total' }, expires_in: '2s' },
+    });
+    expect(created.status).toBe(201);
+    const secret = created.body['secret'] as string;
+    expect(secret).toMatch(/^sy-[A-Za-z0-9]{32,}$/);
+    const createdAt = Date.now();
+    const client = clientFor(secret);
+
+    const answer = await ask(client);
+    expect(answer.choices[0]!.message.content).toBe('hello');
+
+    const outside = await failure(ask(client, 'openai/gpt-4o'));
+    expect(outside).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(outside.code).toBe('model_not_allowed');
+    expect(outside.message).toContain('openai/gpt-4o');
+    expect(outside.message).not.toContain('mock/*');
+
+    // Each call sends ~2,000 prompt tokens and gets ~100 back: at the mock's demo price
+    // ($1/M in, $2/M out) the budget lasts a few calls.
+    let spent: InstanceType<typeof OpenAI.APIError> | undefined;
+    for (let call = 0; call < 20 && !spent; call++) {
+      try {
+        await ask(client, 'mock/echo', 'x'.repeat(8000), 100);
+      } catch (error) {
+        spent = error as InstanceType<typeof OpenAI.APIError>;
+      }
+    }
+    expect(spent).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(spent!.code).toBe('insufficient_quota');
+
+    await sleep(Math.max(0, createdAt + 2100 - Date.now()));
+    const expired = await failure(ask(client));
+    expect(expired).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(expired.code).toBe('key_expired');
+  });
+
+  it('200 concurrent requests against a $1 budget spend at most $1 plus one request', async () => {
+    const created = await admin('POST', '/keys', { name: 'burst', scope: { budget: { limit_usd: 1, period: 'total' } } });
+    const client = clientFor(created.body['secret'] as string);
+    const content = 'y'.repeat(40_000); // ~10,000 prompt tokens: about $0.01 a call at the demo price
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => ask(client, 'mock/echo', content, 50)));
+    const served = results.filter((result) => result.status === 'fulfilled').length;
+    const refused = results.filter((result) => result.status === 'rejected' && (result.reason as { code?: string }).code === 'insufficient_quota').length;
+    expect(served + refused).toBe(200);
+    await gateway.gateway.runtime.storage!.ledger.count(); // the ledger is reachable
+    await sleep(200); // one flush interval
+    const usage = await admin('GET', `/usage?group_by=key&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    const row = (usage.body['data'] as Array<{ group: string; cost_usd: number; requests: number }>).find(
+      (entry) => entry.group === created.body['key'].id,
+    )!;
+    const oneRequestMax = gateway.gateway.runtime.pricing.maxCost('mock', 'echo', 10_010, 50);
+    expect(row.cost_usd).toBeLessThanOrEqual(1 + oneRequestMax);
+    expect(row.cost_usd).toBeGreaterThan(0.9);
+    console.info(`budget $1: ${served} served, ${refused} refused, spent $${row.cost_usd.toFixed(6)} (bound $${(1 + oneRequestMax).toFixed(6)})`);
+  });
+
+  it('rotation: the old secret works during the grace period and fails after it', async () => {
+    const created = await admin('POST', '/keys', { name: 'rotating' });
+    const oldSecret = created.body['secret'] as string;
+    await ask(clientFor(oldSecret));
+    const rotated = await admin('POST', `/keys/${created.body['key'].id}/rotate`, { grace_period: 2 });
+    const newSecret = rotated.body['secret'] as string;
+    expect(newSecret).not.toBe(oldSecret);
+    await ask(clientFor(newSecret));
+    await ask(clientFor(oldSecret));
+    await sleep(3100); // grace + the one-second lookup cache
+    expect((await failure(ask(clientFor(oldSecret)))).status).toBe(401);
+    await ask(clientFor(newSecret));
+  });
+
+  it('revocation takes effect within a second', async () => {
+    const created = await admin('POST', '/keys', { name: 'leaving' });
+    const client = clientFor(created.body['secret'] as string);
+    await ask(client);
+    await admin('POST', `/keys/${created.body['key'].id}/revoke`);
+    await sleep(1100);
+    const revoked = await failure(ask(client));
+    expect(revoked.status).toBe(401);
+    expect(revoked.code).toBe('key_revoked');
+  });
+
+  it('no key secret in the database, a log line or an error body', async () => {
+    const created = await admin('POST', '/keys', { name: 'secretive', scope: { models: ['mock/*'] } });
+    const secret = created.body['secret'] as string;
+    await ask(clientFor(secret));
+    await failure(ask(clientFor(secret), 'openai/gpt-4o'));
+    await failure(ask(clientFor(`${secret}x`)));
+    await admin('GET', '/keys');
+    await admin('GET', `/keys/${created.body['key'].id}/audit`);
+    await gateway.gateway.runtime.storage!.ledger.count();
+    const database = await readFile(path.join(dataDir, 'switchyard.db'));
+    const wal = await readFile(path.join(dataDir, 'switchyard.db-wal')).catch(() => Buffer.alloc(0));
+    for (const haystack of [database.toString('latin1'), wal.toString('latin1'), ...gateway.logLines, ...errorBodies]) {
+      expect(haystack).not.toContain(secret);
+      expect(haystack).not.toContain(secret.slice(3, 23));
+      expect(haystack).not.toContain(masterKey);
+    }
+  });
+});
