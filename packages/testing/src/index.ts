@@ -20,3 +20,4 @@ export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohere
 export { startMockMistral, type MockMistral, type MockMistralOptions, type MistralErrorCase } from './mock-mistral/start-mock-mistral.js';
 export { startMockBedrock, type BedrockErrorCase, type MockBedrock, type MockBedrockOptions } from './mock-bedrock/start-mock-bedrock.js';
 export { testKeyStore, testUsageLedger, testBudgetStore } from './store-conformance/index.js';
+export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from './services/find-postgres.js';
