@@ -152,3 +152,70 @@ describe('virtual keys end to end', () => {
     }
   });
 });
+
+describe('what a key may do', () => {
+  it('lists only the models it may use, and refuses endpoints outside its scope', async () => {
+    const created = await admin('POST', '/keys', { name: 'narrow', scope: { models: ['mock/*'], endpoints: ['chat', 'models'] } });
+    const client = clientFor(created.body['secret'] as string);
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    expect(ids).toEqual(['mock/echo']);
+    const embeddings = await failure(client.embeddings.create({ model: 'mock/echo', input: 'x' }));
+    expect(embeddings).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(embeddings.code).toBe('endpoint_not_allowed');
+  });
+
+  it('caps max_tokens: fills it in when absent, refuses more', async () => {
+    const created = await admin('POST', '/keys', { name: 'capped', scope: { max_tokens: 5 } });
+    const client = clientFor(created.body['secret'] as string);
+    const capped = await ask(client, 'mock/echo', 'one two three four five six seven eight nine ten eleven twelve');
+    expect(capped.choices[0]!.finish_reason).toBe('length');
+    expect(capped.usage!.completion_tokens).toBeLessThanOrEqual(5);
+    const over = await failure(ask(client, 'mock/echo', 'hi', 50));
+    expect(over).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(over.param).toBe('max_tokens');
+  });
+
+  it('logs a budget alert once the alert threshold is crossed', async () => {
+    const created = await admin('POST', '/keys', { name: 'alerting', scope: { budget: { limit_usd: 1, period: 'daily', alert_threshold: 0.001 } } });
+    const client = clientFor(created.body['secret'] as string);
+    await ask(client, 'mock/echo', 'z'.repeat(8000), 10);
+    await expect.poll(() => gateway.logLines.some((line) => line.includes('budget alert') && line.includes(created.body['key'].id))).toBe(true);
+  });
+});
+
+describe('team budgets', () => {
+  it('are shared by every key of the team', async () => {
+    const teamDir = await mkdtemp(path.join(tmpdir(), 'switchyard-team-'));
+    const teamGateway = await startTestGateway({
+      server: { data_dir: teamDir },
+      storage: { use: 'sqlite' },
+      chain: ['auth', { 'key-scope': { budgets: { teams: { research: { limit_usd: 0.01, period: 'monthly' } } } } }, 'route', 'adapter'],
+    });
+    try {
+      const create = async (name: string) => {
+        const response = await fetch(`${teamGateway.origin}/admin/keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name, team: 'research' }),
+        });
+        return new OpenAI({ apiKey: ((await response.json()) as { secret: string }).secret, baseURL: teamGateway.baseURL, maxRetries: 0 });
+      };
+      const clients = [await create('ada'), await create('grace')];
+      let refusedFor: number | undefined;
+      for (let call = 0; call < 20 && refusedFor === undefined; call++) {
+        try {
+          await ask(clients[call % 2]!, 'mock/echo', 'x'.repeat(8000), 100);
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe('insufficient_quota');
+          refusedFor = call % 2;
+        }
+      }
+      // Both keys drew on the one team budget until it ran out, for whichever key asked next.
+      expect(refusedFor).toBeDefined();
+      await expect(ask(clients[(refusedFor! + 1) % 2]!, 'mock/echo', 'x'.repeat(8000), 100)).rejects.toMatchObject({ code: 'insufficient_quota' });
+    } finally {
+      await teamGateway.close();
+    }
+  });
+});

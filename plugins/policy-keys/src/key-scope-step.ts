@@ -107,6 +107,30 @@ function budgetAccounts(context: RequestContext, options: KeyScopeOptions): Budg
   return accounts;
 }
 
+/** Budgets already alerted on, by owner and window, so each alert is logged once per process. */
+const alerted = new Set<string>();
+
+/** Logs a warning the first time a key's spend crosses its soft alert threshold in a window. */
+async function alertWhenNearLimit(
+  context: RequestContext,
+  runtime: GatewayRuntime,
+  budgets: BudgetStore,
+  accounts: BudgetAccount[],
+): Promise<void> {
+  const threshold = context.principal?.scope?.budget?.alertThreshold;
+  const account = accounts[0];
+  if (threshold === undefined || !account || !account.owner.startsWith('key:')) return;
+  const alertKey = `${account.owner}@${account.windowStart}`;
+  if (alerted.has(alertKey)) return;
+  const spent = await budgets.spent(account.owner, account.windowStart);
+  if (spent < threshold * account.limitUsd) return;
+  alerted.add(alertKey);
+  runtime.logger.warn(
+    { keyId: context.principal?.keyId, spentUsd: spent, limitUsd: account.limitUsd, windowStart: account.windowStart },
+    'budget alert: spend crossed the key\'s alert threshold',
+  );
+}
+
 /**
  * Reserves the call's maximum cost when the deployment is known (so its price is),
  * and settles to the real cost when the response is over, whatever happened.
@@ -143,6 +167,7 @@ function holdBudget(
         const served = context.servedBy;
         const actual = served && context.usage ? runtime.pricing.cost(served.provider, served.model, context.usage) : 0;
         await budgets.settle(reservationId, actual);
+        await alertWhenNearLimit(context, runtime, budgets, accounts);
       })
       .catch((error: unknown) => {
         if (error instanceof GatewayError && error.code === 'insufficient_quota') return;
