@@ -1,4 +1,5 @@
 import { createLogger, type StorageSet } from '@switchyard/core';
+import pg from 'pg';
 import postgres from '../src/index.js';
 
 export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from '@switchyard/testing';
