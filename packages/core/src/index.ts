@@ -16,8 +16,11 @@ export {
   type Principal,
   type ProviderResult,
   type RequestContext,
+  type RequestInterceptor,
+  type RoutedCall,
+  type RoutePlan,
 } from './chain/request-context.js';
-export { composeInterceptors } from './chain/dispatch.js';
+export { composeInterceptors, composeRoutedCall, providerDispatch } from './chain/dispatch.js';
 export { matchesModelPattern } from './chain/model-pattern.js';
 export { adapterStep } from './chain/adapter-step.js';
 export {
@@ -49,7 +52,7 @@ export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
-export type { GatewayRuntime } from './gateway/gateway-runtime.js';
+export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
 export { genericUpstreamError, startProvider } from './gateway/start-provider.js';

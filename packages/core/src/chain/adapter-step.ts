@@ -9,7 +9,7 @@ import { ChatChunkEncoder } from '../ingress/openai/chat-chunk-encoder.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
 import { formatChatCompletion } from '../ingress/openai/format-chat-completion.js';
 import { definePlugin } from '../plugin/define-plugin.js';
-import { composeInterceptors, providerDispatch } from './dispatch.js';
+import { composeInterceptors, composeRoutedCall, providerDispatch } from './dispatch.js';
 import { matchesModelPattern } from './model-pattern.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
 
@@ -26,14 +26,13 @@ export const adapterStep = definePlugin<Record<string, never>>({
       await sendModels(runtime, req, res);
       return;
     }
-    const deployment = context.deployments[0];
-    if (!deployment) {
-      throw new GatewayError('model_not_found', 'No deployment was chosen for this model; is the route step in the chain?', {
-        param: 'model',
-      });
+    const attempt = composeInterceptors(context, providerDispatch(runtime, context));
+    let result: ProviderResult;
+    try {
+      result = await composeRoutedCall(context, attempt)();
+    } finally {
+      setRoutingHeaders(res, context);
     }
-    const result = await composeInterceptors(context, providerDispatch(runtime, context))(deployment);
-    setRoutingHeaders(res, context);
     await writeResult(result, context, req, res);
   },
 });
@@ -112,10 +111,14 @@ class GeneratedOutput {
   }
 }
 
+/** Which deployment answered (or was tried last), and after how many attempts. */
 function setRoutingHeaders(res: Response, context: RequestContext): void {
-  const served = context.servedBy!;
-  res.setHeader('x-switchyard-provider', served.provider);
-  res.setHeader('x-switchyard-model', `${served.provider}/${served.model}`);
+  if (res.headersSent) return;
+  const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
+  if (deployment) {
+    res.setHeader('x-switchyard-provider', deployment.provider);
+    res.setHeader('x-switchyard-model', `${deployment.provider}/${deployment.model}`);
+  }
   res.setHeader('x-switchyard-attempts', String(context.attempts.length));
 }
 

@@ -1,6 +1,6 @@
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
-import type { Dispatch, ProviderResult, RequestContext } from './request-context.js';
+import type { Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
 
 /** Wraps the interceptors around a dispatch, the first registered outermost. */
 export function composeInterceptors(context: RequestContext, innermost: Dispatch): Dispatch {
@@ -9,6 +9,31 @@ export function composeInterceptors(context: RequestContext, innermost: Dispatch
     dispatch = context.interceptors[index]!(dispatch, context);
   }
   return dispatch;
+}
+
+/**
+ * The whole call of a request: request interceptors (cache) around the route plan
+ * (retries, fallbacks) around each attempt (breaker, budget) around the provider.
+ */
+export function composeRoutedCall(context: RequestContext, attempt: Dispatch): RoutedCall {
+  const plan = context.routePlan;
+  let call: RoutedCall = plan
+    ? () => plan(attempt)
+    : () => {
+        const deployment = context.deployments[0];
+        if (!deployment) {
+          return Promise.reject(
+            new GatewayError('model_not_found', 'No deployment was chosen for this model; is the route step in the chain?', {
+              param: 'model',
+            }),
+          );
+        }
+        return attempt(deployment);
+      };
+  for (let index = context.requestInterceptors.length - 1; index >= 0; index--) {
+    call = context.requestInterceptors[index]!(call, context);
+  }
+  return call;
 }
 
 /** The innermost dispatch: one call of one deployment's provider, recorded as an attempt. */

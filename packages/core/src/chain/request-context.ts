@@ -50,11 +50,28 @@ export type ProviderResult =
 export type Dispatch = (deployment: Deployment) => Promise<ProviderResult>;
 
 /**
- * Wraps the provider call, undici style. Steps that need to see the call itself
- * (breaker, cache, retries) register one; the adapter step composes them, the
- * first registered outermost.
+ * Wraps one attempt at one deployment, undici style (`(next) => dispatch`). Steps
+ * that act per deployment (circuit breaker, budget hold) register one on
+ * `context.interceptors`; the adapter step composes them, the first registered
+ * outermost, around the provider call.
  */
 export type Interceptor = (next: Dispatch, context: RequestContext) => Dispatch;
+
+/** The whole routed call of a request: every attempt, retry and fallback. */
+export type RoutedCall = () => Promise<ProviderResult>;
+
+/**
+ * Wraps the whole routed call (the cache answers before any deployment is tried).
+ * Registered on `context.requestInterceptors`, first registered outermost.
+ */
+export type RequestInterceptor = (next: RoutedCall, context: RequestContext) => RoutedCall;
+
+/**
+ * How a request is routed: given one attempt (the interceptors around the provider
+ * call), try deployments — in order, with retries and fallbacks — until one answers.
+ * The route step sets it; without one the first deployment is tried once.
+ */
+export type RoutePlan = (attempt: Dispatch) => Promise<ProviderResult>;
 
 /** Everything the gateway knows about one request. Steps touch only their own parts. */
 export interface RequestContext {
@@ -77,6 +94,8 @@ export interface RequestContext {
   /** The deployment that produced the answer. */
   servedBy?: Deployment;
   interceptors: Interceptor[];
+  requestInterceptors: RequestInterceptor[];
+  routePlan?: RoutePlan;
   attempts: Attempt[];
   usage?: Usage;
   /** Milliseconds from arrival to the first byte written to the client. */
@@ -127,6 +146,8 @@ class GatewayRequestContext implements RequestContext {
   deployments: Deployment[] = [];
   servedBy?: Deployment;
   interceptors: Interceptor[] = [];
+  requestInterceptors: RequestInterceptor[] = [];
+  routePlan?: RoutePlan;
   attempts: Attempt[] = [];
   usage?: Usage;
   firstByteMs?: number;

@@ -7,21 +7,33 @@ import { sendError } from '../http/send-error.js';
 import { sendJson } from '../http/send-json.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
-import type { GatewayRuntime } from './gateway-runtime.js';
+import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
 
 /**
  * The gateway's Express router: the OpenAI-compatible endpoints, each running
  * body parsing, the request context and then the configured chain, in order.
  */
-export function buildRouter(runtime: GatewayRuntime, steps: RequestHandler[], tracker: RequestTracker): Router {
+export function buildRouter(
+  runtime: GatewayRuntime,
+  steps: RequestHandler[],
+  tracker: RequestTracker,
+  healthChecks: ReadonlyMap<string, () => HealthSection>,
+): Router {
   const router = express.Router();
   const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit));
 
   router.get('/health', (_req, res) => {
-    sendJson(res, tracker.draining ? 503 : 200, {
-      status: tracker.draining ? 'draining' : 'ok',
+    const checks: Record<string, HealthSection> = {};
+    let healthy = !tracker.draining;
+    for (const [name, check] of healthChecks) {
+      checks[name] = check();
+      healthy &&= checks[name].healthy;
+    }
+    sendJson(res, healthy ? 200 : 503, {
+      status: tracker.draining ? 'draining' : healthy ? 'ok' : 'degraded',
       providers: [...runtime.providers.keys()],
+      ...(healthChecks.size > 0 && { checks }),
     });
   });
 

@@ -12,7 +12,7 @@ import type { PluginFactory, StorageContext, StoragePlugin, StorageSet } from '.
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
 import { buildRouter } from './build-router.js';
-import type { GatewayRuntime } from './gateway-runtime.js';
+import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
 import { RequestTracker } from './request-tracker.js';
@@ -68,6 +68,7 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
   const pricing = createPricing(config, logger, unpricedCalls);
   const tracker = new RequestTracker(logger, pricing);
   const closeHooks: Array<() => Promise<void> | void> = [];
+  const healthChecks = new Map<string, () => HealthSection>();
   const runtime: GatewayRuntime = {
     config,
     logger,
@@ -81,6 +82,7 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
     unpricedCalls,
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
+    addHealthCheck: (name, check) => void healthChecks.set(name, check),
   };
   tracker.onFinished((record) => logRequest(logger, record));
   const recorder = storage
@@ -95,7 +97,7 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
   const steps = resolved.steps.map((step) => step.build(runtime));
-  const router = buildRouter(runtime, steps, tracker);
+  const router = buildRouter(runtime, steps, tracker, healthChecks);
 
   let closing: Promise<void> | undefined;
   return {

@@ -29,4 +29,15 @@ export interface GatewayRuntime {
   onRequestFinished(listener: (record: RequestRecord) => void): void;
   /** Called when the gateway closes, after in-flight requests are done. */
   onClose(hook: () => Promise<void> | void): void;
+  /**
+   * Adds a section to `GET /health` (circuit breaker states, store reachability…).
+   * `healthy: false` in what it returns makes the whole answer a 503.
+   */
+  addHealthCheck(name: string, check: () => HealthSection): void;
+}
+
+/** One part of `GET /health`. */
+export interface HealthSection {
+  healthy: boolean;
+  [detail: string]: unknown;
 }
