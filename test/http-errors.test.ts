@@ -114,13 +114,14 @@ describe('bad input gets an OpenAI-shaped error with the right status', () => {
     expectOpenAIError(body, 'rate_limit_exceeded');
   });
 
-  it('every answer carries a request id, and a given one is kept', async () => {
+  it('every answer carries a unique request id, and a caller\'s own id is echoed beside it', async () => {
     const response = await fetch(`${gateway.origin}${chat}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'x-request-id': 'trace-abc-123' },
       body: JSON.stringify({ model: 'fast', messages: user }),
     });
-    expect(response.headers.get('x-request-id')).toBe('trace-abc-123');
+    expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(response.headers.get('x-client-request-id')).toBe('trace-abc-123');
     expect(response.headers.get('x-switchyard-provider')).toBe('mock');
     expect(response.headers.get('x-switchyard-attempts')).toBe('1');
   });

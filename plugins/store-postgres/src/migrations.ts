@@ -92,6 +92,12 @@ export const migrations: Migration[] = [
       `CREATE INDEX budget_reservations_created ON ${t.budgetReservations} (created_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'usage records unique by request id',
+    // A batch retried after a lost reply must not count twice; the gateway's request ids are unique.
+    statements: (t) => [`CREATE UNIQUE INDEX usage_id ON ${t.usage} (id)`],
+  },
 ];
 
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */

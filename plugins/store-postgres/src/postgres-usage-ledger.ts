@@ -72,7 +72,7 @@ export class PostgresUsageLedger implements UsageLedger {
   async append(records: UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
     const values = columns.map(([, , read]) => records.map(read));
-    await this.pool.query(`INSERT INTO ${this.t.usage} (${insertColumns}) SELECT * FROM unnest(${unnestArguments})`, values);
+    await this.pool.query(`INSERT INTO ${this.t.usage} (${insertColumns}) SELECT * FROM unnest(${unnestArguments}) ON CONFLICT (id) DO NOTHING`, values);
   }
 
   async query(query: UsageQuery): Promise<UsageRow[]> {

@@ -81,6 +81,8 @@ export interface RequestContext {
   /** Monotonic clock at arrival, for durations. */
   readonly startedAt: number;
   readonly endpoint: Endpoint;
+  /** The caller's own `x-request-id`, when it sent a usable one; echoed and logged beside ours. */
+  readonly clientRequestId: string | undefined;
   /** Aborted when the client goes away before the answer is complete. */
   readonly signal: AbortSignal;
   logger: Logger;
@@ -123,12 +125,15 @@ export function findContext(res: Response): RequestContext | undefined {
 }
 
 export function createRequestContext(req: Request, res: Response, endpoint: Endpoint, logger: Logger): RequestContext {
+  // Our own id is unique, so the ledger can key on it; a caller's id is kept beside it for tracing.
+  const id = `req_${randomUUID().replaceAll('-', '')}`;
   const incomingId = req.headers['x-request-id'];
-  const id = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : `req_${randomUUID().replaceAll('-', '')}`;
+  const clientRequestId = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : undefined;
   const abort = new AbortController();
-  const context = new GatewayRequestContext(id, endpoint, abort.signal, logger);
+  const context = new GatewayRequestContext(id, endpoint, abort.signal, logger, clientRequestId);
   (res as ResponseWithContext)[contextKey] = context;
   res.setHeader('x-request-id', id);
+  if (clientRequestId) res.setHeader('x-client-request-id', clientRequestId);
   // 'close' fires both after a normal finish and when the client goes away first.
   res.once('close', () => {
     if (!res.writableFinished) abort.abort(new Error('client disconnected'));
@@ -159,12 +164,14 @@ class GatewayRequestContext implements RequestContext {
     readonly endpoint: Endpoint,
     readonly signal: AbortSignal,
     private readonly baseLogger: Logger,
+    readonly clientRequestId: string | undefined,
   ) {}
 
   /** Made on first use: most requests never log more than their closing line. */
   get logger(): Logger {
     this.requestLogger ??= this.baseLogger.child({
       requestId: this.id,
+      ...(this.clientRequestId && { clientRequestId: this.clientRequestId }),
       ...(this.principal && { keyId: this.principal.keyId }),
     });
     return this.requestLogger;
