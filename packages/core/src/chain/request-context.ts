@@ -100,6 +100,10 @@ export interface RequestContext {
   routePlan?: RoutePlan;
   attempts: Attempt[];
   usage?: Usage;
+  /** Answered from the response cache, without calling a provider. */
+  cacheHit: boolean;
+  /** Whether the request's usage is charged (a cache hit may be free). */
+  billable: boolean;
   /** Milliseconds from arrival to the first byte written to the client. */
   firstByteMs?: number;
   error?: GatewayError;
@@ -155,6 +159,8 @@ class GatewayRequestContext implements RequestContext {
   routePlan?: RoutePlan;
   attempts: Attempt[] = [];
   usage?: Usage;
+  cacheHit = false;
+  billable = true;
   firstByteMs?: number;
   error?: GatewayError;
   private requestLogger: Logger | undefined;

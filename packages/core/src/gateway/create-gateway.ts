@@ -207,6 +207,7 @@ function logRequest(logger: Logger, record: RequestRecord): void {
       errorCode: record.errorCode,
       usage: record.usage,
       costUsd: record.costUsd,
+      cacheHit: record.cacheHit || undefined,
       latencyMs: record.latencyMs,
       firstByteMs: record.firstByteMs,
       attempts: record.attempts.length,

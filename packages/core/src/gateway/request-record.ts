@@ -19,6 +19,8 @@ export interface RequestRecord {
   usage: Usage | undefined;
   /** What the call cost in USD at the catalog's prices (0 without usage or a price). */
   costUsd: number;
+  /** Answered from the response cache. */
+  cacheHit: boolean;
   latencyMs: number;
   firstByteMs: number | undefined;
   attempts: Attempt[];

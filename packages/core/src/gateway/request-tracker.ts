@@ -78,7 +78,9 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
     usage: context.usage,
-    costUsd: deployment && context.usage ? pricing.cost(deployment.provider, deployment.model, context.usage) : 0,
+    costUsd:
+      context.billable && deployment && context.usage ? pricing.cost(deployment.provider, deployment.model, context.usage) : 0,
+    cacheHit: context.cacheHit,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
     attempts: context.attempts,

@@ -90,7 +90,7 @@ function toUsageRecord(request: RequestRecord): UsageRecord {
     latencyMs: request.latencyMs,
     status: request.status,
     errorCode: request.errorCode,
-    cacheHit: false,
+    cacheHit: request.cacheHit,
     attempts: request.attempts.length,
   };
 }
