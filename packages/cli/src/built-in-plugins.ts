@@ -1,5 +1,8 @@
 import type { PluginFactory } from '@switchyard/core';
+import cache from '@switchyard/policy-cache';
+import circuitBreaker from '@switchyard/policy-circuit-breaker';
 import auth, { keyScope } from '@switchyard/policy-keys';
+import rateLimit from '@switchyard/policy-rate-limit';
 import route from '@switchyard/policy-router';
 import anthropic from '@switchyard/provider-anthropic';
 import azure from '@switchyard/provider-azure';
@@ -24,6 +27,9 @@ export const builtInPlugins: ReadonlyArray<PluginFactory<unknown, unknown>> = [
   mock,
   auth,
   keyScope,
+  rateLimit,
+  circuitBreaker,
+  cache,
   route,
   sqlite,
   postgres,

@@ -21,3 +21,4 @@ export { startMockMistral, type MockMistral, type MockMistralOptions, type Mistr
 export { startMockBedrock, type BedrockErrorCase, type MockBedrock, type MockBedrockOptions } from './mock-bedrock/start-mock-bedrock.js';
 export { testKeyStore, testUsageLedger, testBudgetStore } from './store-conformance/index.js';
 export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from './services/find-postgres.js';
+export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './services/find-redis.js';

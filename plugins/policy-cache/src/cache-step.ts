@@ -1,0 +1,203 @@
+import {
+  definePlugin,
+  getContext,
+  matchesModelPattern,
+  type Deployment,
+  type ProviderResult,
+  type RequestContext,
+  type RoutedCall,
+  type StreamPart,
+  type Usage,
+} from '@switchyard/core';
+import type { Response } from 'express';
+import { readCacheDirectives, type CacheDirectives } from './cache-directives.js';
+import type { CachedResult, CacheEntry } from './cache-entry.js';
+import { cacheKey } from './cache-key.js';
+import { cacheOptionsSchema, type CacheOptions } from './cache-options.js';
+import { cacheScopeValue } from './cache-scope.js';
+import type { CacheStore } from './cache-store.js';
+import { MemoryCacheStore } from './memory-cache-store.js';
+import { recordStream } from './record-stream.js';
+import { RedisCacheStore } from './redis-cache-store.js';
+import { responseToStreamParts } from './response-to-stream-parts.js';
+import { streamPartsToResponse } from './stream-parts-to-response.js';
+import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
+
+/** The response header that says what the cache did: `HIT`, `MISS` or `BYPASS`. */
+export const cacheStatusHeader = 'x-switchyard-cache';
+
+/** What the cache did for one request. */
+export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
+
+/**
+ * The `cache` step: an exact-match response cache in front of the routed call.
+ * For chat and embeddings requests it registers a request interceptor that
+ * answers from the store when it can (no provider call, no attempt, no budget
+ * hold) and stores complete, successful answers otherwise. It must come before
+ * `route` in the chain (so a hit skips retries and fallbacks) and reads the
+ * routed deployment only when the call runs.
+ */
+export const cache = definePlugin<CacheOptions>({
+  name: 'cache',
+  optionsSchema: cacheOptionsSchema,
+  create(options, runtime) {
+    const warn = throttledWarning(runtime.logger);
+    const store = createStore(options, warn);
+    runtime.addHealthCheck('cache', () => ({ healthy: true, backend: store.backend, ...store.health() }));
+    runtime.onClose(() => store.close());
+    const cacheCall = cachedCall(options, store, warn);
+    return (req, res, next) => {
+      const context = getContext(res);
+      if (context.endpoint === 'chat' || context.endpoint === 'embeddings') {
+        const directives = readCacheDirectives(req.headers);
+        context.requestInterceptors.push((call, callContext) => () => cacheCall(call, callContext, directives, res));
+      }
+      next();
+    };
+  },
+});
+
+function createStore(options: CacheOptions, warn: ThrottledWarning): CacheStore {
+  if (options.store.use === 'redis') {
+    return new RedisCacheStore({
+      url: options.store.url,
+      keyPrefix: options.store.key_prefix,
+      compressAboveBytes: options.store.compress_above_bytes,
+      maxEntryBytes: options.max_bytes,
+      warn,
+    });
+  }
+  return new MemoryCacheStore({ maxEntries: options.max_entries, maxBytes: options.max_bytes });
+}
+
+/** What one request may do with the cache, decided once its deployment is known. */
+interface CachePlan {
+  key: string;
+  read: boolean;
+  write: boolean;
+  maxAgeMs: number | undefined;
+  ttlSeconds: number;
+}
+
+function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWarning) {
+  return async (call: RoutedCall, context: RequestContext, directives: CacheDirectives, res: Response): Promise<ProviderResult> => {
+    const plan = planFor(options, context, directives);
+    if (!plan) {
+      setStatus(res, 'BYPASS');
+      return call();
+    }
+    if (plan.read) {
+      const entry = await readEntry(store, plan.key, warn);
+      if (entry && (plan.maxAgeMs === undefined || Date.now() - entry.storedAt <= plan.maxAgeMs)) {
+        const result = resultFor(entry, context);
+        if (result) {
+          context.cacheHit = true;
+          context.servedBy = entry.servedBy;
+          if (entry.usage) context.usage = entry.usage;
+          context.billable = options.bill_hits;
+          setStatus(res, 'HIT');
+          if (!res.headersSent) res.setHeader('age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
+          return result;
+        }
+      }
+    }
+    setStatus(res, 'MISS');
+    const result = await call();
+    if (!plan.write) return result;
+    const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {
+      if (!servedBy) return;
+      const entry: CacheEntry = { v: 1, result: stored, servedBy, ...(usage && { usage }), storedAt: Date.now() };
+      // Off the request path: the client does not wait for the store.
+      store.set(plan.key, entry, plan.ttlSeconds).catch((error: unknown) => warn(error, 'cache: could not store an entry'));
+    };
+    switch (result.kind) {
+      case 'chat-response':
+        if (result.response.finishReason.unified !== 'error') save(result, result.response.usage, context.servedBy);
+        return result;
+      case 'embeddings':
+        save(result, { inputTokens: result.response.usage.inputTokens, outputTokens: 0 }, context.servedBy);
+        return result;
+      case 'chat-stream':
+        return {
+          kind: 'chat-stream',
+          parts: recordStream(result.parts, options.max_bytes, (parts) =>
+            save({ kind: 'chat-stream', parts }, lastUsage(parts), context.servedBy),
+          ),
+        };
+    }
+  };
+}
+
+/** Undefined when the request is not cacheable at all (`BYPASS`). */
+function planFor(options: CacheOptions, context: RequestContext, directives: CacheDirectives): CachePlan | undefined {
+  const read = !directives.noCache;
+  const write = !directives.noStore;
+  if (!read && !write) return undefined;
+  const deployment = context.deployments[0];
+  if (!deployment) return undefined;
+  const scope = cacheScopeValue(options.scope, context.principal);
+  let key: string;
+  if (context.endpoint === 'chat' && context.chatRequest) {
+    const request = context.chatRequest;
+    if (!options.cache_nonzero_temperature && request.temperature !== undefined && request.temperature > 0) return undefined;
+    if (!modelListed(options, request.model, deployment)) return undefined;
+    key = cacheKey({ endpoint: 'chat', request, deployment, scope });
+  } else if (context.endpoint === 'embeddings' && context.embeddingsRequest) {
+    const request = context.embeddingsRequest;
+    if (!modelListed(options, request.model, deployment)) return undefined;
+    key = cacheKey({ endpoint: 'embeddings', request, deployment, scope });
+  } else {
+    return undefined;
+  }
+  return {
+    key,
+    read,
+    write,
+    maxAgeMs: directives.maxAgeSeconds === undefined ? undefined : directives.maxAgeSeconds * 1000,
+    ttlSeconds: directives.ttlSeconds ?? options.ttl_seconds,
+  };
+}
+
+/** A model is cached when the name the client sent, or the `provider/model` it routes to, is listed. */
+function modelListed(options: CacheOptions, requested: string, deployment: Deployment): boolean {
+  if (!options.models) return true;
+  return matchesModelPattern(requested, options.models) || matchesModelPattern(`${deployment.provider}/${deployment.model}`, options.models);
+}
+
+async function readEntry(store: CacheStore, key: string, warn: ThrottledWarning): Promise<CacheEntry | undefined> {
+  try {
+    return await store.get(key);
+  } catch (error) {
+    warn(error, 'cache: could not read the cache; answering without it');
+    return undefined;
+  }
+}
+
+/** The entry as the answer this request wants: streamed or whole, from either kind of entry. */
+function resultFor(entry: CacheEntry, context: RequestContext): ProviderResult | undefined {
+  const stored = entry.result;
+  if (context.endpoint === 'embeddings') return stored.kind === 'embeddings' ? stored : undefined;
+  if (stored.kind === 'embeddings' || !context.chatRequest) return undefined;
+  if (context.chatRequest.stream) {
+    const parts = stored.kind === 'chat-stream' ? stored.parts : responseToStreamParts(stored.response);
+    return { kind: 'chat-stream', parts: replay(parts) };
+  }
+  return { kind: 'chat-response', response: stored.kind === 'chat-response' ? stored.response : streamPartsToResponse(stored.parts) };
+}
+
+/** Yields the stored parts one at a time, so the client gets the original chunks, not one lump. */
+async function* replay(parts: readonly StreamPart[]): AsyncGenerator<StreamPart, void, undefined> {
+  for (const part of parts) yield part;
+}
+
+function lastUsage(parts: readonly StreamPart[]): Usage | undefined {
+  for (let index = parts.length - 1; index >= 0; index--) {
+    const part = parts[index]!;
+    if (part.type === 'usage') return part.usage;
+  }
+  return undefined;
+}
+
+function setStatus(res: Response, status: CacheStatus): void {
+  if (!res.headersSent) res.setHeader(cacheStatusHeader, status);
+}

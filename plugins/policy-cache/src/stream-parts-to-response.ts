@@ -1,0 +1,60 @@
+import type { AssistantContentPart, ChatResponse, StreamPart } from '@switchyard/core';
+
+/**
+ * The whole response a finished stream amounts to, so a non-streaming client can
+ * be served from an entry a streaming request stored. Consecutive deltas of one
+ * kind join into one content part; tool-call arguments join per call index.
+ */
+export function streamPartsToResponse(parts: readonly StreamPart[]): ChatResponse {
+  const response: ChatResponse = {
+    id: '',
+    model: '',
+    created: 0,
+    content: [],
+    finishReason: { unified: 'other' },
+    usage: { inputTokens: 0, outputTokens: 0 },
+  };
+  const toolCalls = new Map<number, Extract<AssistantContentPart, { type: 'tool-call' }>>();
+  const append = (type: 'text' | 'reasoning' | 'refusal', delta: string) => {
+    const last = response.content.at(-1);
+    if (last?.type === type) last.text += delta;
+    else response.content.push({ type, text: delta });
+  };
+  for (const part of parts) {
+    switch (part.type) {
+      case 'stream-start':
+        response.id = part.id;
+        response.model = part.model;
+        response.created = part.created;
+        if (part.providerMetadata) response.providerMetadata = part.providerMetadata;
+        break;
+      case 'text-delta':
+        append('text', part.delta);
+        break;
+      case 'reasoning-delta':
+        append('reasoning', part.delta);
+        break;
+      case 'refusal-delta':
+        append('refusal', part.delta);
+        break;
+      case 'tool-call-start': {
+        const call = { type: 'tool-call' as const, id: part.id, name: part.name, arguments: '' };
+        toolCalls.set(part.index, call);
+        response.content.push(call);
+        break;
+      }
+      case 'tool-call-delta': {
+        const call = toolCalls.get(part.index);
+        if (call) call.arguments += part.argumentsDelta;
+        break;
+      }
+      case 'finish':
+        response.finishReason = part.finishReason;
+        break;
+      case 'usage':
+        response.usage = part.usage;
+        break;
+    }
+  }
+  return response;
+}

@@ -1,0 +1,24 @@
+import type { Logger } from '@switchyard/core';
+
+/** Logs a warning at most once per interval, with how many were left out meanwhile. */
+export type ThrottledWarning = (error: unknown, message: string) => void;
+
+/**
+ * A failing cache fails on every request; one line a minute says so without
+ * flooding the log. Only the error's message is logged: a Redis error can carry
+ * connection details, never a password, but its stack is of no use here.
+ */
+export function throttledWarning(logger: Logger, intervalMs = 60_000, now: () => number = Date.now): ThrottledWarning {
+  let lastLogged = -Infinity;
+  let suppressed = 0;
+  return (error, message) => {
+    const time = now();
+    if (time - lastLogged < intervalMs) {
+      suppressed++;
+      return;
+    }
+    lastLogged = time;
+    logger.warn({ error: error instanceof Error ? error.message : String(error), suppressed }, message);
+    suppressed = 0;
+  };
+}

@@ -1,0 +1,106 @@
+import type { ChatRequest, Principal } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { cacheKey, cacheScopeValue, canonicalJson } from '../src/index.js';
+
+const deployment = { provider: 'openai', model: 'gpt-4o-mini' };
+const base: ChatRequest = {
+  model: 'openai/gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: [{ type: 'text', text: 'Hello' }] },
+  ],
+  temperature: 0,
+  stream: false,
+};
+const keyOf = (request: ChatRequest, scope = 'global', target = deployment) => cacheKey({ endpoint: 'chat', request, deployment: target, scope });
+
+describe('canonical JSON', () => {
+  it('sorts keys at every depth, keeps array order and drops undefined members', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
+    expect(canonicalJson('x"y')).toBe('"x\\"y"');
+    expect(canonicalJson(null)).toBe('null');
+  });
+});
+
+describe('the cache key', () => {
+  it('is a SHA-256 hex digest', () => {
+    expect(keyOf(base)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('does not depend on the order keys were written in', () => {
+    const reordered = JSON.parse(
+      '{"stream":false,"temperature":0,"messages":[{"content":"Be brief.","role":"system"},{"content":[{"text":"Hello","type":"text"}],"role":"user"}],"model":"openai/gpt-4o-mini"}',
+    ) as ChatRequest;
+    expect(keyOf(reordered)).toBe(keyOf(base));
+  });
+
+  it('ignores stream, the usage-chunk flag, user and metadata', () => {
+    expect(keyOf({ ...base, stream: true })).toBe(keyOf(base));
+    expect(keyOf({ ...base, user: 'end-user-42' })).toBe(keyOf(base));
+    expect(keyOf({ ...base, metadata: { trace: 'abc' } })).toBe(keyOf(base));
+    expect(keyOf({ ...base, includeStreamUsage: true } as ChatRequest)).toBe(keyOf(base));
+  });
+
+  it('changes with whatever changes the answer', () => {
+    const variants: ChatRequest[] = [
+      { ...base, temperature: 0.2 },
+      { ...base, maxOutputTokens: 10 },
+      { ...base, seed: 1 },
+      { ...base, stopSequences: ['\n'] },
+      { ...base, tools: [{ name: 'get_weather', parameters: { type: 'object' } }] },
+      { ...base, toolChoice: { type: 'required' } },
+      { ...base, responseFormat: { type: 'json' } },
+      { ...base, responseFormat: { type: 'json-schema', name: 'answer', schema: { type: 'object' } } },
+      { ...base, messages: [...base.messages, { role: 'user', content: [{ type: 'text', text: 'More' }] }] },
+      { ...base, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello!' }] }] },
+      { ...base, providerOptions: { openai: { logit_bias: { 1: 2 } } } },
+    ];
+    const keys = new Set([keyOf(base), ...variants.map((variant) => keyOf(variant))]);
+    expect(keys.size).toBe(variants.length + 1);
+  });
+
+  it('changes with the routed deployment, not with the name the client used for it', () => {
+    expect(keyOf(base, 'global', { provider: 'openai', model: 'gpt-4o' })).not.toBe(keyOf(base));
+    expect(keyOf(base, 'global', { provider: 'azure', model: 'gpt-4o-mini' })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, model: 'smart' })).toBe(keyOf(base));
+  });
+
+  it('keeps chat and embeddings apart', () => {
+    const embeddings = cacheKey({ endpoint: 'embeddings', request: { model: 'x', input: ['Hello'] }, deployment, scope: 'global' });
+    expect(embeddings).not.toBe(keyOf(base));
+    expect(cacheKey({ endpoint: 'embeddings', request: { model: 'x', input: ['Hello'], user: 'u' }, deployment, scope: 'global' })).toBe(embeddings);
+    expect(cacheKey({ endpoint: 'embeddings', request: { model: 'x', input: ['Hello'], dimensions: 8 }, deployment, scope: 'global' })).not.toBe(embeddings);
+  });
+});
+
+describe('cache scopes', () => {
+  const alice: Principal = { kind: 'static', keyId: 'static:alice', name: 'alice', team: 'red', project: 'web' };
+  const bob: Principal = { kind: 'static', keyId: 'static:bob', name: 'bob', team: 'red', project: 'web' };
+  const carol: Principal = { kind: 'static', keyId: 'static:carol', name: 'carol', team: 'blue', project: 'web' };
+  const loner: Principal = { kind: 'static', keyId: 'static:loner', name: 'loner' };
+
+  it('per key: two keys never share an entry', () => {
+    expect(keyOf(base, cacheScopeValue('key', alice))).not.toBe(keyOf(base, cacheScopeValue('key', bob)));
+    expect(keyOf(base, cacheScopeValue('key', alice))).toBe(keyOf(base, cacheScopeValue('key', { ...alice })));
+  });
+
+  it('per team and project: members share, other teams do not', () => {
+    expect(cacheScopeValue('team', alice)).toBe(cacheScopeValue('team', bob));
+    expect(cacheScopeValue('team', alice)).not.toBe(cacheScopeValue('team', carol));
+    expect(cacheScopeValue('project', alice)).toBe(cacheScopeValue('project', bob));
+    // Same project name in another team is another project.
+    expect(cacheScopeValue('project', alice)).not.toBe(cacheScopeValue('project', carol));
+  });
+
+  it('falls back to the key, never to a wider circle, when the principal has no team or project', () => {
+    expect(cacheScopeValue('team', loner)).toBe(cacheScopeValue('key', loner));
+    expect(cacheScopeValue('project', loner)).toBe('key:static:loner');
+  });
+
+  it('global: everyone shares; no principal is anonymous', () => {
+    expect(keyOf(base, cacheScopeValue('global', alice))).toBe(keyOf(base, cacheScopeValue('global', carol)));
+    expect(cacheScopeValue('key', undefined)).toBe('anonymous');
+    expect(cacheScopeValue('team', undefined)).toBe('anonymous');
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryCacheStore, type CacheEntry } from '../src/index.js';
+
+function entry(text: string, storedAt = Date.now()): CacheEntry {
+  return {
+    v: 1,
+    result: {
+      kind: 'chat-response',
+      response: { id: 'r', model: 'm', created: 1, content: [{ type: 'text', text }], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 2 } },
+    },
+    servedBy: { provider: 'openai', model: 'gpt-4o-mini' },
+    usage: { inputTokens: 1, outputTokens: 2 },
+    storedAt,
+  };
+}
+
+describe('the memory store', () => {
+  it('returns what was stored, as a copy', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    await store.set('k', entry('hello'), 60);
+    const first = await store.get('k');
+    expect(first).toEqual(entry('hello', first!.storedAt));
+    (first!.result as { response: { id: string } }).response.id = 'changed';
+    expect(((await store.get('k'))!.result as { response: { id: string } }).response.id).toBe('r');
+    expect(await store.get('other')).toBeUndefined();
+  });
+
+  it('stays under its byte bound while ten times that volume is written', async () => {
+    const maxBytes = 64 * 1024;
+    const store = new MemoryCacheStore({ maxEntries: 100_000, maxBytes });
+    let written = 0;
+    for (let index = 0; written < 10 * maxBytes; index++) {
+      const value = entry(`${index} ${'x'.repeat(500 + (index % 7) * 300)}`);
+      written += Buffer.byteLength(JSON.stringify(value));
+      await store.set(`key-${index}`, value, 60);
+      expect(store.calculatedSize).toBeLessThanOrEqual(maxBytes);
+    }
+    expect(written).toBeGreaterThanOrEqual(10 * maxBytes);
+    // Full, not emptied: the newest entries are still there.
+    expect(store.calculatedSize).toBeGreaterThan(maxBytes / 2);
+    expect(store.size).toBeGreaterThan(10);
+  });
+
+  it('stays under its entry bound and drops the least recently used', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 3, maxBytes: 1 << 20 });
+    for (const key of ['a', 'b', 'c']) await store.set(key, entry(key), 60);
+    await store.get('a');
+    await store.set('d', entry('d'), 60);
+    expect(store.size).toBe(3);
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.get('a')).toBeDefined();
+  });
+
+  it('does not keep an entry larger than the whole cache', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 2048 });
+    await store.set('big', entry('x'.repeat(4096)), 60);
+    expect(await store.get('big')).toBeUndefined();
+    expect(store.calculatedSize).toBe(0);
+  });
+
+  it('forgets entries after their ttl', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    await store.set('short', entry('a'), 1);
+    await store.set('long', entry('b'), 60);
+    expect(await store.get('short')).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await store.get('short')).toBeUndefined();
+    expect(await store.get('long')).toBeDefined();
+  });
+});

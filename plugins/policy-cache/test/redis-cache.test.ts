@@ -1,0 +1,107 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { findRedis, freshRedisPrefix, startMockOpenAI, type MockOpenAI, type RedisTarget } from '@switchyard/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeCacheValue } from '../src/index.js';
+import { keys, startCacheGateway, type CacheGateway } from './support/start-cache-gateway.js';
+
+// Skipped with a printed reason when Redis is unreachable on a laptop; with CI set, findRedis throws and the file fails.
+const redis: RedisTarget = await findRedis();
+
+let upstream: MockOpenAI;
+beforeAll(async () => {
+  upstream = await startMockOpenAI();
+});
+afterAll(async () => {
+  await upstream.close();
+});
+beforeEach(() => upstream.reset());
+
+async function post(gateway: CacheGateway, content: string, extra: Record<string, unknown> = {}) {
+  const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }], ...extra }),
+  });
+  return { status: response.status, cache: response.headers.get('x-switchyard-cache'), text: await response.text() };
+}
+
+async function cacheHealth(gateway: CacheGateway) {
+  const body = (await (await fetch(`${gateway.origin}/health`)).json()) as { checks: { cache: Record<string, unknown> } };
+  return body.checks.cache;
+}
+
+describe.skipIf(!redis.available)('the cache on Redis', () => {
+  const url = redis.available ? redis.url : '';
+
+  it('shares hits between two gateways, streamed and whole, compressed above the threshold', async () => {
+    const prefix = freshRedisPrefix();
+    const options = { store: { use: 'redis', url, key_prefix: prefix, compress_above_bytes: 200 } };
+    const first = await startCacheGateway(options, upstream.url);
+    const second = await startCacheGateway(options, upstream.url);
+    const inspector = new Redis(url);
+    try {
+      await expect.poll(() => cacheHealth(second)).toMatchObject({ backend: 'redis', reachable: true });
+      const long = `Please repeat this: ${'all work and no play '.repeat(20)}`;
+      const miss = await post(first, long, { stream: true, stream_options: { include_usage: true } });
+      expect(miss.cache).toBe('MISS');
+      // The write is off the request path: wait until it landed.
+      await expect.poll(() => inspector.keys(`${prefix}*`)).toHaveLength(1);
+      const [key] = await inspector.keys(`${prefix}*`);
+      const raw = (await inspector.getBuffer(key!))!;
+      expect(raw[0]).toBe(1); // brotli
+      expect(await inspector.ttl(key!)).toBeGreaterThan(3500);
+      expect((await decodeCacheValue(raw))?.result.kind).toBe('chat-stream');
+
+      const hit = await post(second, long, { stream: true, stream_options: { include_usage: true } });
+      expect(hit.cache).toBe('HIT');
+      expect(hit.text).toBe(miss.text);
+      expect(hit.text.match(/^data: /gm)!.length).toBeGreaterThan(5);
+      const whole = await post(second, long);
+      expect(whole.cache).toBe('HIT');
+      expect((JSON.parse(whole.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toContain('all work and no play');
+      expect(upstream.requests).toHaveLength(1);
+
+      const small = await post(first, 'short', {});
+      expect(small.cache).toBe('MISS');
+      await expect.poll(() => inspector.keys(`${prefix}*`)).toHaveLength(2);
+      expect((await post(second, 'short')).cache).toBe('HIT');
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      const stale = await inspector.keys(`${prefix}*`);
+      if (stale.length > 0) await inspector.del(...stale);
+      inspector.disconnect();
+    }
+  });
+});
+
+describe('the cache on an unreachable Redis', () => {
+  it('answers every request without the cache, and says so on /health', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const gateway = await startCacheGateway({ store: { use: 'redis', url: `redis://127.0.0.1:${closedPort}`, key_prefix: freshRedisPrefix() } }, upstream.url);
+    try {
+      const started = performance.now();
+      for (let index = 0; index < 3; index++) {
+        const result = await post(gateway, 'no redis here');
+        expect([result.status, result.cache]).toEqual([200, 'MISS']);
+      }
+      const streamed = await post(gateway, 'no redis here', { stream: true });
+      expect([streamed.status, streamed.cache]).toEqual([200, 'MISS']);
+      expect(streamed.text).toContain('data: [DONE]');
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(upstream.requests).toHaveLength(4);
+      expect(await cacheHealth(gateway)).toMatchObject({ healthy: true, backend: 'redis', reachable: false });
+      // Logged, but not once per request.
+      const warnings = gateway.logLines.filter((line) => line.includes('cache:'));
+      expect(warnings.length).toBeGreaterThanOrEqual(1);
+      expect(warnings.length).toBeLessThanOrEqual(2);
+    } finally {
+      await gateway.close();
+    }
+  });
+});

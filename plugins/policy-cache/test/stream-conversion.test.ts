@@ -1,0 +1,138 @@
+import type { ChatResponse, StreamPart } from '@switchyard/core';
+import { describe, expect, it, vi } from 'vitest';
+import { decodeCacheValue, encodeCacheValue, recordStream, responseToStreamParts, splitAtWords, streamPartsToResponse, throttledWarning, type CacheEntry } from '../src/index.js';
+
+const response: ChatResponse = {
+  id: 'chatcmpl-1',
+  model: 'gpt-4o-mini-2024-07-18',
+  created: 1_700_000_000,
+  content: [
+    { type: 'reasoning', text: 'The user wants  weather.' },
+    { type: 'text', text: ' It is 18°C in Paris. ' },
+    { type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+    { type: 'tool-call', id: 'call_2', name: 'get_time', arguments: '' },
+  ],
+  finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+  usage: { inputTokens: 12, outputTokens: 9, reasoningTokens: 3 },
+  providerMetadata: { openai: { system_fingerprint: 'fp_1' } },
+};
+
+describe('converting between whole responses and stream parts', () => {
+  it('splits at word boundaries without losing a character', () => {
+    expect(splitAtWords('Hello, big  world ')).toEqual(['Hello, ', 'big  ', 'world ']);
+    expect(splitAtWords('  lead')).toEqual(['  lead']);
+    expect(splitAtWords('   ')).toEqual(['   ']);
+    expect(splitAtWords('')).toEqual([]);
+  });
+
+  it('turns a response into several parts and back into the same response', () => {
+    const parts = responseToStreamParts(response);
+    expect(parts[0]).toEqual({ type: 'stream-start', id: 'chatcmpl-1', model: 'gpt-4o-mini-2024-07-18', created: 1_700_000_000, providerMetadata: { openai: { system_fingerprint: 'fp_1' } } });
+    expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(3);
+    expect(parts.filter((part) => part.type === 'tool-call-start').map((part) => (part as { index: number }).index)).toEqual([0, 1]);
+    expect(parts.at(-2)).toEqual({ type: 'finish', finishReason: response.finishReason });
+    expect(parts.at(-1)).toEqual({ type: 'usage', usage: response.usage });
+    expect(streamPartsToResponse(parts)).toEqual(response);
+  });
+
+  it('assembles interleaved tool-call deltas per index', () => {
+    const parts: StreamPart[] = [
+      { type: 'stream-start', id: 'x', model: 'm', created: 5 },
+      { type: 'tool-call-start', index: 0, id: 'a', name: 'one' },
+      { type: 'tool-call-start', index: 1, id: 'b', name: 'two' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"a"' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{"b":2}' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: ':1}' },
+      { type: 'finish', finishReason: { unified: 'tool-calls' } },
+    ];
+    expect(streamPartsToResponse(parts).content).toEqual([
+      { type: 'tool-call', id: 'a', name: 'one', arguments: '{"a":1}' },
+      { type: 'tool-call', id: 'b', name: 'two', arguments: '{"b":2}' },
+    ]);
+  });
+});
+
+async function* source(parts: StreamPart[], failAfter?: number): AsyncGenerator<StreamPart> {
+  for (const [index, part] of parts.entries()) {
+    if (index === failAfter) throw new Error('upstream broke');
+    yield part;
+  }
+}
+
+describe('recording a stream as it passes', () => {
+  const parts = responseToStreamParts(response);
+
+  it('hands over every part once the stream finished normally', async () => {
+    const onComplete = vi.fn();
+    const seen: StreamPart[] = [];
+    for await (const part of recordStream(source(parts), 1 << 20, onComplete)) seen.push(part);
+    expect(seen).toEqual(parts);
+    expect(onComplete).toHaveBeenCalledWith(parts);
+  });
+
+  it('hands over nothing when the consumer left early, and closes the source', async () => {
+    const onComplete = vi.fn();
+    let closed = false;
+    async function* tracked() {
+      try {
+        yield* source(parts);
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const part of recordStream(tracked(), 1 << 20, onComplete)) if (part.type === 'text-delta') break;
+    expect(closed).toBe(true);
+    expect(onComplete).not.toHaveBeenCalled();
+  });
+
+  it('hands over nothing when the source threw, ended without a finish, finished with an error or grew too big', async () => {
+    const onComplete = vi.fn();
+    await expect(async () => {
+      for await (const _part of recordStream(source(parts, 3), 1 << 20, onComplete));
+    }).rejects.toThrow('upstream broke');
+    for await (const _part of recordStream(source(parts.filter((part) => part.type !== 'finish')), 1 << 20, onComplete));
+    for await (const _part of recordStream(source([...parts.slice(0, -2), { type: 'finish', finishReason: { unified: 'error' } }]), 1 << 20, onComplete));
+    for await (const _part of recordStream(source(parts), 100, onComplete));
+    expect(onComplete).not.toHaveBeenCalled();
+  });
+});
+
+describe('the shared-store value format', () => {
+  const entry: CacheEntry = { v: 1, result: { kind: 'chat-response', response }, servedBy: { provider: 'openai', model: 'gpt-4o-mini' }, usage: response.usage, storedAt: 1 };
+
+  it('stores small values as plain JSON and large ones compressed, and reads both back', async () => {
+    const small = await encodeCacheValue(entry, 1 << 20);
+    expect(small[0]).toBe(0);
+    expect(await decodeCacheValue(small)).toEqual(entry);
+    const large: CacheEntry = { ...entry, result: { kind: 'chat-response', response: { ...response, content: [{ type: 'text', text: 'lorem ipsum '.repeat(2000) }] } } };
+    const compressed = await encodeCacheValue(large, 1024);
+    expect(compressed[0]).toBe(1);
+    expect(compressed.length).toBeLessThan(JSON.stringify(large).length / 10);
+    expect(await decodeCacheValue(compressed)).toEqual(large);
+  });
+
+  it('reads foreign or old values as misses', async () => {
+    expect(await decodeCacheValue(Buffer.from('\u0000{"v":0}'))).toBeUndefined();
+    expect(await decodeCacheValue(Buffer.from('{"v":1}'))).toBeUndefined();
+    expect(await decodeCacheValue(Buffer.alloc(0))).toBeUndefined();
+  });
+});
+
+describe('the throttled warning', () => {
+  it('logs once per interval and counts what it left out', () => {
+    let now = 0;
+    const warn = vi.fn();
+    const logger = { warn } as unknown as Parameters<typeof throttledWarning>[0];
+    const throttled = throttledWarning(logger, 60_000, () => now);
+    throttled(new Error('down'), 'cache down');
+    throttled(new Error('down'), 'cache down');
+    now = 59_999;
+    throttled(new Error('down'), 'cache down');
+    now = 60_000;
+    throttled(new Error('still down'), 'cache down');
+    expect(warn.mock.calls).toEqual([
+      [{ error: 'down', suppressed: 0 }, 'cache down'],
+      [{ error: 'still down', suppressed: 2 }, 'cache down'],
+    ]);
+  });
+});

@@ -1,0 +1,122 @@
+import {
+  CHARACTERS_PER_TOKEN,
+  IMAGE_TOKEN_ESTIMATE,
+  LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
+  MESSAGE_TOKEN_OVERHEAD,
+  estimatePromptTokens,
+  type ChatRequest,
+  type EmbeddingsRequest,
+  type Logger,
+} from '@switchyard/core';
+
+/** How prompt tokens are counted before the call: `estimate` (chars / 4) or `tiktoken` (OpenAI's BPE for OpenAI models). */
+export type TokenizerOption = 'estimate' | 'tiktoken';
+
+/** Counts the tokens of one text. */
+export type CountText = (text: string) => number;
+
+/** Prompt tokens of requests, before the call. */
+export interface PromptTokenCounter {
+  chat(request: ChatRequest): number;
+  embeddings(request: EmbeddingsRequest): number;
+  /** Resolves when the counter is ready (the tokenizer's encodings are loaded). */
+  readonly ready: Promise<void>;
+}
+
+type EncodingName = 'o200k_base' | 'cl100k_base';
+
+/**
+ * Which of OpenAI's encodings a model uses, from the model id after the last `/`
+ * (`openai/gpt-4o`, `azure/gpt-4o-mini`, `gpt-4.1`); undefined for other families,
+ * whose tokenizers are not public or not in the package, and get the estimate.
+ */
+export function openAIEncodingFor(model: string): EncodingName | undefined {
+  const id = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+  if (/^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|chatgpt-|o[1-9](-|$)|codex-)/.test(id)) return 'o200k_base';
+  if (/^(gpt-4|gpt-3\.5|text-embedding-)/.test(id)) return 'cl100k_base';
+  return undefined;
+}
+
+const estimateText: CountText = (text) => Math.ceil(text.length / CHARACTERS_PER_TOKEN);
+
+/**
+ * The prompt tokens of a chat request, counting its texts with `countText`: the
+ * same walk as core's `estimatePromptTokens`, with a real tokenizer in place of
+ * chars / 4 (images keep their fixed estimates).
+ */
+export function countChatTokens(request: ChatRequest, countText: CountText): number {
+  let tokens = MESSAGE_TOKEN_OVERHEAD;
+  for (const message of request.messages) {
+    tokens += MESSAGE_TOKEN_OVERHEAD;
+    if (typeof message.content === 'string') {
+      tokens += countText(message.content);
+      continue;
+    }
+    for (const part of message.content) {
+      switch (part.type) {
+        case 'image':
+          tokens += part.detail === 'low' ? LOW_DETAIL_IMAGE_TOKEN_ESTIMATE : IMAGE_TOKEN_ESTIMATE;
+          break;
+        case 'tool-call':
+          tokens += countText(part.name) + countText(part.arguments);
+          break;
+        default:
+          tokens += countText(part.text);
+      }
+    }
+  }
+  for (const tool of request.tools ?? []) {
+    tokens += countText(`${tool.name}\n${tool.description ?? ''}\n${JSON.stringify(tool.parameters)}`);
+  }
+  if (request.responseFormat?.type === 'json-schema') tokens += countText(JSON.stringify(request.responseFormat.schema));
+  return tokens;
+}
+
+/** The input tokens of an embeddings request (token-id inputs are counted exactly). */
+export function countEmbeddingsTokens(request: EmbeddingsRequest, countText: CountText): number {
+  let tokens = 0;
+  for (const input of request.input) tokens += typeof input === 'string' ? countText(input) : input.length;
+  return tokens;
+}
+
+/**
+ * The counter for the `tokenizer` option. `tiktoken` loads gpt-tokenizer's
+ * o200k_base and cl100k_base encodings (shipped in the package, nothing is
+ * downloaded) in the background at start; until they are loaded, or if loading
+ * fails, every request gets the estimate.
+ */
+export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Logger): PromptTokenCounter {
+  if (tokenizer === 'estimate') {
+    return {
+      chat: (request) => estimatePromptTokens(request),
+      embeddings: (request) => countEmbeddingsTokens(request, estimateText),
+      ready: Promise.resolve(),
+    };
+  }
+  const encoders = new Map<EncodingName, CountText>();
+  const ready = loadEncodings(encoders).catch((error: unknown) => {
+    logger?.warn({ err: error }, 'rate-limit: the tokenizer could not be loaded; prompt tokens are estimated instead');
+  });
+  const countFor = (model: string): CountText | undefined => {
+    const encoding = openAIEncodingFor(model);
+    return encoding ? encoders.get(encoding) : undefined;
+  };
+  return {
+    chat(request) {
+      const countText = countFor(request.model);
+      return countText ? countChatTokens(request, countText) : estimatePromptTokens(request);
+    },
+    embeddings(request) {
+      return countEmbeddingsTokens(request, countFor(request.model) ?? estimateText);
+    },
+    ready,
+  };
+}
+
+async function loadEncodings(encoders: Map<EncodingName, CountText>): Promise<void> {
+  const [o200k, cl100k] = await Promise.all([import('gpt-tokenizer/encoding/o200k_base'), import('gpt-tokenizer/encoding/cl100k_base')]);
+  // Text that merely looks like a special token (`<|endoftext|>`) is counted as text, not refused.
+  const asText = { disallowedSpecial: new Set<string>() };
+  encoders.set('o200k_base', (text) => o200k.countTokens(text, asText));
+  encoders.set('cl100k_base', (text) => cl100k.countTokens(text, asText));
+}

@@ -1,0 +1,72 @@
+/**
+ * The GCRA check-and-update of several limits as one Redis script, so it is atomic
+ * across every gateway instance sharing the Redis: each limit is read, the call is
+ * admitted only if every limit allows it, and then all TATs are written — or none.
+ * The arithmetic is `gcraDecide` / `gcraAdjust` from gcra.ts, line for line.
+ *
+ * KEYS: one per limit. ARGV[1]: `consume` or `adjust`; ARGV[2]: now in epoch
+ * milliseconds, or '' for the Redis server's clock (one clock for all instances);
+ * then per limit: interval_ms, tolerance_ms, cost.
+ *
+ * Returns { allowed (1/0), now, then per limit: tat, retry_after_ms }, the numbers
+ * as strings because Redis would truncate Lua floats to integers.
+ */
+export const gcraLuaScript = `
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local now
+if ARGV[2] == '' then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+else
+  now = tonumber(ARGV[2])
+end
+local epsilon = 0.001
+local count = #KEYS
+local function fmt(value) return string.format('%.17g', value) end
+local function store(key, tat)
+  if tat > now then
+    redis.call('SET', key, fmt(tat), 'PX', string.format('%d', math.ceil(tat - now)))
+  else
+    redis.call('DEL', key)
+  end
+end
+local tats = {}
+for i = 1, count do
+  local stored = tonumber(redis.call('GET', KEYS[i]))
+  if stored == nil or stored < now then stored = now end
+  tats[i] = stored
+end
+if ARGV[1] == 'adjust' then
+  for i = 1, count do
+    local base = 3 + (i - 1) * 3
+    local interval, cost = tonumber(ARGV[base]), tonumber(ARGV[base + 2])
+    store(KEYS[i], math.max(tats[i] + cost * interval, now))
+  end
+  return { 1, fmt(now) }
+end
+local allowed = 1
+local nexts, retries = {}, {}
+for i = 1, count do
+  local base = 3 + (i - 1) * 3
+  local interval, tolerance, cost = tonumber(ARGV[base]), tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
+  nexts[i] = tats[i] + cost * interval
+  local over = nexts[i] - now - tolerance
+  if over > epsilon then
+    allowed = 0
+    retries[i] = over
+  else
+    retries[i] = 0
+  end
+end
+local reply = { allowed, fmt(now) }
+for i = 1, count do
+  local tat = tats[i]
+  if allowed == 1 then
+    tat = nexts[i]
+    store(KEYS[i], tat)
+  end
+  reply[#reply + 1] = fmt(tat)
+  reply[#reply + 1] = fmt(retries[i])
+end
+return reply
+`;

@@ -1,0 +1,98 @@
+/**
+ * GCRA (the generic cell rate algorithm) for one limit: one number per limit, the
+ * theoretical arrival time (TAT), instead of counters per window. A limit of `limit`
+ * units per `periodMs` lets one unit through every `intervalMs = periodMs / limit`,
+ * and tolerates up to `toleranceMs = periodMs` of work ahead of schedule: from cold,
+ * exactly `limit` units fit at once (the burst), and after that one more every
+ * interval. There are no window edges, so no double burst across one.
+ */
+export interface GcraLimit {
+  /** Where the limit's TAT is kept (`key:key_123:requests`). */
+  key: string;
+  /** Milliseconds one unit occupies: period / limit. */
+  intervalMs: number;
+  /** How far ahead of now the TAT may run: the burst capacity times the interval. */
+  toleranceMs: number;
+  /** Units this call takes (1 per request; tokens for a token limit). Negative in a correction. */
+  cost: number;
+}
+
+/** Float slack when comparing times. */
+export const EPSILON_MS = 1e-3;
+
+/** What a check found for one limit. */
+export interface GcraState {
+  /** The TAT after the call when it was admitted, else the unchanged one (never before now). */
+  tat: number;
+  /** How long until this limit would admit the call; 0 when it would now. */
+  retryAfterMs: number;
+}
+
+/** The answer to a check of several limits at once: all of them are charged, or none. */
+export interface GcraDecision {
+  allowed: boolean;
+  /** The clock the decision was made at (the Redis server's clock with the Redis store). */
+  now: number;
+  /** One per limit, in the order they were given. */
+  states: GcraState[];
+}
+
+/** The GCRA parameters of `limit` units per `periodMs`, with a burst capacity of the whole limit. */
+export function gcraLimit(key: string, limit: number, periodMs: number, cost: number): GcraLimit {
+  const intervalMs = periodMs / limit;
+  return { key, intervalMs, toleranceMs: intervalMs * limit, cost };
+}
+
+/**
+ * Checks every limit against its stored TAT (undefined when none is stored) and
+ * admits the call only if every one of them allows it. Pure: the caller stores the
+ * new TATs when `allowed`. The Redis store's Lua script does the same arithmetic.
+ */
+export function gcraDecide(limits: readonly GcraLimit[], storedTats: ReadonlyArray<number | undefined>, now: number): GcraDecision {
+  let allowed = true;
+  const states: GcraState[] = [];
+  for (const [index, limit] of limits.entries()) {
+    const tat = Math.max(storedTats[index] ?? now, now);
+    const next = tat + limit.cost * limit.intervalMs;
+    const over = next - now - limit.toleranceMs;
+    // TATs are epoch milliseconds (about 2e-4 ms of float resolution): a microsecond of slack.
+    if (over > EPSILON_MS) {
+      allowed = false;
+      states.push({ tat, retryAfterMs: over });
+    } else {
+      states.push({ tat: next, retryAfterMs: 0 });
+    }
+  }
+  if (!allowed) {
+    // Nothing is charged, so the admitted limits report their TAT as it stays.
+    for (const [index, state] of states.entries()) {
+      if (state.retryAfterMs === 0) state.tat = Math.max(storedTats[index] ?? now, now);
+    }
+  }
+  return { allowed, now, states };
+}
+
+/**
+ * Corrects a TAT by `cost` units after the fact (the real token count minus the
+ * estimate charged up front). Extra units are charged without a check — the call
+ * already happened — and push the limit into debt; returned units move the TAT back,
+ * but never before now, so a refund cannot build more capacity than the burst.
+ * Returns the new TAT, or undefined when nothing needs to be stored.
+ */
+export function gcraAdjust(limit: GcraLimit, storedTat: number | undefined, now: number): number | undefined {
+  const tat = Math.max(storedTat ?? now, now);
+  const next = Math.max(tat + limit.cost * limit.intervalMs, now);
+  return next > now ? next : undefined;
+}
+
+/** Whole units the limit would still admit at `now`, given the TAT after the call. */
+export function gcraRemaining(limit: GcraLimit, tat: number, now: number): number {
+  const room = limit.toleranceMs - Math.max(tat - now, 0);
+  // A hair of float error must not cost a whole unit.
+  return Math.max(0, Math.floor((room + EPSILON_MS) / limit.intervalMs));
+}
+
+/** Milliseconds until the limit is back to its full capacity. */
+export function gcraResetMs(tat: number, now: number): number {
+  return Math.max(0, tat - now);
+}

@@ -1,0 +1,96 @@
+import { gcraAdjust, gcraDecide, type GcraDecision, type GcraLimit } from './gcra.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+
+export interface MemoryRateLimitStoreOptions {
+  /** Most limits kept at once (default 100,000); see `evict`. */
+  maxEntries?: number;
+  /** The clock when a call passes no `now` (default Date.now). */
+  clock?: () => number;
+}
+
+/**
+ * TATs in a Map, for one gateway process. An entry whose TAT has passed is the same
+ * as no entry (the limit is at full capacity), so entries expire lazily when read,
+ * and the whole map is swept only when it outgrows `maxEntries`.
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly backend = 'memory';
+  private readonly tats = new Map<string, number>();
+  private readonly maxEntries: number;
+  private readonly clock: () => number;
+
+  constructor(options: MemoryRateLimitStoreOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 100_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Limits currently kept (expired ones included until they are read or swept). */
+  get size(): number {
+    return this.tats.size;
+  }
+
+  consume(limits: readonly GcraLimit[], now = this.clock()): Promise<GcraDecision> {
+    const decision = gcraDecide(
+      limits,
+      limits.map((limit) => this.read(limit.key, now)),
+      now,
+    );
+    if (decision.allowed) {
+      for (const [index, limit] of limits.entries()) this.write(limit.key, decision.states[index]!.tat, now);
+    }
+    return Promise.resolve(decision);
+  }
+
+  adjust(limits: readonly GcraLimit[], now = this.clock()): Promise<void> {
+    for (const limit of limits) {
+      const tat = gcraAdjust(limit, this.read(limit.key, now), now);
+      if (tat === undefined) this.tats.delete(limit.key);
+      else this.write(limit.key, tat, now);
+    }
+    return Promise.resolve();
+  }
+
+  reachable(): boolean {
+    return true;
+  }
+
+  close(): Promise<void> {
+    this.tats.clear();
+    return Promise.resolve();
+  }
+
+  private read(key: string, now: number): number | undefined {
+    const tat = this.tats.get(key);
+    if (tat !== undefined && tat <= now) {
+      this.tats.delete(key);
+      return undefined;
+    }
+    return tat;
+  }
+
+  private write(key: string, tat: number, now: number): void {
+    if (tat <= now) {
+      this.tats.delete(key);
+      return;
+    }
+    // Re-inserting keeps the Map in order of last write, oldest first, for eviction.
+    this.tats.delete(key);
+    this.tats.set(key, tat);
+    if (this.tats.size > this.maxEntries) this.evict(now);
+  }
+
+  /**
+   * Drops expired entries; if the map is still over its bound, the least recently
+   * written tenth goes too. Those limits start over at full capacity: under memory
+   * pressure the store errs on the side of letting calls through.
+   */
+  private evict(now: number): void {
+    for (const [key, tat] of this.tats) if (tat <= now) this.tats.delete(key);
+    if (this.tats.size <= this.maxEntries) return;
+    let excess = this.tats.size - Math.floor(this.maxEntries * 0.9);
+    for (const key of this.tats.keys()) {
+      if (excess-- <= 0) break;
+      this.tats.delete(key);
+    }
+  }
+}

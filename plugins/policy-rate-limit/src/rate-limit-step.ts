@@ -1,0 +1,78 @@
+import { definePlugin, getContext, type GatewayRuntime } from '@switchyard/core';
+import type { RequestHandler } from 'express';
+import { createPromptTokenCounter } from './count-prompt-tokens.js';
+import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
+import { rateLimitOptionsSchema, type OnStoreError, type RateLimitOptions } from './rate-limit-options.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+import { RateLimiter } from './rate-limiter.js';
+import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+
+/** Where Redis is when the config names no `url`. */
+export const defaultRedisUrl = 'redis://127.0.0.1:6379';
+
+/**
+ * The rate-limit step: requests and tokens per minute per key (its scope's
+ * `rpm`/`tpm`), team, model and gateway, with GCRA — no bursts at window edges —
+ * in process memory or in Redis shared by every gateway instance. Every limited
+ * response carries OpenAI's `x-ratelimit-*` headers; a refused request is a 429
+ * `rate_limit_exceeded` with `Retry-After`.
+ */
+export const rateLimit = definePlugin<RateLimitOptions>({
+  name: 'rate-limit',
+  optionsSchema: rateLimitOptionsSchema,
+  create(options, runtime) {
+    return createRateLimitHandler(options, runtime);
+  },
+});
+
+/** What the step is built from besides its options; tests pass a store and a clock. */
+export interface RateLimitHandlerOverrides {
+  store?: RateLimitStore;
+  clock?: () => number;
+}
+
+/** Builds the step's middleware; `rateLimit` is this behind `definePlugin`. */
+export function createRateLimitHandler(
+  options: RateLimitOptions,
+  runtime: GatewayRuntime,
+  overrides: RateLimitHandlerOverrides = {},
+): RequestHandler {
+  const store = overrides.store ?? openStore(options, runtime);
+  const onStoreError: OnStoreError = options.store.use === 'redis' ? (options.store.on_error ?? 'fail-open') : 'fail-open';
+  const limiter = new RateLimiter({
+    limits: options.limits,
+    store,
+    counter: createPromptTokenCounter(options.tokenizer, runtime.logger),
+    defaultMaxTokens: options.default_max_tokens,
+    onStoreError,
+    logger: runtime.logger,
+    ...(overrides.clock && { clock: overrides.clock }),
+  });
+  runtime.addHealthCheck('rate_limit_store', () => {
+    const reachable = store.reachable();
+    // Failing open, the gateway still serves without its store; failing closed, it cannot.
+    return { healthy: reachable || onStoreError === 'fail-open', backend: store.backend, reachable };
+  });
+  runtime.onClose(() => store.close());
+
+  return async (_req, res, next) => {
+    const context = getContext(res);
+    // Listing models costs nothing upstream and is not counted.
+    if (context.endpoint !== 'models') await limiter.admit(context, res);
+    next();
+  };
+}
+
+function openStore(options: RateLimitOptions, runtime: GatewayRuntime): RateLimitStore {
+  const store = options.store;
+  if (store.use === 'memory') return new MemoryRateLimitStore({ ...(store.max_entries !== undefined && { maxEntries: store.max_entries }) });
+  return new RedisRateLimitStore({
+    // The one environment read of the plugin: the conventional REDIS_URL when the config names no url.
+    // Plugins read no environment: write url: ${REDIS_URL:-…} in the YAML.
+    url: store.url ?? defaultRedisUrl,
+    keyPrefix: store.key_prefix ?? 'switchyard:ratelimit:',
+    ...(store.connect_timeout_ms !== undefined && { connectTimeoutMs: store.connect_timeout_ms }),
+    ...(store.command_timeout_ms !== undefined && { commandTimeoutMs: store.command_timeout_ms }),
+    logger: runtime.logger,
+  });
+}

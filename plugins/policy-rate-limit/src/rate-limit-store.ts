@@ -1,0 +1,16 @@
+import type { GcraDecision, GcraLimit } from './gcra.js';
+
+/** Where the limits' TATs live: process memory, or Redis shared by every gateway instance. */
+export interface RateLimitStore {
+  readonly backend: 'memory' | 'redis';
+  /**
+   * Checks every limit and charges all of them, or none, atomically. `now` is for
+   * tests; without it the store's own clock is used (Redis: the server's).
+   */
+  consume(limits: readonly GcraLimit[], now?: number): Promise<GcraDecision>;
+  /** Adds each limit's `cost` (negative to give units back) without a check. */
+  adjust(limits: readonly GcraLimit[], now?: number): Promise<void>;
+  /** Whether the store answered last time it was asked (memory: always). */
+  reachable(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,117 @@
+import type { Logger } from '@switchyard/core';
+import { Redis } from 'ioredis';
+import type { GcraDecision, GcraLimit, GcraState } from './gcra.js';
+import { gcraLuaScript } from './gcra-lua-script.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+import { throttled } from './throttled.js';
+
+export interface RedisRateLimitStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Put before every key, so several gateways (or tests) can share one Redis. */
+  keyPrefix: string;
+  /** How long connecting may take before the attempt counts as failed (default 1000). */
+  connectTimeoutMs?: number;
+  /** How long one script call may take before it counts as failed (default 500). */
+  commandTimeoutMs?: number;
+  logger?: Logger;
+}
+
+interface GcraCommands {
+  switchyardGcra(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<Array<string | number>>;
+}
+
+/**
+ * TATs in Redis, shared by every gateway instance: one Lua script checks and
+ * charges all of a call's limits atomically (see gcra-lua-script.ts), on the Redis
+ * server's clock. It never queues commands while disconnected and never retries a
+ * command more than once, so an unreachable Redis costs a request milliseconds, not
+ * a hang; the step then applies its `on_error` policy.
+ */
+export class RedisRateLimitStore implements RateLimitStore {
+  readonly backend = 'redis';
+  readonly client: Redis;
+  private readonly keyPrefix: string;
+  private readonly connectTimeoutMs: number;
+  private firstConnection: Promise<void> | undefined;
+  private everReady = false;
+  private closed = false;
+
+  constructor(options: RedisRateLimitStoreOptions) {
+    this.keyPrefix = options.keyPrefix;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    this.client = new Redis(options.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: this.connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs ?? 500,
+      // Keep trying in the background, at most every 2 s, while requests fail fast.
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+      connectionName: 'switchyard-rate-limit',
+    });
+    const warn = throttled(60_000, (error: Error) =>
+      options.logger?.warn({ err: { message: error.message } }, 'rate-limit store: Redis is unreachable'),
+    );
+    // Without a listener ioredis would report every failed attempt as an unhandled error.
+    this.client.on('error', (error: Error) => warn(error));
+    this.client.on('ready', () => {
+      this.everReady = true;
+    });
+    this.client.defineCommand('switchyardGcra', { lua: gcraLuaScript });
+  }
+
+  async consume(limits: readonly GcraLimit[], now?: number): Promise<GcraDecision> {
+    const reply = await this.run('consume', limits, now);
+    const states: GcraState[] = limits.map((_limit, index) => ({
+      tat: Number(reply[2 + index * 2]),
+      retryAfterMs: Number(reply[3 + index * 2]),
+    }));
+    return { allowed: Number(reply[0]) === 1, now: Number(reply[1]), states };
+  }
+
+  async adjust(limits: readonly GcraLimit[], now?: number): Promise<void> {
+    if (limits.length > 0) await this.run('adjust', limits, now);
+  }
+
+  reachable(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.client.status === 'ready') {
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+  }
+
+  private async run(mode: 'consume' | 'adjust', limits: readonly GcraLimit[], now: number | undefined) {
+    await this.whenFirstConnected();
+    const keys = limits.map((limit) => this.keyPrefix + limit.key);
+    const args: Array<string | number> = [mode, now === undefined ? '' : String(now)];
+    for (const limit of limits) args.push(String(limit.intervalMs), String(limit.toleranceMs), String(limit.cost));
+    return (this.client as unknown as GcraCommands).switchyardGcra(keys.length, ...keys, ...args);
+  }
+
+  /**
+   * Right after start the connection is still being made; the first requests wait
+   * for it (until it is ready, fails, or `connectTimeoutMs` passes) rather than
+   * failing at once. Once that first attempt is over, nothing waits again.
+   */
+  private whenFirstConnected(): Promise<void> {
+    if (this.everReady || this.closed) return Promise.resolve();
+    this.firstConnection ??= new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.client.off('ready', done).off('error', done).off('end', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.connectTimeoutMs);
+      timer.unref();
+      this.client.once('ready', done).once('error', done).once('end', done);
+    });
+    return this.firstConnection;
+  }
+}

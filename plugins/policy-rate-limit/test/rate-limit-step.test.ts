@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import rateLimit from '../src/index.js';
+import { chat, fakeClock, keys, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
+
+const opened: RateLimitedGateway[] = [];
+async function open(options: Parameters<typeof rateLimitedGateway>[0]) {
+  const gateway = await rateLimitedGateway(options);
+  opened.push(gateway);
+  return gateway;
+}
+afterEach(async () => {
+  for (const gateway of opened.splice(0)) await gateway.close();
+});
+
+const as = (key: string) => ({ authorization: `Bearer ${key}` });
+/** Lets the step's settle-on-close run after supertest already has the answer. */
+const settled = () => sleep(20);
+
+describe('the rate-limit step in a gateway', () => {
+  it('sets the six x-ratelimit headers from the tightest limit before the adapter writes', async () => {
+    const clock = fakeClock();
+    const { app } = await open({
+      clock,
+      scopes: { alice: { rpm: 5, tpm: 100_000 } },
+      rateLimit: { limits: { global: { rpm: 100, tpm: 50_000 } }, default_max_tokens: 100 },
+    });
+    const response = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello'));
+    expect(response.status).toBe(200);
+    // Requests: the key's 5 rpm is tighter than the gateway's 100. Tokens: the gateway's 50,000.
+    expect(response.headers['x-ratelimit-limit-requests']).toBe('5');
+    expect(response.headers['x-ratelimit-remaining-requests']).toBe('4');
+    expect(response.headers['x-ratelimit-reset-requests']).toBe('12s');
+    expect(response.headers['x-ratelimit-limit-tokens']).toBe('50000');
+    // "hello": 4 + 4 + 2 prompt tokens estimated, plus default_max_tokens 100.
+    expect(response.headers['x-ratelimit-remaining-tokens']).toBe(String(50_000 - 110));
+    expect(response.headers['x-ratelimit-reset-tokens']).toBe('132ms');
+    const health = await request(app).get('/health');
+    expect(health.body.checks.rate_limit_store).toEqual({ healthy: true, backend: 'memory', reachable: true });
+  });
+
+  it('answers 429 rate_limit_exceeded with Retry-After in OpenAI shape, per key, and admits again when the slot comes', async () => {
+    const clock = fakeClock();
+    const { app } = await open({ clock, scopes: { alice: { rpm: 30 } }, rateLimit: {} });
+    for (let i = 0; i < 30; i++) {
+      const ok = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat());
+      expect(ok.status).toBe(200);
+    }
+    clock.advance(500);
+    const refused = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat());
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.headers['x-ratelimit-remaining-requests']).toBe('0');
+    expect(refused.headers['x-ratelimit-reset-requests']).toBe('59.5s');
+    expect(refused.body).toEqual({
+      error: {
+        message: 'Rate limit reached for this API key: 30 requests per minute. Try again in 1.5s.',
+        type: 'rate_limit_error',
+        code: 'rate_limit_exceeded',
+        param: null,
+      },
+    });
+    // Another key has its own limit; bob has none at all.
+    expect((await request(app).post('/v1/chat/completions').set(as(keys.bob)).send(chat())).status).toBe(200);
+    clock.advance(1500);
+    expect((await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat())).status).toBe(200);
+    expect((await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat())).status).toBe(429);
+  });
+
+  it('applies team, model (exact and glob) and global limits, naming the one reached', async () => {
+    const clock = fakeClock();
+    const { app } = await open({
+      clock,
+      rateLimit: { limits: { teams: { research: { rpm: 3 } }, models: { 'mock/e*': { rpm: 5 } }, global: { rpm: 6 } } },
+    });
+    const send = (key: string) => request(app).post('/v1/chat/completions').set(as(key)).send(chat());
+    // alice and bob share team research's 3 rpm.
+    expect((await send(keys.alice)).status).toBe(200);
+    expect((await send(keys.bob)).status).toBe(200);
+    expect((await send(keys.alice)).status).toBe(200);
+    const team = await send(keys.bob);
+    expect(team.status).toBe(429);
+    expect(team.body.error.message).toContain("team 'research': 3 requests per minute");
+    // carol (team ops) is held by the model's 5 rpm, 3 of which research used.
+    expect((await send(keys.carol)).status).toBe(200);
+    expect((await send(keys.carol)).status).toBe(200);
+    const model = await send(keys.carol);
+    expect(model.status).toBe(429);
+    expect(model.body.error.message).toContain("model 'mock/e*'");
+    // Refusals charged nothing: the global limit saw 5 requests, so one more fits elsewhere.
+    const other = await request(app).post('/v1/chat/completions').set(as(masterKey)).send({ ...chat(), model: 'mock/other' });
+    expect(other.status).toBe(200);
+    expect(other.headers['x-ratelimit-limit-requests']).toBe('6');
+    expect(other.headers['x-ratelimit-remaining-requests']).toBe('0');
+  });
+
+  it('settles the token reservation to the real usage when the request finishes', async () => {
+    const clock = fakeClock();
+    const { app } = await open({ clock, scopes: { alice: { tpm: 10_000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const first = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello there'));
+    expect(first.status).toBe(200);
+    const reserved = 10_000 - Number(first.headers['x-ratelimit-remaining-tokens']);
+    expect(reserved).toBe(4 + 4 + 3 + 1000);
+    await settled();
+    const used = first.body.usage.total_tokens as number;
+    expect(used).toBeLessThan(reserved);
+    // The second request sees only what the first really used, plus its own reservation.
+    const second = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello there', { max_tokens: 50 }));
+    expect(Number(second.headers['x-ratelimit-remaining-tokens'])).toBe(10_000 - used - (4 + 4 + 3 + 50));
+  });
+
+  it('gives the whole reservation back when the call fails upstream, and refuses a request larger than the limit outright', async () => {
+    const clock = fakeClock();
+    const { app } = await open({ clock, scopes: { alice: { tpm: 2000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const failed = await request(app)
+      .post('/v1/chat/completions')
+      .set(as(keys.alice))
+      .send(chat('hi', { provider_options: { mock: { fail: 'bad_request' } } }));
+    expect(failed.status).toBe(400);
+    await settled();
+    const next = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 10 }));
+    expect(Number(next.headers['x-ratelimit-remaining-tokens'])).toBe(2000 - (4 + 4 + 1 + 10));
+    const huge = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 5000 }));
+    expect(huge.status).toBe(429);
+    expect(huge.headers['retry-after']).toBeUndefined();
+    expect(huge.body.error.message).toMatch(/needs about 5009 tokens .* more than this API key allows per minute \(2000\)/);
+  });
+
+  it('counts embeddings by their input and leaves /v1/models alone', async () => {
+    const { app } = await open({ rateLimit: { limits: { global: { rpm: 1, tpm: 1000 } } } });
+    const embedded = await request(app).post('/v1/embeddings').set(as(keys.alice)).send({ model: 'mock/embed', input: ['abcdefgh'] });
+    expect(embedded.status).toBe(200);
+    expect(embedded.headers['x-ratelimit-remaining-tokens']).toBe('998');
+    const models = await request(app).get('/v1/models').set(as(keys.alice));
+    expect(models.status).toBe(200);
+    expect(models.headers['x-ratelimit-limit-requests']).toBeUndefined();
+  });
+
+  it('adds no headers and no cost when no limit applies', async () => {
+    const { app } = await open({ scopes: { alice: { rpm: 1 } }, rateLimit: {} });
+    const response = await request(app).post('/v1/chat/completions').set(as(keys.bob)).send(chat());
+    expect(response.status).toBe(200);
+    expect(Object.keys(response.headers).filter((name) => name.startsWith('x-ratelimit'))).toEqual([]);
+  });
+
+  it('counts OpenAI models with the real tokenizer when tokenizer is tiktoken', async () => {
+    const clock = fakeClock();
+    const limits = { models: { 'mock/gpt-4o': { tpm: 100_000 }, 'mock/llama-3': { tpm: 100_000 } } };
+    const { app } = await open({ clock, rateLimit: { tokenizer: 'tiktoken', default_max_tokens: 0, limits } });
+    const text = 'Rate limiting with GCRA keeps one timestamp per limit.';
+    const openai = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send({ ...chat(text), model: 'mock/gpt-4o' });
+    const other = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send({ ...chat(text), model: 'mock/llama-3' });
+    const charged = (response: request.Response) => 100_000 - Number(response.headers['x-ratelimit-remaining-tokens']);
+    // o200k_base: 11 tokens for the text, where chars / 4 says 14.
+    expect(charged(openai)).toBe(4 + 4 + 11);
+    expect(charged(other)).toBe(4 + 4 + 14);
+  });
+
+  it('refuses options that do not fit the schema', () => {
+    expect(() => rateLimit({ store: { use: 'memory', url: 'redis://x' } })).toThrow(/\/store\/url/);
+    expect(() => rateLimit({ limits: { global: { rpm: 0 } } })).toThrow(/\/limits\/global\/rpm/);
+    expect(() => rateLimit({ store: { use: 'redis', on_error: 'maybe' } })).toThrow(/on_error/);
+    expect(() => rateLimit({ store: { use: 'redis', url: 'redis://127.0.0.1:6379', on_error: 'fail-closed' } })).not.toThrow();
+  });
+});
