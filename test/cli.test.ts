@@ -52,7 +52,7 @@ describe('switchyard validate', () => {
     });
     const result = await runCli(['validate'], { cwd });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('switchyard.config.yaml: valid — providers: mock, openai; chain: auth → key-scope → route → adapter\n');
+    expect(result.stdout).toBe('switchyard.config.yaml: valid — providers: mock, openai; chain: auth → key-scope → rate-limit → circuit-breaker → route → adapter\n');
   });
 });
 

@@ -12,7 +12,8 @@ beforeAll(async () => {
   upstream = await startMockOpenAI({ apiKey: upstreamKey });
   gateway = await startTestGateway({
     providers: { mock: {}, openai: { api_key: upstreamKey, base_url: upstream.url } },
-    models: { smart: 'openai/gpt-4o-mini' },
+    // `once` tries its deployment once: these tests look at the error itself, not at a retry.
+    models: { smart: 'openai/gpt-4o-mini', once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } } },
   });
   client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
 });
@@ -148,18 +149,18 @@ describe('the official openai client against the gateway', () => {
   it('raises RateLimitError for an upstream 429 and InternalServerError for an upstream 5xx', async () => {
     upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '3' } });
     const limited = await client.chat.completions
-      .create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+      .create({ model: 'once', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('3');
 
     upstream.enqueue({ error: 'server_error' });
-    await expect(client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+    await expect(client.chat.completions.create({ model: 'once', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
       OpenAI.InternalServerError,
     );
     upstream.enqueue({ error: 'overloaded' });
     const overloaded = await client.chat.completions
-      .create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+      .create({ model: 'once', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(overloaded).toMatchObject({ status: 503, code: 'upstream_overloaded' });
   });

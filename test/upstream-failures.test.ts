@@ -7,10 +7,13 @@ async function chat(baseURL: string, body: Record<string, unknown>) {
   const response = await fetch(`${baseURL}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${masterKey}` },
-    body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body }),
+    // `once` (below) tries its deployment once: these tests look at the failure, not a retry.
+    body: JSON.stringify({ model: 'once', messages: [{ role: 'user', content: 'hi' }], ...body }),
   });
   return { status: response.status, text: await response.text() };
 }
+
+const once = { once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } } };
 
 /** A port nobody listens on: bind one, note it, close it. */
 async function closedPort(): Promise<number> {
@@ -26,6 +29,7 @@ describe('upstream failures on the network', () => {
     const upstream = await startMockOpenAI();
     const gateway = await startTestGateway({
       providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url, timeouts: { headers_ms: 200 } } },
+      models: once,
     });
     try {
       upstream.enqueue({ hang: true });
@@ -45,6 +49,7 @@ describe('upstream failures on the network', () => {
     const upstream = await startMockOpenAI();
     const gateway = await startTestGateway({
       providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url, timeouts: { body_ms: 200 } } },
+      models: once,
     });
     try {
       upstream.enqueue({ reply: { content: 'one two three' }, stream: { chunkDelayMs: 1000 } });
@@ -61,6 +66,7 @@ describe('upstream failures on the network', () => {
     const port = await closedPort();
     const gateway = await startTestGateway({
       providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: `http://127.0.0.1:${port}/v1` } },
+      models: once,
     });
     try {
       const { status, text } = await chat(gateway.baseURL, {});
@@ -73,7 +79,7 @@ describe('upstream failures on the network', () => {
 
   it('falls back to a clean error when a stream is cut before its first event', async () => {
     const upstream = await startMockOpenAI();
-    const gateway = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } } });
+    const gateway = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } }, models: once });
     try {
       upstream.enqueue({ stream: { cutAfterEvents: 0 } });
       const { status, text } = await chat(gateway.baseURL, { stream: true });

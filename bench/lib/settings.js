@@ -38,6 +38,8 @@ export function readSettings() {
     concurrency: list('BENCH_CONCURRENCY', ['1', '16', '64'], (v) => /^[1-9]\d*$/.test(v)).map(Number),
     modes: list('BENCH_MODES', modes, (v) => modes.includes(v)),
     profile: process.env.BENCH_PROFILE === '1',
+    // Which gateway chain to measure: the default one, every step, or cache hits.
+    chain: list('BENCH_CHAIN', ['default'], (v) => ['default', 'full', 'cache-hit'].includes(v))[0],
     gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),

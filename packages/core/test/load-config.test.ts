@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     expect(file).toBeUndefined();
     expect(config.server).toEqual({ host: '127.0.0.1', port: 4000, body_limit: '4mb', shutdown_timeout_ms: 10000, data_dir: '.switchyard' });
     expect(config.providers).toEqual({ mock: {} });
-    expect(config.chain).toEqual(['auth', 'key-scope', 'route', 'adapter']);
+    expect(config.chain).toEqual(['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'route', 'adapter']);
   });
 
   it('finds switchyard.config.yaml and resolves ${VAR} and ${VAR:-default}', async () => {

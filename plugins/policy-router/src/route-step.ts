@@ -1,22 +1,95 @@
-import { definePlugin, getContext, type JsonSchema } from '@switchyard/core';
-import { resolveModel } from './resolve-model.js';
+import { ConfigError, definePlugin, getContext, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
+import { DeploymentStats } from './deployment-stats.js';
+import type { ModelGroup } from './model-group.js';
+import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
+import { ModelResolver } from './resolve-model.js';
+import { routeOptionsSchema, type RouteOptions } from './route-options.js';
+import { createRoutePlan } from './route-plan.js';
+import { chooseSmartModel } from './smart-rules.js';
 
-export type RouteOptions = Record<string, never>;
+export type { RouteOptions } from './route-options.js';
 
-const routeOptionsSchema: JsonSchema = { type: 'object', additionalProperties: false, properties: {} };
-
-/** The route step: turns the requested model name into the deployments to try. */
+/**
+ * The route step: turns the requested model name (an alias, a group, the smart
+ * name or `provider/model`) into the deployments to try, and sets the route plan
+ * that tries them with retries and fallbacks.
+ */
 export const route = definePlugin<RouteOptions>({
   name: 'route',
   optionsSchema: routeOptionsSchema,
-  create(_options, runtime) {
-    const providers = new Set(runtime.providers.keys());
-    const aliases = runtime.config.models;
-    return (_req, res, next) => {
+  create(options, runtime) {
+    const resolver = new ModelResolver(runtime.config.models, new Set(runtime.providers.keys()));
+    checkNames(options, runtime, resolver);
+    const stats = new DeploymentStats();
+    const costs = new Map<string, number>();
+    const inputs: OrderingInputs = {
+      stats,
+      random: Math.random,
+      // Prices do not change while the gateway runs: look each deployment up once.
+      costOf: (deployment) => {
+        let cost = costs.get(deployment.key);
+        if (cost === undefined) {
+          cost = costPerThousand(deployment, (provider, model) => runtime.pricing.maxCost(provider, model, 1000, 1000));
+          costs.set(deployment.key, cost);
+        }
+        return cost;
+      },
+    };
+    const order = (group: ModelGroup) => orderDeployments(group, inputs);
+    const resolve = (name: string) => resolver.resolve(name);
+    const smart = options.smart;
+
+    return (req, res, next) => {
       const context = getContext(res);
       const request = context.chatRequest ?? context.embeddingsRequest;
-      if (request) context.deployments = [resolveModel(request.model, aliases, providers)];
+      if (!request) {
+        next();
+        return;
+      }
+      let name = request.model;
+      let routeName = name;
+      if (smart && name === smart.name) {
+        name = chooseSmartModel(smart.rules, {
+          ...(context.chatRequest && { chat: context.chatRequest }),
+          header: (header) => {
+            const value = req.headers[header];
+            return Array.isArray(value) ? value[0] : value;
+          },
+        })!;
+        // HTTP header values are Latin-1: an ASCII arrow.
+        routeName = `${smart.name}->${name}`;
+      }
+      const group = resolver.resolve(name);
+      const firstOrder = order(group);
+      context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
+      context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder });
+      res.setHeader('x-switchyard-route', routeName);
       next();
     };
   },
 });
+
+/** Every fallback and smart target must name a model that exists: found at start, not on the first failure. */
+function checkNames(options: RouteOptions, runtime: GatewayRuntime, resolver: ModelResolver): void {
+  const problems: ValidationProblem[] = [...resolver.problems];
+  const check = (name: string, path: string) => {
+    if (!resolver.has(name)) problems.push({ path, message: `'${name}' is neither a configured model nor a provider/model of a configured provider` });
+  };
+  for (const [name, entry] of Object.entries(runtime.config.models)) {
+    if (typeof entry === 'string') continue;
+    entry.fallbacks?.forEach((fallback, index) => check(fallback, `/models/${name}/fallbacks/${index}`));
+    if (entry.context_fallback !== undefined) check(entry.context_fallback, `/models/${name}/context_fallback`);
+    if (entry.content_filter_fallback !== undefined) check(entry.content_filter_fallback, `/models/${name}/content_filter_fallback`);
+  }
+  if (options.smart) {
+    const { name, rules } = options.smart;
+    const chainIndex = runtime.config.chain.findIndex((step) => step === 'route' || (typeof step === 'object' && 'route' in step));
+    const base = `/chain/${chainIndex}/route/smart`;
+    if (name in runtime.config.models) problems.push({ path: `${base}/name`, message: `'${name}' is already a model under models:` });
+    rules.forEach((rule, index) => check(rule.use, `${base}/rules/${index}/use`));
+    if (rules.at(-1)?.when !== undefined) {
+      problems.push({ path: `${base}/rules/${rules.length - 1}`, message: 'the last rule is the default and must have no `when`' });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}

@@ -3,6 +3,54 @@ import { priceOverridesSchema } from '../pricing/price-overrides-schema.js';
 import { defaultChain } from './gateway-config.js';
 
 const identifier = '^[a-z0-9][a-z0-9_-]*$';
+const modelTarget = '^[^/]+/.+$';
+const positiveInteger = { type: 'integer', minimum: 1 };
+
+/** A group under `models:`; defaults are applied by the route step (ajv ignores them inside anyOf). */
+const modelGroupSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['deployments'],
+  properties: {
+    deployments: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['target'],
+        properties: {
+          target: { type: 'string', pattern: modelTarget, description: 'provider/model' },
+          weight: { type: 'number', minimum: 0, description: 'Share of traffic under the weighted strategy (default 1).' },
+          priority: { type: 'integer', description: 'Lower is tried first under the priority strategy (default 0).' },
+          price: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['input', 'output'],
+            properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+            description: 'USD per million tokens, a hint for the cheapest strategy.',
+          },
+          context_window: positiveInteger,
+        },
+      },
+    },
+    strategy: { enum: ['weighted', 'priority', 'least-latency', 'least-busy', 'cheapest'] },
+    retries: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        attempts: { type: 'integer', minimum: 0, description: 'Rounds over the group after the first (default 2).' },
+        backoff_ms: { type: 'integer', minimum: 0, description: 'Base of the exponential backoff (default 200).' },
+        max_backoff_ms: { type: 'integer', minimum: 0, description: 'Cap of one backoff (default 5000).' },
+      },
+    },
+    timeout_ms: { ...positiveInteger, description: 'Deadline of the whole routed call (default 120000).' },
+    attempt_timeout_ms: { ...positiveInteger, description: 'Deadline of one attempt.' },
+    fallbacks: { type: 'array', items: { type: 'string', minLength: 1 } },
+    context_fallback: { type: 'string', minLength: 1 },
+    content_filter_fallback: { type: 'string', minLength: 1 },
+  },
+};
 
 /**
  * The JSON Schema of the config file. Plugin options are checked separately
@@ -51,7 +99,8 @@ export const gatewayConfigSchema: JsonSchema = {
     models: {
       type: 'object',
       default: {},
-      additionalProperties: { type: 'string', pattern: '^[^/]+/.+$' },
+      description: "Model names clients may use: an alias ('provider/model') or a group of deployments.",
+      additionalProperties: { anyOf: [{ type: 'string', pattern: modelTarget }, modelGroupSchema] },
     },
     prices: priceOverridesSchema,
     storage: {

@@ -12,6 +12,45 @@ export type ChainEntry = string | Record<string, Record<string, unknown> | null>
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** How the route step orders a group's deployments. */
+export type RoutingStrategy = 'weighted' | 'priority' | 'least-latency' | 'least-busy' | 'cheapest';
+
+/** One deployment of a model group. */
+export interface ModelDeploymentEntry {
+  /** `provider/model`. */
+  target: string;
+  /** Share of traffic under the `weighted` strategy (default 1). */
+  weight?: number;
+  /** Lower is tried first under the `priority` strategy (default 0). */
+  priority?: number;
+  /** USD per million tokens, a hint for the `cheapest` strategy (the price catalog otherwise). */
+  price?: { input: number; output: number };
+  /** Tokens the model accepts, for documentation and `context_fallback` planning. */
+  context_window?: number;
+}
+
+/** A model group: several deployments behind one name, with retries and fallbacks. */
+export interface ModelGroupEntry {
+  deployments: ModelDeploymentEntry[];
+  /** Default: `priority` when the deployments' priorities differ, else `weighted`. */
+  strategy?: RoutingStrategy;
+  /** Rounds over the whole group after the first (default 2), with exponential backoff and full jitter. */
+  retries?: { attempts?: number; backoff_ms?: number; max_backoff_ms?: number };
+  /** Deadline of the whole routed call, retries and fallbacks included (default 120000). */
+  timeout_ms?: number;
+  /** Deadline of one attempt at one deployment. */
+  attempt_timeout_ms?: number;
+  /** Other model names or groups to try, in order, once every deployment failed with a retryable error. */
+  fallbacks?: string[];
+  /** A model or group with a larger context window, for a `context_length_exceeded` error. */
+  context_fallback?: string;
+  /** A model or group to try after a `content_filter` error. */
+  content_filter_fallback?: string;
+}
+
+/** One entry of `models:`: an alias (`provider/model`) or a group. */
+export type ModelEntry = string | ModelGroupEntry;
+
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
 export interface GatewayConfig {
   /** The admin key. The CLI fills it from SWITCHYARD_MASTER_KEY or the data folder. */
@@ -29,8 +68,11 @@ export interface GatewayConfig {
   log: { level: LogLevel };
   /** Provider instances by id; the id is the `provider` part of `provider/model`. */
   providers: Record<string, ProviderEntry>;
-  /** Aliases: a model name clients may use, standing for `provider/model`. */
-  models: Record<string, string>;
+  /**
+   * Model names clients may use: an alias standing for one `provider/model`, or a
+   * group of deployments with a routing strategy, retries and fallbacks.
+   */
+  models: Record<string, ModelEntry>;
   /** The steps every request runs through, in order; `adapter` comes last. */
   chain: ChainEntry[];
   /** Prices per million tokens that override or extend the built-in catalog, by `provider/model`. */
@@ -41,5 +83,8 @@ export interface GatewayConfig {
   usage: { flush_interval_ms: number; max_batch: number };
 }
 
-/** The chain when the config names none: every step that exists so far. */
-export const defaultChain: ChainEntry[] = ['auth', 'key-scope', 'route', 'adapter'];
+/**
+ * The chain when the config names none. The response cache is not in it: caching
+ * answers is a decision each deployment makes (`- cache` in the chain turns it on).
+ */
+export const defaultChain: ChainEntry[] = ['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'route', 'adapter'];

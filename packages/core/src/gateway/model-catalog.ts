@@ -1,4 +1,5 @@
 import type { ModelInfo } from '../canonical/model-info.js';
+import type { ModelEntry } from '../config/gateway-config.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Provider } from '../plugin/provider-types.js';
 
@@ -9,6 +10,8 @@ export interface ListedModel {
   created: number;
   /** For an alias, what it stands for. */
   target?: string;
+  /** For a group, its deployments (`provider/model`), in config order. */
+  deployments?: string[];
 }
 
 interface CacheEntry {
@@ -31,7 +34,7 @@ export class ModelCatalog {
 
   constructor(
     private readonly providers: ReadonlyMap<string, Provider>,
-    private readonly aliases: Record<string, string>,
+    private readonly aliases: Readonly<Record<string, ModelEntry>>,
     private readonly logger: Logger,
   ) {}
 
@@ -48,7 +51,12 @@ export class ModelCatalog {
       ),
     );
     const aliases = Object.entries(this.aliases).map(
-      ([alias, target]): ListedModel => ({ id: alias, ownedBy: 'switchyard', created: this.startedAt, target }),
+      ([alias, entry]): ListedModel => ({
+        id: alias,
+        ownedBy: 'switchyard',
+        created: this.startedAt,
+        ...(typeof entry === 'string' ? { target: entry } : { deployments: entry.deployments.map((deployment) => deployment.target) }),
+      }),
     );
     return [...aliases, ...perProvider.flat()];
   }

@@ -1,0 +1,260 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import {
+  GatewayError,
+  toGatewayError,
+  type Attempt,
+  type Deployment,
+  type Dispatch,
+  type ProviderResult,
+  type RequestContext,
+  type RoutePlan,
+  type StreamPart,
+} from '@switchyard/core';
+import type { DeploymentStats } from './deployment-stats.js';
+import type { GroupDeployment, ModelGroup } from './model-group.js';
+import { retryDelayMs } from './retry-delay.js';
+
+/** The parts of the request context a plan reads and writes. */
+export type PlanContext = Pick<RequestContext, 'signal' | 'attempts' | 'servedBy' | 'logger'>;
+
+/** What a plan needs besides the group; clock, sleep and random are injectable for tests. */
+export interface RoutePlanOptions {
+  context: PlanContext;
+  /** Resolves fallback names (checked at start, so it only fails for bugs). */
+  resolve: (name: string) => ModelGroup;
+  /** A group's deployments in the order its strategy tries them. */
+  order: (group: ModelGroup) => GroupDeployment[];
+  stats: DeploymentStats;
+  /** The order of the first round, when the route step already computed it. */
+  firstOrder?: readonly GroupDeployment[];
+  /** Monotonic milliseconds. */
+  clock?: () => number;
+  /** Waits, or rejects when the signal aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * The route plan of one request: tries the group's deployments in strategy order,
+ * moving on after each retryable failure; when all failed, tries the group again
+ * (`retries.attempts` rounds, exponential backoff with full jitter, at least the
+ * Retry-After an upstream asked for, never past the deadline); then the fallbacks
+ * in order. A context-length or content-filter error goes straight to its own
+ * fallback; any other non-retryable error ends the call at once.
+ */
+export function createRoutePlan(group: ModelGroup, options: RoutePlanOptions): RoutePlan {
+  return (attempt) => new PlanRun(attempt, options).run(group);
+}
+
+class PlanRun {
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private readonly context: PlanContext;
+  private readonly tried = new Set<string>();
+  private winner: Deployment | undefined;
+  private firstOrder: readonly GroupDeployment[] | undefined;
+
+  constructor(
+    private readonly attempt: Dispatch,
+    private readonly options: RoutePlanOptions,
+  ) {
+    this.clock = options.clock ?? (() => performance.now());
+    this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
+    this.random = options.random ?? Math.random;
+    this.context = options.context;
+    this.firstOrder = options.firstOrder;
+  }
+
+  run(group: ModelGroup): Promise<ProviderResult> {
+    return this.runModel(group, this.clock() + group.timeoutMs);
+  }
+
+  /** One group with its retries, then whichever fallback its failure calls for. */
+  private async runModel(group: ModelGroup, deadline: number): Promise<ProviderResult> {
+    this.tried.add(group.name);
+    let error: GatewayError;
+    try {
+      return await this.runGroup(group, Math.min(deadline, this.clock() + group.timeoutMs));
+    } catch (caught) {
+      error = toGatewayError(caught);
+    }
+    if (error.code === 'client_closed_request') throw error;
+    const special =
+      error.code === 'context_length_exceeded' ? group.contextFallback : error.code === 'content_filter' ? group.contentFilterFallback : undefined;
+    if (special !== undefined) return this.runFallbacks([special], error, deadline);
+    if (!error.retryable) throw error;
+    return this.runFallbacks(group.fallbacks, error, deadline);
+  }
+
+  private async runFallbacks(names: readonly string[], cause: GatewayError, deadline: number): Promise<ProviderResult> {
+    let last = cause;
+    for (const name of names) {
+      // A fallback already tried in this request (a cycle, or a shared fallback) is not tried again.
+      if (this.tried.has(name)) continue;
+      if (this.clock() >= deadline) break;
+      this.context.logger.debug({ from: cause.code, fallback: name }, 'trying a fallback');
+      try {
+        return await this.runModel(this.options.resolve(name), deadline);
+      } catch (caught) {
+        last = toGatewayError(caught);
+        if (!last.retryable) throw last;
+      }
+    }
+    throw last;
+  }
+
+  private async runGroup(group: ModelGroup, deadline: number): Promise<ProviderResult> {
+    let lastError: GatewayError | undefined;
+    let retryAfterSeconds: number | undefined;
+    for (let round = 0; round <= group.retries.attempts; round++) {
+      if (round > 0) {
+        const wait = retryDelayMs(round, group.retries, this.random, retryAfterSeconds);
+        // Waiting past the deadline would only end in a timeout: answer with what the upstream said.
+        if (this.clock() + wait >= deadline) throw lastError!;
+        await this.pause(wait);
+      }
+      const order = this.firstOrder ?? this.options.order(group);
+      this.firstOrder = undefined;
+      let reachedUpstream = false;
+      retryAfterSeconds = undefined;
+      for (const deployment of order) {
+        this.throwIfClientGone();
+        const remaining = deadline - this.clock();
+        if (remaining <= 0) throw lastError ?? deadlineError(group);
+        const outcome = await this.tryDeployment(deployment, group, remaining);
+        if (outcome.ok) return outcome.result;
+        const error = outcome.error;
+        if (!error.retryable) throw error;
+        lastError = error;
+        reachedUpstream ||= outcome.reachedUpstream;
+        // Every upstream that asked for a pause gets it before the group is tried again.
+        if (error.retryAfterSeconds !== undefined) retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, error.retryAfterSeconds);
+      }
+      // Every deployment was refused before the upstream (circuit breakers open): a
+      // backoff of milliseconds will not close them, so go on to the fallbacks.
+      if (!reachedUpstream) break;
+    }
+    throw lastError ?? deadlineError(group);
+  }
+
+  /**
+   * One attempt, bounded by the attempt timeout and the deadline. The attempt's own
+   * signal is the client's (core's providerDispatch uses `context.signal`), so a
+   * timed-out attempt is abandoned, not cancelled: whatever it produces later is
+   * discarded and its record removed, so that every attempt is recorded once.
+   */
+  private async tryDeployment(
+    deployment: GroupDeployment,
+    group: ModelGroup,
+    remainingMs: number,
+  ): Promise<{ ok: true; result: ProviderResult } | { ok: false; error: GatewayError; reachedUpstream: boolean }> {
+    // A fresh object per attempt: its identity finds this attempt's record in context.attempts.
+    const target: Deployment = { provider: deployment.provider, model: deployment.model };
+    const tracked = group.configured;
+    const stats = this.options.stats;
+    const started = this.clock();
+    const attemptTimeout = group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
+    const limitMs = Math.min(attemptTimeout, remainingMs);
+    if (tracked) stats.begin(deployment.key);
+
+    const pending = this.attempt(target).then(
+      (result) => ({ ok: true as const, result }),
+      (error: unknown) => ({ ok: false as const, error: toGatewayError(error) }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    // setTimeout cannot wait longer than about 24.8 days; such a limit is no limit.
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (limitMs <= maxTimerMs) timer = setTimeout(() => resolve('timeout'), limitMs);
+    });
+    const settled = await Promise.race([pending, timedOut]).finally(() => clearTimeout(timer));
+    const elapsed = this.clock() - started;
+
+    if (settled === 'timeout') {
+      const error = new GatewayError(
+        'upstream_timeout',
+        limitMs < attemptTimeout
+          ? `No deployment of '${group.name}' answered within the request deadline of ${group.timeoutMs} ms.`
+          : `${deployment.key} did not answer within ${attemptTimeout} ms.`,
+        { provider: deployment.provider },
+      );
+      const record: Attempt = { deployment: target, durationMs: elapsed, errorCode: error.code };
+      this.context.attempts.push(record);
+      if (tracked) {
+        stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
+        stats.end(deployment.key);
+      }
+      void pending.then((late) => this.discardLate(target, record, late));
+      return { ok: false, error, reachedUpstream: true };
+    }
+
+    const recorded = this.context.attempts.some((attempt) => attempt.deployment === target);
+    if (settled.ok) {
+      this.winner = target;
+      if (tracked) {
+        stats.recordLatency(deployment.key, elapsed);
+        return { ok: true, result: trackStreamEnd(settled.result, () => stats.end(deployment.key)) };
+      }
+      return settled;
+    }
+    if (tracked) stats.end(deployment.key);
+    // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
+    if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
+    return { ok: false, error: settled.error, reachedUpstream: recorded };
+  }
+
+  /** An abandoned attempt finished after all: drop its result and its second record. */
+  private discardLate(target: Deployment, timeoutRecord: Attempt, late: { ok: boolean; result?: ProviderResult }): void {
+    const attempts = this.context.attempts;
+    for (let index = attempts.length - 1; index >= 0; index--) {
+      const attempt = attempts[index]!;
+      if (attempt.deployment === target && attempt !== timeoutRecord) {
+        attempts.splice(index, 1);
+        break;
+      }
+    }
+    // providerDispatch marked it as the server of the request; it is not.
+    if (late.ok) {
+      this.context.servedBy = this.winner;
+      if (late.result?.kind === 'chat-stream') void late.result.parts[Symbol.asyncIterator]().return?.();
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    try {
+      await this.sleep(ms, this.context.signal);
+    } catch {
+      this.throwIfClientGone();
+    }
+  }
+
+  private throwIfClientGone(): void {
+    if (this.context.signal.aborted) {
+      throw new GatewayError('client_closed_request', 'The client closed the request before it was answered.');
+    }
+  }
+}
+
+const maxTimerMs = 2 ** 31 - 1;
+
+function deadlineError(group: ModelGroup): GatewayError {
+  return new GatewayError('upstream_timeout', `No deployment of '${group.name}' answered within ${group.timeoutMs} ms.`);
+}
+
+/** For least-busy, a stream stays in flight until its last part (or until the client leaves). */
+function trackStreamEnd(result: ProviderResult, end: () => void): ProviderResult {
+  if (result.kind !== 'chat-stream') {
+    end();
+    return result;
+  }
+  const parts = result.parts;
+  async function* tracked(): AsyncGenerator<StreamPart> {
+    try {
+      yield* parts;
+    } finally {
+      end();
+    }
+  }
+  return { kind: 'chat-stream', parts: tracked() };
+}

@@ -1,0 +1,206 @@
+import { ConfigError } from '@switchyard/core';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openaiAt, startRouterGateway, type RouterGateway } from './support/start-router-gateway.js';
+
+describe('routing through a gateway on loopback', () => {
+  let east: MockOpenAI;
+  let west: MockOpenAI;
+  let gateway: RouterGateway;
+
+  beforeAll(async () => {
+    east = await startMockOpenAI();
+    west = await startMockOpenAI();
+    gateway = await startRouterGateway({
+      providers: { east: openaiAt(east.url), west: openaiAt(west.url) },
+      models: {
+        alias: 'east/gpt-4o-mini',
+        pair: {
+          deployments: [
+            { target: 'east/gpt-4o-mini', priority: 0 },
+            { target: 'west/gpt-4o-mini', priority: 1 },
+          ],
+        },
+        small: {
+          deployments: [{ target: 'east/gpt-4o-mini', context_window: 128000 }],
+          context_fallback: 'large',
+          fallbacks: ['pair'],
+        },
+        large: { deployments: [{ target: 'west/gpt-4.1', context_window: 1000000 }] },
+        streamy: { deployments: [{ target: 'east/gpt-4o-mini' }], retries: { attempts: 0 }, fallbacks: ['west/gpt-4o-mini'] },
+      },
+    });
+  });
+  afterEach(() => {
+    east.reset();
+    west.reset();
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await east.close();
+    await west.close();
+  });
+
+  it('retries a 429 after the Retry-After it asked for, and says so in the headers', async () => {
+    east.enqueue({ error: 'rate_limit', headers: { 'retry-after': '1' } });
+    const started = performance.now();
+    const { status, headers } = await gateway.chat({ model: 'east/gpt-4o-mini' });
+    const elapsed = performance.now() - started;
+    expect(status).toBe(200);
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(headers.get('x-switchyard-attempts')).toBe('2');
+    expect(headers.get('x-switchyard-route')).toBe('east/gpt-4o-mini');
+    expect(east.requests).toHaveLength(2);
+  });
+
+  it('serves from deployment B when A answers 5xx', async () => {
+    east.enqueue({ error: 'server_error' });
+    const { status, headers, text } = await gateway.chat({ model: 'pair' });
+    expect(status).toBe(200);
+    expect(headers.get('x-switchyard-provider')).toBe('west');
+    expect(headers.get('x-switchyard-model')).toBe('west/gpt-4o-mini');
+    expect(headers.get('x-switchyard-attempts')).toBe('2');
+    expect(headers.get('x-switchyard-route')).toBe('pair');
+    expect(JSON.parse(text).model).toMatch(/^west\//);
+  });
+
+  it('answers a context-length error with the larger-window model', async () => {
+    east.enqueue({ error: 'context_length_exceeded' });
+    const { status, headers } = await gateway.chat({ model: 'small' });
+    expect(status).toBe(200);
+    expect(headers.get('x-switchyard-model')).toBe('west/gpt-4.1');
+    expect(east.requests).toHaveLength(1);
+    expect((west.requests[0]!.body as { model: string }).model).toBe('gpt-4.1');
+  });
+
+  it('ends at once on a non-retryable error', async () => {
+    east.enqueue({ error: 'bad_request' });
+    const { status, headers } = await gateway.chat({ model: 'pair' });
+    expect(status).toBe(400);
+    expect(headers.get('x-switchyard-attempts')).toBe('1');
+    expect(west.requests).toHaveLength(0);
+  });
+
+  it('serves a stream cut before its first byte from the fallback', async () => {
+    east.enqueue({ stream: { cutAfterEvents: 0 } });
+    const { status, headers, text } = await gateway.chat({ model: 'streamy', stream: true });
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(headers.get('x-switchyard-provider')).toBe('west');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('ends a stream cut after its first byte with a clean SSE error event, and tries nothing else', async () => {
+    east.enqueue({ stream: { cutAfterEvents: 2 } });
+    const { status, headers, text } = await gateway.chat({ model: 'streamy', stream: true });
+    expect(status).toBe(200);
+    expect(headers.get('x-switchyard-provider')).toBe('east');
+    const events = text.split('\n\n').filter(Boolean);
+    const last = JSON.parse(events.at(-1)!.replace(/^data: /, ''));
+    expect(last.error.code).toMatch(/^upstream_/);
+    expect(text).not.toContain('[DONE]');
+    expect(west.requests).toHaveLength(0);
+  });
+
+  it('lists aliases and groups on /v1/models', async () => {
+    const list = (await gateway.get('/v1/models')) as { data: Array<{ id: string }> };
+    const ids = list.data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['alias', 'pair', 'small', 'large', 'streamy']));
+  });
+});
+
+describe('strategies through a gateway', () => {
+  it('splits traffic 3:1 by weight', async () => {
+    const gateway = await startRouterGateway({
+      providers: { one: { use: 'mock' }, two: { use: 'mock' } },
+      models: { split: { deployments: [{ target: 'one/echo', weight: 3 }, { target: 'two/echo', weight: 1 }] } },
+    });
+    try {
+      let one = 0;
+      for (let index = 0; index < 200; index++) {
+        if ((await gateway.chat({ model: 'split' })).headers.get('x-switchyard-provider') === 'one') one++;
+      }
+      // 200 draws: ±3 standard deviations (about 9%) around 75%.
+      expect(one / 200).toBeGreaterThan(0.65);
+      expect(one / 200).toBeLessThan(0.85);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('least-latency moves most traffic off a deployment slowed by 200 ms within 50 requests', async () => {
+    const gateway = await startRouterGateway({
+      providers: { slow: { use: 'mock', latency_ms: 200 }, quick: { use: 'mock' } },
+      models: { fast: { strategy: 'least-latency', deployments: [{ target: 'slow/echo' }, { target: 'quick/echo' }] } },
+    });
+    try {
+      const served: string[] = [];
+      for (let index = 0; index < 50; index++) served.push((await gateway.chat({ model: 'fast' })).headers.get('x-switchyard-provider')!);
+      expect(served.filter((provider) => provider === 'quick').length).toBeGreaterThanOrEqual(45);
+      expect(served.slice(-10).every((provider) => provider === 'quick')).toBe(true);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('a group whose only deployment is behind an unknown provider fails at start', async () => {
+    await expect(
+      startRouterGateway({ models: { broken: { deployments: [{ target: 'nowhere/model' }] }, other: { deployments: [{ target: 'mock/echo' }], fallbacks: ['missing'] } } }),
+    ).rejects.toSatisfy((error: unknown) => {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((problem) => problem.path)).toEqual([
+        '/models/broken/deployments/0/target',
+        '/models/other/fallbacks/0',
+      ]);
+      return true;
+    });
+  });
+});
+
+describe('smart routing', () => {
+  let gateway: RouterGateway;
+  beforeAll(async () => {
+    gateway = await startRouterGateway({
+      providers: { mock: {}, premium: { use: 'mock' }, tools: { use: 'mock' } },
+      models: { cheap: 'mock/echo' },
+      chain: [
+        'auth',
+        {
+          route: {
+            smart: {
+              rules: [
+                { when: { header: { name: 'x-tier', equals: 'premium' } }, use: 'premium/echo' },
+                { when: { has_tools: true }, use: 'tools/echo' },
+                { use: 'cheap' },
+              ],
+            },
+          },
+        },
+        'adapter',
+      ],
+    });
+  });
+  afterAll(() => gateway.close());
+
+  it('routes `auto` by the first matching rule, the last being the default', async () => {
+    const plain = await gateway.chat({ model: 'auto' });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('x-switchyard-route')).toBe('auto->cheap');
+    expect(plain.headers.get('x-switchyard-model')).toBe('mock/echo');
+
+    const premium = await gateway.chat({ model: 'auto' }, { 'x-tier': 'premium' });
+    expect(premium.headers.get('x-switchyard-route')).toBe('auto->premium/echo');
+
+    const tools = await gateway.chat({
+      model: 'auto',
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+    });
+    expect(tools.headers.get('x-switchyard-provider')).toBe('tools');
+  });
+
+  it('refuses a rule list whose last rule has a condition, at start', async () => {
+    await expect(
+      startRouterGateway({ chain: ['auth', { route: { smart: { rules: [{ when: { has_tools: true }, use: 'mock/echo' }] } } }, 'adapter'] }),
+    ).rejects.toBeInstanceOf(ConfigError);
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { errorOf, failure, group, PlanHarness } from './support/plan-harness.js';
+
+const pair = (extra: Record<string, unknown> = {}) =>
+  group('pair', {
+    deployments: [
+      { target: 'a/m', priority: 0 },
+      { target: 'b/m', priority: 1 },
+    ],
+    ...extra,
+  });
+
+describe('the route plan', () => {
+  it('moves to the next deployment after a retryable error, without waiting', async () => {
+    const harness = new PlanHarness([pair()]).on('a/m', errorOf('upstream_server_error'));
+    const { servedBy, context, elapsed } = await harness.route('pair');
+    expect(servedBy).toBe('b/m');
+    expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_server_error', 'ok']);
+    expect(elapsed).toBe(0);
+  });
+
+  it('ends at once on a non-retryable error, fallbacks or not', async () => {
+    const harness = new PlanHarness([pair({ fallbacks: ['c/m'] })]).on('a/m', errorOf('upstream_authentication_failed'));
+    const error = await failure(harness.route('pair'));
+    expect(error.code).toBe('upstream_authentication_failed');
+    expect(harness.calls).toEqual(['a/m']);
+  });
+
+  it('retries the whole group with exponential backoff and full jitter, then fails with the last error', async () => {
+    const harness = new PlanHarness([pair({ retries: { attempts: 2, backoff_ms: 100, max_backoff_ms: 1000 } })], () => 0.5);
+    for (let index = 0; index < 3; index++) harness.on('a/m', errorOf('upstream_server_error')).on('b/m', errorOf('upstream_overloaded'));
+    const error = await failure(harness.route('pair'));
+    expect(error.code).toBe('upstream_overloaded');
+    expect(harness.calls).toEqual(['a/m', 'b/m', 'a/m', 'b/m', 'a/m', 'b/m']);
+    expect(harness.clock.sleeps).toEqual([50, 100]);
+    expect(error.context.attempts).toHaveLength(6);
+  });
+
+  it('a bare provider/model gets the default retries: 2 more tries', async () => {
+    const harness = new PlanHarness([], () => 0.5).on('a/m', errorOf('upstream_server_error'), errorOf('upstream_server_error'));
+    const { servedBy, context } = await harness.route('a/m');
+    expect(servedBy).toBe('a/m');
+    expect(context.attempts).toHaveLength(3);
+    // Defaults: backoff 200 ms doubling, full jitter (the draw is 0.5 here).
+    expect(harness.clock.sleeps).toEqual([100, 200]);
+  });
+
+  it('waits at least the Retry-After before trying the group again', async () => {
+    const harness = new PlanHarness([], () => 0).on('a/m', errorOf('rate_limit_exceeded', { retryAfterSeconds: 3 }));
+    const { servedBy, elapsed } = await harness.route('a/m');
+    expect(servedBy).toBe('a/m');
+    expect(harness.clock.sleeps).toEqual([3000]);
+    expect(elapsed).toBe(3000);
+  });
+
+  it('fails with the 429 when its Retry-After is longer than the deadline leaves', async () => {
+    const harness = new PlanHarness([group('short', { deployments: [{ target: 'a/m' }], timeout_ms: 2000 })]).on(
+      'a/m',
+      errorOf('rate_limit_exceeded', { retryAfterSeconds: 5 }),
+    );
+    const error = await failure(harness.route('short'));
+    expect(error.code).toBe('rate_limit_exceeded');
+    expect(harness.clock.sleeps).toEqual([]);
+    expect(harness.calls).toEqual(['a/m']);
+  });
+
+  it('tries the fallbacks in order once every round failed, each with its own retries', async () => {
+    const harness = new PlanHarness([
+      group('main', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, fallbacks: ['second', 'c/m'] }),
+      group('second', { deployments: [{ target: 'b/m' }], retries: { attempts: 1 } }),
+    ]);
+    harness.on('a/m', errorOf('upstream_server_error'));
+    harness.on('b/m', errorOf('upstream_timeout'), errorOf('upstream_timeout'));
+    const { servedBy } = await harness.route('main');
+    expect(servedBy).toBe('c/m');
+    expect(harness.calls).toEqual(['a/m', 'b/m', 'b/m', 'c/m']);
+  });
+
+  it('sends a context-length error straight to the context fallback, and ends without one', async () => {
+    const harness = new PlanHarness([
+      group('small', { deployments: [{ target: 'a/m' }, { target: 'b/m', priority: 1 }], context_fallback: 'c/large', fallbacks: ['d/m'] }),
+      group('small-only', { deployments: [{ target: 'a/m' }] }),
+    ]);
+    harness.on('a/m', errorOf('context_length_exceeded'), errorOf('context_length_exceeded'));
+    const { servedBy } = await harness.route('small');
+    expect(servedBy).toBe('c/large');
+    expect(harness.calls).toEqual(['a/m', 'c/large']);
+    const error = await failure(harness.route('small-only'));
+    expect(error.code).toBe('context_length_exceeded');
+  });
+
+  it('sends a content-filter error to the content-filter fallback', async () => {
+    const harness = new PlanHarness([group('strict', { deployments: [{ target: 'a/m' }], content_filter_fallback: 'b/lenient' })]);
+    harness.on('a/m', errorOf('content_filter'));
+    expect((await harness.route('strict')).servedBy).toBe('b/lenient');
+  });
+
+  it('skips a deployment refused by a circuit breaker, records it, and does not wait on an all-open group', async () => {
+    const harness = new PlanHarness([pair({ fallbacks: ['c/m'] })]);
+    harness.on('a/m', { breaker: true });
+    const served = await harness.route('pair');
+    expect(served.servedBy).toBe('b/m');
+    expect(served.context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_overloaded', 'ok']);
+
+    harness.on('a/m', { breaker: true }).on('b/m', { breaker: true });
+    const fellBack = await harness.route('pair');
+    expect(fellBack.servedBy).toBe('c/m');
+    expect(harness.clock.sleeps).toEqual([]);
+  });
+
+  it('gives up a slow attempt after attempt_timeout_ms and keeps one record of it', async () => {
+    const harness = new PlanHarness([pair({ attempt_timeout_ms: 30 })]).on('a/m', { realDelayMs: 150 });
+    const { servedBy, context } = await harness.route('pair');
+    expect(servedBy).toBe('b/m');
+    expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_timeout', 'ok']);
+    // The abandoned attempt answers later: its result and its record are discarded.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_timeout', 'ok']);
+    expect(context.servedBy).toMatchObject({ provider: 'b' });
+  });
+
+  it('does not loop on fallbacks that name each other', async () => {
+    const harness = new PlanHarness([
+      group('x', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, fallbacks: ['y'] }),
+      group('y', { deployments: [{ target: 'b/m' }], retries: { attempts: 0 }, fallbacks: ['x'] }),
+    ]);
+    harness.on('a/m', errorOf('upstream_server_error')).on('b/m', errorOf('upstream_server_error'));
+    const error = await failure(harness.route('x'));
+    expect(error.code).toBe('upstream_server_error');
+    expect(harness.calls).toEqual(['a/m', 'b/m']);
+  });
+
+  it('stops when the client has gone', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const harness = new PlanHarness([pair()]);
+    const error = await failure(harness.route('pair', abort.signal));
+    expect(error.code).toBe('client_closed_request');
+    expect(harness.calls).toEqual([]);
+  });
+});
+
+describe('strategies through the plan', () => {
+  it('weights 3:1 serve 75% ± 3% of 4,000 requests', async () => {
+    const harness = new PlanHarness([group('split', { deployments: [{ target: 'a/m', weight: 3 }, { target: 'b/m', weight: 1 }] })]);
+    let first = 0;
+    for (let index = 0; index < 4000; index++) if ((await harness.route('split')).servedBy === 'a/m') first++;
+    expect(first / 4000).toBeGreaterThan(0.72);
+    expect(first / 4000).toBeLessThan(0.78);
+  });
+
+  it('least-latency moves traffic off a deployment slowed by 200 ms within 50 requests', async () => {
+    const harness = new PlanHarness([
+      group('fast', { strategy: 'least-latency', deployments: [{ target: 'a/slow' }, { target: 'b/quick' }] }),
+    ]);
+    const served: string[] = [];
+    for (let index = 0; index < 50; index++) {
+      harness.on('a/slow', { latencyMs: 210 }).on('b/quick', { latencyMs: 10 });
+      served.push((await harness.route('fast')).servedBy);
+    }
+    expect(served.filter((target) => target === 'a/slow').length).toBeLessThanOrEqual(2);
+    expect(served.slice(-40).every((target) => target === 'b/quick')).toBe(true);
+    expect(harness.stats.latencyOf('a/slow')).toBeGreaterThan(200);
+  });
+
+  it('least-busy sends the next call to the deployment with fewer in flight', async () => {
+    const harness = new PlanHarness([group('busy', { strategy: 'least-busy', deployments: [{ target: 'a/m' }, { target: 'b/m' }] })]);
+    harness.stats.begin('a/m');
+    harness.stats.begin('a/m');
+    expect((await harness.route('busy')).servedBy).toBe('b/m');
+    expect(harness.stats.inFlightOf('b/m')).toBe(0);
+  });
+
+  it('cheapest tries the cheapest deployment first, then the next on failure', async () => {
+    const harness = new PlanHarness([
+      group('thrifty', {
+        strategy: 'cheapest',
+        deployments: [
+          { target: 'a/pricey', price: { input: 5, output: 15 } },
+          { target: 'b/cheap', price: { input: 0.1, output: 0.4 } },
+        ],
+      }),
+    ]);
+    // The harness prices everything at 0 from the runtime; hints win.
+    expect((await harness.route('thrifty')).servedBy).toBe('a/pricey');
+  });
+});
