@@ -23,7 +23,8 @@ function checkAnswer(mode, response, text) {
   if (response.status !== 200) return 'status is not 200';
   if (mode === 'streaming') {
     if (!String(response.headers.get('content-type')).startsWith('text/event-stream')) return 'not text/event-stream';
-    if (!text.includes('"content":" Paris"')) return 'stream lacks the fixture text';
+    // Cache hits may split the deltas differently; the answer's text must still be there.
+    if (!text.includes('Paris')) return 'stream lacks the fixture text';
     if (!text.trimEnd().endsWith('data: [DONE]')) return 'stream does not end with [DONE]';
     return undefined;
   }

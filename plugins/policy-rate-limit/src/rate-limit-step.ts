@@ -67,7 +67,6 @@ function openStore(options: RateLimitOptions, runtime: GatewayRuntime): RateLimi
   const store = options.store;
   if (store.use === 'memory') return new MemoryRateLimitStore({ ...(store.max_entries !== undefined && { maxEntries: store.max_entries }) });
   return new RedisRateLimitStore({
-    // The one environment read of the plugin: the conventional REDIS_URL when the config names no url.
     // Plugins read no environment: write url: ${REDIS_URL:-…} in the YAML.
     url: store.url ?? defaultRedisUrl,
     keyPrefix: store.key_prefix ?? 'switchyard:ratelimit:',

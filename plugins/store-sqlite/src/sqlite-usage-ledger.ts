@@ -30,15 +30,8 @@ function querySql(groupBy: UsageGroup, byKey: boolean): string {
 function prepareStatements(db: Database.Database) {
   const queries = new Map<string, Database.Statement>();
   return {
-    insert: db.prepare(
-      `INSERT INTO usage (id, at, at_ms, endpoint, key_id, team, project, requested_model, provider, model, stream,
-         input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, latency_ms, status, error_code,
-         cache_hit, attempts)
-       VALUES (@id, @at, @at_ms, @endpoint, @key_id, @team, @project, @requested_model, @provider, @model, @stream,
-         @input_tokens, @output_tokens, @cached_input_tokens, @reasoning_tokens, @cost_usd, @latency_ms, @status,
-         @error_code, @cache_hit, @attempts)
-       ON CONFLICT (id) DO NOTHING`,
-    ),
+    insertOne: db.prepare(insertSql(1)),
+    insertChunk: db.prepare(insertSql(rowsPerStatement)),
     count: db.prepare('SELECT COUNT(*) AS n FROM usage'),
     /** Twelve statements at most (six groups, with or without a key), each prepared on first use. */
     query(groupBy: UsageGroup, byKey: boolean): Database.Statement {
@@ -60,30 +53,46 @@ function toMillis(iso: string, what: string): number {
   return ms;
 }
 
-function row(record: UsageRecord) {
-  return {
-    id: record.id,
-    at: record.at,
-    at_ms: toMillis(record.at, 'at'),
-    endpoint: record.endpoint,
-    key_id: record.keyId ?? null,
-    team: record.team ?? null,
-    project: record.project ?? null,
-    requested_model: record.requestedModel ?? null,
-    provider: record.provider ?? null,
-    model: record.model ?? null,
-    stream: record.stream ? 1 : 0,
-    input_tokens: record.inputTokens,
-    output_tokens: record.outputTokens,
-    cached_input_tokens: record.cachedInputTokens,
-    reasoning_tokens: record.reasoningTokens,
-    cost_usd: record.costUsd,
-    latency_ms: Math.round(record.latencyMs),
-    status: record.status,
-    error_code: record.errorCode ?? null,
-    cache_hit: record.cacheHit ? 1 : 0,
-    attempts: record.attempts,
-  };
+const usageColumns = [
+  'id', 'at', 'at_ms', 'endpoint', 'key_id', 'team', 'project', 'requested_model', 'provider', 'model', 'stream',
+  'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'cost_usd', 'latency_ms', 'status',
+  'error_code', 'cache_hit', 'attempts',
+];
+
+/** Rows per multi-row INSERT: far fewer statement executions for a batch, well under SQLite's parameter limit. */
+const rowsPerStatement = 50;
+
+function insertSql(rows: number): string {
+  const tuple = `(${usageColumns.map(() => '?').join(', ')})`;
+  return `INSERT INTO usage (${usageColumns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}
+    ON CONFLICT (id) DO NOTHING`;
+}
+
+/** A record's values in column order (positional binding is cheaper than named). */
+function rowValues(record: UsageRecord): unknown[] {
+  return [
+    record.id,
+    record.at,
+    toMillis(record.at, 'at'),
+    record.endpoint,
+    record.keyId ?? null,
+    record.team ?? null,
+    record.project ?? null,
+    record.requestedModel ?? null,
+    record.provider ?? null,
+    record.model ?? null,
+    record.stream ? 1 : 0,
+    record.inputTokens,
+    record.outputTokens,
+    record.cachedInputTokens,
+    record.reasoningTokens,
+    record.costUsd,
+    Math.round(record.latencyMs),
+    record.status,
+    record.errorCode ?? null,
+    record.cacheHit ? 1 : 0,
+    record.attempts,
+  ];
 }
 
 /**
@@ -99,10 +108,14 @@ export class SqliteUsageLedger implements UsageLedger {
   constructor(private readonly handle: SqliteHandle) {
     this.statements = handle.prepare(prepareStatements);
     this.appendBatch = (records) => {
-      const { insert } = this.statements();
+      const { insertOne, insertChunk } = this.statements();
       handle.db
         .transaction(() => {
-          for (const record of records) insert.run(row(record));
+          let index = 0;
+          for (; index + rowsPerStatement <= records.length; index += rowsPerStatement) {
+            insertChunk.run(records.slice(index, index + rowsPerStatement).flatMap(rowValues));
+          }
+          for (; index < records.length; index++) insertOne.run(rowValues(records[index]!));
         })
         .immediate();
     };
