@@ -5,6 +5,7 @@ import { readRequestBody } from '../mock-server/read-request-body.js';
 import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
+import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import { anthropicErrorBody } from './anthropic-error-body.js';
 import type { AnthropicErrorCase, AnthropicErrorCases } from './anthropic-error-cases.js';
@@ -64,15 +65,4 @@ async function handle(state: AnthropicMockState, req: IncomingMessage, writer: R
 // The documented header is x-api-key; newer SDKs send the key as a bearer token, which the API also takes.
 function hasKey(req: IncomingMessage, apiKey: string): boolean {
   return req.headers['x-api-key'] === apiKey || req.headers.authorization === `Bearer ${apiKey}`;
-}
-
-// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
-function watchForClientAbort(state: AnthropicMockState, request: RecordedRequest, writer: ResponseWriter): void {
-  const onClose = (): void => {
-    if (writer.finished || writer.wasCut || state.closing) return;
-    request.aborted = true;
-    state.aborts.add();
-  };
-  if (writer.signal.aborted) onClose();
-  else writer.signal.addEventListener('abort', onClose, { once: true });
 }

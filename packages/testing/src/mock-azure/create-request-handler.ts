@@ -6,6 +6,7 @@ import { readRequestBody } from '../mock-server/read-request-body.js';
 import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
+import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { AzureErrorCase, AzureErrorCases } from './azure-error-cases.js';
 import type { AzureMockContext } from './azure-mock-context.js';
@@ -81,15 +82,4 @@ function apiVersionProblem(route: AzureRoute | undefined, version: string | unde
     return route.style === 'v1' ? undefined : "Missing required query parameter 'api-version'.";
   }
   return isKnownApiVersion(version) ? undefined : 'API version not supported';
-}
-
-// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
-function watchForClientAbort(state: AzureMockState, request: RecordedRequest, writer: ResponseWriter): void {
-  const onClose = (): void => {
-    if (writer.finished || writer.wasCut || state.closing) return;
-    request.aborted = true;
-    state.aborts.add();
-  };
-  if (writer.signal.aborted) onClose();
-  else writer.signal.addEventListener('abort', onClose, { once: true });
 }

@@ -5,6 +5,7 @@ import { readRequestBody } from '../mock-server/read-request-body.js';
 import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
+import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { BedrockErrorCase, BedrockErrorCases } from './bedrock-error-cases.js';
 import type { BedrockMockContext } from './bedrock-mock-context.js';
@@ -65,15 +66,4 @@ async function handle(state: BedrockMockState, req: IncomingMessage, res: Server
   const script = state.scripts.take(request.method, request.path) as MockScript<BedrockErrorCase> | undefined;
   if (script) await respondWithScript(context, script);
   else await respondByDefault(context);
-}
-
-// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
-function watchForClientAbort(state: BedrockMockState, request: RecordedRequest, writer: ResponseWriter, wasCut: () => boolean): void {
-  const onClose = (): void => {
-    if (writer.finished || writer.wasCut || wasCut() || state.closing) return;
-    request.aborted = true;
-    state.aborts.add();
-  };
-  if (writer.signal.aborted) onClose();
-  else writer.signal.addEventListener('abort', onClose, { once: true });
 }

@@ -5,6 +5,7 @@ import { readRequestBody } from '../mock-server/read-request-body.js';
 import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
+import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { CohereErrorCase, CohereErrorCases } from './cohere-error-cases.js';
 import type { CohereMockContext } from './cohere-mock-context.js';
@@ -52,15 +53,4 @@ async function handle(state: CohereMockState, req: IncomingMessage, writer: Resp
   const script = state.scripts.take(request.method, request.path) as MockScript<CohereErrorCase> | undefined;
   if (script) await respondWithScript(context, script);
   else await respondByDefault(context);
-}
-
-// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
-function watchForClientAbort(state: CohereMockState, request: RecordedRequest, writer: ResponseWriter): void {
-  const onClose = (): void => {
-    if (writer.finished || writer.wasCut || state.closing) return;
-    request.aborted = true;
-    state.aborts.add();
-  };
-  if (writer.signal.aborted) onClose();
-  else writer.signal.addEventListener('abort', onClose, { once: true });
 }

@@ -4,6 +4,7 @@ import type { MockUpstream } from '../mock-server/mock-upstream.js';
 import { readRequestBody } from '../mock-server/read-request-body.js';
 import { recordRequest } from '../mock-server/record-request.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
+import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import { newMockServerState, startMockServer, type MockServerState } from '../mock-server/start-mock-server.js';
 import { loadMistralErrorCases, type MistralErrorCase, type MistralErrorCases } from './mistral-error-cases.js';
 import { MistralMockIds } from './mistral-mock-ids.js';
@@ -64,13 +65,7 @@ async function handle(state: MistralMockState, req: IncomingMessage, writer: Res
   const rawBody = await readRequestBody(req);
   const request = recordRequest(req, rawBody ?? '');
   state.requests.push(request);
-  const onClose = (): void => {
-    if (writer.finished || writer.wasCut || state.closing) return;
-    request.aborted = true;
-    state.aborts.add();
-  };
-  if (writer.signal.aborted) onClose();
-  else writer.signal.addEventListener('abort', onClose, { once: true });
+  watchForClientAbort(state, request, writer);
   if (rawBody === undefined || !writer.isOpen) return;
 
   const context = { request, writer, ids: state.ids, errors: state.errors };

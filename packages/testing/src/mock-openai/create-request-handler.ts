@@ -9,6 +9,7 @@ import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
 import { ResponseWriter } from '../mock-server/response-writer.js';
+import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
@@ -49,15 +50,4 @@ async function handle(state: MockServerState, req: IncomingMessage, writer: Resp
   const script = state.scripts.take(request.method, request.path);
   if (script) await respondWithScript(context, script);
   else await respondByDefault(context);
-}
-
-// A connection that closes before the answer is finished, and not by the mock's own doing, is a client abort.
-function watchForClientAbort(state: MockServerState, request: RecordedRequest, writer: ResponseWriter): void {
-  const onClose = (): void => {
-    if (writer.finished || writer.wasCut || state.closing) return;
-    request.aborted = true;
-    state.aborts.add();
-  };
-  if (writer.signal.aborted) onClose();
-  else writer.signal.addEventListener('abort', onClose, { once: true });
 }
