@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { FailSoftRedis } from '@switchyard/redis-connection';
+import type { Redis } from 'ioredis';
 import type { CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
 import { decodeCacheValue, encodeCacheValue } from './encode-cache-value.js';
@@ -31,32 +32,22 @@ export class RedisCacheStore implements CacheStore {
   readonly backend = 'redis';
   readonly client: Redis;
   private readonly options: RedisCacheStoreOptions;
-  private readonly connectTimeoutMs: number;
-  private firstConnection: Promise<void> | undefined;
-  private everReady = false;
-  private closed = false;
+  private readonly redis: FailSoftRedis;
 
   constructor(options: RedisCacheStoreOptions) {
     this.options = options;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-    this.client = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: this.connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      // Reconnect in the background, at most every 2 s, while requests go on without the cache.
-      retryStrategy: (times) => Math.min(times * 100, 2000),
+    this.redis = new FailSoftRedis({
+      url: options.url,
       connectionName: 'switchyard-cache',
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
+      onError: (error) => options.warn(error, 'cache: Redis is unreachable; requests go on without the cache'),
     });
-    // Without a listener ioredis reports every failed attempt as an unhandled 'error'.
-    this.client.on('error', (error: Error) => options.warn(error, 'cache: Redis is unreachable; requests go on without the cache'));
-    this.client.on('ready', () => {
-      this.everReady = true;
-    });
+    this.client = this.redis.client;
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
-    await this.whenFirstConnected();
+    await this.redis.whenFirstConnected();
     const value = await this.client.getBuffer(this.options.keyPrefix + key);
     return value ? decodeCacheValue(value) : undefined;
   }
@@ -64,38 +55,16 @@ export class RedisCacheStore implements CacheStore {
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
     const value = await encodeCacheValue(entry, this.options.compressAboveBytes);
     if (value.length > this.options.maxEntryBytes) return;
-    await this.whenFirstConnected();
+    await this.redis.whenFirstConnected();
     await this.client.set(this.options.keyPrefix + key, value, 'EX', Math.max(1, Math.round(ttlSeconds)));
   }
 
   health() {
-    return { reachable: this.client.status === 'ready', status: this.client.status };
+    return { reachable: this.redis.reachable, status: this.client.status };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
-    else this.client.disconnect();
+  close(): Promise<void> {
+    return this.redis.close();
   }
 
-  /**
-   * Right after start the connection is still being made: the first requests wait
-   * for it (until ready, failed, or `connectTimeoutMs`) instead of missing at once.
-   * Once that first attempt is over, nothing waits again.
-   */
-  private whenFirstConnected(): Promise<void> {
-    if (this.everReady || this.closed) return Promise.resolve();
-    this.firstConnection ??= new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.client.off('ready', done).off('error', done).off('end', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.connectTimeoutMs);
-      timer.unref();
-      this.client.once('ready', done).once('error', done).once('end', done);
-    });
-    return this.firstConnection;
-  }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@switchyard/core';
-import { Redis } from 'ioredis';
+import { FailSoftRedis } from '@switchyard/redis-connection';
+import type { Redis } from 'ioredis';
 import type { GcraDecision, GcraLimit, GcraState } from './gcra.js';
 import { gcraLuaScript } from './gcra-lua-script.js';
 import type { RateLimitStore } from './rate-limit-store.js';
@@ -31,32 +32,22 @@ interface GcraCommands {
 export class RedisRateLimitStore implements RateLimitStore {
   readonly backend = 'redis';
   readonly client: Redis;
+  private readonly redis: FailSoftRedis;
   private readonly keyPrefix: string;
-  private readonly connectTimeoutMs: number;
-  private firstConnection: Promise<void> | undefined;
-  private everReady = false;
-  private closed = false;
 
   constructor(options: RedisRateLimitStoreOptions) {
     this.keyPrefix = options.keyPrefix;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-    this.client = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: this.connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      // Keep trying in the background, at most every 2 s, while requests fail fast.
-      retryStrategy: (times) => Math.min(times * 100, 2000),
-      connectionName: 'switchyard-rate-limit',
-    });
     const warn = throttled(60_000, (error: Error) =>
       options.logger?.warn({ err: { message: error.message } }, 'rate-limit store: Redis is unreachable'),
     );
-    // Without a listener ioredis would report every failed attempt as an unhandled error.
-    this.client.on('error', (error: Error) => warn(error));
-    this.client.on('ready', () => {
-      this.everReady = true;
+    this.redis = new FailSoftRedis({
+      url: options.url,
+      connectionName: 'switchyard-rate-limit',
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
+      onError: warn,
     });
+    this.client = this.redis.client;
     this.client.defineCommand('switchyardGcra', { lua: gcraLuaScript });
   }
 
@@ -74,44 +65,19 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   reachable(): boolean {
-    return this.client.status === 'ready';
+    return this.redis.reachable;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.client.status === 'ready') {
-      await this.client.quit().catch(() => this.client.disconnect());
-    } else {
-      this.client.disconnect();
-    }
+  close(): Promise<void> {
+    return this.redis.close();
   }
 
   private async run(mode: 'consume' | 'adjust', limits: readonly GcraLimit[], now: number | undefined) {
-    await this.whenFirstConnected();
+    await this.redis.whenFirstConnected();
     const keys = limits.map((limit) => this.keyPrefix + limit.key);
     const args: Array<string | number> = [mode, now === undefined ? '' : String(now)];
     for (const limit of limits) args.push(String(limit.intervalMs), String(limit.toleranceMs), String(limit.cost));
     return (this.client as unknown as GcraCommands).switchyardGcra(keys.length, ...keys, ...args);
   }
 
-  /**
-   * Right after start the connection is still being made; the first requests wait
-   * for it (until it is ready, fails, or `connectTimeoutMs` passes) rather than
-   * failing at once. Once that first attempt is over, nothing waits again.
-   */
-  private whenFirstConnected(): Promise<void> {
-    if (this.everReady || this.closed) return Promise.resolve();
-    this.firstConnection ??= new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.client.off('ready', done).off('error', done).off('end', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.connectTimeoutMs);
-      timer.unref();
-      this.client.once('ready', done).once('error', done).once('end', done);
-    });
-    return this.firstConnection;
-  }
 }

@@ -1,0 +1,1 @@
+export { FailSoftRedis, type FailSoftRedisOptions } from './fail-soft-redis.js';
