@@ -1,0 +1,80 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { findRedis, freshRedisPrefix } from '@switchyard/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chat, keys, listen, rateLimitedGateway } from './support/rate-limited-gateway.js';
+
+const redis = await findRedis();
+
+/** A TCP relay to Redis that the test can cut, as if Redis had stopped mid-run. */
+async function relayTo(url: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection(Number(target.port || 6379), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}${target.pathname}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe.skipIf(!redis.available)('Redis stops in the middle of a run', () => {
+  it.each(['fail-open', 'fail-closed'] as const)('%s: the configured behaviour from then on, and no crash', async (onError) => {
+    const relay = await relayTo((redis as { url: string }).url);
+    const gateway = await rateLimitedGateway({
+      scopes: { alice: { rpm: 1000 } },
+      rateLimit: {
+        store: { use: 'redis', url: relay.url, key_prefix: freshRedisPrefix(), on_error: onError, connect_timeout_ms: 200, command_timeout_ms: 200 },
+      },
+    });
+    const server = await listen(gateway.app);
+    cleanups.push(async () => {
+      await server.close();
+      await gateway.close();
+      await relay.stop();
+    });
+    const send = () =>
+      fetch(`${server.origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chat()),
+      });
+
+    const before = await send();
+    expect(before.status).toBe(200);
+    expect(before.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+
+    await relay.stop(); // Redis is gone for this gateway, mid-run
+    const after = await Promise.all(Array.from({ length: 5 }, () => send()));
+    for (const response of after) {
+      await response.arrayBuffer();
+      if (onError === 'fail-open') {
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-ratelimit-limit-requests')).toBeNull();
+      } else {
+        expect(response.status).toBe(429);
+        expect(response.headers.get('retry-after')).toBe('1');
+      }
+    }
+    const health = await fetch(`${server.origin}/health`);
+    expect((await health.json()).checks.rate_limit_store).toMatchObject({ backend: 'redis', reachable: false, healthy: onError === 'fail-open' });
+  });
+});
