@@ -9,6 +9,7 @@ export {
   findContext,
   getContext,
   type Attempt,
+  type AttemptOptions,
   type Deployment,
   type Dispatch,
   type Endpoint,

@@ -71,7 +71,7 @@ export class DeploymentBreakers {
   ) {}
 
   /** Register it on `context.interceptors`: it wraps every attempt at a deployment. */
-  readonly interceptor: Interceptor = (next) => (deployment) => this.call(deployment, () => next(deployment));
+  readonly interceptor: Interceptor = (next) => (deployment, options) => this.call(deployment, () => next(deployment, options));
 
   /** Runs one attempt at a deployment through that deployment's breaker. */
   async call(deployment: Deployment, attempt: Attempt): Promise<ProviderResult> {

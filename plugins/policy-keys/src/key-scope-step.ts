@@ -143,7 +143,7 @@ function holdBudget(
   accounts: BudgetAccount[],
 ): void {
   let reservation: Promise<string | undefined> | undefined;
-  context.interceptors.push((next) => async (deployment) => {
+  context.interceptors.push((next) => async (deployment, options) => {
     if (!reservation) {
       const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
       const maxCost = runtime.pricing.maxCost(deployment.provider, deployment.model, promptTokens, context.chatRequest?.maxOutputTokens);
@@ -157,7 +157,7 @@ function holdBudget(
       });
     }
     await reservation;
-    return next(deployment);
+    return next(deployment, options);
   });
   res.once('close', () => {
     if (!reservation) return;

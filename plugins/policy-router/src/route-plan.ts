@@ -139,10 +139,10 @@ class PlanRun {
   }
 
   /**
-   * One attempt, bounded by the attempt timeout and the deadline. The attempt's own
-   * signal is the client's (core's providerDispatch uses `context.signal`), so a
-   * timed-out attempt is abandoned, not cancelled: whatever it produces later is
-   * discarded and its record removed, so that every attempt is recorded once.
+   * One attempt, bounded by the attempt timeout and the deadline. A timed-out attempt
+   * is cancelled through its own signal (the upstream request is aborted) while the
+   * request goes on; whatever it produced meanwhile is discarded and its record
+   * removed, so that every attempt is recorded once.
    */
   private async tryDeployment(
     deployment: GroupDeployment,
@@ -158,7 +158,9 @@ class PlanRun {
     const limitMs = Math.min(attemptTimeout, remainingMs);
     if (tracked) stats.begin(deployment.key);
 
-    const pending = this.attempt(target).then(
+    const cancel = new AbortController();
+    const signal = AbortSignal.any([this.context.signal, cancel.signal]);
+    const pending = this.attempt(target, { signal }).then(
       (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error: toGatewayError(error) }),
     );
@@ -180,6 +182,7 @@ class PlanRun {
       );
       const record: Attempt = { deployment: target, durationMs: elapsed, errorCode: error.code };
       this.context.attempts.push(record);
+      cancel.abort(error);
       if (tracked) {
         stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
         stats.end(deployment.key);

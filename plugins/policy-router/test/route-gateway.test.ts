@@ -28,6 +28,14 @@ describe('routing through a gateway on loopback', () => {
         },
         large: { deployments: [{ target: 'west/gpt-4.1', context_window: 1000000 }] },
         streamy: { deployments: [{ target: 'east/gpt-4o-mini' }], retries: { attempts: 0 }, fallbacks: ['west/gpt-4o-mini'] },
+        impatient: {
+          strategy: 'priority',
+          attempt_timeout_ms: 300,
+          deployments: [
+            { target: 'east/gpt-4o-mini', priority: 0 },
+            { target: 'west/gpt-4o-mini', priority: 1 },
+          ],
+        },
       },
     });
   });
@@ -51,6 +59,17 @@ describe('routing through a gateway on loopback', () => {
     expect(headers.get('x-switchyard-attempts')).toBe('2');
     expect(headers.get('x-switchyard-route')).toBe('east/gpt-4o-mini');
     expect(east.requests).toHaveLength(2);
+  });
+
+  it('cancels an attempt that outlives its timeout, upstream included, and serves from the next deployment', async () => {
+    east.enqueue({ hang: true });
+    const { status, headers } = await gateway.chat({ model: 'impatient' });
+    expect(status).toBe(200);
+    expect(headers.get('x-switchyard-provider')).toBe('west');
+    expect(headers.get('x-switchyard-attempts')).toBe('2');
+    // The hanging request to east was aborted, not left running.
+    await east.waitForAborts(1, 2000);
+    expect(east.abortedCount).toBe(1);
   });
 
   it('serves from deployment B when A answers 5xx', async () => {

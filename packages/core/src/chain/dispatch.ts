@@ -38,7 +38,7 @@ export function composeRoutedCall(context: RequestContext, attempt: Dispatch): R
 
 /** The innermost dispatch: one call of one deployment's provider, recorded as an attempt. */
 export function providerDispatch(runtime: GatewayRuntime, context: RequestContext): Dispatch {
-  return async (deployment) => {
+  return async (deployment, options) => {
     const provider = runtime.providers.get(deployment.provider);
     if (!provider) {
       throw new GatewayError('model_not_found', `The provider '${deployment.provider}' is not configured.`, { param: 'model' });
@@ -47,7 +47,7 @@ export function providerDispatch(runtime: GatewayRuntime, context: RequestContex
     try {
       const call = {
         model: deployment.model,
-        signal: context.signal,
+        signal: options?.signal ?? context.signal,
         get logger() {
           return context.logger;
         },

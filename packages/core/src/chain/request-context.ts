@@ -46,8 +46,14 @@ export type ProviderResult =
   | { kind: 'chat-stream'; parts: AsyncIterable<StreamPart> }
   | { kind: 'embeddings'; response: EmbeddingsResponse };
 
-/** Calls one deployment. */
-export type Dispatch = (deployment: Deployment) => Promise<ProviderResult>;
+/** What one attempt may carry besides its deployment. */
+export interface AttemptOptions {
+  /** Cancels this attempt only (an attempt timeout); the request's own signal still applies. */
+  signal?: AbortSignal;
+}
+
+/** Calls one deployment. Interceptors pass `options` on unchanged. */
+export type Dispatch = (deployment: Deployment, options?: AttemptOptions) => Promise<ProviderResult>;
 
 /**
  * Wraps one attempt at one deployment, undici style (`(next) => dispatch`). Steps
