@@ -16,7 +16,7 @@ export async function respondWithScript(context: AnthropicMockContext, script: M
   } else if (script.fixture) {
     await replayFixture(context, script.fixture, script);
   } else if (script.status !== undefined || script.body !== undefined) {
-    sendCustom(context, script);
+    writer.sendScripted(script, { 'request-id': context.requestId, ...script.headers });
   } else {
     await respondByDefault(context, script);
   }
@@ -37,11 +37,3 @@ function splitSseEvents(text: string): string[] {
   return text.split(/(?<=\n\n)/).filter((event) => event !== '');
 }
 
-function sendCustom(context: AnthropicMockContext, script: MockScript<AnthropicErrorCase>): void {
-  const status = script.status ?? 200;
-  const headers = { 'request-id': context.requestId, ...script.headers };
-  if (script.body === undefined) context.writer.sendText(status, '', headers);
-  else if (typeof script.body === 'string') {
-    context.writer.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  } else context.writer.sendJson(status, script.body, headers);
-}

@@ -16,7 +16,7 @@ export async function respondWithScript(context: AzureMockContext, script: MockS
   } else if (script.fixture) {
     await replayFixture(context, script.fixture, script);
   } else if (script.status !== undefined || script.body !== undefined) {
-    sendCustom(context, script);
+    writer.sendScripted(script, script.headers);
   } else {
     await respondByDefault(context, script);
   }
@@ -36,10 +36,3 @@ function splitSseEvents(text: string): string[] {
   return text.split(/(?<=\n\n)/).filter((event) => event !== '');
 }
 
-function sendCustom(context: AzureMockContext, script: MockScript<AzureErrorCase>): void {
-  const status = script.status ?? 200;
-  if (script.body === undefined) context.writer.sendText(status, '', script.headers);
-  else if (typeof script.body === 'string') {
-    context.writer.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...script.headers });
-  } else context.writer.sendJson(status, script.body, script.headers);
-}

@@ -22,10 +22,7 @@ export async function respondWithScript(context: BedrockMockContext, script: Moc
   } else if (script.fixture) {
     await replayFixture(context, script.fixture, script, headers);
   } else if (script.status !== undefined || script.body !== undefined) {
-    const status = script.status ?? 200;
-    if (script.body === undefined) writer.sendText(status, '', headers);
-    else if (typeof script.body === 'string') writer.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-    else writer.sendJson(status, script.body, headers);
+    writer.sendScripted(script, headers);
   } else {
     await respondByDefault(context, script);
   }

@@ -24,7 +24,7 @@ export async function respondWithScript(context: GeminiMockContext, script: Mock
   } else if (script.fixture) {
     await replayFixture(context, script.fixture, script);
   } else if (script.status !== undefined || script.body !== undefined) {
-    sendCustom(context, script);
+    writer.sendScripted(script, script.headers, geminiJsonHeaders);
   } else {
     await respondByDefault(context, script);
   }
@@ -44,13 +44,6 @@ export function splitSseEvents(text: string): string[] {
   return text.split(/(?<=\r\n\r\n|(?<!\r)\n\n|\r\r(?!\n))/).filter((event) => event !== '');
 }
 
-function sendCustom(context: GeminiMockContext, script: MockScript<GeminiErrorCase>): void {
-  const status = script.status ?? 200;
-  if (script.body === undefined) context.writer.sendText(status, '', script.headers);
-  else if (typeof script.body === 'string') {
-    context.writer.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...script.headers });
-  } else context.writer.sendJson(status, script.body, { ...geminiJsonHeaders, ...script.headers });
-}
 
 function isSseRequest(context: GeminiMockContext): boolean {
   return context.request.path.endsWith(':streamGenerateContent') && context.request.query['alt'] === 'sse';

@@ -36,10 +36,7 @@ export async function respondWithScript(context: MistralMockContext, script: Moc
       await writer.sendEvents(events, script.stream, script.headers, context.errors.streamErrorWire);
     } else writer.sendText(script.status ?? 200, text, { 'content-type': 'application/json', ...script.headers });
   } else if (script.status !== undefined || script.body !== undefined) {
-    const status = script.status ?? 200;
-    if (script.body === undefined) writer.sendText(status, '', script.headers);
-    else if (typeof script.body === 'string') writer.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...script.headers });
-    else writer.sendJson(status, script.body, script.headers);
+    writer.sendScripted(script, script.headers);
   } else {
     await respondByDefault(context, script);
   }

@@ -65,6 +65,17 @@ export class ResponseWriter {
   }
 
   /** Sends a whole answer as given; `headers` should name the content type. */
+  /**
+   * A script's custom answer (`status` and/or `body`): no body, a string sent as is,
+   * or anything else as JSON (with `jsonHeaders` added, for formats that want them).
+   */
+  sendScripted(script: { status?: number; body?: unknown }, headers: OutgoingHttpHeaders = {}, jsonHeaders: OutgoingHttpHeaders = {}): void {
+    const status = script.status ?? 200;
+    if (script.body === undefined) this.sendText(status, '', headers);
+    else if (typeof script.body === 'string') this.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+    else this.sendJson(status, script.body, { ...jsonHeaders, ...headers });
+  }
+
   sendText(status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
     if (!this.isOpen) return;
     this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers) });
