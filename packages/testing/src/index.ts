@@ -13,7 +13,15 @@ export type { RecordedRequest } from './mock-server/recorded-request.js';
 export { estimateTokens, estimatePromptTokens } from './mock-server/estimate-tokens.js';
 export { deterministicEmbedding, encodeFloat32Base64 } from './mock-openai/embeddings/deterministic-embedding.js';
 export type { MockUpstream } from './mock-server/mock-upstream.js';
-export { testProviderAdapter, reassembleToolCalls, type ProviderConformanceTarget } from './conformance/index.js';
+export {
+  collectParts,
+  lastUsage,
+  reassembleToolCalls,
+  responseText,
+  streamedText,
+  testProviderAdapter,
+  type ProviderConformanceTarget,
+} from './conformance/index.js';
 export { startMockGemini, type GeminiErrorCase, type MockGemini, type MockGeminiOptions } from './mock-gemini/start-mock-gemini.js';
 export { startMockAzure, type AzureErrorCase, type MockAzure, type MockAzureOptions } from './mock-azure/start-mock-azure.js';
 export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohereOptions } from './mock-cohere/start-mock-cohere.js';

@@ -4,11 +4,10 @@ import {
   parseChatCompletionsRequest,
   startProvider,
   UpstreamTransport,
-  type ChatResponse,
   type Provider,
   type StreamPart,
 } from '@switchyard/core';
-import { startMockAnthropic, type MockAnthropic } from '@switchyard/testing';
+import { collectParts, lastUsage, type MockAnthropic, responseText, startMockAnthropic, streamedText } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import anthropic, { jsonResponseToolName } from '../src/index.js';
 
@@ -41,18 +40,10 @@ function call(body: Record<string, unknown>, signal = new AbortController().sign
 }
 
 const ask = (body: Record<string, unknown>) => provider.chat!.complete(call(body));
-const askStream = async (body: Record<string, unknown>) => collect(await provider.chat!.stream(call({ ...body, stream: true })));
+const askStream = async (body: Record<string, unknown>) => collectParts(await provider.chat!.stream(call({ ...body, stream: true })));
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
-async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const all: StreamPart[] = [];
-  for await (const part of parts) all.push(part);
-  return all;
-}
 
-const textOf = (response: ChatResponse) => response.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-const streamedText = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
-const lastUsage = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'usage' ? [part.usage] : [])).at(-1);
 
 function toolCallsOf(parts: StreamPart[]) {
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
@@ -71,7 +62,7 @@ describe('Anthropic provider against the mock upstream', () => {
         { role: 'user', content: 'Weather in Paris?' },
       ],
     });
-    expect(textOf(response)).toBe('Echo: Weather in Paris?');
+    expect(responseText(response)).toBe('Echo: Weather in Paris?');
     expect(response.finishReason).toEqual({ unified: 'stop', raw: 'end_turn' });
     expect(response.usage.inputTokens).toBeGreaterThan(0);
     expect(response.id).toBe('msg_mock00000001');
@@ -126,7 +117,7 @@ describe('Anthropic provider against the mock upstream', () => {
       ],
       tools,
     });
-    expect(textOf(second)).toBe('Tool result received: 18°C\n14:00');
+    expect(responseText(second)).toBe('Tool result received: 18°C\n14:00');
   });
 
   it('streams one tool call when parallel calls are off, arguments reassembled to valid JSON', async () => {
@@ -158,11 +149,11 @@ describe('Anthropic provider against the mock upstream', () => {
   it('asks for JSON: a schema through output_config, JSON mode through the answer tool', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
     const structured = await ask({ ...user('Paris'), response_format: { type: 'json_schema', json_schema: { name: 'city', schema } } });
-    expect(JSON.parse(textOf(structured))).toEqual({ city: 'Paris' });
+    expect(JSON.parse(responseText(structured))).toEqual({ city: 'Paris' });
     expect(mock.requests[0]!.body).toMatchObject({ output_config: { format: { type: 'json_schema', schema } } });
 
     const jsonMode = await ask({ ...user('Paris'), response_format: { type: 'json_object' } });
-    expect(JSON.parse(textOf(jsonMode))).toEqual({});
+    expect(JSON.parse(responseText(jsonMode))).toEqual({});
     expect(jsonMode.finishReason).toEqual({ unified: 'stop', raw: 'tool_use' });
     expect(mock.requests[1]!.body).toMatchObject({ tool_choice: { type: 'tool', name: jsonResponseToolName } });
     const streamed = await askStream({ ...user('Paris'), response_format: { type: 'json_object' } });

@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
 import { decodeSseStream, GatewayError, PluginOptionsError } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import anthropic, {
   buildMessagesBody,
@@ -55,7 +55,6 @@ function sse(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-const textOf = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
 
 describe('Anthropic request translation', () => {
   it('builds request.json from the equivalent canonical request', () => {
@@ -474,7 +473,7 @@ describe('Anthropic stream decoding', () => {
   it('decodes stream.txt: start, text, one tool call reassembled to valid JSON, finish and usage', async () => {
     const parts = await decodeFixture('stream.txt');
     expect(parts[0]).toMatchObject({ type: 'stream-start', id: 'msg_01Vb6sN2qT9wK4xR7mP3LcZ8', model: 'claude-sonnet-4-5-20250929' });
-    expect(textOf(parts)).toBe("I'll check the current weather in Paris.");
+    expect(streamedText(parts)).toBe("I'll check the current weather in Paris.");
     // The tool_use block is Anthropic block 1, but the first tool call: index 0.
     expect(parts.filter((part) => part.type === 'tool-call-start')).toEqual([
       { type: 'tool-call-start', index: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather' },
@@ -491,7 +490,7 @@ describe('Anthropic stream decoding', () => {
 
   it('decodes stream-text-only.txt with its cached input tokens', async () => {
     const parts = await decodeFixture('stream-text-only.txt');
-    expect(textOf(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
+    expect(streamedText(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
     expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' } });
     expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 } });
   });
@@ -534,7 +533,7 @@ describe('Anthropic stream decoding', () => {
       sse('message_stop', { type: 'message_stop' }),
     ].join('');
     const parts = await decodeText(text);
-    expect(textOf(parts)).toBe('{"a":1}');
+    expect(streamedText(parts)).toBe('{"a":1}');
     expect(parts.some((part) => part.type === 'tool-call-start')).toBe(false);
     expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'tool_use' } });
   });

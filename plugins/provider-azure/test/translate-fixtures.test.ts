@@ -1,6 +1,6 @@
 import type { StreamPart, UpstreamErrorResponse } from '@switchyard/core';
 import { decodeSseStream, GatewayError } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createOpenAIStreamDecoder } from '@switchyard/provider-openai';
 import { createAzureStreamDecoder, mapAzureError, parseAzureCompletion } from '../src/index.js';
@@ -20,7 +20,6 @@ async function decodeFixture(file: string, splitAt?: number): Promise<StreamPart
   return parts;
 }
 
-const textOf = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
 
 describe('Azure response translation', () => {
   it('reads response.json: text, finish, usage and the filter verdicts as provider metadata', () => {
@@ -69,7 +68,7 @@ describe('Azure stream translation', () => {
     const parts = await decodeFixture('stream.txt');
     expect(parts[0]).toMatchObject({ type: 'stream-start', id: 'chatcmpl-CFb7mT8vN2qX5wR1kP9sLc4YzJ3Hd', model: 'gpt-4o-mini-2024-07-18', created: 1764072005 });
     expect(parts.filter((part) => part.type === 'stream-start')).toHaveLength(1);
-    expect(textOf(parts)).toBe("I'll check the current weather in Paris.");
+    expect(streamedText(parts)).toBe("I'll check the current weather in Paris.");
     expect(parts.filter((part) => part.type === 'tool-call-start')).toEqual([
       { type: 'tool-call-start', index: 0, id: 'call_Qm3vX8kT2pR9wN4sL7cY1dZb', name: 'get_weather' },
     ]);
@@ -98,7 +97,7 @@ describe('Azure stream translation', () => {
     for (const split of [undefined, 7]) {
       const parts = await decodeFixture('stream-text-only.txt', split);
       expect(parts[0]).toMatchObject({ type: 'stream-start', id: 'chatcmpl-CFb7nW4qK8vR2xT6mN1pLs9YcB5Jd' });
-      expect(textOf(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
+      expect(streamedText(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
       expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' } });
       expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 121, outputTokens: 14 } });
     }

@@ -1,5 +1,5 @@
-import { createLogger, parseChatCompletionsRequest, startProvider, UpstreamTransport, type Provider, type StreamPart } from '@switchyard/core';
-import { startMockBedrock, type MockBedrock } from '@switchyard/testing';
+import { createLogger, parseChatCompletionsRequest, startProvider, UpstreamTransport, type Provider } from '@switchyard/core';
+import { collectParts, type MockBedrock, startMockBedrock, streamedText } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import bedrock from '../src/index.js';
 
@@ -32,13 +32,7 @@ function call(body: Record<string, unknown>) {
 }
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
-async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const all: StreamPart[] = [];
-  for await (const part of parts) all.push(part);
-  return all;
-}
-const streamed = async (provider: Provider, body: Record<string, unknown>) => collect(await provider.chat!.stream(call({ ...body, stream: true })));
-const textOf = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
+const streamed = async (provider: Provider, body: Record<string, unknown>) => collectParts(await provider.chat!.stream(call({ ...body, stream: true })));
 
 describe('bedrock provider against the mock Bedrock Runtime', () => {
   it('signs with SigV4 (the mock recomputes it with the AWS SDK signer) and URL-encodes the model id', async () => {
@@ -67,7 +61,7 @@ describe('bedrock provider against the mock Bedrock Runtime', () => {
   it('authenticates with a Bedrock API key as a bearer token', async () => {
     const provider = startProvider('bedrock', bedrock({ base_url: mock.url, api_key: apiKey }), transport);
     const parts = await streamed(provider, user('Weather in Paris?'));
-    expect(textOf(parts)).toBe('Echo: Weather in Paris?');
+    expect(streamedText(parts)).toBe('Echo: Weather in Paris?');
     const wrong = startProvider('bedrock', bedrock({ base_url: mock.url, api_key: 'ABSKwrong' }), transport);
     await expect(wrong.chat!.complete(call(user('hi')))).rejects.toMatchObject({ code: 'upstream_authentication_failed' });
   });
@@ -76,7 +70,7 @@ describe('bedrock provider against the mock Bedrock Runtime', () => {
     for (const stream of [{}, { splitBytes: true }, { splitBytes: 5 }]) {
       mock.enqueue({ fixture: 'stream.eventstream.bin', stream });
       const parts = await streamed(sigv4(), user('Weather in Paris?'));
-      expect(textOf(parts)).toBe("I'll check the current weather in Paris.");
+      expect(streamedText(parts)).toBe("I'll check the current weather in Paris.");
       expect(parts.filter((part) => part.type === 'tool-call-start')).toEqual([
         { type: 'tool-call-start', index: 0, id: 'tooluse_Xk9pQ2mT7vR4nW1sL8cZ3d', name: 'get_weather' },
       ]);

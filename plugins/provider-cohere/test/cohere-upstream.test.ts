@@ -4,11 +4,9 @@ import {
   parseChatCompletionsRequest,
   startProvider,
   UpstreamTransport,
-  type ChatResponse,
   type Provider,
-  type StreamPart,
 } from '@switchyard/core';
-import { reassembleToolCalls, startMockCohere, type MockCohere } from '@switchyard/testing';
+import { collectParts, lastUsage, type MockCohere, reassembleToolCalls, responseText, startMockCohere, streamedText } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import cohere from '../src/index.js';
 
@@ -41,18 +39,10 @@ function call(body: Record<string, unknown>, signal = new AbortController().sign
 }
 
 const ask = (body: Record<string, unknown>) => provider.chat!.complete(call(body));
-const askStream = async (body: Record<string, unknown>) => collect(await provider.chat!.stream(call({ ...body, stream: true })));
+const askStream = async (body: Record<string, unknown>) => collectParts(await provider.chat!.stream(call({ ...body, stream: true })));
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
-async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const all: StreamPart[] = [];
-  for await (const part of parts) all.push(part);
-  return all;
-}
 
-const textOf = (response: ChatResponse) => response.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-const streamedText = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
-const lastUsage = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'usage' ? [part.usage] : [])).at(-1);
 
 describe('Cohere provider against the mock upstream', () => {
   it('completes: bearer key, a body the strict mock accepts, the echo, finish and usage', async () => {
@@ -64,7 +54,7 @@ describe('Cohere provider against the mock upstream', () => {
       top_p: 0.5,
       max_tokens: 100,
     });
-    expect(textOf(response)).toBe('Echo: Weather in Paris?');
+    expect(responseText(response)).toBe('Echo: Weather in Paris?');
     expect(response.finishReason).toEqual({ unified: 'stop', raw: 'COMPLETE' });
     expect(response.usage.inputTokens).toBeGreaterThan(0);
     expect(response.id).toBe('00000000-0000-4000-8000-000000000001');
@@ -104,7 +94,7 @@ describe('Cohere provider against the mock upstream', () => {
   it('replays response.json byte for byte', async () => {
     mock.enqueue({ fixture: 'response.json' });
     const response = await ask(user('Weather in Paris?'));
-    expect(textOf(response)).toBe("It's currently 18°C and partly cloudy in Paris.");
+    expect(responseText(response)).toBe("It's currently 18°C and partly cloudy in Paris.");
     expect(response.usage).toEqual({ inputTokens: 1184, outputTokens: 16 });
   });
 
@@ -129,7 +119,7 @@ describe('Cohere provider against the mock upstream', () => {
       ],
       tools,
     });
-    expect(textOf(second)).toBe('Tool result received: 18°C\n14:00');
+    expect(responseText(second)).toBe('Tool result received: 18°C\n14:00');
   });
 
   it('forces a named tool by offering only that tool, whole and streamed', async () => {
@@ -167,7 +157,7 @@ describe('Cohere provider against the mock upstream', () => {
   it('answers a JSON schema request with JSON fitting it', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
     const response = await ask({ ...user('Paris'), response_format: { type: 'json_schema', json_schema: { name: 'city', schema } } });
-    expect(JSON.parse(textOf(response))).toEqual({ city: 'Paris' });
+    expect(JSON.parse(responseText(response))).toEqual({ city: 'Paris' });
     expect(mock.requests[0]!.body).toMatchObject({ response_format: { type: 'json_object', json_schema: schema } });
   });
 
@@ -175,7 +165,7 @@ describe('Cohere provider against the mock upstream', () => {
     const long = await ask({ ...user('one two three four five six seven eight nine ten'), max_tokens: 2 });
     expect(long.finishReason).toEqual({ unified: 'length', raw: 'MAX_TOKENS' });
     const stopped = await ask({ ...user('one two STOP three'), stop: ['STOP'] });
-    expect(textOf(stopped)).toBe('Echo: one two ');
+    expect(responseText(stopped)).toBe('Echo: one two ');
     expect(stopped.finishReason).toEqual({ unified: 'stop', raw: 'STOP_SEQUENCE' });
   });
 

@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
 import { decodeSseStream, GatewayError, PluginOptionsError } from '@switchyard/core';
-import { readFixture, readFixtureJson, reassembleToolCalls } from '@switchyard/testing';
+import { readFixture, readFixtureJson, reassembleToolCalls, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import cohere, {
   buildCohereChatBody,
@@ -44,7 +44,6 @@ async function decodeText(text: string): Promise<StreamPart[]> {
 }
 
 const sse = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-const textOf = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
 const reasoningOf = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'reasoning-delta' ? [part.delta] : [])).join('');
 
 describe('Cohere request translation', () => {
@@ -240,7 +239,7 @@ describe('Cohere stream translation', () => {
 
   it('decodes stream-text-only.txt into text deltas', async () => {
     const parts = await decodeText(readFixture('cohere', 'stream-text-only.txt'));
-    expect(textOf(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
+    expect(streamedText(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
     expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(10);
     expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 1184, outputTokens: 16 } });
   });
@@ -248,7 +247,7 @@ describe('Cohere stream translation', () => {
   it('accepts a stream without the trailing [DONE], and without event: lines', async () => {
     const text = readFixture('cohere', 'stream-text-only.txt').replace('data: [DONE]\n\n', '').replace(/^event: .*\n/gm, '');
     const parts = await decodeText(text);
-    expect(textOf(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
+    expect(streamedText(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
     expect(parts.some((part) => part.type === 'finish')).toBe(true);
   });
 

@@ -4,11 +4,10 @@ import {
   parseChatCompletionsRequest,
   startProvider,
   UpstreamTransport,
-  type ChatResponse,
   type Provider,
   type StreamPart,
 } from '@switchyard/core';
-import { readFixtureJson, startMockGemini, type MockGemini } from '@switchyard/testing';
+import { type MockGemini, readFixtureJson, responseText, startMockGemini, streamedText } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import gemini, { readThoughtSignature } from '../src/index.js';
 
@@ -53,13 +52,11 @@ async function askStream(body: Record<string, unknown>, signal?: AbortSignal): P
 }
 
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
-const textOf = (response: ChatResponse) => response.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-const streamedText = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
 
 describe('gemini provider against the mock Gemini API', () => {
   it('completes: POST models/{model}:generateContent with x-goog-api-key', async () => {
     const response = await ask({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather in Paris?' }] });
-    expect(textOf(response)).toBe('Echo: Weather in Paris?');
+    expect(responseText(response)).toBe('Echo: Weather in Paris?');
     expect(response).toMatchObject({ id: 'mockResp00000001', model: 'gemini-2.5-flash', finishReason: { unified: 'stop', raw: 'STOP' } });
     expect(response.usage.inputTokens).toBeGreaterThan(0);
     const sent = mock.requests[0]!;
@@ -118,7 +115,7 @@ describe('gemini provider against the mock Gemini API', () => {
       ],
       tools: [weatherTool, timeTool],
     });
-    expect(textOf(second)).toBe('Tool result received: {"temperature":18}\nTool result received: {"content":"14:05"}');
+    expect(responseText(second)).toBe('Tool result received: {"temperature":18}\nTool result received: {"content":"14:05"}');
     const sent = mock.requests[1]!.body as { contents: Array<{ role: string; parts: Array<Record<string, unknown>> }> };
     expect(sent.contents[1]!.parts[0]!['thoughtSignature']).toBe(readThoughtSignature(calls[0]!.id));
     expect(sent.contents[1]!.parts[1]).not.toHaveProperty('thoughtSignature');

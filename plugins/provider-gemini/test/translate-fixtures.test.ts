@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
 import { decodeSseStream, GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import {
   buildGenerateContentBody,
@@ -50,7 +50,6 @@ async function decode(text: string): Promise<StreamPart[]> {
   return parts;
 }
 
-const textOf = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
 
 describe('Gemini request translation rebuilds the fixtures', () => {
   it('request.json: system instruction, tools, AUTO, generation config (thinking budget through provider_options)', () => {
@@ -195,7 +194,7 @@ describe('Gemini stream decoding', () => {
   it('decodes stream.txt (CRLF): text deltas, a whole functionCall, STOP → tool-calls, last usage at the end', async () => {
     const parts = await decode(readFixture('gemini', 'stream.txt'));
     expect(parts[0]).toMatchObject({ type: 'stream-start', id: 'yGclaZ3tMcqgnvgPm8DD2A8', model: 'gemini-2.5-flash' });
-    expect(textOf(parts)).toBe("I'll check the current weather in Paris.");
+    expect(streamedText(parts)).toBe("I'll check the current weather in Paris.");
     expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(2);
     const start = parts.find((part) => part.type === 'tool-call-start');
     expect(start).toMatchObject({ index: 0, name: 'get_weather', id: expect.stringMatching(/^call_/) });
@@ -213,7 +212,7 @@ describe('Gemini stream decoding', () => {
     expect(crlf).toContain('\r\n\r\n');
     for (const text of [crlf, crlf.replace(/\r\n/g, '\n')]) {
       const parts = await decode(text);
-      expect(textOf(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
+      expect(streamedText(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
       expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'STOP' } });
       expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 106, outputTokens: 15 } });
     }

@@ -1,4 +1,5 @@
-import { createLogger, parseChatCompletionsRequest, startProvider, UpstreamTransport, type StreamPart } from '@switchyard/core';
+import { createLogger, parseChatCompletionsRequest, startProvider, UpstreamTransport } from '@switchyard/core';
+import { collectParts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import mock from '../src/index.js';
 
@@ -10,11 +11,6 @@ function call(body: Record<string, unknown>, signal = new AbortController().sign
   return { request, model: 'echo', signal, logger };
 }
 
-async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const all: StreamPart[] = [];
-  for await (const part of parts) all.push(part);
-  return all;
-}
 
 describe('mock provider', () => {
   it('echoes the last user message with realistic usage', async () => {
@@ -26,7 +22,7 @@ describe('mock provider', () => {
   });
 
   it('streams the same answer in several deltas, then finish and usage', async () => {
-    const parts = await collect(await provider.chat!.stream(call({ stream: true, messages: [{ role: 'user', content: 'one two three four' }] })));
+    const parts = await collectParts(await provider.chat!.stream(call({ stream: true, messages: [{ role: 'user', content: 'one two three four' }] })));
     const deltas = parts.filter((part) => part.type === 'text-delta');
     expect(deltas.length).toBe(4);
     expect(deltas.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('')).toBe('one two three four');

@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
 import type { ProviderConformanceTarget } from './provider-conformance-target.js';
+import { collectParts, lastUsage, responseText, streamedText } from './stream-helpers.js';
 
 const logger = createLogger({ level: 'silent' });
 const answer = "It's currently 18°C and partly cloudy in Paris.";
@@ -58,13 +59,13 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
     });
     const ask = (body: Record<string, unknown>) => provider.chat!.complete(call(body));
     const askStream = async (body: Record<string, unknown>, signal?: AbortSignal) =>
-      collect(await provider.chat!.stream(call({ ...body, stream: true }, signal)));
+      collectParts(await provider.chat!.stream(call({ ...body, stream: true }, signal)));
     const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
     it('answers text with its finish reason and usage', async () => {
       upstream.enqueue({ reply: { content: answer, usage: { prompt_tokens: 21, completion_tokens: 14 } } });
       const response = await ask(user('Weather in Paris?'));
-      expect(textOf(response)).toBe(answer);
+      expect(responseText(response)).toBe(answer);
       expect(response.finishReason.unified).toBe('stop');
       expect(response.usage).toMatchObject({ inputTokens: 21, outputTokens: 14 });
       expect(response.id).toBeTruthy();
@@ -77,7 +78,7 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
       expect(streamedText(parts)).toBe(answer);
       expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(1);
       expect(finishOf(parts)).toBe('stop');
-      expect(usageOf(parts)).toMatchObject({ inputTokens: 21, outputTokens: 14 });
+      expect(lastUsage(parts)).toMatchObject({ inputTokens: 21, outputTokens: 14 });
     });
 
     it('keeps a multi-byte character whole when the network splits it', async () => {
@@ -96,7 +97,7 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
       };
       upstream.enqueue({ reply: { content: 'ok', usage } }, { reply: { content: 'ok', usage } });
       expect((await ask(user('hi'))).usage).toMatchObject(expected);
-      expect(usageOf(await askStream(user('hi')))).toMatchObject(expected);
+      expect(lastUsage(await askStream(user('hi')))).toMatchObject(expected);
     });
 
     it('returns one tool call with its arguments as valid JSON', async () => {
@@ -138,12 +139,12 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
         ],
         tools: [weatherTool],
       });
-      expect(textOf(response)).toContain('18');
+      expect(responseText(response)).toContain('18');
     });
 
     it('accepts image input as a data URL', async () => {
       const response = await ask(user([{ type: 'text', text: 'What is in this image?' }, { type: 'image_url', image_url: { url: pixel } }]));
-      expect(textOf(response)).toContain('What is in this image?');
+      expect(responseText(response)).toContain('What is in this image?');
     });
 
     it(target.imageUrls === false ? 'refuses an https image URL with a clear 400' : 'accepts image input as an https URL', async () => {
@@ -152,19 +153,19 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
         await expect(pending).rejects.toMatchObject({ status: 400 });
         expect(upstream.requests).toHaveLength(0);
       } else {
-        expect(textOf(await pending)).toContain('Describe it.');
+        expect(responseText(await pending)).toContain('Describe it.');
       }
     });
 
     it('asks for JSON output in JSON mode and with a JSON schema', async () => {
       upstream.enqueue({ reply: { content: '{"city":"Paris"}' } }, { reply: { content: '{"city":"Paris"}' } });
       const json = await ask({ ...user('Paris as JSON'), response_format: { type: 'json_object' } });
-      expect(JSON.parse(textOf(json))).toEqual({ city: 'Paris' });
+      expect(JSON.parse(responseText(json))).toEqual({ city: 'Paris' });
       const schema = await ask({
         ...user('Paris as JSON'),
         response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
       });
-      expect(JSON.parse(textOf(schema))).toEqual({ city: 'Paris' });
+      expect(JSON.parse(responseText(schema))).toEqual({ city: 'Paris' });
       expect(upstream.requests.map((request) => target.asksForJson(request))).toEqual([true, true]);
     });
 
@@ -249,35 +250,21 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
   });
 }
 
-async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const all: StreamPart[] = [];
-  for await (const part of parts) all.push(part);
-  return all;
-}
 
 async function drain(iterator: AsyncIterator<StreamPart>): Promise<void> {
   for (let step = await iterator.next(); !step.done; step = await iterator.next());
 }
 
-function textOf(response: ChatResponse): string {
-  return response.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
 
 function toolCallsOf(response: ChatResponse) {
   return response.content.flatMap((part) => (part.type === 'tool-call' ? [part] : []));
 }
 
-function streamedText(parts: StreamPart[]): string {
-  return parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
-}
 
 function finishOf(parts: StreamPart[]): string | undefined {
   return parts.flatMap((part) => (part.type === 'finish' ? [part.finishReason.unified] : [])).at(-1);
 }
 
-function usageOf(parts: StreamPart[]) {
-  return parts.flatMap((part) => (part.type === 'usage' ? [part.usage] : [])).at(-1);
-}
 
 /** The tool calls of a stream, arguments concatenated per index, in index order. */
 export function reassembleToolCalls(parts: StreamPart[]): Array<{ id: string; name: string; arguments: string }> {
