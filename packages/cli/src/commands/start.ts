@@ -61,10 +61,17 @@ export async function startCommand(options: StartOptions): Promise<number> {
       logger.info({ signal, inFlight: gateway.activeRequests }, 'shutting down: draining requests in flight');
       server.close();
       server.closeIdleConnections();
-      await gateway.close();
+      let exitCode = 0;
+      try {
+        await gateway.close();
+        logger.info('stopped');
+      } catch (error) {
+        // The ledger could not take the last records: say so and exit non-zero, never hang.
+        exitCode = 1;
+        logger.error({ err: error }, 'shutting down failed; usage records still pending were not written');
+      }
       server.closeAllConnections();
-      logger.info('stopped');
-      logger.flush(() => resolve(0));
+      logger.flush(() => resolve(exitCode));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
