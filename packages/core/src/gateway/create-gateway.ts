@@ -113,10 +113,13 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
         if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
         for (const hook of closeHooks.reverse()) await hook();
         await transport.close();
-        // After every request has finished, so every record is in the last batch.
-        await recorder?.close();
-        if (storage) await closeStorage(storage);
-        logger.flush();
+        try {
+          // After every request has finished, so every record is in the last batch.
+          await recorder?.close();
+        } finally {
+          if (storage) await closeStorage(storage);
+          logger.flush();
+        }
       })();
       return closing;
     },
