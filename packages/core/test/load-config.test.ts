@@ -24,7 +24,23 @@ describe('loadConfig', () => {
     const cwd = await folderWith({});
     const { config, file } = await loadConfig({ cwd, env: {} });
     expect(file).toBeUndefined();
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 4000, body_limit: '4mb', shutdown_timeout_ms: 10000, data_dir: '.switchyard' });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      body_limit: '4mb',
+      shutdown_timeout_ms: 10000,
+      data_dir: '.switchyard',
+      headers_timeout_ms: 15000,
+      request_timeout_ms: 60000,
+      keep_alive_timeout_ms: 5000,
+    });
+    expect(config.limits).toEqual({
+      max_json_depth: 64,
+      max_messages: 4096,
+      max_model_name_length: 256,
+      stream_max_duration_ms: 1800000,
+      stream_max_bytes: 268435456,
+    });
     expect(config.providers).toEqual({ mock: {} });
     expect(config.chain).toEqual(['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'route', 'adapter']);
   });

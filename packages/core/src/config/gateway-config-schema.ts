@@ -77,6 +77,52 @@ export const gatewayConfigSchema: JsonSchema = {
         },
         shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
         data_dir: { type: 'string', minLength: 1, default: '.switchyard' },
+        headers_timeout_ms: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 600000,
+          default: 15000,
+          description: 'A client must send its request headers within this time.',
+        },
+        request_timeout_ms: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 3600000,
+          default: 60000,
+          description: 'A client must send its whole request (headers and body) within this time.',
+        },
+        keep_alive_timeout_ms: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 600000,
+          default: 5000,
+          description: 'An idle keep-alive connection is closed after this time.',
+        },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Bounds on what a client may send and what an upstream may stream back.',
+      properties: {
+        max_json_depth: { type: 'integer', minimum: 8, maximum: 1000, default: 64, description: 'Deepest nesting of a request body.' },
+        max_messages: { type: 'integer', minimum: 1, maximum: 100000, default: 4096, description: 'Most messages in one chat request.' },
+        max_model_name_length: { type: 'integer', minimum: 16, maximum: 1024, default: 256, description: 'Longest model name a client may send.' },
+        stream_max_duration_ms: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 86400000,
+          default: 1800000,
+          description: 'A stream still running after this time is cut with an error event.',
+        },
+        stream_max_bytes: {
+          type: 'integer',
+          minimum: 1024,
+          maximum: 17179869184,
+          default: 268435456,
+          description: 'A stream whose upstream sent more bytes than this is cut with an error event.',
+        },
       },
     },
     log: {
@@ -116,6 +162,12 @@ export const gatewayConfigSchema: JsonSchema = {
       properties: {
         flush_interval_ms: { type: 'integer', minimum: 10, default: 1000 },
         max_batch: { type: 'integer', minimum: 1, default: 500 },
+        max_pending: {
+          type: 'integer',
+          minimum: 1,
+          default: 100000,
+          description: 'Records kept in memory while the ledger cannot be written; past this the oldest are dropped and counted.',
+        },
       },
     },
     chain: {

@@ -51,6 +51,20 @@ export interface ModelGroupEntry {
 /** One entry of `models:`: an alias (`provider/model`) or a group. */
 export type ModelEntry = string | ModelGroupEntry;
 
+/** Bounds on what a client may send and what an upstream may stream back. */
+export interface ResourceLimits {
+  /** Deepest nesting of objects and arrays in a request body (default 64). */
+  max_json_depth: number;
+  /** Most messages in one chat request (default 4096). */
+  max_messages: number;
+  /** Longest model name a client may send (default 256 characters). */
+  max_model_name_length: number;
+  /** A stream still running after this long is cut with an error event (default 30 minutes). */
+  stream_max_duration_ms: number;
+  /** A stream is cut once its upstream sent more than this many bytes (default 256 MiB). */
+  stream_max_bytes: number;
+}
+
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
 export interface GatewayConfig {
   /** The admin key. The CLI fills it from SWITCHYARD_MASTER_KEY or the data folder. */
@@ -64,7 +78,15 @@ export interface GatewayConfig {
     shutdown_timeout_ms: number;
     /** Where the gateway keeps its files (the generated master key, later SQLite). */
     data_dir: string;
+    /** A client must send its request headers within this time (Node's `headersTimeout`). */
+    headers_timeout_ms: number;
+    /** A client must send its whole request within this time (Node's `requestTimeout`). */
+    request_timeout_ms: number;
+    /** Idle keep-alive connections are closed after this time (Node's `keepAliveTimeout`). */
+    keep_alive_timeout_ms: number;
   };
+  /** Bounds on client input and upstream streams; every one has a safe default. */
+  limits: ResourceLimits;
   log: { level: LogLevel };
   /** Provider instances by id; the id is the `provider` part of `provider/model`. */
   providers: Record<string, ProviderEntry>;
@@ -80,7 +102,12 @@ export interface GatewayConfig {
   /** Where keys, usage and budgets are kept: `{ use: sqlite }`, `{ use: postgres, url: … }`. */
   storage?: ProviderEntry;
   /** Usage recording: how often batches of records are written. */
-  usage: { flush_interval_ms: number; max_batch: number };
+  usage: {
+    flush_interval_ms: number;
+    max_batch: number;
+    /** Records held in memory while the ledger refuses writes; the oldest past this are dropped and counted. */
+    max_pending: number;
+  };
 }
 
 /**
