@@ -1,0 +1,234 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtInPlugins } from '@switchyard/cli';
+import { checkGatewayConfig } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+
+/**
+ * No container runtime can build or run images here, so the deployment files are
+ * checked by reading them: each must be well-formed, agree with the others (names,
+ * labels, ports, secret keys) and carry a config the gateway itself accepts.
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+/** Environment a deployment provides, so `${VAR}` references resolve as they would there. */
+const deploymentEnv = {
+  DATABASE_URL: 'postgres://switchyard:secret@postgres:5432/switchyard',
+  REDIS_URL: 'redis://redis:6379',
+  OPENAI_API_KEY: 'sk-test-deploy-0123456789',
+  ANTHROPIC_API_KEY: 'sk-ant-test-deploy-0123456789',
+};
+
+async function expectGatewayAccepts(configText: string, env: Record<string, string | undefined> = deploymentEnv) {
+  const { config } = await checkGatewayConfig(parseYaml(configText), { plugins: builtInPlugins, env });
+  return config;
+}
+
+interface DockerInstruction {
+  instruction: string;
+  args: string;
+  stage: number;
+}
+
+/** Dockerfile instructions with continuation lines joined and comments dropped. */
+function parseDockerfile(text: string): DockerInstruction[] {
+  const instructions: DockerInstruction[] = [];
+  let stage = -1;
+  let pending = '';
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.trim();
+    if (pending === '' && (line === '' || line.startsWith('#'))) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `;
+      continue;
+    }
+    const whole = (pending + line).trim();
+    pending = '';
+    const [instruction = '', ...rest] = whole.split(/\s+/);
+    const upper = instruction.toUpperCase();
+    if (upper === 'FROM') stage++;
+    instructions.push({ instruction: upper, args: rest.join(' '), stage });
+  }
+  return instructions;
+}
+
+describe('Dockerfile', () => {
+  const instructions = parseDockerfile(read('Dockerfile'));
+  const nodeImage = /ARG NODE_IMAGE=(\S+)/.exec(read('Dockerfile'))?.[1];
+  const stages = instructions.filter((entry) => entry.instruction === 'FROM');
+  const last = stages.length - 1;
+  const inFinal = (name: string) => instructions.filter((entry) => entry.stage === last && entry.instruction === name);
+
+  it('builds in one stage and runs from a second, on Node 20 slim', () => {
+    expect(nodeImage).toMatch(/^node:20[.\d]*-[a-z]+-slim$|^node:20[.\d]*-slim$/);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage.args).toMatch(/^\$\{NODE_IMAGE\} AS \w+$/);
+  });
+
+  it('runs as a non-root user with production dependencies only', () => {
+    const users = inFinal('USER');
+    expect(users).toHaveLength(1);
+    expect(users[0]!.args).not.toMatch(/^(root|0)(:|$)/);
+    const build = instructions.filter((entry) => entry.stage === 0 && entry.instruction === 'RUN').map((entry) => entry.args);
+    expect(build.some((command) => /npm prune --omit=dev/.test(command))).toBe(true);
+    expect(inFinal('ENV').some((entry) => entry.args.includes('NODE_ENV=production'))).toBe(true);
+    // The runtime stage compiles nothing and installs nothing itself.
+    expect(inFinal('RUN').every((entry) => !/npm (ci|install)|apt-get/.test(entry.args))).toBe(true);
+  });
+
+  it('checks /health, drains on SIGTERM and starts the CLI with a mounted config', () => {
+    const healthcheck = inFinal('HEALTHCHECK');
+    expect(healthcheck).toHaveLength(1);
+    expect(healthcheck[0]!.args).toContain('/health');
+    expect(inFinal('STOPSIGNAL')[0]?.args).toBe('SIGTERM');
+    expect(JSON.parse(inFinal('ENTRYPOINT')[0]!.args)).toEqual(['node', 'packages/cli/dist/bin.js']);
+    const command = JSON.parse(inFinal('CMD')[0]!.args) as string[];
+    expect(command.slice(0, 3)).toEqual(['start', '--config', '/etc/switchyard/switchyard.config.yaml']);
+    expect(inFinal('EXPOSE')[0]?.args).toBe('4000');
+  });
+
+  it('copies only files that exist, and the built-in config is one the gateway accepts', async () => {
+    for (const copy of instructions.filter((entry) => entry.instruction === 'COPY' && !entry.args.includes('--from='))) {
+      const sources = copy.args.split(/\s+/).filter((word) => !word.startsWith('--')).slice(0, -1);
+      for (const source of sources) expect(existsSync(path.join(root, source)), source).toBe(true);
+    }
+    const config = await expectGatewayAccepts(read('deploy/switchyard.config.yaml'), {});
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(path.isAbsolute(config.server.data_dir)).toBe(true);
+  });
+
+  it('keeps secrets, local state and build output out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['.git', 'node_modules', '.switchyard', '.env', '**/dist']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('compose.yaml', () => {
+  const compose = parseYaml(read('compose.yaml')) as {
+    services: Record<string, Record<string, unknown> & { healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }> }>;
+  };
+  const gateways = Object.keys(compose.services).filter((name) => name.startsWith('gateway-'));
+
+  it('runs three gateways, PostgreSQL, Redis and a proxy, each with a healthcheck', () => {
+    expect(gateways).toHaveLength(3);
+    for (const name of [...gateways, 'postgres', 'redis', 'proxy']) {
+      expect(compose.services[name], name).toBeDefined();
+      expect(compose.services[name]!.healthcheck?.test.length, name).toBeGreaterThan(1);
+    }
+  });
+
+  it('starts the gateways once the stores are healthy, and the proxy once the gateways are', () => {
+    for (const name of gateways) {
+      expect(compose.services[name]!.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+      expect(compose.services[name]!['stop_grace_period']).toBe('40s');
+    }
+    const proxyNeeds = compose.services['proxy']!.depends_on!;
+    for (const name of gateways) expect(proxyNeeds[name]).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('lets the proxy balance over exactly the gateways it runs', () => {
+    const nginx = read('deploy/compose/nginx.conf');
+    const servers = [...nginx.matchAll(/server (gateway-\d+):4000/g)].map((match) => match[1]);
+    expect(servers).toEqual(gateways);
+    expect(nginx).toContain('proxy_buffering off');
+  });
+
+  it('reads every variable it needs from .env, whose example names them all', () => {
+    const example = read('.env.example');
+    const named = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]));
+    const referenced = new Set([...read('compose.yaml').matchAll(/\$\{([A-Z_]+)/g)].map((match) => match[1]));
+    for (const variable of referenced) expect(named.has(variable), variable).toBe(true);
+    expect(named.has('SWITCHYARD_MASTER_KEY')).toBe(true);
+    expect(example).not.toMatch(/^(SWITCHYARD_MASTER_KEY|POSTGRES_PASSWORD)=\S/m);
+  });
+
+  it('mounts a gateway config the gateway accepts, sharing PostgreSQL and Redis', async () => {
+    const mount = (compose.services['gateway-1']!['volumes'] as string[])[0]!;
+    const file = mount.split(':')[0]!;
+    const config = await expectGatewayAccepts(read(file));
+    expect(config.storage?.use).toBe('postgres');
+    expect(JSON.stringify(config.chain)).toContain('"use":"redis"');
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  const folder = 'deploy/kubernetes';
+  const kustomization = parseYaml(read(`${folder}/kustomization.yaml`)) as { resources: string[] };
+  type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: any; stringData?: any };
+  const manifests: Manifest[] = [...kustomization.resources, 'secret.example.yaml'].flatMap((file) =>
+    parseAllDocuments(read(`${folder}/${file}`)).map((document) => {
+      expect(document.errors).toEqual([]);
+      return document.toJS() as Manifest;
+    }),
+  );
+  const byKind = (kind: string) => manifests.find((manifest) => manifest.kind === kind)!;
+  const deployment = byKind('Deployment');
+  const container = deployment.spec.template.spec.containers[0];
+
+  it('names apiVersion, kind and metadata.name in every manifest', () => {
+    for (const manifest of manifests) {
+      expect(manifest.apiVersion).toMatch(/^[\w./]+$/);
+      expect(manifest.kind).toMatch(/^[A-Z]\w+$/);
+      expect(manifest.metadata.name).toMatch(/^[a-z0-9-]+$/);
+    }
+    expect(manifests.map((manifest) => manifest.kind).sort()).toEqual(
+      ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Secret', 'Service'].sort(),
+    );
+  });
+
+  it('probes /health for readiness and liveness, on the port the container serves', () => {
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      expect(container[probe].httpGet.path, probe).toBe('/health');
+      expect(container[probe].httpGet.port, probe).toBe(container.ports[0].name);
+    }
+    expect(container.ports[0].containerPort).toBe(4000);
+  });
+
+  it('gives streams in flight time to finish: preStop, then the drain, within the grace period', async () => {
+    const preStopSeconds = Number(container.lifecycle.preStop.exec.command[1]);
+    const config = await expectGatewayAccepts(byKind('ConfigMap').data['switchyard.config.yaml']);
+    const drainSeconds = config.server.shutdown_timeout_ms / 1000;
+    expect(preStopSeconds).toBeGreaterThan(0);
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + drainSeconds);
+    expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+  });
+
+  it('mounts the ConfigMap where the container reads its config, and the config is one the gateway accepts', async () => {
+    const configMount = container.volumeMounts.find((mount: { name: string }) => mount.name === 'config');
+    const volume = deployment.spec.template.spec.volumes.find((entry: { name: string }) => entry.name === 'config');
+    expect(volume.configMap.name).toBe(byKind('ConfigMap').metadata.name);
+    expect(container.args).toEqual(['start', '--config', `${configMount.mountPath}/switchyard.config.yaml`]);
+    const config = await expectGatewayAccepts(byKind('ConfigMap').data['switchyard.config.yaml']);
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.storage?.use).toBe('postgres');
+  });
+
+  it('takes secrets from the Secret, and the Secret names every variable the config refers to', () => {
+    const secret = byKind('Secret');
+    expect(container.envFrom[0].secretRef.name).toBe(secret.metadata.name);
+    const referenced = [...(byKind('ConfigMap').data['switchyard.config.yaml'] as string).matchAll(/\$\{([A-Z_]+)/g)].map((match) => match[1]);
+    for (const variable of [...referenced, 'SWITCHYARD_MASTER_KEY']) expect(Object.keys(secret.stringData), variable).toContain(variable);
+    for (const value of Object.values(secret.stringData)) expect(value).toBe('');
+    expect(kustomization.resources).not.toContain('secret.example.yaml');
+  });
+
+  it('runs as non-root with resource requests, and the PDB, HPA and Service point at the Deployment', () => {
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(container.resources.requests.cpu).toBeDefined();
+    expect(container.resources.requests.memory).toBeDefined();
+    expect(container.resources.limits.memory).toBeDefined();
+    const labels = deployment.spec.template.metadata.labels;
+    expect(deployment.spec.selector.matchLabels).toEqual(labels);
+    expect(byKind('PodDisruptionBudget').spec.selector.matchLabels).toEqual(labels);
+    expect(byKind('PodDisruptionBudget').spec.minAvailable).toBeLessThan(deployment.spec.replicas);
+    expect(byKind('Service').spec.selector).toEqual(labels);
+    expect(byKind('Service').spec.ports[0].targetPort).toBe(container.ports[0].name);
+    const hpa = byKind('HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(byKind('PodDisruptionBudget').spec.minAvailable + 1);
+  });
+});
