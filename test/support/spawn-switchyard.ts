@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-/** A running `switchyard start`, started by {@link spawnSwitchyard}. */
+/** A running server, started by {@link spawnSwitchyard}. */
 export interface SpawnedSwitchyard {
-  /** `http://127.0.0.1:<port>`, read from the "switchyard listening on …" log line. */
+  /** `http://127.0.0.1:<port>`, read from the "listening on http://…" line it prints. */
   origin: string;
   child: ChildProcess;
   output(): string;
@@ -12,18 +12,20 @@ export interface SpawnedSwitchyard {
 }
 
 /**
- * Runs a command that starts a gateway (`node packages/cli/dist/bin.js start …` or
- * `npx switchyard start …`) and resolves when its log says where it listens, or
- * rejects with its output when it exits first. No polling: the log line is awaited.
+ * Runs a command that starts a gateway (`node packages/cli/dist/bin.js start …`,
+ * `npx switchyard start …`, a script that prints `listening on http://…`) and
+ * resolves when its output says where it listens, or rejects with its output when
+ * it exits first. No polling: the line is awaited. The command runs in its own
+ * process group, so `stop()` reaches the server behind a wrapper such as npx.
  */
 export function spawnSwitchyard(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<SpawnedSwitchyard> {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const exited = once(child, 'exit') as Promise<[number | null]>;
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /switchyard listening on (http:\/\/[\d.:[\]a-f]+)/.exec(output);
+      const match = /listening on (http:\/\/[\d.:[\]a-f]+)/.exec(output);
       if (!match) return;
       child.stdout!.off('data', onData);
       child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
@@ -32,7 +34,8 @@ export function spawnSwitchyard(command: string, args: string[], options: { cwd:
         child,
         output: () => output,
         async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          // The whole group: npx would otherwise leave the node process behind it running.
+          if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
           const [code] = await exited;
           return code;
         },
