@@ -18,15 +18,25 @@ export interface SpawnedSwitchyard {
  * it exits first. No polling: the line is awaited. The command runs in its own
  * process group, so `stop()` reaches the server behind a wrapper such as npx.
  */
-export function spawnSwitchyard(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<SpawnedSwitchyard> {
+export function spawnSwitchyard(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; startTimeoutMs?: number },
+): Promise<SpawnedSwitchyard> {
   const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const exited = once(child, 'exit') as Promise<[number | null]>;
   return new Promise((resolve, reject) => {
+    // A server that never says where it listens is stopped, not left behind.
+    const deadline = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`no "listening on" line within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`));
+    }, options.startTimeoutMs ?? 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[\d.:[\]a-f]+)/.exec(output);
       if (!match) return;
+      clearTimeout(deadline);
       child.stdout!.off('data', onData);
       child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
       resolve({
@@ -43,7 +53,13 @@ export function spawnSwitchyard(command: string, args: string[], options: { cwd:
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    void exited.then(([code]) => reject(new Error(`switchyard exited (${code}) before it listened:\n${output}`)));
+    child.once('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
+    void exited.then(([code]) => {
+      clearTimeout(deadline);
+      reject(new Error(`switchyard exited (${code}) before it listened:\n${output}`));
+    });
   });
 }

@@ -115,7 +115,7 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
       expect(JSON.parse(calls[0]!.arguments)).toEqual({ city: 'Paris', unit: 'celsius' });
     });
 
-    itIf(can.parallelToolCalls, 'no parallel tool calls')('streams several tool calls, each reassembled to valid JSON under its own index', async () => {
+    itIf(can.parallelToolCalls, can.tools ? 'no parallel tool calls' : 'no tools')('streams several tool calls, each reassembled to valid JSON under its own index', async () => {
       upstream.enqueue({
         reply: {
           toolCalls: [
@@ -256,7 +256,7 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
 
     {
       const embeddingModel = target.embeddingModel ?? '';
-      itIf(target.embeddingModel !== undefined, 'no embeddings model')('embeds several inputs, one vector each, in order', async () => {
+      itIf(target.embeddingModel !== undefined, 'no embeddings (no embeddingModel given)')('embeds several inputs, one vector each, in order', async () => {
         const result = await provider.embeddings!.embed({
           request: { model: `${target.name}/${embeddingModel}`, input: ['one', 'two', 'one'] },
           model: embeddingModel,
