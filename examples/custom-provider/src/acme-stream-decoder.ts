@@ -12,11 +12,15 @@ export function createAcmeStreamDecoder(provider: string): StreamDecoder {
   let ended = false;
   return {
     decode(event: ServerSentEvent): StreamPart[] {
-      let line: AcmeStreamLine;
+      let line: AcmeStreamLine | null;
       try {
-        line = JSON.parse(event.data) as AcmeStreamLine;
+        line = JSON.parse(event.data) as AcmeStreamLine | null;
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream line.`, { provider, cause: error });
+      }
+      // `null`, a number, an array: valid JSON, but not a line of ours.
+      if (typeof line !== 'object' || line === null || Array.isArray(line)) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream line that is not an object.`, { provider });
       }
       switch (line.kind) {
         case 'begin':

@@ -30,10 +30,11 @@ export function createAcmeAdapters(options: AcmeOptions, provider = 'acme'): Pro
 
   const models: HttpModelsAdapter = {
     buildRequest: () => request('GET', '/engines'),
-    parseResponse: (body) =>
-      ((body as Partial<AcmeEngineList> | null)?.engines ?? [])
-        .filter((engine) => typeof engine?.name === 'string')
-        .map((engine) => ({ id: engine.name, ownedBy: 'acme' })),
+    parseResponse(body) {
+      const engines = (body as Partial<AcmeEngineList> | null)?.engines;
+      if (!Array.isArray(engines)) return [];
+      return engines.filter((engine) => typeof engine?.name === 'string').map((engine) => ({ id: engine.name, ownedBy: 'acme' }));
+    },
   };
 
   return {
