@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtInPlugins } from '@switchyard/cli';
-import { checkGatewayConfig, gatewayConfigSchema } from '@switchyard/core';
+import { checkGatewayConfig, defaultChain, gatewayConfigSchema } from '@switchyard/core';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -21,5 +21,18 @@ describe('the config files in config/', () => {
     const { config } = await checkGatewayConfig(raw, { plugins: builtInPlugins, env: { OPENAI_API_KEY: 'sk-example' } });
     expect(Object.keys(config.providers)).toEqual(['mock', 'openai']);
     expect(config.models['demo']).toBe('mock/echo');
+  });
+
+  it('switchyard.example.yaml keeps the full default chain and ships no working key', async () => {
+    const text = readFileSync(path.join(root, 'config/switchyard.example.yaml'), 'utf8');
+    const { config } = await checkGatewayConfig(parse(text) as unknown, { plugins: builtInPlugins, env: { OPENAI_API_KEY: 'sk-example' } });
+    const stepNames = config.chain.map((entry) => (typeof entry === 'string' ? entry : Object.keys(entry)[0]));
+    expect(stepNames).toEqual(defaultChain);
+    // No literal key and no `${VAR:-default}` fallback that would make one.
+    expect(text).not.toMatch(/\bsy-[A-Za-z0-9-]{8,}/);
+    expect(text).not.toMatch(/change-me/i);
+    expect(config.master_key).toBeUndefined();
+    const auth = config.chain.find((entry) => typeof entry !== 'string' && 'auth' in entry) as { auth: { keys?: unknown[] } | null } | undefined;
+    expect(auth?.auth?.keys ?? []).toEqual([]);
   });
 });

@@ -13,6 +13,15 @@ export type { RecordedRequest } from './mock-server/recorded-request.js';
 export { estimateTokens, estimatePromptTokens } from './mock-server/estimate-tokens.js';
 export { deterministicEmbedding, encodeFloat32Base64 } from './mock-openai/embeddings/deterministic-embedding.js';
 export type { MockUpstream } from './mock-server/mock-upstream.js';
+// The pieces every mock is built from, for a mock of a wire format of your own (see examples/custom-provider).
+export { startMockServer, newMockServerState, type MockServerSetup, type MockServerState } from './mock-server/start-mock-server.js';
+export { ResponseWriter } from './mock-server/response-writer.js';
+export { ScriptQueue } from './mock-server/script-queue.js';
+export { AbortTracker } from './mock-server/abort-tracker.js';
+export { readRequestBody } from './mock-server/read-request-body.js';
+export { recordRequest } from './mock-server/record-request.js';
+export { watchForClientAbort } from './mock-server/watch-for-client-abort.js';
+export { splitForNetwork } from './mock-server/split-for-network.js';
 export {
   collectParts,
   lastUsage,
@@ -20,6 +29,7 @@ export {
   responseText,
   streamedText,
   testProviderAdapter,
+  type ProviderCapabilities,
   type ProviderConformanceTarget,
 } from './conformance/index.js';
 export { startMockGemini, type GeminiErrorCase, type MockGemini, type MockGeminiOptions } from './mock-gemini/start-mock-gemini.js';

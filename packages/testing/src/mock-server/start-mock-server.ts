@@ -26,8 +26,11 @@ export function newMockServerState(): Omit<MockServerState, 'ids'> {
 export interface MockServerSetup<State extends MockServerState, ErrorCase extends string> {
   state: State;
   createHandler(state: State): RequestListener;
-  /** The fixture folder a script's `fixture` names a file in: `anthropic`. */
-  fixtures: string;
+  /**
+   * The folder of the shared fixtures a script's `fixture` names a file in: `anthropic`.
+   * A mock of a format without shared fixtures leaves it out; a script naming a fixture is then refused.
+   */
+  fixtures?: string;
   /** Put after the origin to make `url`, the base URL a provider is configured with: `/v1`. */
   basePath?: string;
   /** Rewrites a script before it is queued (Gemini matches paths below its version prefix). */
@@ -67,7 +70,11 @@ export async function startMockServer<State extends MockServerState, ErrorCase e
     },
     enqueue(...scripts: MockScript<ErrorCase>[]) {
       // A missing fixture file should fail the test where it is scripted, not as a 500 later.
-      for (const script of scripts) if (script.fixture) readFixture(setup.fixtures, script.fixture);
+      for (const script of scripts) {
+        if (!script.fixture) continue;
+        if (setup.fixtures === undefined) throw new Error(`This mock has no fixtures folder, so the script's fixture '${script.fixture}' cannot be replayed.`);
+        readFixture(setup.fixtures, script.fixture);
+      }
       const queued = setup.normalizeScript ? scripts.map(setup.normalizeScript) : scripts;
       // The queue only stores and matches scripts; the error-case names do not matter to it.
       state.scripts.push(...(queued as unknown as MockScript[]));

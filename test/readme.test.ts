@@ -1,0 +1,236 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSwitchyard, type SpawnedSwitchyard } from './support/spawn-switchyard.js';
+
+/*
+ * Every shell, JavaScript/TypeScript and YAML block of README.md and of the examples'
+ * READMEs, run as written, in order, against a fresh gateway, so a snippet cannot rot.
+ *
+ * What the test changes, and only this:
+ * - It works in a fresh folder laid out like the repository (config/ and examples/
+ *   copied in), under node_modules/.cache so `npx switchyard` and package imports
+ *   resolve from this checkout.
+ * - For README.md it first starts the gateway `npm start` would (`switchyard start`,
+ *   no config: the built-in mock), since `npm ci && npm start` cannot run inside a test.
+ *   The `switchyard keys`/`usage` commands find it through SWITCHYARD_URL, the
+ *   address the README implies (127.0.0.1:4000) being taken by nothing here.
+ * - Servers listen on free ports; `127.0.0.1:<port>` in later blocks is rewritten to
+ *   the real address.
+ * - Blocks share one environment, like one terminal: what a shell block exports,
+ *   later blocks see. A `${VAR}` in YAML or `process.env.VAR` in a script that no
+ *   block sets gets a placeholder value (a real provider key is never needed).
+ * Markers, an HTML comment on the line right before a block:
+ *   <!-- readme-test: skip (reason) -->                  not run, reported as skipped with the reason
+ *   <!-- readme-test: background HOST:PORT (reason) -->  a server: started on a free port, stopped at the end
+ *   <!-- readme-test: key-id (reason) -->                `key_…` stands for the last key id printed
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'packages/cli/dist/bin.js');
+const placeholder = 'readme-test-placeholder-0123456789';
+
+interface Block {
+  lang: string;
+  code: string;
+  line: number;
+  directive?: { name: string; argument?: string; reason: string };
+}
+
+const runnable = new Set(['sh', 'bash', 'js', 'mjs', 'ts', 'yaml', 'yml']);
+
+/** The fenced blocks of a markdown text, with the marker that precedes each. */
+export function extractBlocks(markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    const fence = /^```(\w*)\s*$/.exec(lines[index]!);
+    if (!fence) continue;
+    const start = index;
+    const body: string[] = [];
+    for (index++; index < lines.length && !/^```\s*$/.test(lines[index]!); index++) body.push(lines[index]!);
+    const marker = /^<!-- readme-test: ([\w-]+)(?: (\S+))? \((.+)\) -->$/.exec(lines[start - 1] ?? '');
+    blocks.push({
+      lang: fence[1]!,
+      code: `${body.join('\n')}\n`,
+      line: start + 1,
+      ...(marker && { directive: { name: marker[1]!, ...(marker[2] && { argument: marker[2] }), reason: marker[3]! } }),
+    });
+  }
+  return blocks;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One README's run: its folder, its environment, its servers. */
+class Session {
+  env: NodeJS.ProcessEnv;
+  readonly addresses = new Map<string, string>();
+  readonly servers: SpawnedSwitchyard[] = [];
+  lastOutput = '';
+  private counter = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly readmeDir: string,
+  ) {
+    const env: NodeJS.ProcessEnv = {};
+    // A fresh terminal: none of the caller's Switchyard or provider settings.
+    for (const [name, value] of Object.entries(process.env)) {
+      if (!/^(SWITCHYARD_|OPENAI_|ANTHROPIC_|ACME_|PORT$|LOG_LEVEL$|CI_GATEWAY_KEY$)/.test(name)) env[name] = value;
+    }
+    env['npm_config_offline'] = 'true';
+    this.env = env;
+  }
+
+  rewrite(code: string): string {
+    let result = code;
+    for (const [written, actual] of this.addresses) result = result.replaceAll(`http://${written}`, actual).replaceAll(written, actual.replace('http://', ''));
+    return result;
+  }
+
+  /** The environment with a placeholder for each variable the text reads that nothing set. */
+  envFor(text: string): NodeJS.ProcessEnv {
+    const env = { ...this.env };
+    const names = [...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g), ...text.matchAll(/process\.env\.([A-Z_][A-Z0-9_]*)/g)].map((match) => match[1]!);
+    for (const name of names) if (env[name] === undefined && name !== 'PORT') env[name] = placeholder;
+    return env;
+  }
+
+  file(extension: string, folder = this.dir): string {
+    return path.join(folder, `readme-block-${++this.counter}.${extension}`);
+  }
+
+  async start(command: string, args: string[], address: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    const server = await spawnSwitchyard(command, args, { cwd: this.dir, env: { ...this.env, ...extraEnv } });
+    this.servers.push(server);
+    this.addresses.set(address, server.origin);
+  }
+}
+
+async function runBlock(session: Session, block: Block): Promise<void> {
+  const background = block.directive?.name === 'background';
+  let code = session.rewrite(block.code);
+  if (block.directive?.name === 'key-id') {
+    const id = [...session.lastOutput.matchAll(/\bkey_[A-Za-z0-9]+/g)].at(-1)?.[0];
+    expect(id, 'a key id printed by an earlier block').toBeDefined();
+    code = code.replaceAll('key_…', id!);
+  }
+
+  if (block.lang === 'sh' || block.lang === 'bash') {
+    if (background) {
+      const port = await freePort();
+      const command = code.trim().replace(/&$/, '').trim();
+      await session.start('bash', ['-c', `exec ${command} --port ${port}`], block.directive!.argument ?? '127.0.0.1:4000');
+      return;
+    }
+    const envFile = session.file('env');
+    const script = `set -eo pipefail\n${code}\nenv -0 > ${JSON.stringify(envFile)}\n`;
+    const result = await run('bash', ['-c', script], session.dir, session.envFor(code));
+    session.lastOutput = result.stdout + result.stderr;
+    expect(result.code, `exit code; output:\n${session.lastOutput}`).toBe(0);
+    // curl exits 0 on an HTTP error: an OpenAI-shaped error body is a failure too.
+    expect(result.stdout).not.toMatch(/"error"\s*:\s*\{/);
+    session.env = Object.fromEntries(
+      (await readFile(envFile, 'utf8'))
+        .split('\0')
+        .filter((entry) => entry.includes('='))
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
+    return;
+  }
+
+  if (['js', 'mjs', 'ts'].includes(block.lang)) {
+    const javascript =
+      block.lang === 'ts'
+        ? ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText
+        : code;
+    const file = session.file('mjs');
+    await writeFile(file, javascript);
+    if (background) {
+      const port = await freePort();
+      await session.start(process.execPath, [file], block.directive!.argument!, { ...session.envFor(code), PORT: String(port) });
+      return;
+    }
+    const result = await run(process.execPath, [file], session.dir, session.envFor(code));
+    session.lastOutput = result.stdout + result.stderr;
+    expect(result.code, `exit code; output:\n${session.lastOutput}`).toBe(0);
+    return;
+  }
+
+  // YAML: checked as a config file, from the README's folder so relative `use:` paths resolve.
+  const file = session.file('yaml', session.readmeDir);
+  await writeFile(file, code);
+  const result = await run(process.execPath, [cli, 'validate', '--config', file], session.dir, session.envFor(code));
+  expect(result.code, `switchyard validate:\n${result.stdout}${result.stderr}`).toBe(0);
+}
+
+/** README.md and every example's README. */
+function readmes(): string[] {
+  const examples = readdirSync(path.join(root, 'examples'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  return ['README.md', ...examples.map((entry) => path.join('examples', entry.name, 'README.md')).filter((readme) => existsSync(path.join(root, readme)))];
+}
+
+const files = readmes();
+
+describe.each(files)('%s runs as written', (readme) => {
+  const blocks = extractBlocks(readFileSync(path.join(root, readme), 'utf8')).filter((block) => runnable.has(block.lang));
+  let session: Session;
+
+  beforeAll(async () => {
+    await mkdir(path.join(root, 'node_modules/.cache'), { recursive: true });
+    const dir = await mkdtemp(path.join(root, 'node_modules/.cache/switchyard-readme-'));
+    const skip = (source: string) => !/(^|\/)(node_modules|dist|\.switchyard)(\/|$)|\.tsbuildinfo$/.test(source);
+    await cp(path.join(root, 'config'), path.join(dir, 'config'), { recursive: true });
+    await cp(path.join(root, 'examples'), path.join(dir, 'examples'), { recursive: true, filter: skip });
+    session = new Session(dir, path.join(dir, path.dirname(readme)));
+    if (readme === 'README.md') {
+      // What `npm start` serves, in the fresh folder: the built-in mock, a generated master key.
+      await session.start(process.execPath, [cli, 'start', '--port', '0'], '127.0.0.1:4000');
+      session.env['SWITCHYARD_URL'] = session.addresses.get('127.0.0.1:4000');
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const server of session?.servers.reverse() ?? []) await server.stop();
+    if (session) await rm(session.dir, { recursive: true, force: true });
+  });
+
+  it('has blocks to run', () => {
+    expect(blocks.filter((block) => block.directive?.name !== 'skip').length).toBeGreaterThan(0);
+  });
+
+  for (const block of blocks) {
+    const name = `line ${block.line} (${block.lang}): ${block.code.split('\n')[0]!.slice(0, 70)}`;
+    if (block.directive?.name === 'skip') it.skip(`${name} — skipped: ${block.directive.reason}`, () => {});
+    else it(name, () => runBlock(session, block), 90_000);
+  }
+});
