@@ -1,6 +1,7 @@
 import {
   definePlugin,
   GatewayError,
+  isGatewayError,
   getContext,
   estimatePromptTokens,
   matchesModelPattern,
@@ -170,7 +171,7 @@ function holdBudget(
         await alertWhenNearLimit(context, runtime, budgets, accounts);
       })
       .catch((error: unknown) => {
-        if (error instanceof GatewayError && error.code === 'insufficient_quota') return;
+        if (isGatewayError(error) && error.code === 'insufficient_quota') return;
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
   });

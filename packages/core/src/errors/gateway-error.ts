@@ -20,6 +20,12 @@ export interface OpenAIErrorBody {
 }
 
 /**
+ * Marks GatewayErrors across copies of `@switchyard/core`: a plugin installed with
+ * its own copy throws errors of a different class, so `instanceof` cannot be trusted.
+ */
+const gatewayErrorBrand = Symbol.for('switchyard.gateway-error');
+
+/**
  * The one error type of the gateway. Everything that reaches a client as an error
  * is a GatewayError with a code from the catalogue.
  */
@@ -51,13 +57,59 @@ export class GatewayError extends Error {
     return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
   }
 }
+Object.defineProperty(GatewayError.prototype, gatewayErrorBrand, { value: true });
 
+/**
+ * Whether a value is a GatewayError from this or any other copy of
+ * `@switchyard/core`: it carries the shared brand and well-formed fields. Use it
+ * instead of `instanceof GatewayError` wherever a plugin's error may arrive.
+ */
 export function isGatewayError(value: unknown): value is GatewayError {
-  return value instanceof GatewayError;
+  if (value instanceof GatewayError) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<PropertyKey, unknown>;
+  return (
+    candidate[gatewayErrorBrand] === true &&
+    typeof candidate['code'] === 'string' &&
+    typeof candidate['message'] === 'string' &&
+    typeof candidate['type'] === 'string' &&
+    typeof candidate['retryable'] === 'boolean' &&
+    Number.isInteger(candidate['status']) &&
+    (candidate['status'] as number) >= 400 &&
+    (candidate['status'] as number) <= 599
+  );
 }
 
-/** Wraps anything thrown into a GatewayError without leaking its message to clients. */
+/**
+ * Wraps anything thrown into a GatewayError without leaking its message to clients.
+ * A GatewayError from another copy of core becomes one of this copy with the same
+ * code, status, retryable flag and upstream details, so failover and the answer
+ * stay what the plugin meant.
+ */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (isGatewayError(error)) return adoptForeignError(error);
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
+}
+
+function adoptForeignError(foreign: GatewayError): GatewayError {
+  const known = Object.hasOwn(errorCatalogue, foreign.code);
+  const optional = <T>(value: unknown, check: (value: unknown) => value is T): T | undefined => (check(value) ? value : undefined);
+  const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+  const isString = (value: unknown): value is string => typeof value === 'string';
+  const retryAfterSeconds = optional(foreign.retryAfterSeconds, isFiniteNumber);
+  const upstreamStatus = optional(foreign.upstreamStatus, isFiniteNumber);
+  const provider = optional(foreign.provider, isString);
+  const param = optional(foreign.param, isString);
+  const adopted = new GatewayError(known ? foreign.code : 'internal_error', foreign.message, {
+    retryable: foreign.retryable,
+    cause: foreign,
+    ...(param !== undefined && { param }),
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    ...(upstreamStatus !== undefined && { upstreamStatus }),
+    ...(provider !== undefined && { provider }),
+  });
+  // A newer copy of core may know codes this one does not: keep its code, status and type.
+  if (!known) Object.assign(adopted, { code: foreign.code, status: foreign.status, type: foreign.type });
+  return adopted;
 }

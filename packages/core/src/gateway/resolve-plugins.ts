@@ -2,8 +2,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChainEntry, GatewayConfig } from '../config/gateway-config.js';
 import {
-  PluginOptionsError,
   isPluginFactory,
+  isPluginOptionsError,
   type PluginFactory,
   type ProviderPlugin,
   type PluginKind,
@@ -107,7 +107,7 @@ function configure<Plugin>(
   try {
     return factory(pluginOptions) as Plugin;
   } catch (error) {
-    if (!(error instanceof PluginOptionsError)) throw error;
+    if (!isPluginOptionsError(error)) throw error;
     for (const problem of error.problems) problems.push({ path: pointer + problem.path, message: problem.message });
     return undefined;
   }
