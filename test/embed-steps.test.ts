@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { builtInPlugins } from '@switchyard/cli';
+import { createSteps, type SwitchyardSteps } from '@switchyard/core';
+import { hashApiKey } from '@switchyard/policy-keys';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import express from 'express';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const upstreamKey = 'sk-upstream-secret-0123456789';
+
+describe('an Express app protecting its own /api/summarize with Switchyard steps', () => {
+  let upstream: MockOpenAI;
+  let dataDir: string;
+  let switchyard: SwitchyardSteps;
+  let app: express.Express;
+  let virtualKey: string;
+  let keyId: string;
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAI({ apiKey: upstreamKey });
+    dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-embed-'));
+    switchyard = await createSteps(
+      {
+        providers: { openai: { api_key: upstreamKey, base_url: upstream.url } },
+        models: { summarizer: 'openai/gpt-4o-mini' },
+        storage: { use: 'sqlite' },
+        server: { data_dir: dataDir },
+        usage: { flush_interval_ms: 10 },
+        chain: ['auth', 'key-scope', 'rate-limit', 'route'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins },
+    );
+    virtualKey = 'sy-embedded-app-key-0123456789abcdef';
+    const created = await switchyard.runtime.storage!.keys.create(
+      { name: 'summaries', team: 'docs', scope: { rpm: 2 } },
+      { hash: hashApiKey(virtualKey), prefix: virtualKey.slice(0, 7) },
+    );
+    keyId = created.id;
+
+    app = express();
+    app.get('/api/hello', (_req, res) => void res.json({ hello: 'open' }));
+    app.post(
+      '/api/summarize',
+      express.json(),
+      switchyard.step('auth'),
+      switchyard.step('key-scope'),
+      switchyard.step('rate-limit'),
+      async (req, res) => {
+        const text = String((req.body as { text?: unknown }).text ?? '');
+        const answer = await switchyard.call(res, {
+          model: 'summarizer',
+          messages: [
+            { role: 'system', content: 'Summarize in one line.' },
+            { role: 'user', content: text },
+          ],
+        });
+        const summary = answer.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+        res.json({ summary, tokens: answer.usage.outputTokens });
+      },
+    );
+    app.use(switchyard.errorHandler());
+  });
+
+  afterAll(async () => {
+    await switchyard?.close();
+    await upstream?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  afterEach(() => upstream.reset());
+
+  it("leaves the app's other routes alone", async () => {
+    const response = await request(app).get('/api/hello');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ hello: 'open' });
+  });
+
+  it('refuses a request without a key, OpenAI-shaped, and never calls the provider', async () => {
+    const response = await request(app).post('/api/summarize').send({ text: 'hello' });
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: { message: expect.any(String), type: 'authentication_error', code: 'missing_api_key', param: null } });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('refuses an unknown key with 401 invalid_api_key', async () => {
+    const response = await request(app).post('/api/summarize').set('authorization', 'Bearer sy-not-a-real-key-000000000000').send({ text: 'hello' });
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('invalid_api_key');
+  });
+
+  it("summarizes through the provider for a virtual key, then limits the key to its rpm with 429 and Retry-After", async () => {
+    upstream.enqueue({ reply: { content: 'A short summary.' } });
+    const first = await request(app)
+      .post('/api/summarize')
+      .set('authorization', `Bearer ${virtualKey}`)
+      .send({ text: 'A very long document about rate limits.' });
+    expect(first.status).toBe(200);
+    expect(first.body.summary).toBe('A short summary.');
+    expect(first.headers['x-request-id']).toMatch(/^req_/);
+    expect(first.headers['x-ratelimit-limit-requests']).toBe('2');
+    // The provider saw the app's prompt under the upstream key; the client never sent either.
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.headers.authorization).toBe(`Bearer ${upstreamKey}`);
+    expect(JSON.stringify(upstream.requests[0]!.body)).toContain('A very long document about rate limits.');
+    expect((upstream.requests[0]!.body as { model: string }).model).toBe('gpt-4o-mini');
+
+    const second = await request(app).post('/api/summarize').set('authorization', `Bearer ${virtualKey}`).send({ text: 'two' });
+    expect(second.status).toBe(200);
+    const third = await request(app).post('/api/summarize').set('authorization', `Bearer ${virtualKey}`).send({ text: 'three' });
+    expect(third.status).toBe(429);
+    expect(third.body.error.code).toBe('rate_limit_exceeded');
+    expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('records the usage of the provider calls in the ledger under the key and the provider', async () => {
+    const ledger = switchyard.runtime.storage!.ledger;
+    const query = { groupBy: 'provider' as const, from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', keyId };
+    // Records are written in batches off the request path (every 10 ms here).
+    await expect.poll(async () => (await ledger.query(query)).find((row) => row.group === 'openai')?.requests, { timeout: 5000 }).toBe(2);
+    const [openai] = (await ledger.query(query)).filter((row) => row.group === 'openai');
+    expect(openai!.inputTokens).toBeGreaterThan(0);
+    expect(openai!.outputTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('rate-limit mounted alone on a route that is not AI', () => {
+  let switchyard: SwitchyardSteps;
+
+  beforeAll(async () => {
+    switchyard = await createSteps(
+      { providers: {}, chain: [{ 'rate-limit': { limits: { global: { rpm: 2 } } } }], log: { level: 'silent' } },
+      { plugins: builtInPlugins },
+    );
+  });
+  afterAll(() => switchyard?.close());
+
+  it('lets requests through up to the limit, then answers 429 with Retry-After in the OpenAI shape', async () => {
+    const app = express();
+    app.get('/reports/export', switchyard.step('rate-limit'), (_req, res) => void res.json({ rows: 3 }));
+    app.use(switchyard.errorHandler());
+
+    for (let index = 0; index < 2; index++) {
+      const ok = await request(app).get('/reports/export');
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ rows: 3 });
+    }
+    const refused = await request(app).get('/reports/export');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(refused.body).toEqual({ error: { message: expect.stringContaining('per minute'), type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } });
+  });
+
+  it('says at setup which steps the chain has when asked for one it lacks', () => {
+    expect(switchyard.stepNames).toEqual(['rate-limit']);
+    expect(() => switchyard.step('auth')).toThrow(/no 'auth' step.*rate-limit/);
+  });
+});
