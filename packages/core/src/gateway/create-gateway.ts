@@ -27,7 +27,7 @@ export interface CreateGatewayOptions {
   plugins?: ReadonlyArray<PluginFactory<unknown, unknown>>;
   /** A pino logger to write to; by default one is made from `config.log`. */
   logger?: Logger;
-  /** How plugin packages are imported; the CLI passes its own resolver. */
+  /** How a plugin module, once found (from the config file's folder first), is loaded; default `import()`. */
   importModule?: ImportModule;
   /** The config file, for error messages and resolving relative plugin paths. */
   configFile?: string;
