@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { builtInPlugins } from '@switchyard/cli';
-import { createSteps, type SwitchyardSteps } from '@switchyard/core';
+import { contextMiddleware, createLogger, createSteps, errorHandler, getContext, type SwitchyardSteps } from '@switchyard/core';
 import { hashApiKey } from '@switchyard/policy-keys';
+import { rateLimit } from '@switchyard/policy-rate-limit';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import express from 'express';
 import request from 'supertest';
@@ -158,5 +159,56 @@ describe('rate-limit mounted alone on a route that is not AI', () => {
   it('says at setup which steps the chain has when asked for one it lacks', () => {
     expect(switchyard.stepNames).toEqual(['rate-limit']);
     expect(() => switchyard.step('auth')).toThrow(/no 'auth' step.*rate-limit/);
+  });
+});
+
+describe('contextMiddleware() for steps built by hand', () => {
+  let switchyard: SwitchyardSteps;
+  beforeAll(async () => {
+    // Only for a runtime to build the hand-made step with.
+    switchyard = await createSteps({ providers: {}, chain: ['adapter'], log: { level: 'silent' } }, { plugins: builtInPlugins });
+  });
+  afterAll(() => switchyard?.close());
+
+  it('gives a step built with plugin(options).build(runtime) the context it needs', async () => {
+    const limited = rateLimit({ limits: { global: { rpm: 1 } } }).build(switchyard.runtime);
+    const app = express();
+    app.get('/x', contextMiddleware(), limited, (_req, res) => void res.json({ ok: true }));
+    app.use(errorHandler());
+    expect((await request(app).get('/x')).status).toBe(200);
+    const refused = await request(app).get('/x');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('rate_limit_exceeded');
+  });
+
+  it("with endpoint 'chat', puts a checked OpenAI body on the context and refuses a bad one with 400", async () => {
+    const app = express();
+    app.post('/chat', express.json(), contextMiddleware({ endpoint: 'chat' }), (_req, res) => {
+      const context = getContext(res);
+      res.json({ model: context.chatRequest!.model, messages: context.chatRequest!.messages.length, endpoint: context.endpoint });
+    });
+    app.post('/unparsed', contextMiddleware({ endpoint: 'chat' }), (_req, res) => void res.json({}));
+    app.use(errorHandler());
+
+    const ok = await request(app).post('/chat').send({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    expect(ok.body).toEqual({ model: 'm', messages: 1, endpoint: 'chat' });
+    const bad = await request(app).post('/chat').send({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request' });
+    const unparsed = await request(app).post('/unparsed').send({ model: 'm' });
+    expect(unparsed.status).toBe(400);
+    expect(unparsed.body.error.code).toBe('invalid_json');
+  });
+
+  it("answers a step's error thrown before any context in the OpenAI shape too", async () => {
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error('secret detail sk-should-not-leak');
+    });
+    app.use(errorHandler({ logger: createLogger({ level: 'silent' }) }));
+    const response = await request(app).get('/boom');
+    expect(response.status).toBe(500);
+    expect(response.body.error.code).toBe('internal_error');
+    expect(response.text).not.toContain('sk-should-not-leak');
   });
 });
