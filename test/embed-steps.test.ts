@@ -11,6 +11,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const upstreamKey = 'sk-upstream-secret-0123456789';
+const chatOnlyKey = 'sy-chat-only-key-0123456789abcdefgh';
 
 describe('an Express app protecting its own /api/summarize with Switchyard steps', () => {
   let upstream: MockOpenAI;
@@ -41,6 +42,10 @@ describe('an Express app protecting its own /api/summarize with Switchyard steps
       { hash: hashApiKey(virtualKey), prefix: virtualKey.slice(0, 7) },
     );
     keyId = created.id;
+    await switchyard.runtime.storage!.keys.create(
+      { name: 'chat only', scope: { endpoints: ['chat'] } },
+      { hash: hashApiKey(chatOnlyKey), prefix: chatOnlyKey.slice(0, 7) },
+    );
 
     app = express();
     app.get('/api/hello', (_req, res) => void res.json({ hello: 'open' }));
@@ -91,6 +96,13 @@ describe('an Express app protecting its own /api/summarize with Switchyard steps
     const response = await request(app).post('/api/summarize').set('authorization', 'Bearer sy-not-a-real-key-000000000000').send({ text: 'hello' });
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('invalid_api_key');
+  });
+
+  it("refuses a key scoped to other endpoints with 403 endpoint_not_allowed: the app's route is 'custom'", async () => {
+    const response = await request(app).post('/api/summarize').set('authorization', `Bearer ${chatOnlyKey}`).send({ text: 'hello' });
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe('endpoint_not_allowed');
+    expect(upstream.requests).toHaveLength(0);
   });
 
   it("summarizes through the provider for a virtual key, then limits the key to its rpm with 429 and Retry-After", async () => {
