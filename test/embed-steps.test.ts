@@ -12,6 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const upstreamKey = 'sk-upstream-secret-0123456789';
 const chatOnlyKey = 'sy-chat-only-key-0123456789abcdefgh';
+const otherModelKey = 'sy-other-model-key-0123456789abcdef';
+const freeKey = 'sy-free-key-0123456789abcdefghijklmn';
 
 describe('an Express app protecting its own /api/summarize with Switchyard steps', () => {
   let upstream: MockOpenAI;
@@ -46,6 +48,11 @@ describe('an Express app protecting its own /api/summarize with Switchyard steps
       { name: 'chat only', scope: { endpoints: ['chat'] } },
       { hash: hashApiKey(chatOnlyKey), prefix: chatOnlyKey.slice(0, 7) },
     );
+    await switchyard.runtime.storage!.keys.create(
+      { name: 'other model', scope: { models: ['openai/gpt-4o'] } },
+      { hash: hashApiKey(otherModelKey), prefix: otherModelKey.slice(0, 7) },
+    );
+    await switchyard.runtime.storage!.keys.create({ name: 'free' }, { hash: hashApiKey(freeKey), prefix: freeKey.slice(0, 7) });
 
     app = express();
     app.get('/api/hello', (_req, res) => void res.json({ hello: 'open' }));
@@ -68,6 +75,21 @@ describe('an Express app protecting its own /api/summarize with Switchyard steps
         res.json({ summary, tokens: answer.usage.outputTokens });
       },
     );
+    const protect = [switchyard.step('auth'), switchyard.step('key-scope'), switchyard.step('rate-limit')];
+    app.post('/api/title-and-summary', express.json(), ...protect, async (_req, res) => {
+      const ask = async (content: string) => {
+        const answer = await switchyard.call(res, { model: 'summarizer', messages: [{ role: 'user', content }] });
+        return answer.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+      };
+      res.json({ title: await ask('title please'), summary: await ask('summary please') });
+    });
+    app.post('/api/stream', express.json(), ...protect, async (_req, res) => {
+      let text = '';
+      for await (const part of await switchyard.stream(res, { model: 'summarizer', messages: [{ role: 'user', content: 'stream it' }] })) {
+        if (part.type === 'text-delta') text += part.delta;
+      }
+      res.json({ text });
+    });
     app.use(switchyard.errorHandler());
   });
 
@@ -128,6 +150,29 @@ describe('an Express app protecting its own /api/summarize with Switchyard steps
     expect(third.body.error.code).toBe('rate_limit_exceeded');
     expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(upstream.requests).toHaveLength(2);
+  });
+
+  it("refuses a call for a model outside the key's scope with 403 model_not_allowed, before the provider", async () => {
+    const response = await request(app).post('/api/summarize').set('authorization', `Bearer ${otherModelKey}`).send({ text: 'hello' });
+    expect(response.status).toBe(403);
+    expect(response.body.error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('makes two calls on one request, each routed afresh', async () => {
+    upstream.enqueue({ reply: { content: 'The Title' } }, { reply: { content: 'The summary.' } });
+    const response = await request(app).post('/api/title-and-summary').set('authorization', `Bearer ${freeKey}`).send({});
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ title: 'The Title', summary: 'The summary.' });
+    expect(upstream.requests.map((recorded) => (recorded.body as { model: string }).model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
+  });
+
+  it('streams a call as typed parts', async () => {
+    upstream.enqueue({ reply: { content: 'one two three' } });
+    const response = await request(app).post('/api/stream').set('authorization', `Bearer ${freeKey}`).send({});
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ text: 'one two three' });
+    expect((upstream.requests[0]!.body as { stream: boolean }).stream).toBe(true);
   });
 
   it('records the usage of the provider calls in the ledger under the key and the provider', async () => {

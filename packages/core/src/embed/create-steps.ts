@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { ChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from '../chain/dispatch.js';
 import type { Endpoint, RequestContext } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
@@ -69,7 +70,7 @@ export interface SwitchyardSteps {
 export async function createSteps(rawConfig: unknown, options: CreateStepsOptions = {}): Promise<SwitchyardSteps> {
   const assembled = await assembleGateway(withAdapterLast(rawConfig), options);
   const { runtime, tracker } = assembled;
-  const ran = new WeakMap<RequestContext, Set<string>>();
+  const calls = new WeakMap<RequestContext, CallState>();
 
   const contextFor = (res: Response, endpoint: Endpoint): RequestContext =>
     ensureContext(res.req, res, endpoint, runtime.logger, (context) => {
@@ -85,22 +86,36 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
   for (const { name, handler } of chainSteps) {
     handlers.set(name, (req, res, next) => {
       const context = contextFor(res, 'custom');
-      ranStepsOf(ran, context).add(name);
+      callStateOf(calls, context).ran.add(name);
       return handler(req, res, next);
     });
   }
 
-  /** Puts the request on the context and runs the steps this request has not been through. */
+  /**
+   * Puts the request on the context and runs the steps this request has not been
+   * through. A second call on the same request starts its routing afresh: what the
+   * first call's steps registered is dropped and those steps run again.
+   */
   const prepare = async (res: Response, body: unknown, stream: boolean): Promise<RequestContext> => {
     const context = contextFor(res, 'custom');
     const parsed = parseChatCompletionsRequest(withStream(body, stream));
+    const state = callStateOf(calls, context);
+    if (state.callSteps) {
+      context.interceptors.length = state.interceptors;
+      context.requestInterceptors.length = state.requestInterceptors;
+      context.deployments = [];
+      delete context.routePlan;
+      delete context.servedBy;
+    } else {
+      state.callSteps = chainSteps.filter((step) => !state.ran.has(step.name)).map((step) => step.handler);
+      state.interceptors = context.interceptors.length;
+      state.requestInterceptors = context.requestInterceptors.length;
+    }
     context.chatRequest = parsed.request;
     context.includeStreamUsage = parsed.includeStreamUsage;
-    const done = ranStepsOf(ran, context);
-    const pending = chainSteps.filter((step) => !done.has(step.name));
-    for (const step of pending) done.add(step.name);
+    const steps = state.callSteps;
     await new Promise<void>((resolve, reject) => {
-      runSteps(pending.map((step) => step.handler))(res.req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+      runSteps(steps)(res.req, res, (error?: unknown) => (error ? reject(error) : resolve()));
     });
     return context;
   };
@@ -125,7 +140,7 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
       const context = await prepare(res, body, false);
       const result = await routedCall(context);
       if (result.kind !== 'chat-response') throw unexpectedResult(result.kind);
-      context.usage = result.response.usage;
+      context.usage = addUsage(context.usage, result.response.usage);
       return result.response;
     },
     async stream(res, body) {
@@ -143,10 +158,35 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
   };
 }
 
-function ranStepsOf(ran: WeakMap<RequestContext, Set<string>>, context: RequestContext): Set<string> {
-  let names = ran.get(context);
-  if (!names) ran.set(context, (names = new Set()));
-  return names;
+/** What `createSteps` remembers of one request: the steps it went through and what its calls set up. */
+interface CallState {
+  /** Steps mounted on the route that ran, by name. */
+  ran: Set<string>;
+  /** The steps the first call ran (those the route had not), run again for every later call. */
+  callSteps?: RequestHandler[];
+  /** How many interceptors the route's own steps registered, kept across calls. */
+  interceptors: number;
+  requestInterceptors: number;
+}
+
+function callStateOf(calls: WeakMap<RequestContext, CallState>, context: RequestContext): CallState {
+  let state = calls.get(context);
+  if (!state) calls.set(context, (state = { ran: new Set(), interceptors: 0, requestInterceptors: 0 }));
+  return state;
+}
+
+/** Two calls on one request are billed as one record with both calls' tokens. */
+function addUsage(previous: Usage | undefined, next: Usage): Usage {
+  if (!previous) return next;
+  const sum = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+  const usage: Usage = { inputTokens: previous.inputTokens + next.inputTokens, outputTokens: previous.outputTokens + next.outputTokens };
+  const cached = sum(previous.cachedInputTokens, next.cachedInputTokens);
+  const cacheWrite = sum(previous.cacheWriteInputTokens, next.cacheWriteInputTokens);
+  const reasoning = sum(previous.reasoningTokens, next.reasoningTokens);
+  if (cached !== undefined) usage.cachedInputTokens = cached;
+  if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
+  if (reasoning !== undefined) usage.reasoningTokens = reasoning;
+  return usage;
 }
 
 /** The gateway's chain must end with `adapter`; mounted steps call it through `call`, so it may be left out. */
@@ -163,8 +203,10 @@ function withStream(body: unknown, stream: boolean): unknown {
 }
 
 async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: RequestContext): AsyncIterable<StreamPart> {
+  const before = context.usage;
   for await (const part of parts) {
-    if (part.type === 'usage') context.usage = part.usage;
+    // A stream's usage part is its total so far: it replaces, and adds to earlier calls only.
+    if (part.type === 'usage') context.usage = addUsage(before, part.usage);
     yield part;
   }
 }
