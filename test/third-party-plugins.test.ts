@@ -224,6 +224,15 @@ describe('a provider plugin built against its own copy of @switchyard/core', () 
     expect(toGatewayError(forged).code).toBe('internal_error');
   });
 
+  it("keeps a newer copy's unknown code only when it looks like a code, and drops out-of-range details", () => {
+    const brand = Symbol.for('switchyard.gateway-error');
+    const newer = { [brand]: true, code: 'upstream_melted', status: 502, type: 'server_error', retryable: true, message: 'm', retryAfterSeconds: 1e308, provider: 'p'.repeat(10_000) };
+    const adopted = toGatewayError(newer);
+    expect([adopted.code, adopted.status, adopted.retryable, adopted.retryAfterSeconds, adopted.provider]).toEqual(['upstream_melted', 502, true, undefined, undefined]);
+    const hostile = { ...newer, code: 'x\r\nset-cookie: a=b' };
+    expect(toGatewayError(hostile)).toMatchObject({ code: 'internal_error', status: 500, retryable: true });
+  });
+
   it("answers an upstream 401 as 401 upstream_authentication_failed, not a 500", async () => {
     upstream.enqueue({ error: 'invalid_key' });
     const response = await request(app).post('/v1/chat/completions').send({ model: 'direct', messages: [{ role: 'user', content: 'hi' }] });

@@ -92,15 +92,22 @@ export function toGatewayError(error: unknown): GatewayError {
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
 }
 
+/** What a foreign copy's fields may be before they reach a header, a log or the ledger. */
+const foreignCode = /^[a-z][a-z0-9_]{0,63}$/;
+const maxRetryAfterSeconds = 86_400;
+
 function adoptForeignError(foreign: GatewayError): GatewayError {
   const known = Object.hasOwn(errorCatalogue, foreign.code);
+  // A newer copy of core may know codes this one does not: keep them when they look like codes.
+  const keepUnknown = !known && foreignCode.test(foreign.code) && foreignCode.test(foreign.type);
   const optional = <T>(value: unknown, check: (value: unknown) => value is T): T | undefined => (check(value) ? value : undefined);
-  const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-  const isString = (value: unknown): value is string => typeof value === 'string';
-  const retryAfterSeconds = optional(foreign.retryAfterSeconds, isFiniteNumber);
-  const upstreamStatus = optional(foreign.upstreamStatus, isFiniteNumber);
-  const provider = optional(foreign.provider, isString);
-  const param = optional(foreign.param, isString);
+  const inRange = (low: number, high: number) => (value: unknown): value is number =>
+    typeof value === 'number' && Number.isFinite(value) && value >= low && value <= high;
+  const isShortString = (value: unknown): value is string => typeof value === 'string' && value.length <= 256;
+  const retryAfterSeconds = optional(foreign.retryAfterSeconds, inRange(0, maxRetryAfterSeconds));
+  const upstreamStatus = optional(foreign.upstreamStatus, inRange(100, 599));
+  const provider = optional(foreign.provider, isShortString);
+  const param = optional(foreign.param, isShortString);
   const adopted = new GatewayError(known ? foreign.code : 'internal_error', foreign.message, {
     retryable: foreign.retryable,
     cause: foreign,
@@ -109,7 +116,6 @@ function adoptForeignError(foreign: GatewayError): GatewayError {
     ...(upstreamStatus !== undefined && { upstreamStatus }),
     ...(provider !== undefined && { provider }),
   });
-  // A newer copy of core may know codes this one does not: keep its code, status and type.
-  if (!known) Object.assign(adopted, { code: foreign.code, status: foreign.status, type: foreign.type });
+  if (keepUnknown) Object.assign(adopted, { code: foreign.code, status: foreign.status, type: foreign.type });
   return adopted;
 }
