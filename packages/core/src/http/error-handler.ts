@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { findContext } from '../chain/request-context.js';
 import { toGatewayError } from '../errors/gateway-error.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
+import { fromBodyParserError } from './from-body-parser-error.js';
 import { sendError } from './send-error.js';
 
 export interface ErrorHandlerOptions {
@@ -11,14 +12,15 @@ export interface ErrorHandlerOptions {
 
 /**
  * Express error middleware that turns anything a Switchyard step (or the app's
- * handler behind one) throws into an OpenAI-shaped answer with the catalogue's
- * status, `Retry-After` when there is one, and logs failures of our own once.
+ * handler behind one, or the app's `express.json()` in front) throws into an
+ * OpenAI-shaped answer with the catalogue's status, `Retry-After` when there is
+ * one, and logs failures of our own once.
  * Mount it after the routes: `app.use(errorHandler())`.
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   let fallbackLogger = options.logger;
   return (error: unknown, req: Request, res: Response, _next) => {
-    const gatewayError = toGatewayError(error);
+    const gatewayError = fromBodyParserError(error) ?? toGatewayError(error);
     const context = findContext(res);
     if (context) context.error = gatewayError;
     if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined) {
