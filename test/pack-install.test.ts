@@ -48,6 +48,28 @@ process.once('SIGTERM', async () => {
 });
 `;
 
+/** The same app's use of the API in TypeScript: compiles only if every package's `types` and `exports` work for a consumer. */
+const typedSource = `
+import express from 'express';
+import { createSteps, isGatewayError, type ChatResponse, type SwitchyardSteps } from '@switchyard/core';
+import { rateLimit } from '@switchyard/policy-rate-limit';
+import mock from '@switchyard/provider-mock';
+import { builtInPlugins } from '@switchyard/cli';
+
+const switchyard: SwitchyardSteps = await createSteps({ chain: ['rate-limit', 'route'] }, { plugins: [...builtInPlugins, mock, rateLimit] });
+const app = express();
+app.post('/api/summarize', express.json(), switchyard.step('rate-limit'), async (_req, res) => {
+  const answer: ChatResponse = await switchyard.call(res, { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
+  res.json({ text: answer.content, retryable: isGatewayError(new Error('x')) });
+});
+app.use(switchyard.errorHandler());
+`;
+
+const typedConfig = {
+  compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+  files: ['check.ts'],
+};
+
 describe('the packages, packed and installed into an app outside the workspace', () => {
   let folder: string;
   let app: ChildProcess | undefined;
@@ -85,11 +107,13 @@ describe('the packages, packed and installed into an app outside the workspace',
     const { manifest, lockfile } = offlineAppLockfile({
       repo,
       tarballs: [...byFolder].filter(([workspace]) => workspace !== 'packages/testing').map(([workspace, file]) => ({ folder: workspace, tarball: `../${file}` })),
-      extra: ['express'],
+      extra: ['express', '@types/express', '@types/node'],
     });
     await writeFile(path.join(appDir, 'package.json'), JSON.stringify(manifest, null, 2));
     await writeFile(path.join(appDir, 'package-lock.json'), JSON.stringify(lockfile, null, 2));
     await writeFile(path.join(appDir, 'app.mjs'), appSource);
+    await writeFile(path.join(appDir, 'check.ts'), typedSource);
+    await writeFile(path.join(appDir, 'tsconfig.json'), JSON.stringify(typedConfig));
     await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: appDir, timeout: 120_000 });
     // Install scripts stay off (nothing may download a binary here): better-sqlite3's
     // native module is the one the workspace already compiled, for this same Node.
@@ -107,6 +131,15 @@ describe('the packages, packed and installed into an app outside the workspace',
       await once(app, 'exit');
     }
     await rm(folder, { recursive: true, force: true });
+  });
+
+  it("type-checks a TypeScript consumer against the installed packages' declarations", async () => {
+    const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', '.'], { cwd: path.join(folder, 'app'), timeout: 120_000 }).then(
+      () => 'ok',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(result).toBe('ok');
   });
 
   it('answers a chat completion through the mounted gateway router and the mock provider', async () => {
