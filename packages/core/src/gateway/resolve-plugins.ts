@@ -170,13 +170,13 @@ function isPath(name: string): boolean {
   return name.startsWith('.') || path.isAbsolute(name);
 }
 
-/** The error's message and the first frame of its stack: enough to find the broken line. */
+/** The error's message and the first frame of its stack outside Node itself: enough to find the broken line. */
 function describeLoadError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const frame = error.stack
     ?.split('\n')
     .map((line) => line.trim())
-    .find((line) => line.startsWith('at '));
+    .find((line) => line.startsWith('at ') && !line.includes('node:internal'));
   const message = error.message.split('\n')[0]!;
   return frame ? `${message} (${frame})` : message;
 }
