@@ -29,6 +29,7 @@ export {
   defineProvider,
   defineStorage,
   isPluginFactory,
+  isPluginOptionsError,
   PluginOptionsError,
   type PluginFactory,
   type ProviderDefinition,
@@ -52,6 +53,9 @@ export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from '.
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
+export { errorHandler, type ErrorHandlerOptions } from './http/error-handler.js';
+export { contextMiddleware, type ContextMiddlewareOptions } from './embed/context-middleware.js';
+export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';

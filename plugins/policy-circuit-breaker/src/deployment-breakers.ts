@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   GatewayError,
+  isGatewayError,
   matchesModelPattern,
   type Deployment,
   type HealthSection,
@@ -220,5 +221,5 @@ function isOpenCircuitRefusal(error: unknown): boolean {
 }
 
 function isClientGone(error: unknown): boolean {
-  return error instanceof GatewayError && error.code === 'client_closed_request';
+  return isGatewayError(error) && error.code === 'client_closed_request';
 }

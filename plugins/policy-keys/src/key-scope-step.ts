@@ -1,6 +1,7 @@
 import {
   definePlugin,
   GatewayError,
+  isGatewayError,
   getContext,
   estimatePromptTokens,
   matchesModelPattern,
@@ -9,6 +10,7 @@ import {
   type BudgetStore,
   type GatewayRuntime,
   type JsonSchema,
+  type Principal,
   type RequestContext,
 } from '@switchyard/core';
 import type { Response } from 'express';
@@ -68,18 +70,13 @@ export const keyScope = definePlugin<KeyScopeOptions>({
         if (scope.endpoints && !scope.endpoints.includes(context.endpoint)) {
           throw new GatewayError('endpoint_not_allowed', `This API key may not use the ${context.endpoint} endpoint.`);
         }
-        const request = context.chatRequest ?? context.embeddingsRequest;
-        if (request && scope.models && !matchesModelPattern(request.model, scope.models)) {
-          throw new GatewayError('model_not_allowed', `This API key may not use the model '${request.model}'.`, { param: 'model' });
-        }
-        const chat = context.chatRequest;
-        if (chat && scope.maxTokens !== undefined) {
-          if (chat.maxOutputTokens === undefined) chat.maxOutputTokens = scope.maxTokens;
-          else if (chat.maxOutputTokens > scope.maxTokens) {
-            throw new GatewayError('invalid_request', `This API key allows at most ${scope.maxTokens} output tokens per request.`, {
-              param: 'max_tokens',
-            });
-          }
+        if (context.chatRequest || context.embeddingsRequest) checkRequestScope(context, scope);
+        else if (context.endpoint === 'custom') {
+          // Mounted on an app's own route: the model comes later, from the handler's call.
+          context.requestInterceptors.push((call, callContext) => () => {
+            checkRequestScope(callContext, scope);
+            return call();
+          });
         }
       }
       const storage = runtime.storage;
@@ -89,6 +86,23 @@ export const keyScope = definePlugin<KeyScopeOptions>({
     };
   },
 });
+
+/** The model and output-token parts of a key's scope, checked against the request. */
+function checkRequestScope(context: RequestContext, scope: NonNullable<Principal['scope']>): void {
+  const request = context.chatRequest ?? context.embeddingsRequest;
+  if (request && scope.models && !matchesModelPattern(request.model, scope.models)) {
+    throw new GatewayError('model_not_allowed', `This API key may not use the model '${request.model}'.`, { param: 'model' });
+  }
+  const chat = context.chatRequest;
+  if (chat && scope.maxTokens !== undefined) {
+    if (chat.maxOutputTokens === undefined) chat.maxOutputTokens = scope.maxTokens;
+    else if (chat.maxOutputTokens > scope.maxTokens) {
+      throw new GatewayError('invalid_request', `This API key allows at most ${scope.maxTokens} output tokens per request.`, {
+        param: 'max_tokens',
+      });
+    }
+  }
+}
 
 /** The budgets this request is charged to, each in its current window. */
 function budgetAccounts(context: RequestContext, options: KeyScopeOptions): BudgetAccount[] {
@@ -170,7 +184,7 @@ function holdBudget(
         await alertWhenNearLimit(context, runtime, budgets, accounts);
       })
       .catch((error: unknown) => {
-        if (error instanceof GatewayError && error.code === 'insufficient_quota') return;
+        if (isGatewayError(error) && error.code === 'insufficient_quota') return;
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
   });

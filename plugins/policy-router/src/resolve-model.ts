@@ -1,4 +1,4 @@
-import { GatewayError, type Deployment } from '@switchyard/core';
+import { GatewayError, isGatewayError, type Deployment } from '@switchyard/core';
 import { groupFromEntry, singleDeploymentGroup, type ModelEntry, type ModelGroup } from './model-group.js';
 
 /**
@@ -40,7 +40,7 @@ export class ModelResolver {
               });
         this.groups.set(name, group);
       } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
+        if (!isGatewayError(error)) throw error;
         this.broken.set(name, error);
         this.problems.push({ path, message: error.message });
       }

@@ -9,8 +9,11 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { KeyScope } from '../stores/key-store.js';
 
-/** Which OpenAI-compatible endpoint a request came in on. */
-export type Endpoint = 'chat' | 'embeddings' | 'models';
+/**
+ * Which OpenAI-compatible endpoint a request came in on; `custom` is a route of the
+ * embedding app's own, with Switchyard steps mounted in front of it.
+ */
+export type Endpoint = 'chat' | 'embeddings' | 'models' | 'custom';
 
 /** Who is calling, as established by the auth step. */
 export interface Principal {
@@ -130,10 +133,15 @@ export function getContext(res: Response): RequestContext {
   return context;
 }
 
+/** The context of a request, or undefined when no context middleware has run yet. */
 export function findContext(res: Response): RequestContext | undefined {
   return (res as ResponseWithContext)[contextKey];
 }
 
+/**
+ * Creates a request's context and ties it to the response: the request id header,
+ * and an AbortSignal that fires if the client leaves before the answer is complete.
+ */
 export function createRequestContext(req: Request, res: Response, endpoint: Endpoint, logger: Logger): RequestContext {
   // Our own id is unique, so the ledger can key on it; a caller's id is kept beside it for tracing.
   const id = `req_${randomUUID().replaceAll('-', '')}`;

@@ -20,6 +20,12 @@ export interface OpenAIErrorBody {
 }
 
 /**
+ * Marks GatewayErrors across copies of `@switchyard/core`: a plugin installed with
+ * its own copy throws errors of a different class, so `instanceof` cannot be trusted.
+ */
+const gatewayErrorBrand = Symbol.for('switchyard.gateway-error');
+
+/**
  * The one error type of the gateway. Everything that reaches a client as an error
  * is a GatewayError with a code from the catalogue.
  */
@@ -51,13 +57,65 @@ export class GatewayError extends Error {
     return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
   }
 }
+Object.defineProperty(GatewayError.prototype, gatewayErrorBrand, { value: true });
 
+/**
+ * Whether a value is a GatewayError from this or any other copy of
+ * `@switchyard/core`: it carries the shared brand and well-formed fields. Use it
+ * instead of `instanceof GatewayError` wherever a plugin's error may arrive.
+ */
 export function isGatewayError(value: unknown): value is GatewayError {
-  return value instanceof GatewayError;
+  if (value instanceof GatewayError) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<PropertyKey, unknown>;
+  return (
+    candidate[gatewayErrorBrand] === true &&
+    typeof candidate['code'] === 'string' &&
+    typeof candidate['message'] === 'string' &&
+    typeof candidate['type'] === 'string' &&
+    typeof candidate['retryable'] === 'boolean' &&
+    Number.isInteger(candidate['status']) &&
+    (candidate['status'] as number) >= 400 &&
+    (candidate['status'] as number) <= 599
+  );
 }
 
-/** Wraps anything thrown into a GatewayError without leaking its message to clients. */
+/**
+ * Wraps anything thrown into a GatewayError without leaking its message to clients.
+ * A GatewayError from another copy of core becomes one of this copy with the same
+ * code, status, retryable flag and upstream details, so failover and the answer
+ * stay what the plugin meant.
+ */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (isGatewayError(error)) return adoptForeignError(error);
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
+}
+
+/** What a foreign copy's fields may be before they reach a header, a log or the ledger. */
+const foreignCode = /^[a-z][a-z0-9_]{0,63}$/;
+const maxRetryAfterSeconds = 86_400;
+
+function adoptForeignError(foreign: GatewayError): GatewayError {
+  const known = Object.hasOwn(errorCatalogue, foreign.code);
+  // A newer copy of core may know codes this one does not: keep them when they look like codes.
+  const keepUnknown = !known && foreignCode.test(foreign.code) && foreignCode.test(foreign.type);
+  const optional = <T>(value: unknown, check: (value: unknown) => value is T): T | undefined => (check(value) ? value : undefined);
+  const inRange = (low: number, high: number) => (value: unknown): value is number =>
+    typeof value === 'number' && Number.isFinite(value) && value >= low && value <= high;
+  const isShortString = (value: unknown): value is string => typeof value === 'string' && value.length <= 256;
+  const retryAfterSeconds = optional(foreign.retryAfterSeconds, inRange(0, maxRetryAfterSeconds));
+  const upstreamStatus = optional(foreign.upstreamStatus, inRange(100, 599));
+  const provider = optional(foreign.provider, isShortString);
+  const param = optional(foreign.param, isShortString);
+  const adopted = new GatewayError(known ? foreign.code : 'internal_error', foreign.message, {
+    retryable: foreign.retryable,
+    cause: foreign,
+    ...(param !== undefined && { param }),
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    ...(upstreamStatus !== undefined && { upstreamStatus }),
+    ...(provider !== undefined && { provider }),
+  });
+  if (keepUnknown) Object.assign(adopted, { code: foreign.code, status: foreign.status, type: foreign.type });
+  return adopted;
 }

@@ -1,9 +1,9 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { createRequestContext, findContext, type Endpoint } from '../chain/request-context.js';
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { createRequestContext, type Endpoint } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
-import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorHandler } from '../http/error-handler.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
-import { sendError } from '../http/send-error.js';
 import { sendJson } from '../http/send-json.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
@@ -73,7 +73,7 @@ export function buildRouter(
   router.use((req: Request) => {
     throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${req.path}.`);
   });
-  router.use(errorHandler(runtime));
+  router.use(errorHandler({ logger: runtime.logger }));
   return router;
 }
 
@@ -89,18 +89,4 @@ function formatMetrics(runtime: GatewayRuntime): string {
     lines.push(`switchyard_unpriced_calls_total{provider="${label(key.slice(0, slash))}",model="${label(key.slice(slash + 1))}"} ${count}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Turns anything that went wrong into an OpenAI-shaped error, and logs it once. */
-function errorHandler(runtime: GatewayRuntime): ErrorRequestHandler {
-  return (error: unknown, req: Request, res: Response, _next) => {
-    const gatewayError = toGatewayError(error);
-    const context = findContext(res);
-    if (context) context.error = gatewayError;
-    const logger = context?.logger ?? runtime.logger;
-    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined) {
-      logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
-    }
-    sendError(res, gatewayError);
-  };
 }

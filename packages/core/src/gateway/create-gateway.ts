@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -19,7 +19,7 @@ import { RequestTracker } from './request-tracker.js';
 import { UsageRecorder } from './usage-recorder.js';
 import type { Pricing } from './pricing.js';
 import { PriceCatalog } from '../pricing/price-catalog.js';
-import { PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
+import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 
 export interface CreateGatewayOptions {
@@ -27,7 +27,7 @@ export interface CreateGatewayOptions {
   plugins?: ReadonlyArray<PluginFactory<unknown, unknown>>;
   /** A pino logger to write to; by default one is made from `config.log`. */
   logger?: Logger;
-  /** How plugin packages are imported; the CLI passes its own resolver. */
+  /** How a plugin module, once found (from the config file's folder first), is loaded; default `import()`. */
   importModule?: ImportModule;
   /** The config file, for error messages and resolving relative plugin paths. */
   configFile?: string;
@@ -54,6 +54,36 @@ export interface Gateway {
  * problems are reported together in one ConfigError.
  */
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
+  const assembled = await assembleGateway(rawConfig, options);
+  const { runtime, tracker } = assembled;
+  const router = buildRouter(
+    runtime,
+    assembled.steps.map((step) => step.handler),
+    tracker,
+    assembled.healthChecks,
+  );
+  return {
+    router,
+    runtime,
+    get activeRequests() {
+      return tracker.activeRequests;
+    },
+    close: assembled.close,
+  };
+}
+
+/** A gateway's parts before they are put behind a router: `createGateway` and `createSteps` share them. */
+export interface AssembledGateway {
+  runtime: GatewayRuntime;
+  tracker: RequestTracker;
+  /** The chain's steps, built, in order, by the name the config gives them. */
+  steps: Array<{ name: string; handler: RequestHandler }>;
+  healthChecks: ReadonlyMap<string, () => HealthSection>;
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+/** Checks the config, starts providers and storage, builds the runtime and every step of the chain. */
+export async function assembleGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<AssembledGateway> {
   const { config, plugins: resolved } = await checkGatewayConfig(rawConfig, options);
 
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -96,16 +126,18 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
 
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
-  const steps = resolved.steps.map((step) => step.build(runtime));
-  const router = buildRouter(runtime, steps, tracker, healthChecks);
+  // resolvePlugins returns one step per chain entry, in order (it throws otherwise).
+  const steps = resolved.steps.map((step, index) => ({
+    name: chainEntryParts(config.chain[index]!).name,
+    handler: step.build(runtime),
+  }));
 
   let closing: Promise<void> | undefined;
   return {
-    router,
     runtime,
-    get activeRequests() {
-      return tracker.activeRequests;
-    },
+    tracker,
+    steps,
+    healthChecks,
     close(closeOptions = {}) {
       closing ??= (async () => {
         tracker.draining = true;

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ChainEntry, GatewayConfig } from '../config/gateway-config.js';
 import {
-  PluginOptionsError,
   isPluginFactory,
+  isPluginOptionsError,
   type PluginFactory,
   type ProviderPlugin,
   type PluginKind,
@@ -11,8 +10,9 @@ import {
   type StoragePlugin,
 } from '../plugin/define-plugin.js';
 import type { ValidationProblem } from '../validation/compile-validator.js';
+import { locatePluginModule, pluginSearchDirs } from './locate-plugin-module.js';
 
-/** Loads a module by specifier; the CLI passes its own so packages resolve from there. */
+/** Loads a plugin module from the `file:` URL it was found at; by default `import()`. */
 export type ImportModule = (specifier: string) => Promise<unknown>;
 
 export interface ResolvedPlugins {
@@ -25,7 +25,10 @@ export interface ResolvePluginsOptions {
   /** Plugin factories handed over directly; they win over packages of the same name. */
   plugins: ReadonlyArray<PluginFactory<unknown, unknown>>;
   importModule: ImportModule;
-  /** Relative `use:` paths are resolved against this folder (the config file's). */
+  /**
+   * The config file's folder: relative `use:` paths are resolved against it, and
+   * package names are looked up from it first (then the working folder, then core's own).
+   */
   baseDir: string;
 }
 
@@ -107,7 +110,7 @@ function configure<Plugin>(
   try {
     return factory(pluginOptions) as Plugin;
   } catch (error) {
-    if (!(error instanceof PluginOptionsError)) throw error;
+    if (!isPluginOptionsError(error)) throw error;
     for (const problem of error.problems) problems.push({ path: pointer + problem.path, message: problem.message });
     return undefined;
   }
@@ -124,18 +127,25 @@ async function findFactory(
   const given = options.plugins.find((factory) => factory.kind === kind && factory.pluginName === pluginName);
   if (given) return given;
 
-  const specifier = moduleSpecifier(kind, name, options.baseDir);
+  const specifier = moduleSpecifier(kind, name);
+  let url: string | undefined;
+  try {
+    url = locatePluginModule(specifier, options.baseDir, pluginSearchDirs(options.baseDir));
+  } catch (error) {
+    problems.push({ path: pointer, message: `the ${kind} plugin '${name}' cannot be resolved: ${describeLoadError(error)}` });
+    return undefined;
+  }
+  if (!url) {
+    const looked = isPath(specifier) ? `the file ${path.resolve(options.baseDir, specifier)}` : `the package ${specifier}`;
+    problems.push({ path: pointer, message: `no ${kind} plugin '${name}' (looked for ${looked}; is it installed?)` });
+    return undefined;
+  }
   let module: unknown;
   try {
-    module = await options.importModule(specifier);
+    module = await options.importModule(url);
   } catch (error) {
-    const notFound = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
-    problems.push({
-      path: pointer,
-      message: notFound
-        ? `no ${kind} plugin '${name}' (looked for the package ${specifier}; is it installed?)`
-        : `the ${kind} plugin '${name}' failed to load: ${(error as Error).message}`,
-    });
+    // It exists but does not load (a broken import, a syntax error): say what broke, not "not found".
+    problems.push({ path: pointer, message: `the ${kind} plugin '${name}' failed to load: ${describeLoadError(error)}` });
     return undefined;
   }
   const factories = exportedFactories(module);
@@ -148,12 +158,27 @@ async function findFactory(
   return match;
 }
 
-function moduleSpecifier(kind: PluginKind, name: string, baseDir: string): string {
-  if (name.startsWith('.') || path.isAbsolute(name)) return pathToFileURL(path.resolve(baseDir, name)).href;
+function moduleSpecifier(kind: PluginKind, name: string): string {
+  if (isPath(name)) return name;
   if (name.includes('/')) return name; // a package name such as @acme/switchyard-provider-foo
   if (kind === 'provider') return `@switchyard/provider-${name}`;
   if (kind === 'storage') return `@switchyard/store-${name}`;
   return stepPackages[name] ?? `@switchyard/policy-${name}`;
+}
+
+function isPath(name: string): boolean {
+  return name.startsWith('.') || path.isAbsolute(name);
+}
+
+/** The error's message and the first frame of its stack outside Node itself: enough to find the broken line. */
+function describeLoadError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const frame = error.stack
+    ?.split('\n')
+    .map((line) => line.trim())
+    .find((line) => line.startsWith('at ') && !line.includes('node:internal'));
+  const message = error.message.split('\n')[0]!;
+  return frame ? `${message} (${frame})` : message;
 }
 
 function exportedFactories(module: unknown): Array<PluginFactory<unknown, unknown>> {

@@ -21,6 +21,20 @@ export class PluginOptionsError extends Error {
   }
 }
 
+/**
+ * Whether an error is a PluginOptionsError from this or another copy of core (a
+ * plugin may bring its own): the name and a list of problems, not `instanceof`.
+ */
+export function isPluginOptionsError(error: unknown): error is PluginOptionsError {
+  if (error instanceof PluginOptionsError) return true;
+  if (!(error instanceof Error) || error.name !== 'PluginOptionsError') return false;
+  const problems = (error as { problems?: unknown }).problems;
+  return (
+    Array.isArray(problems) &&
+    problems.every((problem: unknown) => typeof problem === 'object' && problem !== null && typeof (problem as ValidationProblem).message === 'string' && typeof (problem as ValidationProblem).path === 'string')
+  );
+}
+
 interface PluginDefinitionBase<Options> {
   /** The name the config uses: `openai` for a provider, `auth` for a step. */
   name: string;

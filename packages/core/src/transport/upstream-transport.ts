@@ -1,5 +1,5 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { GatewayError } from '../errors/gateway-error.js';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
@@ -71,7 +71,7 @@ export class UpstreamTransport {
 
 /** Maps undici and socket failures onto the catalogue; the client's own abort stays an abort. */
 export function mapTransportError(error: unknown, provider: string, signal?: AbortSignal): GatewayError {
-  if (error instanceof GatewayError) return error;
+  if (isGatewayError(error)) return toGatewayError(error);
   if (signal?.aborted) {
     return new GatewayError('client_closed_request', 'The client closed the connection.', { provider, cause: error });
   }

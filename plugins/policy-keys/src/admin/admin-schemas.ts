@@ -10,7 +10,7 @@ export interface BudgetBody {
 
 export interface ScopeBody {
   models?: string[] | null;
-  endpoints?: Array<'chat' | 'embeddings' | 'models'> | null;
+  endpoints?: Array<'chat' | 'embeddings' | 'models' | 'custom'> | null;
   max_tokens?: number | null;
   budget?: BudgetBody | null;
   rpm?: number | null;
@@ -65,7 +65,7 @@ function scopeSchema(nullable: boolean): JsonSchema {
     additionalProperties: false,
     properties: {
       models: orNull({ type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 1000 }),
-      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'embeddings', 'models'] }, uniqueItems: true }),
+      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'embeddings', 'models', 'custom'] }, uniqueItems: true }),
       max_tokens: orNull(positiveInteger),
       budget: orNull({
         type: 'object',

@@ -1,0 +1,63 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { createRequestContext, findContext, type Endpoint, type RequestContext } from '../chain/request-context.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
+import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
+import { createLogger, type Logger } from '../logging/create-logger.js';
+
+export interface ContextMiddlewareOptions {
+  /**
+   * What the route is. `custom` (the default) for a route of the app's own: steps
+   * see no model and no prompt (a rate limit counts requests, not tokens). `chat` or
+   * `embeddings` when the route takes an OpenAI body (already parsed into
+   * `req.body`): it is checked and becomes the canonical request every step sees.
+   */
+  endpoint?: Endpoint;
+  /** The logger each request's child logger comes from; default: a pino logger at `warn`. */
+  logger?: Logger;
+  /** Called once with each new context; `createSteps` counts the request and records its usage here. */
+  onContext?: (context: RequestContext, res: Response) => void;
+}
+
+/**
+ * Creates the Switchyard request context on a route outside the gateway router,
+ * so steps (auth, rate-limit, key-scope …) can be mounted in front of the app's
+ * own handlers. A request that already has a context keeps it.
+ *
+ * @example app.post('/api/summarize', express.json(), contextMiddleware(), rateLimitStep, handler)
+ */
+export function contextMiddleware(options: ContextMiddlewareOptions = {}): RequestHandler {
+  const endpoint = options.endpoint ?? 'custom';
+  let logger = options.logger;
+  return (req, res, next) => {
+    ensureContext(req, res, endpoint, (logger ??= createLogger({ level: 'warn' })), options.onContext);
+    next();
+  };
+}
+
+/** The request's context, created (and its body parsed for `chat`/`embeddings`) if it has none. */
+export function ensureContext(
+  req: Request,
+  res: Response,
+  endpoint: Endpoint,
+  logger: Logger,
+  onContext?: (context: RequestContext, res: Response) => void,
+): RequestContext {
+  const existing = findContext(res);
+  if (existing) return existing;
+  const context = createRequestContext(req, res, endpoint, logger);
+  onContext?.(context, res);
+  if (endpoint === 'chat' || endpoint === 'embeddings') {
+    if (req.body === undefined) {
+      throw new GatewayError('invalid_json', 'The request has no JSON body; mount a JSON body parser before the Switchyard context.');
+    }
+    if (endpoint === 'chat') {
+      const parsed = parseChatCompletionsRequest(req.body);
+      context.chatRequest = parsed.request;
+      context.includeStreamUsage = parsed.includeStreamUsage;
+    } else {
+      context.embeddingsRequest = parseEmbeddingsRequest(req.body).request;
+    }
+  }
+  return context;
+}

@@ -1,0 +1,32 @@
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { findContext } from '../chain/request-context.js';
+import { toGatewayError } from '../errors/gateway-error.js';
+import { createLogger, type Logger } from '../logging/create-logger.js';
+import { fromBodyParserError } from './from-body-parser-error.js';
+import { sendError } from './send-error.js';
+
+export interface ErrorHandlerOptions {
+  /** Where failures inside the gateway are logged when the request has no context; default: a pino logger at `warn`. */
+  logger?: Logger;
+}
+
+/**
+ * Express error middleware that turns anything a Switchyard step (or the app's
+ * handler behind one, or the app's `express.json()` in front) throws into an
+ * OpenAI-shaped answer with the catalogue's status, `Retry-After` when there is
+ * one, and logs failures of our own once.
+ * Mount it after the routes: `app.use(errorHandler())`.
+ */
+export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  let fallbackLogger = options.logger;
+  return (error: unknown, req: Request, res: Response, _next) => {
+    const gatewayError = fromBodyParserError(error) ?? toGatewayError(error);
+    const context = findContext(res);
+    if (context) context.error = gatewayError;
+    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined) {
+      const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));
+      logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
+    }
+    sendError(res, gatewayError);
+  };
+}
