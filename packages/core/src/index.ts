@@ -52,6 +52,7 @@ export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from '.
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
+export { toHeaderValue } from './http/to-header-value.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';
