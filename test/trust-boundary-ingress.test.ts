@@ -16,6 +16,7 @@ beforeAll(async () => {
     server: { data_dir: dataDir, body_limit: '8mb' },
     storage: { use: 'sqlite' },
     limits: { max_messages: 50 },
+    providers: { mock: { models: ['echo', 'listed'] } },
     models: { fast: 'mock/echo' },
   });
 });
@@ -150,20 +151,23 @@ describe('5. model names are bounded at ingress and safe in headers', () => {
     const response = await fetch(`${gateway.origin}/health`);
     const text = await response.text();
     const breakers = (JSON.parse(text) as { checks: { circuit_breakers: { breakers: Record<string, unknown> } } }).checks.circuit_breakers.breakers;
-    // The unlisted pool's default bound (32) plus the configured mock/echo.
-    expect(Object.keys(breakers).length).toBeLessThanOrEqual(33);
+    // The unlisted pool's default bound (32) plus the known mock/echo and mock/listed.
+    expect(Object.keys(breakers).length).toBeLessThanOrEqual(34);
     expect(Object.keys(breakers)).toContain(names.at(-1));
     expect(text.length).toBeLessThan(16_000);
     console.log(`/health after 1,000 unknown model names: ${text.length} bytes, ${Object.keys(breakers).length} breakers`);
   });
 
-  it('a configured deployment keeps its breaker however many made-up names come after it', async () => {
+  it('configured and listed deployments keep their breakers however many made-up names come after them', async () => {
     expect((await post('/v1/chat/completions', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
+    // Listing fills the catalog the breakers consult; mock/listed is then known.
+    expect((await fetch(`${gateway.origin}/v1/models`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'mock/listed', messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
     for (let index = 0; index < 100; index++) {
       await post('/v1/chat/completions', JSON.stringify({ model: `mock/other-${index}`, messages: [{ role: 'user', content: 'hi' }] }));
     }
     const health = (await (await fetch(`${gateway.origin}/health`)).json()) as { checks: { circuit_breakers: { breakers: Record<string, unknown> } } };
-    expect(Object.keys(health.checks.circuit_breakers.breakers)).toContain('mock/echo');
+    expect(Object.keys(health.checks.circuit_breakers.breakers)).toEqual(expect.arrayContaining(['mock/echo', 'mock/listed']));
   });
 });
 
