@@ -14,6 +14,10 @@ describe('toHeaderValue', () => {
     }
   });
 
+  it('does not throw on a lone surrogate', () => {
+    expect(toHeaderValue('mock/\uD800')).toBe('mock%2F%EF%BF%BD');
+  });
+
   it('cuts a value past maxLength', () => {
     expect(toHeaderValue('x'.repeat(5000))).toHaveLength(1024);
     expect(toHeaderValue('x'.repeat(50), 10)).toBe('x'.repeat(10));
