@@ -26,4 +26,32 @@ describe('a model without a price', () => {
       await upstream.close();
     }
   });
+
+  it('keeps at most 500 series however many names clients make up; later ones count under provider/(other)', async () => {
+    const upstream = await startMockOpenAI();
+    const gateway = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } } });
+    try {
+      const names = Array.from({ length: 520 }, (_, index) => `openai/made-up-${index}`);
+      for (let start = 0; start < names.length; start += 20) {
+        const answers = await Promise.all(
+          names.slice(start, start + 20).map((model) =>
+            fetch(`${gateway.baseURL}/chat/completions`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${masterKey}` },
+              body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+            }),
+          ),
+        );
+        for (const answer of answers) expect(answer.status).toBe(200);
+      }
+      const series = async () => (await (await fetch(`${gateway.origin}/metrics`)).text()).split('\n').filter((line) => line.startsWith('switchyard_unpriced_calls_total{'));
+      await expect.poll(async () => (await series()).find((line) => line.includes('model="(other)"'))).toBe(
+        'switchyard_unpriced_calls_total{provider="openai",model="(other)"} 20',
+      );
+      expect(await series()).toHaveLength(501);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
 });

@@ -56,6 +56,7 @@ export { sendJson } from './http/send-json.js';
 export { errorHandler, type ErrorHandlerOptions } from './http/error-handler.js';
 export { contextMiddleware, type ContextMiddlewareOptions } from './embed/context-middleware.js';
 export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';
+export { toHeaderValue } from './http/to-header-value.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';

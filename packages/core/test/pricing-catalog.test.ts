@@ -184,6 +184,14 @@ describe('PriceCatalog.maxCost', () => {
     expect(withoutLimit.maxCost('acme', 'plain', 1000).costUsd).toBeCloseTo((1000 * 1 + DEFAULT_MAX_OUTPUT_TOKENS * 2) / million, 12);
   });
 
+  it('never reserves 0 for a max_tokens that is not a positive finite number (1e309 reads as Infinity)', () => {
+    const unset = catalog.maxCost('openai', 'gpt-4o', 1000).costUsd;
+    for (const absurd of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 0, -5]) {
+      expect(catalog.maxCost('openai', 'gpt-4o', 1000, absurd).costUsd).toBe(unset);
+    }
+    expect(unset).toBeGreaterThan((1000 * 2.5) / million);
+  });
+
   it('is never below the settled cost of a call within those limits', () => {
     const usage = { inputTokens: 5000, cachedInputTokens: 1000, cacheWriteInputTokens: 3000, outputTokens: 700 };
     const reserved = catalog.maxCost('anthropic', 'claude-sonnet-4-5', 5000, 700).costUsd;

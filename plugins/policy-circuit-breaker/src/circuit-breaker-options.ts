@@ -19,8 +19,14 @@ export interface CircuitBreakerOptions extends BreakerSettings {
    * name wins over a glob; among globs the first listed that matches.
    */
   deployments: Record<string, Partial<BreakerSettings>>;
-  /** At most this many breakers are kept; the least recently used one is dropped beyond it. */
+  /** At most this many breakers of known deployments are kept; the least recently used one is dropped beyond it. */
   max_breakers: number;
+  /**
+   * At most this many breakers of deployments that are neither configured under
+   * `models:` nor listed by their provider (names a client made up); the least
+   * recently used one is dropped beyond it.
+   */
+  max_unlisted_breakers: number;
 }
 
 const settingsProperties = {
@@ -44,5 +50,6 @@ export const circuitBreakerOptionsSchema: JsonSchema = {
       additionalProperties: { type: 'object', additionalProperties: false, properties: settingsProperties },
     },
     max_breakers: { type: 'integer', minimum: 1, default: 1000 },
+    max_unlisted_breakers: { type: 'integer', minimum: 1, maximum: 10_000, default: 32 },
   },
 };

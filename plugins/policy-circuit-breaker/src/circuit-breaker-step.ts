@@ -1,4 +1,4 @@
-import { definePlugin, getContext } from '@switchyard/core';
+import { definePlugin, getContext, type GatewayConfig } from '@switchyard/core';
 import { circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './circuit-breaker-options.js';
 import { DeploymentBreakers } from './deployment-breakers.js';
 
@@ -14,7 +14,9 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
   name: 'circuit-breaker',
   optionsSchema: circuitBreakerOptionsSchema,
   create(options, runtime) {
-    const breakers = new DeploymentBreakers(options, runtime.logger);
+    const configured = configuredDeployments(runtime.config.models);
+    const isKnown = (name: string) => configured.has(name) || Object.hasOwn(options.deployments, name) || runtime.models.isListed(name);
+    const breakers = new DeploymentBreakers(options, runtime.logger, isKnown);
     runtime.addHealthCheck('circuit_breakers', () => breakers.health());
     runtime.onClose(() => breakers.shutdown());
     return (_req, res, next) => {
@@ -23,3 +25,13 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
     };
   },
 });
+
+/** Every `provider/model` the config's `models:` section names, as alias targets or group deployments. */
+function configuredDeployments(models: GatewayConfig['models']): Set<string> {
+  const names = new Set<string>();
+  for (const entry of Object.values(models)) {
+    if (typeof entry === 'string') names.add(entry);
+    else for (const deployment of entry.deployments) names.add(deployment.target);
+  }
+  return names;
+}

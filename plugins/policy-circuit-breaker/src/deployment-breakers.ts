@@ -50,15 +50,26 @@ interface Entry {
 /** opossum keeps its rolling window in this many buckets. */
 const bucketsPerWindow = 10;
 
+/** Whether a deployment is one the operator knows (configured or listed by its provider). */
+export type IsKnownDeployment = (name: string) => boolean;
+
 /**
  * One opossum breaker per deployment (`provider/model`), made on first use. The
  * interceptor runs each attempt through its deployment's breaker: an open circuit
  * refuses at once with a retryable `upstream_overloaded`, so a route plan moves on to
  * the next deployment without touching the failing one.
+ *
+ * Model names come from clients. Deployments `isKnown` accepts (configured under
+ * `models:`, named in `deployments:`, listed by their provider) keep their breakers,
+ * up to `max_breakers`; any other name shares a small pool of `max_unlisted_breakers`,
+ * least recently used dropped first, so neither memory nor `GET /health` grows
+ * with the names clients make up.
  */
 export class DeploymentBreakers {
-  /** In least-recently-used order: the first entry is the next to be dropped. */
+  /** Known deployments, in least-recently-used order: the first entry is the next to be dropped. */
   private readonly entries = new Map<string, Entry>();
+  /** Names no one configured or listed, in least-recently-used order. */
+  private readonly unlisted = new Map<string, Entry>();
   /**
    * One timer per window length rotates the buckets of every breaker using it,
    * instead of opossum's timer per breaker.
@@ -66,9 +77,11 @@ export class DeploymentBreakers {
   private readonly rotations = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
   private closed = false;
 
+  /** `isKnown` defaults to "every deployment is known" (then only `max_breakers` bounds them). */
   constructor(
     private readonly options: CircuitBreakerOptions,
     private readonly logger: Logger,
+    private readonly isKnown: IsKnownDeployment = () => true,
   ) {}
 
   /** Register it on `context.interceptors`: it wraps every attempt at a deployment. */
@@ -94,45 +107,60 @@ export class DeploymentBreakers {
   health(): BreakersHealth {
     const breakers: Record<string, BreakerReport> = {};
     let anyNotOpen = false;
-    for (const [name, { breaker }] of this.entries) {
+    for (const [name, { breaker }] of this.allEntries()) {
       const state = breakerState(breaker);
       if (state !== 'open') anyNotOpen = true;
       const { failures, successes, rejects, fires } = breaker.stats;
       breakers[name] = { state, failures, successes, rejects, fires };
     }
-    return { healthy: this.entries.size === 0 || anyNotOpen, breakers };
+    return { healthy: this.entries.size + this.unlisted.size === 0 || anyNotOpen, breakers };
   }
 
   /** The state of one deployment's breaker, or undefined when it has none yet. */
   stateOf(deployment: Deployment): BreakerState | undefined {
-    const entry = this.entries.get(deploymentName(deployment));
+    const name = deploymentName(deployment);
+    const entry = this.entries.get(name) ?? this.unlisted.get(name);
     return entry && breakerState(entry.breaker);
+  }
+
+  /** How many breakers are kept: for known deployments, and for the rest. */
+  get size(): { known: number; unlisted: number } {
+    return { known: this.entries.size, unlisted: this.unlisted.size };
   }
 
   /** Stops every breaker's timers; later attempts pass straight through. */
   shutdown(): void {
     this.closed = true;
-    for (const { breaker } of this.entries.values()) breaker.shutdown();
+    for (const [, { breaker }] of this.allEntries()) breaker.shutdown();
     this.entries.clear();
+    this.unlisted.clear();
     for (const { timer } of this.rotations.values()) clearInterval(timer);
     this.rotations.clear();
   }
 
   private entryFor(name: string): Entry {
-    let entry = this.entries.get(name);
+    const known = this.isKnown(name);
+    const entries = known ? this.entries : this.unlisted;
+    const limit = known ? this.options.max_breakers : this.options.max_unlisted_breakers;
+    let entry = entries.get(name);
     if (entry) {
       // Re-inserting keeps the map in least-recently-used order.
-      this.entries.delete(name);
+      entries.delete(name);
     } else {
       entry = this.createEntry(name);
-      const oldest = this.entries.size >= this.options.max_breakers ? this.entries.keys().next().value : undefined;
+      const oldest = entries.size >= limit ? entries.keys().next().value : undefined;
       if (oldest !== undefined) {
-        this.entries.get(oldest)?.breaker.shutdown();
-        this.entries.delete(oldest);
+        entries.get(oldest)?.breaker.shutdown();
+        entries.delete(oldest);
       }
     }
-    this.entries.set(name, entry);
+    entries.set(name, entry);
     return entry;
+  }
+
+  private *allEntries(): IterableIterator<[string, Entry]> {
+    yield* this.entries;
+    yield* this.unlisted;
   }
 
   private createEntry(name: string): Entry {

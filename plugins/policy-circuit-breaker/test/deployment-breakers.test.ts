@@ -16,7 +16,7 @@ afterEach(() => {
   for (const breakers of created.splice(0)) breakers.shutdown();
 });
 
-function breakersWith(options: Partial<CircuitBreakerOptions> = {}): DeploymentBreakers {
+function breakersWith(options: Partial<CircuitBreakerOptions> = {}, isKnown?: (name: string) => boolean): DeploymentBreakers {
   const breakers = new DeploymentBreakers(
     {
       error_threshold_percentage: 50,
@@ -25,9 +25,11 @@ function breakersWith(options: Partial<CircuitBreakerOptions> = {}): DeploymentB
       reset_timeout_ms: 200,
       deployments: {},
       max_breakers: 1000,
+      max_unlisted_breakers: 32,
       ...options,
     },
     logger,
+    isKnown,
   );
   created.push(breakers);
   return breakers;
@@ -218,6 +220,17 @@ describe('DeploymentBreakers', () => {
     await attempt(breakers, model('a'), succeeding);
     await attempt(breakers, model('c'), succeeding);
     expect(Object.keys(breakers.health().breakers).sort()).toEqual(['openai/a', 'openai/c']);
+  });
+
+  it('names nobody configured or listed share a small pool; known deployments keep theirs', async () => {
+    const breakers = breakersWith({ max_unlisted_breakers: 3 }, (name) => name === 'openai/gpt-4o-mini');
+    await openCircuit(breakers);
+    for (let index = 0; index < 1000; index++) {
+      await attempt(breakers, { provider: 'openai', model: `made-up-${index}` }, succeeding);
+    }
+    expect(breakers.size).toEqual({ known: 1, unlisted: 3 });
+    expect(Object.keys(breakers.health().breakers).sort()).toEqual(['openai/gpt-4o-mini', 'openai/made-up-997', 'openai/made-up-998', 'openai/made-up-999']);
+    expect(breakers.stateOf(gpt)).toBe('open'); // the known breaker was not pushed out
   });
 
   it('passes attempts straight through after shutdown', async () => {

@@ -421,3 +421,41 @@ describe('admin API: usage', () => {
     expectError(await admin('get', `/usage?${query}`), 400, 'invalid_request', param);
   });
 });
+
+describe('admin API: hostile bodies (issue 10)', () => {
+  /** Raw JSON text, so numbers such as 1e309 arrive as written. */
+  async function raw(method: 'post' | 'patch', path: string, text: string) {
+    const response = await request(app)[method](`/admin${path}`).set('authorization', `Bearer ${masterKey}`).set('content-type', 'application/json').send(text);
+    responses.push(response.text);
+    return response;
+  }
+
+  it.each([
+    ['scope.budget.limit_usd', '{"name":"k","scope":{"budget":{"limit_usd":1e309}}}'],
+    ['scope.budget.limit_usd', '{"name":"k","scope":{"budget":{"limit_usd":1e10}}}'],
+    ['scope.rpm', '{"name":"k","scope":{"rpm":1e309}}'],
+    ['scope.tpm', '{"name":"k","scope":{"tpm":1e13}}'],
+    ['scope.max_tokens', '{"name":"k","scope":{"max_tokens":9007199254740993}}'],
+    ['scope.expires_in', '{"name":"k","scope":{"expires_in":9007199254740}}'],
+    ['scope.expires_in', '{"name":"k","scope":{"expires_in":"99999999w"}}'],
+  ])('%s out of range → 400 naming it (%s)', async (param, text) => {
+    expectError(await raw('post', '/keys', text), 400, 'invalid_request', param);
+  });
+
+  it('a rotation grace period past a hundred years → 400, not a 500 from an invalid date', async () => {
+    const { key } = await createKey();
+    expectError(await raw('post', `/keys/${key['id']}/rotate`, '{"grace_period":"9999999999d"}'), 400, 'invalid_request', 'grace_period');
+    expectError(await raw('post', `/keys/${key['id']}/rotate`, '{"grace_period":9007199254740}'), 400, 'invalid_request', 'grace_period');
+  });
+
+  it('10,000 levels of nesting → 400 naming the limit', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const response = await raw('post', '/keys', `{"name":"k","tags":${deep}}`);
+    expectError(response, 400, 'invalid_request', null);
+    expect(response.body.error.message).toContain('max_json_depth');
+  });
+
+  it('an overlong model pattern in the scope → 400', async () => {
+    expectError(await admin('post', '/keys', { name: 'k', scope: { models: [`mock/${'x'.repeat(400)}`] } }), 400, 'invalid_request', 'scope.models[0]');
+  });
+});

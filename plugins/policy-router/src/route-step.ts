@@ -1,4 +1,4 @@
-import { ConfigError, definePlugin, getContext, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
+import { ConfigError, definePlugin, getContext, toHeaderValue, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
 import { DeploymentStats } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
@@ -63,7 +63,7 @@ export const route = definePlugin<RouteOptions>({
       const firstOrder = order(group);
       context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
       context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder });
-      res.setHeader('x-switchyard-route', routeName);
+      res.setHeader('x-switchyard-route', toHeaderValue(routeName));
       next();
     };
   },

@@ -24,11 +24,12 @@ export interface MockOptions extends MockBehaviour {
 }
 
 const behaviourProperties = {
-  latency_ms: { type: 'integer', minimum: 0 },
-  chunk_delay_ms: { type: 'integer', minimum: 0 },
+  // Bounded, as a client may set them per request through provider_options.mock.
+  latency_ms: { type: 'integer', minimum: 0, maximum: 600_000 },
+  chunk_delay_ms: { type: 'integer', minimum: 0, maximum: 60_000 },
   fail: { enum: [...mockFailures] },
   failure_rate: { type: 'number', minimum: 0, maximum: 1 },
-  retry_after_s: { type: 'number', minimum: 0 },
+  retry_after_s: { type: 'number', minimum: 0, maximum: 86_400 },
 };
 
 export const mockBehaviourSchema: JsonSchema = {

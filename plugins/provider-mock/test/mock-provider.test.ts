@@ -67,6 +67,19 @@ describe('mock provider', () => {
     await expect(pending).rejects.toThrow();
   });
 
+  it('builds the largest dimensions the ingress allows, and refuses an answer past its size bound as an upstream 400', async () => {
+    const embeddings = provider.embeddings!;
+    const embed = (input: string[], dimensions: number) =>
+      embeddings.embed({ request: { model: 'mock/echo', input, dimensions }, model: 'echo', signal: new AbortController().signal, logger });
+    const [vector] = (await embed(['a'], 65_536)).embeddings;
+    expect(vector).toHaveLength(65_536);
+    let sumOfSquares = 0;
+    for (const value of vector!) sumOfSquares += value * value;
+    expect(Math.sqrt(sumOfSquares)).toBeCloseTo(1, 3);
+    await expect(embed(Array.from({ length: 17 }, () => 'a'), 65_536)).rejects.toMatchObject({ code: 'upstream_bad_request', status: 400 });
+    await expect(embed(['a'], Number.POSITIVE_INFINITY)).rejects.toMatchObject({ code: 'upstream_bad_request' });
+  });
+
   it('gives equal inputs equal unit-length embeddings', async () => {
     const embeddings = provider.embeddings!;
     const result = await embeddings.embed({ request: { model: 'mock/echo', input: ['a', 'b', 'a'] }, model: 'echo', signal: new AbortController().signal, logger });

@@ -4,6 +4,7 @@ import type { Usage } from '../canonical/usage.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { sendJson } from '../http/send-json.js';
+import { toHeaderValue } from '../http/to-header-value.js';
 import { SseWriter } from '../http/sse-writer.js';
 import { ChatChunkEncoder } from '../ingress/openai/chat-chunk-encoder.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
@@ -116,8 +117,8 @@ function setRoutingHeaders(res: Response, context: RequestContext): void {
   if (res.headersSent) return;
   const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
   if (deployment) {
-    res.setHeader('x-switchyard-provider', deployment.provider);
-    res.setHeader('x-switchyard-model', `${deployment.provider}/${deployment.model}`);
+    res.setHeader('x-switchyard-provider', toHeaderValue(deployment.provider));
+    res.setHeader('x-switchyard-model', toHeaderValue(`${deployment.provider}/${deployment.model}`));
   }
   res.setHeader('x-switchyard-attempts', String(context.attempts.length));
 }

@@ -6,6 +6,7 @@ import { errorHandler } from '../http/error-handler.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
+import { ingressLimitsFrom } from '../ingress/ingress-limits.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
@@ -21,7 +22,8 @@ export function buildRouter(
   healthChecks: ReadonlyMap<string, () => HealthSection>,
 ): Router {
   const router = express.Router();
-  const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit));
+  const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit), runtime.config.limits.max_json_depth);
+  const ingressLimits = ingressLimitsFrom(runtime.config.limits);
 
   router.get('/health', (_req, res) => {
     const checks: Record<string, HealthSection> = {};
@@ -50,11 +52,11 @@ export function buildRouter(
       throw new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
     }
     if (endpoint === 'chat') {
-      const parsed = parseChatCompletionsRequest(req.body);
+      const parsed = parseChatCompletionsRequest(req.body, ingressLimits);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
     } else if (endpoint === 'embeddings') {
-      context.embeddingsRequest = parseEmbeddingsRequest(req.body).request;
+      context.embeddingsRequest = parseEmbeddingsRequest(req.body, ingressLimits).request;
     }
     next();
   };

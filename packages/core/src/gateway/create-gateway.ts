@@ -158,6 +158,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   };
 }
 
+/** Distinct `provider/model` series of `switchyard_unpriced_calls_total`. */
+const maxUnpricedSeries = 500;
+
 /**
  * The price catalog with the config's overrides. A model without a price costs 0:
  * the first call of each is logged as a warning and every call is counted.
@@ -166,7 +169,9 @@ function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map
   const catalog = new PriceCatalog({
     ...(config.prices && { overrides: config.prices }),
     onUnknownModel: (provider, model) => {
-      const key = `${provider}/${model}`;
+      let key = `${provider}/${model}`;
+      // Model names come from clients: past a bound, new ones share one series per provider.
+      if (!unpricedCalls.has(key) && unpricedCalls.size >= maxUnpricedSeries) key = `${provider}/(other)`;
       const count = (unpricedCalls.get(key) ?? 0) + 1;
       unpricedCalls.set(key, count);
       if (count === 1) logger.warn({ provider, model }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');

@@ -61,6 +61,20 @@ export class ModelCatalog {
     return [...aliases, ...perProvider.flat()];
   }
 
+  /**
+   * Whether `provider/model` was in its provider's last fetched list. Answers from
+   * the cache only, never calls a provider: for per-deployment state (breakers)
+   * that must not grow one entry per name a client makes up.
+   */
+  isListed(id: string): boolean {
+    const slash = id.indexOf('/');
+    if (slash <= 0) return false;
+    const models = this.cache.get(id.slice(0, slash))?.models;
+    if (!models) return false;
+    const model = id.slice(slash + 1);
+    return models.some((candidate) => candidate.id === model);
+  }
+
   private async providerModels(provider: Provider): Promise<ModelInfo[]> {
     if (!provider.listModels) return [];
     const entry = this.cache.get(provider.id);

@@ -1,13 +1,20 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
+import { checkJsonValue } from '../validation/check-json-value.js';
+import { exceedsJsonDepth } from './exceeds-json-depth.js';
+
+/** The default of `limits.max_json_depth`. */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /**
  * Reads a request body as JSON into `req.body`, refusing it past `limitBytes`.
  * Leaner than express.json(): any content type is read as JSON (clients that forget
  * the header still get a clear answer), bodies are UTF-8, and errors come out as
- * GatewayErrors straight away.
+ * GatewayErrors straight away. A body nested deeper than `maxDepth`, or holding a
+ * number JSON cannot carry (`1e309` reads as Infinity), is refused with a 400
+ * before any step sees it.
  */
-export function readJsonBody(limitBytes: number): RequestHandler {
+export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEPTH): RequestHandler {
   return (req, _res, next) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limitBytes) {
@@ -37,7 +44,13 @@ export function readJsonBody(limitBytes: number): RequestHandler {
     });
     req.on('end', () => {
       if (failed) return;
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // Before parsing: a deep body is expensive to parse at all.
+      if (exceedsJsonDepth(bytes, maxDepth)) {
+        next(new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`));
+        return;
+      }
+      const text = bytes.toString('utf8');
       try {
         req.body = text.length === 0 ? undefined : JSON.parse(text);
       } catch (error) {
@@ -46,6 +59,12 @@ export function readJsonBody(limitBytes: number): RequestHandler {
       }
       if (req.body === undefined) {
         next(new GatewayError('invalid_json', 'The request body is empty; send a JSON object.'));
+        return;
+      }
+      try {
+        checkJsonValue(req.body, { maxDepth });
+      } catch (error) {
+        next(error);
         return;
       }
       next();

@@ -143,14 +143,18 @@ export class PriceCatalog {
    * The most a call can cost, to reserve against a budget before it runs: every
    * prompt token at the dearest prompt rate (a cache write can cost more than
    * plain input), and `maxOutputTokens` output tokens, or, when the request set
-   * none, the model's `max_output`, or {@link DEFAULT_MAX_OUTPUT_TOKENS}. Does not
+   * none (or one that is not a positive finite number), the model's `max_output`,
+   * or {@link DEFAULT_MAX_OUTPUT_TOKENS}. Does not
    * call `onUnknownModel`: the settled `cost()` of the same call will.
    */
   maxCost(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number): CostResult {
     const price = this.lookup(provider, model);
     if (!price) return { costUsd: 0, priced: false };
     const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input);
-    const outputTokens = maxOutputTokens ?? price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    // A cap that is not a positive finite count (Infinity from `1e309`, NaN, 0) is no
+    // cap at all: reserve what the model can produce, never 0.
+    const usable = maxOutputTokens !== undefined && Number.isFinite(maxOutputTokens) && maxOutputTokens > 0;
+    const outputTokens = usable ? maxOutputTokens : (price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS);
     const dollarsTimesMillion = nonNegative(promptTokensEstimate) * promptRate + nonNegative(outputTokens) * price.output;
     return { costUsd: dollarsTimesMillion / 1_000_000, priced: true };
   }

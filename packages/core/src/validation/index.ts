@@ -6,3 +6,4 @@ export {
   type ValidationResult,
   type Validator,
 } from './compile-validator.js';
+export { checkJsonValue, type JsonValueLimits } from './check-json-value.js';

@@ -7,6 +7,8 @@ export interface AdminRouterOptions {
   /** The only key the admin API accepts. */
   masterKey: string;
   logger: Logger;
+  /** Deepest nesting of a request body (default 64, as `limits.max_json_depth`). */
+  maxJsonDepth?: number;
   /** The clock, for expiry and rotation grace periods; tests pass their own. */
   now?: () => Date;
 }

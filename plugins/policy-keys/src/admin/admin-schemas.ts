@@ -52,9 +52,22 @@ export interface UsageQueryParams {
   format?: 'json' | 'csv';
 }
 
+// Every number has a ceiling and every string a length: the body parser already
+// refuses non-finite numbers (`1e309`) and deep nesting; these keep values sane.
 const label = { type: 'string', minLength: 1, maxLength: 200 };
-const positiveInteger = { type: 'integer', minimum: 1 };
-const duration = { type: ['string', 'integer'], minLength: 1, minimum: 0 };
+const positiveInteger = (maximum: number) => ({ type: 'integer', minimum: 1, maximum });
+/** Seconds as a number (at most a hundred years, see MAX_DURATION_MS) or text such as `30d`. */
+const duration = { type: ['string', 'integer'], minLength: 1, maxLength: 64, minimum: 0, maximum: 3_153_600_000 };
+
+/** The ceilings of the admin API's numbers. */
+export const adminBounds = {
+  /** `scope.max_tokens`, as the ingress's own ceiling. */
+  maxTokens: 1_000_000,
+  /** `scope.budget.limit_usd`: a billion dollars. */
+  budgetUsd: 1_000_000_000,
+  rpm: 1_000_000_000,
+  tpm: 1_000_000_000_000,
+} as const;
 
 /** In an update, `null` clears a scope field; on create it is simply not allowed. */
 function scopeSchema(nullable: boolean): JsonSchema {
@@ -64,22 +77,22 @@ function scopeSchema(nullable: boolean): JsonSchema {
     type: 'object',
     additionalProperties: false,
     properties: {
-      models: orNull({ type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 1000 }),
-      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'embeddings', 'models', 'custom'] }, uniqueItems: true }),
-      max_tokens: orNull(positiveInteger),
+      models: orNull({ type: 'array', items: { type: 'string', minLength: 1, maxLength: 300 }, maxItems: 1000 }),
+      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'embeddings', 'models', 'custom'] }, maxItems: 4, uniqueItems: true }),
+      max_tokens: orNull(positiveInteger(adminBounds.maxTokens)),
       budget: orNull({
         type: 'object',
         additionalProperties: false,
         required: ['limit_usd'],
         properties: {
-          limit_usd: { type: 'number', minimum: 0 },
+          limit_usd: { type: 'number', minimum: 0, maximum: adminBounds.budgetUsd },
           period: { enum: ['daily', 'weekly', 'monthly', 'total'], default: 'monthly' },
           alert_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         },
       }),
-      rpm: orNull(positiveInteger),
-      tpm: orNull(positiveInteger),
-      expires_at: orNull({ type: 'string', minLength: 1 }),
+      rpm: orNull(positiveInteger(adminBounds.rpm)),
+      tpm: orNull(positiveInteger(adminBounds.tpm)),
+      expires_at: orNull({ type: 'string', minLength: 1, maxLength: 64 }),
       expires_in: duration,
     },
   };

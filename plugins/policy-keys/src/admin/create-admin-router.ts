@@ -1,4 +1,4 @@
-import { GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
+import { checkJsonValue, GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { keyRoutes } from './key-routes.js';
@@ -21,6 +21,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(requireMasterKey(options.masterKey));
   // Any content type is read as JSON, so a client that forgets the header still gets a clear answer.
   router.use(express.json({ limit: '64kb', type: () => true }));
+  // Deep nesting and numbers such as 1e309 (Infinity once parsed) are refused before any route reads them.
+  const maxDepth = options.maxJsonDepth ?? 64;
+  router.use((req, _res, next) => {
+    checkJsonValue(req.body, { maxDepth });
+    next();
+  });
   router.use(keyRoutes(context));
   router.use(usageRoute(context));
   for (const path of knownPaths) {

@@ -7,6 +7,9 @@ const unitMilliseconds: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** A hundred years: past it a time is beyond what a Date can hold (or anyone means). */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
 const wholePattern = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
 const partPattern = /(\d+)(ms|s|m|h|d|w)/g;
 
@@ -14,16 +17,17 @@ const partPattern = /(\d+)(ms|s|m|h|d|w)/g;
  * A duration as people write it on the command line: `30d`, `12h`, `90m`, `2s`,
  * `1h30m`, `500ms`, `2w`; a number is seconds (`600`). Returns milliseconds, or
  * undefined when the value is not a duration, so the caller can name its field.
- * Fractions and negative values are refused: every unit has a smaller one.
+ * Fractions and negative values are refused: every unit has a smaller one; so is
+ * anything over {@link MAX_DURATION_MS}, which would make an invalid expiry date.
  */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') {
-    return Number.isInteger(value) && value >= 0 && Number.isSafeInteger(value * 1000) ? value * 1000 : undefined;
+    return Number.isInteger(value) && value >= 0 && value * 1000 <= MAX_DURATION_MS ? value * 1000 : undefined;
   }
   const text = value.trim().toLowerCase();
   if (/^\d+$/.test(text)) return parseDuration(Number(text));
   if (!wholePattern.test(text)) return undefined;
   let total = 0;
   for (const [, amount, unit] of text.matchAll(partPattern)) total += Number(amount) * unitMilliseconds[unit!]!;
-  return Number.isSafeInteger(total) ? total : undefined;
+  return total <= MAX_DURATION_MS ? total : undefined;
 }

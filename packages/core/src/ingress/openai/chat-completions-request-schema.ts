@@ -1,5 +1,28 @@
 import type { JsonSchema } from '../../validation/compile-validator.js';
 
+/**
+ * The ceilings of the numeric fields clients send. Every number is finite (the body
+ * parser refuses `1e309`) and each has a range, so nothing downstream meets a
+ * value it cannot price, allocate or serialize. docs/limits.md lists them.
+ */
+export const requestBounds = {
+  /** `max_tokens` / `max_completion_tokens`: above any model's output limit today. */
+  maxOutputTokens: 1_000_000,
+  /** `dimensions` of an embedding: far above the largest model's 3,072. */
+  maxEmbeddingDimensions: 65_536,
+  /** Items of an embeddings `input` array (OpenAI's own limit). */
+  maxEmbeddingInputs: 2048,
+  /** A token id, in `logit_bias` keys and token-array inputs. */
+  maxTokenId: 2 ** 31 - 1,
+  /** `tools` per request (OpenAI's own limit). */
+  maxTools: 128,
+  /** `logit_bias` entries per request. */
+  maxLogitBiasEntries: 1024,
+} as const;
+
+const safeInteger = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+const tokenId = { type: 'integer', minimum: 0, maximum: requestBounds.maxTokenId };
+
 const textPart = {
   type: 'object',
   required: ['type', 'text'],
@@ -120,11 +143,20 @@ export const chatCompletionsRequestSchema: JsonSchema = {
     temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
     top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
     n: { type: ['integer', 'null'], minimum: 1, maximum: 1 },
-    max_tokens: { type: ['integer', 'null'], minimum: 1 },
-    max_completion_tokens: { type: ['integer', 'null'], minimum: 1 },
+    max_tokens: { type: ['integer', 'null'], minimum: 1, maximum: requestBounds.maxOutputTokens },
+    max_completion_tokens: { type: ['integer', 'null'], minimum: 1, maximum: requestBounds.maxOutputTokens },
     presence_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
     frequency_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
-    seed: { type: ['integer', 'null'] },
+    seed: { ...safeInteger, type: ['integer', 'null'] },
+    // Passed on to OpenAI-compatible providers as they are; checked so they arrive sane.
+    logit_bias: {
+      type: ['object', 'null'],
+      maxProperties: requestBounds.maxLogitBiasEntries,
+      propertyNames: { pattern: '^(0|[1-9][0-9]{0,9})$' },
+      additionalProperties: { type: 'number', minimum: -100, maximum: 100 },
+    },
+    logprobs: { type: ['boolean', 'null'] },
+    top_logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 20 },
     user: { type: 'string' },
     stop: {
       anyOf: [
@@ -135,6 +167,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
     },
     tools: {
       type: 'array',
+      maxItems: requestBounds.maxTools,
       items: {
         type: 'object',
         required: ['type', 'function'],
@@ -189,7 +222,13 @@ export const chatCompletionsRequestSchema: JsonSchema = {
       },
     },
     reasoning_effort: { enum: ['none', 'minimal', 'low', 'medium', 'high', null] },
-    metadata: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
+    // OpenAI's own bounds: 16 pairs, keys up to 64 characters, values up to 512.
+    metadata: {
+      type: ['object', 'null'],
+      maxProperties: 16,
+      propertyNames: { maxLength: 64 },
+      additionalProperties: { type: 'string', maxLength: 512 },
+    },
     provider_options: {
       type: 'object',
       description: 'Settings for one provider, namespaced by provider plugin name: { anthropic: {...} }.',
@@ -206,13 +245,18 @@ export const embeddingsRequestSchema: JsonSchema = {
     input: {
       anyOf: [
         { type: 'string' },
-        { type: 'array', minItems: 1, items: { type: 'string' } },
-        { type: 'array', minItems: 1, items: { type: 'integer' } },
-        { type: 'array', minItems: 1, items: { type: 'array', minItems: 1, items: { type: 'integer' } } },
+        { type: 'array', minItems: 1, maxItems: requestBounds.maxEmbeddingInputs, items: { type: 'string' } },
+        { type: 'array', minItems: 1, items: tokenId },
+        {
+          type: 'array',
+          minItems: 1,
+          maxItems: requestBounds.maxEmbeddingInputs,
+          items: { type: 'array', minItems: 1, items: tokenId },
+        },
       ],
     },
     encoding_format: { enum: ['float', 'base64'] },
-    dimensions: { type: 'integer', minimum: 1 },
+    dimensions: { type: 'integer', minimum: 1, maximum: requestBounds.maxEmbeddingDimensions },
     user: { type: 'string' },
   },
 };

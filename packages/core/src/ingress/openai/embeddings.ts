@@ -1,6 +1,8 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
+import { checkModelName } from '../check-model-name.js';
+import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { embeddingsRequestSchema } from './chat-completions-request-schema.js';
 import type { OpenAIEmbeddingsRequestBody, OpenAIEmbeddingsResponse } from './openai-wire-types.js';
 
@@ -15,7 +17,8 @@ export interface ParsedEmbeddingsRequest {
   encodingFormat: 'float' | 'base64';
 }
 
-export function parseEmbeddingsRequest(body: unknown): ParsedEmbeddingsRequest {
+/** Checks an OpenAI embeddings body (model name bounded by `limits`) and turns it into the canonical request. */
+export function parseEmbeddingsRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedEmbeddingsRequest {
   prepareEmbeddingsValidator();
   const result = validator!(body);
   if (!result.ok) {
@@ -26,6 +29,7 @@ export function parseEmbeddingsRequest(body: unknown): ParsedEmbeddingsRequest {
     });
   }
   const wire = result.value;
+  checkModelName(wire.model, limits.maxModelNameLength);
   const input = normalizeInput(wire.input);
   const request: EmbeddingsRequest = { model: wire.model, input };
   if (wire.dimensions !== undefined) request.dimensions = wire.dimensions;

@@ -1,5 +1,7 @@
 export * from './openai-wire-types.js';
-export { chatCompletionsRequestSchema, embeddingsRequestSchema } from './chat-completions-request-schema.js';
+export { chatCompletionsRequestSchema, embeddingsRequestSchema, requestBounds } from './chat-completions-request-schema.js';
+export { checkModelName } from '../check-model-name.js';
+export { defaultIngressLimits, ingressLimitsFrom, type IngressLimits } from '../ingress-limits.js';
 export {
   parseChatCompletionsRequest,
   prepareChatCompletionsValidator,

@@ -10,6 +10,8 @@ import type {
 } from '../../canonical/chat-request.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
+import { checkModelName } from '../check-model-name.js';
+import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { chatCompletionsRequestSchema } from './chat-completions-request-schema.js';
 import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage } from './openai-wire-types.js';
 
@@ -32,12 +34,22 @@ export interface ParsedChatCompletionsRequest {
   includeStreamUsage: boolean;
 }
 
-/** Checks an OpenAI Chat Completions body and turns it into the canonical request. */
-export function parseChatCompletionsRequest(body: unknown): ParsedChatCompletionsRequest {
+/**
+ * Checks an OpenAI Chat Completions body and turns it into the canonical request.
+ * The body is expected from the gateway's body parser (finite numbers, bounded
+ * depth); `limits` bounds the message count and the model name.
+ */
+export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedChatCompletionsRequest {
   prepareChatCompletionsValidator();
+  // Counted before the schema check, which would otherwise walk every one of them.
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(messages) && messages.length > limits.maxMessages) {
+    throw invalidRequest('/messages', `more than ${limits.maxMessages} messages (limits.max_messages)`);
+  }
   const result = validator!(body);
   if (!result.ok) throw invalidRequest(result.problems[0]!.path, result.problems[0]!.message);
   const wire = result.value;
+  checkModelName(wire.model, limits.maxModelNameLength);
 
   const request: ChatRequest = {
     model: wire.model,

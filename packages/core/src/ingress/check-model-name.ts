@@ -1,0 +1,27 @@
+import { GatewayError } from '../errors/gateway-error.js';
+
+// Visible ASCII without spaces: every model id of every provider we know fits
+// (`openrouter/meta-llama/llama-3.1-8b:free`, `bedrock/us.anthropic.claude-…-v1:0`),
+// and such a name is safe in a header value, a log line or a metric label.
+const modelNamePattern = /^[\x21-\x7e]+$/;
+
+/**
+ * Refuses a model name a client sent that is too long or has characters outside
+ * visible ASCII. The name is never echoed back: it may be megabytes of anything.
+ *
+ * @throws {GatewayError} `invalid_request` (400), `param: 'model'`.
+ */
+export function checkModelName(name: string, maxLength: number): void {
+  if (name.length > maxLength) {
+    throw new GatewayError('invalid_request', `Invalid value for 'model': longer than ${maxLength} characters (limits.max_model_name_length).`, {
+      param: 'model',
+    });
+  }
+  if (!modelNamePattern.test(name)) {
+    throw new GatewayError(
+      'invalid_request',
+      "Invalid value for 'model': a model name is visible ASCII characters without spaces ('provider/model' or an alias).",
+      { param: 'model' },
+    );
+  }
+}

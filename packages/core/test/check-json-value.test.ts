@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { exceedsJsonDepth } from '../src/http/exceeds-json-depth.js';
+import { checkJsonValue, GatewayError } from '../src/index.js';
+
+const bytes = (text: string) => Buffer.from(text);
+
+describe('exceedsJsonDepth', () => {
+  it('counts objects and arrays, the top level being depth 1', () => {
+    expect(exceedsJsonDepth(bytes('{"a":[{"b":1}]}'), 3)).toBe(false);
+    expect(exceedsJsonDepth(bytes('{"a":[{"b":[]}]}'), 3)).toBe(true);
+    expect(exceedsJsonDepth(bytes('1'), 1)).toBe(false);
+  });
+
+  it('skips brackets inside strings, escaped quotes included', () => {
+    expect(exceedsJsonDepth(bytes(JSON.stringify({ text: '[[[[{{{{' })), 1)).toBe(false);
+    expect(exceedsJsonDepth(bytes(JSON.stringify({ text: 'say \\"[[[[\\" ok \\\\', more: '"{{' })), 1)).toBe(false);
+    // The escaped backslash before the closing quote ends the string: the [ after it counts.
+    expect(exceedsJsonDepth(bytes('{"a":"x\\\\",  "b":[[]]}'), 2)).toBe(true);
+  });
+
+  it('leaves malformed text to JSON.parse', () => {
+    expect(exceedsJsonDepth(bytes('{"a":"never closed [[[['), 1)).toBe(false);
+    expect(exceedsJsonDepth(bytes(''), 1)).toBe(false);
+  });
+
+  it('finds 2,000,000 levels without parsing them', () => {
+    expect(exceedsJsonDepth(bytes('['.repeat(2_000_000)), 64)).toBe(true);
+  });
+});
+
+describe('checkJsonValue', () => {
+  const refusal = (value: unknown, maxDepth = 64) => {
+    try {
+      checkJsonValue(value, { maxDepth });
+    } catch (error) {
+      expect(error).toBeInstanceOf(GatewayError);
+      return error as GatewayError;
+    }
+    return undefined;
+  };
+
+  it('refuses a non-finite number anywhere and names where', () => {
+    expect(refusal(JSON.parse('{"max_tokens":1e309}'))).toMatchObject({ code: 'invalid_request', status: 400, param: 'max_tokens' });
+    expect(refusal(JSON.parse('{"a":{"b":[0,-1e309]}}'))?.param).toBe('a.b[1]');
+    expect(refusal(JSON.parse('{"a/b":{"~c":1e999}}'))?.param).toBe('a/b.~c');
+    expect(refusal(JSON.parse('1e309'))?.param).toBeNull();
+  });
+
+  it('accepts finite numbers of every size JSON can carry', () => {
+    expect(refusal(JSON.parse('{"a":1.7976931348623157e308,"b":-0,"c":[9007199254740993]}'))).toBeUndefined();
+  });
+
+  it('refuses nesting beyond maxDepth without recursion', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 100_000; level++) deep = { a: deep };
+    expect(refusal(deep)?.message).toContain('limits.max_json_depth');
+    expect(refusal({ a: { b: [1] } }, 3)).toBeUndefined();
+    expect(refusal({ a: { b: [[1]] } }, 3)?.code).toBe('invalid_request');
+  });
+
+  it('cuts a param built from very long keys', () => {
+    const key = 'k'.repeat(10_000);
+    expect(refusal({ [key]: Number.POSITIVE_INFINITY })!.param!.length).toBeLessThanOrEqual(201);
+  });
+});

@@ -1,0 +1,215 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+// Issue 10, "The trust boundary": what one hostile body used to do to the process
+// (crash it, block it, grow it, 500), each answered now with a 400 naming the field.
+
+let gateway: TestGateway;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-trust-'));
+  gateway = await startTestGateway({
+    server: { data_dir: dataDir, body_limit: '8mb' },
+    storage: { use: 'sqlite' },
+    limits: { max_messages: 50 },
+    providers: { mock: { models: ['echo', 'listed'] } },
+    models: { fast: 'mock/echo' },
+  });
+});
+afterAll(async () => {
+  await gateway.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: { error?: { message: string; type: string; code: string; param: string | null } } & Record<string, unknown>;
+}
+
+/** POSTs raw JSON text, so numbers such as 1e309 reach the gateway as written. */
+async function post(route: string, text: string, key = masterKey): Promise<Answer> {
+  const response = await fetch(gateway.origin + route, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: text,
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
+}
+
+const chatBody = (extra: string) => `{"model":"mock/echo","messages":[{"role":"user","content":"hi"}]${extra}}`;
+const embedBody = (extra: string) => `{"model":"mock/embed","input":"x"${extra}}`;
+
+function expectInvalid(answer: Answer, param: string | null) {
+  expect(answer.status).toBe(400);
+  expect(Object.keys(answer.body)).toEqual(['error']);
+  expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param });
+}
+
+/** The process is alive and still answers: a plain request succeeds. */
+async function expectStillServing() {
+  const answer = await post('/v1/embeddings', embedBody(''));
+  expect(answer.status).toBe(200);
+}
+
+describe('1. one embeddings request no longer kills the process', () => {
+  it.each([['1e309'], ['9007199254740993'], ['30000000'], ['-1e309'], ['65537']])('dimensions %s → 400 naming dimensions', async (dimensions) => {
+    expectInvalid(await post('/v1/embeddings', embedBody(`,"dimensions":${dimensions}`)), 'dimensions');
+    await expectStillServing();
+  });
+
+  it('the largest dimensions allowed (65,536) is served by the mock', async () => {
+    const answer = await post('/v1/embeddings', embedBody(',"dimensions":65536'));
+    expect(answer.status).toBe(200);
+    expect((answer.body['data'] as Array<{ embedding: number[] }>)[0]!.embedding).toHaveLength(65_536);
+  });
+});
+
+describe('2. non-finite and absurd numbers are refused with a 400 naming the field', () => {
+  it.each([
+    ['max_tokens', '1e309'],
+    ['max_tokens', '1000001'],
+    ['max_completion_tokens', '1e309'],
+    ['temperature', '1e309'],
+    ['temperature', '2.5'],
+    ['top_p', '-0.1'],
+    ['presence_penalty', '3'],
+    ['frequency_penalty', '-1e309'],
+    ['seed', '9007199254740993'],
+    ['n', '2'],
+    ['top_logprobs', '21'],
+  ])('%s: %s', async (field, value) => {
+    expectInvalid(await post('/v1/chat/completions', chatBody(`,"${field}":${value}`)), field);
+  });
+
+  it('logit_bias: values within −100..100, keys token ids', async () => {
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":101}')), 'logit_bias[50256]');
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":1e309}')), 'logit_bias[50256]');
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"not-a-token":1}')), 'logit_bias');
+    expect((await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":-100}'))).status).toBe(200);
+  });
+
+  it('a non-finite number anywhere (unknown fields, provider_options, tool schemas) → 400 naming where', async () => {
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"custom":{"deep":[1,2,1e309]}')), 'custom.deep[2]');
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"provider_options":{"openai":{"x":-1e400}}')), 'provider_options.openai.x');
+  });
+
+  it('a key with a $0.05 budget cannot send max_tokens 1e309 to reserve nothing', async () => {
+    const created = await fetch(`${gateway.origin}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'tiny', scope: { budget: { limit_usd: 0.05, period: 'total' } } }),
+    });
+    const { secret } = (await created.json()) as { secret: string };
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"max_tokens":1e309'), secret), 'max_tokens');
+    expectInvalid(await post('/v1/chat/completions', chatBody(',"max_completion_tokens":1e309'), secret), 'max_completion_tokens');
+    expect((await post('/v1/chat/completions', chatBody(',"max_tokens":5'), secret)).status).toBe(200);
+  });
+});
+
+describe('5. model names are bounded at ingress and safe in headers', () => {
+  it('mock/😀 → 400, not a 500 from the x-switchyard-model header', async () => {
+    const chat = await post('/v1/chat/completions', JSON.stringify({ model: 'mock/😀', messages: [{ role: 'user', content: 'hi' }] }));
+    expectInvalid(chat, 'model');
+    expectInvalid(await post('/v1/embeddings', JSON.stringify({ model: 'mock/😀', input: 'x' })), 'model');
+  });
+
+  it.each([['a space', 'mock/a b'], ['a control character', 'mock/a\u0001b'], ['a newline', 'mock/a\nb']])('a name with %s → 400', async (_what, model) => {
+    expectInvalid(await post('/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] })), 'model');
+  });
+
+  it('a 4 MB model name → 400 that does not echo it', async () => {
+    const model = `mock/${'x'.repeat(4_000_000)}`;
+    const answer = await post('/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }));
+    expectInvalid(answer, 'model');
+    expect(answer.body.error!.message.length).toBeLessThan(300);
+    expectInvalid(await post('/v1/embeddings', JSON.stringify({ model, input: 'x' })), 'model');
+  });
+
+  it('a name at the length limit is served and named in the routing headers', async () => {
+    const model = `mock/${'m'.repeat(251)}`;
+    expect(model).toHaveLength(256);
+    const answer = await post('/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-switchyard-model')).toBe(model);
+    expect(answer.headers.get('x-switchyard-route')).toBe(model);
+    expectInvalid(await post('/v1/chat/completions', JSON.stringify({ model: `${model}m`, messages: [{ role: 'user', content: 'hi' }] })), 'model');
+  });
+
+  it('1,000 distinct unknown model names: the breakers stay bounded and /health small', async () => {
+    const names = Array.from({ length: 1000 }, (_, index) => `mock/made-up-${index}-${'z'.repeat(200)}`);
+    for (let start = 0; start < names.length; start += 25) {
+      const answers = await Promise.all(
+        names.slice(start, start + 25).map((model) => post('/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }))),
+      );
+      for (const answer of answers) expect(answer.status).toBe(200);
+    }
+    const response = await fetch(`${gateway.origin}/health`);
+    const text = await response.text();
+    const breakers = (JSON.parse(text) as { checks: { circuit_breakers: { breakers: Record<string, unknown> } } }).checks.circuit_breakers.breakers;
+    // The unlisted pool's default bound (32) plus the known mock/echo and mock/listed.
+    expect(Object.keys(breakers).length).toBeLessThanOrEqual(34);
+    expect(Object.keys(breakers)).toContain(names.at(-1));
+    expect(text.length).toBeLessThan(16_000);
+    console.log(`/health after 1,000 unknown model names: ${text.length} bytes, ${Object.keys(breakers).length} breakers`);
+  });
+
+  it('configured and listed deployments keep their breakers however many made-up names come after them', async () => {
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
+    // Listing fills the catalog the breakers consult; mock/listed is then known.
+    expect((await fetch(`${gateway.origin}/v1/models`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'mock/listed', messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
+    for (let index = 0; index < 100; index++) {
+      await post('/v1/chat/completions', JSON.stringify({ model: `mock/other-${index}`, messages: [{ role: 'user', content: 'hi' }] }));
+    }
+    const health = (await (await fetch(`${gateway.origin}/health`)).json()) as { checks: { circuit_breakers: { breakers: Record<string, unknown> } } };
+    expect(Object.keys(health.checks.circuit_breakers.breakers)).toEqual(expect.arrayContaining(['mock/echo', 'mock/listed']));
+  });
+});
+
+describe('6. deep nesting is refused at body parse', () => {
+  const deep = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+  it.each([
+    ['provider_options', (nested: string) => chatBody(`,"provider_options":{"openai":${nested}}`)],
+    ['a tool’s parameters', (nested: string) => chatBody(`,"tools":[{"type":"function","function":{"name":"f","parameters":${nested}}}]`)],
+    ['an unknown field', (nested: string) => chatBody(`,"unknown":${nested}`)],
+    ['an array in an unknown field', () => chatBody(`,"unknown":${'['.repeat(10_000)}${']'.repeat(10_000)}`)],
+  ])('10,000 levels in %s → 400 naming the limit', async (_where, body) => {
+    const answer = await post('/v1/chat/completions', body(deep(10_000)));
+    expectInvalid(answer, null);
+    expect(answer.body.error!.message).toContain('limits.max_json_depth');
+    await expectStillServing();
+  });
+
+  it('brackets inside strings do not count as nesting', async () => {
+    const content = `${'['.repeat(5000)}"\\"{{{`;
+    const answer = await post('/v1/chat/completions', JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content }] }));
+    expect(answer.status).toBe(200);
+  });
+
+  it('nesting up to the limit (64) is accepted', async () => {
+    // The body itself and provider_options.openai are two levels.
+    const answer = await post('/v1/chat/completions', chatBody(`,"provider_options":{"openai":{"x":${deep(61)}}}`));
+    expect(answer.status).toBe(200);
+    expectInvalid(await post('/v1/chat/completions', chatBody(`,"provider_options":{"openai":{"x":${deep(62)}}}`)), null);
+  });
+
+  it('embeddings bodies are bounded the same way', async () => {
+    expectInvalid(await post('/v1/embeddings', embedBody(`,"extra":${deep(10_000)}`)), null);
+  });
+});
+
+describe('limits.max_messages', () => {
+  it('more messages than the limit → 400 naming messages', async () => {
+    const messages = Array.from({ length: 51 }, () => ({ role: 'user', content: 'hi' }));
+    const answer = await post('/v1/chat/completions', JSON.stringify({ model: 'mock/echo', messages }));
+    expectInvalid(answer, 'messages');
+    expect(answer.body.error!.message).toContain('limits.max_messages');
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'mock/echo', messages: messages.slice(1) }))).status).toBe(200);
+  });
+});
