@@ -207,6 +207,12 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
       expect(broken).toBeInstanceOf(GatewayError);
     });
 
+    it('reports a stream broken off after the upstream answered as upstream_invalid_response, never upstream_unreachable', async () => {
+      upstream.enqueue({ reply: { content: 'one two three four five six' }, stream: { cutAfterEvents: 3 } });
+      const cut = await askStream(user('hi')).catch((error: unknown) => error);
+      expect(cut).toMatchObject({ code: 'upstream_invalid_response', retryable: true, provider: target.name });
+    });
+
     it('cancels the upstream request when the caller aborts, whole and streamed', async () => {
       upstream.enqueue({ hang: true });
       const abortWhole = new AbortController();
