@@ -8,9 +8,13 @@ import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 
+/** What an UpstreamPartStream reads, and how. */
 export interface UpstreamPartStreamOptions {
+  /** The upstream response body. */
   body: Readable;
+  /** The adapter's decoder for this one stream. */
   decoder: StreamDecoder;
+  /** The provider id, for error messages. */
   provider: string;
   /** The client's signal: an abort is the client leaving, not the upstream failing. */
   signal: AbortSignal;

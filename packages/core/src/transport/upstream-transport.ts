@@ -23,6 +23,7 @@ export interface UpstreamResponse extends Dispatcher.ResponseData {
   guard: UpstreamBodyGuard;
 }
 
+/** The bounds of `limits.stream_max_bytes` and `limits.stream_max_duration_ms` when a transport is built without them. */
 export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1024 * 1024, maxDurationMs: 30 * 60 * 1000 };
 
 /**
