@@ -49,7 +49,15 @@ export type * from './plugin/provider-types.js';
 export type { ServerSentEvent } from './transport/server-sent-event.js';
 export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { SseDecoder } from './transport/sse-decoder.js';
-export { UpstreamTransport, defaultUpstreamTimeouts, mapTransportError } from './transport/upstream-transport.js';
+export {
+  UpstreamTransport,
+  defaultUpstreamBodyLimits,
+  defaultUpstreamTimeouts,
+  mapTransportError,
+  type UpstreamResponse,
+  type UpstreamTransportOptions,
+} from './transport/upstream-transport.js';
+export type { UpstreamBodyGuard, UpstreamBodyLimits } from './transport/upstream-body-guard.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';

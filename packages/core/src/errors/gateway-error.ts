@@ -1,4 +1,8 @@
 import { errorCatalogue, type ErrorCode } from './error-catalogue.js';
+import { SecretRedactor } from './redact-secrets.js';
+
+/** Key-shaped strings only: the provider's own secrets were blanked where its words came in. */
+const lastLineRedactor = new SecretRedactor();
 
 export interface GatewayErrorOptions {
   /** The request field at fault, reported as OpenAI's `error.param`. */
@@ -53,8 +57,10 @@ export class GatewayError extends Error {
     this.provider = options.provider;
   }
 
+  /** The client's view; key-shaped strings are blanked once more on the way out, whoever built the error. */
   toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
+    const param = this.param === null ? null : lastLineRedactor.redact(this.param);
+    return { error: { message: lastLineRedactor.redact(this.message), type: this.type, code: this.code, param } };
   }
 }
 Object.defineProperty(GatewayError.prototype, gatewayErrorBrand, { value: true });

@@ -87,7 +87,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const { config, plugins: resolved } = await checkGatewayConfig(rawConfig, options);
 
   const logger = options.logger ?? createLogger({ level: config.log.level });
-  const transport = new UpstreamTransport();
+  const transport = new UpstreamTransport({
+    bodyLimits: { maxBytes: config.limits.stream_max_bytes, maxDurationMs: config.limits.stream_max_duration_ms },
+  });
   const providers = new Map<string, Provider>();
   for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));
 

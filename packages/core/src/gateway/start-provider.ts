@@ -2,6 +2,8 @@ import type { ChatRequest } from '../canonical/chat-request.js';
 import type { EmbeddingsRequest } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { redactGatewayError } from '../errors/redact-gateway-error.js';
+import { SecretRedactor } from '../errors/redact-secrets.js';
 import type { ProviderPlugin } from '../plugin/define-plugin.js';
 import type {
   DirectChatOperation,
@@ -20,32 +22,38 @@ import type {
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { peekFirst } from '../transport/peek-first.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
-import { defaultUpstreamTimeouts, mapTransportError, type UpstreamTransport } from '../transport/upstream-transport.js';
+import { defaultUpstreamTimeouts, type UpstreamTransport } from '../transport/upstream-transport.js';
 
 /**
  * Turns a provider plugin's pure adapters into a running Provider: HTTP adapters
  * get the shared transport wrapped around them, direct operations are used as is.
+ * Every error a provider operation ends with, before or during a stream, leaves
+ * through redactGatewayError: the one place a provider's words are cleaned of its
+ * secrets, after they were decoded.
  */
 export function startProvider(id: string, plugin: ProviderPlugin, transport: UpstreamTransport): Provider {
   const adapters = plugin.build();
+  const redactor = new SecretRedactor(adapters.secrets ?? []);
   const http: HttpContext = {
     id,
     transport,
     timeouts: { ...defaultUpstreamTimeouts, ...adapters.timeouts },
-    secrets: adapters.secrets ?? [],
+    redactor,
     mapError: adapters.mapError ?? ((response) => genericUpstreamError(id, response)),
   };
   const provider: Provider = { id, plugin: plugin.name };
   if (adapters.modelsTtlMs !== undefined) provider.modelsTtlMs = adapters.modelsTtlMs;
-  if (adapters.chat) provider.chat = isDirectChat(adapters.chat) ? directChat(adapters.chat) : httpChat(adapters.chat, http);
+  if (adapters.chat) {
+    const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, redactor) : httpChat(adapters.chat, http);
+    provider.chat = { complete: redacting(chat.complete, redactor), stream: redacting(chat.stream, redactor) };
+  }
   if (adapters.embeddings) {
-    provider.embeddings = isDirectEmbeddings(adapters.embeddings)
-      ? adapters.embeddings
-      : httpEmbeddings(adapters.embeddings, http);
+    const embeddings = isDirectEmbeddings(adapters.embeddings) ? adapters.embeddings : httpEmbeddings(adapters.embeddings, http);
+    provider.embeddings = { embed: redacting((call) => embeddings.embed(call), redactor) };
   }
   if (adapters.models) {
     const models = adapters.models;
-    provider.listModels = isDirectModels(models) ? (signal) => models.list(signal) : httpModels(models, http);
+    provider.listModels = redacting(isDirectModels(models) ? (signal: AbortSignal) => models.list(signal) : httpModels(models, http), redactor);
   }
   return provider;
 }
@@ -54,8 +62,28 @@ interface HttpContext {
   id: string;
   transport: UpstreamTransport;
   timeouts: UpstreamTimeouts;
-  secrets: readonly string[];
+  redactor: SecretRedactor;
   mapError: NonNullable<ProviderAdapters['mapError']>;
+}
+
+/** The operation with whatever it rejects with redacted. */
+function redacting<Args extends unknown[], Result>(operation: (...args: Args) => Promise<Result>, redactor: SecretRedactor) {
+  return async (...args: Args): Promise<Result> => {
+    try {
+      return await operation(...args);
+    } catch (error) {
+      throw redactGatewayError(error, redactor);
+    }
+  };
+}
+
+/** A stream whose mid-stream error is redacted like any other (HTTP streams do this in UpstreamPartStream). */
+async function* redactingParts<Part>(parts: AsyncIterable<Part>, redactor: SecretRedactor): AsyncGenerator<Part> {
+  try {
+    yield* parts;
+  } catch (error) {
+    throw redactGatewayError(error, redactor);
+  }
 }
 
 function isDirectChat(chat: HttpChatAdapter | DirectChatOperation): chat is DirectChatOperation {
@@ -70,10 +98,10 @@ function isDirectModels(op: HttpModelsAdapter | DirectModelsOperation): op is Di
   return typeof (op as DirectModelsOperation).list === 'function';
 }
 
-function directChat(chat: DirectChatOperation): NonNullable<Provider['chat']> {
+function directChat(chat: DirectChatOperation, redactor: SecretRedactor): NonNullable<Provider['chat']> {
   return {
     complete: (call) => chat.complete(call),
-    stream: (call) => peekFirst(chat.stream(call)),
+    stream: (call) => peekFirst(redactingParts(chat.stream(call), redactor)),
   };
 }
 
@@ -87,7 +115,18 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
     async stream(call: ProviderCall<ChatRequest>) {
       const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
-      return peekFirst(new UpstreamPartStream(response.body, decoder, http.id, call.signal, adapter.createStreamFramer?.()));
+      const framer = adapter.createStreamFramer?.();
+      return peekFirst(
+        new UpstreamPartStream({
+          body: response.body,
+          decoder,
+          provider: http.id,
+          signal: call.signal,
+          redactor: http.redactor,
+          guard: response.guard,
+          ...(framer && { framer }),
+        }),
+      );
     },
   };
 }
@@ -121,7 +160,7 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
 async function sendChecked(http: HttpContext, request: Parameters<UpstreamTransport['send']>[0], signal: AbortSignal) {
   const response = await http.transport.send(request, signal, http.timeouts, http.id);
   if (response.statusCode >= 400) {
-    throw http.mapError(await readUpstreamError(response, http.secrets));
+    throw http.mapError(await readUpstreamError(response));
   }
   return response;
 }

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { serializeError } from './serialize-error.js';
 
 export type { Logger } from 'pino';
 
@@ -40,6 +41,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     level: settings.level ?? 'info',
     base: { service: 'switchyard' },
     redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (settings.destination) return pino(options, settings.destination);

@@ -1,22 +1,30 @@
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
-import { redactSecrets } from '../errors/redact-secrets.js';
 import type { UpstreamErrorResponse } from '../plugin/provider-types.js';
-import { mapTransportError } from './upstream-transport.js';
+import { mapBodyReadError } from './map-body-read-error.js';
+import type { UpstreamResponse } from './upstream-transport.js';
 
 /** An upstream error body past this size is not worth reading to the end. */
 const maxErrorBodyBytes = 64 * 1024;
 
-export async function readJsonBody(response: Dispatcher.ResponseData, provider: string, signal: AbortSignal): Promise<unknown> {
-  let text: string;
+/**
+ * Reads a whole answer and parses it as JSON, held to the transport's size and
+ * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`).
+ */
+export async function readJsonBody(response: UpstreamResponse, provider: string, signal: AbortSignal): Promise<unknown> {
+  const chunks: Buffer[] = [];
   try {
-    text = await response.body.text();
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      response.guard.count(chunk);
+      chunks.push(chunk);
+    }
   } catch (error) {
-    throw mapTransportError(error, provider, signal);
+    throw mapBodyReadError(error, provider, signal, response.guard);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
+    // The parse error quotes the body; the provider's choke point redacts it before anything logs it.
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a body that is not JSON.`, {
       provider,
       upstreamStatus: response.statusCode,
@@ -26,18 +34,19 @@ export async function readJsonBody(response: Dispatcher.ResponseData, provider: 
 }
 
 /**
- * Reads an error response (capped) with every secret blanked, so whatever the
- * adapter quotes from it is safe to show and to log.
+ * Reads an error response, capped. The text is the provider's raw words: whatever
+ * the adapter makes of it is redacted, after decoding, where the provider's errors
+ * leave it (see redactGatewayError).
  */
-export async function readUpstreamError(
-  response: Dispatcher.ResponseData,
-  secrets: readonly string[],
-): Promise<UpstreamErrorResponse> {
-  let bodyText = '';
+export async function readUpstreamError(response: UpstreamResponse): Promise<UpstreamErrorResponse> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
   try {
-    for await (const chunk of response.body) {
-      bodyText += chunk.toString('utf8');
-      if (bodyText.length > maxErrorBodyBytes) {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      response.guard.count(chunk);
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes > maxErrorBodyBytes) {
         response.body.destroy();
         break;
       }
@@ -45,5 +54,7 @@ export async function readUpstreamError(
   } catch {
     // A body that breaks off is still an error response; map what arrived.
   }
-  return { status: response.statusCode, headers: response.headers, bodyText: redactSecrets(bodyText, secrets) };
+  // Decoded once, whole, so a character split across two chunks stays whole.
+  const bodyText = Buffer.concat(chunks).subarray(0, maxErrorBodyBytes).toString('utf8');
+  return { status: response.statusCode, headers: response.headers, bodyText };
 }

@@ -1,33 +1,54 @@
 import type { Readable } from 'node:stream';
 import type { StreamPart } from '../canonical/stream-part.js';
+import type { GatewayError } from '../errors/gateway-error.js';
+import { redactGatewayError } from '../errors/redact-gateway-error.js';
+import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { StreamDecoder, StreamFramer } from '../plugin/provider-types.js';
+import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
-import { mapTransportError } from './upstream-transport.js';
+import type { UpstreamBodyGuard } from './upstream-body-guard.js';
+
+/** What an UpstreamPartStream reads, and how. */
+export interface UpstreamPartStreamOptions {
+  /** The upstream response body. */
+  body: Readable;
+  /** The adapter's decoder for this one stream. */
+  decoder: StreamDecoder;
+  /** The provider id, for error messages. */
+  provider: string;
+  /** The client's signal: an abort is the client leaving, not the upstream failing. */
+  signal: AbortSignal;
+  /** Blanks the provider's secrets in every error the stream ends with. */
+  redactor: SecretRedactor;
+  /** Holds the body to its size and duration bounds. */
+  guard?: UpstreamBodyGuard;
+  /** For streams that are not text/event-stream (Bedrock's event stream). */
+  framer?: StreamFramer;
+}
 
 /**
  * The canonical parts of an upstream stream body (SSE unless the adapter brings
- * its own framer), as an async iterator. One network
- * chunk usually holds several events; their parts are handed out from a buffer
- * without another read or another async step, which is most of a stream's cost
- * per token. Stopping early (the client left, an error) destroys the body so the
- * connection is released rather than drained.
+ * its own framer), as an async iterator. One network chunk usually holds several
+ * events; their parts are handed out from a buffer without another read or
+ * another async step, which is most of a stream's cost per token. When an event
+ * of a chunk is an error, the parts decoded before it are handed out first and
+ * the error after them. Stopping early (the client left, an error) destroys the
+ * body so the connection is released rather than drained.
  */
 export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
+  private readonly source: Readable;
   private readonly body: AsyncIterator<Buffer>;
   private readonly framer: StreamFramer;
   private buffer: StreamPart[] = [];
   private position = 0;
   private ended = false;
+  /** An error met after some parts of the same chunk; thrown once those are out. */
+  private failure: GatewayError | undefined;
 
-  constructor(
-    private readonly source: Readable,
-    private readonly decoder: StreamDecoder,
-    private readonly provider: string,
-    private readonly signal: AbortSignal,
-    framer?: StreamFramer,
-  ) {
-    this.body = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    this.framer = framer ?? new SseDecoder();
+  constructor(private readonly options: UpstreamPartStreamOptions) {
+    this.source = options.body;
+    this.body = options.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.framer = options.framer ?? new SseDecoder();
   }
 
   [Symbol.asyncIterator](): this {
@@ -36,6 +57,12 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
 
   next(): Promise<IteratorResult<StreamPart>> {
     if (this.position < this.buffer.length) return Promise.resolve({ value: this.buffer[this.position++]!, done: false });
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      this.finish(true);
+      return Promise.reject(failure);
+    }
     return this.fill();
   }
 
@@ -49,12 +76,12 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
       while (!this.ended) {
         const chunk = await this.body.next();
         const parts: StreamPart[] = [];
-        if (chunk.done) {
+        try {
+          this.decodeInto(parts, chunk);
+        } catch (error) {
+          if (parts.length === 0) throw error;
           this.ended = true;
-          for (const event of this.framer.end()) parts.push(...this.decoder.decode(event));
-          parts.push(...this.decoder.end());
-        } else {
-          for (const event of this.framer.feed(chunk.value)) parts.push(...this.decoder.decode(event));
+          this.failure = this.mapped(error);
         }
         if (parts.length > 0) {
           this.buffer = parts;
@@ -65,8 +92,26 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
       return { value: undefined, done: true };
     } catch (error) {
       this.finish(true);
-      throw mapTransportError(error, this.provider, this.signal);
+      throw this.mapped(error);
     }
+  }
+
+  /** Pushes part by part, so what was decoded before a throw is kept. */
+  private decodeInto(parts: StreamPart[], chunk: IteratorResult<Buffer>): void {
+    const { decoder } = this.options;
+    if (chunk.done) {
+      this.ended = true;
+      for (const event of this.framer.end()) parts.push(...decoder.decode(event));
+      parts.push(...decoder.end());
+      return;
+    }
+    this.options.guard?.count(chunk.value);
+    for (const event of this.framer.feed(chunk.value)) parts.push(...decoder.decode(event));
+  }
+
+  private mapped(error: unknown): GatewayError {
+    const { provider, signal, guard, redactor } = this.options;
+    return redactGatewayError(mapBodyReadError(error, provider, signal, guard), redactor);
   }
 
   private finish(early: boolean): void {

@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
+import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
   connectMs: 10_000,
@@ -13,7 +14,17 @@ export interface UpstreamTransportOptions {
   connectionsPerOrigin?: number;
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs?: number;
+  /** Bounds on every answer (`limits.stream_max_bytes`, `limits.stream_max_duration_ms`); 256 MiB and 30 minutes when absent. */
+  bodyLimits?: Partial<UpstreamBodyLimits>;
 }
+
+/** An upstream answer, its body held to the size and duration bounds by `guard`. */
+export interface UpstreamResponse extends Dispatcher.ResponseData {
+  guard: UpstreamBodyGuard;
+}
+
+/** The bounds of `limits.stream_max_bytes` and `limits.stream_max_duration_ms` when a transport is built without them. */
+export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1024 * 1024, maxDurationMs: 30 * 60 * 1000 };
 
 /**
  * The gateway's only way out to providers: one undici pool per origin with
@@ -22,28 +33,30 @@ export interface UpstreamTransportOptions {
 export class UpstreamTransport {
   private readonly pools = new Map<string, Pool>();
   private closed = false;
+  private readonly bodyLimits: UpstreamBodyLimits;
 
-  constructor(private readonly options: UpstreamTransportOptions = {}) {}
+  constructor(private readonly options: UpstreamTransportOptions = {}) {
+    this.bodyLimits = { ...defaultUpstreamBodyLimits, ...options.bodyLimits };
+  }
 
-  async send(
-    request: UpstreamRequest,
-    signal: AbortSignal,
-    timeouts: UpstreamTimeouts,
-    provider: string,
-  ): Promise<Dispatcher.ResponseData> {
+  async send(request: UpstreamRequest, signal: AbortSignal, timeouts: UpstreamTimeouts, provider: string): Promise<UpstreamResponse> {
     const pool = this.poolFor(request.origin, timeouts.connectMs);
+    const guard = new UpstreamBodyGuard(this.bodyLimits, provider, signal);
     try {
-      return await pool.request({
+      const response = await pool.request({
         path: request.path,
         method: request.method,
         headers: request.headers,
         body: request.body ?? null,
-        signal,
+        signal: guard.signal,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
       });
+      guard.attach(response.body);
+      return Object.assign(response, { guard });
     } catch (error) {
-      throw mapTransportError(error, provider, signal);
+      guard.release();
+      throw guard.error ?? mapTransportError(error, provider, signal);
     }
   }
 

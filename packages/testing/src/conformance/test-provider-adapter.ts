@@ -228,6 +228,28 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
       expect(broken).toBeInstanceOf(GatewayError);
     });
 
+    it('never lets its configured credentials out in an error, when the upstream quotes them JSON-escaped', async () => {
+      const secrets = (target.provider(target.options(upstream)).build().secrets ?? []).filter((secret) => secret.length >= 6);
+      expect(secrets.length).toBeGreaterThan(0);
+      // Every secret, its first character as \uXXXX and every slash as \/, in the fields providers put messages in.
+      const quoted = secrets.map((secret) => `\\u${secret.charCodeAt(0).toString(16).padStart(4, '0')}${secret.slice(1).replaceAll('/', '\\/')}`).join(' and ');
+      const message = `The key MARKER is not valid`;
+      const raw = JSON.stringify({ type: 'error', message, Message: message, error: { type: 'invalid_request_error', code: 400, status: 'INVALID_ARGUMENT', message } }).replaceAll('MARKER', quoted);
+      upstream.enqueue({ status: 400, headers: { 'content-type': 'application/json' }, body: raw }, { status: 400, headers: { 'content-type': 'application/json' }, body: raw });
+      for (const outcome of [await ask(user('hi')).catch((error: unknown) => error), await askStream(user('hi')).catch((error: unknown) => error)]) {
+        expect(outcome).toBeInstanceOf(GatewayError);
+        const error = outcome as GatewayError;
+        const seen = [JSON.stringify(error.toBody()), error.message, String(error.param), String((error.cause as Error | undefined)?.stack)].join('\n');
+        for (const secret of secrets) expect(seen).not.toContain(secret);
+      }
+    });
+
+    it('reports a stream broken off after the upstream answered as upstream_invalid_response, never upstream_unreachable', async () => {
+      upstream.enqueue({ reply: { content: 'one two three four five six' }, stream: { cutAfterEvents: 3 } });
+      const cut = await askStream(user('hi')).catch((error: unknown) => error);
+      expect(cut).toMatchObject({ code: 'upstream_invalid_response', retryable: true, provider: target.name });
+    });
+
     it('cancels the upstream request when the caller aborts, whole and streamed', async () => {
       upstream.enqueue({ hang: true });
       const abortWhole = new AbortController();

@@ -30,6 +30,19 @@ export interface MockStreamOptions {
   midStreamError?: boolean;
   /** Events written before the `midStreamError` event. Default 2. */
   errorAfterEvents?: number;
+  /**
+   * The in-stream error written for `midStreamError`, as raw wire text in the
+   * provider's format (`data: {"error":…}\n\n`), instead of the fixture's: for
+   * errors that quote what a test wants quoted.
+   */
+  errorWire?: string;
+  /** Write the events (and the `midStreamError` event) in one write, so the client reads them in one network chunk. */
+  sameWrite?: boolean;
+  /**
+   * An endless stream: write the events up to this index, then that event again
+   * and again (each after `chunkDelayMs`) until the client goes away.
+   */
+  repeatEvent?: number;
 }
 
 /** A tool call a script makes the assistant say. */

@@ -101,20 +101,42 @@ export class ResponseWriter {
     });
     this.res.flushHeaders();
 
+    if (options.repeatEvent !== undefined) {
+      await this.sendEndlessly(events, options.repeatEvent, options);
+      return;
+    }
     const cutAt = options.cutAfterEvents;
     const errorAt = options.midStreamError ? (options.errorAfterEvents ?? 2) : undefined;
     const stopAt = Math.min(events.length, cutAt ?? Infinity, errorAt ?? Infinity);
+    const endsWithCut = cutAt !== undefined && cutAt <= (errorAt ?? Infinity);
+    const errorWire = options.errorWire ?? streamErrorWire;
+    if (options.sameWrite) {
+      const last = !endsWithCut && errorAt !== undefined ? errorWire : '';
+      if (!(await this.writeEvent(events.slice(0, stopAt).join('') + last, options))) return;
+      if (endsWithCut) await this.cut();
+      else this.res.end();
+      return;
+    }
     for (const event of events.slice(0, stopAt)) {
       if (!(await this.writeEvent(event, options))) return;
     }
 
-    if (cutAt !== undefined && cutAt <= (errorAt ?? Infinity)) {
+    if (endsWithCut) {
       await this.cut();
     } else if (errorAt !== undefined) {
-      if (await this.writeEvent(streamErrorWire, options)) this.res.end();
+      if (await this.writeEvent(errorWire, options)) this.res.end();
     } else {
       this.res.end();
     }
+  }
+
+  /** Writes `events` up to `index`, then the event at `index` over and over until the client leaves. */
+  private async sendEndlessly(events: readonly string[], index: number, options: MockStreamOptions): Promise<void> {
+    const repeated = events[Math.min(Math.max(0, index), events.length - 1)] ?? '';
+    for (const event of events.slice(0, index)) {
+      if (!(await this.writeEvent(event, options))) return;
+    }
+    while (await this.writeEvent(repeated, options));
   }
 
   /** Answers a failure of the mock itself: a 500 if nothing was sent yet, else a dropped connection. */

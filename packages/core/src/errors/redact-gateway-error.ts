@@ -1,0 +1,56 @@
+import { GatewayError, toGatewayError } from './gateway-error.js';
+import type { SecretRedactor } from './redact-secrets.js';
+
+/** Longest message a client sees from an upstream; cut after redaction so no half secret is left. */
+export const maxErrorMessageLength = 2048;
+
+/** Causes followed when rebuilding an error chain; deeper ones are dropped. */
+const maxCauseDepth = 4;
+
+/**
+ * The choke point for a provider's words: whatever a provider operation threw
+ * (an adapter's mapped error, a stream decoder's in-stream error, a JSON parse
+ * failure quoting the body) becomes a GatewayError whose message, param and whole
+ * cause chain (message and stack, which logs print) have every secret blanked.
+ * Runs on decoded text, so a key the upstream JSON-escaped is caught too.
+ */
+export function redactGatewayError(error: unknown, redactor: SecretRedactor): GatewayError {
+  const gatewayError = error instanceof GatewayError ? error : toGatewayError(redactCause(error, redactor, 0));
+  return new GatewayError(gatewayError.code, bounded(redactor.redact(gatewayError.message)), {
+    param: gatewayError.param === null ? null : bounded(redactor.redact(gatewayError.param)),
+    retryable: gatewayError.retryable,
+    ...(gatewayError.retryAfterSeconds !== undefined && { retryAfterSeconds: gatewayError.retryAfterSeconds }),
+    ...(gatewayError.upstreamStatus !== undefined && { upstreamStatus: gatewayError.upstreamStatus }),
+    ...(gatewayError.provider !== undefined && { provider: gatewayError.provider }),
+    ...(gatewayError.cause !== undefined && { cause: redactCause(gatewayError.cause, redactor, 0) }),
+  });
+}
+
+/** A plain Error with the same name, message and stack, redacted; causes follow up to a depth. */
+function redactCause(cause: unknown, redactor: SecretRedactor, depth: number): Error {
+  const original = cause instanceof Error ? cause : undefined;
+  const message = original instanceof SyntaxError ? withoutQuotedText(original.message) : redactor.redact(original ? original.message : String(cause));
+  const next = original?.cause !== undefined && depth + 1 < maxCauseDepth ? redactCause(original.cause, redactor, depth + 1) : undefined;
+  const copy = new Error(message, next === undefined ? undefined : { cause: next });
+  copy.name = original?.name ?? 'Error';
+  // The stack's first line repeats the message: rebuild it from the redacted one.
+  const frames = original?.stack?.indexOf('\n    at ') ?? -1;
+  copy.stack = `${copy.name}: ${message}${frames >= 0 ? redactor.redact(original!.stack!.slice(frames)) : ''}`;
+  const code = (original as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') (copy as Error & { code?: string }).code = code;
+  return copy;
+}
+
+/**
+ * JSON.parse quotes a slice of the text it could not read (`Unexpected token 'x',
+ * "…" is not valid JSON`); the slice may hold part of a secret, too little to
+ * recognise. Only the position is kept.
+ */
+function withoutQuotedText(message: string): string {
+  const position = /at position \d+/.exec(message)?.[0];
+  return position ? `The text is not valid JSON (${position}).` : 'The text is not valid JSON.';
+}
+
+function bounded(text: string): string {
+  return text.length <= maxErrorMessageLength ? text : `${text.slice(0, maxErrorMessageLength - 1)}…`;
+}

@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/** Bounds on one upstream answer, from `limits.stream_max_bytes` and `limits.stream_max_duration_ms`. */
+export interface UpstreamBodyLimits {
+  /** Most bytes one answer's body may have (a stream in total). */
+  maxBytes: number;
+  /** Longest time from sending the request to the end of its answer. */
+  maxDurationMs: number;
+}
+
+/**
+ * Holds one upstream request to its total-duration and total-size bounds. The
+ * clock starts when the request is sent; when it runs out (waiting for headers
+ * or reading the body), or a chunk takes the body past its size, the request is
+ * aborted through `signal` and `error` says why, so readers throw that instead of
+ * the abort or socket error the cut causes. The client's own abort is passed on.
+ * Everything is released when the body closes, however it closes.
+ */
+export class UpstreamBodyGuard {
+  /** Set once a bound was crossed. */
+  error: GatewayError | undefined;
+  private readonly controller = new AbortController();
+  private bytes = 0;
+  private body: Readable | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly passOnClientAbort = (): void => this.controller.abort(this.clientSignal.reason);
+
+  constructor(
+    private readonly limits: UpstreamBodyLimits,
+    private readonly provider: string,
+    private readonly clientSignal: AbortSignal,
+  ) {
+    if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
+    else clientSignal.addEventListener('abort', this.passOnClientAbort, { once: true });
+    this.timer = setTimeout(this.expire, limits.maxDurationMs);
+    // Sockets keep the process alive while an answer is read; this timer need not.
+    this.timer.unref();
+  }
+
+  /** The signal to send the request with: aborted by the client or by a crossed bound. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Watches the body once the response headers have arrived. */
+  attach(body: Readable): void {
+    this.body = body;
+    if (this.error) body.destroy(this.error);
+    else if (body.destroyed) this.release();
+    else body.once('close', this.release);
+  }
+
+  /** Counts a chunk read from the body; throws (after cutting the request) when it is one too many. */
+  count(chunk: { length: number }): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limits.maxBytes && !this.error) {
+      this.cut(
+        new GatewayError('upstream_response_too_large', `The ${this.provider} upstream sent more than ${this.limits.maxBytes} bytes; the answer was cut.`, {
+          provider: this.provider,
+        }),
+      );
+    }
+    if (this.error) throw this.error;
+  }
+
+  /** Stops the clock and forgets the client's signal: the answer ended, or the request failed. */
+  readonly release = (): void => {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.clientSignal.removeEventListener('abort', this.passOnClientAbort);
+  };
+
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    this.cut(
+      new GatewayError('upstream_duration_exceeded', `The ${this.provider} upstream was still answering after ${this.limits.maxDurationMs} ms; the answer was cut.`, {
+        provider: this.provider,
+      }),
+    );
+  };
+
+  private cut(error: GatewayError): void {
+    this.error = error;
+    this.release();
+    this.controller.abort(error);
+    if (this.body && !this.body.destroyed) this.body.destroy(error);
+  }
+}
