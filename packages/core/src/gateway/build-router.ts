@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { createRequestContext, findContext, type Endpoint } from '../chain/request-context.js';
+import { createRequestContext, findContext, markChainSettled, type Endpoint } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
@@ -59,9 +59,11 @@ export function buildRouter(
     next();
   };
 
-  router.post('/v1/chat/completions', runSteps([parseJson, begin('chat'), ...steps]));
-  router.post('/v1/embeddings', runSteps([parseJson, begin('embeddings'), ...steps]));
-  const models = runSteps([begin('models'), ...steps]);
+  // The request is over when its response has closed and its chain has returned.
+  const chain = { onSettled: (_req: Request, res: Response) => markChainSettled(res) };
+  router.post('/v1/chat/completions', runSteps([parseJson, begin('chat'), ...steps], chain));
+  router.post('/v1/embeddings', runSteps([parseJson, begin('embeddings'), ...steps], chain));
+  const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);
 
