@@ -152,7 +152,6 @@ export class PostgresBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each transaction's locks short when a crash left many behind.
     for (let batch = await this.releaseBatch('expires_at', now); batch > 0; batch = await this.releaseBatch('expires_at', now)) released += batch;
-    if (released > 0) this.logger.warn({ released }, 'released budget reservations whose lease expired (their gateway stopped without settling)');
     return released;
   }
 
