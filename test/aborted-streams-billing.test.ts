@@ -172,6 +172,36 @@ describe('streams the client aborts are billed for what was generated', () => {
   }, 120_000);
 });
 
+describe('an Anthropic stream read to the end', () => {
+  it('sends the client one usage chunk, with the final numbers, although message_start reported usage early', async () => {
+    const upstream = await startMockAnthropic();
+    const gateway = await startTestGateway({ providers: { anthropic: { api_key: 'sk-ant-test-abcdefgh', base_url: upstream.url } } });
+    try {
+      upstream.enqueue({ reply: { content: 'one two three four', usage: { prompt_tokens: 777, completion_tokens: 9 } } });
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'anthropic/claude-sonnet-4-5',
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      });
+      const text = await response.text();
+      const usages = text
+        .split('\n')
+        .filter((line) => line.startsWith('data: {'))
+        .map((line) => (JSON.parse(line.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } | null }).usage)
+        .filter((usage) => usage);
+      expect(usages).toEqual([expect.objectContaining({ prompt_tokens: 777, completion_tokens: 9 })]);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe('an Anthropic stream cut mid-way', () => {
   it('is billed the real input tokens message_start gave, not an estimate', async () => {
     const upstream = await startMockAnthropic();
