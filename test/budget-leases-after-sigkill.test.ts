@@ -2,13 +2,47 @@ import { request, type ClientRequest } from 'node:http';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createLogger, type StorageSet } from '@switchyard/core';
+import { findPostgres, freshSchemaName } from '@switchyard/testing';
+import postgres from '@switchyard/store-postgres';
 import { openSqliteStorage } from '@switchyard/store-sqlite';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from './support/run-cli.js';
 
 const masterKey = 'sy-master-leases-0123456789abcdef';
 const leaseMs = 2000;
 const epoch = new Date(0).toISOString();
+const postgresTarget = await findPostgres();
+
+/** A store both gateways use, with the same store opened in the test to look at it. */
+interface StoreUnderTest {
+  yaml: string;
+  open(cwd: string): Promise<StorageSet>;
+  cleanUp(): Promise<void>;
+}
+
+function sqliteStore(): StoreUnderTest {
+  return {
+    yaml: 'storage:\n  use: sqlite',
+    open: async (cwd) => openSqliteStorage({ file: path.join(cwd, 'data', 'switchyard.db') }),
+    cleanUp: async () => undefined,
+  };
+}
+
+function postgresStore(url: string): StoreUnderTest {
+  const schema = freshSchemaName();
+  return {
+    yaml: `storage:\n  use: postgres\n  url: ${url}\n  schema: ${schema}`,
+    open: (cwd) => postgres({ url, schema }).open({ dataDir: cwd, logger: createLogger({ level: 'silent' }) }),
+    async cleanUp() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}
 
 function portOf(gateway: RunningCli): number {
   return Number(/127\.0\.0\.1:(\d+)/.exec(gateway.stdout())![1]);
@@ -57,21 +91,27 @@ function startSlowStream(port: number, secret: string): Promise<ClientRequest> {
   });
 }
 
-describe('budget reservations of a gateway killed with SIGKILL', () => {
-  it('are released within the lease after a restart', async () => {
+const stores: Array<[string, () => StoreUnderTest, boolean]> = [
+  ['sqlite', sqliteStore, true],
+  ['postgres', () => postgresStore((postgresTarget as { url: string }).url), postgresTarget.available],
+];
+
+describe.each(stores)('budget reservations of a gateway killed with SIGKILL (%s)', (name, makeStore, available) => {
+  it.skipIf(!available)('are released within the lease after a restart', async () => {
+    const store = makeStore();
     const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-leases-'));
     await writeFile(
       path.join(cwd, 'switchyard.config.yaml'),
       [
         'server:\n  data_dir: data',
         'providers:\n  mock: {}',
-        'storage:\n  use: sqlite',
+        store.yaml,
         `chain:\n  - auth\n  - key-scope:\n      reservation_lease_ms: ${leaseMs}\n  - route\n  - adapter`,
         '',
       ].join('\n'),
     );
     const env = { SWITCHYARD_MASTER_KEY: masterKey };
-    const storage = openSqliteStorage({ file: path.join(cwd, 'data', 'switchyard.db') });
+    let storage: StorageSet | undefined;
     let first: RunningCli | undefined;
     let second: RunningCli | undefined;
     const streams: ClientRequest[] = [];
@@ -86,6 +126,7 @@ describe('budget reservations of a gateway killed with SIGKILL', () => {
       const owner = `key:${key.id}`;
 
       streams.push(...(await Promise.all(Array.from({ length: 12 }, () => startSlowStream(portOf(first!), secret)))));
+      storage = await store.open(cwd);
       await storage.budgets.migrate();
       const held = await storage.budgets.reserved(owner, epoch);
       expect(held).toBeGreaterThan(0);
@@ -103,7 +144,7 @@ describe('budget reservations of a gateway killed with SIGKILL', () => {
       expect(await storage.budgets.reserved(owner, epoch)).toBe(0);
       expect(await storage.budgets.spent(owner, epoch)).toBe(0);
       console.info(
-        `SIGKILL with 12 streams holding $${held.toFixed(6)}: released ${Math.round(performance.now() - killed)} ms after the kill, ` +
+        `${name}: SIGKILL with 12 streams holding $${held.toFixed(6)}: released ${Math.round(performance.now() - killed)} ms after the kill, ` +
           `${Math.round(releasedAfterMs)} ms after the restart was listening (lease ${leaseMs} ms, sweep at start and every ${Math.floor(leaseMs / 3)} ms)`,
       );
       expect(releasedAfterMs).toBeLessThanOrEqual(leaseMs + leaseMs / 3 + 1000);
@@ -111,7 +152,8 @@ describe('budget reservations of a gateway killed with SIGKILL', () => {
       for (const stream of streams) stream.destroy();
       for (const gateway of [first, second]) if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       await Promise.all([first?.exited, second?.exited]);
-      await storage.budgets.close();
+      await storage?.budgets.close();
+      await store.cleanUp();
     }
   }, 60_000);
 });
