@@ -131,6 +131,9 @@ export interface RequestContext {
 
 const contextKey = Symbol('switchyard.context');
 
+/** How long after its response closed a request waits for its chain to return (a cut stream's estimate takes milliseconds). */
+const chainGraceMs = 30_000;
+
 interface ResponseWithContext extends Response {
   [contextKey]?: RequestContext;
 }
@@ -236,6 +239,13 @@ class GatewayRequestContext implements RequestContext {
   responseClosed(): void {
     this.closed = true;
     this.finishWhenDone();
+    if (this.finished) return;
+    // A step that never returns must not keep the request (its record, its budget) open forever.
+    setTimeout(() => {
+      if (this.finished) return;
+      this.baseLogger.error({ requestId: this.id, graceMs: chainGraceMs }, 'a step was still running long after the response closed; recording the request without it');
+      this.chainSettled();
+    }, chainGraceMs).unref();
   }
 
   chainSettled(): void {

@@ -46,10 +46,8 @@ export function runSteps(steps: readonly RequestHandler[], options: RunStepsOpti
         finish();
         return;
       }
-      if (res.closed) {
-        settle();
-        return;
-      }
+      // The client is gone: no further step runs; the chain settles as the steps under way return.
+      if (res.closed) return;
       active++;
       let passedOn = false;
       let isWaiting = false;
