@@ -8,6 +8,7 @@ export {
   createRequestContext,
   findContext,
   getContext,
+  markChainSettled,
   type Attempt,
   type AttemptOptions,
   type Deployment,
@@ -71,7 +72,7 @@ export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
 export { genericUpstreamError, startProvider } from './gateway/start-provider.js';
 export { resolvePlugins, type ImportModule } from './gateway/resolve-plugins.js';
-export type * from './stores/index.js';
+export * from './stores/index.js';
 export { UsageRecorder, type UsageRecorderOptions } from './gateway/usage-recorder.js';
 export type { Pricing } from './gateway/pricing.js';
 export * from './pricing/index.js';

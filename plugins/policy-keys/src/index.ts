@@ -9,3 +9,4 @@ export { keyScope, type KeyScopeOptions } from './key-scope-step.js';
 export { storeKeyResolver, keyCacheTtlMs } from './store-key-resolver.js';
 export { budgetWindowStart } from './budget-window.js';
 export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRecord, type KeyRecord, type ScopeRecord, type UsageRecordRow } from './admin/index.js';
+export { BudgetLeaseKeeper } from './budget-lease-keeper.js';

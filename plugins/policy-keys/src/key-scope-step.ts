@@ -8,14 +8,14 @@ import {
   type BudgetAccount,
   type BudgetLimit,
   type BudgetStore,
+  type Deployment,
   type GatewayRuntime,
   type JsonSchema,
   type Principal,
   type RequestContext,
 } from '@switchyard/core';
-import type { Response } from 'express';
+import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
-
 
 interface BudgetOption {
   limit_usd: number;
@@ -25,6 +25,11 @@ interface BudgetOption {
 export interface KeyScopeOptions {
   /** Budgets shared by every key of a team or a project. */
   budgets: { teams: Record<string, BudgetOption>; projects: Record<string, BudgetOption> };
+  /**
+   * How long a budget reservation outlives its gateway: renewed every third of it
+   * while the gateway runs, released by a sweep once a crashed gateway stops renewing.
+   */
+  reservation_lease_ms: number;
 }
 
 const budgetSchema = {
@@ -47,6 +52,7 @@ const keyScopeOptionsSchema: JsonSchema = {
         projects: { type: 'object', additionalProperties: budgetSchema, default: {} },
       },
     },
+    reservation_lease_ms: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
   },
 };
 
@@ -56,12 +62,19 @@ const keyScopeOptionsSchema: JsonSchema = {
  * `max_tokens` cap a 400; and the budget is held exactly under concurrency —
  * the call's maximum cost is reserved on the key's (and its team's and project's)
  * budget before the provider is called, and settled to the real cost when the
- * request ends. A spent budget is a 429 `insufficient_quota`.
+ * request is over (response closed and chain returned, so a cut stream's estimate
+ * counts). A spent budget is a 429 `insufficient_quota`. Reservations carry a lease
+ * this process renews; a crashed process's are released once theirs expire.
  */
 export const keyScope = definePlugin<KeyScopeOptions>({
   name: 'key-scope',
   optionsSchema: keyScopeOptionsSchema,
   create(options, runtime) {
+    const keeper = runtime.storage ? new BudgetLeaseKeeper(runtime.storage.budgets, options.reservation_lease_ms, runtime.logger) : undefined;
+    if (keeper) {
+      keeper.start();
+      runtime.onClose(() => keeper.stop());
+    }
     return (_req, res, next) => {
       const context = getContext(res);
       const principal = context.principal;
@@ -81,7 +94,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       }
       const storage = runtime.storage;
       const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && accounts.length > 0) holdBudget(context, res, runtime, storage.budgets, accounts);
+      if (storage && keeper && accounts.length > 0) holdBudget(context, runtime, storage.budgets, keeper, accounts);
       next();
     };
   },
@@ -146,34 +159,36 @@ async function alertWhenNearLimit(
 }
 
 /**
- * Reserves the call's maximum cost when the deployment is known (so its price is),
- * and settles to the real cost when the response is over, whatever happened.
+ * Reserves the call's maximum cost before the first attempt, at the most expensive
+ * deployment the route plan may reach (a pricier fallback cannot overspend), and
+ * settles to the real cost once the request is over, whatever happened.
  */
 function holdBudget(
   context: RequestContext,
-  res: Response,
   runtime: GatewayRuntime,
   budgets: BudgetStore,
+  keeper: BudgetLeaseKeeper,
   accounts: BudgetAccount[],
 ): void {
   let reservation: Promise<string | undefined> | undefined;
   context.interceptors.push((next) => async (deployment, options) => {
     if (!reservation) {
       const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
-      const maxCost = runtime.pricing.maxCost(deployment.provider, deployment.model, promptTokens, context.chatRequest?.maxOutputTokens);
-      reservation = budgets.reserve(accounts, maxCost).then((result) => {
-        if (!result.ok) {
-          throw new GatewayError('insufficient_quota', 'The budget for this API key is spent for this period.', {
-            param: null,
-          });
-        }
+      const maxOutputTokens = context.chatRequest?.maxOutputTokens;
+      const maxCost = Math.max(
+        ...reachableDeployments(context, deployment).map((candidate) =>
+          runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
+        ),
+      );
+      reservation = budgets.reserve(accounts, maxCost, keeper.lease).then((result) => {
+        if (!result.ok) throw quotaError(accounts, result.exhausted, maxCost);
         return result.reservationId;
       });
     }
     await reservation;
     return next(deployment, options);
   });
-  res.once('close', () => {
+  context.onFinished(() => {
     if (!reservation) return;
     void reservation
       .then(async (reservationId) => {
@@ -188,4 +203,38 @@ function holdBudget(
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
   });
+}
+
+/** The deployment about to be tried and every other one the plan may reach, each once. */
+function reachableDeployments(context: RequestContext, first: Deployment): Deployment[] {
+  const unique = new Map<string, Deployment>();
+  for (const deployment of [first, ...context.deployments, ...context.reachableDeployments]) {
+    unique.set(`${deployment.provider}/${deployment.model}`, deployment);
+  }
+  return [...unique.values()];
+}
+
+/**
+ * A 429 that says why: a budget with too little left, or a request whose maximum
+ * cost could not fit even the whole budget (then waiting will not help; a smaller
+ * `max_tokens` will).
+ */
+function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: number): GatewayError {
+  const account = accounts.find((candidate) => candidate.owner === exhausted);
+  const whose = exhausted.startsWith('team:') ? "team's" : exhausted.startsWith('project:') ? "project's" : "key's";
+  if (account && maxCost > account.limitUsd) {
+    return new GatewayError(
+      'insufficient_quota',
+      `This request's maximum cost ($${dollars(maxCost)}) exceeds the ${whose} budget ($${dollars(account.limitUsd)}); lower max_tokens.`,
+      { param: 'max_tokens' },
+    );
+  }
+  const message =
+    whose === "key's" ? 'The budget for this API key is spent for this period.' : `The budget of this API key's ${whose.slice(0, -2)} is spent for this period.`;
+  return new GatewayError('insufficient_quota', message, { param: null });
+}
+
+/** Dollars to the micro-dollar, without trailing zeros. */
+function dollars(usd: number): string {
+  return usd.toFixed(6).replace(/\.?0+$/, '');
 }

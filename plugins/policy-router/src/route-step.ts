@@ -1,9 +1,10 @@
-import { ConfigError, definePlugin, getContext, toHeaderValue, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
+import { ConfigError, definePlugin, getContext, toHeaderValue, type Deployment, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
 import { DeploymentStats } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
 import { ModelResolver } from './resolve-model.js';
 import { routeOptionsSchema, type RouteOptions } from './route-options.js';
+import { reachableDeployments } from './reachable-deployments.js';
 import { createRoutePlan } from './route-plan.js';
 import { chooseSmartModel } from './smart-rules.js';
 
@@ -37,6 +38,16 @@ export const route = definePlugin<RouteOptions>({
     };
     const order = (group: ModelGroup) => orderDeployments(group, inputs);
     const resolve = (name: string) => resolver.resolve(name);
+    // The config is fixed once started: each group's reach is worked out once.
+    const reach = new Map<ModelGroup, Deployment[]>();
+    const reachOf = (group: ModelGroup) => {
+      let deployments = reach.get(group);
+      if (!deployments) {
+        deployments = reachableDeployments(group, resolve);
+        if (group.configured) reach.set(group, deployments);
+      }
+      return deployments;
+    };
     const smart = options.smart;
 
     return (req, res, next) => {
@@ -62,6 +73,7 @@ export const route = definePlugin<RouteOptions>({
       const group = resolver.resolve(name);
       const firstOrder = order(group);
       context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
+      context.reachableDeployments = reachOf(group);
       context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder });
       res.setHeader('x-switchyard-route', toHeaderValue(routeName));
       next();

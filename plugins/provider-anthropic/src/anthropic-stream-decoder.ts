@@ -20,8 +20,9 @@ interface StreamEventData {
 /**
  * Anthropic's named stream events → canonical parts. Tool calls are numbered from 0
  * in the order their `tool_use` blocks start, whatever the Anthropic block index
- * (text and thinking blocks take indices too). `message_delta.usage` is cumulative;
- * fields it leaves out keep the values `message_start` gave.
+ * (text and thinking blocks take indices too). `message_start` usage goes out at
+ * once as a partial usage part; `message_delta.usage` is cumulative, and fields it
+ * leaves out keep the values `message_start` gave.
  */
 export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
   const blocks = new Map<number, BlockKind>();
@@ -56,6 +57,8 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
               model: typeof model === 'string' ? model : '',
               created: Math.floor(Date.now() / 1000),
             },
+            // The real input tokens, early: a stream cut before message_delta is billed from them.
+            ...(data.message?.usage ? [{ type: 'usage', usage: mapAnthropicUsage(usage), partial: true } as const] : []),
           ];
         }
         case 'content_block_start':

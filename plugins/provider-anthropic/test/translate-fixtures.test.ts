@@ -512,6 +512,8 @@ describe('Anthropic stream decoding', () => {
     ].join('');
     const parts = await decodeText(text);
     expect(parts.filter((part) => part.type !== 'stream-start')).toEqual([
+      // message_start's real input tokens go out at once, marked partial, for a stream cut before the end.
+      { type: 'usage', usage: { inputTokens: 15, outputTokens: 1, cachedInputTokens: 5 }, partial: true },
       { type: 'reasoning-delta', delta: 'Two tools.' },
       { type: 'tool-call-start', index: 0, id: 'toolu_a', name: 'a' },
       { type: 'tool-call-start', index: 1, id: 'toolu_b', name: 'b' },

@@ -98,6 +98,19 @@ export const migrations: Migration[] = [
     // A batch retried after a lost reply must not count twice; the gateway's request ids are unique.
     statements: (t) => [`CREATE UNIQUE INDEX usage_id ON ${t.usage} (id)`],
   },
+  {
+    version: 3,
+    name: 'budget reservation leases',
+    // Rows from before leases get ten minutes from their creation, the unrenewable default.
+    statements: (t) => [
+      `ALTER TABLE ${t.budgetReservations} ADD COLUMN holder text NOT NULL DEFAULT ''`,
+      `ALTER TABLE ${t.budgetReservations} ADD COLUMN expires_at timestamptz`,
+      `UPDATE ${t.budgetReservations} SET expires_at = created_at + interval '10 minutes'`,
+      `ALTER TABLE ${t.budgetReservations} ALTER COLUMN expires_at SET NOT NULL`,
+      `CREATE INDEX budget_reservations_expiry ON ${t.budgetReservations} (expires_at)`,
+      `CREATE INDEX budget_reservations_holder ON ${t.budgetReservations} (holder)`,
+    ],
+  },
 ];
 
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { BudgetAccount, BudgetStore, Logger, ReserveResult } from '@switchyard/core';
+import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease, type ReserveResult } from '@switchyard/core';
 import { inTransaction, toNumber, type Tables } from './sql.js';
 
 /** Dollars as whole micro-dollars: integer arithmetic, so limits hold exactly. */
@@ -11,6 +11,13 @@ export function toMicros(usd: number): number {
 
 export function fromMicros(micros: number): number {
   return micros / 1_000_000;
+}
+
+/** A lease with a finite, positive lifetime (a day at most); none means the default, unrenewable. */
+function checkedLease(lease: ReservationLease | undefined): ReservationLease {
+  if (!lease) return { holder: '', ttlMs: DEFAULT_RESERVATION_TTL_MS };
+  if (!Number.isFinite(lease.ttlMs) || lease.ttlMs <= 0 || lease.ttlMs > 86_400_000) throw new RangeError(`not a lease lifetime: ${lease.ttlMs}`);
+  return lease;
 }
 
 interface AccountRow {
@@ -40,8 +47,9 @@ export class PostgresBudgetStore implements BudgetStore {
     return this.migrateOnce();
   }
 
-  async reserve(accounts: BudgetAccount[], amountUsd: number): Promise<ReserveResult> {
+  async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult> {
     const amount = toMicros(amountUsd);
+    const { holder, ttlMs } = checkedLease(lease);
     // One entry per account; if the caller names one twice, the stricter limit applies.
     const unique = new Map<string, { owner: string; windowStart: string; limit: number }>();
     for (const account of accounts) {
@@ -91,8 +99,9 @@ export class PostgresBudgetStore implements BudgetStore {
         );
       }
       await client.query(
-        `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts) VALUES ($1, $2, $3, $4)`,
-        [reservationId, amount, owners, windows],
+        `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [reservationId, amount, owners, windows, holder, new Date(Date.now() + ttlMs)],
       );
       return { ok: true, reservationId } as const;
     });
@@ -130,23 +139,52 @@ export class PostgresBudgetStore implements BudgetStore {
     if (!settled) this.logger.warn({ reservationId }, 'budget reservation settled twice or unknown; ignored');
   }
 
+  async renewLeases(holder: string, ttlMs: number): Promise<number> {
+    const { ttlMs: ttl } = checkedLease({ holder, ttlMs });
+    const result = await this.pool.query(
+      `UPDATE ${this.t.budgetReservations} SET expires_at = $2 WHERE holder = $1 AND holder <> ''`,
+      [holder, new Date(Date.now() + ttl)],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async releaseExpired(now: Date = new Date()): Promise<number> {
+    let released = 0;
+    // Batches keep each transaction's locks short when a crash left many behind.
+    for (let batch = await this.releaseBatch('expires_at', now); batch > 0; batch = await this.releaseBatch('expires_at', now)) released += batch;
+    return released;
+  }
+
   /**
-   * Releases reservations made before `olderThan` that were never settled (their
-   * gateway crashed or lost the connection mid-request), so their amounts stop
-   * holding budget. Not part of BudgetStore: call it from a periodic job with a
-   * cut-off well beyond the longest request. Returns how many were released.
+   * Releases reservations made before `olderThan` that were never settled, whatever
+   * their lease. Kept for operators; the gateway sweeps expired leases instead.
    */
   async releaseStale(olderThan: Date, batchSize = 1000): Promise<number> {
+    const released = await this.releaseBatch('created_at', olderThan, batchSize);
+    if (released > 0) this.logger.warn({ released }, 'released budget reservations that were never settled');
+    return released;
+  }
+
+  async reserved(owner: string, windowStart: string): Promise<number> {
+    const { rows } = await this.pool.query<{ reserved_micros: string }>(
+      `SELECT reserved_micros FROM ${this.t.budgetAccounts} WHERE owner = $1 AND window_start = $2`,
+      [owner, windowStart],
+    );
+    return fromMicros(toNumber(rows[0]?.reserved_micros));
+  }
+
+  /** Deletes up to `batchSize` reservations with `column` before `before` and gives their amounts back. */
+  private releaseBatch(column: 'expires_at' | 'created_at', before: Date, batchSize = 500): Promise<number> {
     return inTransaction(this.pool, async (client) => {
       // SKIP LOCKED: a reservation being settled right now is left to its settle().
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
         `DELETE FROM ${this.t.budgetReservations}
          WHERE id IN (
-           SELECT id FROM ${this.t.budgetReservations} WHERE created_at < $1
-           ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+           SELECT id FROM ${this.t.budgetReservations} WHERE ${column} < $1
+           ORDER BY ${column} LIMIT $2 FOR UPDATE SKIP LOCKED
          )
          RETURNING amount_micros, owners, window_starts`,
-        [olderThan, batchSize],
+        [before, batchSize],
       );
       const release = new Map<string, { owner: string; windowStart: string; micros: number }>();
       for (const row of rows) {
@@ -176,7 +214,6 @@ export class PostgresBudgetStore implements BudgetStore {
           [...accounts, list.map((a) => a.micros)],
         );
       }
-      if (rows.length > 0) this.logger.warn({ released: rows.length }, 'released budget reservations that were never settled');
       return rows.length;
     });
   }

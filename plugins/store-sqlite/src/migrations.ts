@@ -104,4 +104,15 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'budget reservation leases',
+    // Rows from before leases expire at once (0): they can only be orphans of an older gateway.
+    sql: `
+      ALTER TABLE budget_reservations ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+      ALTER TABLE budget_reservations ADD COLUMN expires_at_ms INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX budget_reservations_expiry ON budget_reservations (expires_at_ms);
+      CREATE INDEX budget_reservations_holder ON budget_reservations (holder);
+    `,
+  },
 ];

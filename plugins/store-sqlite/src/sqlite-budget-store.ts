@@ -1,4 +1,4 @@
-import type { BudgetAccount, BudgetStore, ReserveResult } from '@switchyard/core';
+import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type ReservationLease, type ReserveResult } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { SqliteHandle } from './database.js';
@@ -11,6 +11,13 @@ export function toMicros(usd: number): number {
 
 function fromMicros(micros: number): number {
   return micros / 1_000_000;
+}
+
+/** A lease with a finite, positive lifetime (a day at most); none means the default, unrenewable. */
+function checkedLease(lease: ReservationLease | undefined): ReservationLease {
+  if (!lease) return { holder: '', ttlMs: DEFAULT_RESERVATION_TTL_MS };
+  if (!Number.isFinite(lease.ttlMs) || lease.ttlMs <= 0 || lease.ttlMs > 86_400_000) throw new RangeError(`not a lease lifetime: ${lease.ttlMs}`);
+  return lease;
 }
 
 /** Window starts are compared as strings; equal instants written differently are one window. */
@@ -28,7 +35,9 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO budget_accounts (owner, window_start, spent_micros, reserved_micros) VALUES (@owner, @window_start, 0, @amount)
        ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros`,
     ),
-    insertReservation: db.prepare('INSERT INTO budget_reservations (id, amount_micros, created_at) VALUES (?, ?, ?)'),
+    insertReservation: db.prepare(
+      'INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms) VALUES (?, ?, ?, ?, ?)',
+    ),
     linkAccount: db.prepare('INSERT INTO reservation_accounts (reservation_id, owner, window_start) VALUES (?, ?, ?)'),
     reservation: db.prepare('SELECT amount_micros FROM budget_reservations WHERE id = ?'),
     settleAccounts: db.prepare(
@@ -38,6 +47,9 @@ function prepareStatements(db: Database.Database) {
     ),
     deleteReservation: db.prepare('DELETE FROM budget_reservations WHERE id = ?'),
     spent: db.prepare('SELECT spent_micros FROM budget_accounts WHERE owner = ? AND window_start = ?'),
+    reserved: db.prepare('SELECT reserved_micros FROM budget_accounts WHERE owner = ? AND window_start = ?'),
+    renew: db.prepare("UPDATE budget_reservations SET expires_at_ms = ? WHERE holder = ? AND holder <> ''"),
+    expired: db.prepare('SELECT id, amount_micros FROM budget_reservations WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?'),
   };
 }
 
@@ -49,14 +61,15 @@ function prepareStatements(db: Database.Database) {
  */
 export class SqliteBudgetStore implements BudgetStore {
   private readonly statements: () => ReturnType<typeof prepareStatements>;
-  private readonly reserveTx: (accounts: BudgetAccount[], micros: number) => ReserveResult;
+  private readonly reserveTx: (accounts: BudgetAccount[], micros: number, lease: ReservationLease) => ReserveResult;
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
+  private readonly releaseTx: (nowMs: number, batchSize: number) => number;
 
   constructor(private readonly handle: SqliteHandle) {
     this.statements = handle.prepare(prepareStatements);
     const db = handle.db;
 
-    const reserve = db.transaction((accounts: BudgetAccount[], micros: number): ReserveResult => {
+    const reserve = db.transaction((accounts: BudgetAccount[], micros: number, lease: ReservationLease): ReserveResult => {
       const s = this.statements();
       // The same account named twice is charged once.
       const unique = new Map<string, { owner: string; windowStart: string; limit: number }>();
@@ -72,14 +85,15 @@ export class SqliteBudgetStore implements BudgetStore {
         if ((row?.used ?? 0) + micros > account.limit) return { ok: false, exhausted: account.owner };
       }
       const reservationId = `res_${randomBytes(12).toString('base64url')}`;
-      s.insertReservation.run(reservationId, micros, new Date().toISOString());
+      const now = Date.now();
+      s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs);
       for (const account of unique.values()) {
         s.hold.run({ owner: account.owner, window_start: account.windowStart, amount: micros });
         s.linkAccount.run(reservationId, account.owner, account.windowStart);
       }
       return { ok: true, reservationId };
     });
-    this.reserveTx = (accounts, micros) => reserve.immediate(accounts, micros);
+    this.reserveTx = (accounts, micros, lease) => reserve.immediate(accounts, micros, lease);
 
     const settle = db.transaction((reservationId: string, actualMicros: number) => {
       const s = this.statements();
@@ -89,16 +103,45 @@ export class SqliteBudgetStore implements BudgetStore {
       s.deleteReservation.run(reservationId);
     });
     this.settleTx = (reservationId, actualMicros) => settle.immediate(reservationId, actualMicros);
+
+    // An expired reservation settles to nothing spent: its amount goes back to every account it held.
+    const release = db.transaction((nowMs: number, batchSize: number) => {
+      const s = this.statements();
+      const rows = s.expired.all(nowMs, batchSize) as Array<{ id: string; amount_micros: number }>;
+      for (const row of rows) {
+        s.settleAccounts.run({ id: row.id, amount: row.amount_micros, actual: 0 });
+        s.deleteReservation.run(row.id);
+      }
+      return rows.length;
+    });
+    this.releaseTx = (nowMs, batchSize) => release.immediate(nowMs, batchSize);
   }
 
   async migrate(): Promise<void> {
     this.handle.migrate();
   }
 
-  async reserve(accounts: BudgetAccount[], amountUsd: number): Promise<ReserveResult> {
+  async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult> {
     const micros = toMicros(amountUsd);
     if (micros < 0) throw new RangeError(`cannot reserve a negative amount: ${amountUsd}`);
-    return this.reserveTx(accounts, micros);
+    return this.reserveTx(accounts, micros, checkedLease(lease));
+  }
+
+  async renewLeases(holder: string, ttlMs: number): Promise<number> {
+    const { ttlMs: ttl } = checkedLease({ holder, ttlMs });
+    return this.statements().renew.run(Date.now() + ttl, holder).changes;
+  }
+
+  async releaseExpired(now: Date = new Date()): Promise<number> {
+    let released = 0;
+    // Batches keep each write lock short when a crash left many behind.
+    for (let batch = this.releaseTx(now.getTime(), 500); batch > 0; batch = this.releaseTx(now.getTime(), 500)) released += batch;
+    return released;
+  }
+
+  async reserved(owner: string, windowStart: string): Promise<number> {
+    const row = this.statements().reserved.get(owner, windowKey(windowStart)) as { reserved_micros: number } | undefined;
+    return fromMicros(row?.reserved_micros ?? 0);
   }
 
   async settle(reservationId: string, actualUsd: number): Promise<void> {

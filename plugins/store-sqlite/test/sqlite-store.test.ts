@@ -114,7 +114,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
   });
 
   it('close() on any store closes the shared database once; closing the others is harmless', async () => {

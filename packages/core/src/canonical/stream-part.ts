@@ -63,4 +63,10 @@ export interface FinishPart {
 export interface UsagePart {
   type: 'usage';
   usage: Usage;
+  /**
+   * Counts reported before the end (Anthropic's `message_start` gives the input
+   * tokens): real, but the output is not final. A later usage part replaces it; a
+   * stream cut before that is billed from these plus an estimate of the output.
+   */
+  partial?: boolean;
 }

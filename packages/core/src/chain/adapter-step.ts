@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
 import type { StreamPart } from '../canonical/stream-part.js';
-import type { Usage } from '../canonical/usage.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { sendJson } from '../http/send-json.js';
@@ -10,6 +9,7 @@ import { ChatChunkEncoder } from '../ingress/openai/chat-chunk-encoder.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
 import { formatChatCompletion } from '../ingress/openai/format-chat-completion.js';
 import { definePlugin } from '../plugin/define-plugin.js';
+import { GeneratedOutput } from '../pricing/generated-output.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from './dispatch.js';
 import { matchesModelPattern } from './model-pattern.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
@@ -70,8 +70,8 @@ async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestCon
   const generated = new GeneratedOutput();
   try {
     for await (const part of parts) {
-      if (part.type === 'usage') context.usage = part.usage;
-      else generated.add(part);
+      if (part.type === 'usage' && !part.partial) context.usage = part.usage;
+      generated.add(part);
       for (const payload of encoder.encode(part)) {
         const backpressure = sse.send(payload);
         if (backpressure) await backpressure;
@@ -88,27 +88,10 @@ async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestCon
     }
     sse.fail(gatewayError);
   } finally {
-    // Cut short before the provider reported usage (the client left, the stream
-    // broke): bill what was generated, estimated from what was streamed.
-    context.usage ??= generated.estimatedUsage(context);
-  }
-}
-
-/** Counts what a stream produced, for a usage estimate when the provider's count never came. */
-class GeneratedOutput {
-  private characters = 0;
-
-  add(part: StreamPart): void {
-    if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta') this.characters += part.delta.length;
-    else if (part.type === 'tool-call-delta') this.characters += part.argumentsDelta.length;
-    else if (part.type === 'tool-call-start') this.characters += part.name.length;
-  }
-
-  estimatedUsage(context: RequestContext): Usage | undefined {
-    if (this.characters === 0) return undefined;
-    const request = context.chatRequest;
-    const promptCharacters = request ? JSON.stringify(request.messages).length : 0;
-    return { inputTokens: Math.ceil(promptCharacters / 4), outputTokens: Math.ceil(this.characters / 4) };
+    // Cut short before the provider reported its final usage (the client left, the
+    // stream broke): bill what was generated. The request is not finished (no record,
+    // no budget settlement) until this has run.
+    context.usage ??= generated.usage(context.chatRequest);
   }
 }
 

@@ -116,9 +116,26 @@ export interface RequestContext {
   /** Milliseconds from arrival to the first byte written to the client. */
   firstByteMs?: number;
   error?: GatewayError;
+  /**
+   * Every deployment the route plan may reach, fallbacks included, so a hold taken
+   * before the first attempt can cover the most expensive one. Empty means `deployments`.
+   */
+  reachableDeployments: Deployment[];
+  /** Whether the request is over: its response has closed and its chain has returned. */
+  readonly finished: boolean;
+  /**
+   * Calls `listener` once, when the request is over: the response has closed AND the
+   * chain's handler has returned, so a cut stream's usage estimate is in. Records and
+   * budget settlements hang off this, never off the response's `close`. A listener
+   * added after that runs at once; one that throws is logged and the others still run.
+   */
+  onFinished(listener: () => void): void;
 }
 
 const contextKey = Symbol('switchyard.context');
+
+/** How long after its response closed a request waits for its chain to return (a cut stream's estimate takes milliseconds). */
+const chainGraceMs = 30_000;
 
 interface ResponseWithContext extends Response {
   [contextKey]?: RequestContext;
@@ -153,10 +170,23 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
   res.setHeader('x-request-id', id);
   if (clientRequestId) res.setHeader('x-client-request-id', clientRequestId);
   // 'close' fires both after a normal finish and when the client goes away first.
-  res.once('close', () => {
+  const closed = () => {
     if (!res.writableFinished) abort.abort(new Error('client disconnected'));
-  });
+    context.responseClosed();
+  };
+  // The client may be gone before the context exists (it left while the body was read).
+  if (res.closed) closed();
+  else res.once('close', closed);
   return context;
+}
+
+/**
+ * Tells the request's context that its chain has returned (the router calls it when
+ * runSteps settles). With the response closed too, the request is finished.
+ */
+export function markChainSettled(res: Response): void {
+  const context = findContext(res);
+  if (context instanceof GatewayRequestContext) context.chainSettled();
 }
 
 class GatewayRequestContext implements RequestContext {
@@ -177,7 +207,11 @@ class GatewayRequestContext implements RequestContext {
   billable = true;
   firstByteMs?: number;
   error?: GatewayError;
+  reachableDeployments: Deployment[] = [];
   private requestLogger: Logger | undefined;
+  private closed = false;
+  private settled = false;
+  private finishListeners: Array<() => void> | undefined = [];
 
   constructor(
     readonly id: string,
@@ -199,5 +233,47 @@ class GatewayRequestContext implements RequestContext {
 
   set logger(logger: Logger) {
     this.requestLogger = logger;
+  }
+
+  get finished(): boolean {
+    return this.finishListeners === undefined;
+  }
+
+  onFinished(listener: () => void): void {
+    if (this.finishListeners) this.finishListeners.push(listener);
+    else this.callListener(listener);
+  }
+
+  responseClosed(): void {
+    this.closed = true;
+    this.finishWhenDone();
+    if (this.finished) return;
+    // A step that never returns must not keep the request (its record, its budget) open forever.
+    setTimeout(() => {
+      if (this.finished) return;
+      this.baseLogger.error({ requestId: this.id, graceMs: chainGraceMs }, 'a step was still running long after the response closed; recording the request without it');
+      this.chainSettled();
+    }, chainGraceMs).unref();
+  }
+
+  chainSettled(): void {
+    this.settled = true;
+    this.finishWhenDone();
+  }
+
+  private finishWhenDone(): void {
+    if (!this.closed || !this.settled || !this.finishListeners) return;
+    // Taken before the calls, so a listener that adds another cannot make one run twice.
+    const listeners = this.finishListeners;
+    this.finishListeners = undefined;
+    for (const listener of listeners) this.callListener(listener);
+  }
+
+  private callListener(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.baseLogger.error({ err: error, requestId: this.id }, 'a request-finished listener failed');
+    }
   }
 }

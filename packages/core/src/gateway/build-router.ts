@@ -1,5 +1,5 @@
-import express, { type Request, type RequestHandler, type Router } from 'express';
-import { createRequestContext, type Endpoint } from '../chain/request-context.js';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { createRequestContext, markChainSettled, type Endpoint } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
@@ -61,9 +61,11 @@ export function buildRouter(
     next();
   };
 
-  router.post('/v1/chat/completions', runSteps([parseJson, begin('chat'), ...steps]));
-  router.post('/v1/embeddings', runSteps([parseJson, begin('embeddings'), ...steps]));
-  const models = runSteps([begin('models'), ...steps]);
+  // The request is over when its response has closed and its chain has returned.
+  const chain = { onSettled: (_req: Request, res: Response) => markChainSettled(res) };
+  router.post('/v1/chat/completions', runSteps([parseJson, begin('chat'), ...steps], chain));
+  router.post('/v1/embeddings', runSteps([parseJson, begin('embeddings'), ...steps], chain));
+  const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);
 

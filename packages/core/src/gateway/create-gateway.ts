@@ -101,6 +101,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const tracker = new RequestTracker(logger, pricing);
   const closeHooks: Array<() => Promise<void> | void> = [];
   const healthChecks = new Map<string, () => HealthSection>();
+  let unattributedRequests = 0;
   const runtime: GatewayRuntime = {
     config,
     logger,
@@ -112,6 +113,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     storage,
     pricing,
     unpricedCalls,
+    get unattributedRequests() {
+      return unattributedRequests;
+    },
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
     addHealthCheck: (name, check) => void healthChecks.set(name, check),
@@ -124,7 +128,10 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
         logger,
       })
     : undefined;
-  if (recorder) tracker.onFinished((record) => recorder.record(record));
+  tracker.onFinished((record) => {
+    if (isChargeable(record)) recorder?.record(record);
+    else unattributedRequests++;
+  });
 
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
@@ -233,6 +240,15 @@ export async function checkGatewayConfig(
   }
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
+}
+
+/**
+ * Whether a record belongs in the ledger: it names a key, or a provider was called
+ * (a gateway without auth still records its spend). Anonymous garbage stays out, so
+ * a flood of bad requests cannot fill the ledger with `(none)` rows.
+ */
+function isChargeable(record: RequestRecord): boolean {
+  return record.keyId !== undefined || record.attempts.length > 0;
 }
 
 function logRequest(logger: Logger, record: RequestRecord): void {

@@ -25,6 +25,12 @@ export interface GatewayRuntime {
   readonly pricing: Pricing;
   /** Calls of models without a price, by `provider/model` (served on /metrics). */
   readonly unpricedCalls: ReadonlyMap<string, number>;
+  /**
+   * Requests kept out of the ledger because nothing can be charged for them: no
+   * key was established and no provider was called (a missing or wrong key, garbage
+   * refused before auth). Logged like every request; counted here for /metrics.
+   */
+  readonly unattributedRequests: number;
   /** Called once per request when it is over, success or failure, stream or not. */
   onRequestFinished(listener: (record: RequestRecord) => void): void;
   /** Called when the gateway closes, after in-flight requests are done. */

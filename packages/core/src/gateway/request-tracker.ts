@@ -27,9 +27,10 @@ export class RequestTracker {
     this.listeners.push(listener);
   }
 
+  /** Counts the request in flight and records it once it is over (see RequestContext.onFinished). */
   track(context: RequestContext, res: Response): void {
     this.inFlight++;
-    res.once('close', () => {
+    context.onFinished(() => {
       this.inFlight--;
       this.emit(buildRecord(context, res, this.pricing));
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();

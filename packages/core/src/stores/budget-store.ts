@@ -12,17 +12,45 @@ export interface BudgetAccount {
 export type ReserveResult = { ok: true; reservationId: string } | { ok: false; exhausted: string };
 
 /**
+ * Who holds a reservation, and how long it lives unless renewed. A gateway process
+ * renews all of its reservations at once (`renewLeases`, one timer per process);
+ * when the process dies they expire and the next sweep (`releaseExpired`, by any
+ * instance) gives their amounts back.
+ */
+export interface ReservationLease {
+  /** The process holding it: one id per gateway instance, never a secret. */
+  holder: string;
+  /** Milliseconds from now until it expires unless renewed. */
+  ttlMs: number;
+}
+
+/** A reservation made without a lease expires after this long and cannot be renewed. */
+export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
+
+/**
  * Exact budgets under concurrency: before a call, reserve its maximum cost on every
  * account it is charged to (all or none, atomically against other instances);
- * after it, settle to the real cost, which releases the rest.
+ * after it, settle to the real cost, which releases the rest. Lease times come from
+ * the gateway's clock (instances sharing a store should keep their clocks in sync;
+ * leases of a minute tolerate seconds of skew).
  */
 export interface BudgetStore {
   migrate(): Promise<void>;
   /** Reserves `amountUsd` on every account if each stays within its limit (spent + reserved + amount ≤ limit). */
-  reserve(accounts: BudgetAccount[], amountUsd: number): Promise<ReserveResult>;
+  reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult>;
   /** Turns a reservation into spend of `actualUsd` (may be less or, when a model ran over, more). */
   settle(reservationId: string, actualUsd: number): Promise<void>;
+  /** Extends every open reservation of `holder` to expire `ttlMs` from now; returns how many. */
+  renewLeases(holder: string, ttlMs: number): Promise<number>;
+  /**
+   * Releases reservations whose lease expired before `now` (their holder died or
+   * lost the store): their amounts stop holding budget and nothing is spent.
+   * Returns how many were released. Safe to run from several instances at once.
+   */
+  releaseExpired(now?: Date): Promise<number>;
   /** Spent (settled) in a window, for reports and alerts. */
   spent(owner: string, windowStart: string): Promise<number>;
+  /** Held by open reservations in a window, for reports and checks. */
+  reserved(owner: string, windowStart: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
 export type * from './key-store.js';
 export type * from './usage-ledger.js';
 export type * from './budget-store.js';
+export { DEFAULT_RESERVATION_TTL_MS } from './budget-store.js';

@@ -1,4 +1,4 @@
-import type { BudgetAccount, BudgetStore } from '@switchyard/core';
+import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unique } from './helpers.js';
 
@@ -22,7 +22,10 @@ async function reservationId(promise: Promise<Awaited<ReturnType<BudgetStore['re
  * Contract beyond the interface's comments: `exhausted` is the `owner` of the first
  * account that could not take the amount; amounts are exact to a micro-dollar
  * (0.1 + 0.2 fits a limit of 0.3); settling an unknown or already settled
- * reservation does nothing.
+ * reservation does nothing. Leases: a reservation lives until its lease expires
+ * unless its holder renews it; `releaseExpired(now)` gives the amounts of expired
+ * ones back without spending anything (the suite passes a future `now` instead of
+ * waiting); settling a released reservation does nothing.
  */
 export function testBudgetStore(name: string, open: () => Promise<BudgetStore>): void {
   describe(`BudgetStore conformance: ${name}`, () => {
@@ -187,6 +190,74 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
       const results = await Promise.all(calls);
       expect(results.filter((r) => r.ok)).toHaveLength(25);
       for (const r of results.filter((r) => !r.ok)) expect([team.owner, ...keys.map((k) => k.owner)]).toContain((r as { exhausted: string }).exhausted);
+    });
+    it('reserved() shows what open reservations hold, and settling takes it back', async () => {
+      const a = account(1);
+      expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
+      const r1 = await reservationId(store.reserve([a], 0.25));
+      const r2 = await reservationId(store.reserve([a], 0.125));
+      expect(await store.reserved(a.owner, a.windowStart)).toBeCloseTo(0.375, 9);
+      await store.settle(r1, 0.1);
+      expect(await store.reserved(a.owner, a.windowStart)).toBeCloseTo(0.125, 9);
+      await store.settle(r2, 0.1);
+      expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
+    });
+
+    it('releases a reservation whose lease expired: its amount stops holding and nothing is spent', async () => {
+      const a = account(1);
+      const team = account(1, window1, `team:${unique('team')}`);
+      const holder = unique('gateway');
+      const expiring = await reservationId(store.reserve([a, team], 0.75, { holder, ttlMs: 1_000 }));
+      expect(await store.reserve([a], 0.5)).toEqual({ ok: false, exhausted: a.owner });
+      // Not yet expired: a sweep leaves it alone.
+      await store.releaseExpired(new Date(Date.now() - 1_000));
+      expect(await store.reserved(a.owner, a.windowStart)).toBeCloseTo(0.75, 9);
+
+      expect(await store.releaseExpired(new Date(Date.now() + 2_000))).toBeGreaterThanOrEqual(1);
+      expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
+      expect(await store.reserved(team.owner, team.windowStart)).toBe(0);
+      expect(await store.spent(a.owner, a.windowStart)).toBe(0);
+      await reservationId(store.reserve([a, team], 1));
+      // Its late settle finds nothing to settle, and spends nothing.
+      await store.settle(expiring, 0.75);
+      expect(await store.spent(a.owner, a.windowStart)).toBe(0);
+    });
+
+    it("renewLeases keeps a live holder's reservations; another holder's expire", async () => {
+      const a = account(10);
+      const alive = unique('gateway');
+      const dead = unique('gateway');
+      const kept = await reservationId(store.reserve([a], 1, { holder: alive, ttlMs: 1_000 }));
+      await reservationId(store.reserve([a], 2, { holder: alive, ttlMs: 1_000 }));
+      await reservationId(store.reserve([a], 4, { holder: dead, ttlMs: 1_000 }));
+      expect(await store.renewLeases(alive, 60_000)).toBe(2);
+      expect(await store.renewLeases(unique('gateway'), 60_000)).toBe(0);
+
+      await store.releaseExpired(new Date(Date.now() + 30_000));
+      expect(await store.reserved(a.owner, a.windowStart)).toBeCloseTo(3, 9);
+      await store.settle(kept, 0.5);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.5, 9);
+      await store.releaseExpired(new Date(Date.now() + 120_000));
+      expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
+      expect(await store.spent(a.owner, a.windowStart)).toBeCloseTo(0.5, 9);
+    });
+
+    it('a reservation made without a lease expires after the default lifetime and cannot be renewed', async () => {
+      const a = account(1);
+      await reservationId(store.reserve([a], 0.5));
+      expect(await store.renewLeases('', 3_600_000)).toBe(0);
+      await store.releaseExpired(new Date(Date.now() + DEFAULT_RESERVATION_TTL_MS - 60_000));
+      expect(await store.reserved(a.owner, a.windowStart)).toBeCloseTo(0.5, 9);
+      await store.releaseExpired(new Date(Date.now() + DEFAULT_RESERVATION_TTL_MS + 60_000));
+      expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
+    });
+
+    it('refuses a lease that is not a finite, positive lifetime', async () => {
+      const a = account(1);
+      for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e309]) {
+        await expect(store.reserve([a], 0.1, { holder: 'gateway', ttlMs })).rejects.toThrow();
+      }
+      expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
     });
   });
 }

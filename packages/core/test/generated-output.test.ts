@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../src/canonical/chat-request.js';
+import { estimatePromptTokens } from '../src/pricing/estimate-prompt-tokens.js';
+import { GeneratedOutput } from '../src/pricing/generated-output.js';
+
+const request: ChatRequest = { model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(400) }] } as ChatRequest;
+
+describe('GeneratedOutput: the usage of a stream cut before its final usage', () => {
+  it('is undefined when the provider sent nothing at all', () => {
+    expect(new GeneratedOutput().usage(request)).toBeUndefined();
+  });
+
+  it('bills the prompt once the stream began, even with no output yet', () => {
+    const output = new GeneratedOutput();
+    output.add({ type: 'stream-start', id: 'x', model: 'm', created: 0 });
+    expect(output.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 0 });
+  });
+
+  it('counts text, reasoning, refusals and tool calls, four characters a token', () => {
+    const output = new GeneratedOutput();
+    output.add({ type: 'text-delta', delta: 'a'.repeat(40) });
+    output.add({ type: 'reasoning-delta', delta: 'r'.repeat(20) });
+    output.add({ type: 'refusal-delta', delta: 'n'.repeat(4) });
+    output.add({ type: 'tool-call-start', index: 0, id: 'call_1', name: 'lookup' });
+    output.add({ type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":"abc"}' });
+    output.add({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } });
+    // 40 + 20 + 4 + 6 + 6 + 11 = 87 characters → 22 tokens; 20 reasoning characters → 5.
+    expect(output.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 22, reasoningTokens: 5 });
+  });
+
+  it('takes the real numbers the provider reported early and estimates only the rest', () => {
+    const output = new GeneratedOutput();
+    output.add({ type: 'usage', usage: { inputTokens: 4321, outputTokens: 1, cachedInputTokens: 100 }, partial: true });
+    output.add({ type: 'text-delta', delta: 'b'.repeat(400) });
+    expect(output.usage(request)).toEqual({ inputTokens: 4321, outputTokens: 100, cachedInputTokens: 100 });
+  });
+
+  it('never bills less output than the provider already reported', () => {
+    const output = new GeneratedOutput();
+    output.add({ type: 'usage', usage: { inputTokens: 10, outputTokens: 50 }, partial: true });
+    output.add({ type: 'text-delta', delta: 'short' });
+    expect(output.usage(request)?.outputTokens).toBe(50);
+  });
+});

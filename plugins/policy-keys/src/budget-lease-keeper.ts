@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { BudgetStore, Logger, ReservationLease } from '@switchyard/core';
+
+/**
+ * Keeps this gateway's budget reservations alive and frees those of gateways that
+ * died: one timer per process, not one per request. Every `leaseMs / 3` it renews
+ * all reservations held under its holder id, then releases every expired one in the
+ * store (a crashed instance's, whoever made them). It sweeps once at start too, so a
+ * restart frees what an older run left behind once those leases run out.
+ *
+ * A failed renewal or sweep is logged and tried again next period: a lease outlives
+ * two missed renewals, so a store that stalls briefly does not free live holds.
+ */
+export class BudgetLeaseKeeper {
+  /** Names this process in the store; not secret, not derived from a key. */
+  readonly holder = `${hostname().slice(0, 64)}:${process.pid}:${randomBytes(6).toString('hex')}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly budgets: BudgetStore,
+    private readonly leaseMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The lease every reservation of this process carries. */
+  get lease(): ReservationLease {
+    return { holder: this.holder, ttlMs: this.leaseMs };
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), Math.max(Math.floor(this.leaseMs / 3), 1)).unref();
+  }
+
+  /** Stops the timer and waits for a renewal or sweep under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One renewal and one sweep; a tick still running when the next is due is not doubled. */
+  tick(): Promise<void> {
+    this.running ??= this.renewAndSweep().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async renewAndSweep(): Promise<void> {
+    try {
+      await this.budgets.renewLeases(this.holder, this.leaseMs);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'renewing budget reservation leases failed; trying again next period');
+    }
+    try {
+      const released = await this.budgets.releaseExpired();
+      if (released > 0) this.logger.warn({ released }, 'released budget reservations whose lease expired (a gateway stopped without settling them)');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'releasing expired budget reservations failed; trying again next period');
+    }
+  }
+}

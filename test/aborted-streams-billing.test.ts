@@ -1,0 +1,241 @@
+import { request } from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PriceCatalog, type RequestRecord } from '@switchyard/core';
+import { startMockAnthropic, startMockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+const epoch = new Date(0).toISOString();
+const prices = new PriceCatalog();
+
+/** Collects the gateway's request records and lets a test await a number of them. */
+function recordsOf(gateway: TestGateway) {
+  const records: RequestRecord[] = [];
+  let waiter: { count: number; resolve: () => void } | undefined;
+  gateway.gateway.runtime.onRequestFinished((record) => {
+    records.push(record);
+    if (waiter && records.length >= waiter.count) waiter.resolve();
+  });
+  return {
+    records,
+    waitFor: (count: number) =>
+      records.length >= count ? Promise.resolve() : new Promise<void>((resolve) => (waiter = { count, resolve })),
+  };
+}
+
+async function createKey(gateway: TestGateway, limitUsd: number): Promise<{ id: string; secret: string }> {
+  const response = await fetch(`${gateway.origin}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'streams', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
+  });
+  expect(response.status).toBe(201);
+  const body = (await response.json()) as { key: { id: string }; secret: string };
+  return { id: body.key.id, secret: body.secret };
+}
+
+/** The assistant text in a piece of an OpenAI chat stream, whole events only. */
+function streamedText(body: string): string {
+  let text = '';
+  for (const line of body.split('\n')) {
+    if (!line.startsWith('data: {')) continue;
+    try {
+      const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
+      text += chunk.choices?.[0]?.delta?.content ?? '';
+    } catch {
+      // the last line may be cut in the middle
+    }
+  }
+  return text;
+}
+
+/**
+ * Streams one chat completion and hangs up once `stopAt(bytes, dataEvents)` says so
+ * (or reads it to the end). Returns what the client received.
+ */
+function streamAndHangUp(
+  origin: string,
+  secret: string,
+  body: unknown,
+  stopAt: (bytes: number, events: number) => boolean,
+): Promise<{ bytes: number; text: string; status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    });
+    req.on('response', (res) => {
+      let received = '';
+      let bytes = 0;
+      const done = () => resolve({ bytes, text: streamedText(received), status: res.statusCode ?? 0 });
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        received += chunk.toString('utf8');
+        if (stopAt(bytes, received.split('\ndata: ').length - 1)) {
+          req.destroy();
+          done();
+        }
+      });
+      res.on('end', done);
+    });
+    req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('streams the client aborts are billed for what was generated', () => {
+  let gateway: TestGateway;
+  let upstream: Awaited<ReturnType<typeof startMockOpenAI>>;
+  const words = Array.from({ length: 400 }, (_, index) => `word${index}`).join(' ');
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAI();
+    gateway = await startTestGateway({
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-aborts-')) },
+      providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } },
+      storage: { use: 'sqlite' },
+      usage: { flush_interval_ms: 50 },
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('60 streams cut at ~90% of their bytes and 17 cut after a few chunks: ledger and budget bill the generated output, none is 0', async () => {
+    const key = await createKey(gateway, 100);
+    const { records, waitFor } = recordsOf(gateway);
+    const body = { model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Tell me a long story.' }] };
+    const reply = { reply: { content: words }, stream: { chunkDelayMs: 1 } };
+
+    // One stream read to the end gives the full size of an answer.
+    upstream.enqueue(reply);
+    const full = await streamAndHangUp(gateway.origin, key.secret, body, () => false);
+    expect(full.text).toBe(words);
+
+    const late = 60;
+    const early = 17;
+    for (let i = 0; i < late + early; i++) upstream.enqueue(reply);
+    const cuts = [
+      ...Array.from({ length: late }, () => (bytes: number) => bytes >= full.bytes * 0.9),
+      ...Array.from({ length: early }, () => (_bytes: number, events: number) => events >= 4),
+    ];
+    // Ten at a time, so a 2-core machine keeps the mock's pace.
+    const results: Array<{ bytes: number; text: string }> = [];
+    for (let start = 0; start < cuts.length; start += 10) {
+      results.push(...(await Promise.all(cuts.slice(start, start + 10).map((cut) => streamAndHangUp(gateway.origin, key.secret, body, cut)))));
+    }
+    await waitFor(1 + late + early);
+
+    const cut = records.slice(1).filter((record) => record.keyId === key.id);
+    expect(cut).toHaveLength(late + early);
+    const fullOutputTokens = Math.ceil(words.length / 4);
+    let deliveredTokens = 0;
+    let deliveredCost = 0;
+    for (const [index, record] of cut.entries()) {
+      expect(record.status).toBe(499);
+      // What the client received is a floor; the upstream may have sent a little more before the hang-up reached it.
+      const delivered = Math.ceil(results[index]!.text.length / 4);
+      expect(delivered).toBeGreaterThan(0);
+      expect(record.usage?.outputTokens).toBeGreaterThanOrEqual(delivered);
+      expect(record.usage?.outputTokens).toBeLessThan(fullOutputTokens);
+      expect(record.usage?.inputTokens).toBeGreaterThan(0);
+      expect(record.costUsd).toBeGreaterThan(0);
+      deliveredTokens += delivered;
+      deliveredCost += prices.cost('openai', 'gpt-4o-mini', { inputTokens: record.usage!.inputTokens, outputTokens: delivered }).costUsd;
+    }
+    const billedTokens = cut.reduce((sum, record) => sum + record.usage!.outputTokens, 0);
+    const billedCost = cut.reduce((sum, record) => sum + record.costUsd, 0);
+    const deliveredBytes = results.slice(0, late).reduce((sum, result) => sum + result.bytes, 0);
+    console.info(
+      `aborted streams: ${late} at ~90% (${(deliveredBytes / 1e6).toFixed(2)} MB delivered) + ${early} after 3 chunks; ` +
+        `billed ${billedTokens} output tokens / $${billedCost.toFixed(6)} vs delivered estimate ${deliveredTokens} tokens / $${deliveredCost.toFixed(6)}`,
+    );
+    // Per stream the bill is within what was in flight when the client left: a few chunks.
+    expect(billedTokens - deliveredTokens).toBeLessThan((late + early) * 20);
+
+    // The budget settles to the same money as the ledger, and holds nothing afterwards.
+    const budgets = gateway.gateway.runtime.storage!.budgets;
+    const ledger = gateway.gateway.runtime.storage!.ledger;
+    const expectedSpend = billedCost + records[0]!.costUsd;
+    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    // The budget counts whole micro-dollars: each settlement rounds by at most half of one.
+    expect(Math.abs((await budgets.spent(`key:${key.id}`, epoch)) - expectedSpend)).toBeLessThanOrEqual(records.length * 0.5e-6);
+    await expect
+      .poll(async () => (await ledger.query({ groupBy: 'key', keyId: key.id, from: epoch, to: '2999-01-01T00:00:00.000Z' }))[0]?.requests)
+      .toBe(1 + late + early);
+    const [row] = await ledger.query({ groupBy: 'key', keyId: key.id, from: epoch, to: '2999-01-01T00:00:00.000Z' });
+    expect(row!.outputTokens).toBe(billedTokens + records[0]!.usage!.outputTokens);
+    expect(row!.costUsd).toBeCloseTo(expectedSpend, 5);
+  }, 120_000);
+});
+
+describe('an Anthropic stream read to the end', () => {
+  it('sends the client one usage chunk, with the final numbers, although message_start reported usage early', async () => {
+    const upstream = await startMockAnthropic();
+    const gateway = await startTestGateway({ providers: { anthropic: { api_key: 'sk-ant-test-abcdefgh', base_url: upstream.url } } });
+    try {
+      upstream.enqueue({ reply: { content: 'one two three four', usage: { prompt_tokens: 777, completion_tokens: 9 } } });
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'anthropic/claude-sonnet-4-5',
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      });
+      const text = await response.text();
+      const usages = text
+        .split('\n')
+        .filter((line) => line.startsWith('data: {'))
+        .map((line) => (JSON.parse(line.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } | null }).usage)
+        .filter((usage) => usage);
+      expect(usages).toEqual([expect.objectContaining({ prompt_tokens: 777, completion_tokens: 9 })]);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('an Anthropic stream cut mid-way', () => {
+  it('is billed the real input tokens message_start gave, not an estimate', async () => {
+    const upstream = await startMockAnthropic();
+    const gateway = await startTestGateway({
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-anthropic-cut-')) },
+      providers: { anthropic: { api_key: 'sk-ant-test-abcdefgh', base_url: upstream.url } },
+      storage: { use: 'sqlite' },
+      usage: { flush_interval_ms: 50 },
+    });
+    try {
+      const key = await createKey(gateway, 100);
+      const { records, waitFor } = recordsOf(gateway);
+      const content = Array.from({ length: 50 }, (_, index) => `token${index}`).join(' ');
+      // The provider counts 4,321 prompt tokens; a chars/4 estimate of this prompt would be about 10.
+      upstream.enqueue({ reply: { content, usage: { prompt_tokens: 4321 } }, stream: { cutAfterEvents: 6 } });
+      const result = await streamAndHangUp(
+        gateway.origin,
+        key.secret,
+        { model: 'anthropic/claude-sonnet-4-5', stream: true, max_tokens: 500, messages: [{ role: 'user', content: 'Hi' }] },
+        () => false,
+      );
+      expect(result.status).toBe(200);
+      await waitFor(1);
+      const record = records[0]!;
+      expect(record.errorCode).toBeDefined();
+      expect(record.usage?.inputTokens).toBe(4321);
+      expect(record.usage?.outputTokens).toBeGreaterThanOrEqual(Math.ceil(result.text.length / 4));
+      expect(record.costUsd).toBeCloseTo(prices.cost('anthropic', 'claude-sonnet-4-5', record.usage!).costUsd, 9);
+      const budgets = gateway.gateway.runtime.storage!.budgets;
+      await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+      expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
