@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { createRequestContext, findContext, type Endpoint, type RequestContext } from '../chain/request-context.js';
+import { createRequestContext, findContext, markChainSettled, type Endpoint, type RequestContext } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
@@ -46,6 +46,9 @@ export function ensureContext(
   const existing = findContext(res);
   if (existing) return existing;
   const context = createRequestContext(req, res, endpoint, logger);
+  // The app's own handler owns the response here, and no Switchyard chain wraps it
+  // to say when it returned: the request is over when its response has closed.
+  markChainSettled(res);
   onContext?.(context, res);
   if (endpoint === 'chat' || endpoint === 'embeddings') {
     if (req.body === undefined) {
