@@ -16,7 +16,7 @@ import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
 import { RequestTracker } from './request-tracker.js';
-import { UsageRecorder } from './usage-recorder.js';
+import { UsageRecorder, type UsageRecorderStats } from './usage-recorder.js';
 import type { Pricing } from './pricing.js';
 import { PriceCatalog } from '../pricing/price-catalog.js';
 import { PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
@@ -83,16 +83,20 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
     addHealthCheck: (name, check) => void healthChecks.set(name, check),
+    usageStats: () => recorder?.stats(),
   };
   tracker.onFinished((record) => logRequest(logger, record));
   const recorder = storage
     ? new UsageRecorder(storage.ledger, {
         flushIntervalMs: config.usage.flush_interval_ms,
         maxBatch: config.usage.max_batch,
+        maxPending: config.usage.max_pending,
         logger,
       })
     : undefined;
   if (recorder) tracker.onFinished((record) => recorder.record(record));
+  if (storage?.health) healthChecks.set('storage', () => storage.health!());
+  if (recorder) healthChecks.set('usage', () => usageHealth(recorder.stats()));
 
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
@@ -123,6 +127,21 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * The usage recorder's part of `GET /health`: degraded while the ledger refuses
+ * writes (records are then held in memory, up to `usage.max_pending`).
+ */
+function usageHealth(stats: UsageRecorderStats): HealthSection {
+  return {
+    healthy: stats.failingSince === undefined,
+    pending: stats.pending,
+    dropped: stats.dropped,
+    written: stats.written,
+    failed_writes: stats.failedWrites,
+    ...(stats.failingSince !== undefined && { failing_since: new Date(stats.failingSince).toISOString(), last_error: stats.lastError }),
   };
 }
 
