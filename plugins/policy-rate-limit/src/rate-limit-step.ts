@@ -49,9 +49,18 @@ export function createRateLimitHandler(
     ...(overrides.clock && { clock: overrides.clock }),
   });
   runtime.addHealthCheck('rate_limit_store', () => {
-    const reachable = store.reachable();
-    // Failing open, the gateway still serves without its store; failing closed, it cannot.
-    return { healthy: reachable || onStoreError === 'fail-open', backend: store.backend, reachable };
+    // A live socket is not enough: a store that accepts but never answers is down as well.
+    const failingSince = limiter.failingSince;
+    const reachable = store.reachable() && failingSince === undefined;
+    // Failing open, the gateway still serves without its store; failing closed, it refuses everything.
+    return {
+      healthy: reachable || onStoreError === 'fail-open',
+      status: reachable ? 'ok' : 'degraded',
+      backend: store.backend,
+      reachable,
+      on_error: onStoreError,
+      ...(failingSince !== undefined && { failing_since: new Date(failingSince).toISOString() }),
+    };
   });
   runtime.onClose(() => store.close());
 
