@@ -12,7 +12,8 @@ function isUnavailableSqlState(code: string): boolean {
 
 /** What `pg` and `pg-pool` throw when a connection fails, ends or a timeout passes. */
 const driverMessages = [
-  'timeout exceeded when trying to connect',
+  'timeout exceeded when trying to connect', // pg-pool: no connection in time
+  'timeout expired', // pg Client: connectionTimeoutMillis passed while opening
   'Query read timeout',
   'Connection terminated',
   'Client has encountered a connection error',
