@@ -21,7 +21,7 @@ export interface UsageRecorderOptions {
 
 /** What the recorder holds and has lost, for `/health` and metrics. */
 export interface UsageRecorderStats {
-  /** Records waiting to be written (held in memory while the ledger fails). */
+  /** Records not yet in the ledger: waiting, or in the batch being written (held in memory while the ledger fails). */
   pending: number;
   /** Records dropped because more than `maxPending` were waiting; never reset. */
   dropped: number;
@@ -49,6 +49,7 @@ export class UsageRecorder {
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
   private dropped = 0;
+  private inFlight = 0;
   private written = 0;
   private failedWrites = 0;
   private unloggedFailures = 0;
@@ -86,7 +87,7 @@ export class UsageRecorder {
 
   stats(): UsageRecorderStats {
     return {
-      pending: this.pending.length,
+      pending: this.pending.length + this.inFlight,
       dropped: this.dropped,
       written: this.written,
       failedWrites: this.failedWrites,
@@ -116,9 +117,11 @@ export class UsageRecorder {
     // Batches of at most maxBatch, so a backlog held through an outage is not one huge statement.
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxBatch);
+      this.inFlight = batch.length;
       try {
         await this.ledger.append(batch);
       } catch (error) {
+        this.inFlight = 0;
         this.pending = batch.concat(this.pending);
         this.trim();
         this.writeFailed(error, batch.length);
@@ -126,6 +129,7 @@ export class UsageRecorder {
         this.flushSoon(this.options.flushIntervalMs);
         return;
       }
+      this.inFlight = 0;
       this.written += batch.length;
       this.writeSucceeded();
     }
