@@ -20,6 +20,8 @@ export interface StoreKeyResolverOptions {
   /** Most keys remembered, fresh and stale each. */
   maxKeys?: number;
   now?: () => Date;
+  /** A monotonic clock in ms for the caches' lifetimes (tests); `performance.now()` by default. */
+  clock?: () => number;
 }
 
 interface Lookup {
@@ -38,10 +40,12 @@ interface Lookup {
 export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOptions = {}): KeyResolver {
   const now = options.now ?? (() => new Date());
   const max = options.maxKeys ?? 10_000;
-  const cache = new LRUCache<string, Lookup>({ max, ttl: keyCacheTtlMs });
+  // With a given clock, no debouncing of now(): a test's time moves only when it says so.
+  const perf = options.clock ? { perf: { now: options.clock }, ttlResolution: 0 } : undefined;
+  const cache = new LRUCache<string, Lookup>({ max, ttl: keyCacheTtlMs, ...perf });
   const failOpen = options.onStoreError === 'fail-open';
   // Digests only; entries expire, so a key revoked during a long outage stops working after the stale period.
-  const lastGood = failOpen ? new LRUCache<string, Lookup>({ max, ttl: options.staleKeyTtlMs ?? 300_000 }) : undefined;
+  const lastGood = failOpen ? new LRUCache<string, Lookup>({ max, ttl: options.staleKeyTtlMs ?? 300_000, ...perf }) : undefined;
   const inFlight = new Map<string, Promise<Lookup>>();
 
   const lookUp = async (digest: string): Promise<Lookup> => {
