@@ -155,6 +155,7 @@ describe.skipIf(!postgres.available)('PostgreSQL outage behind a TCP relay (rese
     };
 
     // --- refused ---
+    const logMark = open.logLines.length;
     await relay.setMode('refuse');
     // The fresh-lookup cache (1 s) must expire so that lookups reach the store: this waits for a TTL, not an event.
     await sleep(keyCacheTtlMs + 100);
@@ -170,6 +171,10 @@ describe.skipIf(!postgres.available)('PostgreSQL outage behind a TCP relay (rese
     expectStoreUnavailable(await during(open, secrets.bob)); // a budget cannot be reserved: 503 even failing open
     const burst = await Promise.all(Array.from({ length: 40 }, () => during(open, secrets.alice)));
     expect(burst.map((answer) => answer.status)).toEqual(Array(40).fill(200));
+
+    const adminList = await fetch(`${open.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
+    expect(adminList.status).toBe(503);
+    expect(((await adminList.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
 
     const degraded = await health(open);
     expect(degraded.status).toBe(503);
@@ -206,6 +211,12 @@ describe.skipIf(!postgres.available)('PostgreSQL outage behind a TCP relay (rese
     expect(usage).toMatchObject({ healthy: true, pending: 0, dropped: 0 });
     expect((await ask(closed, secrets.carol)).status).toBe(200);
 
+    // One warning per store per interval (60 s), however many requests failed; never the connection string.
+    const outageLog = open.logLines.slice(logMark);
+    expect(outageLog.filter((line) => line.includes('store unavailable'))).toHaveLength(1);
+    expect(outageLog.filter((line) => line.includes('writing usage records failed'))).toHaveLength(1);
+    expect(outageLog.filter((line) => line.includes('request failed inside the gateway'))).toHaveLength(0);
+    expect(open.logLines.join('\n')).not.toContain(url);
     console.info(
       `[pg outage] refused: fail-closed 503 in ${refusedClosed.ms.toFixed(0)} ms, unknown key 503 in ${refusedUnknown.ms.toFixed(0)} ms, fail-open known key 200 in ${refusedOpen.ms.toFixed(0)} ms; ` +
         `blackholed: fail-closed 503 in ${blackholedClosed.ms.toFixed(0)} ms, fail-open known key 200 in ${blackholedOpen.ms.toFixed(0)} ms, budget 503 in ${blackholedBudget.ms.toFixed(0)} ms (bound ${boundMs} ms); ` +

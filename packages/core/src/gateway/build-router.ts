@@ -98,7 +98,8 @@ function errorHandler(runtime: GatewayRuntime): ErrorRequestHandler {
     const context = findContext(res);
     if (context) context.error = gatewayError;
     const logger = context?.logger ?? runtime.logger;
-    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined) {
+    // A store outage is logged by the store, at most once per interval: not once per request here.
+    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && gatewayError.code !== 'store_unavailable') {
       logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
     }
     sendError(res, gatewayError);
