@@ -50,17 +50,9 @@ export function createRateLimitHandler(
   });
   runtime.addHealthCheck('rate_limit_store', () => {
     // A live socket is not enough: a store that accepts but never answers is down as well.
-    const failingSince = limiter.failingSince;
-    const reachable = store.reachable() && failingSince === undefined;
+    const reachable = store.reachable() && limiter.failingSince === undefined;
     // Failing open, the gateway still serves without its store; failing closed, it refuses everything.
-    return {
-      healthy: reachable || onStoreError === 'fail-open',
-      status: reachable ? 'ok' : 'degraded',
-      backend: store.backend,
-      reachable,
-      on_error: onStoreError,
-      ...(failingSince !== undefined && { failing_since: new Date(failingSince).toISOString() }),
-    };
+    return { healthy: reachable || onStoreError === 'fail-open', backend: store.backend, reachable };
   });
   runtime.onClose(() => store.close());
 
