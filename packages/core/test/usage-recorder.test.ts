@@ -86,4 +86,60 @@ describe('UsageRecorder', () => {
     recorder.record(record('stuck'));
     await expect(recorder.close()).rejects.toThrow('database is locked');
   });
+
+  it('holds at most maxPending records while the ledger refuses, drops the oldest and counts them, and writes the rest once it is back', async () => {
+    let refusing = true;
+    const written: UsageRecord[] = [];
+    const ledger: UsageLedger = {
+      migrate: async () => {},
+      append: async (records) => {
+        if (refusing) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        written.push(...records);
+      },
+      query: async () => [],
+      count: async () => written.length,
+      close: async () => {},
+    };
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 10, maxBatch: 4, maxPending: 10, logger });
+    for (let i = 0; i < 25; i++) recorder.record(record(`r${i}`));
+    await expect.poll(() => recorder.stats().failedWrites).toBeGreaterThan(0);
+    expect(recorder.stats()).toMatchObject({ pending: 10, dropped: 15, written: 0, failingSince: expect.any(Number), lastError: expect.stringContaining('ECONNREFUSED') });
+    refusing = false;
+    await expect.poll(() => recorder.stats().pending).toBe(0);
+    // The newest ten, in order, none twice; written in batches of at most maxBatch.
+    expect(written.map((entry) => entry.id)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i + 15}`));
+    expect(recorder.stats()).toMatchObject({ dropped: 15, written: 10, failingSince: undefined, lastError: undefined });
+  });
+
+  it('writes a backlog in batches of maxBatch, not one statement', async () => {
+    const sizes: number[] = [];
+    const ledger: UsageLedger = {
+      migrate: async () => {},
+      append: async (records) => void sizes.push(records.length),
+      query: async () => [],
+      count: async () => 0,
+      close: async () => {},
+    };
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 3, logger });
+    for (let i = 0; i < 7; i++) recorder.record(record(`b${i}`));
+    await recorder.close();
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(7);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+  });
+
+  it('logs failed writes once per interval with how many failed, not once per batch', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    let now = 0;
+    const { ledger, calls } = flakyLedger(1_000);
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 100, logger: capture, failureLogIntervalMs: 1000, clock: () => now });
+    recorder.record(record('x'));
+    for (let i = 0; i < 5; i++) await recorder.flush(); // five failed writes within one interval
+    now = 1500;
+    await recorder.flush(); // the interval has passed: one line, counting the failures since the last
+    expect(calls()).toBe(6);
+    const failures = lines.filter((line) => String(line['msg']).startsWith('writing usage records failed'));
+    expect(failures.map((line) => line['failedWrites'])).toEqual([1, 5]);
+    expect(recorder.stats().failedWrites).toBe(6);
+  });
 });

@@ -40,3 +40,4 @@ export { startMockBedrock, type BedrockErrorCase, type MockBedrock, type MockBed
 export { testKeyStore, testUsageLedger, testBudgetStore } from './store-conformance/index.js';
 export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from './services/find-postgres.js';
 export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './services/find-redis.js';
+export { startTcpRelay, type RelayMode, type TcpRelay } from './services/start-tcp-relay.js';

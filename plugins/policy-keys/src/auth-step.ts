@@ -2,13 +2,21 @@ import { definePlugin, GatewayError, getContext, type JsonSchema } from '@switch
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
-import { storeKeyResolver } from './store-key-resolver.js';
+import { storeKeyResolver, type OnStoreError } from './store-key-resolver.js';
 
 export interface AuthOptions {
   /** Keys written in the config; prefer `${ENV}` references over literal keys. */
   keys: StaticKey[];
   /** Whether the master key may also call the model endpoints. */
   allow_master_key: boolean;
+  /**
+   * When the key store cannot be reached: `fail-closed` answers every virtual key
+   * with 503 `store_unavailable`; `fail-open` lets a key looked up successfully
+   * within `stale_key_ttl_ms` keep working. Unknown keys get 503 either way.
+   */
+  on_store_error: OnStoreError;
+  /** How long a key's last good lookup may stand in during an outage (fail-open only). */
+  stale_key_ttl_ms: number;
 }
 
 const authOptionsSchema: JsonSchema = {
@@ -32,13 +40,18 @@ const authOptionsSchema: JsonSchema = {
       },
     },
     allow_master_key: { type: 'boolean', default: true },
+    on_store_error: { enum: ['fail-closed', 'fail-open'], default: 'fail-closed' },
+    // At most a day: a key revoked during an outage must stop working eventually.
+    stale_key_ttl_ms: { type: 'integer', minimum: 1000, maximum: 86_400_000, default: 300_000 },
   },
 };
 
 /**
  * The auth step: who is calling. Sets `context.principal` or answers 401. Keys are
  * tried as the master key, then the keys in the config, then virtual keys from
- * the key store (when the gateway has storage).
+ * the key store (when the gateway has storage). A key store that is down answers
+ * 503 `store_unavailable` (with Retry-After), or serves recently seen keys from their
+ * last good lookup when `on_store_error: fail-open`.
  */
 export const auth = definePlugin<AuthOptions>({
   name: 'auth',
@@ -47,7 +60,9 @@ export const auth = definePlugin<AuthOptions>({
     const resolvers: KeyResolver[] = [];
     if (options.allow_master_key && runtime.masterKey) resolvers.push(masterKeyResolver(runtime.masterKey));
     if (options.keys.length > 0) resolvers.push(staticKeyResolver(options.keys));
-    if (runtime.storage) resolvers.push(storeKeyResolver(runtime.storage.keys));
+    if (runtime.storage) {
+      resolvers.push(storeKeyResolver(runtime.storage.keys, { onStoreError: options.on_store_error, staleKeyTtlMs: options.stale_key_ttl_ms }));
+    }
     if (resolvers.length === 0) {
       runtime.logger.warn('the auth step has no master key, no keys and no key store: every request will be refused');
     }

@@ -6,7 +6,7 @@ export { extractApiKey } from './extract-api-key.js';
 export { hashApiKey, keyMatcher } from './hash-api-key.js';
 export { masterKeyResolver, staticKeyResolver, type KeyResolver, type PresentedKey, type StaticKey } from './key-resolver.js';
 export { keyScope, type KeyScopeOptions } from './key-scope-step.js';
-export { storeKeyResolver, keyCacheTtlMs } from './store-key-resolver.js';
+export { storeKeyResolver, keyCacheTtlMs, type OnStoreError, type StoreKeyResolverOptions } from './store-key-resolver.js';
 export { budgetWindowStart } from './budget-window.js';
 export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRecord, type KeyRecord, type ScopeRecord, type UsageRecordRow } from './admin/index.js';
 export { BudgetLeaseKeeper } from './budget-lease-keeper.js';

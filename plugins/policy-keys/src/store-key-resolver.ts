@@ -5,19 +5,74 @@ import type { KeyResolver } from './key-resolver.js';
 /** How long a key lookup is reused: a revocation bites within this on the same instance. */
 export const keyCacheTtlMs = 1000;
 
+/** What the auth step does when the key store cannot be reached. */
+export type OnStoreError = 'fail-closed' | 'fail-open';
+
+export interface StoreKeyResolverOptions {
+  /**
+   * `fail-closed` (default): every virtual key answers 503 `store_unavailable`
+   * while the store is down. `fail-open`: a key found within `staleKeyTtlMs`
+   * keeps working from its last good lookup; unknown keys still get 503.
+   */
+  onStoreError?: OnStoreError;
+  /** How long a last good lookup may stand in during an outage (fail-open only). */
+  staleKeyTtlMs?: number;
+  /** Most keys remembered, fresh and stale each. */
+  maxKeys?: number;
+  now?: () => Date;
+  /** A monotonic clock in ms for the caches' lifetimes (tests); `performance.now()` by default. */
+  clock?: () => number;
+}
+
+interface Lookup {
+  key: VirtualKey | undefined;
+}
+
 /**
  * Resolves virtual keys from the key store, by the digest of the presented secret.
  * Lookups are cached for at most a second, so the database is not on every
- * request's path and a revocation still takes effect within a second.
+ * request's path and a revocation still takes effect within a second. Concurrent
+ * requests with the same key share one lookup. When the store fails, the answer is
+ * its 503 — or, failing open, the key's last good lookup (revocation, disabling and
+ * expiry as they were then, expiry checked against now); that stand-in is reused
+ * for a second, so a store that hangs delays at most one request per key per second.
  */
-export function storeKeyResolver(keys: KeyStore, now: () => Date = () => new Date()): KeyResolver {
-  const cache = new LRUCache<string, { key: VirtualKey | undefined }>({ max: 10_000, ttl: keyCacheTtlMs });
+export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOptions = {}): KeyResolver {
+  const now = options.now ?? (() => new Date());
+  const max = options.maxKeys ?? 10_000;
+  // With a given clock, no debouncing of now(): a test's time moves only when it says so.
+  const perf = options.clock ? { perf: { now: options.clock }, ttlResolution: 0 } : undefined;
+  const cache = new LRUCache<string, Lookup>({ max, ttl: keyCacheTtlMs, ...perf });
+  const failOpen = options.onStoreError === 'fail-open';
+  // Digests only; entries expire, so a key revoked during a long outage stops working after the stale period.
+  const lastGood = failOpen ? new LRUCache<string, Lookup>({ max, ttl: options.staleKeyTtlMs ?? 300_000, ...perf }) : undefined;
+  const inFlight = new Map<string, Promise<Lookup>>();
+
+  const lookUp = async (digest: string): Promise<Lookup> => {
+    try {
+      const entry = { key: await keys.findBySecretHash(digest, now()) };
+      cache.set(digest, entry);
+      if (entry.key) lastGood?.set(digest, entry);
+      else lastGood?.delete(digest);
+      return entry;
+    } catch (error) {
+      const stale = lastGood?.get(digest);
+      if (!stale || !(error instanceof GatewayError) || error.code !== 'store_unavailable') throw error;
+      cache.set(digest, stale);
+      return stale;
+    }
+  };
+
   return {
     async resolve({ digest }) {
       let entry = cache.get(digest);
       if (!entry) {
-        entry = { key: await keys.findBySecretHash(digest, now()) };
-        cache.set(digest, entry);
+        let pending = inFlight.get(digest);
+        if (!pending) {
+          pending = lookUp(digest).finally(() => inFlight.delete(digest));
+          inFlight.set(digest, pending);
+        }
+        entry = await pending;
       }
       return entry.key ? principalOf(entry.key, now()) : undefined;
     },

@@ -49,8 +49,9 @@ export function createRateLimitHandler(
     ...(overrides.clock && { clock: overrides.clock }),
   });
   runtime.addHealthCheck('rate_limit_store', () => {
-    const reachable = store.reachable();
-    // Failing open, the gateway still serves without its store; failing closed, it cannot.
+    // A live socket is not enough: a store that accepts but never answers is down as well.
+    const reachable = store.reachable() && limiter.failingSince === undefined;
+    // Failing open, the gateway still serves without its store; failing closed, it refuses everything.
     return { healthy: reachable || onStoreError === 'fail-open', backend: store.backend, reachable };
   });
   runtime.onClose(() => store.close());

@@ -46,6 +46,8 @@ const PERIOD_MS = 60_000;
  */
 export class RateLimiter {
   private readonly warnStoreDown: (error: unknown) => void;
+  /** When the store last started failing; undefined once a call succeeds again. */
+  private storeFailingSince: number | undefined;
 
   constructor(private readonly options: RateLimiterOptions) {
     this.warnStoreDown = throttled(60_000, (error: unknown) =>
@@ -56,6 +58,15 @@ export class RateLimiter {
           : 'rate-limit store unreachable: refusing requests (on_error: fail-closed)',
       ),
     );
+  }
+
+  /**
+   * Since when (ms since the epoch) the store's calls have been failing, or
+   * undefined. A connected store whose calls time out (Redis accepting but not
+   * answering) counts as failing, though its socket looks fine.
+   */
+  get failingSince(): number | undefined {
+    return this.storeFailingSince;
   }
 
   /** The limits of a request; the token limits carry its token estimate as their cost. */
@@ -115,6 +126,7 @@ export class RateLimiter {
         this.options.clock?.(),
       );
     } catch (error) {
+      this.storeFailingSince ??= Date.now();
       this.warnStoreDown(error);
       if (this.options.onStoreError === 'fail-open') return;
       throw new GatewayError('rate_limit_exceeded', 'Rate limits cannot be checked right now (the rate-limit store is unreachable); try again shortly.', {
@@ -124,6 +136,7 @@ export class RateLimiter {
       });
     }
 
+    this.storeFailingSince = undefined;
     setRateLimitHeaders(res, limits, decision);
     if (!decision.allowed) {
       let worst = 0;

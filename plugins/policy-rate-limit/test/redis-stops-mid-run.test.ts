@@ -1,5 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { findRedis, freshRedisPrefix } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, startTcpRelay } from '@switchyard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat, keys, listen, rateLimitedGateway } from './support/rate-limited-gateway.js';
 
@@ -76,5 +76,50 @@ describe.skipIf(!redis.available)('Redis stops in the middle of a run', () => {
     }
     const health = await fetch(`${server.origin}/health`);
     expect((await health.json()).checks.rate_limit_store).toMatchObject({ backend: 'redis', reachable: false, healthy: onError === 'fail-open' });
+  });
+});
+
+describe.skipIf(!redis.available)('Redis accepts but stops answering (blackholed) in the middle of a run', () => {
+  it.each(['fail-open', 'fail-closed'] as const)('%s: the configured behaviour, and /health says whether requests are refused', async (onError) => {
+    const target = new URL((redis as { url: string }).url);
+    const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
+    const gateway = await rateLimitedGateway({
+      scopes: { alice: { rpm: 1000 } },
+      rateLimit: {
+        store: { use: 'redis', url: relay.urlFor(target.toString()), key_prefix: freshRedisPrefix(), on_error: onError, connect_timeout_ms: 200, command_timeout_ms: 200 },
+      },
+    });
+    const server = await listen(gateway.app);
+    cleanups.push(async () => {
+      await server.close();
+      await gateway.close();
+      await relay.close();
+    });
+    const send = () =>
+      fetch(`${server.origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chat()),
+      });
+    expect((await send()).status).toBe(200);
+    expect((await fetch(`${server.origin}/health`)).status).toBe(200);
+
+    await relay.setMode('blackhole'); // the socket stays open: ioredis still says 'ready'
+    const after = await send();
+    await after.arrayBuffer();
+    expect(after.status).toBe(onError === 'fail-open' ? 200 : 429);
+    const health = await fetch(`${server.origin}/health`);
+    const body = await health.json();
+    expect(body.checks.rate_limit_store).toEqual({ backend: 'redis', reachable: false, healthy: onError === 'fail-open' });
+    // Fail-closed refuses everything: the instance must not look healthy to a load balancer.
+    expect(health.status).toBe(onError === 'fail-open' ? 200 : 503);
+
+    await relay.setMode('pass'); // back: the next request that gets through clears the state
+    await expect.poll(async () => {
+      const response = await send();
+      await response.arrayBuffer();
+      return response.status;
+    }, { timeout: 10_000 }).toBe(200);
+    expect((await fetch(`${server.origin}/health`)).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { defineStorage, type StorageContext, type StorageSet } from '@switchyard/core';
+import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, type StorageContext, type StorageSet } from '@switchyard/core';
+import { isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
 import { PostgresBudgetStore } from './postgres-budget-store.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
@@ -10,17 +11,40 @@ import { tablesIn } from './sql.js';
 /**
  * Opens the three stores on one connection pool. Nothing connects until the first
  * query (normally `migrate()`); closing any of the stores ends the shared pool.
+ * Every call is bounded (connect, query and statement timeouts) and an outage
+ * becomes a 503 `store_unavailable` at the stores' boundary; a connection that
+ * breaks, idle or in use, is logged (throttled) and replaced, never a crash.
  */
 export function createPostgresStorage(options: PostgresStorageOptions, context: StorageContext): StorageSet {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.pool_size,
     statement_timeout: options.statement_timeout_ms,
+    query_timeout: options.query_timeout_ms,
+    // pg-pool uses one setting for opening a connection and for waiting for a free one: opening
+    // gets connect_timeout_ms (below); waiting may last as long as a call in progress can.
+    connectionTimeoutMillis: options.connect_timeout_ms + options.query_timeout_ms,
+    Client: clientWithConnectTimeout(options.connect_timeout_ms),
+    idleTimeoutMillis: options.idle_timeout_ms,
+    keepAlive: options.keep_alive_ms > 0,
+    keepAliveInitialDelayMillis: options.keep_alive_ms,
     application_name: 'switchyard',
   });
-  // An idle connection that dies (server restart, network) must not crash the gateway;
-  // the pool replaces it. The message never includes the connection string.
-  pool.on('error', (error) => context.logger.warn({ err: error.message }, 'postgres connection lost; it will be replaced'));
+  const health = new StoreHealth({ backend: 'postgres', logger: context.logger });
+  // The message never includes the connection string; logged at most once a minute.
+  const warnLost = throttled(60_000, (error: Error, lost: number) =>
+    context.logger.warn({ err: describeStoreError(error), lost }, 'postgres connections lost; they will be replaced'),
+  );
+  let lost = 0;
+  const onConnectionError = (error: Error) => {
+    lost++;
+    warnLost(error, lost);
+  };
+  // An idle connection that dies (server restart, network) is reported here; the pool replaces it.
+  pool.on('error', onConnectionError);
+  // pg-pool takes its own listener off a client while it is checked out: without this one, a
+  // connection reset between two queries of a transaction is an unhandled 'error' that ends the process.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
 
   const tables = tablesIn(options.schema);
   let migrating: Promise<void> | undefined;
@@ -39,10 +63,38 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   let closing: Promise<void> | undefined;
   const closePool = () => (closing ??= pool.end());
 
+  // While the database is down, /health itself checks (one probe at a time) whether it is back.
+  let probing = false;
+  const probe = () => {
+    if (probing || closing) return;
+    probing = true;
+    void pool
+      .query('SELECT 1')
+      .then(
+        () => health.succeeded(),
+        (error: unknown) => (isPostgresOutage(error) ? health.failed(error) : undefined),
+      )
+      .finally(() => (probing = false));
+  };
+
+  const boundary = { health, isOutage: isPostgresOutage, retryAfterSeconds: options.retry_after_seconds };
   return {
-    keys: new PostgresKeyStore(pool, tables, migrateOnce, closePool),
-    ledger: new PostgresUsageLedger(pool, tables, migrateOnce, closePool),
-    budgets: new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool),
+    keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool), boundary),
+    ledger: guardStore(new PostgresUsageLedger(pool, tables, migrateOnce, closePool), boundary),
+    budgets: guardStore(new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool), boundary),
+    health() {
+      if (health.failing) probe();
+      return health.section();
+    },
+  };
+}
+
+/** A pg Client that gives up opening its connection (TCP and login) after `timeoutMs`. */
+function clientWithConnectTimeout(timeoutMs: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: timeoutMs });
+    }
   };
 }
 
@@ -55,6 +107,7 @@ const postgres = defineStorage<PostgresStorageOptions>({
 
 export default postgres;
 export { postgres, postgresOptionsSchema, type PostgresStorageOptions };
+export { isPostgresOutage } from './is-postgres-outage.js';
 export { migrations, runMigrations, type Migration } from './migrations.js';
 export { PostgresKeyStore, newKeyId } from './postgres-key-store.js';
 export { PostgresUsageLedger } from './postgres-usage-ledger.js';

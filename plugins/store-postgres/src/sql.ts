@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { isPostgresOutage } from './is-postgres-outage.js';
 
 /** Fully qualified, quoted table names in one schema. */
 export interface Tables {
@@ -55,10 +56,16 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true; // the connection is unusable: drop it instead of returning it to the pool
+      if (isPostgresOutage(error)) {
+        // A timed-out or broken connection would only time out again on ROLLBACK: drop it,
+        // and the server rolls the transaction back when the connection goes.
+        broken = true;
+      } else {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true; // the connection is unusable: drop it instead of returning it to the pool
+        }
       }
       if (attempt < attempts && isRetryable(error)) {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetAccount, StorageSet, UsageRecord } from '@switchyard/core';
-import postgres, { migrations, type PostgresBudgetStore } from '../src/index.js';
+import postgres, { isPostgresOutage, migrations, type PostgresBudgetStore } from '../src/index.js';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
 
 const target = await findPostgres();
@@ -21,6 +21,45 @@ describe('postgres storage options', () => {
     expect(properties['schema']?.default).toBe('switchyard');
     expect(properties['pool_size']?.default).toBe(10);
     expect(properties['statement_timeout_ms']?.default).toBe(5000);
+  });
+
+  it('bounds every call by default, and refuses timeouts that are not finite, too small or too large', () => {
+    const properties = postgres.optionsSchema['properties'] as Record<string, { default?: unknown }>;
+    expect(properties['connect_timeout_ms']?.default).toBe(2000);
+    expect(properties['query_timeout_ms']?.default).toBe(6000);
+    expect(properties['idle_timeout_ms']?.default).toBe(30_000);
+    expect(properties['keep_alive_ms']?.default).toBe(10_000);
+    expect(properties['retry_after_seconds']?.default).toBe(2);
+    const url = 'postgres://x/y';
+    for (const bad of [{ connect_timeout_ms: JSON.parse('1e309') }, { connect_timeout_ms: 0 }, { query_timeout_ms: 10 }, { query_timeout_ms: 1e12 }, { retry_after_seconds: 0 }, { keep_alive_ms: -1 }]) {
+      expect(() => postgres({ url, ...bad })).toThrow(/timeout|retry_after|keep_alive/);
+    }
+  });
+});
+
+describe('what counts as a database outage (503) and what does not (500)', () => {
+  const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  it.each([
+    ['refused', coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    ['reset', coded('ECONNRESET', 'read ECONNRESET')],
+    ['connection lost', new Error('Connection terminated unexpectedly')],
+    ['no free connection in time', new Error('timeout exceeded when trying to connect')],
+    ['opening timed out', new Error('timeout expired')],
+    ['query timed out on the client', new Error('Query read timeout')],
+    ['server shutting down (57P01)', coded('57P01', 'terminating connection due to administrator command')],
+    ['statement timeout (57014)', coded('57014', 'canceling statement due to statement timeout')],
+    ['too many connections (53300)', coded('53300', 'sorry, too many clients already')],
+    ['connection failure (08006)', coded('08006')],
+  ])('%s: outage', (_name, error) => {
+    expect(isPostgresOutage(error)).toBe(true);
+  });
+  it.each([
+    ['unique violation (23505)', coded('23505', 'duplicate key value violates unique constraint')],
+    ['syntax error (42601)', coded('42601')],
+    ['a bug', new TypeError('cannot read properties of undefined')],
+    ['not an error', 'ECONNREFUSED'],
+  ])('%s: not an outage', (_name, error) => {
+    expect(isPostgresOutage(error)).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
-import type { Logger, StorageSet } from '@switchyard/core';
+import { createLogger, guardStore, StoreHealth, type Logger, type StorageSet } from '@switchyard/core';
+import { isSqliteOutage } from './is-sqlite-outage.js';
 import { SqliteHandle } from './database.js';
 import { SqliteBudgetStore } from './sqlite-budget-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
@@ -8,11 +9,15 @@ export interface OpenSqliteStorageOptions {
   /** An absolute path, or `:memory:`. */
   file: string;
   busyTimeoutMs?: number;
+  /** `Retry-After` (seconds) of a 503 `store_unavailable` (default 1). */
+  retryAfterSeconds?: number;
   logger?: Logger;
 }
 
 /**
- * Opens one database for the key store, the ledger and budgets. Their `migrate()`
+ * Opens one database for the key store, the ledger and budgets. A write waits up to
+ * `busyTimeoutMs` for another process's lock; past it, or when the file is
+ * read-only or full, the call fails with 503 `store_unavailable`. Their `migrate()`
  * runs the migrations once; their `close()` closes the shared connection once.
  */
 export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet {
@@ -22,9 +27,13 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
       'applied database migrations',
     ),
   );
+  // A file locked past the busy timeout, read-only or full answers 503 store_unavailable, not 500.
+  const health = new StoreHealth({ backend: 'sqlite', logger: options.logger ?? createLogger({ level: 'silent' }) });
+  const boundary = { health, isOutage: isSqliteOutage, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
   return {
-    keys: new SqliteKeyStore(handle),
-    ledger: new SqliteUsageLedger(handle),
-    budgets: new SqliteBudgetStore(handle),
+    keys: guardStore(new SqliteKeyStore(handle), boundary),
+    ledger: guardStore(new SqliteUsageLedger(handle), boundary),
+    budgets: guardStore(new SqliteBudgetStore(handle), boundary),
+    health: () => health.section(),
   };
 }

@@ -1,4 +1,4 @@
-import { createLogger, PluginOptionsError, type StorageSet } from '@switchyard/core';
+import { createLogger, GatewayError, PluginOptionsError, type StorageSet } from '@switchyard/core';
 import { testBudgetStore, testKeyStore, testUsageLedger } from '@switchyard/testing';
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
@@ -214,4 +214,41 @@ describe('@switchyard/store-sqlite', () => {
     expect(await check.budgets.spent('project:race', '2029-01-01T00:00:00.000Z')).toBeCloseTo(1.5, 9);
     await check.keys.close();
   }, 60_000);
+});
+
+describe('a database file that cannot be used', () => {
+  const usage = (id: string) => ({
+    id, at: '2026-12-01T00:00:00.000Z', endpoint: 'chat' as const, stream: false, inputTokens: 1, outputTokens: 1,
+    cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 1, status: 200, cacheHit: false, attempts: 1,
+  });
+
+  it('locked by another process past busy_timeout_ms: 503 store_unavailable with Retry-After, /health degraded, then ok once the lock is gone', async () => {
+    const dir = tempDir();
+    const storage = await openInDir(dir, { busy_timeout_ms: 50 });
+    const other = new Database(path.join(dir, 'switchyard.db'));
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      const error = await storage.ledger.append([usage('req_locked')]).then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ code: 'store_unavailable', status: 503, retryAfterSeconds: 1 });
+      expect((error as GatewayError).toBody().error.message).not.toContain(dir);
+      expect(storage.health?.()).toMatchObject({ healthy: false, backend: 'sqlite', status: 'degraded', last_error: expect.stringContaining('SQLITE_BUSY') });
+      other.exec('ROLLBACK');
+      await storage.ledger.append([usage('req_after')]);
+      expect(storage.health?.()).toMatchObject({ healthy: true, status: 'ok' });
+      expect(await storage.ledger.count()).toBe(1);
+    } finally {
+      other.close();
+      await storage.keys.close();
+    }
+  });
+
+  it('errors that are not outages (a bad cursor) stay what they were', async () => {
+    const storage = await openInDir(tempDir());
+    const error = await storage.keys.list({ limit: 10, cursor: 'not-a-cursor', includeRevoked: false }).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(GatewayError);
+    expect(storage.health?.()).toMatchObject({ healthy: true });
+    await storage.keys.close();
+  });
 });

@@ -50,6 +50,8 @@ export const errorCatalogue = {
   /** The client went away before the answer was complete (nginx's 499); only ever logged. */
   client_closed_request: { status: 499, type: 'invalid_request_error', retryable: false },
   shutting_down: { status: 503, type: 'server_error', retryable: true },
+  /** The gateway's database (keys, budgets) refused, dropped or did not answer in time; sent with Retry-After. */
+  store_unavailable: { status: 503, type: 'server_error', retryable: true },
   internal_error: { status: 500, type: 'server_error', retryable: false },
 } as const satisfies Record<string, ErrorCatalogueEntry>;
 

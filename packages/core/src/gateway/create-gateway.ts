@@ -16,7 +16,7 @@ import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
 import { RequestTracker } from './request-tracker.js';
-import { UsageRecorder } from './usage-recorder.js';
+import { UsageRecorder, type UsageRecorderStats } from './usage-recorder.js';
 import type { Pricing } from './pricing.js';
 import { PriceCatalog } from '../pricing/price-catalog.js';
 import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
@@ -119,12 +119,14 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
     addHealthCheck: (name, check) => void healthChecks.set(name, check),
+    usageStats: () => recorder?.stats(),
   };
   tracker.onFinished((record) => logRequest(logger, record));
   const recorder = storage
     ? new UsageRecorder(storage.ledger, {
         flushIntervalMs: config.usage.flush_interval_ms,
         maxBatch: config.usage.max_batch,
+        maxPending: config.usage.max_pending,
         logger,
       })
     : undefined;
@@ -132,6 +134,8 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     if (isChargeable(record)) recorder?.record(record);
     else unattributedRequests++;
   });
+  if (storage?.health) healthChecks.set('storage', () => storage.health!());
+  if (recorder) healthChecks.set('usage', () => usageHealth(recorder.stats()));
 
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
@@ -169,6 +173,21 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
 
 /** Distinct `provider/model` series of `switchyard_unpriced_calls_total`. */
 const maxUnpricedSeries = 500;
+
+/**
+ * The usage recorder's part of `GET /health`: degraded while the ledger refuses
+ * writes (records are then held in memory, up to `usage.max_pending`).
+ */
+function usageHealth(stats: UsageRecorderStats): HealthSection {
+  return {
+    healthy: stats.failingSince === undefined,
+    pending: stats.pending,
+    dropped: stats.dropped,
+    written: stats.written,
+    failed_writes: stats.failedWrites,
+    ...(stats.failingSince !== undefined && { failing_since: new Date(stats.failingSince).toISOString(), last_error: stats.lastError }),
+  };
+}
 
 /**
  * The price catalog with the config's overrides. A model without a price costs 0:

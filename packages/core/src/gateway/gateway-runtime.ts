@@ -6,6 +6,7 @@ import type { UpstreamTransport } from '../transport/upstream-transport.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { Pricing } from './pricing.js';
 import type { RequestRecord } from './request-record.js';
+import type { UsageRecorderStats } from './usage-recorder.js';
 
 /** What every step gets when the chain is built: the gateway's shared parts. */
 export interface GatewayRuntime {
@@ -40,6 +41,8 @@ export interface GatewayRuntime {
    * `healthy: false` in what it returns makes the whole answer a 503.
    */
   addHealthCheck(name: string, check: () => HealthSection): void;
+  /** Usage records held, dropped and failed writes; undefined without storage. */
+  usageStats(): UsageRecorderStats | undefined;
 }
 
 /** One part of `GET /health`. */

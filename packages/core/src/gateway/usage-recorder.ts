@@ -1,43 +1,82 @@
 import type { Logger } from '../logging/create-logger.js';
+import { describeStoreError } from '../stores/store-health.js';
 import type { UsageLedger, UsageRecord } from '../stores/usage-ledger.js';
 import type { RequestRecord } from './request-record.js';
 
 export interface UsageRecorderOptions {
   /** Records wait at most this long before they are written. */
   flushIntervalMs: number;
-  /** A batch this large is written at once, without waiting for the interval. */
+  /** At most this many records are written in one append; a full batch is written at once. */
   maxBatch: number;
+  /**
+   * Records held in memory while the ledger refuses writes (`usage.max_pending`);
+   * past it the oldest are dropped and counted. Unbounded when absent.
+   */
+  maxPending?: number;
+  /** Failed writes are logged at most once per this many ms, with their count (default 60 s). */
+  failureLogIntervalMs?: number;
   logger: Logger;
+  clock?: () => number;
+}
+
+/** What the recorder holds and has lost, for `/health` and metrics. */
+export interface UsageRecorderStats {
+  /** Records not yet in the ledger: waiting, or in the batch being written (held in memory while the ledger fails). */
+  pending: number;
+  /** Records dropped because more than `maxPending` were waiting; never reset. */
+  dropped: number;
+  /** Records written to the ledger since start. */
+  written: number;
+  /** Appends that failed since start. */
+  failedWrites: number;
+  /** When the current run of failures began (ms since the epoch); undefined while writes succeed. */
+  failingSince: number | undefined;
+  /** The last write error, without secrets; undefined while writes succeed. */
+  lastError: string | undefined;
 }
 
 /**
  * Turns every finished request into a usage record and writes them to the ledger
  * in batches, off the request path. A crash loses at most the records of one
- * flush interval; `close()` (on SIGTERM) writes what is pending. A batch that fails
- * to write is kept and retried with the next one, so a database hiccup loses nothing.
+ * flush interval; `close()` (on SIGTERM) writes what is pending. While the ledger
+ * refuses writes, records are held in memory (at most `maxPending`, the oldest
+ * dropped and counted past it) and retried every interval; failures are logged
+ * at most once per `failureLogIntervalMs`, with how many there were.
  */
 export class UsageRecorder {
   private pending: UsageRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  private dropped = 0;
+  private inFlight = 0;
+  private written = 0;
+  private failedWrites = 0;
+  private unloggedFailures = 0;
+  private lastFailureLogAt = -Infinity;
+  private failingSince: number | undefined;
+  private lastError: string | undefined;
+  private readonly clock: () => number;
 
   constructor(
     private readonly ledger: UsageLedger,
     private readonly options: UsageRecorderOptions,
-  ) {}
+  ) {
+    this.clock = options.clock ?? Date.now;
+  }
 
   record(request: RequestRecord): void {
     this.pending.push(toUsageRecord(request));
+    this.trim();
     if (this.pending.length >= this.options.maxBatch) this.flushSoon(0);
     else this.flushSoon(this.options.flushIntervalMs);
   }
 
-  /** Writes everything pending; resolves when it is in the ledger. */
+  /** Writes everything pending, batch by batch; resolves when it is in the ledger. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.writing = this.writing.then(() => this.writeBatch());
+    this.writing = this.writing.then(() => this.writeAll());
     return this.writing;
   }
 
@@ -46,26 +85,81 @@ export class UsageRecorder {
     await this.flush();
   }
 
+  stats(): UsageRecorderStats {
+    return {
+      pending: this.pending.length + this.inFlight,
+      dropped: this.dropped,
+      written: this.written,
+      failedWrites: this.failedWrites,
+      failingSince: this.failingSince,
+      lastError: this.lastError,
+    };
+  }
+
   private flushSoon(delayMs: number): void {
     if (this.timer && delayMs > 0) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), delayMs);
+    this.timer = setTimeout(() => void this.flush().catch(() => {}), delayMs);
     // Never the reason the process stays up; close() writes what is left.
     this.timer.unref();
   }
 
-  private async writeBatch(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      await this.ledger.append(batch);
-    } catch (error) {
-      this.pending = batch.concat(this.pending);
-      this.options.logger.error({ err: error, records: batch.length }, 'writing usage records failed; they will be retried');
-      if (!this.closed) this.flushSoon(this.options.flushIntervalMs);
-      else throw error;
+  /** Drops the oldest records past `maxPending`: memory stays bounded however long the ledger is down. */
+  private trim(): void {
+    const max = this.options.maxPending;
+    if (max === undefined || this.pending.length <= max) return;
+    const excess = this.pending.length - max;
+    this.pending.splice(0, excess);
+    this.dropped += excess;
+  }
+
+  private async writeAll(): Promise<void> {
+    // Batches of at most maxBatch, so a backlog held through an outage is not one huge statement.
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.options.maxBatch);
+      this.inFlight = batch.length;
+      try {
+        await this.ledger.append(batch);
+      } catch (error) {
+        this.inFlight = 0;
+        this.pending = batch.concat(this.pending);
+        this.trim();
+        this.writeFailed(error, batch.length);
+        if (this.closed) throw error;
+        this.flushSoon(this.options.flushIntervalMs);
+        return;
+      }
+      this.inFlight = 0;
+      this.written += batch.length;
+      this.writeSucceeded();
     }
+  }
+
+  private writeFailed(error: unknown, records: number): void {
+    const now = this.clock();
+    this.failedWrites++;
+    this.unloggedFailures++;
+    this.failingSince ??= now;
+    this.lastError = describeStoreError(error);
+    if (now - this.lastFailureLogAt < (this.options.failureLogIntervalMs ?? 60_000)) return;
+    this.options.logger.error(
+      { err: this.lastError, records, failedWrites: this.unloggedFailures, pending: this.pending.length, dropped: this.dropped },
+      'writing usage records failed; they are held in memory and retried',
+    );
+    this.lastFailureLogAt = now;
+    this.unloggedFailures = 0;
+  }
+
+  private writeSucceeded(): void {
+    if (this.failingSince === undefined) return;
+    this.options.logger.info(
+      { downMs: this.clock() - this.failingSince, pending: this.pending.length, dropped: this.dropped },
+      'usage ledger writable again; held records are being written',
+    );
+    this.failingSince = undefined;
+    this.lastError = undefined;
+    this.unloggedFailures = 0;
+    this.lastFailureLogAt = -Infinity;
   }
 }
 

@@ -23,7 +23,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     const gatewayError = fromBodyParserError(error) ?? toGatewayError(error);
     const context = findContext(res);
     if (context) context.error = gatewayError;
-    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined) {
+    // A store outage is logged by the store, at most once per interval: not once per request here.
+    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && gatewayError.code !== 'store_unavailable') {
       const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));
       logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
     }

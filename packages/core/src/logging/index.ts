@@ -1,1 +1,2 @@
 export { createLogger, redactedLogPaths, type Logger, type LoggerSettings } from './create-logger.js';
+export { throttled } from './throttled.js';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { compileValidator, type JsonSchema, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
-import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import type { GatewayRuntime, HealthSection } from '../gateway/gateway-runtime.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { BudgetStore } from '../stores/budget-store.js';
 import type { KeyStore } from '../stores/key-store.js';
@@ -58,6 +58,12 @@ export interface StorageSet {
   keys: KeyStore;
   ledger: UsageLedger;
   budgets: BudgetStore;
+  /**
+   * Whether the backing database answers (`healthy: false` while its calls fail),
+   * shown as the `storage` section of `GET /health`. Optional: embedded stores may
+   * have nothing to report.
+   */
+  health?(): HealthSection;
 }
 
 /** What a storage plugin gets besides its options. */

@@ -2,3 +2,5 @@ export type * from './key-store.js';
 export type * from './usage-ledger.js';
 export type * from './budget-store.js';
 export { DEFAULT_RESERVATION_TTL_MS } from './budget-store.js';
+export { StoreHealth, describeStoreError, type StoreHealthOptions } from './store-health.js';
+export { guardStore, type StoreBoundaryOptions } from './guard-store.js';

@@ -1,0 +1,73 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import type { StoreHealth } from './store-health.js';
+
+export interface StoreBoundaryOptions {
+  /** Records every call's outcome, for `/health` and throttled logging. */
+  health: StoreHealth;
+  /**
+   * Whether an error means the store could not be reached or did not answer in time
+   * (refused, reset, timed out, locked) rather than a bug or a constraint violation.
+   */
+  isOutage(error: unknown): boolean;
+  /** Sent as `Retry-After` with the 503. */
+  retryAfterSeconds: number;
+}
+
+/** Methods left as they are: startup and shutdown report their own errors. */
+const unguarded = new Set<PropertyKey>(['migrate', 'close', 'constructor']);
+
+/**
+ * Wraps a store so that an outage becomes a 503 `store_unavailable` GatewayError at
+ * the store's boundary: the steps (auth's key lookup, key-scope's budget
+ * reservation, the usage recorder) then answer or retry without special cases.
+ * Every call's outcome is reported to `health`. Errors that are not outages pass
+ * through unchanged.
+ */
+export function guardStore<T extends object>(store: T, options: StoreBoundaryOptions): T {
+  const convert = (error: unknown): unknown => {
+    if (error instanceof GatewayError || !options.isOutage(error)) return error;
+    options.health.failed(error);
+    return new GatewayError('store_unavailable', 'The gateway cannot reach its database right now; try again shortly.', {
+      retryAfterSeconds: options.retryAfterSeconds,
+      cause: error,
+    });
+  };
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || unguarded.has(property)) return value;
+      let guarded = wrapped.get(property);
+      if (!guarded) {
+        const method = value as (...args: unknown[]) => unknown;
+        guarded = (...args: unknown[]) => {
+          let result: unknown;
+          try {
+            result = method.apply(target, args);
+          } catch (error) {
+            throw convert(error);
+          }
+          if (!isPromiseLike(result)) {
+            options.health.succeeded();
+            return result;
+          }
+          return Promise.resolve(result).then(
+            (resolved) => {
+              options.health.succeeded();
+              return resolved;
+            },
+            (error: unknown) => {
+              throw convert(error);
+            },
+          );
+        };
+        wrapped.set(property, guarded);
+      }
+      return guarded;
+    },
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

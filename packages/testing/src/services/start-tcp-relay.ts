@@ -1,0 +1,112 @@
+import { EventEmitter } from 'node:events';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * - `pass`: every byte is forwarded.
+ * - `refuse`: nothing listens on the port (connections are refused); open ones are reset.
+ * - `blackhole`: connections are accepted and never answered; open ones stop forwarding.
+ */
+export type RelayMode = 'pass' | 'refuse' | 'blackhole';
+
+/**
+ * A TCP relay in front of a server (PostgreSQL, Redis) that a test can break the
+ * ways a network does. Emits `'traffic'` whenever bytes come back from the server,
+ * so a test can act while calls are in flight without sleeping.
+ */
+export interface TcpRelay extends EventEmitter {
+  /** The port the relay listens on (kept across `refuse`). */
+  readonly port: number;
+  readonly mode: RelayMode;
+  /** `url` with its host and port replaced by the relay's. */
+  urlFor(url: string): string;
+  setMode(mode: RelayMode): Promise<void>;
+  /** Resets (TCP RST) every open connection, as a restarting server or a dropping proxy does; returns how many. */
+  resetAll(): number;
+  close(): Promise<void>;
+}
+
+interface Pair {
+  client: Socket;
+  upstream?: Socket;
+}
+
+/** Starts a relay on a free loopback port, forwarding to `target`. */
+export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
+  const pairs = new Set<Pair>();
+  const events = new EventEmitter();
+  let mode: RelayMode = 'pass';
+  let port = 0;
+
+  const server: Server = createServer((client) => {
+    const pair: Pair = { client };
+    pairs.add(pair);
+    client.on('error', () => {});
+    client.on('close', () => {
+      pair.upstream?.destroy();
+      pairs.delete(pair);
+    });
+    if (mode === 'blackhole') return; // accepted, never answered
+    const upstream = createConnection(target.port, target.host);
+    pair.upstream = upstream;
+    upstream.on('error', () => {});
+    upstream.on('close', () => client.destroy());
+    upstream.on('data', () => events.emit('traffic'));
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = () => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await listen();
+  port = (server.address() as { port: number }).port;
+
+  const reset = (pair: Pair) => {
+    pair.client.resetAndDestroy();
+    pair.upstream?.destroy();
+  };
+
+  return Object.assign(events, {
+    port,
+    get mode() {
+      return mode;
+    },
+    urlFor(url: string) {
+      const parsed = new URL(url);
+      parsed.hostname = '127.0.0.1';
+      parsed.port = String(port);
+      return parsed.toString();
+    },
+    async setMode(next: RelayMode) {
+      const previous = mode;
+      mode = next;
+      if (next === previous) return;
+      if (previous === 'refuse') await listen();
+      if (previous === 'blackhole') for (const pair of pairs) reset(pair); // half-frozen conversations cannot resume
+      if (next === 'refuse') {
+        for (const pair of pairs) reset(pair);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      } else if (next === 'blackhole') {
+        for (const pair of pairs) {
+          if (!pair.upstream) continue;
+          pair.client.unpipe(pair.upstream);
+          pair.upstream.unpipe(pair.client);
+          pair.upstream.pause();
+          pair.client.pause();
+        }
+      }
+    },
+    resetAll() {
+      const count = pairs.size;
+      for (const pair of pairs) reset(pair);
+      return count;
+    },
+    async close() {
+      for (const pair of pairs) reset(pair);
+      if (mode !== 'refuse') await new Promise<void>((resolve) => server.close(() => resolve()));
+      mode = 'refuse';
+    },
+  }) as TcpRelay;
+}

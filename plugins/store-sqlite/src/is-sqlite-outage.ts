@@ -1,0 +1,14 @@
+/**
+ * SQLite result codes that mean the file cannot be used right now — locked past
+ * the busy timeout, read-only, full, unreadable — as opposed to a problem with the
+ * statement. better-sqlite3 reports extended codes (`SQLITE_IOERR_WRITE`), so
+ * prefixes are matched.
+ */
+const unavailable = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
+
+/** Whether a better-sqlite3 error means the database file is unavailable: the store boundary answers 503. */
+export function isSqliteOutage(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && unavailable.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
+}
