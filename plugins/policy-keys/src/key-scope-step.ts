@@ -199,7 +199,8 @@ function holdBudget(
         await alertWhenNearLimit(context, runtime, budgets, accounts);
       })
       .catch((error: unknown) => {
-        if (isGatewayError(error) && error.code === 'insufficient_quota') return;
+        // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.
+        if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) return;
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
   });
