@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -8,7 +8,8 @@ import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
 import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
-import type { PluginFactory, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
+import type { PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
+import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
 import { buildRouter } from './build-router.js';
@@ -96,7 +97,7 @@ export async function createGateway(rawConfig: unknown, options: CreateGatewayOp
 
   prepareChatCompletionsValidator();
   prepareEmbeddingsValidator();
-  const steps = resolved.steps.map((step) => step.build(runtime));
+  const steps = resolved.steps.map((step) => ({ handler: buildStep(step, runtime, options), headersOnly: step.headersOnly === true }));
   const router = buildRouter(runtime, steps, tracker, healthChecks);
 
   let closing: Promise<void> | undefined;
@@ -177,8 +178,12 @@ export async function checkGatewayConfig(
   rawConfig: unknown,
   options: Omit<CreateGatewayOptions, 'logger'> & { env?: Record<string, string | undefined> } = {},
 ): Promise<{ config: GatewayConfig; plugins: ResolvedPlugins }> {
-  const { config, problems } = findConfigProblems(rawConfig, options.env ?? process.env);
-  const blocked = problems.some((problem) => /^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === '');
+  const { config, problems, missingEnv } = findConfigProblems(rawConfig, options.env ?? process.env);
+  // Plugins can only be looked up in a config whose shape is right; a missing
+  // environment variable leaves the shape intact, so it hides nothing else.
+  const blocked = problems.some(
+    (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === ''),
+  );
   let plugins: ResolvedPlugins | undefined;
   if (!blocked) {
     try {
@@ -189,11 +194,37 @@ export async function checkGatewayConfig(
       });
     } catch (error) {
       if (!(error instanceof PluginResolutionError)) throw error;
-      problems.push(...error.problems);
+      // A value left empty by a missing variable is reported once, as the missing variable.
+      problems.push(...error.problems.filter((problem) => !missingEnv.has(problem.path)));
     }
   }
+  // Checks that span the config (a route group naming an unconfigured provider):
+  // the same ones at start and in `switchyard validate`.
+  // A config whose shape is already wrong may trip a check written for a good one:
+  // its problems are reported, the check's stumble is not.
+  const shapeIsRight = problems.every((problem) => missingEnv.has(problem.path));
+  for (const step of plugins?.steps ?? []) {
+    try {
+      problems.push(...(step.validate?.(config) ?? []));
+    } catch (error) {
+      if (shapeIsRight) throw error;
+    }
+  }
+  problems.push(...findPlaceholderKeys(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
+}
+
+/** Builds one step; a config problem it finds still names the file and line. */
+function buildStep(step: StepPlugin, runtime: GatewayRuntime, options: CreateGatewayOptions): RequestHandler {
+  try {
+    return step.build(runtime);
+  } catch (error) {
+    if (error instanceof ConfigError && error.file === undefined && options.configFile !== undefined) {
+      throw new ConfigError(error.problems, options.configFile, options.configSource);
+    }
+    throw error;
+  }
 }
 
 function logRequest(logger: Logger, record: RequestRecord): void {
