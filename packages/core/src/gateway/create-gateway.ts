@@ -185,6 +185,7 @@ export async function checkGatewayConfig(
     (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === ''),
   );
   let plugins: ResolvedPlugins | undefined;
+  let checkedSteps: StepPlugin[] = [];
   if (!blocked) {
     try {
       plugins = await resolvePlugins(config, {
@@ -192,10 +193,12 @@ export async function checkGatewayConfig(
         importModule: options.importModule ?? ((specifier) => import(specifier)),
         baseDir: options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd(),
       });
+      checkedSteps = plugins.steps;
     } catch (error) {
       if (!(error instanceof PluginResolutionError)) throw error;
       // A value left empty by a missing variable is reported once, as the missing variable.
       problems.push(...error.problems.filter((problem) => !missingEnv.has(problem.path)));
+      checkedSteps = error.resolved?.steps ?? [];
     }
   }
   // Checks that span the config (a route group naming an unconfigured provider):
@@ -203,7 +206,7 @@ export async function checkGatewayConfig(
   // A config whose shape is already wrong may trip a check written for a good one:
   // its problems are reported, the check's stumble is not.
   const shapeIsRight = problems.every((problem) => missingEnv.has(problem.path));
-  for (const step of plugins?.steps ?? []) {
+  for (const step of checkedSteps) {
     try {
       problems.push(...(step.validate?.(config) ?? []));
     } catch (error) {
