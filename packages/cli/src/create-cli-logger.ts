@@ -1,5 +1,4 @@
 import { createLogger, type GatewayConfig, type Logger } from '@switchyard/core';
-import { prettyFactory } from 'pino-pretty';
 
 /** Where the logger's lines go and whether a person reads them there. */
 export interface LogOutput {
@@ -17,8 +16,13 @@ export function chooseLogFormat(format: GatewayConfig['log']['format'], isTTY: b
  * The logger of `switchyard start`: JSON lines (pino's own fast writer), or the
  * same lines made readable with pino-pretty. Redaction happens before either.
  */
-export function createCliLogger(log: GatewayConfig['log'], output: LogOutput = { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true }): Logger {
+export async function createCliLogger(
+  log: GatewayConfig['log'],
+  output: LogOutput = { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
+): Promise<Logger> {
   if (chooseLogFormat(log.format, output.isTTY) === 'json') return createLogger({ level: log.level });
+  // Loaded only when used: JSON logging (servers, CI) never pays for it.
+  const { prettyFactory } = await import('pino-pretty');
   const prettify = prettyFactory({
     colorize: output.isTTY,
     translateTime: 'SYS:HH:MM:ss',

@@ -43,7 +43,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // The embedded default: keys, usage and budgets in a SQLite file in the data folder.
   config.storage ??= { use: 'sqlite' };
 
-  const logger = createCliLogger(config.log);
+  const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
   const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
   if (masterKey.source === 'environment' && isPlaceholderKey(masterKey.key)) {
