@@ -1,9 +1,11 @@
 import { once } from 'node:events';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from './support/run-cli.js';
 
@@ -213,3 +215,28 @@ describe('switchyard start', () => {
     ]);
   });
 });
+
+describe('npm start', () => {
+  it('says it is building, then starting, then serves; SIGTERM reaches the gateway and its exit code is npm start\'s', async () => {
+    const cwd = await folderWith();
+    const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/start.js');
+    const child = spawn(process.execPath, [script, '--port', '0'], { cwd, env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('switchyard listening')) resolve();
+      });
+      void exited.then(() => reject(new Error(`npm start ended early:\n${stderr}\n${stdout}`)));
+    });
+    expect(stderr).toMatch(/^switchyard: building (all packages \(the first run takes about a minute\)|what changed)…\n/);
+    expect(stderr).toMatch(/switchyard: built in \d+ s; starting the gateway…\n/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('"msg":"stopped"');
+  }, 120_000);
+});
+
