@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { builtInPlugins, createStandaloneApp } from '@switchyard/cli';
-import { applyServerLimits, createGateway, createLogger, serverOptions, type Gateway } from '@switchyard/core';
+import { applyServerLimits, checkGatewayConfig, ConfigError, createGateway, createLogger, serverOptions, type Gateway } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const masterKey = 'sy-master-server-limits-0123456789';
@@ -155,5 +155,15 @@ describe('unauthenticated requests are refused before their body is read (defaul
     });
     expect(response.status).toBe(400);
     expectOpenAIError((await response.json()) as { error: Record<string, unknown> }, 'invalid_json');
+  });
+});
+
+describe('server timeouts in the config', () => {
+  it('a header deadline later than the request deadline is a config problem, not a crash in createServer', async () => {
+    const refused = await checkGatewayConfig({ server: { headers_timeout_ms: 20_000, request_timeout_ms: 15_000 } }, { plugins: builtInPlugins }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual([{ path: '/server/headers_timeout_ms', message: 'must be <= server.request_timeout_ms (15000)' }]);
   });
 });

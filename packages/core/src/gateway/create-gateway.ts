@@ -10,6 +10,7 @@ import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-co
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import type { PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
+import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
 import { buildRouter } from './build-router.js';
@@ -213,7 +214,7 @@ export async function checkGatewayConfig(
       if (shapeIsRight) throw error;
     }
   }
-  problems.push(...findPlaceholderKeys(config));
+  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
 }
