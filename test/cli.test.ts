@@ -1,6 +1,11 @@
+import { once } from 'node:events';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from './support/run-cli.js';
 
@@ -56,7 +61,99 @@ describe('switchyard validate', () => {
   });
 });
 
+describe('one check for validate and start', () => {
+  // A missing variable, a misspelt key, a model naming an unconfigured provider and a
+  // placeholder key: once these came in three rounds, the last only from start.
+  const config = [
+    'providers:',
+    '  mock: {}',
+    '  openai:',
+    '    api_key: ${SY_TEST_SURELY_UNSET_KEY}',
+    '    bse_url: https://example.com/v1',
+    'models:',
+    '  fast: ghost/echo',
+    'chain:',
+    '  - auth:',
+    '      keys:',
+    '        - name: ci',
+    '          key: sy-ci-change-me-0000000000',
+    '  - route',
+    '  - adapter',
+  ].join('\n');
+  const expected = [
+    'switchyard: the configuration has 4 problems:',
+    'switchyard.config.yaml:4 providers.openai.api_key: environment variable SY_TEST_SURELY_UNSET_KEY is not set (write ${SY_TEST_SURELY_UNSET_KEY:-default} for a default)',
+    "switchyard.config.yaml:5 providers.openai.bse_url: unknown key (not allowed here); did you mean 'base_url'?",
+    "switchyard.config.yaml:7 models.fast: The model 'fast' does not exist: no provider named 'ghost' is configured.",
+    'switchyard.config.yaml:12 chain[0].auth.keys[0].key: is a placeholder key (it contains "change-me"): set a real secret, e.g. from an environment variable',
+  ];
+
+  it('validate reports every problem in one pass, each with file:line, and a "did you mean" for a misspelt key', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': config });
+    const result = await runCli(['validate'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').map((line) => line.trim())).toEqual(expected);
+  });
+
+  it('start refuses the same config with the same lines, before writing anything', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': config });
+    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').map((line) => line.trim())).toEqual(expected);
+    await expect(stat(path.join(cwd, '.switchyard'))).rejects.toThrow();
+  });
+
+  it('start refuses a placeholder SWITCHYARD_MASTER_KEY in one line', async () => {
+    const cwd = await folderWith();
+    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: 'sy-master-change-me' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('switchyard: SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret\n');
+  });
+});
+
 describe('switchyard start', () => {
+  it('on a port already in use: one line, exit 1, and no master key generated, saved or printed', async () => {
+    const busy = createServer();
+    busy.listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const cwd = await folderWith();
+      const result = await runCli(['start', '--port', String(port)], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`switchyard: cannot listen on 127.0.0.1:${port}: the address is already in use (is another gateway running?)\n`);
+      expect(result.stderr + result.stdout).not.toMatch(/sy-master-/);
+      await expect(stat(path.join(cwd, '.switchyard', 'master-key'))).rejects.toThrow();
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('a SIGTERM sent the moment "listening" is logged stops it cleanly (exit 0), every time', async () => {
+    const cwd = await folderWith();
+    for (let round = 0; round < 3; round++) {
+      const gateway = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toBe(0);
+      expect(gateway.stdout()).toContain('"msg":"stopped"');
+    }
+  }, 60_000);
+
+  it('log.format pretty writes lines for people; without a terminal the default is JSON', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'log:\n  format: pretty\n' });
+    const pretty = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    pretty.child.kill('SIGTERM');
+    expect(await pretty.exited).toBe(0);
+    const lines = pretty.stdout().trim().split('\n');
+    expect(lines.some((line) => /^\[\d\d:\d\d:\d\d\] INFO: switchyard listening on http:\/\/127\.0\.0\.1:\d+/.test(line))).toBe(true);
+    expect(lines.every((line) => !line.startsWith('{'))).toBe(true);
+
+    const json = await startCli(['--port', '0'], { cwd: await folderWith(), env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    json.child.kill('SIGTERM');
+    expect(await json.exited).toBe(0);
+    for (const line of json.stdout().trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  }, 30_000);
+
   it('generates a master key once, stores it with mode 0600, and answers with it', async () => {
     const cwd = await folderWith();
     const first = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
@@ -118,3 +215,28 @@ describe('switchyard start', () => {
     ]);
   });
 });
+
+describe('npm start', () => {
+  it('says it is building, then starting, then serves; SIGTERM reaches the gateway and its exit code is npm start\'s', async () => {
+    const cwd = await folderWith();
+    const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/start.js');
+    const child = spawn(process.execPath, [script, '--port', '0'], { cwd, env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('switchyard listening')) resolve();
+      });
+      void exited.then(() => reject(new Error(`npm start ended early:\n${stderr}\n${stdout}`)));
+    });
+    expect(stderr).toMatch(/^switchyard: building (all packages \(the first run takes about a minute\)|what changed)…\n/);
+    expect(stderr).toMatch(/switchyard: built in \d+ s; starting the gateway…\n/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('"msg":"stopped"');
+  }, 120_000);
+});
+

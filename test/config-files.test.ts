@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtInPlugins } from '@switchyard/cli';
-import { checkGatewayConfig, defaultChain, gatewayConfigSchema } from '@switchyard/core';
+import { checkGatewayConfig, ConfigError, defaultChain, gatewayConfigSchema } from '@switchyard/core';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -18,7 +18,10 @@ describe('the config files in config/', () => {
 
   it('switchyard.example.yaml is a valid config', async () => {
     const raw = parse(readFileSync(path.join(root, 'config/switchyard.example.yaml'), 'utf8')) as unknown;
-    const { config } = await checkGatewayConfig(raw, { plugins: builtInPlugins, env: { OPENAI_API_KEY: 'sk-example' } });
+    const { config } = await checkGatewayConfig(raw, {
+      plugins: builtInPlugins,
+      env: { OPENAI_API_KEY: 'sk-example', CI_GATEWAY_KEY: 'sy-ci-0123456789abcdef' },
+    });
     expect(Object.keys(config.providers)).toEqual(['mock', 'openai']);
     expect(config.models['demo']).toBe('mock/echo');
   });
@@ -34,5 +37,14 @@ describe('the config files in config/', () => {
     expect(config.master_key).toBeUndefined();
     const auth = config.chain.find((entry) => typeof entry !== 'string' && 'auth' in entry) as { auth: { keys?: unknown[] } | null } | undefined;
     expect(auth?.auth?.keys ?? []).toEqual([]);
+  });
+
+  it("refuses a placeholder key such as 'sy-ci-change-me-…', the kind old example files shipped", async () => {
+    const raw = { chain: [{ auth: { keys: [{ name: 'ci', key: '${CI_GATEWAY_KEY:-sy-ci-change-me-0000000000}' }] } }, 'route', 'adapter'] };
+    const refused = await checkGatewayConfig(raw, { plugins: builtInPlugins, env: {} }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual([
+      { path: expect.stringMatching(/^\/chain\/0\/auth\/keys\/0\/key$/), message: expect.stringContaining('placeholder') },
+    ]);
   });
 });

@@ -1,12 +1,20 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { startCli } from './support/run-cli.js';
 
 const masterKey = 'sy-master-ledger-test-0123456789abcdef';
+
+/** Reads the gateway's switchyard_requests_in_flight gauge until it shows `count`: one /metrics answer after another, no timer. */
+async function waitForInFlight(port: number, count: number): Promise<void> {
+  for (;;) {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const inFlight = Number(/^switchyard_requests_in_flight (\d+)$/m.exec(metrics)?.[1]);
+    if (inFlight >= count) return;
+  }
+}
 
 describe('SIGTERM during load', () => {
   it('loses no usage record: every answered request made with a key is in the ledger', async () => {
@@ -14,7 +22,7 @@ describe('SIGTERM during load', () => {
     // A long flush interval: the records can only reach the ledger through the shutdown flush.
     await writeFile(
       path.join(cwd, 'switchyard.config.yaml'),
-      'providers:\n  mock:\n    latency_ms: 200\nstorage:\n  use: sqlite\nusage:\n  flush_interval_ms: 60000\n',
+      'providers:\n  mock:\n    latency_ms: 3000\nstorage:\n  use: sqlite\nusage:\n  flush_interval_ms: 60000\n',
     );
     const gateway = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(gateway.stdout())![1]);
@@ -33,7 +41,9 @@ describe('SIGTERM during load', () => {
       );
     const inFlight: Array<Promise<number | 'refused'>> = [];
     for (let index = 0; index < 40; index++) inFlight.push(send());
-    await sleep(100);
+    // SIGTERM only once all 40 are inside the gateway (the mock holds each for 3 s), as
+    // the gateway itself counts them: a request still on its way would be refused 503.
+    await waitForInFlight(port, 40);
     gateway.child.kill('SIGTERM');
     // Keep sending while it drains: these are refused or answered 503, never lost silently.
     for (let index = 0; index < 20; index++) inFlight.push(send());

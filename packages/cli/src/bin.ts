@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
-import { keysCommand } from './commands/keys.js';
-import { startCommand } from './commands/start.js';
-import { usageCommand } from './commands/usage.js';
-import { validateCommand } from './commands/validate.js';
-import { isConfigError, printConfigError } from './print-config-error.js';
+
+// Each command is imported when it runs: `keys` and `usage` are thin HTTP clients
+// and need not load the gateway, its plugins and their dependencies first.
 
 const usage = `Usage: switchyard <command> [options]
 
@@ -27,8 +25,8 @@ default http://127.0.0.1:4000), with the master key from SWITCHYARD_MASTER_KEY o
 
 async function main(argv: string[]): Promise<number> {
   // The admin clients have flags of their own.
-  if (argv[0] === 'keys') return keysCommand(argv.slice(1), process.env, process.cwd());
-  if (argv[0] === 'usage') return usageCommand(argv.slice(1), process.env, process.cwd());
+  if (argv[0] === 'keys') return (await import('./commands/keys.js')).keysCommand(argv.slice(1), process.env, process.cwd());
+  if (argv[0] === 'usage') return (await import('./commands/usage.js')).usageCommand(argv.slice(1), process.env, process.cwd());
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -51,14 +49,17 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`switchyard: --port must be an integer from 0 to 65535, got '${values.port}'\n`);
         return 2;
       }
+      const { startCommand } = await import('./commands/start.js');
       return startCommand({
         ...(values.config !== undefined && { config: values.config }),
         ...(port !== undefined && { port }),
         ...(values.host !== undefined && { host: values.host }),
       });
     }
-    case 'validate':
+    case 'validate': {
+      const { validateCommand } = await import('./commands/validate.js');
       return validateCommand({ ...(values.config !== undefined && { config: values.config }) });
+    }
     default:
       process.stderr.write(`switchyard: unknown command '${command}'\n\n${usage}`);
       return 2;
@@ -69,12 +70,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     if (error instanceof CliError) {
       process.stderr.write(`switchyard: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;
     }
+    const { isConfigError, printConfigError } = await import('./print-config-error.js');
     if (isConfigError(error)) {
       printConfigError(error);
       process.exitCode = 1;

@@ -10,7 +10,7 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
   const app = express();
   app.disable('x-powered-by');
   const storage = gateway.runtime.storage;
-  if (storage) app.use('/admin', createAdminRouter({ keys: storage.keys, ledger: storage.ledger, masterKey, logger }));
+  if (storage) app.use('/admin', createAdminRouter({ keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, masterKey, logger }));
   app.use(gateway.router);
   return app;
 }

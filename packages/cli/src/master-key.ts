@@ -6,6 +6,7 @@ export interface MasterKey {
   key: string;
   /** Where it came from, to tell the user without showing it again. */
   source: 'environment' | 'config' | 'file' | 'generated';
+  /** The file it was read from, or (generated) will be saved to. */
   file?: string;
 }
 
@@ -13,7 +14,9 @@ const fileName = 'master-key';
 
 /**
  * The admin key: SWITCHYARD_MASTER_KEY, else the config's `master_key`, else the
- * one kept in the data folder, else a new one written there with mode 0600.
+ * one kept in the data folder, else a new one, made in memory only: `start` saves
+ * it with {@link saveGeneratedMasterKey} and prints it once the port is bound, so
+ * a start that fails never shows a key that is not in use.
  */
 export async function obtainMasterKey(
   env: Record<string, string | undefined>,
@@ -30,10 +33,12 @@ export async function obtainMasterKey(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const key = `sy-master-${randomBytes(24).toString('base64url')}`;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // 'wx' refuses to overwrite a key another process wrote a moment ago.
-  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
-  await chmod(file, 0o600);
-  return { key, source: 'generated', file };
+  return { key: `sy-master-${randomBytes(24).toString('base64url')}`, source: 'generated', file };
+}
+
+/** Writes a generated key to its file with mode 0600; refuses to overwrite one another process wrote meanwhile. */
+export async function saveGeneratedMasterKey(masterKey: MasterKey & { file: string }): Promise<void> {
+  await mkdir(path.dirname(masterKey.file), { recursive: true, mode: 0o700 });
+  await writeFile(masterKey.file, `${masterKey.key}\n`, { mode: 0o600, flag: 'wx' });
+  await chmod(masterKey.file, 0o600);
 }

@@ -4,8 +4,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger } from '@switchyard/core';
+import { createLogger, type BudgetStore, type ReserveResult } from '@switchyard/core';
 import { createAdminRouter, hashApiKey } from '@switchyard/policy-keys';
+import { budgetWindowStart } from '../../../plugins/policy-keys/src/budget-window.js';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyStore } from '../../../plugins/policy-keys/test/support/memory-key-store.js';
@@ -15,12 +16,32 @@ import { runCli } from '../../../test/support/run-cli.js';
 const masterKey = 'sy-master-cli-keys-test-0123456789';
 const keys = new MemoryKeyStore();
 const ledger = new MemoryUsageLedger();
+
+/** Settled spend by owner and window; only what the key list reads. */
+class SpentBudgets implements BudgetStore {
+  private readonly settled = new Map<string, number>();
+  spend(owner: string, windowStart: string, usd: number): void {
+    this.settled.set(`${owner}@${windowStart}`, (this.settled.get(`${owner}@${windowStart}`) ?? 0) + usd);
+  }
+  async spent(owner: string, windowStart: string): Promise<number> {
+    return this.settled.get(`${owner}@${windowStart}`) ?? 0;
+  }
+  async migrate(): Promise<void> {}
+  async close(): Promise<void> {}
+  reserve(): Promise<ReserveResult> {
+    throw new Error('not used by the admin API');
+  }
+  settle(): Promise<void> {
+    throw new Error('not used by the admin API');
+  }
+}
+const budgets = new SpentBudgets();
 let server: Server;
 let url: string;
 let cwd: string;
 
 beforeAll(async () => {
-  const app = express().use('/admin', createAdminRouter({ keys, ledger, masterKey, logger: createLogger({ level: 'silent' }) }));
+  const app = express().use('/admin', createAdminRouter({ keys, ledger, budgets, masterKey, logger: createLogger({ level: 'silent' }) }));
   server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -76,16 +97,26 @@ describe('switchyard keys', () => {
     expect(shown.stdout).not.toContain(secret);
   });
 
-  it('lists keys as a table, or as JSON', async () => {
+  it('lists keys as a table with spend against budget, or as JSON', async () => {
     const { key } = await createKey('--name', 'listed', '--team', 'list-team', '--budget', '3');
+    const { key: unbudgeted } = await createKey('--name', 'no-budget', '--team', 'list-team');
+    budgets.spend(`key:${key.id}`, budgetWindowStart('monthly', new Date()), 0.75);
     const table = await cli(['keys', 'list', '--team', 'list-team']);
     expect(table.code).toBe(0);
-    const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+NAME\s+TEAM\s+PROJECT\s+PREFIX\s+STATUS\s+BUDGET\s+EXPIRES$/);
-    expect(row).toMatch(new RegExp(`^${key.id}\\s+listed\\s+list-team\\s+-\\s+${key.secret_prefixes[0]}\\s+active\\s+\\$3/monthly\\s+-$`));
-    expect(rest).toEqual([]);
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+NAME\s+TEAM\s+PROJECT\s+PREFIX\s+STATUS\s+SPENT\s+BUDGET\s+EXPIRES$/);
+    expect(rows.find((row) => row.startsWith(key.id))).toMatch(
+      new RegExp(`^${key.id}\\s+listed\\s+list-team\\s+-\\s+${key.secret_prefixes[0]}\\s+active\\s+\\$0\\.7500 \\(25%\\)\\s+\\$3/monthly\\s+-$`),
+    );
+    expect(rows.find((row) => row.startsWith(unbudgeted.id))).toMatch(/\sactive\s+-\s+-\s+-$/);
+    expect(rows).toHaveLength(2);
     const json = JSON.parse((await cli(['keys', 'list', '--team', 'list-team', '--json'])).stdout) as { data: unknown[]; next_cursor: null };
-    expect(json).toEqual({ data: [expect.objectContaining({ id: key.id })], next_cursor: null });
+    expect(json.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: key.id, budget_spent_usd: 0.75 }),
+        expect.objectContaining({ id: unbudgeted.id, budget_spent_usd: null }),
+      ]),
+    );
   });
 
   it('updates, rotates with a grace period, revokes, and shows the audit trail', async () => {

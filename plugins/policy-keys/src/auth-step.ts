@@ -56,6 +56,8 @@ const authOptionsSchema: JsonSchema = {
 export const auth = definePlugin<AuthOptions>({
   name: 'auth',
   optionsSchema: authOptionsSchema,
+  // Only the Authorization / x-api-key headers: runs before the body is read.
+  headersOnly: true,
   create(options, runtime) {
     const resolvers: KeyResolver[] = [];
     if (options.allow_master_key && runtime.masterKey) resolvers.push(masterKeyResolver(runtime.masterKey));

@@ -1,4 +1,4 @@
-import { ConfigError, definePlugin, getContext, toHeaderValue, type Deployment, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
+import { ConfigError, definePlugin, getContext, toHeaderValue, type Deployment, type GatewayConfig, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
 import { DeploymentStats } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
@@ -18,9 +18,15 @@ export type { RouteOptions } from './route-options.js';
 export const route = definePlugin<RouteOptions>({
   name: 'route',
   optionsSchema: routeOptionsSchema,
+  validate(options, config) {
+    return findNameProblems(options, config, new ModelResolver(config.models, new Set(Object.keys(config.providers))));
+  },
   create(options, runtime) {
     const resolver = new ModelResolver(runtime.config.models, new Set(runtime.providers.keys()));
-    checkNames(options, runtime, resolver);
+    // Already reported by validate() when the gateway was made from a config; kept for
+    // a step mounted on its own.
+    const problems = findNameProblems(options, runtime.config, resolver);
+    if (problems.length > 0) throw new ConfigError(problems);
     const stats = new DeploymentStats();
     const costs = new Map<string, number>();
     const inputs: OrderingInputs = {
@@ -82,12 +88,12 @@ export const route = definePlugin<RouteOptions>({
 });
 
 /** Every fallback and smart target must name a model that exists: found at start, not on the first failure. */
-function checkNames(options: RouteOptions, runtime: GatewayRuntime, resolver: ModelResolver): void {
+function findNameProblems(options: RouteOptions, config: GatewayConfig, resolver: ModelResolver): ValidationProblem[] {
   const problems: ValidationProblem[] = [...resolver.problems];
   const check = (name: string, path: string) => {
     if (!resolver.has(name)) problems.push({ path, message: `'${name}' is neither a configured model nor a provider/model of a configured provider` });
   };
-  for (const [name, entry] of Object.entries(runtime.config.models)) {
+  for (const [name, entry] of Object.entries(config.models)) {
     if (typeof entry === 'string') continue;
     entry.fallbacks?.forEach((fallback, index) => check(fallback, `/models/${name}/fallbacks/${index}`));
     if (entry.context_fallback !== undefined) check(entry.context_fallback, `/models/${name}/context_fallback`);
@@ -95,13 +101,13 @@ function checkNames(options: RouteOptions, runtime: GatewayRuntime, resolver: Mo
   }
   if (options.smart) {
     const { name, rules } = options.smart;
-    const chainIndex = runtime.config.chain.findIndex((step) => step === 'route' || (typeof step === 'object' && 'route' in step));
+    const chainIndex = config.chain.findIndex((step) => step === 'route' || (typeof step === 'object' && 'route' in step));
     const base = `/chain/${chainIndex}/route/smart`;
-    if (name in runtime.config.models) problems.push({ path: `${base}/name`, message: `'${name}' is already a model under models:` });
+    if (name in config.models) problems.push({ path: `${base}/name`, message: `'${name}' is already a model under models:` });
     rules.forEach((rule, index) => check(rule.use, `${base}/rules/${index}/use`));
     if (rules.at(-1)?.when !== undefined) {
       problems.push({ path: `${base}/rules/${rules.length - 1}`, message: 'the last rule is the default and must have no `when`' });
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  return problems;
 }

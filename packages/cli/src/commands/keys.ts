@@ -122,12 +122,22 @@ function describeList(answer: { data: KeyRecord[]; next_cursor: string | null })
     key.project ?? '-',
     key.secret_prefixes.join(' ') || '-',
     key.status,
+    spentOf(key),
     key.scope.budget ? `$${key.scope.budget.limit_usd}/${key.scope.budget.period}` : '-',
     key.expires_at ?? '-',
   ]);
   const more = answer.next_cursor ? `\nMore keys: --cursor ${answer.next_cursor}\n` : '';
   if (rows.length === 0) return 'No keys.\n';
-  return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'BUDGET', 'EXPIRES'], rows) + more;
+  return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'SPENT', 'BUDGET', 'EXPIRES'], rows) + more;
+}
+
+/** Spend in the budget's current window, and how much of the budget that is. */
+function spentOf(key: KeyRecord): string {
+  const spent = key.budget_spent_usd;
+  const limit = key.scope.budget?.limit_usd;
+  if (typeof spent !== 'number' || !Number.isFinite(spent)) return '-';
+  const share = limit ? ` (${Math.round((spent / limit) * 100)}%)` : '';
+  return `$${spent.toFixed(4)}${share}`;
 }
 
 function describeKey(key: KeyRecord): string {

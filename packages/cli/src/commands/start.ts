@@ -1,9 +1,22 @@
 import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkGatewayConfig, createGateway, createLogger, readConfigFile, resolveDataDir } from '@switchyard/core';
+import {
+  applyServerLimits,
+  checkGatewayConfig,
+  createGateway,
+  isPlaceholderKey,
+  readConfigFile,
+  resolveDataDir,
+  serverOptions,
+  type Gateway,
+  type Logger,
+} from '@switchyard/core';
 import { builtInPlugins } from '../built-in-plugins.js';
+import { CliError } from '../cli-error.js';
+import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
-import { obtainMasterKey } from '../master-key.js';
+import { obtainMasterKey, saveGeneratedMasterKey } from '../master-key.js';
 
 export interface StartOptions {
   config?: string;
@@ -30,30 +43,60 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // The embedded default: keys, usage and budgets in a SQLite file in the data folder.
   config.storage ??= { use: 'sqlite' };
 
-  const logger = createLogger({ level: config.log.level });
+  const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
   const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
+  if (masterKey.source === 'environment' && isPlaceholderKey(masterKey.key)) {
+    throw new CliError('SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret');
+  }
   config.master_key = masterKey.key;
+
+  const gateway = await createGateway(config, { ...fileContext, logger });
+  const app = createStandaloneApp(gateway, masterKey.key, logger);
+  const server = applyServerLimits(createServer(serverOptions(config), app), config);
+
+  // Before the port is bound and "listening" is logged: a supervisor (or a test) that
+  // sends SIGTERM the moment it reads that line must find the handler in place.
+  const stopped = stopOnSignals(server, gateway, logger);
+  try {
+    await listen(server, config.server.port, config.server.host);
+  } catch (error) {
+    await gateway.close({ drainTimeoutMs: 0 });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const reason = code === 'EADDRINUSE' ? 'is already in use (is another gateway running?)' : code === 'EACCES' ? 'is not allowed for this user' : 'is not an address of this machine';
+      throw new CliError(`cannot listen on ${config.server.host}:${config.server.port}: the address ${reason}`);
+    }
+    throw error;
+  }
+
   if (masterKey.source === 'generated') {
+    // Only now that the port is ours: a start that fails never shows a key.
+    await saveGeneratedMasterKey({ ...masterKey, file: masterKey.file! });
     // Printed once, to the terminal only; never through the logger.
     process.stderr.write(
       `\nSwitchyard generated a master key and saved it to ${masterKey.file} (mode 0600):\n\n  ${masterKey.key}\n\n` +
         'It will not be shown again. Set SWITCHYARD_MASTER_KEY to use your own.\n\n',
     );
   }
-
-  const gateway = await createGateway(config, { ...fileContext, logger });
-  const app = createStandaloneApp(gateway, masterKey.key, logger);
-  const server = app.listen(config.server.port, config.server.host);
-  await once(server, 'listening');
   const address = server.address() as AddressInfo;
   logger.info(
     { host: address.address, port: address.port, config: loaded.file ?? 'built-in defaults', masterKeySource: masterKey.source },
     `switchyard listening on http://${address.address}:${address.port}`,
   );
   logger.flush();
+  return stopped;
+}
 
-  const stopped = new Promise<number>((resolve) => {
+/** Binds the port, or rejects with the listen error (EADDRINUSE …) instead of an unhandled 'error' event. */
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  server.listen(port, host);
+  await once(server, 'listening');
+}
+
+/** Resolves with the exit code once a signal has stopped the server and the gateway. */
+function stopOnSignals(server: Server, gateway: Gateway, logger: Logger): Promise<number> {
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -76,5 +119,4 @@ export async function startCommand(options: StartOptions): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  return stopped;
 }

@@ -131,6 +131,11 @@ export const gatewayConfigSchema: JsonSchema = {
       default: {},
       properties: {
         level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        format: {
+          enum: ['auto', 'json', 'pretty'],
+          default: 'auto',
+          description: "How `switchyard start` writes logs: 'pretty' for people, 'json' for log collectors, 'auto' pretty on a terminal and JSON otherwise.",
+        },
       },
     },
     providers: {

@@ -87,7 +87,11 @@ export interface GatewayConfig {
   };
   /** Bounds on client input and upstream streams; every one has a safe default. */
   limits: ResourceLimits;
-  log: { level: LogLevel };
+  log: {
+    level: LogLevel;
+    /** `switchyard start` only: pretty lines for people, JSON for collectors, or pretty on a terminal (`auto`). */
+    format: 'auto' | 'json' | 'pretty';
+  };
   /** Provider instances by id; the id is the `provider` part of `provider/model`. */
   providers: Record<string, ProviderEntry>;
   /**

@@ -3,3 +3,4 @@ export { checkConfig, configSearchPlaces, findConfigProblems, loadConfig, readCo
 export { gatewayConfigSchema } from './gateway-config-schema.js';
 export { defaultChain, type ChainEntry, type GatewayConfig, type LogLevel, type ProviderEntry, type ResourceLimits } from './gateway-config.js';
 export { resolveEnvReferences } from './resolve-env-references.js';
+export { findPlaceholderKeys, isPlaceholderKey } from './find-placeholder-keys.js';

@@ -98,11 +98,14 @@ export function checkConfig(
 export function findConfigProblems(
   raw: unknown,
   env: Record<string, string | undefined>,
-): { config: GatewayConfig; problems: ValidationProblem[] } {
+): { config: GatewayConfig; problems: ValidationProblem[]; missingEnv: ReadonlySet<string> } {
   const problems: ValidationProblem[] = [];
   const resolved = resolveEnvReferences(raw ?? {}, env, problems);
+  // The pointers of values left empty by a missing variable: later checks of the
+  // same value would only repeat that problem in other words.
+  const missingEnv = new Set(problems.map((problem) => problem.path));
   validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema);
   const result = validator(resolved);
-  if (!result.ok) problems.push(...result.problems);
-  return { config: resolved as GatewayConfig, problems };
+  if (!result.ok) problems.push(...result.problems.filter((problem) => !missingEnv.has(problem.path)));
+  return { config: resolved as GatewayConfig, problems, missingEnv };
 }

@@ -9,6 +9,12 @@ export const errorCatalogue = {
   invalid_request: { status: 400, type: 'invalid_request_error', retryable: false },
   request_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
+  /** Node's HTTP parser refused the request (bad request line, bad header, bad chunking). */
+  malformed_request: { status: 400, type: 'invalid_request_error', retryable: false },
+  /** The request line and headers are larger than Node's limit (`--max-http-header-size`, 16 KiB). */
+  headers_too_large: { status: 431, type: 'invalid_request_error', retryable: false },
+  /** The client did not send its headers or its whole body within `server.headers_timeout_ms` / `request_timeout_ms`. */
+  request_timeout: { status: 408, type: 'invalid_request_error', retryable: false },
   not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },

@@ -1,5 +1,5 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { createRequestContext, markChainSettled, type Endpoint } from '../chain/request-context.js';
+import { createRequestContext, getContext, markChainSettled, type Endpoint } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
@@ -11,13 +11,21 @@ import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-comple
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
 
+/** A built chain step, and whether it may run before the body is read. */
+export interface BuiltStep {
+  handler: RequestHandler;
+  headersOnly: boolean;
+}
+
 /**
- * The gateway's Express router: the OpenAI-compatible endpoints, each running
- * body parsing, the request context and then the configured chain, in order.
+ * The gateway's Express router: the OpenAI-compatible endpoints, each running the
+ * request context, the leading header-only steps (auth), body parsing and then the
+ * rest of the configured chain, in order. Authentication before the body: a caller
+ * without a valid key is answered 401 without the body being read or waited for.
  */
 export function buildRouter(
   runtime: GatewayRuntime,
-  steps: RequestHandler[],
+  builtSteps: BuiltStep[],
   tracker: RequestTracker,
   healthChecks: ReadonlyMap<string, () => HealthSection>,
 ): Router {
@@ -41,8 +49,14 @@ export function buildRouter(
 
   router.get('/metrics', (_req, res) => {
     res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
-    res.end(formatMetrics(runtime));
+    res.end(formatMetrics(runtime, tracker));
   });
+
+  const leading = builtSteps.findIndex((step) => !step.headersOnly);
+  const split = leading === -1 ? builtSteps.length : leading;
+  const beforeBody = builtSteps.slice(0, split).map((step) => step.handler);
+  const afterBody = builtSteps.slice(split).map((step) => step.handler);
+  const steps = [...beforeBody, ...afterBody];
 
   const begin = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
     const context = createRequestContext(req, res, endpoint, runtime.logger);
@@ -51,6 +65,11 @@ export function buildRouter(
       res.setHeader('connection', 'close');
       throw new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
     }
+    next();
+  };
+
+  const parseRequest = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
+    const context = getContext(res);
     if (endpoint === 'chat') {
       const parsed = parseChatCompletionsRequest(req.body, ingressLimits);
       context.chatRequest = parsed.request;
@@ -63,8 +82,10 @@ export function buildRouter(
 
   // The request is over when its response has closed and its chain has returned.
   const chain = { onSettled: (_req: Request, res: Response) => markChainSettled(res) };
-  router.post('/v1/chat/completions', runSteps([parseJson, begin('chat'), ...steps], chain));
-  router.post('/v1/embeddings', runSteps([parseJson, begin('embeddings'), ...steps], chain));
+  const withBody = (endpoint: Endpoint) =>
+    runSteps([begin(endpoint), ...beforeBody, parseJson, parseRequest(endpoint), ...afterBody], chain);
+  router.post('/v1/chat/completions', withBody('chat'));
+  router.post('/v1/embeddings', withBody('embeddings'));
   const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);
@@ -82,8 +103,11 @@ export function buildRouter(
 }
 
 /** Prometheus text format. More counters come with the rate-limit and breaker steps. */
-function formatMetrics(runtime: GatewayRuntime): string {
+function formatMetrics(runtime: GatewayRuntime, tracker: RequestTracker): string {
   const lines = [
+    '# HELP switchyard_requests_in_flight Requests being served right now, streams included.',
+    '# TYPE switchyard_requests_in_flight gauge',
+    `switchyard_requests_in_flight ${tracker.activeRequests}`,
     '# HELP switchyard_unpriced_calls_total Calls of models without a price, recorded at cost 0.',
     '# TYPE switchyard_unpriced_calls_total counter',
   ];

@@ -8,7 +8,9 @@ import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
 import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
-import type { PluginFactory, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
+import type { PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
+import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
+import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
 import { buildRouter } from './build-router.js';
@@ -56,12 +58,7 @@ export interface Gateway {
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const assembled = await assembleGateway(rawConfig, options);
   const { runtime, tracker } = assembled;
-  const router = buildRouter(
-    runtime,
-    assembled.steps.map((step) => step.handler),
-    tracker,
-    assembled.healthChecks,
-  );
+  const router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks);
   return {
     router,
     runtime,
@@ -77,7 +74,7 @@ export interface AssembledGateway {
   runtime: GatewayRuntime;
   tracker: RequestTracker;
   /** The chain's steps, built, in order, by the name the config gives them. */
-  steps: Array<{ name: string; handler: RequestHandler }>;
+  steps: Array<{ name: string; handler: RequestHandler; headersOnly: boolean }>;
   healthChecks: ReadonlyMap<string, () => HealthSection>;
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
@@ -142,7 +139,8 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   // resolvePlugins returns one step per chain entry, in order (it throws otherwise).
   const steps = resolved.steps.map((step, index) => ({
     name: chainEntryParts(config.chain[index]!).name,
-    handler: step.build(runtime),
+    handler: buildStep(step, runtime, options),
+    headersOnly: step.headersOnly === true,
   }));
 
   let closing: Promise<void> | undefined;
@@ -242,9 +240,14 @@ export async function checkGatewayConfig(
   rawConfig: unknown,
   options: Omit<CreateGatewayOptions, 'logger'> & { env?: Record<string, string | undefined> } = {},
 ): Promise<{ config: GatewayConfig; plugins: ResolvedPlugins }> {
-  const { config, problems } = findConfigProblems(rawConfig, options.env ?? process.env);
-  const blocked = problems.some((problem) => /^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === '');
+  const { config, problems, missingEnv } = findConfigProblems(rawConfig, options.env ?? process.env);
+  // Plugins can only be looked up in a config whose shape is right; a missing
+  // environment variable leaves the shape intact, so it hides nothing else.
+  const blocked = problems.some(
+    (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === ''),
+  );
   let plugins: ResolvedPlugins | undefined;
+  let checkedSteps: StepPlugin[] = [];
   if (!blocked) {
     try {
       plugins = await resolvePlugins(config, {
@@ -252,11 +255,27 @@ export async function checkGatewayConfig(
         importModule: options.importModule ?? ((specifier) => import(specifier)),
         baseDir: options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd(),
       });
+      checkedSteps = plugins.steps;
     } catch (error) {
       if (!(error instanceof PluginResolutionError)) throw error;
-      problems.push(...error.problems);
+      // A value left empty by a missing variable is reported once, as the missing variable.
+      problems.push(...error.problems.filter((problem) => !missingEnv.has(problem.path)));
+      checkedSteps = error.resolved?.steps ?? [];
     }
   }
+  // Checks that span the config (a route group naming an unconfigured provider):
+  // the same ones at start and in `switchyard validate`.
+  // A config whose shape is already wrong may trip a check written for a good one:
+  // its problems are reported, the check's stumble is not.
+  const shapeIsRight = problems.every((problem) => missingEnv.has(problem.path));
+  for (const step of checkedSteps) {
+    try {
+      problems.push(...(step.validate?.(config) ?? []));
+    } catch (error) {
+      if (shapeIsRight) throw error;
+    }
+  }
+  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
 }
@@ -268,6 +287,18 @@ export async function checkGatewayConfig(
  */
 function isChargeable(record: RequestRecord): boolean {
   return record.keyId !== undefined || record.attempts.length > 0;
+}
+
+/** Builds one step; a config problem it finds still names the file and line. */
+function buildStep(step: StepPlugin, runtime: GatewayRuntime, options: CreateGatewayOptions): RequestHandler {
+  try {
+    return step.build(runtime);
+  } catch (error) {
+    if (error instanceof ConfigError && error.file === undefined && options.configFile !== undefined) {
+      throw new ConfigError(error.problems, options.configFile, options.configSource);
+    }
+    throw error;
+  }
 }
 
 function logRequest(logger: Logger, record: RequestRecord): void {

@@ -83,14 +83,18 @@ export async function resolvePlugins(config: GatewayConfig, options: ResolvePlug
     if (plugin) resolved.steps.push(plugin);
   }
 
-  if (problems.length > 0) throw new PluginResolutionError(problems);
+  if (problems.length > 0) throw new PluginResolutionError(problems, resolved);
   return resolved;
 }
 
 /** Raised with every plugin problem of a config; the caller adds the file name. */
 export class PluginResolutionError extends Error {
   override readonly name = 'PluginResolutionError';
-  constructor(readonly problems: ValidationProblem[]) {
+  constructor(
+    readonly problems: ValidationProblem[],
+    /** The plugins that did resolve, so their own checks can still run and report in the same pass. */
+    readonly resolved?: ResolvedPlugins,
+  ) {
     super(`${problems.length} plugin problem(s) in the configuration`);
   }
 }

@@ -23,6 +23,9 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     const gatewayError = fromBodyParserError(error) ?? toGatewayError(error);
     const context = findContext(res);
     if (context) context.error = gatewayError;
+    // A body left unread (refused before it was read, or cut off at the size limit)
+    // must not keep the connection: Node would otherwise read and discard all of it.
+    if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
     // A store outage is logged by the store, at most once per interval: not once per request here.
     if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && gatewayError.code !== 'store_unavailable') {
       const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));

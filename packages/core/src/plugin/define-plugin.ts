@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { compileValidator, type JsonSchema, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
 import type { GatewayRuntime, HealthSection } from '../gateway/gateway-runtime.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { BudgetStore } from '../stores/budget-store.js';
@@ -47,6 +48,18 @@ interface PluginDefinitionBase<Options> {
 /** A step of the chain: an Express middleware built once at start. */
 export interface StepDefinition<Options> extends PluginDefinitionBase<Options> {
   create(options: Options, runtime: GatewayRuntime): RequestHandler;
+  /**
+   * The step reads only the request's headers, never its body. When such steps
+   * lead the chain they run before the body is read, so a caller without a valid
+   * key is refused without the gateway reading (or waiting for) its body.
+   */
+  headersOnly?: boolean;
+  /**
+   * Checks of the options against the rest of the config (names of models or
+   * providers it refers to), run by `switchyard validate` and at start alike.
+   * Pointers in the problems start at the config's root (`/models/smart/fallbacks/0`).
+   */
+  validate?(options: Options, config: GatewayConfig): ValidationProblem[];
 }
 
 export interface ProviderDefinition<Options> extends PluginDefinitionBase<Options> {
@@ -89,7 +102,11 @@ export interface StoragePlugin {
 export interface StepPlugin {
   kind: 'step';
   name: string;
+  /** See {@link StepDefinition.headersOnly}. */
+  headersOnly?: boolean;
   build(runtime: GatewayRuntime): RequestHandler;
+  /** Problems with the config as a whole; pointers from the config's root. */
+  validate?(config: GatewayConfig): ValidationProblem[];
 }
 
 /** A provider plugin with its options checked, ready to be started by the gateway. */
@@ -141,7 +158,14 @@ export function definePlugin<Options>(definition: StepDefinition<Options>): Step
   const factory = (options?: unknown): StepPlugin => {
     validator ??= compileValidator<Options>(definition.optionsSchema);
     const checked = validatedOptions(definition.name, validator, options);
-    return { kind: 'step', name: definition.name, build: (runtime) => definition.create(checked, runtime) };
+    const { validate } = definition;
+    return {
+      kind: 'step',
+      name: definition.name,
+      ...(definition.headersOnly && { headersOnly: true }),
+      build: (runtime) => definition.create(checked, runtime),
+      ...(validate && { validate: (config: GatewayConfig) => validate(checked, config) }),
+    };
   };
   return attachMetadata(factory, 'step', definition.name, definition.optionsSchema) as StepFactory<Options>;
 }

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { suggestName } from './suggest-name.js';
 
 /** One problem found in a value: where (a JSON Pointer) and what was expected. */
 export interface ValidationProblem {
@@ -15,7 +16,8 @@ export type Validator<T> = (value: unknown) => ValidationResult<T>;
 export type JsonSchema = Record<string, unknown>;
 
 // One Ajv instance for the process: schemas are compiled once at start, never per request.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+// `verbose` keeps each error's schema, so an unknown key can be told the names it may have meant.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, verbose: true });
 
 /**
  * Compiles a schema once and returns a function that checks a value, fills in its
@@ -63,11 +65,15 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
 function describeError(error: ErrorObject): ValidationProblem {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'additionalProperties':
+    case 'additionalProperties': {
+      const key = String(params['additionalProperty']);
+      const allowed = Object.keys((error.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
+      const suggestion = suggestName(key, allowed);
       return {
-        path: `${error.instancePath}/${escapePointer(String(params['additionalProperty']))}`,
-        message: 'unknown key (not allowed here)',
+        path: `${error.instancePath}/${escapePointer(key)}`,
+        message: `unknown key (not allowed here)${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
       };
+    }
     case 'required':
       return {
         path: `${error.instancePath}/${escapePointer(String(params['missingProperty']))}`,

@@ -1,9 +1,11 @@
-import type { KeyStore, Logger, UsageLedger } from '@switchyard/core';
+import type { BudgetStore, KeyStore, Logger, UsageLedger } from '@switchyard/core';
 
 /** What the admin API works with. */
 export interface AdminRouterOptions {
   keys: KeyStore;
   ledger: UsageLedger;
+  /** For the spend shown next to each key's budget in `GET /keys`; without it that spend is null. */
+  budgets?: BudgetStore;
   /** The only key the admin API accepts. */
   masterKey: string;
   logger: Logger;

@@ -29,6 +29,8 @@ export interface KeyRecord {
   expires_at: string | null;
   /** The prefixes of the secrets that still work (two during a rotation's grace period). */
   secret_prefixes: string[];
+  /** `GET /keys` only: spent in the budget's current window; null without a budget (or budget store). */
+  budget_spent_usd?: number | null;
 }
 
 export interface AuditRecord {

@@ -1,0 +1,33 @@
+import { createLogger, type GatewayConfig, type Logger } from '@switchyard/core';
+
+/** Where the logger's lines go and whether a person reads them there. */
+export interface LogOutput {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+/** `auto` is pretty for a person at a terminal and JSON for a pipe, a file or a collector. */
+export function chooseLogFormat(format: GatewayConfig['log']['format'], isTTY: boolean): 'json' | 'pretty' {
+  if (format === 'auto') return isTTY ? 'pretty' : 'json';
+  return format;
+}
+
+/**
+ * The logger of `switchyard start`: JSON lines (pino's own fast writer), or the
+ * same lines made readable with pino-pretty. Redaction happens before either.
+ */
+export async function createCliLogger(
+  log: GatewayConfig['log'],
+  output: LogOutput = { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
+): Promise<Logger> {
+  if (chooseLogFormat(log.format, output.isTTY) === 'json') return createLogger({ level: log.level });
+  // Loaded only when used: JSON logging (servers, CI) never pays for it.
+  const { prettyFactory } = await import('pino-pretty');
+  const prettify = prettyFactory({
+    colorize: output.isTTY,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+  return createLogger({ level: log.level, destination: { write: (line: string) => output.write(prettify(line)) } });
+}

@@ -1,0 +1,80 @@
+import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/** The part of the config the HTTP server's limits come from. */
+export type ServerLimitsConfig = Pick<GatewayConfig, 'server'>;
+
+/**
+ * Options for `http.createServer(options, app)`: the config's timeouts, plus how
+ * often Node checks them. Node checks every 30 s by default, which would let a
+ * client that sends nothing hold a socket for up to 30 s past its deadline.
+ */
+export function serverOptions(config: ServerLimitsConfig): ServerOptions {
+  const { headers_timeout_ms: headersTimeout, request_timeout_ms: requestTimeout, keep_alive_timeout_ms: keepAliveTimeout } = config.server;
+  const shortest = Math.min(...[headersTimeout, requestTimeout].filter((timeout) => timeout > 0));
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout,
+    connectionsCheckingInterval: Number.isFinite(shortest) ? Math.max(50, Math.min(1000, Math.floor(shortest / 4))) : 30_000,
+  };
+}
+
+/**
+ * Puts the config's limits on a server that already exists (the one an embedding
+ * app made): `headersTimeout`, `requestTimeout`, `keepAliveTimeout`, and answers
+ * in OpenAI's error shape when Node's HTTP parser refuses a request (400
+ * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) where Node
+ * itself would send an empty body. Node only checks the timeouts every
+ * `connectionsCheckingInterval` (30 s unless the server was made with
+ * {@link serverOptions}), so create the server with those when you can:
+ *
+ * ```ts
+ * const server = http.createServer(serverOptions(config), app);
+ * applyServerLimits(server, config);
+ * ```
+ */
+export function applyServerLimits(server: Server, config: ServerLimitsConfig): Server {
+  const options = serverOptions(config);
+  server.headersTimeout = options.headersTimeout!;
+  server.requestTimeout = options.requestTimeout!;
+  server.keepAliveTimeout = options.keepAliveTimeout!;
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+/** Node's `clientError`: the request could not be parsed or did not arrive in time. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // An answer already on its way (a timeout while a response is written) cannot be replaced.
+  const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || response?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const gatewayError = clientErrorOf(error);
+  const body = JSON.stringify(gatewayError.toBody());
+  socket.end(
+    `HTTP/1.1 ${gatewayError.status} ${STATUS_CODES[gatewayError.status] ?? ''}\r\n` +
+      'content-type: application/json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+  // A client that never reads must not keep the socket: the answer had its chance.
+  socket.once('finish', () => socket.destroy());
+}
+
+function clientErrorOf(error: NodeJS.ErrnoException): GatewayError {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return new GatewayError('headers_too_large', 'The request line and headers are larger than the server accepts.');
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new GatewayError('request_timeout', 'The request was not received in time; send the headers and the body without pausing.');
+  }
+  // The parser's reason (e.g. "Invalid method encountered") names no client data.
+  const parserReason = (error as { reason?: unknown }).reason;
+  const reason = typeof parserReason === 'string' ? ` (${parserReason.slice(0, 100)})` : '';
+  return new GatewayError('malformed_request', `The request is not valid HTTP${reason}.`);
+}

@@ -1,0 +1,169 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { builtInPlugins, createStandaloneApp } from '@switchyard/cli';
+import { applyServerLimits, checkGatewayConfig, ConfigError, createGateway, createLogger, serverOptions, type Gateway } from '@switchyard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const masterKey = 'sy-master-server-limits-0123456789';
+
+interface Running {
+  gateway: Gateway;
+  server: Server;
+  port: number;
+}
+
+/** The standalone server as `switchyard start` makes it, on a loopback port. */
+async function serve(server: Record<string, unknown>): Promise<Running> {
+  const logger = createLogger({ level: 'silent' });
+  const gateway = await createGateway({ master_key: masterKey, server }, { plugins: builtInPlugins, logger });
+  const config = gateway.runtime.config;
+  const http = applyServerLimits(createServer(serverOptions(config), createStandaloneApp(gateway, masterKey, logger)), config);
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  return { gateway, server: http, port: (http.address() as AddressInfo).port };
+}
+
+async function stop(running: Running | undefined): Promise<void> {
+  if (!running) return;
+  await running.gateway.close({ drainTimeoutMs: 0 });
+  running.server.closeAllConnections();
+  running.server.close();
+}
+
+/** A raw connection: what it received, and a promise settled when the server closes it. */
+async function open(port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<string> }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  socket.on('error', () => {}); // a reset after the answer is still a close
+  const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(text)));
+  return { socket, received: () => text, closed };
+}
+
+/** Status and JSON body of the one HTTP response in `text`. */
+function parseResponse(text: string): { status: number; headers: string; body: { error: Record<string, unknown> } } {
+  const end = text.indexOf('\r\n\r\n');
+  expect(end).toBeGreaterThan(0);
+  const head = text.slice(0, end);
+  return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: JSON.parse(text.slice(end + 4)) as { error: Record<string, unknown> } };
+}
+
+function expectOpenAIError(body: { error: Record<string, unknown> }, code: string): void {
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(body.error['code']).toBe(code);
+}
+
+describe("Node's framing errors and the server's timeouts (short timeouts)", () => {
+  let running: Running;
+  beforeAll(async () => {
+    running = await serve({ headers_timeout_ms: 1000, request_timeout_ms: 2000, keep_alive_timeout_ms: 200 });
+  });
+  afterAll(() => stop(running));
+
+  it('puts the config timeouts on the server', () => {
+    expect(running.server.headersTimeout).toBe(1000);
+    expect(running.server.requestTimeout).toBe(2000);
+    expect(running.server.keepAliveTimeout).toBe(200);
+  });
+
+  it('a request line that is not HTTP → 400 malformed_request in OpenAI shape, connection closed', async () => {
+    const connection = await open(running.port);
+    connection.socket.write('HELLO / WORLD\r\n\r\n');
+    const { status, headers, body } = parseResponse(await connection.closed);
+    expect(status).toBe(400);
+    expect(headers).toContain('content-type: application/json');
+    expectOpenAIError(body, 'malformed_request');
+  });
+
+  it('headers larger than Node accepts → 431 headers_too_large in OpenAI shape', async () => {
+    const connection = await open(running.port);
+    connection.socket.write(`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const { status, body } = parseResponse(await connection.closed);
+    expect(status).toBe(431);
+    expectOpenAIError(body, 'headers_too_large');
+  });
+
+  it('headers that stop coming → 408 request_timeout after server.headers_timeout_ms, connection closed', async () => {
+    const connection = await open(running.port);
+    connection.socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n'); // and nothing more
+    const { status, body } = parseResponse(await connection.closed);
+    expect(status).toBe(408);
+    expectOpenAIError(body, 'request_timeout');
+  });
+
+  it('an authenticated body that stops coming → 408 request_timeout after server.request_timeout_ms', async () => {
+    const connection = await open(running.port);
+    connection.socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${masterKey}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`,
+    );
+    const { status, body } = parseResponse(await connection.closed);
+    expect(status).toBe(408);
+    expectOpenAIError(body, 'request_timeout');
+  });
+
+  it('an idle keep-alive connection is closed after server.keep_alive_timeout_ms', async () => {
+    const connection = await open(running.port);
+    connection.socket.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n');
+    const text = await connection.closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text.toLowerCase()).toContain('keep-alive');
+  });
+});
+
+describe('unauthenticated requests are refused before their body is read (default timeouts)', () => {
+  let running: Running;
+  beforeAll(async () => {
+    // The default request timeout is a minute: a socket closed here was closed by the 401, not by a timeout.
+    running = await serve({});
+  });
+  afterAll(() => stop(running));
+
+  // Under server.body_limit (4 MB): only the auth step can refuse it before it has all arrived.
+  const slowHugeBody = (authorization: string) =>
+    `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n${authorization}content-type: application/json\r\ncontent-length: 3000000\r\n\r\n{"model":"mock/echo","messages":[`;
+
+  it('no key, a 3 MB body (under the limit) that has barely begun → 401 missing_api_key and the socket closed, the body never waited for', async () => {
+    const connection = await open(running.port);
+    connection.socket.write(slowHugeBody(''));
+    const { status, headers, body } = parseResponse(await connection.closed);
+    expect(status).toBe(401);
+    expect(headers).toContain('connection: close');
+    expectOpenAIError(body, 'missing_api_key');
+  });
+
+  it('a wrong key with the same slow body → 401 invalid_api_key and the socket closed', async () => {
+    const connection = await open(running.port);
+    connection.socket.write(slowHugeBody('authorization: Bearer sy-wrong-key-0123456789abcdef\r\n'));
+    const { status, body } = parseResponse(await connection.closed);
+    expect(status).toBe(401);
+    expectOpenAIError(body, 'invalid_api_key');
+  });
+
+  it('malformed JSON without a key → 401, not 400: the key is checked before the body is read', async () => {
+    const response = await fetch(`http://127.0.0.1:${running.port}/v1/chat/completions`, { method: 'POST', body: '{"model": ' });
+    expect(response.status).toBe(401);
+    expectOpenAIError((await response.json()) as { error: Record<string, unknown> }, 'missing_api_key');
+  });
+
+  it('malformed JSON with a valid key → 400 invalid_json, as before', async () => {
+    const response = await fetch(`http://127.0.0.1:${running.port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}` },
+      body: '{"model": ',
+    });
+    expect(response.status).toBe(400);
+    expectOpenAIError((await response.json()) as { error: Record<string, unknown> }, 'invalid_json');
+  });
+});
+
+describe('server timeouts in the config', () => {
+  it('a header deadline later than the request deadline is a config problem, not a crash in createServer', async () => {
+    const refused = await checkGatewayConfig({ server: { headers_timeout_ms: 20_000, request_timeout_ms: 15_000 } }, { plugins: builtInPlugins }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual([{ path: '/server/headers_timeout_ms', message: 'must be <= server.request_timeout_ms (15000)' }]);
+  });
+});
