@@ -1,4 +1,4 @@
-import { GatewayError, type KeyStore, type Principal, type VirtualKey } from '@switchyard/core';
+import { GatewayError, isGatewayError, type KeyStore, type Principal, type VirtualKey } from '@switchyard/core';
 import { LRUCache } from 'lru-cache';
 import type { KeyResolver } from './key-resolver.js';
 
@@ -57,7 +57,7 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
       return entry;
     } catch (error) {
       const stale = lastGood?.get(digest);
-      if (!stale || !(error instanceof GatewayError) || error.code !== 'store_unavailable') throw error;
+      if (!stale || !isGatewayError(error) || error.code !== 'store_unavailable') throw error;
       cache.set(digest, stale);
       return stale;
     }

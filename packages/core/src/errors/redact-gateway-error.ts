@@ -1,4 +1,4 @@
-import { GatewayError, toGatewayError } from './gateway-error.js';
+import { GatewayError, isGatewayError, toGatewayError } from './gateway-error.js';
 import type { SecretRedactor } from './redact-secrets.js';
 
 /** Longest message a client sees from an upstream; cut after redaction so no half secret is left. */
@@ -15,7 +15,8 @@ const maxCauseDepth = 4;
  * Runs on decoded text, so a key the upstream JSON-escaped is caught too.
  */
 export function redactGatewayError(error: unknown, redactor: SecretRedactor): GatewayError {
-  const gatewayError = error instanceof GatewayError ? error : toGatewayError(redactCause(error, redactor, 0));
+  // A GatewayError from another copy of core keeps its code (toGatewayError adopts it); anything else is wrapped.
+  const gatewayError = isGatewayError(error) ? toGatewayError(error) : toGatewayError(redactCause(error, redactor, 0));
   return new GatewayError(gatewayError.code, bounded(redactor.redact(gatewayError.message)), {
     param: gatewayError.param === null ? null : bounded(redactor.redact(gatewayError.param)),
     retryable: gatewayError.retryable,

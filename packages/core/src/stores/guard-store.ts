@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/gateway-error.js';
+import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
 import type { StoreHealth } from './store-health.js';
 
 export interface StoreBoundaryOptions {
@@ -25,7 +25,7 @@ const unguarded = new Set<PropertyKey>(['migrate', 'close', 'constructor']);
  */
 export function guardStore<T extends object>(store: T, options: StoreBoundaryOptions): T {
   const convert = (error: unknown): unknown => {
-    if (error instanceof GatewayError || !options.isOutage(error)) return error;
+    if (isGatewayError(error) || !options.isOutage(error)) return error;
     options.health.failed(error);
     return new GatewayError('store_unavailable', 'The gateway cannot reach its database right now; try again shortly.', {
       retryAfterSeconds: options.retryAfterSeconds,

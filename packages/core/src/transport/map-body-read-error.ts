@@ -1,5 +1,5 @@
 import { errors as undiciErrors } from 'undici';
-import { GatewayError } from '../errors/gateway-error.js';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 
 /**
@@ -11,7 +11,7 @@ import type { UpstreamBodyGuard } from './upstream-body-guard.js';
  */
 export function mapBodyReadError(error: unknown, provider: string, signal: AbortSignal, guard?: UpstreamBodyGuard): GatewayError {
   if (guard?.error) return guard.error;
-  if (error instanceof GatewayError) return error;
+  if (isGatewayError(error)) return toGatewayError(error);
   if (signal.aborted) {
     return new GatewayError('client_closed_request', 'The client closed the connection.', { provider, cause: error });
   }
