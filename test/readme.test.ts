@@ -140,7 +140,7 @@ async function runBlock(session: Session, block: Block): Promise<void> {
   const background = block.directive?.name === 'background';
   let code = session.rewrite(block.code);
   if (block.directive?.name === 'key-id') {
-    const id = [...session.lastOutput.matchAll(/\bkey_[A-Za-z0-9]+/g)].at(-1)?.[0];
+    const id = [...session.lastOutput.matchAll(/\bkey_[A-Za-z0-9_-]+/g)].at(-1)?.[0];
     expect(id, 'a key id printed by an earlier block').toBeDefined();
     code = code.replaceAll('key_…', id!);
   }
