@@ -12,20 +12,20 @@ const delta = 'x'.repeat(1000);
  * An OpenAI-compatible upstream that streams ~46 MB as fast as its socket takes it,
  * honouring backpressure, and counts what it managed to write.
  */
-async function startFloodingUpstream() {
-  const state = { bytesWritten: 0, finished: false };
+async function startFloodingUpstream(events = eventCount) {
+  const state = { bytesWritten: 0, finished: false, aborted: false };
   const server = createServer(async (req, res) => {
     req.resume();
     await once(req, 'end');
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (let index = 0; index < eventCount; index++) {
+    res.once('close', () => {
+      if (!res.writableFinished) state.aborted = true;
+    });
+    for (let index = 0; index < events; index++) {
       const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] };
       const event = `data: ${JSON.stringify(chunk)}\n\n`;
       state.bytesWritten += event.length;
-      if (!res.write(event)) {
-        const drained = await Promise.race([once(res, 'drain').then(() => true), once(res, 'close').then(() => false)]);
-        if (!drained) return;
-      }
+      if (!res.write(event) && !(await drained(res))) return;
     }
     const last = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
     res.end(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
@@ -34,6 +34,21 @@ async function startFloodingUpstream() {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, state };
+}
+
+/** Resolves true on 'drain', false on 'close', removing both listeners either way. */
+function drained(res: import('node:http').ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (value: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(value);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }
 
 /** Waits until the upstream's byte count stops moving: its writes are held back by a full pipe. */
@@ -82,6 +97,37 @@ describe('a client that reads slowly', () => {
       expect(upstream.state.finished).toBe(true);
       expect(received).toBeGreaterThan(eventCount * delta.length);
       expect(tail).toContain('data: [DONE]');
+    } finally {
+      await gateway.close();
+      upstream.server.closeAllConnections();
+      await new Promise((resolve) => upstream.server.close(resolve));
+    }
+  }, 30_000);
+
+  it('disconnects a client that stops reading for good, once the stream is past its duration limit, and the upstream is let go', async () => {
+    const upstream = await startFloodingUpstream(Number.MAX_SAFE_INTEGER);
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-slow-client-0123', base_url: upstream.url } },
+      limits: { stream_max_duration_ms: 1000 },
+    });
+    try {
+      const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'flood me forever' }] });
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = httpRequest(`${gateway.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        });
+        req.once('response', resolve).once('error', reject).end(body);
+      });
+      expect(response.statusCode).toBe(200);
+      response.pause(); // and never reads again: its own socket cannot even see the close until it reads
+      const started = performance.now();
+      // The gateway lets go of the request: its record is written once the response is closed.
+      await expect.poll(() => gateway.logLines.some((line) => line.includes('"msg":"request finished"')), { timeout: 10_000, interval: 50 }).toBe(true);
+      const heldMs = performance.now() - started;
+      console.log(`a client that stopped reading was let go after ${heldMs.toFixed(0)} ms (limit 1000 ms + grace 1000 ms)`);
+      expect(gateway.gateway.activeRequests).toBe(0);
+      expect(upstream.state.aborted).toBe(true);
     } finally {
       await gateway.close();
       upstream.server.closeAllConnections();

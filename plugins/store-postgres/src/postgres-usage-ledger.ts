@@ -7,7 +7,8 @@ const groupExpressions: Record<UsageGroup, string> = {
   key: 'key_id',
   team: 'team',
   project: 'project',
-  model: 'model',
+  // `provider/model`, the name a client uses: the same model id under two providers is two rows.
+  model: `COALESCE(provider || '/' || model, model)`,
   provider: 'provider',
   day: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
 };

@@ -352,7 +352,7 @@ describe.skipIf(!target.available)('postgres storage', () => {
       expect(await groups('key')).toEqual([['(none)', 1, 1], ['key_a', 2, 0], ['key_b', 1, 1]]);
       expect(await groups('team')).toEqual([['(none)', 2, 2], ['team-a', 2, 0]]);
       expect(await groups('project')).toEqual([['(none)', 1, 1], ['search', 3, 1]]);
-      expect(await groups('model')).toEqual([['claude-sonnet-4', 1, 1], ['gpt-4o-mini', 3, 1]]);
+      expect(await groups('model')).toEqual([['anthropic/claude-sonnet-4', 1, 1], ['openai/gpt-4o-mini', 3, 1]]);
       expect(await groups('provider')).toEqual([['anthropic', 1, 1], ['openai', 3, 1]]);
     });
 

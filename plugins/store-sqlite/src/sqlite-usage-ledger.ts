@@ -7,7 +7,8 @@ const groupExpressions: Record<UsageGroup, string> = {
   key: `COALESCE(key_id, '(none)')`,
   team: `COALESCE(team, '(none)')`,
   project: `COALESCE(project, '(none)')`,
-  model: `COALESCE(model, '(none)')`,
+  // `provider/model`, the name a client uses: the same model id under two providers is two rows.
+  model: `COALESCE(provider || '/' || model, model, '(none)')`,
   provider: `COALESCE(provider, '(none)')`,
   day: `date(at_ms / 1000, 'unixepoch')`,
 };

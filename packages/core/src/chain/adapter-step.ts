@@ -34,11 +34,17 @@ export const adapterStep = definePlugin<Record<string, never>>({
     } finally {
       setRoutingHeaders(res, context);
     }
-    await writeResult(result, context, req, res);
+    await writeResult(result, context, req, res, runtime.config.limits.stream_max_duration_ms);
   },
 });
 
-async function writeResult(result: ProviderResult, context: RequestContext, req: Request, res: Response): Promise<void> {
+async function writeResult(
+  result: ProviderResult,
+  context: RequestContext,
+  req: Request,
+  res: Response,
+  maxStreamDurationMs: number,
+): Promise<void> {
   const modelPrefix = `${context.servedBy!.provider}/`;
   switch (result.kind) {
     case 'chat-response':
@@ -53,12 +59,27 @@ async function writeResult(result: ProviderResult, context: RequestContext, req:
       sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model), embeddingsEncoding(req)));
       return;
     case 'chat-stream':
-      await writeStream(result.parts, context, res, modelPrefix);
+      await writeStream(result.parts, context, res, modelPrefix, maxStreamDurationMs);
   }
 }
 
-async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string) {
-  const sse = new SseWriter(res);
+/**
+ * How long after `limits.stream_max_duration_ms` a client that stopped reading may
+ * keep its stream (10 s, or the limit itself when that is shorter): the upstream is
+ * cut at the limit and its error event queued; a client that has not taken it by
+ * then is disconnected.
+ */
+const slowClientGraceMs = 10_000;
+
+async function writeStream(
+  parts: AsyncIterable<StreamPart>,
+  context: RequestContext,
+  res: Response,
+  modelPrefix: string,
+  maxDurationMs: number,
+) {
+  const elapsed = performance.now() - context.startedAt;
+  const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs));
   const encoder = new ChatChunkEncoder({
     id: `chatcmpl-${context.id}`,
     model: modelPrefix + context.servedBy!.model,

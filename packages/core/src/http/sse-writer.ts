@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
 
@@ -16,7 +15,15 @@ export class SseWriter {
   private flushScheduled = false;
   private drained: Promise<void> | undefined;
 
-  constructor(private readonly res: Response) {}
+  /**
+   * @param cutOffAfterMs when set, a stream not finished this long after `start()`
+   * is destroyed: a client that stopped reading must not hold its connection (and
+   * the request's record and budget) forever once the upstream is done or cut.
+   */
+  constructor(
+    private readonly res: Response,
+    private readonly cutOffAfterMs?: number,
+  ) {}
 
   get isOpen(): boolean {
     return !this.res.writableEnded && !this.res.destroyed;
@@ -37,6 +44,16 @@ export class SseWriter {
       // Proxies such as nginx would otherwise hold chunks back.
       'x-accel-buffering': 'no',
     });
+    if (this.cutOffAfterMs !== undefined) this.cutOffAt(this.cutOffAfterMs);
+  }
+
+  private cutOffAt(delayMs: number): void {
+    const res = this.res;
+    const timer = setTimeout(() => {
+      if (!res.writableFinished) res.destroy();
+    }, delayMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
   }
 
   /** Queues one `data:` event. Returns a promise only when the client is behind. */
@@ -78,8 +95,18 @@ export class SseWriter {
     const text = this.buffered;
     this.buffered = '';
     if (this.res.write(text) || this.drained) return;
-    this.drained = Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => {
-      this.drained = undefined;
+    // One pair of listeners per wait, both removed when either fires: a long stream to
+    // a slow client waits thousands of times and must not pile listeners up.
+    const res = this.res;
+    this.drained = new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
     });
   };
 }

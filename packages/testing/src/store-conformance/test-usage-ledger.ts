@@ -153,9 +153,10 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
     it('query() by model and by provider', async () => {
       const { range } = await seeded();
       const models = byGroup(await ledger.query({ groupBy: 'model', ...range }));
-      expect(Object.keys(models).sort()).toEqual(['(none)', 'claude-haiku', 'gpt-4o', 'gpt-4o-mini']);
-      expect(models['gpt-4o-mini']).toMatchObject({ requests: 2, inputTokens: 101, outputTokens: 52 });
-      expect(models['gpt-4o-mini']!.costUsd).toBeCloseTo(0.375, 9);
+      // Grouped by `provider/model`, the name clients use.
+      expect(Object.keys(models).sort()).toEqual(['(none)', 'anthropic/claude-haiku', 'openai/gpt-4o', 'openai/gpt-4o-mini']);
+      expect(models['openai/gpt-4o-mini']).toMatchObject({ requests: 2, inputTokens: 101, outputTokens: 52 });
+      expect(models['openai/gpt-4o-mini']!.costUsd).toBeCloseTo(0.375, 9);
 
       const providers = byGroup(await ledger.query({ groupBy: 'provider', ...range }));
       expect(Object.keys(providers).sort()).toEqual(['(none)', 'anthropic', 'openai']);

@@ -4,7 +4,7 @@ const groupValue: Record<UsageQuery['groupBy'], (record: UsageRecord) => string 
   key: (record) => record.keyId,
   team: (record) => record.team,
   project: (record) => record.project,
-  model: (record) => record.model,
+  model: (record) => (record.model && record.provider ? `${record.provider}/${record.model}` : record.model),
   provider: (record) => record.provider,
   day: (record) => new Date(record.at).toISOString().slice(0, 10),
 };
