@@ -1,17 +1,24 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 const upstreamKey = 'sk-proj-upstream-test-key-abcdefghijklmnop';
+const anthropicKey = 'sk-ant-upstream-test-key-0123456789abcdef';
 let upstream: MockOpenAI;
+let anthropicUpstream: MockAnthropic;
 let gateway: TestGateway;
 let client: Anthropic;
 
 beforeAll(async () => {
   upstream = await startMockOpenAI({ apiKey: upstreamKey });
+  anthropicUpstream = await startMockAnthropic({ apiKey: anthropicKey });
   gateway = await startTestGateway({
-    providers: { mock: {}, openai: { api_key: upstreamKey, base_url: upstream.url } },
+    providers: {
+      mock: {},
+      openai: { api_key: upstreamKey, base_url: upstream.url },
+      anthropic: { api_key: anthropicKey, base_url: anthropicUpstream.url },
+    },
     models: { smart: 'openai/gpt-4o-mini', once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } } },
   });
   // The SDK appends /v1/messages itself; `apiKey` travels as `x-api-key`.
@@ -20,8 +27,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.close();
   await upstream.close();
+  await anthropicUpstream.close();
 });
-beforeEach(() => upstream.reset());
+beforeEach(() => {
+  upstream.reset();
+  anthropicUpstream.reset();
+});
 
 const weatherTools: Anthropic.Tool[] = ['get_weather', 'get_time'].map((name) => ({
   name,
@@ -262,5 +273,43 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     expect(short.input_tokens).toBeGreaterThan(0);
     expect(long.input_tokens - short.input_tokens).toBeGreaterThanOrEqual(1000);
     expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('the official @anthropic-ai/sdk client to an Anthropic target, through the canonical form', () => {
+  it('keeps cache marks, thinking, top_k and metadata.user_id, and sends the provider key', async () => {
+    const message = await client.messages.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_tokens: 2048,
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      top_k: 5,
+      metadata: { user_id: 'user-1234' },
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello', cache_control: { type: 'ephemeral' } }] }],
+    });
+    expect(message.model).toMatch(/^anthropic\/claude-sonnet-4-5/);
+    expect(message.content.some((block) => block.type === 'text')).toBe(true);
+    const seen = anthropicUpstream.requests[0]!;
+    expect(seen.headers['x-api-key']).toBe(anthropicKey);
+    expect(JSON.stringify(seen.headers)).not.toContain(masterKey);
+    expect(seen.body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      top_k: 5,
+      metadata: { user_id: 'user-1234' },
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello', cache_control: { type: 'ephemeral' } }] }],
+    });
+  });
+
+  it('streams a tool call from the Anthropic mock back through the SDK helper', async () => {
+    const final = await client.messages
+      .stream({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 200, tools: weatherTools, tool_choice: { type: 'tool', name: 'get_weather' }, messages: [{ role: 'user', content: 'Paris' }] })
+      .finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    const toolUse = final.content.find((block) => block.type === 'tool_use');
+    expect(toolUse).toMatchObject({ type: 'tool_use', name: 'get_weather' });
+    expect(final.usage.input_tokens).toBeGreaterThan(0);
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
   });
 });

@@ -66,6 +66,8 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
 
   it('reads request-tools-result.json: system blocks, tool_use history and the tool_result as a tool message', () => {
     const { request } = parseMessagesRequest(fixture('request-tools-result.json'));
+    // The system block's cache mark becomes the hint an Anthropic target turns back into it.
+    expect(request.providerOptions).toEqual({ anthropic: { system_cache_control: { type: 'ephemeral' } } });
     expect(request.messages).toEqual([
       { role: 'system', content: 'You are a concise weather assistant. Answer in one sentence.' },
       { role: 'user', content: [{ type: 'text', text: "What's the weather in Paris right now?" }] },
@@ -122,6 +124,22 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
       { role: 'tool', toolCallId: 't1', content: 'one\ntwo' },
       { role: 'user', content: [{ type: 'text', text: 'and?' }] },
     ]);
+  });
+
+  it('keeps the last cache_control marks of tools and messages as breakpoint hints', () => {
+    const { request } = parseMessagesRequest({
+      model: 'claude',
+      max_tokens: 5,
+      tools: [{ name: 'a', input_schema: {}, cache_control: { type: 'ephemeral', ttl: '1h' } }, { name: 'b', input_schema: {} }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'early', cache_control: { type: 'ephemeral' } }] },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: [{ type: 'text', text: 'late', cache_control: { type: 'ephemeral', ttl: '5m' } }, { type: 'text', text: 'tail' }] },
+      ],
+    });
+    expect(request.providerOptions).toEqual({
+      anthropic: { tools_cache_control: { type: 'ephemeral', ttl: '1h' }, messages_cache_control: { type: 'ephemeral', ttl: '5m' } },
+    });
   });
 
   const base = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] };

@@ -59,6 +59,7 @@ export interface AnthropicTool {
   description?: string;
   input_schema: Record<string, unknown>;
   strict?: boolean;
+  cache_control?: unknown;
 }
 
 export type AnthropicToolChoice =

@@ -86,8 +86,8 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   const format = wire.output_config?.format ?? wire.output_format;
   if (format) request.responseFormat = { type: 'json-schema', name: 'response', schema: format.schema };
 
-  const anthropic = collectAnthropicOnlyFields(wire);
-  if (anthropic) {
+  const anthropic = { ...collectAnthropicOnlyFields(wire), ...cacheHints(wire) };
+  if (Object.keys(anthropic).length > 0) {
     const providerOptions: ProviderOptions = { anthropic };
     request.providerOptions = providerOptions;
   }
@@ -176,6 +176,27 @@ function applyToolChoice(choice: AnthropicToolChoice, request: ChatRequest): voi
   }
   // A choice without tools means nothing to any provider (OpenAI refuses it): left out.
   if (request.tools) request.toolChoice = canonical;
+}
+
+/**
+ * The client's `cache_control` marks, as the three breakpoint hints the canonical
+ * request can carry to an Anthropic target (system prompt, last tool, end of the
+ * conversation), so prompt caching survives the translation; other providers ignore them.
+ */
+function cacheHints(wire: AnthropicMessagesRequestBody): Record<string, unknown> {
+  const hints: Record<string, unknown> = {};
+  const mark = (value: unknown) => (typeof value === 'object' && value !== null ? value : undefined);
+  const system = Array.isArray(wire.system) ? wire.system.findLast((block) => mark(block.cache_control)) : undefined;
+  if (system) hints['system_cache_control'] = system.cache_control;
+  const tool = wire.tools?.findLast((candidate) => mark(candidate.cache_control));
+  if (tool) hints['tools_cache_control'] = tool.cache_control;
+  for (let index = wire.messages.length - 1; index >= 0 && hints['messages_cache_control'] === undefined; index--) {
+    const content = wire.messages[index]!.content;
+    if (typeof content === 'string') continue;
+    const block = content.findLast((candidate) => mark((candidate as { cache_control?: unknown }).cache_control));
+    if (block) hints['messages_cache_control'] = (block as { cache_control?: unknown }).cache_control;
+  }
+  return hints;
 }
 
 function collectAnthropicOnlyFields(wire: AnthropicMessagesRequestBody): Record<string, unknown> | undefined {
