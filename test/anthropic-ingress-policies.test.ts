@@ -1,7 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RequestRecord } from '@switchyard/core';
+import { anthropicMessagesDialect, contextMiddleware, errorHandler, getContext, type RequestRecord } from '@switchyard/core';
+import express from 'express';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -118,5 +120,21 @@ describe('/v1/messages refuses hostile input in Anthropic shape', () => {
     const response = await fetch(`${gateway.origin}/v1/messages`, { headers: { 'x-api-key': masterKey } });
     expect(response.status).toBe(405);
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'method_not_allowed' } });
+  });
+});
+
+describe("an app's own route with endpoint 'messages'", () => {
+  it('puts a checked Anthropic body on the context, and answers a bad one in Anthropic shape', async () => {
+    const app = express();
+    app.post('/claude', express.json(), contextMiddleware({ endpoint: 'messages' }), (_req, res) => {
+      const context = getContext(res);
+      res.json({ model: context.chatRequest!.model, system: context.chatRequest!.messages[0], dialect: context.dialect?.name });
+    });
+    app.use(errorHandler({ dialect: anthropicMessagesDialect }));
+    const ok = await request(app).post('/claude').send({ model: 'm', max_tokens: 5, system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }] });
+    expect(ok.body).toEqual({ model: 'm', system: { role: 'system', content: 'Be brief.' }, dialect: 'anthropic-messages' });
+    const bad = await request(app).post('/claude').send({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
   });
 });
