@@ -35,7 +35,7 @@ function named(events: readonly SseEvent[]): Array<{ event: string; data: Record
 }
 
 function encodeAll(parts: StreamPart[]): Array<{ event: string; data: Record<string, unknown> }> {
-  const encoder = new AnthropicStreamEncoder({ id: 'msg_gateway', model: 'anthropic/claude', modelPrefix: 'anthropic/', includeUsage: true });
+  const encoder = new AnthropicStreamEncoder({ requestId: 'req_gateway', model: 'anthropic/claude', modelPrefix: 'anthropic/', includeUsage: true });
   return named([...parts.flatMap((part) => encoder.encode(part)), ...encoder.finish()]);
 }
 
@@ -285,10 +285,12 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
 
   it('sends message_start, ping, message_delta and message_stop for an answer with no content', () => {
     expect(encodeAll([]).map((event) => event.event)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
+    // Without an upstream id, the message id is made from the gateway's request id.
+    expect((encodeAll([])[0]!.data['message'] as Record<string, unknown>)['id']).toBe('msg_gateway');
   });
 
   it('ends a failed stream with an `event: error` in Anthropic shape', () => {
-    const encoder = new AnthropicStreamEncoder({ id: 'm', model: 'x/y', modelPrefix: 'x/', includeUsage: true });
+    const encoder = new AnthropicStreamEncoder({ requestId: 'req_m', model: 'x/y', modelPrefix: 'x/', includeUsage: true });
     const [event] = named([encoder.fail(new GatewayError('upstream_overloaded', 'The upstream is overloaded.'))]);
     expect(event).toEqual({ event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'The upstream is overloaded.', code: 'upstream_overloaded' } } });
   });

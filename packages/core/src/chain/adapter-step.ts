@@ -62,7 +62,7 @@ async function writeStream(parts: AsyncIterable<StreamPart>, context: RequestCon
   // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
   const dialect = context.dialect ?? openAIChatDialect;
   const encoder = dialect.createStreamEncoder({
-    id: dialect === openAIChatDialect ? `chatcmpl-${context.id}` : `msg_${context.id.slice(4)}`,
+    requestId: context.id,
     model: modelPrefix + context.servedBy!.model,
     modelPrefix,
     includeUsage: context.includeStreamUsage,

@@ -26,7 +26,8 @@ export interface DialectStreamEncoder {
 
 /** What a stream encoder starts from, before the upstream names its own id and model. */
 export interface StreamEncoderOptions {
-  id: string;
+  /** The gateway's request id (`req_…`), from which a dialect makes a response id until the upstream names its own. */
+  requestId: string;
   /** `provider/model` of the deployment, until the upstream names the model that answers. */
   model: string;
   /** Put before the upstream's model name (`openai/`). */

@@ -75,7 +75,7 @@ export function testIngressDialect(target: IngressDialectConformanceTarget): voi
     });
 
     it.each(answers)('streams %s, and its clients read the same answer', (_name, answer) => {
-      const encoder = dialect.createStreamEncoder({ id: 'gw_1', model: 'mock/model-1', modelPrefix: 'mock/', includeUsage: true });
+      const encoder = dialect.createStreamEncoder({ requestId: 'req_1', model: 'mock/model-1', modelPrefix: 'mock/', includeUsage: true });
       const events: SseEvent[] = [];
       for (const part of toParts(answer)) events.push(...encoder.encode(part));
       events.push(...encoder.finish());
@@ -83,7 +83,7 @@ export function testIngressDialect(target: IngressDialectConformanceTarget): voi
     });
 
     it('ends a failed stream with an error event its clients read', () => {
-      const encoder = dialect.createStreamEncoder({ id: 'gw_1', model: 'mock/model-1', modelPrefix: 'mock/', includeUsage: true });
+      const encoder = dialect.createStreamEncoder({ requestId: 'req_1', model: 'mock/model-1', modelPrefix: 'mock/', includeUsage: true });
       const events = [...encoder.encode({ type: 'text-delta', delta: 'Bon' }), encoder.fail(new GatewayError('upstream_invalid_response', 'The upstream stream broke off.'))];
       expect(target.readStream(events)).toMatchObject({ text: 'Bon', error: 'The upstream stream broke off.' });
     });

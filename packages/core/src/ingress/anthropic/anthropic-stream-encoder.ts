@@ -29,7 +29,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
 
   constructor(options: StreamEncoderOptions) {
-    this.id = options.id;
+    this.id = `msg_${options.requestId.replace(/^req_/, '')}`;
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
   }

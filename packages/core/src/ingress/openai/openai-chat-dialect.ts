@@ -9,7 +9,7 @@ export const openAIChatDialect: IngressDialect = {
   parse: parseChatCompletionsRequest,
   formatResponse: formatChatCompletion,
   createStreamEncoder(options) {
-    const encoder = new ChatChunkEncoder(options);
+    const encoder = new ChatChunkEncoder({ ...options, id: `chatcmpl-${options.requestId}` });
     return {
       encode: (part) => encoder.encode(part),
       finish: () => [...encoder.finish(), '[DONE]'],
