@@ -246,6 +246,13 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     expect(overloaded).toMatchObject({ status: 503, error: { error: { type: 'overloaded_error', code: 'upstream_overloaded' } } });
   });
 
+  it('answers a stream whose upstream refuses before the first byte with a plain error response', async () => {
+    upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '2' } });
+    const failure = await client.messages.stream({ model: 'once', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).finalMessage().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((failure as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+  });
+
   it('ends a stream that breaks after it began with an `event: error` the SDK raises', async () => {
     upstream.enqueue({ stream: { midStreamError: true, errorAfterEvents: 3 } });
     const stream = client.messages.stream({ model: 'openai/gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'a b c d e f' }] });
