@@ -4,6 +4,15 @@ export * from './logging/index.js';
 export * from './validation/index.js';
 export * from './config/index.js';
 export * from './ingress/openai/index.js';
+export * from './ingress/anthropic/index.js';
+export { openAIChatDialect } from './ingress/openai/openai-chat-dialect.js';
+export type {
+  DialectStreamEncoder,
+  IngressDialect,
+  ParsedIngressRequest,
+  SseEvent,
+  StreamEncoderOptions,
+} from './ingress/ingress-dialect.js';
 export {
   createRequestContext,
   findContext,

@@ -32,6 +32,7 @@ export {
   type ProviderCapabilities,
   type ProviderConformanceTarget,
 } from './conformance/index.js';
+export { testIngressDialect, type ClientView, type IngressDialectConformanceTarget } from './ingress-conformance/index.js';
 export { startMockGemini, type GeminiErrorCase, type MockGemini, type MockGeminiOptions } from './mock-gemini/start-mock-gemini.js';
 export { startMockAzure, type AzureErrorCase, type MockAzure, type MockAzureOptions } from './mock-azure/start-mock-azure.js';
 export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohereOptions } from './mock-cohere/start-mock-cohere.js';

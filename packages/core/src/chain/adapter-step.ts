@@ -5,9 +5,9 @@ import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { sendJson } from '../http/send-json.js';
 import { toHeaderValue } from '../http/to-header-value.js';
 import { SseWriter } from '../http/sse-writer.js';
-import { ChatChunkEncoder } from '../ingress/openai/chat-chunk-encoder.js';
+import type { SseEvent } from '../ingress/ingress-dialect.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
-import { formatChatCompletion } from '../ingress/openai/format-chat-completion.js';
+import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
 import { definePlugin } from '../plugin/define-plugin.js';
 import { GeneratedOutput } from '../pricing/generated-output.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from './dispatch.js';
@@ -51,7 +51,7 @@ async function writeResult(
       context.usage = result.response.usage;
       context.firstByteMs = performance.now() - context.startedAt;
       // Some providers (Bedrock) do not name the model in their answer: the deployment's id stands in.
-      sendJson(res, 200, formatChatCompletion(result.response, modelPrefix + (result.response.model || context.servedBy!.model)));
+      sendJson(res, 200, (context.dialect ?? openAIChatDialect).formatResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model)));
       return;
     case 'embeddings':
       context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
@@ -80,8 +80,10 @@ async function writeStream(
 ) {
   const elapsed = performance.now() - context.startedAt;
   const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs));
-  const encoder = new ChatChunkEncoder({
-    id: `chatcmpl-${context.id}`,
+  // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
+  const dialect = context.dialect ?? openAIChatDialect;
+  const encoder = dialect.createStreamEncoder({
+    requestId: context.id,
     model: modelPrefix + context.servedBy!.model,
     modelPrefix,
     includeUsage: context.includeStreamUsage,
@@ -93,27 +95,32 @@ async function writeStream(
     for await (const part of parts) {
       if (part.type === 'usage' && !part.partial) context.usage = part.usage;
       generated.add(part);
-      for (const payload of encoder.encode(part)) {
-        const backpressure = sse.send(payload);
+      for (const event of encoder.encode(part)) {
+        const backpressure = send(sse, event);
         if (backpressure) await backpressure;
       }
       if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
     }
-    for (const payload of encoder.finish()) await sse.send(payload);
-    sse.done();
+    for (const event of encoder.finish()) await send(sse, event);
+    sse.close();
   } catch (error) {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code !== 'client_closed_request') {
       context.error = gatewayError;
       context.logger.warn({ code: gatewayError.code, provider: gatewayError.provider }, 'upstream stream failed after it began');
     }
-    sse.fail(gatewayError);
+    send(sse, encoder.fail(gatewayError));
+    sse.close();
   } finally {
     // Cut short before the provider reported its final usage (the client left, the
     // stream broke): bill what was generated. The request is not finished (no record,
     // no budget settlement) until this has run.
     context.usage ??= generated.usage(context.chatRequest);
   }
+}
+
+function send(sse: SseWriter, event: SseEvent): Promise<void> | undefined {
+  return typeof event === 'string' ? sse.send(event) : sse.send(event.data, event.event);
 }
 
 /** Which deployment answered (or was tried last), and after how many attempts. */

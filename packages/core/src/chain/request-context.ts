@@ -6,14 +6,16 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddi
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
+import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { KeyScope } from '../stores/key-store.js';
 
 /**
- * Which OpenAI-compatible endpoint a request came in on; `custom` is a route of the
- * embedding app's own, with Switchyard steps mounted in front of it.
+ * Which endpoint a request came in on: the OpenAI-compatible ones, `messages` for
+ * Anthropic's Messages API; `custom` is a route of the embedding app's own, with
+ * Switchyard steps mounted in front of it.
  */
-export type Endpoint = 'chat' | 'embeddings' | 'models' | 'custom';
+export type Endpoint = 'chat' | 'messages' | 'embeddings' | 'models' | 'custom';
 
 /** Who is calling, as established by the auth step. */
 export interface Principal {
@@ -97,6 +99,8 @@ export interface RequestContext {
   logger: Logger;
   principal?: Principal;
   chatRequest?: ChatRequest;
+  /** The wire format the client speaks, for writing its answer; unset means OpenAI Chat Completions. */
+  dialect?: IngressDialect;
   embeddingsRequest?: EmbeddingsRequest;
   /** Whether a streaming client asked for the usage chunk (`stream_options.include_usage`). */
   includeStreamUsage: boolean;
@@ -194,6 +198,7 @@ class GatewayRequestContext implements RequestContext {
   readonly startedAt = performance.now();
   principal?: Principal;
   chatRequest?: ChatRequest;
+  dialect?: IngressDialect;
   embeddingsRequest?: EmbeddingsRequest;
   includeStreamUsage = false;
   deployments: Deployment[] = [];

@@ -1,16 +1,19 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { createRequestContext, findContext, markChainSettled, type Endpoint, type RequestContext } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
+import { defaultIngressLimits } from '../ingress/ingress-limits.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 
 export interface ContextMiddlewareOptions {
   /**
    * What the route is. `custom` (the default) for a route of the app's own: steps
    * see no model and no prompt (a rate limit counts requests, not tokens). `chat` or
-   * `embeddings` when the route takes an OpenAI body (already parsed into
-   * `req.body`): it is checked and becomes the canonical request every step sees.
+   * `embeddings` when the route takes an OpenAI body, `messages` for an Anthropic
+   * Messages body (already parsed into `req.body`): it is checked and becomes the
+   * canonical request every step sees.
    */
   endpoint?: Endpoint;
   /** The logger each request's child logger comes from; default: a pino logger at `warn`. */
@@ -50,7 +53,7 @@ export function ensureContext(
   // to say when it returned: the request is over when its response has closed.
   markChainSettled(res);
   onContext?.(context, res);
-  if (endpoint === 'chat' || endpoint === 'embeddings') {
+  if (endpoint === 'chat' || endpoint === 'messages' || endpoint === 'embeddings') {
     if (req.body === undefined) {
       throw new GatewayError('invalid_json', 'The request has no JSON body; mount a JSON body parser before the Switchyard context.');
     }
@@ -58,6 +61,11 @@ export function ensureContext(
       const parsed = parseChatCompletionsRequest(req.body);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
+    } else if (endpoint === 'messages') {
+      const parsed = anthropicMessagesDialect.parse(req.body, defaultIngressLimits);
+      context.chatRequest = parsed.request;
+      context.includeStreamUsage = parsed.includeStreamUsage;
+      context.dialect = anthropicMessagesDialect;
     } else {
       context.embeddingsRequest = parseEmbeddingsRequest(req.body).request;
     }

@@ -5,8 +5,11 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
-import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
+import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
+import { countMessagesTokens } from '../ingress/anthropic/count-messages-tokens.js';
+import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import { ingressLimitsFrom } from '../ingress/ingress-limits.js';
+import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
@@ -80,12 +83,41 @@ export function buildRouter(
     next();
   };
 
+  // Another dialect's chat endpoint: parsed to the same canonical request, answered in its own shape.
+  const parseDialect = (dialect: IngressDialect): RequestHandler => (req, res, next) => {
+    const context = getContext(res);
+    const parsed = dialect.parse(req.body, ingressLimits);
+    context.chatRequest = parsed.request;
+    context.includeStreamUsage = parsed.includeStreamUsage;
+    context.dialect = dialect;
+    next();
+  };
+
   // The request is over when its response has closed and its chain has returned.
   const chain = { onSettled: (_req: Request, res: Response) => markChainSettled(res) };
   const withBody = (endpoint: Endpoint) =>
     runSteps([begin(endpoint), ...beforeBody, parseJson, parseRequest(endpoint), ...afterBody], chain);
   router.post('/v1/chat/completions', withBody('chat'));
   router.post('/v1/embeddings', withBody('embeddings'));
+
+  // Anthropic's Messages API: the same chain, every error in Anthropic's envelope.
+  const anthropicErrors = errorHandler({ logger: runtime.logger, dialect: anthropicMessagesDialect });
+  router.post(
+    '/v1/messages',
+    runSteps([begin('messages'), ...beforeBody, parseJson, parseDialect(anthropicMessagesDialect), ...afterBody], chain),
+    anthropicErrors,
+  );
+  // Counting calls no provider: authenticated, parsed and bounded like a message, then estimated.
+  router.post(
+    '/v1/messages/count_tokens',
+    runSteps([begin('messages'), ...beforeBody, parseJson, countMessagesTokens(ingressLimits)], chain),
+    anthropicErrors,
+  );
+  for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+    router.all(path, (req: Request) => {
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
+    }, anthropicErrors);
+  }
   const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);

@@ -2,12 +2,15 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { findContext } from '../chain/request-context.js';
 import { toGatewayError } from '../errors/gateway-error.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
+import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import { fromBodyParserError } from './from-body-parser-error.js';
 import { sendError } from './send-error.js';
 
 export interface ErrorHandlerOptions {
   /** Where failures inside the gateway are logged when the request has no context; default: a pino logger at `warn`. */
   logger?: Logger;
+  /** Writes the error in a client dialect's shape (Anthropic's on `/v1/messages`); default: OpenAI's envelope. */
+  dialect?: Pick<IngressDialect, 'formatError'>;
 }
 
 /**
@@ -31,6 +34,6 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));
       logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
     }
-    sendError(res, gatewayError);
+    sendError(res, gatewayError, options.dialect && ((error) => options.dialect!.formatError(error, context?.id)));
   };
 }

@@ -2,12 +2,20 @@ import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
 import { sendJson } from './send-json.js';
 
-/** Answers with an error in OpenAI's envelope, or does nothing if the answer has begun. */
-export function sendError(res: Response, error: GatewayError): void {
+/**
+ * Answers with an error in OpenAI's envelope (or the shape `format` gives), or does
+ * nothing if the answer has begun.
+ */
+export function sendError(res: Response, error: GatewayError, format?: (error: GatewayError) => { status: number; body: unknown }): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
   if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+  if (format) {
+    const { status, body } = format(error);
+    sendJson(res, status, body);
+    return;
+  }
   sendJson(res, error.status, error.toBody());
 }

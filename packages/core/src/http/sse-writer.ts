@@ -56,16 +56,24 @@ export class SseWriter {
     res.once('close', () => clearTimeout(timer));
   }
 
-  /** Queues one `data:` event. Returns a promise only when the client is behind. */
-  send(data: string): Promise<void> | undefined {
+  /**
+   * Queues one event: a `data:` line, after an `event:` line when it is named
+   * (Anthropic's streams name every event). Returns a promise only when the client is behind.
+   */
+  send(data: string, event?: string): Promise<void> | undefined {
     if (!this.isOpen) return undefined;
     this.start();
-    this.buffered += `data: ${data}\n\n`;
+    this.buffered += event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
     }
     return this.drained;
+  }
+
+  /** Ends the stream after the events queued so far (a dialect's own closing events were sent with `send`). */
+  close(): void {
+    this.end('');
   }
 
   /** Ends a stream that completed: OpenAI's `[DONE]` sentinel, then close. */

@@ -1,0 +1,121 @@
+/**
+ * The parts of Anthropic's Messages API the ingress reads and writes, as the
+ * official SDK and https://docs.claude.com/en/api/messages describe them.
+ */
+
+export interface AnthropicTextBlock {
+  type: 'text';
+  text: string;
+  cache_control?: unknown;
+}
+
+export interface AnthropicImageBlock {
+  type: 'image';
+  source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+  cache_control?: unknown;
+}
+
+export interface AnthropicToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export interface AnthropicToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
+  is_error?: boolean;
+}
+
+export interface AnthropicThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature?: string;
+}
+
+export interface AnthropicRedactedThinkingBlock {
+  type: 'redacted_thinking';
+  data: string;
+}
+
+export type AnthropicRequestBlock =
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicToolUseBlock
+  | AnthropicToolResultBlock
+  | AnthropicThinkingBlock
+  | AnthropicRedactedThinkingBlock;
+
+export interface AnthropicRequestMessage {
+  role: 'user' | 'assistant';
+  content: string | AnthropicRequestBlock[];
+}
+
+export interface AnthropicTool {
+  type?: 'custom';
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+  strict?: boolean;
+  cache_control?: unknown;
+}
+
+export type AnthropicToolChoice =
+  | { type: 'auto' | 'any' | 'none'; disable_parallel_tool_use?: boolean }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean };
+
+/** A `POST /v1/messages` body. */
+export interface AnthropicMessagesRequestBody {
+  model: string;
+  max_tokens: number;
+  messages: AnthropicRequestMessage[];
+  system?: string | AnthropicTextBlock[];
+  stop_sequences?: string[];
+  stream?: boolean;
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  tools?: AnthropicTool[];
+  tool_choice?: AnthropicToolChoice;
+  metadata?: { user_id?: string | null };
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | { type: 'adaptive' };
+  output_format?: { type: 'json_schema'; schema: Record<string, unknown> };
+  output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> } | null; effort?: string };
+  [key: string]: unknown;
+}
+
+export type AnthropicResponseBlock =
+  | { type: 'text'; text: string; citations: null }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown };
+
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
+
+export interface AnthropicResponseUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+/** A whole `message` answer. */
+export interface AnthropicMessage {
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  model: string;
+  content: AnthropicResponseBlock[];
+  stop_reason: AnthropicStopReason | null;
+  stop_sequence: string | null;
+  usage: AnthropicResponseUsage;
+}
+
+/** Anthropic's error envelope. */
+export interface AnthropicErrorBody {
+  type: 'error';
+  /** `code` is the gateway's own stable error code, an extra field Anthropic's SDKs ignore. */
+  error: { type: string; message: string; code?: string };
+  request_id?: string;
+}

@@ -1,0 +1,146 @@
+import type { FinishReason } from '../../canonical/chat-response.js';
+import type { StreamPart } from '../../canonical/stream-part.js';
+import type { Usage } from '../../canonical/usage.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import type { DialectStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { toAnthropicUsage } from './anthropic-usage.js';
+import { formatAnthropicError } from './format-anthropic-error.js';
+
+type BlockKind = 'text' | 'thinking' | 'tool_use';
+
+/**
+ * Writes canonical stream parts as Anthropic's named SSE events, in the order the
+ * Messages API sends them: `message_start`, `ping`, then for each content block
+ * `content_block_start`, its deltas and `content_block_stop`, then `message_delta`
+ * (stop reason and cumulative usage) and `message_stop`. Blocks never overlap:
+ * a part of another kind closes the open block first.
+ */
+export class AnthropicStreamEncoder implements DialectStreamEncoder {
+  private id: string;
+  private model: string;
+  private readonly modelPrefix: string;
+  private started = false;
+  private open: { kind: BlockKind; index: number } | undefined;
+  private nextIndex = 0;
+  /** Block index of each canonical tool call index. */
+  private readonly toolBlocks = new Map<number, number>();
+  private finishReason: FinishReason = { unified: 'stop' };
+  private usage: Usage = { inputTokens: 0, outputTokens: 0 };
+
+  constructor(options: StreamEncoderOptions) {
+    this.id = `msg_${options.requestId.replace(/^req_/, '')}`;
+    this.model = options.model;
+    this.modelPrefix = options.modelPrefix;
+  }
+
+  encode(part: StreamPart): SseEvent[] {
+    switch (part.type) {
+      case 'stream-start':
+        if (!this.started) {
+          if (part.id) this.id = part.id;
+          if (part.model) this.model = this.modelPrefix + part.model;
+        }
+        return [];
+      case 'usage':
+        // Before message_start, partial counts (the input tokens) go into it, as Anthropic does.
+        this.usage = part.usage;
+        return [];
+      case 'text-delta':
+      case 'refusal-delta':
+        return this.delta('text', { type: 'text_delta', text: part.delta });
+      case 'reasoning-delta':
+        return this.delta('thinking', { type: 'thinking_delta', thinking: part.delta });
+      case 'tool-call-start': {
+        const events = this.begin();
+        events.push(...this.closeBlock());
+        const index = this.openBlock('tool_use');
+        this.toolBlocks.set(part.index, index);
+        events.push(blockStart(index, { type: 'tool_use', id: part.id, name: part.name, input: {} }));
+        return events;
+      }
+      case 'tool-call-delta': {
+        const index = this.toolBlocks.get(part.index);
+        // A fragment of a call that never started has no block to belong to.
+        if (index === undefined) return [];
+        return [...this.begin(), event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part.argumentsDelta } })];
+      }
+      case 'finish':
+        this.finishReason = part.finishReason;
+        return [...this.begin(), ...this.closeBlock()];
+    }
+  }
+
+  finish(): SseEvent[] {
+    const usage = toAnthropicUsage(this.usage);
+    return [
+      ...this.begin(),
+      ...this.closeBlock(),
+      event('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: toAnthropicStopReason(this.finishReason), stop_sequence: null },
+        usage,
+      }),
+      event('message_stop', { type: 'message_stop' }),
+    ];
+  }
+
+  fail(error: GatewayError): SseEvent {
+    return event('error', formatAnthropicError(error).body);
+  }
+
+  /** `message_start` and a first `ping`, once, before anything else. */
+  private begin(): SseEvent[] {
+    if (this.started) return [];
+    this.started = true;
+    const usage = toAnthropicUsage(this.usage);
+    return [
+      event('message_start', {
+        type: 'message_start',
+        message: {
+          id: this.id,
+          type: 'message',
+          role: 'assistant',
+          model: this.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 0 },
+        },
+      }),
+      event('ping', { type: 'ping' }),
+    ];
+  }
+
+  private delta(kind: 'text' | 'thinking', delta: Record<string, string>): SseEvent[] {
+    const events = this.begin();
+    if (this.open?.kind !== kind) {
+      events.push(...this.closeBlock());
+      const index = this.openBlock(kind);
+      events.push(blockStart(index, kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' }));
+    }
+    events.push(event('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta }));
+    return events;
+  }
+
+  private openBlock(kind: BlockKind): number {
+    const index = this.nextIndex++;
+    this.open = { kind, index };
+    return index;
+  }
+
+  private closeBlock(): SseEvent[] {
+    if (!this.open) return [];
+    const { index } = this.open;
+    this.open = undefined;
+    return [event('content_block_stop', { type: 'content_block_stop', index })];
+  }
+}
+
+function event(name: string, data: unknown): SseEvent {
+  return { event: name, data: JSON.stringify(data) };
+}
+
+function blockStart(index: number, block: Record<string, unknown>): SseEvent {
+  return event('content_block_start', { type: 'content_block_start', index, content_block: block });
+}

@@ -1,0 +1,34 @@
+import type { ChatResponse } from '../../canonical/chat-response.js';
+import type { AnthropicMessage, AnthropicResponseBlock } from './anthropic-messages-wire-types.js';
+import { toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { toAnthropicUsage } from './anthropic-usage.js';
+import { parseToolInput } from './parse-tool-input.js';
+
+/**
+ * Writes a canonical response as an Anthropic `message`. Adjacent text parts are
+ * joined into one block; a refusal is text to Anthropic (with `stop_reason: refusal`).
+ */
+export function formatAnthropicMessage(response: ChatResponse, model: string): AnthropicMessage {
+  const content: AnthropicResponseBlock[] = [];
+  for (const part of response.content) {
+    const last = content.at(-1);
+    if (part.type === 'text' || part.type === 'refusal') {
+      if (last?.type === 'text') last.text += part.text;
+      else content.push({ type: 'text', text: part.text, citations: null });
+    } else if (part.type === 'reasoning') {
+      content.push({ type: 'thinking', thinking: part.text, signature: part.signature ?? '' });
+    } else {
+      content.push({ type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.arguments) });
+    }
+  }
+  return {
+    id: response.id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: toAnthropicStopReason(response.finishReason),
+    stop_sequence: null,
+    usage: toAnthropicUsage(response.usage),
+  };
+}

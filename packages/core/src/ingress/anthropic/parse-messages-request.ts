@@ -1,0 +1,209 @@
+import type {
+  AssistantContentPart,
+  ChatMessage,
+  ChatRequest,
+  ImagePart,
+  ProviderOptions,
+  ToolChoice,
+  UserContentPart,
+} from '../../canonical/chat-request.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
+import { checkModelName } from '../check-model-name.js';
+import type { ParsedIngressRequest } from '../ingress-dialect.js';
+import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
+import type {
+  AnthropicImageBlock,
+  AnthropicMessagesRequestBody,
+  AnthropicRequestMessage,
+  AnthropicToolChoice,
+  AnthropicToolResultBlock,
+} from './anthropic-messages-wire-types.js';
+import { messagesRequestSchema } from './messages-request-schema.js';
+
+/** Body fields the canonical request has a place for; the rest is kept for an Anthropic target. */
+const knownFields = new Set([
+  'model', 'max_tokens', 'messages', 'system', 'stop_sequences', 'stream', 'temperature', 'top_p', 'tools',
+  'tool_choice', 'metadata', 'output_format', 'output_config',
+]);
+
+let validator: Validator<AnthropicMessagesRequestBody> | undefined;
+
+/** Compiles the request schema; called at start so the first request pays nothing. */
+export function prepareMessagesValidator(): void {
+  validator ??= compileValidator<AnthropicMessagesRequestBody>(messagesRequestSchema);
+}
+
+/**
+ * Checks an Anthropic Messages body and turns it into the canonical request. The
+ * body is expected from the gateway's body parser (finite numbers, bounded depth);
+ * `limits` bounds the message count and the model name. Fields only Anthropic
+ * understands (`top_k`, `thinking`, unknown newer ones) travel in
+ * `providerOptions.anthropic`, which only an Anthropic target reads.
+ */
+export function parseMessagesRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedIngressRequest {
+  prepareMessagesValidator();
+  // Counted before the schema check, which would otherwise walk every one of them.
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(messages) && messages.length > limits.maxMessages) {
+    throw invalidRequest('/messages', `more than ${limits.maxMessages} messages (limits.max_messages)`);
+  }
+  const result = validator!(body);
+  if (!result.ok) throw invalidRequest(result.problems[0]!.path, result.problems[0]!.message);
+  const wire = result.value;
+  checkModelName(wire.model, limits.maxModelNameLength);
+
+  const canonicalMessages: ChatMessage[] = [];
+  const system = systemText(wire.system);
+  if (system !== undefined) canonicalMessages.push({ role: 'system', content: system });
+  wire.messages.forEach((message, index) => canonicalMessages.push(...toCanonicalMessages(message, index)));
+
+  const request: ChatRequest = {
+    model: wire.model,
+    messages: canonicalMessages,
+    maxOutputTokens: wire.max_tokens,
+    stream: wire.stream === true,
+  };
+  if (wire.temperature !== undefined) request.temperature = wire.temperature;
+  if (wire.top_p !== undefined) request.topP = wire.top_p;
+  if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stopSequences = wire.stop_sequences;
+  if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
+  if (wire.tools && wire.tools.length > 0) {
+    request.tools = wire.tools.map((tool, index) => {
+      if (tool.type !== undefined && tool.type !== 'custom') {
+        throw invalidRequest(`/tools/${index}/type`, `the server tool '${tool.type}' runs only at Anthropic and cannot be translated to other providers`);
+      }
+      if (!tool.input_schema) throw invalidRequest(`/tools/${index}`, "must have required property 'input_schema'");
+      return {
+        name: tool.name,
+        ...(tool.description !== undefined && { description: tool.description }),
+        parameters: tool.input_schema,
+        ...(tool.strict !== undefined && { strict: tool.strict }),
+      };
+    });
+  }
+  if (wire.tool_choice) applyToolChoice(wire.tool_choice, request);
+  const format = wire.output_config?.format ?? wire.output_format;
+  if (format) request.responseFormat = { type: 'json-schema', name: 'response', schema: format.schema };
+
+  const anthropic = { ...collectAnthropicOnlyFields(wire), ...cacheHints(wire) };
+  if (Object.keys(anthropic).length > 0) {
+    const providerOptions: ProviderOptions = { anthropic };
+    request.providerOptions = providerOptions;
+  }
+  return { request, includeStreamUsage: request.stream };
+}
+
+function invalidRequest(pointer: string, message: string): GatewayError {
+  const param = pointerToParam(pointer);
+  return new GatewayError(
+    'invalid_request',
+    param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`,
+    { param: param || null },
+  );
+}
+
+function systemText(system: AnthropicMessagesRequestBody['system']): string | undefined {
+  if (system === undefined) return undefined;
+  const text = typeof system === 'string' ? system : system.map((block) => block.text).join('\n\n');
+  return text === '' ? undefined : text;
+}
+
+/**
+ * One Anthropic turn becomes one or more canonical messages: the tool results a
+ * user turn carries become tool messages, placed first as Anthropic requires them
+ * to be, then whatever else the user said.
+ */
+function toCanonicalMessages(message: AnthropicRequestMessage, index: number): ChatMessage[] {
+  if (typeof message.content === 'string') {
+    return [
+      message.role === 'user'
+        ? { role: 'user', content: [{ type: 'text', text: message.content }] }
+        : { role: 'assistant', content: message.content ? [{ type: 'text', text: message.content }] : [] },
+    ];
+  }
+  if (message.role === 'assistant') {
+    const content: AssistantContentPart[] = [];
+    for (const block of message.content) {
+      if (block.type === 'text') content.push({ type: 'text', text: block.text });
+      else if (block.type === 'tool_use') content.push({ type: 'tool-call', id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
+      else if (block.type === 'thinking') content.push({ type: 'reasoning', text: block.thinking, ...(block.signature !== undefined && { signature: block.signature }) });
+      // redacted_thinking is encrypted for Anthropic alone; no other provider can read it.
+    }
+    return [{ role: 'assistant', content }];
+  }
+  const toolMessages: ChatMessage[] = [];
+  const userContent: UserContentPart[] = [];
+  message.content.forEach((block, blockIndex) => {
+    const pointer = `/messages/${index}/content/${blockIndex}`;
+    if (block.type === 'text') userContent.push({ type: 'text', text: block.text });
+    else if (block.type === 'image') userContent.push(toImagePart(block));
+    else if (block.type === 'tool_result') toolMessages.push({ role: 'tool', toolCallId: block.tool_use_id, content: toolResultText(block, pointer) });
+  });
+  if (userContent.length === 0) return toolMessages;
+  return [...toolMessages, { role: 'user', content: userContent }];
+}
+
+function toImagePart(block: AnthropicImageBlock): ImagePart {
+  const source = block.source;
+  return source.type === 'base64'
+    ? { type: 'image', source: { kind: 'base64', mediaType: source.media_type, data: source.data } }
+    : { type: 'image', source: { kind: 'url', url: source.url } };
+}
+
+/** A tool result as the text the canonical tool message holds; an image in it has no such place. */
+function toolResultText(block: AnthropicToolResultBlock, pointer: string): string {
+  if (block.content === undefined) return '';
+  if (typeof block.content === 'string') return block.content;
+  return block.content
+    .map((part, partIndex) => {
+      if (part.type === 'text') return part.text;
+      throw invalidRequest(`${pointer}/content/${partIndex}/type`, 'an image inside a tool_result cannot be translated; send it in a user text turn instead');
+    })
+    .join('\n');
+}
+
+function applyToolChoice(choice: AnthropicToolChoice, request: ChatRequest): void {
+  if (choice.disable_parallel_tool_use === true) request.parallelToolCalls = false;
+  let canonical: ToolChoice;
+  if (choice.type === 'tool') {
+    if (!request.tools?.some((tool) => tool.name === choice.name)) {
+      throw invalidRequest('/tool_choice/name', `no tool named '${choice.name}' is defined in 'tools'`);
+    }
+    canonical = { type: 'tool', name: choice.name };
+  } else {
+    canonical = { type: choice.type === 'any' ? 'required' : choice.type };
+  }
+  // A choice without tools means nothing to any provider (OpenAI refuses it): left out.
+  if (request.tools) request.toolChoice = canonical;
+}
+
+/**
+ * The client's `cache_control` marks, as the three breakpoint hints the canonical
+ * request can carry to an Anthropic target (system prompt, last tool, end of the
+ * conversation), so prompt caching survives the translation; other providers ignore them.
+ */
+function cacheHints(wire: AnthropicMessagesRequestBody): Record<string, unknown> {
+  const hints: Record<string, unknown> = {};
+  const mark = (value: unknown) => (typeof value === 'object' && value !== null ? value : undefined);
+  const system = Array.isArray(wire.system) ? wire.system.findLast((block) => mark(block.cache_control)) : undefined;
+  if (system) hints['system_cache_control'] = system.cache_control;
+  const tool = wire.tools?.findLast((candidate) => mark(candidate.cache_control));
+  if (tool) hints['tools_cache_control'] = tool.cache_control;
+  for (let index = wire.messages.length - 1; index >= 0 && hints['messages_cache_control'] === undefined; index--) {
+    const content = wire.messages[index]!.content;
+    if (typeof content === 'string') continue;
+    const block = content.findLast((candidate) => mark((candidate as { cache_control?: unknown }).cache_control));
+    if (block) hints['messages_cache_control'] = (block as { cache_control?: unknown }).cache_control;
+  }
+  return hints;
+}
+
+function collectAnthropicOnlyFields(wire: AnthropicMessagesRequestBody): Record<string, unknown> | undefined {
+  let extra: Record<string, unknown> | undefined;
+  for (const key in wire) {
+    if (!knownFields.has(key)) (extra ??= {})[key] = wire[key];
+  }
+  if (wire.output_config?.effort !== undefined) (extra ??= {})['output_config'] = { effort: wire.output_config.effort };
+  return extra;
+}

@@ -1,0 +1,54 @@
+import type { ChatRequest } from '../canonical/chat-request.js';
+import type { ChatResponse } from '../canonical/chat-response.js';
+import type { StreamPart } from '../canonical/stream-part.js';
+import type { GatewayError } from '../errors/gateway-error.js';
+import type { IngressLimits } from './ingress-limits.js';
+
+/** One Server-Sent Event: a bare `data:` payload, or a named event (`event:` + `data:`). */
+export type SseEvent = string | { event: string; data: string };
+
+/** What a dialect's parser makes of a client's body. */
+export interface ParsedIngressRequest {
+  request: ChatRequest;
+  /** Whether a streaming client asked for a usage event (OpenAI's `stream_options.include_usage`). */
+  includeStreamUsage: boolean;
+}
+
+/** Writes one response's canonical stream parts as the client's SSE events. */
+export interface DialectStreamEncoder {
+  /** The events one part produces (often one, sometimes none or several). */
+  encode(part: StreamPart): readonly SseEvent[];
+  /** The closing events of a stream that completed. */
+  finish(): readonly SseEvent[];
+  /** The event that ends a stream which failed after it began. */
+  fail(error: GatewayError): SseEvent;
+}
+
+/** What a stream encoder starts from, before the upstream names its own id and model. */
+export interface StreamEncoderOptions {
+  /** The gateway's request id (`req_…`), from which a dialect makes a response id until the upstream names its own. */
+  requestId: string;
+  /** `provider/model` of the deployment, until the upstream names the model that answers. */
+  model: string;
+  /** Put before the upstream's model name (`openai/`). */
+  modelPrefix: string;
+  includeUsage: boolean;
+}
+
+/**
+ * An ingress dialect: the pure translators between one client wire format and the
+ * canonical chat request, response and stream parts. The router parses with it and
+ * the adapter step writes the answer with it, so every policy in between sees only
+ * the canonical request whatever the client speaks.
+ */
+export interface IngressDialect {
+  /** Stable name, kept in logs: `openai-chat`, `anthropic-messages`. */
+  readonly name: string;
+  /** Checks a body (already size- and depth-bounded by the body parser) and translates it. */
+  parse(body: unknown, limits: IngressLimits): ParsedIngressRequest;
+  /** A whole response in the client's shape; `model` is the `provider/model` that answered. */
+  formatResponse(response: ChatResponse, model: string): unknown;
+  createStreamEncoder(options: StreamEncoderOptions): DialectStreamEncoder;
+  /** An error answer in the client's shape: its status and its JSON body. */
+  formatError(error: GatewayError, requestId: string | undefined): { status: number; body: unknown };
+}

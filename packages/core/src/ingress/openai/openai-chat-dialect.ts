@@ -1,0 +1,21 @@
+import type { IngressDialect } from '../ingress-dialect.js';
+import { ChatChunkEncoder } from './chat-chunk-encoder.js';
+import { formatChatCompletion } from './format-chat-completion.js';
+import { parseChatCompletionsRequest } from './parse-chat-completions-request.js';
+
+/** OpenAI Chat Completions (`POST /v1/chat/completions`), the gateway's first dialect. */
+export const openAIChatDialect: IngressDialect = {
+  name: 'openai-chat',
+  parse: parseChatCompletionsRequest,
+  formatResponse: formatChatCompletion,
+  createStreamEncoder(options) {
+    const encoder = new ChatChunkEncoder({ ...options, id: `chatcmpl-${options.requestId}` });
+    return {
+      encode: (part) => encoder.encode(part),
+      finish: () => [...encoder.finish(), '[DONE]'],
+      // OpenAI's in-stream error: a `data:` line with a top-level `error`.
+      fail: (error) => JSON.stringify(error.toBody()),
+    };
+  },
+  formatError: (error) => ({ status: error.status, body: error.toBody() }),
+};

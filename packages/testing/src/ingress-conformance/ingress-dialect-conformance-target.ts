@@ -1,0 +1,32 @@
+import type { IngressDialect, SseEvent } from '@switchyard/core';
+
+/** An answer as a client of the dialect reads it, whole or streamed. */
+export interface ClientView {
+  text: string;
+  toolCalls: Array<{ id: string; name: string; input: unknown }>;
+  /** The finish reason in unified terms: `stop`, `length`, `tool-calls`, `content-filter`. */
+  finish: string;
+  usage: { inputTokens: number; outputTokens: number };
+  /** The message of an in-stream error event, when the stream ended with one. */
+  error?: string;
+}
+
+/**
+ * What {@link testIngressDialect} needs to know about a dialect: the dialect itself,
+ * how its clients write the bodies the suite sends, and how they read what comes back.
+ */
+export interface IngressDialectConformanceTarget {
+  dialect: IngressDialect;
+  /** A body asking `model` to answer the user text `text`, streamed or not. */
+  textRequest(model: string, text: string, stream: boolean): Record<string, unknown>;
+  /** A body offering one tool `get_weather` (a `city` string) and requiring the model to call it. */
+  toolRequest(model: string, text: string): Record<string, unknown>;
+  /** A body carrying a call of `get_weather` with id `call_1` and its result `{"temperature":18}`. */
+  toolResultRequest(model: string): Record<string, unknown>;
+  /** Reads a whole answer the dialect formatted. */
+  readResponse(body: unknown): ClientView;
+  /** Reads the events of a stream the dialect encoded. */
+  readStream(events: readonly SseEvent[]): ClientView;
+  /** Reads an error body: its message. */
+  readError(body: unknown): { message: string };
+}

@@ -1,0 +1,322 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+const upstreamKey = 'sk-proj-upstream-test-key-abcdefghijklmnop';
+const anthropicKey = 'sk-ant-upstream-test-key-0123456789abcdef';
+let upstream: MockOpenAI;
+let anthropicUpstream: MockAnthropic;
+let gateway: TestGateway;
+let client: Anthropic;
+
+beforeAll(async () => {
+  upstream = await startMockOpenAI({ apiKey: upstreamKey });
+  anthropicUpstream = await startMockAnthropic({ apiKey: anthropicKey });
+  gateway = await startTestGateway({
+    providers: {
+      mock: {},
+      openai: { api_key: upstreamKey, base_url: upstream.url },
+      anthropic: { api_key: anthropicKey, base_url: anthropicUpstream.url },
+    },
+    models: { smart: 'openai/gpt-4o-mini', once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } } },
+  });
+  // The SDK appends /v1/messages itself; `apiKey` travels as `x-api-key`.
+  client = new Anthropic({ apiKey: masterKey, baseURL: gateway.origin, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+  await anthropicUpstream.close();
+});
+beforeEach(() => {
+  upstream.reset();
+  anthropicUpstream.reset();
+});
+
+const weatherTools: Anthropic.Tool[] = ['get_weather', 'get_time'].map((name) => ({
+  name,
+  description: `The ${name.slice(4)} in a city`,
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+}));
+
+/** The event names of a raw `/v1/messages` stream, in order. */
+async function streamEventNames(body: Record<string, unknown>): Promise<{ names: string[]; text: string }> {
+  const response = await fetch(`${gateway.origin}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': masterKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const text = await response.text();
+  const names = [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]!);
+  return { names, text };
+}
+
+describe('the official @anthropic-ai/sdk client against the gateway', () => {
+  it('sends a message to the built-in mock provider, answered in Anthropic shape', async () => {
+    const message = await client.messages.create({ model: 'mock/echo', max_tokens: 64, messages: [{ role: 'user', content: 'Hello, Switchyard' }] });
+    expect(message.type).toBe('message');
+    expect(message.role).toBe('assistant');
+    expect(message.model).toBe('mock/echo');
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello, Switchyard', citations: null }]);
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.usage.input_tokens).toBeGreaterThan(0);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('accepts the Switchyard key as a Bearer token too (ANTHROPIC_AUTH_TOKEN)', async () => {
+    const bearer = new Anthropic({ authToken: masterKey, apiKey: null, baseURL: gateway.origin, maxRetries: 0 });
+    const message = await bearer.messages.create({ model: 'mock/echo', max_tokens: 16, messages: [{ role: 'user', content: 'by bearer' }] });
+    expect(message.content[0]).toMatchObject({ type: 'text', text: 'by bearer' });
+  });
+
+  it('translates system prompts, stop sequences, sampling and metadata.user_id for an OpenAI target, sending the provider key', async () => {
+    upstream.enqueue({ reply: { content: 'Bonjour.', usage: { prompt_tokens: 42, completion_tokens: 9, cached_tokens: 8 } } });
+    const message = await client.messages.create({
+      model: 'smart',
+      max_tokens: 100,
+      system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Answer in French.' }],
+      stop_sequences: ['END'],
+      temperature: 0.5,
+      top_p: 0.9,
+      metadata: { user_id: 'user-1234' },
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    expect(message.model).toBe('openai/gpt-4o-mini');
+    expect(message.content).toEqual([{ type: 'text', text: 'Bonjour.', citations: null }]);
+    // Anthropic's input_tokens leaves the cached prompt tokens out.
+    expect(message.usage).toMatchObject({ input_tokens: 34, cache_read_input_tokens: 8, output_tokens: 9 });
+    const seen = upstream.requests[0]!;
+    expect(seen.headers['authorization']).toBe(`Bearer ${upstreamKey}`);
+    expect(JSON.stringify(seen.headers)).not.toContain(masterKey);
+    expect(seen.body).toMatchObject({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Be brief.\n\nAnswer in French.' },
+        { role: 'user', content: 'Hello' },
+      ],
+      stop: ['END'],
+      temperature: 0.5,
+      top_p: 0.9,
+      user: 'user-1234',
+    });
+  });
+
+  it('streams text through the SDK helper, finalMessage() carrying the upstream usage', async () => {
+    upstream.enqueue({ reply: { content: "It's 18°C in Paris.", usage: { prompt_tokens: 42, completion_tokens: 9, cached_tokens: 8 } } });
+    const stream = client.messages.stream({ model: 'openai/gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'Weather?' }] });
+    let deltas = 0;
+    stream.on('text', () => deltas++);
+    const final = await stream.finalMessage();
+    expect(deltas).toBeGreaterThan(1);
+    expect(final.content).toHaveLength(1);
+    expect(final.content[0]).toMatchObject({ type: 'text', text: "It's 18°C in Paris." });
+    expect(final.stop_reason).toBe('end_turn');
+    expect(final.model).toBe('openai/gpt-4o-mini');
+    expect(final.usage).toMatchObject({ input_tokens: 34, cache_read_input_tokens: 8, output_tokens: 9 });
+  });
+
+  it("streams Anthropic's exact event sequence: message_start, ping, blocks, message_delta, message_stop", async () => {
+    const { names, text } = await streamEventNames({ model: 'mock/echo', max_tokens: 50, messages: [{ role: 'user', content: 'one two three' }] });
+    expect(names[0]).toBe('message_start');
+    expect(names[1]).toBe('ping');
+    expect(names[2]).toBe('content_block_start');
+    expect(names.slice(3, -3).every((name) => name === 'content_block_delta')).toBe(true);
+    expect(names.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop']);
+    expect(text).not.toContain('[DONE]');
+    expect(text).toMatch(/"stop_reason":"end_turn"/);
+  });
+
+  it('streams tool calls as tool_use blocks with input_json_delta, one block after the other', async () => {
+    const { names, text } = await streamEventNames({
+      model: 'mock/echo',
+      max_tokens: 50,
+      tools: weatherTools,
+      tool_choice: { type: 'any' },
+      messages: [{ role: 'user', content: 'Lyon' }],
+    });
+    const starts = [...text.matchAll(/"content_block_start","index":(\d+),"content_block":\{"type":"(\w+)"/g)].map((match) => [Number(match[1]), match[2]]);
+    expect(starts).toEqual([[0, 'tool_use'], [1, 'tool_use']]);
+    expect(text).toContain('"type":"input_json_delta"');
+    // Blocks never overlap: each start is closed before the next one opens.
+    const blockEvents = names.filter((name) => name === 'content_block_start' || name === 'content_block_stop');
+    expect(blockEvents).toEqual(['content_block_start', 'content_block_stop', 'content_block_start', 'content_block_stop']);
+    expect(text).toMatch(/"stop_reason":"tool_use"/);
+
+    const final = await client.messages
+      .stream({ model: 'mock/echo', max_tokens: 50, tools: weatherTools, tool_choice: { type: 'any' }, messages: [{ role: 'user', content: 'Lyon' }] })
+      .finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.map((block) => (block.type === 'tool_use' ? [block.name, block.input] : block.type))).toEqual([
+      ['get_weather', { city: 'Lyon' }],
+      ['get_time', { city: 'Lyon' }],
+    ]);
+  });
+
+  it('makes a tool call and completes its tool_result round trip through an OpenAI target', async () => {
+    const call = await client.messages.create({
+      model: 'openai/gpt-4o-mini',
+      max_tokens: 100,
+      tools: weatherTools,
+      tool_choice: { type: 'tool', name: 'get_weather' },
+      messages: [{ role: 'user', content: 'Paris' }],
+    });
+    expect(call.stop_reason).toBe('tool_use');
+    const toolUse = call.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use')!;
+    expect(toolUse).toMatchObject({ name: 'get_weather', input: { city: 'Paris' } });
+    expect(upstream.requests[0]!.body).toMatchObject({ tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+
+    const answer = await client.messages.create({
+      model: 'openai/gpt-4o-mini',
+      max_tokens: 100,
+      tools: weatherTools,
+      messages: [
+        { role: 'user', content: 'Paris' },
+        { role: 'assistant', content: call.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '{"temperature":18}' }] },
+      ],
+    });
+    expect(answer.content[0]).toMatchObject({ type: 'text', text: 'Tool result received: {"temperature":18}' });
+    const sent = upstream.requests[1]!.body as { messages: Array<Record<string, unknown>> };
+    expect(sent.messages.at(-2)).toMatchObject({
+      role: 'assistant',
+      tool_calls: [{ id: toolUse.id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+    });
+    expect(sent.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: toolUse.id, content: '{"temperature":18}' });
+  });
+
+  it('sends images, base64 and by URL, to an OpenAI target as image_url parts', async () => {
+    const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    await client.messages.create({
+      model: 'openai/gpt-4o-mini',
+      max_tokens: 20,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in these?' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixel } },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+          ],
+        },
+      ],
+    });
+    expect((upstream.requests[0]!.body as { messages: unknown[] }).messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in these?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+      ],
+    });
+  });
+
+  it('raises the SDK error classes with Anthropic error bodies: 401, 400, 404', async () => {
+    const wrongKey = new Anthropic({ apiKey: 'sy-wrong-key-0000000000000000', baseURL: gateway.origin, maxRetries: 0 });
+    const unauthorized = await wrongKey.messages.create({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(unauthorized).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((unauthorized as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+
+    const invalid = await client.messages
+      .create({ model: 'mock/echo', max_tokens: 5, temperature: 1.5, messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((invalid as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('temperature') },
+    });
+
+    const notFound = await client.messages.create({ model: 'nosuch/model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(notFound).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((notFound as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ error: { type: 'not_found_error', code: 'model_not_found' } });
+  });
+
+  it('raises RateLimitError for an upstream 429 (with retry-after) and InternalServerError for an upstream 5xx', async () => {
+    upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '3' } });
+    const limited = await client.messages.create({ model: 'once', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((limited as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after')).toBe('3');
+    expect((limited as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+
+    upstream.enqueue({ error: 'overloaded' });
+    const overloaded = await client.messages.create({ model: 'once', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(overloaded).toMatchObject({ status: 503, error: { error: { type: 'overloaded_error', code: 'upstream_overloaded' } } });
+  });
+
+  it('answers a stream whose upstream refuses before the first byte with a plain error response', async () => {
+    upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '2' } });
+    const failure = await client.messages.stream({ model: 'once', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).finalMessage().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((failure as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+  });
+
+  it('ends a stream that breaks after it began with an `event: error` the SDK raises', async () => {
+    upstream.enqueue({ stream: { midStreamError: true, errorAfterEvents: 3 } });
+    const stream = client.messages.stream({ model: 'openai/gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'a b c d e f' }] });
+    let text = '';
+    stream.on('text', (delta) => (text += delta));
+    const failure = await stream.finalMessage().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('cancels the upstream call when the SDK aborts a stream', async () => {
+    upstream.enqueue({ stream: { chunkDelayMs: 100 } });
+    const words = Array.from({ length: 40 }, (_, index) => `w${index}`).join(' ');
+    const stream = client.messages.stream({ model: 'openai/gpt-4o-mini', max_tokens: 200, messages: [{ role: 'user', content: words }] });
+    await new Promise<void>((resolve) => stream.once('text', () => resolve()));
+    stream.abort();
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIUserAbortError);
+    await upstream.waitForAborts(1, 3000);
+    expect(upstream.abortedCount).toBe(1);
+  });
+
+  it('counts tokens without calling a provider', async () => {
+    const short = await client.messages.countTokens({ model: 'smart', messages: [{ role: 'user', content: 'Hi' }] });
+    const long = await client.messages.countTokens({ model: 'smart', system: 'x'.repeat(4000), messages: [{ role: 'user', content: 'Hi' }] });
+    expect(short.input_tokens).toBeGreaterThan(0);
+    expect(long.input_tokens - short.input_tokens).toBeGreaterThanOrEqual(1000);
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('the official @anthropic-ai/sdk client to an Anthropic target, through the canonical form', () => {
+  it('keeps cache marks, thinking, top_k and metadata.user_id, and sends the provider key', async () => {
+    const message = await client.messages.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_tokens: 2048,
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      top_k: 5,
+      metadata: { user_id: 'user-1234' },
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello', cache_control: { type: 'ephemeral' } }] }],
+    });
+    expect(message.model).toMatch(/^anthropic\/claude-sonnet-4-5/);
+    expect(message.content.some((block) => block.type === 'text')).toBe(true);
+    const seen = anthropicUpstream.requests[0]!;
+    expect(seen.headers['x-api-key']).toBe(anthropicKey);
+    expect(JSON.stringify(seen.headers)).not.toContain(masterKey);
+    expect(seen.body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      top_k: 5,
+      metadata: { user_id: 'user-1234' },
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello', cache_control: { type: 'ephemeral' } }] }],
+    });
+  });
+
+  it('streams a tool call from the Anthropic mock back through the SDK helper', async () => {
+    const final = await client.messages
+      .stream({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 200, tools: weatherTools, tool_choice: { type: 'tool', name: 'get_weather' }, messages: [{ role: 'user', content: 'Paris' }] })
+      .finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    const toolUse = final.content.find((block) => block.type === 'tool_use');
+    expect(toolUse).toMatchObject({ type: 'tool_use', name: 'get_weather' });
+    expect(final.usage.input_tokens).toBeGreaterThan(0);
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+  });
+});
