@@ -134,22 +134,27 @@ export class DeploymentBreakers {
     // Redis did not answer: the local breaker alone decides, as without `shared`.
     if (claim === 'unavailable') return this.fire(entry, name, deployment, attempt, true);
     entry.probing = true;
+    // The token makes this attempt the fleet's probe. A local breaker still open (its
+    // timer runs late on a busy loop) is stepped around rather than wasting the token.
+    const locallyOpen = entry.breaker.opened;
     try {
-      const result = await this.fire(entry, name, deployment, attempt, false);
+      const result = locallyOpen ? await attempt() : await this.fire(entry, name, deployment, attempt, false);
       shared.markClosed(name);
+      entry.breaker.close();
       return result;
     } catch (error) {
       if (this.refusals.has(error as object)) {
         // The local breaker refused before the upstream heard anything: no verdict.
         shared.releaseProbe(name);
       } else if (countsAsBreakerFailure(error)) {
-        // The local breaker's own 'open' event already wrote a fresh mark when it reopened.
-        if (!entry.breaker.opened) shared.markOpen(name, entry.settings.reset_timeout_ms);
+        // When the local breaker reopened, its own 'open' event already wrote a fresh mark.
+        if (locallyOpen || !entry.breaker.opened) shared.markOpen(name, entry.settings.reset_timeout_ms);
       } else if (isClientGone(error)) {
         shared.releaseProbe(name);
       } else {
         // The deployment answered (with the client's own error): it is up again.
         shared.markClosed(name);
+        entry.breaker.close();
       }
       throw error;
     } finally {

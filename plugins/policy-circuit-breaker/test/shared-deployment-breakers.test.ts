@@ -131,6 +131,31 @@ describe('DeploymentBreakers with a shared state', () => {
     ]);
   });
 
+  it('the probe token wins over a local breaker whose own timer has not run yet', async () => {
+    const shared = new FakeSharedState();
+    const breakers = breakersWith(shared);
+    for (let i = 0; i < 2; i++) await settle(breakers.call(gpt, failing('upstream_server_error')));
+    shared.calls.length = 0;
+    // The fleet's mark ran out while this breaker's 60 s reset timer has not fired.
+    shared.marks.set('openai/gpt-4o-mini', 'half-open');
+    const upstream = vi.fn(() => Promise.resolve(answer));
+    expect((await settle(breakers.call(gpt, upstream))).ok).toBe(true);
+    expect(upstream).toHaveBeenCalledOnce();
+    expect(shared.calls).toEqual(['claim openai/gpt-4o-mini 60000', 'close openai/gpt-4o-mini']);
+    shared.marks.delete('openai/gpt-4o-mini');
+    expect(breakers.stateOf(gpt)).toBe('closed');
+  });
+
+  it('a failed probe around a locally open breaker writes a fresh mark', async () => {
+    const shared = new FakeSharedState();
+    const breakers = breakersWith(shared);
+    for (let i = 0; i < 2; i++) await settle(breakers.call(gpt, failing('upstream_server_error')));
+    shared.calls.length = 0;
+    shared.marks.set('openai/gpt-4o-mini', 'half-open');
+    await settle(breakers.call(gpt, failing('upstream_overloaded', 503)));
+    expect(shared.calls).toEqual(['claim openai/gpt-4o-mini 60000', 'open openai/gpt-4o-mini 60000']);
+  });
+
   it('refuses without calling the upstream when another instance holds the token', async () => {
     const shared = new FakeSharedState();
     shared.marks.set('openai/gpt-4o-mini', 'half-open');
