@@ -44,6 +44,8 @@ export class RedisSharedBreakerState implements SharedBreakerState {
   private readonly closeListeners: Array<(deployment: string) => void> = [];
   private readonly refreshTimer: NodeJS.Timeout;
   private refreshing = false;
+  /** Whether the last refresh answered: a Redis that accepts connections but stays silent is not reachable. */
+  private lastRefreshAnswered = true;
   private closed = false;
 
   constructor(private readonly options: RedisSharedBreakerStateOptions) {
@@ -118,7 +120,8 @@ export class RedisSharedBreakerState implements SharedBreakerState {
   health(): SharedBreakersHealth {
     const open: SharedBreakersHealth['open'] = {};
     for (const { deployment, state, openMsLeft } of this.marks.entries()) open[deployment] = { state, open_ms_left: openMsLeft };
-    return { backend: 'redis', reachable: this.commands.reachable && this.subscriber.reachable, open };
+    const reachable = this.commands.reachable && this.subscriber.reachable && this.lastRefreshAnswered;
+    return { backend: 'redis', reachable, open };
   }
 
   /** Re-reads every mark from Redis into the mirror; skipped while one is out or Redis is away. */
@@ -134,7 +137,9 @@ export class RedisSharedBreakerState implements SharedBreakerState {
         if (isSharedName(deployment)) readings.push({ deployment, openMs: ttl - hold, holdMs: hold });
       }
       this.marks.replace(startedAt, readings);
+      this.lastRefreshAnswered = true;
     } catch (error) {
+      this.lastRefreshAnswered = false;
       this.warn(error as Error);
     } finally {
       this.refreshing = false;

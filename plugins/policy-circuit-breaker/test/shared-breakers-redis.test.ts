@@ -6,7 +6,7 @@ import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
-import { findRedis, freshRedisPrefix, startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, startMockOpenAI, startTcpRelay, type MockOpenAI } from '@switchyard/testing';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -163,7 +163,11 @@ describe.skipIf(!redis.available)('shared breaker state between two gateways on 
     }
     expect(chats(failingPrimary)).toBe(3);
     expect((await breakers(one.origin)).section.breakers[primary]?.state).toBe('open');
+    // The mark is written without holding the request: it lands just after.
+    await until(async () => (await admin.exists(`${keyPrefix}open:${primary}`)) === 1, 'the open mark in Redis');
+    // It lives for the open time plus as long again (the half-open hold).
     expect(await admin.pttl(`${keyPrefix}open:${primary}`)).toBeGreaterThan(resetMs);
+    expect(await admin.pttl(`${keyPrefix}open:${primary}`)).toBeLessThanOrEqual(2 * resetMs);
 
     // Instance two learns it through pub/sub, and never calls the primary while it is open.
     const propagationMs = await until(async () => (await sharedState(two.origin, primary)()) === 'open', 'instance two to see the open mark');
@@ -178,12 +182,15 @@ describe.skipIf(!redis.available)('shared breaker state between two gateways on 
     expect(seenByTwo.shared.reachable).toBe(true);
     expect(seenByTwo.breakers[primary]).toMatchObject({ state: 'open', rejects: 5 });
 
-    // After the reset timeout: many concurrent requests through both, one probe in all.
+    // After the reset timeout: concurrent requests through both, one probe in all. The
+    // probe is held long enough that every other request is answered while it is out.
     await until(async () => (await sharedState(one.origin, primary)()) === 'half-open' && (await sharedState(two.origin, primary)()) === 'half-open', 'both to go half-open', resetMs + 5000);
-    failingPrimary.enqueue({ delayMs: 200 });
-    const burst = await Promise.all(Array.from({ length: 8 }, (_, index) => chat((index % 2 === 0 ? one : two).origin)));
-    expect(burst.map((served) => served.status)).toEqual(Array(8).fill(200));
+    failingPrimary.enqueue({ delayMs: 2500 });
+    const burst = Promise.all(Array.from({ length: 8 }, (_, index) => chat((index % 2 === 0 ? one : two).origin)));
+    await until(async () => chats(failingPrimary) === 4, 'the probe to reach the primary');
+    for (const origin of [one.origin, two.origin, one.origin, two.origin]) expect((await chat(origin)).status).toBe(200);
     expect(chats(failingPrimary)).toBe(4);
+    expect((await burst).map((served) => served.status)).toEqual(Array(8).fill(200));
 
     // The probe succeeded: closed on both, the mark gone from Redis, the primary serves again.
     await until(async () => (await breakers(one.origin)).section.breakers[primary]?.state === 'closed', 'instance one to close');
@@ -213,13 +220,51 @@ describe.skipIf(!redis.available)('shared breaker state between two gateways on 
     expect(chats(failingPrimary)).toBe(4);
   });
 
+  it('Redis going silent mid-run: the probe claim times out and each instance falls back to its own breaker; when Redis answers again, sharing resumes', async () => {
+    const target = new URL(url);
+    const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
+    cleanups.push(() => relay.close());
+    const [failingPrimary, healthyBackup] = [await upstream(), await upstream()];
+    const keyPrefix = prefix();
+    const one = await instance(failingPrimary, healthyBackup, relay.urlFor(url), keyPrefix);
+    const two = await instance(failingPrimary, healthyBackup, relay.urlFor(url), keyPrefix);
+    failingPrimary.enqueue({ error: 'server_error' }, { error: 'server_error' }, { error: 'server_error' });
+    for (let i = 0; i < 3; i++) await chat(one.origin);
+    await until(async () => (await sharedState(two.origin, primary)()) === 'open', 'instance two to see the open mark');
+
+    // Connections stay up but nothing answers any more.
+    await relay.setMode('blackhole');
+    await until(async () => (await breakers(two.origin)).section.shared.reachable === false, 'instance two to notice the silence');
+    await until(async () => (await sharedState(two.origin, primary)()) === 'half-open', 'the mirrored mark to run out', resetMs + 5000);
+    // Instance two's own breaker is closed: per process, its requests reach the primary again (which answers now).
+    for (let i = 0; i < 3; i++) {
+      const served = await chat(two.origin);
+      expect(served.status).toBe(200);
+      expect(served.body.model).toBe(primary);
+    }
+    expect(chats(failingPrimary)).toBe(6);
+    expect(two.logLines.filter((line) => line.includes('shared state in Redis is unreachable'))).toHaveLength(1);
+
+    // Redis back: both reconnect, resubscribe and share again.
+    await relay.setMode('pass');
+    for (const { origin } of [one, two]) await until(async () => (await breakers(origin)).section.shared.reachable, 'Redis to be reachable again', 10_000);
+    failingPrimary.enqueue(...Array.from({ length: 20 }, () => ({ error: 'server_error' as const })));
+    await until(async () => {
+      await chat(two.origin);
+      return (await sharedState(one.origin, primary)()) === 'open';
+    }, 'instance one to see the circuit instance two opened');
+    const before = chats(failingPrimary);
+    for (let i = 0; i < 3; i++) expect((await chat(one.origin)).status).toBe(200);
+    expect(chats(failingPrimary)).toBe(before);
+  });
+
   it('an instance started after the circuit opened learns the mark from Redis before it calls the deployment', async () => {
     const [failingPrimary, healthyBackup] = [await upstream(), await upstream()];
     const keyPrefix = prefix();
     const one = await instance(failingPrimary, healthyBackup, url, keyPrefix);
     failingPrimary.enqueue({ error: 'server_error' }, { error: 'server_error' }, { error: 'server_error' });
     for (let i = 0; i < 3; i++) await chat(one.origin);
-    expect(await admin.exists(`${keyPrefix}open:${primary}`)).toBe(1);
+    await until(async () => (await admin.exists(`${keyPrefix}open:${primary}`)) === 1, 'the open mark in Redis');
 
     const late = await instance(failingPrimary, healthyBackup, url, keyPrefix);
     await until(async () => (await sharedState(late.origin, primary)()) === 'open', 'the new instance to read the mark');
@@ -239,7 +284,10 @@ describe.skipIf(!redis.available)('shared breaker state between two gateways on 
     await admin.publish(channel, 'x'.repeat(10_000));
     await admin.set(`${keyPrefix}open:made-up/model`, '60000', 'PX', 120_000);
     await admin.zadd(`${keyPrefix}open-index`, Date.now() + 120_000, 'made-up/model');
-    // A valid event sent last: once it is seen, the ones before it were handled too (one connection, in order).
+    // A valid mark and event, as another instance writes them, sent last: once it is
+    // seen, the messages before it were handled too (one connection, in order).
+    await admin.set(`${keyPrefix}open:${backup}`, '60000', 'PX', 120_000);
+    await admin.zadd(`${keyPrefix}open-index`, Date.now() + 120_000, backup);
     await admin.publish(channel, '{"event":"open","deployment":"backup/gpt-4o-mini","open_ms":60000,"hold_ms":60000}');
     await until(async () => (await sharedState(one.origin, backup)()) === 'open', 'the valid event');
     expect(Object.keys((await breakers(one.origin)).section.shared.open)).toEqual([backup]);
@@ -256,8 +304,15 @@ describe.skipIf(!redis.available)('shared breaker state between two gateways on 
       expect(refused.status).toBeGreaterThanOrEqual(500);
       return (await breakers(one.origin)).section.breakers['openai/made-up-model']?.state === 'open';
     }, 'the made-up name to open its local breaker');
+    // A known deployment opening afterwards: its mark goes over the same connection,
+    // so once it is in Redis a mark for the made-up name would be too.
+    primaryUpstream.enqueue(...Array.from({ length: 9 }, () => ({ error: 'server_error' as const })));
+    await until(async () => {
+      await chat(one.origin);
+      return (await admin.exists(`${keyPrefix}open:${primary}`)) === 1;
+    }, 'the primary to open');
     const keys = await admin.keys(`${keyPrefix}open:*`);
-    expect(keys.sort()).toEqual([`${keyPrefix}open:made-up/model`]);
+    expect(keys.sort()).toEqual([`${keyPrefix}open:${backup}`, `${keyPrefix}open:made-up/model`, `${keyPrefix}open:${primary}`]);
   });
 });
 
