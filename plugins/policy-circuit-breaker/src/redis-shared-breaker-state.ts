@@ -84,7 +84,8 @@ export class RedisSharedBreakerState implements SharedBreakerState {
   }
 
   async claimProbe(deployment: string, ttlMs: number): Promise<ProbeClaim> {
-    if (!this.commands.reachable || !isSharedName(deployment)) return 'unavailable';
+    // A Redis whose last refresh went unanswered would only make the request wait out the command timeout.
+    if (!this.commands.reachable || !this.lastRefreshAnswered || !isSharedName(deployment)) return 'unavailable';
     try {
       const reply = await this.commands.client.set(this.key('probe', deployment), this.instanceId, 'PX', Math.max(1, ttlMs), 'NX');
       return reply === 'OK' ? 'claimed' : 'taken';
