@@ -73,6 +73,10 @@ export type IsKnownDeployment = (name: string) => boolean;
  * up to `max_breakers`; any other name shares a small pool of `max_unlisted_breakers`,
  * least recently used dropped first, so neither memory nor `GET /health` grows
  * with the names clients make up.
+ *
+ * With a {@link SharedBreakerState}, a known deployment's circuit opened on any
+ * instance is open here too, and one probe across the fleet closes it; names
+ * clients made up stay per process.
  */
 export class DeploymentBreakers {
   /** Known deployments, in least-recently-used order: the first entry is the next to be dropped. */
@@ -119,7 +123,11 @@ export class DeploymentBreakers {
       throw this.refusal(name, deployment);
     }
     if (sharedState === undefined) return this.fire(entry, name, deployment, attempt, true);
-    // Half-open for the fleet: one probe across every instance, whoever wins the token.
+    return this.probeForFleet(shared, entry, name, deployment, attempt);
+  }
+
+  /** Half-open for the fleet: one probe across every instance, whoever wins the token. */
+  private async probeForFleet(shared: SharedBreakerState, entry: Entry, name: string, deployment: Deployment, attempt: Attempt): Promise<ProviderResult> {
     entry.probing = true;
     let claim;
     try {
