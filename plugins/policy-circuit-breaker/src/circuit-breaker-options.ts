@@ -27,13 +27,39 @@ export interface CircuitBreakerOptions extends BreakerSettings {
    * recently used one is dropped beyond it.
    */
   max_unlisted_breakers: number;
+  /**
+   * Where open circuits are shared with the other gateway instances. `none` (the
+   * default) keeps every breaker per process.
+   */
+  shared?: SharedBreakerOption;
 }
+
+/** Shared breaker state: none (per process) or Redis. */
+export type SharedBreakerOption = { use: 'none' } | RedisSharedBreakerOption;
+
+/** Open circuits shared through Redis: an `open` mark per deployment, published on a channel. */
+export interface RedisSharedBreakerOption {
+  use: 'redis';
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS (default `redis://127.0.0.1:6379`). */
+  url: string;
+  /** Put before every key and the channel name, so several gateway fleets can share one Redis (default `switchyard:breaker:`). */
+  key_prefix: string;
+  /** How long connecting may take before the attempt counts as failed (default 1000). */
+  connect_timeout_ms: number;
+  /** How long one Redis command may take before it counts as failed (default 250). */
+  command_timeout_ms: number;
+  /** How often the local mirror of the open marks is re-read from Redis, besides pub/sub (default 1000). */
+  refresh_interval_ms: number;
+}
+
+const redisOnly = ['url', 'key_prefix', 'connect_timeout_ms', 'command_timeout_ms', 'refresh_interval_ms'];
 
 const settingsProperties = {
   error_threshold_percentage: { type: 'number', minimum: 0, maximum: 100 },
   volume_threshold: { type: 'integer', minimum: 0 },
-  rolling_window_ms: { type: 'integer', minimum: 10 },
-  reset_timeout_ms: { type: 'integer', minimum: 1 },
+  // A day at most: Node timers overflow past 2^31 ms and would fire at once.
+  rolling_window_ms: { type: 'integer', minimum: 10, maximum: 86_400_000 },
+  reset_timeout_ms: { type: 'integer', minimum: 1, maximum: 86_400_000 },
 };
 
 export const circuitBreakerOptionsSchema: JsonSchema = {
@@ -51,5 +77,36 @@ export const circuitBreakerOptionsSchema: JsonSchema = {
     },
     max_breakers: { type: 'integer', minimum: 1, default: 1000 },
     max_unlisted_breakers: { type: 'integer', minimum: 1, maximum: 10_000, default: 32 },
+    shared: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['use'],
+      default: { use: 'none' },
+      properties: {
+        use: { enum: ['none', 'redis'] },
+        url: { type: 'string', pattern: '^rediss?://', maxLength: 2048 },
+        key_prefix: { type: 'string', maxLength: 200 },
+        connect_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
+        command_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
+        refresh_interval_ms: { type: 'integer', minimum: 50, maximum: 3_600_000 },
+      },
+      // Redis settings under `use: none` are a mistake worth reporting, not ignoring.
+      if: { properties: { use: { const: 'none' } } },
+      then: { properties: Object.fromEntries(redisOnly.map((name) => [name, false])) },
+    },
   },
 };
+
+/** Defaults of the Redis settings under `shared:` (ajv fills defaults only where a schema names one). */
+export const sharedRedisDefaults = {
+  url: 'redis://127.0.0.1:6379',
+  key_prefix: 'switchyard:breaker:',
+  connect_timeout_ms: 1000,
+  command_timeout_ms: 250,
+  refresh_interval_ms: 1000,
+} as const;
+
+/** The Redis settings of `shared:` with every default filled in. */
+export function sharedRedisSettings(option: Partial<RedisSharedBreakerOption>): RedisSharedBreakerOption {
+  return { ...sharedRedisDefaults, ...option, use: 'redis' };
+}

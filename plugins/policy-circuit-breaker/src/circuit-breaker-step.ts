@@ -1,6 +1,7 @@
 import { definePlugin, getContext, type GatewayConfig } from '@switchyard/core';
-import { circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './circuit-breaker-options.js';
+import { circuitBreakerOptionsSchema, sharedRedisSettings, type CircuitBreakerOptions } from './circuit-breaker-options.js';
 import { DeploymentBreakers } from './deployment-breakers.js';
+import { RedisSharedBreakerState } from './redis-shared-breaker-state.js';
 
 /**
  * The circuit-breaker step: one opossum breaker per deployment, wrapped around
@@ -8,7 +9,9 @@ import { DeploymentBreakers } from './deployment-breakers.js';
  * upstream 429) is refused at once with a retryable `upstream_overloaded` until one
  * probe after `reset_timeout_ms` shows it answers again; the route step meanwhile
  * tries the next deployment. States and counts are served on `GET /health` under
- * `circuit_breakers`.
+ * `circuit_breakers`. With `shared: { use: redis }` a circuit opened on one
+ * instance is open on every instance sharing the Redis, and one probe across them
+ * all decides when it closes.
  */
 export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
   name: 'circuit-breaker',
@@ -16,9 +19,16 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
   create(options, runtime) {
     const configured = configuredDeployments(runtime.config.models);
     const isKnown = (name: string) => configured.has(name) || Object.hasOwn(options.deployments, name) || runtime.models.isListed(name);
-    const breakers = new DeploymentBreakers(options, runtime.logger, isKnown);
+    const shared =
+      options.shared?.use === 'redis'
+        ? new RedisSharedBreakerState({ redis: sharedRedisSettings(options.shared), isKnown, maxMarks: options.max_breakers, logger: runtime.logger })
+        : undefined;
+    const breakers = new DeploymentBreakers(options, runtime.logger, isKnown, shared);
     runtime.addHealthCheck('circuit_breakers', () => breakers.health());
-    runtime.onClose(() => breakers.shutdown());
+    runtime.onClose(async () => {
+      breakers.shutdown();
+      await shared?.close();
+    });
     return (_req, res, next) => {
       getContext(res).interceptors.push(breakers.interceptor);
       next();

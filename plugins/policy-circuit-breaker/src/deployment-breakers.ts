@@ -12,6 +12,7 @@ import {
 import CircuitBreaker from 'opossum';
 import type { BreakerSettings, CircuitBreakerOptions } from './circuit-breaker-options.js';
 import { countsAsBreakerFailure } from './counts-as-breaker-failure.js';
+import type { SharedBreakerState, SharedBreakersHealth } from './shared-breaker-state.js';
 
 /** A breaker's state as `GET /health` reports it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -32,6 +33,8 @@ export interface BreakerReport {
 /** The `circuit_breakers` section of `GET /health`. */
 export interface BreakersHealth extends HealthSection {
   breakers: Record<string, BreakerReport>;
+  /** With `shared:` configured: whether its backend answers, and the marks this instance mirrors. */
+  shared?: SharedBreakersHealth;
 }
 
 type Attempt = () => Promise<ProviderResult>;
@@ -45,6 +48,12 @@ interface FireInfo {
 interface Entry {
   breaker: CircuitBreaker<[Attempt, FireInfo], ProviderResult>;
   settings: BreakerSettings;
+  /** Configured or listed: only these take part in the shared state. */
+  known: boolean;
+  /** Attempts refused because of a shared mark (opossum counts only its own refusals). */
+  sharedRejects: number;
+  /** Whether this instance's attempt is out as the fleet's probe (or claiming the token). */
+  probing: boolean;
 }
 
 /** opossum keeps its rolling window in this many buckets. */
@@ -64,6 +73,10 @@ export type IsKnownDeployment = (name: string) => boolean;
  * up to `max_breakers`; any other name shares a small pool of `max_unlisted_breakers`,
  * least recently used dropped first, so neither memory nor `GET /health` grows
  * with the names clients make up.
+ *
+ * With a {@link SharedBreakerState}, a known deployment's circuit opened on any
+ * instance is open here too, and one probe across the fleet closes it; names
+ * clients made up stay per process.
  */
 export class DeploymentBreakers {
   /** Known deployments, in least-recently-used order: the first entry is the next to be dropped. */
@@ -76,13 +89,23 @@ export class DeploymentBreakers {
    */
   private readonly rotations = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
   private closed = false;
+  /** Refusals made here, told apart from the upstream's own `upstream_overloaded`. */
+  private readonly refusals = new WeakSet<object>();
 
-  /** `isKnown` defaults to "every deployment is known" (then only `max_breakers` bounds them). */
+  /**
+   * `isKnown` defaults to "every deployment is known" (then only `max_breakers` bounds
+   * them). With `shared`, circuits of known deployments open and close for every
+   * instance that shares it; without, each breaker is per process.
+   */
   constructor(
     private readonly options: CircuitBreakerOptions,
     private readonly logger: Logger,
     private readonly isKnown: IsKnownDeployment = () => true,
-  ) {}
+    private readonly shared?: SharedBreakerState,
+  ) {
+    // Another instance's probe succeeded: this one's breaker closes too.
+    shared?.onRemoteClose((name) => this.entries.get(name)?.breaker.close());
+  }
 
   /** Register it on `context.interceptors`: it wraps every attempt at a deployment. */
   readonly interceptor: Interceptor = (next) => (deployment, options) => this.call(deployment, () => next(deployment, options));
@@ -92,11 +115,71 @@ export class DeploymentBreakers {
     if (this.closed) return attempt();
     const name = deploymentName(deployment);
     const entry = this.entryFor(name);
+    const shared = entry.known ? this.shared : undefined;
+    if (!shared) return this.fire(entry, name, deployment, attempt, true);
+    const sharedState = shared.stateOf(name);
+    if (sharedState === 'open' || (sharedState === 'half-open' && entry.probing)) {
+      entry.sharedRejects++;
+      throw this.refusal(name, deployment);
+    }
+    if (sharedState === undefined) return this.fire(entry, name, deployment, attempt, true);
+    return this.probeForFleet(shared, entry, name, deployment, attempt);
+  }
+
+  /** Half-open for the fleet: one probe across every instance, whoever wins the token. */
+  private async probeForFleet(shared: SharedBreakerState, entry: Entry, name: string, deployment: Deployment, attempt: Attempt): Promise<ProviderResult> {
+    entry.probing = true;
+    let claim;
+    try {
+      claim = await shared.claimProbe(name, entry.settings.reset_timeout_ms);
+    } finally {
+      entry.probing = false;
+    }
+    if (claim === 'taken') {
+      entry.sharedRejects++;
+      throw this.refusal(name, deployment);
+    }
+    // Redis did not answer: the local breaker alone decides, as without `shared`.
+    if (claim === 'unavailable') return this.fire(entry, name, deployment, attempt, true);
+    entry.probing = true;
+    // The token makes this attempt the fleet's probe. A local breaker still open (its
+    // timer runs late on a busy loop) is stepped around rather than wasting the token.
+    const locallyOpen = entry.breaker.opened;
+    try {
+      const result = locallyOpen ? await attempt() : await this.fire(entry, name, deployment, attempt, false);
+      shared.markClosed(name);
+      entry.breaker.close();
+      return result;
+    } catch (error) {
+      if (this.refusals.has(error as object)) {
+        // The local breaker refused before the upstream heard anything: no verdict.
+        shared.releaseProbe(name);
+      } else if (countsAsBreakerFailure(error)) {
+        // When the local breaker reopened, its own 'open' event already wrote a fresh mark.
+        if (locallyOpen || !entry.breaker.opened) shared.markOpen(name, entry.settings.reset_timeout_ms);
+      } else if (isClientGone(error)) {
+        shared.releaseProbe(name);
+      } else {
+        // The deployment answered (with the client's own error): it is up again.
+        shared.markClosed(name);
+        entry.breaker.close();
+      }
+      throw error;
+    } finally {
+      entry.probing = false;
+    }
+  }
+
+  /** Runs the attempt through the local breaker; `announceClose`: a local probe's success is published. */
+  private async fire(entry: Entry, name: string, deployment: Deployment, attempt: Attempt, announceClose: boolean): Promise<ProviderResult> {
     // fire() lets the half-open probe through synchronously, so whether this one is
     // the probe is known before anything else can fire.
     const info: FireInfo = { probe: entry.breaker.halfOpen && entry.breaker.pendingClose };
     try {
-      return await entry.breaker.fire(attempt, info);
+      const result = await entry.breaker.fire(attempt, info);
+      // This instance's own probe closed its breaker: tell the others.
+      if (announceClose && info.probe && entry.known) this.shared?.markClosed(name);
+      return result;
     } catch (error) {
       if (isOpenCircuitRefusal(error)) throw this.refusal(name, deployment);
       throw error;
@@ -107,20 +190,27 @@ export class DeploymentBreakers {
   health(): BreakersHealth {
     const breakers: Record<string, BreakerReport> = {};
     let anyNotOpen = false;
-    for (const [name, { breaker }] of this.allEntries()) {
-      const state = breakerState(breaker);
+    for (const [name, entry] of this.allEntries()) {
+      const state = this.effectiveState(name, entry);
       if (state !== 'open') anyNotOpen = true;
-      const { failures, successes, rejects, fires } = breaker.stats;
-      breakers[name] = { state, failures, successes, rejects, fires };
+      const { failures, successes, rejects, fires } = entry.breaker.stats;
+      breakers[name] = { state, failures, successes, rejects: rejects + entry.sharedRejects, fires: fires + entry.sharedRejects };
     }
-    return { healthy: this.entries.size + this.unlisted.size === 0 || anyNotOpen, breakers };
+    const healthy = this.entries.size + this.unlisted.size === 0 || anyNotOpen;
+    return this.shared ? { healthy, breakers, shared: this.shared.health() } : { healthy, breakers };
   }
 
   /** The state of one deployment's breaker, or undefined when it has none yet. */
   stateOf(deployment: Deployment): BreakerState | undefined {
     const name = deploymentName(deployment);
     const entry = this.entries.get(name) ?? this.unlisted.get(name);
-    return entry && breakerState(entry.breaker);
+    return entry && this.effectiveState(name, entry);
+  }
+
+  /** A shared mark, when there is one, wins over the local breaker's own state. */
+  private effectiveState(name: string, entry: Entry): BreakerState {
+    const shared = entry.known ? this.shared?.stateOf(name) : undefined;
+    return shared ?? breakerState(entry.breaker);
   }
 
   /** How many breakers are kept: for known deployments, and for the rest. */
@@ -147,7 +237,7 @@ export class DeploymentBreakers {
       // Re-inserting keeps the map in least-recently-used order.
       entries.delete(name);
     } else {
-      entry = this.createEntry(name);
+      entry = this.createEntry(name, known);
       const oldest = entries.size >= limit ? entries.keys().next().value : undefined;
       if (oldest !== undefined) {
         entries.get(oldest)?.breaker.shutdown();
@@ -163,7 +253,7 @@ export class DeploymentBreakers {
     yield* this.unlisted;
   }
 
-  private createEntry(name: string): Entry {
+  private createEntry(name: string, known: boolean): Entry {
     const settings = this.settingsFor(name);
     const breaker = new CircuitBreaker<[Attempt, FireInfo], ProviderResult>((attempt) => attempt(), {
       name,
@@ -191,8 +281,9 @@ export class DeploymentBreakers {
         return true;
       },
     });
-    const entry: Entry = { breaker, settings };
+    const entry: Entry = { breaker, settings, known, sharedRejects: 0, probing: false };
     breaker.on('open', () => {
+      if (known) this.shared?.markOpen(name, settings.reset_timeout_ms);
       const { failures, fires } = breaker.stats;
       this.logger.warn({ deployment: name, failures, fires, resetTimeoutMs: settings.reset_timeout_ms }, 'circuit opened: attempts at this deployment are refused until it recovers');
     });
@@ -229,7 +320,9 @@ export class DeploymentBreakers {
    * deployments' retries.
    */
   private refusal(name: string, deployment: Deployment): GatewayError {
-    return new GatewayError('upstream_overloaded', `circuit open for ${name}`, { provider: deployment.provider, retryable: true });
+    const error = new GatewayError('upstream_overloaded', `circuit open for ${name}`, { provider: deployment.provider, retryable: true });
+    this.refusals.add(error);
+    return error;
   }
 
 }

@@ -243,11 +243,18 @@ describe('DeploymentBreakers', () => {
   });
 
   it('forgets failures once they leave the rolling window', async () => {
-    const breakers = breakersWith({ rolling_window_ms: 100 });
-    for (let i = 0; i < 3; i++) await attempt(breakers, gpt, failing('upstream_server_error'));
-    await sleep(150);
-    await attempt(breakers, gpt, failing('upstream_server_error'));
-    expect(breakers.stateOf(gpt)).toBe('closed');
-    expect(breakers.health().breakers['openai/gpt-4o-mini']).toMatchObject({ failures: 1, fires: 1 });
+    // Fake timers: the window rotates on an interval timer, which a loaded machine
+    // may run late; advancing the clock makes every rotation happen.
+    vi.useFakeTimers();
+    try {
+      const breakers = breakersWith({ rolling_window_ms: 100 });
+      for (let i = 0; i < 3; i++) await attempt(breakers, gpt, failing('upstream_server_error'));
+      await vi.advanceTimersByTimeAsync(150);
+      await attempt(breakers, gpt, failing('upstream_server_error'));
+      expect(breakers.stateOf(gpt)).toBe('closed');
+      expect(breakers.health().breakers['openai/gpt-4o-mini']).toMatchObject({ failures: 1, fires: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
