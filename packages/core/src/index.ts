@@ -79,3 +79,4 @@ export type { Pricing } from './gateway/pricing.js';
 export * from './pricing/index.js';
 export { GatewayMetrics, type CacheLookup, type RateLimitSource } from './metrics/gateway-metrics.js';
 export { formatUsd } from './http/cost-header.js';
+export { metricsHandler, type MetricsHandlerOptions } from './metrics/metrics-handler.js';
