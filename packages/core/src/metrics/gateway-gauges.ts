@@ -47,22 +47,38 @@ export function registerGatewayGauges(metrics: GatewayMetrics, sources: GaugeSou
   });
   // Without storage there is no ledger: no usage series rather than zeros that read as "down".
   if (sources.usageStats()) registerUsageGauges(metrics, sources.usageStats);
+  // Health checks are cheap and synchronous by contract (docs/plugins.md), so each gauge reads its own.
   metrics.gauge({
     name: 'switchyard_health_check_up',
     help: 'Whether each GET /health section is healthy (1) or not (0): storage, usage, rate_limit_store, cache, circuit_breakers.',
     labelNames: ['check'],
     collect() {
-      for (const [name, check] of sources.healthChecks) {
-        let healthy = false;
-        try {
-          healthy = check().healthy;
-        } catch {
-          // A failing check is an unhealthy one; the scrape still answers.
-        }
-        this.set({ check: name }, healthy ? 1 : 0);
+      for (const [name, section] of readSections(sources.healthChecks)) this.set({ check: name }, section?.healthy ? 1 : 0);
+    },
+  });
+  metrics.gauge({
+    name: 'switchyard_store_reachable',
+    help: 'Whether the store behind a GET /health section answers (1) or not (0), e.g. the rate-limit or cache Redis; a fail-open store can be unreachable and still healthy.',
+    labelNames: ['check'],
+    collect() {
+      for (const [name, section] of readSections(sources.healthChecks)) {
+        if (typeof section?.['reachable'] === 'boolean') this.set({ check: name }, section['reachable'] ? 1 : 0);
       }
     },
   });
+}
+
+function readSections(checks: ReadonlyMap<string, () => HealthSection>): Map<string, HealthSection | undefined> {
+  const sections = new Map<string, HealthSection | undefined>();
+  for (const [name, check] of checks) {
+    try {
+      sections.set(name, check());
+    } catch {
+      // A check that throws is an unhealthy one; the scrape still answers.
+      sections.set(name, undefined);
+    }
+  }
+  return sections;
 }
 
 function registerUsageGauges(metrics: GatewayMetrics, usageStats: () => UsageRecorderStats | undefined): void {

@@ -6,7 +6,7 @@ import { getProcessRegistry } from './process-metrics.js';
 
 export interface MetricsHandlerOptions {
   /** When set, a scrape must send `Authorization: Bearer <token>`. */
-  token?: string;
+  token?: string | undefined;
   /** Serve Node process metrics beside the gateway's own. */
   processMetrics: boolean;
 }
