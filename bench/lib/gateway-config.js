@@ -4,7 +4,8 @@
 //   reaches, circuit-breaker, cache that bypasses the bench's temperature-0.2
 //   request, route) and the bench model as a group of three deployments;
 // - cache-hit: the same, with the cache answering every request after the first.
-// Logging at info, as in production.
+// Logging at info, as in production. BENCH_METRICS=off adds `metrics: { enabled: false }`,
+// so the same chain can be measured with metrics recorded and without.
 import { writeFileSync } from 'node:fs';
 import { benchModel } from './fixtures.js';
 
@@ -43,7 +44,11 @@ ${auth}  - key-scope
 `;
 }
 
-export function writeGatewayConfig(file, chain = 'default') {
-  writeFileSync(file, `# Written by bench/run.js (BENCH_CHAIN=${chain}); the upstream port comes from the environment.\n${configFor(chain)}`);
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on') {
+  const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
+  writeFileSync(
+    file,
+    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}`,
+  );
   return file;
 }

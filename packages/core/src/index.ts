@@ -86,3 +86,6 @@ export * from './stores/index.js';
 export { UsageRecorder, type UsageRecorderOptions, type UsageRecorderStats } from './gateway/usage-recorder.js';
 export type { Pricing } from './gateway/pricing.js';
 export * from './pricing/index.js';
+export { GatewayMetrics, type CacheLookup, type RateLimitSource } from './metrics/gateway-metrics.js';
+export { formatUsd } from './http/cost-header.js';
+export { metricsHandler, type MetricsHandlerOptions } from './metrics/metrics-handler.js';

@@ -33,7 +33,9 @@ describe('loadConfig', () => {
       headers_timeout_ms: 15000,
       request_timeout_ms: 60000,
       keep_alive_timeout_ms: 5000,
+      cost_header: false,
     });
+    expect(config.metrics).toEqual({ enabled: true, process_metrics: true });
     expect(config.limits).toEqual({
       max_json_depth: 64,
       max_messages: 4096,

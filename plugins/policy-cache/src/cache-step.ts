@@ -2,7 +2,9 @@ import {
   definePlugin,
   getContext,
   matchesModelPattern,
+  type CacheLookup,
   type Deployment,
+  type GatewayRuntime,
   type ProviderResult,
   type RequestContext,
   type RoutedCall,
@@ -45,7 +47,8 @@ export const cache = definePlugin<CacheOptions>({
     const store = createStore(options, warn);
     runtime.addHealthCheck('cache', () => ({ healthy: true, backend: store.backend, ...store.health() }));
     runtime.onClose(() => store.close());
-    const cacheCall = cachedCall(options, store, warn);
+    registerCacheGauges(runtime, store);
+    const cacheCall = cachedCall(options, store, warn, (lookup) => runtime.metrics.countCacheLookup(lookup));
     return (req, res, next) => {
       const context = getContext(res);
       if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'embeddings') {
@@ -56,6 +59,17 @@ export const cache = definePlugin<CacheOptions>({
     };
   },
 });
+
+/** The memory store's size on `/metrics` (a Redis store's size is Redis's to report). */
+function registerCacheGauges(runtime: GatewayRuntime, store: CacheStore): void {
+  const read = (detail: string) =>
+    function (this: { set(value: number): void }) {
+      const value = store.health()[detail];
+      if (typeof value === 'number') this.set(value);
+    };
+  runtime.metrics.gauge({ name: 'switchyard_cache_bytes', help: 'Bytes held by the memory response cache.', collect: read('bytes') });
+  runtime.metrics.gauge({ name: 'switchyard_cache_entries', help: 'Entries held by the memory response cache.', collect: read('entries') });
+}
 
 function createStore(options: CacheOptions, warn: ThrottledWarning): CacheStore {
   if (options.store.use === 'redis') {
@@ -79,11 +93,12 @@ interface CachePlan {
   ttlSeconds: number;
 }
 
-function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWarning) {
+function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWarning, count: (lookup: CacheLookup) => void) {
   return async (call: RoutedCall, context: RequestContext, directives: CacheDirectives, res: Response): Promise<ProviderResult> => {
     const plan = planFor(options, context, directives);
     if (!plan) {
       setStatus(res, 'BYPASS');
+      count('bypass');
       return call();
     }
     if (plan.read) {
@@ -96,12 +111,14 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
           if (entry.usage) context.usage = entry.usage;
           context.billable = options.bill_hits;
           setStatus(res, 'HIT');
+          count('hit');
           if (!res.headersSent) res.setHeader('age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
           return result;
         }
       }
     }
     setStatus(res, 'MISS');
+    count('miss');
     const result = await call();
     if (!plan.write) return result;
     const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {

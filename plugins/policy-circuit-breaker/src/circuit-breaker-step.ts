@@ -1,6 +1,6 @@
-import { definePlugin, getContext, type GatewayConfig } from '@switchyard/core';
+import { definePlugin, getContext, type GatewayConfig, type GatewayRuntime } from '@switchyard/core';
 import { circuitBreakerOptionsSchema, sharedRedisSettings, type CircuitBreakerOptions } from './circuit-breaker-options.js';
-import { DeploymentBreakers } from './deployment-breakers.js';
+import { DeploymentBreakers, type BreakerState } from './deployment-breakers.js';
 import { RedisSharedBreakerState } from './redis-shared-breaker-state.js';
 
 /**
@@ -25,6 +25,7 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
         : undefined;
     const breakers = new DeploymentBreakers(options, runtime.logger, isKnown, shared);
     runtime.addHealthCheck('circuit_breakers', () => breakers.health());
+    registerBreakerGauge(runtime, breakers);
     runtime.onClose(async () => {
       breakers.shutdown();
       await shared?.close();
@@ -35,6 +36,29 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
     };
   },
 });
+
+const breakerStates: BreakerState[] = ['closed', 'open', 'half-open'];
+
+/**
+ * `switchyard_circuit_breaker_state{deployment, state}`: 1 for the state each known
+ * deployment's breaker is in, 0 for the others (the usual enum gauge); breakers of
+ * names nobody configured or listed are counted together as `deployment="(other)"`.
+ */
+function registerBreakerGauge(runtime: GatewayRuntime, breakers: DeploymentBreakers): void {
+  runtime.metrics.gauge({
+    name: 'switchyard_circuit_breaker_state',
+    help: 'Circuit breaker state per deployment: 1 for its current state (closed, open, half-open); (other) counts unlisted names.',
+    labelNames: ['deployment', 'state'],
+    collect() {
+      this.reset();
+      const { known, unlisted } = breakers.states();
+      for (const [deployment, current] of known) {
+        for (const state of breakerStates) this.set({ deployment, state }, state === current ? 1 : 0);
+      }
+      for (const state of breakerStates) this.set({ deployment: '(other)', state }, unlisted[state]);
+    },
+  });
+}
 
 /** Every `provider/model` the config's `models:` section names, as alias targets or group deployments. */
 function configuredDeployments(models: GatewayConfig['models']): Set<string> {

@@ -200,6 +200,18 @@ export class DeploymentBreakers {
     return this.shared ? { healthy, breakers, shared: this.shared.health() } : { healthy, breakers };
   }
 
+  /**
+   * The state of every breaker of a known deployment, for metrics: names from the
+   * unlisted pool are a client's strings, so they are counted together, not named.
+   */
+  states(): { known: Map<string, BreakerState>; unlisted: Record<BreakerState, number> } {
+    const known = new Map<string, BreakerState>();
+    for (const [name, { breaker }] of this.entries) known.set(name, breakerState(breaker));
+    const unlisted: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
+    for (const [, { breaker }] of this.unlisted) unlisted[breakerState(breaker)]++;
+    return { known, unlisted };
+  }
+
   /** The state of one deployment's breaker, or undefined when it has none yet. */
   stateOf(deployment: Deployment): BreakerState | undefined {
     const name = deploymentName(deployment);

@@ -46,6 +46,7 @@ export function createRateLimitHandler(
     defaultMaxTokens: options.default_max_tokens,
     onStoreError,
     logger: runtime.logger,
+    onRefused: (source, dimension) => runtime.metrics.countRateLimitRefusal(source, dimension),
     ...(overrides.clock && { clock: overrides.clock }),
   });
   runtime.addHealthCheck('rate_limit_store', () => {

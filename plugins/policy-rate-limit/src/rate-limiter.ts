@@ -34,6 +34,8 @@ export interface RateLimiterOptions {
   logger: Logger;
   /** A clock to decide by, for tests; by default the store's own (Redis: the server's). */
   clock?: () => number;
+  /** Told of every refusal: whose limit (`store` when it is unreachable) and on what; for metrics. */
+  onRefused?: (source: LimitSource | 'store', dimension: LimitDimension | 'unknown') => void;
 }
 
 const PERIOD_MS = 60_000;
@@ -112,6 +114,7 @@ export class RateLimiter {
 
     const tooLarge = limits.find((limit) => limit.dimension === 'tokens' && limit.gcra.cost > limit.limit);
     if (tooLarge) {
+      this.options.onRefused?.(tooLarge.source, tooLarge.dimension);
       throw new GatewayError(
         'rate_limit_exceeded',
         `This request needs about ${tooLarge.gcra.cost} tokens (prompt and max_tokens), more than ${describe(tooLarge)} allows per minute (${tooLarge.limit}). Lower max_tokens or shorten the prompt.`,
@@ -129,6 +132,7 @@ export class RateLimiter {
       this.storeFailingSince ??= Date.now();
       this.warnStoreDown(error);
       if (this.options.onStoreError === 'fail-open') return;
+      this.options.onRefused?.('store', 'unknown');
       throw new GatewayError('rate_limit_exceeded', 'Rate limits cannot be checked right now (the rate-limit store is unreachable); try again shortly.', {
         retryable: false,
         retryAfterSeconds: 1,
@@ -145,6 +149,7 @@ export class RateLimiter {
       }
       const limit = limits[worst]!;
       const retryAfterMs = decision.states[worst]!.retryAfterMs;
+      this.options.onRefused?.(limit.source, limit.dimension);
       throw new GatewayError(
         'rate_limit_exceeded',
         `Rate limit reached for ${describe(limit)}: ${limit.limit} ${limit.dimension} per minute. Try again in ${formatResetDuration(retryAfterMs)}.`,

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import { costHeaderWriter, type CostHeaderWriter } from '../http/cost-header.js';
 import { sendJson } from '../http/send-json.js';
 import { toHeaderValue } from '../http/to-header-value.js';
 import { SseWriter } from '../http/sse-writer.js';
@@ -34,7 +35,7 @@ export const adapterStep = definePlugin<Record<string, never>>({
     } finally {
       setRoutingHeaders(res, context);
     }
-    await writeResult(result, context, req, res, runtime.config.limits.stream_max_duration_ms);
+    await writeResult(result, context, req, res, costHeaderWriter(runtime), runtime.config.limits.stream_max_duration_ms);
   },
 });
 
@@ -43,6 +44,7 @@ async function writeResult(
   context: RequestContext,
   req: Request,
   res: Response,
+  setCostHeader: CostHeaderWriter,
   maxStreamDurationMs: number,
 ): Promise<void> {
   const modelPrefix = `${context.servedBy!.provider}/`;
@@ -50,12 +52,14 @@ async function writeResult(
     case 'chat-response':
       context.usage = result.response.usage;
       context.firstByteMs = performance.now() - context.startedAt;
+      setCostHeader(res, context);
       // Some providers (Bedrock) do not name the model in their answer: the deployment's id stands in.
       sendJson(res, 200, (context.dialect ?? openAIChatDialect).formatResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model)));
       return;
     case 'embeddings':
       context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
       context.firstByteMs = performance.now() - context.startedAt;
+      setCostHeader(res, context);
       sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model), embeddingsEncoding(req)));
       return;
     case 'chat-stream':

@@ -98,6 +98,28 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 5000,
           description: 'An idle keep-alive connection is closed after this time.',
         },
+        cost_header: {
+          type: 'boolean',
+          default: false,
+          description: 'Send x-switchyard-cost (USD) on whole answers; a stream has sent its headers before its cost is known.',
+        },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Prometheus metrics on GET /metrics.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Record metrics and serve /metrics (false: /metrics is 404).' },
+        token: {
+          type: 'string',
+          minLength: 16,
+          maxLength: 512,
+          pattern: '^\\S+$',
+          description: 'When set, a scrape must send Authorization: Bearer <token>; use ${METRICS_TOKEN}.',
+        },
+        process_metrics: { type: 'boolean', default: true, description: 'Serve Node process metrics (CPU, memory, event loop, GC) too.' },
       },
     },
     limits: {

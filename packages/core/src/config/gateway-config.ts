@@ -65,6 +65,16 @@ export interface ResourceLimits {
   stream_max_bytes: number;
 }
 
+/** The `metrics:` section. */
+export interface MetricsConfig {
+  /** Record metrics and serve `/metrics` (default true; false answers `/metrics` with 404). */
+  enabled: boolean;
+  /** When set, a scrape must send `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Serve Node process metrics beside the gateway's (default true). */
+  process_metrics: boolean;
+}
+
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
 export interface GatewayConfig {
   /** The admin key. The CLI fills it from SWITCHYARD_MASTER_KEY or the data folder. */
@@ -84,7 +94,11 @@ export interface GatewayConfig {
     request_timeout_ms: number;
     /** Idle keep-alive connections are closed after this time (Node's `keepAliveTimeout`). */
     keep_alive_timeout_ms: number;
+    /** Send `x-switchyard-cost` (USD) on whole answers; streams have sent their headers before the cost is known. */
+    cost_header: boolean;
   };
+  /** Prometheus metrics on `GET /metrics`. */
+  metrics: MetricsConfig;
   /** Bounds on client input and upstream streams; every one has a safe default. */
   limits: ResourceLimits;
   log: {

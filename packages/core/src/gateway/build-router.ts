@@ -10,6 +10,7 @@ import { countMessagesTokens } from '../ingress/anthropic/count-messages-tokens.
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import { ingressLimitsFrom } from '../ingress/ingress-limits.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
+import { metricsHandler } from '../metrics/metrics-handler.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
@@ -50,10 +51,13 @@ export function buildRouter(
     });
   });
 
-  router.get('/metrics', (_req, res) => {
-    res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
-    res.end(formatMetrics(runtime, tracker));
-  });
+  const metricsConfig = runtime.config.metrics;
+  if (metricsConfig.enabled) {
+    router.get(
+      '/metrics',
+      metricsHandler(runtime.metrics, { processMetrics: metricsConfig.process_metrics, ...(metricsConfig.token !== undefined && { token: metricsConfig.token }) }),
+    );
+  }
 
   const leading = builtSteps.findIndex((step) => !step.headersOnly);
   const split = leading === -1 ? builtSteps.length : leading;
@@ -132,21 +136,4 @@ export function buildRouter(
   });
   router.use(errorHandler({ logger: runtime.logger }));
   return router;
-}
-
-/** Prometheus text format. More counters come with the rate-limit and breaker steps. */
-function formatMetrics(runtime: GatewayRuntime, tracker: RequestTracker): string {
-  const lines = [
-    '# HELP switchyard_requests_in_flight Requests being served right now, streams included.',
-    '# TYPE switchyard_requests_in_flight gauge',
-    `switchyard_requests_in_flight ${tracker.activeRequests}`,
-    '# HELP switchyard_unpriced_calls_total Calls of models without a price, recorded at cost 0.',
-    '# TYPE switchyard_unpriced_calls_total counter',
-  ];
-  for (const [key, count] of runtime.unpricedCalls) {
-    const slash = key.indexOf('/');
-    const label = (value: string) => value.replace(/["\\\n]/g, '_');
-    lines.push(`switchyard_unpriced_calls_total{provider="${label(key.slice(0, slash))}",model="${label(key.slice(slash + 1))}"} ${count}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -14,6 +14,9 @@ import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
+import { DeploymentLabels } from '../metrics/deployment-labels.js';
+import { registerGatewayGauges } from '../metrics/gateway-gauges.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { buildRouter } from './build-router.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
@@ -100,12 +103,14 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const closeHooks: Array<() => Promise<void> | void> = [];
   const healthChecks = new Map<string, () => HealthSection>();
   let unattributedRequests = 0;
+  const models = new ModelCatalog(providers, config.models, logger);
+  const metrics = new GatewayMetrics(new DeploymentLabels(config, (id) => providers.has(id), (name) => models.isListed(name)));
   const runtime: GatewayRuntime = {
     config,
     logger,
     transport,
     providers,
-    models: new ModelCatalog(providers, config.models, logger),
+    models,
     masterKey: config.master_key,
     dataDir,
     storage,
@@ -117,6 +122,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push(hook),
     addHealthCheck: (name, check) => void healthChecks.set(name, check),
+    metrics,
     usageStats: () => recorder?.stats(),
   };
   tracker.onFinished((record) => logRequest(logger, record));
@@ -126,6 +132,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
         maxBatch: config.usage.max_batch,
         maxPending: config.usage.max_pending,
         logger,
+        ...(config.metrics.enabled && { onAppend: metrics.observeLedgerAppend }),
       })
     : undefined;
   tracker.onFinished((record) => {
@@ -134,6 +141,17 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   });
   if (storage?.health) healthChecks.set('storage', () => storage.health!());
   if (recorder) healthChecks.set('usage', () => usageHealth(recorder.stats()));
+  if (config.metrics.enabled) {
+    // Recorded once per request from its record, after the request is over: nothing on the chain's path.
+    tracker.onFinished((record) => metrics.observe(record));
+    registerGatewayGauges(metrics, {
+      activeRequests: () => tracker.activeRequests,
+      unattributedRequests: () => unattributedRequests,
+      unpricedCalls,
+      usageStats: () => recorder?.stats(),
+      healthChecks,
+    });
+  }
 
   prepareChatCompletionsValidator();
   prepareMessagesValidator();

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../logging/create-logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { StorageSet } from '../plugin/define-plugin.js';
 import type { Provider } from '../plugin/provider-types.js';
 import type { UpstreamTransport } from '../transport/upstream-transport.js';
@@ -41,6 +42,12 @@ export interface GatewayRuntime {
    * `healthy: false` in what it returns makes the whole answer a 503.
    */
   addHealthCheck(name: string, check: () => HealthSection): void;
+  /**
+   * The gateway's Prometheus metrics, on a registry of its own (served on `/metrics`).
+   * Plugins add theirs with `metrics.counter/gauge/histogram({ name, help, labelNames })`;
+   * label values must be bounded (configured names, never a client's strings or key ids).
+   */
+  readonly metrics: GatewayMetrics;
   /** Usage records held, dropped and failed writes; undefined without storage. */
   usageStats(): UsageRecorderStats | undefined;
 }

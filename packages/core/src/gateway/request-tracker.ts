@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { RequestContext } from '../chain/request-context.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Pricing } from './pricing.js';
+import { requestCost } from './request-cost.js';
 import type { RequestRecord } from './request-record.js';
 
 /**
@@ -79,8 +80,7 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
     usage: context.usage,
-    costUsd:
-      context.billable && deployment && context.usage ? pricing.cost(deployment.provider, deployment.model, context.usage) : 0,
+    costUsd: requestCost(context, pricing),
     cacheHit: context.cacheHit,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),

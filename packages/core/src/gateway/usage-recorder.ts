@@ -17,6 +17,8 @@ export interface UsageRecorderOptions {
   failureLogIntervalMs?: number;
   logger: Logger;
   clock?: () => number;
+  /** Called after every ledger append with how long it took and whether it was written (for metrics). */
+  onAppend?: (durationMs: number, ok: boolean) => void;
 }
 
 /** What the recorder holds and has lost, for `/health` and metrics. */
@@ -118,9 +120,11 @@ export class UsageRecorder {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxBatch);
       this.inFlight = batch.length;
+      const started = performance.now();
       try {
         await this.ledger.append(batch);
       } catch (error) {
+        this.options.onAppend?.(performance.now() - started, false);
         this.inFlight = 0;
         this.pending = batch.concat(this.pending);
         this.trim();
@@ -129,6 +133,7 @@ export class UsageRecorder {
         this.flushSoon(this.options.flushIntervalMs);
         return;
       }
+      this.options.onAppend?.(performance.now() - started, true);
       this.inFlight = 0;
       this.written += batch.length;
       this.writeSucceeded();

@@ -1,0 +1,60 @@
+import type { GatewayConfig } from '../config/gateway-config.js';
+
+/** Label value for a request that reached no deployment. */
+export const noneLabel = '(none)';
+/** Label value for a name no operator configured or listed. */
+export const otherLabel = '(other)';
+
+/** Distinct model label values kept before every new one counts as `(other)`. */
+const maxModelLabels = 1000;
+
+/**
+ * Turns a deployment into bounded metric labels. Model names come from clients:
+ * only a `provider/model` the config names (an alias target, a group deployment)
+ * or the provider lists is its own label value; any other is `(other)`. A provider
+ * must be configured. Past `maxModelLabels` values, new ones are `(other)` too.
+ */
+export class DeploymentLabels {
+  private readonly configured: Set<string>;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    config: GatewayConfig,
+    private readonly hasProvider: (id: string) => boolean,
+    private readonly isListed: (name: string) => boolean,
+  ) {
+    this.configured = configuredDeployments(config.models);
+  }
+
+  /** The provider label: a configured provider id, `(other)`, or `(none)` without a deployment. */
+  provider(provider: string | undefined): string {
+    if (provider === undefined) return noneLabel;
+    return this.hasProvider(provider) ? provider : otherLabel;
+  }
+
+  /** The model label, `provider/model`: configured or listed names only. */
+  model(provider: string | undefined, model: string | undefined): string {
+    if (provider === undefined || model === undefined) return noneLabel;
+    const name = `${provider}/${model}`;
+    if (this.seen.has(name)) return name;
+    if (!this.hasProvider(provider) || this.seen.size >= maxModelLabels) return otherLabel;
+    if (!this.configured.has(name) && !this.isListed(name)) return otherLabel;
+    this.seen.add(name);
+    return name;
+  }
+}
+
+/** Every `provider/model` the config's `models:` section names, as alias targets or group deployments. */
+function configuredDeployments(models: GatewayConfig['models']): Set<string> {
+  const names = new Set<string>();
+  for (const entry of Object.values(models)) {
+    if (typeof entry === 'string') {
+      names.add(entry);
+      continue;
+    }
+    for (const deployment of entry.deployments) names.add(deployment.target);
+    // A fallback may name a group (never a `provider/model`, so harmless here) or a deployment.
+    for (const fallback of entry.fallbacks ?? []) names.add(fallback);
+  }
+  return names;
+}
