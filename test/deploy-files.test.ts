@@ -179,9 +179,11 @@ describe('Kubernetes manifests', () => {
     );
   });
 
-  it('probes /health for readiness and liveness, on the port the container serves', () => {
+  it('probes /health for readiness, /health/live for liveness, on the port the container serves', () => {
+    for (const probe of ['readinessProbe', 'startupProbe']) expect(container[probe].httpGet.path, probe).toBe('/health');
+    // A store outage every pod sees makes /health 503 everywhere: that must not restart them all.
+    expect(container.livenessProbe.httpGet.path).toBe('/health/live');
     for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
-      expect(container[probe].httpGet.path, probe).toBe('/health');
       expect(container[probe].httpGet.port, probe).toBe(container.ports[0].name);
     }
     expect(container.ports[0].containerPort).toBe(4000);

@@ -51,6 +51,13 @@ export function buildRouter(
     });
   });
 
+  // Liveness, apart from readiness: the process answers HTTP. A degraded store or an
+  // open breaker (shared by every instance) makes /health 503, which should take
+  // instances out of rotation, not restart them all at once.
+  router.get('/health/live', (_req, res) => {
+    sendJson(res, 200, { status: tracker.draining ? 'draining' : 'live' });
+  });
+
   const metricsConfig = runtime.config.metrics;
   if (metricsConfig.enabled) {
     router.get(
@@ -126,7 +133,7 @@ export function buildRouter(
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);
 
-  for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/health']) {
+  for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/health', '/health/live']) {
     router.all(path, (req) => {
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     });
