@@ -247,6 +247,57 @@ describe('tracing with an in-memory exporter', () => {
     expect(server.attributes['error.type']).toBe('client_closed_request');
   });
 
+  it('marks a fallback: the second attempt names the first one\'s error and the request counts one fallback', async () => {
+    await gateway.close();
+    gateway = await startTestGateway({
+      providers: { openai: { api_key: providerKey, base_url: upstream.url } },
+      models: {
+        smart: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 }, fallbacks: ['backup'] },
+        backup: { deployments: [{ target: 'openai/gpt-4o' }], retries: { attempts: 0 } },
+      },
+    });
+    upstream.enqueue({ error: 'server_error' });
+    const response = await chat(gateway, {});
+    expect(response.status).toBe(200);
+    await response.text();
+    const server = await ended.next(isServer);
+    const [first, second] = ended.ended
+      .filter((span) => span.kind === SpanKind.CLIENT)
+      .sort((a, b) => Number(a.attributes['switchyard.attempt.number']) - Number(b.attributes['switchyard.attempt.number']));
+    expect(first!.attributes).toMatchObject({ 'gen_ai.request.model': 'gpt-4o-mini', 'error.type': 'upstream_server_error' });
+    expect(second!.attributes).toMatchObject({
+      'gen_ai.request.model': 'gpt-4o',
+      'switchyard.attempt.retry_reason': 'upstream_server_error',
+      'switchyard.attempt.fallback': true,
+    });
+    expect(server.attributes).toMatchObject({ 'switchyard.attempts': 2, 'switchyard.fallbacks': 1, 'switchyard.served_by': 'openai/gpt-4o' });
+  });
+
+  it('marks a cache hit on the request span, with no attempt span', async () => {
+    await gateway.close();
+    gateway = await startTestGateway({ ...gatewayConfig(upstream), chain: ['auth', 'cache', 'route', 'adapter'] });
+    for (const expectedHit of [false, true]) {
+      ended.ended.length = 0;
+      const response = await chat(gateway, { temperature: 0 });
+      expect(response.status).toBe(200);
+      await response.text();
+      const server = await ended.next(isServer);
+      expect(server.attributes['switchyard.cache.hit']).toBe(expectedHit);
+      expect(ended.ended.filter((span) => span.kind === SpanKind.CLIENT)).toHaveLength(expectedHit ? 0 : 1);
+    }
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('does not pass an oversized tracestate upstream', async () => {
+    const response = await chat(gateway, {}, { traceparent: `00-${clientTraceId}-${clientSpanId}-01`, tracestate: `vendor=${'a'.repeat(8000)}` });
+    expect(response.status).toBe(200);
+    await response.text();
+    await ended.next(isServer);
+    const sent = upstream.requests[0]!.headers;
+    expect(sent['traceparent']).toMatch(new RegExp(`^00-${clientTraceId}-[0-9a-f]{16}-01$`));
+    expect(sent['tracestate'] ?? '').not.toContain('aaaa');
+  });
+
   it('records a failed request: the error code on both spans and an error status on the server span', async () => {
     upstream.enqueue({ error: 'server_error' }, { error: 'server_error' });
     const response = await chat(gateway, {});
