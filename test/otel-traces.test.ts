@@ -8,7 +8,15 @@ import {
   type ReadableSpan,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { builtInPlugins } from '@switchyard/cli';
+import { createSteps } from '@switchyard/core';
+import { hashApiKey } from '@switchyard/policy-keys';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import express from 'express';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -296,6 +304,52 @@ describe('tracing with an in-memory exporter', () => {
     const sent = upstream.requests[0]!.headers;
     expect(sent['traceparent']).toMatch(new RegExp(`^00-${clientTraceId}-[0-9a-f]{16}-01$`));
     expect(sent['tracestate'] ?? '').not.toContain('aaaa');
+  });
+
+  it("traces an embedding app's own route: named after its pattern, with the virtual key's id and team", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-traces-'));
+    const switchyard = await createSteps(
+      {
+        providers: { openai: { api_key: providerKey, base_url: upstream.url } },
+        models: { summarizer: 'openai/gpt-4o-mini' },
+        storage: { use: 'sqlite' },
+        server: { data_dir: dataDir },
+        chain: ['auth', 'key-scope', 'route'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins },
+    );
+    try {
+      const virtualKey = 'sy-traces-embedded-key-0123456789abcd';
+      const created = await switchyard.runtime.storage!.keys.create(
+        { name: 'summaries', team: 'docs' },
+        { hash: hashApiKey(virtualKey), prefix: virtualKey.slice(0, 7) },
+      );
+      const app = express();
+      app.post('/api/summaries/:id', express.json(), switchyard.step('auth'), switchyard.step('key-scope'), async (_req, res) => {
+        const answer = await switchyard.call(res, { model: 'summarizer', messages: [{ role: 'user', content: prompt }] });
+        res.json({ tokens: answer.usage.outputTokens });
+      });
+      app.use(switchyard.errorHandler());
+      const response = await request(app).post('/api/summaries/client-chosen-id').set('authorization', `Bearer ${virtualKey}`).send({});
+      expect(response.status).toBe(200);
+      const server = await ended.next(isServer);
+      expect(server.name).toBe('POST /api/summaries/:id');
+      expect(server.attributes).toMatchObject({
+        'http.route': '/api/summaries/:id',
+        'switchyard.endpoint': 'custom',
+        'switchyard.key.id': created.id,
+        'switchyard.key.kind': 'virtual',
+        'switchyard.team': 'docs',
+        'switchyard.attempts': 1,
+      });
+      const [attempt] = ended.ended.filter((span) => span.kind === SpanKind.CLIENT);
+      expect(attempt!.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+      expect(JSON.stringify(server.attributes)).not.toContain('client-chosen-id');
+    } finally {
+      await switchyard.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('records a failed request: the error code on both spans and an error status on the server span', async () => {

@@ -23,6 +23,7 @@ export const attributes = {
   errorType: 'error.type',
   httpMethod: 'http.request.method',
   httpStatus: 'http.response.status_code',
+  httpRoute: 'http.route',
   requestId: 'switchyard.request.id',
   clientRequestId: 'switchyard.client_request.id',
   endpoint: 'switchyard.endpoint',

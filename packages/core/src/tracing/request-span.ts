@@ -41,19 +41,25 @@ export function startRequestSpan(req: Request, res: Response, context: RequestCo
       [attributes.endpoint]: context.endpoint,
     });
     if (context.clientRequestId) span.setAttribute(attributes.clientRequestId, context.clientRequestId);
-    context.onFinished(() => endRequestSpan(span, context, res));
+    context.onFinished(() => endRequestSpan(span, context, req, res));
   } else {
     context.onFinished(() => span.end());
   }
   return trace.setSpan(parent, span);
 }
 
-function endRequestSpan(span: Span, context: RequestContext, res: Response): void {
+function endRequestSpan(span: Span, context: RequestContext, req: Request, res: Response): void {
   const aborted = !res.writableFinished;
   const status = aborted ? 499 : res.statusCode;
   const errorCode = aborted ? 'client_closed_request' : context.error?.code;
   const operation = operations[context.endpoint];
   const request = context.chatRequest ?? context.embeddingsRequest;
+  // An embedding app's own route: its pattern is the app's code, never the client's path.
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  if (context.endpoint === 'custom' && typeof routePath === 'string') {
+    span.setAttribute(attributes.httpRoute, boundedString(routePath));
+    span.updateName(`${req.method} ${boundedString(routePath)}`);
+  }
   if (operation) {
     span.setAttribute(attributes.operationName, operation);
     if (request) span.updateName(`${operation} ${request.model}`);
