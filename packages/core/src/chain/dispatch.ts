@@ -1,6 +1,9 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
-import type { Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
+import type { Provider } from '../plugin/provider-types.js';
+import { traceAttempt } from '../tracing/trace-attempt.js';
+import type { AttemptOptions, Deployment, Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
 
 /** Wraps the interceptors around a dispatch, the first registered outermost. */
 export function composeInterceptors(context: RequestContext, innermost: Dispatch): Dispatch {
@@ -36,42 +39,62 @@ export function composeRoutedCall(context: RequestContext, attempt: Dispatch): R
   return call;
 }
 
-/** The innermost dispatch: one call of one deployment's provider, recorded as an attempt. */
+/**
+ * The innermost dispatch: one call of one deployment's provider, recorded as an
+ * attempt, in its own span when the request is traced.
+ */
 export function providerDispatch(runtime: GatewayRuntime, context: RequestContext): Dispatch {
   return async (deployment, options) => {
     const provider = runtime.providers.get(deployment.provider);
     if (!provider) {
       throw new GatewayError('model_not_found', `The provider '${deployment.provider}' is not configured.`, { param: 'model' });
     }
-    const started = performance.now();
-    try {
-      const call = {
-        model: deployment.model,
-        signal: options?.signal ?? context.signal,
-        get logger() {
-          return context.logger;
-        },
-      };
-      let result: ProviderResult;
-      if (context.endpoint === 'embeddings') {
-        if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
-        result = { kind: 'embeddings', response: await provider.embeddings.embed({ ...call, request: context.embeddingsRequest! }) };
-      } else {
-        if (!provider.chat) throw unsupported(provider.id, 'chat completions');
-        const request = context.chatRequest!;
-        result = request.stream
-          ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
-          : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
-      }
-      context.attempts.push({ deployment, durationMs: performance.now() - started });
-      context.servedBy = deployment;
-      return result;
-    } catch (error) {
-      const gatewayError = toGatewayError(error);
-      context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code });
-      throw gatewayError;
-    }
+    const parent = context.traceContext;
+    if (!parent) return callProvider(provider, deployment, context, options, undefined);
+    return traceAttempt(context, parent, {
+      deployment,
+      plugin: provider.plugin,
+      call: (traceContext) => callProvider(provider, deployment, context, options, traceContext),
+    });
   };
+}
+
+async function callProvider(
+  provider: Provider,
+  deployment: Deployment,
+  context: RequestContext,
+  options: AttemptOptions | undefined,
+  traceContext: TraceContext | undefined,
+): Promise<ProviderResult> {
+  const started = performance.now();
+  try {
+    const call = {
+      model: deployment.model,
+      signal: options?.signal ?? context.signal,
+      get logger() {
+        return context.logger;
+      },
+      ...(traceContext && { traceContext }),
+    };
+    let result: ProviderResult;
+    if (context.endpoint === 'embeddings') {
+      if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
+      result = { kind: 'embeddings', response: await provider.embeddings.embed({ ...call, request: context.embeddingsRequest! }) };
+    } else {
+      if (!provider.chat) throw unsupported(provider.id, 'chat completions');
+      const request = context.chatRequest!;
+      result = request.stream
+        ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
+        : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
+    }
+    context.attempts.push({ deployment, durationMs: performance.now() - started });
+    context.servedBy = deployment;
+    return result;
+  } catch (error) {
+    const gatewayError = toGatewayError(error);
+    context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code });
+    throw gatewayError;
+  }
 }
 
 function unsupported(provider: string, operation: string): GatewayError {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { ChatResponse } from '../canonical/chat-response.js';
@@ -9,6 +10,7 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { KeyScope } from '../stores/key-store.js';
+import { startRequestSpan } from '../tracing/request-span.js';
 
 /**
  * Which endpoint a request came in on: the OpenAI-compatible ones, `messages` for
@@ -125,6 +127,12 @@ export interface RequestContext {
    * before the first attempt can cover the most expensive one. Empty means `deployments`.
    */
   reachableDeployments: Deployment[];
+  /**
+   * The OpenTelemetry context holding the request's span, parent of one span per
+   * upstream attempt. Undefined when nothing is traced (no SDK registered), so the
+   * hot path skips tracing with one check. Set when the context is made.
+   */
+  traceContext: TraceContext | undefined;
   /** Whether the request is over: its response has closed and its chain has returned. */
   readonly finished: boolean;
   /**
@@ -171,6 +179,7 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
   const abort = new AbortController();
   const context = new GatewayRequestContext(id, endpoint, abort.signal, logger, clientRequestId);
   (res as ResponseWithContext)[contextKey] = context;
+  context.traceContext = startRequestSpan(req, res, context);
   res.setHeader('x-request-id', id);
   if (clientRequestId) res.setHeader('x-client-request-id', clientRequestId);
   // 'close' fires both after a normal finish and when the client goes away first.
@@ -213,6 +222,7 @@ class GatewayRequestContext implements RequestContext {
   firstByteMs?: number;
   error?: GatewayError;
   reachableDeployments: Deployment[] = [];
+  traceContext: TraceContext | undefined;
   private requestLogger: Logger | undefined;
   private closed = false;
   private settled = false;

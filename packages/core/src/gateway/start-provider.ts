@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { EmbeddingsRequest } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
@@ -108,12 +109,12 @@ function directChat(chat: DirectChatOperation, redactor: SecretRedactor): NonNul
 function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Provider['chat']> {
   return {
     async complete(call: ProviderCall<ChatRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
+      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
       const body = await readJsonBody(response, http.id, call.signal);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
     },
     async stream(call: ProviderCall<ChatRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
+      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
       const framer = adapter.createStreamFramer?.();
       return peekFirst(
@@ -134,7 +135,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
 function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation {
   return {
     async embed(call: ProviderCall<EmbeddingsRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal);
+      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
       const body = await readJsonBody(response, http.id, call.signal);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call);
     },
@@ -157,8 +158,13 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
   };
 }
 
-async function sendChecked(http: HttpContext, request: Parameters<UpstreamTransport['send']>[0], signal: AbortSignal) {
-  const response = await http.transport.send(request, signal, http.timeouts, http.id);
+async function sendChecked(
+  http: HttpContext,
+  request: Parameters<UpstreamTransport['send']>[0],
+  signal: AbortSignal,
+  traceContext?: TraceContext,
+) {
+  const response = await http.transport.send(request, signal, http.timeouts, http.id, traceContext);
   if (response.statusCode >= 400) {
     throw http.mapError(await readUpstreamError(response));
   }

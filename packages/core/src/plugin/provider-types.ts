@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { ChatResponse } from '../canonical/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
@@ -47,6 +48,11 @@ export interface ProviderCall<Request> {
   /** Aborted when the client disconnects or a deadline passes. */
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * The OpenTelemetry context of this attempt's span, when the request is traced.
+   * The core's transport sends it upstream as W3C `traceparent`; adapters need not touch it.
+   */
+  traceContext?: TraceContext;
 }
 
 /**

@@ -1,6 +1,8 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
+import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
@@ -39,14 +41,24 @@ export class UpstreamTransport {
     this.bodyLimits = { ...defaultUpstreamBodyLimits, ...options.bodyLimits };
   }
 
-  async send(request: UpstreamRequest, signal: AbortSignal, timeouts: UpstreamTimeouts, provider: string): Promise<UpstreamResponse> {
+  /**
+   * Sends one request. `traceContext` (the attempt's span; the active context when
+   * absent) goes upstream as W3C `traceparent` through the registered propagator.
+   */
+  async send(
+    request: UpstreamRequest,
+    signal: AbortSignal,
+    timeouts: UpstreamTimeouts,
+    provider: string,
+    traceContext?: TraceContext,
+  ): Promise<UpstreamResponse> {
     const pool = this.poolFor(request.origin, timeouts.connectMs);
     const guard = new UpstreamBodyGuard(this.bodyLimits, provider, signal);
     try {
       const response = await pool.request({
         path: request.path,
         method: request.method,
-        headers: request.headers,
+        headers: withTraceHeaders(request.headers, traceContext),
         body: request.body ?? null,
         signal: guard.signal,
         headersTimeout: timeouts.headersMs,

@@ -1,0 +1,118 @@
+import {
+  context as otelContext,
+  isSpanContextValid,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context as TraceContext,
+  type Span,
+} from '@opentelemetry/api';
+import type { Request, Response } from 'express';
+import type { Endpoint, RequestContext } from '../chain/request-context.js';
+import { attributes, boundedString } from './gen-ai-attributes.js';
+import { gatewayTracer } from './gateway-tracer.js';
+import { setUsageAttributes } from './set-usage-attributes.js';
+
+/** The GenAI operation of each endpoint; the others are plain HTTP. */
+const operations: Partial<Record<Endpoint, string>> = { chat: 'chat', embeddings: 'embeddings' };
+const routes: Partial<Record<Endpoint, string>> = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' };
+
+/**
+ * Opens the request's span and ends it when the request is over (RequestContext.onFinished),
+ * with what the context learnt by then. The parent is the active span when the app
+ * has HTTP instrumentation, else the client's W3C `traceparent`. Returns the context
+ * that carries the span, for the attempt spans; undefined when nothing is traced (no
+ * SDK registered), so the hot path can skip all tracing with one check.
+ */
+export function startRequestSpan(req: Request, res: Response, context: RequestContext): TraceContext | undefined {
+  const active = otelContext.active();
+  const inInstrumentedServer = trace.getSpan(active) !== undefined;
+  const parent = inInstrumentedServer ? active : propagation.extract(active, req.headers);
+  const route = routes[context.endpoint];
+  // Under an HTTP instrumentation's server span, ours is the gateway's part of that request.
+  const kind = inInstrumentedServer ? SpanKind.INTERNAL : SpanKind.SERVER;
+  const span = gatewayTracer.startSpan(route ? `${req.method} ${route}` : `${req.method} switchyard`, { kind }, parent);
+  if (!isSpanContextValid(span.spanContext())) return undefined;
+  if (span.isRecording()) {
+    span.setAttributes({
+      [attributes.httpMethod]: req.method,
+      [attributes.requestId]: context.id,
+      [attributes.endpoint]: context.endpoint,
+    });
+    if (context.clientRequestId) span.setAttribute(attributes.clientRequestId, context.clientRequestId);
+    context.onFinished(() => endRequestSpan(span, context, req, res));
+  } else {
+    context.onFinished(() => span.end());
+  }
+  return trace.setSpan(parent, span);
+}
+
+function endRequestSpan(span: Span, context: RequestContext, req: Request, res: Response): void {
+  const aborted = !res.writableFinished;
+  const status = aborted ? 499 : res.statusCode;
+  const errorCode = aborted ? 'client_closed_request' : context.error?.code;
+  const operation = operations[context.endpoint];
+  const request = context.chatRequest ?? context.embeddingsRequest;
+  // An embedding app's own route: its pattern is the app's code, never the client's path.
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  if (context.endpoint === 'custom' && typeof routePath === 'string') {
+    span.setAttribute(attributes.httpRoute, boundedString(routePath));
+    span.updateName(`${req.method} ${boundedString(routePath)}`);
+  }
+  if (operation) {
+    span.setAttribute(attributes.operationName, operation);
+    if (request) span.updateName(`${operation} ${request.model}`);
+  }
+  // Model names were checked at ingress (bounded, printable).
+  if (request) span.setAttribute(attributes.requestModel, request.model);
+  const chat = context.chatRequest;
+  if (chat) {
+    span.setAttribute(attributes.stream, chat.stream === true);
+    setNumber(span, attributes.requestMaxTokens, chat.maxOutputTokens);
+    setNumber(span, attributes.requestTemperature, chat.temperature);
+    setNumber(span, attributes.requestTopP, chat.topP);
+  }
+  const principal = context.principal;
+  if (principal) {
+    span.setAttribute(attributes.keyId, boundedString(principal.keyId));
+    span.setAttribute(attributes.keyKind, principal.kind);
+    if (principal.team) span.setAttribute(attributes.team, boundedString(principal.team));
+    if (principal.project) span.setAttribute(attributes.project, boundedString(principal.project));
+  }
+  const served = context.servedBy;
+  if (served) {
+    span.setAttribute(attributes.servedBy, boundedString(`${served.provider}/${served.model}`));
+    // gen_ai.provider.name comes from the attempt that answered (traceAttempt), which knows the plugin.
+    span.setAttribute(attributes.provider, served.provider);
+  }
+  span.setAttribute(attributes.cacheHit, context.cacheHit);
+  span.setAttribute(attributes.attempts, context.attempts.length);
+  span.setAttribute(attributes.fallbacks, countFallbacks(context));
+  if (context.usage) setUsageAttributes(span, context.usage);
+  if (context.firstByteMs !== undefined) span.setAttribute(attributes.timeToFirstByteMs, round(context.firstByteMs));
+  span.setAttribute(attributes.httpStatus, status);
+  if (errorCode) span.setAttribute(attributes.errorType, errorCode);
+  // A server span is in error for the gateway's own failures and the upstreams', not for a client's 4xx.
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? `status ${status}` });
+  span.end();
+}
+
+/** Attempts that went to another deployment than the one tried before them. */
+function countFallbacks(context: RequestContext): number {
+  let fallbacks = 0;
+  for (let index = 1; index < context.attempts.length; index++) {
+    const previous = context.attempts[index - 1]!.deployment;
+    const current = context.attempts[index]!.deployment;
+    if (previous.provider !== current.provider || previous.model !== current.model) fallbacks++;
+  }
+  return fallbacks;
+}
+
+function setNumber(span: Span, name: string, value: number | undefined): void {
+  if (value !== undefined && Number.isFinite(value)) span.setAttribute(name, value);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

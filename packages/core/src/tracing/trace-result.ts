@@ -1,0 +1,133 @@
+import type { Span } from '@opentelemetry/api';
+import type { ChatResponse } from '../canonical/chat-response.js';
+import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
+import type { ProviderResult } from '../chain/request-context.js';
+import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { attributes, boundedString, firstTokenEvent } from './gen-ai-attributes.js';
+import { recordSpanError } from './record-span-error.js';
+import { setUsageAttributes } from './set-usage-attributes.js';
+
+/** The spans an attempt's answer is written onto. */
+export interface ResultSpans {
+  /** The attempt's span: ended here, when the answer is complete. */
+  span: Span;
+  /** The request's span: gets the answer's model, finish reasons and first-token time; ended elsewhere. */
+  requestSpan: Span | undefined;
+  /** Monotonic clock when the attempt and the request began. */
+  attemptStartedAt: number;
+  requestStartedAt: number;
+  /** Ends a stream's span with the request, in case nobody ever reads the stream. */
+  onFinished(listener: () => void): void;
+}
+
+/**
+ * Writes what an answer says (model, id, usage, finish reasons) onto the spans and
+ * ends the attempt's span; a stream is passed through a wrapper that does so when
+ * it ends, records the time to the first token, and the error code of a cut.
+ */
+export function traceResult(result: ProviderResult, spans: ResultSpans): ProviderResult {
+  const { span } = spans;
+  switch (result.kind) {
+    case 'chat-response':
+      setResponseAttributes(spans, result.response);
+      setUsageAttributes(span, result.response.usage);
+      span.end();
+      return result;
+    case 'embeddings':
+      setModel(spans, result.response.model);
+      setUsageAttributes(span, { inputTokens: result.response.usage.inputTokens, outputTokens: 0 });
+      span.end();
+      return result;
+    case 'chat-stream': {
+      if (!span.isRecording()) {
+        span.end();
+        return result;
+      }
+      return { kind: 'chat-stream', parts: tracedParts(result.parts, spans) };
+    }
+  }
+}
+
+/** The parts, unchanged, with the attempt's span ended when they end. */
+async function* tracedParts(parts: AsyncIterable<StreamPart>, spans: ResultSpans): AsyncGenerator<StreamPart> {
+  const { span } = spans;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    span.end();
+  };
+  spans.onFinished(end);
+  let firstToken = true;
+  let usage: Usage | undefined;
+  const finishReasons: string[] = [];
+  let outcome: 'complete' | 'failed' | 'cut' = 'cut';
+  try {
+    for await (const part of parts) {
+      switch (part.type) {
+        case 'stream-start':
+          setModel(spans, part.model);
+          if (part.id) span.setAttribute(attributes.responseId, boundedString(part.id));
+          break;
+        case 'text-delta':
+        case 'reasoning-delta':
+        case 'refusal-delta':
+        case 'tool-call-start':
+          if (firstToken) {
+            firstToken = false;
+            markFirstToken(spans);
+          }
+          break;
+        case 'finish':
+          finishReasons.push(part.finishReason.unified);
+          break;
+        case 'usage':
+          if (!part.partial || !usage) usage = part.usage;
+          break;
+      }
+      yield part;
+    }
+    outcome = 'complete';
+  } catch (error) {
+    outcome = 'failed';
+    recordSpanError(span, toGatewayError(error));
+    throw error;
+  } finally {
+    if (finishReasons.length > 0) setFinishReasons(spans, finishReasons);
+    if (usage) setUsageAttributes(span, usage);
+    // The reader stopped before the end without an error: the client went away.
+    if (outcome === 'cut') recordSpanError(span, new GatewayError('client_closed_request', 'The client closed the connection.'));
+    end();
+  }
+}
+
+function setResponseAttributes(spans: ResultSpans, response: ChatResponse): void {
+  setModel(spans, response.model);
+  if (response.id) spans.span.setAttribute(attributes.responseId, boundedString(response.id));
+  setFinishReasons(spans, [response.finishReason.unified]);
+}
+
+/** The model as the provider named it; some (Bedrock) do not, and then it stays unset. */
+function setModel(spans: ResultSpans, model: string): void {
+  if (!model) return;
+  const value = boundedString(model);
+  spans.span.setAttribute(attributes.responseModel, value);
+  spans.requestSpan?.setAttribute(attributes.responseModel, value);
+}
+
+function setFinishReasons(spans: ResultSpans, reasons: string[]): void {
+  spans.span.setAttribute(attributes.finishReasons, reasons);
+  spans.requestSpan?.setAttribute(attributes.finishReasons, reasons);
+}
+
+function markFirstToken(spans: ResultSpans): void {
+  const now = performance.now();
+  spans.span.addEvent(firstTokenEvent);
+  spans.span.setAttribute(attributes.timeToFirstTokenMs, round(now - spans.attemptStartedAt));
+  spans.requestSpan?.setAttribute(attributes.timeToFirstTokenMs, round(now - spans.requestStartedAt));
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
