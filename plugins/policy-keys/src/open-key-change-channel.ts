@@ -15,6 +15,7 @@ export interface InvalidationOptions {
   channel: string;
 }
 
+/** JSON Schema of {@link InvalidationOptions} (defaults filled in by the step's validation). */
 export const invalidationOptionsSchema = {
   type: 'object',
   additionalProperties: false,
