@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, type KeyChange } from '@switchyard/core';
-import { findRedis } from '@switchyard/testing';
+import { findRedis, startTcpRelay } from '@switchyard/testing';
 import { FailSoftRedis } from '@switchyard/redis-connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeyChangeChannel } from '../src/index.js';
@@ -71,6 +71,44 @@ describe.skipIf(!target.available)('key change notices over Redis pub/sub', () =
     await publisher.publish('key_after');
     await next;
     expect(heard).toEqual([]);
+  });
+});
+
+describe.skipIf(!target.available)('a subscriber connection that breaks', () => {
+  it('reconnects, tells its listeners "everything" (notices meanwhile are lost), and hears the next notice', async () => {
+    const url = target.available ? target.url : '';
+    const where = new URL(url);
+    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
+    const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
+    const subscriber = new RedisKeyChangeChannel({ url: relay.urlFor(url), channel, logger });
+    const publisher = new RedisKeyChangeChannel({ url, channel, logger });
+    const heard: KeyChange[] = [];
+    let arrived: ((change: KeyChange) => void) | undefined;
+    const next = () => new Promise<KeyChange>((resolve) => (arrived = resolve));
+    try {
+      let first = next();
+      subscriber.subscribe((change) => {
+        heard.push(change);
+        arrived?.(change);
+      });
+      // Until the subscription is in place a publish reaches nobody: publish until it is heard.
+      let ids = 0;
+      while (heard.length === 0) {
+        await publisher.publish(`key_probe${ids++}`);
+        await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 20))]);
+      }
+      heard.length = 0;
+      first = next();
+      expect(relay.resetAll()).toBeGreaterThan(0);
+      expect(await first).toEqual({ everything: true });
+      const after = next();
+      await publisher.publish('key_afterGap');
+      expect(await after).toEqual({ keyId: 'key_afterGap' });
+    } finally {
+      await subscriber.close();
+      await publisher.close();
+      await relay.close();
+    }
   });
 });
 
