@@ -1,5 +1,5 @@
 import type { Gateway, Logger } from '@switchyard/core';
-import { createAdminRouter } from '@switchyard/policy-keys';
+import { createAdminRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
 import express, { type Express } from 'express';
 
 /**
@@ -10,7 +10,11 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
   const app = express();
   app.disable('x-powered-by');
   const storage = gateway.runtime.storage;
-  if (storage) app.use('/admin', createAdminRouter({ keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, masterKey, logger }));
+  if (storage) {
+    // The channel the auth step listens on (or the storage's own), so a change made here reaches every instance at once.
+    const keyChanges = keyChangeChannelOf(gateway.runtime) ?? storage.keyChanges;
+    app.use('/admin', createAdminRouter({ keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, masterKey, logger, ...(keyChanges && { keyChanges }) }));
+  }
   app.use(gateway.router);
   return app;
 }

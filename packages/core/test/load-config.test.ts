@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       port: 4000,
       body_limit: '4mb',
       shutdown_timeout_ms: 10000,
+      drain_delay_ms: 0,
       data_dir: '.switchyard',
       headers_timeout_ms: 15000,
       request_timeout_ms: 60000,

@@ -2,6 +2,8 @@ import { definePlugin, GatewayError, getContext, type JsonSchema } from '@switch
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
+import { setKeyChangeChannel } from './key-change-channel-of.js';
+import { invalidationOptionsSchema, openKeyChangeChannel, type InvalidationOptions } from './open-key-change-channel.js';
 import { storeKeyResolver, type OnStoreError } from './store-key-resolver.js';
 
 export interface AuthOptions {
@@ -17,6 +19,11 @@ export interface AuthOptions {
   on_store_error: OnStoreError;
   /** How long a key's last good lookup may stand in during an outage (fail-open only). */
   stale_key_ttl_ms: number;
+  /**
+   * How key changes made on another instance reach this one at once (see
+   * {@link InvalidationOptions}); without a channel, within the 1 s lookup cache.
+   */
+  invalidation: InvalidationOptions;
 }
 
 const authOptionsSchema: JsonSchema = {
@@ -43,6 +50,7 @@ const authOptionsSchema: JsonSchema = {
     on_store_error: { enum: ['fail-closed', 'fail-open'], default: 'fail-closed' },
     // At most a day: a key revoked during an outage must stop working eventually.
     stale_key_ttl_ms: { type: 'integer', minimum: 1000, maximum: 86_400_000, default: 300_000 },
+    invalidation: invalidationOptionsSchema as unknown as JsonSchema,
   },
 };
 
@@ -51,7 +59,9 @@ const authOptionsSchema: JsonSchema = {
  * tried as the master key, then the keys in the config, then virtual keys from
  * the key store (when the gateway has storage). A key store that is down answers
  * 503 `store_unavailable` (with Retry-After), or serves recently seen keys from their
- * last good lookup when `on_store_error: fail-open`.
+ * last good lookup when `on_store_error: fail-open`. Key changes announced on the
+ * `invalidation` channel (PostgreSQL NOTIFY or Redis pub/sub) drop cached lookups
+ * at once, on every instance.
  */
 export const auth = definePlugin<AuthOptions>({
   name: 'auth',
@@ -63,7 +73,14 @@ export const auth = definePlugin<AuthOptions>({
     if (options.allow_master_key && runtime.masterKey) resolvers.push(masterKeyResolver(runtime.masterKey));
     if (options.keys.length > 0) resolvers.push(staticKeyResolver(options.keys));
     if (runtime.storage) {
-      resolvers.push(storeKeyResolver(runtime.storage.keys, { onStoreError: options.on_store_error, staleKeyTtlMs: options.stale_key_ttl_ms }));
+      const resolver = storeKeyResolver(runtime.storage.keys, { onStoreError: options.on_store_error, staleKeyTtlMs: options.stale_key_ttl_ms });
+      resolvers.push(resolver);
+      const channel = openKeyChangeChannel(options.invalidation, runtime);
+      if (channel) {
+        setKeyChangeChannel(runtime, channel);
+        const stop = channel.subscribe((change) => resolver.invalidate(change));
+        runtime.onClose(stop);
+      }
     }
     if (resolvers.length === 0) {
       runtime.logger.warn('the auth step has no master key, no keys and no key store: every request will be refused');

@@ -9,6 +9,10 @@ import type { BudgetStore, Logger, ReservationLease } from '@switchyard/core';
  * store (a crashed instance's, whoever made them). It sweeps once at start too, so a
  * restart frees what an older run left behind once those leases run out.
  *
+ * Renewal runs on every instance (each keeps its own holds alive); the sweep is a
+ * leader-only chore where the store shares state (PostgreSQL lets one instance at a
+ * time sweep, under an advisory lock; the others get 0 at once).
+ *
  * A failed renewal or sweep is logged and tried again next period: a lease outlives
  * two missed renewals, so a store that stalls briefly does not free live holds.
  */

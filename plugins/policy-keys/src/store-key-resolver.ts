@@ -1,4 +1,4 @@
-import { GatewayError, isGatewayError, type KeyStore, type Principal, type VirtualKey } from '@switchyard/core';
+import { GatewayError, isGatewayError, type KeyChange, type KeyStore, type Principal, type VirtualKey } from '@switchyard/core';
 import { LRUCache } from 'lru-cache';
 import type { KeyResolver } from './key-resolver.js';
 
@@ -28,6 +28,16 @@ interface Lookup {
   key: VirtualKey | undefined;
 }
 
+/** A key resolver whose cached lookups can be dropped when a key changes. */
+export interface StoreKeyResolver extends KeyResolver {
+  /**
+   * Forgets what is cached for a changed key (every secret digest that resolved to it,
+   * fresh and fail-open stand-ins alike), or every fresh lookup after `everything`; lookups
+   * under way when it arrives are not cached, and the next request asks the store.
+   */
+  invalidate(change: KeyChange): void;
+}
+
 /**
  * Resolves virtual keys from the key store, by the digest of the presented secret.
  * Lookups are cached for at most a second, so the database is not on every
@@ -37,7 +47,7 @@ interface Lookup {
  * expiry as they were then, expiry checked against now); that stand-in is reused
  * for a second, so a store that hangs delays at most one request per key per second.
  */
-export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOptions = {}): KeyResolver {
+export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOptions = {}): StoreKeyResolver {
   const now = options.now ?? (() => new Date());
   const max = options.maxKeys ?? 10_000;
   // With a given clock, no debouncing of now(): a test's time moves only when it says so.
@@ -47,10 +57,14 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
   // Digests only; entries expire, so a key revoked during a long outage stops working after the stale period.
   const lastGood = failOpen ? new LRUCache<string, Lookup>({ max, ttl: options.staleKeyTtlMs ?? 300_000, ...perf }) : undefined;
   const inFlight = new Map<string, Promise<Lookup>>();
+  // Bumped by every invalidation: a lookup that started before one may have read the old row.
+  let generation = 0;
 
   const lookUp = async (digest: string): Promise<Lookup> => {
+    const startedAt = generation;
     try {
       const entry = { key: await keys.findBySecretHash(digest, now()) };
+      if (startedAt !== generation) return entry;
       cache.set(digest, entry);
       if (entry.key) lastGood?.set(digest, entry);
       else lastGood?.delete(digest);
@@ -63,13 +77,36 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
     }
   };
 
+  const forget = (store: LRUCache<string, Lookup> | undefined, keyId: string) => {
+    if (!store) return;
+    // A linear pass: changes are rare next to lookups, and an id → digests index would need its own upkeep.
+    const digests: string[] = [];
+    for (const [digest, entry] of store.entries()) if (entry.key?.id === keyId) digests.push(digest);
+    for (const digest of digests) store.delete(digest);
+  };
+
   return {
+    invalidate(change) {
+      generation++;
+      inFlight.clear();
+      if ('everything' in change) {
+        // Fail-open stand-ins stay: a gap in notices says nothing about the store being reachable.
+        cache.clear();
+        return;
+      }
+      forget(cache, change.keyId);
+      forget(lastGood, change.keyId);
+    },
     async resolve({ digest }) {
       let entry = cache.get(digest);
       if (!entry) {
         let pending = inFlight.get(digest);
         if (!pending) {
-          pending = lookUp(digest).finally(() => inFlight.delete(digest));
+          const started: Promise<Lookup> = lookUp(digest).finally(() => {
+            // An invalidation may have replaced it meanwhile.
+            if (inFlight.get(digest) === started) inFlight.delete(digest);
+          });
+          pending = started;
           inFlight.set(digest, pending);
         }
         entry = await pending;

@@ -33,7 +33,7 @@ async function setUp(onStoreError: OnStoreError, staleKeyTtlMs = 60_000) {
     if (name === 'revoked') await backend.store.revoke(key.id, new Date());
   }
   const resolve = (secret: string) => Promise.resolve(resolver.resolve({ key: secret, digest: hashApiKey(secret) }));
-  return { ...backend, secrets, resolve, advance: (ms: number) => void (clock += ms) };
+  return { ...backend, resolver, secrets, resolve, advance: (ms: number) => void (clock += ms) };
 }
 
 const outcome = (promise: Promise<unknown>) =>
@@ -112,5 +112,67 @@ describe('virtual key lookups when the key store is down', () => {
     fail = true;
     clock += keyCacheTtlMs + 1;
     await expect(Promise.resolve(resolver.resolve({ key: secret, digest: hashApiKey(secret) }))).rejects.toThrow('a bug');
+  });
+});
+
+describe('invalidation: a key change notice drops cached lookups at once', () => {
+  it('a revocation is refused on the next request, not after the 1 s cache (by key id, every secret of it)', async () => {
+    const t = await setUp('fail-closed');
+    const resolver = storeKeyResolver(t.keys, { clock: () => 1_000_000 }); // time never moves: only a notice can drop the cache
+    const resolve = (secret: string) => Promise.resolve(resolver.resolve({ key: secret, digest: hashApiKey(secret) }));
+    expect(await outcome(resolve(t.secrets.alice))).toBe('served');
+    const alice = (await t.store.findBySecretHash(hashApiKey(t.secrets.alice), new Date()))!;
+    await t.store.revoke(alice.id, new Date());
+    expect(await outcome(resolve(t.secrets.alice))).toBe('served'); // cached, no notice yet
+    resolver.invalidate({ keyId: 'key_someoneElse' });
+    expect(await outcome(resolve(t.secrets.alice))).toBe('served'); // another key's notice leaves it
+    resolver.invalidate({ keyId: alice.id });
+    expect(await outcome(resolve(t.secrets.alice))).toBe('key_revoked');
+  });
+
+  it('`everything` drops every fresh lookup but keeps fail-open stand-ins (a gap in notices is not an outage)', async () => {
+    const t = await setUp('fail-open');
+    expect(await outcome(t.resolve(t.secrets.alice))).toBe('served');
+    const before = t.lookups();
+    t.resolver.invalidate({ everything: true });
+    t.setDown(true);
+    expect(await outcome(t.resolve(t.secrets.alice))).toBe('served'); // from its stand-in
+    expect(t.lookups()).toBe(before + 1); // but the store was asked again
+  });
+
+  it('a changed key loses its fail-open stand-in too: revoked during an outage, it is not served from the old lookup', async () => {
+    const t = await setUp('fail-open');
+    expect(await outcome(t.resolve(t.secrets.alice))).toBe('served');
+    const alice = (await t.store.findBySecretHash(hashApiKey(t.secrets.alice), new Date()))!;
+    t.resolver.invalidate({ keyId: alice.id });
+    t.setDown(true);
+    expect(await outcome(t.resolve(t.secrets.alice))).toBe('store_unavailable');
+  });
+
+  it('a lookup under way when a notice arrives is not cached, and later requests do not join it', async () => {
+    const store = new MemoryKeyStore();
+    const secret = 'sy-racer-0123456789abcdef';
+    const key = await store.create({ name: 'racer' }, { hash: hashApiKey(secret), prefix: secret.slice(0, 7) });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let lookups = 0;
+    const keys: KeyStore = Object.assign(Object.create(store) as KeyStore, {
+      findBySecretHash: async (hash: string, now: Date) => {
+        lookups++;
+        const found = await store.findBySecretHash(hash, now); // reads the row before the change…
+        if (lookups === 1) await gate; // …and answers after the notice
+        return found;
+      },
+    });
+    const resolver = storeKeyResolver(keys, { clock: () => 1_000_000 });
+    const resolve = () => outcome(Promise.resolve(resolver.resolve({ key: secret, digest: hashApiKey(secret) })));
+    const early = resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.revoke(key.id, new Date());
+    resolver.invalidate({ keyId: key.id });
+    expect(await resolve()).toBe('key_revoked'); // a fresh lookup, not the one under way
+    release();
+    expect(await early).toBe('served'); // began before the revocation
+    expect(await resolve()).toBe('key_revoked'); // and its old answer was not cached
   });
 });

@@ -3,6 +3,7 @@ import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, 
 import { isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
 import { PostgresBudgetStore } from './postgres-budget-store.js';
+import { keyChangeChannelName, PostgresKeyChangeChannel } from './postgres-key-change-channel.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
 import { postgresOptionsSchema, type PostgresStorageOptions } from './postgres-options.js';
 import { PostgresUsageLedger } from './postgres-usage-ledger.js';
@@ -60,8 +61,24 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
     );
     return migrating;
   };
+  // Key changes are announced in their own transaction; one dedicated connection listens, once subscribed.
+  const changeChannel = keyChangeChannelName(options.schema);
+  const keyChanges = new PostgresKeyChangeChannel({
+    channel: changeChannel,
+    logger: context.logger,
+    connect: () =>
+      new pg.Client({
+        connectionString: options.url,
+        connectionTimeoutMillis: options.connect_timeout_ms,
+        query_timeout: options.query_timeout_ms,
+        // A listening connection is idle by nature: keep-alive is how a dead peer gets noticed.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: options.keep_alive_ms > 0 ? options.keep_alive_ms : 10_000,
+        application_name: 'switchyard-listen',
+      }),
+  });
   let closing: Promise<void> | undefined;
-  const closePool = () => (closing ??= pool.end());
+  const closePool = () => (closing ??= keyChanges.close().then(() => pool.end()));
 
   // While the database is down, /health itself checks (one probe at a time) whether it is back.
   let probing = false;
@@ -79,9 +96,10 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
 
   const boundary = { health, isOutage: isPostgresOutage, retryAfterSeconds: options.retry_after_seconds };
   return {
-    keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool), boundary),
+    keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool, changeChannel), boundary),
     ledger: guardStore(new PostgresUsageLedger(pool, tables, migrateOnce, closePool), boundary),
     budgets: guardStore(new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool), boundary),
+    keyChanges,
     health() {
       if (health.failing) probe();
       return health.section();
@@ -110,5 +128,6 @@ export { postgres, postgresOptionsSchema, type PostgresStorageOptions };
 export { isPostgresOutage } from './is-postgres-outage.js';
 export { migrations, runMigrations, type Migration } from './migrations.js';
 export { PostgresKeyStore, newKeyId } from './postgres-key-store.js';
+export { PostgresKeyChangeChannel, keyChangeChannelName, type PostgresKeyChangeChannelOptions } from './postgres-key-change-channel.js';
 export { PostgresUsageLedger } from './postgres-usage-ledger.js';
 export { PostgresBudgetStore, toMicros, fromMicros } from './postgres-budget-store.js';

@@ -148,10 +148,17 @@ export class PostgresBudgetStore implements BudgetStore {
     return result.rowCount ?? 0;
   }
 
+  /**
+   * Every instance calls this periodically, but only one sweeps at a time: each batch
+   * first takes a transaction-scoped advisory lock (`pg_try_advisory_xact_lock`), and an
+   * instance that finds it taken returns 0 at once (the holder is doing the work) instead
+   * of queueing N sweeps over the same rows. The lock goes with the transaction, so a
+   * sweeper that dies holds nothing.
+   */
   async releaseExpired(now: Date = new Date()): Promise<number> {
     let released = 0;
     // Batches keep each transaction's locks short when a crash left many behind.
-    for (let batch = await this.releaseBatch('expires_at', now); batch > 0; batch = await this.releaseBatch('expires_at', now)) released += batch;
+    for (let batch = await this.releaseBatch('expires_at', now, 500, true); batch > 0; batch = await this.releaseBatch('expires_at', now, 500, true)) released += batch;
     return released;
   }
 
@@ -174,8 +181,16 @@ export class PostgresBudgetStore implements BudgetStore {
   }
 
   /** Deletes up to `batchSize` reservations with `column` before `before` and gives their amounts back. */
-  private releaseBatch(column: 'expires_at' | 'created_at', before: Date, batchSize = 500): Promise<number> {
+  private releaseBatch(column: 'expires_at' | 'created_at', before: Date, batchSize = 500, leaderOnly = false): Promise<number> {
     return inTransaction(this.pool, async (client) => {
+      if (leaderOnly) {
+        // One lock per schema: deployments sharing a database but not a schema sweep independently.
+        const { rows: lock } = await client.query<{ locked: boolean }>(
+          `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
+          [`switchyard:budget-sweep:${this.t.schema}`],
+        );
+        if (!lock[0]?.locked) return 0;
+      }
       // SKIP LOCKED: a reservation being settled right now is left to its settle().
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
         `DELETE FROM ${this.t.budgetReservations}

@@ -70,7 +70,14 @@ export class PostgresKeyStore implements KeyStore {
     private readonly t: Tables,
     private readonly migrateOnce: () => Promise<void>,
     private readonly closePool: () => Promise<void>,
+    /** The NOTIFY channel every change is announced on (see `PostgresKeyChangeChannel`); none when undefined. */
+    private readonly changeChannel?: string,
   ) {}
+
+  /** Announces a change to every listening instance; part of the caller's transaction, so sent only on commit. */
+  private async announce(client: PoolClient, id: string): Promise<void> {
+    if (this.changeChannel) await client.query('SELECT pg_notify($1, $2)', [this.changeChannel, id]);
+  }
 
   migrate(): Promise<void> {
     return this.migrateOnce();
@@ -176,7 +183,9 @@ export class PostgresKeyStore implements KeyStore {
         ...columns.map(([, value]) => value),
         new Date(),
       ]);
-      return result.rowCount === 0 ? undefined : this.load(client, id);
+      if (result.rowCount === 0) return undefined;
+      await this.announce(client, id);
+      return this.load(client, id);
     });
   }
 
@@ -187,7 +196,9 @@ export class PostgresKeyStore implements KeyStore {
         `UPDATE ${this.t.keys} SET revoked_at = COALESCE(revoked_at, $2), updated_at = $3 WHERE id = $1`,
         [id, at, new Date()],
       );
-      return result.rowCount === 0 ? undefined : this.load(client, id);
+      if (result.rowCount === 0) return undefined;
+      await this.announce(client, id);
+      return this.load(client, id);
     });
   }
 
@@ -207,6 +218,7 @@ export class PostgresKeyStore implements KeyStore {
       }
       await this.insertSecret(client, id, secret);
       await client.query(`UPDATE ${this.t.keys} SET updated_at = $2 WHERE id = $1`, [id, new Date()]);
+      await this.announce(client, id);
       return this.load(client, id);
     });
   }

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   applyServerLimits,
   checkGatewayConfig,
   createGateway,
+  GatewayError,
   isPlaceholderKey,
   readConfigFile,
   resolveDataDir,
@@ -53,11 +54,15 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
   const gateway = await createGateway(config, { ...fileContext, logger });
   const app = createStandaloneApp(gateway, masterKey.key, logger);
-  const server = applyServerLimits(createServer(serverOptions(config), app), config);
+  const lameDuck = { on: false };
+  const server = applyServerLimits(
+    createServer(serverOptions(config), (req, res) => (lameDuck.on ? refuseWhileStopping(res) : app(req, res))),
+    config,
+  );
 
   // Before the port is bound and "listening" is logged: a supervisor (or a test) that
   // sends SIGTERM the moment it reads that line must find the handler in place.
-  const stopped = stopOnSignals(server, gateway, logger);
+  const stopped = stopOnSignals(server, gateway, logger, { drainDelayMs: config.server.drain_delay_ms, lameDuck });
   try {
     await listen(server, config.server.port, config.server.host);
   } catch (error) {
@@ -95,12 +100,19 @@ async function listen(server: Server, port: number, host: string): Promise<void>
 }
 
 /** Resolves with the exit code once a signal has stopped the server and the gateway. */
-function stopOnSignals(server: Server, gateway: Gateway, logger: Logger): Promise<number> {
+function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: { drainDelayMs: number; lameDuck: { on: boolean } }): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
+      if (drain.drainDelayMs > 0) {
+        // Closing the port at once resets connections a balancer is opening right then (a POST it
+        // cannot safely retry); answering 503 first lets it move away before the port closes.
+        drain.lameDuck.on = true;
+        logger.info({ signal, drainDelayMs: drain.drainDelayMs }, 'shutting down: refusing new requests with 503 before closing the port');
+        await new Promise((resolve) => setTimeout(resolve, drain.drainDelayMs));
+      }
       logger.info({ signal, inFlight: gateway.activeRequests }, 'shutting down: draining requests in flight');
       server.close();
       server.closeIdleConnections();
@@ -119,4 +131,11 @@ function stopOnSignals(server: Server, gateway: Gateway, logger: Logger): Promis
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+/** A request that arrives after SIGTERM, during `server.drain_delay_ms`: 503 `shutting_down`, retried elsewhere. */
+function refuseWhileStopping(res: ServerResponse): void {
+  const error = new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
+  res.writeHead(error.status, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' });
+  res.end(JSON.stringify(error.toBody()));
 }

@@ -76,6 +76,8 @@ export const gatewayConfigSchema: JsonSchema = {
           default: '4mb',
         },
         shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+        // At most a minute: a supervisor's stop timeout must cover it plus the drain.
+        drain_delay_ms: { type: 'integer', minimum: 0, maximum: 60_000, default: 0 },
         data_dir: { type: 'string', minLength: 1, default: '.switchyard' },
         headers_timeout_ms: {
           type: 'integer',

@@ -86,6 +86,12 @@ export interface GatewayConfig {
     body_limit: string | number;
     /** How long SIGTERM waits for in-flight requests and streams. */
     shutdown_timeout_ms: number;
+    /**
+     * After SIGTERM, how long the standalone server keeps its port open answering every
+     * new request 503 `shutting_down` (and `/health` 503) before it closes the port and
+     * drains: time for a load balancer to move away, so no connection is reset under it.
+     */
+    drain_delay_ms: number;
     /** Where the gateway keeps its files (the generated master key, later SQLite). */
     data_dir: string;
     /** A client must send its request headers within this time (Node's `headersTimeout`). */

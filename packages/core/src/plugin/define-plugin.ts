@@ -5,6 +5,7 @@ import type { GatewayRuntime, HealthSection } from '../gateway/gateway-runtime.j
 import type { Logger } from '../logging/create-logger.js';
 import type { BudgetStore } from '../stores/budget-store.js';
 import type { KeyStore } from '../stores/key-store.js';
+import type { KeyChangeChannel } from '../stores/key-change-channel.js';
 import type { UsageLedger } from '../stores/usage-ledger.js';
 import type { ProviderAdapters } from './provider-types.js';
 
@@ -71,6 +72,12 @@ export interface StorageSet {
   keys: KeyStore;
   ledger: UsageLedger;
   budgets: BudgetStore;
+  /**
+   * Announces key changes to every instance sharing these stores (PostgreSQL:
+   * LISTEN/NOTIFY), so cached key lookups are dropped at once. Absent for stores
+   * that only one process uses (SQLite). Closed with the stores.
+   */
+  keyChanges?: KeyChangeChannel;
   /**
    * Whether the backing database answers (`healthy: false` while its calls fail),
    * shown as the `storage` section of `GET /health`. Optional: embedded stores may

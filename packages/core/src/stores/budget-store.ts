@@ -45,7 +45,8 @@ export interface BudgetStore {
   /**
    * Releases reservations whose lease expired before `now` (their holder died or
    * lost the store): their amounts stop holding budget and nothing is spent.
-   * Returns how many were released. Safe to run from several instances at once.
+   * Returns how many were released. Safe to run from several instances at once;
+   * a shared store lets one of them sweep at a time (the others get 0).
    */
   releaseExpired(now?: Date): Promise<number>;
   /** Spent (settled) in a window, for reports and alerts. */

@@ -1,4 +1,4 @@
-import type { BudgetStore, KeyStore, Logger, UsageLedger } from '@switchyard/core';
+import type { BudgetStore, KeyChangeChannel, KeyStore, Logger, UsageLedger } from '@switchyard/core';
 
 /** What the admin API works with. */
 export interface AdminRouterOptions {
@@ -6,6 +6,11 @@ export interface AdminRouterOptions {
   ledger: UsageLedger;
   /** For the spend shown next to each key's budget in `GET /keys`; without it that spend is null. */
   budgets?: BudgetStore;
+  /**
+   * Where a change (update, revoke, rotate) is announced once stored, so every
+   * instance drops its cached lookup at once; without it they do within a second.
+   */
+  keyChanges?: KeyChangeChannel;
   /** The only key the admin API accepts. */
   masterKey: string;
   logger: Logger;

@@ -35,6 +35,13 @@ export function keyRoutes(context: AdminContext): Router {
     logger.info({ keyId: key.id, action, actor, fields: Object.keys(details) }, `admin: key ${action}`);
   };
 
+  // Bounded by the channel's timeout and never throws: a lost notice leaves the 1 s lookup cache as the bound.
+  const announce = async (keyId: string) => {
+    if (context.keyChanges && !(await context.keyChanges.publish(keyId))) {
+      logger.warn({ keyId }, 'admin: a key change could not be announced; other instances see it within their 1 s lookup cache');
+    }
+  };
+
   const findKey = async (req: Request): Promise<VirtualKey> => {
     const id = String(req.params['id']);
     const key = await keys.get(id);
@@ -86,6 +93,7 @@ export function keyRoutes(context: AdminContext): Router {
     const { fields, details } = keyFieldsFromBody(body, current.scope, at);
     const key = await keys.update(current.id, fields);
     if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    await announce(key.id);
     await audit(key, 'update', at, details);
     sendJson(res, 200, { key: formatKeyRecord(key, at) });
   });
@@ -100,6 +108,7 @@ export function keyRoutes(context: AdminContext): Router {
     }
     const key = await keys.revoke(current.id, at);
     if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    await announce(key.id);
     await audit(key, 'revoke', at, {});
     sendJson(res, 200, { key: formatKeyRecord(key, at) });
   });
@@ -118,6 +127,7 @@ export function keyRoutes(context: AdminContext): Router {
     const generated = generateKeySecret();
     const key = await keys.rotate(current.id, generated.stored, graceUntil);
     if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    await announce(key.id);
     await audit(key, 'rotate', at, {
       grace_period_seconds: graceMilliseconds / 1000,
       previous_secrets_expire_at: (graceUntil ?? at).toISOString(),

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger, type KeyChange } from '@switchyard/core';
+import { findRedis, startTcpRelay } from '@switchyard/testing';
+import { FailSoftRedis } from '@switchyard/redis-connection';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisKeyChangeChannel } from '../src/index.js';
+
+const target = await findRedis();
+const logger = createLogger({ level: 'silent' });
+
+describe.skipIf(!target.available)('key change notices over Redis pub/sub', () => {
+  const url = target.available ? target.url : '';
+  const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
+  let connection: FailSoftRedis;
+  const raw = () => connection.client;
+  const opened: RedisKeyChangeChannel[] = [];
+  const open = (name = channel) => {
+    const created = new RedisKeyChangeChannel({ url, channel: name, logger });
+    opened.push(created);
+    return created;
+  };
+
+  /** Resolves once `count` subscribers listen on the channel (SUBSCRIBE has no event the test could await). */
+  const subscribers = async (count: number) => {
+    for (;;) {
+      const [, listening] = (await raw().pubsub('NUMSUB', channel)) as [string, number];
+      if (Number(listening) >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  beforeAll(async () => {
+    connection = new FailSoftRedis({ url, connectionName: 'switchyard-test', onError: () => {} });
+    await connection.whenFirstConnected();
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((each) => each.close()));
+    await connection?.close();
+  });
+
+  it('an instance hears what another publishes; a payload that is not a key id means "everything"', async () => {
+    const publisher = open();
+    const subscriber = open();
+    const heard: KeyChange[] = [];
+    let arrived: (() => void) | undefined;
+    subscriber.subscribe((change) => {
+      heard.push(change);
+      arrived?.();
+    });
+    await subscribers(1);
+    let next = new Promise<void>((resolve) => (arrived = resolve));
+    expect(await publisher.publish('key_abc123')).toBe(true);
+    await next;
+    next = new Promise<void>((resolve) => (arrived = resolve));
+    await raw().publish(channel, 'key_with spaces and 7 words');
+    await next;
+    expect(heard).toEqual([{ keyId: 'key_abc123' }, { everything: true }]);
+  });
+
+  it('a listener that stopped hears nothing more', async () => {
+    const publisher = open();
+    const subscriber = open();
+    const heard: KeyChange[] = [];
+    const stop = subscriber.subscribe((change) => heard.push(change));
+    let arrived: (() => void) | undefined;
+    subscriber.subscribe(() => arrived?.());
+    await subscribers(2); // the first test's subscriber is still there
+    stop();
+    const next = new Promise<void>((resolve) => (arrived = resolve));
+    await publisher.publish('key_after');
+    await next;
+    expect(heard).toEqual([]);
+  });
+});
+
+describe.skipIf(!target.available)('a subscriber connection that breaks', () => {
+  it('reconnects, tells its listeners "everything" (notices meanwhile are lost), and hears the next notice', async () => {
+    const url = target.available ? target.url : '';
+    const where = new URL(url);
+    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
+    const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
+    const subscriber = new RedisKeyChangeChannel({ url: relay.urlFor(url), channel, logger });
+    const publisher = new RedisKeyChangeChannel({ url, channel, logger });
+    const heard: KeyChange[] = [];
+    let arrived: ((change: KeyChange) => void) | undefined;
+    const next = () => new Promise<KeyChange>((resolve) => (arrived = resolve));
+    try {
+      let first = next();
+      subscriber.subscribe((change) => {
+        heard.push(change);
+        arrived?.(change);
+      });
+      // Until the subscription is in place a publish reaches nobody: publish until it is heard.
+      let ids = 0;
+      while (heard.length === 0) {
+        await publisher.publish(`key_probe${ids++}`);
+        await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 20))]);
+      }
+      heard.length = 0;
+      first = next();
+      expect(relay.resetAll()).toBeGreaterThan(0);
+      expect(await first).toEqual({ everything: true });
+      const after = next();
+      await publisher.publish('key_afterGap');
+      expect(await after).toEqual({ keyId: 'key_afterGap' });
+    } finally {
+      await subscriber.close();
+      await publisher.close();
+      await relay.close();
+    }
+  });
+});
+
+describe('a Redis that cannot be reached', () => {
+  it('publish resolves false (the notice is lost, the 1 s lookup cache bounds it) instead of throwing or hanging', async () => {
+    const channel = new RedisKeyChangeChannel({ url: 'redis://127.0.0.1:1', channel: 'switchyard-test:nowhere', logger });
+    try {
+      expect(await channel.publish('key_lost')).toBe(false);
+    } finally {
+      await channel.close();
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { describeStoreError, parseKeyChange, throttled, type KeyChange, type KeyChangeChannel, type KeyChangeListener, type Logger } from '@switchyard/core';
+
+/**
+ * The NOTIFY channel of one schema's key changes. Hashed: a channel name is an
+ * identifier of at most 63 bytes, and deployments sharing a database in different
+ * schemas must not hear each other.
+ */
+export function keyChangeChannelName(schema: string): string {
+  return `switchyard_keys_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+}
+
+export interface PostgresKeyChangeChannelOptions {
+  /** Opens the dedicated listening connection (never a pooled one: LISTEN belongs to a session). */
+  connect: () => pg.Client;
+  /** From {@link keyChangeChannelName}. */
+  channel: string;
+  logger: Logger;
+  /** Longest wait between reconnection attempts (default 2000 ms); the first waits 100 ms. */
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * Key changes over PostgreSQL LISTEN/NOTIFY. The key store sends `pg_notify` inside
+ * the transaction that changes a key, so a notice goes out exactly when the change
+ * commits (and never for one rolled back); `publish` therefore has nothing to send.
+ *
+ * Subscribing opens one dedicated connection per process. When it breaks it is
+ * logged (throttled) and reopened with backoff; after a reconnection listeners hear
+ * `everything`, since notices sent while it was down are lost. Until then the lookup
+ * cache's TTL bounds how stale a key can be.
+ */
+export class PostgresKeyChangeChannel implements KeyChangeChannel {
+  readonly name = 'postgres';
+  private readonly listeners = new Set<KeyChangeListener>();
+  private client: pg.Client | undefined;
+  private started = false;
+  private listenedBefore = false;
+  private closed = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly warn: (error: unknown) => void;
+
+  constructor(private readonly options: PostgresKeyChangeChannelOptions) {
+    this.warn = throttled(60_000, (error: unknown) =>
+      options.logger.warn({ err: describeStoreError(error) }, 'key change notices (postgres LISTEN) interrupted; reconnecting, key lookups fall back to their 1 s cache'),
+    );
+  }
+
+  publish(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  subscribe(listener: KeyChangeListener): () => void {
+    this.listeners.add(listener);
+    if (!this.started) {
+      this.started = true;
+      void this.listen();
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private emit(change: KeyChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = this.options.connect();
+    this.client = client;
+    let lost = false;
+    const onLost = (error: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (this.closed) return;
+      this.warn(error);
+      if (this.client === client) this.client = undefined;
+      client.end().catch(() => undefined);
+      const delay = Math.min(100 * 2 ** this.failures++, this.options.maxReconnectDelayMs ?? 2000);
+      this.retryTimer = setTimeout(() => void this.listen(), delay);
+      this.retryTimer.unref();
+    };
+    // Without these a dropped connection would be an unhandled 'error' that ends the process.
+    client.on('error', onLost);
+    client.on('end', () => onLost(new Error('the listening connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel === this.options.channel) this.emit(parseKeyChange(message.payload));
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.options.channel}"`);
+      if (this.closed) {
+        await client.end().catch(() => undefined);
+        return;
+      }
+      this.failures = 0;
+      // Whatever changed while nobody listened is unknown: every cached lookup goes.
+      if (this.listenedBefore) this.emit({ everything: true });
+      this.listenedBefore = true;
+    } catch (error) {
+      onLost(error);
+    }
+  }
+}
