@@ -151,6 +151,9 @@ describe('compose.yaml', () => {
     const config = await expectGatewayAccepts(read(file));
     expect(config.storage?.use).toBe('postgres');
     expect(JSON.stringify(config.chain)).toContain('"use":"redis"');
+    // nginx retries a draining gateway's 503: the port must stay open to give it.
+    expect(config.server.drain_delay_ms).toBeGreaterThan(0);
+    expect((config.server.drain_delay_ms + config.server.shutdown_timeout_ms) / 1000).toBeLessThan(40);
   });
 });
 
@@ -192,7 +195,7 @@ describe('Kubernetes manifests', () => {
   it('gives streams in flight time to finish: preStop, then the drain, within the grace period', async () => {
     const preStopSeconds = Number(container.lifecycle.preStop.exec.command[1]);
     const config = await expectGatewayAccepts(byKind('ConfigMap').data['switchyard.config.yaml']);
-    const drainSeconds = config.server.shutdown_timeout_ms / 1000;
+    const drainSeconds = (config.server.drain_delay_ms + config.server.shutdown_timeout_ms) / 1000;
     expect(preStopSeconds).toBeGreaterThan(0);
     expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + drainSeconds);
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
