@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -168,8 +168,11 @@ describe('a provider plugin built against its own copy of @switchyard/core', () 
       await cp(path.join(from, 'package.json'), path.join(modules, '@switchyard', name, 'package.json'));
     }
     // Core's own dependencies, linked from the workspace.
-    for (const dependency of ['ajv', 'cosmiconfig', 'eventsource-parser', 'express', 'lru-cache', 'pino', 'undici', 'yaml']) {
-      await symlink(path.join(repo, 'node_modules', dependency), path.join(modules, dependency), 'dir');
+    const coreManifest = JSON.parse(await readFile(path.join(repo, 'packages/core/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const dependency of Object.keys(coreManifest.dependencies)) {
+      const target = path.join(modules, dependency);
+      await mkdir(path.dirname(target), { recursive: true });
+      await symlink(path.join(repo, 'node_modules', dependency), target, 'dir');
     }
     upstream = await startMockOpenAI({ apiKey: 'sk-upstream-0123456789' });
     gateway = await createGateway(
