@@ -36,6 +36,18 @@ async function startFloodingUpstream(events = eventCount) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, state };
 }
 
+/** Starts a streamed chat through the gateway with node:http, whose response the test can pause. */
+function openStream(baseURL: string, content: string): Promise<IncomingMessage> {
+  const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] });
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = httpRequest(`${baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    });
+    req.once('response', resolve).once('error', reject).end(body);
+  });
+}
+
 /** Resolves true on 'drain', false on 'close', removing both listeners either way. */
 function drained(res: import('node:http').ServerResponse): Promise<boolean> {
   return new Promise((resolve) => {
@@ -67,14 +79,7 @@ describe('a client that reads slowly', () => {
       providers: { openai: { api_key: 'sk-test-slow-client-0123', base_url: upstream.url } },
     });
     try {
-      const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'flood me' }] });
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = httpRequest(`${gateway.baseURL}/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-        });
-        req.once('response', resolve).once('error', reject).end(body);
-      });
+      const response = await openStream(gateway.baseURL, 'flood me');
       expect(response.statusCode).toBe(200);
       // The client stops reading at once; the kernel's and the gateway's buffers fill, then everything waits.
       response.pause();
@@ -111,14 +116,7 @@ describe('a client that reads slowly', () => {
       limits: { stream_max_duration_ms: 1000 },
     });
     try {
-      const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'flood me forever' }] });
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = httpRequest(`${gateway.baseURL}/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-        });
-        req.once('response', resolve).once('error', reject).end(body);
-      });
+      const response = await openStream(gateway.baseURL, 'flood me forever');
       expect(response.statusCode).toBe(200);
       response.pause(); // and never reads again: its own socket cannot even see the close until it reads
       const started = performance.now();

@@ -7,9 +7,8 @@ import type {
   ToolChoice,
   UserContentPart,
 } from '../../canonical/chat-request.js';
-import { GatewayError } from '../../errors/gateway-error.js';
-import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
-import { checkModelName } from '../check-model-name.js';
+import { compileValidator, type Validator } from '../../validation/compile-validator.js';
+import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import type {
@@ -43,15 +42,7 @@ export function prepareMessagesValidator(): void {
  */
 export function parseMessagesRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedIngressRequest {
   prepareMessagesValidator();
-  // Counted before the schema check, which would otherwise walk every one of them.
-  const messages = (body as { messages?: unknown } | null)?.messages;
-  if (Array.isArray(messages) && messages.length > limits.maxMessages) {
-    throw invalidRequest('/messages', `more than ${limits.maxMessages} messages (limits.max_messages)`);
-  }
-  const result = validator!(body);
-  if (!result.ok) throw invalidRequest(result.problems[0]!.path, result.problems[0]!.message);
-  const wire = result.value;
-  checkModelName(wire.model, limits.maxModelNameLength);
+  const wire = checkIngressBody(body, validator!, limits);
 
   const canonicalMessages: ChatMessage[] = [];
   const system = systemText(wire.system);
@@ -94,14 +85,6 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   return { request, includeStreamUsage: request.stream };
 }
 
-function invalidRequest(pointer: string, message: string): GatewayError {
-  const param = pointerToParam(pointer);
-  return new GatewayError(
-    'invalid_request',
-    param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`,
-    { param: param || null },
-  );
-}
 
 function systemText(system: AnthropicMessagesRequestBody['system']): string | undefined {
   if (system === undefined) return undefined;

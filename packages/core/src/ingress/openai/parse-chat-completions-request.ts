@@ -8,9 +8,8 @@ import type {
   ToolChoice,
   UserContentPart,
 } from '../../canonical/chat-request.js';
-import { GatewayError } from '../../errors/gateway-error.js';
-import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
-import { checkModelName } from '../check-model-name.js';
+import { compileValidator, type Validator } from '../../validation/compile-validator.js';
+import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { chatCompletionsRequestSchema } from './chat-completions-request-schema.js';
 import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage } from './openai-wire-types.js';
@@ -41,15 +40,7 @@ export interface ParsedChatCompletionsRequest {
  */
 export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedChatCompletionsRequest {
   prepareChatCompletionsValidator();
-  // Counted before the schema check, which would otherwise walk every one of them.
-  const messages = (body as { messages?: unknown } | null)?.messages;
-  if (Array.isArray(messages) && messages.length > limits.maxMessages) {
-    throw invalidRequest('/messages', `more than ${limits.maxMessages} messages (limits.max_messages)`);
-  }
-  const result = validator!(body);
-  if (!result.ok) throw invalidRequest(result.problems[0]!.path, result.problems[0]!.message);
-  const wire = result.value;
-  checkModelName(wire.model, limits.maxModelNameLength);
+  const wire = checkIngressBody(body, validator!, limits);
 
   const request: ChatRequest = {
     model: wire.model,
@@ -88,14 +79,6 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
   return { request, includeStreamUsage: request.stream && wire.stream_options?.include_usage === true };
 }
 
-function invalidRequest(pointer: string, message: string): GatewayError {
-  const param = pointerToParam(pointer);
-  return new GatewayError(
-    'invalid_request',
-    param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`,
-    { param: param || null },
-  );
-}
 
 function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage {
   switch (message.role) {
