@@ -1,11 +1,10 @@
-import { GatewayError, matchesModelPattern, type Logger, type RequestContext } from '@switchyard/core';
+import { GatewayError, matchesModelPattern, throttled, type Logger, type RequestContext } from '@switchyard/core';
 import type { Response } from 'express';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
 import type { OnStoreError, RateLimit, RateLimitOptions } from './rate-limit-options.js';
 import type { RateLimitStore } from './rate-limit-store.js';
-import { throttled } from './throttled.js';
 
 /** Whose limit it is. */
 export type LimitSource = 'key' | 'team' | 'model' | 'global';

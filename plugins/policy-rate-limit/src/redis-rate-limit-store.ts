@@ -1,10 +1,9 @@
-import type { Logger } from '@switchyard/core';
+import { throttled, type Logger } from '@switchyard/core';
 import { FailSoftRedis } from '@switchyard/redis-connection';
 import type { Redis } from 'ioredis';
 import type { GcraDecision, GcraLimit, GcraState } from './gcra.js';
 import { gcraLuaScript } from './gcra-lua-script.js';
 import type { RateLimitStore } from './rate-limit-store.js';
-import { throttled } from './throttled.js';
 
 export interface RedisRateLimitStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */

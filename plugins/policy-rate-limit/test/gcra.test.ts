@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatResetDuration, gcraAdjust, gcraDecide, gcraLimit, gcraRemaining, MemoryRateLimitStore } from '../src/index.js';
-import { throttled } from '../src/throttled.js';
+import { throttled } from '@switchyard/core';
 
 const minute = 60_000;
 const start = 1_700_000_000_000;
