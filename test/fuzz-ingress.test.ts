@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { hostileNumber, hostileValue, mostlyValid, toJsonText } from './support/hostile-json.js';
 
 // Property-based fuzzing of the trust boundary (issue 10): whatever body a client
 // sends to the chat, embeddings or admin API, the answer is a 2xx or a 4xx in
@@ -36,20 +37,6 @@ afterAll(async () => {
   await gateway.close();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-/** JSON text spliced in as it is, for what JSON.stringify cannot write (1e309, 10,000 levels). */
-class RawJson {
-  constructor(readonly text: string) {}
-}
-
-function toJsonText(value: unknown): string {
-  if (value instanceof RawJson) return value.text;
-  if (Array.isArray(value)) return `[${value.map(toJsonText).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${toJsonText(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 async function send(method: string, route: string, text: string, label: string) {
   const response = await fetch(gateway.origin + route, {
@@ -86,12 +73,6 @@ function expectWellAnswered(answer: { status: number; text: string; body: unknow
 
 // ---- building blocks -------------------------------------------------------
 
-const hostileNumber = fc.oneof(
-  fc.constantFrom('1e309', '-1e309', '1e999', '9007199254740993', '-9007199254740993', '30000000', '1e-400', '-0', '0.5', '1e308', '4294967296').map((text) => new RawJson(text)),
-  fc.integer({ min: -1000, max: 70_000 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-);
-
 const oddString = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
@@ -99,23 +80,10 @@ const oddString = fc.oneof(
   fc.integer({ min: 250, max: 600 }).map((length) => `mock/${'x'.repeat(length)}`),
 );
 
-const deepNesting = fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean()).map(([depth, arrays]) =>
-  new RawJson(arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
-);
-
 /** Any JSON-ish value, hostile numbers, odd strings and deep nesting included. */
-const anything: fc.Arbitrary<unknown> = fc.oneof(
-  { depthSize: 'small', maxDepth: 3 },
-  fc.constant(null),
-  fc.boolean(),
-  hostileNumber,
-  oddString,
-  deepNesting,
-  fc.jsonValue({ maxDepth: 3 }),
-);
+const anything = hostileValue(oddString);
 
-/** A valid value most of the time, anything some of the time: valid-ish shapes mutated. */
-const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: anything });
+const mostly = mostlyValid(anything);
 
 const model = mostly(fc.constantFrom('mock/echo', 'fast', 'pair', 'mock/other', 'openai/gpt-4o', 'nope'));
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { hostileNumber, hostileValue, mostlyValid, toJsonText } from './support/hostile-json.js';
 
 // Property-based fuzzing of /v1/messages: whatever body a client sends, the answer
 // is a 2xx or a 4xx in Anthropic's error shape, never a 5xx. Small bodies and a fixed
@@ -18,33 +19,13 @@ afterAll(async () => {
   await gateway.close();
 });
 
-/** JSON text spliced in as it is, for what JSON.stringify cannot write (1e309, deep nesting). */
-class RawJson {
-  constructor(readonly text: string) {}
-}
-
-function toJsonText(value: unknown): string {
-  if (value instanceof RawJson) return value.text;
-  if (Array.isArray(value)) return `[${value.map(toJsonText).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${toJsonText(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-const hostileNumber = fc.oneof(
-  fc.constantFrom('1e309', '-1e309', '9007199254740993', '1e-400', '-0', '0.5', '4294967296').map((text) => new RawJson(text)),
-  fc.integer({ min: -1000, max: 70_000 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-);
 const oddString = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.constantFrom('', '\u0000', 'mock/😀', 'mock/a b', '\u202e', 'mock/echo', 'fast', 'file:///etc/passwd', 'https://example.com/a.png'),
   fc.integer({ min: 250, max: 600 }).map((length) => `mock/${'x'.repeat(length)}`),
 );
-const deepNesting = fc.integer({ min: 1, max: 3000 }).map((depth) => new RawJson(`${'['.repeat(depth)}${']'.repeat(depth)}`));
-const anything: fc.Arbitrary<unknown> = fc.oneof(fc.constant(null), fc.boolean(), hostileNumber, oddString, deepNesting, fc.jsonValue({ maxDepth: 3 }));
-const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: anything });
+const anything = hostileValue(oddString);
+const mostly = mostlyValid(anything);
 
 const block = fc.oneof(
   fc.record({ type: fc.constant('text'), text: mostly(fc.string({ maxLength: 20 })), cache_control: mostly(fc.constant({ type: 'ephemeral' })) }, { requiredKeys: ['type', 'text'] }),
