@@ -22,20 +22,25 @@ import { getContext, type ProviderResult, type RequestContext } from './request-
 export const adapterStep = definePlugin<Record<string, never>>({
   name: 'adapter',
   optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
-  create: (_options, runtime) => async (req: Request, res: Response) => {
-    const context = getContext(res);
-    if (context.endpoint === 'models') {
-      await sendModels(runtime, req, res);
-      return;
-    }
-    const attempt = composeInterceptors(context, providerDispatch(runtime, context));
-    let result: ProviderResult;
-    try {
-      result = await composeRoutedCall(context, attempt)();
-    } finally {
-      setRoutingHeaders(res, context);
-    }
-    await writeResult(result, context, req, res, costHeaderWriter(runtime), runtime.config.limits.stream_max_duration_ms);
+  create: (_options, runtime) => {
+    // Decided once: the hot path makes no closure per request.
+    const setCostHeader = costHeaderWriter(runtime);
+    const maxStreamDurationMs = runtime.config.limits.stream_max_duration_ms;
+    return async (req: Request, res: Response) => {
+      const context = getContext(res);
+      if (context.endpoint === 'models') {
+        await sendModels(runtime, req, res);
+        return;
+      }
+      const attempt = composeInterceptors(context, providerDispatch(runtime, context));
+      let result: ProviderResult;
+      try {
+        result = await composeRoutedCall(context, attempt)();
+      } finally {
+        setRoutingHeaders(res, context);
+      }
+      await writeResult(result, context, req, res, setCostHeader, maxStreamDurationMs);
+    };
   },
 });
 
