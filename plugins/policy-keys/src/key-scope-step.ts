@@ -14,6 +14,7 @@ import {
   type Principal,
   type RequestContext,
 } from '@switchyard/core';
+import { LRUCache } from 'lru-cache';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
 
@@ -134,8 +135,12 @@ function budgetAccounts(context: RequestContext, options: KeyScopeOptions): Budg
   return accounts;
 }
 
-/** Budgets already alerted on, by owner and window, so each alert is logged once per process. */
-const alerted = new Set<string>();
+/**
+ * Budgets already alerted on, by owner and window, so each alert is logged once per
+ * process. Bounded: a new window per key per period must not grow it for ever (a
+ * forgotten one may alert a second time, which is harmless).
+ */
+const alerted = new LRUCache<string, true>({ max: 10_000 });
 
 /** Logs a warning the first time a key's spend crosses its soft alert threshold in a window. */
 async function alertWhenNearLimit(
@@ -151,7 +156,7 @@ async function alertWhenNearLimit(
   if (alerted.has(alertKey)) return;
   const spent = await budgets.spent(account.owner, account.windowStart);
   if (spent < threshold * account.limitUsd) return;
-  alerted.add(alertKey);
+  alerted.set(alertKey, true);
   runtime.logger.warn(
     { keyId: context.principal?.keyId, spentUsd: spent, limitUsd: account.limitUsd, windowStart: account.windowStart },
     'budget alert: spend crossed the key\'s alert threshold',
