@@ -17,7 +17,7 @@ import { startRequestSpan } from '../tracing/request-span.js';
  * Anthropic's Messages API; `custom` is a route of the embedding app's own, with
  * Switchyard steps mounted in front of it.
  */
-export type Endpoint = 'chat' | 'messages' | 'embeddings' | 'models' | 'custom';
+export type Endpoint = 'chat' | 'messages' | 'responses' | 'embeddings' | 'models' | 'custom';
 
 /** Who is calling, as established by the auth step. */
 export interface Principal {

@@ -7,6 +7,7 @@ import type { BudgetStore } from '../stores/budget-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 import type { KeyChangeChannel } from '../stores/key-change-channel.js';
 import type { UsageLedger } from '../stores/usage-ledger.js';
+import type { ResponseStore } from '../stores/response-store.js';
 import type { ProviderAdapters } from './provider-types.js';
 
 /** Thrown when a plugin's options do not match its schema. */
@@ -72,6 +73,11 @@ export interface StorageSet {
   keys: KeyStore;
   ledger: UsageLedger;
   budgets: BudgetStore;
+  /**
+   * Stored Responses API responses (`store`, `previous_response_id`). Optional: a
+   * storage plugin without it leaves them in the gateway's memory, one instance only.
+   */
+  responses?: ResponseStore;
   /**
    * Announces key changes to every instance sharing these stores (PostgreSQL:
    * LISTEN/NOTIFY), so cached key lookups are dropped at once. Absent for stores

@@ -6,3 +6,4 @@ export { StoreHealth, describeStoreError, type StoreHealthOptions } from './stor
 export { guardStore, type StoreBoundaryOptions } from './guard-store.js';
 export type { KeyChange, KeyChangeListener, KeyChangeChannel } from './key-change-channel.js';
 export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
+export type * from './response-store.js';

@@ -10,7 +10,7 @@ export interface BudgetBody {
 
 export interface ScopeBody {
   models?: string[] | null;
-  endpoints?: Array<'chat' | 'messages' | 'embeddings' | 'models' | 'custom'> | null;
+  endpoints?: Array<'chat' | 'messages' | 'responses' | 'embeddings' | 'models' | 'custom'> | null;
   max_tokens?: number | null;
   budget?: BudgetBody | null;
   rpm?: number | null;
@@ -78,7 +78,7 @@ function scopeSchema(nullable: boolean): JsonSchema {
     additionalProperties: false,
     properties: {
       models: orNull({ type: 'array', items: { type: 'string', minLength: 1, maxLength: 300 }, maxItems: 1000 }),
-      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'messages', 'embeddings', 'models', 'custom'] }, maxItems: 5, uniqueItems: true }),
+      endpoints: orNull({ type: 'array', items: { enum: ['chat', 'messages', 'responses', 'embeddings', 'models', 'custom'] }, maxItems: 6, uniqueItems: true }),
       max_tokens: orNull(positiveInteger(adminBounds.maxTokens)),
       budget: orNull({
         type: 'object',
