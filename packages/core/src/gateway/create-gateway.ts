@@ -27,6 +27,7 @@ import type { Pricing } from './pricing.js';
 import { PriceCatalog } from '../pricing/price-catalog.js';
 import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
+import { MemoryResponseStore } from '../stores/memory-response-store.js';
 
 export interface CreateGatewayOptions {
   /** Plugin factories to use instead of looking packages up by name. */
@@ -114,6 +115,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     masterKey: config.master_key,
     dataDir,
     storage,
+    responses: storage?.responses ?? new MemoryResponseStore(),
     pricing,
     unpricedCalls,
     get unattributedRequests() {
@@ -242,11 +244,13 @@ async function openStorage(plugin: StoragePlugin, context: StorageContext): Prom
   await storage.keys.migrate();
   await storage.ledger.migrate();
   await storage.budgets.migrate();
+  await storage.responses?.migrate();
   return storage;
 }
 
 async function closeStorage(storage: StorageSet): Promise<void> {
   // Stores that share one connection close it once; closing twice must be harmless.
+  await storage.responses?.close();
   await storage.budgets.close();
   await storage.ledger.close();
   await storage.keys.close();

@@ -3,6 +3,7 @@ import type { Logger } from '../logging/create-logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { StorageSet } from '../plugin/define-plugin.js';
 import type { Provider } from '../plugin/provider-types.js';
+import type { ResponseStore } from '../stores/response-store.js';
 import type { UpstreamTransport } from '../transport/upstream-transport.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { Pricing } from './pricing.js';
@@ -23,6 +24,11 @@ export interface GatewayRuntime {
   readonly dataDir: string;
   /** Keys, usage and budgets, when the config names a storage plugin. */
   readonly storage: StorageSet | undefined;
+  /**
+   * Stored Responses API responses: the storage plugin's when it keeps them (shared by
+   * every instance on that database), else this process's memory.
+   */
+  readonly responses: ResponseStore;
   /** Model prices, for costs in the ledger and budget reservations. */
   readonly pricing: Pricing;
   /** Calls of models without a price, by `provider/model` (served on /metrics). */

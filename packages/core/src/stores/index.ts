@@ -7,3 +7,4 @@ export { guardStore, type StoreBoundaryOptions } from './guard-store.js';
 export type { KeyChange, KeyChangeListener, KeyChangeChannel } from './key-change-channel.js';
 export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
+export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
