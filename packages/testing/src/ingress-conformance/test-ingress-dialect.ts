@@ -53,8 +53,9 @@ export function testIngressDialect(target: IngressDialectConformanceTarget): voi
       ['a model name with spaces', () => target.textRequest('a b', 'x', false)],
       ['a model name past the limit', () => target.textRequest('m'.repeat(65), 'x', false)],
       ['more messages than the limit', () => {
-        const body = target.textRequest('fast', 'x', false) as { messages: unknown[] };
-        return { ...body, messages: Array.from({ length: 9 }, () => body.messages.at(-1)) };
+        const field = target.messagesField ?? 'messages';
+        const body = target.textRequest('fast', 'x', false) as Record<string, unknown[]>;
+        return { ...body, [field]: Array.from({ length: 9 }, () => body[field]!.at(-1)) };
       }],
     ];
     it.each(refusals)('refuses %s with invalid_request (400)', (_name, body) => {
