@@ -14,6 +14,7 @@ import { metricsHandler } from '../metrics/metrics-handler.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
+import { mountResponsesRoutes } from './responses-routes.js';
 
 /** A built chain step, and whether it may run before the body is read. */
 export interface BuiltStep {
@@ -129,6 +130,7 @@ export function buildRouter(
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, anthropicErrors);
   }
+  mountResponsesRoutes(router, { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
   const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);
