@@ -51,7 +51,7 @@ export const cache = definePlugin<CacheOptions>({
     const cacheCall = cachedCall(options, store, warn, (lookup) => runtime.metrics.countCacheLookup(lookup));
     return (req, res, next) => {
       const context = getContext(res);
-      if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'embeddings') {
+      if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses' || context.endpoint === 'embeddings') {
         const directives = readCacheDirectives(req.headers);
         context.requestInterceptors.push((call, callContext) => () => cacheCall(call, callContext, directives, res));
       }

@@ -7,7 +7,7 @@ import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { responsesItemId } from './responses-item-id.js';
 import { responsesItemsToMessages } from './responses-items-to-messages.js';
 import { responsesRequestSchema } from './responses-request-schema.js';
-import type { ResponsesCreateBody, ResponsesInputItem, ResponsesResponse } from './responses-wire-types.js';
+import type { ResponsesCreateBody, ResponsesInputItem, ResponsesMessageItem, ResponsesResponse } from './responses-wire-types.js';
 
 /** The request fields a Response object repeats back to the client, as OpenAI does. */
 export type ResponsesEcho = Pick<
@@ -147,12 +147,21 @@ function applyToolChoice(choice: NonNullable<ResponsesCreateBody['tool_choice']>
   if (request.tools) request.toolChoice = canonical;
 }
 
-/** Items of a client's `input` keep their ids; those without get one (what `input_items` lists). */
+/**
+ * A client's `input` as `input_items` lists it, the way OpenAI does: every item
+ * with its type and an id (the client's, or a fresh one), a message's text content
+ * as a list of parts.
+ */
 function withIds(items: readonly ResponsesInputItem[]): ResponsesInputItem[] {
   return items.map((item) => {
-    if (typeof item.id === 'string' && item.id !== '') return item;
     const prefix = item.type === 'function_call' ? 'fc' : item.type === 'function_call_output' ? 'fco' : item.type === 'reasoning' ? 'rs' : 'msg';
-    return { ...item, ...(item.type === undefined && { type: 'message' as const }), id: responsesItemId(prefix) } as ResponsesInputItem;
+    const id = typeof item.id === 'string' && item.id !== '' ? item.id : responsesItemId(prefix);
+    if (item.type !== undefined && item.type !== 'message') return { ...item, id } as ResponsesInputItem;
+    const message = item as ResponsesMessageItem;
+    const content = typeof message.content === 'string'
+      ? [message.role === 'assistant' ? { type: 'output_text' as const, text: message.content, annotations: [] } : { type: 'input_text' as const, text: message.content }]
+      : message.content;
+    return { ...message, type: 'message', id, content };
   });
 }
 
