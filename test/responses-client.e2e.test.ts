@@ -187,6 +187,22 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
     expect(JSON.stringify((error as InstanceType<typeof OpenAI.BadRequestError>).error)).not.toContain(providers[name].key);
   });
 
+  it('ends a stream that breaks after it began with response.failed carrying the error', async () => {
+    upstreams[name].enqueue({ reply: { content: answer }, stream: { midStreamError: true, errorAfterEvents: 3 } });
+    const stream = await client.responses.create({ model: `${name}-once`, input: 'Weather?', stream: true });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    const last = events.at(-1)!;
+    expect(last.type).toBe('response.failed');
+    const failed = (last as OpenAI.Responses.ResponseFailedEvent).response;
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.message).toEqual(expect.any(String));
+    expect(JSON.stringify(events)).not.toContain(providers[name].key);
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    // A failed response is not kept.
+    await expect(client.responses.retrieve(failed.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('aborts the upstream when the client aborts mid-stream, and bills what was generated', async () => {
     upstreams[name].enqueue({ reply: { content: 'word '.repeat(50) }, stream: { chunkDelayMs: 20, repeatEvent: 3 } });
     const before = records.length;
