@@ -272,3 +272,37 @@ describe('stored responses through the SDK', () => {
     expect(upstreams.openai.requests).toHaveLength(0);
   });
 });
+
+describe('a Codex-shaped request', () => {
+  it('streams: reasoning items with encrypted content, store: false, include, prompt_cache_key and text.verbosity are accepted', async () => {
+    upstreams.anthropic.enqueue({ reply: { content: 'Done.' } });
+    // The shape Codex CLI sends with wire_api = "responses" (UNCONFIRMED in detail: taken from its public source).
+    const stream = await client.responses.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      instructions: 'You are a coding agent.',
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'List the files.' }] },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Run ls.' }], encrypted_content: 'gAAAAB-opaque' },
+        { type: 'function_call', id: 'fc_1', call_id: 'call_ls', name: 'shell', arguments: '{"command":["ls"]}', status: 'completed' },
+        { type: 'function_call_output', call_id: 'call_ls', output: 'a.txt\nb.txt' },
+      ],
+      tools: [{ type: 'function', name: 'shell', description: 'Runs a command', strict: false, parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } }, required: ['command'] } }],
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      reasoning: { effort: 'medium', summary: 'auto' },
+      store: false,
+      stream: true,
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'a6f1c0de-0000-4000-8000-000000000000',
+      text: { verbosity: 'medium' },
+    });
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) if (event.type === 'response.completed') final = event.response;
+    expect(final?.output).toMatchObject([{ type: 'message', content: [{ type: 'output_text', text: 'Done.' }] }]);
+    expect(final?.store).toBe(false);
+    const sent = lastUpstreamBody('anthropic');
+    expect(sent).toContain('tool_result');
+    expect(sent).toContain('a.txt');
+    expect(sent).not.toContain('gAAAAB-opaque');
+  });
+});
