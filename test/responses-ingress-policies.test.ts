@@ -1,7 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RequestRecord, ResponseStore } from '@switchyard/core';
+import { contextMiddleware, errorHandler, getContext, openAIResponsesDialect, type RequestRecord, type ResponseStore } from '@switchyard/core';
+import express from 'express';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -241,5 +243,24 @@ describe('/v1/responses refuses hostile input in OpenAI shape, never with a 5xx'
     expect(page).toMatchObject({ object: 'list', first_id: ids[1], last_id: ids[1], has_more: true });
     const before = (await call('GET', `/v1/responses/${created['id']}/input_items?before=${ids[0]}`)).json();
     expect(before['data'].map((item: any) => item.id)).toEqual([ids[2], ids[1]]);
+  });
+});
+
+describe("an app's own route with endpoint 'responses'", () => {
+  it('puts a checked Responses body on the context, and refuses previous_response_id and bad bodies in OpenAI shape', async () => {
+    const app = express();
+    app.post('/agent', express.json(), contextMiddleware({ endpoint: 'responses' }), (_req, res) => {
+      const context = getContext(res);
+      res.json({ model: context.chatRequest!.model, first: context.chatRequest!.messages[0], dialect: context.dialect?.name });
+    });
+    app.use(errorHandler({ dialect: openAIResponsesDialect }));
+    const ok = await request(app).post('/agent').send({ model: 'm', instructions: 'Be brief.', input: 'hi' });
+    expect(ok.body).toEqual({ model: 'm', first: { role: 'system', content: 'Be brief.' }, dialect: 'openai-responses' });
+    const continued = await request(app).post('/agent').send({ model: 'm', input: 'hi', previous_response_id: 'resp_abc' });
+    expect(continued.status).toBe(400);
+    expect(continued.body).toMatchObject({ error: { code: 'invalid_request', param: 'previous_response_id' } });
+    const bad = await request(app).post('/agent').send({ model: 'm', input: 'hi', tools: [{ type: 'web_search' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { type: 'invalid_request_error', param: 'tools[0].type' } });
   });
 });

@@ -125,9 +125,9 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     sendJson(res, 200, listPage(found.inputItems as Array<{ id?: string }>, page));
   }));
   for (const path of ['/v1/responses', '/v1/responses/:id', '/v1/responses/:id/input_items']) {
-    router.all(path, runSteps([begin('responses'), (req: Request) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${req.path.slice(0, 200)}.`);
-    }], chain), errors);
+    router.all(path, (req: Request) => {
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
+    }, errors);
   }
 }
 

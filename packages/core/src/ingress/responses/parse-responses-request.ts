@@ -81,7 +81,7 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   const messages: ChatRequest['messages'] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   const leadingSystemMessages = messages.length;
-  messages.push(...responsesItemsToMessages(inputItems, typeof wire.input === 'string' ? '/input' : '/input'));
+  messages.push(...responsesItemsToMessages(inputItems, '/input'));
 
   const request: ChatRequest = { model: wire.model, messages, stream: wire.stream === true };
   if (wire.max_output_tokens != null) request.maxOutputTokens = wire.max_output_tokens;

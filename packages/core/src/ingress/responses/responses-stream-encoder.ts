@@ -135,7 +135,7 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
   fail(error: GatewayError): SseEvent {
     const { error: body } = error.toBody();
     const response = this.snapshot({ status: 'failed', incomplete_details: null });
-    response.error = { code: body.code ?? 'server_error', message: body.message };
+    response.error = { code: body.code, message: body.message };
     response.usage = toResponsesUsage(this.usage);
     return this.event({ type: 'response.failed', response });
   }
