@@ -216,8 +216,9 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
     }
     expect(deltas).toBe(3);
     await upstreams[name].waitForAborts(1);
-    await expect.poll(() => records.slice(before).find((record) => record.endpoint === 'responses')).toBeDefined();
-    const record = records.slice(before).find((candidate) => candidate.endpoint === 'responses')!;
+    const aborted = (record: RequestRecord) => record.endpoint === 'responses' && record.status === 499;
+    await expect.poll(() => records.slice(before).find(aborted), { timeout: 10_000 }).toBeDefined();
+    const record = records.slice(before).find(aborted)!;
     expect(record.usage?.outputTokens).toBeGreaterThan(0);
     // A response cut short is not kept.
     await expect(client.responses.retrieve(id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);

@@ -100,7 +100,7 @@ describe('/v1/responses under the same policies as /v1/chat/completions', () => 
     const served = await create('a short one', { max_output_tokens: 20 }, key.secret);
     expect(served.status).toBe(200);
     const budgets = gateway.gateway.runtime.storage!.budgets;
-    await expect.poll(() => budgets.spent(`key:${key.id}`, new Date(0).toISOString())).toBeGreaterThan(0);
+    await expect.poll(() => budgets.spent(`key:${key.id}`, new Date(0).toISOString()), { timeout: 10_000 }).toBeGreaterThan(0);
   });
 
   it('applies rate limits, answering 429 with Retry-After in OpenAI shape', async () => {
@@ -144,7 +144,7 @@ describe('/v1/responses under the same policies as /v1/chat/completions', () => 
     const before = records.length;
     await create('ledger whole');
     await create('ledger streamed', { stream: true });
-    await expect.poll(() => records.length - before).toBe(2);
+    await expect.poll(() => records.length - before, { timeout: 10_000 }).toBe(2);
     for (const record of records.slice(before)) {
       expect(record).toMatchObject({ endpoint: 'responses', status: 200, requestedModel: 'mock/echo' });
       expect(record.usage?.outputTokens).toBeGreaterThan(0);
@@ -172,7 +172,10 @@ describe('the response store failing', () => {
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(answer.json()).toMatchObject({ error: { code: 'store_unavailable', type: 'server_error' } });
       expect(answer.text).not.toContain('connection refused');
-      await expect.poll(() => records.slice(before).find((record) => record.endpoint === 'responses')?.servedBy).toBeUndefined();
+      await expect.poll(() => records.slice(before).find((record) => record.endpoint === 'responses' && record.status === 503), { timeout: 10_000 }).toBeDefined();
+      const record = records.slice(before).find((candidate) => candidate.endpoint === 'responses' && candidate.status === 503)!;
+      expect(record.attempts).toHaveLength(0);
+      expect(record.provider).toBeUndefined();
       expect((await call('GET', '/v1/responses/resp_abcdef')).status).toBe(503);
     });
   });
