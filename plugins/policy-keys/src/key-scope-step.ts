@@ -14,13 +14,18 @@ import {
   type Principal,
   type RequestContext,
 } from '@switchyard/core';
-import { LRUCache } from 'lru-cache';
+import type { Counter } from 'prom-client';
+import { alertsOptionsSchema, webhookTargets, type AlertsOptions } from './alerts/alerts-options.js';
+import { BudgetAlerter, type AlertAccount } from './alerts/budget-alerter.js';
+import { WebhookDispatcher } from './alerts/webhook-dispatcher.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
 
 interface BudgetOption {
   limit_usd: number;
   period: BudgetLimit['period'];
+  /** Soft alert threshold, a fraction of the limit: an alert when spend crosses it. */
+  alert_threshold?: number;
 }
 
 export interface KeyScopeOptions {
@@ -31,13 +36,19 @@ export interface KeyScopeOptions {
    * while the gateway runs, released by a sweep once a crashed gateway stops renewing.
    */
   reservation_lease_ms: number;
+  /** Webhooks told when a key, team or project crosses its alert threshold or spends its budget (docs/alerts.md). */
+  alerts: AlertsOptions;
 }
 
 const budgetSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['limit_usd', 'period'],
-  properties: { limit_usd: { type: 'number', minimum: 0 }, period: { enum: ['daily', 'weekly', 'monthly', 'total'] } },
+  properties: {
+    limit_usd: { type: 'number', minimum: 0 },
+    period: { enum: ['daily', 'weekly', 'monthly', 'total'] },
+    alert_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+  },
 };
 
 const keyScopeOptionsSchema: JsonSchema = {
@@ -54,6 +65,7 @@ const keyScopeOptionsSchema: JsonSchema = {
       },
     },
     reservation_lease_ms: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    alerts: alertsOptionsSchema,
   },
 };
 
@@ -76,6 +88,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       keeper.start();
       runtime.onClose(() => keeper.stop());
     }
+    const budgetAlerts = createBudgetAlerts(options.alerts, runtime);
     return (_req, res, next) => {
       const context = getContext(res);
       const principal = context.principal;
@@ -95,7 +108,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       }
       const storage = runtime.storage;
       const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && keeper && accounts.length > 0) holdBudget(context, runtime, storage.budgets, keeper, accounts);
+      if (storage && keeper && accounts.length > 0) holdBudget(context, runtime, storage.budgets, keeper, accounts, budgetAlerts);
       next();
     };
   },
@@ -118,49 +131,73 @@ function checkRequestScope(context: RequestContext, scope: NonNullable<Principal
   }
 }
 
-/** The budgets this request is charged to, each in its current window. */
-function budgetAccounts(context: RequestContext, options: KeyScopeOptions): BudgetAccount[] {
+/** The budgets this request is charged to, each in its current window, with their alert thresholds. */
+function budgetAccounts(context: RequestContext, options: KeyScopeOptions): AlertAccount[] {
   const principal = context.principal;
   if (!principal) return [];
   const at = context.receivedAt;
-  const accounts: BudgetAccount[] = [];
-  const add = (owner: string, budget: { limitUsd: number; period: BudgetLimit['period'] } | undefined) => {
-    if (budget) accounts.push({ owner, windowStart: budgetWindowStart(budget.period, at), limitUsd: budget.limitUsd });
+  const accounts: AlertAccount[] = [];
+  const add = (kind: AlertAccount['kind'], id: string, budget: { limitUsd: number; period: BudgetLimit['period']; alertThreshold?: number } | undefined) => {
+    if (!budget) return;
+    const account = { owner: `${kind}:${id}`, windowStart: budgetWindowStart(budget.period, at), limitUsd: budget.limitUsd };
+    accounts.push({ account, kind, id, period: budget.period, threshold: budget.alertThreshold });
   };
-  add(`key:${principal.keyId}`, principal.scope?.budget);
+  add('key', principal.keyId, principal.scope?.budget);
   const team = principal.team ? options.budgets.teams[principal.team] : undefined;
-  if (team) add(`team:${principal.team}`, { limitUsd: team.limit_usd, period: team.period });
+  if (team) add('team', principal.team!, { limitUsd: team.limit_usd, period: team.period, alertThreshold: team.alert_threshold });
   const project = principal.project ? options.budgets.projects[principal.project] : undefined;
-  if (project) add(`project:${principal.project}`, { limitUsd: project.limit_usd, period: project.period });
+  if (project) add('project', principal.project!, { limitUsd: project.limit_usd, period: project.period, alertThreshold: project.alert_threshold });
   return accounts;
 }
 
-/**
- * Budgets already alerted on, by owner and window, so each alert is logged once per
- * process. Bounded: a new window per key per period must not grow it for ever (a
- * forgotten one may alert a second time, which is harmless).
- */
-const alerted = new LRUCache<string, true>({ max: 10_000 });
+/** The step's alerting: who notices crossings, and settlements still running (waited for on close, so their alerts are sent). */
+interface BudgetAlerts {
+  alerter: BudgetAlerter;
+  pending: Set<Promise<void>>;
+}
 
-/** Logs a warning the first time a key's spend crosses its soft alert threshold in a window. */
-async function alertWhenNearLimit(
-  context: RequestContext,
-  runtime: GatewayRuntime,
-  budgets: BudgetStore,
-  accounts: BudgetAccount[],
-): Promise<void> {
-  const threshold = context.principal?.scope?.budget?.alertThreshold;
-  const account = accounts[0];
-  if (threshold === undefined || !account || !account.owner.startsWith('key:')) return;
-  const alertKey = `${account.owner}@${account.windowStart}`;
-  if (alerted.has(alertKey)) return;
-  const spent = await budgets.spent(account.owner, account.windowStart);
-  if (spent < threshold * account.limitUsd) return;
-  alerted.set(alertKey, true);
-  runtime.logger.warn(
-    { keyId: context.principal?.keyId, spentUsd: spent, limitUsd: account.limitUsd, windowStart: account.windowStart },
-    'budget alert: spend crossed the key\'s alert threshold',
-  );
+/**
+ * One alerter per step, with its webhooks. Closing the gateway waits for settlements
+ * still running, then flushes the webhook queue, each for at most `flush_timeout_ms`.
+ */
+function createBudgetAlerts(options: AlertsOptions, runtime: GatewayRuntime): BudgetAlerts {
+  const targets = webhookTargets(options);
+  const dispatcher =
+    targets.length > 0
+      ? new WebhookDispatcher({
+          targets,
+          maxQueue: options.queue_size,
+          concurrency: options.concurrency,
+          backoffMs: options.backoff_ms,
+          maxBackoffMs: options.max_backoff_ms,
+          logger: runtime.logger,
+          deliveries: sharedCounter(runtime, 'switchyard_alert_deliveries_total', 'Budget alert webhook deliveries by webhook name and result (delivered, retried, failed, dropped).', ['webhook', 'result']),
+          userAgent: 'switchyard-alerts/0.1',
+        })
+      : undefined;
+  const alerter = new BudgetAlerter({
+    logger: runtime.logger,
+    alerts: sharedCounter(runtime, 'switchyard_budget_alerts_total', 'Budget alerts announced, by owner kind (key, team, project) and event.', ['owner_kind', 'event']),
+    dispatcher,
+  });
+  const pending = new Set<Promise<void>>();
+  runtime.onClose(async () => {
+    if (pending.size > 0) await withDeadline(Promise.allSettled([...pending]), options.flush_timeout_ms);
+    await dispatcher?.close(options.flush_timeout_ms);
+  });
+  return { alerter, pending };
+}
+
+/** A counter on the gateway's registry, made once even when the step is built twice (a step mounted on its own beside the chain). */
+function sharedCounter<Label extends string>(runtime: GatewayRuntime, name: string, help: string, labelNames: Label[]): Counter<Label> {
+  const existing = runtime.metrics.registry.getSingleMetric(name);
+  return (existing as Counter<Label> | undefined) ?? runtime.metrics.counter({ name, help, labelNames });
+}
+
+async function withDeadline(work: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
 }
 
 /**
@@ -173,8 +210,10 @@ function holdBudget(
   runtime: GatewayRuntime,
   budgets: BudgetStore,
   keeper: BudgetLeaseKeeper,
-  accounts: BudgetAccount[],
+  alertAccounts: AlertAccount[],
+  alerts: BudgetAlerts,
 ): void {
+  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
   let reservation: Promise<string | undefined> | undefined;
   context.interceptors.push((next) => async (deployment, options) => {
     if (!reservation) {
@@ -186,8 +225,11 @@ function holdBudget(
         ),
       );
       reservation = budgets.reserve(accounts, maxCost, keeper.lease).then((result) => {
-        if (!result.ok) throw quotaError(accounts, result.exhausted, maxCost);
-        return result.reservationId;
+        if (result.ok) return result.reservationId;
+        const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
+        // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
+        if (exhausted && maxCost <= exhausted.account.limitUsd) track(alerts, alerts.alerter.afterRefusal(exhausted, budgets), runtime, context);
+        throw quotaError(accounts, result.exhausted, maxCost);
       });
     }
     await reservation;
@@ -195,20 +237,33 @@ function holdBudget(
   });
   context.onFinished(() => {
     if (!reservation) return;
-    void reservation
+    const settlement = reservation
       .then(async (reservationId) => {
         if (!reservationId) return;
         const served = context.servedBy;
         const actual = served && context.usage ? runtime.pricing.cost(served.provider, served.model, context.usage) : 0;
         await budgets.settle(reservationId, actual);
-        await alertWhenNearLimit(context, runtime, budgets, accounts);
+        // Spend moves only when something was spent: a free request cannot cross anything.
+        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets);
       })
       .catch((error: unknown) => {
         // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.
         if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) return;
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
+    alerts.pending.add(settlement);
+    void settlement.finally(() => alerts.pending.delete(settlement));
   });
+}
+
+/** Runs an alert check off the request path; a store error there is logged, never the request's. */
+function track(alerts: BudgetAlerts, work: Promise<void>, runtime: GatewayRuntime, context: RequestContext): void {
+  const guarded = work.catch((error: unknown) => {
+    if (isGatewayError(error) && error.code === 'store_unavailable') return;
+    runtime.logger.error({ err: error, requestId: context.id }, 'checking a budget alert failed');
+  });
+  alerts.pending.add(guarded);
+  void guarded.finally(() => alerts.pending.delete(guarded));
 }
 
 /** The deployment about to be tried and every other one the plan may reach, each once. */
