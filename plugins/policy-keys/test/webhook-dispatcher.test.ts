@@ -210,6 +210,7 @@ describe('webhook deliveries', () => {
     await receiver.waitFor(3);
     await stuck.close(100);
     expect(stuck.pending).toBe(0);
+    expect(await counted('dropped')).toBe(1);
     // Enqueued after close: ignored, nothing sent.
     stuck.enqueue(event());
     expect(receiver.received).toHaveLength(3);

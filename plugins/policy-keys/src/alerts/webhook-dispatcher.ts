@@ -76,7 +76,7 @@ const maxResponseBytes = 64 * 1024;
 export class WebhookDispatcher {
   private readonly waiting: Delivery[] = [];
   private readonly delayed = new Set<Delivery>();
-  private readonly inFlight = new Map<Delivery, AbortController>();
+  private readonly inFlight = new Map<Delivery, { controller: AbortController; done: Promise<void> }>();
   private readonly agent: Agent;
   private readonly redactor: SecretRedactor;
   private readonly warnFailure: Map<string, (fields: Record<string, unknown>, message: string) => void>;
@@ -132,7 +132,9 @@ export class WebhookDispatcher {
     }
     this.delayed.clear();
     for (const delivery of this.waiting.splice(0)) this.count(delivery, 'dropped');
-    for (const controller of this.inFlight.values()) controller.abort();
+    const stopped = [...this.inFlight.values()];
+    for (const { controller } of stopped) controller.abort();
+    await Promise.all(stopped.map(({ done }) => done));
     await this.agent.close().catch(() => this.agent.destroy());
   }
 
@@ -163,12 +165,12 @@ export class WebhookDispatcher {
     while (this.inFlight.size < this.options.concurrency && this.waiting.length > 0) {
       const delivery = this.waiting.shift()!;
       const controller = new AbortController();
-      this.inFlight.set(delivery, controller);
-      void this.attempt(delivery, controller).finally(() => {
+      const done = this.attempt(delivery, controller).finally(() => {
         this.inFlight.delete(delivery);
         this.pump();
         this.notifyIdle();
       });
+      this.inFlight.set(delivery, { controller, done });
     }
     this.notifyIdle();
   }
@@ -185,8 +187,13 @@ export class WebhookDispatcher {
       this.count(delivery, 'delivered');
       return;
     }
+    if (this.closed && controller.signal.aborted) {
+      // Cut by close() once its flush time was up: dropped, like the ones still queued.
+      this.count(delivery, 'dropped');
+      return;
+    }
     const target = delivery.target;
-    const willRetry = failure.retryable && delivery.attempts < target.maxAttempts && !this.closedAndAborted(controller);
+    const willRetry = failure.retryable && delivery.attempts < target.maxAttempts;
     this.warnFailure.get(target.name)?.(
       {
         webhook: target.name,
@@ -206,10 +213,6 @@ export class WebhookDispatcher {
     }
     this.count(delivery, 'retried');
     this.scheduleRetry(delivery, failure.retryAfterMs);
-  }
-
-  private closedAndAborted(controller: AbortController): boolean {
-    return this.closed && controller.signal.aborted;
   }
 
   private scheduleRetry(delivery: Delivery, askedMs: number | undefined): void {
