@@ -215,6 +215,7 @@ function holdBudget(
 ): void {
   const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
   let reservation: Promise<string | undefined> | undefined;
+  let reservedUsd = 0;
   context.interceptors.push((next) => async (deployment, options) => {
     if (!reservation) {
       const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
@@ -224,6 +225,7 @@ function holdBudget(
           runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
         ),
       );
+      reservedUsd = maxCost;
       reservation = budgets.reserve(accounts, maxCost, keeper.lease).then((result) => {
         if (result.ok) return result.reservationId;
         const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
@@ -244,7 +246,7 @@ function holdBudget(
         const actual = served && context.usage ? runtime.pricing.cost(served.provider, served.model, context.usage) : 0;
         await budgets.settle(reservationId, actual);
         // Spend moves only when something was spent: a free request cannot cross anything.
-        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets);
+        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets, actual >= reservedUsd);
       })
       .catch((error: unknown) => {
         // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.

@@ -48,17 +48,22 @@ export class BudgetAlerter {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** After a request's cost was settled: reads each account's spend that could still cross something. */
-  async afterSettlement(accounts: readonly AlertAccount[], budgets: BudgetStore): Promise<void> {
+  /**
+   * After a request's cost was settled: reads the spend of each account that could
+   * still cross something. `reachedReservation` says the request cost at least what
+   * it reserved: only such a settlement can bring spend to the limit (reservations
+   * keep spent + reserved ≤ limit, so one that settles below its hold cannot), which
+   * spares a store read per request for budgets without a threshold.
+   */
+  async afterSettlement(accounts: readonly AlertAccount[], budgets: BudgetStore, reachedReservation: boolean): Promise<void> {
     for (const account of accounts) {
-      const types = this.typesLeft(account);
-      if (types.length === 0) continue;
+      const threshold = account.threshold !== undefined && !this.wasAnnounced(account, 'budget.threshold_crossed');
+      const limit = reachedReservation && !this.wasAnnounced(account, 'budget.limit_reached');
+      if (!threshold && !limit) continue;
       const spent = await budgets.spent(account.account.owner, account.account.windowStart);
-      const limit = account.account.limitUsd;
-      if (account.threshold !== undefined && types.includes('budget.threshold_crossed') && spent >= account.threshold * limit) {
-        this.announce(account, 'budget.threshold_crossed', spent, 'settlement');
-      }
-      if (types.includes('budget.limit_reached') && spent >= limit) this.announce(account, 'budget.limit_reached', spent, 'settlement');
+      const limitUsd = account.account.limitUsd;
+      if (threshold && spent >= account.threshold! * limitUsd) this.announce(account, 'budget.threshold_crossed', spent, 'settlement');
+      if (limit && spent >= limitUsd) this.announce(account, 'budget.limit_reached', spent, 'settlement');
     }
   }
 
@@ -67,13 +72,6 @@ export class BudgetAlerter {
     if (this.wasAnnounced(account, 'budget.limit_reached')) return;
     const spent = await budgets.spent(account.account.owner, account.account.windowStart);
     this.announce(account, 'budget.limit_reached', spent, 'refusal');
-  }
-
-  private typesLeft(account: AlertAccount): BudgetAlertType[] {
-    const types: BudgetAlertType[] = [];
-    if (account.threshold !== undefined && !this.wasAnnounced(account, 'budget.threshold_crossed')) types.push('budget.threshold_crossed');
-    if (!this.wasAnnounced(account, 'budget.limit_reached')) types.push('budget.limit_reached');
-    return types;
   }
 
   private wasAnnounced(account: AlertAccount, type: BudgetAlertType): boolean {

@@ -10,6 +10,8 @@ export function retryAfterMs(header: string | string[] | undefined, capMs: numbe
   let waitMs: number;
   if (/^\d{1,10}$/.test(trimmed)) waitMs = Number(trimmed) * 1000;
   else {
+    // An HTTP date names a day or month; Date.parse alone would also take "-5" as a year.
+    if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
     const at = Date.parse(trimmed);
     if (!Number.isFinite(at)) return undefined;
     waitMs = at - now;
