@@ -14,10 +14,9 @@ import {
   type Principal,
   type RequestContext,
 } from '@switchyard/core';
-import type { Counter } from 'prom-client';
-import { alertsOptionsSchema, webhookTargets, type AlertsOptions } from './alerts/alerts-options.js';
-import { BudgetAlerter, type AlertAccount } from './alerts/budget-alerter.js';
-import { WebhookDispatcher } from './alerts/webhook-dispatcher.js';
+import { alertsOptionsSchema, type AlertsOptions } from './alerts/alerts-options.js';
+import type { AlertAccount } from './alerts/budget-alerter.js';
+import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-alerts.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
 
@@ -150,56 +149,6 @@ function budgetAccounts(context: RequestContext, options: KeyScopeOptions): Aler
   return accounts;
 }
 
-/** The step's alerting: who notices crossings, and settlements still running (waited for on close, so their alerts are sent). */
-interface BudgetAlerts {
-  alerter: BudgetAlerter;
-  pending: Set<Promise<void>>;
-}
-
-/**
- * One alerter per step, with its webhooks. Closing the gateway waits for settlements
- * still running, then flushes the webhook queue, each for at most `flush_timeout_ms`.
- */
-function createBudgetAlerts(options: AlertsOptions, runtime: GatewayRuntime): BudgetAlerts {
-  const targets = webhookTargets(options);
-  const dispatcher =
-    targets.length > 0
-      ? new WebhookDispatcher({
-          targets,
-          maxQueue: options.queue_size,
-          concurrency: options.concurrency,
-          backoffMs: options.backoff_ms,
-          maxBackoffMs: options.max_backoff_ms,
-          logger: runtime.logger,
-          deliveries: sharedCounter(runtime, 'switchyard_alert_deliveries_total', 'Budget alert webhook deliveries by webhook name and result (delivered, retried, failed, dropped).', ['webhook', 'result']),
-          userAgent: 'switchyard-alerts/0.1',
-        })
-      : undefined;
-  const alerter = new BudgetAlerter({
-    logger: runtime.logger,
-    alerts: sharedCounter(runtime, 'switchyard_budget_alerts_total', 'Budget alerts announced, by owner kind (key, team, project) and event.', ['owner_kind', 'event']),
-    dispatcher,
-  });
-  const pending = new Set<Promise<void>>();
-  runtime.onClose(async () => {
-    if (pending.size > 0) await withDeadline(Promise.allSettled([...pending]), options.flush_timeout_ms);
-    await dispatcher?.close(options.flush_timeout_ms);
-  });
-  return { alerter, pending };
-}
-
-/** A counter on the gateway's registry, made once even when the step is built twice (a step mounted on its own beside the chain). */
-function sharedCounter<Label extends string>(runtime: GatewayRuntime, name: string, help: string, labelNames: Label[]): Counter<Label> {
-  const existing = runtime.metrics.registry.getSingleMetric(name);
-  return (existing as Counter<Label> | undefined) ?? runtime.metrics.counter({ name, help, labelNames });
-}
-
-async function withDeadline(work: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-  clearTimeout(timer);
-}
-
 /**
  * Reserves the call's maximum cost before the first attempt, at the most expensive
  * deployment the route plan may reach (a pricier fallback cannot overspend), and
@@ -230,7 +179,7 @@ function holdBudget(
         if (result.ok) return result.reservationId;
         const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
         // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
-        if (exhausted && maxCost <= exhausted.account.limitUsd) track(alerts, alerts.alerter.afterRefusal(exhausted, budgets), runtime, context);
+        if (exhausted && maxCost <= exhausted.account.limitUsd) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
         throw quotaError(accounts, result.exhausted, maxCost);
       });
     }
@@ -253,19 +202,8 @@ function holdBudget(
         if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) return;
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
-    alerts.pending.add(settlement);
-    void settlement.finally(() => alerts.pending.delete(settlement));
+    alerts.track(settlement, context.id);
   });
-}
-
-/** Runs an alert check off the request path; a store error there is logged, never the request's. */
-function track(alerts: BudgetAlerts, work: Promise<void>, runtime: GatewayRuntime, context: RequestContext): void {
-  const guarded = work.catch((error: unknown) => {
-    if (isGatewayError(error) && error.code === 'store_unavailable') return;
-    runtime.logger.error({ err: error, requestId: context.id }, 'checking a budget alert failed');
-  });
-  alerts.pending.add(guarded);
-  void guarded.finally(() => alerts.pending.delete(guarded));
 }
 
 /** The deployment about to be tried and every other one the plan may reach, each once. */
