@@ -60,15 +60,20 @@ async function chat(secret: string, maxTokens = 1): Promise<number> {
   return response.status;
 }
 
-/** Sends until a 429, waiting for each settlement so the next reservation sees it; returns the statuses. */
-async function spendUntilRefused(secret: string, owner: string, windowStart: string, most = 20): Promise<number[]> {
+/**
+ * Sends until a 429, waiting for each settlement so the next reservation sees it, and
+ * (`alertsAfter`: request number → alerts by then) for the alerts a request must
+ * cause, so each alert reads the spend its own request left. Returns the statuses.
+ */
+async function spendUntilRefused(secret: string, owner: string, windowStart: string, alertsAfter: Record<number, number> = {}): Promise<number[]> {
   const budgets = gateway!.gateway.runtime.storage!.budgets;
   const statuses: number[] = [];
-  for (let i = 0; i < most; i++) {
+  for (let i = 1; i <= 20; i++) {
     const status = await chat(secret);
     statuses.push(status);
     if (status === 429) break;
     await expect.poll(() => budgets.reserved(owner, windowStart)).toBe(0);
+    if (alertsAfter[i] !== undefined) await receiver!.waitFor(alertsAfter[i]!);
   }
   return statuses;
 }
@@ -92,7 +97,7 @@ describe('budget alert webhooks', () => {
     await start({});
     const key = await createKey({ scope: { budget: { limit_usd: 4, period: 'daily', alert_threshold: 0.5 } } });
     const windowStart = budgetWindowStart('daily', new Date());
-    const statuses = await spendUntilRefused(key.secret, `key:${key.id}`, windowStart);
+    const statuses = await spendUntilRefused(key.secret, `key:${key.id}`, windowStart, { 2: 1, 4: 2 });
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
     // More refusals in the same window announce nothing new.
     expect(await chat(key.secret)).toBe(429);
@@ -125,7 +130,7 @@ describe('budget alert webhooks', () => {
   it('metrics count each alert and delivery exactly, and the secret stays out of the logs', async () => {
     await start({});
     const key = await createKey({ scope: { budget: { limit_usd: 2, period: 'total', alert_threshold: 0.5 } } });
-    expect(await spendUntilRefused(key.secret, `key:${key.id}`, new Date(0).toISOString())).toEqual([200, 200, 429]);
+    expect(await spendUntilRefused(key.secret, `key:${key.id}`, new Date(0).toISOString(), { 1: 1, 2: 2 })).toEqual([200, 200, 429]);
     await receiver!.waitFor(2);
     await expect.poll(async () => (await samples()).get('switchyard_alert_deliveries_total{webhook="ops",result="delivered"}')).toBe(2);
     const values = await samples();
@@ -150,7 +155,7 @@ describe('budget alert webhooks', () => {
     const key = await createKey({ team: 'research', project: 'search' });
     const epoch = new Date(0).toISOString();
     // $1 each: the team's threshold ($1.75) falls at the 2nd, the project's ($2) at the 2nd; the 4th cannot fit in $3.5.
-    expect(await spendUntilRefused(key.secret, 'team:research', epoch)).toEqual([200, 200, 200, 429]);
+    expect(await spendUntilRefused(key.secret, 'team:research', epoch, { 2: 2 })).toEqual([200, 200, 200, 429]);
     await receiver!.waitFor(3);
     await gateway!.close();
     const received = events();
