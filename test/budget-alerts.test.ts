@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '@switchyard/core';
 import { budgetAlertEventId, budgetWindowStart, verifyWebhookSignature, type BudgetAlertEvent } from '@switchyard/policy-keys';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookReceiver } from '../plugins/policy-keys/test/support/webhook-receiver.js';
@@ -178,6 +179,21 @@ describe('budget alert webhooks', () => {
     expect(await chat(key.secret)).toBe(200);
     await gateway!.close();
     expect(receiver!.received).toHaveLength(0);
+  });
+
+  it('a webhook URL that does not parse is refused at start, naming where it is and not what it is', async () => {
+    const url = 'https://[::1/hook?token=do-not-echo-me';
+    const error = await startTestGateway({
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-alerts-')) },
+      providers: { mock: { use: 'mock' } },
+      chain: ['auth', { 'key-scope': { alerts: { webhooks: [{ url, secret: webhookSecret }] } } }, 'route', 'adapter'],
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason as ConfigError,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toEqual([{ path: '/chain/1/key-scope/alerts/webhooks/0/url', message: 'is not a valid http or https URL' }]);
+    expect(error!.formatLines().join('\n')).not.toContain('do-not-echo-me');
   });
 
   it('a receiver that hangs does not hold up requests', async () => {

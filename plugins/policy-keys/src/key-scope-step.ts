@@ -14,7 +14,7 @@ import {
   type Principal,
   type RequestContext,
 } from '@switchyard/core';
-import { alertsOptionsSchema, type AlertsOptions } from './alerts/alerts-options.js';
+import { alertsOptionsSchema, checkWebhooks, type AlertsOptions } from './alerts/alerts-options.js';
 import type { AlertAccount } from './alerts/budget-alerter.js';
 import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-alerts.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
@@ -81,6 +81,11 @@ const keyScopeOptionsSchema: JsonSchema = {
 export const keyScope = definePlugin<KeyScopeOptions>({
   name: 'key-scope',
   optionsSchema: keyScopeOptionsSchema,
+  validate(options, config) {
+    // `switchyard validate` reports a webhook URL that does not parse, as start would.
+    const index = config.chain.findIndex((step) => step === 'key-scope' || (typeof step === 'object' && step !== null && 'key-scope' in step));
+    return checkWebhooks(options.alerts).problems.map((problem) => ({ ...problem, path: `/chain/${index}/key-scope${problem.path}` }));
+  },
   create(options, runtime) {
     const keeper = runtime.storage ? new BudgetLeaseKeeper(runtime.storage.budgets, options.reservation_lease_ms, runtime.logger) : undefined;
     if (keeper) {

@@ -1,4 +1,4 @@
-import { PluginOptionsError, type JsonSchema } from '@switchyard/core';
+import { PluginOptionsError, type JsonSchema, type ValidationProblem } from '@switchyard/core';
 import { budgetAlertTypes, type BudgetAlertType } from './budget-alert-event.js';
 import type { WebhookTarget } from './webhook-dispatcher.js';
 
@@ -70,7 +70,14 @@ export const alertsOptionsSchema: JsonSchema = {
  * with the option's path (the URL itself stays out of the message).
  */
 export function webhookTargets(options: AlertsOptions): WebhookTarget[] {
-  const problems: { path: string; message: string }[] = [];
+  const { targets, problems } = checkWebhooks(options);
+  if (problems.length > 0) throw new PluginOptionsError('key-scope', problems);
+  return targets;
+}
+
+/** The webhooks' problems the schema cannot see (unparsable URLs, repeated names), with pointers from the step's options. */
+export function checkWebhooks(options: AlertsOptions): { targets: WebhookTarget[]; problems: ValidationProblem[] } {
+  const problems: ValidationProblem[] = [];
   const names = new Set<string>();
   const targets: WebhookTarget[] = [];
   options.webhooks.forEach((webhook, index) => {
@@ -88,6 +95,5 @@ export function webhookTargets(options: AlertsOptions): WebhookTarget[] {
     }
     if (url) targets.push({ name, url, secret: webhook.secret, events: webhook.events, timeoutMs: webhook.timeout_ms, maxAttempts: webhook.max_attempts });
   });
-  if (problems.length > 0) throw new PluginOptionsError('key-scope', problems);
-  return targets;
+  return { targets, problems };
 }
