@@ -60,6 +60,9 @@ interface AttemptFailure {
   retryAfterMs?: number;
 }
 
+/** The abort reason of attempts cut by close(), told apart from an attempt's own timeout. */
+const closingReason = new Error('the gateway is closing');
+
 /** Failed-delivery warnings per webhook: one line per this interval, the rest counted only. */
 const failureLogIntervalMs = 10_000;
 
@@ -133,7 +136,7 @@ export class WebhookDispatcher {
     this.delayed.clear();
     for (const delivery of this.waiting.splice(0)) this.count(delivery, 'dropped');
     const stopped = [...this.inFlight.values()];
-    for (const { controller } of stopped) controller.abort();
+    for (const { controller } of stopped) controller.abort(closingReason);
     await Promise.all(stopped.map(({ done }) => done));
     await this.agent.close().catch(() => this.agent.destroy());
   }
@@ -187,7 +190,7 @@ export class WebhookDispatcher {
       this.count(delivery, 'delivered');
       return;
     }
-    if (this.closed && controller.signal.aborted) {
+    if (controller.signal.reason === closingReason) {
       // Cut by close() once its flush time was up: dropped, like the ones still queued.
       this.count(delivery, 'dropped');
       return;
@@ -262,7 +265,7 @@ export class WebhookDispatcher {
         ...(retryable && { retryAfterMs: retryAfterMs(response.headers['retry-after'], this.options.maxBackoffMs) }),
       };
     } catch (error) {
-      const timedOut = controller.signal.aborted && !this.closed;
+      const timedOut = controller.signal.aborted && controller.signal.reason !== closingReason;
       const code = (error as { code?: unknown }).code;
       return {
         retryable: true,
