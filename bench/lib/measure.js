@@ -38,7 +38,7 @@ export async function measureUndisturbed(options) {
 async function measure({ target, upstream, children, mode, concurrency, round, settings, bodyFile, gatewayPeak }) {
   const wrkOptions = { url: target.url, bodyFile, apiKey: benchApiKey, connections: concurrency, threads: settings.wrkThreads };
   const pid = target.child.pid;
-  if (target.name === 'gateway') gatewayPeak.mb = Math.max(gatewayPeak.mb, peakRssMb(pid));
+  if (target.name === 'gateway' || target.kind === 'gateway') gatewayPeak.mb = Math.max(gatewayPeak.mb, peakRssMb(pid));
   // Per-run peaks where the kernel allows resetting VmHWM; otherwise peaks since start.
   const peakReset = resetPeakRss(pid);
   if (settings.warmupSec > 0) await runWrk({ ...wrkOptions, seconds: settings.warmupSec });
@@ -55,7 +55,7 @@ async function measure({ target, upstream, children, mode, concurrency, round, s
   const otherLoadPct = (other.micros / result.durationUs) * 100;
   const connectionsOpened = (await upstreamStats(upstream.port)).connections - connectionsBefore;
   const peak = peakRssMb(pid);
-  if (target.name === 'gateway') gatewayPeak.mb = Math.max(gatewayPeak.mb, peak);
+  if (target.name === 'gateway' || target.kind === 'gateway') gatewayPeak.mb = Math.max(gatewayPeak.mb, peak);
 
   const { errors } = result;
   if (errors.status > 0) {

@@ -1,5 +1,5 @@
-// Starts the three targets as separate processes on free loopback ports: the mock
-// upstream first (the others need its port), then the bare proxy and the gateway.
+// Starts the targets as separate processes on free loopback ports: the mock upstream
+// first (the others need its port), then the bare proxy and the gateway(s).
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,38 +12,56 @@ export const gatewayBin = path.join(repoRoot, 'packages', 'cli', 'dist', 'bin.js
 
 /** Resolves with the started children, each with its `port`. */
 export async function startTargets(settings, { resultsDir, stamp }) {
+  const { upstream, proxy } = await startUpstreamAndProxy();
+  const gateway = await startGateway(
+    { name: 'gateway', chain: settings.chain, metrics: settings.metrics, nodeFlags: settings.gatewayNodeFlags, log: settings.gatewayLog, profile: settings.profile },
+    { resultsDir, stamp, upstreamPort: upstream.port },
+  );
+  return { upstream, proxy, gateway, profileDir: gateway.profileDir };
+}
+
+/** The mock upstream and the bare proxy in front of it. */
+export async function startUpstreamAndProxy() {
   const upstream = startChild('upstream', process.execPath, [path.join(benchDir, 'upstream.js'), '0']);
   upstream.port = await waitForListening(upstream);
   const origin = `http://127.0.0.1:${upstream.port}`;
-
   const proxy = startChild('bare proxy', process.execPath, [path.join(benchDir, 'bare-proxy.js'), origin, '0']);
   proxy.port = await waitForListening(proxy);
+  return { upstream, proxy };
+}
 
+/**
+ * One `switchyard start` process. `name` keeps its config, log and profile files apart
+ * from other gateways of the same run; `metrics` is `on` or `off`; `nodeFlags` are
+ * extra node flags (the OpenTelemetry SDK's `--import`).
+ */
+export async function startGateway({ name, chain, metrics, nodeFlags = [], log = false, profile = false }, { resultsDir, stamp, upstreamPort }) {
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.
-  const config = writeGatewayConfig(path.join(resultsDir, 'gateway.config.yaml'), settings.chain, settings.metrics);
-  const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${stamp}.log`) : '/dev/null';
+  const suffix = name === 'gateway' ? '' : `-${name}`;
+  const config = writeGatewayConfig(path.join(resultsDir, `gateway${suffix}.config.yaml`), chain, metrics);
+  const logFile = log ? path.join(resultsDir, `gateway${suffix}-${stamp}.log`) : '/dev/null';
   const logFd = openSync(logFile, 'w');
-  const profileDir = settings.profile ? path.join(resultsDir, `profiles-${stamp}`) : undefined;
+  const profileDir = profile ? path.join(resultsDir, `profiles${suffix}-${stamp}`) : undefined;
   const port = await freePort();
   const gateway = startChild(
-    'gateway',
+    name,
     process.execPath,
     [
-      ...settings.gatewayNodeFlags,
+      ...nodeFlags,
       ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
       gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
     ],
     // A fixed master key stops the gateway from generating and saving one.
-    { env: { BENCH_UPSTREAM_PORT: String(upstream.port), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
+    { env: { BENCH_UPSTREAM_PORT: String(upstreamPort), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
   );
   closeSync(logFd);
   gateway.port = port;
+  gateway.profileDir = profileDir;
   await waitForHttp(gateway, `http://127.0.0.1:${port}/health`);
-  if (settings.gatewayLog) console.log(`gateway log: ${path.relative(process.cwd(), logFile)}`);
+  if (log) console.log(`${name} log: ${path.relative(process.cwd(), logFile)}`);
   if (profileDir) {
-    console.log(`profiling the gateway into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
+    console.log(`profiling ${name} into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
   }
-  return { upstream, proxy, gateway, profileDir };
+  return gateway;
 }
-

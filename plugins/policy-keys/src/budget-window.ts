@@ -18,3 +18,21 @@ export function budgetWindowStart(period: BudgetPeriod, at: Date): string {
       return new Date(0).toISOString();
   }
 }
+
+/** The end (exclusive) of the budget window starting at `windowStart`; `total` budgets never end (undefined). */
+export function budgetWindowEnd(period: BudgetPeriod, windowStart: string): string | undefined {
+  const start = new Date(windowStart);
+  const year = start.getUTCFullYear();
+  const month = start.getUTCMonth();
+  const day = start.getUTCDate();
+  switch (period) {
+    case 'daily':
+      return new Date(Date.UTC(year, month, day + 1)).toISOString();
+    case 'weekly':
+      return new Date(Date.UTC(year, month, day + 7)).toISOString();
+    case 'monthly':
+      return new Date(Date.UTC(year, month + 1, 1)).toISOString();
+    case 'total':
+      return undefined;
+  }
+}

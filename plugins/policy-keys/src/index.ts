@@ -13,3 +13,6 @@ export { RedisKeyChangeChannel, type RedisKeyChangeChannelOptions } from './redi
 export { budgetWindowStart } from './budget-window.js';
 export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRecord, type KeyRecord, type ScopeRecord, type UsageRecordRow } from './admin/index.js';
 export { BudgetLeaseKeeper } from './budget-lease-keeper.js';
+export { budgetAlertEventId, budgetAlertTypes, type BudgetAlertEvent, type BudgetAlertType, type BudgetOwnerKind } from './alerts/budget-alert-event.js';
+export { signatureHeader, verifyWebhookSignature, webhookSignature } from './alerts/webhook-signature.js';
+export type { AlertsOptions, WebhookOption } from './alerts/alerts-options.js';

@@ -14,13 +14,17 @@ import {
   type Principal,
   type RequestContext,
 } from '@switchyard/core';
-import { LRUCache } from 'lru-cache';
+import { alertsOptionsSchema, checkWebhooks, type AlertsOptions } from './alerts/alerts-options.js';
+import type { AlertAccount } from './alerts/budget-alerter.js';
+import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-alerts.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
 
 interface BudgetOption {
   limit_usd: number;
   period: BudgetLimit['period'];
+  /** Soft alert threshold, a fraction of the limit: an alert when spend crosses it. */
+  alert_threshold?: number;
 }
 
 export interface KeyScopeOptions {
@@ -31,13 +35,19 @@ export interface KeyScopeOptions {
    * while the gateway runs, released by a sweep once a crashed gateway stops renewing.
    */
   reservation_lease_ms: number;
+  /** Webhooks told when a key, team or project crosses its alert threshold or spends its budget (docs/alerts.md). */
+  alerts: AlertsOptions;
 }
 
 const budgetSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['limit_usd', 'period'],
-  properties: { limit_usd: { type: 'number', minimum: 0 }, period: { enum: ['daily', 'weekly', 'monthly', 'total'] } },
+  properties: {
+    limit_usd: { type: 'number', minimum: 0 },
+    period: { enum: ['daily', 'weekly', 'monthly', 'total'] },
+    alert_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+  },
 };
 
 const keyScopeOptionsSchema: JsonSchema = {
@@ -54,6 +64,7 @@ const keyScopeOptionsSchema: JsonSchema = {
       },
     },
     reservation_lease_ms: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    alerts: alertsOptionsSchema,
   },
 };
 
@@ -70,12 +81,18 @@ const keyScopeOptionsSchema: JsonSchema = {
 export const keyScope = definePlugin<KeyScopeOptions>({
   name: 'key-scope',
   optionsSchema: keyScopeOptionsSchema,
+  validate(options, config) {
+    // `switchyard validate` reports a webhook URL that does not parse, as start would.
+    const index = config.chain.findIndex((step) => step === 'key-scope' || (typeof step === 'object' && step !== null && 'key-scope' in step));
+    return checkWebhooks(options.alerts).problems.map((problem) => ({ ...problem, path: `/chain/${index}/key-scope${problem.path}` }));
+  },
   create(options, runtime) {
     const keeper = runtime.storage ? new BudgetLeaseKeeper(runtime.storage.budgets, options.reservation_lease_ms, runtime.logger) : undefined;
     if (keeper) {
       keeper.start();
       runtime.onClose(() => keeper.stop());
     }
+    const budgetAlerts = createBudgetAlerts(options.alerts, runtime);
     return (_req, res, next) => {
       const context = getContext(res);
       const principal = context.principal;
@@ -95,7 +112,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       }
       const storage = runtime.storage;
       const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && keeper && accounts.length > 0) holdBudget(context, runtime, storage.budgets, keeper, accounts);
+      if (storage && keeper && accounts.length > 0) holdBudget(context, runtime, storage.budgets, keeper, accounts, budgetAlerts);
       next();
     };
   },
@@ -118,49 +135,23 @@ function checkRequestScope(context: RequestContext, scope: NonNullable<Principal
   }
 }
 
-/** The budgets this request is charged to, each in its current window. */
-function budgetAccounts(context: RequestContext, options: KeyScopeOptions): BudgetAccount[] {
+/** The budgets this request is charged to, each in its current window, with their alert thresholds. */
+function budgetAccounts(context: RequestContext, options: KeyScopeOptions): AlertAccount[] {
   const principal = context.principal;
   if (!principal) return [];
   const at = context.receivedAt;
-  const accounts: BudgetAccount[] = [];
-  const add = (owner: string, budget: { limitUsd: number; period: BudgetLimit['period'] } | undefined) => {
-    if (budget) accounts.push({ owner, windowStart: budgetWindowStart(budget.period, at), limitUsd: budget.limitUsd });
+  const accounts: AlertAccount[] = [];
+  const add = (kind: AlertAccount['kind'], id: string, budget: { limitUsd: number; period: BudgetLimit['period']; alertThreshold?: number } | undefined) => {
+    if (!budget) return;
+    const account = { owner: `${kind}:${id}`, windowStart: budgetWindowStart(budget.period, at), limitUsd: budget.limitUsd };
+    accounts.push({ account, kind, id, period: budget.period, threshold: budget.alertThreshold });
   };
-  add(`key:${principal.keyId}`, principal.scope?.budget);
+  add('key', principal.keyId, principal.scope?.budget);
   const team = principal.team ? options.budgets.teams[principal.team] : undefined;
-  if (team) add(`team:${principal.team}`, { limitUsd: team.limit_usd, period: team.period });
+  if (team) add('team', principal.team!, { limitUsd: team.limit_usd, period: team.period, alertThreshold: team.alert_threshold });
   const project = principal.project ? options.budgets.projects[principal.project] : undefined;
-  if (project) add(`project:${principal.project}`, { limitUsd: project.limit_usd, period: project.period });
+  if (project) add('project', principal.project!, { limitUsd: project.limit_usd, period: project.period, alertThreshold: project.alert_threshold });
   return accounts;
-}
-
-/**
- * Budgets already alerted on, by owner and window, so each alert is logged once per
- * process. Bounded: a new window per key per period must not grow it for ever (a
- * forgotten one may alert a second time, which is harmless).
- */
-const alerted = new LRUCache<string, true>({ max: 10_000 });
-
-/** Logs a warning the first time a key's spend crosses its soft alert threshold in a window. */
-async function alertWhenNearLimit(
-  context: RequestContext,
-  runtime: GatewayRuntime,
-  budgets: BudgetStore,
-  accounts: BudgetAccount[],
-): Promise<void> {
-  const threshold = context.principal?.scope?.budget?.alertThreshold;
-  const account = accounts[0];
-  if (threshold === undefined || !account || !account.owner.startsWith('key:')) return;
-  const alertKey = `${account.owner}@${account.windowStart}`;
-  if (alerted.has(alertKey)) return;
-  const spent = await budgets.spent(account.owner, account.windowStart);
-  if (spent < threshold * account.limitUsd) return;
-  alerted.set(alertKey, true);
-  runtime.logger.warn(
-    { keyId: context.principal?.keyId, spentUsd: spent, limitUsd: account.limitUsd, windowStart: account.windowStart },
-    'budget alert: spend crossed the key\'s alert threshold',
-  );
 }
 
 /**
@@ -173,9 +164,12 @@ function holdBudget(
   runtime: GatewayRuntime,
   budgets: BudgetStore,
   keeper: BudgetLeaseKeeper,
-  accounts: BudgetAccount[],
+  alertAccounts: AlertAccount[],
+  alerts: BudgetAlerts,
 ): void {
+  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
   let reservation: Promise<string | undefined> | undefined;
+  let reservedUsd = 0;
   context.interceptors.push((next) => async (deployment, options) => {
     if (!reservation) {
       const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
@@ -185,9 +179,13 @@ function holdBudget(
           runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
         ),
       );
+      reservedUsd = maxCost;
       reservation = budgets.reserve(accounts, maxCost, keeper.lease).then((result) => {
-        if (!result.ok) throw quotaError(accounts, result.exhausted, maxCost);
-        return result.reservationId;
+        if (result.ok) return result.reservationId;
+        const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
+        // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
+        if (exhausted && maxCost <= exhausted.account.limitUsd) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
+        throw quotaError(accounts, result.exhausted, maxCost);
       });
     }
     await reservation;
@@ -195,19 +193,21 @@ function holdBudget(
   });
   context.onFinished(() => {
     if (!reservation) return;
-    void reservation
+    const settlement = reservation
       .then(async (reservationId) => {
         if (!reservationId) return;
         const served = context.servedBy;
         const actual = served && context.usage ? runtime.pricing.cost(served.provider, served.model, context.usage) : 0;
         await budgets.settle(reservationId, actual);
-        await alertWhenNearLimit(context, runtime, budgets, accounts);
+        // Spend moves only when something was spent: a free request cannot cross anything.
+        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets, actual >= reservedUsd);
       })
       .catch((error: unknown) => {
         // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.
         if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) return;
         runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
       });
+    alerts.track(settlement, context.id);
   });
 }
 

@@ -24,6 +24,7 @@ export const redactedLogPaths = [
   'apiKey',
   'master_key',
   'key',
+  'secret',
   'secret_access_key',
   'session_token',
   'options.api_key',

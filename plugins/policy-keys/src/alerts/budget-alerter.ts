@@ -1,0 +1,120 @@
+import type { BudgetAccount, BudgetPeriod, BudgetStore, Logger } from '@switchyard/core';
+import { LRUCache } from 'lru-cache';
+import type { Counter } from 'prom-client';
+import { budgetWindowEnd } from '../budget-window.js';
+import { budgetAlertEventId, newDeliveryId, type BudgetAlertEvent, type BudgetAlertType, type BudgetOwnerKind } from './budget-alert-event.js';
+import type { WebhookDispatcher } from './webhook-dispatcher.js';
+
+/** A budget a request is charged to, with what alerting needs to know about it. */
+export interface AlertAccount {
+  account: BudgetAccount;
+  kind: BudgetOwnerKind;
+  /** Key id, team or project name. */
+  id: string;
+  period: BudgetPeriod;
+  /** Soft alert threshold, a fraction of the limit in (0, 1]; none when undefined. */
+  threshold: number | undefined;
+}
+
+export interface BudgetAlerterOptions {
+  logger: Logger;
+  /** `switchyard_budget_alerts_total{owner_kind,event}`. */
+  alerts: Counter<'owner_kind' | 'event'>;
+  /** Where events go besides the log; none configured when undefined. */
+  dispatcher: WebhookDispatcher | undefined;
+  /** Windows remembered as alerted; default 10,000. */
+  maxRemembered?: number;
+  clock?: () => Date;
+}
+
+/**
+ * Notices when a budget's spend crosses its alert threshold or reaches its limit
+ * (after a request settled, or when one was refused for a spent budget) and
+ * announces it once per owner, window and event type in this process: a log line,
+ * a metric, and an event for the webhooks. Several instances may each announce the
+ * same crossing once; the event id is the same on all of them, so receivers dedup.
+ */
+export class BudgetAlerter {
+  /**
+   * Announced (type, owner, window) triples. Bounded: a new window per key per period
+   * must not grow it for ever (a forgotten one may be announced a second time, which
+   * the deterministic event id makes harmless to a receiver that dedups).
+   */
+  private readonly announced: LRUCache<string, true>;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: BudgetAlerterOptions) {
+    this.announced = new LRUCache({ max: options.maxRemembered ?? 10_000 });
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * After a request's cost was settled: reads the spend of each account that could
+   * still cross something. `reachedReservation` says the request cost at least what
+   * it reserved: only such a settlement can bring spend to the limit (reservations
+   * keep spent + reserved ≤ limit, so one that settles below its hold cannot), which
+   * spares a store read per request for budgets without a threshold.
+   */
+  async afterSettlement(accounts: readonly AlertAccount[], budgets: BudgetStore, reachedReservation: boolean): Promise<void> {
+    for (const account of accounts) {
+      const threshold = account.threshold !== undefined && !this.wasAnnounced(account, 'budget.threshold_crossed');
+      const limit = reachedReservation && !this.wasAnnounced(account, 'budget.limit_reached');
+      if (!threshold && !limit) continue;
+      const spent = await budgets.spent(account.account.owner, account.account.windowStart);
+      const limitUsd = account.account.limitUsd;
+      if (threshold && spent >= account.threshold! * limitUsd) this.announce(account, 'budget.threshold_crossed', spent, 'settlement');
+      if (limit && spent >= limitUsd) this.announce(account, 'budget.limit_reached', spent, 'settlement');
+    }
+  }
+
+  /** A request was refused because this account's budget is spent. */
+  async afterRefusal(account: AlertAccount, budgets: BudgetStore): Promise<void> {
+    if (this.wasAnnounced(account, 'budget.limit_reached')) return;
+    const spent = await budgets.spent(account.account.owner, account.account.windowStart);
+    this.announce(account, 'budget.limit_reached', spent, 'refusal');
+  }
+
+  private wasAnnounced(account: AlertAccount, type: BudgetAlertType): boolean {
+    return this.announced.has(dedupKey(account, type));
+  }
+
+  private announce(account: AlertAccount, type: BudgetAlertType, spent: number, trigger: BudgetAlertEvent['trigger']): void {
+    // Checked again here, with no await since: two requests settling at once read the same crossing.
+    const key = dedupKey(account, type);
+    if (this.announced.has(key)) return;
+    this.announced.set(key, true);
+    const { owner, windowStart, limitUsd } = account.account;
+    const event: BudgetAlertEvent = {
+      id: budgetAlertEventId(type, owner, windowStart),
+      type,
+      occurred_at: this.clock().toISOString(),
+      owner: { kind: account.kind, id: account.id },
+      window: { period: account.period, start: windowStart, end: budgetWindowEnd(account.period, windowStart) ?? null },
+      limit_usd: limitUsd,
+      spent_usd: spent,
+      threshold: account.threshold ?? null,
+      trigger,
+      delivery_id: newDeliveryId(),
+    };
+    this.options.alerts.inc({ owner_kind: account.kind, event: type });
+    this.options.logger.info(
+      {
+        eventId: event.id,
+        event: type,
+        ownerKind: account.kind,
+        ownerId: account.id,
+        windowStart,
+        limitUsd,
+        spentUsd: spent,
+        threshold: event.threshold,
+        trigger,
+      },
+      type === 'budget.limit_reached' ? `budget alert: the ${account.kind}'s budget is spent` : `budget alert: the ${account.kind}'s spend crossed its alert threshold`,
+    );
+    this.options.dispatcher?.enqueue(event);
+  }
+}
+
+function dedupKey(account: AlertAccount, type: BudgetAlertType): string {
+  return `${type}\n${account.account.owner}\n${account.account.windowStart}`;
+}
