@@ -12,6 +12,6 @@ export { openKeyChangeChannel, type InvalidationOptions } from './open-key-chang
 export { RedisKeyChangeChannel, type RedisKeyChangeChannelOptions } from './redis-key-change-channel.js';
 export { budgetWindowStart } from './budget-window.js';
 export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRecord, type KeyRecord, type ScopeRecord, type UsageRecordRow } from './admin/index.js';
-export { createSelfRouter, findUsableKey, type SelfRouterOptions, type RequestRecordRow, type SelfView } from './admin/index.js';
+export { createSelfRouter, findUsableKey, findUsableKeyByDigest, type SelfRouterOptions, type RequestRecordRow, type SelfView } from './admin/index.js';
 export { assertKeyUsable } from './assert-key-usable.js';
 export { BudgetLeaseKeeper } from './budget-lease-keeper.js';

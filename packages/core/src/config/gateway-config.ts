@@ -75,6 +75,16 @@ export interface MetricsConfig {
   process_metrics: boolean;
 }
 
+/** The `dashboard:` section. */
+export interface DashboardConfig {
+  /** Serve the usage dashboard at `/dashboard` (default true; standalone server with storage). */
+  enabled: boolean;
+  /** A session ends after this long unused (default 8 hours). */
+  session_ttl_ms: number;
+  /** Most sessions held at once (default 1,000). */
+  max_sessions: number;
+}
+
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
 export interface GatewayConfig {
   /** The admin key. The CLI fills it from SWITCHYARD_MASTER_KEY or the data folder. */
@@ -105,6 +115,8 @@ export interface GatewayConfig {
   };
   /** Prometheus metrics on `GET /metrics`. */
   metrics: MetricsConfig;
+  /** The usage dashboard at `/dashboard`. */
+  dashboard: DashboardConfig;
   /** Bounds on client input and upstream streams; every one has a safe default. */
   limits: ResourceLimits;
   log: {

@@ -1,5 +1,5 @@
-import { compileValidator, GatewayError } from '@switchyard/core';
-import express, { type Router } from 'express';
+import { compileValidator, GatewayError, type VirtualKey } from '@switchyard/core';
+import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
 import { selfQuerySchema, type SelfQueryParams } from './admin-schemas.js';
@@ -10,7 +10,13 @@ import { sendJson } from './send-json.js';
 import { extractApiKey } from '../extract-api-key.js';
 
 /** What the self view needs: the admin API's stores, without the master key. */
-export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChanges' | 'maxJsonDepth'>;
+export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChanges' | 'maxJsonDepth'> & {
+  /**
+   * Who is asking, as a key that may be used now (or a thrown 401). By default the
+   * virtual key's secret sent as `Authorization: Bearer`; the dashboard passes its session's.
+   */
+  authenticate?: (req: Request, at: Date) => Promise<VirtualKey>;
+};
 
 /**
  * `GET /` (mounted at `/v1/me` by the standalone server): a virtual key's own spend,
@@ -20,11 +26,16 @@ export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChang
 export function createSelfRouter(options: SelfRouterOptions): Router {
   const context = { ...options, masterKey: '', now: options.now ?? (() => new Date()) };
   const checkQuery = compileValidator<SelfQueryParams>(selfQuerySchema);
+  const authenticate =
+    options.authenticate ??
+    (async (req: Request, at: Date) => {
+      const secret = extractApiKey(req);
+      if (!secret) throw new GatewayError('missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
+      return findUsableKey(options.keys, secret, at);
+    });
   const router = express.Router();
   router.get('/', async (req, res) => {
-    const secret = extractApiKey(req);
-    if (!secret) throw new GatewayError('missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
-    const key = await findUsableKey(options.keys, secret, context.now());
+    const key = await authenticate(req, context.now());
     const query = checkInput(checkQuery, { ...req.query }, 'query');
     sendJson(res, 200, await readSelfView(context, key, query));
   });

@@ -4,6 +4,6 @@ export type { AuditRecord, KeyRecord, ScopeRecord } from './format-key-record.js
 export type { UsageRecordRow } from './format-usage.js';
 export { parseDuration } from './parse-duration.js';
 export { createSelfRouter, type SelfRouterOptions } from './create-self-router.js';
-export { findUsableKey } from './find-usable-key.js';
+export { findUsableKey, findUsableKeyByDigest } from './find-usable-key.js';
 export type { RequestRecordRow } from './format-usage-record.js';
 export type { SelfView } from './read-self-view.js';
