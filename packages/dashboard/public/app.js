@@ -7,7 +7,13 @@ const hour = 3600000;
 const day = 24 * hour;
 const maxSeries = 6;
 
-const state = { role: undefined, healthPath: '/health', requestsCursor: null, keysCursor: null };
+const state = { role: undefined, healthPath: '/health', requestsCursor: null, keysCursor: null, keyNames: new Map() };
+
+/** A key id with its name when the page knows it (the keys table loads names). */
+function keyLabel(id) {
+  const name = state.keyNames.get(id);
+  return name ? `${name} · ${id}` : id;
+}
 
 // ── Session ───────────────────────────────────────────────────────────────
 
@@ -80,17 +86,21 @@ function enter(session) {
   $('#login').hidden = true;
   $('#nav').hidden = false;
   $('#role').hidden = false;
-  $('#role').textContent = admin ? 'master key' : `key ${session.key_id}`;
+  $('#role').textContent = admin ? 'master key' : 'virtual key';
   $('#logout').hidden = false;
   for (const element of document.querySelectorAll('[data-admin]')) element.hidden = !admin;
   $('#overview').hidden = false;
   $('#requests').hidden = false;
   $('#self-key').hidden = admin;
-  loadOverview();
-  loadRequests(false);
   if (admin) {
-    loadKeys(false);
+    // Names first, so charts and tables can say which key is which.
+    loadKeys(false).finally(() => {
+      loadOverview();
+      loadRequests(false);
+    });
     loadHealth();
+  } else {
+    loadOverview();
   }
 }
 
@@ -182,7 +192,7 @@ function renderUsage(usage, groupBy, window) {
           el(
             'tr',
             { 'data-group': row.group },
-            el('th', { scope: 'row', text: row.group }),
+            el('th', { scope: 'row', text: groupBy === 'key' ? keyLabel(row.group) : row.group }),
             el('td', { class: 'num', text: integer(row.requests) }),
             el('td', { class: 'num', text: `${integer(row.input_tokens)} / ${integer(row.output_tokens)}` }),
             el('td', { class: 'num', text: integer(row.errors) }),
@@ -199,7 +209,7 @@ function renderUsage(usage, groupBy, window) {
   const index = new Map(times.map((time, position) => [time * 1000, position]));
   const shown = totals.slice(0, maxSeries).map((row) => row.group);
   const seriesOf = (field) => {
-    const series = shown.map((name) => ({ name, values: times.map(() => 0) }));
+    const series = shown.map((name) => ({ name: groupBy === 'key' ? state.keyNames.get(name) ?? name : name, values: times.map(() => 0) }));
     const other = { name: 'other', values: times.map(() => 0) };
     for (const row of rows) {
       const position = index.get(Date.parse(row.bucket));
@@ -240,7 +250,7 @@ function renderSelfKey(key) {
   $('#self-key').replaceChildren(
     el('h3', { text: 'Your key' }),
     el('dl', { id: 'self-limits' }, ...items.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })])),
-    budget ? budgetBar(key.budget_spent_usd, budget.limit_usd) : '',
+    budget ? budgetBar(key.budget_spent_usd, budget.limit_usd, { caption: false }) : '',
   );
 }
 
@@ -250,6 +260,7 @@ async function loadKeys(more) {
   try {
     const page = await api('GET', `admin/keys${query({ limit: 50, include_revoked: 'true', cursor: more ? state.keysCursor : undefined })}`);
     state.keysCursor = page.next_cursor;
+    for (const key of page.data) state.keyNames.set(key.id, key.name);
     $('#more-keys').hidden = !page.next_cursor;
     const rows = page.data.map(keyRow);
     if (more) $('#keys-table tbody').append(...rows);
@@ -259,14 +270,14 @@ async function loadKeys(more) {
   }
 }
 
-function budgetBar(spent, limit) {
+function budgetBar(spent, limit, { caption = true } = {}) {
   const fraction = limit > 0 ? Math.min(1, (spent ?? 0) / limit) : 0;
   const fill = el('div', { class: `fill${fraction >= 1 ? ' over' : ''}` });
   fill.style.width = `${(fraction * 100).toFixed(1)}%`;
   return el(
     'div',
     { class: 'budget' },
-    el('span', { text: `${usd(spent ?? 0)} / ${usd(limit)}` }),
+    caption ? el('span', { text: `${usd(spent ?? 0)} / ${usd(limit)}` }) : '',
     el('div', { class: 'track', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': limit, 'aria-valuenow': spent ?? 0, 'aria-label': 'Budget spent' }, fill),
   );
 }
@@ -284,9 +295,10 @@ function keyRow(key) {
     el('td', { text: key.expires_at ? dateTime(key.expires_at) : 'never' }),
     el(
       'td',
-      { class: 'actions' },
+      {},
+      el('div', { class: 'actions' },
       live ? el('button', { type: 'button', class: 'small quiet', text: 'Rotate', 'aria-label': `Rotate ${key.name}`, onclick: () => rotateKey(key) }) : '',
-      live ? el('button', { type: 'button', class: 'small danger', text: 'Revoke', 'aria-label': `Revoke ${key.name}`, onclick: () => revokeKey(key) }) : '',
+      live ? el('button', { type: 'button', class: 'small danger', text: 'Revoke', 'aria-label': `Revoke ${key.name}`, onclick: () => revokeKey(key) }) : ''),
     ),
   );
 }
@@ -410,7 +422,7 @@ function renderRequests(records, more, nextCursor) {
       'tr',
       { 'data-request-id': record.id },
       el('td', { text: dateTime(record.at) }),
-      admin ? el('td', { text: record.key_id ?? '–' }) : '',
+      admin ? el('td', { text: record.key_id ? keyLabel(record.key_id) : '–' }) : '',
       el('td', { text: record.provider && record.model ? `${record.provider}/${record.model}` : record.requested_model ?? '–' }),
       el('td', {}, el('span', { class: `status ${record.status < 400 ? 'ok' : 'error'}`, text: record.error_code ? `${record.status} ${record.error_code}` : String(record.status) })),
       el('td', { class: 'num', text: milliseconds(record.latency_ms) }),
@@ -449,8 +461,12 @@ async function loadHealth() {
 }
 
 function summarize(value) {
-  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((item) => (typeof item === 'object' ? Object.values(item).join(' ') : String(item))).join('; ');
+  // Breakers and the like: `name: state` per entry reads better than their counters.
   const entries = Object.entries(value ?? {});
+  if (!Array.isArray(value) && entries.length > 0 && entries.every(([, item]) => item && typeof item === 'object' && 'state' in item)) {
+    return entries.map(([name, item]) => `${name}: ${item.state}${item.failures ? ` (${item.failures} failures)` : ''}`).join('; ');
+  }
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((item) => (typeof item === 'object' ? Object.values(item).join(' ') : String(item))).join('; ');
   return entries.length === 0 ? 'none' : entries.map(([name, item]) => `${name}: ${typeof item === 'object' ? JSON.stringify(item) : item}`).join('; ');
 }
 
