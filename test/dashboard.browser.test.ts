@@ -138,6 +138,10 @@ describe.skipIf(!target.available)('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#keys-table tr[data-key-id]').count()).toBe(2);
     await expect.poll(() => page.locator('#health-body [data-check]').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#spend-chart canvas').count()).toBe(1);
+    // Each chart is an image described in words, with its numbers in a table beside it.
+    expect(await page.locator('#spend-chart [role="img"]').getAttribute('aria-describedby')).toBe('spend-summary');
+    expect(await page.locator('#spend-summary').textContent()).toContain('alpha');
+    expect(await page.locator('#spend-chart details.chart-data tbody tr').count()).toBeGreaterThan(0);
 
     // Grouped by model: the same total, split differently.
     await page.locator('#group-by').selectOption('model');

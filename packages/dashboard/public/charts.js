@@ -39,10 +39,40 @@ export function drawTimeChart(container, summary, { times, series, format, label
     ],
   };
   const chart = new uPlot(options, [times, ...series.map((entry) => entry.values)], container);
+  // The drawing is one image to assistive technology, described by the summary; the numbers are in the table below it.
+  chart.root.setAttribute('role', 'img');
+  chart.root.setAttribute('aria-describedby', summary.id);
   charts.set(container, chart);
+  container.append(dataTable(times, series, format, label));
   summary.textContent = `${label} by ${series.length} series: ${series
     .map((entry) => `${entry.name} ${format(entry.values.reduce((sum, value) => sum + (value ?? 0), 0))}`)
     .join(', ')}.`;
+}
+
+/** The chart's numbers as a table (buckets with any value), folded away under "Data". */
+function dataTable(times, series, format, label) {
+  const cell = (tag, text, className) => Object.assign(document.createElement(tag), { textContent: text, ...(className && { className }) });
+  const table = document.createElement('table');
+  const head = document.createElement('tr');
+  head.append(cell('th', 'Time'), ...series.map((entry) => cell('th', entry.name, 'num')));
+  for (const th of head.children) th.setAttribute('scope', 'col');
+  const body = document.createElement('tbody');
+  times.forEach((time, index) => {
+    if (!series.some((entry) => entry.values[index])) return;
+    const row = document.createElement('tr');
+    const at = cell('th', new Date(time * 1000).toLocaleString('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }));
+    at.setAttribute('scope', 'row');
+    row.append(at, ...series.map((entry) => cell('td', format(entry.values[index] ?? 0), 'num')));
+    body.append(row);
+  });
+  table.append(Object.assign(document.createElement('thead'), {}), body);
+  table.tHead.append(head);
+  const details = document.createElement('details');
+  details.className = 'chart-data';
+  const scroll = Object.assign(document.createElement('div'), { className: 'scroll' });
+  scroll.append(table);
+  details.append(cell('summary', `${label}: data table`), scroll);
+  return details;
 }
 
 let resizeTimer;
