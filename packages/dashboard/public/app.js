@@ -20,12 +20,17 @@ function keyLabel(id) {
 async function start() {
   $('#login-form').addEventListener('submit', login);
   $('#logout').addEventListener('click', logout);
+  // A new period redraws the overview and, for the master key, re-reads requests in it.
+  const periodChanged = () => {
+    loadOverview();
+    loadRequests(false);
+  };
   $('#period').addEventListener('change', () => {
     $('#custom-range').hidden = $('#period').value !== 'custom';
-    loadOverview();
+    periodChanged();
   });
-  $('#from').addEventListener('change', loadOverview);
-  $('#to').addEventListener('change', loadOverview);
+  $('#from').addEventListener('change', periodChanged);
+  $('#to').addEventListener('change', periodChanged);
   $('#group-by').addEventListener('change', loadOverview);
   $('#requests-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -401,7 +406,8 @@ async function loadRequests(more) {
     key_id: $('#filter-key').value.trim(),
     model: $('#filter-model').value.trim(),
     status: $('#filter-status').value,
-    from: new Date(Math.min(Date.parse(window.from), Date.now() - day)).toISOString(),
+    from: window.from,
+    to: window.to,
     limit: 50,
     cursor: more ? state.requestsCursor : undefined,
   };
