@@ -92,7 +92,13 @@ describe('the packages, packed and installed into an app outside the workspace',
     expect(packed.map((entry) => entry.name).sort()).toHaveLength(workspaces.length);
     for (const entry of packed) {
       // What ships: the build and the README (and the CLI's launcher), never tests or sources.
-      const shipped = entry.name === '@switchyard/cli' ? /^(dist\/|bin\/switchyard\.js$|README\.md$|package\.json$|LICENSE)/ : /^(dist\/|README\.md$|package\.json$|LICENSE)/;
+      // The dashboard ships its page as served: HTML, CSS and browser modules under public/.
+      const shipped =
+        entry.name === '@switchyard/cli'
+          ? /^(dist\/|bin\/switchyard\.js$|README\.md$|package\.json$|LICENSE)/
+          : entry.name === '@switchyard/dashboard'
+            ? /^(dist\/|public\/[a-z-]+\.(html|css|js)$|README\.md$|package\.json$|LICENSE)/
+            : /^(dist\/|README\.md$|package\.json$|LICENSE)/;
       expect(entry.files.map((file) => file.path).filter((file) => !shipped.test(file)), entry.name).toEqual([]);
       expect(entry.files.some((file) => file.path === 'dist/index.d.ts'), entry.name).toBe(true);
     }

@@ -1,10 +1,13 @@
 import type { Gateway, Logger } from '@switchyard/core';
-import { createAdminRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
+import { createDashboardRouter } from '@switchyard/dashboard';
+import { createAdminRouter, createSelfRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
 import express, { type Express } from 'express';
 
 /**
- * The standalone server's app: the admin API under /admin (master key only) when
- * the gateway has storage, and the gateway's own routes for everything else.
+ * The standalone server's app: when the gateway has storage, the admin API under
+ * /admin (master key only), a key holder's own view at /v1/me (that key only) and the
+ * dashboard at /dashboard (unless `dashboard.enabled: false`); the gateway's own
+ * routes for everything else.
  */
 export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger): Express {
   const app = express();
@@ -13,7 +16,21 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
   if (storage) {
     // The channel the auth step listens on (or the storage's own), so a change made here reaches every instance at once.
     const keyChanges = keyChangeChannelOf(gateway.runtime) ?? storage.keyChanges;
-    app.use('/admin', createAdminRouter({ keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, masterKey, logger, ...(keyChanges && { keyChanges }) }));
+    const stores = { keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, logger };
+    app.use('/admin', createAdminRouter({ ...stores, masterKey, ...(keyChanges && { keyChanges }) }));
+    app.use('/v1/me', createSelfRouter(stores));
+    const dashboard = gateway.runtime.config.dashboard;
+    if (dashboard.enabled) {
+      app.use(
+        '/dashboard',
+        createDashboardRouter({
+          ...stores,
+          masterKey,
+          sessions: { ttlMs: dashboard.session_ttl_ms, maxSessions: dashboard.max_sessions },
+          ...(keyChanges && { keyChanges }),
+        }),
+      );
+    }
   }
   app.use(gateway.router);
   return app;

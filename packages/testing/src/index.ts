@@ -42,3 +42,4 @@ export { testKeyStore, testUsageLedger, testBudgetStore } from './store-conforma
 export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from './services/find-postgres.js';
 export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './services/find-redis.js';
 export { startTcpRelay, type RelayMode, type TcpRelay } from './services/start-tcp-relay.js';
+export { findChromium, type ChromiumTarget } from './services/find-chromium.js';

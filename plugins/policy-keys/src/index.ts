@@ -12,6 +12,8 @@ export { openKeyChangeChannel, type InvalidationOptions } from './open-key-chang
 export { RedisKeyChangeChannel, type RedisKeyChangeChannelOptions } from './redis-key-change-channel.js';
 export { budgetWindowStart } from './budget-window.js';
 export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRecord, type KeyRecord, type ScopeRecord, type UsageRecordRow } from './admin/index.js';
+export { createSelfRouter, findUsableKey, findUsableKeyByDigest, type SelfRouterOptions, type RequestRecordRow, type SelfView } from './admin/index.js';
+export { assertKeyUsable } from './assert-key-usable.js';
 export { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 export { budgetAlertEventId, budgetAlertTypes, type BudgetAlertEvent, type BudgetAlertType, type BudgetOwnerKind } from './alerts/budget-alert-event.js';
 export { signatureHeader, verifyWebhookSignature, webhookSignature } from './alerts/webhook-signature.js';

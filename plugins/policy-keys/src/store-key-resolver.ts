@@ -1,3 +1,4 @@
+import { assertKeyUsable } from './assert-key-usable.js';
 import { GatewayError, isGatewayError, type KeyChange, type KeyStore, type Principal, type VirtualKey } from '@switchyard/core';
 import { LRUCache } from 'lru-cache';
 import type { KeyResolver } from './key-resolver.js';
@@ -118,11 +119,7 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
 
 /** The principal of a key that may be used now, or the 401 that says why not. */
 function principalOf(key: VirtualKey, at: Date): Principal {
-  if (key.revokedAt) throw new GatewayError('key_revoked', 'This API key has been revoked.');
-  if (key.disabled) throw new GatewayError('key_disabled', 'This API key is disabled.');
-  if (key.scope.expiresAt && Date.parse(key.scope.expiresAt) <= at.getTime()) {
-    throw new GatewayError('key_expired', 'This API key has expired.');
-  }
+  assertKeyUsable(key, at);
   return {
     kind: 'virtual',
     keyId: key.id,

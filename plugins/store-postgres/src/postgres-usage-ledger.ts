@@ -1,5 +1,17 @@
 import type { Pool } from 'pg';
-import type { UsageGroup, UsageLedger, UsageQuery, UsageRecord, UsageRow } from '@switchyard/core';
+import {
+  decodeLedgerCursor,
+  encodeLedgerCursor,
+  type Endpoint,
+  type UsageBucket,
+  type UsageGroup,
+  type UsageLedger,
+  type UsageQuery,
+  type UsageRecord,
+  type UsageRecordPage,
+  type UsageRecordQuery,
+  type UsageRow,
+} from '@switchyard/core';
 import { toNumber, type Tables } from './sql.js';
 
 /** The SQL each grouping groups by; NULL becomes `(none)`. */
@@ -11,7 +23,62 @@ const groupExpressions: Record<UsageGroup, string> = {
   model: `COALESCE(provider || '/' || model, model)`,
   provider: 'provider',
   day: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  error_code: 'error_code',
 };
+
+/** The start of each time bucket, ISO UTC without milliseconds, as SQLite writes it too. */
+const bucketExpressions: Record<UsageBucket, string> = {
+  hour: `to_char(date_trunc('hour', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00:00Z"')`,
+  day: `to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T00:00:00Z"')`,
+};
+
+interface UsageColumns {
+  id: string;
+  at: Date;
+  endpoint: string;
+  key_id: string | null;
+  team: string | null;
+  project: string | null;
+  requested_model: string | null;
+  provider: string | null;
+  model: string | null;
+  stream: boolean;
+  input_tokens: string;
+  output_tokens: string;
+  cached_input_tokens: string;
+  reasoning_tokens: string;
+  cost_usd: string;
+  latency_ms: number;
+  status: number;
+  error_code: string | null;
+  cache_hit: boolean;
+  attempts: number;
+}
+
+function toRecord(row: UsageColumns): UsageRecord {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    endpoint: row.endpoint as Endpoint,
+    keyId: row.key_id ?? undefined,
+    team: row.team ?? undefined,
+    project: row.project ?? undefined,
+    requestedModel: row.requested_model ?? undefined,
+    provider: row.provider ?? undefined,
+    model: row.model ?? undefined,
+    stream: row.stream,
+    inputTokens: toNumber(row.input_tokens),
+    outputTokens: toNumber(row.output_tokens),
+    cachedInputTokens: toNumber(row.cached_input_tokens),
+    reasoningTokens: toNumber(row.reasoning_tokens),
+    costUsd: toNumber(row.cost_usd),
+    latencyMs: row.latency_ms,
+    status: row.status,
+    errorCode: row.error_code ?? undefined,
+    cacheHit: row.cache_hit,
+    attempts: row.attempts,
+  };
+}
 
 /** Column name, Postgres array type, and how a record fills it. */
 const columns: Array<[string, string, (record: UsageRecord) => unknown]> = [
@@ -43,6 +110,7 @@ const unnestArguments = columns.map(([, type], index) => `$${index + 1}::${type}
 
 interface UsageRowRaw {
   group: string;
+  bucket?: string;
   requests: string;
   input_tokens: string;
   output_tokens: string;
@@ -77,8 +145,10 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 
   async query(query: UsageQuery): Promise<UsageRow[]> {
+    if (!Object.hasOwn(groupExpressions, query.groupBy)) throw new Error(`unknown usage grouping: ${String(query.groupBy)}`);
+    if (query.bucket !== undefined && !Object.hasOwn(bucketExpressions, query.bucket)) throw new Error(`unknown usage bucket: ${String(query.bucket)}`);
     const group = groupExpressions[query.groupBy];
-    if (!group) throw new Error(`unknown usage grouping: ${String(query.groupBy)}`);
+    const bucket = query.bucket === undefined ? undefined : bucketExpressions[query.bucket];
     const values: unknown[] = [query.from, query.to];
     let where = 'at >= $1 AND at < $2';
     if (query.keyId !== undefined) {
@@ -86,7 +156,7 @@ export class PostgresUsageLedger implements UsageLedger {
       where += ' AND key_id = $3';
     }
     const { rows } = await this.pool.query<UsageRowRaw>(
-      `SELECT COALESCE(${group}, '(none)') AS "group",
+      `SELECT COALESCE(${group}, '(none)') AS "group",${bucket ? ` ${bucket} AS bucket,` : ''}
               count(*) AS requests,
               sum(input_tokens) AS input_tokens,
               sum(output_tokens) AS output_tokens,
@@ -96,8 +166,8 @@ export class PostgresUsageLedger implements UsageLedger {
               count(*) FILTER (WHERE status >= 400) AS errors
        FROM ${this.t.usage}
        WHERE ${where}
-       GROUP BY 1
-       ORDER BY 1`,
+       GROUP BY 1${bucket ? ', 2' : ''}
+       ORDER BY 1${bucket ? ', 2' : ''}`,
       values,
     );
     return rows.map((row) => ({
@@ -109,7 +179,48 @@ export class PostgresUsageLedger implements UsageLedger {
       reasoningTokens: toNumber(row.reasoning_tokens),
       costUsd: toNumber(row.cost_usd),
       errors: toNumber(row.errors),
+      ...(row.bucket !== undefined && { bucket: row.bucket }),
     }));
+  }
+
+  async listRecords(query: UsageRecordQuery): Promise<UsageRecordPage> {
+    const cursor = query.cursor === undefined ? undefined : decodeLedgerCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new TypeError('not a ledger cursor');
+    // Each filter adds a fixed clause; every value is a bound parameter.
+    const values: unknown[] = [query.from, query.to];
+    const clauses = ['at >= $1', 'at < $2'];
+    const bind = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (query.keyId !== undefined) clauses.push(`key_id = ${bind(query.keyId)}`);
+    if (query.model !== undefined) {
+      const model = bind(query.model);
+      clauses.push(`(provider || '/' || model = ${model} OR requested_model = ${model})`);
+    }
+    if (query.status === 'ok') clauses.push('status < 400');
+    else if (query.status === 'error') clauses.push('status >= 400');
+    else if (typeof query.status === 'number') clauses.push(`status = ${bind(query.status)}`);
+    if (cursor) {
+      // Records are kept to the millisecond (what the gateway writes), so the cursor's time is exact.
+      const at = bind(new Date(cursor.atMs).toISOString());
+      clauses.push(`(at < ${at}::timestamptz OR (at = ${at}::timestamptz AND id < ${bind(cursor.id)}))`);
+    }
+    const limit = bind(query.limit + 1);
+    const { rows } = await this.pool.query<UsageColumns>(
+      `SELECT id, at, endpoint, key_id, team, project, requested_model, provider, model, stream, input_tokens, output_tokens,
+              cached_input_tokens, reasoning_tokens, cost_usd, latency_ms, status, error_code, cache_hit, attempts
+       FROM ${this.t.usage}
+       WHERE ${clauses.join(' AND ')}
+       ORDER BY at DESC, id DESC
+       LIMIT ${limit}`,
+      values,
+    );
+    const records = rows.map(toRecord);
+    if (records.length <= query.limit) return { records };
+    records.length = query.limit;
+    const last = records[records.length - 1]!;
+    return { records, nextCursor: encodeLedgerCursor({ atMs: Date.parse(last.at), id: last.id }) };
   }
 
   async count(): Promise<number> {

@@ -1,4 +1,16 @@
-import type { UsageGroup, UsageLedger, UsageQuery, UsageRecord, UsageRow } from '@switchyard/core';
+import {
+  decodeLedgerCursor,
+  encodeLedgerCursor,
+  type Endpoint,
+  type UsageBucket,
+  type UsageGroup,
+  type UsageLedger,
+  type UsageQuery,
+  type UsageRecord,
+  type UsageRecordPage,
+  type UsageRecordQuery,
+  type UsageRow,
+} from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import type { SqliteHandle } from './database.js';
 
@@ -11,10 +23,18 @@ const groupExpressions: Record<UsageGroup, string> = {
   model: `COALESCE(provider || '/' || model, model, '(none)')`,
   provider: `COALESCE(provider, '(none)')`,
   day: `date(at_ms / 1000, 'unixepoch')`,
+  error_code: `COALESCE(error_code, '(none)')`,
 };
 
-function querySql(groupBy: UsageGroup, byKey: boolean): string {
-  return `SELECT ${groupExpressions[groupBy]} AS "group",
+/** The start of each time bucket, ISO UTC without milliseconds. */
+const bucketExpressions: Record<UsageBucket, string> = {
+  hour: `strftime('%Y-%m-%dT%H:00:00Z', at_ms / 1000, 'unixepoch')`,
+  day: `strftime('%Y-%m-%dT00:00:00Z', at_ms / 1000, 'unixepoch')`,
+};
+
+function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | undefined): string {
+  const bucketColumn = bucket ? `, ${bucketExpressions[bucket]} AS bucket` : '';
+  return `SELECT ${groupExpressions[groupBy]} AS "group"${bucketColumn},
       COUNT(*) AS requests,
       SUM(input_tokens) AS inputTokens,
       SUM(output_tokens) AS outputTokens,
@@ -24,8 +44,76 @@ function querySql(groupBy: UsageGroup, byKey: boolean): string {
       SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
     FROM usage
     WHERE at_ms >= @from AND at_ms < @to ${byKey ? 'AND key_id = @key_id' : ''}
-    GROUP BY 1
-    ORDER BY 1`;
+    GROUP BY 1${bucket ? ', 2' : ''}
+    ORDER BY 1${bucket ? ', 2' : ''}`;
+}
+
+/** The filters of `listRecords` that are set: each adds one fixed clause, so values are only ever bound. */
+interface RecordFilters {
+  key: boolean;
+  model: boolean;
+  status: 'ok' | 'error' | 'exact' | undefined;
+  cursor: boolean;
+}
+
+function listSql(filters: RecordFilters): string {
+  const clauses = ['at_ms >= @from', 'at_ms < @to'];
+  if (filters.key) clauses.push('key_id = @key_id');
+  if (filters.model) clauses.push(`(provider || '/' || model = @model OR requested_model = @model)`);
+  if (filters.status === 'ok') clauses.push('status < 400');
+  if (filters.status === 'error') clauses.push('status >= 400');
+  if (filters.status === 'exact') clauses.push('status = @status');
+  if (filters.cursor) clauses.push('(at_ms < @cursor_at OR (at_ms = @cursor_at AND id < @cursor_id))');
+  return `SELECT * FROM usage WHERE ${clauses.join(' AND ')} ORDER BY at_ms DESC, id DESC LIMIT @limit`;
+}
+
+interface UsageColumns {
+  id: string;
+  at: string;
+  at_ms: number;
+  endpoint: string;
+  key_id: string | null;
+  team: string | null;
+  project: string | null;
+  requested_model: string | null;
+  provider: string | null;
+  model: string | null;
+  stream: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  status: number;
+  error_code: string | null;
+  cache_hit: number;
+  attempts: number;
+}
+
+function toRecord(row: UsageColumns): UsageRecord {
+  return {
+    id: row.id,
+    at: new Date(row.at_ms).toISOString(),
+    endpoint: row.endpoint as Endpoint,
+    keyId: row.key_id ?? undefined,
+    team: row.team ?? undefined,
+    project: row.project ?? undefined,
+    requestedModel: row.requested_model ?? undefined,
+    provider: row.provider ?? undefined,
+    model: row.model ?? undefined,
+    stream: row.stream === 1,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cachedInputTokens: row.cached_input_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    costUsd: row.cost_usd,
+    latencyMs: row.latency_ms,
+    status: row.status,
+    errorCode: row.error_code ?? undefined,
+    cacheHit: row.cache_hit === 1,
+    attempts: row.attempts,
+  };
 }
 
 function prepareStatements(db: Database.Database) {
@@ -34,13 +122,24 @@ function prepareStatements(db: Database.Database) {
     insertOne: db.prepare(insertSql(1)),
     insertChunk: db.prepare(insertSql(rowsPerStatement)),
     count: db.prepare('SELECT COUNT(*) AS n FROM usage'),
-    /** Twelve statements at most (six groups, with or without a key), each prepared on first use. */
-    query(groupBy: UsageGroup, byKey: boolean): Database.Statement {
-      const name = `${groupBy}:${byKey}`;
+    /** 42 statements at most (seven groups, with or without a key, three bucketings), each prepared on first use. */
+    query(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | undefined): Database.Statement {
+      const name = `${groupBy}:${byKey}:${bucket}`;
       let statement = queries.get(name);
       if (!statement) {
-        if (!(groupBy in groupExpressions)) throw new TypeError(`unknown usage group: ${String(groupBy)}`);
-        statement = db.prepare(querySql(groupBy, byKey));
+        if (!Object.hasOwn(groupExpressions, groupBy)) throw new TypeError(`unknown usage group: ${String(groupBy)}`);
+        if (bucket !== undefined && !Object.hasOwn(bucketExpressions, bucket)) throw new TypeError(`unknown usage bucket: ${String(bucket)}`);
+        statement = db.prepare(querySql(groupBy, byKey, bucket));
+        queries.set(name, statement);
+      }
+      return statement;
+    },
+    /** 48 statements at most (one per combination of filters), each prepared on first use. */
+    list(filters: RecordFilters): Database.Statement {
+      const name = `list:${filters.key}:${filters.model}:${filters.status}:${filters.cursor}`;
+      let statement = queries.get(name);
+      if (!statement) {
+        statement = db.prepare(listSql(filters));
         queries.set(name, statement);
       }
       return statement;
@@ -96,6 +195,14 @@ function rowValues(record: UsageRecord): unknown[] {
   ];
 }
 
+function dropUndefinedBucket(row: UsageRow): UsageRow {
+  if (row.bucket === undefined || row.bucket === null) {
+    const { bucket: _bucket, ...rest } = row;
+    return rest;
+  }
+  return row;
+}
+
 /**
  * The usage ledger in SQLite: one row per request, a batch per transaction. Times
  * are kept as epoch milliseconds too, so ranges compare as numbers whatever ISO
@@ -135,8 +242,29 @@ export class SqliteUsageLedger implements UsageLedger {
     const byKey = query.keyId !== undefined;
     const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to') };
     if (byKey) params['key_id'] = query.keyId;
-    const rows = this.statements().query(query.groupBy, byKey).all(params) as UsageRow[];
-    return rows.map((r) => ({ ...r, group: String(r.group) }));
+    const rows = this.statements().query(query.groupBy, byKey, query.bucket).all(params) as UsageRow[];
+    return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group) }));
+  }
+
+  async listRecords(query: UsageRecordQuery): Promise<UsageRecordPage> {
+    const cursor = query.cursor === undefined ? undefined : decodeLedgerCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new TypeError('not a ledger cursor');
+    const status = query.status === undefined ? undefined : typeof query.status === 'number' ? 'exact' : query.status;
+    const filters: RecordFilters = { key: query.keyId !== undefined, model: query.model !== undefined, status, cursor: cursor !== undefined };
+    const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to'), limit: query.limit + 1 };
+    if (query.keyId !== undefined) params['key_id'] = query.keyId;
+    if (query.model !== undefined) params['model'] = query.model;
+    if (typeof query.status === 'number') params['status'] = query.status;
+    if (cursor) {
+      params['cursor_at'] = cursor.atMs;
+      params['cursor_id'] = cursor.id;
+    }
+    // One more than asked for tells whether another page follows without a second query.
+    const rows = (this.statements().list(filters).all(params) as UsageColumns[]).map(toRecord);
+    if (rows.length <= query.limit) return { records: rows };
+    const records = rows.slice(0, query.limit);
+    const last = records[records.length - 1]!;
+    return { records, nextCursor: encodeLedgerCursor({ atMs: Date.parse(last.at), id: last.id }) };
   }
 
   async count(): Promise<number> {

@@ -138,6 +138,23 @@ export const gatewayConfigSchema: JsonSchema = {
         },
       },
     },
+    dashboard: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The usage dashboard at /dashboard (standalone server, with storage).',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the dashboard at /dashboard (false: 404).' },
+        session_ttl_ms: {
+          type: 'integer',
+          minimum: 60000,
+          maximum: 604800000,
+          default: 28800000,
+          description: 'A dashboard session ends after this long unused.',
+        },
+        max_sessions: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'Most dashboard sessions held at once; the least recently used goes first.' },
+      },
+    },
     limits: {
       type: 'object',
       additionalProperties: false,

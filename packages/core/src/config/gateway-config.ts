@@ -81,6 +81,16 @@ export interface ResponsesConfig {
   ttl: string;
 }
 
+/** The `dashboard:` section. */
+export interface DashboardConfig {
+  /** Serve the usage dashboard at `/dashboard` (default true; standalone server with storage). */
+  enabled: boolean;
+  /** A session ends after this long unused (default 8 hours). */
+  session_ttl_ms: number;
+  /** Most sessions held at once (default 1,000). */
+  max_sessions: number;
+}
+
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
 export interface GatewayConfig {
   /** The admin key. The CLI fills it from SWITCHYARD_MASTER_KEY or the data folder. */
@@ -113,6 +123,8 @@ export interface GatewayConfig {
   metrics: MetricsConfig;
   /** Stored Responses API responses. */
   responses: ResponsesConfig;
+  /** The usage dashboard at `/dashboard`. */
+  dashboard: DashboardConfig;
   /** Bounds on client input and upstream streams; every one has a safe default. */
   limits: ResourceLimits;
   log: {

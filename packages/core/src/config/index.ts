@@ -1,6 +1,6 @@
 export { ConfigError } from './config-error.js';
 export { checkConfig, configSearchPlaces, findConfigProblems, loadConfig, readConfigFile, type ConfigFile, type LoadConfigOptions, type LoadedConfig } from './load-config.js';
 export { gatewayConfigSchema } from './gateway-config-schema.js';
-export { defaultChain, type ChainEntry, type GatewayConfig, type LogLevel, type ProviderEntry, type ResourceLimits } from './gateway-config.js';
+export { defaultChain, type ChainEntry, type DashboardConfig, type GatewayConfig, type LogLevel, type ProviderEntry, type ResourceLimits } from './gateway-config.js';
 export { resolveEnvReferences } from './resolve-env-references.js';
 export { findPlaceholderKeys, isPlaceholderKey } from './find-placeholder-keys.js';

@@ -28,6 +28,12 @@ export const errorCatalogue = {
   key_expired: { status: 401, type: 'authentication_error', retryable: false },
   key_revoked: { status: 401, type: 'authentication_error', retryable: false },
   key_disabled: { status: 401, type: 'authentication_error', retryable: false },
+  /** A dashboard call without a live session (never logged in, logged out, expired, or its key revoked). */
+  session_required: { status: 401, type: 'authentication_error', retryable: false },
+  /** A dashboard call that changes something came without the dashboard's own header, or from another site. */
+  csrf_rejected: { status: 403, type: 'permission_error', retryable: false },
+  /** Too many failed dashboard logins from one address in a minute. */
+  too_many_logins: { status: 429, type: 'rate_limit_error', retryable: false },
 
   // What the caller's key may do.
   model_not_allowed: { status: 403, type: 'permission_error', retryable: false },

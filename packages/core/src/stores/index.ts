@@ -8,3 +8,4 @@ export type { KeyChange, KeyChangeListener, KeyChangeChannel } from './key-chang
 export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
 export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
+export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';

@@ -27,7 +27,11 @@ export interface UsageRecord {
   attempts: number;
 }
 
-export type UsageGroup = 'key' | 'team' | 'project' | 'model' | 'provider' | 'day';
+/** What usage is grouped by; `error_code` is the catalogue code of failed requests (`(none)` for successes). */
+export type UsageGroup = 'key' | 'team' | 'project' | 'model' | 'provider' | 'day' | 'error_code';
+
+/** A time bucket usage may also be split by: UTC hours or UTC days. */
+export type UsageBucket = 'hour' | 'day';
 
 export interface UsageQuery {
   groupBy: UsageGroup;
@@ -35,6 +39,8 @@ export interface UsageQuery {
   from: string;
   to: string;
   keyId?: string;
+  /** Also split each group by this time bucket (rows then carry `bucket`), for charts over time. */
+  bucket?: UsageBucket;
 }
 
 export interface UsageRow {
@@ -47,6 +53,30 @@ export interface UsageRow {
   reasoningTokens: number;
   costUsd: number;
   errors: number;
+  /** With `bucket` asked for: the bucket's start, ISO UTC without milliseconds (`2026-11-27T13:00:00Z`). */
+  bucket?: string;
+}
+
+/** Which requests `listRecords` returns, newest first. */
+export interface UsageRecordQuery {
+  /** ISO times, from inclusive, to exclusive. */
+  from: string;
+  to: string;
+  keyId?: string;
+  /** Matches the `provider/model` that served a request or the model name the client asked for. */
+  model?: string;
+  /** `ok` (status below 400), `error` (400 and above) or one HTTP status. */
+  status?: 'ok' | 'error' | number;
+  /** Most records in one page (the caller bounds it; implementations expect 1 to 1000). */
+  limit: number;
+  /** From the previous page's `nextCursor` (see `decodeLedgerCursor`). */
+  cursor?: string;
+}
+
+/** One page of records, newest first; `nextCursor` is there when more may follow. */
+export interface UsageRecordPage {
+  records: UsageRecord[];
+  nextCursor?: string;
 }
 
 /** Where usage records go; written in batches by the gateway, never per request. */
@@ -55,6 +85,8 @@ export interface UsageLedger {
   /** Appends records atomically: all of them or none. */
   append(records: UsageRecord[]): Promise<void>;
   query(query: UsageQuery): Promise<UsageRow[]>;
+  /** Single records, newest first, filtered and paged (for the dashboard's recent requests). */
+  listRecords(query: UsageRecordQuery): Promise<UsageRecordPage>;
   /** How many records there are (for tests and health). */
   count(): Promise<number>;
   close(): Promise<void>;

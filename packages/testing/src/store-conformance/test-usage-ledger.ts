@@ -208,6 +208,97 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       expect(await ledger.query({ groupBy: 'key', ...range, keyId: unique('key_none') })).toEqual([]);
     });
 
+    it('query() with a bucket splits each group by UTC hour or day, buckets as ISO starts', async () => {
+      const { start, keys, range } = await seeded();
+      const hourOf = (offset: number) => new Date(start.getTime() + offset).toISOString().replace('.000Z', 'Z');
+      const byHour = await ledger.query({ groupBy: 'team', ...range, bucket: 'hour' });
+      expect(byHour.map((row) => [row.group, row.bucket, row.requests])).toEqual([
+        ['(none)', hourOf(day + 5 * hour), 2],
+        ['team-a', hourOf(2 * hour), 2],
+        ['team-a', hourOf(day + 5 * hour), 1],
+      ]);
+      const byDay = await ledger.query({ groupBy: 'key', ...range, keyId: keys.a1, bucket: 'day' });
+      expect(byDay).toHaveLength(1);
+      expect(byDay[0]).toMatchObject({ group: keys.a1, bucket: hourOf(0), requests: 2, inputTokens: 300, errors: 1 });
+      expect(byDay[0]!.costUsd).toBeCloseTo(0.75, 9);
+      // Without a bucket, rows carry none.
+      const plain = await ledger.query({ groupBy: 'team', ...range });
+      expect(plain.every((row) => !('bucket' in row) || row.bucket === undefined)).toBe(true);
+    });
+
+    it('query() by error_code counts failures per code, (none) for successes', async () => {
+      const { range } = await seeded();
+      const codes = byGroup(await ledger.query({ groupBy: 'error_code', ...range }));
+      expect(Object.keys(codes).sort()).toEqual(['(none)', 'rate_limited', 'upstream_error']);
+      expect(codes['upstream_error']).toMatchObject({ requests: 1, errors: 1 });
+      expect(codes['rate_limited']).toMatchObject({ requests: 1, errors: 1 });
+      expect(codes['(none)']).toMatchObject({ requests: 3, errors: 0 });
+    });
+
+    it('listRecords() returns whole records newest first, filtered by key, model and status', async () => {
+      const { start, keys, range } = await seeded();
+      const all = await ledger.listRecords({ ...range, limit: 100 });
+      expect(all.records).toHaveLength(5);
+      expect(all.nextCursor).toBeUndefined();
+      const times = all.records.map((r) => Date.parse(r.at));
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+      const failed = all.records.find((r) => r.errorCode === 'upstream_error')!;
+      expect(failed).toMatchObject({
+        at: new Date(start.getTime() + 2 * hour).toISOString(),
+        endpoint: 'chat',
+        keyId: keys.a1,
+        team: 'team-a',
+        project: 'search',
+        provider: 'anthropic',
+        model: 'claude-haiku',
+        stream: false,
+        inputTokens: 200,
+        outputTokens: 10,
+        status: 502,
+        attempts: 3,
+        latencyMs: 100,
+        cacheHit: false,
+      });
+      expect(failed.costUsd).toBeCloseTo(0.5, 9);
+      expect(all.records.find((r) => r.cacheHit)).toMatchObject({ keyId: keys.b, stream: false });
+      expect(all.records.find((r) => r.keyId === keys.a2)).toMatchObject({ stream: true, reasoningTokens: 7 });
+
+      expect((await ledger.listRecords({ ...range, limit: 100, keyId: keys.a1 })).records.map((r) => r.status).sort()).toEqual([200, 502]);
+      expect((await ledger.listRecords({ ...range, limit: 100, model: 'openai/gpt-4o-mini' })).records).toHaveLength(2);
+      // The name the client asked for matches too.
+      expect((await ledger.listRecords({ ...range, limit: 100, model: 'nope' })).records.map((r) => r.status)).toEqual([429]);
+      expect((await ledger.listRecords({ ...range, limit: 100, status: 'error' })).records.map((r) => r.status).sort()).toEqual([429, 502]);
+      expect((await ledger.listRecords({ ...range, limit: 100, status: 'ok' })).records).toHaveLength(3);
+      expect((await ledger.listRecords({ ...range, limit: 100, status: 429 })).records.map((r) => r.errorCode)).toEqual(['rate_limited']);
+      expect((await ledger.listRecords({ ...range, limit: 100, keyId: keys.a1, status: 'ok', model: 'openai/gpt-4o-mini' })).records).toHaveLength(1);
+      // A value that looks like SQL is only ever compared.
+      expect((await ledger.listRecords({ ...range, limit: 100, model: "x' OR '1'='1" })).records).toEqual([]);
+    });
+
+    it('listRecords() pages with a cursor through records that share a time, each exactly once', async () => {
+      const start = uniqueWeek();
+      const same = new Date(start.getTime() + hour);
+      const records = [
+        ...Array.from({ length: 5 }, () => record(same)),
+        ...Array.from({ length: 6 }, (_, i) => record(new Date(start.getTime() + i * 1000))),
+      ];
+      await ledger.append(records);
+      const range = { from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() };
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await ledger.listRecords({ ...range, limit: 3, ...(cursor !== undefined && { cursor }) });
+        expect(page.records.length).toBeLessThanOrEqual(3);
+        seen.push(...page.records.map((r) => r.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined && pages < 10);
+      expect(seen).toHaveLength(records.length);
+      expect(new Set(seen)).toEqual(new Set(records.map((r) => r.id)));
+      await expect(ledger.listRecords({ ...range, limit: 3, cursor: 'not-a-cursor!' })).rejects.toThrow();
+    });
+
     it('query() over a range with no records is empty', async () => {
       const start = uniqueWeek();
       expect(await ledger.query({ groupBy: 'team', from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() })).toEqual([]);

@@ -45,11 +45,29 @@ export interface ListKeysQuery {
 }
 
 export interface UsageQueryParams {
-  group_by?: 'key' | 'team' | 'project' | 'model' | 'provider' | 'day';
+  group_by?: 'key' | 'team' | 'project' | 'model' | 'provider' | 'day' | 'error_code';
+  bucket?: 'hour' | 'day';
   from?: string;
   to?: string;
   key_id?: string;
   format?: 'json' | 'csv';
+}
+
+export interface RequestsQueryParams {
+  from?: string;
+  to?: string;
+  key_id?: string;
+  model?: string;
+  /** `ok`, `error` or a three-digit status. */
+  status?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+export interface SelfQueryParams {
+  from?: string;
+  to?: string;
+  bucket?: 'hour' | 'day';
 }
 
 // Every number has a ceiling and every string a length: the body parser already
@@ -144,10 +162,35 @@ export const usageQuerySchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    group_by: { enum: ['key', 'team', 'project', 'model', 'provider', 'day'] },
+    group_by: { enum: ['key', 'team', 'project', 'model', 'provider', 'day', 'error_code'] },
+    bucket: { enum: ['hour', 'day'] },
     from: queryText,
     to: queryText,
     key_id: queryText,
     format: { enum: ['json', 'csv'] },
+  },
+};
+
+export const requestsQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: queryText,
+    to: queryText,
+    key_id: { type: 'string', minLength: 1, maxLength: 200 },
+    model: { type: 'string', minLength: 1, maxLength: 300 },
+    status: { type: 'string', pattern: '^(ok|error|[1-5][0-9][0-9])$' },
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+  },
+};
+
+export const selfQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: queryText,
+    to: queryText,
+    bucket: { enum: ['hour', 'day'] },
   },
 };

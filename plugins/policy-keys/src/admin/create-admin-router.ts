@@ -1,11 +1,13 @@
-import { checkJsonValue, GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
-import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
+import { checkJsonValue, GatewayError } from '@switchyard/core';
+import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
+import { adminErrorHandler } from './admin-error-handler.js';
 import { keyRoutes } from './key-routes.js';
+import { requestsRoute } from './requests-route.js';
 import { requireMasterKey } from './require-master-key.js';
 import { usageRoute } from './usage-route.js';
 
-const knownPaths = ['/keys', '/keys/:id', '/keys/:id/revoke', '/keys/:id/rotate', '/keys/:id/audit', '/usage'];
+const knownPaths = ['/keys', '/keys/:id', '/keys/:id/revoke', '/keys/:id/rotate', '/keys/:id/audit', '/usage', '/requests'];
 
 /**
  * The admin API: virtual keys and usage reports, for the master key only. Mount it
@@ -29,6 +31,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
   router.use(keyRoutes(context));
   router.use(usageRoute(context));
+  router.use(requestsRoute(context));
   for (const path of knownPaths) {
     router.all(path, (req) => {
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${req.baseUrl}${req.path}.`);
@@ -39,25 +42,4 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
   router.use(adminErrorHandler(options.logger));
   return router;
-}
-
-/** Body-parser's error types, in the gateway's codes. */
-const bodyErrorCodes: Record<string, GatewayError['code']> = {
-  'entity.parse.failed': 'invalid_json',
-  'entity.too.large': 'request_too_large',
-  'encoding.unsupported': 'unsupported_media_type',
-  'charset.unsupported': 'unsupported_media_type',
-  'request.aborted': 'client_closed_request',
-};
-
-function adminErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
-    const bodyErrorType = (error as { type?: unknown } | null)?.type;
-    const code = typeof bodyErrorType === 'string' ? bodyErrorCodes[bodyErrorType] : undefined;
-    const gatewayError = code
-      ? new GatewayError(code, code === 'invalid_json' ? 'The request body is not valid JSON.' : `The request body could not be read (${bodyErrorType}).`)
-      : toGatewayError(error);
-    if (gatewayError.status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
-    sendError(res, gatewayError);
-  };
 }

@@ -10,6 +10,8 @@ export interface UsageRecordRow {
   reasoning_tokens: number;
   cost_usd: number;
   errors: number;
+  /** With `bucket=hour|day`: the bucket's start (`2026-11-27T13:00:00Z`). */
+  bucket?: string;
 }
 
 export function formatUsageRow(row: UsageRow): UsageRecordRow {
@@ -22,6 +24,7 @@ export function formatUsageRow(row: UsageRow): UsageRecordRow {
     reasoning_tokens: row.reasoningTokens,
     cost_usd: row.costUsd,
     errors: row.errors,
+    ...(row.bucket !== undefined && { bucket: row.bucket }),
   };
 }
 
@@ -32,8 +35,11 @@ const numberColumns = ['requests', 'input_tokens', 'output_tokens', 'cached_inpu
  * (`team`, `day` …). Lines end in CRLF, as the RFC and spreadsheet programs expect.
  */
 export function formatUsageCsv(groupBy: UsageGroup, rows: UsageRecordRow[]): string {
-  const lines = [[groupBy, ...numberColumns].join(',')];
-  for (const row of rows) lines.push([csvText(row.group), ...numberColumns.map((column) => String(row[column]))].join(','));
+  const bucketed = rows.some((row) => row.bucket !== undefined);
+  const lines = [[groupBy, ...(bucketed ? ['bucket'] : []), ...numberColumns].join(',')];
+  for (const row of rows) {
+    lines.push([csvText(row.group), ...(bucketed ? [row.bucket ?? ''] : []), ...numberColumns.map((column) => String(row[column]))].join(','));
+  }
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -15,7 +15,7 @@ import { formatAuditEntry, formatKeyRecord } from './format-key-record.js';
 import { generateKeySecret } from './generate-key-secret.js';
 import { keyFieldsFromBody } from './key-fields-from-body.js';
 import { parseDuration } from './parse-duration.js';
-import { budgetWindowStart } from '../budget-window.js';
+import { budgetSpend } from './budget-spend.js';
 import { sendJson } from './send-json.js';
 
 const actor = 'master';
@@ -142,20 +142,4 @@ export function keyRoutes(context: AdminContext): Router {
   });
 
   return router;
-}
-
-/**
- * What a key has spent in its budget's current window, or null when it has no
- * budget or the budget store is not at hand. A store that fails costs the list
- * its spend column (logged), not the list itself.
- */
-async function budgetSpend(context: AdminContext, key: VirtualKey, at: Date): Promise<number | null> {
-  const budget = key.scope.budget;
-  if (!budget || !context.budgets) return null;
-  try {
-    return await context.budgets.spent(`key:${key.id}`, budgetWindowStart(budget.period, at));
-  } catch (error) {
-    context.logger.warn({ err: error, keyId: key.id }, 'could not read a key\'s budget spend for the key list');
-    return null;
-  }
 }

@@ -2,16 +2,17 @@ import { compileValidator, type UsageGroup } from '@switchyard/core';
 import express, { type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import { usageQuerySchema, type UsageQueryParams } from './admin-schemas.js';
-import { checkInput, invalidField } from './check-input.js';
+import { checkInput } from './check-input.js';
 import { formatUsageCsv, formatUsageRow } from './format-usage.js';
-import { parseIsoTime } from './parse-iso-time.js';
+import { checkBucketCount, readTimeWindow } from './read-time-window.js';
 import { sendJson } from './send-json.js';
 
 const defaultWindowMilliseconds = 30 * 86_400_000;
 
 /**
  * `GET /usage`: requests, tokens and cost from the ledger, grouped by key, team,
- * project, model, provider or day, over [from, to) — the last 30 days by default.
+ * project, model, provider, day or error code, over [from, to) — the last 30 days by
+ * default — and with `bucket=hour|day` split by time as well, for charts.
  */
 export function usageRoute(context: AdminContext): Router {
   const { ledger, now } = context;
@@ -21,15 +22,15 @@ export function usageRoute(context: AdminContext): Router {
   router.get('/usage', async (req, res) => {
     const query = checkInput(checkQuery, { ...req.query }, 'query');
     const groupBy: UsageGroup = query.group_by ?? 'key';
-    const to = query.to === undefined ? now().getTime() : parseIsoTime(query.to);
-    if (to === undefined) throw invalidField('to', 'expected an ISO date or time such as 2026-12-01 or 2026-12-01T00:00:00Z');
-    const from = query.from === undefined ? to - defaultWindowMilliseconds : parseIsoTime(query.from);
-    if (from === undefined) throw invalidField('from', 'expected an ISO date or time such as 2026-11-01 or 2026-11-01T00:00:00Z');
-    if (from >= to) throw invalidField('from', 'must be before to');
-
-    const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const window = readTimeWindow(query, now(), defaultWindowMilliseconds);
+    if (query.bucket !== undefined) checkBucketCount(window, query.bucket);
     const rows = (
-      await ledger.query({ groupBy, ...window, ...(query.key_id !== undefined && { keyId: query.key_id }) })
+      await ledger.query({
+        groupBy,
+        ...window,
+        ...(query.key_id !== undefined && { keyId: query.key_id }),
+        ...(query.bucket !== undefined && { bucket: query.bucket }),
+      })
     ).map(formatUsageRow);
 
     if (query.format === 'csv') {
@@ -43,7 +44,7 @@ export function usageRoute(context: AdminContext): Router {
       res.end(text);
       return;
     }
-    sendJson(res, 200, { group_by: groupBy, ...window, data: rows });
+    sendJson(res, 200, { group_by: groupBy, ...(query.bucket !== undefined && { bucket: query.bucket }), ...window, data: rows });
   });
 
   return router;

@@ -1,4 +1,4 @@
-import type { UsageLedger, UsageQuery, UsageRecord, UsageRow } from '@switchyard/core';
+import { decodeLedgerCursor, encodeLedgerCursor, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRecordPage, type UsageRecordQuery, type UsageRow } from '@switchyard/core';
 
 const groupValue: Record<UsageQuery['groupBy'], (record: UsageRecord) => string | undefined> = {
   key: (record) => record.keyId,
@@ -7,7 +7,13 @@ const groupValue: Record<UsageQuery['groupBy'], (record: UsageRecord) => string 
   model: (record) => (record.model && record.provider ? `${record.provider}/${record.model}` : record.model),
   provider: (record) => record.provider,
   day: (record) => new Date(record.at).toISOString().slice(0, 10),
+  error_code: (record) => record.errorCode,
 };
+
+function bucketOf(at: string, bucket: 'hour' | 'day'): string {
+  const iso = new Date(at).toISOString();
+  return bucket === 'hour' ? `${iso.slice(0, 13)}:00:00Z` : `${iso.slice(0, 10)}T00:00:00Z`;
+}
 
 /** A UsageLedger in process memory, for tests only. Rows come sorted by group. */
 export class MemoryUsageLedger implements UsageLedger {
@@ -32,7 +38,9 @@ export class MemoryUsageLedger implements UsageLedger {
       if (at < from || at >= to) continue;
       if (query.keyId !== undefined && record.keyId !== query.keyId) continue;
       const group = groupValue[query.groupBy](record) ?? '(none)';
-      const row = rows.get(group) ?? { group, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, errors: 0 };
+      const bucket = query.bucket && bucketOf(record.at, query.bucket);
+      const name = `${group}\u0000${bucket ?? ''}`;
+      const row = rows.get(name) ?? { group, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, errors: 0, ...(bucket && { bucket }) };
       row.requests += 1;
       row.inputTokens += record.inputTokens;
       row.outputTokens += record.outputTokens;
@@ -40,9 +48,35 @@ export class MemoryUsageLedger implements UsageLedger {
       row.reasoningTokens += record.reasoningTokens;
       row.costUsd += record.costUsd;
       if (record.status >= 400) row.errors += 1;
-      rows.set(group, row);
+      rows.set(name, row);
     }
-    return [...rows.values()].sort((a, b) => (a.group < b.group ? -1 : 1));
+    const order = (row: UsageRow) => `${row.group}\u0000${row.bucket ?? ''}`;
+    return [...rows.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1));
+  }
+
+  async listRecords(query: UsageRecordQuery): Promise<UsageRecordPage> {
+    const cursor = query.cursor === undefined ? undefined : decodeLedgerCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new TypeError('not a ledger cursor');
+    const from = Date.parse(query.from);
+    const to = Date.parse(query.to);
+    const matching = this.records
+      .filter((record) => {
+        const at = Date.parse(record.at);
+        if (at < from || at >= to) return false;
+        if (query.keyId !== undefined && record.keyId !== query.keyId) return false;
+        if (query.model !== undefined && `${record.provider}/${record.model}` !== query.model && record.requestedModel !== query.model) return false;
+        if (query.status === 'ok' && record.status >= 400) return false;
+        if (query.status === 'error' && record.status < 400) return false;
+        if (typeof query.status === 'number' && record.status !== query.status) return false;
+        if (cursor && !(at < cursor.atMs || (at === cursor.atMs && record.id < cursor.id))) return false;
+        return true;
+      })
+      .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .map((record) => ({ ...record, at: new Date(record.at).toISOString() }));
+    if (matching.length <= query.limit) return { records: matching };
+    const records = matching.slice(0, query.limit);
+    const last = records[records.length - 1]!;
+    return { records, nextCursor: encodeLedgerCursor({ atMs: Date.parse(last.at), id: last.id }) };
   }
 
   async count(): Promise<number> {

@@ -1,0 +1,34 @@
+// How numbers and times read on the page; the browser test relies on usd() for exact comparison.
+
+/** US dollars with six decimals: small per-request costs stay visible and sums compare exactly. */
+export function usd(value) {
+  return `$${Number(value).toFixed(6)}`;
+}
+
+export function integer(value) {
+  return Number(value).toLocaleString('en-US');
+}
+
+export function milliseconds(value) {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+export function dateTime(iso) {
+  if (!iso) return '–';
+  const date = new Date(iso);
+  return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** An element with text content only: data never becomes markup. */
+export function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') element.className = value;
+    else if (name === 'text') element.textContent = String(value);
+    else if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child !== undefined && child !== null) element.append(child);
+  return element;
+}

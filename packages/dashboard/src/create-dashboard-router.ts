@@ -1,0 +1,182 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GatewayError, sendError, toGatewayError } from '@switchyard/core';
+import { createAdminRouter, createSelfRouter, findUsableKey, findUsableKeyByDigest, hashApiKey, keyMatcher } from '@switchyard/policy-keys';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import type { DashboardOptions } from './dashboard-options.js';
+import { LoginThrottle } from './login-throttle.js';
+import { readSessionCookie, sessionCookie } from './read-session-cookie.js';
+import { securityHeaders } from './security-headers.js';
+import { SessionStore, type DashboardSession } from './session-store.js';
+
+const publicDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+const uplotDirectory = path.join(path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+
+/** The header every API call of the page sends: a cross-site form or image cannot set it. */
+export const dashboardHeader = 'x-switchyard-dashboard';
+
+const maxKeyLength = 512;
+
+/**
+ * The usage dashboard: a static page (HTML, CSS, ES modules and uPlot, all served
+ * from here: no CDN) and `/api/…`, which serves the admin API to a master-key session
+ * and the self view to a virtual-key session. Mount it at `/dashboard`.
+ *
+ * A login exchanges a key for a random session id in an HttpOnly, SameSite=Strict
+ * cookie; the key stays in the browser only for the moment of login. Every API call
+ * must carry `x-switchyard-dashboard: 1` (CSRF), and a session of a virtual key is
+ * checked against the store on each call, so revoking the key ends the session.
+ */
+export function createDashboardRouter(options: DashboardOptions): Router {
+  if (!options.masterKey) throw new Error('createDashboardRouter: a master key is required');
+  const now = options.now ?? (() => new Date());
+  const sessions = new SessionStore(options.sessions);
+  const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10);
+  const isMasterKey = keyMatcher(options.masterKey);
+  const healthPath = options.healthPath ?? '/health';
+  const storeOptions = {
+    keys: options.keys,
+    ledger: options.ledger,
+    logger: options.logger,
+    now,
+    ...(options.budgets && { budgets: options.budgets }),
+  };
+  const adminRouter = createAdminRouter({ ...storeOptions, masterKey: options.masterKey, ...(options.keyChanges && { keyChanges: options.keyChanges }) });
+  const sessionOf = (req: Request): { id: string; session: DashboardSession } => {
+    const id = readSessionCookie(req);
+    const session = sessions.get(id);
+    if (!id || !session) throw new GatewayError('session_required', 'Log in to the dashboard first.');
+    return { id, session };
+  };
+  const selfRouter = createSelfRouter({
+    ...storeOptions,
+    authenticate: async (req, at) => {
+      const { id, session } = sessionOf(req);
+      if (session.role !== 'self') throw new GatewayError('invalid_request', 'The self view is for a virtual key; the master key sees every key.');
+      try {
+        return await findUsableKeyByDigest(options.keys, session.digest, at);
+      } catch (error) {
+        // Revoked, disabled, expired or rotated out: the session ends with the key.
+        if (toGatewayError(error).status === 401) sessions.delete(id);
+        throw error;
+      }
+    },
+  });
+
+  const router = express.Router();
+  router.use(securityHeaders());
+
+  // `/dashboard` → `/dashboard/`, so the page's relative URLs resolve under it.
+  router.get('/', (req, res, next) => {
+    const [pathname, query] = splitUrl(req.originalUrl);
+    if (!pathname.endsWith('/')) {
+      res.redirect(301, `${pathname}/${query}`);
+      return;
+    }
+    next();
+  });
+  router.use('/vendor/uplot', express.static(uplotDirectory, { index: false, fallthrough: false }));
+  router.use(express.static(publicDirectory, { index: 'index.html', cacheControl: true, maxAge: 0, fallthrough: true }));
+
+  const api = express.Router();
+  api.use((req, res, next) => {
+    res.setHeader('cache-control', 'no-store');
+    if (req.headers[dashboardHeader] !== '1') {
+      throw new GatewayError('csrf_rejected', `Dashboard API calls must send "${dashboardHeader}: 1".`);
+    }
+    if (req.headers['sec-fetch-site'] === 'cross-site') throw new GatewayError('csrf_rejected', 'Dashboard API calls from another site are refused.');
+    next();
+  });
+
+  api.post('/session', express.json({ limit: '4kb', type: () => true }), async (req, res) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    if (!throttle.allows(address)) throw new GatewayError('too_many_logins', 'Too many failed logins from this address; try again in a minute.');
+    const key = (req.body as { key?: unknown } | undefined)?.key;
+    if (typeof key !== 'string' || key.length === 0 || key.length > maxKeyLength || !/^\S+$/.test(key)) {
+      throw new GatewayError('invalid_request', 'Send {"key": "<your key>"}.', { param: 'key' });
+    }
+    const digest = hashApiKey(key);
+    let session: DashboardSession;
+    if (isMasterKey(digest)) {
+      session = { role: 'admin' };
+    } else {
+      try {
+        const found = await findUsableKey(options.keys, key, now());
+        session = { role: 'self', keyId: found.id, digest };
+      } catch (error) {
+        const gatewayError = toGatewayError(error);
+        if (gatewayError.status === 401) {
+          throttle.recordFailure(address);
+          // One answer for every refused key: which of them exist is not the page's to tell.
+          throw new GatewayError('invalid_api_key', 'That key does not open the dashboard.');
+        }
+        throw error;
+      }
+    }
+    // A new id on every login: a session id planted before login is never promoted.
+    sessions.delete(readSessionCookie(req));
+    const id = sessions.create(session);
+    res.setHeader('set-cookie', sessionCookie(id, req.secure));
+    res.status(200).json(describeSession(session, healthPath));
+  });
+
+  api.get('/session', (req, res) => {
+    res.status(200).json(describeSession(sessionOf(req).session, healthPath));
+  });
+
+  api.delete('/session', (req, res) => {
+    sessions.delete(readSessionCookie(req));
+    res.setHeader('set-cookie', sessionCookie(undefined, req.secure));
+    res.status(204).end();
+  });
+
+  api.use('/admin', requireAdmin(sessionOf), withMasterKey(options.masterKey), adminRouter);
+  api.use('/me', selfRouter);
+  api.use((req: Request) => {
+    throw new GatewayError('not_found', `Unknown dashboard endpoint ${req.method} ${req.baseUrl}${req.path}.`);
+  });
+  api.use(jsonErrors(options));
+
+  router.use('/api', api);
+  return router;
+}
+
+function describeSession(session: DashboardSession, healthPath: string) {
+  return session.role === 'admin' ? { role: 'admin', health_path: healthPath } : { role: 'self', key_id: session.keyId, health_path: healthPath };
+}
+
+function requireAdmin(sessionOf: (req: Request) => { session: DashboardSession }): RequestHandler {
+  return (req, _res, next) => {
+    if (sessionOf(req).session.role !== 'admin') throw new GatewayError('session_required', 'This view needs a master-key session.');
+    next();
+  };
+}
+
+/** The admin API is the one a script calls; a master session calls it as the master key. */
+function withMasterKey(masterKey: string): RequestHandler {
+  return (req, _res, next) => {
+    req.headers.authorization = `Bearer ${masterKey}`;
+    delete req.headers['x-api-key'];
+    next();
+  };
+}
+
+function jsonErrors(options: DashboardOptions): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const bodyErrorType = (error as { type?: unknown } | null)?.type;
+    const gatewayError =
+      bodyErrorType === 'entity.parse.failed'
+        ? new GatewayError('invalid_json', 'The request body is not valid JSON.')
+        : bodyErrorType === 'entity.too.large'
+          ? new GatewayError('request_too_large', 'The request body is too large.')
+          : toGatewayError(error);
+    if (gatewayError.status >= 500) options.logger.error({ err: error, path: req.path }, 'dashboard request failed');
+    sendError(res, gatewayError);
+  };
+}
+
+function splitUrl(url: string): [string, string] {
+  const index = url.indexOf('?');
+  return index === -1 ? [url, ''] : [url.slice(0, index), url.slice(index)];
+}

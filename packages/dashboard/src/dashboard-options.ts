@@ -1,0 +1,23 @@
+import type { BudgetStore, KeyChangeChannel, KeyStore, Logger, UsageLedger } from '@switchyard/core';
+import type { SessionStoreOptions } from './session-store.js';
+
+/** What the dashboard works with: the admin API's stores and the master key. */
+export interface DashboardOptions {
+  /** The key that opens the full (admin) view. */
+  masterKey: string;
+  keys: KeyStore;
+  ledger: UsageLedger;
+  /** For spend against budget in the keys table and the self view. */
+  budgets?: BudgetStore;
+  /** Announces key changes made from the page to every instance (as the admin API does). */
+  keyChanges?: KeyChangeChannel;
+  logger: Logger;
+  /** Where the page reads gateway health from, on the same origin (default `/health`). */
+  healthPath?: string;
+  /** Session bounds: count and idle lifetime. */
+  sessions?: SessionStoreOptions;
+  /** Failed logins allowed per client address per minute before `too_many_logins` (default 10). */
+  maxLoginFailuresPerMinute?: number;
+  /** The clock, for tests. */
+  now?: () => Date;
+}

@@ -1,0 +1,4 @@
+export { createDashboardRouter, dashboardHeader } from './create-dashboard-router.js';
+export type { DashboardOptions } from './dashboard-options.js';
+export { contentSecurityPolicy } from './security-headers.js';
+export { SessionStore, type DashboardSession, type SessionStoreOptions } from './session-store.js';

@@ -1,0 +1,32 @@
+import { LRUCache } from 'lru-cache';
+
+/**
+ * Failed logins per client address in a sliding minute: past the limit, logins from
+ * that address are refused before any key is looked at. Bounded (10,000 addresses),
+ * so an attacker rotating addresses evicts entries but cannot grow memory.
+ */
+export class LoginThrottle {
+  private readonly failures = new LRUCache<string, number[]>({ max: 10_000 });
+
+  constructor(
+    private readonly maxFailures = 10,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether this address may try now. */
+  allows(address: string): boolean {
+    return this.recent(address).length < this.maxFailures;
+  }
+
+  recordFailure(address: string): void {
+    const times = this.recent(address);
+    times.push(this.now());
+    this.failures.set(address, times);
+  }
+
+  private recent(address: string): number[] {
+    const since = this.now() - this.windowMs;
+    return (this.failures.get(address) ?? []).filter((at) => at > since);
+  }
+}

@@ -1,0 +1,218 @@
+import { createLogger } from '@switchyard/core';
+import express from 'express';
+import request from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryKeyStore } from '../../../plugins/policy-keys/test/support/memory-key-store.js';
+import { MemoryUsageLedger, usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
+import { createDashboardRouter } from '../src/index.js';
+
+const masterKey = 'sy-master-dashboard-test-0123456789';
+const now = new Date('2026-11-27T12:00:00.000Z');
+
+let keys: MemoryKeyStore;
+let ledger: MemoryUsageLedger;
+let app: express.Express;
+let logLines: string[];
+
+function build(options: { maxSessions?: number } = {}) {
+  logLines = [];
+  const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
+  app = express().use(
+    '/dashboard',
+    createDashboardRouter({ keys, ledger, masterKey, logger, now: () => now, ...(options.maxSessions && { sessions: { maxSessions: options.maxSessions } }) }),
+  );
+}
+
+beforeEach(() => {
+  keys = new MemoryKeyStore(() => now);
+  ledger = new MemoryUsageLedger();
+  build();
+});
+
+const header = { 'x-switchyard-dashboard': '1' };
+
+/** Logs in and returns the session cookie (name=value). */
+async function logIn(key: string): Promise<string> {
+  const response = await request(app).post('/dashboard/api/session').set(header).send({ key });
+  expect(response.status).toBe(200);
+  return String(response.headers['set-cookie']![0]).split(';')[0]!;
+}
+
+async function createVirtualKey(name: string) {
+  const cookie = await logIn(masterKey);
+  const response = await request(app).post('/dashboard/api/admin/keys').set(header).set('cookie', cookie).send({ name });
+  expect(response.status).toBe(201);
+  return response.body as { key: { id: string }; secret: string };
+}
+
+describe('dashboard page', () => {
+  it('serves the page, its modules and uPlot from the package with a strict CSP', async () => {
+    const redirect = await request(app).get('/dashboard');
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers['location']).toBe('/dashboard/');
+    const page = await request(app).get('/dashboard/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    // No inline script: every <script> has a src on this origin.
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=")[^>]*>/);
+    expect(page.text).not.toMatch(/https?:\/\//);
+    const module = await request(app).get('/dashboard/app.js');
+    expect(module.headers['content-type']).toMatch(/javascript/);
+    const uplot = await request(app).get('/dashboard/vendor/uplot/uPlot.esm.js');
+    expect(uplot.status).toBe(200);
+    expect(uplot.text).toContain('uPlot');
+    const escape = await request(app).get('/dashboard/vendor/uplot/..%2f..%2fpackage.json');
+    expect([403, 404]).toContain(escape.status);
+    expect(escape.text).not.toContain('"name"');
+  });
+});
+
+describe('dashboard sessions', () => {
+  it('exchanges the master key for an HttpOnly, SameSite=Strict session cookie holding no key', async () => {
+    const response = await request(app).post('/dashboard/api/session').set(header).send({ key: masterKey });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ role: 'admin', health_path: '/health' });
+    const cookie = String(response.headers['set-cookie']![0]);
+    expect(cookie).toMatch(/^switchyard_dashboard=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain(masterKey);
+    expect(JSON.stringify(response.body)).not.toContain(masterKey);
+    const id = cookie.split(';')[0]!;
+    expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', id)).body.role).toBe('admin');
+    expect((await request(app).get('/dashboard/api/admin/keys').set(header).set('cookie', id)).status).toBe(200);
+  });
+
+  it('marks the cookie Secure behind TLS', async () => {
+    app = express().set('trust proxy', true).use('/dashboard', createDashboardRouter({ keys, ledger, masterKey, logger: createLogger({ level: 'silent' }) }));
+    const response = await request(app).post('/dashboard/api/session').set(header).set('x-forwarded-proto', 'https').send({ key: masterKey });
+    expect(String(response.headers['set-cookie']![0])).toContain('; Secure');
+  });
+
+  it('logout ends the session on the server, not only in the browser', async () => {
+    const cookie = await logIn(masterKey);
+    const out = await request(app).delete('/dashboard/api/session').set(header).set('cookie', cookie);
+    expect(out.status).toBe(204);
+    expect(String(out.headers['set-cookie']![0])).toContain('Max-Age=0');
+    const after = await request(app).get('/dashboard/api/admin/keys').set(header).set('cookie', cookie);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('session_required');
+  });
+
+  it('refuses a wrong key with one answer, and logs no key', async () => {
+    const { secret, key } = await createVirtualKey('soon revoked');
+    const cookie = await logIn(masterKey);
+    await request(app).post(`/dashboard/api/admin/keys/${key.id}/revoke`).set(header).set('cookie', cookie).send({});
+    const answers = await Promise.all(
+      ['sy-unknown-0123456789', secret].map((attempt) => request(app).post('/dashboard/api/session').set(header).send({ key: attempt })),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(401);
+      expect(answer.body.error.code).toBe('invalid_api_key');
+      expect(answer.headers['set-cookie']).toBeUndefined();
+    }
+    expect(logLines.join('\n')).not.toContain(secret);
+    expect(logLines.join('\n')).not.toContain(masterKey);
+  });
+
+  it.each([
+    ['no body', undefined],
+    ['a number', { key: 5 }],
+    ['an empty key', { key: '' }],
+    ['a key with spaces', { key: 'sy a b' }],
+    ['a huge key', { key: 'k'.repeat(600) }],
+    ['deep JSON', JSON.parse(`{"key":${'['.repeat(50)}${']'.repeat(50)}}`)],
+  ])('answers a login with %s 400, never 500', async (_name, body) => {
+    const response = await request(app).post('/dashboard/api/session').set(header).send(body as object);
+    expect(response.status).toBe(400);
+  });
+
+  it('slows a guesser down: after ten failures a minute, logins from that address get 429', async () => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect((await request(app).post('/dashboard/api/session').set(header).send({ key: `sy-guess-${attempt}` })).status).toBe(401);
+    }
+    const blocked = await request(app).post('/dashboard/api/session').set(header).send({ key: masterKey });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('too_many_logins');
+  });
+
+  it('requires the dashboard header on every API call (CSRF) and refuses cross-site calls', async () => {
+    const cookie = await logIn(masterKey);
+    const withoutHeader = await request(app).post('/dashboard/api/admin/keys').set('cookie', cookie).send({ name: 'csrf' });
+    expect(withoutHeader.status).toBe(403);
+    expect(withoutHeader.body.error.code).toBe('csrf_rejected');
+    const crossSite = await request(app).post('/dashboard/api/admin/keys').set(header).set('sec-fetch-site', 'cross-site').set('cookie', cookie).send({ name: 'csrf' });
+    expect(crossSite.status).toBe(403);
+    expect((await request(app).post('/dashboard/api/session').send({ key: masterKey })).status).toBe(403);
+    expect((await keys.list({ limit: 10 })).keys).toHaveLength(0);
+  });
+
+  it('a session id is never trusted unless the server made it, and a login replaces the old one', async () => {
+    const forged = `switchyard_dashboard=${'A'.repeat(43)}`;
+    expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', forged)).status).toBe(401);
+    const first = await logIn(masterKey);
+    const second = (await request(app).post('/dashboard/api/session').set(header).set('cookie', first).send({ key: masterKey })).headers['set-cookie']![0]!;
+    expect(second.split(';')[0]).not.toBe(first);
+    expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', first)).status).toBe(401);
+  });
+
+  it('holds at most max_sessions sessions, dropping the least recently used', async () => {
+    build({ maxSessions: 2 });
+    const first = await logIn(masterKey);
+    await logIn(masterKey);
+    await logIn(masterKey);
+    expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', first)).status).toBe(401);
+  });
+});
+
+describe('a virtual key\'s session', () => {
+  it('sees its own view only, never the admin API, and ends when the key is revoked', async () => {
+    const mine = await createVirtualKey('mine');
+    const other = await createVirtualKey('other');
+    await ledger.append([
+      usageRecord({ at: '2026-11-27T11:00:00Z', keyId: mine.key.id, costUsd: 0.25, provider: 'openai', model: 'gpt-4o' }),
+      usageRecord({ at: '2026-11-27T11:30:00Z', keyId: other.key.id, costUsd: 7 }),
+    ]);
+    const cookie = await logIn(mine.secret);
+    expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', cookie)).body).toEqual({ role: 'self', key_id: mine.key.id, health_path: '/health' });
+    const view = await request(app).get('/dashboard/api/me').set(header).set('cookie', cookie);
+    expect(view.status).toBe(200);
+    expect(view.body.key.id).toBe(mine.key.id);
+    expect(view.body.totals.cost_usd).toBe(0.25);
+    expect(JSON.stringify(view.body)).not.toContain(other.key.id);
+    for (const path of ['/dashboard/api/admin/keys', '/dashboard/api/admin/usage', '/dashboard/api/admin/requests']) {
+      expect((await request(app).get(path).set(header).set('cookie', cookie)).status).toBe(401);
+    }
+
+    const admin = await logIn(masterKey);
+    await request(app).post(`/dashboard/api/admin/keys/${mine.key.id}/revoke`).set(header).set('cookie', admin).send({});
+    const revoked = await request(app).get('/dashboard/api/me').set(header).set('cookie', cookie);
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error.code).toBe('key_revoked');
+    // The session is gone with the key.
+    expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', cookie)).status).toBe(401);
+  });
+
+  it('a rotation without grace ends sessions opened with the old secret', async () => {
+    const mine = await createVirtualKey('mine');
+    const cookie = await logIn(mine.secret);
+    const admin = await logIn(masterKey);
+    const rotated = await request(app).post(`/dashboard/api/admin/keys/${mine.key.id}/rotate`).set(header).set('cookie', admin).send({});
+    expect(rotated.status).toBe(200);
+    expect((await request(app).get('/dashboard/api/me').set(header).set('cookie', cookie)).status).toBe(401);
+  });
+
+  it('answers a store failure with 503 store_unavailable, not a crash', async () => {
+    const cookie = await logIn(masterKey);
+    ledger.query = async () => {
+      const { GatewayError } = await import('@switchyard/core');
+      throw new GatewayError('store_unavailable', 'The usage store did not answer in time.');
+    };
+    const response = await request(app).get('/dashboard/api/admin/usage').set(header).set('cookie', cookie);
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('store_unavailable');
+  });
+});

@@ -1,0 +1,24 @@
+import { GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
+import type { ErrorRequestHandler } from 'express';
+
+/** Body-parser's error types, in the gateway's codes. */
+const bodyErrorCodes: Record<string, GatewayError['code']> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'request_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'request.aborted': 'client_closed_request',
+};
+
+/** Answers every error of an admin route as a JSON GatewayError; body-parser failures keep their own codes. */
+export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const bodyErrorType = (error as { type?: unknown } | null)?.type;
+    const code = typeof bodyErrorType === 'string' ? bodyErrorCodes[bodyErrorType] : undefined;
+    const gatewayError = code
+      ? new GatewayError(code, code === 'invalid_json' ? 'The request body is not valid JSON.' : `The request body could not be read (${bodyErrorType}).`)
+      : toGatewayError(error);
+    if (gatewayError.status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
+    sendError(res, gatewayError);
+  };
+}

@@ -1,0 +1,47 @@
+import { compileValidator, GatewayError, type VirtualKey } from '@switchyard/core';
+import express, { type Request, type Router } from 'express';
+import type { AdminRouterOptions } from './admin-context.js';
+import { adminErrorHandler } from './admin-error-handler.js';
+import { selfQuerySchema, type SelfQueryParams } from './admin-schemas.js';
+import { checkInput } from './check-input.js';
+import { findUsableKey } from './find-usable-key.js';
+import { readSelfView } from './read-self-view.js';
+import { sendJson } from './send-json.js';
+import { extractApiKey } from '../extract-api-key.js';
+
+/** What the self view needs: the admin API's stores, without the master key. */
+export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChanges' | 'maxJsonDepth'> & {
+  /**
+   * Who is asking, as a key that may be used now (or a thrown 401). By default the
+   * virtual key's secret sent as `Authorization: Bearer`; the dashboard passes its session's.
+   */
+  authenticate?: (req: Request, at: Date) => Promise<VirtualKey>;
+};
+
+/**
+ * `GET /` (mounted at `/v1/me` by the standalone server): a virtual key's own spend,
+ * limits, expiry and recent requests, authorized by that key itself. Every ledger
+ * read is pinned to the caller's key id; there is no parameter that names a key.
+ */
+export function createSelfRouter(options: SelfRouterOptions): Router {
+  const context = { ...options, masterKey: '', now: options.now ?? (() => new Date()) };
+  const checkQuery = compileValidator<SelfQueryParams>(selfQuerySchema);
+  const authenticate =
+    options.authenticate ??
+    (async (req: Request, at: Date) => {
+      const secret = extractApiKey(req);
+      if (!secret) throw new GatewayError('missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
+      return findUsableKey(options.keys, secret, at);
+    });
+  const router = express.Router();
+  router.get('/', async (req, res) => {
+    const key = await authenticate(req, context.now());
+    const query = checkInput(checkQuery, { ...req.query }, 'query');
+    sendJson(res, 200, await readSelfView(context, key, query));
+  });
+  router.all('/', (req) => {
+    throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${req.baseUrl}.`);
+  });
+  router.use(adminErrorHandler(options.logger));
+  return router;
+}

@@ -1,0 +1,64 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+let gateway: TestGateway | undefined;
+afterEach(async () => {
+  await gateway?.close();
+  gateway = undefined;
+});
+
+async function start(extra: Record<string, unknown> = {}) {
+  gateway = await startTestGateway({
+    server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-standalone-')) },
+    storage: { use: 'sqlite' },
+    usage: { flush_interval_ms: 20 },
+    ...extra,
+  });
+  return gateway;
+}
+
+describe('the standalone server mounts the dashboard and the self view', () => {
+  it('serves /dashboard by default, with its CSP, and /v1/me to a virtual key', async () => {
+    const { origin } = await start();
+    const page = await fetch(`${origin}/dashboard/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const login = await fetch(`${origin}/dashboard/api/session`, {
+      method: 'POST',
+      headers: { 'x-switchyard-dashboard': '1', 'content-type': 'application/json' },
+      body: JSON.stringify({ key: masterKey }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const created = await fetch(`${origin}/dashboard/api/admin/keys`, {
+      method: 'POST',
+      headers: { 'x-switchyard-dashboard': '1', 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ name: 'holder', scope: { models: ['mock/*'] } }),
+    });
+    expect(created.status).toBe(201);
+    const { key, secret } = (await created.json()) as { key: { id: string }; secret: string };
+    const chat = await fetch(`${origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(200);
+    await expect
+      .poll(async () => ((await (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { totals: { requests: number } }).totals.requests, { timeout: 10_000 })
+      .toBe(1);
+    const me = (await (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { key: { id: string }; requests: Array<{ key_id: string; model: string }> };
+    expect(me.key.id).toBe(key.id);
+    expect(me.requests).toEqual([expect.objectContaining({ key_id: key.id, model: 'echo' })]);
+    // The master key is not a virtual key: /v1/me is not an admin back door.
+    expect((await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(401);
+  });
+
+  it('dashboard.enabled: false leaves /dashboard unserved', async () => {
+    const { origin } = await start({ dashboard: { enabled: false } });
+    expect((await fetch(`${origin}/dashboard/`)).status).toBe(404);
+    expect((await fetch(`${origin}/admin/usage`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
+  });
+});
