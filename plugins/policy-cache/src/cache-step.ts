@@ -119,6 +119,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     }
     setStatus(res, 'MISS');
     count('miss');
+    // A streamed answer is stored as its parts: the fast path, which forwards the upstream's events untranslated, cannot give them.
+    if (plan.write && context.chatRequest?.stream) context.needsParts = true;
     const result = await call();
     if (!plan.write) return result;
     const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {
@@ -131,6 +133,12 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       case 'chat-response':
         if (result.response.finishReason.unified !== 'error') save(result, result.response.usage, context.servedBy);
         return result;
+      case 'chat-passthrough':
+        // A whole answer on the fast path came with its canonical reading: that is what is stored.
+        if (result.response.finishReason.unified !== 'error') save({ kind: 'chat-response', response: result.response }, result.response.usage, context.servedBy);
+        return result;
+      case 'chat-passthrough-stream':
+        return result; // not taken while this step writes streams (needsParts above)
       case 'embeddings':
         save(result, { inputTokens: result.response.usage.inputTokens, outputTokens: 0 }, context.servedBy);
         return result;
