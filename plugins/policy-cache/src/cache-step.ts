@@ -119,8 +119,9 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     }
     setStatus(res, 'MISS');
     count('miss');
-    // A streamed answer is stored as its parts: the fast path, which forwards the upstream's events untranslated, cannot give them.
-    if (plan.write && context.chatRequest?.stream) context.needsParts = true;
+    // An entry is canonical (it replays in either dialect, streamed or whole, with the same
+    // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
+    if (plan.write) context.needsParts = true;
     const result = await call();
     if (!plan.write) return result;
     const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {
@@ -134,11 +135,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
         if (result.response.finishReason.unified !== 'error') save(result, result.response.usage, context.servedBy);
         return result;
       case 'chat-passthrough':
-        // A whole answer on the fast path came with its canonical reading: that is what is stored.
-        if (result.response.finishReason.unified !== 'error') save({ kind: 'chat-response', response: result.response }, result.response.usage, context.servedBy);
-        return result;
       case 'chat-passthrough-stream':
-        return result; // not taken while this step writes streams (needsParts above)
+        return result; // not taken while this step writes (needsParts above)
       case 'embeddings':
         save(result, { inputTokens: result.response.usage.inputTokens, outputTokens: 0 }, context.servedBy);
         return result;
