@@ -85,6 +85,7 @@ async function callProvider(
       if (!provider.chat) throw unsupported(provider.id, 'chat completions');
       const request = context.chatRequest!;
       const fastPath = passthrough && takesFastPath(provider, context);
+      if (!fastPath && context.translationRefusal) throw context.translationRefusal;
       if (passthrough && !fastPath && passthrough.headers['anthropic-beta'] !== undefined) {
         // Anthropic's betas mean nothing to another provider, nor to the translated request.
         context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');

@@ -118,6 +118,11 @@ export interface RequestContext {
    * events untranslated, is then not taken. See docs/fast-path.md.
    */
   needsParts: boolean;
+  /**
+   * What every translated attempt is refused with, when the body holds what only the
+   * same-dialect fast path can send (Anthropic's server tools). Set by the router.
+   */
+  translationRefusal?: GatewayError;
   /** Whether the answer came by the same-dialect fast path (sent to the client as `x-switchyard-path: fast`). */
   fastPath: boolean;
   /** Where the route step decided to send the request, in order of preference. */
@@ -225,6 +230,7 @@ class GatewayRequestContext implements RequestContext {
   embeddingsRequest?: EmbeddingsRequest;
   includeStreamUsage = false;
   needsParts = false;
+  translationRefusal?: GatewayError;
   fastPath = false;
   deployments: Deployment[] = [];
   servedBy?: Deployment;

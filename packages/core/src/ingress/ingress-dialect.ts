@@ -13,6 +13,12 @@ export interface ParsedIngressRequest {
   request: ChatRequest;
   /** Whether a streaming client asked for a usage event (OpenAI's `stream_options.include_usage`). */
   includeStreamUsage: boolean;
+  /**
+   * Set when the body holds what only a provider speaking this same dialect can take
+   * (Anthropic's server tools): the same-dialect fast path sends it; every translated
+   * attempt is refused with this error instead.
+   */
+  translationRefusal?: GatewayError;
 }
 
 /** Writes one response's canonical stream parts as the client's SSE events. */

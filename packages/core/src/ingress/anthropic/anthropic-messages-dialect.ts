@@ -1,4 +1,5 @@
 import type { IngressDialect } from '../ingress-dialect.js';
+import { AnthropicPassthroughEncoder, formatAnthropicPassthroughMessage } from './anthropic-passthrough-encoder.js';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { formatAnthropicMessage } from './format-anthropic-message.js';
@@ -10,5 +11,10 @@ export const anthropicMessagesDialect: IngressDialect = {
   parse: parseMessagesRequest,
   formatResponse: formatAnthropicMessage,
   createStreamEncoder: (options) => new AnthropicStreamEncoder(options),
+  passthrough: {
+    name: 'anthropic-messages',
+    formatResponse: formatAnthropicPassthroughMessage,
+    createStreamEncoder: (options) => new AnthropicPassthroughEncoder(options),
+  },
   formatError: formatAnthropicError,
 };
