@@ -21,7 +21,7 @@ export async function startTargets(settings, { resultsDir, stamp }) {
 
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.
-  const config = writeGatewayConfig(path.join(resultsDir, 'gateway.config.yaml'), settings.chain, settings.metrics);
+  const config = writeGatewayConfig(path.join(resultsDir, 'gateway.config.yaml'), settings.chain, settings.metrics, settings.fastPath);
   const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${stamp}.log`) : '/dev/null';
   const logFd = openSync(logFile, 'w');
   const profileDir = settings.profile ? path.join(resultsDir, `profiles-${stamp}`) : undefined;
