@@ -7,8 +7,10 @@ export * from './ingress/openai/index.js';
 export * from './ingress/anthropic/index.js';
 export { openAIChatDialect } from './ingress/openai/openai-chat-dialect.js';
 export type {
+  DialectPassthrough,
   DialectStreamEncoder,
   IngressDialect,
+  PassthroughStreamEncoder,
   ParsedIngressRequest,
   SseEvent,
   StreamEncoderOptions,

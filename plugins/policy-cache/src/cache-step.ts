@@ -121,7 +121,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     count('miss');
     // An entry is canonical (it replays in either dialect, streamed or whole, with the same
     // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
-    if (plan.write) context.needsParts = true;
+    // A request only the fast path can send (Anthropic server tools) is not stored rather than refused.
+    if (plan.write && !context.translationRefusal) context.needsParts = true;
     const result = await call();
     if (!plan.write) return result;
     const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {

@@ -1,5 +1,6 @@
 import type { IngressDialect } from '../ingress-dialect.js';
-import { AnthropicPassthroughEncoder, formatAnthropicPassthroughMessage } from './anthropic-passthrough-encoder.js';
+import { AnthropicPassthroughEncoder } from './anthropic-passthrough-encoder.js';
+import { formatAnthropicPassthroughMessage } from './format-anthropic-passthrough-message.js';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { formatAnthropicMessage } from './format-anthropic-message.js';

@@ -1,4 +1,3 @@
-import type { ChatResponse } from '../../canonical/chat-response.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
@@ -58,9 +57,4 @@ function readType(data: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A whole Anthropic answer on the fast path: the upstream's own `message`, its model read as `provider/model`. */
-export function formatAnthropicPassthroughMessage(body: Json, _response: ChatResponse, model: string): unknown {
-  return { ...body, model };
 }

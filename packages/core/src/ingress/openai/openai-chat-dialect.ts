@@ -1,7 +1,8 @@
 import type { IngressDialect } from '../ingress-dialect.js';
 import { ChatChunkEncoder } from './chat-chunk-encoder.js';
 import { formatChatCompletion } from './format-chat-completion.js';
-import { OpenAIPassthroughEncoder, formatOpenAIPassthroughResponse } from './openai-passthrough-encoder.js';
+import { formatOpenAIPassthroughResponse } from './format-openai-passthrough-response.js';
+import { OpenAIPassthroughEncoder } from './openai-passthrough-encoder.js';
 import { parseChatCompletionsRequest } from './parse-chat-completions-request.js';
 
 /** OpenAI Chat Completions (`POST /v1/chat/completions`), the gateway's first dialect. */

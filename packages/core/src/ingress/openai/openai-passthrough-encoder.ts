@@ -1,4 +1,3 @@
-import type { ChatResponse } from '../../canonical/chat-response.js';
 import type { Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
@@ -111,15 +110,4 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     if (typeof chunk['model'] === 'string' && chunk['model']) chunk['model'] = this.modelPrefix + chunk['model'];
     return chunk;
   }
-}
-
-/**
- * A whole OpenAI-compatible answer as the client gets it on the fast path: the
- * upstream's own body with `model` as `provider/model`, and usage in OpenAI's place
- * when the upstream put it elsewhere.
- */
-export function formatOpenAIPassthroughResponse(body: Json, response: ChatResponse, model: string): unknown {
-  const answer: Json = { ...body, model };
-  if (typeof answer['usage'] !== 'object' || answer['usage'] === null) answer['usage'] = toOpenAIUsage(response.usage);
-  return answer;
 }
