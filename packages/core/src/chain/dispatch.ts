@@ -1,7 +1,7 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
-import type { PassthroughRequest, Provider } from '../plugin/provider-types.js';
+import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
 import { traceAttempt } from '../tracing/trace-attempt.js';
 import type { AttemptOptions, Deployment, Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
 
@@ -82,21 +82,7 @@ async function callProvider(
       if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
       result = { kind: 'embeddings', response: await provider.embeddings.embed({ ...call, request: context.embeddingsRequest! }) };
     } else {
-      if (!provider.chat) throw unsupported(provider.id, 'chat completions');
-      const request = context.chatRequest!;
-      const fastPath = passthrough && takesFastPath(provider, context);
-      if (!fastPath && context.translationRefusal) throw context.translationRefusal;
-      if (passthrough && !fastPath && passthrough.headers['anthropic-beta'] !== undefined) {
-        // Anthropic's betas mean nothing to another provider, nor to the translated request.
-        context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');
-      }
-      result = fastPath
-        ? request.stream
-          ? { kind: 'chat-passthrough-stream', events: await fastPath.stream({ ...call, request: passthrough }) }
-          : { kind: 'chat-passthrough', ...(await fastPath.complete({ ...call, request: passthrough })) }
-        : request.stream
-        ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
-        : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
+      result = await callChat(provider, context, call, passthrough);
     }
     context.attempts.push({ deployment, durationMs: performance.now() - started });
     context.servedBy = deployment;
@@ -107,6 +93,31 @@ async function callProvider(
     context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code });
     throw gatewayError;
   }
+}
+
+/** One chat call: by the same-dialect fast path when this attempt may take it, else translated. */
+async function callChat(
+  provider: Provider,
+  context: RequestContext,
+  call: Omit<ProviderCall<unknown>, 'request'>,
+  passthrough: PassthroughRequest | undefined,
+): Promise<ProviderResult> {
+  if (!provider.chat) throw unsupported(provider.id, 'chat completions');
+  const request = context.chatRequest!;
+  const fastPath = passthrough && takesFastPath(provider, context);
+  if (fastPath) {
+    return request.stream
+      ? { kind: 'chat-passthrough-stream', events: await fastPath.stream({ ...call, request: passthrough }) }
+      : { kind: 'chat-passthrough', ...(await fastPath.complete({ ...call, request: passthrough })) };
+  }
+  if (context.translationRefusal) throw context.translationRefusal;
+  if (passthrough?.headers['anthropic-beta'] !== undefined) {
+    // Anthropic's betas mean nothing to another provider, nor to the translated request.
+    context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');
+  }
+  return request.stream
+    ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
+    : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
 }
 
 /**
