@@ -236,6 +236,21 @@ describe('the same-dialect fast path gives an OpenAI client what the translated 
     });
   });
 
+  it.each(streamCases)('a stream cut off by the upstream ($name, at 60%) is answered and billed from what was generated, the same on both paths', async (caseOf) => {
+    const bytes = Buffer.from(readFixture(caseOf.dir, caseOf.file), 'utf8');
+    const cut = bytes.subarray(0, Math.floor(bytes.length * 0.6)).toString('utf8');
+    const { viaFast, viaTranslated } = await both(streamBody(caseOf, true), { body: cut, contentType: 'text/event-stream' });
+    expect(viaFast.path).toBe('fast');
+    const fastView = readStream(viaFast.status, viaFast.text);
+    expect(fastView).toEqual(readStream(viaTranslated.status, viaTranslated.text));
+    expect(fastView.errors).toHaveLength(1);
+    expect(fastView.done).toBe(false);
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    // Billed for the prompt and what was generated before the cut, never 0.
+    expect(viaFast.record.usage?.inputTokens).toBeGreaterThan(0);
+    expect(viaFast.record.errorCode).toBeDefined();
+  });
+
   it('a mid-stream error quoting the key is redacted the same on both paths', async () => {
     const caseOf: Case = { name: 'leaky', provider: 'openai', dir: 'openai', file: '' };
     const { viaFast, viaTranslated } = await both(streamBody(caseOf, true), { body: leakyMidStreamError, contentType: 'text/event-stream' });
