@@ -153,7 +153,6 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
     ['no messages', { ...base, messages: [] }, 'messages'],
     ['a model name with spaces', { ...base, model: 'a b' }, 'model'],
     ['a model name too long', { ...base, model: 'm'.repeat(300) }, 'model'],
-    ['a server tool', { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools[0].type'],
     ['a tool_choice naming no tool', { ...base, tools: [{ name: 'a', input_schema: {} }], tool_choice: { type: 'tool', name: 'b' } }, 'tool_choice.name'],
     ['an image inside a tool_result', { ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x.y/z.png' } }] }] }] }, 'messages[0].content[0].content[0].type'],
     ['an image URL that is not http(s)', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'file:///etc/passwd' } }] }] }, 'messages[0].content'],
@@ -163,6 +162,21 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
     ['a user_id too long', { ...base, metadata: { user_id: 'u'.repeat(257) } }, 'metadata.user_id'],
     ['a body that is not an object', [1, 2], null],
   ];
+  it.each([
+    ['a server tool', { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools[0].type'],
+    [
+      'a server tool call sent back',
+      { ...base, messages: [...base.messages, { role: 'assistant', content: [{ type: 'server_tool_use', id: 's1', name: 'web_search', input: { query: 'q' } }] }, { role: 'user', content: 'more' }] },
+      'messages[1].content[0].type',
+    ],
+  ])('accepts %s for the same-dialect fast path only: every translated attempt is refused with invalid_request and the param at fault', (_name, body, param) => {
+    const parsed = parseMessagesRequest(body);
+    expect(parsed.translationRefusal).toBeInstanceOf(GatewayError);
+    expect(parsed.translationRefusal).toMatchObject({ code: 'invalid_request', param });
+    // Nothing of the server tool reaches the canonical request another provider would get.
+    expect(parsed.request.tools).toBeUndefined();
+  });
+
   it.each(refused)('refuses %s with invalid_request and the param at fault', (_name, body, param) => {
     const error = (() => {
       try {

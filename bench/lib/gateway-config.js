@@ -5,7 +5,8 @@
 //   request, route) and the bench model as a group of three deployments;
 // - cache-hit: the same, with the cache answering every request after the first.
 // Logging at info, as in production. BENCH_METRICS=off adds `metrics: { enabled: false }`,
-// so the same chain can be measured with metrics recorded and without.
+// so the same chain can be measured with metrics recorded and without. BENCH_FAST_PATH=off
+// adds `server: { fast_path: false }`, so the same chain can be measured translated.
 import { writeFileSync } from 'node:fs';
 import { benchModel } from './fixtures.js';
 
@@ -44,11 +45,12 @@ ${auth}  - key-scope
 `;
 }
 
-export function writeGatewayConfig(file, chain = 'default', metrics = 'on') {
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on', fastPath = 'on') {
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
+  const serverSection = fastPath === 'off' ? 'server: { fast_path: false }\n' : '';
   writeFileSync(
     file,
-    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}`,
+    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}`,
   );
   return file;
 }

@@ -42,6 +42,8 @@ export function readSettings() {
     chain: list('BENCH_CHAIN', ['default'], (v) => ['default', 'full', 'cache-hit'].includes(v))[0],
     // Whether the gateway records metrics: on (the default, as shipped) or off, to compare.
     metrics: list('BENCH_METRICS', ['on'], (v) => ['on', 'off'].includes(v))[0],
+    // Whether the same-dialect fast path is on (as shipped) or off, to compare (docs/fast-path.md).
+    fastPath: list('BENCH_FAST_PATH', ['on'], (v) => ['on', 'off'].includes(v))[0],
     gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),

@@ -14,7 +14,7 @@ export const gatewayBin = path.join(repoRoot, 'packages', 'cli', 'dist', 'bin.js
 export async function startTargets(settings, { resultsDir, stamp }) {
   const { upstream, proxy } = await startUpstreamAndProxy();
   const gateway = await startGateway(
-    { name: 'gateway', chain: settings.chain, metrics: settings.metrics, nodeFlags: settings.gatewayNodeFlags, log: settings.gatewayLog, profile: settings.profile },
+    { name: 'gateway', chain: settings.chain, metrics: settings.metrics, fastPath: settings.fastPath, nodeFlags: settings.gatewayNodeFlags, log: settings.gatewayLog, profile: settings.profile },
     { resultsDir, stamp, upstreamPort: upstream.port },
   );
   return { upstream, proxy, gateway, profileDir: gateway.profileDir };
@@ -35,11 +35,11 @@ export async function startUpstreamAndProxy() {
  * from other gateways of the same run; `metrics` is `on` or `off`; `nodeFlags` are
  * extra node flags (the OpenTelemetry SDK's `--import`).
  */
-export async function startGateway({ name, chain, metrics, nodeFlags = [], log = false, profile = false }, { resultsDir, stamp, upstreamPort }) {
+export async function startGateway({ name, chain, metrics, fastPath = 'on', nodeFlags = [], log = false, profile = false }, { resultsDir, stamp, upstreamPort }) {
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.
   const suffix = name === 'gateway' ? '' : `-${name}`;
-  const config = writeGatewayConfig(path.join(resultsDir, `gateway${suffix}.config.yaml`), chain, metrics);
+  const config = writeGatewayConfig(path.join(resultsDir, `gateway${suffix}.config.yaml`), chain, metrics, fastPath);
   const logFile = log ? path.join(resultsDir, `gateway${suffix}-${stamp}.log`) : '/dev/null';
   const logFd = openSync(logFile, 'w');
   const profileDir = profile ? path.join(resultsDir, `profiles${suffix}-${stamp}`) : undefined;

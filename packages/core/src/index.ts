@@ -8,8 +8,10 @@ export * from './ingress/anthropic/index.js';
 export * from './ingress/responses/index.js';
 export { openAIChatDialect } from './ingress/openai/openai-chat-dialect.js';
 export type {
+  DialectPassthrough,
   DialectStreamEncoder,
   IngressDialect,
+  PassthroughStreamEncoder,
   ParsedIngressRequest,
   SseEvent,
   StreamEncoderOptions,

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       request_timeout_ms: 60000,
       keep_alive_timeout_ms: 5000,
       cost_header: false,
+      fast_path: true,
     });
     expect(config.metrics).toEqual({ enabled: true, process_metrics: true });
     expect(config.limits).toEqual({

@@ -37,6 +37,7 @@ function outputRelevantChat(request: ChatRequest): Record<string, unknown> {
 }
 
 function outputRelevantEmbeddings(request: EmbeddingsRequest): Record<string, unknown> {
-  const { user: _user, model: _model, ...rest } = request;
+  // `encodingFormat` is how the vectors travel, not what they are: an entry of either encoding answers both.
+  const { user: _user, model: _model, encodingFormat: _encoding, ...rest } = request;
   return rest;
 }

@@ -119,6 +119,10 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     }
     setStatus(res, 'MISS');
     count('miss');
+    // An entry is canonical (it replays in either dialect, streamed or whole, with the same
+    // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
+    // A request only the fast path can send (Anthropic server tools) is not stored rather than refused.
+    if (plan.write && !context.translationRefusal) context.needsParts = true;
     const result = await call();
     if (!plan.write) return result;
     const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {
@@ -131,6 +135,9 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       case 'chat-response':
         if (result.response.finishReason.unified !== 'error') save(result, result.response.usage, context.servedBy);
         return result;
+      case 'chat-passthrough':
+      case 'chat-passthrough-stream':
+        return result; // not taken while this step writes (needsParts above)
       case 'embeddings':
         save(result, { inputTokens: result.response.usage.inputTokens, outputTokens: 0 }, context.servedBy);
         return result;

@@ -282,4 +282,30 @@ describe('the cache step in a gateway', () => {
       problems: [expect.objectContaining({ path: '/chain/1/cache/store/url' })],
     });
   });
+
+  it('a fast-path-eligible request that misses is translated so its answer is stored; one that may not be stored takes the fast path', async () => {
+    const gateway = await gatewayWith();
+    const body = { ...ask('Stream me a cached answer'), stream: true, stream_options: { include_usage: true } };
+    const miss = await post(gateway, '/chat/completions', body);
+    expect(miss.cache).toBe('MISS');
+    // The cache needs the answer's parts to store it: the translated path answered.
+    expect(miss.headers.get('x-switchyard-path')).toBeNull();
+    const hit = await post(gateway, '/chat/completions', body);
+    expect(hit.cache).toBe('HIT');
+    expect(upstream.requests).toHaveLength(1);
+    const text = (stream: string) =>
+      stream
+        .split('\n')
+        .filter((line) => line.startsWith('data: {'))
+        .map((line) => (JSON.parse(line.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '')
+        .join('');
+    expect(text(hit.text)).toBe(text(miss.text));
+    expect(text(hit.text).length).toBeGreaterThan(0);
+
+    // Nothing to store and nothing to read: nothing needs the parts, so the fast path is taken.
+    const unstored = await post(gateway, '/chat/completions', { ...body, messages: [{ role: 'user', content: 'Not for the cache' }] }, { 'cache-control': 'no-store, no-cache' });
+    expect(unstored.cache).toBe('BYPASS');
+    expect(unstored.headers.get('x-switchyard-path')).toBe('fast');
+    expect(text(unstored.text).length).toBeGreaterThan(0);
+  });
 });

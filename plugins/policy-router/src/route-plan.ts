@@ -8,7 +8,6 @@ import {
   type ProviderResult,
   type RequestContext,
   type RoutePlan,
-  type StreamPart,
 } from '@switchyard/core';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { GroupDeployment, ModelGroup } from './model-group.js';
@@ -220,6 +219,7 @@ class PlanRun {
     if (late.ok) {
       this.context.servedBy = this.winner;
       if (late.result?.kind === 'chat-stream') void late.result.parts[Symbol.asyncIterator]().return?.();
+      if (late.result?.kind === 'chat-passthrough-stream') void late.result.events[Symbol.asyncIterator]().return?.();
     }
   }
 
@@ -247,17 +247,16 @@ function deadlineError(group: ModelGroup): GatewayError {
 
 /** For least-busy, a stream stays in flight until its last part (or until the client leaves). */
 function trackStreamEnd(result: ProviderResult, end: () => void): ProviderResult {
-  if (result.kind !== 'chat-stream') {
+  if (result.kind === 'chat-stream') return { kind: 'chat-stream', parts: tracked(result.parts, end) };
+  if (result.kind === 'chat-passthrough-stream') return { kind: 'chat-passthrough-stream', events: tracked(result.events, end) };
+  end();
+  return result;
+}
+
+async function* tracked<Item>(items: AsyncIterable<Item>, end: () => void): AsyncGenerator<Item> {
+  try {
+    yield* items;
+  } finally {
     end();
-    return result;
   }
-  const parts = result.parts;
-  async function* tracked(): AsyncGenerator<StreamPart> {
-    try {
-      yield* parts;
-    } finally {
-      end();
-    }
-  }
-  return { kind: 'chat-stream', parts: tracked() };
 }

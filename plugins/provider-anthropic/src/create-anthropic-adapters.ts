@@ -3,6 +3,7 @@ import { createAnthropicEndpoint } from './anthropic-endpoint.js';
 import type { AnthropicOptions } from './anthropic-options.js';
 import { createAnthropicStreamDecoder } from './anthropic-stream-decoder.js';
 import { buildMessagesBody } from './build-messages-body.js';
+import { buildPassthroughRequest } from './build-passthrough-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { createModelsAdapter } from './models-adapter.js';
 import { parseAnthropicMessage } from './parse-anthropic-message.js';
@@ -21,6 +22,11 @@ export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthr
     },
     parseResponse: (body, info) => parseAnthropicMessage(body, name, info),
     createStreamDecoder: () => createAnthropicStreamDecoder(name),
+    // The same-dialect fast path for /v1/messages clients (docs/fast-path.md).
+    passthrough: {
+      dialect: 'anthropic-messages',
+      buildRequest: (request, model) => buildPassthroughRequest(request, model, endpoint, options.default_max_tokens),
+    },
   };
   return {
     chat,

@@ -1,5 +1,6 @@
 import type { ChatRequest, HttpChatAdapter, ProviderAdapters, ProviderCall } from '@switchyard/core';
 import { buildChatBody } from './build-chat-body.js';
+import { buildPassthroughBody } from './build-passthrough-body.js';
 import { createEmbeddingsAdapter } from './embeddings-adapter.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { createModelsAdapter } from './models-adapter.js';
@@ -40,6 +41,20 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
         parseResponse: (body) => parseChatCompletion(body, name),
         createStreamDecoder: () => createOpenAIStreamDecoder(name),
       };
+  chat.passthrough = {
+    dialect: 'openai-chat',
+    buildRequest: (request, model, call) => {
+      const body = buildPassthroughBody(request.body, {
+        model,
+        maxTokensField: options.max_tokens_field,
+        providerName: name,
+        streamUsage,
+        unsupportedParams: compatible ? (options.unsupported_params ?? preset?.unsupportedParams(model) ?? []) : [],
+        logger: call.logger,
+      });
+      return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
+    },
+  };
   return {
     chat,
     embeddings: createEmbeddingsAdapter(endpoint, name),

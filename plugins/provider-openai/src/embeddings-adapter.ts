@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  decodeBase64Floats,
   type EmbeddingsRequest,
   type HttpEmbeddingsAdapter,
   type OpenAIEmbeddingsRequestBody,
@@ -10,17 +11,26 @@ import type { OpenAIEndpoint } from './openai-endpoint.js';
 export function createEmbeddingsAdapter(endpoint: OpenAIEndpoint, provider: string): HttpEmbeddingsAdapter {
   return {
     buildRequest(request: EmbeddingsRequest, model: string) {
-      const body: OpenAIEmbeddingsRequestBody = { model, input: request.input, encoding_format: 'float' };
+      // A base64 client gets the upstream's base64 as is: a quarter of the float JSON, and no decoding here.
+      const body: OpenAIEmbeddingsRequestBody = { model, input: request.input, encoding_format: request.encodingFormat === 'base64' ? 'base64' : 'float' };
       if (request.dimensions !== undefined) body.dimensions = request.dimensions;
       if (request.user !== undefined) body.user = request.user;
       return endpoint.request('POST', '/embeddings', JSON.stringify(body));
     },
-    parseResponse(body: unknown) {
+    parseResponse(body: unknown, _info, call) {
       const response = body as OpenAIEmbeddingsResponse;
       if (!Array.isArray(response?.data)) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without embeddings.`, { provider });
       }
       const ordered = [...response.data].sort((a, b) => a.index - b.index);
+      if (call.request.encodingFormat === 'base64' && ordered.every((item) => typeof item.embedding === 'string' && isBase64(item.embedding))) {
+        return {
+          model: response.model,
+          embeddings: [],
+          base64Embeddings: ordered.map((item) => item.embedding as string),
+          usage: { inputTokens: response.usage?.prompt_tokens ?? 0 },
+        };
+      }
       return {
         model: response.model,
         embeddings: ordered.map((item) => (typeof item.embedding === 'string' ? decodeBase64Floats(item.embedding) : item.embedding)),
@@ -30,8 +40,7 @@ export function createEmbeddingsAdapter(endpoint: OpenAIEndpoint, provider: stri
   };
 }
 
-/** Some compatible servers answer base64 even when asked for floats. */
-function decodeBase64Floats(encoded: string): number[] {
-  const bytes = Buffer.from(encoded, 'base64');
-  return Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
+/** Passed on undecoded only when it is what it claims: base64 of whole float32s (a hostile upstream's string is not). */
+function isBase64(value: string): boolean {
+  return value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && (value.length / 4) * 3 - (value.match(/=+$/)?.[0].length ?? 0) > 0 && Buffer.byteLength(value, 'base64') % 4 === 0;
 }

@@ -5,11 +5,23 @@ export interface EmbeddingsRequest {
   input: string[] | number[][];
   dimensions?: number;
   user?: string;
+  /**
+   * How the client wants the vectors: `base64` (the OpenAI SDKs' default) lets an
+   * adapter whose upstream speaks OpenAI ask for base64 too and hand the strings back
+   * in `EmbeddingsResponse.base64Embeddings`, undecoded. Float when absent.
+   */
+  encodingFormat?: 'float' | 'base64';
 }
 
 export interface EmbeddingsResponse {
   model: string;
-  /** One vector per input, in input order. */
+  /** One vector per input, in input order; empty when `base64Embeddings` holds them instead. */
   embeddings: number[][];
+  /**
+   * The vectors as the upstream sent them, base64 of little-endian float32, in input
+   * order: set only when the client asked for base64 and the upstream answered so,
+   * and then `embeddings` is empty. Read both through `embeddingVectors`.
+   */
+  base64Embeddings?: string[];
   usage: { inputTokens: number };
 }

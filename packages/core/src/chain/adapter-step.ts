@@ -6,7 +6,9 @@ import { costHeaderWriter, type CostHeaderWriter } from '../http/cost-header.js'
 import { sendJson } from '../http/send-json.js';
 import { toHeaderValue } from '../http/to-header-value.js';
 import { SseWriter } from '../http/sse-writer.js';
-import type { SseEvent } from '../ingress/ingress-dialect.js';
+import type { DialectPassthrough, SseEvent } from '../ingress/ingress-dialect.js';
+import { readAnthropicClientHeaders } from '../ingress/anthropic/read-anthropic-client-headers.js';
+import type { PassthroughEvent, PassthroughRequest } from '../plugin/provider-types.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
 import { definePlugin } from '../plugin/define-plugin.js';
@@ -26,13 +28,15 @@ export const adapterStep = definePlugin<Record<string, never>>({
     // Decided once: the hot path makes no closure per request.
     const setCostHeader = costHeaderWriter(runtime);
     const maxStreamDurationMs = runtime.config.limits.stream_max_duration_ms;
+    const fastPath = runtime.config.server.fast_path;
     return async (req: Request, res: Response) => {
       const context = getContext(res);
       if (context.endpoint === 'models') {
         await sendModels(runtime, req, res);
         return;
       }
-      const attempt = composeInterceptors(context, providerDispatch(runtime, context));
+      const passthrough = fastPath ? passthroughRequest(req, context) : undefined;
+      const attempt = composeInterceptors(context, providerDispatch(runtime, context, passthrough));
       let result: ProviderResult;
       try {
         result = await composeRoutedCall(context, attempt)();
@@ -73,7 +77,34 @@ async function writeResult(
       return;
     case 'chat-stream':
       await writeStream(result.parts, context, res, modelPrefix, maxStreamDurationMs);
+      return;
+    case 'chat-passthrough': {
+      context.usage = result.response.usage;
+      context.firstByteMs = performance.now() - context.startedAt;
+      setCostHeader(res, context);
+      const model = modelPrefix + (result.response.model || context.servedBy!.model);
+      sendJson(res, 200, passthroughOf(context).formatResponse(result.body, result.response, model));
+      return;
+    }
+    case 'chat-passthrough-stream':
+      await writePassthroughStream(result.events, context, res, modelPrefix, maxStreamDurationMs);
   }
+}
+
+/** The client's body for the fast path, when its dialect has one; the attempt decides whether to take it. */
+function passthroughRequest(req: Request, context: RequestContext): PassthroughRequest | undefined {
+  if (context.endpoint !== 'chat' && context.endpoint !== 'messages') return undefined;
+  if (!(context.dialect ?? openAIChatDialect).passthrough) return undefined;
+  const body = req.body as unknown;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  return { body: body as Record<string, unknown>, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {} };
+}
+
+function passthroughOf(context: RequestContext): DialectPassthrough {
+  const passthrough = (context.dialect ?? openAIChatDialect).passthrough;
+  // The dispatch takes the fast path only for a dialect that has one.
+  if (!passthrough) throw new GatewayError('internal_error', 'A fast-path answer came for a dialect without a fast path.');
+  return passthrough;
 }
 
 /**
@@ -134,6 +165,56 @@ async function writeStream(
   }
 }
 
+/**
+ * The fast path's stream: the upstream's own events, renamed by the dialect's
+ * passthrough encoder, with the same bounds, billing and failure answers as
+ * writeStream: each event's parts feed the usage and the estimate of a cut stream.
+ */
+async function writePassthroughStream(
+  events: AsyncIterable<PassthroughEvent>,
+  context: RequestContext,
+  res: Response,
+  modelPrefix: string,
+  maxDurationMs: number,
+) {
+  const elapsed = performance.now() - context.startedAt;
+  const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs));
+  const encoder = passthroughOf(context).createStreamEncoder({
+    requestId: context.id,
+    model: modelPrefix + context.servedBy!.model,
+    modelPrefix,
+    includeUsage: context.includeStreamUsage,
+  });
+  sse.start();
+  context.firstByteMs = performance.now() - context.startedAt;
+  const generated = new GeneratedOutput();
+  try {
+    for await (const event of events) {
+      for (const part of event.parts) {
+        if (part.type === 'usage' && !part.partial) context.usage = part.usage;
+        generated.add(part);
+      }
+      for (const out of encoder.encode(event)) {
+        const backpressure = send(sse, out);
+        if (backpressure) await backpressure;
+      }
+      if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
+    }
+    for (const out of encoder.finish()) await send(sse, out);
+    sse.close();
+  } catch (error) {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code !== 'client_closed_request') {
+      context.error = gatewayError;
+      context.logger.warn({ code: gatewayError.code, provider: gatewayError.provider }, 'upstream stream failed after it began');
+    }
+    send(sse, encoder.fail(gatewayError));
+    sse.close();
+  } finally {
+    context.usage ??= generated.usage(context.chatRequest);
+  }
+}
+
 function send(sse: SseWriter, event: SseEvent): Promise<void> | undefined {
   return typeof event === 'string' ? sse.send(event) : sse.send(event.data, event.event);
 }
@@ -147,6 +228,7 @@ function setRoutingHeaders(res: Response, context: RequestContext): void {
     res.setHeader('x-switchyard-model', toHeaderValue(`${deployment.provider}/${deployment.model}`));
   }
   res.setHeader('x-switchyard-attempts', String(context.attempts.length));
+  if (context.fastPath) res.setHeader('x-switchyard-path', 'fast');
 }
 
 function embeddingsEncoding(req: Request): 'float' | 'base64' {

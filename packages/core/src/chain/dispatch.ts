@@ -1,7 +1,7 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
-import type { Provider } from '../plugin/provider-types.js';
+import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
 import { traceAttempt } from '../tracing/trace-attempt.js';
 import type { AttemptOptions, Deployment, Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
 
@@ -43,18 +43,18 @@ export function composeRoutedCall(context: RequestContext, attempt: Dispatch): R
  * The innermost dispatch: one call of one deployment's provider, recorded as an
  * attempt, in its own span when the request is traced.
  */
-export function providerDispatch(runtime: GatewayRuntime, context: RequestContext): Dispatch {
+export function providerDispatch(runtime: GatewayRuntime, context: RequestContext, passthrough?: PassthroughRequest): Dispatch {
   return async (deployment, options) => {
     const provider = runtime.providers.get(deployment.provider);
     if (!provider) {
       throw new GatewayError('model_not_found', `The provider '${deployment.provider}' is not configured.`, { param: 'model' });
     }
     const parent = context.traceContext;
-    if (!parent) return callProvider(provider, deployment, context, options, undefined);
+    if (!parent) return callProvider(provider, deployment, context, options, undefined, passthrough);
     return traceAttempt(context, parent, {
       deployment,
       plugin: provider.plugin,
-      call: (traceContext) => callProvider(provider, deployment, context, options, traceContext),
+      call: (traceContext) => callProvider(provider, deployment, context, options, traceContext, passthrough),
     });
   };
 }
@@ -65,6 +65,7 @@ async function callProvider(
   context: RequestContext,
   options: AttemptOptions | undefined,
   traceContext: TraceContext | undefined,
+  passthrough: PassthroughRequest | undefined,
 ): Promise<ProviderResult> {
   const started = performance.now();
   try {
@@ -81,20 +82,53 @@ async function callProvider(
       if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
       result = { kind: 'embeddings', response: await provider.embeddings.embed({ ...call, request: context.embeddingsRequest! }) };
     } else {
-      if (!provider.chat) throw unsupported(provider.id, 'chat completions');
-      const request = context.chatRequest!;
-      result = request.stream
-        ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
-        : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
+      result = await callChat(provider, context, call, passthrough);
     }
     context.attempts.push({ deployment, durationMs: performance.now() - started });
     context.servedBy = deployment;
+    context.fastPath = result.kind === 'chat-passthrough' || result.kind === 'chat-passthrough-stream';
     return result;
   } catch (error) {
     const gatewayError = toGatewayError(error);
     context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code });
     throw gatewayError;
   }
+}
+
+/** One chat call: by the same-dialect fast path when this attempt may take it, else translated. */
+async function callChat(
+  provider: Provider,
+  context: RequestContext,
+  call: Omit<ProviderCall<unknown>, 'request'>,
+  passthrough: PassthroughRequest | undefined,
+): Promise<ProviderResult> {
+  if (!provider.chat) throw unsupported(provider.id, 'chat completions');
+  const request = context.chatRequest!;
+  const fastPath = passthrough && takesFastPath(provider, context);
+  if (fastPath) {
+    return request.stream
+      ? { kind: 'chat-passthrough-stream', events: await fastPath.stream({ ...call, request: passthrough }) }
+      : { kind: 'chat-passthrough', ...(await fastPath.complete({ ...call, request: passthrough })) };
+  }
+  if (context.translationRefusal) throw context.translationRefusal;
+  if (passthrough?.headers['anthropic-beta'] !== undefined) {
+    // Anthropic's betas mean nothing to another provider, nor to the translated request.
+    context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');
+  }
+  return request.stream
+    ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
+    : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
+}
+
+/**
+ * The provider's pass-through operation when this attempt may take it: the provider
+ * speaks the client's dialect natively and no step needs the answer's parts. Decided
+ * per attempt, so a fallback to another kind of provider is translated as usual.
+ */
+function takesFastPath(provider: Provider, context: RequestContext): NonNullable<Provider['chat']>['passthrough'] {
+  const passthrough = provider.chat?.passthrough;
+  if (!passthrough || context.needsParts) return undefined;
+  return passthrough.dialect === (context.dialect?.name ?? 'openai-chat') ? passthrough : undefined;
 }
 
 function unsupported(provider: string, operation: string): GatewayError {

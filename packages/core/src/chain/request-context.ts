@@ -9,6 +9,7 @@ import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { Logger } from '../logging/create-logger.js';
+import type { PassthroughEvent } from '../plugin/provider-types.js';
 import type { KeyScope } from '../stores/key-store.js';
 import { startRequestSpan } from '../tracing/request-span.js';
 
@@ -51,7 +52,11 @@ export interface Attempt {
 export type ProviderResult =
   | { kind: 'chat-response'; response: ChatResponse }
   | { kind: 'chat-stream'; parts: AsyncIterable<StreamPart> }
-  | { kind: 'embeddings'; response: EmbeddingsResponse };
+  | { kind: 'embeddings'; response: EmbeddingsResponse }
+  /** The same-dialect fast path, whole: the upstream's own body, and its canonical reading. */
+  | { kind: 'chat-passthrough'; body: Record<string, unknown>; response: ChatResponse }
+  /** The same-dialect fast path, streamed: the upstream's own events, each with its parts. */
+  | { kind: 'chat-passthrough-stream'; events: AsyncIterable<PassthroughEvent> };
 
 /** What one attempt may carry besides its deployment. */
 export interface AttemptOptions {
@@ -106,6 +111,20 @@ export interface RequestContext {
   embeddingsRequest?: EmbeddingsRequest;
   /** Whether a streaming client asked for the usage chunk (`stream_options.include_usage`). */
   includeStreamUsage: boolean;
+  /**
+   * Set by a step that needs the answer as canonical parts (the cache writing a
+   * streamed answer, a guardrail reading the output) or that changed `chatRequest`:
+   * the same-dialect fast path, which forwards the client's body and the upstream's
+   * events untranslated, is then not taken. See docs/fast-path.md.
+   */
+  needsParts: boolean;
+  /**
+   * What every translated attempt is refused with, when the body holds what only the
+   * same-dialect fast path can send (Anthropic's server tools). Set by the router.
+   */
+  translationRefusal?: GatewayError;
+  /** Whether the answer came by the same-dialect fast path (sent to the client as `x-switchyard-path: fast`). */
+  fastPath: boolean;
   /** Where the route step decided to send the request, in order of preference. */
   deployments: Deployment[];
   /** The deployment that produced the answer. */
@@ -210,6 +229,9 @@ class GatewayRequestContext implements RequestContext {
   dialect?: IngressDialect;
   embeddingsRequest?: EmbeddingsRequest;
   includeStreamUsage = false;
+  needsParts = false;
+  translationRefusal?: GatewayError;
+  fastPath = false;
   deployments: Deployment[] = [];
   servedBy?: Deployment;
   interceptors: Interceptor[] = [];

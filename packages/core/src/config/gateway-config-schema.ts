@@ -105,6 +105,12 @@ export const gatewayConfigSchema: JsonSchema = {
           default: false,
           description: 'Send x-switchyard-cost (USD) on whole answers; a stream has sent its headers before its cost is known.',
         },
+        fast_path: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Same-dialect fast path: when the client speaks the provider\'s own format, pass its body and the upstream events through, tapped for usage. false translates every request.',
+        },
       },
     },
     metrics: {

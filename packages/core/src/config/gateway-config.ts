@@ -118,6 +118,12 @@ export interface GatewayConfig {
     keep_alive_timeout_ms: number;
     /** Send `x-switchyard-cost` (USD) on whole answers; streams have sent their headers before the cost is known. */
     cost_header: boolean;
+    /**
+     * The same-dialect fast path (docs/fast-path.md): when the client's dialect is the
+     * provider's own, its body and the upstream's events pass through untranslated,
+     * tapped for usage. `false` translates every request.
+     */
+    fast_path: boolean;
   };
   /** Prometheus metrics on `GET /metrics`. */
   metrics: MetricsConfig;

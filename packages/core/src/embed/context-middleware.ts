@@ -67,6 +67,7 @@ export function ensureContext(
       const parsed = anthropicMessagesDialect.parse(req.body, defaultIngressLimits);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
+      if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
       context.dialect = anthropicMessagesDialect;
     } else if (endpoint === 'responses') {
       const parsed = parseResponsesRequest(req.body, defaultIngressLimits);

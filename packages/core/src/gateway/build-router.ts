@@ -101,6 +101,7 @@ export function buildRouter(
     const parsed = dialect.parse(req.body, ingressLimits);
     context.chatRequest = parsed.request;
     context.includeStreamUsage = parsed.includeStreamUsage;
+    if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
     context.dialect = dialect;
     next();
   };

@@ -7,12 +7,15 @@ import { redactGatewayError } from '../errors/redact-gateway-error.js';
 import { SecretRedactor } from '../errors/redact-secrets.js';
 import type { ProviderPlugin } from '../plugin/define-plugin.js';
 import type {
+  ChatPassthroughAdapter,
   DirectChatOperation,
   DirectEmbeddingsOperation,
   DirectModelsOperation,
   HttpChatAdapter,
   HttpEmbeddingsAdapter,
   HttpModelsAdapter,
+  PassthroughEvent,
+  PassthroughRequest,
   Provider,
   ProviderAdapters,
   ProviderCall,
@@ -47,6 +50,14 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   if (adapters.chat) {
     const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, redactor) : httpChat(adapters.chat, http);
     provider.chat = { complete: redacting(chat.complete, redactor), stream: redacting(chat.stream, redactor) };
+    if (!isDirectChat(adapters.chat) && adapters.chat.passthrough) {
+      const passthrough = httpPassthrough(adapters.chat, adapters.chat.passthrough, http);
+      provider.chat.passthrough = {
+        dialect: adapters.chat.passthrough.dialect,
+        complete: redacting(passthrough.complete, redactor),
+        stream: redacting(passthrough.stream, redactor),
+      };
+    }
   }
   if (adapters.embeddings) {
     const embeddings = isDirectEmbeddings(adapters.embeddings) ? adapters.embeddings : httpEmbeddings(adapters.embeddings, http);
@@ -121,6 +132,45 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
         new UpstreamPartStream({
           body: response.body,
           decoder,
+          provider: http.id,
+          signal: call.signal,
+          redactor: http.redactor,
+          guard: response.guard,
+          ...(framer && { framer }),
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * The same-dialect fast path: the client's body out, the upstream's events back as
+ * they are, each beside what the adapter's own decoder read from it. The same
+ * transport, bounds, redaction and first-event wait as the translated path.
+ */
+function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughAdapter, http: HttpContext) {
+  return {
+    async complete(call: ProviderCall<PassthroughRequest>) {
+      const response = await sendChecked(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const body = await readJsonBody(response, http.id, call.signal);
+      // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
+      const parsed = adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
+      return { body: body as Record<string, unknown>, response: parsed };
+    },
+    async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
+      const response = await sendChecked(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
+      const framer = adapter.createStreamFramer?.();
+      return peekFirst(
+        new UpstreamPartStream<PassthroughEvent>({
+          body: response.body,
+          decoder: {
+            decode: (event) => [{ event, parts: decoder.decode(event) }],
+            end: () => {
+              const parts = decoder.end();
+              return parts.length > 0 ? [{ parts }] : [];
+            },
+          },
           provider: http.id,
           signal: call.signal,
           redactor: http.redactor,

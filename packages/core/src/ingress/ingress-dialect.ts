@@ -2,6 +2,7 @@ import type { ChatRequest } from '../canonical/chat-request.js';
 import type { ChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { GatewayError } from '../errors/gateway-error.js';
+import type { PassthroughDialect, PassthroughEvent } from '../plugin/provider-types.js';
 import type { IngressLimits } from './ingress-limits.js';
 
 /** One Server-Sent Event: a bare `data:` payload, or a named event (`event:` + `data:`). */
@@ -12,6 +13,12 @@ export interface ParsedIngressRequest {
   request: ChatRequest;
   /** Whether a streaming client asked for a usage event (OpenAI's `stream_options.include_usage`). */
   includeStreamUsage: boolean;
+  /**
+   * Set when the body holds what only a provider speaking this same dialect can take
+   * (Anthropic's server tools): the same-dialect fast path sends it; every translated
+   * attempt is refused with this error instead.
+   */
+  translationRefusal?: GatewayError;
 }
 
 /** Writes one response's canonical stream parts as the client's SSE events. */
@@ -22,6 +29,25 @@ export interface DialectStreamEncoder {
   finish(): readonly SseEvent[];
   /** The event that ends a stream which failed after it began. */
   fail(error: GatewayError): SseEvent;
+}
+
+/** Writes an upstream's own events, in this same dialect, to the client (the fast path). */
+export interface PassthroughStreamEncoder {
+  /** The events one upstream event becomes: usually itself with its model renamed, sometimes none. */
+  encode(event: PassthroughEvent): readonly SseEvent[];
+  /** The closing events of a stream that completed. */
+  finish(): readonly SseEvent[];
+  /** The event that ends a stream which failed after it began. */
+  fail(error: GatewayError): SseEvent;
+}
+
+/** How a dialect answers on the same-dialect fast path (docs/fast-path.md). */
+export interface DialectPassthrough {
+  /** The provider dialect this is the same as. */
+  readonly name: PassthroughDialect;
+  /** The upstream's whole answer as the client gets it; `model` is the `provider/model` that answered. */
+  formatResponse(body: Record<string, unknown>, response: ChatResponse, model: string): unknown;
+  createStreamEncoder(options: StreamEncoderOptions): PassthroughStreamEncoder;
 }
 
 /** What a stream encoder starts from, before the upstream names its own id and model. */
@@ -56,6 +82,8 @@ export interface IngressDialect {
    * Never rejects; a dialect without one keeps nothing.
    */
   beforeLastWrite?(): Promise<void>;
+  /** Present when providers may speak this dialect natively: the fast path's writers. */
+  readonly passthrough?: DialectPassthrough;
   /** An error answer in the client's shape: its status and its JSON body. */
   formatError(error: GatewayError, requestId: string | undefined): { status: number; body: unknown };
 }

@@ -88,6 +88,44 @@ export interface HttpChatAdapter {
   createStreamDecoder(info: UpstreamResponseInfo): StreamDecoder;
   /** For streams that are not text/event-stream; Server-Sent Events when absent. */
   createStreamFramer?(): StreamFramer;
+  /**
+   * The same-dialect fast path, for a provider whose native wire format is one of
+   * the gateway's ingress dialects: the client's own body goes upstream (model
+   * replaced) and the upstream's events come back as they are. The adapter's own
+   * `parseResponse` and `createStreamDecoder` still run on the answer, as a tap for
+   * usage, finish reasons and in-stream errors. See docs/fast-path.md.
+   */
+  passthrough?: ChatPassthroughAdapter;
+}
+
+/** The ingress dialects a provider may speak natively. */
+export type PassthroughDialect = 'openai-chat' | 'anthropic-messages';
+
+/** What the fast path sends: the client's body, and the client headers the dialect passes on. */
+export interface PassthroughRequest {
+  /** The client's JSON body, as it arrived (already held to the body size and depth bounds). */
+  body: Record<string, unknown>;
+  /** Client headers the dialect forwards, already validated (`anthropic-version`, `anthropic-beta`). */
+  headers: Record<string, string>;
+}
+
+/** A provider's pass-through operation for the one dialect it speaks natively. */
+export interface ChatPassthroughAdapter {
+  dialect: PassthroughDialect;
+  /**
+   * The upstream request for the client's own body: the model replaced by the
+   * deployment's, and whatever the translated path would force too (usage on streams).
+   * Must not change `request.body`: the same body may be tried on a fallback.
+   */
+  buildRequest(request: PassthroughRequest, model: string, call: ProviderCall<PassthroughRequest>): UpstreamRequest;
+}
+
+/** One upstream event on the fast path, with what the adapter's decoder read from it. */
+export interface PassthroughEvent {
+  /** Absent for parts the decoder gave only when the body ended. */
+  event?: ServerSentEvent;
+  /** The canonical parts the event holds: the tap for usage, finish reasons and billing of cut streams. */
+  parts: StreamPart[];
 }
 
 export interface HttpEmbeddingsAdapter {
@@ -141,6 +179,14 @@ export interface Provider {
     complete(call: ProviderCall<ChatRequest>): Promise<ChatResponse>;
     /** Resolves once the first part has arrived, so failures before any output reject here. */
     stream(call: ProviderCall<ChatRequest>): Promise<AsyncIterable<StreamPart>>;
+    /** The same-dialect fast path, when the provider's adapter offers one. */
+    passthrough?: {
+      dialect: PassthroughDialect;
+      /** The upstream's whole answer, parsed, beside its canonical reading (for usage and the cache). */
+      complete(call: ProviderCall<PassthroughRequest>): Promise<{ body: Record<string, unknown>; response: ChatResponse }>;
+      /** Resolves once the first event has arrived, like `stream`. */
+      stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>>;
+    };
   };
   embeddings?: { embed(call: ProviderCall<EmbeddingsRequest>): Promise<EmbeddingsResponse> };
   listModels?: (signal: AbortSignal) => Promise<ModelInfo[]>;

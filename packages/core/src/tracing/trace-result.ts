@@ -44,13 +44,25 @@ export function traceResult(result: ProviderResult, spans: ResultSpans): Provide
         span.end();
         return result;
       }
-      return { kind: 'chat-stream', parts: tracedParts(result.parts, spans) };
+      return { kind: 'chat-stream', parts: tracedItems(result.parts, spans, (part) => [part]) };
+    }
+    case 'chat-passthrough':
+      setResponseAttributes(spans, result.response);
+      setUsageAttributes(span, result.response.usage);
+      span.end();
+      return result;
+    case 'chat-passthrough-stream': {
+      if (!span.isRecording()) {
+        span.end();
+        return result;
+      }
+      return { kind: 'chat-passthrough-stream', events: tracedItems(result.events, spans, (event) => event.parts) };
     }
   }
 }
 
-/** The parts, unchanged, with the attempt's span ended when they end. */
-async function* tracedParts(parts: AsyncIterable<StreamPart>, spans: ResultSpans): AsyncGenerator<StreamPart> {
+/** The items (parts, or fast-path events with their parts), unchanged, with the attempt's span ended when they end. */
+async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans, partsOf: (item: Item) => readonly StreamPart[]): AsyncGenerator<Item> {
   const { span } = spans;
   let ended = false;
   const end = () => {
@@ -64,29 +76,31 @@ async function* tracedParts(parts: AsyncIterable<StreamPart>, spans: ResultSpans
   const finishReasons: string[] = [];
   let outcome: 'complete' | 'failed' | 'cut' = 'cut';
   try {
-    for await (const part of parts) {
-      switch (part.type) {
-        case 'stream-start':
-          setModel(spans, part.model);
-          if (part.id) span.setAttribute(attributes.responseId, boundedString(part.id));
-          break;
-        case 'text-delta':
-        case 'reasoning-delta':
-        case 'refusal-delta':
-        case 'tool-call-start':
-          if (firstToken) {
-            firstToken = false;
-            markFirstToken(spans);
-          }
-          break;
-        case 'finish':
-          finishReasons.push(part.finishReason.unified);
-          break;
-        case 'usage':
-          if (!part.partial || !usage) usage = part.usage;
-          break;
+    for await (const item of items) {
+      for (const part of partsOf(item)) {
+        switch (part.type) {
+          case 'stream-start':
+            setModel(spans, part.model);
+            if (part.id) span.setAttribute(attributes.responseId, boundedString(part.id));
+            break;
+          case 'text-delta':
+          case 'reasoning-delta':
+          case 'refusal-delta':
+          case 'tool-call-start':
+            if (firstToken) {
+              firstToken = false;
+              markFirstToken(spans);
+            }
+            break;
+          case 'finish':
+            finishReasons.push(part.finishReason.unified);
+            break;
+          case 'usage':
+            if (!part.partial || !usage) usage = part.usage;
+            break;
+        }
       }
-      yield part;
+      yield item;
     }
     outcome = 'complete';
   } catch (error) {

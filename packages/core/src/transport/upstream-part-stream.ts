@@ -3,17 +3,18 @@ import type { StreamPart } from '../canonical/stream-part.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import { redactGatewayError } from '../errors/redact-gateway-error.js';
 import type { SecretRedactor } from '../errors/redact-secrets.js';
-import type { StreamDecoder, StreamFramer } from '../plugin/provider-types.js';
+import type { StreamFramer } from '../plugin/provider-types.js';
+import type { ServerSentEvent } from './server-sent-event.js';
 import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 
 /** What an UpstreamPartStream reads, and how. */
-export interface UpstreamPartStreamOptions {
+export interface UpstreamPartStreamOptions<Part = StreamPart> {
   /** The upstream response body. */
   body: Readable;
-  /** The adapter's decoder for this one stream. */
-  decoder: StreamDecoder;
+  /** The adapter's decoder for this one stream (on the fast path, one that keeps each event beside its parts). */
+  decoder: PartDecoder<Part>;
   /** The provider id, for error messages. */
   provider: string;
   /** The client's signal: an abort is the client leaving, not the upstream failing. */
@@ -26,6 +27,12 @@ export interface UpstreamPartStreamOptions {
   framer?: StreamFramer;
 }
 
+/** A StreamDecoder, or anything that turns events into items the same way. */
+export interface PartDecoder<Part> {
+  decode(event: ServerSentEvent): Part[];
+  end(): Part[];
+}
+
 /**
  * The canonical parts of an upstream stream body (SSE unless the adapter brings
  * its own framer), as an async iterator. One network chunk usually holds several
@@ -35,17 +42,17 @@ export interface UpstreamPartStreamOptions {
  * the error after them. Stopping early (the client left, an error) destroys the
  * body so the connection is released rather than drained.
  */
-export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
+export class UpstreamPartStream<Part = StreamPart> implements AsyncIterableIterator<Part> {
   private readonly source: Readable;
   private readonly body: AsyncIterator<Buffer>;
   private readonly framer: StreamFramer;
-  private buffer: StreamPart[] = [];
+  private buffer: Part[] = [];
   private position = 0;
   private ended = false;
   /** An error met after some parts of the same chunk; thrown once those are out. */
   private failure: GatewayError | undefined;
 
-  constructor(private readonly options: UpstreamPartStreamOptions) {
+  constructor(private readonly options: UpstreamPartStreamOptions<Part>) {
     this.source = options.body;
     this.body = options.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     this.framer = options.framer ?? new SseDecoder();
@@ -55,7 +62,7 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
     return this;
   }
 
-  next(): Promise<IteratorResult<StreamPart>> {
+  next(): Promise<IteratorResult<Part>> {
     if (this.position < this.buffer.length) return Promise.resolve({ value: this.buffer[this.position++]!, done: false });
     if (this.failure) {
       const failure = this.failure;
@@ -66,16 +73,16 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
     return this.fill();
   }
 
-  async return(): Promise<IteratorResult<StreamPart>> {
+  async return(): Promise<IteratorResult<Part>> {
     this.finish(true);
     return { value: undefined, done: true };
   }
 
-  private async fill(): Promise<IteratorResult<StreamPart>> {
+  private async fill(): Promise<IteratorResult<Part>> {
     try {
       while (!this.ended) {
         const chunk = await this.body.next();
-        const parts: StreamPart[] = [];
+        const parts: Part[] = [];
         try {
           this.decodeInto(parts, chunk);
         } catch (error) {
@@ -97,7 +104,7 @@ export class UpstreamPartStream implements AsyncIterableIterator<StreamPart> {
   }
 
   /** Pushes part by part, so what was decoded before a throw is kept. */
-  private decodeInto(parts: StreamPart[], chunk: IteratorResult<Buffer>): void {
+  private decodeInto(parts: Part[], chunk: IteratorResult<Buffer>): void {
     const { decoder } = this.options;
     if (chunk.done) {
       this.ended = true;

@@ -69,6 +69,8 @@ export interface MockChatReply {
     prompt_tokens?: number;
     completion_tokens?: number;
     cached_tokens?: number;
+    /** Prompt tokens written to the cache (Anthropic's `cache_creation_input_tokens`); mocks without the notion ignore it. */
+    cache_write_tokens?: number;
     reasoning_tokens?: number;
   };
 }

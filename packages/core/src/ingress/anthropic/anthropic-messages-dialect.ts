@@ -1,4 +1,6 @@
 import type { IngressDialect } from '../ingress-dialect.js';
+import { AnthropicPassthroughEncoder } from './anthropic-passthrough-encoder.js';
+import { formatAnthropicPassthroughMessage } from './format-anthropic-passthrough-message.js';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { formatAnthropicMessage } from './format-anthropic-message.js';
@@ -10,5 +12,10 @@ export const anthropicMessagesDialect: IngressDialect = {
   parse: parseMessagesRequest,
   formatResponse: formatAnthropicMessage,
   createStreamEncoder: (options) => new AnthropicStreamEncoder(options),
+  passthrough: {
+    name: 'anthropic-messages',
+    formatResponse: formatAnthropicPassthroughMessage,
+    createStreamEncoder: (options) => new AnthropicPassthroughEncoder(options),
+  },
   formatError: formatAnthropicError,
 };

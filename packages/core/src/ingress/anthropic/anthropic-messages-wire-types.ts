@@ -40,13 +40,30 @@ export interface AnthropicRedactedThinkingBlock {
   data: string;
 }
 
+/** A call of a tool Anthropic runs itself (web search …), sent back in a later turn. */
+export interface AnthropicServerToolUseBlock {
+  type: 'server_tool_use';
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+/** The result of a server tool (`web_search_tool_result` …), sent back in a later turn; opaque to the gateway. */
+export interface AnthropicServerToolResultBlock {
+  type: 'web_search_tool_result';
+  tool_use_id: string;
+  content: unknown;
+}
+
 export type AnthropicRequestBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock
   | AnthropicThinkingBlock
-  | AnthropicRedactedThinkingBlock;
+  | AnthropicRedactedThinkingBlock
+  | AnthropicServerToolUseBlock
+  | AnthropicServerToolResultBlock;
 
 export interface AnthropicRequestMessage {
   role: 'user' | 'assistant';

@@ -75,6 +75,20 @@ const redactedThinkingBlock = {
   properties: { type: { const: 'redacted_thinking' }, data: { type: 'string' } },
 };
 
+// Server tool calls and results sent back in a later turn: only an Anthropic target
+// on the fast path can take them (the parser marks the request so).
+const serverToolUseBlock = {
+  type: 'object',
+  required: ['type', 'id', 'name', 'input'],
+  properties: { type: { const: 'server_tool_use' }, id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, input: { type: 'object' } },
+};
+
+const serverToolResultBlock = {
+  type: 'object',
+  required: ['type', 'tool_use_id', 'content'],
+  properties: { type: { const: 'web_search_tool_result' }, tool_use_id: { type: 'string', minLength: 1 } },
+};
+
 /** An array of content blocks; the `type` decides which shape applies. */
 function blocks(allowed: Record<string, JsonSchema>): JsonSchema {
   return {
@@ -99,7 +113,14 @@ const messageShapes: Record<string, JsonSchema> = {
       content: {
         anyOf: [
           { type: 'string' },
-          blocks({ text: textBlock, tool_use: toolUseBlock, thinking: thinkingBlock, redacted_thinking: redactedThinkingBlock }),
+          blocks({
+            text: textBlock,
+            tool_use: toolUseBlock,
+            thinking: thinkingBlock,
+            redacted_thinking: redactedThinkingBlock,
+            server_tool_use: serverToolUseBlock,
+            web_search_tool_result: serverToolResultBlock,
+          }),
         ],
       },
     },
@@ -146,7 +167,7 @@ export const messagesRequestSchema: JsonSchema = {
         type: 'object',
         required: ['name'],
         properties: {
-          // Server tools (web search, code execution, bash …) run at Anthropic: refused by the parser with their name.
+          // Server tools (web search, code execution, bash …) run at Anthropic: only the same-dialect fast path can send them.
           type: { type: 'string' },
           name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,128}$' },
           description: { type: 'string' },

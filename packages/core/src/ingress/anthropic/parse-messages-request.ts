@@ -9,6 +9,7 @@ import type {
 } from '../../canonical/chat-request.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import type {
@@ -59,19 +60,24 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   if (wire.top_p !== undefined) request.topP = wire.top_p;
   if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stopSequences = wire.stop_sequences;
   if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
+  let translationRefusal = serverBlockRefusal(wire.messages);
   if (wire.tools && wire.tools.length > 0) {
-    request.tools = wire.tools.map((tool, index) => {
+    const tools: NonNullable<ChatRequest['tools']> = [];
+    wire.tools.forEach((tool, index) => {
       if (tool.type !== undefined && tool.type !== 'custom') {
-        throw invalidRequest(`/tools/${index}/type`, `the server tool '${tool.type}' runs only at Anthropic and cannot be translated to other providers`);
+        // Runs at Anthropic: sent as written on the same-dialect fast path, refused by any translated attempt.
+        translationRefusal ??= invalidRequest(`/tools/${index}/type`, `the server tool '${tool.type}' runs only at Anthropic and cannot be translated to other providers`);
+        return;
       }
       if (!tool.input_schema) throw invalidRequest(`/tools/${index}`, "must have required property 'input_schema'");
-      return {
+      tools.push({
         name: tool.name,
         ...(tool.description !== undefined && { description: tool.description }),
         parameters: tool.input_schema,
         ...(tool.strict !== undefined && { strict: tool.strict }),
-      };
+      });
     });
+    if (tools.length > 0) request.tools = tools;
   }
   if (wire.tool_choice) applyToolChoice(wire.tool_choice, request);
   const format = wire.output_config?.format ?? wire.output_format;
@@ -82,7 +88,19 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
     const providerOptions: ProviderOptions = { anthropic };
     request.providerOptions = providerOptions;
   }
-  return { request, includeStreamUsage: request.stream };
+  return { request, includeStreamUsage: request.stream, ...(translationRefusal && { translationRefusal }) };
+}
+
+/** Server tool calls and results sent back in the conversation: only Anthropic itself can read them. */
+function serverBlockRefusal(messages: AnthropicMessagesRequestBody['messages']): GatewayError | undefined {
+  for (const [index, message] of messages.entries()) {
+    if (typeof message.content === 'string') continue;
+    const blockIndex = message.content.findIndex((block) => block.type === 'server_tool_use' || block.type === 'web_search_tool_result');
+    if (blockIndex >= 0) {
+      return invalidRequest(`/messages/${index}/content/${blockIndex}/type`, `'${message.content[blockIndex]!.type}' blocks come from Anthropic's server tools and cannot be translated to other providers`);
+    }
+  }
+  return undefined;
 }
 
 

@@ -1,3 +1,4 @@
+import { embeddingVectors } from '../../canonical/embedding-vectors.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
@@ -34,6 +35,7 @@ export function parseEmbeddingsRequest(body: unknown, limits: IngressLimits = de
   const request: EmbeddingsRequest = { model: wire.model, input };
   if (wire.dimensions !== undefined) request.dimensions = wire.dimensions;
   if (wire.user !== undefined) request.user = wire.user;
+  if (wire.encoding_format === 'base64') request.encodingFormat = 'base64';
   return { request, encodingFormat: wire.encoding_format ?? 'float' };
 }
 
@@ -52,13 +54,18 @@ export function formatEmbeddingsResponse(
   model: string,
   encodingFormat: 'float' | 'base64',
 ): OpenAIEmbeddingsResponse {
+  // Base64 the upstream sent goes out as it came; floats are decoded only for a float client.
+  const data =
+    encodingFormat === 'base64' && response.base64Embeddings
+      ? response.base64Embeddings.map((embedding, index) => ({ object: 'embedding' as const, index, embedding }))
+      : embeddingVectors(response).map((vector, index) => ({
+          object: 'embedding' as const,
+          index,
+          embedding: encodingFormat === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+        }));
   return {
     object: 'list',
-    data: response.embeddings.map((vector, index) => ({
-      object: 'embedding',
-      index,
-      embedding: encodingFormat === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
-    })),
+    data,
     model,
     usage: { prompt_tokens: response.usage.inputTokens, total_tokens: response.usage.inputTokens },
   };

@@ -1,6 +1,8 @@
 import type { IngressDialect } from '../ingress-dialect.js';
 import { ChatChunkEncoder } from './chat-chunk-encoder.js';
 import { formatChatCompletion } from './format-chat-completion.js';
+import { formatOpenAIPassthroughResponse } from './format-openai-passthrough-response.js';
+import { OpenAIPassthroughEncoder } from './openai-passthrough-encoder.js';
 import { parseChatCompletionsRequest } from './parse-chat-completions-request.js';
 
 /** OpenAI Chat Completions (`POST /v1/chat/completions`), the gateway's first dialect. */
@@ -16,6 +18,11 @@ export const openAIChatDialect: IngressDialect = {
       // OpenAI's in-stream error: a `data:` line with a top-level `error`.
       fail: (error) => JSON.stringify(error.toBody()),
     };
+  },
+  passthrough: {
+    name: 'openai-chat',
+    formatResponse: formatOpenAIPassthroughResponse,
+    createStreamEncoder: (options) => new OpenAIPassthroughEncoder(options),
   },
   formatError: (error) => ({ status: error.status, body: error.toBody() }),
 };

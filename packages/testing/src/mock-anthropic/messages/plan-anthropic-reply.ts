@@ -78,6 +78,7 @@ export function planAnthropicReply(request: MessagesRequestView, ids: AnthropicM
       usage.prompt_tokens ?? estimatePromptTokens(request.promptTexts),
       usage.completion_tokens ?? estimateTokens(replyText),
       usage.cached_tokens,
+      usage.cache_write_tokens,
     ),
   };
 }

@@ -122,6 +122,8 @@ function readSystem(system: unknown): { texts: string[] } | { invalid: string } 
     if (!isRecord(block) || block['type'] !== 'text' || typeof block['text'] !== 'string') {
       return { invalid: `system.${index}: Input should be a text block` };
     }
+    const cacheProblem = checkCacheControl(block['cache_control'], `system.${index}`);
+    if (cacheProblem) return { invalid: cacheProblem };
     texts.push(block['text']);
   }
   return { texts };
@@ -154,6 +156,8 @@ function readBlocks(
 }
 
 function checkBlock(block: Record<string, unknown>, path: string): string | undefined {
+  const cacheProblem = checkCacheControl(block['cache_control'], path);
+  if (cacheProblem) return cacheProblem;
   switch (block['type']) {
     case 'text':
       if (typeof block['text'] !== 'string') return `${path}.text: Field required`;
@@ -185,11 +189,25 @@ function checkBlock(block: Record<string, unknown>, path: string): string | unde
       if (typeof block['tool_use_id'] !== 'string') return `${path}.tool_result.tool_use_id: Field required`;
       return undefined;
     case 'thinking':
-      if (typeof block['signature'] !== 'string') return `${path}.thinking.signature: Field required`;
+      // A thinking block sent back must carry the signature it came with, untouched.
+      if (typeof block['signature'] !== 'string' || block['signature'] === '') return `${path}.thinking.signature: Field required`;
+      if (typeof block['thinking'] !== 'string') return `${path}.thinking.thinking: Field required`;
+      return undefined;
+    case 'redacted_thinking':
+      if (typeof block['data'] !== 'string' || block['data'] === '') return `${path}.redacted_thinking.data: Field required`;
       return undefined;
     default:
       return undefined;
   }
+}
+
+/** `cache_control`, where present: `{ type: 'ephemeral' }` with an optional `ttl` of `5m` or `1h`, as the API takes it. */
+function checkCacheControl(cacheControl: unknown, path: string): string | undefined {
+  if (cacheControl === undefined || cacheControl === null) return undefined;
+  if (!isRecord(cacheControl) || cacheControl['type'] !== 'ephemeral') return `${path}.cache_control.type: Input should be 'ephemeral'`;
+  const ttl = cacheControl['ttl'];
+  if (ttl !== undefined && ttl !== '5m' && ttl !== '1h') return `${path}.cache_control.ttl: Input should be '5m' or '1h'`;
+  return undefined;
 }
 
 // Every tool_result answers a tool_use of the turn right before, and every tool_use is answered in the turn right after.
@@ -225,6 +243,8 @@ function readTools(tools: unknown): { tools: MessagesTool[] } | { invalid: strin
   const read: MessagesTool[] = [];
   for (const [index, tool] of tools.entries()) {
     if (!isRecord(tool) || typeof tool['name'] !== 'string') return { invalid: `tools.${index}.name: Field required` };
+    const cacheProblem = checkCacheControl(tool['cache_control'], `tools.${index}`);
+    if (cacheProblem) return { invalid: cacheProblem };
     // Server tools (web search …) carry a `type` and no schema.
     if (tool['type'] === undefined || tool['type'] === 'custom') {
       if (!isRecord(tool['input_schema'])) return { invalid: `tools.${index}.custom.input_schema: Field required` };

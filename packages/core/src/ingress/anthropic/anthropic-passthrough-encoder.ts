@@ -1,0 +1,60 @@
+import type { GatewayError } from '../../errors/gateway-error.js';
+import type { PassthroughEvent } from '../../plugin/provider-types.js';
+import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { formatAnthropicError } from './format-anthropic-error.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Writes an Anthropic upstream's own named events to an Anthropic client (the
+ * same-dialect fast path). Everything the canonical form cannot hold passes as it
+ * came: thinking signatures, redacted_thinking, citations, server tool blocks,
+ * cache usage fields. The one change is the model of `message_start`, which reads
+ * `provider/model` as on the translated path; it is swapped by exact substring
+ * (a bare-quoted `"model":"<name>"` can only be a key and its value), and the event
+ * is parsed and written again only when that is not found verbatim.
+ */
+export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
+  private readonly modelPrefix: string;
+
+  constructor(options: StreamEncoderOptions) {
+    this.modelPrefix = options.modelPrefix;
+  }
+
+  encode({ event, parts }: PassthroughEvent): readonly SseEvent[] {
+    if (!event) return [];
+    let data = event.data;
+    for (const part of parts) {
+      if (part.type === 'stream-start' && part.model) data = this.renamed(data, part.model);
+    }
+    // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
+    const name = event.event ?? readType(data);
+    return [name === undefined ? data : { event: name, data }];
+  }
+
+  finish(): readonly SseEvent[] {
+    return [];
+  }
+
+  fail(error: GatewayError): SseEvent {
+    return { event: 'error', data: JSON.stringify(formatAnthropicError(error).body) };
+  }
+
+  private renamed(data: string, model: string): string {
+    const needle = `"model":${JSON.stringify(model)}`;
+    const at = data.indexOf(needle);
+    if (at >= 0) return data.slice(0, at) + `"model":${JSON.stringify(this.modelPrefix + model)}` + data.slice(at + needle.length);
+    const parsed = JSON.parse(data) as { message?: Json };
+    if (parsed.message && typeof parsed.message['model'] === 'string') parsed.message['model'] = this.modelPrefix + parsed.message['model'];
+    return JSON.stringify(parsed);
+  }
+}
+
+function readType(data: string): string | undefined {
+  try {
+    const type = (JSON.parse(data) as { type?: unknown }).type;
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { AnthropicPassthroughEncoder } from '../src/ingress/anthropic/anthropic-passthrough-encoder.js';
+import { OpenAIPassthroughEncoder } from '../src/ingress/openai/openai-passthrough-encoder.js';
+import type { StreamPart } from '../src/canonical/stream-part.js';
+
+const options = { requestId: 'req_1', model: 'openai/gpt-4o-mini', modelPrefix: 'openai/', includeUsage: false };
+const start = (model: string): StreamPart => ({ type: 'stream-start', id: 'chatcmpl-1', model, created: 1 });
+
+describe('OpenAIPassthroughEncoder', () => {
+  it('renames the model by exact bytes and leaves everything else of the event as it came', () => {
+    const encoder = new OpenAIPassthroughEncoder(options);
+    const data = '{"id":"chatcmpl-1","model":"gpt-4o-mini","x_extra":{"model_hint":"gpt-4o-mini"},"choices":[{"index":0,"delta":{"content":"\\"model\\":\\"gpt-4o-mini\\""},"finish_reason":null}]}';
+    const [out] = encoder.encode({ event: { data }, parts: [start('gpt-4o-mini'), { type: 'text-delta', delta: '"model":"gpt-4o-mini"' }] });
+    expect(out).toBe(data.replace('"model":"gpt-4o-mini"', '"model":"openai/gpt-4o-mini"'));
+    // The content that merely looks like the field is untouched: its quotes are escaped.
+    expect(JSON.parse(out as string).choices[0].delta.content).toBe('"model":"gpt-4o-mini"');
+  });
+
+  it('parses and writes again an event whose model is spaced or another one', () => {
+    const encoder = new OpenAIPassthroughEncoder(options);
+    encoder.encode({ event: { data: '{"id":"a","model":"gpt-4o-mini","choices":[]}' }, parts: [start('gpt-4o-mini')] });
+    const [spaced] = encoder.encode({ event: { data: '{"id":"a", "model": "gpt-4o-mini", "choices": []}' }, parts: [] });
+    expect(JSON.parse(spaced as string).model).toBe('openai/gpt-4o-mini');
+    const [other] = encoder.encode({ event: { data: '{"id":"a","model":"gpt-4o","choices":[]}' }, parts: [] });
+    expect(JSON.parse(other as string).model).toBe('openai/gpt-4o');
+  });
+
+  it('hides usage from a client that did not ask, and adds the usage chunk for one that did when the upstream put it elsewhere', () => {
+    const usage: StreamPart = { type: 'usage', usage: { inputTokens: 5, outputTokens: 7 } };
+    const hidden = new OpenAIPassthroughEncoder(options);
+    hidden.encode({ event: { data: '{"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"hi"}}]}' }, parts: [start('m')] });
+    expect(hidden.encode({ event: { data: '{"id":"a","model":"m","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7}}' }, parts: [usage] })).toEqual([]);
+    const [finishing] = hidden.encode({ event: { data: '{"id":"a","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":5}}' }, parts: [usage] });
+    expect(JSON.parse(finishing as string)).toEqual({ id: 'a', model: 'openai/m', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    expect(hidden.finish()).toEqual(['[DONE]']);
+
+    const asked = new OpenAIPassthroughEncoder({ ...options, includeUsage: true });
+    asked.encode({ event: { data: '{"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"hi"}}]}' }, parts: [start('m')] });
+    asked.encode({ event: { data: '{"id":"a","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"usage":{"prompt_tokens":5}}}' }, parts: [usage] });
+    const closing = asked.finish();
+    expect(closing.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(closing[0] as string)).toMatchObject({ id: 'chatcmpl-1', model: 'openai/m', choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  });
+});
+
+describe('AnthropicPassthroughEncoder', () => {
+  it('keeps every event as it came, its name too, renaming only message_start’s model', () => {
+    const encoder = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/' });
+    const startData = '{"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":9,"cache_read_input_tokens":4}}}';
+    expect(encoder.encode({ event: { event: 'message_start', data: startData }, parts: [start('claude-sonnet-4-5')] })).toEqual([
+      { event: 'message_start', data: startData.replace('"claude-sonnet-4-5"', '"anthropic/claude-sonnet-4-5"') },
+    ]);
+    const signature = '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCkYI=="}}';
+    expect(encoder.encode({ event: { event: 'content_block_delta', data: signature }, parts: [] })).toEqual([{ event: 'content_block_delta', data: signature }]);
+    // A proxy that dropped the `event:` line: the data's type names it.
+    expect(encoder.encode({ event: { data: '{"type":"ping"}' }, parts: [] })).toEqual([{ event: 'ping', data: '{"type":"ping"}' }]);
+    expect(encoder.finish()).toEqual([]);
+  });
+});

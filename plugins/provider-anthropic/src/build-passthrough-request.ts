@@ -1,0 +1,29 @@
+import type { PassthroughRequest, UpstreamRequest } from '@switchyard/core';
+import type { AnthropicEndpoint } from './anthropic-endpoint.js';
+
+/**
+ * A `/v1/messages` client's own body as the Anthropic upstream gets it on the
+ * same-dialect fast path: a copy with the deployment's model (and `max_tokens` from
+ * `default_max_tokens` when the client left it out, as the translated path does);
+ * everything else — cache_control, thinking blocks with their signatures,
+ * redacted_thinking, citations, server tools — as the client wrote it. The client's
+ * `anthropic-version` replaces the configured one and its `anthropic-beta` flags join
+ * the configured ones (both were checked by the core: bounded, a safe charset).
+ */
+export function buildPassthroughRequest(
+  request: PassthroughRequest,
+  model: string,
+  endpoint: AnthropicEndpoint,
+  defaultMaxTokens: number,
+): UpstreamRequest {
+  const body: Record<string, unknown> = { ...request.body, model };
+  if (typeof body['max_tokens'] !== 'number') body['max_tokens'] = defaultMaxTokens;
+  const betas = (request.headers['anthropic-beta'] ?? '')
+    .split(',')
+    .map((flag) => flag.trim())
+    .filter((flag) => flag !== '');
+  const upstream = endpoint.request('POST', '/messages', JSON.stringify(body), betas);
+  const version = request.headers['anthropic-version'];
+  // The endpoint's headers are shared by every request: changed on a copy.
+  return version === undefined ? upstream : { ...upstream, headers: { ...upstream.headers, 'anthropic-version': version } };
+}

@@ -1,0 +1,87 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { RequestRecord } from '@switchyard/core';
+import { readFixture } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureReplay } from './support/start-fixture-replay.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * The Anthropic same-dialect fast path against the translated path, over every
+ * Anthropic fixture: what the official SDK makes of the answer (text, tool calls,
+ * stop reason, usage, id, model) and the ledger record must be the same.
+ */
+
+const apiKey = 'sk-ant-differential-0123456789abcdef';
+let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+let fast: TestGateway;
+let translated: TestGateway;
+const records = new Map<TestGateway, RequestRecord[]>();
+
+beforeAll(async () => {
+  replay = await startFixtureReplay();
+  const providers = { anthropic: { api_key: apiKey, base_url: replay.url } };
+  fast = await startTestGateway({ providers });
+  translated = await startTestGateway({ providers, server: { fast_path: false } });
+  for (const gateway of [fast, translated]) {
+    const list: RequestRecord[] = [];
+    records.set(gateway, list);
+    gateway.gateway.runtime.onRequestFinished((record) => list.push(record));
+  }
+});
+afterAll(async () => {
+  await fast?.close();
+  await translated?.close();
+  await replay?.close();
+});
+
+/** What a client reads of a message, without what the canonical form cannot carry (signatures, citations). */
+function view(message: Anthropic.Message) {
+  return {
+    id: message.id,
+    model: message.model,
+    stopReason: message.stop_reason,
+    content: message.content.map((block) =>
+      block.type === 'text' ? { type: 'text', text: block.text } : block.type === 'tool_use' ? { type: 'tool_use', id: block.id, name: block.name, input: block.input } : { type: block.type },
+    ),
+    usage: {
+      input: message.usage.input_tokens,
+      output: message.usage.output_tokens,
+      cacheRead: message.usage.cache_read_input_tokens ?? 0,
+      cacheWrite: message.usage.cache_creation_input_tokens ?? 0,
+    },
+  };
+}
+
+async function ask(gateway: TestGateway, stream: boolean) {
+  const before = records.get(gateway)!.length;
+  const client = new Anthropic({ apiKey: masterKey, baseURL: gateway.origin, maxRetries: 0 });
+  const request = JSON.parse(readFixture('anthropic', 'request.json')) as Anthropic.MessageCreateParamsNonStreaming;
+  const body = { ...request, model: 'anthropic/claude-sonnet-4-5' };
+  const message = stream ? await client.messages.stream(body).finalMessage() : await client.messages.create(body);
+  await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+  const record = records.get(gateway)![before]!;
+  return { message, record: { status: record.status, errorCode: record.errorCode, usage: record.usage, costUsd: record.costUsd } };
+}
+
+describe.each([
+  ['stream.txt', true, 'text/event-stream'],
+  ['stream-text-only.txt', true, 'text/event-stream'],
+  ['response.json', false, 'application/json'],
+  ['response-tool-call.json', false, 'application/json'],
+] as const)('anthropic/%s', (file, stream, contentType) => {
+  it('gives the SDK the same text, tool calls, stop reason, usage, id and model, and the ledger the same record, on both paths', async () => {
+    replay.play({ body: readFixture('anthropic', file), contentType });
+    const viaTranslated = await ask(translated, stream);
+    replay.play({ body: readFixture('anthropic', file), contentType, splits: [17, 301, 302, 900] });
+    const viaFast = await ask(fast, stream);
+    // The fast gateway sent the client's own body, only the model replaced.
+    const { stream: _stream, ...sent } = JSON.parse(replay.received.at(-1)!.body) as Record<string, unknown>;
+    const { stream: _fixtureStream, ...clientBody } = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
+    expect(sent).toEqual({ ...clientBody, model: 'claude-sonnet-4-5' });
+    expect(view(viaFast.message)).toEqual(view(viaTranslated.message));
+    expect(viaFast.message.model.startsWith('anthropic/')).toBe(true);
+    expect(viaFast.message.content.length).toBeGreaterThan(0);
+    expect(viaFast.record).toEqual(viaTranslated.record);
+    expect(viaFast.record.usage?.inputTokens).toBeGreaterThan(0);
+  });
+});

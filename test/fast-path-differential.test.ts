@@ -1,0 +1,323 @@
+import type { RequestRecord } from '@switchyard/core';
+import { readFixture } from '@switchyard/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * The same-dialect fast path against the translated path, over every OpenAI and
+ * OpenAI-compatible fixture: two gateways, one with `server.fast_path: false`, in
+ * front of one upstream replaying the recorded bytes. What an OpenAI client reads
+ * (content, reasoning, tool calls, finish reasons, usage, ids, model, error events)
+ * and what the ledger records (usage, cost, status, error code) must be the same.
+ * docs/fast-path.md lists what may differ (fields the translation drops).
+ */
+
+const apiKey = 'sk-fastpath-SECRET-0123456789abcdef';
+
+interface Case {
+  name: string;
+  /** The gateway provider (and so the preset) that replays it. */
+  provider: 'openai' | 'deepseek' | 'groq' | 'openrouter' | 'perplexity';
+  dir: 'openai' | 'openai-compatible';
+  file: string;
+}
+
+const streamCases: Case[] = [
+  { name: 'openai tool-call stream', provider: 'openai', dir: 'openai', file: 'stream.txt' },
+  { name: 'openai text stream', provider: 'openai', dir: 'openai', file: 'stream-text-only.txt' },
+  { name: 'deepseek reasoner stream (keep-alive comments, reasoning_content)', provider: 'deepseek', dir: 'openai-compatible', file: 'deepseek-stream-reasoner.txt' },
+  { name: 'groq stream (x_groq.usage)', provider: 'groq', dir: 'openai-compatible', file: 'groq-stream.txt' },
+  { name: 'openrouter stream (comments, trailing usage with cost)', provider: 'openrouter', dir: 'openai-compatible', file: 'openrouter-stream.txt' },
+  { name: 'openrouter mid-stream error', provider: 'openrouter', dir: 'openai-compatible', file: 'openrouter-stream-midstream-error.txt' },
+];
+
+const responseCases: Case[] = [
+  { name: 'openai text answer', provider: 'openai', dir: 'openai', file: 'response.json' },
+  { name: 'openai tool-call answer', provider: 'openai', dir: 'openai', file: 'response-tool-call.json' },
+  { name: 'deepseek reasoner answer', provider: 'deepseek', dir: 'openai-compatible', file: 'deepseek-response-reasoner.json' },
+  { name: 'perplexity answer (citations)', provider: 'perplexity', dir: 'openai-compatible', file: 'perplexity-response.json' },
+];
+
+/** A mid-stream error that quotes the gateway's key: both paths must redact it. */
+const leakyMidStreamError =
+  'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1764072000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Partly"},"finish_reason":null}]}\n\n' +
+  `data: {"error":{"message":"Upstream proxy failed with key ${apiKey}","type":"server_error","param":null,"code":null}}\n\n`;
+
+/** What an OpenAI client makes of a streamed answer. */
+interface StreamView {
+  status: number;
+  content: string;
+  reasoning: string;
+  toolCalls: Array<{ id: string; name: string; arguments: string }>;
+  finishReasons: string[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined;
+  usageChunks: number;
+  ids: string[];
+  models: string[];
+  errors: unknown[];
+  done: boolean;
+}
+
+function readStream(status: number, text: string): StreamView {
+  const view: StreamView = { status, content: '', reasoning: '', toolCalls: [], finishReasons: [], usage: undefined, usageChunks: 0, ids: [], models: [], errors: [], done: false };
+  for (const block of text.split('\n\n')) {
+    const data = block.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+    if (data === undefined) continue;
+    if (data === '[DONE]') {
+      view.done = true;
+      continue;
+    }
+    const chunk = JSON.parse(data) as Record<string, any>;
+    if (chunk['error']) {
+      view.errors.push(chunk['error']);
+      continue;
+    }
+    if (!view.ids.includes(chunk['id'])) view.ids.push(chunk['id']);
+    if (!view.models.includes(chunk['model'])) view.models.push(chunk['model']);
+    if (chunk['usage']) {
+      view.usageChunks++;
+      const { prompt_tokens, completion_tokens, total_tokens } = chunk['usage'];
+      view.usage = { prompt_tokens, completion_tokens, total_tokens };
+    }
+    for (const choice of chunk['choices'] ?? []) {
+      const delta = choice.delta ?? {};
+      view.content += delta.content ?? '';
+      view.reasoning += delta.reasoning_content ?? '';
+      for (const call of delta.tool_calls ?? []) {
+        const entry = (view.toolCalls[call.index] ??= { id: '', name: '', arguments: '' });
+        if (call.id) entry.id = call.id;
+        if (call.function?.name) entry.name = call.function.name;
+        entry.arguments += call.function?.arguments ?? '';
+      }
+      if (choice.finish_reason) view.finishReasons.push(choice.finish_reason);
+    }
+  }
+  return view;
+}
+
+/** What an OpenAI client makes of a whole answer. */
+function readWhole(status: number, body: Record<string, any>) {
+  if (status !== 200) return { status, error: { code: body['error']?.code, type: body['error']?.type } };
+  const choice = body['choices'][0];
+  const { prompt_tokens, completion_tokens, total_tokens } = body['usage'];
+  return {
+    status,
+    id: body['id'],
+    model: body['model'],
+    content: choice.message.content,
+    reasoning: choice.message.reasoning_content,
+    toolCalls: (choice.message.tool_calls ?? []).map((call: any) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
+    finishReason: choice.finish_reason,
+    usage: { prompt_tokens, completion_tokens, total_tokens },
+  };
+}
+
+/** The ledger's view of a request, without what differs by nature (ids, timings). */
+function ledgerView(record: RequestRecord) {
+  return { status: record.status, errorCode: record.errorCode, usage: record.usage, costUsd: record.costUsd, provider: record.provider, model: record.model, stream: record.stream };
+}
+
+/** A fast and a translated gateway in front of one replaying upstream (a pair per describe: breakers opened by one describe's errors stay there). */
+function gatewayPair() {
+  let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+  let fast: TestGateway;
+  let translated: TestGateway;
+  const records = new Map<TestGateway, RequestRecord[]>();
+
+  beforeAll(async () => {
+    replay = await startFixtureReplay();
+    const providers = {
+      openai: { api_key: apiKey, base_url: replay.url },
+      deepseek: { use: 'openai', preset: 'deepseek', api_key: apiKey, base_url: replay.url },
+      groq: { use: 'openai', preset: 'groq', api_key: apiKey, base_url: replay.url },
+      openrouter: { use: 'openai', preset: 'openrouter', api_key: apiKey, base_url: replay.url },
+      perplexity: { use: 'openai', preset: 'perplexity', api_key: apiKey, base_url: replay.url },
+    };
+    fast = await startTestGateway({ providers });
+    translated = await startTestGateway({ providers, server: { fast_path: false } });
+    for (const gateway of [fast, translated]) {
+      const list: RequestRecord[] = [];
+      records.set(gateway, list);
+      gateway.gateway.runtime.onRequestFinished((record) => list.push(record));
+    }
+  });
+  afterAll(async () => {
+    await fast?.close();
+    await translated?.close();
+    await replay?.close();
+  });
+
+  async function post(gateway: TestGateway, body: unknown) {
+    const before = records.get(gateway)!.length;
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+    return { status: response.status, path: response.headers.get('x-switchyard-path'), text, record: records.get(gateway)![before]! };
+  }
+
+  /** One request through both gateways against the same upstream bytes. */
+  async function both(body: unknown, script: ReplayScript, fastSplits?: number[]) {
+    replay.play(script);
+    const viaTranslated = await post(translated, body);
+    replay.play({ ...script, ...(fastSplits && { splits: fastSplits }) });
+    const viaFast = await post(fast, body);
+    return { viaFast, viaTranslated };
+  }
+
+  return {
+    get replay() {
+      return replay;
+    },
+    get fast() {
+      return fast;
+    },
+    get translated() {
+      return translated;
+    },
+    post,
+    both,
+  };
+}
+
+function streamBody(caseOf: Case, includeUsage: boolean) {
+  const request = JSON.parse(readFixture('openai', 'request-stream.json')) as Record<string, unknown>;
+  return { ...request, model: `${caseOf.provider}/some-model`, stream: true, stream_options: includeUsage ? { include_usage: true } : undefined };
+}
+
+describe('the same-dialect fast path gives an OpenAI client what the translated path gives', () => {
+  const pair = gatewayPair();
+  const both: typeof pair.both = (...args) => pair.both(...args);
+  const post: typeof pair.post = (...args) => pair.post(...args);
+
+  describe.each(streamCases)('stream: $name', (caseOf) => {
+    it.each([true, false])('include_usage %s: same content, tool calls, finish reasons, usage, errors and ledger record', async (includeUsage) => {
+      const bytes = readFixture(caseOf.dir, caseOf.file);
+      const { viaFast, viaTranslated } = await both(streamBody(caseOf, includeUsage), { body: bytes, contentType: 'text/event-stream' });
+      expect(viaFast.path).toBe('fast');
+      expect(viaTranslated.path).toBeNull();
+      const fastView = readStream(viaFast.status, viaFast.text);
+      const translatedView = readStream(viaTranslated.status, viaTranslated.text);
+      expect(fastView).toEqual(translatedView);
+      // The comparison is not of two empty things.
+      expect(fastView.content.length + fastView.toolCalls.length + fastView.errors.length).toBeGreaterThan(0);
+      expect(fastView.models.every((model) => model.startsWith(`${caseOf.provider}/`))).toBe(true);
+      if (includeUsage && fastView.errors.length === 0) expect(fastView.usageChunks).toBeGreaterThanOrEqual(1);
+      if (!includeUsage) expect(fastView.usageChunks).toBe(0);
+      expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+      // The upstream's own events went through: fields the translation drops are still there.
+      if (caseOf.file === 'stream.txt') {
+        expect(viaFast.text).toContain('"system_fingerprint":"fp_560af6e559"');
+        expect(viaTranslated.text).not.toContain('system_fingerprint');
+      }
+      // The fast path still asked upstream for usage and named the deployment's model.
+      const sent = JSON.parse(pair.replay.received.at(-1)!.body) as Record<string, any>;
+      expect(sent['model']).toBe('some-model');
+      if (caseOf.provider !== 'perplexity') expect(sent['stream_options']).toEqual({ include_usage: true });
+    });
+  });
+
+  describe.each(responseCases)('whole answer: $name', (caseOf) => {
+    it('same content, tool calls, finish reason, usage, id, model and ledger record', async () => {
+      const request = JSON.parse(readFixture('openai', 'request.json')) as Record<string, unknown>;
+      const body = { ...request, model: `${caseOf.provider}/some-model` };
+      const { viaFast, viaTranslated } = await both(body, { body: readFixture(caseOf.dir, caseOf.file), contentType: 'application/json' });
+      expect(viaFast.path).toBe('fast');
+      const fastView = readWhole(viaFast.status, JSON.parse(viaFast.text));
+      expect(fastView).toEqual(readWhole(viaTranslated.status, JSON.parse(viaTranslated.text)));
+      expect(fastView.status).toBe(200);
+      expect((fastView as { model: string }).model.startsWith(`${caseOf.provider}/`)).toBe(true);
+      expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    });
+  });
+
+  it.each(streamCases)('a stream cut off by the upstream ($name, at 60%) is answered and billed from what was generated, the same on both paths', async (caseOf) => {
+    const bytes = Buffer.from(readFixture(caseOf.dir, caseOf.file), 'utf8');
+    const cut = bytes.subarray(0, Math.floor(bytes.length * 0.6)).toString('utf8');
+    const { viaFast, viaTranslated } = await both(streamBody(caseOf, true), { body: cut, contentType: 'text/event-stream' });
+    expect(viaFast.path).toBe('fast');
+    const fastView = readStream(viaFast.status, viaFast.text);
+    expect(fastView).toEqual(readStream(viaTranslated.status, viaTranslated.text));
+    expect(fastView.errors).toHaveLength(1);
+    expect(fastView.done).toBe(false);
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    // Billed for the prompt and what was generated before the cut, never 0.
+    expect(viaFast.record.usage?.inputTokens).toBeGreaterThan(0);
+    expect(viaFast.record.errorCode).toBeDefined();
+  });
+
+  it('a mid-stream error quoting the key is redacted the same on both paths', async () => {
+    const caseOf: Case = { name: 'leaky', provider: 'openai', dir: 'openai', file: '' };
+    const { viaFast, viaTranslated } = await both(streamBody(caseOf, true), { body: leakyMidStreamError, contentType: 'text/event-stream' });
+    expect(viaFast.path).toBe('fast');
+    const fastView = readStream(viaFast.status, viaFast.text);
+    expect(fastView).toEqual(readStream(viaTranslated.status, viaTranslated.text));
+    expect(fastView.content).toBe('Partly');
+    expect(fastView.errors).toHaveLength(1);
+    expect(viaFast.text).not.toContain(apiKey);
+    expect(JSON.stringify(fastView.errors[0])).toContain('[REDACTED]');
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    for (const gateway of [pair.fast, pair.translated]) expect(gateway.logLines.join('\n')).not.toContain(apiKey);
+  });
+
+  it('property: the upstream bytes cut at any points give the fast-path client what the translated path gave', async () => {
+    const expected = new Map<string, StreamView>();
+    for (const caseOf of streamCases) {
+      for (const includeUsage of [true, false]) {
+        pair.replay.play({ body: readFixture(caseOf.dir, caseOf.file), contentType: 'text/event-stream' });
+        const { status, text } = await post(pair.translated, streamBody(caseOf, includeUsage));
+        expected.set(`${caseOf.file}:${includeUsage}`, readStream(status, text));
+      }
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...streamCases),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 20_000 }), { maxLength: 12 }),
+        async (caseOf, includeUsage, cuts) => {
+          const bytes = readFixture(caseOf.dir, caseOf.file);
+          const size = Buffer.byteLength(bytes);
+          // Cut anywhere, a multi-byte character (°C) included.
+          pair.replay.play({ body: bytes, contentType: 'text/event-stream', splits: cuts.map((cut) => cut % size) });
+          const { status, text, path } = await post(pair.fast, streamBody(caseOf, includeUsage));
+          expect(path).toBe('fast');
+          expect(readStream(status, text)).toEqual(expected.get(`${caseOf.file}:${includeUsage}`));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('upstream errors are answered the same on both paths', () => {
+  const pair = gatewayPair();
+  const both: typeof pair.both = (...args) => pair.both(...args);
+  const errorCases = [
+    ...Object.entries(JSON.parse(readFixture('openai', 'errors.json')) as Record<string, any>).map(([name, entry]) => ({ name, provider: 'openai', entry })),
+    ...Object.entries(JSON.parse(readFixture('openai-compatible', 'errors-quirks.json')) as Record<string, any>).map(([name, entry]) => ({
+      name,
+      provider: name.split('_')[0] === 'xai' ? 'openai' : name.split('_')[0]!.replace('vllm', 'openai'),
+      entry,
+    })),
+  ].filter(({ entry }) => typeof entry?.status === 'number');
+
+  it.each(errorCases)('upstream error $name: same status, error code and ledger record on both paths', async ({ provider, entry }) => {
+    const request = JSON.parse(readFixture('openai', 'request.json')) as Record<string, unknown>;
+    for (const stream of [false, true]) {
+      const body = { ...request, model: `${provider}/some-model`, stream };
+      const { viaFast, viaTranslated } = await both(body, { body: JSON.stringify(entry.body), contentType: 'application/json', status: entry.status });
+      expect(viaFast.status).toBe(viaTranslated.status);
+      expect(viaFast.status).toBeGreaterThanOrEqual(400);
+      const fastError = JSON.parse(viaFast.text).error;
+      const translatedError = JSON.parse(viaTranslated.text).error;
+      expect({ code: fastError.code, type: fastError.type }).toEqual({ code: translatedError.code, type: translatedError.type });
+      expect(viaFast.text).not.toContain(apiKey);
+      expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    }
+  });
+});
