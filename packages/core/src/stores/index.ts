@@ -8,3 +8,9 @@ export type { KeyChange, KeyChangeListener, KeyChangeChannel } from './key-chang
 export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
 export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
+export {
+  DEFAULT_MAX_STORED_RESPONSE_BYTES,
+  StoredResponseTooLarge,
+  isStoredResponseTooLarge,
+  serializeStoredPayload,
+} from './stored-response-too-large.js';
