@@ -28,6 +28,8 @@ import { PriceCatalog } from '../pricing/price-catalog.js';
 import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
+import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
+import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
 
 export interface CreateGatewayOptions {
   /** Plugin factories to use instead of looking packages up by name. */
@@ -40,6 +42,8 @@ export interface CreateGatewayOptions {
   configFile?: string;
   /** The config file's text, so errors can name lines. */
   configSource?: string;
+  /** How often expired stored responses are deleted (default five minutes; they are invisible from expiry on anyway). */
+  responseSweepIntervalMs?: number;
 }
 
 export interface Gateway {
@@ -106,6 +110,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   let unattributedRequests = 0;
   const models = new ModelCatalog(providers, config.models, logger);
   const metrics = new GatewayMetrics(new DeploymentLabels(config, (id) => providers.has(id), (name) => models.isListed(name)));
+  const responseCounters = responseStoreCounters(metrics);
+  const responses = observeResponseStore(storage?.responses ?? new MemoryResponseStore(), responseCounters, logger);
+  const responseSweeper = new ResponseSweeper(responses, options.responseSweepIntervalMs ?? DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, responseCounters, logger);
   const runtime: GatewayRuntime = {
     config,
     logger,
@@ -115,7 +122,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     masterKey: config.master_key,
     dataDir,
     storage,
-    responses: storage?.responses ?? new MemoryResponseStore(),
+    responses,
     pricing,
     unpricedCalls,
     get unattributedRequests() {
@@ -164,6 +171,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     handler: buildStep(step, runtime, options),
     headersOnly: step.headersOnly === true,
   }));
+  responseSweeper.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -177,6 +185,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
         const drained = await tracker.waitForIdle(closeOptions.drainTimeoutMs ?? config.server.shutdown_timeout_ms);
         if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
         for (const hook of closeHooks.reverse()) await hook();
+        await responseSweeper.stop();
         await transport.close();
         try {
           // After every request has finished, so every record is in the last batch.
