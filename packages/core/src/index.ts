@@ -9,6 +9,7 @@ export { openAIChatDialect } from './ingress/openai/openai-chat-dialect.js';
 export type {
   DialectStreamEncoder,
   IngressDialect,
+  IngressRequestInfo,
   ParsedIngressRequest,
   SseEvent,
   StreamEncoderOptions,
@@ -35,12 +36,18 @@ export { composeInterceptors, composeRoutedCall, providerDispatch } from './chai
 export { matchesModelPattern } from './chain/model-pattern.js';
 export { adapterStep } from './chain/adapter-step.js';
 export {
+  defineIngress,
   definePlugin,
   defineProvider,
   defineStorage,
   isPluginFactory,
   isPluginOptionsError,
   PluginOptionsError,
+  type IngressContribution,
+  type IngressDefinition,
+  type IngressFactory,
+  type IngressPlugin,
+  type IngressRoute,
   type PluginFactory,
   type ProviderDefinition,
   type ProviderFactory,

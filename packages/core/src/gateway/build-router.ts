@@ -14,6 +14,8 @@ import { metricsHandler } from '../metrics/metrics-handler.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
+import type { IngressContribution } from '../plugin/define-plugin.js';
+import { mountIngressPlugins } from './mount-ingress-plugins.js';
 
 /** A built chain step, and whether it may run before the body is read. */
 export interface BuiltStep {
@@ -32,6 +34,7 @@ export function buildRouter(
   builtSteps: BuiltStep[],
   tracker: RequestTracker,
   healthChecks: ReadonlyMap<string, () => HealthSection>,
+  ingressPlugins: ReadonlyArray<{ id: string; contribution: IngressContribution }> = [],
 ): Router {
   const router = express.Router();
   const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit), runtime.config.limits.max_json_depth);
@@ -129,6 +132,12 @@ export function buildRouter(
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, anthropicErrors);
   }
+  // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
+  mountIngressPlugins(router, ingressPlugins, {
+    chainFor: (parse) => runSteps([begin('chat'), ...beforeBody, parseJson, parse, ...afterBody], chain),
+    limits: ingressLimits,
+    logger: runtime.logger,
+  });
   const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);

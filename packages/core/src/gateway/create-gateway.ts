@@ -9,7 +9,7 @@ import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
 import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
 import { prepareMessagesValidator } from '../ingress/anthropic/parse-messages-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
-import type { PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
+import type { IngressContribution, PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
@@ -67,7 +67,7 @@ export interface Gateway {
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const assembled = await assembleGateway(rawConfig, options);
   const { runtime, tracker } = assembled;
-  const router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks);
+  const router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks, assembled.ingress);
   return {
     router,
     runtime,
@@ -85,6 +85,8 @@ export interface AssembledGateway {
   /** The chain's steps, built, in order, by the name the config gives them. */
   steps: Array<{ name: string; handler: RequestHandler; headersOnly: boolean }>;
   healthChecks: ReadonlyMap<string, () => HealthSection>;
+  /** The dialects and routes of the config's ingress plugins, built. */
+  ingress: Array<{ id: string; contribution: IngressContribution }>;
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     handler: buildStep(step, runtime, options),
     headersOnly: step.headersOnly === true,
   }));
+  const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: plugin.build() }));
   responseSweeper.start();
 
   let closing: Promise<void> | undefined;
@@ -179,6 +182,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     tracker,
     steps,
     healthChecks,
+    ingress,
     close(closeOptions = {}) {
       closing ??= (async () => {
         tracker.draining = true;
@@ -277,7 +281,7 @@ export async function checkGatewayConfig(
   // Plugins can only be looked up in a config whose shape is right; a missing
   // environment variable leaves the shape intact, so it hides nothing else.
   const blocked = problems.some(
-    (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === ''),
+    (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage|ingress)(\/|$)/.test(problem.path) || problem.path === ''),
   );
   let plugins: ResolvedPlugins | undefined;
   let checkedSteps: StepPlugin[] = [];
