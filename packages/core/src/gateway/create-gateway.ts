@@ -67,7 +67,14 @@ export interface Gateway {
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const assembled = await assembleGateway(rawConfig, options);
   const { runtime, tracker } = assembled;
-  const router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks, assembled.ingress);
+  let router: Router;
+  try {
+    router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks, assembled.ingress);
+  } catch (error) {
+    // An ingress plugin's route that cannot be mounted: release the storage and timers already started.
+    await assembled.close({ drainTimeoutMs: 0 });
+    throw error;
+  }
   return {
     router,
     runtime,
