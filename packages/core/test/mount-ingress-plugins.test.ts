@@ -34,3 +34,39 @@ describe('mountIngressPlugins', () => {
     expect(() => mountIngressPlugins(express.Router(), [plugin('a', post('/api/chat', ''))], parts)).toThrow(/needs a name/);
   });
 });
+
+describe('an ingress plugin route, mounted', () => {
+  it('answers in the OpenAI envelope when the plugin’s own error writer throws, and 405 for other methods', async () => {
+    const { default: request } = await import('supertest');
+    const { createRequestContext, GatewayError } = await import('../src/index.js');
+    const logger = createLogger({ level: 'silent' });
+    const broken: IngressContribution = {
+      dialect: {
+        ...openAIChatDialect,
+        name: 'broken',
+        parse: () => {
+          throw new GatewayError('invalid_request', 'no such thing');
+        },
+        formatError: () => {
+          throw new Error('bug in the plugin');
+        },
+      },
+      routes: [post('/api/chat')],
+    };
+    const router = express.Router();
+    mountIngressPlugins(router, [{ id: 'broken', contribution: broken }], {
+      ...parts,
+      logger,
+      chainFor: (parse) => (req, res, next) => {
+        createRequestContext(req, res, 'chat', logger);
+        parse(req, res, next);
+      },
+    });
+    const app = express().use(express.json()).use(router);
+    const answer = await request(app).post('/api/chat').send({});
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { code: 'invalid_request', message: 'no such thing' } });
+    const wrongMethod = await request(app).get('/api/chat');
+    expect(wrongMethod.status).toBe(405);
+  });
+});
