@@ -1,7 +1,7 @@
-import { anthropicMessagesDialect, openAIChatDialect, type SseEvent } from '@switchyard/core';
+import { anthropicMessagesDialect, openAIChatDialect, openAIResponsesDialect, type SseEvent } from '@switchyard/core';
 import { testIngressDialect, type ClientView } from '@switchyard/testing';
 
-// The one ingress conformance suite, over both dialects. Each target says how that
+// The one ingress conformance suite, over all three dialects. Each target says how that
 // dialect's clients write requests and read answers, as their SDKs do.
 
 const weatherSchema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
@@ -127,4 +127,60 @@ testIngressDialect({
     return view;
   },
   readError: (body) => ({ message: (body as { type: 'error'; error: { message: string } }).error.message }),
+});
+
+const unifiedByResponsesStatus = (response: { status: string; incomplete_details: { reason: string } | null; output: Array<Record<string, any>> }): string => {
+  if (response.status === 'incomplete') return response.incomplete_details?.reason === 'content_filter' ? 'content-filter' : 'length';
+  return response.output.some((item) => item['type'] === 'function_call') ? 'tool-calls' : 'stop';
+};
+
+function readResponsesObject(response: Record<string, any>): ClientView {
+  const output = response['output'] as Array<Record<string, any>>;
+  return {
+    text: output.filter((item) => item['type'] === 'message').flatMap((item) => item['content'] as Array<Record<string, any>>).filter((part) => part['type'] === 'output_text').map((part) => part['text'] as string).join(''),
+    toolCalls: output.filter((item) => item['type'] === 'function_call').map((item) => ({ id: item['call_id'], name: item['name'], input: JSON.parse(item['arguments']) as unknown })),
+    finish: unifiedByResponsesStatus(response as never),
+    usage: { inputTokens: response['usage'].input_tokens, outputTokens: response['usage'].output_tokens },
+  };
+}
+
+testIngressDialect({
+  dialect: openAIResponsesDialect,
+  messagesField: 'input',
+  textRequest: (model, text, stream) => ({ model, stream, input: [{ role: 'user', content: text }] }),
+  toolRequest: (model, text) => ({
+    model,
+    input: text,
+    tools: [{ type: 'function', name: 'get_weather', parameters: weatherSchema, strict: true }],
+    tool_choice: 'required',
+  }),
+  toolResultRequest: (model) => ({
+    model,
+    input: [
+      { role: 'user', content: 'Paris?' },
+      { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: '{"temperature":18}' },
+    ],
+  }),
+  readResponse: (body) => readResponsesObject(body as Record<string, any>),
+  readStream(events: readonly SseEvent[]) {
+    // As the SDK's stream helper reads it: the final response of `response.completed`,
+    // checked against what the deltas built up, every event in sequence.
+    let text = '';
+    let final: Record<string, any> | undefined;
+    let expected = 0;
+    for (const event of events) {
+      if (typeof event === 'string') throw new Error('Responses streams name every event');
+      const data = JSON.parse(event.data) as Record<string, any>;
+      if (data['type'] !== event.event) throw new Error(`event ${event.event} carries type ${String(data['type'])}`);
+      if (data['sequence_number'] !== expected++) throw new Error(`event ${event.event} has sequence_number ${String(data['sequence_number'])}`);
+      if (event.event === 'response.output_text.delta') text += data['delta'];
+      if (event.event === 'response.completed' || event.event === 'response.incomplete') final = data['response'];
+      if (event.event === 'response.failed') return { text, toolCalls: [], finish: 'error', usage: { inputTokens: 0, outputTokens: 0 }, error: data['response'].error.message };
+    }
+    const view = readResponsesObject(final!);
+    if (view.text !== text) throw new Error(`deltas say '${text}', the final response '${view.text}'`);
+    return view;
+  },
+  readError: (body) => ({ message: (body as { error: { message: string } }).error.message }),
 });

@@ -5,6 +5,7 @@ export * from './validation/index.js';
 export * from './config/index.js';
 export * from './ingress/openai/index.js';
 export * from './ingress/anthropic/index.js';
+export * from './ingress/responses/index.js';
 export { openAIChatDialect } from './ingress/openai/openai-chat-dialect.js';
 export type {
   DialectStreamEncoder,

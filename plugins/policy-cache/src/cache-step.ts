@@ -51,7 +51,7 @@ export const cache = definePlugin<CacheOptions>({
     const cacheCall = cachedCall(options, store, warn, (lookup) => runtime.metrics.countCacheLookup(lookup));
     return (req, res, next) => {
       const context = getContext(res);
-      if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'embeddings') {
+      if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses' || context.endpoint === 'embeddings') {
         const directives = readCacheDirectives(req.headers);
         context.requestInterceptors.push((call, callContext) => () => cacheCall(call, callContext, directives, res));
       }
@@ -154,8 +154,8 @@ function planFor(options: CacheOptions, context: RequestContext, directives: Cac
   if (!deployment) return undefined;
   const scope = cacheScopeValue(options.scope, context.principal);
   let key: string;
-  // One key for both chat dialects: the entry is canonical, and replays in whichever dialect asks.
-  if ((context.endpoint === 'chat' || context.endpoint === 'messages') && context.chatRequest) {
+  // One key for every chat dialect: the entry is canonical, and replays in whichever dialect asks.
+  if ((context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses') && context.chatRequest) {
     const request = context.chatRequest;
     if (!options.cache_nonzero_temperature && request.temperature !== undefined && request.temperature > 0) return undefined;
     if (!modelListed(options, request.model, deployment)) return undefined;

@@ -54,13 +54,17 @@ async function writeResult(
 ): Promise<void> {
   const modelPrefix = `${context.servedBy!.provider}/`;
   switch (result.kind) {
-    case 'chat-response':
+    case 'chat-response': {
       context.usage = result.response.usage;
       context.firstByteMs = performance.now() - context.startedAt;
       setCostHeader(res, context);
       // Some providers (Bedrock) do not name the model in their answer: the deployment's id stands in.
-      sendJson(res, 200, (context.dialect ?? openAIChatDialect).formatResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model)));
+      const dialect = context.dialect ?? openAIChatDialect;
+      const body = dialect.formatResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model));
+      if (dialect.beforeLastWrite) await dialect.beforeLastWrite();
+      sendJson(res, 200, body);
       return;
+    }
     case 'embeddings':
       context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
       context.firstByteMs = performance.now() - context.startedAt;
@@ -110,7 +114,9 @@ async function writeStream(
       }
       if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
     }
-    for (const event of encoder.finish()) await send(sse, event);
+    const closing = encoder.finish();
+    if (dialect.beforeLastWrite) await dialect.beforeLastWrite();
+    for (const event of closing) await send(sse, event);
     sse.close();
   } catch (error) {
     const gatewayError = toGatewayError(error);

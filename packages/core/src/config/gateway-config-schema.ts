@@ -124,6 +124,20 @@ export const gatewayConfigSchema: JsonSchema = {
         process_metrics: { type: 'boolean', default: true, description: 'Serve Node process metrics (CPU, memory, event loop, GC) too.' },
       },
     },
+    responses: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Stored responses of the OpenAI Responses API (POST /v1/responses with store: true).',
+      properties: {
+        ttl: {
+          type: 'string',
+          pattern: '^[1-9][0-9]{0,5}(s|m|h|d)$',
+          default: '30d',
+          description: 'How long a stored response can be retrieved and continued (previous_response_id): a number and s, m, h or d.',
+        },
+      },
+    },
     limits: {
       type: 'object',
       additionalProperties: false,

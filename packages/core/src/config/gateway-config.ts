@@ -75,6 +75,12 @@ export interface MetricsConfig {
   process_metrics: boolean;
 }
 
+/** The `responses:` section. */
+export interface ResponsesConfig {
+  /** How long a stored response lives (`30d`, `12h`, `90m`, `3600s`; default `30d`). */
+  ttl: string;
+}
+
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
 export interface GatewayConfig {
   /** The admin key. The CLI fills it from SWITCHYARD_MASTER_KEY or the data folder. */
@@ -105,6 +111,8 @@ export interface GatewayConfig {
   };
   /** Prometheus metrics on `GET /metrics`. */
   metrics: MetricsConfig;
+  /** Stored Responses API responses. */
+  responses: ResponsesConfig;
   /** Bounds on client input and upstream streams; every one has a safe default. */
   limits: ResourceLimits;
   log: {

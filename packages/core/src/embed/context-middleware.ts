@@ -1,3 +1,5 @@
+import { openAIResponsesDialect } from '../ingress/responses/openai-responses-dialect.js';
+import { parseResponsesRequest } from '../ingress/responses/parse-responses-request.js';
 import type { Request, RequestHandler, Response } from 'express';
 import { createRequestContext, findContext, markChainSettled, type Endpoint, type RequestContext } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -53,7 +55,7 @@ export function ensureContext(
   // to say when it returned: the request is over when its response has closed.
   markChainSettled(res);
   onContext?.(context, res);
-  if (endpoint === 'chat' || endpoint === 'messages' || endpoint === 'embeddings') {
+  if (endpoint === 'chat' || endpoint === 'messages' || endpoint === 'responses' || endpoint === 'embeddings') {
     if (req.body === undefined) {
       throw new GatewayError('invalid_json', 'The request has no JSON body; mount a JSON body parser before the Switchyard context.');
     }
@@ -66,6 +68,15 @@ export function ensureContext(
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
       context.dialect = anthropicMessagesDialect;
+    } else if (endpoint === 'responses') {
+      const parsed = parseResponsesRequest(req.body, defaultIngressLimits);
+      // Stored conversations are the gateway's /v1/responses route's; an app's own route has no store to continue from.
+      if (parsed.previousResponseId !== undefined) {
+        throw new GatewayError('invalid_request', "previous_response_id is only supported on the gateway's own /v1/responses route.", { param: 'previous_response_id' });
+      }
+      context.chatRequest = parsed.request;
+      context.includeStreamUsage = parsed.includeStreamUsage;
+      context.dialect = openAIResponsesDialect;
     } else {
       context.embeddingsRequest = parseEmbeddingsRequest(req.body).request;
     }

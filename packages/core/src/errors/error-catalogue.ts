@@ -19,6 +19,8 @@ export const errorCatalogue = {
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   unsupported_operation: { status: 400, type: 'invalid_request_error', retryable: false },
+  /** `previous_response_id` names no stored response this key may continue (unknown, another key's, expired, or deleted); OpenAI's own code. */
+  previous_response_not_found: { status: 400, type: 'invalid_request_error', retryable: false },
 
   // Who is calling.
   missing_api_key: { status: 401, type: 'authentication_error', retryable: false },

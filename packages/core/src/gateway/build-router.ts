@@ -16,6 +16,7 @@ import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
 import type { IngressContribution } from '../plugin/define-plugin.js';
 import { mountIngressPlugins } from './mount-ingress-plugins.js';
+import { mountResponsesRoutes } from './responses-routes.js';
 
 /** A built chain step, and whether it may run before the body is read. */
 export interface BuiltStep {
@@ -132,6 +133,7 @@ export function buildRouter(
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, anthropicErrors);
   }
+  mountResponsesRoutes(router, { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
   mountIngressPlugins(router, ingressPlugins, {
     chainFor: (parse) => runSteps([begin('chat'), ...beforeBody, parseJson, parse, ...afterBody], chain),

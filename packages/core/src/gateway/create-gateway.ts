@@ -8,6 +8,7 @@ import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
 import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-completions-request.js';
 import { prepareMessagesValidator } from '../ingress/anthropic/parse-messages-request.js';
+import { prepareResponsesValidator } from '../ingress/responses/parse-responses-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import type { IngressContribution, PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
@@ -173,6 +174,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
 
   prepareChatCompletionsValidator();
   prepareMessagesValidator();
+  prepareResponsesValidator();
   prepareEmbeddingsValidator();
   // resolvePlugins returns one step per chain entry, in order (it throws otherwise).
   const steps = resolved.steps.map((step, index) => ({

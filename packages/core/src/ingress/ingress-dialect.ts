@@ -67,6 +67,13 @@ export interface IngressDialect {
   /** A whole response in the client's shape; `model` is the `provider/model` that answered. */
   formatResponse(response: ChatResponse, model: string): unknown;
   createStreamEncoder(options: StreamEncoderOptions): DialectStreamEncoder;
+  /**
+   * Awaited after the answer is formatted and before its last bytes go out (a whole
+   * body, or a stream's closing events), so what a dialect keeps of the answer (the
+   * Responses API's stored response) exists before the client can ask for it.
+   * Never rejects; a dialect without one keeps nothing.
+   */
+  beforeLastWrite?(): Promise<void>;
   /** An error answer in the client's shape: its status and its JSON body. */
   formatError(error: GatewayError, requestId: string | undefined): { status: number; body: unknown };
 }

@@ -17,6 +17,8 @@ export interface ClientView {
  */
 export interface IngressDialectConformanceTarget {
   dialect: IngressDialect;
+  /** The body field holding the conversation (`messages`; the Responses API's `input`); `textRequest` writes it as an array. */
+  messagesField?: string;
   /** A body asking `model` to answer the user text `text`, streamed or not. */
   textRequest(model: string, text: string, stream: boolean): Record<string, unknown>;
   /** A body offering one tool `get_weather` (a `city` string) and requiring the model to call it. */
@@ -37,6 +39,6 @@ export interface IngressDialectConformanceTarget {
    * body and `parse` gets no request info.
    */
   toCall?(request: Record<string, unknown>): { body: unknown; request: IngressRequestInfo };
-  /** The request with `count` copies of its last message, for the message limit; default: repeats the last of `messages`. */
+  /** The request with `count` copies of its last message, for the message limit; default: repeats the last of `messagesField`. */
   withMessages?(request: Record<string, unknown>, count: number): Record<string, unknown>;
 }

@@ -35,8 +35,9 @@ export function testIngressDialect(target: IngressDialectConformanceTarget): voi
   const withMessages =
     target.withMessages ??
     ((request: Record<string, unknown>, count: number) => {
-      const messages = request['messages'] as unknown[];
-      return { ...request, messages: Array.from({ length: count }, () => messages.at(-1)) };
+      const field = target.messagesField ?? 'messages';
+      const messages = request[field] as unknown[];
+      return { ...request, [field]: Array.from({ length: count }, () => messages.at(-1)) };
     });
   describe(`ingress dialect conformance: ${dialect.name}`, () => {
     it('parses a text request into the canonical request', () => {

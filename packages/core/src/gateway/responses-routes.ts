@@ -1,0 +1,215 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import { getContext, type Endpoint, type RequestContext } from '../chain/request-context.js';
+import { runSteps, type RunStepsOptions } from '../chain/run-steps.js';
+import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
+import { errorHandler } from '../http/error-handler.js';
+import { sendJson } from '../http/send-json.js';
+import type { IngressLimits } from '../ingress/ingress-limits.js';
+import { createResponsesDialect, openAIResponsesDialect } from '../ingress/responses/openai-responses-dialect.js';
+import { parseResponsesRequest, prefixConversation } from '../ingress/responses/parse-responses-request.js';
+import { responseIdPattern } from '../ingress/responses/responses-request-schema.js';
+import { responsesItemId } from '../ingress/responses/responses-item-id.js';
+import type { ResponsesInputItem, ResponsesItemList, ResponsesResponse } from '../ingress/responses/responses-wire-types.js';
+import type { StoredResponse } from '../stores/response-store.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+import { parseTtl } from './parse-ttl.js';
+
+/** What the router hands the Responses routes: the pieces every endpoint is built from. */
+export interface ResponsesRoutesOptions {
+  runtime: GatewayRuntime;
+  begin: (endpoint: Endpoint) => RequestHandler;
+  /** The header-only steps (auth) that run before the body is read. */
+  beforeBody: RequestHandler[];
+  afterBody: RequestHandler[];
+  parseJson: RequestHandler;
+  ingressLimits: IngressLimits;
+  chain: RunStepsOptions;
+}
+
+/**
+ * How long one response-store call may take before the request answers without it:
+ * the stores bound their own calls, this bounds a store that does not.
+ */
+const storeCallTimeoutMs = 5_000;
+const idPattern = new RegExp(responseIdPattern);
+
+/**
+ * OpenAI's Responses API: `POST /v1/responses` through the same chain as every
+ * model call, and the stored responses it keeps (`GET` and `DELETE
+ * /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`), each behind the auth
+ * step and the key's `responses` endpoint scope, every error in OpenAI's envelope.
+ * A stored response belongs to the key that made it: any other key gets the same
+ * 404 as for an id that never existed.
+ */
+export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOptions): void {
+  const { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain } = options;
+  const ttlMs = parseTtl(runtime.config.responses.ttl);
+  const writes = runtime.metrics.counter({
+    name: 'switchyard_response_store_writes_total',
+    help: 'Stored Responses API responses written, by outcome (ok, failed); a failed write never fails the answered request.',
+    labelNames: ['outcome'],
+  });
+  const errors = errorHandler({ logger: runtime.logger, dialect: openAIResponsesDialect });
+
+  const parseResponses: RequestHandler = async (req, res, next) => {
+    const context = getContext(res);
+    const parsed = parseResponsesRequest(req.body, ingressLimits);
+    const owner = ownerOf(context);
+    let previousConversation: ResponsesInputItem[] = [];
+    if (parsed.previousResponseId !== undefined) {
+      const previous = await storeCall(() => runtime.responses.get(owner, parsed.previousResponseId!));
+      if (!previous) {
+        throw new GatewayError('previous_response_not_found', `Previous response with id '${parsed.previousResponseId}' not found.`, { param: 'previous_response_id' });
+      }
+      previousConversation = previous.conversationItems as ResponsesInputItem[];
+      prefixConversation(parsed, previousConversation, ingressLimits);
+    }
+    const responseId = responsesItemId('resp');
+    let pending: Promise<void> | undefined;
+    const save = (response: ResponsesResponse): void => {
+      const createdAt = new Date();
+      const stored: StoredResponse = {
+        id: responseId,
+        ownerKeyId: owner,
+        response,
+        inputItems: parsed.inputItems,
+        conversationItems: [...previousConversation, ...parsed.inputItems, ...response.output],
+        createdAt,
+        expiresAt: new Date(createdAt.getTime() + ttlMs),
+      };
+      pending = storeCall(() => runtime.responses.put(stored)).then(
+        () => void writes.inc({ outcome: 'ok' }),
+        (error: unknown) => {
+          writes.inc({ outcome: 'failed' });
+          context.logger.warn({ code: isGatewayError(error) ? error.code : 'internal_error', responseId }, 'a stored response could not be saved; the answer went out without it');
+        },
+      );
+    };
+    context.chatRequest = parsed.request;
+    context.includeStreamUsage = parsed.includeStreamUsage;
+    context.dialect = {
+      ...createResponsesDialect({ responseId, echo: parsed.echo, ...(parsed.store && { onFinished: save }) }),
+      beforeLastWrite: () => pending ?? Promise.resolve(),
+    };
+    next();
+  };
+
+  router.post('/v1/responses', runSteps([begin('responses'), ...beforeBody, parseJson, parseResponses, ...afterBody], chain), errors);
+
+  // Reading and deleting stored responses: authenticated and scoped like a model call, no body, no provider.
+  const stored = (handler: (req: Request, res: Response, owner: string, id: string) => Promise<void>): RequestHandler =>
+    runSteps([begin('responses'), ...beforeBody, scopeResponses, async (req, res) => {
+      const id = String(req.params['id']);
+      if (!idPattern.test(id)) throw notFound(id);
+      await handler(req, res, ownerOf(getContext(res)), id);
+    }], chain);
+  const handle = (handler: Parameters<typeof stored>[0]): [RequestHandler, ErrorRequestHandler] => [stored(handler), errors];
+
+  router.get('/v1/responses/:id', ...handle(async (req, res, owner, id) => {
+    if (req.query['stream'] !== undefined && req.query['stream'] !== 'false') {
+      throw new GatewayError('invalid_request', 'Streaming a stored response again (stream=true) is not supported by this gateway.', { param: 'stream' });
+    }
+    const found = await storeCall(() => runtime.responses.get(owner, id));
+    if (!found) throw notFound(id);
+    sendJson(res, 200, found.response);
+  }));
+  router.delete('/v1/responses/:id', ...handle(async (_req, res, owner, id) => {
+    const deleted = await storeCall(() => runtime.responses.delete(owner, id));
+    if (!deleted) throw notFound(id);
+    sendJson(res, 200, { id, object: 'response', deleted: true });
+  }));
+  router.get('/v1/responses/:id/input_items', ...handle(async (req, res, owner, id) => {
+    const page = readPageQuery(req);
+    const found = await storeCall(() => runtime.responses.get(owner, id));
+    if (!found) throw notFound(id);
+    sendJson(res, 200, listPage(found.inputItems as Array<{ id?: string }>, page));
+  }));
+  for (const path of ['/v1/responses', '/v1/responses/:id', '/v1/responses/:id/input_items']) {
+    router.all(path, (req: Request) => {
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
+    }, errors);
+  }
+}
+
+/** Whose stored responses a request may touch: its key's. Without an auth step every caller is one owner. */
+function ownerOf(context: RequestContext): string {
+  return context.principal?.keyId ?? 'anonymous';
+}
+
+/** The key-scope step's endpoint check, for the routes that call no model (the step itself would hold a budget). */
+const scopeResponses: RequestHandler = (_req, res, next) => {
+  const endpoints = getContext(res).principal?.scope?.endpoints;
+  if (endpoints && !endpoints.includes('responses')) {
+    throw new GatewayError('endpoint_not_allowed', 'This API key may not use the responses endpoint.');
+  }
+  next();
+};
+
+function notFound(id: string): GatewayError {
+  // The id is echoed only when it looks like one: a client's arbitrary text never comes back.
+  const shown = idPattern.test(id) ? `'${id}'` : 'given';
+  return new GatewayError('not_found', `No response found with id ${shown}.`, { param: 'response_id' });
+}
+
+/** A response-store call bounded in time; anything but a GatewayError from it is an outage. */
+async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('response store call timed out')), storeCallTimeoutMs);
+  });
+  try {
+    return await Promise.race([call(), timeout]);
+  } catch (error) {
+    if (isGatewayError(error)) throw error;
+    throw new GatewayError('store_unavailable', 'The gateway cannot reach its response store right now; try again shortly.', { retryAfterSeconds: 1, cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface PageQuery {
+  limit: number;
+  order: 'asc' | 'desc';
+  after: string | undefined;
+  before: string | undefined;
+}
+
+/** `limit` 1–100 (default 20), `order` asc|desc (default desc), `after`/`before` item ids. */
+function readPageQuery(req: Request): PageQuery {
+  const query = req.query;
+  const single = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.length > 256) throw new GatewayError('invalid_request', `Invalid value for '${name}'.`, { param: name });
+    return value;
+  };
+  const limitText = single('limit');
+  const limit = limitText === undefined ? 20 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new GatewayError('invalid_request', "Invalid value for 'limit': expected an integer from 1 to 100.", { param: 'limit' });
+  }
+  const order = single('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw new GatewayError('invalid_request', "Invalid value for 'order': expected 'asc' or 'desc'.", { param: 'order' });
+  return { limit, order, after: single('after'), before: single('before') };
+}
+
+/** One page of a response's input items, as OpenAI's cursor list. */
+function listPage(items: ReadonlyArray<{ id?: string }>, page: PageQuery): ResponsesItemList {
+  let ordered = page.order === 'asc' ? [...items] : [...items].reverse();
+  if (page.after !== undefined) {
+    const at = ordered.findIndex((item) => item.id === page.after);
+    ordered = at === -1 ? [] : ordered.slice(at + 1);
+  }
+  if (page.before !== undefined) {
+    const at = ordered.findIndex((item) => item.id === page.before);
+    ordered = at === -1 ? [] : ordered.slice(0, at);
+  }
+  const data = ordered.slice(0, page.limit);
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: ordered.length > data.length,
+  };
+}

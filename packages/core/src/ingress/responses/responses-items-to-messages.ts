@@ -1,0 +1,100 @@
+import type { AssistantContentPart, AssistantMessage, ChatMessage, ImagePart, UserContentPart } from '../../canonical/chat-request.js';
+import { invalidRequest } from '../check-ingress-body.js';
+import type { ResponsesInputContentPart, ResponsesInputItem, ResponsesMessageItem } from './responses-wire-types.js';
+
+/**
+ * Responses items (a client's `input`, or a stored conversation) as canonical
+ * messages. Consecutive assistant output (a message, then its function calls) is
+ * one canonical assistant turn, as Chat-style providers need it. Reasoning items
+ * are dropped: their text is the provider's own and no other provider takes it back.
+ *
+ * @param pointer JSON Pointer of the items in the body, for the errors' `param`.
+ * @throws {GatewayError} `invalid_request` naming the item an unknown type or an untranslatable part is in.
+ */
+export function responsesItemsToMessages(items: readonly ResponsesInputItem[], pointer: string): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  const assistantTurn = (): AssistantMessage => {
+    const last = messages.at(-1);
+    if (last?.role === 'assistant') return last;
+    const turn: AssistantMessage = { role: 'assistant', content: [] };
+    messages.push(turn);
+    return turn;
+  };
+  items.forEach((item, index) => {
+    const at = `${pointer}/${index}`;
+    const type = item.type ?? 'message';
+    switch (type) {
+      case 'message':
+        pushMessage(item as ResponsesMessageItem, at, messages, assistantTurn);
+        return;
+      case 'function_call': {
+        const call = item as Extract<ResponsesInputItem, { type: 'function_call' }>;
+        assistantTurn().content.push({ type: 'tool-call', id: call.call_id, name: call.name, arguments: call.arguments });
+        return;
+      }
+      case 'function_call_output': {
+        const output = item as Extract<ResponsesInputItem, { type: 'function_call_output' }>;
+        messages.push({ role: 'tool', toolCallId: output.call_id, content: functionOutputText(output.output, `${at}/output`) });
+        return;
+      }
+      case 'reasoning':
+        return;
+      default:
+        throw invalidRequest(`${at}/type`, `the item type '${String(type).slice(0, 64)}' is not supported by this gateway (only message, function_call, function_call_output and reasoning items are)`);
+    }
+  });
+  return messages;
+}
+
+function pushMessage(item: ResponsesMessageItem, at: string, messages: ChatMessage[], assistantTurn: () => AssistantMessage): void {
+  const parts: ResponsesInputContentPart[] = typeof item.content === 'string' ? [{ type: 'input_text', text: item.content }] : item.content;
+  if (item.role === 'system' || item.role === 'developer') {
+    const text = parts.map((part, partIndex) => {
+      if (part.type === 'input_text' || part.type === 'output_text') return part.text;
+      throw invalidRequest(`${at}/content/${partIndex}/type`, `a ${item.role} message takes text only`);
+    }).join('\n\n');
+    messages.push({ role: 'system', content: text, ...(item.role === 'developer' && { developer: true }) });
+    return;
+  }
+  if (item.role === 'assistant') {
+    const content: AssistantContentPart[] = parts.map((part, partIndex) => {
+      if (part.type === 'output_text' || part.type === 'input_text') return { type: 'text', text: part.text };
+      if (part.type === 'refusal') return { type: 'refusal', text: part.refusal };
+      throw invalidRequest(`${at}/content/${partIndex}/type`, `an assistant message cannot contain '${part.type}'`);
+    });
+    assistantTurn().content.push(...content);
+    return;
+  }
+  const content: UserContentPart[] = parts.map((part, partIndex) => {
+    const partAt = `${at}/content/${partIndex}`;
+    if (part.type === 'input_text' || part.type === 'output_text') return { type: 'text', text: part.text };
+    if (part.type === 'input_image') return toImagePart(part, partAt);
+    throw invalidRequest(`${partAt}/type`, `the content type '${String(part.type).slice(0, 64)}' is not supported by this gateway (input_text and input_image are)`);
+  });
+  messages.push({ role: 'user', content });
+}
+
+const dataUrl = /^data:([\w.+-]{1,64}\/[\w.+-]{1,64});base64,(.+)$/s;
+
+function toImagePart(part: Extract<ResponsesInputContentPart, { type: 'input_image' }>, at: string): ImagePart {
+  const url = part.image_url;
+  if (!url) {
+    // A file id names a file uploaded to OpenAI's Files API, which the gateway does not keep.
+    throw invalidRequest(`${at}/image_url`, 'an input_image needs an image_url (a data: URL or an https URL); file_id is not supported');
+  }
+  const detail = part.detail !== undefined && part.detail !== 'auto' ? { detail: part.detail } : {};
+  const data = dataUrl.exec(url);
+  if (data) return { type: 'image', source: { kind: 'base64', mediaType: data[1]!, data: data[2]! }, ...detail };
+  if (/^https?:\/\//.test(url)) return { type: 'image', source: { kind: 'url', url }, ...detail };
+  throw invalidRequest(`${at}/image_url`, 'expected a base64 data: URL or an http(s) URL');
+}
+
+function functionOutputText(output: Extract<ResponsesInputItem, { type: 'function_call_output' }>['output'], at: string): string {
+  if (typeof output === 'string') return output;
+  return output
+    .map((part, index) => {
+      if (part.type === 'input_text') return (part as { text: string }).text;
+      throw invalidRequest(`${at}/${index}/type`, 'only input_text can be translated in a function_call_output');
+    })
+    .join('\n');
+}
