@@ -12,6 +12,7 @@ export type {
   DialectStreamEncoder,
   IngressDialect,
   PassthroughStreamEncoder,
+  IngressRequestInfo,
   ParsedIngressRequest,
   SseEvent,
   StreamEncoderOptions,
@@ -38,12 +39,18 @@ export { composeInterceptors, composeRoutedCall, providerDispatch } from './chai
 export { matchesModelPattern } from './chain/model-pattern.js';
 export { adapterStep } from './chain/adapter-step.js';
 export {
+  defineIngress,
   definePlugin,
   defineProvider,
   defineStorage,
   isPluginFactory,
   isPluginOptionsError,
   PluginOptionsError,
+  type IngressContribution,
+  type IngressDefinition,
+  type IngressFactory,
+  type IngressPlugin,
+  type IngressRoute,
   type PluginFactory,
   type ProviderDefinition,
   type ProviderFactory,

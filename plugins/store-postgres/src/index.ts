@@ -6,11 +6,12 @@ import { PostgresBudgetStore } from './postgres-budget-store.js';
 import { keyChangeChannelName, PostgresKeyChangeChannel } from './postgres-key-change-channel.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
 import { postgresOptionsSchema, type PostgresStorageOptions } from './postgres-options.js';
+import { PostgresResponseStore } from './postgres-response-store.js';
 import { PostgresUsageLedger } from './postgres-usage-ledger.js';
 import { tablesIn } from './sql.js';
 
 /**
- * Opens the three stores on one connection pool. Nothing connects until the first
+ * Opens the four stores (keys, ledger, budgets, stored responses) on one connection pool. Nothing connects until the first
  * query (normally `migrate()`); closing any of the stores ends the shared pool.
  * Every call is bounded (connect, query and statement timeouts) and an outage
  * becomes a 503 `store_unavailable` at the stores' boundary; a connection that
@@ -99,6 +100,7 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
     keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool, changeChannel), boundary),
     ledger: guardStore(new PostgresUsageLedger(pool, tables, migrateOnce, closePool), boundary),
     budgets: guardStore(new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool), boundary),
+    responses: guardStore(new PostgresResponseStore(pool, tables, migrateOnce, closePool, options.max_stored_response_bytes), boundary),
     keyChanges,
     health() {
       if (health.failing) probe();
@@ -116,7 +118,7 @@ function clientWithConnectTimeout(timeoutMs: number): typeof pg.Client {
   };
 }
 
-/** PostgreSQL storage: keys, the usage ledger and budgets shared by every gateway instance. */
+/** PostgreSQL storage: keys, the usage ledger, budgets and stored responses shared by every gateway instance. */
 const postgres = defineStorage<PostgresStorageOptions>({
   name: 'postgres',
   optionsSchema: postgresOptionsSchema,
@@ -130,4 +132,5 @@ export { migrations, runMigrations, type Migration } from './migrations.js';
 export { PostgresKeyStore, newKeyId } from './postgres-key-store.js';
 export { PostgresKeyChangeChannel, keyChangeChannelName, type PostgresKeyChangeChannelOptions } from './postgres-key-change-channel.js';
 export { PostgresUsageLedger } from './postgres-usage-ledger.js';
+export { PostgresResponseStore } from './postgres-response-store.js';
 export { PostgresBudgetStore, toMicros, fromMicros } from './postgres-budget-store.js';

@@ -111,6 +111,21 @@ export const migrations: Migration[] = [
       `CREATE INDEX budget_reservations_holder ON ${t.budgetReservations} (holder)`,
     ],
   },
+  {
+    version: 4,
+    name: 'stored responses',
+    // The payload is text, not jsonb: jsonb refuses a "\u0000" a client may have sent, and the gateway never queries inside it.
+    statements: (t) => [
+      `CREATE TABLE ${t.responses} (
+        id text PRIMARY KEY,
+        owner_key_id text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        payload text NOT NULL
+      )`,
+      `CREATE INDEX responses_expiry ON ${t.responses} (expires_at)`,
+    ],
+  },
 ];
 
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */

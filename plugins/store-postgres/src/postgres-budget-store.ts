@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease, type ReserveResult } from '@switchyard/core';
-import { inTransaction, toNumber, type Tables } from './sql.js';
+import { inTransaction, toNumber, tryChoreLock, type Tables } from './sql.js';
 
 /** Dollars as whole micro-dollars: integer arithmetic, so limits hold exactly. */
 export function toMicros(usd: number): number {
@@ -183,14 +183,7 @@ export class PostgresBudgetStore implements BudgetStore {
   /** Deletes up to `batchSize` reservations with `column` before `before` and gives their amounts back. */
   private releaseBatch(column: 'expires_at' | 'created_at', before: Date, batchSize = 500, leaderOnly = false): Promise<number> {
     return inTransaction(this.pool, async (client) => {
-      if (leaderOnly) {
-        // One lock per schema: deployments sharing a database but not a schema sweep independently.
-        const { rows: lock } = await client.query<{ locked: boolean }>(
-          `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
-          [`switchyard:budget-sweep:${this.t.schema}`],
-        );
-        if (!lock[0]?.locked) return 0;
-      }
+      if (leaderOnly && !(await tryChoreLock(client, 'budget-sweep', this.t))) return 0;
       // SKIP LOCKED: a reservation being settled right now is left to its settle().
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
         `DELETE FROM ${this.t.budgetReservations}

@@ -27,6 +27,11 @@ export interface PostgresStorageOptions {
   keep_alive_ms: number;
   /** `Retry-After` (seconds) of a 503 `store_unavailable`. */
   retry_after_seconds: number;
+  /**
+   * Largest stored Responses API response (its JSON: response, input and conversation
+   * items) in bytes; a larger one is answered but not stored (logged and counted).
+   */
+  max_stored_response_bytes: number;
 }
 
 export const postgresOptionsSchema: JsonSchema = {
@@ -45,5 +50,6 @@ export const postgresOptionsSchema: JsonSchema = {
     idle_timeout_ms: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 30_000 },
     keep_alive_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 10_000 },
     retry_after_seconds: { type: 'integer', minimum: 1, maximum: 3600, default: 2 },
+    max_stored_response_bytes: { type: 'integer', minimum: 1024, maximum: 268_435_456, default: 4_194_304 },
   },
 };

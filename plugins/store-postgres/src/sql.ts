@@ -11,6 +11,7 @@ export interface Tables {
   usage: string;
   budgetAccounts: string;
   budgetReservations: string;
+  responses: string;
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -31,6 +32,7 @@ export function tablesIn(schema: string): Tables {
     usage: `${s}.usage`,
     budgetAccounts: `${s}.budget_accounts`,
     budgetReservations: `${s}.budget_reservations`,
+    responses: `${s}.responses`,
   };
 }
 
@@ -87,4 +89,19 @@ export function toNumber(value: unknown): number {
 /** A `timestamptz` (a Date from `pg`, or text inside JSON) as an ISO string. */
 export function toIso(value: unknown): string {
   return (value instanceof Date ? value : new Date(value as string)).toISOString();
+}
+
+/**
+ * Leader election for a periodic chore that every instance runs (a sweep): tries a
+ * transaction-scoped advisory lock named after the chore and the schema, without
+ * waiting. True means this transaction is the one doing the chore; false means
+ * another instance is doing it right now, so this one skips it. The lock goes with
+ * the transaction, so an instance that dies mid-chore holds nothing.
+ */
+export async function tryChoreLock(client: PoolClient, chore: string, tables: Tables): Promise<boolean> {
+  // One lock per schema: deployments sharing a database but not a schema do their chores independently.
+  const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+    `switchyard:${chore}:${tables.schema}`,
+  ]);
+  return rows[0]?.locked === true;
 }

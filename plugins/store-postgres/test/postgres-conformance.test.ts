@@ -1,5 +1,5 @@
 import { afterAll, describe } from 'vitest';
-import { testBudgetStore, testKeyStore, testUsageLedger } from '@switchyard/testing';
+import { testBudgetStore, testKeyStore, testResponseStore, testUsageLedger } from '@switchyard/testing';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
 
 const target = await findPostgres();
@@ -20,4 +20,7 @@ describe.skipIf(!target.available)('postgres storage conformance', () => {
   testKeyStore('postgres', async () => (await openStorage(url, schema, { pool_size: 4 })).keys);
   testUsageLedger('postgres', async () => (await openStorage(url, schema, { pool_size: 4 })).ledger);
   testBudgetStore('postgres', async () => (await openStorage(url, schema, { pool_size: 10 })).budgets);
+  testResponseStore('postgres', async () => (await openStorage(url, schema, { pool_size: 4, max_stored_response_bytes: 4096 })).responses!, {
+    maxPayloadBytes: 4096,
+  });
 });

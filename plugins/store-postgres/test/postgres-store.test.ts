@@ -109,6 +109,7 @@ describe.skipIf(!target.available)('postgres storage', () => {
         'key_audit',
         'key_secrets',
         'keys',
+        'responses',
         'schema_migrations',
         'usage',
       ]);

@@ -4,7 +4,7 @@ import { openSqliteStorage } from './open-sqlite-storage.js';
 import { sqliteOptionsSchema, type SqliteOptions } from './sqlite-options.js';
 
 /**
- * Embedded storage: virtual keys, the usage ledger and budgets in one SQLite file
+ * Embedded storage: virtual keys, the usage ledger, budgets and stored responses in one SQLite file
  * in the gateway's data folder. No server; several gateway processes on one
  * machine may share the file.
  */
@@ -15,6 +15,7 @@ const sqlite = defineStorage<SqliteOptions>({
     openSqliteStorage({
       file: options.path === ':memory:' ? ':memory:' : path.resolve(context.dataDir, options.path),
       busyTimeoutMs: options.busy_timeout_ms,
+      maxStoredResponseBytes: options.max_stored_response_bytes,
       logger: context.logger,
     }),
 });
@@ -23,3 +24,4 @@ export default sqlite;
 export { sqlite, sqliteOptionsSchema, type SqliteOptions };
 export { openSqliteStorage, type OpenSqliteStorageOptions } from './open-sqlite-storage.js';
 export { migrations, type Migration } from './migrations.js';
+export { SqliteResponseStore, type SqliteResponseStoreOptions } from './sqlite-response-store.js';

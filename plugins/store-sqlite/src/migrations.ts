@@ -115,4 +115,19 @@ export const migrations: Migration[] = [
       CREATE INDEX budget_reservations_holder ON budget_reservations (holder);
     `,
   },
+  {
+    version: 5,
+    name: 'stored responses',
+    // Times in epoch ms so expiry compares as integers; the payload is JSON text.
+    sql: `
+      CREATE TABLE responses (
+        id            TEXT NOT NULL PRIMARY KEY,
+        owner_key_id  TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        payload       TEXT NOT NULL
+      );
+      CREATE INDEX responses_expiry ON responses (expires_at_ms);
+    `,
+  },
 ];

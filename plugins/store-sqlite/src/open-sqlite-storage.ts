@@ -3,6 +3,7 @@ import { isSqliteOutage } from './is-sqlite-outage.js';
 import { SqliteHandle } from './database.js';
 import { SqliteBudgetStore } from './sqlite-budget-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
+import { SqliteResponseStore } from './sqlite-response-store.js';
 import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
 
 export interface OpenSqliteStorageOptions {
@@ -12,10 +13,12 @@ export interface OpenSqliteStorageOptions {
   /** `Retry-After` (seconds) of a 503 `store_unavailable` (default 1). */
   retryAfterSeconds?: number;
   logger?: Logger;
+  /** Largest stored Responses API payload in bytes (default 4 MiB); larger ones are not stored. */
+  maxStoredResponseBytes?: number;
 }
 
 /**
- * Opens one database for the key store, the ledger and budgets. A write waits up to
+ * Opens one database for the key store, the ledger, budgets and stored responses. A write waits up to
  * `busyTimeoutMs` for another process's lock; past it, or when the file is
  * read-only or full, the call fails with 503 `store_unavailable`. Their `migrate()`
  * runs the migrations once; their `close()` closes the shared connection once.
@@ -34,6 +37,10 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     keys: guardStore(new SqliteKeyStore(handle), boundary),
     ledger: guardStore(new SqliteUsageLedger(handle), boundary),
     budgets: guardStore(new SqliteBudgetStore(handle), boundary),
+    responses: guardStore(
+      new SqliteResponseStore(handle, options.maxStoredResponseBytes === undefined ? {} : { maxPayloadBytes: options.maxStoredResponseBytes }),
+      boundary,
+    ),
     health: () => health.section(),
   };
 }

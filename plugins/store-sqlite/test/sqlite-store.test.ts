@@ -1,5 +1,5 @@
 import { createLogger, GatewayError, PluginOptionsError, type StorageSet } from '@switchyard/core';
-import { testBudgetStore, testKeyStore, testUsageLedger } from '@switchyard/testing';
+import { testBudgetStore, testKeyStore, testResponseStore, testUsageLedger } from '@switchyard/testing';
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,6 +43,9 @@ testBudgetStore('sqlite (file)', async () => (await onTempFile()).budgets);
 testKeyStore('sqlite (:memory:)', async () => (await inMemory()).keys);
 testUsageLedger('sqlite (:memory:)', async () => (await inMemory()).ledger);
 testBudgetStore('sqlite (:memory:)', async () => (await inMemory()).budgets);
+
+testResponseStore('sqlite (file)', async () => (await sqlite({ max_stored_response_bytes: 4096 }).open({ dataDir: tempDir(), logger })).responses!, { maxPayloadBytes: 4096 });
+testResponseStore('sqlite (:memory:)', async () => (await inMemory()).responses!, { maxPayloadBytes: 4_194_304 });
 
 // One file shared by every test of a suite, as a long-running gateway's is.
 const sharedDir = tempDir();
@@ -114,7 +117,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('close() on any store closes the shared database once; closing the others is harmless', async () => {

@@ -215,6 +215,16 @@ export const gatewayConfigSchema: JsonSchema = {
       additionalProperties: { anyOf: [{ type: 'string', pattern: modelTarget }, modelGroupSchema] },
     },
     prices: priceOverridesSchema,
+    ingress: {
+      type: 'object',
+      propertyNames: { pattern: identifier },
+      maxProperties: 32,
+      description: 'Client dialects from plugins, by id: each entry is { use: <plugin>, ...its options }; its routes run through the same chain.',
+      additionalProperties: {
+        type: 'object',
+        properties: { use: { type: 'string', minLength: 1 } },
+      },
+    },
     storage: {
       type: 'object',
       required: ['use'],

@@ -151,6 +151,11 @@ export interface GatewayConfig {
   prices?: PriceOverrides;
   /** Where keys, usage and budgets are kept: `{ use: sqlite }`, `{ use: postgres, url: … }`. */
   storage?: ProviderEntry;
+  /**
+   * Client dialects from plugins, by id: `{ gemini: { use: '@acme/switchyard-ingress-gemini' } }`.
+   * `use` names the plugin (default: the id, as `@switchyard/ingress-<id>`); the rest are its options.
+   */
+  ingress?: Record<string, ProviderEntry>;
   /** Usage recording: how often batches of records are written. */
   usage: {
     flush_interval_ms: number;

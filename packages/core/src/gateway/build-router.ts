@@ -14,6 +14,8 @@ import { metricsHandler } from '../metrics/metrics-handler.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import type { RequestTracker } from './request-tracker.js';
+import type { IngressContribution } from '../plugin/define-plugin.js';
+import { mountIngressPlugins } from './mount-ingress-plugins.js';
 import { mountResponsesRoutes } from './responses-routes.js';
 
 /** A built chain step, and whether it may run before the body is read. */
@@ -33,6 +35,7 @@ export function buildRouter(
   builtSteps: BuiltStep[],
   tracker: RequestTracker,
   healthChecks: ReadonlyMap<string, () => HealthSection>,
+  ingressPlugins: ReadonlyArray<{ id: string; contribution: IngressContribution }> = [],
 ): Router {
   const router = express.Router();
   const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit), runtime.config.limits.max_json_depth);
@@ -132,6 +135,12 @@ export function buildRouter(
     }, anthropicErrors);
   }
   mountResponsesRoutes(router, { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
+  // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
+  mountIngressPlugins(router, ingressPlugins, {
+    chainFor: (parse) => runSteps([begin('chat'), ...beforeBody, parseJson, parse, ...afterBody], chain),
+    limits: ingressLimits,
+    logger: runtime.logger,
+  });
   const models = runSteps([begin('models'), ...steps], chain);
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);

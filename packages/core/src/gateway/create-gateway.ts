@@ -10,7 +10,7 @@ import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-co
 import { prepareMessagesValidator } from '../ingress/anthropic/parse-messages-request.js';
 import { prepareResponsesValidator } from '../ingress/responses/parse-responses-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
-import type { PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
+import type { IngressContribution, PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
@@ -29,6 +29,8 @@ import { PriceCatalog } from '../pricing/price-catalog.js';
 import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
+import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
+import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
 
 export interface CreateGatewayOptions {
   /** Plugin factories to use instead of looking packages up by name. */
@@ -41,6 +43,8 @@ export interface CreateGatewayOptions {
   configFile?: string;
   /** The config file's text, so errors can name lines. */
   configSource?: string;
+  /** How often expired stored responses are deleted (default five minutes; they are invisible from expiry on anyway). */
+  responseSweepIntervalMs?: number;
 }
 
 export interface Gateway {
@@ -64,7 +68,14 @@ export interface Gateway {
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const assembled = await assembleGateway(rawConfig, options);
   const { runtime, tracker } = assembled;
-  const router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks);
+  let router: Router;
+  try {
+    router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks, assembled.ingress);
+  } catch (error) {
+    // An ingress plugin's route that cannot be mounted: release the storage and timers already started.
+    await assembled.close({ drainTimeoutMs: 0 });
+    throw error;
+  }
   return {
     router,
     runtime,
@@ -82,6 +93,8 @@ export interface AssembledGateway {
   /** The chain's steps, built, in order, by the name the config gives them. */
   steps: Array<{ name: string; handler: RequestHandler; headersOnly: boolean }>;
   healthChecks: ReadonlyMap<string, () => HealthSection>;
+  /** The dialects and routes of the config's ingress plugins, built. */
+  ingress: Array<{ id: string; contribution: IngressContribution }>;
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
@@ -107,6 +120,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   let unattributedRequests = 0;
   const models = new ModelCatalog(providers, config.models, logger);
   const metrics = new GatewayMetrics(new DeploymentLabels(config, (id) => providers.has(id), (name) => models.isListed(name)));
+  const responseCounters = responseStoreCounters(metrics);
+  const responses = observeResponseStore(storage?.responses ?? new MemoryResponseStore(), responseCounters, logger);
+  const responseSweeper = new ResponseSweeper(responses, options.responseSweepIntervalMs ?? DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, responseCounters, logger);
   const runtime: GatewayRuntime = {
     config,
     logger,
@@ -116,7 +132,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     masterKey: config.master_key,
     dataDir,
     storage,
-    responses: storage?.responses ?? new MemoryResponseStore(),
+    responses,
     pricing,
     unpricedCalls,
     get unattributedRequests() {
@@ -166,6 +182,8 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     handler: buildStep(step, runtime, options),
     headersOnly: step.headersOnly === true,
   }));
+  const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: plugin.build() }));
+  responseSweeper.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -173,12 +191,14 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     tracker,
     steps,
     healthChecks,
+    ingress,
     close(closeOptions = {}) {
       closing ??= (async () => {
         tracker.draining = true;
         const drained = await tracker.waitForIdle(closeOptions.drainTimeoutMs ?? config.server.shutdown_timeout_ms);
         if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
         for (const hook of closeHooks.reverse()) await hook();
+        await responseSweeper.stop();
         await transport.close();
         try {
           // After every request has finished, so every record is in the last batch.
@@ -270,7 +290,7 @@ export async function checkGatewayConfig(
   // Plugins can only be looked up in a config whose shape is right; a missing
   // environment variable leaves the shape intact, so it hides nothing else.
   const blocked = problems.some(
-    (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage)(\/|$)/.test(problem.path) || problem.path === ''),
+    (problem) => !missingEnv.has(problem.path) && (/^\/(providers|chain|storage|ingress)(\/|$)/.test(problem.path) || problem.path === ''),
   );
   let plugins: ResolvedPlugins | undefined;
   let checkedSteps: StepPlugin[] = [];

@@ -3,6 +3,7 @@ import type { ChainEntry, GatewayConfig } from '../config/gateway-config.js';
 import {
   isPluginFactory,
   isPluginOptionsError,
+  type IngressPlugin,
   type PluginFactory,
   type ProviderPlugin,
   type PluginKind,
@@ -19,6 +20,8 @@ export interface ResolvedPlugins {
   providers: Array<{ id: string; plugin: ProviderPlugin }>;
   steps: StepPlugin[];
   storage: StoragePlugin | undefined;
+  /** Ingress plugins by their id in the config's `ingress:` section, in config order. */
+  ingress: Array<{ id: string; plugin: IngressPlugin }>;
 }
 
 export interface ResolvePluginsOptions {
@@ -45,7 +48,7 @@ const stepPackages: Record<string, string> = {
  */
 export async function resolvePlugins(config: GatewayConfig, options: ResolvePluginsOptions): Promise<ResolvedPlugins> {
   const problems: ValidationProblem[] = [];
-  const resolved: ResolvedPlugins = { providers: [], steps: [], storage: undefined };
+  const resolved: ResolvedPlugins = { providers: [], steps: [], storage: undefined, ingress: [] };
 
   for (const [id, entry] of Object.entries(config.providers)) {
     const { use, ...pluginOptions } = entry;
@@ -61,6 +64,15 @@ export async function resolvePlugins(config: GatewayConfig, options: ResolvePlug
     const { use, ...storageOptions } = config.storage;
     const factory = await findFactory('storage', use!, options, problems, '/storage/use');
     if (factory) resolved.storage = configure<StoragePlugin>(factory, storageOptions, '/storage', problems);
+  }
+
+  for (const [id, entry] of Object.entries(config.ingress ?? {})) {
+    const { use, ...pluginOptions } = entry;
+    const pointer = `/ingress/${id}`;
+    const factory = await findFactory('ingress', use ?? id, options, problems, use !== undefined ? `${pointer}/use` : pointer);
+    if (!factory) continue;
+    const plugin = configure<IngressPlugin>(factory, pluginOptions, pointer, problems);
+    if (plugin) resolved.ingress.push({ id, plugin });
   }
 
   config.chain.forEach((entry, index) => {
@@ -167,6 +179,7 @@ function moduleSpecifier(kind: PluginKind, name: string): string {
   if (name.includes('/')) return name; // a package name such as @acme/switchyard-provider-foo
   if (kind === 'provider') return `@switchyard/provider-${name}`;
   if (kind === 'storage') return `@switchyard/store-${name}`;
+  if (kind === 'ingress') return `@switchyard/ingress-${name}`;
   return stepPackages[name] ?? `@switchyard/policy-${name}`;
 }
 

@@ -8,6 +8,20 @@ import type { IngressLimits } from './ingress-limits.js';
 /** One Server-Sent Event: a bare `data:` payload, or a named event (`event:` + `data:`). */
 export type SseEvent = string | { event: string; data: string };
 
+/**
+ * Where a request came in, for a dialect whose URL carries part of the request
+ * (Gemini's `/v1beta/models/{model}:streamGenerateContent?alt=sse` names the model and
+ * whether to stream). Every value is the client's own: check it like the body.
+ */
+export interface IngressRequestInfo {
+  /** The `name` of the plugin route that matched (`generateContent`); empty for core's own routes. */
+  route: string;
+  /** The route's path parameters, URL-decoded (`{ model: 'gemini-2.5-flash' }`). */
+  params: Readonly<Record<string, string | undefined>>;
+  /** The query string; a repeated parameter is an array. */
+  query: Readonly<Record<string, unknown>>;
+}
+
 /** What a dialect's parser makes of a client's body. */
 export interface ParsedIngressRequest {
   request: ChatRequest;
@@ -70,8 +84,12 @@ export interface StreamEncoderOptions {
 export interface IngressDialect {
   /** Stable name, kept in logs: `openai-chat`, `anthropic-messages`. */
   readonly name: string;
-  /** Checks a body (already size- and depth-bounded by the body parser) and translates it. */
-  parse(body: unknown, limits: IngressLimits): ParsedIngressRequest;
+  /**
+   * Checks a body (already size- and depth-bounded by the body parser) and translates
+   * it. `request` says where it came in (path parameters, query); the gateway passes it
+   * on plugin routes, and a dialect that reads nothing from the URL ignores it.
+   */
+  parse(body: unknown, limits: IngressLimits, request?: IngressRequestInfo): ParsedIngressRequest;
   /** A whole response in the client's shape; `model` is the `provider/model` that answered. */
   formatResponse(response: ChatResponse, model: string): unknown;
   createStreamEncoder(options: StreamEncoderOptions): DialectStreamEncoder;

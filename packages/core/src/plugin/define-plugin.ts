@@ -9,6 +9,7 @@ import type { KeyChangeChannel } from '../stores/key-change-channel.js';
 import type { UsageLedger } from '../stores/usage-ledger.js';
 import type { ResponseStore } from '../stores/response-store.js';
 import type { ProviderAdapters } from './provider-types.js';
+import type { IngressDialect } from '../ingress/ingress-dialect.js';
 
 /** Thrown when a plugin's options do not match its schema. */
 export class PluginOptionsError extends Error {
@@ -68,6 +69,31 @@ export interface ProviderDefinition<Options> extends PluginDefinitionBase<Option
   create(options: Options): ProviderAdapters;
 }
 
+/**
+ * One HTTP route an ingress plugin serves. The gateway mounts it on its router and
+ * runs it through the whole chain (auth before the body, key-scope, rate-limit,
+ * cache, route, adapter) as a `chat` endpoint; answers and errors are written by the
+ * plugin's dialect.
+ */
+export interface IngressRoute {
+  /** Only `post`: a route is a chat call. */
+  method: 'post';
+  /**
+   * An Express 5 path under the gateway's router, with `:name` parameters and `\\:`
+   * for a literal colon: `/v1beta/models/:model\\:generateContent`. It may not
+   * overlap the gateway's own routes (`/v1/chat/completions`, `/v1/messages`, …).
+   */
+  path: string;
+  /** Handed to the dialect's `parse` as `request.route`, so one dialect can serve several routes (stream or not). */
+  name: string;
+}
+
+/** What an ingress plugin contributes: a dialect and the routes that speak it. */
+export interface IngressContribution {
+  dialect: IngressDialect;
+  routes: IngressRoute[];
+}
+
 /** The stores a storage plugin provides. */
 export interface StorageSet {
   keys: KeyStore;
@@ -111,6 +137,18 @@ export interface StoragePlugin {
   open(context: StorageContext): Promise<StorageSet>;
 }
 
+/** An ingress dialect from a plugin: the client wire format it speaks and where. */
+export interface IngressDefinition<Options> extends PluginDefinitionBase<Options> {
+  create(options: Options): IngressContribution;
+}
+
+/** An ingress plugin with its options checked, ready to be mounted. */
+export interface IngressPlugin {
+  kind: 'ingress';
+  name: string;
+  build(): IngressContribution;
+}
+
 /** A step plugin with its options checked, ready to be built into the chain. */
 export interface StepPlugin {
   kind: 'step';
@@ -142,11 +180,12 @@ export interface PluginFactory<Options, Plugin> {
   readonly _options?: Options;
 }
 
-export type PluginKind = 'step' | 'provider' | 'storage';
+export type PluginKind = 'step' | 'provider' | 'storage' | 'ingress';
 
 export type StepFactory<Options = unknown> = PluginFactory<Options, StepPlugin>;
 export type StorageFactory<Options = unknown> = PluginFactory<Options, StoragePlugin>;
 export type ProviderFactory<Options = unknown> = PluginFactory<Options, ProviderPlugin>;
+export type IngressFactory<Options = unknown> = PluginFactory<Options, IngressPlugin>;
 
 function validatedOptions<Options>(name: string, validator: Validator<Options>, options: unknown): Options {
   // Validation fills in defaults, so it works on a copy the caller does not see change.
@@ -205,7 +244,22 @@ export function defineStorage<Options>(definition: StorageDefinition<Options>): 
   return attachMetadata(factory, 'storage', definition.name, definition.optionsSchema) as StorageFactory<Options>;
 }
 
-const pluginKinds = new Set<unknown>(['step', 'provider', 'storage']);
+/**
+ * Declares an ingress plugin: a third client dialect (Gemini's generateContent,
+ * Ollama's chat …) with the routes it is served on. Mounted from the config's
+ * `ingress:` section, behind the same chain as every other endpoint.
+ */
+export function defineIngress<Options>(definition: IngressDefinition<Options>): IngressFactory<Options> {
+  let validator: Validator<Options> | undefined;
+  const factory = (options?: unknown): IngressPlugin => {
+    validator ??= compileValidator<Options>(definition.optionsSchema);
+    const checked = validatedOptions(definition.name, validator, options);
+    return { kind: 'ingress', name: definition.name, build: () => definition.create(checked) };
+  };
+  return attachMetadata(factory, 'ingress', definition.name, definition.optionsSchema) as IngressFactory<Options>;
+}
+
+const pluginKinds = new Set<unknown>(['step', 'provider', 'storage', 'ingress']);
 
 export function isPluginFactory(value: unknown): value is PluginFactory<unknown, unknown> {
   return (

@@ -9,3 +9,9 @@ export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
 export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
+export {
+  DEFAULT_MAX_STORED_RESPONSE_BYTES,
+  StoredResponseTooLarge,
+  isStoredResponseTooLarge,
+  serializeStoredPayload,
+} from './stored-response-too-large.js';

@@ -32,7 +32,11 @@ export interface StoredResponse {
  */
 export interface ResponseStore {
   migrate(): Promise<void>;
-  /** Saves a response; an existing id is replaced. */
+  /**
+   * Saves a response; an existing id is replaced. A database store bounds the payload:
+   * a response too large to keep throws `StoredResponseTooLarge` and nothing is
+   * written (the request itself still succeeds; see stored-response-too-large.ts).
+   */
   put(response: StoredResponse): Promise<void>;
   /** The response if it exists, belongs to `ownerKeyId` and has not expired. */
   get(ownerKeyId: string, id: string): Promise<StoredResponse | undefined>;

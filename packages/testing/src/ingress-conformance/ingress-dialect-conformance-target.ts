@@ -1,4 +1,4 @@
-import type { IngressDialect, SseEvent } from '@switchyard/core';
+import type { IngressDialect, IngressRequestInfo, SseEvent } from '@switchyard/core';
 
 /** An answer as a client of the dialect reads it, whole or streamed. */
 export interface ClientView {
@@ -31,4 +31,14 @@ export interface IngressDialectConformanceTarget {
   readStream(events: readonly SseEvent[]): ClientView;
   /** Reads an error body: its message. */
   readError(body: unknown): { message: string };
+  /**
+   * For a dialect whose URL carries part of the request (the model, streaming): how a
+   * request the target wrote is sent, as its body and where it goes (route name, path
+   * parameters, query). The suite sets `model` to undefined or to a bad name on what
+   * `textRequest` returned to test refusals. Without it, what the target wrote is the
+   * body and `parse` gets no request info.
+   */
+  toCall?(request: Record<string, unknown>): { body: unknown; request: IngressRequestInfo };
+  /** The request with `count` copies of its last message, for the message limit; default: repeats the last of `messagesField`. */
+  withMessages?(request: Record<string, unknown>, count: number): Record<string, unknown>;
 }

@@ -26,10 +26,23 @@ function thrown(action: () => unknown): unknown {
  */
 export function testIngressDialect(target: IngressDialectConformanceTarget): void {
   const { dialect } = target;
+  // Sends a request the target wrote the way its clients do: all body, or body plus URL.
+  const parse = (request: unknown) => {
+    if (!target.toCall) return dialect.parse(request, limits);
+    const call = target.toCall(request as Record<string, unknown>);
+    return dialect.parse(call.body, limits, call.request);
+  };
+  const withMessages =
+    target.withMessages ??
+    ((request: Record<string, unknown>, count: number) => {
+      const field = target.messagesField ?? 'messages';
+      const messages = request[field] as unknown[];
+      return { ...request, [field]: Array.from({ length: count }, () => messages.at(-1)) };
+    });
   describe(`ingress dialect conformance: ${dialect.name}`, () => {
     it('parses a text request into the canonical request', () => {
       for (const stream of [false, true]) {
-        const { request } = dialect.parse(target.textRequest('fast', 'Hello there', stream), limits);
+        const { request } = parse(target.textRequest('fast', 'Hello there', stream));
         expect(request.model).toBe('fast');
         expect(request.stream).toBe(stream);
         const last = request.messages.at(-1);
@@ -38,28 +51,27 @@ export function testIngressDialect(target: IngressDialectConformanceTarget): voi
     });
 
     it('parses tools, a required tool choice and a tool-result round trip', () => {
-      const { request } = dialect.parse(target.toolRequest('fast', 'Paris'), limits);
+      const { request } = parse(target.toolRequest('fast', 'Paris'));
       expect(request.tools?.map((tool) => tool.name)).toEqual(['get_weather']);
       expect(request.toolChoice === undefined ? undefined : request.toolChoice.type).toMatch(/^(required|tool)$/);
-      const roundTrip = dialect.parse(target.toolResultRequest('fast'), limits).request;
+      const roundTrip = parse(target.toolResultRequest('fast')).request;
       const call = roundTrip.messages.find((message) => message.role === 'assistant');
       expect(call?.content).toContainEqual({ type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: expect.any(String) });
       expect(roundTrip.messages).toContainEqual({ role: 'tool', toolCallId: 'call_1', content: '{"temperature":18}' });
     });
 
     const refusals: Array<[string, () => unknown]> = [
-      ['a body that is not an object', () => [1, 2]],
-      ['a body without a model', () => ({ ...target.textRequest('fast', 'x', false), model: undefined })],
-      ['a model name with spaces', () => target.textRequest('a b', 'x', false)],
-      ['a model name past the limit', () => target.textRequest('m'.repeat(65), 'x', false)],
-      ['more messages than the limit', () => {
-        const field = target.messagesField ?? 'messages';
-        const body = target.textRequest('fast', 'x', false) as Record<string, unknown[]>;
-        return { ...body, [field]: Array.from({ length: 9 }, () => body[field]!.at(-1)) };
+      ['a body that is not an object', () => {
+        if (!target.toCall) return dialect.parse([1, 2], limits);
+        return dialect.parse([1, 2], limits, target.toCall(target.textRequest('fast', 'x', false)).request);
       }],
+      ['a request without a model', () => parse({ ...target.textRequest('fast', 'x', false), model: undefined })],
+      ['a model name with spaces', () => parse(target.textRequest('a b', 'x', false))],
+      ['a model name past the limit', () => parse(target.textRequest('m'.repeat(65), 'x', false))],
+      ['more messages than the limit', () => parse(JSON.parse(JSON.stringify(withMessages(target.textRequest('fast', 'x', false), 9))))],
     ];
-    it.each(refusals)('refuses %s with invalid_request (400)', (_name, body) => {
-      const error = thrown(() => dialect.parse(JSON.parse(JSON.stringify(body() ?? null)), limits));
+    it.each(refusals)('refuses %s with invalid_request (400)', (_name, attempt) => {
+      const error = thrown(attempt);
       expect(error).toBeInstanceOf(GatewayError);
       expect(error).toMatchObject({ code: 'invalid_request', status: 400 });
     });

@@ -1,0 +1,103 @@
+import type { Request, RequestHandler, Router } from 'express';
+import { getContext } from '../chain/request-context.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorHandler } from '../http/error-handler.js';
+import type { IngressDialect } from '../ingress/ingress-dialect.js';
+import type { IngressLimits } from '../ingress/ingress-limits.js';
+import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
+import type { Logger } from '../logging/create-logger.js';
+import type { IngressContribution, IngressRoute } from '../plugin/define-plugin.js';
+
+/** What the router hands over to mount plugin routes behind its chain. */
+export interface IngressMountParts {
+  /**
+   * The whole chain for one chat route, with `parse` where the body is translated:
+   * request context, header-only steps (auth), body parsing, `parse`, then the rest.
+   */
+  chainFor(parse: RequestHandler): RequestHandler;
+  limits: IngressLimits;
+  logger: Logger;
+}
+
+/** Paths of the gateway's own that a plugin route may not take or shadow. */
+const reservedPrefixes = ['/v1/chat/', '/v1/messages', '/v1/responses', '/v1/embeddings', '/v1/models', '/admin', '/health', '/metrics'];
+
+/** A path Express can mount that stays clear of the gateway's own routes. */
+function checkRoutePath(id: string, route: IngressRoute): void {
+  const { path } = route;
+  if (typeof path !== 'string' || !path.startsWith('/') || path.length > 200 || /[\s?#]/.test(path)) {
+    throw new Error(`ingress plugin "${id}": route path ${JSON.stringify(path)} must start with "/", have no spaces, "?" or "#", and be at most 200 characters`);
+  }
+  const lower = path.toLowerCase();
+  const clash = reservedPrefixes.find((prefix) => lower === prefix || lower.startsWith(prefix.endsWith('/') ? prefix : `${prefix}`));
+  if (clash) throw new Error(`ingress plugin "${id}": route path ${path} overlaps the gateway's own ${clash} routes`);
+  if (route.method !== 'post') throw new Error(`ingress plugin "${id}": route ${path} must use method "post"`);
+  if (typeof route.name !== 'string' || route.name.length === 0 || route.name.length > 64) throw new Error(`ingress plugin "${id}": route ${path} needs a name (1–64 characters)`);
+}
+
+/**
+ * A plugin dialect whose error writer itself fails must still answer: that one error
+ * goes out in OpenAI's envelope instead (and is logged), never as a crash or a hang.
+ */
+function guardErrors(id: string, dialect: IngressDialect, logger: Logger): Pick<IngressDialect, 'formatError'> {
+  return {
+    formatError(error, requestId) {
+      try {
+        return dialect.formatError(error, requestId);
+      } catch (failure) {
+        logger.error({ err: failure, ingress: id }, 'an ingress plugin failed to format an error; answered in the OpenAI shape');
+        return openAIChatDialect.formatError(error, requestId);
+      }
+    },
+  };
+}
+
+/** Path parameters as strings: a `*rest` wildcard's segments are joined with `/` again. */
+function pathParams(params: Record<string, unknown>): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string') strings[name] = value;
+    else if (Array.isArray(value)) strings[name] = value.join('/');
+  }
+  return strings;
+}
+
+/**
+ * Mounts every ingress plugin's routes on the gateway's router. Each route is a chat
+ * endpoint run through the same chain as `/v1/chat/completions` (auth before the
+ * body, key-scope, rate-limit, cache, route, adapter), parsed and answered by the
+ * plugin's dialect, every error in the dialect's shape. The URL's parameters and
+ * query reach the dialect's `parse`. Throws at start when a route is malformed,
+ * overlaps the gateway's own routes, or is claimed by two plugins.
+ */
+export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id: string; contribution: IngressContribution }>, parts: IngressMountParts): void {
+  const taken = new Map<string, string>();
+  for (const { id, contribution } of plugins) {
+    const { dialect, routes } = contribution;
+    if (!Array.isArray(routes) || routes.length === 0) throw new Error(`ingress plugin "${id}" declares no routes`);
+    const errors = errorHandler({ logger: parts.logger, dialect: guardErrors(id, dialect, parts.logger) });
+    for (const route of routes) {
+      checkRoutePath(id, route);
+      const owner = taken.get(route.path);
+      if (owner !== undefined) throw new Error(`ingress plugins "${owner}" and "${id}" both declare the route ${route.path}`);
+      taken.set(route.path, id);
+
+      const parse: RequestHandler = (req, res, next) => {
+        const context = getContext(res);
+        const parsed = dialect.parse(req.body, parts.limits, { route: route.name, params: pathParams(req.params as Record<string, unknown>), query: { ...(req.query as Record<string, unknown>) } });
+        context.chatRequest = parsed.request;
+        context.includeStreamUsage = parsed.includeStreamUsage;
+        context.dialect = dialect;
+        next();
+      };
+      router.post(route.path, parts.chainFor(parse), errors);
+      router.all(
+        route.path,
+        (req: Request) => {
+          throw new GatewayError('method_not_allowed', `${req.method} is not allowed here; use POST.`);
+        },
+        errors,
+      );
+    }
+  }
+}
