@@ -180,7 +180,9 @@ describe('the response store failing', () => {
     });
   });
 
-  it('still answers when the finished response cannot be saved: the failure is logged and counted', async () => {
+  // The failure counter sits where the gateway observes its store (packages/core/test/response-sweeper.test.ts
+  // counts failed puts); this test swaps the observed store itself, so it checks the answer and the log.
+  it('still answers when the finished response cannot be saved: the failure is logged', async () => {
     await withStore({ put: () => Promise.reject(new Error('disk full')) }, async () => {
       const whole = await create('not kept');
       expect(whole.status).toBe(200);
@@ -188,8 +190,6 @@ describe('the response store failing', () => {
       expect(streamed.text).toContain('event: response.completed');
     });
     expect(gateway.logLines.filter((line) => line.includes('a stored response could not be saved'))).toHaveLength(2);
-    const metrics = await (await fetch(`${gateway.origin}/metrics`)).text();
-    expect(metrics).toMatch(/switchyard_response_store_writes_total\{outcome="failed"\} 2/);
   });
 });
 

@@ -11,6 +11,7 @@ import { responseIdPattern } from '../ingress/responses/responses-request-schema
 import { responsesItemId } from '../ingress/responses/responses-item-id.js';
 import type { ResponsesInputItem, ResponsesItemList, ResponsesResponse } from '../ingress/responses/responses-wire-types.js';
 import type { StoredResponse } from '../stores/response-store.js';
+import { isStoredResponseTooLarge } from '../stores/stored-response-too-large.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { parseTtl } from './parse-ttl.js';
 
@@ -44,11 +45,6 @@ const idPattern = new RegExp(responseIdPattern);
 export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOptions): void {
   const { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain } = options;
   const ttlMs = parseTtl(runtime.config.responses.ttl);
-  const writes = runtime.metrics.counter({
-    name: 'switchyard_response_store_writes_total',
-    help: 'Stored Responses API responses written, by outcome (ok, failed); a failed write never fails the answered request.',
-    labelNames: ['outcome'],
-  });
   const errors = errorHandler({ logger: runtime.logger, dialect: openAIResponsesDialect });
 
   const parseResponses: RequestHandler = async (req, res, next) => {
@@ -77,13 +73,12 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
         createdAt,
         expiresAt: new Date(createdAt.getTime() + ttlMs),
       };
-      pending = storeCall(() => runtime.responses.put(stored)).then(
-        () => void writes.inc({ outcome: 'ok' }),
-        (error: unknown) => {
-          writes.inc({ outcome: 'failed' });
-          context.logger.warn({ code: isGatewayError(error) ? error.code : 'internal_error', responseId }, 'a stored response could not be saved; the answer went out without it');
-        },
-      );
+      // Failures are counted by operation where the store is observed (observe-response-store.ts);
+      // one too large to store is logged there, once a minute.
+      pending = storeCall(() => runtime.responses.put(stored)).catch((error: unknown) => {
+        if (isStoredResponseTooLarge(error)) return;
+        context.logger.warn({ code: isGatewayError(error) ? error.code : 'internal_error', responseId }, 'a stored response could not be saved; the answer went out without it');
+      });
     };
     context.chatRequest = parsed.request;
     context.includeStreamUsage = parsed.includeStreamUsage;
