@@ -15,6 +15,8 @@ const sqlite = defineStorage<SqliteOptions>({
     openSqliteStorage({
       file: options.path === ':memory:' ? ':memory:' : path.resolve(context.dataDir, options.path),
       busyTimeoutMs: options.busy_timeout_ms,
+      thread: options.thread,
+      ...(options.call_timeout_ms !== undefined && { callTimeoutMs: options.call_timeout_ms }),
       logger: context.logger,
     }),
 });
@@ -23,3 +25,5 @@ export default sqlite;
 export { sqlite, sqliteOptionsSchema, type SqliteOptions };
 export { openSqliteStorage, type OpenSqliteStorageOptions } from './open-sqlite-storage.js';
 export { migrations, type Migration } from './migrations.js';
+export { SqliteWorkerClient, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerClientOptions } from './sqlite-worker-client.js';
+export { hostedSqliteStores, type HostedSqliteStoreName } from './hosted-sqlite-stores.js';
