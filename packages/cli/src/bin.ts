@@ -8,7 +8,7 @@ import { CliError } from './cli-error.js';
 const usage = `Usage: switchyard <command> [options]
 
 Commands:
-  start       serve the gateway           [--config FILE] [--port N] [--host ADDR]
+  start       serve the gateway           [--config FILE] [--port N] [--host ADDR] [--workers N|auto]
   validate    check a config file only    [--config FILE]
   keys        manage virtual keys on a running gateway:
               create | list | show | update | revoke | rotate | audit   (switchyard keys --help)
@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
+      workers: { type: 'string', short: 'w' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.config !== undefined && { config: values.config }),
         ...(port !== undefined && { port }),
         ...(values.host !== undefined && { host: values.host }),
+        ...(values.workers !== undefined && { workers: values.workers }),
       });
     }
     case 'validate': {
