@@ -65,10 +65,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
   if (workers > 1 && cluster.isPrimary) {
     return startClusterPrimary({ workers, config, logger, dataDir, masterKey, raw: loaded.raw, fileContext });
   }
-  if (cluster.isWorker) {
-    // A worker whose primary is gone (killed) gets no more connections: it drains and exits.
-    cluster.worker?.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-  }
+  // A worker whose primary is gone (killed) gets no more connections: it drains and exits.
+  const orphaned = () => process.kill(process.pid, 'SIGTERM');
+  if (cluster.isWorker) process.once('disconnect', orphaned);
 
   const gateway = await createGateway(config, { ...fileContext, logger });
   const app = createStandaloneApp(gateway, masterKey.key, logger);
@@ -113,7 +112,13 @@ export async function startCommand(options: StartOptions): Promise<number> {
     `switchyard listening on http://${address.address}:${address.port}`,
   );
   logger.flush();
-  return stopped;
+  if (!cluster.isWorker) return stopped;
+  // The IPC channel to the primary would keep a stopped worker alive: let go of it.
+  return stopped.then((code) => {
+    process.off('disconnect', orphaned);
+    process.disconnect?.();
+    return code;
+  });
 }
 
 /** Binds the port, or rejects with the listen error (EADDRINUSE …) instead of an unhandled 'error' event. */
