@@ -44,11 +44,13 @@ ${auth}  - key-scope
 `;
 }
 
-export function writeGatewayConfig(file, chain = 'default', metrics = 'on') {
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on', sqliteThread = 'worker') {
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
+  // The ledger's SQLite file, in the worker thread or on the event loop (BENCH_SQLITE_THREAD).
+  const storageSection = `storage: { use: sqlite, thread: ${sqliteThread} }\n`;
   writeFileSync(
     file,
-    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}`,
+    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${storageSection}`,
   );
   return file;
 }

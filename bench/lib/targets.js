@@ -1,6 +1,6 @@
 // Starts the three targets as separate processes on free loopback ports: the mock
 // upstream first (the others need its port), then the bare proxy and the gateway.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startChild, waitForHttp, waitForListening } from './children.js';
@@ -21,7 +21,7 @@ export async function startTargets(settings, { resultsDir, stamp }) {
 
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.
-  const config = writeGatewayConfig(path.join(resultsDir, 'gateway.config.yaml'), settings.chain, settings.metrics);
+  const config = writeGatewayConfig(path.join(resultsDir, 'gateway.config.yaml'), settings.chain, settings.metrics, settings.sqliteThread);
   const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${stamp}.log`) : '/dev/null';
   const logFd = openSync(logFile, 'w');
   const profileDir = settings.profile ? path.join(resultsDir, `profiles-${stamp}`) : undefined;
@@ -44,6 +44,42 @@ export async function startTargets(settings, { resultsDir, stamp }) {
   if (profileDir) {
     console.log(`profiling the gateway into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
   }
-  return { upstream, proxy, gateway, profileDir };
+  const clusters = [];
+  for (const workers of settings.workers.filter((n) => n > 1)) clusters.push(await startClusterGateway(workers, { config, upstream }));
+  return { upstream, proxy, gateway, clusters, profileDir };
+}
+
+/**
+ * A gateway target run with `--workers N` (BENCH_WORKERS): same config, its own data
+ * folder. Its `pid` is the cluster primary; `workerPids()` lists the workers, whose
+ * CPU measure.js adds to the primary's, so µs/req covers every process of the target.
+ */
+async function startClusterGateway(workers, { config, upstream }) {
+  const port = await freePort();
+  const dataDir = path.join(path.dirname(config), `data-workers-${workers}`);
+  const clusterConfig = path.join(path.dirname(config), `gateway-workers-${workers}.config.yaml`);
+  writeFileSync(clusterConfig, `${readFileSync(config, 'utf8')}server: { data_dir: ${JSON.stringify(dataDir)} }\n`);
+  const child = startChild(
+    `gateway ×${workers}`,
+    process.execPath,
+    [gatewayBin, 'start', '--config', clusterConfig, '--port', String(port), '--host', '127.0.0.1', '--workers', String(workers)],
+    { env: { BENCH_UPSTREAM_PORT: String(upstream.port), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: 'ignore' },
+  );
+  child.port = port;
+  child.workerPids = () => childPids(child.pid);
+  await waitForHttp(child, `http://127.0.0.1:${port}/health`);
+  // /health answers once the first worker listens: wait for all of them.
+  const deadline = Date.now() + 60_000;
+  while (child.workerPids().length < workers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return { child, workers, name: `gateway-w${workers}`, label: `gateway ×${workers} workers` };
+}
+
+/** A process's children, from /proc (Linux only, as the rest of the bench). */
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
