@@ -67,7 +67,8 @@ async function startClusterGateway(workers, { config, upstream }) {
   );
   child.port = port;
   child.workerPids = () => childPids(child.pid);
-  await waitForHttp(child, `http://127.0.0.1:${port}/health`);
+  // The primary checks the config and migrates before forking: slower to start than one process.
+  await waitForHttp(child, `http://127.0.0.1:${port}/health`, 60_000);
   // /health answers once the first worker listens: wait for all of them.
   const deadline = Date.now() + 60_000;
   while (child.workerPids().length < workers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
