@@ -6,7 +6,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { PriceCatalog } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, type RunningCli } from './support/run-cli.js';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { runCli, startCli, type RunningCli } from './support/run-cli.js';
 
 const masterKey = 'sy-master-workers-test-0123456789abcdef';
 
@@ -172,6 +174,25 @@ describe('switchyard start --workers 2', () => {
       expect(Math.abs(account.spent_micros - Math.round(ledger.cost * 1e6))).toBeLessThanOrEqual(ok.n);
     } finally {
       database.close();
+    }
+  }, 120_000);
+});
+
+describe('switchyard start --workers 2 on a port already in use', () => {
+  it('stops at once with exit 1 and one reason; no master key is saved or printed', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-busy-'));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busyPort = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli(['start', '--port', String(busyPort), '--workers', '2'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+: the address is already in use/);
+      expect(result.stdout).toMatch(/a worker failed to start; stopping/);
+      expect(result.stderr).not.toMatch(/generated a master key/);
+      expect(existsSync(path.join(cwd, '.switchyard', 'master-key'))).toBe(false);
+    } finally {
+      blocker.close();
     }
   }, 120_000);
 });

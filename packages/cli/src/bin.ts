@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
 
@@ -68,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2))
+  .then(
   (code) => {
     process.exitCode = code;
   },
@@ -97,4 +99,12 @@ main(process.argv.slice(2)).then(
     process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   },
-);
+  )
+  .finally(() => {
+    // A cluster worker (`start --workers N`) is done, stopped or failed to start: its IPC
+    // channel to the primary would keep it alive. (Its "primary gone" listener goes first.)
+    if (cluster.isWorker) {
+      process.removeAllListeners('disconnect');
+      process.disconnect?.();
+    }
+  });

@@ -112,13 +112,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
     `switchyard listening on http://${address.address}:${address.port}`,
   );
   logger.flush();
-  if (!cluster.isWorker) return stopped;
-  // The IPC channel to the primary would keep a stopped worker alive: let go of it.
-  return stopped.then((code) => {
-    process.off('disconnect', orphaned);
-    process.disconnect?.();
-    return code;
-  });
+  // A stopped cluster worker lets go of its IPC channel in bin.ts, as one that failed to start does.
+  return stopped;
 }
 
 /** Binds the port, or rejects with the listen error (EADDRINUSE …) instead of an unhandled 'error' event. */
