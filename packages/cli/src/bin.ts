@@ -71,34 +71,34 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2))
   .then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (error: unknown) => {
-    if (error instanceof CliError) {
-      process.stderr.write(`switchyard: ${error.message}\n`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    const { isConfigError, printConfigError } = await import('./print-config-error.js');
-    if (isConfigError(error)) {
-      printConfigError(error);
+    (code) => {
+      process.exitCode = code;
+    },
+    async (error: unknown) => {
+      if (error instanceof CliError) {
+        process.stderr.write(`switchyard: ${error.message}\n`);
+        process.exitCode = error.exitCode;
+        return;
+      }
+      const { isConfigError, printConfigError } = await import('./print-config-error.js');
+      if (isConfigError(error)) {
+        printConfigError(error);
+        process.exitCode = 1;
+        return;
+      }
+      if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
+        process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
+        process.exitCode = 2;
+        return;
+      }
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        process.stderr.write(`switchyard: ${(error as Error).message}: is another gateway already running?\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 1;
-      return;
-    }
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
-      process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
-      process.exitCode = 2;
-      return;
-    }
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`switchyard: ${(error as Error).message}: is another gateway already running?\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
+    },
   )
   .finally(() => {
     // A cluster worker (`start --workers N`) is done, stopped or failed to start: its IPC
