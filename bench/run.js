@@ -65,13 +65,15 @@ async function main() {
     writeFileSync(bodyFiles[mode], bodies[mode]);
   }
 
-  const { upstream, proxy, gateway, profileDir } = await startTargets(settings, { resultsDir, stamp });
-  const children = [upstream, proxy, gateway];
+  const { upstream, proxy, gateway, clusters, profileDir } = await startTargets(settings, { resultsDir, stamp });
+  const children = [upstream, proxy, gateway, ...clusters.map((c) => c.child)];
   // Every target is one process; CPU and memory are read for that process only.
   const targets = [
     { name: 'direct', label: 'direct upstream', child: upstream },
     { name: 'proxy', label: 'bare proxy', child: proxy },
     { name: 'gateway', label: 'gateway', child: gateway },
+    // BENCH_WORKERS=1,2: the same gateway with --workers 2 (CPU: primary and workers together).
+    ...clusters.map((c) => ({ name: c.name, label: c.label, child: c.child })),
   ];
   for (const target of targets) target.url = `http://127.0.0.1:${target.child.port}/v1/chat/completions`;
   await preflight(targets, { bodies, apiKey: benchApiKey });

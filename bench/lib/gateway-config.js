@@ -45,12 +45,14 @@ ${auth}  - key-scope
 `;
 }
 
-export function writeGatewayConfig(file, chain = 'default', metrics = 'on', fastPath = 'on') {
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on', fastPath = 'on', sqliteThread = 'worker') {
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
   const serverSection = fastPath === 'off' ? 'server: { fast_path: false }\n' : '';
+  // The ledger's SQLite file, in the worker thread or on the event loop (BENCH_SQLITE_THREAD).
+  const storageSection = `storage: { use: sqlite, thread: ${sqliteThread} }\n`;
   writeFileSync(
     file,
-    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}`,
+    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}${storageSection}`,
   );
   return file;
 }

@@ -43,12 +43,15 @@ async function measure({ target, upstream, children, mode, concurrency, round, s
   const peakReset = resetPeakRss(pid);
   if (settings.warmupSec > 0) await runWrk({ ...wrkOptions, seconds: settings.warmupSec });
   const connectionsBefore = (await upstreamStats(upstream.port)).connections;
-  const cpuBefore = cpuMicros(pid);
+  // A cluster target (BENCH_WORKERS) is its primary and its workers: their CPU is summed.
+  const targetPids = [pid, ...(target.child.workerPids?.() ?? [])];
+  const targetCpu = () => targetPids.reduce((sum, each) => sum + cpuMicros(each), 0);
+  const cpuBefore = targetCpu();
   const upstreamCpuBefore = cpuMicros(upstream.pid);
-  const ours = new Set([process.pid, upstream.pid, ...children.map((c) => c.pid)]);
+  const ours = new Set([process.pid, upstream.pid, ...children.flatMap((c) => [c.pid, ...(c.workerPids?.() ?? [])])]);
   const otherBefore = otherProcessesSnapshot(ours);
   const result = await runWrk({ ...wrkOptions, seconds: settings.durationSec });
-  const cpuUs = cpuMicros(pid) - cpuBefore;
+  const cpuUs = targetCpu() - cpuBefore;
   const upstreamCpuUs = cpuMicros(upstream.pid) - upstreamCpuBefore;
   // Anything else that used the CPU meanwhile skews every number; say so.
   const other = otherProcessesUsage(otherBefore, otherProcessesSnapshot(ours));

@@ -45,6 +45,10 @@ export function readSettings() {
     // Whether the same-dialect fast path is on (as shipped) or off, to compare (docs/fast-path.md).
     fastPath: list('BENCH_FAST_PATH', ['on'], (v) => ['on', 'off'].includes(v))[0],
     gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
+    // Gateway targets by worker count: 1 is the `gateway` target; each other value adds one run with `--workers N`.
+    workers: list('BENCH_WORKERS', ['1'], (v) => /^([1-9]|1[0-6])$/.test(v)).map(Number),
+    // Where the gateway's SQLite connection runs: its worker thread (default) or the event loop.
+    sqliteThread: list('BENCH_SQLITE_THREAD', ['worker'], (v) => ['worker', 'main'].includes(v))[0],
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
   };

@@ -36,8 +36,15 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
-/** Starts `switchyard start` and resolves once it logs that it listens. */
-export async function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunningCli> {
+/**
+ * Starts `switchyard start` and resolves once it logs that it listens (`ready`:
+ * another line to wait for, such as a cluster's "with 2 workers"; `startTimeoutMs`
+ * for starts that fork processes).
+ */
+export async function startCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; ready?: string; startTimeoutMs?: number },
+): Promise<RunningCli> {
   assertBuilt();
   const child = spawn(process.execPath, [cliPath, 'start', ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
   let stdout = '';
@@ -45,8 +52,9 @@ export async function startCli(args: string[], options: { cwd: string; env?: Rec
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const deadline = Date.now() + 10_000;
-  while (!stdout.includes('switchyard listening')) {
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  const ready = options.ready ?? 'switchyard listening';
+  while (!stdout.includes(ready)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`switchyard did not start:\n${stderr}\n${stdout}`);

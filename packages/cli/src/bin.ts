@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
 
@@ -8,7 +9,7 @@ import { CliError } from './cli-error.js';
 const usage = `Usage: switchyard <command> [options]
 
 Commands:
-  start       serve the gateway           [--config FILE] [--port N] [--host ADDR]
+  start       serve the gateway           [--config FILE] [--port N] [--host ADDR] [--workers N|auto]
   validate    check a config file only    [--config FILE]
   keys        manage virtual keys on a running gateway:
               create | list | show | update | revoke | rotate | audit   (switchyard keys --help)
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
+      workers: { type: 'string', short: 'w' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.config !== undefined && { config: values.config }),
         ...(port !== undefined && { port }),
         ...(values.host !== undefined && { host: values.host }),
+        ...(values.workers !== undefined && { workers: values.workers }),
       });
     }
     case 'validate': {
@@ -66,33 +69,42 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (error: unknown) => {
-    if (error instanceof CliError) {
-      process.stderr.write(`switchyard: ${error.message}\n`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    const { isConfigError, printConfigError } = await import('./print-config-error.js');
-    if (isConfigError(error)) {
-      printConfigError(error);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    async (error: unknown) => {
+      if (error instanceof CliError) {
+        process.stderr.write(`switchyard: ${error.message}\n`);
+        process.exitCode = error.exitCode;
+        return;
+      }
+      const { isConfigError, printConfigError } = await import('./print-config-error.js');
+      if (isConfigError(error)) {
+        printConfigError(error);
+        process.exitCode = 1;
+        return;
+      }
+      if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
+        process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
+        process.exitCode = 2;
+        return;
+      }
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        process.stderr.write(`switchyard: ${(error as Error).message}: is another gateway already running?\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 1;
-      return;
+    },
+  )
+  .finally(() => {
+    // A cluster worker (`start --workers N`) is done, stopped or failed to start: its IPC
+    // channel to the primary would keep it alive. (Its "primary gone" listener goes first.)
+    if (cluster.isWorker) {
+      process.removeAllListeners('disconnect');
+      process.disconnect?.();
     }
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
-      process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
-      process.exitCode = 2;
-      return;
-    }
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`switchyard: ${(error as Error).message}: is another gateway already running?\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+  });

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       shutdown_timeout_ms: 10000,
       drain_delay_ms: 0,
       data_dir: '.switchyard',
+      workers: 1,
       headers_timeout_ms: 15000,
       request_timeout_ms: 60000,
       keep_alive_timeout_ms: 5000,

@@ -16,6 +16,8 @@ const sqlite = defineStorage<SqliteOptions>({
       file: options.path === ':memory:' ? ':memory:' : path.resolve(context.dataDir, options.path),
       busyTimeoutMs: options.busy_timeout_ms,
       maxStoredResponseBytes: options.max_stored_response_bytes,
+      thread: options.thread,
+      ...(options.call_timeout_ms !== undefined && { callTimeoutMs: options.call_timeout_ms }),
       logger: context.logger,
     }),
 });
@@ -25,3 +27,5 @@ export { sqlite, sqliteOptionsSchema, type SqliteOptions };
 export { openSqliteStorage, type OpenSqliteStorageOptions } from './open-sqlite-storage.js';
 export { migrations, type Migration } from './migrations.js';
 export { SqliteResponseStore, type SqliteResponseStoreOptions } from './sqlite-response-store.js';
+export { SqliteWorkerClient, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerClientOptions } from './sqlite-worker-client.js';
+export { hostedSqliteStores, type HostedSqliteStoreName } from './hosted-sqlite-stores.js';

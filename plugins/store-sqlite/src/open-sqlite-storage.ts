@@ -1,10 +1,8 @@
-import { createLogger, guardStore, StoreHealth, type Logger, type StorageSet } from '@switchyard/core';
+import { createLogger, DEFAULT_RESERVATION_TTL_MS, guardStore, StoreHealth, type BudgetStore, type KeyStore, type Logger, type ResponseStore, type StorageSet, type UsageLedger } from '@switchyard/core';
 import { isSqliteOutage } from './is-sqlite-outage.js';
 import { SqliteHandle } from './database.js';
-import { SqliteBudgetStore } from './sqlite-budget-store.js';
-import { SqliteKeyStore } from './sqlite-key-store.js';
-import { SqliteResponseStore } from './sqlite-response-store.js';
-import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
+import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
+import { SqliteWorkerClient } from './sqlite-worker-client.js';
 
 export interface OpenSqliteStorageOptions {
   /** An absolute path, or `:memory:`. */
@@ -12,6 +10,10 @@ export interface OpenSqliteStorageOptions {
   busyTimeoutMs?: number;
   /** `Retry-After` (seconds) of a 503 `store_unavailable` (default 1). */
   retryAfterSeconds?: number;
+  /** `worker` (default): the connection lives in a worker thread; `main`: on the event loop. */
+  thread?: 'worker' | 'main';
+  /** Worker mode: how long a call may take before it fails as an outage (default busy timeout + 5 s). */
+  callTimeoutMs?: number;
   logger?: Logger;
   /** Largest stored Responses API payload in bytes (default 4 MiB); larger ones are not stored. */
   maxStoredResponseBytes?: number;
@@ -22,25 +24,48 @@ export interface OpenSqliteStorageOptions {
  * `busyTimeoutMs` for another process's lock; past it, or when the file is
  * read-only or full, the call fails with 503 `store_unavailable`. Their `migrate()`
  * runs the migrations once; their `close()` closes the shared connection once.
+ *
+ * In worker mode (the default) the stores are proxies to the same classes running
+ * in a worker thread that owns the connection; a call that gets no answer within
+ * `callTimeoutMs`, or whose worker died, is an outage (503) too.
  */
 export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet {
-  const handle = new SqliteHandle(options.file, options.busyTimeoutMs ?? 5000, (applied) =>
-    options.logger?.info(
-      { store: 'sqlite', file: options.file, migrations: applied.map((m) => `${m.version}-${m.name}`) },
-      'applied database migrations',
-    ),
-  );
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   // A file locked past the busy timeout, read-only or full answers 503 store_unavailable, not 500.
-  const health = new StoreHealth({ backend: 'sqlite', logger: options.logger ?? createLogger({ level: 'silent' }) });
+  const health = new StoreHealth({ backend: 'sqlite', logger });
   const boundary = { health, isOutage: isSqliteOutage, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
+
+  const settings: HostedSqliteSettings = {
+    defaultReservationTtlMs: DEFAULT_RESERVATION_TTL_MS,
+    ...(options.maxStoredResponseBytes !== undefined && { maxStoredResponseBytes: options.maxStoredResponseBytes }),
+  };
+  if (options.thread === 'main') {
+    const handle = new SqliteHandle(options.file, busyTimeoutMs, (applied) =>
+      logger.info({ store: 'sqlite', file: options.file, migrations: applied.map((m) => `${m.version}-${m.name}`) }, 'applied database migrations'),
+    );
+    return {
+      keys: guardStore(hostedSqliteStores.keys(handle), boundary),
+      ledger: guardStore(hostedSqliteStores.ledger(handle), boundary),
+      budgets: guardStore(hostedSqliteStores.budgets(handle, settings), boundary),
+      responses: guardStore(hostedSqliteStores.responses(handle, settings), boundary),
+      health: () => ({ ...health.section(), thread: 'main' }),
+    };
+  }
+
+  const client = new SqliteWorkerClient({
+    file: options.file,
+    busyTimeoutMs,
+    callTimeoutMs: options.callTimeoutMs ?? busyTimeoutMs + 5000,
+    settings,
+    logger,
+    health,
+  });
   return {
-    keys: guardStore(new SqliteKeyStore(handle), boundary),
-    ledger: guardStore(new SqliteUsageLedger(handle), boundary),
-    budgets: guardStore(new SqliteBudgetStore(handle), boundary),
-    responses: guardStore(
-      new SqliteResponseStore(handle, options.maxStoredResponseBytes === undefined ? {} : { maxPayloadBytes: options.maxStoredResponseBytes }),
-      boundary,
-    ),
-    health: () => health.section(),
+    keys: guardStore(client.store<KeyStore>('keys'), boundary),
+    ledger: guardStore(client.store<UsageLedger>('ledger'), boundary),
+    budgets: guardStore(client.store<BudgetStore>('budgets'), boundary),
+    responses: guardStore(client.store<ResponseStore>('responses'), boundary),
+    health: () => ({ ...health.section(), ...client.healthDetails() }),
   };
 }

@@ -1,4 +1,5 @@
-import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type ReservationLease, type ReserveResult } from '@switchyard/core';
+// Types only: the worker thread loads this file, and loading core's runtime there would cost a second of start-up.
+import type { BudgetAccount, BudgetStore, ReservationLease, ReserveResult } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { SqliteHandle } from './database.js';
@@ -14,8 +15,8 @@ function fromMicros(micros: number): number {
 }
 
 /** A lease with a finite, positive lifetime (a day at most); none means the default, unrenewable. */
-function checkedLease(lease: ReservationLease | undefined): ReservationLease {
-  if (!lease) return { holder: '', ttlMs: DEFAULT_RESERVATION_TTL_MS };
+function checkedLease(lease: ReservationLease | undefined, defaultTtlMs: number): ReservationLease {
+  if (!lease) return { holder: '', ttlMs: defaultTtlMs };
   if (!Number.isFinite(lease.ttlMs) || lease.ttlMs <= 0 || lease.ttlMs > 86_400_000) throw new RangeError(`not a lease lifetime: ${lease.ttlMs}`);
   return lease;
 }
@@ -65,7 +66,11 @@ export class SqliteBudgetStore implements BudgetStore {
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
   private readonly releaseTx: (nowMs: number, batchSize: number) => number;
 
-  constructor(private readonly handle: SqliteHandle) {
+  /** `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS). */
+  constructor(
+    private readonly handle: SqliteHandle,
+    private readonly defaultTtlMs: number,
+  ) {
     this.statements = handle.prepare(prepareStatements);
     const db = handle.db;
 
@@ -124,11 +129,11 @@ export class SqliteBudgetStore implements BudgetStore {
   async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult> {
     const micros = toMicros(amountUsd);
     if (micros < 0) throw new RangeError(`cannot reserve a negative amount: ${amountUsd}`);
-    return this.reserveTx(accounts, micros, checkedLease(lease));
+    return this.reserveTx(accounts, micros, checkedLease(lease, this.defaultTtlMs));
   }
 
   async renewLeases(holder: string, ttlMs: number): Promise<number> {
-    const { ttlMs: ttl } = checkedLease({ holder, ttlMs });
+    const { ttlMs: ttl } = checkedLease({ holder, ttlMs }, this.defaultTtlMs);
     return this.statements().renew.run(Date.now() + ttl, holder).changes;
   }
 

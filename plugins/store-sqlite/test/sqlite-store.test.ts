@@ -40,6 +40,16 @@ testKeyStore('sqlite (file)', async () => (await onTempFile()).keys);
 testUsageLedger('sqlite (file)', async () => (await onTempFile()).ledger);
 testBudgetStore('sqlite (file)', async () => (await onTempFile()).budgets);
 
+// The same classes on the event loop (`thread: main`), the debugging and comparison mode.
+const onTempFileInThread = () => sqlite({ thread: 'main' }).open({ dataDir: tempDir(), logger });
+const inMemoryInThread = () => sqlite({ path: ':memory:', thread: 'main' }).open({ dataDir: tempDir(), logger });
+testKeyStore('sqlite (file, thread: main)', async () => (await onTempFileInThread()).keys);
+testUsageLedger('sqlite (file, thread: main)', async () => (await onTempFileInThread()).ledger);
+testBudgetStore('sqlite (file, thread: main)', async () => (await onTempFileInThread()).budgets);
+testKeyStore('sqlite (:memory:, thread: main)', async () => (await inMemoryInThread()).keys);
+testUsageLedger('sqlite (:memory:, thread: main)', async () => (await inMemoryInThread()).ledger);
+testBudgetStore('sqlite (:memory:, thread: main)', async () => (await inMemoryInThread()).budgets);
+
 testKeyStore('sqlite (:memory:)', async () => (await inMemory()).keys);
 testUsageLedger('sqlite (:memory:)', async () => (await inMemory()).ledger);
 testBudgetStore('sqlite (:memory:)', async () => (await inMemory()).budgets);
@@ -90,7 +100,7 @@ describe('@switchyard/store-sqlite', () => {
     raw.close();
     // foreign_keys and busy_timeout are per connection: look at the store's own through its behaviour
     // (a reservation link to a missing account would fail) and a fresh handle's pragmas.
-    const handle = openSqliteStorage({ file: path.join(dir, 'switchyard.db'), busyTimeoutMs: 1234 });
+    const handle = openSqliteStorage({ file: path.join(dir, 'switchyard.db'), busyTimeoutMs: 1234, thread: 'main' });
     await handle.keys.migrate();
     const db = (handle.keys as unknown as { handle: { db: Database.Database } }).handle.db;
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,18 +12,25 @@ import {
   resolveDataDir,
   serverOptions,
   type Gateway,
+  type GatewayConfig,
   type Logger,
 } from '@switchyard/core';
+import { mkdir } from 'node:fs/promises';
 import { builtInPlugins } from '../built-in-plugins.js';
+import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
+import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
+import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
-import { obtainMasterKey, saveGeneratedMasterKey } from '../master-key.js';
+import { obtainMasterKey, saveGeneratedMasterKey, type MasterKey } from '../master-key.js';
 
 export interface StartOptions {
   config?: string;
   port?: number;
   host?: string;
+  /** `--workers N|auto`: wins over `server.workers`. */
+  workers?: string;
 }
 
 /**
@@ -44,6 +52,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // The embedded default: keys, usage and budgets in a SQLite file in the data folder.
   config.storage ??= { use: 'sqlite' };
 
+  const workers = resolveWorkerCount(options.workers ?? config.server.workers);
+
   const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
   const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
@@ -52,11 +62,23 @@ export async function startCommand(options: StartOptions): Promise<number> {
   }
   config.master_key = masterKey.key;
 
+  if (workers > 1 && cluster.isPrimary) {
+    return startClusterPrimary({ workers, config, logger, dataDir, masterKey, raw: loaded.raw, fileContext });
+  }
+  // A worker whose primary is gone (killed) gets no more connections: it drains and exits.
+  const orphaned = () => process.kill(process.pid, 'SIGTERM');
+  if (cluster.isWorker) process.once('disconnect', orphaned);
+
   const gateway = await createGateway(config, { ...fileContext, logger });
   const app = createStandaloneApp(gateway, masterKey.key, logger);
   const lameDuck = { on: false };
+  // Tests only (documented in docs/deploy.md): which worker answered, by cluster id, never a pid.
+  const workerHeader = process.env['SWITCHYARD_DEBUG_WORKER_HEADER'] === '1' && cluster.isWorker ? String(cluster.worker!.id) : undefined;
   const server = applyServerLimits(
-    createServer(serverOptions(config), (req, res) => (lameDuck.on ? refuseWhileStopping(res) : app(req, res))),
+    createServer(serverOptions(config), (req, res) => {
+      if (workerHeader !== undefined) res.setHeader('x-switchyard-worker', workerHeader);
+      return lameDuck.on ? refuseWhileStopping(res) : app(req, res);
+    }),
     config,
   );
 
@@ -90,6 +112,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     `switchyard listening on http://${address.address}:${address.port}`,
   );
   logger.flush();
+  // A stopped cluster worker lets go of its IPC channel in bin.ts, as one that failed to start does.
   return stopped;
 }
 
@@ -128,8 +151,11 @@ function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: 
       server.closeAllConnections();
       logger.flush(() => resolve(exitCode));
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    // A cluster worker may get the same signal twice (from the primary and from a process-group
+    // or cgroup kill): it must not die of the second. A single process keeps "a second Ctrl-C forces".
+    const subscribe = cluster.isWorker ? process.on.bind(process) : process.once.bind(process);
+    subscribe('SIGTERM', stop);
+    subscribe('SIGINT', stop);
   });
 }
 
@@ -138,4 +164,70 @@ function refuseWhileStopping(res: ServerResponse): void {
   const error = new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
   res.writeHead(error.status, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' });
   res.end(JSON.stringify(error.toBody()));
+}
+
+interface ClusterStart {
+  workers: number;
+  config: GatewayConfig;
+  logger: Logger;
+  dataDir: string;
+  masterKey: MasterKey;
+  raw: unknown;
+  fileContext: Parameters<typeof checkGatewayConfig>[1];
+}
+
+/**
+ * `--workers N` with N > 1: this process becomes the cluster primary. Before any
+ * worker starts it runs the storage migrations once (so N workers never race on
+ * them) and settles the master key (a generated one reaches every worker through
+ * their environment, and is saved and printed once, when all of them listen).
+ */
+async function startClusterPrimary(start: ClusterStart): Promise<number> {
+  const { config, logger, workers } = start;
+  const storage = config.storage as { use?: string; path?: string } | undefined;
+  if (storage?.use === 'sqlite' && storage.path === ':memory:') {
+    throw new CliError(`storage path ':memory:' is each process's own database: with ${workers} workers budgets and keys would not be shared; use a file`);
+  }
+  for (const state of findPerWorkerState(config.chain)) {
+    logger.warn({ step: state.step, workers }, `${state.step} keeps its state in each worker's memory: ${state.effect}`);
+  }
+
+  // Migrations once, here, with the storage plugin the workers will use.
+  const rawConfig = typeof start.raw === 'object' && start.raw !== null ? start.raw : {};
+  const { plugins } = await checkGatewayConfig({ ...rawConfig, storage: config.storage }, start.fileContext);
+  if (plugins.storage) {
+    await mkdir(start.dataDir, { recursive: true, mode: 0o700 });
+    const opened = await plugins.storage.open({ dataDir: start.dataDir, logger });
+    try {
+      await opened.keys.migrate();
+      await opened.ledger.migrate();
+      await opened.budgets.migrate();
+      await opened.responses?.migrate();
+    } finally {
+      await opened.responses?.close();
+      await opened.budgets.close();
+      await opened.ledger.close();
+      await opened.keys.close();
+      await opened.keyChanges?.close();
+    }
+  }
+
+  const { masterKey } = start;
+  logger.info({ workers }, `starting ${workers} workers`);
+  const code = await runClusterPrimary({
+    workers,
+    logger,
+    workerEnv: masterKey.source === 'generated' ? { SWITCHYARD_MASTER_KEY: masterKey.key } : {},
+    stopTimeoutMs: config.server.drain_delay_ms + config.server.shutdown_timeout_ms + 10_000,
+    onAllListening: async () => {
+      if (masterKey.source !== 'generated') return;
+      await saveGeneratedMasterKey({ ...masterKey, file: masterKey.file! });
+      process.stderr.write(
+        `\nSwitchyard generated a master key and saved it to ${masterKey.file} (mode 0600):\n\n  ${masterKey.key}\n\n` +
+          'It will not be shown again. Set SWITCHYARD_MASTER_KEY to use your own.\n\n',
+      );
+    },
+  });
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return code;
 }

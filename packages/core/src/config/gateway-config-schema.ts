@@ -79,6 +79,11 @@ export const gatewayConfigSchema: JsonSchema = {
         // At most a minute: a supervisor's stop timeout must cover it plus the drain.
         drain_delay_ms: { type: 'integer', minimum: 0, maximum: 60_000, default: 0 },
         data_dir: { type: 'string', minLength: 1, default: '.switchyard' },
+        workers: {
+          anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }],
+          default: 1,
+          description: 'Processes serving the port (`switchyard start`); `auto` = one per CPU core. 1 = a single process, no cluster.',
+        },
         headers_timeout_ms: {
           type: 'integer',
           minimum: 1000,

@@ -110,6 +110,11 @@ export interface GatewayConfig {
     drain_delay_ms: number;
     /** Where the gateway keeps its files (the generated master key, later SQLite). */
     data_dir: string;
+    /**
+     * How many processes `switchyard start` runs on the port (node:cluster); `auto` is
+     * one per CPU core. 1 (the default) is a single process. Embedding ignores it.
+     */
+    workers: number | 'auto';
     /** A client must send its request headers within this time (Node's `headersTimeout`). */
     headers_timeout_ms: number;
     /** A client must send its whole request within this time (Node's `requestTimeout`). */

@@ -1,0 +1,129 @@
+import type { Logger } from '@switchyard/core';
+import cluster, { type Worker } from 'node:cluster';
+
+export interface ClusterPrimaryOptions {
+  workers: number;
+  logger: Logger;
+  /** Extra environment of every worker (a generated master key, so all use the same). */
+  workerEnv: Record<string, string>;
+  /** After SIGTERM, how long the workers get to drain before they are killed (drain delay + shutdown timeout + margin). */
+  stopTimeoutMs: number;
+  /** Called once, when every worker listens for the first time (saves and prints a generated master key). */
+  onAllListening(address: { address: string; port: number }): Promise<void> | void;
+  /** Replacements allowed within {@link crashWindowMs} before the primary gives up (default 5). */
+  maxCrashes?: number;
+  crashWindowMs?: number;
+}
+
+/** Restarts back off from this doubling up to the cap, so a crash loop does not spin the CPU. */
+const firstBackoffMs = 100;
+const maxBackoffMs = 5000;
+
+/**
+ * The cluster primary of `switchyard start --workers N`: does no request work. It
+ * forks N workers sharing the port, replaces one that exits unexpectedly (backing
+ * off, and giving up with a clear log when they keep crashing), and on
+ * SIGTERM/SIGINT tells every worker to drain — each runs the single-process
+ * shutdown — and resolves with the exit code once all are gone (0 when every one
+ * stopped cleanly), killing any still running after `stopTimeoutMs`.
+ */
+export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<number> {
+  const { logger } = options;
+  const maxCrashes = options.maxCrashes ?? 5;
+  const crashWindowMs = options.crashWindowMs ?? 60_000;
+  const live = new Set<Worker>();
+  const listened = new Set<number>();
+  const crashes: number[] = [];
+  const restartTimers = new Set<NodeJS.Timeout>();
+  let everyoneListened = false;
+  let stopping = false;
+  let failed = false;
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+
+  const fork = () => {
+    const worker = cluster.fork(options.workerEnv);
+    live.add(worker);
+  };
+
+  const stopAll = (reason: string, signal: NodeJS.Signals = 'SIGTERM') => {
+    if (stopping) return;
+    stopping = true;
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
+    logger.info({ reason, workers: live.size }, 'stopping: every worker drains its requests in flight');
+    for (const worker of live) worker.process.kill(signal);
+    const deadline = setTimeout(() => {
+      if (live.size === 0) return;
+      failed = true;
+      logger.error({ workers: live.size, stopTimeoutMs: options.stopTimeoutMs }, 'workers did not stop in time: killing them');
+      for (const worker of live) worker.process.kill('SIGKILL');
+    }, options.stopTimeoutMs);
+    deadline.unref();
+    if (live.size === 0) resolveExit(failed ? 1 : 0);
+  };
+
+  cluster.on('listening', (worker, address) => {
+    listened.add(worker.id);
+    if (everyoneListened || listened.size < options.workers) return;
+    everyoneListened = true;
+    void Promise.resolve(options.onAllListening({ address: address.address ?? '', port: address.port })).then(
+      () => logger.info({ workers: options.workers, port: address.port }, `switchyard listening on port ${address.port} with ${options.workers} workers`),
+      (error: unknown) => {
+        logger.error({ err: error }, 'could not finish starting');
+        failed = true;
+        stopAll('start-up failed');
+      },
+    );
+  });
+
+  cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker);
+    if (stopping) {
+      if (code !== 0) failed = true;
+      if (live.size === 0) {
+        logger.info({ failed }, failed ? 'stopped; a worker did not stop cleanly' : 'stopped');
+        resolveExit(failed ? 1 : 0);
+      }
+      return;
+    }
+    if (!listened.has(worker.id) && !everyoneListened) {
+      // A worker that cannot start (the port is taken, the config cannot load) will not start
+      // on a retry either: stop the others and report it.
+      logger.error({ workerId: worker.id, code, signal }, 'a worker failed to start; stopping');
+      failed = true;
+      stopAll('a worker failed to start');
+      return;
+    }
+    const now = Date.now();
+    crashes.push(now);
+    while (crashes.length > 0 && crashes[0]! < now - crashWindowMs) crashes.shift();
+    if (crashes.length > maxCrashes) {
+      logger.error(
+        { workerId: worker.id, code, signal, crashes: crashes.length, windowMs: crashWindowMs },
+        `workers keep crashing (${crashes.length} within ${crashWindowMs / 1000} s): giving up and stopping`,
+      );
+      failed = true;
+      stopAll('crash loop');
+      return;
+    }
+    const backoffMs = Math.min(firstBackoffMs * 2 ** (crashes.length - 1), maxBackoffMs);
+    logger.error({ workerId: worker.id, pid: worker.process.pid, code, signal, backoffMs }, 'a worker stopped unexpectedly; starting a replacement');
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      if (!stopping) fork();
+    }, backoffMs);
+    restartTimers.add(timer);
+  });
+
+  const onSignal = (signal: NodeJS.Signals) => stopAll(signal);
+  // `on`, not `once`: a second signal must not kill the primary and orphan its workers.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  for (let i = 0; i < options.workers; i++) fork();
+  return exited.finally(() => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,238 @@
+import type { Logger, StoreHealth } from '@switchyard/core';
+import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { decodeError, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
+
+export interface SqliteWorkerClientOptions {
+  /** An absolute path, or `:memory:` (then the worker's own database). */
+  file: string;
+  busyTimeoutMs: number;
+  /** How long a call may take, queueing in the worker included, before it fails as an outage. */
+  callTimeoutMs: number;
+  logger: Logger;
+  /** Told when the worker dies, so `/health` shows it before the next call. */
+  health: StoreHealth;
+  /** What the hosted stores are built with (values from core the worker does not load itself). */
+  settings: HostedSqliteSettings;
+}
+
+interface PendingCall {
+  store: string;
+  method: string;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout | undefined;
+  /** Set once the caller was answered with a timeout; the worker's late answer is then only cleaned up. */
+  timedOut: boolean;
+}
+
+/** Error codes of the thread boundary itself; `isSqliteOutage` counts them as outages (503). */
+export const SQLITE_WORKER_TIMEOUT = 'ERR_SQLITE_WORKER_TIMEOUT';
+export const SQLITE_WORKER_EXITED = 'ERR_SQLITE_WORKER_EXITED';
+
+function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * Where the worker script is: next to this file in `dist/`; from the sources (tests
+ * run through vitest), the built copy, since a worker thread runs plain JavaScript.
+ */
+function workerScript(): URL {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? new URL('../dist/sqlite-worker-main.js', import.meta.url) : new URL('./sqlite-worker-main.js', import.meta.url);
+}
+
+/**
+ * The main thread's side of the SQLite worker: posts `{ store, method, args }`,
+ * awaits the answer, and gives every call a timeout. The worker is started at
+ * once and again on the first call after it died; a death fails every call in
+ * flight as an outage (503 `store_unavailable` at the guardStore boundary).
+ * `close()` lets the calls in flight finish, then closes the connection.
+ */
+export class SqliteWorkerClient {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, PendingCall>();
+  private nextId = 1;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private restartCount = 0;
+  private lastExit: string | undefined;
+  private crashMessage: string | undefined;
+  private readonly online = new WeakSet<Worker>();
+
+  constructor(private readonly options: SqliteWorkerClientOptions) {
+    this.worker = this.spawn();
+  }
+
+  /** How often the worker has been replaced after dying; shown in `/health`. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** `/health` details of the thread: restarts and why the last one died. */
+  healthDetails(): Record<string, unknown> {
+    return { thread: 'worker', worker_restarts: this.restartCount, ...(this.lastExit !== undefined && { worker_last_exit: this.lastExit }) };
+  }
+
+  /** An async stand-in for a hosted store: every method call goes to the worker; `close()` closes the client. */
+  store<T extends object>(name: string): T {
+    const methods = new Map<PropertyKey, unknown>();
+    return new Proxy({} as T, {
+      get: (_target, property) => {
+        if (typeof property !== 'string' || property === 'then') return undefined;
+        let method = methods.get(property);
+        if (!method) {
+          method = property === 'close' ? () => this.close() : (...args: unknown[]) => this.call(name, property, args);
+          methods.set(property, method);
+        }
+        return method;
+      },
+    });
+  }
+
+  call(store: string, method: string, args: unknown[]): Promise<unknown> {
+    // The message better-sqlite3 gives on a closed connection, so callers see one behaviour in both modes.
+    if (this.closed) return Promise.reject(new TypeError('The database connection is not open'));
+    const worker = (this.worker ??= this.respawn());
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const call: PendingCall = { store, method, resolve, reject, timer: undefined, timedOut: false };
+      // The clock starts once the thread is running: its start-up (loading better-sqlite3) is not the database's delay.
+      const arm = () => {
+        if (!this.pending.has(id)) return;
+        call.timer = setTimeout(() => {
+          if (!this.pending.has(id) || call.timedOut) return;
+          call.timedOut = true;
+          // The call stays known: its late answer may need undoing (see settleLateAnswer).
+          call.reject(codedError(SQLITE_WORKER_TIMEOUT, `SQLite did not answer ${store}.${method} within ${this.options.callTimeoutMs} ms`));
+        }, this.options.callTimeoutMs);
+      };
+      if (this.online.has(worker)) queueMicrotask(arm);
+      else worker.once('online', arm);
+      this.pending.set(id, call);
+      // While a call waits the thread keeps the process alive (before it is online no timer does).
+      worker.ref();
+      const request: SqliteWorkerRequest = { type: 'call', id, store, method, args };
+      try {
+        worker.postMessage(request);
+      } catch (error) {
+        // Arguments that cannot be cloned (a function, a class instance with private state): a caller bug.
+        this.pending.delete(id);
+        reject(error);
+      }
+    });
+  }
+
+  /** Waits for the calls in flight, then closes the connection and ends the worker. Safe to call again. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = true;
+    const inFlight = [...this.pending.values()].map(
+      (call) => new Promise<void>((resolve) => {
+        const { resolve: done, reject: failed } = call;
+        call.resolve = (value) => (done(value), resolve());
+        call.reject = (error) => (failed(error), resolve());
+        if (call.timedOut) resolve();
+      }),
+    );
+    await Promise.all(inFlight);
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage({ type: 'close' } satisfies SqliteWorkerRequest);
+    // Never worker.terminate(): better-sqlite3 12 aborts the whole process when a thread is
+    // terminated inside a statement. A call still running ends by itself within the busy timeout.
+    await exited;
+  }
+
+  private respawn(): Worker {
+    this.restartCount++;
+    this.options.logger.warn({ store: 'sqlite', restarts: this.restartCount }, 'restarting the SQLite worker thread');
+    return this.spawn();
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(workerScript(), {
+      workerData: {
+        file: this.options.file,
+        busyTimeoutMs: this.options.busyTimeoutMs,
+        settings: this.options.settings,
+      },
+      // A process started with `--input-type` (node -e) passes it on, and a worker run from a file refuses it.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+    });
+    // An idle worker never keeps the process alive by itself; one with calls in flight does.
+    worker.unref();
+    worker.once('online', () => this.online.add(worker));
+    worker.on('message', (message: SqliteWorkerReply) => this.receive(message));
+    worker.on('error', (error) => {
+      this.crashMessage = error.message.split('\n')[0]?.slice(0, 200);
+    });
+    worker.once('exit', (code) => this.exited(worker, code));
+    return worker;
+  }
+
+  private receive(message: SqliteWorkerReply): void {
+    if (message.type === 'log') {
+      this.options.logger[message.level](message.fields, message.message);
+      return;
+    }
+    if (message.type !== 'reply') return;
+    const call = this.pending.get(message.id);
+    if (!call) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    clearTimeout(call.timer);
+    if (call.timedOut) {
+      this.settleLateAnswer(call, message);
+      return;
+    }
+    if (message.ok) call.resolve(message.value);
+    else call.reject(decodeError(message.error));
+  }
+
+  /**
+   * A reservation made after its caller was told "unavailable" would hold budget
+   * nobody settles (and the process's lease renewals would keep it alive): it is
+   * released at once. Other late answers (reads, idempotent ledger batches) need nothing.
+   */
+  private settleLateAnswer(call: PendingCall, message: SqliteWorkerReply & { type: 'reply' }): void {
+    if (!message.ok || call.store !== 'budgets' || call.method !== 'reserve') return;
+    const result = message.value as { ok?: unknown; reservationId?: unknown };
+    if (result.ok !== true || typeof result.reservationId !== 'string') return;
+    this.call('budgets', 'settle', [result.reservationId, 0]).catch((error: unknown) =>
+      this.options.logger.warn({ store: 'sqlite', err: error }, 'could not release a reservation whose answer came too late; its lease will expire'),
+    );
+  }
+
+  private exited(worker: Worker, code: number): void {
+    if (this.worker === worker) this.worker = undefined;
+    if (this.closed) {
+      // Ended by close(), or stuck and terminated by it: nothing to restart or report.
+      for (const [id, call] of this.pending) {
+        this.pending.delete(id);
+        clearTimeout(call.timer);
+        if (!call.timedOut) call.reject(codedError(SQLITE_WORKER_EXITED, 'the SQLite worker thread was stopped by close()'));
+      }
+      return;
+    }
+    this.lastExit = this.crashMessage ?? `exit code ${code}`;
+    this.crashMessage = undefined;
+    const error = codedError(SQLITE_WORKER_EXITED, `the SQLite worker thread stopped (${this.lastExit})`);
+    this.options.logger.error({ store: 'sqlite', exitCode: code, pending: this.pending.size }, 'the SQLite worker thread stopped; failing its calls in flight');
+    this.options.health.failed(error);
+    for (const [id, call] of this.pending) {
+      this.pending.delete(id);
+      clearTimeout(call.timer);
+      if (!call.timedOut) call.reject(error);
+    }
+  }
+}

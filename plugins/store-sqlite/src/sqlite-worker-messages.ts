@@ -1,0 +1,47 @@
+/**
+ * The messages between the main thread and the SQLite worker. Values cross by
+ * structured clone (Dates, plain objects, undefined survive it); errors are sent
+ * as plain fields because a cloned Error loses its `code`, and the code is what
+ * decides between a 503 outage and a bug.
+ */
+
+/** Main thread → worker: run one store method, or close the connection and exit. */
+export type SqliteWorkerRequest =
+  | { type: 'call'; id: number; store: string; method: string; args: unknown[] }
+  | { type: 'close' };
+
+/** An error as it crosses the thread boundary. */
+export interface EncodedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+/** Worker → main thread: one answer per call, log lines, and the goodbye after `close`. */
+export type SqliteWorkerReply =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: EncodedError }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; fields: Record<string, unknown>; message: string }
+  | { type: 'closed' };
+
+export function encodeError(error: unknown): EncodedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' && { code }),
+    ...(error.stack !== undefined && { stack: error.stack }),
+  };
+}
+
+/** Rebuilds the error with its class where it is a built-in one callers check for (TypeError, RangeError). */
+export function decodeError(encoded: EncodedError): Error {
+  const Kind = encoded.name === 'TypeError' ? TypeError : encoded.name === 'RangeError' ? RangeError : Error;
+  const error = new Kind(encoded.message) as Error & { code?: string };
+  if (Kind === Error && encoded.name !== 'Error') error.name = encoded.name;
+  if (encoded.code !== undefined) error.code = encoded.code;
+  if (encoded.stack !== undefined) error.stack = encoded.stack;
+  return error;
+}

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { cliPath } from './support/run-cli.js';
+
+const run = promisify(execFile);
+const primaryModule = pathToFileURL(path.join(path.dirname(cliPath), 'cluster', 'run-cluster-primary.js')).href;
+const coreModule = pathToFileURL(path.resolve(path.dirname(cliPath), '../../core/dist/index.js')).href;
+
+/**
+ * The cluster primary on its own, with a worker program that listens and then dies:
+ * a real crash loop, real processes.
+ */
+describe('the cluster primary with workers that keep crashing', () => {
+  it('replaces them with backoff, then gives up with a clear log and exit code 1', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-crash-loop-'));
+    const worker = path.join(dir, 'worker.mjs');
+    await writeFile(worker, `
+      import { createServer } from 'node:http';
+      createServer().listen(0, '127.0.0.1', () => setTimeout(() => process.exit(3), 50));
+    `);
+    const primary = path.join(dir, 'primary.mjs');
+    await writeFile(primary, `
+      import cluster from 'node:cluster';
+      import { createLogger } from ${JSON.stringify(coreModule)};
+      import { runClusterPrimary } from ${JSON.stringify(primaryModule)};
+      cluster.setupPrimary({ exec: ${JSON.stringify(worker)} });
+      const code = await runClusterPrimary({
+        workers: 2, logger: createLogger({ level: 'info' }), workerEnv: {}, stopTimeoutMs: 5000,
+        onAllListening: () => undefined, maxCrashes: 3, crashWindowMs: 60000,
+      });
+      process.exitCode = code;
+    `);
+    const outcome = await run(process.execPath, [primary], { timeout: 60_000 }).then(
+      (result) => ({ code: 0, stdout: result.stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+    expect(outcome.code).toBe(1);
+    const replacements = outcome.stdout.match(/starting a replacement/g) ?? [];
+    expect(replacements).toHaveLength(3);
+    expect(outcome.stdout).toMatch(/workers keep crashing \(4 within 60 s\): giving up and stopping/);
+    // Backoff doubles: 100, 200, 400 ms.
+    expect([...outcome.stdout.matchAll(/"backoffMs":(\d+)/g)].map((m) => Number(m[1]))).toEqual([100, 200, 400]);
+  }, 90_000);
+});
