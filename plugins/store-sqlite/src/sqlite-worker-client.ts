@@ -31,6 +31,9 @@ interface PendingCall {
 export const SQLITE_WORKER_TIMEOUT = 'ERR_SQLITE_WORKER_TIMEOUT';
 export const SQLITE_WORKER_EXITED = 'ERR_SQLITE_WORKER_EXITED';
 
+/** Emitted on a Worker when its thread has loaded and posted `ready`. */
+const readyEvent = 'sqlite-ready';
+
 function codedError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
@@ -99,7 +102,7 @@ export class SqliteWorkerClient {
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       const call: PendingCall = { store, method, resolve, reject, timer: undefined, timedOut: false };
-      // The clock starts once the thread is running: its start-up (loading better-sqlite3) is not the database's delay.
+      // The clock starts once the thread is ready: its start-up (loading its modules, opening the file) is not the database's delay.
       const arm = () => {
         if (!this.pending.has(id)) return;
         call.timer = setTimeout(() => {
@@ -110,7 +113,7 @@ export class SqliteWorkerClient {
         }, this.options.callTimeoutMs);
       };
       if (this.online.has(worker)) queueMicrotask(arm);
-      else worker.once('online', arm);
+      else worker.once(readyEvent, arm);
       this.pending.set(id, call);
       // While a call waits the thread keeps the process alive (before it is online no timer does).
       worker.ref();
@@ -171,8 +174,11 @@ export class SqliteWorkerClient {
     });
     // An idle worker never keeps the process alive by itself; one with calls in flight does.
     worker.unref();
-    worker.once('online', () => this.online.add(worker));
-    worker.on('message', (message: SqliteWorkerReply) => this.receive(message));
+    worker.on('message', (message: SqliteWorkerReply) => {
+      if (message.type !== 'ready') return this.receive(message);
+      this.online.add(worker);
+      worker.emit(readyEvent);
+    });
     worker.on('error', (error) => {
       this.crashMessage = error.message.split('\n')[0]?.slice(0, 200);
     });

@@ -65,3 +65,5 @@ port.on('message', (request: SqliteWorkerRequest) => {
     (error: unknown) => post({ type: 'reply', id: request.id, ok: false, error: encodeError(error) }),
   );
 });
+
+post({ type: 'ready' });

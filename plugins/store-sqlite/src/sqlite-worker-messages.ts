@@ -23,7 +23,9 @@ export type SqliteWorkerReply =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: EncodedError }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; fields: Record<string, unknown>; message: string }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** Posted once, when the thread has loaded its modules and opened the file: call timeouts start then. */
+  | { type: 'ready' };
 
 export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
