@@ -1,6 +1,8 @@
-// Starts the three targets as separate processes on free loopback ports: the mock
-// upstream first (the others need its port), then the bare proxy and the gateway.
-import { closeSync, openSync } from 'node:fs';
+// Starts the targets as separate processes on free loopback ports: the mock upstream
+// first (the others need its port), then the bare proxy and one gateway per variant.
+// Every Node target runs with bench/alloc-probe.js preloaded, so its allocations are counted.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startChild, waitForHttp, waitForListening } from './children.js';
@@ -9,41 +11,98 @@ import { writeGatewayConfig } from './gateway-config.js';
 
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const gatewayBin = path.join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+const probe = ['--import', path.join(benchDir, 'alloc-probe.js')];
 
-/** Resolves with the started children, each with its `port`. */
-export async function startTargets(settings, { resultsDir, stamp }) {
-  const upstream = startChild('upstream', process.execPath, [path.join(benchDir, 'upstream.js'), '0']);
+/**
+ * The gateway variants BENCH_GATEWAYS can name. `unique`: wrk sends a different user
+ * message in every request (so the cache misses); `workers`: `switchyard start --workers N`.
+ */
+export const gatewayVariants = {
+  default: { label: 'gateway default chain', chain: 'default', unique: true },
+  full: { label: 'gateway full chain', chain: 'full', unique: true },
+  'cache-hit': { label: 'gateway cache hits', chain: 'cache-hit', unique: false },
+  workers: { label: 'gateway full, 2 workers', chain: 'full', unique: true, workers: 2 },
+};
+
+/** Whether this build's `switchyard start` has `--workers` (another branch adds it). */
+export function supportsWorkers() {
+  try {
+    const help = execFileSync(process.execPath, [gatewayBin, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return help.includes('--workers');
+  } catch (error) {
+    return String(error.stdout ?? '').includes('--workers');
+  }
+}
+
+/**
+ * Resolves with { upstream, targets, profileDirs }: `targets` are the measured ones in
+ * table order (direct, proxy, gateways), each { name, label, child, unique }.
+ */
+export async function startTargets(settings, { resultsDir, stamp, allocDir }) {
+  const env = { BENCH_ALLOC_DIR: allocDir };
+  const upstream = startChild('upstream', process.execPath, [...probe, path.join(benchDir, 'upstream.js'), '0'], { env });
   upstream.port = await waitForListening(upstream);
   const origin = `http://127.0.0.1:${upstream.port}`;
 
-  const proxy = startChild('bare proxy', process.execPath, [path.join(benchDir, 'bare-proxy.js'), origin, '0']);
+  const proxy = startChild('bare proxy', process.execPath, [...probe, path.join(benchDir, 'bare-proxy.js'), origin, '0'], { env });
   proxy.port = await waitForListening(proxy);
 
-  // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
-  // it (as in production) without this process paying to read it back.
-  const config = writeGatewayConfig(path.join(resultsDir, 'gateway.config.yaml'), settings.chain, settings.metrics);
-  const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${stamp}.log`) : '/dev/null';
-  const logFd = openSync(logFile, 'w');
-  const profileDir = settings.profile ? path.join(resultsDir, `profiles-${stamp}`) : undefined;
-  const port = await freePort();
-  const gateway = startChild(
-    'gateway',
-    process.execPath,
-    [
-      ...settings.gatewayNodeFlags,
-      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-      gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
-    ],
-    // A fixed master key stops the gateway from generating and saving one.
-    { env: { BENCH_UPSTREAM_PORT: String(upstream.port), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
-  );
-  closeSync(logFd);
-  gateway.port = port;
-  await waitForHttp(gateway, `http://127.0.0.1:${port}/health`);
-  if (settings.gatewayLog) console.log(`gateway log: ${path.relative(process.cwd(), logFile)}`);
-  if (profileDir) {
-    console.log(`profiling the gateway into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
+  const targets = [
+    { name: 'direct', label: 'direct upstream', child: upstream, unique: true },
+    { name: 'proxy', label: 'bare proxy', child: proxy, unique: true },
+  ];
+  const profileDirs = [];
+  const workers = settings.gateways.includes('workers') && supportsWorkers();
+  for (const name of settings.gateways) {
+    const variant = gatewayVariants[name];
+    if (variant.workers && !workers) {
+      console.log(`note: this build's 'switchyard start' has no --workers; the '${name}' target is skipped`);
+      continue;
+    }
+    // Profiling slows a process down: only the first gateway is profiled.
+    const profile = profileDirs.length === 0 && (settings.profile || settings.heapProfile);
+    const profileDir = profile ? path.join(resultsDir, `profiles-${stamp}`) : undefined;
+    if (profileDir) profileDirs.push(profileDir);
+    const child = await startGateway(name, variant, settings, { resultsDir, stamp, env, upstreamPort: upstream.port, profileDir });
+    targets.push({ name, label: variant.label, child, unique: variant.unique, gateway: true });
+    if (profileDir) {
+      console.log(`profiling '${variant.label}' into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
+    }
   }
-  return { upstream, proxy, gateway, profileDir };
+  return { upstream, targets, profileDirs };
 }
 
+async function startGateway(name, variant, settings, { resultsDir, stamp, env, upstreamPort, profileDir }) {
+  // Each gateway has its own data dir: two processes on one SQLite file would contend for its lock.
+  const dataDir = path.join(resultsDir, `data-${stamp}-${name}`);
+  mkdirSync(dataDir, { recursive: true });
+  const config = writeGatewayConfig(path.join(resultsDir, `gateway-${name}.config.yaml`), variant.chain, settings.metrics, dataDir);
+  // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
+  // it (as in production) without this process paying to read it back.
+  const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${name}-${stamp}.log`) : '/dev/null';
+  const logFd = openSync(logFile, 'w');
+  const port = await freePort();
+  const profileFlags = [
+    ...(profileDir && settings.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    // A sampling interval of 32 KB (default 512 KB) gives enough samples from a few seconds' run.
+    ...(profileDir && settings.heapProfile ? ['--heap-prof', '--heap-prof-dir', profileDir, '--heap-prof-interval', '32768'] : []),
+  ];
+  const child = startChild(
+    variant.label,
+    process.execPath,
+    [
+      ...probe,
+      ...settings.gatewayNodeFlags,
+      ...profileFlags,
+      gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
+      ...(variant.workers ? ['--workers', String(variant.workers)] : []),
+    ],
+    // A fixed master key stops the gateway from generating and saving one.
+    { env: { ...env, BENCH_UPSTREAM_PORT: String(upstreamPort), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
+  );
+  closeSync(logFd);
+  child.port = port;
+  await waitForHttp(child, `http://127.0.0.1:${port}/health`);
+  if (settings.gatewayLog) console.log(`${variant.label} log: ${path.relative(process.cwd(), logFile)}`);
+  return child;
+}
