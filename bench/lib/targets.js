@@ -82,10 +82,11 @@ async function startGateway(name, variant, settings, { resultsDir, stamp, env, u
   const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${name}-${stamp}.log`) : '/dev/null';
   const logFd = openSync(logFile, 'w');
   const port = await freePort();
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const profileFlags = [
     ...(profileDir && settings.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-    // A sampling interval of 32 KB (default 512 KB) gives enough samples from a few seconds' run.
-    ...(profileDir && settings.heapProfile ? ['--heap-prof', '--heap-prof-dir', profileDir, '--heap-prof-interval', '32768'] : []),
+    // Not --heap-prof: that keeps only what is still alive at exit (see heap-sampler.js).
+    ...(profileDir && settings.heapProfile ? ['--import', path.join(benchDir, 'heap-sampler.js')] : []),
   ];
   const child = startChild(
     variant.label,
@@ -98,7 +99,7 @@ async function startGateway(name, variant, settings, { resultsDir, stamp, env, u
       ...(variant.workers ? ['--workers', String(variant.workers)] : []),
     ],
     // A fixed master key stops the gateway from generating and saving one.
-    { env: { ...env, BENCH_UPSTREAM_PORT: String(upstreamPort), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
+    { env: { ...env, ...(profileDir && { BENCH_HEAP_PROFILE_DIR: profileDir }), BENCH_UPSTREAM_PORT: String(upstreamPort), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
   );
   closeSync(logFd);
   child.port = port;
