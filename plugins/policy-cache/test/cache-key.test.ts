@@ -1,4 +1,5 @@
 import type { ChatRequest, Principal } from '@switchyard/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, cacheScopeValue, canonicalJson } from '../src/index.js';
 
@@ -20,6 +21,32 @@ describe('canonical JSON', () => {
     expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
     expect(canonicalJson('x"y')).toBe('"x\\"y"');
     expect(canonicalJson(null)).toBe('null');
+  });
+
+  it('gives the text of the straightforward recipe (sorted keys joined at every level) for any JSON value', () => {
+    // The obvious implementation, as the oracle: the real one builds the same text with less garbage.
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : reference(item))).join(',')}]`;
+      const members: string[] = [];
+      for (const name of Object.keys(value).sort()) {
+        const member = (value as Record<string, unknown>)[name];
+        if (member === undefined || typeof member === 'function') continue;
+        members.push(`${JSON.stringify(name)}:${reference(member)}`);
+      }
+      return `{${members.join(',')}}`;
+    };
+    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__x', 'é', '\u{1F600}', '\ud800', 'B', 'a', '10', '9', ''));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('value'), { maxLength: 5 }), fc.dictionary(key, tie('value'), { maxKeys: 24 })),
+    })).value;
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 300 },
+    );
+    expect(canonicalJson([undefined, () => 1, { f: () => 1, u: undefined, n: 1 }])).toBe('[null,null,{"n":1}]');
   });
 });
 
