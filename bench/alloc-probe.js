@@ -45,13 +45,17 @@ if (dir && isMainThread) {
     const { statistics } = profiler.stop();
     profiler = new v8.GCProfiler();
     profiler.start();
-    const used = v8.getHeapStatistics().used_heap_size;
+    const heap = v8.getHeapStatistics();
+    const used = heap.used_heap_size;
     for (const gc of statistics) {
       freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
     }
     gcs += statistics.length;
     seq += 1;
-    const body = JSON.stringify({ pid: process.pid, seq, allocatedBytes: used - baseline + freed, gcs, usedHeapBytes: used });
+    // Where resident memory sits, for finding what holds it: the JS heap's reserved pages,
+    // ArrayBuffer/Buffer memory outside it, and V8's own malloc.
+    const memory = { totalHeapBytes: heap.total_heap_size, externalBytes: heap.external_memory, mallocedBytes: heap.malloced_memory, arrayBuffersBytes: process.memoryUsage().arrayBuffers };
+    const body = JSON.stringify({ pid: process.pid, seq, allocatedBytes: used - baseline + freed, gcs, usedHeapBytes: used, ...memory });
     writeFileSync(`${file}.tmp`, body);
     renameSync(`${file}.tmp`, file);
   });
