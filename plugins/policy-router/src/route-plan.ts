@@ -274,14 +274,67 @@ function trackStreamEnd(result: ProviderResult, end: () => void): ProviderResult
     end();
     return result;
   }
-  const parts = result.parts;
-  async function* tracked(): AsyncGenerator<StreamPart> {
+  return { kind: 'chat-stream', parts: new EndTrackedParts(result.parts, end) };
+}
+
+/**
+ * The parts of a stream, calling `end` once when they run out, fail, or the reader
+ * stops early. A plain iterator rather than an async generator around `yield*`,
+ * which costs a promise and an await per part on every streamed request for a
+ * wrapper whose only job is the last step. Like the generator it replaced, it calls
+ * `end` only once iteration has begun.
+ */
+class EndTrackedParts implements AsyncIterable<StreamPart>, AsyncIterator<StreamPart> {
+  private inner: AsyncIterator<StreamPart> | undefined;
+  private ended = false;
+  private readonly onResult = (result: IteratorResult<StreamPart>): IteratorResult<StreamPart> => {
+    if (result.done) this.finish();
+    return result;
+  };
+  private readonly onError = (error: unknown): never => {
+    this.finish();
+    throw error;
+  };
+
+  constructor(
+    private readonly parts: AsyncIterable<StreamPart>,
+    private readonly end: () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StreamPart>> {
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    this.inner ??= this.parts[Symbol.asyncIterator]();
     try {
-      yield* parts;
-    } finally {
-      end();
+      return this.inner.next().then(this.onResult, this.onError);
+    } catch (error) {
+      return Promise.resolve().then(() => this.onError(error));
     }
   }
-  return { kind: 'chat-stream', parts: tracked() };
+
+  async return(): Promise<IteratorResult<StreamPart>> {
+    const inner = this.inner;
+    if (!inner) {
+      // Closed before it began, like a generator never started: nothing was read, no end.
+      this.ended = true;
+      return { done: true, value: undefined };
+    }
+    if (this.ended) return { done: true, value: undefined };
+    try {
+      await inner.return?.();
+    } finally {
+      this.finish();
+    }
+    return { done: true, value: undefined };
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.end();
+  }
 }
 
