@@ -1,38 +1,34 @@
 /**
  * JSON text that is the same for equal values whatever order their keys were
- * written in: object keys sorted at every depth, `undefined` members dropped (as
+ * written in: object keys sorted at every depth (integer-like keys, which JSON text
+ * from JavaScript always puts first, ascending), `undefined` members dropped (as
  * `JSON.stringify` drops them), array order kept.
  */
 export function canonicalJson(value: unknown): string {
-  return appendCanonical('', value);
+  return JSON.stringify(sortedCopy(value)) ?? 'null';
 }
 
-// One string grown by concatenation (V8 keeps it as a rope until the hash reads it)
-// instead of an array of member strings per object joined at every level: the cache
-// key is computed on every request, and the arrays and joins were its main garbage.
-function appendCanonical(out: string, value: unknown): string {
-  if (value === null || typeof value !== 'object') return out + (JSON.stringify(value) ?? 'null');
+// A copy with sorted keys handed to the native JSON.stringify once: the cache key is
+// computed on every request, and building the text in JavaScript (a string or an
+// array per member) made twice the garbage. A `__proto__` member is defined as data,
+// never assigned (which would set the copy's prototype and drop it from the text).
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    out += '[';
-    for (let index = 0; index < value.length; index++) {
-      if (index > 0) out += ',';
-      const item: unknown = value[index];
-      out = item === undefined ? `${out}null` : appendCanonical(out, item);
-    }
-    return `${out}]`;
+    const items: unknown[] = new Array<unknown>(value.length);
+    for (let index = 0; index < value.length; index++) items[index] = sortedCopy(value[index]);
+    return items;
   }
   const record = value as Record<string, unknown>;
-  const names = sortedNames(Object.keys(record));
-  out += '{';
-  let first = true;
-  for (const name of names) {
+  // A plain literal, not Object.create(null): V8 keeps it a fast object, half the size.
+  const copy: Record<string, unknown> = {};
+  for (const name of sortedNames(Object.keys(record))) {
     const member = record[name];
     if (member === undefined || typeof member === 'function') continue;
-    out += `${first ? '' : ','}${JSON.stringify(name)}:`;
-    first = false;
-    out = appendCanonical(out, member);
+    if (name === '__proto__') Object.defineProperty(copy, name, { value: sortedCopy(member), enumerable: true, writable: true, configurable: true });
+    else copy[name] = sortedCopy(member);
   }
-  return `${out}}`;
+  return copy;
 }
 
 /**
