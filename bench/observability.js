@@ -71,12 +71,18 @@ async function main() {
     writeFileSync(bodyFiles[mode], bodies[mode]);
   }
 
-  const { upstream, proxy } = await startUpstreamAndProxy();
+  // Where the allocation probe in each target answers (bench/alloc-probe.js).
+  const allocDir = path.join(resultsDir, `alloc-${stamp}`);
+  mkdirSync(allocDir, { recursive: true });
+  const env = { BENCH_ALLOC_DIR: allocDir };
+  const { upstream, proxy } = await startUpstreamAndProxy(env);
   const targets = [{ name: 'proxy', label: 'bare proxy', child: proxy }];
   for (const variant of variants) {
     const child = await startGateway(
-      { name: variant.name, chain: settings.chain, metrics: variant.metrics, nodeFlags: [...settings.gatewayNodeFlags, ...variant.nodeFlags], log: settings.gatewayLog },
-      { resultsDir, stamp, upstreamPort: upstream.port },
+      variant.name,
+      { label: variant.label, chain: settings.chain },
+      { ...settings, metrics: variant.metrics, gatewayNodeFlags: [...settings.gatewayNodeFlags, ...variant.nodeFlags] },
+      { resultsDir, stamp, env, upstreamPort: upstream.port },
     );
     targets.push({ name: variant.name, label: variant.label, kind: 'gateway', child, variant });
   }
@@ -96,7 +102,7 @@ async function main() {
     }
   }
 
-  const gatewayPeak = { mb: 0 };
+  const peaks = {};
   const retryBudget = { seconds: settings.retryBudgetSec };
   const runs = [];
   for (const mode of settings.modes) {
@@ -105,7 +111,7 @@ async function main() {
         // Rotated each round, so no variant always runs right after the same neighbour.
         const shift = (round - 1) % targets.length;
         for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
-          const run = await measureUndisturbed({ target, upstream, children, mode, concurrency, round, settings, bodyFile: bodyFiles[mode], gatewayPeak, retryBudget });
+          const run = await measureUndisturbed({ target, upstream, children, mode, concurrency, round, settings, bodyFile: bodyFiles[mode], peaks, allocDir, retryBudget });
           runs.push(run);
           console.log(
             `  ${mode} c${concurrency} round ${round} ${target.label.padEnd(18)} ${run.rps.toFixed(0).padStart(6)} req/s  ` +

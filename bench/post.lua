@@ -14,6 +14,22 @@ wrk.body = read_file(os.getenv("BENCH_BODY_FILE"))
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_API_KEY") or "")
 
+-- BENCH_UNIQUE=1: every request's user message starts with a fresh number, so a
+-- response cache misses (and stores) every time, as it would for real traffic.
+if os.getenv("BENCH_UNIQUE") == "1" then
+  local marker = '"role":"user","content":"'
+  local at = assert(string.find(wrk.body, marker, 1, true), "no user message in the body")
+  local head = string.sub(wrk.body, 1, at + #marker - 1)
+  local tail = string.sub(wrk.body, at + #marker)
+  -- A per-run prefix (this Lua state's table address and the clock) keeps runs apart.
+  local prefix = string.sub(tostring({}), 8) .. os.time()
+  local counter = 0
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, head .. prefix .. "-" .. counter .. " " .. tail)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

@@ -1,10 +1,11 @@
-// Gateway overhead benchmark: the mock upstream direct (A), behind a bare Express
-// proxy (B) and behind the gateway (C), each in its own process, measured with wrk
-// in interleaved rounds (A B C A B C) so drift and noise hit all three alike.
+// Gateway overhead benchmark: the mock upstream direct, behind a bare Express proxy and
+// behind each gateway variant (full chain, cache hits, --workers 2 where the build has
+// it), each in its own process, measured with wrk in interleaved rounds (A B C D A B C D)
+// so drift and noise hit every target alike.
 // See bench/README.md. Exits 0 even when a target is missed; non-zero only if
 // something broke (a child crashed, wrk failed, or a target answered errors).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +15,9 @@ import { chatBody, fixturesDir, repoRoot } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { measureUndisturbed } from './lib/measure.js';
 import { preflight } from './lib/preflight.js';
-import { clockTicks, otherProcessesSnapshot, otherProcessesUsage, peakRssMb } from './lib/proc-stats.js';
-import { formatCell, formatTtfb, formatVerdict, verdict } from './lib/report.js';
+import { formatHeapProfile, summarizeHeapProfile } from './lib/heap-profile.js';
+import { clockTicks, otherProcessesSnapshot, otherProcessesUsage } from './lib/proc-stats.js';
+import { formatCell, formatComparisons, formatTtfb, formatVerdict, verdict } from './lib/report.js';
 import { estimateSeconds, readSettings } from './lib/settings.js';
 import { comparisons, summarise } from './lib/summary.js';
 import { gatewayBin, startTargets } from './lib/targets.js';
@@ -52,10 +54,6 @@ async function main() {
   if (!existsSync(gatewayBin)) throw new Error(`${gatewayBin} is missing; build first (npx tsc -b)`);
   mkdirSync(resultsDir, { recursive: true });
   console.log(`fixtures: ${fixturesDir()}`);
-  console.log(
-    `${settings.durationSec}s runs after ${settings.warmupSec}s warm-up, ${settings.rounds} rounds, concurrency ${settings.concurrency.join('/')}, ` +
-      `wrk threads ${settings.wrkThreads}; about ${estimateSeconds(settings)}s in total`,
-  );
 
   const bodies = {};
   const bodyFiles = {};
@@ -65,16 +63,16 @@ async function main() {
     writeFileSync(bodyFiles[mode], bodies[mode]);
   }
 
-  const { upstream, proxy, gateway, clusters, profileDir } = await startTargets(settings, { resultsDir, stamp });
-  const children = [upstream, proxy, gateway, ...clusters.map((c) => c.child)];
-  // Every target is one process; CPU and memory are read for that process only.
-  const targets = [
-    { name: 'direct', label: 'direct upstream', child: upstream },
-    { name: 'proxy', label: 'bare proxy', child: proxy },
-    { name: 'gateway', label: 'gateway', child: gateway },
-    // BENCH_WORKERS=1,2: the same gateway with --workers 2 (CPU: primary and workers together).
-    ...clusters.map((c) => ({ name: c.name, label: c.label, child: c.child })),
-  ];
+  // Where the allocation probe in each target answers (bench/alloc-probe.js).
+  const allocDir = path.join(resultsDir, `alloc-${stamp}`);
+  mkdirSync(allocDir, { recursive: true });
+  const { upstream, targets, profileDirs } = await startTargets(settings, { resultsDir, stamp, allocDir });
+  const children = targets.map((t) => t.child);
+  console.log(
+    `targets: ${targets.map((t) => t.label).join(', ')}\n` +
+      `${settings.durationSec}s runs after ${settings.warmupSec}s warm-up, ${settings.rounds} rounds, concurrency ${settings.concurrency.join('/')}, ` +
+      `wrk threads ${settings.wrkThreads}; about ${estimateSeconds(settings, targets.length)}s in total`,
+  );
   for (const target of targets) target.url = `http://127.0.0.1:${target.child.port}/v1/chat/completions`;
   await preflight(targets, { bodies, apiKey: benchApiKey });
 
@@ -85,25 +83,27 @@ async function main() {
     console.log(`warming up every target (${2 * settings.warmupSec}s per mode at c${connections})…`);
     for (const mode of settings.modes) {
       for (const target of targets) {
-        const wrk = { url: target.url, bodyFile: bodyFiles[mode], apiKey: benchApiKey, connections, threads: settings.wrkThreads };
+        const wrk = { url: target.url, bodyFile: bodyFiles[mode], apiKey: benchApiKey, connections, threads: settings.wrkThreads, unique: target.unique };
         await runWrk({ ...wrk, seconds: 2 * settings.warmupSec });
         assertRunning(children);
       }
     }
   }
 
-  const gatewayPeak = { mb: peakRssMb(gateway.pid) };
+  // Each target's peak RSS over the whole run, warm-up included (per-run peaks are in the cells).
+  const peaks = {};
   const retryBudget = { seconds: settings.retryBudgetSec };
   const runs = [];
   for (const mode of settings.modes) {
     for (const concurrency of settings.concurrency) {
       for (let round = 1; round <= settings.rounds; round++) {
         for (const target of targets) {
-          const run = await measureUndisturbed({ target, upstream, children, mode, concurrency, round, settings, bodyFile: bodyFiles[mode], gatewayPeak, retryBudget });
+          const run = await measureUndisturbed({ target, upstream, children, mode, concurrency, round, settings, bodyFile: bodyFiles[mode], peaks, retryBudget, allocDir });
           runs.push(run);
           console.log(
             `  ${mode} c${concurrency} round ${round} ${target.label.padEnd(15)} ${run.rps.toFixed(0).padStart(6)} req/s  ` +
-              `p50 ${(run.latencyUs.p50 / 1000).toFixed(3)} ms  p99 ${(run.latencyUs.p99 / 1000).toFixed(3)} ms`,
+              `p50 ${(run.latencyUs.p50 / 1000).toFixed(3)} ms  p99 ${(run.latencyUs.p99 / 1000).toFixed(3)} ms  ` +
+              `${run.cpuUsPerRequest.toFixed(0)} µs CPU  ${(run.allocBytesPerRequest / 1024).toFixed(1)} KB alloc per request`,
           );
         }
       }
@@ -124,26 +124,26 @@ async function main() {
       console.warn(`  TTFB: other processes (${other.top.join(', ')}) used ${ttfb.otherLoadPct.toFixed(0)}% of a core; numbers are noisy`);
     }
   }
-  gatewayPeak.mb = Math.max(gatewayPeak.mb, peakRssMb(gateway.pid));
 
   const summary = summarise(runs, settings, targets);
-  const checks = verdict(summary, ttfb, gatewayPeak.mb);
-  printReport({ summary, ttfb, checks, settings, targets, runs });
+  const checks = verdict(summary, ttfb, targets);
+  printReport({ summary, ttfb, checks, settings, targets, runs, peaks });
 
   await Promise.all(children.map((child) => stopChild(child)));
-  let profile;
-  if (profileDir) profile = reportProfile(profileDir);
+  rmSync(allocDir, { recursive: true, force: true });
+  const profile = profileDirs.length > 0 ? reportProfiles(profileDirs[0]) : undefined;
 
   const file = path.join(resultsDir, `${stamp}.json`);
+  const targetList = targets.map(({ name, label, unique }) => ({ name, label, uniqueBodies: unique }));
   writeFileSync(
     file,
-    `${JSON.stringify({ meta: meta(settings, wrkVersion), summary, comparisons: comparisons(summary), ttfb, gatewayPeakRssMb: gatewayPeak.mb, checks, runs, profile }, null, 2)}\n`,
+    `${JSON.stringify({ meta: meta(settings, wrkVersion), targets: targetList, summary, comparisons: comparisons(summary, targets), ttfb, peakRssMb: peaks, checks, runs, profile }, null, 2)}\n`,
   );
   console.log(`\nfull results: ${path.relative(process.cwd(), file)}`);
   return 0;
 }
 
-function printReport({ summary, ttfb, checks, settings, targets, runs }) {
+function printReport({ summary, ttfb, checks, settings, targets, runs, peaks }) {
   console.log('');
   for (const mode of settings.modes) {
     for (const concurrency of settings.concurrency) {
@@ -153,30 +153,44 @@ function printReport({ summary, ttfb, checks, settings, targets, runs }) {
       console.log('');
     }
   }
+  console.log(formatComparisons(summary, targets, settings));
+  console.log('');
   if (ttfb) {
     console.log(formatTtfb(ttfb, targets, settings.ttfbRequests));
     console.log('');
   }
+  console.log(`peak RSS over the whole run (warm-up included): ${targets.map((t) => `${t.label} ${(peaks[t.name] ?? NaN).toFixed(1)} MB`).join(', ')}`);
   const scope = runs.every((r) => r.peakRssScope === 'run') ? 'per run' : 'since process start';
   console.log(
     `notes: latencies are wrk's exact µs histogram; CPU is utime+stime of that one process from /proc ` +
-      `(${1000 / clockTicks} ms ticks) over requests completed; "direct" shows the upstream's own CPU and memory; ` +
-      `peak RSS is VmHWM ${scope}; ±rounds is half the req/s range between rounds.`,
+      `(${1000 / clockTicks} ms ticks) over requests completed; alloc is JS-heap bytes allocated in that process ` +
+      `(bench/alloc-probe.js) over requests completed; "direct" shows the upstream's own CPU, allocation and memory; ` +
+      `peak RSS is VmHWM ${scope}; ±rounds is half the req/s range between rounds; a multi-process target sums its processes.`,
   );
   console.log('');
   console.log(formatVerdict(checks));
 }
 
-function reportProfile(profileDir) {
-  const files = existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : [];
-  if (files.length === 0) {
-    console.warn(`\nno .cpuprofile found in ${profileDir}; did the gateway exit cleanly?`);
+function reportProfiles(profileDir) {
+  const files = existsSync(profileDir) ? readdirSync(profileDir) : [];
+  const cpu = files.find((f) => f.endsWith('.cpuprofile'));
+  const heap = files.find((f) => f.endsWith('.heapprofile'));
+  if (!cpu && !heap) {
+    console.warn(`\nno profile found in ${profileDir}; did the gateway exit cleanly?`);
     return undefined;
   }
-  const file = path.join(profileDir, files[0]);
-  const summary = summarizeProfile(file, { top: 25, repoRoot });
-  console.log(`\n${formatProfile(summary, path.relative(process.cwd(), file))}`);
-  return { file, ...summary };
+  const out = {};
+  if (cpu) {
+    const file = path.join(profileDir, cpu);
+    out.cpu = { file, ...summarizeProfile(file, { top: 25, repoRoot }) };
+    console.log(`\n${formatProfile(out.cpu, path.relative(process.cwd(), file))}`);
+  }
+  if (heap) {
+    const file = path.join(profileDir, heap);
+    out.heap = { file, ...summarizeHeapProfile(file, { top: 30, repoRoot }) };
+    console.log(`\n${formatHeapProfile(out.heap, path.relative(process.cwd(), file))}`);
+  }
+  return out;
 }
 
 function meta(settings, wrkVersion) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 // Time V8 attributes to no JavaScript at all; shown separately, excluded from shares.
 const idle = new Set(['(idle)', '(program)', '(garbage collector)']);
 
-function where(callFrame, repoRoot) {
+export function where(callFrame, repoRoot) {
   const url = callFrame.url || '';
   if (!url) return '';
   const file = url.startsWith('file://') ? new URL(url).pathname : url;
@@ -15,7 +15,7 @@ function where(callFrame, repoRoot) {
 }
 
 /** Groups a location into the package that owns it, e.g. `express`, `@switchyard/core`, `node:internal`. */
-function owner(location) {
+export function owner(location) {
   if (!location) return '(native/V8)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(location);
   if (nm) return nm[1];

@@ -1,12 +1,13 @@
-// The gateway's config for the benchmark, by BENCH_CHAIN:
+// The gateway's config for the benchmark, by chain:
 // - default: one OpenAI provider pointing at the mock upstream and the default chain;
-// - full: every step of the chain (key-scope, rate-limit with a limit it never
-//   reaches, circuit-breaker, cache that bypasses the bench's temperature-0.2
-//   request, route) and the bench model as a group of three deployments;
-// - cache-hit: the same, with the cache answering every request after the first.
+// - full: every step of the chain — key auth (the key belongs to a team), key-scope
+//   holding a team budget it never reaches, rate-limit with limits it never reaches,
+//   circuit-breaker, cache (a miss on every request: the bench sends a unique body
+//   each time), route to a group of three deployments, adapter — and the SQLite ledger;
+// - cache-hit: the same, with the cache answering every request after the first (the
+//   bench sends the same body every time).
 // Logging at info, as in production. BENCH_METRICS=off adds `metrics: { enabled: false }`,
-// so the same chain can be measured with metrics recorded and without. BENCH_FAST_PATH=off
-// adds `server: { fast_path: false }`, so the same chain can be measured translated.
+// so the same chain can be measured with metrics recorded and without.
 import { writeFileSync } from 'node:fs';
 import { benchModel } from './fixtures.js';
 
@@ -19,13 +20,14 @@ const upstream = (name) => `  ${name}:
     base_url: http://127.0.0.1:\${BENCH_UPSTREAM_PORT}/v1
 `;
 
-const auth = `  - auth: { keys: [ { name: bench, key: ${benchApiKey} } ] }\n`;
+const auth = `  - auth: { keys: [ { name: bench, key: ${benchApiKey}, team: bench } ] }\n`;
 
 function configFor(chain) {
   if (chain === 'default') {
     return `log: { level: info }\nproviders:\n${upstream('upstream')}chain:\n${auth}  - key-scope\n  - route\n  - adapter\n`;
   }
-  const cache = chain === 'cache-hit' ? '{ cache_nonzero_temperature: true }' : '{}';
+  // The config is the same for both; what differs is the body: unique per request (a miss
+  // that is stored) or the same every time (a hit). The bench's temperature is 0.2.
   return `log: { level: info }
 providers:
 ${upstream('up-a')}${upstream('up-b')}${upstream('up-c')}models:
@@ -36,23 +38,28 @@ ${upstream('up-a')}${upstream('up-b')}${upstream('up-c')}models:
       - { target: up-b/gpt-4o-mini }
       - { target: up-c/gpt-4o-mini }
 chain:
-${auth}  - key-scope
+${auth}  - key-scope: { budgets: { teams: { bench: { limit_usd: 1000000000, period: total } } } }
   - rate-limit: { limits: { global: { rpm: 100000000, tpm: 100000000000 } } }
   - circuit-breaker
-  - cache: ${cache}
+  - cache: { cache_nonzero_temperature: true }
   - route
   - adapter
 `;
 }
 
-export function writeGatewayConfig(file, chain = 'default', metrics = 'on', fastPath = 'on', sqliteThread = 'worker') {
+/**
+ * Writes the config; `dataDir` keeps each gateway's SQLite files apart from the others'.
+ * `fastPath: 'off'` measures the same chain translated (BENCH_FAST_PATH); `sqliteThread`
+ * runs the SQLite connection in its worker thread or on the event loop (BENCH_SQLITE_THREAD).
+ */
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on', dataDir = undefined, { fastPath = 'on', sqliteThread = 'worker' } = {}) {
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
-  const serverSection = fastPath === 'off' ? 'server: { fast_path: false }\n' : '';
-  // The ledger's SQLite file, in the worker thread or on the event loop (BENCH_SQLITE_THREAD).
+  const server = [dataDir && `data_dir: ${JSON.stringify(dataDir)}`, fastPath === 'off' && 'fast_path: false'].filter(Boolean);
+  const serverSection = server.length > 0 ? `server: { ${server.join(', ')} }\n` : '';
   const storageSection = `storage: { use: sqlite, thread: ${sqliteThread} }\n`;
   writeFileSync(
     file,
-    `# Written by bench/run.js (BENCH_CHAIN=${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}${storageSection}`,
+    `# Written by bench/run.js (chain ${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}${storageSection}`,
   );
   return file;
 }

@@ -3,7 +3,8 @@
 import http from 'node:http';
 import { assertRunning, sleep } from './children.js';
 import { benchApiKey } from './gateway-config.js';
-import { cpuMicros, otherProcessesSnapshot, otherProcessesUsage, peakRssMb, resetPeakRss } from './proc-stats.js';
+import { allocatedBytes } from './alloc.js';
+import { cpuMicros, otherProcessesSnapshot, otherProcessesUsage, processTree, resetPeakRss, treeCpuMicros, treePeakRssMb } from './proc-stats.js';
 import { runWrk } from './wrk.js';
 
 /**
@@ -35,30 +36,31 @@ export async function measureUndisturbed(options) {
 }
 
 /** Warm-up, then one measured wrk run with CPU and peak memory read around it. */
-async function measure({ target, upstream, children, mode, concurrency, round, settings, bodyFile, gatewayPeak }) {
-  const wrkOptions = { url: target.url, bodyFile, apiKey: benchApiKey, connections: concurrency, threads: settings.wrkThreads };
-  const pid = target.child.pid;
-  if (target.name === 'gateway' || target.kind === 'gateway') gatewayPeak.mb = Math.max(gatewayPeak.mb, peakRssMb(pid));
+async function measure({ target, upstream, children, mode, concurrency, round, settings, bodyFile, peaks, allocDir }) {
+  const wrkOptions = { url: target.url, bodyFile, apiKey: benchApiKey, connections: concurrency, threads: settings.wrkThreads, unique: target.unique };
+  // A --workers gateway is a process tree; every number below is for the whole tree.
+  const pids = processTree(target.child.pid);
+  peaks[target.name] = Math.max(peaks[target.name] ?? 0, treePeakRssMb(pids));
   // Per-run peaks where the kernel allows resetting VmHWM; otherwise peaks since start.
-  const peakReset = resetPeakRss(pid);
+  const peakReset = pids.map(resetPeakRss).every(Boolean);
   if (settings.warmupSec > 0) await runWrk({ ...wrkOptions, seconds: settings.warmupSec });
   const connectionsBefore = (await upstreamStats(upstream.port)).connections;
-  // A cluster target (BENCH_WORKERS) is its primary and its workers: their CPU is summed.
-  const targetPids = [pid, ...(target.child.workerPids?.() ?? [])];
-  const targetCpu = () => targetPids.reduce((sum, each) => sum + cpuMicros(each), 0);
-  const cpuBefore = targetCpu();
+  const allocBefore = await allocatedBytes(pids, allocDir);
+  const cpuBefore = treeCpuMicros(pids);
   const upstreamCpuBefore = cpuMicros(upstream.pid);
-  const ours = new Set([process.pid, upstream.pid, ...children.flatMap((c) => [c.pid, ...(c.workerPids?.() ?? [])])]);
+  const ours = new Set([process.pid, upstream.pid, ...children.map((c) => c.pid), ...pids]);
   const otherBefore = otherProcessesSnapshot(ours);
   const result = await runWrk({ ...wrkOptions, seconds: settings.durationSec });
-  const cpuUs = targetCpu() - cpuBefore;
+  const cpuUs = treeCpuMicros(pids) - cpuBefore;
   const upstreamCpuUs = cpuMicros(upstream.pid) - upstreamCpuBefore;
   // Anything else that used the CPU meanwhile skews every number; say so.
   const other = otherProcessesUsage(otherBefore, otherProcessesSnapshot(ours));
   const otherLoadPct = (other.micros / result.durationUs) * 100;
+  const allocAfter = await allocatedBytes(pids, allocDir);
+  const allocBytes = allocBefore && allocAfter ? allocAfter.bytes - allocBefore.bytes : NaN;
   const connectionsOpened = (await upstreamStats(upstream.port)).connections - connectionsBefore;
-  const peak = peakRssMb(pid);
-  if (target.name === 'gateway' || target.kind === 'gateway') gatewayPeak.mb = Math.max(gatewayPeak.mb, peak);
+  const peak = treePeakRssMb(pids);
+  peaks[target.name] = Math.max(peaks[target.name], peak);
 
   const { errors } = result;
   if (errors.status > 0) {
@@ -84,6 +86,10 @@ async function measure({ target, upstream, children, mode, concurrency, round, s
     errors,
     cpuUs,
     cpuUsPerRequest: cpuUs / result.requests,
+    allocBytes,
+    allocBytesPerRequest: allocBytes / result.requests,
+    gcs: allocBefore && allocAfter ? allocAfter.gcs - allocBefore.gcs : NaN,
+    processes: pids.length,
     upstreamCpuUsPerRequest: upstreamCpuUs / result.requests,
     peakRssMb: peak,
     peakRssScope: peakReset ? 'run' : 'process lifetime',

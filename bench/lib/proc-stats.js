@@ -22,6 +22,42 @@ export function cpuMicros(pid) {
   return (ticks * 1e6) / clockTicks;
 }
 
+/**
+ * The pid and every live descendant (cluster workers of a `--workers` gateway), so a
+ * target made of several processes is measured whole.
+ */
+export function processTree(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(Number(entry));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/** cpuMicros summed over pids; a process that exited meanwhile counts as 0. */
+export function treeCpuMicros(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += cpuMicros(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 function statusKb(pid, field) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
@@ -31,6 +67,19 @@ function statusKb(pid, field) {
 /** Peak resident set size (VmHWM) in MB since start or since the last reset. */
 export function peakRssMb(pid) {
   return statusKb(pid, 'VmHWM') / 1024;
+}
+
+/** Sum of the peaks of several processes: an upper bound on their peak together. */
+export function treePeakRssMb(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += peakRssMb(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
 }
 
 export function rssMb(pid) {

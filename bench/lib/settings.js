@@ -22,6 +22,8 @@ function list(name, fallback, allowed) {
 }
 
 export const modes = ['non-streaming', 'streaming'];
+const gatewayNames = ['default', 'full', 'cache-hit', 'workers'];
+const isGateway = (v) => gatewayNames.includes(v);
 
 export function readSettings() {
   return {
@@ -38,15 +40,15 @@ export function readSettings() {
     concurrency: list('BENCH_CONCURRENCY', ['1', '16', '64'], (v) => /^[1-9]\d*$/.test(v)).map(Number),
     modes: list('BENCH_MODES', modes, (v) => modes.includes(v)),
     profile: process.env.BENCH_PROFILE === '1',
-    // Which gateway chain to measure: the default one, every step, or cache hits.
-    chain: list('BENCH_CHAIN', ['default'], (v) => ['default', 'full', 'cache-hit'].includes(v))[0],
+    heapProfile: process.env.BENCH_HEAP_PROFILE === '1',
+    // Which gateways to measure next to the proxy (bench/lib/targets.js); BENCH_CHAIN, the
+    // older knob, names a single one. 'workers' is skipped when the build has no --workers.
+    gateways: list('BENCH_GATEWAYS', list('BENCH_CHAIN', ['full', 'cache-hit', 'workers'], isGateway), isGateway),
     // Whether the gateway records metrics: on (the default, as shipped) or off, to compare.
     metrics: list('BENCH_METRICS', ['on'], (v) => ['on', 'off'].includes(v))[0],
     // Whether the same-dialect fast path is on (as shipped) or off, to compare (docs/fast-path.md).
     fastPath: list('BENCH_FAST_PATH', ['on'], (v) => ['on', 'off'].includes(v))[0],
     gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
-    // Gateway targets by worker count: 1 is the `gateway` target; each other value adds one run with `--workers N`.
-    workers: list('BENCH_WORKERS', ['1'], (v) => /^([1-9]|1[0-6])$/.test(v)).map(Number),
     // Where the gateway's SQLite connection runs: its worker thread (default) or the event loop.
     sqliteThread: list('BENCH_SQLITE_THREAD', ['worker'], (v) => ['worker', 'main'].includes(v))[0],
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
@@ -55,8 +57,8 @@ export function readSettings() {
 }
 
 /** Rough wall-clock estimate, printed so nobody wonders whether it hung. */
-export function estimateSeconds(settings) {
-  const slots = settings.modes.length * settings.concurrency.length * settings.rounds * 3;
-  const initialWarmup = settings.modes.length * 3 * 2 * settings.warmupSec;
-  return Math.round(slots * (settings.durationSec + settings.warmupSec + 0.4) + initialWarmup + settings.ttfbRequests * 0.01 + 5);
+export function estimateSeconds(settings, targetCount = 2 + settings.gateways.length) {
+  const slots = settings.modes.length * settings.concurrency.length * settings.rounds * targetCount;
+  const initialWarmup = settings.modes.length * targetCount * 2 * settings.warmupSec;
+  return Math.round(slots * (settings.durationSec + settings.warmupSec + 0.4) + initialWarmup + settings.ttfbRequests * 0.004 * targetCount + 5);
 }

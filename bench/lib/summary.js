@@ -21,6 +21,8 @@ export function summarise(runs, settings, targets) {
           p50Us: mean(rs.map((r) => r.latencyUs.p50)),
           p99Us: mean(rs.map((r) => r.latencyUs.p99)),
           cpuUsPerRequest: rs.reduce((sum, r) => sum + r.cpuUs, 0) / requests,
+          allocBytesPerRequest: rs.reduce((sum, r) => sum + r.allocBytes, 0) / requests,
+          gcsPerThousand: (rs.reduce((sum, r) => sum + r.gcs, 0) / requests) * 1000,
           upstreamCpuUsPerRequest: mean(rs.map((r) => r.upstreamCpuUsPerRequest)),
           peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
           requests,
@@ -32,11 +34,15 @@ export function summarise(runs, settings, targets) {
   return summary;
 }
 
-export function comparisons(summary) {
+/** Every gateway target against the bare proxy, by mode and concurrency. */
+export function comparisons(summary, targets) {
   const out = {};
-  for (const [mode, cells] of Object.entries(summary)) {
-    out[mode] = {};
-    for (const [concurrency, cell] of Object.entries(cells)) out[mode][concurrency] = compareCell(cell);
+  for (const target of targets.filter((t) => t.gateway)) {
+    out[target.name] = {};
+    for (const [mode, cells] of Object.entries(summary)) {
+      out[target.name][mode] = {};
+      for (const [concurrency, cell] of Object.entries(cells)) out[target.name][mode][concurrency] = compareCell(cell, target.name);
+    }
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // Starts the targets as separate processes on free loopback ports: the mock upstream
-// first (the others need its port), then the bare proxy and the gateway(s).
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+// first (the others need its port), then the bare proxy and one gateway per variant.
+// Every Node target runs with bench/alloc-probe.js preloaded, so its allocations are counted.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startChild, waitForHttp, waitForListening } from './children.js';
@@ -9,97 +11,111 @@ import { writeGatewayConfig } from './gateway-config.js';
 
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const gatewayBin = path.join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+const probe = ['--import', path.join(benchDir, 'alloc-probe.js')];
 
-/** Resolves with the started children, each with its `port`. */
-export async function startTargets(settings, { resultsDir, stamp }) {
-  const { upstream, proxy } = await startUpstreamAndProxy();
-  const gateway = await startGateway(
-    { name: 'gateway', chain: settings.chain, metrics: settings.metrics, fastPath: settings.fastPath, sqliteThread: settings.sqliteThread, nodeFlags: settings.gatewayNodeFlags, log: settings.gatewayLog, profile: settings.profile },
-    { resultsDir, stamp, upstreamPort: upstream.port },
-  );
-  const clusters = [];
-  for (const workers of settings.workers.filter((n) => n > 1)) clusters.push(await startClusterGateway(workers, { config: gateway.config, upstream }));
-  return { upstream, proxy, gateway, clusters, profileDir: gateway.profileDir };
+/**
+ * The gateway variants BENCH_GATEWAYS can name. `unique`: wrk sends a different user
+ * message in every request (so the cache misses); `workers`: `switchyard start --workers N`.
+ */
+export const gatewayVariants = {
+  default: { label: 'gateway default chain', chain: 'default', unique: true },
+  full: { label: 'gateway full chain', chain: 'full', unique: true },
+  'cache-hit': { label: 'gateway cache hits', chain: 'cache-hit', unique: false },
+  workers: { label: 'gateway full, 2 workers', chain: 'full', unique: true, workers: 2 },
+};
+
+/** Whether this build's `switchyard start` has `--workers` (another branch adds it). */
+export function supportsWorkers() {
+  try {
+    const help = execFileSync(process.execPath, [gatewayBin, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return help.includes('--workers');
+  } catch (error) {
+    return String(error.stdout ?? '').includes('--workers');
+  }
 }
 
-/** The mock upstream and the bare proxy in front of it. */
-export async function startUpstreamAndProxy() {
-  const upstream = startChild('upstream', process.execPath, [path.join(benchDir, 'upstream.js'), '0']);
+/**
+ * Resolves with { upstream, targets, profileDirs }: `targets` are the measured ones in
+ * table order (direct, proxy, gateways), each { name, label, child, unique }.
+ */
+export async function startTargets(settings, { resultsDir, stamp, allocDir }) {
+  const env = { BENCH_ALLOC_DIR: allocDir };
+  const { upstream, proxy } = await startUpstreamAndProxy(env);
+
+  const targets = [
+    { name: 'direct', label: 'direct upstream', child: upstream, unique: true },
+    { name: 'proxy', label: 'bare proxy', child: proxy, unique: true },
+  ];
+  const profileDirs = [];
+  const workers = settings.gateways.includes('workers') && supportsWorkers();
+  for (const name of settings.gateways) {
+    const variant = gatewayVariants[name];
+    if (variant.workers && !workers) {
+      console.log(`note: this build's 'switchyard start' has no --workers; the '${name}' target is skipped`);
+      continue;
+    }
+    // Profiling slows a process down: only the first gateway is profiled.
+    const profile = profileDirs.length === 0 && (settings.profile || settings.heapProfile);
+    const profileDir = profile ? path.join(resultsDir, `profiles-${stamp}`) : undefined;
+    if (profileDir) profileDirs.push(profileDir);
+    const child = await startGateway(name, variant, settings, { resultsDir, stamp, env, upstreamPort: upstream.port, profileDir });
+    targets.push({ name, label: variant.label, child, unique: variant.unique, gateway: true });
+    if (profileDir) {
+      console.log(`profiling '${variant.label}' into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
+    }
+  }
+  return { upstream, targets, profileDirs };
+}
+
+/** The mock upstream and the bare proxy in front of it, each with the allocation probe preloaded. */
+export async function startUpstreamAndProxy(env = {}) {
+  const upstream = startChild('upstream', process.execPath, [...probe, path.join(benchDir, 'upstream.js'), '0'], { env });
   upstream.port = await waitForListening(upstream);
   const origin = `http://127.0.0.1:${upstream.port}`;
-  const proxy = startChild('bare proxy', process.execPath, [path.join(benchDir, 'bare-proxy.js'), origin, '0']);
+  const proxy = startChild('bare proxy', process.execPath, [...probe, path.join(benchDir, 'bare-proxy.js'), origin, '0'], { env });
   proxy.port = await waitForListening(proxy);
   return { upstream, proxy };
 }
 
 /**
- * One `switchyard start` process. `name` keeps its config, log and profile files apart
- * from other gateways of the same run; `metrics` is `on` or `off`; `nodeFlags` are
- * extra node flags (the OpenTelemetry SDK's `--import`).
+ * One `switchyard start` target: `variant` names its chain (and `workers`), `settings`
+ * its metrics, fast path, SQLite thread, node flags and logging.
  */
-export async function startGateway({ name, chain, metrics, fastPath = 'on', sqliteThread = 'worker', nodeFlags = [], log = false, profile = false }, { resultsDir, stamp, upstreamPort }) {
+export async function startGateway(name, variant, settings, { resultsDir, stamp, env = {}, upstreamPort, profileDir }) {
+  // Each gateway has its own data dir: two processes on one SQLite file would contend for its lock.
+  const dataDir = path.join(resultsDir, `data-${stamp}-${name}`);
+  mkdirSync(dataDir, { recursive: true });
+  const config = writeGatewayConfig(path.join(resultsDir, `gateway-${name}.config.yaml`), variant.chain, settings.metrics, dataDir, {
+    fastPath: settings.fastPath ?? 'on',
+    sqliteThread: settings.sqliteThread ?? 'worker',
+  });
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.
-  const suffix = name === 'gateway' ? '' : `-${name}`;
-  const config = writeGatewayConfig(path.join(resultsDir, `gateway${suffix}.config.yaml`), chain, metrics, fastPath, sqliteThread);
-  const logFile = log ? path.join(resultsDir, `gateway${suffix}-${stamp}.log`) : '/dev/null';
+  const logFile = settings.gatewayLog ? path.join(resultsDir, `gateway-${name}-${stamp}.log`) : '/dev/null';
   const logFd = openSync(logFile, 'w');
-  const profileDir = profile ? path.join(resultsDir, `profiles${suffix}-${stamp}`) : undefined;
   const port = await freePort();
-  const gateway = startChild(
-    name,
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const profileFlags = [
+    ...(profileDir && settings.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    // Not --heap-prof: that keeps only what is still alive at exit (see heap-sampler.js).
+    ...(profileDir && settings.heapProfile ? ['--import', path.join(benchDir, 'heap-sampler.js')] : []),
+  ];
+  const child = startChild(
+    variant.label,
     process.execPath,
     [
-      ...nodeFlags,
-      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      ...probe,
+      ...settings.gatewayNodeFlags,
+      ...profileFlags,
       gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
+      ...(variant.workers ? ['--workers', String(variant.workers)] : []),
     ],
     // A fixed master key stops the gateway from generating and saving one.
-    { env: { BENCH_UPSTREAM_PORT: String(upstreamPort), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
+    { env: { ...env, ...(profileDir && { BENCH_HEAP_PROFILE_DIR: profileDir }), BENCH_UPSTREAM_PORT: String(upstreamPort), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: logFd },
   );
   closeSync(logFd);
-  gateway.port = port;
-  gateway.profileDir = profileDir;
-  gateway.config = config;
-  await waitForHttp(gateway, `http://127.0.0.1:${port}/health`);
-  if (log) console.log(`${name} log: ${path.relative(process.cwd(), logFile)}`);
-  if (profileDir) {
-    console.log(`profiling ${name} into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
-  }
-  return gateway;
-}
-
-/**
- * A gateway target run with `--workers N` (BENCH_WORKERS): same config, its own data
- * folder. Its `pid` is the cluster primary; `workerPids()` lists the workers, whose
- * CPU measure.js adds to the primary's, so µs/req covers every process of the target.
- */
-async function startClusterGateway(workers, { config, upstream }) {
-  const port = await freePort();
-  const dataDir = path.join(path.dirname(config), `data-workers-${workers}`);
-  const clusterConfig = path.join(path.dirname(config), `gateway-workers-${workers}.config.yaml`);
-  writeFileSync(clusterConfig, `${readFileSync(config, 'utf8')}server: { data_dir: ${JSON.stringify(dataDir)} }\n`);
-  const child = startChild(
-    `gateway ×${workers}`,
-    process.execPath,
-    [gatewayBin, 'start', '--config', clusterConfig, '--port', String(port), '--host', '127.0.0.1', '--workers', String(workers)],
-    { env: { BENCH_UPSTREAM_PORT: String(upstream.port), SWITCHYARD_MASTER_KEY: 'sy-master-bench-0123456789abcdef' }, stdout: 'ignore' },
-  );
   child.port = port;
-  child.workerPids = () => childPids(child.pid);
-  // The primary checks the config and migrates before forking: slower to start than one process.
-  await waitForHttp(child, `http://127.0.0.1:${port}/health`, 60_000);
-  // /health answers once the first worker listens: wait for all of them.
-  const deadline = Date.now() + 60_000;
-  while (child.workerPids().length < workers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return { child, workers, name: `gateway-w${workers}`, label: `gateway ×${workers} workers` };
-}
-
-/** A process's children, from /proc (Linux only, as the rest of the bench). */
-function childPids(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+  await waitForHttp(child, `http://127.0.0.1:${port}/health`);
+  if (settings.gatewayLog) console.log(`${variant.label} log: ${path.relative(process.cwd(), logFile)}`);
+  return child;
 }

@@ -45,8 +45,11 @@ function timeOne(agent, url, body, apiKey, timeoutMs) {
   });
 }
 
+const userMarker = '"role":"user","content":"';
+
 /**
- * targets: [{ name, url }]. Runs `warmup` unrecorded rounds, then `requests` rounds
+ * targets: [{ name, url, unique }]; a `unique` target gets a fresh user message every
+ * time (as wrk's BENCH_UNIQUE does), so a response cache in front of it misses. Runs `warmup` unrecorded rounds, then `requests` rounds
  * of one request per target in turn. Returns { [name]: { p50, p99, mean, ... } } in ms.
  */
 export async function measureTtfb(targets, { body, apiKey, requests, warmup = 30, timeoutMs = 10_000 }) {
@@ -55,7 +58,8 @@ export async function measureTtfb(targets, { body, apiKey, requests, warmup = 30
   try {
     for (let round = 0; round < warmup + requests; round++) {
       for (const target of targets) {
-        const timing = await timeOne(agents.get(target.name), target.url, body, apiKey, timeoutMs);
+        const sent = target.unique ? body.replace(userMarker, `${userMarker}ttfb-${process.pid}-${Date.now()}-${round} `) : body;
+        const timing = await timeOne(agents.get(target.name), target.url, sent, apiKey, timeoutMs);
         if (round >= warmup) samples.get(target.name).push(timing);
       }
     }

@@ -16,10 +16,10 @@ export function assertWrkInstalled() {
 }
 
 /**
- * One wrk run. Resolves with { requests, durationUs, rps, errors, latencyUs }.
+ * One wrk run (`unique`: a different user message in every request, see post.lua). Resolves with { requests, durationUs, rps, errors, latencyUs }.
  * wrk is killed if it overruns its duration by 15 s, so a wedged target cannot hang the bench.
  */
-export async function runWrk({ url, bodyFile, apiKey, connections, threads, seconds }) {
+export async function runWrk({ url, bodyFile, apiKey, connections, threads, seconds, unique = false }) {
   const args = [
     `-t${Math.min(threads, connections)}`,
     `-c${connections}`,
@@ -29,7 +29,7 @@ export async function runWrk({ url, bodyFile, apiKey, connections, threads, seco
     '-s', script,
     url,
   ];
-  const child = startChild('wrk', 'wrk', args, { env: { BENCH_BODY_FILE: bodyFile, BENCH_API_KEY: apiKey } });
+  const child = startChild('wrk', 'wrk', args, { env: { BENCH_BODY_FILE: bodyFile, BENCH_API_KEY: apiKey, BENCH_UNIQUE: unique ? '1' : '0' } });
   let output = '';
   child.proc.stdout.on('data', (chunk) => {
     output += chunk.toString('utf8');

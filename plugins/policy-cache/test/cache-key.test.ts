@@ -1,4 +1,5 @@
 import type { ChatRequest, Principal } from '@switchyard/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, cacheScopeValue, canonicalJson } from '../src/index.js';
 
@@ -20,6 +21,42 @@ describe('canonical JSON', () => {
     expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
     expect(canonicalJson('x"y')).toBe('"x\\"y"');
     expect(canonicalJson(null)).toBe('null');
+  });
+
+  it('is canonical for any JSON value: the same text whatever the key order, and the text reads back as the value', () => {
+    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__', 'constructor', 'é', '\u{1F600}', '\ud800', 'B', 'a', '10', '9', '01', ''));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('value'), { maxLength: 5 }), fc.dictionary(key, tie('value'), { maxKeys: 24 })),
+    })).value;
+    // Equality of JSON values by own members (expect's equality reads `__proto__` as the prototype).
+    const member = (value: object, name: string): unknown => Object.getOwnPropertyDescriptor(value, name)?.value;
+    const sameJson = (a: unknown, b: unknown): boolean => {
+      if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return Object.is(a, b);
+      if (Array.isArray(a) !== Array.isArray(b)) return false;
+      const names = Object.keys(a);
+      if (names.length !== Object.keys(b).length) return false;
+      return names.every((name) => Object.hasOwn(b, name) && sameJson(member(a, name), member(b, name)));
+    };
+    // The same value with every object's keys inserted in reverse order.
+    const reversed = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(reversed);
+      if (value === null || typeof value !== 'object') return value;
+      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      for (const name of Object.keys(value).reverse()) out[name] = reversed((value as Record<string, unknown>)[name]);
+      return out;
+    };
+    fc.assert(
+      fc.property(json, (value) => {
+        const text = canonicalJson(value);
+        expect(canonicalJson(reversed(value))).toBe(text);
+        // Reading back gives the value: no member lost (a `__proto__` key included), so different values never share a text.
+        expect(sameJson(JSON.parse(text), JSON.parse(JSON.stringify(value)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    expect(canonicalJson([undefined, () => 1, { f: () => 1, u: undefined, n: 1 }])).toBe('[null,null,{"n":1}]');
+    expect(canonicalJson(JSON.parse('{"__proto__":{"x":1},"a":2}'))).toBe('{"__proto__":{"x":1},"a":2}');
+    expect(canonicalJson(JSON.parse('{"__proto__":{"x":1},"a":2}'))).not.toBe(canonicalJson({ a: 2 }));
   });
 });
 

@@ -174,10 +174,8 @@ function holdBudget(
     if (!reservation) {
       const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
       const maxOutputTokens = context.chatRequest?.maxOutputTokens;
-      const maxCost = Math.max(
-        ...reachableDeployments(context, deployment).map((candidate) =>
-          runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
-        ),
+      const maxCost = maxReachableCost(context, deployment, (candidate) =>
+        runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
       );
       reservedUsd = maxCost;
       reservation = budgets.reserve(accounts, maxCost, keeper.lease).then((result) => {
@@ -211,13 +209,16 @@ function holdBudget(
   });
 }
 
-/** The deployment about to be tried and every other one the plan may reach, each once. */
-function reachableDeployments(context: RequestContext, first: Deployment): Deployment[] {
-  const unique = new Map<string, Deployment>();
-  for (const deployment of [first, ...context.deployments, ...context.reachableDeployments]) {
-    unique.set(`${deployment.provider}/${deployment.model}`, deployment);
-  }
-  return [...unique.values()];
+/**
+ * The highest maximum cost among the deployment about to be tried and every other one
+ * the plan may reach. A deployment named twice is priced twice, which cannot change a
+ * maximum; that spares a map, its keys and three arrays on every request.
+ */
+function maxReachableCost(context: RequestContext, first: Deployment, costOf: (deployment: Deployment) => number): number {
+  let max = costOf(first);
+  for (const deployment of context.deployments) max = Math.max(max, costOf(deployment));
+  for (const deployment of context.reachableDeployments) max = Math.max(max, costOf(deployment));
+  return max;
 }
 
 /**

@@ -208,19 +208,33 @@ function describe(limit: ApplicableLimit): string {
  * the fewest units left after this request (the smaller limit on a tie).
  */
 export function setRateLimitHeaders(res: Response, limits: readonly ApplicableLimit[], decision: GcraDecision): void {
-  for (const dimension of ['requests', 'tokens'] as const) {
-    let tightest: { limit: ApplicableLimit; remaining: number; resetMs: number } | undefined;
-    for (const [index, limit] of limits.entries()) {
+  // Runs on every request: plain loops and locals, header names made once.
+  for (const dimension of dimensions) {
+    let tightest: ApplicableLimit | undefined;
+    let tightestRemaining = 0;
+    let tightestTat = 0;
+    for (let index = 0; index < limits.length; index++) {
+      const limit = limits[index]!;
       if (limit.dimension !== dimension) continue;
       const tat = decision.states[index]!.tat;
       const remaining = gcraRemaining(limit.gcra, tat, decision.now);
-      if (!tightest || remaining < tightest.remaining || (remaining === tightest.remaining && limit.limit < tightest.limit.limit)) {
-        tightest = { limit, remaining, resetMs: gcraResetMs(tat, decision.now) };
+      if (!tightest || remaining < tightestRemaining || (remaining === tightestRemaining && limit.limit < tightest.limit)) {
+        tightest = limit;
+        tightestRemaining = remaining;
+        tightestTat = tat;
       }
     }
     if (!tightest) continue;
-    res.setHeader(`x-ratelimit-limit-${dimension}`, String(tightest.limit.limit));
-    res.setHeader(`x-ratelimit-remaining-${dimension}`, String(tightest.remaining));
-    res.setHeader(`x-ratelimit-reset-${dimension}`, formatResetDuration(tightest.resetMs));
+    const names = rateLimitHeaderNames[dimension];
+    res.setHeader(names.limit, String(tightest.limit));
+    res.setHeader(names.remaining, String(tightestRemaining));
+    res.setHeader(names.reset, formatResetDuration(gcraResetMs(tightestTat, decision.now)));
   }
 }
+
+const dimensions = ['requests', 'tokens'] as const;
+
+const rateLimitHeaderNames = {
+  requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
+  tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
+} as const;

@@ -53,6 +53,8 @@ class PlanRun {
   private readonly tried = new Set<string>();
   private winner: Deployment | undefined;
   private firstOrder: readonly GroupDeployment[] | undefined;
+  /** Every attempt's own controller, aborted together if the client leaves. */
+  private readonly attemptCancels: AbortController[] = [];
 
   constructor(
     private readonly attempt: Dispatch,
@@ -158,8 +160,8 @@ class PlanRun {
     if (tracked) stats.begin(deployment.key);
 
     const cancel = new AbortController();
-    const signal = AbortSignal.any([this.context.signal, cancel.signal]);
-    const pending = this.attempt(target, { signal }).then(
+    this.cancelWithClient(cancel);
+    const pending = this.attempt(target, { signal: cancel.signal }).then(
       (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error: toGatewayError(error) }),
     );
@@ -205,6 +207,27 @@ class PlanRun {
     return { ok: false, error: settled.error, reachedUpstream: recorded };
   }
 
+  /**
+   * Aborts `cancel` (with the client's reason) when the client's signal aborts: what
+   * AbortSignal.any([client, cancel]) gave, without its cost on every attempt (a third
+   * signal, weak references, a finalization registration). One listener per request,
+   * kept until the request is over: a streamed answer outlives its attempt's promise
+   * and must still be cut when the client leaves.
+   */
+  private cancelWithClient(cancel: AbortController): void {
+    const client = this.context.signal;
+    if (client.aborted) {
+      cancel.abort(client.reason);
+      return;
+    }
+    this.attemptCancels.push(cancel);
+    if (this.attemptCancels.length === 1) {
+      client.addEventListener('abort', () => {
+        for (const attempt of this.attemptCancels) attempt.abort(client.reason);
+      }, { once: true });
+    }
+  }
+
   /** An abandoned attempt finished after all: drop its result and its second record. */
   private discardLate(target: Deployment, timeoutRecord: Attempt, late: { ok: boolean; result?: ProviderResult }): void {
     const attempts = this.context.attempts;
@@ -247,16 +270,70 @@ function deadlineError(group: ModelGroup): GatewayError {
 
 /** For least-busy, a stream stays in flight until its last part (or until the client leaves). */
 function trackStreamEnd(result: ProviderResult, end: () => void): ProviderResult {
-  if (result.kind === 'chat-stream') return { kind: 'chat-stream', parts: tracked(result.parts, end) };
-  if (result.kind === 'chat-passthrough-stream') return { kind: 'chat-passthrough-stream', events: tracked(result.events, end) };
+  if (result.kind === 'chat-stream') return { kind: 'chat-stream', parts: new EndTracked(result.parts, end) };
+  if (result.kind === 'chat-passthrough-stream') return { kind: 'chat-passthrough-stream', events: new EndTracked(result.events, end) };
   end();
   return result;
 }
 
-async function* tracked<Item>(items: AsyncIterable<Item>, end: () => void): AsyncGenerator<Item> {
-  try {
-    yield* items;
-  } finally {
-    end();
+/**
+ * The parts (or pass-through events) of a stream, calling `end` once when they run out, fail, or the reader
+ * stops early. A plain iterator rather than an async generator around `yield*`,
+ * which costs a promise and an await per part on every streamed request for a
+ * wrapper whose only job is the last step. Like the generator it replaced, it calls
+ * `end` only once iteration has begun.
+ */
+class EndTracked<Item> implements AsyncIterable<Item>, AsyncIterator<Item> {
+  private inner: AsyncIterator<Item> | undefined;
+  private ended = false;
+  private readonly onResult = (result: IteratorResult<Item>): IteratorResult<Item> => {
+    if (result.done) this.finish();
+    return result;
+  };
+  private readonly onError = (error: unknown): never => {
+    this.finish();
+    throw error;
+  };
+
+  constructor(
+    private readonly parts: AsyncIterable<Item>,
+    private readonly end: () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Item> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Item>> {
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    this.inner ??= this.parts[Symbol.asyncIterator]();
+    try {
+      return this.inner.next().then(this.onResult, this.onError);
+    } catch (error) {
+      return Promise.resolve().then(() => this.onError(error));
+    }
+  }
+
+  async return(): Promise<IteratorResult<Item>> {
+    const inner = this.inner;
+    if (!inner) {
+      // Closed before it began, like a generator never started: nothing was read, no end.
+      this.ended = true;
+      return { done: true, value: undefined };
+    }
+    if (this.ended) return { done: true, value: undefined };
+    try {
+      await inner.return?.();
+    } finally {
+      this.finish();
+    }
+    return { done: true, value: undefined };
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.end();
   }
 }
+

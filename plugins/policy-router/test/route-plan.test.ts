@@ -138,6 +138,18 @@ describe('the route plan', () => {
     expect(error.code).toBe('client_closed_request');
     expect(harness.calls).toEqual([]);
   });
+
+  it("aborts every attempt's signal with the client's reason when the client leaves, also after the plan answered (a stream still flowing)", async () => {
+    const client = new AbortController();
+    const harness = new PlanHarness([pair()]).on('a/m', errorOf('upstream_server_error'));
+    const { servedBy } = await harness.route('pair', client.signal);
+    expect(servedBy).toBe('b/m');
+    expect(harness.signals).toHaveLength(2);
+    expect(harness.signals.every((signal) => signal !== undefined && !signal.aborted)).toBe(true);
+    const reason = new Error('client disconnected');
+    client.abort(reason);
+    expect(harness.signals.map((signal) => signal?.reason)).toEqual([reason, reason]);
+  });
 });
 
 describe('strategies through the plan', () => {

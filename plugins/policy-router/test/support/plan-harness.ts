@@ -71,6 +71,8 @@ export class PlanHarness {
   readonly stats = new DeploymentStats();
   readonly groups = new Map<string, ModelGroup>();
   readonly calls: string[] = [];
+  /** The signal each call was given, in call order. */
+  readonly signals: Array<AbortSignal | undefined> = [];
   private readonly script = new Map<string, Step[]>();
 
   constructor(
@@ -90,7 +92,10 @@ export class PlanHarness {
   /** Routes one request to `name`; resolves with what served it, or rejects with the final error. */
   async route(name: string, signal: AbortSignal = new AbortController().signal) {
     const context: PlanContext = { signal, attempts: [], servedBy: undefined, logger: createLogger({ level: 'silent' }) };
-    const dispatch: Dispatch = (deployment) => this.dispatch(deployment, context);
+    const dispatch: Dispatch = (deployment, options) => {
+      this.signals.push(options?.signal);
+      return this.dispatch(deployment, context);
+    };
     const order = (item: ModelGroup) => orderDeployments(item, { stats: this.stats, random: this.random, costOf: () => 0 });
     const plan = createRoutePlan(this.resolve(name), {
       context,

@@ -1,0 +1,108 @@
+// Allocated bytes and CPU per request for a fixed number of requests, on connections
+// opened (and warmed) beforehand: the deterministic numbers for a before/after of a
+// hot-path change, even on a busy machine where req/s means little.
+//   npm run build --silent && node bench/per-request.js
+// BENCH_GATEWAYS (default `full,cache-hit`), BENCH_MODES, BENCH_REQUESTS (default 3000),
+// BENCH_CONCURRENCY (first value, default 16) apply. Prints one line per target and mode.
+import http from 'node:http';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allocatedBytes } from './lib/alloc.js';
+import { stopAll } from './lib/children.js';
+import { chatBody } from './lib/fixtures.js';
+import { benchApiKey } from './lib/gateway-config.js';
+import { preflight } from './lib/preflight.js';
+import { processTree, treeCpuMicros } from './lib/proc-stats.js';
+import { readSettings } from './lib/settings.js';
+import { startTargets } from './lib/targets.js';
+
+const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const stamp = `per-request-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
+if (!Number.isInteger(requests) || requests < 100) throw new Error('BENCH_REQUESTS must be an integer ≥ 100');
+
+const userMarker = '"role":"user","content":"';
+
+function post(agent, url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${benchApiKey}` },
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error(`no answer from ${url}`)));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.on('data', () => {});
+      res.on('error', reject);
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url} answered ${res.statusCode}`))));
+    });
+    req.end(body);
+  });
+}
+
+/** `count` requests over `concurrency` keep-alive connections; unique bodies for cache misses. */
+async function drive(agent, target, body, count, concurrency) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const n = next++;
+      const sent = target.unique ? body.replace(userMarker, `${userMarker}${stamp}-${n} `) : body;
+      await post(agent, target.url, sent);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function main() {
+  const settings = readSettings();
+  if (!process.env.BENCH_GATEWAYS && !process.env.BENCH_CHAIN) settings.gateways = ['full', 'cache-hit'];
+  const concurrency = settings.concurrency[0] === 1 && !process.env.BENCH_CONCURRENCY ? 16 : settings.concurrency[0];
+  mkdirSync(resultsDir, { recursive: true });
+  const allocDir = path.join(resultsDir, `alloc-${stamp}`);
+  mkdirSync(allocDir, { recursive: true });
+  const { targets } = await startTargets(settings, { resultsDir, stamp, allocDir });
+  for (const target of targets) target.url = `http://127.0.0.1:${target.child.port}/v1/chat/completions`;
+  const bodies = Object.fromEntries(settings.modes.map((mode) => [mode, chatBody(mode === 'streaming')]));
+  await preflight(targets, { bodies, apiKey: benchApiKey });
+  const rows = [];
+  for (const mode of settings.modes) {
+    for (const target of targets) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+      // Warm-up on the same connections: JIT, pools and the connections themselves are
+      // in place before counting, so per-connection set-up is not charged to requests.
+      await drive(agent, target, bodies[mode], Math.max(500, requests / 4), concurrency);
+      const pids = processTree(target.child.pid);
+      const before = await allocatedBytes(pids, allocDir);
+      const cpuBefore = treeCpuMicros(pids);
+      await drive(agent, target, bodies[mode], requests, concurrency);
+      const cpuUs = treeCpuMicros(pids) - cpuBefore;
+      const after = await allocatedBytes(pids, allocDir);
+      agent.destroy();
+      const row = {
+        target: target.name,
+        mode,
+        requests,
+        allocBytesPerRequest: (after.bytes - before.bytes) / requests,
+        cpuUsPerRequest: cpuUs / requests,
+        gcs: after.gcs - before.gcs,
+      };
+      rows.push(row);
+      console.log(
+        `${mode.padEnd(13)} ${target.label.padEnd(24)} ${(row.allocBytesPerRequest / 1024).toFixed(1).padStart(7)} KB alloc/req  ` +
+          `${row.cpuUsPerRequest.toFixed(0).padStart(6)} µs CPU/req  ${row.gcs} GCs`,
+      );
+    }
+  }
+  rmSync(allocDir, { recursive: true, force: true });
+  writeFileSync(path.join(resultsDir, `${stamp}.json`), `${JSON.stringify({ requests, concurrency, rows }, null, 2)}\n`);
+}
+
+main().then(
+  () => stopAll().then(() => process.exit(0)),
+  (error) => {
+    console.error(error.stack ?? error);
+    stopAll(2000).finally(() => process.exit(1));
+  },
+);

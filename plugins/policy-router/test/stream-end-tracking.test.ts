@@ -1,0 +1,76 @@
+import { createLogger, type Dispatch, type StreamPart } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { createRoutePlan, DeploymentStats, orderDeployments, type PlanContext } from '../src/index.js';
+import { group } from './support/plan-harness.js';
+
+// A streamed answer keeps its deployment "in flight" (for least-busy routing) until
+// the stream is over, however it ends: read to the end, failed, or left by the reader.
+const textPart = (text: string) => ({ type: 'text-delta', text }) as unknown as StreamPart;
+
+async function routeStream(parts: () => AsyncIterable<StreamPart>) {
+  const stats = new DeploymentStats();
+  const streamGroup = group('s', { deployments: [{ target: 'a/m' }] });
+  const context: PlanContext = { signal: new AbortController().signal, attempts: [], servedBy: undefined, logger: createLogger({ level: 'silent' }) };
+  const dispatch: Dispatch = async (deployment) => {
+    context.attempts.push({ deployment, durationMs: 0 });
+    return { kind: 'chat-stream', parts: parts() };
+  };
+  const plan = createRoutePlan(streamGroup, {
+    context,
+    resolve: () => streamGroup,
+    order: (item) => orderDeployments(item, { stats, random: () => 0, costOf: () => 0 }),
+    stats,
+  });
+  const result = await plan(dispatch);
+  if (result.kind !== 'chat-stream') throw new Error('expected a stream');
+  return { stats, parts: result.parts, inFlight: () => stats.inFlightOf('a/m') };
+}
+
+describe('a streamed answer and its deployment in flight', () => {
+  it('stays in flight while the stream is read and ends once when it runs out', async () => {
+    const { parts, inFlight } = await routeStream(async function* () {
+      yield textPart('a');
+      yield textPart('b');
+    });
+    expect(inFlight()).toBe(1);
+    const seen: StreamPart[] = [];
+    for await (const part of parts) {
+      seen.push(part);
+      expect(inFlight()).toBe(1);
+    }
+    expect(seen).toHaveLength(2);
+    expect(inFlight()).toBe(0);
+    // Reading past the end changes nothing.
+    expect(await parts[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined });
+    expect(inFlight()).toBe(0);
+  });
+
+  it('ends when the upstream stream fails, and the reader gets the error', async () => {
+    const { parts, inFlight } = await routeStream(async function* () {
+      yield textPart('a');
+      throw new Error('cut');
+    });
+    const read = async () => {
+      for await (const _part of parts) {
+        // read on
+      }
+    };
+    await expect(read()).rejects.toThrow('cut');
+    expect(inFlight()).toBe(0);
+  });
+
+  it('ends when the reader stops early, and closes the upstream stream', async () => {
+    let closed = false;
+    const { parts, inFlight } = await routeStream(async function* () {
+      try {
+        yield textPart('a');
+        yield textPart('b');
+      } finally {
+        closed = true;
+      }
+    });
+    for await (const _part of parts) break;
+    expect(closed).toBe(true);
+    expect(inFlight()).toBe(0);
+  });
+});
