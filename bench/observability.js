@@ -76,7 +76,8 @@ async function main() {
   mkdirSync(allocDir, { recursive: true });
   const env = { BENCH_ALLOC_DIR: allocDir };
   const { upstream, proxy } = await startUpstreamAndProxy(env);
-  const targets = [{ name: 'proxy', label: 'bare proxy', child: proxy }];
+  // unique: every request's user message differs (BENCH_UNIQUE in post.lua), so the full chain misses the cache and stores, as in npm run bench.
+  const targets = [{ name: 'proxy', label: 'bare proxy', child: proxy, unique: true }];
   for (const variant of variants) {
     const child = await startGateway(
       variant.name,
@@ -84,7 +85,7 @@ async function main() {
       { ...settings, metrics: variant.metrics, gatewayNodeFlags: [...settings.gatewayNodeFlags, ...variant.nodeFlags] },
       { resultsDir, stamp, env, upstreamPort: upstream.port },
     );
-    targets.push({ name: variant.name, label: variant.label, kind: 'gateway', child, variant });
+    targets.push({ name: variant.name, label: variant.label, kind: 'gateway', child, variant, unique: true });
   }
   for (const target of targets) target.url = `http://127.0.0.1:${target.child.port}/v1/chat/completions`;
   const children = [upstream, ...targets.map((target) => target.child)];

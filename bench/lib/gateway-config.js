@@ -56,7 +56,8 @@ export function writeGatewayConfig(file, chain = 'default', metrics = 'on', data
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
   const server = [dataDir && `data_dir: ${JSON.stringify(dataDir)}`, fastPath === 'off' && 'fast_path: false'].filter(Boolean);
   const serverSection = server.length > 0 ? `server: { ${server.join(', ')} }\n` : '';
-  const storageSection = `storage: { use: sqlite, thread: ${sqliteThread} }\n`;
+  // `thread` only when it is not the default, so the same harness can run a build from before it existed.
+  const storageSection = `storage: { use: sqlite${sqliteThread === 'worker' ? '' : `, thread: ${sqliteThread}`} }\n`;
   writeFileSync(
     file,
     `# Written by bench/run.js (chain ${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}${storageSection}`,
