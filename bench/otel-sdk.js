@@ -6,6 +6,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { isMainThread } from 'node:worker_threads';
 
 const droppingExporter = {
   export: (_spans, done) => done({ code: 0 }),
@@ -15,7 +16,10 @@ const droppingExporter = {
 let ended = 0;
 const counter = { onStart() {}, onEnd: () => void ended++, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 
-trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(droppingExporter), counter] }));
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-process.once('exit', () => process.stderr.write(`otel-sdk: ${ended} spans ended\n`));
+// Worker threads inherit --import (the SQLite store's thread does): trace the request thread only.
+if (isMainThread) {
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(droppingExporter), counter] }));
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  process.once('exit', () => process.stderr.write(`otel-sdk: ${ended} spans ended\n`));
+}
