@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertRunning, stopAll, stopChild } from './lib/children.js';
+import { assertRunning, runBenchMain, stopChild } from './lib/children.js';
 import { chatBody, fixturesDir } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { measureUndisturbed } from './lib/measure.js';
@@ -21,23 +21,7 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, 'results');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping child processes`);
-    stopAll(2000).finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  (code) => stopAll().then(() => process.exit(code)),
-  (error) => {
-    if (interrupted) return;
-    console.error(error.hint ? error.message : `bench failed: ${error.stack ?? error}`);
-    stopAll(2000).finally(() => process.exit(1));
-  },
-);
+runBenchMain(main);
 
 /** This script's defaults differ from run.js's: the full chain, concurrency 1 and 16, three rounds. */
 function observabilitySettings() {

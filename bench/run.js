@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertRunning, stopAll, stopChild } from './lib/children.js';
+import { assertRunning, runBenchMain, stopChild } from './lib/children.js';
 import { formatProfile, summarizeProfile } from './lib/cpu-profile.js';
 import { chatBody, fixturesDir, repoRoot } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
@@ -28,25 +28,7 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, 'results');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
-// Ctrl-C or a kill: stop the children (wrk included) before going.
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping child processes`);
-    stopAll(2000).finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  (code) => stopAll().then(() => process.exit(code)),
-  (error) => {
-    // After Ctrl-C the children die under us; that is not worth a stack trace.
-    if (interrupted) return;
-    console.error(error.hint ? error.message : `bench failed: ${error.stack ?? error}`);
-    stopAll(2000).finally(() => process.exit(1));
-  },
-);
+runBenchMain(main);
 
 async function main() {
   const wrkVersion = assertWrkInstalled();

@@ -148,3 +148,27 @@ export async function freePort() {
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Runs a bench script's `main` (resolving with an exit code) and stops every child
+ * process however it ends: done, failed, or interrupted by Ctrl-C or a kill (then
+ * the children die under us, which is not worth a stack trace).
+ */
+export function runBenchMain(main) {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      interrupted = true;
+      console.error(`\n${signal}: stopping child processes`);
+      stopAll(2000).finally(() => process.exit(130));
+    });
+  }
+  main().then(
+    (code) => stopAll().then(() => process.exit(code)),
+    (error) => {
+      if (interrupted) return;
+      console.error(error.hint ? error.message : `bench failed: ${error.stack ?? error}`);
+      stopAll(2000).finally(() => process.exit(1));
+    },
+  );
+}
