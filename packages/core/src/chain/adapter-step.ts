@@ -93,9 +93,9 @@ async function writeResult(
 
 /** The client's body for the fast path, when its dialect has one; the attempt decides whether to take it. */
 function passthroughRequest(req: Request, context: RequestContext): PassthroughRequest | undefined {
-  if (context.endpoint !== 'chat' && context.endpoint !== 'messages') return undefined;
+  if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return undefined;
   if (!(context.dialect ?? openAIChatDialect).passthrough) return undefined;
-  const body = req.body as unknown;
+  const body = (context.passthroughBody ?? req.body) as unknown;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   return { body: body as Record<string, unknown>, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {} };
 }

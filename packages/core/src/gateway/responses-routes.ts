@@ -85,6 +85,10 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
         },
       );
     };
+    if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
+    // The fast path sends the client's body with the conversation expanded: the gateway keeps every
+    // stored response itself, so a conversation may move between OpenAI and any other deployment.
+    context.passthroughBody = upstreamBody(req.body as Record<string, unknown>, [...previousConversation, ...parsed.inputItems]);
     context.chatRequest = parsed.request;
     context.includeStreamUsage = parsed.includeStreamUsage;
     context.dialect = {
@@ -129,6 +133,20 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, errors);
   }
+}
+
+/** The Responses body an OpenAI upstream gets: this turn's input after the stored conversation, nothing stored there. */
+function upstreamBody(clientBody: Record<string, unknown>, input: ResponsesInputItem[]): Record<string, unknown> {
+  const { previous_response_id: _previous, ...rest } = clientBody;
+  // A user/system/developer message takes no id at OpenAI (the gateway made those for input_items): left out.
+  const items = input.map((item) => {
+    if ((item.type === undefined || item.type === 'message') && (item as { role?: string }).role !== 'assistant') {
+      const { id: _id, ...message } = item as { id?: string };
+      return message;
+    }
+    return item;
+  });
+  return { ...rest, input: items, store: false };
 }
 
 /** Whose stored responses a request may touch: its key's. Without an auth step every caller is one owner. */

@@ -93,11 +93,15 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   if (wire.metadata != null && Object.keys(wire.metadata).length > 0) request.metadata = wire.metadata;
   const effort = wire.reasoning?.effort;
   if (effort != null) request.reasoningEffort = effort === 'xhigh' ? 'high' : effort;
-  if (wire.tools && wire.tools.length > 0) {
-    request.tools = wire.tools.map((tool, index) => {
-      if (tool.type !== 'function') {
-        throw invalidRequest(`/tools/${index}/type`, `the built-in tool '${String(tool.type).slice(0, 64)}' runs only at OpenAI and cannot be translated to other providers`);
-      }
+  // Built-in tools run only at OpenAI: carried by the pass-through, refused for every translated attempt.
+  let translationRefusal: GatewayError | undefined;
+  const functionTools = (wire.tools ?? []).filter((tool, index) => {
+    if (tool.type === 'function') return true;
+    translationRefusal ??= invalidRequest(`/tools/${index}/type`, `the built-in tool '${String(tool.type).slice(0, 64)}' runs only at OpenAI and cannot be translated to other providers`);
+    return false;
+  });
+  if (functionTools.length > 0) {
+    request.tools = functionTools.map((tool, index) => {
       if (!tool.name) throw invalidRequest(`/tools/${index}`, "must have required property 'name'");
       return {
         name: tool.name,
@@ -107,7 +111,12 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
       };
     });
   }
-  if (wire.tool_choice !== undefined) applyToolChoice(wire.tool_choice, request);
+  if (wire.tool_choice !== undefined) {
+    const choice = wire.tool_choice;
+    if (typeof choice === 'object' && choice.type !== 'function') {
+      translationRefusal ??= invalidRequest('/tool_choice/type', `the tool choice '${String(choice.type).slice(0, 64)}' names a built-in tool, which runs only at OpenAI`);
+    } else applyToolChoice(choice, request);
+  }
   const format = wire.text?.format;
   if (format?.type === 'json_object') request.responseFormat = { type: 'json' };
   else if (format?.type === 'json_schema') {
@@ -129,6 +138,7 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
     store: wire.store !== false,
     previousResponseId: wire.previous_response_id ?? undefined,
     leadingSystemMessages,
+    ...(translationRefusal && { translationRefusal }),
   };
 }
 
@@ -176,7 +186,7 @@ function echoOf(wire: ResponsesCreateBody): ResponsesEcho {
     temperature: wire.temperature ?? null,
     text: { format: wire.text?.format ?? { type: 'text' } },
     tool_choice: wire.tool_choice ?? 'auto',
-    tools: (wire.tools ?? []).map((tool) => ({
+    tools: (wire.tools ?? []).filter((tool) => tool.type === 'function').map((tool) => ({
       type: 'function',
       name: tool.name,
       description: tool.description ?? null,
