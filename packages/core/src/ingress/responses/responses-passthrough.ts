@@ -1,6 +1,7 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { DialectPassthrough, PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { toResponsesUsage } from './responses-usage.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
 
 /** What the Responses pass-through writes over the upstream's Response object. */
@@ -90,6 +91,8 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
       error: { code: body.code, message: body.message },
       incomplete_details: null,
       output: this.output,
+      // An upstream reports usage only at the end; the translated path's zeros, the ledger bills the estimate.
+      usage: toResponsesUsage({ inputTokens: 0, outputTokens: 0 }),
     };
     const payload = { type: 'response.failed', sequence_number: this.nextSequence++, response };
     return { event: 'response.failed', data: JSON.stringify(payload) };

@@ -51,7 +51,7 @@ export function buildResponsesStreamEvents(
 
 /** Text in deltas of a few words, so a stream has several. */
 function pieces(text: string): string[] {
-  const words = text.match(/\S+\s*|\s+/g) ?? [];
+  const words = text.match(/\s*\S+|\s+$/g) ?? [];
   return words.length > 0 ? words : [];
 }
 
