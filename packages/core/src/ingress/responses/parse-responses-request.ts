@@ -81,7 +81,9 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   const messages: ChatRequest['messages'] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   const leadingSystemMessages = messages.length;
-  messages.push(...responsesItemsToMessages(inputItems, '/input'));
+  // Built-in tools run only at OpenAI: carried by the pass-through, refused for every translated attempt.
+  let translationRefusal: GatewayError | undefined;
+  messages.push(...responsesItemsToMessages(inputItems, '/input', (refusal) => void (translationRefusal ??= refusal)));
 
   const request: ChatRequest = { model: wire.model, messages, stream: wire.stream === true };
   if (wire.max_output_tokens != null) request.maxOutputTokens = wire.max_output_tokens;
@@ -93,8 +95,6 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   if (wire.metadata != null && Object.keys(wire.metadata).length > 0) request.metadata = wire.metadata;
   const effort = wire.reasoning?.effort;
   if (effort != null) request.reasoningEffort = effort === 'xhigh' ? 'high' : effort;
-  // Built-in tools run only at OpenAI: carried by the pass-through, refused for every translated attempt.
-  let translationRefusal: GatewayError | undefined;
   const functionTools = (wire.tools ?? []).filter((tool, index) => {
     if (tool.type === 'function') return true;
     translationRefusal ??= invalidRequest(`/tools/${index}/type`, `the built-in tool '${String(tool.type).slice(0, 64)}' runs only at OpenAI and cannot be translated to other providers`);
@@ -207,7 +207,7 @@ function echoOf(wire: ResponsesCreateBody): ResponsesEcho {
  * @throws {GatewayError} `invalid_request` when the whole conversation passes `limits.max_messages`.
  */
 export function prefixConversation(parsed: ParsedResponsesRequest, previousItems: readonly ResponsesInputItem[], limits: IngressLimits): void {
-  const previous = responsesItemsToMessages(previousItems, '/previous_response_id');
+  const previous = responsesItemsToMessages(previousItems, '/previous_response_id', (refusal) => void (parsed.translationRefusal ??= refusal));
   const messages = parsed.request.messages;
   if (messages.length + previous.length > limits.maxMessages) {
     throw new GatewayError('invalid_request', `The conversation continued from 'previous_response_id' has more than ${limits.maxMessages} messages (limits.max_messages).`, { param: 'previous_response_id' });

@@ -1,0 +1,133 @@
+import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * What only the Responses pass-through carries (OpenAI's built-in tools, reasoning
+ * items with encrypted_content, `include`), and conversations that move between an
+ * OpenAI deployment (pass-through) and an Anthropic one (translated) with
+ * `previous_response_id`: the gateway keeps every stored response itself.
+ */
+
+const openAIKey = 'sk-openai-rpass-0123456789';
+const anthropicKey = 'sk-ant-rpass-0123456789';
+let openai: MockOpenAI;
+let anthropic: MockAnthropic;
+let gateway: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  openai = await startMockOpenAI({ apiKey: openAIKey });
+  anthropic = await startMockAnthropic({ apiKey: anthropicKey });
+  gateway = await startTestGateway({
+    providers: { openai: { api_key: openAIKey, base_url: openai.url }, anthropic: { api_key: anthropicKey, base_url: anthropic.url } },
+  });
+  client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway?.close();
+  await openai?.close();
+  await anthropic?.close();
+});
+beforeEach(() => {
+  openai.reset();
+  anthropic.reset();
+});
+
+const encrypted = 'gAAAAABoEncryptedReasoningBlob0123456789==';
+const reasoningItem = { type: 'reasoning' as const, id: 'rs_upstream_1', summary: [{ type: 'summary_text' as const, text: 'Thinking about Paris.' }], encrypted_content: encrypted };
+
+describe('the Responses pass-through carries what the translation cannot', () => {
+  it('sends a built-in tool, include and an encrypted reasoning item upstream unchanged', async () => {
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'web_search', search_context_size: 'low' } as OpenAI.Responses.Tool];
+    const input: OpenAI.Responses.ResponseInput = [
+      { role: 'user', content: 'Weather in Paris?' },
+      reasoningItem,
+      { type: 'message', id: 'msg_upstream_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Let me check.', annotations: [] }] },
+      { role: 'user', content: 'And tomorrow?' },
+    ];
+    const response = await client.responses.create({ model: 'openai/gpt-4o-mini', input, tools, include: ['reasoning.encrypted_content'], reasoning: { effort: 'low' } });
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toBe('Echo: And tomorrow?');
+    const sent = openai.requests.at(-1)!;
+    expect(sent.path).toBe('/v1/responses');
+    const body = sent.body as Record<string, unknown>;
+    expect(body['tools']).toEqual(tools);
+    expect(body['include']).toEqual(['reasoning.encrypted_content']);
+    expect(body['reasoning']).toEqual({ effort: 'low' });
+    expect(body['model']).toBe('gpt-4o-mini');
+    expect((body['input'] as unknown[])[1]).toEqual(reasoningItem);
+  });
+
+  it('answers a built-in tool sent to an Anthropic deployment with the translation refusal (400), and never calls upstream', async () => {
+    const error = await client.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Weather?', tools: [{ type: 'web_search' } as OpenAI.Responses.Tool] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("built-in tool 'web_search'");
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
+  it('returns reasoning with encrypted_content from upstream as it came, and a web_search_call item in input is carried too', async () => {
+    openai.enqueue({ reply: { content: 'Sunny.', reasoning: 'Paris in summer.' } });
+    const response = await client.responses.create({
+      model: 'openai/gpt-4o-mini',
+      include: ['reasoning.encrypted_content'],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'paris weather' } } as OpenAI.Responses.ResponseInputItem,
+      ],
+    });
+    const reasoning = response.output.find((item) => item.type === 'reasoning');
+    expect(reasoning).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text: 'Paris in summer.' }] });
+    expect((reasoning as { encrypted_content?: string }).encrypted_content).toMatch(/^gAAAA/);
+    expect(JSON.stringify(openai.requests.at(-1)!.body)).toContain('"type":"web_search_call"');
+  });
+});
+
+describe('a conversation moves between OpenAI (pass-through) and Anthropic (translated)', () => {
+  it('starts on OpenAI and continues on Anthropic, then back on OpenAI', async () => {
+    openai.enqueue({ reply: { content: 'Paris is sunny.', reasoning: 'Looking it up.' } });
+    const first = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Weather in Paris?' });
+    expect(first.output_text).toBe('Paris is sunny.');
+
+    const second = await client.responses.create({ model: 'anthropic/claude-sonnet-4-5', previous_response_id: first.id, input: 'And in Rome?' });
+    expect(second.status).toBe('completed');
+    expect(second.previous_response_id).toBe(first.id);
+    // Anthropic got the whole conversation, the OpenAI answer as the assistant's turn.
+    const anthropicBody = JSON.stringify(anthropic.requests.at(-1)!.body);
+    expect(anthropicBody).toContain('Weather in Paris?');
+    expect(anthropicBody).toContain('Paris is sunny.');
+    expect(anthropicBody).toContain('And in Rome?');
+
+    const third = await client.responses.create({ model: 'openai/gpt-4o-mini', previous_response_id: second.id, input: 'Thanks!' });
+    expect(third.output_text).toBe('Echo: Thanks!');
+    const sent = openai.requests.at(-1)!.body as { input: Array<Record<string, unknown>>; store: boolean };
+    expect(sent.store).toBe(false);
+    const texts = JSON.stringify(sent.input);
+    expect(texts).toContain('Weather in Paris?');
+    expect(texts).toContain('Paris is sunny.');
+    expect(texts).toContain(second.output_text);
+    expect(texts).toContain('Thanks!');
+    // The upstream's reasoning item went back to OpenAI as it came; user messages carry no gateway ids.
+    expect(sent.input.some((item) => item['type'] === 'reasoning')).toBe(true);
+    expect(sent.input.filter((item) => item['role'] === 'user').every((item) => item['id'] === undefined)).toBe(true);
+  });
+
+  it('starts on Anthropic and continues on OpenAI (streamed), stored and retrievable on the gateway', async () => {
+    const first = await client.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Hello from Anthropic?' });
+    const stream = await client.responses.create({ model: 'openai/gpt-4o-mini', previous_response_id: first.id, input: 'Now OpenAI.', stream: true });
+    let id = '';
+    let text = '';
+    for await (const event of stream) {
+      if (event.type === 'response.completed') id = event.response.id;
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    expect(text).toBe('Echo: Now OpenAI.');
+    expect(JSON.stringify(openai.requests.at(-1)!.body)).toContain(first.output_text);
+    const stored = await client.responses.retrieve(id);
+    expect(stored.output_text).toBe('Echo: Now OpenAI.');
+    expect(stored.previous_response_id).toBe(first.id);
+    const items = await client.responses.inputItems.list(id);
+    expect(JSON.stringify(items.data)).toContain('Now OpenAI.');
+  });
+});
