@@ -10,7 +10,7 @@ const openAIOnlyItemTypes = new Set([
   'web_search_call', 'file_search_call', 'computer_call', 'computer_call_output', 'image_generation_call',
   'code_interpreter_call', 'local_shell_call', 'local_shell_call_output', 'shell_call', 'shell_call_output',
   'apply_patch_call', 'apply_patch_call_output', 'mcp_list_tools', 'mcp_approval_request', 'mcp_approval_response',
-  'mcp_call', 'custom_tool_call', 'custom_tool_call_output', 'item_reference', 'compaction',
+  'mcp_call', 'custom_tool_call', 'custom_tool_call_output',
 ]);
 import type { ResponsesInputContentPart, ResponsesInputItem, ResponsesMessageItem } from './responses-wire-types.js';
 
