@@ -47,7 +47,8 @@ describe('the Responses pass-through carries what the translation cannot', () =>
       { type: 'message', id: 'msg_upstream_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Let me check.', annotations: [] }] },
       { role: 'user', content: 'And tomorrow?' },
     ];
-    const response = await client.responses.create({ model: 'openai/gpt-4o-mini', input, tools, include: ['reasoning.encrypted_content'], reasoning: { effort: 'low' } });
+    const { data: response, response: raw } = await client.responses.create({ model: 'openai/gpt-4o-mini', input, tools, include: ['reasoning.encrypted_content'], reasoning: { effort: 'low' } }).withResponse();
+    expect(raw.headers.get('x-switchyard-path')).toBe('fast');
     expect(response.status).toBe('completed');
     expect(response.output_text).toBe('Echo: And tomorrow?');
     const sent = openai.requests.at(-1)!;
@@ -65,6 +66,17 @@ describe('the Responses pass-through carries what the translation cannot', () =>
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("built-in tool 'web_search'");
     expect(anthropic.requests).toHaveLength(0);
+    // The same to OpenAI with the pass-through off (server.fast_path: false) is refused alike: the translation cannot carry it.
+    const translating = await startTestGateway({ server: { fast_path: false }, providers: { openai: { api_key: openAIKey, base_url: openai.url } } });
+    try {
+      const off = new OpenAI({ apiKey: masterKey, baseURL: translating.baseURL, maxRetries: 0 });
+      const refused = await off.responses.create({ model: 'openai/gpt-4o-mini', input: 'Weather?', tools: [{ type: 'web_search' } as OpenAI.Responses.Tool] }).catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools[0].type');
+      expect(openai.requests).toHaveLength(0);
+    } finally {
+      await translating.close();
+    }
   });
 
   it('returns reasoning with encrypted_content from upstream as it came, and a web_search_call item in input is carried too', async () => {

@@ -32,6 +32,8 @@ export interface ResponsesRoutesOptions {
  */
 const storeCallTimeoutMs = 5_000;
 const idPattern = new RegExp(responseIdPattern);
+/** How many stored items (reasoning included) a conversation may hold per `limits.max_messages`. */
+const conversationItemsPerMessage = 4;
 
 /**
  * OpenAI's Responses API: `POST /v1/responses` through the same chain as every
@@ -86,6 +88,10 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
       );
     };
     if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
+    // Items that are no messages (reasoning) escape the message bound; the pass-through sends them all.
+    if (previousConversation.length + parsed.inputItems.length > ingressLimits.maxMessages * conversationItemsPerMessage) {
+      throw new GatewayError('invalid_request', `The conversation continued from 'previous_response_id' has more than ${ingressLimits.maxMessages * conversationItemsPerMessage} items (${conversationItemsPerMessage} × limits.max_messages).`, { param: 'previous_response_id' });
+    }
     // The fast path sends the client's body with the conversation expanded: the gateway keeps every
     // stored response itself, so a conversation may move between OpenAI and any other deployment.
     context.passthroughBody = upstreamBody(req.body as Record<string, unknown>, [...previousConversation, ...parsed.inputItems]);
