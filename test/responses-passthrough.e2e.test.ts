@@ -22,6 +22,7 @@ beforeAll(async () => {
   anthropic = await startMockAnthropic({ apiKey: anthropicKey });
   gateway = await startTestGateway({
     providers: { openai: { api_key: openAIKey, base_url: openai.url }, anthropic: { api_key: anthropicKey, base_url: anthropic.url } },
+    models: { either: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 }, fallbacks: ['anthropic/claude-sonnet-4-5'] } },
   });
   client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
 });
@@ -141,5 +142,33 @@ describe('a conversation moves between OpenAI (pass-through) and Anthropic (tran
     expect(stored.previous_response_id).toBe(first.id);
     const items = await client.responses.inputItems.list(id);
     expect(JSON.stringify(items.data)).toContain('Now OpenAI.');
+  });
+});
+
+describe('the pass-through is decided per attempt', () => {
+  it('falls back from a failing OpenAI pass-through (before the first byte) to Anthropic, translated, streamed', async () => {
+    openai.enqueue({ error: 'server_error' });
+    const { data: stream, response } = await client.responses.create({ model: 'either', input: 'Hello?', stream: true }).withResponse();
+    let text = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    expect(response.headers.get('x-switchyard-provider')).toBe('anthropic');
+    expect(response.headers.get('x-switchyard-path')).toBeNull();
+    expect(openai.requests.map((request) => request.path)).toEqual(['/v1/responses']);
+    expect(anthropic.requests).toHaveLength(1);
+    expect(text.length).toBeGreaterThan(0);
+    expect(completed?.model).toBe('anthropic/claude-sonnet-4-5');
+  });
+
+  it('does not fall back to a translated deployment with built-in tools: the refusal answers', async () => {
+    openai.enqueue({ error: 'server_error' });
+    const error = await client.responses.create({ model: 'either', input: 'Weather?', tools: [{ type: 'web_search' } as OpenAI.Responses.Tool] }).catch((caught: unknown) => caught);
+    // The fallback cannot carry the built-in tool: its refusal is the answer, and nothing reaches Anthropic.
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(openai.requests).toHaveLength(1);
+    expect(anthropic.requests).toHaveLength(0);
   });
 });
