@@ -97,6 +97,15 @@ describe('the Responses pass-through carries what the translation cannot', () =>
   });
 });
 
+describe('fields the gateway does not read', () => {
+  it('are forwarded to OpenAI on the pass-through; one OpenAI does not know gets its 400, never a 5xx', async () => {
+    const error = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'hi', not_a_field: 1 } as OpenAI.Responses.ResponseCreateParamsNonStreaming).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((openai.requests.at(-1)!.body as Record<string, unknown>)['not_a_field']).toBe(1);
+    expect(JSON.stringify((error as InstanceType<typeof OpenAI.BadRequestError>).error)).not.toContain(openAIKey);
+  });
+});
+
 describe('a conversation moves between OpenAI (pass-through) and Anthropic (translated)', () => {
   it('starts on OpenAI and continues on Anthropic, then back on OpenAI', async () => {
     openai.enqueue({ reply: { content: 'Paris is sunny.', reasoning: 'Looking it up.' } });
