@@ -109,7 +109,7 @@ describe('fields the gateway does not read', () => {
 describe('a conversation moves between OpenAI (pass-through) and Anthropic (translated)', () => {
   it('starts on OpenAI and continues on Anthropic, then back on OpenAI', async () => {
     openai.enqueue({ reply: { content: 'Paris is sunny.', reasoning: 'Looking it up.' } });
-    const first = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Weather in Paris?' });
+    const first = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Weather in Paris?', include: ['reasoning.encrypted_content'] });
     expect(first.output_text).toBe('Paris is sunny.');
 
     const second = await client.responses.create({ model: 'anthropic/claude-sonnet-4-5', previous_response_id: first.id, input: 'And in Rome?' });
@@ -131,8 +131,20 @@ describe('a conversation moves between OpenAI (pass-through) and Anthropic (tran
     expect(texts).toContain(second.output_text);
     expect(texts).toContain('Thanks!');
     // The upstream's reasoning item went back to OpenAI as it came; user messages carry no gateway ids.
-    expect(sent.input.some((item) => item['type'] === 'reasoning')).toBe(true);
+    expect(sent.input.filter((item) => item['type'] === 'reasoning')).toEqual([first.output.find((item) => item.type === 'reasoning')]);
     expect(sent.input.filter((item) => item['role'] === 'user').every((item) => item['id'] === undefined)).toBe(true);
+  });
+
+  it('leaves out reasoning items OpenAI cannot resolve without its store (no encrypted_content)', async () => {
+    openai.enqueue({ reply: { content: 'Sunny.', reasoning: 'Hm.' } });
+    const first = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Weather?' });
+    expect(first.output.some((item) => item.type === 'reasoning')).toBe(true);
+    await client.responses.create({
+      model: 'openai/gpt-4o-mini', previous_response_id: first.id,
+      input: [{ type: 'reasoning', id: 'rs_bare', summary: [] }, reasoningItem, { role: 'user', content: 'Tomorrow?' }],
+    });
+    const sent = openai.requests.at(-1)!.body as { input: Array<Record<string, unknown>> };
+    expect(sent.input.filter((item) => item['type'] === 'reasoning')).toEqual([reasoningItem]);
   });
 
   it('starts on Anthropic and continues on OpenAI (streamed), stored and retrievable on the gateway', async () => {

@@ -145,7 +145,9 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
 function upstreamBody(clientBody: Record<string, unknown>, input: ResponsesInputItem[]): Record<string, unknown> {
   const { previous_response_id: _previous, ...rest } = clientBody;
   // A user/system/developer message takes no id at OpenAI (the gateway made those for input_items): left out.
-  const items = input.map((item) => {
+  // A reasoning item without encrypted_content (another provider's, or asked without `include`) is only a
+  // reference to an item OpenAI would have stored; with store:false it cannot be resolved: left out too.
+  const items = input.filter((item) => item.type !== 'reasoning' || typeof (item as { encrypted_content?: unknown }).encrypted_content === 'string').map((item) => {
     if ((item.type === undefined || item.type === 'message') && (item as { role?: string }).role !== 'assistant') {
       const { id: _id, ...message } = item as { id?: string };
       return message;
