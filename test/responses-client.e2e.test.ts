@@ -204,7 +204,8 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
   });
 
   it('aborts the upstream when the client aborts mid-stream, and bills what was generated', async () => {
-    upstreams[name].enqueue({ reply: { content: 'word '.repeat(50) }, stream: { chunkDelayMs: 20, repeatEvent: 3 } });
+    // The event repeated is a text delta: OpenAI's own Responses stream (the pass-through) has its first at index 4.
+    upstreams[name].enqueue({ reply: { content: 'word '.repeat(50) }, stream: { chunkDelayMs: 20, repeatEvent: name === 'openai' ? 4 : 3 } });
     const before = records.length;
     const stream = await client.responses.create({ model, input: 'Talk forever', stream: true });
     let deltas = 0;

@@ -254,6 +254,7 @@ describe("an app's own route with endpoint 'responses'", () => {
     const app = express();
     app.post('/agent', express.json(), contextMiddleware({ endpoint: 'responses' }), (_req, res) => {
       const context = getContext(res);
+      if (context.translationRefusal) throw context.translationRefusal; // this route translates: only OpenAI runs built-in tools
       res.json({ model: context.chatRequest!.model, first: context.chatRequest!.messages[0], dialect: context.dialect?.name });
     });
     app.use(errorHandler({ dialect: openAIResponsesDialect }));

@@ -118,19 +118,30 @@ describe('parseResponsesRequest', () => {
   });
 
   const refusals: Array<[string, unknown, string]> = [
-    ['a built-in tool', { model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: [] }] }, 'tools[0].type'],
     ['an item_reference', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type'],
     ['an input_file part', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] }, 'input[0].content[0].type'],
     ['an image by file_id', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input[0].content[0].image_url'],
     ['an image URL of another scheme', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'file:///etc/passwd' }] }] }, 'input[0].content[0].image_url'],
     ['an unknown include', { model: 'm', input: 'x', include: ['everything'] }, 'include[0]'],
-    ['a built-in tool choice', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type'],
     ['a conversation object', { model: 'm', input: 'x', conversation: 'conv_1' }, 'conversation'],
     ['no input at all', { model: 'm' }, ''],
     ['a temperature above 2', { model: 'm', input: 'x', temperature: 2.5 }, 'temperature'],
     ['max_output_tokens of 0', { model: 'm', input: 'x', max_output_tokens: 0 }, 'max_output_tokens'],
     ['an image in a system message', { model: 'm', input: [{ role: 'system', content: [{ type: 'input_image', image_url: 'https://e.com/a.png' }] }] }, 'input[0].content[0].type'],
   ];
+  // What only OpenAI can run is parsed (the Responses pass-through sends it) and refused for every translated attempt.
+  const openAIOnly: Array<[string, unknown, string]> = [
+    ['a built-in tool', { model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: [] }] }, 'tools[0].type'],
+    ['a built-in tool choice', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type'],
+    ['a web_search_call item', { model: 'm', input: [{ role: 'user', content: 'hi' }, { type: 'web_search_call', id: 'ws_1', status: 'completed' }] }, 'input[1].type'],
+  ];
+  it.each(openAIOnly)('parses %s for the pass-through and refuses it to translation, naming the param', (_name, body, param) => {
+    const parsed = parseResponsesRequest(body);
+    expect(parsed.translationRefusal).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect(parsed.translationRefusal!.param).toBe(param);
+    expect(parsed.request.tools?.every((tool) => tool.name === 'f') ?? true).toBe(true);
+  });
+
   it.each(refusals)('refuses %s with invalid_request naming the param', (_name, body, param) => {
     const error = refusal(body);
     expect(error).toMatchObject({ code: 'invalid_request', status: 400 });

@@ -1,4 +1,5 @@
 import { MemoryResponseStore, type ResponseStore, type StoredResponse } from '@switchyard/core';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -24,16 +25,21 @@ class SlowStore implements ResponseStore {
 
 let first: TestGateway;
 let second: TestGateway;
+let upstream: MockOpenAI;
 
 beforeAll(async () => {
   const shared = new SlowStore();
-  first = await startTestGateway({ providers: { mock: {} } });
-  second = await startTestGateway({ providers: { mock: {} } });
+  upstream = await startMockOpenAI();
+  // OpenAI takes the Responses pass-through: its saves must be awaited the same way.
+  const providers = { mock: {}, openai: { api_key: 'sk-shared-store-0123', base_url: upstream.url } };
+  first = await startTestGateway({ providers });
+  second = await startTestGateway({ providers });
   for (const gateway of [first, second]) Object.defineProperty(gateway.gateway.runtime, 'responses', { value: shared });
 });
 afterAll(async () => {
   await first?.close();
   await second?.close();
+  await upstream?.close();
 });
 
 describe('stored responses on two instances sharing a store', () => {
@@ -54,5 +60,18 @@ describe('stored responses on two instances sharing a store', () => {
     expect(third.previous_response_id).toBe(streamed.id);
     await two.responses.delete(third.id);
     await expect(one.responses.retrieve(third.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('does the same on the OpenAI Responses pass-through, whole and streamed', async () => {
+    const one = clientOf(first);
+    const two = clientOf(second);
+    const { data: whole, response } = await one.responses.create({ model: 'openai/gpt-4o-mini', input: 'first turn' }).withResponse();
+    expect(response.headers.get('x-switchyard-path')).toBe('fast');
+    expect((await two.responses.retrieve(whole.id)).output_text).toBe('Echo: first turn');
+    const streamed = await one.responses.stream({ model: 'openai/gpt-4o-mini', input: 'second turn', previous_response_id: whole.id }).finalResponse();
+    expect((await two.responses.retrieve(streamed.id)).output_text).toBe('Echo: second turn');
+    const third = await two.responses.create({ model: 'openai/gpt-4o-mini', input: 'third turn', previous_response_id: streamed.id });
+    expect(JSON.stringify(upstream.requests.at(-1)!.body)).toContain('Echo: second turn');
+    expect(third.previous_response_id).toBe(streamed.id);
   });
 });

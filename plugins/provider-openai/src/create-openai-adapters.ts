@@ -8,6 +8,9 @@ import { createOpenAIEndpoint } from './openai-endpoint.js';
 import type { OpenAIOptions } from './openai-options.js';
 import { createOpenAIStreamDecoder } from './openai-stream-decoder.js';
 import { parseChatCompletion } from './parse-chat-completion.js';
+import { buildResponsesPassthroughBody } from './responses/build-responses-passthrough-body.js';
+import { parseResponsesResponse } from './responses/parse-responses-response.js';
+import { createResponsesStreamDecoder } from './responses/responses-stream-decoder.js';
 import { createCompatibleStreamDecoder } from './presets/create-compatible-stream-decoder.js';
 import { dropUnsupportedParams } from './presets/drop-unsupported-params.js';
 import { mapCompatibleError } from './presets/map-compatible-error.js';
@@ -55,6 +58,15 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
       return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
     },
   };
+  // OpenAI's Responses API, natively: only OpenAI itself by default (compatible servers rarely have it).
+  if (options.responses_api ?? options.preset === undefined) {
+    chat.passthroughs = [{
+      dialect: 'openai-responses',
+      buildRequest: (request, model) => endpoint.request('POST', '/responses', JSON.stringify(buildResponsesPassthroughBody(request.body, model, name))),
+      parseResponse: (body) => parseResponsesResponse(body, name),
+      createStreamDecoder: () => createResponsesStreamDecoder(name),
+    }];
+  }
   return {
     chat,
     embeddings: createEmbeddingsAdapter(endpoint, name),

@@ -24,6 +24,12 @@ export interface OpenAIOptions {
   stream_usage?: boolean;
   /** Body fields to drop (with a warning) before sending; replaces the preset's list. */
   unsupported_params?: string[];
+  /**
+   * Whether `POST /v1/responses` goes to this upstream's own Responses API (the
+   * pass-through) instead of being translated to Chat Completions. Default: true
+   * for OpenAI itself (no preset), false for presets.
+   */
+  responses_api?: boolean;
 }
 
 /** Options as written in the YAML: `base_url` and `max_tokens_field` default to the preset's, else OpenAI's. */
@@ -61,6 +67,7 @@ export const openAIOptionsSchema: JsonSchema = {
     preset: { enum: [...openAIPresetNames] },
     stream_usage: { type: 'boolean' },
     unsupported_params: { type: 'array', items: { type: 'string', minLength: 1 } },
+    responses_api: { type: 'boolean' },
   },
   if: { required: ['preset'], properties: { preset: { enum: presetsNeedingKey } } },
   then: { required: ['api_key'] },

@@ -83,7 +83,11 @@ async function writeResult(
       context.firstByteMs = performance.now() - context.startedAt;
       setCostHeader(res, context);
       const model = modelPrefix + (result.response.model || context.servedBy!.model);
-      sendJson(res, 200, passthroughOf(context).formatResponse(result.body, result.response, model));
+      const body = passthroughOf(context).formatResponse(result.body, result.response, model);
+      // As on the translated path: a stored answer is saved before the client can continue from it.
+      const beforeLastWrite = context.dialect?.beforeLastWrite;
+      if (beforeLastWrite) await beforeLastWrite();
+      sendJson(res, 200, body);
       return;
     }
     case 'chat-passthrough-stream':
@@ -93,9 +97,9 @@ async function writeResult(
 
 /** The client's body for the fast path, when its dialect has one; the attempt decides whether to take it. */
 function passthroughRequest(req: Request, context: RequestContext): PassthroughRequest | undefined {
-  if (context.endpoint !== 'chat' && context.endpoint !== 'messages') return undefined;
+  if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return undefined;
   if (!(context.dialect ?? openAIChatDialect).passthrough) return undefined;
-  const body = req.body as unknown;
+  const body = (context.passthroughBody ?? req.body) as unknown;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   return { body: body as Record<string, unknown>, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {} };
 }
@@ -185,6 +189,8 @@ async function writePassthroughStream(
     modelPrefix,
     includeUsage: context.includeStreamUsage,
   });
+  // The Responses dialect saves the finished response when its last event is encoded: awaited before that event goes out.
+  const beforeLastWrite = context.dialect?.beforeLastWrite;
   sse.start();
   context.firstByteMs = performance.now() - context.startedAt;
   const generated = new GeneratedOutput();
@@ -194,7 +200,9 @@ async function writePassthroughStream(
         if (part.type === 'usage' && !part.partial) context.usage = part.usage;
         generated.add(part);
       }
-      for (const out of encoder.encode(event)) {
+      const outs = encoder.encode(event);
+      if (beforeLastWrite && outs.length > 0) await beforeLastWrite();
+      for (const out of outs) {
         const backpressure = send(sse, out);
         if (backpressure) await backpressure;
       }

@@ -126,9 +126,11 @@ async function callChat(
  * per attempt, so a fallback to another kind of provider is translated as usual.
  */
 function takesFastPath(provider: Provider, context: RequestContext): NonNullable<Provider['chat']>['passthrough'] {
-  const passthrough = provider.chat?.passthrough;
-  if (!passthrough || context.needsParts) return undefined;
-  return passthrough.dialect === (context.dialect?.name ?? 'openai-chat') ? passthrough : undefined;
+  const chat = provider.chat;
+  if (!chat || context.needsParts) return undefined;
+  const wanted = context.dialect?.passthrough?.name ?? context.dialect?.name ?? 'openai-chat';
+  if (chat.passthrough?.dialect === wanted) return chat.passthrough;
+  return chat.passthroughs?.find((passthrough) => passthrough.dialect === wanted);
 }
 
 function unsupported(provider: string, operation: string): GatewayError {

@@ -123,6 +123,12 @@ export interface RequestContext {
    * same-dialect fast path can send (Anthropic's server tools). Set by the router.
    */
   translationRefusal?: GatewayError;
+  /**
+   * The body the fast path sends instead of the client's own, when the endpoint
+   * rewrote it (the Responses API expands `previous_response_id` from the gateway's
+   * store into `input`). Absent: the client's body.
+   */
+  passthroughBody?: Record<string, unknown>;
   /** Whether the answer came by the same-dialect fast path (sent to the client as `x-switchyard-path: fast`). */
   fastPath: boolean;
   /** Where the route step decided to send the request, in order of preference. */
@@ -231,6 +237,7 @@ class GatewayRequestContext implements RequestContext {
   includeStreamUsage = false;
   needsParts = false;
   translationRefusal?: GatewayError;
+  passthroughBody?: Record<string, unknown>;
   fastPath = false;
   deployments: Deployment[] = [];
   servedBy?: Deployment;

@@ -77,6 +77,9 @@ export function ensureContext(
       }
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
+      if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
+      // On the pass-through nothing is kept at OpenAI either: the gateway stores, or nobody does.
+      context.passthroughBody = { ...(req.body as Record<string, unknown>), store: false };
       context.dialect = openAIResponsesDialect;
     } else {
       context.embeddingsRequest = parseEmbeddingsRequest(req.body).request;

@@ -33,6 +33,8 @@ export interface ResponsesRoutesOptions {
  */
 const storeCallTimeoutMs = 5_000;
 const idPattern = new RegExp(responseIdPattern);
+/** How many stored items (reasoning included) a conversation may hold per `limits.max_messages`. */
+const conversationItemsPerMessage = 4;
 
 /**
  * OpenAI's Responses API: `POST /v1/responses` through the same chain as every
@@ -80,6 +82,14 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
         context.logger.warn({ code: isGatewayError(error) ? error.code : 'internal_error', responseId }, 'a stored response could not be saved; the answer went out without it');
       });
     };
+    if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
+    // Items that are no messages (reasoning) escape the message bound; the pass-through sends them all.
+    if (previousConversation.length + parsed.inputItems.length > ingressLimits.maxMessages * conversationItemsPerMessage) {
+      throw new GatewayError('invalid_request', `The conversation continued from 'previous_response_id' has more than ${ingressLimits.maxMessages * conversationItemsPerMessage} items (${conversationItemsPerMessage} × limits.max_messages).`, { param: 'previous_response_id' });
+    }
+    // The fast path sends the client's body with the conversation expanded: the gateway keeps every
+    // stored response itself, so a conversation may move between OpenAI and any other deployment.
+    context.passthroughBody = upstreamBody(req.body as Record<string, unknown>, [...previousConversation, ...parsed.inputItems]);
     context.chatRequest = parsed.request;
     context.includeStreamUsage = parsed.includeStreamUsage;
     context.dialect = {
@@ -124,6 +134,22 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, errors);
   }
+}
+
+/** The Responses body an OpenAI upstream gets: this turn's input after the stored conversation, nothing stored there. */
+function upstreamBody(clientBody: Record<string, unknown>, input: ResponsesInputItem[]): Record<string, unknown> {
+  const { previous_response_id: _previous, ...rest } = clientBody;
+  // A user/system/developer message takes no id at OpenAI (the gateway made those for input_items): left out.
+  // A reasoning item without encrypted_content (another provider's, or asked without `include`) is only a
+  // reference to an item OpenAI would have stored; with store:false it cannot be resolved: left out too.
+  const items = input.filter((item) => item.type !== 'reasoning' || typeof (item as { encrypted_content?: unknown }).encrypted_content === 'string').map((item) => {
+    if ((item.type === undefined || item.type === 'message') && (item as { role?: string }).role !== 'assistant') {
+      const { id: _id, ...message } = item as { id?: string };
+      return message;
+    }
+    return item;
+  });
+  return { ...rest, input: items, store: false };
 }
 
 /** Whose stored responses a request may touch: its key's. Without an auth step every caller is one owner. */

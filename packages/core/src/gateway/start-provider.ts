@@ -50,13 +50,14 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   if (adapters.chat) {
     const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, redactor) : httpChat(adapters.chat, http);
     provider.chat = { complete: redacting(chat.complete, redactor), stream: redacting(chat.stream, redactor) };
-    if (!isDirectChat(adapters.chat) && adapters.chat.passthrough) {
-      const passthrough = httpPassthrough(adapters.chat, adapters.chat.passthrough, http);
-      provider.chat.passthrough = {
-        dialect: adapters.chat.passthrough.dialect,
-        complete: redacting(passthrough.complete, redactor),
-        stream: redacting(passthrough.stream, redactor),
+    if (!isDirectChat(adapters.chat)) {
+      const adapter = adapters.chat;
+      const operation = (passthroughAdapter: ChatPassthroughAdapter) => {
+        const passthrough = httpPassthrough(adapter, passthroughAdapter, http);
+        return { dialect: passthroughAdapter.dialect, complete: redacting(passthrough.complete, redactor), stream: redacting(passthrough.stream, redactor) };
       };
+      if (adapter.passthrough) provider.chat.passthrough = operation(adapter.passthrough);
+      if (adapter.passthroughs?.length) provider.chat.passthroughs = adapter.passthroughs.map(operation);
     }
   }
   if (adapters.embeddings) {
@@ -154,12 +155,14 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const response = await sendChecked(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
       const body = await readJsonBody(response, http.id, call.signal);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
-      const parsed = adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
+      const info = { status: response.statusCode, headers: response.headers };
+      const parsed = passthrough.parseResponse ? passthrough.parseResponse(body, info) : adapter.parseResponse(body, info);
       return { body: body as Record<string, unknown>, response: parsed };
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
       const response = await sendChecked(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
-      const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
+      const info = { status: response.statusCode, headers: response.headers };
+      const decoder = passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info);
       const framer = adapter.createStreamFramer?.();
       return peekFirst(
         new UpstreamPartStream<PassthroughEvent>({

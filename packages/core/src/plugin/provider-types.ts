@@ -96,10 +96,17 @@ export interface HttpChatAdapter {
    * usage, finish reasons and in-stream errors. See docs/fast-path.md.
    */
   passthrough?: ChatPassthroughAdapter;
+  /**
+   * Pass-through operations for further dialects the provider also speaks natively
+   * (OpenAI: Chat Completions as `passthrough`, the Responses API here). Each brings
+   * its own tap (`parseResponse`, `createStreamDecoder`) when its wire format is not
+   * the chat adapter's.
+   */
+  passthroughs?: ChatPassthroughAdapter[];
 }
 
 /** The ingress dialects a provider may speak natively. */
-export type PassthroughDialect = 'openai-chat' | 'anthropic-messages';
+export type PassthroughDialect = 'openai-chat' | 'anthropic-messages' | 'openai-responses';
 
 /** What the fast path sends: the client's body, and the client headers the dialect passes on. */
 export interface PassthroughRequest {
@@ -118,6 +125,10 @@ export interface ChatPassthroughAdapter {
    * Must not change `request.body`: the same body may be tried on a fallback.
    */
   buildRequest(request: PassthroughRequest, model: string, call: ProviderCall<PassthroughRequest>): UpstreamRequest;
+  /** The tap of a whole answer in this dialect; the chat adapter's `parseResponse` when absent. */
+  parseResponse?(body: unknown, info: UpstreamResponseInfo): ChatResponse;
+  /** The tap of a stream in this dialect; the chat adapter's `createStreamDecoder` when absent. */
+  createStreamDecoder?(info: UpstreamResponseInfo): StreamDecoder;
 }
 
 /** One upstream event on the fast path, with what the adapter's decoder read from it. */
@@ -180,15 +191,20 @@ export interface Provider {
     /** Resolves once the first part has arrived, so failures before any output reject here. */
     stream(call: ProviderCall<ChatRequest>): Promise<AsyncIterable<StreamPart>>;
     /** The same-dialect fast path, when the provider's adapter offers one. */
-    passthrough?: {
+    passthrough?: ProviderPassthrough;
+    /** Pass-through operations for further dialects (see HttpChatAdapter.passthroughs). */
+    passthroughs?: ProviderPassthrough[];
+  };
+  embeddings?: { embed(call: ProviderCall<EmbeddingsRequest>): Promise<EmbeddingsResponse> };
+  listModels?: (signal: AbortSignal) => Promise<ModelInfo[]>;
+  modelsTtlMs?: number;
+}
+
+/** A running provider's pass-through operation for one dialect. */
+export interface ProviderPassthrough {
       dialect: PassthroughDialect;
       /** The upstream's whole answer, parsed, beside its canonical reading (for usage and the cache). */
       complete(call: ProviderCall<PassthroughRequest>): Promise<{ body: Record<string, unknown>; response: ChatResponse }>;
       /** Resolves once the first event has arrived, like `stream`. */
       stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>>;
-    };
-  };
-  embeddings?: { embed(call: ProviderCall<EmbeddingsRequest>): Promise<EmbeddingsResponse> };
-  listModels?: (signal: AbortSignal) => Promise<ModelInfo[]>;
-  modelsTtlMs?: number;
 }

@@ -4,6 +4,7 @@ import type { MockContext } from './mock-context.js';
 import type { MockScript } from '../mock-server/mock-script.js';
 import { invalidRequestBody } from './openai-error-body.js';
 import { respondToChat } from './respond-to-chat.js';
+import { respondToResponses } from './respond-to-responses.js';
 
 /** Routes a request to the endpoint's default answer; a script may still shape it (`reply`, `stream`, `headers`). */
 export async function respondByDefault(context: MockContext, script: MockScript = {}): Promise<void> {
@@ -12,6 +13,9 @@ export async function respondByDefault(context: MockContext, script: MockScript 
   switch (route) {
     case 'POST /v1/chat/completions':
       await respondToChat(context, script);
+      return;
+    case 'POST /v1/responses':
+      await respondToResponses(context, script);
       return;
     case 'POST /v1/embeddings': {
       const result = buildEmbeddingsResponse(request.body);

@@ -1,6 +1,7 @@
 import type { IngressDialect } from '../ingress-dialect.js';
 import { formatResponsesResponse } from './format-responses-response.js';
 import { parseResponsesRequest, type ResponsesEcho } from './parse-responses-request.js';
+import { createResponsesPassthrough } from './responses-passthrough.js';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
 
@@ -39,6 +40,12 @@ export function createResponsesDialect(options: ResponsesDialectOptions = {}): I
         ...(options.echo !== undefined && { echo: options.echo }),
         ...(options.onFinished !== undefined && { onFinished: options.onFinished }),
       }),
+    // OpenAI in front of OpenAI: the upstream's own Response, with the gateway's id and store fields.
+    passthrough: createResponsesPassthrough({
+      ...(options.responseId !== undefined && { responseId: options.responseId }),
+      ...(options.echo !== undefined && { store: options.echo.store, previousResponseId: options.echo.previous_response_id }),
+      ...(options.onFinished !== undefined && { onFinished: options.onFinished }),
+    }),
     // OpenAI's own envelope: the SDK raises its error class per status.
     formatError: (error) => ({ status: error.status, body: error.toBody() }),
   };

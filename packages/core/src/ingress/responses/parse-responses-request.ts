@@ -81,7 +81,9 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   const messages: ChatRequest['messages'] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   const leadingSystemMessages = messages.length;
-  messages.push(...responsesItemsToMessages(inputItems, '/input'));
+  // Built-in tools run only at OpenAI: carried by the pass-through, refused for every translated attempt.
+  let translationRefusal: GatewayError | undefined;
+  messages.push(...responsesItemsToMessages(inputItems, '/input', (refusal) => void (translationRefusal ??= refusal)));
 
   const request: ChatRequest = { model: wire.model, messages, stream: wire.stream === true };
   if (wire.max_output_tokens != null) request.maxOutputTokens = wire.max_output_tokens;
@@ -93,11 +95,13 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   if (wire.metadata != null && Object.keys(wire.metadata).length > 0) request.metadata = wire.metadata;
   const effort = wire.reasoning?.effort;
   if (effort != null) request.reasoningEffort = effort === 'xhigh' ? 'high' : effort;
-  if (wire.tools && wire.tools.length > 0) {
-    request.tools = wire.tools.map((tool, index) => {
-      if (tool.type !== 'function') {
-        throw invalidRequest(`/tools/${index}/type`, `the built-in tool '${String(tool.type).slice(0, 64)}' runs only at OpenAI and cannot be translated to other providers`);
-      }
+  const functionTools = (wire.tools ?? []).filter((tool, index) => {
+    if (tool.type === 'function') return true;
+    translationRefusal ??= invalidRequest(`/tools/${index}/type`, `the built-in tool '${String(tool.type).slice(0, 64)}' runs only at OpenAI and cannot be translated to other providers`);
+    return false;
+  });
+  if (functionTools.length > 0) {
+    request.tools = functionTools.map((tool, index) => {
       if (!tool.name) throw invalidRequest(`/tools/${index}`, "must have required property 'name'");
       return {
         name: tool.name,
@@ -107,7 +111,12 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
       };
     });
   }
-  if (wire.tool_choice !== undefined) applyToolChoice(wire.tool_choice, request);
+  if (wire.tool_choice !== undefined) {
+    const choice = wire.tool_choice;
+    if (typeof choice === 'object' && choice.type !== 'function') {
+      translationRefusal ??= invalidRequest('/tool_choice/type', `the tool choice '${String(choice.type).slice(0, 64)}' names a built-in tool, which runs only at OpenAI`);
+    } else applyToolChoice(choice, request);
+  }
   const format = wire.text?.format;
   if (format?.type === 'json_object') request.responseFormat = { type: 'json' };
   else if (format?.type === 'json_schema') {
@@ -129,6 +138,7 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
     store: wire.store !== false,
     previousResponseId: wire.previous_response_id ?? undefined,
     leadingSystemMessages,
+    ...(translationRefusal && { translationRefusal }),
   };
 }
 
@@ -176,7 +186,7 @@ function echoOf(wire: ResponsesCreateBody): ResponsesEcho {
     temperature: wire.temperature ?? null,
     text: { format: wire.text?.format ?? { type: 'text' } },
     tool_choice: wire.tool_choice ?? 'auto',
-    tools: (wire.tools ?? []).map((tool) => ({
+    tools: (wire.tools ?? []).filter((tool) => tool.type === 'function').map((tool) => ({
       type: 'function',
       name: tool.name,
       description: tool.description ?? null,
@@ -197,7 +207,7 @@ function echoOf(wire: ResponsesCreateBody): ResponsesEcho {
  * @throws {GatewayError} `invalid_request` when the whole conversation passes `limits.max_messages`.
  */
 export function prefixConversation(parsed: ParsedResponsesRequest, previousItems: readonly ResponsesInputItem[], limits: IngressLimits): void {
-  const previous = responsesItemsToMessages(previousItems, '/previous_response_id');
+  const previous = responsesItemsToMessages(previousItems, '/previous_response_id', (refusal) => void (parsed.translationRefusal ??= refusal));
   const messages = parsed.request.messages;
   if (messages.length + previous.length > limits.maxMessages) {
     throw new GatewayError('invalid_request', `The conversation continued from 'previous_response_id' has more than ${limits.maxMessages} messages (limits.max_messages).`, { param: 'previous_response_id' });

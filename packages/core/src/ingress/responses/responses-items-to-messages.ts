@@ -1,5 +1,17 @@
 import type { AssistantContentPart, AssistantMessage, ChatMessage, ImagePart, UserContentPart } from '../../canonical/chat-request.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
 import { invalidRequest } from '../check-ingress-body.js';
+
+/**
+ * Items of OpenAI's built-in tools (ResponseInputItem in openai-node): only OpenAI
+ * can read them back. Carried by the pass-through; a translated attempt is refused.
+ */
+const openAIOnlyItemTypes = new Set([
+  'web_search_call', 'file_search_call', 'computer_call', 'computer_call_output', 'image_generation_call',
+  'code_interpreter_call', 'local_shell_call', 'local_shell_call_output', 'shell_call', 'shell_call_output',
+  'apply_patch_call', 'apply_patch_call_output', 'mcp_list_tools', 'mcp_approval_request', 'mcp_approval_response',
+  'mcp_call', 'custom_tool_call', 'custom_tool_call_output',
+]);
 import type { ResponsesInputContentPart, ResponsesInputItem, ResponsesMessageItem } from './responses-wire-types.js';
 
 /**
@@ -11,7 +23,11 @@ import type { ResponsesInputContentPart, ResponsesInputItem, ResponsesMessageIte
  * @param pointer JSON Pointer of the items in the body, for the errors' `param`.
  * @throws {GatewayError} `invalid_request` naming the item an unknown type or an untranslatable part is in.
  */
-export function responsesItemsToMessages(items: readonly ResponsesInputItem[], pointer: string): ChatMessage[] {
+export function responsesItemsToMessages(
+  items: readonly ResponsesInputItem[],
+  pointer: string,
+  onOpenAIOnly?: (refusal: GatewayError) => void,
+): ChatMessage[] {
   const messages: ChatMessage[] = [];
   const assistantTurn = (): AssistantMessage => {
     const last = messages.at(-1);
@@ -40,6 +56,10 @@ export function responsesItemsToMessages(items: readonly ResponsesInputItem[], p
       case 'reasoning':
         return;
       default:
+        if (onOpenAIOnly && openAIOnlyItemTypes.has(type)) {
+          onOpenAIOnly(invalidRequest(`${at}/type`, `the item type '${type}' belongs to an OpenAI built-in tool and cannot be translated to other providers`));
+          return;
+        }
         throw invalidRequest(`${at}/type`, `the item type '${String(type).slice(0, 64)}' is not supported by this gateway (only message, function_call, function_call_output and reasoning items are)`);
     }
   });

@@ -1,0 +1,100 @@
+import type { GatewayError } from '../../errors/gateway-error.js';
+import type { PassthroughEvent } from '../../plugin/provider-types.js';
+import type { DialectPassthrough, PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { toResponsesUsage } from './responses-usage.js';
+import type { ResponsesResponse } from './responses-wire-types.js';
+
+/** What the Responses pass-through writes over the upstream's Response object. */
+export interface ResponsesPassthroughOptions {
+  /** The gateway's own `resp_…` id: GET /v1/responses/{id} reads the gateway's store, never OpenAI's. */
+  responseId?: string;
+  /** What the client asked for: the upstream was sent `store: false` and no `previous_response_id`. */
+  store?: boolean;
+  previousResponseId?: string | null;
+  /** Called once with the final Response (completed or incomplete), e.g. to store it. */
+  onFinished?: (response: ResponsesResponse) => void;
+}
+
+/**
+ * The Responses API on the same-dialect fast path: OpenAI's own Response object
+ * and events go to the client with four fields rewritten — `id` (the gateway's, so
+ * stored responses and `previous_response_id` work on every target), `model`
+ * (`provider/model`), and `store` / `previous_response_id` as the client sent them
+ * (the gateway keeps the conversation, so upstream got `store: false` and the
+ * expanded `input`). Item ids (`msg_…`, `fc_…`, `rs_…`) stay the upstream's.
+ */
+export function createResponsesPassthrough(options: ResponsesPassthroughOptions): DialectPassthrough {
+  const rewrite = (response: Record<string, unknown>, modelPrefix: string, fallbackModel: string): void => {
+    if (options.responseId !== undefined) response['id'] = options.responseId;
+    response['model'] = typeof response['model'] === 'string' && response['model'] !== '' ? modelPrefix + response['model'] : fallbackModel;
+    if (options.store !== undefined) response['store'] = options.store;
+    if (options.previousResponseId !== undefined) response['previous_response_id'] = options.previousResponseId;
+  };
+  return {
+    name: 'openai-responses',
+    formatResponse(body, _response, model) {
+      const copy = { ...body };
+      rewrite(copy, '', model);
+      copy['model'] = model;
+      const status = copy['status'];
+      if (status === 'completed' || status === 'incomplete') options.onFinished?.(copy as unknown as ResponsesResponse);
+      return copy;
+    },
+    createStreamEncoder: (encoderOptions) => new ResponsesPassthroughEncoder(encoderOptions, rewrite, options.onFinished),
+  };
+}
+
+/** Rewrites each upstream event's Response (when it carries one) and remembers enough to fail like the translated path. */
+class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
+  private nextSequence = 0;
+  private snapshot: Record<string, unknown> | undefined;
+  private readonly output: unknown[] = [];
+
+  constructor(
+    private readonly options: StreamEncoderOptions,
+    private readonly rewrite: (response: Record<string, unknown>, modelPrefix: string, fallbackModel: string) => void,
+    private readonly onFinished: ((response: ResponsesResponse) => void) | undefined,
+  ) {}
+
+  encode(event: PassthroughEvent): readonly SseEvent[] {
+    if (!event.event) return [];
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(event.event.data) as Record<string, unknown>;
+    } catch {
+      return []; // the tap already refused an unreadable event; nothing unparsed is forwarded
+    }
+    const type = typeof data['type'] === 'string' ? data['type'] : event.event.event;
+    if (typeof data['sequence_number'] === 'number') this.nextSequence = data['sequence_number'] + 1;
+    const response = data['response'];
+    if (typeof response === 'object' && response !== null && !Array.isArray(response)) {
+      const rewritten = { ...(response as Record<string, unknown>) };
+      this.rewrite(rewritten, this.options.modelPrefix, this.options.model);
+      data['response'] = rewritten;
+      this.snapshot = rewritten;
+      if (type === 'response.completed' || type === 'response.incomplete') this.onFinished?.(rewritten as unknown as ResponsesResponse);
+    }
+    if (type === 'response.output_item.done' && data['item'] !== undefined) this.output.push(data['item']);
+    return [{ event: type ?? 'message', data: JSON.stringify(data) }];
+  }
+
+  finish(): readonly SseEvent[] {
+    return [];
+  }
+
+  /** `response.failed` with the gateway's (redacted) error, numbered after the last upstream event, as the translated path ends. */
+  fail(error: GatewayError): SseEvent {
+    const { error: body } = error.toBody();
+    const response = {
+      ...(this.snapshot ?? { id: this.options.requestId, object: 'response', model: this.options.model }),
+      status: 'failed',
+      error: { code: body.code, message: body.message },
+      incomplete_details: null,
+      output: this.output,
+      // An upstream reports usage only at the end; the translated path's zeros, the ledger bills the estimate.
+      usage: toResponsesUsage({ inputTokens: 0, outputTokens: 0 }),
+    };
+    const payload = { type: 'response.failed', sequence_number: this.nextSequence++, response };
+    return { event: 'response.failed', data: JSON.stringify(payload) };
+  }
+}
