@@ -119,38 +119,74 @@ function passthroughOf(context: RequestContext): DialectPassthrough {
  */
 const slowClientGraceMs = 10_000;
 
-async function writeStream(
-  parts: AsyncIterable<StreamPart>,
+/** Writes one kind of upstream stream item (a canonical part, or a fast-path event) as the client's events. */
+interface ItemStreamEncoder<Item> {
+  encode(item: Item): readonly SseEvent[];
+  finish(): readonly SseEvent[];
+  fail(error: GatewayError): SseEvent;
+}
+
+const eachOwnPart = (part: StreamPart, visit: (part: StreamPart) => void): void => visit(part);
+const eachEventPart = (event: PassthroughEvent, visit: (part: StreamPart) => void): void => {
+  for (const part of event.parts) visit(part);
+};
+
+function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
+  // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
+  const encoder = (context.dialect ?? openAIChatDialect).createStreamEncoder(streamEncoderOptions(context, modelPrefix));
+  return writeEventStream(parts, eachOwnPart, encoder, context, res, maxDurationMs);
+}
+
+/** The fast path's stream: the upstream's own events, renamed by the dialect's passthrough encoder. */
+function writePassthroughStream(events: AsyncIterable<PassthroughEvent>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
+  const encoder = passthroughOf(context).createStreamEncoder(streamEncoderOptions(context, modelPrefix));
+  return writeEventStream(events, eachEventPart, encoder, context, res, maxDurationMs);
+}
+
+function streamEncoderOptions(context: RequestContext, modelPrefix: string) {
+  return { requestId: context.id, model: modelPrefix + context.servedBy!.model, modelPrefix, includeUsage: context.includeStreamUsage };
+}
+
+/**
+ * One stream to the client, translated or fast path alike: bounded in time (a client
+ * that stops reading is cut after the stream limit plus a grace), each item's parts
+ * feeding the usage and the estimate of a cut stream, a failure after the first byte
+ * ending in the dialect's error event.
+ */
+async function writeEventStream<Item>(
+  items: AsyncIterable<Item>,
+  forEachPart: (item: Item, visit: (part: StreamPart) => void) => void,
+  encoder: ItemStreamEncoder<Item>,
   context: RequestContext,
   res: Response,
-  modelPrefix: string,
   maxDurationMs: number,
 ) {
   const elapsed = performance.now() - context.startedAt;
   const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs));
-  // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
-  const dialect = context.dialect ?? openAIChatDialect;
-  const encoder = dialect.createStreamEncoder({
-    requestId: context.id,
-    model: modelPrefix + context.servedBy!.model,
-    modelPrefix,
-    includeUsage: context.includeStreamUsage,
-  });
+  // A dialect that keeps the finished answer (the Responses API's stored response) saves it
+  // when its last event is encoded (by the upstream's last item on the fast path, at finish()
+  // otherwise): awaited before that event goes out, so a client continuing at once finds it.
+  const beforeLastWrite = context.dialect?.beforeLastWrite;
   sse.start();
   context.firstByteMs = performance.now() - context.startedAt;
   const generated = new GeneratedOutput();
+  const collect = (part: StreamPart) => {
+    if (part.type === 'usage' && !part.partial) context.usage = part.usage;
+    generated.add(part);
+  };
   try {
-    for await (const part of parts) {
-      if (part.type === 'usage' && !part.partial) context.usage = part.usage;
-      generated.add(part);
-      for (const event of encoder.encode(part)) {
+    for await (const item of items) {
+      forEachPart(item, collect);
+      const events = encoder.encode(item);
+      if (beforeLastWrite && events.length > 0) await beforeLastWrite();
+      for (const event of events) {
         const backpressure = send(sse, event);
         if (backpressure) await backpressure;
       }
       if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
     }
     const closing = encoder.finish();
-    if (dialect.beforeLastWrite) await dialect.beforeLastWrite();
+    if (beforeLastWrite) await beforeLastWrite();
     for (const event of closing) await send(sse, event);
     sse.close();
   } catch (error) {
@@ -165,60 +201,6 @@ async function writeStream(
     // Cut short before the provider reported its final usage (the client left, the
     // stream broke): bill what was generated. The request is not finished (no record,
     // no budget settlement) until this has run.
-    context.usage ??= generated.usage(context.chatRequest);
-  }
-}
-
-/**
- * The fast path's stream: the upstream's own events, renamed by the dialect's
- * passthrough encoder, with the same bounds, billing and failure answers as
- * writeStream: each event's parts feed the usage and the estimate of a cut stream.
- */
-async function writePassthroughStream(
-  events: AsyncIterable<PassthroughEvent>,
-  context: RequestContext,
-  res: Response,
-  modelPrefix: string,
-  maxDurationMs: number,
-) {
-  const elapsed = performance.now() - context.startedAt;
-  const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs));
-  const encoder = passthroughOf(context).createStreamEncoder({
-    requestId: context.id,
-    model: modelPrefix + context.servedBy!.model,
-    modelPrefix,
-    includeUsage: context.includeStreamUsage,
-  });
-  // The Responses dialect saves the finished response when its last event is encoded: awaited before that event goes out.
-  const beforeLastWrite = context.dialect?.beforeLastWrite;
-  sse.start();
-  context.firstByteMs = performance.now() - context.startedAt;
-  const generated = new GeneratedOutput();
-  try {
-    for await (const event of events) {
-      for (const part of event.parts) {
-        if (part.type === 'usage' && !part.partial) context.usage = part.usage;
-        generated.add(part);
-      }
-      const outs = encoder.encode(event);
-      if (beforeLastWrite && outs.length > 0) await beforeLastWrite();
-      for (const out of outs) {
-        const backpressure = send(sse, out);
-        if (backpressure) await backpressure;
-      }
-      if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
-    }
-    for (const out of encoder.finish()) await send(sse, out);
-    sse.close();
-  } catch (error) {
-    const gatewayError = toGatewayError(error);
-    if (gatewayError.code !== 'client_closed_request') {
-      context.error = gatewayError;
-      context.logger.warn({ code: gatewayError.code, provider: gatewayError.provider }, 'upstream stream failed after it began');
-    }
-    send(sse, encoder.fail(gatewayError));
-    sse.close();
-  } finally {
     context.usage ??= generated.usage(context.chatRequest);
   }
 }
