@@ -15,7 +15,9 @@ import { startRoundRobinBalancer, type RoundRobinBalancer } from './support/roun
 
 const masterKey = 'sy-master-three-instances-0123456789';
 /** How late a flush timer may fire on a busy 2-core machine. */
-const schedulingSlackMs = 1000;
+// How late the victim's flush may have run before the kill on a loaded 2-core machine (the whole suite runs
+// beside this test): its records answered in that window may be lost, the ones before it must not be.
+const schedulingSlackMs = 2000;
 const flushIntervalMs = 100;
 const leaseMs = 1000;
 const epoch = new Date(0).toISOString();
@@ -371,7 +373,8 @@ describe.skipIf(!available)('three gateway instances on one PostgreSQL and one R
     const countRows = async () =>
       Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".usage WHERE key_id = $1 AND status = 200 AND NOT stream`, [key.id])).rows[0]!.n);
     // Survivors flush every 100 ms: wait until every record that can arrive has.
-    const rows = await until(countRows, (n) => n >= served - atRisk, 'usage rows of answered requests', 3000);
+    // Generous: a survivor's flush under the full suite's load on 2 cores can lag by seconds; a pass returns at once.
+    const rows = await until(countRows, (n) => n >= served - atRisk, `usage rows of answered requests (${served} answered 200, ${atRisk} within the victim's last flush)`, 10_000);
     // A dead instance settles nothing: only the survivors' lease sweep can bring this to 0 (within a lease and a sweep period).
     const after = await until(() => budgetOf(held.key.id), (budget) => budget.reserved === 0, 'reservations of the killed instance', leaseMs * 3 + 5000);
     // And a survivor says so (its log is written asynchronously: awaited, not read at once).
