@@ -16,6 +16,8 @@ export interface EncodedError {
   message: string;
   code?: string;
   stack?: string;
+  /** The error's own scalar fields (StoredResponseTooLarge's `responseId`, `bytes`, `maxBytes`), which callers log. */
+  fields?: Record<string, string | number | boolean>;
 }
 
 /** Worker → main thread: one answer per call, log lines, and the goodbye after `close`. */
@@ -30,11 +32,16 @@ export type SqliteWorkerReply =
 export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const code = (error as { code?: unknown }).code;
+  const fields: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== 'name' && key !== 'code' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) fields[key] = value;
+  }
   return {
     name: error.name,
     message: error.message,
     ...(typeof code === 'string' && { code }),
     ...(error.stack !== undefined && { stack: error.stack }),
+    ...(Object.keys(fields).length > 0 && { fields }),
   };
 }
 
@@ -42,6 +49,7 @@ export function encodeError(error: unknown): EncodedError {
 export function decodeError(encoded: EncodedError): Error {
   const Kind = encoded.name === 'TypeError' ? TypeError : encoded.name === 'RangeError' ? RangeError : Error;
   const error = new Kind(encoded.message) as Error & { code?: string };
+  if (encoded.fields) Object.assign(error, encoded.fields);
   if (Kind === Error && encoded.name !== 'Error') error.name = encoded.name;
   if (encoded.code !== undefined) error.code = encoded.code;
   if (encoded.stack !== undefined) error.stack = encoded.stack;

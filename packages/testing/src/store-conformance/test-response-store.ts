@@ -158,6 +158,9 @@ export function testResponseStore(name: string, open: () => Promise<ResponseStor
         (error: unknown) => error,
       );
       expect(isStoredResponseTooLarge(failure)).toBe(true);
+      // What the gateway logs of it, even from a store that runs in another thread.
+      expect(failure).toMatchObject({ responseId: small.id, maxBytes: options.maxPayloadBytes });
+      expect((failure as { bytes: number }).bytes).toBeGreaterThan(options.maxPayloadBytes ?? 0);
       // The earlier version under that id is untouched.
       expect(await store.get(owner, small.id)).toEqual(small);
       const fresh = storedResponse(owner, { conversationItems: huge.conversationItems });
