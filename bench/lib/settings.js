@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 // The benchmark's knobs, read once from the environment and checked, so a typo fails
 // up front instead of after minutes of measuring.
 
@@ -53,11 +55,23 @@ export function readSettings() {
     sqliteThread: list('BENCH_SQLITE_THREAD', ['worker'], (v) => ['worker', 'main'].includes(v))[0],
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    // Another built checkout of Switchyard (e.g. a git worktree at the commit before a change):
+    // its gateways run next to this build's in the same interleaved run, for a before/after.
+    baseline: baselineDir(),
+    baselineGateways: list('BENCH_BASELINE_GATEWAYS', ['full'], isGateway),
   };
 }
 
+function baselineDir() {
+  const raw = process.env.BENCH_BASELINE;
+  if (raw === undefined || raw === '') return undefined;
+  const bin = path.resolve(raw, 'packages', 'cli', 'dist', 'bin.js');
+  if (!existsSync(bin)) throw new Error(`BENCH_BASELINE: no built gateway at ${bin} (run npm ci && npm run build there)`);
+  return path.resolve(raw);
+}
+
 /** Rough wall-clock estimate, printed so nobody wonders whether it hung. */
-export function estimateSeconds(settings, targetCount = 2 + settings.gateways.length) {
+export function estimateSeconds(settings, targetCount = 2 + settings.gateways.length + (settings.baseline ? settings.baselineGateways.length : 0)) {
   const slots = settings.modes.length * settings.concurrency.length * settings.rounds * targetCount;
   const initialWarmup = settings.modes.length * targetCount * 2 * settings.warmupSec;
   return Math.round(slots * (settings.durationSec + settings.warmupSec + 0.4) + initialWarmup + settings.ttfbRequests * 0.004 * targetCount + 5);

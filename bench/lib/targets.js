@@ -10,7 +10,10 @@ import { repoRoot } from './fixtures.js';
 import { writeGatewayConfig } from './gateway-config.js';
 
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const gatewayBin = path.join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+export const gatewayBin = binOf(repoRoot);
+function binOf(checkout) {
+  return path.join(checkout, 'packages', 'cli', 'dist', 'bin.js');
+}
 const probe = ['--import', path.join(benchDir, 'alloc-probe.js')];
 
 /**
@@ -25,9 +28,9 @@ export const gatewayVariants = {
 };
 
 /** Whether this build's `switchyard start` has `--workers` (another branch adds it). */
-export function supportsWorkers() {
+export function supportsWorkers(bin = gatewayBin) {
   try {
-    const help = execFileSync(process.execPath, [gatewayBin, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return help.includes('--workers');
   } catch (error) {
     return String(error.stdout ?? '').includes('--workers');
@@ -64,7 +67,26 @@ export async function startTargets(settings, { resultsDir, stamp, allocDir }) {
       console.log(`profiling '${variant.label}' into ${path.relative(process.cwd(), profileDir)} (the profiler slows it: compare numbers only between unprofiled runs)`);
     }
   }
+  if (settings.baseline) targets.push(...(await startBaselineGateways(settings, { resultsDir, stamp, env, upstreamPort: upstream.port })));
   return { upstream, targets, profileDirs };
+}
+
+/** BENCH_BASELINE: the other checkout's gateways, same configs, named `baseline-<variant>`. */
+async function startBaselineGateways(settings, context) {
+  const bin = binOf(settings.baseline);
+  const started = [];
+  for (const name of settings.baselineGateways) {
+    const variant = gatewayVariants[name];
+    if (variant.workers && !supportsWorkers(bin)) {
+      console.log(`note: the baseline's 'switchyard start' has no --workers; 'baseline-${name}' is skipped`);
+      continue;
+    }
+    const baseline = { ...variant, label: `baseline ${variant.label.replace(/^gateway /, '')}`, bin };
+    const child = await startGateway(`baseline-${name}`, baseline, settings, context);
+    started.push({ name: `baseline-${name}`, label: baseline.label, child, unique: variant.unique, gateway: true });
+  }
+  console.log(`baseline: ${settings.baseline} (${started.map((t) => t.label).join(', ')})`);
+  return started;
 }
 
 /** The mock upstream and the bare proxy in front of it, each with the allocation probe preloaded. */
@@ -107,7 +129,7 @@ export async function startGateway(name, variant, settings, { resultsDir, stamp,
       ...probe,
       ...settings.gatewayNodeFlags,
       ...profileFlags,
-      gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
+      variant.bin ?? gatewayBin, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1',
       ...(variant.workers ? ['--workers', String(variant.workers)] : []),
     ],
     // A fixed master key stops the gateway from generating and saving one.
