@@ -110,13 +110,26 @@ export class DeploymentBreakers {
   /** Register it on `context.interceptors`: it wraps every attempt at a deployment. */
   readonly interceptor: Interceptor = (next) => (deployment, options) => this.call(deployment, () => next(deployment, options));
 
-  /** Runs one attempt at a deployment through that deployment's breaker. */
-  async call(deployment: Deployment, attempt: Attempt): Promise<ProviderResult> {
-    if (this.closed) return attempt();
-    const name = deploymentName(deployment);
-    const entry = this.entryFor(name);
-    const shared = entry.known ? this.shared : undefined;
-    if (!shared) return this.fire(entry, name, deployment, attempt, true);
+  /**
+   * Runs one attempt at a deployment through that deployment's breaker. Not async:
+   * without a shared state (the common case) the breaker's own promise is returned,
+   * not wrapped in two more.
+   */
+  call(deployment: Deployment, attempt: Attempt): Promise<ProviderResult> {
+    try {
+      if (this.closed) return attempt();
+      const name = deploymentName(deployment);
+      const entry = this.entryFor(name);
+      const shared = entry.known ? this.shared : undefined;
+      if (!shared) return this.fire(entry, name, deployment, attempt, true);
+      return this.callShared(shared, entry, name, deployment, attempt);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A known deployment when circuits are shared: the fleet's mark decides first. */
+  private async callShared(shared: SharedBreakerState, entry: Entry, name: string, deployment: Deployment, attempt: Attempt): Promise<ProviderResult> {
     const sharedState = shared.stateOf(name);
     if (sharedState === 'open' || (sharedState === 'half-open' && entry.probing)) {
       entry.sharedRejects++;
@@ -171,19 +184,20 @@ export class DeploymentBreakers {
   }
 
   /** Runs the attempt through the local breaker; `announceClose`: a local probe's success is published. */
-  private async fire(entry: Entry, name: string, deployment: Deployment, attempt: Attempt, announceClose: boolean): Promise<ProviderResult> {
+  private fire(entry: Entry, name: string, deployment: Deployment, attempt: Attempt, announceClose: boolean): Promise<ProviderResult> {
     // fire() lets the half-open probe through synchronously, so whether this one is
     // the probe is known before anything else can fire.
     const info: FireInfo = { probe: entry.breaker.halfOpen && entry.breaker.pendingClose };
-    try {
-      const result = await entry.breaker.fire(attempt, info);
-      // This instance's own probe closed its breaker: tell the others.
-      if (announceClose && info.probe && entry.known) this.shared?.markClosed(name);
-      return result;
-    } catch (error) {
-      if (isOpenCircuitRefusal(error)) throw this.refusal(name, deployment);
-      throw error;
-    }
+    return entry.breaker.fire(attempt, info).then(
+      (result) => {
+        // This instance's own probe closed its breaker: tell the others.
+        if (announceClose && info.probe && entry.known) this.shared?.markClosed(name);
+        return result;
+      },
+      (error: unknown) => {
+        throw isOpenCircuitRefusal(error) ? this.refusal(name, deployment) : error;
+      },
+    );
   }
 
   /** The state and window counts of every breaker; unhealthy only when every known breaker is open. */

@@ -51,7 +51,8 @@ export function gcraLimit(key: string, limit: number, periodMs: number, cost: nu
 export function gcraDecide(limits: readonly GcraLimit[], storedTats: ReadonlyArray<number | undefined>, now: number): GcraDecision {
   let allowed = true;
   const states: GcraState[] = [];
-  for (const [index, limit] of limits.entries()) {
+  for (let index = 0; index < limits.length; index++) {
+    const limit = limits[index]!;
     const tat = Math.max(storedTats[index] ?? now, now);
     const next = tat + limit.cost * limit.intervalMs;
     const over = next - now - limit.toleranceMs;

@@ -30,15 +30,17 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   consume(limits: readonly GcraLimit[], now = this.clock()): Promise<GcraDecision> {
-    const decision = gcraDecide(
-      limits,
-      limits.map((limit) => this.read(limit.key, now)),
-      now,
-    );
+    return Promise.resolve(this.consumeNow(limits, now));
+  }
+
+  consumeNow(limits: readonly GcraLimit[], now = this.clock()): GcraDecision {
+    const stored: Array<number | undefined> = [];
+    for (const limit of limits) stored.push(this.read(limit.key, now));
+    const decision = gcraDecide(limits, stored, now);
     if (decision.allowed) {
-      for (const [index, limit] of limits.entries()) this.write(limit.key, decision.states[index]!.tat, now);
+      for (let index = 0; index < limits.length; index++) this.write(limits[index]!.key, decision.states[index]!.tat, now);
     }
-    return Promise.resolve(decision);
+    return decision;
   }
 
   adjust(limits: readonly GcraLimit[], now = this.clock()): Promise<void> {

@@ -57,10 +57,17 @@ export function createRateLimitHandler(
   });
   runtime.onClose(() => store.close());
 
-  return async (_req, res, next) => {
+  return (_req, res, next) => {
     const context = getContext(res);
     // Listing models costs nothing upstream and is not counted.
-    if (context.endpoint !== 'models') await limiter.admit(context, res);
+    if (context.endpoint === 'models') {
+      next();
+      return;
+    }
+    // Decided at once with the memory store (a refusal throws, and Express passes it on);
+    // a promise only when the store or the tokenizer must be waited for.
+    const admitted = limiter.admit(context, res);
+    if (admitted) return admitted.then(() => next());
     next();
   };
 }

@@ -8,6 +8,11 @@ export interface RateLimitStore {
    * tests; without it the store's own clock is used (Redis: the server's).
    */
   consume(limits: readonly GcraLimit[], now?: number): Promise<GcraDecision>;
+  /**
+   * `consume`, answered at once, for a store that needs no I/O (memory): a request
+   * is then admitted without waiting for a promise.
+   */
+  consumeNow?(limits: readonly GcraLimit[], now?: number): GcraDecision;
   /** Adds each limit's `cost` (negative to give units back) without a check. */
   adjust(limits: readonly GcraLimit[], now?: number): Promise<void>;
   /** Whether the store answered last time it was asked (memory: always). */

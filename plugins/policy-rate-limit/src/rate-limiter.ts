@@ -49,8 +49,28 @@ export class RateLimiter {
   private readonly warnStoreDown: (error: unknown) => void;
   /** When the store last started failing; undefined once a call succeeds again. */
   private storeFailingSince: number | undefined;
+  /** The configured limits, built once: the config does not change while the gateway runs. */
+  private readonly teamLimits: Map<string, SourceLimits>;
+  private readonly modelLimits: Array<[pattern: string, limits: SourceLimits]>;
+  private readonly globalLimits: SourceLimits | undefined;
+  /** Whether a token limit applies to every request (the gateway's or a model pattern's). */
+  private readonly configuredTokenLimits: boolean;
+  /** Set once the counter's tokenizer is loaded; until then a request waits for it. */
+  private counterReady = false;
 
   constructor(private readonly options: RateLimiterOptions) {
+    const { teams, models, global } = options.limits;
+    this.teamLimits = new Map(Object.entries(teams).map(([team, limit]) => [team, sourceLimits('team', team, limit)]));
+    this.modelLimits = Object.entries(models).map(([pattern, limit]) => [pattern, sourceLimits('model', pattern, limit)]);
+    this.globalLimits = global && sourceLimits('global', 'global', global);
+    this.configuredTokenLimits = global?.tpm !== undefined || Object.values(models).some((limit) => limit.tpm !== undefined);
+    // A counter whose loading failed keeps failing each request that waits for it, as before.
+    options.counter.ready.then(
+      () => {
+        this.counterReady = true;
+      },
+      () => undefined,
+    );
     this.warnStoreDown = throttled(60_000, (error: unknown) =>
       options.logger.warn(
         { err: error instanceof Error ? { message: error.message } : error, onError: options.onStoreError },
@@ -71,26 +91,27 @@ export class RateLimiter {
   }
 
   /** The limits of a request; the token limits carry its token estimate as their cost. */
-  limitsFor(context: RequestContext, tokenCost: () => number): ApplicableLimit[] {
-    const sources: Array<[LimitSource, string, RateLimit]> = [];
+  limitsFor(context: RequestContext): ApplicableLimit[] {
+    const sources: SourceLimits[] = [];
     const principal = context.principal;
     const scope = principal?.scope;
-    if (principal && scope && (scope.rpm !== undefined || scope.tpm !== undefined)) sources.push(['key', principal.keyId, scope]);
-    const team = principal?.team === undefined ? undefined : this.options.limits.teams[principal.team];
-    if (team && principal?.team !== undefined) sources.push(['team', principal.team, team]);
+    // A key's scope can change while the gateway runs: its limits are built per request.
+    if (principal && scope && (scope.rpm !== undefined || scope.tpm !== undefined)) sources.push(sourceLimits('key', principal.keyId, scope));
+    const team = principal?.team === undefined ? undefined : this.teamLimits.get(principal.team);
+    if (team) sources.push(team);
     const model = (context.chatRequest ?? context.embeddingsRequest)?.model;
     if (model !== undefined) {
-      for (const [pattern, limit] of Object.entries(this.options.limits.models)) {
-        if (matchesModelPattern(model, [pattern])) sources.push(['model', pattern, limit]);
+      for (const [pattern, modelLimits] of this.modelLimits) {
+        if (matchesModelPattern(model, [pattern])) sources.push(modelLimits);
       }
     }
-    if (this.options.limits.global) sources.push(['global', 'global', this.options.limits.global]);
+    if (this.globalLimits) sources.push(this.globalLimits);
 
     const limits: ApplicableLimit[] = [];
     let tokens: number | undefined;
-    for (const [source, name, limit] of sources) {
-      if (limit.rpm !== undefined) limits.push(applicable(source, name, 'requests', limit.rpm, 1));
-      if (limit.tpm !== undefined) limits.push(applicable(source, name, 'tokens', limit.tpm, (tokens ??= tokenCost())));
+    for (const source of sources) {
+      if (source.requests) limits.push(source.requests);
+      if (source.tokens) limits.push(withCost(source.tokens, (tokens ??= this.tokensNeeded(context))));
     }
     return limits;
   }
@@ -98,20 +119,21 @@ export class RateLimiter {
   /**
    * Charges the request to its limits, sets the `x-ratelimit-*` headers and, for
    * token limits, settles the estimate to the real usage when the response is over.
-   * Throws a 429 `rate_limit_exceeded` when a limit is reached.
+   * Throws a 429 `rate_limit_exceeded` when a limit is reached. With a store that
+   * answers at once (memory) and the tokenizer loaded, it decides synchronously and
+   * returns undefined: the request waits for no promise; otherwise the promise
+   * rejects with the 429.
    */
-  async admit(context: RequestContext, res: Response): Promise<void> {
-    const { counter, defaultMaxTokens } = this.options;
-    const needsTokens = () => {
-      const chat = context.chatRequest;
-      if (chat) return counter.chat(chat) + (chat.maxOutputTokens ?? defaultMaxTokens);
-      return context.embeddingsRequest ? counter.embeddings(context.embeddingsRequest) : 0;
-    };
-    if (this.tokenLimitsMayApply(context)) await counter.ready;
-    const limits = this.limitsFor(context, needsTokens);
-    if (limits.length === 0) return;
+  admit(context: RequestContext, res: Response): Promise<void> | undefined {
+    if (!this.counterReady && this.tokenLimitsMayApply(context)) return this.options.counter.ready.then(() => this.charge(context, res));
+    return this.charge(context, res);
+  }
 
-    const tooLarge = limits.find((limit) => limit.dimension === 'tokens' && limit.gcra.cost > limit.limit);
+  private charge(context: RequestContext, res: Response): Promise<void> | undefined {
+    const limits = this.limitsFor(context);
+    if (limits.length === 0) return undefined;
+
+    const tooLarge = limits.find(isTooLarge);
     if (tooLarge) {
       this.options.onRefused?.(tooLarge.source, tooLarge.dimension);
       throw new GatewayError(
@@ -121,24 +143,39 @@ export class RateLimiter {
       );
     }
 
-    let decision: GcraDecision;
-    try {
-      decision = await this.options.store.consume(
-        limits.map((limit) => limit.gcra),
-        this.options.clock?.(),
-      );
-    } catch (error) {
-      this.storeFailingSince ??= Date.now();
-      this.warnStoreDown(error);
-      if (this.options.onStoreError === 'fail-open') return;
-      this.options.onRefused?.('store', 'unknown');
-      throw new GatewayError('rate_limit_exceeded', 'Rate limits cannot be checked right now (the rate-limit store is unreachable); try again shortly.', {
-        retryable: false,
-        retryAfterSeconds: 1,
-        cause: error,
-      });
+    const { store, clock } = this.options;
+    const gcraLimits = limits.map(gcraOf);
+    if (store.consumeNow) {
+      let decision: GcraDecision;
+      try {
+        decision = store.consumeNow(gcraLimits, clock?.());
+      } catch (error) {
+        this.storeFailed(error);
+        return undefined;
+      }
+      this.decided(context, res, limits, decision);
+      return undefined;
     }
+    return store.consume(gcraLimits, clock?.()).then(
+      (decision) => this.decided(context, res, limits, decision),
+      (error: unknown) => this.storeFailed(error),
+    );
+  }
 
+  /** The store could not be asked: fail open (let the request through) or closed (refuse it). */
+  private storeFailed(error: unknown): void {
+    this.storeFailingSince ??= Date.now();
+    this.warnStoreDown(error);
+    if (this.options.onStoreError === 'fail-open') return;
+    this.options.onRefused?.('store', 'unknown');
+    throw new GatewayError('rate_limit_exceeded', 'Rate limits cannot be checked right now (the rate-limit store is unreachable); try again shortly.', {
+      retryable: false,
+      retryAfterSeconds: 1,
+      cause: error,
+    });
+  }
+
+  private decided(context: RequestContext, res: Response, limits: ApplicableLimit[], decision: GcraDecision): void {
     this.storeFailingSince = undefined;
     setRateLimitHeaders(res, limits, decision);
     if (!decision.allowed) {
@@ -156,8 +193,16 @@ export class RateLimiter {
       );
     }
 
-    const tokenLimits = limits.filter((limit) => limit.dimension === 'tokens');
+    const tokenLimits = limits.filter(isTokenLimit);
     if (tokenLimits.length > 0) res.once('close', () => void this.settleTokens(context, tokenLimits));
+  }
+
+  /** The tokens a request may use: its prompt, and the most output it allows. */
+  private tokensNeeded(context: RequestContext): number {
+    const { counter, defaultMaxTokens } = this.options;
+    const chat = context.chatRequest;
+    if (chat) return counter.chat(chat) + (chat.maxOutputTokens ?? defaultMaxTokens);
+    return context.embeddingsRequest ? counter.embeddings(context.embeddingsRequest) : 0;
   }
 
   /** Gives back (or charges) the difference between the tokens reserved and those used. */
@@ -178,13 +223,37 @@ export class RateLimiter {
   }
 
   private tokenLimitsMayApply(context: RequestContext): boolean {
-    const { limits } = this.options;
-    if (context.principal?.scope?.tpm !== undefined || limits.global?.tpm !== undefined) return true;
+    if (this.configuredTokenLimits || context.principal?.scope?.tpm !== undefined) return true;
     const team = context.principal?.team;
-    if (team !== undefined && limits.teams[team]?.tpm !== undefined) return true;
-    return Object.values(limits.models).some((limit) => limit.tpm !== undefined);
+    return team !== undefined && this.teamLimits.get(team)?.tokens !== undefined;
   }
 }
+
+/**
+ * The limits of one source (a key, a team, a model pattern, the gateway). The request
+ * limit costs 1 on every request and is shared as it is; the token limit is the
+ * template each request copies with its own token estimate.
+ */
+interface SourceLimits {
+  requests: ApplicableLimit | undefined;
+  tokens: ApplicableLimit | undefined;
+}
+
+function sourceLimits(source: LimitSource, name: string, limit: RateLimit): SourceLimits {
+  return {
+    requests: limit.rpm === undefined ? undefined : applicable(source, name, 'requests', limit.rpm, 1),
+    tokens: limit.tpm === undefined ? undefined : applicable(source, name, 'tokens', limit.tpm, 0),
+  };
+}
+
+function withCost(template: ApplicableLimit, cost: number): ApplicableLimit {
+  const { key, intervalMs, toleranceMs } = template.gcra;
+  return { source: template.source, name: template.name, dimension: template.dimension, limit: template.limit, gcra: { key, intervalMs, toleranceMs, cost } };
+}
+
+const gcraOf = (limit: ApplicableLimit): GcraLimit => limit.gcra;
+const isTokenLimit = (limit: ApplicableLimit): boolean => limit.dimension === 'tokens';
+const isTooLarge = (limit: ApplicableLimit): boolean => limit.dimension === 'tokens' && limit.gcra.cost > limit.limit;
 
 function applicable(source: LimitSource, name: string, dimension: LimitDimension, limit: number, cost: number): ApplicableLimit {
   return { source, name, dimension, limit, gcra: gcraLimit(`${source}:${name}:${dimension}`, limit, PERIOD_MS, cost) };

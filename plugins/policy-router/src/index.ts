@@ -17,6 +17,7 @@ export {
 } from './model-group.js';
 export { createRoutePlan, type PlanContext, type RoutePlanOptions } from './route-plan.js';
 export { DeploymentStats, LATENCY_EWMA_ALPHA } from './deployment-stats.js';
+export { needsInFlightCounts } from './needs-in-flight-counts.js';
 export { orderDeployments, costPerThousand, type OrderingInputs } from './order-deployments.js';
 export { selectWeighted, type Weighted } from './select-weighted.js';
 export { selectPriority, type Prioritized } from './select-priority.js';

@@ -24,6 +24,12 @@ export interface RoutePlanOptions {
   /** A group's deployments in the order its strategy tries them. */
   order: (group: ModelGroup) => GroupDeployment[];
   stats: DeploymentStats;
+  /**
+   * Whether calls are counted in flight until their answer is over (default true).
+   * Only least-busy routing reads the count: without it, a stream is handed on as
+   * it is, not wrapped to see its end (a promise more per part).
+   */
+  trackInFlight?: boolean;
   /** The order of the first round, when the route step already computed it. */
   firstOrder?: readonly GroupDeployment[];
   /** Monotonic milliseconds. */
@@ -153,27 +159,20 @@ class PlanRun {
     // A fresh object per attempt: its identity finds this attempt's record in context.attempts.
     const target: Deployment = { provider: deployment.provider, model: deployment.model };
     const tracked = group.configured;
+    // In flight until its answer (a stream: its last part) is over; only least-busy routing reads it.
+    const inFlight = tracked && this.options.trackInFlight !== false;
     const stats = this.options.stats;
     const started = this.clock();
     const attemptTimeout = group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
     const limitMs = Math.min(attemptTimeout, remainingMs);
-    if (tracked) stats.begin(deployment.key);
+    if (inFlight) stats.begin(deployment.key);
 
     const cancel = new AbortController();
     this.cancelWithClient(cancel);
-    const pending = this.attempt(target, { signal: cancel.signal }).then(
-      (result) => ({ ok: true as const, result }),
-      (error: unknown) => ({ ok: false as const, error: toGatewayError(error) }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    // setTimeout cannot wait longer than about 24.8 days; such a limit is no limit.
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      if (limitMs <= maxTimerMs) timer = setTimeout(() => resolve('timeout'), limitMs);
-    });
-    const settled = await Promise.race([pending, timedOut]).finally(() => clearTimeout(timer));
+    const settled = await settleWithin(this.attempt(target, { signal: cancel.signal }), limitMs);
     const elapsed = this.clock() - started;
 
-    if (settled === 'timeout') {
+    if ('late' in settled) {
       const error = new GatewayError(
         'upstream_timeout',
         limitMs < attemptTimeout
@@ -184,24 +183,20 @@ class PlanRun {
       const record: Attempt = { deployment: target, durationMs: elapsed, errorCode: error.code };
       this.context.attempts.push(record);
       cancel.abort(error);
-      if (tracked) {
-        stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
-        stats.end(deployment.key);
-      }
-      void pending.then((late) => this.discardLate(target, record, late));
+      if (tracked) stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
+      if (inFlight) stats.end(deployment.key);
+      void settled.late.then((late) => this.discardLate(target, record, late));
       return { ok: false, error, reachedUpstream: true };
     }
 
     const recorded = this.context.attempts.some((attempt) => attempt.deployment === target);
     if (settled.ok) {
       this.winner = target;
-      if (tracked) {
-        stats.recordLatency(deployment.key, elapsed);
-        return { ok: true, result: trackStreamEnd(settled.result, () => stats.end(deployment.key)) };
-      }
+      if (tracked) stats.recordLatency(deployment.key, elapsed);
+      if (inFlight) return { ok: true, result: trackStreamEnd(settled.result, () => stats.end(deployment.key)) };
       return settled;
     }
-    if (tracked) stats.end(deployment.key);
+    if (inFlight) stats.end(deployment.key);
     // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
     return { ok: false, error: settled.error, reachedUpstream: recorded };
@@ -263,6 +258,39 @@ class PlanRun {
 }
 
 const maxTimerMs = 2 ** 31 - 1;
+
+type Settled = { ok: true; result: ProviderResult } | { ok: false; error: GatewayError };
+
+/** An attempt given up on: its outcome, whenever it comes. */
+interface TimedOut {
+  late: Promise<Settled>;
+}
+
+/**
+ * The attempt's outcome, or TimedOut when it takes longer than `limitMs`. One
+ * promise and one timer per attempt (a race of two promises cost four and their
+ * closures); the outcome of an attempt given up on is only waited for then.
+ */
+function settleWithin(attempt: Promise<ProviderResult>, limitMs: number): Promise<Settled | TimedOut> {
+  return new Promise((resolve) => {
+    // setTimeout cannot wait longer than about 24.8 days; such a limit is no limit.
+    const timer = limitMs <= maxTimerMs ? setTimeout(() => resolve({ late: attempt.then(succeeded, failed) }), limitMs) : undefined;
+    // After a timeout these resolve nothing: the first outcome stays.
+    attempt.then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(succeeded(result));
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve(failed(error));
+      },
+    );
+  });
+}
+
+const succeeded = (result: ProviderResult): Settled => ({ ok: true, result });
+const failed = (error: unknown): Settled => ({ ok: false, error: toGatewayError(error) });
 
 function deadlineError(group: ModelGroup): GatewayError {
   return new GatewayError('upstream_timeout', `No deployment of '${group.name}' answered within ${group.timeoutMs} ms.`);

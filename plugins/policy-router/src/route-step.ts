@@ -3,6 +3,7 @@ import { DeploymentStats } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
 import { ModelResolver } from './resolve-model.js';
+import { needsInFlightCounts } from './needs-in-flight-counts.js';
 import { routeOptionsSchema, type RouteOptions } from './route-options.js';
 import { reachableDeployments } from './reachable-deployments.js';
 import { createRoutePlan } from './route-plan.js';
@@ -55,6 +56,7 @@ export const route = definePlugin<RouteOptions>({
       return deployments;
     };
     const smart = options.smart;
+    const trackInFlight = needsInFlightCounts(runtime.config.models);
 
     return (req, res, next) => {
       const context = getContext(res);
@@ -80,7 +82,7 @@ export const route = definePlugin<RouteOptions>({
       const firstOrder = order(group);
       context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
       context.reachableDeployments = reachOf(group);
-      context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder });
+      context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight });
       res.setHeader('x-switchyard-route', toHeaderValue(routeName));
       next();
     };

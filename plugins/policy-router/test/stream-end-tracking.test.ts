@@ -1,13 +1,13 @@
 import { createLogger, type Dispatch, type StreamPart } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { createRoutePlan, DeploymentStats, orderDeployments, type PlanContext } from '../src/index.js';
+import { createRoutePlan, DeploymentStats, needsInFlightCounts, orderDeployments, type PlanContext } from '../src/index.js';
 import { group } from './support/plan-harness.js';
 
 // A streamed answer keeps its deployment "in flight" (for least-busy routing) until
 // the stream is over, however it ends: read to the end, failed, or left by the reader.
 const textPart = (text: string) => ({ type: 'text-delta', text }) as unknown as StreamPart;
 
-async function routeStream(parts: () => AsyncIterable<StreamPart>) {
+async function routeStream(parts: () => AsyncIterable<StreamPart>, trackInFlight?: boolean) {
   const stats = new DeploymentStats();
   const streamGroup = group('s', { deployments: [{ target: 'a/m' }] });
   const context: PlanContext = { signal: new AbortController().signal, attempts: [], servedBy: undefined, logger: createLogger({ level: 'silent' }) };
@@ -20,6 +20,7 @@ async function routeStream(parts: () => AsyncIterable<StreamPart>) {
     resolve: () => streamGroup,
     order: (item) => orderDeployments(item, { stats, random: () => 0, costOf: () => 0 }),
     stats,
+    ...(trackInFlight !== undefined && { trackInFlight }),
   });
   const result = await plan(dispatch);
   if (result.kind !== 'chat-stream') throw new Error('expected a stream');
@@ -72,5 +73,26 @@ describe('a streamed answer and its deployment in flight', () => {
     for await (const _part of parts) break;
     expect(closed).toBe(true);
     expect(inFlight()).toBe(0);
+  });
+
+  it('without in-flight counts (no least-busy group), hands the stream on as it is and counts nothing', async () => {
+    const upstream = (async function* () {
+      yield textPart('a');
+    })();
+    const { parts, inFlight, stats } = await routeStream(() => upstream, false);
+    expect(parts).toBe(upstream);
+    expect(inFlight()).toBe(0);
+    for await (const _part of parts) expect(inFlight()).toBe(0);
+    // The time to first byte is still recorded for least-latency.
+    expect(stats.latencyOf('a/m')).toBeDefined();
+  });
+});
+
+describe('needsInFlightCounts', () => {
+  it('is true only when a configured group routes by least-busy', () => {
+    expect(needsInFlightCounts({})).toBe(false);
+    expect(needsInFlightCounts({ alias: 'a/m', g: { deployments: [{ target: 'a/m' }] } } as never)).toBe(false);
+    expect(needsInFlightCounts({ g: { strategy: 'least-latency', deployments: [{ target: 'a/m' }] } } as never)).toBe(false);
+    expect(needsInFlightCounts({ g: { strategy: 'least-busy', deployments: [{ target: 'a/m' }] }, h: 'b/m' } as never)).toBe(true);
   });
 });

@@ -45,12 +45,14 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
         if (delta.reasoning_content) parts.push({ type: 'reasoning-delta', delta: delta.reasoning_content });
         if (delta.content) parts.push({ type: 'text-delta', delta: delta.content });
         if (delta.refusal) parts.push({ type: 'refusal-delta', delta: delta.refusal });
-        for (const call of delta.tool_calls ?? []) {
-          if (call.id && call.function?.name) {
-            parts.push({ type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
-          }
-          if (call.function?.arguments) {
-            parts.push({ type: 'tool-call-delta', index: call.index, argumentsDelta: call.function.arguments });
+        if (delta.tool_calls) {
+          for (const call of delta.tool_calls) {
+            if (call.id && call.function?.name) {
+              parts.push({ type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
+            }
+            if (call.function?.arguments) {
+              parts.push({ type: 'tool-call-delta', index: call.index, argumentsDelta: call.function.arguments });
+            }
           }
         }
         if (choice.finish_reason) {

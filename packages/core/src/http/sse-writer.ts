@@ -1,6 +1,15 @@
 import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
 
+/** Read by writeHead, never changed: one object for every stream. */
+const eventStreamHeaders: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // Proxies such as nginx would otherwise hold chunks back.
+  'x-accel-buffering': 'no',
+};
+
 /**
  * The one place the gateway writes Server-Sent Events.
  *
@@ -33,17 +42,10 @@ export class SseWriter {
    * Fixes the status and headers; they leave with the first events, in the same
    * write, rather than in a write of their own.
    */
-  start(extraHeaders: Record<string, string> = {}): void {
+  start(extraHeaders?: Record<string, string>): void {
     if (this.started) return;
     this.started = true;
-    this.res.writeHead(200, {
-      ...extraHeaders,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // Proxies such as nginx would otherwise hold chunks back.
-      'x-accel-buffering': 'no',
-    });
+    this.res.writeHead(200, extraHeaders ? { ...extraHeaders, ...eventStreamHeaders } : eventStreamHeaders);
     if (this.cutOffAfterMs !== undefined) this.cutOffAt(this.cutOffAfterMs);
   }
 

@@ -11,16 +11,13 @@ const maxErrorBodyBytes = 64 * 1024;
  * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`).
  */
 export async function readJsonBody(response: UpstreamResponse, provider: string, signal: AbortSignal): Promise<unknown> {
-  const chunks: Buffer[] = [];
+  let body: Buffer;
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      response.guard.count(chunk);
-      chunks.push(chunk);
-    }
+    body = await readWholeBody(response);
   } catch (error) {
     throw mapBodyReadError(error, provider, signal, response.guard);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = body.toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -31,6 +28,43 @@ export async function readJsonBody(response: UpstreamResponse, provider: string,
       cause: error,
     });
   }
+}
+
+/**
+ * The whole body, each chunk counted against the guard's bounds. Read through its
+ * events rather than an async iterator, which costs a generator and a promise per
+ * chunk on every answer. Rejects with the stream's error, the guard's cut, or a
+ * premature close.
+ */
+function readWholeBody(response: UpstreamResponse): Promise<Buffer> {
+  const body = response.body;
+  return new Promise((resolve, reject) => {
+    if (body.destroyed) {
+      reject(body.errored ?? prematureClose());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => {
+      try {
+        response.guard.count(chunk);
+      } catch (error) {
+        // The guard has cut the body already; nothing more is read.
+        reject(error);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    body.once('error', reject);
+    body.once('close', () => {
+      // Closed before its end and without an error: cut off.
+      if (!body.readableEnded) reject(body.errored ?? prematureClose());
+    });
+  });
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /**

@@ -15,15 +15,17 @@ export class SseDecoder implements StreamFramer {
 
   constructor() {
     this.parser = createParser({
+      // The parser makes a fresh { id, event, data } per event, every key written even
+      // when undefined: kept as it is rather than copied.
       onEvent: (message) => {
-        this.pending.push({ event: message.event, data: message.data, id: message.id });
+        this.pending.push(message as ServerSentEvent);
       },
     });
   }
 
   /** The events completed by this chunk (often one, sometimes none or several). */
   feed(chunk: Uint8Array | string): ServerSentEvent[] {
-    this.parser.feed(typeof chunk === 'string' ? chunk : this.text.decode(chunk, { stream: true }));
+    this.parser.feed(typeof chunk === 'string' ? chunk : this.text.decode(chunk, streaming));
     return this.take();
   }
 
@@ -44,3 +46,5 @@ export class SseDecoder implements StreamFramer {
 }
 
 const noEvents: ServerSentEvent[] = [];
+/** A multi-byte character split across two chunks waits for the rest. */
+const streaming = { stream: true };

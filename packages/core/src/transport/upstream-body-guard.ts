@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.js';
 
@@ -20,27 +21,27 @@ export interface UpstreamBodyLimits {
 export class UpstreamBodyGuard {
   /** Set once a bound was crossed. */
   error: GatewayError | undefined;
-  private readonly controller = new AbortController();
+  private readonly abortHandle = new RequestAbort();
   private bytes = 0;
   private body: Readable | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly passOnClientAbort = (): void => this.controller.abort(this.clientSignal.reason);
+  private readonly passOnClientAbort = (): void => this.abortHandle.abort(this.clientSignal.reason);
 
   constructor(
     private readonly limits: UpstreamBodyLimits,
     private readonly provider: string,
     private readonly clientSignal: AbortSignal,
   ) {
-    if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
+    if (clientSignal.aborted) this.abortHandle.abort(clientSignal.reason);
     else clientSignal.addEventListener('abort', this.passOnClientAbort, { once: true });
     this.timer = setTimeout(this.expire, limits.maxDurationMs);
     // Sockets keep the process alive while an answer is read; this timer need not.
     this.timer.unref();
   }
 
-  /** The signal to send the request with: aborted by the client or by a crossed bound. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** The signal to send the request with (undici takes an EventEmitter): aborted by the client or by a crossed bound. */
+  get signal(): RequestAbort {
+    return this.abortHandle;
   }
 
   /** Watches the body once the response headers have arrived. */
@@ -83,7 +84,25 @@ export class UpstreamBodyGuard {
   private cut(error: GatewayError): void {
     this.error = error;
     this.release();
-    this.controller.abort(error);
+    this.abortHandle.abort(error);
     if (this.body && !this.body.destroyed) this.body.destroy(error);
+  }
+}
+
+/**
+ * An abort signal as undici also takes it (`signal: AbortSignal | EventEmitter`): it
+ * reads `aborted` and `reason` and listens for `'abort'`. One per upstream request,
+ * where an AbortController costs an EventTarget, its listener map and an
+ * EventTarget listener registration in undici.
+ */
+export class RequestAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
   }
 }

@@ -1,0 +1,113 @@
+import type { RequestContext } from '@switchyard/core';
+import type { Response } from 'express';
+import { describe, expect, it } from 'vitest';
+import { createPromptTokenCounter, type PromptTokenCounter } from '../src/count-prompt-tokens.js';
+import { MemoryRateLimitStore } from '../src/memory-rate-limit-store.js';
+import type { RateLimitStore } from '../src/rate-limit-store.js';
+import { RateLimiter, type RateLimiterOptions } from '../src/rate-limiter.js';
+
+const silent = { warn: () => {}, info: () => {}, debug: () => {}, error: () => {} } as unknown as RateLimiterOptions['logger'];
+
+function fakeResponse() {
+  const headers: Record<string, string> = {};
+  const closers: Array<() => void> = [];
+  const res = {
+    setHeader: (name: string, value: string) => void (headers[name] = value),
+    once: (_event: 'close', listener: () => void) => void closers.push(listener),
+  };
+  return { res: res as unknown as Response, headers, close: () => closers.forEach((listener) => listener()) };
+}
+
+const context = (team = 'blue') =>
+  ({
+    endpoint: 'chat',
+    principal: { keyId: 'key_1', team },
+    chatRequest: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], stream: false },
+  }) as unknown as RequestContext;
+
+function limiter(overrides: Partial<RateLimiterOptions> = {}) {
+  return new RateLimiter({
+    limits: { models: {}, teams: { blue: { rpm: 2, tpm: 10_000 } }, global: { rpm: 100, tpm: 1_000_000 } },
+    store: new MemoryRateLimitStore(),
+    counter: createPromptTokenCounter('estimate'),
+    defaultMaxTokens: 100,
+    onStoreError: 'fail-open',
+    logger: silent,
+    clock: () => 1_000_000,
+    ...overrides,
+  });
+}
+
+/** Lets the counter's `ready` (already resolved) be seen by the limiter. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RateLimiter.admit', () => {
+  it('with the memory store, decides at once: no promise to wait for, headers set, a refusal thrown synchronously', async () => {
+    const rateLimiter = limiter();
+    await tick();
+    const first = fakeResponse();
+    expect(rateLimiter.admit(context(), first.res)).toBeUndefined();
+    expect(first.headers['x-ratelimit-limit-requests']).toBe('2');
+    expect(first.headers['x-ratelimit-remaining-requests']).toBe('1');
+    expect(first.headers['x-ratelimit-limit-tokens']).toBe('10000');
+    expect(rateLimiter.admit(context(), fakeResponse().res)).toBeUndefined();
+    const refused = fakeResponse();
+    expect(() => rateLimiter.admit(context(), refused.res)).toThrow(/Rate limit reached for team 'blue': 2 requests per minute/);
+    expect(refused.headers['x-ratelimit-remaining-requests']).toBe('0');
+  });
+
+  it('the token limits of every request carry that request\u2019s own estimate; the shared request limits are not changed by it', async () => {
+    const rateLimiter = limiter();
+    await tick();
+    const short = rateLimiter.limitsFor(context());
+    const long = rateLimiter.limitsFor({ ...context(), chatRequest: { ...context().chatRequest!, messages: [{ role: 'user', content: 'x'.repeat(400) }] } } as RequestContext);
+    expect(short.map((limit) => [limit.source, limit.dimension, limit.gcra.key])).toEqual([
+      ['team', 'requests', 'team:blue:requests'],
+      ['team', 'tokens', 'team:blue:tokens'],
+      ['global', 'requests', 'global:global:requests'],
+      ['global', 'tokens', 'global:global:tokens'],
+    ]);
+    expect(short.filter((limit) => limit.dimension === 'requests').every((limit) => limit.gcra.cost === 1)).toBe(true);
+    // "hello": 4 + 4 + 2 prompt tokens estimated, plus default_max_tokens 100; 400 characters: 100 more.
+    expect(short[1]!.gcra.cost).toBe(110);
+    expect(long[1]!.gcra.cost).toBe(208);
+    expect(short[1]!.gcra.cost).toBe(110);
+  });
+
+  it('waits for a store that answers by promise, and for a tokenizer still loading', async () => {
+    const memory = new MemoryRateLimitStore();
+    const remote: RateLimitStore = { backend: 'redis', consume: (limits, now) => memory.consume(limits, now), adjust: (limits, now) => memory.adjust(limits, now), reachable: () => true, close: () => Promise.resolve() };
+    const byPromise = limiter({ store: remote });
+    await tick();
+    const pending = byPromise.admit(context(), fakeResponse().res);
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+
+    let load!: () => void;
+    const loading: PromptTokenCounter = { ...createPromptTokenCounter('estimate'), ready: new Promise<void>((resolve) => (load = resolve)) };
+    const waiting = limiter({ counter: loading });
+    const response = fakeResponse();
+    const admitted = waiting.admit(context(), response.res);
+    expect(admitted).toBeInstanceOf(Promise);
+    expect(response.headers['x-ratelimit-limit-requests']).toBeUndefined();
+    load();
+    await admitted;
+    expect(response.headers['x-ratelimit-limit-requests']).toBe('2');
+  });
+
+  it('settles the token estimate to the real usage when the response closes', async () => {
+    const store = new MemoryRateLimitStore();
+    const rateLimiter = limiter({ store });
+    await tick();
+    const request = context();
+    const first = fakeResponse();
+    rateLimiter.admit(request, first.res);
+    request.usage = { inputTokens: 10, outputTokens: 0 };
+    first.close();
+    await tick();
+    const next = fakeResponse();
+    rateLimiter.admit(context(), next.res);
+    // 10,000 tokens a minute: 110 reserved, settled to 10, then 110 more.
+    expect(next.headers['x-ratelimit-remaining-tokens']).toBe(String(10_000 - 10 - 110));
+  });
+});
