@@ -7,7 +7,7 @@ export type { CacheEntry, CachedResult } from './cache-entry.js';
 export type { CacheStore } from './cache-store.js';
 export { cacheKey, type CacheKeyInput } from './cache-key.js';
 export { cacheScopeValue } from './cache-scope.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalCopy, canonicalJson } from './canonical-json.js';
 export { readCacheDirectives, type CacheDirectives } from './cache-directives.js';
 export { MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache-store.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './redis-cache-store.js';
