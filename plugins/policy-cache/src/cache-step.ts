@@ -21,6 +21,7 @@ import type { CacheStore } from './cache-store.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { recordStream } from './record-stream.js';
 import { RedisCacheStore } from './redis-cache-store.js';
+import { replayParts } from './replay-parts.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
 import { streamPartsToResponse } from './stream-parts-to-response.js';
 import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
@@ -205,14 +206,9 @@ function resultFor(entry: CacheEntry, context: RequestContext): ProviderResult |
   if (stored.kind === 'embeddings' || !context.chatRequest) return undefined;
   if (context.chatRequest.stream) {
     const parts = stored.kind === 'chat-stream' ? stored.parts : responseToStreamParts(stored.response);
-    return { kind: 'chat-stream', parts: replay(parts) };
+    return { kind: 'chat-stream', parts: replayParts(parts) };
   }
   return { kind: 'chat-response', response: stored.kind === 'chat-response' ? stored.response : streamPartsToResponse(stored.parts) };
-}
-
-/** Yields the stored parts one at a time, so the client gets the original chunks, not one lump. */
-async function* replay(parts: readonly StreamPart[]): AsyncGenerator<StreamPart, void, undefined> {
-  for (const part of parts) yield part;
 }
 
 function lastUsage(parts: readonly StreamPart[]): Usage | undefined {

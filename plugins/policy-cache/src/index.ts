@@ -13,6 +13,7 @@ export { MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache-s
 export { RedisCacheStore, type RedisCacheStoreOptions } from './redis-cache-store.js';
 export { encodeCacheValue, decodeCacheValue } from './encode-cache-value.js';
 export { recordStream } from './record-stream.js';
+export { replayParts } from './replay-parts.js';
 export { responseToStreamParts, splitAtWords } from './response-to-stream-parts.js';
 export { streamPartsToResponse } from './stream-parts-to-response.js';
 export { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
