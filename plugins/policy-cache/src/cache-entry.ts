@@ -14,7 +14,11 @@ export interface CacheEntry {
   result: CachedResult;
   /** The deployment that answered; a hit reports it as `servedBy`. */
   servedBy: Deployment;
-  /** The original call's usage, so records of a hit show the tokens it saved. */
+  /**
+   * The original call's usage, so records of a hit show the tokens it saved. Written
+   * by older versions only: the answer itself holds it (a response's usage, a stream's
+   * last usage part), and is read from there when this is absent.
+   */
   usage?: Usage;
   /** When it was stored, Unix milliseconds (for `Cache-Control: max-age`). */
   storedAt: number;
