@@ -24,7 +24,9 @@ export interface CacheEntry {
   storedAt: number;
 }
 
-/** Whether a value read back from a store is an entry this version understands. */
+const resultKinds: ReadonlySet<unknown> = new Set<CachedResult['kind']>(['chat-response', 'chat-stream', 'embeddings']);
+
+/** Whether a value read back from a store is an entry this version understands (checked on every hit). */
 export function isCacheEntry(value: unknown): value is CacheEntry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Partial<CacheEntry>;
@@ -34,6 +36,6 @@ export function isCacheEntry(value: unknown): value is CacheEntry {
     typeof entry.servedBy?.provider === 'string' &&
     typeof entry.result === 'object' &&
     entry.result !== null &&
-    ['chat-response', 'chat-stream', 'embeddings'].includes(entry.result.kind)
+    resultKinds.has(entry.result.kind)
   );
 }
