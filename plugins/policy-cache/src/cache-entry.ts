@@ -14,13 +14,19 @@ export interface CacheEntry {
   result: CachedResult;
   /** The deployment that answered; a hit reports it as `servedBy`. */
   servedBy: Deployment;
-  /** The original call's usage, so records of a hit show the tokens it saved. */
+  /**
+   * The original call's usage, so records of a hit show the tokens it saved. Written
+   * by older versions only: the answer itself holds it (a response's usage, a stream's
+   * last usage part), and is read from there when this is absent.
+   */
   usage?: Usage;
   /** When it was stored, Unix milliseconds (for `Cache-Control: max-age`). */
   storedAt: number;
 }
 
-/** Whether a value read back from a store is an entry this version understands. */
+const resultKinds: ReadonlySet<unknown> = new Set<CachedResult['kind']>(['chat-response', 'chat-stream', 'embeddings']);
+
+/** Whether a value read back from a store is an entry this version understands (checked on every hit). */
 export function isCacheEntry(value: unknown): value is CacheEntry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Partial<CacheEntry>;
@@ -30,6 +36,6 @@ export function isCacheEntry(value: unknown): value is CacheEntry {
     typeof entry.servedBy?.provider === 'string' &&
     typeof entry.result === 'object' &&
     entry.result !== null &&
-    ['chat-response', 'chat-stream', 'embeddings'].includes(entry.result.kind)
+    resultKinds.has(entry.result.kind)
   );
 }

@@ -21,6 +21,7 @@ import type { CacheStore } from './cache-store.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { recordStream } from './record-stream.js';
 import { RedisCacheStore } from './redis-cache-store.js';
+import { replayParts } from './replay-parts.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
 import { streamPartsToResponse } from './stream-parts-to-response.js';
 import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
@@ -108,7 +109,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
         if (result) {
           context.cacheHit = true;
           context.servedBy = entry.servedBy;
-          if (entry.usage) context.usage = entry.usage;
+          const usage = entry.usage ?? usageOf(entry.result);
+          if (usage) context.usage = usage;
           context.billable = options.bill_hits;
           setStatus(res, 'HIT');
           count('hit');
@@ -125,28 +127,27 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     if (plan.write && !context.translationRefusal) context.needsParts = true;
     const result = await call();
     if (!plan.write) return result;
-    const save = (stored: CachedResult, usage: Usage | undefined, servedBy: Deployment | undefined) => {
+    const save = (stored: CachedResult, servedBy: Deployment | undefined) => {
       if (!servedBy) return;
-      const entry: CacheEntry = { v: 1, result: stored, servedBy, ...(usage && { usage }), storedAt: Date.now() };
+      // No `usage` of its own: the answer holds it (usageOf), and every stored byte counts.
+      const entry: CacheEntry = { v: 1, result: stored, servedBy, storedAt: Date.now() };
       // Off the request path: the client does not wait for the store.
       store.set(plan.key, entry, plan.ttlSeconds).catch((error: unknown) => warn(error, 'cache: could not store an entry'));
     };
     switch (result.kind) {
       case 'chat-response':
-        if (result.response.finishReason.unified !== 'error') save(result, result.response.usage, context.servedBy);
+        if (result.response.finishReason.unified !== 'error') save(result, context.servedBy);
         return result;
       case 'chat-passthrough':
       case 'chat-passthrough-stream':
         return result; // not taken while this step writes (needsParts above)
       case 'embeddings':
-        save(result, { inputTokens: result.response.usage.inputTokens, outputTokens: 0 }, context.servedBy);
+        save(result, context.servedBy);
         return result;
       case 'chat-stream':
         return {
           kind: 'chat-stream',
-          parts: recordStream(result.parts, options.max_bytes, (parts) =>
-            save({ kind: 'chat-stream', parts }, lastUsage(parts), context.servedBy),
-          ),
+          parts: recordStream(result.parts, options.max_bytes, (parts) => save({ kind: 'chat-stream', parts }, context.servedBy)),
         };
     }
   };
@@ -205,14 +206,21 @@ function resultFor(entry: CacheEntry, context: RequestContext): ProviderResult |
   if (stored.kind === 'embeddings' || !context.chatRequest) return undefined;
   if (context.chatRequest.stream) {
     const parts = stored.kind === 'chat-stream' ? stored.parts : responseToStreamParts(stored.response);
-    return { kind: 'chat-stream', parts: replay(parts) };
+    return { kind: 'chat-stream', parts: replayParts(parts) };
   }
   return { kind: 'chat-response', response: stored.kind === 'chat-response' ? stored.response : streamPartsToResponse(stored.parts) };
 }
 
-/** Yields the stored parts one at a time, so the client gets the original chunks, not one lump. */
-async function* replay(parts: readonly StreamPart[]): AsyncGenerator<StreamPart, void, undefined> {
-  for (const part of parts) yield part;
+/** The usage of the call an entry's answer came from, as a hit reports it. */
+function usageOf(result: CachedResult): Usage | undefined {
+  switch (result.kind) {
+    case 'chat-response':
+      return result.response.usage;
+    case 'chat-stream':
+      return lastUsage(result.parts);
+    case 'embeddings':
+      return { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
+  }
 }
 
 function lastUsage(parts: readonly StreamPart[]): Usage | undefined {

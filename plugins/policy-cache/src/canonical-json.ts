@@ -2,21 +2,26 @@
  * JSON text that is the same for equal values whatever order their keys were
  * written in: object keys sorted at every depth (integer-like keys, which JSON text
  * from JavaScript always puts first, ascending), `undefined` members dropped (as
- * `JSON.stringify` drops them), array order kept.
+ * `JSON.stringify` drops them), array order kept. `omitted` names members of the
+ * top-level object to leave out, so a caller need not copy the object to drop them.
  */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortedCopy(value)) ?? 'null';
+export function canonicalJson(value: unknown, omitted?: ReadonlySet<string>): string {
+  return JSON.stringify(canonicalCopy(value, omitted)) ?? 'null';
 }
 
-// A copy with sorted keys handed to the native JSON.stringify once: the cache key is
-// computed on every request, and building the text in JavaScript (a string or an
-// array per member) made twice the garbage. A `__proto__` member is defined as data,
-// never assigned (which would set the copy's prototype and drop it from the text).
-function sortedCopy(value: unknown): unknown {
+/**
+ * The copy of `value` that `JSON.stringify` turns into its canonical JSON, for a
+ * caller that puts it inside a larger value and stringifies that once. Handing a
+ * sorted copy to the native JSON.stringify is cheaper than building the text in
+ * JavaScript (a string or an array per member made twice the garbage): this runs on
+ * every request. A `__proto__` member is defined as data, never assigned (which
+ * would set the copy's prototype and drop it from the text).
+ */
+export function canonicalCopy(value: unknown, omitted?: ReadonlySet<string>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     const items: unknown[] = new Array<unknown>(value.length);
-    for (let index = 0; index < value.length; index++) items[index] = sortedCopy(value[index]);
+    for (let index = 0; index < value.length; index++) items[index] = canonicalCopy(value[index]);
     return items;
   }
   const record = value as Record<string, unknown>;
@@ -24,9 +29,9 @@ function sortedCopy(value: unknown): unknown {
   const copy: Record<string, unknown> = {};
   for (const name of sortedNames(Object.keys(record))) {
     const member = record[name];
-    if (member === undefined || typeof member === 'function') continue;
-    if (name === '__proto__') Object.defineProperty(copy, name, { value: sortedCopy(member), enumerable: true, writable: true, configurable: true });
-    else copy[name] = sortedCopy(member);
+    if (member === undefined || typeof member === 'function' || omitted?.has(name)) continue;
+    if (name === '__proto__') Object.defineProperty(copy, name, { value: canonicalCopy(member), enumerable: true, writable: true, configurable: true });
+    else copy[name] = canonicalCopy(member);
   }
   return copy;
 }

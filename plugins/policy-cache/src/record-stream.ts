@@ -7,24 +7,65 @@ import type { StreamPart } from '@switchyard/core';
  * that threw, or one that grew past `maxBytes` is never handed over. Leaving early
  * still closes the source, so the upstream call is cancelled as before.
  */
-export async function* recordStream(
+export function recordStream(
   parts: AsyncIterable<StreamPart>,
   maxBytes: number,
   onComplete: (recorded: StreamPart[]) => void,
-): AsyncGenerator<StreamPart, void, undefined> {
-  let recorded: StreamPart[] | undefined = [];
-  let bytes = 0;
-  let finished = false;
-  for await (const part of parts) {
+): AsyncIterableIterator<StreamPart> {
+  return new RecordingIterator(parts, maxBytes, onComplete);
+}
+
+/**
+ * An iterator, not an async generator, because it sits on every streamed miss that
+ * is stored: each part costs one `then` on the source's own promise, where a
+ * generator's `for await` and `yield` made several promises and result objects.
+ * The source is opened on the first `next()`, as a generator would.
+ */
+class RecordingIterator implements AsyncIterableIterator<StreamPart> {
+  private source: AsyncIterator<StreamPart> | undefined;
+  /** Undefined once the stream can no longer be handed over (too big, left, or handed over). */
+  private recorded: StreamPart[] | undefined = [];
+  private bytes = 0;
+  private finished = false;
+
+  constructor(
+    private readonly parts: AsyncIterable<StreamPart>,
+    private readonly maxBytes: number,
+    private readonly onComplete: (recorded: StreamPart[]) => void,
+  ) {}
+
+  next(): Promise<IteratorResult<StreamPart>> {
+    this.source ??= this.parts[Symbol.asyncIterator]();
+    // A rejection passes through untouched: nothing is handed over after a throw.
+    return this.source.next().then(this.onResult);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<StreamPart>> {
+    this.recorded = undefined;
+    const close = this.source?.return;
+    return close ? close.call(this.source, value) : Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<StreamPart> {
+    return this;
+  }
+
+  private readonly onResult = (result: IteratorResult<StreamPart>): IteratorResult<StreamPart> => {
+    const recorded = this.recorded;
+    if (result.done) {
+      this.recorded = undefined;
+      if (recorded && this.finished) this.onComplete(recorded);
+      return result;
+    }
+    const part = result.value;
     if (recorded) {
-      bytes += approximateBytes(part);
-      if (bytes > maxBytes) recorded = undefined;
+      this.bytes += approximateBytes(part);
+      if (this.bytes > this.maxBytes) this.recorded = undefined;
       else recorded.push(part);
     }
-    if (part.type === 'finish') finished = part.finishReason.unified !== 'error';
-    yield part;
-  }
-  if (recorded && finished) onComplete(recorded);
+    if (part.type === 'finish') this.finished = part.finishReason.unified !== 'error';
+    return result;
+  };
 }
 
 /** Cheap upper-ish bound of a part's serialized size, without serializing it on every token. */

@@ -23,6 +23,11 @@ describe('canonical JSON', () => {
     expect(canonicalJson(null)).toBe('null');
   });
 
+  it('leaves out the named members of the top-level object only', () => {
+    expect(canonicalJson({ b: 1, a: { b: 2 }, c: 3 }, new Set(['b']))).toBe('{"a":{"b":2},"c":3}');
+    expect(canonicalJson([{ b: 1 }], new Set(['b']))).toBe('[{"b":1}]');
+  });
+
   it('is canonical for any JSON value: the same text whatever the key order, and the text reads back as the value', () => {
     const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__', 'constructor', 'é', '\u{1F600}', '\ud800', 'B', 'a', '10', '9', '01', ''));
     const json = fc.letrec((tie) => ({
@@ -108,6 +113,87 @@ describe('the cache key', () => {
     expect(embeddings).not.toBe(keyOf(base));
     expect(cacheKey({ endpoint: 'embeddings', request: { model: 'x', input: ['Hello'], user: 'u' }, deployment, scope: 'global' })).toBe(embeddings);
     expect(cacheKey({ endpoint: 'embeddings', request: { model: 'x', input: ['Hello'], dimensions: 8 }, deployment, scope: 'global' })).not.toBe(embeddings);
+  });
+});
+
+describe('the cache key, for any request', () => {
+  // Free-form JSON as clients put it in tool schemas and provider options (names that
+  // collide with Object.prototype included).
+  const name = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'type', 'b', 'a', '10', '9'));
+  const freeJson = fc.dictionary(name, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 });
+  const message = fc.oneof(
+    fc.record({ role: fc.constant('system' as const), content: fc.string({ maxLength: 20 }) }),
+    fc.record({ role: fc.constant('user' as const), content: fc.array(fc.record({ type: fc.constant('text' as const), text: fc.string({ maxLength: 20 }) }), { minLength: 1, maxLength: 3 }) }),
+  );
+  const request: fc.Arbitrary<ChatRequest> = fc.record(
+    {
+      model: fc.constantFrom('openai/gpt-4o-mini', 'smart'),
+      messages: fc.array(message, { minLength: 1, maxLength: 4 }),
+      stream: fc.boolean(),
+      temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+      maxOutputTokens: fc.integer({ min: 1, max: 4096 }),
+      seed: fc.integer(),
+      stopSequences: fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+      tools: fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), parameters: freeJson }), { maxLength: 2 }),
+      providerOptions: fc.record({ openai: freeJson }),
+      user: fc.string({ maxLength: 8 }),
+      metadata: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 3 }),
+    },
+    { requiredKeys: ['model', 'messages', 'stream'] },
+  ) as fc.Arbitrary<ChatRequest>;
+
+  // The same value with every object's keys inserted in reverse order, as another client might write it.
+  const reversed = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(reversed);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).reverse()) {
+      Object.defineProperty(out, key, { value: reversed((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+
+  it('is the same for the same canonical request, however its keys are ordered and whatever its fields without effect say', () => {
+    fc.assert(
+      fc.property(request, fc.boolean(), fc.string({ maxLength: 8 }), fc.constantFrom('openai/gpt-4o-mini', 'smart', 'cheap'), (value, stream, user, model) => {
+        const key = keyOf(value);
+        expect(keyOf(reversed(value) as ChatRequest)).toBe(key);
+        expect(keyOf({ ...value, stream, user, model, metadata: { trace: user }, includeStreamUsage: stream } as ChatRequest)).toBe(key);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('changes when anything that changes the answer changes', () => {
+    const changes: Array<[string, (value: ChatRequest) => ChatRequest]> = [
+      ['temperature', (value) => ({ ...value, temperature: (value.temperature ?? 0) + 0.5 })],
+      ['max tokens', (value) => ({ ...value, maxOutputTokens: (value.maxOutputTokens ?? 0) + 1 })],
+      ['seed', (value) => ({ ...value, seed: (value.seed ?? 0) + 1 })],
+      ['a stop sequence', (value) => ({ ...value, stopSequences: [...(value.stopSequences ?? []), '\n'] })],
+      ['a message', (value) => ({ ...value, messages: [...value.messages, { role: 'user', content: [{ type: 'text', text: '' }] }] })],
+      ['a message text', (value) => ({ ...value, messages: value.messages.map((message, index) => (index === 0 && message.role === 'system' ? { ...message, content: `${message.content}.` } : message)) })],
+      ['the message order', (value) => ({ ...value, messages: [...value.messages, value.messages[0]!].slice(1) })],
+      ['a tool', (value) => ({ ...value, tools: [...(value.tools ?? []), { name: 'x', parameters: {} }] })],
+      ['a provider option', (value) => ({ ...value, providerOptions: { ...value.providerOptions, openai: { ...value.providerOptions?.['openai'], extra: 1 } } })],
+      ['a provider option moved under another provider', (value) => ({ ...value, providerOptions: { other: value.providerOptions?.['openai'] ?? {} } })],
+    ];
+    fc.assert(
+      fc.property(request, fc.constantFrom(...changes), (value, [, change]) => {
+        const changed = change(value);
+        // Rotating a one-message list, or one of identical messages, changes nothing: only real changes count.
+        fc.pre(canonicalJson(changed) !== canonicalJson(value));
+        expect(keyOf(changed)).not.toBe(keyOf(value));
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(request, fc.string({ maxLength: 8 }), (value, scope) => {
+        fc.pre(scope !== 'global');
+        expect(keyOf(value, scope)).not.toBe(keyOf(value));
+        expect(keyOf(value, 'global', { provider: 'openai', model: 'gpt-4o' })).not.toBe(keyOf(value));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import type { ChatResponse, StreamPart } from '@switchyard/core';
 import { describe, expect, it, vi } from 'vitest';
-import { decodeCacheValue, encodeCacheValue, recordStream, responseToStreamParts, splitAtWords, streamPartsToResponse, throttledWarning, type CacheEntry } from '../src/index.js';
+import { decodeCacheValue, encodeCacheValue, recordStream, replayParts, responseToStreamParts, splitAtWords, streamPartsToResponse, throttledWarning, type CacheEntry } from '../src/index.js';
 
 const response: ChatResponse = {
   id: 'chatcmpl-1',
@@ -94,6 +94,49 @@ describe('recording a stream as it passes', () => {
     for await (const _part of recordStream(source([...parts.slice(0, -2), { type: 'finish', finishReason: { unified: 'error' } }]), 1 << 20, onComplete));
     for await (const _part of recordStream(source(parts), 100, onComplete));
     expect(onComplete).not.toHaveBeenCalled();
+  });
+
+  it('opens the source only when read, and leaving before reading closes nothing and hands over nothing', async () => {
+    const onComplete = vi.fn();
+    let opened = 0;
+    const lazy: AsyncIterable<StreamPart> = {
+      [Symbol.asyncIterator]: () => {
+        opened++;
+        return source(parts)[Symbol.asyncIterator]();
+      },
+    };
+    const recording = recordStream(lazy, 1 << 20, onComplete);
+    expect(opened).toBe(0);
+    expect(await recording.return!()).toEqual({ done: true, value: undefined });
+    expect(opened).toBe(0);
+    expect(onComplete).not.toHaveBeenCalled();
+  });
+
+  it('hands over once, however often the finished stream is read', async () => {
+    const onComplete = vi.fn();
+    const recording = recordStream(source(parts), 1 << 20, onComplete);
+    for await (const _part of recording);
+    expect(await recording.next()).toEqual({ done: true, value: undefined });
+    expect(onComplete).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('replaying stored parts', () => {
+  const parts = responseToStreamParts(response);
+
+  it('yields every part in order, one per step, and can be read once', async () => {
+    const replay = replayParts(parts);
+    const seen: StreamPart[] = [];
+    for await (const part of replay) seen.push(part);
+    expect(seen).toEqual(parts);
+    expect(seen[0]).toBe(parts[0]);
+    expect(await replay.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('stops when the client leaves', async () => {
+    const replay = replayParts(parts);
+    for await (const part of replay) if (part.type === 'text-delta') break;
+    expect(await replay.next()).toEqual({ done: true, value: undefined });
   });
 });
 

@@ -1,0 +1,34 @@
+import type { StreamPart } from '@switchyard/core';
+
+/**
+ * A stored stream's parts as a stream again, one part per `next()`, so the client
+ * gets the original chunks, not one lump. An iterator over the array, not an async
+ * generator: this runs on every streamed hit, and a generator made several promises
+ * and result objects per part where this makes one promise and one result.
+ */
+export function replayParts(parts: readonly StreamPart[]): AsyncIterableIterator<StreamPart> {
+  return new PartsReplay(parts);
+}
+
+const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+class PartsReplay implements AsyncIterableIterator<StreamPart> {
+  private index = 0;
+
+  constructor(private readonly parts: readonly StreamPart[]) {}
+
+  next(): Promise<IteratorResult<StreamPart>> {
+    if (this.index >= this.parts.length) return Promise.resolve(end);
+    return Promise.resolve({ done: false, value: this.parts[this.index++]! });
+  }
+
+  /** The client left: nothing more is replayed. */
+  return(): Promise<IteratorResult<StreamPart>> {
+    this.index = this.parts.length;
+    return Promise.resolve(end);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<StreamPart> {
+    return this;
+  }
+}
