@@ -42,13 +42,18 @@ function post(agent, url, body) {
   });
 }
 
+// One counter for the whole run: a number reused by a later drive (the measured run after
+// its warm-up, or the streamed mode after the whole one — the cache key ignores `stream`)
+// would be a cache hit counted as a miss.
+let uniqueBodies = 0;
+
 /** `count` requests over `concurrency` keep-alive connections; unique bodies for cache misses. */
 async function drive(agent, target, body, count, concurrency) {
   let next = 0;
   const worker = async () => {
     while (next < count) {
-      const n = next++;
-      const sent = target.unique ? body.replace(userMarker, `${userMarker}${stamp}-${n} `) : body;
+      next++;
+      const sent = target.unique ? body.replace(userMarker, `${userMarker}${stamp}-${uniqueBodies++} `) : body;
       await post(agent, target.url, sent);
     }
   };
