@@ -169,18 +169,18 @@ export interface RequestContext {
   onFinished(listener: () => void): void;
 }
 
-const contextKey = Symbol('switchyard.context');
+/**
+ * Each response's context. Kept beside the response rather than as a property on it:
+ * one more property on Node's response object copies its whole property store.
+ */
+const contexts = new WeakMap<Response, RequestContext>();
 
 /** How long after its response closed a request waits for its chain to return (a cut stream's estimate takes milliseconds). */
 const chainGraceMs = 30_000;
 
-interface ResponseWithContext extends Response {
-  [contextKey]?: RequestContext;
-}
-
 /** The context of a request, for any step or handler mounted behind the gateway. */
 export function getContext(res: Response): RequestContext {
-  const context = (res as ResponseWithContext)[contextKey];
+  const context = contexts.get(res);
   if (!context) {
     throw new Error('No Switchyard request context: mount the step behind the gateway router or contextMiddleware().');
   }
@@ -189,7 +189,7 @@ export function getContext(res: Response): RequestContext {
 
 /** The context of a request, or undefined when no context middleware has run yet. */
 export function findContext(res: Response): RequestContext | undefined {
-  return (res as ResponseWithContext)[contextKey];
+  return contexts.get(res);
 }
 
 /**
@@ -202,7 +202,7 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
   const incomingId = req.headers['x-request-id'];
   const clientRequestId = typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId) ? incomingId : undefined;
   const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId);
-  (res as ResponseWithContext)[contextKey] = context;
+  contexts.set(res, context);
   context.traceContext = startRequestSpan(req, res, context);
   res.setHeader('x-request-id', id);
   if (clientRequestId) res.setHeader('x-client-request-id', clientRequestId);
