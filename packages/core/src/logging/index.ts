@@ -1,3 +1,2 @@
 export { createLogger, redactedLogPaths, type Logger, type LoggerSettings } from './create-logger.js';
 export { throttled } from './throttled.js';
-export { lineWriter, type LineWriter } from './line-writer.js';
