@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceedsJsonDepth } from '../src/http/exceeds-json-depth.js';
+import { exceedsJsonDepth, scanJsonText } from '../src/http/exceeds-json-depth.js';
 import { checkJsonValue, GatewayError } from '../src/index.js';
 
 const bytes = (text: string) => Buffer.from(text);
@@ -61,5 +61,37 @@ describe('checkJsonValue', () => {
   it('cuts a param built from very long keys', () => {
     const key = 'k'.repeat(10_000);
     expect(refusal({ [key]: Number.POSITIVE_INFINITY })!.param!.length).toBeLessThanOrEqual(201);
+  });
+});
+
+describe('scanJsonText', () => {
+  const scan = (text: string, maxDepth = 8) => scanJsonText(bytes(text), maxDepth);
+
+  it('says plain when no number can parse to Infinity, so the parsed value needs no walk', () => {
+    expect(scan('{"model":"m","n":1,"t":0.5,"ok":true,"no":false,"x":null,"neg":-12}')).toBe('plain');
+    expect(scan(JSON.stringify({ text: '1e309 and 1E400 inside a string', ['9'.repeat(400)]: 'a key' }))).toBe('plain');
+    expect(scan(`[${'9'.repeat(308)}]`)).toBe('plain');
+  });
+
+  it('says large-numbers for any exponent or a run of 309 digits, wherever it is', () => {
+    for (const text of ['1e309', '{"a":[1,2,{"b":-1E400}]}', '{"a":1e-400}', '{"a":2.5e3}', `{"a":${'9'.repeat(309)}}`, `{"a":0.${'1'.repeat(400)}}`]) {
+      expect(scan(text), text).toBe('large-numbers');
+    }
+  });
+
+  it('still says too-deep first, as exceedsJsonDepth does', () => {
+    expect(scan('{"a":1e309,"b":[[[[]]]]}', 3)).toBe('too-deep');
+    expect(exceedsJsonDepth(bytes('{"a":1e309}'), 3)).toBe(false);
+  });
+
+  it('never says plain for a body checkJsonValue refuses as not finite', () => {
+    const numbers = ['1e309', '-1e309', '1E+309', `${'1'.repeat(310)}`, `-${'9'.repeat(309)}.5`, '1.7976931348623159e308'];
+    for (const number of numbers) {
+      for (const text of [number, `{"a":${number}}`, `{"x":"1e5","a":[true,false,{"b":${number}}]}`]) {
+        const parsed: unknown = JSON.parse(text);
+        expect(() => checkJsonValue(parsed, { maxDepth: 8 }), text).toThrow(GatewayError);
+        expect(scan(text), text).toBe('large-numbers');
+      }
+    }
   });
 });

@@ -1,82 +1,84 @@
-import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { readJsonBody } from '../src/transport/read-upstream-body.js';
-import { RequestAbort, UpstreamBodyGuard } from '../src/transport/upstream-body-guard.js';
-import type { UpstreamResponse } from '../src/transport/upstream-transport.js';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import type { Request, Response } from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readJsonBody } from '../src/http/read-json-body.js';
 
-function answer(maxBytes = 1024) {
-  const body = new PassThrough();
-  const client = new AbortController();
-  const guard = new UpstreamBodyGuard({ maxBytes, maxDurationMs: 60_000 }, 'up', client.signal);
-  guard.attach(body);
-  const response = { statusCode: 200, headers: {}, body, guard } as unknown as UpstreamResponse;
-  return { body, client, guard, read: () => readJsonBody(response, 'up', client.signal) };
+const servers: http.Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A server running readJsonBody after `delayMs` (so the body is either all there or still arriving) and answering what it made of it. */
+async function serve(delayMs: number, limitBytes = 1024): Promise<number> {
+  const parse = readJsonBody(limitBytes, 4);
+  const server = http.createServer((req, res) => {
+    const run = () =>
+      parse(req as Request, res as unknown as Response, (error?: unknown) => {
+        const answer = error ? { error: (error as { code?: string }).code ?? String(error) } : { body: (req as Request).body as unknown };
+        const text = JSON.stringify(answer);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+      });
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else run();
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/** Sends a request with the body in `parts`, `gapMs` apart; resolves the parsed answer. */
+async function send(port: number, parts: string[], gapMs: number, headers = ''): Promise<unknown> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const length = parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
+  socket.write(`POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${length}\r\n${headers}\r\n`);
+  for (const part of parts) {
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+    socket.write(part);
+  }
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (text += chunk));
+  await once(socket, 'end');
+  return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
 }
 
 describe('readJsonBody', () => {
-  it('parses an answer in one chunk or in several (a character split between two kept whole)', async () => {
-    const one = answer();
-    one.body.end('{"a":1}');
-    await expect(one.read()).resolves.toEqual({ a: 1 });
-    const several = answer();
-    const bytes = Buffer.from('{"word":"héllo"}');
-    const reading = several.read();
-    several.body.write(bytes.subarray(0, 11)); // inside the two bytes of é
-    several.body.end(bytes.subarray(11));
-    await expect(reading).resolves.toEqual({ word: 'héllo' });
+  it('parses a body that was all there before the step ran, and one still arriving in pieces', async () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'héllo "there"' }] };
+    const text = JSON.stringify(body);
+    const whole = await serve(30);
+    expect(await send(whole, [text], 0)).toEqual({ body });
+    const arriving = await serve(0);
+    expect(await send(arriving, [text.slice(0, 10), text.slice(10, 20), text.slice(20)], 15)).toEqual({ body });
   });
 
-  it('a body over the size bound is cut: upstream_response_too_large', async () => {
-    const big = answer(8);
-    const reading = big.read();
-    big.body.write('{"a":"0123456789"}');
-    await expect(reading).rejects.toMatchObject({ code: 'upstream_response_too_large' });
+  it('gives the same answers either way for empty, malformed, too deep and too large bodies', async () => {
+    for (const delayMs of [30, 0]) {
+      const port = await serve(delayMs, 64);
+      expect(await send(port, [''], 0)).toEqual({ error: 'invalid_json' });
+      expect(await send(port, ['{"a":'], 0)).toEqual({ error: 'invalid_json' });
+      expect(await send(port, ['[[[[[1]]]]]'], 0)).toEqual({ error: 'invalid_request' });
+      expect(await send(port, [`"${'x'.repeat(80)}"`], 0)).toEqual({ error: 'request_too_large' });
+    }
   });
 
-  it('a body that breaks off (an error, a close before its end, already destroyed) is upstream_invalid_response; the client leaving is an abort', async () => {
-    const broken = answer();
-    const reading = broken.read();
-    broken.body.write('{"a":');
-    broken.body.destroy(new Error('socket hang up'));
-    await expect(reading).rejects.toMatchObject({ code: 'upstream_invalid_response' });
-
-    const closed = answer();
-    const closing = closed.read();
-    closed.body.write('{"a":');
-    closed.body.destroy();
-    await expect(closing).rejects.toMatchObject({ code: 'upstream_invalid_response' });
-
-    const gone = answer();
-    gone.body.destroy();
-    await new Promise((resolve) => setImmediate(resolve));
-    await expect(gone.read()).rejects.toMatchObject({ code: 'upstream_invalid_response' });
-
-    const left = answer();
-    const leaving = left.read();
-    left.client.abort();
-    left.body.destroy(new Error('aborted'));
-    await expect(leaving).rejects.toMatchObject({ code: 'client_closed_request' });
-  });
-});
-
-describe('RequestAbort (the signal undici is given)', () => {
-  it('is aborted once, with the first reason, and tells its listeners once', () => {
-    const abort = new RequestAbort();
-    const heard: unknown[] = [];
-    abort.once('abort', () => heard.push(abort.reason));
-    abort.abort('first');
-    abort.abort('second');
-    expect(abort.aborted).toBe(true);
-    expect(abort.reason).toBe('first');
-    expect(heard).toEqual(['first']);
-  });
-
-  it('passes the client leaving on to the upstream request', () => {
-    const client = new AbortController();
-    const guard = new UpstreamBodyGuard({ maxBytes: 10, maxDurationMs: 60_000 }, 'up', client.signal);
-    expect(guard.signal.aborted).toBe(false);
-    client.abort(new Error('gone'));
-    expect(guard.signal.aborted).toBe(true);
-    expect((guard.signal.reason as Error).message).toBe('gone');
+  it('refuses a chunked body past the limit, whole or arriving', async () => {
+    for (const delayMs of [30, 0]) {
+      const port = await serve(delayMs, 16);
+      const socket = net.connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      const chunk = '"0123456789"';
+      socket.write(`POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (data: string) => (text += data));
+      await once(socket, 'end');
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'request_too_large' });
+    }
   });
 });

@@ -69,18 +69,11 @@ async function callProvider(
 ): Promise<ProviderResult> {
   const started = performance.now();
   try {
-    const call = {
-      model: deployment.model,
-      signal: options?.signal ?? context.signal,
-      get logger() {
-        return context.logger;
-      },
-      ...(traceContext && { traceContext }),
-    };
+    const call = new AttemptCall(context, deployment.model, options?.signal ?? context.signal, traceContext);
     let result: ProviderResult;
     if (context.endpoint === 'embeddings') {
       if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
-      result = { kind: 'embeddings', response: await provider.embeddings.embed({ ...call, request: context.embeddingsRequest! }) };
+      result = { kind: 'embeddings', response: await provider.embeddings.embed(call.with(context.embeddingsRequest!)) };
     } else {
       result = await callChat(provider, context, call, passthrough);
     }
@@ -95,11 +88,40 @@ async function callProvider(
   }
 }
 
+/**
+ * What one attempt hands a provider operation, but the request itself. Its logger is
+ * the request's child logger, made only if the provider reads it: a per-request
+ * child logger costs more than most of a request's other objects.
+ */
+class AttemptCall {
+  constructor(
+    private readonly context: RequestContext,
+    private readonly model: string,
+    private readonly signal: AbortSignal,
+    private readonly traceContext: TraceContext | undefined,
+  ) {}
+
+  /** The provider call for `request`: plain fields, and the logger as a getter (so a spread still carries it). */
+  with<Request>(request: Request): ProviderCall<Request> {
+    const context = this.context;
+    const call: ProviderCall<Request> = {
+      request,
+      model: this.model,
+      signal: this.signal,
+      get logger() {
+        return context.logger;
+      },
+    };
+    if (this.traceContext) call.traceContext = this.traceContext;
+    return call;
+  }
+}
+
 /** One chat call: by the same-dialect fast path when this attempt may take it, else translated. */
 async function callChat(
   provider: Provider,
   context: RequestContext,
-  call: Omit<ProviderCall<unknown>, 'request'>,
+  call: AttemptCall,
   passthrough: PassthroughRequest | undefined,
 ): Promise<ProviderResult> {
   if (!provider.chat) throw unsupported(provider.id, 'chat completions');
@@ -107,8 +129,8 @@ async function callChat(
   const fastPath = passthrough && takesFastPath(provider, context);
   if (fastPath) {
     return request.stream
-      ? { kind: 'chat-passthrough-stream', events: await fastPath.stream({ ...call, request: passthrough }) }
-      : { kind: 'chat-passthrough', ...(await fastPath.complete({ ...call, request: passthrough })) };
+      ? { kind: 'chat-passthrough-stream', events: await fastPath.stream(call.with(passthrough)) }
+      : { kind: 'chat-passthrough', ...(await fastPath.complete(call.with(passthrough))) };
   }
   if (context.translationRefusal) throw context.translationRefusal;
   if (passthrough?.headers['anthropic-beta'] !== undefined) {
@@ -116,8 +138,8 @@ async function callChat(
     context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');
   }
   return request.stream
-    ? { kind: 'chat-stream', parts: await provider.chat.stream({ ...call, request }) }
-    : { kind: 'chat-response', response: await provider.chat.complete({ ...call, request }) };
+    ? { kind: 'chat-stream', parts: await provider.chat.stream(call.with(request)) }
+    : { kind: 'chat-response', response: await provider.chat.complete(call.with(request)) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import type { ChatRequest } from '../canonical/chat-request.js';
@@ -169,18 +169,18 @@ export interface RequestContext {
   onFinished(listener: () => void): void;
 }
 
-const contextKey = Symbol('switchyard.context');
+/**
+ * Each response's context. Kept beside the response rather than as a property on it:
+ * one more property on Node's response object copies its whole property store.
+ */
+const contexts = new WeakMap<Response, RequestContext>();
 
 /** How long after its response closed a request waits for its chain to return (a cut stream's estimate takes milliseconds). */
 const chainGraceMs = 30_000;
 
-interface ResponseWithContext extends Response {
-  [contextKey]?: RequestContext;
-}
-
 /** The context of a request, for any step or handler mounted behind the gateway. */
 export function getContext(res: Response): RequestContext {
-  const context = (res as ResponseWithContext)[contextKey];
+  const context = contexts.get(res);
   if (!context) {
     throw new Error('No Switchyard request context: mount the step behind the gateway router or contextMiddleware().');
   }
@@ -189,7 +189,7 @@ export function getContext(res: Response): RequestContext {
 
 /** The context of a request, or undefined when no context middleware has run yet. */
 export function findContext(res: Response): RequestContext | undefined {
-  return (res as ResponseWithContext)[contextKey];
+  return contexts.get(res);
 }
 
 /**
@@ -198,24 +198,44 @@ export function findContext(res: Response): RequestContext | undefined {
  */
 export function createRequestContext(req: Request, res: Response, endpoint: Endpoint, logger: Logger): RequestContext {
   // Our own id is unique, so the ledger can key on it; a caller's id is kept beside it for tracing.
-  const id = `req_${randomUUID().replaceAll('-', '')}`;
+  const id = newRequestId();
   const incomingId = req.headers['x-request-id'];
-  const clientRequestId = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : undefined;
-  const abort = new AbortController();
-  const context = new GatewayRequestContext(id, endpoint, abort.signal, logger, clientRequestId);
-  (res as ResponseWithContext)[contextKey] = context;
+  const clientRequestId = typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId) ? incomingId : undefined;
+  const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId);
+  contexts.set(res, context);
   context.traceContext = startRequestSpan(req, res, context);
   res.setHeader('x-request-id', id);
   if (clientRequestId) res.setHeader('x-client-request-id', clientRequestId);
-  // 'close' fires both after a normal finish and when the client goes away first.
-  const closed = () => {
-    if (!res.writableFinished) abort.abort(new Error('client disconnected'));
-    context.responseClosed();
-  };
   // The client may be gone before the context exists (it left while the body was read).
-  if (res.closed) closed();
-  else res.once('close', closed);
+  if (res.closed) context.responseClosed(res.writableFinished);
+  else res.on('close', onResponseClose);
   return context;
+}
+
+const clientRequestIdPattern = /^[\w.:-]{1,128}$/;
+
+/**
+ * 'close' fires both after a normal finish and when the client goes away first. One
+ * shared listener (`on`, as 'close' fires once) instead of a closure per request.
+ */
+function onResponseClose(this: Response): void {
+  const context = findContext(this);
+  if (context instanceof GatewayRequestContext) context.responseClosed(this.writableFinished);
+}
+
+/** Random bytes for request ids, drawn a batch at a time rather than one call per request. */
+const idEntropy = Buffer.allocUnsafe(16 * 256);
+let idEntropyOffset = idEntropy.length;
+
+/** `req_` and 32 hex digits: 128 random bits. */
+function newRequestId(): string {
+  if (idEntropyOffset === idEntropy.length) {
+    randomFillSync(idEntropy);
+    idEntropyOffset = 0;
+  }
+  const start = idEntropyOffset;
+  idEntropyOffset += 16;
+  return `req_${idEntropy.toString('hex', start, idEntropyOffset)}`;
 }
 
 /**
@@ -225,6 +245,10 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
 export function markChainSettled(res: Response): void {
   const context = findContext(res);
   if (context instanceof GatewayRequestContext) context.chainSettled();
+}
+
+function clientDisconnected(): Error {
+  return new Error('client disconnected');
 }
 
 class GatewayRequestContext implements RequestContext {
@@ -253,6 +277,10 @@ class GatewayRequestContext implements RequestContext {
   reachableDeployments: Deployment[] = [];
   traceContext: TraceContext | undefined;
   private requestLogger: Logger | undefined;
+  /** Made on first use: a request answered before any provider call (a cache hit, a refusal) needs none. */
+  private abort: AbortController | undefined;
+  /** Whether the client went away before its answer was complete. */
+  private clientLeft = false;
   private closed = false;
   private settled = false;
   private finishListeners: Array<() => void> | undefined = [];
@@ -260,10 +288,17 @@ class GatewayRequestContext implements RequestContext {
   constructor(
     readonly id: string,
     readonly endpoint: Endpoint,
-    readonly signal: AbortSignal,
     private readonly baseLogger: Logger,
     readonly clientRequestId: string | undefined,
   ) {}
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.clientLeft) this.abort.abort(clientDisconnected());
+    }
+    return this.abort.signal;
+  }
 
   /** Made on first use: most requests never log more than their closing line. */
   get logger(): Logger {
@@ -288,7 +323,12 @@ class GatewayRequestContext implements RequestContext {
     else this.callListener(listener);
   }
 
-  responseClosed(): void {
+  /** The response closed: after its last byte (`completed`), or cut short by the client leaving. */
+  responseClosed(completed: boolean): void {
+    if (!completed) {
+      this.clientLeft = true;
+      this.abort?.abort(clientDisconnected());
+    }
     this.closed = true;
     this.finishWhenDone();
     if (this.finished) return;

@@ -17,6 +17,7 @@ import type { RequestTracker } from './request-tracker.js';
 import type { IngressContribution } from '../plugin/define-plugin.js';
 import { mountIngressPlugins } from './mount-ingress-plugins.js';
 import { mountResponsesRoutes } from './responses-routes.js';
+import { HotRoutes } from './hot-routes.js';
 
 /** A built chain step, and whether it may run before the body is read. */
 export interface BuiltStep {
@@ -38,6 +39,9 @@ export function buildRouter(
   ingressPlugins: ReadonlyArray<{ id: string; contribution: IngressContribution }> = [],
 ): Router {
   const router = express.Router();
+  const hotRoutes = new HotRoutes();
+  // First, so a model call is matched with one lookup instead of a walk over every layer.
+  router.use(hotRoutes.middleware);
   const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit), runtime.config.limits.max_json_depth);
   const ingressLimits = ingressLimitsFrom(runtime.config.limits);
 
@@ -113,18 +117,20 @@ export function buildRouter(
   const chain = { onSettled: (_req: Request, res: Response) => markChainSettled(res) };
   const withBody = (endpoint: Endpoint) =>
     runSteps([begin(endpoint), ...beforeBody, parseJson, parseRequest(endpoint), ...afterBody], chain);
-  router.post('/v1/chat/completions', withBody('chat'));
-  router.post('/v1/embeddings', withBody('embeddings'));
+  hotRoutes.post(router, '/v1/chat/completions', withBody('chat'));
+  hotRoutes.post(router, '/v1/embeddings', withBody('embeddings'));
 
   // Anthropic's Messages API: the same chain, every error in Anthropic's envelope.
   const anthropicErrors = errorHandler({ logger: runtime.logger, dialect: anthropicMessagesDialect });
-  router.post(
+  hotRoutes.post(
+    router,
     '/v1/messages',
     runSteps([begin('messages'), ...beforeBody, parseJson, parseDialect(anthropicMessagesDialect), ...afterBody], chain),
     anthropicErrors,
   );
   // Counting calls no provider: authenticated, parsed and bounded like a message, then estimated.
-  router.post(
+  hotRoutes.post(
+    router,
     '/v1/messages/count_tokens',
     runSteps([begin('messages'), ...beforeBody, parseJson, countMessagesTokens(ingressLimits)], chain),
     anthropicErrors,
@@ -134,7 +140,7 @@ export function buildRouter(
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, anthropicErrors);
   }
-  mountResponsesRoutes(router, { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
+  mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
   mountIngressPlugins(router, ingressPlugins, {
     chainFor: (parse) => runSteps([begin('chat'), ...beforeBody, parseJson, parse, ...afterBody], chain),

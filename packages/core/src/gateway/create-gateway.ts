@@ -10,6 +10,7 @@ import { prepareChatCompletionsValidator } from '../ingress/openai/parse-chat-co
 import { prepareMessagesValidator } from '../ingress/anthropic/parse-messages-request.js';
 import { prepareResponsesValidator } from '../ingress/responses/parse-responses-request.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
+import { lineWriter } from '../logging/line-writer.js';
 import type { IngressContribution, PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
@@ -144,7 +145,8 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     metrics,
     usageStats: () => recorder?.stats(),
   };
-  tracker.onFinished((record) => logRequest(logger, record));
+  const writeRequestLine = lineWriter(logger, 'request finished');
+  tracker.onFinished((record) => writeRequestLine(requestLine(record)));
   const recorder = storage
     ? new UsageRecorder(storage.ledger, {
         flushIntervalMs: config.usage.flush_interval_ms,
@@ -347,25 +349,23 @@ function buildStep(step: StepPlugin, runtime: GatewayRuntime, options: CreateGat
   }
 }
 
-function logRequest(logger: Logger, record: RequestRecord): void {
-  logger.info(
-    {
-      requestId: record.id,
-      endpoint: record.endpoint,
-      keyId: record.keyId,
-      model: record.requestedModel,
-      provider: record.provider,
-      upstreamModel: record.model,
-      stream: record.stream,
-      status: record.status,
-      errorCode: record.errorCode,
-      usage: record.usage,
-      costUsd: record.costUsd,
-      cacheHit: record.cacheHit || undefined,
-      latencyMs: record.latencyMs,
-      firstByteMs: record.firstByteMs,
-      attempts: record.attempts.length,
-    },
-    'request finished',
-  );
+/** The one info line per request; its fields are the log's contract (none of them a redacted path). */
+export function requestLine(record: RequestRecord): Record<string, unknown> {
+  return {
+    requestId: record.id,
+    endpoint: record.endpoint,
+    keyId: record.keyId,
+    model: record.requestedModel,
+    provider: record.provider,
+    upstreamModel: record.model,
+    stream: record.stream,
+    status: record.status,
+    errorCode: record.errorCode,
+    usage: record.usage,
+    costUsd: record.costUsd,
+    cacheHit: record.cacheHit || undefined,
+    latencyMs: record.latencyMs,
+    firstByteMs: record.firstByteMs,
+    attempts: record.attempts.length,
+  };
 }

@@ -13,10 +13,13 @@ import type { ResponsesInputItem, ResponsesItemList, ResponsesResponse } from '.
 import type { StoredResponse } from '../stores/response-store.js';
 import { isStoredResponseTooLarge } from '../stores/stored-response-too-large.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
+import type { HotRoutes } from './hot-routes.js';
 import { parseTtl } from './parse-ttl.js';
 
 /** What the router hands the Responses routes: the pieces every endpoint is built from. */
 export interface ResponsesRoutesOptions {
+  /** Where `POST /v1/responses` is registered, matched before the router's walk. */
+  hotRoutes: HotRoutes;
   runtime: GatewayRuntime;
   begin: (endpoint: Endpoint) => RequestHandler;
   /** The header-only steps (auth) that run before the body is read. */
@@ -45,7 +48,7 @@ const conversationItemsPerMessage = 4;
  * 404 as for an id that never existed.
  */
 export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOptions): void {
-  const { runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain } = options;
+  const { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain } = options;
   const ttlMs = parseTtl(runtime.config.responses.ttl);
   const errors = errorHandler({ logger: runtime.logger, dialect: openAIResponsesDialect });
 
@@ -99,7 +102,7 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     next();
   };
 
-  router.post('/v1/responses', runSteps([begin('responses'), ...beforeBody, parseJson, parseResponses, ...afterBody], chain), errors);
+  hotRoutes.post(router, '/v1/responses', runSteps([begin('responses'), ...beforeBody, parseJson, parseResponses, ...afterBody], chain), errors);
 
   // Reading and deleting stored responses: authenticated and scoped like a model call, no body, no provider.
   const stored = (handler: (req: Request, res: Response, owner: string, id: string) => Promise<void>): RequestHandler =>

@@ -4,30 +4,61 @@ const openBrace = 0x7b;
 const openBracket = 0x5b;
 const closeBrace = 0x7d;
 const closeBracket = 0x5d;
+const digitZero = 0x30;
+const digitNine = 0x39;
+const lowerE = 0x65;
+const upperE = 0x45;
 
 /**
- * Whether JSON text nests objects and arrays deeper than `maxDepth`, judged from the
- * raw bytes before `JSON.parse` sees them. Parsing a deep body is what costs: two
- * million `[` in a 4 MB body keep V8's parser busy for seconds, and the parsed
- * value would overflow the stack of the first recursive clone. String contents
- * are skipped with `indexOf`, so the scan costs a fraction of the parse. Malformed
- * text is left for `JSON.parse` to refuse.
+ * The fewest digits in a row a JSON number needs to overflow to Infinity without an
+ * exponent: the largest double is about 1.8e308, a 309-digit integer.
  */
-export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
+const overflowDigits = 309;
+
+/**
+ * What one pass over a JSON body's bytes found: nested deeper than the limit; holding
+ * a number that may be too large for a double (an exponent, or 309 digits in a row),
+ * so the parsed value must be checked for Infinity; or neither.
+ */
+export type JsonTextScan = 'too-deep' | 'large-numbers' | 'plain';
+
+/**
+ * Scans JSON text before `JSON.parse` sees it. Parsing a deep body is what costs:
+ * two million `[` in a 4 MB body keep V8's parser busy for seconds, and the parsed
+ * value would overflow the stack of the first recursive clone. String contents are
+ * skipped with `indexOf`, so the scan costs a fraction of the parse. Most bodies
+ * hold no number that could overflow, and then need no walk over the parsed value.
+ * Malformed text is left for `JSON.parse` to refuse.
+ */
+export function scanJsonText(bytes: Uint8Array, maxDepth: number): JsonTextScan {
   let depth = 0;
+  let digitsInRow = 0;
+  let largeNumbers = false;
   const length = bytes.length;
   for (let index = 0; index < length; index++) {
-    const byte = bytes[index];
+    const byte = bytes[index]!;
+    if (byte >= digitZero && byte <= digitNine) {
+      if (++digitsInRow >= overflowDigits) largeNumbers = true;
+      continue;
+    }
+    // An exponent follows a digit; the `e` of `true` and `false` does not.
+    if ((byte === lowerE || byte === upperE) && digitsInRow > 0) largeNumbers = true;
+    digitsInRow = 0;
     if (byte === quote) {
       index = closingQuote(bytes, index);
-      if (index < 0) return false;
+      if (index < 0) break;
     } else if (byte === openBrace || byte === openBracket) {
-      if (++depth > maxDepth) return true;
+      if (++depth > maxDepth) return 'too-deep';
     } else if (byte === closeBrace || byte === closeBracket) {
       depth--;
     }
   }
-  return false;
+  return largeNumbers ? 'large-numbers' : 'plain';
+}
+
+/** Whether JSON text nests objects and arrays deeper than `maxDepth` (see scanJsonText). */
+export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
+  return scanJsonText(bytes, maxDepth) === 'too-deep';
 }
 
 /** The index of the quote that ends the string opened at `open`, or -1. */

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
-import { exceedsJsonDepth } from './exceeds-json-depth.js';
+import { scanJsonText } from './exceeds-json-depth.js';
 
 /** The default of `limits.max_json_depth`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
@@ -46,7 +46,8 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       if (failed) return;
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       // Before parsing: a deep body is expensive to parse at all.
-      if (exceedsJsonDepth(bytes, maxDepth)) {
+      const scan = scanJsonText(bytes, maxDepth);
+      if (scan === 'too-deep') {
         next(new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`));
         return;
       }
@@ -61,11 +62,14 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
         next(new GatewayError('invalid_json', 'The request body is empty; send a JSON object.'));
         return;
       }
-      try {
-        checkJsonValue(req.body, { maxDepth });
-      } catch (error) {
-        next(error);
-        return;
+      // Only a number written with an exponent or 309 digits can parse to Infinity.
+      if (scan === 'large-numbers') {
+        try {
+          checkJsonValue(req.body, { maxDepth });
+        } catch (error) {
+          next(error);
+          return;
+        }
       }
       next();
     });

@@ -1,11 +1,14 @@
 import type { Response } from 'express';
 
+const jsonContentType = 'application/json; charset=utf-8';
+
 /**
  * Writes a JSON answer directly. Express's `res.json` also computes an ETag over
- * every body (a hash per response) that no API client uses.
+ * every body (a hash per response) that no API client uses. The two headers go to
+ * `writeHead` as a flat array: no object and no key list to walk per answer.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, ['content-type', jsonContentType, 'content-length', String(Buffer.byteLength(text))]);
   res.end(text);
 }

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { markPlainLogger } from './line-writer.js';
 import { serializeError } from './serialize-error.js';
 
 export type { Logger } from 'pino';
@@ -45,12 +46,12 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (settings.destination) return pino(options, settings.destination);
+  if (settings.destination) return plain(pino(options, settings.destination));
   // Lines are gathered up to 4 KB before a write: one write for many requests, not
   // one each. A quiet gateway still shows its lines within a second, and pino
   // flushes what is pending on exit and on `logger.flush()`.
   const destination = pino.destination({ sync: false, minLength: 4096 });
-  const logger = pino(options, destination);
+  const logger = plain(pino(options, destination));
   setInterval(() => {
     try {
       destination.flush();
@@ -58,5 +59,10 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
       // Not open yet, or already closed at exit: nothing to flush.
     }
   }, 1000).unref();
+  return logger;
+}
+
+function plain(logger: Logger): Logger {
+  markPlainLogger(logger);
   return logger;
 }
