@@ -17,7 +17,8 @@ function readProbe(dir, pid) {
 /**
  * Total JS-heap bytes allocated so far by the given processes (those that run the
  * probe; others are skipped — SIGUSR2 would end a Node process without a listener).
- * Resolves with { bytes, gcs, processes } or undefined when no pid carries the probe.
+ * Resolves with { bytes, gcs, processes, usedHeapBytes } or undefined when no pid carries
+ * the probe; `usedHeapBytes` is their live JS heap, measured right after a full GC.
  */
 export async function allocatedBytes(pids, dir, timeoutMs = 5000) {
   const probed = pids.map((pid) => ({ pid, before: readProbe(dir, pid) })).filter((p) => p.before);
@@ -25,6 +26,7 @@ export async function allocatedBytes(pids, dir, timeoutMs = 5000) {
   for (const { pid } of probed) process.kill(pid, 'SIGUSR2');
   let bytes = 0;
   let gcs = 0;
+  let usedHeapBytes = 0;
   for (const { pid, before } of probed) {
     const deadline = Date.now() + timeoutMs;
     let now = readProbe(dir, pid);
@@ -36,6 +38,7 @@ export async function allocatedBytes(pids, dir, timeoutMs = 5000) {
     }
     bytes += now.allocatedBytes;
     gcs += now.gcs;
+    usedHeapBytes += now.usedHeapBytes;
   }
-  return { bytes, gcs, processes: probed.length };
+  return { bytes, gcs, processes: probed.length, usedHeapBytes };
 }
