@@ -18,7 +18,7 @@ import { drive } from './lib/drive.js';
 import { chatBody } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
-import { resetPeakRss } from './lib/proc-stats.js';
+import { processTree, resetPeakRss, treeCpuMicros } from './lib/proc-stats.js';
 import { readSettings } from './lib/settings.js';
 import { residentByKind } from './lib/smaps.js';
 import { gatewayVariants, startGateway, startUpstreamAndProxy } from './lib/targets.js';
@@ -65,10 +65,16 @@ async function main() {
     await preflight([target], { bodies, apiKey: benchApiKey });
     await sleep(300);
     const idle = snapshot(target.pid, probeDir);
+    const gcBefore = await allocatedBytes([target.pid], probeDir);
     resetPeakRss(target.pid);
     const peak = await underLoad(target, settings, bodies, probeDir);
-    // After the load: what of the main heap is still alive (the response cache, compiled code …).
-    peak.liveAfterGcBytes = (await allocatedBytes([target.pid], probeDir))?.usedHeapBytes;
+    // After the load: what of the main heap is still alive (the response cache, compiled code …),
+    // and how much GC the load cost the main thread (what a heap flag trades memory for).
+    const gcAfter = await allocatedBytes([target.pid], probeDir);
+    peak.liveAfterGcBytes = gcAfter?.usedHeapBytes;
+    const served = settings.requests * settings.modes.length * settings.concurrency.length * settings.rounds;
+    peak.gcPauseUsPerRequest = gcBefore && gcAfter ? (gcAfter.gcPauseUs - gcBefore.gcPauseUs) / served : NaN;
+    peak.gcsPerThousand = gcBefore && gcAfter ? ((gcAfter.gcs - gcBefore.gcs) / served) * 1000 : NaN;
     reports.push({ name, label: name === 'proxy' ? 'bare proxy' : gatewayVariants[name].label, idle, peak });
     await stopChild(target);
     await stopChild(upstream);
@@ -92,6 +98,10 @@ async function underLoad(target, settings, bodies, probeDir) {
       await sleep(100);
     }
   })();
+  // CPU per request over the whole load: what a memory setting costs (more GC work) is paid here.
+  const pids = processTree(target.pid);
+  const cpuBefore = treeCpuMicros(pids);
+  let served = 0;
   for (let round = 0; round < settings.rounds; round++) {
     for (const mode of settings.modes) {
       for (const connections of settings.concurrency) {
@@ -99,14 +109,17 @@ async function underLoad(target, settings, bodies, probeDir) {
         const started = Date.now();
         await drive(agent, target, bodies[mode], settings.requests, connections, `${stamp}-${round}`);
         agent.destroy();
+        served += settings.requests;
         const rps = settings.requests / ((Date.now() - started) / 1000);
         console.log(`  ${target.name}: ${mode} c${connections}: ${Math.round(rps)} req/s, RSS ${(statusKb(target.pid, 'VmRSS') / 1024).toFixed(0)} MB`);
       }
     }
   }
+  const cpuUsPerRequest = (treeCpuMicros(pids) - cpuBefore) / served;
   loading = false;
   await watch;
   peak.hwmKb = statusKb(target.pid, 'VmHWM');
+  peak.cpuUsPerRequest = cpuUsPerRequest;
   return peak;
 }
 
@@ -179,6 +192,10 @@ function printBreakdown(reports) {
   const totals = reports.flatMap((report) => [report.idle.rssKb / 1024, report.peak.rssKb / 1024]);
   console.log(`| **RSS** | ${totals.map((mb) => `**${mb.toFixed(1)}**`).join(' | ')} |`);
   console.log(`\npeak RSS (VmHWM during the load): ${reports.map((report) => `${report.label} ${(report.peak.hwmKb / 1024).toFixed(1)} MB`).join(', ')}`);
+  console.log(`CPU per request over the load (noisy on a busy machine): ${reports.map((report) => `${report.label} ${report.peak.cpuUsPerRequest.toFixed(0)} µs`).join(', ')}`);
+  console.log(
+    `main-thread GC pauses per request: ${reports.map((report) => `${report.label} ${report.peak.gcPauseUsPerRequest.toFixed(1)} µs (${report.peak.gcsPerThousand.toFixed(1)} GCs per 1,000 requests)`).join(', ')}`,
+  );
 }
 
 runBenchMain(main);
