@@ -36,6 +36,8 @@ if (dir && isMainThread) {
   const baseline = v8.getHeapStatistics().used_heap_size;
   let freed = 0;
   let gcs = 0;
+  // Main-thread time spent in GC pauses (GCProfiler's cost of each GC, µs): what a heap flag costs.
+  let gcPauseUs = 0;
   let seq = 0;
   const file = path.join(dir, `${process.pid}.json`);
   // Written at once so the bench knows this pid has the probe: SIGUSR2 would kill a process without it.
@@ -49,13 +51,14 @@ if (dir && isMainThread) {
     const used = heap.used_heap_size;
     for (const gc of statistics) {
       freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+      gcPauseUs += gc.cost;
     }
     gcs += statistics.length;
     seq += 1;
     // Where resident memory sits, for finding what holds it: the JS heap's reserved pages,
     // ArrayBuffer/Buffer memory outside it, and V8's own malloc.
     const memory = { totalHeapBytes: heap.total_heap_size, externalBytes: heap.external_memory, mallocedBytes: heap.malloced_memory, arrayBuffersBytes: process.memoryUsage().arrayBuffers };
-    const body = JSON.stringify({ pid: process.pid, seq, allocatedBytes: used - baseline + freed, gcs, usedHeapBytes: used, ...memory });
+    const body = JSON.stringify({ pid: process.pid, seq, allocatedBytes: used - baseline + freed, gcs, gcPauseUs, usedHeapBytes: used, ...memory });
     writeFileSync(`${file}.tmp`, body);
     renameSync(`${file}.tmp`, file);
   });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocatedBytes } from './lib/alloc.js';
 import { stopAll } from './lib/children.js';
+import { drive } from './lib/drive.js';
 import { chatBody } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
@@ -21,44 +22,6 @@ const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'resu
 const stamp = `per-request-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
 if (!Number.isInteger(requests) || requests < 100) throw new Error('BENCH_REQUESTS must be an integer ≥ 100');
-
-const userMarker = '"role":"user","content":"';
-
-function post(agent, url, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${benchApiKey}` },
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error(`no answer from ${url}`)));
-    req.on('error', reject);
-    req.on('response', (res) => {
-      res.on('data', () => {});
-      res.on('error', reject);
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url} answered ${res.statusCode}`))));
-    });
-    req.end(body);
-  });
-}
-
-// One counter for the whole run: a number reused by a later drive (the measured run after
-// its warm-up, or the streamed mode after the whole one — the cache key ignores `stream`)
-// would be a cache hit counted as a miss.
-let uniqueBodies = 0;
-
-/** `count` requests over `concurrency` keep-alive connections; unique bodies for cache misses. */
-async function drive(agent, target, body, count, concurrency) {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      next++;
-      const sent = target.unique ? body.replace(userMarker, `${userMarker}${stamp}-${uniqueBodies++} `) : body;
-      await post(agent, target.url, sent);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
 
 async function main() {
   const settings = readSettings();
@@ -77,11 +40,14 @@ async function main() {
       const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
       // Warm-up on the same connections: JIT, pools and the connections themselves are
       // in place before counting, so per-connection set-up is not charged to requests.
-      await drive(agent, target, bodies[mode], Math.max(500, requests / 4), concurrency);
+      // Each drive numbers its bodies under its own prefix: a number reused by a later drive
+      // (the measured run after its warm-up, or the streamed mode after the whole one, since
+      // the cache key ignores `stream`) would be a cache hit counted as a miss.
+      await drive(agent, target, bodies[mode], Math.max(500, requests / 4), concurrency, `${stamp}-${mode}-warm`);
       const pids = processTree(target.child.pid);
       const before = await allocatedBytes(pids, allocDir);
       const cpuBefore = treeCpuMicros(pids);
-      await drive(agent, target, bodies[mode], requests, concurrency);
+      await drive(agent, target, bodies[mode], requests, concurrency, `${stamp}-${mode}`);
       const cpuUs = treeCpuMicros(pids) - cpuBefore;
       const after = await allocatedBytes(pids, allocDir);
       agent.destroy();

@@ -17,7 +17,7 @@ import { measureUndisturbed } from './lib/measure.js';
 import { preflight } from './lib/preflight.js';
 import { formatHeapProfile, summarizeHeapProfile } from './lib/heap-profile.js';
 import { clockTicks, otherProcessesSnapshot, otherProcessesUsage } from './lib/proc-stats.js';
-import { formatCell, formatComparisons, formatTtfb, formatVerdict, verdict } from './lib/report.js';
+import { formatCell, formatComparisons, formatTtfb, formatVerdict, formatWorkersScaling, verdict } from './lib/report.js';
 import { estimateSeconds, readSettings } from './lib/settings.js';
 import { comparisons, summarise } from './lib/summary.js';
 import { gatewayBin, startTargets } from './lib/targets.js';
@@ -137,6 +137,8 @@ function printReport({ summary, ttfb, checks, settings, targets, runs, peaks }) 
   }
   console.log(formatComparisons(summary, targets, settings));
   console.log('');
+  const scaling = formatWorkersScaling(summary, settings);
+  if (scaling) console.log(`${scaling}\n`);
   if (ttfb) {
     console.log(formatTtfb(ttfb, targets, settings.ttfbRequests));
     console.log('');

@@ -17,7 +17,9 @@ function readProbe(dir, pid) {
 /**
  * Total JS-heap bytes allocated so far by the given processes (those that run the
  * probe; others are skipped — SIGUSR2 would end a Node process without a listener).
- * Resolves with { bytes, gcs, processes } or undefined when no pid carries the probe.
+ * Resolves with { bytes, gcs, gcPauseUs, processes, usedHeapBytes } or undefined when no pid
+ * carries the probe; `gcPauseUs` is main-thread time in GC pauses so far, `usedHeapBytes`
+ * their live JS heap, measured right after a full GC.
  */
 export async function allocatedBytes(pids, dir, timeoutMs = 5000) {
   const probed = pids.map((pid) => ({ pid, before: readProbe(dir, pid) })).filter((p) => p.before);
@@ -25,6 +27,8 @@ export async function allocatedBytes(pids, dir, timeoutMs = 5000) {
   for (const { pid } of probed) process.kill(pid, 'SIGUSR2');
   let bytes = 0;
   let gcs = 0;
+  let usedHeapBytes = 0;
+  let gcPauseUs = 0;
   for (const { pid, before } of probed) {
     const deadline = Date.now() + timeoutMs;
     let now = readProbe(dir, pid);
@@ -36,6 +40,8 @@ export async function allocatedBytes(pids, dir, timeoutMs = 5000) {
     }
     bytes += now.allocatedBytes;
     gcs += now.gcs;
+    usedHeapBytes += now.usedHeapBytes;
+    gcPauseUs += now.gcPauseUs ?? NaN;
   }
-  return { bytes, gcs, processes: probed.length };
+  return { bytes, gcs, gcPauseUs, processes: probed.length, usedHeapBytes };
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { assertRunning, sleep } from './children.js';
 import { benchApiKey } from './gateway-config.js';
 import { allocatedBytes } from './alloc.js';
-import { cpuMicros, otherProcessesSnapshot, otherProcessesUsage, processTree, resetPeakRss, treeCpuMicros, treePeakRssMb } from './proc-stats.js';
+import { cpuMicros, mainThreadCpuMicros, otherProcessesSnapshot, otherProcessesUsage, processTree, reapedChildrenCpuMicros, resetPeakRss, treeCpuMicros, treePeakRssMb } from './proc-stats.js';
 import { runWrk } from './wrk.js';
 
 /**
@@ -48,11 +48,16 @@ async function measure({ target, upstream, children, mode, concurrency, round, s
   const allocBefore = await allocatedBytes(pids, allocDir);
   const cpuBefore = treeCpuMicros(pids);
   const upstreamCpuBefore = cpuMicros(upstream.pid);
+  const mainThreadCpuBefore = mainThreadCpuMicros(pids);
+  const wrkCpuBefore = reapedChildrenCpuMicros();
   const ours = new Set([process.pid, upstream.pid, ...children.map((c) => c.pid), ...pids]);
   const otherBefore = otherProcessesSnapshot(ours);
   const result = await runWrk({ ...wrkOptions, seconds: settings.durationSec });
   const cpuUs = treeCpuMicros(pids) - cpuBefore;
   const upstreamCpuUs = cpuMicros(upstream.pid) - upstreamCpuBefore;
+  const mainThreadCpuUs = mainThreadCpuMicros(pids) - mainThreadCpuBefore;
+  // wrk has exited and been reaped by now: its CPU is in this process's children's total.
+  const wrkCpuUs = reapedChildrenCpuMicros() - wrkCpuBefore;
   // Anything else that used the CPU meanwhile skews every number; say so.
   const other = otherProcessesUsage(otherBefore, otherProcessesSnapshot(ours));
   const otherLoadPct = (other.micros / result.durationUs) * 100;
@@ -91,6 +96,8 @@ async function measure({ target, upstream, children, mode, concurrency, round, s
     gcs: allocBefore && allocAfter ? allocAfter.gcs - allocBefore.gcs : NaN,
     processes: pids.length,
     upstreamCpuUsPerRequest: upstreamCpuUs / result.requests,
+    mainThreadCpuUs,
+    wrkCpuUsPerRequest: wrkCpuUs / result.requests,
     peakRssMb: peak,
     peakRssScope: peakReset ? 'run' : 'process lifetime',
     upstreamConnectionsOpened: connectionsOpened,

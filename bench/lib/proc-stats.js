@@ -14,12 +14,45 @@ export const clockTicks = (() => {
 
 /** User + system CPU of the process (all its threads) in microseconds. */
 export function cpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuMicros(`/proc/${pid}/stat`);
+}
+
+/** utime + stime of a /proc stat file (a process's, or one thread's under task/). */
+function statCpuMicros(file) {
+  const stat = readFileSync(file, 'utf8');
   // The command name is in parentheses and may contain spaces; fields restart after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the full line, i.e. 11 and 12 after the name.
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1e6) / clockTicks;
+}
+
+/**
+ * CPU of this process's children that have exited and been waited for (cutime + cstime of
+ * /proc/self/stat), in microseconds: read around a wrk run, the load generator's own CPU.
+ */
+export function reapedChildrenCpuMicros() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // cutime and cstime are fields 16 and 17 of the full line, i.e. 13 and 14 after the name.
+  return ((Number(fields[13]) + Number(fields[14])) * 1e6) / clockTicks;
+}
+
+/**
+ * CPU of each process's main thread (the event loop; the SQLite worker, libuv's pool and
+ * V8's GC helpers are other threads) summed over pids, in microseconds. One gateway process
+ * cannot serve faster than its main thread runs: at 100% of a core, that is its ceiling.
+ */
+export function mainThreadCpuMicros(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += statCpuMicros(`/proc/${pid}/task/${pid}/stat`);
+    } catch {
+      // gone
+    }
+  }
+  return total;
 }
 
 /**

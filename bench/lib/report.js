@@ -1,5 +1,6 @@
 // Turns the collected numbers into the printed tables and the met/not-met lines for
 // the targets of issue 14.
+import { availableParallelism } from 'node:os';
 
 export const targetsBudget = {
   minFullRpsShare: 0.9, // full chain req/s vs bare proxy at concurrency 16, whole and streamed
@@ -7,6 +8,7 @@ export const targetsBudget = {
   maxAddedP99OverProxyMs: 2, // full chain p99 at concurrency 16: ≤ the proxy's + 2 ms
   maxPeakRssMb: 150, // full chain, concurrency 64
   maxAllocShare: 1, // full chain allocated bytes per request ≤ the proxy's
+  minWorkersScaling: 1.7, // `--workers 2` req/s vs one process, full chain, concurrency 16
 };
 
 const ms = (us) => us / 1000;
@@ -112,6 +114,19 @@ export function verdict(summary, ttfb, targets) {
   } else {
     skip('streaming TTFB c1');
   }
+  for (const mode of ['non-streaming', 'streaming']) {
+    const scaling = summary[mode]?.[16] && has('full') && has('workers') ? workersScaling(summary[mode][16]) : undefined;
+    if (scaling) {
+      checks.push({
+        pass: scaling.ratio >= b.minWorkersScaling,
+        text:
+          `${mode} c16: --workers 2 req/s ${f2(scaling.ratio)}× one process's (≥ ${b.minWorkersScaling}×; at most ${f2(scaling.ceilingRatio)}× on ` +
+          `${scaling.cores} cores shared with wrk and the upstream, ${f2(scaling.dedicatedRatio)}× on cores of its own)`,
+      });
+    } else {
+      skip(`${mode} c16 --workers 2`);
+    }
+  }
   const peaks = Object.values(summary).map((cells) => cells[64]?.full?.peakRssMb).filter(Number.isFinite);
   if (peaks.length > 0) {
     const peak = Math.max(...peaks);
@@ -145,4 +160,66 @@ export function formatComparisons(summary, targets, settings) {
     }
   }
   return ['gateways vs bare proxy', table(['target', 'mode', 'c', 'req/s', 'added p50 ms', 'added p99 ms', 'CPU/req', 'alloc/req'], rows)].join('\n');
+}
+
+/**
+ * `--workers 2` against one process in one cell. The load generator and the mock upstream
+ * run on the same cores, so two workers can never have both cores to themselves: with
+ * every process busy, the cores serve at most cores / (CPU per request of the gateway
+ * tree + the upstream + wrk) requests per second. That ceiling over one process's req/s
+ * is the best ratio this machine can show; one process is bound by its main thread
+ * (`singleMainBusy` near 1: its event loop used a whole core).
+ *
+ * `dedicatedRatio` is the ratio the same gateway would reach on cores of its own (load
+ * generator and upstream elsewhere): one process serves 1 / (its main thread's CPU per
+ * request), N workers cores / (the tree's CPU per request). It needs no quiet machine,
+ * only CPU per request, and says how far off-main-thread work (the SQLite worker thread,
+ * GC helpers, the primary) keeps the workers from scaling: 2 × main / tree.
+ */
+export function workersScaling(cell) {
+  const single = cell.full;
+  const workers = cell.workers;
+  if (!single || !workers) return undefined;
+  const cores = availableParallelism();
+  const perRequestUs = workers.cpuUsPerRequest + workers.upstreamCpuUsPerRequest + workers.wrkCpuUsPerRequest;
+  const ceilingRps = (cores * 1e6) / perRequestUs;
+  return {
+    cores,
+    singleRps: single.rps,
+    singleMainBusy: (single.mainThreadCpuUsPerRequest * single.rps) / 1e6,
+    workersRps: workers.rps,
+    ratio: workers.rps / single.rps,
+    gatewayCpuUs: workers.cpuUsPerRequest,
+    upstreamCpuUs: workers.upstreamCpuUsPerRequest,
+    wrkCpuUs: workers.wrkCpuUsPerRequest,
+    ceilingRps,
+    ceilingRatio: ceilingRps / single.rps,
+    singleMainCpuUs: single.mainThreadCpuUsPerRequest,
+    dedicatedRatio: (cores * single.mainThreadCpuUsPerRequest) / workers.cpuUsPerRequest,
+  };
+}
+
+/** One row per mode and concurrency: what two workers gained, and what the machine allows. */
+export function formatWorkersScaling(summary, settings) {
+  const rows = [];
+  for (const mode of settings.modes) {
+    for (const concurrency of settings.concurrency) {
+      const s = workersScaling(summary[mode][concurrency]);
+      if (!s) continue;
+      rows.push([
+        mode, concurrency, f1(s.singleRps), `${f1(s.singleMainBusy * 100)}%`, f1(s.workersRps), `${f2(s.ratio)}×`,
+        f1(s.singleMainCpuUs), f1(s.gatewayCpuUs), f1(s.upstreamCpuUs), f1(s.wrkCpuUs), f1(s.ceilingRps), `${f2(s.ceilingRatio)}×`, `${f2(s.dedicatedRatio)}×`,
+      ]);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return [
+    `--workers 2 vs one process (full chain) on ${availableParallelism()} cores shared with wrk and the upstream`,
+    table(
+      ['mode', 'c', '1 proc req/s', 'its main thread busy', '2 workers req/s', 'ratio', '1 proc main µs/req', '2 workers µs/req', 'upstream µs/req', 'wrk µs/req', 'ceiling req/s', 'best here', 'own cores'],
+      rows,
+    ),
+    'best here: the ceiling (cores / CPU per request of workers + upstream + wrk) over one process\'s req/s; ' +
+      'own cores: 2 × one process\'s main-thread CPU per request / the workers\' CPU per request, the ratio with the cores to itself.',
+  ].join('\n');
 }

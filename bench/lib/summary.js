@@ -24,6 +24,8 @@ export function summarise(runs, settings, targets) {
           allocBytesPerRequest: rs.reduce((sum, r) => sum + r.allocBytes, 0) / requests,
           gcsPerThousand: (rs.reduce((sum, r) => sum + r.gcs, 0) / requests) * 1000,
           upstreamCpuUsPerRequest: mean(rs.map((r) => r.upstreamCpuUsPerRequest)),
+          wrkCpuUsPerRequest: mean(rs.map((r) => r.wrkCpuUsPerRequest)),
+          mainThreadCpuUsPerRequest: rs.reduce((sum, r) => sum + r.mainThreadCpuUs, 0) / requests,
           peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
           requests,
         };

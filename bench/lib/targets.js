@@ -137,7 +137,8 @@ export async function startGateway(name, variant, settings, { resultsDir, stamp,
   );
   closeSync(logFd);
   child.port = port;
-  await waitForHttp(child, `http://127.0.0.1:${port}/health`);
+  // A busy machine (other engineers' tests) can take 20 s and more to start a gateway.
+  await waitForHttp(child, `http://127.0.0.1:${port}/health`, 60_000);
   if (settings.gatewayLog) console.log(`${variant.label} log: ${path.relative(process.cwd(), logFile)}`);
   return child;
 }

@@ -16,13 +16,13 @@ import {
   type Logger,
 } from '@switchyard/core';
 import { mkdir } from 'node:fs/promises';
-import { builtInPlugins } from '../built-in-plugins.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
+import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { obtainMasterKey, saveGeneratedMasterKey, type MasterKey } from '../master-key.js';
 
 export interface StartOptions {
@@ -41,7 +41,8 @@ export interface StartOptions {
 export async function startCommand(options: StartOptions): Promise<number> {
   const loaded = await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
   const fileContext = {
-    plugins: builtInPlugins,
+    // Only the built-ins this config uses: each package loaded stays in memory for good.
+    plugins: await loadBuiltInPlugins(loaded.raw),
     ...(loaded.file !== undefined && { configFile: loaded.file }),
     ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
   };

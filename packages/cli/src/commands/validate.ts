@@ -1,11 +1,11 @@
 import { checkGatewayConfig, readConfigFile } from '@switchyard/core';
-import { builtInPlugins } from '../built-in-plugins.js';
+import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 
 /** `switchyard validate`: checks a config and every plugin's options without serving. */
 export async function validateCommand(options: { config?: string }): Promise<number> {
   const file = await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
   const { config } = await checkGatewayConfig(file.raw, {
-    plugins: builtInPlugins,
+    plugins: await loadBuiltInPlugins(file.raw),
     ...(file.file !== undefined && { configFile: file.file }),
     ...(file.sourceText !== undefined && { configSource: file.sourceText }),
   });
