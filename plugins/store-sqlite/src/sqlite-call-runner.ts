@@ -9,10 +9,10 @@ import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall } from './s
  * Reads are left out: inside `BEGIN IMMEDIATE` they would wait for another
  * process's write lock, which on their own they never do (WAL).
  */
-const sharedCommitWrites: Readonly<Record<string, ReadonlySet<string>>> = {
-  budgets: new Set(['reserve', 'settle']),
-  ledger: new Set(['append']),
-};
+const sharedCommitWrites: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['budgets', new Set(['reserve', 'settle'])],
+  ['ledger', new Set(['append'])],
+]);
 
 /** The statements that open and close a shared transaction, prepared once. */
 interface SharedTransaction {
@@ -64,7 +64,7 @@ export class SqliteCallRunner {
   }
 
   private sharesCommit(call: SqliteWorkerCall): boolean {
-    return this.transaction !== undefined && sharedCommitWrites[call.store]?.has(call.method) === true;
+    return this.transaction !== undefined && sharedCommitWrites.get(call.store)?.has(call.method) === true;
   }
 
   /**

@@ -73,6 +73,7 @@ describe('the SQLite worker call runner', () => {
       call('budgets', 'reserve', [account], 0.5), // over the limit: refused, not an error
       call('budgets', 'nope'), // not a store method: its own TypeError
       call('ledger', 'append', [usage('req_a')]),
+      call('__proto__', 'reserve'), // not a store: its own TypeError, nothing reached
     ];
     const answers = await runner.run(calls);
     expect(answers.map((answer) => answer.id)).toEqual(calls.map((c) => c.id));
@@ -82,6 +83,7 @@ describe('the SQLite worker call runner', () => {
     expect(answers[3]).toMatchObject({ ok: true, value: { ok: false, exhausted: account.owner } });
     expect(answers[4]).toMatchObject({ ok: false, error: { name: 'TypeError', message: 'no such store method: budgets.nope' } });
     expect(answers[5]).toMatchObject({ ok: true });
+    expect(answers[6]).toMatchObject({ ok: false, error: { name: 'TypeError', message: 'no such store method: __proto__.reserve' } });
     expect(reservedMicros(handle)).toBe(750_000);
     expect(usageRows(handle)).toEqual(['req_a']);
     expect(handle.db.inTransaction).toBe(false);
