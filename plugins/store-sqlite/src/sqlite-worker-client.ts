@@ -2,7 +2,7 @@ import type { Logger, StoreHealth } from '@switchyard/core';
 import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { decodeError, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
+import { decodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
 export interface SqliteWorkerClientOptions {
   /** An absolute path, or `:memory:` (then the worker's own database). */
@@ -18,13 +18,22 @@ export interface SqliteWorkerClientOptions {
 }
 
 interface PendingCall {
+  id: number;
   store: string;
   method: string;
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout | undefined;
   /** Set once the caller was answered with a timeout; the worker's late answer is then only cleaned up. */
   timedOut: boolean;
+  /** The message it went in; unset while it waits in the queue. */
+  batch: PostedBatch | undefined;
+}
+
+/** The calls posted in one message: they share one timer, since they share their start. */
+interface PostedBatch {
+  calls: PendingCall[];
+  unanswered: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Error codes of the thread boundary itself; `isSqliteOutage` counts them as outages (503). */
@@ -48,15 +57,21 @@ function workerScript(): URL {
 }
 
 /**
- * The main thread's side of the SQLite worker: posts `{ store, method, args }`,
- * awaits the answer, and gives every call a timeout. The worker is started at
- * once and again on the first call after it died; a death fails every call in
- * flight as an outage (503 `store_unavailable` at the guardStore boundary).
- * `close()` lets the calls in flight finish, then closes the connection.
+ * The main thread's side of the SQLite worker. The calls made in one turn of the
+ * event loop are posted together, as one message, once the turn's I/O callbacks have
+ * run (setImmediate); the worker answers them together too, each with its own value
+ * or error. Every call has a timeout, counted from when its message was posted (one
+ * timer per message). The worker is started at once and again on the first call
+ * after it died; a death fails every call in flight as an outage (503
+ * `store_unavailable` at the guardStore boundary). `close()` lets the calls in
+ * flight finish, then closes the connection.
  */
 export class SqliteWorkerClient {
   private worker: Worker | undefined;
+  /** Posted and not answered yet (timed-out calls included until their late answer comes). */
   private readonly pending = new Map<number, PendingCall>();
+  /** Made this turn, posted at its end. */
+  private queue: Array<{ call: PendingCall; request: SqliteWorkerCall }> = [];
   private nextId = 1;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -98,34 +113,68 @@ export class SqliteWorkerClient {
   call(store: string, method: string, args: unknown[]): Promise<unknown> {
     // The message better-sqlite3 gives on a closed connection, so callers see one behaviour in both modes.
     if (this.closed) return Promise.reject(new TypeError('The database connection is not open'));
-    const worker = (this.worker ??= this.respawn());
-    const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
-      const call: PendingCall = { store, method, resolve, reject, timer: undefined, timedOut: false };
-      // The clock starts once the thread is ready: its start-up (loading its modules, opening the file) is not the database's delay.
-      const arm = () => {
-        if (!this.pending.has(id)) return;
-        call.timer = setTimeout(() => {
-          if (!this.pending.has(id) || call.timedOut) return;
-          call.timedOut = true;
-          // The call stays known: its late answer may need undoing (see settleLateAnswer).
-          call.reject(codedError(SQLITE_WORKER_TIMEOUT, `SQLite did not answer ${store}.${method} within ${this.options.callTimeoutMs} ms`));
-        }, this.options.callTimeoutMs);
-      };
-      if (this.online.has(worker)) queueMicrotask(arm);
-      else worker.once(readyEvent, arm);
-      this.pending.set(id, call);
-      // While a call waits the thread keeps the process alive (before it is online no timer does).
-      worker.ref();
-      const request: SqliteWorkerRequest = { type: 'call', id, store, method, args };
-      try {
-        worker.postMessage(request);
-      } catch (error) {
-        // Arguments that cannot be cloned (a function, a class instance with private state): a caller bug.
-        this.pending.delete(id);
-        reject(error);
-      }
+      const id = this.nextId++;
+      const call: PendingCall = { id, store, method, resolve, reject, timedOut: false, batch: undefined };
+      if (this.queue.length === 0) setImmediate(this.flush);
+      this.queue.push({ call, request: { id, store, method, args } });
     });
+  }
+
+  /** Posts the calls queued this turn as one message, with one timer. */
+  private readonly flush = (): void => {
+    const queued = this.queue;
+    if (queued.length === 0) return;
+    this.queue = [];
+    const worker = (this.worker ??= this.respawn());
+    const batch: PostedBatch = { calls: [], unanswered: 0, timer: undefined };
+    try {
+      worker.postMessage({ type: 'calls', calls: queued.map((entry) => entry.request) } satisfies SqliteWorkerRequest);
+      for (const entry of queued) this.posted(entry.call, batch);
+    } catch {
+      // An argument that cannot be cloned (a function, a class instance with private state) is
+      // that caller's bug: each call goes on its own, and only the bad one fails.
+      for (const entry of queued) {
+        try {
+          worker.postMessage({ type: 'calls', calls: [entry.request] } satisfies SqliteWorkerRequest);
+          this.posted(entry.call, batch);
+        } catch (error) {
+          entry.call.reject(error);
+        }
+      }
+    }
+    if (batch.unanswered === 0) return;
+    // While a call waits the thread keeps the process alive (before it is online no timer does).
+    worker.ref();
+    // The clock starts once the thread is ready: its start-up (loading its modules, opening the file) is not the database's delay.
+    const arm = () => {
+      if (batch.unanswered > 0) batch.timer = setTimeout(() => this.timeOut(batch), this.options.callTimeoutMs);
+    };
+    if (this.online.has(worker)) arm();
+    else worker.once(readyEvent, arm);
+  };
+
+  private posted(call: PendingCall, batch: PostedBatch): void {
+    call.batch = batch;
+    batch.calls.push(call);
+    batch.unanswered++;
+    this.pending.set(call.id, call);
+  }
+
+  /** The message's calls still unanswered fail as an outage; they stay known, since a late answer may need undoing (see settleLateAnswer). */
+  private timeOut(batch: PostedBatch): void {
+    for (const call of batch.calls) {
+      if (call.timedOut || this.pending.get(call.id) !== call) continue;
+      call.timedOut = true;
+      call.reject(codedError(SQLITE_WORKER_TIMEOUT, `SQLite did not answer ${call.store}.${call.method} within ${this.options.callTimeoutMs} ms`));
+    }
+  }
+
+  /** Forgets an answered (or failed) call; the last of its message stops the message's timer. */
+  private forget(call: PendingCall): void {
+    this.pending.delete(call.id);
+    const batch = call.batch!;
+    if (--batch.unanswered === 0) clearTimeout(batch.timer);
   }
 
   /** Waits for the calls in flight, then closes the connection and ends the worker. Safe to call again. */
@@ -136,6 +185,8 @@ export class SqliteWorkerClient {
 
   private async shutDown(): Promise<void> {
     this.closed = true;
+    // Calls made before close() go out now, and are waited for like the others.
+    this.flush();
     const inFlight = [...this.pending.values()].map(
       (call) => new Promise<void>((resolve) => {
         const { resolve: done, reject: failed } = call;
@@ -191,18 +242,21 @@ export class SqliteWorkerClient {
       this.options.logger[message.level](message.fields, message.message);
       return;
     }
-    if (message.type !== 'reply') return;
-    const call = this.pending.get(message.id);
-    if (!call) return;
-    this.pending.delete(message.id);
+    if (message.type !== 'answers') return;
+    for (const answer of message.answers) this.answer(answer);
     if (this.pending.size === 0) this.worker?.unref();
-    clearTimeout(call.timer);
+  }
+
+  private answer(answer: SqliteWorkerAnswer): void {
+    const call = this.pending.get(answer.id);
+    if (!call) return;
+    this.forget(call);
     if (call.timedOut) {
-      this.settleLateAnswer(call, message);
+      this.settleLateAnswer(call, answer);
       return;
     }
-    if (message.ok) call.resolve(message.value);
-    else call.reject(decodeError(message.error));
+    if (answer.ok) call.resolve(answer.value);
+    else call.reject(decodeError(answer.error));
   }
 
   /**
@@ -210,9 +264,9 @@ export class SqliteWorkerClient {
    * nobody settles (and the process's lease renewals would keep it alive): it is
    * released at once. Other late answers (reads, idempotent ledger batches) need nothing.
    */
-  private settleLateAnswer(call: PendingCall, message: SqliteWorkerReply & { type: 'reply' }): void {
-    if (!message.ok || call.store !== 'budgets' || call.method !== 'reserve') return;
-    const result = message.value as { ok?: unknown; reservationId?: unknown };
+  private settleLateAnswer(call: PendingCall, answer: SqliteWorkerAnswer): void {
+    if (!answer.ok || call.store !== 'budgets' || call.method !== 'reserve') return;
+    const result = answer.value as { ok?: unknown; reservationId?: unknown };
     if (result.ok !== true || typeof result.reservationId !== 'string') return;
     this.call('budgets', 'settle', [result.reservationId, 0]).catch((error: unknown) =>
       this.options.logger.warn({ store: 'sqlite', err: error }, 'could not release a reservation whose answer came too late; its lease will expire'),
@@ -223,9 +277,8 @@ export class SqliteWorkerClient {
     if (this.worker === worker) this.worker = undefined;
     if (this.closed) {
       // Ended by close(), or stuck and terminated by it: nothing to restart or report.
-      for (const [id, call] of this.pending) {
-        this.pending.delete(id);
-        clearTimeout(call.timer);
+      for (const call of [...this.pending.values()]) {
+        this.forget(call);
         if (!call.timedOut) call.reject(codedError(SQLITE_WORKER_EXITED, 'the SQLite worker thread was stopped by close()'));
       }
       return;
@@ -235,9 +288,8 @@ export class SqliteWorkerClient {
     const error = codedError(SQLITE_WORKER_EXITED, `the SQLite worker thread stopped (${this.lastExit})`);
     this.options.logger.error({ store: 'sqlite', exitCode: code, pending: this.pending.size }, 'the SQLite worker thread stopped; failing its calls in flight');
     this.options.health.failed(error);
-    for (const [id, call] of this.pending) {
-      this.pending.delete(id);
-      clearTimeout(call.timer);
+    for (const call of [...this.pending.values()]) {
+      this.forget(call);
       if (!call.timedOut) call.reject(error);
     }
   }

@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteHandle } from './database.js';
 import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
-import { encodeError, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
+import { SqliteCallRunner } from './sqlite-call-runner.js';
+import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
 /**
  * The SQLite worker thread: owns the one connection and the stores on it, and runs
- * the calls the main thread posts one after another. Each store method does its
- * work synchronously, so calls never interleave: reservations stay exact with one
- * writer, and the main thread's event loop never waits on the file.
+ * the calls the main thread posts one after another (SqliteCallRunner). Each store
+ * method does its work synchronously, so calls never interleave: reservations stay
+ * exact with one writer, and the main thread's event loop never waits on the file.
  */
 interface SqliteWorkerData {
   file: string;
@@ -41,29 +42,49 @@ const stores = new Map<string, Record<string, unknown>>();
 if (handle) {
   for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, settings) as unknown as Record<string, unknown>);
 }
+const runner = new SqliteCallRunner(stores, handle?.db, openError);
 
-async function run(request: Extract<SqliteWorkerRequest, { type: 'call' }>): Promise<unknown> {
-  if (openError !== undefined) throw openError;
-  const store = stores.get(request.store);
-  const method = store?.[request.method];
-  // Only a hosted store's own methods: a name from the message never reaches anything else.
-  if (!store || typeof method !== 'function' || !Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(store), request.method)) {
-    throw new TypeError(`no such store method: ${request.store}.${request.method}`);
+// Calls that arrive while the thread is busy wait here and then run together: their
+// writes share a commit and their answers go back in one message.
+let queued: SqliteWorkerCall[] = [];
+let running: Promise<void> | undefined;
+
+async function runQueued(): Promise<void> {
+  while (queued.length > 0) {
+    const calls = queued;
+    queued = [];
+    postAnswers(await runner.run(calls));
   }
-  return await (method as (...args: unknown[]) => unknown).apply(store, request.args);
+  running = undefined;
+}
+
+/** One message for all; if one value cannot be cloned, each answer goes alone and only that one fails. */
+function postAnswers(answers: SqliteWorkerAnswer[]): void {
+  try {
+    post({ type: 'answers', answers });
+  } catch {
+    for (const answer of answers) {
+      try {
+        post({ type: 'answers', answers: [answer] });
+      } catch (error) {
+        post({ type: 'answers', answers: [{ id: answer.id, ok: false, error: encodeError(error) }] });
+      }
+    }
+  }
 }
 
 port.on('message', (request: SqliteWorkerRequest) => {
   if (request.type === 'close') {
-    handle?.close();
-    post({ type: 'closed' });
-    port.close();
+    void (running ?? Promise.resolve()).then(() => {
+      handle?.close();
+      post({ type: 'closed' });
+      port.close();
+    });
     return;
   }
-  run(request).then(
-    (value) => post({ type: 'reply', id: request.id, ok: true, value }),
-    (error: unknown) => post({ type: 'reply', id: request.id, ok: false, error: encodeError(error) }),
-  );
+  for (const call of request.calls) queued.push(call);
+  // setImmediate: every message already delivered to this thread is queued before the run starts.
+  running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(runQueued);
 });
 
 post({ type: 'ready' });

@@ -5,10 +5,22 @@
  * decides between a 503 outage and a bug.
  */
 
-/** Main thread → worker: run one store method, or close the connection and exit. */
-export type SqliteWorkerRequest =
-  | { type: 'call'; id: number; store: string; method: string; args: unknown[] }
-  | { type: 'close' };
+/** One store method call, as it crosses to the worker. */
+export interface SqliteWorkerCall {
+  id: number;
+  store: string;
+  method: string;
+  args: unknown[];
+}
+
+/** One call's own outcome: a value or an error, never shared with the other calls of its message. */
+export type SqliteWorkerAnswer = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: EncodedError };
+
+/**
+ * Main thread → worker: the calls made in one turn of the main thread's event loop,
+ * run in order (one message, however many calls), or close the connection and exit.
+ */
+export type SqliteWorkerRequest = { type: 'calls'; calls: SqliteWorkerCall[] } | { type: 'close' };
 
 /** An error as it crosses the thread boundary. */
 export interface EncodedError {
@@ -20,10 +32,9 @@ export interface EncodedError {
   fields?: Record<string, string | number | boolean>;
 }
 
-/** Worker → main thread: one answer per call, log lines, and the goodbye after `close`. */
+/** Worker → main thread: the answers of the calls it ran together (one message), log lines, and the goodbye after `close`. */
 export type SqliteWorkerReply =
-  | { type: 'reply'; id: number; ok: true; value: unknown }
-  | { type: 'reply'; id: number; ok: false; error: EncodedError }
+  | { type: 'answers'; answers: SqliteWorkerAnswer[] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; fields: Record<string, unknown>; message: string }
   | { type: 'closed' }
   /** Posted once, when the thread has loaded its modules and opened the file: call timeouts start then. */

@@ -167,6 +167,73 @@ describe.skipIf(!built)('the SQLite worker thread', () => {
     await again.keys.close();
   }, 30_000);
 
+  it('calls made in one turn go to the worker as one message, and each keeps its own result and error', async () => {
+    const dir = tempDir();
+    const health = new StoreHealth({ backend: 'sqlite', logger });
+    const client = new SqliteWorkerClient({ file: path.join(dir, 'batch.db'), busyTimeoutMs: 5000, callTimeoutMs: 10_000, logger, health, settings: { defaultReservationTtlMs: 600_000 } });
+    const budgets = client.store<BudgetStore>('budgets');
+    const ledger = client.store<UsageLedger>('ledger');
+    await ledger.migrate();
+    const worker = (client as unknown as { worker: { postMessage(message: unknown): void } }).worker;
+    const posted: unknown[] = [];
+    const postMessage = worker.postMessage.bind(worker);
+    worker.postMessage = (message: unknown) => {
+      posted.push(message);
+      postMessage(message);
+    };
+    const account = { owner: 'team:batch', windowStart: '2029-01-01T00:00:00.000Z', limitUsd: 1 };
+    try {
+      const results = await Promise.allSettled([
+        budgets.reserve([account], 0.4),
+        budgets.reserve([account], -1),
+        ledger.append([usage('req_batch_1')]),
+        client.call('budgets', 'nope', []),
+        budgets.reserve([account], 0.4),
+        budgets.reserve([account], 0.4),
+        ledger.count(),
+      ]);
+      expect(posted).toHaveLength(1);
+      expect(results[0]).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+      expect(results[1]).toMatchObject({ status: 'rejected', reason: expect.any(RangeError) });
+      expect(results[2]).toMatchObject({ status: 'fulfilled' });
+      expect(results[3]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ name: 'TypeError', message: 'no such store method: budgets.nope' }) });
+      expect(results[4]).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+      expect(results[5]).toMatchObject({ status: 'fulfilled', value: { ok: false, exhausted: account.owner } });
+      expect(results[6]).toMatchObject({ status: 'fulfilled', value: 1 });
+
+      // An argument that cannot cross the boundary fails its own call only.
+      posted.length = 0;
+      const [unclonable, fine] = await Promise.allSettled([ledger.append([{ ...usage('req_bad'), extra: () => 1 } as unknown as UsageRecord]), ledger.append([usage('req_batch_2')])]);
+      expect(unclonable).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ name: 'DataCloneError' }) });
+      expect(fine).toMatchObject({ status: 'fulfilled' });
+      expect(await ledger.count()).toBe(2);
+      expect(await budgets.reserved(account.owner, account.windowStart)).toBeCloseTo(0.8, 9);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('every call of a message that times out answers 503, and each of its late reservations is released', async () => {
+    const dir = tempDir();
+    const storage = await open(dir, { busy_timeout_ms: 10_000, call_timeout_ms: 300 });
+    const account = { owner: 'team:late-batch', windowStart: '2029-01-01T00:00:00.000Z', limitUsd: 1 };
+    const other = new Database(path.join(dir, 'switchyard.db'));
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      const errors = await Promise.all([storage.budgets.reserve([account], 0.3), storage.budgets.reserve([account], 0.3), storage.budgets.reserve([account], 0.3)].map(caught));
+      for (const error of errors) expect(error).toMatchObject({ code: 'store_unavailable', status: 503 });
+      other.exec('ROLLBACK');
+      // The late reservations commit, their answers come back, and each one's release is queued then.
+      await storage.budgets.reserved(account.owner, account.windowStart);
+      expect(await storage.budgets.reserved(account.owner, account.windowStart)).toBe(0);
+      expect(other.prepare('SELECT COUNT(*) AS n FROM budget_reservations').get()).toEqual({ n: 0 });
+      expect(await storage.budgets.reserve([account], 1)).toMatchObject({ ok: true });
+    } finally {
+      other.close();
+      await storage.keys.close();
+    }
+  }, 30_000);
+
   it('budgets stay exact with calls from many callers at once (one writer)', async () => {
     const storage = await open(tempDir(), {});
     const budgets: BudgetStore = storage.budgets;

@@ -1,0 +1,198 @@
+import type { UsageRecord } from '@switchyard/core';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SqliteHandle } from '../src/database.js';
+import { hostedSqliteStores } from '../src/hosted-sqlite-stores.js';
+import { SqliteCallRunner } from '../src/sqlite-call-runner.js';
+import type { SqliteWorkerAnswer, SqliteWorkerCall } from '../src/sqlite-worker-messages.js';
+
+const tempDirs: string[] = [];
+const handles: SqliteHandle[] = [];
+afterEach(() => {
+  for (const handle of handles.splice(0)) handle.close();
+});
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function openFile(): SqliteHandle {
+  const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-sqlite-runner-'));
+  tempDirs.push(dir);
+  const handle = new SqliteHandle(path.join(dir, 'runner.db'), 200);
+  handle.migrate();
+  handles.push(handle);
+  return handle;
+}
+
+/** The worker's stores on `handle`, as the worker builds them, plus any extra test stores. */
+function runnerOn(handle: SqliteHandle, extra: Record<string, object> = {}): SqliteCallRunner {
+  const stores = new Map<string, Record<string, unknown>>();
+  for (const [name, create] of Object.entries(hostedSqliteStores)) {
+    stores.set(name, create(handle, { defaultReservationTtlMs: 60_000 }) as unknown as Record<string, unknown>);
+  }
+  for (const [name, store] of Object.entries(extra)) stores.set(name, store as Record<string, unknown>);
+  return new SqliteCallRunner(stores, handle.db);
+}
+
+let nextId = 1;
+const call = (store: string, method: string, ...args: unknown[]): SqliteWorkerCall => ({ id: nextId++, store, method, args });
+
+const account = { owner: 'team:t', windowStart: '2029-01-01T00:00:00.000Z', limitUsd: 1 };
+
+const usage = (id: string, at = '2026-12-01T00:00:00.000Z'): UsageRecord => ({
+  id, at, endpoint: 'chat', keyId: undefined, team: undefined, project: undefined,
+  requestedModel: undefined, provider: undefined, model: undefined, stream: false, inputTokens: 1, outputTokens: 1,
+  cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 1, status: 200, errorCode: undefined, cacheHit: false, attempts: 1,
+});
+
+function reservedMicros(handle: SqliteHandle): number {
+  const row = handle.db.prepare('SELECT reserved_micros FROM budget_accounts WHERE owner = ?').get(account.owner) as { reserved_micros: number } | undefined;
+  return row?.reserved_micros ?? 0;
+}
+
+const usageRows = (handle: SqliteHandle) => (handle.db.prepare('SELECT id FROM usage ORDER BY id').all() as { id: string }[]).map((row) => row.id);
+
+/** Frames written to the WAL by `work`: each commit writes every page it changed once. */
+async function walFramesOf(handle: SqliteHandle, work: () => Promise<unknown>): Promise<number> {
+  handle.db.pragma('wal_checkpoint(TRUNCATE)');
+  await work();
+  return (handle.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+}
+
+describe('the SQLite worker call runner', () => {
+  it('answers every call in order, each with its own value or error, when consecutive writes share a transaction', async () => {
+    const handle = openFile();
+    const runner = runnerOn(handle);
+    const calls = [
+      call('budgets', 'reserve', [account], 0.25),
+      call('budgets', 'reserve', [account], -1), // its own RangeError
+      call('budgets', 'reserve', [account], 0.5),
+      call('budgets', 'reserve', [account], 0.5), // over the limit: refused, not an error
+      call('budgets', 'nope'), // not a store method: its own TypeError
+      call('ledger', 'append', [usage('req_a')]),
+      call('__proto__', 'reserve'), // not a store: its own TypeError, nothing reached
+    ];
+    const answers = await runner.run(calls);
+    expect(answers.map((answer) => answer.id)).toEqual(calls.map((c) => c.id));
+    expect(answers[0]).toMatchObject({ ok: true, value: { ok: true, reservationId: expect.stringMatching(/^res_/) } });
+    expect(answers[1]).toMatchObject({ ok: false, error: { name: 'RangeError' } });
+    expect(answers[2]).toMatchObject({ ok: true, value: { ok: true } });
+    expect(answers[3]).toMatchObject({ ok: true, value: { ok: false, exhausted: account.owner } });
+    expect(answers[4]).toMatchObject({ ok: false, error: { name: 'TypeError', message: 'no such store method: budgets.nope' } });
+    expect(answers[5]).toMatchObject({ ok: true });
+    expect(answers[6]).toMatchObject({ ok: false, error: { name: 'TypeError', message: 'no such store method: __proto__.reserve' } });
+    expect(reservedMicros(handle)).toBe(750_000);
+    expect(usageRows(handle)).toEqual(['req_a']);
+    expect(handle.db.inTransaction).toBe(false);
+  });
+
+  it('a call that fails inside a shared transaction rolls back only its own writes', async () => {
+    const handle = openFile();
+    const runner = runnerOn(handle);
+    const first = await runner.run([call('budgets', 'reserve', [account], 0.1)]);
+    const reservationId = ((first[0] as Extract<SqliteWorkerAnswer, { ok: true }>).value as { reservationId: string }).reservationId;
+    const answers = await runner.run([
+      call('ledger', 'append', [usage('req_1')]),
+      // Its first record is inserted, then the second fails: the whole batch goes, nothing else does.
+      call('ledger', 'append', [usage('req_2'), usage('req_3', 'not a time')]),
+      call('budgets', 'settle', reservationId, 0.05),
+      call('ledger', 'append', [usage('req_4')]),
+    ]);
+    expect(answers.map((answer) => answer.ok)).toEqual([true, false, true, true]);
+    expect(answers[1]).toMatchObject({ error: { name: 'TypeError', message: expect.stringContaining('not a time') } });
+    expect(usageRows(handle)).toEqual(['req_1', 'req_4']);
+    expect(handle.db.prepare('SELECT spent_micros, reserved_micros FROM budget_accounts').get()).toEqual({ spent_micros: 50_000, reserved_micros: 0 });
+  });
+
+  it('consecutive request-path writes share one commit; a read is not held in a write transaction', async () => {
+    const handle = openFile();
+    const runner = runnerOn(handle);
+    const reserves = () => Array.from({ length: 8 }, () => call('budgets', 'reserve', [account], 0.01));
+    const shared = await walFramesOf(handle, () => runner.run(reserves()));
+    const alone = await walFramesOf(handle, async () => {
+      for (const reserve of reserves()) await runner.run([reserve]);
+    });
+    // Eight commits write the same pages eight times; one writes them once.
+    expect(shared * 4).toBeLessThan(alone);
+    expect(reservedMicros(handle)).toBe(160_000);
+
+    // Another process holds the write lock: a read still answers at once (WAL), as it would alone.
+    const other = new Database(handle.file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const answers = await runner.run([call('budgets', 'reserve', [account], 0.01), call('budgets', 'reserved', account.owner, account.windowStart), call('budgets', 'reserve', [account], 0.01)]);
+      expect(answers.map((answer) => (answer.ok ? answer.value : answer.error.code))).toEqual(['SQLITE_BUSY', 0.16, 'SQLITE_BUSY']);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
+  it('a failed commit fails every call of its transaction, and none of their writes stay', async () => {
+    const handle = openFile();
+    handle.db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
+    // A stand-in for a commit-time failure (disk full, I/O): a deferred foreign key is checked at COMMIT.
+    class BreaksTheCommit {
+      async append(): Promise<void> {
+        handle.db.prepare('INSERT INTO child (parent_id) VALUES (42)').run();
+      }
+    }
+    const runner = runnerOn(handle, { ledger: new BreaksTheCommit() });
+    const answers = await runner.run([call('budgets', 'reserve', [account], 0.1), call('ledger', 'append'), call('budgets', 'reserve', [account], 0.2)]);
+    expect(answers).toEqual([
+      { id: expect.any(Number), ok: false, error: expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }) },
+      { id: expect.any(Number), ok: false, error: expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }) },
+      { id: expect.any(Number), ok: false, error: expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }) },
+    ]);
+    expect(reservedMicros(handle)).toBe(0);
+    expect(handle.db.prepare('SELECT COUNT(*) AS n FROM budget_reservations').get()).toEqual({ n: 0 });
+    expect(handle.db.inTransaction).toBe(false);
+  });
+
+  it('an error that rolls the whole transaction back fails the calls before it too; the calls after it run on', async () => {
+    const handle = openFile();
+    // A stand-in for SQLITE_FULL or SQLITE_IOERR, after which SQLite rolls the transaction back by itself.
+    class RollsEverythingBack {
+      async append(): Promise<void> {
+        handle.db.exec('ROLLBACK');
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      }
+    }
+    const runner = runnerOn(handle, { ledger: new RollsEverythingBack() });
+    const answers = await runner.run([
+      call('budgets', 'reserve', [account], 0.1),
+      call('ledger', 'append'),
+      call('budgets', 'reserve', [account], 0.2),
+      call('budgets', 'reserve', [account], 0.3),
+    ]);
+    expect(answers.map((answer) => (answer.ok ? 'ok' : answer.error.code))).toEqual(['SQLITE_FULL', 'SQLITE_FULL', 'ok', 'ok']);
+    expect(reservedMicros(handle)).toBe(500_000);
+    expect(handle.db.prepare('SELECT COUNT(*) AS n FROM budget_reservations').get()).toEqual({ n: 2 });
+  });
+
+  it('when the write lock cannot be had, each call tries on its own and gets its own error', async () => {
+    const handle = openFile();
+    const runner = runnerOn(handle);
+    const other = new Database(handle.file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const answers = await runner.run([call('budgets', 'reserve', [account], 0.1), call('budgets', 'reserve', [account], 0.2)]);
+      expect(answers.map((answer) => (answer.ok ? 'ok' : answer.error.code))).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY']);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(reservedMicros(handle)).toBe(0);
+    expect(handle.db.inTransaction).toBe(false);
+  });
+
+  it('a file that could not be opened answers every call with the open error', async () => {
+    const openError = Object.assign(new Error('unable to open database file'), { code: 'SQLITE_CANTOPEN' });
+    const runner = new SqliteCallRunner(new Map(), undefined, openError);
+    const answers = await runner.run([call('budgets', 'reserve', [account], 0.1), call('keys', 'get', 'k')]);
+    expect(answers.map((answer) => (answer.ok ? 'ok' : answer.error.code))).toEqual(['SQLITE_CANTOPEN', 'SQLITE_CANTOPEN']);
+  });
+});
