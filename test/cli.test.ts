@@ -179,6 +179,27 @@ describe('switchyard start', () => {
     expect(await second.exited).toBe(0);
   });
 
+  it('started with V8 heap flags (as docs/deploy.md advises), its SQLite worker thread starts and answers', async () => {
+    // A worker given these flags explicitly in execArgv refuses to start (ERR_WORKER_INVALID_EXEC_ARGV).
+    const cwd = await folderWith();
+    const run = await startCli(['--port', '0'], {
+      cwd,
+      env: { SWITCHYARD_MASTER_KEY: masterKey },
+      nodeFlags: ['--max-old-space-size=512', '--max-semi-space-size=4'],
+    });
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(run.stdout())![1]);
+    const created = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'heap-flags' }),
+    });
+    expect(created.status).toBe(201);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { checks: { storage: { thread: string; healthy: boolean; worker_restarts: number } } };
+    expect(health.checks.storage).toMatchObject({ thread: 'worker', healthy: true, worker_restarts: 0 });
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it('on SIGTERM stops taking new requests but lets a stream in flight finish', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  mock:\n    chunk_delay_ms: 60\n' });
     const gateway = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });

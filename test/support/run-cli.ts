@@ -43,10 +43,10 @@ export interface RunningCli {
  */
 export async function startCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string>; ready?: string; startTimeoutMs?: number },
+  options: { cwd: string; env?: Record<string, string>; ready?: string; startTimeoutMs?: number; nodeFlags?: string[] },
 ): Promise<RunningCli> {
   assertBuilt();
-  const child = spawn(process.execPath, [cliPath, 'start', ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), cliPath, 'start', ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -40,6 +40,8 @@ interface PostedBatch {
 export const SQLITE_WORKER_TIMEOUT = 'ERR_SQLITE_WORKER_TIMEOUT';
 export const SQLITE_WORKER_EXITED = 'ERR_SQLITE_WORKER_EXITED';
 
+const isInputType = (arg: string) => arg.startsWith('--input-type');
+
 /** Emitted on a Worker when its thread has loaded and posted `ready`. */
 const readyEvent = 'sqlite-ready';
 
@@ -220,8 +222,10 @@ export class SqliteWorkerClient {
         busyTimeoutMs: this.options.busyTimeoutMs,
         settings: this.options.settings,
       },
-      // A process started with `--input-type` (node -e) passes it on, and a worker run from a file refuses it.
-      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+      // Inherited as is, except from a process started with `--input-type` (node -e): a worker run
+      // from a file refuses that flag. Never always given explicitly: an explicit list may not hold
+      // V8 flags, so `node --max-old-space-size=… switchyard start` could not start its worker.
+      ...(process.execArgv.some(isInputType) && { execArgv: process.execArgv.filter((arg) => !isInputType(arg)) }),
     });
     // An idle worker never keeps the process alive by itself; one with calls in flight does.
     worker.unref();
