@@ -17,7 +17,13 @@ function workspaceAliases(): Record<string, string> {
       const manifest = path.join(root, group, folder, 'package.json');
       const source = path.join(root, group, folder, 'src', 'index.ts');
       if (!existsSync(manifest) || !existsSync(source)) continue;
-      aliases[(JSON.parse(readFileSync(manifest, 'utf8')) as { name: string }).name] = source;
+      const { name, exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; exports?: Record<string, unknown> };
+      // Subpath entries (`@switchyard/core/store-helpers` → src/store-helpers.ts) first: an alias also matches as a prefix.
+      for (const subpath of Object.keys(exports ?? {})) {
+        const subSource = path.join(root, group, folder, 'src', `${subpath.slice(2)}.ts`);
+        if (subpath !== '.' && existsSync(subSource)) aliases[`${name}/${subpath.slice(2)}`] = subSource;
+      }
+      aliases[name] = source;
     }
   }
   return aliases;

@@ -1,4 +1,6 @@
-import { DEFAULT_MAX_STORED_RESPONSE_BYTES, serializeStoredPayload, type ResponseStore, type StoredResponse } from '@switchyard/core';
+import type { ResponseStore, StoredResponse } from '@switchyard/core';
+// Not the main entry: this store also runs in the SQLite worker thread, which should not load all of core.
+import { DEFAULT_MAX_STORED_RESPONSE_BYTES, serializeStoredPayload } from '@switchyard/core/store-helpers';
 import type Database from 'better-sqlite3';
 import type { SqliteHandle } from './database.js';
 

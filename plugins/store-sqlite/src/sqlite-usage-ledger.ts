@@ -1,15 +1,14 @@
-import {
-  decodeLedgerCursor,
-  encodeLedgerCursor,
-  type Endpoint,
-  type UsageBucket,
-  type UsageGroup,
-  type UsageLedger,
-  type UsageQuery,
-  type UsageRecord,
-  type UsageRecordPage,
-  type UsageRecordQuery,
-  type UsageRow,
+import { decodeLedgerCursor, encodeLedgerCursor } from '@switchyard/core/store-helpers';
+import type {
+  Endpoint,
+  UsageBucket,
+  UsageGroup,
+  UsageLedger,
+  UsageQuery,
+  UsageRecord,
+  UsageRecordPage,
+  UsageRecordQuery,
+  UsageRow,
 } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import type { SqliteHandle } from './database.js';
