@@ -1,4 +1,4 @@
-import type { Gateway, Logger } from '@switchyard/core';
+import { hotRoutesAhead, type Gateway, type Logger } from '@switchyard/core';
 import { createDashboardRouter } from '@switchyard/dashboard';
 import { createAdminRouter, createSelfRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
 import express, { type Express } from 'express';
@@ -7,11 +7,15 @@ import express, { type Express } from 'express';
  * The standalone server's app: when the gateway has storage, the admin API under
  * /admin (master key only), a key holder's own view at /v1/me (that key only) and the
  * dashboard at /dashboard (unless `dashboard.enabled: false`); the gateway's own
- * routes for everything else.
+ * routes for everything else. The model calls go to the gateway first, before the
+ * app walks its layers: none of those paths is under /admin, /v1/me or /dashboard.
  */
 export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
+  // The gateway's router is mounted at the root, last, as hotRoutesAhead requires.
+  const modelCalls = hotRoutesAhead(gateway.router);
+  if (modelCalls) app.use(modelCalls);
   const storage = gateway.runtime.storage;
   if (storage) {
     // The channel the auth step listens on (or the storage's own), so a change made here reaches every instance at once.

@@ -3,8 +3,18 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 /** Set on a request whose route the table ran, so that route's ordinary layer does not run it again. */
 const servedByTable = Symbol('switchyard.servedByHotRoutes');
 
+/** Set on a request whose route ran ahead of the router (see `hotRoutesAhead`): what the route passed on. */
+const handedOver = Symbol('switchyard.hotRouteHandedOver');
+
 interface RequestServedByTable extends Request {
   [servedByTable]?: boolean;
+  [handedOver]?: HandOver;
+}
+
+/** A route that ran ahead of its router, and what its handler passed to `next` (an error, 'route' or nothing). */
+interface HandOver {
+  route: HotRoute;
+  outcome: unknown;
 }
 
 interface HotRoute {
@@ -27,19 +37,46 @@ interface HotRoute {
 export class HotRoutes {
   private readonly byMethod = new Map<string, Map<string, HotRoute>>();
 
-  /** The table, as the router's first layer. */
+  /**
+   * The table, as the router's first layer. A request whose route already ran ahead
+   * of the router carries on from there: what the route passed on is handled here,
+   * as if this layer had run it.
+   */
   readonly middleware: RequestHandler = (req, res, next) => {
-    const routes = this.byMethod.get(req.method);
-    if (routes === undefined) {
-      next();
+    const handOver = (req as RequestServedByTable)[handedOver];
+    if (handOver !== undefined) {
+      (req as RequestServedByTable)[handedOver] = undefined;
+      afterRoute(handOver.route, handOver.outcome, req, res, next);
       return;
     }
+    const route = this.match(req);
+    if (route === undefined) next();
+    else runHandler(route, req, res, (outcome) => afterRoute(route, outcome, req, res, next));
+  };
+
+  /** The table in front of `router`'s app (see `hotRoutesAhead`). */
+  ahead(router: Router): RequestHandler {
+    return (req, res, next) => {
+      const route = this.match(req);
+      if (route === undefined) {
+        next();
+        return;
+      }
+      runHandler(route, req, res, (outcome) => {
+        (req as RequestServedByTable)[handedOver] = { route, outcome };
+        // The router is the app's last layer: when it passes the request on, the app's walk is over too.
+        router(req, res, (error?: unknown) => next(error ?? 'router'));
+      });
+    };
+  }
+
+  private match(req: Request): HotRoute | undefined {
+    const routes = this.byMethod.get(req.method);
+    if (routes === undefined) return undefined;
     const url = req.url;
     const queryStart = url.indexOf('?');
-    const route = routes.get(queryStart === -1 ? url : url.slice(0, queryStart));
-    if (route === undefined) next();
-    else runRoute(route, req, res, next);
-  };
+    return routes.get(queryStart === -1 ? url : url.slice(0, queryStart));
+  }
 
   /**
    * Registers `POST path` both in the table and on `router` (for the spellings the
@@ -51,34 +88,52 @@ export class HotRoutes {
     if (routes === undefined) this.byMethod.set('POST', (routes = new Map()));
     if (routes.has(path)) throw new Error(`the route POST ${path} is registered twice`);
     routes.set(path, { handler, errors });
+    tables.set(router, this);
     const handlers: Array<RequestHandler | ErrorRequestHandler> = [skipWhenServedByTable, handler];
     if (errors) handlers.push(errors);
     router.post(path, ...handlers);
   }
 }
 
+/** Which table each router's routes were registered in. */
+const tables = new WeakMap<Router, HotRoutes>();
+
 /**
- * Runs one route the way its Express route layer would: an error goes to the route's
- * own error handler, then on to the router's; a route that passes the request on
- * (`next()` or `next('route')`) lets the router walk on past it.
+ * `router`'s table as a layer for the app that mounts `router` at its root as its
+ * last layer, to go first in that app: a model call then runs before the app walks
+ * its own layers and without the router's walk. Whatever the route passes on (an
+ * error, `next()`) enters the router, whose first layer carries on as if it had run
+ * the route itself, so every answer is the same. Only for a hot path no other layer
+ * of the app would take. Undefined for a router without a table.
  */
-function runRoute(route: HotRoute, req: Request, res: Response, next: NextFunction): void {
-  const afterHandler = (error?: unknown): void => {
-    if (error === undefined || error === null || error === 'route') {
-      (req as RequestServedByTable)[servedByTable] = true;
-      next();
-    } else if (route.errors && error !== 'router') {
-      callErrorHandler(route.errors, error, req, res, next);
-    } else {
-      next(error);
-    }
-  };
+export function hotRoutesAhead(router: Router): RequestHandler | undefined {
+  return tables.get(router)?.ahead(router);
+}
+
+/** Runs a route's handler; whatever it passes on (an error, a throw, a rejection, or nothing) goes to `afterHandler`. */
+function runHandler(route: HotRoute, req: Request, res: Response, afterHandler: (outcome?: unknown) => void): void {
   try {
     const result: unknown = route.handler(req, res, afterHandler);
     // As Express 5 does for an async handler: a rejection is passed on as an error.
     if (result instanceof Promise) result.catch((error: unknown) => afterHandler(error ?? new Error('a route handler rejected')));
   } catch (error) {
     afterHandler(error);
+  }
+}
+
+/**
+ * What the route's Express route layer would do with what its handler passed on: an
+ * error goes to the route's own error handler, then on to the router's; a route that
+ * passes the request on (`next()` or `next('route')`) lets the router walk on past it.
+ */
+function afterRoute(route: HotRoute, outcome: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (outcome === undefined || outcome === null || outcome === 'route') {
+    (req as RequestServedByTable)[servedByTable] = true;
+    next();
+  } else if (route.errors && outcome !== 'router') {
+    callErrorHandler(route.errors, outcome, req, res, next);
+  } else {
+    next(outcome);
   }
 }
 
