@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { exceedsJsonDepth, scanJsonText } from '../src/http/exceeds-json-depth.js';
+import { scanJsonText } from '../src/http/scan-json-text.js';
 import { checkJsonValue, GatewayError } from '../src/index.js';
 
 const bytes = (text: string) => Buffer.from(text);
+/** Whether the scan refuses the text as nested deeper than `maxDepth`. */
+const exceedsJsonDepth = (text: Uint8Array, maxDepth: number) => scanJsonText(text, maxDepth) === 'too-deep';
 
-describe('exceedsJsonDepth', () => {
+describe('scanJsonText: depth', () => {
   it('counts objects and arrays, the top level being depth 1', () => {
     expect(exceedsJsonDepth(bytes('{"a":[{"b":1}]}'), 3)).toBe(false);
     expect(exceedsJsonDepth(bytes('{"a":[{"b":[]}]}'), 3)).toBe(true);
@@ -79,7 +81,7 @@ describe('scanJsonText', () => {
     }
   });
 
-  it('still says too-deep first, as exceedsJsonDepth does', () => {
+  it('still says too-deep first, and only for depth', () => {
     expect(scan('{"a":1e309,"b":[[[[]]]]}', 3)).toBe('too-deep');
     expect(exceedsJsonDepth(bytes('{"a":1e309}'), 3)).toBe(false);
   });

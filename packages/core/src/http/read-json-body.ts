@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
-import { scanJsonText } from './exceeds-json-depth.js';
+import { scanJsonText } from './scan-json-text.js';
 
 /** The default of `limits.max_json_depth`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;

@@ -56,11 +56,6 @@ export function scanJsonText(bytes: Uint8Array, maxDepth: number): JsonTextScan 
   return largeNumbers ? 'large-numbers' : 'plain';
 }
 
-/** Whether JSON text nests objects and arrays deeper than `maxDepth` (see scanJsonText). */
-export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
-  return scanJsonText(bytes, maxDepth) === 'too-deep';
-}
-
 /** The index of the quote that ends the string opened at `open`, or -1. */
 function closingQuote(bytes: Uint8Array, open: number): number {
   let candidate = open;
