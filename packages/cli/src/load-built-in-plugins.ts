@@ -14,11 +14,12 @@ const storage = (name: string) => ({ kind: 'storage' as const, name });
 const only = (module: { default: unknown }) => [module.default as Factory];
 
 /**
- * The packages behind {@link builtInPlugins}, each imported only when a config uses one of
- * its plugins: every package loaded costs memory for the life of the process (its code,
- * its dependencies' code — PostgreSQL's client, AWS signing …), about 8 MB of RSS for the
- * ones the full benchmark chain does not use. `built-in-plugins.test.ts` checks this table
- * against the eager list.
+ * The built-in plugin packages, each imported only when a config uses one of its
+ * plugins: every package loaded costs memory for the life of the process (its code,
+ * its dependencies' code — PostgreSQL's client, AWS signing …), about 8 MB of RSS for
+ * the ones the full benchmark chain does not use. `builtInPlugins` is all of them at
+ * once; `load-built-in-plugins.test.ts` checks that each package provides exactly
+ * the plugins listed here.
  */
 export const builtInPackages: ReadonlyArray<BuiltInPackage> = [
   { provides: [provider('openai')], load: async () => only(await import('@switchyard/provider-openai')) },
