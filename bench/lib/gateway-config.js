@@ -52,9 +52,13 @@ ${auth}  - key-scope: { budgets: { teams: { bench: { limit_usd: 1000000000, peri
  * `fastPath: 'off'` measures the same chain translated (BENCH_FAST_PATH); `sqliteThread`
  * runs the SQLite connection in its worker thread or on the event loop (BENCH_SQLITE_THREAD).
  */
-export function writeGatewayConfig(file, chain = 'default', metrics = 'on', dataDir = undefined, { fastPath = 'on', sqliteThread = 'worker' } = {}) {
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on', dataDir = undefined, { fastPath = 'on', sqliteThread = 'worker', heapGrowingPercent } = {}) {
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
-  const server = [dataDir && `data_dir: ${JSON.stringify(dataDir)}`, fastPath === 'off' && 'fast_path: false'].filter(Boolean);
+  const server = [
+    dataDir && `data_dir: ${JSON.stringify(dataDir)}`,
+    fastPath === 'off' && 'fast_path: false',
+    heapGrowingPercent !== undefined && `heap_growing_percent: ${heapGrowingPercent}`,
+  ].filter(Boolean);
   const serverSection = server.length > 0 ? `server: { ${server.join(', ')} }\n` : '';
   // `thread` only when it is not the default, so the same harness can run a build from before it existed.
   const storageSection = `storage: { use: sqlite${sqliteThread === 'worker' ? '' : `, thread: ${sqliteThread}`} }\n`;

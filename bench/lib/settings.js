@@ -53,6 +53,8 @@ export function readSettings() {
     gatewayLog: process.env.BENCH_GATEWAY_LOG === '1',
     // Where the gateway's SQLite connection runs: its worker thread (default) or the event loop.
     sqliteThread: list('BENCH_SQLITE_THREAD', ['worker'], (v) => ['worker', 'main'].includes(v))[0],
+    // server.heap_growing_percent for this build's gateways (unset: the build's default; 0 = V8's own factor).
+    heapGrowingPercent: process.env.BENCH_HEAP_GROWING_PERCENT === undefined ? undefined : number('BENCH_HEAP_GROWING_PERCENT', 0, { min: 0, integer: true }),
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
     // Another built checkout of Switchyard (e.g. a git worktree at the commit before a change):

@@ -82,7 +82,8 @@ async function startBaselineGateways(settings, context) {
       continue;
     }
     const baseline = { ...variant, label: `baseline ${variant.label.replace(/^gateway /, '')}`, bin };
-    const child = await startGateway(`baseline-${name}`, baseline, settings, context);
+    // A knob the baseline build may not know yet stays out of its config (its schema would refuse it).
+    const child = await startGateway(`baseline-${name}`, baseline, { ...settings, heapGrowingPercent: undefined }, context);
     started.push({ name: `baseline-${name}`, label: baseline.label, child, unique: variant.unique, gateway: true });
   }
   console.log(`baseline: ${settings.baseline} (${started.map((t) => t.label).join(', ')})`);
@@ -110,6 +111,7 @@ export async function startGateway(name, variant, settings, { resultsDir, stamp,
   const config = writeGatewayConfig(path.join(resultsDir, `gateway-${name}.config.yaml`), variant.chain, settings.metrics, dataDir, {
     fastPath: settings.fastPath ?? 'on',
     sqliteThread: settings.sqliteThread ?? 'worker',
+    heapGrowingPercent: settings.heapGrowingPercent,
   });
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.

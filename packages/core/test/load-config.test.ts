@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       keep_alive_timeout_ms: 5000,
       cost_header: false,
       fast_path: true,
+      heap_growing_percent: 20,
     });
     expect(config.metrics).toEqual({ enabled: true, process_metrics: true });
     expect(config.limits).toEqual({

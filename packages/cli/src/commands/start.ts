@@ -24,6 +24,7 @@ import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { obtainMasterKey, saveGeneratedMasterKey, type MasterKey } from '../master-key.js';
+import { setHeapGrowingPercent } from '../set-heap-growing-percent.js';
 
 export interface StartOptions {
   config?: string;
@@ -70,6 +71,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const orphaned = () => process.kill(process.pid, 'SIGTERM');
   if (cluster.isWorker) process.once('disconnect', orphaned);
 
+  // Before the gateway allocates: every process that serves (one, or each cluster worker) sets it.
+  setHeapGrowingPercent(config.server.heap_growing_percent);
   const gateway = await createGateway(config, { ...fileContext, logger });
   const app = createStandaloneApp(gateway, masterKey.key, logger);
   const lameDuck = { on: false };

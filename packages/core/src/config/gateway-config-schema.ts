@@ -116,6 +116,14 @@ export const gatewayConfigSchema: JsonSchema = {
           description:
             'Same-dialect fast path: when the client speaks the provider\'s own format, pass its body and the upstream events through, tapped for usage. false translates every request.',
         },
+        heap_growing_percent: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 300,
+          default: 20,
+          description:
+            'switchyard start: how far V8 lets its old generation grow past what survived the last full collection before the next one, in percent (V8 flag --heap-growing-percent). 0 leaves V8 its own factor, up to 300% with a large heap.',
+        },
       },
     },
     metrics: {

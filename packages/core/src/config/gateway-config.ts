@@ -129,6 +129,11 @@ export interface GatewayConfig {
      * tapped for usage. `false` translates every request.
      */
     fast_path: boolean;
+    /**
+     * `switchyard start` only (docs/deploy.md, Memory): V8's `--heap-growing-percent`,
+     * set when the process starts. 0 leaves V8 its own growing factor (and any flag given to node).
+     */
+    heap_growing_percent: number;
   };
   /** Prometheus metrics on `GET /metrics`. */
   metrics: MetricsConfig;
