@@ -14,7 +14,7 @@ import type { GroupDeployment, ModelGroup } from './model-group.js';
 import { retryDelayMs } from './retry-delay.js';
 
 /** The parts of the request context a plan reads and writes. */
-export type PlanContext = Pick<RequestContext, 'signal' | 'attempts' | 'servedBy' | 'logger'>;
+export type PlanContext = Pick<RequestContext, 'signal' | 'clientGone' | 'onClientGone' | 'attempts' | 'servedBy' | 'logger'>;
 
 /** What a plan needs besides the group; clock, sleep and random are injectable for tests. */
 export interface RoutePlanOptions {
@@ -61,6 +61,8 @@ class PlanRun {
   private firstOrder: readonly GroupDeployment[] | undefined;
   /** Every attempt's own controller, aborted together if the client leaves. */
   private readonly attemptCancels: AbortController[] = [];
+  /** Why the client left, once it has: a later attempt's controller is aborted with it at once. */
+  private clientLeftWith: Error | undefined;
 
   constructor(
     private readonly attempt: Dispatch,
@@ -203,24 +205,24 @@ class PlanRun {
   }
 
   /**
-   * Aborts `cancel` (with the client's reason) when the client's signal aborts: what
+   * Aborts `cancel` (with the client's reason) when the client leaves: what
    * AbortSignal.any([client, cancel]) gave, without its cost on every attempt (a third
-   * signal, weak references, a finalization registration). One listener per request,
-   * kept until the request is over: a streamed answer outlives its attempt's promise
-   * and must still be cut when the client leaves.
+   * signal, weak references, a finalization registration), and without making the
+   * client's own signal at all. One listener per request, kept until the request is
+   * over: a streamed answer outlives its attempt's promise and must still be cut
+   * when the client leaves.
    */
   private cancelWithClient(cancel: AbortController): void {
-    const client = this.context.signal;
-    if (client.aborted) {
-      cancel.abort(client.reason);
+    if (this.clientLeftWith) {
+      cancel.abort(this.clientLeftWith);
       return;
     }
     this.attemptCancels.push(cancel);
-    if (this.attemptCancels.length === 1) {
-      client.addEventListener('abort', () => {
-        for (const attempt of this.attemptCancels) attempt.abort(client.reason);
-      }, { once: true });
-    }
+    if (this.attemptCancels.length > 1) return;
+    this.context.onClientGone((reason) => {
+      this.clientLeftWith = reason;
+      for (const attempt of this.attemptCancels) attempt.abort(reason);
+    });
   }
 
   /** An abandoned attempt finished after all: drop its result and its second record. */
@@ -251,7 +253,7 @@ class PlanRun {
   }
 
   private throwIfClientGone(): void {
-    if (this.context.signal.aborted) {
+    if (this.context.clientGone) {
       throw new GatewayError('client_closed_request', 'The client closed the request before it was answered.');
     }
   }

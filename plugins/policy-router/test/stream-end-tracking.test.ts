@@ -1,7 +1,7 @@
-import { createLogger, type Dispatch, type StreamPart } from '@switchyard/core';
+import { type Dispatch, type StreamPart } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { createRoutePlan, DeploymentStats, needsInFlightCounts, orderDeployments, type PlanContext } from '../src/index.js';
-import { group } from './support/plan-harness.js';
+import { group, planContext } from './support/plan-harness.js';
 
 // A streamed answer keeps its deployment "in flight" (for least-busy routing) until
 // the stream is over, however it ends: read to the end, failed, or left by the reader.
@@ -10,7 +10,7 @@ const textPart = (text: string) => ({ type: 'text-delta', text }) as unknown as 
 async function routeStream(parts: () => AsyncIterable<StreamPart>, trackInFlight?: boolean) {
   const stats = new DeploymentStats();
   const streamGroup = group('s', { deployments: [{ target: 'a/m' }] });
-  const context: PlanContext = { signal: new AbortController().signal, attempts: [], servedBy: undefined, logger: createLogger({ level: 'silent' }) };
+  const context: PlanContext = planContext(new AbortController().signal);
   const dispatch: Dispatch = async (deployment) => {
     context.attempts.push({ deployment, durationMs: 0 });
     return { kind: 'chat-stream', parts: parts() };

@@ -91,7 +91,7 @@ export class PlanHarness {
 
   /** Routes one request to `name`; resolves with what served it, or rejects with the final error. */
   async route(name: string, signal: AbortSignal = new AbortController().signal) {
-    const context: PlanContext = { signal, attempts: [], servedBy: undefined, logger: createLogger({ level: 'silent' }) };
+    const context = planContext(signal);
     const dispatch: Dispatch = (deployment, options) => {
       this.signals.push(options?.signal);
       return this.dispatch(deployment, context);
@@ -151,4 +151,21 @@ export async function failure(promise: Promise<unknown>): Promise<GatewayError &
     return error as GatewayError & { context: PlanContext };
   }
   throw new Error('expected the plan to fail');
+}
+
+/** A plan's view of a request whose client leaves when `signal` aborts, as the gateway's request context behaves. */
+export function planContext(signal: AbortSignal): PlanContext {
+  return {
+    signal,
+    get clientGone() {
+      return signal.aborted;
+    },
+    onClientGone(listener) {
+      if (signal.aborted) listener(signal.reason as Error);
+      else signal.addEventListener('abort', () => listener(signal.reason as Error), { once: true });
+    },
+    attempts: [],
+    servedBy: undefined,
+    logger: createLogger({ level: 'silent' }),
+  };
 }
