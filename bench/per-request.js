@@ -3,7 +3,8 @@
 // hot-path change, even on a busy machine where req/s means little.
 //   npm run build --silent && node bench/per-request.js
 // BENCH_GATEWAYS (default `full,cache-hit`), BENCH_MODES, BENCH_REQUESTS (default 3000),
-// BENCH_CONCURRENCY (first value, default 16) apply. Prints one line per target and mode.
+// BENCH_CONCURRENCY (first value, default 16) apply. Prints one line per target and mode
+// (req/s there is the driver's pace on a shared machine: compare it only back to back).
 import http from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { drive } from './lib/drive.js';
 import { chatBody } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
-import { processTree, treeCpuMicros } from './lib/proc-stats.js';
+import { mainThreadCpuMicros, processTree, treeCpuMicros } from './lib/proc-stats.js';
 import { readSettings } from './lib/settings.js';
 import { startTargets } from './lib/targets.js';
 
@@ -47,8 +48,12 @@ async function main() {
       const pids = processTree(target.child.pid);
       const before = await allocatedBytes(pids, allocDir);
       const cpuBefore = treeCpuMicros(pids);
+      const mainCpuBefore = mainThreadCpuMicros(pids);
+      const started = performance.now();
       await drive(agent, target, bodies[mode], requests, concurrency, `${stamp}-${mode}`);
+      const elapsedMs = performance.now() - started;
       const cpuUs = treeCpuMicros(pids) - cpuBefore;
+      const mainCpuUs = mainThreadCpuMicros(pids) - mainCpuBefore;
       const after = await allocatedBytes(pids, allocDir);
       agent.destroy();
       const row = {
@@ -57,12 +62,15 @@ async function main() {
         requests,
         allocBytesPerRequest: (after.bytes - before.bytes) / requests,
         cpuUsPerRequest: cpuUs / requests,
+        mainThreadCpuUsPerRequest: mainCpuUs / requests,
+        requestsPerSecond: (requests / elapsedMs) * 1000,
         gcs: after.gcs - before.gcs,
       };
       rows.push(row);
       console.log(
         `${mode.padEnd(13)} ${target.label.padEnd(24)} ${(row.allocBytesPerRequest / 1024).toFixed(1).padStart(7)} KB alloc/req  ` +
-          `${row.cpuUsPerRequest.toFixed(0).padStart(6)} µs CPU/req  ${row.gcs} GCs`,
+          `${row.cpuUsPerRequest.toFixed(0).padStart(6)} µs CPU/req (main thread ${row.mainThreadCpuUsPerRequest.toFixed(0).padStart(5)})  ${row.gcs} GCs  ` +
+          `${row.requestsPerSecond.toFixed(0).padStart(5)} req/s`,
       );
     }
   }
