@@ -50,6 +50,21 @@ describe("the gateway's response headers", () => {
     expect(seenHere).toBe('HIT');
   });
 
+  it('collected: more headers than it makes room for at first all reach the answer, each once', async () => {
+    const app = appWith(true, (_req, res) => {
+      const headers = getContext(res).responseHeaders;
+      for (let index = 0; index < 40; index++) headers.set(`x-extra-${index}`, String(index));
+      headers.set('x-extra-7', 'seven');
+      sendJson(res, 200, {});
+    });
+    const answer = await request(app).get('/');
+    for (let index = 0; index < 40; index++) {
+      expect(namesOnTheWire(answer, `x-extra-${index}`)).toEqual([`x-extra-${index}`]);
+      expect(answer.headers[`x-extra-${index}`]).toBe(index === 7 ? 'seven' : String(index));
+    }
+    expect(answer.headers['content-length']).toBe('2');
+  });
+
   it("an answer's own header replaces a collected one of the same name, as it would a res.setHeader one", async () => {
     const app = appWith(true, (_req, res) => {
       getContext(res).responseHeaders.set('content-type', 'text/plain');
