@@ -31,6 +31,7 @@ export {
   type Principal,
   type ProviderResult,
   type RequestContext,
+  type RequestContextOptions,
   type RequestInterceptor,
   type RoutedCall,
   type RoutePlan,
@@ -82,6 +83,7 @@ export { applyServerLimits, serverOptions, type ServerLimitsConfig } from './htt
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
+export type { ResponseHeaders } from './http/response-headers.js';
 export { errorHandler, type ErrorHandlerOptions } from './http/error-handler.js';
 export { contextMiddleware, type ContextMiddlewareOptions } from './embed/context-middleware.js';
 export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';

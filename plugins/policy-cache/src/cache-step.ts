@@ -11,7 +11,6 @@ import {
   type StreamPart,
   type Usage,
 } from '@switchyard/core';
-import type { Response } from 'express';
 import { readCacheDirectives, type CacheDirectives } from './cache-directives.js';
 import type { CachedResult, CacheEntry } from './cache-entry.js';
 import { cacheKey } from './cache-key.js';
@@ -54,7 +53,7 @@ export const cache = definePlugin<CacheOptions>({
       const context = getContext(res);
       if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses' || context.endpoint === 'embeddings') {
         const directives = readCacheDirectives(req.headers);
-        context.requestInterceptors.push((call, callContext) => () => cacheCall(call, callContext, directives, res));
+        context.requestInterceptors.push((call, callContext) => () => cacheCall(call, callContext, directives));
       }
       next();
     };
@@ -95,10 +94,10 @@ interface CachePlan {
 }
 
 function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWarning, count: (lookup: CacheLookup) => void) {
-  return async (call: RoutedCall, context: RequestContext, directives: CacheDirectives, res: Response): Promise<ProviderResult> => {
+  return async (call: RoutedCall, context: RequestContext, directives: CacheDirectives): Promise<ProviderResult> => {
     const plan = planFor(options, context, directives);
     if (!plan) {
-      setStatus(res, 'BYPASS');
+      setStatus(context, 'BYPASS');
       count('bypass');
       return call();
     }
@@ -112,14 +111,14 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
           const usage = entry.usage ?? usageOf(entry.result);
           if (usage) context.usage = usage;
           context.billable = options.bill_hits;
-          setStatus(res, 'HIT');
+          setStatus(context, 'HIT');
           count('hit');
-          if (!res.headersSent) res.setHeader('age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
+          context.responseHeaders.set('age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
           return result;
         }
       }
     }
-    setStatus(res, 'MISS');
+    setStatus(context, 'MISS');
     count('miss');
     // An entry is canonical (it replays in either dialect, streamed or whole, with the same
     // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
@@ -231,6 +230,6 @@ function lastUsage(parts: readonly StreamPart[]): Usage | undefined {
   return undefined;
 }
 
-function setStatus(res: Response, status: CacheStatus): void {
-  if (!res.headersSent) res.setHeader(cacheStatusHeader, status);
+function setStatus(context: RequestContext, status: CacheStatus): void {
+  context.responseHeaders.set(cacheStatusHeader, status);
 }

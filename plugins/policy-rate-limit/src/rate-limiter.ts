@@ -1,4 +1,4 @@
-import { GatewayError, matchesModelPattern, throttled, type Logger, type RequestContext } from '@switchyard/core';
+import { GatewayError, matchesModelPattern, throttled, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
 import type { Response } from 'express';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
@@ -177,7 +177,7 @@ export class RateLimiter {
 
   private decided(context: RequestContext, res: Response, limits: ApplicableLimit[], decision: GcraDecision): void {
     this.storeFailingSince = undefined;
-    setRateLimitHeaders(res, limits, decision);
+    setRateLimitHeaders(context.responseHeaders, limits, decision);
     if (!decision.allowed) {
       let worst = 0;
       for (const [index, state] of decision.states.entries()) {
@@ -276,7 +276,7 @@ function describe(limit: ApplicableLimit): string {
  * OpenAI's rate-limit headers, per dimension from the tightest limit: the one with
  * the fewest units left after this request (the smaller limit on a tie).
  */
-export function setRateLimitHeaders(res: Response, limits: readonly ApplicableLimit[], decision: GcraDecision): void {
+export function setRateLimitHeaders(headers: ResponseHeaders, limits: readonly ApplicableLimit[], decision: GcraDecision): void {
   // Runs on every request: plain loops and locals, header names made once.
   for (const dimension of dimensions) {
     let tightest: ApplicableLimit | undefined;
@@ -295,9 +295,9 @@ export function setRateLimitHeaders(res: Response, limits: readonly ApplicableLi
     }
     if (!tightest) continue;
     const names = rateLimitHeaderNames[dimension];
-    res.setHeader(names.limit, String(tightest.limit));
-    res.setHeader(names.remaining, String(tightestRemaining));
-    res.setHeader(names.reset, formatResetDuration(gcraResetMs(tightestTat, decision.now)));
+    headers.set(names.limit, String(tightest.limit));
+    headers.set(names.remaining, String(tightestRemaining));
+    headers.set(names.reset, formatResetDuration(gcraResetMs(tightestTat, decision.now)));
   }
 }
 

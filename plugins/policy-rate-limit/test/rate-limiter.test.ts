@@ -15,8 +15,14 @@ function fakeResponse() {
     setHeader: (name: string, value: string) => void (headers[name] = value),
     once: (_event: 'close', listener: () => void) => void closers.push(listener),
   };
-  return { res: res as unknown as Response, headers, close: () => closers.forEach((listener) => listener()) };
+  // The gateway's headers go to the request's context, not to the response.
+  const responseHeaders = { set: (name: string, value: string) => void (headers[name] = value) };
+  return { res: res as unknown as Response, headers, responseHeaders, close: () => closers.forEach((listener) => listener()) };
 }
+
+/** `request` answered on `response`: the headers it is given land on that response. */
+const answeredOn = (response: ReturnType<typeof fakeResponse>, request: RequestContext = context()) =>
+  Object.assign(request, { responseHeaders: response.responseHeaders }) as RequestContext;
 
 const context = (team = 'blue') =>
   ({
@@ -46,13 +52,14 @@ describe('RateLimiter.admit', () => {
     const rateLimiter = limiter();
     await tick();
     const first = fakeResponse();
-    expect(rateLimiter.admit(context(), first.res)).toBeUndefined();
+    expect(rateLimiter.admit(answeredOn(first), first.res)).toBeUndefined();
     expect(first.headers['x-ratelimit-limit-requests']).toBe('2');
     expect(first.headers['x-ratelimit-remaining-requests']).toBe('1');
     expect(first.headers['x-ratelimit-limit-tokens']).toBe('10000');
-    expect(rateLimiter.admit(context(), fakeResponse().res)).toBeUndefined();
+    const second = fakeResponse();
+    expect(rateLimiter.admit(answeredOn(second), second.res)).toBeUndefined();
     const refused = fakeResponse();
-    expect(() => rateLimiter.admit(context(), refused.res)).toThrow(/Rate limit reached for team 'blue': 2 requests per minute/);
+    expect(() => rateLimiter.admit(answeredOn(refused), refused.res)).toThrow(/Rate limit reached for team 'blue': 2 requests per minute/);
     expect(refused.headers['x-ratelimit-remaining-requests']).toBe('0');
   });
 
@@ -79,7 +86,8 @@ describe('RateLimiter.admit', () => {
     const remote: RateLimitStore = { backend: 'redis', consume: (limits, now) => memory.consume(limits, now), adjust: (limits, now) => memory.adjust(limits, now), reachable: () => true, close: () => Promise.resolve() };
     const byPromise = limiter({ store: remote });
     await tick();
-    const pending = byPromise.admit(context(), fakeResponse().res);
+    const answer = fakeResponse();
+    const pending = byPromise.admit(answeredOn(answer), answer.res);
     expect(pending).toBeInstanceOf(Promise);
     await pending;
 
@@ -87,7 +95,7 @@ describe('RateLimiter.admit', () => {
     const loading: PromptTokenCounter = { ...createPromptTokenCounter('estimate'), ready: new Promise<void>((resolve) => (load = resolve)) };
     const waiting = limiter({ counter: loading });
     const response = fakeResponse();
-    const admitted = waiting.admit(context(), response.res);
+    const admitted = waiting.admit(answeredOn(response), response.res);
     expect(admitted).toBeInstanceOf(Promise);
     expect(response.headers['x-ratelimit-limit-requests']).toBeUndefined();
     load();
@@ -99,14 +107,14 @@ describe('RateLimiter.admit', () => {
     const store = new MemoryRateLimitStore();
     const rateLimiter = limiter({ store });
     await tick();
-    const request = context();
     const first = fakeResponse();
+    const request = answeredOn(first);
     rateLimiter.admit(request, first.res);
     request.usage = { inputTokens: 10, outputTokens: 0 };
     first.close();
     await tick();
     const next = fakeResponse();
-    rateLimiter.admit(context(), next.res);
+    rateLimiter.admit(answeredOn(next), next.res);
     // 10,000 tokens a minute: 110 reserved, settled to 10, then 110 more.
     expect(next.headers['x-ratelimit-remaining-tokens']).toBe(String(10_000 - 10 - 110));
   });

@@ -83,7 +83,7 @@ export const route = definePlugin<RouteOptions>({
       context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
       context.reachableDeployments = reachOf(group);
       context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight });
-      res.setHeader('x-switchyard-route', toHeaderValue(routeName));
+      context.responseHeaders.set('x-switchyard-route', toHeaderValue(routeName));
       next();
     };
   },

@@ -213,12 +213,13 @@ function send(sse: SseWriter, event: SseEvent): Promise<void> | undefined {
 function setRoutingHeaders(res: Response, context: RequestContext): void {
   if (res.headersSent) return;
   const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
+  const headers = context.responseHeaders;
   if (deployment) {
-    res.setHeader('x-switchyard-provider', toHeaderValue(deployment.provider));
-    res.setHeader('x-switchyard-model', toHeaderValue(`${deployment.provider}/${deployment.model}`));
+    headers.set('x-switchyard-provider', toHeaderValue(deployment.provider));
+    headers.set('x-switchyard-model', toHeaderValue(`${deployment.provider}/${deployment.model}`));
   }
-  res.setHeader('x-switchyard-attempts', String(context.attempts.length));
-  if (context.fastPath) res.setHeader('x-switchyard-path', 'fast');
+  headers.set('x-switchyard-attempts', String(context.attempts.length));
+  if (context.fastPath) headers.set('x-switchyard-path', 'fast');
 }
 
 function embeddingsEncoding(req: Request): 'float' | 'base64' {

@@ -7,6 +7,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddi
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
+import { ResponseHeaders } from '../http/response-headers.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { PassthroughEvent } from '../plugin/provider-types.js';
@@ -111,6 +112,13 @@ export interface RequestContext {
    * the hot path: no AbortController and EventTarget per request.
    */
   onClientGone(listener: (reason: Error) => void): void;
+  /**
+   * The gateway's own headers of the answer (request id, rate limits, routing, cache,
+   * cost): steps set theirs here, not with `res.setHeader`. On the gateway's routes
+   * they leave with the answer's head and `res.getHeader` does not see them; read them
+   * here. See `ResponseHeaders`.
+   */
+  readonly responseHeaders: ResponseHeaders;
   logger: Logger;
   principal?: Principal;
   chatRequest?: ChatRequest;
@@ -200,20 +208,31 @@ export function findContext(res: Response): RequestContext | undefined {
   return contexts.get(res);
 }
 
+/** How a context is made. */
+export interface RequestContextOptions {
+  /**
+   * Whether the gateway itself writes this request's answer (its router's routes), so
+   * the gateway's headers can be collected and written with it (see `ResponseHeaders`).
+   * Default false: they go to `res.setHeader`, for an app's handler to send.
+   */
+  gatewayWritesAnswer?: boolean;
+}
+
 /**
  * Creates a request's context and ties it to the response: the request id header,
  * and an AbortSignal that fires if the client leaves before the answer is complete.
  */
-export function createRequestContext(req: Request, res: Response, endpoint: Endpoint, logger: Logger): RequestContext {
+export function createRequestContext(req: Request, res: Response, endpoint: Endpoint, logger: Logger, options?: RequestContextOptions): RequestContext {
   // Our own id is unique, so the ledger can key on it; a caller's id is kept beside it for tracing.
   const id = newRequestId();
   const incomingId = req.headers['x-request-id'];
   const clientRequestId = typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId) ? incomingId : undefined;
-  const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId);
+  const responseHeaders = new ResponseHeaders(res, options?.gatewayWritesAnswer === true);
+  const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId, responseHeaders);
   contexts.set(res, context);
   context.traceContext = startRequestSpan(req, res, context);
-  res.setHeader('x-request-id', id);
-  if (clientRequestId) res.setHeader('x-client-request-id', clientRequestId);
+  responseHeaders.set('x-request-id', id);
+  if (clientRequestId) responseHeaders.set('x-client-request-id', clientRequestId);
   // The client may be gone before the context exists (it left while the body was read).
   if (res.closed) context.responseClosed(res.writableFinished);
   else res.on('close', onResponseClose);
@@ -299,6 +318,7 @@ class GatewayRequestContext implements RequestContext {
     readonly endpoint: Endpoint,
     private readonly baseLogger: Logger,
     readonly clientRequestId: string | undefined,
+    readonly responseHeaders: ResponseHeaders,
   ) {}
 
   get signal(): AbortSignal {

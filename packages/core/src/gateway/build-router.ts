@@ -81,7 +81,8 @@ export function buildRouter(
   const steps = [...beforeBody, ...afterBody];
 
   const begin = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
-    const context = createRequestContext(req, res, endpoint, runtime.logger);
+    // Every answer on these routes is written by sendJson, sendError or the SseWriter.
+    const context = createRequestContext(req, res, endpoint, runtime.logger, { gatewayWritesAnswer: true });
     tracker.track(context, res);
     if (tracker.draining) {
       res.setHeader('connection', 'close');

@@ -16,7 +16,7 @@ const noCostHeader: CostHeaderWriter = () => {};
 export function costHeaderWriter(runtime: GatewayRuntime): CostHeaderWriter {
   if (!runtime.config.server.cost_header) return noCostHeader;
   return (res, context) => {
-    if (!res.headersSent) res.setHeader('x-switchyard-cost', formatUsd(requestCost(context, runtime.pricing)));
+    if (!res.headersSent) context.responseHeaders.set('x-switchyard-cost', formatUsd(requestCost(context, runtime.pricing)));
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { findContext } from '../chain/request-context.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import { sendJson } from './send-json.js';
 
@@ -11,7 +12,12 @@ export function sendError(res: Response, error: GatewayError, format?: (error: G
     if (!res.writableEnded) res.end();
     return;
   }
-  if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+  if (error.retryAfterSeconds !== undefined) {
+    const retryAfter = String(Math.ceil(error.retryAfterSeconds));
+    const headers = findContext(res)?.responseHeaders;
+    if (headers) headers.set('retry-after', retryAfter);
+    else res.setHeader('retry-after', retryAfter);
+  }
   if (format) {
     const { status, body } = format(error);
     sendJson(res, status, body);

@@ -1,14 +1,29 @@
 import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
+import { answerHead } from './answer-head.js';
 
-/** Read by writeHead, never changed: one object for every stream. */
-const eventStreamHeaders: Readonly<Record<string, string>> = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
+/** Read by writeHead, never changed: one array for every stream. */
+const eventStreamHeaders = [
+  'content-type',
+  'text/event-stream; charset=utf-8',
+  'cache-control',
+  'no-cache, no-transform',
+  'connection',
+  'keep-alive',
   // Proxies such as nginx would otherwise hold chunks back.
-  'x-accel-buffering': 'no',
-};
+  'x-accel-buffering',
+  'no',
+];
+
+const eventStreamHeaderNames = new Set(eventStreamHeaders.filter((_, index) => index % 2 === 0));
+
+/** A caller's extra headers, then the event stream's, which win over an extra one of the same name. */
+function withEventStreamHeaders(extraHeaders: Record<string, string>): string[] {
+  const head: string[] = [];
+  for (const [name, value] of Object.entries(extraHeaders)) if (!eventStreamHeaderNames.has(name)) head.push(name, value);
+  head.push(...eventStreamHeaders);
+  return head;
+}
 
 /**
  * The one place the gateway writes Server-Sent Events.
@@ -45,7 +60,7 @@ export class SseWriter {
   start(extraHeaders?: Record<string, string>): void {
     if (this.started) return;
     this.started = true;
-    this.res.writeHead(200, extraHeaders ? { ...extraHeaders, ...eventStreamHeaders } : eventStreamHeaders);
+    this.res.writeHead(200, answerHead(this.res, extraHeaders ? withEventStreamHeaders(extraHeaders) : eventStreamHeaders));
     if (this.cutOffAfterMs !== undefined) this.cutOffAt(this.cutOffAfterMs);
   }
 
