@@ -87,14 +87,13 @@ export class HotRoutes {
         app(req, res);
         return;
       }
-      const request = prepareAsApp(app, req, res);
       const passOn = (outcome?: unknown) => {
-        (request as RequestServedByTable)[handedOver] = { route, outcome };
+        (req as RequestServedByTable)[handedOver] = { route, outcome };
         // The app's first layer (`hotRoutesAhead`) hands the request to the router, whose first layer carries on.
         app(req, res);
       };
-      request.next = passOn;
-      runHandler(route, request, res as Response, passOn);
+      prepareAsApp(app, req, res, passOn);
+      runHandler(route, req as Request, res as Response, passOn);
     };
   }
 
@@ -162,22 +161,24 @@ export function hotRoutesBeforeApp(app: Express, router: Router): RequestListene
 
 /**
  * What Express 5 does to a request before the app's first layer runs: `app.handle`
- * links the request and response, gives them the app's prototypes and `res.locals`;
- * the app's router sets `baseUrl`, `originalUrl` and `next`; the root layer's match
- * sets `params`. `next` is left to the caller.
+ * links the request and response, gives them `res.locals` and the app's prototypes;
+ * the app's router sets `next`, `baseUrl` and `originalUrl`; the root layer's match
+ * sets `params`. The same properties in the same order, but the prototypes last: V8
+ * takes an object whose prototype changes off the shapes its kind shares, so each
+ * property added after that copies the object's whole shape.
  */
-function prepareAsApp(app: Express, req: IncomingMessage, res: ServerResponse): Request {
+function prepareAsApp(app: Express, req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
   const request = req as Request;
   const response = res as Response;
   request.res = response;
   response.req = request;
-  Object.setPrototypeOf(request, app.request);
-  Object.setPrototypeOf(response, app.response);
   response.locals ||= Object.create(null) as Response['locals'];
+  request.next = next;
   request.baseUrl = '';
   request.originalUrl ||= request.url;
   request.params = {};
-  return request;
+  Object.setPrototypeOf(request, app.request);
+  Object.setPrototypeOf(response, app.response);
 }
 
 /** Runs a route's handler; whatever it passes on (an error, a throw, a rejection, or nothing) goes to `afterHandler`. */
