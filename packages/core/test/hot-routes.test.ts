@@ -175,6 +175,19 @@ describe('hotRoutesBeforeApp', () => {
     expect(handle).not.toHaveBeenCalled();
   });
 
+  it('gives the request and response the own properties the app’s walk gives them, in the same order', async () => {
+    // Left out: parseurl's cache and the router's symbol for tracing, which only the walk sets.
+    const ownKeys = (target: object) => Reflect.ownKeys(target).filter((key) => typeof key === 'string' && key !== '_parsedUrl');
+    const keysOf = async (listener: Parameters<typeof request>[0]) => {
+      const answer = await request(listener).post('/v1/chat/completions').send({});
+      expect(answer.status).toBe(200);
+      return answer.body as unknown;
+    };
+    const handler: RequestHandler = (req, res) => void res.json({ req: ownKeys(req), res: ownKeys(res) });
+    const walked = await keysOf(aheadApp(handler));
+    expect(await keysOf(beforeApp(handler))).toEqual(walked);
+  });
+
   it('enters the app once for what the route passes on, through req.next as well', async () => {
     let calls = 0;
     const { listener, handle } = beforeAppCounted((req) => {
