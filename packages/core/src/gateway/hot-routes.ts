@@ -163,9 +163,9 @@ export function hotRoutesBeforeApp(app: Express, router: Router): RequestListene
  * What Express 5 does to a request before the app's first layer runs: `app.handle`
  * links the request and response, gives them `res.locals` and the app's prototypes;
  * the app's router sets `next`, `baseUrl` and `originalUrl`; the root layer's match
- * sets `params`. The same properties in the same order, but the prototypes last: V8
- * takes an object whose prototype changes off the shapes its kind shares, so each
- * property added after that copies the object's whole shape.
+ * sets `params`. The same properties in the same order, but the prototypes last (they
+ * define none of these names): V8 takes an object whose prototype changes off the
+ * shapes its kind shares, so each property added after that copies the object's whole shape.
  */
 function prepareAsApp(app: Express, req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
   const request = req as Request;
