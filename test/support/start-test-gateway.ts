@@ -1,7 +1,8 @@
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { builtInPlugins, createStandaloneApp } from '@switchyard/cli';
-import { createGateway, createLogger, type Gateway } from '@switchyard/core';
+import { createGateway, createLogger, hotRoutesBeforeApp, type Gateway } from '@switchyard/core';
 
 export interface TestGateway {
   /** `http://127.0.0.1:PORT`. */
@@ -22,7 +23,8 @@ export async function startTestGateway(config: Record<string, unknown>): Promise
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
   const gateway = await createGateway({ master_key: masterKey, ...config }, { plugins: builtInPlugins, logger });
   const app = createStandaloneApp(gateway, masterKey, logger);
-  const server = app.listen(0, '127.0.0.1');
+  // As `switchyard start` serves it: model calls before the app's own handling.
+  const server = createServer(hotRoutesBeforeApp(app, gateway.router) ?? app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;

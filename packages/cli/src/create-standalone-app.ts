@@ -13,7 +13,7 @@ import express, { type Express } from 'express';
 export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
-  // The gateway's router is mounted at the root, last, as hotRoutesAhead requires.
+  // The gateway's router is mounted at the root, last, as hotRoutesAhead (and hotRoutesBeforeApp, in front of this app) require.
   const modelCalls = hotRoutesAhead(gateway.router);
   if (modelCalls) app.use(modelCalls);
   const storage = gateway.runtime.storage;

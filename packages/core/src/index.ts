@@ -89,7 +89,7 @@ export { contextMiddleware, type ContextMiddlewareOptions } from './embed/contex
 export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';
 export { toHeaderValue } from './http/to-header-value.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
-export { hotRoutesAhead } from './gateway/hot-routes.js';
+export { hotRoutesAhead, hotRoutesBeforeApp } from './gateway/hot-routes.js';
 export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';

@@ -7,6 +7,7 @@ import {
   checkGatewayConfig,
   createGateway,
   GatewayError,
+  hotRoutesBeforeApp,
   isPlaceholderKey,
   readConfigFile,
   resolveDataDir,
@@ -75,13 +76,15 @@ export async function startCommand(options: StartOptions): Promise<number> {
   setHeapGrowingPercent(config.server.heap_growing_percent);
   const gateway = await createGateway(config, { ...fileContext, logger });
   const app = createStandaloneApp(gateway, masterKey.key, logger);
+  // Model calls run their route before Express's app.handle; everything else, and whatever they pass on, enters the app.
+  const serve = hotRoutesBeforeApp(app, gateway.router) ?? app;
   const lameDuck = { on: false };
   // Tests only (documented in docs/deploy.md): which worker answered, by cluster id, never a pid.
   const workerHeader = process.env['SWITCHYARD_DEBUG_WORKER_HEADER'] === '1' && cluster.isWorker ? String(cluster.worker!.id) : undefined;
   const server = applyServerLimits(
     createServer(serverOptions(config), (req, res) => {
       if (workerHeader !== undefined) res.setHeader('x-switchyard-worker', workerHeader);
-      return lameDuck.on ? refuseWhileStopping(res) : app(req, res);
+      return lameDuck.on ? refuseWhileStopping(res) : serve(req, res);
     }),
     config,
   );

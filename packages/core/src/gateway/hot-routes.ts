@@ -1,4 +1,6 @@
-import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { tracingChannel } from 'node:diagnostics_channel';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response, Router } from 'express';
 
 /** Set on a request whose route the table ran, so that route's ordinary layer does not run it again. */
 const servedByTable = Symbol('switchyard.servedByHotRoutes');
@@ -56,7 +58,14 @@ export class HotRoutes {
 
   /** The table in front of `router`'s app (see `hotRoutesAhead`). */
   ahead(router: Router): RequestHandler {
+    // The router is the app's last layer: when it passes the request on, the app's walk is over too.
+    const enterRouter = (req: Request, res: Response, next: NextFunction) => router(req, res, (error?: unknown) => next(error ?? 'router'));
     return (req, res, next) => {
+      // A route that already ran before the app (see `hotRoutesBeforeApp`): the router carries on from it.
+      if ((req as RequestServedByTable)[handedOver] !== undefined) {
+        enterRouter(req, res, next);
+        return;
+      }
       const route = this.match(req);
       if (route === undefined) {
         next();
@@ -64,16 +73,36 @@ export class HotRoutes {
       }
       runHandler(route, req, res, (outcome) => {
         (req as RequestServedByTable)[handedOver] = { route, outcome };
-        // The router is the app's last layer: when it passes the request on, the app's walk is over too.
-        router(req, res, (error?: unknown) => next(error ?? 'router'));
+        enterRouter(req, res, next);
       });
     };
   }
 
-  private match(req: Request): HotRoute | undefined {
-    const routes = this.byMethod.get(req.method);
+  /** The table in front of `app` itself (see `hotRoutesBeforeApp`). */
+  beforeApp(app: Express): RequestListener {
+    return (req, res) => {
+      const route = this.match(req);
+      // Express's router publishes each layer it runs to this channel's subscribers: theirs is the app's own walk.
+      if (route === undefined || routerTracing.hasSubscribers || app.enabled('x-powered-by')) {
+        app(req, res);
+        return;
+      }
+      const passOn = (outcome?: unknown) => {
+        (req as RequestServedByTable)[handedOver] = { route, outcome };
+        // The app's first layer (`hotRoutesAhead`) hands the request to the router, whose first layer carries on.
+        app(req, res);
+      };
+      prepareAsApp(app, req, res, passOn);
+      runHandler(route, req as Request, res as Response, passOn);
+    };
+  }
+
+  private match(req: IncomingMessage): HotRoute | undefined {
+    // Both are always set on a server's request (the types also cover a client's response).
+    const { method, url } = req;
+    if (method === undefined || url === undefined) return undefined;
+    const routes = this.byMethod.get(method);
     if (routes === undefined) return undefined;
-    const url = req.url;
     const queryStart = url.indexOf('?');
     return routes.get(queryStart === -1 ? url : url.slice(0, queryStart));
   }
@@ -108,6 +137,48 @@ const tables = new WeakMap<Router, HotRoutes>();
  */
 export function hotRoutesAhead(router: Router): RequestHandler | undefined {
   return tables.get(router)?.ahead(router);
+}
+
+/** Express's router reports every layer it runs here (router 2.3+); with a subscriber, requests take the app's walk. */
+const routerTracing = tracingChannel('express.router.request');
+
+/**
+ * `router`'s table in front of `app` itself, as the server's request listener: a
+ * model call runs its route before Express's `app.handle` and the app's walk, on a
+ * request and response set up as Express sets them up for the app's first layer.
+ * Every other request, and whatever such a route passes on (an error, `next()`),
+ * enters the app, whose first layer (`hotRoutesAhead(router)`, which `app` must have
+ * first, with `router` mounted at the root last) hands it to the router, which
+ * carries on as if it had run the route itself: each answer is the same as the
+ * app's, and no route runs twice. An app that sends `X-Powered-By` takes its own
+ * walk: Express sets that header on entering the app, and a route that passes on
+ * after its answer started would have the app set it again, too late. Undefined for
+ * a router without a table.
+ */
+export function hotRoutesBeforeApp(app: Express, router: Router): RequestListener | undefined {
+  return tables.get(router)?.beforeApp(app);
+}
+
+/**
+ * What Express 5 does to a request before the app's first layer runs: `app.handle`
+ * links the request and response, gives them `res.locals` and the app's prototypes;
+ * the app's router sets `next`, `baseUrl` and `originalUrl`; the root layer's match
+ * sets `params`. The same properties in the same order, but the prototypes last (they
+ * define none of these names): V8 takes an object whose prototype changes off the
+ * shapes its kind shares, so each property added after that copies the object's whole shape.
+ */
+function prepareAsApp(app: Express, req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+  const request = req as Request;
+  const response = res as Response;
+  request.res = response;
+  response.req = request;
+  response.locals ||= Object.create(null) as Response['locals'];
+  request.next = next;
+  request.baseUrl = '';
+  request.originalUrl ||= request.url;
+  request.params = {};
+  Object.setPrototypeOf(request, app.request);
+  Object.setPrototypeOf(response, app.response);
 }
 
 /** Runs a route's handler; whatever it passes on (an error, a throw, a rejection, or nothing) goes to `afterHandler`. */
