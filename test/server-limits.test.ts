@@ -167,3 +167,15 @@ describe('server timeouts in the config', () => {
     expect((refused as ConfigError).problems).toEqual([{ path: '/server/headers_timeout_ms', message: 'must be <= server.request_timeout_ms (15000)' }]);
   });
 });
+
+describe('server.heap_growing_percent in the config', () => {
+  it('is a whole percent from 0 to 300: an infinite, fractional or negative one is a config problem', async () => {
+    for (const value of [301, JSON.parse('1e309') as number, 12.5, -1, '20']) {
+      const refused = await checkGatewayConfig({ server: { heap_growing_percent: value } }, { plugins: builtInPlugins }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as ConfigError).problems.map((problem) => problem.path)).toEqual(['/server/heap_growing_percent']);
+    }
+    const { config } = await checkGatewayConfig({ server: { heap_growing_percent: 0 } }, { plugins: builtInPlugins });
+    expect(config.server.heap_growing_percent).toBe(0);
+  });
+});

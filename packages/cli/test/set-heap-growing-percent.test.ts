@@ -1,46 +1,28 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { setHeapGrowingPercent } from '../src/set-heap-growing-percent.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const run = promisify(execFile);
-const moduleUrl = new URL('../dist/set-heap-growing-percent.js', import.meta.url).href;
+const setFlagsFromString = vi.hoisted(() => vi.fn());
+vi.mock('node:v8', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:v8')>()), setFlagsFromString }));
 
-/**
- * In a fresh node with a 4 GB heap limit (where V8 grows its old generation the most):
- * ~24 MB kept alive while ~400 MB of objects live a little while (long enough to be
- * promoted) and die. Prints the largest heap V8 had reserved along the way.
- */
-const churn = `
-  import v8 from 'node:v8';
-  const { setHeapGrowingPercent } = await import(${JSON.stringify(moduleUrl)});
-  setHeapGrowingPercent(Number(process.argv[1]));
-  const live = Array.from({ length: 200 }, () => new Array(15_000).fill(0).map((_, i) => ({ i })));
-  let peak = 0;
-  let batch = [];
-  for (let round = 0; round < 400; round++) {
-    batch.push(Array.from({ length: 10_000 }, (_, i) => ({ round, i, text: 'x' + i })));
-    if (batch.length > 8) batch = [];
-    if (round % 10 === 0) peak = Math.max(peak, v8.getHeapStatistics().total_heap_size);
-  }
-  console.log(JSON.stringify({ peakMb: peak / 2 ** 20, live: live.length }));
-`;
+const { setHeapGrowingPercent } = await import('../src/set-heap-growing-percent.js');
 
-async function peakHeapMb(percent: number): Promise<number> {
-  const { stdout } = await run(process.execPath, ['--max-old-space-size=4096', '--input-type=module', '-e', churn, String(percent)]);
-  return (JSON.parse(stdout) as { peakMb: number }).peakMb;
-}
-
+// What the flag does to the heap is V8's business and is measured, not asserted: bench/memory-breakdown.js
+// with BENCH_HEAP_GROWING_PERCENT=0|20 (docs/deploy.md, Memory). A timed or sized check of V8's collector in
+// a test depends on the machine's load (concurrent marking lets the heap overshoot its limit by a varying amount).
 describe('setHeapGrowingPercent', () => {
-  it('takes effect after start-up: the old generation stays far closer to what is live than with V8 left alone', async () => {
-    const [bounded, unbounded] = await Promise.all([peakHeapMb(20), peakHeapMb(0)]);
-    console.info(`peak heap under churn: heap_growing_percent 20 → ${bounded.toFixed(0)} MB; 0 (V8's own factor) → ${unbounded.toFixed(0)} MB`);
-    expect(bounded).toBeLessThan(unbounded * 0.75);
-  }, 60_000);
+  beforeEach(() => setFlagsFromString.mockClear());
 
-  it('refuses what is not a whole percent from 0 to 300 (the config schema has the same bounds)', () => {
+  it("sets V8's --heap-growing-percent to the configured percent", () => {
+    setHeapGrowingPercent(20);
+    expect(setFlagsFromString.mock.calls).toEqual([['--heap-growing-percent=20']]);
+  });
+
+  it("leaves V8's own factor, and any flag given to node, alone with 0", () => {
+    setHeapGrowingPercent(0);
+    expect(setFlagsFromString).not.toHaveBeenCalled();
+  });
+
+  it('refuses what is not a whole percent from 0 to 300 (the config schema has the same bounds), setting nothing', () => {
     for (const bad of [-1, 301, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => setHeapGrowingPercent(bad)).toThrow(RangeError);
-    expect(() => setHeapGrowingPercent(0)).not.toThrow();
+    expect(setFlagsFromString).not.toHaveBeenCalled();
   });
 });
