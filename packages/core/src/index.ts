@@ -70,6 +70,8 @@ export type * from './plugin/provider-types.js';
 export type { ServerSentEvent } from './transport/server-sent-event.js';
 export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { SseDecoder } from './transport/sse-decoder.js';
+export { readyBatches } from './transport/ready-batches.js';
+export { takeReady, type ReadyItems } from './transport/take-ready.js';
 export {
   UpstreamTransport,
   defaultUpstreamBodyLimits,

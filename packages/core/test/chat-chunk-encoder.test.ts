@@ -41,4 +41,38 @@ describe('ChatChunkEncoder', () => {
     expect(last.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } });
     expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
   });
+
+  it('writes each chunk byte for byte as JSON.stringify writes the chunk object, the role first in the first delta', () => {
+    const encoder = new ChatChunkEncoder({ id: 'fallback', model: 'openai/fallback', modelPrefix: 'openai/', includeUsage: true });
+    const head = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: 'openai/gpt-4o-mini' };
+    const chunk = (delta: object, finishReason: string | null = null) =>
+      JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finishReason }], usage: null });
+    const text = 'say "hi"\n\\ 18°C 😀 \u2028';
+    expect(encoder.encode({ type: 'stream-start', id: 'chatcmpl-1', model: 'gpt-4o-mini', created: 1700000000 })).toEqual([]);
+    expect(encoder.encode({ type: 'tool-call-start', index: 0, id: 'call_a', name: 'get_weather' })).toEqual([
+      chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+    ]);
+    expect(encoder.encode({ type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":"Paris"}' })).toEqual([
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] }),
+    ]);
+    expect(encoder.encode({ type: 'text-delta', delta: text })).toEqual([chunk({ content: text })]);
+    expect(encoder.encode({ type: 'reasoning-delta', delta: text })).toEqual([chunk({ reasoning_content: text })]);
+    expect(encoder.encode({ type: 'refusal-delta', delta: text })).toEqual([chunk({ refusal: text })]);
+    expect(encoder.encode({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' } })).toEqual([chunk({}, 'stop')]);
+  });
+
+  it('gives a first chunk that only finishes the role alone', () => {
+    const encoder = new ChatChunkEncoder({ id: 'chatcmpl-2', model: 'openai/m', modelPrefix: 'openai/', includeUsage: false });
+    const [payload] = encoder.encode({ type: 'finish', finishReason: { unified: 'length', raw: 'length' } });
+    const created = (JSON.parse(payload!) as OpenAIChatChunk).created;
+    expect(payload).toBe(
+      JSON.stringify({
+        id: 'chatcmpl-2',
+        object: 'chat.completion.chunk',
+        created,
+        model: 'openai/m',
+        choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: 'length' }],
+      }),
+    );
+  });
 });

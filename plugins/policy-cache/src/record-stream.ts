@@ -1,4 +1,4 @@
-import type { StreamPart } from '@switchyard/core';
+import { takeReady, type ReadyItems, type StreamPart } from '@switchyard/core';
 
 /**
  * Passes a stream's parts through unchanged while keeping a copy, and hands the
@@ -19,9 +19,10 @@ export function recordStream(
  * An iterator, not an async generator, because it sits on every streamed miss that
  * is stored: each part costs one `then` on the source's own promise, where a
  * generator's `for await` and `yield` made several promises and result objects.
- * The source is opened on the first `next()`, as a generator would.
+ * The source is opened on the first `next()`, as a generator would. Parts the source
+ * already holds pass through `takeReady` with no promise at all.
  */
-class RecordingIterator implements AsyncIterableIterator<StreamPart> {
+class RecordingIterator implements AsyncIterableIterator<StreamPart>, ReadyItems<StreamPart> {
   private source: AsyncIterator<StreamPart> | undefined;
   /** Undefined once the stream can no longer be handed over (too big, left, or handed over). */
   private recorded: StreamPart[] | undefined = [];
@@ -38,6 +39,12 @@ class RecordingIterator implements AsyncIterableIterator<StreamPart> {
     this.source ??= this.parts[Symbol.asyncIterator]();
     // A rejection passes through untouched: nothing is handed over after a throw.
     return this.source.next().then(this.onResult);
+  }
+
+  takeReady(): StreamPart | undefined {
+    const part = this.source && takeReady(this.source);
+    if (part !== undefined) this.keep(part);
+    return part;
   }
 
   return(value?: unknown): Promise<IteratorResult<StreamPart>> {
@@ -57,15 +64,19 @@ class RecordingIterator implements AsyncIterableIterator<StreamPart> {
       if (recorded && this.finished) this.onComplete(recorded);
       return result;
     }
-    const part = result.value;
+    this.keep(result.value);
+    return result;
+  };
+
+  private keep(part: StreamPart): void {
+    const recorded = this.recorded;
     if (recorded) {
       this.bytes += approximateBytes(part);
       if (this.bytes > this.maxBytes) this.recorded = undefined;
       else recorded.push(part);
     }
     if (part.type === 'finish') this.finished = part.finishReason.unified !== 'error';
-    return result;
-  };
+  }
 }
 
 /** Cheap upper-ish bound of a part's serialized size, without serializing it on every token. */

@@ -1,4 +1,4 @@
-import type { ChatResponse, StreamPart } from '@switchyard/core';
+import { readyBatches, type ChatResponse, type ReadyItems, type StreamPart } from '@switchyard/core';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeCacheValue, encodeCacheValue, recordStream, replayParts, responseToStreamParts, splitAtWords, streamPartsToResponse, throttledWarning, type CacheEntry } from '../src/index.js';
 
@@ -121,6 +121,40 @@ describe('recording a stream as it passes', () => {
   });
 });
 
+/** A source that holds its parts ready in chunks of `size`, as an upstream stream does a network chunk's. */
+function chunked(parts: StreamPart[], size: number): AsyncIterable<StreamPart> {
+  let index = 0;
+  let readyUntil = 0;
+  const iterator: AsyncIterator<StreamPart> & ReadyItems<StreamPart> = {
+    next: async () => {
+      if (index >= parts.length) return { done: true, value: undefined };
+      readyUntil = index + size;
+      return { done: false, value: parts[index++]! };
+    },
+    takeReady: () => (index < readyUntil && index < parts.length ? parts[index++] : undefined),
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
+}
+
+describe('recording a stream read in ready batches', () => {
+  const parts = responseToStreamParts(response);
+
+  it('keeps the parts taken without a promise too, and hands them all over once finished', async () => {
+    const onComplete = vi.fn();
+    const batches: StreamPart[][] = [];
+    for await (const batch of readyBatches(recordStream(chunked(parts, 3), 1 << 20, onComplete))) batches.push(batch);
+    expect(batches.length).toBe(Math.ceil(parts.length / 3));
+    expect(batches.flat()).toEqual(parts);
+    expect(onComplete).toHaveBeenCalledWith(parts);
+  });
+
+  it('still counts the bytes of parts taken without a promise', async () => {
+    const onComplete = vi.fn();
+    for await (const _batch of readyBatches(recordStream(chunked(parts, parts.length), 100, onComplete)));
+    expect(onComplete).not.toHaveBeenCalled();
+  });
+});
+
 describe('replaying stored parts', () => {
   const parts = responseToStreamParts(response);
 
@@ -130,6 +164,15 @@ describe('replaying stored parts', () => {
     for await (const part of replay) seen.push(part);
     expect(seen).toEqual(parts);
     expect(seen[0]).toBe(parts[0]);
+    expect(await replay.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('hands out the parts after the first without a promise each, in order, and is then done', async () => {
+    const replay = replayParts(parts);
+    const batches: StreamPart[][] = [];
+    for await (const batch of readyBatches(replay)) batches.push(batch);
+    expect(batches).toEqual([parts]);
+    expect(replay.takeReady()).toBeUndefined();
     expect(await replay.next()).toEqual({ done: true, value: undefined });
   });
 

@@ -1,11 +1,13 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   GatewayError,
+  takeReady,
   toGatewayError,
   type Attempt,
   type Deployment,
   type Dispatch,
   type ProviderResult,
+  type ReadyItems,
   type RequestContext,
   type RoutePlan,
 } from '@switchyard/core';
@@ -313,7 +315,7 @@ function trackStreamEnd(result: ProviderResult, end: () => void): ProviderResult
  * wrapper whose only job is the last step. Like the generator it replaced, it calls
  * `end` only once iteration has begun.
  */
-class EndTracked<Item> implements AsyncIterable<Item>, AsyncIterator<Item> {
+class EndTracked<Item extends object> implements AsyncIterable<Item>, AsyncIterator<Item>, ReadyItems<Item> {
   private inner: AsyncIterator<Item> | undefined;
   private ended = false;
   private readonly onResult = (result: IteratorResult<Item>): IteratorResult<Item> => {
@@ -342,6 +344,11 @@ class EndTracked<Item> implements AsyncIterable<Item>, AsyncIterator<Item> {
     } catch (error) {
       return Promise.resolve().then(() => this.onError(error));
     }
+  }
+
+  /** A part the source already holds is never its last: the end comes through `next()`. */
+  takeReady(): Item | undefined {
+    return this.inner && !this.ended ? takeReady(this.inner) : undefined;
   }
 
   async return(): Promise<IteratorResult<Item>> {

@@ -1,4 +1,4 @@
-import { type Dispatch, type StreamPart } from '@switchyard/core';
+import { readyBatches, type Dispatch, type ReadyItems, type StreamPart } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { createRoutePlan, DeploymentStats, needsInFlightCounts, orderDeployments, type PlanContext } from '../src/index.js';
 import { group, planContext } from './support/plan-harness.js';
@@ -72,6 +72,23 @@ describe('a streamed answer and its deployment in flight', () => {
     });
     for await (const _part of parts) break;
     expect(closed).toBe(true);
+    expect(inFlight()).toBe(0);
+  });
+
+  it('passes on the parts its source holds ready, and still ends once, when the source runs out', async () => {
+    const held = [textPart('a'), textPart('b'), textPart('c')];
+    let index = 0;
+    const source: AsyncIterator<StreamPart> & ReadyItems<StreamPart> = {
+      next: async () => (index < held.length ? { done: false, value: held[index++]! } : { done: true, value: undefined }),
+      takeReady: () => held[index++],
+    };
+    const { parts, inFlight } = await routeStream(() => ({ [Symbol.asyncIterator]: () => source }));
+    const batches: StreamPart[][] = [];
+    for await (const batch of readyBatches(parts)) {
+      batches.push(batch);
+      expect(inFlight()).toBe(1);
+    }
+    expect(batches).toEqual([held]);
     expect(inFlight()).toBe(0);
   });
 

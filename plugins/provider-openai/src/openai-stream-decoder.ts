@@ -34,34 +34,34 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       }
       // A failure after the stream began arrives as a data line with a top-level error.
       if (chunk.error) throw mapOpenAIErrorBody(provider, 500, chunk as { error: unknown });
-      const parts: StreamPart[] = [];
+      let parts: StreamPart[] | undefined;
       if (!started) {
         started = true;
-        parts.push({ type: 'stream-start', id: chunk.id, model: chunk.model, created: chunk.created });
+        parts = withPart(parts, { type: 'stream-start', id: chunk.id, model: chunk.model, created: chunk.created });
       }
       const choice = chunk.choices?.[0];
       if (choice) {
         const delta = choice.delta ?? {};
-        if (delta.reasoning_content) parts.push({ type: 'reasoning-delta', delta: delta.reasoning_content });
-        if (delta.content) parts.push({ type: 'text-delta', delta: delta.content });
-        if (delta.refusal) parts.push({ type: 'refusal-delta', delta: delta.refusal });
+        if (delta.reasoning_content) parts = withPart(parts, { type: 'reasoning-delta', delta: delta.reasoning_content });
+        if (delta.content) parts = withPart(parts, { type: 'text-delta', delta: delta.content });
+        if (delta.refusal) parts = withPart(parts, { type: 'refusal-delta', delta: delta.refusal });
         if (delta.tool_calls) {
           for (const call of delta.tool_calls) {
             if (call.id && call.function?.name) {
-              parts.push({ type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
+              parts = withPart(parts, { type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
             }
             if (call.function?.arguments) {
-              parts.push({ type: 'tool-call-delta', index: call.index, argumentsDelta: call.function.arguments });
+              parts = withPart(parts, { type: 'tool-call-delta', index: call.index, argumentsDelta: call.function.arguments });
             }
           }
         }
         if (choice.finish_reason) {
           finished = true;
-          parts.push({ type: 'finish', finishReason: fromOpenAIFinishReason(choice.finish_reason) });
+          parts = withPart(parts, { type: 'finish', finishReason: fromOpenAIFinishReason(choice.finish_reason) });
         }
       }
-      if (chunk.usage) parts.push({ type: 'usage', usage: fromOpenAIUsage(chunk.usage) });
-      return parts;
+      if (chunk.usage) parts = withPart(parts, { type: 'usage', usage: fromOpenAIUsage(chunk.usage) });
+      return parts ?? [];
     },
     end(): StreamPart[] {
       // Some compatible servers omit [DONE]; a stream that said why it finished is complete.
@@ -73,4 +73,15 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       return [];
     },
   };
+}
+
+/**
+ * Adds a part to an event's parts, made on the first one. An event is usually one
+ * token, one part: a one-slot array, where an empty array's first push would grow
+ * it to seventeen slots, once per streamed token.
+ */
+function withPart(parts: StreamPart[] | undefined, part: StreamPart): StreamPart[] {
+  if (parts === undefined) return [part];
+  parts.push(part);
+  return parts;
 }

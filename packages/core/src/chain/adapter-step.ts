@@ -6,6 +6,7 @@ import { costHeaderWriter, type CostHeaderWriter } from '../http/cost-header.js'
 import { sendJson } from '../http/send-json.js';
 import { toHeaderValue } from '../http/to-header-value.js';
 import { SseWriter } from '../http/sse-writer.js';
+import { readyBatches } from '../transport/ready-batches.js';
 import type { DialectPassthrough, SseEvent } from '../ingress/ingress-dialect.js';
 import { readAnthropicClientHeaders } from '../ingress/anthropic/read-anthropic-client-headers.js';
 import type { PassthroughEvent, PassthroughRequest } from '../plugin/provider-types.js';
@@ -153,7 +154,7 @@ function streamEncoderOptions(context: RequestContext, modelPrefix: string) {
  * feeding the usage and the estimate of a cut stream, a failure after the first byte
  * ending in the dialect's error event.
  */
-async function writeEventStream<Item>(
+async function writeEventStream<Item extends object>(
   items: AsyncIterable<Item>,
   forEachPart: (item: Item, visit: (part: StreamPart) => void) => void,
   encoder: ItemStreamEncoder<Item>,
@@ -175,15 +176,18 @@ async function writeEventStream<Item>(
     generated.add(part);
   };
   try {
-    for await (const item of items) {
-      forEachPart(item, collect);
-      const events = encoder.encode(item);
-      if (beforeLastWrite && events.length > 0) await beforeLastWrite();
-      for (const event of events) {
-        const backpressure = send(sse, event);
-        if (backpressure) await backpressure;
+    // The items one upstream chunk brought come as one batch: one await for them all.
+    stream: for await (const batch of readyBatches(items)) {
+      for (const item of batch) {
+        forEachPart(item, collect);
+        const events = encoder.encode(item);
+        if (beforeLastWrite && events.length > 0) await beforeLastWrite();
+        for (const event of events) {
+          const backpressure = send(sse, event);
+          if (backpressure) await backpressure;
+        }
+        if (!sse.isOpen) break stream; // the client left; leaving the loop cancels the upstream
       }
-      if (!sse.isOpen) break; // the client left; leaving the loop cancels the upstream
     }
     const closing = encoder.finish();
     if (beforeLastWrite) await beforeLastWrite();

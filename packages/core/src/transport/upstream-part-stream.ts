@@ -7,6 +7,7 @@ import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
 import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
+import type { ReadyItems } from './take-ready.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 
 /** What an UpstreamPartStream reads, and how. */
@@ -42,7 +43,7 @@ export interface PartDecoder<Part> {
  * the error after them. Stopping early (the client left, an error) destroys the
  * body so the connection is released rather than drained.
  */
-export class UpstreamPartStream<Part = StreamPart> implements AsyncIterableIterator<Part> {
+export class UpstreamPartStream<Part extends object = StreamPart> implements AsyncIterableIterator<Part>, ReadyItems<Part> {
   private readonly source: Readable;
   private readonly body: AsyncIterator<Buffer>;
   private readonly framer: StreamFramer;
@@ -71,6 +72,11 @@ export class UpstreamPartStream<Part = StreamPart> implements AsyncIterableItera
       return Promise.reject(failure);
     }
     return this.fill();
+  }
+
+  /** The next part of the chunk already read, if any (an error waits for `next()`, after them). */
+  takeReady(): Part | undefined {
+    return this.position < this.buffer.length ? this.buffer[this.position++] : undefined;
   }
 
   async return(): Promise<IteratorResult<Part>> {

@@ -4,7 +4,6 @@ import { toOpenAIFinishReason } from './openai-finish-reason.js';
 import { toOpenAIUsage } from './openai-usage.js';
 import type { OpenAIChatChunk } from './openai-wire-types.js';
 
-type Delta = OpenAIChatChunk['choices'][number]['delta'];
 type ChunkFinishReason = OpenAIChatChunk['choices'][number]['finish_reason'];
 
 /**
@@ -13,7 +12,8 @@ type ChunkFinishReason = OpenAIChatChunk['choices'][number]['finish_reason'];
  * sends `role: assistant` once, as OpenAI does.
  *
  * This runs once per streamed token, so the parts of a chunk that never change
- * (id, object, created, model) are serialized once and only the delta per event.
+ * (id, object, created, model, and what follows the delta) are serialized once, and
+ * per event only the delta's members: no delta object, no serialization of it.
  */
 export class ChatChunkEncoder {
   private id: string;
@@ -25,6 +25,8 @@ export class ChatChunkEncoder {
   private readonly modelPrefix: string;
   private head: string | undefined;
   private readonly tail: string;
+  /** What follows the delta's members in every chunk that does not finish. */
+  private readonly unfinishedTail: string;
 
   /**
    * @param options.id used until the upstream names its own response id
@@ -38,6 +40,7 @@ export class ChatChunkEncoder {
     this.includeUsage = options.includeUsage;
     // OpenAI sends `"usage":null` on every chunk only when usage was asked for.
     this.tail = options.includeUsage ? '}],"usage":null}' : '}]}';
+    this.unfinishedTail = `},"finish_reason":null${this.tail}`;
   }
 
   /** Returns the `data:` payloads this part produces (often one, sometimes none). */
@@ -50,21 +53,21 @@ export class ChatChunkEncoder {
         this.head = undefined;
         return [];
       case 'text-delta':
-        return [this.chunk({ content: part.delta })];
+        return [this.chunk(`"content":${JSON.stringify(part.delta)}`)];
       case 'reasoning-delta':
-        return [this.chunk({ reasoning_content: part.delta })];
+        return [this.chunk(`"reasoning_content":${JSON.stringify(part.delta)}`)];
       case 'refusal-delta':
-        return [this.chunk({ refusal: part.delta })];
-      case 'tool-call-start':
-        return [
-          this.chunk({
-            tool_calls: [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }],
-          }),
-        ];
-      case 'tool-call-delta':
-        return [this.chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] })];
+        return [this.chunk(`"refusal":${JSON.stringify(part.delta)}`)];
+      case 'tool-call-start': {
+        const calls = [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }];
+        return [this.chunk(`"tool_calls":${JSON.stringify(calls)}`)];
+      }
+      case 'tool-call-delta': {
+        const calls = [{ index: part.index, function: { arguments: part.argumentsDelta } }];
+        return [this.chunk(`"tool_calls":${JSON.stringify(calls)}`)];
+      }
       case 'finish':
-        return [this.chunk({}, toOpenAIFinishReason(part.finishReason))];
+        return [this.chunk('', toOpenAIFinishReason(part.finishReason))];
       case 'usage':
         this.usage = part.usage;
         return [];
@@ -85,15 +88,19 @@ export class ChatChunkEncoder {
     return [JSON.stringify(chunk)];
   }
 
-  private chunk(delta: Delta, finishReason: ChunkFinishReason = null): string {
+  /**
+   * One chunk around its delta's members: serialized JSON `"key":value` pairs, in the
+   * order `JSON.stringify` of the delta object would write them (role first).
+   */
+  private chunk(deltaMembers: string, finishReason: ChunkFinishReason = null): string {
     if (!this.roleSent) {
       this.roleSent = true;
-      delta = { role: 'assistant', ...delta };
+      deltaMembers = deltaMembers === '' ? '"role":"assistant"' : `"role":"assistant",${deltaMembers}`;
     }
     this.head ??=
       `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},` +
-      `"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":`;
-    const finish = finishReason === null ? 'null' : `"${finishReason}"`;
-    return `${this.head}${JSON.stringify(delta)},"finish_reason":${finish}${this.tail}`;
+      `"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":{`;
+    const tail = finishReason === null ? this.unfinishedTail : `},"finish_reason":"${finishReason}"${this.tail}`;
+    return this.head + deltaMembers + tail;
   }
 }
