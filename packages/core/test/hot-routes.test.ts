@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
@@ -43,6 +44,11 @@ function aheadAppWithRouter(handler: RequestHandler, errors?: ErrorRequestHandle
 function beforeApp(handler: RequestHandler, errors?: ErrorRequestHandler) {
   const { app, router } = aheadAppWithRouter(handler, errors);
   return hotRoutesBeforeApp(app, router)!;
+}
+
+/** The status code and message of an answer, as the client read them (supertest's types leave out the raw response). */
+function statusLine(answer: request.Response): [number, string | undefined] {
+  return [answer.status, (answer as unknown as { res: IncomingMessage }).res.statusMessage];
 }
 
 /** `beforeApp`, with a count of the requests that entered the app (Express's `app.handle`). */
@@ -175,17 +181,60 @@ describe('hotRoutesBeforeApp', () => {
     expect(handle).not.toHaveBeenCalled();
   });
 
-  it('gives the request and response the own properties the app’s walk gives them, in the same order', async () => {
-    // Left out: parseurl's cache and the router's symbol for tracing, which only the walk sets.
+  it('gives the request and response the own properties the app’s walk gives them, in the same order, and the three every call adds later', async () => {
     const ownKeys = (target: object) => Reflect.ownKeys(target).filter((key) => typeof key === 'string' && key !== '_parsedUrl');
     const keysOf = async (listener: Parameters<typeof request>[0]) => {
       const answer = await request(listener).post('/v1/chat/completions').send({});
       expect(answer.status).toBe(200);
-      return answer.body as unknown;
+      return answer.body as { req: string[]; res: string[] };
     };
     const handler: RequestHandler = (req, res) => void res.json({ req: ownKeys(req), res: ownKeys(res) });
+    // Left out: parseurl's cache and the router's symbol for tracing, which only the walk sets.
     const walked = await keysOf(aheadApp(handler));
-    expect(await keysOf(beforeApp(handler))).toEqual(walked);
+    // Own before the prototypes change, so that setting them later does not copy the shape.
+    expect(await keysOf(beforeApp(handler))).toEqual({ req: [...walked.req, 'body'], res: [...walked.res, 'statusCode', 'statusMessage'] });
+  });
+
+  it('ends a call with the same own properties as the app’s walk, in another order', async () => {
+    const ownKeys = (target: object) => Reflect.ownKeys(target).filter((key) => typeof key === 'string' && key !== '_parsedUrl').sort();
+    let finished: unknown;
+    // As a model call: the body is parsed into req.body, the status set, the answer sent.
+    const handler: RequestHandler = (req, res) => {
+      res.on('finish', () => (finished = { req: ownKeys(req), res: ownKeys(res) }));
+      req.body = { parsed: true };
+      res.status(201).json({ ok: true });
+    };
+    expect((await request(aheadApp(handler)).post('/v1/chat/completions')).status).toBe(201);
+    const walked = finished;
+    expect((await request(beforeApp(handler)).post('/v1/chat/completions')).status).toBe(201);
+    expect(finished).toEqual(walked);
+  });
+
+  it('reads req.body, res.statusCode and res.statusMessage as before they are set, and answers with what the handler sets', async () => {
+    let seen: unknown;
+    const listener = beforeApp((req, res) => {
+      seen = { body: req.body, statusCode: res.statusCode, statusMessage: res.statusMessage };
+      if (req.query['status'] === 'message') res.writeHead(203, 'Fine here').end();
+      else if (req.query['status'] === 'set') res.status(202).json({ ok: true });
+      else res.json({ ok: true });
+    });
+    const plain = await request(listener).post('/v1/chat/completions');
+    expect(seen).toEqual({ body: undefined, statusCode: 200, statusMessage: undefined });
+    expect([...statusLine(plain), plain.body]).toEqual([200, 'OK', { ok: true }]);
+    const set = await request(listener).post('/v1/chat/completions?status=set');
+    expect([...statusLine(set), set.body]).toEqual([202, 'Accepted', { ok: true }]);
+    const message = await request(listener).post('/v1/chat/completions?status=message');
+    expect(statusLine(message)).toEqual([203, 'Fine here']);
+  });
+
+  it('keeps a status a listener set before the route', async () => {
+    const route = beforeApp((_req, res) => void res.end());
+    const answer = await request((req: IncomingMessage, res: ServerResponse) => {
+      res.statusCode = 204;
+      res.statusMessage = 'Nothing';
+      route(req, res);
+    }).post('/v1/chat/completions');
+    expect(statusLine(answer)).toEqual([204, 'Nothing']);
   });
 
   it('enters the app once for what the route passes on, through req.next as well', async () => {

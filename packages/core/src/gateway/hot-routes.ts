@@ -163,9 +163,10 @@ export function hotRoutesBeforeApp(app: Express, router: Router): RequestListene
  * What Express 5 does to a request before the app's first layer runs: `app.handle`
  * links the request and response, gives them `res.locals` and the app's prototypes;
  * the app's router sets `next`, `baseUrl` and `originalUrl`; the root layer's match
- * sets `params`. The same properties in the same order, but the prototypes last (they
- * define none of these names): V8 takes an object whose prototype changes off the
- * shapes its kind shares, so each property added after that copies the object's whole shape.
+ * sets `params`. The same properties in the same order, then three a model call sets
+ * later anyway, and the prototypes last (they define none of these names): V8 takes an
+ * object whose prototype changes off the shapes its kind shares, so each property added
+ * after that copies the object's whole shape.
  */
 function prepareAsApp(app: Express, req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
   const request = req as Request;
@@ -177,8 +178,24 @@ function prepareAsApp(app: Express, req: IncomingMessage, res: ServerResponse, n
   request.baseUrl = '';
   request.originalUrl ||= request.url;
   request.params = {};
+  ownBeforePrototypeChange(request, response);
   Object.setPrototypeOf(request, app.request);
   Object.setPrototypeOf(response, app.response);
+}
+
+/**
+ * The properties every model call adds later anyway, made own properties now with
+ * the values they read as until then, so that adding them later does not copy the
+ * shape (~1 KB each): `req.body` (read-json-body sets it; `undefined` until then, as
+ * in Express 5, though `'body' in req` is now true from the start), and the status
+ * Node's `writeHead` (or `res.status`) sets, which until then read from
+ * `ServerResponse.prototype` (200, no message).
+ */
+function ownBeforePrototypeChange(request: Request, response: Response): void {
+  request.body = undefined;
+  const { statusCode, statusMessage } = response;
+  response.statusCode = statusCode;
+  response.statusMessage = statusMessage;
 }
 
 /** Runs a route's handler; whatever it passes on (an error, a throw, a rejection, or nothing) goes to `afterHandler`. */
