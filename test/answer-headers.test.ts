@@ -34,6 +34,13 @@ function headerSet(headers: Headers | Record<string, string | string[] | undefin
   return set;
 }
 
+/** Reads an answer to its end, checks its status, and gives its header set. */
+async function answered(response: Response, status: number): Promise<HeaderSet> {
+  await response.text();
+  expect(response.status).toBe(status);
+  return headerSet(response.headers);
+}
+
 const jsonAnswer = { 'content-type': 'application/json; charset=utf-8', 'content-length': '<bytes>', connection: 'keep-alive', 'keep-alive': 'timeout=5', date: '<date>' };
 const streamAnswer = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -92,14 +99,10 @@ describe('the headers of each kind of answer of the full chain', () => {
 
   it('a whole answer (a cache miss), then the same question answered from the cache', async () => {
     const miss = await chat('whole question');
-    await miss.text();
-    expect(miss.status).toBe(200);
-    expect(headerSet(miss.headers)).toEqual({ ...jsonAnswer, 'x-request-id': '<request-id>', ...rateLimit, ...routed, 'x-switchyard-cache': 'MISS', 'x-switchyard-cost': expect.stringMatching(/^0\.\d+$/) });
+    expect(await answered(miss, 200)).toEqual({ ...jsonAnswer, 'x-request-id': '<request-id>', ...rateLimit, ...routed, 'x-switchyard-cache': 'MISS', 'x-switchyard-cost': expect.stringMatching(/^0\.\d+$/) });
 
     const hit = await chat('whole question');
-    await hit.text();
-    expect(hit.status).toBe(200);
-    expect(headerSet(hit.headers)).toEqual({
+    expect(await answered(hit, 200)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
       ...rateLimit,
@@ -113,14 +116,10 @@ describe('the headers of each kind of answer of the full chain', () => {
 
   it('a stream (a cache miss), then the same question replayed from the cache as a stream', async () => {
     const miss = await chat('streamed question', { stream: true });
-    await miss.text();
-    expect(miss.status).toBe(200);
-    expect(headerSet(miss.headers)).toEqual({ ...streamAnswer, 'x-request-id': '<request-id>', ...rateLimit, ...routed, 'x-switchyard-cache': 'MISS' });
+    expect(await answered(miss, 200)).toEqual({ ...streamAnswer, 'x-request-id': '<request-id>', ...rateLimit, ...routed, 'x-switchyard-cache': 'MISS' });
 
     const hit = await chat('streamed question', { stream: true });
-    await hit.text();
-    expect(hit.status).toBe(200);
-    expect(headerSet(hit.headers)).toEqual({
+    expect(await answered(hit, 200)).toEqual({
       ...streamAnswer,
       'x-request-id': '<request-id>',
       ...rateLimit,
@@ -133,9 +132,7 @@ describe('the headers of each kind of answer of the full chain', () => {
 
   it('the fast path, whole and streamed (nothing stored: the answer passes through)', async () => {
     const whole = await chat('fast whole', {}, { 'cache-control': 'no-store' });
-    await whole.text();
-    expect(whole.status).toBe(200);
-    expect(headerSet(whole.headers)).toEqual({
+    expect(await answered(whole, 200)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
       ...rateLimit,
@@ -146,9 +143,7 @@ describe('the headers of each kind of answer of the full chain', () => {
     });
 
     const streamed = await chat('fast stream', { stream: true }, { 'cache-control': 'no-store', 'x-request-id': 'client-trace-1' });
-    await streamed.text();
-    expect(streamed.status).toBe(200);
-    expect(headerSet(streamed.headers)).toEqual({
+    expect(await answered(streamed, 200)).toEqual({
       ...streamAnswer,
       'x-request-id': '<request-id>',
       'x-client-request-id': 'client-trace-1',
@@ -165,10 +160,8 @@ describe('the headers of each kind of answer of the full chain', () => {
       headers: { 'content-type': 'application/json', 'x-request-id': 'client-trace-2' },
       body: JSON.stringify({ model: 'assistant', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    await noKey.text();
-    expect(noKey.status).toBe(401);
     // Refused before its body was read: the connection is not reused.
-    expect(headerSet(noKey.headers)).toEqual({
+    expect(await answered(noKey, 401)).toEqual({
       'content-type': 'application/json; charset=utf-8',
       'content-length': '<bytes>',
       connection: 'close',
@@ -178,18 +171,14 @@ describe('the headers of each kind of answer of the full chain', () => {
     });
 
     const unknown = await post('/v1/chat/completions', { model: 'nobody', messages: [{ role: 'user', content: 'hi' }] });
-    await unknown.text();
-    expect(unknown.status).toBe(404);
-    expect(headerSet(unknown.headers)).toEqual({ ...jsonAnswer, 'x-request-id': '<request-id>', ...rateLimit });
+    expect(await answered(unknown, 404)).toEqual({ ...jsonAnswer, 'x-request-id': '<request-id>', ...rateLimit });
   });
 
   it('an error after the adapter: the upstream failed', async () => {
     // A 400 is not retried: one attempt, then the error.
     upstream.enqueue({ status: 400, body: { error: { message: 'bad', type: 'invalid_request_error', code: null, param: null } } });
     const failed = await post('/v1/chat/completions', { model: 'fragile', messages: [{ role: 'user', content: 'fail please' }] });
-    await failed.text();
-    expect(failed.status).toBe(400);
-    expect(headerSet(failed.headers)).toEqual({
+    expect(await answered(failed, 400)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
       ...rateLimit,
@@ -204,9 +193,7 @@ describe('the headers of each kind of answer of the full chain', () => {
     await first.text();
     expect(first.status).toBe(200);
     const refused = await post('/v1/chat/completions', { model: 'limited', messages: [{ role: 'user', content: 'two' }] });
-    await refused.text();
-    expect(refused.status).toBe(429);
-    expect(headerSet(refused.headers)).toEqual({
+    expect(await answered(refused, 429)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
       'x-ratelimit-limit-requests': '1',
@@ -218,9 +205,7 @@ describe('the headers of each kind of answer of the full chain', () => {
 
   it("Anthropic's Messages endpoint, whole", async () => {
     const answer = await post('/v1/messages', { model: 'assistant', max_tokens: 64, messages: [{ role: 'user', content: 'messages question' }] });
-    await answer.text();
-    expect(answer.status).toBe(200);
-    expect(headerSet(answer.headers)).toEqual({
+    expect(await answered(answer, 200)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
       ...rateLimit,
