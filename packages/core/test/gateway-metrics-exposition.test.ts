@@ -74,3 +74,14 @@ describe('the /metrics text of the request metrics', () => {
     expect(await exposition()).toBe(expected);
   });
 });
+
+describe('the request metrics after registry.resetMetrics()', () => {
+  it('show only what was counted since, as a fresh gateway would', async () => {
+    const reset = new GatewayMetrics(labels());
+    for (const request of traffic) reset.observe(request);
+    reset.registry.resetMetrics();
+    const fresh = new GatewayMetrics(labels());
+    for (const metrics of [reset, fresh]) for (const request of traffic.slice(3, 8)) metrics.observe(request);
+    expect(await reset.registry.metrics()).toBe(await fresh.registry.metrics());
+  });
+});
