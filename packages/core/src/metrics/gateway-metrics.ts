@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, type CounterConfiguration, type Ga
 import { errorCatalogue } from '../errors/error-catalogue.js';
 import type { RequestRecord } from '../gateway/request-record.js';
 import type { DeploymentLabels } from './deployment-labels.js';
+import { TallyCounter, TallyHistogram, type CounterSeries, type SeriesLevel } from './tally-metrics.js';
 
 /** Seconds, from sub-millisecond cache hits to long streams. */
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -25,43 +26,48 @@ export type CacheLookup = 'hit' | 'miss' | 'bypass';
 export class GatewayMetrics {
   /** The gateway's registry; `/metrics` serves it. */
   readonly registry = new Registry();
-  private readonly requests: Counter<'endpoint' | 'provider' | 'model' | 'status_class' | 'error_code'>;
-  private readonly duration: Histogram<'endpoint' | 'provider' | 'model'>;
-  private readonly firstByte: Histogram<'endpoint' | 'provider' | 'model'>;
-  private readonly tokens: Counter<'provider' | 'model' | 'kind'>;
-  private readonly cost: Counter<'provider' | 'model'>;
+  // Counted on every request: tallies that find a known series without building a key (tally-metrics.ts).
+  private readonly requests: TallyCounter<'endpoint' | 'provider' | 'model' | 'status_class' | 'error_code'>;
+  private readonly duration: TallyHistogram<'endpoint' | 'provider' | 'model'>;
+  private readonly firstByte: TallyHistogram<'endpoint' | 'provider' | 'model'>;
+  private readonly tokens: TallyCounter<'provider' | 'model' | 'kind'>;
+  private readonly cost: TallyCounter<'provider' | 'model'>;
   private readonly retries: Counter<'provider' | 'model' | 'reason'>;
   private readonly fallbacks: Counter<'provider' | 'model' | 'reason'>;
   private readonly budgetRefusals: Counter;
   private readonly rateLimitRefusals: Counter<'source' | 'dimension'>;
-  private readonly cacheLookups: Counter<'result'>;
+  private readonly cacheLookups: TallyCounter<'result'>;
   private readonly ledgerAppends: Histogram<'outcome'>;
 
   constructor(private readonly labels: DeploymentLabels) {
     const deployment = ['provider', 'model'] as const;
-    this.requests = this.counter({
+    this.requests = new TallyCounter({
       name: 'switchyard_requests_total',
       help: 'Finished requests by endpoint, serving deployment, status class and error code.',
       labelNames: ['endpoint', ...deployment, 'status_class', 'error_code'],
+      registry: this.registry,
     });
-    this.duration = this.histogram({
+    this.duration = new TallyHistogram({
       name: 'switchyard_request_duration_seconds',
       help: 'Time from arrival until the request was over (a stream: its last byte).',
       labelNames: ['endpoint', ...deployment],
       buckets: latencyBuckets,
+      registry: this.registry,
     });
-    this.firstByte = this.histogram({
+    this.firstByte = new TallyHistogram({
       name: 'switchyard_time_to_first_byte_seconds',
       help: 'Time from arrival to the first byte of the answer (a stream: its first event, after the upstream answered).',
       labelNames: ['endpoint', ...deployment],
       buckets: latencyBuckets,
+      registry: this.registry,
     });
-    this.tokens = this.counter({
+    this.tokens = new TallyCounter({
       name: 'switchyard_tokens_total',
       help: 'Tokens by kind (input, output, cached, reasoning); cached and reasoning are parts of input and output.',
       labelNames: [...deployment, 'kind'],
+      registry: this.registry,
     });
-    this.cost = this.counter({ name: 'switchyard_cost_usd_total', help: 'What requests cost in USD at the catalog prices.', labelNames: [...deployment] });
+    this.cost = new TallyCounter({ name: 'switchyard_cost_usd_total', help: 'What requests cost in USD at the catalog prices.', labelNames: [...deployment], registry: this.registry });
     this.retries = this.counter({
       name: 'switchyard_retries_total',
       help: 'Attempts that tried the same deployment again, by the error of the attempt before.',
@@ -78,7 +84,7 @@ export class GatewayMetrics {
       help: 'Requests refused by the rate-limit step, by whose limit (key, team, model, global; store when it is unreachable) and dimension.',
       labelNames: ['source', 'dimension'],
     });
-    this.cacheLookups = this.counter({ name: 'switchyard_cache_lookups_total', help: 'Response cache decisions: hit, miss, bypass.', labelNames: ['result'] });
+    this.cacheLookups = new TallyCounter({ name: 'switchyard_cache_lookups_total', help: 'Response cache decisions: hit, miss, bypass.', labelNames: ['result'], registry: this.registry });
     this.ledgerAppends = this.histogram({
       name: 'switchyard_usage_flush_duration_seconds',
       help: 'How long each batch append to the usage ledger took, by outcome (ok, failed).',
@@ -114,7 +120,7 @@ export class GatewayMetrics {
 
   /** Counts one decision of the cache step. */
   countCacheLookup(result: CacheLookup): void {
-    this.cacheLookups.inc({ result });
+    this.cacheLookups.labels.of(result).inc();
   }
 
   /** Records a finished request: one call per request, from its RequestRecord. */
@@ -122,24 +128,20 @@ export class GatewayMetrics {
     const provider = this.labels.provider(record.provider);
     const model = this.labels.model(record.provider, record.model);
     const errorCode = record.errorCode === undefined ? '' : knownErrorCode(record.errorCode);
-    this.requests.inc({ endpoint: record.endpoint, provider, model, status_class: statusClass(record.status), error_code: errorCode });
+    this.requests.labels.at(record.endpoint).at(provider).at(model).at(statusClass(record.status)).of(errorCode).inc();
     if (errorCode === 'insufficient_quota') this.budgetRefusals.inc();
-    const where = { endpoint: record.endpoint, provider, model };
-    this.duration.observe(where, record.latencyMs / 1000);
-    if (record.firstByteMs !== undefined) this.firstByte.observe(where, record.firstByteMs / 1000);
+    this.duration.labels.at(record.endpoint).at(provider).of(model).observe(record.latencyMs / 1000);
+    if (record.firstByteMs !== undefined) this.firstByte.labels.at(record.endpoint).at(provider).of(model).observe(record.firstByteMs / 1000);
     const usage = record.usage;
     if (usage) {
-      this.addTokens(provider, model, 'input', usage.inputTokens);
-      this.addTokens(provider, model, 'output', usage.outputTokens);
-      this.addTokens(provider, model, 'cached', usage.cachedInputTokens);
-      this.addTokens(provider, model, 'reasoning', usage.reasoningTokens);
+      const tokens = this.tokens.labels.at(provider).at(model);
+      addTokens(tokens, 'input', usage.inputTokens);
+      addTokens(tokens, 'output', usage.outputTokens);
+      addTokens(tokens, 'cached', usage.cachedInputTokens);
+      addTokens(tokens, 'reasoning', usage.reasoningTokens);
     }
-    if (record.costUsd > 0 && Number.isFinite(record.costUsd)) this.cost.inc({ provider, model }, record.costUsd);
+    if (record.costUsd > 0 && Number.isFinite(record.costUsd)) this.cost.labels.at(provider).of(model).inc(record.costUsd);
     this.observeAttempts(record);
-  }
-
-  private addTokens(provider: string, model: string, kind: string, count: number | undefined): void {
-    if (count !== undefined && count > 0 && Number.isFinite(count)) this.tokens.inc({ provider, model, kind }, count);
   }
 
   /** Each attempt after the first is a retry (same deployment) or a fallback (another one), caused by the one before. */
@@ -158,8 +160,16 @@ export class GatewayMetrics {
   }
 }
 
+/** Counts tokens of one kind; a count that is missing, zero, negative or not finite adds no series. */
+function addTokens(byKind: SeriesLevel<CounterSeries>, kind: 'input' | 'output' | 'cached' | 'reasoning', count: number | undefined): void {
+  if (count !== undefined && count > 0 && Number.isFinite(count)) byKind.of(kind).inc(count);
+}
+
+/** The label of each status class, made once (a new string per request would be a new key to hash). */
+const statusClasses = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
 function statusClass(status: number): string {
-  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+  return status >= 100 && status < 600 ? statusClasses[Math.floor(status / 100) - 1]! : 'other';
 }
 
 function knownErrorCode(code: string): string {
