@@ -54,7 +54,13 @@ interface Entry {
   sharedRejects: number;
   /** Whether this instance's attempt is out as the fleet's probe (or claiming the token). */
   probing: boolean;
+  /** Rethrows an error of a fire, opossum's open-circuit refusal turned into ours. */
+  mapRefusal: (error: unknown) => never;
 }
+
+/** The two things a fire can know about itself, made once rather than per attempt. */
+const probeFire: FireInfo = Object.freeze({ probe: true });
+const ordinaryFire: FireInfo = Object.freeze({ probe: false });
 
 /** opossum keeps its rolling window in this many buckets. */
 const bucketsPerWindow = 10;
@@ -119,7 +125,7 @@ export class DeploymentBreakers {
     try {
       if (this.closed) return attempt();
       const name = deploymentName(deployment);
-      const entry = this.entryFor(name);
+      const entry = this.entryFor(name, deployment.provider);
       const shared = entry.known ? this.shared : undefined;
       if (!shared) return this.fire(entry, name, deployment, attempt, true);
       return this.callShared(shared, entry, name, deployment, attempt);
@@ -133,7 +139,7 @@ export class DeploymentBreakers {
     const sharedState = shared.stateOf(name);
     if (sharedState === 'open' || (sharedState === 'half-open' && entry.probing)) {
       entry.sharedRejects++;
-      throw this.refusal(name, deployment);
+      throw this.refusal(name, deployment.provider);
     }
     if (sharedState === undefined) return this.fire(entry, name, deployment, attempt, true);
     return this.probeForFleet(shared, entry, name, deployment, attempt);
@@ -150,7 +156,7 @@ export class DeploymentBreakers {
     }
     if (claim === 'taken') {
       entry.sharedRejects++;
-      throw this.refusal(name, deployment);
+      throw this.refusal(name, deployment.provider);
     }
     // Redis did not answer: the local breaker alone decides, as without `shared`.
     if (claim === 'unavailable') return this.fire(entry, name, deployment, attempt, true);
@@ -187,15 +193,19 @@ export class DeploymentBreakers {
   private fire(entry: Entry, name: string, deployment: Deployment, attempt: Attempt, announceClose: boolean): Promise<ProviderResult> {
     // fire() lets the half-open probe through synchronously, so whether this one is
     // the probe is known before anything else can fire.
-    const info: FireInfo = { probe: entry.breaker.halfOpen && entry.breaker.pendingClose };
-    return entry.breaker.fire(attempt, info).then(
+    const probe = entry.breaker.halfOpen && entry.breaker.pendingClose;
+    const fired = entry.breaker.fire(attempt, probe ? probeFire : ordinaryFire);
+    // Only this instance's own probe, with circuits shared, has anything to do on success:
+    // any other attempt chains the entry's refusal mapping alone, made once per breaker.
+    if (!(announceClose && probe && entry.known && this.shared)) return fired.then(undefined, entry.mapRefusal);
+    return fired.then(
       (result) => {
         // This instance's own probe closed its breaker: tell the others.
-        if (announceClose && info.probe && entry.known) this.shared?.markClosed(name);
+        this.shared?.markClosed(name);
         return result;
       },
       (error: unknown) => {
-        throw isOpenCircuitRefusal(error) ? this.refusal(name, deployment) : error;
+        throw isOpenCircuitRefusal(error) ? this.refusal(name, deployment.provider) : error;
       },
     );
   }
@@ -254,7 +264,8 @@ export class DeploymentBreakers {
     this.rotations.clear();
   }
 
-  private entryFor(name: string): Entry {
+  /** `provider`: the provider part of `name` (provider ids hold no '/'), for the refusal's error. */
+  private entryFor(name: string, provider: string): Entry {
     const known = this.isKnown(name);
     const entries = known ? this.entries : this.unlisted;
     const limit = known ? this.options.max_breakers : this.options.max_unlisted_breakers;
@@ -263,7 +274,7 @@ export class DeploymentBreakers {
       // Re-inserting keeps the map in least-recently-used order.
       entries.delete(name);
     } else {
-      entry = this.createEntry(name, known);
+      entry = this.createEntry(name, provider, known);
       const oldest = entries.size >= limit ? entries.keys().next().value : undefined;
       if (oldest !== undefined) {
         entries.get(oldest)?.breaker.shutdown();
@@ -279,7 +290,7 @@ export class DeploymentBreakers {
     yield* this.unlisted;
   }
 
-  private createEntry(name: string, known: boolean): Entry {
+  private createEntry(name: string, provider: string, known: boolean): Entry {
     const settings = this.settingsFor(name);
     const breaker = new CircuitBreaker<[Attempt, FireInfo], ProviderResult>((attempt) => attempt(), {
       name,
@@ -307,7 +318,16 @@ export class DeploymentBreakers {
         return true;
       },
     });
-    const entry: Entry = { breaker, settings, known, sharedRejects: 0, probing: false };
+    const entry: Entry = {
+      breaker,
+      settings,
+      known,
+      sharedRejects: 0,
+      probing: false,
+      mapRefusal: (error) => {
+        throw isOpenCircuitRefusal(error) ? this.refusal(name, provider) : error;
+      },
+    };
     breaker.on('open', () => {
       if (known) this.shared?.markOpen(name, settings.reset_timeout_ms);
       const { failures, fires } = breaker.stats;
@@ -345,8 +365,8 @@ export class DeploymentBreakers {
    * next round, and the time left on a circuit must not hold back the other
    * deployments' retries.
    */
-  private refusal(name: string, deployment: Deployment): GatewayError {
-    const error = new GatewayError('upstream_overloaded', `circuit open for ${name}`, { provider: deployment.provider, retryable: true });
+  private refusal(name: string, provider: string): GatewayError {
+    const error = new GatewayError('upstream_overloaded', `circuit open for ${name}`, { provider, retryable: true });
     this.refusals.add(error);
     return error;
   }

@@ -193,7 +193,7 @@ class PlanRun {
       return { ok: false, error, reachedUpstream: true };
     }
 
-    const recorded = this.context.attempts.some((attempt) => attempt.deployment === target);
+    const recorded = isRecorded(this.context.attempts, target);
     if (settled.ok) {
       this.winner = target;
       if (tracked) stats.recordLatency(deployment.key, elapsed);
@@ -259,6 +259,12 @@ class PlanRun {
       throw new GatewayError('client_closed_request', 'The client closed the request before it was answered.');
     }
   }
+}
+
+/** Whether providerDispatch recorded the attempt at `target`: a loop, not a closure per attempt. */
+function isRecorded(attempts: readonly Attempt[], target: Deployment): boolean {
+  for (let index = attempts.length - 1; index >= 0; index--) if (attempts[index]!.deployment === target) return true;
+  return false;
 }
 
 const maxTimerMs = 2 ** 31 - 1;

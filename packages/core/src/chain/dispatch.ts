@@ -117,8 +117,12 @@ class AttemptCall {
   }
 }
 
-/** One chat call: by the same-dialect fast path when this attempt may take it, else translated. */
-async function callChat(
+/**
+ * One chat call: by the same-dialect fast path when this attempt may take it, else
+ * translated. Not async (the caller awaits it inside its own try): the answer is
+ * wrapped by a handler made once, not by an async frame more per attempt.
+ */
+function callChat(
   provider: Provider,
   context: RequestContext,
   call: AttemptCall,
@@ -129,8 +133,8 @@ async function callChat(
   const fastPath = passthrough && takesFastPath(provider, context);
   if (fastPath) {
     return request.stream
-      ? { kind: 'chat-passthrough-stream', events: await fastPath.stream(call.with(passthrough)) }
-      : { kind: 'chat-passthrough', ...(await fastPath.complete(call.with(passthrough))) };
+      ? fastPath.stream(call.with(passthrough)).then(asPassthroughStream)
+      : fastPath.complete(call.with(passthrough)).then(asPassthrough);
   }
   if (context.translationRefusal) throw context.translationRefusal;
   if (passthrough?.headers['anthropic-beta'] !== undefined) {
@@ -138,9 +142,20 @@ async function callChat(
     context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');
   }
   return request.stream
-    ? { kind: 'chat-stream', parts: await provider.chat.stream(call.with(request)) }
-    : { kind: 'chat-response', response: await provider.chat.complete(call.with(request)) };
+    ? provider.chat.stream(call.with(request)).then(asChatStream)
+    : provider.chat.complete(call.with(request)).then(asChatResponse);
 }
+
+type ChatOperation = NonNullable<Provider['chat']>;
+type PassthroughOperation = NonNullable<ChatOperation['passthrough']>;
+
+const asChatResponse = (response: Awaited<ReturnType<ChatOperation['complete']>>): ProviderResult => ({ kind: 'chat-response', response });
+const asChatStream = (parts: Awaited<ReturnType<ChatOperation['stream']>>): ProviderResult => ({ kind: 'chat-stream', parts });
+const asPassthrough = (answer: Awaited<ReturnType<PassthroughOperation['complete']>>): ProviderResult => ({ kind: 'chat-passthrough', ...answer });
+const asPassthroughStream = (events: Awaited<ReturnType<PassthroughOperation['stream']>>): ProviderResult => ({
+  kind: 'chat-passthrough-stream',
+  events,
+});
 
 /**
  * The provider's pass-through operation when this attempt may take it: the provider

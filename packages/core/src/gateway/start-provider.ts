@@ -26,7 +26,7 @@ import type {
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { peekFirst } from '../transport/peek-first.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
-import { defaultUpstreamTimeouts, type UpstreamTransport } from '../transport/upstream-transport.js';
+import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
 
 /**
  * Turns a provider plugin's pure adapters into a running Provider: HTTP adapters
@@ -79,14 +79,24 @@ interface HttpContext {
   mapError: NonNullable<ProviderAdapters['mapError']>;
 }
 
-/** The operation with whatever it rejects with redacted. */
-function redacting<Args extends unknown[], Result>(operation: (...args: Args) => Promise<Result>, redactor: SecretRedactor) {
-  return async (...args: Args): Promise<Result> => {
+/**
+ * The operation with whatever it rejects (or throws) with redacted. Every provider
+ * operation takes one argument; a plain function chaining one handler made once per
+ * operation, rather than an async wrapper with rest arguments, saves an async frame
+ * and an array on every call.
+ */
+function redacting<Arg, Result>(operation: (arg: Arg) => Promise<Result>, redactor: SecretRedactor): (arg: Arg) => Promise<Result> {
+  const redact = (error: unknown): never => {
+    throw redactGatewayError(error, redactor);
+  };
+  return (arg) => {
+    let result: Promise<Result>;
     try {
-      return await operation(...args);
+      result = Promise.resolve(operation(arg));
     } catch (error) {
-      throw redactGatewayError(error, redactor);
+      return Promise.reject(redactGatewayError(error, redactor));
     }
+    return result.then(undefined, redact);
   };
 }
 
@@ -121,12 +131,14 @@ function directChat(chat: DirectChatOperation, redactor: SecretRedactor): NonNul
 function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Provider['chat']> {
   return {
     async complete(call: ProviderCall<ChatRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, call.signal);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
     },
     async stream(call: ProviderCall<ChatRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
       const framer = adapter.createStreamFramer?.();
       return peekFirst(
@@ -152,7 +164,8 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
 function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughAdapter, http: HttpContext) {
   return {
     async complete(call: ProviderCall<PassthroughRequest>) {
-      const response = await sendChecked(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, call.signal);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
@@ -160,7 +173,8 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       return { body: body as Record<string, unknown>, response: parsed };
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
-      const response = await sendChecked(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const info = { status: response.statusCode, headers: response.headers };
       const decoder = passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info);
       const framer = adapter.createStreamFramer?.();
@@ -188,7 +202,8 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
 function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation {
   return {
     async embed(call: ProviderCall<EmbeddingsRequest>) {
-      const response = await sendChecked(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, call.signal);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call);
     },
@@ -203,7 +218,9 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
     const models: ModelInfo[] = [];
     let request: UpstreamRequest | undefined = adapter.buildRequest();
     for (let page = 0; request && page < maxModelPages; page++) {
-      const body = await readJsonBody(await sendChecked(http, request, signal), http.id, signal);
+      const response = await send(http, request, signal);
+      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
+      const body = await readJsonBody(response, http.id, signal);
       models.push(...adapter.parseResponse(body));
       request = adapter.nextPageRequest?.(body);
     }
@@ -211,17 +228,18 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
   };
 }
 
-async function sendChecked(
-  http: HttpContext,
-  request: Parameters<UpstreamTransport['send']>[0],
-  signal: AbortSignal,
-  traceContext?: TraceContext,
-) {
-  const response = await http.transport.send(request, signal, http.timeouts, http.id, traceContext);
-  if (response.statusCode >= 400) {
-    throw http.mapError(await readUpstreamError(response));
-  }
-  return response;
+/**
+ * Sends one request through the shared transport. Not async, and the status is
+ * checked by the caller (`upstreamFailure`): a wrapper awaiting the send would cost
+ * an async frame and a promise more on every call.
+ */
+function send(http: HttpContext, request: UpstreamRequest, signal: AbortSignal, traceContext?: TraceContext): Promise<UpstreamResponse> {
+  return http.transport.send(request, signal, http.timeouts, http.id, traceContext);
+}
+
+/** The mapped error of an answer whose status is 400 or more, its body read first. */
+async function upstreamFailure(http: HttpContext, response: UpstreamResponse): Promise<GatewayError> {
+  return http.mapError(await readUpstreamError(response));
 }
 
 /** The fallback mapping by status alone, for adapters that bring none of their own. */

@@ -1,13 +1,31 @@
-import { context as otelContext, propagation, type Context as TraceContext } from '@opentelemetry/api';
+import { context as otelContext, propagation, type Context as TraceContext, type TextMapSetter } from '@opentelemetry/api';
+
+/**
+ * What the propagator wrote during the current `inject` call. `inject` is
+ * synchronous, so one module-level slot serves every request; it is made only when
+ * a propagator writes something, which without an SDK it never does.
+ */
+let injected: Record<string, string> | undefined;
+
+const collectInjected: TextMapSetter<unknown> = {
+  set(_carrier, key, value) {
+    (injected ??= {})[key] = value;
+  },
+};
 
 /**
  * An upstream request's headers with the trace context the registered propagator
  * writes (W3C `traceparent`, `tracestate`). Without an SDK the propagator writes
- * nothing and the adapter's headers are returned as they are, uncopied. The
- * adapter's own headers win: a signed request (SigV4) must go out as signed.
+ * nothing and the adapter's headers are returned as they are, uncopied, with no
+ * carrier made per request. The adapter's own headers win: a signed request (SigV4)
+ * must go out as signed.
  */
 export function withTraceHeaders(headers: Record<string, string>, traceContext: TraceContext = otelContext.active()): Record<string, string> {
-  const carrier: Record<string, string> = {};
-  propagation.inject(traceContext, carrier);
-  return Object.keys(carrier).length === 0 ? headers : { ...carrier, ...headers };
+  injected = undefined;
+  try {
+    propagation.inject(traceContext, headers, collectInjected);
+    return injected === undefined ? headers : { ...(injected as Record<string, string>), ...headers };
+  } finally {
+    injected = undefined;
+  }
 }

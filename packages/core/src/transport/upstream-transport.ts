@@ -65,7 +65,10 @@ export class UpstreamTransport {
         bodyTimeout: timeouts.bodyMs,
       });
       guard.attach(response.body);
-      return Object.assign(response, { guard });
+      // Set on undici's own answer rather than Object.assign'd: no throwaway object per request.
+      const upstream = response as UpstreamResponse;
+      upstream.guard = guard;
+      return upstream;
     } catch (error) {
       guard.release();
       throw guard.error ?? mapTransportError(error, provider, signal);
