@@ -127,7 +127,7 @@ export class DeploymentBreakers {
       const name = deploymentName(deployment);
       const entry = this.entryFor(name, deployment.provider);
       const shared = entry.known ? this.shared : undefined;
-      if (!shared) return this.fire(entry, name, deployment, attempt, true);
+      if (!shared) return this.fire(entry, name, attempt, true);
       return this.callShared(shared, entry, name, deployment, attempt);
     } catch (error) {
       return Promise.reject(error);
@@ -141,7 +141,7 @@ export class DeploymentBreakers {
       entry.sharedRejects++;
       throw this.refusal(name, deployment.provider);
     }
-    if (sharedState === undefined) return this.fire(entry, name, deployment, attempt, true);
+    if (sharedState === undefined) return this.fire(entry, name, attempt, true);
     return this.probeForFleet(shared, entry, name, deployment, attempt);
   }
 
@@ -159,13 +159,13 @@ export class DeploymentBreakers {
       throw this.refusal(name, deployment.provider);
     }
     // Redis did not answer: the local breaker alone decides, as without `shared`.
-    if (claim === 'unavailable') return this.fire(entry, name, deployment, attempt, true);
+    if (claim === 'unavailable') return this.fire(entry, name, attempt, true);
     entry.probing = true;
     // The token makes this attempt the fleet's probe. A local breaker still open (its
     // timer runs late on a busy loop) is stepped around rather than wasting the token.
     const locallyOpen = entry.breaker.opened;
     try {
-      const result = locallyOpen ? await attempt() : await this.fire(entry, name, deployment, attempt, false);
+      const result = locallyOpen ? await attempt() : await this.fire(entry, name, attempt, false);
       shared.markClosed(name);
       entry.breaker.close();
       return result;
@@ -190,7 +190,7 @@ export class DeploymentBreakers {
   }
 
   /** Runs the attempt through the local breaker; `announceClose`: a local probe's success is published. */
-  private fire(entry: Entry, name: string, deployment: Deployment, attempt: Attempt, announceClose: boolean): Promise<ProviderResult> {
+  private fire(entry: Entry, name: string, attempt: Attempt, announceClose: boolean): Promise<ProviderResult> {
     // fire() lets the half-open probe through synchronously, so whether this one is
     // the probe is known before anything else can fire.
     const probe = entry.breaker.halfOpen && entry.breaker.pendingClose;
@@ -198,16 +198,11 @@ export class DeploymentBreakers {
     // Only this instance's own probe, with circuits shared, has anything to do on success:
     // any other attempt chains the entry's refusal mapping alone, made once per breaker.
     if (!(announceClose && probe && entry.known && this.shared)) return fired.then(undefined, entry.mapRefusal);
-    return fired.then(
-      (result) => {
-        // This instance's own probe closed its breaker: tell the others.
-        this.shared?.markClosed(name);
-        return result;
-      },
-      (error: unknown) => {
-        throw isOpenCircuitRefusal(error) ? this.refusal(name, deployment.provider) : error;
-      },
-    );
+    return fired.then((result) => {
+      // This instance's own probe closed its breaker: tell the others.
+      this.shared?.markClosed(name);
+      return result;
+    }, entry.mapRefusal);
   }
 
   /** The state and window counts of every breaker; unhealthy only when every known breaker is open. */
