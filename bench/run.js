@@ -147,7 +147,8 @@ function printReport({ summary, ttfb, checks, settings, targets, runs, peaks }) 
   const scope = runs.every((r) => r.peakRssScope === 'run') ? 'per run' : 'since process start';
   console.log(
     `notes: latencies are wrk's exact µs histogram; CPU is utime+stime of that one process from /proc ` +
-      `(${1000 / clockTicks} ms ticks) over requests completed; alloc is JS-heap bytes allocated in that process ` +
+      `(${1000 / clockTicks} ms ticks) over requests completed, all its threads; "main" is its event-loop thread alone ` +
+      `(the rest: V8's GC helpers, and the gateway's SQLite worker thread); alloc is JS-heap bytes allocated in that process ` +
       `(bench/alloc-probe.js) over requests completed; "direct" shows the upstream's own CPU, allocation and memory; ` +
       `peak RSS is VmHWM ${scope}; ±rounds is half the req/s range between rounds; a multi-process target sums its processes.`,
   );
