@@ -98,8 +98,8 @@ describe('@switchyard/store-sqlite', () => {
     const raw = new Database(path.join(dir, 'switchyard.db'));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
-    // foreign_keys and busy_timeout are per connection: look at the store's own through its behaviour
-    // (a reservation link to a missing account would fail) and a fresh handle's pragmas.
+    // foreign_keys and busy_timeout are per connection (a key secret's key must exist; key_secrets
+    // goes with its key): look at a fresh handle's pragmas.
     const handle = openSqliteStorage({ file: path.join(dir, 'switchyard.db'), busyTimeoutMs: 1234, thread: 'main' });
     await handle.keys.migrate();
     const db = (handle.keys as unknown as { handle: { db: Database.Database } }).handle.db;
