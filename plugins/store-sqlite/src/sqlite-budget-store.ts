@@ -47,6 +47,9 @@ function windowKey(windowStart: string): string {
   return Number.isNaN(ms) ? windowStart : new Date(ms).toISOString();
 }
 
+/** An account a reservation holds, as its row keeps it: `[owner, window_start]`. */
+type HeldAccount = [owner: string, windowStart: string];
+
 function prepareStatements(db: Database.Database) {
   return {
     balance: db.prepare(
@@ -57,20 +60,19 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros`,
     ),
     insertReservation: db.prepare(
-      'INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms, accounts) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    linkAccount: db.prepare('INSERT INTO reservation_accounts (reservation_id, owner, window_start) VALUES (?, ?, ?)'),
-    reservation: db.prepare('SELECT amount_micros FROM budget_reservations WHERE id = ?'),
-    settleAccounts: db.prepare(
+    /** Ends a reservation and hands back what it held, in one statement. */
+    takeReservation: db.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING amount_micros, accounts'),
+    settleAccount: db.prepare(
       `UPDATE budget_accounts
-       SET reserved_micros = MAX(reserved_micros - @amount, 0), spent_micros = spent_micros + @actual
-       WHERE (owner, window_start) IN (SELECT owner, window_start FROM reservation_accounts WHERE reservation_id = @id)`,
+       SET reserved_micros = MAX(reserved_micros - ?, 0), spent_micros = spent_micros + ?
+       WHERE owner = ? AND window_start = ?`,
     ),
-    deleteReservation: db.prepare('DELETE FROM budget_reservations WHERE id = ?'),
     spent: db.prepare('SELECT spent_micros FROM budget_accounts WHERE owner = ? AND window_start = ?'),
     reserved: db.prepare('SELECT reserved_micros FROM budget_accounts WHERE owner = ? AND window_start = ?'),
     renew: db.prepare("UPDATE budget_reservations SET expires_at_ms = ? WHERE holder = ? AND holder <> ''"),
-    expired: db.prepare('SELECT id, amount_micros FROM budget_reservations WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?'),
+    expired: db.prepare('SELECT id FROM budget_reservations WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?').pluck(),
   };
 }
 
@@ -111,35 +113,36 @@ export class SqliteBudgetStore implements BudgetStore {
       }
       const reservationId = newReservationId();
       const now = Date.now();
-      s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs);
+      const held: HeldAccount[] = [];
       for (const account of unique.values()) {
         s.hold.run({ owner: account.owner, window_start: account.windowStart, amount: micros });
-        s.linkAccount.run(reservationId, account.owner, account.windowStart);
+        held.push([account.owner, account.windowStart]);
       }
+      s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs, JSON.stringify(held));
       return { ok: true, reservationId };
     });
     this.reserveTx = (accounts, micros, lease) => reserve.immediate(accounts, micros, lease);
 
-    const settle = db.transaction((reservationId: string, actualMicros: number) => {
-      const s = this.statements();
-      const row = s.reservation.get(reservationId) as { amount_micros: number } | undefined;
-      if (!row) return;
-      s.settleAccounts.run({ id: reservationId, amount: row.amount_micros, actual: actualMicros });
-      s.deleteReservation.run(reservationId);
-    });
+    const settle = db.transaction((reservationId: string, actualMicros: number) => this.settleOne(reservationId, actualMicros));
     this.settleTx = (reservationId, actualMicros) => settle.immediate(reservationId, actualMicros);
 
     // An expired reservation settles to nothing spent: its amount goes back to every account it held.
     const release = db.transaction((nowMs: number, batchSize: number) => {
-      const s = this.statements();
-      const rows = s.expired.all(nowMs, batchSize) as Array<{ id: string; amount_micros: number }>;
-      for (const row of rows) {
-        s.settleAccounts.run({ id: row.id, amount: row.amount_micros, actual: 0 });
-        s.deleteReservation.run(row.id);
-      }
-      return rows.length;
+      const ids = this.statements().expired.all(nowMs, batchSize) as string[];
+      for (const id of ids) this.settleOne(id, 0);
+      return ids.length;
     });
     this.releaseTx = (nowMs, batchSize) => release.immediate(nowMs, batchSize);
+  }
+
+  /** Inside a transaction: ends the reservation and moves its amount from reserved to `actualMicros` spent on each account it held. */
+  private settleOne(reservationId: string, actualMicros: number): void {
+    const s = this.statements();
+    const row = s.takeReservation.get(reservationId) as { amount_micros: number; accounts: string } | undefined;
+    if (!row) return;
+    for (const [owner, windowStart] of JSON.parse(row.accounts) as HeldAccount[]) {
+      s.settleAccount.run(row.amount_micros, actualMicros, owner, windowStart);
+    }
   }
 
   async migrate(): Promise<void> {

@@ -98,8 +98,8 @@ describe('@switchyard/store-sqlite', () => {
     const raw = new Database(path.join(dir, 'switchyard.db'));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
-    // foreign_keys and busy_timeout are per connection: look at the store's own through its behaviour
-    // (a reservation link to a missing account would fail) and a fresh handle's pragmas.
+    // foreign_keys and busy_timeout are per connection (a key secret's key must exist; key_secrets
+    // goes with its key): look at a fresh handle's pragmas.
     const handle = openSqliteStorage({ file: path.join(dir, 'switchyard.db'), busyTimeoutMs: 1234, thread: 'main' });
     await handle.keys.migrate();
     const db = (handle.keys as unknown as { handle: { db: Database.Database } }).handle.db;
@@ -127,7 +127,41 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a database from before migration 6 keeps its reservations: settling and releasing them moves the accounts they held', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'switchyard.db');
+    const old = new Database(file);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const migration of migrations.filter((m) => m.version <= 5)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, '2026-01-01T00:00:00.000Z');
+    }
+    const window = '2029-01-01T00:00:00.000Z';
+    old.exec(`
+      INSERT INTO budget_accounts VALUES ('team:t', '${window}', 1000, 300000), ('key:k', '${window}', 0, 300000);
+      INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms) VALUES
+        ('res_two', 200000, '${window}', 'gw-1', 9999999999999),
+        ('res_expired', 100000, '${window}', 'gw-1', 0),
+        ('res_orphan', 5, '${window}', '', 0);
+      INSERT INTO reservation_accounts VALUES ('res_two', 'team:t', '${window}'), ('res_two', 'key:k', '${window}'), ('res_expired', 'team:t', '${window}'), ('res_expired', 'key:k', '${window}');
+    `);
+    old.close();
+
+    const storage = await openInDir(dir);
+    expect(await storage.budgets.releaseExpired()).toBe(2);
+    expect(await storage.budgets.reserved('team:t', window)).toBeCloseTo(0.2, 9);
+    expect(await storage.budgets.renewLeases('gw-1', 60_000)).toBe(1);
+    await storage.budgets.settle('res_two', 0.05);
+    for (const owner of ['team:t', 'key:k']) expect(await storage.budgets.reserved(owner, window)).toBe(0);
+    expect(await storage.budgets.spent('team:t', window)).toBeCloseTo(0.051, 9);
+    expect(await storage.budgets.spent('key:k', window)).toBeCloseTo(0.05, 9);
+    await storage.budgets.close();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%reservation%' ORDER BY name").pluck().all()).toEqual(['budget_reservations']);
+    raw.close();
   });
 
   it('close() on any store closes the shared database once; closing the others is harmless', async () => {
