@@ -53,6 +53,20 @@ describe('parseChatCompletionsRequest', () => {
     expect(request.providerOptions).toEqual({ openai: { logit_bias: { '50256': -100 } } });
   });
 
+  it('passes provider_options on, unknown top-level fields under openai (an openai option the client set wins), and none without either', () => {
+    const messages = [{ role: 'user', content: 'Hi' }];
+    expect(parseChatCompletionsRequest({ model: 'm', messages }).request).not.toHaveProperty('providerOptions');
+    expect(parseChatCompletionsRequest({ model: 'm', messages, provider_options: {} }).request).not.toHaveProperty('providerOptions');
+    const { request } = parseChatCompletionsRequest({
+      model: 'm',
+      messages,
+      logprobs: true,
+      top_logprobs: 2,
+      provider_options: { openai: { top_logprobs: 5 }, anthropic: { thinking: true } },
+    });
+    expect(request.providerOptions).toEqual({ openai: { logprobs: true, top_logprobs: 5 }, anthropic: { thinking: true } });
+  });
+
   it('does not report stream usage when the client did not ask for it', () => {
     const { includeStreamUsage } = parseChatCompletionsRequest({ model: 'm/x', messages: [{ role: 'user', content: 'x' }], stream: true });
     expect(includeStreamUsage).toBe(false);

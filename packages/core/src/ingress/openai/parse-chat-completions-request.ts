@@ -71,11 +71,8 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
   if (wire.tool_choice !== undefined) request.toolChoice = toCanonicalToolChoice(wire.tool_choice, request);
   if (wire.response_format) request.responseFormat = toCanonicalResponseFormat(wire.response_format);
 
-  const providerOptions: ProviderOptions = { ...wire.provider_options };
-  // Unknown top-level fields are OpenAI-style parameters newer than this gateway.
-  const extra = collectUnknownFields(wire);
-  if (extra) providerOptions['openai'] = { ...extra, ...providerOptions['openai'] };
-  if (Object.keys(providerOptions).length > 0) request.providerOptions = providerOptions;
+  const providerOptions = toProviderOptions(wire);
+  if (providerOptions) request.providerOptions = providerOptions;
   return { request, includeStreamUsage: request.stream && wire.stream_options?.include_usage === true };
 }
 
@@ -161,6 +158,16 @@ function toCanonicalResponseFormat(format: NonNullable<OpenAIChatRequestBody['re
     ...(description !== undefined && { description }),
     ...(strict != null && { strict }),
   };
+}
+
+/** `provider_options` with the unknown top-level fields under `openai`; undefined when there are none (most requests: no object made). */
+function toProviderOptions(wire: OpenAIChatRequestBody): ProviderOptions | undefined {
+  // Unknown top-level fields are OpenAI-style parameters newer than this gateway.
+  const extra = collectUnknownFields(wire);
+  if (wire.provider_options === undefined && extra === undefined) return undefined;
+  const providerOptions: ProviderOptions = { ...wire.provider_options };
+  if (extra) providerOptions['openai'] = { ...extra, ...providerOptions['openai'] };
+  return Object.keys(providerOptions).length > 0 ? providerOptions : undefined;
 }
 
 function collectUnknownFields(wire: OpenAIChatRequestBody): Record<string, unknown> | undefined {
