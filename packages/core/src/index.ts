@@ -72,6 +72,7 @@ export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { SseDecoder } from './transport/sse-decoder.js';
 export { readyBatches } from './transport/ready-batches.js';
 export { takeReady, type ReadyItems } from './transport/take-ready.js';
+export { AttemptCancel, type CancelSource } from './transport/attempt-cancel.js';
 export {
   UpstreamTransport,
   defaultUpstreamBodyLimits,

@@ -1,5 +1,9 @@
 import { GatewayError, isGatewayError, type Deployment } from '@switchyard/core';
 import { groupFromEntry, singleDeploymentGroup, type ModelEntry, type ModelGroup } from './model-group.js';
+import { RecentGroups } from './recent-groups.js';
+
+/** Bare `provider/model` names whose groups are kept: more than a gateway's clients usually use at once. */
+const keptBareNames = 64;
 
 /**
  * A model name as a client wrote it → the deployment to call. Aliases come first;
@@ -21,6 +25,8 @@ export function resolveModel(
 export class ModelResolver {
   private readonly groups = new Map<string, ModelGroup>();
   private readonly broken = new Map<string, GatewayError>();
+  /** Groups of bare names that resolved (their provider is configured); one that did not is never kept. */
+  private readonly bare = new RecentGroups(keptBareNames);
   /** Configured targets whose provider does not exist, by config path. */
   readonly problems: Array<{ path: string; message: string }> = [];
 
@@ -51,7 +57,14 @@ export class ModelResolver {
   resolve(name: string): ModelGroup {
     const broken = this.broken.get(name);
     if (broken) throw broken;
-    return this.groups.get(name) ?? singleDeploymentGroup(name, splitTarget(name, name, this.providers), false);
+    const configured = this.groups.get(name);
+    if (configured) return configured;
+    let group = this.bare.get(name);
+    if (!group) {
+      group = singleDeploymentGroup(name, splitTarget(name, name, this.providers), false);
+      this.bare.add(name, group);
+    }
+    return group;
   }
 
   /** Whether `resolve(name)` would succeed. */

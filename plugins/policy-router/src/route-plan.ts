@@ -1,5 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
+  AttemptCancel,
   GatewayError,
   takeReady,
   toGatewayError,
@@ -61,9 +62,9 @@ class PlanRun {
   private readonly tried = new Set<string>();
   private winner: Deployment | undefined;
   private firstOrder: readonly GroupDeployment[] | undefined;
-  /** Every attempt's own controller, aborted together if the client leaves. */
-  private readonly attemptCancels: AbortController[] = [];
-  /** Why the client left, once it has: a later attempt's controller is aborted with it at once. */
+  /** Every attempt's own cancellation, aborted together if the client leaves. */
+  private readonly attemptCancels: AttemptCancel[] = [];
+  /** Why the client left, once it has: a later attempt's cancellation is aborted with it at once. */
   private clientLeftWith: Error | undefined;
 
   constructor(
@@ -171,9 +172,10 @@ class PlanRun {
     const limitMs = Math.min(attemptTimeout, remainingMs);
     if (inFlight) stats.begin(deployment.key);
 
-    const cancel = new AbortController();
+    // The attempt's options are its cancellation: an AbortSignal is made only if something reads `signal`.
+    const cancel = new AttemptCancel();
     this.cancelWithClient(cancel);
-    const settled = await settleWithin(this.attempt(target, { signal: cancel.signal }), limitMs);
+    const settled = await settleWithin(this.attempt(target, cancel), limitMs);
     const elapsed = this.clock() - started;
 
     if ('late' in settled) {
@@ -214,7 +216,7 @@ class PlanRun {
    * over: a streamed answer outlives its attempt's promise and must still be cut
    * when the client leaves.
    */
-  private cancelWithClient(cancel: AbortController): void {
+  private cancelWithClient(cancel: AttemptCancel): void {
     if (this.clientLeftWith) {
       cancel.abort(this.clientLeftWith);
       return;

@@ -45,13 +45,14 @@ export const route = definePlugin<RouteOptions>({
     };
     const order = (group: ModelGroup) => orderDeployments(group, inputs);
     const resolve = (name: string) => resolver.resolve(name);
-    // The config is fixed once started: each group's reach is worked out once.
-    const reach = new Map<ModelGroup, Deployment[]>();
+    // The config is fixed once started: each group's reach is worked out once. Weak: a
+    // bare name's group, kept by the resolver while it is used, takes its reach with it.
+    const reach = new WeakMap<ModelGroup, Deployment[]>();
     const reachOf = (group: ModelGroup) => {
       let deployments = reach.get(group);
       if (!deployments) {
         deployments = reachableDeployments(group, resolve);
-        if (group.configured) reach.set(group, deployments);
+        reach.set(group, deployments);
       }
       return deployments;
     };

@@ -11,11 +11,20 @@ export interface Prioritized extends Weighted {
  * split its traffic by weight, so a tier of equals is load-balanced.
  */
 export function selectPriority<T extends Prioritized>(items: readonly T[], random: () => number): T[] {
+  // One tier (a single deployment, or all of equal rank): no tiers to build and sort.
+  if (isOneTier(items)) return selectWeighted(items, random);
   const tiers = new Map<number, T[]>();
   for (const item of items) {
     const tier = tiers.get(item.priority);
     if (tier) tier.push(item);
     else tiers.set(item.priority, [item]);
   }
-  return [...tiers.keys()].sort((a, b) => a - b).flatMap((priority) => selectWeighted(tiers.get(priority)!, random));
+  const ordered: T[] = [];
+  for (const priority of [...tiers.keys()].sort((a, b) => a - b)) ordered.push(...selectWeighted(tiers.get(priority)!, random));
+  return ordered;
+}
+
+function isOneTier(items: readonly Prioritized[]): boolean {
+  for (let index = 1; index < items.length; index++) if (items[index]!.priority !== items[0]!.priority) return false;
+  return true;
 }

@@ -29,3 +29,15 @@ describe('selectPriority', () => {
     expect(firsts.b).toBeGreaterThan(400);
   });
 });
+
+describe('selectPriority with one tier', () => {
+  it('orders a single tier by weight alone, weight 0 last', () => {
+    const items = [
+      { id: 'off', priority: 1, weight: 0 },
+      { id: 'on', priority: 1, weight: 1 },
+    ];
+    expect(selectPriority(items, seededRandom(5)).map((item) => item.id)).toEqual(['on', 'off']);
+    expect(selectPriority([items[1]!], seededRandom(5))).toEqual([items[1]]);
+    expect(selectPriority([], seededRandom(5))).toEqual([]);
+  });
+});

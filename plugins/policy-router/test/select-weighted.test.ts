@@ -29,6 +29,12 @@ describe('selectWeighted', () => {
     expect(first / 4000).toBeLessThan(0.78);
   });
 
+  it('draws each next item among the rest in their config order', () => {
+    const draws = [0.9, 0, 0];
+    const items = ['x', 'y', 'z'].map((id) => ({ id, weight: 1 }));
+    expect(selectWeighted(items, () => draws.shift()!).map((item) => item.id)).toEqual(['z', 'x', 'y']);
+  });
+
   it('never runs past the end when the draw is 1 minus a rounding error', () => {
     const items = [{ weight: 0.1 }, { weight: 0.2 }];
     expect(selectWeighted(items, () => 0.9999999999999999)).toHaveLength(2);

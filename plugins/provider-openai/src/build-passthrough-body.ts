@@ -12,7 +12,8 @@ export interface PassthroughBodyOptions {
   streamUsage: boolean;
   /** Fields this upstream refuses, dropped with a warning as on the translated path. */
   unsupportedParams: readonly string[];
-  logger: Logger | undefined;
+  /** Told of dropped fields; a function is called only when one is (the call's logger is made on first read). */
+  logger: Logger | (() => Logger) | undefined;
 }
 
 /**

@@ -32,7 +32,7 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
         buildRequest: (request: ChatRequest, model: string, call?: ProviderCall<ChatRequest>) => {
           const body = buildChatBody(request, model, options.max_tokens_field, name) as unknown as Record<string, unknown>;
           if (!streamUsage) delete body['stream_options'];
-          dropUnsupportedParams(body, options.unsupported_params ?? preset?.unsupportedParams(model) ?? [], name, call?.logger);
+          dropUnsupportedParams(body, options.unsupported_params ?? preset?.unsupportedParams(model) ?? [], name, call && (() => call.logger));
           return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
         },
         parseResponse: (body) => parseCompatibleCompletion(body, name),
@@ -53,7 +53,7 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
         providerName: name,
         streamUsage,
         unsupportedParams: compatible ? (options.unsupported_params ?? preset?.unsupportedParams(model) ?? []) : [],
-        logger: call.logger,
+        logger: () => call.logger,
       });
       return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
     },

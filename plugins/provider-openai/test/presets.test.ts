@@ -90,6 +90,24 @@ describe('presets: parameters a service does not accept are dropped with a warni
     expect(chat.log.warn).not.toHaveBeenCalled();
   });
 
+  it("reads the call's logger only when a field is dropped, on the translated and the fast path", () => {
+    const counted = () => {
+      const log = logger();
+      const call = { reads: 0, get logger() { call.reads++; return log; } };
+      return call;
+    };
+    const chat = chatOf({ preset: 'perplexity', api_key: 'k' });
+    const quiet = counted();
+    chat.buildRequest(request({}), 'm', quiet as never);
+    chat.passthrough!.buildRequest({ body: { model: 'x/m', messages: [] }, headers: {} } as never, 'm', quiet as never);
+    expect(quiet.reads).toBe(0);
+    const dropping = counted();
+    chat.buildRequest(request({ logprobs: true }), 'm', dropping as never);
+    chat.passthrough!.buildRequest({ body: { model: 'x/m', messages: [], logprobs: true }, headers: {} } as never, 'm', dropping as never);
+    expect(dropping.reads).toBe(2);
+    expect(dropping.logger.warn).toHaveBeenCalledTimes(2);
+  });
+
   it('drops n: 1 quietly', () => {
     const { body, log } = build({ preset: 'groq', api_key: 'k' }, { n: 1 });
     expect(body).not.toHaveProperty('n');

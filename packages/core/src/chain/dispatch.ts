@@ -3,6 +3,7 @@ import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
 import { traceAttempt } from '../tracing/trace-attempt.js';
+import { AttemptCancel, callCancellation } from '../transport/attempt-cancel.js';
 import type { AttemptOptions, Deployment, Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
 
 /** Wraps the interceptors around a dispatch, the first registered outermost. */
@@ -69,7 +70,9 @@ async function callProvider(
 ): Promise<ProviderResult> {
   const started = performance.now();
   try {
-    const call = new AttemptCall(context, deployment.model, options?.signal ?? context.signal, traceContext);
+    // The route plan's AttemptCancel is the options themselves: its signal is made only if read.
+    const cancellation = options instanceof AttemptCancel ? options : (options?.signal ?? context.signal);
+    const call = new AttemptCall(context, deployment.model, cancellation, traceContext);
     let result: ProviderResult;
     if (context.endpoint === 'embeddings') {
       if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
@@ -91,26 +94,34 @@ async function callProvider(
 /**
  * What one attempt hands a provider operation, but the request itself. Its logger is
  * the request's child logger, made only if the provider reads it: a per-request
- * child logger costs more than most of a request's other objects.
+ * child logger costs more than most of a request's other objects. Its signal, from
+ * an AttemptCancel, likewise: the core's transport cancels through the handle.
  */
 class AttemptCall {
   constructor(
     private readonly context: RequestContext,
     private readonly model: string,
-    private readonly signal: AbortSignal,
+    private readonly cancellation: AttemptCancel | AbortSignal,
     private readonly traceContext: TraceContext | undefined,
   ) {}
 
-  /** The provider call for `request`: plain fields, and the logger as a getter (so a spread still carries it). */
+  /**
+   * The provider call for `request`: plain fields, the logger and the signal as
+   * getters (so a spread still carries them), and the cancellation for the transport.
+   */
   with<Request>(request: Request): ProviderCall<Request> {
     const context = this.context;
-    const call: ProviderCall<Request> = {
+    const cancellation = this.cancellation;
+    const call: ProviderCall<Request> & { [callCancellation]: AttemptCancel | AbortSignal } = {
       request,
       model: this.model,
-      signal: this.signal,
+      get signal() {
+        return cancellation instanceof AttemptCancel ? cancellation.signal : cancellation;
+      },
       get logger() {
         return context.logger;
       },
+      [callCancellation]: cancellation,
     };
     if (this.traceContext) call.traceContext = this.traceContext;
     return call;

@@ -24,6 +24,7 @@ import type {
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
+import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 import { peekFirst } from '../transport/peek-first.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
@@ -131,13 +132,15 @@ function directChat(chat: DirectChatOperation, redactor: SecretRedactor): NonNul
 function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Provider['chat']> {
   return {
     async complete(call: ProviderCall<ChatRequest>) {
-      const response = await send(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const cancel = cancellationOf(call);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const body = await readJsonBody(response, http.id, call.signal);
+      const body = await readJsonBody(response, http.id, cancel);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
     },
     async stream(call: ProviderCall<ChatRequest>) {
-      const response = await send(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const cancel = cancellationOf(call);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
       const framer = adapter.createStreamFramer?.();
@@ -146,7 +149,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
           body: response.body,
           decoder,
           provider: http.id,
-          signal: call.signal,
+          signal: cancel,
           redactor: http.redactor,
           guard: response.guard,
           ...(framer && { framer }),
@@ -164,16 +167,18 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
 function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughAdapter, http: HttpContext) {
   return {
     async complete(call: ProviderCall<PassthroughRequest>) {
-      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const cancel = cancellationOf(call);
+      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const body = await readJsonBody(response, http.id, call.signal);
+      const body = await readJsonBody(response, http.id, cancel);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
       const parsed = passthrough.parseResponse ? passthrough.parseResponse(body, info) : adapter.parseResponse(body, info);
       return { body: body as Record<string, unknown>, response: parsed };
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
-      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const cancel = cancellationOf(call);
+      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const info = { status: response.statusCode, headers: response.headers };
       const decoder = passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info);
@@ -189,7 +194,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
             },
           },
           provider: http.id,
-          signal: call.signal,
+          signal: cancel,
           redactor: http.redactor,
           guard: response.guard,
           ...(framer && { framer }),
@@ -202,9 +207,10 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
 function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation {
   return {
     async embed(call: ProviderCall<EmbeddingsRequest>) {
-      const response = await send(http, adapter.buildRequest(call.request, call.model, call), call.signal, call.traceContext);
+      const cancel = cancellationOf(call);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const body = await readJsonBody(response, http.id, call.signal);
+      const body = await readJsonBody(response, http.id, cancel);
       return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call);
     },
   };
@@ -233,7 +239,7 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
  * checked by the caller (`upstreamFailure`): a wrapper awaiting the send would cost
  * an async frame and a promise more on every call.
  */
-function send(http: HttpContext, request: UpstreamRequest, signal: AbortSignal, traceContext?: TraceContext): Promise<UpstreamResponse> {
+function send(http: HttpContext, request: UpstreamRequest, signal: CancelSource, traceContext?: TraceContext): Promise<UpstreamResponse> {
   return http.transport.send(request, signal, http.timeouts, http.id, traceContext);
 }
 

@@ -1,5 +1,6 @@
 import { errors as undiciErrors } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { CancelSource } from './attempt-cancel.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 
 /**
@@ -9,7 +10,7 @@ import type { UpstreamBodyGuard } from './upstream-body-guard.js';
  * enforced wins over the socket error its cut caused; the client's own abort stays
  * an abort; a silence longer than `timeouts.body_ms` is a timeout.
  */
-export function mapBodyReadError(error: unknown, provider: string, signal: AbortSignal, guard?: UpstreamBodyGuard): GatewayError {
+export function mapBodyReadError(error: unknown, provider: string, signal: CancelSource, guard?: UpstreamBodyGuard): GatewayError {
   if (guard?.error) return guard.error;
   if (isGatewayError(error)) return toGatewayError(error);
   if (signal.aborted) {

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { UpstreamErrorResponse } from '../plugin/provider-types.js';
+import type { CancelSource } from './attempt-cancel.js';
 import { mapBodyReadError } from './map-body-read-error.js';
 import type { UpstreamResponse } from './upstream-transport.js';
 
@@ -10,7 +11,7 @@ const maxErrorBodyBytes = 64 * 1024;
  * Reads a whole answer and parses it as JSON, held to the transport's size and
  * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`).
  */
-export async function readJsonBody(response: UpstreamResponse, provider: string, signal: AbortSignal): Promise<unknown> {
+export async function readJsonBody(response: UpstreamResponse, provider: string, signal: CancelSource): Promise<unknown> {
   let body: Buffer;
   try {
     body = await readWholeBody(response);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { CancelSource } from './attempt-cancel.js';
 
 /** Bounds on one upstream answer, from `limits.stream_max_bytes` and `limits.stream_max_duration_ms`. */
 export interface UpstreamBodyLimits {
@@ -30,7 +31,7 @@ export class UpstreamBodyGuard {
   constructor(
     private readonly limits: UpstreamBodyLimits,
     private readonly provider: string,
-    private readonly clientSignal: AbortSignal,
+    private readonly clientSignal: CancelSource,
   ) {
     if (clientSignal.aborted) this.abortHandle.abort(clientSignal.reason);
     else clientSignal.addEventListener('abort', this.passOnClientAbort, { once: true });

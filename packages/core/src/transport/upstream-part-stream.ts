@@ -5,6 +5,7 @@ import { redactGatewayError } from '../errors/redact-gateway-error.js';
 import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
+import type { CancelSource } from './attempt-cancel.js';
 import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
 import type { ReadyItems } from './take-ready.js';
@@ -19,7 +20,7 @@ export interface UpstreamPartStreamOptions<Part = StreamPart> {
   /** The provider id, for error messages. */
   provider: string;
   /** The client's signal: an abort is the client leaving, not the upstream failing. */
-  signal: AbortSignal;
+  signal: CancelSource;
   /** Blanks the provider's secrets in every error the stream ends with. */
   redactor: SecretRedactor;
   /** Holds the body to its size and duration bounds. */

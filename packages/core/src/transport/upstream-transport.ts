@@ -3,6 +3,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
 import { withTraceHeaders } from '../tracing/with-trace-headers.js';
+import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
@@ -30,7 +31,7 @@ export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1
 
 /**
  * The gateway's only way out to providers: one undici pool per origin with
- * keep-alive, timeouts on every phase, and cancellation through an AbortSignal.
+ * keep-alive, timeouts on every phase, and cancellation through an AbortSignal (or an AttemptCancel).
  */
 export class UpstreamTransport {
   private readonly pools = new Map<string, Pool>();
@@ -47,7 +48,7 @@ export class UpstreamTransport {
    */
   async send(
     request: UpstreamRequest,
-    signal: AbortSignal,
+    signal: CancelSource,
     timeouts: UpstreamTimeouts,
     provider: string,
     traceContext?: TraceContext,
@@ -98,7 +99,7 @@ export class UpstreamTransport {
 }
 
 /** Maps undici and socket failures onto the catalogue; the client's own abort stays an abort. */
-export function mapTransportError(error: unknown, provider: string, signal?: AbortSignal): GatewayError {
+export function mapTransportError(error: unknown, provider: string, signal?: CancelSource): GatewayError {
   if (isGatewayError(error)) return toGatewayError(error);
   if (signal?.aborted) {
     return new GatewayError('client_closed_request', 'The client closed the connection.', { provider, cause: error });

@@ -3,13 +3,15 @@ import type { Logger } from '@switchyard/core';
 /**
  * Removes body fields the upstream would refuse, and says so in the call's log: a
  * setting the provider cannot honour is a warning, never a failed request. `n: 1`
- * is dropped quietly, since it asks for nothing beyond the default.
+ * is dropped quietly, since it asks for nothing beyond the default. `logger` may be
+ * a function giving it, called only when a field is dropped: a call's logger is a
+ * child logger made on first read, not worth making for a request that drops nothing.
  */
 export function dropUnsupportedParams(
   body: Record<string, unknown>,
   unsupported: readonly string[],
   provider: string,
-  logger: Logger | undefined,
+  logger: Logger | (() => Logger) | undefined,
 ): void {
   const dropped: string[] = [];
   for (const field of unsupported) {
@@ -20,6 +22,7 @@ export function dropUnsupportedParams(
     dropped.push(field);
   }
   if (dropped.length > 0) {
-    logger?.warn({ provider, dropped }, `${provider} does not accept ${dropped.join(', ')}; dropped from the request`);
+    const target = typeof logger === 'function' ? logger() : logger;
+    target?.warn({ provider, dropped }, `${provider} does not accept ${dropped.join(', ')}; dropped from the request`);
   }
 }
