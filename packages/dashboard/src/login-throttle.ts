@@ -6,7 +6,8 @@ import { LRUCache } from 'lru-cache';
  * so an attacker rotating addresses evicts entries but cannot grow memory.
  */
 export class LoginThrottle {
-  private readonly failures = new LRUCache<string, number[]>({ max: 10_000 });
+  // Built by the first failure: lru-cache preallocates its arrays (~220 KB at 10,000).
+  private failures: LRUCache<string, number[]> | undefined;
 
   constructor(
     private readonly maxFailures = 10,
@@ -22,11 +23,12 @@ export class LoginThrottle {
   recordFailure(address: string): void {
     const times = this.recent(address);
     times.push(this.now());
+    this.failures ??= new LRUCache<string, number[]>({ max: 10_000 });
     this.failures.set(address, times);
   }
 
   private recent(address: string): number[] {
     const since = this.now() - this.windowMs;
-    return (this.failures.get(address) ?? []).filter((at) => at > since);
+    return (this.failures?.get(address) ?? []).filter((at) => at > since);
   }
 }

@@ -1,4 +1,11 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+// ioredis (~1.5 MB of heap) is loaded by the first connection, not by every gateway
+// that merely has a Redis-capable plugin in its chain.
+const require = createRequire(import.meta.url);
+let redisClass: typeof Redis | undefined;
+const loadRedis = () => (redisClass ??= (require('ioredis') as typeof import('ioredis')).Redis);
 
 export interface FailSoftRedisOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
@@ -29,7 +36,8 @@ export class FailSoftRedis {
 
   constructor(options: FailSoftRedisOptions) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-    this.client = new Redis(options.url, {
+    const RedisClient = loadRedis();
+    this.client = new RedisClient(options.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: this.connectTimeoutMs,

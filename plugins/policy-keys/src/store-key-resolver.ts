@@ -53,10 +53,15 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
   const max = options.maxKeys ?? 10_000;
   // With a given clock, no debouncing of now(): a test's time moves only when it says so.
   const perf = options.clock ? { perf: { now: options.clock }, ttlResolution: 0 } : undefined;
-  const cache = new LRUCache<string, Lookup>({ max, ttl: keyCacheTtlMs, ...perf });
+  // Both caches are built by the first answer from the store: lru-cache preallocates its
+  // arrays (~370 KB at 10,000 with a TTL), and a gateway whose keys all sit in its config
+  // never asks the store.
+  let cache: LRUCache<string, Lookup> | undefined;
+  const filledCache = () => (cache ??= new LRUCache<string, Lookup>({ max, ttl: keyCacheTtlMs, ...perf }));
   const failOpen = options.onStoreError === 'fail-open';
   // Digests only; entries expire, so a key revoked during a long outage stops working after the stale period.
-  const lastGood = failOpen ? new LRUCache<string, Lookup>({ max, ttl: options.staleKeyTtlMs ?? 300_000, ...perf }) : undefined;
+  let lastGood: LRUCache<string, Lookup> | undefined;
+  const filledLastGood = () => (lastGood ??= new LRUCache<string, Lookup>({ max, ttl: options.staleKeyTtlMs ?? 300_000, ...perf }));
   const inFlight = new Map<string, Promise<Lookup>>();
   // Bumped by every invalidation: a lookup that started before one may have read the old row.
   let generation = 0;
@@ -66,14 +71,14 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
     try {
       const entry = { key: await keys.findBySecretHash(digest, now()) };
       if (startedAt !== generation) return entry;
-      cache.set(digest, entry);
-      if (entry.key) lastGood?.set(digest, entry);
+      filledCache().set(digest, entry);
+      if (entry.key && failOpen) filledLastGood().set(digest, entry);
       else lastGood?.delete(digest);
       return entry;
     } catch (error) {
       const stale = lastGood?.get(digest);
       if (!stale || !isGatewayError(error) || error.code !== 'store_unavailable') throw error;
-      cache.set(digest, stale);
+      filledCache().set(digest, stale);
       return stale;
     }
   };
@@ -92,14 +97,14 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
       inFlight.clear();
       if ('everything' in change) {
         // Fail-open stand-ins stay: a gap in notices says nothing about the store being reachable.
-        cache.clear();
+        cache?.clear();
         return;
       }
       forget(cache, change.keyId);
       forget(lastGood, change.keyId);
     },
     async resolve({ digest }) {
-      let entry = cache.get(digest);
+      let entry = cache?.get(digest);
       if (!entry) {
         let pending = inFlight.get(digest);
         if (!pending) {

@@ -1,7 +1,7 @@
-import { errors as undiciErrors } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { CancelSource } from './attempt-cancel.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
+import { undiciErrors } from './undici-pool.js';
 
 /**
  * Maps a failure while reading an answer's body. The upstream was reached and

@@ -1,10 +1,11 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
 import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
+import { Pool, undiciErrors } from './undici-pool.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
   connectMs: 10_000,

@@ -38,13 +38,14 @@ export class BudgetAlerter {
   /**
    * Announced (type, owner, window) triples. Bounded: a new window per key per period
    * must not grow it for ever (a forgotten one may be announced a second time, which
-   * the deterministic event id makes harmless to a receiver that dedups).
+   * the deterministic event id makes harmless to a receiver that dedups). Built by the
+   * first announcement: lru-cache preallocates its arrays (~220 KB at 10,000), and most
+   * gateways never announce anything.
    */
-  private readonly announced: LRUCache<string, true>;
+  private announced: LRUCache<string, true> | undefined;
   private readonly clock: () => Date;
 
   constructor(private readonly options: BudgetAlerterOptions) {
-    this.announced = new LRUCache({ max: options.maxRemembered ?? 10_000 });
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -75,12 +76,13 @@ export class BudgetAlerter {
   }
 
   private wasAnnounced(account: AlertAccount, type: BudgetAlertType): boolean {
-    return this.announced.has(dedupKey(account, type));
+    return this.announced?.has(dedupKey(account, type)) ?? false;
   }
 
   private announce(account: AlertAccount, type: BudgetAlertType, spent: number, trigger: BudgetAlertEvent['trigger']): void {
     // Checked again here, with no await since: two requests settling at once read the same crossing.
     const key = dedupKey(account, type);
+    this.announced ??= new LRUCache({ max: this.options.maxRemembered ?? 10_000 });
     if (this.announced.has(key)) return;
     this.announced.set(key, true);
     const { owner, windowStart, limitUsd } = account.account;

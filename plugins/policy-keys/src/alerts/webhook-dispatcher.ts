@@ -1,9 +1,14 @@
 import { SecretRedactor, throttled, type Logger } from '@switchyard/core';
 import type { Counter } from 'prom-client';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { BudgetAlertEvent, BudgetAlertType } from './budget-alert-event.js';
 import { retryAfterMs } from './retry-after-ms.js';
 import { signatureHeader, webhookSignature } from './webhook-signature.js';
+
+// undici's index (fetch, WebSocket, cache stores … ~3 MB of heap) is loaded on the first
+// delivery, not at start: most gateways never send a webhook.
+let undiciModule: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undiciModule ??= import('undici'));
 
 /** One configured receiver, after validation. */
 export interface WebhookTarget {
@@ -80,15 +85,15 @@ export class WebhookDispatcher {
   private readonly waiting: Delivery[] = [];
   private readonly delayed = new Set<Delivery>();
   private readonly inFlight = new Map<Delivery, { controller: AbortController; done: Promise<void> }>();
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
+  private readonly longestTimeoutMs: number;
   private readonly redactor: SecretRedactor;
   private readonly warnFailure: Map<string, (fields: Record<string, unknown>, message: string) => void>;
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
-    const longestTimeout = Math.max(1000, ...options.targets.map((target) => target.timeoutMs));
-    this.agent = new Agent({ connections: options.concurrency, keepAliveTimeout: 10_000, connect: { timeout: longestTimeout } });
+    this.longestTimeoutMs = Math.max(1000, ...options.targets.map((target) => target.timeoutMs));
     // Secrets and whole URLs (a receiver's URL may carry a token) never reach a log line.
     const secrets = options.targets.flatMap((target) => [target.secret, target.url.href, target.url.password, target.url.search.slice(1)]);
     this.redactor = new SecretRedactor(secrets.filter((secret) => secret.length > 0));
@@ -138,7 +143,8 @@ export class WebhookDispatcher {
     const stopped = [...this.inFlight.values()];
     for (const { controller } of stopped) controller.abort(closingReason);
     await Promise.all(stopped.map(({ done }) => done));
-    await this.agent.close().catch(() => this.agent.destroy());
+    const agent = this.agent;
+    if (agent) await agent.close().catch(() => agent.destroy());
   }
 
   private makeRoom(): void {
@@ -239,7 +245,9 @@ export class WebhookDispatcher {
     const timestamp = Math.floor(Date.now() / 1000);
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${target.timeoutMs} ms`)), target.timeoutMs);
     try {
-      const response = await request(target.url, {
+      const undici = await loadUndici();
+      this.agent ??= new undici.Agent({ connections: this.options.concurrency, keepAliveTimeout: 10_000, connect: { timeout: this.longestTimeoutMs } });
+      const response = await undici.request(target.url, {
         method: 'POST',
         dispatcher: this.agent,
         signal: controller.signal,
