@@ -64,7 +64,6 @@ describe('readJsonBody', () => {
       expect(await send(port, ['{"a":'], 0)).toEqual({ error: 'invalid_json' });
       expect(await send(port, ['[[[[[1]]]]]'], 0)).toEqual({ error: 'invalid_request' });
       expect(await send(port, [`"${'x'.repeat(80)}"`], 0)).toEqual({ error: 'request_too_large' });
-      expect(await send(port, ['[1e309]'], 0)).toEqual({ error: 'invalid_request' });
     }
   });
 
@@ -82,36 +81,4 @@ describe('readJsonBody', () => {
       expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'request_too_large' });
     }
   });
-
-  it('lets the request stream end and close after a body read at once, before or after the request was complete', async () => {
-    for (const defer of [(run: () => void) => queueMicrotask(run), (run: () => void) => setTimeout(run, 30)]) {
-      await expectStreamEnds(defer);
-    }
-  });
 });
-
-/** Reads a body already there (once `defer` runs the step), checks it, and waits for the request stream's 'end' and 'close'. */
-async function expectStreamEnds(defer: (run: () => void) => void): Promise<void> {
-  const parse = readJsonBody(1024, 4);
-  let ended: Promise<unknown> | undefined;
-  let outcome: unknown;
-  const server = http.createServer((req, res) => {
-    defer(() => {
-      ended = Promise.all([once(req, 'end'), once(req, 'close')]);
-      parse(req as Request, res as unknown as Response, (error?: unknown) => {
-        outcome = error ?? (req as Request).body;
-        res.writeHead(200, { connection: 'close', 'content-length': 0 }).end();
-      });
-    });
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 7\r\n\r\n{"a":1}');
-  socket.resume();
-  await once(socket, 'close');
-  await ended;
-  expect(outcome).toEqual({ a: 1 });
-}

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
 import { scanJsonText } from './scan-json-text.js';
@@ -29,16 +29,6 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       next(new GatewayError('unsupported_media_type', `Request bodies with content-encoding '${encoding}' are not supported.`));
       return;
     }
-    // By this step the whole declared body is usually in the stream's buffer: take it in
-    // one read, without the listeners, flowing mode and 'data' events of reading it as it
-    // comes. No 'error' can follow: the parser completes the message with its last byte.
-    if (declared > 0 && req.readableLength === declared && req.readableFlowing === null) {
-      const bytes = req.read(declared) as Buffer;
-      // Lets the stream end and be destroyed as one that was read to its end.
-      req.resume();
-      next(parseJsonBody(req, bytes, maxDepth));
-      return;
-    }
     const chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
@@ -54,7 +44,34 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
     });
     req.on('end', () => {
       if (failed) return;
-      next(parseJsonBody(req, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), maxDepth));
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // Before parsing: a deep body is expensive to parse at all.
+      const scan = scanJsonText(bytes, maxDepth);
+      if (scan === 'too-deep') {
+        next(new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`));
+        return;
+      }
+      const text = bytes.toString('utf8');
+      try {
+        req.body = text.length === 0 ? undefined : JSON.parse(text);
+      } catch (error) {
+        next(new GatewayError('invalid_json', 'The request body is not valid JSON.', { cause: error }));
+        return;
+      }
+      if (req.body === undefined) {
+        next(new GatewayError('invalid_json', 'The request body is empty; send a JSON object.'));
+        return;
+      }
+      // Only a number written with an exponent or 309 digits can parse to Infinity.
+      if (scan === 'large-numbers') {
+        try {
+          checkJsonValue(req.body, { maxDepth });
+        } catch (error) {
+          next(error);
+          return;
+        }
+      }
+      next();
     });
     req.on('error', (error) => {
       if (failed) return;
@@ -62,31 +79,6 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       next(new GatewayError('client_closed_request', 'The client closed the connection.', { cause: error }));
     });
   };
-}
-
-/** Parses a whole body into `req.body`; what is wrong with it, if anything, for `next`. */
-function parseJsonBody(req: Request, bytes: Buffer, maxDepth: number): unknown {
-  // Before parsing: a deep body is expensive to parse at all.
-  const scan = scanJsonText(bytes, maxDepth);
-  if (scan === 'too-deep') {
-    return new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`);
-  }
-  const text = bytes.toString('utf8');
-  try {
-    req.body = text.length === 0 ? undefined : JSON.parse(text);
-  } catch (error) {
-    return new GatewayError('invalid_json', 'The request body is not valid JSON.', { cause: error });
-  }
-  if (req.body === undefined) return new GatewayError('invalid_json', 'The request body is empty; send a JSON object.');
-  // Only a number written with an exponent or 309 digits can parse to Infinity.
-  if (scan === 'large-numbers') {
-    try {
-      checkJsonValue(req.body, { maxDepth });
-    } catch (error) {
-      return error;
-    }
-  }
-  return undefined;
 }
 
 function tooLarge(limitBytes: number): GatewayError {
