@@ -32,6 +32,14 @@ export async function encodeCacheValue(entry: CacheEntry, compressAboveBytes: nu
 
 /** Reads what {@link encodeCacheValue} wrote; undefined for anything else. */
 export async function decodeCacheValue(value: Buffer): Promise<CacheEntry | undefined> {
+  const json = await cacheValueJson(value);
+  if (json === undefined) return undefined;
+  const entry: unknown = JSON.parse(json);
+  return isCacheEntry(entry) ? entry : undefined;
+}
+
+/** The JSON text of a value {@link encodeCacheValue} wrote (decompressed); undefined for anything else. */
+export async function cacheValueJson(value: Buffer): Promise<string | undefined> {
   if (value.length < 2) return undefined;
   const marker = value[0];
   const body = value.subarray(1);
@@ -39,6 +47,5 @@ export async function decodeCacheValue(value: Buffer): Promise<CacheEntry | unde
   if (marker === plainJson) json = body;
   else if (marker === brotliJson) json = await decompress(body);
   else return undefined;
-  const entry: unknown = JSON.parse(json.toString('utf8'));
-  return isCacheEntry(entry) ? entry : undefined;
+  return json.toString('utf8');
 }

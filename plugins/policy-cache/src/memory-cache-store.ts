@@ -1,22 +1,30 @@
 import { LRUCache } from 'lru-cache';
 import { isCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
+import { defaultParsedEntriesBounds, ParsedEntries, type ParsedEntriesBounds } from './parsed-entries.js';
 
 export interface MemoryCacheStoreOptions {
   /** Most entries kept. */
   maxEntries: number;
   /** Most bytes kept, counted as the UTF-8 length of each serialized entry. */
   maxBytes: number;
+  /** The hot entries also kept parsed (see `ParsedEntries`); default {@link defaultParsedEntriesBounds}. */
+  parsed?: ParsedEntriesBounds;
 }
 
 /**
  * The in-process store: an LRU bounded by entries and by bytes. Entries are kept
  * serialized, which makes the byte bound exact and means a hit hands out a fresh
- * copy that no later step can change inside the cache.
+ * copy that no later step can change inside the cache. The entries hit most recently
+ * are kept parsed as well, beside their text: a repeated hit copies the parsed entry
+ * instead of parsing the text again, still a fresh copy. A parsed entry is used only
+ * while the LRU holds the very text it came from, so it follows every expiry,
+ * eviction and overwrite of the LRU.
  */
 export class MemoryCacheStore implements CacheStore {
   readonly backend = 'memory';
   private readonly cache: LRUCache<string, string>;
+  private readonly parsed: ParsedEntries<string>;
 
   constructor(options: MemoryCacheStoreOptions) {
     this.cache = new LRUCache<string, string>({
@@ -25,13 +33,18 @@ export class MemoryCacheStore implements CacheStore {
       // An entry larger than the whole cache is not stored (lru-cache's default maxEntrySize is maxSize).
       sizeCalculation: (value) => Buffer.byteLength(value),
     });
+    // The kept string itself is compared: the same string unless the entry was written again.
+    this.parsed = new ParsedEntries({ ...(options.parsed ?? defaultParsedEntriesBounds), sameSource: (kept, read) => kept === read });
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
     const text = this.cache.get(key);
     if (text === undefined) return undefined;
+    const kept = this.parsed.copyOf(key, text);
+    if (kept) return kept;
     const entry: unknown = JSON.parse(text);
-    return isCacheEntry(entry) ? entry : undefined;
+    // A string's length is its UTF-8 byte length or less: close enough for the parsed bound.
+    return isCacheEntry(entry) ? this.parsed.keep(key, text, entry, text.length) : undefined;
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
@@ -54,5 +67,6 @@ export class MemoryCacheStore implements CacheStore {
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.parsed.clear();
   }
 }

@@ -1,8 +1,9 @@
 import { FailSoftRedis } from '@switchyard/redis-connection';
 import type { Redis } from 'ioredis';
-import type { CacheEntry } from './cache-entry.js';
+import { isCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
-import { decodeCacheValue, encodeCacheValue } from './encode-cache-value.js';
+import { cacheValueJson, encodeCacheValue } from './encode-cache-value.js';
+import { defaultParsedEntriesBounds, ParsedEntries, type ParsedEntriesBounds } from './parsed-entries.js';
 import type { ThrottledWarning } from './throttled-warning.js';
 
 export interface RedisCacheStoreOptions {
@@ -20,6 +21,8 @@ export interface RedisCacheStoreOptions {
   commandTimeoutMs?: number;
   /** Where connection errors go (throttled by the caller). */
   warn: ThrottledWarning;
+  /** The hot entries also kept decoded (see `ParsedEntries`); default as the memory store's. */
+  parsed?: ParsedEntriesBounds;
 }
 
 /**
@@ -27,12 +30,18 @@ export interface RedisCacheStoreOptions {
  * value a marker byte and JSON (brotli above a size). It never queues commands
  * while disconnected and retries a command at most once, so an unreachable Redis
  * costs a request milliseconds, not a hang — the step then treats it as a miss.
+ *
+ * Every read asks Redis: an entry another instance overwrote, or that expired or was
+ * deleted there, is never answered from this process. The entries hit most recently
+ * are kept decoded too, with the bytes they came from; when Redis sends the same
+ * bytes again, the kept entry is copied instead of decompressed and parsed again.
  */
 export class RedisCacheStore implements CacheStore {
   readonly backend = 'redis';
   readonly client: Redis;
   private readonly options: RedisCacheStoreOptions;
   private readonly redis: FailSoftRedis;
+  private readonly parsed: ParsedEntries<Buffer>;
 
   constructor(options: RedisCacheStoreOptions) {
     this.options = options;
@@ -44,12 +53,19 @@ export class RedisCacheStore implements CacheStore {
       onError: (error) => options.warn(error, 'cache: Redis is unreachable; requests go on without the cache'),
     });
     this.client = this.redis.client;
+    this.parsed = new ParsedEntries({ ...(options.parsed ?? defaultParsedEntriesBounds), sameSource: (kept, read) => kept.equals(read) });
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
     await this.redis.whenFirstConnected();
     const value = await this.client.getBuffer(this.options.keyPrefix + key);
-    return value ? decodeCacheValue(value) : undefined;
+    if (!value) return undefined;
+    const kept = this.parsed.copyOf(key, value);
+    if (kept) return kept;
+    const json = await cacheValueJson(value);
+    if (json === undefined) return undefined;
+    const entry: unknown = JSON.parse(json);
+    return isCacheEntry(entry) ? this.parsed.keep(key, value, entry, json.length) : undefined;
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
@@ -64,6 +80,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   close(): Promise<void> {
+    this.parsed.clear();
     return this.redis.close();
   }
 

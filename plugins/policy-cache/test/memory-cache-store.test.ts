@@ -25,6 +25,40 @@ describe('the memory store', () => {
     expect(await store.get('other')).toBeUndefined();
   });
 
+  it('hands out a copy again on a repeated hit, which is served parsed', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    await store.set('k', entry('hello', 5), 60);
+    for (let hit = 0; hit < 3; hit++) {
+      const served = await store.get('k');
+      expect(served).toEqual(entry('hello', 5));
+      (served!.result as { response: { content: unknown[] } }).response.content.push({ type: 'text', text: 'mutated' });
+      served!.servedBy.provider = 'changed';
+    }
+  });
+
+  it('serves what was last written, not the parsed copy of what it replaced', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    await store.set('k', entry('first', 1), 60);
+    await store.get('k');
+    await store.get('k');
+    await store.set('k', entry('second', 2), 60);
+    expect(await store.get('k')).toEqual(entry('second', 2));
+  });
+
+  it('does not serve a parsed entry once it expired or was evicted', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 2, maxBytes: 1 << 20 });
+    await store.set('short', entry('short'), 0.05);
+    expect(await store.get('short')).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await store.get('short')).toBeUndefined();
+
+    await store.set('a', entry('a'), 60);
+    await store.get('a');
+    await store.set('b', entry('b'), 60);
+    await store.set('c', entry('c'), 60);
+    expect(await store.get('a')).toBeUndefined();
+  });
+
   it('stays under its byte bound while ten times that volume is written', async () => {
     const maxBytes = 64 * 1024;
     const store = new MemoryCacheStore({ maxEntries: 100_000, maxBytes });

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { findRedis, freshRedisPrefix, startMockOpenAI, type MockOpenAI, type RedisTarget } from '@switchyard/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeCacheValue } from '../src/index.js';
+import { decodeCacheValue, encodeCacheValue, RedisCacheStore, type CacheEntry } from '../src/index.js';
 import { keys, startCacheGateway, type CacheGateway } from './support/start-cache-gateway.js';
 
 // Skipped with a printed reason when Redis is unreachable on a laptop; with CI set, findRedis throws and the file fails.
@@ -70,6 +70,41 @@ describe.skipIf(!redis.available)('the cache on Redis', () => {
       await Promise.all([first.close(), second.close()]);
       const stale = await inspector.keys(`${prefix}*`);
       if (stale.length > 0) await inspector.del(...stale);
+      inspector.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!redis.available)('the Redis store', () => {
+  const url = redis.available ? redis.url : '';
+  const entry = (text: string, storedAt: number): CacheEntry => ({
+    v: 1,
+    result: {
+      kind: 'chat-response',
+      response: { id: 'r', model: 'm', created: 1, content: [{ type: 'text', text }], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 2 } },
+    },
+    servedBy: { provider: 'openai', model: 'gpt-4o-mini' },
+    storedAt,
+  });
+
+  it('follows what Redis holds on every read, though it keeps hot entries decoded, and hands out copies', async () => {
+    const prefix = freshRedisPrefix();
+    const store = new RedisCacheStore({ url, keyPrefix: prefix, compressAboveBytes: 100, maxEntryBytes: 1 << 20, warn: () => {} });
+    const inspector = new Redis(url);
+    try {
+      await store.set('k', entry('first '.repeat(40), 1), 60);
+      for (let hit = 0; hit < 3; hit++) {
+        const served = await store.get('k');
+        expect(served).toEqual(entry('first '.repeat(40), 1));
+        served!.servedBy.provider = 'changed';
+      }
+      // Another instance writes the key, then it is deleted: this process follows both.
+      await inspector.set(`${prefix}k`, await encodeCacheValue(entry('second', 2), 100), 'EX', 60);
+      expect(await store.get('k')).toEqual(entry('second', 2));
+      await inspector.del(`${prefix}k`);
+      expect(await store.get('k')).toBeUndefined();
+    } finally {
+      await store.close();
       inspector.disconnect();
     }
   });
