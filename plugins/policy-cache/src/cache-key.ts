@@ -26,14 +26,35 @@ const embeddingsFieldsWithoutEffect: ReadonlySet<string> = new Set(['user', 'mod
  * without the fields that do not change the output, the deployment it is routed
  * to, and the scope. Streamed and whole requests share a key: either kind of entry
  * serves both.
- *
- * The text hashed is one JSON array: the version, endpoint, deployment, scope and
- * the request's canonical copy, stringified once (no second text to concatenate and
- * flatten). The request itself is not copied to drop its fields without effect; the
- * canonical copy leaves them out (this runs on every request).
  */
 export function cacheKey(input: CacheKeyInput): string {
-  const withoutEffect = input.endpoint === 'chat' ? chatFieldsWithoutEffect : embeddingsFieldsWithoutEffect;
-  const material = [keyVersion, input.endpoint, input.deployment.provider, input.deployment.model, input.scope, canonicalCopy(input.request, withoutEffect)];
-  return hash('sha256', JSON.stringify(material), 'hex');
+  return hashCacheKeyText(cacheKeyText(input, keyedRequest(input)));
+}
+
+/** The request's fields that do not change its answer (left out of the key). */
+export function fieldsWithoutEffect(endpoint: CacheKeyInput['endpoint']): ReadonlySet<string> {
+  return endpoint === 'chat' ? chatFieldsWithoutEffect : embeddingsFieldsWithoutEffect;
+}
+
+/**
+ * The request as its key sees it: the canonical copy without the fields that do not
+ * change the answer. The canonical copy leaves them out; the request itself is not
+ * copied to drop them (this runs on every request).
+ */
+export function keyedRequest(input: CacheKeyInput): unknown {
+  return canonicalCopy(input.request, fieldsWithoutEffect(input.endpoint));
+}
+
+/**
+ * The text a cache key is the hash of: one JSON array of the version, endpoint,
+ * deployment, scope and the keyed request, stringified once (no second text to
+ * concatenate and flatten).
+ */
+export function cacheKeyText(input: CacheKeyInput, request: unknown): string {
+  return JSON.stringify([keyVersion, input.endpoint, input.deployment.provider, input.deployment.model, input.scope, request]);
+}
+
+/** The cache key of a text from {@link cacheKeyText}. */
+export function hashCacheKeyText(text: string): string {
+  return hash('sha256', text, 'hex');
 }

@@ -13,12 +13,12 @@ import {
 } from '@switchyard/core';
 import { readCacheDirectives, type CacheDirectives } from './cache-directives.js';
 import type { CachedResult, CacheEntry } from './cache-entry.js';
-import { cacheKey } from './cache-key.js';
 import { cacheOptionsSchema, type CacheOptions } from './cache-options.js';
 import { cacheScopeValue } from './cache-scope.js';
 import type { CacheStore } from './cache-store.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { recordStream } from './record-stream.js';
+import { RecentCacheKeys } from './recent-cache-keys.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { replayParts } from './replay-parts.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
@@ -94,8 +94,9 @@ interface CachePlan {
 }
 
 function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWarning, count: (lookup: CacheLookup) => void) {
+  const keys = new RecentCacheKeys();
   return async (call: RoutedCall, context: RequestContext, directives: CacheDirectives): Promise<ProviderResult> => {
-    const plan = planFor(options, context, directives);
+    const plan = planFor(options, keys, context, directives);
     if (!plan) {
       setStatus(context, 'BYPASS');
       count('bypass');
@@ -153,7 +154,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
 }
 
 /** Undefined when the request is not cacheable at all (`BYPASS`). */
-function planFor(options: CacheOptions, context: RequestContext, directives: CacheDirectives): CachePlan | undefined {
+function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestContext, directives: CacheDirectives): CachePlan | undefined {
   const read = !directives.noCache;
   const write = !directives.noStore;
   if (!read && !write) return undefined;
@@ -166,11 +167,11 @@ function planFor(options: CacheOptions, context: RequestContext, directives: Cac
     const request = context.chatRequest;
     if (!options.cache_nonzero_temperature && request.temperature !== undefined && request.temperature > 0) return undefined;
     if (!modelListed(options, request.model, deployment)) return undefined;
-    key = cacheKey({ endpoint: 'chat', request, deployment, scope });
+    key = keys.keyFor({ endpoint: 'chat', request, deployment, scope });
   } else if (context.endpoint === 'embeddings' && context.embeddingsRequest) {
     const request = context.embeddingsRequest;
     if (!modelListed(options, request.model, deployment)) return undefined;
-    key = cacheKey({ endpoint: 'embeddings', request, deployment, scope });
+    key = keys.keyFor({ endpoint: 'embeddings', request, deployment, scope });
   } else {
     return undefined;
   }
