@@ -65,7 +65,9 @@ export class RedisCacheStore implements CacheStore {
     const json = await cacheValueJson(value);
     if (json === undefined) return undefined;
     const entry: unknown = JSON.parse(json);
-    return isCacheEntry(entry) ? this.parsed.keep(key, value, entry, json.length) : undefined;
+    if (!isCacheEntry(entry)) return undefined;
+    // The reply can be a slice of a larger socket read: a copy keeps only its own bytes alive.
+    return this.parsed.keep(key, Buffer.from(value), entry, json.length);
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
