@@ -2,6 +2,7 @@
 import type { BudgetAccount, BudgetStore, ReservationLease, ReserveResult } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { budgetWindowKey } from './budget-window-key.js';
 import type { SqliteHandle } from './database.js';
 
 /** Money is counted in whole micro-dollars (1e-6 USD), so sums never drift. */
@@ -41,14 +42,32 @@ function newReservationId(): string {
   return id;
 }
 
-/** Window starts are compared as strings; equal instants written differently are one window. */
-function windowKey(windowStart: string): string {
-  const ms = Date.parse(windowStart);
-  return Number.isNaN(ms) ? windowStart : new Date(ms).toISOString();
-}
-
 /** An account a reservation holds, as its row keeps it: `[owner, window_start]`. */
 type HeldAccount = [owner: string, windowStart: string];
+
+/** An account to charge, keyed as its row is, with its limit in micro-dollars. */
+interface ChargedAccount {
+  owner: string;
+  windowStart: string;
+  limit: number;
+}
+
+/**
+ * The accounts to charge, each once, in the order first named: the same account
+ * named twice is charged once, against the lower of its limits. A linear scan: a
+ * request names a few accounts (key, team, project).
+ */
+function distinctAccounts(accounts: readonly BudgetAccount[]): ChargedAccount[] {
+  const distinct: ChargedAccount[] = [];
+  for (const account of accounts) {
+    const windowStart = budgetWindowKey(account.windowStart);
+    const limit = toMicros(account.limitUsd);
+    const seen = distinct.find((d) => d.owner === account.owner && d.windowStart === windowStart);
+    if (seen) seen.limit = Math.min(seen.limit, limit);
+    else distinct.push({ owner: account.owner, windowStart, limit });
+  }
+  return distinct;
+}
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -56,7 +75,7 @@ function prepareStatements(db: Database.Database) {
       'SELECT spent_micros + reserved_micros AS used FROM budget_accounts WHERE owner = ? AND window_start = ?',
     ),
     hold: db.prepare(
-      `INSERT INTO budget_accounts (owner, window_start, spent_micros, reserved_micros) VALUES (@owner, @window_start, 0, @amount)
+      `INSERT INTO budget_accounts (owner, window_start, spent_micros, reserved_micros) VALUES (?, ?, 0, ?)
        ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros`,
     ),
     insertReservation: db.prepare(
@@ -98,24 +117,16 @@ export class SqliteBudgetStore implements BudgetStore {
 
     const reserve = db.transaction((accounts: BudgetAccount[], micros: number, lease: ReservationLease): ReserveResult => {
       const s = this.statements();
-      // The same account named twice is charged once.
-      const unique = new Map<string, { owner: string; windowStart: string; limit: number }>();
-      for (const account of accounts) {
-        const windowStart = windowKey(account.windowStart);
-        const limit = toMicros(account.limitUsd);
-        const id = JSON.stringify([account.owner, windowStart]);
-        const seen = unique.get(id);
-        unique.set(id, { owner: account.owner, windowStart, limit: seen ? Math.min(seen.limit, limit) : limit });
-      }
-      for (const account of unique.values()) {
+      const charged = distinctAccounts(accounts);
+      for (const account of charged) {
         const row = s.balance.get(account.owner, account.windowStart) as { used: number } | undefined;
         if ((row?.used ?? 0) + micros > account.limit) return { ok: false, exhausted: account.owner };
       }
       const reservationId = newReservationId();
       const now = Date.now();
       const held: HeldAccount[] = [];
-      for (const account of unique.values()) {
-        s.hold.run({ owner: account.owner, window_start: account.windowStart, amount: micros });
+      for (const account of charged) {
+        s.hold.run(account.owner, account.windowStart, micros);
         held.push([account.owner, account.windowStart]);
       }
       s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs, JSON.stringify(held));
@@ -168,7 +179,7 @@ export class SqliteBudgetStore implements BudgetStore {
   }
 
   async reserved(owner: string, windowStart: string): Promise<number> {
-    const row = this.statements().reserved.get(owner, windowKey(windowStart)) as { reserved_micros: number } | undefined;
+    const row = this.statements().reserved.get(owner, budgetWindowKey(windowStart)) as { reserved_micros: number } | undefined;
     return fromMicros(row?.reserved_micros ?? 0);
   }
 
@@ -179,7 +190,7 @@ export class SqliteBudgetStore implements BudgetStore {
   }
 
   async spent(owner: string, windowStart: string): Promise<number> {
-    const row = this.statements().spent.get(owner, windowKey(windowStart)) as { spent_micros: number } | undefined;
+    const row = this.statements().spent.get(owner, budgetWindowKey(windowStart)) as { spent_micros: number } | undefined;
     return fromMicros(row?.spent_micros ?? 0);
   }
 
