@@ -71,12 +71,15 @@ function distinctAccounts(accounts: readonly BudgetAccount[]): ChargedAccount[] 
 
 function prepareStatements(db: Database.Database) {
   return {
-    balance: db.prepare(
-      'SELECT spent_micros + reserved_micros AS used FROM budget_accounts WHERE owner = ? AND window_start = ?',
-    ),
-    hold: db.prepare(
+    /**
+     * Holds the amount on an account if it fits under the limit (last parameter): one
+     * statement for the check and the hold; no change when it does not fit. A new
+     * account is inserted unchecked: its caller checks the amount against the limit.
+     */
+    holdWithin: db.prepare(
       `INSERT INTO budget_accounts (owner, window_start, spent_micros, reserved_micros) VALUES (?, ?, 0, ?)
-       ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros`,
+       ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros
+       WHERE spent_micros + reserved_micros + excluded.reserved_micros <= ?`,
     ),
     insertReservation: db.prepare(
       'INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms, accounts) VALUES (?, ?, ?, ?, ?, ?)',
@@ -93,6 +96,13 @@ function prepareStatements(db: Database.Database) {
     renew: db.prepare("UPDATE budget_reservations SET expires_at_ms = ? WHERE holder = ? AND holder <> ''"),
     expired: db.prepare('SELECT id FROM budget_reservations WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?').pluck(),
   };
+}
+
+/** Thrown inside the reserve transaction to roll back its holds; answered as `{ ok: false }`. */
+class BudgetExhausted extends Error {
+  constructor(readonly owner: string) {
+    super(`budget exhausted: ${owner}`);
+  }
 }
 
 /**
@@ -117,22 +127,28 @@ export class SqliteBudgetStore implements BudgetStore {
 
     const reserve = db.transaction((accounts: BudgetAccount[], micros: number, lease: ReservationLease): ReserveResult => {
       const s = this.statements();
-      const charged = distinctAccounts(accounts);
-      for (const account of charged) {
-        const row = s.balance.get(account.owner, account.windowStart) as { used: number } | undefined;
-        if ((row?.used ?? 0) + micros > account.limit) return { ok: false, exhausted: account.owner };
+      const held: HeldAccount[] = [];
+      for (const account of distinctAccounts(accounts)) {
+        // Checked in order: the first account it does not fit is the one reported. Throwing
+        // rolls back the holds already made (the transaction, or its savepoint when shared).
+        if (micros > account.limit || s.holdWithin.run(account.owner, account.windowStart, micros, account.limit).changes === 0) {
+          throw new BudgetExhausted(account.owner);
+        }
+        held.push([account.owner, account.windowStart]);
       }
       const reservationId = newReservationId();
       const now = Date.now();
-      const held: HeldAccount[] = [];
-      for (const account of charged) {
-        s.hold.run(account.owner, account.windowStart, micros);
-        held.push([account.owner, account.windowStart]);
-      }
       s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs, JSON.stringify(held));
       return { ok: true, reservationId };
     });
-    this.reserveTx = (accounts, micros, lease) => reserve.immediate(accounts, micros, lease);
+    this.reserveTx = (accounts, micros, lease) => {
+      try {
+        return reserve.immediate(accounts, micros, lease);
+      } catch (error) {
+        if (error instanceof BudgetExhausted) return { ok: false, exhausted: error.owner };
+        throw error;
+      }
+    };
 
     const settle = db.transaction((reservationId: string, actualMicros: number) => this.settleOne(reservationId, actualMicros));
     this.settleTx = (reservationId, actualMicros) => settle.immediate(reservationId, actualMicros);
