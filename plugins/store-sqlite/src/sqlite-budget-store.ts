@@ -2,6 +2,7 @@
 import type { BudgetAccount, BudgetStore, ReservationLease, ReserveResult } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { budgetWindowKey } from './budget-window-key.js';
 import type { SqliteHandle } from './database.js';
 
 /** Money is counted in whole micro-dollars (1e-6 USD), so sums never drift. */
@@ -41,23 +42,44 @@ function newReservationId(): string {
   return id;
 }
 
-/** Window starts are compared as strings; equal instants written differently are one window. */
-function windowKey(windowStart: string): string {
-  const ms = Date.parse(windowStart);
-  return Number.isNaN(ms) ? windowStart : new Date(ms).toISOString();
-}
-
 /** An account a reservation holds, as its row keeps it: `[owner, window_start]`. */
 type HeldAccount = [owner: string, windowStart: string];
 
+/** An account to charge, keyed as its row is, with its limit in micro-dollars. */
+interface ChargedAccount {
+  owner: string;
+  windowStart: string;
+  limit: number;
+}
+
+/**
+ * The accounts to charge, each once, in the order first named: the same account
+ * named twice is charged once, against the lower of its limits. A linear scan: a
+ * request names a few accounts (key, team, project).
+ */
+function distinctAccounts(accounts: readonly BudgetAccount[]): ChargedAccount[] {
+  const distinct: ChargedAccount[] = [];
+  for (const account of accounts) {
+    const windowStart = budgetWindowKey(account.windowStart);
+    const limit = toMicros(account.limitUsd);
+    const seen = distinct.find((d) => d.owner === account.owner && d.windowStart === windowStart);
+    if (seen) seen.limit = Math.min(seen.limit, limit);
+    else distinct.push({ owner: account.owner, windowStart, limit });
+  }
+  return distinct;
+}
+
 function prepareStatements(db: Database.Database) {
   return {
-    balance: db.prepare(
-      'SELECT spent_micros + reserved_micros AS used FROM budget_accounts WHERE owner = ? AND window_start = ?',
-    ),
-    hold: db.prepare(
-      `INSERT INTO budget_accounts (owner, window_start, spent_micros, reserved_micros) VALUES (@owner, @window_start, 0, @amount)
-       ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros`,
+    /**
+     * Holds the amount on an account if it fits under the limit (last parameter): one
+     * statement for the check and the hold; no change when it does not fit. A new
+     * account is inserted unchecked: its caller checks the amount against the limit.
+     */
+    holdWithin: db.prepare(
+      `INSERT INTO budget_accounts (owner, window_start, spent_micros, reserved_micros) VALUES (?, ?, 0, ?)
+       ON CONFLICT (owner, window_start) DO UPDATE SET reserved_micros = reserved_micros + excluded.reserved_micros
+       WHERE spent_micros + reserved_micros + excluded.reserved_micros <= ?`,
     ),
     insertReservation: db.prepare(
       'INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms, accounts) VALUES (?, ?, ?, ?, ?, ?)',
@@ -74,6 +96,13 @@ function prepareStatements(db: Database.Database) {
     renew: db.prepare("UPDATE budget_reservations SET expires_at_ms = ? WHERE holder = ? AND holder <> ''"),
     expired: db.prepare('SELECT id FROM budget_reservations WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?').pluck(),
   };
+}
+
+/** Thrown inside the reserve transaction to roll back its holds; answered as `{ ok: false }`. */
+class BudgetExhausted extends Error {
+  constructor(readonly owner: string) {
+    super(`budget exhausted: ${owner}`);
+  }
 }
 
 /**
@@ -98,30 +127,28 @@ export class SqliteBudgetStore implements BudgetStore {
 
     const reserve = db.transaction((accounts: BudgetAccount[], micros: number, lease: ReservationLease): ReserveResult => {
       const s = this.statements();
-      // The same account named twice is charged once.
-      const unique = new Map<string, { owner: string; windowStart: string; limit: number }>();
-      for (const account of accounts) {
-        const windowStart = windowKey(account.windowStart);
-        const limit = toMicros(account.limitUsd);
-        const id = JSON.stringify([account.owner, windowStart]);
-        const seen = unique.get(id);
-        unique.set(id, { owner: account.owner, windowStart, limit: seen ? Math.min(seen.limit, limit) : limit });
-      }
-      for (const account of unique.values()) {
-        const row = s.balance.get(account.owner, account.windowStart) as { used: number } | undefined;
-        if ((row?.used ?? 0) + micros > account.limit) return { ok: false, exhausted: account.owner };
+      const held: HeldAccount[] = [];
+      for (const account of distinctAccounts(accounts)) {
+        // Checked in order: the first account it does not fit is the one reported. Throwing
+        // rolls back the holds already made (the transaction, or its savepoint when shared).
+        if (micros > account.limit || s.holdWithin.run(account.owner, account.windowStart, micros, account.limit).changes === 0) {
+          throw new BudgetExhausted(account.owner);
+        }
+        held.push([account.owner, account.windowStart]);
       }
       const reservationId = newReservationId();
       const now = Date.now();
-      const held: HeldAccount[] = [];
-      for (const account of unique.values()) {
-        s.hold.run({ owner: account.owner, window_start: account.windowStart, amount: micros });
-        held.push([account.owner, account.windowStart]);
-      }
       s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs, JSON.stringify(held));
       return { ok: true, reservationId };
     });
-    this.reserveTx = (accounts, micros, lease) => reserve.immediate(accounts, micros, lease);
+    this.reserveTx = (accounts, micros, lease) => {
+      try {
+        return reserve.immediate(accounts, micros, lease);
+      } catch (error) {
+        if (error instanceof BudgetExhausted) return { ok: false, exhausted: error.owner };
+        throw error;
+      }
+    };
 
     const settle = db.transaction((reservationId: string, actualMicros: number) => this.settleOne(reservationId, actualMicros));
     this.settleTx = (reservationId, actualMicros) => settle.immediate(reservationId, actualMicros);
@@ -168,7 +195,7 @@ export class SqliteBudgetStore implements BudgetStore {
   }
 
   async reserved(owner: string, windowStart: string): Promise<number> {
-    const row = this.statements().reserved.get(owner, windowKey(windowStart)) as { reserved_micros: number } | undefined;
+    const row = this.statements().reserved.get(owner, budgetWindowKey(windowStart)) as { reserved_micros: number } | undefined;
     return fromMicros(row?.reserved_micros ?? 0);
   }
 
@@ -179,7 +206,7 @@ export class SqliteBudgetStore implements BudgetStore {
   }
 
   async spent(owner: string, windowStart: string): Promise<number> {
-    const row = this.statements().spent.get(owner, windowKey(windowStart)) as { spent_micros: number } | undefined;
+    const row = this.statements().spent.get(owner, budgetWindowKey(windowStart)) as { spent_micros: number } | undefined;
     return fromMicros(row?.spent_micros ?? 0);
   }
 

@@ -164,7 +164,7 @@ const rowsPerStatement = 50;
 function insertSql(rows: number): string {
   const tuple = `(${usageColumns.map(() => '?').join(', ')})`;
   return `INSERT INTO usage (${usageColumns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}
-    ON CONFLICT (id) DO NOTHING`;
+    ON CONFLICT (at_ms, id) DO NOTHING`;
 }
 
 /** A record's values in column order (positional binding is cheaper than named). */
@@ -205,8 +205,9 @@ function dropUndefinedBucket(row: UsageRow): UsageRow {
 /**
  * The usage ledger in SQLite: one row per request, a batch per transaction. Times
  * are kept as epoch milliseconds too, so ranges compare as numbers whatever ISO
- * form the caller used. A record whose id is already there is skipped, so a
- * retried batch does not count twice.
+ * form the caller used. A record whose id and time are already there is skipped,
+ * so a retried batch does not count twice (a record's time is fixed when it is
+ * made; rows are unique by the pair, see migration 7).
  */
 export class SqliteUsageLedger implements UsageLedger {
   private readonly statements: () => ReturnType<typeof prepareStatements>;
@@ -214,18 +215,16 @@ export class SqliteUsageLedger implements UsageLedger {
 
   constructor(private readonly handle: SqliteHandle) {
     this.statements = handle.prepare(prepareStatements);
-    this.appendBatch = (records) => {
-      const { insertOne, insertChunk } = this.statements();
-      handle.db
-        .transaction(() => {
-          let index = 0;
-          for (; index + rowsPerStatement <= records.length; index += rowsPerStatement) {
-            insertChunk.run(records.slice(index, index + rowsPerStatement).flatMap(rowValues));
-          }
-          for (; index < records.length; index++) insertOne.run(rowValues(records[index]!));
-        })
-        .immediate();
-    };
+    // Made once: better-sqlite3 builds four wrapper functions for every transaction() call.
+    const insertAll = handle.db.transaction(({ insertOne, insertChunk }: ReturnType<typeof prepareStatements>, records: UsageRecord[]) => {
+      let index = 0;
+      for (; index + rowsPerStatement <= records.length; index += rowsPerStatement) {
+        insertChunk.run(records.slice(index, index + rowsPerStatement).flatMap(rowValues));
+      }
+      for (; index < records.length; index++) insertOne.run(rowValues(records[index]!));
+    });
+    // The statements are prepared (and the schema migrated) before the transaction opens.
+    this.appendBatch = (records) => insertAll.immediate(this.statements(), records);
   }
 
   async migrate(): Promise<void> {

@@ -89,6 +89,25 @@ describe('the SQLite worker call runner', () => {
     expect(handle.db.inTransaction).toBe(false);
   });
 
+  it('a reservation refused on a later account inside a shared transaction holds nothing on the earlier ones; the calls around it commit', async () => {
+    const handle = openFile();
+    const runner = runnerOn(handle);
+    const roomy = { owner: 'key:k', windowStart: account.windowStart, limitUsd: 10 };
+    const reservedOn = (owner: string) =>
+      (handle.db.prepare('SELECT reserved_micros FROM budget_accounts WHERE owner = ?').pluck().get(owner) as number | undefined) ?? 0;
+    const answers = await runner.run([
+      call('budgets', 'reserve', [account], 0.75),
+      // Held on key:k first, then refused on team:t (0.75 + 0.5 > 1): the hold on key:k goes too.
+      call('budgets', 'reserve', [roomy, account], 0.5),
+      call('budgets', 'reserve', [roomy], 2),
+    ]);
+    expect(answers.map((a) => a.ok && (a.value as { ok: boolean }).ok)).toEqual([true, false, true]);
+    expect(answers[1]).toMatchObject({ ok: true, value: { ok: false, exhausted: account.owner } });
+    expect(reservedOn(account.owner)).toBe(750_000);
+    expect(reservedOn(roomy.owner)).toBe(2_000_000);
+    expect(handle.db.inTransaction).toBe(false);
+  });
+
   it('a call that fails inside a shared transaction rolls back only its own writes', async () => {
     const handle = openFile();
     const runner = runnerOn(handle);

@@ -1,4 +1,4 @@
-import { createLogger, GatewayError, PluginOptionsError, type StorageSet } from '@switchyard/core';
+import { createLogger, GatewayError, PluginOptionsError, type StorageSet, type UsageRecord } from '@switchyard/core';
 import { testBudgetStore, testKeyStore, testResponseStore, testUsageLedger } from '@switchyard/testing';
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
@@ -31,6 +31,15 @@ async function openInDir(dataDir: string, options: Record<string, unknown> = {})
   await storage.ledger.migrate();
   await storage.budgets.migrate();
   return storage;
+}
+
+/** A usage record as the gateway writes it, with the given id and time. */
+function usageRecord(id: string, at: string): UsageRecord {
+  return {
+    id, at, endpoint: 'chat', keyId: 'key_a', team: undefined, project: undefined, requestedModel: 'gpt', provider: 'openai', model: 'gpt-4o-mini',
+    stream: false, inputTokens: 1, outputTokens: 2, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0.001, latencyMs: 10, status: 200,
+    errorCode: undefined, cacheHit: false, attempts: 1,
+  };
 }
 
 const onTempFile = () => sqlite({}).open({ dataDir: tempDir(), logger });
@@ -127,7 +136,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('a database from before migration 6 keeps its reservations: settling and releasing them moves the accounts they held', async () => {
@@ -161,6 +170,55 @@ describe('@switchyard/store-sqlite', () => {
     await storage.budgets.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%reservation%' ORDER BY name").pluck().all()).toEqual(['budget_reservations']);
+    raw.close();
+  });
+
+  it('a retried ledger batch is not counted twice: a record with the same id and time is skipped', async () => {
+    const storage = await openInDir(tempDir());
+    const at = '2029-03-01T10:00:00.000Z';
+    const batch = [usageRecord('req_retried_1', at), usageRecord('req_retried_2', '2029-03-01T10:00:01.500Z')];
+    await storage.ledger.append(batch);
+    await storage.ledger.append([...batch, usageRecord('req_new', at)]);
+    expect(await storage.ledger.count()).toBe(3);
+    const page = await storage.ledger.listRecords({ from: '2029-03-01T00:00:00.000Z', to: '2029-03-02T00:00:00.000Z', limit: 10 });
+    expect(page.records.map((r) => r.id)).toEqual(['req_retried_2', 'req_retried_1', 'req_new']);
+    await storage.ledger.close();
+  });
+
+  it('a database from before migration 7 keeps its usage rows, deduplicates retries against them and reports them as before', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'switchyard.db');
+    const old = new Database(file);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const migration of migrations.filter((m) => m.version <= 6)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, '2026-01-01T00:00:00.000Z');
+    }
+    const insert = old.prepare(`INSERT INTO usage VALUES (?, ?, ?, 'chat', ?, 'team-a', NULL, 'gpt', 'openai', 'gpt-4o-mini', 1, 10, 20, 3, 4, ?, 150, ?, ?, 1, 2)`);
+    insert.run('req_old_1', '2029-02-01T08:00:00.000Z', Date.parse('2029-02-01T08:00:00.000Z'), 'key_a', 0.5, 200, null);
+    insert.run('req_old_2', '2029-02-01T09:30:00.000Z', Date.parse('2029-02-01T09:30:00.000Z'), 'key_b', 0.25, 502, 'upstream_error');
+    old.close();
+
+    const storage = await openInDir(dir);
+    const range = { from: '2029-02-01T00:00:00.000Z', to: '2029-02-02T00:00:00.000Z' };
+    const [first] = (await storage.ledger.listRecords({ ...range, limit: 10, keyId: 'key_a' })).records;
+    expect(first).toEqual({
+      id: 'req_old_1', at: '2029-02-01T08:00:00.000Z', endpoint: 'chat', keyId: 'key_a', team: 'team-a', project: undefined,
+      requestedModel: 'gpt', provider: 'openai', model: 'gpt-4o-mini', stream: true, inputTokens: 10, outputTokens: 20,
+      cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.5, latencyMs: 150, status: 200, errorCode: undefined, cacheHit: true, attempts: 2,
+    });
+    // A batch written before the upgrade and retried after it is skipped.
+    await storage.ledger.append([first!]);
+    expect(await storage.ledger.count()).toBe(2);
+    expect(await storage.ledger.query({ groupBy: 'key', ...range })).toEqual([
+      { group: 'key_a', requests: 1, inputTokens: 10, outputTokens: 20, cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.5, errors: 0 },
+      { group: 'key_b', requests: 1, inputTokens: 10, outputTokens: 20, cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.25, errors: 1 },
+    ]);
+    await storage.ledger.close();
+
+    const raw = new Database(file, { readonly: true });
+    const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['sqlite_autoindex_usage_1', 'usage_key_at']);
     raw.close();
   });
 
