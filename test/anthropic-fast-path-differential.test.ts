@@ -85,3 +85,42 @@ describe.each([
     expect(viaFast.record.usage?.inputTokens).toBeGreaterThan(0);
   });
 });
+
+describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
+  /** The raw events a client receives for one streamed request: [event name, data]. */
+  async function streamRaw(gateway: TestGateway) {
+    const before = records.get(gateway)!.length;
+    const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
+    const response = await fetch(`${gateway.origin}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
+    });
+    const text = await response.text();
+    await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => [/^event: (.*)$/m.exec(block)?.[1], /^data: (.*)$/m.exec(block)?.[1]] as const);
+    return { events, record: records.get(gateway)![before]! };
+  }
+
+  it('a content_block_delta that is not JSON goes to the client as it came, and the stream goes on; the translated path ends it there', async () => {
+    const broken = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}';
+    const body = readFixture('anthropic', 'stream-text-only.txt').replace(
+      'event: content_block_stop',
+      `event: content_block_delta\ndata: ${broken}\n\nevent: content_block_stop`,
+    );
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaTranslated = await streamRaw(translated);
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaFast = await streamRaw(fast);
+
+    expect(viaTranslated.events.at(-1)![0]).toBe('error');
+    expect(viaTranslated.record.errorCode).toBe('upstream_invalid_response');
+
+    expect(viaFast.events).toContainEqual(['content_block_delta', broken]);
+    expect(viaFast.events.at(-1)![0]).toBe('message_stop');
+    expect(viaFast.record).toMatchObject({ status: 200, errorCode: undefined, usage: { inputTokens: 74 + 512, outputTokens: 17 } });
+  });
+});

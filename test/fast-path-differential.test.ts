@@ -321,3 +321,52 @@ describe('upstream errors are answered the same on both paths', () => {
     }
   });
 });
+
+describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
+  const pair = gatewayPair();
+  const both: typeof pair.both = (...args) => pair.both(...args);
+  const caseOf: Case = { name: 'lazy', provider: 'openai', dir: 'openai', file: '' };
+  const chunk = (rest: string) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1764072000,"model":"gpt-4o-mini",${rest}}\n\n`;
+  const streamWith = (broken: string) =>
+    chunk('"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null') +
+    chunk('"choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null') +
+    `data: ${broken}\n\n` +
+    chunk('"choices":[{"index":0,"delta":{"content":" there"},"finish_reason":null}],"usage":null') +
+    chunk('"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null') +
+    chunk('"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}') +
+    'data: [DONE]\n\n';
+  const dataEvents = (text: string) => text.split('\n\n').filter((block) => block.startsWith('data: ')).map((block) => block.slice(6));
+
+  it('an event that looks like a content chunk but is not JSON goes to the client as it came, and the stream goes on; the translated path ends the stream there', async () => {
+    const broken = '{"id":"chatcmpl-1","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"x"}]}';
+    const { viaFast, viaTranslated } = await both(streamBody(caseOf, true), { body: streamWith(broken), contentType: 'text/event-stream' });
+    expect(viaFast.path).toBe('fast');
+
+    const translatedEvents = dataEvents(viaTranslated.text);
+    expect(JSON.parse(translatedEvents.at(-1)!).error.code).toBe('upstream_invalid_response');
+    expect(viaTranslated.record.errorCode).toBe('upstream_invalid_response');
+
+    // As it came, its model renamed like in every other event.
+    const forwarded = broken.replace('"model":"gpt-4o-mini"', '"model":"openai/gpt-4o-mini"');
+    const fastEvents = dataEvents(viaFast.text);
+    expect(fastEvents).toContain(forwarded);
+    expect(fastEvents.at(-1)).toBe('[DONE]');
+    const readable = fastEvents.filter((data) => data !== forwarded);
+    expect(readStream(viaFast.status, readable.map((data) => `data: ${data}`).join('\n\n'))).toMatchObject({ content: 'Hello there', finishReasons: ['stop'], errors: [], done: true });
+    expect(viaFast.record).toMatchObject({ status: 200, errorCode: undefined, usage: { inputTokens: 9, outputTokens: 2 } });
+  });
+
+  it.each([
+    ['mentions usage', '{"id":"chatcmpl-1","model":"gpt-4o-mini","usage":{"prompt_tokens":1,"choices":[]}'],
+    ['mentions error', '{"error":{"message":"half'],
+    ['has a finish reason', '{"id":"chatcmpl-1","choices":[{"index":0,"delta":{},"finish_reason":"stop"]}'],
+    ['is not one JSON object', '{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"x"'],
+  ])('an unreadable event that %s is read, and ends the stream the same on both paths', async (_name, broken) => {
+    const { viaFast, viaTranslated } = await both(streamBody(caseOf, true), { body: streamWith(broken), contentType: 'text/event-stream' });
+    expect(viaFast.path).toBe('fast');
+    const fastView = readStream(viaFast.status, viaFast.text);
+    expect(fastView).toEqual(readStream(viaTranslated.status, viaTranslated.text));
+    expect(fastView).toMatchObject({ content: 'Hello', done: false, errors: [expect.objectContaining({ code: 'upstream_invalid_response' })] });
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+  });
+});

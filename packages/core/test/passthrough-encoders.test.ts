@@ -41,6 +41,13 @@ describe('OpenAIPassthroughEncoder', () => {
     expect(closing.at(-1)).toBe('[DONE]');
     expect(JSON.parse(closing[0] as string)).toMatchObject({ id: 'chatcmpl-1', model: 'openai/m', choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
   });
+
+  it('forwards an unread event it cannot parse as it came (only a lazy tap lets such an event through)', () => {
+    const encoder = new OpenAIPassthroughEncoder(options);
+    encoder.encode({ event: { data: '{"id":"a","model":"gpt-4o-mini","choices":[]}' }, parts: [start('gpt-4o-mini')] });
+    const data = '{"id":"a", "model": "gpt-4o-mini", "choices":[{"delta":{"content":"x"}]}';
+    expect(encoder.encode({ event: { data }, parts: [] })).toEqual([data]);
+  });
 });
 
 describe('AnthropicPassthroughEncoder', () => {

@@ -3,6 +3,7 @@ import { createAnthropicEndpoint } from './anthropic-endpoint.js';
 import type { AnthropicOptions } from './anthropic-options.js';
 import { createAnthropicStreamDecoder } from './anthropic-stream-decoder.js';
 import { buildMessagesBody } from './build-messages-body.js';
+import { isContentOnlyEvent } from './anthropic-event-tap.js';
 import { buildPassthroughRequest } from './build-passthrough-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { createModelsAdapter } from './models-adapter.js';
@@ -26,6 +27,7 @@ export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthr
     passthrough: {
       dialect: 'anthropic-messages',
       buildRequest: (request, model) => buildPassthroughRequest(request, model, endpoint, options.default_max_tokens),
+      isContentOnly: isContentOnlyEvent,
     },
   };
   return {

@@ -1,6 +1,7 @@
 import type { ChatRequest, HttpChatAdapter, ProviderAdapters, ProviderCall } from '@switchyard/core';
 import { buildChatBody } from './build-chat-body.js';
 import { buildPassthroughBody } from './build-passthrough-body.js';
+import { isContentOnlyChunk } from './chat-chunk-tap.js';
 import { createEmbeddingsAdapter } from './embeddings-adapter.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { createModelsAdapter } from './models-adapter.js';
@@ -57,6 +58,7 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
       });
       return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
     },
+    isContentOnly: isContentOnlyChunk,
   };
   // OpenAI's Responses API, natively: only OpenAI itself by default (compatible servers rarely have it).
   if (options.responses_api ?? options.preset === undefined) {

@@ -13,9 +13,9 @@ import type { PassthroughEvent, PassthroughRequest } from '../plugin/provider-ty
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
 import { definePlugin } from '../plugin/define-plugin.js';
-import { GeneratedOutput } from '../pricing/generated-output.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from './dispatch.js';
 import { matchesModelPattern } from './model-pattern.js';
+import { StreamPartTap } from './stream-part-tap.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
 
 /**
@@ -127,21 +127,19 @@ interface ItemStreamEncoder<Item> {
   fail(error: GatewayError): SseEvent;
 }
 
-const eachOwnPart = (part: StreamPart, visit: (part: StreamPart) => void): void => visit(part);
-const eachEventPart = (event: PassthroughEvent, visit: (part: StreamPart) => void): void => {
-  for (const part of event.parts) visit(part);
-};
+const tapPart = (tap: StreamPartTap, part: StreamPart): void => tap.addPart(part);
+const tapEvent = (tap: StreamPartTap, event: PassthroughEvent): void => tap.addEvent(event);
 
 function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
   // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
   const encoder = (context.dialect ?? openAIChatDialect).createStreamEncoder(streamEncoderOptions(context, modelPrefix));
-  return writeEventStream(parts, eachOwnPart, encoder, context, res, maxDurationMs);
+  return writeEventStream(parts, tapPart, encoder, context, res, maxDurationMs);
 }
 
 /** The fast path's stream: the upstream's own events, renamed by the dialect's passthrough encoder. */
 function writePassthroughStream(events: AsyncIterable<PassthroughEvent>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
   const encoder = passthroughOf(context).createStreamEncoder(streamEncoderOptions(context, modelPrefix));
-  return writeEventStream(events, eachEventPart, encoder, context, res, maxDurationMs);
+  return writeEventStream(events, tapEvent, encoder, context, res, maxDurationMs);
 }
 
 function streamEncoderOptions(context: RequestContext, modelPrefix: string) {
@@ -150,13 +148,13 @@ function streamEncoderOptions(context: RequestContext, modelPrefix: string) {
 
 /**
  * One stream to the client, translated or fast path alike: bounded in time (a client
- * that stops reading is cut after the stream limit plus a grace), each item's parts
- * feeding the usage and the estimate of a cut stream, a failure after the first byte
+ * that stops reading is cut after the stream limit plus a grace), each item feeding
+ * the tap of usage and of the estimate of a cut stream, a failure after the first byte
  * ending in the dialect's error event.
  */
 async function writeEventStream<Item extends object>(
   items: AsyncIterable<Item>,
-  forEachPart: (item: Item, visit: (part: StreamPart) => void) => void,
+  tapItem: (tap: StreamPartTap, item: Item) => void,
   encoder: ItemStreamEncoder<Item>,
   context: RequestContext,
   res: Response,
@@ -170,16 +168,12 @@ async function writeEventStream<Item extends object>(
   const beforeLastWrite = context.dialect?.beforeLastWrite;
   sse.start();
   context.firstByteMs = performance.now() - context.startedAt;
-  const generated = new GeneratedOutput();
-  const collect = (part: StreamPart) => {
-    if (part.type === 'usage' && !part.partial) context.usage = part.usage;
-    generated.add(part);
-  };
+  const tap = new StreamPartTap();
   try {
     // The items one upstream chunk brought come as one batch: one await for them all.
     stream: for await (const batch of readyBatches(items)) {
       for (const item of batch) {
-        forEachPart(item, collect);
+        tapItem(tap, item);
         const events = encoder.encode(item);
         if (beforeLastWrite && events.length > 0) await beforeLastWrite();
         for (const event of events) {
@@ -202,10 +196,10 @@ async function writeEventStream<Item extends object>(
     send(sse, encoder.fail(gatewayError));
     sse.close();
   } finally {
-    // Cut short before the provider reported its final usage (the client left, the
-    // stream broke): bill what was generated. The request is not finished (no record,
-    // no budget settlement) until this has run.
-    context.usage ??= generated.usage(context.chatRequest);
+    // The provider's final usage; or, cut short before it came (the client left, the
+    // stream broke), what was generated. The request is not finished (no record, no
+    // budget settlement) until this has run.
+    context.usage ??= tap.usage(context.chatRequest);
   }
 }
 

@@ -23,6 +23,7 @@ import type {
   UpstreamRequest,
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
+import { PassthroughTap } from './passthrough-tap.js';
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 import { peekFirst } from '../transport/peek-first.js';
@@ -161,7 +162,8 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
 
 /**
  * The same-dialect fast path: the client's body out, the upstream's events back as
- * they are, each beside what the adapter's own decoder read from it. The same
+ * they are, each beside what the adapter's own decoder read from it (or marked
+ * unread, when the adapter's tap is lazy: passthrough-tap.ts). The same
  * transport, bounds, redaction and first-event wait as the translated path.
  */
 function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughAdapter, http: HttpContext) {
@@ -186,13 +188,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       return peekFirst(
         new UpstreamPartStream<PassthroughEvent>({
           body: response.body,
-          decoder: {
-            decode: (event) => [{ event, parts: decoder.decode(event) }],
-            end: () => {
-              const parts = decoder.end();
-              return parts.length > 0 ? [{ parts }] : [];
-            },
-          },
+          decoder: new PassthroughTap(decoder, passthrough.isContentOnly),
           provider: http.id,
           signal: cancel,
           redactor: http.redactor,

@@ -129,14 +129,34 @@ export interface ChatPassthroughAdapter {
   parseResponse?(body: unknown, info: UpstreamResponseInfo): ChatResponse;
   /** The tap of a stream in this dialect; the chat adapter's `createStreamDecoder` when absent. */
   createStreamDecoder?(info: UpstreamResponseInfo): StreamDecoder;
+  /**
+   * Makes the stream's tap lazy: true when an event's raw text shows it can hold
+   * nothing but content (text, reasoning, tool-call deltas): no usage, no finish
+   * reason, no error, nothing that changes the decoder's state. Such an event goes
+   * to the client untouched and is decoded only if billing a cut stream needs its
+   * characters, late or even twice, so it must decode the same whenever it is read.
+   * Every event is decoded when absent. The first event of a stream is always decoded.
+   */
+  isContentOnly?: (event: ServerSentEvent) => boolean;
 }
 
 /** One upstream event on the fast path, with what the adapter's decoder read from it. */
 export interface PassthroughEvent {
   /** Absent for parts the decoder gave only when the body ended. */
   event?: ServerSentEvent;
-  /** The canonical parts the event holds: the tap for usage, finish reasons and billing of cut streams. */
-  parts: StreamPart[];
+  /**
+   * The canonical parts the event holds: the tap for usage, finish reasons and billing
+   * of cut streams. Empty for an event the tap left unread.
+   */
+  parts: readonly StreamPart[];
+  /** Set when the tap left a content-only event unread: reads its parts when they are needed. */
+  unread?: UnreadEventReader;
+}
+
+/** Decodes, on demand, the content-only events a lazy tap left unread (ChatPassthroughAdapter.isContentOnly). */
+export interface UnreadEventReader {
+  /** The event's parts (content only); none when the event cannot be read (it was forwarded as it came). */
+  read(event: ServerSentEvent): readonly StreamPart[];
 }
 
 export interface HttpEmbeddingsAdapter {

@@ -3,6 +3,7 @@ import type { ChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
 import type { ProviderResult } from '../chain/request-context.js';
+import type { PassthroughEvent } from '../plugin/provider-types.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { attributes, boundedString, firstTokenEvent } from './gen-ai-attributes.js';
 import { recordSpanError } from './record-span-error.js';
@@ -44,7 +45,7 @@ export function traceResult(result: ProviderResult, spans: ResultSpans): Provide
         span.end();
         return result;
       }
-      return { kind: 'chat-stream', parts: tracedItems(result.parts, spans, (part) => [part]) };
+      return { kind: 'chat-stream', parts: tracedItems(result.parts, spans, ownPart) };
     }
     case 'chat-passthrough':
       setResponseAttributes(spans, result.response);
@@ -56,13 +57,25 @@ export function traceResult(result: ProviderResult, spans: ResultSpans): Provide
         span.end();
         return result;
       }
-      return { kind: 'chat-passthrough-stream', events: tracedItems(result.events, spans, (event) => event.parts) };
+      return { kind: 'chat-passthrough-stream', events: tracedItems(result.events, spans, eventParts) };
     }
   }
 }
 
+/** The parts of one item that the span reads; `firstTokenPending` until a token was seen. */
+type PartsOf<Item> = (item: Item, firstTokenPending: boolean) => readonly StreamPart[];
+
+const ownPart: PartsOf<StreamPart> = (part) => [part];
+
+/**
+ * A fast-path event's parts. One the lazy tap left unread holds only content, so it
+ * matters only while the first token is awaited: then it is read, to time it exactly.
+ */
+const eventParts: PartsOf<PassthroughEvent> = (item, firstTokenPending) =>
+  firstTokenPending && item.unread && item.event ? item.unread.read(item.event) : item.parts;
+
 /** The items (parts, or fast-path events with their parts), unchanged, with the attempt's span ended when they end. */
-async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans, partsOf: (item: Item) => readonly StreamPart[]): AsyncGenerator<Item> {
+async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans, partsOf: PartsOf<Item>): AsyncGenerator<Item> {
   const { span } = spans;
   let ended = false;
   const end = () => {
@@ -77,7 +90,7 @@ async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans
   let outcome: 'complete' | 'failed' | 'cut' = 'cut';
   try {
     for await (const item of items) {
-      for (const part of partsOf(item)) {
+      for (const part of partsOf(item, firstToken)) {
         switch (part.type) {
           case 'stream-start':
             setModel(spans, part.model);

@@ -22,6 +22,8 @@ type Json = Record<string, unknown>;
  *   place (Groq's `x_groq.usage`) gets a closing usage chunk, as on the translated path.
  *
  * Only events that carried usage, or whose model was not found verbatim, are parsed here.
+ * The tap may have left an event unread (content only: passthrough-tap.ts); then its
+ * parts are empty, which changes nothing here.
  */
 export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
@@ -89,7 +91,9 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
       if (at >= 0) return data.slice(0, at) + this.modelReplacement + data.slice(at + needle.length);
     }
     if (!data.includes('"model"')) return data;
-    return JSON.stringify(this.renamed(JSON.parse(data) as Json));
+    const chunk = parseObject(data);
+    // Only an event the lazy tap left unread can be unreadable here: like any such event, it goes out as it came.
+    return chunk ? JSON.stringify(this.renamed(chunk)) : data;
   }
 
   /** An event that carried usage, written again as the client asked for it. */
@@ -109,5 +113,14 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   private renamed(chunk: Json): Json {
     if (typeof chunk['model'] === 'string' && chunk['model']) chunk['model'] = this.modelPrefix + chunk['model'];
     return chunk;
+  }
+}
+
+function parseObject(data: string): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
   }
 }

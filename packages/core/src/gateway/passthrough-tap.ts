@@ -1,0 +1,43 @@
+import type { StreamPart } from '../canonical/stream-part.js';
+import type { PassthroughEvent, StreamDecoder, UnreadEventReader } from '../plugin/provider-types.js';
+import type { PartDecoder } from '../transport/upstream-part-stream.js';
+import type { ServerSentEvent } from '../transport/server-sent-event.js';
+
+const noParts: readonly StreamPart[] = Object.freeze([]);
+
+/**
+ * The fast path's tap of one stream: each upstream event beside what the adapter's
+ * decoder read from it. With a content-only test (ChatPassthroughAdapter.isContentOnly)
+ * the tap is lazy: an event that can only hold content is not decoded but handed on
+ * marked unread, and decoded later only if someone needs its parts (billing a cut
+ * stream, the first token of a traced one). The first event is always decoded: it
+ * names the stream (id, model) that the client's encoder renames from.
+ */
+export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEventReader {
+  private first = true;
+
+  constructor(
+    private readonly decoder: StreamDecoder,
+    private readonly isContentOnly: ((event: ServerSentEvent) => boolean) | undefined,
+  ) {}
+
+  decode(event: ServerSentEvent): PassthroughEvent[] {
+    if (this.first) this.first = false;
+    else if (this.isContentOnly?.(event)) return [{ event, parts: noParts, unread: this }];
+    return [{ event, parts: this.decoder.decode(event) }];
+  }
+
+  end(): PassthroughEvent[] {
+    const parts = this.decoder.end();
+    return parts.length > 0 ? [{ parts }] : [];
+  }
+
+  read(event: ServerSentEvent): readonly StreamPart[] {
+    try {
+      return this.decoder.decode(event);
+    } catch {
+      // Unreadable (not JSON, an impossible shape): it went out as it came and counts for nothing.
+      return noParts;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { StreamPart } from '../src/canonical/stream-part.js';
+import { GatewayError } from '../src/errors/gateway-error.js';
+import { PassthroughTap } from '../src/gateway/passthrough-tap.js';
+import type { StreamDecoder } from '../src/plugin/provider-types.js';
+import type { ServerSentEvent } from '../src/transport/server-sent-event.js';
+
+const event = (data: string): ServerSentEvent => ({ event: undefined, data, id: undefined });
+
+/** A decoder that reads `text:…` as a text delta, `start` as the stream's start, and throws on `bad`; it counts its calls. */
+function fakeDecoder() {
+  const decoded: string[] = [];
+  const decoder: StreamDecoder = {
+    decode(each) {
+      decoded.push(each.data);
+      if (each.data === 'bad') throw new GatewayError('upstream_invalid_response', 'unreadable');
+      if (each.data === 'start') return [{ type: 'stream-start', id: 'a', model: 'm', created: 1 }];
+      return [{ type: 'text-delta', delta: each.data.slice('text:'.length) }];
+    },
+    end: () => [{ type: 'usage', usage: { inputTokens: 1, outputTokens: 2 } }],
+  };
+  return { decoder, decoded };
+}
+
+const contentOnly = (each: ServerSentEvent) => each.data.startsWith('text:') || each.data === 'bad';
+
+describe('PassthroughTap', () => {
+  it('decodes every event when the adapter has no content-only test', () => {
+    const { decoder, decoded } = fakeDecoder();
+    const tap = new PassthroughTap(decoder, undefined);
+    expect(tap.decode(event('start'))).toEqual([{ event: event('start'), parts: [{ type: 'stream-start', id: 'a', model: 'm', created: 1 }] }]);
+    expect(tap.decode(event('text:hi'))).toEqual([{ event: event('text:hi'), parts: [{ type: 'text-delta', delta: 'hi' }] }]);
+    expect(decoded).toEqual(['start', 'text:hi']);
+  });
+
+  it('leaves content-only events unread, but always decodes the first event', () => {
+    const { decoder, decoded } = fakeDecoder();
+    const tap = new PassthroughTap(decoder, contentOnly);
+    const [first] = tap.decode(event('text:first'));
+    expect(first).toEqual({ event: event('text:first'), parts: [{ type: 'text-delta', delta: 'first' }] });
+    const [second] = tap.decode(event('text:second'));
+    expect(second!.parts).toEqual([]);
+    expect(second!.unread).toBe(tap);
+    expect(tap.decode(event('start'))[0]!.unread).toBeUndefined();
+    expect(decoded).toEqual(['text:first', 'start']);
+  });
+
+  it('reads an unread event on demand, and an unreadable one as nothing', () => {
+    const { decoder } = fakeDecoder();
+    const tap = new PassthroughTap(decoder, contentOnly);
+    tap.decode(event('start'));
+    const [unread] = tap.decode(event('text:later'));
+    expect(unread!.unread!.read(unread!.event!)).toEqual<StreamPart[]>([{ type: 'text-delta', delta: 'later' }]);
+    const [bad] = tap.decode(event('bad'));
+    expect(bad!.unread!.read(bad!.event!)).toEqual([]);
+  });
+
+  it("hands on the decoder's closing parts without an event", () => {
+    const { decoder } = fakeDecoder();
+    expect(new PassthroughTap(decoder, contentOnly).end()).toEqual([{ parts: [{ type: 'usage', usage: { inputTokens: 1, outputTokens: 2 } }] }]);
+    expect(new PassthroughTap({ decode: () => [], end: () => [] }, contentOnly).end()).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import type { ServerSentEvent, StreamDecoder, StreamPart } from '@switchyard/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isContentOnlyEvent } from '../src/anthropic-event-tap.js';
+import { createAnthropicStreamDecoder } from '../src/anthropic-stream-decoder.js';
+
+const named = (name: string | undefined, data: unknown): ServerSentEvent => ({ event: name, data: typeof data === 'string' ? data : JSON.stringify(data), id: undefined });
+const isContent = (part: StreamPart) => ['text-delta', 'reasoning-delta', 'tool-call-delta'].includes(part.type);
+
+/** A decoder past message_start with one block of each kind open: text 0, thinking 1, tool 2, a server tool 3. */
+function openDecoder(): StreamDecoder {
+  const decoder = createAnthropicStreamDecoder('anthropic');
+  decoder.decode(named('message_start', { type: 'message_start', message: { id: 'msg_1', model: 'claude', usage: { input_tokens: 10, output_tokens: 1 } } }));
+  decoder.decode(named('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+  decoder.decode(named('content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'thinking', thinking: '' } }));
+  decoder.decode(named('content_block_start', { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} } }));
+  decoder.decode(named('content_block_start', { type: 'content_block_start', index: 3, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } }));
+  return decoder;
+}
+
+describe('isContentOnlyEvent', () => {
+  it('leaves content_block_delta events unread, by their event name', () => {
+    expect(isContentOnlyEvent(named('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }))).toBe(true);
+  });
+
+  it('reads every other event, and any event without a name (its data decides, which the text alone cannot say safely)', () => {
+    for (const name of ['message_start', 'content_block_start', 'content_block_stop', 'message_delta', 'message_stop', 'ping', 'error', 'a_future_event']) {
+      expect(isContentOnlyEvent(named(name, { type: name }))).toBe(false);
+    }
+    expect(isContentOnlyEvent(named(undefined, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }))).toBe(false);
+  });
+
+  it('property: a content_block_delta, whatever its data says, gives the decoder only content, the same however often it is read', () => {
+    const delta = fc.oneof(
+      fc.record({ type: fc.constant('text_delta'), text: fc.string() }),
+      fc.record({ type: fc.constant('thinking_delta'), thinking: fc.string() }),
+      fc.record({ type: fc.constant('input_json_delta'), partial_json: fc.string() }),
+      fc.record({ type: fc.constant('signature_delta'), signature: fc.string() }),
+      fc.record({ type: fc.constant('citations_delta'), citation: fc.jsonValue() }),
+      fc.record({ type: fc.string(), stop_reason: fc.constantFrom('end_turn', 'max_tokens') }),
+      fc.jsonValue(),
+    );
+    const data = fc.record(
+      {
+        type: fc.constantFrom('content_block_delta', 'message_delta', 'error', 'message_start'),
+        index: fc.oneof(fc.integer({ min: -1, max: 5 }), fc.constant(null)),
+        delta,
+        usage: fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat() }),
+        error: fc.record({ type: fc.constant('overloaded_error'), message: fc.string() }),
+        message: fc.record({ id: fc.string(), model: fc.string() }),
+      },
+      { requiredKeys: ['type'] },
+    );
+    fc.assert(
+      fc.property(data, (value) => {
+        const event = named('content_block_delta', value);
+        expect(isContentOnlyEvent(event)).toBe(true);
+        const decoder = openDecoder();
+        const parts = decoder.decode(event);
+        expect(parts.every(isContent)).toBe(true);
+        expect(decoder.decode(event)).toEqual(parts);
+        // Reading it did not open or close anything: a stream without a stop is still incomplete.
+        expect(() => decoder.end()).toThrow(/before the message was complete/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
