@@ -31,4 +31,33 @@ describe('decodeSseStream', () => {
     const events = await collect(['data: last']);
     expect(events.map((event) => event.data)).toEqual(['last']);
   });
+
+  it('drops a byte order mark at the start of the body, even when the first chunk splits it', async () => {
+    const bytes = Buffer.from('\ufeffdata: one\n\n', 'utf8');
+    expect((await collect([bytes])).map((event) => event.data)).toEqual(['one']);
+    expect((await collect([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)])).map((event) => event.data)).toEqual(['one']);
+  });
+
+  it('keeps a byte order mark that is not at the start as text', async () => {
+    const events = await collect([Buffer.from('data: a\ufeffb\n\n', 'utf8')]);
+    expect(events.map((event) => event.data)).toEqual(['a\ufeffb']);
+  });
+
+  it('joins multi-line data, skips comments, and reads CR-only line ends and id fields', async () => {
+    const events = await collect([
+      Buffer.from(': keep-alive\n\nid: 7\nevent: delta\ndata: first\ndata: second\n\n'),
+      Buffer.from('data: cr\r\rdata: crlf\r\n\r\n'),
+    ]);
+    expect(events).toEqual([
+      { event: 'delta', data: 'first\nsecond', id: '7' },
+      { event: undefined, data: 'cr', id: undefined },
+      { event: undefined, data: 'crlf', id: undefined },
+    ]);
+  });
+
+  it('reads a character the body ends in the middle of as U+FFFD', async () => {
+    const bytes = Buffer.from('data: 18°', 'utf8');
+    const events = await collect([bytes.subarray(0, bytes.length - 1)]);
+    expect(events.map((event) => event.data)).toEqual(['18\ufffd']);
+  });
 });
