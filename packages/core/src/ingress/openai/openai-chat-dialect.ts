@@ -11,7 +11,12 @@ export const openAIChatDialect: IngressDialect = {
   parse: parseChatCompletionsRequest,
   formatResponse: formatChatCompletion,
   createStreamEncoder(options) {
-    const encoder = new ChatChunkEncoder({ ...options, id: `chatcmpl-${options.requestId}` });
+    const encoder = new ChatChunkEncoder({
+      id: `chatcmpl-${options.requestId}`,
+      model: options.model,
+      modelPrefix: options.modelPrefix,
+      includeUsage: options.includeUsage,
+    });
     return {
       encode: (part) => encoder.encode(part),
       finish: () => [...encoder.finish(), '[DONE]'],
