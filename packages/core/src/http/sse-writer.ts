@@ -40,6 +40,7 @@ export class SseWriter {
   private readonly pending: string[] = [];
   private flushScheduled = false;
   private drained: Promise<void> | undefined;
+  private cutOffTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param cutOffAfterMs when set, a stream not finished this long after `start()`
@@ -67,13 +68,20 @@ export class SseWriter {
   }
 
   private cutOffAt(delayMs: number): void {
-    const res = this.res;
-    const timer = setTimeout(() => {
-      if (!res.writableFinished) res.destroy();
-    }, delayMs);
+    const timer = setTimeout(this.cutOff, delayMs);
     timer.unref();
-    res.once('close', () => clearTimeout(timer));
+    this.cutOffTimer = timer;
+    // `on`, not `once`: a response closes once, and no once-wrapper is made per stream.
+    this.res.on('close', this.stopCutOff);
   }
+
+  private readonly cutOff = (): void => {
+    if (!this.res.writableFinished) this.res.destroy();
+  };
+
+  private readonly stopCutOff = (): void => {
+    clearTimeout(this.cutOffTimer);
+  };
 
   /**
    * Queues one event: a `data:` line, after an `event:` line when it is named
