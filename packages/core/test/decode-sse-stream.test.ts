@@ -31,4 +31,69 @@ describe('decodeSseStream', () => {
     const events = await collect(['data: last']);
     expect(events.map((event) => event.data)).toEqual(['last']);
   });
+
+  it('drops a byte order mark at the start of the body, even when the first chunk splits it', async () => {
+    const bytes = Buffer.from('\ufeffdata: one\n\n', 'utf8');
+    expect((await collect([bytes])).map((event) => event.data)).toEqual(['one']);
+    expect((await collect([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)])).map((event) => event.data)).toEqual(['one']);
+  });
+
+  it('keeps a byte order mark that is not at the start as text', async () => {
+    const events = await collect([Buffer.from('data: a\ufeffb\n\n', 'utf8')]);
+    expect(events.map((event) => event.data)).toEqual(['a\ufeffb']);
+  });
+
+  it('joins multi-line data, skips comments, and reads CR-only line ends and id fields', async () => {
+    const events = await collect([
+      Buffer.from(': keep-alive\n\nid: 7\nevent: delta\ndata: first\ndata: second\n\n'),
+      Buffer.from('data: cr\r\rdata: crlf\r\n\r\n'),
+    ]);
+    expect(events).toEqual([
+      { event: 'delta', data: 'first\nsecond', id: '7' },
+      { event: undefined, data: 'cr', id: undefined },
+      { event: undefined, data: 'crlf', id: undefined },
+    ]);
+  });
+
+  it('reads a character the body ends in the middle of as U+FFFD', async () => {
+    const bytes = Buffer.from('data: 18°', 'utf8');
+    const events = await collect([bytes.subarray(0, bytes.length - 1)]);
+    expect(events.map((event) => event.data)).toEqual(['18\ufffd']);
+  });
+
+  it('reads fields as the SSE spec says: one optional space, bare field names, empty values, fields it does not know ignored', async () => {
+    const events = await collect([
+      'data:tight\n\ndata:  two spaces\n\ndata\n\n',
+      'event\ndata: no name\n\nevent: named\nevent:\ndata: unnamed again\n\n',
+      'retry: 1000\nfoo: bar\ndata : not data\ndata: kept\n\n',
+    ]);
+    expect(events).toEqual([
+      { event: undefined, data: 'tight', id: undefined },
+      { event: undefined, data: ' two spaces', id: undefined },
+      { event: undefined, data: '', id: undefined },
+      { event: undefined, data: 'no name', id: undefined },
+      { event: undefined, data: 'unnamed again', id: undefined },
+      { event: undefined, data: 'kept', id: undefined },
+    ]);
+  });
+
+  it('takes an id unless it holds a NUL, for the one event that carries it', async () => {
+    const events = await collect(['id: a\ndata: 1\n\ndata: 2\n\nid: b\u0000c\ndata: 3\n\nid\ndata: 4\n\n']);
+    expect(events.map((event) => event.id)).toEqual(['a', undefined, undefined, '']);
+  });
+
+  it('sends no event for a blank line without data, and forgets the name it had', async () => {
+    const events = await collect(['event: ping\n\n\n\ndata: after\n\n']);
+    expect(events).toEqual([{ event: undefined, data: 'after', id: undefined }]);
+  });
+
+  it('joins lines and line ends that network chunks split, a CR waiting to see whether an LF follows', async () => {
+    const events = await collect(['da', 'ta: sp', 'lit\r', '\n\r', '\ndata: a\r', '\rdata: b\n', '\n']);
+    expect(events.map((event) => event.data)).toEqual(['split', 'a', 'b']);
+  });
+
+  it('delivers a last event that ends in a lone CR when the body ends', async () => {
+    const events = await collect(['data: one\r\rdata: last\r']);
+    expect(events.map((event) => event.data)).toEqual(['one', 'last']);
+  });
 });

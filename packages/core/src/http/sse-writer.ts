@@ -28,16 +28,19 @@ function withEventStreamHeaders(extraHeaders: Record<string, string>): string[] 
 /**
  * The one place the gateway writes Server-Sent Events.
  *
- * Events are gathered into one string and written once per turn of the event loop:
- * the events decoded from one upstream network chunk leave in one write and one
- * HTTP chunk, not one each. When the client reads slower than we write, `send`
- * returns a promise to wait on instead of buffering the whole stream.
+ * Events are gathered and written once per turn of the event loop: the events
+ * decoded from one upstream network chunk leave in one write and one HTTP chunk,
+ * not one each. Their pieces are queued and joined once at write time, not built
+ * into a string per event and concatenated. When the client reads slower than we
+ * write, `send` returns a promise to wait on instead of buffering the whole stream.
  */
 export class SseWriter {
   private started = false;
-  private buffered = '';
+  /** The text of the events not yet written, in pieces. */
+  private readonly pending: string[] = [];
   private flushScheduled = false;
   private drained: Promise<void> | undefined;
+  private cutOffTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param cutOffAfterMs when set, a stream not finished this long after `start()`
@@ -65,13 +68,20 @@ export class SseWriter {
   }
 
   private cutOffAt(delayMs: number): void {
-    const res = this.res;
-    const timer = setTimeout(() => {
-      if (!res.writableFinished) res.destroy();
-    }, delayMs);
+    const timer = setTimeout(this.cutOff, delayMs);
     timer.unref();
-    res.once('close', () => clearTimeout(timer));
+    this.cutOffTimer = timer;
+    // `on`, not `once`: a response closes once, and no once-wrapper is made per stream.
+    this.res.on('close', this.stopCutOff);
   }
+
+  private readonly cutOff = (): void => {
+    if (!this.res.writableFinished) this.res.destroy();
+  };
+
+  private readonly stopCutOff = (): void => {
+    clearTimeout(this.cutOffTimer);
+  };
 
   /**
    * Queues one event: a `data:` line, after an `event:` line when it is named
@@ -80,7 +90,8 @@ export class SseWriter {
   send(data: string, event?: string): Promise<void> | undefined {
     if (!this.isOpen) return undefined;
     this.start();
-    this.buffered += event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
+    if (event === undefined) this.pending.push('data: ', data, '\n\n');
+    else this.pending.push('event: ', event, '\ndata: ', data, '\n\n');
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
@@ -109,17 +120,21 @@ export class SseWriter {
   private end(last: string): void {
     if (!this.isOpen) return;
     this.start();
-    const text = this.buffered + last;
-    this.buffered = '';
-    this.res.end(text);
+    this.pending.push(last);
+    this.res.end(this.taken());
+  }
+
+  /** The pending pieces as one string, and the queue emptied. */
+  private taken(): string {
+    const text = this.pending.join('');
+    this.pending.length = 0;
+    return text;
   }
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (!this.buffered || !this.isOpen) return;
-    const text = this.buffered;
-    this.buffered = '';
-    if (this.res.write(text) || this.drained) return;
+    if (this.pending.length === 0 || !this.isOpen) return;
+    if (this.res.write(this.taken()) || this.drained) return;
     // One pair of listeners per wait, both removed when either fires: a long stream to
     // a slow client waits thousands of times and must not pile listeners up.
     const res = this.res;

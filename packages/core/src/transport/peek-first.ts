@@ -8,27 +8,38 @@ import { takeReady, type ReadyItems } from './take-ready.js';
  */
 export async function peekFirst<T extends object>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
   const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  let firstTaken = false;
-  const rest: AsyncIterator<T> & ReadyItems<T> = {
-    next: () => {
-      if (!firstTaken) {
-        firstTaken = true;
-        return Promise.resolve(first);
-      }
-      return iterator.next();
-    },
-    takeReady: () => {
-      if (firstTaken) return takeReady(iterator);
-      if (first.done) return undefined;
-      firstTaken = true;
-      return first.value;
-    },
-    return: async (value?: unknown) => {
-      firstTaken = true;
-      if (iterator.return) return iterator.return(value);
-      return { done: true, value: value as T };
-    },
-  };
-  return { [Symbol.asyncIterator]: () => rest };
+  return new PeekedSequence(iterator, await iterator.next());
+}
+
+/** The first result, already read, then the rest of the iterator. One object, its own iterator (like a generator). */
+class PeekedSequence<T extends object> implements AsyncIterableIterator<T>, ReadyItems<T> {
+  private firstTaken = false;
+
+  constructor(
+    private readonly iterator: AsyncIterator<T>,
+    private readonly first: IteratorResult<T>,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.firstTaken) return this.iterator.next();
+    this.firstTaken = true;
+    return Promise.resolve(this.first);
+  }
+
+  takeReady(): T | undefined {
+    if (this.firstTaken) return takeReady(this.iterator);
+    if (this.first.done) return undefined;
+    this.firstTaken = true;
+    return this.first.value;
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    this.firstTaken = true;
+    if (this.iterator.return) return this.iterator.return(value);
+    return { done: true, value: value as T };
+  }
 }

@@ -6,6 +6,7 @@ import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
 import type { CancelSource } from './attempt-cancel.js';
+import { BodyChunks } from './body-chunks.js';
 import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
 import type { ReadyItems } from './take-ready.js';
@@ -46,9 +47,9 @@ export interface PartDecoder<Part> {
  */
 export class UpstreamPartStream<Part extends object = StreamPart> implements AsyncIterableIterator<Part>, ReadyItems<Part> {
   private readonly source: Readable;
-  private readonly body: AsyncIterator<Buffer>;
+  private readonly body: BodyChunks;
   private readonly framer: StreamFramer;
-  private buffer: Part[] = [];
+  private readonly buffer: Part[] = [];
   private position = 0;
   private ended = false;
   /** An error met after some parts of the same chunk; thrown once those are out. */
@@ -56,7 +57,7 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
 
   constructor(private readonly options: UpstreamPartStreamOptions<Part>) {
     this.source = options.body;
-    this.body = options.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.body = new BodyChunks(options.body);
     this.framer = options.framer ?? new SseDecoder();
   }
 
@@ -88,8 +89,15 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
   private async fill(): Promise<IteratorResult<Part>> {
     try {
       while (!this.ended) {
-        const chunk = await this.body.next();
-        const parts: Part[] = [];
+        let chunk = this.body.read();
+        while (chunk === undefined) {
+          await this.body.more();
+          chunk = this.body.read();
+        }
+        // The buffer was handed out whole before fill() is called: reused, not replaced.
+        const parts = this.buffer;
+        parts.length = 0;
+        this.position = 0;
         try {
           this.decodeInto(parts, chunk);
         } catch (error) {
@@ -98,7 +106,6 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
           this.failure = this.mapped(error);
         }
         if (parts.length > 0) {
-          this.buffer = parts;
           this.position = 1;
           return { value: parts[0]!, done: false };
         }
@@ -111,16 +118,16 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
   }
 
   /** Pushes part by part, so what was decoded before a throw is kept. */
-  private decodeInto(parts: Part[], chunk: IteratorResult<Buffer>): void {
+  private decodeInto(parts: Part[], chunk: Buffer | null): void {
     const { decoder } = this.options;
-    if (chunk.done) {
+    if (chunk === null) {
       this.ended = true;
-      for (const event of this.framer.end()) parts.push(...decoder.decode(event));
-      parts.push(...decoder.end());
+      for (const event of this.framer.end()) pushAll(parts, decoder.decode(event));
+      pushAll(parts, decoder.end());
       return;
     }
-    this.options.guard?.count(chunk.value);
-    for (const event of this.framer.feed(chunk.value)) parts.push(...decoder.decode(event));
+    this.options.guard?.count(chunk);
+    for (const event of this.framer.feed(chunk)) pushAll(parts, decoder.decode(event));
   }
 
   private mapped(error: unknown): GatewayError {
@@ -130,7 +137,13 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
 
   private finish(early: boolean): void {
     this.ended = true;
-    this.buffer = [];
+    this.buffer.length = 0;
+    this.position = 0;
     if (early && !this.source.readableEnded) this.source.destroy();
   }
+}
+
+/** `into.push(...items)` without spreading the items into an argument list. */
+function pushAll<Item>(into: Item[], items: Item[]): void {
+  for (let index = 0; index < items.length; index++) into.push(items[index]!);
 }

@@ -39,8 +39,8 @@ export class ChatChunkEncoder {
     this.modelPrefix = options.modelPrefix;
     this.includeUsage = options.includeUsage;
     // OpenAI sends `"usage":null` on every chunk only when usage was asked for.
-    this.tail = options.includeUsage ? '}],"usage":null}' : '}]}';
-    this.unfinishedTail = `},"finish_reason":null${this.tail}`;
+    this.tail = options.includeUsage ? tailWithUsage : tailWithoutUsage;
+    this.unfinishedTail = options.includeUsage ? unfinishedTailWithUsage : unfinishedTailWithoutUsage;
   }
 
   /** Returns the `data:` payloads this part produces (often one, sometimes none). */
@@ -104,3 +104,8 @@ export class ChatChunkEncoder {
     return this.head + deltaMembers + tail;
   }
 }
+
+const tailWithUsage = '}],"usage":null}';
+const tailWithoutUsage = '}]}';
+const unfinishedTailWithUsage = `},"finish_reason":null${tailWithUsage}`;
+const unfinishedTailWithoutUsage = `},"finish_reason":null${tailWithoutUsage}`;

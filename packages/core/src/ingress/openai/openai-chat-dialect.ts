@@ -1,4 +1,5 @@
-import type { IngressDialect } from '../ingress-dialect.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import type { DialectStreamEncoder, IngressDialect, StreamEncoderOptions } from '../ingress-dialect.js';
 import { ChatChunkEncoder } from './chat-chunk-encoder.js';
 import { formatChatCompletion } from './format-chat-completion.js';
 import { formatOpenAIPassthroughResponse } from './format-openai-passthrough-response.js';
@@ -10,15 +11,7 @@ export const openAIChatDialect: IngressDialect = {
   name: 'openai-chat',
   parse: parseChatCompletionsRequest,
   formatResponse: formatChatCompletion,
-  createStreamEncoder(options) {
-    const encoder = new ChatChunkEncoder({ ...options, id: `chatcmpl-${options.requestId}` });
-    return {
-      encode: (part) => encoder.encode(part),
-      finish: () => [...encoder.finish(), '[DONE]'],
-      // OpenAI's in-stream error: a `data:` line with a top-level `error`.
-      fail: (error) => JSON.stringify(error.toBody()),
-    };
-  },
+  createStreamEncoder: (options) => new OpenAIChatStreamEncoder(options),
   passthrough: {
     name: 'openai-chat',
     formatResponse: formatOpenAIPassthroughResponse,
@@ -26,3 +19,21 @@ export const openAIChatDialect: IngressDialect = {
   },
   formatError: (error) => ({ status: error.status, body: error.toBody() }),
 };
+
+/** The chunk encoder as the dialect's stream encoder: `[DONE]` after the closing chunks, errors in OpenAI's in-stream shape. */
+class OpenAIChatStreamEncoder extends ChatChunkEncoder implements DialectStreamEncoder {
+  constructor(options: StreamEncoderOptions) {
+    super({ id: `chatcmpl-${options.requestId}`, model: options.model, modelPrefix: options.modelPrefix, includeUsage: options.includeUsage });
+  }
+
+  override finish(): string[] {
+    const closing = super.finish();
+    closing.push('[DONE]');
+    return closing;
+  }
+
+  // OpenAI's in-stream error: a `data:` line with a top-level `error`.
+  fail(error: GatewayError): string {
+    return JSON.stringify(error.toBody());
+  }
+}

@@ -34,11 +34,15 @@ export function createResponsesDialect(options: ResponsesDialectOptions = {}): I
       return formatted;
     },
     createStreamEncoder: (encoderOptions) =>
+      // By name, not spread: the encoder reads a left-out and an undefined option alike.
       new ResponsesStreamEncoder({
-        ...encoderOptions,
-        ...(options.responseId !== undefined && { responseId: options.responseId }),
-        ...(options.echo !== undefined && { echo: options.echo }),
-        ...(options.onFinished !== undefined && { onFinished: options.onFinished }),
+        requestId: encoderOptions.requestId,
+        model: encoderOptions.model,
+        modelPrefix: encoderOptions.modelPrefix,
+        includeUsage: encoderOptions.includeUsage,
+        responseId: options.responseId,
+        echo: options.echo,
+        onFinished: options.onFinished,
       }),
     // OpenAI in front of OpenAI: the upstream's own Response, with the gateway's id and store fields.
     passthrough: createResponsesPassthrough({

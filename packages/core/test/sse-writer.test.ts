@@ -1,0 +1,126 @@
+import { EventEmitter } from 'node:events';
+import type { Response } from 'express';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GatewayError } from '../src/errors/gateway-error.js';
+import { SseWriter } from '../src/http/sse-writer.js';
+
+/** A response that records its writes; `full` makes write() report a full socket, as Node does to a slow client. */
+class RecordingResponse extends EventEmitter {
+  writes: string[] = [];
+  ended: string | undefined;
+  status: number | undefined;
+  head: string[] = [];
+  full = false;
+  writableEnded = false;
+  writableFinished = false;
+  destroyed = false;
+
+  writeHead(status: number, head: string[]): this {
+    this.status = status;
+    this.head = head;
+    return this;
+  }
+
+  write(text: string): boolean {
+    this.writes.push(text);
+    return !this.full;
+  }
+
+  end(text: string): this {
+    this.ended = text;
+    this.writableEnded = true;
+    this.writableFinished = true;
+    return this;
+  }
+
+  destroy(): this {
+    this.destroyed = true;
+    this.emit('close');
+    return this;
+  }
+}
+
+function writerFor(cutOffAfterMs?: number) {
+  const res = new RecordingResponse();
+  return { res, sse: new SseWriter(res as unknown as Response, cutOffAfterMs) };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('SseWriter', () => {
+  it('writes the events sent in one turn of the event loop as one write, named ones with their event line', async () => {
+    const { res, sse } = writerFor();
+    sse.send('{"a":1}');
+    sse.send('{"b":2}', 'delta');
+    expect(res.writes).toEqual([]);
+    await nextTurn();
+    expect(res.writes).toEqual(['data: {"a":1}\n\nevent: delta\ndata: {"b":2}\n\n']);
+    sse.send('{"c":3}');
+    await nextTurn();
+    expect(res.writes).toHaveLength(2);
+    expect(res.writes[1]).toBe('data: {"c":3}\n\n');
+    expect(res.status).toBe(200);
+    expect(res.head).toContain('text/event-stream; charset=utf-8');
+  });
+
+  it('ends with the events still queued, then its closing line', async () => {
+    const done = writerFor();
+    done.sse.send('{}');
+    done.sse.done();
+    expect(done.res.ended).toBe('data: {}\n\ndata: [DONE]\n\n');
+    await nextTurn();
+    expect(done.res.writes).toEqual([]);
+
+    const failed = writerFor();
+    failed.sse.send('{}', 'ping');
+    failed.sse.fail(new GatewayError('upstream_invalid_response', 'broke off'));
+    expect(failed.res.ended).toMatch(/^event: ping\ndata: \{\}\n\ndata: \{"error":\{.*"code":"upstream_invalid_response"/);
+
+    const closed = writerFor();
+    closed.sse.close();
+    expect(closed.res.ended).toBe('');
+  });
+
+  it('returns a promise while the client is behind, settled when the response drains', async () => {
+    const { res, sse } = writerFor();
+    res.full = true;
+    expect(sse.send('one')).toBeUndefined();
+    await nextTurn();
+    const behind = sse.send('two');
+    expect(behind).toBeInstanceOf(Promise);
+    res.full = false;
+    res.emit('drain');
+    await behind;
+    expect(sse.send('three')).toBeUndefined();
+    expect(res.listenerCount('drain')).toBe(0);
+    expect(res.listenerCount('close')).toBe(0);
+  });
+
+  it('sends nothing once the response is over', async () => {
+    const { res, sse } = writerFor();
+    sse.done();
+    expect(sse.send('late')).toBeUndefined();
+    await nextTurn();
+    expect(res.writes).toEqual([]);
+  });
+
+  it('destroys a stream not finished by its cut-off, and leaves a finished one alone', () => {
+    vi.useFakeTimers();
+    const stuck = writerFor(1000);
+    stuck.sse.start();
+    vi.advanceTimersByTime(999);
+    expect(stuck.res.destroyed).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(stuck.res.destroyed).toBe(true);
+
+    const finished = writerFor(1000);
+    finished.sse.start();
+    finished.sse.done();
+    vi.advanceTimersByTime(1000);
+    expect(finished.res.destroyed).toBe(false);
+  });
+});
