@@ -1,32 +1,43 @@
 import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
-import { SseEventParser } from './sse-event-parser.js';
 
 /**
  * Turns the bytes of a text/event-stream body into events, one network chunk at a
  * time. Synchronous, so a stream costs no extra async step per event. The UTF-8
  * decoder keeps a character split across two chunks whole (Node's StringDecoder:
- * several times quicker per chunk than a streaming TextDecoder); SseEventParser
+ * several times quicker per chunk than a streaming TextDecoder); eventsource-parser
  * handles LF, CR and CRLF line endings (Gemini sends CRLF) and multi-line data.
  */
 export class SseDecoder implements StreamFramer {
   private readonly text = new StringDecoder('utf8');
   /** No text decoded yet: a byte order mark would still be dropped. */
   private atStart = true;
-  private readonly parser = new SseEventParser();
+  private readonly parser: EventSourceParser;
   private pending: ServerSentEvent[] = [];
+
+  constructor() {
+    this.parser = createParser({
+      // The parser makes a fresh { id, event, data } per event, every key written even
+      // when undefined: kept as it is rather than copied.
+      onEvent: (message) => {
+        this.pending.push(message as ServerSentEvent);
+      },
+    });
+  }
 
   /** The events completed by this chunk (often one, sometimes none or several). */
   feed(chunk: Uint8Array | string): ServerSentEvent[] {
-    this.parser.feed(typeof chunk === 'string' ? chunk : this.decoded(this.text.write(chunk)), this.pending);
+    this.parser.feed(typeof chunk === 'string' ? chunk : this.decoded(this.text.write(chunk)));
     return this.take();
   }
 
   /** What is left when the body ends: a last event the server closed without its blank line. */
   end(): ServerSentEvent[] {
     const rest = this.decoded(this.text.end());
-    this.parser.feed(`${rest}\n\n`, this.pending);
+    if (rest) this.parser.feed(rest);
+    this.parser.feed('\n\n');
     return this.take();
   }
 
