@@ -75,8 +75,14 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
         const content = open.item.content.at(-1)!;
         if (content.type === 'output_text') content.text += part.delta;
         else content.refusal += part.delta;
-        const base = { item_id: open.item.id, output_index: open.index, content_index: open.item.content.length - 1, delta: part.delta };
-        events.push(this.event(kind === 'output_text' ? { type: 'response.output_text.delta', ...base, logprobs: [] } : { type: 'response.refusal.delta', ...base }));
+        // Written out for each kind rather than spread from a shared base: this runs once per token.
+        const itemId = open.item.id;
+        const contentIndex = open.item.content.length - 1;
+        events.push(
+          kind === 'output_text'
+            ? this.event({ type: 'response.output_text.delta', item_id: itemId, output_index: open.index, content_index: contentIndex, delta: part.delta, logprobs: [] })
+            : this.event({ type: 'response.refusal.delta', item_id: itemId, output_index: open.index, content_index: contentIndex, delta: part.delta }),
+        );
         return events;
       }
       case 'reasoning-delta': {
@@ -245,8 +251,9 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
     return this.finishReason && toResponsesStatus(this.finishReason).status === 'incomplete' ? 'incomplete' : 'completed';
   }
 
+  /** `data` is always a literal made for this one event: numbered in place rather than copied. */
   private event(data: { type: string; [key: string]: unknown }): SseEvent {
-    const payload = { ...data, sequence_number: this.sequence++ };
-    return { event: data.type, data: JSON.stringify(payload) };
+    data['sequence_number'] = this.sequence++;
+    return { event: data.type, data: JSON.stringify(data) };
   }
 }
