@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { compileValidator } from '../src/validation/compile-validator.js';
+
+const schema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    size: { type: 'integer', minimum: 1 },
+    mode: { enum: ['fast', 'slow'], default: 'fast' },
+  },
+};
+
+describe('compileValidator', () => {
+  it('accepts a valid value and fills in its defaults', () => {
+    const validate = compileValidator<{ name: string; mode?: string }>(schema);
+    const value = { name: 'a' };
+    const result = validate(value);
+    expect(result).toEqual({ ok: true, value: { name: 'a', mode: 'fast' } });
+  });
+
+  it('names every problem of a refused value, not only the first', () => {
+    const validate = compileValidator(schema);
+    const result = validate({ size: 0, sise: 2 });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        { path: '/name', message: 'is required' },
+        { path: '/sise', message: "unknown key (not allowed here); did you mean 'size'?" },
+        { path: '/size', message: 'must be >= 1' },
+      ]),
+    );
+    expect(result.problems).toHaveLength(3);
+  });
+});
