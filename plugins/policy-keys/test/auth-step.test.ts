@@ -52,6 +52,16 @@ describe('the auth step in a gateway', () => {
     expect(keyed.status).toBe(200);
   });
 
+  it('answers a repeat key the same way each time, and a near miss of it with 401', async () => {
+    const app = await appWith({ keys: [{ name: 'a', key: 'sy-static-key-0123456789' }] });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const keyed = await request(app).post('/v1/chat/completions').set('authorization', 'Bearer sy-static-key-0123456789').send(body);
+      expect(keyed.status).toBe(200);
+      const nearMiss = await request(app).post('/v1/chat/completions').set('authorization', 'Bearer sy-static-key-012345678').send(body);
+      expect(nearMiss.status).toBe(401);
+    }
+  });
+
   it('refuses too-short configured keys at start', async () => {
     await expect(appWith({ keys: [{ name: 'a', key: 'short' }] })).rejects.toMatchObject({
       problems: [{ path: '/chain/0/auth/keys/0/key', message: 'must NOT have fewer than 16 characters' }],
