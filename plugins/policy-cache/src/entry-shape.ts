@@ -1,0 +1,19 @@
+import type { CacheEntry } from './cache-entry.js';
+import { responseToStreamParts } from './response-to-stream-parts.js';
+import { streamPartsToResponse } from './stream-parts-to-response.js';
+
+/** How a request serves a chat answer: as stream parts or as one whole response. */
+export type EntryShape = 'stream' | 'whole';
+
+/**
+ * The entry with its chat answer in `shape`: the entry itself when it already is
+ * (or holds embeddings), otherwise a new entry around the converted answer. The new
+ * entry shares the original's nested objects (servedBy, usage, finish reason), so
+ * it is as much the caller's to copy before handing out as the original is.
+ */
+export function entryShapedAs(entry: CacheEntry, shape: EntryShape): CacheEntry {
+  const result = entry.result;
+  if (shape === 'stream' && result.kind === 'chat-response') return { ...entry, result: { kind: 'chat-stream', parts: responseToStreamParts(result.response) } };
+  if (shape === 'whole' && result.kind === 'chat-stream') return { ...entry, result: { kind: 'chat-response', response: streamPartsToResponse(result.parts) } };
+  return entry;
+}
