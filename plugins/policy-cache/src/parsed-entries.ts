@@ -22,12 +22,12 @@ export interface ParsedEntriesOptions<Source> extends ParsedEntriesBounds {
 }
 
 interface ParsedEntry<Source> {
-  source: Source;
-  entry: CacheEntry;
+  readonly source: Source;
+  readonly entry: CacheEntry;
   /** The JSON length counted for this entry, its shaped forms included. */
-  bytes: number;
+  readonly bytes: number;
   /** The entry converted for a request that serves it in the other shape, made on the first such hit. */
-  shaped?: Partial<Record<EntryShape, CacheEntry>>;
+  readonly shaped?: Partial<Record<EntryShape, CacheEntry>>;
 }
 
 /**
@@ -88,9 +88,8 @@ export class ParsedEntries<Source> {
     const bytes = kept.bytes + JSON.stringify(shaped.result).length;
     // Setting a size above the bound would drop the parsed entry too: convert on each hit instead.
     if (bytes > this.entries.maxSize) return shaped;
-    kept.shaped = { ...kept.shaped, [shape]: shaped };
-    kept.bytes = bytes;
-    this.entries.set(key, kept, { size: bytes });
+    // A new record: lru-cache keeps the old size when the same value is set again.
+    this.entries.set(key, { ...kept, shaped: { ...kept.shaped, [shape]: shaped }, bytes }, { size: bytes });
     return shaped;
   }
 
