@@ -1,4 +1,4 @@
-import type { StreamPart } from '@switchyard/core';
+import type { ChatResponse, StreamPart } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import type { CacheEntry } from '../src/index.js';
 import { copyEntry, copyStreamPart } from '../src/copy-entry.js';
@@ -60,10 +60,18 @@ describe('copying an entry', () => {
     expect(JSON.stringify(entry)).toBe(before);
   });
 
-  it('copies a whole response deeply', () => {
+  it('copies a whole response deeply, content parts of every type (and of one it does not know) included', () => {
+    const content = [
+      { type: 'reasoning', text: 'hm', signature: 'sig' },
+      { type: 'text', text: 't' },
+      { type: 'refusal', text: 'no' },
+      { type: 'tool-call', id: 'c', name: 'n', arguments: '{}' },
+      { type: 'citation', source: { url: 'u' } },
+    ] as ChatResponse['content'];
+    const response: ChatResponse = { id: 'r', model: 'm', created: 1, content, finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: 1, outputTokens: 2 }, providerMetadata: { openai: { a: { b: 1 } } } };
     const entry: CacheEntry = {
       v: 1,
-      result: { kind: 'chat-response', response: { id: 'r', model: 'm', created: 1, content: [{ type: 'text', text: 't' }], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 2 } } },
+      result: { kind: 'chat-response', response },
       servedBy: { provider: 'openai', model: 'gpt-4o-mini' },
       storedAt: 1,
     };
