@@ -114,6 +114,13 @@ describe('parsed entries in the shape a hit serves', () => {
     expect(entries.copyOf('k', 'text-1', 'stream')).toEqual(stored);
   });
 
+  it('leaves stored parts without usage as they are for a whole request, so a hit reports no usage it never had', () => {
+    const entries = parsedEntries();
+    const stored: CacheEntry = { ...entry('x'), result: { kind: 'chat-stream', parts: responseToStreamParts(response).filter((part) => part.type !== 'usage') } };
+    entries.keep('k', 'text-1', copyJson(stored), 200);
+    expect(entries.copyOf('k', 'text-1', 'whole')).toEqual(stored);
+  });
+
   it('forgets the converted form with its entry once the stored value changed', () => {
     const entries = parsedEntries();
     entries.keep('k', 'text-1', entry('old words'), 100);
