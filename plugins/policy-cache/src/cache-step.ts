@@ -16,6 +16,7 @@ import type { CachedResult, CacheEntry } from './cache-entry.js';
 import { cacheOptionsSchema, type CacheOptions } from './cache-options.js';
 import { cacheScopeValue } from './cache-scope.js';
 import type { CacheStore } from './cache-store.js';
+import type { EntryShape } from './entry-shape.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { recordStream } from './record-stream.js';
 import { RecentCacheKeys } from './recent-cache-keys.js';
@@ -103,7 +104,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       return call();
     }
     if (plan.read) {
-      const entry = await readEntry(store, plan.key, warn);
+      const entry = await readEntry(store, plan.key, shapeWanted(context), warn);
       if (entry && (plan.maxAgeMs === undefined || Date.now() - entry.storedAt <= plan.maxAgeMs)) {
         const result = resultFor(entry, context);
         if (result) {
@@ -190,13 +191,19 @@ function modelListed(options: CacheOptions, requested: string, deployment: Deplo
   return matchesModelPattern(requested, options.models) || matchesModelPattern(`${deployment.provider}/${deployment.model}`, options.models);
 }
 
-async function readEntry(store: CacheStore, key: string, warn: ThrottledWarning): Promise<CacheEntry | undefined> {
+async function readEntry(store: CacheStore, key: string, shape: EntryShape | undefined, warn: ThrottledWarning): Promise<CacheEntry | undefined> {
   try {
-    return await store.get(key);
+    return await store.get(key, shape);
   } catch (error) {
     warn(error, 'cache: could not read the cache; answering without it');
     return undefined;
   }
+}
+
+/** How this request serves a chat answer; undefined for embeddings. */
+function shapeWanted(context: RequestContext): EntryShape | undefined {
+  if (context.endpoint === 'embeddings' || !context.chatRequest) return undefined;
+  return context.chatRequest.stream ? 'stream' : 'whole';
 }
 
 /** The entry as the answer this request wants: streamed or whole, from either kind of entry. */

@@ -1,4 +1,5 @@
 import type { CacheEntry } from './cache-entry.js';
+import type { EntryShape } from './entry-shape.js';
 
 /**
  * Where cache entries live. Methods may reject (a server is down); the cache step
@@ -8,8 +9,12 @@ import type { CacheEntry } from './cache-entry.js';
 export interface CacheStore {
   /** `memory`, `redis`, …: shown on `/health`. */
   readonly backend: string;
-  /** The entry under `key`, or undefined when there is none (or it expired). */
-  get(key: string): Promise<CacheEntry | undefined>;
+  /**
+   * The entry under `key`, or undefined when there is none (or it expired). `shape`
+   * says how the caller serves a chat answer: a store may return it converted (and
+   * keep the conversion for the next hit) or as stored; the caller converts what is not.
+   */
+  get(key: string, shape?: EntryShape): Promise<CacheEntry | undefined>;
   /** Stores `entry` under `key` for `ttlSeconds`. */
   set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void>;
   /** What `/health` shows: reachability and whatever else the backend can tell cheaply. */

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { isCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
+import type { EntryShape } from './entry-shape.js';
 import { defaultParsedEntriesBounds, ParsedEntries, type ParsedEntriesBounds } from './parsed-entries.js';
 
 export interface MemoryCacheStoreOptions {
@@ -37,14 +38,14 @@ export class MemoryCacheStore implements CacheStore {
     this.parsed = new ParsedEntries({ ...(options.parsed ?? defaultParsedEntriesBounds), sameSource: (kept, read) => kept === read });
   }
 
-  async get(key: string): Promise<CacheEntry | undefined> {
+  async get(key: string, shape?: EntryShape): Promise<CacheEntry | undefined> {
     const text = this.cache.get(key);
     if (text === undefined) return undefined;
-    const kept = this.parsed.copyOf(key, text);
+    const kept = this.parsed.copyOf(key, text, shape);
     if (kept) return kept;
     const entry: unknown = JSON.parse(text);
     // A string's length is its UTF-8 byte length or less: close enough for the parsed bound.
-    return isCacheEntry(entry) ? this.parsed.keep(key, text, entry, text.length) : undefined;
+    return isCacheEntry(entry) ? this.parsed.keep(key, text, entry, text.length, shape) : undefined;
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {

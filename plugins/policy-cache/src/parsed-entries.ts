@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry } from './cache-entry.js';
-import { copyJson } from './copy-json.js';
+import { copyEntry } from './copy-entry.js';
+import { entryShapedAs, type EntryShape } from './entry-shape.js';
 
 export interface ParsedEntriesBounds {
   /** Most entries kept. */
@@ -21,8 +22,12 @@ export interface ParsedEntriesOptions<Source> extends ParsedEntriesBounds {
 }
 
 interface ParsedEntry<Source> {
-  source: Source;
-  entry: CacheEntry;
+  readonly source: Source;
+  readonly entry: CacheEntry;
+  /** The JSON length counted for this entry, its shaped forms included. */
+  readonly bytes: number;
+  /** The entry converted for a request that serves it in the other shape, made on the first such hit. */
+  readonly shaped?: Partial<Record<EntryShape, CacheEntry>>;
 }
 
 /**
@@ -32,6 +37,11 @@ interface ParsedEntry<Source> {
  * when the value just read is the one it was parsed from. An entry the store has
  * expired, dropped or overwritten is therefore never served from here. Every hit
  * gets its own copy, so a caller changing its answer cannot change the kept one.
+ *
+ * A hit may ask for the entry in a shape (a whole response cut into stream parts,
+ * stream parts joined into a response): the converted entry is kept beside the parsed
+ * one, under the same rule and counted in the same bytes, so a repeated hit copies it
+ * instead of converting again.
  */
 export class ParsedEntries<Source> {
   private readonly entries: LRUCache<string, ParsedEntry<Source>>;
@@ -43,25 +53,44 @@ export class ParsedEntries<Source> {
     this.entries = new LRUCache<string, ParsedEntry<Source>>({ max: options.maxEntries, maxSize: options.maxBytes });
   }
 
-  /** A copy of the entry parsed from `source` under `key`, or undefined when none is kept. */
-  copyOf(key: string, source: Source): CacheEntry | undefined {
+  /**
+   * A copy of the entry parsed from `source` under `key` (its chat answer in `shape`
+   * when given), or undefined when none is kept.
+   */
+  copyOf(key: string, source: Source, shape?: EntryShape): CacheEntry | undefined {
     const kept = this.entries.get(key);
     if (!kept) return undefined;
     if (!this.sameSource(kept.source, source)) {
       this.entries.delete(key);
       return undefined;
     }
-    return copyJson(kept.entry);
+    return copyEntry(shape ? this.shapedEntry(key, kept, shape) : kept.entry);
   }
 
   /**
    * Keeps `entry`, freshly parsed from `source` (`bytes` long as JSON), and returns a
    * copy to hand out; `entry` itself must not have been handed to anyone.
    */
-  keep(key: string, source: Source, entry: CacheEntry, bytes: number): CacheEntry {
-    if (bytes > this.entries.maxSize) return entry;
-    this.entries.set(key, { source, entry }, { size: Math.max(1, bytes) });
-    return copyJson(entry);
+  keep(key: string, source: Source, entry: CacheEntry, bytes: number, shape?: EntryShape): CacheEntry {
+    if (bytes > this.entries.maxSize) return shape ? entryShapedAs(entry, shape) : entry;
+    const kept: ParsedEntry<Source> = { source, entry, bytes: Math.max(1, bytes) };
+    this.entries.set(key, kept, { size: kept.bytes });
+    return copyEntry(shape ? this.shapedEntry(key, kept, shape) : entry);
+  }
+
+  /** The kept entry in `shape`, converted once and then kept with it while the bound allows. */
+  private shapedEntry(key: string, kept: ParsedEntry<Source>, shape: EntryShape): CacheEntry {
+    const known = kept.shaped?.[shape];
+    if (known) return known;
+    const shaped = entryShapedAs(kept.entry, shape);
+    if (shaped === kept.entry) return shaped;
+    // Counted like the entry itself, as JSON; measured once, on the first hit in this shape.
+    const bytes = kept.bytes + JSON.stringify(shaped.result).length;
+    // Setting a size above the bound would drop the parsed entry too: convert on each hit instead.
+    if (bytes > this.entries.maxSize) return shaped;
+    // A new record: lru-cache keeps the old size when the same value is set again.
+    this.entries.set(key, { ...kept, shaped: { ...kept.shaped, [shape]: shaped }, bytes }, { size: bytes });
+    return shaped;
   }
 
   /** Entries kept now. */

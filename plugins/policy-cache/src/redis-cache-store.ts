@@ -2,6 +2,7 @@ import { FailSoftRedis } from '@switchyard/redis-connection';
 import type { Redis } from 'ioredis';
 import { isCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
+import type { EntryShape } from './entry-shape.js';
 import { cacheValueJson, encodeCacheValue } from './encode-cache-value.js';
 import { defaultParsedEntriesBounds, ParsedEntries, type ParsedEntriesBounds } from './parsed-entries.js';
 import type { ThrottledWarning } from './throttled-warning.js';
@@ -56,18 +57,18 @@ export class RedisCacheStore implements CacheStore {
     this.parsed = new ParsedEntries({ ...(options.parsed ?? defaultParsedEntriesBounds), sameSource: (kept, read) => kept.equals(read) });
   }
 
-  async get(key: string): Promise<CacheEntry | undefined> {
+  async get(key: string, shape?: EntryShape): Promise<CacheEntry | undefined> {
     await this.redis.whenFirstConnected();
     const value = await this.client.getBuffer(this.options.keyPrefix + key);
     if (!value) return undefined;
-    const kept = this.parsed.copyOf(key, value);
+    const kept = this.parsed.copyOf(key, value, shape);
     if (kept) return kept;
     const json = await cacheValueJson(value);
     if (json === undefined) return undefined;
     const entry: unknown = JSON.parse(json);
     if (!isCacheEntry(entry)) return undefined;
     // The reply can be a slice of a larger socket read: a copy keeps only its own bytes alive.
-    return this.parsed.keep(key, Buffer.from(value), entry, json.length);
+    return this.parsed.keep(key, Buffer.from(value), entry, json.length, shape);
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {

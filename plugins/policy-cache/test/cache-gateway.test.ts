@@ -135,6 +135,9 @@ describe('the cache step in a gateway', () => {
     expect(replayed.text).toBe(whole.choices[0]!.message.content);
     expect(replayed.chunks.length).toBeGreaterThan(3);
     expect(replayed.usage).toEqual(whole.usage);
+    // Again: served from the parts the first streamed hit cut, kept beside the parsed entry.
+    const again = await readStream(await client.chat.completions.create({ ...ask('first whole, then streamed'), stream: true, stream_options: { include_usage: true } }));
+    expect(again).toEqual(replayed);
 
     const original = await readStream(await client.chat.completions.create({ ...ask('first streamed, then whole'), stream: true }));
     const assembled = await client.chat.completions.create(ask('first streamed, then whole')).withResponse();

@@ -1,5 +1,6 @@
+import type { ChatResponse, StreamPart } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { MemoryCacheStore, type CacheEntry } from '../src/index.js';
+import { MemoryCacheStore, responseToStreamParts, type CacheEntry } from '../src/index.js';
 
 function entry(text: string, storedAt = Date.now()): CacheEntry {
   return {
@@ -34,6 +35,20 @@ describe('the memory store', () => {
       (served!.result as { response: { content: unknown[] } }).response.content.push({ type: 'text', text: 'mutated' });
       served!.servedBy.provider = 'changed';
     }
+  });
+
+  it('hands out a stored response as stream parts when asked, on the first hit and on repeated ones, a copy each time', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    await store.set('k', entry('Hello big world', 5), 60);
+    const expected = { ...entry('Hello big world', 5), result: { kind: 'chat-stream', parts: responseToStreamParts((entry('Hello big world').result as { response: ChatResponse }).response) } };
+    for (let hit = 0; hit < 3; hit++) {
+      const served = await store.get('k', 'stream');
+      expect(served).toEqual(expected);
+      (served!.result as { parts: StreamPart[] }).parts.length = 1;
+    }
+    expect(await store.get('k', 'whole')).toEqual(entry('Hello big world', 5));
+    await store.set('k', entry('Other words', 6), 60);
+    expect(((await store.get('k', 'stream'))!.result as { parts: StreamPart[] }).parts[1]).toEqual({ type: 'text-delta', delta: 'Other ' });
   });
 
   it('serves what was last written, not the parsed copy of what it replaced', async () => {

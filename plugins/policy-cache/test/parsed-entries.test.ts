@@ -1,5 +1,6 @@
+import type { ChatResponse } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import type { CacheEntry } from '../src/index.js';
+import { responseToStreamParts, type CacheEntry } from '../src/index.js';
 import { copyJson } from '../src/copy-json.js';
 import { ParsedEntries } from '../src/parsed-entries.js';
 
@@ -76,5 +77,75 @@ describe('parsed entries', () => {
     entries.keep('d', 'd', entry('d'), 900);
     expect(entries.copyOf('c', 'c')).toBeUndefined(); // pushed out by bytes
     expect(textOf(entries.copyOf('d', 'd'))).toBe('d');
+  });
+});
+
+describe('parsed entries in the shape a hit serves', () => {
+  const parsedEntries = (maxBytes = 1024) => new ParsedEntries<string>({ maxEntries: 4, maxBytes, sameSource: (kept, read) => kept === read });
+  const response = (entry('Hello big world').result as { response: ChatResponse }).response;
+  const partsOf = (value: CacheEntry | undefined) => (value?.result.kind === 'chat-stream' ? value.result.parts : undefined);
+
+  it('hands out a stored response as the stream parts it converts to, a fresh copy on every hit', () => {
+    const entries = parsedEntries();
+    const first = entries.keep('k', 'text-1', entry('Hello big world'), 100, 'stream');
+    expect(partsOf(first)).toEqual(responseToStreamParts(response));
+    const parts = partsOf(first)!;
+    (parts[1] as { delta: string }).delta = 'changed';
+    (parts.at(-1) as { usage: { inputTokens: number } }).usage.inputTokens = 99;
+    parts.push({ type: 'text-delta', delta: 'extra' });
+    for (let hit = 0; hit < 2; hit++) {
+      const served = entries.copyOf('k', 'text-1', 'stream');
+      expect(partsOf(served)).toEqual(responseToStreamParts(response));
+      (partsOf(served)![0] as { id: string }).id = 'changed';
+    }
+    // The entry as stored is still there, unchanged, for a whole request.
+    expect(entries.copyOf('k', 'text-1', 'whole')).toEqual(entry('Hello big world'));
+    expect(entries.copyOf('k', 'text-1')).toEqual(entry('Hello big world'));
+  });
+
+  it('hands out stored stream parts as the response they join into', () => {
+    const entries = parsedEntries();
+    const stored: CacheEntry = { ...entry('x'), result: { kind: 'chat-stream', parts: responseToStreamParts(response) } };
+    entries.keep('k', 'text-1', copyJson(stored), 200);
+    const whole = entries.copyOf('k', 'text-1', 'whole');
+    expect(whole?.result).toEqual({ kind: 'chat-response', response });
+    (whole!.result as { response: ChatResponse }).response.content.length = 0;
+    expect(entries.copyOf('k', 'text-1', 'whole')?.result).toEqual({ kind: 'chat-response', response });
+    expect(entries.copyOf('k', 'text-1', 'stream')).toEqual(stored);
+  });
+
+  it('leaves stored parts without usage as they are for a whole request, so a hit reports no usage it never had', () => {
+    const entries = parsedEntries();
+    const stored: CacheEntry = { ...entry('x'), result: { kind: 'chat-stream', parts: responseToStreamParts(response).filter((part) => part.type !== 'usage') } };
+    entries.keep('k', 'text-1', copyJson(stored), 200);
+    expect(entries.copyOf('k', 'text-1', 'whole')).toEqual(stored);
+  });
+
+  it('forgets the converted form with its entry once the stored value changed', () => {
+    const entries = parsedEntries();
+    entries.keep('k', 'text-1', entry('old words'), 100);
+    expect(partsOf(entries.copyOf('k', 'text-1', 'stream'))).toBeDefined();
+    expect(entries.copyOf('k', 'text-2', 'stream')).toBeUndefined();
+    expect(entries.size).toBe(0);
+  });
+
+  it('counts the converted form in its bytes, and converts on every hit rather than drop the entry when both do not fit', () => {
+    const stored = entry('Hello big world');
+    const storedBytes = JSON.stringify(stored).length;
+    const partsBytes = JSON.stringify({ kind: 'chat-stream', parts: responseToStreamParts(response) }).length;
+
+    const roomy = parsedEntries(storedBytes + partsBytes);
+    roomy.keep('k', 'k', entry('Hello big world'), storedBytes);
+    roomy.copyOf('k', 'k', 'stream');
+    // Full now: one more entry of one byte pushes the first out.
+    roomy.keep('other', 'other', entry('o'), 1);
+    expect(roomy.copyOf('k', 'k')).toBeUndefined();
+
+    const tight = parsedEntries(storedBytes + partsBytes - 1);
+    tight.keep('k', 'k', entry('Hello big world'), storedBytes);
+    for (let hit = 0; hit < 2; hit++) expect(partsOf(tight.copyOf('k', 'k', 'stream'))).toEqual(responseToStreamParts(response));
+    expect(tight.copyOf('k', 'k')).toEqual(stored);
+    tight.keep('other', 'other', entry('o'), 1);
+    expect(tight.copyOf('k', 'k')).toEqual(stored);
   });
 });
