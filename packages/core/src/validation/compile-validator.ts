@@ -30,9 +30,13 @@ const explaining = new Ajv({ allErrors: true, useDefaults: true, strict: false, 
  */
 export function compileValidator<T>(schema: JsonSchema): Validator<T> {
   const check: ValidateFunction = checking.compile(schema);
-  const explain: ValidateFunction = explaining.compile(schema);
+  // Compiled on the first refusal, not at start: most processes never refuse a value of
+  // most schemas, and an all-errors verbose validator of a request schema is ~100 KB of
+  // generated source that V8 keeps alive for as long as the function is.
+  let explain: ValidateFunction | undefined;
   return (value: unknown) => {
     if (check(value)) return { ok: true, value: value as T };
+    explain ??= explaining.compile(schema);
     // Same schema, same defaults filled in: it refuses the value too, and says every reason.
     if (explain(value)) return { ok: true, value: value as T };
     return { ok: false, problems: describeErrors(explain.errors ?? []) };
