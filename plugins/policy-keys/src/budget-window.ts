@@ -1,7 +1,27 @@
 import type { BudgetPeriod } from '@switchyard/core';
 
+const DAY_MS = 86_400_000;
+const epochStart = new Date(0).toISOString();
+
+/**
+ * The window starts of the last UTC day asked about, by period: every request that
+ * holds a budget asks, and the answer changes once a day at most.
+ */
+let memoDay = Number.NaN;
+const memoStarts: Partial<Record<BudgetPeriod, string>> = {};
+
 /** The start of the budget window `at` falls in: calendar-aligned, UTC; weeks start on Monday. */
 export function budgetWindowStart(period: BudgetPeriod, at: Date): string {
+  if (period === 'total') return epochStart;
+  const day = Math.floor(at.getTime() / DAY_MS);
+  if (day !== memoDay) {
+    memoDay = day;
+    memoStarts.daily = memoStarts.weekly = memoStarts.monthly = undefined;
+  }
+  return (memoStarts[period] ??= computeWindowStart(period, at));
+}
+
+function computeWindowStart(period: Exclude<BudgetPeriod, 'total'>, at: Date): string {
   const year = at.getUTCFullYear();
   const month = at.getUTCMonth();
   const day = at.getUTCDate();
@@ -14,8 +34,6 @@ export function budgetWindowStart(period: BudgetPeriod, at: Date): string {
     }
     case 'monthly':
       return new Date(Date.UTC(year, month, 1)).toISOString();
-    case 'total':
-      return new Date(0).toISOString();
   }
 }
 
