@@ -66,7 +66,7 @@ export function createRateLimitHandler(
     }
     // Decided at once with the memory store (a refusal throws, and Express passes it on);
     // a promise only when the store or the tokenizer must be waited for.
-    const admitted = limiter.admit(context, res);
+    const admitted = limiter.admit(context);
     if (admitted) return admitted.then(() => next());
     next();
   };

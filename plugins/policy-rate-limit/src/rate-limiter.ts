@@ -1,5 +1,4 @@
 import { GatewayError, matchesModelPattern, throttled, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
-import type { Response } from 'express';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
@@ -118,18 +117,18 @@ export class RateLimiter {
 
   /**
    * Charges the request to its limits, sets the `x-ratelimit-*` headers and, for
-   * token limits, settles the estimate to the real usage when the response is over.
+   * token limits, settles the estimate to the real usage when the request is over.
    * Throws a 429 `rate_limit_exceeded` when a limit is reached. With a store that
    * answers at once (memory) and the tokenizer loaded, it decides synchronously and
    * returns undefined: the request waits for no promise; otherwise the promise
    * rejects with the 429.
    */
-  admit(context: RequestContext, res: Response): Promise<void> | undefined {
-    if (!this.counterReady && this.tokenLimitsMayApply(context)) return this.options.counter.ready.then(() => this.charge(context, res));
-    return this.charge(context, res);
+  admit(context: RequestContext): Promise<void> | undefined {
+    if (!this.counterReady && this.tokenLimitsMayApply(context)) return this.options.counter.ready.then(() => this.charge(context));
+    return this.charge(context);
   }
 
-  private charge(context: RequestContext, res: Response): Promise<void> | undefined {
+  private charge(context: RequestContext): Promise<void> | undefined {
     const limits = this.limitsFor(context);
     if (limits.length === 0) return undefined;
 
@@ -153,11 +152,11 @@ export class RateLimiter {
         this.storeFailed(error);
         return undefined;
       }
-      this.decided(context, res, limits, decision);
+      this.decided(context, limits, decision);
       return undefined;
     }
     return store.consume(gcraLimits, clock?.()).then(
-      (decision) => this.decided(context, res, limits, decision),
+      (decision) => this.decided(context, limits, decision),
       (error: unknown) => this.storeFailed(error),
     );
   }
@@ -175,7 +174,7 @@ export class RateLimiter {
     });
   }
 
-  private decided(context: RequestContext, res: Response, limits: ApplicableLimit[], decision: GcraDecision): void {
+  private decided(context: RequestContext, limits: ApplicableLimit[], decision: GcraDecision): void {
     this.storeFailingSince = undefined;
     setRateLimitHeaders(context.responseHeaders, limits, decision);
     if (!decision.allowed) {
@@ -194,7 +193,9 @@ export class RateLimiter {
     }
 
     const tokenLimits = limits.filter(isTokenLimit);
-    if (tokenLimits.length > 0) res.once('close', () => void this.settleTokens(context, tokenLimits));
+    // When the request is over, not when its response closes: a stream the client cut short
+    // has its usage estimated only then, and would otherwise be charged nothing.
+    if (tokenLimits.length > 0) context.onFinished(() => void this.settleTokens(context, tokenLimits));
   }
 
   /** The tokens a request may use: its prompt, and the most output it allows. */

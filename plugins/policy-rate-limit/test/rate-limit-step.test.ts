@@ -1,8 +1,10 @@
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RequestRecord } from '@switchyard/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import rateLimit from '../src/index.js';
-import { chat, fakeClock, keys, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
+import { chat, fakeClock, keys, listen, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
 
 const opened: RateLimitedGateway[] = [];
 async function open(options: Parameters<typeof rateLimitedGateway>[0]) {
@@ -110,6 +112,28 @@ describe('the rate-limit step in a gateway', () => {
     expect(Number(second.headers['x-ratelimit-remaining-tokens'])).toBe(10_000 - used - (4 + 4 + 3 + 50));
   });
 
+  it('charges a stream the client cut short for what it generated, not nothing', async () => {
+    const clock = fakeClock();
+    const gateway = await open({ clock, scopes: { alice: { tpm: 10_000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const served = await listen(gateway.app);
+    try {
+      const finished = new Promise<RequestRecord>((resolve) => gateway.gateway.runtime.onRequestFinished(resolve));
+      const words = Array.from({ length: 200 }, (_, index) => `w${index}`).join(' ');
+      const body = chat(words, { stream: true, provider_options: { mock: { chunk_delay_ms: 2 } } });
+      await streamAndHangUp(served.origin, keys.alice, body, 10);
+      const cut = await finished;
+      expect(cut.status).toBe(499);
+      const used = cut.usage!.inputTokens + cut.usage!.outputTokens;
+      expect(cut.usage!.outputTokens).toBeGreaterThan(0);
+      await settled();
+      // The next request sees the cut stream's estimate as used, plus its own reservation.
+      const next = await request(served.origin).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 10 }));
+      expect(Number(next.headers['x-ratelimit-remaining-tokens'])).toBe(10_000 - used - (4 + 4 + 1 + 10));
+    } finally {
+      await served.close();
+    }
+  });
+
   it('gives the whole reservation back when the call fails upstream, and refuses a request larger than the limit outright', async () => {
     const clock = fakeClock();
     const { app } = await open({ clock, scopes: { alice: { tpm: 2000 } }, rateLimit: { default_max_tokens: 1000 } });
@@ -164,3 +188,23 @@ describe('the rate-limit step in a gateway', () => {
     expect(() => rateLimit({ store: { use: 'redis', url: 'redis://127.0.0.1:6379', on_error: 'fail-closed' } })).not.toThrow();
   });
 });
+
+/** Streams a chat completion and hangs up after `events` SSE data events. */
+function streamAndHangUp(origin: string, key: string, body: unknown, events: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}/v1/chat/completions`, { method: 'POST', headers: { ...as(key), 'content-type': 'application/json' } });
+    req.on('response', (res) => {
+      let seen = 0;
+      res.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('utf8').split('data: ').length - 1;
+        if (seen >= events) {
+          req.destroy();
+          resolve();
+        }
+      });
+      res.on('end', () => reject(new Error('the stream ended before the hang-up')));
+    });
+    req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+    req.end(JSON.stringify(body));
+  });
+}

@@ -1,5 +1,4 @@
 import type { RequestContext } from '@switchyard/core';
-import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createPromptTokenCounter, type PromptTokenCounter } from '../src/count-prompt-tokens.js';
 import { MemoryRateLimitStore } from '../src/memory-rate-limit-store.js';
@@ -8,21 +7,19 @@ import { RateLimiter, type RateLimiterOptions } from '../src/rate-limiter.js';
 
 const silent = { warn: () => {}, info: () => {}, debug: () => {}, error: () => {} } as unknown as RateLimiterOptions['logger'];
 
+/** What the limiter sees of a request's answer: its headers, and the moment the request is over. */
 function fakeResponse() {
   const headers: Record<string, string> = {};
-  const closers: Array<() => void> = [];
-  const res = {
-    setHeader: (name: string, value: string) => void (headers[name] = value),
-    once: (_event: 'close', listener: () => void) => void closers.push(listener),
-  };
+  const finishers: Array<() => void> = [];
   // The gateway's headers go to the request's context, not to the response.
   const responseHeaders = { set: (name: string, value: string) => void (headers[name] = value) };
-  return { res: res as unknown as Response, headers, responseHeaders, close: () => closers.forEach((listener) => listener()) };
+  const onFinished = (listener: () => void) => void finishers.push(listener);
+  return { headers, responseHeaders, onFinished, finish: () => finishers.forEach((listener) => listener()) };
 }
 
-/** `request` answered on `response`: the headers it is given land on that response. */
+/** `request` answered on `response`: its headers land there, and it is over when `response.finish()` is called. */
 const answeredOn = (response: ReturnType<typeof fakeResponse>, request: RequestContext = context()) =>
-  Object.assign(request, { responseHeaders: response.responseHeaders }) as RequestContext;
+  Object.assign(request, { responseHeaders: response.responseHeaders, onFinished: response.onFinished }) as RequestContext;
 
 const context = (team = 'blue') =>
   ({
@@ -52,14 +49,14 @@ describe('RateLimiter.admit', () => {
     const rateLimiter = limiter();
     await tick();
     const first = fakeResponse();
-    expect(rateLimiter.admit(answeredOn(first), first.res)).toBeUndefined();
+    expect(rateLimiter.admit(answeredOn(first))).toBeUndefined();
     expect(first.headers['x-ratelimit-limit-requests']).toBe('2');
     expect(first.headers['x-ratelimit-remaining-requests']).toBe('1');
     expect(first.headers['x-ratelimit-limit-tokens']).toBe('10000');
     const second = fakeResponse();
-    expect(rateLimiter.admit(answeredOn(second), second.res)).toBeUndefined();
+    expect(rateLimiter.admit(answeredOn(second))).toBeUndefined();
     const refused = fakeResponse();
-    expect(() => rateLimiter.admit(answeredOn(refused), refused.res)).toThrow(/Rate limit reached for team 'blue': 2 requests per minute/);
+    expect(() => rateLimiter.admit(answeredOn(refused))).toThrow(/Rate limit reached for team 'blue': 2 requests per minute/);
     expect(refused.headers['x-ratelimit-remaining-requests']).toBe('0');
   });
 
@@ -87,7 +84,7 @@ describe('RateLimiter.admit', () => {
     const byPromise = limiter({ store: remote });
     await tick();
     const answer = fakeResponse();
-    const pending = byPromise.admit(answeredOn(answer), answer.res);
+    const pending = byPromise.admit(answeredOn(answer));
     expect(pending).toBeInstanceOf(Promise);
     await pending;
 
@@ -95,7 +92,7 @@ describe('RateLimiter.admit', () => {
     const loading: PromptTokenCounter = { ...createPromptTokenCounter('estimate'), ready: new Promise<void>((resolve) => (load = resolve)) };
     const waiting = limiter({ counter: loading });
     const response = fakeResponse();
-    const admitted = waiting.admit(answeredOn(response), response.res);
+    const admitted = waiting.admit(answeredOn(response));
     expect(admitted).toBeInstanceOf(Promise);
     expect(response.headers['x-ratelimit-limit-requests']).toBeUndefined();
     load();
@@ -103,18 +100,18 @@ describe('RateLimiter.admit', () => {
     expect(response.headers['x-ratelimit-limit-requests']).toBe('2');
   });
 
-  it('settles the token estimate to the real usage when the response closes', async () => {
+  it('settles the token estimate to the real usage when the request is over', async () => {
     const store = new MemoryRateLimitStore();
     const rateLimiter = limiter({ store });
     await tick();
     const first = fakeResponse();
     const request = answeredOn(first);
-    rateLimiter.admit(request, first.res);
+    rateLimiter.admit(request);
     request.usage = { inputTokens: 10, outputTokens: 0 };
-    first.close();
+    first.finish();
     await tick();
     const next = fakeResponse();
-    rateLimiter.admit(answeredOn(next), next.res);
+    rateLimiter.admit(answeredOn(next));
     // 10,000 tokens a minute: 110 reserved, settled to 10, then 110 more.
     expect(next.headers['x-ratelimit-remaining-tokens']).toBe(String(10_000 - 10 - 110));
   });
