@@ -2,6 +2,7 @@ import type { ChatRequest, Principal } from '@switchyard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, cacheScopeValue, canonicalJson } from '../src/index.js';
+import { reversedKeys } from './support/reversed-keys.js';
 
 const deployment = { provider: 'openai', model: 'gpt-4o-mini' };
 const base: ChatRequest = {
@@ -42,18 +43,10 @@ describe('canonical JSON', () => {
       if (names.length !== Object.keys(b).length) return false;
       return names.every((name) => Object.hasOwn(b, name) && sameJson(member(a, name), member(b, name)));
     };
-    // The same value with every object's keys inserted in reverse order.
-    const reversed = (value: unknown): unknown => {
-      if (Array.isArray(value)) return value.map(reversed);
-      if (value === null || typeof value !== 'object') return value;
-      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-      for (const name of Object.keys(value).reverse()) out[name] = reversed((value as Record<string, unknown>)[name]);
-      return out;
-    };
     fc.assert(
       fc.property(json, (value) => {
         const text = canonicalJson(value);
-        expect(canonicalJson(reversed(value))).toBe(text);
+        expect(canonicalJson(reversedKeys(value))).toBe(text);
         // Reading back gives the value: no member lost (a `__proto__` key included), so different values never share a text.
         expect(sameJson(JSON.parse(text), JSON.parse(JSON.stringify(value)))).toBe(true);
       }),
@@ -142,22 +135,12 @@ describe('the cache key, for any request', () => {
     { requiredKeys: ['model', 'messages', 'stream'] },
   ) as fc.Arbitrary<ChatRequest>;
 
-  // The same value with every object's keys inserted in reverse order, as another client might write it.
-  const reversed = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(reversed);
-    if (value === null || typeof value !== 'object') return value;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).reverse()) {
-      Object.defineProperty(out, key, { value: reversed((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  };
 
   it('is the same for the same canonical request, however its keys are ordered and whatever its fields without effect say', () => {
     fc.assert(
       fc.property(request, fc.boolean(), fc.string({ maxLength: 8 }), fc.constantFrom('openai/gpt-4o-mini', 'smart', 'cheap'), (value, stream, user, model) => {
         const key = keyOf(value);
-        expect(keyOf(reversed(value) as ChatRequest)).toBe(key);
+        expect(keyOf(reversedKeys(value) as ChatRequest)).toBe(key);
         expect(keyOf({ ...value, stream, user, model, metadata: { trace: user }, includeStreamUsage: stream } as ChatRequest)).toBe(key);
       }),
       { numRuns: 300 },

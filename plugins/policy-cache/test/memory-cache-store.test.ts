@@ -1,19 +1,9 @@
 import type { ChatResponse, StreamPart } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { MemoryCacheStore, responseToStreamParts, type CacheEntry } from '../src/index.js';
+import { textEntry } from './support/cache-entries.js';
 
-function entry(text: string, storedAt = Date.now()): CacheEntry {
-  return {
-    v: 1,
-    result: {
-      kind: 'chat-response',
-      response: { id: 'r', model: 'm', created: 1, content: [{ type: 'text', text }], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 2 } },
-    },
-    servedBy: { provider: 'openai', model: 'gpt-4o-mini' },
-    usage: { inputTokens: 1, outputTokens: 2 },
-    storedAt,
-  };
-}
+const entry = (text: string, storedAt = Date.now()) => textEntry(text, { storedAt, usage: true });
 
 describe('the memory store', () => {
   it('returns what was stored, as a copy', async () => {

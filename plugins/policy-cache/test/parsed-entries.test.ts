@@ -3,18 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { responseToStreamParts, type CacheEntry } from '../src/index.js';
 import { copyJson } from '../src/copy-json.js';
 import { ParsedEntries } from '../src/parsed-entries.js';
+import { textEntry } from './support/cache-entries.js';
 
-function entry(text: string): CacheEntry {
-  return {
-    v: 1,
-    result: {
-      kind: 'chat-response',
-      response: { id: 'r', model: 'm', created: 1, content: [{ type: 'text', text }], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 2 } },
-    },
-    servedBy: { provider: 'openai', model: 'gpt-4o-mini' },
-    storedAt: 1,
-  };
-}
+const entry = (text: string) => textEntry(text);
 
 const textOf = (value: CacheEntry | undefined) => (value?.result.kind === 'chat-response' ? (value.result.response.content[0] as { text: string }).text : undefined);
 

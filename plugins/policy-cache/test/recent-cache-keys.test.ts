@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cacheKey, canonicalCopy, canonicalJson, type CacheKeyInput } from '../src/index.js';
 import { canonicalFingerprint, matchesCanonicalCopy } from '../src/canonical-match.js';
 import { RecentCacheKeys } from '../src/recent-cache-keys.js';
+import { reversedKeys } from './support/reversed-keys.js';
 
 // Free-form JSON, with names that collide with Object.prototype.
 const name = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__', 'constructor', 'a', 'b', '10', '9'));
@@ -11,24 +12,14 @@ const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(name, tie('value'), { maxKeys: 6 })),
 })).value;
 
-/** The same value with every object's keys in reverse order, as another client might write it. */
-const reversed = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(reversed);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).reverse()) {
-    Object.defineProperty(out, key, { value: reversed((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-};
 
 describe('matching a value against a canonical copy', () => {
   it('matches, with the same fingerprint, the same value however its keys are ordered', () => {
     fc.assert(
       fc.property(json, (value) => {
         const copy = canonicalCopy(value);
-        expect(matchesCanonicalCopy(reversed(value), copy)).toBe(true);
-        expect(canonicalFingerprint(reversed(value))).toBe(canonicalFingerprint(value));
+        expect(matchesCanonicalCopy(reversedKeys(value), copy)).toBe(true);
+        expect(canonicalFingerprint(reversedKeys(value))).toBe(canonicalFingerprint(value));
         expect(canonicalFingerprint(copy)).toBe(canonicalFingerprint(value));
       }),
       { numRuns: 300 },
@@ -78,7 +69,7 @@ describe('recent cache keys', () => {
       fc.property(fc.array(input, { minLength: 1, maxLength: 30 }), (inputs) => {
         const keys = new RecentCacheKeys({ maxEntries: 4, maxChars: 10_000 });
         for (const [value, scope, target, reorder] of inputs) {
-          const written = (reorder ? reversed(value) : structuredClone(value)) as ChatRequest;
+          const written = (reorder ? reversedKeys(value) : structuredClone(value)) as ChatRequest;
           expect(keys.keyFor(chat(written, scope, target))).toBe(cacheKey(chat(value, scope, target)));
         }
       }),
