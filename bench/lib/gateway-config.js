@@ -22,10 +22,30 @@ const upstream = (name) => `  ${name}:
 
 const auth = `  - auth: { keys: [ { name: bench, key: ${benchApiKey}, team: bench } ] }\n`;
 
-function configFor(chain) {
+/**
+ * The full chain's steps, each as its chain line. `team-budget` drops only the budget:
+ * key-scope itself stays (its key checks run on every request either way).
+ */
+const fullChainSteps = [
+  ['auth', auth],
+  ['team-budget', '  - key-scope: { budgets: { teams: { bench: { limit_usd: 1000000000, period: total } } } }\n'],
+  ['rate-limit', '  - rate-limit: { limits: { global: { rpm: 100000000, tpm: 100000000000 } } }\n'],
+  ['circuit-breaker', '  - circuit-breaker\n'],
+  ['cache', '  - cache: { cache_nonzero_temperature: true }\n'],
+  ['route', '  - route\n'],
+  ['adapter', '  - adapter\n'],
+];
+
+/** What `without` (bench/step-costs.js) may leave out of the full chain. */
+export const optionalFullChainSteps = ['team-budget', 'rate-limit', 'circuit-breaker', 'cache'];
+
+function configFor(chain, without = []) {
   if (chain === 'default') {
     return `log: { level: info }\nproviders:\n${upstream('upstream')}chain:\n${auth}  - key-scope\n  - route\n  - adapter\n`;
   }
+  const steps = fullChainSteps
+    .map(([name, line]) => (!without.includes(name) ? line : name === 'team-budget' ? '  - key-scope\n' : ''))
+    .join('');
   // The config is the same for both; what differs is the body: unique per request (a miss
   // that is stored) or the same every time (a hit). The bench's temperature is 0.2.
   return `log: { level: info }
@@ -38,21 +58,16 @@ ${upstream('up-a')}${upstream('up-b')}${upstream('up-c')}models:
       - { target: up-b/gpt-4o-mini }
       - { target: up-c/gpt-4o-mini }
 chain:
-${auth}  - key-scope: { budgets: { teams: { bench: { limit_usd: 1000000000, period: total } } } }
-  - rate-limit: { limits: { global: { rpm: 100000000, tpm: 100000000000 } } }
-  - circuit-breaker
-  - cache: { cache_nonzero_temperature: true }
-  - route
-  - adapter
-`;
+${steps}`;
 }
 
 /**
  * Writes the config; `dataDir` keeps each gateway's SQLite files apart from the others'.
  * `fastPath: 'off'` measures the same chain translated (BENCH_FAST_PATH); `sqliteThread`
- * runs the SQLite connection in its worker thread or on the event loop (BENCH_SQLITE_THREAD).
+ * runs the SQLite connection in its worker thread or on the event loop (BENCH_SQLITE_THREAD);
+ * `without` leaves steps of the full chain out (`optionalFullChainSteps`).
  */
-export function writeGatewayConfig(file, chain = 'default', metrics = 'on', dataDir = undefined, { fastPath = 'on', sqliteThread = 'worker', heapGrowingPercent } = {}) {
+export function writeGatewayConfig(file, chain = 'default', metrics = 'on', dataDir = undefined, { fastPath = 'on', sqliteThread = 'worker', heapGrowingPercent, without = [] } = {}) {
   const metricsSection = metrics === 'off' ? 'metrics: { enabled: false }\n' : '';
   const server = [
     dataDir && `data_dir: ${JSON.stringify(dataDir)}`,
@@ -64,7 +79,7 @@ export function writeGatewayConfig(file, chain = 'default', metrics = 'on', data
   const storageSection = `storage: { use: sqlite${sqliteThread === 'worker' ? '' : `, thread: ${sqliteThread}`} }\n`;
   writeFileSync(
     file,
-    `# Written by bench/run.js (chain ${chain}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain)}${metricsSection}${serverSection}${storageSection}`,
+    `# Written by bench/run.js (chain ${chain}${without.length > 0 ? ` without ${without.join(', ')}` : ''}, BENCH_METRICS=${metrics}, BENCH_FAST_PATH=${fastPath}, BENCH_SQLITE_THREAD=${sqliteThread}); the upstream port comes from the environment.\n${configFor(chain, without)}${metricsSection}${serverSection}${storageSection}`,
   );
   return file;
 }

@@ -101,7 +101,7 @@ export async function startUpstreamAndProxy(env = {}) {
 }
 
 /**
- * One `switchyard start` target: `variant` names its chain (and `workers`), `settings`
+ * One `switchyard start` target: `variant` names its chain (and `workers`, and the full chain's steps it goes `without`), `settings`
  * its metrics, fast path, SQLite thread, node flags and logging.
  */
 export async function startGateway(name, variant, settings, { resultsDir, stamp, env = {}, upstreamPort, profileDir }) {
@@ -112,6 +112,7 @@ export async function startGateway(name, variant, settings, { resultsDir, stamp,
     fastPath: settings.fastPath ?? 'on',
     sqliteThread: settings.sqliteThread ?? 'worker',
     heapGrowingPercent: settings.heapGrowingPercent,
+    without: variant.without,
   });
   // The gateway logs a line per request to stdout; /dev/null keeps the cost of producing
   // it (as in production) without this process paying to read it back.
