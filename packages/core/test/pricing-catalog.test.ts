@@ -100,6 +100,20 @@ describe('PriceCatalog lookups', () => {
     expect(log).not.toHaveBeenCalled();
     log.mockRestore();
   });
+
+  it('answers the same from its memo, and keeps the memo bounded under a flood of client-made names', () => {
+    const flooded = new PriceCatalog();
+    const first = flooded.resolve('openai', 'gpt-4o');
+    expect(flooded.resolve('openai', 'gpt-4o')).toBe(first);
+    // Names a client may send: the memo forgets everything at its bound rather than grow.
+    for (let n = 0; n < 10_000; n++) expect(flooded.resolve(`p${n % 7}`, `no-such-model-${n}`)).toBeUndefined();
+    expect((flooded as unknown as { resolvedCount: number }).resolvedCount).toBeLessThanOrEqual(4096);
+    expect(flooded.resolve('openai', 'gpt-4o')).toEqual(first);
+    expect(flooded.resolve('anthropic', 'claude-sonnet-4-5')?.key).toBe('anthropic/claude-sonnet-4-5');
+    // The same model under two providers is two entries, not one.
+    expect(flooded.resolve('my-groq', 'llama-3.3-70b-versatile')?.match).toBe('other-provider');
+    expect(flooded.resolve('groq', 'llama-3.3-70b-versatile')?.match).toBe('exact');
+  });
 });
 
 describe('PriceCatalog overrides', () => {

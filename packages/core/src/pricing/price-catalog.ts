@@ -90,7 +90,9 @@ export class PriceCatalog {
   private readonly overrides = new Map<string, Entry>();
   private readonly builtIns = new Map<string, Entry>();
   private readonly byModelId = new Map<string, Entry>();
-  private readonly resolved = new Map<string, PriceMatch | undefined>();
+  /** Memoised lookups by provider, then model: no key string is built per lookup (a request prices several deployments). */
+  private readonly resolved = new Map<string, Map<string, PriceMatch | undefined>>();
+  private resolvedCount = 0;
   private readonly onUnknownModel: ((provider: string, model: string) => void) | undefined;
 
   /** @throws {ConfigError} when `overrides` does not match {@link priceOverridesSchema}. */
@@ -117,11 +119,17 @@ export class PriceCatalog {
 
   /** Like {@link lookup}, and says which entry matched and how. */
   resolve(provider: string, model: string): PriceMatch | undefined {
-    const memoKey = `${provider}\0${model}`;
-    if (this.resolved.has(memoKey)) return this.resolved.get(memoKey);
+    let models = this.resolved.get(provider);
+    if (models?.has(model)) return models.get(model);
     const match = this.find(provider, model);
-    if (this.resolved.size >= resolvedLimit) this.resolved.clear();
-    this.resolved.set(memoKey, match);
+    if (this.resolvedCount >= resolvedLimit) {
+      this.resolved.clear();
+      this.resolvedCount = 0;
+      models = undefined;
+    }
+    if (!models) this.resolved.set(provider, (models = new Map()));
+    models.set(model, match);
+    this.resolvedCount++;
     return match;
   }
 
