@@ -34,4 +34,15 @@ describe('compileValidator', () => {
     );
     expect(result.problems).toHaveLength(3);
   });
+
+  it('explains the second refusal as the first (the explaining validator is made once, on the first)', () => {
+    const validate = compileValidator(schema);
+    expect(validate({ name: 'ok' }).ok).toBe(true);
+    const first = validate({ name: 1 });
+    const second = validate({ name: 'a', size: 0 });
+    const third = validate({ name: 1 });
+    expect(first).toEqual({ ok: false, problems: [{ path: '/name', message: 'expected string' }] });
+    expect(second).toEqual({ ok: false, problems: [{ path: '/size', message: 'must be >= 1' }] });
+    expect(third).toEqual(first);
+  });
 });
