@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease, type ReserveResult } from '@switchyard/core';
 import { inTransaction, toNumber, tryChoreLock, type Tables } from './sql.js';
 
@@ -117,26 +117,49 @@ export class PostgresBudgetStore implements BudgetStore {
       );
       const reservation = rows[0];
       if (!reservation) return false;
-      if (reservation.owners.length === 0) return true;
-      const accounts = [reservation.owners, reservation.window_starts];
-      // Lock in the same order reserve() does, then move the amount from reserved to spent.
-      await client.query(
-        `SELECT 1 FROM ${this.t.budgetAccounts}
-         WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         ORDER BY owner, window_start
-         FOR UPDATE`,
-        accounts,
-      );
-      await client.query(
-        `UPDATE ${this.t.budgetAccounts} b
-         SET reserved_micros = GREATEST(b.reserved_micros - $3, 0), spent_micros = b.spent_micros + $4, updated_at = now()
-         FROM unnest($1::text[], $2::text[]) AS a(owner, window_start)
-         WHERE b.owner = a.owner AND b.window_start = a.window_start`,
-        [...accounts, toNumber(reservation.amount_micros), actual],
-      );
+      await this.moveToSpent(client, reservation.owners, reservation.window_starts, toNumber(reservation.amount_micros), actual);
       return true;
     });
     if (!settled) this.logger.warn({ reservationId }, 'budget reservation settled twice or unknown; ignored');
+  }
+
+  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void> {
+    const actual = toMicros(actualUsd);
+    const released = toMicros(releasedUsd);
+    if (actual < 0 || released < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}, ${releasedUsd}`);
+    await inTransaction(this.pool, async (client) => {
+      // Locked first, as settle() locks it by deleting it: the same order, so the two cannot deadlock.
+      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
+        `SELECT amount_micros, owners, window_starts FROM ${this.t.budgetReservations} WHERE id = $1 FOR UPDATE`,
+        [reservationId],
+      );
+      const reservation = rows[0];
+      if (!reservation) return;
+      const taken = Math.min(toNumber(reservation.amount_micros), actual + released);
+      await client.query(`UPDATE ${this.t.budgetReservations} SET amount_micros = amount_micros - $2 WHERE id = $1`, [reservationId, taken]);
+      await this.moveToSpent(client, reservation.owners, reservation.window_starts, taken, actual);
+    });
+  }
+
+  /** Inside a transaction: `heldMicros` stops being reserved and `actualMicros` is spent, on each account. */
+  private async moveToSpent(client: PoolClient, owners: string[], windowStarts: string[], heldMicros: number, actualMicros: number): Promise<void> {
+    if (owners.length === 0) return;
+    const accounts = [owners, windowStarts];
+    // Lock in the same order reserve() does, then move the amount from reserved to spent.
+    await client.query(
+      `SELECT 1 FROM ${this.t.budgetAccounts}
+       WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       ORDER BY owner, window_start
+       FOR UPDATE`,
+      accounts,
+    );
+    await client.query(
+      `UPDATE ${this.t.budgetAccounts} b
+       SET reserved_micros = GREATEST(b.reserved_micros - $3, 0), spent_micros = b.spent_micros + $4, updated_at = now()
+       FROM unnest($1::text[], $2::text[]) AS a(owner, window_start)
+       WHERE b.owner = a.owner AND b.window_start = a.window_start`,
+      [...accounts, heldMicros, actualMicros],
+    );
   }
 
   async renewLeases(holder: string, ttlMs: number): Promise<number> {

@@ -86,6 +86,8 @@ function prepareStatements(db: Database.Database) {
     ),
     /** Ends a reservation and hands back what it held, in one statement. */
     takeReservation: db.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING amount_micros, accounts'),
+    readReservation: db.prepare('SELECT amount_micros, accounts FROM budget_reservations WHERE id = ?'),
+    shrinkReservation: db.prepare('UPDATE budget_reservations SET amount_micros = amount_micros - ? WHERE id = ?'),
     settleAccount: db.prepare(
       `UPDATE budget_accounts
        SET reserved_micros = MAX(reserved_micros - ?, 0), spent_micros = spent_micros + ?
@@ -115,6 +117,7 @@ export class SqliteBudgetStore implements BudgetStore {
   private readonly statements: () => ReturnType<typeof prepareStatements>;
   private readonly reserveTx: (accounts: BudgetAccount[], micros: number, lease: ReservationLease) => ReserveResult;
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
+  private readonly settlePartTx: (reservationId: string, actualMicros: number, releasedMicros: number) => void;
   private readonly releaseTx: (nowMs: number, batchSize: number) => number;
 
   /** `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS). */
@@ -152,6 +155,16 @@ export class SqliteBudgetStore implements BudgetStore {
 
     const settle = db.transaction((reservationId: string, actualMicros: number) => this.settleOne(reservationId, actualMicros));
     this.settleTx = (reservationId, actualMicros) => settle.immediate(reservationId, actualMicros);
+
+    const settlePart = db.transaction((reservationId: string, actualMicros: number, releasedMicros: number) => {
+      const s = this.statements();
+      const row = s.readReservation.get(reservationId) as { amount_micros: number; accounts: string } | undefined;
+      if (!row) return;
+      const taken = Math.min(row.amount_micros, actualMicros + releasedMicros);
+      s.shrinkReservation.run(taken, reservationId);
+      for (const [owner, windowStart] of JSON.parse(row.accounts) as HeldAccount[]) s.settleAccount.run(taken, actualMicros, owner, windowStart);
+    });
+    this.settlePartTx = (reservationId, actualMicros, releasedMicros) => settlePart.immediate(reservationId, actualMicros, releasedMicros);
 
     // An expired reservation settles to nothing spent: its amount goes back to every account it held.
     const release = db.transaction((nowMs: number, batchSize: number) => {
@@ -203,6 +216,13 @@ export class SqliteBudgetStore implements BudgetStore {
     const micros = toMicros(actualUsd);
     if (micros < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}`);
     this.settleTx(reservationId, micros);
+  }
+
+  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void> {
+    const actual = toMicros(actualUsd);
+    const released = toMicros(releasedUsd);
+    if (actual < 0 || released < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}, ${releasedUsd}`);
+    this.settlePartTx(reservationId, actual, released);
   }
 
   async spent(owner: string, windowStart: string): Promise<number> {

@@ -2,15 +2,16 @@ import type Database from 'better-sqlite3';
 import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall } from './sqlite-worker-messages.js';
 
 /**
- * Request-path writes that are each a transaction of their own (reserve, settle, a
- * ledger batch). Consecutive calls of these share one `BEGIN IMMEDIATE` transaction
- * and so one commit, the most expensive part of each: nested in it, each call's own
- * transaction becomes a savepoint, so a call that fails rolls back only itself.
+ * Request-path writes that are each a transaction of their own (reserve, settle,
+ * settlePart, a ledger batch). Consecutive calls of these share one `BEGIN
+ * IMMEDIATE` transaction and so one commit, the most expensive part of each: nested
+ * in it, each call's own transaction becomes a savepoint, so a call that fails rolls
+ * back only itself.
  * Reads are left out: inside `BEGIN IMMEDIATE` they would wait for another
  * process's write lock, which on their own they never do (WAL).
  */
 const sharedCommitWrites: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['budgets', new Set(['reserve', 'settle'])],
+  ['budgets', new Set(['reserve', 'settle', 'settlePart'])],
   ['ledger', new Set(['append'])],
 ]);
 

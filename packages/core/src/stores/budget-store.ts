@@ -40,6 +40,15 @@ export interface BudgetStore {
   reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult>;
   /** Turns a reservation into spend of `actualUsd` (may be less or, when a model ran over, more). */
   settle(reservationId: string, actualUsd: number): Promise<void>;
+  /**
+   * Settles part of a reservation and leaves it open with the rest: `actualUsd` is
+   * spent, and the hold shrinks by `actualUsd + releasedUsd` (by what it has left at
+   * most). A budget grant pays each request under it this way (`releasedUsd` 0), and
+   * gives back what it no longer needs (`actualUsd` 0). Does nothing to an unknown or
+   * ended reservation, like `settle`. Optional: without it the gateway reserves per
+   * request.
+   */
+  settlePart?(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void>;
   /** Extends every open reservation of `holder` to expire `ttlMs` from now; returns how many. */
   renewLeases(holder: string, ttlMs: number): Promise<number>;
   /**

@@ -252,6 +252,88 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
       expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
     });
 
+    describe('settlePart (optional: a store without it gets no budget grants)', () => {
+      /** The store's settlePart; the suite's own stores all have it. */
+      function settlePart(): NonNullable<BudgetStore['settlePart']> {
+        if (!store.settlePart) throw new Error(`${name} has no settlePart`);
+        return store.settlePart.bind(store);
+      }
+
+      it('spends part of a reservation and keeps the rest held', async () => {
+        const a = account(1);
+        const team = account(2, window1, `team:${unique('team')}`);
+        const grant = await reservationId(store.reserve([a, team], 0.6));
+        await settlePart()(grant, 0.15, 0);
+        await settlePart()(grant, 0.05, 0);
+        for (const owner of [a, team]) {
+          expect(await store.spent(owner.owner, window1)).toBeCloseTo(0.2, 9);
+          expect(await store.reserved(owner.owner, window1)).toBeCloseTo(0.4, 9);
+        }
+        // spent 0.2 + held 0.4: 0.4 more fits the key's limit, a micro-dollar beyond does not.
+        expect(await store.reserve([a], 0.400001)).toEqual({ ok: false, exhausted: a.owner });
+        await store.settle(grant, 0.1);
+        expect(await store.spent(a.owner, window1)).toBeCloseTo(0.3, 9);
+        expect(await store.reserved(a.owner, window1)).toBe(0);
+        await reservationId(store.reserve([a], 0.7));
+      });
+
+      it('releases part of a hold without spending; a part larger than what is left takes only what is left', async () => {
+        const a = account(1);
+        const grant = await reservationId(store.reserve([a], 0.5));
+        await settlePart()(grant, 0, 0.2);
+        expect(await store.reserved(a.owner, window1)).toBeCloseTo(0.3, 9);
+        expect(await store.spent(a.owner, window1)).toBe(0);
+        // A model that ran over: all of it is spent, the hold goes to zero and not below.
+        await settlePart()(grant, 0.45, 0);
+        expect(await store.spent(a.owner, window1)).toBeCloseTo(0.45, 9);
+        expect(await store.reserved(a.owner, window1)).toBe(0);
+        await settlePart()(grant, 0, 1);
+        expect(await store.reserved(a.owner, window1)).toBe(0);
+        await store.settle(grant, 0);
+        expect(await store.spent(a.owner, window1)).toBeCloseTo(0.45, 9);
+      });
+
+      it('does nothing to an unknown or ended reservation', async () => {
+        const a = account(1);
+        const grant = await reservationId(store.reserve([a], 0.5));
+        await store.settle(grant, 0.1);
+        await settlePart()(grant, 0.2, 0.1);
+        await settlePart()('res_doesnotexist', 0.2, 0);
+        expect(await store.spent(a.owner, window1)).toBeCloseTo(0.1, 9);
+        expect(await store.reserved(a.owner, window1)).toBe(0);
+      });
+
+      it('a grant that expires gives back only what it still held: its paid parts stay spent', async () => {
+        const a = account(1);
+        const holder = unique('gateway');
+        const grant = await reservationId(store.reserve([a], 0.5, { holder, ttlMs: 1_000 }));
+        await settlePart()(grant, 0.125, 0);
+        await store.releaseExpired(new Date(Date.now() + 2_000));
+        expect(await store.spent(a.owner, window1)).toBeCloseTo(0.125, 9);
+        expect(await store.reserved(a.owner, window1)).toBe(0);
+      });
+
+      it('under concurrency, parts add up to the micro-dollar', async () => {
+        const a = account(10);
+        const grant = await reservationId(store.reserve([a], 5));
+        await Promise.all(Array.from({ length: 100 }, (_, i) => settlePart()(grant, (i % 7) * 0.000013, 0)));
+        let expected = 0;
+        for (let i = 0; i < 100; i++) expected += (i % 7) * 13;
+        expect(Math.round((await store.spent(a.owner, window1)) * 1e6)).toBe(expected);
+        expect(Math.round((await store.reserved(a.owner, window1)) * 1e6)).toBe(5_000_000 - expected);
+      });
+
+      it('refuses a negative or non-finite amount and changes nothing', async () => {
+        const a = account(1);
+        const grant = await reservationId(store.reserve([a], 0.5));
+        for (const [actual, released] of [[-0.1, 0], [0, -0.1], [Number.NaN, 0], [0, Number.POSITIVE_INFINITY], [1e309, 0]] as const) {
+          await expect(settlePart()(grant, actual, released)).rejects.toThrow();
+        }
+        expect(await store.reserved(a.owner, window1)).toBeCloseTo(0.5, 9);
+        expect(await store.spent(a.owner, window1)).toBe(0);
+      });
+    });
+
     it('refuses a lease that is not a finite, positive lifetime', async () => {
       const a = account(1);
       for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e309]) {
