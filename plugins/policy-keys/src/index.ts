@@ -15,6 +15,7 @@ export { createAdminRouter, parseDuration, type AdminRouterOptions, type AuditRe
 export { createSelfRouter, findUsableKey, findUsableKeyByDigest, type SelfRouterOptions, type RequestRecordRow, type SelfView } from './admin/index.js';
 export { assertKeyUsable } from './assert-key-usable.js';
 export { BudgetLeaseKeeper } from './budget-lease-keeper.js';
+export { BudgetGrants, GRANT_SHARE_OF_LIMIT, type BudgetGrantsOptions, type BudgetHold, type HoldResult } from './budget-grants.js';
 export { budgetAlertEventId, budgetAlertTypes, type BudgetAlertEvent, type BudgetAlertType, type BudgetOwnerKind } from './alerts/budget-alert-event.js';
 export { signatureHeader, verifyWebhookSignature, webhookSignature } from './alerts/webhook-signature.js';
 export type { AlertsOptions, WebhookOption } from './alerts/alerts-options.js';

@@ -13,10 +13,12 @@ import {
   type JsonSchema,
   type Principal,
   type RequestContext,
+  type StorageSet,
 } from '@switchyard/core';
 import { alertsOptionsSchema, checkWebhooks, type AlertsOptions } from './alerts/alerts-options.js';
 import type { AlertAccount } from './alerts/budget-alerter.js';
 import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-alerts.js';
+import { BudgetGrants, type BudgetHold } from './budget-grants.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
 
@@ -35,6 +37,11 @@ export interface KeyScopeOptions {
    * while the gateway runs, released by a sweep once a crashed gateway stops renewing.
    */
   reservation_lease_ms: number;
+  /**
+   * Budget grants (docs/budgets.md): a few requests' worth of budget reserved at once
+   * and drawn from in memory, so a request skips the store's round trip before its call.
+   */
+  budget_grants: { requests: number; idle_ms: number };
   /** Webhooks told when a key, team or project crosses its alert threshold or spends its budget (docs/alerts.md). */
   alerts: AlertsOptions;
 }
@@ -64,6 +71,15 @@ const keyScopeOptionsSchema: JsonSchema = {
       },
     },
     reservation_lease_ms: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    budget_grants: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        requests: { type: 'integer', minimum: 0, maximum: 1024, default: 32 },
+        idle_ms: { type: 'integer', minimum: 10, maximum: 600_000, default: 1000 },
+      },
+    },
     alerts: alertsOptionsSchema,
   },
 };
@@ -88,9 +104,22 @@ export const keyScope = definePlugin<KeyScopeOptions>({
   },
   create(options, runtime) {
     const keeper = runtime.storage ? new BudgetLeaseKeeper(runtime.storage.budgets, options.reservation_lease_ms, runtime.logger) : undefined;
+    const grants =
+      runtime.storage && keeper
+        ? new BudgetGrants(
+            runtime.storage.budgets,
+            keeper.lease,
+            { requests: options.budget_grants.requests, idleMs: options.budget_grants.idle_ms, storeAnswers: storeAnswers(runtime.storage) },
+            runtime.logger,
+          )
+        : undefined;
     if (keeper) {
       keeper.start();
-      runtime.onClose(() => keeper.stop());
+      // Grants first: what they hold unused goes back while the store is still open.
+      runtime.onClose(async () => {
+        await grants?.close();
+        await keeper.stop();
+      });
     }
     const budgetAlerts = createBudgetAlerts(options.alerts, runtime);
     return (_req, res, next) => {
@@ -112,11 +141,16 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       }
       const storage = runtime.storage;
       const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && keeper && accounts.length > 0) holdBudget(context, runtime, storage.budgets, keeper, accounts, budgetAlerts);
+      if (storage && grants && accounts.length > 0) holdBudget(context, runtime, storage.budgets, grants, accounts, budgetAlerts);
       next();
     };
   },
 });
+
+/** Whether the storage's last call succeeded; a storage without a health report is taken to answer. */
+function storeAnswers(storage: StorageSet): () => boolean {
+  return () => storage.health?.().healthy !== false;
+}
 
 /** The model and output-token parts of a key's scope, checked against the request. */
 function checkRequestScope(context: RequestContext, scope: NonNullable<Principal['scope']>): void {
@@ -163,13 +197,12 @@ function holdBudget(
   context: RequestContext,
   runtime: GatewayRuntime,
   budgets: BudgetStore,
-  keeper: BudgetLeaseKeeper,
+  grants: BudgetGrants,
   alertAccounts: AlertAccount[],
   alerts: BudgetAlerts,
 ): void {
   const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
-  let reservation: Promise<string | undefined> | undefined;
-  let reservedUsd = 0;
+  let reservation: Promise<BudgetHold | undefined> | undefined;
   context.interceptors.push((next) => async (deployment, options) => {
     if (!reservation) {
       const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
@@ -177,9 +210,8 @@ function holdBudget(
       const maxCost = maxReachableCost(context, deployment, (candidate) =>
         runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
       );
-      reservedUsd = maxCost;
-      reservation = budgets.reserve(accounts, maxCost, keeper.lease).then((result) => {
-        if (result.ok) return result.reservationId;
+      reservation = grants.hold(accounts, maxCost).then((result) => {
+        if (result.ok) return result.hold;
         const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
         // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
         if (exhausted && maxCost <= exhausted.account.limitUsd) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
@@ -192,13 +224,13 @@ function holdBudget(
   context.onFinished(() => {
     if (!reservation) return;
     const settlement = reservation
-      .then(async (reservationId) => {
-        if (!reservationId) return;
+      .then(async (hold) => {
+        if (!hold) return;
         const served = context.servedBy;
         const actual = served && context.usage ? runtime.pricing.cost(served.provider, served.model, context.usage) : 0;
-        await budgets.settle(reservationId, actual);
+        const mayHaveReachedLimit = await grants.settle(hold, actual);
         // Spend moves only when something was spent: a free request cannot cross anything.
-        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets, actual >= reservedUsd);
+        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets, mayHaveReachedLimit);
       })
       .catch((error: unknown) => {
         // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.

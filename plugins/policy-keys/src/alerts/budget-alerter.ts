@@ -51,15 +51,16 @@ export class BudgetAlerter {
 
   /**
    * After a request's cost was settled: reads the spend of each account that could
-   * still cross something. `reachedReservation` says the request cost at least what
-   * it reserved: only such a settlement can bring spend to the limit (reservations
-   * keep spent + reserved ≤ limit, so one that settles below its hold cannot), which
-   * spares a store read per request for budgets without a threshold.
+   * still cross something. `mayHaveReachedLimit` says the settlement used up what held
+   * it (the request's own reservation, or its grant): only such a settlement can bring
+   * spend to the limit (holds keep spent + held ≤ limit, so one that leaves its hold
+   * partly unspent cannot), which spares a store read per request for budgets without
+   * a threshold.
    */
-  async afterSettlement(accounts: readonly AlertAccount[], budgets: BudgetStore, reachedReservation: boolean): Promise<void> {
+  async afterSettlement(accounts: readonly AlertAccount[], budgets: BudgetStore, mayHaveReachedLimit: boolean): Promise<void> {
     for (const account of accounts) {
       const threshold = account.threshold !== undefined && !this.wasAnnounced(account, 'budget.threshold_crossed');
-      const limit = reachedReservation && !this.wasAnnounced(account, 'budget.limit_reached');
+      const limit = mayHaveReachedLimit && !this.wasAnnounced(account, 'budget.limit_reached');
       if (!threshold && !limit) continue;
       const spent = await budgets.spent(account.account.owner, account.account.windowStart);
       const limitUsd = account.account.limitUsd;

@@ -1,0 +1,251 @@
+import type { BudgetAccount, BudgetStore, Logger, ReservationLease } from '@switchyard/core';
+
+export interface BudgetGrantsOptions {
+  /** How many requests' maximum cost one grant may hold; 0 reserves per request (no grants). */
+  requests: number;
+  /** A grant nobody drew from for this long is given back. */
+  idleMs: number;
+  /** At most this many grants open at once; more account sets reserve per request. */
+  maxGrants?: number;
+  /**
+   * Whether the store answers (its `/health` section). While it does not, no request
+   * draws from a grant: each reserves its own and is refused as an outage (503), as
+   * without grants, rather than spending what could not be paid in.
+   */
+  storeAnswers?: () => boolean;
+}
+
+/** A grant never holds more than this share of the smallest budget it is charged to. */
+export const GRANT_SHARE_OF_LIMIT = 1 / 20;
+
+/**
+ * One reservation in the store that many requests on the same accounts draw from in
+ * this process. All amounts are whole micro-dollars, as the stores count them.
+ */
+interface Grant {
+  key: string;
+  accounts: BudgetAccount[];
+  reservationId: string;
+  /** What the store holds for it: what it reserved, less what its requests spent and what it gave back. */
+  held: number;
+  /** The maximum costs of the requests in flight under it. */
+  drawn: number;
+  inFlight: number;
+  lastDrawAt: number;
+  /** No new request draws from it; it ends when its last request settles. */
+  retired: boolean;
+}
+
+/** What one request holds: a part of a grant, or a reservation of its own. */
+export type BudgetHold =
+  | { kind: 'grant'; grant: Grant; micros: number }
+  | { kind: 'own'; reservationId: string; micros: number };
+
+export type HoldResult = { ok: true; hold: BudgetHold } | { ok: false; exhausted: string };
+
+function toMicros(usd: number): number {
+  return Math.round(usd * 1_000_000);
+}
+
+function toUsd(micros: number): number {
+  return micros / 1_000_000;
+}
+
+/** The accounts, windows and limits a grant is for: a new window or a changed limit is a new grant. */
+function grantKey(accounts: readonly BudgetAccount[]): string {
+  let key = '';
+  for (const account of accounts) key += `${account.owner}\n${account.windowStart}\n${account.limitUsd}\n`;
+  return key;
+}
+
+/**
+ * Budget grants: instead of one store reservation per request (a round trip to the
+ * store before the provider is called, and a second write after), a process reserves
+ * a few requests' worth of budget at once and lets each request on the same accounts
+ * draw its maximum cost from it in memory. Each request still pays its real cost into
+ * the store when it is over (`settlePart`, riding on the usage ledger's write), so
+ * what was spent is as durable as before: a process that dies loses only the unspent
+ * rest of its grants, which their lease gives back.
+ *
+ * Exactness is kept where it matters:
+ * - spent + held never exceeds a limit: a grant is a reservation like any other;
+ * - a grant holds at most `requests` maximum costs and 1/20 of the smallest limit; a
+ *   budget too small for two requests under that share is reserved per request;
+ * - near the limit, a grant that cannot be opened falls back to reserving the one
+ *   request, after this process gave back what its grants on the account hold unused:
+ *   within a process no request is refused while its own grants could have paid it.
+ *   Across processes, another's unused grant (at most 1/20 of the limit) can refuse a
+ *   request early until it idles out (`idleMs`).
+ */
+export class BudgetGrants {
+  private readonly grants = new Map<string, Grant>();
+  /** A grant being opened, per key: the requests that come meanwhile wait for it instead of opening their own. */
+  private readonly opening = new Map<string, Promise<Grant | undefined>>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly maxGrants: number;
+
+  constructor(
+    private readonly store: BudgetStore,
+    private readonly lease: ReservationLease,
+    private readonly options: BudgetGrantsOptions,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.maxGrants = options.maxGrants ?? 10_000;
+  }
+
+  /** Holds `maxCostUsd` on every account: from a grant when one can pay it, else with a reservation of its own. */
+  async hold(accounts: BudgetAccount[], maxCostUsd: number): Promise<HoldResult> {
+    const micros = toMicros(maxCostUsd);
+    const size = this.grantSize(accounts, micros);
+    if (size === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros);
+    const key = grantKey(accounts);
+    const fromCurrent = this.draw(this.grants.get(key), micros);
+    if (fromCurrent) return { ok: true, hold: fromCurrent };
+    const pending = this.opening.get(key);
+    if (pending) {
+      const fromOpened = this.draw(await pending, micros);
+      if (fromOpened) return { ok: true, hold: fromOpened };
+      return this.holdOwn(accounts, micros);
+    }
+    const opened = this.open(key, accounts, size);
+    this.opening.set(key, opened);
+    try {
+      const grant = await opened;
+      const hold = this.draw(grant, micros);
+      return hold ? { ok: true, hold } : this.holdOwn(accounts, micros);
+    } finally {
+      this.opening.delete(key);
+    }
+  }
+
+  /**
+   * Pays the request's real cost and lets go of its hold. Says whether this spend may
+   * have brought an account to its limit: only a request that reached its own maximum,
+   * or one that used up what its grant held, can (holds keep spent + held ≤ limit).
+   */
+  async settle(hold: BudgetHold, actualUsd: number): Promise<boolean> {
+    const actual = toMicros(actualUsd);
+    if (hold.kind === 'own') {
+      await this.store.settle(hold.reservationId, toUsd(actual));
+      return actual >= hold.micros;
+    }
+    const grant = hold.grant;
+    const usedUp = actual >= grant.held;
+    // Counted at once, so the next request can draw what this one freed...
+    grant.held -= Math.min(grant.held, actual);
+    grant.drawn -= hold.micros;
+    // ...unless no request may draw any more: then what it freed goes back with the payment.
+    const released = grant.retired ? Math.max(grant.held - grant.drawn, 0) : 0;
+    grant.held -= released;
+    try {
+      if (actual > 0 || released > 0) await this.store.settlePart!(grant.reservationId, toUsd(actual), toUsd(released));
+    } catch (error) {
+      // Not paid in (its spend is lost, as a failed settle's is): no request draws from this grant again.
+      this.forget(grant);
+      throw error;
+    } finally {
+      // ...but in flight until paid: a grant ends only after its last payment reached the store.
+      grant.inFlight--;
+      if (grant.retired && grant.inFlight === 0) await this.end(grant);
+    }
+    return actual >= hold.micros || usedUp;
+  }
+
+  /** Gives back every grant: those in flight keep what their requests hold, and end with them. */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    await Promise.all([...this.grants.values()].map((grant) => this.retire(grant)));
+  }
+
+  /** How much a grant for this request would hold; 0 when these accounts are reserved per request. */
+  private grantSize(accounts: readonly BudgetAccount[], micros: number): number {
+    if (this.options.requests === 0 || micros <= 0 || !this.store.settlePart) return 0;
+    let smallestLimit = Number.POSITIVE_INFINITY;
+    for (const account of accounts) smallestLimit = Math.min(smallestLimit, toMicros(account.limitUsd));
+    const size = Math.min(micros * this.options.requests, Math.floor(smallestLimit * GRANT_SHARE_OF_LIMIT));
+    return size >= 2 * micros ? size : 0;
+  }
+
+  private draw(grant: Grant | undefined, micros: number): BudgetHold | undefined {
+    if (!grant || grant.retired || grant.held - grant.drawn < micros) return undefined;
+    grant.drawn += micros;
+    grant.inFlight++;
+    grant.lastDrawAt = this.clock();
+    return { kind: 'grant', grant, micros };
+  }
+
+  /**
+   * Opens a new grant for `key` after retiring the one it replaces (its unused part is
+   * given back first, so the new reservation can use it). Refused by the store (the
+   * budget has less than a grant left) or over the grant count: none.
+   */
+  private async open(key: string, accounts: BudgetAccount[], size: number): Promise<Grant | undefined> {
+    const previous = this.grants.get(key);
+    if (previous) await this.retire(previous);
+    if (this.grants.size >= this.maxGrants) return undefined;
+    const result = await this.store.reserve(accounts, toUsd(size), this.lease);
+    if (!result.ok) return undefined;
+    const grant: Grant = { key, accounts, reservationId: result.reservationId, held: size, drawn: 0, inFlight: 0, lastDrawAt: this.clock(), retired: false };
+    this.grants.set(key, grant);
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(Math.floor(this.options.idleMs / 2), 1)).unref();
+    return grant;
+  }
+
+  /** A reservation for this request alone; if refused, once more after giving back what this process's grants hold unused on the account. */
+  private async holdOwn(accounts: BudgetAccount[], micros: number): Promise<HoldResult> {
+    const first = await this.store.reserve(accounts, toUsd(micros), this.lease);
+    if (first.ok) return { ok: true, hold: { kind: 'own', reservationId: first.reservationId, micros } };
+    const unused = [...this.grants.values()].filter((grant) => grant.held > grant.drawn && grant.accounts.some((account) => account.owner === first.exhausted));
+    if (unused.length === 0) return first;
+    await Promise.all(unused.map((grant) => this.retire(grant)));
+    const second = await this.store.reserve(accounts, toUsd(micros), this.lease);
+    return second.ok ? { ok: true, hold: { kind: 'own', reservationId: second.reservationId, micros } } : second;
+  }
+
+  /** No new draws: an idle grant ends now; one in flight gives back its unused part now and ends with its last request. */
+  private async retire(grant: Grant): Promise<void> {
+    if (!grant.retired) {
+      this.forget(grant);
+      if (grant.inFlight === 0) return this.end(grant);
+    }
+    const unused = grant.held - grant.drawn;
+    if (unused <= 0) return;
+    grant.held -= unused;
+    await this.tolerate(this.store.settlePart!(grant.reservationId, 0, toUsd(unused)), 'giving back the unused part of a budget grant');
+  }
+
+  /** No request draws from it any more. */
+  private forget(grant: Grant): void {
+    grant.retired = true;
+    if (this.grants.get(grant.key) === grant) this.grants.delete(grant.key);
+  }
+
+  /** Ends the grant's reservation: what it still holds goes back; what its requests paid stays spent. */
+  private end(grant: Grant): Promise<void> {
+    grant.held = 0;
+    return this.tolerate(this.store.settle(grant.reservationId, 0), 'ending a budget grant');
+  }
+
+  /** Retires the grants nobody drew from for `idleMs`; stops itself when none is left. */
+  private sweep(): void {
+    const idleSince = this.clock() - this.options.idleMs;
+    for (const grant of this.grants.values()) {
+      if (grant.inFlight === 0 && grant.lastDrawAt <= idleSince) void this.retire(grant);
+    }
+    if (this.grants.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  /** A failed give-back leaves the amount held until the grant's lease expires: logged, not thrown. */
+  private async tolerate(work: Promise<void>, what: string): Promise<void> {
+    try {
+      await work;
+    } catch (error) {
+      this.logger.warn({ err: error }, `${what} failed; its lease will give it back`);
+    }
+  }
+}
