@@ -154,7 +154,7 @@ describe('BudgetGrants', () => {
     expect(micros(await budgets.spent(key.owner, window1))).toBe(paid);
   });
 
-  it('gives back what one key’s grant holds unused when another key of the same team is refused', async () => {
+  it("gives back what one key's grant holds unused when another key of the same team is refused", async () => {
     const budgets = await openBudgets();
     const grants = new BudgetGrants(budgets, lease, { requests: 32, idleMs: 60_000 }, logger);
     const team: BudgetAccount = { owner: 'team:shared', windowStart: window1, limitUsd: 1 };
@@ -242,7 +242,7 @@ describe('BudgetGrants', () => {
     expect(await reader.reserved(key.owner, window1)).toBe(0);
   });
 
-  it('a payment the store fails is the caller’s error, and no request draws from that grant again', async () => {
+  it("a payment the store fails is the caller's error, and no request draws from that grant again", async () => {
     const budgets = await openBudgets();
     let failPayments = true;
     const failing: BudgetStore = Object.create(budgets) as BudgetStore;
