@@ -160,7 +160,7 @@ describe('streams the client aborts are billed for what was generated', () => {
     const budgets = gateway.gateway.runtime.storage!.budgets;
     const ledger = gateway.gateway.runtime.storage!.ledger;
     const expectedSpend = billedCost + records[0]!.costUsd;
-    // Nothing is held once the key's budget grant idles out (budget_grants.idle_ms, 1 s by default).
+    // Nothing is held once the key's budget grant idles out (budget_grants.idle_ms, 0.5 s by default).
     await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch), { timeout: 5_000 }).toBe(0);
     // The budget counts whole micro-dollars: each settlement rounds by at most half of one.
     expect(Math.abs((await budgets.spent(`key:${key.id}`, epoch)) - expectedSpend)).toBeLessThanOrEqual(records.length * 0.5e-6);

@@ -77,7 +77,7 @@ const keyScopeOptionsSchema: JsonSchema = {
       default: {},
       properties: {
         requests: { type: 'integer', minimum: 0, maximum: 1024, default: 32 },
-        idle_ms: { type: 'integer', minimum: 10, maximum: 600_000, default: 1000 },
+        idle_ms: { type: 'integer', minimum: 10, maximum: 600_000, default: 500 },
       },
     },
     alerts: alertsOptionsSchema,
