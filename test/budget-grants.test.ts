@@ -80,6 +80,24 @@ describe('BudgetGrants', () => {
     expect(micros(await store.spent(key.owner, window1))).toBe(paid);
   });
 
+  it('pays a grant\'s requests together within pay_within_ms: one store call for many settlements, each settlement resolved once paid', async () => {
+    const { store, calls } = counted(await openBudgets());
+    const grants = new BudgetGrants(store, lease, { requests: 32, idleMs: 60_000, payWithinMs: 20 }, logger);
+    const key: BudgetAccount = { owner: 'key:batched', windowStart: window1, limitUsd: 100 };
+    const holds = await Promise.all(Array.from({ length: 10 }, () => held(grants, [key], 0.01)));
+    const settled = Promise.all(holds.map((hold, i) => grants.settle(hold, 0.000101 * (i + 1))));
+    expect(calls.settlePart ?? 0).toBe(0);
+    await settled;
+    expect(calls.settlePart).toBe(1);
+    expect(micros(await store.spent(key.owner, window1))).toBe(101 * 55);
+    // A settlement left when the process closes is paid before its grant ends.
+    const last = grants.settle(await held(grants, [key], 0.01), 0.002);
+    await grants.close();
+    expect(micros(await store.spent(key.owner, window1))).toBe(101 * 55 + 2_000);
+    expect(await store.reserved(key.owner, window1)).toBe(0);
+    await last;
+  });
+
   it('reserves per request when the budget is too small for a grant of two requests within 1/20 of it', async () => {
     const { store, calls } = counted(await openBudgets());
     const grants = new BudgetGrants(store, lease, { requests: 32, idleMs: 60_000 }, logger);

@@ -5,6 +5,13 @@ export interface BudgetGrantsOptions {
   requests: number;
   /** A grant nobody drew from for this long is given back. */
   idleMs: number;
+  /**
+   * A grant's payments are summed and paid in one store call at most this many ms
+   * after the first; 0 pays each request's in the turn it settles. Fewer calls wake
+   * the store's thread less often; a crash loses at most this window of payments
+   * (the usage ledger's own window is far longer).
+   */
+  payWithinMs?: number;
   /** At most this many grants open at once; more account sets reserve per request. */
   maxGrants?: number;
   /**
@@ -34,6 +41,24 @@ interface Grant {
   lastDrawAt: number;
   /** No new request draws from it; it ends when its last request settles. */
   retired: boolean;
+  /** What its settled requests spent and freed, not yet sent to the store. */
+  payment: Payment | undefined;
+}
+
+/** Spend and give-back of one grant, summed until they are paid together. */
+class Payment {
+  actual = 0;
+  released = 0;
+  readonly paid: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+
+  constructor() {
+    this.paid = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 /** What one request holds: a part of a grant, or a reservation of its own. */
@@ -83,6 +108,11 @@ export class BudgetGrants {
   private readonly opening = new Map<string, Promise<Grant | undefined>>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly maxGrants: number;
+  /** Grants being ended (their reservation deleted), for close() to wait on. */
+  private readonly ending = new Set<Promise<void>>();
+  /** Grants with a payment to send, and the timer that sends them. */
+  private due: Grant[] = [];
+  private paymentTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: BudgetStore,
@@ -139,7 +169,7 @@ export class BudgetGrants {
     const released = grant.retired ? Math.max(grant.held - grant.drawn, 0) : 0;
     grant.held -= released;
     try {
-      if (actual > 0 || released > 0) await this.store.settlePart!(grant.reservationId, toUsd(actual), toUsd(released));
+      if (actual > 0 || released > 0) await this.pay(grant, actual, released);
     } catch (error) {
       // Not paid in (its spend is lost, as a failed settle's is): no request draws from this grant again.
       this.forget(grant);
@@ -152,11 +182,21 @@ export class BudgetGrants {
     return actual >= hold.micros || usedUp;
   }
 
-  /** Gives back every grant: those in flight keep what their requests hold, and end with them. */
+  /**
+   * Pays what is due and gives back every grant. A grant whose requests are still
+   * unpaid ends once they are paid, and close waits for that; one with requests still
+   * running keeps what they hold until they settle (or its lease expires).
+   */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.sweeper = undefined;
+    const paying = this.due.map((grant) => grant.payment!.paid.catch(() => undefined));
+    this.payDue();
     await Promise.all([...this.grants.values()].map((grant) => this.retire(grant)));
+    await Promise.all(paying);
+    // The settlements those payments finish end their grants in the turns after.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(this.ending);
   }
 
   /** How much a grant for this request would hold; 0 when these accounts are reserved per request. */
@@ -187,11 +227,47 @@ export class BudgetGrants {
     if (this.grants.size >= this.maxGrants) return undefined;
     const result = await this.store.reserve(accounts, toUsd(size), this.lease);
     if (!result.ok) return undefined;
-    const grant: Grant = { key, accounts, reservationId: result.reservationId, held: size, drawn: 0, inFlight: 0, lastDrawAt: this.clock(), retired: false };
+    const grant: Grant = {
+      key,
+      accounts,
+      reservationId: result.reservationId,
+      held: size,
+      drawn: 0,
+      inFlight: 0,
+      lastDrawAt: this.clock(),
+      retired: false,
+      payment: undefined,
+    };
     this.grants.set(key, grant);
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(Math.floor(this.options.idleMs / 2), 1)).unref();
     return grant;
   }
+
+  /** Adds to the grant's next payment; resolves once the store took it. */
+  private pay(grant: Grant, actual: number, released: number): Promise<void> {
+    let payment = grant.payment;
+    if (!payment) {
+      payment = grant.payment = new Payment();
+      this.due.push(grant);
+      this.paymentTimer ??= setTimeout(this.payDue, this.options.payWithinMs ?? 0);
+    }
+    payment.actual += actual;
+    payment.released += released;
+    return payment.paid;
+  }
+
+  /** Sends every grant's payment, all in the same turn (one message to a store's thread). */
+  private readonly payDue = (): void => {
+    clearTimeout(this.paymentTimer);
+    this.paymentTimer = undefined;
+    const due = this.due;
+    this.due = [];
+    for (const grant of due) {
+      const payment = grant.payment!;
+      grant.payment = undefined;
+      this.store.settlePart!(grant.reservationId, toUsd(payment.actual), toUsd(payment.released)).then(payment.resolve, payment.reject);
+    }
+  };
 
   /** A reservation for this request alone; if refused, once more after giving back what this process's grants hold unused on the account. */
   private async holdOwn(accounts: BudgetAccount[], micros: number): Promise<HoldResult> {
@@ -225,7 +301,10 @@ export class BudgetGrants {
   /** Ends the grant's reservation: what it still holds goes back; what its requests paid stays spent. */
   private end(grant: Grant): Promise<void> {
     grant.held = 0;
-    return this.tolerate(this.store.settle(grant.reservationId, 0), 'ending a budget grant');
+    const ending = this.tolerate(this.store.settle(grant.reservationId, 0), 'ending a budget grant');
+    this.ending.add(ending);
+    void ending.finally(() => this.ending.delete(ending));
+    return ending;
   }
 
   /** Retires the grants nobody drew from for `idleMs`; stops itself when none is left. */

@@ -41,7 +41,7 @@ export interface KeyScopeOptions {
    * Budget grants (docs/budgets.md): a few requests' worth of budget reserved at once
    * and drawn from in memory, so a request skips the store's round trip before its call.
    */
-  budget_grants: { requests: number; idle_ms: number };
+  budget_grants: { requests: number; idle_ms: number; pay_within_ms: number };
   /** Webhooks told when a key, team or project crosses its alert threshold or spends its budget (docs/alerts.md). */
   alerts: AlertsOptions;
 }
@@ -78,6 +78,7 @@ const keyScopeOptionsSchema: JsonSchema = {
       properties: {
         requests: { type: 'integer', minimum: 0, maximum: 1024, default: 32 },
         idle_ms: { type: 'integer', minimum: 10, maximum: 600_000, default: 500 },
+        pay_within_ms: { type: 'integer', minimum: 0, maximum: 1000, default: 5 },
       },
     },
     alerts: alertsOptionsSchema,
@@ -109,7 +110,12 @@ export const keyScope = definePlugin<KeyScopeOptions>({
         ? new BudgetGrants(
             runtime.storage.budgets,
             keeper.lease,
-            { requests: options.budget_grants.requests, idleMs: options.budget_grants.idle_ms, storeAnswers: storeAnswers(runtime.storage) },
+            {
+              requests: options.budget_grants.requests,
+              idleMs: options.budget_grants.idle_ms,
+              payWithinMs: options.budget_grants.pay_within_ms,
+              storeAnswers: storeAnswers(runtime.storage),
+            },
             runtime.logger,
           )
         : undefined;
