@@ -215,8 +215,9 @@ describe('BudgetGrants', () => {
     await grants.settle(await held(grants, [{ owner, windowStart: window1, limitUsd: 10 }], 0.01), 0.01);
     await grants.settle(await held(grants, [{ owner, windowStart: window1, limitUsd: 1 }], 0.01), 0.01);
     expect(calls.reserve).toBe(2);
-    // The new grant holds 1/20 of the new limit at most, on top of the first grant's unused part.
-    expect(micros(await store.reserved(owner, window1))).toBe(micros(0.32) - 10_000 + 50_000 - 10_000);
+    // The first grant went back when the limit changed; the new one holds 1/20 of the new limit, less what was paid from it.
+    expect(micros(await store.reserved(owner, window1))).toBe(50_000 - 10_000);
+    expect(micros(await store.spent(owner, window1))).toBe(20_000);
   });
 
   it('a process that dies keeps what its requests paid; the lease gives back only the unspent rest', async () => {

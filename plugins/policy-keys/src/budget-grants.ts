@@ -76,11 +76,18 @@ function toUsd(micros: number): number {
   return micros / 1_000_000;
 }
 
-/** The accounts, windows and limits a grant is for: a new window or a changed limit is a new grant. */
+/** The accounts and windows a grant is for: a new window is a new grant (a changed limit replaces it: see `draw`). */
 function grantKey(accounts: readonly BudgetAccount[]): string {
   let key = '';
-  for (const account of accounts) key += `${account.owner}\n${account.windowStart}\n${account.limitUsd}\n`;
+  for (const account of accounts) key += `${account.owner}\n${account.windowStart}\n`;
   return key;
+}
+
+/** The same limits, account by account (the accounts themselves are the same: they made the key). */
+function sameLimits(a: readonly BudgetAccount[], b: readonly BudgetAccount[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.limitUsd !== b[i]!.limitUsd) return false;
+  return true;
 }
 
 /**
@@ -130,11 +137,11 @@ export class BudgetGrants {
     const size = this.grantSize(accounts, micros);
     if (size === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros);
     const key = grantKey(accounts);
-    const fromCurrent = this.draw(this.grants.get(key), micros);
+    const fromCurrent = this.draw(this.grants.get(key), accounts, micros);
     if (fromCurrent) return { ok: true, hold: fromCurrent };
     const pending = this.opening.get(key);
     if (pending) {
-      const fromOpened = this.draw(await pending, micros);
+      const fromOpened = this.draw(await pending, accounts, micros);
       if (fromOpened) return { ok: true, hold: fromOpened };
       return this.holdOwn(accounts, micros);
     }
@@ -142,7 +149,7 @@ export class BudgetGrants {
     this.opening.set(key, opened);
     try {
       const grant = await opened;
-      const hold = this.draw(grant, micros);
+      const hold = this.draw(grant, accounts, micros);
       return hold ? { ok: true, hold } : this.holdOwn(accounts, micros);
     } finally {
       this.opening.delete(key);
@@ -208,8 +215,9 @@ export class BudgetGrants {
     return size >= 2 * micros ? size : 0;
   }
 
-  private draw(grant: Grant | undefined, micros: number): BudgetHold | undefined {
-    if (!grant || grant.retired || grant.held - grant.drawn < micros) return undefined;
+  /** A hold on the grant if it can pay `micros` under the same limits (a changed limit opens a new grant, which retires this one). */
+  private draw(grant: Grant | undefined, accounts: readonly BudgetAccount[], micros: number): BudgetHold | undefined {
+    if (!grant || grant.retired || grant.held - grant.drawn < micros || !sameLimits(grant.accounts, accounts)) return undefined;
     grant.drawn += micros;
     grant.inFlight++;
     grant.lastDrawAt = this.clock();

@@ -155,6 +155,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
 
 /** Whether the storage's last call succeeded; a storage without a health report is taken to answer. */
 function storeAnswers(storage: StorageSet): () => boolean {
+  if (storage.answers) return () => storage.answers!();
   return () => storage.health?.().healthy !== false;
 }
 

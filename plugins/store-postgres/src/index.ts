@@ -106,6 +106,8 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
       if (health.failing) probe();
       return health.section();
     },
+    // No probe: a budgeted request's own reservation is the next call, and its success ends the outage.
+    answers: () => !health.failing,
   };
 }
 

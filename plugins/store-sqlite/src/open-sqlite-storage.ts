@@ -50,6 +50,7 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
       budgets: guardStore(hostedSqliteStores.budgets(handle, settings), boundary),
       responses: guardStore(hostedSqliteStores.responses(handle, settings), boundary),
       health: () => ({ ...health.section(), thread: 'main' }),
+      answers: () => !health.failing,
     };
   }
 
@@ -67,5 +68,6 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     budgets: guardStore(client.store<BudgetStore>('budgets'), boundary),
     responses: guardStore(client.store<ResponseStore>('responses'), boundary),
     health: () => ({ ...health.section(), ...client.healthDetails() }),
+    answers: () => !health.failing,
   };
 }

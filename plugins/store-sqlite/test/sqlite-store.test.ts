@@ -338,9 +338,11 @@ describe('a database file that cannot be used', () => {
       expect(error).toMatchObject({ code: 'store_unavailable', status: 503, retryAfterSeconds: 1 });
       expect((error as GatewayError).toBody().error.message).not.toContain(dir);
       expect(storage.health?.()).toMatchObject({ healthy: false, backend: 'sqlite', status: 'degraded', last_error: expect.stringContaining('SQLITE_BUSY') });
+      expect(storage.answers?.()).toBe(false);
       other.exec('ROLLBACK');
       await storage.ledger.append([usage('req_after')]);
       expect(storage.health?.()).toMatchObject({ healthy: true, status: 'ok' });
+      expect(storage.answers?.()).toBe(true);
       expect(await storage.ledger.count()).toBe(1);
     } finally {
       other.close();

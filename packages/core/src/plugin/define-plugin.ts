@@ -116,6 +116,12 @@ export interface StorageSet {
    * have nothing to report.
    */
   health?(): HealthSection;
+  /**
+   * Whether the store's last call succeeded: `health()`'s `healthy`, cheap enough for
+   * a check on every request (budget grants are drawn from only while it is true).
+   * Optional: without it, `health()` is asked.
+   */
+  answers?(): boolean;
 }
 
 /** What a storage plugin gets besides its options. */
