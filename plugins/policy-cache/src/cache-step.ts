@@ -19,7 +19,7 @@ import type { CacheStore } from './cache-store.js';
 import type { EntryShape } from './entry-shape.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { recordStream } from './record-stream.js';
-import { RecentCacheKeys } from './recent-cache-keys.js';
+import { RecentCacheKeys, type CacheKeyLookup, type RecentKey } from './recent-cache-keys.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { replayParts } from './replay-parts.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
@@ -88,6 +88,8 @@ function createStore(options: CacheOptions, warn: ThrottledWarning): CacheStore 
 /** What one request may do with the cache, decided once its deployment is known. */
 interface CachePlan {
   key: string;
+  /** The key, when it was made for this request: remembered if it hits. */
+  made: RecentKey | undefined;
   read: boolean;
   write: boolean;
   maxAgeMs: number | undefined;
@@ -108,6 +110,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       if (entry && (plan.maxAgeMs === undefined || Date.now() - entry.storedAt <= plan.maxAgeMs)) {
         const result = resultFor(entry, context);
         if (result) {
+          if (plan.made) keys.remember(plan.made);
           context.cacheHit = true;
           context.servedBy = entry.servedBy;
           const usage = entry.usage ?? usageOf(entry.result);
@@ -162,22 +165,23 @@ function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestC
   const deployment = context.deployments[0];
   if (!deployment) return undefined;
   const scope = cacheScopeValue(options.scope, context.principal);
-  let key: string;
+  let lookup: CacheKeyLookup;
   // One key for every chat dialect: the entry is canonical, and replays in whichever dialect asks.
   if ((context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses') && context.chatRequest) {
     const request = context.chatRequest;
     if (!options.cache_nonzero_temperature && request.temperature !== undefined && request.temperature > 0) return undefined;
     if (!modelListed(options, request.model, deployment)) return undefined;
-    key = keys.keyFor({ endpoint: 'chat', request, deployment, scope });
+    lookup = keys.keyFor({ endpoint: 'chat', request, deployment, scope });
   } else if (context.endpoint === 'embeddings' && context.embeddingsRequest) {
     const request = context.embeddingsRequest;
     if (!modelListed(options, request.model, deployment)) return undefined;
-    key = keys.keyFor({ endpoint: 'embeddings', request, deployment, scope });
+    lookup = keys.keyFor({ endpoint: 'embeddings', request, deployment, scope });
   } else {
     return undefined;
   }
   return {
-    key,
+    key: lookup.key,
+    made: lookup.made,
     read,
     write,
     maxAgeMs: directives.maxAgeSeconds === undefined ? undefined : directives.maxAgeSeconds * 1000,

@@ -70,35 +70,49 @@ describe('recent cache keys', () => {
         const keys = new RecentCacheKeys({ maxEntries: 4, maxChars: 10_000 });
         for (const [value, scope, target, reorder] of inputs) {
           const written = (reorder ? reversedKeys(value) : structuredClone(value)) as ChatRequest;
-          expect(keys.keyFor(chat(written, scope, target))).toBe(cacheKey(chat(value, scope, target)));
+          const lookup = keys.keyFor(chat(written, scope, target));
+          expect(lookup.key).toBe(cacheKey(chat(value, scope, target)));
+          if (lookup.made) keys.remember(lookup.made);
         }
       }),
       { numRuns: 200 },
     );
   });
 
-  it('remembers one key per distinct request, within its bounds', () => {
+  it('remembers a key only when told (on a hit), one per distinct request, within its bounds', () => {
     const keys = new RecentCacheKeys({ maxEntries: 2, maxChars: 10_000 });
-    const key = keys.keyFor(chat(base));
-    expect(keys.keyFor(chat({ ...base, stream: true, user: 'u' }))).toBe(key);
+    const first = keys.keyFor(chat(base));
+    expect(first.made).toBeDefined();
+    expect(keys.size).toBe(0);
+    // Not remembered: made again.
+    expect(keys.keyFor(chat(base)).made).toBeDefined();
+    keys.remember(first.made!);
+    const again = keys.keyFor(chat({ ...base, stream: true, user: 'u' }));
+    expect(again).toEqual({ key: first.key, made: undefined });
     expect(keys.size).toBe(1);
-    expect(keys.keyFor(chat(base, 'key:a'))).not.toBe(key);
-    expect(keys.keyFor(chat(base, 'global', { provider: 'azure', model: 'gpt-4o-mini' }))).not.toBe(key);
+    for (const input of [chat(base, 'key:a'), chat(base, 'global', { provider: 'azure', model: 'gpt-4o-mini' })]) {
+      const other = keys.keyFor(input);
+      expect(other.key).not.toBe(first.key);
+      keys.remember(other.made!);
+    }
     expect(keys.size).toBe(2);
     // A request longer than the whole bound is keyed, not remembered.
     const small = new RecentCacheKeys({ maxEntries: 2, maxChars: 100 });
     const long = { ...base, messages: [{ role: 'user' as const, content: 'x'.repeat(200) }] };
-    expect(small.keyFor(chat(long))).toBe(cacheKey(chat(long)));
+    const lookup = small.keyFor(chat(long));
+    expect(lookup.key).toBe(cacheKey(chat(long)));
+    small.remember(lookup.made!);
     expect(small.size).toBe(0);
   });
 
   it('is not fooled by a request changed after it was keyed', () => {
     const keys = new RecentCacheKeys();
     const request = structuredClone(base);
-    const before = keys.keyFor(chat(request));
+    const first = keys.keyFor(chat(request));
+    keys.remember(first.made!);
     (request.messages[0]!.content as Array<{ text: string }>)[0]!.text = 'Changed';
-    expect(keys.keyFor(chat(request))).toBe(cacheKey(chat(request)));
-    expect(keys.keyFor(chat(request))).not.toBe(before);
-    expect(keys.keyFor(chat(structuredClone(base)))).toBe(before);
+    expect(keys.keyFor(chat(request)).key).toBe(cacheKey(chat(request)));
+    expect(keys.keyFor(chat(request)).key).not.toBe(first.key);
+    expect(keys.keyFor(chat(structuredClone(base)))).toEqual({ key: first.key, made: undefined });
   });
 });
