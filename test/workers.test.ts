@@ -83,6 +83,7 @@ describe('switchyard start --workers 2', () => {
   it('runs migrations once, in the primary, and warns that memory-backed limits are per worker', () => {
     expect(gateway.stdout().match(/applied database migrations/g)).toHaveLength(1);
     expect(gateway.stdout()).toMatch(/rate-limit keeps its state in each worker's memory/);
+    expect(gateway.stdout()).toMatch(/key-scope keeps its state in each worker's memory: each worker holds its own budget grants/);
     expect(workerPids(gateway.child.pid!)).toHaveLength(2);
   });
 

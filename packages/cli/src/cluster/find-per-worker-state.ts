@@ -16,6 +16,11 @@ function uses(option: unknown): unknown {
   return typeof option === 'object' && option !== null ? (option as { use?: unknown }).use : undefined;
 }
 
+function grantRequests(options: Record<string, unknown>): unknown {
+  const grants = options['budget_grants'];
+  return typeof grants === 'object' && grants !== null ? (grants as { requests?: unknown }).requests : undefined;
+}
+
 /**
  * The steps of a chain that keep their state in process memory: with N workers
  * each worker has its own copy. Exact limits across workers need Redis.
@@ -30,6 +35,12 @@ export function findPerWorkerState(chain: ChainEntry[]): PerWorkerState[] {
       found.push({ step: name, effect: 'each worker caches on its own (store: { use: redis } shares one cache)' });
     } else if (name === 'circuit-breaker' && uses(options['shared']) !== 'redis') {
       found.push({ step: name, effect: 'each worker opens its own circuits (shared: { use: redis } shares them)' });
+    } else if (name === 'key-scope' && grantRequests(options) !== 0) {
+      found.push({
+        step: name,
+        effect:
+          "each worker holds its own budget grants (at most 1/20 of a limit each): near a limit a request may be refused while another worker's grant has room, until it idles out (budget_grants: { requests: 0 } reserves per request); spend never exceeds a limit",
+      });
     }
   }
   return found;
