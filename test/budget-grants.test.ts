@@ -98,6 +98,28 @@ describe('BudgetGrants', () => {
     await last;
   });
 
+  it('grows a grant to the requests in flight: 64 clients at once reserve in the store for a small share of their requests', async () => {
+    const { store, calls } = counted(await openBudgets(tempFile(), 'worker'));
+    const grants = new BudgetGrants(store, lease, { requests: 4, idleMs: 60_000, payWithinMs: 2 }, logger);
+    const key: BudgetAccount = { owner: 'key:busy-clients', windowStart: window1, limitUsd: 1_000 };
+    let paid = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, client) => {
+        for (let i = 0; i < 20; i++) {
+          const hold = await held(grants, [key], 0.01);
+          await new Promise((resolve) => setTimeout(resolve, (client + i) % 3));
+          paid += 1_000;
+          await grants.settle(hold, 0.001);
+        }
+      }),
+    );
+    await grants.close();
+    console.info(`64 clients × 20 requests through grants of 4 requests and more: ${calls.reserve} reservations, ${calls.settlePart} payments`);
+    expect(calls.reserve).toBeLessThan((64 * 20) / 4);
+    expect(micros(await store.spent(key.owner, window1))).toBe(paid);
+    expect(await store.reserved(key.owner, window1)).toBe(0);
+  });
+
   it('reserves per request when the budget is too small for a grant of two requests within 1/20 of it', async () => {
     const { store, calls } = counted(await openBudgets());
     const grants = new BudgetGrants(store, lease, { requests: 32, idleMs: 60_000 }, logger);

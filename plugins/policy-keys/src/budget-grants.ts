@@ -1,7 +1,10 @@
 import type { BudgetAccount, BudgetStore, Logger, ReservationLease } from '@switchyard/core';
 
 export interface BudgetGrantsOptions {
-  /** How many requests' maximum cost one grant may hold; 0 reserves per request (no grants). */
+  /**
+   * How many requests' maximum cost a grant holds, or twice as many as were in flight
+   * on the grant it replaces when that is more; 0 reserves per request (no grants).
+   */
   requests: number;
   /** A grant nobody drew from for this long is given back. */
   idleMs: number;
@@ -101,8 +104,9 @@ function sameLimits(a: readonly BudgetAccount[], b: readonly BudgetAccount[]): b
  *
  * Exactness is kept where it matters:
  * - spent + held never exceeds a limit: a grant is a reservation like any other;
- * - a grant holds at most `requests` maximum costs and 1/20 of the smallest limit; a
- *   budget too small for two requests under that share is reserved per request;
+ * - a grant holds `requests` maximum costs (twice the requests in flight when more
+ *   are) and never more than 1/20 of the smallest limit; a budget too small for two
+ *   requests under that share is reserved per request;
  * - near the limit, a grant that cannot be opened falls back to reserving the one
  *   request, after this process gave back what its grants on the account hold unused:
  *   within a process no request is refused while its own grants could have paid it.
@@ -134,10 +138,11 @@ export class BudgetGrants {
   /** Holds `maxCostUsd` on every account: from a grant when one can pay it, else with a reservation of its own. */
   async hold(accounts: BudgetAccount[], maxCostUsd: number): Promise<HoldResult> {
     const micros = toMicros(maxCostUsd);
-    const size = this.grantSize(accounts, micros);
-    if (size === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros);
+    const cap = this.grantCap(accounts, micros);
+    if (cap === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros);
     const key = grantKey(accounts);
-    const fromCurrent = this.draw(this.grants.get(key), accounts, micros);
+    const current = this.grants.get(key);
+    const fromCurrent = this.draw(current, accounts, micros);
     if (fromCurrent) return { ok: true, hold: fromCurrent };
     const pending = this.opening.get(key);
     if (pending) {
@@ -145,7 +150,8 @@ export class BudgetGrants {
       if (fromOpened) return { ok: true, hold: fromOpened };
       return this.holdOwn(accounts, micros);
     }
-    const opened = this.open(key, accounts, size);
+    // Sized for the requests it will serve: `requests` of them, or twice as many as are in flight on the grant it replaces.
+    const opened = this.open(key, accounts, Math.min(cap, micros * Math.max(this.options.requests, 2 * (current?.inFlight ?? 0))));
     this.opening.set(key, opened);
     try {
       const grant = await opened;
@@ -206,13 +212,13 @@ export class BudgetGrants {
     await Promise.all(this.ending);
   }
 
-  /** How much a grant for this request would hold; 0 when these accounts are reserved per request. */
-  private grantSize(accounts: readonly BudgetAccount[], micros: number): number {
+  /** The most a grant on these accounts may hold; 0 when they are reserved per request (too small a budget for two such requests). */
+  private grantCap(accounts: readonly BudgetAccount[], micros: number): number {
     if (this.options.requests === 0 || micros <= 0 || !this.store.settlePart) return 0;
     let smallestLimit = Number.POSITIVE_INFINITY;
     for (const account of accounts) smallestLimit = Math.min(smallestLimit, toMicros(account.limitUsd));
-    const size = Math.min(micros * this.options.requests, Math.floor(smallestLimit * GRANT_SHARE_OF_LIMIT));
-    return size >= 2 * micros ? size : 0;
+    const cap = Math.floor(smallestLimit * GRANT_SHARE_OF_LIMIT);
+    return cap >= 2 * micros ? cap : 0;
   }
 
   /** A hold on the grant if it can pay `micros` under the same limits (a changed limit opens a new grant, which retires this one). */
