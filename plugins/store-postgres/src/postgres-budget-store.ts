@@ -144,21 +144,24 @@ export class PostgresBudgetStore implements BudgetStore {
   /** Inside a transaction: `heldMicros` stops being reserved and `actualMicros` is spent, on each account. */
   private async moveToSpent(client: PoolClient, owners: string[], windowStarts: string[], heldMicros: number, actualMicros: number): Promise<void> {
     if (owners.length === 0) return;
-    const accounts = [owners, windowStarts];
-    // Lock in the same order reserve() does, then move the amount from reserved to spent.
-    await client.query(
-      `SELECT 1 FROM ${this.t.budgetAccounts}
-       WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-       ORDER BY owner, window_start
-       FOR UPDATE`,
-      accounts,
-    );
+    await this.lockAccounts(client, owners, windowStarts);
     await client.query(
       `UPDATE ${this.t.budgetAccounts} b
        SET reserved_micros = GREATEST(b.reserved_micros - $3, 0), spent_micros = b.spent_micros + $4, updated_at = now()
        FROM unnest($1::text[], $2::text[]) AS a(owner, window_start)
        WHERE b.owner = a.owner AND b.window_start = a.window_start`,
-      [...accounts, heldMicros, actualMicros],
+      [owners, windowStarts, heldMicros, actualMicros],
+    );
+  }
+
+  /** Inside a transaction: locks the account rows in the order reserve() locks them, so two transactions cannot deadlock. */
+  private async lockAccounts(client: PoolClient, owners: string[], windowStarts: string[]): Promise<void> {
+    await client.query(
+      `SELECT 1 FROM ${this.t.budgetAccounts}
+       WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       ORDER BY owner, window_start
+       FOR UPDATE`,
+      [owners, windowStarts],
     );
   }
 
@@ -229,14 +232,8 @@ export class PostgresBudgetStore implements BudgetStore {
       }
       if (release.size > 0) {
         const list = [...release.values()];
-        const accounts = [list.map((a) => a.owner), list.map((a) => a.windowStart)];
-        await client.query(
-          `SELECT 1 FROM ${this.t.budgetAccounts}
-           WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-           ORDER BY owner, window_start
-           FOR UPDATE`,
-          accounts,
-        );
+        const accounts = [list.map((a) => a.owner), list.map((a) => a.windowStart)] as const;
+        await this.lockAccounts(client, ...accounts);
         await client.query(
           `UPDATE ${this.t.budgetAccounts} b
            SET reserved_micros = GREATEST(b.reserved_micros - a.micros, 0), updated_at = now()
