@@ -98,9 +98,10 @@ function sameLimits(a: readonly BudgetAccount[], b: readonly BudgetAccount[]): b
  * store before the provider is called, and a second write after), a process reserves
  * a few requests' worth of budget at once and lets each request on the same accounts
  * draw its maximum cost from it in memory. Each request still pays its real cost into
- * the store when it is over (`settlePart`, riding on the usage ledger's write), so
- * what was spent is as durable as before: a process that dies loses only the unspent
- * rest of its grants, which their lease gives back.
+ * the store when it is over (`settlePart`; a grant's payments are summed and sent
+ * together within `payWithinMs`), so what was spent is as durable as before, but for
+ * that last window: a process that dies loses the unspent rest of its grants, which
+ * their lease gives back, and at most `payWithinMs` of payments.
  *
  * Exactness is kept where it matters:
  * - spent + held never exceeds a limit: a grant is a reservation like any other;
