@@ -120,6 +120,24 @@ describe('BudgetGrants', () => {
     expect(await store.reserved(key.owner, window1)).toBe(0);
   });
 
+  it('close() waits for a payment still on its way and then ends the grant, however slowly the store answers it', async () => {
+    const budgets = await openBudgets();
+    // A store that answers payments after everything else (as separate database connections may).
+    const slow: BudgetStore = Object.create(budgets) as BudgetStore;
+    slow.settlePart = async (reservationId, actualUsd, releasedUsd) => {
+      if (actualUsd > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      return budgets.settlePart!(reservationId, actualUsd, releasedUsd);
+    };
+    const grants = new BudgetGrants(slow, lease, { requests: 32, idleMs: 60_000, payWithinMs: 1_000 }, logger);
+    const key: BudgetAccount = { owner: 'key:slow-payments', windowStart: window1, limitUsd: 100 };
+    const settled = Promise.all(Array.from({ length: 5 }, async () => grants.settle(await held(grants, [key], 0.01), 0.003)));
+    await new Promise((resolve) => setImmediate(resolve));
+    await grants.close();
+    expect(micros(await budgets.spent(key.owner, window1))).toBe(15_000);
+    expect(await budgets.reserved(key.owner, window1)).toBe(0);
+    await settled;
+  });
+
   it('reserves per request when the budget is too small for a grant of two requests within 1/20 of it', async () => {
     const { store, calls } = counted(await openBudgets());
     const grants = new BudgetGrants(store, lease, { requests: 32, idleMs: 60_000 }, logger);
