@@ -115,7 +115,8 @@ describe('BudgetGrants', () => {
     );
     await grants.close();
     console.info(`64 clients × 20 requests through grants of 4 requests and more: ${calls.reserve} reservations, ${calls.settlePart} payments`);
-    expect(calls.reserve).toBeLessThan((64 * 20) / 4);
+    // 90-200 here; grants that stayed at 4 requests took ~1,100 (most requests then reserve their own).
+    expect(calls.reserve).toBeLessThan((64 * 20) / 3);
     expect(micros(await store.spent(key.owner, window1))).toBe(paid);
     expect(await store.reserved(key.owner, window1)).toBe(0);
   });
