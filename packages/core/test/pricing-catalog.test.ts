@@ -206,6 +206,17 @@ describe('PriceCatalog.maxCost', () => {
     expect(unset).toBeGreaterThan((1000 * 2.5) / million);
   });
 
+  it('maxCostUsd gives maxCost().costUsd, for known, normalised and unknown models and any max_tokens', () => {
+    const models = [['anthropic', 'claude-sonnet-4-5'], ['openai', 'gpt-4o'], ['openai', 'gpt-4o-2024-08-06'], ['acme', 'unknown']] as const;
+    for (const [provider, model] of models) {
+      for (const prompt of [0, 1, 1234, -5, Number.NaN, 1e12]) {
+        for (const maxTokens of [undefined, 1, 700, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e309]) {
+          expect(catalog.maxCostUsd(provider, model, prompt, maxTokens)).toBe(catalog.maxCost(provider, model, prompt, maxTokens).costUsd);
+        }
+      }
+    }
+  });
+
   it('is never below the settled cost of a call within those limits', () => {
     const usage = { inputTokens: 5000, cachedInputTokens: 1000, cacheWriteInputTokens: 3000, outputTokens: 700 };
     const reserved = catalog.maxCost('anthropic', 'claude-sonnet-4-5', 5000, 700).costUsd;

@@ -255,8 +255,9 @@ function holdBudget(
  */
 function maxReachableCost(context: RequestContext, first: Deployment, costOf: (deployment: Deployment) => number): number {
   let max = costOf(first);
-  for (const deployment of context.deployments) max = Math.max(max, costOf(deployment));
-  for (const deployment of context.reachableDeployments) max = Math.max(max, costOf(deployment));
+  const { deployments, reachableDeployments } = context;
+  for (let i = 0; i < deployments.length; i++) max = Math.max(max, costOf(deployments[i]!));
+  for (let i = 0; i < reachableDeployments.length; i++) max = Math.max(max, costOf(reachableDeployments[i]!));
   return max;
 }
 

@@ -251,7 +251,7 @@ function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map
   });
   return {
     cost: (provider, model, usage) => catalog.cost(provider, model, usage).costUsd,
-    maxCost: (provider, model, promptTokens, maxOutputTokens) => catalog.maxCost(provider, model, promptTokens, maxOutputTokens).costUsd,
+    maxCost: (provider, model, promptTokens, maxOutputTokens) => catalog.maxCostUsd(provider, model, promptTokens, maxOutputTokens),
   };
 }
 

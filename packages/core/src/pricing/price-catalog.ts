@@ -158,13 +158,13 @@ export class PriceCatalog {
   maxCost(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number): CostResult {
     const price = this.lookup(provider, model);
     if (!price) return { costUsd: 0, priced: false };
-    const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input);
-    // A cap that is not a positive finite count (Infinity from `1e309`, NaN, 0) is no
-    // cap at all: reserve what the model can produce, never 0.
-    const usable = maxOutputTokens !== undefined && Number.isFinite(maxOutputTokens) && maxOutputTokens > 0;
-    const outputTokens = usable ? maxOutputTokens : (price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS);
-    const dollarsTimesMillion = nonNegative(promptTokensEstimate) * promptRate + nonNegative(outputTokens) * price.output;
-    return { costUsd: dollarsTimesMillion / 1_000_000, priced: true };
+    return { costUsd: maxCostOf(price, promptTokensEstimate, maxOutputTokens), priced: true };
+  }
+
+  /** `maxCost(…).costUsd` without the result object: a budgeted request prices every deployment it may reach. */
+  maxCostUsd(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number): number {
+    const price = this.lookup(provider, model);
+    return price ? maxCostOf(price, promptTokensEstimate, maxOutputTokens) : 0;
   }
 
   /** Every effective entry: the overrides, then the built-ins they do not replace. */
@@ -209,4 +209,17 @@ function toMatch(entry: Entry, match: PriceMatchKind): PriceMatch {
 
 function nonNegative(tokens: number): number {
   return Number.isFinite(tokens) && tokens > 0 ? tokens : 0;
+}
+
+/**
+ * The most one call to a model at `price` can cost: every prompt token at the dearest
+ * prompt rate, and `maxOutputTokens` output tokens. A cap that is not a positive finite
+ * count (Infinity from `1e309`, NaN, 0) is no cap at all: reserve what the model can
+ * produce, never 0.
+ */
+function maxCostOf(price: ModelPrice, promptTokensEstimate: number, maxOutputTokens: number | undefined): number {
+  const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input);
+  const usable = maxOutputTokens !== undefined && Number.isFinite(maxOutputTokens) && maxOutputTokens > 0;
+  const outputTokens = usable ? maxOutputTokens : (price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS);
+  return (nonNegative(promptTokensEstimate) * promptRate + nonNegative(outputTokens) * price.output) / 1_000_000;
 }
