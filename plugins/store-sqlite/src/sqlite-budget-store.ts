@@ -162,7 +162,7 @@ export class SqliteBudgetStore implements BudgetStore {
       if (!row) return;
       const taken = Math.min(row.amount_micros, actualMicros + releasedMicros);
       s.shrinkReservation.run(taken, reservationId);
-      for (const [owner, windowStart] of JSON.parse(row.accounts) as HeldAccount[]) s.settleAccount.run(taken, actualMicros, owner, windowStart);
+      this.moveToSpent(row.accounts, taken, actualMicros);
     });
     this.settlePartTx = (reservationId, actualMicros, releasedMicros) => settlePart.immediate(reservationId, actualMicros, releasedMicros);
 
@@ -179,10 +179,13 @@ export class SqliteBudgetStore implements BudgetStore {
   private settleOne(reservationId: string, actualMicros: number): void {
     const s = this.statements();
     const row = s.takeReservation.get(reservationId) as { amount_micros: number; accounts: string } | undefined;
-    if (!row) return;
-    for (const [owner, windowStart] of JSON.parse(row.accounts) as HeldAccount[]) {
-      s.settleAccount.run(row.amount_micros, actualMicros, owner, windowStart);
-    }
+    if (row) this.moveToSpent(row.accounts, row.amount_micros, actualMicros);
+  }
+
+  /** Inside a transaction: `heldMicros` stops being reserved and `actualMicros` is spent, on each account a reservation held (its `accounts` JSON). */
+  private moveToSpent(accounts: string, heldMicros: number, actualMicros: number): void {
+    const s = this.statements();
+    for (const [owner, windowStart] of JSON.parse(accounts) as HeldAccount[]) s.settleAccount.run(heldMicros, actualMicros, owner, windowStart);
   }
 
   async migrate(): Promise<void> {
