@@ -325,6 +325,26 @@ describe('BudgetGrants', () => {
     expect(await budgets.reserved(key.owner, window1)).toBe(0);
   });
 
+  it('a give-back or an end the store refuses is logged, not thrown: close() still resolves and the lease is left to return the amount', async () => {
+    const budgets = await openBudgets();
+    const refusing: BudgetStore = Object.create(budgets) as BudgetStore;
+    refusing.settle = async () => {
+      throw new Error('SQLITE_READONLY: attempt to write a readonly database');
+    };
+    const lines: string[] = [];
+    const warnings = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+    const grants = new BudgetGrants(refusing, lease, { requests: 32, idleMs: 60_000 }, warnings);
+    const key: BudgetAccount = { owner: 'key:refused-end', windowStart: window1, limitUsd: 10 };
+    await grants.settle(await held(grants, [key], 0.01), 0.002);
+    await expect(grants.close()).resolves.toBeUndefined();
+    expect(lines.some((line) => line.includes('ending a budget grant failed; its lease will give it back') && line.includes('SQLITE_READONLY'))).toBe(true);
+    // Paid before: still spent; the grant's rest stays held until its lease expires and a sweep releases it.
+    expect(micros(await budgets.spent(key.owner, window1))).toBe(2_000);
+    expect(micros(await budgets.reserved(key.owner, window1))).toBe(320_000 - 2_000);
+    await budgets.releaseExpired(new Date(Date.now() + lease.ttlMs + 1_000));
+    expect(await budgets.reserved(key.owner, window1)).toBe(0);
+  });
+
   it('while the store does not answer, every request reserves its own (and is refused with the outage)', async () => {
     const { store, calls } = counted(await openBudgets());
     let answers = true;
