@@ -7,6 +7,7 @@ import {
   type StreamDecoder,
   type StreamPart,
 } from '@switchyard/core';
+import { readTokenChunk } from './token-chunk.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 
 /**
@@ -22,6 +23,11 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       if (event.data === '[DONE]') {
         done = true;
         return [];
+      }
+      // Most events are one token of content or of tool-call arguments: read without parsing (the first is parsed, for stream-start).
+      if (started) {
+        const parts = readTokenChunk(event.data);
+        if (parts) return parts;
       }
       let chunk: OpenAIChatChunk & { error?: unknown };
       try {

@@ -1,4 +1,5 @@
 import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { readTokenChunk } from '../token-chunk.js';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
 import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
@@ -25,6 +26,11 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
       if (event.data === '[DONE]') {
         done = true;
         return [];
+      }
+      // A chunk in OpenAI's exact shape for one token of content or arguments: read without parsing (the first is parsed, for stream-start).
+      if (started) {
+        const parts = readTokenChunk(event.data);
+        if (parts) return parts;
       }
       let chunk: unknown;
       try {
