@@ -1,5 +1,6 @@
 import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
+import { readBlockDelta } from './block-delta-event.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
@@ -38,6 +39,11 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
 
   return {
     decode(event: ServerSentEvent): StreamPart[] {
+      // Most events are one token of a block: read without parsing when written exactly as Anthropic does.
+      if (event.event === 'content_block_delta' || event.event === undefined) {
+        const read = readBlockDelta(event.data);
+        if (read) return decodeDelta(blocks.get(read.index), read.delta);
+      }
       let data: StreamEventData;
       try {
         data = JSON.parse(event.data) as StreamEventData;

@@ -1,0 +1,25 @@
+/**
+ * Regular-expression sources for reading a few values straight out of JSON text
+ * whose exact shape is known (a provider's per-token stream events), instead of
+ * parsing it. They follow JSON's grammar strictly, so a text they match is valid
+ * JSON: a string has no raw control character, no unescaped quote or backslash and
+ * only JSON's escapes; an integer has no leading zero. A decoder that reads an event
+ * this way must match the whole text (`^…$`) with keys in a fixed order, each once,
+ * so no key can hide behind a duplicate (JSON.parse keeps the last of two).
+ */
+
+const stringBody = String.raw`(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*`;
+
+/** A JSON string, quotes included. */
+export const jsonStringPattern = `"${stringBody}"`;
+
+/** A JSON string whose characters (still escaped: see `unescapeJsonString`) are captured. */
+export const capturedJsonStringPattern = `"(${stringBody})"`;
+
+/** A non-negative JSON integer short enough to stay exact (up to 9 digits). */
+export const jsonIndexPattern = String.raw`(?:0|[1-9][0-9]{0,8})`;
+
+/** The value of a string `capturedJsonStringPattern` captured; parses only a string holding an escape. */
+export function unescapeJsonString(captured: string): string {
+  return captured.includes('\\') ? (JSON.parse(`"${captured}"`) as string) : captured;
+}
