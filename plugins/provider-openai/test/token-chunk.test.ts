@@ -13,6 +13,10 @@ interface ChunkExtras {
   obfuscation?: string;
   /** A piece of tool call 'index''s arguments instead of content. */
   toolCall?: { index: number };
+  /** Reasoning instead of content, the other field written as null beside it (DeepSeek) or left out. */
+  reasoning?: { withNullContent: boolean };
+  /** Content with `"reasoning_content":null` beside it (DeepSeek). */
+  nullReasoning?: boolean;
 }
 
 /** A chunk as OpenAI writes one token of content or arguments (keys in OpenAI's order). */
@@ -24,10 +28,16 @@ const openAIChunk = (text: string, extra: ChunkExtras = {}) =>
     model: 'gpt-4o-mini-2024-07-18',
     ...(extra.serviceTier !== false && { service_tier: 'default' }),
     ...(extra.fingerprint !== undefined && { system_fingerprint: extra.fingerprint }),
-    choices: [{ index: 0, delta: extra.toolCall ? { tool_calls: [{ index: extra.toolCall.index, function: { arguments: text } }] } : { content: text }, logprobs: null, finish_reason: null }],
+    choices: [{ index: 0, delta: deltaOf(text, extra), logprobs: null, finish_reason: null }],
     ...(extra.usage !== false && { usage: null }),
     ...(extra.obfuscation !== undefined && { obfuscation: extra.obfuscation }),
   });
+
+function deltaOf(text: string, extra: ChunkExtras): object {
+  if (extra.toolCall) return { tool_calls: [{ index: extra.toolCall.index, function: { arguments: text } }] };
+  if (extra.reasoning) return extra.reasoning.withNullContent ? { content: null, reasoning_content: text } : { reasoning_content: text };
+  return extra.nullReasoning ? { content: text, reasoning_content: null } : { content: text };
+}
 
 const dataEvents = (dir: string, file: string): ServerSentEvent[] => {
   const framer = new SseDecoder();
@@ -37,6 +47,7 @@ const dataEvents = (dir: string, file: string): ServerSentEvent[] => {
 /** The parts a chunk read without parsing must have given: those of the delta JSON.parse finds. */
 function partsOfDelta(delta: Record<string, unknown>): StreamPart[] {
   if (typeof delta['content'] === 'string') return delta['content'] ? [{ type: 'text-delta', delta: delta['content'] }] : [];
+  if (typeof delta['reasoning_content'] === 'string') return delta['reasoning_content'] ? [{ type: 'reasoning-delta', delta: delta['reasoning_content'] }] : [];
   const [call] = delta['tool_calls'] as Array<{ index: number; function: { arguments: string } }>;
   return call!.function.arguments ? [{ type: 'tool-call-delta', index: call!.index, argumentsDelta: call!.function.arguments }] : [];
 }
@@ -55,8 +66,13 @@ function expectOnlyToken(text: string, parts: StreamPart[]): void {
   expect(choices[0]!['finish_reason']).toBeNull();
   expect(choices[0]!['logprobs']).toBeNull();
   const delta = choices[0]!['delta'] as Record<string, unknown>;
-  if ('content' in delta) expect(Object.keys(delta)).toEqual(['content']);
-  else {
+  if ('content' in delta || 'reasoning_content' in delta) {
+    // One token of content or of reasoning; the other field, when written, is null.
+    const keys = Object.keys(delta);
+    expect(['content', 'reasoning_content']).toEqual(expect.arrayContaining(keys));
+    expect(keys.filter((key) => typeof delta[key] === 'string')).toHaveLength(1);
+    expect(keys.filter((key) => delta[key] !== null && typeof delta[key] !== 'string')).toEqual([]);
+  } else {
     expect(Object.keys(delta)).toEqual(['tool_calls']);
     const calls = delta['tool_calls'] as Array<Record<string, unknown>>;
     expect(calls).toHaveLength(1);
@@ -69,8 +85,14 @@ function expectOnlyToken(text: string, parts: StreamPart[]): void {
 describe('readTokenChunk', () => {
   it("reads every token event of OpenAI's recorded streams as JSON.parse does, and nothing else", () => {
     // The role chunk, the tool call's first chunk (its id and name), the finishing chunk, the usage chunk and [DONE] are parsed.
-    for (const [file, parsed] of [['stream.txt', 5], ['stream-text-only.txt', 4]] as const) {
-      const events = dataEvents('openai', file);
+    // Groq's and DeepSeek's chunks have OpenAI's keys: their content and reasoning tokens are read too.
+    for (const [dir, file, parsed] of [
+      ['openai', 'stream.txt', 5],
+      ['openai', 'stream-text-only.txt', 4],
+      ['openai-compatible', 'groq-stream.txt', 3],
+      ['openai-compatible', 'deepseek-stream-reasoner.txt', 3],
+    ] as const) {
+      const events = dataEvents(dir, file);
       const read = events.filter((event) => {
         const parts = readTokenChunk(event.data);
         if (parts === undefined) return false;
@@ -78,7 +100,7 @@ describe('readTokenChunk', () => {
         return true;
       });
       expect(read.length).toBe(events.length - parsed);
-      expect(read.length).toBeGreaterThan(8);
+      expect(read.length).toBeGreaterThan(3);
     }
   });
 
@@ -90,6 +112,8 @@ describe('readTokenChunk', () => {
         usage: fc.boolean(),
         obfuscation: fc.string({ maxLength: 8 }),
         toolCall: fc.record({ index: fc.nat(1000) }),
+        reasoning: fc.record({ withNullContent: fc.boolean() }),
+        nullReasoning: fc.boolean(),
       },
       { requiredKeys: [] },
     );
@@ -116,7 +140,9 @@ describe('readTokenChunk', () => {
     const variants: object[] = [
       { ...base, choices: [{ ...choice, delta: { role: 'assistant', content: 'Hi' } }] },
       { ...base, choices: [{ ...choice, delta: { content: 'Hi', refusal: null } }] },
-      { ...base, choices: [{ ...choice, delta: { reasoning_content: 'Hm' } }] },
+      { ...base, choices: [{ ...choice, delta: { content: 'Hi', reasoning_content: 'Hm' } }] },
+      { ...base, choices: [{ ...choice, delta: { reasoning_content: 'Hm', content: null } }] },
+      { ...base, choices: [{ ...choice, delta: { reasoning: 'Hm' } }] },
       { ...base, choices: [{ ...choice, delta: { tool_calls: [{ index: 0, type: 'function', function: { arguments: '{}' } }] } }] },
       { ...base, choices: [{ ...choice, finish_reason: 'stop' }] },
       { ...base, choices: [{ ...choice, logprobs: { content: [] } }] },
@@ -149,14 +175,14 @@ describe('readTokenChunk', () => {
   });
 
   it('never reads a mutated chunk differently from JSON.parse: a match is valid JSON holding exactly the token read', () => {
-    const pieces = ['"', '\\', ',', '}', ']', '{', ':', '0', 'null', '"content":"x"', '"delta":{"content":"y"}', '"arguments":"z"', ',"index":1', ',"usage":{"total_tokens":1}', '\u0001', '\\u00', ' '];
+    const pieces = ['"', '\\', ',', '}', ']', '{', ':', '0', 'null', '"content":"x"', '"reasoning_content":"r"', '"content":null,', '"delta":{"content":"y"}', '"arguments":"z"', ',"index":1', ',"usage":{"total_tokens":1}', '\u0001', '\\u00', ' '];
     fc.assert(
       fc.property(
         fc.string({ maxLength: 16 }),
-        fc.boolean(),
+        fc.constantFrom<ChunkExtras>({}, { toolCall: { index: 0 } }, { reasoning: { withNullContent: true } }, { nullReasoning: true }),
         fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 3 }))), { minLength: 1, maxLength: 4 }),
-        (token, toolCall, edits) => {
-          let text = openAIChunk(token, toolCall ? { toolCall: { index: 0 } } : {});
+        (token, extra, edits) => {
+          let text = openAIChunk(token, extra);
           for (const [at, removed, inserted] of edits) {
             const position = at % (text.length + 1);
             text = text.slice(0, position) + inserted + text.slice(position + removed);
@@ -176,12 +202,12 @@ describe('the stream decoders read content chunks without parsing them', () => {
   it('give the same parts as a decoder that parses every event', () => {
     // A decoder made fresh for each event parses it (only later events of a stream are read); the stream-start part is its own.
     for (const create of [createOpenAIStreamDecoder, createCompatibleStreamDecoder]) {
-      for (const file of ['stream.txt', 'stream-text-only.txt']) {
-        const events = dataEvents('openai', file);
+      for (const [dir, file] of [['openai', 'stream.txt'], ['openai', 'stream-text-only.txt'], ['openai-compatible', 'groq-stream.txt'], ['openai-compatible', 'deepseek-stream-reasoner.txt']] as const) {
+        const events = dataEvents(dir, file);
         const parts = decodeAll(create('openai').decode, events);
         const parsedOneByOne = events.flatMap((event, index) => create('openai').decode(event).filter((part) => index === 0 || part.type !== 'stream-start'));
         expect(parts).toEqual(parsedOneByOne);
-        expect(parts.filter((part) => part.type === 'text-delta' || part.type === 'tool-call-delta').length).toBeGreaterThan(8);
+        expect(parts.filter((part) => part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'tool-call-delta').length).toBeGreaterThan(3);
       }
     }
   });
