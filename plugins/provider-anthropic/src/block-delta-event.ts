@@ -1,4 +1,4 @@
-import { capturedJsonStringPattern, jsonIndexPattern, unescapeJsonString } from '@switchyard/core';
+import { capturedJsonStringPattern, jsonIndexPattern, maxMatchedEventLength, unescapeJsonString } from '@switchyard/core';
 
 /** A `content_block_delta` as the decoder reads it: the block's index and its delta. */
 export interface BlockDelta {
@@ -22,10 +22,12 @@ const blockDeltaEvent = new RegExp(
 
 /**
  * The index and delta of a `content_block_delta` event's data in Anthropic's exact
- * shape, or undefined for any other data, which must be parsed. Most events of a
- * stream are these; reading them this way skips `JSON.parse` of each.
+ * shape, or undefined for any other data, and for data longer than
+ * `maxMatchedEventLength`: those must be parsed. Most events of a stream are these;
+ * reading them this way skips `JSON.parse` of each.
  */
 export function readBlockDelta(data: string): BlockDelta | undefined {
+  if (data.length > maxMatchedEventLength) return undefined;
   const match = blockDeltaEvent.exec(data);
   if (!match) return undefined;
   const [, index, text, thinking, partialJson] = match;

@@ -1,4 +1,4 @@
-import { SseDecoder, type ServerSentEvent } from '@switchyard/core';
+import { maxMatchedEventLength, SseDecoder, type ServerSentEvent } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,16 @@ describe('readBlockDelta', () => {
     ]) {
       expect(readBlockDelta(other), other).toBeUndefined();
     }
+  });
+
+  it('parses an event longer than a token event (a long regular-expression match is slow, and past a few MB throws)', () => {
+    const text = 'x'.repeat(maxMatchedEventLength);
+    expect(readBlockDelta(deltaEvent(0, { type: 'text_delta', text: 'x'.repeat(maxMatchedEventLength - 80) }))).toBeDefined();
+    expect(readBlockDelta(deltaEvent(0, { type: 'text_delta', text }))).toBeUndefined();
+    const decoder = createAnthropicStreamDecoder('anthropic');
+    decoder.decode({ event: 'content_block_start', id: undefined, data: JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) });
+    const huge = 'y'.repeat(10_000_000);
+    expect(decoder.decode({ event: 'content_block_delta', id: undefined, data: deltaEvent(0, { type: 'text_delta', text: huge }) })).toEqual([{ type: 'text-delta', delta: huge }]);
   });
 
   it('never reads a mutated event differently from JSON.parse', () => {

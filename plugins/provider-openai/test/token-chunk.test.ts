@@ -1,4 +1,4 @@
-import { SseDecoder, type ServerSentEvent, type StreamPart } from '@switchyard/core';
+import { maxMatchedEventLength, SseDecoder, type ServerSentEvent, type StreamPart } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -171,6 +171,17 @@ describe('readTokenChunk', () => {
       text.slice(0, -1),
     ]) {
       expect(readTokenChunk(other), other).toBeUndefined();
+    }
+  });
+
+  it('parses a chunk longer than a token event (a long regular-expression match is slow, and past a few MB throws)', () => {
+    expect(readTokenChunk(openAIChunk('x'.repeat(maxMatchedEventLength - 300)))).toBeDefined();
+    expect(readTokenChunk(openAIChunk('x'.repeat(maxMatchedEventLength)))).toBeUndefined();
+    for (const create of [createOpenAIStreamDecoder, createCompatibleStreamDecoder]) {
+      const decoder = create('openai');
+      decoder.decode({ event: undefined, id: undefined, data: openAIChunk('') });
+      const huge = 'y'.repeat(10_000_000);
+      expect(decoder.decode({ event: undefined, id: undefined, data: openAIChunk(huge) })).toEqual([{ type: 'text-delta', delta: huge }]);
     }
   });
 
