@@ -179,3 +179,15 @@ describe('server.heap_growing_percent in the config', () => {
     expect(config.server.heap_growing_percent).toBe(0);
   });
 });
+
+describe("rate-limit's rpm and tpm in the config", () => {
+  it('are whole numbers up to 1e9 rpm and 1e12 tpm, as for a virtual key: larger, infinite or fractional ones are config problems', async () => {
+    const withLimit = (limit: object) => ({ providers: { mock: { use: 'mock' } }, chain: ['auth', { 'rate-limit': { limits: { global: limit } } }, 'route', 'adapter'] });
+    for (const [field, value] of [['rpm', 1_000_000_001], ['tpm', 1_000_000_000_001], ['tpm', JSON.parse('1e309') as number], ['rpm', 0.5], ['rpm', 0]] as const) {
+      const refused = await checkGatewayConfig(withLimit({ [field]: value }), { plugins: builtInPlugins }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect(new Set((refused as ConfigError).problems.map((problem) => problem.path))).toEqual(new Set([`/chain/1/rate-limit/limits/global/${field}`]));
+    }
+    await expect(checkGatewayConfig(withLimit({ rpm: 1_000_000_000, tpm: 1_000_000_000_000 }), { plugins: builtInPlugins })).resolves.toBeDefined();
+  });
+});

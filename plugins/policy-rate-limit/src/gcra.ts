@@ -86,11 +86,18 @@ export function gcraAdjust(limit: GcraLimit, storedTat: number | undefined, now:
   return next > now ? next : undefined;
 }
 
-/** Whole units the limit would still admit at `now`, given the TAT after the call. */
+/**
+ * Whole units the limit would still admit at `now`, given the TAT after the call:
+ * never more than its burst capacity. With a very large limit a unit is far shorter
+ * than the float resolution of an epoch-millisecond TAT (a 1e11 tpm limit's token is
+ * 6e-7 ms; the TAT's resolution is ~2e-4 ms), so the count is approximate there, and
+ * the microsecond of slack alone would be worth thousands of units.
+ */
 export function gcraRemaining(limit: GcraLimit, tat: number, now: number): number {
   const room = limit.toleranceMs - Math.max(tat - now, 0);
+  const capacity = Math.round(limit.toleranceMs / limit.intervalMs);
   // A hair of float error must not cost a whole unit.
-  return Math.max(0, Math.floor((room + EPSILON_MS) / limit.intervalMs));
+  return Math.min(capacity, Math.max(0, Math.floor((room + EPSILON_MS) / limit.intervalMs)));
 }
 
 /** Milliseconds until the limit is back to its full capacity. */

@@ -45,12 +45,20 @@ export interface RateLimitOptions {
   default_max_tokens: number;
 }
 
+/**
+ * The largest limits taken, the same as a virtual key's through the admin API: far
+ * above any provider's, and small enough that a count stays an exact integer written
+ * out in full in the `x-ratelimit-*` headers (not `1e+21`).
+ */
+export const maxRequestsPerMinute = 1_000_000_000;
+export const maxTokensPerMinute = 1_000_000_000_000;
+
 const limitSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    rpm: { type: 'integer', minimum: 1 },
-    tpm: { type: 'integer', minimum: 1 },
+    rpm: { type: 'integer', minimum: 1, maximum: maxRequestsPerMinute },
+    tpm: { type: 'integer', minimum: 1, maximum: maxTokensPerMinute },
   },
 };
 

@@ -86,6 +86,17 @@ describe('GCRA', () => {
     expect(gcraAdjust({ ...limit, cost: -50_000 }, charged, start)).toBeUndefined();
   });
 
+  it('never reports more room than the limit, even where a unit is shorter than the float resolution of a TAT', () => {
+    for (const perMinute of [1, 7, 10_000, 1_000_000_000, 100_000_000_000, 1_000_000_000_000]) {
+      const limit = gcraLimit('t', perMinute, minute, 1259);
+      expect(gcraRemaining(limit, start, start)).toBe(perMinute);
+      // A refund of more than was charged, a hair of clock drift: still at most the limit.
+      const charged = gcraDecide([limit], [undefined], start).states[0]!.tat;
+      const refunded = gcraAdjust({ ...limit, cost: -1259 }, charged, start) ?? start;
+      for (const now of [start, start + 1e-4, start - 1e-4]) expect(gcraRemaining(limit, refunded, now)).toBeLessThanOrEqual(perMinute);
+    }
+  });
+
   it('keeps fractional intervals exact: 7 rpm admits 7 from cold', () => {
     const limit = gcraLimit('k', 7, minute, 1);
     let tat: number | undefined;

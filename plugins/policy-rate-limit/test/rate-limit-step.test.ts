@@ -21,6 +21,26 @@ const as = (key: string) => ({ authorization: `Bearer ${key}` });
 const settled = () => sleep(20);
 
 describe('the rate-limit step in a gateway', () => {
+  it('reports at most the limit as remaining with the largest limits it takes, in whole digits, also after a refund', async () => {
+    const { app } = await open({
+      scopes: { alice: {} },
+      rateLimit: { limits: { global: { rpm: 1_000_000_000, tpm: 1_000_000_000_000 } }, default_max_tokens: 100 },
+    });
+    for (let round = 0; round < 3; round++) {
+      const response = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello'));
+      expect(response.status).toBe(200);
+      for (const dimension of ['requests', 'tokens']) {
+        const limit = response.headers[`x-ratelimit-limit-${dimension}`] as string;
+        const remaining = response.headers[`x-ratelimit-remaining-${dimension}`] as string;
+        expect(limit).toMatch(/^[0-9]+$/);
+        expect(remaining).toMatch(/^[0-9]+$/);
+        expect(Number(remaining)).toBeLessThanOrEqual(Number(limit));
+      }
+      // The unused part of the estimate comes back when the request is over.
+      await settled();
+    }
+  });
+
   it('sets the six x-ratelimit headers from the tightest limit before the adapter writes', async () => {
     const clock = fakeClock();
     const { app } = await open({
