@@ -34,7 +34,7 @@ export function formatCell({ mode, concurrency, rounds, cell, targets, maxOtherL
       t.label,
       f1(s.rps),
       `${f1(s.rpsSpreadPct)}%`,
-      `${f2(s.rps / proxy.rps)}×`,
+      `${f2(s.rpsVsProxy)}×`,
       f3(ms(s.p50Us)),
       f3(ms(s.p99Us)),
       f1(s.cpuUsPerRequest),
@@ -58,7 +58,8 @@ export function compareCell(cell, name = 'gateway') {
   const gateway = cell[name];
   if (!proxy || !gateway) return undefined;
   return {
-    rpsShare: gateway.rps / proxy.rps,
+    // Round by round (see summarise): the ratio of means would keep the machine's drift between rounds.
+    rpsShare: gateway.rpsVsProxy ?? gateway.rps / proxy.rps,
     addedP50Ms: ms(gateway.p50Us - proxy.p50Us),
     addedP99Ms: ms(gateway.p99Us - proxy.p99Us),
     cpuRatio: gateway.cpuUsPerRequest / proxy.cpuUsPerRequest,
