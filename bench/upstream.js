@@ -1,6 +1,7 @@
 // A lean mock of OpenAI's chat completions endpoint, run in its own process so its
 // CPU never counts against the proxy or the gateway it sits behind.
 //   node bench/upstream.js [port]     (or BENCH_UPSTREAM_PORT; 0 picks a free port)
+// BENCH_STREAM_TOKENS=N makes every stream N content events long (the recorded one has 10).
 // Prints `listening <port>` once it accepts connections.
 import http from 'node:http';
 import { readFixture, streamEvents } from './lib/fixtures.js';
@@ -9,7 +10,11 @@ const port = Number(process.argv[2] ?? process.env.BENCH_UPSTREAM_PORT ?? 0);
 
 // Everything is serialised once up front: the upstream should cost the same for every target.
 const completion = readFixture('response.json');
-const events = streamEvents();
+const streamTokens = process.env.BENCH_STREAM_TOKENS === undefined ? undefined : Number(process.env.BENCH_STREAM_TOKENS);
+if (streamTokens !== undefined && !(Number.isInteger(streamTokens) && streamTokens >= 1 && streamTokens <= 100_000)) {
+  throw new Error('BENCH_STREAM_TOKENS must be a whole number from 1 to 100000');
+}
+const events = streamEvents(streamTokens);
 const streamFlag = /"stream"\s*:\s*true/;
 
 // Counters let the orchestrator check that proxy and gateway really reuse connections.

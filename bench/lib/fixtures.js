@@ -44,11 +44,22 @@ export function chatBody(stream) {
   return JSON.stringify(request);
 }
 
-/** The SSE fixture split into whole events, so the upstream can write them one by one. */
-export function streamEvents() {
+/**
+ * The recorded stream's events, each as the bytes of one SSE event. With `tokens`,
+ * its content events are repeated (in order, round and round) until the answer has
+ * that many, between the same first and closing events: a realistic answer length
+ * for what a per-token cost adds up to (BENCH_STREAM_TOKENS).
+ */
+export function streamEvents(tokens = undefined) {
   const text = readFixture('stream-text-only.txt').toString('utf8').replace(/\r\n/g, '\n');
-  return text
-    .split('\n\n')
-    .filter((event) => event.trim() !== '')
-    .map((event) => Buffer.from(`${event}\n\n`));
+  const events = text.split('\n\n').filter((event) => event.trim() !== '');
+  const isContent = (event) => event.includes('"delta":{"content":"') && !event.includes('"usage":{');
+  if (tokens !== undefined) {
+    const first = events.findIndex(isContent);
+    const content = events.filter(isContent);
+    const closing = events.slice(events.findLastIndex(isContent) + 1);
+    const repeated = Array.from({ length: tokens }, (_, index) => content[index % content.length]);
+    events.splice(0, events.length, ...events.slice(0, first), ...repeated, ...closing);
+  }
+  return events.map((event) => Buffer.from(`${event}\n\n`));
 }
