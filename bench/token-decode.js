@@ -26,6 +26,7 @@ const cases = [
   { name: 'OpenAI chunks (content, tool arguments)', create: createOpenAIStreamDecoder, dir: 'openai', file: 'stream.txt', isToken: (e) => !e.data.includes('"role"') && !e.data.includes('"name"') && (e.data.includes('"content":"') || e.data.includes('"arguments":"')) },
   { name: 'Groq chunks (content)', create: createCompatibleStreamDecoder, dir: 'openai-compatible', file: 'groq-stream.txt', isToken: (e) => /"delta":\{"content":"/.test(e.data) },
   { name: 'DeepSeek chunks (reasoning, content)', create: createCompatibleStreamDecoder, dir: 'openai-compatible', file: 'deepseek-stream-reasoner.txt', isToken: (e) => /"delta":\{"content":(null|"[^"]+")/.test(e.data) && !e.data.includes('"usage"') },
+  { name: 'Mistral chunks (content)', create: createCompatibleStreamDecoder, dir: 'mistral', file: 'stream-text-only.txt', isToken: (e) => /"delta":\{"content":"[^"]/.test(e.data) },
   { name: 'Anthropic content_block_delta', create: createAnthropicStreamDecoder, dir: 'anthropic', file: 'stream.txt', isToken: (e) => e.event === 'content_block_delta' },
 ];
 

@@ -10,18 +10,18 @@ const delta =
   String.raw`|\{"tool_calls":\[\{"index":(${jsonIndexPattern}),"function":\{"arguments":${capturedJsonStringPattern}\}\}\]\})`;
 
 /**
- * OpenAI's chunk for one token, exactly as OpenAI writes it (and Groq, DeepSeek and
- * others with the same keys): these keys, in this order, each once, with no
- * whitespace, and a delta that is one of `delta`. A text that matches holds nothing
- * but that delta for choice 0 (no role, refusal, tool call id or name, logprobs,
- * finish reason, usage or error). Anything else — another key, another order,
+ * OpenAI's chunk for one token, exactly as OpenAI writes it (and Groq, DeepSeek,
+ * Mistral, which leaves out `logprobs`, and others with the same keys): these keys,
+ * in this order, each once, with no whitespace, and a delta that is one of `delta`.
+ * A text that matches holds nothing but that delta for choice 0 (no role, refusal,
+ * tool call id or name, logprobs, finish reason, usage or error). Anything else — another key, another order,
  * spacing, an escaped name — does not match and is parsed as JSON instead (see
  * json-text-patterns in the core for why a match is always valid JSON).
  */
 const tokenChunk = new RegExp(
   String.raw`^\{"id":${jsonStringPattern},"object":"chat\.completion\.chunk","created":(?:0|[1-9][0-9]{0,15}),"model":${jsonStringPattern}` +
     String.raw`(?:,"service_tier":${jsonStringPattern})?(?:,"system_fingerprint":(?:${jsonStringPattern}|null))?` +
-    String.raw`,"choices":\[\{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null\}\]` +
+    String.raw`,"choices":\[\{"index":0,"delta":${delta}(?:,"logprobs":null)?,"finish_reason":null\}\]` +
     String.raw`(?:,"usage":null)?(?:,"obfuscation":${jsonStringPattern})?\}$`,
 );
 

@@ -64,7 +64,7 @@ function expectOnlyToken(text: string, parts: StreamPart[]): void {
   const choices = chunk['choices'] as Array<Record<string, unknown>>;
   expect(choices).toHaveLength(1);
   expect(choices[0]!['finish_reason']).toBeNull();
-  expect(choices[0]!['logprobs']).toBeNull();
+  expect(choices[0]!['logprobs'] ?? null).toBeNull();
   const delta = choices[0]!['delta'] as Record<string, unknown>;
   if ('content' in delta || 'reasoning_content' in delta) {
     // One token of content or of reasoning; the other field, when written, is null.
@@ -91,6 +91,9 @@ describe('readTokenChunk', () => {
       ['openai', 'stream-text-only.txt', 4],
       ['openai-compatible', 'groq-stream.txt', 3],
       ['openai-compatible', 'deepseek-stream-reasoner.txt', 3],
+      // Mistral leaves `logprobs` out; its tool calls come whole (id, name, arguments) and are parsed.
+      ['mistral', 'stream-text-only.txt', 3],
+      ['mistral', 'stream.txt', 4],
     ] as const) {
       const events = dataEvents(dir, file);
       const read = events.filter((event) => {
@@ -213,7 +216,13 @@ describe('the stream decoders read content chunks without parsing them', () => {
   it('give the same parts as a decoder that parses every event', () => {
     // A decoder made fresh for each event parses it (only later events of a stream are read); the stream-start part is its own.
     for (const create of [createOpenAIStreamDecoder, createCompatibleStreamDecoder]) {
-      for (const [dir, file] of [['openai', 'stream.txt'], ['openai', 'stream-text-only.txt'], ['openai-compatible', 'groq-stream.txt'], ['openai-compatible', 'deepseek-stream-reasoner.txt']] as const) {
+      for (const [dir, file] of [
+        ['openai', 'stream.txt'],
+        ['openai', 'stream-text-only.txt'],
+        ['openai-compatible', 'groq-stream.txt'],
+        ['openai-compatible', 'deepseek-stream-reasoner.txt'],
+        ['mistral', 'stream.txt'],
+      ] as const) {
         const events = dataEvents(dir, file);
         const parts = decodeAll(create('openai').decode, events);
         const parsedOneByOne = events.flatMap((event, index) => create('openai').decode(event).filter((part) => index === 0 || part.type !== 'stream-start'));
