@@ -325,24 +325,72 @@ describe('BudgetGrants', () => {
     expect(await budgets.reserved(key.owner, window1)).toBe(0);
   });
 
-  it('a give-back or an end the store refuses is logged, not thrown: close() still resolves and the lease is left to return the amount', async () => {
+  it('a payment a store throws at once (not a rejected promise) fails its own settlement only; the payments sent with it still go through', async () => {
     const budgets = await openBudgets();
-    const refusing: BudgetStore = Object.create(budgets) as BudgetStore;
-    refusing.settle = async () => {
-      throw new Error('SQLITE_READONLY: attempt to write a readonly database');
+    const throwing: BudgetStore = Object.create(budgets) as BudgetStore;
+    const broken: BudgetAccount = { owner: 'key:throwing', windowStart: window1, limitUsd: 10 };
+    const sound: BudgetAccount = { owner: 'key:sound', windowStart: window1, limitUsd: 10 };
+    const brokenReservations = new Set<string>();
+    throwing.reserve = async (accounts, amountUsd, holderLease) => {
+      const result = await budgets.reserve(accounts, amountUsd, holderLease);
+      if (result.ok && accounts[0]!.owner === broken.owner) brokenReservations.add(result.reservationId);
+      return result;
+    };
+    throwing.settlePart = (reservationId, actualUsd, releasedUsd) => {
+      if (brokenReservations.has(reservationId) && actualUsd > 0) throw new Error('custom store bug');
+      return budgets.settlePart!(reservationId, actualUsd, releasedUsd);
+    };
+    // Both payments are due in the same turn: the broken grant's first.
+    const grants = new BudgetGrants(throwing, lease, { requests: 32, idleMs: 60_000, payWithinMs: 20 }, logger);
+    const brokenHold = await held(grants, [broken], 0.01);
+    const soundHold = await held(grants, [sound], 0.01);
+    const settled = await Promise.allSettled([grants.settle(brokenHold, 0.004), grants.settle(soundHold, 0.006)]);
+    expect(settled[0]).toMatchObject({ status: 'rejected', reason: { message: 'custom store bug' } });
+    expect(settled[1]!.status).toBe('fulfilled');
+    expect(micros(await budgets.spent(sound.owner, window1))).toBe(6_000);
+    await grants.close();
+    expect(await budgets.reserved(sound.owner, window1)).toBe(0);
+  });
+
+  it('a give-back or an end the store refuses is logged, not thrown: close() still resolves and the lease is left to return the amount', async () => {
+    // A store rejects; a custom one may throw at once instead: both are logged the same way.
+    for (const [kind, refuse] of [
+      ['rejects', () => Promise.reject(new Error('SQLITE_READONLY: attempt to write a readonly database'))],
+      ['throws', () => {
+        throw new Error('SQLITE_READONLY: attempt to write a readonly database');
+      }],
+    ] as const) {
+      const budgets = await openBudgets();
+      const refusing: BudgetStore = Object.create(budgets) as BudgetStore;
+      refusing.settle = refuse;
+      const lines: string[] = [];
+      const warnings = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+      const grants = new BudgetGrants(refusing, lease, { requests: 32, idleMs: 60_000 }, warnings);
+      const key: BudgetAccount = { owner: `key:refused-end-${kind}`, windowStart: window1, limitUsd: 10 };
+      await grants.settle(await held(grants, [key], 0.01), 0.002);
+      await expect(grants.close()).resolves.toBeUndefined();
+      expect(lines.some((line) => line.includes('ending a budget grant failed; its lease will give it back') && line.includes('SQLITE_READONLY'))).toBe(true);
+      // Paid before: still spent; the grant's rest stays held until its lease expires and a sweep releases it.
+      expect(micros(await budgets.spent(key.owner, window1))).toBe(2_000);
+      expect(micros(await budgets.reserved(key.owner, window1))).toBe(320_000 - 2_000);
+      await budgets.releaseExpired(new Date(Date.now() + lease.ttlMs + 1_000));
+      expect(await budgets.reserved(key.owner, window1)).toBe(0);
+    }
+  });
+
+  it('an idle grant the sweeper ends, on a store that throws at once, is logged: the timer does not throw', async () => {
+    const budgets = await openBudgets();
+    const throwing: BudgetStore = Object.create(budgets) as BudgetStore;
+    throwing.settle = () => {
+      throw new Error('custom store bug');
     };
     const lines: string[] = [];
     const warnings = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
-    const grants = new BudgetGrants(refusing, lease, { requests: 32, idleMs: 60_000 }, warnings);
-    const key: BudgetAccount = { owner: 'key:refused-end', windowStart: window1, limitUsd: 10 };
+    const grants = new BudgetGrants(throwing, lease, { requests: 32, idleMs: 10 }, warnings);
+    const key: BudgetAccount = { owner: 'key:swept', windowStart: window1, limitUsd: 10 };
     await grants.settle(await held(grants, [key], 0.01), 0.002);
-    await expect(grants.close()).resolves.toBeUndefined();
-    expect(lines.some((line) => line.includes('ending a budget grant failed; its lease will give it back') && line.includes('SQLITE_READONLY'))).toBe(true);
-    // Paid before: still spent; the grant's rest stays held until its lease expires and a sweep releases it.
-    expect(micros(await budgets.spent(key.owner, window1))).toBe(2_000);
-    expect(micros(await budgets.reserved(key.owner, window1))).toBe(320_000 - 2_000);
-    await budgets.releaseExpired(new Date(Date.now() + lease.ttlMs + 1_000));
-    expect(await budgets.reserved(key.owner, window1)).toBe(0);
+    await expect.poll(() => lines.some((line) => line.includes('ending a budget grant failed') && line.includes('custom store bug')), { timeout: 2_000 }).toBe(true);
+    await grants.close();
   });
 
   it('while the store does not answer, every request reserves its own (and is refused with the outage)', async () => {

@@ -280,9 +280,14 @@ export class BudgetGrants {
     for (const grant of due) {
       const payment = grant.payment!;
       grant.payment = undefined;
-      this.store.settlePart!(grant.reservationId, toUsd(payment.actual), toUsd(payment.released)).then(payment.resolve, payment.reject);
+      this.sendPayment(grant.reservationId, payment).then(payment.resolve, payment.reject);
     }
   };
+
+  /** One grant's payment; a store that throws instead of rejecting fails this payment only (this runs in a timer, where a throw would end the process). */
+  private async sendPayment(reservationId: string, payment: Payment): Promise<void> {
+    await this.store.settlePart!(reservationId, toUsd(payment.actual), toUsd(payment.released));
+  }
 
   /** A reservation for this request alone; if refused, once more after giving back what this process's grants hold unused on the account. */
   private async holdOwn(accounts: BudgetAccount[], micros: number): Promise<HoldResult> {
@@ -304,7 +309,7 @@ export class BudgetGrants {
     const unused = grant.held - grant.drawn;
     if (unused <= 0) return;
     grant.held -= unused;
-    await this.tolerate(this.store.settlePart!(grant.reservationId, 0, toUsd(unused)), 'giving back the unused part of a budget grant');
+    await this.tolerate('giving back the unused part of a budget grant', () => this.store.settlePart!(grant.reservationId, 0, toUsd(unused)));
   }
 
   /** No request draws from it any more. */
@@ -316,7 +321,7 @@ export class BudgetGrants {
   /** Ends the grant's reservation: what it still holds goes back; what its requests paid stays spent. */
   private end(grant: Grant): Promise<void> {
     grant.held = 0;
-    const ending = this.tolerate(this.store.settle(grant.reservationId, 0), 'ending a budget grant');
+    const ending = this.tolerate('ending a budget grant', () => this.store.settle(grant.reservationId, 0));
     this.ending.add(ending);
     void ending.finally(() => this.ending.delete(ending));
     return ending;
@@ -334,10 +339,14 @@ export class BudgetGrants {
     }
   }
 
-  /** A failed give-back leaves the amount held until the grant's lease expires: logged, not thrown. */
-  private async tolerate(work: Promise<void>, what: string): Promise<void> {
+  /**
+   * A failed give-back leaves the amount held until the grant's lease expires: logged,
+   * not thrown, whether the store rejects or throws at once (these run from the
+   * sweeper's timer, where either would otherwise end the process).
+   */
+  private async tolerate(what: string, work: () => Promise<void>): Promise<void> {
     try {
-      await work;
+      await work();
     } catch (error) {
       this.logger.warn({ err: error }, `${what} failed; its lease will give it back`);
     }
