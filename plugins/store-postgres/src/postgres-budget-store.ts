@@ -232,14 +232,15 @@ export class PostgresBudgetStore implements BudgetStore {
       }
       if (release.size > 0) {
         const list = [...release.values()];
-        const accounts = [list.map((a) => a.owner), list.map((a) => a.windowStart)] as const;
-        await this.lockAccounts(client, ...accounts);
+        const owners = list.map((a) => a.owner);
+        const windowStarts = list.map((a) => a.windowStart);
+        await this.lockAccounts(client, owners, windowStarts);
         await client.query(
           `UPDATE ${this.t.budgetAccounts} b
            SET reserved_micros = GREATEST(b.reserved_micros - a.micros, 0), updated_at = now()
            FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, micros)
            WHERE b.owner = a.owner AND b.window_start = a.window_start`,
-          [...accounts, list.map((a) => a.micros)],
+          [owners, windowStarts, list.map((a) => a.micros)],
         );
       }
       return rows.length;
