@@ -84,6 +84,7 @@ export {
 } from './transport/upstream-transport.js';
 export type { UpstreamBodyGuard, UpstreamBodyLimits } from './transport/upstream-body-guard.js';
 export { applyServerLimits, serverOptions, type ServerLimitsConfig } from './http/apply-server-limits.js';
+export { appMessageClasses } from './http/app-message-classes.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';

@@ -4,6 +4,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   applyServerLimits,
+  appMessageClasses,
   checkGatewayConfig,
   createGateway,
   GatewayError,
@@ -82,7 +83,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // Tests only (documented in docs/deploy.md): which worker answered, by cluster id, never a pid.
   const workerHeader = process.env['SWITCHYARD_DEBUG_WORKER_HEADER'] === '1' && cluster.isWorker ? String(cluster.worker!.id) : undefined;
   const server = applyServerLimits(
-    createServer(serverOptions(config), (req, res) => {
+    // Requests and responses are made with the app's prototypes, which Express would otherwise set on each.
+    createServer({ ...serverOptions(config), ...appMessageClasses(app) }, (req, res) => {
       if (workerHeader !== undefined) res.setHeader('x-switchyard-worker', workerHeader);
       return lameDuck.on ? refuseWhileStopping(res) : serve(req, res);
     }),

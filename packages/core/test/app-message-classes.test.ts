@@ -1,0 +1,92 @@
+import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appMessageClasses } from '../src/http/app-message-classes.js';
+import { hotRoutesAhead, hotRoutesBeforeApp, HotRoutes } from '../src/gateway/hot-routes.js';
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function serve(app: Express, listener: Parameters<typeof createServer>[1] = app): Promise<string> {
+  const server = createServer({ ...appMessageClasses(app) }, listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('appMessageClasses', () => {
+  it("makes each request and response with the app's own prototypes, as real Node messages", async () => {
+    const app = express();
+    const seen: Array<Record<string, boolean>> = [];
+    app.get('/probe', (req, res) => {
+      seen.push({
+        requestPrototype: Object.getPrototypeOf(req) === app.request,
+        responsePrototype: Object.getPrototypeOf(res) === app.response,
+        isIncomingMessage: req instanceof IncomingMessage,
+        isServerResponse: res instanceof ServerResponse,
+      });
+      res.status(201).set('x-probe', req.get('x-probe') ?? 'none').json({ query: req.query, app: req.app === app, ip: typeof req.ip });
+    });
+    const base = await serve(app);
+
+    for (const probe of ['one', 'two']) {
+      const answer = await fetch(`${base}/probe?who=${probe}`, { headers: { 'x-probe': probe } });
+      expect(answer.status).toBe(201);
+      expect(answer.headers.get('x-probe')).toBe(probe);
+      expect(await answer.json()).toEqual({ query: { who: probe }, app: true, ip: 'string' });
+    }
+    expect(seen).toEqual([
+      { requestPrototype: true, responsePrototype: true, isIncomingMessage: true, isServerResponse: true },
+      { requestPrototype: true, responsePrototype: true, isIncomingMessage: true, isServerResponse: true },
+    ]);
+  });
+
+  it('serves bodies, streams and errors the same as a server made without it', async () => {
+    const app = express();
+    app.use(express.json());
+    app.post('/echo', (req, res) => void res.json({ got: req.body as unknown }));
+    app.get('/stream', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      res.end('data: [DONE]\n\n');
+    });
+    app.get('/fail', () => {
+      throw new Error('boom');
+    });
+    const base = await serve(app);
+
+    const echo = await fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":[1,2]}' });
+    expect(await echo.json()).toEqual({ got: { a: [1, 2] } });
+    expect(await (await fetch(`${base}/stream`)).text()).toBe('data: 1\n\ndata: [DONE]\n\n');
+    expect((await fetch(`${base}/fail`)).status).toBe(500);
+    expect((await fetch(`${base}/missing`)).status).toBe(404);
+  });
+
+  it('leaves the prototypes as they are on the way through the hot routes and into the app', async () => {
+    const router = express.Router();
+    const hotRoutes = new HotRoutes();
+    router.use(hotRoutes.middleware);
+    const prototypes: boolean[] = [];
+    const app = express();
+    app.disable('x-powered-by');
+    hotRoutes.post(router, '/v1/chat/completions', (req, res) => {
+      prototypes.push(Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
+      res.json({ hot: true });
+    });
+    router.get('/health', (req, res) => {
+      prototypes.push(Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
+      res.json({ status: 'ok' });
+    });
+    app.use(hotRoutesAhead(router)!);
+    app.use(router);
+    const base = await serve(app, hotRoutesBeforeApp(app, router));
+
+    expect(await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', body: '{}' })).json()).toEqual({ hot: true });
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+    expect(prototypes).toEqual([true, true]);
+  });
+});
