@@ -1,10 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appMessageClasses } from '../src/http/app-message-classes.js';
 import { hotRoutesAhead, hotRoutesBeforeApp, HotRoutes } from '../src/gateway/hot-routes.js';
 
+const coreEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const servers: Server[] = [];
 
 afterEach(async () => {
@@ -64,6 +68,24 @@ describe('appMessageClasses', () => {
     expect(await (await fetch(`${base}/stream`)).text()).toBe('data: 1\n\ndata: [DONE]\n\n');
     expect((await fetch(`${base}/fail`)).status).toBe(500);
     expect((await fetch(`${base}/missing`)).status).toBe(404);
+  });
+
+  it("keeps requests and responses in V8's fast property mode, sized as Node's own", () => {
+    // V8's own view of the objects, in a child node that may ask it (%-natives).
+    const probe = `
+      import http from 'node:http';
+      import { Socket } from 'node:net';
+      import express from 'express';
+      const { appMessageClasses } = await import(${JSON.stringify(coreEntry)});
+      const app = express();
+      const classes = appMessageClasses(app);
+      const socket = new Socket();
+      const req = new classes.IncomingMessage(socket);
+      const res = new classes.ServerResponse(req);
+      process.stdout.write(JSON.stringify({ requestFast: %HasFastProperties(req), responseFast: %HasFastProperties(res) }));
+    `;
+    const output = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', probe], { encoding: 'utf8', cwd: repoRoot });
+    expect(JSON.parse(output)).toEqual({ requestFast: true, responseFast: true });
   });
 
   it('leaves the prototypes as they are on the way through the hot routes and into the app', async () => {
