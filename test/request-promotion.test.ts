@@ -10,10 +10,11 @@ import { spawnSwitchyard, type SpawnedSwitchyard } from './support/spawn-switchy
 // A finished request's objects must die in V8's young generation. What is still
 // reachable at two scavenges is promoted, and promoted garbage is what makes V8 mark
 // the whole old generation again and again under load (bench/README.md, "Promotion").
-// Two causes were found and removed: the request context kept in a WeakMap keyed by
-// its response (~7 KB promoted per request), and Express setting its prototypes on
-// every request (~1.6 KB; ~6 KB on the app's own routes). Not a timing test: the
-// bytes promoted per request are counted by V8, whatever the machine's speed.
+// Three causes were found and removed: the request context kept in a WeakMap keyed by
+// its response (~7 KB promoted per request), Express setting its prototypes on every
+// request (~1.6 KB; ~6 KB on the app's own routes), and a provider call's getters made
+// per call (~5 KB). Not a timing test: the bytes promoted per request are counted by
+// V8, whatever the machine's speed.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'packages/cli/dist/bin.js');
@@ -119,6 +120,17 @@ describe('under load, a finished request is not promoted out of the young genera
     expect(scavenges).toBeGreaterThanOrEqual(3);
     // Measured: ~0.15 KB a request now; 1.6 KB with Express's per-request prototypes, 7 KB with the WeakMap.
     expect(perRequest).toBeLessThan(800);
+  }, 120_000);
+
+  it('on provider calls, through the whole chain (cache misses that are not stored)', async () => {
+    let unique = 0;
+    // A temperature the cache does not store by default: every request is a call to the provider.
+    const missBody = () =>
+      JSON.stringify({ model: 'mock/echo', temperature: 0.7, messages: [{ role: 'user', content: `Question ${unique++}: ${'words '.repeat(80)}` }] });
+    const { perRequest, scavenges } = await promotedPerRequest(6000, () => send('POST', '/v1/chat/completions', missBody()));
+    expect(scavenges).toBeGreaterThanOrEqual(3);
+    // Measured: ~0.6 KB a request now; ~5.8 KB while each provider call's getters were made per call.
+    expect(perRequest).toBeLessThan(1600);
   }, 120_000);
 
   it("on the app's own routes (GET /health)", async () => {

@@ -70,4 +70,25 @@ describe("a provider plugin's call.signal", () => {
     await dispatch({ provider: 'direct', model: 'm' });
     expect(calls.map((call) => call.signal)).toEqual([attemptSignal, requestSignal]);
   });
+
+  it('is carried, with the logger, by a spread of the call, which keeps the plain fields and nothing internal', async () => {
+    const calls: Array<ProviderCall<unknown>> = [];
+    const runtime = { providers: new Map([['direct', recordingProvider(calls)]]) } as unknown as GatewayRuntime;
+    const context = contextFor(new AbortController().signal);
+    const dispatch = providerDispatch(runtime, context);
+    const cancel = new AttemptCancel();
+    await dispatch({ provider: 'direct', model: 'm' }, cancel);
+    await dispatch({ provider: 'direct', model: 'm' }, new AttemptCancel());
+
+    const call = calls[0]!;
+    const copy = { ...call, request: 'changed' };
+    expect(copy.logger).toBe(context.logger);
+    expect(copy.signal).toBe(call.signal);
+    expect(copy.model).toBe('m');
+    expect(Object.keys(copy).sort()).toEqual(['logger', 'model', 'request', 'signal']);
+    // Each call reads its own attempt, though the getters are shared by every call.
+    cancel.abort('first only');
+    expect(calls[0]!.signal.aborted).toBe(true);
+    expect(calls[1]!.signal.aborted).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import type { Logger } from '../logging/create-logger.js';
 import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
 import { traceAttempt } from '../tracing/trace-attempt.js';
 import { AttemptCancel, callCancellation } from '../transport/attempt-cancel.js';
@@ -110,23 +111,55 @@ class AttemptCall {
    * getters (so a spread still carries them), and the cancellation for the transport.
    */
   with<Request>(request: Request): ProviderCall<Request> {
-    const context = this.context;
-    const cancellation = this.cancellation;
-    const call: ProviderCall<Request> & { [callCancellation]: AttemptCancel | AbortSignal } = {
-      request,
-      model: this.model,
-      get signal() {
-        return cancellation instanceof AttemptCancel ? cancellation.signal : cancellation;
-      },
-      get logger() {
-        return context.logger;
-      },
-      [callCancellation]: cancellation,
-    };
+    const call = { request, model: this.model, [callCancellation]: this.cancellation } as ProviderCall<Request> & CallWithSource;
+    Object.defineProperty(call, callSource, { value: this });
+    Object.defineProperties(call, callAccessors);
     if (this.traceContext) call.traceContext = this.traceContext;
     return call;
   }
+
+  get signal(): AbortSignal {
+    const cancellation = this.cancellation;
+    return cancellation instanceof AttemptCancel ? cancellation.signal : cancellation;
+  }
+
+  get logger(): Logger {
+    return this.context.logger;
+  }
 }
+
+/** Where a provider call keeps the attempt it came from (not enumerable: a spread leaves it behind). */
+const callSource = Symbol('switchyard.callSource');
+
+interface CallWithSource {
+  [callCancellation]: AttemptCancel | AbortSignal;
+  [callSource]: AttemptCall;
+}
+
+/**
+ * `signal` and `logger` of every provider call: own, enumerable getters, made once.
+ * Getters written in the call's object literal were new functions on every call, and
+ * V8 keeps an accessor's functions in the object's hidden class: each call got a hidden
+ * class of its own, allocated in the old generation, whose getters held the request
+ * (context, body, response) until the next full collection. ~5 KB of every provider
+ * call was promoted that way (bench/README.md, "Promotion").
+ */
+const callAccessors: PropertyDescriptorMap = {
+  signal: {
+    get(this: CallWithSource) {
+      return this[callSource].signal;
+    },
+    enumerable: true,
+    configurable: true,
+  },
+  logger: {
+    get(this: CallWithSource) {
+      return this[callSource].logger;
+    },
+    enumerable: true,
+    configurable: true,
+  },
+};
 
 /**
  * One chat call: by the same-dialect fast path when this attempt may take it, else
