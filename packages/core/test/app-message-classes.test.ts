@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, ServerResponse, type Server } from 'node
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appMessageClasses } from '../src/http/app-message-classes.js';
 import { hotRoutesAhead, hotRoutesBeforeApp, HotRoutes } from '../src/gateway/hot-routes.js';
 
@@ -12,8 +12,24 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const servers: Server[] = [];
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
+
+/**
+ * Counts the calls of Object.setPrototypeOf that change a request's or response's
+ * prototype (Express calls it on every request; with the classes it must find the
+ * prototype already in place). Without the classes, each request counts two.
+ */
+function countPrototypeChanges(): () => number {
+  const setPrototypeOf = Object.setPrototypeOf;
+  let changes = 0;
+  vi.spyOn(Object, 'setPrototypeOf').mockImplementation((target: object, proto: object | null) => {
+    if ((target instanceof IncomingMessage || target instanceof ServerResponse) && Object.getPrototypeOf(target) !== proto) changes++;
+    return setPrototypeOf(target, proto) as object;
+  });
+  return () => changes;
+}
 
 async function serve(app: Express, listener: Parameters<typeof createServer>[1] = app): Promise<string> {
   const server = createServer({ ...appMessageClasses(app) }, listener);
@@ -36,6 +52,7 @@ describe('appMessageClasses', () => {
       res.status(201).set('x-probe', req.get('x-probe') ?? 'none').json({ query: req.query, app: req.app === app, ip: typeof req.ip });
     });
     const base = await serve(app);
+    const prototypeChanges = countPrototypeChanges();
 
     for (const probe of ['one', 'two']) {
       const answer = await fetch(`${base}/probe?who=${probe}`, { headers: { 'x-probe': probe } });
@@ -47,6 +64,7 @@ describe('appMessageClasses', () => {
       { requestPrototype: true, responsePrototype: true, isIncomingMessage: true, isServerResponse: true },
       { requestPrototype: true, responsePrototype: true, isIncomingMessage: true, isServerResponse: true },
     ]);
+    expect(prototypeChanges()).toBe(0);
   });
 
   it('serves bodies, streams and errors the same as a server made without it', async () => {
@@ -106,9 +124,11 @@ describe('appMessageClasses', () => {
     app.use(hotRoutesAhead(router)!);
     app.use(router);
     const base = await serve(app, hotRoutesBeforeApp(app, router));
+    const prototypeChanges = countPrototypeChanges();
 
     expect(await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', body: '{}' })).json()).toEqual({ hot: true });
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
     expect(prototypes).toEqual([true, true]);
+    expect(prototypeChanges()).toBe(0);
   });
 });
