@@ -187,12 +187,13 @@ export interface RequestContext {
 
 /**
  * Where a response keeps its request's context: a property under a symbol, not a
- * WeakMap beside it. The context refers to its response, and V8's young-generation
- * collector keeps a WeakMap's value alive while its key is young, so the value kept
- * its own key alive: every finished request (context, response, request, body)
- * survived each scavenge until the next full collection and was promoted, ~7 KB a
- * request, with a mark-compact of the whole old generation every ~700 requests
- * (bench/README.md, "Promotion"). As a property it dies with the request.
+ * WeakMap beside it. Measured under load with the WeakMap (whose values, the contexts,
+ * refer to their keys, the responses): every finished request (context, response,
+ * request, body) outlived V8's young-generation collections until the next full one,
+ * ~7 KB promoted a request and a mark-compact of the whole old generation every ~700
+ * requests (bench/README.md, "Promotion"). A small synthetic probe of the same WeakMap
+ * did not reproduce it, so what this rests on is the measurement, not a known V8 rule.
+ * As a property the context dies with the request.
  */
 const contextKey = Symbol('switchyard.requestContext');
 
