@@ -102,9 +102,10 @@ export async function startUpstreamAndProxy(env = {}) {
 
 /**
  * One `switchyard start` target: `variant` names its chain (and `workers`, and the full chain's steps it goes `without`), `settings`
- * its metrics, fast path, SQLite thread, node flags and logging.
+ * its metrics, fast path, SQLite thread, node flags and logging. `launcher`: a command the
+ * gateway's node runs under (e.g. valgrind and its flags), and how long start-up may take then.
  */
-export async function startGateway(name, variant, settings, { resultsDir, stamp, env = {}, upstreamPort, profileDir }) {
+export async function startGateway(name, variant, settings, { resultsDir, stamp, env = {}, upstreamPort, profileDir, launcher = [], readyTimeoutMs = 60_000 }) {
   // Each gateway has its own data dir: two processes on one SQLite file would contend for its lock.
   const dataDir = path.join(resultsDir, `data-${stamp}-${name}`);
   mkdirSync(dataDir, { recursive: true });
@@ -127,8 +128,9 @@ export async function startGateway(name, variant, settings, { resultsDir, stamp,
   ];
   const child = startChild(
     variant.label,
-    process.execPath,
+    launcher[0] ?? process.execPath,
     [
+      ...(launcher.length > 0 ? [...launcher.slice(1), process.execPath] : []),
       ...probe,
       ...settings.gatewayNodeFlags,
       ...profileFlags,
@@ -141,7 +143,7 @@ export async function startGateway(name, variant, settings, { resultsDir, stamp,
   closeSync(logFd);
   child.port = port;
   // A busy machine (other engineers' tests) can take 20 s and more to start a gateway.
-  await waitForHttp(child, `http://127.0.0.1:${port}/health`, 60_000);
+  await waitForHttp(child, `http://127.0.0.1:${port}/health`, readyTimeoutMs);
   if (settings.gatewayLog) console.log(`${variant.label} log: ${path.relative(process.cwd(), logFile)}`);
   return child;
 }
