@@ -20,7 +20,7 @@ import { chatBody } from './lib/fixtures.js';
 import { benchApiKey, optionalFullChainSteps } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
 import { readSettings } from './lib/settings.js';
-import { gatewayVariants, startGateway } from './lib/targets.js';
+import { baselineSettings, baselineVariant, gatewayVariants, startGateway } from './lib/targets.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, 'results');
@@ -68,8 +68,8 @@ function dumpedCounts(name, pid) {
 }
 
 async function startProxy(upstreamPort) {
-  const args = [...launcher('proxy').slice(1), process.execPath, path.join(benchDir, 'bare-proxy.js'), `http://127.0.0.1:${upstreamPort}`, '0'];
-  const child = startChild('bare proxy', 'valgrind', args);
+  const [command, ...flags] = launcher('proxy');
+  const child = startChild('bare proxy', command, [...flags, process.execPath, path.join(benchDir, 'bare-proxy.js'), `http://127.0.0.1:${upstreamPort}`, '0']);
   child.port = await waitForListening(child, 180_000);
   return { name: 'proxy', label: 'bare proxy', child, unique: true };
 }
@@ -79,12 +79,7 @@ function gatewaysToMeasure(settings) {
   const ours = settings.gateways.map((name) => ({ name, variant: gatewayVariants[name], settings }));
   const baseline = !settings.baseline
     ? []
-    : settings.baselineGateways.map((name) => ({
-        name: `baseline-${name}`,
-        variant: { ...gatewayVariants[name], label: `baseline ${gatewayVariants[name].label.replace(/^gateway /, '')}`, bin: path.join(settings.baseline, 'packages', 'cli', 'dist', 'bin.js') },
-        // A knob the baseline build may not know yet stays out of its config.
-        settings: { ...settings, heapGrowingPercent: undefined },
-      }));
+    : settings.baselineGateways.map((name) => ({ name: `baseline-${name}`, variant: baselineVariant(name, settings.baseline), settings: baselineSettings(settings) }));
   // BENCH_WITHOUT=cache,team-budget: the full chain without each step as well (bench/step-costs.js's variants).
   const without = (process.env.BENCH_WITHOUT ?? '').split(',').map((step) => step.trim()).filter(Boolean);
   for (const step of without) {

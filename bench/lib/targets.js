@@ -71,6 +71,17 @@ export async function startTargets(settings, { resultsDir, stamp, allocDir }) {
   return { upstream, targets, profileDirs };
 }
 
+/** The variant `name` of the gateway built in another checkout (BENCH_BASELINE). */
+export function baselineVariant(name, checkout) {
+  const variant = gatewayVariants[name];
+  return { ...variant, label: `baseline ${variant.label.replace(/^gateway /, '')}`, bin: binOf(checkout) };
+}
+
+/** The settings a baseline gateway runs with: a knob its build may not know yet stays out of its config (its schema would refuse it). */
+export function baselineSettings(settings) {
+  return { ...settings, heapGrowingPercent: undefined };
+}
+
 /** BENCH_BASELINE: the other checkout's gateways, same configs, named `baseline-<variant>`. */
 async function startBaselineGateways(settings, context) {
   const bin = binOf(settings.baseline);
@@ -81,9 +92,8 @@ async function startBaselineGateways(settings, context) {
       console.log(`note: the baseline's 'switchyard start' has no --workers; 'baseline-${name}' is skipped`);
       continue;
     }
-    const baseline = { ...variant, label: `baseline ${variant.label.replace(/^gateway /, '')}`, bin };
-    // A knob the baseline build may not know yet stays out of its config (its schema would refuse it).
-    const child = await startGateway(`baseline-${name}`, baseline, { ...settings, heapGrowingPercent: undefined }, context);
+    const baseline = baselineVariant(name, settings.baseline);
+    const child = await startGateway(`baseline-${name}`, baseline, baselineSettings(settings), context);
     started.push({ name: `baseline-${name}`, label: baseline.label, child, unique: variant.unique, gateway: true });
   }
   console.log(`baseline: ${settings.baseline} (${started.map((t) => t.label).join(', ')})`);
