@@ -1,7 +1,7 @@
 // Machine instructions per request, counted by valgrind's callgrind: the before/after
 // measure that does not drift. Wall-clock and /proc CPU figures on a shared 2-core machine
-// move ±20% between runs; an instruction count repeats within ~1.5%.
-//   npm run build --silent && node bench/instructions.js        (~2 minutes per target and mode)
+// move ±20% between runs; an instruction count of a gateway repeats within ~1%.
+//   npm run build --silent && node bench/instructions.js        (~2.5 minutes per target and mode)
 // Each target (the bare proxy, then BENCH_GATEWAYS, default `full,cache-hit`, then
 // BENCH_WITHOUT's variants of the full chain, then BENCH_BASELINE's gateways) runs under `valgrind --tool=callgrind` with counting off; it
 // starts and serves BENCH_INSTR_WARMUP requests (default 8000: fewer, and TurboFan's
@@ -139,7 +139,7 @@ async function main() {
   const upstream = startChild('upstream', process.execPath, [path.join(benchDir, 'upstream.js'), '0']);
   upstream.port = await waitForListening(upstream);
   const bodies = Object.fromEntries(settings.modes.map((mode) => [mode, chatBody(mode === 'streaming')]));
-  console.log(`${requests} requests per target and mode at c${concurrency}, after ${warmupRequests} warm-up, under callgrind (slow: ~2 minutes each)…`);
+  console.log(`${requests} requests per target and mode at c${concurrency}, after ${warmupRequests} warm-up, under callgrind (slow: ~2.5 minutes each)…`);
   const rows = [];
   // One target under valgrind at a time: each runs alone on the machine's cores.
   const proxy = await startProxy(upstream.port);
