@@ -135,8 +135,9 @@ export function resetPeakRss(pid) {
 const kernelThread = 0x00200000; // PF_KTHREAD in /proc/PID/stat's flags
 
 /**
- * CPU ticks of every other user-space process, by pid. Two snapshots tell whether
- * something else (a test suite, a build) competed for the cores during a run.
+ * CPU ticks of every other user-space process, by pid, and the hypervisor's steal. Two
+ * snapshots tell whether something else (a test suite, a build, another guest) competed
+ * for the cores during a run.
  * Reaped children count through their parent's cutime/cstime, so processes that
  * come and go between snapshots are not lost. Kernel threads are left out: on
  * loopback they mostly do our own packets' work.
@@ -157,10 +158,20 @@ export function otherProcessesSnapshot(excludePids) {
     const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     snapshot.set(entry, { name: stat.slice(stat.indexOf('(') + 1, close), ticks });
   }
+  // Time the hypervisor gave our virtual CPUs to another guest counts as load like any
+  // process's: the targets did not get it. (Contention for the host's shared caches does
+  // not show here or anywhere else a guest can read.)
+  snapshot.set('steal', { name: 'hypervisor steal', ticks: stealTicks() });
   return snapshot;
 }
 
-/** CPU µs other processes used between two snapshots, and the biggest users by name. */
+/** All CPUs' steal time so far, in clock ticks (the 8th value of /proc/stat's `cpu` line; 0 where not accounted). */
+function stealTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  return Number(line.trim().split(/\s+/)[8] ?? 0) || 0;
+}
+
+/** CPU µs other processes (and the hypervisor's steal) used between two snapshots, and the biggest users by name. */
 export function otherProcessesUsage(before, after) {
   const byName = new Map();
   let ticks = 0;

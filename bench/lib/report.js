@@ -48,7 +48,7 @@ export function formatCell({ mode, concurrency, rounds, cell, targets, maxOtherL
   // helper threads and, in the gateway, the SQLite worker thread: on a shared box it competes too.
   const header = ['target', 'req/s', '±rounds', 'vs proxy', 'p50 ms', 'p99 ms', 'CPU µs/req', 'main', 'alloc KB/req', 'vs proxy', 'peak RSS MB'];
   const otherLoad = Math.max(...targets.map((t) => cell[t.name].otherLoadPct));
-  const noisy = otherLoad > maxOtherLoadPct ? `\n[noisy: other processes used up to ${otherLoad.toFixed(0)}% of a core]` : '';
+  const noisy = otherLoad > maxOtherLoadPct ? `\n[noisy: other processes or the hypervisor (steal) took up to ${otherLoad.toFixed(0)}% of a core]` : '';
   return [`${mode} · concurrency ${concurrency} · mean of ${rounds} interleaved round${rounds === 1 ? '' : 's'}`, table(header, rows) + noisy].join('\n');
 }
 

@@ -35,7 +35,7 @@ export function readSettings() {
     ttfbRequests: number('BENCH_TTFB_REQUESTS', 300, { min: 0, integer: true }),
     // One wrk thread by default: on 2 cores a second one mostly steals CPU from the targets.
     wrkThreads: number('BENCH_WRK_THREADS', 1, { min: 1, integer: true }),
-    // A run during which other processes used more than this share of one core is redone.
+    // A run during which other processes (or the hypervisor's steal) used more than this share of one core is redone.
     maxOtherLoadPct: number('BENCH_MAX_OTHER_LOAD', 15, { min: 0 }),
     retries: number('BENCH_RETRIES', 2, { min: 0, integer: true }),
     retryBudgetSec: number('BENCH_RETRY_BUDGET', 60, { min: 0 }),
