@@ -15,6 +15,7 @@ const sqlite = defineStorage<SqliteOptions>({
     openSqliteStorage({
       file: options.path === ':memory:' ? ':memory:' : path.resolve(context.dataDir, options.path),
       busyTimeoutMs: options.busy_timeout_ms,
+      cacheSizeKb: options.cache_size_kb,
       maxStoredResponseBytes: options.max_stored_response_bytes,
       thread: options.thread,
       ...(options.call_timeout_ms !== undefined && { callTimeoutMs: options.call_timeout_ms }),

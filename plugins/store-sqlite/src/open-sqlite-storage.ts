@@ -1,6 +1,6 @@
 import { createLogger, DEFAULT_RESERVATION_TTL_MS, guardStore, StoreHealth, type BudgetStore, type KeyStore, type Logger, type ResponseStore, type StorageSet, type UsageLedger } from '@switchyard/core';
 import { isSqliteOutage } from './is-sqlite-outage.js';
-import { SqliteHandle } from './database.js';
+import { SqliteHandle, type SqliteConnectionSettings } from './database.js';
 import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { SqliteWorkerClient } from './sqlite-worker-client.js';
 
@@ -8,6 +8,8 @@ export interface OpenSqliteStorageOptions {
   /** An absolute path, or `:memory:`. */
   file: string;
   busyTimeoutMs?: number;
+  /** SQLite's page cache, in KiB (default 2048). */
+  cacheSizeKb?: number;
   /** `Retry-After` (seconds) of a 503 `store_unavailable` (default 1). */
   retryAfterSeconds?: number;
   /** `worker` (default): the connection lives in a worker thread; `main`: on the event loop. */
@@ -32,6 +34,7 @@ export interface OpenSqliteStorageOptions {
 export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet {
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const connection: SqliteConnectionSettings = { busyTimeoutMs, ...(options.cacheSizeKb !== undefined && { cacheSizeKb: options.cacheSizeKb }) };
   // A file locked past the busy timeout, read-only or full answers 503 store_unavailable, not 500.
   const health = new StoreHealth({ backend: 'sqlite', logger });
   const boundary = { health, isOutage: isSqliteOutage, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
@@ -41,7 +44,7 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     ...(options.maxStoredResponseBytes !== undefined && { maxStoredResponseBytes: options.maxStoredResponseBytes }),
   };
   if (options.thread === 'main') {
-    const handle = new SqliteHandle(options.file, busyTimeoutMs, (applied) =>
+    const handle = new SqliteHandle(options.file, connection, (applied) =>
       logger.info({ store: 'sqlite', file: options.file, migrations: applied.map((m) => `${m.version}-${m.name}`) }, 'applied database migrations'),
     );
     return {
@@ -56,7 +59,7 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
 
   const client = new SqliteWorkerClient({
     file: options.file,
-    busyTimeoutMs,
+    connection,
     callTimeoutMs: options.callTimeoutMs ?? busyTimeoutMs + 5000,
     settings,
     logger,

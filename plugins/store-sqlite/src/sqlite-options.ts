@@ -5,6 +5,8 @@ export interface SqliteOptions {
   path: string;
   /** How long a write waits for another process holding the file's write lock. */
   busy_timeout_ms: number;
+  /** SQLite's page cache for the connection, in KiB. */
+  cache_size_kb: number;
   /**
    * Largest stored Responses API response (its JSON: response, input and conversation
    * items) in bytes; a larger one is answered but not stored (logged and counted).
@@ -30,6 +32,7 @@ export const sqliteOptionsSchema: JsonSchema = {
     path: { type: 'string', minLength: 1, default: 'switchyard.db' },
     max_stored_response_bytes: { type: 'integer', minimum: 1024, maximum: 268_435_456, default: 4_194_304 },
     busy_timeout_ms: { type: 'integer', minimum: 0, maximum: 600_000, default: 5000 },
+    cache_size_kb: { type: 'integer', minimum: 64, maximum: 1_048_576, default: 2048 },
     thread: { type: 'string', enum: ['worker', 'main'], default: 'worker' },
     call_timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000 },
   },

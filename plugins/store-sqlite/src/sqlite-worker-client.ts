@@ -1,4 +1,5 @@
 import type { Logger, StoreHealth } from '@switchyard/core';
+import type { SqliteConnectionSettings } from './database.js';
 import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -7,7 +8,8 @@ import { decodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type Sqlit
 export interface SqliteWorkerClientOptions {
   /** An absolute path, or `:memory:` (then the worker's own database). */
   file: string;
-  busyTimeoutMs: number;
+  /** How the worker's connection is set up (busy timeout, page cache). */
+  connection: SqliteConnectionSettings;
   /** How long a call may take, queueing in the worker included, before it fails as an outage. */
   callTimeoutMs: number;
   logger: Logger;
@@ -219,7 +221,7 @@ export class SqliteWorkerClient {
     const worker = new Worker(workerScript(), {
       workerData: {
         file: this.options.file,
-        busyTimeoutMs: this.options.busyTimeoutMs,
+        connection: this.options.connection,
         settings: this.options.settings,
       },
       // Inherited as is, except from a process started with `--input-type` (node -e): a worker run

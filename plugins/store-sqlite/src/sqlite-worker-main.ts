@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteHandle } from './database.js';
+import { SqliteHandle, type SqliteConnectionSettings } from './database.js';
 import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { SqliteCallRunner } from './sqlite-call-runner.js';
 import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
@@ -12,13 +12,13 @@ import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type Sqlit
  */
 interface SqliteWorkerData {
   file: string;
-  busyTimeoutMs: number;
+  connection: SqliteConnectionSettings;
   settings: HostedSqliteSettings;
 }
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker-main must run in a worker thread');
-const { file, busyTimeoutMs, settings } = workerData as SqliteWorkerData;
+const { file, connection, settings } = workerData as SqliteWorkerData;
 const post = (message: SqliteWorkerReply) => port.postMessage(message);
 
 // A file that cannot be opened answers every call with the open error (SQLITE_CANTOPEN → 503),
@@ -26,7 +26,7 @@ const post = (message: SqliteWorkerReply) => port.postMessage(message);
 let handle: SqliteHandle | undefined;
 let openError: unknown;
 try {
-  handle = new SqliteHandle(file, busyTimeoutMs, (applied) =>
+  handle = new SqliteHandle(file, connection, (applied) =>
     post({
       type: 'log',
       level: 'info',

@@ -21,7 +21,7 @@ afterAll(() => {
 function openFile(): SqliteHandle {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-sqlite-runner-'));
   tempDirs.push(dir);
-  const handle = new SqliteHandle(path.join(dir, 'runner.db'), 200);
+  const handle = new SqliteHandle(path.join(dir, 'runner.db'), { busyTimeoutMs: 200 });
   handle.migrate();
   handles.push(handle);
   return handle;

@@ -118,6 +118,21 @@ describe('@switchyard/store-sqlite', () => {
     await storage.keys.close();
   });
 
+  it("keeps SQLite's own 2 MB page cache (better-sqlite3 builds it with 16 MB), or the cache_size_kb asked for", async () => {
+    const pageCacheKb = async (options: Record<string, unknown>) => {
+      const storage = await openInDir(tempDir(), { thread: 'main', ...options });
+      const db = (storage.keys as unknown as { handle: { db: Database.Database } }).handle.db;
+      // Negative: KiB (a positive value would count pages).
+      const size = db.pragma('cache_size', { simple: true });
+      await storage.keys.close();
+      return size;
+    };
+    expect(await pageCacheKb({})).toBe(-2048);
+    expect(await pageCacheKb({ cache_size_kb: 512 })).toBe(-512);
+    await expect(openInDir(tempDir(), { cache_size_kb: 1e309 })).rejects.toThrow(/cache_size_kb/);
+    await expect(openInDir(tempDir(), { cache_size_kb: 16 })).rejects.toThrow(/cache_size_kb/);
+  });
+
   it('runs migrations once each, however often and from however many stores migrate() is called, across reopening', async () => {
     const dir = tempDir();
     const first = await openInDir(dir);

@@ -125,7 +125,7 @@ describe.skipIf(!built)('the SQLite worker thread', () => {
     const dir = tempDir();
     const file = path.join(dir, 'crash.db');
     const health = new StoreHealth({ backend: 'sqlite', logger });
-    const client = new SqliteWorkerClient({ file, busyTimeoutMs: 5000, callTimeoutMs: 10_000, logger, health, settings: { defaultReservationTtlMs: 600_000 } });
+    const client = new SqliteWorkerClient({ file, connection: { busyTimeoutMs: 5000 }, callTimeoutMs: 10_000, logger, health, settings: { defaultReservationTtlMs: 600_000 } });
     const boundary = { health, isOutage: isSqliteOutageForTest, retryAfterSeconds: 1 };
     const ledger = guardStore(client.store<UsageLedger>('ledger'), boundary);
     await ledger.migrate();
@@ -170,7 +170,7 @@ describe.skipIf(!built)('the SQLite worker thread', () => {
   it('calls made in one turn go to the worker as one message, and each keeps its own result and error', async () => {
     const dir = tempDir();
     const health = new StoreHealth({ backend: 'sqlite', logger });
-    const client = new SqliteWorkerClient({ file: path.join(dir, 'batch.db'), busyTimeoutMs: 5000, callTimeoutMs: 10_000, logger, health, settings: { defaultReservationTtlMs: 600_000 } });
+    const client = new SqliteWorkerClient({ file: path.join(dir, 'batch.db'), connection: { busyTimeoutMs: 5000 }, callTimeoutMs: 10_000, logger, health, settings: { defaultReservationTtlMs: 600_000 } });
     const budgets = client.store<BudgetStore>('budgets');
     const ledger = client.store<UsageLedger>('ledger');
     await ledger.migrate();
