@@ -34,7 +34,7 @@ export interface OpenSqliteStorageOptions {
 export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet {
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const connection: SqliteConnectionSettings = { busyTimeoutMs, ...(options.cacheSizeKb !== undefined && { cacheSizeKb: options.cacheSizeKb }) };
+  const connection: SqliteConnectionSettings = { busyTimeoutMs, ...(options.cacheSizeKb !== undefined && { cacheSizeKb: checkedCacheSizeKb(options.cacheSizeKb) }) };
   // A file locked past the busy timeout, read-only or full answers 503 store_unavailable, not 500.
   const health = new StoreHealth({ backend: 'sqlite', logger });
   const boundary = { health, isOutage: isSqliteOutage, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
@@ -73,4 +73,10 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     health: () => ({ ...health.section(), ...client.healthDetails() }),
     answers: () => !health.failing,
   };
+}
+
+/** The page cache goes into a PRAGMA as text: only a whole number of KiB in the schema's range gets there. */
+function checkedCacheSizeKb(kb: number): number {
+  if (!Number.isInteger(kb) || kb < 64 || kb > 1_048_576) throw new RangeError(`cacheSizeKb must be a whole number of KiB from 64 to 1048576, not ${kb}`);
+  return kb;
 }

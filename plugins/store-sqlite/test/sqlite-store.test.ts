@@ -131,6 +131,10 @@ describe('@switchyard/store-sqlite', () => {
     expect(await pageCacheKb({ cache_size_kb: 512 })).toBe(-512);
     await expect(openInDir(tempDir(), { cache_size_kb: 1e309 })).rejects.toThrow(/cache_size_kb/);
     await expect(openInDir(tempDir(), { cache_size_kb: 16 })).rejects.toThrow(/cache_size_kb/);
+    // Called directly, past the schema: still never a non-integer in the PRAGMA's text.
+    for (const cacheSizeKb of [Infinity, Number.NaN, 2048.5, -2048]) {
+      expect(() => openSqliteStorage({ file: path.join(tempDir(), 'x.db'), cacheSizeKb, thread: 'main' })).toThrow(RangeError);
+    }
   });
 
   it('runs migrations once each, however often and from however many stores migrate() is called, across reopening', async () => {
