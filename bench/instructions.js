@@ -19,7 +19,7 @@ import { drive } from './lib/drive.js';
 import { chatBody } from './lib/fixtures.js';
 import { benchApiKey, optionalFullChainSteps } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
-import { readSettings } from './lib/settings.js';
+import { envNumber, readSettings } from './lib/settings.js';
 import { baselineSettings, baselineVariant, gatewayVariants, startGateway } from './lib/targets.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -27,13 +27,8 @@ const resultsDir = path.join(benchDir, 'results');
 const stamp = `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 const outDir = path.join(resultsDir, stamp);
 
-function count(name, fallback, min) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}`);
-  return value;
-}
-const requests = count('BENCH_REQUESTS', 2000, 100);
-const warmupRequests = count('BENCH_INSTR_WARMUP', 8000, 0);
+const requests = envNumber('BENCH_REQUESTS', 2000, { min: 100, integer: true });
+const warmupRequests = envNumber('BENCH_INSTR_WARMUP', 8000, { min: 0, integer: true });
 /** E.g. `--cache-sim=yes`: callgrind then also counts simulated cache misses (the columns below). */
 const valgrindFlags = (process.env.BENCH_VALGRIND_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
@@ -48,7 +43,8 @@ const launcher = (name) => [
 ];
 
 function callgrindControl(option, pid) {
-  execFileSync('callgrind_control', [option, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A dump of a large process takes seconds; one that never answers must not hang the run.
+  execFileSync('callgrind_control', [option, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
 /** The event counts of the newest dump of `pid` ({ Ir, … } from its `events:` and `totals:` lines), then removes the dump. */

@@ -19,7 +19,7 @@ import { chatBody } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
 import { processTree, resetPeakRss, treeCpuMicros } from './lib/proc-stats.js';
-import { readSettings } from './lib/settings.js';
+import { envNumber, readSettings } from './lib/settings.js';
 import { residentByKind } from './lib/smaps.js';
 import { gatewayVariants, startGateway, startUpstreamAndProxy } from './lib/targets.js';
 
@@ -37,9 +37,7 @@ async function main() {
   const settings = readSettings();
   if (!process.env.BENCH_CONCURRENCY) settings.concurrency = [64];
   if (!process.env.BENCH_ROUNDS) settings.rounds = 2;
-  const requests = Number(process.env.BENCH_REQUESTS ?? 6000);
-  if (!Number.isInteger(requests) || requests < 1) throw new Error('BENCH_REQUESTS must be a positive integer');
-  settings.requests = requests;
+  settings.requests = envNumber('BENCH_REQUESTS', 6000, { min: 1, integer: true });
   mkdirSync(resultsDir, { recursive: true });
   const bodies = Object.fromEntries(settings.modes.map((mode) => [mode, chatBody(mode === 'streaming')]));
   const flags = settings.gatewayNodeFlags.join(' ');

@@ -16,13 +16,12 @@ import { chatBody } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
 import { mainThreadCpuMicros, processTree, treeCpuMicros } from './lib/proc-stats.js';
-import { readSettings } from './lib/settings.js';
+import { envNumber, readSettings } from './lib/settings.js';
 import { startTargets } from './lib/targets.js';
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const stamp = `per-request-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
-if (!Number.isInteger(requests) || requests < 100) throw new Error('BENCH_REQUESTS must be an integer ≥ 100');
+const requests = envNumber('BENCH_REQUESTS', 3000, { min: 100, integer: true });
 
 async function main() {
   const settings = readSettings();

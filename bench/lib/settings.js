@@ -3,7 +3,8 @@ import path from 'node:path';
 // The benchmark's knobs, read once from the environment and checked, so a typo fails
 // up front instead of after minutes of measuring.
 
-function number(name, fallback, { min = 0, integer = false } = {}) {
+/** A numeric knob from the environment, finite and at least `min`; `fallback` when unset. */
+export function envNumber(name, fallback, { min = 0, integer = false } = {}) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -29,16 +30,16 @@ const isGateway = (v) => gatewayNames.includes(v);
 
 export function readSettings() {
   return {
-    durationSec: number('BENCH_DURATION', 5, { min: 1, integer: true }),
-    warmupSec: number('BENCH_WARMUP', 1, { min: 0, integer: true }),
-    rounds: number('BENCH_ROUNDS', 2, { min: 1, integer: true }),
-    ttfbRequests: number('BENCH_TTFB_REQUESTS', 300, { min: 0, integer: true }),
+    durationSec: envNumber('BENCH_DURATION', 5, { min: 1, integer: true }),
+    warmupSec: envNumber('BENCH_WARMUP', 1, { min: 0, integer: true }),
+    rounds: envNumber('BENCH_ROUNDS', 2, { min: 1, integer: true }),
+    ttfbRequests: envNumber('BENCH_TTFB_REQUESTS', 300, { min: 0, integer: true }),
     // One wrk thread by default: on 2 cores a second one mostly steals CPU from the targets.
-    wrkThreads: number('BENCH_WRK_THREADS', 1, { min: 1, integer: true }),
+    wrkThreads: envNumber('BENCH_WRK_THREADS', 1, { min: 1, integer: true }),
     // A run during which other processes (or the hypervisor's steal) used more than this share of one core is redone.
-    maxOtherLoadPct: number('BENCH_MAX_OTHER_LOAD', 15, { min: 0 }),
-    retries: number('BENCH_RETRIES', 2, { min: 0, integer: true }),
-    retryBudgetSec: number('BENCH_RETRY_BUDGET', 60, { min: 0 }),
+    maxOtherLoadPct: envNumber('BENCH_MAX_OTHER_LOAD', 15, { min: 0 }),
+    retries: envNumber('BENCH_RETRIES', 2, { min: 0, integer: true }),
+    retryBudgetSec: envNumber('BENCH_RETRY_BUDGET', 60, { min: 0 }),
     concurrency: list('BENCH_CONCURRENCY', ['1', '16', '64'], (v) => /^[1-9]\d*$/.test(v)).map(Number),
     modes: list('BENCH_MODES', modes, (v) => modes.includes(v)),
     profile: process.env.BENCH_PROFILE === '1',
@@ -54,7 +55,7 @@ export function readSettings() {
     // Where the gateway's SQLite connection runs: its worker thread (default) or the event loop.
     sqliteThread: list('BENCH_SQLITE_THREAD', ['worker'], (v) => ['worker', 'main'].includes(v))[0],
     // server.heap_growing_percent for this build's gateways (unset: the build's default; 0 = V8's own factor).
-    heapGrowingPercent: process.env.BENCH_HEAP_GROWING_PERCENT === undefined ? undefined : number('BENCH_HEAP_GROWING_PERCENT', 0, { min: 0, integer: true }),
+    heapGrowingPercent: process.env.BENCH_HEAP_GROWING_PERCENT === undefined ? undefined : envNumber('BENCH_HEAP_GROWING_PERCENT', 0, { min: 0, integer: true }),
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
     // Another built checkout of Switchyard (e.g. a git worktree at the commit before a change):
