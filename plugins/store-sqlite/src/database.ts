@@ -9,17 +9,26 @@ type Db = Database.Database;
 export interface SqliteConnectionSettings {
   /** How long a write waits for another process's lock. */
   busyTimeoutMs: number;
-  /** SQLite's page cache for this connection, in KiB (default {@link DEFAULT_SQLITE_CACHE_SIZE_KB}). */
+  /** SQLite's page cache for this connection, in KiB (default `sqliteCacheSizeKb.default`). */
   cacheSizeKb?: number;
 }
 
 /**
- * SQLite's own default page cache (2 MB). better-sqlite3 builds SQLite with 16 MB instead,
- * which a growing ledger fills: ~20 MB of resident memory, where the gateway's writes only
- * touch the right-hand edge of the ledger's b-trees and a few small budget tables (same
- * CPU per write with 2 MB at a 60 MB file, measured: bench/README.md, "What holds memory").
+ * The page cache a connection may have, in KiB. The default is SQLite's own (2 MB).
+ * better-sqlite3 builds SQLite with 16 MB instead, which a growing ledger fills: ~20 MB of
+ * resident memory, where the gateway's writes only touch the right-hand edge of the
+ * ledger's b-trees and a few small budget tables (same CPU per write with 2 MB at a 60 MB
+ * file, measured: bench/README.md, "What holds memory").
  */
-export const DEFAULT_SQLITE_CACHE_SIZE_KB = 2048;
+export const sqliteCacheSizeKb = { default: 2048, min: 64, max: 1_048_576 } as const;
+
+/** The page cache goes into a PRAGMA as text: only a whole number of KiB in range gets there. */
+export function checkedCacheSizeKb(kb: number): number {
+  if (!Number.isInteger(kb) || kb < sqliteCacheSizeKb.min || kb > sqliteCacheSizeKb.max) {
+    throw new RangeError(`cacheSizeKb must be a whole number of KiB from ${sqliteCacheSizeKb.min} to ${sqliteCacheSizeKb.max}, not ${kb}`);
+  }
+  return kb;
+}
 
 /**
  * The one connection the key store, ledger and budgets share. `migrate()` runs the
@@ -44,7 +53,7 @@ export class SqliteHandle {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     // Negative: a size in KiB rather than in pages.
-    this.db.pragma(`cache_size = -${connection.cacheSizeKb ?? DEFAULT_SQLITE_CACHE_SIZE_KB}`);
+    this.db.pragma(`cache_size = -${connection.cacheSizeKb ?? sqliteCacheSizeKb.default}`);
   }
 
   get open(): boolean {

@@ -1,6 +1,6 @@
 import { createLogger, DEFAULT_RESERVATION_TTL_MS, guardStore, StoreHealth, type BudgetStore, type KeyStore, type Logger, type ResponseStore, type StorageSet, type UsageLedger } from '@switchyard/core';
 import { isSqliteOutage } from './is-sqlite-outage.js';
-import { SqliteHandle, type SqliteConnectionSettings } from './database.js';
+import { checkedCacheSizeKb, SqliteHandle, type SqliteConnectionSettings } from './database.js';
 import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { SqliteWorkerClient } from './sqlite-worker-client.js';
 
@@ -73,10 +73,4 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     health: () => ({ ...health.section(), ...client.healthDetails() }),
     answers: () => !health.failing,
   };
-}
-
-/** The page cache goes into a PRAGMA as text: only a whole number of KiB in the schema's range gets there. */
-function checkedCacheSizeKb(kb: number): number {
-  if (!Number.isInteger(kb) || kb < 64 || kb > 1_048_576) throw new RangeError(`cacheSizeKb must be a whole number of KiB from 64 to 1048576, not ${kb}`);
-  return kb;
 }

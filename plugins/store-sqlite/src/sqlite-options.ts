@@ -1,4 +1,5 @@
 import type { JsonSchema } from '@switchyard/core';
+import { sqliteCacheSizeKb } from './database.js';
 
 export interface SqliteOptions {
   /** The database file, relative to the gateway's data folder; `:memory:` for a throwaway one. */
@@ -32,7 +33,7 @@ export const sqliteOptionsSchema: JsonSchema = {
     path: { type: 'string', minLength: 1, default: 'switchyard.db' },
     max_stored_response_bytes: { type: 'integer', minimum: 1024, maximum: 268_435_456, default: 4_194_304 },
     busy_timeout_ms: { type: 'integer', minimum: 0, maximum: 600_000, default: 5000 },
-    cache_size_kb: { type: 'integer', minimum: 64, maximum: 1_048_576, default: 2048 },
+    cache_size_kb: { type: 'integer', minimum: sqliteCacheSizeKb.min, maximum: sqliteCacheSizeKb.max, default: sqliteCacheSizeKb.default },
     thread: { type: 'string', enum: ['worker', 'main'], default: 'worker' },
     call_timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000 },
   },
