@@ -1,7 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { GatewayError, readyBatches, SecretRedactor, type ServerSentEvent } from '../src/index.js';
 import { peekFirst } from '../src/transport/peek-first.js';
+import { UpstreamBody } from '../src/transport/upstream-body.js';
 import { UpstreamPartStream } from '../src/transport/upstream-part-stream.js';
 
 interface Word {
@@ -19,7 +19,8 @@ const wordDecoder = {
 
 /** An upstream body that sends each string as one network chunk, in order. */
 function upstream(chunks: string[]) {
-  const body = new PassThrough();
+  const cuts: string[] = [];
+  const body = new UpstreamBody({ pause() {}, resume() {}, abort: (reason) => cuts.push(reason.message) });
   const parts = new UpstreamPartStream<Word>({
     body,
     decoder: wordDecoder,
@@ -29,12 +30,12 @@ function upstream(chunks: string[]) {
   });
   const send = async () => {
     for (const chunk of chunks) {
-      body.write(chunk);
+      body.push(Buffer.from(chunk));
       await new Promise((resolve) => setImmediate(resolve));
     }
     body.end();
   };
-  return { body, parts, send };
+  return { body, cuts, parts, send };
 }
 
 const sse = (...words: string[]) => words.map((word) => `data: ${word}\n\n`).join('');
@@ -63,10 +64,11 @@ describe('readyBatches over an upstream stream', () => {
   });
 
   it('closes the source, releasing the upstream body, when the reader leaves mid-batch', async () => {
-    const { body, parts, send } = upstream([sse('a', 'b'), sse('c')]);
+    const { body, cuts, parts, send } = upstream([sse('a', 'b'), sse('c')]);
     void send();
     for await (const batch of readyBatches(parts)) if (batch.length > 0) break;
-    expect(body.destroyed).toBe(true);
+    expect(body.closed).toBe(true);
+    expect(cuts).toEqual(['Premature close']);
   });
 
   it('makes batches of one from a source that holds nothing ready', async () => {

@@ -2,7 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { UpstreamErrorResponse } from '../plugin/provider-types.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { mapBodyReadError } from './map-body-read-error.js';
-import type { UpstreamResponse } from './upstream-transport.js';
+import type { UpstreamResponse } from './upstream-call.js';
 
 /** An upstream error body past this size is not worth reading to the end. */
 const maxErrorBodyBytes = 64 * 1024;
@@ -32,40 +32,26 @@ export async function readJsonBody(response: UpstreamResponse, provider: string,
 }
 
 /**
- * The whole body, each chunk counted against the guard's bounds. Read through its
- * events rather than an async iterator, which costs a generator and a promise per
- * chunk on every answer. Rejects with the stream's error, the guard's cut, or a
- * premature close.
+ * The whole body, each chunk counted against the guard's bounds. Rejects with the
+ * upstream's failure, the guard's cut, or a premature close.
  */
-function readWholeBody(response: UpstreamResponse): Promise<Buffer> {
-  const body = response.body;
-  return new Promise((resolve, reject) => {
-    if (body.destroyed) {
-      reject(body.errored ?? prematureClose());
-      return;
+async function readWholeBody(response: UpstreamResponse): Promise<Buffer> {
+  const { body, guard } = response;
+  let first: Buffer | undefined;
+  let all: Buffer[] | undefined;
+  for (;;) {
+    // What has arrived is taken without a promise; one is made only to wait.
+    const chunk = body.read();
+    if (chunk === null) break;
+    if (chunk === undefined) {
+      await body.more();
+      continue;
     }
-    const chunks: Buffer[] = [];
-    body.on('data', (chunk: Buffer) => {
-      try {
-        response.guard.count(chunk);
-      } catch (error) {
-        // The guard has cut the body already; nothing more is read.
-        reject(error);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    body.once('error', reject);
-    body.once('close', () => {
-      // Closed before its end and without an error: cut off.
-      if (!body.readableEnded) reject(body.errored ?? prematureClose());
-    });
-  });
-}
-
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    guard.count(chunk);
+    if (first === undefined) first = chunk;
+    else (all ??= [first]).push(chunk);
+  }
+  return all ? Buffer.concat(all) : (first ?? Buffer.alloc(0));
 }
 
 /**
@@ -77,7 +63,13 @@ export async function readUpstreamError(response: UpstreamResponse): Promise<Ups
   const chunks: Buffer[] = [];
   let bytes = 0;
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    for (;;) {
+      const chunk = response.body.read();
+      if (chunk === null) break;
+      if (chunk === undefined) {
+        await response.body.more();
+        continue;
+      }
       response.guard.count(chunk);
       chunks.push(chunk);
       bytes += chunk.length;

@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { CancelSource } from './attempt-cancel.js';
+import type { UpstreamBody } from './upstream-body.js';
 
 /** Bounds on one upstream answer, from `limits.stream_max_bytes` and `limits.stream_max_duration_ms`. */
 export interface UpstreamBodyLimits {
@@ -11,46 +10,53 @@ export interface UpstreamBodyLimits {
   maxDurationMs: number;
 }
 
+/** What the guard cuts: the request in flight (the transport's undici handler). */
+export interface CuttableRequest {
+  abort(reason: unknown): void;
+}
+
 /**
  * Holds one upstream request to its total-duration and total-size bounds. The
  * clock starts when the request is sent; when it runs out (waiting for headers
  * or reading the body), or a chunk takes the body past its size, the request is
- * aborted through `signal` and `error` says why, so readers throw that instead of
- * the abort or socket error the cut causes. The client's own abort is passed on.
- * Everything is released when the body closes, however it closes.
+ * cut and `error` says why, so readers throw that instead of the abort or socket
+ * error the cut causes. The client's own abort is passed on. Everything is
+ * released when the body closes, however it closes.
  */
 export class UpstreamBodyGuard {
   /** Set once a bound was crossed. */
   error: GatewayError | undefined;
-  private readonly abortHandle = new RequestAbort();
+  /** Set once the request was to be cut (the client left, a bound was crossed): why. */
+  private cutWith: { reason: unknown } | undefined;
+  private request: CuttableRequest | undefined;
   private bytes = 0;
-  private body: Readable | undefined;
+  private body: UpstreamBody | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly passOnClientAbort = (): void => this.abortHandle.abort(this.clientSignal.reason);
+  private readonly passOnClientAbort = (): void => this.abortRequest(this.clientSignal.reason);
 
   constructor(
     private readonly limits: UpstreamBodyLimits,
     private readonly provider: string,
     private readonly clientSignal: CancelSource,
   ) {
-    if (clientSignal.aborted) this.abortHandle.abort(clientSignal.reason);
+    if (clientSignal.aborted) this.abortRequest(clientSignal.reason);
     else clientSignal.addEventListener('abort', this.passOnClientAbort, { once: true });
     this.timer = setTimeout(this.expire, limits.maxDurationMs);
     // Sockets keep the process alive while an answer is read; this timer need not.
     this.timer.unref();
   }
 
-  /** The signal to send the request with (undici takes an EventEmitter): aborted by the client or by a crossed bound. */
-  get signal(): RequestAbort {
-    return this.abortHandle;
+  /** The request to cut; cut at once if the client has already left. */
+  bind(request: CuttableRequest): void {
+    this.request = request;
+    if (this.cutWith) request.abort(this.cutWith.reason);
   }
 
   /** Watches the body once the response headers have arrived. */
-  attach(body: Readable): void {
+  attach(body: UpstreamBody): void {
     this.body = body;
     if (this.error) body.destroy(this.error);
-    else if (body.destroyed) this.release();
-    else body.once('close', this.release);
+    else body.onClose(this.release);
   }
 
   /** Counts a chunk read from the body; throws (after cutting the request) when it is one too many. */
@@ -85,25 +91,13 @@ export class UpstreamBodyGuard {
   private cut(error: GatewayError): void {
     this.error = error;
     this.release();
-    this.abortHandle.abort(error);
-    if (this.body && !this.body.destroyed) this.body.destroy(error);
+    this.abortRequest(error);
+    this.body?.destroy(error);
   }
-}
 
-/**
- * An abort signal as undici also takes it (`signal: AbortSignal | EventEmitter`): it
- * reads `aborted` and `reason` and listens for `'abort'`. One per upstream request,
- * where an AbortController costs an EventTarget, its listener map and an
- * EventTarget listener registration in undici.
- */
-export class RequestAbort extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
+  private abortRequest(reason: unknown): void {
+    if (this.cutWith) return;
+    this.cutWith = { reason };
+    this.request?.abort(reason);
   }
 }

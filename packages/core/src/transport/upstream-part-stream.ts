@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import { redactGatewayError } from '../errors/redact-gateway-error.js';
@@ -6,16 +5,16 @@ import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
 import type { CancelSource } from './attempt-cancel.js';
-import { BodyChunks } from './body-chunks.js';
 import { mapBodyReadError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
 import type { ReadyItems } from './take-ready.js';
+import type { UpstreamBody } from './upstream-body.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 
 /** What an UpstreamPartStream reads, and how. */
 export interface UpstreamPartStreamOptions<Part = StreamPart> {
   /** The upstream response body. */
-  body: Readable;
+  body: UpstreamBody;
   /** The adapter's decoder for this one stream (on the fast path, one that keeps each event beside its parts). */
   decoder: PartDecoder<Part>;
   /** The provider id, for error messages. */
@@ -46,8 +45,7 @@ export interface PartDecoder<Part> {
  * body so the connection is released rather than drained.
  */
 export class UpstreamPartStream<Part extends object = StreamPart> implements AsyncIterableIterator<Part>, ReadyItems<Part> {
-  private readonly source: Readable;
-  private readonly body: BodyChunks;
+  private readonly body: UpstreamBody;
   private readonly framer: StreamFramer;
   private readonly buffer: Part[] = [];
   private position = 0;
@@ -56,8 +54,7 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
   private failure: GatewayError | undefined;
 
   constructor(private readonly options: UpstreamPartStreamOptions<Part>) {
-    this.source = options.body;
-    this.body = new BodyChunks(options.body);
+    this.body = options.body;
     this.framer = options.framer ?? new SseDecoder();
   }
 
@@ -139,7 +136,7 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
     this.ended = true;
     this.buffer.length = 0;
     this.position = 0;
-    if (early && !this.source.readableEnded) this.source.destroy();
+    if (early) this.body.destroy();
   }
 }
 

@@ -1,10 +1,10 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
-import type { Dispatcher } from 'undici';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
 import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
+import { UpstreamCall, type UpstreamResponse } from './upstream-call.js';
 import { Pool, undiciErrors } from './undici-pool.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
@@ -22,10 +22,7 @@ export interface UpstreamTransportOptions {
   bodyLimits?: Partial<UpstreamBodyLimits>;
 }
 
-/** An upstream answer, its body held to the size and duration bounds by `guard`. */
-export interface UpstreamResponse extends Dispatcher.ResponseData {
-  guard: UpstreamBodyGuard;
-}
+export type { UpstreamResponse } from './upstream-call.js';
 
 /** The bounds of `limits.stream_max_bytes` and `limits.stream_max_duration_ms` when a transport is built without them. */
 export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1024 * 1024, maxDurationMs: 30 * 60 * 1000 };
@@ -56,21 +53,20 @@ export class UpstreamTransport {
   ): Promise<UpstreamResponse> {
     const pool = this.poolFor(request.origin, timeouts.connectMs);
     const guard = new UpstreamBodyGuard(this.bodyLimits, provider, signal);
-    try {
-      const response = await pool.request({
+    const call = new UpstreamCall(guard);
+    pool.dispatch(
+      {
         path: request.path,
         method: request.method,
         headers: withTraceHeaders(request.headers, traceContext),
         body: request.body ?? null,
-        signal: guard.signal,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
-      });
-      guard.attach(response.body);
-      // Set on undici's own answer rather than Object.assign'd: no throwaway object per request.
-      const upstream = response as UpstreamResponse;
-      upstream.guard = guard;
-      return upstream;
+      },
+      call,
+    );
+    try {
+      return await call.response;
     } catch (error) {
       guard.release();
       throw guard.error ?? mapTransportError(error, provider, signal);

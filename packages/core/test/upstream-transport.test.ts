@@ -1,0 +1,136 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AttemptCancel } from '../src/transport/attempt-cancel.js';
+import { readJsonBody } from '../src/transport/read-upstream-body.js';
+import type { UpstreamBody } from '../src/transport/upstream-body.js';
+import { UpstreamTransport, defaultUpstreamTimeouts, type UpstreamTransportOptions } from '../src/transport/upstream-transport.js';
+
+// The transport against a real server on loopback: what its undici handler owns
+// (the answer's head, the body's flow, cutting a request) on real sockets.
+
+let server: Server | undefined;
+let transport: UpstreamTransport | undefined;
+
+afterEach(async () => {
+  await transport?.close();
+  server?.closeAllConnections();
+  if (server) await new Promise((resolve) => server!.close(resolve));
+  server = transport = undefined;
+});
+
+async function upstream(handler: (req: IncomingMessage, res: ServerResponse) => void, options?: UpstreamTransportOptions): Promise<string> {
+  server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  transport = new UpstreamTransport(options);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const post = (origin: string) => ({ origin, path: '/v1/chat/completions', method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: '{}' });
+
+async function readText(body: UpstreamBody, pauseMs = 0): Promise<string> {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = body.read();
+    if (chunk === null) return Buffer.concat(chunks).toString();
+    if (chunk === undefined) {
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await body.more();
+    } else chunks.push(chunk);
+  }
+}
+
+describe('UpstreamTransport on a real socket', () => {
+  it('sends the request and gives the answer after 103 Early Hints, headers parsed', async () => {
+    let received = '';
+    const origin = await upstream((req, res) => {
+      req.setEncoding('utf8');
+      req.on('data', (text: string) => (received += text));
+      req.on('end', () => {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': ['a', 'b'] });
+        res.end('{"ok":true}');
+      });
+    });
+    const cancel = new AttemptCancel();
+    const response = await transport!.send(post(origin), cancel, defaultUpstreamTimeouts, 'up');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(response.headers['x-upstream']).toEqual(['a', 'b']);
+    await expect(readJsonBody(response, 'up', cancel)).resolves.toEqual({ ok: true });
+    expect(received).toBe('{}');
+  });
+
+  it('a slow reader gets a large answer whole and in order (past 64 KiB unread the upstream is paused, then resumed)', async () => {
+    const line = (i: number) => `${String(i).padStart(8, '0')}${'x'.repeat(1016)}\n`;
+    const lines = 2048; // 2 MiB
+    const origin = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let i = 0;
+      const write = () => {
+        while (i < lines) if (!res.write(line(i++))) return void res.once('drain', write);
+        res.end();
+      };
+      write();
+    });
+    const response = await transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up');
+    const text = await readText(response.body, 1);
+    expect(text.length).toBe(lines * 1025);
+    expect(text.split('\n').slice(0, -1).map((row) => Number(row.slice(0, 8)))).toEqual(Array.from({ length: lines }, (_, i) => i));
+  });
+
+  it('a reader that stops mid-answer cuts the request: the upstream sees its connection close', async () => {
+    let upstreamClosed: Promise<unknown> | undefined;
+    const origin = await upstream((_req, res) => {
+      upstreamClosed = once(res, 'close');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+    });
+    const response = await transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up');
+    let chunk = response.body.read();
+    while (chunk === undefined) {
+      await response.body.more();
+      chunk = response.body.read();
+    }
+    expect(chunk?.toString()).toBe('data: one\n\n');
+    response.body.destroy();
+    await upstreamClosed;
+    expect(() => response.body.read()).toThrow('Premature close');
+  });
+
+  it('the client leaving before the answer arrives is client_closed_request, and the request is cut', async () => {
+    let upstreamClosed: Promise<unknown> | undefined;
+    const origin = await upstream((req) => {
+      upstreamClosed = once(req.socket, 'close');
+    });
+    const cancel = new AttemptCancel();
+    const sending = transport!.send(post(origin), cancel, defaultUpstreamTimeouts, 'up');
+    while (!upstreamClosed) await new Promise((resolve) => setImmediate(resolve));
+    cancel.abort(new Error('client gone'));
+    await expect(sending).rejects.toMatchObject({ code: 'client_closed_request' });
+    await upstreamClosed;
+  });
+
+  it('no answer within headers_ms is upstream_timeout; nobody listening is upstream_unreachable', async () => {
+    const origin = await upstream(() => {});
+    await expect(transport!.send(post(origin), new AttemptCancel(), { ...defaultUpstreamTimeouts, headersMs: 50 }, 'up')).rejects.toMatchObject({
+      code: 'upstream_timeout',
+    });
+    server!.closeAllConnections();
+    await new Promise((resolve) => server!.close(resolve));
+    server = undefined;
+    await expect(transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up')).rejects.toMatchObject({ code: 'upstream_unreachable' });
+  });
+
+  it('an answer past the duration bound is cut while its body is read: upstream_duration_exceeded', async () => {
+    const origin = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"slow":');
+    }, { bodyLimits: { maxDurationMs: 100 } });
+    const cancel = new AttemptCancel();
+    const response = await transport!.send(post(origin), cancel, defaultUpstreamTimeouts, 'up');
+    await expect(readJsonBody(response, 'up', cancel)).rejects.toMatchObject({ code: 'upstream_duration_exceeded' });
+  });
+});
