@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBenchMain, startChild, stopChild, waitForListening } from './lib/children.js';
+import { requireTool, runBenchMain, startChild, stopChild, waitForListening } from './lib/children.js';
 import { drive } from './lib/drive.js';
 import { chatBody } from './lib/fixtures.js';
 import { benchApiKey, optionalFullChainSteps } from './lib/gateway-config.js';
@@ -123,13 +123,8 @@ function report(rows) {
 }
 
 async function main() {
-  try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw Object.assign(new Error('bench/instructions.js needs valgrind (apt-get install valgrind)'), { hint: true });
-  }
-  const settings = readSettings();
-  if (!process.env.BENCH_GATEWAYS && !process.env.BENCH_CHAIN) settings.gateways = ['full', 'cache-hit'];
+  requireTool('valgrind', '--version', 'apt-get install valgrind');
+  const settings = readSettings({ defaultGateways: ['full', 'cache-hit'] });
   const concurrency = process.env.BENCH_CONCURRENCY ? settings.concurrency[0] : 16;
   mkdirSync(outDir, { recursive: true });
   const upstream = startChild('upstream', process.execPath, [path.join(benchDir, 'upstream.js'), '0']);

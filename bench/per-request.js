@@ -24,8 +24,7 @@ const stamp = `per-request-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 const requests = envNumber('BENCH_REQUESTS', 3000, { min: 100, integer: true });
 
 async function main() {
-  const settings = readSettings();
-  if (!process.env.BENCH_GATEWAYS && !process.env.BENCH_CHAIN) settings.gateways = ['full', 'cache-hit'];
+  const settings = readSettings({ defaultGateways: ['full', 'cache-hit'] });
   const concurrency = settings.concurrency[0] === 1 && !process.env.BENCH_CONCURRENCY ? 16 : settings.concurrency[0];
   mkdirSync(resultsDir, { recursive: true });
   const allocDir = path.join(resultsDir, `alloc-${stamp}`);

@@ -8,11 +8,11 @@
 //
 // strace stops the thread at every system call, so every phase reads slower than it runs
 // unobserved: compare targets within one run, not with bench/run.js's TTFB.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBenchMain, sleep } from './lib/children.js';
+import { requireTool, runBenchMain, sleep } from './lib/children.js';
 import { chatBody } from './lib/fixtures.js';
 import { benchApiKey } from './lib/gateway-config.js';
 import { preflight } from './lib/preflight.js';
@@ -68,13 +68,8 @@ async function traced(target, body, logFile) {
 const ms = (seconds) => (seconds * 1e6).toFixed(0).padStart(8);
 
 async function main() {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-  } catch {
-    throw Object.assign(new Error('strace is not installed: apt-get install strace'), { hint: true });
-  }
-  const settings = readSettings();
-  if (!process.env.BENCH_GATEWAYS && !process.env.BENCH_CHAIN) settings.gateways = ['default', 'full'];
+  requireTool('strace', '-V', 'apt-get install strace');
+  const settings = readSettings({ defaultGateways: ['default', 'full'] });
   settings.gateways = settings.gateways.filter((name) => name !== 'workers');
   const workDir = path.join(resultsDir, stamp);
   mkdirSync(workDir, { recursive: true });

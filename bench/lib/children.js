@@ -1,6 +1,6 @@
 // Starts the benchmark's child processes and guarantees none outlives the run,
 // whether it ends normally, throws, or is interrupted with Ctrl-C.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 
@@ -171,4 +171,13 @@ export function runBenchMain(main) {
       stopAll(2000).finally(() => process.exit(1));
     },
   );
+}
+
+/** Fails with an install hint (no stack trace) unless `command` runs: a tool a bench script needs besides node. */
+export function requireTool(command, versionFlag, hint) {
+  try {
+    execFileSync(command, [versionFlag], { stdio: 'ignore' });
+  } catch {
+    throw Object.assign(new Error(`${command} is not installed: ${hint}`), { hint: true });
+  }
 }

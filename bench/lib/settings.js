@@ -28,7 +28,11 @@ export const modes = ['non-streaming', 'streaming'];
 const gatewayNames = ['default', 'full', 'cache-hit', 'workers'];
 const isGateway = (v) => gatewayNames.includes(v);
 
-export function readSettings() {
+/**
+ * The knobs, checked. `defaultGateways`: the gateways a script measures when neither
+ * BENCH_GATEWAYS nor BENCH_CHAIN names them (run.js's are `full,cache-hit,workers`).
+ */
+export function readSettings({ defaultGateways = ['full', 'cache-hit', 'workers'] } = {}) {
   return {
     durationSec: envNumber('BENCH_DURATION', 5, { min: 1, integer: true }),
     warmupSec: envNumber('BENCH_WARMUP', 1, { min: 0, integer: true }),
@@ -46,7 +50,7 @@ export function readSettings() {
     heapProfile: process.env.BENCH_HEAP_PROFILE === '1',
     // Which gateways to measure next to the proxy (bench/lib/targets.js); BENCH_CHAIN, the
     // older knob, names a single one. 'workers' is skipped when the build has no --workers.
-    gateways: list('BENCH_GATEWAYS', list('BENCH_CHAIN', ['full', 'cache-hit', 'workers'], isGateway), isGateway),
+    gateways: list('BENCH_GATEWAYS', list('BENCH_CHAIN', defaultGateways, isGateway), isGateway),
     // Whether the gateway records metrics: on (the default, as shipped) or off, to compare.
     metrics: list('BENCH_METRICS', ['on'], (v) => ['on', 'off'].includes(v))[0],
     // Whether the same-dialect fast path is on (as shipped) or off, to compare (docs/fast-path.md).
