@@ -26,21 +26,49 @@ export interface PassthroughBodyOptions {
  * field the translated path does not send) removed, refused fields dropped.
  */
 export function buildPassthroughBody(clientBody: Record<string, unknown>, options: PassthroughBodyOptions): Record<string, unknown> {
-  const { provider_options: providerOptions, metadata: _metadata, ...rest } = clientBody;
-  const body: Record<string, unknown> = { ...optionsFor(providerOptions, 'openai'), ...(options.providerName !== 'openai' && optionsFor(providerOptions, options.providerName)), ...rest };
+  const fitted = new FittedBody();
+  // The gateway's provider_options first: the client's own fields win over them.
+  const providerOptions = clientBody['provider_options'];
+  fitted.take(optionsFor(providerOptions, 'openai'));
+  if (options.providerName !== 'openai') fitted.take(optionsFor(providerOptions, options.providerName));
+  fitted.take(clientBody, clientOnlyFields);
+  const body = fitted.body;
   body['model'] = options.model;
-  if (body['stream'] === true) {
-    if (options.streamUsage) body['stream_options'] = { ...asRecord(body['stream_options']), include_usage: true };
-    else delete body['stream_options'];
-  } else {
-    delete body['stream_options'];
-  }
-  const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
-  delete body['max_completion_tokens'];
-  delete body['max_tokens'];
+  if (body['stream'] === true && options.streamUsage) body['stream_options'] = { ...asRecord(fitted.streamOptions), include_usage: true };
+  const maxTokens = fitted.maxCompletionTokens ?? fitted.maxTokens;
   if (maxTokens !== undefined && maxTokens !== null) body[options.maxTokensField] = maxTokens;
   dropUnsupportedParams(body, options.unsupportedParams, options.providerName, options.logger);
   return body;
+}
+
+/** The client's fields that are the gateway's, never sent upstream. */
+const clientOnlyFields: ReadonlySet<string> = new Set(['provider_options', 'metadata']);
+
+/**
+ * The body being built, field by field, with the fields that are fitted to the
+ * deployment held aside instead of copied and deleted: a deleted field turns V8's
+ * object into a slow dictionary, which every later write and `JSON.stringify` pay for.
+ */
+class FittedBody {
+  readonly body: Record<string, unknown> = {};
+  maxCompletionTokens: unknown;
+  maxTokens: unknown;
+  streamOptions: unknown;
+
+  /** Copies `source`'s own fields over what is there, as an object spread would, but those in `skip`. */
+  take(source: Record<string, unknown> | undefined, skip?: ReadonlySet<string>): void {
+    if (!source) return;
+    for (const key in source) {
+      if (!Object.hasOwn(source, key) || skip?.has(key)) continue;
+      const value = source[key];
+      if (key === 'max_completion_tokens') this.maxCompletionTokens = value;
+      else if (key === 'max_tokens') this.maxTokens = value;
+      else if (key === 'stream_options') this.streamOptions = value;
+      // A field named __proto__ (JSON.parse makes it an own field) stays a field, as in a spread, not the body's prototype.
+      else if (key === '__proto__') Object.defineProperty(this.body, key, { value, enumerable: true, writable: true, configurable: true });
+      else this.body[key] = value;
+    }
+  }
 }
 
 function optionsFor(providerOptions: unknown, name: string): Record<string, unknown> | undefined {
