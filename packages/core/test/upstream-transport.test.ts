@@ -113,6 +113,21 @@ describe('UpstreamTransport on a real socket', () => {
     await upstreamClosed;
   });
 
+  it('a client gone before the request is sent is client_closed_request, and nothing reaches the upstream', async () => {
+    let requests = 0;
+    const origin = await upstream((_req, res) => {
+      requests++;
+      res.end('{}');
+    });
+    const cancel = new AttemptCancel();
+    cancel.abort(new Error('client gone'));
+    await expect(transport!.send(post(origin), cancel, defaultUpstreamTimeouts, 'up')).rejects.toMatchObject({ code: 'client_closed_request' });
+    // The same transport still works for the next request.
+    const response = await transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up');
+    await readJsonBody(response, 'up', new AttemptCancel());
+    expect(requests).toBe(1);
+  });
+
   it('no answer within headers_ms is upstream_timeout; nobody listening is upstream_unreachable', async () => {
     const origin = await upstream(() => {});
     await expect(transport!.send(post(origin), new AttemptCancel(), { ...defaultUpstreamTimeouts, headersMs: 50 }, 'up')).rejects.toMatchObject({

@@ -30,7 +30,6 @@ export class UpstreamBodyGuard {
   private cutWith: { reason: unknown } | undefined;
   private request: CuttableRequest | undefined;
   private bytes = 0;
-  private body: UpstreamBody | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly passOnClientAbort = (): void => this.abortRequest(this.clientSignal.reason);
 
@@ -52,11 +51,9 @@ export class UpstreamBodyGuard {
     if (this.cutWith) request.abort(this.cutWith.reason);
   }
 
-  /** Watches the body once the response headers have arrived. */
+  /** Watches the body once the response headers have arrived: the bounds hold until it closes. */
   attach(body: UpstreamBody): void {
-    this.body = body;
-    if (this.error) body.destroy(this.error);
-    else body.onClose(this.release);
+    body.onClose(this.release);
   }
 
   /** Counts a chunk read from the body; throws (after cutting the request) when it is one too many. */
@@ -91,8 +88,8 @@ export class UpstreamBodyGuard {
   private cut(error: GatewayError): void {
     this.error = error;
     this.release();
+    // The request cuts its body too, once it has one (UpstreamCall.abort).
     this.abortRequest(error);
-    this.body?.destroy(error);
   }
 
   private abortRequest(reason: unknown): void {
