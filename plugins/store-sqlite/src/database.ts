@@ -47,13 +47,19 @@ export class SqliteHandle {
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: connection.busyTimeoutMs });
-    if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
-    // WAL with synchronous=NORMAL stays consistent on a crash; only the last
-    // commits before a power cut can be lost.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    // Negative: a size in KiB rather than in pages.
-    this.db.pragma(`cache_size = -${connection.cacheSizeKb ?? sqliteCacheSizeKb.default}`);
+    try {
+      if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+      // WAL with synchronous=NORMAL stays consistent on a crash; only the last
+      // commits before a power cut can be lost.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      // Negative: a size in KiB rather than in pages.
+      this.db.pragma(`cache_size = -${connection.cacheSizeKb ?? sqliteCacheSizeKb.default}`);
+    } catch (error) {
+      // Locked past the busy timeout while switching to WAL, say: the connection is not kept (the worker opens another later).
+      this.db.close();
+      throw error;
+    }
   }
 
   get open(): boolean {

@@ -28,5 +28,6 @@ export { sqlite, sqliteOptionsSchema, type SqliteOptions };
 export { openSqliteStorage, type OpenSqliteStorageOptions } from './open-sqlite-storage.js';
 export { migrations, type Migration } from './migrations.js';
 export { SqliteResponseStore, type SqliteResponseStoreOptions } from './sqlite-response-store.js';
-export { SqliteWorkerClient, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerClientOptions } from './sqlite-worker-client.js';
+export { SqliteWorkerClient, type SqliteWorkerClientOptions } from './sqlite-worker-client.js';
+export { SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT } from './sqlite-worker-messages.js';
 export { hostedSqliteStores, type HostedSqliteStoreName } from './hosted-sqlite-stores.js';

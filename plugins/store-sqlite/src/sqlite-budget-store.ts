@@ -5,10 +5,24 @@ import { randomBytes } from 'node:crypto';
 import { budgetWindowKey } from './budget-window-key.js';
 import type { SqliteHandle } from './database.js';
 
-/** Money is counted in whole micro-dollars (1e-6 USD), so sums never drift. */
+/**
+ * Money is counted in whole micro-dollars (1e-6 USD), so sums never drift. An amount
+ * is exact up to Number.MAX_SAFE_INTEGER micro-dollars (about 9 billion USD); a larger
+ * one would be rounded to another amount, so it is refused.
+ */
 export function toMicros(usd: number): number {
-  if (!Number.isFinite(usd)) throw new TypeError(`not an amount: ${usd}`);
-  return Math.round(usd * 1_000_000);
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) throw new TypeError(`not an amount: ${String(usd)}`);
+  const micros = Math.round(usd * 1_000_000);
+  if (!Number.isSafeInteger(micros)) throw new RangeError(`not an exact amount of micro-dollars: ${usd}`);
+  // -0 (from a tiny negative amount) is 0.
+  return micros + 0;
+}
+
+/** A limit beyond the largest exact amount holds every amount: it is that largest amount, never rounded. */
+function limitMicros(usd: number): number {
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) throw new TypeError(`not a limit: ${String(usd)}`);
+  const micros = Math.round(usd * 1_000_000);
+  return micros > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : toMicros(usd);
 }
 
 function fromMicros(micros: number): number {
@@ -23,6 +37,7 @@ function checkedLease(lease: ReservationLease | undefined, defaultTtlMs: number)
 }
 
 const reservationIdBytes = 12;
+const reservationIdPattern = /^res_[A-Za-z0-9_-]{16}$/;
 const reservationIdsPerDraw = 256;
 let randomPool = Buffer.alloc(0);
 let randomOffset = 0;
@@ -30,9 +45,9 @@ let randomOffset = 0;
 /**
  * `res_` and 12 random bytes. The bytes are drawn from the CSPRNG 256 ids' worth at a
  * time (one call instead of one per reservation, on the path of every request); each
- * byte is used once.
+ * byte is used once. The worker client draws them on the main thread (see `reserve`).
  */
-function newReservationId(): string {
+export function newReservationId(): string {
   if (randomOffset + reservationIdBytes > randomPool.length) {
     randomPool = randomBytes(reservationIdBytes * reservationIdsPerDraw);
     randomOffset = 0;
@@ -61,7 +76,7 @@ function distinctAccounts(accounts: readonly BudgetAccount[]): ChargedAccount[] 
   const distinct: ChargedAccount[] = [];
   for (const account of accounts) {
     const windowStart = budgetWindowKey(account.windowStart);
-    const limit = toMicros(account.limitUsd);
+    const limit = limitMicros(account.limitUsd);
     const seen = distinct.find((d) => d.owner === account.owner && d.windowStart === windowStart);
     if (seen) seen.limit = Math.min(seen.limit, limit);
     else distinct.push({ owner: account.owner, windowStart, limit });
@@ -115,7 +130,7 @@ class BudgetExhausted extends Error {
  */
 export class SqliteBudgetStore implements BudgetStore {
   private readonly statements: () => ReturnType<typeof prepareStatements>;
-  private readonly reserveTx: (accounts: BudgetAccount[], micros: number, lease: ReservationLease) => ReserveResult;
+  private readonly reserveTx: (accounts: BudgetAccount[], micros: number, lease: ReservationLease, reservationId: string) => ReserveResult;
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
   private readonly settlePartTx: (reservationId: string, actualMicros: number, releasedMicros: number) => void;
   private readonly releaseTx: (nowMs: number, batchSize: number) => number;
@@ -128,7 +143,7 @@ export class SqliteBudgetStore implements BudgetStore {
     this.statements = handle.prepare(prepareStatements);
     const db = handle.db;
 
-    const reserve = db.transaction((accounts: BudgetAccount[], micros: number, lease: ReservationLease): ReserveResult => {
+    const reserve = db.transaction((accounts: BudgetAccount[], micros: number, lease: ReservationLease, reservationId: string): ReserveResult => {
       const s = this.statements();
       const held: HeldAccount[] = [];
       for (const account of distinctAccounts(accounts)) {
@@ -139,14 +154,13 @@ export class SqliteBudgetStore implements BudgetStore {
         }
         held.push([account.owner, account.windowStart]);
       }
-      const reservationId = newReservationId();
       const now = Date.now();
       s.insertReservation.run(reservationId, micros, new Date(now).toISOString(), lease.holder, now + lease.ttlMs, JSON.stringify(held));
       return { ok: true, reservationId };
     });
-    this.reserveTx = (accounts, micros, lease) => {
+    this.reserveTx = (accounts, micros, lease, reservationId) => {
       try {
-        return reserve.immediate(accounts, micros, lease);
+        return reserve.immediate(accounts, micros, lease, reservationId);
       } catch (error) {
         if (error instanceof BudgetExhausted) return { ok: false, exhausted: error.owner };
         throw error;
@@ -192,10 +206,17 @@ export class SqliteBudgetStore implements BudgetStore {
     this.handle.migrate();
   }
 
-  async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult> {
+  /**
+   * `reservationId`: the id to give the reservation, drawn by the worker client (so it
+   * can release a reservation whose answer was lost with the thread); a new one when absent.
+   */
+  async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease, reservationId?: string): Promise<ReserveResult> {
     const micros = toMicros(amountUsd);
     if (micros < 0) throw new RangeError(`cannot reserve a negative amount: ${amountUsd}`);
-    return this.reserveTx(accounts, micros, checkedLease(lease, this.defaultTtlMs));
+    if (reservationId !== undefined && (typeof reservationId !== 'string' || !reservationIdPattern.test(reservationId))) {
+      throw new TypeError('not a reservation id');
+    }
+    return this.reserveTx(accounts, micros, checkedLease(lease, this.defaultTtlMs), reservationId ?? newReservationId());
   }
 
   async renewLeases(holder: string, ttlMs: number): Promise<number> {

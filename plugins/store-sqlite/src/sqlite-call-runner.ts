@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall } from './sqlite-worker-messages.js';
+import { codedError, encodeError, SQLITE_WORKER_EXITED, type SqliteWorkerAnswer, type SqliteWorkerCall } from './sqlite-worker-messages.js';
 
 /**
  * Request-path writes that are each a transaction of their own (reserve, settle,
@@ -33,12 +33,15 @@ export class SqliteCallRunner {
 
   /**
    * `stores`: the hosted stores by name; `db`: their connection; `openError`: why the
-   * file could not be opened (then every call answers with it).
+   * file could not be opened (then every call answers with it); `stopped`: true once a
+   * closing client gave up waiting (then every call not yet started answers
+   * SQLITE_WORKER_EXITED instead of running).
    */
   constructor(
     private readonly stores: ReadonlyMap<string, Record<string, unknown>>,
     private readonly db: Database.Database | undefined,
     private readonly openError?: unknown,
+    private readonly stopped: () => boolean = () => false,
   ) {
     this.transaction = db && {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -104,6 +107,9 @@ export class SqliteCallRunner {
   }
 
   private async answer(call: SqliteWorkerCall): Promise<SqliteWorkerAnswer> {
+    if (this.stopped()) {
+      return { id: call.id, ok: false, error: encodeError(codedError(SQLITE_WORKER_EXITED, `${call.store}.${call.method} did not run: the SQLite store was closed before it started`)) };
+    }
     try {
       return { id: call.id, ok: true, value: await this.invoke(call) };
     } catch (error) {

@@ -2,6 +2,7 @@ import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, Virtua
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { SqliteHandle } from './database.js';
+import { checkedText } from './well-formed-text.js';
 
 interface KeyRow {
   id: string;
@@ -30,6 +31,16 @@ interface AuditRow {
   actor: string;
   at: string;
   details: string;
+}
+
+/** The text fields of a key as given (tags and scope are written as JSON, which escapes what needs it). */
+function checkedFields(fields: Partial<VirtualKeyFields>): void {
+  for (const field of ['name', 'team', 'project', 'user'] as const) checkedText(fields[field], field);
+}
+
+function checkedSecret(secret: KeySecret): void {
+  checkedText(secret.hash, 'hash');
+  checkedText(secret.prefix, 'prefix');
 }
 
 function newKeyId(): string {
@@ -116,6 +127,8 @@ export class SqliteKeyStore implements KeyStore {
     const s = this.statements();
     const now = new Date().toISOString();
     const id = newKeyId();
+    checkedFields(fields);
+    checkedSecret(secret);
     this.handle.db.transaction(() => {
       s.insertKey.run({
         id,
@@ -163,6 +176,7 @@ export class SqliteKeyStore implements KeyStore {
 
   async update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined> {
     const s = this.statements();
+    checkedFields(fields);
     const changed = this.handle.db.transaction(() => {
       const row = s.keyById.get(id) as KeyRow | undefined;
       if (!row) return false;
@@ -195,6 +209,7 @@ export class SqliteKeyStore implements KeyStore {
 
   async rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined> {
     const s = this.statements();
+    checkedSecret(secret);
     const found = this.handle.db.transaction(() => {
       const row = s.keyById.get(id) as KeyRow | undefined;
       if (!row) return false;
@@ -213,6 +228,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
+    for (const field of ['keyId', 'action', 'actor', 'at'] as const) checkedText(entry[field], field);
     this.statements().insertAudit.run(entry.keyId, entry.action, entry.actor, entry.at, JSON.stringify(entry.details ?? {}));
   }
 

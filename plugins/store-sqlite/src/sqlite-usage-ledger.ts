@@ -12,6 +12,7 @@ import type {
 } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import type { SqliteHandle } from './database.js';
+import { wellFormedText } from './well-formed-text.js';
 
 /** The SQL expression each group is read from; `(none)` where the record has no value. */
 const groupExpressions: Record<UsageGroup, string> = {
@@ -167,19 +168,19 @@ function insertSql(rows: number): string {
     ON CONFLICT (at_ms, id) DO NOTHING`;
 }
 
-/** A record's values in column order (positional binding is cheaper than named). */
+/** A record's values in column order (positional binding is cheaper than named); text as it will read back (see wellFormedText). */
 function rowValues(record: UsageRecord): unknown[] {
   return [
-    record.id,
+    wellFormedText(record.id),
     record.at,
     toMillis(record.at, 'at'),
-    record.endpoint,
-    record.keyId ?? null,
-    record.team ?? null,
-    record.project ?? null,
-    record.requestedModel ?? null,
-    record.provider ?? null,
-    record.model ?? null,
+    wellFormedText(record.endpoint),
+    wellFormedText(record.keyId ?? null),
+    wellFormedText(record.team ?? null),
+    wellFormedText(record.project ?? null),
+    wellFormedText(record.requestedModel ?? null),
+    wellFormedText(record.provider ?? null),
+    wellFormedText(record.model ?? null),
     record.stream ? 1 : 0,
     record.inputTokens,
     record.outputTokens,
@@ -188,7 +189,7 @@ function rowValues(record: UsageRecord): unknown[] {
     record.costUsd,
     Math.round(record.latencyMs),
     record.status,
-    record.errorCode ?? null,
+    wellFormedText(record.errorCode ?? null),
     record.cacheHit ? 1 : 0,
     record.attempts,
   ];
@@ -239,7 +240,7 @@ export class SqliteUsageLedger implements UsageLedger {
   async query(query: UsageQuery): Promise<UsageRow[]> {
     const byKey = query.keyId !== undefined;
     const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to') };
-    if (byKey) params['key_id'] = query.keyId;
+    if (byKey) params['key_id'] = wellFormedText(query.keyId);
     const rows = this.statements().query(query.groupBy, byKey, query.bucket).all(params) as UsageRow[];
     return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group) }));
   }
@@ -250,8 +251,8 @@ export class SqliteUsageLedger implements UsageLedger {
     const status = query.status === undefined ? undefined : typeof query.status === 'number' ? 'exact' : query.status;
     const filters: RecordFilters = { key: query.keyId !== undefined, model: query.model !== undefined, status, cursor: cursor !== undefined };
     const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to'), limit: query.limit + 1 };
-    if (query.keyId !== undefined) params['key_id'] = query.keyId;
-    if (query.model !== undefined) params['model'] = query.model;
+    if (query.keyId !== undefined) params['key_id'] = wellFormedText(query.keyId);
+    if (query.model !== undefined) params['model'] = wellFormedText(query.model);
     if (typeof query.status === 'number') params['status'] = query.status;
     if (cursor) {
       params['cursor_at'] = cursor.atMs;

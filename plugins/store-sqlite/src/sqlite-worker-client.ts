@@ -1,9 +1,10 @@
-import type { Logger, StoreHealth } from '@switchyard/core';
+import { redactSecrets, type Logger, type StoreHealth } from '@switchyard/core';
 import type { SqliteConnectionSettings } from './database.js';
 import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { decodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
+import { newReservationId } from './sqlite-budget-store.js';
+import { codedError, decodeError, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
 export interface SqliteWorkerClientOptions {
   /** An absolute path, or `:memory:` (then the worker's own database). */
@@ -23,6 +24,9 @@ interface PendingCall {
   id: number;
   store: string;
   method: string;
+  args: unknown[];
+  /** 1 for a caller's call; more for a settlement sent again after the worker died with it (see redoLost). */
+  attempt: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Set once the caller was answered with a timeout; the worker's late answer is then only cleaned up. */
@@ -38,18 +42,20 @@ interface PostedBatch {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Error codes of the thread boundary itself; `isSqliteOutage` counts them as outages (503). */
-export const SQLITE_WORKER_TIMEOUT = 'ERR_SQLITE_WORKER_TIMEOUT';
-export const SQLITE_WORKER_EXITED = 'ERR_SQLITE_WORKER_EXITED';
+/** A thread and what the client knows of it. */
+interface WorkerState {
+  /** Posted `ready`: a message posted now starts its clock at once. */
+  online: boolean;
+  /** Messages posted before it was online: their clocks start when it is. */
+  unarmed: PostedBatch[];
+  /** Shared with the thread: set, it answers the calls it has not started with SQLITE_WORKER_EXITED instead of running them. */
+  stop: Int32Array;
+}
 
 const isInputType = (arg: string) => arg.startsWith('--input-type');
 
-/** Emitted on a Worker when its thread has loaded and posted `ready`. */
-const readyEvent = 'sqlite-ready';
-
-function codedError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
+/** How often a settlement lost with a dead worker is sent again, in all. */
+const maxSettleAttempts = 3;
 
 /**
  * Where the worker script is: next to this file in `dist/`; from the sources (tests
@@ -64,11 +70,13 @@ function workerScript(): URL {
  * The main thread's side of the SQLite worker. The calls made in one turn of the
  * event loop are posted together, as one message, once the turn's I/O callbacks have
  * run (setImmediate); the worker answers them together too, each with its own value
- * or error. Every call has a timeout, counted from when its message was posted (one
+ * or error. Every call has a timeout, counted from when its message was posted, or
+ * from when the thread is ready if it was posted during the thread's start-up (one
  * timer per message). The worker is started at once and again on the first call
  * after it died; a death fails every call in flight as an outage (503
- * `store_unavailable` at the guardStore boundary). `close()` lets the calls in
- * flight finish, then closes the connection.
+ * `store_unavailable` at the guardStore boundary), and sends again the settlements it
+ * took with it (see redoLost). `close()` lets the calls in flight finish, then closes
+ * the connection, within a bound (see shutDown).
  */
 export class SqliteWorkerClient {
   private worker: Worker | undefined;
@@ -78,11 +86,13 @@ export class SqliteWorkerClient {
   private queue: Array<{ call: PendingCall; request: SqliteWorkerCall }> = [];
   private nextId = 1;
   private closed = false;
+  /** Told to close: no call goes to a thread any more, and none is started. */
+  private ended = false;
   private closing: Promise<void> | undefined;
   private restartCount = 0;
   private lastExit: string | undefined;
   private crashMessage: string | undefined;
-  private readonly online = new WeakSet<Worker>();
+  private readonly states = new WeakMap<Worker, WorkerState>();
 
   constructor(private readonly options: SqliteWorkerClientOptions) {
     this.worker = this.spawn();
@@ -117,9 +127,16 @@ export class SqliteWorkerClient {
   call(store: string, method: string, args: unknown[]): Promise<unknown> {
     // The message better-sqlite3 gives on a closed connection, so callers see one behaviour in both modes.
     if (this.closed) return Promise.reject(new TypeError('The database connection is not open'));
+    // A reservation's id is chosen here: should the worker die before its answer comes, the client
+    // still knows what to release (redoLost). `reserve(accounts, amountUsd, lease?, reservationId?)`.
+    if (store === 'budgets' && method === 'reserve') args = [args[0], args[1], args[2], newReservationId()];
+    return this.send(store, method, args, 1);
+  }
+
+  private send(store: string, method: string, args: unknown[], attempt: number): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       const id = this.nextId++;
-      const call: PendingCall = { id, store, method, resolve, reject, timedOut: false, batch: undefined };
+      const call: PendingCall = { id, store, method, args, attempt, resolve, reject, timedOut: false, batch: undefined };
       if (this.queue.length === 0) setImmediate(this.flush);
       this.queue.push({ call, request: { id, store, method, args } });
     });
@@ -130,6 +147,11 @@ export class SqliteWorkerClient {
     const queued = this.queue;
     if (queued.length === 0) return;
     this.queue = [];
+    if (this.ended) {
+      // Only the client's own settlements come this late (a late answer's release): the lease is their fallback.
+      for (const entry of queued) entry.call.reject(new TypeError('The database connection is not open'));
+      return;
+    }
     const worker = (this.worker ??= this.respawn());
     const batch: PostedBatch = { calls: [], unanswered: 0, timer: undefined };
     try {
@@ -151,12 +173,14 @@ export class SqliteWorkerClient {
     // While a call waits the thread keeps the process alive (before it is online no timer does).
     worker.ref();
     // The clock starts once the thread is ready: its start-up (loading its modules, opening the file) is not the database's delay.
-    const arm = () => {
-      if (batch.unanswered > 0) batch.timer = setTimeout(() => this.timeOut(batch), this.options.callTimeoutMs);
-    };
-    if (this.online.has(worker)) arm();
-    else worker.once(readyEvent, arm);
+    const state = this.states.get(worker)!;
+    if (state.online) this.arm(batch);
+    else state.unarmed.push(batch);
   };
+
+  private arm(batch: PostedBatch): void {
+    if (batch.unanswered > 0) batch.timer = setTimeout(() => this.timeOut(batch), this.options.callTimeoutMs);
+  }
 
   private posted(call: PendingCall, batch: PostedBatch): void {
     call.batch = batch;
@@ -187,6 +211,15 @@ export class SqliteWorkerClient {
     return this.closing;
   }
 
+  /**
+   * Every call made before close() is answered first, or fails by its own timeout. The
+   * thread then runs what it still holds (calls whose callers were told they timed out:
+   * ledger batches, settlements) and closes the connection. That is bounded too: past
+   * another call timeout the thread answers the calls it has not started with
+   * SQLITE_WORKER_EXITED instead of running them, and ends once the statement under
+   * way returns (a lock wait within the busy timeout). Never worker.terminate():
+   * better-sqlite3 12 aborts the whole process when a thread is terminated inside a statement.
+   */
   private async shutDown(): Promise<void> {
     this.closed = true;
     // Calls made before close() go out now, and are waited for like the others.
@@ -200,14 +233,22 @@ export class SqliteWorkerClient {
       }),
     );
     await Promise.all(inFlight);
+    this.ended = true;
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.ref();
     worker.postMessage({ type: 'close' } satisfies SqliteWorkerRequest);
-    // Never worker.terminate(): better-sqlite3 12 aborts the whole process when a thread is
-    // terminated inside a statement. A call still running ends by itself within the busy timeout.
+    let grace: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(true), this.options.callTimeoutMs)))]);
+    clearTimeout(grace);
+    if (!stopped) return;
+    this.options.logger.error(
+      { store: 'sqlite', pending: this.pending.size, waitedMs: this.options.callTimeoutMs },
+      'the SQLite worker thread did not finish its calls while closing; the calls it has not started fail (SQLITE_WORKER_EXITED)',
+    );
+    Atomics.store(this.states.get(worker)!.stop, 0, 1);
     await exited;
   }
 
@@ -218,11 +259,13 @@ export class SqliteWorkerClient {
   }
 
   private spawn(): Worker {
+    const stop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const worker = new Worker(workerScript(), {
       workerData: {
         file: this.options.file,
         connection: this.options.connection,
         settings: this.options.settings,
+        stop,
       },
       // Inherited as is, except from a process started with `--input-type` (node -e): a worker run
       // from a file refuses that flag. Never always given explicitly: an explicit list may not hold
@@ -233,15 +276,19 @@ export class SqliteWorkerClient {
       // for ~2x the worker's (sub-millisecond) scavenges.
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
     });
+    const state: WorkerState = { online: false, unarmed: [], stop };
+    this.states.set(worker, state);
     // An idle worker never keeps the process alive by itself; one with calls in flight does.
     worker.unref();
     worker.on('message', (message: SqliteWorkerReply) => {
       if (message.type !== 'ready') return this.receive(message);
-      this.online.add(worker);
-      worker.emit(readyEvent);
+      state.online = true;
+      for (const batch of state.unarmed) this.arm(batch);
+      state.unarmed = [];
     });
     worker.on('error', (error) => {
-      this.crashMessage = error.message.split('\n')[0]?.slice(0, 200);
+      // Shown in `/health`: the first line, without anything key-shaped a thrown message may quote.
+      this.crashMessage = redactSecrets(error.message.split('\n')[0] ?? '').slice(0, 200);
     });
     worker.once('exit', (code) => this.exited(worker, code));
     return worker;
@@ -278,15 +325,47 @@ export class SqliteWorkerClient {
     if (!answer.ok || call.store !== 'budgets' || call.method !== 'reserve') return;
     const result = answer.value as { ok?: unknown; reservationId?: unknown };
     if (result.ok !== true || typeof result.reservationId !== 'string') return;
-    this.call('budgets', 'settle', [result.reservationId, 0]).catch((error: unknown) =>
-      this.options.logger.warn({ store: 'sqlite', err: error }, 'could not release a reservation whose answer came too late; its lease will expire'),
-    );
+    this.settleInBackground([result.reservationId, 0], 1);
+  }
+
+  /**
+   * A settlement the client makes itself (a release, or a settlement sent again). A timeout
+   * or a death of the thread is not the end of it: it still runs late, or is sent again
+   * (redoLost); any other failure leaves the reservation held until its lease expires.
+   */
+  private settleInBackground(args: unknown[], attempt: number): void {
+    this.send('budgets', 'settle', args, attempt).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (code === SQLITE_WORKER_TIMEOUT || code === SQLITE_WORKER_EXITED) return;
+      this.options.logger.warn({ store: 'sqlite', err: error }, 'could not settle a reservation after its call failed; it stays held until its lease expires');
+    });
+  }
+
+  /**
+   * A worker that died took its calls with it, answered or not: a settlement that did not
+   * run would leave its reservation held, and this process's lease renewals would keep it
+   * held for as long as the process lives. So a `settle` lost with the thread is sent
+   * again to the next one (settling is idempotent: the reservation is deleted as it is
+   * settled, so a second settle of it does nothing), and a `reserve` lost with it, which
+   * may have committed before the thread died, is released by the id the client gave it.
+   * `settlePart` is not idempotent and is not sent again: its caller (a budget grant)
+   * ends its reservation with a `settle` instead. The callers were told "unavailable".
+   */
+  private redoLost(call: PendingCall): void {
+    if (call.store !== 'budgets') return;
+    if (call.method === 'reserve' && typeof call.args[3] === 'string') {
+      this.settleInBackground([call.args[3], 0], 1);
+    } else if (call.method === 'settle' && call.attempt < maxSettleAttempts) {
+      this.settleInBackground(call.args, call.attempt + 1);
+    } else if (call.method === 'settle') {
+      this.options.logger.warn({ store: 'sqlite', attempts: call.attempt }, 'a settlement was lost with the SQLite worker thread again; its reservation stays held until its lease expires');
+    }
   }
 
   private exited(worker: Worker, code: number): void {
     if (this.worker === worker) this.worker = undefined;
     if (this.closed) {
-      // Ended by close(), or stuck and terminated by it: nothing to restart or report.
+      // Ended by close() (or died while closing): nothing to restart or report.
       for (const call of [...this.pending.values()]) {
         this.forget(call);
         if (!call.timedOut) call.reject(codedError(SQLITE_WORKER_EXITED, 'the SQLite worker thread was stopped by close()'));
@@ -301,6 +380,7 @@ export class SqliteWorkerClient {
     for (const call of [...this.pending.values()]) {
       this.forget(call);
       if (!call.timedOut) call.reject(error);
+      this.redoLost(call);
     }
   }
 }

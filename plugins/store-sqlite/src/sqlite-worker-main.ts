@@ -14,35 +14,43 @@ interface SqliteWorkerData {
   file: string;
   connection: SqliteConnectionSettings;
   settings: HostedSqliteSettings;
+  /** Set (to 1) by a client that gave up waiting for close: calls not started answer SQLITE_WORKER_EXITED. */
+  stop: Int32Array;
 }
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker-main must run in a worker thread');
-const { file, connection, settings } = workerData as SqliteWorkerData;
+const { file, connection, settings, stop } = workerData as SqliteWorkerData;
 const post = (message: SqliteWorkerReply) => port.postMessage(message);
 
-// A file that cannot be opened answers every call with the open error (SQLITE_CANTOPEN → 503),
-// as the in-thread mode does at its first use.
-let handle: SqliteHandle | undefined;
-let openError: unknown;
-try {
-  handle = new SqliteHandle(file, connection, (applied) =>
-    post({
-      type: 'log',
-      level: 'info',
-      fields: { store: 'sqlite', file, migrations: applied.map((m) => `${m.version}-${m.name}`) },
-      message: 'applied database migrations',
-    }),
-  );
-} catch (error) {
-  openError = error;
-}
+const stopped = () => Atomics.load(stop, 0) === 1;
 
-const stores = new Map<string, Record<string, unknown>>();
-if (handle) {
+// A file that cannot be opened answers the calls with the open error (SQLITE_CANTOPEN → 503),
+// as the in-thread mode does at its first use. Each later run of calls tries to open it again
+// first (the first run answers with the error the thread started with, not waiting twice): a
+// thread started while the file could not be used (its folder missing, a lock held past the
+// busy timeout) recovers once it can, as a new thread would.
+let handle: SqliteHandle | undefined;
+let runner = openStores();
+let reopen = false;
+
+function openStores(): SqliteCallRunner {
+  try {
+    handle = new SqliteHandle(file, connection, (applied) =>
+      post({
+        type: 'log',
+        level: 'info',
+        fields: { store: 'sqlite', file, migrations: applied.map((m) => `${m.version}-${m.name}`) },
+        message: 'applied database migrations',
+      }),
+    );
+  } catch (error) {
+    return new SqliteCallRunner(new Map(), undefined, error, stopped);
+  }
+  const stores = new Map<string, Record<string, unknown>>();
   for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, settings) as unknown as Record<string, unknown>);
+  return new SqliteCallRunner(stores, handle.db, undefined, stopped);
 }
-const runner = new SqliteCallRunner(stores, handle?.db, openError);
 
 // Calls that arrive while the thread is busy wait here and then run together: their
 // writes share a commit and their answers go back in one message.
@@ -53,6 +61,8 @@ async function runQueued(): Promise<void> {
   while (queued.length > 0) {
     const calls = queued;
     queued = [];
+    if (!handle && reopen && !stopped()) runner = openStores();
+    reopen = !handle;
     postAnswers(await runner.run(calls));
   }
   running = undefined;

@@ -5,6 +5,14 @@
  * decides between a 503 outage and a bug.
  */
 
+/** Error codes of the thread boundary itself; `isSqliteOutage` counts them as outages (503). */
+export const SQLITE_WORKER_TIMEOUT = 'ERR_SQLITE_WORKER_TIMEOUT';
+export const SQLITE_WORKER_EXITED = 'ERR_SQLITE_WORKER_EXITED';
+
+export function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
 /** One store method call, as it crosses to the worker. */
 export interface SqliteWorkerCall {
   id: number;

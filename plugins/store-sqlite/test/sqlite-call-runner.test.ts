@@ -208,6 +208,27 @@ describe('the SQLite worker call runner', () => {
     expect(handle.db.inTransaction).toBe(false);
   });
 
+  it('once stopped (a closing client gave up waiting), the calls not started answer ERR_SQLITE_WORKER_EXITED and write nothing; the ones before commit', async () => {
+    const handle = openFile();
+    let stopped = false;
+    class StopsAfterwards {
+      async append(): Promise<void> {
+        handle.db.prepare('INSERT INTO usage_marks (n) VALUES (1)').run();
+        stopped = true;
+      }
+    }
+    handle.db.exec('CREATE TABLE usage_marks (n INTEGER)');
+    const stores = new Map<string, Record<string, unknown>>();
+    for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, { defaultReservationTtlMs: 60_000 }) as unknown as Record<string, unknown>);
+    stores.set('ledger', new StopsAfterwards() as unknown as Record<string, unknown>);
+    const runner = new SqliteCallRunner(stores, handle.db, undefined, () => stopped);
+    const answers = await runner.run([call('budgets', 'reserve', [account], 0.1), call('ledger', 'append'), call('budgets', 'reserve', [account], 0.2), call('budgets', 'reserved', account.owner, account.windowStart)]);
+    expect(answers.map((answer) => (answer.ok ? 'ok' : answer.error.code))).toEqual(['ok', 'ok', 'ERR_SQLITE_WORKER_EXITED', 'ERR_SQLITE_WORKER_EXITED']);
+    expect(reservedMicros(handle)).toBe(100_000);
+    expect(handle.db.prepare('SELECT COUNT(*) AS n FROM usage_marks').get()).toEqual({ n: 1 });
+    expect(handle.db.inTransaction).toBe(false);
+  });
+
   it('a file that could not be opened answers every call with the open error', async () => {
     const openError = Object.assign(new Error('unable to open database file'), { code: 'SQLITE_CANTOPEN' });
     const runner = new SqliteCallRunner(new Map(), undefined, openError);
