@@ -160,6 +160,10 @@ describe('admin API: creating keys', () => {
     [{ name: 'a', scope: { expires_at: 'next tuesday' } }, 'scope.expires_at'],
     [{ name: 'a', scope: { expires_at: '2026-01-01T00:00:00Z' } }, 'scope.expires_at'],
     [{ name: 'a', scope: { expires_at: '2027-01-01', expires_in: '1d' } }, 'scope.expires_in'],
+    // Lone UTF-16 surrogates (JSON's \ud800): no store keeps them as they came.
+    [{ name: 'a\ud800' }, 'name'],
+    [{ name: 'a', team: '\udfff' }, 'team'],
+    [{ name: 'a', tags: ['ok', 'x\ud800'] }, 'tags[1]'],
   ])('refuses %j naming %s', async (body, param) => {
     const response = await admin('post', '/keys', body);
     expectError(response, 400, 'invalid_request', param);
