@@ -41,6 +41,10 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
 
+  // A worker told to stop while it still loads dies of the signal (its handler is not in place
+  // yet): it had nothing to drain, so that is a clean stop, not a failure.
+  const stoppedBeforeServing = (worker: Worker, signal: string | null) => !listened.has(worker.id) && (signal === 'SIGTERM' || signal === 'SIGINT');
+
   const fork = () => {
     const worker = cluster.fork(options.workerEnv);
     live.add(worker);
@@ -80,7 +84,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker);
     if (stopping) {
-      if (code !== 0) failed = true;
+      if (code !== 0 && !stoppedBeforeServing(worker, signal)) failed = true;
       if (live.size === 0) {
         logger.info({ failed }, failed ? 'stopped; a worker did not stop cleanly' : 'stopped');
         resolveExit(failed ? 1 : 0);

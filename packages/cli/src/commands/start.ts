@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -71,7 +70,13 @@ export async function startCommand(options: StartOptions): Promise<number> {
   }
   // A worker whose primary is gone (killed) gets no more connections: it drains and exits.
   const orphaned = () => process.kill(process.pid, 'SIGTERM');
-  if (cluster.isWorker) process.once('disconnect', orphaned);
+  if (cluster.isWorker) {
+    // Else node:cluster's own 'disconnect' listener exits at once, cutting streams in flight
+    // and dropping the ledger's last batch.
+    cluster.worker!.exitedAfterDisconnect = true;
+    cluster.worker!.on('error', ignoreClosedChannel);
+    process.once('disconnect', orphaned);
+  }
 
   // Before the gateway allocates: every process that serves (one, or each cluster worker) sets it.
   setHeapGrowingPercent(config.server.heap_growing_percent);
@@ -95,7 +100,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // sends SIGTERM the moment it reads that line must find the handler in place.
   const stopped = stopOnSignals(server, gateway, logger, { drainDelayMs: config.server.drain_delay_ms, lameDuck });
   try {
-    await listen(server, config.server.port, config.server.host);
+    // Stopped before it ever listened: nothing was served, the shutdown has run.
+    if (!(await listen(server, config.server.port, config.server.host))) return stopped;
   } catch (error) {
     await gateway.close({ drainTimeoutMs: 0 });
     const code = (error as NodeJS.ErrnoException).code;
@@ -125,10 +131,31 @@ export async function startCommand(options: StartOptions): Promise<number> {
   return stopped;
 }
 
-/** Binds the port, or rejects with the listen error (EADDRINUSE …) instead of an unhandled 'error' event. */
-async function listen(server: Server, port: number, host: string): Promise<void> {
-  server.listen(port, host);
-  await once(server, 'listening');
+/**
+ * A worker's channel errors reach its cluster.worker. Once the primary is gone the channel is
+ * closed, and letting go of it after the drain (bin.ts) must not crash the worker with a stack trace.
+ */
+function ignoreClosedChannel(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ERR_IPC_DISCONNECTED' && error.code !== 'ERR_IPC_CHANNEL_CLOSED') throw error;
+}
+
+/**
+ * Binds the port (true), or rejects with the listen error (EADDRINUSE …) instead of an unhandled
+ * 'error' event. False when a signal closed the server first: a cluster worker's listen waits for
+ * the primary's answer, and node drops a listen the server was closed during without a word.
+ */
+function listen(server: Server, port: number, host: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      server.off('listening', onListening).off('close', onClose).off('error', onError);
+      outcome();
+    };
+    const onListening = () => settle(() => resolve(true));
+    const onClose = () => settle(() => resolve(false));
+    const onError = (error: Error) => settle(() => reject(error));
+    server.once('listening', onListening).once('close', onClose).once('error', onError);
+    server.listen(port, host);
+  });
 }
 
 /** Resolves with the exit code once a signal has stopped the server and the gateway. */
