@@ -96,6 +96,15 @@ main(process.argv.slice(2))
         process.exitCode = 1;
         return;
       }
+      if ((error as { code?: unknown }).code === 'store_unavailable') {
+        // An outage, not a bug: what failed, without a stack. The cause is a driver's or the
+        // system's words (ECONNREFUSED …), which name a host and never a password.
+        const cause = (error as { cause?: unknown }).cause;
+        const reason = cause instanceof Error ? `: ${cause.message.split('\n')[0]}` : '';
+        process.stderr.write(`switchyard: could not start: the storage cannot be reached${reason}\n`);
+        process.exitCode = 1;
+        return;
+      }
       process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 1;
     },
@@ -105,6 +114,7 @@ main(process.argv.slice(2))
     // channel to the primary would keep it alive. (Its "primary gone" listener goes first.)
     if (cluster.isWorker) {
       process.removeAllListeners('disconnect');
-      process.disconnect?.();
+      // Already closed when the primary is gone.
+      if (process.connected) process.disconnect?.();
     }
   });

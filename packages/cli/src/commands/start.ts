@@ -187,13 +187,30 @@ function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: 
       server.closeAllConnections();
       logger.flush(() => resolve(exitCode));
     };
-    // A cluster worker may get the same signal twice (from the primary and from a process-group
-    // or cgroup kill): it must not die of the second. A single process keeps "a second Ctrl-C forces".
-    const subscribe = cluster.isWorker ? process.on.bind(process) : process.once.bind(process);
-    subscribe('SIGTERM', stop);
-    subscribe('SIGINT', stop);
+    let firstSignalAt: number | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt === undefined) {
+        firstSignalAt = performance.now();
+        void stop(signal);
+        return;
+      }
+      // A cluster worker may get the same signal twice (from the primary and from a process-group
+      // or cgroup kill): it must not die of the second; the primary bounds its stop.
+      if (cluster.isWorker) return;
+      // One Ctrl-C reaches the terminal's whole process group, and npm and scripts/start.js pass it
+      // on too: it arrives two or three times within milliseconds, and must not cut the drain.
+      if (performance.now() - firstSignalAt < repeatedSignalWindowMs) return;
+      // A second Ctrl-C forces the stop.
+      logger.warn({ signal, inFlight: gateway.activeRequests }, 'stopping now: a second signal cuts the requests in flight');
+      logger.flush(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
 }
+
+/** Signals this soon after the first are the same one passed on by a parent (npm, scripts/start.js), not a second Ctrl-C. */
+const repeatedSignalWindowMs = 1000;
 
 /** A request that arrives after SIGTERM, during `server.drain_delay_ms`: 503 `shutting_down`, retried elsewhere. */
 function refuseWhileStopping(res: ServerResponse): void {

@@ -1,0 +1,80 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startCli, type RunningCli } from './support/run-cli.js';
+import { slowStream } from './support/slow-stream.js';
+
+const masterKey = 'sy-master-signals-Pq7Rt2Vx9Lm4Kd8W';
+const storagePassword = 'pg-pass-Zt5Yq1Xw8Vu3';
+
+const running: RunningCli[] = [];
+afterEach(() => {
+  for (const gateway of running.splice(0)) gateway.child.kill('SIGKILL');
+});
+
+/** One gateway process on a free port; the mock provider sends one word every 150 ms. */
+async function startGateway(): Promise<{ gateway: RunningCli; port: number }> {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-'));
+  await writeFile(path.join(cwd, 'switchyard.config.yaml'), 'providers:\n  mock:\n    chunk_delay_ms: 150\nstorage:\n  use: sqlite\n');
+  const gateway = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+  running.push(gateway);
+  const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(gateway.stdout())![1]);
+  return { gateway, port };
+}
+
+/** Resolves once the gateway has logged `line`. */
+async function logged(gateway: RunningCli, line: string): Promise<void> {
+  while (!gateway.stdout().includes(line)) {
+    if (gateway.child.exitCode !== null) throw new Error(`exited before logging '${line}'`);
+    await new Promise((resolve) => gateway.child.stdout.once('data', resolve));
+  }
+}
+
+describe('switchyard start (one process): stopping on signals', () => {
+  it('one Ctrl-C that arrives two or three times (the terminal, then npm and scripts/start.js passing it on) drains: the stream ends whole', async () => {
+    const { gateway, port } = await startGateway();
+    const inFlight = slowStream(port, masterKey, 8);
+    await inFlight.started;
+    // As `npm start` delivers one keypress: to the whole process group, then forwarded by each
+    // parent a moment later. (Sent back to back, the kernel would merge them into one pending signal.)
+    gateway.child.kill('SIGINT');
+    await logged(gateway, 'draining requests in flight');
+    gateway.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gateway.child.kill('SIGINT');
+    const { status, body } = await inFlight.done;
+    expect(status).toBe(200);
+    expect(body).toContain('w7');
+    expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.stdout()).not.toContain('a second signal cuts');
+  }, 30_000);
+
+  it('a second Ctrl-C a moment later forces the stop: exit 130 without waiting for the stream', async () => {
+    const { gateway, port } = await startGateway();
+    // 60 words at 150 ms: ~9 s, far longer than this test waits.
+    const inFlight = slowStream(port, masterKey, 60);
+    await inFlight.started;
+    gateway.child.kill('SIGINT');
+    await logged(gateway, 'draining requests in flight');
+    // Past the window in which a repeat counts as the same signal passed on.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    gateway.child.kill('SIGINT');
+    expect(await gateway.exited).toBe(130);
+    expect(inFlight.finished()).toBe(false);
+    expect(gateway.stdout()).toContain('a second signal cuts the requests in flight');
+    await inFlight.done.catch(() => undefined);
+  }, 30_000);
+
+  it('a storage it cannot reach at start: one line naming the reason, exit 1, no stack trace, no password', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-storage-'));
+    // Port 1 on loopback: refused at once.
+    await writeFile(path.join(cwd, 'switchyard.config.yaml'), `storage:\n  use: postgres\n  url: postgres://gateway:${storagePassword}@127.0.0.1:1/switchyard\n`);
+    const { code, stdout, stderr } = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: could not start: the storage cannot be reached: .*ECONNREFUSED/)]);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    for (const secret of [storagePassword, masterKey]) expect(stdout + stderr).not.toContain(secret);
+  }, 30_000);
+});
