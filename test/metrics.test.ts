@@ -158,6 +158,7 @@ describe('/metrics after mixed traffic', () => {
     const after = samples(await (await fetch(`${gateway.origin}/metrics`)).text());
     expect(after.get('switchyard_usage_pending_records')).toBe(0);
     expect(after.get('switchyard_usage_failed_writes_total')).toBe(0);
+    expect(after.get('switchyard_usage_refused_records_total')).toBe(0);
     expect(after.get('switchyard_usage_flush_duration_seconds_count{outcome="ok"}')).toBeGreaterThanOrEqual(1);
   });
 

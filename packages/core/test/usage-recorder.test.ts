@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, UsageRecorder, type RequestRecord, type UsageLedger, type UsageRecord } from '../src/index.js';
+import { createLogger, GatewayError, UsageRecorder, type RequestRecord, type UsageLedger, type UsageRecord } from '../src/index.js';
 
 function record(id: string): RequestRecord {
   return {
@@ -70,6 +70,88 @@ describe('UsageRecorder', () => {
     await expect.poll(() => calls()).toBeGreaterThanOrEqual(1);
     recorder.record(record('second'));
     await expect.poll(() => written.map((entry) => entry.id)).toEqual(['first', 'second']);
+  });
+
+  it('writes the rest of a batch the ledger refuses for one record, and sets that record aside, logged', async () => {
+    // As a ledger that answers but cannot take one value (a bug, a column's range): every
+    // append holding the poison record fails, and only those.
+    const written: UsageRecord[] = [];
+    const appends: number[] = [];
+    const ledger: UsageLedger = {
+      migrate: async () => {},
+      append: async (records) => {
+        appends.push(records.length);
+        if (records.some((entry) => entry.id === 'poison')) throw new RangeError('value out of range for column cost_usd');
+        written.push(...records);
+      },
+      query: async () => [],
+      count: async () => written.length,
+      close: async () => {},
+    };
+    const lines: string[] = [];
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 100, logger: createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } }) });
+    const ids = Array.from({ length: 9 }, (_, index) => (index === 5 ? 'poison' : `req_${index}`));
+    for (const id of ids) recorder.record(record(id));
+    await recorder.flush();
+    expect(written.map((entry) => entry.id).sort()).toEqual(ids.filter((id) => id !== 'poison').sort());
+    expect(recorder.stats()).toMatchObject({ pending: 0, refused: 1, dropped: 0, written: 8, failingSince: undefined });
+    // A half at a time: far fewer appends than one per record.
+    expect(appends.length).toBeLessThan(ids.length);
+    expect(lines.filter((line) => line.includes('refused a record'))).toHaveLength(1);
+    expect(lines.find((line) => line.includes('refused a record'))).toContain('"requestId":"poison"');
+    // It is not retried: later records go on their own.
+    recorder.record(record('later'));
+    await recorder.flush();
+    expect(written.at(-1)?.id).toBe('later');
+    expect(recorder.stats().refused).toBe(1);
+  });
+
+  it('sets nothing aside while every write fails, nor during an outage: a refusal is proven only by the others being written', async () => {
+    for (const failure of [new Error('disk I/O error'), new GatewayError('store_unavailable', 'The gateway cannot reach its database right now.')]) {
+      let failing = true;
+      const written: UsageRecord[] = [];
+      const ledger: UsageLedger = {
+        migrate: async () => {},
+        append: async (records) => {
+          if (failing) throw failure;
+          written.push(...records);
+        },
+        query: async () => [],
+        count: async () => written.length,
+        close: async () => {},
+      };
+      const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 100, logger });
+      for (const id of ['a', 'b', 'c', 'd']) recorder.record(record(id));
+      await recorder.flush();
+      expect(recorder.stats()).toMatchObject({ pending: 4, refused: 0, dropped: 0 });
+      failing = false;
+      await recorder.flush();
+      expect(written.map((entry) => entry.id)).toEqual(['a', 'b', 'c', 'd']);
+      expect(recorder.stats()).toMatchObject({ pending: 0, refused: 0 });
+    }
+  });
+
+  it('sets nothing aside for a record that failed alone once by chance: it must fail alone twice', async () => {
+    // The second and third appends fail (a hiccup as the batch is split), everything else is written.
+    let appendCount = 0;
+    const written: UsageRecord[] = [];
+    const ledger: UsageLedger = {
+      migrate: async () => {},
+      append: async (records) => {
+        appendCount++;
+        if (appendCount <= 2) throw new Error('hiccup');
+        written.push(...records);
+      },
+      query: async () => [],
+      count: async () => written.length,
+      close: async () => {},
+    };
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 100, logger });
+    recorder.record(record('a'));
+    recorder.record(record('b'));
+    await recorder.flush();
+    expect(written.map((entry) => entry.id).sort()).toEqual(['a', 'b']);
+    expect(recorder.stats()).toMatchObject({ pending: 0, refused: 0 });
   });
 
   it('close() writes what is pending without waiting for the interval', async () => {

@@ -227,6 +227,7 @@ function usageHealth(stats: UsageRecorderStats): HealthSection {
     healthy: stats.failingSince === undefined,
     pending: stats.pending,
     dropped: stats.dropped,
+    refused: stats.refused,
     written: stats.written,
     failed_writes: stats.failedWrites,
     ...(stats.failingSince !== undefined && { failing_since: new Date(stats.failingSince).toISOString(), last_error: stats.lastError }),

@@ -1,3 +1,4 @@
+import { isGatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/create-logger.js';
 import { describeStoreError } from '../stores/store-health.js';
 import type { UsageLedger, UsageRecord } from '../stores/usage-ledger.js';
@@ -27,6 +28,8 @@ export interface UsageRecorderStats {
   pending: number;
   /** Records dropped because more than `maxPending` were waiting; never reset. */
   dropped: number;
+  /** Records the ledger refused on their own while it took the others (see `writeApart`); never reset. */
+  refused: number;
   /** Records written to the ledger since start. */
   written: number;
   /** Appends that failed since start. */
@@ -51,6 +54,7 @@ export class UsageRecorder {
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
   private dropped = 0;
+  private refused = 0;
   private inFlight = 0;
   private written = 0;
   private failedWrites = 0;
@@ -91,6 +95,7 @@ export class UsageRecorder {
     return {
       pending: this.pending.length + this.inFlight,
       dropped: this.dropped,
+      refused: this.refused,
       written: this.written,
       failedWrites: this.failedWrites,
       failingSince: this.failingSince,
@@ -120,24 +125,94 @@ export class UsageRecorder {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxBatch);
       this.inFlight = batch.length;
-      const started = performance.now();
+      let error: unknown;
+      let held = batch;
       try {
-        await this.ledger.append(batch);
-      } catch (error) {
-        this.options.onAppend?.(performance.now() - started, false);
-        this.inFlight = 0;
-        this.pending = batch.concat(this.pending);
-        this.trim();
-        this.writeFailed(error, batch.length);
-        if (this.closed) throw error;
-        this.flushSoon(this.options.flushIntervalMs);
-        return;
+        await this.append(batch);
+        held = [];
+      } catch (failure) {
+        error = failure;
+        if (!isOutage(failure) && batch.length > 1) held = await this.writeApart(batch);
       }
-      this.options.onAppend?.(performance.now() - started, true);
       this.inFlight = 0;
-      this.written += batch.length;
-      this.writeSucceeded();
+      if (held.length === 0) {
+        this.writeSucceeded();
+        continue;
+      }
+      this.pending = held.concat(this.pending);
+      this.trim();
+      this.writeFailed(error, held.length);
+      if (this.closed) throw error;
+      this.flushSoon(this.options.flushIntervalMs);
+      return;
     }
+  }
+
+  private async append(records: UsageRecord[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.ledger.append(records);
+    } catch (error) {
+      this.options.onAppend?.(performance.now() - started, false);
+      throw error;
+    }
+    this.options.onAppend?.(performance.now() - started, true);
+    this.written += records.length;
+  }
+
+  /**
+   * A batch the ledger refused, not for an outage (it answered: a bug, a value out of a
+   * column's range): written a half at a time down to single records, so one record it
+   * cannot take does not hold up every record behind it until `maxPending` drops them all.
+   * A record is set aside (`refused`, logged) only once it failed alone twice while others
+   * were written: the ledger was up and refused that record. Resolves with the records still
+   * to hold: all of those not written when an outage came on the way or nothing was written.
+   */
+  private async writeApart(batch: UsageRecord[]): Promise<UsageRecord[]> {
+    const failedAlone: UsageRecord[] = [];
+    const held: UsageRecord[] = [];
+    let wrote = false;
+    let outage = false;
+    const write = async (records: UsageRecord[]): Promise<void> => {
+      if (outage) return void held.push(...records);
+      try {
+        await this.append(records);
+        wrote = true;
+      } catch (error) {
+        if (isOutage(error)) {
+          outage = true;
+          held.push(...records);
+        } else if (records.length === 1) {
+          failedAlone.push(records[0]!);
+        } else {
+          const middle = records.length >> 1;
+          await write(records.slice(0, middle));
+          await write(records.slice(middle));
+        }
+      }
+    };
+    const middle = batch.length >> 1;
+    await write(batch.slice(0, middle));
+    await write(batch.slice(middle));
+    if (!wrote || outage) return failedAlone.concat(held);
+    for (const record of failedAlone) {
+      try {
+        await this.append([record]);
+      } catch (error) {
+        if (isOutage(error)) held.push(record);
+        else this.refuse(record, error);
+      }
+    }
+    return held;
+  }
+
+  /** A record no retry will write: counted and logged (its ids, never its contents), not held. */
+  private refuse(record: UsageRecord, error: unknown): void {
+    this.refused++;
+    this.options.logger.error(
+      { err: describeStoreError(error), requestId: record.id, at: record.at, refused: this.refused },
+      'the usage ledger refused a record while it took the others; it is set aside, not retried',
+    );
   }
 
   private writeFailed(error: unknown, records: number): void {
@@ -192,4 +267,9 @@ function toUsageRecord(request: RequestRecord): UsageRecord {
     cacheHit: request.cacheHit,
     attempts: request.attempts.length,
   };
+}
+
+/** An outage (503 `store_unavailable` from the store's boundary): the ledger did not answer, so nothing about a record is known. */
+function isOutage(error: unknown): boolean {
+  return isGatewayError(error) && error.code === 'store_unavailable';
 }

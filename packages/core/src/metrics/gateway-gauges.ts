@@ -94,6 +94,7 @@ function registerUsageGauges(metrics: GatewayMetrics, usageStats: () => UsageRec
   stat('switchyard_usage_pending_records', 'Usage records waiting to be written to the ledger (the queue depth).', (stats) => stats.pending);
   stat('switchyard_usage_written_records_total', 'Usage records written to the ledger since start.', (stats) => stats.written);
   stat('switchyard_usage_dropped_records_total', 'Usage records dropped because more than usage.max_pending waited.', (stats) => stats.dropped);
+  stat('switchyard_usage_refused_records_total', 'Usage records the ledger refused on their own while it took the others (set aside, logged).', (stats) => stats.refused);
   stat('switchyard_usage_failed_writes_total', 'Ledger appends that failed since start.', (stats) => stats.failedWrites);
   stat('switchyard_usage_ledger_up', 'Whether the ledger accepts writes (1) or the last append failed (0).', (stats) => (stats.failingSince === undefined ? 1 : 0));
 }
