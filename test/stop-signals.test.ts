@@ -23,6 +23,16 @@ async function startGateway(): Promise<{ gateway: RunningCli; port: number }> {
   return { gateway, port };
 }
 
+/** A gateway with a stream of `words` words in flight (its first chunk arrived), sent SIGINT once the drain has begun. */
+async function interruptedMidStream(words: number) {
+  const { gateway, port } = await startGateway();
+  const inFlight = slowStream(port, masterKey, words);
+  await inFlight.started;
+  gateway.child.kill('SIGINT');
+  await logged(gateway, 'draining requests in flight');
+  return { gateway, inFlight };
+}
+
 /** Resolves once the gateway has logged `line`. */
 async function logged(gateway: RunningCli, line: string): Promise<void> {
   while (!gateway.stdout().includes(line)) {
@@ -33,13 +43,9 @@ async function logged(gateway: RunningCli, line: string): Promise<void> {
 
 describe('switchyard start (one process): stopping on signals', () => {
   it('one Ctrl-C that arrives two or three times (the terminal, then npm and scripts/start.js passing it on) drains: the stream ends whole', async () => {
-    const { gateway, port } = await startGateway();
-    const inFlight = slowStream(port, masterKey, 8);
-    await inFlight.started;
-    // As `npm start` delivers one keypress: to the whole process group, then forwarded by each
+    // As `npm start` delivers one keypress: to the whole process group, then passed on by each
     // parent a moment later. (Sent back to back, the kernel would merge them into one pending signal.)
-    gateway.child.kill('SIGINT');
-    await logged(gateway, 'draining requests in flight');
+    const { gateway, inFlight } = await interruptedMidStream(8);
     gateway.child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 50));
     gateway.child.kill('SIGINT');
@@ -52,12 +58,8 @@ describe('switchyard start (one process): stopping on signals', () => {
   }, 30_000);
 
   it('a second Ctrl-C a moment later forces the stop: exit 130 without waiting for the stream', async () => {
-    const { gateway, port } = await startGateway();
     // 60 words at 150 ms: ~9 s, far longer than this test waits.
-    const inFlight = slowStream(port, masterKey, 60);
-    await inFlight.started;
-    gateway.child.kill('SIGINT');
-    await logged(gateway, 'draining requests in flight');
+    const { gateway, inFlight } = await interruptedMidStream(60);
     // Past the window in which a repeat counts as the same signal passed on.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     gateway.child.kill('SIGINT');
