@@ -16,11 +16,13 @@ const mayCarryMoreThanContent = /error|\\u|(?:usage|finish_reason)(?!"\s*:\s*nul
  * The lazy tap's test for OpenAI and compatible `chat.completion.chunk` events
  * (ChatPassthroughAdapter.isContentOnly): true for a chunk that can hold only
  * content deltas, which then goes to the client without being parsed. `[DONE]`, a
- * named event, and anything that does not look like one JSON object are decoded.
+ * named event, anything that does not look like one JSON object, and an object
+ * without a `choices` key (which holds no content: an error in a shape of its own,
+ * `{"message":"Incorrect API key …"}`, is one) are decoded.
  */
 export function isContentOnlyChunk(event: ServerSentEvent): boolean {
   const data = event.data;
   if (event.event !== undefined) return false;
   if (data.charCodeAt(0) !== 0x7b /* { */ || data.charCodeAt(data.length - 1) !== 0x7d /* } */) return false;
-  return !mayCarryMoreThanContent.test(data);
+  return data.includes('"choices"') && !mayCarryMoreThanContent.test(data);
 }

@@ -1,7 +1,6 @@
 import {
   GatewayError,
   fromOpenAIFinishReason,
-  fromOpenAIUsage,
   type OpenAIChatChunk,
   type ServerSentEvent,
   type StreamDecoder,
@@ -9,10 +8,15 @@ import {
 } from '@switchyard/core';
 import { readTokenChunk } from './token-chunk.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
+import { readOpenAIUsage } from './read-openai-usage.js';
 
 /**
  * OpenAI `chat.completion.chunk` events → canonical stream parts. Tool-call indices
- * are kept as the upstream numbers them; parts come out in arrival order.
+ * are kept as the upstream numbers them; parts come out in arrival order. Errors
+ * after a 200 end the stream: a data event with a top-level `error` (OpenAI's), the
+ * flat `object:"error"` of servers run behind the openai provider (vLLM), and an
+ * event named `error`. A usage after `[DONE]` is not taken: the answer and its
+ * count were complete.
  */
 export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
   let started = false;
@@ -24,35 +28,41 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
         done = true;
         return [];
       }
+      if (event.event === 'error') throw inStreamError(provider, parseOrUndefined(event.data));
       // Most events are one token of content or of tool-call arguments: read without parsing (the first is parsed, for stream-start).
       if (started) {
         const parts = readTokenChunk(event.data);
         if (parts) return parts;
       }
-      let chunk: OpenAIChatChunk & { error?: unknown };
+      let parsed: unknown;
       try {
-        chunk = JSON.parse(event.data) as OpenAIChatChunk & { error?: unknown };
+        parsed = JSON.parse(event.data);
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, {
           provider,
           cause: error,
         });
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
+      }
+      const chunk = parsed as Omit<OpenAIChatChunk, 'object'> & { error?: unknown; object?: unknown };
       // A failure after the stream began arrives as a data line with a top-level error.
-      if (chunk.error) throw mapOpenAIErrorBody(provider, 500, chunk as { error: unknown });
+      if (chunk.error || chunk.object === 'error') throw inStreamError(provider, chunk);
       let parts: StreamPart[] | undefined;
       if (!started) {
         started = true;
-        parts = withPart(parts, { type: 'stream-start', id: chunk.id, model: chunk.model, created: chunk.created });
+        parts = withPart(parts, { type: 'stream-start', ...streamNames(chunk) });
       }
-      const choice = chunk.choices?.[0];
-      if (choice) {
+      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      if (typeof choice === 'object' && choice !== null) {
         const delta = choice.delta ?? {};
         if (delta.reasoning_content) parts = withPart(parts, { type: 'reasoning-delta', delta: delta.reasoning_content });
         if (delta.content) parts = withPart(parts, { type: 'text-delta', delta: delta.content });
         if (delta.refusal) parts = withPart(parts, { type: 'refusal-delta', delta: delta.refusal });
-        if (delta.tool_calls) {
+        if (Array.isArray(delta.tool_calls)) {
           for (const call of delta.tool_calls) {
+            if (typeof call !== 'object' || call === null) continue;
             if (call.id && call.function?.name) {
               parts = withPart(parts, { type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
             }
@@ -61,12 +71,13 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
             }
           }
         }
-        if (choice.finish_reason) {
+        if (typeof choice.finish_reason === 'string' && choice.finish_reason) {
           finished = true;
           parts = withPart(parts, { type: 'finish', finishReason: fromOpenAIFinishReason(choice.finish_reason) });
         }
       }
-      if (chunk.usage) parts = withPart(parts, { type: 'usage', usage: fromOpenAIUsage(chunk.usage) });
+      const usage = done ? undefined : readOpenAIUsage(chunk.usage);
+      if (usage) parts = withPart(parts, { type: 'usage', usage });
       return parts ?? [];
     },
     end(): StreamPart[] {
@@ -79,6 +90,38 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       return [];
     },
   };
+}
+
+/**
+ * The stream's id, model and time as the first chunk names them; what is not of its
+ * type is left empty (an encoder then names the stream itself), never passed on:
+ * a model of `42` or `{}` became `openai/42` or `openai/[object Object]`.
+ */
+function streamNames(chunk: Pick<OpenAIChatChunk, 'id' | 'model' | 'created'>): { id: string; model: string; created: number } {
+  return {
+    id: typeof chunk.id === 'string' ? chunk.id : '',
+    model: typeof chunk.model === 'string' ? chunk.model : '',
+    created: typeof chunk.created === 'number' ? chunk.created : Math.floor(Date.now() / 1000),
+  };
+}
+
+/**
+ * An error that came inside a 200 stream: `{error:{…}}`, or a flat error object (its
+ * own fields are the error's), or an `error` event whose data is not JSON (its words
+ * are not repeated: only the status speaks).
+ */
+function inStreamError(provider: string, body: unknown): GatewayError {
+  const record = typeof body === 'object' && body !== null ? (body as { error?: unknown }) : undefined;
+  const envelope = record && typeof record.error === 'object' && record.error !== null ? record : { error: record };
+  return mapOpenAIErrorBody(provider, 500, envelope);
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,17 +1,29 @@
 import {
   GatewayError,
   fromOpenAIFinishReason,
-  fromOpenAIUsage,
   type AssistantContentPart,
   type ChatResponse,
   type OpenAIChatCompletion,
 } from '@switchyard/core';
+import { mapOpenAIErrorBody } from './map-openai-error.js';
+import { readOpenAIUsage } from './read-openai-usage.js';
 
-/** OpenAI `chat.completion` → canonical response. */
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * OpenAI `chat.completion` → canonical response. An answer whose shape cannot be
+ * read (no choice, a message that is not an object, tool calls that are not a list)
+ * is the upstream's failure, `upstream_invalid_response`, never a 500 of the
+ * gateway's own; an answer carrying a top-level `error` beside its choices is that
+ * error (the fast path would otherwise hand the error's words, unredacted, to the client).
+ */
 export function parseChatCompletion(body: unknown, provider: string): ChatResponse {
   const completion = body as OpenAIChatCompletion;
+  if (isRecord(body) && body['error'] !== undefined && body['error'] !== null) throw mapOpenAIErrorBody(provider, 500, body as { error: unknown });
   const choice = completion?.choices?.[0];
-  if (!choice || typeof choice.message !== 'object') {
+  if (!choice || !isRecord(choice.message) || (choice.message.tool_calls != null && !Array.isArray(choice.message.tool_calls))) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a choice.`, { provider });
   }
   const content: AssistantContentPart[] = [];
@@ -20,15 +32,16 @@ export function parseChatCompletion(body: unknown, provider: string): ChatRespon
   if (message.content) content.push({ type: 'text', text: message.content });
   if (message.refusal) content.push({ type: 'refusal', text: message.refusal });
   for (const call of message.tool_calls ?? []) {
+    if (!isRecord(call) || !isRecord(call.function)) continue;
     content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
   }
   const response: ChatResponse = {
-    id: completion.id,
-    model: completion.model,
-    created: completion.created,
+    id: typeof completion.id === 'string' ? completion.id : '',
+    model: typeof completion.model === 'string' ? completion.model : '',
+    created: typeof completion.created === 'number' ? completion.created : Math.floor(Date.now() / 1000),
     content,
-    finishReason: fromOpenAIFinishReason(choice.finish_reason ?? 'stop'),
-    usage: completion.usage ? fromOpenAIUsage(completion.usage) : { inputTokens: 0, outputTokens: 0 },
+    finishReason: fromOpenAIFinishReason(typeof choice.finish_reason === 'string' && choice.finish_reason ? choice.finish_reason : 'stop'),
+    usage: readOpenAIUsage(completion.usage) ?? { inputTokens: 0, outputTokens: 0 },
   };
   if (completion.system_fingerprint) response.providerMetadata = { openai: { system_fingerprint: completion.system_fingerprint } };
   return response;

@@ -14,8 +14,9 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  * `reasoning_content` or `reasoning`, usage on the finishing chunk, a trailing chunk
  * or `x_groq.usage`, tool calls whole in one delta without `type`, and errors sent
  * as data events after a 200 (`error` at the top level, `object:"error"`, or
- * `finish_reason:"error"`). Comment lines (`: keep-alive`) never reach a decoder:
- * the core's SSE parser drops them.
+ * `finish_reason:"error"`, or an event named `error`). Comment lines (`: keep-alive`)
+ * never reach a decoder: the core's SSE parser drops them. A usage after `[DONE]` is
+ * not taken: the answer and its count were complete.
  */
 export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
   let started = false;
@@ -27,6 +28,7 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
         done = true;
         return [];
       }
+      if (event.event === 'error') throw errorEvent(provider, event.data);
       // A chunk in OpenAI's exact shape for one token of content or arguments: read without parsing (the first is parsed, for stream-start).
       if (started) {
         const parts = readTokenChunk(event.data);
@@ -77,7 +79,7 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
           parts.push({ type: 'finish', finishReason: fromCompatibleFinishReason(finishReason) });
         }
       }
-      const usage = readCompatibleUsage(chunk);
+      const usage = done ? undefined : readCompatibleUsage(chunk);
       if (usage) parts.push({ type: 'usage', usage });
       return parts;
     },
@@ -87,6 +89,17 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
       return [];
     },
   };
+}
+
+/** An event named `error`: its words are read from JSON in any envelope, never repeated from raw text. */
+function errorEvent(provider: string, data: string): GatewayError {
+  let body: unknown;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    // Not JSON: only the status speaks.
+  }
+  return mapCompatibleErrorBody(provider, inStreamErrorStatus(body), body);
 }
 
 function streamError(provider: string, chunk: Json): GatewayError {

@@ -1,7 +1,7 @@
 import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
-import { mapCompatibleErrorBody } from './map-compatible-error.js';
+import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,13 +16,15 @@ const metadataFields = ['citations', 'search_results', 'system_fingerprint', 'pr
  * `model_length`, and extra top-level fields kept under `providerMetadata[provider]`.
  */
 export function parseCompatibleCompletion(body: unknown, provider: string): ChatResponse {
+  // An answer carrying an error is that error, choices or not: the fast path would otherwise hand its words, unredacted, to the client.
+  if (isRecord(body) && body['error'] !== undefined && body['error'] !== null) throw mapCompatibleErrorBody(provider, inStreamErrorStatus(body), body);
   const choices = isRecord(body) && Array.isArray(body['choices']) ? body['choices'] : [];
   const choice = isRecord(choices[0]) ? choices[0] : undefined;
   if (!isRecord(body) || !choice || !isRecord(choice['message'])) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a choice.`, { provider });
   }
   if (choice['finish_reason'] === 'error') {
-    throw mapCompatibleErrorBody(provider, 500, isRecord(body['error']) ? body : { error: { message: 'the answer ended with finish_reason "error"' } });
+    throw mapCompatibleErrorBody(provider, 500, { error: { message: 'the answer ended with finish_reason "error"' } });
   }
   const message = choice['message'];
   const content: AssistantContentPart[] = [];

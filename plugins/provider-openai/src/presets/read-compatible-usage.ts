@@ -1,4 +1,5 @@
-import { fromOpenAIUsage, type OpenAIUsage, type Usage } from '@switchyard/core';
+import type { Usage } from '@switchyard/core';
+import { readCount, readOpenAIUsage } from '../read-openai-usage.js';
 
 type Json = Record<string, unknown>;
 
@@ -8,12 +9,14 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  * Usage wherever an OpenAI-compatible service puts it: `usage` (OpenAI, on a trailing
  * chunk or the finishing one) or `x_groq.usage` (Groq streams). DeepSeek reports
  * cache hits as `prompt_cache_hit_tokens` instead of `prompt_tokens_details.cached_tokens`.
+ * Undefined when there is none the gateway can bill from (readOpenAIUsage).
  */
 export function readCompatibleUsage(holder: Json): Usage | undefined {
   const raw = isRecord(holder['usage']) ? holder['usage'] : isRecord(holder['x_groq']) && isRecord(holder['x_groq']['usage']) ? holder['x_groq']['usage'] : undefined;
   if (!raw) return undefined;
-  const usage = fromOpenAIUsage(raw as unknown as OpenAIUsage);
-  const cacheHits = raw['prompt_cache_hit_tokens'];
-  if (usage.cachedInputTokens === undefined && typeof cacheHits === 'number' && cacheHits > 0) usage.cachedInputTokens = cacheHits;
+  const usage = readOpenAIUsage(raw);
+  if (!usage) return undefined;
+  const cacheHits = readCount(raw['prompt_cache_hit_tokens']);
+  if (usage.cachedInputTokens === undefined && cacheHits !== undefined && cacheHits > 0) usage.cachedInputTokens = cacheHits;
   return usage;
 }

@@ -9,19 +9,27 @@ type Json = Record<string, unknown>;
 /**
  * Writes an OpenAI-compatible upstream's own `chat.completion.chunk` events to an
  * OpenAI client (the same-dialect fast path). Each event's data goes out as it
- * came, with two changes the translated path makes too:
+ * came, with the changes the translated path makes too:
  *
  * - `model` reads `provider/model`. The upstream's model string is learned from the
  *   first event (which the tap parsed) and swapped by exact substring: a JSON
  *   string's quotes are escaped, so `"model":"<name>"` with bare quotes can only be
  *   a key and its value. An event where it is not found verbatim (spaces, another
- *   model) is parsed and written again.
+ *   model) is parsed and written again; one whose model is not a name (empty, null,
+ *   a number, missing) gets the stream's own, as on the translated path.
  * - usage: the gateway always asks upstream for it; a client that did not ask gets
  *   no usage (a usage-only chunk is dropped, a finishing chunk carrying usage is
- *   written again without it). A client that asked and got none in OpenAI's own
- *   place (Groq's `x_groq.usage`) gets a closing usage chunk, as on the translated path.
+ *   written again without it). A client that asked reads the counts the gateway
+ *   billed (a usage it could not read is not passed on), and one whose upstream put
+ *   usage elsewhere (Groq's `x_groq.usage`) or sent none gets a closing usage chunk,
+ *   as on the translated path.
  *
- * Only events that carried usage, or whose model was not found verbatim, are parsed here.
+ * What the translated path would write nothing for is not passed on either: an event
+ * the tap read that is not a chunk (no `choices`: an error in a shape of its own,
+ * which may quote the provider's key) and anything after the upstream's `[DONE]`.
+ * An event whose data spans lines (multi-line `data:`) goes out on one line: written
+ * as it came, each line after the first would be another field to the client's parser.
+ *
  * The tap may have left an event unread (content only: passthrough-tap.ts); then its
  * parts are empty, which changes nothing here.
  */
@@ -35,6 +43,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   private modelReplacement = '';
   private usage: Usage | undefined;
   private usageForwarded = false;
+  private done = false;
 
   constructor(options: StreamEncoderOptions) {
     this.id = `chatcmpl-${options.requestId}`;
@@ -43,19 +52,23 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     this.includeUsage = options.includeUsage;
   }
 
-  encode({ event, parts }: PassthroughEvent): readonly SseEvent[] {
+  encode({ event, parts, unread }: PassthroughEvent): readonly SseEvent[] {
     // `[DONE]` is written by finish(), after the usage chunk a client may still be owed.
-    if (!event || event.data === '[DONE]') return [];
-    let carriesUsage = false;
+    if (!event || this.done) return [];
+    if (event.data === '[DONE]') {
+      this.done = true;
+      return [];
+    }
+    let billed: Usage | undefined;
     for (const part of parts) {
       if (part.type === 'stream-start') this.learn(part.id, part.model, part.created);
-      else if (part.type === 'usage' && !part.partial) {
-        this.usage = part.usage;
-        carriesUsage = true;
-      }
+      else if (part.type === 'usage' && !part.partial) billed = this.usage = part.usage;
     }
-    if (carriesUsage) return this.rewritten(event.data);
-    return [this.withModel(event.data)];
+    const data = oneLine(event.data);
+    if (unread) return [this.withModel(data)];
+    if (billed !== undefined || mentionsUsage.test(data)) return this.rewritten(data, billed);
+    if (!data.includes('"choices"')) return [];
+    return [this.withModel(data)];
   }
 
   finish(): readonly SseEvent[] {
@@ -78,7 +91,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   private learn(id: string, model: string, created: number): void {
     if (id) this.id = id;
     if (created) this.created = created;
-    if (!model) return;
+    if (typeof model !== 'string' || !model) return;
     this.model = this.modelPrefix + model;
     this.modelNeedle = `"model":${JSON.stringify(model)}`;
     this.modelReplacement = `"model":${JSON.stringify(this.model)}`;
@@ -90,36 +103,70 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
       const at = data.indexOf(needle);
       if (at >= 0) return data.slice(0, at) + this.modelReplacement + data.slice(at + needle.length);
     }
-    if (!data.includes('"model"')) return data;
     const chunk = parseObject(data);
     // Only an event the lazy tap left unread can be unreadable here: like any such event, it goes out as it came.
     return chunk ? JSON.stringify(this.renamed(chunk)) : data;
   }
 
-  /** An event that carried usage, written again as the client asked for it. */
-  private rewritten(data: string): SseEvent[] {
-    const chunk = this.renamed(JSON.parse(data) as Json);
-    const topLevel = typeof chunk['usage'] === 'object' && chunk['usage'] !== null;
-    if (this.includeUsage) {
-      if (topLevel) this.usageForwarded = true;
+  /** A read event that carries a usage, or a field by that name, written as the client asked for it. */
+  private rewritten(data: string, billed: Usage | undefined): SseEvent[] {
+    const chunk = parseObject(data);
+    // The tap parsed it, so it parses; were it not so, a usage could not be taken out of it.
+    if (!chunk) return [];
+    this.renamed(chunk);
+    const usage = chunk['usage'];
+    if (this.includeUsage && billed !== undefined && isRecord(usage)) {
+      withBilledCounts(usage, billed);
+      this.usageForwarded = true;
       return [JSON.stringify(chunk)];
     }
+    // Not asked for, or not one the gateway could read and bill.
+    const removed = usage !== undefined && usage !== null;
+    if (removed) delete chunk['usage'];
+    // Only choices are left: without any, the chunk is dropped (but a usage-asking client's carrier of `x_groq.usage`, as it came).
     const choices = chunk['choices'];
-    if (!Array.isArray(choices) || choices.length === 0) return [];
-    delete chunk['usage'];
+    if (!Array.isArray(choices)) return [];
+    if (choices.length === 0 && (removed || !this.includeUsage)) return [];
     return [JSON.stringify(chunk)];
   }
 
   private renamed(chunk: Json): Json {
-    if (typeof chunk['model'] === 'string' && chunk['model']) chunk['model'] = this.modelPrefix + chunk['model'];
+    const model = chunk['model'];
+    if (typeof model !== 'string' || !model) {
+      // A model that is not a name reads as the stream's own, as on the translated path.
+      chunk['model'] = this.model;
+      return chunk;
+    }
+    // The first event named none (Azure's prompt_filter_results chunk): the first name seen is swapped by substring from here on.
+    if (this.modelNeedle === undefined) this.learn('', model, 0);
+    chunk['model'] = this.modelPrefix + model;
     return chunk;
   }
+}
+
+/** A `usage` key whose value is not null (`"usage":null` rides on every chunk of a stream asked for usage). */
+const mentionsUsage = /"usage"\s*:\s*(?!null\b)/;
+
+/** Multi-line `data:` joined by the SSE parser: a newline in JSON text is whitespace, so a space keeps the same JSON. */
+function oneLine(data: string): string {
+  return data.includes('\n') ? data.replace(/\n/g, ' ') : data;
+}
+
+/** The counts of an upstream usage as the gateway read and billed them (its other fields, `cost` or details, stay). */
+function withBilledCounts(usage: Json, billed: Usage): void {
+  usage['prompt_tokens'] = billed.inputTokens;
+  usage['completion_tokens'] = billed.outputTokens;
+  usage['total_tokens'] = billed.inputTokens + billed.outputTokens;
+}
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseObject(data: string): Json | undefined {
   try {
     const value: unknown = JSON.parse(data);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
