@@ -1,4 +1,4 @@
-import type { BudgetAccount, BudgetStore, Logger, ReservationLease } from '@switchyard/core';
+import { isGatewayError, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease } from '@switchyard/core';
 
 export interface BudgetGrantsOptions {
   /**
@@ -23,6 +23,13 @@ export interface BudgetGrantsOptions {
    * without grants, rather than spending what could not be paid in.
    */
   storeAnswers?: () => boolean;
+  /**
+   * Whether a reservation made at this time (the clock's ms) surely still holds its
+   * amount (the lease keeper's `holds`). One whose lease may have run out during an
+   * outage may have been released by another instance's sweep: its grant is given up,
+   * not drawn from, since payments into a released reservation would count nothing.
+   */
+  leaseHolds?: (madeAt: number) => boolean;
 }
 
 /** A grant never holds more than this share of the smallest budget it is charged to. */
@@ -42,10 +49,24 @@ interface Grant {
   drawn: number;
   inFlight: number;
   lastDrawAt: number;
+  /** When its reservation was asked for: its lease runs from then at the earliest. */
+  openedAt: number;
   /** No new request draws from it; it ends when its last request settles. */
   retired: boolean;
   /** What its settled requests spent and freed, not yet sent to the store. */
   payment: Payment | undefined;
+  /** Spend of payments an outage kept from the store: paid when the grant ends, so it is not lost. */
+  unpaid: number;
+}
+
+/** A reservation the store failed to settle, and the spend it still owes: settled again until the store takes it. */
+interface Unsettled {
+  micros: number;
+  /** What failed, for the log. */
+  what: string;
+  failures: number;
+  /** When it is tried next (Infinity while a try is under way). */
+  retryAt: number;
 }
 
 /** Spend and give-back of one grant, summed until they are paid together. */
@@ -77,6 +98,35 @@ function toMicros(usd: number): number {
 
 function toUsd(micros: number): number {
   return micros / 1_000_000;
+}
+
+/** Retries of a failed settlement back off up to this. */
+const maxRetryDelayMs = 30_000;
+
+/**
+ * The SQLite worker's answer to a call it did not finish in time: the call still runs,
+ * later and in order, so a payment failed this way is paid after all.
+ */
+const RUNS_LATE = 'ERR_SQLITE_WORKER_TIMEOUT';
+
+/**
+ * Whether a failed payment certainly did not reach the store and may be paid again: an
+ * outage rolls its transaction back. Any other error is the store refusing the payment,
+ * which it would refuse again.
+ */
+function notTaken(error: unknown): boolean {
+  if (!isGatewayError(error) || error.code !== 'store_unavailable') return false;
+  return (error.cause as { code?: unknown } | undefined)?.code !== RUNS_LATE;
+}
+
+/**
+ * The first account that could not hold `micros` even when empty. A maximum that is
+ * not a whole count of micro-dollars the stores can keep (NaN or Infinity from a price,
+ * more than 2^53) fits none; stores would throw on it.
+ */
+function tooLargeFor(accounts: readonly BudgetAccount[], micros: number): string | undefined {
+  const smaller = accounts.find((account) => !(micros <= toMicros(account.limitUsd)));
+  return smaller?.owner ?? (Number.isSafeInteger(micros) ? undefined : accounts[0]?.owner);
 }
 
 /** The accounts and windows a grant is for: a new window is a new grant (a changed limit replaces it: see `draw`). */
@@ -112,7 +162,13 @@ function sameLimits(a: readonly BudgetAccount[], b: readonly BudgetAccount[]): b
  *   request, after this process gave back what its grants on the account hold unused:
  *   within a process no request is refused while its own grants could have paid it.
  *   Across processes, another's unused grant (at most 1/20 of the limit) can refuse a
- *   request early until it idles out (`idleMs`).
+ *   request early until it idles out (`idleMs`);
+ * - a store that fails mid-way loses nothing it can be sure of: a payment an outage
+ *   rolled back is paid when its grant ends, and a settlement (a grant's end, a
+ *   request's own) the store failed is settled again until it takes it, since this
+ *   process renews its own leases;
+ * - a real cost no store can count (NaN, Infinity, beyond 2^53 micro-dollars) is
+ *   charged as the request's maximum, and a maximum no store can count is refused.
  */
 export class BudgetGrants {
   private readonly grants = new Map<string, Grant>();
@@ -125,6 +181,15 @@ export class BudgetGrants {
   /** Grants with a payment to send, and the timer that sends them. */
   private due: Grant[] = [];
   private paymentTimer: NodeJS.Timeout | undefined;
+  /**
+   * Reservations whose settlement the store failed, by id. Settling is idempotent (the
+   * store deletes a reservation as it settles it), so they are settled again until it
+   * takes them: this process renews its leases, so the lease alone would not give them back.
+   */
+  private readonly unsettled = new Map<string, Unsettled>();
+  private readonly tickMs: number;
+  /** close() began: failed settlements get its last try, not a timer. */
+  private closing = false;
 
   constructor(
     private readonly store: BudgetStore,
@@ -134,11 +199,14 @@ export class BudgetGrants {
     private readonly clock: () => number = Date.now,
   ) {
     this.maxGrants = options.maxGrants ?? 10_000;
+    this.tickMs = Math.max(Math.floor(options.idleMs / 2), 1);
   }
 
   /** Holds `maxCostUsd` on every account: from a grant when one can pay it, else with a reservation of its own. */
   async hold(accounts: BudgetAccount[], maxCostUsd: number): Promise<HoldResult> {
     const micros = toMicros(maxCostUsd);
+    const tooLarge = tooLargeFor(accounts, micros);
+    if (tooLarge !== undefined) return { ok: false, exhausted: tooLarge };
     const cap = this.grantCap(accounts, micros);
     if (cap === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros);
     const key = grantKey(accounts);
@@ -169,9 +237,9 @@ export class BudgetGrants {
    * or one that used up what its grant held, can (holds keep spent + held ≤ limit).
    */
   async settle(hold: BudgetHold, actualUsd: number): Promise<boolean> {
-    const actual = toMicros(actualUsd);
+    const actual = this.payable(actualUsd, hold.micros);
     if (hold.kind === 'own') {
-      await this.store.settle(hold.reservationId, toUsd(actual));
+      await this.settleReservation(hold.reservationId, actual, 'settling a budget reservation');
       return actual >= hold.micros;
     }
     const grant = hold.grant;
@@ -185,8 +253,9 @@ export class BudgetGrants {
     try {
       if (actual > 0 || released > 0) await this.pay(grant, actual, released);
     } catch (error) {
-      // Not paid in (its spend is lost, as a failed settle's is): no request draws from this grant again.
+      // No request draws from this grant again; spend an outage kept from the store is paid when it ends.
       this.forget(grant);
+      if (notTaken(error)) grant.unpaid += actual;
       throw error;
     } finally {
       // ...but in flight until paid: a grant ends only after its last payment reached the store.
@@ -202,8 +271,8 @@ export class BudgetGrants {
    * running keeps what they hold until they settle (or its lease expires).
    */
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
+    this.closing = true;
+    this.stopSweeper();
     const paying = this.due.map((grant) => grant.payment!.paid.catch(() => undefined));
     this.payDue();
     await Promise.all([...this.grants.values()].map((grant) => this.retire(grant)));
@@ -211,6 +280,20 @@ export class BudgetGrants {
     // The settlements those payments finish end their grants in the turns after.
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all(this.ending);
+    await this.settleUnsettledOnce();
+  }
+
+  /**
+   * A real cost the stores can count: a whole, non-negative number of micro-dollars below
+   * 2^53. Anything else (NaN, Infinity, 1e302 from an upstream's absurd usage) is charged
+   * as the request's maximum: a payment is shared by the grant's requests, and one the
+   * store refuses would lose all of theirs.
+   */
+  private payable(actualUsd: number, maxMicros: number): number {
+    const micros = toMicros(actualUsd);
+    if (Number.isSafeInteger(micros) && micros >= 0) return micros;
+    this.logger.warn({ actualUsd: String(actualUsd), chargedUsd: toUsd(maxMicros) }, 'a request cost no store can count; charging its maximum instead');
+    return maxMicros;
   }
 
   /** The most a grant on these accounts may hold; 0 when they are reserved per request (too small a budget for two such requests). */
@@ -225,6 +308,10 @@ export class BudgetGrants {
   /** A hold on the grant if it can pay `micros` under the same limits (a changed limit opens a new grant, which retires this one). */
   private draw(grant: Grant | undefined, accounts: readonly BudgetAccount[], micros: number): BudgetHold | undefined {
     if (!grant || grant.retired || grant.held - grant.drawn < micros || !sameLimits(grant.accounts, accounts)) return undefined;
+    if (this.options.leaseHolds?.(grant.openedAt) === false) {
+      void this.retire(grant);
+      return undefined;
+    }
     grant.drawn += micros;
     grant.inFlight++;
     grant.lastDrawAt = this.clock();
@@ -240,6 +327,7 @@ export class BudgetGrants {
     const previous = this.grants.get(key);
     if (previous) await this.retire(previous);
     if (this.grants.size >= this.maxGrants) return undefined;
+    const openedAt = this.clock();
     const result = await this.store.reserve(accounts, toUsd(size), this.lease);
     if (!result.ok) return undefined;
     const grant: Grant = {
@@ -250,11 +338,13 @@ export class BudgetGrants {
       drawn: 0,
       inFlight: 0,
       lastDrawAt: this.clock(),
+      openedAt,
       retired: false,
       payment: undefined,
+      unpaid: 0,
     };
     this.grants.set(key, grant);
-    this.sweeper ??= setInterval(() => this.sweep(), Math.max(Math.floor(this.options.idleMs / 2), 1)).unref();
+    this.startSweeper();
     return grant;
   }
 
@@ -289,15 +379,22 @@ export class BudgetGrants {
     await this.store.settlePart!(reservationId, toUsd(payment.actual), toUsd(payment.released));
   }
 
-  /** A reservation for this request alone; if refused, once more after giving back what this process's grants hold unused on the account. */
+  /**
+   * A reservation for this request alone. Refused on an account this process's grants
+   * hold unused budget on, it is tried again once those are given back; so for each
+   * account the store names in turn (the team's, after the key's), once at most.
+   */
   private async holdOwn(accounts: BudgetAccount[], micros: number): Promise<HoldResult> {
-    const first = await this.store.reserve(accounts, toUsd(micros), this.lease);
-    if (first.ok) return { ok: true, hold: { kind: 'own', reservationId: first.reservationId, micros } };
-    const unused = [...this.grants.values()].filter((grant) => grant.held > grant.drawn && grant.accounts.some((account) => account.owner === first.exhausted));
-    if (unused.length === 0) return first;
-    await Promise.all(unused.map((grant) => this.retire(grant)));
-    const second = await this.store.reserve(accounts, toUsd(micros), this.lease);
-    return second.ok ? { ok: true, hold: { kind: 'own', reservationId: second.reservationId, micros } } : second;
+    const givenBack = new Set<string>();
+    for (;;) {
+      const result = await this.store.reserve(accounts, toUsd(micros), this.lease);
+      if (result.ok) return { ok: true, hold: { kind: 'own', reservationId: result.reservationId, micros } };
+      if (givenBack.has(result.exhausted)) return result;
+      givenBack.add(result.exhausted);
+      const unused = [...this.grants.values()].filter((grant) => grant.held > grant.drawn && grant.accounts.some((account) => account.owner === result.exhausted));
+      if (unused.length === 0) return result;
+      await Promise.all(unused.map((grant) => this.retire(grant)));
+    }
   }
 
   /** No new draws: an idle grant ends now; one in flight gives back its unused part now and ends with its last request. */
@@ -309,7 +406,10 @@ export class BudgetGrants {
     const unused = grant.held - grant.drawn;
     if (unused <= 0) return;
     grant.held -= unused;
-    await this.tolerate('giving back the unused part of a budget grant', () => this.store.settlePart!(grant.reservationId, 0, toUsd(unused)));
+    // Ending the grant settles the whole reservation: a give-back that failed goes back then.
+    await this.tolerate('giving back the unused part of a budget grant failed; it goes back when the grant ends', () =>
+      this.store.settlePart!(grant.reservationId, 0, toUsd(unused)),
+    );
   }
 
   /** No request draws from it any more. */
@@ -318,37 +418,84 @@ export class BudgetGrants {
     if (this.grants.get(grant.key) === grant) this.grants.delete(grant.key);
   }
 
-  /** Ends the grant's reservation: what it still holds goes back; what its requests paid stays spent. */
+  /**
+   * Ends the grant's reservation: what it still holds goes back; what its requests paid
+   * stays spent, and what an outage kept from the store (`unpaid`) is spent now.
+   */
   private end(grant: Grant): Promise<void> {
     grant.held = 0;
-    const ending = this.tolerate('ending a budget grant', () => this.store.settle(grant.reservationId, 0));
+    const ending = this.settleReservation(grant.reservationId, grant.unpaid, 'ending a budget grant').catch(() => undefined);
     this.ending.add(ending);
     void ending.finally(() => this.ending.delete(ending));
     return ending;
   }
 
-  /** Retires the grants nobody drew from for `idleMs`; stops itself when none is left. */
+  /** Settles a reservation; one the store fails is remembered and settled again later, and the error thrown. */
+  private async settleReservation(reservationId: string, micros: number, what: string): Promise<void> {
+    try {
+      await this.store.settle(reservationId, toUsd(micros));
+    } catch (error) {
+      this.settleLater(reservationId, micros, what, error);
+      throw error;
+    }
+    if (this.unsettled.delete(reservationId)) this.logger.info({ reservationId }, `${what} succeeded when tried again`);
+  }
+
+  /** Remembers a failed settlement, to be tried again after a delay that doubles with each failure. */
+  private settleLater(reservationId: string, micros: number, what: string, error: unknown): void {
+    const failures = (this.unsettled.get(reservationId)?.failures ?? 0) + 1;
+    const delay = Math.min(this.tickMs * 2 ** Math.min(failures - 1, 20), maxRetryDelayMs);
+    this.unsettled.set(reservationId, { micros, what, failures, retryAt: this.clock() + delay });
+    // Logged once: the store logs its outage itself.
+    if (failures === 1) this.logger.warn({ err: error, reservationId }, `${what} failed; trying again (its amount stays held meanwhile)`);
+    if (!this.closing) this.startSweeper();
+  }
+
+  /** The failed settlements that are due, tried again (each one try at a time). */
+  private retryUnsettled(): void {
+    const now = this.clock();
+    for (const [reservationId, entry] of this.unsettled) {
+      if (entry.retryAt > now) continue;
+      entry.retryAt = Number.POSITIVE_INFINITY;
+      void this.settleReservation(reservationId, entry.micros, entry.what).catch(() => undefined);
+    }
+  }
+
+  /** At close, a last try each: this process stops renewing its leases, so a reservation still failing goes back when its lease expires. */
+  private async settleUnsettledOnce(): Promise<void> {
+    const left = [...this.unsettled];
+    this.unsettled.clear();
+    await Promise.all(left.map(([reservationId, entry]) => this.tolerate(`${entry.what} failed; its lease will give it back`, () => this.store.settle(reservationId, toUsd(entry.micros)))));
+  }
+
+  private startSweeper(): void {
+    this.sweeper ??= setInterval(() => this.sweep(), this.tickMs).unref();
+  }
+
+  private stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** Retires the grants nobody drew from for `idleMs` and retries failed settlements; stops itself when there is nothing left to do. */
   private sweep(): void {
     const idleSince = this.clock() - this.options.idleMs;
     for (const grant of this.grants.values()) {
       if (grant.inFlight === 0 && grant.lastDrawAt <= idleSince) void this.retire(grant);
     }
-    if (this.grants.size === 0) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
+    this.retryUnsettled();
+    if (this.grants.size === 0 && this.unsettled.size === 0) this.stopSweeper();
   }
 
   /**
-   * A failed give-back leaves the amount held until the grant's lease expires: logged,
-   * not thrown, whether the store rejects or throws at once (these run from the
-   * sweeper's timer, where either would otherwise end the process).
+   * Logs `failure` instead of throwing, whether the store rejects or throws at once
+   * (these run from the sweeper's timer, where either would otherwise end the process).
    */
-  private async tolerate(what: string, work: () => Promise<void>): Promise<void> {
+  private async tolerate(failure: string, work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (error) {
-      this.logger.warn({ err: error }, `${what} failed; its lease will give it back`);
+      this.logger.warn({ err: error }, failure);
     }
   }
 }

@@ -21,6 +21,10 @@ export class BudgetLeaseKeeper {
   readonly holder = `${hostname().slice(0, 64)}:${process.pid}:${randomBytes(6).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** When the last renewal that succeeded began: every lease renewed by it lasts at least until then + leaseMs. */
+  private renewedAt = Date.now();
+  /** The latest moment a lease of this process may have run out unrenewed (renewals stopped for longer than a lease). */
+  private lapsedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly budgets: BudgetStore,
@@ -54,9 +58,21 @@ export class BudgetLeaseKeeper {
     return this.running;
   }
 
+  /**
+   * Whether a reservation this process made at `madeAt` (ms) surely still holds its
+   * amount: its lease never ran out between renewals, so no sweep (another instance's,
+   * after a store outage longer than a lease) can have released it.
+   */
+  holds(madeAt: number): boolean {
+    return madeAt > this.lapsedAt && Date.now() - Math.max(madeAt, this.renewedAt) < this.leaseMs;
+  }
+
   private async renewAndSweep(): Promise<void> {
     try {
+      const started = Date.now();
       await this.budgets.renewLeases(this.holder, this.leaseMs);
+      if (started - this.renewedAt >= this.leaseMs) this.lapsedAt = this.renewedAt + this.leaseMs;
+      this.renewedAt = started;
     } catch (error) {
       this.logger.warn({ err: error }, 'renewing budget reservation leases failed; trying again next period');
     }

@@ -5,15 +5,18 @@ import {
   getContext,
   estimatePromptTokens,
   matchesModelPattern,
+  CHARACTERS_PER_TOKEN,
   type BudgetAccount,
   type BudgetLimit,
   type BudgetStore,
   type Deployment,
+  type EmbeddingsRequest,
   type GatewayRuntime,
   type JsonSchema,
   type Principal,
   type RequestContext,
   type StorageSet,
+  type Usage,
 } from '@switchyard/core';
 import { alertsOptionsSchema, checkWebhooks, type AlertsOptions } from './alerts/alerts-options.js';
 import type { AlertAccount } from './alerts/budget-alerter.js';
@@ -115,6 +118,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
               idleMs: options.budget_grants.idle_ms,
               payWithinMs: options.budget_grants.pay_within_ms,
               storeAnswers: storeAnswers(runtime.storage),
+              leaseHolds: (madeAt) => keeper.holds(madeAt),
             },
             runtime.logger,
           )
@@ -196,9 +200,34 @@ function budgetAccounts(context: RequestContext, options: KeyScopeOptions): Aler
 }
 
 /**
- * Reserves the call's maximum cost before the first attempt, at the most expensive
+ * One model call of a request and its hold. A gateway request makes one; an app's
+ * handler using the embedded API (`createSteps`) may make several, each of which holds
+ * its own maximum and pays what it used at the deployment that answered it.
+ */
+interface HeldCall {
+  /** The chat or embeddings request the call is for: retries and fallbacks share it, a new call brings a new one. */
+  request: object | undefined;
+  /** The request's usage when the call began (the embedded API adds its calls' usage up). */
+  usageBefore: Usage | undefined;
+  hold?: Promise<BudgetHold | undefined>;
+  /** The deployment that answered. */
+  servedBy?: Deployment;
+}
+
+/**
+ * Where a budgeted request keeps its calls, settled together once it is over however
+ * often key-scope ran on it: a property under a symbol, as core keeps its own
+ * per-request state (the list dies with the request; core measured a WeakMap beside
+ * requests keeping them alive past young-generation collections).
+ */
+const heldCallsKey = Symbol('switchyard.keyScope.heldCalls');
+
+type ContextWithCalls = RequestContext & { [heldCallsKey]?: HeldCall[] };
+
+/**
+ * Reserves each call's maximum cost before its first attempt, at the most expensive
  * deployment the route plan may reach (a pricier fallback cannot overspend), and
- * settles to the real cost once the request is over, whatever happened.
+ * settles each to its real cost once the request is over, whatever happened.
  */
 function holdBudget(
   context: RequestContext,
@@ -208,44 +237,137 @@ function holdBudget(
   alertAccounts: AlertAccount[],
   alerts: BudgetAlerts,
 ): void {
-  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
-  let reservation: Promise<BudgetHold | undefined> | undefined;
+  const calls = heldCallsOf(context, (held) =>
+    context.onFinished(() => alerts.track(settleCalls(context, runtime, budgets, grants, alertAccounts, alerts, held), context.id)),
+  );
+  // Every routed call begins one, a cache hit too, so the usage of a call made without an attempt is nobody else's.
+  context.requestInterceptors.push((next) => () => {
+    calls.push({ request: callRequest(context), usageBefore: copyUsage(context.usage) });
+    return next();
+  });
   context.interceptors.push((next) => async (deployment, options) => {
-    if (!reservation) {
-      const promptTokens = context.chatRequest ? estimatePromptTokens(context.chatRequest) : 0;
-      const maxOutputTokens = context.chatRequest?.maxOutputTokens;
-      const maxCost = maxReachableCost(context, deployment, (candidate) =>
-        runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, maxOutputTokens),
-      );
-      reservation = grants.hold(accounts, maxCost).then((result) => {
-        if (result.ok) return result.hold;
-        const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
-        // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
-        if (exhausted && maxCost <= exhausted.account.limitUsd) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
-        throw quotaError(accounts, result.exhausted, maxCost);
-      });
+    let call = calls.at(-1);
+    // A caller that composes attempts without the routed call: a new request is a new call.
+    if (!call || call.request !== callRequest(context)) calls.push((call = { request: callRequest(context), usageBefore: copyUsage(context.usage) }));
+    call.hold ??= holdCall(context, runtime, budgets, grants, alertAccounts, alerts, deployment);
+    await call.hold;
+    const result = await next(deployment, options);
+    call.servedBy = context.servedBy ?? deployment;
+    return result;
+  });
+}
+
+/** The request's calls; the first time key-scope runs on it, made and handed to `first` (which arranges their settlement). */
+function heldCallsOf(context: RequestContext, first: (calls: HeldCall[]) => void): HeldCall[] {
+  const withCalls = context as ContextWithCalls;
+  let calls = withCalls[heldCallsKey];
+  if (!calls) {
+    calls = withCalls[heldCallsKey] = [];
+    first(calls);
+  }
+  return calls;
+}
+
+/** The chat or embeddings request being called now. */
+function callRequest(context: RequestContext): object | undefined {
+  return context.chatRequest ?? context.embeddingsRequest;
+}
+
+/** Holds the call's maximum cost on every account; refused, throws the 429 that says why. */
+function holdCall(
+  context: RequestContext,
+  runtime: GatewayRuntime,
+  budgets: BudgetStore,
+  grants: BudgetGrants,
+  alertAccounts: AlertAccount[],
+  alerts: BudgetAlerts,
+  deployment: Deployment,
+): Promise<BudgetHold> {
+  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
+  const chat = context.chatRequest;
+  const promptTokens = chat ? estimatePromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
+  const maxCost = unbounded(
+    maxReachableCost(context, deployment, (candidate) => runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens)),
+  );
+  return grants.hold(accounts, maxCost).then((result) => {
+    if (result.ok) return result.hold;
+    const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
+    // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
+    if (exhausted && maxCost <= exhausted.account.limitUsd) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
+    throw quotaError(accounts, result.exhausted, maxCost, chat !== undefined);
+  });
+}
+
+/** Pays each call of a finished request what it used, at the deployment that answered it. */
+async function settleCalls(
+  context: RequestContext,
+  runtime: GatewayRuntime,
+  budgets: BudgetStore,
+  grants: BudgetGrants,
+  alertAccounts: AlertAccount[],
+  alerts: BudgetAlerts,
+  calls: readonly HeldCall[],
+): Promise<void> {
+  let spent = false;
+  let mayHaveReachedLimit = false;
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i]!;
+    const actual = callCost(runtime, call, usedSince(call.usageBefore, i + 1 < calls.length ? calls[i + 1]!.usageBefore : context.usage));
+    try {
+      const hold = await call.hold;
+      if (!hold) continue;
+      if (await grants.settle(hold, actual)) mayHaveReachedLimit = true;
+      if (actual > 0) spent = true;
+    } catch (error) {
+      // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.
+      if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) continue;
+      runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
     }
-    await reservation;
-    return next(deployment, options);
-  });
-  context.onFinished(() => {
-    if (!reservation) return;
-    const settlement = reservation
-      .then(async (hold) => {
-        if (!hold) return;
-        const served = context.servedBy;
-        const actual = served && context.usage ? runtime.pricing.cost(served.provider, served.model, context.usage) : 0;
-        const mayHaveReachedLimit = await grants.settle(hold, actual);
-        // Spend moves only when something was spent: a free request cannot cross anything.
-        if (actual > 0) await alerts.alerter.afterSettlement(alertAccounts, budgets, mayHaveReachedLimit);
-      })
-      .catch((error: unknown) => {
-        // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.
-        if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) return;
-        runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
-      });
-    alerts.track(settlement, context.id);
-  });
+  }
+  // Spend moves only when something was spent: a free request cannot cross anything.
+  if (spent) await alerts.alerter.afterSettlement(alertAccounts, budgets, mayHaveReachedLimit);
+}
+
+/** What a call cost: nothing without a deployment that answered or without usage. */
+function callCost(runtime: GatewayRuntime, call: HeldCall, used: Usage | undefined): number {
+  return call.servedBy && used ? runtime.pricing.cost(call.servedBy.provider, call.servedBy.model, used) : 0;
+}
+
+function copyUsage(usage: Usage | undefined): Usage | undefined {
+  return usage && { ...usage };
+}
+
+/** What a call used: the request's usage after it less that before it (a count below zero counts as none when priced). */
+function usedSince(before: Usage | undefined, after: Usage | undefined): Usage | undefined {
+  if (!before || !after) return after;
+  const used: Usage = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens };
+  const cached = difference(after.cachedInputTokens, before.cachedInputTokens);
+  const cacheWrite = difference(after.cacheWriteInputTokens, before.cacheWriteInputTokens);
+  const reasoning = difference(after.reasoningTokens, before.reasoningTokens);
+  if (cached !== undefined) used.cachedInputTokens = cached;
+  if (cacheWrite !== undefined) used.cacheWriteInputTokens = cacheWrite;
+  if (reasoning !== undefined) used.reasoningTokens = reasoning;
+  return used;
+}
+
+function difference(after: number | undefined, before: number | undefined): number | undefined {
+  return after === undefined && before === undefined ? undefined : (after ?? 0) - (before ?? 0);
+}
+
+/**
+ * The prompt tokens of an embeddings request, estimated as a chat prompt is: about four
+ * characters per token of text, and token-id inputs as they are. Not 0: an embeddings
+ * call costs its input, and a hold of nothing would let concurrent calls overspend.
+ */
+function estimateEmbeddingsTokens(request: EmbeddingsRequest): number {
+  let tokens = 0;
+  for (const input of request.input) tokens += typeof input === 'string' ? Math.ceil(input.length / CHARACTERS_PER_TOKEN) : input.length;
+  return tokens;
+}
+
+/** A maximum that is not a number (a price of Infinity times no tokens) bounds nothing: it is unbounded, and fits no budget. */
+function unbounded(maxCost: number): number {
+  return Number.isNaN(maxCost) ? Number.POSITIVE_INFINITY : maxCost;
 }
 
 /**
@@ -264,16 +386,18 @@ function maxReachableCost(context: RequestContext, first: Deployment, costOf: (d
 /**
  * A 429 that says why: a budget with too little left, or a request whose maximum
  * cost could not fit even the whole budget (then waiting will not help; a smaller
- * `max_tokens` will).
+ * `max_tokens` will, or for embeddings less input).
  */
-function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: number): GatewayError {
+function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: number, chat: boolean): GatewayError {
   const account = accounts.find((candidate) => candidate.owner === exhausted);
   const whose = exhausted.startsWith('team:') ? "team's" : exhausted.startsWith('project:') ? "project's" : "key's";
   if (account && maxCost > account.limitUsd) {
+    // An infinite maximum (a price of Infinity) has no amount to show.
+    const amount = Number.isFinite(maxCost) ? ` ($${dollars(maxCost)})` : '';
     return new GatewayError(
       'insufficient_quota',
-      `This request's maximum cost ($${dollars(maxCost)}) exceeds the ${whose} budget ($${dollars(account.limitUsd)}); lower max_tokens.`,
-      { param: 'max_tokens' },
+      `This request's maximum cost${amount} exceeds the ${whose} budget ($${dollars(account.limitUsd)}); ${chat ? 'lower max_tokens' : 'send less input'}.`,
+      { param: chat ? 'max_tokens' : 'input' },
     );
   }
   const message =

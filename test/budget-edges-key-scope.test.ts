@@ -1,0 +1,200 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { builtInPlugins } from '@switchyard/cli';
+import { createSteps, type RequestRecord, type SwitchyardSteps } from '@switchyard/core';
+import { hashApiKey } from '@switchyard/policy-keys';
+import Database from 'better-sqlite3';
+import express from 'express';
+import { afterAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * The key-scope step's holds where a request is not one plain chat call: embeddings
+ * (whose cost is their input), prices that make a maximum infinite or too large to
+ * count, and an app's handler making several calls through the embedded API. Real
+ * gateways on loopback with SQLite storage; closing a gateway waits for its
+ * settlements, and the totals are then read from its database file to the micro-dollar.
+ */
+
+const micros = (usd: number) => Math.round(usd * 1e6);
+const dirs: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-budget-edges-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Spent and reserved micro-dollars of `owner` (every window), read from a closed gateway's database. */
+function accountIn(dir: string, owner: string): { spent: number; reserved: number; reservations: number } {
+  const database = new Database(path.join(dir, 'switchyard.db'), { readonly: true });
+  try {
+    const row = database.prepare('SELECT COALESCE(SUM(spent_micros), 0) AS spent, COALESCE(SUM(reserved_micros), 0) AS reserved FROM budget_accounts WHERE owner = ?').get(owner) as {
+      spent: number;
+      reserved: number;
+    };
+    const { n } = database.prepare('SELECT count(*) AS n FROM budget_reservations').get() as { n: number };
+    return { ...row, reservations: n };
+  } finally {
+    database.close();
+  }
+}
+
+async function createKey(gateway: TestGateway, limitUsd: number): Promise<{ id: string; secret: string }> {
+  const response = await fetch(`${gateway.origin}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'edges', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
+  });
+  expect(response.status).toBe(201);
+  const body = (await response.json()) as { key: { id: string }; secret: string };
+  return { id: body.key.id, secret: body.secret };
+}
+
+function post(gateway: TestGateway, secret: string, endpoint: 'chat/completions' | 'embeddings', body: unknown): Promise<Response> {
+  return fetch(`${gateway.baseURL}/${endpoint}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('key-scope holds for embeddings', () => {
+  it('hold their input: of 20 concurrent embeddings on a $0.10 budget, the two that fit are served and paid exactly', async () => {
+    // 160 characters, 40 tokens at $1,000 per million: $0.04 a request; two fit $0.10, three do not.
+    const dir = await dataDir();
+    const gateway = await startTestGateway({
+      server: { data_dir: dir },
+      storage: { use: 'sqlite' },
+      providers: { emb: { use: 'mock', latency_ms: 20 } },
+      prices: { 'emb/echo': { input: 1000, output: 0 } },
+    });
+    const records: RequestRecord[] = [];
+    gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
+    const key = await createKey(gateway, 0.1);
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(gateway, key.secret, 'embeddings', { model: 'emb/echo', input: `${'x'.repeat(157)}${String(i).padStart(3, '0')}` }).then(
+          async (response) => (await response.arrayBuffer(), response.status),
+        ),
+      ),
+    );
+    await gateway.close();
+    expect(statuses.filter((status) => status === 200)).toHaveLength(2);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(18);
+    const billed = records.filter((record) => record.keyId === key.id).reduce((sum, record) => sum + micros(record.costUsd), 0);
+    expect(billed).toBe(80_000);
+    expect(accountIn(dir, `key:${key.id}`)).toEqual({ spent: 80_000, reserved: 0, reservations: 0 });
+  });
+});
+
+describe('key-scope holds and prices that make a maximum uncountable', () => {
+  it('a maximum of Infinity, NaN or beyond what a store can count is a 429 naming what to lower, not a 500; nothing is held or spent', async () => {
+    const dir = await dataDir();
+    const gateway = await startTestGateway({
+      server: { data_dir: dir },
+      storage: { use: 'sqlite' },
+      providers: { inf: { use: 'mock' }, huge: { use: 'mock' } },
+      // A YAML `.inf` or 1e400 reads as Infinity; Infinity × 0 prompt tokens is NaN.
+      prices: { 'inf/echo': { input: Number.POSITIVE_INFINITY, output: 1 }, 'huge/echo': { input: 1, output: 1e13 } },
+    });
+    const key = await createKey(gateway, 10);
+    const answers = [
+      await post(gateway, key.secret, 'chat/completions', { model: 'inf/echo', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
+      await post(gateway, key.secret, 'chat/completions', { model: 'huge/echo', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }),
+      await post(gateway, key.secret, 'embeddings', { model: 'inf/echo', input: '' }),
+    ];
+    const bodies = await Promise.all(answers.map(async (answer) => ({ status: answer.status, ...((await answer.json()) as { error: { code: string; param: string | null; message: string } }) })));
+    await gateway.close();
+    expect(bodies.map(({ status, error }) => [status, error.code, error.param])).toEqual([
+      [429, 'insufficient_quota', 'max_tokens'],
+      [429, 'insufficient_quota', 'max_tokens'],
+      [429, 'insufficient_quota', 'input'],
+    ]);
+    expect(bodies[0]!.error.message).toBe("This request's maximum cost exceeds the key's budget ($10); lower max_tokens.");
+    expect(accountIn(dir, `key:${key.id}`)).toEqual({ spent: 0, reserved: 0, reservations: 0 });
+  });
+});
+
+describe('key-scope holds for an app making several calls in one request (createSteps)', () => {
+  const secret = 'sy-embedded-budget-key-0123456789abcdef';
+
+  /** An app whose handler calls a cheap model, then a dear one, in the same request. */
+  async function appWithTwoCalls(mountKeyScope: boolean, limitUsd: number) {
+    const dir = await dataDir();
+    const switchyard: SwitchyardSteps = await createSteps(
+      {
+        providers: { cheap: { use: 'mock' }, dear: { use: 'mock' } },
+        prices: { 'cheap/echo': { input: 1, output: 1 }, 'dear/echo': { input: 100, output: 100 } },
+        storage: { use: 'sqlite' },
+        server: { data_dir: dir },
+        chain: ['auth', 'key-scope', 'route'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins },
+    );
+    const created = await switchyard.runtime.storage!.keys.create(
+      { name: 'two calls', scope: { budget: { limitUsd, period: 'total' } } },
+      { hash: hashApiKey(secret), prefix: secret.slice(0, 7) },
+    );
+    const costs: number[] = [];
+    const app = express();
+    const steps = mountKeyScope ? [switchyard.step('auth'), switchyard.step('key-scope')] : [switchyard.step('auth')];
+    app.post('/api/two', express.json(), ...steps, async (_req, res, next) => {
+      try {
+        const first = await switchyard.call(res, { model: 'cheap/echo', max_tokens: 50, messages: [{ role: 'user', content: 'first call' }] });
+        costs.push(switchyard.runtime.pricing.cost('cheap', 'echo', first.usage));
+        const second = await switchyard.call(res, { model: 'dear/echo', max_tokens: 50, messages: [{ role: 'user', content: 'second call, a longer one' }] });
+        costs.push(switchyard.runtime.pricing.cost('dear', 'echo', second.usage));
+        res.json({ ok: true });
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.use(switchyard.errorHandler());
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/two`;
+    const call = () => fetch(url, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: '{}' });
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await switchyard.close();
+    };
+    return { call, close, costs, owner: `key:${created.id}`, dir };
+  }
+
+  for (const mountKeyScope of [false, true]) {
+    it(`each call is held and pays what it used at its own price, once (key-scope ${mountKeyScope ? 'mounted on the route' : 'run by each call'})`, async () => {
+      const app = await appWithTwoCalls(mountKeyScope, 10);
+      const answers = [await app.call(), await app.call()];
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      await app.close();
+      const paid = app.costs.reduce((sum, cost) => sum + micros(cost), 0);
+      // 13 tokens at $1 and 21 at $100 per million, twice: $0.004226.
+      expect(paid).toBe(4_226);
+      expect(accountIn(app.dir, app.owner)).toEqual({ spent: paid, reserved: 0, reservations: 0 });
+    });
+  }
+
+  it('the second call is held too: a budget with room for one call at the dear price refuses it rather than serving it unheld', async () => {
+    // The dear call's maximum is about $0.0074 (24 prompt tokens and 50 out at $100 per million); the cheap one's $0.00007.
+    const app = await appWithTwoCalls(true, 0.0075);
+    const answer = await app.call();
+    expect(answer.status).toBe(200);
+    const refused = await app.call();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('insufficient_quota');
+    await app.close();
+    const spent = accountIn(app.dir, app.owner);
+    expect(spent.spent).toBeLessThanOrEqual(7_500);
+    expect(spent).toEqual({ spent: app.costs.reduce((sum, cost) => sum + micros(cost), 0), reserved: 0, reservations: 0 });
+  });
+});
