@@ -6,6 +6,7 @@ import { BudgetGrants, type BudgetHold } from '@switchyard/policy-keys';
 import { openSqliteStorage } from '@switchyard/store-sqlite';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { counted } from '../plugins/policy-keys/test/support/counted-store.js';
 
 const logger = createLogger({ level: 'silent' });
 const window1 = '2029-11-01T00:00:00.000Z';
@@ -32,22 +33,6 @@ function tempFile(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-grants-'));
   dirs.push(dir);
   return path.join(dir, 'gateway.db');
-}
-
-/** The store, counting its calls by method. */
-function counted(store: BudgetStore): { store: BudgetStore; calls: Record<string, number> } {
-  const calls: Record<string, number> = {};
-  const proxy = new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => {
-        calls[property] = (calls[property] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
 }
 
 const micros = (usd: number) => Math.round(usd * 1e6);

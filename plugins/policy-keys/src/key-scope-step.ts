@@ -151,7 +151,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       }
       const storage = runtime.storage;
       const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && grants && accounts.length > 0) holdBudget(context, runtime, storage.budgets, grants, accounts, budgetAlerts);
+      if (storage && grants && accounts.length > 0) holdBudget(context, { runtime, budgets: storage.budgets, grants, alertAccounts: accounts, alerts: budgetAlerts });
       next();
     };
   },
@@ -224,22 +224,23 @@ const heldCallsKey = Symbol('switchyard.keyScope.heldCalls');
 
 type ContextWithCalls = RequestContext & { [heldCallsKey]?: HeldCall[] };
 
+/** What a budgeted request is held and settled with: the same for each of its calls. */
+interface RequestBudget {
+  runtime: GatewayRuntime;
+  budgets: BudgetStore;
+  grants: BudgetGrants;
+  /** The accounts it is charged to (key, team, project), with their alert thresholds. */
+  alertAccounts: AlertAccount[];
+  alerts: BudgetAlerts;
+}
+
 /**
  * Reserves each call's maximum cost before its first attempt, at the most expensive
  * deployment the route plan may reach (a pricier fallback cannot overspend), and
  * settles each to its real cost once the request is over, whatever happened.
  */
-function holdBudget(
-  context: RequestContext,
-  runtime: GatewayRuntime,
-  budgets: BudgetStore,
-  grants: BudgetGrants,
-  alertAccounts: AlertAccount[],
-  alerts: BudgetAlerts,
-): void {
-  const calls = heldCallsOf(context, (held) =>
-    context.onFinished(() => alerts.track(settleCalls(context, runtime, budgets, grants, alertAccounts, alerts, held), context.id)),
-  );
+function holdBudget(context: RequestContext, budget: RequestBudget): void {
+  const calls = heldCallsOf(context, (held) => context.onFinished(() => budget.alerts.track(settleCalls(context, budget, held), context.id)));
   // Every routed call begins one, a cache hit too, so the usage of a call made without an attempt is nobody else's.
   context.requestInterceptors.push((next) => () => {
     calls.push({ request: callRequest(context), usageBefore: copyUsage(context.usage) });
@@ -249,7 +250,7 @@ function holdBudget(
     let call = calls.at(-1);
     // A caller that composes attempts without the routed call: a new request is a new call.
     if (!call || call.request !== callRequest(context)) calls.push((call = { request: callRequest(context), usageBefore: copyUsage(context.usage) }));
-    call.hold ??= holdCall(context, runtime, budgets, grants, alertAccounts, alerts, deployment);
+    call.hold ??= holdCall(context, budget, deployment);
     await call.hold;
     const result = await next(deployment, options);
     call.servedBy = context.servedBy ?? deployment;
@@ -274,15 +275,7 @@ function callRequest(context: RequestContext): object | undefined {
 }
 
 /** Holds the call's maximum cost on every account; refused, throws the 429 that says why. */
-function holdCall(
-  context: RequestContext,
-  runtime: GatewayRuntime,
-  budgets: BudgetStore,
-  grants: BudgetGrants,
-  alertAccounts: AlertAccount[],
-  alerts: BudgetAlerts,
-  deployment: Deployment,
-): Promise<BudgetHold> {
+function holdCall(context: RequestContext, { runtime, budgets, grants, alertAccounts, alerts }: RequestBudget, deployment: Deployment): Promise<BudgetHold> {
   const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
   const chat = context.chatRequest;
   const promptTokens = chat ? estimatePromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
@@ -299,15 +292,7 @@ function holdCall(
 }
 
 /** Pays each call of a finished request what it used, at the deployment that answered it. */
-async function settleCalls(
-  context: RequestContext,
-  runtime: GatewayRuntime,
-  budgets: BudgetStore,
-  grants: BudgetGrants,
-  alertAccounts: AlertAccount[],
-  alerts: BudgetAlerts,
-  calls: readonly HeldCall[],
-): Promise<void> {
+async function settleCalls(context: RequestContext, { runtime, budgets, grants, alertAccounts, alerts }: RequestBudget, calls: readonly HeldCall[]): Promise<void> {
   let spent = false;
   let mayHaveReachedLimit = false;
   for (let i = 0; i < calls.length; i++) {

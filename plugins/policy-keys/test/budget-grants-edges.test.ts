@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { BudgetGrants, type BudgetHold } from '../src/budget-grants.js';
 import { BudgetLeaseKeeper } from '../src/budget-lease-keeper.js';
+import { counted } from './support/counted-store.js';
 
 /**
  * Budget grants where the money paths are easiest to get wrong: a store that fails
@@ -68,22 +69,6 @@ async function held(grants: BudgetGrants, accounts: BudgetAccount[], usd: number
 
 async function totals(store: BudgetStore, owner: string): Promise<{ spent: number; reserved: number }> {
   return { spent: micros(await store.spent(owner, window1)), reserved: micros(await store.reserved(owner, window1)) };
-}
-
-/** The store, counting its calls by method. */
-function counted(store: BudgetStore): { store: BudgetStore; calls: Record<string, number> } {
-  const calls: Record<string, number> = {};
-  const proxy = new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => {
-        calls[property] = (calls[property] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
 }
 
 describe('budget grants when the store fails mid-way', () => {
