@@ -221,13 +221,16 @@ describe('BudgetGrants', () => {
 
   it('a new window gets a new grant; the old one is given back once idle', async () => {
     const budgets = await openBudgets();
-    const grants = new BudgetGrants(budgets, lease, { requests: 32, idleMs: 30 }, logger);
+    // The grants' own clock: no grant idles out before both are checked, however slow the machine.
+    let now = Date.now();
+    const grants = new BudgetGrants(budgets, lease, { requests: 32, idleMs: 30 }, logger, () => now);
     const november: BudgetAccount = { owner: 'key:monthly', windowStart: window1, limitUsd: 10 };
     const december: BudgetAccount = { ...november, windowStart: window2 };
     await grants.settle(await held(grants, [november], 0.01), 0.002);
     await grants.settle(await held(grants, [december], 0.01), 0.003);
     expect(await budgets.reserved(november.owner, window1)).toBeGreaterThan(0);
     expect(await budgets.reserved(november.owner, window2)).toBeGreaterThan(0);
+    now += 1_000;
     await expect.poll(() => budgets.reserved(november.owner, window1), { timeout: 2_000, interval: 10 }).toBe(0);
     await expect.poll(() => budgets.reserved(november.owner, window2), { timeout: 2_000, interval: 10 }).toBe(0);
     expect(micros(await budgets.spent(november.owner, window1))).toBe(2_000);
