@@ -35,6 +35,7 @@ export function createAzureStreamDecoder(provider: string): StreamDecoder {
       return parts;
     },
     end: () => openai.end(),
+    isComplete: () => openai.isComplete?.() ?? false,
   };
 }
 

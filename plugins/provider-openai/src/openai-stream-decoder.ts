@@ -23,6 +23,7 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
   let done = false;
   let finished = false;
   return {
+    isComplete: () => done,
     decode(event: ServerSentEvent): StreamPart[] {
       if (event.data === '[DONE]') {
         done = true;

@@ -27,6 +27,10 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     return [{ event, parts: this.decoder.decode(event) }];
   }
 
+  isComplete(): boolean {
+    return this.decoder.isComplete?.() ?? false;
+  }
+
   end(): PassthroughEvent[] {
     const parts = this.decoder.end();
     return parts.length > 0 ? [{ parts }] : [];

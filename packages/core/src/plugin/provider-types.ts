@@ -63,6 +63,12 @@ export interface StreamDecoder {
   decode(event: ServerSentEvent): StreamPart[];
   /** Called when the upstream body ends; throws if the stream was cut short. */
   end(): StreamPart[];
+  /**
+   * True once the upstream's own end-of-stream marker has come (OpenAI's `[DONE]`):
+   * the stream is over even if the body stays open (an upstream sending keep-alive
+   * comments after it), so nothing more is waited for. `end()` is called then.
+   */
+  isComplete?(): boolean;
 }
 
 /**

@@ -33,7 +33,12 @@ export interface UpstreamPartStreamOptions<Part = StreamPart> {
 export interface PartDecoder<Part> {
   decode(event: ServerSentEvent): Part[];
   end(): Part[];
+  /** See StreamDecoder.isComplete. */
+  isComplete?(): boolean;
 }
+
+/** How long an upstream's body may stay open after its end-of-stream marker before it is cut. */
+const afterEndGraceMs = 1000;
 
 /**
  * The canonical parts of an upstream stream body (SSE unless the adapter brings
@@ -125,6 +130,12 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
     }
     this.options.guard?.count(chunk);
     for (const event of this.framer.feed(chunk)) pushAll(parts, decoder.decode(event));
+    if (decoder.isComplete?.()) {
+      // The upstream said the stream is over: the answer ends here, whatever the body does next.
+      this.ended = true;
+      pushAll(parts, decoder.end());
+      void drainThenCut(this.body);
+    }
   }
 
   private mapped(error: unknown): GatewayError {
@@ -143,4 +154,24 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
 /** `into.push(...items)` without spreading the items into an argument list. */
 function pushAll<Item>(into: Item[], items: Item[]): void {
   for (let index = 0; index < items.length; index++) into.push(items[index]!);
+}
+
+/**
+ * The rest of a body after the upstream's end-of-stream marker, read and dropped. It
+ * normally ends right there, and reading it to its end keeps the connection for the
+ * next request; one the upstream keeps open (keep-alive comments after `[DONE]`) is
+ * cut after a moment instead of holding a connection until the stream's time limit.
+ */
+async function drainThenCut(body: UpstreamBody): Promise<void> {
+  const cut = setTimeout(() => body.destroy(), afterEndGraceMs);
+  cut.unref();
+  try {
+    for (let chunk = body.read(); chunk !== null; chunk = body.read()) {
+      if (chunk === undefined) await body.more();
+    }
+  } catch {
+    // Failed or cut after the marker: the answer was already complete.
+  } finally {
+    clearTimeout(cut);
+  }
 }
