@@ -1,4 +1,4 @@
-import { isGatewayError, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease } from '@switchyard/core';
+import { isStoreOutage, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease } from '@switchyard/core';
 
 export interface BudgetGrantsOptions {
   /**
@@ -115,7 +115,7 @@ const RUNS_LATE = 'ERR_SQLITE_WORKER_TIMEOUT';
  * which it would refuse again.
  */
 function notTaken(error: unknown): boolean {
-  if (!isGatewayError(error) || error.code !== 'store_unavailable') return false;
+  if (!isStoreOutage(error)) return false;
   return (error.cause as { code?: unknown } | undefined)?.code !== RUNS_LATE;
 }
 

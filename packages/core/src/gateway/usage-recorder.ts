@@ -1,5 +1,5 @@
-import { isGatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/create-logger.js';
+import { isStoreOutage } from '../stores/guard-store.js';
 import { describeStoreError } from '../stores/store-health.js';
 import type { UsageLedger, UsageRecord } from '../stores/usage-ledger.js';
 import type { RequestRecord } from './request-record.js';
@@ -132,7 +132,7 @@ export class UsageRecorder {
         held = [];
       } catch (failure) {
         error = failure;
-        if (!isOutage(failure) && batch.length > 1) held = await this.writeApart(batch);
+        if (!isStoreOutage(failure) && batch.length > 1) held = await this.writeApart(batch);
       }
       this.inFlight = 0;
       if (held.length === 0) {
@@ -179,7 +179,7 @@ export class UsageRecorder {
         await this.append(records);
         wrote = true;
       } catch (error) {
-        if (isOutage(error)) {
+        if (isStoreOutage(error)) {
           outage = true;
           held.push(...records);
         } else if (records.length === 1) {
@@ -199,7 +199,7 @@ export class UsageRecorder {
       try {
         await this.append([record]);
       } catch (error) {
-        if (isOutage(error)) held.push(record);
+        if (isStoreOutage(error)) held.push(record);
         else this.refuse(record, error);
       }
     }
@@ -267,9 +267,4 @@ function toUsageRecord(request: RequestRecord): UsageRecord {
     cacheHit: request.cacheHit,
     attempts: request.attempts.length,
   };
-}
-
-/** An outage (503 `store_unavailable` from the store's boundary): the ledger did not answer, so nothing about a record is known. */
-function isOutage(error: unknown): boolean {
-  return isGatewayError(error) && error.code === 'store_unavailable';
 }

@@ -13,6 +13,11 @@ export interface StoreBoundaryOptions {
   retryAfterSeconds: number;
 }
 
+/** Whether `error` is what the store boundary answers for an outage (503 `store_unavailable`): the store did not answer, so nothing about the call is known. */
+export function isStoreOutage(error: unknown): error is GatewayError {
+  return isGatewayError(error) && error.code === 'store_unavailable';
+}
+
 /** Methods left as they are: startup and shutdown report their own errors. */
 const unguarded = new Set<PropertyKey>(['migrate', 'close', 'constructor']);
 

@@ -1,4 +1,4 @@
-import { isGatewayError, type GatewayRuntime } from '@switchyard/core';
+import { isStoreOutage, type GatewayRuntime } from '@switchyard/core';
 import type { Counter } from 'prom-client';
 import { webhookTargets, type AlertsOptions } from './alerts-options.js';
 import { BudgetAlerter } from './budget-alerter.js';
@@ -54,7 +54,7 @@ export function createBudgetAlerts(options: AlertsOptions, runtime: GatewayRunti
     alerter,
     track(work, requestId) {
       const guarded = work.catch((error: unknown) => {
-        if (isGatewayError(error) && error.code === 'store_unavailable') return;
+        if (isStoreOutage(error)) return;
         runtime.logger.error({ err: error, requestId }, 'checking a budget alert failed');
       });
       pending.add(guarded);
