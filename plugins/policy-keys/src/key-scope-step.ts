@@ -192,9 +192,10 @@ function budgetAccounts(context: RequestContext, options: KeyScopeOptions): Aler
     accounts.push({ account, kind, id, period: budget.period, threshold: budget.alertThreshold });
   };
   add('key', principal.keyId, principal.scope?.budget);
-  const team = principal.team ? options.budgets.teams[principal.team] : undefined;
+  // Own keys only: team and project names come from the admin API (a team named `constructor` has no budget).
+  const team = principal.team && Object.hasOwn(options.budgets.teams, principal.team) ? options.budgets.teams[principal.team] : undefined;
   if (team) add('team', principal.team!, { limitUsd: team.limit_usd, period: team.period, alertThreshold: team.alert_threshold });
-  const project = principal.project ? options.budgets.projects[principal.project] : undefined;
+  const project = principal.project && Object.hasOwn(options.budgets.projects, principal.project) ? options.budgets.projects[principal.project] : undefined;
   if (project) add('project', principal.project!, { limitUsd: project.limit_usd, period: project.period, alertThreshold: project.alert_threshold });
   return accounts;
 }

@@ -16,7 +16,8 @@ export function resolveModel(
   aliases: Readonly<Record<string, ModelEntry>>,
   providers: ReadonlySet<string>,
 ): Deployment {
-  const entry = aliases[name];
+  // Own keys only: the name is the client's (`constructor` is no alias).
+  const entry = Object.hasOwn(aliases, name) ? aliases[name] : undefined;
   const target = entry === undefined ? name : typeof entry === 'string' ? entry : entry.deployments[0]!.target;
   return splitTarget(name, target, providers);
 }

@@ -106,7 +106,7 @@ function findNameProblems(options: RouteOptions, config: GatewayConfig, resolver
     const { name, rules } = options.smart;
     const chainIndex = config.chain.findIndex((step) => step === 'route' || (typeof step === 'object' && 'route' in step));
     const base = `/chain/${chainIndex}/route/smart`;
-    if (name in config.models) problems.push({ path: `${base}/name`, message: `'${name}' is already a model under models:` });
+    if (Object.hasOwn(config.models, name)) problems.push({ path: `${base}/name`, message: `'${name}' is already a model under models:` });
     rules.forEach((rule, index) => check(rule.use, `${base}/rules/${index}/use`));
     if (rules.at(-1)?.when !== undefined) {
       problems.push({ path: `${base}/rules/${rules.length - 1}`, message: 'the last rule is the default and must have no `when`' });

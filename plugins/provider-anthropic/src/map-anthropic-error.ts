@@ -48,7 +48,8 @@ export function mapAnthropicErrorBody(provider: string, body: AnthropicErrorEnve
   };
   const type = typeof detail.type === 'string' ? detail.type : undefined;
   const upstreamMessage = typeof detail.message === 'string' ? detail.message : undefined;
-  const effectiveStatus = status ?? (type !== undefined ? statusByErrorType[type] : undefined) ?? 500;
+  // Own keys only: an `error.type` of `constructor` must not become the status.
+  const effectiveStatus = status ?? (type !== undefined && Object.hasOwn(statusByErrorType, type) ? statusByErrorType[type] : undefined) ?? 500;
   const options = { provider, ...(status !== undefined && { upstreamStatus: status }) };
   const say = (fallback: string) => `${provider}: ${upstreamMessage ?? fallback}`;
 

@@ -18,5 +18,6 @@ const unifiedByStopReason: Record<string, UnifiedFinishReason> = {
 export function mapAnthropicStopReason(raw: string | null | undefined, answeredWithJsonTool = false): FinishReason {
   if (!raw) return { unified: 'other' };
   if (raw === 'tool_use' && answeredWithJsonTool) return { unified: 'stop', raw };
-  return { unified: unifiedByStopReason[raw] ?? 'other', raw };
+  // Own keys only: a `stop_reason` of `toString` or `__proto__` must not read Object.prototype.
+  return { unified: Object.hasOwn(unifiedByStopReason, raw) ? unifiedByStopReason[raw]! : 'other', raw };
 }

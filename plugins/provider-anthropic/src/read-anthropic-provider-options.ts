@@ -26,7 +26,12 @@ const hintKeys = new Set(['betas', 'system_cache_control', 'tools_cache_control'
 export function readAnthropicProviderOptions(request: ChatRequest): AnthropicProviderOptions {
   const raw = request.providerOptions?.['anthropic'] ?? {};
   const body: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) if (!hintKeys.has(key)) body[key] = value;
+  for (const [key, value] of Object.entries(raw)) {
+    if (hintKeys.has(key)) continue;
+    // A field named __proto__ stays a field (as in a spread), not the body's prototype, whose members the reads below would see.
+    if (key === '__proto__') Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
+    else body[key] = value;
+  }
   const betas = Array.isArray(raw['betas']) ? raw['betas'].filter((flag): flag is string => typeof flag === 'string') : [];
   const options: AnthropicProviderOptions = { body, betas };
   const system = cacheControl(raw['system_cache_control']);

@@ -74,7 +74,9 @@ function toUserBlock(part: UserContentPart, messageIndex: number, partIndex: num
   if (part.source.kind === 'url') {
     throw new GatewayError('invalid_request', `${provider} accepts images only as base64 data URLs, not by https URL.`, { param, provider });
   }
-  const format = imageFormats[part.source.mediaType.toLowerCase()];
+  const mediaType = part.source.mediaType.toLowerCase();
+  // Own keys only: the media type is the client's (`constructor` must be refused, not read from Object.prototype).
+  const format = Object.hasOwn(imageFormats, mediaType) ? imageFormats[mediaType] : undefined;
   if (!format) {
     throw new GatewayError('invalid_request', `${provider} accepts png, jpeg, gif and webp images, not ${part.source.mediaType}.`, {
       param,

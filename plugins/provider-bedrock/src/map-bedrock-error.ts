@@ -55,7 +55,8 @@ export function mapBedrockError(provider: string, response: UpstreamErrorRespons
  */
 export function mapBedrockException(provider: string, type: string | undefined, body: BedrockErrorBody, status?: number): GatewayError {
   const name = type ? type.charAt(0).toUpperCase() + type.slice(1) : undefined;
-  const effectiveStatus = status ?? (name !== undefined ? statusByException[name] : undefined) ?? 500;
+  // Own keys only: an exception named `__proto__` must not become the status.
+  const effectiveStatus = status ?? (name !== undefined && Object.hasOwn(statusByException, name) ? statusByException[name] : undefined) ?? 500;
   const options = { provider, upstreamStatus: effectiveStatus };
   const upstreamMessage = typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : undefined;
   const say = (fallback: string) => `${provider}: ${upstreamMessage ?? fallback}`;

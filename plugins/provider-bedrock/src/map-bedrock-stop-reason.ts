@@ -20,5 +20,6 @@ const unifiedByStopReason: Record<string, UnifiedFinishReason> = {
 export function mapBedrockStopReason(raw: string | undefined, answeredWithJsonTool = false): FinishReason {
   if (!raw) return { unified: 'other' };
   if (raw === 'tool_use' && answeredWithJsonTool) return { unified: 'stop', raw };
-  return { unified: unifiedByStopReason[raw] ?? 'other', raw };
+  // Own keys only: a `stopReason` of `toString` or `__proto__` must not read Object.prototype.
+  return { unified: Object.hasOwn(unifiedByStopReason, raw) ? unifiedByStopReason[raw]! : 'other', raw };
 }

@@ -43,5 +43,6 @@ export function convertImagePart(source: ImageSource, param: string): GeminiPart
 // reads the actual bytes of an uploaded file anyway.
 function guessImageMediaType(pathname: string): string {
   const extension = /\.([a-z0-9]+)$/i.exec(pathname)?.[1]?.toLowerCase();
-  return (extension && mediaTypesByExtension[extension]) ?? 'image/jpeg';
+  // Own keys only: the URL is the client's, and `.constructor` is a valid extension to the pattern.
+  return (extension && Object.hasOwn(mediaTypesByExtension, extension) ? mediaTypesByExtension[extension] : undefined) ?? 'image/jpeg';
 }

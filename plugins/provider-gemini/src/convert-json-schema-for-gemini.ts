@@ -105,14 +105,17 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
   if (isRecord(node['properties'])) {
     const properties: Record<string, unknown> = {};
     for (const [name, property] of Object.entries(node['properties'])) {
-      properties[name] = convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state);
+      const converted = convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state);
+      // A property named `__proto__` is defined, not assigned: assigned, it would be the map's prototype and vanish.
+      if (name === '__proto__') Object.defineProperty(properties, name, { value: converted, enumerable: true, writable: true, configurable: true });
+      else properties[name] = converted;
     }
     // Gemini refuses an OBJECT with an empty `properties` map.
     if (Object.keys(properties).length > 0) output['properties'] = properties;
   }
   if (Array.isArray(node['required'])) {
     const properties = isRecord(output['properties']) ? output['properties'] : {};
-    const required = node['required'].filter((name): name is string => typeof name === 'string' && name in properties);
+    const required = node['required'].filter((name): name is string => typeof name === 'string' && Object.hasOwn(properties, name));
     if (required.length !== node['required'].length) state.removed.push(`${pointer}/required`);
     if (required.length > 0) output['required'] = required;
   }
@@ -162,7 +165,9 @@ function convertEnum(node: Record<string, unknown>, output: Record<string, unkno
 function convertFormat(node: Record<string, unknown>, output: Record<string, unknown>, pointer: string, state: ConversionState): void {
   const format = node['format'];
   if (format === undefined) return;
-  const allowed = typeof output['type'] === 'string' ? allowedFormats[output['type'].toLowerCase()] : undefined;
+  const type = typeof output['type'] === 'string' ? output['type'].toLowerCase() : undefined;
+  // Own keys only: the type is the client's (`constructor` would read Object and throw on `includes`).
+  const allowed = type !== undefined && Object.hasOwn(allowedFormats, type) ? allowedFormats[type] : undefined;
   if (typeof format === 'string' && allowed?.includes(format)) output['format'] = format;
   else state.removed.push(`${pointer}/format`);
 }
@@ -237,7 +242,8 @@ function resolveReference(root: Record<string, unknown>, ref: string): Record<st
   let target: unknown = root;
   for (const token of ref.slice(1).split('/').slice(1)) {
     const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (!isRecord(target)) return undefined;
+    // Own members only: `#/$defs/__proto__` must not resolve to Object.prototype.
+    if (!isRecord(target) || !Object.hasOwn(target, key)) return undefined;
     target = target[key];
   }
   return isRecord(target) ? target : undefined;

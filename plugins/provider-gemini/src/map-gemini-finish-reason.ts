@@ -23,6 +23,7 @@ const unifiedReasons: Record<string, UnifiedFinishReason> = {
  * `LANGUAGE`, `OTHER` and values newer than this table are `other`, raw kept.
  */
 export function mapGeminiFinishReason(raw: string, hasToolCalls: boolean): FinishReason {
-  const unified = unifiedReasons[raw] ?? 'other';
+  // Own keys only: a `finishReason` of `toString` or `__proto__` must not read Object.prototype.
+  const unified = Object.hasOwn(unifiedReasons, raw) ? unifiedReasons[raw]! : 'other';
   return { unified: unified === 'stop' && hasToolCalls ? 'tool-calls' : unified, raw };
 }

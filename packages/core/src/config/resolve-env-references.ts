@@ -20,7 +20,10 @@ export function resolveEnvReferences(
   if (value && typeof value === 'object') {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      result[key] = resolveEnvReferences(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      const resolved = resolveEnvReferences(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      // A YAML key `__proto__` stays a key, for the schema to refuse, instead of becoming the copy's prototype.
+      if (key === '__proto__') Object.defineProperty(result, key, { value: resolved, enumerable: true, writable: true, configurable: true });
+      else result[key] = resolved;
     }
     return result;
   }

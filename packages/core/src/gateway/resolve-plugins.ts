@@ -180,7 +180,8 @@ function moduleSpecifier(kind: PluginKind, name: string): string {
   if (kind === 'provider') return `@switchyard/provider-${name}`;
   if (kind === 'storage') return `@switchyard/store-${name}`;
   if (kind === 'ingress') return `@switchyard/ingress-${name}`;
-  return stepPackages[name] ?? `@switchyard/policy-${name}`;
+  // Own keys only: a step named `constructor` is looked for as a package, not read from Object.prototype.
+  return (Object.hasOwn(stepPackages, name) ? stepPackages[name] : undefined) ?? `@switchyard/policy-${name}`;
 }
 
 function isPath(name: string): boolean {

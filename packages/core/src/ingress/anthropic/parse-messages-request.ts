@@ -203,7 +203,10 @@ function cacheHints(wire: AnthropicMessagesRequestBody): Record<string, unknown>
 function collectAnthropicOnlyFields(wire: AnthropicMessagesRequestBody): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const key in wire) {
-    if (!knownFields.has(key)) (extra ??= {})[key] = wire[key];
+    if (knownFields.has(key)) continue;
+    // A field named __proto__ (JSON.parse makes it an own field) stays a field, as on the fast path, not extra's prototype.
+    if (key === '__proto__') Object.defineProperty((extra ??= {}), key, { value: wire[key], enumerable: true, writable: true, configurable: true });
+    else (extra ??= {})[key] = wire[key];
   }
   if (wire.output_config?.effort !== undefined) (extra ??= {})['output_config'] = { effort: wire.output_config.effort };
   return extra;

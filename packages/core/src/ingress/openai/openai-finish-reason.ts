@@ -24,5 +24,6 @@ export function toOpenAIFinishReason(reason: FinishReason): OpenAIFinishReason {
 }
 
 export function fromOpenAIFinishReason(raw: string): FinishReason {
-  return { unified: fromOpenAI[raw] ?? 'other', raw };
+  // The upstream names the reason: `toString` or `__proto__` must not read Object.prototype.
+  return { unified: Object.hasOwn(fromOpenAI, raw) ? fromOpenAI[raw]! : 'other', raw };
 }

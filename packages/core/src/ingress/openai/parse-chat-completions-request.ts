@@ -173,7 +173,10 @@ function toProviderOptions(wire: OpenAIChatRequestBody): ProviderOptions | undef
 function collectUnknownFields(wire: OpenAIChatRequestBody): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const key in wire) {
-    if (!knownFields.has(key)) (extra ??= {})[key] = wire[key];
+    if (knownFields.has(key)) continue;
+    // A field named __proto__ (JSON.parse makes it an own field) stays a field, as on the fast path, not extra's prototype.
+    if (key === '__proto__') Object.defineProperty((extra ??= {}), key, { value: wire[key], enumerable: true, writable: true, configurable: true });
+    else (extra ??= {})[key] = wire[key];
   }
   return extra;
 }
