@@ -1,3 +1,5 @@
+import { setField } from '@switchyard/core';
+
 /**
  * JSON text that is the same for equal values whatever order their keys were
  * written in: object keys sorted at every depth (integer-like keys, which JSON text
@@ -30,8 +32,7 @@ export function canonicalCopy(value: unknown, omitted?: ReadonlySet<string>): un
   for (const name of sortedNames(Object.keys(record))) {
     const member = record[name];
     if (member === undefined || typeof member === 'function' || omitted?.has(name)) continue;
-    if (name === '__proto__') Object.defineProperty(copy, name, { value: canonicalCopy(member), enumerable: true, writable: true, configurable: true });
-    else copy[name] = canonicalCopy(member);
+    setField(copy, name, canonicalCopy(member));
   }
   return copy;
 }

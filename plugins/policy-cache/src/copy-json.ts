@@ -1,3 +1,5 @@
+import { setField } from '@switchyard/core';
+
 /**
  * A deep copy of a JSON value (what `JSON.parse` returns): new objects and arrays,
  * the same strings, numbers and booleans, which cannot be changed anyway. Cheaper
@@ -15,8 +17,7 @@ export function copyJson<T>(value: T): T {
   const record = value as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   for (const name in record) {
-    if (name === '__proto__') Object.defineProperty(copy, name, { value: copyJson(record[name]), enumerable: true, writable: true, configurable: true });
-    else copy[name] = copyJson(record[name]);
+    setField(copy, name, copyJson(record[name]));
   }
   return copy as T;
 }

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '@switchyard/core';
+import { setField, type ChatRequest } from '@switchyard/core';
 import type { AnthropicCacheControl } from './anthropic-wire-types.js';
 
 /** `providerOptions.anthropic`, split into the hints the adapter acts on and the fields sent as they are. */
@@ -29,8 +29,7 @@ export function readAnthropicProviderOptions(request: ChatRequest): AnthropicPro
   for (const [key, value] of Object.entries(raw)) {
     if (hintKeys.has(key)) continue;
     // A field named __proto__ stays a field (as in a spread), not the body's prototype, whose members the reads below would see.
-    if (key === '__proto__') Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
-    else body[key] = value;
+    setField(body, key, value);
   }
   const betas = Array.isArray(raw['betas']) ? raw['betas'].filter((flag): flag is string => typeof flag === 'string') : [];
   const options: AnthropicProviderOptions = { body, betas };

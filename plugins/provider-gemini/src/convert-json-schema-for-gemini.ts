@@ -1,3 +1,5 @@
+import { setField } from '@switchyard/core';
+
 /** What {@link convertJsonSchemaForGemini} made of a schema. */
 export interface GeminiSchemaConversion {
   /** The schema in Gemini's OpenAPI 3 subset. */
@@ -105,10 +107,8 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
   if (isRecord(node['properties'])) {
     const properties: Record<string, unknown> = {};
     for (const [name, property] of Object.entries(node['properties'])) {
-      const converted = convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state);
-      // A property named `__proto__` is defined, not assigned: assigned, it would be the map's prototype and vanish.
-      if (name === '__proto__') Object.defineProperty(properties, name, { value: converted, enumerable: true, writable: true, configurable: true });
-      else properties[name] = converted;
+      // A property named `__proto__` stays a property (setField), not the map's prototype.
+      setField(properties, name, convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state));
     }
     // Gemini refuses an OBJECT with an empty `properties` map.
     if (Object.keys(properties).length > 0) output['properties'] = properties;

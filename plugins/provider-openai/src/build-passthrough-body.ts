@@ -1,4 +1,4 @@
-import type { Logger } from '@switchyard/core';
+import { setField, type Logger } from '@switchyard/core';
 import type { OpenAIOptions } from './openai-options.js';
 import { dropUnsupportedParams } from './presets/drop-unsupported-params.js';
 
@@ -64,9 +64,8 @@ class FittedBody {
       if (key === 'max_completion_tokens') this.maxCompletionTokens = value;
       else if (key === 'max_tokens') this.maxTokens = value;
       else if (key === 'stream_options') this.streamOptions = value;
-      // A field named __proto__ (JSON.parse makes it an own field) stays a field, as in a spread, not the body's prototype.
-      else if (key === '__proto__') Object.defineProperty(this.body, key, { value, enumerable: true, writable: true, configurable: true });
-      else this.body[key] = value;
+      // A field named __proto__ stays a field (setField), as in a spread, not the body's prototype.
+      else setField(this.body, key, value);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ValidationProblem } from '../validation/compile-validator.js';
+import { setField } from '../validation/set-field.js';
 
 const referencePattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const wholeReference = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
@@ -20,10 +21,8 @@ export function resolveEnvReferences(
   if (value && typeof value === 'object') {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const resolved = resolveEnvReferences(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-      // A YAML key `__proto__` stays a key, for the schema to refuse, instead of becoming the copy's prototype.
-      if (key === '__proto__') Object.defineProperty(result, key, { value: resolved, enumerable: true, writable: true, configurable: true });
-      else result[key] = resolved;
+      // A YAML key `__proto__` stays a key (setField), for the schema to refuse, instead of becoming the copy's prototype.
+      setField(result, key, resolveEnvReferences(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`));
     }
     return result;
   }

@@ -7,3 +7,4 @@ export {
   type Validator,
 } from './compile-validator.js';
 export { checkJsonValue, type JsonValueLimits } from './check-json-value.js';
+export { setField } from './set-field.js';

@@ -8,6 +8,7 @@ import type {
   UserContentPart,
 } from '../../canonical/chat-request.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
+import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
@@ -204,9 +205,8 @@ function collectAnthropicOnlyFields(wire: AnthropicMessagesRequestBody): Record<
   let extra: Record<string, unknown> | undefined;
   for (const key in wire) {
     if (knownFields.has(key)) continue;
-    // A field named __proto__ (JSON.parse makes it an own field) stays a field, as on the fast path, not extra's prototype.
-    if (key === '__proto__') Object.defineProperty((extra ??= {}), key, { value: wire[key], enumerable: true, writable: true, configurable: true });
-    else (extra ??= {})[key] = wire[key];
+    // A field named __proto__ stays a field, as on the fast path, not extra's prototype.
+    setField((extra ??= {}), key, wire[key]);
   }
   if (wire.output_config?.effort !== undefined) (extra ??= {})['output_config'] = { effort: wire.output_config.effort };
   return extra;

@@ -9,6 +9,7 @@ import type {
   UserContentPart,
 } from '../../canonical/chat-request.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
+import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { chatCompletionsRequestSchema } from './chat-completions-request-schema.js';
@@ -174,9 +175,8 @@ function collectUnknownFields(wire: OpenAIChatRequestBody): Record<string, unkno
   let extra: Record<string, unknown> | undefined;
   for (const key in wire) {
     if (knownFields.has(key)) continue;
-    // A field named __proto__ (JSON.parse makes it an own field) stays a field, as on the fast path, not extra's prototype.
-    if (key === '__proto__') Object.defineProperty((extra ??= {}), key, { value: wire[key], enumerable: true, writable: true, configurable: true });
-    else (extra ??= {})[key] = wire[key];
+    // A field named __proto__ stays a field, as on the fast path, not extra's prototype.
+    setField((extra ??= {}), key, wire[key]);
   }
   return extra;
 }
