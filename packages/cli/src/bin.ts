@@ -10,6 +10,7 @@ const usage = `Usage: switchyard <command> [options]
 
 Commands:
   start       serve the gateway           [--config FILE] [--port N] [--host ADDR] [--workers N|auto]
+              (--workers: auto = one per core; N at most 4 per core, and 256)
   validate    check a config file only    [--config FILE]
   keys        manage virtual keys on a running gateway:
               create | list | show | update | revoke | rotate | audit   (switchyard keys --help)

@@ -2,8 +2,20 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../cli-error.js';
 
-/** The most workers `--workers` takes: far more than any box has cores, small enough to stay a typo's guard. */
+/** The most workers `--workers` takes on any machine: a typo's guard whatever the core count. */
 export const MAX_WORKERS = 256;
+
+/**
+ * Workers per core past which `--workers` is refused. Past a few per core they only
+ * compete for the same CPU, and each costs a process's memory and a fork that blocks the
+ * primary: 256 on 2 cores took minutes to start and some 20 GB.
+ */
+export const WORKERS_PER_CORE = 4;
+
+/** The most workers this machine takes: {@link WORKERS_PER_CORE} per core this process may use, at most {@link MAX_WORKERS}. */
+export function maxWorkers(cores: number): number {
+  return Math.min(MAX_WORKERS, WORKERS_PER_CORE * Math.max(1, cores));
+}
 
 function readOptional(file: string): string | undefined {
   try {
@@ -34,14 +46,17 @@ export function availableCores(parallelism: number = availableParallelism(), quo
 
 /**
  * `--workers N|auto` (or `server.workers`) as a count: `auto` is one per core the
- * process may use. Anything but a whole number from 1 to {@link MAX_WORKERS} is refused.
+ * process may use. Anything but a whole number from 1 to {@link maxWorkers} is refused.
  */
 export function resolveWorkerCount(value: string | number | undefined, cores: () => number = availableCores): number {
   if (value === undefined) return 1;
   if (value === 'auto') return Math.max(1, Math.min(cores(), MAX_WORKERS));
   const count = typeof value === 'number' ? value : /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) {
-    throw new CliError(`--workers must be 'auto' or a whole number from 1 to ${MAX_WORKERS}, got '${String(value).slice(0, 40)}'`, 2);
+  const available = cores();
+  const limit = maxWorkers(available);
+  if (!Number.isInteger(count) || count < 1 || count > limit) {
+    const bound = limit < MAX_WORKERS ? ` (${WORKERS_PER_CORE} per core, ${available} here)` : '';
+    throw new CliError(`--workers must be 'auto' or a whole number from 1 to ${limit}${bound}, got '${String(value).slice(0, 40)}'`, 2);
   }
   return count;
 }

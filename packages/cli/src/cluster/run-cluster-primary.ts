@@ -38,6 +38,8 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   let everyoneListened = false;
   let stopping = false;
   let failed = false;
+  /** A worker that served did not drain and exit 0 (one that failed to start is reported as that). */
+  let unclean = false;
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
 
@@ -84,9 +86,12 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker);
     if (stopping) {
-      if (code !== 0 && !stoppedBeforeServing(worker, signal)) failed = true;
+      if (code !== 0 && !stoppedBeforeServing(worker, signal)) {
+        failed = true;
+        if (listened.has(worker.id)) unclean = true;
+      }
       if (live.size === 0) {
-        logger.info({ failed }, failed ? 'stopped; a worker did not stop cleanly' : 'stopped');
+        logger.info({ failed }, unclean ? 'stopped; a worker did not stop cleanly' : 'stopped');
         resolveExit(failed ? 1 : 0);
       }
       return;

@@ -17,12 +17,14 @@ import {
   type Logger,
 } from '@switchyard/core';
 import { mkdir } from 'node:fs/promises';
+import { checkAddressFree } from '../cluster/check-address-free.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
+import { listenFailure } from '../listen-failure.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { obtainMasterKey, saveGeneratedMasterKey, type MasterKey } from '../master-key.js';
 import { setHeapGrowingPercent } from '../set-heap-growing-percent.js';
@@ -104,12 +106,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     if (!(await listen(server, config.server.port, config.server.host))) return stopped;
   } catch (error) {
     await gateway.close({ drainTimeoutMs: 0 });
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      const reason = code === 'EADDRINUSE' ? 'is already in use (is another gateway running?)' : code === 'EACCES' ? 'is not allowed for this user' : 'is not an address of this machine';
-      throw new CliError(`cannot listen on ${config.server.host}:${config.server.port}: the address ${reason}`);
-    }
-    throw error;
+    throw listenFailure(error, config.server.host, config.server.port) ?? error;
   }
 
   if (masterKey.source === 'generated') {
@@ -241,6 +238,8 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   if (storage?.use === 'sqlite' && storage.path === ':memory:') {
     throw new CliError(`storage path ':memory:' is each process's own database: with ${workers} workers budgets and keys would not be shared; use a file`);
   }
+  // Before anything is written: a taken port is said once, not by every worker.
+  await checkAddressFree(config.server.port, config.server.host);
   for (const state of findPerWorkerState(config.chain)) {
     logger.warn({ step: state.step, workers }, `${state.step} keeps its state in each worker's memory: ${state.effect}`);
   }

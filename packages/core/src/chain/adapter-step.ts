@@ -7,7 +7,7 @@ import { sendJson } from '../http/send-json.js';
 import { toHeaderValue } from '../http/to-header-value.js';
 import { SseWriter } from '../http/sse-writer.js';
 import { readyBatches } from '../transport/ready-batches.js';
-import type { DialectPassthrough, SseEvent } from '../ingress/ingress-dialect.js';
+import type { DialectPassthrough, SseEvent, StreamEncoderOptions } from '../ingress/ingress-dialect.js';
 import { readAnthropicClientHeaders } from '../ingress/anthropic/read-anthropic-client-headers.js';
 import type { PassthroughEvent, PassthroughRequest } from '../plugin/provider-types.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
@@ -131,19 +131,28 @@ const tapPart = (tap: StreamPartTap, part: StreamPart): void => tap.addPart(part
 const tapEvent = (tap: StreamPartTap, event: PassthroughEvent): void => tap.addEvent(event);
 
 function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
+  const tap = new StreamPartTap();
   // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
-  const encoder = (context.dialect ?? openAIChatDialect).createStreamEncoder(streamEncoderOptions(context, modelPrefix));
-  return writeEventStream(parts, tapPart, encoder, context, res, maxDurationMs);
+  const encoder = (context.dialect ?? openAIChatDialect).createStreamEncoder(streamEncoderOptions(context, modelPrefix, tap));
+  return writeEventStream(parts, tapPart, tap, encoder, context, res, maxDurationMs);
 }
 
 /** The fast path's stream: the upstream's own events, renamed by the dialect's passthrough encoder. */
 function writePassthroughStream(events: AsyncIterable<PassthroughEvent>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
-  const encoder = passthroughOf(context).createStreamEncoder(streamEncoderOptions(context, modelPrefix));
-  return writeEventStream(events, tapEvent, encoder, context, res, maxDurationMs);
+  const tap = new StreamPartTap();
+  const encoder = passthroughOf(context).createStreamEncoder(streamEncoderOptions(context, modelPrefix, tap));
+  return writeEventStream(events, tapEvent, tap, encoder, context, res, maxDurationMs);
 }
 
-function streamEncoderOptions(context: RequestContext, modelPrefix: string) {
-  return { requestId: context.id, model: modelPrefix + context.servedBy!.model, modelPrefix, includeUsage: context.includeStreamUsage };
+function streamEncoderOptions(context: RequestContext, modelPrefix: string, tap: StreamPartTap): StreamEncoderOptions {
+  return {
+    requestId: context.id,
+    model: modelPrefix + context.servedBy!.model,
+    modelPrefix,
+    includeUsage: context.includeStreamUsage,
+    // The same reckoning the ledger takes at the end, so the usage a client reads is the billed one.
+    billedUsage: () => tap.usage(context.chatRequest),
+  };
 }
 
 /**
@@ -155,6 +164,7 @@ function streamEncoderOptions(context: RequestContext, modelPrefix: string) {
 async function writeEventStream<Item extends object>(
   items: AsyncIterable<Item>,
   tapItem: (tap: StreamPartTap, item: Item) => void,
+  tap: StreamPartTap,
   encoder: ItemStreamEncoder<Item>,
   context: RequestContext,
   res: Response,
@@ -168,7 +178,6 @@ async function writeEventStream<Item extends object>(
   const beforeLastWrite = context.dialect?.beforeLastWrite;
   sse.start();
   context.firstByteMs = performance.now() - context.startedAt;
-  const tap = new StreamPartTap();
   try {
     // The items one upstream chunk brought come as one batch: one await for them all.
     stream: for await (const batch of readyBatches(items)) {

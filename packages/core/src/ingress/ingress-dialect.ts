@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { ChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { PassthroughDialect, PassthroughEvent } from '../plugin/provider-types.js';
 import type { IngressLimits } from './ingress-limits.js';
@@ -73,6 +74,13 @@ export interface StreamEncoderOptions {
   /** Put before the upstream's model name (`openai/`). */
   modelPrefix: string;
   includeUsage: boolean;
+  /**
+   * What the gateway bills for this stream so far: the provider's final usage, else its
+   * estimate of what was delivered (undefined when nothing came). The usage a client reads
+   * at the end is taken from here, so that it is what the ledger records. Without it (an
+   * encoder made outside the adapter step), an encoder writes the usage it was given.
+   */
+  billedUsage?: () => Usage | undefined;
 }
 
 /**

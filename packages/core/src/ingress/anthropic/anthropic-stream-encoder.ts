@@ -27,11 +27,13 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private readonly toolBlocks = new Map<number, number>();
   private finishReason: FinishReason = { unified: 'stop' };
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private readonly billedUsage: (() => Usage | undefined) | undefined;
 
   constructor(options: StreamEncoderOptions) {
     this.id = `msg_${options.requestId.replace(/^req_/, '')}`;
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
+    this.billedUsage = options.billedUsage;
   }
 
   encode(part: StreamPart): SseEvent[] {
@@ -72,7 +74,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   }
 
   finish(): SseEvent[] {
-    const usage = toAnthropicUsage(this.usage);
+    // Without the provider's final usage the ledger bills an estimate: the client reads that, not the partial counts.
+    const usage = toAnthropicUsage(this.billedUsage?.() ?? this.usage);
     return [
       ...this.begin(),
       ...this.closeBlock(),

@@ -1,5 +1,5 @@
 import type { StreamPart } from '../../canonical/stream-part.js';
-import type { Usage } from '../../canonical/usage.js';
+import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import { toOpenAIFinishReason } from './openai-finish-reason.js';
 import { toOpenAIUsage } from './openai-usage.js';
 import type { OpenAIChatChunk } from './openai-wire-types.js';
@@ -22,6 +22,7 @@ export class ChatChunkEncoder {
   private roleSent = false;
   private usage: Usage | undefined;
   private readonly includeUsage: boolean;
+  private readonly billedUsage: (() => Usage | undefined) | undefined;
   private readonly modelPrefix: string;
   private head: string | undefined;
   private readonly tail: string;
@@ -32,12 +33,14 @@ export class ChatChunkEncoder {
    * @param options.id used until the upstream names its own response id
    * @param options.model used until the upstream names the model that answers
    * @param options.modelPrefix put before the upstream's model name (`openai/`)
+   * @param options.billedUsage what the gateway bills, for the usage chunk (StreamEncoderOptions)
    */
-  constructor(options: { id: string; model: string; modelPrefix: string; includeUsage: boolean }) {
+  constructor(options: { id: string; model: string; modelPrefix: string; includeUsage: boolean; billedUsage?: () => Usage | undefined }) {
     this.id = options.id;
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
     this.includeUsage = options.includeUsage;
+    this.billedUsage = options.billedUsage;
     // OpenAI sends `"usage":null` on every chunk only when usage was asked for.
     this.tail = options.includeUsage ? tailWithUsage : tailWithoutUsage;
     this.unfinishedTail = options.includeUsage ? unfinishedTailWithUsage : unfinishedTailWithoutUsage;
@@ -83,7 +86,8 @@ export class ChatChunkEncoder {
       created: this.created,
       model: this.model,
       choices: [],
-      usage: toOpenAIUsage(this.usage ?? { inputTokens: 0, outputTokens: 0 }),
+      // Without the provider's usage the ledger bills an estimate: the client reads that, not zeros.
+      usage: toOpenAIUsage(this.billedUsage?.() ?? this.usage ?? emptyUsage()),
     };
     return [JSON.stringify(chunk)];
   }

@@ -1,15 +1,18 @@
 import type { ChatResponse } from '../../canonical/chat-response.js';
+import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
 
 /**
  * A whole OpenAI-compatible answer as the client gets it on the fast path: the
- * upstream's own body with `model` as `provider/model`, and usage in OpenAI's place
- * when the upstream put it elsewhere.
+ * upstream's own body with `model` as `provider/model`, and the usage the gateway
+ * billed: the upstream's own when it says that already, in OpenAI's place when the
+ * upstream put it elsewhere, rewritten when its counts were not numbers it could bill.
  */
 export function formatOpenAIPassthroughResponse(body: Json, response: ChatResponse, model: string): unknown {
   const answer: Json = { ...body, model };
-  if (typeof answer['usage'] !== 'object' || answer['usage'] === null) answer['usage'] = toOpenAIUsage(response.usage);
+  const usage = answer['usage'];
+  answer['usage'] = typeof usage === 'object' && usage !== null ? billedOpenAIUsage(usage, response.usage) : toOpenAIUsage(response.usage);
   return answer;
 }

@@ -23,7 +23,7 @@ export const openAIChatDialect: IngressDialect = {
 /** The chunk encoder as the dialect's stream encoder: `[DONE]` after the closing chunks, errors in OpenAI's in-stream shape. */
 class OpenAIChatStreamEncoder extends ChatChunkEncoder implements DialectStreamEncoder {
   constructor(options: StreamEncoderOptions) {
-    super({ id: `chatcmpl-${options.requestId}`, model: options.model, modelPrefix: options.modelPrefix, includeUsage: options.includeUsage });
+    super({ ...options, id: `chatcmpl-${options.requestId}` });
   }
 
   override finish(): string[] {

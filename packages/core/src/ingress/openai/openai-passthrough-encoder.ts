@@ -1,7 +1,8 @@
-import type { Usage } from '../../canonical/usage.js';
+import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
@@ -36,6 +37,7 @@ type Json = Record<string, unknown>;
 export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
   private readonly includeUsage: boolean;
+  private readonly billedUsage: (() => Usage | undefined) | undefined;
   private id: string;
   private model: string;
   private created = Math.floor(Date.now() / 1000);
@@ -50,6 +52,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
     this.includeUsage = options.includeUsage;
+    this.billedUsage = options.billedUsage;
   }
 
   encode({ event, parts, unread }: PassthroughEvent): readonly SseEvent[] {
@@ -79,7 +82,8 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
       created: this.created,
       model: this.model,
       choices: [],
-      usage: toOpenAIUsage(this.usage ?? { inputTokens: 0, outputTokens: 0 }),
+      // Without a usage it could read, the gateway bills its estimate: the client reads that, not zeros.
+      usage: toOpenAIUsage(this.billedUsage?.() ?? this.usage ?? emptyUsage()),
     };
     return [JSON.stringify(chunk), '[DONE]'];
   }
@@ -116,7 +120,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     this.renamed(chunk);
     const usage = chunk['usage'];
     if (this.includeUsage && billed !== undefined && isRecord(usage)) {
-      withBilledCounts(usage, billed);
+      chunk['usage'] = billedOpenAIUsage(usage, billed);
       this.usageForwarded = true;
       return [JSON.stringify(chunk)];
     }
@@ -150,13 +154,6 @@ const mentionsUsage = /"usage"\s*:\s*(?!null\b)/;
 /** Multi-line `data:` joined by the SSE parser: a newline in JSON text is whitespace, so a space keeps the same JSON. */
 function oneLine(data: string): string {
   return data.includes('\n') ? data.replace(/\n/g, ' ') : data;
-}
-
-/** The counts of an upstream usage as the gateway read and billed them (its other fields, `cost` or details, stay). */
-function withBilledCounts(usage: Json, billed: Usage): void {
-  usage['prompt_tokens'] = billed.inputTokens;
-  usage['completion_tokens'] = billed.outputTokens;
-  usage['total_tokens'] = billed.inputTokens + billed.outputTokens;
 }
 
 function isRecord(value: unknown): value is Json {

@@ -40,6 +40,7 @@ export function createResponsesDialect(options: ResponsesDialectOptions = {}): I
         model: encoderOptions.model,
         modelPrefix: encoderOptions.modelPrefix,
         includeUsage: encoderOptions.includeUsage,
+        billedUsage: encoderOptions.billedUsage,
         responseId: options.responseId,
         echo: options.echo,
         onFinished: options.onFinished,

@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { DialectPassthrough, PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
-import { toResponsesUsage } from './responses-usage.js';
+import { saysResponsesUsage, toResponsesUsage } from './responses-usage.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
 
 /** What the Responses pass-through writes over the upstream's Response object. */
@@ -72,7 +72,10 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
       this.rewrite(rewritten, this.options.modelPrefix, this.options.model);
       data['response'] = rewritten;
       this.snapshot = rewritten;
-      if (type === 'response.completed' || type === 'response.incomplete') this.onFinished?.(rewritten as unknown as ResponsesResponse);
+      if (type === 'response.completed' || type === 'response.incomplete') {
+        this.withBilledUsage(rewritten);
+        this.onFinished?.(rewritten as unknown as ResponsesResponse);
+      }
     }
     if (type === 'response.output_item.done' && data['item'] !== undefined) this.output.push(data['item']);
     return [{ event: type ?? 'message', data: JSON.stringify(data) }];
@@ -80,6 +83,16 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
 
   finish(): readonly SseEvent[] {
     return [];
+  }
+
+  /**
+   * The final Response's usage as the gateway billed it (the tap has read this event
+   * already): the upstream's own when it says that, else the billed counts, the estimate
+   * when the upstream sent none it could read.
+   */
+  private withBilledUsage(response: Record<string, unknown>): void {
+    const billed = this.options.billedUsage?.();
+    if (billed !== undefined && !saysResponsesUsage(response['usage'], billed)) response['usage'] = toResponsesUsage(billed);
   }
 
   /** `response.failed` with the gateway's (redacted) error, numbered after the last upstream event, as the translated path ends. */

@@ -50,6 +50,7 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
   private readonly openCalls = new Map<number, number>();
   private finishReason: FinishReason | undefined;
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private readonly billedUsage: (() => Usage | undefined) | undefined;
 
   constructor(options: ResponsesStreamEncoderOptions) {
     this.id = options.responseId ?? `resp_${options.requestId.replace(/^req_/, '')}`;
@@ -57,6 +58,7 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
     this.modelPrefix = options.modelPrefix;
     this.echo = options.echo ?? defaultResponsesEcho;
     this.onFinished = options.onFinished;
+    this.billedUsage = options.billedUsage;
   }
 
   encode(part: StreamPart): SseEvent[] {
@@ -131,7 +133,8 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
   finish(): SseEvent[] {
     const events = [...this.begin(), ...this.closeOpen(), ...this.closeCalls()];
     const response = this.snapshot(toResponsesStatus(this.finishReason ?? { unified: 'stop' }));
-    response.usage = toResponsesUsage(this.usage);
+    // Without the provider's usage the ledger bills an estimate: the client (and the stored response) read that, not zeros.
+    response.usage = toResponsesUsage(this.billedUsage?.() ?? this.usage);
     events.push(this.event({ type: response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response }));
     // Only an answer the upstream finished is kept: a stream cut short (the client left) has no final response.
     if (this.finishReason !== undefined) this.onFinished?.(response);

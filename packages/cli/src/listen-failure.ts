@@ -1,0 +1,15 @@
+import { CliError } from './cli-error.js';
+
+/** A listen error a user can fix (the port is taken, not allowed, not this machine's) as one line; undefined for any other. */
+export function listenFailure(error: unknown, host: string, port: number): CliError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'is already in use (is another gateway running?)'
+      : code === 'EACCES'
+        ? 'is not allowed for this user'
+        : code === 'EADDRNOTAVAIL'
+          ? 'is not an address of this machine'
+          : undefined;
+  return reason === undefined ? undefined : new CliError(`cannot listen on ${host}:${port}: the address ${reason}`);
+}
