@@ -1,4 +1,4 @@
-import { SecretRedactor } from '@switchyard/core';
+import { minQuotedPartLength, SecretRedactor } from '@switchyard/core';
 import { startMockAnthropic, startMockGemini, startMockOpenAI, type MockUpstream } from '@switchyard/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,21 @@ describe('SecretRedactor over generated secrets and JSON spellings', () => {
         const redacted = redactor.redact(before + spellSecret(spelled, depth) + after);
         expect(redacted).toContain('[REDACTED]');
         expect(unescapeAll(redacted)).not.toContain(spelled.secret);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('blanks a quoted end or start of a known secret, of at least minQuotedPartLength characters, in every spelling', () => {
+    const longSecret = spelledSecretArbitrary.filter(({ secret }) => secret.length > minQuotedPartLength);
+    fc.assert(
+      fc.property(longSecret, fc.boolean(), fc.nat(), messageTextArbitrary, messageTextArbitrary, (spelled, end, cut, before, after) => {
+        const length = minQuotedPartLength + (cut % (spelled.secret.length - minQuotedPartLength));
+        const from = end ? spelled.secret.length - length : 0;
+        const part = { secret: spelled.secret.slice(from, from + length), spellings: spelled.spellings.slice(from, from + length) };
+        const redacted = new SecretRedactor([spelled.secret]).redact(before + spellSecret(part, 1) + after);
+        expect(redacted).toContain('[REDACTED]');
+        expect(unescapeAll(redacted)).not.toContain(part.secret);
       }),
       { numRuns: 1000 },
     );

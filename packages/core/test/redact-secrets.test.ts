@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../src/index.js';
+import { minQuotedPartLength, redactSecrets, SecretRedactor } from '../src/index.js';
 
 describe('redactSecrets', () => {
   it('blanks known secrets and key-shaped strings', () => {
@@ -10,5 +10,35 @@ describe('redactSecrets', () => {
       expect(redacted).not.toContain(secret);
     }
     expect(redacted).toContain('Incorrect API key provided: [REDACTED]');
+  });
+});
+
+describe('SecretRedactor and parts of a known secret', () => {
+  const secret = 'lm-studio-7f3c9a12e45b8d06c1f2';
+  const redactor = new SecretRedactor([secret]);
+
+  it('blanks an end of the secret quoted without its start', () => {
+    expect(redactor.redact(`key ${secret.slice(10)} is not valid`)).toBe('key [REDACTED] is not valid');
+    expect(redactor.redact(`key …${secret.slice(-12)}.`)).toBe('key …[REDACTED].');
+  });
+
+  it('blanks a start of the secret cut short', () => {
+    expect(redactor.redact(`got "${secret.slice(0, 20)}"`)).toBe('got "[REDACTED]"');
+  });
+
+  it('blanks a part written with JSON escapes', () => {
+    const escaped = secret.slice(5).replace(/a/g, '\\u0061').replace(/-/g, '\\\\u002D');
+    expect(redactor.redact(`{"message":"key ${escaped}"}`)).toBe('{"message":"key [REDACTED]"}');
+  });
+
+  it('leaves parts shorter than minQuotedPartLength, such as a provider\'s own last-four mask', () => {
+    const short = secret.slice(-(minQuotedPartLength - 1));
+    expect(redactor.redact(`key ****${secret.slice(-4)} and ${short}`)).toBe(`key ****${secret.slice(-4)} and ${short}`);
+  });
+
+  it('blanks the whole secret once, and parts that overlap or touch as one', () => {
+    expect(redactor.redact(`a ${secret} b`)).toBe('a [REDACTED] b');
+    expect(redactor.redact(`${secret.slice(0, 15)}${secret.slice(-15)}`)).toBe('[REDACTED]');
+    expect(redactor.redact(`${secret.slice(0, 15)} ${secret.slice(-15)}`)).toBe('[REDACTED] [REDACTED]');
   });
 });

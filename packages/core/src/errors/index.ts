@@ -6,5 +6,5 @@ export {
   type GatewayErrorOptions,
   type OpenAIErrorBody,
 } from './gateway-error.js';
-export { redactSecrets, SecretRedactor, minSecretLength } from './redact-secrets.js';
+export { redactSecrets, SecretRedactor, minSecretLength, minQuotedPartLength } from './redact-secrets.js';
 export { redactGatewayError, maxErrorMessageLength } from './redact-gateway-error.js';

@@ -17,6 +17,14 @@ const keyLikePatterns: RegExp[] = [
 export const minSecretLength = 6;
 
 /**
+ * A quoted start or end of a known secret this long or longer is blanked too: an
+ * error may quote the key without its prefix ("key …c0ffee1234abcd is invalid") or
+ * cut it short. Shorter parts (OpenAI's own mask shows the last four) say too little
+ * to matter, and would blank ordinary words.
+ */
+export const minQuotedPartLength = 12;
+
+/**
  * Backslashes one escape may carry: JSON nested inside a JSON string doubles them
  * per level (1, 3, 7, 15, 31 …). Bounded so a run of backslashes costs linear time.
  */
@@ -26,8 +34,9 @@ const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/
 
 /**
  * Blanks known secrets (the provider's configured credentials) and key-shaped
- * strings in a text. A known secret is found whole and in every JSON spelling of
- * it: any of its characters written as `\uXXXX` (either case of hex), `\/`, `\"`
+ * strings in a text. A known secret is found whole, or as a start or an end of it
+ * of at least {@link minQuotedPartLength} characters, and in every JSON spelling:
+ * any of its characters written as `\uXXXX` (either case of hex), `\/`, `\"`
  * and so on, at any depth of JSON-in-a-JSON-string. Compiled once per set of
  * secrets; `redact` is safe to call on every error and log line.
  */
@@ -39,36 +48,72 @@ export class SecretRedactor {
       .filter((secret) => secret.length >= minSecretLength)
       // Longest first, so a secret that contains another is blanked whole.
       .sort((a, b) => b.length - a.length)
-      .map(spellingsOf);
+      .map((secret) => partsOf(secret.split('').map(spellingsOf)));
     this.known = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
   }
 
   redact(text: string): string {
-    let result = this.known ? text.replace(this.known, '[REDACTED]') : text;
+    let result = this.known ? blankKnown(text, this.known) : text;
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
     return result;
   }
 }
 
-/** A regular expression source matching `secret` with any of its characters JSON-escaped. */
-function spellingsOf(secret: string): string {
-  let source = '';
-  for (let index = 0; index < secret.length; index++) {
-    const unit = secret.charCodeAt(index);
-    const char = secret[index]!;
-    const escape = `\\\\{1,${maxEscapeBackslashes}}`;
-    const hex = unit
-      .toString(16)
-      .padStart(4, '0')
-      .split('')
-      .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
-      .join('');
-    const choices = [escapeRegExp(char), `${escape}u${hex}`];
-    const short = jsonShortEscapes[char];
-    if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
-    source += `(?:${choices.join('|')})`;
+/**
+ * `text` with every match of `known` blanked, each reaching back over what its
+ * lookbehind captured: a quoted end of a secret is found by its last characters
+ * (the match) and what precedes them (the capture), so the scan looks for a fixed
+ * run of characters rather than trying every end at every position.
+ */
+function blankKnown(text: string, known: RegExp): string {
+  let result = '';
+  // Text before `copiedTo` is in `result`, which then ends with a blank (once one was made).
+  let copiedTo = 0;
+  let blanked = false;
+  for (const match of text.matchAll(known)) {
+    const reachedBack = match.find((group, index) => index > 0 && group !== undefined)?.length ?? 0;
+    const start = match.index - reachedBack;
+    // One that overlaps or touches the last blank widens it.
+    if (!blanked || start > copiedTo) result += `${text.slice(copiedTo, start)}[REDACTED]`;
+    copiedTo = Math.max(copiedTo, match.index + match[0].length);
+    blanked = true;
   }
-  return source;
+  return blanked ? result + text.slice(copiedTo) : text;
+}
+
+/**
+ * A regular expression source matching the whole secret, any end of it or any
+ * start of it at least {@link minQuotedPartLength} characters long, from the
+ * sources of its characters. An end is matched as its last characters, with a
+ * lookbehind (tried only once those matched) capturing how far back it reaches;
+ * a start as its first characters, then as many more as follow. The nested
+ * optional groups keep the source linear in the secret's length.
+ */
+function partsOf(characters: string[]): string {
+  const shortest = Math.max(minQuotedPartLength, minSecretLength);
+  if (characters.length <= shortest) return characters.join('');
+  const last = characters.slice(characters.length - shortest).join('');
+  let before = '';
+  for (let index = 0; index < characters.length - shortest; index++) before = `(?:${before}${characters[index]})?`;
+  let after = '';
+  for (let index = characters.length - 1; index >= shortest; index--) after = `(?:${characters[index]}${after})?`;
+  return `${last}(?<=(${before})${last})|${characters.slice(0, shortest).join('')}${after}`;
+}
+
+/** A regular expression source matching one character of a secret, JSON-escaped or not. */
+function spellingsOf(char: string): string {
+  const escape = `\\\\{1,${maxEscapeBackslashes}}`;
+  const hex = char
+    .charCodeAt(0)
+    .toString(16)
+    .padStart(4, '0')
+    .split('')
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
+    .join('');
+  const choices = [escapeRegExp(char), `${escape}u${hex}`];
+  const short = jsonShortEscapes[char];
+  if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
+  return `(?:${choices.join('|')})`;
 }
 
 function escapeRegExp(text: string): string {
