@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease, type ReserveResult } from '@switchyard/core';
+import {
+  DEFAULT_RESERVATION_TTL_MS,
+  MAX_PAYMENT_ID_LENGTH,
+  type BudgetAccount,
+  type BudgetStore,
+  type Logger,
+  type ReservationLease,
+  type ReserveResult,
+} from '@switchyard/core';
 import { inTransaction, toNumber, tryChoreLock, type Tables } from './sql.js';
 
 /** Dollars as whole micro-dollars: integer arithmetic, so limits hold exactly. */
@@ -18,6 +26,13 @@ function checkedLease(lease: ReservationLease | undefined): ReservationLease {
   if (!lease) return { holder: '', ttlMs: DEFAULT_RESERVATION_TTL_MS };
   if (!Number.isFinite(lease.ttlMs) || lease.ttlMs <= 0 || lease.ttlMs > 86_400_000) throw new RangeError(`not a lease lifetime: ${lease.ttlMs}`);
   return lease;
+}
+
+/** A payment id as `settlePart` takes it: absent, or a non-empty string of bounded length. */
+function checkedPaymentId(paymentId: unknown): string | null {
+  if (paymentId === undefined) return null;
+  if (typeof paymentId !== 'string' || paymentId.length === 0 || paymentId.length > MAX_PAYMENT_ID_LENGTH) throw new TypeError('not a payment id');
+  return paymentId;
 }
 
 interface AccountRow {
@@ -123,18 +138,29 @@ export class PostgresBudgetStore implements BudgetStore {
     if (!settled) this.logger.warn({ reservationId }, 'budget reservation settled twice or unknown; ignored');
   }
 
-  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void> {
+  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number, paymentId?: string): Promise<void> {
     const actual = toMicros(actualUsd);
     const released = toMicros(releasedUsd);
     if (actual < 0 || released < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}, ${releasedUsd}`);
+    const payment = checkedPaymentId(paymentId);
     await inTransaction(this.pool, async (client) => {
       // Locked first, as settle() locks it by deleting it: the same order, so the two cannot deadlock.
-      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
-        `SELECT amount_micros, owners, window_starts FROM ${this.t.budgetReservations} WHERE id = $1 FOR UPDATE`,
-        [reservationId],
+      // The payment's id is recorded in the same statement (no extra round trip); one the
+      // reservation already took is this payment sent again: `first` is false and nothing changes.
+      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[]; first: boolean }>(
+        `WITH reservation AS (
+           SELECT id, amount_micros, owners, window_starts FROM ${this.t.budgetReservations} WHERE id = $1 FOR UPDATE
+         ), payment AS (
+           INSERT INTO ${this.t.budgetPayments} (reservation_id, payment_id)
+           SELECT id, $2::text FROM reservation WHERE $2::text IS NOT NULL
+           ON CONFLICT DO NOTHING
+           RETURNING 1
+         )
+         SELECT amount_micros, owners, window_starts, ($2::text IS NULL OR EXISTS (SELECT 1 FROM payment)) AS first FROM reservation`,
+        [reservationId, payment],
       );
       const reservation = rows[0];
-      if (!reservation) return;
+      if (!reservation?.first) return;
       const taken = Math.min(toNumber(reservation.amount_micros), actual + released);
       await client.query(`UPDATE ${this.t.budgetReservations} SET amount_micros = amount_micros - $2 WHERE id = $1`, [reservationId, taken]);
       await this.moveToSpent(client, reservation.owners, reservation.window_starts, taken, actual);
