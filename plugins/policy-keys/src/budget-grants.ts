@@ -55,13 +55,27 @@ interface Grant {
   retired: boolean;
   /** What its settled requests spent and freed, not yet sent to the store. */
   payment: Payment | undefined;
-  /** Spend of payments an outage kept from the store: paid when the grant ends, so it is not lost. */
-  unpaid: number;
+  /** How many payments were sent into its reservation: the next one's id. */
+  paymentsSent: number;
+  /** Payments an outage left unanswered (counted or not): sent again, with their ids, before the grant ends. */
+  unsure: SentPayment[];
+}
+
+/**
+ * A payment as it was sent: sent again with the same id, the store counts it once
+ * whether or not the first one reached it.
+ */
+interface SentPayment {
+  id: string;
+  actual: number;
+  released: number;
 }
 
 /** A reservation the store failed to settle, and the spend it still owes: settled again until the store takes it. */
 interface Unsettled {
   micros: number;
+  /** Payments into the reservation to send again (same ids) before it is settled. */
+  unsure: SentPayment[];
   /** What failed, for the log. */
   what: string;
   failures: number;
@@ -102,22 +116,6 @@ function toUsd(micros: number): number {
 
 /** Retries of a failed settlement back off up to this. */
 const maxRetryDelayMs = 30_000;
-
-/**
- * The SQLite worker's answer to a call it did not finish in time: the call still runs,
- * later and in order, so a payment failed this way is paid after all.
- */
-const RUNS_LATE = 'ERR_SQLITE_WORKER_TIMEOUT';
-
-/**
- * Whether a failed payment certainly did not reach the store and may be paid again: an
- * outage rolls its transaction back. Any other error is the store refusing the payment,
- * which it would refuse again.
- */
-function notTaken(error: unknown): boolean {
-  if (!isStoreOutage(error)) return false;
-  return (error.cause as { code?: unknown } | undefined)?.code !== RUNS_LATE;
-}
 
 /**
  * The first account that could not hold `micros` even when empty. A maximum that is
@@ -163,10 +161,11 @@ function sameLimits(a: readonly BudgetAccount[], b: readonly BudgetAccount[]): b
  *   within a process no request is refused while its own grants could have paid it.
  *   Across processes, another's unused grant (at most 1/20 of the limit) can refuse a
  *   request early until it idles out (`idleMs`);
- * - a store that fails mid-way loses nothing it can be sure of: a payment an outage
- *   rolled back is paid when its grant ends, and a settlement (a grant's end, a
- *   request's own) the store failed is settled again until it takes it, since this
- *   process renews its own leases;
+ * - a store that fails mid-way neither loses nor doubles a payment: each carries an
+ *   id, and one an outage left unanswered (rolled back, committed with its reply lost,
+ *   or still running late) is sent again with the same id before its grant ends, which
+ *   the store counts once; a settlement (a grant's end, a request's own) the store
+ *   failed is settled again until it takes it, since this process renews its own leases;
  * - a real cost no store can count (NaN, Infinity, beyond 2^53 micro-dollars) is
  *   charged as the request's maximum, and a maximum no store can count is refused.
  */
@@ -253,9 +252,8 @@ export class BudgetGrants {
     try {
       if (actual > 0 || released > 0) await this.pay(grant, actual, released);
     } catch (error) {
-      // No request draws from this grant again; spend an outage kept from the store is paid when it ends.
+      // No request draws from this grant again; a payment an outage left unanswered is sent again when it ends.
       this.forget(grant);
-      if (notTaken(error)) grant.unpaid += actual;
       throw error;
     } finally {
       // ...but in flight until paid: a grant ends only after its last payment reached the store.
@@ -341,7 +339,8 @@ export class BudgetGrants {
       openedAt,
       retired: false,
       payment: undefined,
-      unpaid: 0,
+      paymentsSent: 0,
+      unsure: [],
     };
     this.grants.set(key, grant);
     this.startSweeper();
@@ -370,13 +369,27 @@ export class BudgetGrants {
     for (const grant of due) {
       const payment = grant.payment!;
       grant.payment = undefined;
-      this.sendPayment(grant.reservationId, payment).then(payment.resolve, payment.reject);
+      this.sendPayment(grant, { id: this.nextPaymentId(grant), actual: payment.actual, released: payment.released }).then(payment.resolve, payment.reject);
     }
   };
 
-  /** One grant's payment; a store that throws instead of rejecting fails this payment only (this runs in a timer, where a throw would end the process). */
-  private async sendPayment(reservationId: string, payment: Payment): Promise<void> {
-    await this.store.settlePart!(reservationId, toUsd(payment.actual), toUsd(payment.released));
+  /**
+   * One grant's payment; a store that throws instead of rejecting fails this payment only
+   * (this runs in a timer, where a throw would end the process). One an outage left
+   * unanswered may or may not have been counted: it is kept, to be sent again with its id.
+   */
+  private async sendPayment(grant: Grant, payment: SentPayment): Promise<void> {
+    try {
+      await this.store.settlePart!(grant.reservationId, toUsd(payment.actual), toUsd(payment.released), payment.id);
+    } catch (error) {
+      if (isStoreOutage(error)) grant.unsure.push(payment);
+      throw error;
+    }
+  }
+
+  /** Unique within the grant's reservation, which is all the store asks of it. */
+  private nextPaymentId(grant: Grant): string {
+    return `pay_${++grant.paymentsSent}`;
   }
 
   /**
@@ -408,7 +421,7 @@ export class BudgetGrants {
     grant.held -= unused;
     // Ending the grant settles the whole reservation: a give-back that failed goes back then.
     await this.tolerate('giving back the unused part of a budget grant failed; it goes back when the grant ends', () =>
-      this.store.settlePart!(grant.reservationId, 0, toUsd(unused)),
+      this.store.settlePart!(grant.reservationId, 0, toUsd(unused), this.nextPaymentId(grant)),
     );
   }
 
@@ -420,32 +433,55 @@ export class BudgetGrants {
 
   /**
    * Ends the grant's reservation: what it still holds goes back; what its requests paid
-   * stays spent, and what an outage kept from the store (`unpaid`) is spent now.
+   * stays spent, the payments an outage left unanswered included (sent again first).
    */
   private end(grant: Grant): Promise<void> {
     grant.held = 0;
-    const ending = this.settleReservation(grant.reservationId, grant.unpaid, 'ending a budget grant').catch(() => undefined);
+    const ending = this.settleReservation(grant.reservationId, 0, 'ending a budget grant', grant.unsure).catch(() => undefined);
     this.ending.add(ending);
     void ending.finally(() => this.ending.delete(ending));
     return ending;
   }
 
-  /** Settles a reservation; one the store fails is remembered and settled again later, and the error thrown. */
-  private async settleReservation(reservationId: string, micros: number, what: string): Promise<void> {
+  /**
+   * Settles a reservation after sending again, with their ids, the payments into it an
+   * outage left unanswered (`unsure`, emptied as the store takes them); one the store
+   * fails is remembered and settled again later, and the error thrown.
+   */
+  private async settleReservation(reservationId: string, micros: number, what: string, unsure: SentPayment[] = []): Promise<void> {
     try {
+      await this.payAgain(reservationId, unsure);
       await this.store.settle(reservationId, toUsd(micros));
     } catch (error) {
-      this.settleLater(reservationId, micros, what, error);
+      this.settleLater(reservationId, micros, what, error, unsure);
       throw error;
     }
     if (this.unsettled.delete(reservationId)) this.logger.info({ reservationId }, `${what} succeeded when tried again`);
   }
 
+  /**
+   * Sends again the payments an outage left unanswered, each with its id, so each counts
+   * once. One the store refuses (not an outage) would be refused again: it is dropped,
+   * as its first sending was.
+   */
+  private async payAgain(reservationId: string, unsure: SentPayment[]): Promise<void> {
+    while (unsure.length > 0) {
+      const payment = unsure[0]!;
+      try {
+        await this.store.settlePart!(reservationId, toUsd(payment.actual), toUsd(payment.released), payment.id);
+      } catch (error) {
+        if (isStoreOutage(error)) throw error;
+        this.logger.error({ err: error, reservationId, paymentId: payment.id }, 'the store refused a budget payment sent again; it is not counted');
+      }
+      unsure.shift();
+    }
+  }
+
   /** Remembers a failed settlement, to be tried again after a delay that doubles with each failure. */
-  private settleLater(reservationId: string, micros: number, what: string, error: unknown): void {
+  private settleLater(reservationId: string, micros: number, what: string, error: unknown, unsure: SentPayment[]): void {
     const failures = (this.unsettled.get(reservationId)?.failures ?? 0) + 1;
     const delay = Math.min(this.tickMs * 2 ** Math.min(failures - 1, 20), maxRetryDelayMs);
-    this.unsettled.set(reservationId, { micros, what, failures, retryAt: this.clock() + delay });
+    this.unsettled.set(reservationId, { micros, unsure, what, failures, retryAt: this.clock() + delay });
     // Logged once: the store logs its outage itself.
     if (failures === 1) this.logger.warn({ err: error, reservationId }, `${what} failed; trying again (its amount stays held meanwhile)`);
     if (!this.closing) this.startSweeper();
@@ -457,7 +493,7 @@ export class BudgetGrants {
     for (const [reservationId, entry] of this.unsettled) {
       if (entry.retryAt > now) continue;
       entry.retryAt = Number.POSITIVE_INFINITY;
-      void this.settleReservation(reservationId, entry.micros, entry.what).catch(() => undefined);
+      void this.settleReservation(reservationId, entry.micros, entry.what, entry.unsure).catch(() => undefined);
     }
   }
 
@@ -465,7 +501,14 @@ export class BudgetGrants {
   private async settleUnsettledOnce(): Promise<void> {
     const left = [...this.unsettled];
     this.unsettled.clear();
-    await Promise.all(left.map(([reservationId, entry]) => this.tolerate(`${entry.what} failed; its lease will give it back`, () => this.store.settle(reservationId, toUsd(entry.micros)))));
+    await Promise.all(
+      left.map(([reservationId, entry]) =>
+        this.tolerate(`${entry.what} failed; its lease will give it back`, async () => {
+          await this.payAgain(reservationId, entry.unsure);
+          await this.store.settle(reservationId, toUsd(entry.micros));
+        }),
+      ),
+    );
   }
 
   private startSweeper(): void {

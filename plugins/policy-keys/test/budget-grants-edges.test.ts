@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { BudgetGrants, type BudgetHold } from '../src/budget-grants.js';
 import { BudgetLeaseKeeper } from '../src/budget-lease-keeper.js';
 import { counted } from './support/counted-store.js';
+import { losingReplies } from './support/lost-reply-store.js';
 
 /**
  * Budget grants where the money paths are easiest to get wrong: a store that fails
@@ -207,6 +208,43 @@ describe('budget grants when the store fails mid-way', () => {
   });
 });
 
+describe('budget grants when a payment counted but its reply was lost', () => {
+  it('the payment is sent again with its id before the grant ends, and counts once', async () => {
+    const budgets = await openBudgets(tempFile());
+    const lossy = losingReplies(budgets);
+    const grants = new BudgetGrants(lossy.store, lease, { requests: 32, idleMs: 600_000, payWithinMs: 5 }, logger);
+    const key: BudgetAccount = { owner: 'key:lost-payment-reply', windowStart: window1, limitUsd: 10 };
+    const [a, b, c] = [await held(grants, [key], 0.01), await held(grants, [key], 0.01), await held(grants, [key], 0.01)];
+
+    // Two requests' payments go in one call, which commits; its reply is lost.
+    lossy.loseNext('settlePart');
+    const failed = await Promise.allSettled([grants.settle(a, 0.004), grants.settle(b, 0.003)]);
+    expect(failed.map((outcome) => outcome.status === 'rejected' && (outcome.reason as { code?: string }).code)).toEqual(['store_unavailable', 'store_unavailable']);
+    expect(await totals(budgets, key.owner)).toEqual({ spent: 7_000, reserved: 320_000 - 7_000 });
+
+    // The grant ends with its last request: the lost payment goes again first, and is not counted again.
+    await grants.settle(c, 0.002);
+    await grants.close();
+    expect(await totals(budgets, key.owner)).toEqual({ spent: 9_000, reserved: 0 });
+  });
+
+  it("the payment sent again loses its reply too: the grant's end is tried again, and still counts it once", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const budgets = await openBudgets(tempFile());
+    const lossy = losingReplies(budgets);
+    const grants = new BudgetGrants(lossy.store, lease, { requests: 32, idleMs: 1_000, payWithinMs: 0 }, logger);
+    const key: BudgetAccount = { owner: 'key:lost-twice', windowStart: window1, limitUsd: 10 };
+    const hold = await held(grants, [key], 0.01);
+    lossy.loseNext('settlePart', 2);
+    const failed = grants.settle(hold, 0.004321).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await failed).toMatchObject({ code: 'store_unavailable' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await grants.close();
+    expect(await totals(budgets, key.owner)).toEqual({ spent: 4_321, reserved: 0 });
+  });
+});
+
 describe('budget grants and hostile numbers', () => {
   for (const [name, hostile] of [
     ['Infinity', Number.POSITIVE_INFINITY],
@@ -287,6 +325,22 @@ describe.skipIf(!target.available)('budget grants on PostgreSQL when the store f
   afterAll(async () => {
     await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin?.end();
+  });
+
+  it('a payment that committed but whose reply was lost is sent again with its id when the grant ends, and counts once', async () => {
+    const url = target.available ? target.url : '';
+    const storage = await postgres({ url, schema }).open({ dataDir: '/nonexistent', logger });
+    opened.push(storage);
+    await storage.budgets.migrate();
+    const lossy = losingReplies(storage.budgets);
+    const grants = new BudgetGrants(lossy.store, lease, { requests: 32, idleMs: 600_000, payWithinMs: 5 }, logger);
+    const key: BudgetAccount = { owner: 'key:pg-lost-payment-reply', windowStart: window1, limitUsd: 10 };
+    const [a, b] = [await held(grants, [key], 0.01), await held(grants, [key], 0.01)];
+    lossy.loseNext('settlePart');
+    const failed = await Promise.allSettled([grants.settle(a, 0.004), grants.settle(b, 0.003)]);
+    expect(failed.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    await grants.close();
+    expect(await totals(storage.budgets, key.owner)).toEqual({ spent: 7_000, reserved: 0 });
   });
 
   it('a payment batch and the end that a locked row timed out are paid exactly once when the store answers again', async () => {

@@ -126,6 +126,19 @@ export const migrations: Migration[] = [
       `CREATE INDEX responses_expiry ON ${t.responses} (expires_at)`,
     ],
   },
+  {
+    version: 5,
+    name: 'budget payments applied once',
+    // The ids of the payments (settlePart) each open reservation took, so a payment sent
+    // again after a timeout that hid its commit counts once. They go with their reservation.
+    statements: (t) => [
+      `CREATE TABLE ${t.budgetPayments} (
+        reservation_id text NOT NULL REFERENCES ${t.budgetReservations} (id) ON DELETE CASCADE,
+        payment_id text NOT NULL,
+        PRIMARY KEY (reservation_id, payment_id)
+      )`,
+    ],
+  },
 ];
 
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore, type Logger, type ReservationLease, type ReserveResult } from '@switchyard/core';
+import {
+  DEFAULT_RESERVATION_TTL_MS,
+  MAX_PAYMENT_ID_LENGTH,
+  type BudgetAccount,
+  type BudgetStore,
+  type Logger,
+  type ReservationLease,
+  type ReserveResult,
+} from '@switchyard/core';
+import { isPostgresOutage } from './is-postgres-outage.js';
 import { inTransaction, toNumber, tryChoreLock, type Tables } from './sql.js';
+import { UncertainReservations } from './uncertain-reservations.js';
 
 /** Dollars as whole micro-dollars: integer arithmetic, so limits hold exactly. */
 export function toMicros(usd: number): number {
@@ -20,6 +30,20 @@ function checkedLease(lease: ReservationLease | undefined): ReservationLease {
   return lease;
 }
 
+/** A payment id as `settlePart` takes it: absent, or a non-empty string of bounded length. */
+function checkedPaymentId(paymentId: unknown): string | null {
+  if (paymentId === undefined) return null;
+  if (typeof paymentId !== 'string' || paymentId.length === 0 || paymentId.length > MAX_PAYMENT_ID_LENGTH) throw new TypeError('not a payment id');
+  return paymentId;
+}
+
+/** An account to charge, with its limit in micro-dollars. */
+interface ChargedAccount {
+  owner: string;
+  windowStart: string;
+  limit: number;
+}
+
 interface AccountRow {
   owner: string;
   window_start: string;
@@ -35,23 +59,34 @@ interface AccountRow {
  * them in the same transaction.
  */
 export class PostgresBudgetStore implements BudgetStore {
+  /** Reservations whose reserve's COMMIT got no reply: released by their id (see reserve). */
+  readonly uncertain: UncertainReservations;
+
   constructor(
     private readonly pool: Pool,
     private readonly t: Tables,
     private readonly logger: Logger,
     private readonly migrateOnce: () => Promise<void>,
     private readonly closePool: () => Promise<void>,
-  ) {}
+  ) {
+    this.uncertain = new UncertainReservations((reservationId) => this.releaseUncertain(reservationId), logger);
+  }
 
   migrate(): Promise<void> {
     return this.migrateOnce();
   }
 
+  /**
+   * The id is drawn before the call. When the reply to the COMMIT is lost (a timeout, a
+   * dropped connection) the reservation may hold budget although the caller hears an
+   * outage: it is released by that id (`uncertain`). An outage before the COMMIT needs
+   * nothing: the connection is dropped and the server rolls the transaction back.
+   */
   async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult> {
     const amount = toMicros(amountUsd);
     const { holder, ttlMs } = checkedLease(lease);
     // One entry per account; if the caller names one twice, the stricter limit applies.
-    const unique = new Map<string, { owner: string; windowStart: string; limit: number }>();
+    const unique = new Map<string, ChargedAccount>();
     for (const account of accounts) {
       const id = JSON.stringify([account.owner, account.windowStart]);
       const limit = toMicros(account.limitUsd);
@@ -59,51 +94,95 @@ export class PostgresBudgetStore implements BudgetStore {
       if (!seen || limit < seen.limit) unique.set(id, { owner: account.owner, windowStart: account.windowStart, limit });
     }
     const list = [...unique.values()];
+    const reservationId = `res_${randomUUID()}`;
+    let committing = false;
+
+    try {
+      return await inTransaction(this.pool, async (client) => {
+        committing = false;
+        const result = await this.reserveIn(client, list, amount, reservationId, { holder, ttlMs });
+        // What follows is the COMMIT: should its reply be lost, the reservation may or may not hold.
+        committing = result.ok;
+        return result;
+      });
+    } catch (error) {
+      if (committing && isPostgresOutage(error)) this.uncertain.add(reservationId);
+      throw error;
+    }
+  }
+
+  /** Inside a transaction: checks and holds the amount on every account, and inserts the reservation. */
+  private async reserveIn(client: PoolClient, list: readonly ChargedAccount[], amount: number, reservationId: string, lease: ReservationLease): Promise<ReserveResult> {
     const owners = list.map((a) => a.owner);
     const windows = list.map((a) => a.windowStart);
     const limits = list.map((a) => a.limit);
-    const reservationId = `res_${randomUUID()}`;
-
-    return inTransaction(this.pool, async (client) => {
-      if (list.length > 0) {
-        // New accounts first, inserted in lock order (ON CONFLICT DO NOTHING leaves existing rows unlocked).
-        await client.query(
-          `INSERT INTO ${this.t.budgetAccounts} (owner, window_start, limit_micros)
-           SELECT owner, window_start, limit_micros FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, limit_micros)
-           ORDER BY owner, window_start
-           ON CONFLICT (owner, window_start) DO NOTHING`,
-          [owners, windows, limits],
-        );
-        const { rows } = await client.query<AccountRow>(
-          `SELECT owner, window_start, spent_micros, reserved_micros FROM ${this.t.budgetAccounts}
-           WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-           ORDER BY owner, window_start
-           FOR UPDATE`,
-          [owners, windows],
-        );
-        const current = new Map(rows.map((row) => [JSON.stringify([row.owner, row.window_start]), row]));
-        // The first exhausted account in the caller's order is the one reported.
-        for (const account of list) {
-          const row = current.get(JSON.stringify([account.owner, account.windowStart]));
-          if (!row) throw new Error(`budget account ${account.owner} ${account.windowStart} vanished while reserving`);
-          if (toNumber(row.spent_micros) + toNumber(row.reserved_micros) + amount > account.limit) {
-            return { ok: false, exhausted: account.owner } as const; // no amount reserved anywhere (at most empty account rows were created)
-          }
+    if (list.length > 0) {
+      // New accounts first, inserted in lock order (ON CONFLICT DO NOTHING leaves existing rows unlocked).
+      await client.query(
+        `INSERT INTO ${this.t.budgetAccounts} (owner, window_start, limit_micros)
+         SELECT owner, window_start, limit_micros FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, limit_micros)
+         ORDER BY owner, window_start
+         ON CONFLICT (owner, window_start) DO NOTHING`,
+        [owners, windows, limits],
+      );
+      const { rows } = await client.query<AccountRow>(
+        `SELECT owner, window_start, spent_micros, reserved_micros FROM ${this.t.budgetAccounts}
+         WHERE (owner, window_start) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         ORDER BY owner, window_start
+         FOR UPDATE`,
+        [owners, windows],
+      );
+      const current = new Map(rows.map((row) => [JSON.stringify([row.owner, row.window_start]), row]));
+      // The first exhausted account in the caller's order is the one reported.
+      for (const account of list) {
+        const row = current.get(JSON.stringify([account.owner, account.windowStart]));
+        if (!row) throw new Error(`budget account ${account.owner} ${account.windowStart} vanished while reserving`);
+        if (toNumber(row.spent_micros) + toNumber(row.reserved_micros) + amount > account.limit) {
+          return { ok: false, exhausted: account.owner }; // no amount reserved anywhere (at most empty account rows were created)
         }
-        await client.query(
-          `UPDATE ${this.t.budgetAccounts} b
-           SET reserved_micros = b.reserved_micros + $4, limit_micros = a.limit_micros, updated_at = now()
-           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, limit_micros)
-           WHERE b.owner = a.owner AND b.window_start = a.window_start`,
-          [owners, windows, limits, amount],
-        );
       }
       await client.query(
-        `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [reservationId, amount, owners, windows, holder, new Date(Date.now() + ttlMs)],
+        `UPDATE ${this.t.budgetAccounts} b
+         SET reserved_micros = b.reserved_micros + $4, limit_micros = a.limit_micros, updated_at = now()
+         FROM unnest($1::text[], $2::text[], $3::bigint[]) AS a(owner, window_start, limit_micros)
+         WHERE b.owner = a.owner AND b.window_start = a.window_start`,
+        [owners, windows, limits, amount],
       );
-      return { ok: true, reservationId } as const;
+    }
+    await client.query(
+      `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [reservationId, amount, owners, windows, lease.holder, new Date(Date.now() + lease.ttlMs)],
+    );
+    return { ok: true, reservationId };
+  }
+
+  /**
+   * Releases a reservation whose reserve's outcome is unknown. A placeholder row (nothing
+   * held, no accounts, the unrenewable default lease) is inserted under its id first: if
+   * the reserve's transaction is still open on the server, the insert waits for it, and
+   * if the reserve has not inserted its row yet, it never can. So either its row is there
+   * and is released here, or it will never commit; the placeholder expires into the next
+   * sweep, which finds nothing to give back.
+   */
+  private async releaseUncertain(reservationId: string): Promise<void> {
+    // The storage is closing: this process renews no lease any more, so the lease gives it back.
+    if (this.pool.ending) return;
+    await inTransaction(this.pool, async (client) => {
+      const placed = await client.query(
+        `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at)
+         VALUES ($1, 0, '{}', '{}', '', $2)
+         ON CONFLICT (id) DO NOTHING`,
+        [reservationId, new Date(Date.now() + DEFAULT_RESERVATION_TTL_MS)],
+      );
+      if (placed.rowCount === 1) return;
+      // A placeholder (an earlier try of this release that committed unanswered) stays: it still bars the reserve.
+      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
+        `DELETE FROM ${this.t.budgetReservations} WHERE id = $1 AND cardinality(owners) > 0 RETURNING amount_micros, owners, window_starts`,
+        [reservationId],
+      );
+      const reservation = rows[0];
+      if (reservation) await this.moveToSpent(client, reservation.owners, reservation.window_starts, toNumber(reservation.amount_micros), 0);
     });
   }
 
@@ -123,18 +202,29 @@ export class PostgresBudgetStore implements BudgetStore {
     if (!settled) this.logger.warn({ reservationId }, 'budget reservation settled twice or unknown; ignored');
   }
 
-  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void> {
+  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number, paymentId?: string): Promise<void> {
     const actual = toMicros(actualUsd);
     const released = toMicros(releasedUsd);
     if (actual < 0 || released < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}, ${releasedUsd}`);
+    const payment = checkedPaymentId(paymentId);
     await inTransaction(this.pool, async (client) => {
       // Locked first, as settle() locks it by deleting it: the same order, so the two cannot deadlock.
-      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
-        `SELECT amount_micros, owners, window_starts FROM ${this.t.budgetReservations} WHERE id = $1 FOR UPDATE`,
-        [reservationId],
+      // The payment's id is recorded in the same statement (no extra round trip); one the
+      // reservation already took is this payment sent again: `first` is false and nothing changes.
+      const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[]; first: boolean }>(
+        `WITH reservation AS (
+           SELECT id, amount_micros, owners, window_starts FROM ${this.t.budgetReservations} WHERE id = $1 FOR UPDATE
+         ), payment AS (
+           INSERT INTO ${this.t.budgetPayments} (reservation_id, payment_id)
+           SELECT id, $2::text FROM reservation WHERE $2::text IS NOT NULL
+           ON CONFLICT DO NOTHING
+           RETURNING 1
+         )
+         SELECT amount_micros, owners, window_starts, ($2::text IS NULL OR EXISTS (SELECT 1 FROM payment)) AS first FROM reservation`,
+        [reservationId, payment],
       );
       const reservation = rows[0];
-      if (!reservation) return;
+      if (!reservation?.first) return;
       const taken = Math.min(toNumber(reservation.amount_micros), actual + released);
       await client.query(`UPDATE ${this.t.budgetReservations} SET amount_micros = amount_micros - $2 WHERE id = $1`, [reservationId, taken]);
       await this.moveToSpent(client, reservation.owners, reservation.window_starts, taken, actual);
@@ -255,7 +345,8 @@ export class PostgresBudgetStore implements BudgetStore {
     return fromMicros(toNumber(rows[0]?.spent_micros));
   }
 
-  close(): Promise<void> {
-    return this.closePool();
+  async close(): Promise<void> {
+    await this.uncertain.close();
+    await this.closePool();
   }
 }

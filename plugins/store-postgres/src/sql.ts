@@ -11,6 +11,7 @@ export interface Tables {
   usage: string;
   budgetAccounts: string;
   budgetReservations: string;
+  budgetPayments: string;
   responses: string;
 }
 
@@ -32,6 +33,7 @@ export function tablesIn(schema: string): Tables {
     usage: `${s}.usage`,
     budgetAccounts: `${s}.budget_accounts`,
     budgetReservations: `${s}.budget_reservations`,
+    budgetPayments: `${s}.budget_payments`,
     responses: `${s}.responses`,
   };
 }

@@ -105,6 +105,7 @@ describe.skipIf(!target.available)('postgres storage', () => {
       const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [shared]);
       expect(tables.rows.map((row) => row.table_name)).toEqual([
         'budget_accounts',
+        'budget_payments',
         'budget_reservations',
         'key_audit',
         'key_secrets',

@@ -210,4 +210,18 @@ export const migrations: Migration[] = [
       CREATE INDEX usage_key_at ON usage (key_id, at_ms);
     `,
   },
+  {
+    version: 8,
+    name: 'budget payments applied once',
+    // The ids of the payments (settlePart) each open reservation took, so a payment sent
+    // again after its outcome was lost (its worker died after the commit) counts once.
+    // Rows live as long as their reservation: settling or releasing it deletes them.
+    sql: `
+      CREATE TABLE budget_payments (
+        reservation_id  TEXT NOT NULL,
+        payment_id      TEXT NOT NULL,
+        PRIMARY KEY (reservation_id, payment_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

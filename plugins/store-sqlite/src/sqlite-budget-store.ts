@@ -36,6 +36,16 @@ function checkedLease(lease: ReservationLease | undefined, defaultTtlMs: number)
   return lease;
 }
 
+/** Core's MAX_PAYMENT_ID_LENGTH (this file imports only core's types: see above). */
+const maxPaymentIdLength = 64;
+
+/** A payment id as `settlePart` takes it: absent, or a non-empty string of bounded length. */
+function checkedPaymentId(paymentId: unknown): string | undefined {
+  if (paymentId === undefined) return undefined;
+  if (typeof paymentId !== 'string' || paymentId.length === 0 || paymentId.length > maxPaymentIdLength) throw new TypeError('not a payment id');
+  return paymentId;
+}
+
 const reservationIdBytes = 12;
 const reservationIdPattern = /^res_[A-Za-z0-9_-]{16}$/;
 const reservationIdsPerDraw = 256;
@@ -103,6 +113,9 @@ function prepareStatements(db: Database.Database) {
     takeReservation: db.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING amount_micros, accounts'),
     readReservation: db.prepare('SELECT amount_micros, accounts FROM budget_reservations WHERE id = ?'),
     shrinkReservation: db.prepare('UPDATE budget_reservations SET amount_micros = amount_micros - ? WHERE id = ?'),
+    /** No change when the reservation already took this payment. */
+    recordPayment: db.prepare('INSERT OR IGNORE INTO budget_payments (reservation_id, payment_id) VALUES (?, ?)'),
+    forgetPayments: db.prepare('DELETE FROM budget_payments WHERE reservation_id = ?'),
     settleAccount: db.prepare(
       `UPDATE budget_accounts
        SET reserved_micros = MAX(reserved_micros - ?, 0), spent_micros = spent_micros + ?
@@ -132,7 +145,7 @@ export class SqliteBudgetStore implements BudgetStore {
   private readonly statements: () => ReturnType<typeof prepareStatements>;
   private readonly reserveTx: (accounts: BudgetAccount[], micros: number, lease: ReservationLease, reservationId: string) => ReserveResult;
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
-  private readonly settlePartTx: (reservationId: string, actualMicros: number, releasedMicros: number) => void;
+  private readonly settlePartTx: (reservationId: string, actualMicros: number, releasedMicros: number, paymentId: string | undefined) => void;
   private readonly releaseTx: (nowMs: number, batchSize: number) => number;
 
   /** `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS). */
@@ -170,15 +183,17 @@ export class SqliteBudgetStore implements BudgetStore {
     const settle = db.transaction((reservationId: string, actualMicros: number) => this.settleOne(reservationId, actualMicros));
     this.settleTx = (reservationId, actualMicros) => settle.immediate(reservationId, actualMicros);
 
-    const settlePart = db.transaction((reservationId: string, actualMicros: number, releasedMicros: number) => {
+    const settlePart = db.transaction((reservationId: string, actualMicros: number, releasedMicros: number, paymentId: string | undefined) => {
       const s = this.statements();
       const row = s.readReservation.get(reservationId) as { amount_micros: number; accounts: string } | undefined;
       if (!row) return;
+      // A payment id the reservation already took: this is the same payment sent again.
+      if (paymentId !== undefined && s.recordPayment.run(reservationId, paymentId).changes === 0) return;
       const taken = Math.min(row.amount_micros, actualMicros + releasedMicros);
       s.shrinkReservation.run(taken, reservationId);
       this.moveToSpent(row.accounts, taken, actualMicros);
     });
-    this.settlePartTx = (reservationId, actualMicros, releasedMicros) => settlePart.immediate(reservationId, actualMicros, releasedMicros);
+    this.settlePartTx = (reservationId, actualMicros, releasedMicros, paymentId) => settlePart.immediate(reservationId, actualMicros, releasedMicros, paymentId);
 
     // An expired reservation settles to nothing spent: its amount goes back to every account it held.
     const release = db.transaction((nowMs: number, batchSize: number) => {
@@ -189,11 +204,13 @@ export class SqliteBudgetStore implements BudgetStore {
     this.releaseTx = (nowMs, batchSize) => release.immediate(nowMs, batchSize);
   }
 
-  /** Inside a transaction: ends the reservation and moves its amount from reserved to `actualMicros` spent on each account it held. */
+  /** Inside a transaction: ends the reservation (and forgets its payment ids) and moves its amount from reserved to `actualMicros` spent on each account it held. */
   private settleOne(reservationId: string, actualMicros: number): void {
     const s = this.statements();
     const row = s.takeReservation.get(reservationId) as { amount_micros: number; accounts: string } | undefined;
-    if (row) this.moveToSpent(row.accounts, row.amount_micros, actualMicros);
+    if (!row) return;
+    s.forgetPayments.run(reservationId);
+    this.moveToSpent(row.accounts, row.amount_micros, actualMicros);
   }
 
   /** Inside a transaction: `heldMicros` stops being reserved and `actualMicros` is spent, on each account a reservation held (its `accounts` JSON). */
@@ -242,11 +259,11 @@ export class SqliteBudgetStore implements BudgetStore {
     this.settleTx(reservationId, micros);
   }
 
-  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void> {
+  async settlePart(reservationId: string, actualUsd: number, releasedUsd: number, paymentId?: string): Promise<void> {
     const actual = toMicros(actualUsd);
     const released = toMicros(releasedUsd);
     if (actual < 0 || released < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}, ${releasedUsd}`);
-    this.settlePartTx(reservationId, actual, released);
+    this.settlePartTx(reservationId, actual, released, checkedPaymentId(paymentId));
   }
 
   async spent(owner: string, windowStart: string): Promise<number> {

@@ -333,8 +333,8 @@ export class SqliteWorkerClient {
    * or a death of the thread is not the end of it: it still runs late, or is sent again
    * (redoLost); any other failure leaves the reservation held until its lease expires.
    */
-  private settleInBackground(args: unknown[], attempt: number): void {
-    this.send('budgets', 'settle', args, attempt).catch((error: unknown) => {
+  private settleInBackground(args: unknown[], attempt: number, method: 'settle' | 'settlePart' = 'settle'): void {
+    this.send('budgets', method, args, attempt).catch((error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (code === SQLITE_WORKER_TIMEOUT || code === SQLITE_WORKER_EXITED) return;
       this.options.logger.warn({ store: 'sqlite', err: error }, 'could not settle a reservation after its call failed; it stays held until its lease expires');
@@ -348,16 +348,19 @@ export class SqliteWorkerClient {
    * again to the next one (settling is idempotent: the reservation is deleted as it is
    * settled, so a second settle of it does nothing), and a `reserve` lost with it, which
    * may have committed before the thread died, is released by the id the client gave it.
-   * `settlePart` is not idempotent and is not sent again: its caller (a budget grant)
-   * ends its reservation with a `settle` instead. The callers were told "unavailable".
+   * A `settlePart` with a payment id is sent again too: the store applies an id once, so
+   * one that did commit is not counted twice (its caller, a budget grant, sends it again
+   * with the same id as well). One without an id is not: it might count twice. The
+   * callers were told "unavailable".
    */
   private redoLost(call: PendingCall): void {
     if (call.store !== 'budgets') return;
+    const resendable = call.method === 'settle' || (call.method === 'settlePart' && typeof call.args[3] === 'string');
     if (call.method === 'reserve' && typeof call.args[3] === 'string') {
       this.settleInBackground([call.args[3], 0], 1);
-    } else if (call.method === 'settle' && call.attempt < maxSettleAttempts) {
-      this.settleInBackground(call.args, call.attempt + 1);
-    } else if (call.method === 'settle') {
+    } else if (resendable && call.attempt < maxSettleAttempts) {
+      this.settleInBackground(call.args, call.attempt + 1, call.method as 'settle' | 'settlePart');
+    } else if (resendable) {
       this.options.logger.warn({ store: 'sqlite', attempts: call.attempt }, 'a settlement was lost with the SQLite worker thread again; its reservation stays held until its lease expires');
     }
   }

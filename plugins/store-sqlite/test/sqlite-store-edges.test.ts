@@ -111,6 +111,32 @@ describe.each(threads)('SQLite stores at the edges (thread: %s)', (thread) => {
     }
   });
 
+  it('the payment ids a reservation took go with it, settled or released when its lease expired', async () => {
+    const { storage, file } = await open(thread);
+    try {
+      const budgets = storage.budgets;
+      const account = { owner: 'team:payment-ids', windowStart: window, limitUsd: 1 };
+      const settled = await budgets.reserve([account], 0.2);
+      const expiring = await budgets.reserve([account], 0.3, { holder: 'gw-edges', ttlMs: 1_000 });
+      if (!settled.ok || !expiring.ok) throw new Error('refused');
+      for (const payment of ['pay_1', 'pay_2']) {
+        await budgets.settlePart!(settled.reservationId, 0.01, 0, payment);
+        await budgets.settlePart!(expiring.reservationId, 0.02, 0, payment);
+      }
+      const raw = new Database(file, { readonly: true });
+      const paymentRows = () => (raw.prepare('SELECT COUNT(*) AS n FROM budget_payments').get() as { n: number }).n;
+      expect(paymentRows()).toBe(4);
+      await budgets.settle(settled.reservationId, 0);
+      expect(paymentRows()).toBe(2);
+      expect(await budgets.releaseExpired(new Date(Date.now() + 2_000))).toBe(1);
+      expect(paymentRows()).toBe(0);
+      expect(raw.prepare('SELECT spent_micros, reserved_micros FROM budget_accounts WHERE owner = ?').get(account.owner)).toEqual({ spent_micros: 60_000, reserved_micros: 0 });
+      raw.close();
+    } finally {
+      await storage.keys.close();
+    }
+  });
+
   it('key names keep NUL characters, and a lone surrogate is refused with a clear error instead of coming back as other text', async () => {
     const { storage } = await open(thread);
     const keys = storage.keys;

@@ -155,7 +155,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('a database from before migration 6 keeps its reservations: settling and releasing them moves the accounts they held', async () => {

@@ -159,6 +159,48 @@ describe.skipIf(!built)('the SQLite worker thread, when it dies or is slow', () 
     await client.close();
   });
 
+  it('a payment that committed but whose answer died with the worker counts once: sent again by the client and by its caller, with its id', async () => {
+    const { client, budgets, file } = openClient();
+    await budgets.migrate();
+    const reserved = await budgets.reserve([account], 0.5, lease);
+    if (!reserved.ok) throw new Error('refused');
+    // The payment commits, then the thread exits instead of answering: the caller cannot know it counted.
+    const [paid] = await Promise.all([
+      caught(budgets.settlePart!(reserved.reservationId, 0.123456, 0.01, 'pay_1')),
+      caught(client.call('__fault', 'exitAfterRun', [])),
+    ]);
+    expect(paid).toMatchObject(outage);
+    // The client sent it again to the next thread; its caller sends it again too, as a budget grant does.
+    await budgets.settlePart!(reserved.reservationId, 0.123456, 0.01, 'pay_1');
+    const raw = new Database(file, { readonly: true });
+    const row = () => raw.prepare('SELECT spent_micros, reserved_micros FROM budget_accounts WHERE owner = ?').get(account.owner);
+    expect(row()).toEqual({ spent_micros: 123_456, reserved_micros: 500_000 - 133_456 });
+    // Its id goes with the reservation.
+    await budgets.settle(reserved.reservationId, 0);
+    expect(row()).toEqual({ spent_micros: 123_456, reserved_micros: 0 });
+    expect(raw.prepare('SELECT COUNT(*) AS n FROM budget_payments').get()).toEqual({ n: 0 });
+    raw.close();
+    await client.close();
+  });
+
+  it('a payment with an id lost with a dead worker before it ran is sent again by the client; one without an id is not', async () => {
+    const { client, budgets } = openClient();
+    await budgets.migrate();
+    const reserved = await budgets.reserve([account], 0.5, lease);
+    if (!reserved.ok) throw new Error('refused');
+    const [withId, withoutId] = await Promise.all([
+      caught(budgets.settlePart!(reserved.reservationId, 0.1, 0, 'pay_1')),
+      caught(budgets.settlePart!(reserved.reservationId, 0.2, 0)),
+      caught(client.call('__fault', 'exit', [1])),
+    ]);
+    expect(withId).toMatchObject(outage);
+    expect(withoutId).toMatchObject(outage);
+    // Sent again before this call (one writer, in order).
+    expect(await budgets.spent(account.owner, account.windowStart)).toBeCloseTo(0.1, 9);
+    expect(await budgets.reserved(account.owner, account.windowStart)).toBeCloseTo(0.4, 9);
+    await client.close();
+  });
+
   it('a settlement that timed out and then died with its worker, before it ran, is still sent again', async () => {
     const { client, budgets } = openClient({ callTimeoutMs: 200 });
     await budgets.migrate();

@@ -24,6 +24,9 @@ export interface ReservationLease {
   ttlMs: number;
 }
 
+/** The longest `paymentId` a store takes in `settlePart` (longer ones are refused). */
+export const MAX_PAYMENT_ID_LENGTH = 64;
+
 /** A reservation made without a lease expires after this long and cannot be renewed. */
 export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
 
@@ -47,8 +50,16 @@ export interface BudgetStore {
    * gives back what it no longer needs (`actualUsd` 0). Does nothing to an unknown or
    * ended reservation, like `settle`. Optional: without it the gateway reserves per
    * request.
+   *
+   * `paymentId` makes a payment safe to send again: the store applies a given id at
+   * most once while the reservation is open (it forgets the ids when the reservation
+   * ends). A caller that cannot know whether a payment was counted (a timeout, a reply
+   * lost with a connection or a thread) sends it again with the same id, and it counts
+   * exactly once. The caller draws it, unique within the reservation, at most
+   * `MAX_PAYMENT_ID_LENGTH` characters. Without it every call counts; a store written
+   * before it ignores it, and then a payment sent again may count twice.
    */
-  settlePart?(reservationId: string, actualUsd: number, releasedUsd: number): Promise<void>;
+  settlePart?(reservationId: string, actualUsd: number, releasedUsd: number, paymentId?: string): Promise<void>;
   /** Extends every open reservation of `holder` to expire `ttlMs` from now; returns how many. */
   renewLeases(holder: string, ttlMs: number): Promise<number>;
   /**

@@ -1,4 +1,4 @@
-import { DEFAULT_RESERVATION_TTL_MS, type BudgetAccount, type BudgetStore } from '@switchyard/core';
+import { DEFAULT_RESERVATION_TTL_MS, MAX_PAYMENT_ID_LENGTH, type BudgetAccount, type BudgetStore } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unique } from './helpers.js';
 
@@ -7,6 +7,11 @@ const window2 = '2029-12-01T00:00:00.000Z';
 
 function account(limitUsd: number, windowStart = window1, owner = `key:${unique('key')}`): BudgetAccount {
   return { owner, windowStart, limitUsd };
+}
+
+/** Whole micro-dollars, as the stores count them: totals are compared exactly. */
+function micros(usd: number): number {
+  return Math.round(usd * 1_000_000);
 }
 
 async function reservationId(promise: Promise<Awaited<ReturnType<BudgetStore['reserve']>>>): Promise<string> {
@@ -321,6 +326,59 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
         for (let i = 0; i < 100; i++) expected += (i % 7) * 13;
         expect(Math.round((await store.spent(a.owner, window1)) * 1e6)).toBe(expected);
         expect(Math.round((await store.reserved(a.owner, window1)) * 1e6)).toBe(5_000_000 - expected);
+      });
+
+      it('a payment sent again with the same id counts once; one without an id counts every time', async () => {
+        const a = account(1);
+        const grant = await reservationId(store.reserve([a], 0.5));
+        // A payment whose outcome the caller could not know, sent again as it was.
+        await settlePart()(grant, 0.1, 0, 'pay_1');
+        await settlePart()(grant, 0.1, 0, 'pay_1');
+        await settlePart()(grant, 0.05, 0.1, 'pay_2');
+        await settlePart()(grant, 0.05, 0.1, 'pay_2');
+        await settlePart()(grant, 0.1, 0, 'pay_1');
+        expect(micros(await store.spent(a.owner, window1))).toBe(150_000);
+        expect(micros(await store.reserved(a.owner, window1))).toBe(250_000);
+        // Without an id, as before ids: each call is a payment of its own.
+        await settlePart()(grant, 0.01, 0);
+        await settlePart()(grant, 0.01, 0);
+        expect(micros(await store.spent(a.owner, window1))).toBe(170_000);
+        await store.settle(grant, 0);
+        expect(micros(await store.spent(a.owner, window1))).toBe(170_000);
+        expect(await store.reserved(a.owner, window1)).toBe(0);
+      });
+
+      it('payment ids belong to their reservation: the same id in another one counts, and a payment into an ended one does nothing', async () => {
+        const a = account(1);
+        const first = await reservationId(store.reserve([a], 0.25));
+        const second = await reservationId(store.reserve([a], 0.25));
+        await settlePart()(first, 0.01, 0, 'pay_1');
+        await settlePart()(second, 0.02, 0, 'pay_1');
+        expect(micros(await store.spent(a.owner, window1))).toBe(30_000);
+        await store.settle(first, 0);
+        await settlePart()(first, 0.01, 0, 'pay_1');
+        await settlePart()(first, 0.01, 0, 'pay_2');
+        expect(micros(await store.spent(a.owner, window1))).toBe(30_000);
+        expect(micros(await store.reserved(a.owner, window1))).toBe(230_000);
+      });
+
+      it('the same payment sent many times at once counts once', async () => {
+        const a = account(10);
+        const grant = await reservationId(store.reserve([a], 5));
+        await Promise.all(Array.from({ length: 20 }, (_, i) => settlePart()(grant, 0.000123, 0, `pay_${i % 2}`)));
+        expect(micros(await store.spent(a.owner, window1))).toBe(246);
+        expect(micros(await store.reserved(a.owner, window1))).toBe(5_000_000 - 246);
+      });
+
+      it('refuses a payment id that is not a short, non-empty string, and changes nothing', async () => {
+        const a = account(1);
+        const grant = await reservationId(store.reserve([a], 0.5));
+        for (const paymentId of ['', 'p'.repeat(MAX_PAYMENT_ID_LENGTH + 1), 42, null]) {
+          await expect(settlePart()(grant, 0.1, 0, paymentId as string)).rejects.toThrow();
+        }
+        await settlePart()(grant, 0.1, 0, 'p'.repeat(MAX_PAYMENT_ID_LENGTH));
+        expect(micros(await store.spent(a.owner, window1))).toBe(100_000);
+        expect(micros(await store.reserved(a.owner, window1))).toBe(400_000);
       });
 
       it('refuses a negative or non-finite amount and changes nothing', async () => {
