@@ -4,6 +4,7 @@ import { toGatewayError } from '../errors/gateway-error.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import { fromBodyParserError } from './from-body-parser-error.js';
+import { fromPathDecodeError } from './from-path-decode-error.js';
 import { sendError } from './send-error.js';
 
 export interface ErrorHandlerOptions {
@@ -23,7 +24,7 @@ export interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   let fallbackLogger = options.logger;
   return (error: unknown, req: Request, res: Response, _next) => {
-    const gatewayError = fromBodyParserError(error) ?? toGatewayError(error);
+    const gatewayError = fromBodyParserError(error) ?? fromPathDecodeError(error) ?? toGatewayError(error);
     const context = findContext(res);
     if (context) context.error = gatewayError;
     // A body left unread (refused before it was read, or cut off at the size limit)

@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * Express's router decodes route parameters and throws on a malformed escape; every
+ * route with a parameter, gateway and admin API alike, must answer that with a 400
+ * in OpenAI's shape, not a 500 and not an "internal error" log line.
+ */
+let dataDir: string;
+let gateway: TestGateway;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-malformed-path-'));
+  gateway = await startTestGateway({ server: { data_dir: dataDir }, storage: { use: 'sqlite' } });
+});
+afterAll(async () => {
+  await gateway?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const routes: Array<[method: string, route: string]> = [
+  ['GET', '/v1/models/{}'],
+  ['GET', '/v1/responses/{}'],
+  ['GET', '/v1/responses/{}/input_items'],
+  ['DELETE', '/v1/responses/{}'],
+  ['GET', '/admin/keys/{}'],
+  ['GET', '/admin/keys/{}/audit'],
+  ['PATCH', '/admin/keys/{}'],
+  ['POST', '/admin/keys/{}/revoke'],
+  ['POST', '/admin/keys/{}/rotate'],
+];
+
+// A lone %, a non-hex escape, a UTF-8 sequence cut short, and an escape that is no UTF-8 at all.
+const malformed = ['%', '%ZZ', '%E0%A4%A', '%C0%AF'];
+
+describe('a route parameter that is not valid percent-encoding', () => {
+  it.each(routes.flatMap(([method, route]) => malformed.map((escape) => [method, route, escape] as const)))('%s %s with %s → 400 invalid_request', async (method, route, escape) => {
+    const logged = gateway.logLines.length;
+    const response = await fetch(`${gateway.origin}${route.replace('{}', `key${escape}`)}`, {
+      method,
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      ...(method !== 'GET' && method !== 'DELETE' && { body: '{}' }),
+    });
+    const body = (await response.json()) as { error: { type: string; code: string; message: string; param: unknown } };
+    expect(response.status).toBe(400);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param: null });
+    expect(body.error.message).toContain('percent-encoding');
+    expect(body.error.message).not.toContain(`key${escape}`);
+    expect(gateway.logLines.slice(logged).filter((line) => line.includes('"level":50'))).toEqual([]);
+  });
+
+  it('still decodes a well-formed escape (an encoded slash in a model id)', async () => {
+    const response = await fetch(`${gateway.origin}/v1/models/mock%2Fecho`, { headers: { authorization: `Bearer ${masterKey}` } });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { id: string }).id).toBe('mock/echo');
+  });
+});
