@@ -212,6 +212,8 @@ describe('admin API: reading keys', () => {
     ['include_revoked=yes', 'include_revoked'],
     ['team=a&team=b', 'team'],
     ['sort=name', 'sort'],
+    ['cursor=garbage', 'cursor'],
+    ['cursor=%FF%FE', 'cursor'],
   ])('refuses the query %s naming %s', async (query, param) => {
     expectError(await admin('get', `/keys?${query}`), 400, 'invalid_request', param);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import { invalidKeyCursor } from '@switchyard/core/store-helpers';
 import { inTransaction, toIso, type Tables } from './sql.js';
 
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -56,8 +57,10 @@ function encodeCursor(seq: string): string {
 }
 
 function decodeCursor(cursor: string): string {
+  // Strict: Node's base64url decoding skips what is not base64url, so `cursor + '!'` would read as `cursor`.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw invalidKeyCursor();
   const match = /^k:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1]) throw new Error('invalid key list cursor');
+  if (!match?.[1]) throw invalidKeyCursor();
   return match[1];
 }
 

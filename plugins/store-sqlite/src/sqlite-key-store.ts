@@ -1,5 +1,6 @@
 import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import type Database from 'better-sqlite3';
+import { invalidKeyCursor } from '@switchyard/core/store-helpers';
 import { randomBytes } from 'node:crypto';
 import type { SqliteHandle } from './database.js';
 import { checkedText } from './well-formed-text.js';
@@ -53,12 +54,17 @@ function iso(value: string | Date): string {
   return date.toISOString();
 }
 
+/** What a cursor from encodeCursor looks like; a client may send anything. */
+const cursorPattern = /^[A-Za-z0-9_-]{1,512}$/;
+
 /** Opaque to callers: the position after the last key of a page. */
 function encodeCursor(row: KeyRow): string {
   return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] {
+  // Strict: Node's base64url decoding skips what is not base64url, so `cursor + '!'` would read as `cursor`.
+  if (!cursorPattern.test(cursor)) throw invalidKeyCursor();
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
@@ -67,7 +73,7 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // fall through
   }
-  throw new TypeError('invalid cursor');
+  throw invalidKeyCursor();
 }
 
 function prepareStatements(db: Database.Database) {

@@ -9,6 +9,7 @@ export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
 export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
+export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,
   StoredResponseTooLarge,

@@ -70,7 +70,10 @@ export interface KeyListFilter {
   /** Include revoked keys. */
   includeRevoked?: boolean;
   limit: number;
-  /** Opaque, from the previous page's `nextCursor`. */
+  /**
+   * Opaque, from the previous page's `nextCursor`. One the store did not make (a client
+   * may send anything): `list` rejects with `invalidKeyCursor()` (code `INVALID_KEY_CURSOR`).
+   */
   cursor?: string;
 }
 

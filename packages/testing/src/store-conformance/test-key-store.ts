@@ -1,4 +1,4 @@
-import type { KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import { INVALID_KEY_CURSOR, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newSecret, sleep, unique } from './helpers.js';
 
@@ -155,6 +155,14 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       expect(new Set(seen).size).toBe(5);
       expect([...seen].sort()).toEqual([...created].sort());
       expect((await listAll({ team, limit: 100 })).map((k) => k.id).sort()).toEqual([...created].sort());
+    });
+
+    it('list() refuses a cursor it did not make with invalidKeyCursor()', async () => {
+      await createKey();
+      const made = (await store.list({ limit: 1 })).nextCursor;
+      for (const cursor of ['garbage', '%ZZ', 'W10', Buffer.from('["x"]').toString('base64url'), `${made ?? ''}!`, 'x'.repeat(5000)]) {
+        await expect(store.list({ limit: 2, cursor }), cursor.slice(0, 20)).rejects.toMatchObject({ code: INVALID_KEY_CURSOR });
+      }
     });
 
     it('list() returns whole keys, with their secrets', async () => {

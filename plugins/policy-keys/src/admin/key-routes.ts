@@ -1,4 +1,4 @@
-import { compileValidator, GatewayError, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { compileValidator, GatewayError, isInvalidKeyCursor, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import {
@@ -65,14 +65,19 @@ export function keyRoutes(context: AdminContext): Router {
     if (!(limit >= 1 && limit <= 100)) {
       throw invalidField('limit', 'expected an integer from 1 to 100');
     }
-    const page = await keys.list({
-      limit,
-      ...(query.cursor !== undefined && { cursor: query.cursor }),
-      ...(query.team !== undefined && { team: query.team }),
-      ...(query.project !== undefined && { project: query.project }),
-      ...(query.tag !== undefined && { tag: query.tag }),
-      includeRevoked: query.include_revoked === 'true',
-    });
+    const page = await keys
+      .list({
+        limit,
+        ...(query.cursor !== undefined && { cursor: query.cursor }),
+        ...(query.team !== undefined && { team: query.team }),
+        ...(query.project !== undefined && { project: query.project }),
+        ...(query.tag !== undefined && { tag: query.tag }),
+        includeRevoked: query.include_revoked === 'true',
+      })
+      .catch((error: unknown) => {
+        // The store's own cursors are opaque; one it did not make is the client's mistake.
+        throw isInvalidKeyCursor(error) ? invalidField('cursor', 'expected a next_cursor from an earlier page') : error;
+      });
     const at = now();
     const spend = await Promise.all(page.keys.map((key) => budgetSpend(context, key, at)));
     sendJson(res, 200, {

@@ -1,4 +1,4 @@
-import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import { invalidKeyCursor, type AuditEntry, type KeyListFilter, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 
 /**
  * A KeyStore in process memory, for tests only: no persistence, no concurrency
@@ -49,6 +49,7 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   async list(filter: KeyListFilter): Promise<{ keys: VirtualKey[]; nextCursor?: string }> {
+    if (filter.cursor !== undefined && !/^key_\d{6}$/.test(filter.cursor)) throw invalidKeyCursor();
     const matching = [...this.keys.values()]
       .filter((key) => filter.includeRevoked || key.revokedAt === undefined)
       .filter((key) => filter.team === undefined || key.team === filter.team)
