@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../src/canonical/chat-request.js';
 import { estimatePromptTokens } from '../src/pricing/estimate-prompt-tokens.js';
-import { GeneratedOutput } from '../src/pricing/generated-output.js';
+import { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from '../src/pricing/generated-output.js';
 
 const request: ChatRequest = { model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(400) }] } as ChatRequest;
 
@@ -40,5 +40,36 @@ describe('GeneratedOutput: the usage of a stream cut before its final usage', ()
     output.add({ type: 'usage', usage: { inputTokens: 10, outputTokens: 50 }, partial: true });
     output.add({ type: 'text-delta', delta: 'short' });
     expect(output.usage(request)?.outputTokens).toBe(50);
+  });
+});
+
+describe('estimateAnswerUsage: a whole answer without a usage the gateway can read', () => {
+  it('bills what the same answer streamed without usage bills', () => {
+    const streamed = new GeneratedOutput();
+    streamed.add({ type: 'stream-start', id: 'x', model: 'm', created: 0 });
+    streamed.add({ type: 'reasoning-delta', delta: 'r'.repeat(20) });
+    streamed.add({ type: 'text-delta', delta: 'a'.repeat(40) });
+    streamed.add({ type: 'refusal-delta', delta: 'n'.repeat(4) });
+    streamed.add({ type: 'tool-call-start', index: 0, id: 'call_1', name: 'lookup' });
+    streamed.add({ type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":"abc"}' });
+    const whole = estimateAnswerUsage(request, [
+      { type: 'reasoning', text: 'r'.repeat(20) },
+      { type: 'text', text: 'a'.repeat(40) },
+      { type: 'refusal', text: 'n'.repeat(4) },
+      { type: 'tool-call', id: 'call_1', name: 'lookup', arguments: '{"q":"abc"}' },
+    ]);
+    expect(whole).toEqual(streamed.usage(request));
+    expect(whole).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 22, reasoningTokens: 5 });
+  });
+
+  it('bills the prompt of an empty answer', () => {
+    expect(estimateAnswerUsage(request, [])).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 0 });
+  });
+
+  it('withBillableUsage keeps a usage the upstream gave (the same object) and fills one it did not', () => {
+    const usage = { inputTokens: 9, outputTokens: 2 };
+    const answer = { id: 'a', model: 'm', created: 0, content: [{ type: 'text' as const, text: 'a'.repeat(8) }], finishReason: { unified: 'stop' as const } };
+    expect(withBillableUsage({ ...answer, usage }, request).usage).toBe(usage);
+    expect(withBillableUsage({ ...answer, usage: undefined }, request).usage).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 2 });
   });
 });

@@ -63,4 +63,19 @@ describe('AnthropicPassthroughEncoder', () => {
     expect(encoder.encode({ event: { data: '{"type":"ping"}' }, parts: [] })).toEqual([{ event: 'ping', data: '{"type":"ping"}' }]);
     expect(encoder.finish()).toEqual([]);
   });
+
+  it('writes message_delta again with the billed usage when the tap could not read its own, keeping its other fields', () => {
+    const billed = { inputTokens: 40, outputTokens: 12, cachedInputTokens: 4 };
+    const encoder = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/', billedUsage: () => billed });
+    const unreadable = '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":-9,"server_tool_use":{"web_search_requests":1}}}';
+    const [out] = encoder.encode({ event: { event: 'message_delta', data: unreadable }, parts: [{ type: 'finish', finishReason: { unified: 'stop' } }] });
+    expect(JSON.parse((out as { data: string }).data)).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn' },
+      usage: { input_tokens: 36, output_tokens: 12, cache_read_input_tokens: 4, cache_creation_input_tokens: 0, server_tool_use: { web_search_requests: 1 } },
+    });
+    // A usage the tap read passes as it came.
+    const read = '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":12}}';
+    expect(encoder.encode({ event: { event: 'message_delta', data: read }, parts: [{ type: 'usage', usage: billed }] })).toEqual([{ event: 'message_delta', data: read }]);
+  });
 });

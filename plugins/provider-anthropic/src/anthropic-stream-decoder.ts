@@ -53,9 +53,10 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       // Every event names itself twice; the data's `type` covers a proxy that drops `event:` lines.
       switch (event.event ?? data.type) {
         case 'message_start': {
-          usage = { ...data.message?.usage };
+          usage = definedFields(data.message?.usage);
           const id = data.message?.id;
           const model = data.message?.model;
+          const early = mapAnthropicUsage(usage);
           return [
             {
               type: 'stream-start',
@@ -64,7 +65,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
               created: Math.floor(Date.now() / 1000),
             },
             // The real input tokens, early: a stream cut before message_delta is billed from them.
-            ...(data.message?.usage ? [{ type: 'usage', usage: mapAnthropicUsage(usage), partial: true } as const] : []),
+            ...(early ? [{ type: 'usage', usage: early, partial: true } as const] : []),
           ];
         }
         case 'content_block_start':
@@ -78,7 +79,10 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
             finished = true;
             parts.push({ type: 'finish', finishReason: mapAnthropicStopReason(data.delta.stop_reason, jsonAnswered && toolCount === 0) });
           }
-          parts.push({ type: 'usage', usage: mapAnthropicUsage(usage) });
+          // An unreadable usage is left out: the stream is then billed the gateway's estimate. So is
+          // one without output_tokens: message_start's (1) is a placeholder, not the answer's count.
+          const final = data.usage?.output_tokens != null ? mapAnthropicUsage(usage) : undefined;
+          if (final) parts.push({ type: 'usage', usage: final });
           return parts;
         }
         case 'message_stop':
@@ -144,9 +148,10 @@ function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta
 
 function definedFields(usage: AnthropicUsage | undefined): AnthropicUsage {
   const defined: AnthropicUsage = {};
-  if (!usage) return defined;
-  for (const [key, value] of Object.entries(usage) as Array<[keyof AnthropicUsage, number | null | undefined]>) {
-    if (typeof value === 'number') defined[key] = value;
+  if (typeof usage !== 'object' || usage === null) return defined;
+  for (const [key, value] of Object.entries(usage) as Array<[keyof AnthropicUsage, unknown]>) {
+    // Kept as it came, for mapAnthropicUsage to judge: a count that is not one must not go unseen.
+    if (value !== undefined && value !== null) defined[key] = value;
   }
   return defined;
 }

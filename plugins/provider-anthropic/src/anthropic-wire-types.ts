@@ -99,11 +99,12 @@ export interface AnthropicMessagesRequestBody {
 }
 
 /** `usage` of a message, and the cumulative `usage` of `message_delta` (where only `output_tokens` is sure). */
+/** Counts as an upstream sent them: numbers when well behaved, anything when not (mapAnthropicUsage judges). */
 export interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
+  input_tokens?: unknown;
+  output_tokens?: unknown;
+  cache_creation_input_tokens?: unknown;
+  cache_read_input_tokens?: unknown;
 }
 
 /** A content block as read from a response: known types are handled, others skipped. */

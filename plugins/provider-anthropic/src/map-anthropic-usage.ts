@@ -1,15 +1,31 @@
-import type { Usage } from '@switchyard/core';
-import type { AnthropicUsage } from './anthropic-wire-types.js';
+import { readTokenCount, type Usage } from '@switchyard/core';
+
+type Json = Record<string, unknown>;
 
 /**
- * Anthropic usage → canonical. Anthropic's `input_tokens` leaves cached tokens out,
- * while the canonical `inputTokens` counts the whole prompt: reads and writes are added back.
+ * Anthropic usage → canonical, or undefined when it holds nothing the gateway can
+ * bill from: not an object, neither `input_tokens` nor `output_tokens`, or any of
+ * its four counts (cache reads and writes too: they are billed) not a count
+ * (readTokenCount: negative, fractional, 1e309, text that is not digits). The
+ * gateway then bills its estimate, as for an answer without usage; taken as they
+ * came, text counts were concatenated and negative ones lowered the bill.
+ *
+ * Anthropic's `input_tokens` leaves cached tokens out, while the canonical
+ * `inputTokens` counts the whole prompt: reads and writes are added back.
  */
-export function mapAnthropicUsage(usage: AnthropicUsage | undefined): Usage {
-  const uncached = usage?.input_tokens ?? 0;
-  const cacheRead = usage?.cache_read_input_tokens ?? 0;
-  const cacheWrite = usage?.cache_creation_input_tokens ?? 0;
-  const result: Usage = { inputTokens: uncached + cacheRead + cacheWrite, outputTokens: usage?.output_tokens ?? 0 };
+export function mapAnthropicUsage(usage: unknown): Usage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const wire = usage as Json;
+  const uncached = readTokenCount(wire['input_tokens']);
+  const output = readTokenCount(wire['output_tokens']);
+  if (uncached === undefined && output === undefined) return undefined;
+  const cacheRead = readTokenCount(wire['cache_read_input_tokens']) ?? 0;
+  const cacheWrite = readTokenCount(wire['cache_creation_input_tokens']) ?? 0;
+  const inputTokens = (uncached ?? 0) + cacheRead + cacheWrite;
+  const outputTokens = output ?? 0;
+  // NaN (a count that is not one) spreads through the sum; a sum past 2^53 is not exact either.
+  if (!Number.isSafeInteger(inputTokens) || !Number.isSafeInteger(outputTokens)) return undefined;
+  const result: Usage = { inputTokens, outputTokens };
   if (cacheRead > 0) result.cachedInputTokens = cacheRead;
   if (cacheWrite > 0) result.cacheWriteInputTokens = cacheWrite;
   return result;

@@ -1,11 +1,11 @@
-import { GatewayError, type AssistantContentPart, type ChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
 import type { AnthropicMessageResponse } from './anthropic-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 /** Anthropic `message` (`response.json`) → canonical response. */
-export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): ChatResponse {
+export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): UpstreamChatResponse {
   const message = body as AnthropicMessageResponse;
   if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without message content.`, { provider });
@@ -39,13 +39,14 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
       // redacted_thinking, server tool blocks and whatever comes later have no canonical form.
     }
   }
-  const response: ChatResponse = {
+  const response: UpstreamChatResponse = {
     id: typeof message.id === 'string' ? message.id : `msg_gateway_${Date.now()}`,
     model: typeof message.model === 'string' ? message.model : '',
     // Anthropic sends no timestamp; the time of arrival is the closest.
     created: Math.floor(Date.now() / 1000),
     content,
     finishReason: mapAnthropicStopReason(message.stop_reason, jsonAnswers > 0 && toolCalls === 0),
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
     usage: mapAnthropicUsage(message.usage),
   };
   const metadata: Record<string, unknown> = {};

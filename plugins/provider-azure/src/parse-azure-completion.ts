@@ -1,4 +1,4 @@
-import type { ChatResponse } from '@switchyard/core';
+import type { UpstreamChatResponse } from '@switchyard/core';
 import { parseChatCompletion } from '@switchyard/provider-openai';
 
 interface AzureChoice {
@@ -13,7 +13,7 @@ interface AzureChoice {
  * the output filter may come without a `message`; it is read as an empty answer
  * with finish reason `content-filter` rather than as a broken response.
  */
-export function parseAzureCompletion(body: unknown, provider: string): ChatResponse {
+export function parseAzureCompletion(body: unknown, provider: string): UpstreamChatResponse {
   const completion = body as { choices?: AzureChoice[]; prompt_filter_results?: unknown } | undefined;
   const choice = completion?.choices?.[0];
   let readable = body;

@@ -64,12 +64,13 @@ export interface ConverseRequestBody {
   [passThrough: string]: unknown;
 }
 
+/** Counts as an upstream sent them: numbers when well behaved, anything when not (mapBedrockUsage judges). */
 export interface BedrockUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-  cacheReadInputTokens?: number;
-  cacheWriteInputTokens?: number;
+  inputTokens?: unknown;
+  outputTokens?: unknown;
+  totalTokens?: unknown;
+  cacheReadInputTokens?: unknown;
+  cacheWriteInputTokens?: unknown;
 }
 
 /** A response block as read: any member may be missing. */

@@ -63,10 +63,13 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
           stopped = true;
           parts.push({ type: 'finish', finishReason: mapBedrockStopReason(payload.stopReason, jsonAnswered && toolCount === 0) });
           break;
-        case 'metadata':
+        case 'metadata': {
           usageSeen = true;
-          parts.push({ type: 'usage', usage: mapBedrockUsage(payload.usage as BedrockUsage | undefined) });
+          // An unreadable usage is left out: the stream is then billed the gateway's estimate.
+          const usage = mapBedrockUsage(payload.usage as BedrockUsage | undefined);
+          if (usage) parts.push({ type: 'usage', usage });
           break;
+        }
         // messageStart and contentBlockStop carry nothing more to pass on.
       }
       return parts;

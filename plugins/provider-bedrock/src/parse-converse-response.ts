@@ -1,4 +1,4 @@
-import { GatewayError, type AssistantContentPart, type ChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
 import type { ConverseResponseBody } from './bedrock-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
@@ -9,7 +9,7 @@ import { readRequestId } from './read-request-id.js';
  * Converse response (`response.json`) → canonical. The body names no model and has
  * no id: the id is the `x-amzn-RequestId` header, the model is left empty.
  */
-export function parseConverseResponse(body: unknown, provider = 'bedrock', info?: UpstreamResponseInfo): ChatResponse {
+export function parseConverseResponse(body: unknown, provider = 'bedrock', info?: UpstreamResponseInfo): UpstreamChatResponse {
   const response = body as ConverseResponseBody;
   const blocks = response?.output?.message?.content;
   if (!Array.isArray(blocks)) {
@@ -41,12 +41,13 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
     // redactedContent, documents, citations and later block types have no canonical form.
   }
   const requestId = readRequestId(info);
-  const result: ChatResponse = {
+  const result: UpstreamChatResponse = {
     id: requestId ?? `bedrock-${Date.now()}`,
     model: '',
     created: Math.floor(Date.now() / 1000),
     content,
     finishReason: mapBedrockStopReason(response.stopReason, jsonAnswers > 0 && toolCalls === 0),
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
     usage: mapBedrockUsage(response.usage),
   };
   const metadata: Record<string, unknown> = {};

@@ -77,10 +77,10 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
             throw new GatewayError('upstream_server_error', `${provider} failed while streaming.`, { provider });
           }
           finished = true;
-          return [
-            { type: 'finish', finishReason: mapCohereFinishReason(data.delta?.finish_reason) },
-            { type: 'usage', usage: mapCohereUsage(data.delta?.usage) },
-          ];
+          const finish: StreamPart = { type: 'finish', finishReason: mapCohereFinishReason(data.delta?.finish_reason) };
+          // An unreadable usage is left out: the stream is then billed the gateway's estimate.
+          const usage = mapCohereUsage(data.delta?.usage);
+          return usage ? [finish, { type: 'usage', usage }] : [finish];
         }
         default:
           // content-end, tool-call-end, citation-start/-end, debug and later types carry nothing to pass on.

@@ -50,10 +50,11 @@ export interface CohereChatBody {
 }
 
 /** Token counts: `tokens` are what the model saw, `billed_units` what is invoiced. */
+/** Counts as an upstream sent them: numbers when well behaved, anything when not (mapCohereUsage judges). */
 export interface CohereUsage {
-  billed_units?: { input_tokens?: number; output_tokens?: number };
-  tokens?: { input_tokens?: number; output_tokens?: number };
-  cached_tokens?: number;
+  billed_units?: { input_tokens?: unknown; output_tokens?: unknown };
+  tokens?: { input_tokens?: unknown; output_tokens?: unknown };
+  cached_tokens?: unknown;
 }
 
 /** A block of the response `message.content`; `thinking` comes from reasoning models. */

@@ -1,4 +1,4 @@
-import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
 import type { CohereChatResponse } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
@@ -9,7 +9,7 @@ import { mapCohereUsage } from './map-cohere-usage.js';
  * answer. Text blocks are joined into one text part. Cohere names no model in
  * its answer, so `model` is left empty for the gateway to fill in.
  */
-export function parseCohereChatResponse(body: unknown, provider: string): ChatResponse {
+export function parseCohereChatResponse(body: unknown, provider: string): UpstreamChatResponse {
   const response = body as CohereChatResponse;
   const message = typeof response === 'object' && response !== null ? response.message : undefined;
   if (typeof message !== 'object' || message === null) {
@@ -32,13 +32,14 @@ export function parseCohereChatResponse(body: unknown, provider: string): ChatRe
       arguments: typeof call?.function?.arguments === 'string' && call.function.arguments !== '' ? call.function.arguments : '{}',
     });
   }
-  const result: ChatResponse = {
+  const result: UpstreamChatResponse = {
     id: typeof response.id === 'string' ? response.id : `cohere_gateway_${Date.now()}`,
     model: '',
     // Cohere sends no timestamp; the time of arrival is the closest.
     created: Math.floor(Date.now() / 1000),
     content,
     finishReason: mapCohereFinishReason(response.finish_reason),
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
     usage: mapCohereUsage(response.usage),
   };
   if (response.usage?.billed_units) result.providerMetadata = { cohere: { billed_units: response.usage.billed_units } };

@@ -39,6 +39,7 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
           created: Math.floor(Date.now() / 1000),
         });
       }
+      // Each usageMetadata is the total so far: an unreadable one leaves none, and the stream is billed the estimate.
       if (chunk.usageMetadata) usage = mapGeminiUsage(chunk.usageMetadata);
       for (const part of candidate?.content?.parts ?? []) {
         if (part.functionCall) {

@@ -71,13 +71,14 @@ export interface GeminiGenerateContentRequest {
 }
 
 /** Token counts as Gemini reports them; `totalTokenCount` includes thoughts. */
+/** Counts as an upstream sent them: numbers when well behaved, anything when not (mapGeminiUsage judges). */
 export interface GeminiUsageMetadata {
-  promptTokenCount?: number;
-  candidatesTokenCount?: number;
-  totalTokenCount?: number;
-  thoughtsTokenCount?: number;
-  cachedContentTokenCount?: number;
-  toolUsePromptTokenCount?: number;
+  promptTokenCount?: unknown;
+  candidatesTokenCount?: unknown;
+  totalTokenCount?: unknown;
+  thoughtsTokenCount?: unknown;
+  cachedContentTokenCount?: unknown;
+  toolUsePromptTokenCount?: unknown;
   promptTokensDetails?: Array<{ modality?: string; tokenCount?: number }>;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
 import type { GeminiCandidate, GeminiGenerateContentResponse } from './gemini-wire-types.js';
 import { inventToolCallId } from './invent-tool-call-id.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
@@ -7,7 +7,7 @@ import { mapGeminiUsage } from './map-gemini-usage.js';
 import { readPromptBlock } from './read-prompt-block.js';
 
 /** Gemini `GenerateContentResponse` → canonical response (the first candidate). */
-export function parseGenerateContentResponse(body: unknown, provider: string): ChatResponse {
+export function parseGenerateContentResponse(body: unknown, provider: string): UpstreamChatResponse {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something other than a response object.`, { provider });
   }
@@ -40,7 +40,7 @@ export function parseGenerateContentResponse(body: unknown, provider: string): C
     }
   }
 
-  const chatResponse: ChatResponse = {
+  const chatResponse: UpstreamChatResponse = {
     id: response.responseId ?? `gemini-${randomUUID()}`,
     model: response.modelVersion ?? 'unknown',
     created: Math.floor(Date.now() / 1000),
@@ -48,6 +48,7 @@ export function parseGenerateContentResponse(body: unknown, provider: string): C
     finishReason: candidate.finishReason
       ? mapGeminiFinishReason(candidate.finishReason, toolCalls > 0)
       : { unified: toolCalls > 0 ? 'tool-calls' : 'stop' },
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
     usage: mapGeminiUsage(response.usageMetadata),
   };
   const metadata = candidateMetadata(candidate);

@@ -2,7 +2,7 @@ import {
   GatewayError,
   fromOpenAIFinishReason,
   type AssistantContentPart,
-  type ChatResponse,
+  type UpstreamChatResponse,
   type OpenAIChatCompletion,
 } from '@switchyard/core';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
@@ -19,7 +19,7 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  * gateway's own; an answer carrying a top-level `error` beside its choices is that
  * error (the fast path would otherwise hand the error's words, unredacted, to the client).
  */
-export function parseChatCompletion(body: unknown, provider: string): ChatResponse {
+export function parseChatCompletion(body: unknown, provider: string): UpstreamChatResponse {
   const completion = body as OpenAIChatCompletion;
   if (isRecord(body) && body['error'] !== undefined && body['error'] !== null) throw mapOpenAIErrorBody(provider, 500, body as { error: unknown });
   const choice = completion?.choices?.[0];
@@ -35,13 +35,14 @@ export function parseChatCompletion(body: unknown, provider: string): ChatRespon
     if (!isRecord(call) || !isRecord(call.function)) continue;
     content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
   }
-  const response: ChatResponse = {
+  const response: UpstreamChatResponse = {
     id: typeof completion.id === 'string' ? completion.id : '',
     model: typeof completion.model === 'string' ? completion.model : '',
     created: typeof completion.created === 'number' ? completion.created : Math.floor(Date.now() / 1000),
     content,
     finishReason: fromOpenAIFinishReason(typeof choice.finish_reason === 'string' && choice.finish_reason ? choice.finish_reason : 'stop'),
-    usage: readOpenAIUsage(completion.usage) ?? { inputTokens: 0, outputTokens: 0 },
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
+    usage: readOpenAIUsage(completion.usage),
   };
   if (completion.system_fingerprint) response.providerMetadata = { openai: { system_fingerprint: completion.system_fingerprint } };
   return response;

@@ -33,9 +33,9 @@ describe('parseResponsesResponse', () => {
     expect(parseResponsesResponse({ ...base, status: 'incomplete', incomplete_details: { reason: 'content_filter' } }, 'openai').finishReason.unified).toBe('content-filter');
   });
 
-  it('counts hostile usage numbers as 0 and refuses a body without output', () => {
+  it('reads hostile usage numbers as no usage (the gateway bills its estimate) and refuses a body without output', () => {
     const response = parseResponsesResponse({ status: 'completed', output: [null, 7], usage: { input_tokens: -5, output_tokens: 'many', input_tokens_details: { cached_tokens: Number.NaN } } }, 'openai');
-    expect(response.usage).toEqual({ inputTokens: 0, outputTokens: 0 });
+    expect(response.usage).toBeUndefined();
     expect(() => parseResponsesResponse({ error: { message: 'x' } }, 'openai')).toThrow(/without a Response object/);
   });
 });

@@ -30,3 +30,13 @@ export interface ChatResponse {
   /** Extra fields worth surfacing, namespaced by provider (`system_fingerprint` …). */
   providerMetadata?: Record<string, Record<string, unknown>>;
 }
+
+/**
+ * A provider adapter's reading of a whole answer. `usage` is undefined when the
+ * upstream sent none or one it could not read (negative, fractional, text, 1e309):
+ * the gateway then bills its estimate of the answer (estimateAnswerUsage), as it does
+ * a stream without usage, never 0.
+ */
+export interface UpstreamChatResponse extends Omit<ChatResponse, 'usage'> {
+  usage: Usage | undefined;
+}

@@ -5,5 +5,6 @@ export type * from './embeddings.js';
 export type * from './model-info.js';
 export type { Usage } from './usage.js';
 export { emptyUsage, totalTokens } from './usage.js';
+export { readTokenCount, readTokenDetail } from './read-token-count.js';
 export { embeddingVectors } from './embedding-vectors.js';
 export { decodeBase64Floats } from './decode-base64-floats.js';

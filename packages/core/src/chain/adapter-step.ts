@@ -101,8 +101,9 @@ function passthroughRequest(req: Request, context: RequestContext): PassthroughR
   if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return undefined;
   if (!(context.dialect ?? openAIChatDialect).passthrough) return undefined;
   const body = (context.passthroughBody ?? req.body) as unknown;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  return { body: body as Record<string, unknown>, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {} };
+  const canonical = context.chatRequest;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !canonical) return undefined;
+  return { body: body as Record<string, unknown>, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {}, canonical };
 }
 
 function passthroughOf(context: RequestContext): DialectPassthrough {

@@ -24,6 +24,7 @@ import type {
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import { PassthroughTap } from './passthrough-tap.js';
+import { withBillableUsage } from '../pricing/generated-output.js';
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 import { peekFirst } from '../transport/peek-first.js';
@@ -137,7 +138,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, cancel);
-      return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers });
+      return withBillableUsage(adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }), call.request);
     },
     async stream(call: ProviderCall<ChatRequest>) {
       const cancel = cancellationOf(call);
@@ -176,7 +177,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
       const parsed = passthrough.parseResponse ? passthrough.parseResponse(body, info) : adapter.parseResponse(body, info);
-      return { body: body as Record<string, unknown>, response: parsed };
+      return { body: body as Record<string, unknown>, response: withBillableUsage(parsed, call.request.canonical) };
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
       const cancel = cancellationOf(call);

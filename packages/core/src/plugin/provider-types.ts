@@ -1,6 +1,6 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ChatRequest } from '../canonical/chat-request.js';
-import type { ChatResponse } from '../canonical/chat-response.js';
+import type { ChatResponse, UpstreamChatResponse } from '../canonical/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
 import type { StreamPart } from '../canonical/stream-part.js';
@@ -90,7 +90,8 @@ export interface StreamFramer {
 export interface HttpChatAdapter {
   /** `call` gives the logger for warnings (a setting the provider cannot honour). */
   buildRequest(request: ChatRequest, model: string, call: ProviderCall<ChatRequest>): UpstreamRequest;
-  parseResponse(body: unknown, info: UpstreamResponseInfo): ChatResponse;
+  /** Usage undefined when the upstream's is missing or unreadable: the core bills its estimate. */
+  parseResponse(body: unknown, info: UpstreamResponseInfo): UpstreamChatResponse;
   createStreamDecoder(info: UpstreamResponseInfo): StreamDecoder;
   /** For streams that are not text/event-stream; Server-Sent Events when absent. */
   createStreamFramer?(): StreamFramer;
@@ -120,6 +121,8 @@ export interface PassthroughRequest {
   body: Record<string, unknown>;
   /** Client headers the dialect forwards, already validated (`anthropic-version`, `anthropic-beta`). */
   headers: Record<string, string>;
+  /** The same request as every policy read it: what a usage the upstream left out is estimated from. */
+  canonical: ChatRequest;
 }
 
 /** A provider's pass-through operation for the one dialect it speaks natively. */
@@ -132,7 +135,7 @@ export interface ChatPassthroughAdapter {
    */
   buildRequest(request: PassthroughRequest, model: string, call: ProviderCall<PassthroughRequest>): UpstreamRequest;
   /** The tap of a whole answer in this dialect; the chat adapter's `parseResponse` when absent. */
-  parseResponse?(body: unknown, info: UpstreamResponseInfo): ChatResponse;
+  parseResponse?(body: unknown, info: UpstreamResponseInfo): UpstreamChatResponse;
   /** The tap of a stream in this dialect; the chat adapter's `createStreamDecoder` when absent. */
   createStreamDecoder?(info: UpstreamResponseInfo): StreamDecoder;
   /**

@@ -1,4 +1,5 @@
-import type { ChatRequest } from '../canonical/chat-request.js';
+import type { AssistantContentPart, ChatRequest } from '../canonical/chat-request.js';
+import type { ChatResponse, UpstreamChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
 import { CHARACTERS_PER_TOKEN, estimatePromptTokens } from './estimate-prompt-tokens.js';
@@ -9,6 +10,8 @@ import { CHARACTERS_PER_TOKEN, estimatePromptTokens } from './estimate-prompt-to
  * counts the provider already reported (Anthropic's `message_start` gives the input
  * tokens), and an estimate of the rest, four characters a token like the prompt
  * estimate, over everything streamed: text, reasoning, refusals and tool calls.
+ * A whole answer without a usage the gateway can read is counted the same way, from
+ * its content (estimateAnswerUsage), so it bills what the same answer streamed would.
  */
 export class GeneratedOutput {
   private started = false;
@@ -41,6 +44,23 @@ export class GeneratedOutput {
     }
   }
 
+  /** Counts one part of a whole answer, as the deltas that would have streamed it. */
+  addContent(part: AssistantContentPart): void {
+    this.started = true;
+    switch (part.type) {
+      case 'text':
+      case 'refusal':
+        this.characters += part.text.length;
+        return;
+      case 'reasoning':
+        this.characters += part.text.length;
+        this.reasoningCharacters += part.text.length;
+        return;
+      case 'tool-call':
+        this.characters += part.id.length + part.name.length + part.arguments.length;
+    }
+  }
+
   /**
    * The usage to bill: undefined when the provider sent nothing at all. Once the
    * stream began the prompt was read, so its tokens count even if no output came.
@@ -56,4 +76,24 @@ export class GeneratedOutput {
     if (reasoningTokens > 0) usage.reasoningTokens = Math.min(reasoningTokens, usage.outputTokens);
     return usage;
   }
+}
+
+/**
+ * A whole answer with the usage to bill: the upstream's when it gave one it could
+ * read (the same object, nothing made), else the estimate of the same content had it
+ * been streamed without usage: the prompt estimate and four characters a token of
+ * what was answered. Never 0 for an answer the upstream did produce.
+ */
+export function withBillableUsage(response: UpstreamChatResponse, request: ChatRequest): ChatResponse {
+  if (response.usage === undefined) response.usage = estimateAnswerUsage(request, response.content);
+  // The usage is set now: the one difference between the two types.
+  return response as ChatResponse;
+}
+
+/** The usage of a whole answer whose upstream usage was missing or unreadable (GeneratedOutput over its content). */
+export function estimateAnswerUsage(request: ChatRequest, content: readonly AssistantContentPart[]): Usage {
+  const output = new GeneratedOutput();
+  for (const part of content) output.addContent(part);
+  // An empty answer is still an answer: its prompt was read.
+  return output.usage(request) ?? { inputTokens: estimatePromptTokens(request), outputTokens: 0 };
 }

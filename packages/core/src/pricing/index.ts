@@ -20,4 +20,4 @@ export {
   MESSAGE_TOKEN_OVERHEAD,
   estimatePromptTokens,
 } from './estimate-prompt-tokens.js';
-export { GeneratedOutput } from './generated-output.js';
+export { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from './generated-output.js';

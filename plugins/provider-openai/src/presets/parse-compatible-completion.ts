@@ -1,4 +1,4 @@
-import { GatewayError, type AssistantContentPart, type ChatResponse } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
 import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
@@ -15,7 +15,7 @@ const metadataFields = ['citations', 'search_results', 'system_fingerprint', 'pr
  * reasoning from `reasoning_content` or `reasoning`, usage quirks, Mistral's
  * `model_length`, and extra top-level fields kept under `providerMetadata[provider]`.
  */
-export function parseCompatibleCompletion(body: unknown, provider: string): ChatResponse {
+export function parseCompatibleCompletion(body: unknown, provider: string): UpstreamChatResponse {
   // An answer carrying an error is that error, choices or not: the fast path would otherwise hand its words, unredacted, to the client.
   if (isRecord(body) && body['error'] !== undefined && body['error'] !== null) throw mapCompatibleErrorBody(provider, inStreamErrorStatus(body), body);
   const choices = isRecord(body) && Array.isArray(body['choices']) ? body['choices'] : [];
@@ -42,13 +42,14 @@ export function parseCompatibleCompletion(body: unknown, provider: string): Chat
       arguments: typeof fn['arguments'] === 'string' ? fn['arguments'] : JSON.stringify(fn['arguments'] ?? {}),
     });
   }
-  const response: ChatResponse = {
+  const response: UpstreamChatResponse = {
     id: typeof body['id'] === 'string' ? body['id'] : '',
     model: typeof body['model'] === 'string' ? body['model'] : '',
     created: typeof body['created'] === 'number' ? body['created'] : Math.floor(Date.now() / 1000),
     content,
     finishReason: fromCompatibleFinishReason(typeof choice['finish_reason'] === 'string' ? choice['finish_reason'] : 'stop'),
-    usage: readCompatibleUsage(body) ?? { inputTokens: 0, outputTokens: 0 },
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
+    usage: readCompatibleUsage(body),
   };
   const metadata: Json = {};
   for (const field of metadataFields) if (body[field] !== undefined && body[field] !== null) metadata[field] = body[field];

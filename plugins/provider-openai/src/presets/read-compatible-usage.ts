@@ -1,5 +1,5 @@
-import type { Usage } from '@switchyard/core';
-import { readCount, readOpenAIUsage } from '../read-openai-usage.js';
+import { readTokenCount, type Usage } from '@switchyard/core';
+import { readOpenAIUsage } from '../read-openai-usage.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,7 +16,7 @@ export function readCompatibleUsage(holder: Json): Usage | undefined {
   if (!raw) return undefined;
   const usage = readOpenAIUsage(raw);
   if (!usage) return undefined;
-  const cacheHits = readCount(raw['prompt_cache_hit_tokens']);
+  const cacheHits = readTokenCount(raw['prompt_cache_hit_tokens']);
   if (usage.cachedInputTokens === undefined && cacheHits !== undefined && cacheHits > 0) usage.cachedInputTokens = cacheHits;
   return usage;
 }

@@ -1,4 +1,4 @@
-import { GatewayError, type AssistantContentPart, type ChatResponse, type FinishReason } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type FinishReason } from '@switchyard/core';
 import { readResponsesUsage } from './read-responses-usage.js';
 
 type Item = { type?: unknown; content?: unknown; summary?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown };
@@ -8,7 +8,7 @@ type Item = { type?: unknown; content?: unknown; summary?: unknown; call_id?: un
  * usage, finish reason, and the content (for the cache and the billing estimate).
  * The client gets the upstream's own object, not this.
  */
-export function parseResponsesResponse(body: unknown, provider: string): ChatResponse {
+export function parseResponsesResponse(body: unknown, provider: string): UpstreamChatResponse {
   const response = body as { id?: unknown; model?: unknown; created_at?: unknown; status?: unknown; output?: unknown; usage?: unknown; incomplete_details?: { reason?: unknown } | null; error?: unknown };
   if (typeof response !== 'object' || response === null || !Array.isArray(response.output)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a Response object.`, { provider });
@@ -34,7 +34,8 @@ export function parseResponsesResponse(body: unknown, provider: string): ChatRes
     created: typeof response.created_at === 'number' && Number.isFinite(response.created_at) ? response.created_at : Math.floor(Date.now() / 1000),
     content,
     finishReason: responsesFinishReason(response.status, response.incomplete_details?.reason, content.some((part) => part.type === 'tool-call')),
-    usage: readResponsesUsage(response.usage) ?? { inputTokens: 0, outputTokens: 0 },
+    // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
+    usage: readResponsesUsage(response.usage),
   };
 }
 

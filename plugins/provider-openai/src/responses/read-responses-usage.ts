@@ -1,18 +1,26 @@
-import type { Usage } from '@switchyard/core';
+import { readTokenCount, readTokenDetail, type Usage } from '@switchyard/core';
 
-/** A count from an upstream body: a finite non-negative number, else 0 (hostile or missing). */
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
-}
+type Json = Record<string, unknown>;
 
-/** A Responses API `usage` object → canonical usage (cached and reasoning tokens are inside the totals on both sides). */
-export function readResponsesUsage(usage: unknown): Usage | undefined {
-  if (typeof usage !== 'object' || usage === null) return undefined;
-  const wire = usage as { input_tokens?: unknown; output_tokens?: unknown; input_tokens_details?: { cached_tokens?: unknown }; output_tokens_details?: { reasoning_tokens?: unknown } };
-  const result: Usage = { inputTokens: count(wire.input_tokens), outputTokens: count(wire.output_tokens) };
-  const cached = count(wire.input_tokens_details?.cached_tokens);
-  const reasoning = count(wire.output_tokens_details?.reasoning_tokens);
-  if (cached > 0) result.cachedInputTokens = cached;
-  if (reasoning > 0) result.reasoningTokens = reasoning;
-  return result;
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const field = (holder: unknown, key: string): unknown => (isRecord(holder) ? holder[key] : undefined);
+
+/**
+ * A Responses API `usage` object → canonical usage (cached and reasoning tokens are
+ * inside the totals on both sides), or undefined when it holds nothing the gateway can
+ * bill from: not an object, neither `input_tokens` nor `output_tokens`, or one of them
+ * that is not a count (readTokenCount). The gateway then bills its estimate, as for an
+ * answer without usage; a bad count read as 0 made the answer free.
+ */
+export function readResponsesUsage(raw: unknown): Usage | undefined {
+  if (!isRecord(raw)) return undefined;
+  const input = readTokenCount(raw['input_tokens']);
+  const output = readTokenCount(raw['output_tokens']);
+  if (Number.isNaN(input) || Number.isNaN(output) || (input === undefined && output === undefined)) return undefined;
+  const usage: Usage = { inputTokens: input ?? 0, outputTokens: output ?? 0 };
+  const cached = readTokenDetail(field(raw['input_tokens_details'], 'cached_tokens'));
+  if (cached) usage.cachedInputTokens = cached;
+  const reasoning = readTokenDetail(field(raw['output_tokens_details'], 'reasoning_tokens'));
+  if (reasoning) usage.reasoningTokens = reasoning;
+  return usage;
 }

@@ -1,6 +1,8 @@
+import type { Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { toAnthropicUsage } from './anthropic-usage.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 
 type Json = Record<string, unknown>;
@@ -13,22 +15,31 @@ type Json = Record<string, unknown>;
  * `provider/model` as on the translated path; it is swapped by exact substring
  * (a bare-quoted `"model":"<name>"` can only be a key and its value), and the event
  * is parsed and written again only when that is not found verbatim.
+ *
+ * A `message_delta` whose usage the tap could not read (missing, negative, text,
+ * 1e309) is billed the gateway's estimate; it is written again with the estimate, so
+ * the client reads what was billed. One with a usage the tap read passes as it came.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
+  private readonly billedUsage: (() => Usage | undefined) | undefined;
 
   constructor(options: StreamEncoderOptions) {
     this.modelPrefix = options.modelPrefix;
+    this.billedUsage = options.billedUsage;
   }
 
   encode({ event, parts }: PassthroughEvent): readonly SseEvent[] {
     if (!event) return [];
     let data = event.data;
+    let usageRead = false;
     for (const part of parts) {
       if (part.type === 'stream-start' && part.model) data = this.renamed(data, part.model);
+      else if (part.type === 'usage' && !part.partial) usageRead = true;
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
     const name = event.event ?? readType(data);
+    if (name === 'message_delta' && !usageRead) data = this.withBilledUsage(data);
     return [name === undefined ? data : { event: name, data }];
   }
 
@@ -38,6 +49,15 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
 
   fail(error: GatewayError): SseEvent {
     return { event: 'error', data: JSON.stringify(formatAnthropicError(error).body) };
+  }
+
+  private withBilledUsage(data: string): string {
+    const billed = this.billedUsage?.();
+    if (!billed) return data;
+    const parsed = JSON.parse(data) as Json;
+    const usage = typeof parsed['usage'] === 'object' && parsed['usage'] !== null ? parsed['usage'] : undefined;
+    parsed['usage'] = { ...usage, ...toAnthropicUsage(billed) };
+    return JSON.stringify(parsed);
   }
 
   private renamed(data: string, model: string): string {

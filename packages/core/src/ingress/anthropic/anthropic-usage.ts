@@ -15,3 +15,31 @@ export function toAnthropicUsage(usage: Usage): AnthropicResponseUsage {
     cache_read_input_tokens: cacheRead,
   };
 }
+
+/**
+ * The `usage` an Anthropic client gets on the fast path: the upstream's own object when
+ * its counts already say, in numbers, what the gateway billed (the usual case: the same
+ * object, nothing made), else the upstream's other fields (`service_tier`,
+ * `server_tool_use`) with the billed counts. An upstream's counts the gateway could not
+ * bill (missing, negative, text, 1e309) were billed as its estimate: the client reads that.
+ */
+export function billedAnthropicUsage(upstream: unknown, billed: Usage): unknown {
+  const wire = typeof upstream === 'object' && upstream !== null ? (upstream as Record<string, unknown>) : undefined;
+  if (wire && saysAnthropicUsage(wire, billed)) return wire;
+  return { ...wire, ...toAnthropicUsage(billed) };
+}
+
+function saysAnthropicUsage(wire: Record<string, unknown>, billed: Usage): boolean {
+  const cacheRead = wire['cache_read_input_tokens'] ?? 0;
+  const cacheWrite = wire['cache_creation_input_tokens'] ?? 0;
+  const uncached = wire['input_tokens'];
+  return (
+    typeof uncached === 'number' &&
+    typeof cacheRead === 'number' &&
+    typeof cacheWrite === 'number' &&
+    uncached + cacheRead + cacheWrite === billed.inputTokens &&
+    cacheRead === (billed.cachedInputTokens ?? 0) &&
+    cacheWrite === (billed.cacheWriteInputTokens ?? 0) &&
+    wire['output_tokens'] === billed.outputTokens
+  );
+}

@@ -32,10 +32,12 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
   };
   return {
     name: 'openai-responses',
-    formatResponse(body, _response, model) {
+    formatResponse(body, response, model) {
       const copy = { ...body };
       rewrite(copy, '', model);
       copy['model'] = model;
+      // The usage billed: the upstream's own when it says that already, else the gateway's reading or estimate.
+      if (!saysResponsesUsage(copy['usage'], response.usage)) copy['usage'] = toResponsesUsage(response.usage);
       const status = copy['status'];
       if (status === 'completed' || status === 'incomplete') options.onFinished?.(copy as unknown as ResponsesResponse);
       return copy;

@@ -1,0 +1,82 @@
+import type { StreamPart } from '@switchyard/core';
+import { decodeSseStream } from '@switchyard/core';
+import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { describe, expect, it } from 'vitest';
+import { createGeminiStreamDecoder, mapGeminiUsage, parseGenerateContentResponse } from '../src/index.js';
+
+/**
+ * Gemini's usageMetadata is read by the core's one rule (readTokenCount): a billed
+ * count that is not one makes the usage unreadable and the gateway bills its estimate.
+ * Such counts were read as 0, and fractions were billed as they came.
+ */
+const unreadableText: Array<[string, string]> = [
+  ['negative', '-9'],
+  ['fractional', '9.5'],
+  ['past Infinity (1e309)', '1e309'],
+  ['past 2^53', '9007199254740992'],
+  ['text that is not digits', '"lots"'],
+];
+const billedFields = ['promptTokenCount', 'candidatesTokenCount', 'thoughtsTokenCount', 'toolUsePromptTokenCount'];
+
+async function decodeAll(text: string): Promise<StreamPart[]> {
+  const decoder = createGeminiStreamDecoder('gemini');
+  const parts: StreamPart[] = [];
+  for await (const event of decodeSseStream((async function* () { yield new TextEncoder().encode(text); })())) parts.push(...decoder.decode(event));
+  parts.push(...decoder.end());
+  return parts;
+}
+
+describe('mapGeminiUsage', () => {
+  it('adds thoughts to the output and tool-use prompts to the input', () => {
+    expect(mapGeminiUsage({ promptTokenCount: 10, toolUsePromptTokenCount: 5, candidatesTokenCount: 7, thoughtsTokenCount: 3, cachedContentTokenCount: 4 })).toEqual({
+      inputTokens: 15,
+      outputTokens: 10,
+      cachedInputTokens: 4,
+      reasoningTokens: 3,
+    });
+  });
+
+  it('reads no usage, or one without prompt and candidates counts, as none', () => {
+    expect(mapGeminiUsage(undefined)).toBeUndefined();
+    expect(mapGeminiUsage({ totalTokenCount: 9 })).toBeUndefined();
+  });
+
+  it.each(unreadableText)('reads a usage with a billed count %s as none', (_name, text) => {
+    for (const field of billedFields) {
+      expect(mapGeminiUsage({ promptTokenCount: 10, candidatesTokenCount: 7, [field]: JSON.parse(text) }), field).toBeUndefined();
+    }
+  });
+
+  it('leaves out a cached count that is not one, keeping the usage', () => {
+    expect(mapGeminiUsage({ promptTokenCount: 10, candidatesTokenCount: 7, cachedContentTokenCount: -4 })).toEqual({ inputTokens: 10, outputTokens: 7 });
+  });
+});
+
+describe('a whole Gemini answer', () => {
+  const fixture = readFixtureJson<Record<string, unknown>>('gemini', 'response.json');
+
+  it('has its usage, or none when it is missing or unreadable (it was billed 0)', () => {
+    expect(parseGenerateContentResponse(fixture, 'gemini').usage).toEqual({ inputTokens: 106, outputTokens: 15 });
+    const { usageMetadata: _usage, ...without } = fixture;
+    expect(parseGenerateContentResponse(without, 'gemini').usage).toBeUndefined();
+    for (const [name, text] of unreadableText) {
+      const body = { ...fixture, usageMetadata: { ...(fixture['usageMetadata'] as object), candidatesTokenCount: JSON.parse(text) } };
+      expect(parseGenerateContentResponse(body, 'gemini').usage, name).toBeUndefined();
+    }
+  });
+});
+
+describe('a Gemini stream', () => {
+  const fixture = readFixture('gemini', 'stream-text-only.txt');
+  const usageParts = (parts: StreamPart[]) => parts.filter((part) => part.type === 'usage');
+
+  it('as recorded: the last usageMetadata', async () => {
+    expect(usageParts(await decodeAll(fixture))).toEqual([{ type: 'usage', usage: { inputTokens: 106, outputTokens: 15 } }]);
+  });
+
+  it.each(unreadableText)('a last usageMetadata with a count %s gives no usage, not the earlier one', async (_name, text) => {
+    const mutated = fixture.replace(/"candidatesTokenCount": 15/, `"candidatesTokenCount": ${text}`);
+    expect(mutated).not.toBe(fixture);
+    expect(usageParts(await decodeAll(mutated))).toEqual([]);
+  });
+});
