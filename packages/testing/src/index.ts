@@ -43,3 +43,4 @@ export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from 
 export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './services/find-redis.js';
 export { startTcpRelay, type RelayMode, type TcpRelay } from './services/start-tcp-relay.js';
 export { findChromium, type ChromiumTarget } from './services/find-chromium.js';
+export { decodeSseText } from './decode-sse-text.js';

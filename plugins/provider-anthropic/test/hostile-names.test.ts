@@ -1,5 +1,5 @@
-import { decodeSseStream, type ChatRequest, type StreamPart } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import type { ChatRequest, StreamPart } from '@switchyard/core';
+import { decodeSseText, readFixture, readFixtureJson } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { buildMessagesBody, createAnthropicStreamDecoder, mapAnthropicErrorBody, parseAnthropicMessage } from '../src/index.js';
 
@@ -11,13 +11,7 @@ const hostileNames = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 
 
 async function decode(text: string): Promise<StreamPart[]> {
   const decoder = createAnthropicStreamDecoder('anthropic');
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(text, 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, text);
 }
 
 describe('Anthropic: a stop_reason named like an Object.prototype member is an unknown reason', () => {

@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { decodeSseStream, GatewayError, PluginOptionsError } from '@switchyard/core';
-import { readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
+import { GatewayError, PluginOptionsError } from '@switchyard/core';
+import { decodeSseText, readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import anthropic, {
   buildMessagesBody,
@@ -42,13 +42,7 @@ async function decodeFixture(file: string): Promise<StreamPart[]> {
 
 async function decodeText(text: string): Promise<StreamPart[]> {
   const decoder = createAnthropicStreamDecoder('anthropic');
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(text, 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, text);
 }
 
 function sse(name: string, data: unknown): string {

@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { decodeSseStream, GatewayError, PluginOptionsError } from '@switchyard/core';
-import { readFixture, readFixtureJson, reassembleToolCalls, streamedText } from '@switchyard/testing';
+import { GatewayError, PluginOptionsError } from '@switchyard/core';
+import { decodeSseText, readFixture, readFixtureJson, reassembleToolCalls, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import cohere, {
   buildCohereChatBody,
@@ -34,13 +34,7 @@ const body = (fields: Partial<ChatRequest>, model = 'command-a-03-2025') => JSON
 
 async function decodeText(text: string): Promise<StreamPart[]> {
   const decoder = createCohereStreamDecoder('cohere');
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(text, 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, text);
 }
 
 const sse = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { decodeSseStream, GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
-import { readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
+import { GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
+import { decodeSseText, readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import {
   buildGenerateContentBody,
@@ -41,13 +41,7 @@ function bodyOf(request: ChatRequest): Record<string, unknown> {
 
 async function decode(text: string): Promise<StreamPart[]> {
   const decoder = createGeminiStreamDecoder('gemini');
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(text, 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, text);
 }
 
 

@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { decodeSseStream, GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
+import { decodeSseText, readFixture, readFixtureJson } from '@switchyard/testing';
 import { describe, expect, it, vi } from 'vitest';
 import mistral, { buildMistralChatBody, createMistralAdapters, isMistralToolCallId, mistralOptionsSchema, toMistralToolCallId } from '../src/index.js';
 
@@ -8,13 +8,7 @@ const adapters = createMistralAdapters({ api_key: 'k', base_url: 'https://api.mi
 
 async function decodeFixture(file: string): Promise<StreamPart[]> {
   const decoder = (adapters.chat as { createStreamDecoder(info: unknown): { decode(e: unknown): StreamPart[]; end(): StreamPart[] } }).createStreamDecoder({});
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(readFixture('mistral', file), 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, readFixture('mistral', file));
 }
 
 const canonical = (body: unknown): ChatRequest => parseChatCompletionsRequest(body).request;

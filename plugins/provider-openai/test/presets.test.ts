@@ -1,6 +1,6 @@
 import type { ChatRequest, ChatResponse, HttpChatAdapter, StreamPart, UpstreamRequest } from '@switchyard/core';
 import { decodeSseStream, parseChatCompletionsRequest } from '@switchyard/core';
-import { readFixture, readFixtureJson, startMockOpenAI, testProviderAdapter, type RecordedRequest } from '@switchyard/testing';
+import { decodeSseText, readFixture, readFixtureJson, type RecordedRequest, startMockOpenAI, testProviderAdapter } from '@switchyard/testing';
 import { describe, expect, it, vi } from 'vitest';
 import openai, { openAIPresetNames, openAIPresets, type OpenAIPresetName } from '../src/index.js';
 
@@ -15,13 +15,7 @@ const build = (options: Record<string, unknown>, body: Record<string, unknown> =
 
 async function decode(preset: OpenAIPresetName, file: string): Promise<StreamPart[]> {
   const decoder = chatOf({ preset, api_key: 'k' }).createStreamDecoder({ status: 200, headers: {} });
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(readFixture(fixtures, file), 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, readFixture(fixtures, file));
 }
 const text = (parts: StreamPart[], type: 'text-delta' | 'reasoning-delta') => parts.flatMap((part) => (part.type === type ? [part.delta] : [])).join('');
 const parse = (preset: OpenAIPresetName, body: unknown): ChatResponse => chatOf({ preset, api_key: 'k' }).parseResponse(body, { status: 200, headers: {} });

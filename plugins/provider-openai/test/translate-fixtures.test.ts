@@ -1,18 +1,12 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { decodeSseStream, GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
+import { decodeSseText, readFixture, readFixtureJson } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { buildChatBody, createOpenAIStreamDecoder, mapOpenAIError, parseChatCompletion } from '../src/index.js';
 
 async function decodeFixture(file: string): Promise<StreamPart[]> {
   const decoder = createOpenAIStreamDecoder('openai');
-  const parts: StreamPart[] = [];
-  async function* bytes() {
-    yield Buffer.from(readFixture('openai', file), 'utf8');
-  }
-  for await (const event of decodeSseStream(bytes())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(decoder, readFixture('openai', file));
 }
 
 function canonical(fixture: string): ChatRequest {
