@@ -3,7 +3,8 @@ import type { RequestRecord, Usage } from '@switchyard/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * The usage a client reads is the usage the gateway billed. An upstream whose usage is
@@ -20,8 +21,8 @@ type Path = 'fast' | 'translated';
 const paths: Path[] = ['fast', 'translated'];
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+let pair: GatewayPair;
 const gateways = {} as Record<Path, TestGateway>;
-const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -37,16 +38,13 @@ beforeAll(async () => {
     },
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
-  gateways.fast = await startTestGateway(config);
-  gateways.translated = await startTestGateway({ ...config, server: { fast_path: false } });
-  for (const gateway of Object.values(gateways)) {
-    waiters.set(gateway, []);
-    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
-  }
+  pair = await startGatewayPair(config);
+  gateways.fast = pair.fast;
+  gateways.translated = pair.translated;
 });
 
 afterAll(async () => {
-  for (const gateway of Object.values(gateways)) await gateway?.close();
+  await pair?.close();
   await replay?.close();
 });
 
@@ -54,7 +52,7 @@ afterAll(async () => {
 async function run<T>(path: Path, script: ReplayScript, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }> {
   const gateway = gateways[path];
   replay.play(script);
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+  const recorded = pair.nextRecord(gateway);
   const read = await request(gateway);
   return { read, record: await recorded };
 }
@@ -162,7 +160,7 @@ describe('a whole chat completion on the fast path', () => {
   it('a valid usage passes byte for byte, extras and all', async () => {
     const usage = '{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"cost":0.00012}';
     replay.play(json(answer(usage)));
-    const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateways.fast)!.push(resolve));
+    const recorded = pair.nextRecord(gateways.fast);
     const response = await fetch(`${gateways.fast.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },

@@ -2,7 +2,8 @@ import { SseDecoder, type RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unescapeAll } from './support/secret-variants.js';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * The same-dialect fast path in front of a hostile or odd OpenAI-compatible upstream:
@@ -25,9 +26,9 @@ type Provider = 'openai' | 'groq';
 const providers: Provider[] = ['openai', 'groq'];
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+let pair: GatewayPair;
 let fast: TestGateway;
 let translated: TestGateway;
-const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -40,17 +41,12 @@ beforeAll(async () => {
     models: Object.fromEntries(providers.map((provider) => [`${provider}-once`, { deployments: [{ target: `${provider}/gpt-4o-mini` }], retries: { attempts: 0 } }])),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
-  fast = await startTestGateway(config);
-  translated = await startTestGateway({ ...config, server: { fast_path: false } });
-  for (const gateway of [fast, translated]) {
-    waiters.set(gateway, []);
-    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
-  }
+  pair = await startGatewayPair(config);
+  ({ fast, translated } = pair);
 });
 
 afterAll(async () => {
-  await fast?.close();
-  await translated?.close();
+  await pair?.close();
   await replay?.close();
 });
 
@@ -65,7 +61,7 @@ interface Answer {
 
 async function post(gateway: TestGateway, body: unknown): Promise<Answer> {
   const logsFrom = gateway.logLines.length;
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+  const recorded = pair.nextRecord(gateway);
   const response = await fetch(`${gateway.baseURL}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },

@@ -5,6 +5,7 @@ import type { RequestRecord } from '@switchyard/core';
 import { SseDecoder } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
+import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -21,9 +22,9 @@ type Provider = 'openai' | 'groq';
 const providers: Provider[] = ['openai', 'groq'];
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+let pair: GatewayPair;
 let fast: TestGateway;
 let translated: TestGateway;
-const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -35,23 +36,18 @@ beforeAll(async () => {
     models: Object.fromEntries(providers.map((provider) => [`${provider}-once`, { deployments: [{ target: `${provider}/gpt-4o-mini` }], retries: { attempts: 0 } }])),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
-  fast = await startTestGateway(config);
-  translated = await startTestGateway({ ...config, server: { fast_path: false } });
-  for (const gateway of [fast, translated]) {
-    waiters.set(gateway, []);
-    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
-  }
+  pair = await startGatewayPair(config);
+  ({ fast, translated } = pair);
 });
 
 afterAll(async () => {
-  await fast?.close();
-  await translated?.close();
+  await pair?.close();
   await replay?.close();
 });
 
 async function post(gateway: TestGateway, body: unknown, script: ReplayScript) {
   replay.play(script);
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+  const recorded = pair.nextRecord(gateway);
   const response = await fetch(`${gateway.baseURL}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
@@ -132,7 +128,7 @@ describe('a top-level request field named __proto__', () => {
   it.each(['translated', 'fast'] as const)('is forwarded upstream as the field it is (%s path), as the other path does', async (path) => {
     const gateway = path === 'fast' ? fast : translated;
     replay.play({ body: wholeFinishingWith('stop'), contentType: 'application/json' });
-    const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+    const recorded = pair.nextRecord(gateway);
     const response = await fetch(`${gateway.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },

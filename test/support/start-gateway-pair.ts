@@ -1,0 +1,31 @@
+import type { RequestRecord } from '@switchyard/core';
+import { startTestGateway, type TestGateway } from './start-test-gateway.js';
+
+/** One config served twice: with the same-dialect fast path and without it (`server.fast_path: false`). */
+export interface GatewayPair {
+  fast: TestGateway;
+  translated: TestGateway;
+  /** The record of the next request `gateway` finishes. Ask before sending it: records are handed out as requests finish. */
+  nextRecord(gateway: TestGateway): Promise<RequestRecord>;
+  close(): Promise<void>;
+}
+
+/** For tests that compare what a client reads, and what the ledger records, on both paths. */
+export async function startGatewayPair(config: Record<string, unknown>): Promise<GatewayPair> {
+  const fast = await startTestGateway(config);
+  const translated = await startTestGateway({ ...config, server: { ...(config['server'] as object | undefined), fast_path: false } });
+  const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
+  for (const gateway of [fast, translated]) {
+    waiters.set(gateway, []);
+    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
+  }
+  return {
+    fast,
+    translated,
+    nextRecord: (gateway) => new Promise((resolve) => waiters.get(gateway)!.push(resolve)),
+    close: async () => {
+      await fast.close();
+      await translated.close();
+    },
+  };
+}
