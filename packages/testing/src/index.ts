@@ -44,3 +44,4 @@ export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './servi
 export { startTcpRelay, type RelayMode, type TcpRelay } from './services/start-tcp-relay.js';
 export { findChromium, type ChromiumTarget } from './services/find-chromium.js';
 export { decodeSseText } from './decode-sse-text.js';
+export { unreadableTokenCounts } from './unreadable-token-counts.js';

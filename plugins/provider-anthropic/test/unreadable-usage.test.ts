@@ -1,6 +1,5 @@
 import type { StreamPart } from '@switchyard/core';
-import { decodeSseStream } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { decodeSseText, readFixture, readFixtureJson, unreadableTokenCounts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createAnthropicStreamDecoder, mapAnthropicUsage, parseAnthropicMessage } from '../src/index.js';
 
@@ -10,21 +9,10 @@ import { createAnthropicStreamDecoder, mapAnthropicUsage, parseAnthropicMessage 
  * the usage unreadable, and the gateway bills its estimate. Taken as they came, `"9"`
  * was concatenated onto the sum and negative counts lowered the bill.
  */
-const unreadableText: Array<[string, string]> = [
-  ['negative', '-9'],
-  ['fractional', '9.5'],
-  ['past Infinity (1e309)', '1e309'],
-  ['past 2^53', '9007199254740992'],
-  ['text that is not digits', '"lots"'],
-];
 const fields = ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'];
 
 async function decodeAll(text: string): Promise<StreamPart[]> {
-  const decoder = createAnthropicStreamDecoder('anthropic');
-  const parts: StreamPart[] = [];
-  for await (const event of decodeSseStream((async function* () { yield new TextEncoder().encode(text); })())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(createAnthropicStreamDecoder('anthropic'), text);
 }
 const usageParts = (parts: StreamPart[]) => parts.filter((part) => part.type === 'usage');
 
@@ -46,7 +34,7 @@ describe('mapAnthropicUsage', () => {
     expect(mapAnthropicUsage({ cache_read_input_tokens: 5 })).toBeUndefined();
   });
 
-  it.each(unreadableText)('reads a usage with any count %s as none', (_name, text) => {
+  it.each(unreadableTokenCounts)('reads a usage with any count %s as none', (_name, text) => {
     for (const field of fields) {
       expect(mapAnthropicUsage({ input_tokens: 74, output_tokens: 17, [field]: JSON.parse(text) }), field).toBeUndefined();
     }
@@ -67,7 +55,7 @@ describe('a whole Anthropic message', () => {
   it('without a usage, or with one that cannot be read, has none (it was billed 0, or as it came)', () => {
     const { usage: _usage, ...without } = fixture;
     expect(parseAnthropicMessage(without, 'anthropic').usage).toBeUndefined();
-    for (const [name, text] of unreadableText) {
+    for (const [name, text] of unreadableTokenCounts) {
       const body = { ...fixture, usage: { ...(fixture['usage'] as object), output_tokens: JSON.parse(text) } };
       expect(parseAnthropicMessage(body, 'anthropic').usage, name).toBeUndefined();
     }
@@ -86,7 +74,7 @@ describe('an Anthropic stream', () => {
     ]);
   });
 
-  it.each(unreadableText)('a message_delta count %s gives no final usage (the gateway estimates)', async (_name, text) => {
+  it.each(unreadableTokenCounts)('a message_delta count %s gives no final usage (the gateway estimates)', async (_name, text) => {
     for (const field of fields) {
       const mutated = inDelta(field, text);
       expect(mutated, field).not.toBe(fixture);
@@ -94,7 +82,7 @@ describe('an Anthropic stream', () => {
     }
   });
 
-  it.each(unreadableText)('a message_start count %s gives no early usage, nor a final one built on it', async (_name, text) => {
+  it.each(unreadableTokenCounts)('a message_start count %s gives no early usage, nor a final one built on it', async (_name, text) => {
     const mutated = inStart('cache_read_input_tokens', text);
     // message_delta says every count again: its own are read.
     expect(usageParts(await decodeAll(mutated))).toEqual([{ type: 'usage', usage: { inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 } }]);

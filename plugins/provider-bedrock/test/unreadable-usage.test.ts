@@ -1,5 +1,5 @@
 import type { StreamPart } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { readFixture, readFixtureJson, unreadableTokenCounts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createConverseStreamDecoder, mapBedrockUsage, parseConverseResponse } from '../src/index.js';
 
@@ -9,13 +9,6 @@ import { createConverseStreamDecoder, mapBedrockUsage, parseConverseResponse } f
  * makes the usage unreadable and the gateway bills its estimate. Taken as they came,
  * text counts were concatenated and negative ones lowered the bill.
  */
-const unreadableText: Array<[string, string]> = [
-  ['negative', '-9'],
-  ['fractional', '9.5'],
-  ['past Infinity (1e309)', '1e309'],
-  ['past 2^53', '9007199254740992'],
-  ['text that is not digits', '"lots"'],
-];
 const fields = ['inputTokens', 'outputTokens', 'cacheReadInputTokens', 'cacheWriteInputTokens'];
 
 /** The recorded stream's frames as events, the metadata payload's JSON text passed through `edit`. */
@@ -44,7 +37,7 @@ describe('mapBedrockUsage', () => {
     expect(mapBedrockUsage({ totalTokens: 4 })).toBeUndefined();
   });
 
-  it.each(unreadableText)('reads a usage with any count %s as none', (_name, text) => {
+  it.each(unreadableTokenCounts)('reads a usage with any count %s as none', (_name, text) => {
     for (const field of fields) expect(mapBedrockUsage({ inputTokens: 10, outputTokens: 3, [field]: JSON.parse(text) }), field).toBeUndefined();
   });
 });
@@ -56,7 +49,7 @@ describe('a whole Converse answer', () => {
     expect(parseConverseResponse(fixture).usage).toEqual({ inputTokens: 686, outputTokens: 17 });
     const { usage: _usage, ...without } = fixture;
     expect(parseConverseResponse(without).usage).toBeUndefined();
-    for (const [name, text] of unreadableText) {
+    for (const [name, text] of unreadableTokenCounts) {
       const body = { ...fixture, usage: { ...(fixture['usage'] as object), inputTokens: JSON.parse(text) } };
       expect(parseConverseResponse(body).usage, name).toBeUndefined();
     }
@@ -70,7 +63,7 @@ describe('a ConverseStream', () => {
     expect(usageParts(decodeFrames())).toHaveLength(1);
   });
 
-  it.each(unreadableText)('a metadata count %s gives no usage part, and the stream is still complete', (_name, text) => {
+  it.each(unreadableTokenCounts)('a metadata count %s gives no usage part, and the stream is still complete', (_name, text) => {
     const parts = decodeFrames((data) => {
       const edited = data.replace(/"outputTokens":\d+/, `"outputTokens":${text}`);
       expect(edited).not.toBe(data);

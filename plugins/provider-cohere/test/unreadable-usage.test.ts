@@ -1,6 +1,5 @@
 import type { StreamPart } from '@switchyard/core';
-import { decodeSseStream } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { decodeSseText, readFixture, readFixtureJson, unreadableTokenCounts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createCohereStreamDecoder, mapCohereUsage, parseCohereChatResponse } from '../src/index.js';
 
@@ -9,24 +8,13 @@ import { createCohereStreamDecoder, mapCohereUsage, parseCohereChatResponse } fr
  * one makes the usage unreadable and the gateway bills its estimate. Such counts were
  * billed as they came (text, negative, NaN into the ledger), a missing usage as 0.
  */
-const unreadableText: Array<[string, string]> = [
-  ['negative', '-9'],
-  ['fractional', '9.5'],
-  ['past Infinity (1e309)', '1e309'],
-  ['past 2^53', '9007199254740992'],
-  ['text that is not digits', '"lots"'],
-];
 
 async function decodeAll(text: string): Promise<StreamPart[]> {
-  const decoder = createCohereStreamDecoder('cohere');
-  const parts: StreamPart[] = [];
-  for await (const event of decodeSseStream((async function* () { yield new TextEncoder().encode(text); })())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(createCohereStreamDecoder('cohere'), text);
 }
 
 describe('mapCohereUsage', () => {
-  it.each(unreadableText)('reads a usage with a count %s as none, in tokens or billed_units', (_name, text) => {
+  it.each(unreadableTokenCounts)('reads a usage with a count %s as none, in tokens or billed_units', (_name, text) => {
     const value = JSON.parse(text) as unknown;
     expect(mapCohereUsage({ tokens: { input_tokens: value, output_tokens: 3 } })).toBeUndefined();
     expect(mapCohereUsage({ tokens: { input_tokens: 5, output_tokens: value } })).toBeUndefined();
@@ -46,7 +34,7 @@ describe('a whole Cohere answer', () => {
     expect(parseCohereChatResponse(fixture, 'cohere').usage).toEqual({ inputTokens: 1184, outputTokens: 16 });
     const { usage: _usage, ...without } = fixture;
     expect(parseCohereChatResponse(without, 'cohere').usage).toBeUndefined();
-    for (const [name, text] of unreadableText) {
+    for (const [name, text] of unreadableTokenCounts) {
       const usage = fixture['usage'] as { tokens: object };
       const body = { ...fixture, usage: { ...usage, tokens: { ...usage.tokens, output_tokens: JSON.parse(text) } } };
       expect(parseCohereChatResponse(body, 'cohere').usage, name).toBeUndefined();
@@ -58,7 +46,7 @@ describe('a Cohere stream', () => {
   const fixture = readFixture('cohere', 'stream-text-only.txt');
   const usageParts = (parts: StreamPart[]) => parts.filter((part) => part.type === 'usage');
 
-  it.each(unreadableText)('a message-end count %s gives no usage part, and still finishes', async (_name, text) => {
+  it.each(unreadableTokenCounts)('a message-end count %s gives no usage part, and still finishes', async (_name, text) => {
     expect(usageParts(await decodeAll(fixture))).toHaveLength(1);
     const mutated = fixture.replace('"tokens":{"input_tokens":1184', `"tokens":{"input_tokens":${text}`);
     expect(mutated).not.toBe(fixture);

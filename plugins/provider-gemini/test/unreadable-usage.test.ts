@@ -1,6 +1,5 @@
 import type { StreamPart } from '@switchyard/core';
-import { decodeSseStream } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { decodeSseText, readFixture, readFixtureJson, unreadableTokenCounts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createGeminiStreamDecoder, mapGeminiUsage, parseGenerateContentResponse } from '../src/index.js';
 
@@ -9,21 +8,10 @@ import { createGeminiStreamDecoder, mapGeminiUsage, parseGenerateContentResponse
  * count that is not one makes the usage unreadable and the gateway bills its estimate.
  * Such counts were read as 0, and fractions were billed as they came.
  */
-const unreadableText: Array<[string, string]> = [
-  ['negative', '-9'],
-  ['fractional', '9.5'],
-  ['past Infinity (1e309)', '1e309'],
-  ['past 2^53', '9007199254740992'],
-  ['text that is not digits', '"lots"'],
-];
 const billedFields = ['promptTokenCount', 'candidatesTokenCount', 'thoughtsTokenCount', 'toolUsePromptTokenCount'];
 
 async function decodeAll(text: string): Promise<StreamPart[]> {
-  const decoder = createGeminiStreamDecoder('gemini');
-  const parts: StreamPart[] = [];
-  for await (const event of decodeSseStream((async function* () { yield new TextEncoder().encode(text); })())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
+  return decodeSseText(createGeminiStreamDecoder('gemini'), text);
 }
 
 describe('mapGeminiUsage', () => {
@@ -41,7 +29,7 @@ describe('mapGeminiUsage', () => {
     expect(mapGeminiUsage({ totalTokenCount: 9 })).toBeUndefined();
   });
 
-  it.each(unreadableText)('reads a usage with a billed count %s as none', (_name, text) => {
+  it.each(unreadableTokenCounts)('reads a usage with a billed count %s as none', (_name, text) => {
     for (const field of billedFields) {
       expect(mapGeminiUsage({ promptTokenCount: 10, candidatesTokenCount: 7, [field]: JSON.parse(text) }), field).toBeUndefined();
     }
@@ -59,7 +47,7 @@ describe('a whole Gemini answer', () => {
     expect(parseGenerateContentResponse(fixture, 'gemini').usage).toEqual({ inputTokens: 106, outputTokens: 15 });
     const { usageMetadata: _usage, ...without } = fixture;
     expect(parseGenerateContentResponse(without, 'gemini').usage).toBeUndefined();
-    for (const [name, text] of unreadableText) {
+    for (const [name, text] of unreadableTokenCounts) {
       const body = { ...fixture, usageMetadata: { ...(fixture['usageMetadata'] as object), candidatesTokenCount: JSON.parse(text) } };
       expect(parseGenerateContentResponse(body, 'gemini').usage, name).toBeUndefined();
     }
@@ -74,7 +62,7 @@ describe('a Gemini stream', () => {
     expect(usageParts(await decodeAll(fixture))).toEqual([{ type: 'usage', usage: { inputTokens: 106, outputTokens: 15 } }]);
   });
 
-  it.each(unreadableText)('a last usageMetadata with a count %s gives no usage, not the earlier one', async (_name, text) => {
+  it.each(unreadableTokenCounts)('a last usageMetadata with a count %s gives no usage, not the earlier one', async (_name, text) => {
     const mutated = fixture.replace(/"candidatesTokenCount": 15/, `"candidatesTokenCount": ${text}`);
     expect(mutated).not.toBe(fixture);
     expect(usageParts(await decodeAll(mutated))).toEqual([]);

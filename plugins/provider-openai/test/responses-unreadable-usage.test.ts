@@ -1,5 +1,4 @@
-import type { StreamPart } from '@switchyard/core';
-import { decodeSseStream } from '@switchyard/core';
+import { decodeSseText, unreadableTokenCounts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { parseResponsesResponse } from '../src/responses/parse-responses-response.js';
 import { createResponsesStreamDecoder } from '../src/responses/responses-stream-decoder.js';
@@ -8,23 +7,8 @@ import { createResponsesStreamDecoder } from '../src/responses/responses-stream-
  * A Responses usage the gateway cannot bill from is read as no usage (undefined, no
  * usage part), so the gateway bills its estimate: it was floored to 0, a free answer.
  */
-const unreadableText: Array<[string, string]> = [
-  ['negative', '-9'],
-  ['fractional', '9.5'],
-  ['past Infinity (1e309)', '1e309'],
-  ['past 2^53', '9007199254740992'],
-  ['text that is not digits', '"lots"'],
-  ['an object', '{"value":9}'],
-];
 
 const withCounts = (usage: Record<string, unknown>, keys: string[], value: unknown) => ({ ...usage, ...Object.fromEntries(keys.map((key) => [key, value])) });
-
-async function decodeAll(decoder: { decode(event: { event?: string; data: string }): StreamPart[]; end(): StreamPart[] }, text: string): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  for await (const event of decodeSseStream((async function* () { yield new TextEncoder().encode(text); })())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
-}
 
 describe('a Responses answer', () => {
   const usage = { input_tokens: 9, input_tokens_details: { cached_tokens: 4 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 11 };
@@ -37,11 +21,11 @@ describe('a Responses answer', () => {
     expect(parseResponsesResponse(response(null), 'openai').usage).toBeUndefined();
   });
 
-  it.each(unreadableText)('reads counts that are %s as no usage, whole or streamed (they were floored to 0)', async (_name, text) => {
+  it.each(unreadableTokenCounts)('reads counts that are %s as no usage, whole or streamed (they were floored to 0)', async (_name, text) => {
     for (const key of ['input_tokens', 'output_tokens']) {
       expect(parseResponsesResponse(response(withCounts(usage, [key], JSON.parse(text))), 'openai').usage, key).toBeUndefined();
       const event = completed(usage).replace(new RegExp(`"${key}":\\d+`), `"${key}":${text}`);
-      const parts = await decodeAll(createResponsesStreamDecoder('openai'), event);
+      const parts = await decodeSseText(createResponsesStreamDecoder('openai'), event);
       expect(parts.filter((part) => part.type === 'usage'), key).toEqual([]);
     }
   });

@@ -1,6 +1,4 @@
-import type { StreamPart } from '@switchyard/core';
-import { decodeSseStream } from '@switchyard/core';
-import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { decodeSseText, readFixture, readFixtureJson, unreadableTokenCounts } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createOpenAIStreamDecoder, parseChatCompletion, parseCompatibleCompletion } from '../src/index.js';
 
@@ -8,25 +6,10 @@ import { createOpenAIStreamDecoder, parseChatCompletion, parseCompatibleCompleti
  * A usage the gateway cannot bill from is read as no usage (undefined, no usage part),
  * so the gateway bills its estimate: never 0, never the text or NaN as it came.
  */
-const unreadableText: Array<[string, string]> = [
-  ['negative', '-9'],
-  ['fractional', '9.5'],
-  ['past Infinity (1e309)', '1e309'],
-  ['past 2^53', '9007199254740992'],
-  ['text that is not digits', '"lots"'],
-  ['an object', '{"value":9}'],
-];
 /** Each count as read from its JSON text (1e309 reads as Infinity). */
-const unreadable: Array<[string, unknown]> = unreadableText.map(([name, text]) => [name, JSON.parse(text)]);
+const unreadable: Array<[string, unknown]> = unreadableTokenCounts.map(([name, text]) => [name, JSON.parse(text)]);
 
 const withCounts = (usage: Record<string, unknown>, keys: string[], value: unknown) => ({ ...usage, ...Object.fromEntries(keys.map((key) => [key, value])) });
-
-async function decodeAll(decoder: { decode(event: { event?: string; data: string }): StreamPart[]; end(): StreamPart[] }, text: string): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  for await (const event of decodeSseStream((async function* () { yield new TextEncoder().encode(text); })())) parts.push(...decoder.decode(event));
-  parts.push(...decoder.end());
-  return parts;
-}
 
 describe('a whole chat completion (OpenAI, and every compatible preset, Azure and Mistral through the same parsers)', () => {
   const fixture = readFixtureJson<Record<string, unknown> & { usage: Record<string, unknown> }>('openai', 'response.json');
@@ -54,10 +37,10 @@ describe('a whole chat completion (OpenAI, and every compatible preset, Azure an
 describe('a streamed chat completion', () => {
   const fixture = readFixture('openai', 'stream.txt');
 
-  it.each(unreadableText)('with counts that are %s gives no usage part', async (_name, text) => {
+  it.each(unreadableTokenCounts)('with counts that are %s gives no usage part', async (_name, text) => {
     const mutated = fixture.replace(/"prompt_tokens":\d+/, `"prompt_tokens":${text}`);
     expect(mutated).not.toBe(fixture);
-    expect((await decodeAll(createOpenAIStreamDecoder('openai'), fixture)).filter((part) => part.type === 'usage')).toHaveLength(1);
-    expect((await decodeAll(createOpenAIStreamDecoder('openai'), mutated)).filter((part) => part.type === 'usage')).toEqual([]);
+    expect((await decodeSseText(createOpenAIStreamDecoder('openai'), fixture)).filter((part) => part.type === 'usage')).toHaveLength(1);
+    expect((await decodeSseText(createOpenAIStreamDecoder('openai'), mutated)).filter((part) => part.type === 'usage')).toEqual([]);
   });
 });
