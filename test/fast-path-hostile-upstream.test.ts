@@ -2,7 +2,7 @@ import { SseDecoder, type RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unescapeAll } from './support/secret-variants.js';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { openAIAndGroqOnce, startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
 import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -32,16 +32,8 @@ let translated: TestGateway;
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
-  const config = {
-    providers: {
-      openai: { api_key: apiKey, base_url: replay.url },
-      groq: { use: 'openai', preset: 'groq', api_key: apiKey, base_url: replay.url },
-    },
-    // Each request reaches the upstream once: no retries of the failing ones, no circuit breaker opened by them.
-    models: Object.fromEntries(providers.map((provider) => [`${provider}-once`, { deployments: [{ target: `${provider}/gpt-4o-mini` }], retries: { attempts: 0 } }])),
-    chain: ['auth', 'key-scope', 'route', 'adapter'],
-  };
-  pair = await startGatewayPair(config);
+  // Each request reaches the upstream once: no retries of the failing ones, no circuit breaker opened by them.
+  pair = await startGatewayPair(openAIAndGroqOnce(replay.url, apiKey));
   ({ fast, translated } = pair);
 });
 

@@ -5,7 +5,7 @@ import type { RequestRecord } from '@switchyard/core';
 import { SseDecoder } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { openAIAndGroqOnce, startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -28,15 +28,7 @@ let translated: TestGateway;
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
-  const config = {
-    providers: {
-      openai: { api_key: 'sk-test', base_url: replay.url },
-      groq: { use: 'openai', preset: 'groq', api_key: 'gsk-test', base_url: replay.url },
-    },
-    models: Object.fromEntries(providers.map((provider) => [`${provider}-once`, { deployments: [{ target: `${provider}/gpt-4o-mini` }], retries: { attempts: 0 } }])),
-    chain: ['auth', 'key-scope', 'route', 'adapter'],
-  };
-  pair = await startGatewayPair(config);
+  pair = await startGatewayPair(openAIAndGroqOnce(replay.url, 'sk-test'));
   ({ fast, translated } = pair);
 });
 

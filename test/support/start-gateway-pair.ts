@@ -29,3 +29,19 @@ export async function startGatewayPair(config: Record<string, unknown>): Promise
     },
   };
 }
+
+/**
+ * A config for a replaying upstream spoken to as OpenAI and as the Groq preset (one
+ * compatible server), each through a model `<provider>-once` that reaches it exactly
+ * once: no retries of a failing answer.
+ */
+export function openAIAndGroqOnce(baseUrl: string, apiKey: string): Record<string, unknown> {
+  return {
+    providers: {
+      openai: { api_key: apiKey, base_url: baseUrl },
+      groq: { use: 'openai', preset: 'groq', api_key: apiKey, base_url: baseUrl },
+    },
+    models: Object.fromEntries(['openai', 'groq'].map((provider) => [`${provider}-once`, { deployments: [{ target: `${provider}/gpt-4o-mini` }], retries: { attempts: 0 } }])),
+    chain: ['auth', 'key-scope', 'route', 'adapter'],
+  };
+}
