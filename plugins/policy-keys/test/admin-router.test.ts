@@ -159,6 +159,9 @@ describe('admin API: creating keys', () => {
     [{ name: 'a', scope: { expires_in: '0s' } }, 'scope.expires_in'],
     [{ name: 'a', scope: { expires_at: 'next tuesday' } }, 'scope.expires_at'],
     [{ name: 'a', scope: { expires_at: '2026-01-01T00:00:00Z' } }, 'scope.expires_at'],
+    // Days a month does not have, which Date.parse would read as the next month's.
+    [{ name: 'a', scope: { expires_at: '2027-02-30T00:00:00Z' } }, 'scope.expires_at'],
+    [{ name: 'a', scope: { expires_at: '2027-04-31' } }, 'scope.expires_at'],
     [{ name: 'a', scope: { expires_at: '2027-01-01', expires_in: '1d' } }, 'scope.expires_in'],
     // Lone UTF-16 surrogates (JSON's \ud800): no store keeps them as they came.
     [{ name: 'a\ud800' }, 'name'],
@@ -423,6 +426,8 @@ describe('admin API: usage', () => {
     ['from=yesterday', 'from'],
     ['to=2026-13-45', 'to'],
     ['from=2026-11-02&to=2026-11-01', 'from'],
+    ['from=2026-02-29', 'from'],
+    ['from=2026-11-01&to=2026-11-31T00:00:00Z', 'to'],
   ])('refuses %s naming %s', async (query, param) => {
     expectError(await admin('get', `/usage?${query}`), 400, 'invalid_request', param);
   });

@@ -1,12 +1,20 @@
-const isoTimePattern = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const isoTimePattern = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
  * An ISO date (`2026-12-31`, midnight UTC) or date and time with a zone
  * (`2026-12-31T23:59:59Z`), as epoch milliseconds; undefined for anything else,
- * including the looser strings Date.parse would guess at.
+ * including the looser strings Date.parse would guess at and days a month does not
+ * have (Date.parse reads `2027-02-30` as March 2nd).
  */
 export function parseIsoTime(text: string): number | undefined {
-  if (!isoTimePattern.test(text)) return undefined;
+  const match = isoTimePattern.exec(text);
+  if (!match) return undefined;
   const time = Date.parse(text);
-  return Number.isNaN(time) ? undefined : time;
+  if (Number.isNaN(time)) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  const calendarDay = new Date(0);
+  calendarDay.setUTCFullYear(year, month - 1, day);
+  const exists = calendarDay.getUTCFullYear() === year && calendarDay.getUTCMonth() === month - 1 && calendarDay.getUTCDate() === day;
+  return exists ? time : undefined;
 }
