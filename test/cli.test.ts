@@ -129,6 +129,21 @@ describe('switchyard start', () => {
     }
   });
 
+  it('on a host name that does not resolve: one line naming it, exit 1, no stack', async () => {
+    const cwd = await folderWith();
+    // `.invalid` never resolves (RFC 2606), whatever the machine's resolver.
+    const result = await runCli(['start', '--port', '0', '--host', 'switchyard.invalid'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^switchyard: cannot listen on switchyard\.invalid:0: the address is a host name that does not resolve \((ENOTFOUND|EAI_AGAIN|EAI_FAIL)\)\n$/);
+    await expect(stat(path.join(cwd, '.switchyard', 'master-key'))).rejects.toThrow();
+  });
+
+  it.each(['0x10', '1e3', ' 80', '', '65536', '8080.0'])('refuses --port %j with exit 2 before starting', async (port) => {
+    const result = await runCli(['start', '--port', port], { cwd: await folderWith(), env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`switchyard: --port must be an integer from 0 to 65535, got '${port}'\n`);
+  });
+
   it('a SIGTERM sent the moment "listening" is logged stops it cleanly (exit 0), every time', async () => {
     const cwd = await folderWith();
     for (let round = 0; round < 3; round++) {

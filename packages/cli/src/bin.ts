@@ -47,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'start': {
-      const port = values.port === undefined ? undefined : Number(values.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+      // Digits only: Number() would also take '', ' 80', '0x10' and '1e3'.
+      const port = values.port === undefined ? undefined : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
+      if (port !== undefined && !(port >= 0 && port <= 65535)) {
         process.stderr.write(`switchyard: --port must be an integer from 0 to 65535, got '${values.port}'\n`);
         return 2;
       }

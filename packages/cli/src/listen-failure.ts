@@ -1,6 +1,6 @@
 import { CliError } from './cli-error.js';
 
-/** A listen error a user can fix (the port is taken, not allowed, not this machine's) as one line; undefined for any other. */
+/** A listen error a user can fix (the port is taken, not allowed, not this machine's, the host name unknown) as one line; undefined for any other. */
 export function listenFailure(error: unknown, host: string, port: number): CliError | undefined {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
@@ -10,6 +10,8 @@ export function listenFailure(error: unknown, host: string, port: number): CliEr
         ? 'is not allowed for this user'
         : code === 'EADDRNOTAVAIL'
           ? 'is not an address of this machine'
-          : undefined;
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL'
+            ? `is a host name that does not resolve (${code})`
+            : undefined;
   return reason === undefined ? undefined : new CliError(`cannot listen on ${host}:${port}: the address ${reason}`);
 }
