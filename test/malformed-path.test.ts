@@ -58,3 +58,24 @@ describe('a route parameter that is not valid percent-encoding', () => {
     expect(((await response.json()) as { id: string }).id).toBe('mock/echo');
   });
 });
+
+describe('dashboard files that do not exist or may not be read', () => {
+  it.each(['/dashboard/vendor/uplot/nope.js', '/dashboard/vendor/uplot/%E0', '/dashboard/vendor/uplot/..%2f..%2f..%2fpackage.json', '/dashboard/%E0', '/dashboard/..%2f..%2fpackage.json'])(
+    'GET %s → a JSON 404, no stack and no file path',
+    async (route) => {
+      const logged = gateway.logLines.length;
+      const response = await fetch(`${gateway.origin}${route}`);
+      const text = await response.text();
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe('not_found');
+      expect(text).not.toMatch(/node_modules|\/work\/|at [A-Za-z]+ \(|Error:/);
+      expect(gateway.logLines.slice(logged).filter((line) => line.includes('"level":50'))).toEqual([]);
+    },
+  );
+
+  it('still serves the chart library it vendors', async () => {
+    const response = await fetch(`${gateway.origin}/dashboard/vendor/uplot/uPlot.iife.min.js`);
+    expect(response.status).toBe(200);
+  });
+});

@@ -1,4 +1,4 @@
-import { hotRoutesAhead, type Gateway, type Logger } from '@switchyard/core';
+import { errorHandler, hotRoutesAhead, type Gateway, type Logger } from '@switchyard/core';
 import { createDashboardRouter } from '@switchyard/dashboard';
 import { createAdminRouter, createSelfRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
 import express, { type Express } from 'express';
@@ -37,5 +37,8 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
     }
   }
   app.use(gateway.router);
+  // An error from a layer before the gateway's router skips that router (a mounted router is
+  // not an error handler): answered here as JSON, never by Express's default page with its stack.
+  app.use(errorHandler({ logger }));
   return app;
 }

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GatewayError, sendError, toGatewayError } from '@switchyard/core';
+import { errorHandler, GatewayError, toGatewayError } from '@switchyard/core';
 import { createAdminRouter, createSelfRouter, findUsableKey, findUsableKeyByDigest, hashApiKey, keyMatcher } from '@switchyard/policy-keys';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { DashboardOptions } from './dashboard-options.js';
 import { LoginThrottle } from './login-throttle.js';
 import { readSessionCookie, sessionCookie } from './read-session-cookie.js';
@@ -76,7 +76,9 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     }
     next();
   });
-  router.use('/vendor/uplot', express.static(uplotDirectory, { index: false, fallthrough: false }));
+  // A file it does not have (or a path it refuses: `%E0`, `..%2f`) falls through to the JSON 404; with
+  // fallthrough off, send's error reached Express's default page, stack and file paths included.
+  router.use('/vendor/uplot', express.static(uplotDirectory, { index: false, fallthrough: true }));
   router.use(express.static(publicDirectory, { index: 'index.html', cacheControl: true, maxAge: 0, fallthrough: true }));
 
   const api = express.Router();
@@ -136,9 +138,11 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   api.use((req: Request) => {
     throw new GatewayError('not_found', `Unknown dashboard endpoint ${req.method} ${req.baseUrl}${req.path}.`);
   });
-  api.use(jsonErrors(options));
+  api.use(errorHandler({ logger: options.logger }));
 
   router.use('/api', api);
+  // Whatever else fails in here is answered as JSON too, never by Express's default page.
+  router.use(errorHandler({ logger: options.logger }));
   return router;
 }
 
@@ -159,20 +163,6 @@ function withMasterKey(masterKey: string): RequestHandler {
     req.headers.authorization = `Bearer ${masterKey}`;
     delete req.headers['x-api-key'];
     next();
-  };
-}
-
-function jsonErrors(options: DashboardOptions): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
-    const bodyErrorType = (error as { type?: unknown } | null)?.type;
-    const gatewayError =
-      bodyErrorType === 'entity.parse.failed'
-        ? new GatewayError('invalid_json', 'The request body is not valid JSON.')
-        : bodyErrorType === 'entity.too.large'
-          ? new GatewayError('request_too_large', 'The request body is too large.')
-          : toGatewayError(error);
-    if (gatewayError.status >= 500) options.logger.error({ err: error, path: req.path }, 'dashboard request failed');
-    sendError(res, gatewayError);
   };
 }
 
