@@ -22,3 +22,4 @@ export {
 } from './estimate-prompt-tokens.js';
 export { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from './generated-output.js';
 export { estimateEmbeddingsTokens } from './estimate-embeddings-tokens.js';
+export { withBillableEmbeddingsUsage } from './billable-embeddings-usage.js';
