@@ -250,6 +250,90 @@ describe('an Anthropic client in front of Anthropic', () => {
   });
 });
 
+describe('an Anthropic stream whose message_start or message_delta usage is not what the SDK reads', () => {
+  type UsageEdit = (usage: Record<string, unknown>) => Record<string, unknown> | undefined;
+  const asRecorded: UsageEdit = (usage) => usage;
+  const removed: UsageEdit = () => undefined;
+  const outputOnly: UsageEdit = (usage) => ({ output_tokens: usage['output_tokens'] });
+  const countsAsDigits: UsageEdit = (usage) => mapValues(usage, (value) => (typeof value === 'number' ? String(value) : value));
+
+  /** The recorded stream with message_start's and message_delta's usage objects edited (undefined: left out). */
+  function edited(start: UsageEdit, delta: UsageEdit): string {
+    const set = (holder: Record<string, unknown>, usage: Record<string, unknown> | undefined) => {
+      if (usage === undefined) delete holder['usage'];
+      else holder['usage'] = usage;
+    };
+    return readFixture('anthropic', 'stream-text-only.txt').replace(/^data: (\{.*\})$/gm, (_line, data: string) => {
+      const body = JSON.parse(data) as Record<string, unknown> & { message?: Record<string, unknown> };
+      if (body['type'] === 'message_start') set(body.message!, start(body.message!['usage'] as Record<string, unknown>));
+      if (body['type'] === 'message_delta') set(body, delta(body['usage'] as Record<string, unknown>));
+      return `data: ${JSON.stringify(body)}`;
+    });
+  }
+
+  /** The stream through the official SDK: its final usage, and the usage of the message_start it was given. */
+  const stream = (path: Path, body: string) =>
+    run(path, sse(body), async (gateway) => {
+      const events = anthropic(gateway).messages.stream({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: question }] });
+      let startUsage: unknown;
+      events.on('streamEvent', (event) => {
+        if (event.type === 'message_start') startUsage = structuredClone(event.message.usage);
+      });
+      return { final: (await events.finalMessage()).usage, startUsage };
+    });
+
+  const counts = (usage: Anthropic.Usage) => ({
+    inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0),
+    outputTokens: usage.output_tokens,
+  });
+  const recordCounts = (record: RequestRecord) => ({ inputTokens: record.usage?.inputTokens, outputTokens: record.usage?.outputTokens });
+  const numericCounts = (usage: unknown) => {
+    const wire = usage as Record<string, unknown>;
+    for (const key of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens']) {
+      if (key in wire) expect(typeof wire[key], key).toBe('number');
+    }
+    expect(typeof wire['input_tokens']).toBe('number');
+  };
+
+  it.each(paths)('(%s gateway) a message_start without usage, or without input_tokens: the SDK reads the stream, billed as message_delta says', async (path) => {
+    for (const [name, start] of [['removed', removed], ['output only', outputOnly]] as const) {
+      const { read, record } = await stream(path, edited(start, asRecorded));
+      expect(record.usage, name).toEqual({ inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 });
+      expect(counts(read.final), name).toEqual(recordCounts(record));
+      numericCounts(read.startUsage);
+    }
+  });
+
+  it.each(paths)('(%s gateway) input_tokens in neither event: the prompt is estimated, the output count kept, and the client reads both', async (path) => {
+    // The estimate of the prompt: message_start's counts unreadable, message_delta without usage.
+    const prompt = (await stream(path, edited(() => ({ input_tokens: -9, output_tokens: 1 }), removed))).record.usage!.inputTokens;
+    expect(prompt).toBeGreaterThan(0);
+    for (const [name, start] of [['removed', removed], ['output only', outputOnly]] as const) {
+      const { read, record } = await stream(path, edited(start, outputOnly));
+      expect(record.usage, name).toEqual({ inputTokens: prompt, outputTokens: 17 });
+      expect(record.costUsd, name).toBeGreaterThan(0);
+      expect(counts(read.final), name).toEqual(recordCounts(record));
+      numericCounts(read.startUsage);
+    }
+  });
+
+  it.each(paths)('(%s gateway) counts written as digits are billed and reach the client as numbers', async (path) => {
+    const { read, record } = await stream(path, edited(countsAsDigits, countsAsDigits));
+    expect(record.usage).toEqual({ inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 });
+    numericCounts(read.final);
+    numericCounts(read.startUsage);
+    expect(counts(read.final)).toEqual(recordCounts(record));
+  });
+
+  it('(fast gateway) a readable usage is the upstream\'s own, not written again', async () => {
+    const { read, record } = await stream('fast', readFixture('anthropic', 'stream-text-only.txt'));
+    expect(record.usage).toEqual({ inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 });
+    // service_tier and cache_creation are the upstream's own: message_start was not written again.
+    expect(read.startUsage).toMatchObject({ input_tokens: 74, output_tokens: 1, service_tier: 'standard', cache_creation: { ephemeral_5m_input_tokens: 0 } });
+    expect(counts(read.final)).toEqual(recordCounts(record));
+  });
+});
+
 describe('streams of the other providers, read by an OpenAI client', () => {
   const streams = [
     { provider: 'gemini/gemini-2.5-flash', fixture: ['gemini', 'stream-text-only.txt'], key: 'usageMetadata', at: undefined },

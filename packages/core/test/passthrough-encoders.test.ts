@@ -54,7 +54,8 @@ describe('AnthropicPassthroughEncoder', () => {
   it('keeps every event as it came, its name too, renaming only message_start’s model', () => {
     const encoder = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/' });
     const startData = '{"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":9,"cache_read_input_tokens":4}}}';
-    expect(encoder.encode({ event: { event: 'message_start', data: startData }, parts: [start('claude-sonnet-4-5')] })).toEqual([
+    const early: StreamPart = { type: 'usage', usage: { inputTokens: 13, outputTokens: 0, cachedInputTokens: 4 }, partial: true };
+    expect(encoder.encode({ event: { event: 'message_start', data: startData }, parts: [start('claude-sonnet-4-5'), early] })).toEqual([
       { event: 'message_start', data: startData.replace('"claude-sonnet-4-5"', '"anthropic/claude-sonnet-4-5"') },
     ]);
     const signature = '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCkYI=="}}';
@@ -77,5 +78,32 @@ describe('AnthropicPassthroughEncoder', () => {
     // A usage the tap read passes as it came.
     const read = '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":12}}';
     expect(encoder.encode({ event: { event: 'message_delta', data: read }, parts: [{ type: 'usage', usage: billed }] })).toEqual([{ event: 'message_delta', data: read }]);
+  });
+
+  it('writes message_delta again when its counts are digits, or when it gave only a partial usage (no input_tokens anywhere)', () => {
+    const billed = { inputTokens: 40, outputTokens: 17 };
+    const encoder = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/', billedUsage: () => billed });
+    const digits = '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":"40","output_tokens":"17"}}';
+    const [out] = encoder.encode({ event: { event: 'message_delta', data: digits }, parts: [{ type: 'usage', usage: billed }] });
+    expect(JSON.parse((out as { data: string }).data).usage).toEqual({ input_tokens: 40, output_tokens: 17, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    const outputOnly = '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":17}}';
+    const [partial] = encoder.encode({ event: { event: 'message_delta', data: outputOnly }, parts: [{ type: 'usage', usage: { inputTokens: 0, outputTokens: 17 }, partial: true }] });
+    expect(JSON.parse((partial as { data: string }).data).usage).toMatchObject({ input_tokens: 40, output_tokens: 17 });
+  });
+
+  it('writes message_start again with the counts so far when it has no usage the tap read, none with input_tokens, or digits', () => {
+    const sofar = { inputTokens: 30, outputTokens: 0 };
+    const encoder = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/', billedUsage: () => sofar });
+    const startOf = (usage: string) => `{"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-5","content":[]${usage}}}`;
+    const usageOut = (data: string, parts: StreamPart[]) => JSON.parse((encoder.encode({ event: { event: 'message_start', data }, parts: [start('claude-sonnet-4-5'), ...parts] })[0] as { data: string }).data).message;
+    const counts = { input_tokens: 30, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    expect(usageOut(startOf(''), [])).toEqual({ id: 'msg_1', model: 'anthropic/claude-sonnet-4-5', content: [], usage: counts });
+    expect(usageOut(startOf(',"usage":{"input_tokens":-9,"service_tier":"standard"}'), []).usage).toEqual({ ...counts, service_tier: 'standard' });
+    expect(usageOut(startOf(',"usage":{"output_tokens":1}'), [{ type: 'usage', usage: { inputTokens: 0, outputTokens: 1 }, partial: true }]).usage).toEqual(counts);
+    expect(usageOut(startOf(',"usage":{"input_tokens":"30","output_tokens":0}'), [{ type: 'usage', usage: sofar, partial: true }]).usage).toEqual(counts);
+    // Without a billed usage to give, still an object the SDKs can update.
+    const bare = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/' });
+    const [out] = bare.encode({ event: { event: 'message_start', data: startOf('') }, parts: [start('claude-sonnet-4-5')] });
+    expect(JSON.parse((out as { data: string }).data).message.usage).toEqual({ ...counts, input_tokens: 0 });
   });
 });

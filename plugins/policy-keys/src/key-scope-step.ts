@@ -5,12 +5,11 @@ import {
   getContext,
   estimatePromptTokens,
   matchesModelPattern,
-  CHARACTERS_PER_TOKEN,
+  estimateEmbeddingsTokens,
   type BudgetAccount,
   type BudgetLimit,
   type BudgetStore,
   type Deployment,
-  type EmbeddingsRequest,
   type GatewayRuntime,
   type JsonSchema,
   type Principal,
@@ -338,17 +337,6 @@ function usedSince(before: Usage | undefined, after: Usage | undefined): Usage |
 
 function difference(after: number | undefined, before: number | undefined): number | undefined {
   return after === undefined && before === undefined ? undefined : (after ?? 0) - (before ?? 0);
-}
-
-/**
- * The prompt tokens of an embeddings request, estimated as a chat prompt is: about four
- * characters per token of text, and token-id inputs as they are. Not 0: an embeddings
- * call costs its input, and a hold of nothing would let concurrent calls overspend.
- */
-function estimateEmbeddingsTokens(request: EmbeddingsRequest): number {
-  let tokens = 0;
-  for (const input of request.input) tokens += typeof input === 'string' ? Math.ceil(input.length / CHARACTERS_PER_TOKEN) : input.length;
-  return tokens;
 }
 
 /** A maximum that is not a number (a price of Infinity times no tokens) bounds nothing: it is unbounded, and fits no budget. */

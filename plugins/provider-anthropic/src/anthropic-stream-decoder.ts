@@ -81,8 +81,10 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           }
           // An unreadable usage is left out: the stream is then billed the gateway's estimate. So is
           // one without output_tokens: message_start's (1) is a placeholder, not the answer's count.
-          const final = data.usage?.output_tokens != null ? mapAnthropicUsage(usage) : undefined;
-          if (final) parts.push({ type: 'usage', usage: final });
+          const counted = data.usage?.output_tokens != null ? mapAnthropicUsage(usage) : undefined;
+          // With input_tokens in neither event the prompt's count is unknown, not 0: the output count
+          // goes as partial, and the gateway bills it beside its estimate of the prompt.
+          if (counted) parts.push(usage.input_tokens !== undefined ? { type: 'usage', usage: counted } : { type: 'usage', usage: counted, partial: true });
           return parts;
         }
         case 'message_stop':

@@ -90,6 +90,20 @@ describe('an Anthropic stream', () => {
     expect(usageParts(await decodeAll(mutated.replace(/("type":"message_delta".*),"cache_read_input_tokens":\d+/, '$1')))).toEqual([]);
   });
 
+  it('input_tokens in neither event: message_delta\'s output count goes as partial (the gateway estimates the prompt)', async () => {
+    const mutated = fixture
+      .replace(/("type":"message_start".*"usage":)\{[^}]*\{[^}]*\}[^}]*\}/, '$1{"output_tokens":1}')
+      .replace(/("type":"message_delta".*"usage":)\{[^}]*\}/, '$1{"output_tokens":17}');
+    expect(mutated).not.toBe(fixture);
+    expect(usageParts(await decodeAll(mutated))).toEqual([
+      { type: 'usage', usage: { inputTokens: 0, outputTokens: 1 }, partial: true },
+      { type: 'usage', usage: { inputTokens: 0, outputTokens: 17 }, partial: true },
+    ]);
+    // message_start's input_tokens stands for a message_delta that leaves it out.
+    const withStart = fixture.replace(/("type":"message_delta".*"usage":)\{[^}]*\}/, '$1{"output_tokens":17}');
+    expect(usageParts(await decodeAll(withStart)).at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 } });
+  });
+
   it('a message_delta without usage gives no final usage: message_start\'s output count is a placeholder', async () => {
     const mutated = fixture.replace(/(data: \{"type":"message_delta".*),"usage":\{[^}]*\}\}/, '$1}');
     expect(mutated).not.toBe(fixture);

@@ -1,4 +1,4 @@
-import { GatewayError, type EmbeddingsResponse, type HttpEmbeddingsAdapter } from '@switchyard/core';
+import { GatewayError, readEmbeddingsUsage, type HttpEmbeddingsAdapter, type UpstreamEmbeddingsResponse } from '@switchyard/core';
 import type { BedrockEndpoint } from './bedrock-endpoint.js';
 
 interface TitanEmbeddingResponse {
@@ -26,13 +26,13 @@ export function createEmbeddingsAdapter(endpoint: BedrockEndpoint, provider: str
       const body = { inputText: input, ...(request.dimensions !== undefined && { dimensions: request.dimensions }) };
       return endpoint.post(model, 'invoke', JSON.stringify(body));
     },
-    parseResponse(body, _info, call): EmbeddingsResponse {
+    parseResponse(body, _info, call): UpstreamEmbeddingsResponse {
       const answer = body as TitanEmbeddingResponse;
       if (!Array.isArray(answer?.embedding) || !answer.embedding.every((value) => typeof value === 'number')) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without an embedding.`, { provider });
       }
-      const tokens = typeof answer.inputTextTokenCount === 'number' ? answer.inputTextTokenCount : 0;
-      return { model: call.model, embeddings: [answer.embedding as number[]], usage: { inputTokens: tokens } };
+      // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
+      return { model: call.model, embeddings: [answer.embedding as number[]], usage: readEmbeddingsUsage(answer.inputTextTokenCount) };
     },
   };
 }

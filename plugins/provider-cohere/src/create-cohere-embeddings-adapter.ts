@@ -1,4 +1,4 @@
-import { GatewayError, type EmbeddingsResponse, type HttpEmbeddingsAdapter } from '@switchyard/core';
+import { GatewayError, readEmbeddingsUsage, type HttpEmbeddingsAdapter, type UpstreamEmbeddingsResponse } from '@switchyard/core';
 import type { CohereEndpoint } from './cohere-endpoint.js';
 import type { CohereEmbeddingInputType } from './cohere-options.js';
 
@@ -26,14 +26,14 @@ export function createCohereEmbeddingsAdapter(endpoint: CohereEndpoint, inputTyp
       };
       return endpoint.request('POST', '/v2/embed', JSON.stringify(body));
     },
-    parseResponse(body, _info, call): EmbeddingsResponse {
+    parseResponse(body, _info, call): UpstreamEmbeddingsResponse {
       const answer = body as CohereEmbedResponse;
       const vectors = answer?.embeddings?.float;
       if (!Array.isArray(vectors) || !vectors.every((vector) => Array.isArray(vector))) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} embeddings answer has no float vectors.`, { provider });
       }
-      const inputTokens = answer.meta?.billed_units?.input_tokens;
-      return { model: call.model, embeddings: vectors as number[][], usage: { inputTokens: typeof inputTokens === 'number' ? inputTokens : 0 } };
+      // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
+      return { model: call.model, embeddings: vectors as number[][], usage: readEmbeddingsUsage(answer.meta?.billed_units?.input_tokens) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { GatewayError, type EmbeddingsRequest, type EmbeddingsResponse, type HttpEmbeddingsAdapter, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, readEmbeddingsUsage, type EmbeddingsRequest, type HttpEmbeddingsAdapter, type UpstreamEmbeddingsResponse, type UpstreamResponseInfo } from '@switchyard/core';
 import type { GeminiEndpoint } from './gemini-endpoint.js';
 
 interface GeminiEmbeddingsResponse {
@@ -11,7 +11,7 @@ interface GeminiEmbeddingsResponse {
 
 /** Gemini embeddings; `parseResponse` takes the call as a third argument when the core hands it over. */
 export interface GeminiEmbeddingsAdapter extends HttpEmbeddingsAdapter {
-  parseResponse(body: unknown, info: UpstreamResponseInfo, call?: { model: string }): EmbeddingsResponse;
+  parseResponse(body: unknown, info: UpstreamResponseInfo, call?: { model: string }): UpstreamEmbeddingsResponse;
 }
 
 /**
@@ -44,11 +44,11 @@ export function createGeminiEmbeddingsAdapter(endpoint: GeminiEndpoint, provider
       if (!vectors || !vectors.every(isVector)) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without embeddings.`, { provider });
       }
-      const tokens = response.usageMetadata?.promptTokenCount;
       return {
         model: call?.model ?? '',
         embeddings: vectors,
-        usage: { inputTokens: typeof tokens === 'number' ? tokens : 0 },
+        // batchEmbedContents gives no count: the gateway bills its estimate of the input, never 0.
+        usage: readEmbeddingsUsage(response.usageMetadata?.promptTokenCount),
       };
     },
   };

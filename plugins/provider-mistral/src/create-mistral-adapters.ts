@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  readEmbeddingsUsage,
   type ChatRequest,
   type EmbeddingsRequest,
   type HttpChatAdapter,
@@ -36,14 +37,15 @@ export function createMistralAdapters(options: MistralOptions): ProviderAdapters
       return endpoint.request('POST', '/embeddings', JSON.stringify(body));
     },
     parseResponse(body: unknown) {
-      const response = body as { model?: string; data?: Array<{ index: number; embedding: number[] }>; usage?: { prompt_tokens?: number } };
+      const response = body as { model?: string; data?: Array<{ index: number; embedding: number[] }>; usage?: { prompt_tokens?: unknown } };
       if (!Array.isArray(response?.data)) {
         throw new GatewayError('upstream_invalid_response', 'The mistral upstream answered without embeddings.', { provider: name });
       }
       return {
         model: response.model ?? '',
         embeddings: [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding),
-        usage: { inputTokens: response.usage?.prompt_tokens ?? 0 },
+        // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
+        usage: readEmbeddingsUsage(response.usage?.prompt_tokens),
       };
     },
   };

@@ -1,6 +1,7 @@
 import {
   GatewayError,
   decodeBase64Floats,
+  readEmbeddingsUsage,
   type EmbeddingsRequest,
   type HttpEmbeddingsAdapter,
   type OpenAIEmbeddingsRequestBody,
@@ -23,18 +24,20 @@ export function createEmbeddingsAdapter(endpoint: OpenAIEndpoint, provider: stri
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without embeddings.`, { provider });
       }
       const ordered = [...response.data].sort((a, b) => a.index - b.index);
+      // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
+      const usage = readEmbeddingsUsage(response.usage?.prompt_tokens);
       if (call.request.encodingFormat === 'base64' && ordered.every((item) => typeof item.embedding === 'string' && isBase64(item.embedding))) {
         return {
           model: response.model,
           embeddings: [],
           base64Embeddings: ordered.map((item) => item.embedding as string),
-          usage: { inputTokens: response.usage?.prompt_tokens ?? 0 },
+          usage,
         };
       }
       return {
         model: response.model,
         embeddings: ordered.map((item) => (typeof item.embedding === 'string' ? decodeBase64Floats(item.embedding) : item.embedding)),
-        usage: { inputTokens: response.usage?.prompt_tokens ?? 0 },
+        usage,
       };
     },
   };

@@ -23,5 +23,18 @@ export interface EmbeddingsResponse {
    * and then `embeddings` is empty. Read both through `embeddingVectors`.
    */
   base64Embeddings?: string[];
-  usage: { inputTokens: number };
+  usage: EmbeddingsUsage;
+}
+
+export interface EmbeddingsUsage {
+  inputTokens: number;
+}
+
+/**
+ * A provider adapter's reading of an embeddings answer. `usage` is undefined when the
+ * upstream sent none (Gemini's batchEmbedContents never does) or one it could not read
+ * (readTokenCount): the gateway then bills its estimate of the input, never 0.
+ */
+export interface UpstreamEmbeddingsResponse extends Omit<EmbeddingsResponse, 'usage'> {
+  usage: EmbeddingsUsage | undefined;
 }

@@ -6,5 +6,6 @@ export type * from './model-info.js';
 export type { Usage } from './usage.js';
 export { emptyUsage, totalTokens } from './usage.js';
 export { readTokenCount, readTokenDetail } from './read-token-count.js';
+export { readEmbeddingsUsage } from './read-embeddings-usage.js';
 export { embeddingVectors } from './embedding-vectors.js';
 export { decodeBase64Floats } from './decode-base64-floats.js';

@@ -25,6 +25,7 @@ import type {
 } from '../plugin/provider-types.js';
 import { PassthroughTap } from './passthrough-tap.js';
 import { withBillableUsage } from '../pricing/generated-output.js';
+import { withBillableEmbeddingsUsage } from '../pricing/billable-embeddings-usage.js';
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 import { peekFirst } from '../transport/peek-first.js';
@@ -208,7 +209,7 @@ function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): Dire
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, cancel);
-      return adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call);
+      return withBillableEmbeddingsUsage(adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call), call.request);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { ChatResponse, UpstreamChatResponse } from '../canonical/chat-response.js';
-import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
+import type { EmbeddingsRequest, EmbeddingsResponse, UpstreamEmbeddingsResponse } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { GatewayError } from '../errors/gateway-error.js';
@@ -170,8 +170,11 @@ export interface UnreadEventReader {
 
 export interface HttpEmbeddingsAdapter {
   buildRequest(request: EmbeddingsRequest, model: string, call: ProviderCall<EmbeddingsRequest>): UpstreamRequest;
-  /** `call.model` names the model for providers whose answer does not. */
-  parseResponse(body: unknown, info: UpstreamResponseInfo, call: ProviderCall<EmbeddingsRequest>): EmbeddingsResponse;
+  /**
+   * `call.model` names the model for providers whose answer does not. Usage undefined
+   * when the upstream's is missing or unreadable (readEmbeddingsUsage): the core bills its estimate.
+   */
+  parseResponse(body: unknown, info: UpstreamResponseInfo, call: ProviderCall<EmbeddingsRequest>): UpstreamEmbeddingsResponse;
 }
 
 export interface HttpModelsAdapter {

@@ -21,3 +21,5 @@ export {
   estimatePromptTokens,
 } from './estimate-prompt-tokens.js';
 export { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from './generated-output.js';
+export { estimateEmbeddingsTokens } from './estimate-embeddings-tokens.js';
+export { withBillableEmbeddingsUsage } from './billable-embeddings-usage.js';

@@ -1,9 +1,9 @@
-import type { Usage } from '../../canonical/usage.js';
+import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
-import { toAnthropicUsage } from './anthropic-usage.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
+import { deltaNeedsBilledUsage, deltaWithBilledUsage, startNeedsBilledUsage, startWithBilledUsage } from './passthrough-stream-usage.js';
 
 type Json = Record<string, unknown>;
 
@@ -18,7 +18,11 @@ type Json = Record<string, unknown>;
  *
  * A `message_delta` whose usage the tap could not read (missing, negative, text,
  * 1e309) is billed the gateway's estimate; it is written again with the estimate, so
- * the client reads what was billed. One with a usage the tap read passes as it came.
+ * the client reads what was billed. So is a `message_start` without a usage the tap
+ * read, or without `input_tokens` (the SDKs throw on the first, and read the second):
+ * it gets the billed counts so far, as the translated path writes. Counts written as
+ * digits ("17") are billed as numbers and written again as numbers. A usage the tap
+ * read, in numbers, passes as it came; only these two events are looked at.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
@@ -33,13 +37,23 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     if (!event) return [];
     let data = event.data;
     let usageRead = false;
+    let finalUsageRead = false;
     for (const part of parts) {
       if (part.type === 'stream-start' && part.model) data = this.renamed(data, part.model);
-      else if (part.type === 'usage' && !part.partial) usageRead = true;
+      else if (part.type === 'usage') {
+        usageRead = true;
+        if (!part.partial) finalUsageRead = true;
+      }
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
     const name = event.event ?? readType(data);
-    if (name === 'message_delta' && !usageRead) data = this.withBilledUsage(data);
+    if (name === 'message_start' && startNeedsBilledUsage(data, usageRead)) {
+      // The counts so far (the prompt's estimate when none came); an SDK needs an object to update.
+      data = startWithBilledUsage(data, this.billedUsage?.() ?? emptyUsage());
+    } else if (name === 'message_delta' && deltaNeedsBilledUsage(data, finalUsageRead)) {
+      const billed = this.billedUsage?.();
+      if (billed) data = deltaWithBilledUsage(data, billed);
+    }
     return [name === undefined ? data : { event: name, data }];
   }
 
@@ -49,15 +63,6 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
 
   fail(error: GatewayError): SseEvent {
     return { event: 'error', data: JSON.stringify(formatAnthropicError(error).body) };
-  }
-
-  private withBilledUsage(data: string): string {
-    const billed = this.billedUsage?.();
-    if (!billed) return data;
-    const parsed = JSON.parse(data) as Json;
-    const usage = typeof parsed['usage'] === 'object' && parsed['usage'] !== null ? parsed['usage'] : undefined;
-    parsed['usage'] = { ...usage, ...toAnthropicUsage(billed) };
-    return JSON.stringify(parsed);
   }
 
   private renamed(data: string, model: string): string {
