@@ -4,7 +4,8 @@ import { readFixture } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * An upstream answer whose usage is missing or unreadable (negative, fractional, text
@@ -57,8 +58,8 @@ const json = (body: string): ReplayScript => ({ body, contentType: 'application/
 const sse = (body: string): ReplayScript => ({ body, contentType: 'text/event-stream' });
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+let pair: GatewayPair;
 const gateways = {} as Record<Path, TestGateway>;
-const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -76,16 +77,13 @@ beforeAll(async () => {
     },
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
-  gateways.fast = await startTestGateway(config);
-  gateways.translated = await startTestGateway({ ...config, server: { fast_path: false } });
-  for (const gateway of Object.values(gateways)) {
-    waiters.set(gateway, []);
-    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
-  }
+  pair = await startGatewayPair(config);
+  gateways.fast = pair.fast;
+  gateways.translated = pair.translated;
 });
 
 afterAll(async () => {
-  for (const gateway of Object.values(gateways)) await gateway?.close();
+  await pair?.close();
   await replay?.close();
 });
 
@@ -93,7 +91,7 @@ afterAll(async () => {
 async function run<T>(path: Path, script: ReplayScript, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }> {
   const gateway = gateways[path];
   replay.play(script);
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+  const recorded = pair.nextRecord(gateway);
   const read = await request(gateway);
   return { read, record: await recorded };
 }

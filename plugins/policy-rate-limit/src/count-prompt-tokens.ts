@@ -1,8 +1,8 @@
 import {
-  CHARACTERS_PER_TOKEN,
   IMAGE_TOKEN_ESTIMATE,
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
+  estimateEmbeddingsTokens,
   estimatePromptTokens,
   type ChatRequest,
   type EmbeddingsRequest,
@@ -36,8 +36,6 @@ export function openAIEncodingFor(model: string): EncodingName | undefined {
   if (/^(gpt-4|gpt-3\.5|text-embedding-)/.test(id)) return 'cl100k_base';
   return undefined;
 }
-
-const estimateText: CountText = (text) => Math.ceil(text.length / CHARACTERS_PER_TOKEN);
 
 /**
  * The prompt tokens of a chat request, counting its texts with `countText`: the
@@ -89,7 +87,7 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
   if (tokenizer === 'estimate') {
     return {
       chat: (request) => estimatePromptTokens(request),
-      embeddings: (request) => countEmbeddingsTokens(request, estimateText),
+      embeddings: (request) => estimateEmbeddingsTokens(request),
       ready: Promise.resolve(),
     };
   }
@@ -107,7 +105,8 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
       return countText ? countChatTokens(request, countText) : estimatePromptTokens(request);
     },
     embeddings(request) {
-      return countEmbeddingsTokens(request, countFor(request.model) ?? estimateText);
+      const countText = countFor(request.model);
+      return countText ? countEmbeddingsTokens(request, countText) : estimateEmbeddingsTokens(request);
     },
     ready,
   };
