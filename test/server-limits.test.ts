@@ -85,6 +85,19 @@ describe("Node's framing errors and the server's timeouts (short timeouts)", () 
     expectOpenAIError(body, 'headers_too_large');
   });
 
+  it('an Expect header other than 100-continue → 417 expectation_failed in OpenAI shape, connection closed', async () => {
+    // Found by test/no-500-from-input.property.test.ts: `Expect: ` (empty) got Node's own 417 with no body.
+    for (const expectation of ['', 'bogus', '200-ok']) {
+      const connection = await open(running.port);
+      connection.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nexpect: ${expectation}\r\ncontent-length: 2\r\n\r\n{}`);
+      const { status, headers, body } = parseResponse(await connection.closed);
+      expect(status).toBe(417);
+      expect(headers).toContain('content-type: application/json');
+      expect(headers).toContain('connection: close');
+      expectOpenAIError(body, 'expectation_failed');
+    }
+  });
+
   it('headers that stop coming → 408 request_timeout after server.headers_timeout_ms, connection closed', async () => {
     const connection = await open(running.port);
     connection.socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n'); // and nothing more

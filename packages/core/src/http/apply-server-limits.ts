@@ -1,4 +1,4 @@
-import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -26,8 +26,9 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * Puts the config's limits on a server that already exists (the one an embedding
  * app made): `headersTimeout`, `requestTimeout`, `keepAliveTimeout`, and answers
  * in OpenAI's error shape when Node's HTTP parser refuses a request (400
- * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) where Node
- * itself would send an empty body. Node only checks the timeouts every
+ * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) or an
+ * `Expect` header it cannot meet (417 `expectation_failed`) where Node itself
+ * would send an empty body. Node only checks the timeouts every
  * `connectionsCheckingInterval` (30 s unless the server was made with
  * {@link serverOptions}), so create the server with those when you can:
  *
@@ -42,7 +43,19 @@ export function applyServerLimits(server: Server, config: ServerLimitsConfig): S
   server.requestTimeout = options.requestTimeout!;
   server.keepAliveTimeout = options.keepAliveTimeout!;
   server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
   return server;
+}
+
+/**
+ * Node's `checkExpectation`: an `Expect` other than `100-continue`. Unhandled, Node answers
+ * 417 with no body; the request never reaches the app, so it is answered here, its body unread.
+ */
+function answerExpectation(_req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify(new GatewayError('expectation_failed', 'The server meets no expectation but "Expect: 100-continue".').toBody());
+  res.shouldKeepAlive = false;
+  res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
 }
 
 /** Node's `clientError`: the request could not be parsed or did not arrive in time. */
