@@ -130,6 +130,14 @@ describe('dashboard sessions', () => {
     expect(response.status).toBe(400);
   });
 
+  // Found by test/no-500-from-input.property.test.ts: zlib's error reached the client as a 500 internal_error.
+  it('refuses a login body that is not the gzip its content-encoding says: 400, not 500', async () => {
+    const response = await request(app).post('/dashboard/api/session').set(header).set('content-type', 'application/json').set('content-encoding', 'gzip').send('{"key":"x"}');
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'invalid_request', param: null });
+    expect(logLines.filter((line) => line.includes('"level":50'))).toEqual([]);
+  });
+
   it('slows a guesser down: after ten failures a minute, logins from that address get 429', async () => {
     for (let attempt = 0; attempt < 10; attempt++) {
       expect((await request(app).post('/dashboard/api/session').set(header).send({ key: `sy-guess-${attempt}` })).status).toBe(401);
