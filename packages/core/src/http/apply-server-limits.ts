@@ -73,10 +73,17 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       'connection: close\r\n\r\n' +
-      body,
+      // An answer to HEAD has no body (its client reads none, and takes one for a second answer).
+      (isHeadRequest(error) ? '' : body),
   );
   // A client that never reads must not keep the socket: the answer had its chance.
   socket.once('finish', () => socket.destroy());
+}
+
+/** Whether the request the parser refused began as a HEAD (the bytes it was reading when it gave up). */
+function isHeadRequest(error: NodeJS.ErrnoException): boolean {
+  const rawPacket = (error as { rawPacket?: unknown }).rawPacket;
+  return Buffer.isBuffer(rawPacket) && rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
 }
 
 function clientErrorOf(error: NodeJS.ErrnoException): GatewayError {
