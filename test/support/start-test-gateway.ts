@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { builtInPlugins, createStandaloneApp } from '@switchyard/cli';
-import { createGateway, createLogger, hotRoutesBeforeApp, type Gateway } from '@switchyard/core';
+import { applyServerLimits, appMessageClasses, createGateway, createLogger, hotRoutesBeforeApp, serverOptions, type Gateway } from '@switchyard/core';
 
 export interface TestGateway {
   /** `http://127.0.0.1:PORT`. */
@@ -17,14 +17,26 @@ export interface TestGateway {
 
 export const masterKey = 'sy-master-test-key-0123456789abcdef';
 
+export interface StartTestGatewayOptions {
+  /**
+   * Serve with the config's server limits and Node's parser errors answered in OpenAI's
+   * shape (serverOptions + applyServerLimits), exactly as `switchyard start` does.
+   */
+  serverLimits?: boolean;
+}
+
 /** A gateway from a config object, listening on a real loopback port, with its logs captured. */
-export async function startTestGateway(config: Record<string, unknown>): Promise<TestGateway> {
+export async function startTestGateway(config: Record<string, unknown>, options: StartTestGatewayOptions = {}): Promise<TestGateway> {
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
   const gateway = await createGateway({ master_key: masterKey, ...config }, { plugins: builtInPlugins, logger });
   const app = createStandaloneApp(gateway, masterKey, logger);
   // As `switchyard start` serves it: model calls before the app's own handling.
-  const server = createServer(hotRoutesBeforeApp(app, gateway.router) ?? app).listen(0, '127.0.0.1');
+  const serve = hotRoutesBeforeApp(app, gateway.router) ?? app;
+  const server = options.serverLimits
+    ? applyServerLimits(createServer({ ...serverOptions(gateway.runtime.config), ...appMessageClasses(app) }, serve), gateway.runtime.config)
+    : createServer(serve);
+  server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;

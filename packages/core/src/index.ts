@@ -90,6 +90,7 @@ export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
 export type { ResponseHeaders } from './http/response-headers.js';
 export { errorHandler, type ErrorHandlerOptions } from './http/error-handler.js';
+export { fromBodyParserError } from './http/from-body-parser-error.js';
 export { fromPathDecodeError } from './http/from-path-decode-error.js';
 export { contextMiddleware, type ContextMiddlewareOptions } from './embed/context-middleware.js';
 export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';

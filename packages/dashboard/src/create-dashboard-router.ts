@@ -17,6 +17,8 @@ const uplotDirectory = path.join(path.dirname(createRequire(import.meta.url).res
 export const dashboardHeader = 'x-switchyard-dashboard';
 
 const maxKeyLength = 512;
+/** The longest query string the `/dashboard` → `/dashboard/` redirect carries over. */
+const maxRedirectQuery = 2048;
 
 /**
  * The usage dashboard: a static page (HTML, CSS, ES modules and uPlot, all served
@@ -71,7 +73,8 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   router.get('/', (req, res, next) => {
     const [pathname, query] = splitUrl(req.originalUrl);
     if (!pathname.endsWith('/')) {
-      res.redirect(301, `${pathname}/${query}`);
+      // The page reads no query; a long one is left out, so the Location header stays one any client can read.
+      res.redirect(301, `${pathname}/${query.length <= maxRedirectQuery ? query : ''}`);
       return;
     }
     next();

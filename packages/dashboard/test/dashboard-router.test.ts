@@ -72,6 +72,16 @@ describe('dashboard page', () => {
   });
 });
 
+describe('the /dashboard redirect', () => {
+  it('keeps a short query, and leaves out one that would make a Location header no client reads', async () => {
+    expect((await request(app).get('/dashboard?view=keys')).headers['location']).toBe('/dashboard/?view=keys');
+    // Found by test/no-500-from-input.property.test.ts: a query of nearly 16 KB (which the server takes) came back in Location, and the answer's headers went past the 16 KiB a Node client reads.
+    const long = await request(app).get(`/dashboard?limit=${'q'.repeat(15_800)}`);
+    expect(long.status).toBe(301);
+    expect(long.headers['location']).toBe('/dashboard/');
+  });
+});
+
 describe('dashboard sessions', () => {
   it('exchanges the master key for an HttpOnly, SameSite=Strict session cookie holding no key', async () => {
     const response = await request(app).post('/dashboard/api/session').set(header).send({ key: masterKey });
@@ -128,6 +138,14 @@ describe('dashboard sessions', () => {
   ])('answers a login with %s 400, never 500', async (_name, body) => {
     const response = await request(app).post('/dashboard/api/session').set(header).send(body as object);
     expect(response.status).toBe(400);
+  });
+
+  // Found by test/no-500-from-input.property.test.ts: zlib's error reached the client as a 500 internal_error.
+  it('refuses a login body that is not the gzip its content-encoding says: 400, not 500', async () => {
+    const response = await request(app).post('/dashboard/api/session').set(header).set('content-type', 'application/json').set('content-encoding', 'gzip').send('{"key":"x"}');
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'invalid_request', param: null });
+    expect(logLines.filter((line) => line.includes('"level":50'))).toEqual([]);
   });
 
   it('slows a guesser down: after ten failures a minute, logins from that address get 429', async () => {

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createLogger } from '@switchyard/core';
 import express from 'express';
 import request from 'supertest';
@@ -180,6 +181,20 @@ describe('admin API: creating keys', () => {
     expectError(await admin('post', '/keys'), 400, 'invalid_request', 'name');
     const large = await admin('post', '/keys', { name: 'a', tags: ['x'.repeat(70_000)] });
     expectError(large, 413, 'request_too_large', null);
+  });
+
+  // Found by test/no-500-from-input.property.test.ts: zlib's error reached the client as a 500 internal_error.
+  it.each(['gzip', 'deflate', 'br'])('refuses a body that is not the %s its content-encoding says: 400, not 500', async (encoding) => {
+    const response = await request(app).post('/admin/keys').set('authorization', `Bearer ${masterKey}`).set('content-type', 'application/json').set('content-encoding', encoding).send('{"name":"x"}');
+    expectError(response, 400, 'invalid_request', null);
+    expect(response.body.error.message).toContain('content-encoding');
+    expect(logLines.filter((line) => line.includes('"level":50'))).toEqual([]);
+    expect(keys.keys.size).toBe(0);
+  });
+
+  it('still reads a gzip body that is one', async () => {
+    const response = await request(app).post('/admin/keys').set('authorization', `Bearer ${masterKey}`).set('content-encoding', 'gzip').send(gzipSync('{"name":"zipped"}'));
+    expect(response.status).toBe(201);
   });
 });
 

@@ -15,6 +15,8 @@ export const errorCatalogue = {
   headers_too_large: { status: 431, type: 'invalid_request_error', retryable: false },
   /** The client did not send its headers or its whole body within `server.headers_timeout_ms` / `request_timeout_ms`. */
   request_timeout: { status: 408, type: 'invalid_request_error', retryable: false },
+  /** An `Expect` header other than `100-continue`, which is all HTTP/1.1 defines. */
+  expectation_failed: { status: 417, type: 'invalid_request_error', retryable: false },
   not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -26,8 +26,9 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * Puts the config's limits on a server that already exists (the one an embedding
  * app made): `headersTimeout`, `requestTimeout`, `keepAliveTimeout`, and answers
  * in OpenAI's error shape when Node's HTTP parser refuses a request (400
- * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) where Node
- * itself would send an empty body. Node only checks the timeouts every
+ * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) or an
+ * `Expect` header it cannot meet (417 `expectation_failed`) where Node itself
+ * would send an empty body. Node only checks the timeouts every
  * `connectionsCheckingInterval` (30 s unless the server was made with
  * {@link serverOptions}), so create the server with those when you can:
  *
@@ -42,7 +43,19 @@ export function applyServerLimits(server: Server, config: ServerLimitsConfig): S
   server.requestTimeout = options.requestTimeout!;
   server.keepAliveTimeout = options.keepAliveTimeout!;
   server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
   return server;
+}
+
+/**
+ * Node's `checkExpectation`: an `Expect` other than `100-continue`. Unhandled, Node answers
+ * 417 with no body; the request never reaches the app, so it is answered here, its body unread.
+ */
+function answerExpectation(_req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify(new GatewayError('expectation_failed', 'The server meets no expectation but "Expect: 100-continue".').toBody());
+  res.shouldKeepAlive = false;
+  res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
 }
 
 /** Node's `clientError`: the request could not be parsed or did not arrive in time. */
@@ -60,10 +73,17 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       'connection: close\r\n\r\n' +
-      body,
+      // An answer to HEAD has no body (its client reads none, and takes one for a second answer).
+      (isHeadRequest(error) ? '' : body),
   );
   // A client that never reads must not keep the socket: the answer had its chance.
   socket.once('finish', () => socket.destroy());
+}
+
+/** Whether the request the parser refused began as a HEAD (the bytes it was reading when it gave up). */
+function isHeadRequest(error: NodeJS.ErrnoException): boolean {
+  const rawPacket = (error as { rawPacket?: unknown }).rawPacket;
+  return Buffer.isBuffer(rawPacket) && rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
 }
 
 function clientErrorOf(error: NodeJS.ErrnoException): GatewayError {

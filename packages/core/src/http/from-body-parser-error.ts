@@ -19,7 +19,12 @@ const bodyParserTypes: Record<string, { code: 'invalid_json' | 'request_too_larg
  */
 export function fromBodyParserError(error: unknown): GatewayError | undefined {
   if (!(error instanceof Error)) return undefined;
-  const { type, status } = error as { type?: unknown; status?: unknown };
+  const { type, status, code, errno } = error as { type?: unknown; status?: unknown; code?: unknown; errno?: unknown };
+  // A body that is not what its content-encoding says (gzip, deflate, br): the parser passes
+  // zlib's own error on as a 400 without a type, which would otherwise be an internal error.
+  if (type === undefined && status === 400 && typeof code === 'string' && typeof errno === 'number') {
+    return new GatewayError('invalid_request', 'The request body could not be decompressed as its content-encoding says.', { cause: error });
+  }
   if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status > 499) return undefined;
   const known = Object.hasOwn(bodyParserTypes, type) ? bodyParserTypes[type] : undefined;
   return known && new GatewayError(known.code, known.message, { cause: error });

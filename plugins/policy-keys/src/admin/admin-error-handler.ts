@@ -1,4 +1,4 @@
-import { fromPathDecodeError, GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
+import { fromBodyParserError, fromPathDecodeError, GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
 import type { ErrorRequestHandler } from 'express';
 
 /** Body-parser's error types, in the gateway's codes. */
@@ -10,14 +10,14 @@ const bodyErrorCodes: Record<string, GatewayError['code']> = {
   'request.aborted': 'client_closed_request',
 };
 
-/** Answers every error of an admin route as a JSON GatewayError; body-parser failures keep their own codes, a malformed path is a 400. */
+/** Answers every error of an admin route as a JSON GatewayError; body-parser failures keep their own codes, a body its content-encoding does not describe and a malformed path are 400s. */
 export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const bodyErrorType = (error as { type?: unknown } | null)?.type;
     const code = typeof bodyErrorType === 'string' ? bodyErrorCodes[bodyErrorType] : undefined;
     const gatewayError = code
       ? new GatewayError(code, code === 'invalid_json' ? 'The request body is not valid JSON.' : `The request body could not be read (${bodyErrorType}).`)
-      : (fromPathDecodeError(error) ?? toGatewayError(error));
+      : (fromBodyParserError(error) ?? fromPathDecodeError(error) ?? toGatewayError(error));
     if (gatewayError.status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
     sendError(res, gatewayError);
   };
