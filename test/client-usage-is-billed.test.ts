@@ -3,7 +3,7 @@ import type { RequestRecord, Usage } from '@switchyard/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { startGatewayPair, type GatewayPair, type PathName } from './support/start-gateway-pair.js';
 import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -17,12 +17,11 @@ import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 const apiKey = 'sk-proj-USAGE-0123456789abcdef';
 
-type Path = 'fast' | 'translated';
+type Path = PathName;
 const paths: Path[] = ['fast', 'translated'];
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 let pair: GatewayPair;
-const gateways = {} as Record<Path, TestGateway>;
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -39,8 +38,6 @@ beforeAll(async () => {
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
   pair = await startGatewayPair(config);
-  gateways.fast = pair.fast;
-  gateways.translated = pair.translated;
 });
 
 afterAll(async () => {
@@ -49,12 +46,9 @@ afterAll(async () => {
 });
 
 /** Runs one request against the next upstream answer; resolves with what the client read and the ledger's record. */
-async function run<T>(path: Path, script: ReplayScript, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }> {
-  const gateway = gateways[path];
+function run<T>(path: Path, script: ReplayScript, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }> {
   replay.play(script);
-  const recorded = pair.nextRecord(gateway);
-  const read = await request(gateway);
-  return { read, record: await recorded };
+  return pair.exchange(path, request);
 }
 
 const openai = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
@@ -160,8 +154,8 @@ describe('a whole chat completion on the fast path', () => {
   it('a valid usage passes byte for byte, extras and all', async () => {
     const usage = '{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"cost":0.00012}';
     replay.play(json(answer(usage)));
-    const recorded = pair.nextRecord(gateways.fast);
-    const response = await fetch(`${gateways.fast.baseURL}/chat/completions`, {
+    const recorded = pair.nextRecord(pair.fast);
+    const response = await fetch(`${pair.fast.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'once', messages: [{ role: 'user', content: 'Hi' }] }),

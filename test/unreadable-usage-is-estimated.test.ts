@@ -4,7 +4,7 @@ import { readFixture } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { startGatewayPair, type GatewayPair } from './support/start-gateway-pair.js';
+import { startGatewayPair, type GatewayPair, type PathName } from './support/start-gateway-pair.js';
 import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -16,7 +16,7 @@ import { masterKey, type TestGateway } from './support/start-test-gateway.js';
  * ledger record is compared with the record of the same answer without usage.
  */
 
-type Path = 'fast' | 'translated';
+type Path = PathName;
 const paths: Path[] = ['fast', 'translated'];
 
 /** A placeholder for 1e309, which JSON.stringify cannot write (it is Infinity once read). */
@@ -59,7 +59,6 @@ const sse = (body: string): ReplayScript => ({ body, contentType: 'text/event-st
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 let pair: GatewayPair;
-const gateways = {} as Record<Path, TestGateway>;
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -78,8 +77,6 @@ beforeAll(async () => {
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
   pair = await startGatewayPair(config);
-  gateways.fast = pair.fast;
-  gateways.translated = pair.translated;
 });
 
 afterAll(async () => {
@@ -88,12 +85,9 @@ afterAll(async () => {
 });
 
 /** One request against the next upstream answer: what the client read, and the ledger's record. */
-async function run<T>(path: Path, script: ReplayScript, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }> {
-  const gateway = gateways[path];
+function run<T>(path: Path, script: ReplayScript, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }> {
   replay.play(script);
-  const recorded = pair.nextRecord(gateway);
-  const read = await request(gateway);
-  return { read, record: await recorded };
+  return pair.exchange(path, request);
 }
 
 const openai = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });

@@ -1,12 +1,15 @@
 import type { RequestRecord } from '@switchyard/core';
 import { startTestGateway, type TestGateway } from './start-test-gateway.js';
 
+/** Which of the pair: the gateway with the same-dialect fast path, or the one without. */
+export type PathName = 'fast' | 'translated';
+
 /** One config served twice: with the same-dialect fast path and without it (`server.fast_path: false`). */
-export interface GatewayPair {
-  fast: TestGateway;
-  translated: TestGateway;
+export interface GatewayPair extends Record<PathName, TestGateway> {
   /** The record of the next request `gateway` finishes. Ask before sending it: records are handed out as requests finish. */
   nextRecord(gateway: TestGateway): Promise<RequestRecord>;
+  /** One request to the gateway on `path`: what the client read, and the ledger's record of it. */
+  exchange<T>(path: PathName, request: (gateway: TestGateway) => Promise<T>): Promise<{ read: T; record: RequestRecord }>;
   close(): Promise<void>;
 }
 
@@ -19,10 +22,17 @@ export async function startGatewayPair(config: Record<string, unknown>): Promise
     waiters.set(gateway, []);
     gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
   }
+  const nextRecord = (gateway: TestGateway) => new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
   return {
     fast,
     translated,
-    nextRecord: (gateway) => new Promise((resolve) => waiters.get(gateway)!.push(resolve)),
+    nextRecord,
+    async exchange(path, request) {
+      const gateway = path === 'fast' ? fast : translated;
+      const recorded = nextRecord(gateway);
+      const read = await request(gateway);
+      return { read, record: await recorded };
+    },
     close: async () => {
       await fast.close();
       await translated.close();
