@@ -246,6 +246,10 @@ describe('admin API: reading keys', () => {
     expectError(await admin('post', '/keys/key_nope/revoke'), 404, 'key_not_found', 'id');
     expectError(await admin('post', '/keys/key_nope/rotate'), 404, 'key_not_found', 'id');
     expectError(await admin('get', '/keys/key_nope/audit'), 404, 'key_not_found', 'id');
+    const longId = `key_${'x'.repeat(3000)}`;
+    const long = await admin('get', `/keys/${longId}`);
+    expectError(long, 404, 'key_not_found', 'id');
+    expect(JSON.stringify(long.body)).not.toContain('x'.repeat(65));
   });
 
   it('reports an expired key as such', async () => {

@@ -24,7 +24,7 @@ describe('parseDuration', () => {
     expect(parseDuration(0)).toBe(0);
   });
 
-  it.each(['', 'd', '30x', '-5m', '1.5h', 'ten minutes', '5 m', 'm5', '1h 30m', '1e3s', '99999999999999999999d'])(
+  it.each(['', 'd', '30x', '-5m', '1.5h', 'ten minutes', '5 m', 'm5', '1h 30m', '1e3s', '99999999999999999999d', '1h30m1h', '30m1h', '1h1h', '5s500ms1s'])(
     'refuses %j',
     (text) => {
       expect(parseDuration(text)).toBeUndefined();

@@ -45,7 +45,8 @@ export function keyRoutes(context: AdminContext): Router {
   const findKey = async (req: Request): Promise<VirtualKey> => {
     const id = String(req.params['id']);
     const key = await keys.get(id);
-    if (!key) throw new GatewayError('key_not_found', `No key with id '${id}'.`, { param: 'id' });
+    // The id is quoted back only when it could be one (ids are short): a path of kilobytes is not echoed.
+    if (!key) throw new GatewayError('key_not_found', id.length <= 64 ? `No key with id '${id}'.` : 'No key with that id.', { param: 'id' });
     return key;
   };
 

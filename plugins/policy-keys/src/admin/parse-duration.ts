@@ -18,7 +18,8 @@ const partPattern = /(\d+)(ms|s|m|h|d|w)/g;
  * `1h30m`, `500ms`, `2w`; a number is seconds (`600`). Returns milliseconds, or
  * undefined when the value is not a duration, so the caller can name its field.
  * Fractions and negative values are refused: every unit has a smaller one; so is
- * anything over {@link MAX_DURATION_MS}, which would make an invalid expiry date.
+ * anything over {@link MAX_DURATION_MS}, which would make an invalid expiry date, and units
+ * out of order or repeated.
  */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') {
@@ -28,6 +29,13 @@ export function parseDuration(value: string | number): number | undefined {
   if (/^\d+$/.test(text)) return parseDuration(Number(text));
   if (!wholePattern.test(text)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of text.matchAll(partPattern)) total += Number(amount) * unitMilliseconds[unit!]!;
+  let previousUnit = Infinity;
+  for (const [, amount, unit] of text.matchAll(partPattern)) {
+    const milliseconds = unitMilliseconds[unit!]!;
+    // Largest unit first, each once (`1h30m`): `1h30m1h` or `30m1h` is a typo, not 2 h 30 m.
+    if (milliseconds >= previousUnit) return undefined;
+    previousUnit = milliseconds;
+    total += Number(amount) * milliseconds;
+  }
   return total <= MAX_DURATION_MS ? total : undefined;
 }
