@@ -35,6 +35,16 @@ describe('GeneratedOutput: the usage of a stream cut before its final usage', ()
     expect(output.usage(request)).toEqual({ inputTokens: 4321, outputTokens: 100, cachedInputTokens: 100 });
   });
 
+  it('reads an input of 0 as unknown: the prompt estimate, and never less than the cache counts reported', () => {
+    const longPrompt = new GeneratedOutput();
+    longPrompt.add({ type: 'usage', usage: { inputTokens: 0, outputTokens: 17, cachedInputTokens: 30 }, partial: true });
+    // A 400-character prompt: ~100 tokens estimated, more than the 30 read from the cache.
+    expect(longPrompt.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 17, cachedInputTokens: 30 });
+    const cachedMore = new GeneratedOutput();
+    cachedMore.add({ type: 'usage', usage: { inputTokens: 0, outputTokens: 17, cachedInputTokens: 5000, cacheWriteInputTokens: 100 }, partial: true });
+    expect(cachedMore.usage(request)).toEqual({ inputTokens: 5100, outputTokens: 17, cachedInputTokens: 5000, cacheWriteInputTokens: 100 });
+  });
+
   it('never bills less output than the provider already reported', () => {
     const output = new GeneratedOutput();
     output.add({ type: 'usage', usage: { inputTokens: 10, outputTokens: 50 }, partial: true });

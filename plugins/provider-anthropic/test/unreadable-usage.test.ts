@@ -104,6 +104,17 @@ describe('an Anthropic stream', () => {
     expect(usageParts(await decodeAll(withStart)).at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 586, outputTokens: 17, cachedInputTokens: 512 } });
   });
 
+  it('cache counts without input_tokens: the input is unknown (0), not the cache counts summed as if they were all of it', async () => {
+    const mutated = fixture
+      .replace(/("type":"message_start".*"usage":)\{[^}]*\{[^}]*\}[^}]*\}/, '$1{"cache_read_input_tokens":512,"output_tokens":1}')
+      .replace(/("type":"message_delta".*"usage":)\{[^}]*\}/, '$1{"output_tokens":17}');
+    expect(mutated).not.toBe(fixture);
+    expect(usageParts(await decodeAll(mutated))).toEqual([
+      { type: 'usage', usage: { inputTokens: 0, outputTokens: 1, cachedInputTokens: 512 }, partial: true },
+      { type: 'usage', usage: { inputTokens: 0, outputTokens: 17, cachedInputTokens: 512 }, partial: true },
+    ]);
+  });
+
   it('a message_delta without usage gives no final usage: message_start\'s output count is a placeholder', async () => {
     const mutated = fixture.replace(/(data: \{"type":"message_delta".*),"usage":\{[^}]*\}\}/, '$1}');
     expect(mutated).not.toBe(fixture);

@@ -70,7 +70,9 @@ export class GeneratedOutput {
     const reported = this.reported;
     const estimatedOutput = Math.ceil(this.characters / CHARACTERS_PER_TOKEN);
     const estimatedReasoning = Math.ceil(this.reasoningCharacters / CHARACTERS_PER_TOKEN);
-    const inputTokens = reported && reported.inputTokens > 0 ? reported.inputTokens : request ? estimatePromptTokens(request) : 0;
+    // Input reported as 0 is unknown (Anthropic's input_tokens left out): the estimate, and no less than the cache counts the upstream did give.
+    const cacheCounts = (reported?.cachedInputTokens ?? 0) + (reported?.cacheWriteInputTokens ?? 0);
+    const inputTokens = reported && reported.inputTokens > 0 ? reported.inputTokens : Math.max(request ? estimatePromptTokens(request) : 0, cacheCounts);
     const usage: Usage = { ...reported, inputTokens, outputTokens: Math.max(reported?.outputTokens ?? 0, estimatedOutput) };
     const reasoningTokens = Math.max(reported?.reasoningTokens ?? 0, estimatedReasoning);
     if (reasoningTokens > 0) usage.reasoningTokens = Math.min(reasoningTokens, usage.outputTokens);
