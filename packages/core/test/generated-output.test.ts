@@ -76,6 +76,12 @@ describe('estimateAnswerUsage: a whole answer without a usage the gateway can re
     expect(estimateAnswerUsage(request, [])).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 0 });
   });
 
+  it('withBillableUsage bills an input of 0 as the prompt estimate, never less than the cache counts', () => {
+    const answer = (usage: { inputTokens: number; outputTokens: number; cachedInputTokens?: number }) => ({ id: 'a', model: 'm', content: [], finishReason: { unified: 'stop' as const, raw: 'stop' }, usage });
+    expect(withBillableUsage(answer({ inputTokens: 0, outputTokens: 17, cachedInputTokens: 30 }), request).usage).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 17, cachedInputTokens: 30 });
+    expect(withBillableUsage(answer({ inputTokens: 0, outputTokens: 17, cachedInputTokens: 5000 }), request).usage).toEqual({ inputTokens: 5000, outputTokens: 17, cachedInputTokens: 5000 });
+  });
+
   it('withBillableUsage keeps a usage the upstream gave (the same object) and fills one it did not', () => {
     const usage = { inputTokens: 9, outputTokens: 2 };
     const answer = { id: 'a', model: 'm', created: 0, content: [{ type: 'text' as const, text: 'a'.repeat(8) }], finishReason: { unified: 'stop' as const } };

@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
+import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
 import { readBlockDelta } from './block-delta-event.js';
 import { jsonResponseToolName } from './json-response-tool.js';
@@ -56,7 +56,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           usage = definedFields(data.message?.usage);
           const id = data.message?.id;
           const model = data.message?.model;
-          const early = withInputKnown(mapAnthropicUsage(usage), usage);
+          const early = mapAnthropicUsage(usage);
           return [
             {
               type: 'stream-start',
@@ -81,7 +81,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           }
           // An unreadable usage is left out: the stream is then billed the gateway's estimate. So is
           // one without output_tokens: message_start's (1) is a placeholder, not the answer's count.
-          const counted = data.usage?.output_tokens != null ? withInputKnown(mapAnthropicUsage(usage), usage) : undefined;
+          const counted = data.usage?.output_tokens != null ? mapAnthropicUsage(usage) : undefined;
           // With input_tokens in neither event the prompt's count is unknown, not 0: the output count
           // goes as partial, and the gateway bills it beside its estimate of the prompt.
           if (counted) parts.push(usage.input_tokens !== undefined ? { type: 'usage', usage: counted } : { type: 'usage', usage: counted, partial: true });
@@ -158,12 +158,3 @@ function definedFields(usage: AnthropicUsage | undefined): AnthropicUsage {
   return defined;
 }
 
-/**
- * A usage whose input_tokens the upstream left out says 0 input tokens, not the cache
- * counts summed (mapAnthropicUsage adds them to the input): the uncached part is unknown,
- * and the gateway bills its estimate of the prompt, at least the cache counts (GeneratedOutput).
- */
-function withInputKnown(mapped: Usage | undefined, wire: AnthropicUsage): Usage | undefined {
-  if (!mapped || wire.input_tokens !== undefined) return mapped;
-  return { ...mapped, inputTokens: 0 };
-}

@@ -21,7 +21,9 @@ export function mapAnthropicUsage(usage: unknown): Usage | undefined {
   if (uncached === undefined && output === undefined) return undefined;
   const cacheRead = readTokenCount(wire['cache_read_input_tokens']) ?? 0;
   const cacheWrite = readTokenCount(wire['cache_creation_input_tokens']) ?? 0;
-  const inputTokens = (uncached ?? 0) + cacheRead + cacheWrite;
+  // Without input_tokens the input is unknown (0, which the gateway bills as its estimate, at least the
+  // cache counts), not the cache counts alone: the uncached part would be free.
+  const inputTokens = uncached === undefined ? 0 : uncached + cacheRead + cacheWrite;
   const outputTokens = output ?? 0;
   // NaN (a count that is not one) spreads through the sum; a sum past 2^53 is not exact either.
   if (!Number.isSafeInteger(inputTokens) || !Number.isSafeInteger(outputTokens)) return undefined;

@@ -34,6 +34,15 @@ describe('mapAnthropicUsage', () => {
     expect(mapAnthropicUsage({ cache_read_input_tokens: 5 })).toBeUndefined();
   });
 
+  it('reads a usage without input_tokens as an unknown input (0), not its cache counts summed', () => {
+    expect(mapAnthropicUsage({ cache_read_input_tokens: 512, cache_creation_input_tokens: 10, output_tokens: 17 })).toEqual({
+      inputTokens: 0,
+      outputTokens: 17,
+      cachedInputTokens: 512,
+      cacheWriteInputTokens: 10,
+    });
+  });
+
   it.each(unreadableTokenCounts)('reads a usage with any count %s as none', (_name, text) => {
     for (const field of fields) {
       expect(mapAnthropicUsage({ input_tokens: 74, output_tokens: 17, [field]: JSON.parse(text) }), field).toBeUndefined();

@@ -70,9 +70,7 @@ export class GeneratedOutput {
     const reported = this.reported;
     const estimatedOutput = Math.ceil(this.characters / CHARACTERS_PER_TOKEN);
     const estimatedReasoning = Math.ceil(this.reasoningCharacters / CHARACTERS_PER_TOKEN);
-    // Input reported as 0 is unknown (Anthropic's input_tokens left out): the estimate, and no less than the cache counts the upstream did give.
-    const cacheCounts = (reported?.cachedInputTokens ?? 0) + (reported?.cacheWriteInputTokens ?? 0);
-    const inputTokens = reported && reported.inputTokens > 0 ? reported.inputTokens : Math.max(request ? estimatePromptTokens(request) : 0, cacheCounts);
+    const inputTokens = reported && reported.inputTokens > 0 ? reported.inputTokens : billableInput(reported, request);
     const usage: Usage = { ...reported, inputTokens, outputTokens: Math.max(reported?.outputTokens ?? 0, estimatedOutput) };
     const reasoningTokens = Math.max(reported?.reasoningTokens ?? 0, estimatedReasoning);
     if (reasoningTokens > 0) usage.reasoningTokens = Math.min(reasoningTokens, usage.outputTokens);
@@ -88,6 +86,8 @@ export class GeneratedOutput {
  */
 export function withBillableUsage(response: UpstreamChatResponse, request: ChatRequest): ChatResponse {
   if (response.usage === undefined) response.usage = estimateAnswerUsage(request, response.content);
+  // An input of 0 is unknown (Anthropic's input_tokens left out), as in a stream (GeneratedOutput).
+  else if (response.usage.inputTokens === 0) response.usage = { ...response.usage, inputTokens: billableInput(response.usage, request) };
   // The usage is set now: the one difference between the two types.
   return response as ChatResponse;
 }
@@ -98,4 +98,13 @@ export function estimateAnswerUsage(request: ChatRequest, content: readonly Assi
   for (const part of content) output.addContent(part);
   // An empty answer is still an answer: its prompt was read.
   return output.usage(request) ?? { inputTokens: estimatePromptTokens(request), outputTokens: 0 };
+}
+
+/**
+ * The input to bill when the upstream reported none, or 0 (Anthropic's input_tokens left
+ * out): the prompt's estimate, and never less than the cache counts the upstream did give.
+ */
+function billableInput(reported: Usage | undefined, request: ChatRequest | undefined): number {
+  const cacheCounts = (reported?.cachedInputTokens ?? 0) + (reported?.cacheWriteInputTokens ?? 0);
+  return Math.max(request ? estimatePromptTokens(request) : 0, cacheCounts);
 }
