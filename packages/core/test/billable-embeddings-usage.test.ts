@@ -23,4 +23,9 @@ describe('the usage an embeddings answer bills', () => {
     expect(withBillableEmbeddingsUsage({ model: 'm', embeddings: [], usage }, request).usage).toBe(usage);
     expect(withBillableEmbeddingsUsage({ model: 'm', embeddings: [], usage: undefined }, request).usage).toEqual({ inputTokens: 12 });
   });
+
+  it('bills 0 tokens reported for an input with text as the estimate, and 0 for an input without any', () => {
+    expect(withBillableEmbeddingsUsage({ model: 'm', embeddings: [], usage: { inputTokens: 0 } }, request).usage).toEqual({ inputTokens: 12 });
+    expect(withBillableEmbeddingsUsage({ model: 'm', embeddings: [], usage: { inputTokens: 0 } }, { model: 'm', input: [''] }).usage).toEqual({ inputTokens: 0 });
+  });
 });

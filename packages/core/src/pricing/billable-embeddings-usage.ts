@@ -8,6 +8,8 @@ import { estimateEmbeddingsTokens } from './estimate-embeddings-tokens.js';
  */
 export function withBillableEmbeddingsUsage(response: UpstreamEmbeddingsResponse, request: EmbeddingsRequest): EmbeddingsResponse {
   if (response.usage === undefined) response.usage = { inputTokens: estimateEmbeddingsTokens(request) };
+  // 0 tokens for an input that has text is unknown, not free (as for chat: withBillableUsage).
+  else if (response.usage.inputTokens === 0) response.usage = { ...response.usage, inputTokens: estimateEmbeddingsTokens(request) };
   // The usage is set now: the one difference between the two types.
   return response as EmbeddingsResponse;
 }
