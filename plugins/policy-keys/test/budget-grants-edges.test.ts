@@ -245,6 +245,37 @@ describe('budget grants when a payment counted but its reply was lost', () => {
   });
 });
 
+describe('budget grants when a payment sent again is refused', () => {
+  it('the refusal is logged with the payment id and the payment dropped, once; the grant still ends and gives its hold back', async () => {
+    const budgets = await openBudgets(tempFile());
+    const lossy = losingReplies(budgets);
+    // The re-send (and only it) is refused outright: a store error that is not an outage.
+    let settleParts = 0;
+    const refusing = new Proxy(lossy.store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'settlePart' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => (++settleParts === 2 ? Promise.reject(new RangeError('refused')) : (value as (...a: unknown[]) => Promise<void>).apply(target, args));
+      },
+    });
+    const lines: string[] = [];
+    const capturing = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const grants = new BudgetGrants(refusing, lease, { requests: 32, idleMs: 600_000, payWithinMs: 0 }, capturing);
+    const key: BudgetAccount = { owner: 'key:refused-resend', windowStart: window1, limitUsd: 10 };
+    const hold = await held(grants, [key], 0.01);
+    // The payment commits, its reply is lost: it is kept to be sent again when the grant ends.
+    lossy.loseNext('settlePart');
+    await expect(grants.settle(hold, 0.004)).rejects.toMatchObject({ code: 'store_unavailable' });
+    await grants.close();
+    expect(settleParts).toBe(2);
+    const refusals = lines.filter((line) => line.includes('the store refused a budget payment sent again'));
+    expect(refusals).toHaveLength(1);
+    expect(JSON.parse(refusals[0]!)).toMatchObject({ level: 50, paymentId: 'pay_1' });
+    // The first sending counted; the hold went back when the grant ended.
+    expect(await totals(budgets, key.owner)).toEqual({ spent: 4_000, reserved: 0 });
+  });
+});
+
 describe('budget grants and hostile numbers', () => {
   for (const [name, hostile] of [
     ['Infinity', Number.POSITIVE_INFINITY],
