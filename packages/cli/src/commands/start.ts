@@ -12,6 +12,7 @@ import {
   readConfigFile,
   resolveDataDir,
   serverOptions,
+  type ConfigFile,
   type Gateway,
   type GatewayConfig,
   type Logger,
@@ -21,6 +22,7 @@ import { checkAddressFree } from '../cluster/check-address-free.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
+import { configFromPrimary, shareConfigWithWorkers } from '../cluster/share-config.js';
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
@@ -43,7 +45,8 @@ export interface StartOptions {
  * deadline, and exits.
  */
 export async function startCommand(options: StartOptions): Promise<number> {
-  const loaded = await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
+  // A cluster worker serves what its primary read and checked at start, never the file as it is now.
+  const loaded = cluster.isWorker ? await configFromPrimary() : await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
   const fileContext = {
     // Only the built-ins this config uses: each package loaded stays in memory for good.
     plugins: await loadBuiltInPlugins(loaded.raw),
@@ -68,7 +71,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   config.master_key = masterKey.key;
 
   if (workers > 1 && cluster.isPrimary) {
-    return startClusterPrimary({ workers, config, logger, dataDir, masterKey, raw: loaded.raw, fileContext });
+    return startClusterPrimary({ workers, config, logger, dataDir, masterKey, loaded, fileContext });
   }
   // A worker whose primary is gone (killed) gets no more connections: it drains and exits.
   const orphaned = () => process.kill(process.pid, 'SIGTERM');
@@ -222,7 +225,7 @@ interface ClusterStart {
   logger: Logger;
   dataDir: string;
   masterKey: MasterKey;
-  raw: unknown;
+  loaded: ConfigFile;
   fileContext: Parameters<typeof checkGatewayConfig>[1];
 }
 
@@ -245,7 +248,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   }
 
   // Migrations once, here, with the storage plugin the workers will use.
-  const rawConfig = typeof start.raw === 'object' && start.raw !== null ? start.raw : {};
+  const rawConfig = typeof start.loaded.raw === 'object' && start.loaded.raw !== null ? start.loaded.raw : {};
   const { plugins } = await checkGatewayConfig({ ...rawConfig, storage: config.storage }, start.fileContext);
   if (plugins.storage) {
     await mkdir(start.dataDir, { recursive: true, mode: 0o700 });
@@ -265,6 +268,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   }
 
   const { masterKey } = start;
+  shareConfigWithWorkers(start.loaded);
   logger.info({ workers }, `starting ${workers} workers`);
   const code = await runClusterPrimary({
     workers,

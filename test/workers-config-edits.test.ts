@@ -1,0 +1,160 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cliPath, startCli } from './support/run-cli.js';
+
+const run = promisify(execFile);
+const masterKey = 'sy-master-config-edits-Pq4Zt8Lm2Xv6';
+
+/** Every test's processes carry a marker of their own, so whatever one leaves running is found and killed. */
+const markers: string[] = [];
+function newMarker(): Record<string, string> {
+  const marker = randomUUID();
+  markers.push(marker);
+  return { SWITCHYARD_EDIT_RUN: marker };
+}
+
+function markedPids(env: Record<string, string>): number[] {
+  const needle = `SWITCHYARD_EDIT_RUN=${env['SWITCHYARD_EDIT_RUN']}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours.
+    }
+  }
+  return pids;
+}
+
+afterEach(() => {
+  for (const marker of markers.splice(0)) {
+    for (const pid of markedPids({ SWITCHYARD_EDIT_RUN: marker })) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
+});
+
+/** Resolves once `check` holds for the child's output, re-checked on every write; rejects if the child closes first. */
+function output(child: ChildProcess, check: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (settle: () => void) => {
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      child.off('close', onClose);
+      settle();
+    };
+    // On the next turn: whoever collects the output has appended this write by then.
+    const onData = () => setImmediate(() => check() && done(resolve));
+    const onClose = () => (check() ? done(resolve) : done(() => reject(new Error(`exited before ${what}`))));
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('close', onClose);
+    if (check()) done(resolve);
+  });
+}
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+/** One chat call on a connection of its own, so each is balanced to a worker afresh. */
+function chat(port: number, model: string): Promise<{ status: number; worker: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const headers = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', connection: 'close' };
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: res.headers['x-switchyard-worker'] as string | undefined }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error(`${model}: no answer within 15 s`)));
+    req.end(JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }] }));
+  });
+}
+
+const startedWith = 'providers:\n  mock: {}\nmodels:\n  kept: mock/echo\n  dropped: mock/echo\nstorage:\n  use: sqlite\n';
+
+/**
+ * Starts `--workers 2`, rewrites the config file, SIGKILLs one worker and waits for its replacement;
+ * resolves with the answers to `dropped` (a model only the original file has) once both workers gave one.
+ */
+async function replaceAWorkerAfterEditing(edited: string) {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-config-edits-'));
+  const file = path.join(cwd, 'switchyard.config.yaml');
+  await writeFile(file, startedWith);
+  const env = newMarker();
+  const gateway = await startCli(['--port', '0', '--workers', '2'], {
+    cwd,
+    env: { ...env, SWITCHYARD_MASTER_KEY: masterKey, SWITCHYARD_DEBUG_WORKER_HEADER: '1' },
+    ready: 'with 2 workers',
+    startTimeoutMs: 60_000,
+  });
+  const port = Number(/listening on port (\d+) with 2 workers/.exec(gateway.stdout())![1]);
+
+  await writeFile(file, edited);
+  const [victim] = markedPids(env).filter((pid) => pid !== gateway.child.pid);
+  process.kill(victim!, 'SIGKILL');
+  await output(gateway.child, () => count(gateway.stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
+
+  // Round-robin alternates the two workers; the replacement is worker 3.
+  const answers = [];
+  while (answers.length < 20 && !answers.some((answer) => answer.worker === '3')) answers.push(await chat(port, 'dropped'));
+  answers.push(await chat(port, 'dropped'));
+  return { gateway, env, answers };
+}
+
+describe('switchyard start --workers 2: a replacement worker serves the config the gateway started with', () => {
+  it('the file was rewritten with a model removed: the replacement still serves it, as its sibling does', async () => {
+    const { gateway, env, answers } = await replaceAWorkerAfterEditing('providers:\n  mock: {}\nmodels:\n  kept: mock/echo\nstorage:\n  use: sqlite\n');
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((answer) => answer.worker)).size).toBe(2);
+    expect(answers.map((answer) => answer.worker)).toContain('3');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(markedPids(env)).toEqual([]);
+  }, 90_000);
+
+  it('the file was left as broken YAML: the replacement starts and serves, the gateway does not stop', async () => {
+    const { gateway, env, answers } = await replaceAWorkerAfterEditing('providers:\n  mock: {\nmodels: [kept\n');
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((answer) => answer.worker)).size).toBe(2);
+    expect(answers.map((answer) => answer.worker)).toContain('3');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    // The primary's log is written asynchronously: read once it has exited.
+    expect(count(gateway.stdout(), 'a worker stopped unexpectedly')).toBe(1);
+    expect(gateway.stderr()).toBe('');
+    expect(markedPids(env)).toEqual([]);
+  }, 90_000);
+
+  it('a worker whose primary never answers gives up with one line and exit 1', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-no-config-'));
+    // A primary that forks the real CLI as its worker and never answers the worker's question.
+    const primary = path.join(cwd, 'silent-primary.mjs');
+    await writeFile(
+      primary,
+      `import cluster from 'node:cluster';
+       cluster.setupPrimary({ exec: ${JSON.stringify(cliPath)}, args: ['start', '--port', '0'], serialization: 'advanced' });
+       const worker = cluster.fork();
+       worker.on('listening', () => { process.stdout.write('worker listened\\n'); worker.kill('SIGKILL'); });
+       worker.on('exit', (code) => process.stdout.write('worker exit ' + code + '\\n'));`,
+    );
+    const { stdout, stderr } = await run(process.execPath, [primary], {
+      cwd,
+      env: { ...process.env, ...newMarker(), SWITCHYARD_MASTER_KEY: masterKey },
+      timeout: 60_000,
+    });
+    expect(stdout).toBe('worker exit 1\n');
+    expect(stderr).toBe('switchyard: this worker could not get the config from the cluster primary: no answer within 10 s\n');
+  }, 60_000);
+});
