@@ -1,7 +1,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,9 +68,9 @@ function output(child: ChildProcess, check: () => boolean, what: string): Promis
 const count = (text: string, part: string) => text.split(part).length - 1;
 
 /** One chat call on a connection of its own, so each is balanced to a worker afresh. */
-function chat(port: number, model: string): Promise<{ status: number; worker: string | undefined }> {
+function chat(port: number, model: string, key = masterKey): Promise<{ status: number; worker: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const headers = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', connection: 'close' };
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' };
     const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: res.headers['x-switchyard-worker'] as string | undefined }));
@@ -85,33 +85,37 @@ function chat(port: number, model: string): Promise<{ status: number; worker: st
 const startedWith = 'providers:\n  mock: {}\nmodels:\n  kept: mock/echo\n  dropped: mock/echo\nstorage:\n  use: sqlite\n';
 
 /**
- * Starts `--workers 2`, rewrites the config file, SIGKILLs one worker and waits for its replacement;
- * resolves with the answers to `dropped` (a model only the original file has) once both workers gave one.
+ * Starts `--workers 2`, changes what a worker would read at start (`edit`: the config file, the
+ * master key's file), SIGKILLs one worker and waits for its replacement; resolves with the
+ * answers to `dropped` (a model only the original file has) once both workers gave one.
  */
-async function replaceAWorkerAfterEditing(edited: string) {
+async function replaceAWorkerAfter(edit: (cwd: string) => Promise<void>, options: { key?: string; prepare?: (cwd: string) => Promise<void> } = {}) {
   const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-config-edits-'));
-  const file = path.join(cwd, 'switchyard.config.yaml');
-  await writeFile(file, startedWith);
+  await writeFile(path.join(cwd, 'switchyard.config.yaml'), startedWith);
+  await options.prepare?.(cwd);
   const env = newMarker();
   const gateway = await startCli(['--port', '0', '--workers', '2'], {
     cwd,
-    env: { ...env, SWITCHYARD_MASTER_KEY: masterKey, SWITCHYARD_DEBUG_WORKER_HEADER: '1' },
+    env: { ...env, SWITCHYARD_MASTER_KEY: options.key === undefined ? masterKey : '', SWITCHYARD_DEBUG_WORKER_HEADER: '1' },
     ready: 'with 2 workers',
     startTimeoutMs: 60_000,
   });
   const port = Number(/listening on port (\d+) with 2 workers/.exec(gateway.stdout())![1]);
 
-  await writeFile(file, edited);
+  await edit(cwd);
   const [victim] = markedPids(env).filter((pid) => pid !== gateway.child.pid);
   process.kill(victim!, 'SIGKILL');
   await output(gateway.child, () => count(gateway.stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
 
   // Round-robin alternates the two workers; the replacement is worker 3.
+  const key = options.key ?? masterKey;
   const answers = [];
-  while (answers.length < 20 && !answers.some((answer) => answer.worker === '3')) answers.push(await chat(port, 'dropped'));
-  answers.push(await chat(port, 'dropped'));
+  while (answers.length < 20 && !answers.some((answer) => answer.worker === '3')) answers.push(await chat(port, 'dropped', key));
+  answers.push(await chat(port, 'dropped', key));
   return { gateway, env, answers };
 }
+
+const replaceAWorkerAfterEditing = (edited: string) => replaceAWorkerAfter((cwd) => writeFile(path.join(cwd, 'switchyard.config.yaml'), edited));
 
 describe('switchyard start --workers 2: a replacement worker serves the config the gateway started with', () => {
   it('the file was rewritten with a model removed: the replacement still serves it, as its sibling does', async () => {
@@ -134,6 +138,24 @@ describe('switchyard start --workers 2: a replacement worker serves the config t
     // The primary's log is written asynchronously: read once it has exited.
     expect(count(gateway.stdout(), 'a worker stopped unexpectedly')).toBe(1);
     expect(gateway.stderr()).toBe('');
+    expect(markedPids(env)).toEqual([]);
+  }, 90_000);
+
+  it('the master key came from the data folder and its file was then rewritten: the replacement takes the key the gateway started with', async () => {
+    const startedKey = 'sy-master-from-file-Hn5Rw2Qk8Zt4Lm7X';
+    const keyFile = (cwd: string) => path.join(cwd, '.switchyard', 'master-key');
+    const { gateway, env, answers } = await replaceAWorkerAfter((cwd) => writeFile(keyFile(cwd), 'sy-master-edited-later-Bv6Ty3Np9Wc1Kd', { mode: 0o600 }), {
+      key: startedKey,
+      prepare: async (cwd) => {
+        await mkdir(path.join(cwd, '.switchyard'), { recursive: true, mode: 0o700 });
+        await writeFile(keyFile(cwd), startedKey, { mode: 0o600 });
+      },
+    });
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    expect(answers.map((answer) => answer.worker)).toContain('3');
+    expect(new Set(answers.map((answer) => answer.worker)).size).toBe(2);
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
     expect(markedPids(env)).toEqual([]);
   }, 90_000);
 

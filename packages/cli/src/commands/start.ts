@@ -273,7 +273,9 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   const code = await runClusterPrimary({
     workers,
     logger,
-    workerEnv: masterKey.source === 'generated' ? { SWITCHYARD_MASTER_KEY: masterKey.key } : {},
+    // A key from the data folder's file, or generated now, is handed over: a replacement would
+    // otherwise read the file as it is then (edited, or gone: it would make up a new key).
+    workerEnv: masterKey.source === 'generated' || masterKey.source === 'file' ? { SWITCHYARD_MASTER_KEY: masterKey.key } : {},
     stopTimeoutMs: config.server.drain_delay_ms + config.server.shutdown_timeout_ms + 10_000,
     onAllListening: async () => {
       if (masterKey.source !== 'generated') return;
