@@ -51,6 +51,25 @@ describe('switchyard validate', () => {
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
 
+  it('a JavaScript config with values YAML or JSON could not write (a function, a bigint, a Map, a Date): one problem each, no stack', async () => {
+    const cwd = await folderWith({
+      'gateway.config.cjs': "module.exports = { providers: { mock: { f: () => 1 } }, server: { port: 10n }, log: { level: Symbol('x') }, cache: new Map(), x: new Date(0) };\n",
+    });
+    const result = await runCli(['validate', '--config', 'gateway.config.cjs'], { cwd });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe('switchyard: the configuration has 5 problems:');
+    const data = 'is not a config value: a config is data (strings, numbers, booleans, lists and maps, as YAML or JSON write them)';
+    expect(lines.slice(1).map((line) => line.trim())).toEqual([
+      `gateway.config.cjs providers.mock.f: a function ${data}`,
+      `gateway.config.cjs server.port: a bigint ${data}`,
+      `gateway.config.cjs log.level: a symbol ${data}`,
+      `gateway.config.cjs cache: a Map ${data}`,
+      `gateway.config.cjs x: a Date ${data}`,
+    ]);
+    expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
   it('accepts a good file and says what it found', async () => {
     const cwd = await folderWith({
       'switchyard.config.yaml': 'providers:\n  mock: {}\n  openai:\n    api_key: ${OPENAI_API_KEY:-sk-none}\nmodels:\n  fast: mock/echo\n',

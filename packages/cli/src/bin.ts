@@ -88,7 +88,9 @@ main(process.argv.slice(2))
         process.exitCode = 1;
         return;
       }
-      if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
+      const code = (error as { code?: unknown }).code;
+      // Not every error's code is a string: a DOMException's is a number.
+      if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
         process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
         process.exitCode = 2;
         return;

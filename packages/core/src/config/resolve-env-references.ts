@@ -18,6 +18,11 @@ export function resolveEnvReferences(
 ): unknown {
   if (typeof value === 'string') return resolveString(value, env, problems, path);
   if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, env, problems, `${path}/${index}`));
+  const notData = notConfigData(value);
+  if (notData !== undefined) {
+    problems.push({ path, message: `${notData} is not a config value: a config is data (strings, numbers, booleans, lists and maps, as YAML or JSON write them)` });
+    return undefined;
+  }
   if (value && typeof value === 'object') {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
@@ -27,6 +32,22 @@ export function resolveEnvReferences(
     return result;
   }
   return value;
+}
+
+/**
+ * What a value from a JavaScript config file is when YAML and JSON could not have written it:
+ * a function, a symbol, a bigint, or an object of a class (a Date, a Map). Undefined for data.
+ * Such a value would otherwise fail far from the file (a plugin copies its options, a cluster
+ * worker receives the config as a copy) or be read as an empty map.
+ */
+function notConfigData(value: unknown): string | undefined {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return `a ${typeof value}`;
+  if (value === null || typeof value !== 'object') return undefined;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return undefined;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object of a class';
 }
 
 function resolveString(
