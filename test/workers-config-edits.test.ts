@@ -1,71 +1,21 @@
-import { execFile, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { childOutput, occurrences, processMarkers } from './support/marked-processes.js';
 import { cliPath, startCli } from './support/run-cli.js';
 
 const run = promisify(execFile);
 const masterKey = 'sy-master-config-edits-Pq4Zt8Lm2Xv6';
 
-/** Every test's processes carry a marker of their own, so whatever one leaves running is found and killed. */
-const markers: string[] = [];
-function newMarker(): Record<string, string> {
-  const marker = randomUUID();
-  markers.push(marker);
-  return { SWITCHYARD_EDIT_RUN: marker };
-}
+/** Every test's processes carry a marker of their own: the primary and each worker, orphaned or not. */
+const marked = processMarkers('SWITCHYARD_EDIT_RUN');
 
-function markedPids(env: Record<string, string>): number[] {
-  const needle = `SWITCHYARD_EDIT_RUN=${env['SWITCHYARD_EDIT_RUN']}`;
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(needle)) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours.
-    }
-  }
-  return pids;
-}
-
-afterEach(() => {
-  for (const marker of markers.splice(0)) {
-    for (const pid of markedPids({ SWITCHYARD_EDIT_RUN: marker })) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Exited meanwhile.
-      }
-    }
-  }
-});
-
-/** Resolves once `check` holds for the child's output, re-checked on every write; rejects if the child closes first. */
-function output(child: ChildProcess, check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (settle: () => void) => {
-      child.stdout!.off('data', onData);
-      child.stderr!.off('data', onData);
-      child.off('close', onClose);
-      settle();
-    };
-    // On the next turn: whoever collects the output has appended this write by then.
-    const onData = () => setImmediate(() => check() && done(resolve));
-    const onClose = () => (check() ? done(resolve) : done(() => reject(new Error(`exited before ${what}`))));
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('close', onClose);
-    if (check()) done(resolve);
-  });
-}
-
-const count = (text: string, part: string) => text.split(part).length - 1;
+// Whatever a test leaves running (it failed half-way), killed here, workers included.
+afterEach(marked.killLeftovers);
 
 /** One chat call on a connection of its own, so each is balanced to a worker afresh. */
 function chat(port: number, model: string, key = masterKey): Promise<{ status: number; worker: string | undefined }> {
@@ -93,7 +43,7 @@ async function replaceAWorkerAfter(edit: (cwd: string) => Promise<void>, options
   const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-config-edits-'));
   await writeFile(path.join(cwd, 'switchyard.config.yaml'), startedWith);
   await options.prepare?.(cwd);
-  const env = newMarker();
+  const env = marked.next();
   const gateway = await startCli(['--port', '0', '--workers', '2'], {
     cwd,
     env: { ...env, SWITCHYARD_MASTER_KEY: options.key === undefined ? masterKey : '', SWITCHYARD_DEBUG_WORKER_HEADER: '1' },
@@ -103,9 +53,9 @@ async function replaceAWorkerAfter(edit: (cwd: string) => Promise<void>, options
   const port = Number(/listening on port (\d+) with 2 workers/.exec(gateway.stdout())![1]);
 
   await edit(cwd);
-  const [victim] = markedPids(env).filter((pid) => pid !== gateway.child.pid);
+  const [victim] = marked.pids(env).filter((pid) => pid !== gateway.child.pid);
   process.kill(victim!, 'SIGKILL');
-  await output(gateway.child, () => count(gateway.stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
+  await childOutput(gateway.child, () => occurrences(gateway.stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
 
   // Round-robin alternates the two workers; the replacement is worker 3.
   const key = options.key ?? masterKey;
@@ -125,7 +75,7 @@ describe('switchyard start --workers 2: a replacement worker serves the config t
     expect(answers.map((answer) => answer.worker)).toContain('3');
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 90_000);
 
   it('the file was left as broken YAML: the replacement starts and serves, the gateway does not stop', async () => {
@@ -136,9 +86,9 @@ describe('switchyard start --workers 2: a replacement worker serves the config t
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
     // The primary's log is written asynchronously: read once it has exited.
-    expect(count(gateway.stdout(), 'a worker stopped unexpectedly')).toBe(1);
+    expect(occurrences(gateway.stdout(), 'a worker stopped unexpectedly')).toBe(1);
     expect(gateway.stderr()).toBe('');
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 90_000);
 
   it('the master key came from the data folder and its file was then rewritten: the replacement takes the key the gateway started with', async () => {
@@ -156,7 +106,7 @@ describe('switchyard start --workers 2: a replacement worker serves the config t
     expect(new Set(answers.map((answer) => answer.worker)).size).toBe(2);
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 90_000);
 
   it('a worker whose primary never answers gives up with one line and exit 1', async () => {
@@ -173,7 +123,7 @@ describe('switchyard start --workers 2: a replacement worker serves the config t
     );
     const { stdout, stderr } = await run(process.execPath, [primary], {
       cwd,
-      env: { ...process.env, ...newMarker(), SWITCHYARD_MASTER_KEY: masterKey },
+      env: { ...process.env, ...marked.next(), SWITCHYARD_MASTER_KEY: masterKey },
       timeout: 60_000,
     });
     expect(stdout).toBe('worker exit 1\n');

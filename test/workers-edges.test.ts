@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { availableCores, cgroupCpuQuota, MAX_WORKERS, maxWorkers, resolveWorkerCount } from '../packages/cli/src/cluster/resolve-worker-count.js';
 import { CliError } from '../packages/cli/src/cli-error.js';
+import { childOutput, occurrences, processMarkers } from './support/marked-processes.js';
 import { cliPath, runCli, startCli, type RunningCli } from './support/run-cli.js';
 import { slowStream } from './support/slow-stream.js';
 
@@ -19,62 +19,10 @@ const primaryModule = pathToFileURL(path.join(path.dirname(cliPath), 'cluster', 
 const coreModule = pathToFileURL(path.resolve(path.dirname(cliPath), '../../core/dist/index.js')).href;
 
 /** Every test's processes carry a marker of their own: the primary and each worker, orphaned or not. */
-const markers: string[] = [];
-function newMarker(): Record<string, string> {
-  const marker = randomUUID();
-  markers.push(marker);
-  return { SWITCHYARD_EDGE_RUN: marker };
-}
-
-/** The live processes started with this marker (a zombie has no environment left to read). */
-function markedPids(env: Record<string, string>): number[] {
-  const needle = `SWITCHYARD_EDGE_RUN=${env['SWITCHYARD_EDGE_RUN']}`;
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(needle)) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours.
-    }
-  }
-  return pids;
-}
+const marked = processMarkers('SWITCHYARD_EDGE_RUN');
 
 // Whatever a test leaves running (it failed half-way), killed here, workers included.
-afterEach(() => {
-  for (const marker of markers.splice(0)) {
-    for (const pid of markedPids({ SWITCHYARD_EDGE_RUN: marker })) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Exited meanwhile.
-      }
-    }
-  }
-});
-
-/** Resolves once `check` holds for the child's output, re-checked on every write; rejects if the child closes first. */
-function output(child: ChildProcess, check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (settle: () => void) => {
-      child.stdout!.off('data', onData);
-      child.stderr!.off('data', onData);
-      child.off('close', onClose);
-      settle();
-    };
-    // On the next turn: whoever collects the output has appended this write by then.
-    const onData = () => setImmediate(() => check() && done(resolve));
-    const onClose = () => (check() ? done(resolve) : done(() => reject(new Error(`exited before ${what}`))));
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('close', onClose);
-    if (check()) done(resolve);
-    else if (child.stdout!.readableEnded) done(() => reject(new Error(`exited before ${what}`)));
-  });
-}
-
-const count = (text: string, part: string) => text.split(part).length - 1;
+afterEach(marked.killLeftovers);
 
 /** A config folder: the mock streams one word per `chunk_delay_ms`; a provider key that must never be printed. */
 async function configFolder(extra = ''): Promise<string> {
@@ -183,7 +131,7 @@ describe('--workers and server.workers: odd values are refused in one line, befo
     const bound = limit < MAX_WORKERS ? ` (4 per core, ${cores} here)` : '';
     const values = ['0', '-1', '1.5', '1e309', 'abc', '', '100000', 'AUTO', ' 2', String(limit + 1)];
     const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-values-'));
-    const env = newMarker();
+    const env = marked.next();
     const results = await Promise.all(values.map((value) => runCli(['start', '--port', '0', `--workers=${value}`], { cwd, env: { ...env, SWITCHYARD_MASTER_KEY: masterKey } })));
     for (const [i, result] of results.entries()) {
       expect(result.code, `--workers=${values[i]}`).toBe(2);
@@ -191,7 +139,7 @@ describe('--workers and server.workers: odd values are refused in one line, befo
       expect(result.stdout).toBe('');
     }
     expect(existsSync(path.join(cwd, '.switchyard'))).toBe(false);
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
   it('server.workers: <odd> in the YAML is a config problem (exit 1, file and line), no stack trace', async () => {
@@ -214,7 +162,7 @@ describe('--workers and server.workers: odd values are refused in one line, befo
 describe('switchyard start --workers 2: stopping', () => {
   it('SIGTERM while the workers still load: they stop, and the primary exits 0 (not "did not stop cleanly")', async () => {
     const cwd = await configFolder();
-    const env = newMarker();
+    const env = marked.next();
     // Workers that stay in their loading phase, before start.ts has its signal handlers in place.
     const preload = path.join(cwd, 'still-loading.mjs');
     await writeFile(
@@ -228,18 +176,18 @@ describe('switchyard start --workers 2: stopping', () => {
     );
     const gateway = await startCluster(cwd, env, { nodeFlags: ['--import', preload], ready: 'starting 2 workers' });
     const stdout = gateway.stdout;
-    await output(gateway.child, () => stdout().includes('worker 1 still loading') && stdout().includes('worker 2 still loading'), 'both workers load');
+    await childOutput(gateway.child, () => stdout().includes('worker 1 still loading') && stdout().includes('worker 2 still loading'), 'both workers load');
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
     expect(stdout()).toMatch(/"msg":"stopped"/);
     expect(stdout()).not.toMatch(/did not stop cleanly/);
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
   it('SIGTERM while the workers wait for their listen: each stops at once, exit 0 (no hang until the stop timeout)', async () => {
     // shutdown_timeout_ms 0: a worker that does not stop is killed after the 10 s margin, well within the test.
     const cwd = await configFolder('server:\n  shutdown_timeout_ms: 0\n');
-    const env = newMarker();
+    const env = marked.next();
     // Holds the primary's answer to a worker's listen() until the worker has run its SIGTERM handler
     // (node:cluster's internal reply to `queryServer`: { cmd: 'NODE_CLUSTER', ack, errno, key, … }).
     const preload = path.join(cwd, 'hold-listen.mjs');
@@ -262,30 +210,30 @@ describe('switchyard start --workers 2: stopping', () => {
     );
     const gateway = await startCluster(cwd, env, { nodeFlags: ['--import', preload], ready: 'starting 2 workers' });
     const stdout = gateway.stdout;
-    await output(gateway.child, () => stdout().includes('worker 1 listen held') && stdout().includes('worker 2 listen held'), 'both workers to listen');
+    await childOutput(gateway.child, () => stdout().includes('worker 1 listen held') && stdout().includes('worker 2 listen held'), 'both workers to listen');
     const signalled = Date.now();
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(8000);
     expect(stdout()).not.toMatch(/did not stop in time/);
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
   it('SIGTERM with a stream in flight: the stream ends whole, new connections are refused, more signals change nothing, exit 0; no secret is printed', async () => {
     const cwd = await configFolder();
-    const env = newMarker();
+    const env = marked.next();
     const gateway = await startCluster(cwd, env);
     const stdout = gateway.stdout;
     const port = portOf(gateway);
     // A replaced worker logs its exit: that line, like every other, carries no secret.
-    const [victim] = markedPids(env).filter((pid) => pid !== gateway.child.pid);
+    const [victim] = marked.pids(env).filter((pid) => pid !== gateway.child.pid);
     process.kill(victim!, 'SIGKILL');
-    await output(gateway.child, () => count(stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
+    await childOutput(gateway.child, () => occurrences(stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
 
     const inFlight = slowStream(port, masterKey, 16);
     await inFlight.started;
     gateway.child.kill('SIGTERM');
-    await output(gateway.child, () => count(stdout(), 'shutting down: draining requests in flight') === 2, 'both workers to drain');
+    await childOutput(gateway.child, () => occurrences(stdout(), 'shutting down: draining requests in flight') === 2, 'both workers to drain');
     // The workers have let go of the port; once the primary has too, a new connection is refused.
     let refused = await tryConnect(port);
     while (refused !== 'ECONNREFUSED' && !inFlight.finished()) refused = await tryConnect(port);
@@ -298,14 +246,14 @@ describe('switchyard start --workers 2: stopping', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toContain('data: [DONE]');
     expect(await gateway.exited).toBe(0);
-    expect(count(stdout(), 'stopping: every worker drains')).toBe(1);
+    expect(occurrences(stdout(), 'stopping: every worker drains')).toBe(1);
     expectNoSecrets(stdout(), gateway.stderr());
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
   it('a primary killed with SIGKILL: its workers finish their streams, record them, and exit', async () => {
     const cwd = await configFolder();
-    const env = newMarker();
+    const env = marked.next();
     const gateway = await startCluster(cwd, env);
     const inFlight = slowStream(portOf(gateway), masterKey, 12);
     await inFlight.started;
@@ -315,7 +263,7 @@ describe('switchyard start --workers 2: stopping', () => {
     expect(answer.body).toContain('data: [DONE]');
     // The workers share the primary's stdout: it closes once both have exited.
     await gateway.exited;
-    expect(count(gateway.stdout(), '"msg":"stopped"')).toBe(2);
+    expect(occurrences(gateway.stdout(), '"msg":"stopped"')).toBe(2);
     // Letting go of a channel the primary's death already closed is no crash.
     expect(gateway.stderr()).toBe('');
     const database = new Database(path.join(cwd, '.switchyard', 'switchyard.db'), { readonly: true });
@@ -324,12 +272,12 @@ describe('switchyard start --workers 2: stopping', () => {
     } finally {
       database.close();
     }
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
   it('on a port already in use: exit 1, the reason said once, no worker left running, no secret printed', async () => {
     const cwd = await configFolder();
-    const env = newMarker();
+    const env = marked.next();
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const busyPort = (blocker.address() as { port: number }).port;
@@ -343,7 +291,7 @@ describe('switchyard start --workers 2: stopping', () => {
       const closed = new Promise((resolve) => child.on('close', resolve));
       // The primary's own exit, not its pipes' close: it must not leave a worker behind.
       expect(await exited).toBe(1);
-      expect(markedPids(env)).toEqual([]);
+      expect(marked.pids(env)).toEqual([]);
       await closed;
       expect(stderr).toBe(`switchyard: cannot listen on 127.0.0.1:${busyPort}: the address is already in use (is another gateway running?)\n`);
       expect(stdout).not.toMatch(/did not stop cleanly/);
@@ -357,7 +305,7 @@ describe('switchyard start --workers 2: stopping', () => {
 describe('the cluster primary with a worker that hangs in its drain', () => {
   it('SIGKILLs it after stopTimeoutMs (a second SIGTERM does not cut that short) and exits 1', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-hung-drain-'));
-    const env = newMarker();
+    const env = marked.next();
     const worker = path.join(dir, 'worker.mjs');
     // Listens, then ignores every stop signal: a drain that never ends.
     await writeFile(worker, `
@@ -383,15 +331,15 @@ describe('the cluster primary with a worker that hangs in its drain', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.resume();
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await output(child, () => stdout.includes('all listening'), 'both workers to listen');
+    await childOutput(child, () => stdout.includes('all listening'), 'both workers to listen');
     const signalled = Date.now();
     child.kill('SIGTERM');
-    await output(child, () => stdout.includes('stopping: every worker drains'), 'the primary to stop its workers');
+    await childOutput(child, () => stdout.includes('stopping: every worker drains'), 'the primary to stop its workers');
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
     expect(Date.now() - signalled).toBeGreaterThanOrEqual(1500);
     expect(stdout).toMatch(/workers did not stop in time: killing them/);
     expect(stdout).toMatch(/stopped; a worker did not stop cleanly/);
-    expect(markedPids(env)).toEqual([]);
+    expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 });
