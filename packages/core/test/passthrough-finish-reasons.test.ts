@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { ChatResponse, FinishReason } from '../src/canonical/chat-response.js';
 import type { StreamPart } from '../src/canonical/stream-part.js';
 import type { ServerSentEvent } from '../src/transport/server-sent-event.js';
+import { AnthropicPassthroughEncoder } from '../src/ingress/anthropic/anthropic-passthrough-encoder.js';
+import { isAnthropicStopReason, toAnthropicStopReason, withAnthropicStopReason } from '../src/ingress/anthropic/anthropic-stop-reason.js';
+import { formatAnthropicPassthroughMessage } from '../src/ingress/anthropic/format-anthropic-passthrough-message.js';
 import { ChatChunkEncoder } from '../src/ingress/openai/chat-chunk-encoder.js';
 import { formatOpenAIPassthroughResponse } from '../src/ingress/openai/format-openai-passthrough-response.js';
 import { OpenAIPassthroughEncoder } from '../src/ingress/openai/openai-passthrough-encoder.js';
@@ -14,6 +17,7 @@ import { fromOpenAIFinishReason, isOpenAIFinishReason, toOpenAIFinishReason, wit
  */
 
 const openAIWords = ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'];
+const anthropicWords = ['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded'];
 const hostileWords = ['abort', 'model_length', 'insufficient_system_resource', 'error', '__proto__', 'toString', 'constructor', 'hasOwnProperty', '', 'STOP', 'stop ', 'x'.repeat(10_000)];
 /** Any word: the defined ones, the hostile ones, and arbitrary text (lone surrogates included). */
 const anyWord = (defined: string[]) => fc.oneof(fc.constantFrom(...defined, ...hostileWords), fc.string({ unit: 'binary', maxLength: 40 }));
@@ -23,10 +27,12 @@ const sse = (data: string, name?: string): ServerSentEvent => ({ event: name, da
 /** `text` as a JSON string with every character spelled `\uXXXX`: the same string to a parser, other bytes. */
 const escaped = (text: string) => `"${[...text].map((char) => [...char].map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')).join('')}"`;
 
-describe('isOpenAIFinishReason', () => {
-  it('knows OpenAI’s words and nothing else, Object.prototype’s names and non-strings included', () => {
+describe('isOpenAIFinishReason / isAnthropicStopReason', () => {
+  it('know their dialect’s words and nothing else, Object.prototype’s names and non-strings included', () => {
     for (const word of openAIWords) expect(isOpenAIFinishReason(word)).toBe(true);
-    for (const value of [...hostileWords, 'end_turn', 'max_tokens', null, undefined, 5, {}, ['stop']]) expect(isOpenAIFinishReason(value)).toBe(false);
+    for (const word of anthropicWords) expect(isAnthropicStopReason(word)).toBe(true);
+    for (const value of [...hostileWords, ...anthropicWords.filter((word) => !openAIWords.includes(word)), null, undefined, 5, {}, ['stop']]) expect(isOpenAIFinishReason(value)).toBe(false);
+    for (const value of [...hostileWords, 'stop', 'length', 'tool_calls', null, undefined, 5, {}, ['end_turn']]) expect(isAnthropicStopReason(value)).toBe(false);
   });
 });
 
@@ -167,6 +173,60 @@ describe('formatOpenAIPassthroughResponse and finish reasons', () => {
       expect(written.choices[0]!.message).toBe(upstream.choices[0]!.message);
       // The upstream's body is not changed (a fallback or a log may still read it).
       expect(upstream.choices[0]!.finish_reason).toBe(word);
+    }
+  });
+});
+
+describe('the Anthropic fast path and stop reasons', () => {
+  const options = { requestId: 'req_1', model: 'anthropic/claude', modelPrefix: 'anthropic/', includeUsage: false };
+  const usage = { inputTokens: 9, outputTokens: 17 };
+  const delta = (value: string) => `{"type":"message_delta","delta":{"stop_reason":${value},"stop_sequence":null},"usage":{"output_tokens":17}}`;
+  /** The finish part the Anthropic tap reads (mapAnthropicStopReason): a word it does not know is `other`. */
+  const tapped = (word: string): FinishReason => ({ unified: anthropicWords.includes(word) ? 'stop' : 'other', raw: word });
+
+  it('withAnthropicStopReason writes the stop reason and keeps every other field; what is not a message_delta goes back as it came', () => {
+    expect(JSON.parse(withAnthropicStopReason(delta('"abort"'), { unified: 'other', raw: 'abort' }))).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 17 },
+    });
+    expect(JSON.parse(withAnthropicStopReason(delta('"model_length"'), { unified: 'length', raw: 'model_length' })).delta.stop_reason).toBe('max_tokens');
+    for (const data of ['{"type":"message_delta"', '{"type":"message_delta","delta":null}', '[1]']) expect(withAnthropicStopReason(data, { unified: 'other', raw: 'x' })).toBe(data);
+  });
+
+  it('property: the encoder writes an undefined stop reason as the translated path does, plain or escaped, and passes a defined one’s bytes as they came', () => {
+    fc.assert(
+      // An empty word is no finish to the tap (no finish part).
+      fc.property(anyWord(anthropicWords).filter((word) => word !== ''), fc.boolean(), (word, spelledWithEscapes) => {
+        const data = delta(spelledWithEscapes ? escaped(word) : JSON.stringify(word));
+        const encoder = new AnthropicPassthroughEncoder({ ...options, billedUsage: () => usage });
+        const [out] = encoder.encode({ event: sse(data, 'message_delta'), parts: [{ type: 'finish', finishReason: tapped(word) }, { type: 'usage', usage }] });
+        const written = (out as { event: string; data: string }).data;
+        expect(JSON.parse(written).delta.stop_reason).toBe(isAnthropicStopReason(word) ? word : toAnthropicStopReason(tapped(word)));
+        if (isAnthropicStopReason(word)) expect(written).toBe(data);
+      }),
+    );
+  });
+
+  it('rewrites the stop reason and the billed usage of one message_delta together', () => {
+    const encoder = new AnthropicPassthroughEncoder({ ...options, billedUsage: () => usage });
+    const unreadable = '{"type":"message_delta","delta":{"stop_reason":"abort"},"usage":{"output_tokens":-1}}';
+    const [out] = encoder.encode({ event: sse(unreadable, 'message_delta'), parts: [{ type: 'finish', finishReason: tapped('abort') }] });
+    expect(JSON.parse((out as { data: string }).data)).toMatchObject({ delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 9, output_tokens: 17 } });
+  });
+
+  it('formatAnthropicPassthroughMessage writes an undefined or missing stop reason as the translated path does, a defined one as it came', () => {
+    const response = (finishReason: FinishReason): ChatResponse => ({ id: 'msg_1', model: 'claude', created: 1, content: [], finishReason, usage });
+    const message = (stopReason: unknown) => ({ id: 'msg_1', type: 'message', model: 'claude', content: [], stop_reason: stopReason, usage: { input_tokens: 9, output_tokens: 17 } });
+    for (const [value, reason, reads] of [
+      ['abort', tapped('abort'), 'end_turn'],
+      ['__proto__', tapped('__proto__'), 'end_turn'],
+      [5, { unified: 'other', raw: 5 as unknown as string }, 'end_turn'],
+      [null, { unified: 'other' }, 'end_turn'],
+      ['pause_turn', tapped('pause_turn'), 'pause_turn'],
+      ['refusal', { unified: 'content-filter', raw: 'refusal' }, 'refusal'],
+    ] as const) {
+      expect((formatAnthropicPassthroughMessage(message(value), response(reason), 'anthropic/claude') as { stop_reason: unknown }).stop_reason).toBe(reads);
     }
   });
 });
