@@ -124,3 +124,52 @@ describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
     expect(viaFast.record).toMatchObject({ status: 200, errorCode: undefined, usage: { inputTokens: 74 + 512, outputTokens: 17 } });
   });
 });
+
+describe('a stop_reason Anthropic does not define reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  /** The stop reason as the upstream's JSON text holds it, and what the SDK must read on both paths. */
+  const cases: Array<{ name: string; value: string; reads: string; defined: boolean }> = [
+    { name: 'a word of its own', value: '"abort"', reads: 'end_turn', defined: false },
+    { name: 'a word of 10 KB', value: `"${'overlong-'.repeat(1200)}"`, reads: 'end_turn', defined: false },
+    { name: '__proto__', value: '"__proto__"', reads: 'end_turn', defined: false },
+    { name: 'toString', value: '"toString"', reads: 'end_turn', defined: false },
+    { name: 'an unknown word spelled with escapes', value: '"ab\\u006frt"', reads: 'end_turn', defined: false },
+    { name: 'a number', value: '5', reads: 'end_turn', defined: false },
+    { name: 'a defined word spelled with escapes', value: '"max_t\\u006fkens"', reads: 'max_tokens', defined: true },
+    { name: 'a defined word', value: '"refusal"', reads: 'refusal', defined: true },
+  ];
+
+  const streamWith = (value: string) => readFixture('anthropic', 'stream-text-only.txt').replace('"stop_reason":"end_turn"', `"stop_reason":${value}`);
+  const wholeWith = (value: string) => readFixture('anthropic', 'response.json').replace('"stop_reason": "end_turn"', `"stop_reason": ${value}`);
+
+  it.each(cases.flatMap((caseOf) => [true, false].map((stream) => ({ ...caseOf, stream }))))(
+    '$name (stream: $stream): the SDK reads the same stop reason, text and usage on both paths',
+    async ({ value, reads, defined, stream }) => {
+      const body = stream ? streamWith(value) : wholeWith(value);
+      expect(body).toContain(value);
+      const contentType = stream ? 'text/event-stream' : 'application/json';
+      replay.play({ body, contentType });
+      const viaTranslated = await ask(translated, stream);
+      replay.play({ body, contentType, splits: [17, 301, 302, 900] });
+      const viaFast = await ask(fast, stream);
+      expect(view(viaFast.message)).toEqual(view(viaTranslated.message));
+      expect(viaFast.message.stop_reason).toBe(reads);
+      expect(viaFast.record).toEqual(viaTranslated.record);
+      if (!stream) return;
+      // The bytes as they went: a defined word as the upstream wrote it, escapes and all; an undefined one nowhere.
+      replay.play({ body, contentType });
+      const before = records.get(fast)!.length;
+      const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
+      const response = await fetch(`${fast.origin}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
+      });
+      const text = await response.text();
+      await expect.poll(() => records.get(fast)!.length).toBe(before + 1);
+      expect(response.headers.get('x-switchyard-path')).toBe('fast');
+      if (defined) expect(text).toContain(`"stop_reason":${value}`);
+      else expect(text).not.toContain(`"stop_reason":${value}`);
+      if (!defined) expect(text).toContain(`"stop_reason":"${reads}"`);
+    },
+  );
+});

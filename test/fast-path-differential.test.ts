@@ -1,6 +1,7 @@
 import type { RequestRecord } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import fc from 'fast-check';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -149,16 +150,24 @@ function gatewayPair() {
     await replay?.close();
   });
 
-  async function post(gateway: TestGateway, body: unknown) {
+  /** One request by any client: what it read, and the ledger's record of it (awaited, so the next request's record is its own). */
+  async function exchange<T>(gateway: TestGateway, request: () => Promise<T>) {
     const before = records.get(gateway)!.length;
-    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
+    const read = await request();
     await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
-    return { status: response.status, path: response.headers.get('x-switchyard-path'), text, record: records.get(gateway)![before]! };
+    return { read, record: records.get(gateway)![before]! };
+  }
+
+  async function post(gateway: TestGateway, body: unknown) {
+    const { read, record } = await exchange(gateway, async () => {
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, path: response.headers.get('x-switchyard-path'), text: await response.text() };
+    });
+    return { ...read, record };
   }
 
   /** One request through both gateways against the same upstream bytes. */
@@ -182,6 +191,7 @@ function gatewayPair() {
     },
     post,
     both,
+    exchange,
   };
 }
 
@@ -368,5 +378,114 @@ describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
     expect(fastView).toEqual(readStream(viaTranslated.status, viaTranslated.text));
     expect(fastView).toMatchObject({ content: 'Hello', done: false, errors: [expect.objectContaining({ code: 'upstream_invalid_response' })] });
     expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+  });
+});
+
+describe('a finish reason OpenAI does not define reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  const pair = gatewayPair();
+  type Provider = 'openai' | 'deepseek';
+  const providers: Provider[] = ['openai', 'deepseek'];
+  /**
+   * The finish reason as the upstream's JSON text holds it, what an OpenAI client must
+   * read on both paths (by provider: the compatible presets map Mistral's `model_length`
+   * to `length`), and whether it is a word OpenAI defines (whose bytes the fast path
+   * passes as they came).
+   */
+  const cases: Array<{ name: string; member: string; reads: Record<Provider, string>; defined: boolean }> = [
+    { name: "vLLM's abort", member: '"finish_reason":"abort"', reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: "DeepSeek's insufficient_system_resource", member: '"finish_reason":"insufficient_system_resource"', reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: "Mistral's model_length", member: '"finish_reason":"model_length"', reads: { openai: 'stop', deepseek: 'length' }, defined: false },
+    { name: 'a word of 10 KB', member: `"finish_reason":"${'overlong-'.repeat(1200)}"`, reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: '__proto__', member: '"finish_reason":"__proto__"', reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: 'toString', member: '"finish_reason":"toString"', reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: 'an unknown word spelled with escapes', member: '"finish_reason":"ab\\u006frt"', reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: 'an escaped model_length', member: '"finish_reason":"model_\\u006cength"', reads: { openai: 'stop', deepseek: 'length' }, defined: false },
+    { name: 'an unknown word under a key spelled with escapes', member: '"fin\\u0069sh_reason":"abort"', reads: { openai: 'stop', deepseek: 'stop' }, defined: false },
+    { name: 'a defined word spelled with escapes', member: '"finish_reason":"st\\u006fp"', reads: { openai: 'stop', deepseek: 'stop' }, defined: true },
+    { name: 'a defined word under a key spelled with escapes', member: '"fin\\u0069sh_reason":"length"', reads: { openai: 'length', deepseek: 'length' }, defined: true },
+    { name: 'content_filter', member: '"finish_reason":"content_filter"', reads: { openai: 'content_filter', deepseek: 'content_filter' }, defined: true },
+  ];
+  const chunk = (rest: string) => `data: {"id":"chatcmpl-f","object":"chat.completion.chunk","created":1764072000,"model":"gpt-4o-mini",${rest}}\n\n`;
+  const usage = '{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}';
+  /** With `usageOnFinish`, the finishing chunk carries the usage too (as some compatible servers send it): both are rewritten at once. */
+  const stream = (member: string, usageOnFinish: boolean) =>
+    chunk('"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null') +
+    chunk('"choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null') +
+    chunk('"choices":[{"index":0,"delta":{"content":" there"},"finish_reason":null}],"usage":null') +
+    (usageOnFinish
+      ? chunk(`"choices":[{"index":0,"delta":{},${member}}],"usage":${usage}`)
+      : chunk(`"choices":[{"index":0,"delta":{},${member}}],"usage":null`) + chunk(`"choices":[],"usage":${usage}`)) +
+    'data: [DONE]\n\n';
+  const whole = (member: string) =>
+    `{"id":"chatcmpl-w","object":"chat.completion","created":1764072000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there","refusal":null},"logprobs":null,${member}}],"usage":${usage},"system_fingerprint":"fp_w"}`;
+  const messages = [{ role: 'user' as const, content: 'Say hello' }];
+  const client = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+
+  /** What the official client reads of a stream: everything but what differs by nature (the fast path's ids and extra fields). */
+  async function readWithClient(gateway: TestGateway, provider: Provider, includeUsage: boolean) {
+    const events = await client(gateway).chat.completions.create({
+      model: `${provider}/some-model`,
+      messages,
+      stream: true,
+      ...(includeUsage && { stream_options: { include_usage: true } }),
+    });
+    const read = { content: '', finishReasons: [] as string[], usage: undefined as unknown, models: new Set<string>() };
+    for await (const event of events) {
+      read.models.add(event.model);
+      if (event.usage) read.usage = { prompt_tokens: event.usage.prompt_tokens, completion_tokens: event.usage.completion_tokens, total_tokens: event.usage.total_tokens };
+      for (const choice of event.choices) {
+        read.content += choice.delta.content ?? '';
+        if (choice.finish_reason) read.finishReasons.push(choice.finish_reason);
+      }
+    }
+    return { ...read, models: [...read.models] };
+  }
+
+  const streamCases = cases.flatMap((caseOf) => providers.flatMap((provider) => [true, false].map((usageOnFinish) => ({ ...caseOf, provider, usageOnFinish }))));
+
+  it.each(streamCases)('stream, $provider, $name (usage on the finishing chunk: $usageOnFinish): the official client reads the same on both paths', async ({ member, reads, defined, provider, usageOnFinish }) => {
+    const script: ReplayScript = { body: stream(member, usageOnFinish), contentType: 'text/event-stream' };
+    for (const includeUsage of [true, false]) {
+      pair.replay.play(script);
+      const viaTranslated = await pair.exchange(pair.translated, () => readWithClient(pair.translated, provider, includeUsage));
+      pair.replay.play(script);
+      const viaFast = await pair.exchange(pair.fast, () => readWithClient(pair.fast, provider, includeUsage));
+      expect(viaFast.read).toEqual(viaTranslated.read);
+      expect(viaFast.read).toMatchObject({ content: 'Hello there', finishReasons: [reads[provider]], models: [`${provider}/gpt-4o-mini`] });
+      expect(viaFast.read.usage).toEqual(includeUsage ? JSON.parse(usage) : undefined);
+      expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    }
+    // The bytes as they went: a defined word as the upstream wrote it (escapes and all; unless the event carries a usage, written again for that), an undefined one nowhere.
+    const { viaFast, viaTranslated } = await pair.both(streamBody({ name: '', provider, dir: 'openai', file: '' }, true), script);
+    expect(viaFast.path).toBe('fast');
+    expect(readStream(viaFast.status, viaFast.text)).toEqual(readStream(viaTranslated.status, viaTranslated.text));
+    const word = member.slice(member.indexOf(':') + 1);
+    if (!defined) expect(viaFast.text).not.toContain(word);
+    else if (!usageOnFinish) expect(viaFast.text).toContain(member);
+  });
+
+  const wholeCases = cases.flatMap((caseOf) => providers.map((provider) => ({ ...caseOf, provider })));
+
+  it.each(wholeCases)('whole answer, $provider, $name: the official client reads the same on both paths', async ({ member, reads, defined, provider }) => {
+    const script: ReplayScript = { body: whole(member), contentType: 'application/json' };
+    const ask = (gateway: TestGateway) => async () => {
+      const completion = await client(gateway).chat.completions.create({ model: `${provider}/some-model`, messages });
+      const choice = completion.choices[0]!;
+      const { prompt_tokens, completion_tokens, total_tokens } = completion.usage!;
+      return { model: completion.model, content: choice.message.content, finishReason: choice.finish_reason, usage: { prompt_tokens, completion_tokens, total_tokens } };
+    };
+    pair.replay.play(script);
+    const viaTranslated = await pair.exchange(pair.translated, ask(pair.translated));
+    pair.replay.play(script);
+    const viaFast = await pair.exchange(pair.fast, ask(pair.fast));
+    expect(viaFast.read).toEqual(viaTranslated.read);
+    expect(viaFast.read).toMatchObject({ model: `${provider}/gpt-4o-mini`, content: 'Hello there', finishReason: reads[provider], usage: JSON.parse(usage) });
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    // The upstream's own body went through (its system_fingerprint, which the translation drops), the finish reason written only when undefined.
+    pair.replay.play(script);
+    const raw = await pair.post(pair.fast, { model: `${provider}/some-model`, messages });
+    expect(raw.path).toBe('fast');
+    expect(JSON.parse(raw.text)).toMatchObject({ id: 'chatcmpl-w', system_fingerprint: 'fp_w', choices: [{ index: 0, logprobs: null, finish_reason: reads[provider] }] });
+    if (!defined) expect(raw.text).not.toContain(member.slice(member.indexOf(':') + 1));
   });
 });

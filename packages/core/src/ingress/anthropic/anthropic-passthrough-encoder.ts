@@ -1,7 +1,9 @@
+import type { FinishReason } from '../../canonical/chat-response.js';
 import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { isAnthropicStopReason, withAnthropicStopReason } from './anthropic-stop-reason.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { deltaNeedsBilledUsage, deltaWithBilledUsage, startNeedsBilledUsage, startWithBilledUsage } from './passthrough-stream-usage.js';
 
@@ -23,6 +25,11 @@ type Json = Record<string, unknown>;
  * it gets the billed counts so far, as the translated path writes. Counts written as
  * digits ("17") are billed as numbers and written again as numbers. A usage the tap
  * read, in numbers, passes as it came; only these two events are looked at.
+ *
+ * A `stop_reason` Anthropic does not define (a word of a compatible server's own, or
+ * one a hostile upstream makes up) is written as the translated path writes it
+ * (`end_turn`): the tap read it from its `message_delta`, which is then written again.
+ * A defined one goes out as it came, escaped or not.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
@@ -38,12 +45,13 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     let data = event.data;
     let usageRead = false;
     let finalUsageRead = false;
+    let undefinedStop: FinishReason | undefined;
     for (const part of parts) {
       if (part.type === 'stream-start' && part.model) data = this.renamed(data, part.model);
       else if (part.type === 'usage') {
         usageRead = true;
         if (!part.partial) finalUsageRead = true;
-      }
+      } else if (part.type === 'finish' && part.finishReason.raw !== undefined && !isAnthropicStopReason(part.finishReason.raw)) undefinedStop = part.finishReason;
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
     const name = event.event ?? readType(data);
@@ -54,6 +62,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
       const billed = this.billedUsage?.();
       if (billed) data = deltaWithBilledUsage(data, billed);
     }
+    if (undefinedStop !== undefined) data = withAnthropicStopReason(data, undefinedStop);
     return [name === undefined ? data : { event: name, data }];
   }
 

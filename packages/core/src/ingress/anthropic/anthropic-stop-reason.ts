@@ -7,6 +7,33 @@ const anthropicStopReasons = new Set<string>(['end_turn', 'max_tokens', 'stop_se
  * Canonical finish reason → Anthropic `stop_reason`. An Anthropic upstream's own
  * value is kept as it was; another provider's is mapped from the unified reason.
  */
+/** Whether `value` is a `stop_reason` Anthropic defines (a string, compared as decoded: escapes do not matter). */
+export function isAnthropicStopReason(value: unknown): value is AnthropicStopReason {
+  return typeof value === 'string' && anthropicStopReasons.has(value);
+}
+
+/**
+ * A fast-path `message_delta` (its data) with `delta.stop_reason` written as the
+ * translated path writes `reason`: for a stop reason Anthropic does not define, which
+ * the tap read from it. Its other fields are kept; data that is not such an event is
+ * returned as it came.
+ */
+export function withAnthropicStopReason(data: string, reason: FinishReason): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return data;
+  }
+  if (!isObject(parsed) || !isObject(parsed['delta'])) return data;
+  parsed['delta']['stop_reason'] = toAnthropicStopReason(reason);
+  return JSON.stringify(parsed);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function toAnthropicStopReason(reason: FinishReason): AnthropicStopReason {
   if (reason.raw !== undefined && anthropicStopReasons.has(reason.raw)) return reason.raw as AnthropicStopReason;
   switch (reason.unified) {

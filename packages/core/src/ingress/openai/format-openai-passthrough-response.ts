@@ -1,5 +1,6 @@
 import type { ChatResponse } from '../../canonical/chat-response.js';
 import { billedOpenAIUsage } from './billed-openai-usage.js';
+import { withOpenAIFinishReasons } from './openai-finish-reason.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
@@ -9,10 +10,14 @@ type Json = Record<string, unknown>;
  * upstream's own body with `model` as `provider/model`, and the usage the gateway
  * billed: the upstream's own when it says that already, in OpenAI's place when the
  * upstream put it elsewhere, rewritten when its counts were not numbers it could bill.
+ * A finish reason OpenAI does not define (or none) is the translated path's
+ * (withOpenAIFinishReasons); the choices are copied only then.
  */
 export function formatOpenAIPassthroughResponse(body: Json, response: ChatResponse, model: string): unknown {
   const answer: Json = { ...body, model };
   const usage = answer['usage'];
   answer['usage'] = typeof usage === 'object' && usage !== null ? billedOpenAIUsage(usage, response.usage) : toOpenAIUsage(response.usage);
+  const choices = Array.isArray(body['choices']) ? withOpenAIFinishReasons(body['choices'], response.finishReason, true) : undefined;
+  if (choices) answer['choices'] = choices;
   return answer;
 }

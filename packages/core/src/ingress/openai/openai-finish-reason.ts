@@ -19,6 +19,9 @@ const fromOpenAI: Record<string, UnifiedFinishReason> = {
   content_filter: 'content-filter',
 };
 
+/** The finish reasons OpenAI defines (`function_call` is the older name of `tool_calls`, still in its SDKs' types). */
+const openAIFinishReasons = new Set<string>(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+
 export function toOpenAIFinishReason(reason: FinishReason): OpenAIFinishReason {
   return toOpenAI[reason.unified];
 }
@@ -26,4 +29,36 @@ export function toOpenAIFinishReason(reason: FinishReason): OpenAIFinishReason {
 export function fromOpenAIFinishReason(raw: string): FinishReason {
   // The upstream names the reason: `toString` or `__proto__` must not read Object.prototype.
   return { unified: Object.hasOwn(fromOpenAI, raw) ? fromOpenAI[raw]! : 'other', raw };
+}
+
+/** Whether `value` is a finish reason OpenAI defines (a string, compared as decoded: escapes do not matter). */
+export function isOpenAIFinishReason(value: unknown): value is OpenAIFinishReason {
+  return typeof value === 'string' && openAIFinishReasons.has(value);
+}
+
+/**
+ * The fast path's `choices` (of a stream chunk or a whole answer) with every finish
+ * reason OpenAI does not define written as the translated path writes it; undefined
+ * when there is none, so the upstream's bytes can go out as they came. `reason` is
+ * what the tap read from the first choice: its word becomes `toOpenAIFinishReason(reason)`
+ * (a preset's own words, Mistral's `model_length`, map as the preset maps them); another
+ * undefined word, in a further choice of `n > 1`, becomes `stop`, as any word the
+ * OpenAI mapping does not know does. In a stream chunk (`whole` false) only a word is
+ * a finish reason: `null` (the choice goes on) and values that are not a non-empty
+ * string, which the tap reads as no finish, are left. In a whole answer anything that
+ * is not a defined word is replaced, as the translated path writes `stop` for a
+ * missing or `null` one.
+ */
+export function withOpenAIFinishReasons(choices: readonly unknown[], reason: FinishReason, whole: boolean): unknown[] | undefined {
+  let written: unknown[] | undefined;
+  for (let at = 0; at < choices.length; at++) {
+    const choice = choices[at];
+    if (typeof choice !== 'object' || choice === null || Array.isArray(choice)) continue;
+    const value = (choice as Record<string, unknown>)['finish_reason'];
+    if (isOpenAIFinishReason(value)) continue;
+    if (!whole && (typeof value !== 'string' || value === '')) continue;
+    written ??= choices.slice();
+    written[at] = { ...choice, finish_reason: value === reason.raw ? toOpenAIFinishReason(reason) : 'stop' };
+  }
+  return written;
 }

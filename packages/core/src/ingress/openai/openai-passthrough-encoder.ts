@@ -1,8 +1,10 @@
+import type { FinishReason } from '../../canonical/chat-response.js';
 import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { billedOpenAIUsage } from './billed-openai-usage.js';
+import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-reason.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
@@ -24,6 +26,11 @@ type Json = Record<string, unknown>;
  *   billed (a usage it could not read is not passed on), and one whose upstream put
  *   usage elsewhere (Groq's `x_groq.usage`) or sent none gets a closing usage chunk,
  *   as on the translated path.
+ * - a finish reason OpenAI does not define (vLLM's `abort`, DeepSeek's
+ *   `insufficient_system_resource`, Mistral's `model_length`, any string a hostile
+ *   upstream makes up) is written as the translated path writes it (`stop`, `length`
+ *   for a preset's `model_length`): the tap read it from the event that carries it,
+ *   which is then written again. A defined word goes out as it came, escaped or not.
  *
  * What the translated path would write nothing for is not passed on either: an event
  * the tap read that is not a chunk (no `choices`: an error in a shape of its own,
@@ -63,13 +70,15 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
       return [];
     }
     let billed: Usage | undefined;
+    let undefinedFinish: FinishReason | undefined;
     for (const part of parts) {
       if (part.type === 'stream-start') this.learn(part.id, part.model, part.created);
       else if (part.type === 'usage' && !part.partial) billed = this.usage = part.usage;
+      else if (part.type === 'finish' && part.finishReason.raw !== undefined && !isOpenAIFinishReason(part.finishReason.raw)) undefinedFinish = part.finishReason;
     }
     const data = oneLine(event.data);
     if (unread) return [this.withModel(data)];
-    if (billed !== undefined || mentionsUsage.test(data)) return this.rewritten(data, billed);
+    if (billed !== undefined || undefinedFinish !== undefined || mentionsUsage.test(data)) return this.rewritten(data, billed, undefinedFinish);
     if (!data.includes('"choices"')) return [];
     return [this.withModel(data)];
   }
@@ -112,12 +121,20 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     return chunk ? JSON.stringify(this.renamed(chunk)) : data;
   }
 
-  /** A read event that carries a usage, or a field by that name, written as the client asked for it. */
-  private rewritten(data: string, billed: Usage | undefined): SseEvent[] {
+  /**
+   * A read event that carries a usage, or a field by that name, written as the client
+   * asked for it; or one whose finish reason OpenAI does not define (`undefinedFinish`,
+   * as the tap read it), written with the translated path's.
+   */
+  private rewritten(data: string, billed: Usage | undefined, undefinedFinish?: FinishReason): SseEvent[] {
     const chunk = parseObject(data);
     // The tap parsed it, so it parses; were it not so, a usage could not be taken out of it.
     if (!chunk) return [];
     this.renamed(chunk);
+    if (undefinedFinish !== undefined && Array.isArray(chunk['choices'])) {
+      const choices = withOpenAIFinishReasons(chunk['choices'], undefinedFinish, false);
+      if (choices) chunk['choices'] = choices;
+    }
     const usage = chunk['usage'];
     if (this.includeUsage && billed !== undefined && isRecord(usage)) {
       chunk['usage'] = billedOpenAIUsage(usage, billed);
