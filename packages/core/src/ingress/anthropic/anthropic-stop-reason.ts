@@ -3,10 +3,6 @@ import type { AnthropicStopReason } from './anthropic-messages-wire-types.js';
 
 const anthropicStopReasons = new Set<string>(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded']);
 
-/**
- * Canonical finish reason → Anthropic `stop_reason`. An Anthropic upstream's own
- * value is kept as it was; another provider's is mapped from the unified reason.
- */
 /** Whether `value` is a `stop_reason` Anthropic defines (a string, compared as decoded: escapes do not matter). */
 export function isAnthropicStopReason(value: unknown): value is AnthropicStopReason {
   return typeof value === 'string' && anthropicStopReasons.has(value);
@@ -34,6 +30,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Canonical finish reason → Anthropic `stop_reason`. An Anthropic upstream's own
+ * value is kept as it was; another provider's is mapped from the unified reason.
+ */
 export function toAnthropicStopReason(reason: FinishReason): AnthropicStopReason {
   if (reason.raw !== undefined && anthropicStopReasons.has(reason.raw)) return reason.raw as AnthropicStopReason;
   switch (reason.unified) {
