@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Redis } from 'ioredis';
+import type { Command, Redis } from 'ioredis';
 
 // ioredis (~1.5 MB of heap) is loaded by the first connection, not by every gateway
 // that merely has a Redis-capable plugin in its chain.
@@ -22,10 +22,14 @@ export interface FailSoftRedisOptions {
 
 /**
  * A Redis connection that never makes a request wait long: commands are not
- * queued while disconnected, each is retried at most once, and reconnecting goes
+ * queued while disconnected, none is sent twice, and reconnecting goes
  * on in the background (at most every 2 s). Right after start the first commands
  * wait for the first connection attempt (until ready, failed or the connect
  * timeout) instead of failing at once; after that nothing waits again.
+ *
+ * A command that times out drops its connection (see `dropOnTimeout`), so a Redis
+ * that is connected but silent (a network partition, a hung server) costs one
+ * command timeout, not one per command for as long as the silence lasts.
  */
 export class FailSoftRedis {
   readonly client: Redis;
@@ -36,12 +40,18 @@ export class FailSoftRedis {
 
   constructor(options: FailSoftRedisOptions) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    const commandTimeoutMs = options.commandTimeoutMs ?? 500;
     const RedisClient = loadRedis();
     this.client = new RedisClient(options.url, {
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+      // A command in flight when its connection drops fails at once and is never
+      // sent again: after a timeout, a replay on the next connection would run a
+      // command whose caller has moved on (charge a rate limit twice, write a stale
+      // breaker mark), and its promise, rejected already, would make dropOnTimeout
+      // drop that connection too.
+      maxRetriesPerRequest: 0,
       connectTimeout: this.connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs ?? 500,
+      commandTimeout: commandTimeoutMs,
       retryStrategy: (times) => Math.min(times * 100, 2000),
       connectionName: options.connectionName,
     });
@@ -50,6 +60,7 @@ export class FailSoftRedis {
     this.client.on('ready', () => {
       this.everReady = true;
     });
+    this.dropOnTimeout(commandTimeoutMs);
   }
 
   get reachable(): boolean {
@@ -70,6 +81,36 @@ export class FailSoftRedis {
       this.client.once('ready', done).once('error', done).once('end', done);
     });
     return this.firstConnection;
+  }
+
+  /**
+   * A socket that stays open while Redis is silent keeps ioredis 'ready', and every
+   * command would wait its full timeout until TCP gives up (~15 min). So the first
+   * command to time out destroys the socket it went out on: the commands after it
+   * fail at once, as while disconnected, `reachable` turns false, and ioredis
+   * reconnects in the background. A reconnect to a still-silent Redis ends the same
+   * way at its first handshake command (CLIENT SETNAME, the ready check's INFO),
+   * during which commands fail at once too. Every command, the stores' and
+   * ioredis's own, goes through `sendCommand`, so this is the one place to watch.
+   * `destroy()`, not `disconnect()`: ending a socket politely waits for a peer that
+   * is not answering. (ioredis's `socketTimeout` option does much the same, but in
+   * 5.11 its timer outlives its socket and can cut the next, healthy one:
+   * redis/ioredis#2147.)
+   */
+  private dropOnTimeout(commandTimeoutMs: number): void {
+    const client = this.client;
+    const sendCommand = client.sendCommand.bind(client);
+    client.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]) => {
+      const socket = client.stream; // the connection this command goes out on
+      const reply = sendCommand(command, stream) as Promise<unknown>;
+      reply.catch((error: Error) => {
+        // Only the connection the command was written to, and only once: later
+        // timeouts on it, or replies due on a newer connection, change nothing.
+        if (error.message !== 'Command timed out' || !socket || socket !== client.stream || socket.destroyed) return;
+        socket.destroy(new Error(`Redis did not answer within ${commandTimeoutMs} ms; reconnecting`));
+      });
+      return reply;
+    };
   }
 
   async close(): Promise<void> {

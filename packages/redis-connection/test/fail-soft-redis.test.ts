@@ -1,5 +1,6 @@
-import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FailSoftRedis } from '../src/index.js';
 
 async function closedPort(): Promise<number> {
@@ -9,6 +10,11 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
 
 describe('FailSoftRedis', () => {
   it('against a closed port: waits for the first attempt only, fails commands fast, reports errors', async () => {
@@ -29,4 +35,90 @@ describe('FailSoftRedis', () => {
     await redis.close();
     await redis.close(); // harmless twice
   });
+
+  it('a connected Redis that stops answering costs one command timeout, not one per command; once it answers, it is used again', async () => {
+    const fake = await startFakeRedis();
+    const errors: string[] = [];
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', commandTimeoutMs: 200, onError: (error) => errors.push(error.message) });
+    cleanups.push(() => fake.close(), () => redis.close());
+    await redis.whenFirstConnected();
+    expect(await redis.client.get('before')).toBe('OK');
+
+    fake.silent = true; // the socket stays open: ioredis still says 'ready'
+    const outcomes: string[] = [];
+    for (let index = 0; index < 10; index++) {
+      outcomes.push(await redis.client.get(`silent-${index}`).then(() => 'answered', (error: Error) => error.message));
+    }
+    // The first command waited out its timeout and dropped the connection; every
+    // later one failed at once, as while disconnected, and none went out.
+    expect(outcomes[0]).toBe('Command timed out');
+    expect(outcomes.filter((outcome) => outcome === 'Command timed out')).toHaveLength(1);
+    expect(fake.work()).toEqual([['get', 'before'], ['get', 'silent-0']]);
+    await expect.poll(() => redis.reachable).toBe(false); // once the socket's 'close' has come through
+    expect(errors).toContain('Redis did not answer within 200 ms; reconnecting');
+
+    // Reconnecting goes on in the background, and an attempt to a still-silent
+    // Redis ends too (its CLIENT SETNAME times out) rather than hanging in the
+    // ready check: a third connection means the second one was given up.
+    await expect.poll(() => fake.connections.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect(await redis.client.get('while-reconnecting').then(() => 'answered', (error: Error) => error.message)).not.toBe('Command timed out');
+    expect(fake.work()).toHaveLength(2);
+
+    fake.silent = false;
+    await expect.poll(() => redis.client.get('after').catch(() => 'failed'), { timeout: 10_000 }).toBe('OK');
+    expect(redis.reachable).toBe(true);
+    for (let index = 0; index < 5; index++) expect(await redis.client.get('after')).toBe('OK');
+    // The timed-out command was not sent again on the new connection.
+    expect(fake.work().filter(([, key]) => key === 'silent-0')).toHaveLength(1);
+  });
 });
+
+/**
+ * Just enough of a Redis to be connected to: every command is answered `+OK` (the
+ * ready check's INFO too) until `silent` is set; then commands are read, recorded
+ * and never answered, as in a network partition or a hung server, while the
+ * socket stays open. Records every command per connection, in accept order.
+ */
+async function startFakeRedis() {
+  const connections: string[][][] = [];
+  const sockets = new Set<Socket>();
+  const fake = {
+    silent: false,
+    connections,
+    /** The commands received so far other than a connection's setup (CLIENT …, INFO). */
+    work: () => connections.flat().filter(([name]) => name !== 'client' && name !== 'info'),
+    url: '',
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((socket) => {
+    const received: string[][] = [];
+    connections.push(received);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket)).on('error', () => {});
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (let command = takeCommand(); command; command = takeCommand()) {
+        received.push(command);
+        if (!fake.silent) socket.write('+OK\r\n');
+      }
+    });
+    /** One command (`*N` then N `$len` bulk strings) off the front of `pending`, once all of it is there. */
+    function takeCommand(): string[] | undefined {
+      const lines = pending.toString('latin1').split('\r\n');
+      const count = Number(lines[0]!.slice(1));
+      if (lines.length < 2 * count + 2) return undefined;
+      const args = Array.from({ length: count }, (_, index) => lines[2 + 2 * index]!);
+      pending = pending.subarray(Buffer.byteLength(lines.slice(0, 2 * count + 1).join('\r\n'), 'latin1') + 2);
+      return [args[0]!.toLowerCase(), ...args.slice(1)];
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  fake.url = `redis://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}

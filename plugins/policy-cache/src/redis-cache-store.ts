@@ -29,8 +29,9 @@ export interface RedisCacheStoreOptions {
 /**
  * Entries in Redis, shared by every gateway instance: `SET key value EX ttl`, the
  * value a marker byte and JSON (brotli above a size). It never queues commands
- * while disconnected and retries a command at most once, so an unreachable Redis
- * costs a request milliseconds, not a hang — the step then treats it as a miss.
+ * while disconnected and never sends a command twice, so an unreachable Redis costs
+ * a request milliseconds, not a hang, and a silent one a single request one command
+ * timeout (see FailSoftRedis) — the step then treats it as a miss.
  *
  * Every read asks Redis: an entry another instance overwrote, or that expired or was
  * deleted there, is never answered from this process. The entries hit most recently

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { findRedis, freshRedisPrefix, startMockOpenAI, type MockOpenAI, type RedisTarget } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, redisWorkCommands, startMockOpenAI, startTcpRelay, type MockOpenAI, type RedisTarget } from '@switchyard/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCacheValue, encodeCacheValue, RedisCacheStore, type CacheEntry } from '../src/index.js';
@@ -105,6 +105,46 @@ describe.skipIf(!redis.available)('the Redis store', () => {
       expect(await store.get('k')).toBeUndefined();
     } finally {
       await store.close();
+      inspector.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!redis.available)('the cache on a Redis that stops answering (blackholed)', () => {
+  it('answers MISS; one lookup waits out the command timeout, the ones after it do not ask Redis; once Redis answers, it hits again', async () => {
+    const target = new URL(redis.available ? redis.url : 'redis://x');
+    const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
+    const prefix = freshRedisPrefix();
+    const gateway = await startCacheGateway({ store: { use: 'redis', url: relay.urlFor(target.toString()), key_prefix: prefix } }, upstream.url);
+    const inspector = new Redis(target.toString());
+    try {
+      expect((await post(gateway, 'blackholed later')).cache).toBe('MISS');
+      // The write is off the request path: wait until it landed.
+      await expect.poll(async () => (await post(gateway, 'blackholed later')).cache).toBe('HIT');
+      const served = upstream.requests.length;
+
+      await relay.setMode('blackhole'); // the socket stays open: ioredis still says 'ready'
+      for (let index = 0; index < 6; index++) {
+        const result = await post(gateway, 'blackholed later');
+        expect([result.status, result.cache]).toEqual([200, 'MISS']);
+      }
+      expect(upstream.requests.length - served).toBe(6);
+      // Counted on the wire, not timed: of 6 lookups (and the 6 writes after
+      // them) only the first GET reached Redis and waited out the command timeout;
+      // it dropped the connection, and everything after failed at once. Reconnect
+      // attempts send only their setup (CLIENT SETNAME …), unanswered too.
+      const sent = relay.swallowed().flatMap(({ bytes }) => redisWorkCommands(bytes));
+      expect(sent.map(([name]) => name)).toEqual(['get']);
+      expect(await cacheHealth(gateway)).toMatchObject({ healthy: true, backend: 'redis', reachable: false });
+
+      await relay.setMode('pass');
+      await expect.poll(async () => (await post(gateway, 'blackholed later')).cache, { timeout: 10_000 }).toBe('HIT');
+      expect(await cacheHealth(gateway)).toMatchObject({ backend: 'redis', reachable: true });
+    } finally {
+      await gateway.close();
+      await relay.close();
+      const stale = await inspector.keys(`${prefix}*`);
+      if (stale.length > 0) await inspector.del(...stale);
       inspector.disconnect();
     }
   });

@@ -24,9 +24,10 @@ interface GcraCommands {
 /**
  * TATs in Redis, shared by every gateway instance: one Lua script checks and
  * charges all of a call's limits atomically (see gcra-lua-script.ts), on the Redis
- * server's clock. It never queues commands while disconnected and never retries a
- * command more than once, so an unreachable Redis costs a request milliseconds, not
- * a hang; the step then applies its `on_error` policy.
+ * server's clock. It never queues commands while disconnected and never sends a
+ * command twice, so an unreachable Redis costs a request milliseconds, not a hang,
+ * and a silent one a single request one command timeout (see FailSoftRedis); the
+ * step then applies its `on_error` policy.
  */
 export class RedisRateLimitStore implements RateLimitStore {
   readonly backend = 'redis';

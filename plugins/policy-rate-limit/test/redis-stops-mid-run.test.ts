@@ -1,5 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { findRedis, freshRedisPrefix, startTcpRelay } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, redisWorkCommands, startTcpRelay } from '@switchyard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chat, keys, listen, rateLimitedGateway } from './support/rate-limited-gateway.js';
 
@@ -121,5 +121,49 @@ describe.skipIf(!redis.available)('Redis accepts but stops answering (blackholed
       return response.status;
     }, { timeout: 10_000 }).toBe(200);
     expect((await fetch(`${server.origin}/health`)).status).toBe(200);
+  });
+});
+
+describe.skipIf(!redis.available)('Redis blackholed for a while under fail-open', () => {
+  it('one request waits out the command timeout, the ones after it do not ask Redis at all; once Redis answers, limits apply again', async () => {
+    const target = new URL((redis as { url: string }).url);
+    const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
+    const gateway = await rateLimitedGateway({
+      scopes: { alice: { rpm: 1000 } },
+      rateLimit: {
+        store: { use: 'redis', url: relay.urlFor(target.toString()), key_prefix: freshRedisPrefix(), on_error: 'fail-open', connect_timeout_ms: 200, command_timeout_ms: 200 },
+      },
+    });
+    const server = await listen(gateway.app);
+    cleanups.push(async () => {
+      await server.close();
+      await gateway.close();
+      await relay.close();
+    });
+    const send = async () => {
+      const response = await fetch(`${server.origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chat()),
+      });
+      await response.arrayBuffer();
+      return { status: response.status, limited: response.headers.get('x-ratelimit-limit-requests') };
+    };
+    expect(await send()).toEqual({ status: 200, limited: '1000' });
+
+    await relay.setMode('blackhole'); // the socket stays open: ioredis still says 'ready'
+    for (let index = 0; index < 8; index++) expect(await send()).toEqual({ status: 200, limited: null });
+    // Counted on the wire, not timed: of the 8 checks only the first reached
+    // Redis (and waited out command_timeout_ms); its timeout dropped the
+    // connection, so the others failed open at once. Reconnect attempts send only
+    // their setup (CLIENT SETNAME …), which goes unanswered too.
+    const checks = relay.swallowed().flatMap(({ bytes }) => redisWorkCommands(bytes));
+    expect(checks.map(([name]) => name)).toEqual(['evalsha']);
+    const health = await (await fetch(`${server.origin}/health`)).json();
+    expect(health.checks.rate_limit_store).toEqual({ backend: 'redis', reachable: false, healthy: true });
+
+    await relay.setMode('pass');
+    await expect.poll(async () => (await send()).limited, { timeout: 10_000 }).toBe('1000');
+    expect((await (await fetch(`${server.origin}/health`)).json()).checks.rate_limit_store).toEqual({ backend: 'redis', reachable: true, healthy: true });
   });
 });

@@ -5,13 +5,15 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
  * - `pass`: every byte is forwarded.
  * - `refuse`: nothing listens on the port (connections are refused); open ones are reset.
  * - `blackhole`: connections are accepted and never answered; open ones stop forwarding.
+ *   What clients send meanwhile is read and dropped, and kept for {@link TcpRelay.swallowed}.
  */
 export type RelayMode = 'pass' | 'refuse' | 'blackhole';
 
 /**
  * A TCP relay in front of a server (PostgreSQL, Redis) that a test can break the
  * ways a network does. Emits `'traffic'` whenever bytes come back from the server,
- * so a test can act while calls are in flight without sleeping.
+ * so a test can act while calls are in flight without sleeping, and `'swallowed'`
+ * whenever bytes from a client are dropped by the blackhole.
  */
 export interface TcpRelay extends EventEmitter {
   /** The port the relay listens on (kept across `refuse`). */
@@ -20,12 +22,20 @@ export interface TcpRelay extends EventEmitter {
   /** `url` with its host and port replaced by the relay's. */
   urlFor(url: string): string;
   setMode(mode: RelayMode): Promise<void>;
+  /**
+   * What clients sent while blackholed (never forwarded), one entry per connection
+   * that sent any, numbered in the order the relay accepted them (the first is 1).
+   * Lets a test count what reached the wire instead of timing it.
+   */
+  swallowed(): Array<{ connection: number; bytes: Buffer }>;
   /** Resets (TCP RST) every open connection, as a restarting server or a dropping proxy does; returns how many. */
   resetAll(): number;
   close(): Promise<void>;
 }
 
 interface Pair {
+  /** 1, 2, … in the order the relay accepted them. */
+  id: number;
   client: Socket;
   upstream?: Socket;
 }
@@ -36,16 +46,30 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
   const events = new EventEmitter();
   let mode: RelayMode = 'pass';
   let port = 0;
+  let accepted = 0;
+  const swallowed = new Map<number, Buffer[]>();
+  const swallow = (pair: Pair) => {
+    const chunks = swallowed.get(pair.id) ?? [];
+    swallowed.set(pair.id, chunks);
+    // resume(): a socket that was unpiped stays paused with a 'data' listener alone.
+    pair.client.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      events.emit('swallowed');
+    }).resume();
+  };
 
   const server: Server = createServer((client) => {
-    const pair: Pair = { client };
+    const pair: Pair = { id: ++accepted, client };
     pairs.add(pair);
     client.on('error', () => {});
     client.on('close', () => {
       pair.upstream?.destroy();
       pairs.delete(pair);
     });
-    if (mode === 'blackhole') return; // accepted, never answered
+    if (mode === 'blackhole') {
+      swallow(pair); // accepted, never answered
+      return;
+    }
     const upstream = createConnection(target.port, target.host);
     pair.upstream = upstream;
     upstream.on('error', () => {});
@@ -94,9 +118,15 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
           pair.client.unpipe(pair.upstream);
           pair.upstream.unpipe(pair.client);
           pair.upstream.pause();
-          pair.client.pause();
+          swallow(pair);
         }
       }
+    },
+    swallowed() {
+      return [...swallowed]
+        .filter(([, chunks]) => chunks.length > 0)
+        .sort(([a], [b]) => a - b)
+        .map(([connection, chunks]) => ({ connection, bytes: Buffer.concat(chunks) }));
     },
     resetAll() {
       const count = pairs.size;
