@@ -53,6 +53,20 @@ describe('GeneratedOutput: the usage of a stream cut before its final usage', ()
   });
 });
 
+describe('GeneratedOutput: parts from a provider plugin that let a value of the wrong type through', () => {
+  it('counts a delta, text or tool call that is not text as no characters, never NaN', () => {
+    const output = new GeneratedOutput();
+    output.add({ type: 'text-delta', delta: 'a'.repeat(8) });
+    for (const junk of [12345, { a: 1 }, null, undefined, ['x']] as unknown as string[]) {
+      output.add({ type: 'text-delta', delta: junk });
+      output.add({ type: 'tool-call-start', index: 0, id: junk, name: junk });
+      output.add({ type: 'tool-call-delta', index: 0, argumentsDelta: junk });
+      output.addContent({ type: 'tool-call', id: junk, name: junk, arguments: junk });
+    }
+    expect(output.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 2 });
+  });
+});
+
 describe('estimateAnswerUsage: a whole answer without a usage the gateway can read', () => {
   it('bills what the same answer streamed without usage bills', () => {
     const streamed = new GeneratedOutput();

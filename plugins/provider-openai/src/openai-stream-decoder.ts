@@ -57,20 +57,25 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       }
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (typeof choice === 'object' && choice !== null) {
-        const delta = choice.delta ?? {};
-        if (delta.reasoning_content) parts = withPart(parts, { type: 'reasoning-delta', delta: delta.reasoning_content });
-        if (delta.content) parts = withPart(parts, { type: 'text-delta', delta: delta.content });
-        if (delta.refusal) parts = withPart(parts, { type: 'refusal-delta', delta: delta.refusal });
-        if (Array.isArray(delta.tool_calls)) {
-          for (const call of delta.tool_calls) {
-            if (typeof call !== 'object' || call === null) continue;
-            if (call.id && call.function?.name) {
-              parts = withPart(parts, { type: 'tool-call-start', index: call.index, id: call.id, name: call.function.name });
-            }
-            if (call.function?.arguments) {
-              parts = withPart(parts, { type: 'tool-call-delta', index: call.index, argumentsDelta: call.function.arguments });
-            }
-          }
+        // Only text where text belongs: a content of 12345 or {} is not passed on, and would
+        // have made the output estimate NaN (a usage record the ledger then refused).
+        const delta: Json = isRecord(choice.delta) ? choice.delta : {};
+        const reasoning = nonEmptyText(delta['reasoning_content']);
+        if (reasoning) parts = withPart(parts, { type: 'reasoning-delta', delta: reasoning });
+        const content = nonEmptyText(delta['content']);
+        if (content) parts = withPart(parts, { type: 'text-delta', delta: content });
+        const refusal = nonEmptyText(delta['refusal']);
+        if (refusal) parts = withPart(parts, { type: 'refusal-delta', delta: refusal });
+        if (Array.isArray(delta['tool_calls'])) {
+          delta['tool_calls'].forEach((call: unknown, position: number) => {
+            if (!isRecord(call)) return;
+            const index = toolCallIndex(call['index'], position);
+            const fn: Json = isRecord(call['function']) ? call['function'] : {};
+            const id = nonEmptyText(call['id']);
+            if (id && typeof fn['name'] === 'string') parts = withPart(parts, { type: 'tool-call-start', index, id, name: fn['name'] });
+            const argumentsDelta = nonEmptyText(fn['arguments']);
+            if (argumentsDelta) parts = withPart(parts, { type: 'tool-call-delta', index, argumentsDelta });
+          });
         }
         if (typeof choice.finish_reason === 'string' && choice.finish_reason) {
           finished = true;
@@ -91,6 +96,20 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       return [];
     },
   };
+}
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A non-empty string, else undefined: the upstream's value where only text may stand. */
+function nonEmptyText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A tool call's index as the upstream numbered it, or its place in the delta when it gave none a list could use. */
+function toolCallIndex(value: unknown, position: number): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : position;
 }
 
 /**

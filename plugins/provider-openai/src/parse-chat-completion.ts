@@ -12,6 +12,20 @@ type Json = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A non-empty string, else undefined: the upstream's value where only text may stand. */
+function nonEmptyText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * A tool call's arguments as JSON text: as sent, or written as text when a compatible
+ * server sent them as an object (the tolerant reading); anything else is no arguments.
+ */
+function argumentsText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return isRecord(value) ? JSON.stringify(value) : '';
+}
+
 /**
  * OpenAI `chat.completion` → canonical response. An answer whose shape cannot be
  * read (no choice, a message that is not an object, tool calls that are not a list)
@@ -28,12 +42,18 @@ export function parseChatCompletion(body: unknown, provider: string): UpstreamCh
   }
   const content: AssistantContentPart[] = [];
   const message = choice.message;
-  if (message.reasoning_content) content.push({ type: 'reasoning', text: message.reasoning_content });
-  if (message.content) content.push({ type: 'text', text: message.content });
-  if (message.refusal) content.push({ type: 'refusal', text: message.refusal });
+  // Only text where text belongs: a content of 12345 or {} was written to the client as
+  // "12345" or "[object Object]" and counted as no characters at all.
+  const reasoning = nonEmptyText(message.reasoning_content);
+  if (reasoning) content.push({ type: 'reasoning', text: reasoning });
+  const text = nonEmptyText(message.content);
+  if (text) content.push({ type: 'text', text });
+  const refusal = nonEmptyText(message.refusal);
+  if (refusal) content.push({ type: 'refusal', text: refusal });
   for (const call of message.tool_calls ?? []) {
-    if (!isRecord(call) || !isRecord(call.function)) continue;
-    content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
+    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== 'string') continue;
+    const id = typeof call.id === 'string' ? call.id : '';
+    content.push({ type: 'tool-call', id, name: call.function.name, arguments: argumentsText(call.function.arguments) });
   }
   const response: UpstreamChatResponse = {
     id: typeof completion.id === 'string' ? completion.id : '',

@@ -5,6 +5,15 @@ import type { Usage } from '../canonical/usage.js';
 import { CHARACTERS_PER_TOKEN, estimatePromptTokens } from './estimate-prompt-tokens.js';
 
 /**
+ * The characters of a part's text; 0 for a value that is not text, which a provider
+ * plugin that let an upstream's number or object through would hand over: counted as
+ * NaN, it made the whole estimate NaN, and the ledger refuse the request's record.
+ */
+function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length : 0;
+}
+
+/**
  * What a stream produced so far, for billing a stream that ended before the
  * provider's final usage came (the client left, the upstream broke): the real
  * counts the provider already reported (Anthropic's `message_start` gives the input
@@ -28,17 +37,17 @@ export class GeneratedOutput {
         return;
       case 'text-delta':
       case 'refusal-delta':
-        this.characters += part.delta.length;
+        this.characters += textLength(part.delta);
         return;
       case 'reasoning-delta':
-        this.characters += part.delta.length;
-        this.reasoningCharacters += part.delta.length;
+        this.characters += textLength(part.delta);
+        this.reasoningCharacters += textLength(part.delta);
         return;
       case 'tool-call-start':
-        this.characters += part.id.length + part.name.length;
+        this.characters += textLength(part.id) + textLength(part.name);
         return;
       case 'tool-call-delta':
-        this.characters += part.argumentsDelta.length;
+        this.characters += textLength(part.argumentsDelta);
         return;
       default:
     }
@@ -50,14 +59,14 @@ export class GeneratedOutput {
     switch (part.type) {
       case 'text':
       case 'refusal':
-        this.characters += part.text.length;
+        this.characters += textLength(part.text);
         return;
       case 'reasoning':
-        this.characters += part.text.length;
-        this.reasoningCharacters += part.text.length;
+        this.characters += textLength(part.text);
+        this.reasoningCharacters += textLength(part.text);
         return;
       case 'tool-call':
-        this.characters += part.id.length + part.name.length + part.arguments.length;
+        this.characters += textLength(part.id) + textLength(part.name) + textLength(part.arguments);
     }
   }
 
