@@ -65,10 +65,28 @@ describe('withOpenAIFinishReasons', () => {
     expect(withOpenAIFinishReasons([{ index: 0, finish_reason: '__proto__' }], { unified: 'other', raw: '__proto__' }, false)).toEqual([{ index: 0, finish_reason: 'stop' }]);
   });
 
-  it('in a stream chunk leaves what the tap reads as no finish (null, empty, not a string); in a whole answer writes stop for it, as the translated path does', () => {
+  it('in a stream chunk writes null for a value the tap reads as no finish (empty, not a string) and leaves null and a missing one; in a whole answer writes stop for all of them, as the translated path does', () => {
     const choices = [{ index: 0, finish_reason: 'abort' }, { index: 1, finish_reason: '' }, { index: 2, finish_reason: 5 }, { index: 3 }, { index: 4, finish_reason: null }, 'not a choice'];
-    expect(withOpenAIFinishReasons(choices, abort, false)).toEqual([{ index: 0, finish_reason: 'stop' }, ...choices.slice(1)]);
+    expect(withOpenAIFinishReasons(choices, abort, false)).toEqual([{ index: 0, finish_reason: 'stop' }, { index: 1, finish_reason: null }, { index: 2, finish_reason: null }, ...choices.slice(3)]);
     expect(withOpenAIFinishReasons(choices, abort, true)).toEqual([...[0, 1, 2, 3, 4].map((index) => ({ index, finish_reason: 'stop' })), 'not a choice']);
+  });
+
+  it('with no finish read (undefined), writes null in a stream for every value that is not a word, stop for an undefined word; gives nothing when there is none', () => {
+    const odd = [0, 5, -1, 1.5, '', true, false, {}, { reason: 'stop' }, [], ['stop']];
+    const choices = odd.map((value, index) => Object.freeze({ index, delta: { content: 'x' }, finish_reason: value }));
+    expect(withOpenAIFinishReasons(choices, undefined, false)).toEqual(odd.map((_value, index) => ({ index, delta: { content: 'x' }, finish_reason: null })));
+    expect(withOpenAIFinishReasons([{ index: 0, finish_reason: 'abort' }], undefined, false)).toEqual([{ index: 0, finish_reason: 'stop' }]);
+    expect(withOpenAIFinishReasons([{ index: 0, finish_reason: 5 }], undefined, true)).toEqual([{ index: 0, finish_reason: 'stop' }]);
+    expect(withOpenAIFinishReasons(Object.freeze([{ index: 0, finish_reason: null }, { index: 1 }, { index: 2, finish_reason: 'stop' }]), undefined, false)).toBeUndefined();
+  });
+
+  it('property: in a stream, any JSON value that is not a non-empty string, nor null, reads null; a choice without one is left', () => {
+    fc.assert(
+      fc.property(fc.jsonValue().filter((value) => value !== null && !(typeof value === 'string' && value !== '')), (value) => {
+        const written = withOpenAIFinishReasons([{ index: 0, finish_reason: value }, { index: 1 }], undefined, false);
+        expect(written).toEqual([{ index: 0, finish_reason: null }, { index: 1 }]);
+      }),
+    );
   });
 
   it('property: each choice reads what the translated path writes for its word (the generic mapping), a defined word as it was', () => {
@@ -136,6 +154,31 @@ describe('OpenAIPassthroughEncoder and finish reasons', () => {
         choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
         ...(includeUsage && { usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }),
       });
+    }
+  });
+
+  it('writes null for a finish_reason that is not a word (no finish part read from it), as the translated path writes null there; the rest of the event as it came', () => {
+    for (const value of ['5', '0', '""', 'true', 'false', '{"reason":"stop"}', '["stop"]', '-0.5e3']) {
+      for (const spelledWithEscapes of [false, true]) {
+        const data = finishing(value);
+        const written = spelledWithEscapes ? data.replace('"finish_reason"', '"fin\\u0069sh_reason"') : data;
+        const encoder = new OpenAIPassthroughEncoder(options);
+        encoder.encode({ event: sse(first), parts: [start] });
+        const out = encoder.encode({ event: sse(written), parts: [] });
+        expect(out).toHaveLength(1);
+        expect(JSON.parse(out[0] as string)).toEqual({ ...JSON.parse(data), model: 'openai/gpt-4o-mini', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: null }] });
+      }
+    }
+  });
+
+  it('passes as it came (the model renamed) an event read for a finish_reason that is only in its content, or for an escape in a value', () => {
+    for (const data of [
+      '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"finish_reason"},"finish_reason":null}]}',
+      '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"finish_reason":null}]}',
+    ]) {
+      const encoder = new OpenAIPassthroughEncoder(options);
+      encoder.encode({ event: sse(first), parts: [start] });
+      expect(encoder.encode({ event: sse(data), parts: [{ type: 'text-delta', delta: 'x' }] })).toEqual([data.replace('"model":"gpt-4o-mini"', '"model":"openai/gpt-4o-mini"')]);
     }
   });
 
