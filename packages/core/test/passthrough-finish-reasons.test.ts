@@ -234,7 +234,41 @@ describe('the Anthropic fast path and stop reasons', () => {
       usage: { output_tokens: 17 },
     });
     expect(JSON.parse(withAnthropicStopReason(delta('"model_length"'), { unified: 'length', raw: 'model_length' })).delta.stop_reason).toBe('max_tokens');
-    for (const data of ['{"type":"message_delta"', '{"type":"message_delta","delta":null}', '[1]']) expect(withAnthropicStopReason(data, { unified: 'other', raw: 'x' })).toBe(data);
+    for (const data of ['{"type":"message_delta"', '[1]', 'null']) expect(withAnthropicStopReason(data, { unified: 'other', raw: 'x' })).toBe(data);
+  });
+
+  it('withAnthropicStopReason gives a message_delta without a delta object the one the translated path writes', () => {
+    for (const data of ['{"type":"message_delta","delta":null,"usage":{"output_tokens":17}}', '{"type":"message_delta","usage":{"output_tokens":17}}', '{"type":"message_delta","delta":"end_turn","usage":{"output_tokens":17}}']) {
+      expect(JSON.parse(withAnthropicStopReason(data, { unified: 'stop' }))).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 17 } });
+    }
+  });
+
+  it('the encoder writes a message_delta the tap read no stop reason from (null, "", 0, false, none, no delta) with end_turn, as the translated path writes it; its other fields as they came', () => {
+    for (const data of [
+      delta('null'),
+      delta('""'),
+      delta('0'),
+      delta('false'),
+      '{"type":"message_delta","delta":{"stop_sequence":null},"usage":{"output_tokens":17}}',
+      '{"type":"message_delta","usage":{"output_tokens":17}}',
+    ]) {
+      for (const named of [true, false]) {
+        const encoder = new AnthropicPassthroughEncoder({ ...options, billedUsage: () => usage });
+        const [out] = encoder.encode({ event: sse(data, named ? 'message_delta' : undefined), parts: [{ type: 'usage', usage }] });
+        expect(JSON.parse((out as { data: string }).data)).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 17 } });
+      }
+    }
+  });
+
+  it('the encoder writes the stream’s last finish in a later message_delta without one, as the translated path keeps it; leaves events that are not message_delta alone', () => {
+    const encoder = new AnthropicPassthroughEncoder({ ...options, billedUsage: () => usage });
+    const first = delta('"max_tokens"');
+    expect(encoder.encode({ event: sse(first, 'message_delta'), parts: [{ type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' } }, { type: 'usage', usage }] })).toEqual([{ event: 'message_delta', data: first }]);
+    const [out] = encoder.encode({ event: sse(delta('null'), 'message_delta'), parts: [{ type: 'usage', usage }] });
+    expect(JSON.parse((out as { data: string }).data).delta.stop_reason).toBe('max_tokens');
+    for (const [name, data] of [['message_stop', '{"type":"message_stop"}'], ['ping', '{"type": "ping"}'], ['content_block_stop', '{"type":"content_block_stop","index":0}']] as const) {
+      expect(encoder.encode({ event: sse(data, name), parts: [] })).toEqual([{ event: name, data }]);
+    }
   });
 
   it('property: the encoder writes an undefined stop reason as the translated path does, plain or escaped, and passes a defined one’s bytes as they came', () => {
@@ -266,6 +300,9 @@ describe('the Anthropic fast path and stop reasons', () => {
       ['__proto__', tapped('__proto__'), 'end_turn'],
       [5, { unified: 'other', raw: 5 as unknown as string }, 'end_turn'],
       [null, { unified: 'other' }, 'end_turn'],
+      ['', { unified: 'other' }, 'end_turn'],
+      [0, { unified: 'other' }, 'end_turn'],
+      [undefined, { unified: 'other' }, 'end_turn'],
       ['pause_turn', tapped('pause_turn'), 'pause_turn'],
       ['refusal', { unified: 'content-filter', raw: 'refusal' }, 'refusal'],
     ] as const) {
