@@ -10,6 +10,8 @@ import { ChatChunkEncoder } from '../src/ingress/openai/chat-chunk-encoder.js';
 import { formatOpenAIPassthroughResponse } from '../src/ingress/openai/format-openai-passthrough-response.js';
 import { OpenAIPassthroughEncoder } from '../src/ingress/openai/openai-passthrough-encoder.js';
 import { fromOpenAIFinishReason, isOpenAIFinishReason, toOpenAIFinishReason, withOpenAIFinishReasons } from '../src/ingress/openai/openai-finish-reason.js';
+import { createResponsesPassthrough } from '../src/ingress/responses/responses-passthrough.js';
+import { isResponsesStatus, toResponsesStatus, withResponsesStatus } from '../src/ingress/responses/responses-status.js';
 
 /**
  * The fast path writes a finish reason its dialect does not define as the translated
@@ -308,5 +310,123 @@ describe('the Anthropic fast path and stop reasons', () => {
     ] as const) {
       expect((formatAnthropicPassthroughMessage(message(value), response(reason), 'anthropic/claude') as { stop_reason: unknown }).stop_reason).toBe(reads);
     }
+  });
+});
+
+describe('Responses: isResponsesStatus / withResponsesStatus and the pass-through', () => {
+  const statuses = ['completed', 'failed', 'in_progress', 'cancelled', 'queued', 'incomplete'];
+  const reasons = ['max_output_tokens', 'content_filter'];
+  const other: FinishReason = { unified: 'other', raw: 'incomplete' };
+  const length: FinishReason = { unified: 'length', raw: 'incomplete' };
+
+  it('isResponsesStatus knows OpenAI’s statuses, and an incomplete one only with a reason of its own', () => {
+    for (const status of statuses.filter((status) => status !== 'incomplete')) {
+      expect(isResponsesStatus(status, null)).toBe(true);
+      expect(isResponsesStatus(status, undefined)).toBe(true);
+    }
+    for (const reason of reasons) expect(isResponsesStatus('incomplete', { reason })).toBe(true);
+    expect(isResponsesStatus('incomplete', { reason: 'max_output_tokens', extra: 1 })).toBe(true);
+    for (const [status, details] of [
+      ['incomplete', null],
+      ['incomplete', undefined],
+      ['incomplete', {}],
+      ['incomplete', { reason: 'model_length' }],
+      ['incomplete', { reason: 5 }],
+      ['incomplete', { reason: '__proto__' }],
+      ['incomplete', 'max_output_tokens'],
+      ['incomplete', ['max_output_tokens']],
+      ['completed', { reason: 'model_length' }],
+      ['done', null],
+      ['', null],
+      ['toString', null],
+      ['COMPLETED', null],
+      [5, null],
+      [null, null],
+      [undefined, null],
+      [{ status: 'completed' }, null],
+    ] as const) {
+      expect(isResponsesStatus(status, details)).toBe(false);
+    }
+  });
+
+  it('withResponsesStatus writes an undefined status or reason as the translated path writes the finish, and leaves defined ones (no write)', () => {
+    for (const [response, reason] of [
+      [{ status: 'incomplete', incomplete_details: { reason: 'model_length' }, output: [] }, other],
+      [{ status: 'done', incomplete_details: null, output: [] }, other],
+      [{ status: 7, output: [] }, length],
+      [{ output: [] }, { unified: 'stop', raw: 'unknown' }],
+    ] as const) {
+      const copy: Record<string, unknown> = { ...response };
+      expect(withResponsesStatus(copy, reason)).toBe(true);
+      expect(copy).toEqual({ ...response, ...toResponsesStatus(reason) });
+    }
+    for (const response of [{ status: 'completed', incomplete_details: null }, { status: 'incomplete', incomplete_details: { reason: 'content_filter' } }, { status: 'failed', incomplete_details: null }]) {
+      const copy: Record<string, unknown> = { ...response };
+      expect(withResponsesStatus(copy, other)).toBe(false);
+      expect(copy).toEqual(response);
+    }
+  });
+
+  it('property: after withResponsesStatus a Response’s status and details are always ones OpenAI defines', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...statuses, 'done'), fc.jsonValue()), fc.oneof(fc.constant(null), fc.record({ reason: fc.oneof(fc.constantFrom(...reasons), fc.jsonValue()) }), fc.jsonValue()), fc.constantFrom<FinishReason>(other, length, { unified: 'stop' }, { unified: 'content-filter' }), (status, details, reason) => {
+        const response: Record<string, unknown> = { status, incomplete_details: details };
+        const defined = isResponsesStatus(status, details);
+        expect(withResponsesStatus(response, reason)).toBe(!defined);
+        expect(isResponsesStatus(response['status'], response['incomplete_details'])).toBe(true);
+        if (defined) expect(response).toEqual({ status, incomplete_details: details });
+        else expect(response).toEqual(toResponsesStatus(reason));
+      }),
+    );
+  });
+
+  describe('the pass-through encoder', () => {
+    const options = { requestId: 'req_1', model: 'openai/gpt-4o-mini', modelPrefix: 'openai/', includeUsage: true, billedUsage: () => ({ inputTokens: 41, outputTokens: 9 }) };
+    const final = (type: string, status: unknown, details: unknown) =>
+      JSON.stringify({ type, sequence_number: 9, response: { id: 'resp_up', object: 'response', status, incomplete_details: details, model: 'gpt-4o-mini', output: [], usage: { input_tokens: 41, output_tokens: 9, total_tokens: 50 } } });
+
+    it('writes a final event’s undefined status as the translated path does, names the event after it, and stores that; a defined one passes (the event named as it came)', () => {
+      for (const [type, status, details, reason, writes] of [
+        ['response.incomplete', 'incomplete', { reason: 'model_length' }, other, { type: 'response.completed', status: 'completed', incomplete_details: null }],
+        ['response.completed', 'done', null, other, { type: 'response.completed', status: 'completed', incomplete_details: null }],
+        ['response.completed', 5, null, length, { type: 'response.incomplete', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }],
+        ['response.incomplete', 'incomplete', { reason: 'content_filter' }, { unified: 'content-filter', raw: 'incomplete' }, { type: 'response.incomplete', status: 'incomplete', incomplete_details: { reason: 'content_filter' } }],
+        ['response.completed', 'failed', null, other, { type: 'response.completed', status: 'failed', incomplete_details: null }],
+      ] as const) {
+        const stored: unknown[] = [];
+        const encoder = createResponsesPassthrough({ responseId: 'resp_gw', onFinished: (response) => stored.push(response) }).createStreamEncoder(options);
+        const [out] = encoder.encode({ event: sse(final(type, status, details), type), parts: [{ type: 'finish', finishReason: reason }] });
+        const { event, data } = out as { event: string; data: string };
+        const written = JSON.parse(data);
+        expect({ event, type: written.type, status: written.response.status, incomplete_details: written.response.incomplete_details }).toEqual({ event: writes.type, ...writes });
+        expect(written.response).toMatchObject({ id: 'resp_gw', model: 'openai/gpt-4o-mini' });
+        expect(stored).toEqual([written.response]);
+      }
+    });
+
+    it('leaves events that are not final alone, their status included', () => {
+      const encoder = createResponsesPassthrough({}).createStreamEncoder(options);
+      const created = JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_up', status: 'weird', incomplete_details: null, model: 'gpt-4o-mini', output: [] } });
+      const [out] = encoder.encode({ event: sse(created, 'response.created'), parts: [] });
+      expect(JSON.parse((out as { data: string }).data).response.status).toBe('weird');
+    });
+
+    it('formatResponse writes a whole Response’s undefined status as the translated path does, and stores it; leaves a defined one', () => {
+      const response = (finishReason: FinishReason): ChatResponse => ({ id: 'resp_up', model: 'gpt-4o-mini', created: 1, content: [], finishReason, usage: { inputTokens: 41, outputTokens: 9 } });
+      const body = (status: unknown, details: unknown) => ({ id: 'resp_up', object: 'response', status, incomplete_details: details, output: [], usage: { input_tokens: 41, output_tokens: 9, total_tokens: 50 } });
+      for (const [status, details, reason, reads] of [
+        ['incomplete', { reason: 5 }, other, { status: 'completed', incomplete_details: null }],
+        [undefined, undefined, other, { status: 'completed', incomplete_details: null }],
+        ['incomplete', { reason: 'max_output_tokens' }, length, { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }],
+      ] as const) {
+        const stored: unknown[] = [];
+        const upstream = body(status, details);
+        const written = createResponsesPassthrough({ onFinished: (finished) => stored.push(finished) }).formatResponse(upstream, response(reason), 'openai/gpt-4o-mini') as Record<string, unknown>;
+        expect({ status: written['status'], incomplete_details: written['incomplete_details'] }).toEqual(reads);
+        expect(stored).toEqual([written]);
+        // The upstream's body is not changed.
+        expect(upstream.status).toBe(status);
+      }
+    });
   });
 });
