@@ -173,3 +173,71 @@ describe('a stop_reason Anthropic does not define reaches the client as the tran
     },
   );
 });
+
+describe('a message without a stop reason reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  /**
+   * How the upstream leaves the stop reason out, as a change to the fixture's text: the
+   * tap reads no stop reason from any of these, and the translated path writes `end_turn`.
+   */
+  const streamCases: Array<{ name: string; from: string; to: string }> = [
+    { name: 'stop_reason null', from: '"stop_reason":"end_turn"', to: '"stop_reason":null' },
+    { name: 'stop_reason ""', from: '"stop_reason":"end_turn"', to: '"stop_reason":""' },
+    { name: 'stop_reason 0', from: '"stop_reason":"end_turn"', to: '"stop_reason":0' },
+    { name: 'stop_reason false', from: '"stop_reason":"end_turn"', to: '"stop_reason":false' },
+    { name: 'stop_reason null under a key spelled with escapes', from: '"stop_reason":"end_turn"', to: '"st\\u006fp_reason":null' },
+    { name: 'no stop_reason', from: '"stop_reason":"end_turn",', to: '' },
+    { name: 'no delta', from: '"delta":{"stop_reason":"end_turn","stop_sequence":null},', to: '' },
+  ];
+  const wholeCases: Array<{ name: string; from: string; to: string }> = [
+    { name: 'stop_reason null', from: '"stop_reason": "end_turn"', to: '"stop_reason": null' },
+    { name: 'stop_reason ""', from: '"stop_reason": "end_turn"', to: '"stop_reason": ""' },
+    { name: 'stop_reason 0', from: '"stop_reason": "end_turn"', to: '"stop_reason": 0' },
+    { name: 'stop_reason false', from: '"stop_reason": "end_turn"', to: '"stop_reason": false' },
+    { name: 'no stop_reason', from: '"stop_reason": "end_turn",', to: '' },
+  ];
+  const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
+
+  async function streamText(gateway: TestGateway) {
+    const before = records.get(gateway)!.length;
+    const response = await fetch(`${gateway.origin}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
+    });
+    const text = await response.text();
+    await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+    return { path: response.headers.get('x-switchyard-path'), text };
+  }
+  const messageDeltas = (text: string) => text.split('\n\n').filter((block) => block.startsWith('event: message_delta')).map((block) => JSON.parse(/^data: (.*)$/m.exec(block)![1]!));
+
+  it.each(streamCases)('stream, $name: the SDK reads end_turn, the same text and usage on both paths', async ({ from, to }) => {
+    const body = readFixture('anthropic', 'stream-text-only.txt').replace(from, to);
+    expect(body).not.toContain(from);
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaTranslated = await ask(translated, true);
+    replay.play({ body, contentType: 'text/event-stream', splits: [17, 301, 302, 900] });
+    const viaFast = await ask(fast, true);
+    expect(view(viaFast.message)).toEqual(view(viaTranslated.message));
+    expect(viaFast.message.stop_reason).toBe('end_turn');
+    expect(viaFast.record).toEqual(viaTranslated.record);
+    // The bytes: the fast path's one message_delta holds the translated path's stop reason, its usage as the upstream wrote it.
+    replay.play({ body, contentType: 'text/event-stream' });
+    const raw = await streamText(fast);
+    expect(raw.path).toBe('fast');
+    expect(messageDeltas(raw.text)).toEqual([
+      { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: 74, cache_creation_input_tokens: 0, cache_read_input_tokens: 512, output_tokens: 17 } },
+    ]);
+  });
+
+  it.each(wholeCases)('whole message, $name: the SDK reads end_turn, the same text and usage on both paths', async ({ from, to }) => {
+    const body = readFixture('anthropic', 'response.json').replace(from, to);
+    expect(body).not.toContain(from);
+    replay.play({ body, contentType: 'application/json' });
+    const viaTranslated = await ask(translated, false);
+    replay.play({ body, contentType: 'application/json' });
+    const viaFast = await ask(fast, false);
+    expect(view(viaFast.message)).toEqual(view(viaTranslated.message));
+    expect(viaFast.message.stop_reason).toBe('end_turn');
+    expect(viaFast.record).toEqual(viaTranslated.record);
+  });
+});

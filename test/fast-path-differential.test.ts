@@ -489,3 +489,121 @@ describe('a finish reason OpenAI does not define reaches the client as the trans
     if (!defined) expect(raw.text).not.toContain(member.slice(member.indexOf(':') + 1));
   });
 });
+
+describe('a finish_reason that is not a word reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  const pair = gatewayPair();
+  type Provider = 'openai' | 'deepseek';
+  const providers: Provider[] = ['openai', 'deepseek'];
+  /**
+   * A finishing chunk's `finish_reason` as the upstream's JSON text holds it, when it is
+   * not a non-empty string: the decoders read no finish from it, and the translated path
+   * writes `null` there (and no finish reason later), so an OpenAI client reads none.
+   */
+  const cases: Array<{ name: string; member: string }> = [
+    { name: 'a number', member: '"finish_reason":5' },
+    { name: 'zero', member: '"finish_reason":0' },
+    { name: 'an empty string', member: '"finish_reason":""' },
+    { name: 'true', member: '"finish_reason":true' },
+    { name: 'false', member: '"finish_reason":false' },
+    { name: 'an object', member: '"finish_reason":{"reason":"stop"}' },
+    { name: 'an array', member: '"finish_reason":["stop"]' },
+    { name: 'a number under a key spelled with escapes', member: '"fin\\u0069sh_reason":5' },
+  ];
+  const chunk = (rest: string) => `data: {"id":"chatcmpl-f","object":"chat.completion.chunk","created":1764072000,"model":"gpt-4o-mini",${rest}}\n\n`;
+  const usage = '{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}';
+  /** `finishing` is how the finishing chunk goes: with an empty delta, with the last word in its delta, or with the usage on it too. */
+  type Finishing = 'empty delta' | 'content' | 'usage';
+  const stream = (member: string, finishing: Finishing) =>
+    chunk('"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null') +
+    chunk('"choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null') +
+    (finishing === 'content'
+      ? chunk(`"choices":[{"index":0,"delta":{"content":" there"},${member}}],"usage":null`)
+      : chunk('"choices":[{"index":0,"delta":{"content":" there"},"finish_reason":null}],"usage":null')) +
+    (finishing === 'usage'
+      ? chunk(`"choices":[{"index":0,"delta":{},${member}}],"usage":${usage}`)
+      : (finishing === 'empty delta' ? chunk(`"choices":[{"index":0,"delta":{},${member}}],"usage":null`) : '') + chunk(`"choices":[],"usage":${usage}`)) +
+    'data: [DONE]\n\n';
+  const whole = (member: string) =>
+    `{"id":"chatcmpl-w","object":"chat.completion","created":1764072000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there","refusal":null},"logprobs":null${member === '' ? '' : `,${member}`}}],"usage":${usage},"system_fingerprint":"fp_w"}`;
+  const messages = [{ role: 'user' as const, content: 'Say hello' }];
+  const client = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+
+  /** What the official client reads of a stream: every finish_reason that is not null, whatever its type. */
+  async function readWithClient(gateway: TestGateway, provider: Provider, includeUsage: boolean) {
+    const events = await client(gateway).chat.completions.create({
+      model: `${provider}/some-model`,
+      messages,
+      stream: true,
+      ...(includeUsage && { stream_options: { include_usage: true } }),
+    });
+    const read = { content: '', finishReasons: [] as unknown[], usage: undefined as unknown, models: new Set<string>() };
+    for await (const event of events) {
+      read.models.add(event.model);
+      if (event.usage) read.usage = { prompt_tokens: event.usage.prompt_tokens, completion_tokens: event.usage.completion_tokens, total_tokens: event.usage.total_tokens };
+      for (const choice of event.choices) {
+        read.content += choice.delta.content ?? '';
+        if (choice.finish_reason !== null && choice.finish_reason !== undefined) read.finishReasons.push(choice.finish_reason);
+      }
+    }
+    return { ...read, models: [...read.models] };
+  }
+
+  const finishings: Finishing[] = ['empty delta', 'content', 'usage'];
+  const streamCases = cases.flatMap((caseOf) => providers.flatMap((provider) => finishings.map((finishing) => ({ ...caseOf, provider, finishing }))));
+
+  it.each(streamCases)('stream, $provider, $name (finishing chunk: $finishing): the official client reads the same on both paths', async ({ member, provider, finishing }) => {
+    const script: ReplayScript = { body: stream(member, finishing), contentType: 'text/event-stream' };
+    for (const includeUsage of [true, false]) {
+      pair.replay.play(script);
+      const viaTranslated = await pair.exchange(pair.translated, () => readWithClient(pair.translated, provider, includeUsage));
+      pair.replay.play(script);
+      const viaFast = await pair.exchange(pair.fast, () => readWithClient(pair.fast, provider, includeUsage));
+      expect(viaFast.read).toEqual(viaTranslated.read);
+      expect(viaFast.read).toMatchObject({ content: 'Hello there', finishReasons: [], models: [`${provider}/gpt-4o-mini`] });
+      expect(viaFast.read.usage).toEqual(includeUsage ? JSON.parse(usage) : undefined);
+      expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    }
+    // The bytes: every finish_reason the fast path wrote is null, the value nowhere; the chunk's other fields as they came.
+    const { viaFast, viaTranslated } = await pair.both(streamBody({ name: '', provider, dir: 'openai', file: '' }, true), script);
+    expect(viaFast.path).toBe('fast');
+    expect(readStream(viaFast.status, viaFast.text)).toEqual(readStream(viaTranslated.status, viaTranslated.text));
+    expect(viaFast.text).not.toContain(member);
+    const finishValues = viaFast.text.split('\n\n').filter((block) => block.startsWith('data: {')).flatMap((block) => (JSON.parse(block.slice(6)).choices as Array<Record<string, unknown>>).map((choice) => choice['finish_reason']));
+    expect(finishValues.every((value) => value === null)).toBe(true);
+  });
+
+  it('the finish_reason of a further choice that is not a word is written null too', async () => {
+    const script: ReplayScript = {
+      body:
+        chunk('"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null},{"index":1,"delta":{"role":"assistant","content":"Ho"},"finish_reason":null}],"usage":null') +
+        chunk('"choices":[{"index":0,"delta":{"content":"!"},"finish_reason":null},{"index":1,"delta":{},"finish_reason":7}],"usage":null') +
+        chunk('"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null') +
+        chunk(`"choices":[],"usage":${usage}`) +
+        'data: [DONE]\n\n',
+      contentType: 'text/event-stream',
+    };
+    pair.replay.play(script);
+    // The gateway refuses n > 1, but an upstream may send further choices all the same.
+    const raw = await pair.post(pair.fast, { model: 'openai/some-model', messages, stream: true });
+    expect(raw.path).toBe('fast');
+    expect(raw.text).toContain('"choices":[{"index":0,"delta":{"content":"!"},"finish_reason":null},{"index":1,"delta":{},"finish_reason":null}]');
+    expect(raw.text).not.toContain('"finish_reason":7');
+  });
+
+  const wholeCases = [...cases, { name: 'null', member: '"finish_reason":null' }, { name: 'none', member: '' }].flatMap((caseOf) => providers.map((provider) => ({ ...caseOf, provider })));
+
+  it.each(wholeCases)('whole answer, $provider, $name: the official client reads stop on both paths', async ({ member, provider }) => {
+    const script: ReplayScript = { body: whole(member), contentType: 'application/json' };
+    const ask = (gateway: TestGateway) => async () => {
+      const completion = await client(gateway).chat.completions.create({ model: `${provider}/some-model`, messages });
+      return { model: completion.model, content: completion.choices[0]!.message.content, finishReason: completion.choices[0]!.finish_reason };
+    };
+    pair.replay.play(script);
+    const viaTranslated = await pair.exchange(pair.translated, ask(pair.translated));
+    pair.replay.play(script);
+    const viaFast = await pair.exchange(pair.fast, ask(pair.fast));
+    expect(viaFast.read).toEqual(viaTranslated.read);
+    expect(viaFast.read).toEqual({ model: `${provider}/gpt-4o-mini`, content: 'Hello there', finishReason: 'stop' });
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+  });
+});

@@ -207,3 +207,113 @@ describe('Responses pass-through vs translated, through the openai client', () =
     expect(recorded.passthrough.usage?.outputTokens).toBeGreaterThan(0);
   });
 });
+
+describe('a final status or incomplete reason OpenAI does not define reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  /**
+   * How the upstream's final Response is changed (from the mock's `completed`, or its
+   * `incomplete` with `max_output_tokens` for `base: 'length'`), the Chat Completions
+   * finish reason that the translated path's upstream (Chat Completions) says the same
+   * with (the same canonical finish: `abort`, a word OpenAI does not define, is `other`),
+   * and what the client must read on both paths.
+   */
+  interface Case {
+    name: string;
+    base: 'stop' | 'length';
+    edit: { status?: unknown; details?: unknown; noStatus?: boolean };
+    chat: string;
+    reads: { status: string; incomplete_details: unknown; event: string };
+  }
+  const completed = { status: 'completed', incomplete_details: null, event: 'response.completed' };
+  const cases: Case[] = [
+    { name: 'an incomplete reason OpenAI does not define', base: 'length', edit: { details: { reason: 'model_length' } }, chat: 'abort', reads: completed },
+    { name: 'an incomplete reason that is a number', base: 'length', edit: { details: { reason: 5 } }, chat: 'abort', reads: completed },
+    { name: 'incomplete, details null', base: 'length', edit: { details: null }, chat: 'abort', reads: completed },
+    { name: 'incomplete, details without a reason', base: 'length', edit: { details: {} }, chat: 'abort', reads: completed },
+    { name: 'incomplete, details a string', base: 'length', edit: { details: 'max_output_tokens' }, chat: 'abort', reads: completed },
+    { name: 'a status OpenAI does not define', base: 'stop', edit: { status: 'done' }, chat: 'abort', reads: completed },
+    { name: 'a status that is a number', base: 'stop', edit: { status: 5 }, chat: 'abort', reads: completed },
+    { name: 'a status that is an object, in response.incomplete', base: 'length', edit: { status: { incomplete: true } }, chat: 'abort', reads: completed },
+    { name: 'no status', base: 'stop', edit: { noStatus: true }, chat: 'abort', reads: completed },
+    // Defined values, which pass as they came: the same on both paths before and after.
+    { name: 'completed', base: 'stop', edit: {}, chat: 'stop', reads: completed },
+    { name: 'incomplete: max_output_tokens', base: 'length', edit: {}, chat: 'length', reads: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, event: 'response.incomplete' } },
+    { name: 'incomplete: content_filter', base: 'length', edit: { details: { reason: 'content_filter' } }, chat: 'content_filter', reads: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, event: 'response.incomplete' } },
+  ];
+  const reply = { content: 'Hello there', usage: { prompt_tokens: 41, completion_tokens: 9 } };
+
+  /** The mock's own bytes for one request, asked directly (not through a gateway). */
+  async function mockBytes(path: '/responses' | '/chat/completions', body: Record<string, unknown>, finishReason: 'stop' | 'length') {
+    mock.reset();
+    mock.enqueue({ reply: { ...reply, finishReason } });
+    const response = await fetch(`${mock.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status).toBe(200);
+    return response.text();
+  }
+
+  function edited(response: Record<string, unknown>, edit: Case['edit']): Record<string, unknown> {
+    const copy = { ...response };
+    if ('status' in edit) copy['status'] = edit.status;
+    if ('details' in edit) copy['incomplete_details'] = edit.details;
+    if (edit.noStatus) delete copy['status'];
+    return copy;
+  }
+
+  /** What each path's upstream sends for a case: the passthrough's Responses bytes with the final Response edited, the translated one's Chat Completions bytes. */
+  async function upstreams(caseOf: Case, stream: boolean) {
+    const responses = await mockBytes('/responses', { model: 'gpt-4o-mini', input: 'Say hello', stream }, caseOf.base);
+    let passthrough: string;
+    if (stream) {
+      const blocks = responses.split('\n\n').filter(Boolean);
+      const last = blocks.pop()!;
+      const [eventLine, dataLine] = last.split('\n') as [string, string];
+      const data = JSON.parse(dataLine.slice('data: '.length)) as Record<string, unknown>;
+      data['response'] = edited(data['response'] as Record<string, unknown>, caseOf.edit);
+      passthrough = [...blocks, `${eventLine}\ndata: ${JSON.stringify(data)}`].join('\n\n') + '\n\n';
+    } else {
+      passthrough = JSON.stringify(edited(JSON.parse(responses) as Record<string, unknown>, caseOf.edit));
+    }
+    const chatBody = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], stream, ...(stream && { stream_options: { include_usage: true } }) };
+    const chat = (await mockBytes('/chat/completions', chatBody, 'stop')).replace('"finish_reason":"stop"', `"finish_reason":${JSON.stringify(caseOf.chat)}`);
+    return { passthrough, translated: chat };
+  }
+
+  async function read(client: OpenAI, stream: boolean) {
+    if (!stream) {
+      const response = await client.responses.create({ model, input: 'Say hello' });
+      return { id: response.id, event: undefined as string | undefined, status: response.status, incomplete_details: response.incomplete_details, text: response.output_text, usage: response.usage };
+    }
+    const events = await client.responses.create({ model, input: 'Say hello', stream: true });
+    const view = { id: '', event: undefined as string | undefined, status: undefined as unknown, incomplete_details: undefined as unknown, text: '', usage: undefined as unknown };
+    for await (const event of events) {
+      if (event.type === 'response.output_text.delta') view.text += event.delta;
+      if (event.type === 'response.completed' || event.type === 'response.incomplete') {
+        Object.assign(view, { id: event.response.id, event: event.type, status: event.response.status, incomplete_details: event.response.incomplete_details, usage: event.response.usage });
+      }
+    }
+    return view;
+  }
+
+  it.each(cases.flatMap((caseOf) => [true, false].map((stream) => ({ ...caseOf, stream }))))('$name (stream: $stream): the official client reads the same status, reason, text and usage on both paths, and so does a stored response', async (caseOf) => {
+    const { stream, reads } = caseOf;
+    const bytes = await upstreams(caseOf, stream);
+    const seen = {} as Record<Path, { view: Awaited<ReturnType<typeof read>>; record: Awaited<ReturnType<typeof lastRecord>>; stored: unknown }>;
+    for (const path of paths) {
+      mock.reset();
+      mock.enqueue({ body: bytes[path], headers: { 'content-type': stream ? 'text/event-stream' : 'application/json' } });
+      const before = records[path].length;
+      const view = await read(clients[path], stream);
+      const record = await lastRecord(path, before);
+      expect(mock.requests.at(-1)!.path).toBe(path === 'passthrough' ? '/v1/responses' : '/v1/chat/completions');
+      const stored = await clients[path].responses.retrieve(view.id);
+      seen[path] = { view, record, stored: { status: stored.status, incomplete_details: stored.incomplete_details } };
+    }
+    const { id: _passthroughId, ...passthrough } = seen.passthrough.view;
+    const { id: _translatedId, ...translated } = seen.translated.view;
+    expect(passthrough).toEqual(translated);
+    expect(passthrough).toMatchObject({ status: reads.status, incomplete_details: reads.incomplete_details, text: 'Hello there', event: stream ? reads.event : undefined });
+    expect(passthrough.usage).toMatchObject({ input_tokens: 41, output_tokens: 9 });
+    expect(seen.passthrough.record).toEqual(seen.translated.record);
+    expect(seen.passthrough.stored).toEqual(seen.translated.stored);
+    expect(seen.passthrough.stored).toEqual({ status: reads.status, incomplete_details: reads.incomplete_details });
+  });
+});

@@ -10,6 +10,8 @@ import { ChatChunkEncoder } from '../src/ingress/openai/chat-chunk-encoder.js';
 import { formatOpenAIPassthroughResponse } from '../src/ingress/openai/format-openai-passthrough-response.js';
 import { OpenAIPassthroughEncoder } from '../src/ingress/openai/openai-passthrough-encoder.js';
 import { fromOpenAIFinishReason, isOpenAIFinishReason, toOpenAIFinishReason, withOpenAIFinishReasons } from '../src/ingress/openai/openai-finish-reason.js';
+import { createResponsesPassthrough } from '../src/ingress/responses/responses-passthrough.js';
+import { isResponsesStatus, toResponsesStatus, withResponsesStatus } from '../src/ingress/responses/responses-status.js';
 
 /**
  * The fast path writes a finish reason its dialect does not define as the translated
@@ -65,10 +67,28 @@ describe('withOpenAIFinishReasons', () => {
     expect(withOpenAIFinishReasons([{ index: 0, finish_reason: '__proto__' }], { unified: 'other', raw: '__proto__' }, false)).toEqual([{ index: 0, finish_reason: 'stop' }]);
   });
 
-  it('in a stream chunk leaves what the tap reads as no finish (null, empty, not a string); in a whole answer writes stop for it, as the translated path does', () => {
+  it('in a stream chunk writes null for a value the tap reads as no finish (empty, not a string) and leaves null and a missing one; in a whole answer writes stop for all of them, as the translated path does', () => {
     const choices = [{ index: 0, finish_reason: 'abort' }, { index: 1, finish_reason: '' }, { index: 2, finish_reason: 5 }, { index: 3 }, { index: 4, finish_reason: null }, 'not a choice'];
-    expect(withOpenAIFinishReasons(choices, abort, false)).toEqual([{ index: 0, finish_reason: 'stop' }, ...choices.slice(1)]);
+    expect(withOpenAIFinishReasons(choices, abort, false)).toEqual([{ index: 0, finish_reason: 'stop' }, { index: 1, finish_reason: null }, { index: 2, finish_reason: null }, ...choices.slice(3)]);
     expect(withOpenAIFinishReasons(choices, abort, true)).toEqual([...[0, 1, 2, 3, 4].map((index) => ({ index, finish_reason: 'stop' })), 'not a choice']);
+  });
+
+  it('with no finish read (undefined), writes null in a stream for every value that is not a word, stop for an undefined word; gives nothing when there is none', () => {
+    const odd = [0, 5, -1, 1.5, '', true, false, {}, { reason: 'stop' }, [], ['stop']];
+    const choices = odd.map((value, index) => Object.freeze({ index, delta: { content: 'x' }, finish_reason: value }));
+    expect(withOpenAIFinishReasons(choices, undefined, false)).toEqual(odd.map((_value, index) => ({ index, delta: { content: 'x' }, finish_reason: null })));
+    expect(withOpenAIFinishReasons([{ index: 0, finish_reason: 'abort' }], undefined, false)).toEqual([{ index: 0, finish_reason: 'stop' }]);
+    expect(withOpenAIFinishReasons([{ index: 0, finish_reason: 5 }], undefined, true)).toEqual([{ index: 0, finish_reason: 'stop' }]);
+    expect(withOpenAIFinishReasons(Object.freeze([{ index: 0, finish_reason: null }, { index: 1 }, { index: 2, finish_reason: 'stop' }]), undefined, false)).toBeUndefined();
+  });
+
+  it('property: in a stream, any JSON value that is not a non-empty string, nor null, reads null; a choice without one is left', () => {
+    fc.assert(
+      fc.property(fc.jsonValue().filter((value) => value !== null && !(typeof value === 'string' && value !== '')), (value) => {
+        const written = withOpenAIFinishReasons([{ index: 0, finish_reason: value }, { index: 1 }], undefined, false);
+        expect(written).toEqual([{ index: 0, finish_reason: null }, { index: 1 }]);
+      }),
+    );
   });
 
   it('property: each choice reads what the translated path writes for its word (the generic mapping), a defined word as it was', () => {
@@ -139,6 +159,31 @@ describe('OpenAIPassthroughEncoder and finish reasons', () => {
     }
   });
 
+  it('writes null for a finish_reason that is not a word (no finish part read from it), as the translated path writes null there; the rest of the event as it came', () => {
+    for (const value of ['5', '0', '""', 'true', 'false', '{"reason":"stop"}', '["stop"]', '-0.5e3']) {
+      for (const spelledWithEscapes of [false, true]) {
+        const data = finishing(value);
+        const written = spelledWithEscapes ? data.replace('"finish_reason"', '"fin\\u0069sh_reason"') : data;
+        const encoder = new OpenAIPassthroughEncoder(options);
+        encoder.encode({ event: sse(first), parts: [start] });
+        const out = encoder.encode({ event: sse(written), parts: [] });
+        expect(out).toHaveLength(1);
+        expect(JSON.parse(out[0] as string)).toEqual({ ...JSON.parse(data), model: 'openai/gpt-4o-mini', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: null }] });
+      }
+    }
+  });
+
+  it('passes as it came (the model renamed) an event read for a finish_reason that is only in its content, or for an escape in a value', () => {
+    for (const data of [
+      '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"finish_reason"},"finish_reason":null}]}',
+      '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"finish_reason":null}]}',
+    ]) {
+      const encoder = new OpenAIPassthroughEncoder(options);
+      encoder.encode({ event: sse(first), parts: [start] });
+      expect(encoder.encode({ event: sse(data), parts: [{ type: 'text-delta', delta: 'x' }] })).toEqual([data.replace('"model":"gpt-4o-mini"', '"model":"openai/gpt-4o-mini"')]);
+    }
+  });
+
   it('leaves an event alone whose finish part names no word (an encoder fed by hand)', () => {
     const data = finishing('"stop"');
     expect(encode(data, { unified: 'stop' })).toEqual([data.replace('"model":"gpt-4o-mini"', '"model":"openai/gpt-4o-mini"')]);
@@ -191,7 +236,41 @@ describe('the Anthropic fast path and stop reasons', () => {
       usage: { output_tokens: 17 },
     });
     expect(JSON.parse(withAnthropicStopReason(delta('"model_length"'), { unified: 'length', raw: 'model_length' })).delta.stop_reason).toBe('max_tokens');
-    for (const data of ['{"type":"message_delta"', '{"type":"message_delta","delta":null}', '[1]']) expect(withAnthropicStopReason(data, { unified: 'other', raw: 'x' })).toBe(data);
+    for (const data of ['{"type":"message_delta"', '[1]', 'null']) expect(withAnthropicStopReason(data, { unified: 'other', raw: 'x' })).toBe(data);
+  });
+
+  it('withAnthropicStopReason gives a message_delta without a delta object the one the translated path writes', () => {
+    for (const data of ['{"type":"message_delta","delta":null,"usage":{"output_tokens":17}}', '{"type":"message_delta","usage":{"output_tokens":17}}', '{"type":"message_delta","delta":"end_turn","usage":{"output_tokens":17}}']) {
+      expect(JSON.parse(withAnthropicStopReason(data, { unified: 'stop' }))).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 17 } });
+    }
+  });
+
+  it('the encoder writes a message_delta the tap read no stop reason from (null, "", 0, false, none, no delta) with end_turn, as the translated path writes it; its other fields as they came', () => {
+    for (const data of [
+      delta('null'),
+      delta('""'),
+      delta('0'),
+      delta('false'),
+      '{"type":"message_delta","delta":{"stop_sequence":null},"usage":{"output_tokens":17}}',
+      '{"type":"message_delta","usage":{"output_tokens":17}}',
+    ]) {
+      for (const named of [true, false]) {
+        const encoder = new AnthropicPassthroughEncoder({ ...options, billedUsage: () => usage });
+        const [out] = encoder.encode({ event: sse(data, named ? 'message_delta' : undefined), parts: [{ type: 'usage', usage }] });
+        expect(JSON.parse((out as { data: string }).data)).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 17 } });
+      }
+    }
+  });
+
+  it('the encoder writes the stream’s last finish in a later message_delta without one, as the translated path keeps it; leaves events that are not message_delta alone', () => {
+    const encoder = new AnthropicPassthroughEncoder({ ...options, billedUsage: () => usage });
+    const first = delta('"max_tokens"');
+    expect(encoder.encode({ event: sse(first, 'message_delta'), parts: [{ type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' } }, { type: 'usage', usage }] })).toEqual([{ event: 'message_delta', data: first }]);
+    const [out] = encoder.encode({ event: sse(delta('null'), 'message_delta'), parts: [{ type: 'usage', usage }] });
+    expect(JSON.parse((out as { data: string }).data).delta.stop_reason).toBe('max_tokens');
+    for (const [name, data] of [['message_stop', '{"type":"message_stop"}'], ['ping', '{"type": "ping"}'], ['content_block_stop', '{"type":"content_block_stop","index":0}']] as const) {
+      expect(encoder.encode({ event: sse(data, name), parts: [] })).toEqual([{ event: name, data }]);
+    }
   });
 
   it('property: the encoder writes an undefined stop reason as the translated path does, plain or escaped, and passes a defined one’s bytes as they came', () => {
@@ -223,10 +302,131 @@ describe('the Anthropic fast path and stop reasons', () => {
       ['__proto__', tapped('__proto__'), 'end_turn'],
       [5, { unified: 'other', raw: 5 as unknown as string }, 'end_turn'],
       [null, { unified: 'other' }, 'end_turn'],
+      ['', { unified: 'other' }, 'end_turn'],
+      [0, { unified: 'other' }, 'end_turn'],
+      [undefined, { unified: 'other' }, 'end_turn'],
       ['pause_turn', tapped('pause_turn'), 'pause_turn'],
       ['refusal', { unified: 'content-filter', raw: 'refusal' }, 'refusal'],
     ] as const) {
       expect((formatAnthropicPassthroughMessage(message(value), response(reason), 'anthropic/claude') as { stop_reason: unknown }).stop_reason).toBe(reads);
     }
+  });
+});
+
+describe('Responses: isResponsesStatus / withResponsesStatus and the pass-through', () => {
+  const statuses = ['completed', 'failed', 'in_progress', 'cancelled', 'queued', 'incomplete'];
+  const reasons = ['max_output_tokens', 'content_filter'];
+  const other: FinishReason = { unified: 'other', raw: 'incomplete' };
+  const length: FinishReason = { unified: 'length', raw: 'incomplete' };
+
+  it('isResponsesStatus knows OpenAI’s statuses, and an incomplete one only with a reason of its own', () => {
+    for (const status of statuses.filter((status) => status !== 'incomplete')) {
+      expect(isResponsesStatus(status, null)).toBe(true);
+      expect(isResponsesStatus(status, undefined)).toBe(true);
+    }
+    for (const reason of reasons) expect(isResponsesStatus('incomplete', { reason })).toBe(true);
+    expect(isResponsesStatus('incomplete', { reason: 'max_output_tokens', extra: 1 })).toBe(true);
+    for (const [status, details] of [
+      ['incomplete', null],
+      ['incomplete', undefined],
+      ['incomplete', {}],
+      ['incomplete', { reason: 'model_length' }],
+      ['incomplete', { reason: 5 }],
+      ['incomplete', { reason: '__proto__' }],
+      ['incomplete', 'max_output_tokens'],
+      ['incomplete', ['max_output_tokens']],
+      ['completed', { reason: 'model_length' }],
+      ['done', null],
+      ['', null],
+      ['toString', null],
+      ['COMPLETED', null],
+      [5, null],
+      [null, null],
+      [undefined, null],
+      [{ status: 'completed' }, null],
+    ] as const) {
+      expect(isResponsesStatus(status, details)).toBe(false);
+    }
+  });
+
+  it('withResponsesStatus writes an undefined status or reason as the translated path writes the finish, and leaves defined ones (no write)', () => {
+    for (const [response, reason] of [
+      [{ status: 'incomplete', incomplete_details: { reason: 'model_length' }, output: [] }, other],
+      [{ status: 'done', incomplete_details: null, output: [] }, other],
+      [{ status: 7, output: [] }, length],
+      [{ output: [] }, { unified: 'stop', raw: 'unknown' }],
+    ] as const) {
+      const copy: Record<string, unknown> = { ...response };
+      expect(withResponsesStatus(copy, reason)).toBe(true);
+      expect(copy).toEqual({ ...response, ...toResponsesStatus(reason) });
+    }
+    for (const response of [{ status: 'completed', incomplete_details: null }, { status: 'incomplete', incomplete_details: { reason: 'content_filter' } }, { status: 'failed', incomplete_details: null }]) {
+      const copy: Record<string, unknown> = { ...response };
+      expect(withResponsesStatus(copy, other)).toBe(false);
+      expect(copy).toEqual(response);
+    }
+  });
+
+  it('property: after withResponsesStatus a Response’s status and details are always ones OpenAI defines', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...statuses, 'done'), fc.jsonValue()), fc.oneof(fc.constant(null), fc.record({ reason: fc.oneof(fc.constantFrom(...reasons), fc.jsonValue()) }), fc.jsonValue()), fc.constantFrom<FinishReason>(other, length, { unified: 'stop' }, { unified: 'content-filter' }), (status, details, reason) => {
+        const response: Record<string, unknown> = { status, incomplete_details: details };
+        const defined = isResponsesStatus(status, details);
+        expect(withResponsesStatus(response, reason)).toBe(!defined);
+        expect(isResponsesStatus(response['status'], response['incomplete_details'])).toBe(true);
+        if (defined) expect(response).toEqual({ status, incomplete_details: details });
+        else expect(response).toEqual(toResponsesStatus(reason));
+      }),
+    );
+  });
+
+  describe('the pass-through encoder', () => {
+    const options = { requestId: 'req_1', model: 'openai/gpt-4o-mini', modelPrefix: 'openai/', includeUsage: true, billedUsage: () => ({ inputTokens: 41, outputTokens: 9 }) };
+    const final = (type: string, status: unknown, details: unknown) =>
+      JSON.stringify({ type, sequence_number: 9, response: { id: 'resp_up', object: 'response', status, incomplete_details: details, model: 'gpt-4o-mini', output: [], usage: { input_tokens: 41, output_tokens: 9, total_tokens: 50 } } });
+
+    it('writes a final event’s undefined status as the translated path does, names the event after it, and stores that; a defined one passes (the event named as it came)', () => {
+      for (const [type, status, details, reason, writes] of [
+        ['response.incomplete', 'incomplete', { reason: 'model_length' }, other, { type: 'response.completed', status: 'completed', incomplete_details: null }],
+        ['response.completed', 'done', null, other, { type: 'response.completed', status: 'completed', incomplete_details: null }],
+        ['response.completed', 5, null, length, { type: 'response.incomplete', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }],
+        ['response.incomplete', 'incomplete', { reason: 'content_filter' }, { unified: 'content-filter', raw: 'incomplete' }, { type: 'response.incomplete', status: 'incomplete', incomplete_details: { reason: 'content_filter' } }],
+        ['response.completed', 'failed', null, other, { type: 'response.completed', status: 'failed', incomplete_details: null }],
+      ] as const) {
+        const stored: unknown[] = [];
+        const encoder = createResponsesPassthrough({ responseId: 'resp_gw', onFinished: (response) => stored.push(response) }).createStreamEncoder(options);
+        const [out] = encoder.encode({ event: sse(final(type, status, details), type), parts: [{ type: 'finish', finishReason: reason }] });
+        const { event, data } = out as { event: string; data: string };
+        const written = JSON.parse(data);
+        expect({ event, type: written.type, status: written.response.status, incomplete_details: written.response.incomplete_details }).toEqual({ event: writes.type, ...writes });
+        expect(written.response).toMatchObject({ id: 'resp_gw', model: 'openai/gpt-4o-mini' });
+        expect(stored).toEqual([written.response]);
+      }
+    });
+
+    it('leaves events that are not final alone, their status included', () => {
+      const encoder = createResponsesPassthrough({}).createStreamEncoder(options);
+      const created = JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_up', status: 'weird', incomplete_details: null, model: 'gpt-4o-mini', output: [] } });
+      const [out] = encoder.encode({ event: sse(created, 'response.created'), parts: [] });
+      expect(JSON.parse((out as { data: string }).data).response.status).toBe('weird');
+    });
+
+    it('formatResponse writes a whole Response’s undefined status as the translated path does, and stores it; leaves a defined one', () => {
+      const response = (finishReason: FinishReason): ChatResponse => ({ id: 'resp_up', model: 'gpt-4o-mini', created: 1, content: [], finishReason, usage: { inputTokens: 41, outputTokens: 9 } });
+      const body = (status: unknown, details: unknown) => ({ id: 'resp_up', object: 'response', status, incomplete_details: details, output: [], usage: { input_tokens: 41, output_tokens: 9, total_tokens: 50 } });
+      for (const [status, details, reason, reads] of [
+        ['incomplete', { reason: 5 }, other, { status: 'completed', incomplete_details: null }],
+        [undefined, undefined, other, { status: 'completed', incomplete_details: null }],
+        ['incomplete', { reason: 'max_output_tokens' }, length, { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }],
+      ] as const) {
+        const stored: unknown[] = [];
+        const upstream = body(status, details);
+        const written = createResponsesPassthrough({ onFinished: (finished) => stored.push(finished) }).formatResponse(upstream, response(reason), 'openai/gpt-4o-mini') as Record<string, unknown>;
+        expect({ status: written['status'], incomplete_details: written['incomplete_details'] }).toEqual(reads);
+        expect(stored).toEqual([written]);
+        // The upstream's body is not changed.
+        expect(upstream.status).toBe(status);
+      }
+    });
   });
 });

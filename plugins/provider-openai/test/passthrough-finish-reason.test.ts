@@ -83,6 +83,29 @@ describe.each(decoders)('a finish reason through the %s tap', (_name, createDeco
       { numRuns: 300 },
     );
   });
+
+  it('property: a finish_reason that is not a word (any JSON value but a non-empty string or null) reads null on both paths, plain or under an escaped key, on its own chunk or with content', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue().filter((value) => value !== null && !(typeof value === 'string' && value !== '')),
+        fc.boolean(),
+        fc.boolean(),
+        (value, escapedKey, withContent) => {
+          const member = `${escapedKey ? '"fin\\u0069sh_reason"' : '"finish_reason"'}:${JSON.stringify(value)}`;
+          const events = stream(member);
+          if (withContent) events[2] = { ...events[2]!, data: events[2]!.data.replace('"delta":{}', '"delta":{"content":"!"}') };
+          const fast = viaFastPath(events, createDecoder());
+          const translated = viaTranslatedPath(events, createDecoder());
+          // The translated path writes no finish reason at all: the decoders read none.
+          expect(finishReasons(translated)).toEqual([]);
+          expect(finishReasons(fast)).toEqual([]);
+          const content = (events: string[]) => events.filter((text) => text !== '[DONE]').map((text) => (JSON.parse(text).choices as Array<{ delta?: { content?: string } }>).map((choice) => choice.delta?.content ?? '').join('')).join('');
+          expect(content(fast)).toBe(content(translated));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 it('a compatible preset’s model_length reads length on both paths, the openai provider’s stop', () => {

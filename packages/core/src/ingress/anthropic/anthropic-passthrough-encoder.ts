@@ -29,11 +29,15 @@ type Json = Record<string, unknown>;
  * A `stop_reason` Anthropic does not define (a word of a compatible server's own, or
  * one a hostile upstream makes up) is written as the translated path writes it
  * (`end_turn`): the tap read it from its `message_delta`, which is then written again.
+ * So is a `message_delta` the tap read no stop reason from (`null`, `""`, `0`, none, no
+ * `delta`): the translated path writes the stream's last finish there, else `end_turn`.
  * A defined one goes out as it came, escaped or not.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
+  /** The last finish the tap read, as the translated path keeps it for its `message_delta`. */
+  private finishReason: FinishReason = noStopReason;
 
   constructor(options: StreamEncoderOptions) {
     this.modelPrefix = options.modelPrefix;
@@ -45,13 +49,13 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     let data = event.data;
     let usageRead = false;
     let finalUsageRead = false;
-    let undefinedStop: FinishReason | undefined;
+    let finish: FinishReason | undefined;
     for (const part of parts) {
       if (part.type === 'stream-start' && part.model) data = this.renamed(data, part.model);
       else if (part.type === 'usage') {
         usageRead = true;
         if (!part.partial) finalUsageRead = true;
-      } else if (part.type === 'finish' && part.finishReason.raw !== undefined && !isAnthropicStopReason(part.finishReason.raw)) undefinedStop = part.finishReason;
+      } else if (part.type === 'finish') finish = this.finishReason = part.finishReason;
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
     const name = event.event ?? readType(data);
@@ -62,7 +66,12 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
       const billed = this.billedUsage?.();
       if (billed) data = deltaWithBilledUsage(data, billed);
     }
-    if (undefinedStop !== undefined) data = withAnthropicStopReason(data, undefinedStop);
+    if (finish !== undefined) {
+      if (finish.raw !== undefined && !isAnthropicStopReason(finish.raw)) data = withAnthropicStopReason(data, finish);
+    } else if (name === 'message_delta') {
+      // No stop reason the tap could read (null, "", 0, none): the translated path writes its last finish, else end_turn.
+      data = withAnthropicStopReason(data, this.finishReason);
+    }
     return [name === undefined ? data : { event: name, data }];
   }
 
@@ -83,6 +92,9 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     return JSON.stringify(parsed);
   }
 }
+
+/** What the translated path writes when no finish was read: `end_turn`. */
+const noStopReason: FinishReason = { unified: 'stop' };
 
 function readType(data: string): string | undefined {
   try {

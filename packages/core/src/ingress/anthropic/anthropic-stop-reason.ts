@@ -11,8 +11,11 @@ export function isAnthropicStopReason(value: unknown): value is AnthropicStopRea
 /**
  * A fast-path `message_delta` (its data) with `delta.stop_reason` written as the
  * translated path writes `reason`: for a stop reason Anthropic does not define, which
- * the tap read from it. Its other fields are kept; data that is not such an event is
- * returned as it came.
+ * the tap read from it, or for none (`null`, `""`, `0`, missing: the stream's last
+ * finish, else `end_turn`). Its other fields are kept; a `delta` that is not an object
+ * becomes `{stop_reason, stop_sequence: null}`, as the translated path writes it (the
+ * SDKs read `delta.stop_reason` of every `message_delta`). Data that is not an object
+ * is returned as it came.
  */
 export function withAnthropicStopReason(data: string, reason: FinishReason): string {
   let parsed: unknown;
@@ -21,8 +24,11 @@ export function withAnthropicStopReason(data: string, reason: FinishReason): str
   } catch {
     return data;
   }
-  if (!isObject(parsed) || !isObject(parsed['delta'])) return data;
-  parsed['delta']['stop_reason'] = toAnthropicStopReason(reason);
+  if (!isObject(parsed)) return data;
+  const stopReason = toAnthropicStopReason(reason);
+  const delta = parsed['delta'];
+  if (isObject(delta)) delta['stop_reason'] = stopReason;
+  else parsed['delta'] = { stop_reason: stopReason, stop_sequence: null };
   return JSON.stringify(parsed);
 }
 

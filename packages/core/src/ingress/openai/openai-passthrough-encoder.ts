@@ -31,6 +31,8 @@ type Json = Record<string, unknown>;
  *   upstream makes up) is written as the translated path writes it (`stop`, `length`
  *   for a preset's `model_length`): the tap read it from the event that carries it,
  *   which is then written again. A defined word goes out as it came, escaped or not.
+ *   A `finish_reason` that is not a word (5, `""`, `true`, an object) is no finish to
+ *   the tap, and the translated path writes `null` where it stood: so does this.
  *
  * What the translated path would write nothing for is not passed on either: an event
  * the tap read that is not a chunk (no `choices`: an error in a shape of its own,
@@ -70,16 +72,19 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
       return [];
     }
     let billed: Usage | undefined;
-    let undefinedFinish: FinishReason | undefined;
+    let finish: FinishReason | undefined;
     for (const part of parts) {
       if (part.type === 'stream-start') this.learn(part.id, part.model, part.created);
       else if (part.type === 'usage' && !part.partial) billed = this.usage = part.usage;
-      else if (part.type === 'finish' && part.finishReason.raw !== undefined && !isOpenAIFinishReason(part.finishReason.raw)) undefinedFinish = part.finishReason;
+      else if (part.type === 'finish') finish = part.finishReason;
     }
     const data = oneLine(event.data);
     if (unread) return [this.withModel(data)];
-    if (billed !== undefined || undefinedFinish !== undefined || mentionsUsage.test(data)) return this.rewritten(data, billed, undefinedFinish);
+    const undefinedFinish = finish !== undefined && finish.raw !== undefined && !isOpenAIFinishReason(finish.raw);
+    if (billed !== undefined || undefinedFinish || mentionsUsage.test(data)) return this.rewritten(data, billed, finish);
     if (!data.includes('"choices"')) return [];
+    // The tap read no finish from it, but it may hold a finish_reason that is not a word (5, "", true): written `null`, as the translated path writes it.
+    if (finish === undefined && mayHoldFinishReason.test(data)) return [this.withoutOddFinishReasons(data)];
     return [this.withModel(data)];
   }
 
@@ -123,16 +128,16 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
 
   /**
    * A read event that carries a usage, or a field by that name, written as the client
-   * asked for it; or one whose finish reason OpenAI does not define (`undefinedFinish`,
-   * as the tap read it), written with the translated path's.
+   * asked for it; or one whose finish reason OpenAI does not define (`finish`, as the tap
+   * read it, or none read from a value that is not a word), written with the translated path's.
    */
-  private rewritten(data: string, billed: Usage | undefined, undefinedFinish?: FinishReason): SseEvent[] {
+  private rewritten(data: string, billed: Usage | undefined, finish: FinishReason | undefined): SseEvent[] {
     const chunk = parseObject(data);
     // The tap parsed it, so it parses; were it not so, a usage could not be taken out of it.
     if (!chunk) return [];
     this.renamed(chunk);
-    if (undefinedFinish !== undefined && Array.isArray(chunk['choices'])) {
-      const choices = withOpenAIFinishReasons(chunk['choices'], undefinedFinish, false);
+    if (Array.isArray(chunk['choices'])) {
+      const choices = withOpenAIFinishReasons(chunk['choices'], finish, false);
       if (choices) chunk['choices'] = choices;
     }
     const usage = chunk['usage'];
@@ -151,6 +156,18 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     return [JSON.stringify(chunk)];
   }
 
+  /**
+   * A chunk the tap read no finish from, written again only if a choice's `finish_reason`
+   * is there but not a word (withOpenAIFinishReasons); else as it came, the model renamed.
+   */
+  private withoutOddFinishReasons(data: string): string {
+    const chunk = parseObject(data);
+    const choices = chunk && Array.isArray(chunk['choices']) ? withOpenAIFinishReasons(chunk['choices'], undefined, false) : undefined;
+    if (!choices) return this.withModel(data);
+    chunk!['choices'] = choices;
+    return JSON.stringify(this.renamed(chunk!));
+  }
+
   private renamed(chunk: Json): Json {
     const model = chunk['model'];
     if (typeof model !== 'string' || !model) {
@@ -167,6 +184,14 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
 
 /** A `usage` key whose value is not null (`"usage":null` rides on every chunk of a stream asked for usage). */
 const mentionsUsage = /"usage"\s*:\s*(?!null\b)/;
+
+/**
+ * What may hold a `finish_reason` other than `null` (a number, `""`, `true` …): the
+ * key followed by anything but `null`, or any key spelled with a `\u` escape (from
+ * the escape to the key's closing quote and its colon: a key that decodes to
+ * `finish_reason` holds no quote). A word in the content only costs a parse.
+ */
+const mayHoldFinishReason = /finish_reason(?!"\s*:\s*null\b)|\\u[^"]*"\s*:/;
 
 /** Multi-line `data:` joined by the SSE parser: a newline in JSON text is whitespace, so a space keeps the same JSON. */
 function oneLine(data: string): string {

@@ -1,6 +1,7 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import type { DialectPassthrough, PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { withResponsesStatus } from './responses-status.js';
 import { saysResponsesUsage, toResponsesUsage } from './responses-usage.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
 
@@ -21,7 +22,10 @@ export interface ResponsesPassthroughOptions {
  * stored responses and `previous_response_id` work on every target), `model`
  * (`provider/model`), and `store` / `previous_response_id` as the client sent them
  * (the gateway keeps the conversation, so upstream got `store: false` and the
- * expanded `input`). Item ids (`msg_…`, `fc_…`, `rs_…`) stay the upstream's.
+ * expanded `input`). Item ids (`msg_…`, `fc_…`, `rs_…`) stay the upstream's. The
+ * final Response's `status` and `incomplete_details`, when OpenAI does not define them,
+ * are written as the translated path writes the finish the tap read (withResponsesStatus),
+ * and a final event is then named after the status written.
  */
 export function createResponsesPassthrough(options: ResponsesPassthroughOptions): DialectPassthrough {
   const rewrite = (response: Record<string, unknown>, modelPrefix: string, fallbackModel: string): void => {
@@ -36,6 +40,7 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
       const copy = { ...body };
       rewrite(copy, '', model);
       copy['model'] = model;
+      withResponsesStatus(copy, response.finishReason);
       // The usage billed: the upstream's own when it says that already, else the gateway's reading or estimate.
       if (!saysResponsesUsage(copy['usage'], response.usage)) copy['usage'] = toResponsesUsage(response.usage);
       const status = copy['status'];
@@ -66,7 +71,7 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
     } catch {
       return []; // the tap already refused an unreadable event; nothing unparsed is forwarded
     }
-    const type = typeof data['type'] === 'string' ? data['type'] : event.event.event;
+    let type = typeof data['type'] === 'string' ? data['type'] : event.event.event;
     if (typeof data['sequence_number'] === 'number') this.nextSequence = data['sequence_number'] + 1;
     const response = data['response'];
     if (typeof response === 'object' && response !== null && !Array.isArray(response)) {
@@ -75,6 +80,12 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
       data['response'] = rewritten;
       this.snapshot = rewritten;
       if (type === 'response.completed' || type === 'response.incomplete') {
+        const finish = event.parts.find((part) => part.type === 'finish');
+        if (finish !== undefined && withResponsesStatus(rewritten, finish.finishReason)) {
+          // Named as the translated path names its final event.
+          type = rewritten['status'] === 'incomplete' ? 'response.incomplete' : 'response.completed';
+          data['type'] = type;
+        }
         this.withBilledUsage(rewritten);
         this.onFinished?.(rewritten as unknown as ResponsesResponse);
       }
