@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import type { AcmeStreamLine } from './acme-wire-types.js';
 import { mapAcmeEndReason } from './map-acme-end-reason.js';
 import { mapAcmeMeter } from './parse-acme-chat-response.js';
@@ -14,7 +14,8 @@ export function createAcmeStreamDecoder(provider: string): StreamDecoder {
     decode(event: ServerSentEvent): StreamPart[] {
       let line: AcmeStreamLine | null;
       try {
-        line = JSON.parse(event.data) as AcmeStreamLine | null;
+        // parseUpstreamJson, not JSON.parse: a line nested past the core's bound is refused here like a broken one.
+        line = parseUpstreamJson(event.data) as AcmeStreamLine | null;
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream line.`, { provider, cause: error });
       }

@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import type { AcmeFaultBody } from './acme-wire-types.js';
 
 /**
@@ -8,7 +8,7 @@ import type { AcmeFaultBody } from './acme-wire-types.js';
 export function mapAcmeError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let reason: string | undefined;
   try {
-    reason = (JSON.parse(response.bodyText) as AcmeFaultBody).fault?.reason;
+    reason = (parseUpstreamJson(response.bodyText) as AcmeFaultBody).fault?.reason;
   } catch {
     // Not JSON: fall through to the status.
   }

@@ -1,12 +1,16 @@
-import type { ChatResponse } from '@switchyard/core';
+import { parseUpstreamJson, type ChatResponse } from '@switchyard/core';
 import type { GeminiPart, GeminiResponse } from './gemini-wire-types.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { toUsageMetadata } from './to-usage-metadata.js';
 
-/** Parsed tool arguments; arguments that are not a JSON object are kept under `arguments`. */
+/**
+ * Parsed tool arguments; arguments that are not a JSON object are kept under
+ * `arguments`, and so are arguments nested past the core's bound for upstream JSON
+ * (the text is the provider's: parseUpstreamJson refuses it as it refuses broken JSON).
+ */
 export function toArgs(argumentsText: string): Record<string, unknown> {
   try {
-    const parsed: unknown = JSON.parse(argumentsText === '' ? '{}' : argumentsText);
+    const parsed: unknown = parseUpstreamJson(argumentsText === '' ? '{}' : argumentsText);
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
     return { arguments: parsed };
   } catch {

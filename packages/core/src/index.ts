@@ -71,6 +71,7 @@ export type { ServerSentEvent } from './transport/server-sent-event.js';
 export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { SseDecoder } from './transport/sse-decoder.js';
 export { capturedJsonStringPattern, jsonIndexPattern, jsonStringPattern, maxMatchedEventLength, unescapeJsonString } from './transport/json-text-patterns.js';
+export { UpstreamJsonTooDeepError, maxUpstreamJsonDepth, parseUpstreamJson } from './transport/parse-upstream-json.js';
 export { readyBatches } from './transport/ready-batches.js';
 export { takeReady, type ReadyItems } from './transport/take-ready.js';
 export { AttemptCancel, type CancelSource } from './transport/attempt-cancel.js';

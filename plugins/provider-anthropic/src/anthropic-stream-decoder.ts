@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
 import { readBlockDelta } from './block-delta-event.js';
 import { jsonResponseToolName } from './json-response-tool.js';
@@ -46,7 +46,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       }
       let data: StreamEventData;
       try {
-        data = JSON.parse(event.data) as StreamEventData;
+        data = parseUpstreamJson(event.data) as StreamEventData;
       } catch (error) {
         throw invalid('sent an unreadable stream event', error);
       }

@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import type { AnthropicErrorEnvelope } from './anthropic-wire-types.js';
 import { readRetryAfter } from './read-retry-after.js';
 
@@ -20,7 +20,7 @@ const statusByErrorType: Record<string, number> = {
 export function mapAnthropicError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let body: AnthropicErrorEnvelope | undefined;
   try {
-    body = JSON.parse(response.bodyText) as AnthropicErrorEnvelope;
+    body = parseUpstreamJson(response.bodyText) as AnthropicErrorEnvelope;
   } catch {
     // HTML or empty bodies (a proxy's 502, Cloudflare's 413): the status decides alone.
   }

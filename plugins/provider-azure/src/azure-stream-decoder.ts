@@ -1,4 +1,4 @@
-import type { ServerSentEvent, StreamDecoder, StreamPart } from '@switchyard/core';
+import { parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import { createOpenAIStreamDecoder } from '@switchyard/provider-openai';
 
 /** `"choices":[]`, in whatever spacing: the only chunks worth a second look. */
@@ -42,7 +42,7 @@ export function createAzureStreamDecoder(provider: string): StreamDecoder {
 // Unreadable JSON is left for the OpenAI decoder, which reports it properly.
 function parseQuietly(data: string): Record<string, unknown> | undefined {
   try {
-    const value = JSON.parse(data) as unknown;
+    const value = parseUpstreamJson(data) as unknown;
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,4 @@
-import { GatewayError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import { mapOpenAIError } from '@switchyard/provider-openai';
 
 interface AzureErrorDetail {
@@ -36,7 +36,7 @@ export function mapAzureError(provider: string, response: UpstreamErrorResponse)
 
 function readDetail(bodyText: string): AzureErrorDetail | undefined {
   try {
-    const body = JSON.parse(bodyText) as { error?: unknown };
+    const body = parseUpstreamJson(bodyText) as { error?: unknown };
     return typeof body?.error === 'object' && body.error !== null ? (body.error as AzureErrorDetail) : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, type UpstreamResponseInfo } from '@switchyard/core';
 import type { BedrockErrorBody, BedrockUsage, ConverseStreamPayload } from './bedrock-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockException } from './map-bedrock-error.js';
@@ -34,7 +34,7 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
     decode(event: ServerSentEvent): StreamPart[] {
       let payload: ConverseStreamPayload;
       try {
-        payload = JSON.parse(event.data) as ConverseStreamPayload;
+        payload = parseUpstreamJson(event.data) as ConverseStreamPayload;
       } catch (error) {
         throw invalid('sent an unreadable stream event', error);
       }

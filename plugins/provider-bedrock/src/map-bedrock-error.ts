@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import type { BedrockErrorBody } from './bedrock-wire-types.js';
 
 /** HTTP statuses of the exceptions, for exception frames that arrive inside a 200 stream. */
@@ -35,7 +35,7 @@ const credentialExceptions = new Set([
 export function mapBedrockError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let body: BedrockErrorBody = {};
   try {
-    const parsed: unknown = JSON.parse(response.bodyText);
+    const parsed: unknown = parseUpstreamJson(response.bodyText);
     if (typeof parsed === 'object' && parsed !== null) body = parsed as BedrockErrorBody;
   } catch {
     // HTML or empty bodies (a proxy's 502): the header and status decide alone.

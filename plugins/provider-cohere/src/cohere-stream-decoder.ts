@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import type { CohereUsage } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
@@ -39,7 +39,7 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
       if (event.data.trim() === '[DONE]') return [];
       let data: StreamEventData;
       try {
-        data = JSON.parse(event.data) as StreamEventData;
+        data = parseUpstreamJson(event.data) as StreamEventData;
       } catch (error) {
         throw invalid('sent an unreadable stream event', error);
       }

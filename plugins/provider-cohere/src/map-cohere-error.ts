@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import type { CohereErrorBody } from './cohere-wire-types.js';
 import { readRetryAfter } from './read-retry-after.js';
 
@@ -10,7 +10,7 @@ import { readRetryAfter } from './read-retry-after.js';
 export function mapCohereError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let body: CohereErrorBody | undefined;
   try {
-    body = JSON.parse(response.bodyText) as CohereErrorBody;
+    body = parseUpstreamJson(response.bodyText) as CohereErrorBody;
   } catch {
     // HTML or empty bodies (a proxy's 502): the status decides alone.
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
 import type { GeminiErrorEnvelope, GeminiGenerateContentResponse } from './gemini-wire-types.js';
 import { inventToolCallId } from './invent-tool-call-id.js';
 import { mapGeminiErrorBody } from './map-gemini-error.js';
@@ -70,7 +70,7 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
 function parseChunk(data: string, provider: string): GeminiGenerateContentResponse {
   let chunk: unknown;
   try {
-    chunk = JSON.parse(data);
+    chunk = parseUpstreamJson(data);
   } catch (error) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
   }

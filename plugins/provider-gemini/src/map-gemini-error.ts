@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import type { GeminiErrorEnvelope } from './gemini-wire-types.js';
 import { readRetryDelay } from './read-retry-delay.js';
 
@@ -6,7 +6,7 @@ import { readRetryDelay } from './read-retry-delay.js';
 export function mapGeminiError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let body: GeminiErrorEnvelope | undefined;
   try {
-    body = JSON.parse(response.bodyText) as GeminiErrorEnvelope;
+    body = parseUpstreamJson(response.bodyText) as GeminiErrorEnvelope;
   } catch {
     // HTML or empty bodies (a proxy's 502): the status decides alone.
   }

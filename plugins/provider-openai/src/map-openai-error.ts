@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 
 interface OpenAIErrorEnvelope {
   error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | unknown;
@@ -8,7 +8,7 @@ interface OpenAIErrorEnvelope {
 export function mapOpenAIError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let body: OpenAIErrorEnvelope | undefined;
   try {
-    body = JSON.parse(response.bodyText) as OpenAIErrorEnvelope;
+    body = parseUpstreamJson(response.bodyText) as OpenAIErrorEnvelope;
   } catch {
     // HTML or empty bodies (a 502 from a load balancer): the status decides alone.
   }

@@ -1,6 +1,7 @@
 import {
   GatewayError,
   fromOpenAIFinishReason,
+  parseUpstreamJson,
   type OpenAIChatChunk,
   type ServerSentEvent,
   type StreamDecoder,
@@ -37,7 +38,7 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(event.data);
+        parsed = parseUpstreamJson(event.data);
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, {
           provider,
@@ -138,7 +139,7 @@ function inStreamError(provider: string, body: unknown): GatewayError {
 
 function parseOrUndefined(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseUpstreamJson(text);
   } catch {
     return undefined;
   }

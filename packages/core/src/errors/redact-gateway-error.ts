@@ -30,7 +30,10 @@ export function redactGatewayError(error: unknown, redactor: SecretRedactor): Ga
 /** A plain Error with the same name, message and stack, redacted; causes follow up to a depth. */
 function redactCause(cause: unknown, redactor: SecretRedactor, depth: number): Error {
   const original = cause instanceof Error ? cause : undefined;
-  const message = original instanceof SyntaxError ? withoutQuotedText(original.message) : redactor.redact(original ? original.message : String(cause));
+  const message =
+    original instanceof SyntaxError && original.name !== 'UpstreamJsonTooDeepError'
+      ? withoutQuotedText(original.message)
+      : redactor.redact(original ? original.message : String(cause));
   const next = original?.cause !== undefined && depth + 1 < maxCauseDepth ? redactCause(original.cause, redactor, depth + 1) : undefined;
   const copy = new Error(message, next === undefined ? undefined : { cause: next });
   copy.name = original?.name ?? 'Error';
@@ -45,7 +48,9 @@ function redactCause(cause: unknown, redactor: SecretRedactor, depth: number): E
 /**
  * JSON.parse quotes a slice of the text it could not read (`Unexpected token 'x',
  * "…" is not valid JSON`); the slice may hold part of a secret, too little to
- * recognise. Only the position is kept.
+ * recognise. Only the position is kept. The refusal of text nested too deep
+ * (parseUpstreamJson: a SyntaxError of its own name, in any copy of core) quotes
+ * nothing and is kept as it says.
  */
 function withoutQuotedText(message: string): string {
   const position = /at position \d+/.exec(message)?.[0];

@@ -1,5 +1,7 @@
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { PassthroughEvent, StreamDecoder, UnreadEventReader } from '../plugin/provider-types.js';
+import { isJsonTextDeeperThan } from '../http/scan-json-text.js';
+import { maxUpstreamJsonDepth } from '../transport/parse-upstream-json.js';
 import type { PartDecoder } from '../transport/upstream-part-stream.js';
 import type { ServerSentEvent } from '../transport/server-sent-event.js';
 
@@ -11,7 +13,11 @@ const noParts: readonly StreamPart[] = Object.freeze([]);
  * the tap is lazy: an event that can only hold content is not decoded but handed on
  * marked unread, and decoded later only if someone needs its parts (billing a cut
  * stream, the first token of a traced one). The first event is always decoded: it
- * names the stream (id, model) that the client's encoder renames from.
+ * names the stream (id, model) that the client's encoder renames from. So is an
+ * event nested deeper than maxUpstreamJsonDepth (a content-only test looks at keys,
+ * not depth): the decoder refuses it as the translated path does, rather than the
+ * client being handed what the gateway would not read (a length check for most
+ * events; see isJsonTextDeeperThan).
  */
 export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEventReader {
   private first = true;
@@ -23,7 +29,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
     if (this.first) this.first = false;
-    else if (this.isContentOnly?.(event)) return [{ event, parts: noParts, unread: this }];
+    else if (this.isContentOnly?.(event) && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return [{ event, parts: noParts, unread: this }];
     return [{ event, parts: this.decoder.decode(event) }];
   }
 

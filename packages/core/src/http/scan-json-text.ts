@@ -68,3 +68,42 @@ function closingQuote(bytes: Uint8Array, open: number): number {
     if (backslashes % 2 === 0) return candidate;
   }
 }
+
+/**
+ * Whether JSON text is nested deeper than `maxDepth`: scanJsonText's depth count for
+ * text already decoded to a string (an upstream's answer or stream event). One pass
+ * with `charCodeAt`, string contents skipped with `indexOf`, nothing allocated. Text
+ * shorter than two characters a level is not read at all: JSON nested deeper than
+ * `maxDepth` opens and closes `maxDepth + 1` containers, so most stream events cost
+ * one comparison. Malformed text is left for `JSON.parse` to refuse.
+ */
+export function isJsonTextDeeperThan(text: string, maxDepth: number): boolean {
+  const length = text.length;
+  if (length < 2 * (maxDepth + 1)) return false;
+  let depth = 0;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === quote) {
+      index = closingQuoteInText(text, index);
+      if (index < 0) return false;
+    } else if (code === openBrace || code === openBracket) {
+      if (++depth > maxDepth) return true;
+    } else if (code === closeBrace || code === closeBracket) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** closingQuote for a string: the index of the quote that ends the string opened at `open`, or -1. */
+function closingQuoteInText(text: string, open: number): number {
+  let candidate = open;
+  for (;;) {
+    candidate = text.indexOf('"', candidate + 1);
+    if (candidate < 0) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(candidate - 1 - backslashes) === backslash) backslashes++;
+    // An even run of backslashes escapes itself, not the quote.
+    if (backslashes % 2 === 0) return candidate;
+  }
+}

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { UpstreamErrorResponse } from '../plugin/provider-types.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { mapBodyReadError } from './map-body-read-error.js';
+import { UpstreamJsonTooDeepError, parseUpstreamJson } from './parse-upstream-json.js';
 import type { UpstreamResponse } from './upstream-call.js';
 
 /** An upstream error body past this size is not worth reading to the end. */
@@ -9,7 +10,9 @@ const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * Reads a whole answer and parses it as JSON, held to the transport's size and
- * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`).
+ * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`) and
+ * to the depth bound of parseUpstreamJson (502 `upstream_invalid_response`, as any
+ * body that cannot be read).
  */
 export async function readJsonBody(response: UpstreamResponse, provider: string, signal: CancelSource): Promise<unknown> {
   let body: Buffer;
@@ -20,10 +23,11 @@ export async function readJsonBody(response: UpstreamResponse, provider: string,
   }
   const text = body.toString('utf8');
   try {
-    return JSON.parse(text);
+    return parseUpstreamJson(text);
   } catch (error) {
     // The parse error quotes the body; the provider's choke point redacts it before anything logs it.
-    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a body that is not JSON.`, {
+    const what = error instanceof UpstreamJsonTooDeepError ? 'nested too deep to read' : 'not JSON';
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a body that is ${what}.`, {
       provider,
       upstreamStatus: response.statusCode,
       cause: error,

@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import { readTokenChunk } from '../token-chunk.js';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
@@ -37,7 +37,7 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
       }
       let chunk: unknown;
       try {
-        chunk = JSON.parse(event.data);
+        chunk = parseUpstreamJson(event.data);
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
       }
@@ -96,7 +96,7 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
 function errorEvent(provider: string, data: string): GatewayError {
   let body: unknown;
   try {
-    body = JSON.parse(data);
+    body = parseUpstreamJson(data);
   } catch {
     // Not JSON: only the status speaks.
   }

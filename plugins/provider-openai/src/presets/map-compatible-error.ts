@@ -1,4 +1,4 @@
-import { GatewayError, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
 import { mapOpenAIErrorBody, retryAfterSeconds } from '../map-openai-error.js';
 
 type Json = Record<string, unknown>;
@@ -28,7 +28,7 @@ const badKeyPattern = /incorrect api key|invalid api key|api key not valid/i;
 export function mapCompatibleError(provider: string, response: UpstreamErrorResponse): GatewayError {
   let body: unknown;
   try {
-    body = JSON.parse(response.bodyText);
+    body = parseUpstreamJson(response.bodyText);
   } catch {
     // HTML or empty bodies: the status decides alone.
   }

@@ -1,4 +1,4 @@
-import { GatewayError, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import { mapOpenAIErrorBody } from '../map-openai-error.js';
 import { readResponsesUsage } from './read-responses-usage.js';
 import { responsesFinishReason } from './parse-responses-response.js';
@@ -20,7 +20,7 @@ export function createResponsesStreamDecoder(provider: string): StreamDecoder {
     decode(event: ServerSentEvent): StreamPart[] {
       let data: Record<string, unknown>;
       try {
-        data = JSON.parse(event.data) as Record<string, unknown>;
+        data = parseUpstreamJson(event.data) as Record<string, unknown>;
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
       }

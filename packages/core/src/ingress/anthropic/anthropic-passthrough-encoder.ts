@@ -2,6 +2,7 @@ import type { FinishReason } from '../../canonical/chat-response.js';
 import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
+import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { isAnthropicStopReason, withAnthropicStopReason } from './anthropic-stop-reason.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
@@ -87,7 +88,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     const needle = `"model":${JSON.stringify(model)}`;
     const at = data.indexOf(needle);
     if (at >= 0) return data.slice(0, at) + `"model":${JSON.stringify(this.modelPrefix + model)}` + data.slice(at + needle.length);
-    const parsed = JSON.parse(data) as { message?: Json };
+    const parsed = parseUpstreamJson(data) as { message?: Json };
     if (parsed.message && typeof parsed.message['model'] === 'string') parsed.message['model'] = this.modelPrefix + parsed.message['model'];
     return JSON.stringify(parsed);
   }
@@ -98,7 +99,7 @@ const noStopReason: FinishReason = { unified: 'stop' };
 
 function readType(data: string): string | undefined {
   try {
-    const type = (JSON.parse(data) as { type?: unknown }).type;
+    const type = (parseUpstreamJson(data) as { type?: unknown }).type;
     return typeof type === 'string' ? type : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,5 @@
 import type { FinishReason } from '../../canonical/chat-response.js';
+import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { AnthropicStopReason } from './anthropic-messages-wire-types.js';
 
 const anthropicStopReasons = new Set<string>(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded']);
@@ -20,7 +21,7 @@ export function isAnthropicStopReason(value: unknown): value is AnthropicStopRea
 export function withAnthropicStopReason(data: string, reason: FinishReason): string {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(data);
+    parsed = parseUpstreamJson(data);
   } catch {
     return data;
   }

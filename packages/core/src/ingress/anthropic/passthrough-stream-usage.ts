@@ -1,4 +1,5 @@
 import type { Usage } from '../../canonical/usage.js';
+import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import { toAnthropicUsage } from './anthropic-usage.js';
 
 type Json = Record<string, unknown>;
@@ -26,7 +27,7 @@ export function deltaNeedsBilledUsage(data: string, finalUsageRead: boolean): bo
 
 /** `message_start` with `message.usage` holding the billed counts so far, its other fields (`service_tier` …) kept. */
 export function startWithBilledUsage(data: string, billed: Usage): string {
-  const parsed = JSON.parse(data) as Json;
+  const parsed = parseUpstreamJson(data) as Json;
   const message = parsed['message'];
   if (!isObject(message)) return data;
   message['usage'] = withCounts(message['usage'], billed);
@@ -35,7 +36,7 @@ export function startWithBilledUsage(data: string, billed: Usage): string {
 
 /** `message_delta` with `usage` holding the billed counts, its other fields (`server_tool_use` …) kept. */
 export function deltaWithBilledUsage(data: string, billed: Usage): string {
-  const parsed = JSON.parse(data) as Json;
+  const parsed = parseUpstreamJson(data) as Json;
   parsed['usage'] = withCounts(parsed['usage'], billed);
   return JSON.stringify(parsed);
 }

@@ -2,6 +2,7 @@ import type { FinishReason } from '../../canonical/chat-response.js';
 import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
+import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-reason.js';
@@ -204,7 +205,7 @@ function isRecord(value: unknown): value is Json {
 
 function parseObject(data: string): Json | undefined {
   try {
-    const value: unknown = JSON.parse(data);
+    const value: unknown = parseUpstreamJson(data);
     return isRecord(value) ? value : undefined;
   } catch {
     return undefined;

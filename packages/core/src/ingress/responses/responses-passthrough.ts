@@ -1,5 +1,6 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { PassthroughEvent } from '../../plugin/provider-types.js';
+import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { DialectPassthrough, PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { withResponsesStatus } from './responses-status.js';
 import { saysResponsesUsage, toResponsesUsage } from './responses-usage.js';
@@ -67,7 +68,7 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
     if (!event.event) return [];
     let data: Record<string, unknown>;
     try {
-      data = JSON.parse(event.event.data) as Record<string, unknown>;
+      data = parseUpstreamJson(event.event.data) as Record<string, unknown>;
     } catch {
       return []; // the tap already refused an unreadable event; nothing unparsed is forwarded
     }
