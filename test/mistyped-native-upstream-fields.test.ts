@@ -3,6 +3,7 @@ import type { RequestRecord } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeConverseEvent } from '../packages/testing/src/mock-bedrock/encode-event-frame.js';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
 import { startGatewayPair, type GatewayPair, type PathName } from './support/start-gateway-pair.js';
 import { masterKey, type TestGateway } from './support/start-test-gateway.js';
@@ -77,6 +78,26 @@ const blockDelta = (index: unknown, delta: Json): [string, unknown] => ['content
 const text = (index: unknown, value: unknown) => blockDelta(index, { type: 'text_delta', text: value });
 const partialJson = (index: unknown, value: unknown) => blockDelta(index, { type: 'input_json_delta', partial_json: value });
 const toolUse = (id: unknown, name: unknown, input: unknown = {}) => ({ type: 'tool_use', id, name, input });
+
+// Bedrock: response-tool-call.json and the frames of stream.eventstream.bin (stream-decoded.jsonl) with their content replaced, without usage.
+const bedrockWhole = (content: unknown[]) => {
+  const body = withoutUsage(json(readFixture('bedrock', 'response-tool-call.json')));
+  return JSON.stringify({ ...body, output: { message: { role: 'assistant', content } }, stopReason: 'end_turn' });
+};
+function bedrockStream(...content: Array<[string, unknown]>): Buffer {
+  const recorded = readFixture('bedrock', 'stream-decoded.jsonl')
+    .trim()
+    .split('\n')
+    .map((line) => json(line) as { headers: Record<string, string>; payload: Json });
+  const frame = (type: string) => recorded.find((event) => event.headers[':event-type'] === type)!.payload;
+  return Buffer.concat(
+    [['messageStart', frame('messageStart')], ...content, ['messageStop', { ...frame('messageStop'), stopReason: 'end_turn' }], ['metadata', withoutUsage(frame('metadata'))]].map(([type, payload]) =>
+      encodeConverseEvent(type as string, payload as Json),
+    ),
+  );
+}
+const converseDelta = (contentBlockIndex: unknown, delta: unknown): [string, unknown] => ['contentBlockDelta', { contentBlockIndex, delta, p: 'abcdefgh' }];
+const converseToolStart = (contentBlockIndex: unknown, toolUse: unknown): [string, unknown] => ['contentBlockStart', { contentBlockIndex, start: { toolUse }, p: 'abc' }];
 
 interface Case {
   provider: Provider;
@@ -153,6 +174,72 @@ const cases: Case[] = [
     provider: 'anthropic',
     name: 'an event whose data is null',
     stream: anthropicStream(blockStart(0, { type: 'text', text: '' }), text(0, 'Hi'), ['content_block_start', 'null']),
+    text: 'Hi',
+    unreadable: 'sent a stream event that is not an object',
+  },
+  // Bedrock, whole.
+  { provider: 'bedrock', name: 'content blocks that are null or a number', whole: bedrockWhole([null, 5, { text: 'Hi' }]), text: 'Hi' },
+  {
+    provider: 'bedrock',
+    name: 'a tool name of 5, an id of {}, a toolUse of 5',
+    whole: bedrockWhole([{ toolUse: { toolUseId: 'tooluse_1', name: 5, input: city } }, { toolUse: 5 }, { toolUse: { toolUseId: { a: 1 }, name: 'get_weather', input: city } }]),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
+    provider: 'bedrock',
+    name: 'tool input sent as JSON text, a number or a list',
+    whole: bedrockWhole([1, 2, 3].map((n, at) => ({ toolUse: { toolUseId: `tooluse_${n}`, name: 'get_weather', input: [cityText, 5, [1]][at] } }))),
+    text: null,
+    toolCalls: [
+      { name: 'get_weather', arguments: cityText },
+      { name: 'get_weather', arguments: '{}' },
+      { name: 'get_weather', arguments: '{}' },
+    ],
+  },
+  {
+    provider: 'bedrock',
+    name: 'a reasoning text of {} or 7, a text of 12345',
+    whole: bedrockWhole([{ reasoningContent: { reasoningText: { text: { a: 1 }, signature: 'sig' } } }, { reasoningContent: { reasoningText: { text: 7 } } }, { text: 12345 }, { text: 'Hi' }]),
+    text: 'Hi',
+  },
+  // Bedrock, streamed.
+  {
+    provider: 'bedrock',
+    name: 'a reasoning text of 7 or {}, a text of 12345 or {}',
+    stream: bedrockStream(converseDelta(0, { reasoningContent: { text: 7 } }), converseDelta(0, { reasoningContent: { text: { a: 1 } } }), converseDelta(1, { text: 'Hi' }), converseDelta(1, { text: 12345 }), converseDelta(1, { text: { a: 1 } })),
+    text: 'Hi',
+  },
+  {
+    provider: 'bedrock',
+    name: 'a tool name of 5, an id of {}, a toolUse of 5 (block indices 1e300, -1 and "x")',
+    stream: bedrockStream(
+      converseToolStart(1e300, { toolUseId: 'tooluse_1', name: 5 }),
+      converseDelta(1e300, { toolUse: { input: '{"a":1}' } }),
+      converseToolStart('x', 5),
+      converseDelta('x', { toolUse: { input: '{"b":1}' } }),
+      converseToolStart(-1, { toolUseId: { a: 1 }, name: 'get_weather' }),
+      converseDelta(-1, { toolUse: { input: cityText } }),
+    ),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
+    provider: 'bedrock',
+    name: 'tool input of 5 or {} (block index 4294967296)',
+    stream: bedrockStream(
+      converseToolStart(4294967296, { toolUseId: 'tooluse_1', name: 'get_weather' }),
+      converseDelta(4294967296, { toolUse: { input: 5 } }),
+      converseDelta(4294967296, { toolUse: { input: { a: 1 } } }),
+      converseDelta(4294967296, { toolUse: { input: cityText } }),
+    ),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
+    provider: 'bedrock',
+    name: 'an event whose payload is null',
+    stream: bedrockStream(converseDelta(0, { text: 'Hi' }), ['contentBlockDelta', null]),
     text: 'Hi',
     unreadable: 'sent a stream event that is not an object',
   },
