@@ -99,6 +99,19 @@ function bedrockStream(...content: Array<[string, unknown]>): Buffer {
 const converseDelta = (contentBlockIndex: unknown, delta: unknown): [string, unknown] => ['contentBlockDelta', { contentBlockIndex, delta, p: 'abcdefgh' }];
 const converseToolStart = (contentBlockIndex: unknown, toolUse: unknown): [string, unknown] => ['contentBlockStart', { contentBlockIndex, start: { toolUse }, p: 'abc' }];
 
+// Cohere: response-tool-call.json and stream.txt with their content replaced, without usage.
+const cohereWhole = (message: Json) => JSON.stringify({ ...withoutUsage(json(readFixture('cohere', 'response-tool-call.json'))), message: { role: 'assistant', ...message }, finish_reason: 'COMPLETE' });
+function cohereStream(...content: Array<[string, unknown]>): string {
+  const recorded = sseEvents(readFixture('cohere', 'stream.txt'));
+  const [, start] = recorded.find(([name]) => name === 'message-start')!;
+  const [, end] = recorded.find(([name]) => name === 'message-end')!;
+  delete (end['delta'] as Json)['usage'];
+  return `${sse([['message-start', start], ...content, ['message-end', { ...end, delta: { finish_reason: 'COMPLETE' } }]])}data: [DONE]\n\n`;
+}
+const cohereText = (value: unknown): [string, unknown] => ['content-delta', { type: 'content-delta', index: 0, delta: { message: { content: { text: value } } } }];
+const cohereCall = (index: unknown, call: unknown): [string, unknown] => ['tool-call-start', { type: 'tool-call-start', index, delta: { message: { tool_calls: call } } }];
+const cohereArguments = (index: unknown, value: unknown): [string, unknown] => ['tool-call-delta', { type: 'tool-call-delta', index, delta: { message: { tool_calls: { function: { arguments: value } } } } }];
+
 interface Case {
   provider: Provider;
   name: string;
@@ -243,6 +256,59 @@ const cases: Case[] = [
     text: 'Hi',
     unreadable: 'sent a stream event that is not an object',
   },
+  // Cohere, whole.
+  {
+    provider: 'cohere',
+    name: 'tool calls that are null, without a function, named by 5, with an id of {}',
+    whole: cohereWhole({
+      content: [null, { type: 'text', text: 12345 }],
+      tool_plan: 7,
+      tool_calls: [null, { id: 'c1' }, { id: 'c2', type: 'function', function: { name: 5, arguments: '{}' } }, { id: { a: 1 }, type: 'function', function: { name: 'get_weather', arguments: cityText } }],
+    }),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
+    provider: 'cohere',
+    name: 'arguments sent as an object, a number or a list',
+    whole: cohereWhole({
+      tool_calls: [city, 5, [1]].map((args, at) => ({ id: `c${at}`, type: 'function', function: { name: 'get_weather', arguments: args } })),
+    }),
+    text: null,
+    toolCalls: [
+      { name: 'get_weather', arguments: cityText },
+      { name: 'get_weather', arguments: '{}' },
+      { name: 'get_weather', arguments: '{}' },
+    ],
+  },
+  // Cohere, streamed.
+  { provider: 'cohere', name: 'a text of 12345 or {}', stream: cohereStream(cohereText('Hi'), cohereText(12345), cohereText({ a: 1 })), text: 'Hi' },
+  {
+    provider: 'cohere',
+    name: 'a thinking of 7, a tool plan of {}',
+    stream: cohereStream(
+      ['content-delta', { type: 'content-delta', index: 0, delta: { message: { content: { thinking: 7 } } } }],
+      ['tool-plan-delta', { type: 'tool-plan-delta', delta: { message: { tool_plan: { a: 1 } } } }],
+      cohereText('Hi'),
+    ),
+    text: 'Hi',
+  },
+  {
+    provider: 'cohere',
+    name: 'tool calls that are null or named by 5, an id of {}, arguments of 5 or {} (indices 1e300 and "x")',
+    stream: cohereStream(
+      cohereCall(0, null),
+      cohereArguments(0, '{"a":1}'),
+      cohereCall(1e300, { id: 'c1', type: 'function', function: { name: 5, arguments: '' } }),
+      cohereArguments(1e300, '{"b":1}'),
+      cohereCall('x', { id: { a: 1 }, type: 'function', function: { name: 'get_weather', arguments: 5 } }),
+      cohereArguments('x', { a: 1 }),
+      cohereArguments('x', cityText),
+    ),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  { provider: 'cohere', name: 'an event whose data is null', stream: cohereStream(cohereText('Hi'), ['content-delta', 'null']), text: 'Hi', unreadable: 'sent a stream event that is not an object' },
 ];
 
 const openai = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
