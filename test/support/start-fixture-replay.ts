@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /** What the replaying upstream answers the next request with. */
 export interface ReplayScript {
-  /** The body, byte for byte: a recorded JSON answer or SSE stream. */
-  body: string;
+  /** The body, byte for byte: a recorded JSON answer or SSE stream (text), or binary frames (Bedrock's event stream). */
+  body: string | Buffer;
   contentType: string;
   status?: number;
   /**
@@ -43,7 +43,7 @@ export async function startFixtureReplay() {
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"no script"}}');
       return;
     }
-    const bytes = Buffer.from(script.body, 'utf8');
+    const bytes = typeof script.body === 'string' ? Buffer.from(script.body, 'utf8') : script.body;
     res.writeHead(script.status ?? 200, { 'content-type': script.contentType });
     const cuts = [...new Set(script.splits ?? [])].filter((at) => at > 0 && at < bytes.length).sort((a, b) => a - b);
     let from = 0;

@@ -5,6 +5,7 @@ import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
+import { isRecord, nonEmptyText } from './read-wire-values.js';
 
 /** What a content block of the stream turns into, by its Anthropic `index`. */
 type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' } | { kind: 'ignored' };
@@ -14,7 +15,8 @@ interface StreamEventData {
   message?: { id?: unknown; model?: unknown; usage?: AnthropicUsage };
   index?: number;
   content_block?: AnthropicResponseBlock;
-  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; stop_reason?: string | null };
+  /** Text fields as an upstream sent them: strings when well behaved (decodeDelta checks). */
+  delta?: { type?: string; text?: unknown; partial_json?: unknown; thinking?: unknown; stop_reason?: string | null };
   usage?: AnthropicUsage;
 }
 
@@ -44,12 +46,15 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         const read = readBlockDelta(event.data);
         if (read) return decodeDelta(blocks.get(read.index), read.delta);
       }
-      let data: StreamEventData;
+      let parsed: unknown;
       try {
-        data = parseUpstreamJson(event.data) as StreamEventData;
+        parsed = parseUpstreamJson(event.data);
       } catch (error) {
         throw invalid('sent an unreadable stream event', error);
       }
+      // `null` or `5` is no event: read as one, its fields threw a TypeError, reported as a broken-off answer.
+      if (!isRecord(parsed)) throw invalid('sent a stream event that is not an object');
+      const data = parsed as StreamEventData;
       // Every event names itself twice; the data's `type` covers a proxy that drops `event:` lines.
       switch (event.event ?? data.type) {
         case 'message_start': {
@@ -105,21 +110,31 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
 
   function startBlock(index: number, block: AnthropicResponseBlock | undefined): StreamPart[] {
     switch (block?.type) {
-      case 'text':
+      case 'text': {
         blocks.set(index, { kind: 'text' });
-        return block.text ? [{ type: 'text-delta', delta: block.text }] : [];
-      case 'thinking':
+        const text = nonEmptyText(block.text);
+        return text ? [{ type: 'text-delta', delta: text }] : [];
+      }
+      case 'thinking': {
         blocks.set(index, { kind: 'reasoning' });
-        return block.thinking ? [{ type: 'reasoning-delta', delta: block.thinking }] : [];
+        const thinking = nonEmptyText(block.thinking);
+        return thinking ? [{ type: 'reasoning-delta', delta: thinking }] : [];
+      }
       case 'tool_use': {
-        if (block.name === jsonResponseToolName) {
+        const name = nonEmptyText(block.name);
+        if (name === jsonResponseToolName) {
           jsonAnswered = true;
           blocks.set(index, { kind: 'json-answer' });
           return [];
         }
+        // A call without a name cannot be made: the block and its input are left out.
+        if (name === undefined) {
+          blocks.set(index, { kind: 'ignored' });
+          return [];
+        }
         const toolIndex = toolCount++;
         blocks.set(index, { kind: 'tool', toolIndex });
-        return [{ type: 'tool-call-start', index: toolIndex, id: String(block.id), name: String(block.name) }];
+        return [{ type: 'tool-call-start', index: toolIndex, id: typeof block.id === 'string' ? block.id : '', name }];
       }
       default:
         // redacted_thinking and server tool blocks: nothing the client can use.
@@ -129,19 +144,30 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
   }
 }
 
+/**
+ * A block's delta → parts. Only text where text belongs (the fields are checked, not
+ * trusted: a parsed event's `text` may be 12345 or {}); an event read by readBlockDelta
+ * holds strings by its pattern.
+ */
 function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta']): StreamPart[] {
-  if (!block || !delta) return [];
+  if (!block || !isRecord(delta)) return [];
   switch (delta.type) {
-    case 'text_delta':
-      return block.kind === 'text' && delta.text ? [{ type: 'text-delta', delta: delta.text }] : [];
-    case 'thinking_delta':
-      return block.kind === 'reasoning' && delta.thinking ? [{ type: 'reasoning-delta', delta: delta.thinking }] : [];
-    case 'input_json_delta':
+    case 'text_delta': {
+      const text = nonEmptyText(delta.text);
+      return block.kind === 'text' && text ? [{ type: 'text-delta', delta: text }] : [];
+    }
+    case 'thinking_delta': {
+      const thinking = nonEmptyText(delta.thinking);
+      return block.kind === 'reasoning' && thinking ? [{ type: 'reasoning-delta', delta: thinking }] : [];
+    }
+    case 'input_json_delta': {
       // The first fragment is often empty; an empty delta says nothing.
-      if (!delta.partial_json) return [];
-      if (block.kind === 'tool') return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: delta.partial_json }];
-      if (block.kind === 'json-answer') return [{ type: 'text-delta', delta: delta.partial_json }];
+      const fragment = nonEmptyText(delta.partial_json);
+      if (!fragment) return [];
+      if (block.kind === 'tool') return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: fragment }];
+      if (block.kind === 'json-answer') return [{ type: 'text-delta', delta: fragment }];
       return [];
+    }
     default:
       // signature_delta has no canonical stream part; citations_delta is not passed on.
       return [];

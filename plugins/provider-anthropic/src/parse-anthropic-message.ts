@@ -3,6 +3,7 @@ import type { AnthropicMessageResponse } from './anthropic-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
+import { isRecord, nonEmptyText, toolInputText } from './read-wire-values.js';
 
 /** Anthropic `message` (`response.json`) → canonical response. */
 export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): UpstreamChatResponse {
@@ -13,26 +14,32 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
   const content: AssistantContentPart[] = [];
   let toolCalls = 0;
   let jsonAnswers = 0;
-  for (const block of message.content) {
-    switch (block.type) {
+  // Only text where text belongs: a block that is not an object (null made this a 500), a thinking
+  // of {} ("[object Object]"), a tool name or id of 5 ("5") is not passed on.
+  for (const block of message.content as unknown[]) {
+    if (!isRecord(block)) continue;
+    switch (block['type']) {
       case 'text':
-        if (typeof block.text === 'string') content.push({ type: 'text', text: block.text });
+        if (typeof block['text'] === 'string') content.push({ type: 'text', text: block['text'] });
         break;
       case 'thinking':
         content.push({
           type: 'reasoning',
-          text: block.thinking ?? '',
-          ...(typeof block.signature === 'string' && { signature: block.signature }),
+          text: typeof block['thinking'] === 'string' ? block['thinking'] : '',
+          ...(typeof block['signature'] === 'string' && { signature: block['signature'] }),
         });
         break;
       case 'tool_use': {
-        const input = JSON.stringify(block.input ?? {});
-        if (block.name === jsonResponseToolName) {
+        const name = nonEmptyText(block['name']);
+        // A call without a name cannot be made: it is left out.
+        if (name === undefined) break;
+        const input = toolInputText(block['input']);
+        if (name === jsonResponseToolName) {
           jsonAnswers += 1;
           content.push({ type: 'text', text: input });
         } else {
           toolCalls += 1;
-          content.push({ type: 'tool-call', id: String(block.id), name: String(block.name), arguments: input });
+          content.push({ type: 'tool-call', id: typeof block['id'] === 'string' ? block['id'] : '', name, arguments: input });
         }
         break;
       }

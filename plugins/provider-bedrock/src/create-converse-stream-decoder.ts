@@ -5,6 +5,7 @@ import { mapBedrockException } from './map-bedrock-error.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { readRequestId } from './read-request-id.js';
+import { isRecord, nonEmptyText } from './read-wire-values.js';
 
 /** What a content block turns into, by its `contentBlockIndex`. Text blocks have no start event. */
 type BlockKind = { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' };
@@ -32,19 +33,22 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
 
   return {
     decode(event: ServerSentEvent): StreamPart[] {
-      let payload: ConverseStreamPayload;
+      let parsed: unknown;
       try {
-        payload = parseUpstreamJson(event.data) as ConverseStreamPayload;
+        parsed = parseUpstreamJson(event.data);
       } catch (error) {
         throw invalid('sent an unreadable stream event', error);
       }
+      // A payload of `null` or `5` is none: read as one, its fields threw a TypeError, reported as a broken-off answer.
+      const payload = (isRecord(parsed) ? parsed : undefined) as ConverseStreamPayload | undefined;
       const type = event.event ?? '';
       if (!eventTypes.has(type)) {
         // Exception names end in `Exception`; other unknown events are later additions and carry nothing we use.
-        if (/exception$/i.test(type)) throw mapBedrockException(provider, type, payload as BedrockErrorBody);
-        if (type === 'error') throw mapBedrockException(provider, (payload as { code?: string }).code, payload as BedrockErrorBody);
+        if (/exception$/i.test(type)) throw mapBedrockException(provider, type, (payload ?? {}) as BedrockErrorBody);
+        if (type === 'error') throw mapBedrockException(provider, (payload as { code?: string } | undefined)?.code, (payload ?? {}) as BedrockErrorBody);
         return [];
       }
+      if (!payload) throw invalid('sent a stream event that is not an object');
       const parts: StreamPart[] = [];
       // A proxy might drop messageStart; the metadata part must still come first.
       if (!started) {
@@ -80,26 +84,31 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
     },
   };
 
+  // Only text where text belongs: a tool name or id of 5 or {} ("5", "[object Object]"), a tool
+  // input or reasoning text that is a number or an object (passed on as it came) is not passed on.
   function startBlock(payload: ConverseStreamPayload): StreamPart[] {
-    const toolUse = payload.start?.toolUse;
-    if (!toolUse) return [];
+    const toolUse = isRecord(payload.start) ? payload.start['toolUse'] : undefined;
+    if (!isRecord(toolUse)) return [];
+    const name = nonEmptyText(toolUse['name']);
+    // A call without a name cannot be made: no block is kept, so its input is left out too.
+    if (name === undefined) return [];
     const index = payload.contentBlockIndex ?? -1;
-    if (toolUse.name === jsonResponseToolName) {
+    if (name === jsonResponseToolName) {
       jsonAnswered = true;
       blocks.set(index, { kind: 'json-answer' });
       return [];
     }
     const toolIndex = toolCount++;
     blocks.set(index, { kind: 'tool', toolIndex });
-    return [{ type: 'tool-call-start', index: toolIndex, id: String(toolUse.toolUseId), name: String(toolUse.name) }];
+    return [{ type: 'tool-call-start', index: toolIndex, id: typeof toolUse['toolUseId'] === 'string' ? toolUse['toolUseId'] : '', name }];
   }
 
   function decodeDelta(payload: ConverseStreamPayload): StreamPart[] {
     const delta = payload.delta;
-    if (!delta) return [];
-    if (typeof delta.text === 'string') return delta.text ? [{ type: 'text-delta', delta: delta.text }] : [];
-    if (delta.toolUse) {
-      const fragment = delta.toolUse.input;
+    if (!isRecord(delta)) return [];
+    if (typeof delta['text'] === 'string') return delta['text'] ? [{ type: 'text-delta', delta: delta['text'] }] : [];
+    if (isRecord(delta['toolUse'])) {
+      const fragment = nonEmptyText(delta['toolUse']['input']);
       const block = blocks.get(payload.contentBlockIndex ?? -1);
       // The first fragment is often empty; an empty delta says nothing.
       if (!fragment || !block) return [];
@@ -107,7 +116,7 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
       return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: fragment }];
     }
     // Signatures and redacted reasoning have no canonical stream part.
-    const reasoning = delta.reasoningContent?.text;
+    const reasoning = isRecord(delta['reasoningContent']) ? nonEmptyText(delta['reasoningContent']['text']) : undefined;
     return reasoning ? [{ type: 'reasoning-delta', delta: reasoning }] : [];
   }
 }

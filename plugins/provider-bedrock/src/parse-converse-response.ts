@@ -4,6 +4,7 @@ import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { readRequestId } from './read-request-id.js';
+import { isRecord, nonEmptyText, toolInputText } from './read-wire-values.js';
 
 /**
  * Converse response (`response.json`) → canonical. The body names no model and has
@@ -18,24 +19,31 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
   const content: AssistantContentPart[] = [];
   let toolCalls = 0;
   let jsonAnswers = 0;
-  for (const block of blocks) {
-    if (typeof block.text === 'string') {
-      content.push({ type: 'text', text: block.text });
-    } else if (block.toolUse) {
-      const input = JSON.stringify(block.toolUse.input ?? {});
-      if (block.toolUse.name === jsonResponseToolName) {
+  // Only text where text belongs: a block that is not an object (null made this a 500), a tool
+  // name or id of 5 or {} ("5", "[object Object]"), a reasoning text of {} is not passed on.
+  for (const block of blocks as unknown[]) {
+    if (!isRecord(block)) continue;
+    const toolUse = block['toolUse'];
+    const reasoningText = isRecord(block['reasoningContent']) ? block['reasoningContent']['reasoningText'] : undefined;
+    if (typeof block['text'] === 'string') {
+      content.push({ type: 'text', text: block['text'] });
+    } else if (isRecord(toolUse)) {
+      const name = nonEmptyText(toolUse['name']);
+      // A call without a name cannot be made: it is left out (a toolUse of 5 was a call named "undefined").
+      if (name === undefined) continue;
+      const input = toolInputText(toolUse['input']);
+      if (name === jsonResponseToolName) {
         jsonAnswers += 1;
         content.push({ type: 'text', text: input });
       } else {
         toolCalls += 1;
-        content.push({ type: 'tool-call', id: String(block.toolUse.toolUseId), name: String(block.toolUse.name), arguments: input });
+        content.push({ type: 'tool-call', id: typeof toolUse['toolUseId'] === 'string' ? toolUse['toolUseId'] : '', name, arguments: input });
       }
-    } else if (block.reasoningContent?.reasoningText) {
-      const reasoning = block.reasoningContent.reasoningText;
+    } else if (isRecord(reasoningText)) {
       content.push({
         type: 'reasoning',
-        text: reasoning.text ?? '',
-        ...(typeof reasoning.signature === 'string' && { signature: reasoning.signature }),
+        text: typeof reasoningText['text'] === 'string' ? reasoningText['text'] : '',
+        ...(typeof reasoningText['signature'] === 'string' && { signature: reasoningText['signature'] }),
       });
     }
     // redactedContent, documents, citations and later block types have no canonical form.

@@ -2,16 +2,18 @@ import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecod
 import type { CohereUsage } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
+import { isRecord, nonEmptyText } from './read-wire-values.js';
 
 interface StreamEventData {
   type?: string;
   id?: unknown;
   index?: number;
+  /** Text fields as an upstream sent them: strings when well behaved (read with nonEmptyText). */
   delta?: {
     message?: {
-      content?: { type?: string; text?: string; thinking?: string };
-      tool_plan?: string;
-      tool_calls?: { id?: string; function?: { name?: string; arguments?: string } };
+      content?: { type?: string; text?: unknown; thinking?: unknown };
+      tool_plan?: unknown;
+      tool_calls?: unknown;
     };
     finish_reason?: string;
     usage?: CohereUsage;
@@ -27,7 +29,9 @@ interface StreamEventData {
  * `data: [DONE]` may or may not follow and is ignored.
  */
 export function createCohereStreamDecoder(provider: string): StreamDecoder {
-  const toolIndices = new Map<number, number>();
+  /** Cohere's index of each call started (undefined: a call left out) → the canonical index. */
+  const toolIndices = new Map<unknown, number | undefined>();
+  let toolCount = 0;
   let finished = false;
 
   function invalid(message: string, cause?: unknown): GatewayError {
@@ -37,36 +41,55 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
   return {
     decode(event: ServerSentEvent): StreamPart[] {
       if (event.data.trim() === '[DONE]') return [];
-      let data: StreamEventData;
+      let parsed: unknown;
       try {
-        data = parseUpstreamJson(event.data) as StreamEventData;
+        parsed = parseUpstreamJson(event.data);
       } catch (error) {
         throw invalid('sent an unreadable stream event', error);
       }
+      // `null` or `5` is no event: read as one, its fields threw a TypeError, reported as a broken-off answer.
+      if (!isRecord(parsed)) throw invalid('sent a stream event that is not an object');
+      const data = parsed as StreamEventData;
       const message = data.delta?.message;
       // The data repeats the event name; it covers a proxy that drops `event:` lines.
       switch (event.event ?? data.type) {
         case 'message-start':
           return [{ type: 'stream-start', id: typeof data.id === 'string' ? data.id : '', model: '', created: Math.floor(Date.now() / 1000) }];
+        // Only text where text belongs: a text or tool plan of 12345 or {} went to the client as it
+        // came, a tool name or id of 5 or {} as "5" or "[object Object]".
         case 'content-start':
         case 'content-delta': {
           const content = message?.content;
-          if (content?.text) return [{ type: 'text-delta', delta: content.text }];
-          if (content?.thinking) return [{ type: 'reasoning-delta', delta: content.thinking }];
+          const text = nonEmptyText(content?.text);
+          if (text) return [{ type: 'text-delta', delta: text }];
+          const thinking = nonEmptyText(content?.thinking);
+          if (thinking) return [{ type: 'reasoning-delta', delta: thinking }];
           return [];
         }
-        case 'tool-plan-delta':
-          return message?.tool_plan ? [{ type: 'reasoning-delta', delta: message.tool_plan }] : [];
+        case 'tool-plan-delta': {
+          const plan = nonEmptyText(message?.tool_plan);
+          return plan ? [{ type: 'reasoning-delta', delta: plan }] : [];
+        }
         case 'tool-call-start': {
-          const call = message?.tool_calls;
-          const index = toolIndices.size;
-          toolIndices.set(data.index ?? index, index);
-          const parts: StreamPart[] = [{ type: 'tool-call-start', index, id: String(call?.id ?? ''), name: String(call?.function?.name ?? '') }];
-          if (call?.function?.arguments) parts.push({ type: 'tool-call-delta', index, argumentsDelta: call.function.arguments });
+          const call = isRecord(message?.tool_calls) ? message.tool_calls : {};
+          const fn = isRecord(call['function']) ? call['function'] : {};
+          const name = nonEmptyText(fn['name']);
+          const key = data.index ?? toolIndices.size;
+          if (name === undefined) {
+            // A call without a name cannot be made: it is left out, and its argument deltas with it.
+            toolIndices.set(key, undefined);
+            return [];
+          }
+          const index = toolCount++;
+          toolIndices.set(key, index);
+          const parts: StreamPart[] = [{ type: 'tool-call-start', index, id: typeof call['id'] === 'string' ? call['id'] : '', name }];
+          const argumentsDelta = nonEmptyText(fn['arguments']);
+          if (argumentsDelta) parts.push({ type: 'tool-call-delta', index, argumentsDelta });
           return parts;
         }
         case 'tool-call-delta': {
-          const argumentsDelta = message?.tool_calls?.function?.arguments;
+          const call = message?.tool_calls;
+          const argumentsDelta = isRecord(call) && isRecord(call['function']) ? nonEmptyText(call['function']['arguments']) : undefined;
           const index = toolIndices.get(data.index ?? toolIndices.size - 1);
           if (!argumentsDelta || index === undefined) return [];
           return [{ type: 'tool-call-delta', index, argumentsDelta }];

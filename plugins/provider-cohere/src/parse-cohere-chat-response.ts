@@ -2,6 +2,17 @@ import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } fr
 import type { CohereChatResponse } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
+import { isRecord, nonEmptyText } from './read-wire-values.js';
+
+/**
+ * A tool call's arguments as JSON text: as sent; written as text when sent as an object
+ * (the tolerant reading, as for OpenAI-compatible servers: they were lost as `{}`);
+ * anything else, or none, is no arguments, `{}`.
+ */
+function argumentsText(value: unknown): string {
+  if (typeof value === 'string' && value !== '') return value;
+  return isRecord(value) ? JSON.stringify(value) : '{}';
+}
 
 /**
  * Cohere chat answer (`response.json`) → canonical response. `tool_plan` becomes a
@@ -24,13 +35,14 @@ export function parseCohereChatResponse(body: unknown, provider: string): Upstre
   }
   if (reasoning !== '') content.push({ type: 'reasoning', text: reasoning });
   if (text !== '') content.push({ type: 'text', text });
-  for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
-    content.push({
-      type: 'tool-call',
-      id: String(call?.id ?? ''),
-      name: String(call?.function?.name ?? ''),
-      arguments: typeof call?.function?.arguments === 'string' && call.function.arguments !== '' ? call.function.arguments : '{}',
-    });
+  // Only text where text belongs: a call of null was one named "", a name or id of 5 or {}
+  // became "5" or "[object Object]". A call without a name cannot be made: it is left out.
+  for (const call of Array.isArray(message.tool_calls) ? (message.tool_calls as unknown[]) : []) {
+    if (!isRecord(call) || !isRecord(call['function'])) continue;
+    const fn = call['function'];
+    const name = nonEmptyText(fn['name']);
+    if (name === undefined) continue;
+    content.push({ type: 'tool-call', id: typeof call['id'] === 'string' ? call['id'] : '', name, arguments: argumentsText(fn['arguments']) });
   }
   const result: UpstreamChatResponse = {
     id: typeof response.id === 'string' ? response.id : `cohere_gateway_${Date.now()}`,
