@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  parseUpstreamJson,
   type AssistantMessage,
   type ChatMessage,
   type ImageSource,
@@ -134,7 +135,9 @@ function parseToolInput(text: string, id: string, messageIndex: number, toolCall
   if (text.trim() === '') return {};
   let input: unknown;
   try {
-    input = JSON.parse(text);
+    // Bounded as an upstream's JSON is: the ingress's depth limit does not look inside strings, and
+    // arguments 20,000 levels deep overflowed the stack when the request was written (a 500).
+    input = parseUpstreamJson(text);
   } catch {
     input = undefined;
   }

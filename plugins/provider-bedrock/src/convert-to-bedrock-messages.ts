@@ -1,4 +1,4 @@
-import { GatewayError, type AssistantMessage, type ChatMessage, type UserContentPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type AssistantMessage, type ChatMessage, type UserContentPart } from '@switchyard/core';
 import type { BedrockContentBlock, BedrockImageBlock, BedrockMessage, BedrockTextBlock, BedrockToolResultBlock } from './bedrock-wire-types.js';
 
 /** The `system` and `messages` fields of a Converse body. */
@@ -131,7 +131,9 @@ function toAssistantBlocks(message: AssistantMessage, messageIndex: number, prov
 
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(text);
+    // Bounded as an upstream's JSON is: the ingress's depth limit does not look inside strings, and
+    // arguments 20,000 levels deep overflowed the stack when the request was written (a 500).
+    const value: unknown = parseUpstreamJson(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

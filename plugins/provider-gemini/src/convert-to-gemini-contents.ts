@@ -1,4 +1,4 @@
-import { GatewayError, type AssistantMessage, type ChatMessage, type UserMessage } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type AssistantMessage, type ChatMessage, type UserMessage } from '@switchyard/core';
 import { convertImagePart } from './convert-image-part.js';
 import type { GeminiContent, GeminiPart } from './gemini-wire-types.js';
 import { readThoughtSignature } from './read-thought-signature.js';
@@ -106,7 +106,9 @@ function parseArguments(text: string, param: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // Bounded as an upstream's JSON is: the ingress's depth limit does not look inside strings, and
+    // arguments 20,000 levels deep overflowed the stack when the request was written (a 500).
+    parsed = parseUpstreamJson(text);
   } catch {
     throw new GatewayError('invalid_request', `${param} is not valid JSON; Gemini needs the arguments as a JSON object.`, { param });
   }
@@ -117,7 +119,7 @@ function parseArguments(text: string, param: string): Record<string, unknown> {
 /** Gemini wants `response` to be an object: JSON objects go as they are, anything else is wrapped. */
 function toolResponse(content: string): Record<string, unknown> {
   try {
-    const parsed: unknown = JSON.parse(content);
+    const parsed: unknown = parseUpstreamJson(content);
     if (isRecord(parsed)) return parsed;
   } catch {
     // Plain text, wrapped below.
