@@ -21,6 +21,9 @@ let pair: GatewayPair;
 
 const targets = {
   gemini: 'gemini/gemini-2.5-flash',
+  mistral: 'mistral/mistral-large-latest',
+  groq: 'groq/llama-3.3-70b-versatile',
+  azure: 'azure/gpt-4o-mini',
 };
 type Provider = keyof typeof targets;
 
@@ -30,6 +33,9 @@ beforeAll(async () => {
   pair = await startGatewayPair({
     providers: {
       gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
+      mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
+      groq: { use: 'openai', preset: 'groq', api_key: 'gsk-mistyped-test-0123456789', base_url: url },
+      azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
     },
     models: Object.fromEntries(Object.entries(targets).map(([provider, target]) => [`${provider}-once`, { deployments: [{ target }], retries: { attempts: 0 } }])),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
@@ -64,11 +70,65 @@ const geminiStream = (partsPerEvent: unknown[], fields: Json = {}) => {
   })));
 };
 
+// OpenAI's shape (Mistral, the Groq preset, Azure): each one's recorded answer, and the first chunk of its
+// recorded stream that has a choice, with the message or deltas replaced and no usage.
+const chatFixtures = {
+  mistral: { whole: ['mistral', 'response.json'], stream: ['mistral', 'stream.txt'] },
+  groq: { whole: ['openai', 'response.json'], stream: ['openai-compatible', 'groq-stream.txt'] },
+  azure: { whole: ['azure-openai', 'response.json'], stream: ['azure-openai', 'stream.txt'] },
+} as const;
+type ChatProvider = keyof typeof chatFixtures;
+const chatWhole = (provider: ChatProvider, message: unknown, finish = 'stop') => {
+  const body = JSON.parse(readFixture(...chatFixtures[provider].whole)) as Json;
+  delete body['usage'];
+  body['choices'] = [{ ...body['choices'][0], message, finish_reason: finish }];
+  return JSON.stringify(body);
+};
+const chatStream = (provider: ChatProvider, ...deltas: unknown[]) => {
+  const first = eventData(readFixture(...chatFixtures[provider].stream)).filter((data) => data !== '[DONE]').map((data) => JSON.parse(data) as Json).find((chunk) => chunk['choices']?.length > 0)!;
+  const { usage: _usage, x_groq: _groq, ...template } = first;
+  const chunk = (delta: unknown, finish: string | null) => ({ ...template, choices: [{ ...first['choices'][0], delta, finish_reason: finish }] });
+  return `${sse([...deltas.map((delta) => chunk(delta, null)), chunk({}, 'stop')])}data: [DONE]\n\n`;
+};
+
+/** The same answers from each OpenAI-shaped provider. */
+const chatCases = (provider: ChatProvider): Case[] => [
+  {
+    provider,
+    name: 'a tool call with an id of {}, arguments of 5, and one named by a number (passed on as "[object Object]", "5" and a call named "5")',
+    whole: chatWhole(provider, { role: 'assistant', content: null, tool_calls: [{ id: {}, type: 'function', function: { name: 'get', arguments: 5 } }, { id: 'c1', type: 'function', function: { name: 5, arguments: '{}' } }] }, 'tool_calls'),
+    text: null,
+    toolCalls: [{ name: 'get', arguments: '' }],
+  },
+  {
+    provider,
+    name: 'arguments that are a list or true (passed on as "[1]" and "true"); as an object, their JSON text',
+    whole: chatWhole(provider, { role: 'assistant', content: null, tool_calls: [1, true, { city: 'Paris' }].map((args, at) => ({ id: `c${at}`, type: 'function', function: { name: 'get', arguments: args } })) }, 'tool_calls'),
+    text: null,
+    toolCalls: [{ name: 'get', arguments: '' }, { name: 'get', arguments: '' }, { name: 'get', arguments: '{"city":"Paris"}' }],
+  },
+  {
+    provider,
+    name: 'tool call indices that are no place in a list (1e300, -1, 4294967296, 0.5: passed on as they came)',
+    // Whole in one delta, as Mistral sends its calls: each call is read at its place in the delta.
+    stream: chatStream(provider, { role: 'assistant', content: '' }, { tool_calls: [1e300, -1, 4294967296, 0.5].map((index, at) => ({ index, id: `c${at}`, function: { name: `get${at}`, arguments: '{}' } })) }),
+    text: null,
+    toolCalls: [0, 1, 2, 3].map((at) => ({ name: `get${at}`, arguments: '{}' })),
+  },
+  {
+    provider,
+    name: 'a content of 12345, a refusal of {} (guard: already read as text only)',
+    whole: chatWhole(provider, { role: 'assistant', content: 12345, refusal: {} }),
+    stream: chatStream(provider, { role: 'assistant', content: '' }, { content: 12345, refusal: {} }),
+    text: null,
+  },
+];
+
 interface Case {
   provider: Provider;
   name: string;
-  whole: string;
-  stream: string;
+  whole?: string;
+  stream?: string;
   /** The text the client reads (whole, or the stream's deltas joined), null for none. */
   text: string | null;
   toolCalls?: Array<{ name: string; arguments: string }>;
@@ -124,6 +184,16 @@ const cases: Case[] = [
     // As for an answer that names no model.
     model: 'gemini/unknown',
   },
+  ...chatCases('mistral'),
+  {
+    provider: 'mistral',
+    name: 'content chunks of the wrong type (guard: already read as text only)',
+    whole: chatWhole('mistral', { role: 'assistant', content: [{ type: 'text', text: 5 }, null, { type: 'text', text: 'Hi' }, { type: 'thinking', thinking: [null, { type: 'text', text: {} }] }] }),
+    stream: chatStream('mistral', { role: 'assistant', content: 'Hi' }, { content: [{ type: 'text', text: { a: 1 } }, { type: 'thinking', thinking: 7 }] }),
+    text: 'Hi',
+  },
+  ...chatCases('groq'),
+  ...chatCases('azure'),
 ];
 
 const client = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
@@ -148,8 +218,8 @@ async function exchange<T>(path: PathName, request: (gateway: TestGateway) => Pr
 }
 
 describe.each(['fast', 'translated'] as PathName[])('a provider answer with a value of the wrong type (%s gateway)', (path) => {
-  it.each(cases)('$provider, whole: $name', async (item) => {
-    replay.play({ body: item.whole, contentType: 'application/json' } satisfies ReplayScript);
+  it.each(cases.filter((item) => item.whole))('$provider, whole: $name', async (item) => {
+    replay.play({ body: item.whole!, contentType: 'application/json' } satisfies ReplayScript);
     const { read, record, errorLines } = await exchange(path, (gateway) => client(gateway).chat.completions.create({ model: `${item.provider}-once`, messages }).withResponse());
     expectBillable(record);
     expect(errorLines).toEqual([]);
@@ -163,8 +233,8 @@ describe.each(['fast', 'translated'] as PathName[])('a provider answer with a va
     for (const call of message.tool_calls ?? []) expect(typeof call.id).toBe('string');
   });
 
-  it.each(cases)('$provider, streamed: $name', async (item) => {
-    replay.play({ body: item.stream, contentType: 'text/event-stream' } satisfies ReplayScript);
+  it.each(cases.filter((item) => item.stream))('$provider, streamed: $name', async (item) => {
+    replay.play({ body: item.stream!, contentType: 'text/event-stream' } satisfies ReplayScript);
     const { read, record, errorLines } = await exchange(path, async (gateway) => {
       const response = await fetch(`${gateway.baseURL}/chat/completions`, {
         method: 'POST',
