@@ -54,6 +54,7 @@ export function createGeminiEmbeddingsAdapter(endpoint: GeminiEndpoint, provider
   };
 }
 
+/** A list of finite numbers: 1e309 is read as Infinity, which reached the client as `null`. */
 function isVector(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'number');
+  return Array.isArray(value) && value.every((item) => Number.isFinite(item));
 }

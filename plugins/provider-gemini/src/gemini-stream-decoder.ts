@@ -6,6 +6,7 @@ import { mapGeminiErrorBody } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiUsage } from './map-gemini-usage.js';
 import { readPromptBlock } from './read-prompt-block.js';
+import { readFirstCandidate } from './read-gemini-candidate.js';
 
 /**
  * Gemini `alt=sse` events → canonical stream parts. Every event is a whole
@@ -23,35 +24,36 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
   return {
     decode(event: ServerSentEvent): StreamPart[] {
       const chunk = parseChunk(event.data, provider);
-      const candidate = chunk.candidates?.[0];
+      const reading = readFirstCandidate(chunk);
       const parts: StreamPart[] = [];
-      if (!candidate) {
+      if (!reading) {
         const blocked = readPromptBlock(chunk, provider);
         if (blocked) throw blocked;
       }
       if (!started) {
         started = true;
-        responseId = chunk.responseId;
+        responseId = typeof chunk.responseId === 'string' ? chunk.responseId : undefined;
         parts.push({
           type: 'stream-start',
-          id: chunk.responseId ?? `gemini-${randomUUID()}`,
-          model: chunk.modelVersion ?? 'unknown',
+          id: responseId ?? `gemini-${randomUUID()}`,
+          model: typeof chunk.modelVersion === 'string' ? chunk.modelVersion : 'unknown',
           created: Math.floor(Date.now() / 1000),
         });
       }
       // Each usageMetadata is the total so far: an unreadable one leaves none, and the stream is billed the estimate.
       if (chunk.usageMetadata) usage = mapGeminiUsage(chunk.usageMetadata);
-      for (const part of candidate?.content?.parts ?? []) {
-        if (part.functionCall) {
+      for (const part of reading?.parts ?? []) {
+        if (part.type === 'call') {
           const index = toolCalls;
           toolCalls += 1;
-          const id = inventToolCallId(responseId, index, part.functionCall, part.thoughtSignature);
-          parts.push({ type: 'tool-call-start', index, id, name: part.functionCall.name });
-          parts.push({ type: 'tool-call-delta', index, argumentsDelta: JSON.stringify(part.functionCall.args ?? {}) });
-        } else if (typeof part.text === 'string' && part.text !== '') {
-          parts.push({ type: part.thought === true ? 'reasoning-delta' : 'text-delta', delta: part.text });
+          const id = inventToolCallId(responseId, index, part, part.signature);
+          parts.push({ type: 'tool-call-start', index, id, name: part.name });
+          if (part.arguments !== '') parts.push({ type: 'tool-call-delta', index, argumentsDelta: part.arguments });
+        } else {
+          parts.push({ type: part.thought ? 'reasoning-delta' : 'text-delta', delta: part.text });
         }
       }
+      const candidate = reading?.candidate;
       if (candidate?.finishReason && !finish) {
         finish = mapGeminiFinishReason(candidate.finishReason, toolCalls > 0);
         parts.push({ type: 'finish', finishReason: finish });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
 import type { GeminiCandidate, GeminiGenerateContentResponse } from './gemini-wire-types.js';
+import { readFirstCandidate } from './read-gemini-candidate.js';
 import { inventToolCallId } from './invent-tool-call-id.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiUsage } from './map-gemini-usage.js';
@@ -12,37 +13,34 @@ export function parseGenerateContentResponse(body: unknown, provider: string): U
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something other than a response object.`, { provider });
   }
   const response = body as GeminiGenerateContentResponse;
-  const candidate = response.candidates?.[0];
-  if (!candidate) {
+  const reading = readFirstCandidate(response);
+  if (!reading) {
     // A blocked prompt is a 200 without candidates; the reason is in promptFeedback.
     throw readPromptBlock(response, provider) ??
       new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a candidate.`, { provider });
   }
+  const { candidate } = reading;
+  const responseId = typeof response.responseId === 'string' ? response.responseId : undefined;
 
   const content: AssistantContentPart[] = [];
   let toolCalls = 0;
-  for (const part of candidate.content?.parts ?? []) {
-    if (part.functionCall) {
-      content.push({
-        type: 'tool-call',
-        id: inventToolCallId(response.responseId, toolCalls, part.functionCall, part.thoughtSignature),
-        name: part.functionCall.name,
-        arguments: JSON.stringify(part.functionCall.args ?? {}),
-      });
+  for (const part of reading.parts) {
+    if (part.type === 'call') {
+      content.push({ type: 'tool-call', id: inventToolCallId(responseId, toolCalls, part, part.signature), name: part.name, arguments: part.arguments });
       toolCalls += 1;
-    } else if (typeof part.text === 'string' && part.text !== '') {
+    } else {
       const previous = content.at(-1);
-      const type = part.thought === true ? 'reasoning' : 'text';
+      const type = part.thought ? 'reasoning' : 'text';
       // Gemini may split one answer over several text parts; the client wants one.
-      if (previous?.type === type && !(type === 'reasoning' && part.thoughtSignature)) previous.text += part.text;
-      else if (type === 'reasoning') content.push({ type, text: part.text, ...(part.thoughtSignature && { signature: part.thoughtSignature }) });
+      if (previous?.type === type && !(type === 'reasoning' && part.signature)) previous.text += part.text;
+      else if (type === 'reasoning') content.push({ type, text: part.text, ...(part.signature && { signature: part.signature }) });
       else content.push({ type, text: part.text });
     }
   }
 
   const chatResponse: UpstreamChatResponse = {
-    id: response.responseId ?? `gemini-${randomUUID()}`,
-    model: response.modelVersion ?? 'unknown',
+    id: responseId ?? `gemini-${randomUUID()}`,
+    model: typeof response.modelVersion === 'string' ? response.modelVersion : 'unknown',
     created: Math.floor(Date.now() / 1000),
     content,
     finishReason: candidate.finishReason

@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  decodeBase64Floats,
   readEmbeddingsUsage,
   type ChatRequest,
   type EmbeddingsRequest,
@@ -14,6 +15,7 @@ import {
   createOpenAIEndpoint,
   mapCompatibleError,
   parseCompatibleCompletion,
+  readEmbeddingsData,
 } from '@switchyard/provider-openai';
 import { buildMistralChatBody } from './build-mistral-chat-body.js';
 import type { MistralOptions } from './mistral-options.js';
@@ -37,13 +39,14 @@ export function createMistralAdapters(options: MistralOptions): ProviderAdapters
       return endpoint.request('POST', '/embeddings', JSON.stringify(body));
     },
     parseResponse(body: unknown) {
-      const response = body as { model?: string; data?: Array<{ index: number; embedding: number[] }>; usage?: { prompt_tokens?: unknown } };
+      const response = body as { model?: unknown; data?: unknown; usage?: { prompt_tokens?: unknown } } | null;
       if (!Array.isArray(response?.data)) {
         throw new GatewayError('upstream_invalid_response', 'The mistral upstream answered without embeddings.', { provider: name });
       }
       return {
-        model: response.model ?? '',
-        embeddings: [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding),
+        model: typeof response.model === 'string' ? response.model : '',
+        // In input order, each a list of finite numbers (readEmbeddingsData: anything else is upstream_invalid_response).
+        embeddings: readEmbeddingsData(response.data, name).map((embedding) => (typeof embedding === 'string' ? decodeBase64Floats(embedding) : embedding)),
         // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
         usage: readEmbeddingsUsage(response.usage?.prompt_tokens),
       };

@@ -6,6 +6,7 @@ import { errorHandler } from '../http/error-handler.js';
 import { sendJson } from '../http/send-json.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { createResponsesDialect, openAIResponsesDialect } from '../ingress/responses/openai-responses-dialect.js';
+import { conversationOutput } from '../ingress/responses/conversation-output.js';
 import { parseResponsesRequest, prefixConversation } from '../ingress/responses/parse-responses-request.js';
 import { responseIdPattern } from '../ingress/responses/responses-request-schema.js';
 import { responsesItemId } from '../ingress/responses/responses-item-id.js';
@@ -74,7 +75,7 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
         ownerKeyId: owner,
         response,
         inputItems: parsed.inputItems,
-        conversationItems: [...previousConversation, ...parsed.inputItems, ...response.output],
+        conversationItems: [...previousConversation, ...parsed.inputItems, ...conversationOutput(response.output)],
         createdAt,
         expiresAt: new Date(createdAt.getTime() + ttlMs),
       };

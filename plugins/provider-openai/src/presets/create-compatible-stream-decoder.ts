@@ -66,7 +66,8 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
         const toolCalls = Array.isArray(delta['tool_calls']) ? delta['tool_calls'] : [];
         toolCalls.forEach((call, position) => {
           if (!isRecord(call)) return;
-          const index = typeof call['index'] === 'number' ? call['index'] : position;
+          // An index that numbers no list place (1e300, -1, 0.5) was passed on to the client as it came.
+          const index = typeof call['index'] === 'number' && Number.isSafeInteger(call['index']) && call['index'] >= 0 ? call['index'] : position;
           const fn = isRecord(call['function']) ? call['function'] : {};
           if (typeof call['id'] === 'string' && call['id'] && typeof fn['name'] === 'string') {
             parts.push({ type: 'tool-call-start', index, id: call['id'], name: fn['name'] });

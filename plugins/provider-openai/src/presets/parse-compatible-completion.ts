@@ -7,6 +7,17 @@ type Json = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * A tool call's arguments as JSON text: as sent, or written as text when sent as an
+ * object (the tolerant reading); none is `{}`; anything else (a number, a list) is no
+ * arguments, never `"5"` or `"[1]"`.
+ */
+function argumentsText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isRecord(value)) return JSON.stringify(value);
+  return value === undefined || value === null ? '{}' : '';
+}
+
 /** Top-level fields some services add that are worth keeping for the caller (Perplexity's sources). */
 const metadataFields = ['citations', 'search_results', 'system_fingerprint', 'provider'];
 
@@ -33,14 +44,11 @@ export function parseCompatibleCompletion(body: unknown, provider: string): Upst
   if (text) content.push({ type: 'text', text });
   if (typeof message['refusal'] === 'string' && message['refusal']) content.push({ type: 'refusal', text: message['refusal'] });
   for (const call of Array.isArray(message['tool_calls']) ? message['tool_calls'] : []) {
-    if (!isRecord(call) || !isRecord(call['function'])) continue;
-    const fn = call['function'];
-    content.push({
-      type: 'tool-call',
-      id: String(call['id'] ?? ''),
-      name: String(fn['name'] ?? ''),
-      arguments: typeof fn['arguments'] === 'string' ? fn['arguments'] : JSON.stringify(fn['arguments'] ?? {}),
-    });
+    // A call named by something other than text cannot be answered: left out, as an id
+    // that is not text is none. Either was passed on as text ("5", "[object Object]").
+    const fn = isRecord(call) && isRecord(call['function']) ? call['function'] : undefined;
+    if (!fn || typeof fn['name'] !== 'string') continue;
+    content.push({ type: 'tool-call', id: typeof call['id'] === 'string' ? call['id'] : '', name: fn['name'], arguments: argumentsText(fn['arguments']) });
   }
   const response: UpstreamChatResponse = {
     id: typeof body['id'] === 'string' ? body['id'] : '',

@@ -68,6 +68,12 @@ export function createResponsesStreamDecoder(provider: string): StreamDecoder {
         }
         case 'response.completed':
         case 'response.incomplete': {
+          // The final Response is what the client reads the answer from, as a whole answer's
+          // (parseResponsesResponse): without an output list it cannot be read, and its output
+          // of 5 or {} broke the gateway (it keeps the output for the conversation: an internal_error).
+          if (!Array.isArray(response['output'])) {
+            throw new GatewayError('upstream_invalid_response', `The ${provider} upstream ended its stream with a Response without an output list.`, { provider });
+          }
           finished = true;
           const details = response['incomplete_details'] as { reason?: unknown } | null | undefined;
           parts.push({ type: 'finish', finishReason: responsesFinishReason(response['status'], details?.reason, hasCalls) });

@@ -73,7 +73,9 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
       return []; // the tap already refused an unreadable event; nothing unparsed is forwarded
     }
     let type = typeof data['type'] === 'string' ? data['type'] : event.event.event;
-    if (typeof data['sequence_number'] === 'number') this.nextSequence = data['sequence_number'] + 1;
+    // Only a number that can be a place in the stream: the gateway's own response.failed is numbered after it (it was 1e300, or -4).
+    const sequence = data['sequence_number'];
+    if (typeof sequence === 'number' && Number.isSafeInteger(sequence) && sequence >= 0) this.nextSequence = sequence + 1;
     const response = data['response'];
     if (typeof response === 'object' && response !== null && !Array.isArray(response)) {
       const rewritten = { ...(response as Record<string, unknown>) };
