@@ -1,11 +1,12 @@
-import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
 import { readBlockDelta } from './block-delta-event.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
-import { isRecord, nonEmptyText } from './read-wire-values.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a content block of the stream turns into, by its Anthropic `index`. */
 type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' } | { kind: 'ignored' };

@@ -1,9 +1,10 @@
-import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
 import type { AnthropicMessageResponse } from './anthropic-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
-import { isRecord, nonEmptyText, toolInputText } from './read-wire-values.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Anthropic `message` (`response.json`) → canonical response. */
 export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): UpstreamChatResponse {
@@ -33,7 +34,7 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
         const name = nonEmptyText(block['name']);
         // A call without a name cannot be made: it is left out.
         if (name === undefined) break;
-        const input = toolInputText(block['input']);
+        const input = objectInputText(block['input']);
         if (name === jsonResponseToolName) {
           jsonAnswers += 1;
           content.push({ type: 'text', text: input });

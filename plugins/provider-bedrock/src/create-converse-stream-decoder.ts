@@ -1,11 +1,12 @@
-import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, type UpstreamResponseInfo } from '@switchyard/core';
 import type { BedrockErrorBody, BedrockUsage, ConverseStreamPayload } from './bedrock-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockException } from './map-bedrock-error.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { readRequestId } from './read-request-id.js';
-import { isRecord, nonEmptyText } from './read-wire-values.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a content block turns into, by its `contentBlockIndex`. Text blocks have no start event. */
 type BlockKind = { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' };

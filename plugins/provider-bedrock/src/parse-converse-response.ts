@@ -1,10 +1,11 @@
-import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
 import type { ConverseResponseBody } from './bedrock-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { readRequestId } from './read-request-id.js';
-import { isRecord, nonEmptyText, toolInputText } from './read-wire-values.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Converse response (`response.json`) → canonical. The body names no model and has
@@ -31,7 +32,7 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
       const name = nonEmptyText(toolUse['name']);
       // A call without a name cannot be made: it is left out (a toolUse of 5 was a call named "undefined").
       if (name === undefined) continue;
-      const input = toolInputText(toolUse['input']);
+      const input = objectInputText(toolUse['input']);
       if (name === jsonResponseToolName) {
         jsonAnswers += 1;
         content.push({ type: 'text', text: input });

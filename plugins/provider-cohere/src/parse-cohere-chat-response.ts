@@ -1,8 +1,9 @@
-import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
+import { GatewayError, nonEmptyText, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
 import type { CohereChatResponse } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
-import { isRecord, nonEmptyText } from './read-wire-values.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A tool call's arguments as JSON text: as sent; written as text when sent as an object

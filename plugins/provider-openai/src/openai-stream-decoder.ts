@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  nonEmptyText,
   fromOpenAIFinishReason,
   parseUpstreamJson,
   type OpenAIChatChunk,
@@ -102,11 +103,6 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
 type Json = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A non-empty string, else undefined: the upstream's value where only text may stand. */
-function nonEmptyText(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 /** A tool call's index as the upstream numbered it, or its place in the delta when it gave none a list could use. */
 function toolCallIndex(value: unknown, position: number): number {

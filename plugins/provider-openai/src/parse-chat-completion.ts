@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  nonEmptyText,
   fromOpenAIFinishReason,
   type AssistantContentPart,
   type UpstreamChatResponse,
@@ -11,11 +12,6 @@ import { readOpenAIUsage } from './read-openai-usage.js';
 type Json = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A non-empty string, else undefined: the upstream's value where only text may stand. */
-function nonEmptyText(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 /**
  * A tool call's arguments as JSON text: as sent, or written as text when a compatible
