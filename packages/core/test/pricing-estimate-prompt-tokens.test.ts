@@ -67,6 +67,17 @@ describe('estimatePromptTokens', () => {
     expect(withTools - bare).toBeGreaterThan(30);
   });
 
+  it('counts a text, tool name or arguments that is not text as none, and content that is not a list of parts as no text: never NaN, never a throw', () => {
+    const junk = [12345, { a: 1 }, null, ['x']] as unknown as string[];
+    const messages = junk.flatMap((value) => [
+      { role: 'user', content: [{ type: 'text', text: value }] },
+      { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: value, arguments: value }] },
+      { role: 'user', content: value as unknown as [] },
+    ]) as ChatRequest['messages'];
+    const tokens = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(8) }] }, ...messages]));
+    expect(tokens).toBe(2 + (2 + messages.length) * MESSAGE_TOKEN_OVERHEAD);
+  });
+
   it('is within a factor of two of a real count for ordinary English', () => {
     // OpenAI's tokenizer counts this sentence (57 characters) as 12 tokens.
     const text = 'The quick brown fox jumps over the lazy dog near the bank.';

@@ -14,6 +14,15 @@ export const IMAGE_TOKEN_ESTIMATE = 1_600;
 export const LOW_DETAIL_IMAGE_TOKEN_ESTIMATE = 85;
 
 /**
+ * The characters of a text; 0 for a value that is not text, which a provider plugin
+ * or a stored conversation could hand over where text belongs: counted as NaN, it
+ * made a whole estimate NaN, and the ledger refuse the request's record.
+ */
+export function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length : 0;
+}
+
+/**
  * A cheap estimate of the prompt tokens of a request, for reserving budget and
  * rate-limit capacity before the call: about four characters per token for every
  * text the model reads (messages, tool definitions, the response schema), a few
@@ -29,16 +38,18 @@ export function estimatePromptTokens(request: ChatRequest): number {
       characters += message.content.length;
       continue;
     }
+    // Anything but a list of parts counts as no text (a conversation stored before its items were checked).
+    if (!Array.isArray(message.content)) continue;
     for (const part of message.content) {
       switch (part.type) {
         case 'image':
           tokens += part.detail === 'low' ? LOW_DETAIL_IMAGE_TOKEN_ESTIMATE : IMAGE_TOKEN_ESTIMATE;
           break;
         case 'tool-call':
-          characters += part.name.length + part.arguments.length;
+          characters += textLength(part.name) + textLength(part.arguments);
           break;
         default:
-          characters += part.text.length;
+          characters += textLength(part.text);
       }
     }
   }

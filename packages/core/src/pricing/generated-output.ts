@@ -2,16 +2,7 @@ import type { AssistantContentPart, ChatRequest } from '../canonical/chat-reques
 import type { ChatResponse, UpstreamChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
-import { CHARACTERS_PER_TOKEN, estimatePromptTokens } from './estimate-prompt-tokens.js';
-
-/**
- * The characters of a part's text; 0 for a value that is not text, which a provider
- * plugin that let an upstream's number or object through would hand over: counted as
- * NaN, it made the whole estimate NaN, and the ledger refuse the request's record.
- */
-function textLength(value: unknown): number {
-  return typeof value === 'string' ? value.length : 0;
-}
+import { CHARACTERS_PER_TOKEN, estimatePromptTokens, textLength } from './estimate-prompt-tokens.js';
 
 /**
  * What a stream produced so far, for billing a stream that ended before the
