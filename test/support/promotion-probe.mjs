@@ -2,7 +2,7 @@
 // $PROMOTION_PROBE_FILE how many bytes young-generation collections have moved into the
 // old generation since it started. v8.GCProfiler reports each collection's space sizes
 // before and after; what a scavenge adds to old space is what it promoted.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 
@@ -21,6 +21,9 @@ if (file && isMainThread) {
     }
     profiler = new v8.GCProfiler();
     profiler.start();
-    writeFileSync(file, JSON.stringify({ promotedBytes, scavenges, at: process.hrtime.bigint().toString() }));
+    // Written aside and renamed into place: the test polls the file, and a plain write
+    // (truncate, then write) let it read half a JSON text now and then.
+    writeFileSync(`${file}.tmp`, JSON.stringify({ promotedBytes, scavenges, at: process.hrtime.bigint().toString() }));
+    renameSync(`${file}.tmp`, file);
   });
 }
