@@ -45,13 +45,13 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
     req.on('end', () => {
       if (failed) return;
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const text = bytes.toString('utf8');
       // Before parsing: a deep body is expensive to parse at all.
-      const scan = scanJsonText(bytes, maxDepth);
+      const scan = scanJsonText(text, maxDepth);
       if (scan === 'too-deep') {
         next(new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`));
         return;
       }
-      const text = bytes.toString('utf8');
       try {
         req.body = text.length === 0 ? undefined : JSON.parse(text);
       } catch (error) {

@@ -30,26 +30,26 @@ export type JsonTextScan = 'too-deep' | 'large-numbers' | 'plain';
  * hold no number that could overflow, and then need no walk over the parsed value.
  * Malformed text is left for `JSON.parse` to refuse.
  */
-export function scanJsonText(bytes: Uint8Array, maxDepth: number): JsonTextScan {
+export function scanJsonText(text: string, maxDepth: number): JsonTextScan {
   let depth = 0;
   let digitsInRow = 0;
   let largeNumbers = false;
-  const length = bytes.length;
+  const length = text.length;
   for (let index = 0; index < length; index++) {
-    const byte = bytes[index]!;
-    if (byte >= digitZero && byte <= digitNine) {
+    const code = text.charCodeAt(index);
+    if (code >= digitZero && code <= digitNine) {
       if (++digitsInRow >= overflowDigits) largeNumbers = true;
       continue;
     }
     // An exponent follows a digit; the `e` of `true` and `false` does not.
-    if ((byte === lowerE || byte === upperE) && digitsInRow > 0) largeNumbers = true;
+    if ((code === lowerE || code === upperE) && digitsInRow > 0) largeNumbers = true;
     digitsInRow = 0;
-    if (byte === quote) {
-      index = closingQuote(bytes, index);
+    if (code === quote) {
+      index = closingQuote(text, index);
       if (index < 0) break;
-    } else if (byte === openBrace || byte === openBracket) {
+    } else if (code === openBrace || code === openBracket) {
       if (++depth > maxDepth) return 'too-deep';
-    } else if (byte === closeBrace || byte === closeBracket) {
+    } else if (code === closeBrace || code === closeBracket) {
       depth--;
     }
   }
@@ -57,46 +57,7 @@ export function scanJsonText(bytes: Uint8Array, maxDepth: number): JsonTextScan 
 }
 
 /** The index of the quote that ends the string opened at `open`, or -1. */
-function closingQuote(bytes: Uint8Array, open: number): number {
-  let candidate = open;
-  for (;;) {
-    candidate = bytes.indexOf(quote, candidate + 1);
-    if (candidate < 0) return -1;
-    let backslashes = 0;
-    while (bytes[candidate - 1 - backslashes] === backslash) backslashes++;
-    // An even run of backslashes escapes itself, not the quote.
-    if (backslashes % 2 === 0) return candidate;
-  }
-}
-
-/**
- * Whether JSON text is nested deeper than `maxDepth`: scanJsonText's depth count for
- * text already decoded to a string (an upstream's answer or stream event). One pass
- * with `charCodeAt`, string contents skipped with `indexOf`, nothing allocated. Text
- * shorter than two characters a level is not read at all: JSON nested deeper than
- * `maxDepth` opens and closes `maxDepth + 1` containers, so most stream events cost
- * one comparison. Malformed text is left for `JSON.parse` to refuse.
- */
-export function isJsonTextDeeperThan(text: string, maxDepth: number): boolean {
-  const length = text.length;
-  if (length < 2 * (maxDepth + 1)) return false;
-  let depth = 0;
-  for (let index = 0; index < length; index++) {
-    const code = text.charCodeAt(index);
-    if (code === quote) {
-      index = closingQuoteInText(text, index);
-      if (index < 0) return false;
-    } else if (code === openBrace || code === openBracket) {
-      if (++depth > maxDepth) return true;
-    } else if (code === closeBrace || code === closeBracket) {
-      depth--;
-    }
-  }
-  return false;
-}
-
-/** closingQuote for a string: the index of the quote that ends the string opened at `open`, or -1. */
-function closingQuoteInText(text: string, open: number): number {
+function closingQuote(text: string, open: number): number {
   let candidate = open;
   for (;;) {
     candidate = text.indexOf('"', candidate + 1);
@@ -106,4 +67,14 @@ function closingQuoteInText(text: string, open: number): number {
     // An even run of backslashes escapes itself, not the quote.
     if (backslashes % 2 === 0) return candidate;
   }
+}
+
+/**
+ * Whether JSON text is nested deeper than `maxDepth` (scanJsonText's depth count), for
+ * text an upstream sent. Text shorter than two characters a level is not read at all:
+ * JSON nested deeper than `maxDepth` opens and closes `maxDepth + 1` containers, so
+ * most stream events cost one comparison.
+ */
+export function isJsonTextDeeperThan(text: string, maxDepth: number): boolean {
+  return text.length >= 2 * (maxDepth + 1) && scanJsonText(text, maxDepth) === 'too-deep';
 }
