@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeConverseEvent } from '../packages/testing/src/mock-bedrock/encode-event-frame.js';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
 import { startGatewayPair, type GatewayPair, type PathName } from './support/start-gateway-pair.js';
+import { onceModels } from './support/request-records.js';
 import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -42,7 +43,7 @@ beforeAll(async () => {
       bedrock: { region: 'us-east-1', endpoint: url, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
     },
     // Reached once: an answer the gateway cannot read is not asked for again.
-    models: Object.fromEntries(providers.map((provider) => [`${provider}-once`, { deployments: [{ target: targets[provider] }], retries: { attempts: 0 } }])),
+    models: onceModels(targets),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   });
 });

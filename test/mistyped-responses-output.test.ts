@@ -3,6 +3,7 @@ import { readFixture } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
+import { onceModels, recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -19,7 +20,7 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 let gateway: TestGateway;
-const waiters: Array<(record: RequestRecord) => void> = [];
+let records: ReturnType<typeof recordQueue>;
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -29,13 +30,10 @@ beforeAll(async () => {
       openai: { api_key: 'sk-proj-MISTYPED-0123456789abcdef', base_url: url },
       anthropic: { api_key: 'sk-ant-test-0123456789', base_url: url },
     },
-    models: {
-      'openai-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } },
-      'anthropic-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
-    },
+    models: onceModels({ openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-sonnet-4-5' }),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   });
-  gateway.gateway.runtime.onRequestFinished((record) => waiters.shift()?.(record));
+  records = recordQueue(gateway);
 });
 
 afterAll(async () => {
@@ -91,7 +89,7 @@ const cases: Case[] = [
 async function post(body: Json, upstream: ReplayScript) {
   replay.play(upstream);
   const from = gateway.logLines.length;
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.push(resolve));
+  const recorded = records.next();
   const response = await fetch(`${gateway.baseURL}/responses`, {
     method: 'POST',
     headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
@@ -127,7 +125,7 @@ describe.each(['whole', 'streamed'] as const)('a Responses pass-through answer w
     for (const model of ['openai-once', 'anthropic-once'] as const) {
       replay.play({ body: nextAnswers[model], contentType: 'application/json' });
       const from = gateway.logLines.length;
-      const recorded = new Promise<RequestRecord>((resolve) => waiters.push(resolve));
+      const recorded = records.next();
       const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
       const input: OpenAI.Responses.ResponseInput = item.kept.some((kept) => (kept as Json)['type'] === 'function_call')
         ? [{ type: 'function_call_output', call_id: 'call_1', output: '18°C, partly cloudy' }]

@@ -1,8 +1,8 @@
-import type { RequestRecord } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay } from './support/start-fixture-replay.js';
+import { onceModels, recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -17,7 +17,7 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 let gateway: TestGateway;
-const waiters: Array<(record: RequestRecord) => void> = [];
+let records: ReturnType<typeof recordQueue>;
 
 const targets = {
   openai: 'openai/text-embedding-3-small',
@@ -37,10 +37,10 @@ beforeAll(async () => {
       mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
       gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
     },
-    models: Object.fromEntries(Object.entries(targets).map(([provider, target]) => [`${provider}-once`, { deployments: [{ target }], retries: { attempts: 0 } }])),
+    models: onceModels(targets),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   });
-  gateway.gateway.runtime.onRequestFinished((record) => waiters.shift()?.(record));
+  records = recordQueue(gateway);
 });
 
 afterAll(async () => {
@@ -107,7 +107,7 @@ const runs = cases.flatMap((item) => item.providers.flatMap((provider) => (['flo
 async function embed(provider: Provider, body: string, encoding: 'float' | 'base64') {
   replay.play({ body, contentType: 'application/json' });
   const from = gateway.logLines.length;
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.push(resolve));
+  const recorded = records.next();
   const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
   const input = ['The food was delicious and the waiter was friendly.', 'Paris is the capital of France.'];
   // The SDK asks base64 unless told otherwise, and decodes it.

@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
 import { startGatewayPair, type GatewayPair, type PathName } from './support/start-gateway-pair.js';
+import { onceModels } from './support/request-records.js';
 import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -37,7 +38,7 @@ beforeAll(async () => {
       groq: { use: 'openai', preset: 'groq', api_key: 'gsk-mistyped-test-0123456789', base_url: url },
       azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
     },
-    models: Object.fromEntries(Object.entries(targets).map(([provider, target]) => [`${provider}-once`, { deployments: [{ target }], retries: { attempts: 0 } }])),
+    models: onceModels(targets),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   });
 });

@@ -1,7 +1,8 @@
-import { estimateEmbeddingsTokens, type RequestRecord } from '@switchyard/core';
+import { estimateEmbeddingsTokens } from '@switchyard/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
+import { recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -72,7 +73,7 @@ const cases: EmbeddingsCase[] = [
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 let gateway: TestGateway;
-const waiters: Array<(record: RequestRecord) => void> = [];
+let records: ReturnType<typeof recordQueue>;
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -88,7 +89,7 @@ beforeAll(async () => {
     },
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   });
-  gateway.gateway.runtime.onRequestFinished((record) => waiters.shift()?.(record));
+  records = recordQueue(gateway);
 });
 
 afterAll(async () => {
@@ -99,7 +100,7 @@ afterAll(async () => {
 /** One embeddings call against the upstream answer `body`: what the client read, and the ledger's record. */
 async function embed(embeddingsCase: EmbeddingsCase, body: string, encoding: Encoding) {
   replay.play({ body, contentType: 'application/json' } satisfies ReplayScript);
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.push(resolve));
+  const recorded = records.next();
   const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
   const model = `${embeddingsCase.provider}/${embeddingsCase.model}`;
   // The SDK asks base64 unless told otherwise, and decodes it.

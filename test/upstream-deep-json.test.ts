@@ -2,6 +2,7 @@ import type { RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAIAndGroqOnce } from './support/start-gateway-pair.js';
 import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
+import { recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -77,7 +78,7 @@ const providers = ['openai', 'groq'] as const;
 
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 const gateways = {} as Record<PathName, TestGateway>;
-const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
+const records = new Map<TestGateway, ReturnType<typeof recordQueue>>();
 
 beforeAll(async () => {
   replay = await startFixtureReplay();
@@ -85,10 +86,7 @@ beforeAll(async () => {
   gateways.fast = await startTestGateway(config);
   gateways.translated = await startTestGateway({ ...config, server: { fast_path: false } });
   gateways.cached = await startTestGateway({ ...config, chain: ['auth', 'key-scope', 'cache', 'route', 'adapter'] });
-  for (const gateway of Object.values(gateways)) {
-    waiters.set(gateway, []);
-    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
-  }
+  for (const gateway of Object.values(gateways)) records.set(gateway, recordQueue(gateway));
 });
 
 afterAll(async () => {
@@ -111,7 +109,7 @@ async function exchange(path: PathName, provider: string, script: ReplayScript, 
   const gateway = gateways[path];
   replay.play(script);
   const logged = gateway.logLines.length;
-  const recorded = new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+  const recorded = records.get(gateway)!.next();
   // A new prompt each time: the cache must not answer from an earlier request.
   const request = body ?? { model: `${provider}-once`, stream, messages: [{ role: 'user', content: `question ${++sent}` }] };
   const response = await fetch(`${gateway.origin}${route}`, {

@@ -1,5 +1,6 @@
 import type { RequestRecord } from '@switchyard/core';
 import { startTestGateway, type TestGateway } from './start-test-gateway.js';
+import { onceModels, recordQueue } from './request-records.js';
 
 /** Which of the pair: the gateway with the same-dialect fast path, or the one without. */
 export type PathName = 'fast' | 'translated';
@@ -17,12 +18,8 @@ export interface GatewayPair extends Record<PathName, TestGateway> {
 export async function startGatewayPair(config: Record<string, unknown>): Promise<GatewayPair> {
   const fast = await startTestGateway(config);
   const translated = await startTestGateway({ ...config, server: { ...(config['server'] as object | undefined), fast_path: false } });
-  const waiters = new Map<TestGateway, Array<(record: RequestRecord) => void>>();
-  for (const gateway of [fast, translated]) {
-    waiters.set(gateway, []);
-    gateway.gateway.runtime.onRequestFinished((record) => waiters.get(gateway)!.shift()?.(record));
-  }
-  const nextRecord = (gateway: TestGateway) => new Promise<RequestRecord>((resolve) => waiters.get(gateway)!.push(resolve));
+  const records = new Map([fast, translated].map((gateway) => [gateway, recordQueue(gateway)]));
+  const nextRecord = (gateway: TestGateway) => records.get(gateway)!.next();
   return {
     fast,
     translated,
@@ -51,7 +48,7 @@ export function openAIAndGroqOnce(baseUrl: string, apiKey: string): Record<strin
       openai: { api_key: apiKey, base_url: baseUrl },
       groq: { use: 'openai', preset: 'groq', api_key: apiKey, base_url: baseUrl },
     },
-    models: Object.fromEntries(['openai', 'groq'].map((provider) => [`${provider}-once`, { deployments: [{ target: `${provider}/gpt-4o-mini` }], retries: { attempts: 0 } }])),
+    models: onceModels({ openai: 'openai/gpt-4o-mini', groq: 'groq/gpt-4o-mini' }),
     chain: ['auth', 'key-scope', 'route', 'adapter'],
   };
 }
