@@ -381,6 +381,33 @@ describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
   });
 });
 
+/** What the official client reads when it asks through `gateway` (the openai or deepseek preset; both answer from the replay). */
+const differentialMessages = [{ role: 'user' as const, content: 'Say hello' }];
+const officialClient = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+
+/**
+ * What the official client reads of a stream: everything but what differs by nature (the
+ * fast path's ids and extra fields), and every finish_reason that is not null, whatever its type.
+ */
+async function readStreamWithClient(gateway: TestGateway, provider: string, includeUsage: boolean) {
+  const events = await officialClient(gateway).chat.completions.create({
+    model: `${provider}/some-model`,
+    messages: differentialMessages,
+    stream: true,
+    ...(includeUsage && { stream_options: { include_usage: true } }),
+  });
+  const read = { content: '', finishReasons: [] as unknown[], usage: undefined as unknown, models: new Set<string>() };
+  for await (const event of events) {
+    read.models.add(event.model);
+    if (event.usage) read.usage = { prompt_tokens: event.usage.prompt_tokens, completion_tokens: event.usage.completion_tokens, total_tokens: event.usage.total_tokens };
+    for (const choice of event.choices) {
+      read.content += choice.delta.content ?? '';
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined) read.finishReasons.push(choice.finish_reason);
+    }
+  }
+  return { ...read, models: [...read.models] };
+}
+
 describe('a finish reason OpenAI does not define reaches the client as the translated path writes it (docs/fast-path.md)', () => {
   const pair = gatewayPair();
   type Provider = 'openai' | 'deepseek';
@@ -418,28 +445,6 @@ describe('a finish reason OpenAI does not define reaches the client as the trans
     'data: [DONE]\n\n';
   const whole = (member: string) =>
     `{"id":"chatcmpl-w","object":"chat.completion","created":1764072000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there","refusal":null},"logprobs":null,${member}}],"usage":${usage},"system_fingerprint":"fp_w"}`;
-  const messages = [{ role: 'user' as const, content: 'Say hello' }];
-  const client = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
-
-  /** What the official client reads of a stream: everything but what differs by nature (the fast path's ids and extra fields). */
-  async function readWithClient(gateway: TestGateway, provider: Provider, includeUsage: boolean) {
-    const events = await client(gateway).chat.completions.create({
-      model: `${provider}/some-model`,
-      messages,
-      stream: true,
-      ...(includeUsage && { stream_options: { include_usage: true } }),
-    });
-    const read = { content: '', finishReasons: [] as string[], usage: undefined as unknown, models: new Set<string>() };
-    for await (const event of events) {
-      read.models.add(event.model);
-      if (event.usage) read.usage = { prompt_tokens: event.usage.prompt_tokens, completion_tokens: event.usage.completion_tokens, total_tokens: event.usage.total_tokens };
-      for (const choice of event.choices) {
-        read.content += choice.delta.content ?? '';
-        if (choice.finish_reason) read.finishReasons.push(choice.finish_reason);
-      }
-    }
-    return { ...read, models: [...read.models] };
-  }
 
   const streamCases = cases.flatMap((caseOf) => providers.flatMap((provider) => [true, false].map((usageOnFinish) => ({ ...caseOf, provider, usageOnFinish }))));
 
@@ -447,9 +452,9 @@ describe('a finish reason OpenAI does not define reaches the client as the trans
     const script: ReplayScript = { body: stream(member, usageOnFinish), contentType: 'text/event-stream' };
     for (const includeUsage of [true, false]) {
       pair.replay.play(script);
-      const viaTranslated = await pair.exchange(pair.translated, () => readWithClient(pair.translated, provider, includeUsage));
+      const viaTranslated = await pair.exchange(pair.translated, () => readStreamWithClient(pair.translated, provider, includeUsage));
       pair.replay.play(script);
-      const viaFast = await pair.exchange(pair.fast, () => readWithClient(pair.fast, provider, includeUsage));
+      const viaFast = await pair.exchange(pair.fast, () => readStreamWithClient(pair.fast, provider, includeUsage));
       expect(viaFast.read).toEqual(viaTranslated.read);
       expect(viaFast.read).toMatchObject({ content: 'Hello there', finishReasons: [reads[provider]], models: [`${provider}/gpt-4o-mini`] });
       expect(viaFast.read.usage).toEqual(includeUsage ? JSON.parse(usage) : undefined);
@@ -469,7 +474,7 @@ describe('a finish reason OpenAI does not define reaches the client as the trans
   it.each(wholeCases)('whole answer, $provider, $name: the official client reads the same on both paths', async ({ member, reads, defined, provider }) => {
     const script: ReplayScript = { body: whole(member), contentType: 'application/json' };
     const ask = (gateway: TestGateway) => async () => {
-      const completion = await client(gateway).chat.completions.create({ model: `${provider}/some-model`, messages });
+      const completion = await officialClient(gateway).chat.completions.create({ model: `${provider}/some-model`, messages: differentialMessages });
       const choice = completion.choices[0]!;
       const { prompt_tokens, completion_tokens, total_tokens } = completion.usage!;
       return { model: completion.model, content: choice.message.content, finishReason: choice.finish_reason, usage: { prompt_tokens, completion_tokens, total_tokens } };
@@ -483,7 +488,7 @@ describe('a finish reason OpenAI does not define reaches the client as the trans
     expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
     // The upstream's own body went through (its system_fingerprint, which the translation drops), the finish reason written only when undefined.
     pair.replay.play(script);
-    const raw = await pair.post(pair.fast, { model: `${provider}/some-model`, messages });
+    const raw = await pair.post(pair.fast, { model: `${provider}/some-model`, messages: differentialMessages });
     expect(raw.path).toBe('fast');
     expect(JSON.parse(raw.text)).toMatchObject({ id: 'chatcmpl-w', system_fingerprint: 'fp_w', choices: [{ index: 0, logprobs: null, finish_reason: reads[provider] }] });
     if (!defined) expect(raw.text).not.toContain(member.slice(member.indexOf(':') + 1));
@@ -525,28 +530,6 @@ describe('a finish_reason that is not a word reaches the client as the translate
     'data: [DONE]\n\n';
   const whole = (member: string) =>
     `{"id":"chatcmpl-w","object":"chat.completion","created":1764072000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there","refusal":null},"logprobs":null${member === '' ? '' : `,${member}`}}],"usage":${usage},"system_fingerprint":"fp_w"}`;
-  const messages = [{ role: 'user' as const, content: 'Say hello' }];
-  const client = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
-
-  /** What the official client reads of a stream: every finish_reason that is not null, whatever its type. */
-  async function readWithClient(gateway: TestGateway, provider: Provider, includeUsage: boolean) {
-    const events = await client(gateway).chat.completions.create({
-      model: `${provider}/some-model`,
-      messages,
-      stream: true,
-      ...(includeUsage && { stream_options: { include_usage: true } }),
-    });
-    const read = { content: '', finishReasons: [] as unknown[], usage: undefined as unknown, models: new Set<string>() };
-    for await (const event of events) {
-      read.models.add(event.model);
-      if (event.usage) read.usage = { prompt_tokens: event.usage.prompt_tokens, completion_tokens: event.usage.completion_tokens, total_tokens: event.usage.total_tokens };
-      for (const choice of event.choices) {
-        read.content += choice.delta.content ?? '';
-        if (choice.finish_reason !== null && choice.finish_reason !== undefined) read.finishReasons.push(choice.finish_reason);
-      }
-    }
-    return { ...read, models: [...read.models] };
-  }
 
   const finishings: Finishing[] = ['empty delta', 'content', 'usage'];
   const streamCases = cases.flatMap((caseOf) => providers.flatMap((provider) => finishings.map((finishing) => ({ ...caseOf, provider, finishing }))));
@@ -555,9 +538,9 @@ describe('a finish_reason that is not a word reaches the client as the translate
     const script: ReplayScript = { body: stream(member, finishing), contentType: 'text/event-stream' };
     for (const includeUsage of [true, false]) {
       pair.replay.play(script);
-      const viaTranslated = await pair.exchange(pair.translated, () => readWithClient(pair.translated, provider, includeUsage));
+      const viaTranslated = await pair.exchange(pair.translated, () => readStreamWithClient(pair.translated, provider, includeUsage));
       pair.replay.play(script);
-      const viaFast = await pair.exchange(pair.fast, () => readWithClient(pair.fast, provider, includeUsage));
+      const viaFast = await pair.exchange(pair.fast, () => readStreamWithClient(pair.fast, provider, includeUsage));
       expect(viaFast.read).toEqual(viaTranslated.read);
       expect(viaFast.read).toMatchObject({ content: 'Hello there', finishReasons: [], models: [`${provider}/gpt-4o-mini`] });
       expect(viaFast.read.usage).toEqual(includeUsage ? JSON.parse(usage) : undefined);
@@ -584,7 +567,7 @@ describe('a finish_reason that is not a word reaches the client as the translate
     };
     pair.replay.play(script);
     // The gateway refuses n > 1, but an upstream may send further choices all the same.
-    const raw = await pair.post(pair.fast, { model: 'openai/some-model', messages, stream: true });
+    const raw = await pair.post(pair.fast, { model: 'openai/some-model', messages: differentialMessages, stream: true });
     expect(raw.path).toBe('fast');
     expect(raw.text).toContain('"choices":[{"index":0,"delta":{"content":"!"},"finish_reason":null},{"index":1,"delta":{},"finish_reason":null}]');
     expect(raw.text).not.toContain('"finish_reason":7');
@@ -595,7 +578,7 @@ describe('a finish_reason that is not a word reaches the client as the translate
   it.each(wholeCases)('whole answer, $provider, $name: the official client reads stop on both paths', async ({ member, provider }) => {
     const script: ReplayScript = { body: whole(member), contentType: 'application/json' };
     const ask = (gateway: TestGateway) => async () => {
-      const completion = await client(gateway).chat.completions.create({ model: `${provider}/some-model`, messages });
+      const completion = await officialClient(gateway).chat.completions.create({ model: `${provider}/some-model`, messages: differentialMessages });
       return { model: completion.model, content: completion.choices[0]!.message.content, finishReason: completion.choices[0]!.finish_reason };
     };
     pair.replay.play(script);
