@@ -86,23 +86,29 @@ describe.each([
   });
 });
 
+/** The recorded request streamed raw to `/v1/messages`, once its record is in: the path it took, the text the client got, the record. */
+async function postStream(gateway: TestGateway) {
+  const before = records.get(gateway)!.length;
+  const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
+  const response = await fetch(`${gateway.origin}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
+  });
+  const text = await response.text();
+  await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+  return { path: response.headers.get('x-switchyard-path'), text, record: records.get(gateway)![before]! };
+}
+
 describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
   /** The raw events a client receives for one streamed request: [event name, data]. */
   async function streamRaw(gateway: TestGateway) {
-    const before = records.get(gateway)!.length;
-    const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
-    const response = await fetch(`${gateway.origin}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
-    });
-    const text = await response.text();
-    await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+    const { text, record } = await postStream(gateway);
     const events = text
       .split('\n\n')
       .filter(Boolean)
       .map((block) => [/^event: (.*)$/m.exec(block)?.[1], /^data: (.*)$/m.exec(block)?.[1]] as const);
-    return { events, record: records.get(gateway)![before]! };
+    return { events, record };
   }
 
   it('a content_block_delta that is not JSON goes to the client as it came, and the stream goes on; the translated path ends it there', async () => {
@@ -157,16 +163,8 @@ describe('a stop_reason Anthropic does not define reaches the client as the tran
       if (!stream) return;
       // The bytes as they went: a defined word as the upstream wrote it, escapes and all; an undefined one nowhere.
       replay.play({ body, contentType });
-      const before = records.get(fast)!.length;
-      const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
-      const response = await fetch(`${fast.origin}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-        body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
-      });
-      const text = await response.text();
-      await expect.poll(() => records.get(fast)!.length).toBe(before + 1);
-      expect(response.headers.get('x-switchyard-path')).toBe('fast');
+      const { path, text } = await postStream(fast);
+      expect(path).toBe('fast');
       if (defined) expect(text).toContain(`"stop_reason":${value}`);
       else expect(text).not.toContain(`"stop_reason":${value}`);
       if (!defined) expect(text).toContain(`"stop_reason":"${reads}"`);
@@ -195,19 +193,6 @@ describe('a message without a stop reason reaches the client as the translated p
     { name: 'stop_reason false', from: '"stop_reason": "end_turn"', to: '"stop_reason": false' },
     { name: 'no stop_reason', from: '"stop_reason": "end_turn",', to: '' },
   ];
-  const request = JSON.parse(readFixture('anthropic', 'request.json')) as Record<string, unknown>;
-
-  async function streamText(gateway: TestGateway) {
-    const before = records.get(gateway)!.length;
-    const response = await fetch(`${gateway.origin}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': masterKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ ...request, model: 'anthropic/claude-sonnet-4-5', stream: true }),
-    });
-    const text = await response.text();
-    await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
-    return { path: response.headers.get('x-switchyard-path'), text };
-  }
   const messageDeltas = (text: string) => text.split('\n\n').filter((block) => block.startsWith('event: message_delta')).map((block) => JSON.parse(/^data: (.*)$/m.exec(block)![1]!));
 
   it.each(streamCases)('stream, $name: the SDK reads end_turn, the same text and usage on both paths', async ({ from, to }) => {
@@ -222,7 +207,7 @@ describe('a message without a stop reason reaches the client as the translated p
     expect(viaFast.record).toEqual(viaTranslated.record);
     // The bytes: the fast path's one message_delta holds the translated path's stop reason, its usage as the upstream wrote it.
     replay.play({ body, contentType: 'text/event-stream' });
-    const raw = await streamText(fast);
+    const raw = await postStream(fast);
     expect(raw.path).toBe('fast');
     expect(messageDeltas(raw.text)).toEqual([
       { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: 74, cache_creation_input_tokens: 0, cache_read_input_tokens: 512, output_tokens: 17 } },
