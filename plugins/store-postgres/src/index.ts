@@ -96,15 +96,19 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   };
 
   const boundary = { health, isOutage: isPostgresOutage, retryAfterSeconds: options.retry_after_seconds };
+  const budgets = new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool);
   return {
     keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool, changeChannel), boundary),
     ledger: guardStore(new PostgresUsageLedger(pool, tables, migrateOnce, closePool), boundary),
-    budgets: guardStore(new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool), boundary),
+    budgets: guardStore(budgets, boundary),
     responses: guardStore(new PostgresResponseStore(pool, tables, migrateOnce, closePool, options.max_stored_response_bytes), boundary),
     keyChanges,
     health() {
       if (health.failing) probe();
-      return health.section();
+      const { uncertain } = budgets;
+      // Shown only while there is something to show: reservations an outage left to release.
+      if (uncertain.size === 0 && uncertain.dropped === 0) return health.section();
+      return { ...health.section(), uncertain_reservations: { pending: uncertain.size, dropped: uncertain.dropped } };
     },
     // No probe: a budgeted request's own reservation is the next call, and its success ends the outage.
     answers: () => !health.failing,

@@ -6,12 +6,21 @@ const firstRetryMs = 100;
 const maxRetryMs = 30_000;
 
 /**
+ * At most this many wait to be released (~1 MB of ids). A database that times out every
+ * COMMIT's reply for hours would otherwise grow the set by the request rate; past it the
+ * oldest is given up, and stays held until this process's lease on it ends.
+ */
+export const defaultMaxPending = 10_000;
+
+/**
  * Reservations whose `reserve` may have committed although its caller was told it
  * failed: the reply to its COMMIT was lost (a timeout, a dropped connection). Nobody
  * would settle such a reservation, and this process's lease renewals would keep it
  * held for as long as the process lives; so each is released by the id drawn before
  * the call, one after another, and tried again with a growing delay while the
- * database does not answer.
+ * database does not answer. At most `maxPending` wait: past that the oldest is given
+ * up (counted in `dropped`, logged): it holds budget (never lets it be overspent) until
+ * this process ends and its lease runs out.
  */
 export class UncertainReservations {
   private readonly pending = new Set<string>();
@@ -19,11 +28,15 @@ export class UncertainReservations {
   private running: Promise<void> | undefined;
   private failures = 0;
   private closed = false;
+  private droppedCount = 0;
+  /** Whether the drops since the set last had room were logged (once per overflow). */
+  private dropLogged = false;
 
   constructor(
     /** Releases one reservation; a no-op for an id that was never committed. */
     private readonly release: (reservationId: string) => Promise<void>,
     private readonly logger: Logger,
+    private readonly maxPending = defaultMaxPending,
   ) {}
 
   /** How many are waiting to be released (for tests and logs). */
@@ -31,7 +44,14 @@ export class UncertainReservations {
     return this.pending.size;
   }
 
+  /** How many were given up because `maxPending` were already waiting. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
   add(reservationId: string): void {
+    if (this.pending.size >= this.maxPending) this.dropOldest();
+    else this.dropLogged = false;
     this.pending.add(reservationId);
     if (!this.timer && !this.running && !this.closed) this.start(0);
   }
@@ -43,6 +63,19 @@ export class UncertainReservations {
     this.timer = undefined;
     await this.running;
     if (this.pending.size > 0) await this.releasePending();
+  }
+
+  private dropOldest(): void {
+    // A Set iterates in insertion order: the first is the oldest.
+    const oldest = this.pending.values().next().value as string;
+    this.pending.delete(oldest);
+    this.droppedCount++;
+    if (this.dropLogged) return;
+    this.dropLogged = true;
+    this.logger.error(
+      { maxPending: this.maxPending, dropped: this.droppedCount, reservationId: oldest },
+      'too many budget reservations with an unknown outcome wait to be released; the oldest stays held until this process ends',
+    );
   }
 
   private start(delayMs: number): void {
