@@ -13,6 +13,10 @@ export interface CacheStoreOptions {
   key_prefix: string;
   /** Redis only: values larger than this many bytes are stored brotli-compressed. */
   compress_above_bytes: number;
+  /** Redis only: how long connecting may take before the cache is skipped (default 1000). */
+  connect_timeout_ms: number;
+  /** Redis only: how long one GET or SET may take before it counts as failed, a miss (default 500). */
+  command_timeout_ms: number;
 }
 
 /** Options of the `cache` step, after validation (defaults filled in). */
@@ -54,6 +58,8 @@ export const cacheOptionsSchema: JsonSchema = {
         url: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' },
         key_prefix: { type: 'string', default: 'switchyard:cache:' },
         compress_above_bytes: { type: 'integer', minimum: 0, default: 1024 },
+        connect_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000, default: 1000 },
+        command_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000, default: 500 },
       },
     },
   },

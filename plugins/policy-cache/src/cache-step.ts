@@ -78,6 +78,8 @@ function createStore(options: CacheOptions, warn: ThrottledWarning): CacheStore 
       url: options.store.url,
       keyPrefix: options.store.key_prefix,
       compressAboveBytes: options.store.compress_above_bytes,
+      connectTimeoutMs: options.store.connect_timeout_ms,
+      commandTimeoutMs: options.store.command_timeout_ms,
       maxEntryBytes: options.max_bytes,
       warn,
     });

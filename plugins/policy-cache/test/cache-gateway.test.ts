@@ -288,6 +288,12 @@ describe('the cache step in a gateway', () => {
     await expect(gatewayWith({ store: { use: 'redis', url: 'http://nope' } })).rejects.toMatchObject({
       problems: [expect.objectContaining({ path: '/chain/1/cache/store/url' })],
     });
+    // Redis timeouts: positive and at most a minute (a timer past 2^31 ms fires at once).
+    for (const [name, value] of [['command_timeout_ms', 0], ['command_timeout_ms', 60_001], ['connect_timeout_ms', 1e309], ['connect_timeout_ms', 2.5]] as const) {
+      await expect(gatewayWith({ store: { use: 'redis', [name]: value } }), `${name}: ${value}`).rejects.toMatchObject({
+        problems: [expect.objectContaining({ path: `/chain/1/cache/store/${name}` })],
+      });
+    }
   });
 
   it('a fast-path-eligible request that misses is translated so its answer is stored; one that may not be stored takes the fast path', async () => {

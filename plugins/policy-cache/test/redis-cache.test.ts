@@ -111,11 +111,12 @@ describe.skipIf(!redis.available)('the Redis store', () => {
 });
 
 describe.skipIf(!redis.available)('the cache on a Redis that stops answering (blackholed)', () => {
-  it('answers MISS; one lookup waits out the command timeout, the ones after it do not ask Redis; once Redis answers, it hits again', async () => {
+  it('answers MISS; one lookup waits out the command timeout (store.command_timeout_ms), the ones after it do not ask Redis; once Redis answers, it hits again', async () => {
     const target = new URL(redis.available ? redis.url : 'redis://x');
     const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
     const prefix = freshRedisPrefix();
-    const gateway = await startCacheGateway({ store: { use: 'redis', url: relay.urlFor(target.toString()), key_prefix: prefix } }, upstream.url);
+    const store = { use: 'redis', url: relay.urlFor(target.toString()), key_prefix: prefix, command_timeout_ms: 1500 };
+    const gateway = await startCacheGateway({ store }, upstream.url);
     const inspector = new Redis(target.toString());
     try {
       expect((await post(gateway, 'blackholed later')).cache).toBe('MISS');
@@ -125,8 +126,11 @@ describe.skipIf(!redis.available)('the cache on a Redis that stops answering (bl
 
       await relay.setMode('blackhole'); // the socket stays open: ioredis still says 'ready'
       for (let index = 0; index < 6; index++) {
+        const startedAt = performance.now();
         const result = await post(gateway, 'blackholed later');
         expect([result.status, result.cache]).toEqual([200, 'MISS']);
+        // The first waited out the configured timeout, not the default 500 ms (a lower bound: it cannot come sooner).
+        if (index === 0) expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1450);
       }
       expect(upstream.requests.length - served).toBe(6);
       // Counted on the wire, not timed: of 6 lookups (and the 6 writes after
@@ -136,6 +140,7 @@ describe.skipIf(!redis.available)('the cache on a Redis that stops answering (bl
       const sent = relay.swallowed().flatMap(({ bytes }) => redisWorkCommands(bytes));
       expect(sent.map(([name]) => name)).toEqual(['get']);
       expect(await cacheHealth(gateway)).toMatchObject({ healthy: true, backend: 'redis', reachable: false });
+      // The timeout that gave up was the configured one.
 
       await relay.setMode('pass');
       await expect.poll(async () => (await post(gateway, 'blackholed later')).cache, { timeout: 10_000 }).toBe('HIT');
