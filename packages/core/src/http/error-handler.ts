@@ -18,7 +18,9 @@ export interface ErrorHandlerOptions {
  * Express error middleware that turns anything a Switchyard step (or the app's
  * handler behind one, or the app's `express.json()` in front) throws into an
  * OpenAI-shaped answer with the catalogue's status, `Retry-After` when there is
- * one, and logs failures of our own once.
+ * one, and logs each 5xx once: at error level a failure of the gateway's own, at
+ * warn one an upstream caused (it timed out, was unreachable, sent what cannot be
+ * read): an alert on error lines then means a bug of ours, not a provider's bad minute.
  * Mount it after the routes: `app.use(errorHandler())`.
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
@@ -33,7 +35,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     // A store outage is logged by the store, at most once per interval: not once per request here.
     if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && gatewayError.code !== 'store_unavailable') {
       const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));
-      logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
+      if (gatewayError.code.startsWith('upstream_')) logger.warn({ err: error, path: req.path }, 'request failed upstream');
+      else logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
     }
     sendError(res, gatewayError, options.dialect && ((error) => options.dialect!.formatError(error, context?.id)));
   };
