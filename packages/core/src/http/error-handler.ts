@@ -23,6 +23,12 @@ export interface ErrorHandlerOptions {
  * read): an alert on error lines then means a bug of ours, not a provider's bad minute.
  * Mount it after the routes: `app.use(errorHandler())`.
  */
+/**
+ * 5xx codes not logged per request: a store outage is logged by the store at most once
+ * per interval, and a drain by the shutdown (the refused requests are on their info lines).
+ */
+const loggedElsewhere: ReadonlySet<string> = new Set(['store_unavailable', 'shutting_down']);
+
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   let fallbackLogger = options.logger;
   return (error: unknown, req: Request, res: Response, _next) => {
@@ -32,8 +38,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     // A body left unread (refused before it was read, or cut off at the size limit)
     // must not keep the connection: Node would otherwise read and discard all of it.
     if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
-    // A store outage is logged by the store, at most once per interval: not once per request here.
-    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && gatewayError.code !== 'store_unavailable') {
+    if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && !loggedElsewhere.has(gatewayError.code)) {
       const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));
       if (gatewayError.code.startsWith('upstream_')) logger.warn({ err: error, path: req.path }, 'request failed upstream');
       else logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
