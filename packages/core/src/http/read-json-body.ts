@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
+import { describeContentCoding, firstContentCoding } from './content-coding.js';
 import { scanJsonText } from './scan-json-text.js';
 
 /** The default of `limits.max_json_depth`. */
@@ -24,9 +25,10 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       return;
     }
     const encoding = req.headers['content-encoding'];
-    if (encoding && encoding !== 'identity') {
+    const coding = encoding ? firstContentCoding(encoding) : undefined;
+    if (coding !== undefined) {
       req.resume();
-      next(new GatewayError('unsupported_media_type', `Request bodies with content-encoding '${encoding}' are not supported.`));
+      next(new GatewayError('unsupported_media_type', `Request bodies with ${describeContentCoding(coding)} are not supported; send the body uncompressed.`));
       return;
     }
     const chunks: Buffer[] = [];

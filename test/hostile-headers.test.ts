@@ -1,0 +1,73 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * What a client writes in headers, paths and query strings of the model routes, sent
+ * raw (repeated headers, values fetch would not send): each answered with the right
+ * status, and none of it echoed back at length.
+ */
+let gateway: TestGateway;
+
+beforeAll(async () => {
+  gateway = await startTestGateway({ providers: { mock: { models: ['echo'] } } }, { serverLimits: true });
+});
+afterAll(() => gateway.close());
+
+interface Answer {
+  status: number;
+  head: string;
+  text: string;
+}
+
+/** One request on its own connection, headers written exactly as given (a name may repeat). */
+function send(method: string, path: string, headers: Array<[string, string]>, body?: string): Promise<Answer> {
+  const { hostname, port } = new URL(gateway.origin);
+  const lines = [`${method} ${path} HTTP/1.1`, 'host: gateway', 'connection: close', ...headers.map(([name, value]) => `${name}: ${value}`)];
+  if (body !== undefined) lines.push(`content-length: ${Buffer.byteLength(body)}`);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const end = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(text.split(' ')[1]), head: text.slice(0, end), text: text.slice(end + 4) });
+    });
+    socket.end(`${lines.join('\r\n')}\r\n\r\n${body ?? ''}`);
+  });
+}
+
+const auth: [string, string] = ['authorization', `Bearer ${masterKey}`];
+const chat = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
+
+function errorOf(answer: Answer): { message: string; code: string; type: string; param: unknown } {
+  return (JSON.parse(answer.text) as { error: { message: string; code: string; type: string; param: unknown } }).error;
+}
+
+describe('content-encoding on a model call', () => {
+  it.each([['IDENTITY'], ['identity, identity'], [' Identity ']])('%j is a body sent as it is: served', async (encoding) => {
+    const answer = await send('POST', '/v1/chat/completions', [auth, ['content-encoding', encoding]], chat);
+    expect(answer.status).toBe(200);
+  });
+
+  it('a repeated content-encoding header, identity both times: served', async () => {
+    const answer = await send('POST', '/v1/chat/completions', [auth, ['content-encoding', 'identity'], ['content-encoding', 'identity']], chat);
+    expect(answer.status).toBe(200);
+  });
+
+  it('gzip → 415 naming it', async () => {
+    const answer = await send('POST', '/v1/chat/completions', [auth, ['content-encoding', 'gzip']], chat);
+    expect(answer.status).toBe(415);
+    expect(errorOf(answer)).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining("'gzip'") });
+  });
+
+  it('a 12,000-character content-encoding → 415 that does not echo it', async () => {
+    const answer = await send('POST', '/v1/chat/completions', [auth, ['content-encoding', `identity, ${'x'.repeat(12_000)}`]], chat);
+    expect(answer.status).toBe(415);
+    expect(errorOf(answer).code).toBe('unsupported_media_type');
+    expect(answer.text).not.toContain('xxxxxxxx');
+    expect(answer.text.length).toBeLessThan(300);
+  });
+});
