@@ -71,3 +71,23 @@ describe('content-encoding on a model call', () => {
     expect(answer.text.length).toBeLessThan(300);
   });
 });
+
+describe('GET /v1/models/{id} with an id that is no model name', () => {
+  it.each([
+    ['10,000 characters', 'm'.repeat(10_000), 'mmmmmmmm'],
+    ['an escaped CR LF', 'mock%0d%0aX-Evil:%201', 'X-Evil'],
+    ['an escaped NUL', 'mock%00echo', 'mock'],
+  ])('%s → 404 model_not_found that does not echo it', async (_name, id, echoed) => {
+    const answer = await send('GET', `/v1/models/${id}`, [auth]);
+    expect(answer.status).toBe(404);
+    expect(errorOf(answer)).toMatchObject({ code: 'model_not_found', param: 'model' });
+    expect(errorOf(answer).message).not.toContain(echoed);
+    expect(answer.text.length).toBeLessThan(300);
+  });
+
+  it('an unknown id that could be a model name is named back', async () => {
+    const answer = await send('GET', '/v1/models/mock/nothing', [auth]);
+    expect(answer.status).toBe(404);
+    expect(errorOf(answer).message).toContain("'mock/nothing'");
+  });
+});

@@ -9,6 +9,7 @@ import { SseWriter } from '../http/sse-writer.js';
 import { readyBatches } from '../transport/ready-batches.js';
 import type { DialectPassthrough, SseEvent, StreamEncoderOptions } from '../ingress/ingress-dialect.js';
 import { readAnthropicClientHeaders } from '../ingress/anthropic/read-anthropic-client-headers.js';
+import { isModelName } from '../ingress/check-model-name.js';
 import type { PassthroughEvent, PassthroughRequest } from '../plugin/provider-types.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
@@ -248,6 +249,10 @@ async function sendModels(runtime: GatewayRuntime, req: Request, res: Response):
   }
   const id = Array.isArray(wanted) ? wanted.join('/') : String(wanted);
   const model = models.find((candidate) => candidate.id === id);
-  if (!model) throw new GatewayError('model_not_found', `The model '${id}' does not exist.`, { param: 'model' });
+  if (!model) {
+    // The id comes from the path: named back only when it could be a model name, never 16 KB of anything.
+    const shown = isModelName(id, runtime.config.limits.max_model_name_length) ? `'${id}'` : 'given';
+    throw new GatewayError('model_not_found', `The model ${shown} does not exist.`, { param: 'model' });
+  }
   sendJson(res, 200, model);
 }

@@ -25,3 +25,8 @@ export function checkModelName(name: string, maxLength: number): void {
     );
   }
 }
+
+/** Whether `name` is one `checkModelName` accepts: safe to name back to the client. */
+export function isModelName(name: string, maxLength: number): boolean {
+  return name.length <= maxLength && modelNamePattern.test(name);
+}
