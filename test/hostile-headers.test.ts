@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -8,11 +11,17 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * status, and none of it echoed back at length.
  */
 let gateway: TestGateway;
+let dataDir: string;
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ providers: { mock: { models: ['echo'] } } }, { serverLimits: true });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-hostile-headers-'));
+  // Storage, so the admin API and the dashboard are served too.
+  gateway = await startTestGateway({ server: { data_dir: dataDir }, storage: { use: 'sqlite' }, providers: { mock: { models: ['echo'] } } }, { serverLimits: true });
 });
-afterAll(() => gateway.close());
+afterAll(async () => {
+  await gateway.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 interface Answer {
   status: number;
@@ -30,12 +39,13 @@ function send(method: string, path: string, headers: Array<[string, string]>, bo
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
-    socket.on('end', () => {
+    // The server closes after its answer (connection: close); a client that half-closed first could be cut off before it.
+    socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const end = text.indexOf('\r\n\r\n');
       resolve({ status: Number(text.split(' ')[1]), head: text.slice(0, end), text: text.slice(end + 4) });
     });
-    socket.end(`${lines.join('\r\n')}\r\n\r\n${body ?? ''}`);
+    socket.write(`${lines.join('\r\n')}\r\n\r\n${body ?? ''}`);
   });
 }
 
@@ -89,5 +99,19 @@ describe('GET /v1/models/{id} with an id that is no model name', () => {
     const answer = await send('GET', '/v1/models/mock/nothing', [auth]);
     expect(answer.status).toBe(404);
     expect(errorOf(answer).message).toContain("'mock/nothing'");
+  });
+});
+
+describe('paths no route takes', () => {
+  it.each([
+    ['the gateway', '/v1/', []],
+    ['the admin API', '/admin/', []],
+    ['the dashboard API', '/dashboard/api/', [['x-switchyard-dashboard', '1']]],
+  ] as Array<[string, string, Array<[string, string]>]>)('on %s, a 15,000-character path → 404 naming at most its first 200 characters', async (_name, prefix, headers) => {
+    const answer = await send('GET', `${prefix}${'p'.repeat(15_000)}`, [auth, ...headers]);
+    expect(answer.status).toBe(404);
+    expect(errorOf(answer).code).toBe('not_found');
+    expect(errorOf(answer).message).toContain(`${prefix}ppp`);
+    expect(answer.text.length).toBeLessThan(400);
   });
 });

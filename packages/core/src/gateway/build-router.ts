@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
+import { shownPath } from '../http/shown-path.js';
 import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
 import { countMessagesTokens } from '../ingress/anthropic/count-messages-tokens.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
@@ -158,7 +159,7 @@ export function buildRouter(
     });
   }
   router.use((req: Request) => {
-    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${req.path}.`);
+    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.path)}.`);
   });
   router.use(errorHandler({ logger: runtime.logger }));
   return router;

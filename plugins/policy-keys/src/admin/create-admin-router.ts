@@ -1,4 +1,4 @@
-import { checkJsonValue, GatewayError } from '@switchyard/core';
+import { checkJsonValue, GatewayError, shownPath } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
@@ -34,11 +34,11 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(requestsRoute(context));
   for (const path of knownPaths) {
     router.all(path, (req) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${req.baseUrl}${req.path}.`);
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shownPath(req.baseUrl + req.path)}.`);
     });
   }
   router.use((req: Request) => {
-    throw new GatewayError('not_found', `Unknown admin endpoint ${req.method} ${req.baseUrl}${req.path}.`);
+    throw new GatewayError('not_found', `Unknown admin endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
   });
   router.use(adminErrorHandler(options.logger));
   return router;
