@@ -114,4 +114,10 @@ describe('paths no route takes', () => {
     expect(errorOf(answer).message).toContain(`${prefix}ppp`);
     expect(answer.text.length).toBeLessThan(400);
   });
+
+  it.each([['POST'], ['PUT'], ['DELETE'], ['OPTIONS']])('%s /v1/models/{id} → 405 method_not_allowed, as on /v1/models', async (method) => {
+    const answer = await send(method, '/v1/models/mock/echo', [auth], method === 'POST' || method === 'PUT' ? '{}' : undefined);
+    expect(answer.status).toBe(405);
+    expect(errorOf(answer)).toMatchObject({ code: 'method_not_allowed', message: `${method} is not allowed on /v1/models/{model}.` });
+  });
 });

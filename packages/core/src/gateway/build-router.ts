@@ -153,9 +153,10 @@ export function buildRouter(
   router.get('/v1/models', models);
   router.get('/v1/models/*model', models);
 
-  for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/health', '/health/live']) {
+  for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/models/*model', '/health', '/health/live']) {
+    const shown = path.replace('*model', '{model}');
     router.all(path, (req) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shown}.`);
     });
   }
   router.use((req: Request) => {
