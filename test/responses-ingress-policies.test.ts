@@ -212,6 +212,7 @@ describe('/v1/responses refuses hostile input in OpenAI shape, never with a 5xx'
     ['an id of the wrong charset', () => call('GET', '/v1/responses/resp_%00%0d%0aX-Injected:%201'), 404, 'response_id'],
     ['a limit out of range', () => call('GET', '/v1/responses/resp_abc/input_items?limit=0'), 400, 'limit'],
     ['a limit that is not a number', () => call('GET', '/v1/responses/resp_abc/input_items?limit=1e309'), 400, 'limit'],
+    ...['0x10', '%205%20', '1e1', '1_0', '10.0', '-0'].map((limit) => [`a limit written ${decodeURIComponent(limit)}`, () => call('GET', `/v1/responses/resp_abc/input_items?limit=${limit}`), 400, 'limit'] as [string, () => ReturnType<typeof call>, number, string | null]),
     ['an order that is not asc or desc', () => call('GET', '/v1/responses/resp_abc/input_items?order=sideways'), 400, 'order'],
     ['a repeated query parameter', () => call('GET', '/v1/responses/resp_abc/input_items?after=a&after=b'), 400, 'after'],
     ['stream=true on a stored response', () => call('GET', '/v1/responses/resp_abc?stream=true'), 400, 'stream'],

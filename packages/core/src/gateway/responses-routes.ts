@@ -209,7 +209,8 @@ function readPageQuery(req: Request): PageQuery {
     return value;
   };
   const limitText = single('limit');
-  const limit = limitText === undefined ? 20 : Number(limitText);
+  // Digits only: Number() would also read '0x10', ' 5 ' and '1e1'.
+  const limit = limitText === undefined ? 20 : /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new GatewayError('invalid_request', "Invalid value for 'limit': expected an integer from 1 to 100.", { param: 'limit' });
   }
