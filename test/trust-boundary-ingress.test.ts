@@ -86,6 +86,16 @@ describe('2. non-finite and absurd numbers are refused with a 400 naming the fie
     expectInvalid(await post('/v1/chat/completions', chatBody(`,"${field}":${value}`)), field);
   });
 
+  it('user and a message name: at most 256 characters, as on the Responses and Messages ingresses', async () => {
+    const long = JSON.stringify('u'.repeat(257));
+    expectInvalid(await post('/v1/chat/completions', chatBody(`,"user":${long}`)), 'user');
+    expectInvalid(await post('/v1/embeddings', embedBody(`,"user":${long}`)), 'user');
+    expectInvalid(await post('/v1/chat/completions', `{"model":"mock/echo","messages":[{"role":"user","content":"hi","name":${long}}]}`), 'messages[0].name');
+    const fits = JSON.stringify('u'.repeat(256));
+    expect((await post('/v1/chat/completions', chatBody(`,"user":${fits}`))).status).toBe(200);
+    expect((await post('/v1/embeddings', embedBody(`,"user":${fits}`))).status).toBe(200);
+  });
+
   it('logit_bias: values within −100..100, keys token ids', async () => {
     expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":101}')), 'logit_bias[50256]');
     expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":1e309}')), 'logit_bias[50256]');

@@ -18,7 +18,11 @@ export const requestBounds = {
   maxTools: 128,
   /** `logit_bias` entries per request. */
   maxLogitBiasEntries: 1024,
+  /** `user` (an end-user id forwarded upstream) and a message's `name`: as the Responses and Messages ingresses bound theirs. */
+  maxIdentifierLength: 256,
 } as const;
+
+const identifier = { type: 'string', maxLength: requestBounds.maxIdentifierLength };
 
 const safeInteger = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
 const tokenId = { type: 'integer', minimum: 0, maximum: requestBounds.maxTokenId };
@@ -91,7 +95,7 @@ const messageShapes: Record<string, JsonSchema> = {
     required: ['content'],
     properties: {
       content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart, image_url: imagePart })] },
-      name: { type: 'string' },
+      name: identifier,
     },
   },
   assistant: {
@@ -100,7 +104,7 @@ const messageShapes: Record<string, JsonSchema> = {
       tool_calls: { type: 'array', items: toolCall },
       refusal: { type: ['string', 'null'] },
       reasoning_content: { type: ['string', 'null'] },
-      name: { type: 'string' },
+      name: identifier,
     },
   },
   tool: {
@@ -157,7 +161,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
     },
     logprobs: { type: ['boolean', 'null'] },
     top_logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 20 },
-    user: { type: 'string' },
+    user: identifier,
     stop: {
       anyOf: [
         { type: 'string' },
@@ -257,6 +261,6 @@ export const embeddingsRequestSchema: JsonSchema = {
     },
     encoding_format: { enum: ['float', 'base64'] },
     dimensions: { type: 'integer', minimum: 1, maximum: requestBounds.maxEmbeddingDimensions },
-    user: { type: 'string' },
+    user: identifier,
   },
 };
