@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { builtInPlugins, createStandaloneApp } from '@switchyard/cli';
-import { applyServerLimits, appMessageClasses, createGateway, createLogger, hotRoutesBeforeApp, serverOptions, type Gateway } from '@switchyard/core';
+import { applyServerLimits, appMessageClasses, createGateway, createLogger, hotRoutesBeforeApp, serverOptions, type Gateway, type PluginFactory } from '@switchyard/core';
 
 export interface TestGateway {
   /** `http://127.0.0.1:PORT`. */
@@ -23,13 +23,15 @@ export interface StartTestGatewayOptions {
    * shape (serverOptions + applyServerLimits), exactly as `switchyard start` does.
    */
   serverLimits?: boolean;
+  /** Plugins beside the built-in ones (a test's own provider, written as a third party would). */
+  plugins?: ReadonlyArray<PluginFactory<unknown, unknown>>;
 }
 
 /** A gateway from a config object, listening on a real loopback port, with its logs captured. */
 export async function startTestGateway(config: Record<string, unknown>, options: StartTestGatewayOptions = {}): Promise<TestGateway> {
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
-  const gateway = await createGateway({ master_key: masterKey, ...config }, { plugins: builtInPlugins, logger });
+  const gateway = await createGateway({ master_key: masterKey, ...config }, { plugins: [...builtInPlugins, ...(options.plugins ?? [])], logger });
   const app = createStandaloneApp(gateway, masterKey, logger);
   // As `switchyard start` serves it: model calls before the app's own handling.
   const serve = hotRoutesBeforeApp(app, gateway.router) ?? app;

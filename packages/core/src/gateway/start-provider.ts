@@ -24,6 +24,7 @@ import type {
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import { PassthroughTap } from './passthrough-tap.js';
+import { requireVectorPerInput } from './require-vector-per-input.js';
 import { withBillableUsage } from '../pricing/generated-output.js';
 import { withBillableEmbeddingsUsage } from '../pricing/billable-embeddings-usage.js';
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
@@ -66,7 +67,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   }
   if (adapters.embeddings) {
     const embeddings = isDirectEmbeddings(adapters.embeddings) ? adapters.embeddings : httpEmbeddings(adapters.embeddings, http);
-    provider.embeddings = { embed: redacting((call) => embeddings.embed(call), redactor) };
+    provider.embeddings = { embed: redacting(vectorPerInput(embeddings, id), redactor) };
   }
   if (adapters.models) {
     const models = adapters.models;
@@ -200,6 +201,11 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       );
     },
   };
+}
+
+/** The operation whose answer is checked to hold one vector per input (require-vector-per-input.ts). */
+function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): DirectEmbeddingsOperation['embed'] {
+  return async (call) => requireVectorPerInput(await operation.embed(call), call.request, id);
 }
 
 function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation {

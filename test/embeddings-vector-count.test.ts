@@ -1,0 +1,150 @@
+import { defineProvider, type PluginFactory } from '@switchyard/core';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureReplay } from './support/start-fixture-replay.js';
+import { onceModels, recordQueue } from './support/request-records.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * An embeddings answer with more or fewer vectors than the client sent inputs. A client
+ * pairs inputs with vectors by place, so such an answer would pair texts with vectors
+ * that are not theirs, unnoticed: it is the upstream's failure, a 502
+ * `upstream_invalid_response`, whatever the provider (an HTTP adapter or a plugin's
+ * own operation) and whether the client asked for floats or base64. Nothing is billed
+ * for it, as for any whole answer the gateway could not read, even when the upstream
+ * named a token count. (Bedrock's Titan embeds one text per call and its answer holds
+ * one vector by its shape, so it cannot answer with another count.)
+ */
+
+const vectors = [
+  [0.0123, -0.0481, 0.0317, 0.0902],
+  [-0.0098, 0.0624, 0.0211, -0.0357],
+  [0.0555, 0.0111, -0.0222, 0.0333],
+];
+const base64Of = (vector: number[]) => Buffer.from(new Float32Array(vector).buffer).toString('base64');
+const twoTexts = ['The food was delicious and the waiter was friendly.', 'Paris is the capital of France.'];
+
+type Encoding = 'float' | 'base64';
+
+/** OpenAI's shape (OpenAI, Azure, Mistral), indices 0… in order, base64 when asked for it, with a token count. */
+const openAIShape = (count: number, encoding: Encoding) =>
+  JSON.stringify({
+    object: 'list',
+    data: vectors.slice(0, count).map((vector, index) => ({ object: 'embedding', index, embedding: encoding === 'base64' ? base64Of(vector) : vector })),
+    model: 'text-embedding-3-small',
+    usage: { prompt_tokens: 9, total_tokens: 9 },
+  });
+
+/** The upstream's answer with `count` vectors, in the encoding the gateway asked it for. */
+const answers: Record<string, (count: number, encoding: Encoding) => string> = {
+  openai: openAIShape,
+  azure: openAIShape,
+  // Mistral is asked for floats whatever the client wants.
+  mistral: (count) => openAIShape(count, 'float'),
+  gemini: (count) => JSON.stringify({ embeddings: vectors.slice(0, count).map((values) => ({ values })), usageMetadata: { promptTokenCount: 9 } }),
+  cohere: (count) =>
+    JSON.stringify({ id: 'emb-1', texts: twoTexts, embeddings: { float: vectors.slice(0, count) }, meta: { api_version: { version: '2' }, billed_units: { input_tokens: 9 } } }),
+};
+
+/** A provider written as a third party would, with its own embeddings operation (no HTTP adapter): it answers `count` vectors, read from the model's name. */
+const countingProvider = defineProvider<Record<string, never>>({
+  name: 'counting-embedder',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  create: () => ({
+    embeddings: {
+      async embed(call) {
+        const count = Number(call.model.slice('vectors-'.length));
+        return { model: call.model, embeddings: vectors.slice(0, count), usage: { inputTokens: 9 } };
+      },
+    },
+  }),
+});
+
+const targets = {
+  openai: 'openai/text-embedding-3-small',
+  azure: 'azure/text-embedding-3-small',
+  mistral: 'mistral/mistral-embed',
+  gemini: 'gemini/gemini-embedding-001',
+  cohere: 'cohere/embed-v4.0',
+};
+type HttpProvider = keyof typeof targets;
+
+let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
+let gateway: TestGateway;
+let records: ReturnType<typeof recordQueue>;
+
+beforeAll(async () => {
+  replay = await startFixtureReplay();
+  const url = replay.url;
+  gateway = await startTestGateway(
+    {
+      providers: {
+        openai: { api_key: 'sk-proj-COUNT-0123456789abcdef', base_url: url },
+        azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
+        mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
+        gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
+        cohere: { api_key: 'cohere-test-key-0123456789', base_url: url },
+        counting: { use: 'counting-embedder' },
+      },
+      models: onceModels({ ...targets, 'counting-1': 'counting/vectors-1', 'counting-2': 'counting/vectors-2', 'counting-3': 'counting/vectors-3' }),
+      chain: ['auth', 'key-scope', 'route', 'adapter'],
+    },
+    { plugins: [countingProvider as PluginFactory<unknown, unknown>] },
+  );
+  records = recordQueue(gateway);
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await replay?.close();
+});
+
+/** One embeddings call of two texts through the official client: what it read (or the error it threw) and the record. */
+async function embed(model: string, encoding: Encoding) {
+  const recorded = records.next();
+  const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+  // The SDK asks base64 unless told otherwise, and decodes it.
+  const read = await client.embeddings.create({ model, input: twoTexts, ...(encoding === 'float' && { encoding_format: 'float' as const }) }).catch((error: unknown) => error);
+  return { read, record: await recorded };
+}
+
+function expectWrongCount({ read, record }: Awaited<ReturnType<typeof embed>>, count: number) {
+  expect(read).toBeInstanceOf(OpenAI.APIError);
+  const error = read as InstanceType<typeof OpenAI.APIError>;
+  expect(error.status).toBe(502);
+  expect(error.code).toBe('upstream_invalid_response');
+  expect(error.message).toContain(`${count} embeddings for 2 inputs`);
+  expect(record.status).toBe(502);
+  expect(record.errorCode).toBe('upstream_invalid_response');
+  // Billed as any whole answer the gateway could not read: nothing, not the count the upstream named.
+  expect(record.usage).toBeUndefined();
+  expect(record.costUsd).toBe(0);
+}
+
+const httpRuns = (Object.keys(targets) as HttpProvider[]).flatMap((provider) =>
+  [1, 3].flatMap((count) => (['float', 'base64'] as const).map((encoding) => ({ provider, count, encoding }))),
+);
+
+describe('an embeddings answer with a vector count other than the inputs, read by the OpenAI client', () => {
+  it.each(httpRuns)('$provider ($encoding): $count vectors for 2 inputs is a 502 upstream_invalid_response, nothing billed', async ({ provider, count, encoding }) => {
+    replay.play({ body: answers[provider]!(count, encoding), contentType: 'application/json' });
+    expectWrongCount(await embed(`${provider}-once`, encoding), count);
+  });
+
+  it.each([1, 3])("a provider plugin's own embeddings operation: %i vectors for 2 inputs is a 502 upstream_invalid_response, nothing billed", async (count) => {
+    for (const encoding of ['float', 'base64'] as const) expectWrongCount(await embed(`counting-${count}-once`, encoding), count);
+  });
+
+  it.each(['float', 'base64'] as const)('guard (%s): a vector per input is read, in input order, and billed', async (encoding) => {
+    replay.play({ body: answers['openai']!(2, encoding), contentType: 'application/json' });
+    for (const model of ['openai-once', 'counting-2-once']) {
+      const { read, record } = await embed(model, encoding);
+      expect(read).not.toBeInstanceOf(Error);
+      const answer = read as OpenAI.CreateEmbeddingResponse;
+      expect(answer.data.map((entry) => entry.index)).toEqual([0, 1]);
+      answer.data.forEach((entry, at) => entry.embedding.forEach((value, position) => expect(value).toBeCloseTo(vectors[at]![position]!, 6)));
+      expect(record.status).toBe(200);
+      expect(record.usage?.inputTokens).toBe(9);
+    }
+  });
+});
