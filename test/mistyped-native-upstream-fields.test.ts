@@ -124,6 +124,8 @@ interface Case {
   toolCalls?: Array<{ name: string; arguments: string }>;
   /** An event the gateway cannot read at all: the stream ends in upstream_invalid_response saying so. */
   unreadable?: string;
+  /** A tool call's name, id or input of the wrong type, which the Anthropic fast path passes as it came (only text is checked there). */
+  toolFieldsAsItCame?: boolean;
 }
 
 const city = { city: 'Paris' };
@@ -140,6 +142,7 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
+    toolFieldsAsItCame: true,
     name: 'a tool name of 5 or none, an id of {}',
     whole: anthropicWhole([toolUse('toolu_1', 5, city), toolUse('toolu_2', undefined, city), toolUse({ a: 1 }, 'get_weather', city)], 'tool_use'),
     text: null,
@@ -147,6 +150,7 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
+    toolFieldsAsItCame: true,
     name: 'tool input sent as JSON text, a number, a list or null',
     whole: anthropicWhole([toolUse('toolu_1', 'get_weather', cityText), toolUse('toolu_2', 'get_weather', 5), toolUse('toolu_3', 'get_weather', [1]), toolUse('toolu_4', 'get_weather', null)], 'tool_use'),
     text: null,
@@ -172,6 +176,7 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
+    toolFieldsAsItCame: true,
     name: 'a tool name of 5, an id of {} (block indices 1e300 and "x")',
     stream: anthropicStream(blockStart(1e300, toolUse('toolu_1', 5)), partialJson(1e300, '{"a":1}'), blockStart('x', toolUse({ a: 1 }, 'get_weather')), partialJson('x', cityText)),
     text: null,
@@ -407,6 +412,14 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
     text: content.filter((block): block is Anthropic.TextBlock => (block as Json)['type'] === 'text').map((block) => block.text).join('') || null,
     toolCalls: content.filter((block): block is Anthropic.ToolUseBlock => (block as Json)['type'] === 'tool_use').map((block) => ({ name: block.name, arguments: JSON.stringify(block.input) })),
   });
+  /** Blocks that are objects, and only text in a text or thinking block. */
+  function expectOnlyTextBlocks(content: unknown[]) {
+    for (const block of content as Json[]) {
+      expect(typeof block === 'object' && block !== null).toBe(true);
+      if (block['type'] === 'text') expect(typeof block['text']).toBe('string');
+      if (block['type'] === 'thinking') expect(typeof block['thinking']).toBe('string');
+    }
+  }
   /** Only text where text belongs, and tool input that is an object. */
   function expectOnlyText(content: unknown[]) {
     for (const block of content as Json[]) {
@@ -420,8 +433,8 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
     }
   }
 
-  // Both paths: billed in whole numbers, nothing logged as an error, no "[object Object]". The translated path
-  // writes only text where text belongs; the fast path passes the upstream's own answer as it came (as for OpenAI).
+  // Both paths: billed in whole numbers, nothing logged as an error, no "[object Object]", only text where text
+  // belongs and the same text. The fast path passes a tool call's name, id or input of the wrong type as it came.
   it.each(anthropicCases.filter((item) => item.whole))('whole: $name', async (item) => {
     for (const path of paths) {
       const { read, record, errors } = await exchange(path, item, false, (gateway) => anthropic(gateway).messages.create(params).withResponse());
@@ -429,9 +442,11 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
       expect(errors, path).toEqual([]);
       expectBillable(record, item, false);
       expect(JSON.stringify(read.data), path).not.toContain('[object Object]');
-      if (path === 'fast') continue;
+      expectOnlyTextBlocks(read.data.content);
+      expect(view(read.data.content).text, path).toBe(item.text);
+      if (path === 'fast' && item.toolFieldsAsItCame) continue;
       expectOnlyText(read.data.content);
-      expect(view(read.data.content)).toEqual({ text: item.text, toolCalls: item.toolCalls ?? [] });
+      expect(view(read.data.content), path).toEqual({ text: item.text, toolCalls: item.toolCalls ?? [] });
     }
   });
 
@@ -454,20 +469,22 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
       expect(JSON.stringify(read.events), path).not.toContain('[object Object]');
       if (item.unreadable) expect(read.error?.message, path).toContain(item.unreadable);
       else expect(read.error, path).toBeUndefined();
-      if (path === 'fast') continue;
       const blocks: Json[] = [];
       for (const event of read.events) {
         if (event.type === 'content_block_start') blocks.push({ ...(event.content_block as unknown as Json), ...(event.content_block.type === 'tool_use' && { input: '' }) });
         if (event.type !== 'content_block_delta') continue;
         const block = blocks.at(-1)!;
         const delta = event.delta as unknown as Json;
-        for (const key of ['text', 'thinking', 'partial_json']) if (key in delta) expect(typeof delta[key], key).toBe('string');
+        for (const key of ['text', 'thinking', 'partial_json']) if (key in delta) expect(typeof delta[key], `${path}: ${key}`).toBe('string');
         if (delta['type'] === 'text_delta') block['text'] = `${block['text'] as string}${delta['text'] as string}`;
         if (delta['type'] === 'input_json_delta') block['input'] = `${block['input'] as string}${delta['partial_json'] as string}`;
       }
+      expectOnlyTextBlocks(blocks);
+      expect(view(blocks).text, path).toBe(item.text);
+      if (path === 'fast' && item.toolFieldsAsItCame) continue;
       const content = blocks.map((block) => (block['type'] === 'tool_use' ? { ...block, input: JSON.parse((block['input'] as string) || '{}') as unknown } : block));
       expectOnlyText(content);
-      expect(view(content)).toEqual({ text: item.text, toolCalls: item.toolCalls ?? [] });
+      expect(view(content), path).toEqual({ text: item.text, toolCalls: item.toolCalls ?? [] });
     }
   });
 });

@@ -9,7 +9,9 @@ import { masterKey, type TestGateway } from './support/start-test-gateway.js';
  * An OpenAI-compatible upstream whose answer puts a value of the wrong type where
  * text belongs: a content of 12345 or {}, tool calls that are null, a name that is a
  * number, arguments that are a number or an object, an index of "x". Such a value is
- * not passed on as text ("12345", "[object Object]"), and the answer is billed: the
+ * not passed on as text ("12345", "[object Object]"); a content, reasoning or refusal
+ * of the wrong type is not passed on as it came on the fast path either (the client
+ * reads the same text on both paths; the fast path passes a tool call as it came), and the answer is billed: the
  * upstream sends no usage, so the gateway's estimate is what is recorded, and it must
  * be a whole number (a content of 12345 made it NaN, and the ledger refused the record).
  * Arguments sent as an object are read as their JSON text (some compatible servers
@@ -36,9 +38,9 @@ const chunk = (delta: unknown, finish: string | null = null) =>
   `data: {${head},"object":"chat.completion.chunk","choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
 const stream = (...deltas: unknown[]) => `${deltas.map((delta) => chunk(delta)).join('')}${chunk({}, 'stop')}data: [DONE]\n\n`;
 
-const cases: Array<{ name: string; whole: string; stream: string; text: string | null; toolCalls?: Array<{ name: string; arguments: string }> }> = [
-  { name: 'content 12345', whole: whole({ role: 'assistant', content: 12345 }), stream: stream({ role: 'assistant', content: 'Hi' }, { content: 12345 }), text: null },
-  { name: 'content {}', whole: whole({ role: 'assistant', content: { a: 1 } }), stream: stream({ role: 'assistant', content: 'Hi' }, { content: { a: 1 } }), text: null },
+const cases: Array<{ name: string; whole: string; stream: string; text: string | null; streamText?: string; toolCalls?: Array<{ name: string; arguments: string }> }> = [
+  { name: 'content 12345', whole: whole({ role: 'assistant', content: 12345 }), stream: stream({ role: 'assistant', content: 'Hi' }, { content: 12345 }), text: null, streamText: 'Hi' },
+  { name: 'content {}', whole: whole({ role: 'assistant', content: { a: 1 } }), stream: stream({ role: 'assistant', content: 'Hi' }, { content: { a: 1 } }), text: null, streamText: 'Hi' },
   { name: 'reasoning and refusal of the wrong type', whole: whole({ role: 'assistant', content: 'Hi', reasoning_content: 7, refusal: [1] }), stream: stream({ role: 'assistant', content: 'Hi' }, { reasoning_content: 7, refusal: [1] }), text: 'Hi' },
   {
     name: 'tool calls that are null, named by a number, with arguments of the wrong type',
@@ -57,6 +59,11 @@ const cases: Array<{ name: string; whole: string; stream: string; text: string |
     toolCalls: [{ name: 'get', arguments: '{"city":"Paris"}' }],
   },
 ];
+
+/** The fields of a message or delta that hold text (or null). */
+const textKeys = ['content', 'reasoning_content', 'reasoning', 'refusal'];
+/** `null`, `undefined` or the type of a value. */
+const textType = (value: unknown) => (value === null || value === undefined ? value : typeof value);
 
 const client = (gateway: TestGateway) => new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
 const messages = [{ role: 'user' as const, content: 'Hi' }];
@@ -79,8 +86,10 @@ describe.each(['fast', 'translated'] as PathName[])('an upstream field of the wr
     const { read, record } = await pair.exchange(path, (gateway) => client(gateway).chat.completions.create({ model: 'openai-once', messages }));
     expectBillable(record);
     const message = read.choices[0]!.message;
+    // Both paths: only text (or null) where text belongs, the same text.
+    expect(message.content).toBe(item.text);
+    for (const key of textKeys) expect([null, undefined, 'string']).toContain(textType((message as unknown as Record<string, unknown>)[key]));
     if (path === 'translated') {
-      expect(message.content).toBe(item.text);
       expect((message.tool_calls ?? []).map((call) => (call.type === 'function' ? { name: call.function.name, arguments: call.function.arguments } : call))).toEqual(item.toolCalls ?? []);
     }
     expect(JSON.stringify(read)).not.toContain('[object Object]');
@@ -101,11 +110,13 @@ describe.each(['fast', 'translated'] as PathName[])('an upstream field of the wr
     const events = eventData(read.text);
     expect(events.at(-1)).toBe('[DONE]');
     expect(read.text).not.toContain('[object Object]');
+    const chunks = events.filter((data) => data !== '[DONE]').map((data) => JSON.parse(data) as { choices: Array<{ delta: Record<string, unknown> }> });
+    const deltas = chunks.flatMap((parsed) => parsed.choices.map((choice) => choice.delta));
+    // Both paths: only text (or null) reaches the client where text belongs, the same text.
+    for (const delta of deltas) for (const key of textKeys) expect([null, undefined, 'string'], key).toContain(textType(delta[key]));
+    const text = deltas.map((delta) => delta['content']).filter((content) => typeof content === 'string').join('');
+    expect(text === '' ? null : text).toBe(item.streamText ?? item.text);
     if (path === 'translated') {
-      const chunks = events.filter((data) => data !== '[DONE]').map((data) => JSON.parse(data) as { choices: Array<{ delta: Record<string, unknown> }> });
-      const text = chunks.map((parsed) => parsed.choices[0]?.delta['content']).filter((content) => content !== undefined && content !== null);
-      // Only text reaches the client as content.
-      for (const content of text) expect(typeof content).toBe('string');
       const args = chunks.flatMap((parsed) => (parsed.choices[0]?.delta['tool_calls'] as Array<{ function?: { arguments?: unknown } }> | undefined) ?? []).map((call) => call.function?.arguments);
       for (const value of args) if (value !== undefined) expect(typeof value).toBe('string');
     }

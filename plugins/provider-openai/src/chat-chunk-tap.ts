@@ -1,4 +1,4 @@
-import type { ServerSentEvent } from '@switchyard/core';
+import { mayHoldMistypedOpenAIText, type ServerSentEvent } from '@switchyard/core';
 
 /**
  * What makes a chunk worth decoding, found in its raw text: `error` (a top-level
@@ -13,16 +13,23 @@ import type { ServerSentEvent } from '@switchyard/core';
 const mayCarryMoreThanContent = /error|\\u|(?:usage|finish_reason)(?!"\s*:\s*null\b)/;
 
 /**
+ * The two tests in one pass: a chunk that may hold more than content, or a text of the
+ * wrong type (`"content":12345`), which the fast path's encoder writes again as the
+ * translated path does, so it must be read (mayHoldMistypedOpenAIText).
+ */
+const mayNeedReading = new RegExp(`${mayCarryMoreThanContent.source}|${mayHoldMistypedOpenAIText.source}`);
+
+/**
  * The lazy tap's test for OpenAI and compatible `chat.completion.chunk` events
  * (ChatPassthroughAdapter.isContentOnly): true for a chunk that can hold only
  * content deltas, which then goes to the client without being parsed. `[DONE]`, a
- * named event, anything that does not look like one JSON object, and an object
- * without a `choices` key (which holds no content: an error in a shape of its own,
+ * named event, a chunk that may hold a text of the wrong type, anything that does not
+ * look like one JSON object, and an object without a `choices` key (which holds no content: an error in a shape of its own,
  * `{"message":"Incorrect API key …"}`, is one) are decoded.
  */
 export function isContentOnlyChunk(event: ServerSentEvent): boolean {
   const data = event.data;
   if (event.event !== undefined) return false;
   if (data.charCodeAt(0) !== 0x7b /* { */ || data.charCodeAt(data.length - 1) !== 0x7d /* } */) return false;
-  return data.includes('"choices"') && !mayCarryMoreThanContent.test(data);
+  return data.includes('"choices"') && !mayNeedReading.test(data);
 }

@@ -5,6 +5,7 @@ import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { isAnthropicStopReason, withAnthropicStopReason } from './anthropic-stop-reason.js';
+import { hasMistypedText, mayHoldMistypedAnthropicText } from './anthropic-text-fields.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { deltaNeedsBilledUsage, deltaWithBilledUsage, startNeedsBilledUsage, startWithBilledUsage } from './passthrough-stream-usage.js';
 
@@ -33,6 +34,12 @@ type Json = Record<string, unknown>;
  * So is a `message_delta` the tap read no stop reason from (`null`, `""`, `0`, none, no
  * `delta`): the translated path writes the stream's last finish there, else `end_turn`.
  * A defined one goes out as it came, escaped or not.
+ *
+ * A text, thinking or partial JSON that is not text (12345, `{}`) is not passed on, as
+ * the translated path drops it: a `content_block_delta` holding one is not written (an
+ * SDK would append it to the block's text), a `content_block_start` holding one is
+ * written with `""` there. The lazy tap reads such a delta (its test looks for one), so
+ * only read events are looked at, by their raw text first (mayHoldMistypedAnthropicText).
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
@@ -45,9 +52,14 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     this.billedUsage = options.billedUsage;
   }
 
-  encode({ event, parts }: PassthroughEvent): readonly SseEvent[] {
+  encode({ event, parts, unread }: PassthroughEvent): readonly SseEvent[] {
     if (!event) return [];
     let data = event.data;
+    if (!unread && mayHoldMistypedAnthropicText.test(data)) {
+      const typed = withTextTyped(data, event.event);
+      if (typed === undefined) return [];
+      data = typed;
+    }
     let usageRead = false;
     let finalUsageRead = false;
     let finish: FinishReason | undefined;
@@ -96,6 +108,30 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
 
 /** What the translated path writes when no finish was read: `end_turn`. */
 const noStopReason: FinishReason = { unified: 'stop' };
+
+/**
+ * A read event's data with a text of the wrong type dealt with as the translated path
+ * deals with it: undefined for a delta that holds one (not written), a block start's
+ * text `""`; else the data as it came.
+ */
+function withTextTyped(data: string, name: string | undefined): string | undefined {
+  let parsed: Json;
+  try {
+    const value = parseUpstreamJson(data);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return data;
+    parsed = value as Json;
+  } catch {
+    return data;
+  }
+  // The decoder goes by the event's name, else the data's type.
+  const type = name ?? parsed['type'];
+  if (type === 'content_block_delta') return hasMistypedText(parsed['delta']) ? undefined : data;
+  if (type !== 'content_block_start') return data;
+  const block = parsed['content_block'];
+  if (typeof block !== 'object' || block === null || Array.isArray(block) || !hasMistypedText(block)) return data;
+  const field = (block as Json)['type'] === 'text' ? 'text' : 'thinking';
+  return JSON.stringify({ ...parsed, content_block: { ...block, [field]: '' } });
+}
 
 function readType(data: string): string | undefined {
   try {

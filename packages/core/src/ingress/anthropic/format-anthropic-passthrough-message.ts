@@ -1,15 +1,19 @@
 import type { ChatResponse } from '../../canonical/chat-response.js';
 import { isAnthropicStopReason, toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { withoutMistypedBlocks } from './anthropic-text-fields.js';
 import { billedAnthropicUsage } from './anthropic-usage.js';
 
 /**
  * A whole Anthropic answer on the fast path: the upstream's own `message`, its model
  * read as `provider/model`, its usage the one the gateway billed (billedAnthropicUsage),
  * and a `stop_reason` Anthropic does not define (or none) written as the translated path
- * writes it (`end_turn` for a word it does not know).
+ * writes it (`end_turn` for a word it does not know). Content blocks the translated
+ * path drops (`null`, a text or thinking that is not text) are left out.
  */
 export function formatAnthropicPassthroughMessage(body: Record<string, unknown>, response: ChatResponse, model: string): unknown {
   const message: Record<string, unknown> = { ...body, model, usage: billedAnthropicUsage(body['usage'], response.usage) };
   if (!isAnthropicStopReason(body['stop_reason'])) message['stop_reason'] = toAnthropicStopReason(response.finishReason);
+  const content = withoutMistypedBlocks(body['content']);
+  if (content) message['content'] = content;
   return message;
 }

@@ -1,6 +1,7 @@
 import type { ChatResponse } from '../../canonical/chat-response.js';
 import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { withOpenAIFinishReasons } from './openai-finish-reason.js';
+import { withOpenAITextFieldsTyped } from './openai-text-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
@@ -11,13 +12,17 @@ type Json = Record<string, unknown>;
  * billed: the upstream's own when it says that already, in OpenAI's place when the
  * upstream put it elsewhere, rewritten when its counts were not numbers it could bill.
  * A finish reason OpenAI does not define (or none) is the translated path's
- * (withOpenAIFinishReasons); the choices are copied only then.
+ * (withOpenAIFinishReasons), and a message's text that is neither text nor `null`
+ * (12345, `{}`) is `null`, as the translated path drops it (withOpenAITextFieldsTyped);
+ * the choices are copied only then.
  */
 export function formatOpenAIPassthroughResponse(body: Json, response: ChatResponse, model: string): unknown {
   const answer: Json = { ...body, model };
   const usage = answer['usage'];
   answer['usage'] = typeof usage === 'object' && usage !== null ? billedOpenAIUsage(usage, response.usage) : toOpenAIUsage(response.usage);
-  const choices = Array.isArray(body['choices']) ? withOpenAIFinishReasons(body['choices'], response.finishReason, true) : undefined;
+  if (!Array.isArray(body['choices'])) return answer;
+  const finishes = withOpenAIFinishReasons(body['choices'], response.finishReason, true);
+  const choices = withOpenAITextFieldsTyped(finishes ?? body['choices'], 'message') ?? finishes;
   if (choices) answer['choices'] = choices;
   return answer;
 }

@@ -11,6 +11,7 @@ export { formatChatCompletion } from './format-chat-completion.js';
 export { ChatChunkEncoder } from './chat-chunk-encoder.js';
 export { toOpenAIUsage, fromOpenAIUsage } from './openai-usage.js';
 export { toOpenAIFinishReason, fromOpenAIFinishReason } from './openai-finish-reason.js';
+export { mayHoldMistypedOpenAIText } from './openai-text-fields.js';
 export {
   parseEmbeddingsRequest,
   prepareEmbeddingsValidator,

@@ -6,6 +6,7 @@ import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-reason.js';
+import { mayHoldMistypedOpenAIText, withOpenAITextFieldsTyped } from './openai-text-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
@@ -34,6 +35,10 @@ type Json = Record<string, unknown>;
  *   which is then written again. A defined word goes out as it came, escaped or not.
  *   A `finish_reason` that is not a word (5, `""`, `true`, an object) is no finish to
  *   the tap, and the translated path writes `null` where it stood: so does this.
+ * - a delta's text (`content`, `reasoning_content`, `reasoning`, `refusal`) that is
+ *   neither text nor `null` (12345, `{}`) is written `null`, as the translated path
+ *   drops it. The lazy tap reads such an event (its test looks for one), so only read
+ *   events are looked at, by their raw text first (mayHoldMistypedOpenAIText).
  *
  * What the translated path would write nothing for is not passed on either: an event
  * the tap read that is not a chunk (no `choices`: an error in a shape of its own,
@@ -85,7 +90,8 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     if (billed !== undefined || undefinedFinish || mentionsUsage.test(data)) return this.rewritten(data, billed, finish);
     if (!data.includes('"choices"')) return [];
     // The tap read no finish from it, but it may hold a finish_reason that is not a word (5, "", true): written `null`, as the translated path writes it.
-    if (finish === undefined && mayHoldFinishReason.test(data)) return [this.withoutOddFinishReasons(data)];
+    // Or a text of the wrong type: written `null` too.
+    if ((finish === undefined && mayHoldFinishReason.test(data)) || mayHoldMistypedOpenAIText.test(data)) return [this.withChoicesTyped(data)];
     return [this.withModel(data)];
   }
 
@@ -138,8 +144,8 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     if (!chunk) return [];
     this.renamed(chunk);
     if (Array.isArray(chunk['choices'])) {
-      const choices = withOpenAIFinishReasons(chunk['choices'], finish, false);
-      if (choices) chunk['choices'] = choices;
+      const choices = withOpenAIFinishReasons(chunk['choices'], finish, false) ?? chunk['choices'];
+      chunk['choices'] = withOpenAITextFieldsTyped(choices, 'delta') ?? choices;
     }
     const usage = chunk['usage'];
     if (this.includeUsage && billed !== undefined && isRecord(usage)) {
@@ -159,14 +165,17 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
 
   /**
    * A chunk the tap read no finish from, written again only if a choice's `finish_reason`
-   * is there but not a word (withOpenAIFinishReasons); else as it came, the model renamed.
+   * is there but not a word (withOpenAIFinishReasons) or a delta's text is of the wrong
+   * type (withOpenAITextFieldsTyped); else as it came, the model renamed.
    */
-  private withoutOddFinishReasons(data: string): string {
+  private withChoicesTyped(data: string): string {
     const chunk = parseObject(data);
-    const choices = chunk && Array.isArray(chunk['choices']) ? withOpenAIFinishReasons(chunk['choices'], undefined, false) : undefined;
+    if (!chunk || !Array.isArray(chunk['choices'])) return this.withModel(data);
+    const finishes = withOpenAIFinishReasons(chunk['choices'], undefined, false);
+    const choices = withOpenAITextFieldsTyped(finishes ?? chunk['choices'], 'delta') ?? finishes;
     if (!choices) return this.withModel(data);
-    chunk!['choices'] = choices;
-    return JSON.stringify(this.renamed(chunk!));
+    chunk['choices'] = choices;
+    return JSON.stringify(this.renamed(chunk));
   }
 
   private renamed(chunk: Json): Json {

@@ -1,0 +1,40 @@
+type Json = Record<string, unknown>;
+
+/**
+ * What may hold a text of the wrong type in an Anthropic event (`"text":{}`,
+ * `"thinking":7`, `"partial_json":5`), found in its raw text: one of those keys
+ * followed by anything but a string, or any key spelled with a `\u` escape (from the
+ * escape to the key's closing quote and its colon). A JSON string's quotes are
+ * escaped, so a bare-quoted `"text":` is a key. A false alarm only costs a parse. Used
+ * by the lazy tap to read such a `content_block_delta` (the anthropic provider's
+ * isContentOnlyEvent) and by the fast path's encoder to write it as the translated
+ * path does (anthropic-passthrough-encoder.ts).
+ */
+export const mayHoldMistypedAnthropicText = /"(?:text|thinking|partial_json)"\s*:\s*(?!")|\\u[^"]*"\s*:/;
+
+/** The field that holds a block's text, by the block's (or the delta's) type. */
+const textFieldOf: Readonly<Record<string, string>> = {
+  text: 'text',
+  thinking: 'thinking',
+  text_delta: 'text',
+  thinking_delta: 'thinking',
+  input_json_delta: 'partial_json',
+};
+
+/** Whether a content block or a delta of a type that holds text holds something else there (or none). */
+export function hasMistypedText(block: unknown): boolean {
+  if (typeof block !== 'object' || block === null || Array.isArray(block)) return true;
+  const type = (block as Json)['type'];
+  const field = typeof type === 'string' && Object.hasOwn(textFieldOf, type) ? textFieldOf[type]! : undefined;
+  return field !== undefined && typeof (block as Json)[field] !== 'string';
+}
+
+/**
+ * A whole message's `content` without the blocks the translated path drops: one that
+ * is not an object (`null`, 5), a text or thinking block whose text is not text
+ * (12345, `{}`). Undefined when there is none, so the list goes out as it came.
+ */
+export function withoutMistypedBlocks(content: unknown): unknown[] | undefined {
+  if (!Array.isArray(content) || !content.some(hasMistypedText)) return undefined;
+  return content.filter((block) => !hasMistypedText(block));
+}
