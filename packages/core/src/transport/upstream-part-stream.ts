@@ -5,7 +5,7 @@ import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
 import type { CancelSource } from './attempt-cancel.js';
-import { mapBodyReadError } from './map-body-read-error.js';
+import { mapBodyReadError, mapStreamDecodeError } from './map-body-read-error.js';
 import { SseDecoder } from './sse-decoder.js';
 import type { ReadyItems } from './take-ready.js';
 import type { UpstreamBody } from './upstream-body.js';
@@ -103,9 +103,11 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
         try {
           this.decodeInto(parts, chunk);
         } catch (error) {
-          if (parts.length === 0) throw error;
+          // An event that came whole but could not be read, not a connection that ended early.
+          const failure = this.mappedDecodeError(error);
+          if (parts.length === 0) throw failure;
           this.ended = true;
-          this.failure = this.mapped(error);
+          this.failure = failure;
         }
         if (parts.length > 0) {
           this.position = 1;
@@ -141,6 +143,11 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
   private mapped(error: unknown): GatewayError {
     const { provider, signal, guard, redactor } = this.options;
     return redactGatewayError(mapBodyReadError(error, provider, signal, guard), redactor);
+  }
+
+  private mappedDecodeError(error: unknown): GatewayError {
+    const { provider, signal, guard, redactor } = this.options;
+    return redactGatewayError(mapStreamDecodeError(error, provider, signal, guard), redactor);
   }
 
   private finish(early: boolean): void {
