@@ -23,6 +23,12 @@ export interface CacheStoreOptions {
 export interface CacheOptions {
   /** How long an entry lives, in seconds. */
   ttl_seconds: number;
+  /**
+   * The longest a request may ask an entry to live (`x-switchyard-cache-ttl`), in seconds;
+   * `ttl_seconds` when that is longer. A client's key must not keep entries in a shared
+   * store for centuries.
+   */
+  max_ttl_seconds: number;
   /** Who shares entries; `key` keeps every key's answers to itself. */
   scope: CacheScope;
   /** Patterns of model names (as sent, or `provider/model` as routed) that are cached; absent means all. */
@@ -43,6 +49,7 @@ export const cacheOptionsSchema: JsonSchema = {
   additionalProperties: false,
   properties: {
     ttl_seconds: { type: 'integer', minimum: 1, default: 3600 },
+    max_ttl_seconds: { type: 'integer', minimum: 1, default: 86_400 },
     scope: { enum: ['key', 'team', 'project', 'global'], default: 'key' },
     models: { type: 'array', items: { type: 'string', minLength: 1 } },
     cache_nonzero_temperature: { type: 'boolean', default: false },

@@ -187,7 +187,8 @@ function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestC
     read,
     write,
     maxAgeMs: directives.maxAgeSeconds === undefined ? undefined : directives.maxAgeSeconds * 1000,
-    ttlSeconds: directives.ttlSeconds ?? options.ttl_seconds,
+    // A request may shorten the ttl, or lengthen it up to the configured ceiling.
+    ttlSeconds: directives.ttlSeconds === undefined ? options.ttl_seconds : Math.min(directives.ttlSeconds, Math.max(options.max_ttl_seconds, options.ttl_seconds)),
   };
 }
 

@@ -17,10 +17,10 @@ afterAll(async () => {
 });
 beforeEach(() => upstream.reset());
 
-async function post(gateway: CacheGateway, content: string, extra: Record<string, unknown> = {}) {
+async function post(gateway: CacheGateway, content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const response = await fetch(`${gateway.baseURL}/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }], ...extra }),
   });
   return { status: response.status, cache: response.headers.get('x-switchyard-cache'), text: await response.text() };
@@ -68,6 +68,40 @@ describe.skipIf(!redis.available)('the cache on Redis', () => {
       expect((await post(second, 'short')).cache).toBe('HIT');
     } finally {
       await Promise.all([first.close(), second.close()]);
+      const stale = await inspector.keys(`${prefix}*`);
+      if (stale.length > 0) await inspector.del(...stale);
+      inspector.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!redis.available)('how long an entry lives in Redis', () => {
+  const url = redis.available ? redis.url : '';
+
+  it('x-switchyard-cache-ttl shortens it, or lengthens it up to max_ttl_seconds, never to what a client asks', async () => {
+    const prefix = freshRedisPrefix();
+    const gateway = await startCacheGateway({ ttl_seconds: 600, max_ttl_seconds: 7200, store: { use: 'redis', url, key_prefix: prefix } }, upstream.url);
+    const inspector = new Redis(url);
+    /** The Redis TTL of the entry one request with that header stored. */
+    const storedTtl = async (ttl: string | undefined) => {
+      const before = await inspector.keys(`${prefix}*`);
+      expect((await post(gateway, `ttl ${ttl} ${crypto.randomUUID()}`, {}, ttl === undefined ? {} : { 'x-switchyard-cache-ttl': ttl })).cache).toBe('MISS');
+      await expect.poll(() => inspector.keys(`${prefix}*`)).toHaveLength(before.length + 1);
+      const [key] = (await inspector.keys(`${prefix}*`)).filter((candidate) => !before.includes(candidate));
+      return inspector.ttl(key!);
+    };
+    try {
+      await expect.poll(() => cacheHealth(gateway)).toMatchObject({ backend: 'redis', reachable: true });
+      expect(await storedTtl(undefined)).toBeGreaterThan(590);
+      expect(await storedTtl(undefined)).toBeLessThanOrEqual(600);
+      expect(await storedTtl('30')).toBeLessThanOrEqual(30);
+      expect(await storedTtl('3600')).toBeGreaterThan(3590);
+      // A request asking for ~317 years gets the ceiling.
+      const capped = await storedTtl('9999999999');
+      expect(capped).toBeGreaterThan(7190);
+      expect(capped).toBeLessThanOrEqual(7200);
+    } finally {
+      await gateway.close();
       const stale = await inspector.keys(`${prefix}*`);
       if (stale.length > 0) await inspector.del(...stale);
       inspector.disconnect();
