@@ -82,6 +82,29 @@ describe('content-encoding on a model call', () => {
   });
 });
 
+describe('the charset a content-type declares', () => {
+  it.each([['application/json'], ['application/json; charset=utf-8'], ['application/json; charset="UTF-8"'], ['application/json;charset=utf8'], ['application/json; charset=us-ascii'], ['text/plain']])(
+    '%j: read as UTF-8, served',
+    async (type) => {
+      const answer = await send('POST', '/v1/chat/completions', [auth, ['content-type', type]], chat);
+      expect(answer.status).toBe(200);
+    },
+  );
+
+  it('latin1 (the body would be misread, é as U+FFFD) → 415 naming it, nothing read', async () => {
+    const answer = await send('POST', '/v1/chat/completions', [auth, ['content-type', 'application/json; charset=ISO-8859-1']], chat);
+    expect(answer.status).toBe(415);
+    expect(errorOf(answer)).toMatchObject({ code: 'unsupported_media_type', type: 'invalid_request_error', message: expect.stringContaining("'ISO-8859-1'") });
+  });
+
+  it('a 12,000-character charset → 415 that does not echo it', async () => {
+    const answer = await send('POST', '/v1/chat/completions', [auth, ['content-type', `application/json; charset=${'x'.repeat(12_000)}`]], chat);
+    expect(answer.status).toBe(415);
+    expect(answer.text).not.toContain('xxxxxxxx');
+    expect(answer.text.length).toBeLessThan(300);
+  });
+});
+
 describe('GET /v1/models/{id} with an id that is no model name', () => {
   it.each([
     ['10,000 characters', 'm'.repeat(10_000), 'mmmmmmmm'],

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
+import { describeCharset, unreadableCharset } from './content-charset.js';
 import { describeContentCoding, firstContentCoding } from './content-coding.js';
 import { scanJsonText } from './scan-json-text.js';
 
@@ -10,7 +11,8 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
 /**
  * Reads a request body as JSON into `req.body`, refusing it past `limitBytes`.
  * Leaner than express.json(): any content type is read as JSON (clients that forget
- * the header still get a clear answer), bodies are UTF-8, and errors come out as
+ * the header still get a clear answer), bodies are UTF-8 (a declared charset that is
+ * not is refused with 415, as express.json() refuses it), and errors come out as
  * GatewayErrors straight away. A body nested deeper than `maxDepth`, or holding a
  * number JSON cannot carry (`1e309` reads as Infinity), is refused with a 400
  * before any step sees it.
@@ -29,6 +31,12 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
     if (coding !== undefined) {
       req.resume();
       next(new GatewayError('unsupported_media_type', `Request bodies with ${describeContentCoding(coding)} are not supported; send the body uncompressed.`));
+      return;
+    }
+    const charset = unreadableCharset(req.headers['content-type']);
+    if (charset !== undefined) {
+      req.resume();
+      next(new GatewayError('unsupported_media_type', `Request bodies in ${describeCharset(charset)} are not supported; send UTF-8 JSON.`));
       return;
     }
     const chunks: Buffer[] = [];
