@@ -1,9 +1,9 @@
 import { defineProvider, type PluginFactory } from '@switchyard/core';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureReplay } from './support/start-fixture-replay.js';
-import { onceModels, recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayOverReplay } from './support/gateway-over-replay.js';
+import { onceModels } from './support/request-records.js';
+import { masterKey } from './support/start-test-gateway.js';
 
 /**
  * An embeddings answer with more or fewer vectors than the client sent inputs. A client
@@ -69,40 +69,26 @@ const targets = {
 };
 type HttpProvider = keyof typeof targets;
 
-let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
-let gateway: TestGateway;
-let records: ReturnType<typeof recordQueue>;
-
-beforeAll(async () => {
-  replay = await startFixtureReplay();
-  const url = replay.url;
-  gateway = await startTestGateway(
-    {
-      providers: {
-        openai: { api_key: 'sk-proj-COUNT-0123456789abcdef', base_url: url },
-        azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
-        mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
-        gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
-        cohere: { api_key: 'cohere-test-key-0123456789', base_url: url },
-        counting: { use: 'counting-embedder' },
-      },
-      models: onceModels({ ...targets, 'counting-1': 'counting/vectors-1', 'counting-2': 'counting/vectors-2', 'counting-3': 'counting/vectors-3' }),
-      chain: ['auth', 'key-scope', 'route', 'adapter'],
+const rig = gatewayOverReplay(
+  (url) => ({
+    providers: {
+      openai: { api_key: 'sk-proj-COUNT-0123456789abcdef', base_url: url },
+      azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
+      mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
+      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
+      cohere: { api_key: 'cohere-test-key-0123456789', base_url: url },
+      counting: { use: 'counting-embedder' },
     },
-    { plugins: [countingProvider as PluginFactory<unknown, unknown>] },
-  );
-  records = recordQueue(gateway);
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await replay?.close();
-});
+    models: onceModels({ ...targets, 'counting-1': 'counting/vectors-1', 'counting-2': 'counting/vectors-2', 'counting-3': 'counting/vectors-3' }),
+    chain: ['auth', 'key-scope', 'route', 'adapter'],
+  }),
+  { plugins: [countingProvider as PluginFactory<unknown, unknown>] },
+);
 
 /** One embeddings call of two texts through the official client: what it read (or the error it threw) and the record. */
 async function embed(model: string, encoding: Encoding) {
-  const recorded = records.next();
-  const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+  const recorded = rig.records.next();
+  const client = new OpenAI({ apiKey: masterKey, baseURL: rig.gateway.baseURL, maxRetries: 0 });
   // The SDK asks base64 unless told otherwise, and decodes it.
   const read = await client.embeddings.create({ model, input: twoTexts, ...(encoding === 'float' && { encoding_format: 'float' as const }) }).catch((error: unknown) => error);
   return { read, record: await recorded };
@@ -127,7 +113,7 @@ const httpRuns = (Object.keys(targets) as HttpProvider[]).flatMap((provider) =>
 
 describe('an embeddings answer with a vector count other than the inputs, read by the OpenAI client', () => {
   it.each(httpRuns)('$provider ($encoding): $count vectors for 2 inputs is a 502 upstream_invalid_response, nothing billed', async ({ provider, count, encoding }) => {
-    replay.play({ body: answers[provider]!(count, encoding), contentType: 'application/json' });
+    rig.replay.play({ body: answers[provider]!(count, encoding), contentType: 'application/json' });
     expectWrongCount(await embed(`${provider}-once`, encoding), count);
   });
 
@@ -136,7 +122,7 @@ describe('an embeddings answer with a vector count other than the inputs, read b
   });
 
   it.each(['float', 'base64'] as const)('guard (%s): a vector per input is read, in input order, and billed', async (encoding) => {
-    replay.play({ body: answers['openai']!(2, encoding), contentType: 'application/json' });
+    rig.replay.play({ body: answers['openai']!(2, encoding), contentType: 'application/json' });
     for (const model of ['openai-once', 'counting-2-once']) {
       const { read, record } = await embed(model, encoding);
       expect(read).not.toBeInstanceOf(Error);

@@ -1,10 +1,11 @@
 import type { RequestRecord } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { onceModels, recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { describe, expect, it } from 'vitest';
+import type { ReplayScript } from './support/start-fixture-replay.js';
+import { gatewayOverReplay } from './support/gateway-over-replay.js';
+import { onceModels } from './support/request-records.js';
+import { masterKey } from './support/start-test-gateway.js';
 
 /**
  * The Responses API pass-through with an OpenAI answer that has a value of the wrong
@@ -18,28 +19,14 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * after the last upstream event that has a number that can be a place in the stream.
  */
 
-let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
-let gateway: TestGateway;
-let records: ReturnType<typeof recordQueue>;
-
-beforeAll(async () => {
-  replay = await startFixtureReplay();
-  const url = replay.url;
-  gateway = await startTestGateway({
-    providers: {
-      openai: { api_key: 'sk-proj-MISTYPED-0123456789abcdef', base_url: url },
-      anthropic: { api_key: 'sk-ant-test-0123456789', base_url: url },
-    },
-    models: onceModels({ openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-sonnet-4-5' }),
-    chain: ['auth', 'key-scope', 'route', 'adapter'],
-  });
-  records = recordQueue(gateway);
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await replay?.close();
-});
+const rig = gatewayOverReplay((url) => ({
+  providers: {
+    openai: { api_key: 'sk-proj-MISTYPED-0123456789abcdef', base_url: url },
+    anthropic: { api_key: 'sk-ant-test-0123456789', base_url: url },
+  },
+  models: onceModels({ openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-sonnet-4-5' }),
+  chain: ['auth', 'key-scope', 'route', 'adapter'],
+}));
 
 type Json = Record<string, any>;
 
@@ -87,16 +74,16 @@ const cases: Case[] = [
 ];
 
 async function post(body: Json, upstream: ReplayScript) {
-  replay.play(upstream);
-  const from = gateway.logLines.length;
-  const recorded = records.next();
-  const response = await fetch(`${gateway.baseURL}/responses`, {
+  rig.replay.play(upstream);
+  const from = rig.gateway.logLines.length;
+  const recorded = rig.records.next();
+  const response = await fetch(`${rig.gateway.baseURL}/responses`, {
     method: 'POST',
     headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   const answer = { status: response.status, text: await response.text() };
-  return { answer, record: await recorded, errorLines: gateway.logLines.slice(from).filter((line) => line.includes('"level":50')) };
+  return { answer, record: await recorded, errorLines: rig.gateway.logLines.slice(from).filter((line) => line.includes('"level":50')) };
 }
 
 /** Billed in whole numbers, as the ledger takes them. */
@@ -123,10 +110,10 @@ describe.each(['whole', 'streamed'] as const)('a Responses pass-through answer w
     expect(id).toMatch(/^resp_/);
 
     for (const model of ['openai-once', 'anthropic-once'] as const) {
-      replay.play({ body: nextAnswers[model], contentType: 'application/json' });
-      const from = gateway.logLines.length;
-      const recorded = records.next();
-      const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+      rig.replay.play({ body: nextAnswers[model], contentType: 'application/json' });
+      const from = rig.gateway.logLines.length;
+      const recorded = rig.records.next();
+      const client = new OpenAI({ apiKey: masterKey, baseURL: rig.gateway.baseURL, maxRetries: 0 });
       const input: OpenAI.Responses.ResponseInput = item.kept.some((kept) => (kept as Json)['type'] === 'function_call')
         ? [{ type: 'function_call_output', call_id: 'call_1', output: '18°C, partly cloudy' }]
         : [{ role: 'user', content: 'Thanks.' }];
@@ -135,10 +122,10 @@ describe.each(['whole', 'streamed'] as const)('a Responses pass-through answer w
       expect(next.status, model).toBe('completed');
       expect(record.status, model).toBe(200);
       expectBillable(record);
-      expect(gateway.logLines.slice(from).filter((line) => line.includes('"level":50')), model).toEqual([]);
+      expect(rig.gateway.logLines.slice(from).filter((line) => line.includes('"level":50')), model).toEqual([]);
       if (model === 'openai-once') {
         // The conversation OpenAI is sent: the question, what was kept of the answer, the new input.
-        const sent = JSON.parse(replay.received.at(-1)!.body) as Json;
+        const sent = JSON.parse(rig.replay.received.at(-1)!.body) as Json;
         expect(sent['input'].slice(1, -1), model).toEqual(item.kept);
       }
     }

@@ -1,9 +1,9 @@
 import { estimateEmbeddingsTokens } from '@switchyard/core';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureReplay, type ReplayScript } from './support/start-fixture-replay.js';
-import { recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { describe, expect, it } from 'vitest';
+import type { ReplayScript } from './support/start-fixture-replay.js';
+import { gatewayOverReplay } from './support/gateway-over-replay.js';
+import { masterKey } from './support/start-test-gateway.js';
 
 /**
  * An embeddings answer whose input count is missing (Gemini's batchEmbedContents never
@@ -71,41 +71,27 @@ const cases: EmbeddingsCase[] = [
   },
 ];
 
-let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
-let gateway: TestGateway;
-let records: ReturnType<typeof recordQueue>;
-
-beforeAll(async () => {
-  replay = await startFixtureReplay();
-  const url = replay.url;
-  gateway = await startTestGateway({
-    providers: {
-      openai: { api_key: 'sk-proj-USAGE-0123456789abcdef', base_url: url },
-      azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
-      mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
-      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
-      cohere: { api_key: 'cohere-test-key-0123456789', base_url: url },
-      bedrock: { region: 'us-east-1', endpoint: url, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
-    },
-    chain: ['auth', 'key-scope', 'route', 'adapter'],
-  });
-  records = recordQueue(gateway);
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await replay?.close();
-});
+const rig = gatewayOverReplay((url) => ({
+  providers: {
+    openai: { api_key: 'sk-proj-USAGE-0123456789abcdef', base_url: url },
+    azure: { api_key: 'azure-test-key-0123456789', endpoint: url },
+    mistral: { api_key: 'mistral-test-key-0123456789', base_url: url },
+    gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: url },
+    cohere: { api_key: 'cohere-test-key-0123456789', base_url: url },
+    bedrock: { region: 'us-east-1', endpoint: url, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
+  },
+  chain: ['auth', 'key-scope', 'route', 'adapter'],
+}));
 
 /** One embeddings call against the upstream answer `body`: what the client read, and the ledger's record. */
 async function embed(embeddingsCase: EmbeddingsCase, body: string, encoding: Encoding) {
-  replay.play({ body, contentType: 'application/json' } satisfies ReplayScript);
-  const recorded = records.next();
-  const client = new OpenAI({ apiKey: masterKey, baseURL: gateway.baseURL, maxRetries: 0 });
+  rig.replay.play({ body, contentType: 'application/json' } satisfies ReplayScript);
+  const recorded = rig.records.next();
+  const client = new OpenAI({ apiKey: masterKey, baseURL: rig.gateway.baseURL, maxRetries: 0 });
   const model = `${embeddingsCase.provider}/${embeddingsCase.model}`;
   // The SDK asks base64 unless told otherwise, and decodes it.
   const read = await client.embeddings.create(encoding === 'float' ? { model, input: embeddingsCase.input, encoding_format: 'float' } : { model, input: embeddingsCase.input });
-  return { read, record: await recorded, sent: JSON.parse(replay.received.at(-1)!.body) as Record<string, unknown> };
+  return { read, record: await recorded, sent: JSON.parse(rig.replay.received.at(-1)!.body) as Record<string, unknown> };
 }
 
 const runs = cases.flatMap((embeddingsCase) => (['float', 'base64'] as const).map((encoding) => ({ ...embeddingsCase, encoding })));
