@@ -56,11 +56,15 @@ function encodeCursor(seq: string): string {
   return Buffer.from(`k:${seq}`, 'utf8').toString('base64url');
 }
 
+/** The largest `seq` a bigint column holds. */
+const maxBigint = 2n ** 63n - 1n;
+
 function decodeCursor(cursor: string): string {
   // Strict: Node's base64url decoding skips what is not base64url, so `cursor + '!'` would read as `cursor`.
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw invalidKeyCursor();
   const match = /^k:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1]) throw invalidKeyCursor();
+  // Nineteen digits reach past a bigint, which PostgreSQL refuses to compare with (a 500, not a 400).
+  if (!match?.[1] || BigInt(match[1]) > maxBigint) throw invalidKeyCursor();
   return match[1];
 }
 

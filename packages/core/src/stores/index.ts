@@ -8,6 +8,7 @@ export type { KeyChange, KeyChangeListener, KeyChangeChannel } from './key-chang
 export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
 export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
+export { EARLIEST_STORABLE_TIME_MS, LATEST_STORABLE_TIME_MS, isStorableTime } from './storable-time.js';
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
 export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './invalid-key-cursor.js';
 export {

@@ -1,3 +1,5 @@
+import { isStorableTime } from './storable-time.js';
+
 /** Where a page of ledger records ended: the last record's time (epoch ms) and id. */
 export interface LedgerCursor {
   atMs: number;
@@ -21,7 +23,8 @@ export function decodeLedgerCursor(text: string): LedgerCursor | undefined {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [atMs, id] = value as [unknown, unknown];
-    if (typeof atMs !== 'number' || !Number.isSafeInteger(atMs) || atMs < 0) return undefined;
+    // A time no store holds (past year 9999, or past what a Date holds) is no cursor a page ended on.
+    if (typeof atMs !== 'number' || !Number.isSafeInteger(atMs) || atMs < 0 || !isStorableTime(atMs)) return undefined;
     if (typeof id !== 'string' || id.length === 0 || id.length > 256) return undefined;
     return { atMs, id };
   } catch {

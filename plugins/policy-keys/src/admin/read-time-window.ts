@@ -1,3 +1,4 @@
+import { EARLIEST_STORABLE_TIME_MS } from '@switchyard/core';
 import { invalidField } from './check-input.js';
 import { parseIsoTime } from './parse-iso-time.js';
 
@@ -14,7 +15,8 @@ export interface TimeWindow {
 export function readTimeWindow(query: { from?: string; to?: string }, now: Date, defaultMilliseconds: number): TimeWindow {
   const to = query.to === undefined ? now.getTime() : parseIsoTime(query.to);
   if (to === undefined) throw invalidField('to', 'expected an ISO date or time such as 2026-12-01 or 2026-12-01T00:00:00Z');
-  const from = query.from === undefined ? to - defaultMilliseconds : parseIsoTime(query.from);
+  // The default start never falls before year 1, which no store holds (`to=0001-01-02`).
+  const from = query.from === undefined ? Math.max(to - defaultMilliseconds, EARLIEST_STORABLE_TIME_MS) : parseIsoTime(query.from);
   if (from === undefined) throw invalidField('from', 'expected an ISO date or time such as 2026-11-01 or 2026-11-01T00:00:00Z');
   if (from >= to) throw invalidField('from', 'must be before to');
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
