@@ -6,8 +6,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 /**
  * Hostile values on the admin API, against a real gateway on each key store and
  * ledger. PostgreSQL is the strict one: it has no year 0, reads a six-digit year as a
- * zone offset and keeps no number past 2^63 - 1 in a bigint; each of those reached
- * it and came back as a 500 `internal_error`.
+ * zone offset, keeps no NUL in text and no number past 2^63 - 1 in a bigint; each of
+ * those reached it and came back as a 500 `internal_error`.
  */
 const postgres = await findPostgres();
 const schema = freshSchemaName();
@@ -84,6 +84,43 @@ describe.each(stores)('admin API on %s: hostile values are 400s, never 500s', (_
 
   it('a forged /keys cursor holding a position past 2^63 - 1 → 400 naming cursor', async () => {
     expectRefused(await admin('GET', `/keys?cursor=${base64url('k:9999999999999999999')}`), 400, 'invalid_request', 'cursor');
+  });
+
+  it.each([
+    ['name', { name: 'a\u0000b' }],
+    ['team', { name: 'k', team: 't\r\nx' }],
+    ['name', { name: 'k\u001b[2J\u001b[31m' }],
+    ['tags[0]', { name: 'k', tags: ['a\u0000'] }],
+    ['scope.models[0]', { name: 'k', scope: { models: ['mock/\u0000'] } }],
+    ['user', { name: 'k', user: 'u\u0085' }],
+  ])('a control character in a created key\'s %s → 400 naming it', async (param, body) => {
+    expectRefused(await admin('POST', '/keys', body), 400, 'invalid_request', param);
+  });
+
+  it('a control character in an update → 400, and the key is unchanged', async () => {
+    const created = await admin('POST', '/keys', { name: 'plain' });
+    const id = (created.body['key'] as { id: string }).id;
+    expectRefused(await admin('PATCH', `/keys/${id}`, { name: 'two\nlines' }), 400, 'invalid_request', 'name');
+    expect(((await admin('GET', `/keys/${id}`)).body['key'] as { name: string }).name).toBe('plain');
+  });
+
+  it.each(['/keys?team=a%00b', '/keys?tag=a%00b', '/requests?model=a%00b', '/requests?key_id=a%00b', '/usage?key_id=a%00b'])(
+    'a NUL in a filter: %s → 400',
+    async (path) => {
+      const answer = await admin('GET', path);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.code).toBe('invalid_request');
+    },
+  );
+
+  it.each([
+    ['GET', '/keys/a%00b'],
+    ['GET', '/keys/a%00b/audit'],
+    ['PATCH', '/keys/a%00b'],
+    ['POST', '/keys/a%00b/revoke'],
+    ['POST', '/keys/a%00b/rotate'],
+  ])('a NUL in a key id: %s %s → 404 key_not_found', async (method, path) => {
+    expectRefused(await admin(method, path, method === 'GET' ? undefined : method === 'PATCH' ? { name: 'x' } : {}), 404, 'key_not_found', 'id');
   });
 
   it('wrote no error log line for any of it', () => {

@@ -10,11 +10,11 @@ export function checkInput<T>(validator: Validator<T>, value: unknown, what: 'bo
   }
   const result = validator(value);
   if (result.ok) {
-    const malformed = malformedTextAt(result.value, '');
-    if (malformed !== undefined) {
-      const param = pointerToParam(malformed) || what;
-      throw new GatewayError('invalid_request', `Invalid request ${what}: ${param}: must be well-formed text (it holds a lone UTF-16 surrogate, as \\ud800 writes).`, {
-        param: pointerToParam(malformed) || null,
+    const unfit = unfitTextAt(result.value, '');
+    if (unfit !== undefined) {
+      const param = pointerToParam(unfit.pointer) || what;
+      throw new GatewayError('invalid_request', `Invalid request ${what}: ${param}: ${unfitTextProblems[unfit.problem]}.`, {
+        param: pointerToParam(unfit.pointer) || null,
       });
     }
     return result.value;
@@ -31,19 +31,42 @@ export function invalidField(param: string, message: string): GatewayError {
   return new GatewayError('invalid_request', `${param}: ${message}.`, { param });
 }
 
+/** Control characters: C0 (NUL, line breaks, ESC …), DEL and C1. */
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+
+const unfitTextProblems = {
+  malformed: 'must be well-formed text (it holds a lone UTF-16 surrogate, as \\ud800 writes)',
+  control: 'must not hold control characters (line breaks, tabs, NUL, ESC …)',
+} as const;
+
 /**
- * The JSON pointer of the first name or string that is not well-formed UTF-16 (a lone
- * surrogate, which JSON's `\ud800` can write): no store can keep it as it came
- * (SQLite and PostgreSQL store UTF-8), so it is refused here rather than failing there.
- * The schema has bounded the value's size; the walk stops at a depth no schema allows.
+ * Whether text can be a name, filter or id of the admin API: well-formed UTF-16 (a
+ * lone surrogate, which JSON's `\ud800` can write, has no UTF-8 form, and SQLite and
+ * PostgreSQL store UTF-8) and free of control characters (PostgreSQL's text cannot
+ * hold NUL at all; a line break or ESC in a name would rewrite the CLI's tables and a
+ * terminal's state). No admin field has a use for either.
  */
-function malformedTextAt(value: unknown, pointer: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.isWellFormed() ? undefined : pointer;
+export function unfitTextProblem(text: string): keyof typeof unfitTextProblems | undefined {
+  if (!text.isWellFormed()) return 'malformed';
+  return controlCharacter.test(text) ? 'control' : undefined;
+}
+
+/**
+ * The JSON pointer of the first name or string that is not fit text (see
+ * `unfitTextProblem`), so it is refused here rather than failing in a store. The
+ * schema has bounded the value's size; the walk stops at a depth no schema allows.
+ */
+function unfitTextAt(value: unknown, pointer: string, depth = 0): { pointer: string; problem: keyof typeof unfitTextProblems } | undefined {
+  if (typeof value === 'string') {
+    const problem = unfitTextProblem(value);
+    return problem === undefined ? undefined : { pointer, problem };
+  }
   if (value === null || typeof value !== 'object' || depth > 32) return undefined;
   for (const [name, member] of Object.entries(value)) {
     const at = `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (!name.isWellFormed()) return at;
-    const found = malformedTextAt(member, at, depth + 1);
+    const problem = unfitTextProblem(name);
+    if (problem !== undefined) return { pointer: at, problem };
+    const found = unfitTextAt(member, at, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

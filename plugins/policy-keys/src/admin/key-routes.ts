@@ -10,7 +10,7 @@ import {
   type ListKeysQuery,
   type RotateBody,
 } from './admin-schemas.js';
-import { checkInput, invalidField } from './check-input.js';
+import { checkInput, invalidField, unfitTextProblem } from './check-input.js';
 import { formatAuditEntry, formatKeyRecord } from './format-key-record.js';
 import { generateKeySecret } from './generate-key-secret.js';
 import { keyFieldsFromBody } from './key-fields-from-body.js';
@@ -44,6 +44,8 @@ export function keyRoutes(context: AdminContext): Router {
 
   const findKey = async (req: Request): Promise<VirtualKey> => {
     const id = String(req.params['id']);
+    // An id no store could hold (NUL, a control character, a lone surrogate) names no key; PostgreSQL would refuse to look.
+    if (unfitTextProblem(id) !== undefined) throw new GatewayError('key_not_found', 'No key with that id.', { param: 'id' });
     const key = await keys.get(id);
     // The id is quoted back only when it could be one (ids are short): a path of kilobytes is not echoed.
     if (!key) throw new GatewayError('key_not_found', id.length <= 64 ? `No key with id '${id}'.` : 'No key with that id.', { param: 'id' });
