@@ -123,6 +123,16 @@ describe.each(stores)('admin API on %s: hostile values are 400s, never 500s', (_
     expectRefused(await admin(method, path, method === 'GET' ? undefined : method === 'PATCH' ? { name: 'x' } : {}), 404, 'key_not_found', 'id');
   });
 
+  it('ten rounds of two updates at once, one setting rpm and one tpm: every round keeps both', async () => {
+    const created = await admin('POST', '/keys', { name: 'raced' });
+    const id = (created.body['key'] as { id: string }).id;
+    for (let round = 1; round <= 10; round++) {
+      const answers = await Promise.all([admin('PATCH', `/keys/${id}`, { scope: { rpm: round } }), admin('PATCH', `/keys/${id}`, { scope: { tpm: round * 1000 } })]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      expect(((await admin('GET', `/keys/${id}`)).body['key'] as { scope: unknown }).scope).toEqual({ rpm: round, tpm: round * 1000 });
+    }
+  });
+
   it('wrote no error log line for any of it', () => {
     expect(gateway.logLines.filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
   });

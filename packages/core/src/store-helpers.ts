@@ -6,6 +6,7 @@
  * worker heap at the c64 bench's peak).
  */
 export { decodeLedgerCursor, encodeLedgerCursor, type LedgerCursor } from './stores/ledger-cursor.js';
+export { KEY_UPDATE_CONFLICT, keyUpdateConflict, isKeyUpdateConflict } from './stores/key-update-conflict.js';
 export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './stores/invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,

@@ -291,6 +291,38 @@ describe('admin API: changing keys', () => {
     expectError(await admin('patch', `/keys/${key.id}`, body), 400, 'invalid_request', param);
   });
 
+  it('two updates at once: the one that loses the race reads again and keeps the other\'s scope change', async () => {
+    const { key } = await createKey({ name: 'raced', scope: { rpm: 10 } });
+    // Another admin's update lands between this PATCH's read and its write, once.
+    const update = keys.update.bind(keys);
+    let interleaved = false;
+    keys.update = async (id, fields, expected) => {
+      if (!interleaved) {
+        interleaved = true;
+        const current = (await keys.get(id))!;
+        await update(id, { scope: { ...current.scope, budget: { limitUsd: 5, period: 'monthly' } } });
+      }
+      return update(id, fields, expected);
+    };
+    const answer = await admin('patch', `/keys/${key.id}`, { scope: { rpm: 20 } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.key.scope).toEqual({ rpm: 20, budget: { limit_usd: 5, period: 'monthly' } });
+    expect((await keys.get(key.id))!.scope).toEqual({ rpm: 20, budget: { limitUsd: 5, period: 'monthly' } });
+  });
+
+  it('an update that keeps losing the race to other writers → 503 store_unavailable, nothing written', async () => {
+    const { key } = await createKey({ name: 'raced', scope: { rpm: 10 } });
+    const update = keys.update.bind(keys);
+    let writes = 0;
+    keys.update = async (id, fields, expected) => {
+      const current = (await keys.get(id))!;
+      await update(id, { scope: { ...current.scope, tpm: 1000 + writes++ } });
+      return update(id, fields, expected);
+    };
+    expectError(await admin('patch', `/keys/${key.id}`, { scope: { rpm: 20 } }), 503, 'store_unavailable', 'id');
+    expect((await keys.get(key.id))!.scope).toMatchObject({ rpm: 10 });
+  });
+
   it('revokes a key once; revoking again changes nothing', async () => {
     const { key } = await createKey();
     advance(1000);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
-import { invalidKeyCursor } from '@switchyard/core/store-helpers';
+import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import { invalidKeyCursor, keyUpdateConflict } from '@switchyard/core/store-helpers';
 import { inTransaction, toIso, type Tables } from './sql.js';
 
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -172,7 +172,7 @@ export class PostgresKeyStore implements KeyStore {
     return rows.length > limit && last ? { keys: page.map(toKey), nextCursor: encodeCursor(last.seq) } : { keys: page.map(toKey) };
   }
 
-  async update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined> {
+  async update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     // A field left undefined is left as it is.
     const columns: Array<[string, unknown]> = [];
     if (fields.name !== undefined) columns.push(['name', fields.name]);
@@ -184,13 +184,15 @@ export class PostgresKeyStore implements KeyStore {
     if (fields.disabled !== undefined) columns.push(['disabled', fields.disabled]);
     const sets = columns.map(([column], index) => `${column} = $${index + 2}`);
     sets.push(`updated_at = $${columns.length + 2}`);
+    const values = [id, ...columns.map(([, value]) => value), new Date()];
+    // jsonb equality compares values, not text: the scope read is the scope stored, whatever its key order.
+    const unchanged = expected ? ` AND scope = $${values.push(JSON.stringify(expected.scope))}::jsonb` : '';
     return inTransaction(this.pool, async (client) => {
-      const result = await client.query(`UPDATE ${this.t.keys} SET ${sets.join(', ')} WHERE id = $1`, [
-        id,
-        ...columns.map(([, value]) => value),
-        new Date(),
-      ]);
-      if (result.rowCount === 0) return undefined;
+      const result = await client.query(`UPDATE ${this.t.keys} SET ${sets.join(', ')} WHERE id = $1${unchanged}`, values);
+      if (result.rowCount === 0) {
+        if (expected && (await this.load(client, id))) throw keyUpdateConflict();
+        return undefined;
+      }
       await this.announce(client, id);
       return this.load(client, id);
     });

@@ -1,7 +1,8 @@
-import type { AuditEntry, KeyListFilter, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import type Database from 'better-sqlite3';
-import { invalidKeyCursor } from '@switchyard/core/store-helpers';
+import { invalidKeyCursor, keyUpdateConflict } from '@switchyard/core/store-helpers';
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { SqliteHandle } from './database.js';
 import { checkedText } from './well-formed-text.js';
 
@@ -180,12 +181,13 @@ export class SqliteKeyStore implements KeyStore {
     return rows.length > limit ? { keys, nextCursor: encodeCursor(page[page.length - 1]!) } : { keys };
   }
 
-  async update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined> {
+  async update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     const s = this.statements();
     checkedFields(fields);
     const changed = this.handle.db.transaction(() => {
       const row = s.keyById.get(id) as KeyRow | undefined;
       if (!row) return false;
+      if (expected && !isDeepStrictEqual(JSON.parse(row.scope), expected.scope)) throw keyUpdateConflict();
       // undefined leaves a field as it is; null (from JSON) clears an optional one.
       const pick = <T>(value: T | null | undefined, current: T | null): T | null =>
         value === undefined ? current : value;

@@ -100,7 +100,13 @@ export interface KeyStore {
   findBySecretHash(hash: string, now: Date): Promise<VirtualKey | undefined>;
   get(id: string): Promise<VirtualKey | undefined>;
   list(filter: KeyListFilter): Promise<{ keys: VirtualKey[]; nextCursor?: string }>;
-  update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined>;
+  /**
+   * Sets the fields given. With `expected.scope`, only while the key's scope is still
+   * that one (compared as JSON values): otherwise rejects with `keyUpdateConflict()`
+   * (code `KEY_UPDATE_CONFLICT`), so a scope merged from an earlier read never undoes
+   * a change made since (two admins setting `rpm` and `budget` at once).
+   */
+  update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined>;
   revoke(id: string, at: Date): Promise<VirtualKey | undefined>;
   /** Adds `secret`; the existing secrets expire at `graceUntil` (at once when undefined). */
   rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined>;

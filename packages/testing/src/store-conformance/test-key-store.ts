@@ -227,6 +227,22 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       expect(disabled!.name).toBe('new');
     });
 
+    it('update() with an expected scope writes only while the scope is still that one, else rejects with KEY_UPDATE_CONFLICT', async () => {
+      const { key } = await createKey({ scope: { rpm: 10, budget: { limitUsd: 5, period: 'monthly' } } });
+      // What a second admin wrote between the first one's read and its write.
+      await store.update(key.id, { scope: { ...key.scope, tpm: 1000 } });
+      const stale = store.update(key.id, { name: 'stale', scope: { ...key.scope, rpm: 20 } }, { scope: key.scope });
+      await expect(stale).rejects.toMatchObject({ code: 'KEY_UPDATE_CONFLICT' });
+      expect(await store.get(key.id)).toMatchObject({ name: key.name, scope: { rpm: 10, tpm: 1000 } });
+
+      // The same scope written in another key order is the same scope.
+      const current = (await store.get(key.id))!;
+      const reordered = Object.fromEntries(Object.entries(current.scope).reverse()) as typeof current.scope;
+      const fresh = await store.update(key.id, { scope: { ...current.scope, rpm: 20 } }, { scope: reordered });
+      expect(fresh!.scope).toEqual({ rpm: 20, tpm: 1000, budget: { limitUsd: 5, period: 'monthly' } });
+      expect(await store.update('key_doesnotexist', { name: 'x' }, { scope: {} })).toBeUndefined();
+    });
+
     it('update() moves a key between teams as filters see it', async () => {
       const from = unique('team');
       const to = unique('team');

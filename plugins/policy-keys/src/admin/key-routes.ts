@@ -1,4 +1,4 @@
-import { compileValidator, GatewayError, isInvalidKeyCursor, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { compileValidator, GatewayError, isInvalidKeyCursor, isKeyUpdateConflict, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import {
@@ -19,6 +19,8 @@ import { budgetSpend } from './budget-spend.js';
 import { sendJson } from './send-json.js';
 
 const actor = 'master';
+/** Reads and merges of one update before it gives up to other writers of the same key's scope. */
+const maxUpdateAttempts = 5;
 
 /** `/keys`: create, list, show, update, revoke and rotate virtual keys; every change is audited. */
 export function keyRoutes(context: AdminContext): Router {
@@ -50,6 +52,28 @@ export function keyRoutes(context: AdminContext): Router {
     // The id is quoted back only when it could be one (ids are short): a path of kilobytes is not echoed.
     if (!key) throw new GatewayError('key_not_found', id.length <= 64 ? `No key with id '${id}'.` : 'No key with that id.', { param: 'id' });
     return key;
+  };
+
+  /**
+   * A scope is merged into the one read, and written only while it is still that one:
+   * two updates at once (one setting `rpm`, one `budget`) each keep the other's
+   * change instead of the later silently undoing the earlier. A lost race reads again.
+   */
+  const updateKey = async (req: Request, body: KeyFieldsBody, at: Date) => {
+    for (let attempt = 1; ; attempt++) {
+      const current = await findKey(req);
+      const { fields, details } = keyFieldsFromBody(body, current.scope, at);
+      try {
+        const key = await keys.update(current.id, fields, fields.scope === undefined ? undefined : { scope: current.scope });
+        if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+        return { key, details };
+      } catch (error) {
+        if (!isKeyUpdateConflict(error)) throw error;
+        if (attempt === maxUpdateAttempts) {
+          throw new GatewayError('store_unavailable', `Key '${current.id}' kept changing while this update was applied; try again.`, { param: 'id' });
+        }
+      }
+    }
   };
 
   router.post('/keys', async (req, res) => {
@@ -96,11 +120,8 @@ export function keyRoutes(context: AdminContext): Router {
   router.patch('/keys/:id', async (req, res) => {
     const body = checkInput(checkUpdate, req.body ?? {}, 'body');
     if (Object.keys(body).length === 0) throw new GatewayError('invalid_request', 'The update is empty: give at least one field to change.');
-    const current = await findKey(req);
     const at = now();
-    const { fields, details } = keyFieldsFromBody(body, current.scope, at);
-    const key = await keys.update(current.id, fields);
-    if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+    const { key, details } = await updateKey(req, body, at);
     await announce(key.id);
     await audit(key, 'update', at, details);
     sendJson(res, 200, { key: formatKeyRecord(key, at) });

@@ -1,4 +1,5 @@
-import { invalidKeyCursor, type AuditEntry, type KeyListFilter, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { isDeepStrictEqual } from 'node:util';
+import { invalidKeyCursor, keyUpdateConflict, type AuditEntry, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 
 /**
  * A KeyStore in process memory, for tests only: no persistence, no concurrency
@@ -65,9 +66,10 @@ export class MemoryKeyStore implements KeyStore {
     };
   }
 
-  async update(id: string, fields: Partial<VirtualKeyFields>): Promise<VirtualKey | undefined> {
+  async update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     const key = this.keys.get(id);
     if (!key) return undefined;
+    if (expected && !isDeepStrictEqual(key.scope, expected.scope)) throw keyUpdateConflict();
     for (const [name, value] of Object.entries(fields)) {
       if (value !== undefined) (key as unknown as Record<string, unknown>)[name] = structuredClone(value);
     }
