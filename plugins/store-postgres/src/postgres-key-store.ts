@@ -219,6 +219,8 @@ export class PostgresKeyStore implements KeyStore {
         // No grace: the old secrets stop working now, so they are not kept at all.
         await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1`, [id]);
       } else {
+        // Secrets already expired work no more: kept, every rotation would add one row that each lookup of the key loads.
+        await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1 AND expires_at <= $2`, [id, new Date()]);
         // A secret that already expires sooner keeps its earlier end.
         await client.query(
           `UPDATE ${this.t.keySecrets} SET expires_at = LEAST(COALESCE(expires_at, $2), $2) WHERE key_id = $1`,

@@ -304,6 +304,18 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       }
     });
 
+    it('rotate() forgets the secrets already expired: a key rotated every day keeps two, not one per day', async () => {
+      const { key, secret: first } = await createKey();
+      const second = newSecret();
+      // A grace period already over: the first secret is expired once this rotation is done.
+      await store.rotate(key.id, { hash: second.hash, prefix: second.prefix }, new Date(Date.now() - 1000));
+      const third = newSecret();
+      const graceUntil = new Date(Date.now() + 3_600_000);
+      const rotated = await store.rotate(key.id, { hash: third.hash, prefix: third.prefix }, graceUntil);
+      expect(rotated!.secrets.map((s) => s.hash).sort()).toEqual([second.hash, third.hash].sort());
+      expect((await store.get(key.id))!.secrets.some((s) => s.hash === first.hash)).toBe(false);
+    });
+
     it('rotate() returns undefined for an unknown id', async () => {
       const fresh = newSecret();
       expect(await store.rotate('key_doesnotexist', { hash: fresh.hash, prefix: fresh.prefix }, undefined)).toBeUndefined();
