@@ -31,6 +31,16 @@ describe('SecretRedactor and parts of a known secret', () => {
     expect(redactor.redact(`{"message":"key ${escaped}"}`)).toBe('{"message":"key [REDACTED]"}');
   });
 
+  it('blanks an end whose first character is escaped as a \\u escape ending in that same digit (read backwards, it splits otherwise)', () => {
+    // \u0036 is '6' and ends in a '6'; the character before the end, '3', is the escape's digit before it.
+    const key = 'gsk_7O36wrQm+WMkXpQ';
+    const quoted = `\\u0036${key.slice(8)}`;
+    const redacted = new SecretRedactor([key]).redact(`${quoted} `);
+    expect(redacted).toBe('[REDACTED] ');
+    // It was blanked from before the text began: the text up to the end's last character came back.
+    expect(redacted).not.toContain('wrQm+WMkXpQ');
+  });
+
   it('leaves parts shorter than minQuotedPartLength, such as a provider\'s own last-four mask', () => {
     const short = secret.slice(-(minQuotedPartLength - 1));
     expect(redactor.redact(`key ****${secret.slice(-4)} and ${short}`)).toBe(`key ****${secret.slice(-4)} and ${short}`);

@@ -62,8 +62,11 @@ export class SecretRedactor {
 /**
  * `text` with every match of `known` blanked, each reaching back over what its
  * lookbehind captured: a quoted end of a secret is found by its last characters
- * (the match) and what precedes them (the capture), so the scan looks for a fixed
- * run of characters rather than trying every end at every position.
+ * (the match), and the lookbehind captures the whole end as it reads it backwards
+ * (what precedes them, and them), so the scan looks for a fixed run of characters
+ * rather than trying every end at every position. Read backwards, the same
+ * characters may split otherwise (`\u0036` ends in a `6` that spells `6` too), so
+ * the blank starts where the capture starts, or where the match does if earlier.
  */
 function blankKnown(text: string, known: RegExp): string {
   let result = '';
@@ -71,8 +74,9 @@ function blankKnown(text: string, known: RegExp): string {
   let copiedTo = 0;
   let blanked = false;
   for (const match of text.matchAll(known)) {
-    const reachedBack = match.find((group, index) => index > 0 && group !== undefined)?.length ?? 0;
-    const start = match.index - reachedBack;
+    const end = match.index + match[0].length;
+    const quotedEnd = match.find((group, index) => index > 0 && group !== undefined);
+    const start = quotedEnd === undefined ? match.index : Math.min(match.index, end - quotedEnd.length);
     // One that overlaps or touches the last blank widens it.
     if (!blanked || start > copiedTo) result += `${text.slice(copiedTo, start)}[REDACTED]`;
     copiedTo = Math.max(copiedTo, match.index + match[0].length);
@@ -85,7 +89,7 @@ function blankKnown(text: string, known: RegExp): string {
  * A regular expression source matching the whole secret, any end of it or any
  * start of it at least {@link minQuotedPartLength} characters long, from the
  * sources of its characters. An end is matched as its last characters, with a
- * lookbehind (tried only once those matched) capturing how far back it reaches;
+ * lookbehind (tried only once those matched) capturing the whole end, back to where it starts;
  * a start as its first characters, then as many more as follow. The nested
  * optional groups keep the source linear in the secret's length.
  */
@@ -97,7 +101,7 @@ function partsOf(characters: string[]): string {
   for (let index = 0; index < characters.length - shortest; index++) before = `(?:${before}${characters[index]})?`;
   let after = '';
   for (let index = characters.length - 1; index >= shortest; index--) after = `(?:${characters[index]}${after})?`;
-  return `${last}(?<=(${before})${last})|${characters.slice(0, shortest).join('')}${after}`;
+  return `${last}(?<=(${before}${last}))|${characters.slice(0, shortest).join('')}${after}`;
 }
 
 /** A regular expression source matching one character of a secret, JSON-escaped or not. */
