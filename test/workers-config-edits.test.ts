@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { childOutput, occurrences, processMarkers } from './support/marked-processes.js';
+import { occurrences, processMarkers, replaceOneWorker } from './support/marked-processes.js';
 import { cliPath, startCli } from './support/run-cli.js';
 
 const run = promisify(execFile);
@@ -53,9 +53,7 @@ async function replaceAWorkerAfter(edit: (cwd: string) => Promise<void>, options
   const port = Number(/listening on port (\d+) with 2 workers/.exec(gateway.stdout())![1]);
 
   await edit(cwd);
-  const [victim] = marked.pids(env).filter((pid) => pid !== gateway.child.pid);
-  process.kill(victim!, 'SIGKILL');
-  await childOutput(gateway.child, () => occurrences(gateway.stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
+  await replaceOneWorker(gateway, marked.pids(env));
 
   // Round-robin alternates the two workers; the replacement is worker 3.
   const key = options.key ?? masterKey;

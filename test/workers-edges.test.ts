@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { availableCores, cgroupCpuQuota, MAX_WORKERS, maxWorkers, resolveWorkerCount } from '../packages/cli/src/cluster/resolve-worker-count.js';
 import { CliError } from '../packages/cli/src/cli-error.js';
-import { childOutput, occurrences, processMarkers } from './support/marked-processes.js';
+import { childOutput, occurrences, processMarkers, replaceOneWorker } from './support/marked-processes.js';
 import { cliPath, runCli, startCli, type RunningCli } from './support/run-cli.js';
 import { slowStream } from './support/slow-stream.js';
 
@@ -226,9 +226,7 @@ describe('switchyard start --workers 2: stopping', () => {
     const stdout = gateway.stdout;
     const port = portOf(gateway);
     // A replaced worker logs its exit: that line, like every other, carries no secret.
-    const [victim] = marked.pids(env).filter((pid) => pid !== gateway.child.pid);
-    process.kill(victim!, 'SIGKILL');
-    await childOutput(gateway.child, () => occurrences(stdout(), 'switchyard listening on http') >= 3, 'the replacement to listen');
+    await replaceOneWorker(gateway, marked.pids(env));
 
     const inFlight = slowStream(port, masterKey, 16);
     await inFlight.started;

@@ -68,3 +68,24 @@ export function childOutput(child: ChildProcess, check: () => boolean, what: str
 
 /** How often `part` occurs in `text`. */
 export const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+/** The line each worker of a `--workers` gateway logs once it listens. */
+const workerListening = 'switchyard listening on http';
+
+/**
+ * SIGKILLs one worker of a `--workers 2` gateway whose processes carry `env`'s marker, and
+ * resolves with its pid once the replacement listens. Both workers must have logged their own
+ * "listening" line first: the primary's "with 2 workers" comes from the cluster's listening
+ * events, and a worker killed before its own line (a loaded machine) never logs it, so the
+ * count of those lines would stop short of 3.
+ */
+export async function replaceOneWorker(
+  gateway: { child: ChildProcess; stdout: () => string },
+  pids: number[],
+): Promise<number> {
+  await childOutput(gateway.child, () => occurrences(gateway.stdout(), workerListening) >= 2, 'both workers to listen');
+  const [victim] = pids.filter((pid) => pid !== gateway.child.pid);
+  process.kill(victim!, 'SIGKILL');
+  await childOutput(gateway.child, () => occurrences(gateway.stdout(), workerListening) >= 3, 'the replacement to listen');
+  return victim!;
+}
