@@ -184,6 +184,23 @@ describe('dashboard sessions', () => {
     await logIn(masterKey);
     expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', first)).status).toBe(401);
   });
+
+  it('one virtual key logging in again and again logs nobody else out: it loses its own oldest sessions', async () => {
+    build({ maxSessions: 20 });
+    const flooder = await createVirtualKey('flooder');
+    const other = await createVirtualKey('other');
+    const admin = await logIn(masterKey);
+    const otherSession = await logIn(other.secret);
+    const flood: string[] = [];
+    for (let login = 0; login < 50; login++) flood.push(await logIn(flooder.secret));
+    const session = (cookie: string) => request(app).get('/dashboard/api/session').set(header).set('cookie', cookie);
+    expect((await session(admin)).body).toMatchObject({ role: 'admin' });
+    expect((await request(app).get('/dashboard/api/admin/keys').set(header).set('cookie', admin)).status).toBe(200);
+    expect((await session(otherSession)).body).toMatchObject({ role: 'self', key_id: other.key.id });
+    // The flooder keeps its ten newest sessions.
+    for (const cookie of flood.slice(0, 40)) expect((await session(cookie)).status).toBe(401);
+    for (const cookie of flood.slice(40)) expect((await session(cookie)).body).toMatchObject({ role: 'self', key_id: flooder.key.id });
+  });
 });
 
 describe('a virtual key\'s session', () => {

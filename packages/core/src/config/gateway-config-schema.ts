@@ -171,7 +171,7 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 28800000,
           description: 'A dashboard session ends after this long unused.',
         },
-        max_sessions: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'Most dashboard sessions held at once; the least recently used goes first.' },
+        max_sessions: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'Most dashboard sessions held at once, of the master key and of virtual keys each; the least recently used of that kind goes first, and a virtual key past 10 sessions loses its own oldest.' },
       },
     },
     limits: {
