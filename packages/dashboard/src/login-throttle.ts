@@ -1,9 +1,11 @@
 import { LRUCache } from 'lru-cache';
+import { loginThrottleBucket } from './login-throttle-bucket.js';
 
 /**
  * Failed logins per client address in a sliding minute: past the limit, logins from
- * that address are refused before any key is looked at. Bounded (10,000 addresses),
- * so an attacker rotating addresses evicts entries but cannot grow memory.
+ * that address are refused before any key is looked at. An IPv6 address counts by
+ * its /64 (see `loginThrottleBucket`). Bounded (10,000 buckets), so an attacker
+ * rotating addresses evicts entries but cannot grow memory.
  */
 export class LoginThrottle {
   // Built by the first failure: lru-cache preallocates its arrays (~220 KB at 10,000).
@@ -17,18 +19,19 @@ export class LoginThrottle {
 
   /** Whether this address may try now. */
   allows(address: string): boolean {
-    return this.recent(address).length < this.maxFailures;
+    return this.recent(loginThrottleBucket(address)).length < this.maxFailures;
   }
 
   recordFailure(address: string): void {
-    const times = this.recent(address);
+    const bucket = loginThrottleBucket(address);
+    const times = this.recent(bucket);
     times.push(this.now());
     this.failures ??= new LRUCache<string, number[]>({ max: 10_000 });
-    this.failures.set(address, times);
+    this.failures.set(bucket, times);
   }
 
-  private recent(address: string): number[] {
+  private recent(bucket: string): number[] {
     const since = this.now() - this.windowMs;
-    return (this.failures?.get(address) ?? []).filter((at) => at > since);
+    return (this.failures?.get(bucket) ?? []).filter((at) => at > since);
   }
 }
