@@ -336,6 +336,24 @@ describe('admin API: changing keys', () => {
     expectError(await admin('post', `/keys/${key.id}/rotate`), 400, 'invalid_request', 'id');
   });
 
+  it('a revoke landing between a rotation\'s read and its write → the same 400 as rotating a revoked key, no secret handed out', async () => {
+    const { key, secret } = await createKey();
+    // Another admin's revoke lands just after this rotation has read the key (still live).
+    const get = keys.get.bind(keys);
+    keys.get = async (id) => {
+      const read = await get(id);
+      await keys.revoke(id, clock);
+      return read;
+    };
+    const answer = await admin('post', `/keys/${key.id}/rotate`, { grace_period: '1h' });
+    expectError(answer, 400, 'invalid_request', 'id');
+    expect(answer.body.secret).toBeUndefined();
+    const stored = (await get(key.id))!;
+    expect(stored.revokedAt).toBe(clock.toISOString());
+    expect(stored.secrets.map((s) => s.hash)).toEqual([hashApiKey(secret)]);
+    expect((await keys.listAudit(key.id)).map((entry) => entry.action)).toEqual(['create']);
+  });
+
   it('rotates: the new secret works at once, the old one until the grace period ends', async () => {
     const { key, secret: oldSecret } = await createKey();
     const rotated = await admin('post', `/keys/${key.id}/rotate`, { grace_period: '10m' });

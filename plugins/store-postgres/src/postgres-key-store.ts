@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
-import { invalidKeyCursor, keyUpdateConflict } from '@switchyard/core/store-helpers';
+import { invalidKeyCursor, keyRevoked, keyUpdateConflict } from '@switchyard/core/store-helpers';
 import { inTransaction, toIso, type Tables } from './sql.js';
 
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -213,8 +213,10 @@ export class PostgresKeyStore implements KeyStore {
 
   async rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined> {
     return inTransaction(this.pool, async (client) => {
-      const locked = await client.query(`SELECT 1 FROM ${this.t.keys} WHERE id = $1 FOR UPDATE`, [id]);
-      if (locked.rowCount === 0) return undefined;
+      // The row lock waits for a revoke in flight, and then reads what it wrote.
+      const locked = await client.query<{ revoked: boolean }>(`SELECT revoked_at IS NOT NULL AS revoked FROM ${this.t.keys} WHERE id = $1 FOR UPDATE`, [id]);
+      if (!locked.rows[0]) return undefined;
+      if (locked.rows[0].revoked) throw keyRevoked();
       if (graceUntil === undefined) {
         // No grace: the old secrets stop working now, so they are not kept at all.
         await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1`, [id]);

@@ -1,6 +1,6 @@
 import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import type Database from 'better-sqlite3';
-import { invalidKeyCursor, keyUpdateConflict } from '@switchyard/core/store-helpers';
+import { invalidKeyCursor, keyRevoked, keyUpdateConflict } from '@switchyard/core/store-helpers';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { SqliteHandle } from './database.js';
@@ -221,6 +221,7 @@ export class SqliteKeyStore implements KeyStore {
     const found = this.handle.db.transaction(() => {
       const row = s.keyById.get(id) as KeyRow | undefined;
       if (!row) return false;
+      if (row.revoked_at !== null) throw keyRevoked();
       const now = new Date().toISOString();
       if (graceUntil === undefined) {
         s.dropSecrets.run(id);

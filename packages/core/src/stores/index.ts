@@ -11,6 +11,7 @@ export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-r
 export { EARLIEST_STORABLE_TIME_MS, LATEST_STORABLE_TIME_MS, isStorableTime } from './storable-time.js';
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
 export { KEY_UPDATE_CONFLICT, keyUpdateConflict, isKeyUpdateConflict } from './key-update-conflict.js';
+export { KEY_REVOKED, keyRevoked, isKeyRevoked } from './key-revoked.js';
 export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,

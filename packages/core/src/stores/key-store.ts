@@ -108,7 +108,11 @@ export interface KeyStore {
    */
   update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined>;
   revoke(id: string, at: Date): Promise<VirtualKey | undefined>;
-  /** Adds `secret`; the existing secrets expire at `graceUntil` (at once when undefined). */
+  /**
+   * Adds `secret`; the existing secrets expire at `graceUntil` (at once when undefined).
+   * A revoked key is not rotated: rejects with `keyRevoked()` (code `KEY_REVOKED`),
+   * judged in the same transaction as the write, so a revoke at the same moment wins.
+   */
   rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(keyId: string): Promise<AuditEntry[]>;

@@ -1,4 +1,4 @@
-import { INVALID_KEY_CURSOR, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { INVALID_KEY_CURSOR, KEY_REVOKED, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newSecret, sleep, unique } from './helpers.js';
 
@@ -314,6 +314,17 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       const rotated = await store.rotate(key.id, { hash: third.hash, prefix: third.prefix }, graceUntil);
       expect(rotated!.secrets.map((s) => s.hash).sort()).toEqual([second.hash, third.hash].sort());
       expect((await store.get(key.id))!.secrets.some((s) => s.hash === first.hash)).toBe(false);
+    });
+
+    it('rotate() refuses a revoked key with KEY_REVOKED, adding no secret', async () => {
+      const { key, secret } = await createKey();
+      await store.revoke(key.id, new Date());
+      const fresh = newSecret();
+      const graceUntil = new Date(Date.now() + 3_600_000);
+      await expect(store.rotate(key.id, { hash: fresh.hash, prefix: fresh.prefix }, graceUntil)).rejects.toMatchObject({ code: KEY_REVOKED });
+      await expect(store.rotate(key.id, { hash: fresh.hash, prefix: fresh.prefix }, undefined)).rejects.toMatchObject({ code: KEY_REVOKED });
+      expect((await store.get(key.id))!.secrets).toEqual([{ hash: secret.hash, prefix: secret.prefix }]);
+      expect(await store.findBySecretHash(fresh.hash, new Date())).toBeUndefined();
     });
 
     it('rotate() returns undefined for an unknown id', async () => {

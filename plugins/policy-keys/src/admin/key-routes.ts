@@ -1,4 +1,4 @@
-import { compileValidator, GatewayError, isInvalidKeyCursor, isKeyUpdateConflict, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { compileValidator, GatewayError, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import {
@@ -150,11 +150,15 @@ export function keyRoutes(context: AdminContext): Router {
     }
     const current = await findKey(req);
     // TODO(errors): 409 `key_revoked` once the catalogue has it.
-    if (current.revokedAt !== undefined) throw new GatewayError('invalid_request', `Key '${current.id}' is revoked; it cannot be rotated.`, { param: 'id' });
+    const revoked = () => new GatewayError('invalid_request', `Key '${current.id}' is revoked; it cannot be rotated.`, { param: 'id' });
+    if (current.revokedAt !== undefined) throw revoked();
     const at = now();
     const graceUntil = graceMilliseconds > 0 ? new Date(at.getTime() + graceMilliseconds) : undefined;
     const generated = generateKeySecret();
-    const key = await keys.rotate(current.id, generated.stored, graceUntil);
+    // A revoke landing after the read above is caught by the store, inside the rotation's transaction.
+    const key = await keys.rotate(current.id, generated.stored, graceUntil).catch((error: unknown) => {
+      throw isKeyRevoked(error) ? revoked() : error;
+    });
     if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
     await announce(key.id);
     await audit(key, 'rotate', at, {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { invalidKeyCursor, keyUpdateConflict, type AuditEntry, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { invalidKeyCursor, keyRevoked, keyUpdateConflict, type AuditEntry, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 
 /**
  * A KeyStore in process memory, for tests only: no persistence, no concurrency
@@ -88,6 +88,7 @@ export class MemoryKeyStore implements KeyStore {
   async rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined> {
     const key = this.keys.get(id);
     if (!key) return undefined;
+    if (key.revokedAt !== undefined) throw keyRevoked();
     this.refuseHashInUse(secret.hash);
     const now = this.clock();
     const until = graceUntil ?? now;
