@@ -8,6 +8,7 @@
 export { decodeLedgerCursor, encodeLedgerCursor, type LedgerCursor } from './stores/ledger-cursor.js';
 export { KEY_UPDATE_CONFLICT, keyUpdateConflict, isKeyUpdateConflict } from './stores/key-update-conflict.js';
 export { KEY_REVOKED, keyRevoked, isKeyRevoked } from './stores/key-revoked.js';
+export { MAX_LIVE_SECRETS_PER_KEY } from './stores/max-live-secrets.js';
 export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './stores/invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,

@@ -374,6 +374,20 @@ describe('admin API: changing keys', () => {
     expect((await admin('get', `/keys/${key.id}`)).body.key.secret_prefixes).toEqual([newSecret.slice(0, 7)]);
   });
 
+  it('60 rotations with grace_period 1d leave the 10 newest secrets working, not 61', async () => {
+    const { key, secret } = await createKey();
+    const secrets = [secret];
+    for (let rotation = 0; rotation < 60; rotation++) {
+      const rotated = await admin('post', `/keys/${key.id}/rotate`, { grace_period: '1d' });
+      expect(rotated.status).toBe(200);
+      secrets.push(rotated.body.secret as string);
+    }
+    const working = [];
+    for (const each of secrets) if (await keys.findBySecretHash(hashApiKey(each), clock)) working.push(each);
+    expect(working).toEqual(secrets.slice(-10));
+    expect((await admin('get', `/keys/${key.id}`)).body.key.secret_prefixes).toEqual(secrets.slice(-10).map((each) => each.slice(0, 7)));
+  });
+
   it('rotates with the grace period in seconds, or none at all', async () => {
     const { key, secret: first } = await createKey();
     const second = (await admin('post', `/keys/${key.id}/rotate`, { grace_period: 30 })).body.secret as string;

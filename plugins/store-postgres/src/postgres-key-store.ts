@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
-import { invalidKeyCursor, keyRevoked, keyUpdateConflict } from '@switchyard/core/store-helpers';
+import { invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
 import { inTransaction, toIso, type Tables } from './sql.js';
 
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -227,6 +227,12 @@ export class PostgresKeyStore implements KeyStore {
         await client.query(
           `UPDATE ${this.t.keySecrets} SET expires_at = LEAST(COALESCE(expires_at, $2), $2) WHERE key_id = $1`,
           [id, graceUntil],
+        );
+        // Room for the new secret within the cap: the oldest still in their grace end now.
+        await client.query(
+          `DELETE FROM ${this.t.keySecrets} WHERE key_id = $1
+             AND seq NOT IN (SELECT seq FROM ${this.t.keySecrets} WHERE key_id = $1 ORDER BY seq DESC LIMIT $2)`,
+          [id, MAX_LIVE_SECRETS_PER_KEY - 1],
         );
       }
       await this.insertSecret(client, id, secret);

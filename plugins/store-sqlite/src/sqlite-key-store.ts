@@ -1,6 +1,6 @@
 import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import type Database from 'better-sqlite3';
-import { invalidKeyCursor, keyRevoked, keyUpdateConflict } from '@switchyard/core/store-helpers';
+import { invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { SqliteHandle } from './database.js';
@@ -106,6 +106,10 @@ function prepareStatements(db: Database.Database) {
     touch: db.prepare('UPDATE keys SET updated_at = ? WHERE id = ?'),
     dropExpiredSecrets: db.prepare('DELETE FROM key_secrets WHERE key_id = ? AND expires_at IS NOT NULL AND expires_at <= ?'),
     dropSecrets: db.prepare('DELETE FROM key_secrets WHERE key_id = ?'),
+    keepNewestSecrets: db.prepare(
+      `DELETE FROM key_secrets WHERE key_id = @key_id
+         AND rowid NOT IN (SELECT rowid FROM key_secrets WHERE key_id = @key_id ORDER BY rowid DESC LIMIT @keep)`,
+    ),
     expireSecrets: db.prepare(
       `UPDATE key_secrets SET expires_at = @until
        WHERE key_id = @key_id AND (expires_at IS NULL OR expires_at > @until)`,
@@ -228,6 +232,8 @@ export class SqliteKeyStore implements KeyStore {
       } else {
         s.dropExpiredSecrets.run(id, now);
         s.expireSecrets.run({ until: graceUntil.toISOString(), key_id: id });
+        // Room for the new secret within the cap: the oldest still in their grace end now.
+        s.keepNewestSecrets.run({ key_id: id, keep: MAX_LIVE_SECRETS_PER_KEY - 1 });
       }
       s.insertSecret.run(secret.hash, id, secret.prefix, secret.expiresAt === undefined ? null : iso(secret.expiresAt));
       s.touch.run(laterThan(row.updated_at), id);

@@ -12,6 +12,7 @@ export { EARLIEST_STORABLE_TIME_MS, LATEST_STORABLE_TIME_MS, isStorableTime } fr
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
 export { KEY_UPDATE_CONFLICT, keyUpdateConflict, isKeyUpdateConflict } from './key-update-conflict.js';
 export { KEY_REVOKED, keyRevoked, isKeyRevoked } from './key-revoked.js';
+export { MAX_LIVE_SECRETS_PER_KEY } from './max-live-secrets.js';
 export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,

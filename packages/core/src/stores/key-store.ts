@@ -110,6 +110,7 @@ export interface KeyStore {
   revoke(id: string, at: Date): Promise<VirtualKey | undefined>;
   /**
    * Adds `secret`; the existing secrets expire at `graceUntil` (at once when undefined).
+   * At most `MAX_LIVE_SECRETS_PER_KEY` secrets stay: past that, the oldest end at once.
    * A revoked key is not rotated: rejects with `keyRevoked()` (code `KEY_REVOKED`),
    * judged in the same transaction as the write, so a revoke at the same moment wins.
    */

@@ -1,4 +1,4 @@
-import { INVALID_KEY_CURSOR, KEY_REVOKED, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { INVALID_KEY_CURSOR, KEY_REVOKED, MAX_LIVE_SECRETS_PER_KEY, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newSecret, sleep, unique } from './helpers.js';
 
@@ -314,6 +314,23 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       const rotated = await store.rotate(key.id, { hash: third.hash, prefix: third.prefix }, graceUntil);
       expect(rotated!.secrets.map((s) => s.hash).sort()).toEqual([second.hash, third.hash].sort());
       expect((await store.get(key.id))!.secrets.some((s) => s.hash === first.hash)).toBe(false);
+    });
+
+    it(`rotate() keeps at most ${MAX_LIVE_SECRETS_PER_KEY} working secrets: past that the oldest stop working at once`, async () => {
+      const { key, secret: first } = await createKey();
+      const secrets = [first];
+      const graceUntil = new Date(Date.now() + 86_400_000);
+      for (let rotation = 0; rotation < MAX_LIVE_SECRETS_PER_KEY + 2; rotation++) {
+        const fresh = newSecret();
+        const rotated = await store.rotate(key.id, { hash: fresh.hash, prefix: fresh.prefix }, graceUntil);
+        secrets.push(fresh);
+        expect(rotated!.secrets.length).toBeLessThanOrEqual(MAX_LIVE_SECRETS_PER_KEY);
+      }
+      const kept = secrets.slice(-MAX_LIVE_SECRETS_PER_KEY);
+      expect((await store.get(key.id))!.secrets.map((s) => s.hash)).toEqual(kept.map((s) => s.hash));
+      const now = new Date();
+      for (const gone of secrets.slice(0, -MAX_LIVE_SECRETS_PER_KEY)) expect(await store.findBySecretHash(gone.hash, now)).toBeUndefined();
+      for (const live of kept) expect((await store.findBySecretHash(live.hash, now))?.id).toBe(key.id);
     });
 
     it('rotate() refuses a revoked key with KEY_REVOKED, adding no secret', async () => {

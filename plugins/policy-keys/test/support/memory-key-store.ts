@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { invalidKeyCursor, keyRevoked, keyUpdateConflict, type AuditEntry, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY, type AuditEntry, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 
 /**
  * A KeyStore in process memory, for tests only: no persistence, no concurrency
@@ -97,7 +97,8 @@ export class MemoryKeyStore implements KeyStore {
         const keepsEarlier = old.expiresAt !== undefined && Date.parse(old.expiresAt) < until.getTime();
         return keepsEarlier ? old : { ...old, expiresAt: until.toISOString() };
       })
-      .filter((old) => Date.parse(old.expiresAt!) > now.getTime());
+      .filter((old) => Date.parse(old.expiresAt!) > now.getTime())
+      .slice(-(MAX_LIVE_SECRETS_PER_KEY - 1));
     key.secrets.push(secret);
     key.updatedAt = now.toISOString();
     return structuredClone(key);
