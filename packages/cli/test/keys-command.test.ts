@@ -139,6 +139,31 @@ describe('switchyard keys', () => {
     expect(audit.stdout).not.toContain(newSecret);
   });
 
+  it('prints control characters of a stored name visibly, in the list, the key and a rotation', async () => {
+    // Written to the store directly, as a name stored before the admin API refused them could be.
+    const name = 'evil\u001b[2J\u001b]0;pwned\u0007\nkey_fake  forged row\u009b31m';
+    const stored = await keys.create({ name, team: 'ctl-team' }, { hash: hashApiKey('sy-ctl-name-0123456789abcdef'), prefix: 'sy-ctl' });
+    const shown = 'evil\\x1b[2J\\x1b]0;pwned\\x07\\nkey_fake  forged row\\x9b31m';
+    const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+    const list = await cli(['keys', 'list', '--team', 'ctl-team']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(terminalControls);
+    const [header, row, ...rest] = list.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(row!.startsWith(`${stored.id}  ${shown}  ctl-team`)).toBe(true);
+    // The columns still line up: TEAM starts where its header does.
+    expect(row!.indexOf('ctl-team')).toBe(header!.indexOf('TEAM'));
+
+    const show = await cli(['keys', 'show', stored.id]);
+    expect(show.stdout).not.toMatch(terminalControls);
+    expect(show.stdout).toContain(shown);
+    const rotated = await cli(['keys', 'rotate', stored.id]);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).not.toMatch(terminalControls);
+    expect(rotated.stdout).toContain(`(${shown})`);
+  });
+
   it('reports what the gateway refused, naming the field', async () => {
     const bad = await cli(['keys', 'create', '--name', 'x', '--budget', '5', '--period', 'hourly']);
     expect(bad.code).toBe(1);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { AuditRecord, KeyRecord } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
-import { formatTable } from '../format-table.js';
+import { escapeControlCharacters, formatTable } from '../format-table.js';
 import { keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
 
 export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke|rotate|audit> [ID] [options]
@@ -111,7 +111,7 @@ function listQuery(values: { team?: string; project?: string; tag?: string[]; li
 function describeSecret(verb: string, answer: Record<string, unknown>, grace?: string): string {
   const key = answer['key'] as KeyRecord;
   const oldSecret = verb === 'Rotated' ? `\nThe previous secret ${grace ? `keeps working for ${grace}` : 'no longer works'}.` : '';
-  return `${verb} key ${key.id} (${key.name}). Its secret, shown only this once:\n\n  ${String(answer['secret'])}\n${oldSecret}\n`;
+  return `${verb} key ${key.id} (${escapeControlCharacters(key.name)}). Its secret, shown only this once:\n\n  ${String(answer['secret'])}\n${oldSecret}\n`;
 }
 
 function describeList(answer: { data: KeyRecord[]; next_cursor: string | null }): string {
