@@ -121,6 +121,19 @@ describe('/v1/messages refuses hostile input in Anthropic shape', () => {
     expect(response.status).toBe(405);
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'method_not_allowed' } });
   });
+
+  it.each([
+    ['POST', '/v1/messages/batches'],
+    ['GET', '/v1/messages/batches/msgbatch_01'],
+    ['POST', '/v1/messages/count_tokens/extra'],
+    ['DELETE', `/v1/messages/${'x'.repeat(5000)}`],
+  ])('answers %s on a path under /v1/messages the gateway does not serve (case %#) with 404 in Anthropic shape', async (method, route) => {
+    const response = await fetch(`${gateway.origin}${route}`, { method, headers: { 'x-api-key': masterKey, 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{}' }) });
+    expect(response.status).toBe(404);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'not_found_error', code: 'not_found', message: expect.stringMatching(/^Unknown endpoint /) } });
+    expect(text.length).toBeLessThan(500);
+  });
 });
 
 describe("an app's own route with endpoint 'messages'", () => {

@@ -142,6 +142,10 @@ export function buildRouter(
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, anthropicErrors);
   }
+  // Anthropic's SDK calls more under /v1/messages (batches) than the gateway serves: an unknown one is a 404 its client can read.
+  router.all('/v1/messages/*rest', (req: Request) => {
+    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.path)}.`);
+  }, anthropicErrors);
   mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
   mountIngressPlugins(router, ingressPlugins, {
