@@ -18,6 +18,8 @@ const geminiIngress = defineIngress<GeminiIngressOptions>({
       { method: 'post', path: `${options.base_path}/models/:model\\:generateContent`, name: 'generateContent' },
       { method: 'post', path: `${options.base_path}/models/:model\\:${streamRouteName}`, name: streamRouteName },
     ],
+    // countTokens, embedContent, a model list …: not served, but answered in Google's shape.
+    pathPrefix: options.base_path,
   }),
 });
 

@@ -167,4 +167,25 @@ describe('a Gemini client through the gateway to an OpenAI upstream', () => {
     expect(openAI.status).toBe(200);
     expect(await openAI.json()).toMatchObject({ object: 'chat.completion' });
   });
+
+  it.each([
+    ['POST', '/v1beta/models/flash:countTokens'],
+    ['POST', '/v1beta/models/flash:embedContent'],
+    ['POST', '/v1beta/models/flash'],
+    ['GET', '/v1beta/models'],
+    ['GET', '/v1beta/models/flash'],
+    ['POST', '/v1beta/tunedModels/x:generateContent'],
+    ['POST', `/v1beta/models/flash:${'x'.repeat(5000)}`],
+  ])("answers %s on an endpoint under /v1beta it does not serve (case %#) with 404 in Gemini's envelope", async (method, route) => {
+    const response = await fetch(`${origin}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': masterKey },
+      ...(method === 'POST' && { body: JSON.stringify(question) }),
+    });
+    expect(response.status).toBe(404);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 404, status: 'NOT_FOUND', message: expect.stringMatching(/^Unknown endpoint /), details: [{ reason: 'not_found' }] } });
+    expect(text.length).toBeLessThan(600);
+    expect(upstream.requests).toHaveLength(0);
+  });
 });

@@ -35,6 +35,54 @@ describe('mountIngressPlugins', () => {
   });
 });
 
+describe('an ingress plugin pathPrefix', () => {
+  const prefixed = (id: string, pathPrefix: string, path = `${pathPrefix}/x`) => ({ id, contribution: { ...plugin(id, post(path)).contribution, pathPrefix } });
+
+  it.each([
+    ['the whole of /v1, which holds the gateway\'s own routes', '/v1'],
+    ['the root', '/'],
+    ['a path under the Messages route', '/v1/messages/x'],
+    ['the admin API', '/ADMIN'],
+    ['a parameter', '/v1beta/:model'],
+    ['a wildcard', '/v1beta/*rest'],
+    ['a trailing slash', '/v1beta/'],
+    ['a very long segment', `/${'a'.repeat(65)}`],
+  ])('refuses %s', (_name, prefix) => {
+    expect(() => mountIngressPlugins(express.Router(), [prefixed('g', prefix, '/api/chat')], parts)).toThrow(/pathPrefix/);
+  });
+
+  it('refuses one prefix claimed by two plugins', () => {
+    expect(() => mountIngressPlugins(express.Router(), [prefixed('a', '/v1beta', '/v1beta/a'), prefixed('b', '/V1BETA', '/v1beta/b')], parts)).toThrow(/"a" and "b" both declare the pathPrefix/);
+  });
+
+  it("answers an unknown path below it 404 in the dialect's shape, after every plugin's own routes", async () => {
+    const { default: request } = await import('supertest');
+    const { createRequestContext } = await import('../src/index.js');
+    const logger = createLogger({ level: 'silent' });
+    const shaped = (id: string, routes: IngressRoute[], pathPrefix?: string): { id: string; contribution: IngressContribution } => ({
+      id,
+      contribution: { dialect: { ...openAIChatDialect, formatError: (error) => ({ status: error.status, body: { dialect: id, code: error.code } }) }, routes, ...(pathPrefix && { pathPrefix }) },
+    });
+    const router = express.Router();
+    mountIngressPlugins(router, [shaped('wide', [post('/api/one')], '/api'), shaped('narrow', [post('/api/two')])], {
+      ...parts,
+      logger,
+      chainFor: () => (req, res) => {
+        createRequestContext(req, res, 'chat', logger);
+        res.json({ served: req.path });
+      },
+    });
+    const app = express().use(router);
+    expect((await request(app).post('/api/two')).body).toEqual({ served: '/api/two' });
+    const unknown = await request(app).post('/api/three:countTokens');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ dialect: 'wide', code: 'not_found' });
+    expect((await request(app).get('/api')).body).toEqual({ dialect: 'wide', code: 'not_found' });
+    expect((await request(app).get('/apiary')).status).toBe(404);
+    expect((await request(app).get('/apiary')).body).toEqual({});
+  });
+});
+
 describe('an ingress plugin route, mounted', () => {
   it('answers in the OpenAI envelope when the plugin’s own error writer throws, and 405 for other methods', async () => {
     const { default: request } = await import('supertest');

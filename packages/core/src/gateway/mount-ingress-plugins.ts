@@ -1,7 +1,8 @@
-import type { Request, RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import { getContext } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
+import { shownPath } from '../http/shown-path.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
@@ -33,6 +34,19 @@ function checkRoutePath(id: string, route: IngressRoute): void {
   if (clash) throw new Error(`ingress plugin "${id}": route path ${path} overlaps the gateway's own ${clash} routes`);
   if (route.method !== 'post') throw new Error(`ingress plugin "${id}": route ${path} must use method "post"`);
   if (typeof route.name !== 'string' || route.name.length === 0 || route.name.length > 64) throw new Error(`ingress plugin "${id}": route ${path} needs a name (1–64 characters)`);
+}
+
+/**
+ * A prefix below which the plugin answers unknown paths: plain segments, clear of the
+ * gateway's own paths both ways (`/v1` would take `/v1/chat/…`'s 404s).
+ */
+function checkPathPrefix(id: string, prefix: string): void {
+  if (typeof prefix !== 'string' || !/^(\/[A-Za-z0-9_.~-]{1,64}){1,8}$/.test(prefix)) {
+    throw new Error(`ingress plugin "${id}": pathPrefix ${JSON.stringify(prefix)} must be plain path segments ("/v1beta")`);
+  }
+  const lower = `${prefix.toLowerCase()}/`;
+  const clash = reservedPrefixes.find((reserved) => lower.startsWith(reserved) || `${reserved}/`.startsWith(lower));
+  if (clash) throw new Error(`ingress plugin "${id}": pathPrefix ${prefix} overlaps the gateway's own ${clash} routes`);
 }
 
 /**
@@ -72,10 +86,12 @@ function pathParams(params: Record<string, unknown>): Record<string, string> {
  */
 export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id: string; contribution: IngressContribution }>, parts: IngressMountParts): void {
   const taken = new Map<string, string>();
+  const prefixed: Array<{ id: string; prefix: string; errors: ErrorRequestHandler }> = [];
   for (const { id, contribution } of plugins) {
     const { dialect, routes } = contribution;
     if (!Array.isArray(routes) || routes.length === 0) throw new Error(`ingress plugin "${id}" declares no routes`);
     const errors = errorHandler({ logger: parts.logger, dialect: guardErrors(id, dialect, parts.logger) });
+    if (contribution.pathPrefix !== undefined) prefixed.push({ id, prefix: contribution.pathPrefix, errors });
     for (const route of routes) {
       checkRoutePath(id, route);
       const owner = taken.get(route.path);
@@ -99,5 +115,20 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
         errors,
       );
     }
+  }
+  // After every plugin's routes, so a prefix never hides another plugin's route below it.
+  const prefixes = new Map<string, string>();
+  for (const { id, prefix, errors } of prefixed) {
+    checkPathPrefix(id, prefix);
+    const owner = prefixes.get(prefix.toLowerCase());
+    if (owner !== undefined) throw new Error(`ingress plugins "${owner}" and "${id}" both declare the pathPrefix ${prefix}`);
+    prefixes.set(prefix.toLowerCase(), id);
+    router.all(
+      `${prefix}{/*rest}`,
+      (req: Request) => {
+        throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.path)}.`);
+      },
+      errors,
+    );
   }
 }

@@ -92,6 +92,14 @@ export interface IngressRoute {
 export interface IngressContribution {
   dialect: IngressDialect;
   routes: IngressRoute[];
+  /**
+   * The path all of this dialect's endpoints live under (Gemini's `/v1beta`). A request
+   * below it that no route takes (another action such as `:countTokens`, a model list)
+   * is answered 404 in the dialect's own error shape, which its clients read. Plain
+   * segments only; it may not take or contain the gateway's own paths. Without it,
+   * such a request gets the gateway's 404 in OpenAI's shape.
+   */
+  pathPrefix?: string;
 }
 
 /** The stores a storage plugin provides. */
