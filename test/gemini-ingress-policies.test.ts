@@ -112,3 +112,44 @@ describe('a Gemini ingress plugin under the default chain', () => {
     expect(await anonymous.json()).toMatchObject({ error: { status: 'UNAUTHENTICATED' } });
   });
 });
+
+describe('a Gemini ingress plugin refuses hostile input in Gemini shape', () => {
+  async function post(body: unknown, model = 'mock%2Fecho') {
+    const response = await fetch(`${origin}/v1beta/models/${model}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': masterKey },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+  const long = 'f'.repeat(30_000);
+  const weather = { functionDeclarations: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }] };
+  const cases: Array<[string, unknown, string]> = [
+    ['a 30,000-character functionResponse name answering no call', { contents: [{ role: 'user', parts: [{ functionResponse: { name: long, response: {} } }] }] }, 'contents[0].parts[0].functionResponse.name'],
+    ['a 30,000-character functionCall name', { contents: [{ role: 'model', parts: [{ functionCall: { name: long, args: {} } }] }, { role: 'user', parts: [{ text: 'go on' }] }] }, 'contents[0].parts[0].functionCall.name'],
+    ['a functionCall name of escape sequences', { contents: [{ role: 'model', parts: [{ functionCall: { name: '\u001b[2J', args: {} } }] }, { role: 'user', parts: [{ text: 'go on' }] }] }, 'contents[0].parts[0].functionCall.name'],
+    ['an empty functionCall name', { contents: [{ role: 'model', parts: [{ functionCall: { name: '', args: {} } }] }, { role: 'user', parts: [{ text: 'go on' }] }] }, 'contents[0].parts[0].functionCall.name'],
+    ['a 30,000-character allowed function name', { contents: [{ parts: [{ text: 'hi' }] }], tools: [weather], toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [long] } } }, 'toolConfig.functionCallingConfig.allowedFunctionNames[0]'],
+    ['an allowed function that is not declared', { contents: [{ parts: [{ text: 'hi' }] }], tools: [weather], toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['launch'] } } }, 'toolConfig.functionCallingConfig.allowedFunctionNames[0]'],
+    ['an allowed function and no tools at all', { contents: [{ parts: [{ text: 'hi' }] }], toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } } }, 'toolConfig.functionCallingConfig.allowedFunctionNames[0]'],
+  ];
+  it.each(cases)('%s → 400 INVALID_ARGUMENT naming the field, the name not echoed', async (_name, body, field) => {
+    const answer = await post(body);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining(`'${field}'`) } });
+    expect(answer.text.length).toBeLessThan(1000);
+  });
+
+  it('still takes a call and its result named like a declared function', async () => {
+    const answer = await post({
+      contents: [
+        { role: 'user', parts: [{ text: 'weather?' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: {} } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { sky: 'clear' } } }] },
+      ],
+      tools: [weather],
+      toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } },
+    });
+    expect(answer.status).toBe(200);
+  });
+});

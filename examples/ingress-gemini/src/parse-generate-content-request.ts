@@ -44,6 +44,12 @@ function optionalNumber(object: Json, name: string, path: string, min: number, m
   return value;
 }
 
+/** A function's name where a call, a result or a tool config names one: a declaration's pattern, so never a long echo. */
+function functionName(value: unknown, path: string): string {
+  if (typeof value !== 'string' || !toolName.test(value)) throw invalid(path, 'expected a function name (letters, digits, _ . : -; at most 128)');
+  return value;
+}
+
 function text(value: unknown, path: string): string {
   if (typeof value !== 'string') throw invalid(path, 'expected a string');
   return value;
@@ -129,7 +135,7 @@ function userTurn(parts: unknown[], path: string, ids: CallIds): ChatMessage[] {
       if (!/^https?:\/\//.test(uri)) throw invalid(`${at}.fileData.fileUri`, 'only http(s) image URLs are accepted');
       content.push({ type: 'image', source: { kind: 'url', url: uri } });
     } else if (isObject(response)) {
-      const name = text(response['name'], `${at}.functionResponse.name`);
+      const name = functionName(response['name'], `${at}.functionResponse.name`);
       if (!isObject(response['response'])) throw invalid(`${at}.functionResponse.response`, 'expected an object');
       results.push({ role: 'tool', toolCallId: ids.result(name, response['id']), content: JSON.stringify(response['response']) });
     } else {
@@ -149,7 +155,7 @@ function modelTurn(parts: unknown[], path: string, ids: CallIds): ChatMessage {
       return part['thought'] === true ? { type: 'reasoning', text: part['text'] } : { type: 'text', text: part['text'] };
     }
     if (isObject(call)) {
-      const name = text(call['name'], `${at}.functionCall.name`);
+      const name = functionName(call['name'], `${at}.functionCall.name`);
       const args = call['args'] ?? {};
       if (!isObject(args)) throw invalid(`${at}.functionCall.args`, 'expected an object');
       return { type: 'tool-call', id: ids.call(name, call['id']), name, arguments: JSON.stringify(args) };
@@ -200,12 +206,24 @@ function toolsOf(body: Json): ToolDefinition[] | undefined {
   return definitions.length > 0 ? definitions : undefined;
 }
 
-function toolChoiceOf(body: Json): ToolChoice | undefined {
+/** `allowedFunctionNames`: names of declared functions only, as Gemini itself requires. */
+function allowedNamesOf(value: unknown, tools: readonly ToolDefinition[] | undefined): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const path = 'toolConfig.functionCallingConfig.allowedFunctionNames';
+  if (!Array.isArray(value) || value.length > maxTools) throw invalid(path, `expected at most ${maxTools} function names`);
+  return value.map((name, index) => {
+    const checked = functionName(name, `${path}[${index}]`);
+    if (!tools?.some((tool) => tool.name === checked)) throw invalid(`${path}[${index}]`, `no function named '${checked}' is declared in 'tools'`);
+    return checked;
+  });
+}
+
+function toolChoiceOf(body: Json, tools: readonly ToolDefinition[] | undefined): ToolChoice | undefined {
   const config = field(body, 'toolConfig');
   if (config === undefined || config === null) return undefined;
   const calling = isObject(config) ? field(config, 'functionCallingConfig') : undefined;
   if (!isObject(calling)) throw invalid('toolConfig', 'expected { functionCallingConfig: { mode } }');
-  const allowed = field(calling, 'allowedFunctionNames');
+  const allowed = allowedNamesOf(field(calling, 'allowedFunctionNames'), tools);
   switch (calling['mode']) {
     case undefined:
     case 'AUTO':
@@ -215,7 +233,7 @@ function toolChoiceOf(body: Json): ToolChoice | undefined {
     case 'NONE':
       return { type: 'none' };
     case 'ANY':
-      if (Array.isArray(allowed) && allowed.length === 1 && typeof allowed[0] === 'string') return { type: 'tool', name: allowed[0] };
+      if (allowed?.length === 1) return { type: 'tool', name: allowed[0]! };
       return { type: 'required' };
     default:
       throw invalid('toolConfig.functionCallingConfig.mode', "expected 'AUTO', 'ANY', 'NONE' or 'VALIDATED'");
@@ -284,7 +302,7 @@ export function parseGenerateContentRequest(body: unknown, limits: IngressLimits
   const stream = streamOf(request);
   const messages = [...systemOf(body), ...messagesOf(body, limits)];
   const tools = toolsOf(body);
-  const toolChoice = toolChoiceOf(body);
+  const toolChoice = toolChoiceOf(body, tools);
   const chat: ChatRequest = { model, messages, stream, ...generationOf(body) };
   if (tools) chat.tools = tools;
   if (toolChoice) chat.toolChoice = toolChoice;
