@@ -116,6 +116,20 @@ describe('/v1/messages refuses hostile input in Anthropic shape', () => {
     expect(answer.text).not.toContain(masterKey);
   });
 
+  it('refuses a 30,000-character tool_choice name without echoing it, and names a missing tool', async () => {
+    const tools = [{ name: 'f', input_schema: { type: 'object' } }];
+    const long = await post('/v1/messages', message('x', { tools, tool_choice: { type: 'tool', name: 'x'.repeat(30_000) } }));
+    expect(long.status).toBe(400);
+    expect(long.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining("'tool_choice.name'") } });
+    expect(long.text.length).toBeLessThan(1000);
+    const counted = await post('/v1/messages/count_tokens', message('x', { tools, tool_choice: { type: 'tool', name: 'x'.repeat(30_000) } }));
+    expect(counted.status).toBe(400);
+    expect(counted.text.length).toBeLessThan(1000);
+    const missing = await post('/v1/messages', message('x', { tools, tool_choice: { type: 'tool', name: 'missing' } }));
+    expect(missing.status).toBe(400);
+    expect(missing.json()['error'].message).toContain("no tool named 'missing'");
+  });
+
   it('answers another method with 405 in Anthropic shape', async () => {
     const response = await fetch(`${gateway.origin}/v1/messages`, { headers: { 'x-api-key': masterKey } });
     expect(response.status).toBe(405);

@@ -140,6 +140,17 @@ describe('5. model names are bounded at ingress and safe in headers', () => {
     expectInvalid(await post('/v1/embeddings', JSON.stringify({ model, input: 'x' })), 'model');
   });
 
+  it('a 100,000-character tool_choice name → 400 that does not echo it', async () => {
+    const tools = ',"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]';
+    const answer = await post('/v1/chat/completions', chatBody(`${tools},"tool_choice":{"type":"function","function":{"name":"${'x'.repeat(100_000)}"}}`));
+    expectInvalid(answer, 'tool_choice');
+    expect(JSON.stringify(answer.body).length).toBeLessThan(1000);
+    // A name a tool could have, that no tool has, is still named.
+    const missing = await post('/v1/chat/completions', chatBody(`${tools},"tool_choice":{"type":"function","function":{"name":"missing"}}`));
+    expectInvalid(missing, 'tool_choice.function.name');
+    expect(missing.body.error!.message).toContain("'missing'");
+  });
+
   it('a name at the length limit is served and named in the routing headers', async () => {
     const model = `mock/${'m'.repeat(251)}`;
     expect(model).toHaveLength(256);

@@ -182,7 +182,8 @@ export const messagesRequestSchema: JsonSchema = {
       required: ['type'],
       properties: { type: { enum: ['auto', 'any', 'tool', 'none'] }, disable_parallel_tool_use: { type: 'boolean' } },
       if: { properties: { type: { const: 'tool' } } },
-      then: { required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+      // A tool's own name pattern: a name that cannot be a tool is refused before it could be echoed.
+      then: { required: ['name'], properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,128}$' } } },
     },
     metadata: {
       type: 'object',

@@ -198,7 +198,8 @@ export const chatCompletionsRequestSchema: JsonSchema = {
           required: ['type', 'function'],
           properties: {
             type: { const: 'function' },
-            function: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+            // A tool's own name pattern: a name that cannot be a tool is refused before it could be echoed.
+            function: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' } } },
           },
         },
       ],
