@@ -261,7 +261,10 @@ function generationOf(body: Json): Partial<ChatRequest> {
   set('temperature', optionalNumber(config, 'temperature', path, 0, 2));
   set('topP', optionalNumber(config, 'topP', path, 0, 1));
   set('maxOutputTokens', optionalNumber(config, 'maxOutputTokens', path, 1, 1_000_000, true));
-  set('candidateCount', optionalNumber(config, 'candidateCount', path, 1, 8, true));
+  // The answer carries one candidate: more would be paid for upstream and dropped here.
+  const candidates = optionalNumber(config, 'candidateCount', path, 1, 8, true);
+  if (candidates !== undefined && candidates > 1) throw invalid(`${path}.candidateCount`, 'this gateway answers with one candidate; expected 1');
+  set('candidateCount', candidates);
   set('seed', optionalNumber(config, 'seed', path, -(2 ** 31), 2 ** 31 - 1, true));
   set('presencePenalty', optionalNumber(config, 'presencePenalty', path, -2, 2));
   set('frequencyPenalty', optionalNumber(config, 'frequencyPenalty', path, -2, 2));

@@ -154,6 +154,17 @@ describe('a Gemini client through the gateway to an OpenAI upstream', () => {
     expect(await noSse.json()).toMatchObject({ error: { status: 'INVALID_ARGUMENT', message: expect.stringContaining('alt=sse') } });
   });
 
+  it('refuses candidateCount above 1, which would be paid for upstream and answered with one candidate', async () => {
+    const several = await call('flash', 'generateContent', { ...question, generationConfig: { candidateCount: 3 } });
+    expect(several.status).toBe(400);
+    expect(await several.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('generationConfig.candidateCount') } });
+    expect(upstream.requests).toHaveLength(0);
+
+    const one = await call('flash', 'generateContent', { ...question, generationConfig: { candidateCount: 1 } });
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { candidates: unknown[] }).candidates).toHaveLength(1);
+  });
+
   it('answers GET on a Gemini route with 405 in its envelope, and leaves the OpenAI routes as they were', async () => {
     const wrongMethod = await fetch(`${origin}/v1beta/models/flash:generateContent`, { headers: { 'x-goog-api-key': masterKey } });
     expect(wrongMethod.status).toBe(405);
