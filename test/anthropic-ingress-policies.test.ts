@@ -141,6 +141,8 @@ describe('/v1/messages refuses hostile input in Anthropic shape', () => {
     ['GET', '/v1/messages/batches/msgbatch_01'],
     ['POST', '/v1/messages/count_tokens/extra'],
     ['DELETE', `/v1/messages/${'x'.repeat(5000)}`],
+    ['GET', '/v1/messages/%'],
+    ['POST', '/v1/messages/batches/%E0%A4%A'],
   ])('answers %s on a path under /v1/messages the gateway does not serve (case %#) with 404 in Anthropic shape', async (method, route) => {
     const response = await fetch(`${gateway.origin}${route}`, { method, headers: { 'x-api-key': masterKey, 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{}' }) });
     expect(response.status).toBe(404);

@@ -419,7 +419,8 @@ function withSecretsInBody(body: Buffer): Buffer {
 
 // ---- the property ------------------------------------------------------------
 
-const anthropicRoute = /^\/v1\/messages(\/count_tokens)?\/?$/i;
+// Every path under /v1/messages, served or not, answers in Anthropic's envelope.
+const anthropicRoute = /^\/v1\/messages(\/.*)?$/i;
 
 function pathnameOf(sent: Sent): string {
   const index = sent.path.indexOf('?');

@@ -187,6 +187,8 @@ describe('a Gemini client through the gateway to an OpenAI upstream', () => {
     ['GET', '/v1beta/models/flash'],
     ['POST', '/v1beta/tunedModels/x:generateContent'],
     ['POST', `/v1beta/models/flash:${'x'.repeat(5000)}`],
+    ['GET', '/v1beta/%'],
+    ['POST', '/v1beta/models/%E0%A4%A'],
   ])("answers %s on an endpoint under /v1beta it does not serve (case %#) with 404 in Gemini's envelope", async (method, route) => {
     const response = await fetch(`${origin}${route}`, {
       method,

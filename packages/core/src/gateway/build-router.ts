@@ -143,8 +143,10 @@ export function buildRouter(
     }, anthropicErrors);
   }
   // Anthropic's SDK calls more under /v1/messages (batches) than the gateway serves: an unknown one is a 404 its client can read.
-  router.all('/v1/messages/*rest', (req: Request) => {
-    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.path)}.`);
+  // A prefix, not a `*rest` parameter: a parameter is decoded first, and a path that is not valid
+  // percent-encoding (`/v1/messages/%`) would fail there and be answered in OpenAI's envelope.
+  router.use('/v1/messages', (req: Request) => {
+    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
   }, anthropicErrors);
   mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.

@@ -123,10 +123,12 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
     const owner = prefixes.get(prefix.toLowerCase());
     if (owner !== undefined) throw new Error(`ingress plugins "${owner}" and "${id}" both declare the pathPrefix ${prefix}`);
     prefixes.set(prefix.toLowerCase(), id);
-    router.all(
-      `${prefix}{/*rest}`,
+    // A prefix, not a `{/*rest}` parameter: a parameter is decoded first, and a path that is not
+    // valid percent-encoding would fail there and be answered in OpenAI's envelope.
+    router.use(
+      prefix,
       (req: Request) => {
-        throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.path)}.`);
+        throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
       },
       errors,
     );
