@@ -6,10 +6,8 @@
  * worker heap at the c64 bench's peak).
  */
 export { decodeLedgerCursor, encodeLedgerCursor, type LedgerCursor } from './stores/ledger-cursor.js';
-export { KEY_UPDATE_CONFLICT, keyUpdateConflict, isKeyUpdateConflict } from './stores/key-update-conflict.js';
-export { KEY_REVOKED, keyRevoked, isKeyRevoked } from './stores/key-revoked.js';
+export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './stores/key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './stores/max-live-secrets.js';
-export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './stores/invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,
   isStoredResponseTooLarge,

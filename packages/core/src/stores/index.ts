@@ -10,10 +10,8 @@ export type * from './response-store.js';
 export { MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
 export { EARLIEST_STORABLE_TIME_MS, LATEST_STORABLE_TIME_MS, isStorableTime } from './storable-time.js';
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
-export { KEY_UPDATE_CONFLICT, keyUpdateConflict, isKeyUpdateConflict } from './key-update-conflict.js';
-export { KEY_REVOKED, keyRevoked, isKeyRevoked } from './key-revoked.js';
+export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './max-live-secrets.js';
-export { INVALID_KEY_CURSOR, invalidKeyCursor, isInvalidKeyCursor } from './invalid-key-cursor.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,
   StoredResponseTooLarge,
