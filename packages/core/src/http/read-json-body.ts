@@ -1,9 +1,8 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
-import { describeCharset, unreadableCharset } from './content-charset.js';
-import { describeContentCoding, firstContentCoding } from './content-coding.js';
 import { scanJsonText } from './scan-json-text.js';
+import { unreadableBody } from './unreadable-body.js';
 
 /** The default of `limits.max_json_depth`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
@@ -26,17 +25,10 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       next(tooLarge(limitBytes));
       return;
     }
-    const encoding = req.headers['content-encoding'];
-    const coding = encoding ? firstContentCoding(encoding) : undefined;
-    if (coding !== undefined) {
+    const unreadable = unreadableBody(req.headers);
+    if (unreadable !== undefined) {
       req.resume();
-      next(new GatewayError('unsupported_media_type', `Request bodies with ${describeContentCoding(coding)} are not supported; send the body uncompressed.`));
-      return;
-    }
-    const charset = unreadableCharset(req.headers['content-type']);
-    if (charset !== undefined) {
-      req.resume();
-      next(new GatewayError('unsupported_media_type', `Request bodies in ${describeCharset(charset)} are not supported; send UTF-8 JSON.`));
+      next(new GatewayError('unsupported_media_type', unreadable));
       return;
     }
     const chunks: Buffer[] = [];
