@@ -97,7 +97,7 @@ export { fromPathDecodeError } from './http/from-path-decode-error.js';
 export { contextMiddleware, type ContextMiddlewareOptions } from './embed/context-middleware.js';
 export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';
 export { toHeaderValue } from './http/to-header-value.js';
-export { shownPath } from './http/shown-path.js';
+export { shownPath, unknownEndpoint } from './http/shown-path.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export { hotRoutesAhead, hotRoutesBeforeApp } from './gateway/hot-routes.js';
 export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';

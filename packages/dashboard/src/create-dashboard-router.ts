@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorHandler, GatewayError, shownPath, toGatewayError } from '@switchyard/core';
+import { errorHandler, GatewayError, toGatewayError, unknownEndpoint } from '@switchyard/core';
 import { createAdminRouter, createSelfRouter, findUsableKey, findUsableKeyByDigest, hashApiKey, keyMatcher } from '@switchyard/policy-keys';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { DashboardOptions } from './dashboard-options.js';
@@ -139,7 +139,7 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   api.use('/admin', requireAdmin(sessionOf), withMasterKey(options.masterKey), adminRouter);
   api.use('/me', selfRouter);
   api.use((req: Request) => {
-    throw new GatewayError('not_found', `Unknown dashboard endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
+    throw unknownEndpoint(req, 'dashboard');
   });
   api.use(errorHandler({ logger: options.logger }));
 

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
-import { shownPath } from '../http/shown-path.js';
+import { unknownEndpoint } from '../http/shown-path.js';
 import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
 import { countMessagesTokens } from '../ingress/anthropic/count-messages-tokens.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
@@ -146,7 +146,7 @@ export function buildRouter(
   // A prefix, not a `*rest` parameter: a parameter is decoded first, and a path that is not valid
   // percent-encoding (`/v1/messages/%`) would fail there and be answered in OpenAI's envelope.
   router.use('/v1/messages', (req: Request) => {
-    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
+    throw unknownEndpoint(req);
   }, anthropicErrors);
   mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
@@ -166,7 +166,7 @@ export function buildRouter(
     });
   }
   router.use((req: Request) => {
-    throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.path)}.`);
+    throw unknownEndpoint(req);
   });
   router.use(errorHandler({ logger: runtime.logger }));
   return router;

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'expre
 import { getContext } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
-import { shownPath } from '../http/shown-path.js';
+import { unknownEndpoint } from '../http/shown-path.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
@@ -128,7 +128,7 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
     router.use(
       prefix,
       (req: Request) => {
-        throw new GatewayError('not_found', `Unknown endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
+        throw unknownEndpoint(req);
       },
       errors,
     );

@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.js';
+
 /** Longest path named back in an error: room for any route, never a client's 16 KB of anything. */
 const maxShownPathLength = 200;
 
@@ -7,4 +9,9 @@ const maxShownPathLength = 200;
  */
 export function shownPath(path: string): string {
   return path.length > maxShownPathLength ? `${path.slice(0, maxShownPathLength)}…` : path;
+}
+
+/** The 404 of a path no route takes, naming it as far as {@link shownPath} does; `area` as in "Unknown admin endpoint". */
+export function unknownEndpoint(req: { method: string; baseUrl: string; path: string }, area?: string): GatewayError {
+  return new GatewayError('not_found', `Unknown ${area ? `${area} ` : ''}endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
 }

@@ -1,4 +1,4 @@
-import { checkJsonValue, GatewayError, shownPath } from '@switchyard/core';
+import { checkJsonValue, GatewayError, shownPath, unknownEndpoint } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
@@ -38,7 +38,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     });
   }
   router.use((req: Request) => {
-    throw new GatewayError('not_found', `Unknown admin endpoint ${req.method} ${shownPath(req.baseUrl + req.path)}.`);
+    throw unknownEndpoint(req, 'admin');
   });
   router.use(adminErrorHandler(options.logger));
   return router;
