@@ -72,7 +72,7 @@ export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { SseDecoder } from './transport/sse-decoder.js';
 export { capturedJsonStringPattern, jsonIndexPattern, jsonStringPattern, maxMatchedEventLength, unescapeJsonString } from './transport/json-text-patterns.js';
 export { UpstreamJsonTooDeepError, maxUpstreamJsonDepth, parseUpstreamJson } from './transport/parse-upstream-json.js';
-export { nonEmptyText, objectInputText } from './transport/upstream-wire-values.js';
+export { isJsonObject, nonEmptyText, objectInputText } from './transport/upstream-wire-values.js';
 export { readyBatches } from './transport/ready-batches.js';
 export { takeReady, type ReadyItems } from './transport/take-ready.js';
 export { AttemptCancel, type CancelSource } from './transport/attempt-cancel.js';

@@ -1,4 +1,4 @@
-import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject } from '@switchyard/core';
 import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
 import { readBlockDelta } from './block-delta-event.js';
 import { jsonResponseToolName } from './json-response-tool.js';
@@ -6,7 +6,6 @@ import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a content block of the stream turns into, by its Anthropic `index`. */
 type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' } | { kind: 'ignored' };
@@ -54,7 +53,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         throw invalid('sent an unreadable stream event', error);
       }
       // `null` or `5` is no event: read as one, its fields threw a TypeError, reported as a broken-off answer.
-      if (!isRecord(parsed)) throw invalid('sent a stream event that is not an object');
+      if (!isJsonObject(parsed)) throw invalid('sent a stream event that is not an object');
       const data = parsed as StreamEventData;
       // Every event names itself twice; the data's `type` covers a proxy that drops `event:` lines.
       switch (event.event ?? data.type) {
@@ -151,7 +150,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
  * holds strings by its pattern.
  */
 function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta']): StreamPart[] {
-  if (!block || !isRecord(delta)) return [];
+  if (!block || !isJsonObject(delta)) return [];
   switch (delta.type) {
     case 'text_delta': {
       const text = nonEmptyText(delta.text);
@@ -184,4 +183,3 @@ function definedFields(usage: AnthropicUsage | undefined): AnthropicUsage {
   }
   return defined;
 }
-

@@ -1,10 +1,9 @@
-import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo, isJsonObject } from '@switchyard/core';
 import type { AnthropicMessageResponse } from './anthropic-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Anthropic `message` (`response.json`) → canonical response. */
 export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): UpstreamChatResponse {
@@ -18,7 +17,7 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
   // Only text where text belongs: a block that is not an object (null made this a 500), a thinking
   // of {} ("[object Object]"), a tool name or id of 5 ("5") is not passed on.
   for (const block of message.content as unknown[]) {
-    if (!isRecord(block)) continue;
+    if (!isJsonObject(block)) continue;
     switch (block['type']) {
       case 'text':
         if (typeof block['text'] === 'string') content.push({ type: 'text', text: block['text'] });

@@ -1,4 +1,4 @@
-import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, type UpstreamResponseInfo, isJsonObject } from '@switchyard/core';
 import type { BedrockErrorBody, BedrockUsage, ConverseStreamPayload } from './bedrock-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockException } from './map-bedrock-error.js';
@@ -6,7 +6,6 @@ import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { readRequestId } from './read-request-id.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a content block turns into, by its `contentBlockIndex`. Text blocks have no start event. */
 type BlockKind = { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' };
@@ -41,7 +40,7 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
         throw invalid('sent an unreadable stream event', error);
       }
       // A payload of `null` or `5` is none: read as one, its fields threw a TypeError, reported as a broken-off answer.
-      const payload = (isRecord(parsed) ? parsed : undefined) as ConverseStreamPayload | undefined;
+      const payload = (isJsonObject(parsed) ? parsed : undefined) as ConverseStreamPayload | undefined;
       const type = event.event ?? '';
       if (!eventTypes.has(type)) {
         // Exception names end in `Exception`; other unknown events are later additions and carry nothing we use.
@@ -88,8 +87,8 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
   // Only text where text belongs: a tool name or id of 5 or {} ("5", "[object Object]"), a tool
   // input or reasoning text that is a number or an object (passed on as it came) is not passed on.
   function startBlock(payload: ConverseStreamPayload): StreamPart[] {
-    const toolUse = isRecord(payload.start) ? payload.start['toolUse'] : undefined;
-    if (!isRecord(toolUse)) return [];
+    const toolUse = isJsonObject(payload.start) ? payload.start['toolUse'] : undefined;
+    if (!isJsonObject(toolUse)) return [];
     const name = nonEmptyText(toolUse['name']);
     // A call without a name cannot be made: no block is kept, so its input is left out too.
     if (name === undefined) return [];
@@ -106,9 +105,9 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
 
   function decodeDelta(payload: ConverseStreamPayload): StreamPart[] {
     const delta = payload.delta;
-    if (!isRecord(delta)) return [];
+    if (!isJsonObject(delta)) return [];
     if (typeof delta['text'] === 'string') return delta['text'] ? [{ type: 'text-delta', delta: delta['text'] }] : [];
-    if (isRecord(delta['toolUse'])) {
+    if (isJsonObject(delta['toolUse'])) {
       const fragment = nonEmptyText(delta['toolUse']['input']);
       const block = blocks.get(payload.contentBlockIndex ?? -1);
       // The first fragment is often empty; an empty delta says nothing.
@@ -117,7 +116,7 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
       return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: fragment }];
     }
     // Signatures and redacted reasoning have no canonical stream part.
-    const reasoning = isRecord(delta['reasoningContent']) ? nonEmptyText(delta['reasoningContent']['text']) : undefined;
+    const reasoning = isJsonObject(delta['reasoningContent']) ? nonEmptyText(delta['reasoningContent']['text']) : undefined;
     return reasoning ? [{ type: 'reasoning-delta', delta: reasoning }] : [];
   }
 }

@@ -1,11 +1,10 @@
-import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo } from '@switchyard/core';
+import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo, isJsonObject } from '@switchyard/core';
 import type { ConverseResponseBody } from './bedrock-wire-types.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { readRequestId } from './read-request-id.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Converse response (`response.json`) → canonical. The body names no model and has
@@ -23,12 +22,12 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
   // Only text where text belongs: a block that is not an object (null made this a 500), a tool
   // name or id of 5 or {} ("5", "[object Object]"), a reasoning text of {} is not passed on.
   for (const block of blocks as unknown[]) {
-    if (!isRecord(block)) continue;
+    if (!isJsonObject(block)) continue;
     const toolUse = block['toolUse'];
-    const reasoningText = isRecord(block['reasoningContent']) ? block['reasoningContent']['reasoningText'] : undefined;
+    const reasoningText = isJsonObject(block['reasoningContent']) ? block['reasoningContent']['reasoningText'] : undefined;
     if (typeof block['text'] === 'string') {
       content.push({ type: 'text', text: block['text'] });
-    } else if (isRecord(toolUse)) {
+    } else if (isJsonObject(toolUse)) {
       const name = nonEmptyText(toolUse['name']);
       // A call without a name cannot be made: it is left out (a toolUse of 5 was a call named "undefined").
       if (name === undefined) continue;
@@ -40,7 +39,7 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
         toolCalls += 1;
         content.push({ type: 'tool-call', id: typeof toolUse['toolUseId'] === 'string' ? toolUse['toolUseId'] : '', name, arguments: input });
       }
-    } else if (isRecord(reasoningText)) {
+    } else if (isJsonObject(reasoningText)) {
       content.push({
         type: 'reasoning',
         text: typeof reasoningText['text'] === 'string' ? reasoningText['text'] : '',

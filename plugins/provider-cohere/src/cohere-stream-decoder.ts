@@ -1,9 +1,8 @@
-import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject } from '@switchyard/core';
 import type { CohereUsage } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 interface StreamEventData {
   type?: string;
@@ -49,7 +48,7 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
         throw invalid('sent an unreadable stream event', error);
       }
       // `null` or `5` is no event: read as one, its fields threw a TypeError, reported as a broken-off answer.
-      if (!isRecord(parsed)) throw invalid('sent a stream event that is not an object');
+      if (!isJsonObject(parsed)) throw invalid('sent a stream event that is not an object');
       const data = parsed as StreamEventData;
       const message = data.delta?.message;
       // The data repeats the event name; it covers a proxy that drops `event:` lines.
@@ -72,8 +71,8 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
           return plan ? [{ type: 'reasoning-delta', delta: plan }] : [];
         }
         case 'tool-call-start': {
-          const call = isRecord(message?.tool_calls) ? message.tool_calls : {};
-          const fn = isRecord(call['function']) ? call['function'] : {};
+          const call = isJsonObject(message?.tool_calls) ? message.tool_calls : {};
+          const fn = isJsonObject(call['function']) ? call['function'] : {};
           const name = nonEmptyText(fn['name']);
           const key = data.index ?? toolIndices.size;
           if (name === undefined) {
@@ -90,7 +89,7 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
         }
         case 'tool-call-delta': {
           const call = message?.tool_calls;
-          const argumentsDelta = isRecord(call) && isRecord(call['function']) ? nonEmptyText(call['function']['arguments']) : undefined;
+          const argumentsDelta = isJsonObject(call) && isJsonObject(call['function']) ? nonEmptyText(call['function']['arguments']) : undefined;
           const index = toolIndices.get(data.index ?? toolIndices.size - 1);
           if (!argumentsDelta || index === undefined) return [];
           return [{ type: 'tool-call-delta', index, argumentsDelta }];

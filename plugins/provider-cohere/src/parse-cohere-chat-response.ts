@@ -1,9 +1,8 @@
-import { GatewayError, nonEmptyText, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
+import { GatewayError, nonEmptyText, type AssistantContentPart, type UpstreamChatResponse, isJsonObject } from '@switchyard/core';
 import type { CohereChatResponse } from './cohere-wire-types.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A tool call's arguments as JSON text: as sent; written as text when sent as an object
@@ -12,7 +11,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  */
 function argumentsText(value: unknown): string {
   if (typeof value === 'string' && value !== '') return value;
-  return isRecord(value) ? JSON.stringify(value) : '{}';
+  return isJsonObject(value) ? JSON.stringify(value) : '{}';
 }
 
 /**
@@ -39,7 +38,7 @@ export function parseCohereChatResponse(body: unknown, provider: string): Upstre
   // Only text where text belongs: a call of null was one named "", a name or id of 5 or {}
   // became "5" or "[object Object]". A call without a name cannot be made: it is left out.
   for (const call of Array.isArray(message.tool_calls) ? (message.tool_calls as unknown[]) : []) {
-    if (!isRecord(call) || !isRecord(call['function'])) continue;
+    if (!isJsonObject(call) || !isJsonObject(call['function'])) continue;
     const fn = call['function'];
     const name = nonEmptyText(fn['name']);
     if (name === undefined) continue;

@@ -1,4 +1,4 @@
-import { GatewayError, type ChatRequest } from '@switchyard/core';
+import { GatewayError, type ChatRequest, isJsonObject } from '@switchyard/core';
 import { convertJsonSchemaForGemini } from './convert-json-schema-for-gemini.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import { convertToGeminiTools } from './convert-to-gemini-tools.js';
@@ -87,11 +87,7 @@ function mergeUnder(base: Record<string, unknown>, override: Record<string, unkn
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const under = merged[key];
-    merged[key] = isRecord(under) && isRecord(value) ? mergeUnder(under, value) : value;
+    merged[key] = isJsonObject(under) && isJsonObject(value) ? mergeUnder(under, value) : value;
   }
   return merged;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

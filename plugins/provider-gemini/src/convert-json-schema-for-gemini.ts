@@ -1,4 +1,4 @@
-import { setField } from '@switchyard/core';
+import { setField, isJsonObject } from '@switchyard/core';
 
 /** What {@link convertJsonSchemaForGemini} made of a schema. */
 export interface GeminiSchemaConversion {
@@ -71,7 +71,7 @@ interface ConversionState {
 
 function convertNode(input: unknown, pointer: string, state: ConversionState): Record<string, unknown> {
   // `true` (anything) has no Gemini spelling but an empty schema; `false` cannot be said at all.
-  if (!isRecord(input)) return {};
+  if (!isJsonObject(input)) return {};
   let node = input;
 
   const ref = node['$ref'];
@@ -104,7 +104,7 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
   convertEnum(node, output, pointer, state);
   convertFormat(node, output, pointer, state);
 
-  if (isRecord(node['properties'])) {
+  if (isJsonObject(node['properties'])) {
     const properties: Record<string, unknown> = {};
     for (const [name, property] of Object.entries(node['properties'])) {
       // A property named `__proto__` stays a property (setField), not the map's prototype.
@@ -114,12 +114,12 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
     if (Object.keys(properties).length > 0) output['properties'] = properties;
   }
   if (Array.isArray(node['required'])) {
-    const properties = isRecord(output['properties']) ? output['properties'] : {};
+    const properties = isJsonObject(output['properties']) ? output['properties'] : {};
     const required = node['required'].filter((name): name is string => typeof name === 'string' && Object.hasOwn(properties, name));
     if (required.length !== node['required'].length) state.removed.push(`${pointer}/required`);
     if (required.length > 0) output['required'] = required;
   }
-  if (isRecord(node['items'])) output['items'] = convertNode(node['items'], `${pointer}/items`, state);
+  if (isJsonObject(node['items'])) output['items'] = convertNode(node['items'], `${pointer}/items`, state);
   else if (node['items'] !== undefined) state.removed.push(`${pointer}/items`);
 
   const alternatives = [
@@ -180,7 +180,7 @@ function convertAlternatives(
   let nullable = false;
   const members: Array<Record<string, unknown>> = [];
   for (const { member, at } of alternatives) {
-    if (isRecord(member) && member['type'] === 'null') {
+    if (isJsonObject(member) && member['type'] === 'null') {
       nullable = true;
       continue;
     }
@@ -207,7 +207,7 @@ function mergeAllOf(
   const merged: Record<string, unknown> = { ...rest };
   const inlined: string[] = [];
   for (const [index, member] of listOf(allOf).entries()) {
-    if (!isRecord(member)) continue;
+    if (!isJsonObject(member)) continue;
     const { $ref: ref, ...siblings } = member;
     let resolved = siblings;
     if (typeof ref === 'string') {
@@ -224,8 +224,8 @@ function mergeAllOf(
         if (!('$ref' in merged)) merged['$ref'] = value;
         continue;
       }
-      if (keyword === 'properties' && isRecord(value)) {
-        merged['properties'] = { ...(isRecord(merged['properties']) ? merged['properties'] : {}), ...value };
+      if (keyword === 'properties' && isJsonObject(value)) {
+        merged['properties'] = { ...(isJsonObject(merged['properties']) ? merged['properties'] : {}), ...value };
       } else if (keyword === 'required' && Array.isArray(value)) {
         merged['required'] = [...new Set([...listOf(merged['required']), ...value])];
       } else if (!(keyword in merged)) {
@@ -243,10 +243,10 @@ function resolveReference(root: Record<string, unknown>, ref: string): Record<st
   for (const token of ref.slice(1).split('/').slice(1)) {
     const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
     // Own members only: `#/$defs/__proto__` must not resolve to Object.prototype.
-    if (!isRecord(target) || !Object.hasOwn(target, key)) return undefined;
+    if (!isJsonObject(target) || !Object.hasOwn(target, key)) return undefined;
     target = target[key];
   }
-  return isRecord(target) ? target : undefined;
+  return isJsonObject(target) ? target : undefined;
 }
 
 function escapePointer(token: string): string {
@@ -255,8 +255,4 @@ function escapePointer(token: string): string {
 
 function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

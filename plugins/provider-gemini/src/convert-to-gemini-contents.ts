@@ -1,4 +1,4 @@
-import { GatewayError, parseUpstreamJson, type AssistantMessage, type ChatMessage, type UserMessage } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type AssistantMessage, type ChatMessage, type UserMessage, isJsonObject } from '@switchyard/core';
 import { convertImagePart } from './convert-image-part.js';
 import type { GeminiContent, GeminiPart } from './gemini-wire-types.js';
 import { readThoughtSignature } from './read-thought-signature.js';
@@ -112,7 +112,7 @@ function parseArguments(text: string, param: string): Record<string, unknown> {
   } catch {
     throw new GatewayError('invalid_request', `${param} is not valid JSON; Gemini needs the arguments as a JSON object.`, { param });
   }
-  if (!isRecord(parsed)) throw new GatewayError('invalid_request', `${param} must be a JSON object for Gemini.`, { param });
+  if (!isJsonObject(parsed)) throw new GatewayError('invalid_request', `${param} must be a JSON object for Gemini.`, { param });
   return parsed;
 }
 
@@ -120,7 +120,7 @@ function parseArguments(text: string, param: string): Record<string, unknown> {
 function toolResponse(content: string): Record<string, unknown> {
   try {
     const parsed: unknown = parseUpstreamJson(content);
-    if (isRecord(parsed)) return parsed;
+    if (isJsonObject(parsed)) return parsed;
   } catch {
     // Plain text, wrapped below.
   }
@@ -136,8 +136,4 @@ function mergeTurns(turns: GeminiContent[]): GeminiContent[] {
     else merged.push({ role: turn.role, parts: [...turn.parts] });
   }
   return merged;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+import { isJsonObject } from '@switchyard/core';
 import type { GeminiCandidate, GeminiGenerateContentResponse } from './gemini-wire-types.js';
 
 /**
@@ -17,7 +18,6 @@ export interface GeminiCandidateReading {
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Reads the first candidate of a `GenerateContentResponse`, keeping only what is of
@@ -29,9 +29,9 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  */
 export function readFirstCandidate(response: GeminiGenerateContentResponse): GeminiCandidateReading | undefined {
   const candidate: unknown = Array.isArray(response.candidates) ? response.candidates[0] : undefined;
-  if (!isRecord(candidate)) return undefined;
+  if (!isJsonObject(candidate)) return undefined;
   const content = candidate['content'];
-  const wireParts = isRecord(content) && Array.isArray(content['parts']) ? content['parts'] : [];
+  const wireParts = isJsonObject(content) && Array.isArray(content['parts']) ? content['parts'] : [];
   const parts: GeminiPartReading[] = [];
   for (const part of wireParts) {
     const reading = readPart(part);
@@ -41,10 +41,10 @@ export function readFirstCandidate(response: GeminiGenerateContentResponse): Gem
 }
 
 function readPart(part: unknown): GeminiPartReading | undefined {
-  if (!isRecord(part)) return undefined;
+  if (!isJsonObject(part)) return undefined;
   const signature = typeof part['thoughtSignature'] === 'string' && part['thoughtSignature'] !== '' ? part['thoughtSignature'] : undefined;
   const call = part['functionCall'];
-  if (isRecord(call) && typeof call['name'] === 'string') {
+  if (isJsonObject(call) && typeof call['name'] === 'string') {
     const id = typeof call['id'] === 'string' ? call['id'] : undefined;
     return { type: 'call', name: call['name'], id, arguments: argumentsText(call['args']), signature };
   }
@@ -59,7 +59,7 @@ function readPart(part: unknown): GeminiPartReading | undefined {
  * reading); anything else (a number, a list) is no arguments, never `"5"` or `"[1]"`.
  */
 function argumentsText(args: unknown): string {
-  if (isRecord(args)) return JSON.stringify(args);
+  if (isJsonObject(args)) return JSON.stringify(args);
   if (args === undefined || args === null) return '{}';
   return typeof args === 'string' ? args : '';
 }

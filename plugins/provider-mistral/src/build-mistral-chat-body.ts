@@ -1,3 +1,4 @@
+import { isJsonObject } from '@switchyard/core';
 import type { ChatRequest, Logger } from '@switchyard/core';
 import { buildChatBody, dropUnsupportedParams } from '@switchyard/provider-openai';
 import type { MistralOptions } from './mistral-options.js';
@@ -16,7 +17,6 @@ const mistralChatFields = new Set([
   'safe_prompt', 'prompt_mode',
 ]);
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Canonical request → Mistral chat body: OpenAI's translation, then Mistral's differences. */
 export function buildMistralChatBody(
@@ -47,7 +47,7 @@ function toMistralMessage(messages: Json[]): (message: Json) => Json {
   const toolNames = new Map<string, string>();
   for (const message of messages) {
     for (const call of Array.isArray(message['tool_calls']) ? message['tool_calls'] : []) {
-      if (isRecord(call) && isRecord(call['function'])) toolNames.set(String(call['id']), String(call['function']['name']));
+      if (isJsonObject(call) && isJsonObject(call['function'])) toolNames.set(String(call['id']), String(call['function']['name']));
     }
   }
   return (message) => {

@@ -7,6 +7,7 @@ import {
   type ServerSentEvent,
   type StreamDecoder,
   type StreamPart,
+  isJsonObject,
 } from '@switchyard/core';
 import { readTokenChunk } from './token-chunk.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
@@ -61,7 +62,7 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
       if (typeof choice === 'object' && choice !== null) {
         // Only text where text belongs: a content of 12345 or {} is not passed on, and would
         // have made the output estimate NaN (a usage record the ledger then refused).
-        const delta: Json = isRecord(choice.delta) ? choice.delta : {};
+        const delta: Json = isJsonObject(choice.delta) ? choice.delta : {};
         const reasoning = nonEmptyText(delta['reasoning_content']);
         if (reasoning) parts = withPart(parts, { type: 'reasoning-delta', delta: reasoning });
         const content = nonEmptyText(delta['content']);
@@ -70,9 +71,9 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
         if (refusal) parts = withPart(parts, { type: 'refusal-delta', delta: refusal });
         if (Array.isArray(delta['tool_calls'])) {
           delta['tool_calls'].forEach((call: unknown, position: number) => {
-            if (!isRecord(call)) return;
+            if (!isJsonObject(call)) return;
             const index = toolCallIndex(call['index'], position);
-            const fn: Json = isRecord(call['function']) ? call['function'] : {};
+            const fn: Json = isJsonObject(call['function']) ? call['function'] : {};
             const id = nonEmptyText(call['id']);
             if (id && typeof fn['name'] === 'string') parts = withPart(parts, { type: 'tool-call-start', index, id, name: fn['name'] });
             const argumentsDelta = nonEmptyText(fn['arguments']);
@@ -102,7 +103,6 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A tool call's index as the upstream numbered it, or its place in the delta when it gave none a list could use. */
 function toolCallIndex(value: unknown, position: number): number {

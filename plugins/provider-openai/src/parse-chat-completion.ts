@@ -5,13 +5,13 @@ import {
   type AssistantContentPart,
   type UpstreamChatResponse,
   type OpenAIChatCompletion,
+  isJsonObject,
 } from '@switchyard/core';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A tool call's arguments as JSON text: as sent, or written as text when a compatible
@@ -19,7 +19,7 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  */
 function argumentsText(value: unknown): string {
   if (typeof value === 'string') return value;
-  return isRecord(value) ? JSON.stringify(value) : '';
+  return isJsonObject(value) ? JSON.stringify(value) : '';
 }
 
 /**
@@ -31,9 +31,9 @@ function argumentsText(value: unknown): string {
  */
 export function parseChatCompletion(body: unknown, provider: string): UpstreamChatResponse {
   const completion = body as OpenAIChatCompletion;
-  if (isRecord(body) && body['error'] !== undefined && body['error'] !== null) throw mapOpenAIErrorBody(provider, 500, body as { error: unknown });
+  if (isJsonObject(body) && body['error'] !== undefined && body['error'] !== null) throw mapOpenAIErrorBody(provider, 500, body as { error: unknown });
   const choice = completion?.choices?.[0];
-  if (!choice || !isRecord(choice.message) || (choice.message.tool_calls != null && !Array.isArray(choice.message.tool_calls))) {
+  if (!choice || !isJsonObject(choice.message) || (choice.message.tool_calls != null && !Array.isArray(choice.message.tool_calls))) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a choice.`, { provider });
   }
   const content: AssistantContentPart[] = [];
@@ -47,7 +47,7 @@ export function parseChatCompletion(body: unknown, provider: string): UpstreamCh
   const refusal = nonEmptyText(message.refusal);
   if (refusal) content.push({ type: 'refusal', text: refusal });
   for (const call of message.tool_calls ?? []) {
-    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== 'string') continue;
+    if (!isJsonObject(call) || !isJsonObject(call.function) || typeof call.function.name !== 'string') continue;
     const id = typeof call.id === 'string' ? call.id : '';
     content.push({ type: 'tool-call', id, name: call.function.name, arguments: argumentsText(call.function.arguments) });
   }

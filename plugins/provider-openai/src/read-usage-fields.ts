@@ -1,9 +1,8 @@
-import { readTokenCount, readTokenDetail, type Usage } from '@switchyard/core';
+import { readTokenCount, readTokenDetail, type Usage, isJsonObject } from '@switchyard/core';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const field = (holder: unknown, key: string): unknown => (isRecord(holder) ? holder[key] : undefined);
+const field = (holder: unknown, key: string): unknown => (isJsonObject(holder) ? holder[key] : undefined);
 
 /** Where a dialect's usage object keeps its counts (Chat Completions and Responses name them apart). */
 export interface UsageFieldNames {
@@ -25,7 +24,7 @@ export interface UsageFieldNames {
  * A bad detail count is left out (readTokenDetail).
  */
 export function readUsageFields(raw: unknown, names: UsageFieldNames): Usage | undefined {
-  if (!isRecord(raw)) return undefined;
+  if (!isJsonObject(raw)) return undefined;
   const input = readTokenCount(raw[names.input]);
   const output = readTokenCount(raw[names.output]);
   if (Number.isNaN(input) || Number.isNaN(output) || (input === undefined && output === undefined)) return undefined;

@@ -11,6 +11,7 @@ import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { errorHandler } from '../http/error-handler.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import { ensureContext } from './context-middleware.js';
+import { isJsonObject } from '../transport/upstream-wire-values.js';
 
 /** Options of `createSteps`: the same as `createGateway`'s. */
 export type CreateStepsOptions = CreateGatewayOptions;
@@ -191,15 +192,15 @@ function addUsage(previous: Usage | undefined, next: Usage): Usage {
 
 /** The gateway's chain must end with `adapter`; mounted steps call it through `call`, so it may be left out. */
 function withAdapterLast(rawConfig: unknown): unknown {
-  if (!isRecord(rawConfig) || !Array.isArray(rawConfig['chain'])) return rawConfig;
+  if (!isJsonObject(rawConfig) || !Array.isArray(rawConfig['chain'])) return rawConfig;
   const chain = rawConfig['chain'] as unknown[];
-  if (chain.some((entry) => entry === 'adapter' || (isRecord(entry) && 'adapter' in entry))) return rawConfig;
+  if (chain.some((entry) => entry === 'adapter' || (isJsonObject(entry) && 'adapter' in entry))) return rawConfig;
   return { ...rawConfig, chain: [...chain, 'adapter'] };
 }
 
 function withStream(body: unknown, stream: boolean): unknown {
   // A body that is not an object is left as it is, for the request parser to refuse.
-  return isRecord(body) ? { ...body, stream } : body;
+  return isJsonObject(body) ? { ...body, stream } : body;
 }
 
 async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: RequestContext): AsyncIterable<StreamPart> {
@@ -213,8 +214,4 @@ async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: Req
 
 function unexpectedResult(kind: string): GatewayError {
   return new GatewayError('upstream_invalid_response', `The provider answered with ${kind} where a chat answer was expected.`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

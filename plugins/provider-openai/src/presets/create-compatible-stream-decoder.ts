@@ -1,4 +1,4 @@
-import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject } from '@switchyard/core';
 import { readTokenChunk } from '../token-chunk.js';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
@@ -6,7 +6,6 @@ import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-er
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * `chat.completion.chunk` events of an OpenAI-compatible service → canonical parts,
@@ -41,7 +40,7 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
       } catch (error) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
       }
-      if (!isRecord(chunk)) throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
+      if (!isJsonObject(chunk)) throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
       if (chunk['error'] !== undefined && chunk['error'] !== null) throw streamError(provider, chunk);
       if (chunk['object'] === 'error') throw streamError(provider, chunk);
 
@@ -56,19 +55,19 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
         });
       }
       const choices = Array.isArray(chunk['choices']) ? chunk['choices'] : [];
-      const choice = isRecord(choices[0]) ? choices[0] : undefined;
+      const choice = isJsonObject(choices[0]) ? choices[0] : undefined;
       if (choice) {
-        const delta = isRecord(choice['delta']) ? choice['delta'] : {};
+        const delta = isJsonObject(choice['delta']) ? choice['delta'] : {};
         const { text, reasoning } = readCompatibleContent(delta);
         if (reasoning) parts.push({ type: 'reasoning-delta', delta: reasoning });
         if (text) parts.push({ type: 'text-delta', delta: text });
         if (typeof delta['refusal'] === 'string' && delta['refusal']) parts.push({ type: 'refusal-delta', delta: delta['refusal'] });
         const toolCalls = Array.isArray(delta['tool_calls']) ? delta['tool_calls'] : [];
         toolCalls.forEach((call, position) => {
-          if (!isRecord(call)) return;
+          if (!isJsonObject(call)) return;
           // An index that numbers no list place (1e300, -1, 0.5) was passed on to the client as it came.
           const index = typeof call['index'] === 'number' && Number.isSafeInteger(call['index']) && call['index'] >= 0 ? call['index'] : position;
-          const fn = isRecord(call['function']) ? call['function'] : {};
+          const fn = isJsonObject(call['function']) ? call['function'] : {};
           if (typeof call['id'] === 'string' && call['id'] && typeof fn['name'] === 'string') {
             parts.push({ type: 'tool-call-start', index, id: call['id'], name: fn['name'] });
           }

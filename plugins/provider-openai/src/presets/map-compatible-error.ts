@@ -1,9 +1,8 @@
-import { GatewayError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type UpstreamErrorResponse, isJsonObject } from '@switchyard/core';
 import { mapOpenAIErrorBody, retryAfterSeconds } from '../map-openai-error.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** One upstream error, read from whichever envelope carried it. */
 interface ReadError {
@@ -55,9 +54,9 @@ export function mapCompatibleErrorBody(provider: string, status: number, body: u
 
 function readError(body: unknown): ReadError {
   const read: ReadError = { message: undefined, type: undefined, code: undefined, numericCode: undefined, param: null };
-  if (!isRecord(body)) return read;
+  if (!isJsonObject(body)) return read;
   // `{error:{…}}`, or xAI's flat `{code, error:"…"}`, or a flat `{object:"error", message, …}`.
-  const detail = isRecord(body['error']) ? body['error'] : body;
+  const detail = isJsonObject(body['error']) ? body['error'] : body;
   if (typeof body['error'] === 'string') read.message = body['error'];
   else read.message = messageText(detail['message']);
   if (typeof detail['type'] === 'string') read.type = detail['type'];
@@ -70,9 +69,9 @@ function readError(body: unknown): ReadError {
 /** A message may be a string or, in Mistral's 422, a FastAPI `{detail:[{loc, msg}]}`. */
 function messageText(message: unknown): string | undefined {
   if (typeof message === 'string') return message;
-  const detail = isRecord(message) ? message['detail'] : undefined;
+  const detail = isJsonObject(message) ? message['detail'] : undefined;
   if (!Array.isArray(detail)) return undefined;
-  const lines = detail.filter(isRecord).map((item) => {
+  const lines = detail.filter(isJsonObject).map((item) => {
     const where = Array.isArray(item['loc']) ? item['loc'].join('.') : '';
     return `${where ? `${where}: ` : ''}${String(item['msg'] ?? 'invalid')}`;
   });

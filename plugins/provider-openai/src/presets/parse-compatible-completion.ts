@@ -1,11 +1,10 @@
-import { GatewayError, type AssistantContentPart, type UpstreamChatResponse } from '@switchyard/core';
+import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, isJsonObject } from '@switchyard/core';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
 import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A tool call's arguments as JSON text: as sent, or written as text when sent as an
@@ -14,7 +13,7 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  */
 function argumentsText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (isRecord(value)) return JSON.stringify(value);
+  if (isJsonObject(value)) return JSON.stringify(value);
   return value === undefined || value === null ? '{}' : '';
 }
 
@@ -28,10 +27,10 @@ const metadataFields = ['citations', 'search_results', 'system_fingerprint', 'pr
  */
 export function parseCompatibleCompletion(body: unknown, provider: string): UpstreamChatResponse {
   // An answer carrying an error is that error, choices or not: the fast path would otherwise hand its words, unredacted, to the client.
-  if (isRecord(body) && body['error'] !== undefined && body['error'] !== null) throw mapCompatibleErrorBody(provider, inStreamErrorStatus(body), body);
-  const choices = isRecord(body) && Array.isArray(body['choices']) ? body['choices'] : [];
-  const choice = isRecord(choices[0]) ? choices[0] : undefined;
-  if (!isRecord(body) || !choice || !isRecord(choice['message'])) {
+  if (isJsonObject(body) && body['error'] !== undefined && body['error'] !== null) throw mapCompatibleErrorBody(provider, inStreamErrorStatus(body), body);
+  const choices = isJsonObject(body) && Array.isArray(body['choices']) ? body['choices'] : [];
+  const choice = isJsonObject(choices[0]) ? choices[0] : undefined;
+  if (!isJsonObject(body) || !choice || !isJsonObject(choice['message'])) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a choice.`, { provider });
   }
   if (choice['finish_reason'] === 'error') {
@@ -46,7 +45,7 @@ export function parseCompatibleCompletion(body: unknown, provider: string): Upst
   for (const call of Array.isArray(message['tool_calls']) ? message['tool_calls'] : []) {
     // A call named by something other than text cannot be answered: left out, as an id
     // that is not text is none. Either was passed on as text ("5", "[object Object]").
-    const fn = isRecord(call) && isRecord(call['function']) ? call['function'] : undefined;
+    const fn = isJsonObject(call) && isJsonObject(call['function']) ? call['function'] : undefined;
     if (!fn || typeof fn['name'] !== 'string') continue;
     content.push({ type: 'tool-call', id: typeof call['id'] === 'string' ? call['id'] : '', name: fn['name'], arguments: argumentsText(fn['arguments']) });
   }

@@ -1,4 +1,4 @@
-import { fromOpenAIFinishReason, type FinishReason } from '@switchyard/core';
+import { fromOpenAIFinishReason, type FinishReason, isJsonObject } from '@switchyard/core';
 
 /** Text and reasoning of one message or delta, whatever field or shape carries them. */
 export interface CompatibleContent {
@@ -6,7 +6,6 @@ export interface CompatibleContent {
   reasoning: string;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Reads `content` (a string, or Mistral Magistral's list of `text` / `thinking`
@@ -20,7 +19,7 @@ export function readCompatibleContent(message: Record<string, unknown>): Compati
   if (typeof content === 'string') text = content;
   else if (Array.isArray(content)) {
     for (const chunk of content) {
-      if (!isRecord(chunk)) continue;
+      if (!isJsonObject(chunk)) continue;
       if (chunk['type'] === 'text' && typeof chunk['text'] === 'string') text += chunk['text'];
       else if (chunk['type'] === 'thinking') reasoning += chunkText(chunk['thinking']);
     }
@@ -38,7 +37,7 @@ export function readCompatibleContent(message: Record<string, unknown>): Compati
 function chunkText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (!Array.isArray(value)) return '';
-  return value.map((item) => (isRecord(item) && typeof item['text'] === 'string' ? item['text'] : '')).join('');
+  return value.map((item) => (isJsonObject(item) && typeof item['text'] === 'string' ? item['text'] : '')).join('');
 }
 
 /** OpenAI's finish reasons plus Mistral's `model_length` (the model's context was full). */

@@ -1,9 +1,8 @@
-import { readTokenCount, type Usage } from '@switchyard/core';
+import { readTokenCount, type Usage, isJsonObject } from '@switchyard/core';
 import { readOpenAIUsage } from '../read-openai-usage.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Usage wherever an OpenAI-compatible service puts it: `usage` (OpenAI, on a trailing
@@ -12,7 +11,7 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
  * Undefined when there is none the gateway can bill from (readOpenAIUsage).
  */
 export function readCompatibleUsage(holder: Json): Usage | undefined {
-  const raw = isRecord(holder['usage']) ? holder['usage'] : isRecord(holder['x_groq']) && isRecord(holder['x_groq']['usage']) ? holder['x_groq']['usage'] : undefined;
+  const raw = isJsonObject(holder['usage']) ? holder['usage'] : isJsonObject(holder['x_groq']) && isJsonObject(holder['x_groq']['usage']) ? holder['x_groq']['usage'] : undefined;
   if (!raw) return undefined;
   const usage = readOpenAIUsage(raw);
   if (!usage) return undefined;

@@ -1,4 +1,5 @@
 import type { Usage } from '../../canonical/usage.js';
+import { isJsonObject } from '../../transport/upstream-wire-values.js';
 
 type Json = Record<string, unknown>;
 
@@ -15,8 +16,8 @@ const detailKeys = ['prompt_tokens_details', 'completion_tokens_details'] as con
  * other fields (OpenRouter's `cost`) stay, and its detail counts stay where they are counts.
  */
 export function billedOpenAIUsage(upstream: unknown, billed: Usage): unknown {
-  if (isRecord(upstream) && saysBilled(upstream, billed)) return upstream;
-  const usage: Json = isRecord(upstream) ? { ...upstream } : {};
+  if (isJsonObject(upstream) && saysBilled(upstream, billed)) return upstream;
+  const usage: Json = isJsonObject(upstream) ? { ...upstream } : {};
   usage['prompt_tokens'] = billed.inputTokens;
   usage['completion_tokens'] = billed.outputTokens;
   usage['total_tokens'] = billed.inputTokens + billed.outputTokens;
@@ -40,7 +41,7 @@ function saysBilled(usage: Json, billed: Usage): boolean {
 
 /** A details object with only its count fields: the same object when all are counts; undefined when it is not an object. */
 function countsOnly(details: unknown): Json | undefined {
-  if (!isRecord(details)) return undefined;
+  if (!isJsonObject(details)) return undefined;
   const entries = Object.entries(details);
   if (entries.every(([, value]) => isCount(value))) return details;
   return Object.fromEntries(entries.filter(([, value]) => isCount(value)));
@@ -48,8 +49,4 @@ function countsOnly(details: unknown): Json | undefined {
 
 function isCount(value: unknown): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@ import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-reason.js';
 import { mayHoldMistypedOpenAIText, withOpenAITextFieldsTyped } from './openai-text-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
+import { isJsonObject } from '../../transport/upstream-wire-values.js';
 
 type Json = Record<string, unknown>;
 
@@ -148,7 +149,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
       chunk['choices'] = withOpenAITextFieldsTyped(choices, 'delta') ?? choices;
     }
     const usage = chunk['usage'];
-    if (this.includeUsage && billed !== undefined && isRecord(usage)) {
+    if (this.includeUsage && billed !== undefined && isJsonObject(usage)) {
       chunk['usage'] = billedOpenAIUsage(usage, billed);
       this.usageForwarded = true;
       return [JSON.stringify(chunk)];
@@ -208,14 +209,10 @@ function oneLine(data: string): string {
   return data.includes('\n') ? data.replace(/\n/g, ' ') : data;
 }
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parseObject(data: string): Json | undefined {
   try {
     const value: unknown = parseUpstreamJson(data);
-    return isRecord(value) ? value : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../../transport/upstream-wire-values.js';
+
 /** The fields of an OpenAI message or delta that hold text (or null), and nothing else. */
 const textFields = ['content', 'reasoning_content', 'reasoning', 'refusal'] as const;
 
@@ -24,9 +26,9 @@ export function withOpenAITextFieldsTyped(choices: readonly unknown[], key: 'del
   let written: unknown[] | undefined;
   for (let at = 0; at < choices.length; at++) {
     const choice = choices[at];
-    if (!isRecord(choice)) continue;
+    if (!isJsonObject(choice)) continue;
     const holder = choice[key];
-    if (!isRecord(holder) || textFields.every((field) => isTextOrAbsent(holder[field]))) continue;
+    if (!isJsonObject(holder) || textFields.every((field) => isTextOrAbsent(holder[field]))) continue;
     const typed: Record<string, unknown> = { ...holder };
     for (const field of textFields) if (!isTextOrAbsent(typed[field])) typed[field] = null;
     written ??= choices.slice();
@@ -37,8 +39,4 @@ export function withOpenAITextFieldsTyped(choices: readonly unknown[], key: 'del
 
 function isTextOrAbsent(value: unknown): boolean {
   return value === undefined || value === null || typeof value === 'string';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

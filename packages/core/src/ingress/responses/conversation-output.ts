@@ -1,8 +1,8 @@
 import type { ResponsesFunctionCallItem, ResponsesInputItem, ResponsesMessageItem } from './responses-wire-types.js';
+import { isJsonObject } from '../../transport/upstream-wire-values.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A Response's `output` as the gateway keeps it for the next turn (`previous_response_id`),
@@ -17,14 +17,14 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
 export function conversationOutput(output: unknown): ResponsesInputItem[] {
   const items: ResponsesInputItem[] = [];
   for (const item of Array.isArray(output) ? output : []) {
-    if (!isRecord(item) || typeof item['type'] !== 'string') continue;
+    if (!isJsonObject(item) || typeof item['type'] !== 'string') continue;
     if (item['type'] === 'message') {
       const content = Array.isArray(item['content']) ? item['content'].filter(isTextPart) : [];
       if (content.length > 0) items.push({ ...item, role: 'assistant', content } as ResponsesMessageItem);
     } else if (item['type'] === 'function_call') {
       if (typeof item['call_id'] !== 'string' || typeof item['name'] !== 'string') continue;
       const args = item['arguments'];
-      items.push({ ...item, arguments: typeof args === 'string' ? args : isRecord(args) ? JSON.stringify(args) : '' } as ResponsesFunctionCallItem);
+      items.push({ ...item, arguments: typeof args === 'string' ? args : isJsonObject(args) ? JSON.stringify(args) : '' } as ResponsesFunctionCallItem);
     } else {
       items.push(item as unknown as ResponsesInputItem);
     }
@@ -33,5 +33,5 @@ export function conversationOutput(output: unknown): ResponsesInputItem[] {
 }
 
 function isTextPart(part: unknown): boolean {
-  return isRecord(part) && ((part['type'] === 'output_text' && typeof part['text'] === 'string') || (part['type'] === 'refusal' && typeof part['refusal'] === 'string'));
+  return isJsonObject(part) && ((part['type'] === 'output_text' && typeof part['text'] === 'string') || (part['type'] === 'refusal' && typeof part['refusal'] === 'string'));
 }
