@@ -171,6 +171,15 @@ function gatewayPair() {
   }
 
   /** One request through both gateways against the same upstream bytes. */
+  /** The same upstream bytes streamed through the official client, from the translated gateway, then the fast one, with their records. */
+  async function bothWithClient(script: ReplayScript, provider: string, includeUsage: boolean) {
+    replay.play(script);
+    const viaTranslated = await exchange(translated, () => readStreamWithClient(translated, provider, includeUsage));
+    replay.play(script);
+    const viaFast = await exchange(fast, () => readStreamWithClient(fast, provider, includeUsage));
+    return { viaFast, viaTranslated };
+  }
+
   async function both(body: unknown, script: ReplayScript, fastSplits?: number[]) {
     replay.play(script);
     const viaTranslated = await post(translated, body);
@@ -191,6 +200,7 @@ function gatewayPair() {
     },
     post,
     both,
+    bothWithClient,
     exchange,
   };
 }
@@ -451,10 +461,7 @@ describe('a finish reason OpenAI does not define reaches the client as the trans
   it.each(streamCases)('stream, $provider, $name (usage on the finishing chunk: $usageOnFinish): the official client reads the same on both paths', async ({ member, reads, defined, provider, usageOnFinish }) => {
     const script: ReplayScript = { body: stream(member, usageOnFinish), contentType: 'text/event-stream' };
     for (const includeUsage of [true, false]) {
-      pair.replay.play(script);
-      const viaTranslated = await pair.exchange(pair.translated, () => readStreamWithClient(pair.translated, provider, includeUsage));
-      pair.replay.play(script);
-      const viaFast = await pair.exchange(pair.fast, () => readStreamWithClient(pair.fast, provider, includeUsage));
+      const { viaFast, viaTranslated } = await pair.bothWithClient(script, provider, includeUsage);
       expect(viaFast.read).toEqual(viaTranslated.read);
       expect(viaFast.read).toMatchObject({ content: 'Hello there', finishReasons: [reads[provider]], models: [`${provider}/gpt-4o-mini`] });
       expect(viaFast.read.usage).toEqual(includeUsage ? JSON.parse(usage) : undefined);
@@ -537,10 +544,7 @@ describe('a finish_reason that is not a word reaches the client as the translate
   it.each(streamCases)('stream, $provider, $name (finishing chunk: $finishing): the official client reads the same on both paths', async ({ member, provider, finishing }) => {
     const script: ReplayScript = { body: stream(member, finishing), contentType: 'text/event-stream' };
     for (const includeUsage of [true, false]) {
-      pair.replay.play(script);
-      const viaTranslated = await pair.exchange(pair.translated, () => readStreamWithClient(pair.translated, provider, includeUsage));
-      pair.replay.play(script);
-      const viaFast = await pair.exchange(pair.fast, () => readStreamWithClient(pair.fast, provider, includeUsage));
+      const { viaFast, viaTranslated } = await pair.bothWithClient(script, provider, includeUsage);
       expect(viaFast.read).toEqual(viaTranslated.read);
       expect(viaFast.read).toMatchObject({ content: 'Hello there', finishReasons: [], models: [`${provider}/gpt-4o-mini`] });
       expect(viaFast.read.usage).toEqual(includeUsage ? JSON.parse(usage) : undefined);
