@@ -1,7 +1,7 @@
 import { maxMatchedEventLength, SseDecoder, type ServerSentEvent } from '@switchyard/core';
 import { readFixture } from '@switchyard/testing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAnthropicStreamDecoder } from '../src/anthropic-stream-decoder.js';
 import { readBlockDelta } from '../src/block-delta-event.js';
 
@@ -100,7 +100,11 @@ describe('readBlockDelta', () => {
 });
 
 describe('the Anthropic stream decoder reads block deltas without parsing them', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('gives the same parts as when it parses every event', () => {
+    // Anthropic's message_start has no creation time, so each decoder stamps the clock's second: the two runs must see one clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 11, 5, 12, 0, 0, 999) });
     for (const file of ['stream.txt', 'stream-text-only.txt']) {
       const events = eventsOf(file);
       // A trailing space is still the same JSON, but never matches the exact shape: every event is parsed.
