@@ -333,10 +333,10 @@ describe('admin API: changing keys', () => {
     const again = await admin('post', `/keys/${key.id}/revoke`);
     expect(again.body.key.revoked_at).toBe('2026-11-27T12:00:01.000Z');
     expect((await keys.listAudit(key.id)).map((entry) => entry.action)).toEqual(['create', 'revoke']);
-    expectError(await admin('post', `/keys/${key.id}/rotate`), 400, 'invalid_request', 'id');
+    expectError(await admin('post', `/keys/${key.id}/rotate`), 409, 'key_state_conflict', 'id');
   });
 
-  it('a revoke landing between a rotation\'s read and its write → the same 400 as rotating a revoked key, no secret handed out', async () => {
+  it('a revoke landing between a rotation\'s read and its write → the same 409 as rotating a revoked key, no secret handed out', async () => {
     const { key, secret } = await createKey();
     // Another admin's revoke lands just after this rotation has read the key (still live).
     const get = keys.get.bind(keys);
@@ -346,7 +346,7 @@ describe('admin API: changing keys', () => {
       return read;
     };
     const answer = await admin('post', `/keys/${key.id}/rotate`, { grace_period: '1h' });
-    expectError(answer, 400, 'invalid_request', 'id');
+    expectError(answer, 409, 'key_state_conflict', 'id');
     expect(answer.body.secret).toBeUndefined();
     const stored = (await get(key.id))!;
     expect(stored.revokedAt).toBe(clock.toISOString());

@@ -42,6 +42,8 @@ export const errorCatalogue = {
   endpoint_not_allowed: { status: 403, type: 'permission_error', retryable: false },
   insufficient_quota: { status: 429, type: 'insufficient_quota', retryable: false },
   key_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  /** Admin API: the change conflicts with the key's state (rotating a revoked key). */
+  key_state_conflict: { status: 409, type: 'invalid_request_error', retryable: false },
 
   // What the upstream provider said, mapped.
   upstream_bad_request: { status: 400, type: 'invalid_request_error', retryable: false },

@@ -149,8 +149,7 @@ export function keyRoutes(context: AdminContext): Router {
       throw invalidField('grace_period', 'expected a duration such as 10m, 12h or 2d, or a number of seconds');
     }
     const current = await findKey(req);
-    // TODO(errors): 409 `key_revoked` once the catalogue has it.
-    const revoked = () => new GatewayError('invalid_request', `Key '${current.id}' is revoked; it cannot be rotated.`, { param: 'id' });
+    const revoked = () => new GatewayError('key_state_conflict', `Key '${current.id}' is revoked; it cannot be rotated.`, { param: 'id' });
     if (current.revokedAt !== undefined) throw revoked();
     const at = now();
     const graceUntil = graceMilliseconds > 0 ? new Date(at.getTime() + graceMilliseconds) : undefined;
