@@ -388,6 +388,20 @@ describe('admin API: changing keys', () => {
     expect((await admin('get', `/keys/${key.id}`)).body.key.secret_prefixes).toEqual(secrets.slice(-10).map((each) => each.slice(0, 7)));
   });
 
+  it('a rotation whose cap ends secrets still in their grace names them in its audit entry', async () => {
+    const { key, secret } = await createKey();
+    const secrets = [secret];
+    for (let rotation = 0; rotation < 11; rotation++) {
+      secrets.push((await admin('post', `/keys/${key.id}/rotate`, { grace_period: '1d' })).body.secret as string);
+    }
+    const rotations = (await keys.listAudit(key.id)).filter((entry) => entry.action === 'rotate');
+    expect(rotations.map((entry) => entry.details['secrets_ended_by_limit'])).toEqual([
+      ...Array.from({ length: 9 }, () => undefined),
+      [secrets[0]!.slice(0, 7)],
+      [secrets[1]!.slice(0, 7)],
+    ]);
+  });
+
   it('rotates with the grace period in seconds, or none at all', async () => {
     const { key, secret: first } = await createKey();
     const second = (await admin('post', `/keys/${key.id}/rotate`, { grace_period: 30 })).body.secret as string;

@@ -1,4 +1,4 @@
-import { compileValidator, GatewayError, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { compileValidator, GatewayError, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, type KeySecret, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import {
@@ -160,10 +160,12 @@ export function keyRoutes(context: AdminContext): Router {
     });
     if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
     await announce(key.id);
+    const endedByLimit = graceUntil === undefined ? [] : secretsEndedAtOnce(current, key, at);
     await audit(key, 'rotate', at, {
       grace_period_seconds: graceMilliseconds / 1000,
       previous_secrets_expire_at: (graceUntil ?? at).toISOString(),
       secret_prefix: generated.stored.prefix,
+      ...(endedByLimit.length > 0 && { secrets_ended_by_limit: endedByLimit }),
     });
     sendJson(res, 200, { key: formatKeyRecord(key, at), secret: generated.secret });
   });
@@ -174,4 +176,15 @@ export function keyRoutes(context: AdminContext): Router {
   });
 
   return router;
+}
+
+const isLiveAt = (secret: KeySecret, at: Date): boolean => secret.expiresAt === undefined || Date.parse(secret.expiresAt) > at.getTime();
+
+/**
+ * The prefixes of secrets that worked before a rotation with a grace period and no longer do
+ * after it: the oldest, ended at once by the cap of `MAX_LIVE_SECRETS_PER_KEY` working secrets.
+ */
+function secretsEndedAtOnce(before: VirtualKey, after: VirtualKey, at: Date): string[] {
+  const stillLive = new Set(after.secrets.filter((secret) => isLiveAt(secret, at)).map((secret) => secret.hash));
+  return before.secrets.filter((secret) => isLiveAt(secret, at) && !stillLive.has(secret.hash)).map((secret) => secret.prefix);
 }
