@@ -61,4 +61,18 @@ describe('the standalone server mounts the dashboard and the self view', () => {
     expect((await fetch(`${origin}/dashboard/`)).status).toBe(404);
     expect((await fetch(`${origin}/admin/usage`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
   });
+
+  it('server.trust_proxy: 1 counts failed logins per client behind the proxy, by X-Forwarded-For', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-standalone-'));
+    const { origin } = await start({ server: { data_dir: dataDir, trust_proxy: 1 } });
+    const logIn = (key: string, client: string) =>
+      fetch(`${origin}/dashboard/api/session`, {
+        method: 'POST',
+        headers: { 'x-switchyard-dashboard': '1', 'content-type': 'application/json', 'x-forwarded-for': client },
+        body: JSON.stringify({ key }),
+      });
+    for (let attempt = 0; attempt < 10; attempt++) expect((await logIn(`sy-guess-${attempt}`, '203.0.113.7')).status).toBe(401);
+    expect((await logIn(masterKey, '203.0.113.7')).status).toBe(429);
+    expect((await logIn(masterKey, '203.0.113.8')).status).toBe(200);
+  });
 });

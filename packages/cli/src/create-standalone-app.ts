@@ -13,6 +13,9 @@ import express, { type Express } from 'express';
 export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Where the dashboard's login throttle reads the client's address (req.ip): behind N proxies, N hops into X-Forwarded-For.
+  const proxies = gateway.runtime.config.server.trust_proxy;
+  if (proxies > 0) app.set('trust proxy', proxies);
   // The gateway's router is mounted at the root, last, as hotRoutesAhead (and hotRoutesBeforeApp, in front of this app) require.
   const modelCalls = hotRoutesAhead(gateway.router);
   if (modelCalls) app.use(modelCalls);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorHandler, GatewayError, toGatewayError, unknownEndpoint } from '@switchyard/core';
@@ -95,7 +96,7 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   });
 
   api.post('/session', express.json({ limit: '4kb', type: () => true }), async (req, res) => {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req);
     if (!throttle.allows(address)) throw new GatewayError('too_many_logins', 'Too many failed logins from this address; try again in a minute.');
     const key = (req.body as { key?: unknown } | undefined)?.key;
     if (typeof key !== 'string' || key.length === 0 || key.length > maxKeyLength || !/^\S+$/.test(key)) {
@@ -172,4 +173,16 @@ function withMasterKey(masterKey: string): RequestHandler {
 function splitUrl(url: string): [string, string] {
   const index = url.indexOf('?');
   return index === -1 ? [url, ''] : [url.slice(0, index), url.slice(index)];
+}
+
+/**
+ * The address a login counts against: Express's `req.ip`, which follows the app's
+ * `trust proxy` setting (the socket's peer unless the app trusts proxies in front of it,
+ * as `server.trust_proxy` sets in the standalone server). A forwarded value that is not
+ * an IP address is not a bucket of its own: it counts as the socket's peer.
+ */
+function clientAddress(req: Request): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  const ip = req.ip;
+  return ip !== undefined && ip !== peer && isIP(ip) !== 0 ? ip : peer;
 }

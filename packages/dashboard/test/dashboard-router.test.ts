@@ -14,10 +14,12 @@ let ledger: MemoryUsageLedger;
 let app: express.Express;
 let logLines: string[];
 
-function build(options: { maxSessions?: number } = {}) {
+function build(options: { maxSessions?: number; trustProxy?: number } = {}) {
   logLines = [];
   const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
-  app = express().use(
+  app = express();
+  if (options.trustProxy) app.set('trust proxy', options.trustProxy);
+  app.use(
     '/dashboard',
     createDashboardRouter({ keys, ledger, masterKey, logger, now: () => now, ...(options.maxSessions && { sessions: { maxSessions: options.maxSessions } }) }),
   );
@@ -155,6 +157,39 @@ describe('dashboard sessions', () => {
     const blocked = await request(app).post('/dashboard/api/session').set(header).send({ key: masterKey });
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe('too_many_logins');
+  });
+
+  const failTenTimes = async (forwardedFor: string) => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const response = await request(app).post('/dashboard/api/session').set(header).set('x-forwarded-for', forwardedFor).send({ key: `sy-guess-${attempt}` });
+      expect(response.status).toBe(401);
+    }
+  };
+  const logInFrom = (forwardedFor: string) => request(app).post('/dashboard/api/session').set(header).set('x-forwarded-for', forwardedFor).send({ key: masterKey });
+
+  it('behind a trusted proxy, counts failures per forwarded client address, not per proxy', async () => {
+    build({ trustProxy: 1 });
+    await failTenTimes('203.0.113.7');
+    expect((await logInFrom('203.0.113.7')).status).toBe(429);
+    // Another client behind the same proxy (the same socket peer) still logs in.
+    expect((await logInFrom('203.0.113.8')).status).toBe(200);
+    // What a client puts before the proxy's own entry is not read: one hop is trusted.
+    expect((await logInFrom('198.51.100.1, 203.0.113.7')).status).toBe(429);
+  });
+
+  it('without a trusted proxy, X-Forwarded-For is the client\'s word and ignored', async () => {
+    await failTenTimes('203.0.113.7');
+    expect((await logInFrom('203.0.113.8')).status).toBe(429);
+  });
+
+  it('a forwarded value that is not an IP address counts as the proxy\'s own address, not a bucket of its own', async () => {
+    build({ trustProxy: 1 });
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const response = await request(app).post('/dashboard/api/session').set(header).set('x-forwarded-for', `made-up-name-${attempt}`).send({ key: `sy-guess-${attempt}` });
+      expect(response.status).toBe(401);
+    }
+    expect((await logInFrom('another-made-up-name')).status).toBe(429);
+    expect((await logInFrom('203.0.113.9')).status).toBe(200);
   });
 
   it('requires the dashboard header on every API call (CSRF) and refuses cross-site calls', async () => {

@@ -105,6 +105,14 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 5000,
           description: 'An idle keep-alive connection is closed after this time.',
         },
+        trust_proxy: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 16,
+          default: 0,
+          description:
+            'How many reverse proxies stand in front of the server, each appending to X-Forwarded-For: the client address is read that many hops from the right (Express\'s numeric `trust proxy`). 0 uses the socket\'s peer. Used by the dashboard\'s login throttle.',
+        },
         cost_header: {
           type: 'boolean',
           default: false,

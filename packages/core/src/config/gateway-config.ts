@@ -121,6 +121,8 @@ export interface GatewayConfig {
     request_timeout_ms: number;
     /** Idle keep-alive connections are closed after this time (Node's `keepAliveTimeout`). */
     keep_alive_timeout_ms: number;
+    /** Reverse proxies in front of the server (Express's numeric `trust proxy`); 0: the socket's peer is the client. */
+    trust_proxy: number;
     /** Send `x-switchyard-cost` (USD) on whole answers; streams have sent their headers before the cost is known. */
     cost_header: boolean;
     /**
