@@ -11,8 +11,9 @@ export function cacheScopeValue(scope: CacheScope, principal: Principal | undefi
   if (!principal) return 'anonymous';
   if (scope === 'team' && principal.team !== undefined) return `team:${principal.team}`;
   if (scope === 'project' && principal.project !== undefined) {
-    // Projects are named within a team; two teams' "default" projects stay apart.
-    return `project:${principal.team ?? ''}/${principal.project}`;
+    // Projects are named within a team; two teams' "default" projects stay apart. Both names
+    // are free text: a JSON pair, not `team/project`, so `a/b` + `c` is not `a` + `b/c`.
+    return `project:${JSON.stringify([principal.team ?? null, principal.project])}`;
   }
   return `key:${principal.keyId}`;
 }

@@ -199,6 +199,16 @@ describe('cache scopes', () => {
     expect(cacheScopeValue('project', alice)).not.toBe(cacheScopeValue('project', carol));
   });
 
+  it('per project: a slash in a team or project name cannot make two projects one', () => {
+    // Team and project names are free text (the admin API takes any label).
+    const slashTeam: Principal = { kind: 'static', keyId: 'static:dave', name: 'dave', team: 'red/web', project: 'v2' };
+    const slashProject: Principal = { kind: 'static', keyId: 'static:erin', name: 'erin', team: 'red', project: 'web/v2' };
+    expect(cacheScopeValue('project', slashTeam)).not.toBe(cacheScopeValue('project', slashProject));
+    const emptyTeam: Principal = { kind: 'static', keyId: 'static:fay', name: 'fay', team: '', project: 'web' };
+    const noTeam: Principal = { kind: 'static', keyId: 'static:gus', name: 'gus', project: 'web' };
+    expect(cacheScopeValue('project', emptyTeam)).not.toBe(cacheScopeValue('project', noTeam));
+  });
+
   it('falls back to the key, never to a wider circle, when the principal has no team or project', () => {
     expect(cacheScopeValue('team', loner)).toBe(cacheScopeValue('key', loner));
     expect(cacheScopeValue('project', loner)).toBe('key:static:loner');
