@@ -129,8 +129,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     count('miss');
     // An entry is canonical (it replays in either dialect, streamed or whole, with the same
     // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
-    // A request only the fast path can send (Anthropic server tools) is not stored rather than refused.
-    if (plan.write && !context.translationRefusal) context.needsParts = true;
+    if (plan.write) context.needsParts = true;
     const result = await call();
     if (!plan.write) return result;
     const save = (stored: CachedResult, servedBy: Deployment | undefined) => {
@@ -166,6 +165,10 @@ function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestC
   if (!read && !write) return undefined;
   const deployment = context.deployments[0];
   if (!deployment) return undefined;
+  // A request only the fast path can send (Anthropic server tools, OpenAI built-in tools): those
+  // tools are not in the canonical request, so its key would be that of the same request without
+  // them. Neither read nor stored, rather than refused.
+  if (context.translationRefusal) return undefined;
   const scope = cacheScopeValue(options.scope, context.principal);
   let lookup: CacheKeyLookup;
   // One key for every chat dialect: the entry is canonical, and replays in whichever dialect asks.

@@ -321,4 +321,17 @@ describe('the cache step in a gateway', () => {
     expect(unstored.headers.get('x-switchyard-path')).toBe('fast');
     expect(text(unstored.text).length).toBeGreaterThan(0);
   });
+  it('never answers a request carrying a tool only its own provider runs (Anthropic server tools, OpenAI built-in tools) from the entry of one without it', async () => {
+    const gateway = await gatewayWith();
+    const plain = { model: 'openai/gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'What happened today?' }] };
+    const miss = await post(gateway, '/messages', plain);
+    expect(miss.status).toBe(200);
+    expect(miss.cache).toBe('MISS');
+    // The server tool is left out of the canonical request, which is otherwise the same as the one stored.
+    const withSearch = await post(gateway, '/messages', { ...plain, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 1 }] });
+    expect(withSearch.cache).not.toBe('HIT');
+    // Without the cache it is refused: an OpenAI deployment cannot run Anthropic's search.
+    expect(withSearch.status).toBe(400);
+    expect(upstream.requests).toHaveLength(1);
+  });
 });
