@@ -1,4 +1,5 @@
 import {
+  CHARACTERS_PER_TOKEN,
   IMAGE_TOKEN_ESTIMATE,
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
@@ -97,7 +98,9 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
   });
   const countFor = (model: string): CountText | undefined => {
     const encoding = openAIEncodingFor(model);
-    return encoding ? encoders.get(encoding) : undefined;
+    const countPiece = encoding ? encoders.get(encoding) : undefined;
+    // A budget per request: each request counts with a fresh one.
+    return countPiece && boundedCountText(countPiece);
   };
   return {
     chat(request) {
@@ -110,6 +113,51 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
     },
     ready,
   };
+}
+
+/** The longest text handed to the tokenizer at once: a longer one is cut, at a word break when it has one. */
+const tokenizerPieceChars = 128;
+
+/** The characters of one request the tokenizer counts; the rest are estimated (chars / 4). */
+const tokenizedCharsPerRequest = 262_144;
+
+/**
+ * A request's text counter over the tokenizer's `countPiece`, with its work bounded.
+ * BPE is quadratic in the length of a run without word breaks (100,000 letters took
+ * 11 s of the event loop; a 4 MB body of one would take hours), so texts are counted
+ * in pieces of at most {@link tokenizerPieceChars}, cut before a whitespace where the
+ * piece has one (the tokenizer splits there too, so ordinary text counts the same). On
+ * text with few repeats (base64, random characters) even short pieces cost about 2 µs
+ * a character, so past {@link tokenizedCharsPerRequest} characters the rest is estimated.
+ */
+function boundedCountText(countPiece: CountText): CountText {
+  let budget = tokenizedCharsPerRequest;
+  return (text) => {
+    let tokens = 0;
+    let start = 0;
+    while (start < text.length) {
+      if (budget <= 0) return tokens + Math.ceil((text.length - start) / CHARACTERS_PER_TOKEN);
+      let end = Math.min(start + Math.min(tokenizerPieceChars, budget), text.length);
+      if (end < text.length) end = pieceEnd(text, start, end);
+      tokens += countPiece(text.slice(start, end));
+      budget -= end - start;
+      start = end;
+    }
+    return tokens;
+  };
+}
+
+/** Where a piece ending at most at `end` ends: before its last whitespace, else at `end` but not inside a surrogate pair. */
+function pieceEnd(text: string, start: number, end: number): number {
+  for (let index = end; index > start; index--) {
+    if (isWhitespace(text.charCodeAt(index))) return index;
+  }
+  const last = text.charCodeAt(end - 1);
+  return last >= 0xd800 && last <= 0xdbff && end - 1 > start ? end - 1 : end;
+}
+
+function isWhitespace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0xa0 || code === 0x3000 || code === 0x2028 || code === 0x2029;
 }
 
 async function loadEncodings(encoders: Map<EncodingName, CountText>): Promise<void> {
