@@ -198,3 +198,59 @@ describe('key-scope holds for an app making several calls in one request (create
     expect(spent).toEqual({ spent: app.costs.reduce((sum, cost) => sum + micros(cost), 0), reserved: 0, reservations: 0 });
   });
 });
+
+describe('key-scope and cache hits billed with bill_hits', () => {
+  it('a billed hit is paid into the budget as the ledger records it; an unbilled hit costs nothing', async () => {
+    for (const billHits of [true, false]) {
+      const dir = await dataDir();
+      const gateway = await startTestGateway({
+        server: { data_dir: dir },
+        storage: { use: 'sqlite' },
+        providers: { priced: { use: 'mock' } },
+        prices: { 'priced/echo': { input: 1000, output: 1000 } },
+        chain: ['auth', 'key-scope', { cache: { bill_hits: billHits } }, 'route', 'adapter'],
+      });
+      const records: RequestRecord[] = [];
+      gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
+      const key = await createKey(gateway, 10);
+      const body = { model: 'priced/echo', max_tokens: 50, messages: [{ role: 'user', content: 'the same question, three times' }] };
+      const caches: Array<string | null> = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await post(gateway, key.secret, 'chat/completions', body);
+        await response.arrayBuffer();
+        expect(response.status).toBe(200);
+        caches.push(response.headers.get('x-switchyard-cache'));
+      }
+      await gateway.close();
+      expect(caches).toEqual(['MISS', 'HIT', 'HIT']);
+      const costs = records.filter((record) => record.keyId === key.id).map((record) => micros(record.costUsd));
+      expect(costs[0]).toBeGreaterThan(0);
+      expect(costs.slice(1)).toEqual(billHits ? [costs[0], costs[0]] : [0, 0]);
+      expect(accountIn(dir, `key:${key.id}`)).toEqual({ spent: costs.reduce((sum, cost) => sum + cost, 0), reserved: 0, reservations: 0 });
+    }
+  });
+  it('a billed hit the budget cannot cover is refused as a call would be; an unbilled one is served', async () => {
+    for (const billHits of [true, false]) {
+      const dir = await dataDir();
+      const gateway = await startTestGateway({
+        server: { data_dir: dir },
+        storage: { use: 'sqlite' },
+        providers: { priced: { use: 'mock' } },
+        prices: { 'priced/echo': { input: 1000, output: 1000 } },
+        chain: ['auth', 'key-scope', { cache: { bill_hits: billHits } }, 'route', 'adapter'],
+      });
+      // The call holds at most $0.066 and costs $0.023, as does each billed hit: $0.07 pays for the call and two hits.
+      const key = await createKey(gateway, 0.07);
+      const body = { model: 'priced/echo', max_tokens: 50, messages: [{ role: 'user', content: 'the same question, three times' }] };
+      const answers: Array<[number, string | null]> = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await post(gateway, key.secret, 'chat/completions', body);
+        const text = await response.text();
+        answers.push([response.status, response.status === 200 ? response.headers.get('x-switchyard-cache') : (JSON.parse(text) as { error: { code: string } }).error.code]);
+      }
+      await gateway.close();
+      expect(answers).toEqual(billHits ? [[200, 'MISS'], [200, 'HIT'], [200, 'HIT'], [429, 'insufficient_quota']] : [[200, 'MISS'], [200, 'HIT'], [200, 'HIT'], [200, 'HIT']]);
+      expect(accountIn(dir, `key:${key.id}`)).toEqual({ spent: billHits ? 69_000 : 23_000, reserved: 0, reservations: 0 });
+    }
+  });
+});

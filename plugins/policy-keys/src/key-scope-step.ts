@@ -243,8 +243,16 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
   const calls = heldCallsOf(context, (held) => context.onFinished(() => budget.alerts.track(settleCalls(context, budget, held), context.id)));
   // Every routed call begins one, a cache hit too, so the usage of a call made without an attempt is nobody else's.
   context.requestInterceptors.push((next) => () => {
-    calls.push({ request: callRequest(context), usageBefore: copyUsage(context.usage) });
-    return next();
+    const call: HeldCall = { request: callRequest(context), usageBefore: copyUsage(context.usage) };
+    calls.push(call);
+    return next().then((result) => {
+      if (call.hold || !context.cacheHit || !context.billable || !context.servedBy) return result;
+      // A cache hit billed like the call it replays (the cache's `bill_hits`) made no attempt, so nothing
+      // held it: its known cost is held now, refused as a call would be, and paid with the request's calls.
+      call.servedBy = context.servedBy;
+      call.hold = holdCost(context, budget, callCost(budget.runtime, call, usedSince(call.usageBefore, context.usage)));
+      return call.hold.then(() => result);
+    });
   });
   context.interceptors.push((next) => async (deployment, options) => {
     let call = calls.at(-1);
@@ -275,13 +283,19 @@ function callRequest(context: RequestContext): object | undefined {
 }
 
 /** Holds the call's maximum cost on every account; refused, throws the 429 that says why. */
-function holdCall(context: RequestContext, { runtime, budgets, grants, alertAccounts, alerts }: RequestBudget, deployment: Deployment): Promise<BudgetHold> {
-  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
+function holdCall(context: RequestContext, budget: RequestBudget, deployment: Deployment): Promise<BudgetHold> {
   const chat = context.chatRequest;
   const promptTokens = chat ? estimatePromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
   const maxCost = unbounded(
-    maxReachableCost(context, deployment, (candidate) => runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens)),
+    maxReachableCost(context, deployment, (candidate) => budget.runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens)),
   );
+  return holdCost(context, budget, maxCost);
+}
+
+/** Holds `maxCost` on every account; refused, throws the 429 that says why. */
+function holdCost(context: RequestContext, { budgets, grants, alertAccounts, alerts }: RequestBudget, maxCost: number): Promise<BudgetHold> {
+  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
+  const chat = context.chatRequest;
   return grants.hold(accounts, maxCost).then((result) => {
     if (result.ok) return result.hold;
     const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
