@@ -291,4 +291,10 @@ describe('modelIdVariants', () => {
     expect(modelIdVariants('eu.amazon.nova-lite-v1:0')).toEqual(['eu.amazon.nova-lite-v1:0', 'amazon.nova-lite-v1:0']);
     expect(modelIdVariants('mistral-large-latest')).toEqual(['mistral-large-latest', 'mistral-large']);
   });
+
+  it("prices a Gemini model named as its resource (`models/…`, which the Gemini provider calls as it is) like its bare id, not as an unpriced model costing 0", () => {
+    expect(modelIdVariants('models/gemini-2.5-pro')).toEqual(['models/gemini-2.5-pro', 'gemini-2.5-pro']);
+    const catalog = new PriceCatalog();
+    expect(catalog.resolve('gemini', 'models/gemini-2.5-pro')).toMatchObject({ key: 'gemini/gemini-2.5-pro', match: 'normalized' });
+  });
 });
