@@ -21,6 +21,17 @@ export function createGeminiEndpoint(options: GeminiOptions): GeminiEndpoint {
   };
   return {
     request: (method, path, body) => ({ origin, path: basePath + path, method, headers, ...(body !== undefined && { body }) }),
-    modelPath: (model) => (/^(models|tunedModels)\//.test(model) ? `/${model}` : `/models/${encodeURIComponent(model)}`),
+    modelPath,
   };
+}
+
+/**
+ * `/models/{id}` or `/tunedModels/{id}`, the id in one encoded path segment: a name such
+ * as `models/gemini-2.5-flash/../gemini-2.5-pro` must not call another model than the one
+ * a key's scope allowed and the price catalog priced (the URL would resolve the `..`),
+ * nor another method (`?`, `#`, `:`).
+ */
+function modelPath(model: string): string {
+  const resource = /^(models|tunedModels)\/(.+)$/s.exec(model);
+  return resource ? `/${resource[1]}/${encodeURIComponent(resource[2]!)}` : `/models/${encodeURIComponent(model)}`;
 }

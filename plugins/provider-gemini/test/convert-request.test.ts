@@ -316,6 +316,19 @@ describe('the gemini plugin', () => {
       headers: { 'x-goog-api-key': 'AIza-test', 'content-type': 'application/json' },
     });
     expect(chat.buildRequest(canonical({ messages: [user('hi')] }), 'tunedModels/my-model').path).toBe('/v1beta/tunedModels/my-model:generateContent');
+    expect(chat.buildRequest(canonical({ messages: [user('hi')] }), 'models/gemini-2.5-pro').path).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
+  });
+
+  it('keeps a model named as a resource inside its own path segment: no dot segments, query or fragment reach the URL', () => {
+    const chat = gemini({ api_key: 'AIza-test' }).build().chat as GeminiChatAdapter;
+    // A key allowed `gemini/models/gemini-2.5-flash*` must not reach gemini-2.5-pro (nor another method) by the path.
+    for (const [model, path] of [
+      ['models/gemini-2.5-flash/../gemini-2.5-pro', '/v1beta/models/gemini-2.5-flash%2F..%2Fgemini-2.5-pro:generateContent'],
+      ['tunedModels/../models/gemini-2.5-pro', '/v1beta/tunedModels/..%2Fmodels%2Fgemini-2.5-pro:generateContent'],
+      ['models/gemini-2.5-pro:countTokens?x=#', '/v1beta/models/gemini-2.5-pro%3AcountTokens%3Fx%3D%23:generateContent'],
+    ]) {
+      expect(chat.buildRequest(canonical({ messages: [user('hi')] }), model!).path).toBe(path);
+    }
   });
 
   it('takes base_url, extra headers and timeouts', () => {
