@@ -250,7 +250,9 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
       // A cache hit billed like the call it replays (the cache's `bill_hits`) made no attempt, so nothing
       // held it: its known cost is held now, refused as a call would be, and paid with the request's calls.
       call.servedBy = context.servedBy;
-      call.hold = holdCost(context, budget, callCost(budget.runtime, call, usedSince(call.usageBefore, context.usage)));
+      const cost = callCost(budget.runtime, call, usedSince(call.usageBefore, context.usage));
+      if (!(cost > 0)) return result;
+      call.hold = holdCost(context, budget, cost);
       return call.hold.then(() => result);
     });
   });
