@@ -96,6 +96,57 @@ describe('2. non-finite and absurd numbers are refused with a 400 naming the fie
     expect((await post('/v1/embeddings', embedBody(`,"user":${fits}`))).status).toBe(200);
   });
 
+  describe('tool call ids and called tool names in the history: ids up to 256 characters, names up to 128, on every ingress (docs/limits.md)', () => {
+    // Each body with one id or name of `length` characters at the place named; the Anthropic error shape carries no param, so its message names it.
+    const chatHistory = (id: string, name: string, toolCallId: string) => JSON.stringify({
+      model: 'mock/echo',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: toolCallId, content: 'sunny' },
+      ],
+    });
+    const messagesHistory = (id: string, name: string, toolUseId: string) => JSON.stringify({
+      model: 'mock/echo',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'tool_use', id, name, input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content: 'sunny' }] },
+      ],
+    });
+    const responsesHistory = (id: string, name: string, outputId: string) => JSON.stringify({
+      model: 'mock/echo',
+      input: [
+        { role: 'user', content: 'hi' },
+        { type: 'function_call', call_id: id, name, arguments: '{}' },
+        { type: 'function_call_output', call_id: outputId, output: 'sunny' },
+      ],
+    });
+    const ok = 'call_1';
+    const cases = ([
+      ['chat', '/v1/chat/completions', (value) => chatHistory(value, 'f', ok), 'messages[1].tool_calls[0].id', 256],
+      ['chat', '/v1/chat/completions', (value) => chatHistory(ok, value, ok), 'messages[1].tool_calls[0].function.name', 128],
+      ['chat', '/v1/chat/completions', (value) => chatHistory(ok, 'f', value), 'messages[2].tool_call_id', 256],
+      ['messages', '/v1/messages', (value) => messagesHistory(value, 'f', ok), 'messages[1].content[0].id', 256],
+      ['messages', '/v1/messages', (value) => messagesHistory(ok, value, ok), 'messages[1].content[0].name', 128],
+      ['messages', '/v1/messages', (value) => messagesHistory(ok, 'f', value), 'messages[2].content[0].tool_use_id', 256],
+      ['responses', '/v1/responses', (value) => responsesHistory(value, 'f', ok), 'input[1].call_id', 256],
+      ['responses', '/v1/responses', (value) => responsesHistory(ok, value, ok), 'input[1].name', 128],
+      ['responses', '/v1/responses', (value) => responsesHistory(ok, 'f', value), 'input[2].call_id', 256],
+    ] satisfies Array<[string, string, (value: string) => string, string, number]>).map(([dialect, route, body, param, bound]) => ({ dialect, route, body, param, bound }));
+
+    it.each(cases)('$dialect: $param past its bound ($bound) → 400 naming it, the value not echoed; at the bound → 200', async ({ dialect, route, body, param, bound }) => {
+      const long = await post(route, body('q'.repeat(100_000)));
+      expect(long.status).toBe(400);
+      if (dialect === 'messages') expect(long.body.error!.message).toContain(`'${param}'`);
+      else expectInvalid(long, param);
+      expect(JSON.stringify(long.body)).not.toContain('qqqq');
+      expect((await post(route, body('q'.repeat(bound + 1)))).status).toBe(400);
+      expect((await post(route, body('q'.repeat(bound)))).status).toBe(200);
+    });
+  });
+
   it('logit_bias: values within −100..100, keys token ids', async () => {
     expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":101}')), 'logit_bias[50256]');
     expectInvalid(await post('/v1/chat/completions', chatBody(',"logit_bias":{"50256":1e309}')), 'logit_bias[50256]');

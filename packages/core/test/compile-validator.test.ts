@@ -45,4 +45,15 @@ describe('compileValidator', () => {
     expect(second).toEqual({ ok: false, problems: [{ path: '/size', message: 'must be >= 1' }] });
     expect(third).toEqual(first);
   });
+
+  it('names the problem inside the anyOf branch the value took, not the types of the branches it did not', () => {
+    const validate = compileValidator({
+      type: 'object',
+      properties: { content: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', properties: { id: { type: 'string', maxLength: 3 } } } }] } },
+    });
+    // A list with an item at fault: the string branch's "expected string" at /content is not what is wrong.
+    expect(validate({ content: [{ id: 'abcd' }] })).toEqual({ ok: false, problems: [{ path: '/content/0/id', message: 'must NOT have more than 3 characters' }] });
+    // A value of neither type: the types are what is wrong.
+    expect(validate({ content: 5 })).toEqual({ ok: false, problems: [{ path: '/content', message: 'expected string or array' }] });
+  });
 });

@@ -48,6 +48,7 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
   const seen = new Set<string>();
   // `anyOf` branches each report the type they wanted; say it once: "expected string or array".
   const typesByPath = new Map<string, string[]>();
+  const typeProblems = new Set<ValidationProblem>();
   for (const error of errors) {
     if (error.keyword !== 'type') continue;
     const types = typesByPath.get(error.instancePath) ?? [];
@@ -59,7 +60,9 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
       const types = typesByPath.get(error.instancePath);
       if (!types) continue;
       typesByPath.delete(error.instancePath);
-      problems.push({ path: error.instancePath, message: `expected ${joinAlternatives([...new Set(types)])}` });
+      const problem = { path: error.instancePath, message: `expected ${joinAlternatives([...new Set(types)])}` };
+      typeProblems.add(problem);
+      problems.push(problem);
       continue;
     }
     // `if/then` and `anyOf` wrappers repeat what their branches already said.
@@ -71,7 +74,29 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
     problems.push(problem);
   }
   if (problems.length === 0 && errors[0]) problems.push(describeError(errors[0]));
-  return problems;
+  return withoutTypesOfTakenBranches(problems, typeProblems);
+}
+
+/**
+ * An `anyOf` whose branch of the value's own type failed deeper (a message's `content`
+ * list with a block at fault) also reports the types of the other branches at the
+ * value ("expected string"): that is not what is wrong, the deeper problem is, and the
+ * first problem is the one a 400 names. A type problem with another problem under its
+ * path is left out.
+ */
+function withoutTypesOfTakenBranches(problems: ValidationProblem[], typeProblems: ReadonlySet<ValidationProblem>): ValidationProblem[] {
+  if (typeProblems.size === 0) return problems;
+  // Every path that has a problem beneath it, in one pass (a body may hold thousands of problems).
+  const above = new Set<string>();
+  for (const { path } of problems) {
+    for (let cut = path.lastIndexOf('/'); cut >= 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const parent = path.slice(0, cut);
+      if (above.has(parent)) break;
+      above.add(parent);
+      if (cut === 0) break;
+    }
+  }
+  return problems.filter((problem) => !(typeProblems.has(problem) && above.has(problem.path)));
 }
 
 function describeError(error: ErrorObject): ValidationProblem {

@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../../validation/compile-validator.js';
-import { requestBounds } from '../openai/chat-completions-request-schema.js';
+import { calledToolName, requestBounds, toolCallId } from '../openai/chat-completions-request-schema.js';
 
 /** Ceilings of the Messages fields that have no OpenAI twin; shared ones come from `requestBounds`. */
 export const messagesRequestBounds = {
@@ -44,8 +44,8 @@ const toolUseBlock = {
   required: ['type', 'id', 'name', 'input'],
   properties: {
     type: { const: 'tool_use' },
-    id: { type: 'string', minLength: 1 },
-    name: { type: 'string', minLength: 1 },
+    id: toolCallId,
+    name: calledToolName,
     input: { type: 'object' },
     cache_control: cacheControl,
   },
@@ -56,7 +56,7 @@ const toolResultBlock = {
   required: ['type', 'tool_use_id'],
   properties: {
     type: { const: 'tool_result' },
-    tool_use_id: { type: 'string', minLength: 1 },
+    tool_use_id: toolCallId,
     content: { anyOf: [{ type: 'string' }, blocks({ text: textBlock, image: imageBlock })] },
     is_error: { type: 'boolean' },
     cache_control: cacheControl,
@@ -80,13 +80,13 @@ const redactedThinkingBlock = {
 const serverToolUseBlock = {
   type: 'object',
   required: ['type', 'id', 'name', 'input'],
-  properties: { type: { const: 'server_tool_use' }, id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, input: { type: 'object' } },
+  properties: { type: { const: 'server_tool_use' }, id: toolCallId, name: calledToolName, input: { type: 'object' } },
 };
 
 const serverToolResultBlock = {
   type: 'object',
   required: ['type', 'tool_use_id', 'content'],
-  properties: { type: { const: 'web_search_tool_result' }, tool_use_id: { type: 'string', minLength: 1 } },
+  properties: { type: { const: 'web_search_tool_result' }, tool_use_id: toolCallId },
 };
 
 /** An array of content blocks; the `type` decides which shape applies. */

@@ -20,9 +20,24 @@ export const requestBounds = {
   maxLogitBiasEntries: 1024,
   /** `user` (an end-user id forwarded upstream) and a message's `name`: as the Responses and Messages ingresses bound theirs. */
   maxIdentifierLength: 256,
+  /**
+   * A tool call's id in the history (`tool_calls[].id`, `tool_call_id`, Anthropic's
+   * `tool_use.id` / `tool_use_id`, Responses `call_id`): opaque, under 64 characters
+   * at every provider today; sent upstream again, so bounded like `user`.
+   */
+  maxToolCallIdLength: 256,
+  /**
+   * A tool's name in the history (the name a model called): the longest a tool
+   * definition may have on any ingress (Anthropic's and Responses' 128). Not held to
+   * the definition's pattern: a model may have written a name no tool has.
+   */
+  maxToolNameLength: 128,
 } as const;
 
 const identifier = { type: 'string', maxLength: requestBounds.maxIdentifierLength };
+/** A tool call's id and a called tool's name, as the history carries them. */
+export const toolCallId = { type: 'string', minLength: 1, maxLength: requestBounds.maxToolCallIdLength };
+export const calledToolName = { type: 'string', minLength: 1, maxLength: requestBounds.maxToolNameLength };
 
 const safeInteger = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
 const tokenId = { type: 'integer', minimum: 0, maximum: requestBounds.maxTokenId };
@@ -72,12 +87,12 @@ const toolCall = {
   type: 'object',
   required: ['id', 'type', 'function'],
   properties: {
-    id: { type: 'string', minLength: 1 },
+    id: toolCallId,
     type: { const: 'function' },
     function: {
       type: 'object',
       required: ['name', 'arguments'],
-      properties: { name: { type: 'string', minLength: 1 }, arguments: { type: 'string' } },
+      properties: { name: calledToolName, arguments: { type: 'string' } },
     },
   },
 };
@@ -110,7 +125,7 @@ const messageShapes: Record<string, JsonSchema> = {
   tool: {
     required: ['tool_call_id', 'content'],
     properties: {
-      tool_call_id: { type: 'string', minLength: 1 },
+      tool_call_id: toolCallId,
       content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart })] },
     },
   },

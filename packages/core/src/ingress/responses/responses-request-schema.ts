@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../../validation/compile-validator.js';
-import { requestBounds } from '../openai/chat-completions-request-schema.js';
+import { calledToolName, requestBounds, toolCallId } from '../openai/chat-completions-request-schema.js';
 
 /** Ceilings of the Responses fields that have no Chat Completions twin; shared ones come from `requestBounds`. */
 export const responsesRequestBounds = {
@@ -70,8 +70,8 @@ const messageItem = {
 const functionCallItem = {
   required: ['call_id', 'name', 'arguments'],
   properties: {
-    call_id: { type: 'string', minLength: 1, maxLength: 256 },
-    name: { type: 'string', minLength: 1, maxLength: 128 },
+    call_id: toolCallId,
+    name: calledToolName,
     arguments: { type: 'string' },
     id: { type: 'string' },
     status: { type: 'string' },
@@ -81,7 +81,7 @@ const functionCallItem = {
 const functionCallOutputItem = {
   required: ['call_id', 'output'],
   properties: {
-    call_id: { type: 'string', minLength: 1, maxLength: 256 },
+    call_id: toolCallId,
     output: { anyOf: [{ type: 'string' }, parts({ input_text: inputText, input_image: inputImage })] },
     id: { type: ['string', 'null'] },
     status: { type: ['string', 'null'] },
