@@ -594,3 +594,126 @@ describe('a finish_reason that is not a word reaches the client as the translate
     expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
   });
 });
+
+describe('a tool call field of the wrong type reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  const pair = gatewayPair();
+  const chunk = (rest: string) => `data: {"id":"chatcmpl-t","object":"chat.completion.chunk","created":1764072000,"model":"gpt-4o-mini",${rest}}\n\n`;
+  const toolCalls = (entries: string) => chunk(`"choices":[{"index":0,"delta":{"tool_calls":${entries}},"finish_reason":null}],"usage":null`);
+  const usage = '{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}';
+  const start = '{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}';
+  const piece = (text: string) => `{"index":0,"function":{"arguments":${JSON.stringify(text)}}}`;
+  /** A stream of one tool call: its start, then two pieces of arguments; each case swaps one of the three. */
+  const stream = ({ first = `[${start}]`, second = `[${piece('{"city":')}]`, third = `[${piece('"Paris"}')}]` }: { first?: string; second?: string; third?: string }) =>
+    chunk('"choices":[{"index":0,"delta":{"role":"assistant","content":null},"finish_reason":null}],"usage":null') +
+    toolCalls(first) +
+    toolCalls(second) +
+    toolCalls(third) +
+    chunk('"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}],"usage":null') +
+    chunk(`"choices":[],"usage":${usage}`) +
+    'data: [DONE]\n\n';
+  const streamCases: Array<{ name: string; parts: Parameters<typeof stream>[0] }> = [
+    { name: 'well typed (the baseline)', parts: {} },
+    { name: 'arguments a number in a piece', parts: { second: '[{"index":0,"function":{"arguments":5}}]' } },
+    { name: 'arguments an object in the start', parts: { first: '[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":{"city":"Paris"}}}]' } },
+    { name: 'arguments true in a piece', parts: { third: '[{"index":0,"function":{"arguments":true}}]' } },
+    { name: 'an id that is a number', parts: { first: '[{"index":0,"id":42,"type":"function","function":{"name":"get_weather","arguments":""}}]' } },
+    { name: 'an empty id', parts: { first: '[{"index":0,"id":"","type":"function","function":{"name":"get_weather","arguments":""}}]' } },
+    { name: 'a name that is a number', parts: { first: '[{"index":0,"id":"call_1","type":"function","function":{"name":7,"arguments":""}}]' } },
+    { name: 'a type that is a number', parts: { first: '[{"index":0,"id":"call_1","type":5,"function":{"name":"get_weather","arguments":""}}]' } },
+    { name: 'an index that is a string', parts: { first: '[{"index":"1","id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]', second: `[${piece('{"city":').replace('"index":0', '"index":"0"')}]` } },
+    { name: 'an index that is negative or a fraction', parts: { second: `[${piece('{"city":').replace('"index":0', '"index":-1')}]`, third: `[${piece('"Paris"}').replace('"index":0', '"index":0.5')}]` } },
+    { name: 'an entry that is not an object', parts: { second: `[7,null,${piece('{"city":')}]` } },
+    { name: 'a function that is not an object', parts: { second: '[{"index":0,"function":"{\\"city\\":"}]' } },
+    { name: 'tool_calls that is not a list', parts: { second: '{"index":0,"function":{"arguments":"{\\"city\\":"}}' } },
+  ];
+
+  /** What a client accumulating tool calls reads from the official client's chunks: per index as written (its type kept), every value each field took. */
+  async function readToolCallStream(gateway: TestGateway) {
+    const events = await officialClient(gateway).chat.completions.create({ model: 'openai/some-model', messages: differentialMessages, stream: true, stream_options: { include_usage: true } });
+    const calls: Record<string, { ids: unknown[]; types: unknown[]; functions: unknown[]; names: unknown[]; arguments: unknown[] }> = {};
+    const strays: unknown[] = [];
+    const read = { calls, strays, finishReasons: [] as unknown[], usage: undefined as unknown };
+    for await (const event of events) {
+      if (event.usage) read.usage = { prompt_tokens: event.usage.prompt_tokens, completion_tokens: event.usage.completion_tokens, total_tokens: event.usage.total_tokens };
+      for (const choice of event.choices) {
+        if (choice.finish_reason) read.finishReasons.push(choice.finish_reason);
+        const list: unknown = choice.delta.tool_calls;
+        if (list === undefined || list === null) continue;
+        if (!Array.isArray(list)) {
+          strays.push(list);
+          continue;
+        }
+        for (const call of list as unknown[]) {
+          if (typeof call !== 'object' || call === null) {
+            strays.push(call);
+            continue;
+          }
+          const { index, id, type, function: fn } = call as Record<string, unknown>;
+          const entry = (calls[JSON.stringify(index)] ??= { ids: [], types: [], functions: [], names: [], arguments: [] });
+          if (id !== undefined) entry.ids.push(id);
+          // `function` is every call's type, written or not (some servers write it on every piece): only another value is news.
+          if (type !== undefined && type !== 'function') entry.types.push(type);
+          if (fn === undefined) continue;
+          if (typeof fn !== 'object' || fn === null) {
+            entry.functions.push(fn);
+            continue;
+          }
+          const { name, arguments: args } = fn as Record<string, unknown>;
+          if (name !== undefined) entry.names.push(name);
+          if (args !== undefined && args !== '') entry.arguments.push(args);
+        }
+      }
+    }
+    return read;
+  }
+
+  it.each(streamCases)('stream, $name: the official client reads the same tool calls on both paths', async ({ name, parts }) => {
+    const script: ReplayScript = { body: stream(parts), contentType: 'text/event-stream' };
+    pair.replay.play(script);
+    const viaTranslated = await pair.exchange(pair.translated, () => readToolCallStream(pair.translated));
+    pair.replay.play(script);
+    const viaFast = await pair.exchange(pair.fast, () => readToolCallStream(pair.fast));
+    expect(viaFast.read).toEqual(viaTranslated.read);
+    expect(viaFast.read).toMatchObject({ finishReasons: ['tool_calls'], usage: JSON.parse(usage), strays: [] });
+    if (name.startsWith('well typed')) expect(viaFast.read.calls).toEqual({ '0': { ids: ['call_1'], types: [], functions: [], names: ['get_weather'], arguments: ['{"city":', '"Paris"}'] } });
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    pair.replay.play(script);
+    expect((await pair.post(pair.fast, { model: 'openai/some-model', messages: differentialMessages, stream: true })).path).toBe('fast');
+  });
+
+  const call = '{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}';
+  const whole = (calls: string) =>
+    `{"id":"chatcmpl-w","object":"chat.completion","created":1764072000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":${calls},"refusal":null},"logprobs":null,"finish_reason":"tool_calls"}],"usage":${usage},"system_fingerprint":"fp_w"}`;
+  const wholeCases: Array<{ name: string; calls: string }> = [
+    { name: 'well typed (the baseline)', calls: `[${call}]` },
+    { name: 'an id that is a number', calls: `[${call.replace('"call_1"', '42')}]` },
+    { name: 'arguments a number', calls: '[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":5}}]' },
+    { name: 'arguments an object', calls: '[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":{"city":"Paris"}}}]' },
+    { name: 'arguments a list', calls: '[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":["Paris"]}}]' },
+    { name: 'a type that is a number', calls: `[${call.replace('"type":"function"', '"type":5')}]` },
+    { name: 'a name that is a number, beside a good call', calls: `[{"id":"call_0","type":"function","function":{"name":7,"arguments":"{}"}},${call}]` },
+    { name: 'entries that are not objects, beside a good call', calls: `[7,null,"call",${call}]` },
+    { name: 'a function that is not an object, alone', calls: '[{"id":"call_1","type":"function","function":"get_weather"}]' },
+  ];
+
+  it.each(wholeCases)('whole answer, $name: the official client reads the same tool calls on both paths', async ({ name, calls }) => {
+    const script: ReplayScript = { body: whole(calls), contentType: 'application/json' };
+    const ask = (gateway: TestGateway) => async () => {
+      const completion = await officialClient(gateway).chat.completions.create({ model: 'openai/some-model', messages: differentialMessages });
+      const message = completion.choices[0]!.message as unknown as Record<string, unknown>;
+      return { finishReason: completion.choices[0]!.finish_reason, toolCalls: message['tool_calls'] };
+    };
+    pair.replay.play(script);
+    const viaTranslated = await pair.exchange(pair.translated, ask(pair.translated));
+    pair.replay.play(script);
+    const viaFast = await pair.exchange(pair.fast, ask(pair.fast));
+    expect(viaFast.read).toEqual(viaTranslated.read);
+    if (name.startsWith('well typed')) expect(viaFast.read.toolCalls).toEqual(JSON.parse(`[${call}]`));
+    expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    pair.replay.play(script);
+    const raw = await pair.post(pair.fast, { model: 'openai/some-model', messages: differentialMessages });
+    expect(raw.path).toBe('fast');
+    // The upstream's own body all the same (its system_fingerprint, which the translation drops).
+    expect(JSON.parse(raw.text)).toMatchObject({ id: 'chatcmpl-w', system_fingerprint: 'fp_w' });
+  });
+});

@@ -1,4 +1,4 @@
-import { mayHoldMistypedOpenAIText, type ServerSentEvent } from '@switchyard/core';
+import { mayHoldMistypedOpenAIText, mayHoldMistypedOpenAIToolCall, type ServerSentEvent } from '@switchyard/core';
 
 /**
  * What makes a chunk worth decoding, found in its raw text: `error` (a top-level
@@ -23,7 +23,8 @@ const mayNeedReading = new RegExp(`${mayCarryMoreThanContent.source}|${mayHoldMi
  * The lazy tap's test for OpenAI and compatible `chat.completion.chunk` events
  * (ChatPassthroughAdapter.isContentOnly): true for a chunk that can hold only
  * content deltas, which then goes to the client without being parsed. `[DONE]`, a
- * named event, a chunk that may hold a text of the wrong type, anything that does not
+ * named event, a chunk that may hold a text or a tool call field of the wrong type
+ * (a tool call other than a piece of arguments as OpenAI writes it), anything that does not
  * look like one JSON object, and an object without a `choices` key (which holds no content: an error in a shape of its own,
  * `{"message":"Incorrect API key …"}`, is one) are decoded.
  */
@@ -31,5 +32,5 @@ export function isContentOnlyChunk(event: ServerSentEvent): boolean {
   const data = event.data;
   if (event.event !== undefined) return false;
   if (data.charCodeAt(0) !== 0x7b /* { */ || data.charCodeAt(data.length - 1) !== 0x7d /* } */) return false;
-  return data.includes('"choices"') && !mayNeedReading.test(data);
+  return data.includes('"choices"') && !mayNeedReading.test(data) && !mayHoldMistypedOpenAIToolCall(data);
 }

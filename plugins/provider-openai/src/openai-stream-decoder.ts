@@ -8,6 +8,7 @@ import {
   type StreamDecoder,
   type StreamPart,
   isJsonObject,
+  openAIToolCallIndex,
 } from '@switchyard/core';
 import { readTokenChunk } from './token-chunk.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
@@ -72,7 +73,7 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
         if (Array.isArray(delta['tool_calls'])) {
           delta['tool_calls'].forEach((call: unknown, position: number) => {
             if (!isJsonObject(call)) return;
-            const index = toolCallIndex(call['index'], position);
+            const index = openAIToolCallIndex(call['index'], position);
             const fn: Json = isJsonObject(call['function']) ? call['function'] : {};
             const id = nonEmptyText(call['id']);
             if (id && typeof fn['name'] === 'string') parts = withPart(parts, { type: 'tool-call-start', index, id, name: fn['name'] });
@@ -103,11 +104,6 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
 
 type Json = Record<string, unknown>;
 
-
-/** A tool call's index as the upstream numbered it, or its place in the delta when it gave none a list could use. */
-function toolCallIndex(value: unknown, position: number): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : position;
-}
 
 /**
  * The stream's id, model and time as the first chunk names them; what is not of its

@@ -6,21 +6,13 @@ import {
   type UpstreamChatResponse,
   type OpenAIChatCompletion,
   isJsonObject,
+  openAIToolCallArguments,
 } from '@switchyard/core';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
 
 type Json = Record<string, unknown>;
 
-
-/**
- * A tool call's arguments as JSON text: as sent, or written as text when a compatible
- * server sent them as an object (the tolerant reading); anything else is no arguments.
- */
-function argumentsText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  return isJsonObject(value) ? JSON.stringify(value) : '';
-}
 
 /**
  * OpenAI `chat.completion` → canonical response. An answer whose shape cannot be
@@ -49,7 +41,7 @@ export function parseChatCompletion(body: unknown, provider: string): UpstreamCh
   for (const call of message.tool_calls ?? []) {
     if (!isJsonObject(call) || !isJsonObject(call.function) || typeof call.function.name !== 'string') continue;
     const id = typeof call.id === 'string' ? call.id : '';
-    content.push({ type: 'tool-call', id, name: call.function.name, arguments: argumentsText(call.function.arguments) });
+    content.push({ type: 'tool-call', id, name: call.function.name, arguments: openAIToolCallArguments(call.function.arguments) });
   }
   const response: UpstreamChatResponse = {
     id: typeof completion.id === 'string' ? completion.id : '',

@@ -11,10 +11,10 @@ const chunk = (delta: object, finishReason: string | null = null, extra: object 
   JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra });
 
 describe('isContentOnlyChunk', () => {
-  it('lets content, reasoning and tool-call deltas through unread', () => {
+  it('lets content, reasoning and pieces of tool-call arguments through unread', () => {
     expect(isContentOnlyChunk(event(chunk({ content: 'Hello' })))).toBe(true);
     expect(isContentOnlyChunk(event(chunk({ reasoning_content: 'Hm' })))).toBe(true);
-    expect(isContentOnlyChunk(event(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })))).toBe(true);
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })))).toBe(true);
     expect(isContentOnlyChunk(event('{"id":"a","choices":[{"index":0,"delta":{"content":"x"},"finish_reason": null}]}'))).toBe(true);
     // OpenAI streams asked for usage say `"usage":null` on every chunk but the last.
     expect(isContentOnlyChunk(event(chunk({ content: 'x' }, null, { usage: null })))).toBe(true);
@@ -30,6 +30,15 @@ describe('isContentOnlyChunk', () => {
     expect(isContentOnlyChunk(event('{"object":"error","message":"boom"}'))).toBe(false);
     // OpenRouter's own finish reason, when set, is read too (a false alarm costs only a parse).
     expect(isContentOnlyChunk(event(chunk({ content: 'x' }, null, { choices: [{ index: 0, delta: {}, finish_reason: null, native_finish_reason: 'stop' }] })))).toBe(false);
+  });
+
+  it('reads a tool call that is not a piece of arguments as OpenAI writes it: a start (once a call), and any field of the wrong type', () => {
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })))).toBe(false);
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: [{ index: 0, function: { arguments: 5 } }] })))).toBe(false);
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: [{ index: '0', function: { arguments: 'x' } }] })))).toBe(false);
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: [7, { index: 0, function: { arguments: 'x' } }] })))).toBe(false);
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: [{ index: 0, function: { arguments: 'x' } }, { index: 1, function: { arguments: 'y' } }] })))).toBe(false);
+    expect(isContentOnlyChunk(event(chunk({ tool_calls: { index: 0 } })))).toBe(false);
   });
 
   it('reads a chunk whose keys could be spelled with escapes, and anything that is not one JSON object', () => {
@@ -49,10 +58,11 @@ describe('isContentOnlyChunk', () => {
     expect(isContentOnlyChunk(event(chunk({ content: '"usage":null' })))).toBe(false);
   });
 
-  it('leaves every event of a recorded stream unread but the first, the finishing one, the usage and [DONE]; none that carries more than content', () => {
+  it('leaves every event of a recorded stream unread but the first, a tool call\'s start, the finishing one, the usage and [DONE]; none that carries more than content', () => {
     const cases = [
       ['openai', 'stream-text-only.txt', 14 - 4],
-      ['openai', 'stream.txt', 23 - 4],
+      // The tool call's start (its id and name) is read too.
+      ['openai', 'stream.txt', 23 - 5],
       // Groq's usage rides on the finishing chunk (x_groq.usage).
       ['openai-compatible', 'groq-stream.txt', 9 - 3],
       ['openai-compatible', 'openrouter-stream.txt', 6 - 4],
@@ -108,7 +118,21 @@ const chunkValue = fc.record(
               reasoning_content: text,
               reasoning: text,
               refusal: fc.oneof(text, fc.constant(null)),
-              tool_calls: fc.array(fc.record({ index: fc.nat(3), id: fc.string(), type: fc.constant('function'), function: fc.record({ name: text, arguments: text }, { requiredKeys: [] }) }, { requiredKeys: ['index'] }), { maxLength: 2 }),
+              tool_calls: fc.array(
+                fc.oneof(
+                  fc.record(
+                    {
+                      index: fc.oneof(fc.nat(3), fc.constantFrom(-1, 0.5, '0', null)),
+                      id: fc.oneof(fc.string(), fc.nat()),
+                      type: fc.oneof(fc.constant('function'), fc.nat()),
+                      function: fc.oneof(fc.record({ name: fc.oneof(text, fc.nat()), arguments: fc.oneof(text, fc.nat(), fc.constant({ a: 1 })) }, { requiredKeys: [] }), text),
+                    },
+                    { requiredKeys: ['index'] },
+                  ),
+                  fc.constantFrom(7, null, 'call'),
+                ),
+                { maxLength: 2 },
+              ),
             },
             { requiredKeys: [] },
           ),
@@ -136,6 +160,12 @@ describe('isContentOnlyChunk, for any chunk', () => {
         walk(JSON.parse(data), (name, inner) => {
           expect(name).not.toBe('error');
           if (name === 'finish_reason' || name === 'usage') expect(inner).toBeNull();
+          // A tool call only as a piece of arguments, every field of its type: nothing the fast path's encoder writes again.
+          if (name === 'tool_calls') {
+            expect(inner).toEqual([{ index: expect.any(Number), function: { arguments: expect.any(String) } }]);
+            expect(Number.isSafeInteger((inner as Array<{ index: number }>)[0]!.index)).toBe(true);
+            expect((inner as Array<{ index: number }>)[0]!.index).toBeGreaterThanOrEqual(0);
+          }
         });
         // Read by the decoders, after a first chunk: content only, and the same however often it is read.
         for (const decoder of [startedDecoder(createOpenAIStreamDecoder), startedDecoder(createCompatibleStreamDecoder)]) {

@@ -2,6 +2,7 @@ import type { ChatResponse } from '../../canonical/chat-response.js';
 import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { withOpenAIFinishReasons } from './openai-finish-reason.js';
 import { withOpenAITextFieldsTyped } from './openai-text-fields.js';
+import { withOpenAIToolCallsTyped } from './openai-tool-call-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
 
 type Json = Record<string, unknown>;
@@ -13,7 +14,8 @@ type Json = Record<string, unknown>;
  * upstream put it elsewhere, rewritten when its counts were not numbers it could bill.
  * A finish reason OpenAI does not define (or none) is the translated path's
  * (withOpenAIFinishReasons), and a message's text that is neither text nor `null`
- * (12345, `{}`) is `null`, as the translated path drops it (withOpenAITextFieldsTyped);
+ * (12345, `{}`) is `null`, as the translated path drops it (withOpenAITextFieldsTyped),
+ * and its tool calls are written as the translated path writes them (withOpenAIToolCallsTyped);
  * the choices are copied only then.
  */
 export function formatOpenAIPassthroughResponse(body: Json, response: ChatResponse, model: string): unknown {
@@ -22,7 +24,8 @@ export function formatOpenAIPassthroughResponse(body: Json, response: ChatRespon
   answer['usage'] = typeof usage === 'object' && usage !== null ? billedOpenAIUsage(usage, response.usage) : toOpenAIUsage(response.usage);
   if (!Array.isArray(body['choices'])) return answer;
   const finishes = withOpenAIFinishReasons(body['choices'], response.finishReason, true);
-  const choices = withOpenAITextFieldsTyped(finishes ?? body['choices'], 'message') ?? finishes;
+  const texts = withOpenAITextFieldsTyped(finishes ?? body['choices'], 'message') ?? finishes;
+  const choices = withOpenAIToolCallsTyped(texts ?? body['choices'], 'message') ?? texts;
   if (choices) answer['choices'] = choices;
   return answer;
 }

@@ -12,6 +12,7 @@ export { ChatChunkEncoder } from './chat-chunk-encoder.js';
 export { toOpenAIUsage, fromOpenAIUsage } from './openai-usage.js';
 export { toOpenAIFinishReason, fromOpenAIFinishReason } from './openai-finish-reason.js';
 export { mayHoldMistypedOpenAIText } from './openai-text-fields.js';
+export { mayHoldMistypedOpenAIToolCall, openAIToolCallArguments, openAIToolCallIndex } from './openai-tool-call-fields.js';
 export {
   parseEmbeddingsRequest,
   prepareEmbeddingsValidator,

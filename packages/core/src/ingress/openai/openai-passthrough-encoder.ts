@@ -7,6 +7,7 @@ import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '.
 import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-reason.js';
 import { mayHoldMistypedOpenAIText, withOpenAITextFieldsTyped } from './openai-text-fields.js';
+import { mayHoldMistypedOpenAIToolCall, withOpenAIToolCallsTyped } from './openai-tool-call-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
 import { isJsonObject } from '../../transport/upstream-wire-values.js';
 
@@ -40,6 +41,9 @@ type Json = Record<string, unknown>;
  *   neither text nor `null` (12345, `{}`) is written `null`, as the translated path
  *   drops it. The lazy tap reads such an event (its test looks for one), so only read
  *   events are looked at, by their raw text first (mayHoldMistypedOpenAIText).
+ * - a tool call's field of the wrong type (an id of 42, arguments of 5 or `{}`, an index
+ *   of `"0"`, an entry that is not an object) is written as the translated path writes
+ *   the call (withOpenAIToolCallsTyped); found the same way (mayHoldMistypedOpenAIToolCall).
  *
  * What the translated path would write nothing for is not passed on either: an event
  * the tap read that is not a chunk (no `choices`: an error in a shape of its own,
@@ -91,8 +95,8 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     if (billed !== undefined || undefinedFinish || mentionsUsage.test(data)) return this.rewritten(data, billed, finish);
     if (!data.includes('"choices"')) return [];
     // The tap read no finish from it, but it may hold a finish_reason that is not a word (5, "", true): written `null`, as the translated path writes it.
-    // Or a text of the wrong type: written `null` too.
-    if ((finish === undefined && mayHoldFinishReason.test(data)) || mayHoldMistypedOpenAIText.test(data)) return [this.withChoicesTyped(data)];
+    // Or a text of the wrong type: written `null` too; or a tool call field of the wrong type.
+    if ((finish === undefined && mayHoldFinishReason.test(data)) || mayHoldMistypedOpenAIText.test(data) || mayHoldMistypedOpenAIToolCall(data)) return [this.withChoicesTyped(data)];
     return [this.withModel(data)];
   }
 
@@ -145,8 +149,9 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     if (!chunk) return [];
     this.renamed(chunk);
     if (Array.isArray(chunk['choices'])) {
-      const choices = withOpenAIFinishReasons(chunk['choices'], finish, false) ?? chunk['choices'];
-      chunk['choices'] = withOpenAITextFieldsTyped(choices, 'delta') ?? choices;
+      const finishes = withOpenAIFinishReasons(chunk['choices'], finish, false) ?? chunk['choices'];
+      const texts = withOpenAITextFieldsTyped(finishes, 'delta') ?? finishes;
+      chunk['choices'] = withOpenAIToolCallsTyped(texts, 'delta') ?? texts;
     }
     const usage = chunk['usage'];
     if (this.includeUsage && billed !== undefined && isJsonObject(usage)) {
@@ -166,14 +171,16 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
 
   /**
    * A chunk the tap read no finish from, written again only if a choice's `finish_reason`
-   * is there but not a word (withOpenAIFinishReasons) or a delta's text is of the wrong
-   * type (withOpenAITextFieldsTyped); else as it came, the model renamed.
+   * is there but not a word (withOpenAIFinishReasons), a delta's text is of the wrong
+   * type (withOpenAITextFieldsTyped) or a tool call's field is (withOpenAIToolCallsTyped);
+   * else as it came, the model renamed.
    */
   private withChoicesTyped(data: string): string {
     const chunk = parseObject(data);
     if (!chunk || !Array.isArray(chunk['choices'])) return this.withModel(data);
     const finishes = withOpenAIFinishReasons(chunk['choices'], undefined, false);
-    const choices = withOpenAITextFieldsTyped(finishes ?? chunk['choices'], 'delta') ?? finishes;
+    const texts = withOpenAITextFieldsTyped(finishes ?? chunk['choices'], 'delta') ?? finishes;
+    const choices = withOpenAIToolCallsTyped(texts ?? chunk['choices'], 'delta') ?? texts;
     if (!choices) return this.withModel(data);
     chunk['choices'] = choices;
     return JSON.stringify(this.renamed(chunk));
