@@ -112,7 +112,8 @@ describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
   }
 
   it('a content_block_delta that is not JSON goes to the client as it came, and the stream goes on; the translated path ends it there', async () => {
-    const broken = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}';
+    // A delta of a kind that holds no text (a text_delta not in Anthropic's exact shape is read: see the next test).
+    const broken = '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"x"}';
     const body = readFixture('anthropic', 'stream-text-only.txt').replace(
       'event: content_block_stop',
       `event: content_block_delta\ndata: ${broken}\n\nevent: content_block_stop`,
@@ -128,6 +129,20 @@ describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
     expect(viaFast.events).toContainEqual(['content_block_delta', broken]);
     expect(viaFast.events.at(-1)![0]).toBe('message_stop');
     expect(viaFast.record).toMatchObject({ status: 200, errorCode: undefined, usage: { inputTokens: 74 + 512, outputTokens: 17 } });
+  });
+
+  it('a text_delta that is not JSON is read, and ends the stream the same on both paths', async () => {
+    const broken = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}';
+    const body = readFixture('anthropic', 'stream-text-only.txt').replace('event: content_block_stop', `event: content_block_delta\ndata: ${broken}\n\nevent: content_block_stop`);
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaTranslated = await streamRaw(translated);
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaFast = await streamRaw(fast);
+    for (const via of [viaTranslated, viaFast]) {
+      expect(via.events.at(-1)![0]).toBe('error');
+      expect(via.events).not.toContainEqual(['content_block_delta', broken]);
+      expect(via.record.errorCode).toBe('upstream_invalid_response');
+    }
   });
 });
 

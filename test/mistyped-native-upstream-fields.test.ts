@@ -191,6 +191,22 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
+    name: 'a text_delta, thinking_delta or input_json_delta without its text',
+    stream: anthropicStream(
+      blockStart(0, { type: 'thinking', thinking: '' }),
+      blockDelta(0, { type: 'thinking_delta' }),
+      blockStart(1, { type: 'text', text: '' }),
+      text(1, 'Hi'),
+      blockDelta(1, { type: 'text_delta' }),
+      blockStart(2, toolUse('toolu_1', 'get_weather')),
+      blockDelta(2, { type: 'input_json_delta' }),
+      partialJson(2, cityText),
+    ),
+    text: 'Hi',
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
+    provider: 'anthropic',
     name: 'an event whose data is null',
     stream: anthropicStream(blockStart(0, { type: 'text', text: '' }), text(0, 'Hi'), ['content_block_start', 'null']),
     text: 'Hi',
@@ -476,6 +492,9 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
         const block = blocks.at(-1)!;
         const delta = event.delta as unknown as Json;
         for (const key of ['text', 'thinking', 'partial_json']) if (key in delta) expect(typeof delta[key], `${path}: ${key}`).toBe('string');
+        // A delta of a kind that holds text holds it: the SDK appends it to the block (`undefined` became the text "undefined").
+        const field = ({ text_delta: 'text', thinking_delta: 'thinking', input_json_delta: 'partial_json' } as Record<string, string>)[delta['type'] as string];
+        if (field !== undefined) expect(typeof delta[field], `${path}: ${String(delta['type'])}`).toBe('string');
         if (delta['type'] === 'text_delta') block['text'] = `${block['text'] as string}${delta['text'] as string}`;
         if (delta['type'] === 'input_json_delta') block['input'] = `${block['input'] as string}${delta['partial_json'] as string}`;
       }

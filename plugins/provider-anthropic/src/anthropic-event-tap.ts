@@ -1,4 +1,5 @@
-import { mayHoldMistypedAnthropicText, type ServerSentEvent } from '@switchyard/core';
+import { mayHoldMistypedAnthropicText, mayLackAnthropicText, type ServerSentEvent } from '@switchyard/core';
+import { isExactBlockDelta } from './block-delta-event.js';
 
 /**
  * The lazy tap's test for Anthropic's named events (ChatPassthroughAdapter.isContentOnly):
@@ -7,9 +8,13 @@ import { mayHoldMistypedAnthropicText, type ServerSentEvent } from '@switchyard/
  * there is one (not by the data's `type`), so the name alone says it safely. Events
  * without a name are decoded: the data's `type` decides those, and a repeated key
  * could make it say something else than the text seems to. So is a delta that may hold
- * a text of the wrong type (`"text":{}`): the fast path's encoder does not write it, as
- * the translated path does not (mayHoldMistypedAnthropicText).
+ * a text of the wrong type (`"text":{}`), and one of a kind that holds text
+ * (`text_delta` …) unless it is in Anthropic's exact shape, which holds it: one
+ * without it (`{"type":"text_delta"}`) is not written by the fast path's encoder, as
+ * the translated path writes nothing for it (mayHoldMistypedAnthropicText, mayLackAnthropicText).
  */
 export function isContentOnlyEvent(event: ServerSentEvent): boolean {
-  return event.event === 'content_block_delta' && !mayHoldMistypedAnthropicText.test(event.data);
+  const data = event.data;
+  if (event.event !== 'content_block_delta' || mayHoldMistypedAnthropicText.test(data)) return false;
+  return !mayLackAnthropicText.test(data) || isExactBlockDelta(data);
 }

@@ -39,3 +39,8 @@ export function readBlockDelta(data: string): BlockDelta | undefined {
         : { type: 'input_json_delta', partial_json: unescapeJsonString(partialJson!) };
   return { index: Number(index), delta };
 }
+
+/** Whether the data is a `content_block_delta` in Anthropic's exact shape (readBlockDelta reads it), without reading it. */
+export function isExactBlockDelta(data: string): boolean {
+  return data.length <= maxMatchedEventLength && blockDeltaEvent.test(data);
+}

@@ -38,11 +38,25 @@ describe('isContentOnlyEvent', () => {
     expect(isContentOnlyEvent(named('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","t\\u0065xt":5}}'))).toBe(false);
   });
 
+  it('reads a delta of a kind that holds text unless it is in Anthropic\'s exact shape (which holds the text): one without it is not passed on', () => {
+    for (const type of ['text_delta', 'thinking_delta', 'input_json_delta']) {
+      expect(isContentOnlyEvent(named('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type } }))).toBe(false);
+      // The text under another key, or nested, is not the delta's.
+      expect(isContentOnlyEvent(named('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type, extra: { text: 'x', thinking: 'x', partial_json: 'x' } } }))).toBe(false);
+    }
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hm"}}'))).toBe(true);
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\\"a"}}'))).toBe(true);
+    // Spaced as another server writes it: read (a parse), never a miss.
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}'))).toBe(false);
+    // Kinds that hold no text stay unread in any shape.
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type": "content_block_delta", "index": 1, "delta": {"type": "signature_delta", "signature": "abc"}}'))).toBe(true);
+  });
+
   it('property: a content_block_delta, whatever its data says, gives the decoder only content, the same however often it is read', () => {
     const delta = fc.oneof(
-      fc.record({ type: fc.constant('text_delta'), text: fc.string() }),
-      fc.record({ type: fc.constant('thinking_delta'), thinking: fc.string() }),
-      fc.record({ type: fc.constant('input_json_delta'), partial_json: fc.string() }),
+      fc.record({ type: fc.constant('text_delta'), text: fc.string() }, { requiredKeys: ['type'] }),
+      fc.record({ type: fc.constant('thinking_delta'), thinking: fc.string() }, { requiredKeys: ['type'] }),
+      fc.record({ type: fc.constant('input_json_delta'), partial_json: fc.string() }, { requiredKeys: ['type'] }),
       fc.record({ type: fc.constant('signature_delta'), signature: fc.string() }),
       fc.record({ type: fc.constant('citations_delta'), citation: fc.jsonValue() }),
       fc.record({ type: fc.string(), stop_reason: fc.constantFrom('end_turn', 'max_tokens') }),
@@ -62,8 +76,17 @@ describe('isContentOnlyEvent', () => {
     fc.assert(
       fc.property(data, (value) => {
         const event = named('content_block_delta', value);
-        // Left unread, unless its text may hold a text of the wrong type (then it is read, as the test above shows).
-        expect(isContentOnlyEvent(event)).toBe(!mayHoldMistypedAnthropicText.test(event.data));
+        // Left unread, unless its text may hold a text of the wrong type or a delta of a kind that holds text may lack it (then it is read, as the tests above show).
+        const unread = isContentOnlyEvent(event);
+        if (mayHoldMistypedAnthropicText.test(event.data)) expect(unread).toBe(false);
+        const delta = (value as { delta?: unknown }).delta;
+        const kind = typeof delta === 'object' && delta !== null ? (delta as Record<string, unknown>)['type'] : undefined;
+        const field = ({ text_delta: 'text', thinking_delta: 'thinking', input_json_delta: 'partial_json' } as Record<string, string>)[kind as string];
+        if (unread && field !== undefined) expect(typeof (delta as Record<string, unknown>)[field]).toBe('string');
+        // Anthropic's own events stay unread.
+        if (field !== undefined && typeof (delta as Record<string, unknown>)[field] === 'string' && event.data === JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: kind, [field]: (delta as Record<string, unknown>)[field] } })) {
+          expect(unread).toBe(!mayHoldMistypedAnthropicText.test(event.data));
+        }
         const decoder = openDecoder();
         const parts = decoder.decode(event);
         expect(parts.every(isContent)).toBe(true);

@@ -5,7 +5,7 @@ import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { isAnthropicStopReason, withAnthropicStopReason } from './anthropic-stop-reason.js';
-import { hasMistypedText, mayHoldMistypedAnthropicText } from './anthropic-text-fields.js';
+import { hasMistypedText, mayHoldMistypedAnthropicText, mayLackAnthropicText } from './anthropic-text-fields.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { deltaNeedsBilledUsage, deltaWithBilledUsage, startNeedsBilledUsage, startWithBilledUsage } from './passthrough-stream-usage.js';
 
@@ -35,11 +35,12 @@ type Json = Record<string, unknown>;
  * `delta`): the translated path writes the stream's last finish there, else `end_turn`.
  * A defined one goes out as it came, escaped or not.
  *
- * A text, thinking or partial JSON that is not text (12345, `{}`) is not passed on, as
- * the translated path drops it: a `content_block_delta` holding one is not written (an
- * SDK would append it to the block's text), a `content_block_start` holding one is
- * written with `""` there. The lazy tap reads such a delta (its test looks for one), so
- * only read events are looked at, by their raw text first (mayHoldMistypedAnthropicText).
+ * A text, thinking or partial JSON that is not text (12345, `{}`, none at all) is not
+ * passed on, as the translated path drops it: a `content_block_delta` holding one is not
+ * written (an SDK would append it to the block's text), a `content_block_start` holding
+ * one is written with `""` there. The lazy tap reads such a delta (its test looks for
+ * one), so only read events are looked at, by their raw text first
+ * (mayHoldMistypedAnthropicText, mayLackAnthropicText).
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
@@ -55,7 +56,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   encode({ event, parts, unread }: PassthroughEvent): readonly SseEvent[] {
     if (!event) return [];
     let data = event.data;
-    if (!unread && mayHoldMistypedAnthropicText.test(data)) {
+    if (!unread && (mayHoldMistypedAnthropicText.test(data) || mayLackAnthropicText.test(data))) {
       const typed = withTextTyped(data, event.event);
       if (typed === undefined) return [];
       data = typed;

@@ -12,6 +12,16 @@ type Json = Record<string, unknown>;
  */
 export const mayHoldMistypedAnthropicText = /"(?:text|thinking|partial_json)"\s*:\s*(?!")|\\u[^"]*"\s*:/;
 
+/**
+ * What names a delta of a kind that holds text (`text_delta`, `thinking_delta`,
+ * `input_json_delta`), which may lack it: `{"type":"text_delta"}` has no key for the
+ * test above to find, and an SDK appended `undefined` to the block ("Hiundefined"),
+ * where the translated path writes nothing. The lazy tap leaves such a delta unread only
+ * in Anthropic's exact shape (which holds the text); the fast path's encoder parses a
+ * read one to see.
+ */
+export const mayLackAnthropicText = /"(?:text|thinking|input_json)_delta"/;
+
 /** The field that holds a block's text, by the block's (or the delta's) type. */
 const textFieldOf: Readonly<Record<string, string>> = {
   text: 'text',
