@@ -126,6 +126,14 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
     ]);
   });
 
+  it('leaves out disable_parallel_tool_use without tools, as the tool_choice it rides on (OpenAI Chat refuses parallel_tool_calls without tools)', () => {
+    const base = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const choice = { type: 'auto', disable_parallel_tool_use: true };
+    expect(parseMessagesRequest({ ...base, tool_choice: choice }).request).not.toHaveProperty('parallelToolCalls');
+    expect(parseMessagesRequest({ ...base, tool_choice: choice }).request).not.toHaveProperty('toolChoice');
+    expect(parseMessagesRequest({ ...base, tools: [{ name: 'a', input_schema: { type: 'object' } }], tool_choice: choice }).request.parallelToolCalls).toBe(false);
+  });
+
   it('keeps the last cache_control marks of tools and messages as breakpoint hints', () => {
     const { request } = parseMessagesRequest({
       model: 'claude',

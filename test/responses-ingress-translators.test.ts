@@ -57,7 +57,7 @@ describe('parseResponsesRequest', () => {
       maxOutputTokens: 300,
       temperature: 0.3,
       topP: 0.9,
-      parallelToolCalls: false,
+      // Without tools, parallel_tool_calls is left out (see below); the Response echoes it.
       user: 'user-1',
       metadata: { run: 'x' },
       reasoningEffort: 'high',
@@ -115,6 +115,18 @@ describe('parseResponsesRequest', () => {
     expect(parseResponsesRequest({ model: 'fast', input: 'x', text: { format: { type: 'json_object' } } }).request.responseFormat).toEqual({ type: 'json' });
     expect(parseResponsesRequest({ model: 'fast', input: 'x', text: { format: { type: 'text' } } }).request.responseFormat).toBeUndefined();
     expect(parseResponsesRequest({ model: 'fast', input: 'x', store: false }).store).toBe(false);
+  });
+
+  it('leaves out parallel_tool_calls without function tools, as a tool_choice without them (OpenAI Chat refuses either without tools)', () => {
+    const tools = [{ type: 'function', name: 'get_weather', parameters: weather }];
+    expect(parseResponsesRequest({ model: 'fast', input: 'x', tools, parallel_tool_calls: false }).request.parallelToolCalls).toBe(false);
+    for (const body of [{ parallel_tool_calls: false }, { parallel_tool_calls: true, tool_choice: 'none' }, { parallel_tool_calls: false, tools: [] }]) {
+      const parsed = parseResponsesRequest({ model: 'fast', input: 'x', ...body });
+      expect(parsed.request.parallelToolCalls).toBeUndefined();
+      expect(parsed.request.toolChoice).toBeUndefined();
+      // The Response still echoes what the client asked.
+      expect(parsed.echo).toMatchObject({ parallel_tool_calls: body.parallel_tool_calls });
+    }
   });
 
   const refusals: Array<[string, unknown, string]> = [

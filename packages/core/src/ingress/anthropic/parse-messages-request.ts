@@ -166,7 +166,6 @@ function toolResultText(block: AnthropicToolResultBlock, pointer: string): strin
 }
 
 function applyToolChoice(choice: AnthropicToolChoice, request: ChatRequest): void {
-  if (choice.disable_parallel_tool_use === true) request.parallelToolCalls = false;
   let canonical: ToolChoice;
   if (choice.type === 'tool') {
     if (!request.tools?.some((tool) => tool.name === choice.name)) {
@@ -176,8 +175,11 @@ function applyToolChoice(choice: AnthropicToolChoice, request: ChatRequest): voi
   } else {
     canonical = { type: choice.type === 'any' ? 'required' : choice.type };
   }
-  // A choice without tools means nothing to any provider (OpenAI refuses it): left out.
-  if (request.tools) request.toolChoice = canonical;
+  // A choice without tools means nothing to any provider (OpenAI refuses it, and
+  // parallel_tool_calls too, "only allowed when 'tools' are specified"): left out.
+  if (!request.tools) return;
+  request.toolChoice = canonical;
+  if (choice.disable_parallel_tool_use === true) request.parallelToolCalls = false;
 }
 
 /**

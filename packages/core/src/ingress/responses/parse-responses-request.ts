@@ -89,7 +89,6 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   if (wire.max_output_tokens != null) request.maxOutputTokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.topP = wire.top_p;
-  if (wire.parallel_tool_calls != null) request.parallelToolCalls = wire.parallel_tool_calls;
   if (wire.user !== undefined) request.user = wire.user;
   else if (typeof wire['safety_identifier'] === 'string') request.user = wire['safety_identifier'];
   if (wire.metadata != null && Object.keys(wire.metadata).length > 0) request.metadata = wire.metadata;
@@ -110,6 +109,8 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
         ...(tool.strict != null && { strict: tool.strict }),
       };
     });
+    // Without function tools it means nothing, and OpenAI Chat refuses it ("only allowed when 'tools' are specified"): left out, as a tool_choice is.
+    if (wire.parallel_tool_calls != null) request.parallelToolCalls = wire.parallel_tool_calls;
   }
   if (wire.tool_choice !== undefined) {
     const choice = wire.tool_choice;
