@@ -202,6 +202,19 @@ describe('5. model names are bounded at ingress and safe in headers', () => {
     expect(missing.body.error!.message).toContain("'missing'");
   });
 
+  it('a tool_choice name that no tool could have → 400 that does not echo it, on the Messages and Responses ingresses too', async () => {
+    const long = 'x'.repeat(100_000);
+    const messages = await post('/v1/messages', JSON.stringify({ model: 'mock/echo', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: long } }));
+    const responses = await post('/v1/responses', JSON.stringify({ model: 'mock/echo', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }], tool_choice: { type: 'function', name: long } }));
+    const spaced = await post('/v1/responses', JSON.stringify({ model: 'mock/echo', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }], tool_choice: { type: 'function', name: '<b>not a name</b>' } }));
+    for (const answer of [messages, responses, spaced]) {
+      expect(answer.status).toBe(400);
+      expect(JSON.stringify(answer.body)).not.toContain('xxxx');
+      expect(JSON.stringify(answer.body)).not.toContain('<b>');
+    }
+    expectInvalid(responses, 'tool_choice');
+  });
+
   it('a name at the length limit is served and named in the routing headers', async () => {
     const model = `mock/${'m'.repeat(251)}`;
     expect(model).toHaveLength(256);

@@ -161,7 +161,14 @@ export const responsesRequestSchema: JsonSchema = {
     tool_choice: {
       anyOf: [
         { enum: ['auto', 'none', 'required'] },
-        { type: 'object', required: ['type'], properties: { type: { type: 'string' }, name: { type: 'string', minLength: 1 } } },
+        {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { type: 'string' }, name: { type: 'string', minLength: 1 } },
+          // A function tool's own name pattern: a name that cannot be a tool is refused before it could be echoed.
+          if: { properties: { type: { const: 'function' } } },
+          then: { properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,128}$' } } },
+        },
       ],
     },
     text: { type: 'object', properties: { format: textFormat, verbosity: { enum: ['low', 'medium', 'high', null] } } },
