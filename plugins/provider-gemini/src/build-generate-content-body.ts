@@ -1,5 +1,5 @@
 import { GatewayError, type ChatRequest, isJsonObject } from '@switchyard/core';
-import { convertJsonSchemaForGemini } from './convert-json-schema-for-gemini.js';
+import { convertJsonSchemaForGemini, schemaNodeBudget } from './convert-json-schema-for-gemini.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import { convertToGeminiTools } from './convert-to-gemini-tools.js';
 import type { GeminiGenerateContentRequest, GeminiGenerationConfig } from './gemini-wire-types.js';
@@ -43,7 +43,9 @@ export function buildGenerateContentBody(request: ChatRequest, settings: Generat
   }
   const body: GeminiGenerateContentRequest = { ...(systemInstruction && { systemInstruction }), contents };
 
-  const tools = convertToGeminiTools(request.tools, request.toolChoice);
+  // One budget for every schema of the request: 128 tools must not each take the whole of it.
+  const schemaNodes = schemaNodeBudget();
+  const tools = convertToGeminiTools(request.tools, request.toolChoice, schemaNodes);
   warnings.push(...tools.warnings);
   if (tools.tools) body.tools = tools.tools;
   if (tools.toolConfig) body.toolConfig = tools.toolConfig;
@@ -65,7 +67,7 @@ export function buildGenerateContentBody(request: ChatRequest, settings: Generat
     config.responseMimeType = 'application/json';
     if (settings.responseSchemaField === 'responseJsonSchema') config.responseJsonSchema = format.schema;
     else {
-      const { schema, removed } = convertJsonSchemaForGemini(format.schema);
+      const { schema, removed } = convertJsonSchemaForGemini(format.schema, schemaNodes, 'response_format');
       if (removed.length > 0) warnings.push(`responseFormat.schema: removed ${removed.join(', ')}`);
       config.responseSchema = schema;
     }

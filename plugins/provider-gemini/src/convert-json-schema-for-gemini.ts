@@ -1,4 +1,4 @@
-import { setField, isJsonObject } from '@switchyard/core';
+import { GatewayError, setField, isJsonObject } from '@switchyard/core';
 
 /** What {@link convertJsonSchemaForGemini} made of a schema. */
 export interface GeminiSchemaConversion {
@@ -11,6 +11,33 @@ export interface GeminiSchemaConversion {
    * are not listed.
    */
   removed: string[];
+}
+
+/**
+ * How many schema objects one request's schemas (every tool's parameters and the
+ * response format together) may come to once their `$ref`s are inlined. Inlining
+ * copies a definition at every use, so definitions that each use the next twice grow
+ * as 2ⁿ: 1.7 KB of `$defs` took 4.7 s of CPU and 15 MB, a little more would have run
+ * the process out of memory. A schema without references comes to as many objects as
+ * it has; OpenAI's own bound for a structured-output schema is 5,000 properties.
+ */
+export const maxConvertedSchemaNodes = 25_000;
+
+/**
+ * How deep a converted schema may be, counting each `$ref` inlined on the way: a chain
+ * of 5,000 definitions each holding the next (340 KB) overflowed the stack (a 500), and
+ * a chain of aliases (`A0` is `{$ref: A1}` …) went as deep without nesting at all. The
+ * body's own nesting is bounded by `limits.max_json_depth` (64), two levels a schema.
+ */
+export const maxConvertedSchemaDepth = 64;
+
+/** What is left of a request's `maxConvertedSchemaNodes`, shared by its schemas. */
+export interface SchemaNodeBudget {
+  remaining: number;
+}
+
+export function schemaNodeBudget(): SchemaNodeBudget {
+  return { remaining: maxConvertedSchemaNodes };
 }
 
 /** Keywords of Gemini's `Schema` object that are kept as they are. */
@@ -56,9 +83,13 @@ const allowedFormats: Record<string, readonly string[]> = {
  * - Everything else Gemini does not know (`additionalProperties`, `$schema`, `default`,
  *   `examples`, `pattern`, unsupported `format` values …) is removed and listed.
  */
-export function convertJsonSchemaForGemini(schema: Record<string, unknown>): GeminiSchemaConversion {
+export function convertJsonSchemaForGemini(
+  schema: Record<string, unknown>,
+  budget: SchemaNodeBudget = schemaNodeBudget(),
+  param = 'tools',
+): GeminiSchemaConversion {
   const removed: string[] = [];
-  const converted = convertNode(schema, '', { root: schema, removed, refStack: [] });
+  const converted = convertNode(schema, '', { root: schema, removed, refStack: [], budget, param }, 0);
   return { schema: converted, removed };
 }
 
@@ -67,11 +98,19 @@ interface ConversionState {
   removed: string[];
   /** References being inlined on the way to this node, to cut cycles. */
   refStack: string[];
+  /** Shared by every schema of the request (copies of the state share the object). */
+  budget: SchemaNodeBudget;
+  /** The request field the schema came from, for the refusal. */
+  param: string;
 }
 
-function convertNode(input: unknown, pointer: string, state: ConversionState): Record<string, unknown> {
+function convertNode(input: unknown, pointer: string, state: ConversionState, depth: number): Record<string, unknown> {
   // `true` (anything) has no Gemini spelling but an empty schema; `false` cannot be said at all.
   if (!isJsonObject(input)) return {};
+  if (--state.budget.remaining < 0) {
+    throw tooLarge(state, `come to more than ${maxConvertedSchemaNodes.toLocaleString('en-US')} schema objects`);
+  }
+  if (depth > maxConvertedSchemaDepth) throw tooLarge(state, `nest deeper than ${maxConvertedSchemaDepth} levels`);
   let node = input;
 
   const ref = node['$ref'];
@@ -84,14 +123,14 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
       node = Object.keys(siblings).length > 0 ? siblings : { type: 'object' };
     } else {
       // Keywords beside the reference (a description, mostly) describe this use of it and win.
-      return convertNode({ ...target, ...siblings }, pointer, { ...state, refStack: [...state.refStack, ref] });
+      return convertNode({ ...target, ...siblings }, pointer, { ...state, refStack: [...state.refStack, ref] }, depth + 1);
     }
   }
 
   // Merged first, then converted again: a member may bring a `$ref` or an `allOf` of its own.
   if (Array.isArray(node['allOf'])) {
     const { merged, inlined } = mergeAllOf(node, pointer, state);
-    return convertNode(merged, pointer, { ...state, refStack: [...state.refStack, ...inlined] });
+    return convertNode(merged, pointer, { ...state, refStack: [...state.refStack, ...inlined] }, depth + 1);
   }
 
   const output: Record<string, unknown> = {};
@@ -108,7 +147,7 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
     const properties: Record<string, unknown> = {};
     for (const [name, property] of Object.entries(node['properties'])) {
       // A property named `__proto__` stays a property (setField), not the map's prototype.
-      setField(properties, name, convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state));
+      setField(properties, name, convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state, depth + 1));
     }
     // Gemini refuses an OBJECT with an empty `properties` map.
     if (Object.keys(properties).length > 0) output['properties'] = properties;
@@ -119,14 +158,14 @@ function convertNode(input: unknown, pointer: string, state: ConversionState): R
     if (required.length !== node['required'].length) state.removed.push(`${pointer}/required`);
     if (required.length > 0) output['required'] = required;
   }
-  if (isJsonObject(node['items'])) output['items'] = convertNode(node['items'], `${pointer}/items`, state);
+  if (isJsonObject(node['items'])) output['items'] = convertNode(node['items'], `${pointer}/items`, state, depth + 1);
   else if (node['items'] !== undefined) state.removed.push(`${pointer}/items`);
 
   const alternatives = [
     ...listOf(node['anyOf']).map((member, index) => ({ member, at: `${pointer}/anyOf/${index}` })),
     ...listOf(node['oneOf']).map((member, index) => ({ member, at: `${pointer}/oneOf/${index}` })),
   ];
-  return alternatives.length > 0 ? convertAlternatives(output, alternatives, state) : output;
+  return alternatives.length > 0 ? convertAlternatives(output, alternatives, state, depth + 1) : output;
 }
 
 /** `type: ["string", "null"]` → `type: "string"` + `nullable`; several types → `anyOf`. */
@@ -176,6 +215,7 @@ function convertAlternatives(
   output: Record<string, unknown>,
   alternatives: Array<{ member: unknown; at: string }>,
   state: ConversionState,
+  depth: number,
 ): Record<string, unknown> {
   let nullable = false;
   const members: Array<Record<string, unknown>> = [];
@@ -184,7 +224,7 @@ function convertAlternatives(
       nullable = true;
       continue;
     }
-    members.push(convertNode(member, at, state));
+    members.push(convertNode(member, at, state, depth));
   }
   const result = { ...output };
   if (members.length === 1) {
@@ -241,12 +281,30 @@ function resolveReference(root: Record<string, unknown>, ref: string): Record<st
   if (!ref.startsWith('#')) return undefined;
   let target: unknown = root;
   for (const token of ref.slice(1).split('/').slice(1)) {
-    const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = decodedToken(token);
+    // A token that is not valid percent-encoding (`%E0`) names nothing: threw URIError, a 500.
+    if (key === undefined) return undefined;
     // Own members only: `#/$defs/__proto__` must not resolve to Object.prototype.
     if (!isJsonObject(target) || !Object.hasOwn(target, key)) return undefined;
     target = target[key];
   }
   return isJsonObject(target) ? target : undefined;
+}
+
+/** A refusal of schemas that inlining would make too large or too deep: they are the client's, so a 400. */
+function tooLarge(state: ConversionState, what: string): GatewayError {
+  return new GatewayError('invalid_request', `The request's JSON schemas ${what} once their $refs are inlined (Gemini takes no references); use each definition in fewer places.`, {
+    param: state.param,
+    provider: 'gemini',
+  });
+}
+
+function decodedToken(token: string): string | undefined {
+  try {
+    return decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
+  } catch {
+    return undefined;
+  }
 }
 
 function escapePointer(token: string): string {

@@ -1,5 +1,5 @@
 import type { ToolChoice, ToolDefinition } from '@switchyard/core';
-import { convertJsonSchemaForGemini } from './convert-json-schema-for-gemini.js';
+import { convertJsonSchemaForGemini, schemaNodeBudget, type SchemaNodeBudget } from './convert-json-schema-for-gemini.js';
 import type { GeminiFunctionDeclaration, GeminiTool, GeminiToolConfig } from './gemini-wire-types.js';
 
 /** Tools and tool choice in Gemini's shape, with what had to be dropped on the way. */
@@ -15,13 +15,17 @@ export interface GeminiToolsConversion {
  * Gemini's schema subset; tool choice → `functionCallingConfig` (`required` is
  * `ANY`, a named tool is `ANY` limited to that name).
  */
-export function convertToGeminiTools(tools: ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined): GeminiToolsConversion {
+export function convertToGeminiTools(
+  tools: ToolDefinition[] | undefined,
+  toolChoice: ToolChoice | undefined,
+  budget: SchemaNodeBudget = schemaNodeBudget(),
+): GeminiToolsConversion {
   const result: GeminiToolsConversion = { warnings: [] };
   if (!tools || tools.length === 0) return result;
   const declarations = tools.map((tool): GeminiFunctionDeclaration => {
     const declaration: GeminiFunctionDeclaration = { name: tool.name };
     if (tool.description !== undefined) declaration.description = tool.description;
-    const { schema, removed } = convertJsonSchemaForGemini(tool.parameters);
+    const { schema, removed } = convertJsonSchemaForGemini(tool.parameters, budget, 'tools');
     if (removed.length > 0) result.warnings.push(`tools[${tool.name}].parameters: removed ${removed.join(', ')}`);
     // Gemini refuses an OBJECT without properties; a function without arguments simply has no parameters.
     if (!isEmptyObjectSchema(schema)) declaration.parameters = schema;

@@ -137,6 +137,73 @@ describe('convertJsonSchemaForGemini', () => {
   });
 });
 
+describe('convertJsonSchemaForGemini: schemas that inlining would make too large or too deep', () => {
+  /** `n` definitions, each used `uses` times by the one before: the root's property comes to usesⁿ copies of the last once inlined. */
+  function fanOut(n: number, uses: number): Record<string, unknown> {
+    const defs: Record<string, unknown> = {};
+    for (let at = 0; at < n; at++) {
+      defs[`A${at}`] = { type: 'object', properties: Object.fromEntries(Array.from({ length: uses }, (_, use) => [`p${use}`, { $ref: `#/$defs/A${at + 1}` }])) };
+    }
+    defs[`A${n}`] = { type: 'string' };
+    return { type: 'object', properties: { x: { $ref: '#/$defs/A0' } }, $defs: defs };
+  }
+  const refusal = (convert: () => unknown) => {
+    try {
+      convert();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it('refuses definitions that double at each use (2¹⁸ copies from 1.7 KB: 4.7 s and 15 MB) with invalid_request, before making them', () => {
+    const schema = fanOut(18, 2);
+    expect(JSON.stringify(schema).length).toBeLessThan(2000);
+    const error = refusal(() => convertJsonSchemaForGemini(schema));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ code: 'invalid_request', status: 400, param: 'tools' });
+    expect((error as Error).message).toContain('25,000 schema objects');
+  });
+
+  it('refuses a chain of definitions deeper than 64 once inlined (5,000 overflowed the stack: a 500), and a chain of aliases', () => {
+    const chain = fanOut(5000, 1);
+    expect(refusal(() => convertJsonSchemaForGemini(chain))).toMatchObject({ code: 'invalid_request', status: 400, message: expect.stringContaining('deeper than 64 levels') });
+    const defs = Object.fromEntries(Array.from({ length: 5000 }, (_, at) => [`A${at}`, { $ref: `#/$defs/A${at + 1}` }]));
+    const aliases = { type: 'object', properties: { x: { $ref: '#/$defs/A0' } }, $defs: { ...defs, A5000: { type: 'string' } } };
+    expect(refusal(() => convertJsonSchemaForGemini(aliases))).toMatchObject({ code: 'invalid_request', status: 400 });
+  });
+
+  it('still converts what real schemas hold: a chain of 20 definitions, definitions used a few times, 5,000 properties without references', () => {
+    expect(convertJsonSchemaForGemini(fanOut(20, 1)).schema).toMatchObject({ properties: { x: { properties: { p0: { properties: { p0: { type: 'object' } } } } } } });
+    expect(refusal(() => convertJsonSchemaForGemini(fanOut(6, 4)))).toBeUndefined();
+    const wide = { type: 'object', properties: Object.fromEntries(Array.from({ length: 5000 }, (_, at) => [`p${at}`, { type: 'string' }])) };
+    expect(Object.keys(convertJsonSchemaForGemini(wide).schema['properties'] as object)).toHaveLength(5000);
+  });
+
+  it('reads a $ref that is not valid percent-encoding as one that names nothing (it threw URIError: a 500)', () => {
+    const { schema, removed } = convertJsonSchemaForGemini({ type: 'object', properties: { a: { $ref: '#/%E0%A4%A' } } });
+    expect(schema).toEqual({ type: 'object', properties: { a: { type: 'object' } } });
+    expect(removed).toEqual(['/properties/a/$ref']);
+  });
+
+  it('counts every schema of a request against one budget: tools that fit one by one but not together are refused, naming tools; a response format past what is left, response_format', () => {
+    const budget = { remaining: 1_000_000 };
+    convertJsonSchemaForGemini(fanOut(8, 2), budget);
+    const perSchema = 1_000_000 - budget.remaining;
+    const fitting = Math.floor(25_000 / perSchema);
+    expect(fitting).toBeGreaterThan(1);
+    expect(fitting).toBeLessThan(128);
+    const tools = Array.from({ length: fitting + 1 }, (_, at) => ({ type: 'function', function: { name: `t${at}`, parameters: fanOut(8, 2) } }));
+    expect(refusal(() => build({ messages: [user('hi')], tools: tools.slice(0, fitting) }))).toBeUndefined();
+    expect(refusal(() => build({ messages: [user('hi')], tools }))).toMatchObject({ code: 'invalid_request', param: 'tools' });
+    const responseFormat = { type: 'json_schema', json_schema: { name: 'r', schema: fanOut(8, 2) } };
+    expect(refusal(() => build({ messages: [user('hi')], tools: tools.slice(0, fitting), response_format: responseFormat }, { responseSchemaField: 'responseSchema' }))).toMatchObject({
+      code: 'invalid_request',
+      param: 'response_format',
+    });
+  });
+});
+
 describe('buildGenerateContentBody', () => {
   it('reports what the tool schemas lost as warnings, and the chat adapter logs them on the call', () => {
     const tool = {
