@@ -15,6 +15,18 @@ interface CallSite {
 }
 
 /**
+ * The calls of one id in the latest turn that made it, and how many results have
+ * answered them. Ids are unique in a sane conversation, but a client may give parallel
+ * calls one id: their results are taken in order (each under its own call's name, as
+ * Gemini matches results to calls by name and order), a further result answering the
+ * last call. A later turn's call of the id starts over.
+ */
+interface CallsOfId {
+  sites: CallSite[];
+  answered: number;
+}
+
+/**
  * Canonical messages → Gemini `systemInstruction` and `contents`.
  *
  * - System (and developer) messages are hoisted into `systemInstruction`, wherever they stood.
@@ -28,7 +40,7 @@ interface CallSite {
 export function convertToGeminiContents(messages: ChatMessage[]): GeminiConversation {
   const system: Array<{ text: string }> = [];
   const turns: GeminiContent[] = [];
-  const calls = new Map<string, CallSite>();
+  const calls = new Map<string, CallsOfId>();
   const responseTurns = new Map<GeminiContent, GeminiContent>();
 
   messages.forEach((message, index) => {
@@ -41,19 +53,24 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiConversa
         return;
       case 'assistant': {
         const turn: GeminiContent = { role: 'model', parts: [] };
-        turn.parts = modelParts(message, index, (id, name) => calls.set(id, { name, turn }));
+        turn.parts = modelParts(message, index, (id, name) => {
+          const known = calls.get(id);
+          if (known && known.sites[0]!.turn === turn) known.sites.push({ name, turn });
+          else calls.set(id, { sites: [{ name, turn }], answered: 0 });
+        });
         turns.push(turn);
         return;
       }
       case 'tool': {
-        const call = calls.get(message.toolCallId);
-        if (!call) {
+        const callsOfId = calls.get(message.toolCallId);
+        if (!callsOfId) {
           throw new GatewayError(
             'invalid_request',
             `messages[${index}] answers tool call "${message.toolCallId}", which no earlier assistant message made.`,
             { param: `messages[${index}].tool_call_id` },
           );
         }
+        const call = callsOfId.sites[Math.min(callsOfId.answered++, callsOfId.sites.length - 1)]!;
         let responseTurn = responseTurns.get(call.turn);
         if (!responseTurn) {
           responseTurn = { role: 'user', parts: [] };

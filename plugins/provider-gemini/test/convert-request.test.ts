@@ -287,6 +287,27 @@ describe('buildGenerateContentBody', () => {
     ]);
   });
 
+  it('answers parallel calls that share an id (a client\'s bug) in order, each result under its own call\'s name; a later turn\'s call of that id takes the later results', () => {
+    const calls = (...names: string[]) => ({ role: 'assistant', content: null, tool_calls: names.map((name) => ({ id: 'dup', type: 'function', function: { name, arguments: '{}' } })) });
+    const { body } = build({
+      messages: [
+        user('Weather and time?'),
+        calls('get_weather', 'get_time'),
+        { role: 'tool', tool_call_id: 'dup', content: 'sunny' },
+        { role: 'tool', tool_call_id: 'dup', content: '14:05' },
+        user('And the date?'),
+        calls('get_date'),
+        { role: 'tool', tool_call_id: 'dup', content: 'Monday' },
+      ],
+    });
+    const responses = body.contents.flatMap((content) => content.parts.flatMap((part) => ('functionResponse' in part ? [part.functionResponse] : [])));
+    expect(responses).toEqual([
+      { name: 'get_weather', response: { content: 'sunny' } },
+      { name: 'get_time', response: { content: '14:05' } },
+      { name: 'get_date', response: { content: 'Monday' } },
+    ]);
+  });
+
   it('refuses tool-call arguments that are not a JSON object, and results for calls nobody made', () => {
     const call = (args: string) => ({
       messages: [user('x'), { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: args } }] }],
