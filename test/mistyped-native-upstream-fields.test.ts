@@ -207,6 +207,12 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
+    name: 'a text or thinking block that starts without its text',
+    stream: anthropicStream(blockStart(0, { type: 'thinking', signature: '' }), blockDelta(0, { type: 'thinking_delta', thinking: 'Hm' }), blockStart(1, { type: 'text' }), text(1, 'Hi')),
+    text: 'Hi',
+  },
+  {
+    provider: 'anthropic',
     name: 'an event whose data is null',
     stream: anthropicStream(blockStart(0, { type: 'text', text: '' }), text(0, 'Hi'), ['content_block_start', 'null']),
     text: 'Hi',
