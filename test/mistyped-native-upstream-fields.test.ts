@@ -124,7 +124,7 @@ interface Case {
   toolCalls?: Array<{ name: string; arguments: string }>;
   /** An event the gateway cannot read at all: the stream ends in upstream_invalid_response saying so. */
   unreadable?: string;
-  /** A tool call's name, id or input of the wrong type, which the Anthropic fast path passes as it came (only text is checked there). */
+  /** A streamed tool call's name, id or input of the wrong type, which the Anthropic fast path passes as it came (only text is checked there; a whole message's tool calls are typed). */
   toolFieldsAsItCame?: boolean;
 }
 
@@ -142,7 +142,6 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
-    toolFieldsAsItCame: true,
     name: 'a tool name of 5 or none, an id of {}',
     whole: anthropicWhole([toolUse('toolu_1', 5, city), toolUse('toolu_2', undefined, city), toolUse({ a: 1 }, 'get_weather', city)], 'tool_use'),
     text: null,
@@ -150,7 +149,6 @@ const cases: Case[] = [
   },
   {
     provider: 'anthropic',
-    toolFieldsAsItCame: true,
     name: 'tool input sent as JSON text, a number, a list or null',
     whole: anthropicWhole([toolUse('toolu_1', 'get_weather', cityText), toolUse('toolu_2', 'get_weather', 5), toolUse('toolu_3', 'get_weather', [1]), toolUse('toolu_4', 'get_weather', null)], 'tool_use'),
     text: null,
@@ -456,8 +454,10 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
   }
 
   // Both paths: billed in whole numbers, nothing logged as an error, no "[object Object]", only text where text
-  // belongs and the same text. The fast path passes a tool call's name, id or input of the wrong type as it came.
+  // belongs and the same text, and the same tool calls (ids, names, input). The fast path passes a streamed tool
+  // call's name, id or input of the wrong type as it came.
   it.each(anthropicCases.filter((item) => item.whole))('whole: $name', async (item) => {
+    const toolUses: Record<string, unknown> = {};
     for (const path of paths) {
       const { read, record, errors } = await exchange(path, item, false, (gateway) => anthropic(gateway).messages.create(params).withResponse());
       expect(read.response.headers.get('x-switchyard-path') ?? 'translated', path).toBe(path);
@@ -466,10 +466,12 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
       expect(JSON.stringify(read.data), path).not.toContain('[object Object]');
       expectOnlyTextBlocks(read.data.content);
       expect(view(read.data.content).text, path).toBe(item.text);
+      toolUses[path] = read.data.content.filter((block) => block.type === 'tool_use').map((block) => ({ id: block.id, name: block.name, input: block.input }));
       if (path === 'fast' && item.toolFieldsAsItCame) continue;
       expectOnlyText(read.data.content);
       expect(view(read.data.content), path).toEqual({ text: item.text, toolCalls: item.toolCalls ?? [] });
     }
+    if (!item.toolFieldsAsItCame) expect(toolUses['fast']).toEqual(toolUses['translated']);
   });
 
   it.each(anthropicCases.filter((item) => item.stream))('streamed: $name', async (item) => {
