@@ -96,7 +96,7 @@ describe('2. non-finite and absurd numbers are refused with a 400 naming the fie
     expect((await post('/v1/embeddings', embedBody(`,"user":${fits}`))).status).toBe(200);
   });
 
-  describe('tool call ids and called tool names in the history: ids up to 256 characters, names up to 128, on every ingress (docs/limits.md)', () => {
+  describe('tool call ids and called tool names in the history: ids up to 65,536 characters (room for a Gemini thought signature), names up to 128, on every ingress (docs/limits.md)', () => {
     // Each body with one id or name of `length` characters at the place named; the Anthropic error shape carries no param, so its message names it.
     const chatHistory = (id: string, name: string, toolCallId: string) => JSON.stringify({
       model: 'mock/echo',
@@ -125,15 +125,15 @@ describe('2. non-finite and absurd numbers are refused with a 400 naming the fie
     });
     const ok = 'call_1';
     const cases = ([
-      ['chat', '/v1/chat/completions', (value) => chatHistory(value, 'f', ok), 'messages[1].tool_calls[0].id', 256],
+      ['chat', '/v1/chat/completions', (value) => chatHistory(value, 'f', ok), 'messages[1].tool_calls[0].id', 65_536],
       ['chat', '/v1/chat/completions', (value) => chatHistory(ok, value, ok), 'messages[1].tool_calls[0].function.name', 128],
-      ['chat', '/v1/chat/completions', (value) => chatHistory(ok, 'f', value), 'messages[2].tool_call_id', 256],
-      ['messages', '/v1/messages', (value) => messagesHistory(value, 'f', ok), 'messages[1].content[0].id', 256],
+      ['chat', '/v1/chat/completions', (value) => chatHistory(ok, 'f', value), 'messages[2].tool_call_id', 65_536],
+      ['messages', '/v1/messages', (value) => messagesHistory(value, 'f', ok), 'messages[1].content[0].id', 65_536],
       ['messages', '/v1/messages', (value) => messagesHistory(ok, value, ok), 'messages[1].content[0].name', 128],
-      ['messages', '/v1/messages', (value) => messagesHistory(ok, 'f', value), 'messages[2].content[0].tool_use_id', 256],
-      ['responses', '/v1/responses', (value) => responsesHistory(value, 'f', ok), 'input[1].call_id', 256],
+      ['messages', '/v1/messages', (value) => messagesHistory(ok, 'f', value), 'messages[2].content[0].tool_use_id', 65_536],
+      ['responses', '/v1/responses', (value) => responsesHistory(value, 'f', ok), 'input[1].call_id', 65_536],
       ['responses', '/v1/responses', (value) => responsesHistory(ok, value, ok), 'input[1].name', 128],
-      ['responses', '/v1/responses', (value) => responsesHistory(ok, 'f', value), 'input[2].call_id', 256],
+      ['responses', '/v1/responses', (value) => responsesHistory(ok, 'f', value), 'input[2].call_id', 65_536],
     ] satisfies Array<[string, string, (value: string) => string, string, number]>).map(([dialect, route, body, param, bound]) => ({ dialect, route, body, param, bound }));
 
     it.each(cases)('$dialect: $param past its bound ($bound) → 400 naming it, the value not echoed; at the bound → 200', async ({ dialect, route, body, param, bound }) => {

@@ -124,13 +124,13 @@ function toAssistantBlocks(message: AssistantMessage, index: number): AnthropicA
         if (part.text !== '') blocks.push({ type: 'text', text: part.text });
         return;
       case 'tool-call':
-        blocks.push({ type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.arguments, part.id, index, toolCallIndex++) });
+        blocks.push({ type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.arguments, index, toolCallIndex++) });
     }
   });
   return blocks;
 }
 
-function parseToolInput(text: string, id: string, messageIndex: number, toolCallIndex: number): Record<string, unknown> {
+function parseToolInput(text: string, messageIndex: number, toolCallIndex: number): Record<string, unknown> {
   // OpenAI clients send "" for a call without arguments.
   if (text.trim() === '') return {};
   let input: unknown;
@@ -144,7 +144,8 @@ function parseToolInput(text: string, id: string, messageIndex: number, toolCall
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) return input as Record<string, unknown>;
   throw new GatewayError(
     'invalid_request',
-    `messages[${messageIndex}]: the arguments of tool call '${id}' are not a JSON object, which Anthropic requires as tool input.`,
+    // The param names the call; its id is not repeated (a history's ids may be 64 KB: docs/limits.md).
+    `messages[${messageIndex}]: the arguments of tool call ${toolCallIndex} are not a JSON object, which Anthropic requires as tool input.`,
     { param: `messages[${messageIndex}].tool_calls[${toolCallIndex}].function.arguments`, provider: 'anthropic' },
   );
 }

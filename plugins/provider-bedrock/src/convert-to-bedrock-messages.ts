@@ -117,7 +117,8 @@ function toAssistantBlocks(message: AssistantMessage, messageIndex: number, prov
         if (input === undefined) {
           throw new GatewayError(
             'invalid_request',
-            `messages[${messageIndex}]: the arguments of tool call '${part.id}' are not a JSON object, which ${provider} requires as tool input.`,
+            // The param names the call; its id is not repeated (a history's ids may be 64 KB: docs/limits.md).
+            `messages[${messageIndex}]: the arguments of tool call ${toolCallIndex} are not a JSON object, which ${provider} requires as tool input.`,
             { param: `messages[${messageIndex}].tool_calls[${toolCallIndex}].function.arguments`, provider },
           );
         }

@@ -66,7 +66,8 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiConversa
         if (!callsOfId) {
           throw new GatewayError(
             'invalid_request',
-            `messages[${index}] answers tool call "${message.toolCallId}", which no earlier assistant message made.`,
+            // Not repeated: a history's ids may be 64 KB (docs/limits.md).
+            `messages[${index}] answers a tool call (its tool_call_id) that no earlier assistant message made.`,
             { param: `messages[${index}].tool_call_id` },
           );
         }

@@ -22,10 +22,12 @@ export const requestBounds = {
   maxIdentifierLength: 256,
   /**
    * A tool call's id in the history (`tool_calls[].id`, `tool_call_id`, Anthropic's
-   * `tool_use.id` / `tool_use_id`, Responses `call_id`): opaque, under 64 characters
-   * at every provider today; sent upstream again, so bounded like `user`.
+   * `tool_use.id` / `tool_use_id`, Responses `call_id`): sent upstream again, so bounded.
+   * Providers' own are under 64 characters, but the id the gateway gives a Gemini call
+   * carries the call's thought signature (inventToolCallId), which runs to a few KB and
+   * must come back (test/gemini-thought-signature-round-trip.test.ts): 256 refused it.
    */
-  maxToolCallIdLength: 256,
+  maxToolCallIdLength: 65_536,
   /**
    * A tool's name in the history (the name a model called): the longest a tool
    * definition may have on any ingress (Anthropic's and Responses' 128). Not held to
