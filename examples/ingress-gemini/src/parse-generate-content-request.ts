@@ -11,6 +11,7 @@ import {
   type ToolDefinition,
   type UserContentPart,
 } from '@switchyard/core';
+import { OpenCalls } from './open-calls.js';
 
 /** The route name of the streaming endpoint; the other one answers whole. */
 export const streamRouteName = 'streamGenerateContent';
@@ -92,25 +93,24 @@ function systemOf(body: Json): ChatMessage[] {
  * of that name take the oldest unanswered call's id.
  */
 class CallIds {
-  private readonly open = new Map<string, string[]>();
+  private readonly open = new Map<string, OpenCalls>();
   private counter = 0;
 
   call(name: string, id: unknown): string {
     const callId = typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : `call_${++this.counter}`;
-    const queue = this.open.get(name) ?? [];
-    queue.push(callId);
-    this.open.set(name, queue);
+    let calls = this.open.get(name);
+    if (calls === undefined) this.open.set(name, (calls = new OpenCalls()));
+    calls.add(callId);
     return callId;
   }
 
   result(name: string, id: unknown): string {
-    const queue = this.open.get(name) ?? [];
+    const calls = this.open.get(name);
     if (typeof id === 'string' && id.length > 0 && id.length <= 128) {
-      const at = queue.indexOf(id);
-      if (at >= 0) queue.splice(at, 1);
+      calls?.answer(id);
       return id;
     }
-    const oldest = queue.shift();
+    const oldest = calls?.takeOldest();
     if (oldest === undefined) throw invalid('contents', `a functionResponse for '${name}' answers no earlier functionCall`);
     return oldest;
   }
