@@ -253,7 +253,14 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
       const cost = callCost(budget.runtime, call, usedSince(call.usageBefore, context.usage));
       if (!(cost > 0)) return result;
       call.hold = holdCost(context, budget, cost);
-      return call.hold.then(() => result);
+      return call.hold.then(
+        () => result,
+        (error: unknown) => {
+          // Refused (a spent budget, a store outage): the hit is not served, so not billed either.
+          context.billable = false;
+          throw error;
+        },
+      );
     });
   });
   context.interceptors.push((next) => async (deployment, options) => {
