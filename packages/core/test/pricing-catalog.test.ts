@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
   builtInPriceSheets,
@@ -159,6 +160,33 @@ describe('PriceCatalog overrides', () => {
     expect(() => new PriceCatalog({ overrides: { 'no-slash': { input: 1, output: 2 } } })).toThrow(ConfigError);
     expect(() => new PriceCatalog({ overrides: { 'a/b': { input: 1 } as ModelPrice } })).toThrow(ConfigError);
     expect(() => new PriceCatalog({ overrides: { 'a/b': { input: 1, output: 1, typo: 3 } as ModelPrice } })).toThrow(ConfigError);
+  });
+
+  it('refuse a price past $1 a token, which made a cost of Infinity that reached the ledger', () => {
+    for (const field of ['input', 'output', 'cached_input', 'cache_write'] as const) {
+      expect(() => new PriceCatalog({ overrides: { 'a/b': { input: 1, output: 1, [field]: 1e308 } } })).toThrow(ConfigError);
+    }
+    expect(() => new PriceCatalog({ overrides: { 'a/b': { input: 1_000_000, output: 1_000_000 } } })).not.toThrow();
+  });
+
+  it('property: any price the schema takes and any usage an upstream may report cost a finite amount', () => {
+    const rate = fc.oneof(fc.double({ min: 0, max: 1_000_000, noNaN: true }), fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }));
+    const count = fc.oneof(fc.constant(Number.MAX_SAFE_INTEGER), fc.nat());
+    fc.assert(
+      fc.property(rate, rate, rate, rate, count, count, count, count, (input, output, cachedInput, cacheWrite, inputTokens, outputTokens, cached, written) => {
+        let catalog: PriceCatalog;
+        try {
+          catalog = new PriceCatalog({ overrides: { 'a/b': { input, output, cached_input: cachedInput, cache_write: cacheWrite } } });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect(Math.max(input, output, cachedInput, cacheWrite)).toBeGreaterThan(1_000_000);
+          return;
+        }
+        const usage = { inputTokens, outputTokens, cachedInputTokens: cached, cacheWriteInputTokens: written };
+        expect(Number.isFinite(catalog.cost('a', 'b', usage).costUsd)).toBe(true);
+        expect(Number.isFinite(catalog.maxCost('a', 'b', inputTokens, outputTokens).costUsd)).toBe(true);
+      }),
+    );
   });
 
   it('the exported schema accepts what the docs show', () => {

@@ -8,7 +8,14 @@ import type { ModelPrice } from './model-price.js';
  */
 export type PriceOverrides = Record<string, ModelPrice>;
 
-const perMillion = { type: 'number', minimum: 0, description: 'USD per million tokens.' };
+/**
+ * A price past $1 a token is a typo, and an unbounded one (1e308) made a call's cost
+ * Infinity, which reached the ledger and the request's record. At most this, any usage
+ * an upstream may report (counts below 2^53) costs a finite amount.
+ */
+const MAX_PRICE_PER_MILLION = 1_000_000;
+
+const perMillion = { type: 'number', minimum: 0, maximum: MAX_PRICE_PER_MILLION, description: 'USD per million tokens.' };
 
 /** The JSON Schema of the `prices:` config section ({@link PriceOverrides}). */
 export const priceOverridesSchema: JsonSchema = {
