@@ -19,6 +19,16 @@ export function toMicros(usd: number): number {
   return Math.round(usd * 1_000_000);
 }
 
+/**
+ * A limit in micro-dollars the columns can hold: one beyond the largest exact amount
+ * (2^53 micro-dollars, about 9 billion USD) holds every amount, so it is that amount.
+ * Taken as it came, a team budget of 1e13 USD was 1e19 micro-dollars, past bigint:
+ * every request charged to it failed.
+ */
+function limitMicros(usd: number): number {
+  return Math.min(toMicros(usd), Number.MAX_SAFE_INTEGER);
+}
+
 export function fromMicros(micros: number): number {
   return micros / 1_000_000;
 }
@@ -89,7 +99,7 @@ export class PostgresBudgetStore implements BudgetStore {
     const unique = new Map<string, ChargedAccount>();
     for (const account of accounts) {
       const id = JSON.stringify([account.owner, account.windowStart]);
-      const limit = toMicros(account.limitUsd);
+      const limit = limitMicros(account.limitUsd);
       const seen = unique.get(id);
       if (!seen || limit < seen.limit) unique.set(id, { owner: account.owner, windowStart: account.windowStart, limit });
     }

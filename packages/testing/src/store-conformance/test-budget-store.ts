@@ -84,6 +84,17 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
       await reservationId(store.reserve([a], 0.5));
     });
 
+    it('a limit past the largest exact amount of micro-dollars (a team budget of 1e13 or 1e300 USD) holds every amount', async () => {
+      for (const limitUsd of [1e13, 1e300, Number.MAX_VALUE]) {
+        const a = account(limitUsd);
+        const held = await reservationId(store.reserve([a], 1000));
+        expect(micros(await store.reserved(a.owner, a.windowStart))).toBe(1_000_000_000);
+        await store.settle(held, 2.5);
+        expect(micros(await store.spent(a.owner, a.windowStart))).toBe(2_500_000);
+        expect(await store.reserved(a.owner, a.windowStart)).toBe(0);
+      }
+    });
+
     it('counts to the micro-dollar without drift: 0.1 + 0.2 fits 0.3 exactly', async () => {
       const a = account(0.3);
       const r1 = await reservationId(store.reserve([a], 0.1));
