@@ -1,0 +1,130 @@
+import { request } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import type { RequestRecord } from '@switchyard/core';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+const epoch = new Date(0).toISOString();
+let upstream: MockOpenAI;
+let gateway: TestGateway;
+const records: RequestRecord[] = [];
+
+beforeAll(async () => {
+  upstream = await startMockOpenAI();
+  gateway = await startTestGateway({
+    server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-budget-ledger-')) },
+    providers: {
+      // OpenAI in, OpenAI out: the fast path; the other dialects are translated to it.
+      openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url },
+      flaky: { use: 'mock', failure_rate: 0.5, chunk_delay_ms: 2 },
+      steady: { use: 'mock', chunk_delay_ms: 2 },
+    },
+    models: { story: { deployments: [{ target: 'flaky/echo' }], retries: { attempts: 1 }, fallbacks: ['steady/echo'] } },
+    // Prices with fractions of a micro-dollar per token: each request's cost is rounded the same way in both.
+    prices: { 'flaky/echo': { input: 3.3, output: 7.7 }, 'steady/echo': { input: 11.1, output: 13.3 }, 'openai/gpt-4o-mini': { input: 0.15, output: 0.6 } },
+    chain: ['auth', 'key-scope', 'rate-limit', 'circuit-breaker', { cache: { bill_hits: true } }, 'route', 'adapter'],
+    storage: { use: 'sqlite' },
+    usage: { flush_interval_ms: 20 },
+  });
+  gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+async function createKey(limitUsd: number): Promise<{ id: string; secret: string }> {
+  const response = await fetch(`${gateway.origin}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'agree', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
+  });
+  expect(response.status).toBe(201);
+  const body = (await response.json()) as { key: { id: string }; secret: string };
+  return { id: body.key.id, secret: body.secret };
+}
+
+/** Where the client hangs up: never, once the gateway has the request (before any answer), or after some chunks of it. */
+type HangUp = 'never' | 'before-headers' | 'first-chunk' | 'third-chunk';
+
+/** Sends one request and resolves once it is answered or the client hung up as told (the gateway has it either way). */
+function send(secret: string, endpoint: string, body: unknown, hangUp: HangUp): Promise<void> {
+  return new Promise((resolve) => {
+    let answered = false;
+    const req = request(`${gateway.baseURL}/${endpoint}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
+    const hangUpNow = () => {
+      req.destroy();
+      resolve();
+    };
+    req.on('response', (res) => {
+      answered = true;
+      let chunks = 0;
+      res.on('data', () => {
+        chunks++;
+        if ((hangUp === 'first-chunk' && chunks >= 1) || (hangUp === 'third-chunk' && chunks >= 3)) hangUpNow();
+      });
+      res.on('end', () => resolve());
+      res.on('error', () => resolve());
+    });
+    req.on('error', () => resolve());
+    req.end(JSON.stringify(body));
+    if (hangUp === 'before-headers') {
+      void (async () => {
+        while (!answered && gateway.gateway.activeRequests === 0) await nextTurn();
+        if (!answered) hangUpNow();
+      })();
+    }
+  });
+}
+
+const requestArbitrary = fc.record({
+  endpoint: fc.constantFrom('chat/completions', 'messages', 'responses'),
+  model: fc.constantFrom('story', 'steady/echo', 'flaky/echo', 'openai/gpt-4o-mini'),
+  stream: fc.boolean(),
+  hangUp: fc.constantFrom<HangUp>('never', 'before-headers', 'first-chunk', 'third-chunk'),
+  words: fc.integer({ min: 1, max: 60 }),
+  /** The same question each time: a cache hit after the first, billed like the call it replays. */
+  repeated: fc.boolean(),
+  /** Sent without waiting for the one before (never one hung up before its headers: that waits for the gateway to have it). */
+  concurrent: fc.boolean(),
+});
+
+describe('budgets and the ledger', () => {
+  it('property: whatever mix of dialects, streams, hang-ups, retries, fallbacks and billed cache hits, a key spends in its budget what the ledger charges it, to the micro-dollar', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(requestArbitrary, { minLength: 1, maxLength: 8 }), fc.constantFrom(0.002, 0.05, 5), async (requests, limitUsd) => {
+        const key = await createKey(limitUsd);
+        const running: Promise<void>[] = [];
+        for (const [index, sent] of requests.entries()) {
+          const content = sent.repeated ? 'the same question' : Array.from({ length: sent.words }, (_, word) => `w${index}x${word}`).join(' ');
+          const body =
+            sent.endpoint === 'responses'
+              ? { model: sent.model, stream: sent.stream, max_output_tokens: 200, input: content }
+              : { model: sent.model, stream: sent.stream, max_tokens: 200, messages: [{ role: 'user', content }] };
+          if (sent.hangUp === 'before-headers') {
+            // It hangs up once the gateway has a request in flight: that must be this one.
+            await Promise.all(running);
+            await expect.poll(() => gateway.gateway.activeRequests).toBe(0);
+          }
+          const answered = send(key.secret, sent.endpoint, body, sent.hangUp);
+          if (sent.concurrent && sent.hangUp !== 'before-headers') running.push(answered);
+          else await answered;
+        }
+        await Promise.all(running);
+        const mine = () => records.filter((record) => record.keyId === key.id);
+        await expect.poll(() => mine().length).toBe(requests.length);
+        const budgets = gateway.gateway.runtime.storage!.budgets;
+        await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+        const ledgerMicros = mine().reduce((sum, record) => sum + Math.round(record.costUsd * 1_000_000), 0);
+        expect(Math.round((await budgets.spent(`key:${key.id}`, epoch)) * 1_000_000)).toBe(ledgerMicros);
+        expect(Number.isFinite(ledgerMicros)).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
