@@ -13,10 +13,10 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 
 /**
  * The key-scope step's holds where a request is not one plain chat call: embeddings
- * (whose cost is their input), prices that make a maximum infinite or too large to
- * count, and an app's handler making several calls through the embedded API. Real
- * gateways on loopback with SQLite storage; closing a gateway waits for its
- * settlements, and the totals are then read from its database file to the micro-dollar.
+ * (whose cost is their input), the dearest prices the config takes, and an app's
+ * handler making several calls through the embedded API. Real gateways on loopback
+ * with SQLite storage; closing a gateway waits for its settlements, and the totals are
+ * then read from its database file to the micro-dollar.
  */
 
 const micros = (usd: number) => Math.round(usd * 1e6);
@@ -95,21 +95,21 @@ describe('key-scope holds for embeddings', () => {
   });
 });
 
-describe('key-scope holds and prices that make a maximum uncountable', () => {
-  it('a maximum of Infinity, NaN or beyond what a store can count is a 429 naming what to lower, not a 500; nothing is held or spent', async () => {
+describe('key-scope holds and the dearest prices the config takes', () => {
+  it('a maximum far past the budget is a 429 naming what to lower, not a 500; nothing is held or spent', async () => {
     const dir = await dataDir();
     const gateway = await startTestGateway({
       server: { data_dir: dir },
       storage: { use: 'sqlite' },
-      providers: { inf: { use: 'mock' }, huge: { use: 'mock' } },
-      // A YAML `.inf` or 1e400 reads as Infinity; Infinity × 0 prompt tokens is NaN.
-      prices: { 'inf/echo': { input: Number.POSITIVE_INFINITY, output: 1 }, 'huge/echo': { input: 1, output: 1e13 } },
+      providers: { dear: { use: 'mock' } },
+      // Every rate and the output limit at the schema's maximum (a price of Infinity or 1e13 is refused: see pricing-catalog.test.ts).
+      prices: { 'dear/echo': { input: 1_000_000, output: 1_000_000, max_output: 100_000_000 } },
     });
     const key = await createKey(gateway, 10);
     const answers = [
-      await post(gateway, key.secret, 'chat/completions', { model: 'inf/echo', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
-      await post(gateway, key.secret, 'chat/completions', { model: 'huge/echo', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }),
-      await post(gateway, key.secret, 'embeddings', { model: 'inf/echo', input: '' }),
+      await post(gateway, key.secret, 'chat/completions', { model: 'dear/echo', messages: [{ role: 'user', content: 'hi' }] }),
+      await post(gateway, key.secret, 'chat/completions', { model: 'dear/echo', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }),
+      await post(gateway, key.secret, 'embeddings', { model: 'dear/echo', input: 'x'.repeat(100) }),
     ];
     const bodies = await Promise.all(answers.map(async (answer) => ({ status: answer.status, ...((await answer.json()) as { error: { code: string; param: string | null; message: string } }) })));
     await gateway.close();
@@ -118,7 +118,7 @@ describe('key-scope holds and prices that make a maximum uncountable', () => {
       [429, 'insufficient_quota', 'max_tokens'],
       [429, 'insufficient_quota', 'input'],
     ]);
-    expect(bodies[0]!.error.message).toBe("This request's maximum cost exceeds the key's budget ($10); lower max_tokens.");
+    expect(bodies[0]!.error.message).toMatch(/^This request's maximum cost \(\$100000\d{3}\) exceeds the key's budget \(\$10\); lower max_tokens\.$/);
     expect(accountIn(dir, `key:${key.id}`)).toEqual({ spent: 0, reserved: 0, reservations: 0 });
   });
 });

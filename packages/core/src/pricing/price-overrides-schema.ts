@@ -37,6 +37,8 @@ export const priceOverridesSchema: JsonSchema = {
       max_output: {
         type: 'integer',
         minimum: 1,
+        // A hundred times the longest output any model has: a larger one is a typo (1e300 reserved a maximum no store can count).
+        maximum: 100_000_000,
         description: 'Output token limit, used to reserve budget for a request without max_tokens.',
       },
     },
