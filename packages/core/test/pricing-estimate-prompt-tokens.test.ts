@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  estimateEmbeddingsTokens,
   estimatePromptTokens,
   IMAGE_TOKEN_ESTIMATE,
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
@@ -16,6 +17,14 @@ describe('estimatePromptTokens', () => {
     const text = 'x'.repeat(400);
     const tokens = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text }] }]));
     expect(tokens).toBe(100 + 2 * MESSAGE_TOKEN_OVERHEAD);
+  });
+
+  it('counts a token for each character outside ASCII, as tokenizers do for Chinese, Japanese or Korean text', () => {
+    const chinese = '天地玄黄'.repeat(100);
+    expect(estimatePromptTokens(request([{ role: 'user', content: chinese }]))).toBe(400 + 2 * MESSAGE_TOKEN_OVERHEAD);
+    // Mixed text: ASCII at four characters a token, the rest at one; an emoji is two UTF-16 units.
+    expect(estimatePromptTokens(request([{ role: 'user', content: `${'x'.repeat(40)}日本語🙂` }]))).toBe(10 + 3 + 2 + 2 * MESSAGE_TOKEN_OVERHEAD);
+    expect(estimateEmbeddingsTokens({ model: 'mock/echo', input: [chinese, 'x'.repeat(40)] })).toBe(400 + 10);
   });
 
   it('grows with the conversation: system, assistant, tool calls and tool results all count', () => {
