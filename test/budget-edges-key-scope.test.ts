@@ -95,6 +95,31 @@ describe('key-scope holds for embeddings', () => {
   });
 });
 
+describe('key-scope holds of less than a micro-dollar', () => {
+  it('a spent or $0 budget refuses a call whose maximum is a fraction of a micro-dollar (it rounded to a hold of 0, which always fit)', async () => {
+    const dir = await dataDir();
+    const gateway = await startTestGateway({
+      server: { data_dir: dir },
+      storage: { use: 'sqlite' },
+      // text-embedding-3-small's price: a short input costs a few hundredths of a micro-dollar.
+      providers: { emb: { use: 'mock' } },
+      prices: { 'emb/echo': { input: 0.02, output: 0 } },
+    });
+    const zero = await createKey(gateway, 0);
+    const spent = await createKey(gateway, 0.000002);
+    // 400 characters, 100 tokens: 2 micro-dollars, the whole of the second budget.
+    const statuses = [
+      (await post(gateway, zero.secret, 'embeddings', { model: 'emb/echo', input: 'hi' })).status,
+      (await post(gateway, spent.secret, 'embeddings', { model: 'emb/echo', input: 'x'.repeat(400) })).status,
+      (await post(gateway, spent.secret, 'embeddings', { model: 'emb/echo', input: 'hi' })).status,
+    ];
+    await gateway.close();
+    expect(statuses).toEqual([429, 200, 429]);
+    expect(accountIn(dir, `key:${zero.id}`)).toEqual({ spent: 0, reserved: 0, reservations: 0 });
+    expect(accountIn(dir, `key:${spent.id}`)).toEqual({ spent: 2, reserved: 0, reservations: 0 });
+  });
+});
+
 describe('key-scope holds and the dearest prices the config takes', () => {
   it('a maximum far past the budget is a 429 naming what to lower, not a 500; nothing is held or spent', async () => {
     const dir = await dataDir();

@@ -110,6 +110,17 @@ function toMicros(usd: number): number {
   return Math.round(usd * 1_000_000);
 }
 
+/**
+ * A maximum cost as a hold: whole micro-dollars rounded up, so a call that may cost
+ * anything holds at least one. Rounded to the nearest, a maximum below half a
+ * micro-dollar (a short embeddings input) held 0, which fits every budget: a spent or
+ * $0 budget kept serving such calls. The product is first rounded to a nano-dollar, so
+ * float noise (1.1e-5 × 1e6 is 11.000000000000002) does not add a micro-dollar.
+ */
+function holdMicros(usd: number): number {
+  return Math.ceil(Math.round(usd * 1_000_000_000) / 1000);
+}
+
 function toUsd(micros: number): number {
   return micros / 1_000_000;
 }
@@ -203,7 +214,7 @@ export class BudgetGrants {
 
   /** Holds `maxCostUsd` on every account: from a grant when one can pay it, else with a reservation of its own. */
   async hold(accounts: BudgetAccount[], maxCostUsd: number): Promise<HoldResult> {
-    const micros = toMicros(maxCostUsd);
+    const micros = holdMicros(maxCostUsd);
     const tooLarge = tooLargeFor(accounts, micros);
     if (tooLarge !== undefined) return { ok: false, exhausted: tooLarge };
     const cap = this.grantCap(accounts, micros);
