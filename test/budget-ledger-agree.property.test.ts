@@ -25,7 +25,7 @@ beforeAll(async () => {
       steady: { use: 'mock', chunk_delay_ms: 2 },
     },
     models: { story: { deployments: [{ target: 'flaky/echo' }], retries: { attempts: 1 }, fallbacks: ['steady/echo'] } },
-    // Prices with fractions of a micro-dollar per token: each request's cost is rounded the same way in both.
+    // Prices with fractions of a micro-dollar per token.
     prices: { 'flaky/echo': { input: 3.3, output: 7.7 }, 'steady/echo': { input: 11.1, output: 13.3 }, 'openai/gpt-4o-mini': { input: 0.15, output: 0.6 } },
     chain: ['auth', 'key-scope', 'rate-limit', 'circuit-breaker', { cache: { bill_hits: true } }, 'route', 'adapter'],
     storage: { use: 'sqlite' },
@@ -120,9 +120,10 @@ describe('budgets and the ledger', () => {
         await expect.poll(() => mine().length).toBe(requests.length);
         const budgets = gateway.gateway.runtime.storage!.budgets;
         await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
-        const ledgerMicros = mine().reduce((sum, record) => sum + Math.round(record.costUsd * 1_000_000), 0);
-        expect(Math.round((await budgets.spent(`key:${key.id}`, epoch)) * 1_000_000)).toBe(ledgerMicros);
-        expect(Number.isFinite(ledgerMicros)).toBe(true);
+        // The budget carries what costs beyond whole micro-dollars to the next request: it spends the ledger's sum, less under one micro-dollar.
+        const ledgerNanos = mine().reduce((sum, record) => sum + Math.round(record.costUsd * 1_000_000_000), 0);
+        expect(Number.isSafeInteger(ledgerNanos)).toBe(true);
+        expect(Math.round((await budgets.spent(`key:${key.id}`, epoch)) * 1_000_000)).toBe(Math.floor(ledgerNanos / 1000));
       }),
       { numRuns: 25 },
     );

@@ -102,7 +102,7 @@ class Payment {
 /** What one request holds: a part of a grant, or a reservation of its own. */
 export type BudgetHold =
   | { kind: 'grant'; grant: Grant; micros: number }
-  | { kind: 'own'; reservationId: string; micros: number };
+  | { kind: 'own'; reservationId: string; micros: number; key: string };
 
 export type HoldResult = { ok: true; hold: BudgetHold } | { ok: false; exhausted: string };
 
@@ -124,6 +124,9 @@ function holdMicros(usd: number): number {
 function toUsd(micros: number): number {
   return micros / 1_000_000;
 }
+
+/** Account sets that carry a rest of a micro-dollar to their next request (see `carry`). */
+const maxCarried = 10_000;
 
 /** Retries of a failed settlement back off up to this. */
 const maxRetryDelayMs = 30_000;
@@ -197,6 +200,8 @@ export class BudgetGrants {
    * takes them: this process renews its leases, so the lease alone would not give them back.
    */
   private readonly unsettled = new Map<string, Unsettled>();
+  /** What each account set's requests cost beyond whole micro-dollars, in nano-dollars (under 1,000), not yet paid. */
+  private readonly carried = new Map<string, number>();
   private readonly tickMs: number;
   /** close() began: failed settlements get its last try, not a timer. */
   private closing = false;
@@ -218,8 +223,8 @@ export class BudgetGrants {
     const tooLarge = tooLargeFor(accounts, micros);
     if (tooLarge !== undefined) return { ok: false, exhausted: tooLarge };
     const cap = this.grantCap(accounts, micros);
-    if (cap === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros);
     const key = grantKey(accounts);
+    if (cap === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros, key);
     const current = this.grants.get(key);
     const fromCurrent = this.draw(current, accounts, micros);
     if (fromCurrent) return { ok: true, hold: fromCurrent };
@@ -227,7 +232,7 @@ export class BudgetGrants {
     if (pending) {
       const fromOpened = this.draw(await pending, accounts, micros);
       if (fromOpened) return { ok: true, hold: fromOpened };
-      return this.holdOwn(accounts, micros);
+      return this.holdOwn(accounts, micros, key);
     }
     // Sized for the requests it will serve: `requests` of them, or twice as many as are in flight on the grant it replaces.
     const opened = this.open(key, accounts, Math.min(cap, micros * Math.max(this.options.requests, 2 * (current?.inFlight ?? 0))));
@@ -235,7 +240,7 @@ export class BudgetGrants {
     try {
       const grant = await opened;
       const hold = this.draw(grant, accounts, micros);
-      return hold ? { ok: true, hold } : this.holdOwn(accounts, micros);
+      return hold ? { ok: true, hold } : this.holdOwn(accounts, micros, key);
     } finally {
       this.opening.delete(key);
     }
@@ -247,7 +252,7 @@ export class BudgetGrants {
    * or one that used up what its grant held, can (holds keep spent + held ≤ limit).
    */
   async settle(hold: BudgetHold, actualUsd: number): Promise<boolean> {
-    const actual = this.payable(actualUsd, hold.micros);
+    const actual = this.payable(actualUsd, hold.micros, hold.kind === 'own' ? hold.key : hold.grant.key);
     if (hold.kind === 'own') {
       await this.settleReservation(hold.reservationId, actual, 'settling a budget reservation');
       return actual >= hold.micros;
@@ -294,15 +299,38 @@ export class BudgetGrants {
 
   /**
    * A real cost the stores can count: a whole, non-negative number of micro-dollars below
-   * 2^53. Anything else (NaN, Infinity, 1e302 from an upstream's absurd usage) is charged
-   * as the request's maximum: a payment is shared by the grant's requests, and one the
-   * store refuses would lose all of theirs.
+   * 2^53. Costs are taken to the nano-dollar, and what an account set's requests cost
+   * below a whole micro-dollar is carried to its next request (`carry`), so spend adds up
+   * to the micro-dollar. Anything else (NaN, Infinity, 1e302 from an upstream's absurd
+   * usage) is charged as the request's maximum: a payment is shared by the grant's
+   * requests, and one the store refuses would lose all of theirs.
    */
-  private payable(actualUsd: number, maxMicros: number): number {
+  private payable(actualUsd: number, maxMicros: number, key: string): number {
+    const nanos = Math.round(actualUsd * 1_000_000_000);
+    if (Number.isSafeInteger(nanos) && nanos >= 0) return this.carry(key, nanos);
     const micros = toMicros(actualUsd);
     if (Number.isSafeInteger(micros) && micros >= 0) return micros;
     this.logger.warn({ actualUsd: String(actualUsd), chargedUsd: toUsd(maxMicros) }, 'a request cost no store can count; charging its maximum instead');
     return maxMicros;
+  }
+
+  /**
+   * The whole micro-dollars of `nanos` and of what the account set carried; the rest,
+   * under one, is carried to its next request. Each request's cost rounded on its own
+   * lost or added up to half a micro-dollar, every time: requests of 0.4 micro-dollars
+   * (short embeddings inputs) never moved a budget the ledger charged. At most
+   * `maxCarried` account sets carry a rest (the oldest is dropped, less than a
+   * micro-dollar); a process that ends loses what it carried, as little.
+   */
+  private carry(key: string, nanos: number): number {
+    const total = nanos + (this.carried.get(key) ?? 0);
+    const rest = total % 1000;
+    this.carried.delete(key);
+    if (rest > 0) {
+      if (this.carried.size >= maxCarried) this.carried.delete(this.carried.keys().next().value!);
+      this.carried.set(key, rest);
+    }
+    return (total - rest) / 1000;
   }
 
   /** The most a grant on these accounts may hold; 0 when they are reserved per request (too small a budget for two such requests). */
@@ -408,11 +436,11 @@ export class BudgetGrants {
    * hold unused budget on, it is tried again once those are given back; so for each
    * account the store names in turn (the team's, after the key's), once at most.
    */
-  private async holdOwn(accounts: BudgetAccount[], micros: number): Promise<HoldResult> {
+  private async holdOwn(accounts: BudgetAccount[], micros: number, key: string): Promise<HoldResult> {
     const givenBack = new Set<string>();
     for (;;) {
       const result = await this.store.reserve(accounts, toUsd(micros), this.lease);
-      if (result.ok) return { ok: true, hold: { kind: 'own', reservationId: result.reservationId, micros } };
+      if (result.ok) return { ok: true, hold: { kind: 'own', reservationId: result.reservationId, micros, key } };
       if (givenBack.has(result.exhausted)) return result;
       givenBack.add(result.exhausted);
       const unused = [...this.grants.values()].filter((grant) => grant.held > grant.drawn && grant.accounts.some((account) => account.owner === result.exhausted));

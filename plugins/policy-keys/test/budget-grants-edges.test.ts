@@ -6,6 +6,7 @@ import { openSqliteStorage } from '@switchyard/store-sqlite';
 import postgres from '@switchyard/store-postgres';
 import { findPostgres, freshSchemaName } from '@switchyard/testing';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { BudgetGrants, type BudgetHold } from '../src/budget-grants.js';
@@ -314,6 +315,30 @@ describe('budget grants and hostile numbers', () => {
     await grants.settle(await held(grants, [key, team], 0.01), 0.001);
     expect(await totals(store, team.owner)).toMatchObject({ spent: 1_000 });
     await grants.close();
+  });
+});
+
+describe('budget grants and costs in fractions of a micro-dollar', () => {
+  it('property: what the requests on an account cost adds up in its spend to the micro-dollar, with or without grants (each rounded alone, 0.4 micro-dollars spent 0)', async () => {
+    const budgets = await openBudgets(':memory:');
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Costs of 0 to 10 micro-dollars, with nano-dollar fractions (short embeddings inputs, a few tokens of a cheap model).
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 60 }),
+        fc.constantFrom(0, 32),
+        async (nanos, requests) => {
+          const grants = new BudgetGrants(budgets, lease, { requests, idleMs: 600_000, payWithinMs: 0 }, logger);
+          const key: BudgetAccount = { owner: `key:fractions-${run++}`, windowStart: window1, limitUsd: 1 };
+          for (const cost of nanos) await grants.settle(await held(grants, [key], 0.00001), cost / 1e9);
+          await grants.close();
+          const total = nanos.reduce((sum, cost) => sum + cost, 0);
+          // Less than one micro-dollar may wait for the next request to add up: never more, never spent twice.
+          expect((await totals(budgets, key.owner)).spent).toBe(Math.floor(total / 1000));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
 
