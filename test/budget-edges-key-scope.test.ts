@@ -108,8 +108,13 @@ describe('key-scope holds of less than a micro-dollar', () => {
     const zero = await createKey(gateway, 0);
     const spent = await createKey(gateway, 0.000002);
     // 400 characters, 100 tokens: 2 micro-dollars, the whole of the second budget.
+    const refusedByZero = await post(gateway, zero.secret, 'embeddings', { model: 'emb/echo', input: 'hi' });
+    // The maximum is shown as what was held: a micro-dollar, not "$0 exceeds the key's budget ($0)".
+    expect(((await refusedByZero.json()) as { error: { message: string } }).error.message).toBe(
+      "This request's maximum cost ($0.000001) exceeds the key's budget ($0); send less input.",
+    );
     const statuses = [
-      (await post(gateway, zero.secret, 'embeddings', { model: 'emb/echo', input: 'hi' })).status,
+      refusedByZero.status,
       (await post(gateway, spent.secret, 'embeddings', { model: 'emb/echo', input: 'x'.repeat(400) })).status,
       (await post(gateway, spent.secret, 'embeddings', { model: 'emb/echo', input: 'hi' })).status,
     ];

@@ -117,7 +117,7 @@ function toMicros(usd: number): number {
  * $0 budget kept serving such calls. The product is first rounded to a nano-dollar, so
  * float noise (1.1e-5 × 1e6 is 11.000000000000002) does not add a micro-dollar.
  */
-function holdMicros(usd: number): number {
+export function holdMicros(usd: number): number {
   return Math.ceil(Math.round(usd * 1_000_000_000) / 1000);
 }
 

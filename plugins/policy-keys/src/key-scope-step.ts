@@ -20,7 +20,7 @@ import {
 import { alertsOptionsSchema, checkWebhooks, type AlertsOptions } from './alerts/alerts-options.js';
 import type { AlertAccount } from './alerts/budget-alerter.js';
 import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-alerts.js';
-import { BudgetGrants, type BudgetHold } from './budget-grants.js';
+import { BudgetGrants, holdMicros, type BudgetHold } from './budget-grants.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
 import { budgetWindowStart } from './budget-window.js';
 
@@ -389,8 +389,9 @@ function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: numbe
   const account = accounts.find((candidate) => candidate.owner === exhausted);
   const whose = exhausted.startsWith('team:') ? "team's" : exhausted.startsWith('project:') ? "project's" : "key's";
   if (account && maxCost > account.limitUsd) {
-    // An infinite maximum (a price of Infinity) has no amount to show.
-    const amount = Number.isFinite(maxCost) ? ` ($${dollars(maxCost)})` : '';
+    // An infinite maximum (a price of Infinity) has no amount to show; a finite one is shown as held, rounded up
+    // to the micro-dollar (rounded to the nearest, a fraction of one read "$0 exceeds the key's budget ($0)").
+    const amount = Number.isFinite(maxCost) ? ` ($${dollars(holdMicros(maxCost) / 1_000_000)})` : '';
     return new GatewayError(
       'insufficient_quota',
       `This request's maximum cost${amount} exceeds the ${whose} budget ($${dollars(account.limitUsd)}); ${chat ? 'lower max_tokens' : 'send less input'}.`,
