@@ -6,6 +6,7 @@ import { PriceCatalog, type RequestRecord } from '@switchyard/core';
 import { startMockAnthropic, startMockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { createBudgetedKey } from './support/create-budgeted-key.js';
 
 const epoch = new Date(0).toISOString();
 const prices = new PriceCatalog();
@@ -25,16 +26,7 @@ function recordsOf(gateway: TestGateway) {
   };
 }
 
-async function createKey(gateway: TestGateway, limitUsd: number): Promise<{ id: string; secret: string }> {
-  const response = await fetch(`${gateway.origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'streams', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
-  });
-  expect(response.status).toBe(201);
-  const body = (await response.json()) as { key: { id: string }; secret: string };
-  return { id: body.key.id, secret: body.secret };
-}
+const createKey = (gateway: TestGateway, limitUsd: number) => createBudgetedKey(gateway, limitUsd, 'streams');
 
 /** The assistant text in a piece of an OpenAI chat stream, whole events only. */
 function streamedText(body: string): string {

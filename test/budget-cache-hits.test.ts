@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { createBudgetedKey } from './support/create-budgeted-key.js';
 
 const epoch = new Date(0).toISOString();
 const farFuture = '2999-01-01T00:00:00.000Z';
@@ -25,16 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => gateway.close());
 
-async function createKey(limitUsd: number): Promise<{ id: string; secret: string }> {
-  const response = await fetch(`${gateway.origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'cache-hits', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
-  });
-  expect(response.status).toBe(201);
-  const body = (await response.json()) as { key: { id: string }; secret: string };
-  return { id: body.key.id, secret: body.secret };
-}
+const createKey = (limitUsd: number) => createBudgetedKey(gateway, limitUsd, 'cache-hits');
 
 async function ask(secret: string): Promise<{ status: number; cache: string | null }> {
   const response = await fetch(`${gateway.baseURL}/chat/completions`, {

@@ -9,7 +9,8 @@ import { hashApiKey } from '@switchyard/policy-keys';
 import Database from 'better-sqlite3';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { createBudgetedKey } from './support/create-budgeted-key.js';
 
 /**
  * The key-scope step's holds where a request is not one plain chat call: embeddings
@@ -47,16 +48,7 @@ function accountIn(dir: string, owner: string): { spent: number; reserved: numbe
   }
 }
 
-async function createKey(gateway: TestGateway, limitUsd: number): Promise<{ id: string; secret: string }> {
-  const response = await fetch(`${gateway.origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'edges', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
-  });
-  expect(response.status).toBe(201);
-  const body = (await response.json()) as { key: { id: string }; secret: string };
-  return { id: body.key.id, secret: body.secret };
-}
+const createKey = (gateway: TestGateway, limitUsd: number) => createBudgetedKey(gateway, limitUsd, 'edges');
 
 function post(gateway: TestGateway, secret: string, endpoint: 'chat/completions' | 'embeddings', body: unknown): Promise<Response> {
   return fetch(`${gateway.baseURL}/${endpoint}`, {

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import type { RequestRecord } from '@switchyard/core';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { createBudgetedKey } from './support/create-budgeted-key.js';
 
 const epoch = new Date(0).toISOString();
 let upstream: MockOpenAI;
@@ -38,16 +39,7 @@ afterAll(async () => {
   await upstream.close();
 });
 
-async function createKey(limitUsd: number): Promise<{ id: string; secret: string }> {
-  const response = await fetch(`${gateway.origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'agree', scope: { budget: { limit_usd: limitUsd, period: 'total' } } }),
-  });
-  expect(response.status).toBe(201);
-  const body = (await response.json()) as { key: { id: string }; secret: string };
-  return { id: body.key.id, secret: body.secret };
-}
+const createKey = (limitUsd: number) => createBudgetedKey(gateway, limitUsd, 'agree');
 
 /** Where the client hangs up: never, once the gateway has the request (before any answer), or after some chunks of it. */
 type HangUp = 'never' | 'before-headers' | 'first-chunk' | 'third-chunk';
