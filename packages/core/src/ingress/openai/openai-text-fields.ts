@@ -1,4 +1,4 @@
-import { isJsonObject } from '../../transport/upstream-wire-values.js';
+import { retypeChoices } from './retype-choices.js';
 
 /** The fields of an OpenAI message or delta that hold text (or null), and nothing else. */
 const textFields = ['content', 'reasoning_content', 'reasoning', 'refusal'] as const;
@@ -23,18 +23,12 @@ export const mayHoldMistypedOpenAIText = /"(?:content|reasoning_content|reasonin
  * the upstream's bytes can go out as they came.
  */
 export function withOpenAITextFieldsTyped(choices: readonly unknown[], key: 'delta' | 'message'): unknown[] | undefined {
-  let written: unknown[] | undefined;
-  for (let at = 0; at < choices.length; at++) {
-    const choice = choices[at];
-    if (!isJsonObject(choice)) continue;
-    const holder = choice[key];
-    if (!isJsonObject(holder) || textFields.every((field) => isTextOrAbsent(holder[field]))) continue;
+  return retypeChoices(choices, key, (holder) => {
+    if (textFields.every((field) => isTextOrAbsent(holder[field]))) return undefined;
     const typed: Record<string, unknown> = { ...holder };
     for (const field of textFields) if (!isTextOrAbsent(typed[field])) typed[field] = null;
-    written ??= choices.slice();
-    written[at] = { ...choice, [key]: typed };
-  }
-  return written;
+    return typed;
+  });
 }
 
 function isTextOrAbsent(value: unknown): boolean {

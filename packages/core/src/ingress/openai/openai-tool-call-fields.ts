@@ -1,5 +1,6 @@
 import { jsonIndexPattern, jsonStringPattern, maxMatchedEventLength } from '../../transport/json-text-patterns.js';
 import { isJsonObject, nonEmptyText } from '../../transport/upstream-wire-values.js';
+import { retypeChoices } from './retype-choices.js';
 
 type Json = Record<string, unknown>;
 
@@ -119,20 +120,13 @@ function typedCalls(calls: readonly unknown[], typed: (call: unknown, position: 
  * changes, so the upstream's bytes can go out as they came.
  */
 export function withOpenAIToolCallsTyped(choices: readonly unknown[], key: 'delta' | 'message'): unknown[] | undefined {
-  let written: unknown[] | undefined;
-  for (let at = 0; at < choices.length; at++) {
-    const choice = choices[at];
-    if (!isJsonObject(choice)) continue;
-    const holder = choice[key];
-    if (!isJsonObject(holder)) continue;
+  return retypeChoices(choices, key, (holder) => {
     const calls = holder['tool_calls'];
-    if (calls === undefined || calls === null) continue;
+    if (calls === undefined || calls === null) return undefined;
     const typed = Array.isArray(calls) ? typedCalls(calls, key === 'delta' ? typedStreamCall : typedAnswerCall) : [];
-    if (typed === undefined) continue;
+    if (typed === undefined) return undefined;
     const typedHolder: Json = { ...holder, tool_calls: typed };
     if (!Array.isArray(calls) || (key === 'message' && typed.length === 0)) delete typedHolder['tool_calls'];
-    written ??= choices.slice();
-    written[at] = { ...choice, [key]: typedHolder };
-  }
-  return written;
+    return typedHolder;
+  });
 }
