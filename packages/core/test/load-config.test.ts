@@ -89,4 +89,33 @@ describe('loadConfig', () => {
     const error = await configError(loadConfig({ cwd, file: 'nope.yaml', env: {} }));
     expect(error.formatLines()).toEqual(['nope.yaml (top level): cannot read config: file not found']);
   });
+
+  it('a YAML alias inside its own anchor (a cycle) is one problem naming the path, not a stack overflow', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': ['server: &loop', '  host: 127.0.0.1', '  again: *loop'].join('\n') });
+    const error = await configError(loadConfig({ cwd, env: {} }));
+    expect(error.formatLines()).toEqual(['switchyard.config.yaml:3 server.again: refers to itself (a YAML alias inside its own anchor): a config is a tree']);
+  });
+
+  it('nesting deeper than a config ever needs is one problem naming where, not a stack overflow', async () => {
+    // JSON: the yaml parser gives up on its own long before this depth, with its own words.
+    const cwd = await folderWith({ 'deep.json': `{"providers":{"mock":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}}` });
+    const error = await configError(loadConfig({ cwd, file: 'deep.json', env: {} }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.formatLines()[0]).toMatch(/^deep\.json:1 providers\.mock\.x(\[0\])+: nested deeper than 64 levels$/);
+  });
+
+  it('a file that does not parse is named with its line, whether found or given', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  port: 4000\nserver: {}\n' });
+    const found = await configError(loadConfig({ cwd, env: {} }));
+    expect(found.formatLines()).toEqual(['switchyard.config.yaml:3 (top level): cannot read config: Map keys must be unique at line 3, column 1']);
+    const given = await configError(loadConfig({ cwd, file: 'switchyard.config.yaml', env: {} }));
+    expect(given.formatLines()).toEqual(found.formatLines());
+  });
+
+  it('a JSON file that does not parse says why and where, not only "JSON Error in <path>:"', async () => {
+    const cwd = await folderWith({ 'switchyard.config.json': '{\n  "server": {"port": 4000,}\n}\n' });
+    const error = await configError(loadConfig({ cwd, env: {} }));
+    expect(error.formatLines()).toHaveLength(1);
+    expect(error.formatLines()[0]).toMatch(/^switchyard\.config\.json:2 \(top level\): cannot read config: .*JSON at position 28\b/);
+  });
 });

@@ -1,6 +1,11 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { pointerToParam, type ValidationProblem } from '../validation/compile-validator.js';
 
+/** A problem in a config file; `line` when known without the pointer (a file that does not parse). */
+export interface ConfigProblem extends ValidationProblem {
+  line?: number;
+}
+
 /**
  * Everything wrong with a config, reported at once. Each problem names the file, the
  * line where it can be found, the path inside the file and what was expected.
@@ -9,7 +14,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 
   constructor(
-    readonly problems: ValidationProblem[],
+    readonly problems: ConfigProblem[],
     readonly file?: string,
     private readonly sourceText?: string,
   ) {
@@ -19,7 +24,7 @@ export class ConfigError extends Error {
   /** One line per problem: `switchyard.config.yaml:12 providers.openai.api_key: expected string`. */
   formatLines(): string[] {
     const locate = this.sourceText && this.file ? lineLocator(this.sourceText) : undefined;
-    const located = this.problems.map((problem) => ({ problem, line: locate?.(problem.path) }));
+    const located = this.problems.map((problem) => ({ problem, line: problem.line ?? locate?.(problem.path) }));
     // In file order, so the report reads top to bottom like the file.
     located.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
     return located.map(({ problem, line }) => {

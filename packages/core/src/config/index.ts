@@ -1,4 +1,4 @@
-export { ConfigError } from './config-error.js';
+export { ConfigError, type ConfigProblem } from './config-error.js';
 export { checkConfig, configSearchPlaces, findConfigProblems, loadConfig, readConfigFile, type ConfigFile, type LoadConfigOptions, type LoadedConfig } from './load-config.js';
 export { gatewayConfigSchema } from './gateway-config-schema.js';
 export { defaultChain, type ChainEntry, type DashboardConfig, type GatewayConfig, type LogLevel, type ProviderEntry, type ResourceLimits } from './gateway-config.js';

@@ -38,6 +38,39 @@ export interface LoadConfigOptions {
 // The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed.
 const loadYaml: Loader = (_file, content) => parseYaml(content) as unknown;
 
+/** A file that does not parse, in words: the parser's first line and the line it stopped at. */
+class UnreadableConfig extends Error {
+  constructor(
+    message: string,
+    readonly line: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+// JSON.parse, not cosmiconfig's own loader: that one's first line is "JSON Error in <path>:"
+// and the reason came after it, so a broken switchyard.config.json was reported without one.
+const loadJson: Loader = (_file, content) => {
+  try {
+    return JSON.parse(content) as unknown;
+  } catch (error) {
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+    const line = position === undefined ? undefined : content.slice(0, Number(position)).split('\n').length;
+    throw new UnreadableConfig((error as Error).message, line);
+  }
+};
+
+/** Why a config file could not be read or parsed, and at which line when the parser said. */
+function unreadableReason(error: unknown): { reason: string; line: number | undefined } {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { reason: 'file not found', line: undefined };
+  if (error instanceof UnreadableConfig) return { reason: error.message, line: error.line };
+  // The yaml package's first line ends with a colon before a frame of the file's text (never shown: it may hold a key).
+  const reason = String((error as Error).message).split('\n')[0]!.replace(/:\s*$/, '');
+  const linePos = (error as { linePos?: Array<{ line?: unknown }> }).linePos;
+  const line = typeof linePos?.[0]?.line === 'number' ? linePos[0].line : undefined;
+  return { reason, line };
+}
+
 /** A config file as read, before any check. */
 export interface ConfigFile {
   /** The parsed content; `{}` when no file was found. */
@@ -59,16 +92,18 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
   const explorer = cosmiconfig('switchyard', {
     searchPlaces: configSearchPlaces,
     searchStrategy: 'none',
-    loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml },
+    loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml, '.json': loadJson },
   });
   let found: { config: unknown; filepath: string } | null;
   const file = options.file ? path.resolve(cwd, options.file) : undefined;
   try {
     found = file ? await explorer.load(file) : await explorer.search(cwd);
   } catch (error) {
-    const where = file ?? cwd;
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message.split('\n')[0];
-    throw new ConfigError([{ path: '', message: `cannot read config: ${reason}` }], path.relative(cwd, where) || where);
+    // cosmiconfig names the file a loader failed on; a search found it, so the folder would say nothing.
+    const failed = (error as { filepath?: unknown }).filepath;
+    const where = typeof failed === 'string' ? failed : (file ?? cwd);
+    const { reason, line } = unreadableReason(error);
+    throw new ConfigError([{ path: '', message: `cannot read config: ${reason}`, ...(line !== undefined && { line }) }], path.relative(cwd, where) || where);
   }
   const displayName = found ? path.relative(cwd, found.filepath) || found.filepath : undefined;
   const sourceText = found && !found.filepath.endsWith('package.json') ? await readFile(found.filepath, 'utf8') : undefined;

@@ -5,10 +5,19 @@ const referencePattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const wholeReference = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
 
 /**
+ * Deepest nesting a config may have. The deepest real one (a budget of a team under
+ * key-scope's options in the chain) is under ten levels; past this the value is refused
+ * before anything recurses into it (ajv, the plugins, structuredClone for the workers).
+ */
+export const maxConfigDepth = 64;
+
+/**
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config. A
  * value that is one reference and resolves to a number or boolean becomes one, so
  * `port: ${PORT:-4000}` is an integer. A missing variable without a default is a
- * problem, reported with its path.
+ * problem, reported with its path; so are a value that contains itself (a YAML alias
+ * inside its own anchor, a cycle in a JavaScript config) and nesting deeper than
+ * {@link maxConfigDepth}, either of which would otherwise overflow the stack.
  */
 export function resolveEnvReferences(
   value: unknown,
@@ -16,18 +25,44 @@ export function resolveEnvReferences(
   problems: ValidationProblem[],
   path = '',
 ): unknown {
+  return resolveValue(value, env, problems, path, []);
+}
+
+function resolveValue(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  problems: ValidationProblem[],
+  path: string,
+  ancestors: object[],
+): unknown {
   if (typeof value === 'string') return resolveString(value, env, problems, path);
-  if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, env, problems, `${path}/${index}`));
+  if (value !== null && typeof value === 'object') {
+    // A YAML alias may repeat a map elsewhere (that is data); only inside itself is it a cycle.
+    if (ancestors.includes(value)) {
+      problems.push({ path, message: 'refers to itself (a YAML alias inside its own anchor): a config is a tree' });
+      return undefined;
+    }
+    if (ancestors.length >= maxConfigDepth) {
+      problems.push({ path, message: `nested deeper than ${maxConfigDepth} levels` });
+      return undefined;
+    }
+  }
+  const inside = () => [...ancestors, value as object];
+  if (Array.isArray(value)) {
+    const within = inside();
+    return value.map((item, index) => resolveValue(item, env, problems, `${path}/${index}`, within));
+  }
   const notData = notConfigData(value);
   if (notData !== undefined) {
     problems.push({ path, message: `${notData} is not a config value: a config is data (strings, numbers, booleans, lists and maps, as YAML or JSON write them)` });
     return undefined;
   }
   if (value && typeof value === 'object') {
+    const within = inside();
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       // A YAML key `__proto__` stays a key (setField), for the schema to refuse, instead of becoming the copy's prototype.
-      setField(result, key, resolveEnvReferences(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+      setField(result, key, resolveValue(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, within));
     }
     return result;
   }
