@@ -80,6 +80,18 @@ describe('switchyard validate', () => {
   });
 });
 
+describe('arguments', () => {
+  it('a config file named without --config is refused, not ignored for the built-in defaults', async () => {
+    const cwd = await folderWith({ 'my.yaml': 'server:\n  port: 99999\n' });
+    for (const command of ['validate', 'start']) {
+      const result = await runCli([command, 'my.yaml'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`switchyard: unexpected argument 'my.yaml' (a config file is named with --config my.yaml)\n`);
+    }
+  });
+});
+
 describe('one check for validate and start', () => {
   // A missing variable, a misspelt key, a model naming an unconfigured provider and a
   // placeholder key: once these came in three rounds, the last only from start.

@@ -45,6 +45,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return command || values.help ? 0 : 1;
   }
+  const extra = positionals[1];
+  if (extra !== undefined && (command === 'start' || command === 'validate')) {
+    // `switchyard validate my.yaml` once checked the built-in defaults and said "valid".
+    const hint = /\.(ya?ml|json|[cm]?js)$/i.test(extra) ? ` (a config file is named with --config ${extra})` : '';
+    process.stderr.write(`switchyard: unexpected argument '${extra}'${hint}\n`);
+    return 2;
+  }
   switch (command) {
     case 'start': {
       // Digits only: Number() would also take '', ' 80', '0x10' and '1e3'.
