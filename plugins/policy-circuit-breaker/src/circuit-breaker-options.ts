@@ -56,7 +56,7 @@ const redisOnly = ['url', 'key_prefix', 'connect_timeout_ms', 'command_timeout_m
 
 const settingsProperties = {
   error_threshold_percentage: { type: 'number', minimum: 0, maximum: 100 },
-  volume_threshold: { type: 'integer', minimum: 0 },
+  volume_threshold: { type: 'integer', minimum: 0, maximum: 1_000_000 },
   // A day at most: Node timers overflow past 2^31 ms and would fire at once.
   rolling_window_ms: { type: 'integer', minimum: 10, maximum: 86_400_000 },
   reset_timeout_ms: { type: 'integer', minimum: 1, maximum: 86_400_000 },
@@ -75,7 +75,7 @@ export const circuitBreakerOptionsSchema: JsonSchema = {
       default: {},
       additionalProperties: { type: 'object', additionalProperties: false, properties: settingsProperties },
     },
-    max_breakers: { type: 'integer', minimum: 1, default: 1000 },
+    max_breakers: { type: 'integer', minimum: 1, maximum: 100_000, default: 1000 },
     max_unlisted_breakers: { type: 'integer', minimum: 1, maximum: 10_000, default: 32 },
     shared: {
       type: 'object',

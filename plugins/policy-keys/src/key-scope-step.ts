@@ -53,7 +53,7 @@ const budgetSchema = {
   additionalProperties: false,
   required: ['limit_usd', 'period'],
   properties: {
-    limit_usd: { type: 'number', minimum: 0 },
+    limit_usd: { type: 'number', minimum: 0, maximum: 1_000_000_000 }, // as the admin API's budgets
     period: { enum: ['daily', 'weekly', 'monthly', 'total'] },
     alert_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
   },

@@ -85,12 +85,12 @@ export const rateLimitOptionsSchema: JsonSchema = {
       default: { use: 'memory' },
       properties: {
         use: { enum: ['memory', 'redis'] },
-        max_entries: { type: 'integer', minimum: 1 },
+        max_entries: { type: 'integer', minimum: 1, maximum: 10_000_000 },
         url: { type: 'string', pattern: '^rediss?://' },
         key_prefix: { type: 'string' },
         on_error: { enum: ['fail-open', 'fail-closed'] },
-        connect_timeout_ms: { type: 'integer', minimum: 1 },
-        command_timeout_ms: { type: 'integer', minimum: 1 },
+        connect_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
+        command_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
       },
       // Redis settings under `use: memory` are a mistake worth reporting, not ignoring.
       if: { properties: { use: { const: 'memory' } } },
@@ -98,6 +98,6 @@ export const rateLimitOptionsSchema: JsonSchema = {
       else: { properties: { max_entries: false } },
     },
     tokenizer: { enum: ['estimate', 'tiktoken'], default: 'estimate' },
-    default_max_tokens: { type: 'integer', minimum: 0, default: 1024 },
+    default_max_tokens: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 1024 },
   },
 };

@@ -17,8 +17,8 @@ const ruleCondition: JsonSchema = {
   additionalProperties: false,
   minProperties: 1,
   properties: {
-    min_prompt_tokens: { type: 'integer', minimum: 0 },
-    max_prompt_tokens: { type: 'integer', minimum: 0 },
+    min_prompt_tokens: { type: 'integer', minimum: 0, maximum: 100_000_000 },
+    max_prompt_tokens: { type: 'integer', minimum: 0, maximum: 100_000_000 },
     has_tools: { type: 'boolean' },
     has_images: { type: 'boolean' },
     json_mode: { type: 'boolean' },

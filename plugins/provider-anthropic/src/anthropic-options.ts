@@ -26,7 +26,8 @@ export interface AnthropicOptions {
   models_ttl_ms: number;
 }
 
-const milliseconds = { type: 'integer', minimum: 1 };
+// A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
+const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
 
 export const anthropicOptionsSchema: JsonSchema = {
   type: 'object',
@@ -39,7 +40,7 @@ export const anthropicOptionsSchema: JsonSchema = {
     beta: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     auth_header: { enum: ['x-api-key', 'authorization'], default: 'x-api-key' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
-    default_max_tokens: { type: 'integer', minimum: 1, default: 4096 },
+    default_max_tokens: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 4096 },
     structured_outputs: { enum: ['output_config', 'output_format'], default: 'output_config' },
     timeouts: {
       type: 'object',
@@ -47,6 +48,6 @@ export const anthropicOptionsSchema: JsonSchema = {
       default: {},
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
-    models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    models_ttl_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300000 },
   },
 };

@@ -31,7 +31,8 @@ export interface AzureOptions {
 /** The dated GA version deployment URLs use when none is configured. */
 export const defaultAzureApiVersion = '2024-10-21';
 
-const milliseconds = { type: 'integer', minimum: 1 };
+// A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
+const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
 const url = { type: 'string', pattern: '^https?://' };
 
 export const azureOptionsSchema: JsonSchema = {
@@ -54,6 +55,6 @@ export const azureOptionsSchema: JsonSchema = {
       default: {},
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
-    models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    models_ttl_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300000 },
   },
 };

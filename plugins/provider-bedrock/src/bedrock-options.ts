@@ -28,7 +28,8 @@ export interface BedrockOptions {
   models_ttl_ms: number;
 }
 
-const milliseconds = { type: 'integer', minimum: 1 };
+// A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
+const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
 const nonEmpty = { type: 'string', minLength: 1 };
 
 export const bedrockOptionsSchema: JsonSchema = {
@@ -55,6 +56,6 @@ export const bedrockOptionsSchema: JsonSchema = {
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
     models: { type: 'array', items: nonEmpty, default: [] },
-    models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    models_ttl_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300000 },
   },
 };

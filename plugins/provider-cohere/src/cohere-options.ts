@@ -18,7 +18,8 @@ export interface CohereOptions {
   models_ttl_ms: number;
 }
 
-const milliseconds = { type: 'integer', minimum: 1 };
+// A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
+const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
 
 export const cohereOptionsSchema: JsonSchema = {
   type: 'object',
@@ -38,6 +39,6 @@ export const cohereOptionsSchema: JsonSchema = {
       default: {},
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
-    models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    models_ttl_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300000 },
   },
 };

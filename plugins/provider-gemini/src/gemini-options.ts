@@ -21,7 +21,8 @@ export interface GeminiOptions {
   response_schema_field: 'responseJsonSchema' | 'responseSchema';
 }
 
-const milliseconds = { type: 'integer', minimum: 1 };
+// A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
+const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
 
 export const geminiOptionsSchema: JsonSchema = {
   type: 'object',
@@ -37,7 +38,7 @@ export const geminiOptionsSchema: JsonSchema = {
       default: {},
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
-    models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    models_ttl_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300000 },
     safety_settings: { type: 'array', items: { type: 'object' } },
     response_schema_field: { enum: ['responseJsonSchema', 'responseSchema'], default: 'responseJsonSchema' },
   },

@@ -41,7 +41,8 @@ export type OpenAIProviderOptions = Omit<OpenAIOptions, 'base_url' | 'max_tokens
 /** OpenAI's own API root, the `base_url` when neither the YAML nor a preset names one. */
 export const openAIBaseUrl = 'https://api.openai.com/v1';
 
-const milliseconds = { type: 'integer', minimum: 1 };
+// A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
+const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
 
 /** Hosted presets need a key; local servers (ollama, vllm, lmstudio) do not. */
 const presetsNeedingKey = openAIPresetNames.filter((name) => !['ollama', 'vllm', 'lmstudio'].includes(name));
@@ -63,7 +64,7 @@ export const openAIOptionsSchema: JsonSchema = {
       default: {},
       properties: { connect_ms: milliseconds, headers_ms: milliseconds, body_ms: milliseconds },
     },
-    models_ttl_ms: { type: 'integer', minimum: 0, default: 300000 },
+    models_ttl_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300000 },
     preset: { enum: [...openAIPresetNames] },
     stream_usage: { type: 'boolean' },
     unsupported_params: { type: 'array', items: { type: 'string', minLength: 1 } },

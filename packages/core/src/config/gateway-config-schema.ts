@@ -5,6 +5,11 @@ import { defaultChain } from './gateway-config.js';
 const identifier = '^[a-z0-9][a-z0-9_-]*$';
 const modelTarget = '^[^/]+/.+$';
 const positiveInteger = { type: 'integer', minimum: 1 };
+// Every number has a ceiling: YAML's `.inf` and 1e309 read as Infinity, and Node's timers fire
+// after 1 ms past 2^31 ms. A day is the longest wait any deadline here means.
+const aDayMs = 86_400_000;
+/** USD per million tokens: at most a dollar a token, beyond any real price. */
+const maxUsdPerMillion = 1_000_000;
 
 /** A group under `models:`; defaults are applied by the route step (ajv ignores them inside anyOf). */
 const modelGroupSchema: JsonSchema = {
@@ -21,16 +26,16 @@ const modelGroupSchema: JsonSchema = {
         required: ['target'],
         properties: {
           target: { type: 'string', pattern: modelTarget, description: 'provider/model' },
-          weight: { type: 'number', minimum: 0, description: 'Share of traffic under the weighted strategy (default 1).' },
-          priority: { type: 'integer', description: 'Lower is tried first under the priority strategy (default 0).' },
+          weight: { type: 'number', minimum: 0, maximum: 1_000_000, description: 'Share of traffic under the weighted strategy (default 1).' },
+          priority: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000, description: 'Lower is tried first under the priority strategy (default 0).' },
           price: {
             type: 'object',
             additionalProperties: false,
             required: ['input', 'output'],
-            properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+            properties: { input: { type: 'number', minimum: 0, maximum: maxUsdPerMillion }, output: { type: 'number', minimum: 0, maximum: maxUsdPerMillion } },
             description: 'USD per million tokens, a hint for the cheapest strategy.',
           },
-          context_window: positiveInteger,
+          context_window: { ...positiveInteger, maximum: 100_000_000 },
         },
       },
     },
@@ -39,13 +44,13 @@ const modelGroupSchema: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        attempts: { type: 'integer', minimum: 0, description: 'Rounds over the group after the first (default 2).' },
-        backoff_ms: { type: 'integer', minimum: 0, description: 'Base of the exponential backoff (default 200).' },
-        max_backoff_ms: { type: 'integer', minimum: 0, description: 'Cap of one backoff (default 5000).' },
+        attempts: { type: 'integer', minimum: 0, maximum: 100, description: 'Rounds over the group after the first (default 2).' },
+        backoff_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, description: 'Base of the exponential backoff (default 200).' },
+        max_backoff_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, description: 'Cap of one backoff (default 5000).' },
       },
     },
-    timeout_ms: { ...positiveInteger, description: 'Deadline of the whole routed call (default 120000).' },
-    attempt_timeout_ms: { ...positiveInteger, description: 'Deadline of one attempt.' },
+    timeout_ms: { ...positiveInteger, maximum: aDayMs, description: 'Deadline of the whole routed call (default 120000).' },
+    attempt_timeout_ms: { ...positiveInteger, maximum: aDayMs, description: 'Deadline of one attempt.' },
     fallbacks: { type: 'array', items: { type: 'string', minLength: 1 } },
     context_fallback: { type: 'string', minLength: 1 },
     content_filter_fallback: { type: 'string', minLength: 1 },
@@ -72,10 +77,10 @@ export const gatewayConfigSchema: JsonSchema = {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 4000 },
         body_limit: {
-          anyOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB])?$' }, { type: 'integer', minimum: 1 }],
+          anyOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB])?$' }, { type: 'integer', minimum: 1, maximum: 1_073_741_824 }],
           default: '4mb',
         },
-        shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+        shutdown_timeout_ms: { type: 'integer', minimum: 0, maximum: aDayMs, default: 10000 },
         // At most a minute: a supervisor's stop timeout must cover it plus the drain.
         drain_delay_ms: { type: 'integer', minimum: 0, maximum: 60_000, default: 0 },
         data_dir: { type: 'string', minLength: 1, default: '.switchyard' },
@@ -257,11 +262,12 @@ export const gatewayConfigSchema: JsonSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        flush_interval_ms: { type: 'integer', minimum: 10, default: 1000 },
-        max_batch: { type: 'integer', minimum: 1, default: 500 },
+        flush_interval_ms: { type: 'integer', minimum: 10, maximum: 3_600_000, default: 1000 },
+        max_batch: { type: 'integer', minimum: 1, maximum: 100_000, default: 500 },
         max_pending: {
           type: 'integer',
           minimum: 1,
+          maximum: 10_000_000,
           default: 100000,
           description: 'Records kept in memory while the ledger cannot be written; past this the oldest are dropped and counted.',
         },

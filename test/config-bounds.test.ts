@@ -1,0 +1,60 @@
+import { builtInPlugins } from '@switchyard/cli';
+import { checkGatewayConfig, ConfigError, gatewayConfigSchema, type JsonSchema } from '@switchyard/core';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+/** Node's timers take at most this many ms; a longer one fires after 1 ms (TimeoutOverflowWarning). */
+const maxTimerMs = 2_147_483_647;
+
+/** Every number in a schema, by where it is, with its ceiling (undefined: none). */
+function numbersIn(schema: unknown, where: string, found: Array<{ where: string; maximum: unknown }> = []): typeof found {
+  if (Array.isArray(schema)) schema.forEach((item, index) => numbersIn(item, `${where}[${index}]`, found));
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return found;
+  const node = schema as JsonSchema;
+  const types = ([] as unknown[]).concat(node['type']);
+  if ((types.includes('integer') || types.includes('number')) && node['enum'] === undefined && node['const'] === undefined) {
+    found.push({ where, maximum: node['maximum'] ?? node['exclusiveMaximum'] });
+  }
+  for (const [key, value] of Object.entries(node)) if (value && typeof value === 'object') numbersIn(value, `${where}/${key}`, found);
+  return found;
+}
+
+const schemas: Array<[string, unknown]> = [
+  ['config', gatewayConfigSchema],
+  ...builtInPlugins.map((plugin): [string, unknown] => [`${plugin.kind} ${plugin.pluginName}`, plugin.optionsSchema]),
+];
+
+describe('every number in the config is bounded', () => {
+  // YAML writes `.inf` and 1e309 reads as Infinity: a number without a ceiling took either.
+  // A price of .inf made every usage record unwritable (cost_usd NULL), retried until shutdown
+  // failed; a timeout past 2^31 ms fired after 1 ms (shutdown_timeout_ms cut every drain).
+  it.each(schemas)('%s: every number has a finite maximum, every *_ms one a timer can wait', (_name, schema) => {
+    const numbers = numbersIn(schema, '');
+    const unbounded = numbers.filter(({ maximum }) => typeof maximum !== 'number' || !Number.isFinite(maximum)).map(({ where }) => where);
+    expect(unbounded).toEqual([]);
+    const pastTimers = numbers.filter(({ where, maximum }) => /_ms(\/|$)/.test(where) && (maximum as number) > maxTimerMs).map(({ where }) => where);
+    expect(pastTimers).toEqual([]);
+  });
+
+  it('refuses .inf and 1e309 with the path, where it once took them', async () => {
+    const raw = parse(
+      [
+        'prices:',
+        '  mock/echo: {input: .inf, output: 1e309}',
+        'server:',
+        '  shutdown_timeout_ms: 3000000000',
+        'models:',
+        '  smart: {deployments: [{target: mock/echo, weight: .inf}], timeout_ms: 1e309}',
+      ].join('\n'),
+    ) as unknown;
+    const error = await checkGatewayConfig(raw, { plugins: builtInPlugins }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    const paths = (error as ConfigError).problems.map((problem) => problem.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/prices/mock~1echo/input', '/prices/mock~1echo/output', '/server/shutdown_timeout_ms', '/models/smart/deployments/0/weight', '/models/smart/timeout_ms']),
+    );
+  });
+});
