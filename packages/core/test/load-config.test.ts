@@ -112,6 +112,14 @@ describe('loadConfig', () => {
     expect(given.formatLines()).toEqual(found.formatLines());
   });
 
+  it('an unquoted ${VAR} inside { } (YAML reads its braces as a map) is refused with the fix, not only the parser\'s words', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  openai: { api_key: ${OPENAI_API_KEY} }\n' });
+    const error = await configError(loadConfig({ cwd, env: { OPENAI_API_KEY: 'sk-test' } }));
+    expect(error.formatLines()).toEqual([
+      'switchyard.config.yaml:2 (top level): cannot read config: Unexpected flow-map-start at node end at line 2, column 23; inside { } or [ ] quote a variable: "${OPENAI_API_KEY}"',
+    ]);
+  });
+
   it('a JSON file that does not parse says why and where, not only "JSON Error in <path>:"', async () => {
     const cwd = await folderWith({ 'switchyard.config.json': '{\n  "server": {"port": 4000,}\n}\n' });
     const error = await configError(loadConfig({ cwd, env: {} }));

@@ -36,7 +36,28 @@ export interface LoadConfigOptions {
 }
 
 // The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed.
-const loadYaml: Loader = (_file, content) => parseYaml(content) as unknown;
+const loadYaml: Loader = (_file, content) => {
+  try {
+    return parseYaml(content) as unknown;
+  } catch (error) {
+    const hint = unquotedReferenceHint(content, (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]);
+    if (hint) (error as Error).message = (error as Error).message.replace(/:?\n[\s\S]*$|$/, `; ${hint}`);
+    throw error;
+  }
+};
+
+/**
+ * `{ api_key: ${KEY} }`: inside a flow map or list YAML reads the reference's braces as a map of
+ * its own and gives up with "Unexpected flow-map-start". Said with the fix when the parser
+ * stopped on such a reference.
+ */
+function unquotedReferenceHint(content: string, at: { line: number; col: number } | undefined): string | undefined {
+  if (!at) return undefined;
+  const line = content.split('\n')[at.line - 1] ?? '';
+  const reference = /^\$?\{([A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?)\}/.exec(line.slice(Math.max(0, at.col - 2)));
+  if (!reference || !line.slice(0, at.col).includes('$')) return undefined;
+  return `inside { } or [ ] quote a variable: "\${${reference[1]}}"`;
+}
 
 /** A file that does not parse, in words: the parser's first line and the line it stopped at. */
 class UnreadableConfig extends Error {
