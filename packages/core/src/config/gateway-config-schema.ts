@@ -255,7 +255,7 @@ export const gatewayConfigSchema: JsonSchema = {
       type: 'object',
       required: ['use'],
       properties: { use: { type: 'string', minLength: 1 } },
-      description: 'The storage plugin and its options: { use: sqlite } or { use: postgres, url: ${DATABASE_URL} }.',
+      description: 'The storage plugin and its options: { use: sqlite } or { use: postgres, url: "${DATABASE_URL}" }.',
     },
     usage: {
       type: 'object',
