@@ -24,6 +24,8 @@ export const defaultMasterKeyFile = path.join('.switchyard', 'master-key');
  */
 export async function resolveConnection(flags: ConnectionFlags, env: Record<string, string | undefined>, cwd: string): Promise<AdminConnection> {
   const url = (flags.url ?? env['SWITCHYARD_URL'] ?? defaultUrl).replace(/\/+$/, '');
+  // fetch refuses such a URL, and its refusal quoted the URL, password and all, on stderr.
+  if (/^[^:/?#]+:\/\/[^/?#]*@/.test(url)) throw new CliError('--url must not hold a user name or password: the master key is what opens the admin API', 2);
   if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`, 2);
   const fromEnv = env['SWITCHYARD_MASTER_KEY'];
   if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: fromEnv };

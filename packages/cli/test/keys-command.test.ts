@@ -202,6 +202,14 @@ describe('switchyard keys', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(`switchyard: cannot reach the gateway at ${closedUrl} (ECONNREFUSED): is it running? Set --url or SWITCHYARD_URL.\n`);
   });
+
+  it('refuses a --url or SWITCHYARD_URL holding a user or password without printing them', async () => {
+    const withPassword = url.replace('http://', 'http://admin:url-password-secret@');
+    for (const result of [await cli(['keys', 'list', '--url', withPassword]), await cli(['usage'], { SWITCHYARD_URL: withPassword })]) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('switchyard: --url must not hold a user name or password: the master key is what opens the admin API\n');
+    }
+  });
 });
 
 describe('switchyard usage', () => {
