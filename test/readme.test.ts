@@ -255,6 +255,15 @@ describe('YAML as the docs write it', () => {
     expect(broken).toEqual([]);
   });
 
+  it.each(otherDocs().filter((doc) => doc.startsWith('docs/')))('%s: its shell blocks call the CLI as a clone has it (npx switchyard)', (doc) => {
+    // A fresh clone has no `switchyard` on the PATH: `switchyard start` there is "command not found".
+    const blocks = extractBlocks(readFileSync(path.join(root, doc), 'utf8')).filter((block) => block.lang === 'sh' || block.lang === 'bash');
+    const bare = blocks.flatMap((block) =>
+      block.code.split('\n').flatMap((line, index) => (/(^|[=\s;&|(])switchyard (start|validate|keys|usage)\b/.test(line.replace(/(^|\s)#.*$/, '')) && !/npx switchyard /.test(line) ? [`line ${block.line + 1 + index}: ${line.trim()}`] : [])),
+    );
+    expect(bare).toEqual([]);
+  });
+
   it('no unquoted ${VAR} inside { } in any doc, inline example or commented-out line of the example config', () => {
     const texts = ['README.md', 'config/switchyard.example.yaml', ...readmes(), ...otherDocs()];
     const unquoted = /\{[^}`]*[\s,:]\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}/;
