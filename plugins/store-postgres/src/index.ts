@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, type StorageContext, type StorageSet } from '@switchyard/core';
+import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
 import { isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
 import { PostgresBudgetStore } from './postgres-budget-store.js';
@@ -124,11 +124,27 @@ function clientWithConnectTimeout(timeoutMs: number): typeof pg.Client {
   };
 }
 
+/**
+ * pg reads the connection string only when the first connection opens, and a string it cannot
+ * read (a port past 65535, an unclosed `[`) was a TypeError stack trace from inside pg-pool at
+ * start, after `switchyard validate` had passed it. A Client is built here only to parse it: it
+ * opens nothing. The string is never quoted: it holds the password.
+ */
+function checkConnectionString(options: PostgresStorageOptions): ValidationProblem[] {
+  try {
+    new pg.Client({ connectionString: options.url });
+    return [];
+  } catch {
+    return [{ path: '/url', message: 'is not a connection string PostgreSQL can read (postgres://user:password@host:5432/database)' }];
+  }
+}
+
 /** PostgreSQL storage: keys, the usage ledger, budgets and stored responses shared by every gateway instance. */
 const postgres = defineStorage<PostgresStorageOptions>({
   name: 'postgres',
   optionsSchema: postgresOptionsSchema,
   create: createPostgresStorage,
+  checkOptions: checkConnectionString,
 });
 
 export default postgres;

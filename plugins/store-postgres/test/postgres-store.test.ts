@@ -37,6 +37,31 @@ describe('postgres storage options', () => {
   });
 });
 
+describe('postgres storage url', () => {
+  // pg reads it only when the first connection opens: such a url passed `switchyard validate`, and
+  // `switchyard start` died with a TypeError stack trace from inside pg-pool.
+  it.each(['postgres://u:pw-secret@127.0.0.1:99999/db', 'postgres://u:pw-secret@[::1/db'])(
+    'refuses %s as an option problem, without quoting it',
+    (url) => {
+      const error = (() => {
+        try {
+          postgres({ url });
+        } catch (caught) {
+          return caught as Error & { problems?: Array<{ path: string; message: string }> };
+        }
+        return undefined;
+      })();
+      expect(error?.name).toBe('PluginOptionsError');
+      expect(error?.problems).toEqual([{ path: '/url', message: 'is not a connection string PostgreSQL can read (postgres://user:password@host:5432/database)' }]);
+      expect(error?.message).not.toContain('pw-secret');
+    },
+  );
+
+  it('takes the forms pg reads: a URL, with or without a password, and a socket folder', () => {
+    for (const url of ['postgres://x/y', 'postgresql://u:p@h:5432/d?sslmode=require', '/var/run/postgresql', 'socket:/var/run/postgresql?db=d', 'postgres://u@exa mple.com/db']) expect(() => postgres({ url })).not.toThrow();
+  });
+});
+
 describe('what counts as a database outage (503) and what does not (500)', () => {
   const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
   it.each([

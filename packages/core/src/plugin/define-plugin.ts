@@ -142,6 +142,12 @@ export interface StorageContext {
 export interface StorageDefinition<Options> extends PluginDefinitionBase<Options> {
   /** Opens the stores; `migrate()` is called on each by the gateway afterwards. */
   create(options: Options, context: StorageContext): StorageSet | Promise<StorageSet>;
+  /**
+   * Problems with the options past what the schema can say (a connection string the driver
+   * cannot read), found by `switchyard validate` and at start alike, before anything opens.
+   * Pointers into the options (`/url`); messages must not quote a value that may hold a password.
+   */
+  checkOptions?(options: Options): ValidationProblem[];
 }
 
 /** A storage plugin with its options checked, ready to open. */
@@ -253,6 +259,8 @@ export function defineStorage<Options>(definition: StorageDefinition<Options>): 
   const factory = (options?: unknown): StoragePlugin => {
     validator ??= compileValidator<Options>(definition.optionsSchema);
     const checked = validatedOptions(definition.name, validator, options);
+    const problems = definition.checkOptions?.(checked) ?? [];
+    if (problems.length > 0) throw new PluginOptionsError(definition.name, problems);
     return { kind: 'storage', name: definition.name, open: async (context) => definition.create(checked, context) };
   };
   return attachMetadata(factory, 'storage', definition.name, definition.optionsSchema) as StorageFactory<Options>;
