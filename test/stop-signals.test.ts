@@ -1,12 +1,14 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findPostgres } from '@switchyard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from './support/run-cli.js';
 import { slowStream } from './support/slow-stream.js';
 
 const masterKey = 'sy-master-signals-Pq7Rt2Vx9Lm4Kd8W';
 const storagePassword = 'pg-pass-Zt5Yq1Xw8Vu3';
+const postgres = await findPostgres();
 
 const running: RunningCli[] = [];
 afterEach(() => {
@@ -83,6 +85,20 @@ describe('switchyard start (one process): stopping on signals', () => {
     const { code, stdout, stderr } = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: could not start: the storage cannot be reached: .*ECONNREFUSED/)]);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    for (const secret of [storagePassword, masterKey]) expect(stdout + stderr).not.toContain(secret);
+  }, 30_000);
+
+  it.skipIf(!postgres.available)('a storage that refuses the login at start (no such role): one line with the database\'s reason, exit 1, no stack trace, no password', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-storage-'));
+    const url = new URL(postgres.available ? postgres.url : 'postgres://x');
+    url.username = 'switchyard_no_such_role';
+    url.password = storagePassword;
+    await writeFile(path.join(cwd, 'switchyard.config.yaml'), `storage:\n  use: postgres\n  url: ${url.href}\n`);
+    const { code, stdout, stderr } = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(code).toBe(1);
+    // The server's words differ by its auth method: no such role, or a failed password check for it.
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: could not start: the storage refused: .*"switchyard_no_such_role"/)]);
     expect(stderr).not.toMatch(/\n\s+at /);
     for (const secret of [storagePassword, masterKey]) expect(stdout + stderr).not.toContain(secret);
   }, 30_000);

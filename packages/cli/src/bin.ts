@@ -107,6 +107,12 @@ main(process.argv.slice(2))
         process.exitCode = 1;
         return;
       }
+      if ((error as { code?: unknown }).code === 'storage_refused') {
+        // The database's answer (a login refused, a database missing): its words, secrets redacted, no stack.
+        process.stderr.write(`switchyard: could not start: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       if ((error as { code?: unknown }).code === 'store_unavailable') {
         // An outage, not a bug: what failed, without a stack. The cause is a driver's or the
         // system's words (ECONNREFUSED …), which name a host and never a password.

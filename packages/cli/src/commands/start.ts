@@ -12,6 +12,7 @@ import {
   readConfigFile,
   resolveDataDir,
   serverOptions,
+  startingStorage,
   type ConfigFile,
   type Gateway,
   type GatewayConfig,
@@ -252,12 +253,14 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   const { plugins } = await checkGatewayConfig({ ...rawConfig, storage: config.storage }, start.fileContext);
   if (plugins.storage) {
     await mkdir(start.dataDir, { recursive: true, mode: 0o700 });
-    const opened = await plugins.storage.open({ dataDir: start.dataDir, logger });
+    const opened = await startingStorage(() => plugins.storage!.open({ dataDir: start.dataDir, logger }));
     try {
-      await opened.keys.migrate();
-      await opened.ledger.migrate();
-      await opened.budgets.migrate();
-      await opened.responses?.migrate();
+      await startingStorage(async () => {
+        await opened.keys.migrate();
+        await opened.ledger.migrate();
+        await opened.budgets.migrate();
+        await opened.responses?.migrate();
+      });
     } finally {
       await opened.responses?.close();
       await opened.budgets.close();

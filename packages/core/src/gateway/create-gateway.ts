@@ -27,6 +27,7 @@ import { RequestTracker } from './request-tracker.js';
 import { UsageRecorder, type UsageRecorderStats } from './usage-recorder.js';
 import type { Pricing } from './pricing.js';
 import { PriceCatalog } from '../pricing/price-catalog.js';
+import { startingStorage } from '../stores/storage-start-error.js';
 import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
 import { startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
@@ -264,13 +265,15 @@ export function resolveDataDir(config: GatewayConfig, configFile?: string): stri
 
 async function openStorage(plugin: StoragePlugin, context: StorageContext): Promise<StorageSet> {
   await mkdir(context.dataDir, { recursive: true, mode: 0o700 });
-  const storage = await plugin.open(context);
-  // One after the other: the stores may share a database and its migrations table.
-  await storage.keys.migrate();
-  await storage.ledger.migrate();
-  await storage.budgets.migrate();
-  await storage.responses?.migrate();
-  return storage;
+  return startingStorage(async () => {
+    const storage = await plugin.open(context);
+    // One after the other: the stores may share a database and its migrations table.
+    await storage.keys.migrate();
+    await storage.ledger.migrate();
+    await storage.budgets.migrate();
+    await storage.responses?.migrate();
+    return storage;
+  });
 }
 
 async function closeStorage(storage: StorageSet): Promise<void> {
