@@ -92,6 +92,17 @@ describe('arguments', () => {
   });
 });
 
+describe('the data folder', () => {
+  it('a server.data_dir that is a file: one line naming it, exit 2, no stack trace, with or without a master key', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  data_dir: not-a-folder\n', 'not-a-folder': 'a file\n' });
+    for (const env of [{ SWITCHYARD_MASTER_KEY: masterKey }, { SWITCHYARD_MASTER_KEY: '' }]) {
+      const result = await runCli(['start', '--port', '0'], { cwd, env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`switchyard: server.data_dir ${path.join(cwd, 'not-a-folder')} is a file, not a folder\n`);
+    }
+  });
+});
+
 describe('one check for validate and start', () => {
   // A missing variable, a misspelt key, a model naming an unconfigured provider and a
   // placeholder key: once these came in three rounds, the last only from start.

@@ -18,7 +18,8 @@ import {
   type GatewayConfig,
   type Logger,
 } from '@switchyard/core';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
@@ -65,6 +66,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
   const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
+  await checkDataDir(dataDir);
   const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
   if (masterKey.source === 'environment' && isPlaceholderKey(masterKey.key)) {
     throw new CliError('SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret');
@@ -130,6 +132,23 @@ export async function startCommand(options: StartOptions): Promise<number> {
   logger.flush();
   // A stopped cluster worker lets go of its IPC channel in bin.ts, as one that failed to start does.
   return stopped;
+}
+
+/**
+ * The data folder (or the nearest part of its path that exists) must be a folder: a file there was
+ * an ENOTDIR or EEXIST stack trace from reading the master key or opening SQLite.
+ */
+async function checkDataDir(dataDir: string): Promise<void> {
+  for (let at = dataDir; ; at = path.dirname(at)) {
+    const found = await stat(at).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : null));
+    // null: it cannot be looked at (a permission); what uses it says why.
+    if (found === null) return;
+    if (found) {
+      if (found.isDirectory()) return;
+      throw new CliError(`server.data_dir ${dataDir} is ${at === dataDir ? 'a file' : `under ${at}, a file`}, not a folder`, 2);
+    }
+    if (path.dirname(at) === at) return;
+  }
 }
 
 /**
