@@ -90,6 +90,22 @@ describe('loadConfig', () => {
     expect(error.formatLines()).toEqual(['nope.yaml (top level): cannot read config: file not found']);
   });
 
+  it('a variable of digits becomes a number only when the number reads back the same: a key of digits stays a string', async () => {
+    const cwd = await folderWith({
+      'switchyard.config.yaml': ['server:', '  port: ${PORT}', 'metrics:', '  token: ${TOKEN}', 'providers:', '  openai:', '    api_key: "${KEY}"'].join('\n'),
+    });
+    const { config } = await loadConfig({ cwd, env: { PORT: '4321', TOKEN: '98765432109876543210', KEY: '0123456789012345678901' } });
+    expect(config.server.port).toBe(4321);
+    expect(config.metrics.token).toBe('98765432109876543210');
+    expect(config.providers['openai']).toEqual({ api_key: '0123456789012345678901' });
+  });
+
+  it('a default holding another ${…} is refused, not kept as the text "${B}"', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  host: ${HOST:-${FALLBACK_HOST}}\n' });
+    const error = await configError(loadConfig({ cwd, env: { FALLBACK_HOST: '0.0.0.0' } }));
+    expect(error.formatLines()).toEqual(['switchyard.config.yaml:2 server.host: a default cannot hold another variable (${HOST:-${FALLBACK_HOST}}); set HOST itself']);
+  });
+
   it('a YAML alias inside its own anchor (a cycle) is one problem naming the path, not a stack overflow', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': ['server: &loop', '  host: 127.0.0.1', '  again: *loop'].join('\n') });
     const error = await configError(loadConfig({ cwd, env: {} }));

@@ -13,7 +13,8 @@ export const maxConfigDepth = 64;
 
 /**
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config. A
- * value that is one reference and resolves to a number or boolean becomes one, so
+ * value that is one reference and resolves to a number (one that reads back as written:
+ * not `0123` or twenty digits, which are keys) or a boolean becomes one, so
  * `port: ${PORT:-4000}` is an integer. A missing variable without a default is a
  * problem, reported with its path; so are a value that contains itself (a YAML alias
  * inside its own anchor, a cycle in a JavaScript config) and nesting deeper than
@@ -93,6 +94,11 @@ function resolveString(
 ): unknown {
   if (!text.includes('${')) return text;
   const resolved = text.replace(referencePattern, (_match, name: string, fallback: string | undefined) => {
+    // `${A:-${B}}` reads as the default `${B` and a stray `}`: the value was the text "${B}".
+    if (fallback?.includes('${')) {
+      problems.push({ path, message: `a default cannot hold another variable (\${${name}:-${fallback}}}); set ${name} itself` });
+      return '';
+    }
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     if (fallback !== undefined) return fallback;
@@ -100,7 +106,8 @@ function resolveString(
     return '';
   });
   if (wholeReference.test(text)) {
-    if (/^-?\d+(\.\d+)?$/.test(resolved)) return Number(resolved);
+    // A number only when it reads back as written: `0123…` or twenty digits is a key, not a number.
+    if (/^-?\d+(\.\d+)?$/.test(resolved) && String(Number(resolved)) === resolved) return Number(resolved);
     if (resolved === 'true' || resolved === 'false') return resolved === 'true';
   }
   return resolved;
