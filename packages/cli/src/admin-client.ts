@@ -28,7 +28,7 @@ export async function resolveConnection(flags: ConnectionFlags, env: Record<stri
   if (/^[^:/?#]+:\/\/[^/?#]*@/.test(url)) throw new CliError('--url must not hold a user name or password: the master key is what opens the admin API', 2);
   if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`, 2);
   const fromEnv = env['SWITCHYARD_MASTER_KEY'];
-  if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: fromEnv };
+  if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: headerSafe(fromEnv, 'SWITCHYARD_MASTER_KEY') };
   const file = path.resolve(cwd, flags.masterKeyFile ?? defaultMasterKeyFile);
   let masterKey: string;
   try {
@@ -38,7 +38,16 @@ export async function resolveConnection(flags: ConnectionFlags, env: Record<stri
     throw new CliError(`no master key: set SWITCHYARD_MASTER_KEY or pass --master-key-file (${file} does not exist)`, 2);
   }
   if (!masterKey) throw new CliError(`no master key: ${file} is empty`, 2);
-  return { url, masterKey };
+  return { url, masterKey: headerSafe(masterKey, file) };
+}
+
+/**
+ * The key as it will go in the Authorization header. fetch refuses a value with a line break or
+ * a control character, and its refusal quoted the header, key and all, on stderr.
+ */
+function headerSafe(masterKey: string, source: string): string {
+  if (/^[\x21-\x7e\xa1-\xff]+$/.test(masterKey)) return masterKey;
+  throw new CliError(`the master key from ${source} holds a space, a line break or a control character: the gateway reads no such key from a header`, 2);
 }
 
 export interface AdminAnswer {
@@ -66,7 +75,8 @@ export async function callAdmin(connection: AdminConnection, method: string, pat
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    // Whatever the failure says, never the key it was sent with.
+    const reason = String(cause?.code ?? cause?.message ?? (error as Error).message).replaceAll(connection.masterKey, '[master key]');
     throw new CliError(`cannot reach the gateway at ${connection.url} (${reason}): is it running? Set --url or SWITCHYARD_URL.`);
   }
   const text = await response.text();

@@ -203,6 +203,17 @@ describe('switchyard keys', () => {
     expect(down.stderr).toBe(`switchyard: cannot reach the gateway at ${closedUrl} (ECONNREFUSED): is it running? Set --url or SWITCHYARD_URL.\n`);
   });
 
+  it('refuses a master key a header cannot carry (a second line in its file, a control character) without printing it', async () => {
+    await writeFile(path.join(cwd, 'two-lines'), 'sy-master-two-lines-secret-0123\nsecond line\n');
+    const fromFile = await cli(['keys', 'list', '--master-key-file', 'two-lines']);
+    const fromEnv = await cli(['keys', 'list'], { SWITCHYARD_MASTER_KEY: 'sy-master-ctl-secret-0123\u0001' });
+    for (const result of [fromFile, fromEnv]) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^switchyard: the master key from (SWITCHYARD_MASTER_KEY|\S+two-lines) holds a space, a line break or a control character: the gateway reads no such key from a header\n$/);
+      expect(result.stderr).not.toContain('secret-0123');
+    }
+  });
+
   it('refuses a --url or SWITCHYARD_URL holding a user or password without printing them', async () => {
     const withPassword = url.replace('http://', 'http://admin:url-password-secret@');
     for (const result of [await cli(['keys', 'list', '--url', withPassword]), await cli(['usage'], { SWITCHYARD_URL: withPassword })]) {
