@@ -171,6 +171,17 @@ describe('switchyard start', () => {
     }
   });
 
+  it('an empty host (--host "$HOST" or host: ${HOST:-} with HOST unset) is refused, not every interface', async () => {
+    // listen(port, '') binds :: — the gateway was served on every interface, past the loopback default.
+    const cwd = await folderWith({ 'empty-host.yaml': 'server:\n  host: ${SY_TEST_UNSET_HOST:-}\n' });
+    const flag = await runCli(['start', '--port', '0', '--host', ''], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toBe("switchyard: --host must name an address or a host, got ''\n");
+    const file = await runCli(['start', '--port', '0', '--config', 'empty-host.yaml'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(file.code).toBe(1);
+    expect(file.stderr).toBe('switchyard: the configuration has 1 problem:\n  empty-host.yaml:2 server.host: must NOT have fewer than 1 characters\n');
+  });
+
   it('on a host name that does not resolve: one line naming it, exit 1, no stack', async () => {
     const cwd = await folderWith();
     // `.invalid` never resolves (RFC 2606), whatever the machine's resolver.

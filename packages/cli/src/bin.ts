@@ -60,6 +60,11 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`switchyard: --port must be an integer from 0 to 65535, got '${values.port}'\n`);
         return 2;
       }
+      // Empty (`--host "$HOST"` with HOST unset) would bind every interface.
+      if (values.host !== undefined && values.host.trim() === '') {
+        process.stderr.write(`switchyard: --host must name an address or a host, got '${values.host}'\n`);
+        return 2;
+      }
       const { startCommand } = await import('./commands/start.js');
       return startCommand({
         ...(values.config !== undefined && { config: values.config }),

@@ -74,7 +74,8 @@ export const gatewayConfigSchema: JsonSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        host: { type: 'string', default: '127.0.0.1' },
+        // Not empty: listen(port, '') binds every interface, past the loopback default.
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 4000 },
         body_limit: {
           anyOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB])?$' }, { type: 'integer', minimum: 1, maximum: 1_073_741_824 }],
