@@ -182,6 +182,13 @@ describe('switchyard start', () => {
     expect(file.stderr).toBe('switchyard: the configuration has 1 problem:\n  empty-host.yaml:2 server.host: must NOT have fewer than 1 characters\n');
   });
 
+  it('an IPv6 host is logged as a URL one can open: http://[::1]:port', async () => {
+    const gateway = await startCli(['--port', '0', '--host', '::1'], { cwd: await folderWith(), env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.stdout()).toMatch(/switchyard listening on http:\/\/\[::1\]:\d+"/);
+  });
+
   it('on a host name that does not resolve: one line naming it, exit 1, no stack', async () => {
     const cwd = await folderWith();
     // `.invalid` never resolves (RFC 2606), whatever the machine's resolver.

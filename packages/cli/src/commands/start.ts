@@ -125,9 +125,11 @@ export async function startCommand(options: StartOptions): Promise<number> {
     );
   }
   const address = server.address() as AddressInfo;
+  // An IPv6 address goes in brackets in a URL: http://[::1]:4000, not http://::1:4000.
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info(
     { host: address.address, port: address.port, config: loaded.file ?? 'built-in defaults', masterKeySource: masterKey.source },
-    `switchyard listening on http://${address.address}:${address.port}`,
+    `switchyard listening on http://${urlHost}:${address.port}`,
   );
   logger.flush();
   // A stopped cluster worker lets go of its IPC channel in bin.ts, as one that failed to start does.
