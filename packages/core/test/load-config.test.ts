@@ -106,6 +106,13 @@ describe('loadConfig', () => {
     expect(error.formatLines()).toEqual(['switchyard.config.yaml:2 server.host: a default cannot hold another variable (${HOST:-${FALLBACK_HOST}}); set HOST itself']);
   });
 
+  it('refuses a model alias no client could ask for (the ingress takes visible ASCII without spaces), which /v1/models listed', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': ['models:', '  "bad\\nname": mock/echo', '  "two words": mock/echo', '  fine: mock/echo'].join('\n') });
+    const error = await configError(loadConfig({ cwd, env: {} }));
+    expect(error.problems.map((problem) => problem.path)).toEqual(['/models', '/models']);
+    expect(error.formatLines()[0]).toBe('switchyard.config.yaml:2 models: must match pattern "^[\\x21-\\x7e]{1,1024}$"');
+  });
+
   it('a YAML alias inside its own anchor (a cycle) is one problem naming the path, not a stack overflow', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': ['server: &loop', '  host: 127.0.0.1', '  again: *loop'].join('\n') });
     const error = await configError(loadConfig({ cwd, env: {} }));

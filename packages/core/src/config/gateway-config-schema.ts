@@ -239,6 +239,8 @@ export const gatewayConfigSchema: JsonSchema = {
       type: 'object',
       default: {},
       description: "Model names clients may use: an alias ('provider/model') or a group of deployments.",
+      // What the ingress takes from a client (checkModelName): another name could never be asked for.
+      propertyNames: { pattern: '^[\\x21-\\x7e]{1,1024}$' },
       additionalProperties: { anyOf: [{ type: 'string', pattern: modelTarget }, modelGroupSchema] },
     },
     prices: priceOverridesSchema,
