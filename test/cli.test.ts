@@ -70,6 +70,19 @@ describe('switchyard validate', () => {
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
+  it('a YAML tag it does not know (`api_key: !vault sk-…`) is a problem naming the line, and the line is never printed', async () => {
+    // yaml's warning printed the line, key and all, through process.emitWarning, and the file was "valid".
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  openai: {api_key: !vault sk-tagged-secret-0123456789}\n' });
+    for (const command of ['validate', 'start']) {
+      const result = await runCli([command, ...(command === 'start' ? ['--port', '0'] : [])], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'switchyard: the configuration has 1 problem:\n  switchyard.config.yaml:2 (top level): cannot read config: Unresolved tag: !vault at line 2, column 21 (a config is plain YAML: give a secret as ${VAR})\n',
+      );
+      expect(result.stdout + result.stderr).not.toContain('tagged-secret');
+    }
+  });
+
   it('accepts a good file and says what it found', async () => {
     const cwd = await folderWith({
       'switchyard.config.yaml': 'providers:\n  mock: {}\n  openai:\n    api_key: ${OPENAI_API_KEY:-sk-none}\nmodels:\n  fast: mock/echo\n',

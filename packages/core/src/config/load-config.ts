@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import { ConfigError } from './config-error.js';
 import type { GatewayConfig } from './gateway-config.js';
@@ -38,8 +38,18 @@ export interface LoadConfigOptions {
 // The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed.
 const loadYaml: Loader = (_file, content) => {
   try {
-    return parseYaml(content) as unknown;
+    const document = parseDocument(content);
+    if (document.errors[0]) throw document.errors[0];
+    // A warning is a tag it does not know (`api_key: !vault sk-…`): yaml's own parse() printed it with
+    // the file's line, key and all, through process.emitWarning, and read the value as plain text.
+    const warning = document.warnings[0];
+    if (warning) {
+      const line = warning.linePos?.[0].line;
+      throw new UnreadableConfig(`${firstLine(warning.message)} (a config is plain YAML: give a secret as \${VAR})`, line);
+    }
+    return document.toJS() as unknown;
   } catch (error) {
+    if (error instanceof UnreadableConfig) throw error;
     const hint = unquotedReferenceHint(content, (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]);
     if (hint) (error as Error).message = (error as Error).message.replace(/:?\n[\s\S]*$|$/, `; ${hint}`);
     throw error;
@@ -81,12 +91,17 @@ const loadJson: Loader = (_file, content) => {
   }
 };
 
+/** The first line of a parser's message, without the colon that leads into its frame of the file's text. */
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/:\s*$/, '');
+}
+
 /** Why a config file could not be read or parsed, and at which line when the parser said. */
 function unreadableReason(error: unknown): { reason: string; line: number | undefined } {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { reason: 'file not found', line: undefined };
   if (error instanceof UnreadableConfig) return { reason: error.message, line: error.line };
   // The yaml package's first line ends with a colon before a frame of the file's text (never shown: it may hold a key).
-  const reason = String((error as Error).message).split('\n')[0]!.replace(/:\s*$/, '');
+  const reason = firstLine(String((error as Error).message));
   const linePos = (error as { linePos?: Array<{ line?: unknown }> }).linePos;
   const line = typeof linePos?.[0]?.line === 'number' ? linePos[0].line : undefined;
   return { reason, line };
