@@ -83,6 +83,16 @@ describe('switchyard validate', () => {
     }
   });
 
+  it('a key pasted where a name goes (`openai: { sk-… }`, `use: sk-…`) is not quoted back in the problem lines', async () => {
+    const cwd = await folderWith({
+      'switchyard.config.yaml': ['providers:', '  openai: { sk-proj-pasted0secret0123456789 }', '  other: { use: sk-proj-pasted1secret0123456789 }'].join('\n'),
+    });
+    const result = await runCli(['validate'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('switchyard.config.yaml:2 providers.openai.[REDACTED]: unknown key (not allowed here)');
+    expect(result.stderr).not.toMatch(/pasted[01]secret/);
+  });
+
   it('accepts a good file and says what it found', async () => {
     const cwd = await folderWith({
       'switchyard.config.yaml': 'providers:\n  mock: {}\n  openai:\n    api_key: ${OPENAI_API_KEY:-sk-none}\nmodels:\n  fast: mock/echo\n',

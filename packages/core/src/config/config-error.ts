@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
+import { redactSecrets } from '../errors/redact-secrets.js';
 import { pointerToParam, type ValidationProblem } from '../validation/compile-validator.js';
 
 /** A problem in a config file; `line` when known without the pointer (a file that does not parse). */
@@ -29,7 +30,9 @@ export class ConfigError extends Error {
     located.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
     return located.map(({ problem, line }) => {
       const where = this.file ? `${this.file}${line ? `:${line}` : ''} ` : '';
-      return `${where}${pointerToParam(problem.path) || '(top level)'}: ${problem.message}`;
+      // A problem quotes names from the file (an unknown key, a plugin, a model): a key pasted where a
+      // name goes (`openai: { sk-… }`) would be printed back; key-shaped text is blanked.
+      return redactSecrets(`${where}${pointerToParam(problem.path) || '(top level)'}: ${problem.message}`);
     });
   }
 }
