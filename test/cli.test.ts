@@ -168,6 +168,15 @@ describe('one check for validate and start', () => {
     await expect(stat(path.join(cwd, '.switchyard'))).rejects.toThrow();
   });
 
+  it('start refuses a SWITCHYARD_MASTER_KEY too short or with a space, naming the variable (not a master_key the file does not have)', async () => {
+    const cwd = await folderWith();
+    for (const key of ['short', 'a key with spaces 0123456789', 'sy-master-two-lines\n0123456789']) {
+      const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: key } });
+      expect(result.code, key).toBe(1);
+      expect(result.stderr).toBe('switchyard: SWITCHYARD_MASTER_KEY must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")\n');
+    }
+  });
+
   it('start refuses a placeholder SWITCHYARD_MASTER_KEY in one line', async () => {
     const cwd = await folderWith();
     const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: 'sy-master-change-me' } });

@@ -71,6 +71,11 @@ export async function startCommand(options: StartOptions): Promise<number> {
   if (masterKey.source === 'environment' && isPlaceholderKey(masterKey.key)) {
     throw new CliError('SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret');
   }
+  // Checked here, in the variable's name: the config check said "master_key", which the file does not
+  // have, and took a key with a space that no client can send as "Bearer <key>".
+  if (masterKey.source === 'environment' && !(masterKey.key.length >= 16 && /^\S+$/.test(masterKey.key))) {
+    throw new CliError('SWITCHYARD_MASTER_KEY must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")');
+  }
   config.master_key = masterKey.key;
 
   if (workers > 1 && cluster.isPrimary) {
