@@ -275,3 +275,17 @@ describe('YAML as the docs write it', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe("packages/cli/README.md's usage block", () => {
+  // It listed start without --workers, which `switchyard --help` has had since the cluster mode.
+  it('names every flag `switchyard --help` gives start and validate', async () => {
+    const help = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cli, '--help'], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    const usage = extractBlocks(readFileSync(path.join(root, 'packages/cli/README.md'), 'utf8'))[0]!.code;
+    for (const command of ['start', 'validate']) {
+      const flags = (text: string) => [...(new RegExp(`^\\s*(?:switchyard\\s+)?${command}\\b(.*)$`, 'm').exec(text)?.[1] ?? '').matchAll(/--[a-z-]+/g)].map((match) => match[0]);
+      expect(flags(usage), command).toEqual(flags(help));
+    }
+  });
+});
