@@ -58,3 +58,26 @@ describe('every number in the config is bounded', () => {
     );
   });
 });
+
+describe('provider credentials', () => {
+  // A key read from a CRLF .env file ends in \r: validate passed it, and every call then failed as
+  // 502 upstream_unreachable ("invalid authorization header"), far from the cause.
+  it.each([
+    ['openai', { api_key: 'sk-crlf-secret-0123456789\r' }, '/providers/openai/api_key'],
+    ['anthropic', { api_key: 'sk-ant-crlf-secret-0123\r' }, '/providers/anthropic/api_key'],
+    ['gemini', { api_key: 'AIza-crlf-secret-0123\n' }, '/providers/gemini/api_key'],
+    ['cohere', { api_key: 'co-crlf secret-0123' }, '/providers/cohere/api_key'],
+    ['mistral', { api_key: 'mi-crlf-secret-0123\r' }, '/providers/mistral/api_key'],
+    ['azure', { bearer_token: 'ey-crlf-secret-0123\r', base_url: 'https://x.openai.azure.com/openai/v1' }, '/providers/azure/bearer_token'],
+    ['bedrock', { region: 'us-east-1', access_key_id: 'AKIA0123456789ABCDEF', secret_access_key: 'crlf-secret-0123\r' }, '/providers/bedrock/secret_access_key'],
+  ])('%s: a credential with a line break or a space is refused at its path, not quoted', async (provider, options, pointer) => {
+    const error = await checkGatewayConfig({ providers: { [provider]: options } }, { plugins: builtInPlugins }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((problem) => problem.path)).toContain(pointer);
+    expect(JSON.stringify(problems)).not.toContain('crlf');
+  });
+});

@@ -34,7 +34,8 @@ export const anthropicOptionsSchema: JsonSchema = {
   additionalProperties: false,
   required: ['api_key'],
   properties: {
-    api_key: { type: 'string', minLength: 1 },
+    // No space or line break: a key from a CRLF .env file ends in \r, and every call then failed as 502 upstream_unreachable.
+    api_key: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     base_url: { type: 'string', pattern: '^https?://', default: 'https://api.anthropic.com' },
     anthropic_version: { type: 'string', minLength: 1, default: '2023-06-01' },
     beta: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },

@@ -42,8 +42,9 @@ export const azureOptionsSchema: JsonSchema = {
   properties: {
     endpoint: url,
     base_url: url,
-    api_key: { type: 'string', minLength: 1 },
-    bearer_token: { type: 'string', minLength: 1 },
+    // No space or line break: a key from a CRLF .env file ends in \r, and every call then failed as 502 upstream_unreachable.
+    api_key: { type: 'string', minLength: 1, pattern: '^\\S+$' },
+    bearer_token: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     api_version: { type: 'string', minLength: 1 },
     api: { enum: ['deployments', 'v1'], default: 'deployments' },
     deployments: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, default: {} },

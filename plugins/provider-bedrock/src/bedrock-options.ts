@@ -30,7 +30,8 @@ export interface BedrockOptions {
 
 // A day at most: YAML's `.inf` or anything past 2^31 ms would make Node's timer fire after 1 ms.
 const milliseconds = { type: 'integer', minimum: 1, maximum: 86_400_000 };
-const nonEmpty = { type: 'string', minLength: 1 };
+// No space or line break: a key from a CRLF .env file ends in \r, and every call then failed as 502 upstream_unreachable.
+const nonEmpty = { type: 'string', minLength: 1, pattern: '^\\S+$' };
 
 export const bedrockOptionsSchema: JsonSchema = {
   type: 'object',

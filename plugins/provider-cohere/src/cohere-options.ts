@@ -26,7 +26,8 @@ export const cohereOptionsSchema: JsonSchema = {
   additionalProperties: false,
   required: ['api_key'],
   properties: {
-    api_key: { type: 'string', minLength: 1 },
+    // No space or line break: a key from a CRLF .env file ends in \r, and every call then failed as 502 upstream_unreachable.
+    api_key: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     base_url: { type: 'string', pattern: '^https?://', default: 'https://api.cohere.com' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     embedding_input_type: {

@@ -23,7 +23,8 @@ export const mistralOptionsSchema: JsonSchema = {
   additionalProperties: false,
   required: ['api_key'],
   properties: {
-    api_key: { type: 'string', minLength: 1 },
+    // No space or line break: a key from a CRLF .env file ends in \r, and every call then failed as 502 upstream_unreachable.
+    api_key: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     base_url: { type: 'string', pattern: '^https?://', default: 'https://api.mistral.ai/v1' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     safe_prompt: { type: 'boolean' },

@@ -51,7 +51,8 @@ export const openAIOptionsSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    api_key: { type: 'string', minLength: 1 },
+    // No space or line break: a key from a CRLF .env file ends in \r, and every call then failed as 502 upstream_unreachable.
+    api_key: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     // No schema default: a preset brings its own (see resolveOpenAIOptions).
     base_url: { type: 'string', pattern: '^https?://' },
     organization: { type: 'string' },
