@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       headers_timeout_ms: 15000,
       request_timeout_ms: 60000,
       keep_alive_timeout_ms: 5000,
+      trust_proxy: 0,
       cost_header: false,
       fast_path: true,
       heap_growing_percent: 20,
