@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -123,6 +124,14 @@ describe('the data folder', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(`switchyard: server.data_dir ${path.join(cwd, 'not-a-folder')} is a file, not a folder\n`);
     }
+  });
+
+  // Node 20's recursive mkdir retries for ever where mkdir answers ENOENT under a folder that exists (/proc): start hung without a word.
+  it.skipIf(!existsSync('/proc/self'))('a server.data_dir where no folder can be made (under /proc): one line naming it, exit 2, no hang', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  data_dir: /proc/switchyard-data\n' });
+    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('switchyard: server.data_dir /proc/switchyard-data: no folder can be made in /proc (ENOENT)\n');
   });
 });
 

@@ -143,18 +143,34 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
 /**
  * The data folder (or the nearest part of its path that exists) must be a folder: a file there was
- * an ENOTDIR or EEXIST stack trace from reading the master key or opening SQLite.
+ * an ENOTDIR or EEXIST stack trace from reading the master key or opening SQLite. And that folder
+ * must take a new one: under /proc, mkdir answers ENOENT, and Node 20's recursive mkdir, reading
+ * that as a missing parent, retries for ever (start hung without a word).
  */
 async function checkDataDir(dataDir: string): Promise<void> {
-  for (let at = dataDir; ; at = path.dirname(at)) {
+  for (let at = dataDir, below: string | undefined; ; below = at, at = path.dirname(at)) {
     const found = await stat(at).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : null));
     // null: it cannot be looked at (a permission); what uses it says why.
     if (found === null) return;
     if (found) {
-      if (found.isDirectory()) return;
-      throw new CliError(`server.data_dir ${dataDir} is ${at === dataDir ? 'a file' : `under ${at}, a file`}, not a folder`, 2);
+      if (!found.isDirectory()) throw new CliError(`server.data_dir ${dataDir} is ${at === dataDir ? 'a file' : `under ${at}, a file`}, not a folder`, 2);
+      if (below !== undefined) await createFolderIn(dataDir, at, below);
+      return;
     }
     if (path.dirname(at) === at) return;
+  }
+}
+
+/** Creates the first missing folder of the data folder's path, in the nearest one that exists. */
+async function createFolderIn(dataDir: string, parent: string, folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    // A permission: what uses the folder says why, as before.
+    if (code === 'EACCES' || code === 'EPERM') return;
+    throw new CliError(`server.data_dir ${dataDir}: no folder can be made in ${parent} (${code ?? 'error'})`, 2);
   }
 }
 
