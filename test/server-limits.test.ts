@@ -191,6 +191,18 @@ describe('server timeouts in the config', () => {
   });
 });
 
+describe('server.body_limit in the config', () => {
+  it.each(['99999gb', '1.5gb', '0b', '0.1b', `${'9'.repeat(400)}kb`])('a size of %s is a config problem, as a number past 1 GiB is', async (limit) => {
+    const refused = await checkGatewayConfig({ server: { body_limit: limit } }, { plugins: builtInPlugins }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual([{ path: '/server/body_limit', message: 'must be between 1 byte and 1gb' }]);
+  });
+
+  it.each(['1b', '4mb', '1gb', '512 KB'])('a size of %s is taken', async (limit) => {
+    await expect(checkGatewayConfig({ server: { body_limit: limit } }, { plugins: builtInPlugins })).resolves.toMatchObject({ config: { server: { body_limit: limit } } });
+  });
+});
+
 describe('server.heap_growing_percent in the config', () => {
   it('is a whole percent from 0 to 300: an infinite, fractional or negative one is a config problem', async () => {
     for (const value of [301, JSON.parse('1e309') as number, 12.5, -1, '20']) {

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../logging/create-logger.js';
 import { lineWriter } from '../logging/line-writer.js';
 import type { IngressContribution, PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
+import { findBodyLimitProblems } from '../config/find-body-limit-problems.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
@@ -327,7 +328,7 @@ export async function checkGatewayConfig(
       if (shapeIsRight) throw error;
     }
   }
-  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config));
+  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findBodyLimitProblems(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
 }
