@@ -8,6 +8,7 @@
 export { decodeLedgerCursor, encodeLedgerCursor, type LedgerCursor } from './stores/ledger-cursor.js';
 export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './stores/key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './stores/max-live-secrets.js';
+export { sumOfCosts } from './stores/sum-of-costs.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,
   isStoredResponseTooLarge,

@@ -1,4 +1,4 @@
-import { decodeLedgerCursor, encodeLedgerCursor } from '@switchyard/core/store-helpers';
+import { decodeLedgerCursor, encodeLedgerCursor, sumOfCosts } from '@switchyard/core/store-helpers';
 import type {
   Endpoint,
   UsageBucket,
@@ -242,7 +242,7 @@ export class SqliteUsageLedger implements UsageLedger {
     const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to') };
     if (byKey) params['key_id'] = wellFormedText(query.keyId);
     const rows = this.statements().query(query.groupBy, byKey, query.bucket).all(params) as UsageRow[];
-    return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group) }));
+    return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group), costUsd: sumOfCosts(r.costUsd) }));
   }
 
   async listRecords(query: UsageRecordQuery): Promise<UsageRecordPage> {

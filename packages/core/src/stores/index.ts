@@ -13,6 +13,7 @@ export { EARLIEST_STORABLE_TIME_MS, LATEST_STORABLE_TIME_MS, isStorableTime } fr
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
 export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './max-live-secrets.js';
+export { sumOfCosts } from './sum-of-costs.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,
   StoredResponseTooLarge,

@@ -113,6 +113,14 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       expect(await ledger.count()).toBe(before + 1000);
     });
 
+    it('query() sums costs to what they add up to in decimal, without binary float noise (5 × $0.0017 is $0.0085)', async () => {
+      const start = uniqueWeek();
+      const key = unique('key');
+      await ledger.append(Array.from({ length: 5 }, (_, index) => record(new Date(start.getTime() + index * hour), { keyId: key, costUsd: 0.0017 })));
+      const rows = await ledger.query({ groupBy: 'key', from: start.toISOString(), to: new Date(start.getTime() + 7 * day).toISOString(), keyId: key });
+      expect(rows.map((row) => row.costUsd)).toEqual([0.0085]);
+    });
+
     it('query() by key sums tokens, cost and errors, with (none) for records without a key', async () => {
       const { keys, range } = await seeded();
       const rows = await ledger.query({ groupBy: 'key', ...range });

@@ -1,4 +1,4 @@
-import type { VirtualKey } from '@switchyard/core';
+import { sumOfCosts, type VirtualKey } from '@switchyard/core';
 import type { AdminContext } from './admin-context.js';
 import type { SelfQueryParams } from './admin-schemas.js';
 import { formatKeyRecord, type KeyRecord } from './format-key-record.js';
@@ -40,5 +40,6 @@ export async function readSelfView(context: AdminContext, key: VirtualKey, query
   for (const row of rows) {
     for (const name of Object.keys(totals) as Array<keyof typeof totals>) totals[name] += row[name];
   }
+  totals.cost_usd = sumOfCosts(totals.cost_usd);
   return { key: { ...formatKeyRecord(key, at), budget_spent_usd: spent }, ...window, bucket, usage: rows, totals, requests: page.data };
 }

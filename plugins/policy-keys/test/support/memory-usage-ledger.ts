@@ -1,4 +1,4 @@
-import { decodeLedgerCursor, encodeLedgerCursor, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRecordPage, type UsageRecordQuery, type UsageRow } from '@switchyard/core';
+import { decodeLedgerCursor, encodeLedgerCursor, sumOfCosts, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRecordPage, type UsageRecordQuery, type UsageRow } from '@switchyard/core';
 
 const groupValue: Record<UsageQuery['groupBy'], (record: UsageRecord) => string | undefined> = {
   key: (record) => record.keyId,
@@ -51,6 +51,7 @@ export class MemoryUsageLedger implements UsageLedger {
       rows.set(name, row);
     }
     const order = (row: UsageRow) => `${row.group}\u0000${row.bucket ?? ''}`;
+    for (const row of rows.values()) row.costUsd = sumOfCosts(row.costUsd);
     return [...rows.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1));
   }
 
