@@ -23,6 +23,8 @@ import type {
   UpstreamRequest,
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
+import type { StreamPart } from '../canonical/stream-part.js';
+import { checkedDirectAnswer, checkedDirectPart } from './check-direct-answer.js';
 import { PassthroughTap } from './passthrough-tap.js';
 import { requireVectorPerInput } from './require-vector-per-input.js';
 import { withBillableUsage } from '../pricing/generated-output.js';
@@ -53,7 +55,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   const provider: Provider = { id, plugin: plugin.name };
   if (adapters.modelsTtlMs !== undefined) provider.modelsTtlMs = adapters.modelsTtlMs;
   if (adapters.chat) {
-    const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, redactor) : httpChat(adapters.chat, http);
+    const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, redactor, id) : httpChat(adapters.chat, http);
     provider.chat = { complete: redacting(chat.complete, redactor), stream: redacting(chat.stream, redactor) };
     if (!isDirectChat(adapters.chat)) {
       const adapter = adapters.chat;
@@ -126,11 +128,23 @@ function isDirectModels(op: HttpModelsAdapter | DirectModelsOperation): op is Di
   return typeof (op as DirectModelsOperation).list === 'function';
 }
 
-function directChat(chat: DirectChatOperation, redactor: SecretRedactor): NonNullable<Provider['chat']> {
+/** A direct operation's answers, checked as an upstream's are (check-direct-answer.ts) and billed by the same rule. */
+function directChat(chat: DirectChatOperation, redactor: SecretRedactor, id: string): NonNullable<Provider['chat']> {
   return {
-    complete: (call) => chat.complete(call),
-    stream: (call) => peekFirst(redactingParts(chat.stream(call), redactor)),
+    complete: async (call) => withBillableUsage(checkedDirectAnswer(await chat.complete(call), id), call.request),
+    stream: (call) => peekFirst(redactingParts(checkedParts(chat.stream(call), id), redactor)),
   };
+}
+
+/** A direct stream's parts, each checked; a usage part the plugin could not count is left out. */
+async function* checkedParts(parts: AsyncIterable<StreamPart>, id: string): AsyncGenerator<StreamPart> {
+  if (typeof (parts as Partial<AsyncIterable<StreamPart>> | null)?.[Symbol.asyncIterator] !== 'function') {
+    throw new GatewayError('upstream_invalid_response', `The ${id} provider's stream is not an async iterable.`, { provider: id });
+  }
+  for await (const part of parts) {
+    const checked = checkedDirectPart(part, id);
+    if (checked) yield checked;
+  }
 }
 
 function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Provider['chat']> {

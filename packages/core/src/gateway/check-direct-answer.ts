@@ -1,0 +1,110 @@
+import type { AssistantContentPart } from '../canonical/chat-request.js';
+import type { FinishReason, UpstreamChatResponse } from '../canonical/chat-response.js';
+import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
+import { readTokenCount } from '../canonical/read-token-count.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { isJsonObject } from '../transport/upstream-wire-values.js';
+
+/**
+ * What a direct operation (a provider plugin doing its own work: an SDK, an in-process
+ * model) answers is the plugin's word, typed only by its author's intent. Taken as it
+ * came, `content: null` or a null part was a TypeError and a 500 `internal_error`;
+ * `created: 'x'` or `delta: 42` was written into the client's stream as it was
+ * (`"created":x`, not JSON); a usage of -5 or 1.5 tokens went to the ledger. Checked
+ * here once per answer (and per streamed part) like an upstream's answer: a malformed
+ * one is a 502 `upstream_invalid_response`, as a malformed HTTP answer is, and a usage
+ * that is not whole counts is unreadable, billed as the gateway's estimate.
+ */
+
+const unifiedReasons = new Set(['stop', 'length', 'tool-calls', 'content-filter', 'error', 'other']);
+
+function malformed(provider: string, what: string): GatewayError {
+  return new GatewayError('upstream_invalid_response', `The ${provider} provider answered with ${what}.`, { provider });
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isCreated = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+/** A count in the canonical type, a number (readTokenCount's rule): text is not one here. */
+const wholeCount = (value: unknown): number | undefined => {
+  const count = typeof value === 'number' ? readTokenCount(value) : undefined;
+  return count === undefined || Number.isNaN(count) ? undefined : count;
+};
+const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The usage to bill from a plugin's word: whole counts, else undefined (the gateway's estimate). */
+export function checkedUsage(value: unknown): Usage | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const inputTokens = wholeCount(value['inputTokens']);
+  const outputTokens = wholeCount(value['outputTokens']);
+  if (inputTokens === undefined || outputTokens === undefined) return undefined;
+  const usage: Usage = { inputTokens, outputTokens };
+  for (const detail of ['cachedInputTokens', 'cacheWriteInputTokens', 'reasoningTokens'] as const) {
+    const count = wholeCount(value[detail]);
+    if (count) usage[detail] = count;
+  }
+  return usage;
+}
+
+function checkedFinishReason(value: unknown, provider: string): FinishReason {
+  if (!isJsonObject(value) || !unifiedReasons.has(value['unified'] as string)) throw malformed(provider, 'a finish reason that is not one of the unified ones');
+  const raw = value['raw'];
+  return { unified: value['unified'] as FinishReason['unified'], ...(isText(raw) && { raw }) };
+}
+
+function checkedContentPart(part: unknown, provider: string): AssistantContentPart {
+  if (isJsonObject(part)) {
+    switch (part['type']) {
+      case 'text':
+      case 'reasoning':
+      case 'refusal':
+        if (isText(part['text'])) return part as unknown as AssistantContentPart;
+        break;
+      case 'tool-call':
+        if (isText(part['id']) && isText(part['name']) && isText(part['arguments'])) return part as unknown as AssistantContentPart;
+        break;
+    }
+  }
+  throw malformed(provider, 'a content part that is not text, reasoning, refusal or a tool call of text fields');
+}
+
+/** A direct operation's whole answer, checked: its content parts and fields typed, its usage whole counts or undefined. */
+export function checkedDirectAnswer(value: unknown, provider: string): UpstreamChatResponse {
+  if (!isJsonObject(value)) throw malformed(provider, 'an answer that is not an object');
+  if (!isText(value['id']) || !isText(value['model']) || !isCreated(value['created'])) {
+    throw malformed(provider, 'an answer whose id, model or created is not of its type');
+  }
+  if (!Array.isArray(value['content'])) throw malformed(provider, 'an answer without a content list');
+  const content = value['content'].map((part) => checkedContentPart(part, provider));
+  const answer = value as unknown as UpstreamChatResponse;
+  return { ...answer, content, finishReason: checkedFinishReason(value['finishReason'], provider), usage: checkedUsage(value['usage']) };
+}
+
+/** One streamed part of a direct operation, checked; a usage part without whole counts is dropped (the stream is then billed by its estimate). */
+export function checkedDirectPart(part: unknown, provider: string): StreamPart | undefined {
+  if (isJsonObject(part)) {
+    switch (part['type']) {
+      case 'stream-start':
+        if (isText(part['id']) && isText(part['model']) && isCreated(part['created'])) return part as unknown as StreamPart;
+        break;
+      case 'text-delta':
+      case 'reasoning-delta':
+      case 'refusal-delta':
+        if (isText(part['delta'])) return part as unknown as StreamPart;
+        break;
+      case 'tool-call-start':
+        if (isIndex(part['index']) && isText(part['id']) && isText(part['name'])) return part as unknown as StreamPart;
+        break;
+      case 'tool-call-delta':
+        if (isIndex(part['index']) && isText(part['argumentsDelta'])) return part as unknown as StreamPart;
+        break;
+      case 'finish':
+        return { type: 'finish', finishReason: checkedFinishReason(part['finishReason'], provider) };
+      case 'usage': {
+        const usage = checkedUsage(part['usage']);
+        return usage && { type: 'usage', usage, ...(part['partial'] === true && { partial: true }) };
+      }
+    }
+  }
+  throw malformed(provider, 'a stream part that is not one of the typed parts, or whose fields are not of their type');
+}

@@ -1,0 +1,120 @@
+import { builtInPlugins } from '@switchyard/cli';
+import { createGateway, createLogger, defineProvider, type Gateway, type RequestRecord } from '@switchyard/core';
+import express from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * A provider plugin with direct operations (its own SDK, an in-process model) answers
+ * whatever its code returns. Such answers are checked like an upstream's: a malformed
+ * one is a 502 upstream_invalid_response, never a 500 or a stream that is not JSON,
+ * and a usage that is not whole counts is billed as the gateway's estimate.
+ */
+const answers: Record<string, () => unknown> = {
+  'null-content': () => ({ id: 'a', model: 'm', created: 0, content: null, finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 1 } }),
+  'null-part': () => ({ id: 'a', model: 'm', created: 0, content: [null], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 1 } }),
+  'numeric-text': () => ({ id: 'a', model: 'm', created: 0, content: [{ type: 'text', text: 42 }], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 1 } }),
+  'bad-usage': () => ({ id: 'a', model: 'm', created: 0, content: [{ type: 'text', text: 'twelve chars' }], finishReason: { unified: 'stop' }, usage: { inputTokens: -5, outputTokens: 1.5 } }),
+  'nan-usage': () => ({ id: 'a', model: 'm', created: 0, content: [{ type: 'text', text: 'twelve chars' }], finishReason: { unified: 'stop' }, usage: { inputTokens: Number.NaN, outputTokens: Infinity } }),
+};
+const streams: Record<string, () => unknown> = {
+  'mistyped-start': async function* () {
+    yield { type: 'stream-start', id: 5, model: {}, created: 'x' };
+    yield { type: 'text-delta', delta: 'hi' };
+    yield { type: 'finish', finishReason: { unified: 'stop' } };
+  },
+  'numeric-delta': async function* () {
+    yield { type: 'stream-start', id: 'a', model: 'm', created: 0 };
+    yield { type: 'text-delta', delta: 42 };
+    yield { type: 'finish', finishReason: { unified: 'stop' } };
+  },
+  'not-iterable': () => 42,
+  'bad-usage': async function* () {
+    yield { type: 'stream-start', id: 'a', model: 'm', created: 0 };
+    yield { type: 'text-delta', delta: 'twelve chars' };
+    yield { type: 'finish', finishReason: { unified: 'stop' } };
+    yield { type: 'usage', usage: { inputTokens: -5, outputTokens: 1.5 } };
+  },
+};
+
+const hostile = defineProvider({
+  name: 'hostile',
+  optionsSchema: { type: 'object' },
+  create: () => ({
+    chat: {
+      complete: async (call) => answers[call.model]!() as never,
+      stream: (call) => streams[call.model]!() as never,
+    },
+  }),
+});
+
+describe('a direct provider operation answering malformed values', () => {
+  let gateway: Gateway;
+  let app: express.Express;
+  const records: RequestRecord[] = [];
+  const waiters: Array<(record: RequestRecord) => void> = [];
+  const nextRecord = () => new Promise<RequestRecord>((resolve) => waiters.push(resolve));
+
+  beforeAll(async () => {
+    const names = [...new Set([...Object.keys(answers), ...Object.keys(streams)])];
+    gateway = await createGateway(
+      {
+        providers: { hostile: {} },
+        // One attempt each: the answer is the same on every retry.
+        models: Object.fromEntries(names.map((name) => [name, { deployments: [{ target: `hostile/${name}` }], retries: { attempts: 0 } }])),
+        chain: ['route', 'adapter'],
+        log: { level: 'silent' },
+      },
+      { plugins: [...builtInPlugins, hostile], logger: createLogger({ level: 'silent' }) },
+    );
+    gateway.runtime.onRequestFinished((record) => {
+      records.push(record);
+      waiters.shift()?.(record);
+    });
+    app = express();
+    app.use(gateway.router);
+  });
+  afterAll(() => gateway?.close());
+
+  const ask = (model: string, stream = false) => request(app).post('/v1/chat/completions').send({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+
+  it.each(['null-content', 'null-part', 'numeric-text'])('answers a whole answer with %s as a 502 upstream_invalid_response, not a 500', async (model) => {
+    const response = await ask(model);
+    expect(response.status).toBe(502);
+    expect(response.body).toEqual({ error: { message: expect.stringContaining('hostile'), type: 'server_error', code: 'upstream_invalid_response', param: null } });
+  });
+
+  it.each(['bad-usage', 'nan-usage'])('bills a whole answer whose usage is %s by the estimate, in whole tokens', async (model) => {
+    const record = nextRecord();
+    const response = await ask(model);
+    expect(response.status).toBe(200);
+    const { usage } = (await record);
+    expect(Number.isSafeInteger(usage!.inputTokens) && usage!.inputTokens > 0).toBe(true);
+    expect(usage!.outputTokens).toBe(3); // "twelve chars": 12 characters, four a token
+    expect(response.body.usage.prompt_tokens).toBe(usage!.inputTokens);
+    expect(response.body.usage.completion_tokens).toBe(3);
+  });
+
+  it.each(['mistyped-start', 'not-iterable'])('refuses a stream whose plugin yields %s with 502 before it begins', async (model) => {
+    const response = await ask(model, true);
+    expect(response.status).toBe(502);
+    expect(response.body.error.code).toBe('upstream_invalid_response');
+  });
+
+  it('ends a begun stream whose plugin yields a numeric delta with an error event, every line JSON', async () => {
+    const response = await ask('numeric-delta', true);
+    const events = response.text.split('\n').filter((line) => line.startsWith('data: ') && line !== 'data: [DONE]');
+    const parsed = events.map((line) => JSON.parse(line.slice('data: '.length)) as { error?: { code: string } });
+    expect(parsed.at(-1)?.error?.code).toBe('upstream_invalid_response');
+    expect(response.text).not.toContain('"content":42');
+  });
+
+  it('bills a stream whose usage part is not whole counts by the estimate', async () => {
+    const record = nextRecord();
+    const response = await ask('bad-usage', true);
+    expect(response.status).toBe(200);
+    const { usage } = await record;
+    expect(usage!.outputTokens).toBe(3);
+    expect(Number.isSafeInteger(usage!.inputTokens) && usage!.inputTokens > 0).toBe(true);
+  });
+});
