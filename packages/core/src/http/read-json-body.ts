@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
 import { scanJsonText } from './scan-json-text.js';
@@ -31,6 +31,10 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       next(new GatewayError('unsupported_media_type', unreadable));
       return;
     }
+    if (req.readableEnded || (req as { _body?: unknown })._body === true) {
+      next(readByHostParser(req, limitBytes, maxDepth));
+      return;
+    }
     const chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
@@ -47,33 +51,7 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
     req.on('end', () => {
       if (failed) return;
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const text = bytes.toString('utf8');
-      // Before parsing: a deep body is expensive to parse at all.
-      const scan = scanJsonText(text, maxDepth);
-      if (scan === 'too-deep') {
-        next(new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`));
-        return;
-      }
-      try {
-        req.body = text.length === 0 ? undefined : JSON.parse(text);
-      } catch (error) {
-        next(new GatewayError('invalid_json', 'The request body is not valid JSON.', { cause: error }));
-        return;
-      }
-      if (req.body === undefined) {
-        next(new GatewayError('invalid_json', 'The request body is empty; send a JSON object.'));
-        return;
-      }
-      // Only a number written with an exponent or 309 digits can parse to Infinity.
-      if (scan === 'large-numbers') {
-        try {
-          checkJsonValue(req.body, { maxDepth });
-        } catch (error) {
-          next(error);
-          return;
-        }
-      }
-      next();
+      next(parseInto(req, bytes.toString('utf8'), maxDepth));
     });
     req.on('error', (error) => {
       if (failed) return;
@@ -81,6 +59,54 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       next(new GatewayError('client_closed_request', 'The client closed the connection.', { cause: error }));
     });
   };
+}
+
+/** The body text parsed into `req.body` with the gateway's bounds; the error to pass on, if any. */
+function parseInto(req: Request, text: string, maxDepth: number): GatewayError | undefined {
+  // Before parsing: a deep body is expensive to parse at all.
+  const scan = scanJsonText(text, maxDepth);
+  if (scan === 'too-deep') {
+    return new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`);
+  }
+  try {
+    req.body = text.length === 0 ? undefined : JSON.parse(text);
+  } catch (error) {
+    return new GatewayError('invalid_json', 'The request body is not valid JSON.', { cause: error });
+  }
+  if (req.body === undefined) return new GatewayError('invalid_json', 'The request body is empty; send a JSON object.');
+  // Only a number written with an exponent or 309 digits can parse to Infinity.
+  return scan === 'large-numbers' ? checked(req.body, maxDepth) : undefined;
+}
+
+/**
+ * A body that a parser of the host app (express.json(), express.text(), a body
+ * parser with its own limit) read before the gateway's router: its stream has ended,
+ * and waiting for its 'end' hung the request until the client gave up. Text or bytes
+ * are parsed as the gateway's own reading would; JSON the host parsed is held to the
+ * gateway's depth and number bounds (the host's parser has neither); a form or
+ * nothing left is refused, as the gateway reads JSON only.
+ */
+function readByHostParser(req: Request, limitBytes: number, maxDepth: number): GatewayError | undefined {
+  const body: unknown = req.body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    if (Buffer.byteLength(body) > limitBytes) return tooLarge(limitBytes);
+    return parseInto(req, body.toString('utf8'), maxDepth);
+  }
+  const declaredJson = /\bjson\b/i.test(req.headers['content-type'] ?? '');
+  if (typeof body === 'object' && body !== null && declaredJson) return checked(body, maxDepth);
+  if (!declaredJson && typeof body === 'object' && body !== null) {
+    return new GatewayError('unsupported_media_type', 'The request body was read as a form; send a JSON object (content-type: application/json).');
+  }
+  return new GatewayError('invalid_json', 'The request body was read before the gateway by another parser, which left no JSON for it.');
+}
+
+function checked(body: unknown, maxDepth: number): GatewayError | undefined {
+  try {
+    checkJsonValue(body, { maxDepth });
+    return undefined;
+  } catch (error) {
+    return error as GatewayError;
+  }
 }
 
 function tooLarge(limitBytes: number): GatewayError {
