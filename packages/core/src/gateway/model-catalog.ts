@@ -22,6 +22,9 @@ interface CacheEntry {
 
 const defaultTtlMs = 5 * 60_000;
 const listTimeoutMs = 10_000;
+/** Bounds on what one provider's list may add to `/v1/models`: a model id, and the models kept. */
+const maxListedIdLength = 1024;
+const maxListedModels = 10_000;
 
 /**
  * Lists models live from each provider's list endpoint, so new models appear without
@@ -88,7 +91,7 @@ export class ModelCatalog {
 
   private async fetch(provider: Provider, previous: CacheEntry | undefined): Promise<ModelInfo[]> {
     try {
-      const models = await provider.listModels!(AbortSignal.timeout(listTimeoutMs));
+      const models = readableModels(await withinTimeout(provider.listModels!, listTimeoutMs), provider.id, this.logger);
       this.cache.set(provider.id, { models, fetchedAt: Date.now() });
       return models;
     } catch (error) {
@@ -98,6 +101,46 @@ export class ModelCatalog {
       return previous?.models ?? [];
     }
   }
+}
+
+/**
+ * The list, or a rejection once the timeout passed: a plugin's own `list` that
+ * ignores its signal and never settles hung `/v1/models` for good (every later call
+ * joined the same pending fetch).
+ */
+function withinTimeout(list: NonNullable<Provider['listModels']>, timeoutMs: number): Promise<ModelInfo[]> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  return new Promise<ModelInfo[]>((resolve, reject) => {
+    const timedOut = () => reject(new Error(`no model list within ${timeoutMs} ms`));
+    signal.addEventListener('abort', timedOut, { once: true });
+    const settle = () => signal.removeEventListener('abort', timedOut);
+    list(signal).then(
+      (models) => (settle(), resolve(models)),
+      (error: unknown) => (settle(), reject(error)),
+    );
+  });
+}
+
+/**
+ * The entries of a provider's list that are models: an id of text (bounded), an
+ * owner of text, a created time in whole seconds. A plugin's list holding `null`, a
+ * number or `{ id: 42 }` made the whole `/v1/models`, every provider's, a 500.
+ */
+function readableModels(models: unknown, provider: string, logger: Logger): ModelInfo[] {
+  if (!Array.isArray(models)) throw new Error('the model list is not a list');
+  const readable: ModelInfo[] = [];
+  for (const model of models) {
+    if (readable.length === maxListedModels) break;
+    const { id, ownedBy, created } = (typeof model === 'object' && model !== null ? model : {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || id === '' || id.length > maxListedIdLength) continue;
+    readable.push({
+      id,
+      ...(typeof ownedBy === 'string' && ownedBy !== '' && ownedBy.length <= maxListedIdLength && { ownedBy }),
+      ...(Number.isSafeInteger(created) && (created as number) >= 0 && { created: created as number }),
+    });
+  }
+  if (readable.length < models.length) logger.warn({ provider, listed: models.length, kept: readable.length }, 'the model list held entries that are not models; left out');
+  return readable;
 }
 
 function describe(error: unknown): { code?: string; message: string } {
