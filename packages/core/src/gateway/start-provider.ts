@@ -2,7 +2,7 @@ import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { EmbeddingsRequest } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
-import { GatewayError } from '../errors/gateway-error.js';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { redactGatewayError } from '../errors/redact-gateway-error.js';
 import { SecretRedactor } from '../errors/redact-secrets.js';
 import type { ProviderPlugin } from '../plugin/define-plugin.js';
@@ -154,7 +154,8 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, cancel);
-      return withBillableUsage(adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }), call.request);
+      const info = { status: response.statusCode, headers: response.headers };
+      return withBillableUsage(readAnswer(http.id, () => adapter.parseResponse(body, info)), call.request);
     },
     async stream(call: ProviderCall<ChatRequest>) {
       const cancel = cancellationOf(call);
@@ -192,7 +193,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const body = await readJsonBody(response, http.id, cancel);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
-      const parsed = passthrough.parseResponse ? passthrough.parseResponse(body, info) : adapter.parseResponse(body, info);
+      const parsed = readAnswer(http.id, () => (passthrough.parseResponse ? passthrough.parseResponse(body, info) : adapter.parseResponse(body, info)));
       return { body: body as Record<string, unknown>, response: withBillableUsage(parsed, call.request.canonical) };
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
@@ -229,7 +230,8 @@ function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): Dire
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, cancel);
-      return withBillableEmbeddingsUsage(adapter.parseResponse(body, { status: response.statusCode, headers: response.headers }, call), call.request);
+      const info = { status: response.statusCode, headers: response.headers };
+      return withBillableEmbeddingsUsage(readAnswer(http.id, () => adapter.parseResponse(body, info, call)), call.request);
     },
   };
 }
@@ -263,7 +265,28 @@ function send(http: HttpContext, request: UpstreamRequest, signal: CancelSource,
 
 /** The mapped error of an answer whose status is 400 or more, its body read first. */
 async function upstreamFailure(http: HttpContext, response: UpstreamResponse): Promise<GatewayError> {
-  return http.mapError(await readUpstreamError(response));
+  const failure = await readUpstreamError(response);
+  try {
+    return http.mapError(failure);
+  } catch (error) {
+    // A mapError that throws (a plugin reading the body with JSON.parse) was a 500 internal_error: the status still says what happened.
+    return isGatewayError(error) ? toGatewayError(error) : genericUpstreamError(http.id, failure);
+  }
+}
+
+/**
+ * An adapter's reading of a whole answer. What it throws that is not a GatewayError
+ * (a TypeError of a plugin meeting a shape it did not expect) is an answer that could
+ * not be read, a 502 upstream_invalid_response as a stream event is
+ * (mapStreamDecodeError), not a 500 internal_error; its words stay in the cause.
+ */
+function readAnswer<Answer>(provider: string, parse: () => Answer): Answer {
+  try {
+    return parse();
+  } catch (error) {
+    if (isGatewayError(error)) throw error;
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an answer the gateway could not read.`, { provider, cause: error });
+  }
 }
 
 /** The fallback mapping by status alone, for adapters that bring none of their own. */
