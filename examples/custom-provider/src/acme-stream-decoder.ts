@@ -30,10 +30,9 @@ export function createAcmeStreamDecoder(provider: string): StreamDecoder {
           return typeof line.text === 'string' && line.text !== '' ? [{ type: 'text-delta', delta: line.text }] : [];
         case 'end':
           ended = true;
-          return [
-            { type: 'finish', finishReason: mapAcmeEndReason(line.ended_because) },
-            { type: 'usage', usage: mapAcmeMeter(line.meter) },
-          ];
+          const usage = mapAcmeMeter(line.meter);
+          // No usage part for a meter that cannot be read: the gateway bills the stream by its estimate.
+          return [{ type: 'finish', finishReason: mapAcmeEndReason(line.ended_because) }, ...(usage ? [{ type: 'usage' as const, usage }] : [])];
         case 'fault':
           throw new GatewayError('upstream_server_error', `${provider} failed while streaming.`, { provider });
         default:

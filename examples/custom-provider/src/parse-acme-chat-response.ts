@@ -1,9 +1,9 @@
-import { GatewayError, type ChatResponse, type Usage } from '@switchyard/core';
+import { GatewayError, readTokenCount, type UpstreamChatResponse, type Usage } from '@switchyard/core';
 import type { AcmeChatAnswer, AcmeMeter } from './acme-wire-types.js';
 import { mapAcmeEndReason } from './map-acme-end-reason.js';
 
 /** A whole Acme answer → ChatResponse; anything unexpected is a retryable invalid-response error. */
-export function parseAcmeChatResponse(body: unknown, provider: string): ChatResponse {
+export function parseAcmeChatResponse(body: unknown, provider: string): UpstreamChatResponse {
   const answer = body as Partial<AcmeChatAnswer> | null;
   if (!answer || typeof answer !== 'object' || typeof answer.output !== 'string') {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an answer without output.`, { provider });
@@ -18,8 +18,14 @@ export function parseAcmeChatResponse(body: unknown, provider: string): ChatResp
   };
 }
 
-/** Acme's meter → Usage; missing or non-finite counts are 0. */
-export function mapAcmeMeter(meter: Partial<AcmeMeter> | undefined): Usage {
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
-  return { inputTokens: count(meter?.read), outputTokens: count(meter?.written) };
+/**
+ * Acme's meter → Usage, or undefined when a count is missing or not a whole,
+ * non-negative number (readTokenCount): the gateway then bills its estimate of the
+ * answer. Read as 0, such a meter billed an answer as free; 2.5 went to the ledger.
+ */
+export function mapAcmeMeter(meter: Partial<AcmeMeter> | undefined): Usage | undefined {
+  const inputTokens = readTokenCount(meter?.read);
+  const outputTokens = readTokenCount(meter?.written);
+  if (inputTokens === undefined || outputTokens === undefined || Number.isNaN(inputTokens) || Number.isNaN(outputTokens)) return undefined;
+  return { inputTokens, outputTokens };
 }

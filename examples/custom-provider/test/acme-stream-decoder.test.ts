@@ -17,12 +17,11 @@ describe('createAcmeStreamDecoder', () => {
     expect(() => decoder.end()).toThrow(expect.objectContaining({ code: 'upstream_invalid_response' }));
   });
 
-  it('reads a meter with non-finite or negative counts as 0', () => {
+  it('sends no usage for a meter with non-finite or negative counts: the gateway bills its estimate', () => {
     const decoder = createAcmeStreamDecoder('acme');
     const parts = decoder.decode(event('{"kind":"end","ended_because":"max_len","meter":{"read":1e999,"written":-3}}'));
     expect(parts).toEqual([
       { type: 'finish', finishReason: { unified: 'length', raw: 'max_len' } },
-      { type: 'usage', usage: { inputTokens: 0, outputTokens: 0 } },
     ]);
     expect(decoder.end()).toEqual([]);
   });

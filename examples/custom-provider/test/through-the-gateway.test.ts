@@ -54,6 +54,19 @@ describe('the Acme provider behind a gateway, driven by the official openai clie
     expect(upstream.requests[0]!.body).toMatchObject({ engine: 'acme-large', dialogue: [{ speaker: 'human', text: 'Hi' }], stream: false });
   });
 
+  it.each([
+    ['no meter', undefined],
+    ['a meter of 1e999 and -3', { read: 1e999, written: -3 }],
+    ['a meter of 2.5 tokens', { read: 2.5, written: 2.5 }],
+  ])('bills an answer with %s by the gateway estimate, never 0 or a fraction', async (_name, meter) => {
+    const output = 'Sixteen chars!!!';
+    upstream.enqueue({ status: 200, body: { ticket: 't-1', engine: 'acme-large', output, ended_because: 'done', ...(meter && { meter }) } });
+    const completion = await client.chat.completions.create({ model: 'house', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion.choices[0]!.message.content).toBe(output);
+    expect(completion.usage!.completion_tokens).toBe(4); // 16 characters, four a token
+    expect(Number.isSafeInteger(completion.usage!.prompt_tokens) && completion.usage!.prompt_tokens > 0).toBe(true);
+  });
+
   it('streams an NDJSON answer as OpenAI chunks', async () => {
     upstream.enqueue({ reply: { content: 'one two three' } });
     const stream = await client.chat.completions.create({ model: 'acme/acme-large', stream: true, messages: [{ role: 'user', content: 'Count' }] });
