@@ -203,7 +203,11 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
         if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
         for (const hook of closeHooks.reverse()) await hook();
         await responseSweeper.stop();
-        await transport.close();
+        // Past the deadline the upstream calls still in flight are cut (waiting on them hung close()
+        // for an upstream that never answers); their requests then end at once, and are waited for
+        // again, briefly, so their records are in the recorder's last batch.
+        await transport.close({ force: !drained });
+        if (!drained) await tracker.waitForIdle(cutCallsGraceMs);
         try {
           // After every request has finished, so every record is in the last batch.
           await recorder?.close();
@@ -216,6 +220,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     },
   };
 }
+
+/** How long close() waits, after cutting the upstream calls left at its deadline, for their requests to end. */
+const cutCallsGraceMs = 1000;
 
 /** Distinct `provider/model` series of `switchyard_unpriced_calls_total`. */
 const maxUnpricedSeries = 500;

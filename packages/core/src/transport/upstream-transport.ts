@@ -73,11 +73,18 @@ export class UpstreamTransport {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes every pool: gracefully, letting calls in flight finish, or with `force`
+   * (the shutdown deadline passed) by destroying them, which fails those calls. A
+   * graceful close waited for an upstream that never answers, up to its headers or
+   * body timeout (120 s by default) or for good, and with it the embedding app's
+   * `gateway.close()`.
+   */
+  async close(options: { force?: boolean } = {}): Promise<void> {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.close().catch(() => pool.destroy())));
+    await Promise.all(pools.map((pool) => (options.force ? pool.destroy() : pool.close().catch(() => pool.destroy()))));
   }
 
   private poolFor(origin: string, connectTimeoutMs: number): Pool {

@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { builtInPlugins } from '@switchyard/cli';
+import { createGateway, createLogger, type RequestRecord } from '@switchyard/core';
+import express from 'express';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * An app embedding the gateway closes it on shutdown (`await gateway.close()`) while a
+ * model call waits on an upstream that never answers. After the drain deadline the
+ * upstream connections were closed gracefully, which waits for that call: close()
+ * hung for the upstream's headers timeout (120 s by default), the app's shutdown with it.
+ */
+describe("gateway.close() with a call in flight to an upstream that never answers", () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('resolves after the drain deadline, the call answered 503 shutting_down and recorded', async () => {
+    let arrived!: () => void;
+    const upstreamReached = new Promise<void>((resolve) => (arrived = resolve));
+    const silent = createServer(() => arrived());
+    servers.push(silent);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+
+    const gateway = await createGateway(
+      {
+        providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1` } },
+        chain: ['route', 'adapter'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
+    );
+    const records: RequestRecord[] = [];
+    gateway.runtime.onRequestFinished((record) => records.push(record));
+    const app = express();
+    app.use('/ai', gateway.router);
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await once(server, 'listening');
+
+    const answer = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await upstreamReached;
+    await gateway.close({ drainTimeoutMs: 50 });
+    // Recorded before close() resolved, so before the usage recorder's last flush.
+    expect(records.map((record) => record.errorCode)).toEqual(['shutting_down']);
+
+    const response = await answer;
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('shutting_down');
+  });
+});
