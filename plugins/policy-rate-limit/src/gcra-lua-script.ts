@@ -23,9 +23,12 @@ end
 local epsilon = 0.001
 local count = #KEYS
 local function fmt(value) return string.format('%.17g', value) end
+-- A key lives until its limit is full again, but at most a year: an absurd charge (an upstream's 1e16
+-- tokens on a tpm of 1) made a time SET refuses ('invalid expire time'), and the charge went unrecorded.
+local max_ttl_ms = 31536000000
 local function store(key, tat)
   if tat > now then
-    redis.call('SET', key, fmt(tat), 'PX', string.format('%d', math.ceil(tat - now)))
+    redis.call('SET', key, fmt(tat), 'PX', string.format('%d', math.min(math.ceil(tat - now), max_ttl_ms)))
   else
     redis.call('DEL', key)
   end

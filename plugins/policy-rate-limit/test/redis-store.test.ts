@@ -125,6 +125,17 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
     expect(shared.reachable()).toBe(true);
   });
 
+  it('records an absurd charge (an upstream reporting 1e16 tokens on a tpm of 1): the key blocks for a year at most, no script error', async () => {
+    const keyPrefix = prefix();
+    const shared = store(keyPrefix);
+    const now = Date.now();
+    await shared.adjust([{ ...gcraLimit('t', 1, minute, 1), cost: 1e16 }], now);
+    const ttl = await admin.pttl(`${keyPrefix}t`);
+    expect(ttl).toBeGreaterThan(364 * 24 * 3_600_000);
+    expect(ttl).toBeLessThanOrEqual(365 * 24 * 3_600_000);
+    expect((await shared.consume([gcraLimit('t', 1, minute, 1)], now)).allowed).toBe(false);
+  });
+
   it('closes its Redis connection when the gateway closes', async () => {
     const named = async () => (await admin.client('LIST')).toString().split('\n').filter((line) => line.includes('name=switchyard-rate-limit')).length;
     const before = await named();
