@@ -5,19 +5,37 @@
 export function matchesModelPattern(model: string, patterns: readonly string[]): boolean {
   for (const pattern of patterns) {
     if (pattern === model || pattern === '*') return true;
-    if (pattern.includes('*') && globToRegExp(pattern).test(model)) return true;
+    if (pattern.includes('*') && globMatches(pattern, model)) return true;
   }
   return false;
 }
 
-const compiled = new Map<string, RegExp>();
-
-function globToRegExp(pattern: string): RegExp {
-  let regexp = compiled.get(pattern);
-  if (!regexp) {
-    const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    regexp = new RegExp(`^${source}$`);
-    compiled.set(pattern, regexp);
+/**
+ * `*` matches any run of characters, everything else itself. Walked with one star to
+ * go back to, at most the name's length times the pattern's steps: a regular expression
+ * of `.*` per star backtracked exponentially on a pattern such as `*a*a*a*a*a*a*b`, and
+ * each pattern ever seen was kept compiled.
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  let at = 0;
+  let next = 0;
+  let star = -1;
+  let resumeAt = 0;
+  while (at < text.length) {
+    if (next < pattern.length && pattern[next] === '*') {
+      star = next++;
+      resumeAt = at;
+    } else if (next < pattern.length && pattern[next] === text[at]) {
+      next++;
+      at++;
+    } else if (star !== -1) {
+      // The last star takes one character more, and the rest of the pattern tries again after it.
+      next = star + 1;
+      at = ++resumeAt;
+    } else {
+      return false;
+    }
   }
-  return regexp;
+  while (next < pattern.length && pattern[next] === '*') next++;
+  return next === pattern.length;
 }
