@@ -222,20 +222,26 @@ describe('key-scope holds for an app making several calls in one request (create
 });
 
 describe('key-scope and cache hits billed with bill_hits', () => {
+  const startCachingGateway = async (billHits: boolean) => {
+    const dir = await dataDir();
+    const gateway = await startTestGateway({
+      server: { data_dir: dir },
+      storage: { use: 'sqlite' },
+      providers: { priced: { use: 'mock' } },
+      prices: { 'priced/echo': { input: 1000, output: 1000 } },
+      chain: ['auth', 'key-scope', { cache: { bill_hits: billHits } }, 'route', 'adapter'],
+    });
+    return { dir, gateway };
+  };
+  const sameQuestion = { model: 'priced/echo', max_tokens: 50, messages: [{ role: 'user', content: 'the same question, three times' }] };
+
   it('a billed hit is paid into the budget as the ledger records it; an unbilled hit costs nothing', async () => {
     for (const billHits of [true, false]) {
-      const dir = await dataDir();
-      const gateway = await startTestGateway({
-        server: { data_dir: dir },
-        storage: { use: 'sqlite' },
-        providers: { priced: { use: 'mock' } },
-        prices: { 'priced/echo': { input: 1000, output: 1000 } },
-        chain: ['auth', 'key-scope', { cache: { bill_hits: billHits } }, 'route', 'adapter'],
-      });
+      const { dir, gateway } = await startCachingGateway(billHits);
       const records: RequestRecord[] = [];
       gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
       const key = await createKey(gateway, 10);
-      const body = { model: 'priced/echo', max_tokens: 50, messages: [{ role: 'user', content: 'the same question, three times' }] };
+      const body = sameQuestion;
       const caches: Array<string | null> = [];
       for (let i = 0; i < 3; i++) {
         const response = await post(gateway, key.secret, 'chat/completions', body);
@@ -253,17 +259,10 @@ describe('key-scope and cache hits billed with bill_hits', () => {
   });
   it('a billed hit the budget cannot cover is refused as a call would be; an unbilled one is served', async () => {
     for (const billHits of [true, false]) {
-      const dir = await dataDir();
-      const gateway = await startTestGateway({
-        server: { data_dir: dir },
-        storage: { use: 'sqlite' },
-        providers: { priced: { use: 'mock' } },
-        prices: { 'priced/echo': { input: 1000, output: 1000 } },
-        chain: ['auth', 'key-scope', { cache: { bill_hits: billHits } }, 'route', 'adapter'],
-      });
+      const { dir, gateway } = await startCachingGateway(billHits);
       // The call holds at most $0.066 and costs $0.023, as does each billed hit: $0.07 pays for the call and two hits.
       const key = await createKey(gateway, 0.07);
-      const body = { model: 'priced/echo', max_tokens: 50, messages: [{ role: 'user', content: 'the same question, three times' }] };
+      const body = sameQuestion;
       const answers: Array<[number, string | null]> = [];
       for (let i = 0; i < 4; i++) {
         const response = await post(gateway, key.secret, 'chat/completions', body);
