@@ -2,6 +2,7 @@ import type { ModelInfo } from '../canonical/model-info.js';
 import type { ModelEntry } from '../config/gateway-config.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Provider } from '../plugin/provider-types.js';
+import { isJsonObject } from '../transport/upstream-wire-values.js';
 
 /** A model as `/v1/models` lists it: addressed as `provider/model` or by an alias. */
 export interface ListedModel {
@@ -131,7 +132,7 @@ function readableModels(models: unknown, provider: string, logger: Logger): Mode
   const readable: ModelInfo[] = [];
   for (const model of models) {
     if (readable.length === maxListedModels) break;
-    const { id, ownedBy, created } = (typeof model === 'object' && model !== null ? model : {}) as Record<string, unknown>;
+    const { id, ownedBy, created } = isJsonObject(model) ? model : {};
     if (typeof id !== 'string' || id === '' || id.length > maxListedIdLength) continue;
     readable.push({
       id,
