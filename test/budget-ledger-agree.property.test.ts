@@ -12,11 +12,14 @@ import { createBudgetedKey } from './support/create-budgeted-key.js';
 
 const epoch = new Date(0).toISOString();
 let upstream: MockOpenAI;
+/** Answers 200 with a usage and choices the gateway cannot read: billed upstream, then the fallback serves. */
+let garbled: MockOpenAI;
 let gateway: TestGateway;
 const records: RequestRecord[] = [];
 
 beforeAll(async () => {
   upstream = await startMockOpenAI();
+  garbled = await startMockOpenAI();
   gateway = await startTestGateway({
     server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-budget-ledger-')) },
     providers: {
@@ -24,10 +27,14 @@ beforeAll(async () => {
       openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url },
       flaky: { use: 'mock', failure_rate: 0.5, chunk_delay_ms: 2 },
       steady: { use: 'mock', chunk_delay_ms: 2 },
+      garbled: { use: 'openai', api_key: 'sk-test-garbled-0123', base_url: garbled.url },
     },
-    models: { story: { deployments: [{ target: 'flaky/echo' }], retries: { attempts: 1 }, fallbacks: ['steady/echo'] } },
+    models: {
+      story: { deployments: [{ target: 'flaky/echo' }], retries: { attempts: 1 }, fallbacks: ['steady/echo'] },
+      patchy: { deployments: [{ target: 'garbled/gpt-4o-mini' }], retries: { attempts: 0 }, fallbacks: ['steady/echo'] },
+    },
     // Prices with fractions of a micro-dollar per token.
-    prices: { 'flaky/echo': { input: 3.3, output: 7.7 }, 'steady/echo': { input: 11.1, output: 13.3 }, 'openai/gpt-4o-mini': { input: 0.15, output: 0.6 } },
+    prices: { 'flaky/echo': { input: 3.3, output: 7.7 }, 'steady/echo': { input: 11.1, output: 13.3 }, 'openai/gpt-4o-mini': { input: 0.15, output: 0.6 }, 'garbled/gpt-4o-mini': { input: 2.2, output: 4.4 } },
     chain: ['auth', 'key-scope', 'rate-limit', 'circuit-breaker', { cache: { bill_hits: true } }, 'route', 'adapter'],
     storage: { use: 'sqlite' },
     usage: { flush_interval_ms: 20 },
@@ -37,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.close();
   await upstream.close();
+  await garbled.close();
 });
 
 const createKey = (limitUsd: number) => createBudgetedKey(gateway, limitUsd, 'agree');
@@ -74,9 +82,18 @@ function send(secret: string, endpoint: string, body: unknown, hangUp: HangUp): 
   });
 }
 
+const garbledAnswer = {
+  id: 'chatcmpl-garbled',
+  object: 'chat.completion',
+  created: 1,
+  model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: 'not an object', finish_reason: 'stop' }],
+  usage: { prompt_tokens: 321, completion_tokens: 77, total_tokens: 398 },
+};
+
 const requestArbitrary = fc.record({
   endpoint: fc.constantFrom('chat/completions', 'messages', 'responses'),
-  model: fc.constantFrom('story', 'steady/echo', 'flaky/echo', 'openai/gpt-4o-mini'),
+  model: fc.constantFrom('story', 'steady/echo', 'flaky/echo', 'openai/gpt-4o-mini', 'patchy'),
   stream: fc.boolean(),
   hangUp: fc.constantFrom<HangUp>('never', 'before-headers', 'first-chunk', 'third-chunk'),
   words: fc.integer({ min: 1, max: 60 }),
@@ -87,7 +104,7 @@ const requestArbitrary = fc.record({
 });
 
 describe('budgets and the ledger', () => {
-  it('property: whatever mix of dialects, streams, hang-ups, retries, fallbacks and billed cache hits, a key spends in its budget what the ledger charges it, to the micro-dollar', async () => {
+  it('property: whatever mix of dialects, streams, hang-ups, retries, fallbacks (after an answer billed but unreadable too) and billed cache hits, a key spends in its budget what the ledger charges it, to the micro-dollar', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(requestArbitrary, { minLength: 1, maxLength: 8 }), fc.constantFrom(0.002, 0.05, 5), async (requests, limitUsd) => {
         const key = await createKey(limitUsd);
@@ -103,6 +120,9 @@ describe('budgets and the ledger', () => {
             await Promise.all(running);
             await expect.poll(() => gateway.gateway.activeRequests).toBe(0);
           }
+          // Every answer of that upstream is the same, so concurrent requests may take them in any order; one
+          // left over (its breaker open, the client gone first) answers a later request the same way.
+          if (sent.model === 'patchy') garbled.enqueue({ status: 200, body: garbledAnswer });
           const answered = send(key.secret, sent.endpoint, body, sent.hangUp);
           if (sent.concurrent && sent.hangUp !== 'before-headers') running.push(answered);
           else await answered;

@@ -6,6 +6,7 @@ import {
   estimatePromptTokens,
   matchesModelPattern,
   estimateEmbeddingsTokens,
+  billedAttemptsCost,
   type BudgetAccount,
   type BudgetLimit,
   type BudgetStore,
@@ -209,6 +210,8 @@ interface HeldCall {
   request: object | undefined;
   /** The request's usage when the call began (the embedded API adds its calls' usage up). */
   usageBefore: Usage | undefined;
+  /** Where the call's attempts begin in `context.attempts`: its failed ones the provider billed are its cost too. */
+  firstAttempt: number;
   hold?: Promise<BudgetHold | undefined>;
   /** The deployment that answered. */
   servedBy?: Deployment;
@@ -243,7 +246,7 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
   const calls = heldCallsOf(context, (held) => context.onFinished(() => budget.alerts.track(settleCalls(context, budget, held), context.id)));
   // Every routed call begins one, a cache hit too, so the usage of a call made without an attempt is nobody else's.
   context.requestInterceptors.push((next) => () => {
-    const call: HeldCall = { request: callRequest(context), usageBefore: copyUsage(context.usage) };
+    const call = newCall(context);
     calls.push(call);
     return next().then((result) => {
       if (call.hold || !context.cacheHit || !context.billable || !context.servedBy) return result;
@@ -266,13 +269,17 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
   context.interceptors.push((next) => async (deployment, options) => {
     let call = calls.at(-1);
     // A caller that composes attempts without the routed call: a new request is a new call.
-    if (!call || call.request !== callRequest(context)) calls.push((call = { request: callRequest(context), usageBefore: copyUsage(context.usage) }));
+    if (!call || call.request !== callRequest(context)) calls.push((call = newCall(context)));
     call.hold ??= holdCall(context, budget, deployment);
     await call.hold;
     const result = await next(deployment, options);
     call.servedBy = context.servedBy ?? deployment;
     return result;
   });
+}
+
+function newCall(context: RequestContext): HeldCall {
+  return { request: callRequest(context), usageBefore: copyUsage(context.usage), firstAttempt: context.attempts.length };
 }
 
 /** The request's calls; the first time key-scope runs on it, made and handed to `first` (which arranges their settlement). */
@@ -314,13 +321,19 @@ function holdCost(context: RequestContext, { budgets, grants, alertAccounts, ale
   });
 }
 
-/** Pays each call of a finished request what it used, at the deployment that answered it. */
+/** Pays each call of a finished request what it used, at the deployment that answered it, and what its failed attempts were billed. */
 async function settleCalls(context: RequestContext, { runtime, budgets, grants, alertAccounts, alerts }: RequestBudget, calls: readonly HeldCall[]): Promise<void> {
   let spent = false;
   let mayHaveReachedLimit = false;
+  // Worked out before the first await, from the state the request's record is built from.
+  const costs = calls.map((call, i) => {
+    const next = calls[i + 1];
+    const served = callCost(runtime, call, usedSince(call.usageBefore, next ? next.usageBefore : context.usage));
+    return served + billedAttemptsCost(runtime.pricing, context.attempts, call.firstAttempt, next ? next.firstAttempt : context.attempts.length);
+  });
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i]!;
-    const actual = callCost(runtime, call, usedSince(call.usageBefore, i + 1 < calls.length ? calls[i + 1]!.usageBefore : context.usage));
+    const actual = costs[i]!;
     try {
       const hold = await call.hold;
       if (!hold) continue;

@@ -11,6 +11,7 @@ import {
   type ReadyItems,
   type RequestContext,
   type RoutePlan,
+  type Usage,
 } from '@switchyard/core';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { GroupDeployment, ModelGroup } from './model-group.js';
@@ -229,8 +230,12 @@ class PlanRun {
     });
   }
 
-  /** An abandoned attempt finished after all: drop its result and its second record. */
-  private discardLate(target: Deployment, timeoutRecord: Attempt, late: { ok: boolean; result?: ProviderResult }): void {
+  /**
+   * An abandoned attempt finished after all: drop its result and its second record.
+   * What it was billed (a whole answer, or a failure's billed usage) stays on its
+   * timeout record, to be charged if the request is not over yet.
+   */
+  private discardLate(target: Deployment, timeoutRecord: Attempt, late: Settled): void {
     const attempts = this.context.attempts;
     for (let index = attempts.length - 1; index >= 0; index--) {
       const attempt = attempts[index]!;
@@ -239,11 +244,13 @@ class PlanRun {
         break;
       }
     }
+    const billed = late.ok ? wholeAnswerUsage(late.result) : late.error.billedUsage;
+    if (billed) timeoutRecord.billedUsage = billed;
     // providerDispatch marked it as the server of the request; it is not.
     if (late.ok) {
       this.context.servedBy = this.winner;
-      if (late.result?.kind === 'chat-stream') void late.result.parts[Symbol.asyncIterator]().return?.();
-      if (late.result?.kind === 'chat-passthrough-stream') void late.result.events[Symbol.asyncIterator]().return?.();
+      if (late.result.kind === 'chat-stream') void late.result.parts[Symbol.asyncIterator]().return?.();
+      if (late.result.kind === 'chat-passthrough-stream') void late.result.events[Symbol.asyncIterator]().return?.();
     }
   }
 
@@ -299,6 +306,13 @@ function settleWithin(attempt: Promise<ProviderResult>, limitMs: number): Promis
       },
     );
   });
+}
+
+/** The usage a whole answer reports (a stream's is not known when it is dropped). */
+function wholeAnswerUsage(result: ProviderResult): Usage | undefined {
+  if (result.kind === 'chat-response' || result.kind === 'chat-passthrough') return result.response.usage;
+  if (result.kind === 'embeddings') return { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
+  return undefined;
 }
 
 const succeeded = (result: ProviderResult): Settled => ({ ok: true, result });

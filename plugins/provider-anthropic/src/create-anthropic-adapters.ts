@@ -7,6 +7,7 @@ import { isContentOnlyEvent } from './anthropic-event-tap.js';
 import { buildPassthroughRequest } from './build-passthrough-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { createModelsAdapter } from './models-adapter.js';
+import { mapAnthropicUsage } from './map-anthropic-usage.js';
 import { parseAnthropicMessage } from './parse-anthropic-message.js';
 
 /**
@@ -22,6 +23,7 @@ export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthr
       return endpoint.request('POST', '/messages', JSON.stringify(body), betas);
     },
     parseResponse: (body, info) => parseAnthropicMessage(body, name, info),
+    readUsage: (body) => (typeof body === 'object' && body !== null ? mapAnthropicUsage((body as { usage?: unknown }).usage) : undefined),
     createStreamDecoder: () => createAnthropicStreamDecoder(name),
     // The same-dialect fast path for /v1/messages clients (docs/fast-path.md).
     passthrough: {

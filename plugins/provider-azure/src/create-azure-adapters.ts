@@ -1,5 +1,5 @@
-import type { ChatRequest, DirectModelsOperation, HttpChatAdapter, HttpEmbeddingsAdapter, HttpModelsAdapter, ProviderAdapters } from '@switchyard/core';
-import { buildChatBody, createEmbeddingsAdapter, createModelsAdapter } from '@switchyard/provider-openai';
+import { isJsonObject, type ChatRequest, type DirectModelsOperation, type HttpChatAdapter, type HttpEmbeddingsAdapter, type HttpModelsAdapter, type ProviderAdapters } from '@switchyard/core';
+import { buildChatBody, createEmbeddingsAdapter, createModelsAdapter, readCompatibleUsage } from '@switchyard/provider-openai';
 import { createAzureEndpoint, type AzureEndpoint } from './azure-endpoint.js';
 import type { AzureOptions } from './azure-options.js';
 import { createAzureStreamDecoder } from './azure-stream-decoder.js';
@@ -21,6 +21,7 @@ export function createAzureAdapters(options: AzureOptions, name = 'azure'): Prov
       return endpoint.request('POST', '/chat/completions', deployment, JSON.stringify(body));
     },
     parseResponse: (body) => parseAzureCompletion(body, name),
+    readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
     createStreamDecoder: () => createAzureStreamDecoder(name),
   };
   const secrets = [options.api_key, options.bearer_token].filter((secret): secret is string => secret !== undefined);
@@ -48,6 +49,7 @@ function createAzureEmbeddingsAdapter(endpoint: AzureEndpoint, name: string): Ht
       return createEmbeddingsAdapter(endpoint.forDeployment(deployment), name).buildRequest(request, deployment, call);
     },
     parseResponse: (body, info, call) => parser.parseResponse(body, info, call),
+    readUsage: (body) => parser.readUsage?.(body),
   };
 }
 

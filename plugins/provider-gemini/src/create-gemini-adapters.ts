@@ -6,6 +6,8 @@ import { createGeminiModelsAdapter } from './gemini-models-adapter.js';
 import type { GeminiOptions } from './gemini-options.js';
 import { createGeminiStreamDecoder } from './gemini-stream-decoder.js';
 import { mapGeminiError } from './map-gemini-error.js';
+import type { GeminiUsageMetadata } from './gemini-wire-types.js';
+import { mapGeminiUsage } from './map-gemini-usage.js';
 import { parseGenerateContentResponse } from './parse-generate-content-response.js';
 
 /** What of a provider call the chat adapter uses when the core hands it over. */
@@ -38,6 +40,7 @@ export function createGeminiAdapters(options: GeminiOptions, name = 'gemini'): P
       return endpoint.request('POST', endpoint.modelPath(model) + action, JSON.stringify(body));
     },
     parseResponse: (body) => parseGenerateContentResponse(body, name),
+    readUsage: (body) => (typeof body === 'object' && body !== null ? mapGeminiUsage((body as { usageMetadata?: GeminiUsageMetadata }).usageMetadata) : undefined),
     createStreamDecoder: () => createGeminiStreamDecoder(name),
   };
   return {

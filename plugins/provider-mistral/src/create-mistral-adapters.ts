@@ -1,6 +1,7 @@
 import {
   GatewayError,
   decodeBase64Floats,
+  isJsonObject,
   readEmbeddingsUsage,
   type ChatRequest,
   type EmbeddingsRequest,
@@ -15,6 +16,7 @@ import {
   createOpenAIEndpoint,
   mapCompatibleError,
   parseCompatibleCompletion,
+  readCompatibleUsage,
   readEmbeddingsData,
 } from '@switchyard/provider-openai';
 import { buildMistralChatBody } from './build-mistral-chat-body.js';
@@ -29,6 +31,7 @@ export function createMistralAdapters(options: MistralOptions): ProviderAdapters
     buildRequest: (request: ChatRequest, model: string, call?: ProviderCall<ChatRequest>) =>
       endpoint.request('POST', '/chat/completions', JSON.stringify(buildMistralChatBody(request, model, options, call?.logger))),
     parseResponse: (body) => parseCompatibleCompletion(body, name),
+    readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
     createStreamDecoder: () => createCompatibleStreamDecoder(name),
   };
   const embeddings: HttpEmbeddingsAdapter = {

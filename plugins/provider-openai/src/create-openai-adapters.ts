@@ -1,4 +1,4 @@
-import type { ChatRequest, HttpChatAdapter, ProviderAdapters, ProviderCall } from '@switchyard/core';
+import { isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters, type ProviderCall } from '@switchyard/core';
 import { buildChatBody } from './build-chat-body.js';
 import { buildPassthroughBody } from './build-passthrough-body.js';
 import { isContentOnlyChunk } from './chat-chunk-tap.js';
@@ -9,6 +9,9 @@ import { createOpenAIEndpoint } from './openai-endpoint.js';
 import type { OpenAIOptions } from './openai-options.js';
 import { createOpenAIStreamDecoder } from './openai-stream-decoder.js';
 import { parseChatCompletion } from './parse-chat-completion.js';
+import { readOpenAIUsage } from './read-openai-usage.js';
+import { readCompatibleUsage } from './presets/read-compatible-usage.js';
+import { readResponsesUsage } from './responses/read-responses-usage.js';
 import { buildResponsesPassthroughBody } from './responses/build-responses-passthrough-body.js';
 import { parseResponsesResponse } from './responses/parse-responses-response.js';
 import { createResponsesStreamDecoder } from './responses/responses-stream-decoder.js';
@@ -37,12 +40,14 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
           return endpoint.request('POST', '/chat/completions', JSON.stringify(body));
         },
         parseResponse: (body) => parseCompatibleCompletion(body, name),
+        readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
         createStreamDecoder: () => createCompatibleStreamDecoder(name),
       }
     : {
         buildRequest: (request: ChatRequest, model: string) =>
           endpoint.request('POST', '/chat/completions', JSON.stringify(buildChatBody(request, model, options.max_tokens_field, name))),
         parseResponse: (body) => parseChatCompletion(body, name),
+        readUsage: (body) => (isJsonObject(body) ? readOpenAIUsage(body['usage']) : undefined),
         createStreamDecoder: () => createOpenAIStreamDecoder(name),
       };
   chat.passthrough = {
@@ -66,6 +71,7 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
       dialect: 'openai-responses',
       buildRequest: (request, model) => endpoint.request('POST', '/responses', JSON.stringify(buildResponsesPassthroughBody(request.body, model, name))),
       parseResponse: (body) => parseResponsesResponse(body, name),
+      readUsage: (body) => (isJsonObject(body) ? readResponsesUsage(body['usage']) : undefined),
       createStreamDecoder: () => createResponsesStreamDecoder(name),
     }];
   }

@@ -18,6 +18,10 @@ export function createEmbeddingsAdapter(endpoint: OpenAIEndpoint, provider: stri
       if (request.user !== undefined) body.user = request.user;
       return endpoint.request('POST', '/embeddings', JSON.stringify(body));
     },
+    readUsage(body: unknown) {
+      const count = readEmbeddingsUsage((body as Partial<OpenAIEmbeddingsResponse> | null)?.usage?.prompt_tokens);
+      return count && { inputTokens: count.inputTokens, outputTokens: 0 };
+    },
     parseResponse(body: unknown, _info, call) {
       const response = body as Partial<OpenAIEmbeddingsResponse> | null;
       if (!Array.isArray(response?.data)) {

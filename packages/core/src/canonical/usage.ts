@@ -19,3 +19,17 @@ export function emptyUsage(): Usage {
 export function totalTokens(usage: Usage): number {
   return usage.inputTokens + usage.outputTokens;
 }
+
+/** The tokens of two calls together (the details each left out count as none). */
+export function addUsage(previous: Usage | undefined, next: Usage): Usage {
+  if (!previous) return next;
+  const sum = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+  const usage: Usage = { inputTokens: previous.inputTokens + next.inputTokens, outputTokens: previous.outputTokens + next.outputTokens };
+  const cached = sum(previous.cachedInputTokens, next.cachedInputTokens);
+  const cacheWrite = sum(previous.cacheWriteInputTokens, next.cacheWriteInputTokens);
+  const reasoning = sum(previous.reasoningTokens, next.reasoningTokens);
+  if (cached !== undefined) usage.cachedInputTokens = cached;
+  if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
+  if (reasoning !== undefined) usage.reasoningTokens = reasoning;
+  return usage;
+}

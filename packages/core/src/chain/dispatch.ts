@@ -87,7 +87,8 @@ async function callProvider(
     return result;
   } catch (error) {
     const gatewayError = toGatewayError(error);
-    context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code });
+    const billedUsage = gatewayError.billedUsage;
+    context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code, ...(billedUsage && { billedUsage }) });
     throw gatewayError;
   }
 }

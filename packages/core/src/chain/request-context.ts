@@ -47,6 +47,11 @@ export interface Attempt {
   deployment: Deployment;
   durationMs: number;
   errorCode?: string;
+  /**
+   * A failed attempt's usage that the provider bills all the same (`GatewayError.billedUsage`):
+   * priced at this attempt's deployment and added to the request's record and budget.
+   */
+  billedUsage?: Usage;
 }
 
 /** What a provider call produced. */

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { ChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
-import type { Usage } from '../canonical/usage.js';
+import { addUsage } from '../canonical/usage.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from '../chain/dispatch.js';
 import type { Endpoint, RequestContext } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
@@ -174,20 +174,6 @@ function callStateOf(calls: WeakMap<RequestContext, CallState>, context: Request
   let state = calls.get(context);
   if (!state) calls.set(context, (state = { ran: new Set(), interceptors: 0, requestInterceptors: 0 }));
   return state;
-}
-
-/** Two calls on one request are billed as one record with both calls' tokens. */
-function addUsage(previous: Usage | undefined, next: Usage): Usage {
-  if (!previous) return next;
-  const sum = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
-  const usage: Usage = { inputTokens: previous.inputTokens + next.inputTokens, outputTokens: previous.outputTokens + next.outputTokens };
-  const cached = sum(previous.cachedInputTokens, next.cachedInputTokens);
-  const cacheWrite = sum(previous.cacheWriteInputTokens, next.cacheWriteInputTokens);
-  const reasoning = sum(previous.reasoningTokens, next.reasoningTokens);
-  if (cached !== undefined) usage.cachedInputTokens = cached;
-  if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
-  if (reasoning !== undefined) usage.reasoningTokens = reasoning;
-  return usage;
 }
 
 /** The gateway's chain must end with `adapter`; mounted steps call it through `call`, so it may be left out. */

@@ -1,5 +1,7 @@
 import { errorCatalogue, type ErrorCode } from './error-catalogue.js';
 import { SecretRedactor } from './redact-secrets.js';
+import { checkedUsage } from '../canonical/checked-usage.js';
+import type { Usage } from '../canonical/usage.js';
 
 /** Key-shaped strings only: the provider's own secrets were blanked where its words came in. */
 const lastLineRedactor = new SecretRedactor();
@@ -15,6 +17,12 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** The provider that produced it. */
   provider?: string;
+  /**
+   * What the upstream reported it used although the attempt failed (an answer of
+   * 200 with usage whose content could not be read): the provider bills it, so the
+   * request's record and budget do too.
+   */
+  billedUsage?: Usage;
   cause?: unknown;
 }
 
@@ -43,6 +51,7 @@ export class GatewayError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly upstreamStatus: number | undefined;
   readonly provider: string | undefined;
+  readonly billedUsage: Usage | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -55,6 +64,7 @@ export class GatewayError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.upstreamStatus = options.upstreamStatus;
     this.provider = options.provider;
+    this.billedUsage = options.billedUsage;
   }
 
   /** The client's view; key-shaped strings are blanked once more on the way out, whoever built the error. */
@@ -98,6 +108,25 @@ export function toGatewayError(error: unknown): GatewayError {
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
 }
 
+/** The same error carrying `billedUsage` (the error itself when there is none to add or it has its own). */
+export function withBilledUsage(error: GatewayError, billedUsage: Usage | undefined): GatewayError {
+  if (!billedUsage || error.billedUsage) return error;
+  const code = Object.hasOwn(errorCatalogue, error.code) ? error.code : 'internal_error';
+  const copy = new GatewayError(code, error.message, {
+    param: error.param,
+    retryable: error.retryable,
+    billedUsage,
+    ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
+    ...(error.upstreamStatus !== undefined && { upstreamStatus: error.upstreamStatus }),
+    ...(error.provider !== undefined && { provider: error.provider }),
+    ...(error.cause !== undefined && { cause: error.cause }),
+  });
+  // A code only a newer core knows (adoptForeignError) keeps its status and type.
+  if (code !== error.code) Object.assign(copy, { code: error.code, status: error.status, type: error.type });
+  copy.stack = error.stack;
+  return copy;
+}
+
 /** What a foreign copy's fields may be before they reach a header, a log or the ledger. */
 const foreignCode = /^[a-z][a-z0-9_]{0,63}$/;
 const maxRetryAfterSeconds = 86_400;
@@ -114,6 +143,8 @@ function adoptForeignError(foreign: GatewayError): GatewayError {
   const upstreamStatus = optional(foreign.upstreamStatus, inRange(100, 599));
   const provider = optional(foreign.provider, isShortString);
   const param = optional(foreign.param, isShortString);
+  // Whole counts only: it reaches the ledger and the budget.
+  const billedUsage = checkedUsage(foreign.billedUsage);
   const adopted = new GatewayError(known ? foreign.code : 'internal_error', foreign.message, {
     retryable: foreign.retryable,
     cause: foreign,
@@ -121,6 +152,7 @@ function adoptForeignError(foreign: GatewayError): GatewayError {
     ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
     ...(upstreamStatus !== undefined && { upstreamStatus }),
     ...(provider !== undefined && { provider }),
+    ...(billedUsage !== undefined && { billedUsage }),
   });
   if (keepUnknown) Object.assign(adopted, { code: foreign.code, status: foreign.status, type: foreign.type });
   return adopted;

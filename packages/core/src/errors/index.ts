@@ -3,6 +3,7 @@ export {
   GatewayError,
   isGatewayError,
   toGatewayError,
+  withBilledUsage,
   type GatewayErrorOptions,
   type OpenAIErrorBody,
 } from './gateway-error.js';

@@ -23,6 +23,7 @@ export function redactGatewayError(error: unknown, redactor: SecretRedactor): Ga
     ...(gatewayError.retryAfterSeconds !== undefined && { retryAfterSeconds: gatewayError.retryAfterSeconds }),
     ...(gatewayError.upstreamStatus !== undefined && { upstreamStatus: gatewayError.upstreamStatus }),
     ...(gatewayError.provider !== undefined && { provider: gatewayError.provider }),
+    ...(gatewayError.billedUsage !== undefined && { billedUsage: gatewayError.billedUsage }),
     ...(gatewayError.cause !== undefined && { cause: redactCause(gatewayError.cause, redactor, 0) }),
   });
 }

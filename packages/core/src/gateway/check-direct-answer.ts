@@ -1,8 +1,7 @@
 import type { AssistantContentPart } from '../canonical/chat-request.js';
 import type { FinishReason, UpstreamChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
-import type { Usage } from '../canonical/usage.js';
-import { readTokenCount } from '../canonical/read-token-count.js';
+import { checkedUsage } from '../canonical/checked-usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { isJsonObject } from '../transport/upstream-wire-values.js';
 
@@ -25,26 +24,7 @@ function malformed(provider: string, what: string): GatewayError {
 
 const isText = (value: unknown): value is string => typeof value === 'string';
 const isCreated = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-/** A count in the canonical type, a number (readTokenCount's rule): text is not one here. */
-const wholeCount = (value: unknown): number | undefined => {
-  const count = typeof value === 'number' ? readTokenCount(value) : undefined;
-  return count === undefined || Number.isNaN(count) ? undefined : count;
-};
 const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-
-/** The usage to bill from a plugin's word: whole counts, else undefined (the gateway's estimate). */
-export function checkedUsage(value: unknown): Usage | undefined {
-  if (!isJsonObject(value)) return undefined;
-  const inputTokens = wholeCount(value['inputTokens']);
-  const outputTokens = wholeCount(value['outputTokens']);
-  if (inputTokens === undefined || outputTokens === undefined) return undefined;
-  const usage: Usage = { inputTokens, outputTokens };
-  for (const detail of ['cachedInputTokens', 'cacheWriteInputTokens', 'reasoningTokens'] as const) {
-    const count = wholeCount(value[detail]);
-    if (count) usage[detail] = count;
-  }
-  return usage;
-}
 
 function checkedFinishReason(value: unknown, provider: string): FinishReason {
   if (!isJsonObject(value) || !unifiedReasons.has(value['unified'] as string)) throw malformed(provider, 'a finish reason that is not one of the unified ones');

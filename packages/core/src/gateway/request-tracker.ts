@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import type { RequestContext } from '../chain/request-context.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Pricing } from './pricing.js';
-import { requestCost } from './request-cost.js';
+import { recordedUsage, requestCost } from './request-cost.js';
 import type { RequestRecord } from './request-record.js';
 
 /**
@@ -79,7 +79,8 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     stream: context.chatRequest?.stream ?? false,
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
-    usage: context.usage,
+    // Billed failed attempts' tokens too, as costUsd counts their cost: the record is the request's whole bill.
+    usage: context.billable ? recordedUsage(context.usage, context.attempts) : context.usage,
     costUsd: requestCost(context, pricing),
     cacheHit: context.cacheHit,
     latencyMs: round(performance.now() - context.startedAt),

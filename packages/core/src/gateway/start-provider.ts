@@ -2,7 +2,9 @@ import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { EmbeddingsRequest } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
-import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { GatewayError, isGatewayError, toGatewayError, withBilledUsage } from '../errors/gateway-error.js';
+import { checkedUsage } from '../canonical/checked-usage.js';
+import type { Usage } from '../canonical/usage.js';
 import { redactGatewayError } from '../errors/redact-gateway-error.js';
 import { SecretRedactor } from '../errors/redact-secrets.js';
 import type { ProviderPlugin } from '../plugin/define-plugin.js';
@@ -155,7 +157,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, cancel);
       const info = { status: response.statusCode, headers: response.headers };
-      return withBillableUsage(readAnswer(http.id, () => adapter.parseResponse(body, info)), call.request);
+      return withBillableUsage(readAnswer(http.id, body, () => adapter.parseResponse(body, info), adapter.readUsage), call.request);
     },
     async stream(call: ProviderCall<ChatRequest>) {
       const cancel = cancellationOf(call);
@@ -193,7 +195,9 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const body = await readJsonBody(response, http.id, cancel);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
-      const parsed = readAnswer(http.id, () => (passthrough.parseResponse ? passthrough.parseResponse(body, info) : adapter.parseResponse(body, info)));
+      const parsed = passthrough.parseResponse
+        ? readAnswer(http.id, body, () => passthrough.parseResponse!(body, info), passthrough.readUsage)
+        : readAnswer(http.id, body, () => adapter.parseResponse(body, info), passthrough.readUsage ?? adapter.readUsage);
       return { body: body as Record<string, unknown>, response: withBillableUsage(parsed, call.request.canonical) };
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
@@ -231,7 +235,7 @@ function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): Dire
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const body = await readJsonBody(response, http.id, cancel);
       const info = { status: response.statusCode, headers: response.headers };
-      return withBillableEmbeddingsUsage(readAnswer(http.id, () => adapter.parseResponse(body, info, call)), call.request);
+      return withBillableEmbeddingsUsage(readAnswer(http.id, body, () => adapter.parseResponse(body, info, call), adapter.readUsage), call.request);
     },
   };
 }
@@ -278,14 +282,28 @@ async function upstreamFailure(http: HttpContext, response: UpstreamResponse): P
  * An adapter's reading of a whole answer. What it throws that is not a GatewayError
  * (a TypeError of a plugin meeting a shape it did not expect) is an answer that could
  * not be read, a 502 upstream_invalid_response as a stream event is
- * (mapStreamDecodeError), not a 500 internal_error; its words stay in the cause.
+ * (mapStreamDecodeError), not a 500 internal_error; its words stay in the cause. The
+ * usage such an answer reports (`readUsage`) goes with the error: the provider billed
+ * it, whatever deployment answers next.
  */
-function readAnswer<Answer>(provider: string, parse: () => Answer): Answer {
+function readAnswer<Answer>(provider: string, body: unknown, parse: () => Answer, readUsage: ((body: unknown) => unknown) | undefined): Answer {
   try {
     return parse();
   } catch (error) {
-    if (isGatewayError(error)) throw error;
-    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an answer the gateway could not read.`, { provider, cause: error });
+    const failure = isGatewayError(error)
+      ? toGatewayError(error)
+      : new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an answer the gateway could not read.`, { provider, cause: error });
+    throw withBilledUsage(failure, readBilledUsage(body, readUsage));
+  }
+}
+
+/** What a refused answer says it used, in whole counts; undefined when it says nothing readable (or the reader throws). */
+function readBilledUsage(body: unknown, readUsage: ((body: unknown) => unknown) | undefined): Usage | undefined {
+  if (!readUsage) return undefined;
+  try {
+    return checkedUsage(readUsage(body));
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import type { ChatResponse, UpstreamChatResponse } from '../canonical/chat-respo
 import type { EmbeddingsRequest, EmbeddingsResponse, UpstreamEmbeddingsResponse } from '../canonical/embeddings.js';
 import type { ModelInfo } from '../canonical/model-info.js';
 import type { StreamPart } from '../canonical/stream-part.js';
+import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { ServerSentEvent } from '../transport/server-sent-event.js';
@@ -92,6 +93,12 @@ export interface HttpChatAdapter {
   buildRequest(request: ChatRequest, model: string, call: ProviderCall<ChatRequest>): UpstreamRequest;
   /** Usage undefined when the upstream's is missing or unreadable: the core bills its estimate. */
   parseResponse(body: unknown, info: UpstreamResponseInfo): UpstreamChatResponse;
+  /**
+   * The usage of a whole answer `parseResponse` refused (a 200 whose choices cannot be
+   * read): the provider bills it though the gateway retries elsewhere, so the request
+   * is billed it too. Undefined when there is none to read; nothing billed when absent.
+   */
+  readUsage?(body: unknown): Usage | undefined;
   createStreamDecoder(info: UpstreamResponseInfo): StreamDecoder;
   /** For streams that are not text/event-stream; Server-Sent Events when absent. */
   createStreamFramer?(): StreamFramer;
@@ -136,6 +143,8 @@ export interface ChatPassthroughAdapter {
   buildRequest(request: PassthroughRequest, model: string, call: ProviderCall<PassthroughRequest>): UpstreamRequest;
   /** The tap of a whole answer in this dialect; the chat adapter's `parseResponse` when absent. */
   parseResponse?(body: unknown, info: UpstreamResponseInfo): UpstreamChatResponse;
+  /** The usage of a whole answer in this dialect that could not be read (`HttpChatAdapter.readUsage`); the chat adapter's when absent. */
+  readUsage?(body: unknown): Usage | undefined;
   /** The tap of a stream in this dialect; the chat adapter's `createStreamDecoder` when absent. */
   createStreamDecoder?(info: UpstreamResponseInfo): StreamDecoder;
   /**
@@ -175,6 +184,8 @@ export interface HttpEmbeddingsAdapter {
    * when the upstream's is missing or unreadable (readEmbeddingsUsage): the core bills its estimate.
    */
   parseResponse(body: unknown, info: UpstreamResponseInfo, call: ProviderCall<EmbeddingsRequest>): UpstreamEmbeddingsResponse;
+  /** The usage of an answer `parseResponse` refused, billed though the call failed (`HttpChatAdapter.readUsage`). */
+  readUsage?(body: unknown): Usage | undefined;
 }
 
 export interface HttpModelsAdapter {

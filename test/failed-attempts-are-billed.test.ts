@@ -1,0 +1,166 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBudgetedKey } from './support/create-budgeted-key.js';
+import { recordQueue } from './support/request-records.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * An upstream that answers 200 with a usage but choices the gateway cannot read was
+ * billed by its provider all the same; the gateway tries the next deployment. Both
+ * attempts reach the ledger and the budget, each at its own deployment's price.
+ */
+
+const epoch = new Date(0).toISOString();
+const farFuture = '2999-01-01T00:00:00.000Z';
+
+let primary: MockOpenAI;
+let backup: MockOpenAI;
+let gateway: TestGateway;
+let records: ReturnType<typeof recordQueue>;
+
+beforeAll(async () => {
+  primary = await startMockOpenAI();
+  backup = await startMockOpenAI();
+  gateway = await startTestGateway({
+    server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-failed-attempts-')) },
+    providers: {
+      primary: { use: 'openai', api_key: 'sk-test-primary-0123', base_url: primary.url },
+      backup: { use: 'openai', api_key: 'sk-test-backup-01234', base_url: backup.url },
+    },
+    models: {
+      // Retried once on the same deployment.
+      retried: { deployments: [{ target: 'primary/model-a' }], retries: { attempts: 1, backoff_ms: 1 } },
+      // Falls back to another provider and model, priced ten times higher.
+      story: { deployments: [{ target: 'primary/model-a' }], retries: { attempts: 0 }, fallbacks: ['backup-once'] },
+      'backup-once': { deployments: [{ target: 'backup/model-b' }], retries: { attempts: 0 } },
+    },
+    prices: { 'primary/model-a': { input: 1, output: 2 }, 'backup/model-b': { input: 10, output: 20 } },
+    storage: { use: 'sqlite' },
+    usage: { flush_interval_ms: 20 },
+  });
+  records = recordQueue(gateway);
+});
+afterAll(async () => {
+  await gateway.close();
+  await primary.close();
+  await backup.close();
+});
+beforeEach(() => {
+  primary.reset();
+  backup.reset();
+});
+
+/** A 200 whose usage is readable and whose choices are not. */
+const unreadableAnswer = {
+  id: 'chatcmpl-bad',
+  object: 'chat.completion',
+  created: 1,
+  model: 'model-a',
+  choices: 'not a list',
+  usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
+};
+const goodUsage = { prompt_tokens: 10, completion_tokens: 20 };
+
+/** $ at model-a's price: 1000 × $1 + 500 × $2 per million. */
+const unreadableCostAtA = 0.002;
+
+function send(secret: string, endpoint: 'chat/completions' | 'messages', model: string): Promise<Response> {
+  const body =
+    endpoint === 'messages'
+      ? { model, max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] }
+      : { model, max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] };
+  return fetch(`${gateway.baseURL}/${endpoint}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify(body),
+  });
+}
+
+async function spentAndLedger(keyId: string): Promise<{ spent: number; ledgerCost: number; ledgerInput: number; ledgerOutput: number; requests: number }> {
+  const storage = gateway.gateway.runtime.storage!;
+  await expect.poll(() => storage.budgets.reserved(`key:${keyId}`, epoch)).toBe(0);
+  let row: Awaited<ReturnType<typeof storage.ledger.query>>[number] | undefined;
+  await expect
+    .poll(async () => {
+      row = (await storage.ledger.query({ groupBy: 'key', from: epoch, to: farFuture })).find((candidate) => candidate.group === keyId);
+      return row?.requests;
+    })
+    .toBe(1);
+  return { spent: await storage.budgets.spent(`key:${keyId}`, epoch), ledgerCost: row!.costUsd, ledgerInput: row!.inputTokens, ledgerOutput: row!.outputTokens, requests: row!.requests };
+}
+
+describe('a failed attempt the provider billed', () => {
+  it.each(['chat/completions', 'messages'] as const)('%s: a fallback to another model: both attempts are billed, each at its own price, in the ledger and the budget', async (endpoint) => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    primary.enqueue({ status: 200, body: unreadableAnswer });
+    backup.enqueue({ reply: { content: 'fine', usage: goodUsage } });
+    const record = records.next();
+    const response = await send(key.secret, endpoint, 'story');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-switchyard-model')).toBe('backup/model-b');
+    await response.arrayBuffer();
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(1);
+
+    // 10 × $10 + 20 × $20 per million at model-b.
+    const expected = unreadableCostAtA + 0.0005;
+    const finished = await record;
+    expect(finished.costUsd).toBeCloseTo(expected, 12);
+    expect(finished.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_invalid_response', 'ok']);
+    const { spent, ledgerCost, ledgerInput, ledgerOutput } = await spentAndLedger(key.id);
+    expect(ledgerCost).toBeCloseTo(expected, 12);
+    expect(ledgerInput).toBe(1010);
+    expect(ledgerOutput).toBe(520);
+    expect(spent).toBeCloseTo(expected, 6);
+  });
+
+  it('a retry on the same deployment: both answers are billed', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    primary.enqueue({ status: 200, body: unreadableAnswer }, { reply: { content: 'fine', usage: goodUsage } });
+    const record = records.next();
+    const response = await send(key.secret, 'chat/completions', 'retried');
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(primary.requests).toHaveLength(2);
+
+    // 10 × $1 + 20 × $2 per million at model-a.
+    const expected = unreadableCostAtA + 0.00005;
+    expect((await record).costUsd).toBeCloseTo(expected, 12);
+    const { spent, ledgerCost } = await spentAndLedger(key.id);
+    expect(ledgerCost).toBeCloseTo(expected, 12);
+    expect(spent).toBeCloseTo(expected, 6);
+  });
+
+  it('a request whose every attempt failed is billed what the provider reported, and answers the error', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    primary.enqueue({ status: 200, body: unreadableAnswer });
+    backup.enqueue({ status: 200, body: { ...unreadableAnswer, usage: { prompt_tokens: 100, completion_tokens: 10 } } });
+    const record = records.next();
+    const response = await send(key.secret, 'chat/completions', 'story');
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_invalid_response');
+
+    // 100 × $10 + 10 × $20 per million at model-b.
+    const expected = unreadableCostAtA + 0.0012;
+    expect((await record).costUsd).toBeCloseTo(expected, 12);
+    const { spent, ledgerCost } = await spentAndLedger(key.id);
+    expect(ledgerCost).toBeCloseTo(expected, 12);
+    expect(spent).toBeCloseTo(expected, 6);
+  });
+
+  it('an unreadable answer without a readable usage adds nothing: only the answer that served is billed', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    primary.enqueue({ status: 200, body: { ...unreadableAnswer, usage: { prompt_tokens: -5, completion_tokens: 'x' } } });
+    backup.enqueue({ reply: { content: 'fine', usage: goodUsage } });
+    const record = records.next();
+    const response = await send(key.secret, 'chat/completions', 'story');
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect((await record).costUsd).toBeCloseTo(0.0005, 12);
+    const { spent } = await spentAndLedger(key.id);
+    expect(spent).toBeCloseTo(0.0005, 6);
+  });
+});
