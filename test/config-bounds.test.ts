@@ -59,6 +59,21 @@ describe('every number in the config is bounded', () => {
   });
 });
 
+describe('key-scope unpriced_models', () => {
+  it.each([['deny'], [true], ['']])('refuses %j at its path, naming the values it takes', async (value) => {
+    const error = await checkGatewayConfig(
+      { storage: { use: 'sqlite' }, chain: ['auth', { 'key-scope': { unpriced_models: value } }, 'route', 'adapter'] },
+      { plugins: builtInPlugins },
+    ).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    const problem = (error as ConfigError).problems.find((candidate) => candidate.path === '/chain/1/key-scope/unpriced_models');
+    expect(problem?.message).toMatch(/allow.*refuse/);
+  });
+});
+
 describe('provider credentials', () => {
   // A key read from a CRLF .env file ends in \r: validate passed it, and every call then failed as
   // 502 upstream_unreachable ("invalid authorization header"), far from the cause.

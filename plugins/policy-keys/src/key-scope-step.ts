@@ -47,6 +47,12 @@ export interface KeyScopeOptions {
   budget_grants: { requests: number; idle_ms: number; pay_within_ms: number };
   /** Webhooks told when a key, team or project crosses its alert threshold or spends its budget (docs/alerts.md). */
   alerts: AlertsOptions;
+  /**
+   * What a budgeted request may do with a deployment that has no price (its calls cost $0,
+   * so no budget limits them): `allow` it (the default), or `refuse` to send it anything
+   * (403 `model_unpriced`, after the request's priced deployments were tried).
+   */
+  unpriced_models: 'allow' | 'refuse';
 }
 
 const budgetSchema = {
@@ -85,6 +91,7 @@ const keyScopeOptionsSchema: JsonSchema = {
       },
     },
     alerts: alertsOptionsSchema,
+    unpriced_models: { enum: ['allow', 'refuse'], default: 'allow' },
   },
 };
 
@@ -151,7 +158,9 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       }
       const storage = runtime.storage;
       const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && grants && accounts.length > 0) holdBudget(context, { runtime, budgets: storage.budgets, grants, alertAccounts: accounts, alerts: budgetAlerts });
+      if (storage && grants && accounts.length > 0) {
+        holdBudget(context, { runtime, budgets: storage.budgets, grants, alertAccounts: accounts, alerts: budgetAlerts, refuseUnpriced: options.unpriced_models === 'refuse' });
+      }
       next();
     };
   },
@@ -235,6 +244,8 @@ interface RequestBudget {
   /** The accounts it is charged to (key, team, project), with their alert thresholds. */
   alertAccounts: AlertAccount[];
   alerts: BudgetAlerts;
+  /** `unpriced_models: refuse`: no attempt goes to a deployment without a price. */
+  refuseUnpriced: boolean;
 }
 
 /**
@@ -270,6 +281,7 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
     let call = calls.at(-1);
     // A caller that composes attempts without the routed call: a new request is a new call.
     if (!call || call.request !== callRequest(context)) calls.push((call = newCall(context)));
+    if (budget.refuseUnpriced && !budget.runtime.pricing.priced(deployment.provider, deployment.model)) throw unpricedRefusal(deployment);
     call.hold ??= holdCall(context, budget, deployment);
     await call.hold;
     const result = await next(deployment, options);
@@ -391,6 +403,20 @@ function maxReachableCost(context: RequestContext, first: Deployment, costOf: (d
   for (let i = 0; i < deployments.length; i++) max = Math.max(max, costOf(deployments[i]!));
   for (let i = 0; i < reachableDeployments.length; i++) max = Math.max(max, costOf(reachableDeployments[i]!));
   return max;
+}
+
+/**
+ * The refusal of one attempt at a deployment without a price: retryable for the route
+ * plan, which tries the request's other deployments (like an open circuit, nothing was
+ * sent); the client's answer when none of them could serve. Names the deployment, which
+ * comes from the config, not the client.
+ */
+function unpricedRefusal(deployment: Deployment): GatewayError {
+  return new GatewayError(
+    'model_unpriced',
+    `The model '${deployment.provider}/${deployment.model}' has no price, so this API key's budget cannot limit it; add it under prices: to use it with a budget.`,
+    { param: 'model', retryable: true, provider: deployment.provider },
+  );
 }
 
 /**

@@ -40,6 +40,8 @@ export const errorCatalogue = {
   // What the caller's key may do.
   model_not_allowed: { status: 403, type: 'permission_error', retryable: false },
   endpoint_not_allowed: { status: 403, type: 'permission_error', retryable: false },
+  /** A budgeted key's call to a deployment without a price, with key-scope's `unpriced_models: refuse`. */
+  model_unpriced: { status: 403, type: 'permission_error', retryable: false },
   insufficient_quota: { status: 429, type: 'insufficient_quota', retryable: false },
   key_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   /** Admin API: the change conflicts with the key's state (rotating a revoked key). */

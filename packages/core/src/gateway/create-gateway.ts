@@ -261,6 +261,7 @@ function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map
   });
   return {
     cost: (provider, model, usage) => catalog.cost(provider, model, usage).costUsd,
+    priced: (provider, model) => catalog.lookup(provider, model) !== undefined,
     maxCost: (provider, model, promptTokens, maxOutputTokens) => catalog.maxCostUsd(provider, model, promptTokens, maxOutputTokens),
   };
 }

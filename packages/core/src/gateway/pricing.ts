@@ -4,6 +4,8 @@ import type { Usage } from '../canonical/usage.js';
 export interface Pricing {
   /** The cost in USD of a call with this usage; 0 for a model without a price. */
   cost(provider: string, model: string, usage: Usage): number;
+  /** Whether the catalog or the config's `prices:` has a price for the model ($0 self-hosted prices included). */
+  priced(provider: string, model: string): boolean;
   /** The most a call can cost: the prompt estimate plus `maxOutputTokens` (or the model's output limit). */
   maxCost(provider: string, model: string, promptTokens: number, maxOutputTokens: number | undefined): number;
 }
