@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, SecretRedactor, createLogger, maxErrorMessageLength, redactGatewayError } from '../src/index.js';
+import { GatewayError, SecretRedactor, createLogger, maxErrorMessageLength, redactGatewayError, toGatewayError } from '../src/index.js';
 
 const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const redactor = new SecretRedactor([secret]);
@@ -23,6 +23,19 @@ describe('redactGatewayError', () => {
     const chain = [redacted.cause as Error, (redacted.cause as Error).cause as Error];
     expect(chain.map((link) => link.message)).toEqual(['wrapped: [REDACTED]', 'socket said [REDACTED]']);
     for (const link of chain) expect(link.stack).not.toContain('EXAMPLEKEY');
+  });
+
+  it('keeps the usage a failed answer was billed; from another copy of core, only in whole counts', () => {
+    const billedUsage = { inputTokens: 12, outputTokens: 3 };
+    const error = new GatewayError('upstream_invalid_response', 'unreadable', { billedUsage });
+    expect(redactGatewayError(error, redactor).billedUsage).toEqual(billedUsage);
+    const brand = Symbol.for('switchyard.gateway-error');
+    const foreign = (usage: unknown) =>
+      Object.assign(Object.create({ [brand]: true }), { code: 'upstream_invalid_response', message: 'x', type: 'server_error', status: 502, retryable: true, billedUsage: usage });
+    expect(toGatewayError(foreign(billedUsage)).billedUsage).toEqual(billedUsage);
+    for (const bad of [{ inputTokens: -5, outputTokens: 1 }, { inputTokens: 1.5, outputTokens: 1 }, { inputTokens: '9', outputTokens: 1 }, 'lots']) {
+      expect(toGatewayError(foreign(bad)).billedUsage).toBeUndefined();
+    }
   });
 
   it('keeps only the position of a JSON parse error, whose message quotes the unreadable text', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GatewayError } from '@switchyard/core';
 import { errorOf, failure, group, PlanHarness } from './support/plan-harness.js';
 
 const pair = (extra: Record<string, unknown> = {}) =>
@@ -116,6 +117,22 @@ describe('the route plan', () => {
     // The abandoned attempt answers later: its result and its record are discarded.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_timeout', 'ok']);
+    expect(context.servedBy).toMatchObject({ provider: 'b' });
+  });
+
+  it.each([
+    ['a whole answer', undefined, { inputTokens: 1, outputTokens: 1 }],
+    ['a failure the provider billed', new GatewayError('upstream_invalid_response', 'unreadable', { billedUsage: { inputTokens: 70, outputTokens: 7 } }), { inputTokens: 70, outputTokens: 7 }],
+  ] as const)('an abandoned attempt that ends in %s before the request is over leaves what it was billed on its timeout record', async (_case, outcome, billed) => {
+    let answer!: (outcome: GatewayError | undefined) => void;
+    const answerWhen = new Promise<GatewayError | undefined>((resolve) => (answer = resolve));
+    const harness = new PlanHarness([pair({ attempt_timeout_ms: 30 })]).on('a/m', { answerWhen });
+    const { servedBy, context } = await harness.route('pair');
+    expect(servedBy).toBe('b/m');
+    answer(outcome);
+    await expect.poll(() => context.attempts[0]!.billedUsage).toEqual(billed);
+    expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_timeout', 'ok']);
+    expect(context.attempts[1]!.billedUsage).toBeUndefined();
     expect(context.servedBy).toMatchObject({ provider: 'b' });
   });
 

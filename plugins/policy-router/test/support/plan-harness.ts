@@ -19,7 +19,9 @@ export type Step =
   /** Takes this long (on the fake clock) and then answers. */
   | { latencyMs: number }
   /** Answers after this many real milliseconds. */
-  | { realDelayMs: number };
+  | { realDelayMs: number }
+  /** Answers (or fails with the error) once the promise resolves. */
+  | { answerWhen: Promise<GatewayError | void> };
 
 /** A fake monotonic clock whose sleeps return at once and advance it. */
 export class FakeClock {
@@ -130,6 +132,13 @@ export class PlanHarness {
     }
     if (typeof step === 'object' && 'latencyMs' in step) this.clock.now += step.latencyMs;
     if (typeof step === 'object' && 'realDelayMs' in step) await new Promise((resolve) => setTimeout(resolve, step.realDelayMs));
+    if (typeof step === 'object' && 'answerWhen' in step) {
+      const error = await step.answerWhen;
+      if (error) {
+        record({ errorCode: error.code, ...(error.billedUsage && { billedUsage: error.billedUsage }) });
+        throw error;
+      }
+    }
     record({});
     context.servedBy = deployment;
     return {
