@@ -117,6 +117,45 @@ describe('a failed attempt the provider billed', () => {
     expect(spent).toBeCloseTo(expected, 6);
   });
 
+  it('responses (the OpenAI pass-through): an unreadable Response with a usage is billed beside the fallback\'s answer', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    primary.enqueue({ status: 200, body: { id: 'resp_bad', object: 'response', status: 'completed', output: 'not a list', usage: { input_tokens: 1000, output_tokens: 500, total_tokens: 1500 } } });
+    backup.enqueue({ reply: { content: 'fine', usage: goodUsage } });
+    const record = records.next();
+    const response = await fetch(`${gateway.baseURL}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model: 'story', max_output_tokens: 50, input: 'hello' }),
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    const finished = await record;
+    expect(finished.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_invalid_response', 'ok']);
+    expect(finished.costUsd).toBeCloseTo(unreadableCostAtA + 0.0005, 12);
+    const { spent } = await spentAndLedger(key.id);
+    expect(spent).toBeCloseTo(unreadableCostAtA + 0.0005, 6);
+  });
+
+  it('embeddings: an answer without readable vectors but with a usage is billed beside the fallback\'s', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    primary.enqueue({ status: 200, body: { object: 'list', data: 'not a list', model: 'model-a', usage: { prompt_tokens: 1000, total_tokens: 1000 } } });
+    const record = records.next();
+    const response = await fetch(`${gateway.baseURL}/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model: 'story', input: 'hello there' }),
+    });
+    expect(response.status).toBe(200);
+    const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    const finished = await record;
+    // 1000 × $1 per million at model-a, then what the fallback served at $10.
+    const expected = 0.001 + (served * 10) / 1_000_000;
+    expect(finished.usage?.inputTokens).toBe(1000 + served);
+    expect(finished.costUsd).toBeCloseTo(expected, 12);
+    const { spent } = await spentAndLedger(key.id);
+    expect(spent).toBeCloseTo(expected, 6);
+  });
+
   it('a retry on the same deployment: both answers are billed', async () => {
     const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
     primary.enqueue({ status: 200, body: unreadableAnswer }, { reply: { content: 'fine', usage: goodUsage } });
