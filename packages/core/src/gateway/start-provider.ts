@@ -27,6 +27,7 @@ import type {
 } from '../plugin/provider-types.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedDirectAnswer, checkedDirectPart } from './check-direct-answer.js';
+import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { PassthroughTap } from './passthrough-tap.js';
 import { requireVectorPerInput } from './require-vector-per-input.js';
 import { withBillableUsage } from '../pricing/generated-output.js';
@@ -56,8 +57,9 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   };
   const provider: Provider = { id, plugin: plugin.name };
   if (adapters.modelsTtlMs !== undefined) provider.modelsTtlMs = adapters.modelsTtlMs;
+  const direct: DirectContext = { id, redactor, timeouts: http.timeouts, maxDurationMs: transport.bodyLimits.maxDurationMs };
   if (adapters.chat) {
-    const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, redactor, id) : httpChat(adapters.chat, http);
+    const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, direct) : httpChat(adapters.chat, http);
     provider.chat = { complete: redacting(chat.complete, redactor), stream: redacting(chat.stream, redactor) };
     if (!isDirectChat(adapters.chat)) {
       const adapter = adapters.chat;
@@ -70,7 +72,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
     }
   }
   if (adapters.embeddings) {
-    const embeddings = isDirectEmbeddings(adapters.embeddings) ? adapters.embeddings : httpEmbeddings(adapters.embeddings, http);
+    const embeddings = isDirectEmbeddings(adapters.embeddings) ? directEmbeddings(adapters.embeddings, direct) : httpEmbeddings(adapters.embeddings, http);
     provider.embeddings = { embed: redacting(vectorPerInput(embeddings, id), redactor) };
   }
   if (adapters.models) {
@@ -130,12 +132,58 @@ function isDirectModels(op: HttpModelsAdapter | DirectModelsOperation): op is Di
   return typeof (op as DirectModelsOperation).list === 'function';
 }
 
-/** A direct operation's answers, checked as an upstream's are (check-direct-answer.ts) and billed by the same rule. */
-function directChat(chat: DirectChatOperation, redactor: SecretRedactor, id: string): NonNullable<Provider['chat']> {
+/** What a direct operation is run with: its provider's id, secrets and the deadlines an HTTP call would have. */
+interface DirectContext {
+  id: string;
+  redactor: SecretRedactor;
+  timeouts: UpstreamTimeouts;
+  /** `limits.stream_max_duration_ms`. */
+  maxDurationMs: number;
+}
+
+/**
+ * A direct operation's answers, held to the deadlines of an HTTP call
+ * (direct-call-deadline.ts), checked as an upstream's are (check-direct-answer.ts)
+ * and billed by the same rule.
+ */
+function directChat(chat: DirectChatOperation, direct: DirectContext): NonNullable<Provider['chat']> {
+  const { id, redactor } = direct;
   return {
-    complete: async (call) => withBillableUsage(checkedDirectAnswer(await chat.complete(call), id), call.request),
-    stream: (call) => peekFirst(redactingParts(checkedParts(chat.stream(call), id), redactor)),
+    complete: async (call) => {
+      const answer = await withinDeadline(direct, call, (bounded) => chat.complete(bounded));
+      return withBillableUsage(checkedDirectAnswer(answer, id), call.request);
+    },
+    stream: (call) => {
+      const deadline = directCallDeadline(call, direct.timeouts, direct.maxDurationMs, id);
+      let parts: AsyncIterable<StreamPart>;
+      try {
+        parts = checkedParts(chat.stream(deadline.callFor(call)), id);
+      } catch (error) {
+        deadline.end();
+        throw error;
+      }
+      return peekFirst(redactingParts(new DeadlineParts(parts[Symbol.asyncIterator](), deadline), redactor));
+    },
   };
+}
+
+function directEmbeddings(operation: DirectEmbeddingsOperation, direct: DirectContext): DirectEmbeddingsOperation {
+  return { embed: (call) => withinDeadline(direct, call, (bounded) => operation.embed(bounded)) };
+}
+
+/** One whole answer of a direct operation, within the headers timeout (and the duration bound). */
+async function withinDeadline<Request, Answer>(
+  direct: DirectContext,
+  call: ProviderCall<Request>,
+  operation: (call: ProviderCall<Request>) => Promise<Answer>,
+): Promise<Answer> {
+  const deadline = directCallDeadline(call, direct.timeouts, direct.maxDurationMs, direct.id);
+  try {
+    // Called inside the promise: a plugin that throws at once is a rejection like any other.
+    return await deadline.first(new Promise<Answer>((resolve) => resolve(operation(deadline.callFor(call)))));
+  } finally {
+    deadline.end();
+  }
 }
 
 /** A direct stream's parts, each checked; a usage part the plugin could not count is left out. */

@@ -34,7 +34,8 @@ export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1
 export class UpstreamTransport {
   private readonly pools = new Map<string, Pool>();
   private closed = false;
-  private readonly bodyLimits: UpstreamBodyLimits;
+  /** The bounds every answer is held to; direct operations get the duration bound too. */
+  readonly bodyLimits: UpstreamBodyLimits;
 
   constructor(private readonly options: UpstreamTransportOptions = {}) {
     this.bodyLimits = { ...defaultUpstreamBodyLimits, ...options.bodyLimits };

@@ -1,0 +1,182 @@
+import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { ProviderCall, UpstreamTimeouts } from '../plugin/provider-types.js';
+import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
+
+/**
+ * A direct operation (a plugin making its own call: an SDK, an in-process model)
+ * held to the deadlines the transport puts on an HTTP call. A plugin that ignored
+ * its signal and never settled held the request for good: no answer, no record, its
+ * budget hold kept until the lease sweep. Now, as for an HTTP upstream:
+ *
+ * - the answer (a whole answer, or a stream's first part) within `timeouts.headersMs`,
+ *   each later part within `timeouts.bodyMs` of the one before: else `upstream_timeout`;
+ * - the whole call within `limits.stream_max_duration_ms`: else `upstream_duration_exceeded`;
+ * - the client leaving (or the route step giving up on the attempt) ends the wait at once.
+ *
+ * When a deadline passes the plugin's signal is aborted and the gateway stops
+ * waiting for it: whatever it answers later is dropped.
+ */
+export class DirectCallDeadline {
+  private readonly controller = new AbortController();
+  /** Why the call was given up on, once it was. */
+  private failure: GatewayError | undefined;
+  /** Rejects the wait in progress, if one is. */
+  private rejectWait: ((error: GatewayError) => void) | undefined;
+  private totalTimer: NodeJS.Timeout | undefined;
+  private readonly onSourceAbort = (): void => this.fail(abortError(this.source.reason, this.provider));
+
+  constructor(
+    private readonly source: CancelSource,
+    private readonly timeouts: Pick<UpstreamTimeouts, 'headersMs' | 'bodyMs'>,
+    maxDurationMs: number,
+    private readonly provider: string,
+  ) {
+    if (source.aborted) {
+      this.onSourceAbort();
+      return;
+    }
+    source.addEventListener('abort', this.onSourceAbort, { once: true });
+    this.totalTimer = setTimeout(() => this.fail(durationExceeded(provider, maxDurationMs)), maxDurationMs);
+    // The wait's own timer keeps the process up while the plugin works; this one need not.
+    this.totalTimer.unref();
+  }
+
+  /** The call handed to the plugin: the same, with a signal aborted by a deadline as well as by the client. */
+  callFor<Request>(call: ProviderCall<Request>): ProviderCall<Request> {
+    const signal = this.controller.signal;
+    const bounded = { request: call.request, model: call.model, signal } as ProviderCall<Request>;
+    // The request's child logger is made only if the plugin reads it (dispatch.ts).
+    Object.defineProperty(bounded, 'logger', { get: () => call.logger, enumerable: true, configurable: true });
+    if (call.traceContext) bounded.traceContext = call.traceContext;
+    return bounded;
+  }
+
+  /** The answer (or first part) of the plugin, within the headers timeout. */
+  first<Result>(work: Promise<Result>): Promise<Result> {
+    return this.wait(work, this.timeouts.headersMs, 'did not answer in time');
+  }
+
+  /** A later part of a stream, within the body (silence) timeout. */
+  next<Result>(work: Promise<Result>): Promise<Result> {
+    return this.wait(work, this.timeouts.bodyMs, 'stopped sending its answer');
+  }
+
+  /** The call is over (answered, failed, or its reader stopped): timers and listeners go. */
+  end(): void {
+    if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
+    this.totalTimer = undefined;
+    this.source.removeEventListener('abort', this.onSourceAbort);
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private wait<Result>(work: Promise<Result>, limitMs: number, silence: string): Promise<Result> {
+    if (this.failure) {
+      work.then(undefined, ignore);
+      return Promise.reject(this.failure);
+    }
+    return new Promise<Result>((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(new GatewayError('upstream_timeout', `The ${this.provider} upstream ${silence}.`, { provider: this.provider })),
+        limitMs,
+      );
+      this.rejectWait = reject;
+      // After a deadline these settle nothing: the promise was already rejected.
+      work.then(
+        (result) => {
+          clearTimeout(timer);
+          this.rejectWait = undefined;
+          resolve(result);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          this.rejectWait = undefined;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private fail(error: GatewayError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.end();
+    this.controller.abort(error);
+    const reject = this.rejectWait;
+    this.rejectWait = undefined;
+    reject?.(error);
+  }
+}
+
+/** The deadline of a direct call, made from the call the core handed over. */
+export function directCallDeadline(
+  call: { readonly signal: AbortSignal },
+  timeouts: Pick<UpstreamTimeouts, 'headersMs' | 'bodyMs'>,
+  maxDurationMs: number,
+  provider: string,
+): DirectCallDeadline {
+  return new DirectCallDeadline(cancellationOf(call), timeouts, maxDurationMs, provider);
+}
+
+/**
+ * A direct stream's parts, each waited for within its deadline. Once a deadline has
+ * passed the plugin's iterator is asked to stop, without waiting for it: an iterator
+ * stuck in its own await would never answer.
+ */
+export class DeadlineParts<Part> implements AsyncIterableIterator<Part> {
+  private started = false;
+
+  constructor(
+    private readonly iterator: AsyncIterator<Part>,
+    private readonly deadline: DirectCallDeadline,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Part>> {
+    const work = this.iterator.next();
+    const waited = this.started ? this.deadline.next(work) : this.deadline.first(work);
+    this.started = true;
+    return waited.then(
+      (result) => {
+        if (result.done) this.deadline.end();
+        return result;
+      },
+      (error: unknown) => {
+        this.deadline.end();
+        if (this.deadline.failed) this.abandon();
+        throw error;
+      },
+    );
+  }
+
+  return(value?: unknown): Promise<IteratorResult<Part>> {
+    this.deadline.end();
+    this.abandon();
+    return Promise.resolve({ done: true, value: value as Part });
+  }
+
+  private abandon(): void {
+    try {
+      this.iterator.return?.().then(undefined, ignore);
+    } catch {
+      // A plugin's return() that throws: it is being let go either way.
+    }
+  }
+}
+
+/** How a cancellation ends the wait: the reason the core gave (a route deadline), else the client left, as mapTransportError has it. */
+function abortError(reason: unknown, provider: string): GatewayError {
+  if (isGatewayError(reason)) return toGatewayError(reason);
+  return new GatewayError('client_closed_request', 'The client closed the connection.', { provider });
+}
+
+function durationExceeded(provider: string, maxDurationMs: number): GatewayError {
+  return new GatewayError('upstream_duration_exceeded', `The ${provider} upstream was still answering after ${maxDurationMs} ms; the answer was cut.`, { provider });
+}
+
+const ignore = (): void => undefined;
