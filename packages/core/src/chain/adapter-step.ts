@@ -200,7 +200,11 @@ async function writeEventStream<Item extends object>(
     sse.close();
   } catch (error) {
     const gatewayError = toGatewayError(error);
-    if (gatewayError.code !== 'client_closed_request') {
+    if (gatewayError.code === 'internal_error') {
+      // A bug (a provider plugin's own code throwing mid-stream): its words and stack, redacted, for whoever fixes it.
+      context.error = gatewayError;
+      context.logger.error({ err: gatewayError, provider: gatewayError.provider }, 'stream failed inside the gateway after it began');
+    } else if (gatewayError.code !== 'client_closed_request') {
       context.error = gatewayError;
       context.logger.warn({ code: gatewayError.code, provider: gatewayError.provider }, 'upstream stream failed after it began');
     }

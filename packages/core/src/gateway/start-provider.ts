@@ -5,7 +5,6 @@ import type { ModelInfo } from '../canonical/model-info.js';
 import { GatewayError, isGatewayError, toGatewayError, withBilledUsage } from '../errors/gateway-error.js';
 import { checkedUsage } from '../canonical/checked-usage.js';
 import type { Usage } from '../canonical/usage.js';
-import { redactGatewayError } from '../errors/redact-gateway-error.js';
 import { SecretRedactor } from '../errors/redact-secrets.js';
 import type { ProviderPlugin } from '../plugin/define-plugin.js';
 import type {
@@ -28,6 +27,7 @@ import type {
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedDirectAnswer, checkedDirectPart } from './check-direct-answer.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
+import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
 import { requireVectorPerInput } from './require-vector-per-input.js';
 import { withBillableUsage } from '../pricing/generated-output.js';
@@ -40,10 +40,10 @@ import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport 
 
 /**
  * Turns a provider plugin's pure adapters into a running Provider: HTTP adapters
- * get the shared transport wrapped around them, direct operations are used as is.
- * Every error a provider operation ends with, before or during a stream, leaves
- * through redactGatewayError: the one place a provider's words are cleaned of its
- * secrets, after they were decoded.
+ * get the shared transport wrapped around them, direct operations are held to the
+ * same deadlines. Every error a provider operation ends with, before or during a
+ * stream, leaves through providerFailure (redactGatewayError): the one place a
+ * provider's words are cleaned of its secrets, after they were decoded.
  */
 export function startProvider(id: string, plugin: ProviderPlugin, transport: UpstreamTransport): Provider {
   const adapters = plugin.build();
@@ -56,16 +56,17 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
     mapError: adapters.mapError ?? ((response) => genericUpstreamError(id, response)),
   };
   const provider: Provider = { id, plugin: plugin.name };
+  const failure: FailureOf = (error) => providerFailure(error, redactor, id);
   if (adapters.modelsTtlMs !== undefined) provider.modelsTtlMs = adapters.modelsTtlMs;
-  const direct: DirectContext = { id, redactor, timeouts: http.timeouts, maxDurationMs: transport.bodyLimits.maxDurationMs };
+  const direct: DirectContext = { id, failure, timeouts: http.timeouts, maxDurationMs: transport.bodyLimits.maxDurationMs };
   if (adapters.chat) {
     const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, direct) : httpChat(adapters.chat, http);
-    provider.chat = { complete: redacting(chat.complete, redactor), stream: redacting(chat.stream, redactor) };
+    provider.chat = { complete: redacting(chat.complete, failure), stream: redacting(chat.stream, failure) };
     if (!isDirectChat(adapters.chat)) {
       const adapter = adapters.chat;
       const operation = (passthroughAdapter: ChatPassthroughAdapter) => {
         const passthrough = httpPassthrough(adapter, passthroughAdapter, http);
-        return { dialect: passthroughAdapter.dialect, complete: redacting(passthrough.complete, redactor), stream: redacting(passthrough.stream, redactor) };
+        return { dialect: passthroughAdapter.dialect, complete: redacting(passthrough.complete, failure), stream: redacting(passthrough.stream, failure) };
       };
       if (adapter.passthrough) provider.chat.passthrough = operation(adapter.passthrough);
       if (adapter.passthroughs?.length) provider.chat.passthroughs = adapter.passthroughs.map(operation);
@@ -73,11 +74,11 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   }
   if (adapters.embeddings) {
     const embeddings = isDirectEmbeddings(adapters.embeddings) ? directEmbeddings(adapters.embeddings, direct) : httpEmbeddings(adapters.embeddings, http);
-    provider.embeddings = { embed: redacting(vectorPerInput(embeddings, id), redactor) };
+    provider.embeddings = { embed: redacting(vectorPerInput(embeddings, id), failure) };
   }
   if (adapters.models) {
     const models = adapters.models;
-    provider.listModels = redacting(isDirectModels(models) ? (signal: AbortSignal) => models.list(signal) : httpModels(models, http), redactor);
+    provider.listModels = redacting(isDirectModels(models) ? (signal: AbortSignal) => models.list(signal) : httpModels(models, http), failure);
   }
   return provider;
 }
@@ -90,33 +91,37 @@ interface HttpContext {
   mapError: NonNullable<ProviderAdapters['mapError']>;
 }
 
+/** Turns whatever a provider operation threw into the GatewayError it ends with (provider-failure.ts). */
+type FailureOf = (error: unknown) => GatewayError;
+
 /**
- * The operation with whatever it rejects (or throws) with redacted. Every provider
- * operation takes one argument; a plain function chaining one handler made once per
+ * The operation with whatever it rejects (or throws) redacted, and a plain error of
+ * the plugin's made a GatewayError naming the provider. Every provider operation
+ * takes one argument; a plain function chaining one handler made once per
  * operation, rather than an async wrapper with rest arguments, saves an async frame
  * and an array on every call.
  */
-function redacting<Arg, Result>(operation: (arg: Arg) => Promise<Result>, redactor: SecretRedactor): (arg: Arg) => Promise<Result> {
-  const redact = (error: unknown): never => {
-    throw redactGatewayError(error, redactor);
+function redacting<Arg, Result>(operation: (arg: Arg) => Promise<Result>, failure: FailureOf): (arg: Arg) => Promise<Result> {
+  const fail = (error: unknown): never => {
+    throw failure(error);
   };
   return (arg) => {
     let result: Promise<Result>;
     try {
       result = Promise.resolve(operation(arg));
     } catch (error) {
-      return Promise.reject(redactGatewayError(error, redactor));
+      return Promise.reject(failure(error));
     }
-    return result.then(undefined, redact);
+    return result.then(undefined, fail);
   };
 }
 
-/** A stream whose mid-stream error is redacted like any other (HTTP streams do this in UpstreamPartStream). */
-async function* redactingParts<Part>(parts: AsyncIterable<Part>, redactor: SecretRedactor): AsyncGenerator<Part> {
+/** A stream whose mid-stream error is made like any other (HTTP streams redact theirs in UpstreamPartStream). */
+async function* redactingParts<Part>(parts: AsyncIterable<Part>, failure: FailureOf): AsyncGenerator<Part> {
   try {
     yield* parts;
   } catch (error) {
-    throw redactGatewayError(error, redactor);
+    throw failure(error);
   }
 }
 
@@ -132,10 +137,10 @@ function isDirectModels(op: HttpModelsAdapter | DirectModelsOperation): op is Di
   return typeof (op as DirectModelsOperation).list === 'function';
 }
 
-/** What a direct operation is run with: its provider's id, secrets and the deadlines an HTTP call would have. */
+/** What a direct operation is run with: its provider's id, how its failures are made, and the deadlines an HTTP call would have. */
 interface DirectContext {
   id: string;
-  redactor: SecretRedactor;
+  failure: FailureOf;
   timeouts: UpstreamTimeouts;
   /** `limits.stream_max_duration_ms`. */
   maxDurationMs: number;
@@ -147,7 +152,7 @@ interface DirectContext {
  * and billed by the same rule.
  */
 function directChat(chat: DirectChatOperation, direct: DirectContext): NonNullable<Provider['chat']> {
-  const { id, redactor } = direct;
+  const { id, failure } = direct;
   return {
     complete: async (call) => {
       const answer = await withinDeadline(direct, call, (bounded) => chat.complete(bounded));
@@ -162,7 +167,7 @@ function directChat(chat: DirectChatOperation, direct: DirectContext): NonNullab
         deadline.end();
         throw error;
       }
-      return peekFirst(redactingParts(new DeadlineParts(parts[Symbol.asyncIterator](), deadline), redactor));
+      return peekFirst(redactingParts(new DeadlineParts(parts[Symbol.asyncIterator](), deadline), failure));
     },
   };
 }
