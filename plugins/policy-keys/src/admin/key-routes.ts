@@ -16,6 +16,7 @@ import { generateKeySecret } from './generate-key-secret.js';
 import { keyFieldsFromBody } from './key-fields-from-body.js';
 import { parseDuration } from './parse-duration.js';
 import { budgetSpend } from './budget-spend.js';
+import { revokeUnansweredKey } from './revoke-unanswered-key.js';
 import { sendJson } from './send-json.js';
 
 const actor = 'master';
@@ -81,8 +82,15 @@ export function keyRoutes(context: AdminContext): Router {
     const at = now();
     const { fields, details } = keyFieldsFromBody(body, {}, at);
     const generated = generateKeySecret();
-    const key = await keys.create(fields as VirtualKeyFields, generated.stored);
-    await audit(key, 'create', at, { ...details, secret_prefix: generated.stored.prefix });
+    let key: VirtualKey | undefined;
+    try {
+      key = await keys.create(fields as VirtualKeyFields, generated.stored);
+      await audit(key, 'create', at, { ...details, secret_prefix: generated.stored.prefix });
+    } catch (error) {
+      // The store may have kept the key all the same (a timeout after the insert): its secret goes unanswered, so it must not stay live.
+      await revokeUnansweredKey({ keys, logger, now, announce }, { secret: generated.stored, at, ...(key && { key }) });
+      throw error;
+    }
     sendJson(res, 201, { key: formatKeyRecord(key, at), secret: generated.secret });
   });
 
