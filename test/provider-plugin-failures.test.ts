@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineProvider, type StreamPart } from '@switchyard/core';
@@ -58,32 +61,70 @@ const sdk = defineProvider<{ api_key: string }>({
   }),
 });
 
+/**
+ * An upstream that starts a stream and then holds it open, telling when the gateway
+ * lets its request go. A plugin whose createStreamDecoder threw left the body
+ * unread: the connection stayed until the body timeout (120 s by default).
+ */
+let held: Server;
+let heldOrigin: string;
+let heldReleased = false;
+
+const brittleDecoder = defineProvider({
+  name: 'brittle-decoder',
+  optionsSchema: { type: 'object' },
+  create: () => ({
+    chat: {
+      buildRequest: () => ({ origin: heldOrigin, path: '/stream', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      parseResponse: () => {
+        throw new Error('never reached');
+      },
+      createStreamDecoder: () => {
+        throw crash();
+      },
+    },
+  }),
+});
+
 let gateway: TestGateway;
 let records: ReturnType<typeof recordQueue>;
 let key: { id: string; secret: string };
 const epoch = new Date(0).toISOString();
 
 beforeAll(async () => {
+  held = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"choices":[]}\n\n');
+    res.on('close', () => (heldReleased = true));
+  });
+  held.listen(0, '127.0.0.1');
+  await once(held, 'listening');
+  heldOrigin = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
   gateway = await startTestGateway(
     {
       server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-plugin-failures-')) },
       storage: { use: 'sqlite' },
-      providers: { brittle: { api_key: providerKey }, sdk: { api_key: providerKey }, mock: {} },
+      providers: { brittle: { api_key: providerKey }, sdk: { api_key: providerKey }, 'brittle-decoder': {}, mock: {} },
       models: {
         'brittle-once': { deployments: [{ target: 'brittle/m' }], retries: { attempts: 0 } },
         'sdk-once': { deployments: [{ target: 'sdk/m' }], retries: { attempts: 0 } },
+        'decoder-once': { deployments: [{ target: 'brittle-decoder/m' }], retries: { attempts: 0 } },
         'midway-once': { deployments: [{ target: 'sdk/midway' }], retries: { attempts: 0 } },
         'brittle-then-mock': { deployments: [{ target: 'brittle/m' }], retries: { attempts: 0 }, fallbacks: ['mock/echo'] },
         'sdk-then-mock': { deployments: [{ target: 'sdk/m' }], retries: { attempts: 0 }, fallbacks: ['mock/echo'] },
       },
-      prices: Object.fromEntries(['brittle/m', 'sdk/m', 'sdk/midway', 'mock/echo'].map((model) => [model, { input: 1, output: 1 }])),
+      prices: Object.fromEntries(['brittle/m', 'sdk/m', 'sdk/midway', 'brittle-decoder/m', 'mock/echo'].map((model) => [model, { input: 1, output: 1 }])),
     },
-    { plugins: [brittle, sdk] },
+    { plugins: [brittle, sdk, brittleDecoder] },
   );
   records = recordQueue(gateway);
   key = await createBudgetedKey(gateway, 10, 'plugin-failures');
 });
-afterAll(() => gateway?.close());
+afterAll(async () => {
+  await gateway?.close();
+  held?.closeAllConnections();
+  await new Promise((resolve) => held?.close(resolve));
+});
 
 const chat = (model: string, stream = false) =>
   fetch(`${gateway.baseURL}/chat/completions`, {
@@ -172,5 +213,14 @@ describe('a provider plugin whose own code throws a plain error', () => {
     const breaker = health.checks.circuit_breakers.breakers['brittle/m']!;
     expect(breaker.fires).toBeGreaterThan(0);
     expect(breaker).toMatchObject({ state: 'closed', failures: 0 });
+  });
+
+  it('lets the upstream connection go when a stream decoder cannot be made, instead of holding it until the body timeout', async () => {
+    const record = records.next();
+    const response = await chat('decoder-once', true);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe("The brittle-decoder provider's plugin failed on this request.");
+    expect(await record).toMatchObject({ errorCode: 'internal_error' });
+    await expect.poll(() => heldReleased).toBe(true);
   });
 });

@@ -216,8 +216,10 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const cancel = cancellationOf(call);
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const decoder = adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers });
-      const framer = adapter.createStreamFramer?.();
+      const { decoder, framer } = streamReaders(response, () => ({
+        decoder: adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers }),
+        framer: adapter.createStreamFramer?.(),
+      }));
       return peekFirst(
         new UpstreamPartStream({
           body: response.body,
@@ -258,8 +260,10 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const info = { status: response.statusCode, headers: response.headers };
-      const decoder = passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info);
-      const framer = adapter.createStreamFramer?.();
+      const { decoder, framer } = streamReaders(response, () => ({
+        decoder: passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info),
+        framer: adapter.createStreamFramer?.(),
+      }));
       return peekFirst(
         new UpstreamPartStream<PassthroughEvent>({
           body: response.body,
@@ -273,6 +277,21 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       );
     },
   };
+}
+
+/**
+ * The adapter's decoder and framer for a stream that has answered. When making them
+ * throws (a plugin's bug), the body is let go: left unread it held the upstream
+ * connection until the body timeout (120 s by default), or for good with a
+ * keep-alive upstream.
+ */
+function streamReaders<Readers>(response: UpstreamResponse, make: () => Readers): Readers {
+  try {
+    return make();
+  } catch (error) {
+    response.body.destroy();
+    throw error;
+  }
 }
 
 /** The operation whose answer is checked to hold one vector per input (require-vector-per-input.ts). */
