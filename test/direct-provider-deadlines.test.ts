@@ -44,6 +44,12 @@ const stuck = defineProvider({
         await never;
       },
     },
+    embeddings: {
+      embed: (call) => {
+        signals.push(call.signal);
+        return never;
+      },
+    },
     timeouts: { headersMs: 300, bodyMs: 300 },
   }),
 });
@@ -62,7 +68,7 @@ beforeAll(async () => {
       models: {
         'never-then-fine': { deployments: [{ target: 'stuck/never-3' }], retries: { attempts: 0 }, fallbacks: ['stuck/fine'] },
       },
-      prices: Object.fromEntries(['never-1', 'never-2', 'never-3', 'stall-1', 'fine'].map((model) => [`stuck/${model}`, { input: 1, output: 1 }])),
+      prices: Object.fromEntries(['never-1', 'never-2', 'never-3', 'never-4', 'stall-1', 'fine'].map((model) => [`stuck/${model}`, { input: 1, output: 1 }])),
       log: { level: 'silent' },
     },
     { plugins: [stuck] },
@@ -135,6 +141,20 @@ describe('a direct provider plugin that never settles', () => {
     expect(response.headers.get('x-switchyard-model')).toBe('stuck/fine');
     const finished = await record;
     expect(finished.attempts.map((attempt) => attempt.errorCode)).toEqual(['upstream_timeout', undefined]);
+    await expect.poll(reserved).toBe(0);
+  });
+
+  it('answers embeddings that never come 504 upstream_timeout, recorded', async () => {
+    const record = records.next();
+    const response = await fetch(`${gateway.baseURL}/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model: 'stuck/never-4', input: 'hi' }),
+    });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    expect(signals.at(-1)?.aborted).toBe(true);
+    expect(await record).toMatchObject({ status: 504, errorCode: 'upstream_timeout', endpoint: 'embeddings' });
     await expect.poll(reserved).toBe(0);
   });
 });
