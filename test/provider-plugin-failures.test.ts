@@ -223,4 +223,13 @@ describe('a provider plugin whose own code throws a plain error', () => {
     expect(await record).toMatchObject({ errorCode: 'internal_error' });
     await expect.poll(() => heldReleased).toBe(true);
   });
+
+  it('is not tried again after a backoff on the same deployment: no retry round mends a plugin bug', async () => {
+    const record = records.next();
+    // A bare provider/model: the default two retry rounds.
+    const response = await chat('brittle/m');
+    expect(response.status).toBe(500);
+    expect(response.headers.get('x-switchyard-attempts')).toBe('1');
+    expect((await record).attempts).toHaveLength(1);
+  });
 });

@@ -144,8 +144,9 @@ class PlanRun {
         // Every upstream that asked for a pause gets it before the group is tried again.
         if (error.retryAfterSeconds !== undefined) retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, error.retryAfterSeconds);
       }
-      // Every deployment was refused before the upstream (circuit breakers open): a
-      // backoff of milliseconds will not close them, so go on to the fallbacks.
+      // Every deployment was refused before the upstream (circuit breakers open) or failed
+      // in its plugin's own code: a backoff of milliseconds will not mend either, so go on
+      // to the fallbacks.
       if (!reachedUpstream) break;
     }
     throw lastError ?? deadlineError(group);
@@ -206,7 +207,8 @@ class PlanRun {
     if (inFlight) stats.end(deployment.key);
     // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
-    return { ok: false, error: settled.error, reachedUpstream: recorded };
+    // A provider plugin's own failure (internal_error) is not one a backoff mends: like a refusal, it moves on without another round.
+    return { ok: false, error: settled.error, reachedUpstream: recorded && settled.error.code !== 'internal_error' };
   }
 
   /**
