@@ -116,6 +116,41 @@ describe('arguments', () => {
   });
 });
 
+describe('what a command line or a config quotes back', () => {
+  const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it('validate refuses the options of start (--port, --host, --workers), which it never looked at: one line, exit 2', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  mock: {}\n' });
+    for (const [flag, value, name] of [['--port', '99999', 'port'], ['-p', '1', 'port'], ['--host', '0.0.0.0', 'host'], ['--workers', '4', 'workers'], ['-w', 'auto', 'workers']] as const) {
+      const result = await runCli(['validate', flag, value], { cwd });
+      expect(result.code, flag).toBe(2);
+      expect(result.stdout, flag).toBe('');
+      expect(result.stderr, flag).toBe(`switchyard: validate takes no --${name}: it is an option of start (validate checks the config file, server.${name} in it included)\n`);
+    }
+  });
+
+  it('a control character typed in a flag, an option name or a command, or written in a config name, is printed written out', async () => {
+    const cwd = await folderWith({ 'bad.yaml': 'server:\n  "po\\e[2Jrt": 1\n' });
+    const typed = '\u001b[2J\u009b31m';
+    const shown = '\\x1b[2J\\x9b31m';
+    const port = await runCli(['start', '--port', typed], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(port.stderr).toBe(`switchyard: --port must be an integer from 0 to 65535, got '${shown}'\n`);
+    const host = await runCli(['start', '--port', '0', '--host', ' \t\r\n'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(host.stderr).toBe("switchyard: --host must name an address or a host, got ' \\t\\r\\n'\n");
+    for (const args of [['validate', `--x${typed}`], [`bogus${typed}`], ['validate', `my${typed}.yaml`]]) {
+      const result = await runCli(args, { cwd });
+      expect(result.code, JSON.stringify(args)).toBe(2);
+      const [first] = result.stderr.split('\n');
+      expect(first).not.toMatch(terminalControls);
+      expect(first).toContain(shown);
+    }
+    const config = await runCli(['validate', '--config', 'bad.yaml'], { cwd });
+    expect(config.code).toBe(1);
+    expect(config.stderr).not.toMatch(terminalControls);
+    expect(config.stderr).toContain('bad.yaml:2 server.po\\x1b[2Jrt: unknown key');
+  });
+});
+
 describe('the data folder', () => {
   it('a server.data_dir that is a file: one line naming it, exit 2, no stack trace, with or without a master key', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  data_dir: not-a-folder\n', 'not-a-folder': 'a file\n' });

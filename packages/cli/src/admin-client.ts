@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from './cli-error.js';
+import { quoteInput } from './terminal-text.js';
 
 /** Where the running gateway is and the key that opens its admin API. */
 export interface AdminConnection {
@@ -26,7 +27,7 @@ export async function resolveConnection(flags: ConnectionFlags, env: Record<stri
   const url = (flags.url ?? env['SWITCHYARD_URL'] ?? defaultUrl).replace(/\/+$/, '');
   // fetch refuses such a URL, and its refusal quoted the URL, password and all, on stderr.
   if (/^[^:/?#]+:\/\/[^/?#]*@/.test(url)) throw new CliError('--url must not hold a user name or password: the master key is what opens the admin API', 2);
-  if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`, 2);
+  if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`--url must be an http(s) URL, got ${quoteInput(url)}`, 2);
   const fromEnv = env['SWITCHYARD_MASTER_KEY'];
   if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: headerSafe(fromEnv, 'SWITCHYARD_MASTER_KEY') };
   const file = path.resolve(cwd, flags.masterKeyFile ?? defaultMasterKeyFile);

@@ -2,6 +2,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
+import { quoteInput, showInput, terminalLine } from './terminal-text.js';
 
 // Each command is imported when it runs: `keys` and `usage` are thin HTTP clients
 // and need not load the gateway, its plugins and their dependencies first.
@@ -45,26 +46,25 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return command || values.help ? 0 : 1;
   }
+  if (command !== 'start' && command !== 'validate') throw new CliError(`unknown command ${quoteInput(command)}`, 2, usage);
+  // `switchyard validate --port 99999` checked the file and said "valid": the flag was never looked at.
+  const stray = command === 'validate' ? (['port', 'host', 'workers'] as const).find((flag) => values[flag] !== undefined) : undefined;
+  if (stray !== undefined) {
+    throw new CliError(`validate takes no --${stray}: it is an option of start (validate checks the config file, server.${stray} in it included)`, 2);
+  }
   const extra = positionals[1];
-  if (extra !== undefined && (command === 'start' || command === 'validate')) {
+  if (extra !== undefined) {
     // `switchyard validate my.yaml` once checked the built-in defaults and said "valid".
-    const hint = /\.(ya?ml|json|[cm]?js)$/i.test(extra) ? ` (a config file is named with --config ${extra})` : '';
-    process.stderr.write(`switchyard: unexpected argument '${extra}'${hint}\n`);
-    return 2;
+    const hint = /\.(ya?ml|json|[cm]?js)$/i.test(extra) ? ` (a config file is named with --config ${showInput(extra)})` : '';
+    throw new CliError(`unexpected argument ${quoteInput(extra)}${hint}`, 2);
   }
   switch (command) {
     case 'start': {
       // Digits only: Number() would also take '', ' 80', '0x10' and '1e3'.
       const port = values.port === undefined ? undefined : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
-      if (port !== undefined && !(port >= 0 && port <= 65535)) {
-        process.stderr.write(`switchyard: --port must be an integer from 0 to 65535, got '${values.port}'\n`);
-        return 2;
-      }
+      if (port !== undefined && !(port >= 0 && port <= 65535)) throw new CliError(`--port must be an integer from 0 to 65535, got ${quoteInput(values.port!)}`, 2);
       // Empty (`--host "$HOST"` with HOST unset) would bind every interface.
-      if (values.host !== undefined && values.host.trim() === '') {
-        process.stderr.write(`switchyard: --host must name an address or a host, got '${values.host}'\n`);
-        return 2;
-      }
+      if (values.host !== undefined && values.host.trim() === '') throw new CliError(`--host must name an address or a host, got ${quoteInput(values.host)}`, 2);
       const { startCommand } = await import('./commands/start.js');
       return startCommand({
         ...(values.config !== undefined && { config: values.config }),
@@ -77,10 +77,12 @@ async function main(argv: string[]): Promise<number> {
       const { validateCommand } = await import('./commands/validate.js');
       return validateCommand({ ...(values.config !== undefined && { config: values.config }) });
     }
-    default:
-      process.stderr.write(`switchyard: unknown command '${command}'\n\n${usage}`);
-      return 2;
   }
+}
+
+/** One line to stderr, escaped and bounded (terminalLine), then a usage text as it is. */
+function printLine(message: string, after?: string): void {
+  process.stderr.write(`switchyard: ${terminalLine(message)}\n${after === undefined ? '' : `\n${after}`}`);
 }
 
 main(process.argv.slice(2))
@@ -90,7 +92,7 @@ main(process.argv.slice(2))
     },
     async (error: unknown) => {
       if (error instanceof CliError) {
-        process.stderr.write(`switchyard: ${error.message}\n`);
+        printLine(error.message, error.usage);
         process.exitCode = error.exitCode;
         return;
       }
@@ -103,18 +105,19 @@ main(process.argv.slice(2))
       const code = (error as { code?: unknown }).code;
       // Not every error's code is a string: a DOMException's is a number.
       if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
-        process.stderr.write(`switchyard: ${(error as Error).message}\n\n${usage}`);
+        // Node's words quote the option as typed.
+        printLine((error as Error).message, usage);
         process.exitCode = 2;
         return;
       }
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        process.stderr.write(`switchyard: ${(error as Error).message}: is another gateway already running?\n`);
+        printLine(`${(error as Error).message}: is another gateway already running?`);
         process.exitCode = 1;
         return;
       }
       if ((error as { code?: unknown }).code === 'storage_refused') {
         // The database's answer (a login refused, a database missing): its words, secrets redacted, no stack.
-        process.stderr.write(`switchyard: could not start: ${(error as Error).message}\n`);
+        printLine(`could not start: ${(error as Error).message}`);
         process.exitCode = 1;
         return;
       }
@@ -123,7 +126,7 @@ main(process.argv.slice(2))
         // system's words (ECONNREFUSED …), which name a host and never a password.
         const cause = (error as { cause?: unknown }).cause;
         const reason = cause instanceof Error ? `: ${cause.message.split('\n')[0]}` : '';
-        process.stderr.write(`switchyard: could not start: the storage cannot be reached${reason}\n`);
+        printLine(`could not start: the storage cannot be reached${reason}`);
         process.exitCode = 1;
         return;
       }

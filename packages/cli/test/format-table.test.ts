@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControlCharacters, formatTable } from '../src/format-table.js';
+import { formatTable } from '../src/format-table.js';
+import { escapeControlCharacters } from '../src/terminal-text.js';
 
 describe('formatTable', () => {
   it('pads each column to its widest cell, two spaces apart', () => {

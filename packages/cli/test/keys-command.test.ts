@@ -181,6 +181,70 @@ describe('switchyard keys', () => {
     }
   });
 
+  it('refuses a flag the action does not read (it was ignored: `keys list --name x` listed every key)', async () => {
+    const key = await createKey('--name', 'flags-check');
+    for (const [args, flag] of [
+      [['keys', 'list', '--name', 'x'], 'name'],
+      [['keys', 'show', key.key.id, '--budget', '5'], 'budget'],
+      [['keys', 'revoke', key.key.id, '--grace', '10m'], 'grace'],
+      [['keys', 'rotate', key.key.id, '--rpm', '5'], 'rpm'],
+      [['keys', 'create', '--name', 'x', '--limit', '5'], 'limit'],
+      [['keys', 'update', key.key.id, '--rpm', '5', '--include-revoked'], 'include-revoked'],
+      [['keys', 'audit', key.key.id, '--team', 't'], 'team'],
+    ] as const) {
+      const result = await cli([...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`switchyard: keys ${args[1]} does not take --${flag} (see switchyard keys --help)\n`);
+    }
+    // Nothing was changed on the way.
+    const shown = JSON.parse((await cli(['keys', 'show', key.key.id, '--json'])).stdout) as { key: { status: string; scope: Record<string, unknown> } };
+    expect(shown.key.status).toBe('active');
+    expect(shown.key.scope).toEqual({});
+    const both = await cli(['usage', '--json', '--format', 'csv']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe("switchyard: give --json or --format 'csv', not both\n");
+  });
+
+  it('quotes what was typed with its control characters written out, bounded, and a pasted key blanked', async () => {
+    // Each echoed a value as typed: an ESC sequence in it reached the terminal (cleared it, retitled it).
+    const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    const typed = '\u001b[2J\u001b]0;pwned\u0007\u009b31m';
+    const shown = '\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m';
+    const commandLines = [
+      ['keys', 'create', '--name', 'x', '--rpm', typed],
+      ['keys', 'create', '--name', 'x', '--budget', typed],
+      ['keys', 'show', 'key_1', typed],
+      ['keys', `explode${typed}`],
+      ['keys', 'create', `--${typed}`],
+      ['keys', 'list', '--url', `ftp://${typed}`],
+      ['usage', '--format', typed],
+      ['usage', typed],
+    ];
+    for (const args of commandLines) {
+      const result = await cli(args);
+      const label = JSON.stringify(args);
+      expect(result.code, label).toBe(2);
+      const [first] = result.stderr.split('\n');
+      expect(first, label).toMatch(/^switchyard: /);
+      expect(first, label).not.toMatch(terminalControls);
+      expect(first, label).toContain(shown);
+    }
+    // A gateway that cannot be reached is named by its URL, as typed.
+    const unreachable = await cli(['keys', 'list', '--url', `http://${typed}`]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).not.toMatch(terminalControls);
+    expect(unreachable.stderr).toContain(`http://${shown}`);
+
+    const long = await cli(['keys', 'create', '--name', 'x', '--rpm', `${'9'.repeat(20_000)}x`]);
+    expect(long.code).toBe(2);
+    expect(long.stderr.length).toBeLessThan(200);
+    expect(long.stderr).toMatch(/^switchyard: --rpm must be a number, got '9+…'\n$/);
+
+    const pasted = await cli(['keys', 'create', '--name', 'x', '--tpm', 'sk-proj-pasted0secret0123456789']);
+    expect(pasted.code).toBe(2);
+    expect(pasted.stderr).toBe("switchyard: --tpm must be a number, got '[REDACTED]'\n");
+  });
+
   it('finds the master key in a file, and says when the key is wrong or the gateway is down', async () => {
     await mkdir(path.join(cwd, '.switchyard'), { recursive: true });
     await writeFile(path.join(cwd, '.switchyard', 'master-key'), `${masterKey}\n`);

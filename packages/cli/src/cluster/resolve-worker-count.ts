@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../cli-error.js';
+import { quoteInput } from '../terminal-text.js';
 
 /** The most workers `--workers` takes on any machine: a typo's guard whatever the core count. */
 export const MAX_WORKERS = 256;
@@ -56,7 +57,7 @@ export function resolveWorkerCount(value: string | number | undefined, cores: ()
   const limit = maxWorkers(available);
   if (!Number.isInteger(count) || count < 1 || count > limit) {
     const bound = limit < MAX_WORKERS ? ` (${WORKERS_PER_CORE} per core, ${available} here)` : '';
-    throw new CliError(`--workers must be 'auto' or a whole number from 1 to ${limit}${bound}, got '${String(value).slice(0, 40)}'`, 2);
+    throw new CliError(`--workers must be 'auto' or a whole number from 1 to ${limit}${bound}, got ${quoteInput(String(value))}`, 2);
   }
   return count;
 }

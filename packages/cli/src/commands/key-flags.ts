@@ -1,4 +1,5 @@
 import { CliError } from '../cli-error.js';
+import { quoteInput } from '../terminal-text.js';
 
 /** The flags `keys create` and `keys update` share, as parseArgs returns them. */
 export interface KeyFlagValues {
@@ -83,6 +84,6 @@ function list(text: string): string[] {
 
 function number(text: string, flag: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new CliError(`${flag} must be a number, got '${text}'`, 2);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new CliError(`${flag} must be a number, got ${quoteInput(text)}`, 2);
   return value;
 }

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import type { AuditRecord, KeyRecord } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
-import { escapeControlCharacters, formatTable } from '../format-table.js';
+import { formatTable } from '../format-table.js';
+import { escapeControlCharacters, quoteInput, terminalJson } from '../terminal-text.js';
 import { keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
 
 export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke|rotate|audit> [ID] [options]
@@ -35,6 +36,21 @@ const options = {
   grace: { type: 'string' },
 } as const;
 
+type Flag = keyof typeof options;
+const keyFlags = Object.keys(keyFlagOptions) as Flag[];
+
+/** The flags each action reads besides --url, --master-key-file, --json and --help: any other is refused, not ignored. */
+const actionFlags: Readonly<Record<string, readonly Flag[]>> = {
+  create: keyFlags,
+  update: keyFlags,
+  list: ['team', 'project', 'tag', 'limit', 'cursor', 'include-revoked'],
+  show: [],
+  revoke: [],
+  rotate: ['grace'],
+  audit: [],
+};
+const everyActionFlags: readonly Flag[] = ['url', 'master-key-file', 'json', 'help'];
+
 /** `switchyard keys …`: a thin client of the admin API of a running gateway. */
 export async function keysCommand(args: string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
@@ -43,11 +59,16 @@ export async function keysCommand(args: string[], env: Record<string, string | u
     process.stdout.write(keysUsage);
     return values.help ? 0 : 2;
   }
-  if (extra.length > 0) throw new CliError(`unexpected argument '${extra[0]}'`, 2);
+  const accepted = Object.hasOwn(actionFlags, action) ? actionFlags[action]! : undefined;
+  if (accepted === undefined) throw new CliError(`unknown keys command ${quoteInput(action)}`, 2, keysUsage);
+  // `keys list --name x` listed every key, `keys show ID --budget 5` changed nothing: without a word.
+  const stray = (Object.keys(values) as Flag[]).find((flag) => !accepted.includes(flag) && !everyActionFlags.includes(flag));
+  if (stray !== undefined) throw new CliError(`keys ${action} does not take --${stray} (see switchyard keys --help)`, 2);
+  if (extra.length > 0) throw new CliError(`unexpected argument ${quoteInput(extra[0]!)}`, 2);
   const connection = await resolveConnection({ url: values.url, masterKeyFile: values['master-key-file'] }, env, cwd);
   const call = async (method: string, path: string, body?: unknown) => JSON.parse((await callAdmin(connection, method, path, body)).text) as Record<string, unknown>;
   const print = (answer: Record<string, unknown>, human: () => string) => {
-    process.stdout.write(values.json ? `${JSON.stringify(answer, null, 2)}\n` : human());
+    process.stdout.write(values.json ? `${terminalJson(answer)}\n` : human());
     return 0;
   };
   const keyPath = () => `/keys/${encodeURIComponent(requireId(action, id))}`;
@@ -60,7 +81,7 @@ export async function keysCommand(args: string[], env: Record<string, string | u
       return print(answer, () => describeSecret('Created', answer));
     }
     case 'list': {
-      if (id !== undefined) throw new CliError(`unexpected argument '${id}'`, 2);
+      if (id !== undefined) throw new CliError(`unexpected argument ${quoteInput(id)}`, 2);
       const answer = await call('GET', `/keys${listQuery(values)}`);
       return print(answer, () => describeList(answer as { data: KeyRecord[]; next_cursor: string | null }));
     }
@@ -83,7 +104,7 @@ export async function keysCommand(args: string[], env: Record<string, string | u
       return print(answer, () => describeAudit((answer as { data: AuditRecord[] }).data));
     }
     default:
-      throw new CliError(`unknown keys command '${action}'\n\n${keysUsage}`, 2);
+      throw new CliError(`unknown keys command ${quoteInput(action)}`, 2, keysUsage);
   }
 
   function printKey(answer: Record<string, unknown>): number {
@@ -126,7 +147,7 @@ function describeList(answer: { data: KeyRecord[]; next_cursor: string | null })
     key.scope.budget ? `$${key.scope.budget.limit_usd}/${key.scope.budget.period}` : '-',
     key.expires_at ?? '-',
   ]);
-  const more = answer.next_cursor ? `\nMore keys: --cursor ${answer.next_cursor}\n` : '';
+  const more = answer.next_cursor ? `\nMore keys: --cursor ${escapeControlCharacters(answer.next_cursor)}\n` : '';
   if (rows.length === 0) return 'No keys.\n';
   return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'SPENT', 'BUDGET', 'EXPIRES'], rows) + more;
 }

@@ -3,6 +3,7 @@ import type { UsageRecordRow } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
+import { escapeControlCharacters, quoteInput, terminalJson } from '../terminal-text.js';
 
 export const usageUsage = `Usage: switchyard usage [options]
 
@@ -32,9 +33,11 @@ export async function usageCommand(args: string[], env: Record<string, string | 
     process.stdout.write(usageUsage);
     return 0;
   }
-  if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'`, 2);
+  if (positionals.length > 0) throw new CliError(`unexpected argument ${quoteInput(positionals[0]!)}`, 2);
+  // `--json --format csv` printed JSON without a word.
+  if (values.json && values.format !== undefined && values.format !== 'json') throw new CliError(`give --json or --format ${quoteInput(values.format)}, not both`, 2);
   const format = values.json ? 'json' : values.format;
-  if (format !== undefined && format !== 'csv' && format !== 'json') throw new CliError(`--format must be csv or json, got '${format}'`, 2);
+  if (format !== undefined && format !== 'csv' && format !== 'json') throw new CliError(`--format must be csv or json, got ${quoteInput(format)}`, 2);
 
   const query = new URLSearchParams();
   if (values['group-by'] !== undefined) query.set('group_by', values['group-by']);
@@ -50,12 +53,12 @@ export async function usageCommand(args: string[], env: Record<string, string | 
     return 0;
   }
   const report = JSON.parse(answer.text) as { group_by: string; from: string; to: string; data: UsageRecordRow[] };
-  process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : describeUsage(report));
+  process.stdout.write(format === 'json' ? `${terminalJson(report)}\n` : describeUsage(report));
   return 0;
 }
 
 function describeUsage(report: { group_by: string; from: string; to: string; data: UsageRecordRow[] }): string {
-  const window = `Usage by ${report.group_by}, ${report.from} to ${report.to}\n\n`;
+  const window = escapeControlCharacters(`Usage by ${report.group_by}, ${report.from} to ${report.to}`) + '\n\n';
   if (report.data.length === 0) return `${window}No requests.\n`;
   const rows = report.data.map((row) => [
     row.group,

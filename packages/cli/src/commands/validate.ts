@@ -1,5 +1,6 @@
 import { checkGatewayConfig, readConfigFile } from '@switchyard/core';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
+import { escapeControlCharacters } from '../terminal-text.js';
 
 /** `switchyard validate`: checks a config and every plugin's options without serving. */
 export async function validateCommand(options: { config?: string }): Promise<number> {
@@ -10,7 +11,8 @@ export async function validateCommand(options: { config?: string }): Promise<num
     ...(file.sourceText !== undefined && { configSource: file.sourceText }),
   });
   const providers = Object.keys(config.providers).join(', ');
-  process.stdout.write(`${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}\n`);
+  const summary = `${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}`;
+  process.stdout.write(`${escapeControlCharacters(summary)}\n`);
   return 0;
 }
 

@@ -1,0 +1,63 @@
+import { redactSecrets } from '@switchyard/core';
+
+/**
+ * C0 controls, DEL and C1 controls: bytes a terminal acts on instead of showing; and the
+ * Unicode line separators and bidirectional controls, which break a line or reorder what it shows.
+ */
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const namedEscapes: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A text as it is safe to print: every control character written out visibly (`\x1b`,
+ * `\n`, `\u202e`), so what a user typed or stored cannot move the cursor, recolour, retitle or
+ * clear the terminal, or break a line in two.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(controlCharacters, (character) => {
+    const code = character.charCodeAt(0);
+    return namedEscapes[character] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** The most characters of a value a message quotes; a longer one is cut and ends in `…`. */
+export const maxQuotedLength = 64;
+
+/** The most characters of one message line; past it the line is cut and ends in `…`. */
+export const maxMessageLength = 1000;
+
+function cut(text: string, max: number): string {
+  const characters = Array.from(text);
+  return characters.length > max ? `${characters.slice(0, max).join('')}…` : text;
+}
+
+/**
+ * A value the user gave (a flag's value, an argument, a name), quoted for a message: a key pasted
+ * where a name goes blanked, control characters written out, at most {@link maxQuotedLength}
+ * characters of it. Every CLI message that quotes input quotes it with this.
+ */
+export function quoteInput(value: string): string {
+  return `'${showInput(value)}'`;
+}
+
+/** {@link quoteInput} without the quotes: for a value shown as part of a command to type. */
+export function showInput(value: string): string {
+  return escapeControlCharacters(cut(redactSecrets(value), maxQuotedLength));
+}
+
+/**
+ * A whole message line as it goes to the terminal (bin.ts writes every one-line error through
+ * this): for texts that embed input without {@link quoteInput}, such as node's parseArgs errors
+ * or the gateway's refusals, which quote the id that was sent.
+ */
+export function terminalLine(message: string): string {
+  return escapeControlCharacters(cut(redactSecrets(message), maxMessageLength));
+}
+
+/**
+ * JSON for the terminal: JSON.stringify writes C0 controls as `\u001b` but DEL, C1 controls
+ * (`\u009b` is a CSI) and the bidirectional controls as they are; these too are escaped,
+ * which any JSON reader reads back the same.
+ */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
