@@ -151,6 +151,19 @@ describe('what a command line or a config quotes back', () => {
   });
 });
 
+describe('an empty config file', () => {
+  it('start --config empty.yaml and validate refuse it in one line, exit 1, and serve nothing (it ran on the built-in defaults)', async () => {
+    const cwd = await folderWith({ 'empty.yaml': '', 'switchyard.config.yaml': '# filled in later\n' });
+    const reason = 'cannot read config: the file holds no settings (it is empty, or only comments): a config file that says nothing is most likely a mistake; write {} in it to run on the built-in defaults';
+    for (const [args, name] of [[['start', '--port', '0', '--config', 'empty.yaml'], 'empty.yaml'], [['start', '--port', '0'], 'switchyard.config.yaml'], [['validate'], 'switchyard.config.yaml']] as const) {
+      const result = await runCli([...args], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout, args.join(' ')).toBe('');
+      expect(result.stderr, args.join(' ')).toBe(`switchyard: the configuration has 1 problem:\n  ${name} (top level): ${reason}\n`);
+    }
+  });
+});
+
 describe('the data folder', () => {
   it('a server.data_dir that is a file: one line naming it, exit 2, no stack trace, with or without a master key', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  data_dir: not-a-folder\n', 'not-a-folder': 'a file\n' });

@@ -128,6 +128,69 @@ describe('loadConfig', () => {
     expect(error.formatLines()[0]).toMatch(/^deep\.json:1 providers\.mock\.x(\[0\])+: nested deeper than 64 levels$/);
   });
 
+  it('YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`) merge the anchored maps; keys written beside them win', async () => {
+    // `<<` was read as a key of its own: refused where the schema lists the keys, kept as a key named "<<" elsewhere.
+    const cwd = await folderWith({
+      'switchyard.config.yaml': [
+        'server: &server',
+        '  host: 127.0.0.1',
+        '  port: 4100',
+        'providers:',
+        '  mock: &slow { chunk_delay_ms: 50, models: [echo] }',
+        '  fast:',
+        '    <<: *slow',
+        '    use: mock',
+        '    chunk_delay_ms: 1',
+        '  both:',
+        '    <<: [{ chunk_delay_ms: 7 }, *slow, *server]',
+        '    use: mock',
+      ].join('\n'),
+    });
+    const { config } = await loadConfig({ cwd, env: {} });
+    expect(config.providers['fast']).toEqual({ chunk_delay_ms: 1, models: ['echo'], use: 'mock' });
+    // The first map of a list wins over later ones.
+    expect(config.providers['both']).toEqual({ chunk_delay_ms: 7, models: ['echo'], host: '127.0.0.1', port: 4100, use: 'mock' });
+    expect(config.server.port).toBe(4100);
+  });
+
+  it('merge keys stay within the alias bounds: an expansion that doubles at every level, or a map merged into itself, is one problem, not memory', async () => {
+    const doubling = ['providers:', '  mock:', '    l0: &l0 { a: 1, b: 2 }'];
+    for (let level = 1; level <= 40; level++) doubling.push(`    l${level}: &l${level} { x: { <<: *l${level - 1} }, y: { <<: *l${level - 1} } }`);
+    const selfMerge = ['providers:', '  mock: &self', '    chunk_delay_ms: 1', '    nested:', '      <<: *self'];
+    for (const lines of [doubling, selfMerge]) {
+      const cwd = await folderWith({ 'switchyard.config.yaml': lines.join('\n') });
+      const error = await configError(loadConfig({ cwd, env: {} }));
+      expect(error.formatLines()).toEqual([
+        'switchyard.config.yaml (top level): cannot read config: YAML aliases and merge keys (<<) repeat a part more than 100 times in all, or a map is merged into itself; a config is read as a tree',
+      ]);
+    }
+  });
+
+  it('an empty config file named with --config (0 bytes, blank, only comments, a null document) is refused, not run on the built-in defaults', async () => {
+    const message = 'cannot read config: the file holds no settings (it is empty, or only comments): a config file that says nothing is most likely a mistake; write {} in it to run on the built-in defaults';
+    for (const [name, text] of [['empty.yaml', ''], ['blank.yaml', '  \n\n'], ['comments.yaml', '# the settings go here\n'], ['dashes.yaml', '---\n'], ['null.yaml', '~\n'], ['empty.json', ''], ['null.json', 'null']]) {
+      const cwd = await folderWith({ [name!]: text! });
+      const error = await configError(loadConfig({ cwd, file: name!, env: {} }));
+      expect(error.formatLines(), name).toEqual([`${name} (top level): ${message}`]);
+    }
+    // `{}` says "the defaults" in so many words.
+    const cwd = await folderWith({ 'defaults.yaml': '{}\n' });
+    expect((await loadConfig({ cwd, file: 'defaults.yaml', env: {} })).config.server.port).toBe(4000);
+  });
+
+  it('an empty config file found without --config is refused too, not skipped for the next name or the defaults', async () => {
+    // It was skipped: the next name found (.switchyardrc.json) served, or the built-in defaults did.
+    const shadowing = await folderWith({ 'switchyard.config.yaml': '# to do\n', '.switchyardrc.json': '{"server": {"port": 4321}}' });
+    const alone = await folderWith({ 'switchyard.config.yml': '' });
+    for (const [cwd, name] of [[shadowing, 'switchyard.config.yaml'], [alone, 'switchyard.config.yml']] as const) {
+      const error = await configError(loadConfig({ cwd, env: {} }));
+      expect(error.formatLines()[0]).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')} \\(top level\\): cannot read config: the file holds no settings`));
+    }
+    // A package.json without a "switchyard" key is no config: the search goes on, past it, to the defaults.
+    const project = await folderWith({ 'package.json': '{"name": "app"}' });
+    expect((await loadConfig({ cwd: project, env: {} })).file).toBeUndefined();
+  });
+
   it('a file that does not parse is named with its line, whether found or given', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  port: 4000\nserver: {}\n' });
     const found = await configError(loadConfig({ cwd, env: {} }));

@@ -35,10 +35,15 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
 }
 
-// The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed.
+/** How many copies YAML aliases and merge keys may make in all: the `yaml` package's own bound, named here. */
+const maxAliasCount = 100;
+
+// The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed. Merge keys
+// (`<<: *defaults`, YAML 1.1's, which users write) merge: `<<` was read as a key of its own. A merge
+// copies its map as an alias does and counts against the same bound (maxAliasCount).
 const loadYaml: Loader = (_file, content) => {
   try {
-    const document = parseDocument(content);
+    const document = parseDocument(content, { merge: true });
     if (document.errors[0]) throw document.errors[0];
     // A warning is a tag it does not know (`api_key: !vault sk-…`): yaml's own parse() printed it with
     // the file's line, key and all, through process.emitWarning, and read the value as plain text.
@@ -47,9 +52,16 @@ const loadYaml: Loader = (_file, content) => {
       const line = warning.linePos?.[0].line;
       throw new UnreadableConfig(`${firstLine(warning.message)} (a config is plain YAML: give a secret as \${VAR})`, line);
     }
-    return document.toJS() as unknown;
+    // Only comments, `---` or `~`: empty (undefined), as a blank file is, not "no config here" (null).
+    return (document.toJS({ maxAliasCount }) as unknown) ?? undefined;
   } catch (error) {
     if (error instanceof UnreadableConfig) throw error;
+    if (error instanceof ReferenceError && /^Excessive alias count/.test(error.message)) {
+      throw new UnreadableConfig(
+        `YAML aliases and merge keys (<<) repeat a part more than ${maxAliasCount} times in all, or a map is merged into itself; a config is read as a tree`,
+        undefined,
+      );
+    }
     const hint = unquotedReferenceHint(content, (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]);
     if (hint) (error as Error).message = (error as Error).message.replace(/:?\n[\s\S]*$|$/, `; ${hint}`);
     throw error;
@@ -81,9 +93,11 @@ class UnreadableConfig extends Error {
 
 // JSON.parse, not cosmiconfig's own loader: that one's first line is "JSON Error in <path>:"
 // and the reason came after it, so a broken switchyard.config.json was reported without one.
-const loadJson: Loader = (_file, content) => {
+const loadJson: Loader = (file, content) => {
   try {
-    return JSON.parse(content) as unknown;
+    const value = JSON.parse(content) as unknown;
+    // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key by cosmiconfig.
+    return value === null && path.basename(file) !== 'package.json' ? undefined : value;
   } catch (error) {
     const position = /at position (\d+)/.exec((error as Error).message)?.[1];
     const line = position === undefined ? undefined : content.slice(0, Number(position)).split('\n').length;
@@ -107,6 +121,9 @@ function unreadableReason(error: unknown): { reason: string; line: number | unde
   return { reason, line };
 }
 
+const emptyFileReason =
+  'the file holds no settings (it is empty, or only comments): a config file that says nothing is most likely a mistake; write {} in it to run on the built-in defaults';
+
 /** A config file as read, before any check. */
 export interface ConfigFile {
   /** The parsed content; `{}` when no file was found. */
@@ -128,6 +145,8 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
   const explorer = cosmiconfig('switchyard', {
     searchPlaces: configSearchPlaces,
     searchStrategy: 'none',
+    // An empty file found is reported, not skipped for the next name or the built-in defaults.
+    ignoreEmptySearchPlaces: false,
     loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml, '.json': loadJson },
   });
   let found: { config: unknown; filepath: string } | null;
@@ -142,6 +161,11 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
     throw new ConfigError([{ path: '', message: `cannot read config: ${reason}`, ...(line !== undefined && { line }) }], path.relative(cwd, where) || where);
   }
   const displayName = found ? path.relative(cwd, found.filepath) || found.filepath : undefined;
+  if (found && (found as { isEmpty?: boolean }).isEmpty) {
+    // Named or found, a file that says nothing is most likely one cut short or not saved yet: serving the
+    // built-in defaults (the mock provider) in its place would hide that.
+    throw new ConfigError([{ path: '', message: `cannot read config: ${emptyFileReason}` }], displayName);
+  }
   const sourceText = found && !found.filepath.endsWith('package.json') ? await readFile(found.filepath, 'utf8') : undefined;
   return { raw: found?.config ?? {}, file: displayName, sourceText };
 }
