@@ -47,3 +47,37 @@ describe('the cluster primary with workers that keep crashing', () => {
     expect([...outcome.stdout.matchAll(/"backoffMs":(\d+)/g)].map((m) => Number(m[1]))).toEqual([100, 200, 400]);
   }, 90_000);
 });
+
+describe('the cluster primary with workers that cannot listen', () => {
+  it('stops, and rejects with the one line a worker gave (its port was taken), once for all of them', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-cannot-listen-'));
+    const reportModule = pathToFileURL(path.join(path.dirname(cliPath), 'cluster', 'worker-start-failure.js')).href;
+    const worker = path.join(dir, 'worker.mjs');
+    // What a worker of `switchyard start` does when its listen meets EADDRINUSE: tell the primary, then exit 1.
+    await writeFile(worker, `
+      import { tellPrimaryWhyNotStarted } from ${JSON.stringify(reportModule)};
+      const told = await tellPrimaryWhyNotStarted('cannot listen on 127.0.0.1:4000: the address is already in use (is another gateway running?)');
+      process.stdout.write('told ' + told + '\\n');
+      process.exit(1);
+    `);
+    const primary = path.join(dir, 'primary.mjs');
+    await writeFile(primary, `
+      import cluster from 'node:cluster';
+      import { createLogger } from ${JSON.stringify(coreModule)};
+      import { runClusterPrimary } from ${JSON.stringify(primaryModule)};
+      cluster.setupPrimary({ exec: ${JSON.stringify(worker)} });
+      runClusterPrimary({
+        workers: 3, logger: createLogger({ level: 'silent' }), workerEnv: {}, stopTimeoutMs: 5000,
+        onAllListening: () => undefined,
+      }).then(
+        (code) => process.stdout.write('resolved ' + code + '\\n'),
+        (error) => process.stdout.write('rejected ' + error.name + ': ' + error.message + '\\n'),
+      );
+    `);
+    const { stdout } = await run(process.execPath, [primary], { timeout: 60_000 });
+    const lines = stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('rejected CliError: cannot listen on 127.0.0.1:4000: the address is already in use (is another gateway running?)');
+    expect(lines).toContain('told true');
+    expect(lines.filter((line) => !line.startsWith('told'))).toHaveLength(1);
+  }, 60_000);
+});

@@ -300,6 +300,55 @@ describe('switchyard start --workers 2: stopping', () => {
   }, 60_000);
 });
 
+describe('the port taken between the primary\'s check and the workers\' listen', () => {
+  it('the primary exits 1 with the one line the check gives, no worker left running, no secret printed', async () => {
+    const cwd = await configFolder();
+    const env = marked.next();
+    // In the primary only: when the probe of checkAddressFree lets the port go, the port is taken
+    // again before the check returns, so every worker's listen meets EADDRINUSE. The race, made certain.
+    const takeAfterCheck = path.join(cwd, 'take-after-check.mjs');
+    await writeFile(
+      takeAfterCheck,
+      `import cluster from 'node:cluster';
+       import net from 'node:net';
+       if (cluster.isPrimary) {
+         const close = net.Server.prototype.close;
+         let taken = false;
+         net.Server.prototype.close = function (callback) {
+           const address = this.address();
+           if (taken || address === null || typeof address !== 'object') return close.call(this, callback);
+           taken = true;
+           return close.call(this, (error) => {
+             net.createServer().unref().listen(address.port, address.address, () => callback?.(error));
+           });
+         };
+       }`,
+    );
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise((resolve) => blocker.close(resolve));
+    const child = spawn(process.execPath, ['--import', pathToFileURL(takeAfterCheck).href, cliPath, 'start', '--port', String(port), '--workers', '2'], {
+      cwd,
+      env: { ...process.env, ...env, SWITCHYARD_MASTER_KEY: masterKey },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    expect(await exited).toBe(1);
+    expect(marked.pids(env)).toEqual([]);
+    await closed;
+    // Once, by the primary: not once per worker, and no stack.
+    expect(stderr).toBe(`switchyard: cannot listen on 127.0.0.1:${port}: the address is already in use (is another gateway running?)\n`);
+    expect(stdout).toMatch(/starting 2 workers/);
+    expect(stdout).not.toMatch(/starting a replacement|did not stop cleanly/);
+    expectNoSecrets(stdout, stderr);
+  }, 60_000);
+});
+
 describe('the cluster primary with a worker that hangs in its drain', () => {
   it('SIGKILLs it after stopTimeoutMs (a second SIGTERM does not cut that short) and exits 1', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-hung-drain-'));

@@ -92,6 +92,14 @@ main(process.argv.slice(2))
     },
     async (error: unknown) => {
       if (error instanceof CliError) {
+        // A cluster worker that cannot listen tells its primary, which says it once for all of them.
+        if (cluster.isWorker) {
+          const [{ ListenFailure }, { tellPrimaryWhyNotStarted }] = await Promise.all([import('./listen-failure.js'), import('./cluster/worker-start-failure.js')]);
+          if (error instanceof ListenFailure && (await tellPrimaryWhyNotStarted(error.message))) {
+            process.exitCode = error.exitCode;
+            return;
+          }
+        }
         printLine(error.message, error.usage);
         process.exitCode = error.exitCode;
         return;

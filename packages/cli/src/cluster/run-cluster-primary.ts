@@ -1,5 +1,7 @@
 import type { Logger } from '@switchyard/core';
 import cluster, { type Worker } from 'node:cluster';
+import { CliError } from '../cli-error.js';
+import { whyNotStarted } from './worker-start-failure.js';
 
 export interface ClusterPrimaryOptions {
   workers: number;
@@ -25,7 +27,9 @@ const maxBackoffMs = 5000;
  * off, and giving up with a clear log when they keep crashing), and on
  * SIGTERM/SIGINT tells every worker to drain — each runs the single-process
  * shutdown — and resolves with the exit code once all are gone (0 when every one
- * stopped cleanly), killing any still running after `stopTimeoutMs`.
+ * stopped cleanly), killing any still running after `stopTimeoutMs`. When it stops because a worker
+ * could not start (or kept crashing) and that worker said why (its port was taken after the
+ * primary's check), it rejects with that line as a CliError: said once, not by every worker.
  */
 export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<number> {
   const { logger } = options;
@@ -40,8 +44,27 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   let failed = false;
   /** A worker that served did not drain and exit 0 (one that failed to start is reported as that). */
   let unclean = false;
+  /** Why each worker that told the primary could not start. */
+  const reasons = new Map<number, string>();
+  /** The worker whose failure stops the cluster (it could not start, or was the crash too many). */
+  let stoppedBy: Worker | undefined;
+  /** Workers whose IPC channel is still open: a report sent just before a worker exits is read once it closes. */
+  const openChannels = new Set<Worker>();
+  let onChannelsClosed: (() => void) | undefined;
   let resolveExit: (code: number) => void = () => undefined;
-  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let rejectExit: (error: Error) => void = () => undefined;
+  const exited = new Promise<number>((resolve, reject) => {
+    resolveExit = resolve;
+    rejectExit = reject;
+  });
+  const finish = () => {
+    onChannelsClosed = () => {
+      const reason = stoppedBy === undefined ? undefined : reasons.get(stoppedBy.id);
+      if (reason !== undefined) rejectExit(new CliError(reason));
+      else resolveExit(failed ? 1 : 0);
+    };
+    if (openChannels.size === 0) onChannelsClosed();
+  };
 
   // A worker told to stop while it still loads dies of the signal (its handler is not in place
   // yet): it had nothing to drain, so that is a clean stop, not a failure.
@@ -50,7 +73,17 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   const fork = () => {
     const worker = cluster.fork(options.workerEnv);
     live.add(worker);
+    openChannels.add(worker);
+    worker.once('disconnect', () => {
+      openChannels.delete(worker);
+      if (openChannels.size === 0) onChannelsClosed?.();
+    });
   };
+
+  cluster.on('message', (worker, message: unknown) => {
+    const reason = whyNotStarted(message);
+    if (reason !== undefined && !reasons.has(worker.id)) reasons.set(worker.id, reason);
+  });
 
   const stopAll = (reason: string, signal: NodeJS.Signals = 'SIGTERM') => {
     if (stopping) return;
@@ -66,7 +99,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
       for (const worker of live) worker.process.kill('SIGKILL');
     }, options.stopTimeoutMs);
     deadline.unref();
-    if (live.size === 0) resolveExit(failed ? 1 : 0);
+    if (live.size === 0) finish();
   };
 
   cluster.on('listening', (worker, address) => {
@@ -92,7 +125,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
       }
       if (live.size === 0) {
         logger.info({ failed }, unclean ? 'stopped; a worker did not stop cleanly' : 'stopped');
-        resolveExit(failed ? 1 : 0);
+        finish();
       }
       return;
     }
@@ -101,6 +134,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
       // on a retry either: stop the others and report it.
       logger.error({ workerId: worker.id, code, signal }, 'a worker failed to start; stopping');
       failed = true;
+      stoppedBy = worker;
       stopAll('a worker failed to start');
       return;
     }
@@ -113,6 +147,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
         `workers keep crashing (${crashes.length} within ${crashWindowMs / 1000} s): giving up and stopping`,
       );
       failed = true;
+      stoppedBy = worker;
       stopAll('crash loop');
       return;
     }

@@ -315,6 +315,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   const { masterKey } = start;
   shareConfigWithWorkers(start.loaded);
   logger.info({ workers }, `starting ${workers} workers`);
+  // A worker's reason for not starting comes back as a CliError, printed once; the log is flushed either way.
   const code = await runClusterPrimary({
     workers,
     logger,
@@ -330,7 +331,6 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
           'It will not be shown again. Set SWITCHYARD_MASTER_KEY to use your own.\n\n',
       );
     },
-  });
-  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  }).finally(() => new Promise<void>((resolve) => logger.flush(() => resolve())));
   return code;
 }
