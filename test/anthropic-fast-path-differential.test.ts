@@ -241,3 +241,139 @@ describe('a message without a stop reason reaches the client as the translated p
     expect(viaFast.record).toEqual(viaTranslated.record);
   });
 });
+
+describe('a streamed block field of the wrong type reaches the client as the translated path writes it (docs/fast-path.md)', () => {
+  type Event = [string, unknown];
+  const recorded = [...readFixture('anthropic', 'stream.txt').matchAll(/^event: (.+)\ndata: (.+)$/gm)].map(([, name, data]) => [name!, JSON.parse(data!)] as Event);
+  /** stream.txt (its message_start, message_delta with stop_reason tool_use, usage) with these content events. */
+  const streamOf = (content: Event[]) =>
+    [recorded.find(([name]) => name === 'message_start')!, ...content, ...recorded.filter(([name]) => name === 'message_delta' || name === 'message_stop')]
+      .map(([name, data]) => `event: ${name}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
+      .join('');
+  const start = (index: unknown, block: unknown): Event => ['content_block_start', { type: 'content_block_start', index, content_block: block }];
+  const delta = (index: unknown, value: unknown): Event => ['content_block_delta', { type: 'content_block_delta', index, delta: value }];
+  const stop = (index: unknown): Event => ['content_block_stop', { type: 'content_block_stop', index }];
+  const text = (index: unknown, value: string): Event[] => [start(index, { type: 'text', text: '' }), delta(index, { type: 'text_delta', text: value }), stop(index)];
+  const json = (index: unknown, value: unknown): Event => delta(index, { type: 'input_json_delta', partial_json: value });
+  const call = (index: unknown, block: Record<string, unknown>, ...fragments: unknown[]): Event[] => [
+    start(index, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {}, ...block }),
+    ...fragments.map((fragment) => json(index, fragment)),
+    stop(index),
+  ];
+  const city = '{"city":"Paris"}';
+  const weather = { id: 'toolu_2', name: 'get_weather', input: { city: 'Paris' } };
+  /** A call of its own after the case's blocks, at `index`: it must reach the client whole, whatever came before. */
+  const nextCall = (index: unknown) => call(index, { id: 'toolu_2' }, '{"city":', '"Paris"}');
+
+  interface Case {
+    name: string;
+    content: Event[];
+    /** What the SDK must read on both paths: the text of the text blocks, and the tool calls. */
+    text: string;
+    calls: Array<{ id: string; name: string; input: unknown }>;
+  }
+  const cases: Case[] = [
+    ...[5, '', null, { a: 1 }, undefined].map((name) => ({
+      name: `a tool name of ${JSON.stringify(name) ?? 'none'}: the call is left out, the later blocks numbered after it`,
+      content: [...text(0, 'Hi'), ...call(1, { name }, '{"a":1}'), ...nextCall(2), ...text(3, ' there')],
+      text: 'Hi there',
+      calls: [weather],
+    })),
+    ...[5, { a: 1 }, null, undefined].map((id) => ({
+      name: `a tool id of ${JSON.stringify(id) ?? 'none'}: written ""`,
+      content: [...call(0, { id }, city), ...nextCall(1)],
+      text: '',
+      calls: [{ id: '', name: 'get_weather', input: { city: 'Paris' } }, weather],
+    })),
+    ...[city, 5, null, [1], true].map((input) => ({
+      name: `a tool input of ${JSON.stringify(input)} with no fragments after it: written {}`,
+      content: [...call(0, { input }), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: {} }, weather],
+    })),
+    {
+      name: 'a tool input of JSON text, then its fragments: the fragments make the input',
+      content: [...call(0, { input: '{"x":1}' }, '{"city":', '"Lyon"}'), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } }, weather],
+    },
+    {
+      name: 'partial JSON of 5, {}, null or none: not written',
+      content: [...call(0, {}, '{"city":', 5, { a: 1 }, null, undefined, '"Lyon"}')],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } }],
+    },
+    ...[null, 5, 'x', [1], {}, { type: 5 }].map((block) => ({
+      name: `a content block of ${JSON.stringify(block)}: left out, the later blocks numbered after it`,
+      content: [...text(0, 'Hi'), start(1, block), json(1, '{"a":1}'), delta(1, { type: 'text_delta', text: 'no' }), stop(1), ...nextCall(2), ...text(3, ' there')],
+      text: 'Hi there',
+      calls: [weather],
+    })),
+    {
+      name: 'block indices of "x", 1e300, -1, "1" and none: numbered in order',
+      content: [...text('x', 'Hi'), ...call(1e300, {}, city), ...text(-1, ' there'), ...call('1', { id: 'toolu_2' }, '{"city":"Nice"}'), start(undefined, { type: 'text', text: '' }), delta(4, { type: 'text_delta', text: '!' })],
+      text: 'Hi there!',
+      calls: [
+        { id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+        { id: 'toolu_2', name: 'get_weather', input: { city: 'Nice' } },
+      ],
+    },
+    {
+      name: 'a delta that is null, 5 or a list: not written',
+      content: [start(0, { type: 'text', text: '' }), delta(0, null), delta(0, 5), delta(0, [1]), delta(0, { type: 'text_delta', text: 'Hi' }), stop(0), ...nextCall(1)],
+      text: 'Hi',
+      calls: [weather],
+    },
+    {
+      name: 'a delta or stop of a block that was left out, or never started: not written',
+      content: [...call(0, { name: 5 }), json(0, '{"a":1}'), ...nextCall(1), json(7, '{"b":1}'), delta(0, { type: 'text_delta', text: 'no' }), stop(7)],
+      text: '',
+      calls: [weather],
+    },
+  ];
+
+  /** What a client reads: all text blocks' text, the tool calls, the stop reason, usage, id and model. */
+  const read = (message: Anthropic.Message) => ({
+    id: message.id,
+    model: message.model,
+    stopReason: message.stop_reason,
+    text: message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join(''),
+    calls: message.content.flatMap((block) => (block.type === 'tool_use' ? [{ id: block.id, name: block.name, input: block.input }] : [])),
+    usage: view(message).usage,
+  });
+
+  it.each(cases)('$name', async ({ content, text: expectedText, calls }) => {
+    const body = streamOf(content);
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaTranslated = await ask(translated, true);
+    replay.play({ body, contentType: 'text/event-stream', splits: [17, 301, 302, 900] });
+    const viaFast = await ask(fast, true);
+    expect(read(viaFast.message)).toEqual(read(viaTranslated.message));
+    expect(read(viaFast.message)).toMatchObject({ text: expectedText, calls, stopReason: 'tool_use' });
+    expect(viaFast.record).toEqual(viaTranslated.record);
+
+    // The bytes on the fast path: blocks numbered 0, 1, 2 … in order, every delta and stop naming one started, a tool_use typed.
+    replay.play({ body, contentType: 'text/event-stream' });
+    const raw = await postStream(fast);
+    expect(raw.path).toBe('fast');
+    let started = 0;
+    for (const block of raw.text.split('\n\n').filter(Boolean)) {
+      const name = /^event: (.*)$/m.exec(block)![1];
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { index?: unknown; content_block?: Record<string, unknown>; delta?: unknown };
+      if (name === 'content_block_start') {
+        expect(data.index).toBe(started++);
+        // A block the translated path leaves out (not an object, no type) is not written.
+        expect(typeof data.content_block === 'object' && data.content_block !== null && typeof data.content_block['type'] === 'string').toBe(true);
+        if (data.content_block!['type'] === 'tool_use') {
+          expect(typeof data.content_block!['id']).toBe('string');
+          expect(data.content_block!['name']).toEqual(expect.any(String));
+          expect(data.content_block!['input']).toEqual({});
+        }
+      } else if (name === 'content_block_delta' || name === 'content_block_stop') {
+        expect(Number.isInteger(data.index) && (data.index as number) < started).toBe(true);
+        if (name === 'content_block_delta') expect(typeof data.delta === 'object' && data.delta !== null && !Array.isArray(data.delta)).toBe(true);
+      }
+    }
+    expect(started).toBeGreaterThan(0);
+  });
+});

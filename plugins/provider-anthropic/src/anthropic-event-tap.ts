@@ -1,4 +1,4 @@
-import { mayHoldMistypedAnthropicText, mayLackAnthropicText, type ServerSentEvent } from '@switchyard/core';
+import { mayHoldMistypedAnthropicText, mayHoldNonObjectDelta, mayLackAnthropicText, type ServerSentEvent } from '@switchyard/core';
 import { isExactBlockDelta } from './block-delta-event.js';
 
 /**
@@ -11,10 +11,12 @@ import { isExactBlockDelta } from './block-delta-event.js';
  * a text of the wrong type (`"text":{}`), and one of a kind that holds text
  * (`text_delta` …) unless it is in Anthropic's exact shape, which holds it: one
  * without it (`{"type":"text_delta"}`) is not written by the fast path's encoder, as
- * the translated path writes nothing for it (mayHoldMistypedAnthropicText, mayLackAnthropicText).
+ * the translated path writes nothing for it (mayHoldMistypedAnthropicText, mayLackAnthropicText);
+ * and a delta that may not be an object (mayHoldNonObjectDelta), which is not written either.
  */
 export function isContentOnlyEvent(event: ServerSentEvent): boolean {
   const data = event.data;
   if (event.event !== 'content_block_delta' || mayHoldMistypedAnthropicText.test(data)) return false;
-  return !mayLackAnthropicText.test(data) || isExactBlockDelta(data);
+  // A delta of another kind is read only when it may not be an object (`"delta":null`), which is not written.
+  return mayLackAnthropicText.test(data) ? isExactBlockDelta(data) : !mayHoldNonObjectDelta.test(data);
 }

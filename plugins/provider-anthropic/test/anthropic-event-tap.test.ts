@@ -52,6 +52,16 @@ describe('isContentOnlyEvent', () => {
     expect(isContentOnlyEvent(named('content_block_delta', '{"type": "content_block_delta", "index": 1, "delta": {"type": "signature_delta", "signature": "abc"}}'))).toBe(true);
   });
 
+  it('reads a content_block_delta whose delta may not be an object (the SDKs threw reading its type), and no other of a kind that holds no text', () => {
+    for (const delta of ['null', '5', '"x"', '[1]', ' null', '\n5']) {
+      expect(isContentOnlyEvent(named('content_block_delta', `{"type":"content_block_delta","index":0,"delta":${delta}}`))).toBe(false);
+    }
+    // A repeated key: JSON.parse keeps the last.
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"x"},"delta":null}'))).toBe(false);
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"x"}}'))).toBe(true);
+    expect(isContentOnlyEvent(named('content_block_delta', '{"type":"content_block_delta","index":0,"delta" :\n {"type":"citations_delta","citation":{}}}'))).toBe(true);
+  });
+
   it('property: a content_block_delta, whatever its data says, gives the decoder only content, the same however often it is read', () => {
     const delta = fc.oneof(
       fc.record({ type: fc.constant('text_delta'), text: fc.string() }, { requiredKeys: ['type'] }),

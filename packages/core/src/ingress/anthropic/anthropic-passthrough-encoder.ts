@@ -5,8 +5,9 @@ import type { PassthroughEvent } from '../../plugin/provider-types.js';
 import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { isAnthropicStopReason, withAnthropicStopReason } from './anthropic-stop-reason.js';
-import { hasMistypedText, mayHoldMistypedAnthropicText, mayLackAnthropicText } from './anthropic-text-fields.js';
+import { hasMistypedText, mayHoldMistypedAnthropicText, mayHoldNonObjectDelta, mayLackAnthropicText } from './anthropic-text-fields.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
+import { PassthroughStreamBlocks } from './passthrough-stream-blocks.js';
 import { deltaNeedsBilledUsage, deltaWithBilledUsage, startNeedsBilledUsage, startWithBilledUsage } from './passthrough-stream-usage.js';
 
 type Json = Record<string, unknown>;
@@ -36,17 +37,20 @@ type Json = Record<string, unknown>;
  * A defined one goes out as it came, escaped or not.
  *
  * A text, thinking or partial JSON that is not text (12345, `{}`, none at all) is not
- * passed on, as the translated path drops it: a `content_block_delta` holding one is not
- * written (an SDK would append it to the block's text), a `content_block_start` holding
- * one is written with `""` there. The lazy tap reads such a delta (its test looks for
- * one), so only read events are looked at, by their raw text first
- * (mayHoldMistypedAnthropicText, mayLackAnthropicText).
+ * passed on, as the translated path drops it: a `content_block_delta` holding one, or whose
+ * delta is not an object, is not written (an SDK would append it to the block's text, or
+ * throw). The lazy tap reads such a delta (its test looks for one), so only read events
+ * are looked at, by their raw text first (mayHoldMistypedAnthropicText,
+ * mayLackAnthropicText, mayHoldNonObjectDelta). Blocks are started and numbered as the
+ * translated path writes them (PassthroughStreamBlocks): a nameless `tool_use` left out,
+ * its id and input typed, a text or thinking block without its text started with `""`.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
   /** The last finish the tap read, as the translated path keeps it for its `message_delta`. */
   private finishReason: FinishReason = noStopReason;
+  private readonly blocks = new PassthroughStreamBlocks();
 
   constructor(options: StreamEncoderOptions) {
     this.modelPrefix = options.modelPrefix;
@@ -56,7 +60,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   encode({ event, parts, unread }: PassthroughEvent): readonly SseEvent[] {
     if (!event) return [];
     let data = event.data;
-    if (!unread && (mayHoldMistypedAnthropicText.test(data) || mayLackAnthropicText.test(data))) {
+    if (!unread && (mayHoldMistypedAnthropicText.test(data) || mayLackAnthropicText.test(data) || mayHoldNonObjectDelta.test(data))) {
       const typed = withTextTyped(data, event.event);
       if (typed === undefined) return [];
       data = typed;
@@ -73,6 +77,16 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
     const name = event.event ?? readType(data);
+    if (name === 'content_block_start') {
+      const started = this.blocks.start(data);
+      if (started === undefined) return [];
+      data = started;
+    } else if (this.blocks.renumbering && (name === 'content_block_delta' || name === 'content_block_stop')) {
+      // Only once a block was left out or came out of place: a stream numbered as Anthropic numbers it costs nothing here.
+      const followed = this.blocks.follow(data);
+      if (followed === undefined) return [];
+      data = followed;
+    }
     if (name === 'message_start' && startNeedsBilledUsage(data, usageRead)) {
       // The counts so far (the prompt's estimate when none came); an SDK needs an object to update.
       data = startWithBilledUsage(data, this.billedUsage?.() ?? emptyUsage());
@@ -112,8 +126,8 @@ const noStopReason: FinishReason = { unified: 'stop' };
 
 /**
  * A read event's data with a text of the wrong type dealt with as the translated path
- * deals with it: undefined for a delta that holds one (not written), a block start's
- * text `""`; else the data as it came.
+ * deals with it: undefined for a delta that holds one, or is not an object (not
+ * written); else the data as it came. A block's start is typed by PassthroughStreamBlocks.
  */
 function withTextTyped(data: string, name: string | undefined): string | undefined {
   let parsed: Json;
@@ -126,12 +140,7 @@ function withTextTyped(data: string, name: string | undefined): string | undefin
   }
   // The decoder goes by the event's name, else the data's type.
   const type = name ?? parsed['type'];
-  if (type === 'content_block_delta') return hasMistypedText(parsed['delta']) ? undefined : data;
-  if (type !== 'content_block_start') return data;
-  const block = parsed['content_block'];
-  if (typeof block !== 'object' || block === null || Array.isArray(block) || !hasMistypedText(block)) return data;
-  const field = (block as Json)['type'] === 'text' ? 'text' : 'thinking';
-  return JSON.stringify({ ...parsed, content_block: { ...block, [field]: '' } });
+  return type === 'content_block_delta' && hasMistypedText(parsed['delta']) ? undefined : data;
 }
 
 function readType(data: string): string | undefined {

@@ -14,14 +14,22 @@ export const mayHoldMistypedAnthropicText = /"(?:text|thinking|partial_json)"\s*
 
 /**
  * What names a delta of a kind that holds text (`text_delta`, `thinking_delta`,
- * `input_json_delta`), or a block of one (`"type":"text"`, `"type":"thinking"`), which
- * may lack it: `{"type":"text_delta"}` has no key for the test above to find, and an
- * SDK appended `undefined` to the block ("Hiundefined"), where the translated path
- * writes nothing (a block start: `""`). The lazy tap leaves such a delta unread only in
- * Anthropic's exact shape (which holds the text); the fast path's encoder parses a read
- * event that matches to see (a text block's start, once a block, among them).
+ * `input_json_delta`), which may lack it: `{"type":"text_delta"}` has no key for the
+ * test above to find, and an SDK appended `undefined` to the block ("Hiundefined"),
+ * where the translated path writes nothing. The lazy tap leaves such a delta unread
+ * only in Anthropic's exact shape (which holds the text); the fast path's encoder
+ * parses a read event that matches to see. (A block's start is always parsed there:
+ * passthrough-stream-blocks.ts.)
  */
-export const mayLackAnthropicText = /"(?:text|thinking|input_json)_delta"|"type"\s*:\s*"(?:text|thinking)"/;
+export const mayLackAnthropicText = /"(?:text|thinking|input_json)_delta"/;
+
+/**
+ * What may hold a `delta` that is not an object (`"delta":null`, `5`): the SDKs read
+ * its `type` and threw, where the translated path writes nothing for it. A key, as
+ * above; a delta of a kind that holds no text (signature, citations) is read when
+ * this matches, and the fast path's encoder does not write it.
+ */
+export const mayHoldNonObjectDelta = /"delta"\s*:\s*(?![\s{])/;
 
 /** The field that holds a block's text, by the block's (or the delta's) type. */
 const textFieldOf: Readonly<Record<string, string>> = {

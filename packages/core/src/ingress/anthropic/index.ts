@@ -7,4 +7,4 @@ export { formatAnthropicError } from './format-anthropic-error.js';
 export { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
 export { toAnthropicStopReason } from './anthropic-stop-reason.js';
 export { toAnthropicUsage } from './anthropic-usage.js';
-export { mayHoldMistypedAnthropicText, mayLackAnthropicText } from './anthropic-text-fields.js';
+export { mayHoldMistypedAnthropicText, mayHoldNonObjectDelta, mayLackAnthropicText } from './anthropic-text-fields.js';

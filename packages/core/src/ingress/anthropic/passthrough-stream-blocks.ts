@@ -1,0 +1,91 @@
+import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
+import { isJsonObject, nonEmptyText } from '../../transport/upstream-wire-values.js';
+import { hasMistypedText } from './anthropic-text-fields.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The content blocks of an Anthropic stream on the fast path, started, numbered and
+ * followed as the translated path writes them (the anthropic provider's stream decoder,
+ * then AnthropicStreamEncoder), for what an SDK makes of them to be the same:
+ *
+ * - a block that is not an object or has no type that is text, and a `tool_use` without
+ *   a name that is text, is left out with its deltas and stop (the decoder ignores it);
+ * - a `tool_use`'s id that is not text is written `""`, its input that is not an object
+ *   `{}` (the translated path starts every call with `{}`; its fragments make the input);
+ * - a text or thinking block without its text starts with `""`;
+ * - blocks are numbered 0, 1, 2 … in the order they start (the SDK pushes each start and
+ *   finds a delta's block by its index); a delta or stop naming no block started is not
+ *   written. The decoder finds a block by its start's index (`"x"`, 1e300, -1 …).
+ *
+ * A stream numbered as Anthropic numbers it, whose blocks are all kept, costs a parse
+ * per block start and nothing per delta; only after a block left out or numbered out of
+ * place are its deltas and stops parsed, to be numbered again.
+ */
+export class PassthroughStreamBlocks {
+  /** Blocks written so far: the client's index of the next one. */
+  private written = 0;
+  /**
+   * Once a block was left out or came out of place: the client's index of each upstream
+   * index (null for a block left out). Until then every upstream index is its place.
+   */
+  private places: Map<unknown, number | null> | undefined;
+
+  /** Whether deltas and stops must be numbered again (follow). */
+  get renumbering(): boolean {
+    return this.places !== undefined;
+  }
+
+  /** A `content_block_start`'s data as written, or undefined when the block is left out. */
+  start(data: string): string | undefined {
+    const parsed = readObject(data);
+    // The decoder refused it: the stream ends there.
+    if (parsed === undefined) return data;
+    const block = typedBlock(parsed['content_block']);
+    // As the decoder keys a start without an index: by the count of blocks started.
+    const index = parsed['index'] ?? this.places?.size ?? this.written;
+    const place = block === undefined ? null : this.written;
+    // A start without its index is written with it, as every later one is after it.
+    if (this.places === undefined && parsed['index'] === place) {
+      this.written++;
+      return block === parsed['content_block'] ? data : JSON.stringify({ ...parsed, content_block: block });
+    }
+    this.places ??= new Map(Array.from({ length: this.written }, (_, at) => [at, at]));
+    this.places.set(index, place);
+    if (place === null) return undefined;
+    this.written++;
+    return JSON.stringify({ ...parsed, index: place, content_block: block });
+  }
+
+  /** A `content_block_delta`'s or `content_block_stop`'s data numbered again, or undefined when its block is none written. */
+  follow(data: string): string | undefined {
+    const parsed = readObject(data);
+    // Unreadable: it goes as it came, as an unread event does (the decoder refuses it when it reads it).
+    if (parsed === undefined || this.places === undefined) return data;
+    const index = parsed['index'];
+    const place = this.places.get(index ?? -1);
+    if (place === undefined || place === null) return undefined;
+    return place === index ? data : JSON.stringify({ ...parsed, index: place });
+  }
+}
+
+/** A block as the translated path starts it, or undefined when it leaves it out. */
+function typedBlock(block: unknown): Json | undefined {
+  if (!isJsonObject(block) || typeof block['type'] !== 'string') return undefined;
+  if (block['type'] === 'tool_use') {
+    if (nonEmptyText(block['name']) === undefined) return undefined;
+    if (typeof block['id'] === 'string' && isJsonObject(block['input'])) return block;
+    return { ...block, id: typeof block['id'] === 'string' ? block['id'] : '', input: isJsonObject(block['input']) ? block['input'] : {} };
+  }
+  if (!hasMistypedText(block)) return block;
+  return { ...block, [block['type'] === 'text' ? 'text' : 'thinking']: '' };
+}
+
+function readObject(data: string): Json | undefined {
+  try {
+    const value = parseUpstreamJson(data);
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
