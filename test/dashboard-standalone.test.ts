@@ -62,6 +62,24 @@ describe('the standalone server mounts the dashboard and the self view', () => {
     expect((await fetch(`${origin}/admin/usage`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
   });
 
+  it('dashboard.max_sessions and max_sessions_per_key bound the sessions of the master key and of one virtual key', async () => {
+    const { origin } = await start({ dashboard: { max_sessions: 2, max_sessions_per_key: 1 } });
+    const headers = { 'x-switchyard-dashboard': '1', 'content-type': 'application/json' };
+    const logIn = async (key: string) => {
+      const login = await fetch(`${origin}/dashboard/api/session`, { method: 'POST', headers, body: JSON.stringify({ key }) });
+      expect(login.status).toBe(200);
+      return login.headers.get('set-cookie')!.split(';')[0]!;
+    };
+    const status = async (cookie: string) => (await fetch(`${origin}/dashboard/api/session`, { headers: { ...headers, cookie } })).status;
+    const admin = await logIn(masterKey);
+    const created = await fetch(`${origin}/dashboard/api/admin/keys`, { method: 'POST', headers: { ...headers, cookie: admin }, body: JSON.stringify({ name: 'holder' }) });
+    const { secret } = (await created.json()) as { secret: string };
+    const [first, second] = [await logIn(secret), await logIn(secret)];
+    expect([await status(first!), await status(second!)]).toEqual([401, 200]);
+    const [, , third] = [await logIn(masterKey), await logIn(masterKey), await logIn(masterKey)];
+    expect([await status(admin), await status(third!)]).toEqual([401, 200]);
+  });
+
   it('server.trust_proxy: 1 counts failed logins per client behind the proxy, by X-Forwarded-For', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-standalone-'));
     const { origin } = await start({ server: { data_dir: dataDir, trust_proxy: 1 } });

@@ -34,7 +34,7 @@ const maxRedirectQuery = 2048;
 export function createDashboardRouter(options: DashboardOptions): Router {
   if (!options.masterKey) throw new Error('createDashboardRouter: a master key is required');
   const now = options.now ?? (() => new Date());
-  const sessions = new SessionStore(options.sessions);
+  const sessions = new SessionStore({ ...options.sessions, now: () => now().getTime() });
   const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10);
   const isMasterKey = keyMatcher(options.masterKey);
   const healthPath = options.healthPath ?? '/health';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { IdleSessions } from './idle-sessions.js';
 
 /** Who a dashboard session belongs to: the master key, or one virtual key (by its secret's digest, never the secret). */
 export type DashboardSession =
@@ -17,53 +17,65 @@ export interface SessionStoreOptions {
   maxSessionsPerKey?: number;
   /** How long a session lasts from its last use (default 8 hours). */
   ttlMs?: number;
+  /** The clock, in milliseconds (default Date.now; the dashboard passes its own). */
+  now?: () => number;
 }
 
 /**
  * Dashboard sessions, server-side, by a random 256-bit id: the browser holds only
  * the id (in an HttpOnly cookie), never a key. Bounded in number and in time, so a
- * flood of logins costs memory once and old sessions fall away.
+ * flood of logins costs memory once and old sessions fall away: at most `maxSessions`
+ * of the master key and as many of virtual keys, each ending `ttlMs` after its last
+ * use, let go at the next login or lookup after that (IdleSessions: no timers).
  *
  * A flood cannot log others out: master-key sessions are held apart from virtual-key
  * ones, and a virtual key past its own few sessions loses its oldest, not someone else's.
+ * A full store takes a new login and ends the least recently used session of its kind:
+ * refusing it would let whoever filled the store keep everyone else out for `ttlMs`.
  */
 export class SessionStore {
-  private readonly adminSessions: LRUCache<string, DashboardSession>;
-  private readonly keySessions: LRUCache<string, DashboardSession>;
-  /** Each virtual key's session ids, oldest first; only ids `keySessions` holds (its dispose keeps this in step). */
-  private readonly idsByKey = new Map<string, string[]>();
+  private readonly adminSessions: IdleSessions<DashboardSession>;
+  private readonly keySessions: IdleSessions<DashboardSession>;
+  /** Each virtual key's session ids, oldest first; only ids `keySessions` holds (its `ended` keeps this in step). */
+  private readonly idsByKey = new Map<string, Set<string>>();
   private readonly maxSessionsPerKey: number;
+  private readonly now: () => number;
 
   constructor(options: SessionStoreOptions = {}) {
-    const bounds = { max: options.maxSessions ?? 1000, ttl: options.ttlMs ?? 8 * 3_600_000, updateAgeOnGet: true };
+    const max = Math.max(1, options.maxSessions ?? 1000);
+    const ttlMs = options.ttlMs ?? 8 * 3_600_000;
     this.maxSessionsPerKey = Math.max(1, options.maxSessionsPerKey ?? 10);
-    this.adminSessions = new LRUCache(bounds);
-    this.keySessions = new LRUCache({ ...bounds, dispose: (session, id) => this.forget(session, id) });
+    this.now = options.now ?? Date.now;
+    this.adminSessions = new IdleSessions(max, ttlMs);
+    this.keySessions = new IdleSessions(max, ttlMs, (id, session) => this.forget(id, session));
   }
 
   create(session: DashboardSession): string {
     const id = randomBytes(32).toString('base64url');
+    const now = this.now();
+    this.sweep(now);
     if (session.role === 'admin') {
-      this.adminSessions.set(id, session);
+      this.adminSessions.set(id, session, now);
       return id;
     }
-    // Deleting disposes, which takes the id out of this key's list (by hand, should the cache not hold it).
     let own = this.idsByKey.get(session.keyId);
-    while (own && own.length >= this.maxSessionsPerKey) {
-      const oldest = own[0]!;
-      if (!this.keySessions.delete(oldest)) this.forget(session, oldest);
-      own = this.idsByKey.get(session.keyId);
+    // Deleting ends the session, which takes its id out of this key's set.
+    for (const oldest of own ?? []) {
+      if (own!.size < this.maxSessionsPerKey) break;
+      this.keySessions.delete(oldest);
     }
-    this.keySessions.set(id, session);
-    const ids = this.idsByKey.get(session.keyId);
-    if (ids) ids.push(id);
-    else this.idsByKey.set(session.keyId, [id]);
+    this.keySessions.set(id, session, now);
+    own = this.idsByKey.get(session.keyId);
+    if (own) own.add(id);
+    else this.idsByKey.set(session.keyId, new Set([id]));
     return id;
   }
 
   get(id: string | undefined): DashboardSession | undefined {
+    const now = this.now();
+    this.sweep(now);
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
-    return this.adminSessions.get(id) ?? this.keySessions.get(id);
+    return this.adminSessions.get(id, now) ?? this.keySessions.get(id, now);
   }
 
   delete(id: string | undefined): void {
@@ -72,16 +84,22 @@ export class SessionStore {
     this.keySessions.delete(id);
   }
 
+  /** Sessions held, expired ones not yet let go included. */
   get size(): number {
     return this.adminSessions.size + this.keySessions.size;
   }
 
-  private forget(session: DashboardSession, id: string): void {
+  /** Lets expired sessions of both kinds go, whichever kind is asked for. */
+  private sweep(now: number): void {
+    this.adminSessions.sweep(now);
+    this.keySessions.sweep(now);
+  }
+
+  private forget(id: string, session: DashboardSession): void {
     if (session.role !== 'self') return;
     const ids = this.idsByKey.get(session.keyId);
     if (!ids) return;
-    const index = ids.indexOf(id);
-    if (index !== -1) ids.splice(index, 1);
-    if (ids.length === 0) this.idsByKey.delete(session.keyId);
+    ids.delete(id);
+    if (ids.size === 0) this.idsByKey.delete(session.keyId);
   }
 }

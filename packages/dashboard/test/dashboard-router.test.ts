@@ -1,31 +1,45 @@
 import { createLogger } from '@switchyard/core';
 import express from 'express';
 import request from 'supertest';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryKeyStore } from '../../../plugins/policy-keys/test/support/memory-key-store.js';
 import { MemoryUsageLedger, usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
 import { createDashboardRouter } from '../src/index.js';
 
 const masterKey = 'sy-master-dashboard-test-0123456789';
-const now = new Date('2026-11-27T12:00:00.000Z');
+const start = new Date('2026-11-27T12:00:00.000Z');
+/** The dashboard's clock: tests move it on. */
+let now = start;
 
 let keys: MemoryKeyStore;
 let ledger: MemoryUsageLedger;
 let app: express.Express;
 let logLines: string[];
 
-function build(options: { maxSessions?: number; trustProxy?: number } = {}) {
+function build(options: { maxSessions?: number; maxSessionsPerKey?: number; ttlMs?: number; trustProxy?: number } = {}) {
   logLines = [];
   const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
   app = express();
   if (options.trustProxy) app.set('trust proxy', options.trustProxy);
   app.use(
     '/dashboard',
-    createDashboardRouter({ keys, ledger, masterKey, logger, now: () => now, ...(options.maxSessions && { sessions: { maxSessions: options.maxSessions } }) }),
+    createDashboardRouter({
+      keys,
+      ledger,
+      masterKey,
+      logger,
+      now: () => now,
+      sessions: {
+        ...(options.maxSessions && { maxSessions: options.maxSessions }),
+        ...(options.maxSessionsPerKey && { maxSessionsPerKey: options.maxSessionsPerKey }),
+        ...(options.ttlMs && { ttlMs: options.ttlMs }),
+      },
+    }),
   );
 }
 
 beforeEach(() => {
+  now = start;
   keys = new MemoryKeyStore(() => now);
   ledger = new MemoryUsageLedger();
   build();
@@ -235,6 +249,80 @@ describe('dashboard sessions', () => {
     // The flooder keeps its ten newest sessions.
     for (const cookie of flood.slice(0, 40)) expect((await session(cookie)).status).toBe(401);
     for (const cookie of flood.slice(40)) expect((await session(cookie)).body).toMatchObject({ role: 'self', key_id: flooder.key.id });
+  });
+});
+
+describe('dashboard sessions are bounded in number and in time (docs/dashboard.md)', () => {
+  const session = (cookie: string) => request(app).get('/dashboard/api/session').set(header).set('cookie', cookie);
+  const later = (ms: number) => {
+    now = new Date(now.getTime() + ms);
+  };
+
+  it('many virtual keys logging in hold at most max_sessions virtual-key sessions, the least recently used ending first, and the master key\'s stay', async () => {
+    build({ maxSessions: 5 });
+    const holders = [];
+    for (let key = 0; key < 8; key++) holders.push(await createVirtualKey(`key-${key}`));
+    const admins = [await logIn(masterKey), await logIn(masterKey)];
+    const first = await logIn(holders[0]!.secret);
+    const flood: string[] = [];
+    for (const holder of holders.slice(1, 5)) flood.push(await logIn(holder.secret));
+    // Five held: the first is used, so the next three logins end the flood's three oldest instead.
+    expect((await session(first)).status).toBe(200);
+    for (const holder of holders.slice(5)) flood.push(await logIn(holder.secret));
+    const statuses = [];
+    for (const cookie of [first, ...flood]) statuses.push((await session(cookie)).status);
+    expect(statuses).toEqual([200, 401, 401, 401, 200, 200, 200, 200]);
+    for (const cookie of admins) expect((await session(cookie)).body).toMatchObject({ role: 'admin' });
+  });
+
+  it('a virtual key holds at most max_sessions_per_key sessions: its own oldest ends', async () => {
+    build({ maxSessions: 100, maxSessionsPerKey: 2 });
+    const mine = await createVirtualKey('mine');
+    const [first, second, third] = [await logIn(mine.secret), await logIn(mine.secret), await logIn(mine.secret)];
+    expect((await session(first!)).status).toBe(401);
+    for (const cookie of [second!, third!]) expect((await session(cookie)).body).toMatchObject({ role: 'self', key_id: mine.key.id });
+  });
+
+  it('a session unused for session_ttl_ms ends, on the dashboard\'s clock; one in use goes on', async () => {
+    build({ ttlMs: 60_000 });
+    const mine = await createVirtualKey('mine');
+    const [idleAdmin, usedAdmin, idleKey, usedKey] = [await logIn(masterKey), await logIn(masterKey), await logIn(mine.secret), await logIn(mine.secret)];
+    for (let step = 0; step < 3; step++) {
+      later(40_000);
+      for (const cookie of [usedAdmin!, usedKey!]) expect((await session(cookie)).status).toBe(200);
+    }
+    for (const cookie of [idleAdmin!, idleKey!]) {
+      const answer = await session(cookie);
+      expect(answer.status).toBe(401);
+      expect(answer.body.error.code).toBe('session_required');
+    }
+    later(60_000);
+    for (const cookie of [usedAdmin!, usedKey!]) expect((await session(cookie)).status).toBe(401);
+    // Logging in again opens a new one.
+    expect((await session(await logIn(mine.secret))).status).toBe(200);
+  });
+
+  it('an ended session stays ended when the clock goes back', async () => {
+    build({ ttlMs: 60_000 });
+    const cookie = await logIn(masterKey);
+    later(61_000);
+    expect((await session(cookie)).status).toBe(401);
+    later(-61_000);
+    expect((await session(cookie)).status).toBe(401);
+  });
+
+  it('logging in and using a session set no timer of the session\'s lifetime (expiry is read on use, no timer per session)', async () => {
+    const ttlMs = 7_654_321;
+    build({ ttlMs });
+    const lifetimeTimers = [vi.spyOn(globalThis, 'setTimeout'), vi.spyOn(globalThis, 'setInterval')];
+    try {
+      for (let login = 0; login < 20; login++) expect((await session(await logIn(masterKey))).status).toBe(200);
+      // A store whose entries purge themselves (lru-cache's ttlAutopurge) sets one such timer per session.
+      const delays = lifetimeTimers.flatMap((spy) => spy.mock.calls.map((call) => Number(call[1] ?? 0)));
+      expect(delays.filter((delay) => delay >= ttlMs)).toEqual([]);
+    } finally {
+      for (const spy of lifetimeTimers) spy.mockRestore();
+    }
   });
 });
 

@@ -185,7 +185,8 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 28800000,
           description: 'A dashboard session ends after this long unused.',
         },
-        max_sessions: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'Most dashboard sessions held at once, of the master key and of virtual keys each; the least recently used of that kind goes first, and a virtual key past 10 sessions loses its own oldest.' },
+        max_sessions: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'Most dashboard sessions held at once, of the master key and of virtual keys each; a login past it ends the least recently used of its kind.' },
+        max_sessions_per_key: { type: 'integer', minimum: 1, maximum: 1000, default: 10, description: 'Most dashboard sessions one virtual key holds at once; its login past it ends its own oldest.' },
       },
     },
     limits: {

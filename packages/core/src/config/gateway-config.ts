@@ -87,8 +87,10 @@ export interface DashboardConfig {
   enabled: boolean;
   /** A session ends after this long unused (default 8 hours). */
   session_ttl_ms: number;
-  /** Most sessions held at once (default 1,000). */
+  /** Most sessions held at once, of the master key and of virtual keys each (default 1,000). */
   max_sessions: number;
+  /** Most sessions one virtual key holds at once (default 10). */
+  max_sessions_per_key: number;
 }
 
 /** The whole configuration, as checked against `gatewayConfigSchema`. */
