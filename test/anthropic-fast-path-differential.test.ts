@@ -285,8 +285,8 @@ describe('a streamed block field of the wrong type reaches the client as the tra
       text: '',
       calls: [{ id: '', name: 'get_weather', input: { city: 'Paris' } }, weather],
     })),
-    ...[city, 5, null, [1], true].map((input) => ({
-      name: `a tool input of ${JSON.stringify(input)} with no fragments after it: written {}`,
+    ...[city, 5, null, [1], true, { city: 'Lyon' }].map((input) => ({
+      name: `a tool input of ${JSON.stringify(input)} with no fragments after it: written {}, as the translated path reads nothing there`,
       content: [...call(0, { input }), ...nextCall(1)],
       text: '',
       calls: [{ id: 'toolu_1', name: 'get_weather', input: {} }, weather],
@@ -321,6 +321,18 @@ describe('a streamed block field of the wrong type reaches the client as the tra
     {
       name: 'a delta that is null, 5 or a list: not written',
       content: [start(0, { type: 'text', text: '' }), delta(0, null), delta(0, 5), delta(0, [1]), delta(0, { type: 'text_delta', text: 'Hi' }), stop(0), ...nextCall(1)],
+      text: 'Hi',
+      calls: [weather],
+    },
+    {
+      name: 'a delta before any block: not written (the SDK threw)',
+      content: [delta(0, { type: 'text_delta', text: 'no' }), stop(0), ...text(0, 'Hi'), ...nextCall(1)],
+      text: 'Hi',
+      calls: [weather],
+    },
+    {
+      name: 'a delta whose index names no block, "0", 0.5 or none, among blocks in their places: not written',
+      content: [...text(0, 'Hi'), delta('0', { type: 'text_delta', text: ' no' }), delta(0.5, { type: 'text_delta', text: ' no' }), delta(undefined, { type: 'text_delta', text: ' no' }), ...nextCall(1)],
       text: 'Hi',
       calls: [weather],
     },

@@ -58,6 +58,8 @@ describe('AnthropicPassthroughEncoder', () => {
     expect(encoder.encode({ event: { event: 'message_start', data: startData }, parts: [start('claude-sonnet-4-5'), early] })).toEqual([
       { event: 'message_start', data: startData.replace('"claude-sonnet-4-5"', '"anthropic/claude-sonnet-4-5"') },
     ]);
+    const thinking = '{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}';
+    expect(encoder.encode({ event: { event: 'content_block_start', data: thinking }, parts: [] })).toEqual([{ event: 'content_block_start', data: thinking }]);
     const signature = '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCkYI=="}}';
     expect(encoder.encode({ event: { event: 'content_block_delta', data: signature }, parts: [] })).toEqual([{ event: 'content_block_delta', data: signature }]);
     // A proxy that dropped the `event:` line: the data's type names it.

@@ -268,7 +268,12 @@ describe('the Anthropic fast path and stop reasons', () => {
     expect(encoder.encode({ event: sse(first, 'message_delta'), parts: [{ type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' } }, { type: 'usage', usage }] })).toEqual([{ event: 'message_delta', data: first }]);
     const [out] = encoder.encode({ event: sse(delta('null'), 'message_delta'), parts: [{ type: 'usage', usage }] });
     expect(JSON.parse((out as { data: string }).data).delta.stop_reason).toBe('max_tokens');
-    for (const [name, data] of [['message_stop', '{"type":"message_stop"}'], ['ping', '{"type": "ping"}'], ['content_block_stop', '{"type":"content_block_stop","index":0}']] as const) {
+    for (const [name, data] of [
+      ['message_stop', '{"type":"message_stop"}'],
+      ['ping', '{"type": "ping"}'],
+      ['content_block_start', '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}'],
+      ['content_block_stop', '{"type":"content_block_stop","index":0}'],
+    ] as const) {
       expect(encoder.encode({ event: sse(data, name), parts: [] })).toEqual([{ event: name, data }]);
     }
   });

@@ -81,9 +81,9 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
       const started = this.blocks.start(data);
       if (started === undefined) return [];
       data = started;
-    } else if (this.blocks.renumbering && (name === 'content_block_delta' || name === 'content_block_stop')) {
-      // Only once a block was left out or came out of place: a stream numbered as Anthropic numbers it costs nothing here.
-      const followed = this.blocks.follow(data);
+    } else if (name === 'content_block_delta' || name === 'content_block_stop') {
+      // An unread delta of a stream numbered as Anthropic numbers it costs two comparisons here.
+      const followed = this.blocks.follow(data, unread !== undefined);
       if (followed === undefined) return [];
       data = followed;
     }

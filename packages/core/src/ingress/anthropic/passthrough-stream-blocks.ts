@@ -11,16 +11,17 @@ type Json = Record<string, unknown>;
  *
  * - a block that is not an object or has no type that is text, and a `tool_use` without
  *   a name that is text, is left out with its deltas and stop (the decoder ignores it);
- * - a `tool_use`'s id that is not text is written `""`, its input that is not an object
- *   `{}` (the translated path starts every call with `{}`; its fragments make the input);
+ * - a `tool_use`'s id that is not text is written `""`, its input `{}` (the translated path
+ *   starts every call with `{}`, whatever came, and its fragments make the input);
  * - a text or thinking block without its text starts with `""`;
  * - blocks are numbered 0, 1, 2 … in the order they start (the SDK pushes each start and
  *   finds a delta's block by its index); a delta or stop naming no block started is not
  *   written. The decoder finds a block by its start's index (`"x"`, 1e300, -1 …).
  *
  * A stream numbered as Anthropic numbers it, whose blocks are all kept, costs a parse
- * per block start and nothing per delta; only after a block left out or numbered out of
- * place are its deltas and stops parsed, to be numbered again.
+ * per block start and nothing per unread delta (a read one, and a stop, a test of its
+ * text); only after a block left out or numbered out of place are deltas and stops
+ * parsed, to be numbered again.
  */
 export class PassthroughStreamBlocks {
   /** Blocks written so far: the client's index of the next one. */
@@ -30,11 +31,6 @@ export class PassthroughStreamBlocks {
    * index (null for a block left out). Until then every upstream index is its place.
    */
   private places: Map<unknown, number | null> | undefined;
-
-  /** Whether deltas and stops must be numbered again (follow). */
-  get renumbering(): boolean {
-    return this.places !== undefined;
-  }
 
   /** A `content_block_start`'s data as written, or undefined when the block is left out. */
   start(data: string): string | undefined {
@@ -57,16 +53,47 @@ export class PassthroughStreamBlocks {
     return JSON.stringify({ ...parsed, index: place, content_block: block });
   }
 
-  /** A `content_block_delta`'s or `content_block_stop`'s data numbered again, or undefined when its block is none written. */
-  follow(data: string): string | undefined {
+  /**
+   * A `content_block_delta`'s or `content_block_stop`'s data as written: numbered again
+   * once blocks are, else as it came when its index names a block written; undefined
+   * when it names none (the SDK threw on a delta before any block). An event the lazy
+   * tap left unread names its block by digits (Anthropic's exact shape), and goes as it
+   * came while blocks keep their places: one past the last is ignored by the SDK too.
+   */
+  follow(data: string, unread: boolean): string | undefined {
+    if (this.places === undefined) {
+      if (this.written === 0) return undefined;
+      if (unread) return data;
+      const plain = plainIndexOf(data);
+      if (plain !== undefined) return plain < this.written ? data : undefined;
+    }
     const parsed = readObject(data);
     // Unreadable: it goes as it came, as an unread event does (the decoder refuses it when it reads it).
-    if (parsed === undefined || this.places === undefined) return data;
+    if (parsed === undefined) return data;
     const index = parsed['index'];
+    if (this.places === undefined) return isPlaceBelow(index, this.written) ? data : undefined;
     const place = this.places.get(index ?? -1);
     if (place === undefined || place === null) return undefined;
     return place === index ? data : JSON.stringify({ ...parsed, index: place });
   }
+}
+
+/**
+ * An event's index when its data begins as Anthropic writes it (spaces allowed) and
+ * names no other index, nor a key spelled with escapes; else undefined (it is parsed).
+ * A JSON string's quotes are escaped, so a bare `"index"` can only be a key.
+ */
+function plainIndexOf(data: string): number | undefined {
+  const match = plainIndex.exec(data);
+  if (!match || data.includes('"index"', match[0].length) || escapedKey.test(data)) return undefined;
+  return Number(match[1]);
+}
+const plainIndex = /^\{\s*"type"\s*:\s*"content_block_(?:delta|stop)"\s*,\s*"index"\s*:\s*(0|[1-9]\d{0,8})\s*[,}]/;
+const escapedKey = /\\u[^"]*"\s*:/;
+
+/** Whether the decoder finds a block of places 0 … count-1 by this index (a Map lookup: the number itself). */
+function isPlaceBelow(index: unknown, count: number): boolean {
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < count;
 }
 
 /** A block as the translated path starts it, or undefined when it leaves it out. */
@@ -74,12 +101,14 @@ function typedBlock(block: unknown): Json | undefined {
   if (!isJsonObject(block) || typeof block['type'] !== 'string') return undefined;
   if (block['type'] === 'tool_use') {
     if (nonEmptyText(block['name']) === undefined) return undefined;
-    if (typeof block['id'] === 'string' && isJsonObject(block['input'])) return block;
-    return { ...block, id: typeof block['id'] === 'string' ? block['id'] : '', input: isJsonObject(block['input']) ? block['input'] : {} };
+    if (typeof block['id'] === 'string' && isEmptyObject(block['input'])) return block;
+    return { ...block, id: typeof block['id'] === 'string' ? block['id'] : '', input: {} };
   }
   if (!hasMistypedText(block)) return block;
   return { ...block, [block['type'] === 'text' ? 'text' : 'thinking']: '' };
 }
+
+const isEmptyObject = (value: unknown) => isJsonObject(value) && Object.keys(value).length === 0;
 
 function readObject(data: string): Json | undefined {
   try {
