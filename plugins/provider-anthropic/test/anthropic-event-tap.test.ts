@@ -91,7 +91,9 @@ describe('isContentOnlyEvent', () => {
         if (mayHoldMistypedAnthropicText.test(event.data)) expect(unread).toBe(false);
         const delta = (value as { delta?: unknown }).delta;
         const kind = typeof delta === 'object' && delta !== null ? (delta as Record<string, unknown>)['type'] : undefined;
-        const field = ({ text_delta: 'text', thinking_delta: 'thinking', input_json_delta: 'partial_json' } as Record<string, string>)[kind as string];
+        const fields: Record<string, string> = { text_delta: 'text', thinking_delta: 'thinking', input_json_delta: 'partial_json' };
+        // Own keys only: a delta type of "__proto__" or "toString" names no field.
+        const field = typeof kind === 'string' && Object.hasOwn(fields, kind) ? fields[kind] : undefined;
         if (unread && field !== undefined) expect(typeof (delta as Record<string, unknown>)[field]).toBe('string');
         // Anthropic's own events stay unread.
         if (field !== undefined && typeof (delta as Record<string, unknown>)[field] === 'string' && event.data === JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: kind, [field]: (delta as Record<string, unknown>)[field] } })) {
@@ -104,7 +106,7 @@ describe('isContentOnlyEvent', () => {
         // Reading it did not open or close anything: a stream without a stop is still incomplete.
         expect(() => decoder.end()).toThrow(/before the message was complete/);
       }),
-      { numRuns: 1000 },
+      { numRuns: 1000, examples: [[{ type: 'content_block_delta', delta: { type: '__proto__', stop_reason: 'end_turn' } }]] },
     );
   });
 });
