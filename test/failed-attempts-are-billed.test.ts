@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { startMockBedrock, startMockCohere, startMockOpenAI, type MockBedrock, type MockCohere, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { recordQueue } from './support/request-records.js';
@@ -18,17 +18,23 @@ const farFuture = '2999-01-01T00:00:00.000Z';
 
 let primary: MockOpenAI;
 let backup: MockOpenAI;
+let cohere: MockCohere;
+let bedrock: MockBedrock;
 let gateway: TestGateway;
 let records: ReturnType<typeof recordQueue>;
 
 beforeAll(async () => {
   primary = await startMockOpenAI();
   backup = await startMockOpenAI();
+  cohere = await startMockCohere({ apiKey: 'cohere-test-key-0123456789' });
+  bedrock = await startMockBedrock({ accessKeyId: 'AKIDEXAMPLE0123456789', secretAccessKey: 'bedrock-test-secret-0123456789' });
   gateway = await startTestGateway({
     server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-failed-attempts-')) },
     providers: {
       primary: { use: 'openai', api_key: 'sk-test-primary-0123', base_url: primary.url },
       backup: { use: 'openai', api_key: 'sk-test-backup-01234', base_url: backup.url },
+      cohere: { api_key: 'cohere-test-key-0123456789', base_url: cohere.url },
+      bedrock: { region: 'us-east-1', endpoint: bedrock.url, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
     },
     models: {
       // Retried once on the same deployment.
@@ -36,8 +42,16 @@ beforeAll(async () => {
       // Falls back to another provider and model, priced ten times higher.
       story: { deployments: [{ target: 'primary/model-a' }], retries: { attempts: 0 }, fallbacks: ['backup-once'] },
       'backup-once': { deployments: [{ target: 'backup/model-b' }], retries: { attempts: 0 } },
+      // The same story from Cohere's and Bedrock's wire formats, priced as model-a.
+      'cohere-story': { deployments: [{ target: 'cohere/model-c' }], retries: { attempts: 0 }, fallbacks: ['backup-once'] },
+      'bedrock-story': { deployments: [{ target: 'bedrock/model-d' }], retries: { attempts: 0 }, fallbacks: ['backup-once'] },
     },
-    prices: { 'primary/model-a': { input: 1, output: 2 }, 'backup/model-b': { input: 10, output: 20 } },
+    prices: {
+      'primary/model-a': { input: 1, output: 2 },
+      'backup/model-b': { input: 10, output: 20 },
+      'cohere/model-c': { input: 1, output: 2 },
+      'bedrock/model-d': { input: 1, output: 2 },
+    },
     storage: { use: 'sqlite' },
     usage: { flush_interval_ms: 20 },
   });
@@ -47,10 +61,14 @@ afterAll(async () => {
   await gateway.close();
   await primary.close();
   await backup.close();
+  await cohere.close();
+  await bedrock.close();
 });
 beforeEach(() => {
   primary.reset();
   backup.reset();
+  cohere.reset();
+  bedrock.reset();
 });
 
 /** A 200 whose usage is readable and whose choices are not. */
@@ -201,5 +219,67 @@ describe('a failed attempt the provider billed', () => {
     expect((await record).costUsd).toBeCloseTo(0.0005, 12);
     const { spent } = await spentAndLedger(key.id);
     expect(spent).toBeCloseTo(0.0005, 6);
+  });
+
+  // Each provider's own usage, unreadable content: Cohere's `tokens` is the count billed (mapCohereUsage), Bedrock's cache reads add to the input.
+  const otherWireFormats = [
+    {
+      name: 'cohere chat',
+      upstream: () => cohere,
+      model: 'cohere-story',
+      body: { id: 'c-bad', message: 'not an object', finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 7, output_tokens: 3 }, tokens: { input_tokens: 1000, output_tokens: 500 } } },
+    },
+    {
+      name: 'bedrock converse',
+      upstream: () => bedrock,
+      model: 'bedrock-story',
+      body: { output: { message: { role: 'assistant', content: 'not a list' } }, stopReason: 'end_turn', usage: { inputTokens: 600, cacheReadInputTokens: 400, outputTokens: 500, totalTokens: 1500 } },
+    },
+  ] as const;
+
+  it.each(otherWireFormats)('$name: an unreadable answer with a usage is billed beside the fallback\'s, in the record and the budget', async ({ upstream, model, body }) => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    upstream().enqueue({ status: 200, body });
+    backup.enqueue({ reply: { content: 'fine', usage: goodUsage } });
+    const record = records.next();
+    const response = await send(key.secret, 'chat/completions', model);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-switchyard-model')).toBe('backup/model-b');
+    await response.arrayBuffer();
+    expect(upstream().requests).toHaveLength(1);
+
+    const expected = unreadableCostAtA + 0.0005;
+    const finished = await record;
+    expect(finished.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_invalid_response', 'ok']);
+    expect(finished.usage?.inputTokens).toBe(1010);
+    expect(finished.costUsd).toBeCloseTo(expected, 12);
+    const { spent, ledgerCost } = await spentAndLedger(key.id);
+    expect(ledgerCost).toBeCloseTo(expected, 12);
+    expect(spent).toBeCloseTo(expected, 6);
+  });
+
+  const otherEmbeddings = [
+    { name: 'cohere embed', upstream: () => cohere, model: 'cohere-story', body: { id: 'e-bad', embeddings: { float: 'not a list' }, texts: ['hello there'], meta: { billed_units: { input_tokens: 1000 } } } },
+    { name: 'bedrock titan', upstream: () => bedrock, model: 'bedrock-story', body: { embedding: 'not a list', inputTextTokenCount: 1000 } },
+  ] as const;
+
+  it.each(otherEmbeddings)('$name: an answer without readable vectors but with a usage is billed beside the fallback\'s', async ({ upstream, model, body }) => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    upstream().enqueue({ status: 200, body });
+    const record = records.next();
+    const response = await fetch(`${gateway.baseURL}/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model, input: 'hello there' }),
+    });
+    expect(response.status).toBe(200);
+    const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    expect(upstream().requests).toHaveLength(1);
+    const finished = await record;
+    const expected = 0.001 + (served * 10) / 1_000_000;
+    expect(finished.usage?.inputTokens).toBe(1000 + served);
+    expect(finished.costUsd).toBeCloseTo(expected, 12);
+    const { spent } = await spentAndLedger(key.id);
+    expect(spent).toBeCloseTo(expected, 6);
   });
 });

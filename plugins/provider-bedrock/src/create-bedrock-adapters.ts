@@ -1,4 +1,4 @@
-import type { ChatRequest, HttpChatAdapter, ProviderAdapters } from '@switchyard/core';
+import { isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters } from '@switchyard/core';
 import { createBedrockEndpoint } from './bedrock-endpoint.js';
 import type { BedrockOptions } from './bedrock-options.js';
 import { buildConverseBody } from './build-converse-body.js';
@@ -6,7 +6,9 @@ import { createConverseStreamDecoder } from './create-converse-stream-decoder.js
 import { createEmbeddingsAdapter } from './create-embeddings-adapter.js';
 import { createEventStreamFramer } from './create-event-stream-framer.js';
 import { createModelsOperation } from './create-models-operation.js';
+import type { BedrockUsage } from './bedrock-wire-types.js';
 import { mapBedrockError } from './map-bedrock-error.js';
+import { mapBedrockUsage } from './map-bedrock-usage.js';
 import { parseConverseResponse } from './parse-converse-response.js';
 
 /**
@@ -23,6 +25,7 @@ export function createBedrockAdapters(options: BedrockOptions, name = 'bedrock',
       return endpoint.post(model, request.stream ? 'converse-stream' : 'converse', body);
     },
     parseResponse: (body, info) => parseConverseResponse(body, name, info),
+    readUsage: (body) => (isJsonObject(body) ? mapBedrockUsage(body['usage'] as BedrockUsage | undefined) : undefined),
     createStreamDecoder: (info) => createConverseStreamDecoder(name, info),
     createStreamFramer: () => createEventStreamFramer(name),
   };

@@ -34,5 +34,9 @@ export function createEmbeddingsAdapter(endpoint: BedrockEndpoint, provider: str
       // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
       return { model: call.model, embeddings: [answer.embedding as number[]], usage: readEmbeddingsUsage(answer.inputTextTokenCount) };
     },
+    readUsage(body) {
+      const count = readEmbeddingsUsage((body as TitanEmbeddingResponse | null)?.inputTextTokenCount);
+      return count && { inputTokens: count.inputTokens, outputTokens: 0 };
+    },
   };
 }

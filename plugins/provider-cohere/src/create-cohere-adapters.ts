@@ -1,4 +1,4 @@
-import type { ChatRequest, HttpChatAdapter, ProviderAdapters, ProviderCall } from '@switchyard/core';
+import { isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters, type ProviderCall } from '@switchyard/core';
 import { buildCohereChatBody } from './build-cohere-chat-body.js';
 import { createCohereEmbeddingsAdapter } from './create-cohere-embeddings-adapter.js';
 import { createCohereEndpoint } from './cohere-endpoint.js';
@@ -6,7 +6,9 @@ import { createCohereModelsAdapter } from './create-cohere-models-adapter.js';
 import type { CohereOptions } from './cohere-options.js';
 import { createCohereStreamDecoder } from './cohere-stream-decoder.js';
 import { listUnsupportedSettings } from './list-unsupported-settings.js';
+import type { CohereUsage } from './cohere-wire-types.js';
 import { mapCohereError } from './map-cohere-error.js';
+import { mapCohereUsage } from './map-cohere-usage.js';
 import { parseCohereChatResponse } from './parse-cohere-chat-response.js';
 
 /**
@@ -23,6 +25,7 @@ export function createCohereAdapters(options: CohereOptions, name = 'cohere'): P
       return endpoint.request('POST', '/v2/chat', JSON.stringify(buildCohereChatBody(request, model)));
     },
     parseResponse: (body) => parseCohereChatResponse(body, name),
+    readUsage: (body) => (isJsonObject(body) ? mapCohereUsage(body['usage'] as CohereUsage | undefined) : undefined),
     createStreamDecoder: () => createCohereStreamDecoder(name),
   };
   return {

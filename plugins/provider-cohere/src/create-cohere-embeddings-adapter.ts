@@ -1,10 +1,15 @@
-import { GatewayError, readEmbeddingsUsage, type HttpEmbeddingsAdapter, type UpstreamEmbeddingsResponse } from '@switchyard/core';
+import { GatewayError, readEmbeddingsUsage, type EmbeddingsUsage, type HttpEmbeddingsAdapter, type UpstreamEmbeddingsResponse } from '@switchyard/core';
 import type { CohereEndpoint } from './cohere-endpoint.js';
 import type { CohereEmbeddingInputType } from './cohere-options.js';
 
 interface CohereEmbedResponse {
   embeddings?: { float?: unknown };
   meta?: { billed_units?: { input_tokens?: unknown } };
+}
+
+/** The input tokens Cohere billed for an embed answer, undefined when unreadable. */
+function readEmbedUsage(answer: CohereEmbedResponse | null): EmbeddingsUsage | undefined {
+  return readEmbeddingsUsage(answer?.meta?.billed_units?.input_tokens);
 }
 
 /**
@@ -33,7 +38,11 @@ export function createCohereEmbeddingsAdapter(endpoint: CohereEndpoint, inputTyp
         throw new GatewayError('upstream_invalid_response', `The ${provider} embeddings answer has no float vectors.`, { provider });
       }
       // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
-      return { model: call.model, embeddings: vectors as number[][], usage: readEmbeddingsUsage(answer.meta?.billed_units?.input_tokens) };
+      return { model: call.model, embeddings: vectors as number[][], usage: readEmbedUsage(answer) };
+    },
+    readUsage(body) {
+      const count = readEmbedUsage(body as CohereEmbedResponse | null);
+      return count && { inputTokens: count.inputTokens, outputTokens: 0 };
     },
   };
 }
