@@ -108,7 +108,7 @@ export { resolvePlugins, type ImportModule } from './gateway/resolve-plugins.js'
 export * from './stores/index.js';
 export { UsageRecorder, type UsageRecorderOptions, type UsageRecorderStats } from './gateway/usage-recorder.js';
 export type { Pricing } from './gateway/pricing.js';
-export { billedAttemptsCost } from './gateway/request-cost.js';
+export { billedAttemptsCost, recordedUsage } from './gateway/request-cost.js';
 export * from './pricing/index.js';
 export { GatewayMetrics, type CacheLookup, type RateLimitSource } from './metrics/gateway-metrics.js';
 export { formatUsd } from './http/cost-header.js';

@@ -1,4 +1,4 @@
-import { GatewayError, matchesModelPattern, throttled, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
+import { GatewayError, matchesModelPattern, recordedUsage, throttled, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
@@ -209,8 +209,10 @@ export class RateLimiter {
   /** Gives back (or charges) the difference between the tokens reserved and those used. */
   private async settleTokens(context: RequestContext, tokenLimits: ApplicableLimit[]): Promise<void> {
     const reserved = tokenLimits[0]!.gcra.cost;
-    // No usage means no answer: the call failed before the model did any work.
-    const used = context.usage ? context.usage.inputTokens + context.usage.outputTokens : 0;
+    // The answer's tokens and every failed attempt's the provider billed (it processed
+    // them too); none at all means the calls failed before the model did any work.
+    const usage = recordedUsage(context.usage, context.attempts);
+    const used = usage ? usage.inputTokens + usage.outputTokens : 0;
     const difference = used - reserved;
     if (difference === 0) return;
     try {

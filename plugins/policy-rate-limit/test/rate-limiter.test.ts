@@ -25,6 +25,7 @@ const context = (team = 'blue') =>
   ({
     endpoint: 'chat',
     principal: { keyId: 'key_1', team },
+    attempts: [],
     chatRequest: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], stream: false },
   }) as unknown as RequestContext;
 
