@@ -10,9 +10,10 @@ import { masterKey } from './support/start-test-gateway.js';
  * pairs inputs with vectors by place, so such an answer would pair texts with vectors
  * that are not theirs, unnoticed: it is the upstream's failure, a 502
  * `upstream_invalid_response`, whatever the provider (an HTTP adapter or a plugin's
- * own operation) and whether the client asked for floats or base64. Nothing is billed
- * for it, as for any whole answer the gateway could not read, even when the upstream
- * named a token count. (Bedrock's Titan embeds one text per call and its answer holds
+ * own operation) and whether the client asked for floats or base64. The provider billed
+ * the call all the same: the token count it named is billed (as a failed attempt the
+ * provider billed, docs/pricing.md); without one nothing is, the gateway does not
+ * estimate what a failure cost. (Bedrock's Titan embeds one text per call and its answer holds
  * one vector by its shape, so it cannot answer with another count.)
  */
 
@@ -94,7 +95,7 @@ async function embed(model: string, encoding: Encoding) {
   return { read, record: await recorded };
 }
 
-function expectWrongCount({ read, record }: Awaited<ReturnType<typeof embed>>, count: number) {
+function expectWrongCount({ read, record }: Awaited<ReturnType<typeof embed>>, count: number, billedTokens: number) {
   expect(read).toBeInstanceOf(OpenAI.APIError);
   const error = read as InstanceType<typeof OpenAI.APIError>;
   expect(error.status).toBe(502);
@@ -102,9 +103,15 @@ function expectWrongCount({ read, record }: Awaited<ReturnType<typeof embed>>, c
   expect(error.message).toContain(`${count} embeddings for 2 inputs`);
   expect(record.status).toBe(502);
   expect(record.errorCode).toBe('upstream_invalid_response');
-  // Billed as any whole answer the gateway could not read: nothing, not the count the upstream named.
-  expect(record.usage).toBeUndefined();
-  expect(record.costUsd).toBe(0);
+  // The count the upstream named, at the deployment's price; nothing without one (not the gateway's estimate).
+  if (billedTokens === 0) {
+    expect(record.usage).toBeUndefined();
+    expect(record.costUsd).toBe(0);
+    return;
+  }
+  expect(record.usage).toMatchObject({ inputTokens: billedTokens, outputTokens: 0 });
+  const pricing = rig.gateway.gateway.runtime.pricing;
+  expect(record.costUsd).toBeCloseTo(pricing.cost(record.provider!, record.model!, { inputTokens: billedTokens, outputTokens: 0 }), 15);
 }
 
 const httpRuns = (Object.keys(targets) as HttpProvider[]).flatMap((provider) =>
@@ -112,13 +119,21 @@ const httpRuns = (Object.keys(targets) as HttpProvider[]).flatMap((provider) =>
 );
 
 describe('an embeddings answer with a vector count other than the inputs, read by the OpenAI client', () => {
-  it.each(httpRuns)('$provider ($encoding): $count vectors for 2 inputs is a 502 upstream_invalid_response, nothing billed', async ({ provider, count, encoding }) => {
+  it.each(httpRuns)('$provider ($encoding): $count vectors for 2 inputs is a 502 upstream_invalid_response, billed the count it named', async ({ provider, count, encoding }) => {
     rig.replay.play({ body: answers[provider]!(count, encoding), contentType: 'application/json' });
-    expectWrongCount(await embed(`${provider}-once`, encoding), count);
+    expectWrongCount(await embed(`${provider}-once`, encoding), count, 9);
   });
 
-  it.each([1, 3])("a provider plugin's own embeddings operation: %i vectors for 2 inputs is a 502 upstream_invalid_response, nothing billed", async (count) => {
-    for (const encoding of ['float', 'base64'] as const) expectWrongCount(await embed(`counting-${count}-once`, encoding), count);
+  it.each([1, 3])('openai: %i vectors for 2 inputs without a readable token count is billed nothing, not the estimate', async (count) => {
+    for (const usage of [undefined, { prompt_tokens: -5, total_tokens: -5 }, { prompt_tokens: 0, total_tokens: 0 }]) {
+      const body = JSON.parse(answers['openai']!(count, 'float')) as Record<string, unknown>;
+      rig.replay.play({ body: JSON.stringify({ ...body, usage }), contentType: 'application/json' });
+      expectWrongCount(await embed('openai-once', 'float'), count, 0);
+    }
+  });
+
+  it.each([1, 3])("a provider plugin's own embeddings operation: %i vectors for 2 inputs is a 502 upstream_invalid_response, billed the count it named", async (count) => {
+    for (const encoding of ['float', 'base64'] as const) expectWrongCount(await embed(`counting-${count}-once`, encoding), count, 9);
   });
 
   it.each(['float', 'base64'] as const)('guard (%s): a vector per input is read, in input order, and billed', async (encoding) => {

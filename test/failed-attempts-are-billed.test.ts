@@ -174,6 +174,27 @@ describe('a failed attempt the provider billed', () => {
     expect(spent).toBeCloseTo(expected, 6);
   });
 
+  it('embeddings: an answer with a vector for each of two inputs to one is billed the count it named, beside the fallback\'s', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
+    const vector = (value: number) => ({ object: 'embedding', index: 0, embedding: [value, value] });
+    primary.enqueue({ status: 200, body: { object: 'list', data: [vector(0.1), { ...vector(0.2), index: 1 }], model: 'model-a', usage: { prompt_tokens: 1000, total_tokens: 1000 } } });
+    const record = records.next();
+    const response = await fetch(`${gateway.baseURL}/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model: 'story', input: 'hello there', encoding_format: 'float' }),
+    });
+    expect(response.status).toBe(200);
+    const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    const finished = await record;
+    expect(finished.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_invalid_response', 'ok']);
+    const expected = 0.001 + (served * 10) / 1_000_000;
+    expect(finished.usage?.inputTokens).toBe(1000 + served);
+    expect(finished.costUsd).toBeCloseTo(expected, 12);
+    const { spent } = await spentAndLedger(key.id);
+    expect(spent).toBeCloseTo(expected, 6);
+  });
+
   it('a retry on the same deployment: both answers are billed', async () => {
     const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
     primary.enqueue({ status: 200, body: unreadableAnswer }, { reply: { content: 'fine', usage: goodUsage } });

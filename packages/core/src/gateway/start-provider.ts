@@ -73,8 +73,8 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
     }
   }
   if (adapters.embeddings) {
-    const embeddings = isDirectEmbeddings(adapters.embeddings) ? directEmbeddings(adapters.embeddings, direct) : httpEmbeddings(adapters.embeddings, http);
-    provider.embeddings = { embed: redacting(vectorPerInput(embeddings, id), failure) };
+    const embed = isDirectEmbeddings(adapters.embeddings) ? vectorPerInput(directEmbeddings(adapters.embeddings, direct), id) : httpEmbeddings(adapters.embeddings, http);
+    provider.embeddings = { embed: redacting(embed, failure) };
   }
   if (adapters.models) {
     const models = adapters.models;
@@ -299,16 +299,16 @@ function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): Direc
   return async (call) => requireVectorPerInput(await operation.embed(call), call.request, id);
 }
 
-function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation {
-  return {
-    async embed(call: ProviderCall<EmbeddingsRequest>) {
-      const cancel = cancellationOf(call);
-      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
-      if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const body = await readJsonBody(response, http.id, cancel);
-      const info = { status: response.statusCode, headers: response.headers };
-      return withBillableEmbeddingsUsage(readAnswer(http.id, body, () => adapter.parseResponse(body, info, call), adapter.readUsage), call.request);
-    },
+/** Checked for a vector per input before a missing count is estimated: a failure is billed only the upstream's count. */
+function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation['embed'] {
+  return async (call: ProviderCall<EmbeddingsRequest>) => {
+    const cancel = cancellationOf(call);
+    const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
+    if (response.statusCode >= 400) throw await upstreamFailure(http, response);
+    const body = await readJsonBody(response, http.id, cancel);
+    const info = { status: response.statusCode, headers: response.headers };
+    const answer = readAnswer(http.id, body, () => adapter.parseResponse(body, info, call), adapter.readUsage);
+    return withBillableEmbeddingsUsage(requireVectorPerInput(answer, call.request, http.id), call.request);
   };
 }
 
