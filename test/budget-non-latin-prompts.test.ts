@@ -12,7 +12,9 @@ const epoch = new Date(0).toISOString();
 /**
  * An OpenAI-compatible upstream that counts prompt tokens as tokenizers do for Chinese
  * text: about one a character (o200k and cl100k both take most common characters as
- * one token), where the gateway's old estimate took four characters a token.
+ * one token), where the gateway's old estimate took four characters a token. Digits
+ * and punctuation are counted so too, as tokenizers that split every digit (Llama 2,
+ * Gemma, Mistral's) and runs of symbols do.
  */
 const upstream = createServer((req, res) => {
   let text = '';
@@ -51,16 +53,22 @@ afterAll(async () => {
   upstream.close();
 });
 
-describe('budgets and prompts in a non-Latin script', () => {
-  it('40 concurrent Chinese prompts against a $2 budget spend at most $2 plus one request (their maximum was reserved at a quarter of their cost)', async () => {
+// 4,000 characters each: about 4,000 tokens, $0.40 a request at $100 a million.
+const prompts = [
+  { name: 'Chinese', content: '天地玄黄宇宙洪荒日月盈昃辰宿列张'.repeat(250) },
+  { name: 'digit', content: '3141592653589793'.repeat(250) },
+  { name: 'digit and punctuation', content: '3.14,15;92-65+35/89*79=32(38)4!'.repeat(125) + '0'.repeat(125) },
+];
+
+describe('budgets and prompts a tokenizer splits a token a character', () => {
+  it.each(prompts)('40 concurrent $name prompts against a budget of 2 USD spend at most 2 USD plus one request (their maximum was reserved at a quarter of their cost)', async ({ name, content }) => {
+    expect(content).toHaveLength(4000);
     const created = await fetch(`${gateway.origin}/admin/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'chinese', scope: { budget: { limit_usd: 2, period: 'total' } } }),
+      body: JSON.stringify({ name, scope: { budget: { limit_usd: 2, period: 'total' } } }),
     });
     const key = (await created.json()) as { key: { id: string }; secret: string };
-    // 4,000 characters: about 4,000 tokens, $0.40 a request at $100 a million.
-    const content = '天地玄黄宇宙洪荒日月盈昃辰宿列张'.repeat(250);
     const statuses = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const response = await fetch(`${gateway.baseURL}/chat/completions`, {

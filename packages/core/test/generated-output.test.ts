@@ -16,7 +16,7 @@ describe('GeneratedOutput: the usage of a stream cut before its final usage', ()
     expect(output.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 0 });
   });
 
-  it('counts text, reasoning, refusals and tool calls, four characters a token', () => {
+  it('counts text, reasoning, refusals and tool calls, four letters a token and a token for each digit or symbol', () => {
     const output = new GeneratedOutput();
     output.add({ type: 'text-delta', delta: 'a'.repeat(40) });
     output.add({ type: 'reasoning-delta', delta: 'r'.repeat(20) });
@@ -24,8 +24,9 @@ describe('GeneratedOutput: the usage of a stream cut before its final usage', ()
     output.add({ type: 'tool-call-start', index: 0, id: 'call_1', name: 'lookup' });
     output.add({ type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":"abc"}' });
     output.add({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } });
-    // 40 + 20 + 4 + 6 + 6 + 11 = 87 characters → 22 tokens; 20 reasoning characters → 5.
-    expect(output.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 22, reasoningTokens: 5 });
+    // 40 + 20 + 4 letters, call_1 (4 letters, `_1` a token each: 4 + 8), lookup 6, and
+    // {"q":"abc"} (4 letters, 7 symbols a token each: 4 + 28) = 114 characters → 29 tokens; 20 reasoning characters → 5.
+    expect(output.usage(request)).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 29, reasoningTokens: 5 });
   });
 
   it('takes the real numbers the provider reported early and estimates only the rest', () => {
@@ -83,7 +84,7 @@ describe('estimateAnswerUsage: a whole answer without a usage the gateway can re
       { type: 'tool-call', id: 'call_1', name: 'lookup', arguments: '{"q":"abc"}' },
     ]);
     expect(whole).toEqual(streamed.usage(request));
-    expect(whole).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 22, reasoningTokens: 5 });
+    expect(whole).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 29, reasoningTokens: 5 });
   });
 
   it('bills the prompt of an empty answer', () => {

@@ -27,6 +27,17 @@ describe('estimatePromptTokens', () => {
     expect(estimateEmbeddingsTokens({ model: 'mock/echo', input: [chinese, 'x'.repeat(40)] })).toBe(400 + 10);
   });
 
+  it('counts a token for each digit, punctuation mark or symbol, as tokenizers that split every digit (Llama 2, Gemma, Mistral) do', () => {
+    const only = (content: string) => estimatePromptTokens(request([{ role: 'user', content }])) - 2 * MESSAGE_TOKEN_OVERHEAD;
+    expect(only('3141592653'.repeat(40))).toBe(400);
+    expect(only('!@#$%^&*()[]{}<>~`|\\/?.,;:\'"-_+='.repeat(10))).toBe(320);
+    // Letters and ASCII whitespace stay four to a token; a prompt mixing them counts each its own way.
+    expect(only('abcd efgh\tijkl\nmnop\r'.repeat(20))).toBe(100);
+    // 40 letters and 2 spaces at four a token, 11 digits and symbols at one: 10.5 + 11, rounded up.
+    expect(only(`${'x'.repeat(40)} 2026, 12:00.`)).toBe(22);
+    expect(estimateEmbeddingsTokens({ model: 'mock/echo', input: ['0123456789', 'ab-cd'] })).toBe(10 + 2);
+  });
+
   it('grows with the conversation: system, assistant, tool calls and tool results all count', () => {
     const short = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }]));
     const long = estimatePromptTokens(

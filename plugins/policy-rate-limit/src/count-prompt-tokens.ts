@@ -5,6 +5,7 @@ import {
   MESSAGE_TOKEN_OVERHEAD,
   estimateEmbeddingsTokens,
   estimatePromptTokens,
+  textLength,
   type ChatRequest,
   type EmbeddingsRequest,
   type Logger,
@@ -118,7 +119,7 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
 /** The longest text handed to the tokenizer at once: a longer one is cut, at a word break when it has one. */
 const tokenizerPieceChars = 128;
 
-/** The characters of one request the tokenizer counts; the rest are estimated (chars / 4). */
+/** The characters of one request the tokenizer counts; the rest are estimated as core estimates (textLength). */
 const tokenizedCharsPerRequest = 262_144;
 
 /**
@@ -136,7 +137,7 @@ function boundedCountText(countPiece: CountText): CountText {
     let tokens = 0;
     let start = 0;
     while (start < text.length) {
-      if (budget <= 0) return tokens + Math.ceil((text.length - start) / CHARACTERS_PER_TOKEN);
+      if (budget <= 0) return tokens + Math.ceil(textLength(start === 0 ? text : text.slice(start)) / CHARACTERS_PER_TOKEN);
       let end = Math.min(start + Math.min(tokenizerPieceChars, budget), text.length);
       if (end < text.length) end = pieceEnd(text, start, end);
       tokens += countPiece(text.slice(start, end));

@@ -48,6 +48,17 @@ describe('prompt token counting with tiktoken, on hostile text', () => {
     expect(tokens).toBeGreaterThanOrEqual(Math.ceil((300 * words.length - tokenized) / 4));
   });
 
+  it('estimates the rest as core does: a token for each digit or character outside ASCII, not four characters a token', async () => {
+    const counter = createPromptTokenCounter('tiktoken');
+    await counter.ready;
+    handed.length = 0;
+    // The tokenizer's share spent on words; then 100,000 digits and 100,000 Chinese characters it does not see.
+    const words = 'lorem ipsum dolor sit amet '.repeat(10_000);
+    const tokens = counter.chat(chat(words, '7'.repeat(100_000), '天'.repeat(100_000)));
+    expect(handed.reduce((sum, length) => sum + length, 0)).toBeLessThanOrEqual(262_144);
+    expect(tokens).toBeGreaterThanOrEqual(200_000);
+  });
+
   it('counts ordinary text as the whole-text tokenizer does, to within 1%', async () => {
     const counter = createPromptTokenCounter('tiktoken');
     await counter.ready;
