@@ -93,12 +93,13 @@ describe('virtual keys end to end', () => {
     const created = await admin('POST', '/keys', { name: 'burst', scope: { budget: { limit_usd: 1, period: 'total' } } });
     const client = clientFor(created.body['secret'] as string);
     const content = 'y'.repeat(40_000); // ~10,000 prompt tokens: about $0.01 a call at the demo price
+    const recorded = recordsOf(200);
     const results = await Promise.allSettled(Array.from({ length: 200 }, () => ask(client, 'mock/echo', content, 50)));
     const served = results.filter((result) => result.status === 'fulfilled').length;
     const refused = results.filter((result) => result.status === 'rejected' && (result.reason as { code?: string }).code === 'insufficient_quota').length;
     expect(served + refused).toBe(200);
-    await gateway.gateway.runtime.storage!.ledger.count(); // the ledger is reachable
-    await sleep(200); // one flush interval
+    await recorded;
+    await ledgerCaughtUp();
     const usage = await admin('GET', `/usage?group_by=key&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
     const row = (usage.body['data'] as Array<{ group: string; cost_usd: number; requests: number }>).find(
       (entry) => entry.group === created.body['key'].id,
@@ -219,3 +220,17 @@ describe('team budgets', () => {
     }
   });
 });
+
+/** Resolves once `count` more requests have finished (each made its record). */
+function recordsOf(count: number): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => gateway.gateway.runtime.onRequestFinished(() => ++seen === count && resolve()));
+}
+
+/** Waits (at most 10 s) until the usage recorder holds nothing unwritten: every record is in the ledger. */
+async function ledgerCaughtUp(): Promise<void> {
+  for (const deadline = Date.now() + 10_000; gateway.gateway.runtime.usageStats()!.pending > 0; ) {
+    if (Date.now() > deadline) throw new Error('the usage recorder did not write its records within 10 s');
+    await sleep(10);
+  }
+}

@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestRecord } from '@switchyard/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,16 +16,23 @@ afterEach(async () => {
 });
 
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
-/** Lets the step's settle-on-close run after supertest already has the answer. */
-const settled = () => sleep(20);
+/**
+ * The next request's record. The step settles its tokens in the same turn the record is
+ * made (both wait for the request to finish; the memory store adjusts at once), so once
+ * this resolves the settlement is done: supertest may have the answer before either.
+ */
+const nextRecord = ({ gateway }: RateLimitedGateway) =>
+  new Promise<RequestRecord>((resolve) => gateway.runtime.onRequestFinished(resolve));
 
 describe('the rate-limit step in a gateway', () => {
   it('reports at most the limit as remaining with the largest limits it takes, in whole digits, also after a refund', async () => {
-    const { app } = await open({
+    const gateway = await open({
       scopes: { alice: {} },
       rateLimit: { limits: { global: { rpm: 1_000_000_000, tpm: 1_000_000_000_000 } }, default_max_tokens: 100 },
     });
+    const { app } = gateway;
     for (let round = 0; round < 3; round++) {
+      const finished = nextRecord(gateway);
       const response = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello'));
       expect(response.status).toBe(200);
       for (const dimension of ['requests', 'tokens']) {
@@ -37,7 +43,7 @@ describe('the rate-limit step in a gateway', () => {
         expect(Number(remaining)).toBeLessThanOrEqual(Number(limit));
       }
       // The unused part of the estimate comes back when the request is over.
-      await settled();
+      await finished;
     }
   });
 
@@ -119,12 +125,14 @@ describe('the rate-limit step in a gateway', () => {
 
   it('settles the token reservation to the real usage when the request finishes', async () => {
     const clock = fakeClock();
-    const { app } = await open({ clock, scopes: { alice: { tpm: 10_000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const gateway = await open({ clock, scopes: { alice: { tpm: 10_000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const { app } = gateway;
+    const finished = nextRecord(gateway);
     const first = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello there'));
     expect(first.status).toBe(200);
     const reserved = 10_000 - Number(first.headers['x-ratelimit-remaining-tokens']);
     expect(reserved).toBe(4 + 4 + 3 + 1000);
-    await settled();
+    await finished;
     const used = first.body.usage.total_tokens as number;
     expect(used).toBeLessThan(reserved);
     // The second request sees only what the first really used, plus its own reservation.
@@ -145,7 +153,6 @@ describe('the rate-limit step in a gateway', () => {
       expect(cut.status).toBe(499);
       const used = cut.usage!.inputTokens + cut.usage!.outputTokens;
       expect(cut.usage!.outputTokens).toBeGreaterThan(0);
-      await settled();
       // The next request sees the cut stream's estimate as used, plus its own reservation.
       const next = await request(served.origin).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 10 }));
       expect(Number(next.headers['x-ratelimit-remaining-tokens'])).toBe(10_000 - used - (4 + 4 + 1 + 10));
@@ -156,13 +163,15 @@ describe('the rate-limit step in a gateway', () => {
 
   it('gives the whole reservation back when the call fails upstream, and refuses a request larger than the limit outright', async () => {
     const clock = fakeClock();
-    const { app } = await open({ clock, scopes: { alice: { tpm: 2000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const gateway = await open({ clock, scopes: { alice: { tpm: 2000 } }, rateLimit: { default_max_tokens: 1000 } });
+    const { app } = gateway;
+    const finished = nextRecord(gateway);
     const failed = await request(app)
       .post('/v1/chat/completions')
       .set(as(keys.alice))
       .send(chat('hi', { provider_options: { mock: { fail: 'bad_request' } } }));
     expect(failed.status).toBe(400);
-    await settled();
+    await finished;
     const next = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 10 }));
     expect(Number(next.headers['x-ratelimit-remaining-tokens'])).toBe(2000 - (4 + 4 + 1 + 10));
     const huge = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 5000 }));
