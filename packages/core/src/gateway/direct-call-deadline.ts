@@ -45,8 +45,8 @@ export class DirectCallDeadline {
   callFor<Request>(call: ProviderCall<Request>): ProviderCall<Request> {
     const signal = this.controller.signal;
     const bounded = { request: call.request, model: call.model, signal } as ProviderCall<Request>;
-    // The request's child logger is made only if the plugin reads it (dispatch.ts).
-    Object.defineProperty(bounded, 'logger', { get: () => call.logger, enumerable: true, configurable: true });
+    Object.defineProperty(bounded, originalCall, { value: call });
+    Object.defineProperties(bounded, boundedCallAccessors);
     if (call.traceContext) bounded.traceContext = call.traceContext;
     return bounded;
   }
@@ -109,6 +109,26 @@ export class DirectCallDeadline {
     reject?.(error);
   }
 }
+
+/** Where a bounded call keeps the call it stands for (not enumerable: a spread leaves it behind). */
+const originalCall = Symbol('switchyard.originalCall');
+
+/**
+ * The bounded call's `logger`: the original call's, read only if the plugin reads it (the
+ * request's child logger is made on first read, dispatch.ts). One getter for every call: a
+ * getter made per call gave each call a hidden class of its own, allocated in the old
+ * generation with the request it held (dispatch.ts, callAccessors), and ~5 KB of every
+ * direct call was promoted (test/request-promotion.test.ts).
+ */
+const boundedCallAccessors: PropertyDescriptorMap = {
+  logger: {
+    get(this: { [originalCall]: ProviderCall<unknown> }) {
+      return this[originalCall].logger;
+    },
+    enumerable: true,
+    configurable: true,
+  },
+};
 
 /** The deadline of a direct call, made from the call the core handed over. */
 export function directCallDeadline(
