@@ -242,6 +242,27 @@ export class PostgresKeyStore implements KeyStore {
     });
   }
 
+  async undoRotation(id: string, secret: KeySecret, previous: KeySecret[]): Promise<VirtualKey | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      // The row lock waits for the rotation itself, should it still be in flight.
+      const locked = await client.query<{ revoked: boolean }>(`SELECT revoked_at IS NOT NULL AS revoked FROM ${this.t.keys} WHERE id = $1 FOR UPDATE`, [id]);
+      if (!locked.rows[0]) return undefined;
+      const newest = await client.query<{ hash: string }>(`SELECT hash FROM ${this.t.keySecrets} WHERE key_id = $1 ORDER BY seq DESC LIMIT 1`, [id]);
+      const dropped = await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1 AND hash = $2`, [id, secret.hash]);
+      if (!dropped.rowCount) return undefined;
+      if (!locked.rows[0].revoked && newest.rows[0]?.hash === secret.hash) {
+        const now = Date.now();
+        await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1`, [id]);
+        for (const old of previous) {
+          if (old.expiresAt === undefined || Date.parse(old.expiresAt) > now) await this.insertSecret(client, id, old);
+        }
+      }
+      await client.query(`UPDATE ${this.t.keys} SET updated_at = $2 WHERE id = $1`, [id, new Date()]);
+      await this.announce(client, id);
+      return this.load(client, id);
+    });
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     await this.pool.query(`INSERT INTO ${this.t.keyAudit} (key_id, action, actor, at, details) VALUES ($1, $2, $3, $4, $5)`, [
       entry.keyId,

@@ -106,6 +106,8 @@ function prepareStatements(db: Database.Database) {
     touch: db.prepare('UPDATE keys SET updated_at = ? WHERE id = ?'),
     dropExpiredSecrets: db.prepare('DELETE FROM key_secrets WHERE key_id = ? AND expires_at IS NOT NULL AND expires_at <= ?'),
     dropSecrets: db.prepare('DELETE FROM key_secrets WHERE key_id = ?'),
+    dropSecret: db.prepare('DELETE FROM key_secrets WHERE key_id = ? AND hash = ?'),
+    newestSecret: db.prepare('SELECT hash FROM key_secrets WHERE key_id = ? ORDER BY rowid DESC LIMIT 1'),
     keepNewestSecrets: db.prepare(
       `DELETE FROM key_secrets WHERE key_id = @key_id
          AND rowid NOT IN (SELECT rowid FROM key_secrets WHERE key_id = @key_id ORDER BY rowid DESC LIMIT @keep)`,
@@ -236,6 +238,28 @@ export class SqliteKeyStore implements KeyStore {
         s.keepNewestSecrets.run({ key_id: id, keep: MAX_LIVE_SECRETS_PER_KEY - 1 });
       }
       s.insertSecret.run(secret.hash, id, secret.prefix, secret.expiresAt === undefined ? null : iso(secret.expiresAt));
+      s.touch.run(laterThan(row.updated_at), id);
+      return true;
+    }).immediate();
+    return found ? this.load(id) : undefined;
+  }
+
+  async undoRotation(id: string, secret: KeySecret, previous: KeySecret[]): Promise<VirtualKey | undefined> {
+    const s = this.statements();
+    checkedSecret(secret);
+    previous.forEach(checkedSecret);
+    const found = this.handle.db.transaction(() => {
+      const row = s.keyById.get(id) as KeyRow | undefined;
+      const newest = s.newestSecret.get(id) as { hash: string } | undefined;
+      if (!row || !(s.dropSecret.run(id, secret.hash).changes > 0)) return false;
+      if (row.revoked_at === null && newest?.hash === secret.hash) {
+        const now = new Date().toISOString();
+        s.dropSecrets.run(id);
+        for (const old of previous) {
+          const expiresAt = old.expiresAt === undefined ? null : iso(old.expiresAt);
+          if (expiresAt === null || expiresAt > now) s.insertSecret.run(old.hash, id, old.prefix, expiresAt);
+        }
+      }
       s.touch.run(laterThan(row.updated_at), id);
       return true;
     }).immediate();

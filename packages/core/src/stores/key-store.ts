@@ -79,7 +79,7 @@ export interface KeyListFilter {
 
 export interface AuditEntry {
   keyId: string;
-  /** `create`, `update`, `revoke`, `rotate`. */
+  /** `create`, `update`, `revoke`, `rotate`, `rotate_undone`. */
   action: string;
   /** Who did it: `master` for the admin key. */
   actor: string;
@@ -115,6 +115,16 @@ export interface KeyStore {
    * judged in the same transaction as the write, so a revoke at the same moment wins.
    */
   rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined>;
+  /**
+   * Undoes a rotation whose answer never reached its caller (the store failed after it
+   * committed): `secret`, the one it added, ends at once, and while it is still the key's
+   * newest secret the key's secrets become `previous` again (as read before the rotation,
+   * each with its own end; those already past it are left out). After a later rotation
+   * only `secret` ends: that rotation stands. On a revoked key only `secret` ends.
+   * Resolves to the key afterwards, or undefined when the key does not hold `secret`
+   * (the rotation has not landed, or was undone already) or is gone.
+   */
+  undoRotation(id: string, secret: KeySecret, previous: KeySecret[]): Promise<VirtualKey | undefined>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(keyId: string): Promise<AuditEntry[]>;
   close(): Promise<void>;

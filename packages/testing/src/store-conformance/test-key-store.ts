@@ -33,6 +33,8 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       return { key, secret };
     }
 
+    const storedSecret = ({ hash, prefix }: KeySecret): KeySecret => ({ hash, prefix });
+
     async function listAll(filter: Parameters<KeyStore['list']>[0]): Promise<VirtualKey[]> {
       const all: VirtualKey[] = [];
       let cursor: string | undefined;
@@ -342,6 +344,42 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       await expect(store.rotate(key.id, { hash: fresh.hash, prefix: fresh.prefix }, undefined)).rejects.toMatchObject({ code: KEY_REVOKED });
       expect((await store.get(key.id))!.secrets).toEqual([{ hash: secret.hash, prefix: secret.prefix }]);
       expect(await store.findBySecretHash(fresh.hash, new Date())).toBeUndefined();
+    });
+
+    it('undoRotation() after a rotation without grace: the old secret works again with its own end, the new one not at all', async () => {
+      const oldEnd = new Date(Date.now() + 86_400_000).toISOString();
+      const { key, secret: old } = await createKey({}, { expiresAt: oldEnd });
+      const before = (await store.get(key.id))!.secrets;
+      const fresh = storedSecret(newSecret());
+      await store.rotate(key.id, fresh, undefined);
+      const undone = await store.undoRotation(key.id, fresh, before);
+      expect(undone?.secrets).toEqual([{ hash: old.hash, prefix: old.prefix, expiresAt: oldEnd }]);
+      const now = new Date();
+      expect((await store.findBySecretHash(old.hash, now))?.id).toBe(key.id);
+      expect(await store.findBySecretHash(fresh.hash, now)).toBeUndefined();
+      // Done once: a second undo finds nothing to undo.
+      expect(await store.undoRotation(key.id, fresh, before)).toBeUndefined();
+    });
+
+    it('undoRotation() after a later rotation: only the unseen secret ends, the later rotation stands', async () => {
+      const { key } = await createKey();
+      const before = (await store.get(key.id))!.secrets;
+      const unseen = storedSecret(newSecret());
+      const later = storedSecret(newSecret());
+      const graceUntil = new Date(Date.now() + 3_600_000);
+      await store.rotate(key.id, unseen, undefined);
+      await store.rotate(key.id, later, graceUntil);
+      const undone = await store.undoRotation(key.id, unseen, before);
+      expect(undone?.secrets.map((s) => s.hash)).toEqual([later.hash]);
+    });
+
+    it('undoRotation() returns undefined for a rotation that did not land', async () => {
+      const { key, secret } = await createKey();
+      const before = (await store.get(key.id))!.secrets;
+      const fresh = newSecret();
+      expect(await store.undoRotation(key.id, { hash: fresh.hash, prefix: fresh.prefix }, before)).toBeUndefined();
+      expect((await store.get(key.id))!.secrets).toEqual([{ hash: secret.hash, prefix: secret.prefix }]);
+      expect(await store.undoRotation('key_doesnotexist', { hash: fresh.hash, prefix: fresh.prefix }, before)).toBeUndefined();
     });
 
     it('rotate() returns undefined for an unknown id', async () => {

@@ -17,6 +17,7 @@ import { keyFieldsFromBody } from './key-fields-from-body.js';
 import { parseDuration } from './parse-duration.js';
 import { budgetSpend } from './budget-spend.js';
 import { revokeUnansweredKey } from './revoke-unanswered-key.js';
+import { undoUnansweredRotation } from './undo-unanswered-rotation.js';
 import { sendJson } from './send-json.js';
 
 const actor = 'master';
@@ -162,9 +163,14 @@ export function keyRoutes(context: AdminContext): Router {
     const at = now();
     const graceUntil = graceMilliseconds > 0 ? new Date(at.getTime() + graceMilliseconds) : undefined;
     const generated = generateKeySecret();
+    // The store may have rotated all the same (a timeout after the commit): its new secret goes unanswered, so the old ones must work on.
+    const undoRotation = () =>
+      undoUnansweredRotation({ keys, logger, now, announce }, { keyId: current.id, secret: generated.stored, previous: current.secrets, at });
     // A revoke landing after the read above is caught by the store, inside the rotation's transaction.
-    const key = await keys.rotate(current.id, generated.stored, graceUntil).catch((error: unknown) => {
-      throw isKeyRevoked(error) ? revoked() : error;
+    const key = await keys.rotate(current.id, generated.stored, graceUntil).catch(async (error: unknown) => {
+      if (isKeyRevoked(error)) throw revoked();
+      await undoRotation();
+      throw error;
     });
     if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
     await announce(key.id);
@@ -174,6 +180,9 @@ export function keyRoutes(context: AdminContext): Router {
       previous_secrets_expire_at: (graceUntil ?? at).toISOString(),
       secret_prefix: generated.stored.prefix,
       ...(endedByLimit.length > 0 && { secrets_ended_by_limit: endedByLimit }),
+    }).catch(async (error: unknown) => {
+      await undoRotation();
+      throw error;
     });
     sendJson(res, 200, { key: formatKeyRecord(key, at), secret: generated.secret });
   });

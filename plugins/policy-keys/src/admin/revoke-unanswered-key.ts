@@ -1,7 +1,5 @@
 import type { KeySecret, KeyStore, Logger, VirtualKey } from '@switchyard/core';
-
-/** When a cleanup that could not finish is tried again: the store was failing, and a late insert may still land. */
-const retryDelaysMs = [1_000, 5_000, 30_000];
+import { cleanUpNowOrLater, type CleanupOutcome } from './retry-cleanup.js';
 
 export interface UnansweredKey {
   /** The secret made for it; only its digest and prefix, never the secret. */
@@ -30,28 +28,18 @@ export interface UnansweredKeyDeps {
  * background.
  */
 export async function revokeUnansweredKey(deps: UnansweredKeyDeps, unanswered: UnansweredKey): Promise<void> {
-  if ((await tryRevoke(deps, unanswered)) === 'done') return;
-  retryLater(deps, unanswered, 0);
+  // A gateway closing before the last try leaves the key to the operator (the error line below when it could not).
+  await cleanUpNowOrLater(
+    () => tryRevoke(deps, unanswered),
+    () =>
+      deps.logger.error(
+        { secretPrefix: unanswered.secret.prefix },
+        'admin: a key whose create failed may be stored and could not be revoked; revoke the key with this secret prefix, if it is listed',
+      ),
+  );
 }
 
-function retryLater(deps: UnansweredKeyDeps, unanswered: UnansweredKey, index: number): void {
-  const delay = retryDelaysMs[index];
-  if (delay === undefined) return;
-  // Never holds the process open: a gateway closing meanwhile leaves the key to the operator (logged below).
-  setTimeout(() => {
-    void tryRevoke(deps, unanswered).then((outcome) => {
-      if (outcome !== 'done' && index + 1 < retryDelaysMs.length) retryLater(deps, unanswered, index + 1);
-      else if (outcome === 'failed') {
-        deps.logger.error(
-          { secretPrefix: unanswered.secret.prefix },
-          'admin: a key whose create failed may be stored and could not be revoked; revoke the key with this secret prefix, if it is listed',
-        );
-      }
-    });
-  }, delay).unref();
-}
-
-async function tryRevoke(deps: UnansweredKeyDeps, unanswered: UnansweredKey): Promise<'done' | 'absent' | 'failed'> {
+async function tryRevoke(deps: UnansweredKeyDeps, unanswered: UnansweredKey): Promise<CleanupOutcome> {
   const { keys, logger } = deps;
   const secretPrefix = unanswered.secret.prefix;
   try {

@@ -104,6 +104,18 @@ export class MemoryKeyStore implements KeyStore {
     return structuredClone(key);
   }
 
+  async undoRotation(id: string, secret: KeySecret, previous: KeySecret[]): Promise<VirtualKey | undefined> {
+    const key = this.keys.get(id);
+    if (!key || !key.secrets.some((held) => held.hash === secret.hash)) return undefined;
+    const now = this.clock();
+    const restores = key.revokedAt === undefined && key.secrets.at(-1)!.hash === secret.hash;
+    key.secrets = restores
+      ? previous.filter((old) => old.expiresAt === undefined || Date.parse(old.expiresAt) > now.getTime()).map((old) => ({ ...old }))
+      : key.secrets.filter((held) => held.hash !== secret.hash);
+    key.updatedAt = now.toISOString();
+    return structuredClone(key);
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(structuredClone(entry));
   }
