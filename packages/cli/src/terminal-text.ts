@@ -61,3 +61,25 @@ export function terminalLine(message: string): string {
 export function terminalJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * CSV for the terminal: every control character inside a cell written out (a quoted cell may
+ * hold ESC, a line break or a bidirectional control), while the line breaks between records,
+ * outside quotes, stay line breaks. Written to a file or a pipe, the CSV goes out untouched.
+ */
+export function terminalCsv(csv: string): string {
+  let shown = '';
+  let quoted = false;
+  let cellStart = 0;
+  for (let index = 0; index < csv.length; index++) {
+    const character = csv[index];
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && (character === '\n' || (character === '\r' && csv[index + 1] === '\n'))) {
+      const breakLength = character === '\r' ? 2 : 1;
+      shown += escapeControlCharacters(csv.slice(cellStart, index)) + csv.slice(index, index + breakLength);
+      index += breakLength - 1;
+      cellStart = index + 1;
+    }
+  }
+  return shown + escapeControlCharacters(csv.slice(cellStart));
+}

@@ -3,7 +3,7 @@ import type { UsageRecordRow } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
-import { escapeControlCharacters, quoteInput, terminalJson } from '../terminal-text.js';
+import { escapeControlCharacters, quoteInput, terminalCsv, terminalJson } from '../terminal-text.js';
 
 export const usageUsage = `Usage: switchyard usage [options]
 
@@ -26,11 +26,19 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Where a command prints: a terminal gets control characters written out, a file or pipe the text as it is. */
+export interface CommandOutput {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+const standardOutput: CommandOutput = { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true };
+
 /** `switchyard usage`: spend and tokens from the running gateway's ledger. */
-export async function usageCommand(args: string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
+export async function usageCommand(args: string[], env: Record<string, string | undefined>, cwd: string, output: CommandOutput = standardOutput): Promise<number> {
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
   if (values.help) {
-    process.stdout.write(usageUsage);
+    output.write(usageUsage);
     return 0;
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument ${quoteInput(positionals[0]!)}`, 2);
@@ -49,11 +57,12 @@ export async function usageCommand(args: string[], env: Record<string, string | 
   const connection = await resolveConnection({ url: values.url, masterKeyFile: values['master-key-file'] }, env, cwd);
   const answer = await callAdmin(connection, 'GET', `/usage?${query.toString()}`);
   if (format === 'csv') {
-    process.stdout.write(answer.text);
+    // Cells hold names others chose: in a terminal an ESC in one would act, not show.
+    output.write(output.isTTY ? terminalCsv(answer.text) : answer.text);
     return 0;
   }
   const report = JSON.parse(answer.text) as { group_by: string; from: string; to: string; data: UsageRecordRow[] };
-  process.stdout.write(format === 'json' ? `${terminalJson(report)}\n` : describeUsage(report));
+  output.write(format === 'json' ? `${terminalJson(report)}\n` : describeUsage(report));
   return 0;
 }
 

@@ -44,11 +44,23 @@ export function formatUsageCsv(groupBy: UsageGroup, rows: UsageRecordRow[]): str
 }
 
 /**
- * Quotes a text cell when it holds a comma, quote or line break. Names are chosen by
- * whoever creates keys, so a leading `=`, `+`, `-`, `@` is defused with a `'` before a
- * spreadsheet can read the cell as a formula (OWASP's advice on CSV injection).
+ * A cell that begins, after any blanks an importer may trim, with what makes a
+ * spreadsheet read a formula: `=`, `+`, `-`, `@`, tab, CR (OWASP's list), LF, or their
+ * full-width forms, which some spreadsheets read the same.
+ */
+const formulaStart = /^[\s\u3000]*[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]/;
+/** A plain number is no formula, and a name that is one stays a number in the sheet. */
+const plainNumber = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** What RFC 4180 lets stand unquoted excludes these: the separator, quotes, line breaks and every other control. */
+const needsQuotes = /[",\u0000-\u001f\u007f]|^\s|\s$/;
+
+/**
+ * A text cell as CSV: names are chosen by whoever creates keys, models by clients,
+ * error codes by upstreams. A cell a spreadsheet would read as a formula gets a leading
+ * `'` (OWASP's advice on CSV injection); one with a comma, quote, line break or any
+ * other control character, or blanks at its ends, is quoted with its quotes doubled (RFC 4180).
  */
 export function csvText(value: string): string {
-  const defused = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(defused) ? `"${defused.replace(/"/g, '""')}"` : defused;
+  const defused = formulaStart.test(value) && !plainNumber.test(value) ? `'${value}` : value;
+  return needsQuotes.test(defused) ? `"${defused.replace(/"/g, '""')}"` : defused;
 }
