@@ -33,7 +33,7 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
         createDashboardRouter({
           ...stores,
           masterKey,
-          sessions: { ttlMs: dashboard.session_ttl_ms, maxSessions: dashboard.max_sessions, maxSessionsPerKey: dashboard.max_sessions_per_key },
+          sessions: { ttlMs: dashboard.session_ttl_ms, maxLifetimeMs: dashboard.session_max_lifetime_ms, maxSessions: dashboard.max_sessions, maxSessionsPerKey: dashboard.max_sessions_per_key },
           ...(keyChanges && { keyChanges }),
         }),
       );

@@ -35,7 +35,8 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   if (!options.masterKey) throw new Error('createDashboardRouter: a master key is required');
   const now = options.now ?? (() => new Date());
   const sessions = new SessionStore({ ...options.sessions, now: () => now().getTime() });
-  const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10);
+  // On the dashboard's clock, as the sessions are: a clock set for a test moves both.
+  const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10, 60_000, () => now().getTime());
   const isMasterKey = keyMatcher(options.masterKey);
   const healthPath = options.healthPath ?? '/health';
   const storeOptions = {

@@ -14,10 +14,10 @@ export interface DashboardOptions {
   logger: Logger;
   /** Where the page reads gateway health from, on the same origin (default `/health`). */
   healthPath?: string;
-  /** Session bounds: count and idle lifetime. */
+  /** Session bounds: count, idle time and whole lifetime. */
   sessions?: SessionStoreOptions;
   /** Failed logins allowed per client address per minute before `too_many_logins` (default 10). */
   maxLoginFailuresPerMinute?: number;
-  /** The clock, for tests. */
+  /** The clock of sessions and the login throttle (for tests). */
   now?: () => Date;
 }

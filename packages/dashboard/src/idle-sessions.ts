@@ -1,6 +1,7 @@
-/** A session held, with when it was last used. */
+/** A session held, with when it began and when it was last used. */
 interface Held<T> {
   value: T;
+  createdAt: number;
   usedAt: number;
 }
 
@@ -11,13 +12,20 @@ interface Held<T> {
  * the map is full, and the ones that expire first. Expired sessions are swept from
  * the front on every call (amortised O(1)), so they are let go at the next login or
  * lookup: no timer per session, and nothing held past its end longer than that.
+ *
+ * However often it is used, a session also ends `maxLifetimeMs` after it began: one
+ * used every few hours would otherwise never end. A second map holds the ids in the
+ * order they began, swept from its front the same way.
  */
 export class IdleSessions<T> {
   private readonly held = new Map<string, Held<T>>();
+  /** The same ids, oldest login first (a set deletes before it adds, so insertion order is that). */
+  private readonly byStart = new Map<string, Held<T>>();
 
   constructor(
     private readonly max: number,
     private readonly ttlMs: number,
+    private readonly maxLifetimeMs: number,
     /** Told of every session that ends here (expired, pushed out or deleted). */
     private readonly ended: (id: string, value: T) => void = () => {},
   ) {}
@@ -34,7 +42,9 @@ export class IdleSessions<T> {
       if (this.held.size < this.max) break;
       this.delete(oldest);
     }
-    this.held.set(id, { value, usedAt: now });
+    const held = { value, createdAt: now, usedAt: now };
+    this.held.set(id, held);
+    this.byStart.set(id, held);
   }
 
   /** The session, its idle time starting again; undefined when none or ended. */
@@ -47,8 +57,9 @@ export class IdleSessions<T> {
       this.delete(id);
       return undefined;
     }
+    held.usedAt = Math.max(held.usedAt, now);
     this.held.delete(id);
-    this.held.set(id, { value: held.value, usedAt: Math.max(held.usedAt, now) });
+    this.held.set(id, held);
     return held.value;
   }
 
@@ -56,20 +67,23 @@ export class IdleSessions<T> {
     const held = this.held.get(id);
     if (!held) return false;
     this.held.delete(id);
+    this.byStart.delete(id);
     this.ended(id, held.value);
     return true;
   }
 
-  /** Ends the expired sessions at the front; stops at the first one alive. */
+  /** Ends the expired sessions at the front of either order; each stops at the first one alive. */
   sweep(now: number): void {
-    for (const [id, held] of this.held) {
-      if (this.alive(held, now)) return;
-      this.delete(id);
+    for (const order of [this.held, this.byStart]) {
+      for (const [id, held] of order) {
+        if (this.alive(held, now)) break;
+        this.delete(id);
+      }
     }
   }
 
   private alive(held: Held<T>, now: number): boolean {
     // A clock set back does not bring an ended session back: its idle time is counted from its last use either way.
-    return Math.abs(now - held.usedAt) < this.ttlMs;
+    return Math.abs(now - held.usedAt) < this.ttlMs && Math.abs(now - held.createdAt) < this.maxLifetimeMs;
   }
 }

@@ -17,6 +17,8 @@ export interface SessionStoreOptions {
   maxSessionsPerKey?: number;
   /** How long a session lasts from its last use (default 8 hours). */
   ttlMs?: number;
+  /** How long a session lasts from its login, however often it is used (default 7 days). */
+  maxLifetimeMs?: number;
   /** The clock, in milliseconds (default Date.now; the dashboard passes its own). */
   now?: () => number;
 }
@@ -26,7 +28,7 @@ export interface SessionStoreOptions {
  * the id (in an HttpOnly cookie), never a key. Bounded in number and in time, so a
  * flood of logins costs memory once and old sessions fall away: at most `maxSessions`
  * of the master key and as many of virtual keys, each ending `ttlMs` after its last
- * use, let go at the next login or lookup after that (IdleSessions: no timers).
+ * use or `maxLifetimeMs` after its login, whichever comes first, let go at the next login or lookup after that (IdleSessions: no timers).
  *
  * A flood cannot log others out: master-key sessions are held apart from virtual-key
  * ones, and a virtual key past its own few sessions loses its oldest, not someone else's.
@@ -44,10 +46,11 @@ export class SessionStore {
   constructor(options: SessionStoreOptions = {}) {
     const max = Math.max(1, options.maxSessions ?? 1000);
     const ttlMs = options.ttlMs ?? 8 * 3_600_000;
+    const maxLifetimeMs = options.maxLifetimeMs ?? 7 * 86_400_000;
     this.maxSessionsPerKey = Math.max(1, options.maxSessionsPerKey ?? 10);
     this.now = options.now ?? Date.now;
-    this.adminSessions = new IdleSessions(max, ttlMs);
-    this.keySessions = new IdleSessions(max, ttlMs, (id, session) => this.forget(id, session));
+    this.adminSessions = new IdleSessions(max, ttlMs, maxLifetimeMs);
+    this.keySessions = new IdleSessions(max, ttlMs, maxLifetimeMs, (id, session) => this.forget(id, session));
   }
 
   create(session: DashboardSession): string {

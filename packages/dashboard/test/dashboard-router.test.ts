@@ -16,7 +16,7 @@ let ledger: MemoryUsageLedger;
 let app: express.Express;
 let logLines: string[];
 
-function build(options: { maxSessions?: number; maxSessionsPerKey?: number; ttlMs?: number; trustProxy?: number } = {}) {
+function build(options: { maxSessions?: number; maxSessionsPerKey?: number; ttlMs?: number; maxLifetimeMs?: number; trustProxy?: number } = {}) {
   logLines = [];
   const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
   app = express();
@@ -33,6 +33,7 @@ function build(options: { maxSessions?: number; maxSessionsPerKey?: number; ttlM
         ...(options.maxSessions && { maxSessions: options.maxSessions }),
         ...(options.maxSessionsPerKey && { maxSessionsPerKey: options.maxSessionsPerKey }),
         ...(options.ttlMs && { ttlMs: options.ttlMs }),
+        ...(options.maxLifetimeMs && { maxLifetimeMs: options.maxLifetimeMs }),
       },
     }),
   );
@@ -173,6 +174,16 @@ describe('dashboard sessions', () => {
     expect(blocked.body.error.code).toBe('too_many_logins');
   });
 
+  it('counts failures on the dashboard\'s clock: a minute later on it, that address logs in again', async () => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect((await request(app).post('/dashboard/api/session').set(header).send({ key: `sy-guess-${attempt}` })).status).toBe(401);
+    }
+    now = new Date(now.getTime() + 59_000);
+    expect((await request(app).post('/dashboard/api/session').set(header).send({ key: masterKey })).status).toBe(429);
+    now = new Date(now.getTime() + 2_000);
+    expect((await request(app).post('/dashboard/api/session').set(header).send({ key: masterKey })).status).toBe(200);
+  });
+
   const failTenTimes = async (forwardedFor: string) => {
     for (let attempt = 0; attempt < 10; attempt++) {
       const response = await request(app).post('/dashboard/api/session').set(header).set('x-forwarded-for', forwardedFor).send({ key: `sy-guess-${attempt}` });
@@ -300,6 +311,39 @@ describe('dashboard sessions are bounded in number and in time (docs/dashboard.m
     for (const cookie of [usedAdmin!, usedKey!]) expect((await session(cookie)).status).toBe(401);
     // Logging in again opens a new one.
     expect((await session(await logIn(mine.secret))).status).toBe(200);
+  });
+
+  it('a session used all the time still ends session_max_lifetime_ms after its login, on the dashboard\'s clock', async () => {
+    build({ ttlMs: 60_000, maxLifetimeMs: 200_000 });
+    const mine = await createVirtualKey('mine');
+    const [admin, own] = [await logIn(masterKey), await logIn(mine.secret)];
+    // Used every 40 s, never idle long enough to end: before, it went on for as long as it was used.
+    for (let step = 0; step < 4; step++) {
+      later(40_000);
+      for (const cookie of [admin!, own!]) expect((await session(cookie)).status).toBe(200);
+    }
+    later(39_000);
+    for (const cookie of [admin!, own!]) expect((await session(cookie)).status).toBe(200);
+    later(1_000);
+    for (const cookie of [admin!, own!]) {
+      const answer = await session(cookie);
+      expect(answer.status).toBe(401);
+      expect(answer.body.error.code).toBe('session_required');
+    }
+    // Logging in again opens a new one, with a lifetime of its own.
+    const again = await logIn(masterKey);
+    later(40_000);
+    expect((await session(again)).status).toBe(200);
+  });
+
+  it('the lifetime defaults to 7 days', async () => {
+    const cookie = await logIn(masterKey);
+    for (let hour = 1; hour < 7 * 24; hour++) {
+      later(3_600_000);
+      expect((await session(cookie)).status, `hour ${hour}`).toBe(200);
+    }
+    later(3_600_000);
+    expect((await session(cookie)).status).toBe(401);
   });
 
   it('an ended session stays ended when the clock goes back', async () => {

@@ -56,15 +56,15 @@ describe('IdleSessions', () => {
     { arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.nat(60) }), weight: 1 },
   );
 
-  it('property: holds what a list in order of last use, at most max, each ending ttl after its last use, holds', () => {
+  it('property: holds what a list in order of last use, at most max, each ending ttl after its last use or lifetime after it began, holds', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 100 }), fc.array(op, { maxLength: 80 }), (max, ttl, ops) => {
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 200 }), fc.array(op, { maxLength: 80 }), (max, ttl, lifetime, ops) => {
         let now = 0;
         const ended: string[] = [];
-        const sessions = new IdleSessions<number>(max, ttl, (id) => ended.push(id));
-        // The model: [id, last use], least recently used first; a set of a held id is a new session under it.
-        let model: Array<[string, number]> = [];
-        const expire = () => (model = model.filter(([, usedAt]) => now - usedAt < ttl));
+        const sessions = new IdleSessions<number>(max, ttl, lifetime, (id) => ended.push(id));
+        // The model: [id, last use, start], least recently used first; a set of a held id is a new session under it.
+        let model: Array<[string, number, number]> = [];
+        const expire = () => (model = model.filter(([, usedAt, startedAt]) => now - usedAt < ttl && now - startedAt < lifetime));
         for (const step of ops) {
           if (step.kind === 'wait') {
             now += step.ms;
@@ -75,12 +75,12 @@ describe('IdleSessions', () => {
             expire();
             model = model.filter(([held]) => held !== id);
             if (model.length >= max) model = model.slice(model.length - max + 1);
-            model.push([id, now]);
+            model.push([id, now, now]);
             sessions.set(id, step.id, now);
           } else if (step.kind === 'get') {
             expire();
             const held = model.find(([heldId]) => heldId === id);
-            if (held) model = [...model.filter(([heldId]) => heldId !== id), [id, now]];
+            if (held) model = [...model.filter(([heldId]) => heldId !== id), [id, now, held[2]]];
             expect(sessions.get(id, now)).toBe(held ? step.id : undefined);
           } else {
             const held = model.some(([heldId]) => heldId === id);
@@ -96,6 +96,12 @@ describe('IdleSessions', () => {
         // Every session made is held or was told ended, once (SessionStore keeps its per-key sets by it).
         expect(ended.length + sessions.size).toBe(ops.filter((step) => step.kind === 'set').length);
       }),
+      {
+        examples: [
+          // A session used last, but begun first, ends by its lifetime behind one still alive at the front of last uses.
+          [5, 100, 15, [{ kind: 'set', id: 1 }, { kind: 'wait', ms: 5 }, { kind: 'set', id: 2 }, { kind: 'get', id: 1 }, { kind: 'wait', ms: 12 }]],
+        ],
+      },
     );
   });
 });

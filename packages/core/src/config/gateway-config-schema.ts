@@ -185,6 +185,13 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 28800000,
           description: 'A dashboard session ends after this long unused.',
         },
+        session_max_lifetime_ms: {
+          type: 'integer',
+          minimum: 60000,
+          maximum: 2592000000,
+          default: 604800000,
+          description: 'A dashboard session ends this long after its login, however often it is used (then the page asks for the key again).',
+        },
         max_sessions: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'Most dashboard sessions held at once, of the master key and of virtual keys each; a login past it ends the least recently used of its kind.' },
         max_sessions_per_key: { type: 'integer', minimum: 1, maximum: 1000, default: 10, description: 'Most dashboard sessions one virtual key holds at once; its login past it ends its own oldest.' },
       },

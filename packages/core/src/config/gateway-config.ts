@@ -87,6 +87,8 @@ export interface DashboardConfig {
   enabled: boolean;
   /** A session ends after this long unused (default 8 hours). */
   session_ttl_ms: number;
+  /** A session ends this long after its login, however often it is used (default 7 days). */
+  session_max_lifetime_ms: number;
   /** Most sessions held at once, of the master key and of virtual keys each (default 1,000). */
   max_sessions: number;
   /** Most sessions one virtual key holds at once (default 10). */
