@@ -209,6 +209,49 @@ describe('loadConfig', () => {
     expect(given.formatLines()).toEqual(found.formatLines());
   });
 
+  it('a config file over 1 MiB is refused in one line before it is parsed, found or given, YAML or JSON', async () => {
+    const big = `# ${'x'.repeat(1024 * 1024)}\nserver: {}\n`;
+    const cwd = await folderWith({ 'switchyard.config.yaml': big, 'big.json': `{"server": {}, "pad": "${'x'.repeat(1024 * 1024)}"}` });
+    const reason = /^cannot read config: the file is 1\.0 MiB \(\d+ bytes\); a config file may be at most 1 MiB \(1048576 bytes\)$/;
+    for (const [file, name] of [[undefined, 'switchyard.config.yaml'], ['switchyard.config.yaml', 'switchyard.config.yaml'], ['big.json', 'big.json']] as const) {
+      const error = await configError(loadConfig({ cwd, ...(file && { file }), env: {} }));
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]!.message).toMatch(reason);
+      expect(error.formatLines()).toEqual([`${name} (top level): ${error.problems[0]!.message}`]);
+    }
+    // Exactly at the bound is read.
+    const atBound = `server: {}\n# ${'x'.repeat(1024 * 1024 - 14)}\n`;
+    expect(Buffer.byteLength(atBound)).toBe(1024 * 1024);
+    const { config } = await loadConfig({ cwd: await folderWith({ 'switchyard.config.yaml': atBound }), env: {} });
+    expect(config.server.port).toBe(4000);
+  });
+
+  describe('a map of many keys (50,000 models, ~1 MiB) is read in linear time', () => {
+    // The yaml package compared each key with every earlier one of its map: 50,000 entries took ~20 s,
+    // past the test timeout on their own; each case below loads such a file at most twice.
+    const entries = Array.from({ length: 50_000 }, (_, index) => `m${index}: mock/echo`);
+    const flow = `models: {${entries.join(', ')}}\n`;
+    const block = `models:\n${entries.map((entry) => `  ${entry}`).join('\n')}\n`;
+
+    it('as a block map and as a flow map', async () => {
+      expect(Buffer.byteLength(block)).toBeLessThan(1024 * 1024);
+      for (const text of [flow, block]) {
+        const { config } = await loadConfig({ cwd: await folderWith({ 'switchyard.config.yaml': text }), env: {} });
+        expect(Object.keys(config.models)).toHaveLength(50_000);
+      }
+    });
+
+    it('a key written twice in it is still refused with its line, and a problem in it is pointed at by its line', async () => {
+      const twice = await configError(loadConfig({ cwd: await folderWith({ 'switchyard.config.yaml': `${block}  m49999: mock/echo\n` }), env: {} }));
+      expect(twice.formatLines()).toEqual(['switchyard.config.yaml:50002 (top level): cannot read config: Map keys must be unique at line 50002, column 3']);
+      // Finding the line parses the file again.
+      const badPort = await configError(loadConfig({ cwd: await folderWith({ 'switchyard.config.yaml': `${block}server:\n  port: nope\n` }), env: {} }));
+      expect(badPort.formatLines()).toEqual(['switchyard.config.yaml:50003 server.port: expected integer']);
+      const inFlow = await configError(loadConfig({ cwd: await folderWith({ 'switchyard.config.yaml': 'server: {port: 1, host: a, port: 2}\n' }), env: {} }));
+      expect(inFlow.formatLines()).toEqual(['switchyard.config.yaml:1 (top level): cannot read config: Map keys must be unique at line 1, column 28']);
+    });
+  });
+
   it('an unquoted ${VAR} inside { } (YAML reads its braces as a map) is refused with the fix, not only the parser\'s words', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  openai: { api_key: ${OPENAI_API_KEY} }\n' });
     const error = await configError(loadConfig({ cwd, env: { OPENAI_API_KEY: 'sk-test' } }));

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import { ConfigError } from './config-error.js';
+import { findDuplicateKey } from './find-duplicate-key.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { gatewayConfigSchema } from './gateway-config-schema.js';
 import { resolveEnvReferences } from './resolve-env-references.js';
@@ -35,6 +36,23 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
 }
 
+/**
+ * The largest config file read, in bytes: real ones are a few KB (the example is 5 KB), and
+ * a file of megabytes is a mistake (a log or a dump named by --config) that would take seconds
+ * to parse and hold its text in memory. Refused before it is parsed. The config is read once,
+ * at start (a cluster's workers get it from the primary), never reloaded.
+ */
+export const maxConfigBytes = 1024 * 1024;
+
+/** Refuses a file's text over {@link maxConfigBytes}, in one line, before any parser sees it. */
+function checkConfigSize(bytes: number): void {
+  if (bytes <= maxConfigBytes) return;
+  throw new UnreadableConfig(
+    `the file is ${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes); a config file may be at most 1 MiB (${maxConfigBytes} bytes)`,
+    undefined,
+  );
+}
+
 /** How many copies YAML aliases and merge keys may make in all: the `yaml` package's own bound, named here. */
 const maxAliasCount = 100;
 
@@ -42,9 +60,15 @@ const maxAliasCount = 100;
 // (`<<: *defaults`, YAML 1.1's, which users write) merge: `<<` was read as a key of its own. A merge
 // copies its map as an alias does and counts against the same bound (maxAliasCount).
 const loadYaml: Loader = (_file, content) => {
+  checkConfigSize(Buffer.byteLength(content));
   try {
-    const document = parseDocument(content, { merge: true });
-    if (document.errors[0]) throw document.errors[0];
+    const lineCounter = new LineCounter();
+    // Keys written twice are found by findDuplicateKey, in one pass: the package's own check takes time square in a map's size.
+    const document = parseDocument(content, { merge: true, uniqueKeys: false, lineCounter });
+    const error = document.errors[0];
+    const duplicate = findDuplicateKey(document, lineCounter);
+    // Whichever comes first in the file, as the package's own check reported them.
+    if (error || duplicate) throw duplicate && !(error && error.pos[0] < duplicate.pos[0]) ? duplicate : error;
     // A warning is a tag it does not know (`api_key: !vault sk-…`): yaml's own parse() printed it with
     // the file's line, key and all, through process.emitWarning, and read the value as plain text.
     const warning = document.warnings[0];
@@ -94,6 +118,7 @@ class UnreadableConfig extends Error {
 // JSON.parse, not cosmiconfig's own loader: that one's first line is "JSON Error in <path>:"
 // and the reason came after it, so a broken switchyard.config.json was reported without one.
 const loadJson: Loader = (file, content) => {
+  checkConfigSize(Buffer.byteLength(content));
   try {
     const value = JSON.parse(content) as unknown;
     // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key by cosmiconfig.
