@@ -22,6 +22,8 @@ class FlakyKeyStore extends MemoryKeyStore {
   failRotateAfterCommit = false;
   failRotateAudit = false;
   undoFailures = 0;
+  /** While set, every undo fails: the test says when the store answers again. */
+  undoBlocked = false;
 
   override async rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined> {
     const key = await super.rotate(id, secret, graceUntil);
@@ -41,8 +43,8 @@ class FlakyKeyStore extends MemoryKeyStore {
   }
 
   override async undoRotation(id: string, secret: KeySecret, previous: KeySecret[]): Promise<VirtualKey | undefined> {
-    if (this.undoFailures > 0) {
-      this.undoFailures--;
+    if (this.undoBlocked || this.undoFailures > 0) {
+      if (this.undoFailures > 0) this.undoFailures--;
       throw outage();
     }
     return super.undoRotation(id, secret, previous);
@@ -138,12 +140,14 @@ describe('a key rotation whose store fails after the rotation committed', () => 
   it('only ends the unseen secret when a later rotation answered meanwhile: that rotation stands', async () => {
     const { id, secret } = await createKey();
     keys.failRotateAfterCommit = true;
-    keys.undoFailures = 1;
+    keys.undoBlocked = true;
     expectUnanswered(await rotate(id));
     // Its grace period keeps the unseen secret beside the new one, for the undo to find.
     const later = await rotate(id, { grace_period: '1h' });
     expect(later.status).toBe(200);
-    await expect.poll(() => keys.audit.at(-1)?.action, { timeout: 5_000 }).toBe('rotate_undone');
+    keys.undoBlocked = false;
+    // The retries come after 1 and 5 s: the first may have found the store still failing.
+    await expect.poll(() => keys.audit.at(-1)?.action, { timeout: 10_000 }).toBe('rotate_undone');
     expect(keys.audit.at(-1)!.details).toMatchObject({ restored_secret_prefixes: [] });
     expect(await useSecret(later.body.secret)).toBe(200);
     expect(await useSecret(secret)).toBe(401);

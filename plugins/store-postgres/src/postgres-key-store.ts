@@ -247,10 +247,12 @@ export class PostgresKeyStore implements KeyStore {
       // The row lock waits for the rotation itself, should it still be in flight.
       const locked = await client.query<{ revoked: boolean }>(`SELECT revoked_at IS NOT NULL AS revoked FROM ${this.t.keys} WHERE id = $1 FOR UPDATE`, [id]);
       if (!locked.rows[0]) return undefined;
-      const newest = await client.query<{ hash: string }>(`SELECT hash FROM ${this.t.keySecrets} WHERE key_id = $1 ORDER BY seq DESC LIMIT 1`, [id]);
       const dropped = await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1 AND hash = $2`, [id, secret.hash]);
       if (!dropped.rowCount) return undefined;
-      if (!locked.rows[0].revoked && newest.rows[0]?.hash === secret.hash) {
+      // A secret not in `previous` is another rotation's, answered: it stands, and so do the ends it set.
+      const others = await client.query<{ hash: string }>(`SELECT hash FROM ${this.t.keySecrets} WHERE key_id = $1`, [id]);
+      const before = new Set(previous.map((old) => old.hash));
+      if (!locked.rows[0].revoked && others.rows.every((held) => before.has(held.hash))) {
         const now = Date.now();
         await client.query(`DELETE FROM ${this.t.keySecrets} WHERE key_id = $1`, [id]);
         for (const old of previous) {

@@ -107,7 +107,6 @@ function prepareStatements(db: Database.Database) {
     dropExpiredSecrets: db.prepare('DELETE FROM key_secrets WHERE key_id = ? AND expires_at IS NOT NULL AND expires_at <= ?'),
     dropSecrets: db.prepare('DELETE FROM key_secrets WHERE key_id = ?'),
     dropSecret: db.prepare('DELETE FROM key_secrets WHERE key_id = ? AND hash = ?'),
-    newestSecret: db.prepare('SELECT hash FROM key_secrets WHERE key_id = ? ORDER BY rowid DESC LIMIT 1'),
     keepNewestSecrets: db.prepare(
       `DELETE FROM key_secrets WHERE key_id = @key_id
          AND rowid NOT IN (SELECT rowid FROM key_secrets WHERE key_id = @key_id ORDER BY rowid DESC LIMIT @keep)`,
@@ -250,9 +249,10 @@ export class SqliteKeyStore implements KeyStore {
     previous.forEach(checkedSecret);
     const found = this.handle.db.transaction(() => {
       const row = s.keyById.get(id) as KeyRow | undefined;
-      const newest = s.newestSecret.get(id) as { hash: string } | undefined;
       if (!row || !(s.dropSecret.run(id, secret.hash).changes > 0)) return false;
-      if (row.revoked_at === null && newest?.hash === secret.hash) {
+      const before = new Set(previous.map((old) => old.hash));
+      const others = s.secretsOf.all(id) as SecretRow[];
+      if (row.revoked_at === null && others.every((held) => before.has(held.hash))) {
         const now = new Date().toISOString();
         s.dropSecrets.run(id);
         for (const old of previous) {

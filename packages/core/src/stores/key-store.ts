@@ -117,10 +117,12 @@ export interface KeyStore {
   rotate(id: string, secret: KeySecret, graceUntil: Date | undefined): Promise<VirtualKey | undefined>;
   /**
    * Undoes a rotation whose answer never reached its caller (the store failed after it
-   * committed): `secret`, the one it added, ends at once, and while it is still the key's
-   * newest secret the key's secrets become `previous` again (as read before the rotation,
-   * each with its own end; those already past it are left out). After a later rotation
-   * only `secret` ends: that rotation stands. On a revoked key only `secret` ends.
+   * committed): `secret`, the one it added, ends at once, and, when every other secret the
+   * key holds is one of `previous` (as read before the rotation), the key's secrets become
+   * `previous` again, each with its own end (those already past it left out). A secret
+   * held that is not in `previous` was added by another rotation, before or after this
+   * one, whose answer went out: then only `secret` ends, and that rotation stands, as it
+   * does on a revoked key.
    * Resolves to the key afterwards, or undefined when the key does not hold `secret`
    * (the rotation has not landed, or was undone already) or is gone.
    */

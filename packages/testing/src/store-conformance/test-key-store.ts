@@ -373,6 +373,18 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       expect(undone?.secrets.map((s) => s.hash)).toEqual([later.hash]);
     });
 
+    it('undoRotation() after another rotation that landed between the read and this one: only the unseen secret ends, the old one stays ended', async () => {
+      const { key, secret: old } = await createKey();
+      const before = (await store.get(key.id))!.secrets;
+      const other = storedSecret(newSecret());
+      const unseen = storedSecret(newSecret());
+      await store.rotate(key.id, other, undefined);
+      await store.rotate(key.id, unseen, new Date(Date.now() + 3_600_000));
+      const undone = await store.undoRotation(key.id, unseen, before);
+      expect(undone?.secrets.map((s) => s.hash)).toEqual([other.hash]);
+      expect(await store.findBySecretHash(old.hash, new Date())).toBeUndefined();
+    });
+
     it('undoRotation() returns undefined for a rotation that did not land', async () => {
       const { key, secret } = await createKey();
       const before = (await store.get(key.id))!.secrets;

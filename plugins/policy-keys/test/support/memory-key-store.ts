@@ -108,10 +108,11 @@ export class MemoryKeyStore implements KeyStore {
     const key = this.keys.get(id);
     if (!key || !key.secrets.some((held) => held.hash === secret.hash)) return undefined;
     const now = this.clock();
-    const restores = key.revokedAt === undefined && key.secrets.at(-1)!.hash === secret.hash;
+    const others = key.secrets.filter((held) => held.hash !== secret.hash);
+    const restores = key.revokedAt === undefined && others.every((held) => previous.some((old) => old.hash === held.hash));
     key.secrets = restores
       ? previous.filter((old) => old.expiresAt === undefined || Date.parse(old.expiresAt) > now.getTime()).map((old) => ({ ...old }))
-      : key.secrets.filter((held) => held.hash !== secret.hash);
+      : others;
     key.updatedAt = now.toISOString();
     return structuredClone(key);
   }
