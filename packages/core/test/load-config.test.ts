@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -219,6 +219,12 @@ describe('loadConfig', () => {
       expect(error.problems[0]!.message).toMatch(reason);
       expect(error.formatLines()).toEqual([`${name} (top level): ${error.problems[0]!.message}`]);
     }
+    // Named with --config, a file is measured before it is read: a 3 GiB one (sparse here) is not read into memory first.
+    const huge = path.join(cwd, 'huge.yaml');
+    await writeFile(huge, '');
+    await truncate(huge, 3 * 1024 ** 3);
+    const error = await configError(loadConfig({ cwd, file: 'huge.yaml', env: {} }));
+    expect(error.formatLines()).toEqual(['huge.yaml (top level): cannot read config: the file is 3072.0 MiB (3221225472 bytes); a config file may be at most 1 MiB (1048576 bytes)']);
     // Exactly at the bound is read.
     const atBound = `server: {}\n# ${'x'.repeat(1024 * 1024 - 14)}\n`;
     expect(Buffer.byteLength(atBound)).toBe(1024 * 1024);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { LineCounter, parseDocument } from 'yaml';
@@ -43,6 +43,16 @@ export interface LoadConfigOptions {
  * at start (a cluster's workers get it from the primary), never reloaded.
  */
 export const maxConfigBytes = 1024 * 1024;
+
+/**
+ * A file named with `--config`, measured before it is read: one of gigabytes (a log or
+ * a dump) is not read into memory only to be refused. One that cannot be looked at is
+ * left to the read, which says why.
+ */
+async function checkNamedFileSize(file: string): Promise<void> {
+  const stats = await stat(file).catch(() => undefined);
+  if (stats?.isFile()) checkConfigSize(stats.size);
+}
 
 /** Refuses a file's text over {@link maxConfigBytes}, in one line, before any parser sees it. */
 function checkConfigSize(bytes: number): void {
@@ -177,6 +187,7 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
   let found: { config: unknown; filepath: string } | null;
   const file = options.file ? path.resolve(cwd, options.file) : undefined;
   try {
+    if (file) await checkNamedFileSize(file);
     found = file ? await explorer.load(file) : await explorer.search(cwd);
   } catch (error) {
     // cosmiconfig names the file a loader failed on; a search found it, so the folder would say nothing.
