@@ -219,6 +219,9 @@ describe('loadConfig', () => {
       expect(error.problems[0]!.message).toMatch(reason);
       expect(error.formatLines()).toEqual([`${name} (top level): ${error.problems[0]!.message}`]);
     }
+    // A JavaScript config named with --config too.
+    await writeFile(path.join(cwd, 'big.cjs'), `module.exports = {};\n// ${'x'.repeat(1024 * 1024)}\n`);
+    expect((await configError(loadConfig({ cwd, file: 'big.cjs', env: {} }))).problems[0]!.message).toMatch(reason);
     // Named with --config, a file is measured before it is read: a 3 GiB one (sparse here) is not read into memory first.
     const huge = path.join(cwd, 'huge.yaml');
     await writeFile(huge, '');
