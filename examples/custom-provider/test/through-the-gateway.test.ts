@@ -59,11 +59,11 @@ describe('the Acme provider behind a gateway, driven by the official openai clie
     ['a meter of 1e999 and -3', { read: 1e999, written: -3 }],
     ['a meter of 2.5 tokens', { read: 2.5, written: 2.5 }],
   ])('bills an answer with %s by the gateway estimate, never 0 or a fraction', async (_name, meter) => {
-    const output = 'Sixteen chars!!!';
+    const output = 'Sixteen chars ok';
     upstream.enqueue({ status: 200, body: { ticket: 't-1', engine: 'acme-large', output, ended_because: 'done', ...(meter && { meter }) } });
     const completion = await client.chat.completions.create({ model: 'house', messages: [{ role: 'user', content: 'Hi' }] });
     expect(completion.choices[0]!.message.content).toBe(output);
-    expect(completion.usage!.completion_tokens).toBe(4); // 16 characters, four a token
+    expect(completion.usage!.completion_tokens).toBe(4); // 16 letters and spaces, four a token
     expect(Number.isSafeInteger(completion.usage!.prompt_tokens) && completion.usage!.prompt_tokens > 0).toBe(true);
   });
 

@@ -48,8 +48,8 @@ describe('StreamPartTap', () => {
     }
     expect(read).toEqual([]);
     expect(tap.usage(request)).toEqual(eager.usage(request));
-    // 29 ASCII characters and `°`, a token of its own: ceil((29 + 4) / 4).
-    expect(tap.usage(request)).toEqual({ inputTokens: 50, outputTokens: 9 });
+    // 26 letters and spaces, four a token, and `1`, `8`, `.` and `°`, a token each: ceil((26 + 4 × 4) / 4).
+    expect(tap.usage(request)).toEqual({ inputTokens: 50, outputTokens: 11 });
     expect(read).toHaveLength(4);
   });
 
