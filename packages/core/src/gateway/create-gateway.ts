@@ -245,22 +245,25 @@ function usageHealth(stats: UsageRecorderStats): HealthSection {
 
 /**
  * The price catalog with the config's overrides. A model without a price costs 0:
- * the first call of each is logged as a warning and every call is counted.
+ * the first recorded call of each is logged as a warning and every recorded call is counted.
  */
 function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map<string, number>): Pricing {
-  const catalog = new PriceCatalog({
-    ...(config.prices && { overrides: config.prices }),
-    onUnknownModel: (provider, model) => {
-      let key = `${provider}/${model}`;
-      // Model names come from clients: past a bound, new ones share one series per provider.
-      if (!unpricedCalls.has(key) && unpricedCalls.size >= maxUnpricedSeries) key = `${provider}/(other)`;
-      const count = (unpricedCalls.get(key) ?? 0) + 1;
-      unpricedCalls.set(key, count);
-      if (count === 1) logger.warn({ provider, model }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');
-    },
-  });
+  const catalog = new PriceCatalog({ ...(config.prices && { overrides: config.prices }) });
+  const countUnpriced = (provider: string, model: string): void => {
+    let key = `${provider}/${model}`;
+    // Model names come from clients: past a bound, new ones share one series per provider.
+    if (!unpricedCalls.has(key) && unpricedCalls.size >= maxUnpricedSeries) key = `${provider}/(other)`;
+    const count = (unpricedCalls.get(key) ?? 0) + 1;
+    unpricedCalls.set(key, count);
+    if (count === 1) logger.warn({ provider, model }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');
+  };
   return {
     cost: (provider, model, usage) => catalog.cost(provider, model, usage).costUsd,
+    recordedCost: (provider, model, usage) => {
+      const result = catalog.cost(provider, model, usage);
+      if (!result.priced) countUnpriced(provider, model);
+      return result.costUsd;
+    },
     priced: (provider, model) => catalog.lookup(provider, model) !== undefined,
     maxCost: (provider, model, promptTokens, maxOutputTokens) => catalog.maxCostUsd(provider, model, promptTokens, maxOutputTokens),
   };

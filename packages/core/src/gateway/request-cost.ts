@@ -2,35 +2,34 @@ import { addUsage, type Usage } from '../canonical/usage.js';
 import type { Attempt, RequestContext } from '../chain/request-context.js';
 import type { Pricing } from './pricing.js';
 
-/** The last cost worked out per request, with what it was worked out from. */
-const computed = new WeakMap<RequestContext, { usage: Usage | undefined; attempts: number; billed: number; costUsd: number }>();
+/** The price of one call: `Pricing.cost`, or `Pricing.recordedCost` for the request's record. */
+type CallCost = (provider: string, model: string, usage: Usage) => number;
 
 /**
  * What a request cost in USD at the catalog's prices: its answer's usage at the
  * deployment that served it, plus every failed attempt the provider billed all the
  * same (`Attempt.billedUsage`), each at its own deployment. 0 when it is not billed
- * (a free cache hit). The `x-switchyard-cost` header and the request's record both
- * ask; the answer is kept while nothing changed, so both agree and an unpriced
- * model's call is counted once.
+ * (a free cache hit). Counts nothing (the `x-switchyard-cost` header asks it); the
+ * record asks {@link recordCost}, the same sum.
  */
 export function requestCost(context: RequestContext, pricing: Pricing): number {
-  if (!context.billable) return 0;
-  const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
-  const usage = context.usage;
-  const attempts = context.attempts.length;
-  const billed = countBilled(context.attempts);
-  const known = computed.get(context);
-  if (known && known.usage === usage && known.attempts === attempts && known.billed === billed) return known.costUsd;
-  const served = deployment && usage ? pricing.cost(deployment.provider, deployment.model, usage) : 0;
-  const costUsd = served + billedAttemptsCost(pricing, context.attempts);
-  computed.set(context, { usage, attempts, billed, costUsd });
-  return costUsd;
+  return costWith(context, pricing.cost);
 }
 
-function countBilled(attempts: readonly Attempt[]): number {
-  let count = 0;
-  for (const attempt of attempts) if (attempt.billedUsage) count++;
-  return count;
+/**
+ * {@link requestCost} for the request's record, worked out once per request: the one
+ * place where its calls to models without a price are counted (the budget's
+ * settlement and the cost header price the same calls without counting them).
+ */
+export function recordCost(context: RequestContext, pricing: Pricing): number {
+  return costWith(context, pricing.recordedCost);
+}
+
+function costWith(context: RequestContext, callCost: CallCost): number {
+  if (!context.billable) return 0;
+  const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
+  const served = deployment && context.usage ? callCost(deployment.provider, deployment.model, context.usage) : 0;
+  return served + billedCost(callCost, context.attempts, 0, context.attempts.length);
 }
 
 /**
@@ -38,10 +37,14 @@ function countBilled(attempts: readonly Attempt[]): number {
  * of the deployment it tried: the one sum both the ledger and the budget add.
  */
 export function billedAttemptsCost(pricing: Pricing, attempts: readonly Attempt[], from = 0, to = attempts.length): number {
+  return billedCost(pricing.cost, attempts, from, to);
+}
+
+function billedCost(callCost: CallCost, attempts: readonly Attempt[], from: number, to: number): number {
   let cost = 0;
   for (let index = from; index < to; index++) {
     const attempt = attempts[index]!;
-    if (attempt.billedUsage) cost += pricing.cost(attempt.deployment.provider, attempt.deployment.model, attempt.billedUsage);
+    if (attempt.billedUsage) cost += callCost(attempt.deployment.provider, attempt.deployment.model, attempt.billedUsage);
   }
   return cost;
 }

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import type { RequestContext } from '../chain/request-context.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Pricing } from './pricing.js';
-import { recordedUsage, requestCost } from './request-cost.js';
+import { recordCost, recordedUsage } from './request-cost.js';
 import type { RequestRecord } from './request-record.js';
 
 /**
@@ -81,7 +81,7 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
     // Billed failed attempts' tokens too, as costUsd counts their cost: the record is the request's whole bill.
     usage: context.billable ? recordedUsage(context.usage, context.attempts) : context.usage,
-    costUsd: requestCost(context, pricing),
+    costUsd: recordCost(context, pricing),
     cacheHit: context.cacheHit,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
