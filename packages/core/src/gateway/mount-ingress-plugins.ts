@@ -3,6 +3,7 @@ import { getContext } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { unknownEndpoint } from '../http/shown-path.js';
+import { checkModelName } from '../ingress/check-model-name.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
@@ -101,6 +102,9 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
       const parse: RequestHandler = (req, res, next) => {
         const context = getContext(res);
         const parsed = dialect.parse(req.body, parts.limits, { route: route.name, params: pathParams(req.params as Record<string, unknown>), query: { ...(req.query as Record<string, unknown>) } });
+        // Held to the bound of the gateway's own endpoints whether the plugin checked it or not:
+        // the name becomes a span name, span attributes and log fields.
+        checkModelName(parsed.request.model, parts.limits.maxModelNameLength);
         context.chatRequest = parsed.request;
         context.includeStreamUsage = parsed.includeStreamUsage;
         context.dialect = dialect;
