@@ -84,6 +84,17 @@ describe('switchyard validate', () => {
     }
   });
 
+  it('$import (which cosmiconfig would merge) is one problem line from validate and start, exit 1, nothing served', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'server: {}\n$import: providers.yaml\n', 'providers.yaml': 'providers:\n  mock: {}\n' });
+    for (const command of ['validate', 'start']) {
+      const result = await runCli([command, ...(command === 'start' ? ['--port', '0'] : [])], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'switchyard: the configuration has 1 problem:\n  switchyard.config.yaml:2 (top level): cannot read config: $import is not supported: a config is one file (repeat a part with YAML anchors and merge keys, a secret with ${VAR})\n',
+      );
+    }
+  });
+
   it('a key pasted where a name goes (`openai: { sk-… }`, `use: sk-…`) is not quoted back in the problem lines', async () => {
     const cwd = await folderWith({
       'switchyard.config.yaml': ['providers:', '  openai: { sk-proj-pasted0secret0123456789 }', '  other: { use: sk-proj-pasted1secret0123456789 }'].join('\n'),

@@ -269,6 +269,31 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('$import (cosmiconfig merges the files it names) is refused in one line with its line, in every kind of config file; the named file is never read', async () => {
+    const reason = 'cannot read config: $import is not supported: a config is one file (repeat a part with YAML anchors and merge keys, a secret with ${VAR})';
+    const cwd = await folderWith({
+      // The imported files would be valid: silently merged, their problems were pointed at this file's lines.
+      'switchyard.config.yaml': '# shared parts\nserver:\n  port: 4001\n$import: [providers.yaml, missing.yaml]\n',
+      'providers.yaml': 'providers:\n  mock: {}\n',
+      'quoted.yml': 'server: {}\n"$import": providers.yaml\n',
+      'settings.json': '{\n  "server": {},\n  "$import": "providers.yaml"\n}\n',
+      'config.cjs': "module.exports = { $import: 'providers.yaml' };\n",
+    });
+    const found = await configError(loadConfig({ cwd, env: {} }));
+    expect(found.formatLines()).toEqual([`switchyard.config.yaml:4 (top level): ${reason}`]);
+    const named = await configError(loadConfig({ cwd, file: 'switchyard.config.yaml', env: {} }));
+    expect(named.formatLines()).toEqual(found.formatLines());
+    expect((await configError(loadConfig({ cwd, file: 'quoted.yml', env: {} }))).formatLines()).toEqual([`quoted.yml:2 (top level): ${reason}`]);
+    expect((await configError(loadConfig({ cwd, file: 'settings.json', env: {} }))).formatLines()).toEqual([`settings.json:3 (top level): ${reason}`]);
+    expect((await configError(loadConfig({ cwd, file: 'config.cjs', env: {} }))).formatLines()).toEqual([`config.cjs (top level): ${reason}`]);
+    // In package.json, under its "switchyard" key.
+    const project = await folderWith({ 'package.json': '{\n  "name": "app",\n  "switchyard": { "$import": "providers.yaml" }\n}\n', 'providers.yaml': 'providers:\n  mock: {}\n' });
+    expect((await configError(loadConfig({ cwd: project, env: {} }))).formatLines()).toEqual([`package.json:3 (top level): ${reason}`]);
+    // Only at the top level is it cosmiconfig's: deeper it is an unknown key like any other.
+    const nested = await configError(loadConfig({ cwd: await folderWith({ 'switchyard.config.yaml': 'server:\n  $import: x.yaml\n' }), env: {} }));
+    expect(nested.formatLines()).toEqual(['switchyard.config.yaml:2 server.$import: unknown key (not allowed here)']);
+  });
+
   it('a JSON file that does not parse says why and where, not only "JSON Error in <path>:"', async () => {
     const cwd = await folderWith({ 'switchyard.config.json': '{\n  "server": {"port": 4000,}\n}\n' });
     const error = await configError(loadConfig({ cwd, env: {} }));

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { LineCounter, parseDocument } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import { ConfigError } from './config-error.js';
@@ -140,6 +140,35 @@ const loadJson: Loader = (file, content) => {
   }
 };
 
+/**
+ * cosmiconfig merges into a config the files its top-level `$import` names. Refused, not
+ * supported: a value from an imported file had its problems pointed at the importing
+ * file's lines, and the imported files escaped the bounds a config file is held to (its
+ * size was checked only after it was read whole). One file is what `validate` checks,
+ * what a problem's line points into, and what the cluster's primary hands its workers.
+ */
+const importReason = '$import is not supported: a config is one file (repeat a part with YAML anchors and merge keys, a secret with ${VAR})';
+
+/** `loader`, refusing a config that has a top-level `$import` (in package.json, under "switchyard") before cosmiconfig reads what it names. */
+function refusingImports(loader: Loader, pointsAtLines: boolean): Loader {
+  return async (file, content) => {
+    const value = (await loader(file, content)) as unknown;
+    const own = path.basename(file) === 'package.json' && isObject(value) ? value['switchyard'] : value;
+    if (isObject(own) && Object.hasOwn(own, '$import')) throw new UnreadableConfig(importReason, pointsAtLines ? importLine(content) : undefined);
+    return value;
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The line of the first `$import` key (bare or quoted, YAML or JSON). */
+function importLine(content: string): number | undefined {
+  const index = content.split('\n').findIndex((line) => /(^|[\s{,])["']?\$import["']?\s*:/.test(line));
+  return index === -1 ? undefined : index + 1;
+}
+
 /** The first line of a parser's message, without the colon that leads into its frame of the file's text. */
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/:\s*$/, '');
@@ -182,7 +211,13 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
     searchStrategy: 'none',
     // An empty file found is reported, not skipped for the next name or the built-in defaults.
     ignoreEmptySearchPlaces: false,
-    loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml, '.json': loadJson },
+    loaders: {
+      ...Object.fromEntries(Object.entries(defaultLoaders).map(([extension, loader]) => [extension, refusingImports(loader, false)])),
+      '.yaml': refusingImports(loadYaml, true),
+      '.yml': refusingImports(loadYaml, true),
+      noExt: refusingImports(loadYaml, true),
+      '.json': refusingImports(loadJson, true),
+    },
   });
   let found: { config: unknown; filepath: string } | null;
   const file = options.file ? path.resolve(cwd, options.file) : undefined;
