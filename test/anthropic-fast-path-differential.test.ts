@@ -131,6 +131,19 @@ describe('what the lazy tap forwards unread (docs/fast-path.md)', () => {
     expect(viaFast.record).toMatchObject({ status: 200, errorCode: undefined, usage: { inputTokens: 74 + 512, outputTokens: 17 } });
   });
 
+  it('a cut stream whose tool_use started with a whole input, then fragments, is billed the same on both paths (the fragments alone)', async () => {
+    // The fragments replace the start's input: the tap reads them in order to know it, not after the block's stop.
+    const whole = readFixture('anthropic', 'stream.txt').replace('"name":"get_weather","input":{}}', `"name":"get_weather","input":{"note":"${'a long note that the fragments replace '.repeat(20)}"}}`);
+    const body = whole.slice(0, whole.indexOf('event: message_delta'));
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaTranslated = await streamRaw(translated);
+    replay.play({ body, contentType: 'text/event-stream' });
+    const viaFast = await streamRaw(fast);
+    expect(viaTranslated.record.errorCode).toBe('upstream_invalid_response');
+    expect(viaFast.record).toMatchObject({ errorCode: viaTranslated.record.errorCode, usage: viaTranslated.record.usage, costUsd: viaTranslated.record.costUsd });
+    expect(viaFast.record.usage?.outputTokens).toBeLessThan(100);
+  });
+
   it('a text_delta that is not JSON is read, and ends the stream the same on both paths', async () => {
     const broken = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}';
     const body = readFixture('anthropic', 'stream-text-only.txt').replace('event: content_block_stop', `event: content_block_delta\ndata: ${broken}\n\nevent: content_block_stop`);
@@ -285,12 +298,42 @@ describe('a streamed block field of the wrong type reaches the client as the tra
       text: '',
       calls: [{ id: '', name: 'get_weather', input: { city: 'Paris' } }, weather],
     })),
-    ...[city, 5, null, [1], true, { city: 'Lyon' }].map((input) => ({
+    ...[city, 5, null, [1], true].map((input) => ({
       name: `a tool input of ${JSON.stringify(input)} with no fragments after it: written {}, as the translated path reads nothing there`,
       content: [...call(0, { input }), ...nextCall(1)],
       text: '',
       calls: [{ id: 'toolu_1', name: 'get_weather', input: {} }, weather],
     })),
+    {
+      name: 'a whole tool input in the start and no fragments (some Anthropic-compatible servers): that input on both paths',
+      content: [...call(0, { input: { city: 'Lyon', unit: 'celsius' } }), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon', unit: 'celsius' } }, weather],
+    },
+    {
+      name: 'a whole tool input in a start never stopped: that input on both paths',
+      content: [...text(0, 'Hi'), start(1, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } })],
+      text: 'Hi',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } }],
+    },
+    {
+      name: "{} in the start, then fragments (Anthropic's shape): the fragments make the input",
+      content: [...call(0, {}, '', '{"city":', '"Lyon"}'), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } }, weather],
+    },
+    {
+      name: 'a whole tool input in the start, then fragments: the fragments alone make the input (as the SDK reads it)',
+      content: [...call(0, { input: { city: 'Nice' } }, '{"city":', '"Lyon"}'), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } }, weather],
+    },
+    {
+      name: 'a whole tool input in the start, then one empty fragment: {} (the SDK reads the fragments alone)',
+      content: [...call(0, { input: { city: 'Nice' } }, ''), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: {} }, weather],
+    },
     {
       name: 'a tool input of JSON text, then its fragments: the fragments make the input',
       content: [...call(0, { input: '{"x":1}' }, '{"city":', '"Lyon"}'), ...nextCall(1)],
@@ -379,7 +422,8 @@ describe('a streamed block field of the wrong type reaches the client as the tra
         if (data.content_block!['type'] === 'tool_use') {
           expect(typeof data.content_block!['id']).toBe('string');
           expect(data.content_block!['name']).toEqual(expect.any(String));
-          expect(data.content_block!['input']).toEqual({});
+          // An object: `{}`, or a whole input the start carried (kept, as the SDK reads it).
+          expect(Object.prototype.toString.call(data.content_block!['input'])).toBe('[object Object]');
         }
       } else if (name === 'content_block_delta' || name === 'content_block_stop') {
         expect(Number.isInteger(data.index) && (data.index as number) < started).toBe(true);

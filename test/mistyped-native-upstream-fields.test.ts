@@ -185,6 +185,21 @@ const cases: Case[] = [
     toolCalls: [{ name: 'get_weather', arguments: cityText }],
   },
   {
+    // Some Anthropic-compatible servers send the whole input in the start, and no input_json_delta.
+    provider: 'anthropic',
+    name: 'tool input given whole in its content_block_start, with no fragments after it',
+    stream: anthropicStream(blockStart(0, toolUse('toolu_1', 'get_weather', city)), ['content_block_stop', { type: 'content_block_stop', index: 0 }]),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
+    provider: 'anthropic',
+    name: 'tool input given whole in its content_block_start, then fragments: the fragments make it',
+    stream: anthropicStream(blockStart(0, toolUse('toolu_1', 'get_weather', { city: 'Lyon' })), partialJson(0, '{"city":'), partialJson(0, '"Paris"}')),
+    text: null,
+    toolCalls: [{ name: 'get_weather', arguments: cityText }],
+  },
+  {
     provider: 'anthropic',
     name: 'a text_delta, thinking_delta or input_json_delta without its text',
     stream: anthropicStream(
@@ -490,7 +505,8 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
       else expect(read.error, path).toBeUndefined();
       const blocks: Json[] = [];
       for (const event of read.events) {
-        if (event.type === 'content_block_start') blocks.push({ ...(event.content_block as unknown as Json), ...(event.content_block.type === 'tool_use' && { input: '' }) });
+        // As the SDK reads a tool_use: the start's input, replaced by the fragments' JSON when fragments come.
+        if (event.type === 'content_block_start') blocks.push({ ...(event.content_block as unknown as Json) });
         if (event.type !== 'content_block_delta') continue;
         const block = blocks.at(-1)!;
         const delta = event.delta as unknown as Json;
@@ -499,11 +515,11 @@ describe('an Anthropic client in front of an Anthropic upstream that puts a valu
         const field = ({ text_delta: 'text', thinking_delta: 'thinking', input_json_delta: 'partial_json' } as Record<string, string>)[delta['type'] as string];
         if (field !== undefined) expect(typeof delta[field], `${path}: ${String(delta['type'])}`).toBe('string');
         if (delta['type'] === 'text_delta') block['text'] = `${block['text'] as string}${delta['text'] as string}`;
-        if (delta['type'] === 'input_json_delta') block['input'] = `${block['input'] as string}${delta['partial_json'] as string}`;
+        if (delta['type'] === 'input_json_delta') block['json'] = `${(block['json'] as string | undefined) ?? ''}${delta['partial_json'] as string}`;
       }
       expectOnlyTextBlocks(blocks);
       expect(view(blocks).text, path).toBe(item.text);
-      const content = blocks.map((block) => (block['type'] === 'tool_use' ? { ...block, input: JSON.parse((block['input'] as string) || '{}') as unknown } : block));
+      const content = blocks.map(({ json, ...block }) => (block['type'] === 'tool_use' && json !== undefined ? { ...block, input: JSON.parse((json as string) || '{}') as unknown } : block));
       expectOnlyText(content);
       expect(view(content), path).toEqual({ text: item.text, toolCalls: item.toolCalls ?? [] });
     }

@@ -8,7 +8,15 @@ import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 
 /** What a content block of the stream turns into, by its Anthropic `index`. */
-type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | { kind: 'tool'; toolIndex: number } | { kind: 'json-answer' } | { kind: 'ignored' };
+type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | ToolBlock | { kind: 'ignored' };
+
+/**
+ * A tool call's block. `startInput` is the JSON text of a whole input its start carried
+ * (some Anthropic-compatible servers send it there, Anthropic sends `{}`): the call's
+ * arguments if no `input_json_delta` comes before the block's stop, dropped at the first
+ * one, whose pieces then make the input (as the SDK's MessageStream reads it).
+ */
+type ToolBlock = { kind: 'tool'; toolIndex: number; startInput?: string } | { kind: 'json-answer'; startInput?: string };
 
 interface StreamEventData {
   type?: string;
@@ -34,6 +42,8 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
   let usage: AnthropicUsage = {};
   let finished = false;
   let stopped = false;
+  /** Blocks whose start's input is still their arguments (see ToolBlock). */
+  const pending = new Set<ToolBlock>();
 
   function invalid(message: string, cause?: unknown): GatewayError {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream ${message}.`, { provider, cause });
@@ -44,7 +54,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       // Most events are one token of a block: read without parsing when written exactly as Anthropic does.
       if (event.event === 'content_block_delta' || event.event === undefined) {
         const read = readBlockDelta(event.data);
-        if (read) return decodeDelta(blocks.get(read.index), read.delta);
+        if (read) return deltaParts(blocks.get(read.index), read.delta);
       }
       let parsed: unknown;
       try {
@@ -76,10 +86,15 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         case 'content_block_start':
           return startBlock(data.index ?? blocks.size, data.content_block);
         case 'content_block_delta':
-          return decodeDelta(blocks.get(data.index ?? -1), data.delta);
+          return deltaParts(blocks.get(data.index ?? -1), data.delta);
+        case 'content_block_stop': {
+          const block = blocks.get(data.index ?? -1);
+          return block && (block.kind === 'tool' || block.kind === 'json-answer') ? startInputParts(block) : [];
+        }
         case 'message_delta': {
           usage = { ...usage, ...definedFields(data.usage) };
-          const parts: StreamPart[] = [];
+          // A block never stopped keeps its start's input too.
+          const parts: StreamPart[] = [...pendingParts()];
           if (data.delta?.stop_reason) {
             finished = true;
             parts.push({ type: 'finish', finishReason: mapAnthropicStopReason(data.delta.stop_reason, jsonAnswered && toolCount === 0) });
@@ -94,11 +109,11 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         }
         case 'message_stop':
           stopped = true;
-          return [];
+          return pendingParts();
         case 'error':
           throw mapAnthropicErrorBody(provider, data as AnthropicErrorEnvelope);
         default:
-          // ping, content_block_stop, and event types added later carry nothing to pass on.
+          // ping, and event types added later, carry nothing to pass on.
           return [];
       }
     },
@@ -106,7 +121,38 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       if (!stopped && !finished) throw invalid('stream ended before the message was complete');
       return [];
     },
+    needsContent: () => pending.size > 0,
   };
+
+  /** A delta's parts; an `input_json_delta` for a block whose start held its input settles that the pieces make it. */
+  function deltaParts(block: BlockKind | undefined, delta: StreamEventData['delta']): StreamPart[] {
+    if (block && (block.kind === 'tool' || block.kind === 'json-answer') && block.startInput !== undefined && isJsonObject(delta)) {
+      // Any piece that is text, even empty: the SDK then reads the input from the pieces alone.
+      if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
+        block.startInput = undefined;
+        pending.delete(block);
+      }
+    }
+    return decodeDelta(block, delta);
+  }
+
+  /** The start's input as the block's arguments (or JSON answer) when no piece replaced it. */
+  function startInputParts(block: ToolBlock): StreamPart[] {
+    const input = block.startInput;
+    if (input === undefined) return [];
+    block.startInput = undefined;
+    pending.delete(block);
+    return block.kind === 'tool' ? [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: input }] : [{ type: 'text-delta', delta: input }];
+  }
+
+  function pendingParts(): StreamPart[] {
+    return [...pending].flatMap(startInputParts);
+  }
+
+  function track<T extends ToolBlock>(block: T): T {
+    if (block.startInput !== undefined) pending.add(block);
+    return block;
+  }
 
   function startBlock(index: number, block: AnthropicResponseBlock | undefined): StreamPart[] {
     switch (block?.type) {
@@ -124,7 +170,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         const name = nonEmptyText(block.name);
         if (name === jsonResponseToolName) {
           jsonAnswered = true;
-          blocks.set(index, { kind: 'json-answer' });
+          blocks.set(index, track({ kind: 'json-answer', startInput: wholeInputText(block.input) }));
           return [];
         }
         // A call without a name cannot be made: the block and its input are left out.
@@ -133,7 +179,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           return [];
         }
         const toolIndex = toolCount++;
-        blocks.set(index, { kind: 'tool', toolIndex });
+        blocks.set(index, track({ kind: 'tool', toolIndex, startInput: wholeInputText(block.input) }));
         return [{ type: 'tool-call-start', index: toolIndex, id: typeof block.id === 'string' ? block.id : '', name }];
       }
       default:
@@ -172,6 +218,11 @@ function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta
       // signature_delta has no canonical stream part; citations_delta is not passed on.
       return [];
   }
+}
+
+/** The JSON text of a start's input that is an object with fields; undefined for `{}` (Anthropic's) and anything else. */
+function wholeInputText(input: unknown): string | undefined {
+  return isJsonObject(input) && Object.keys(input).length > 0 ? JSON.stringify(input) : undefined;
 }
 
 function definedFields(usage: AnthropicUsage | undefined): AnthropicUsage {

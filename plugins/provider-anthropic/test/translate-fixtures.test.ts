@@ -535,6 +535,70 @@ describe('Anthropic stream decoding', () => {
     expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'tool_use' } });
   });
 
+  describe('a tool_use block whose start carries its whole input (some Anthropic-compatible servers)', () => {
+    const fixture = readFixture('anthropic', 'stream.txt');
+    const emptyStart = '"name":"get_weather","input":{}}';
+    const isPiece = (event: string) => event.includes('"input_json_delta"');
+    /** stream.txt with the tool_use start's input given whole, keeping its pieces or not, and its stop or not. */
+    function variant(input: object, options: { pieces: boolean; stop?: boolean }): string {
+      expect(fixture).toContain(emptyStart);
+      return fixture
+        .replace(emptyStart, `"name":"get_weather","input":${JSON.stringify(input)}}`)
+        .split('\n\n')
+        .filter((event) => (options.pieces || !isPiece(event)) && (options.stop !== false || !event.includes('"content_block_stop","index":1')))
+        .join('\n\n');
+    }
+    const args = (parts: StreamPart[]) => parts.flatMap((part) => (part.type === 'tool-call-delta' ? [part.argumentsDelta] : []));
+
+    it('takes that input as the arguments when no piece follows, before the finish', async () => {
+      const parts = await decodeText(variant({ city: 'Paris', unit: 'celsius' }, { pieces: false }));
+      expect(args(parts)).toEqual(['{"city":"Paris","unit":"celsius"}']);
+      const at = parts.findIndex((part) => part.type === 'tool-call-delta');
+      expect(parts[at - 1]).toEqual({ type: 'tool-call-start', index: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather' });
+      expect(parts.findIndex((part) => part.type === 'finish')).toBeGreaterThan(at);
+    });
+
+    it('takes it too for a block never stopped, at the message_delta', async () => {
+      const parts = await decodeText(variant({ city: 'Paris' }, { pieces: false, stop: false }));
+      expect(args(parts)).toEqual(['{"city":"Paris"}']);
+      expect(parts.findIndex((part) => part.type === 'finish')).toBeGreaterThan(parts.findIndex((part) => part.type === 'tool-call-delta'));
+    });
+
+    it('makes the arguments of the pieces alone when pieces follow (as the SDK reads it), not of both', async () => {
+      const parts = await decodeText(variant({ city: 'Lyon' }, { pieces: true }));
+      expect(JSON.parse(args(parts).join(''))).toEqual({ city: 'Paris', unit: 'celsius' });
+    });
+
+    it('counts an empty piece as a piece: the SDK reads {} from it, the call has no arguments', async () => {
+      const text = variant({ city: 'Lyon' }, { pieces: false }).replace(
+        'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}',
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}\n\n$&',
+      );
+      const parts = await decodeText(text);
+      expect(parts.some((part) => part.type === 'tool-call-start')).toBe(true);
+      expect(args(parts)).toEqual([]);
+    });
+
+    it('leaves {} and an input that is not an object to the pieces, as before', async () => {
+      for (const input of [[1, 2], 'x']) {
+        const text = fixture.replace(emptyStart, `"name":"get_weather","input":${JSON.stringify(input)}}`).split('\n\n').filter((event) => !isPiece(event)).join('\n\n');
+        expect(args(await decodeText(text))).toEqual([]);
+      }
+      expect(args(await decodeText(variant({}, { pieces: false })))).toEqual([]);
+    });
+
+    it('streams a JSON-mode answer given whole in the start as its text', async () => {
+      const text = [
+        sse('message_start', { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 1, output_tokens: 1 } } }),
+        sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: jsonResponseToolName, input: { a: 1 } } }),
+        sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+        sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 4 } }),
+        sse('message_stop', { type: 'message_stop' }),
+      ].join('');
+      expect(streamedText(await decodeText(text))).toBe('{"a":1}');
+    });
+  });
+
   it('fails a stream that ends before the message was complete', () => {
     const decoder = createAnthropicStreamDecoder('anthropic');
     const events = readFixture('anthropic', 'stream-text-only.txt').split('\n\n').slice(0, 4);

@@ -17,7 +17,8 @@ const noParts: readonly StreamPart[] = Object.freeze([]);
  * event nested deeper than maxUpstreamJsonDepth (a content-only test looks at keys,
  * not depth): the decoder refuses it as the translated path does, rather than the
  * client being handed what the gateway would not read (a length check for most
- * events; see isJsonTextDeeperThan).
+ * events; see isJsonTextDeeperThan), and every event while the decoder needs them
+ * in order (StreamDecoder.needsContent).
  */
 export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEventReader {
   private first = true;
@@ -29,7 +30,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
     if (this.first) this.first = false;
-    else if (this.isContentOnly?.(event) && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return [{ event, parts: noParts, unread: this }];
+    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return [{ event, parts: noParts, unread: this }];
     return [{ event, parts: this.decoder.decode(event) }];
   }
 

@@ -70,6 +70,12 @@ export interface StreamDecoder {
    * comments after it), so nothing more is waited for. `end()` is called then.
    */
   isComplete?(): boolean;
+  /**
+   * True while what a content event decodes to depends on the events before it (an
+   * Anthropic tool_use block that started with its whole input, which the first piece
+   * of input replaces): the fast path's lazy tap then decodes every event, in order.
+   */
+  needsContent?(): boolean;
 }
 
 /**

@@ -11,8 +11,9 @@ type Json = Record<string, unknown>;
  *
  * - a block that is not an object or has no type that is text, and a `tool_use` without
  *   a name that is text, is left out with its deltas and stop (the decoder ignores it);
- * - a `tool_use`'s id that is not text is written `""`, its input `{}` (the translated path
- *   starts every call with `{}`, whatever came, and its fragments make the input);
+ * - a `tool_use`'s id that is not text is written `""`, its input `{}` unless an object
+ *   (the decoder takes a whole input there as the call's arguments when no fragment of
+ *   input follows, and the fragments otherwise, as the SDK does with what is written);
  * - a text or thinking block without its text starts with `""`;
  * - blocks are numbered 0, 1, 2 … in the order they start (the SDK pushes each start and
  *   finds a delta's block by its index); a delta or stop naming no block started is not
@@ -101,14 +102,12 @@ function typedBlock(block: unknown): Json | undefined {
   if (!isJsonObject(block) || typeof block['type'] !== 'string') return undefined;
   if (block['type'] === 'tool_use') {
     if (nonEmptyText(block['name']) === undefined) return undefined;
-    if (typeof block['id'] === 'string' && isEmptyObject(block['input'])) return block;
-    return { ...block, id: typeof block['id'] === 'string' ? block['id'] : '', input: {} };
+    if (typeof block['id'] === 'string' && isJsonObject(block['input'])) return block;
+    return { ...block, id: typeof block['id'] === 'string' ? block['id'] : '', input: isJsonObject(block['input']) ? block['input'] : {} };
   }
   if (!hasMistypedText(block)) return block;
   return { ...block, [block['type'] === 'text' ? 'text' : 'thinking']: '' };
 }
-
-const isEmptyObject = (value: unknown) => isJsonObject(value) && Object.keys(value).length === 0;
 
 function readObject(data: string): Json | undefined {
   try {
