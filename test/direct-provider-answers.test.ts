@@ -37,6 +37,18 @@ const streams: Record<string, () => unknown> = {
   },
 };
 
+/** The usage a direct embeddings operation answers with, by model name; the vector is always one for the one input. */
+const embeddingsUsages: Record<string, () => unknown> = {
+  'embed-nan': () => ({ inputTokens: Number.NaN }),
+  'embed-negative': () => ({ inputTokens: -3 }),
+  'embed-infinite': () => ({ inputTokens: 1e999 }),
+  'embed-fraction': () => ({ inputTokens: 2.5 }),
+  'embed-text': () => ({ inputTokens: '7' }),
+  'embed-null': () => null,
+  'embed-none': () => undefined,
+  'embed-whole': () => ({ inputTokens: 9 }),
+};
+
 const hostile = defineProvider({
   name: 'hostile',
   optionsSchema: { type: 'object' },
@@ -44,6 +56,9 @@ const hostile = defineProvider({
     chat: {
       complete: async (call) => answers[call.model]!() as never,
       stream: (call) => streams[call.model]!() as never,
+    },
+    embeddings: {
+      embed: async (call) => ({ model: call.model, embeddings: [[0.25, -0.5]], usage: embeddingsUsages[call.model]!() }) as never,
     },
   }),
 });
@@ -56,7 +71,7 @@ describe('a direct provider operation answering malformed values', () => {
   const nextRecord = () => new Promise<RequestRecord>((resolve) => waiters.push(resolve));
 
   beforeAll(async () => {
-    const names = [...new Set([...Object.keys(answers), ...Object.keys(streams)])];
+    const names = [...new Set([...Object.keys(answers), ...Object.keys(streams), ...Object.keys(embeddingsUsages)])];
     gateway = await createGateway(
       {
         providers: { hostile: {} },
@@ -107,6 +122,29 @@ describe('a direct provider operation answering malformed values', () => {
     const parsed = events.map((line) => JSON.parse(line.slice('data: '.length)) as { error?: { code: string } });
     expect(parsed.at(-1)?.error?.code).toBe('upstream_invalid_response');
     expect(response.text).not.toContain('"content":42');
+  });
+
+  it.each(['embed-nan', 'embed-negative', 'embed-infinite', 'embed-fraction', 'embed-text', 'embed-null', 'embed-none'])(
+    'bills an embeddings answer whose usage is %s by the estimate, in whole tokens, and tells the client so',
+    async (model) => {
+      const record = nextRecord();
+      const response = await request(app).post('/v1/embeddings').send({ model, input: 'twelve chars', encoding_format: 'float' });
+      expect(response.status).toBe(200);
+      expect(response.body.data).toEqual([{ object: 'embedding', index: 0, embedding: [0.25, -0.5] }]);
+      const { usage, costUsd } = await record;
+      // "twelve chars": 12 characters, four a token.
+      expect(usage).toMatchObject({ inputTokens: 3 });
+      expect(Number.isFinite(costUsd)).toBe(true);
+      expect(response.body.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
+    },
+  );
+
+  it("bills an embeddings answer whose usage is whole counts by the plugin's word", async () => {
+    const record = nextRecord();
+    const response = await request(app).post('/v1/embeddings').send({ model: 'embed-whole', input: 'twelve chars', encoding_format: 'float' });
+    expect(response.status).toBe(200);
+    expect((await record).usage).toMatchObject({ inputTokens: 9 });
+    expect(response.body.usage).toEqual({ prompt_tokens: 9, total_tokens: 9 });
   });
 
   it('bills a stream whose usage part is not whole counts by the estimate', async () => {

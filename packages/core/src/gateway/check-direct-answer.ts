@@ -1,5 +1,6 @@
 import type { AssistantContentPart } from '../canonical/chat-request.js';
 import type { FinishReason, UpstreamChatResponse } from '../canonical/chat-response.js';
+import type { EmbeddingsUsage } from '../canonical/embeddings.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedUsage } from '../canonical/checked-usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -87,4 +88,14 @@ export function checkedDirectPart(part: unknown, provider: string): StreamPart |
     }
   }
   throw malformed(provider, 'a stream part that is not one of the typed parts, or whose fields are not of their type');
+}
+
+/**
+ * A direct embeddings answer's usage, checked as a chat answer's is: a whole count of
+ * input tokens, else undefined (the gateway then bills its estimate of the input). A
+ * count of NaN, -3, 1e999, 2.5 or "7" went to the ledger and the budgets as it came.
+ */
+export function checkedEmbeddingsUsage(value: unknown): EmbeddingsUsage | undefined {
+  const inputTokens = checkedUsage({ inputTokens: isJsonObject(value) ? value['inputTokens'] : undefined, outputTokens: 0 })?.inputTokens;
+  return inputTokens === undefined ? undefined : { inputTokens };
 }

@@ -25,7 +25,7 @@ import type {
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import type { StreamPart } from '../canonical/stream-part.js';
-import { checkedDirectAnswer, checkedDirectPart } from './check-direct-answer.js';
+import { checkedDirectAnswer, checkedDirectPart, checkedEmbeddingsUsage } from './check-direct-answer.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
@@ -294,9 +294,15 @@ function streamReaders<Readers>(response: UpstreamResponse, make: () => Readers)
   }
 }
 
-/** The operation whose answer is checked to hold one vector per input (require-vector-per-input.ts). */
+/**
+ * The operation whose answer is checked to hold one vector per input (require-vector-per-input.ts),
+ * and billed its usage when that is a whole count, else the estimate (checkedEmbeddingsUsage).
+ */
 function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): DirectEmbeddingsOperation['embed'] {
-  return async (call) => requireVectorPerInput(await operation.embed(call), call.request, id);
+  return async (call) => {
+    const answer = requireVectorPerInput(await operation.embed(call), call.request, id);
+    return withBillableEmbeddingsUsage({ ...answer, usage: checkedEmbeddingsUsage(answer.usage) }, call.request);
+  };
 }
 
 /** Checked for a vector per input before a missing count is estimated: a failure is billed only the upstream's count. */
