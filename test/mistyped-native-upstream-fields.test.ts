@@ -436,6 +436,21 @@ describe('an OpenAI client in front of an upstream that puts a value of the wron
   });
 });
 
+describe('a Responses client in front of an Anthropic upstream that sends a tool input whole in its content_block_start', () => {
+  const wholeInputCases = cases.filter((item) => item.provider === 'anthropic' && item.stream && item.name.startsWith('tool input given whole'));
+
+  it.each(wholeInputCases)('streamed: $name', async (item) => {
+    const { read, record, errors } = await exchange('translated', item, true, async (gateway) => {
+      const stream = await openai(gateway).responses.stream({ model: 'anthropic-once', input: question });
+      return stream.finalResponse();
+    });
+    expect(errors).toEqual([]);
+    expectBillable(record, item, true);
+    const calls = read.output.flatMap((entry) => (entry.type === 'function_call' ? [{ name: entry.name, arguments: entry.arguments }] : []));
+    expect(calls).toEqual(item.toolCalls);
+  });
+});
+
 describe('an Anthropic client in front of an Anthropic upstream that puts a value of the wrong type where text belongs', () => {
   const paths: PathName[] = ['fast', 'translated'];
   const anthropicCases = cases.filter((item) => item.provider === 'anthropic');
