@@ -156,7 +156,8 @@ export interface ChatPassthroughAdapter {
   /**
    * Makes the stream's tap lazy: true when an event's raw text shows it can hold
    * nothing but content (text, reasoning, tool-call deltas): no usage, no finish
-   * reason, no error, nothing that changes the decoder's state. Such an event goes
+   * reason, no error, nothing that changes the decoder's state (unless the decoder says
+   * it needs such events in order: StreamDecoder.needsContent). Such an event goes
    * to the client untouched and is decoded only if billing a cut stream needs its
    * characters, late or even twice, so it must decode the same whenever it is read.
    * Every event is decoded when absent. The first event of a stream is always decoded.
