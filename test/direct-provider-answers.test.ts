@@ -49,6 +49,15 @@ const embeddingsUsages: Record<string, () => unknown> = {
   'embed-whole': () => ({ inputTokens: 9 }),
 };
 
+/** Whole embeddings answers of the wrong shape, by model name. */
+const embeddingsAnswers: Record<string, () => unknown> = {
+  'embed-answer-null': () => null,
+  'embed-answer-no-list': () => ({ model: 'x', usage: { inputTokens: 3 } }),
+  'embed-answer-text-vector': () => ({ model: 'x', embeddings: ['0.25,-0.5'], usage: { inputTokens: 3 } }),
+  'embed-answer-text-number': () => ({ model: 'x', embeddings: [[0.25, '-0.5']], usage: { inputTokens: 3 } }),
+  'embed-answer-base64-number': () => ({ model: 'x', embeddings: [], base64Embeddings: [5], usage: { inputTokens: 3 } }),
+};
+
 const hostile = defineProvider({
   name: 'hostile',
   optionsSchema: { type: 'object' },
@@ -58,7 +67,10 @@ const hostile = defineProvider({
       stream: (call) => streams[call.model]!() as never,
     },
     embeddings: {
-      embed: async (call) => ({ model: call.model, embeddings: [[0.25, -0.5]], usage: embeddingsUsages[call.model]!() }) as never,
+      embed: async (call) =>
+        (call.model in embeddingsAnswers
+          ? embeddingsAnswers[call.model]!()
+          : { model: call.model, embeddings: [[0.25, -0.5]], usage: embeddingsUsages[call.model]!() }) as never,
     },
   }),
 });
@@ -71,7 +83,7 @@ describe('a direct provider operation answering malformed values', () => {
   const nextRecord = () => new Promise<RequestRecord>((resolve) => waiters.push(resolve));
 
   beforeAll(async () => {
-    const names = [...new Set([...Object.keys(answers), ...Object.keys(streams), ...Object.keys(embeddingsUsages)])];
+    const names = [...new Set([...Object.keys(answers), ...Object.keys(streams), ...Object.keys(embeddingsUsages), ...Object.keys(embeddingsAnswers)])];
     gateway = await createGateway(
       {
         providers: { hostile: {} },
@@ -138,6 +150,14 @@ describe('a direct provider operation answering malformed values', () => {
       expect(response.body.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
     },
   );
+
+  it.each(Object.keys(embeddingsAnswers))('answers an embeddings answer %s as a 502 upstream_invalid_response, not a 500', async (model) => {
+    const record = nextRecord();
+    const response = await request(app).post('/v1/embeddings').send({ model, input: 'twelve chars', encoding_format: 'float' });
+    expect(response.status).toBe(502);
+    expect(response.body).toEqual({ error: { message: expect.stringContaining('hostile'), type: 'server_error', code: 'upstream_invalid_response', param: null } });
+    expect((await record).status).toBe(502);
+  });
 
   it("bills an embeddings answer whose usage is whole counts by the plugin's word", async () => {
     const record = nextRecord();

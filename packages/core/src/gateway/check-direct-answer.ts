@@ -1,6 +1,6 @@
 import type { AssistantContentPart } from '../canonical/chat-request.js';
 import type { FinishReason, UpstreamChatResponse } from '../canonical/chat-response.js';
-import type { EmbeddingsUsage } from '../canonical/embeddings.js';
+import type { EmbeddingsUsage, UpstreamEmbeddingsResponse } from '../canonical/embeddings.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedUsage } from '../canonical/checked-usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -99,3 +99,22 @@ export function checkedEmbeddingsUsage(value: unknown): EmbeddingsUsage | undefi
   const inputTokens = checkedUsage({ inputTokens: isJsonObject(value) ? value['inputTokens'] : undefined, outputTokens: 0 })?.inputTokens;
   return inputTokens === undefined ? undefined : { inputTokens };
 }
+
+/**
+ * A direct embeddings answer's vectors, checked before they are counted or written:
+ * a list of vectors of numbers (`embeddings`), or of base64 texts (`base64Embeddings`).
+ * An answer of `null`, or without its list, was a TypeError and a 500; a vector of text
+ * was written to the client as it came. Its usage is checked by checkedEmbeddingsUsage.
+ */
+export function checkedDirectEmbeddings(value: unknown, provider: string): UpstreamEmbeddingsResponse {
+  if (!isJsonObject(value)) throw malformed(provider, 'an embeddings answer that is not an object');
+  const base64 = value['base64Embeddings'];
+  if (base64 !== undefined) {
+    if (!Array.isArray(base64) || !base64.every(isText)) throw malformed(provider, 'base64 embeddings that are not a list of texts');
+  } else if (!Array.isArray(value['embeddings']) || !value['embeddings'].every(isVector)) {
+    throw malformed(provider, 'embeddings that are not a list of vectors of numbers');
+  }
+  return value as unknown as UpstreamEmbeddingsResponse;
+}
+
+const isVector = (value: unknown): boolean => Array.isArray(value) && value.every((number) => typeof number === 'number' && Number.isFinite(number));

@@ -25,7 +25,7 @@ import type {
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import type { StreamPart } from '../canonical/stream-part.js';
-import { checkedDirectAnswer, checkedDirectPart, checkedEmbeddingsUsage } from './check-direct-answer.js';
+import { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart, checkedEmbeddingsUsage } from './check-direct-answer.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
@@ -300,7 +300,7 @@ function streamReaders<Readers>(response: UpstreamResponse, make: () => Readers)
  */
 function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): DirectEmbeddingsOperation['embed'] {
   return async (call) => {
-    const answer = requireVectorPerInput(await operation.embed(call), call.request, id);
+    const answer = requireVectorPerInput(checkedDirectEmbeddings(await operation.embed(call), id), call.request, id);
     return withBillableEmbeddingsUsage({ ...answer, usage: checkedEmbeddingsUsage(answer.usage) }, call.request);
   };
 }
