@@ -13,8 +13,10 @@ export function createNdjsonFramer(provider: string): StreamFramer {
 
   const lines = (text: string): ServerSentEvent[] => {
     tail += text;
-    const complete = tail.split('\n');
-    tail = complete.pop() ?? '';
+    // Split only when this chunk ends a line: splitting the whole tail on every chunk made a
+    // long line sent in small chunks cost its length once per chunk.
+    const complete = text.includes('\n') ? tail.split('\n') : [];
+    if (complete.length > 0) tail = complete.pop()!;
     if (tail.length > maxLineBytes) {
       throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream line over 1 MiB.`, { provider });
     }
