@@ -188,7 +188,7 @@ export const gatewayConfigSchema: JsonSchema = {
         session_max_lifetime_ms: {
           type: 'integer',
           minimum: 60000,
-          maximum: 2592000000,
+          maximum: 2073600000,
           default: 604800000,
           description: 'A dashboard session ends this long after its login, however often it is used (then the page asks for the key again).',
         },
