@@ -70,7 +70,7 @@ export type * from './plugin/provider-types.js';
 export type { ServerSentEvent } from './transport/server-sent-event.js';
 export { decodeSseStream } from './transport/decode-sse-stream.js';
 export { SseDecoder } from './transport/sse-decoder.js';
-export { capturedJsonStringPattern, jsonIndexPattern, jsonStringPattern, maxMatchedEventLength, unescapeJsonString } from './transport/json-text-patterns.js';
+export { capturedJsonStringPattern, escapedKeyPattern, jsonIndexPattern, jsonStringPattern, maxMatchedEventLength, unescapeJsonString } from './transport/json-text-patterns.js';
 export { UpstreamJsonTooDeepError, maxUpstreamJsonDepth, parseUpstreamJson } from './transport/parse-upstream-json.js';
 export { isJsonObject, nonEmptyText, objectInputText } from './transport/upstream-wire-values.js';
 export { readyBatches } from './transport/ready-batches.js';

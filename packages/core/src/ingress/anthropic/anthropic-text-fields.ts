@@ -1,3 +1,5 @@
+import { escapedKeyPattern } from '../../transport/json-text-patterns.js';
+
 type Json = Record<string, unknown>;
 
 /**
@@ -10,7 +12,7 @@ type Json = Record<string, unknown>;
  * isContentOnlyEvent) and by the fast path's encoder to write it as the translated
  * path does (anthropic-passthrough-encoder.ts).
  */
-export const mayHoldMistypedAnthropicText = /"(?:text|thinking|partial_json)"\s*:\s*(?!")|\\u[^"]*"\s*:/;
+export const mayHoldMistypedAnthropicText = new RegExp(`${/"(?:text|thinking|partial_json)"\s*:\s*(?!")/.source}|${escapedKeyPattern}`);
 
 /**
  * What names a delta of a kind that holds text (`text_delta`, `thinking_delta`,

@@ -1,3 +1,4 @@
+import { escapedKeyPattern } from '../../transport/json-text-patterns.js';
 import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import { isJsonObject, nonEmptyText } from '../../transport/upstream-wire-values.js';
 import { hasMistypedText } from './anthropic-text-fields.js';
@@ -90,7 +91,7 @@ function plainIndexOf(data: string): number | undefined {
   return Number(match[1]);
 }
 const plainIndex = /^\{\s*"type"\s*:\s*"content_block_(?:delta|stop)"\s*,\s*"index"\s*:\s*(0|[1-9]\d{0,8})\s*[,}]/;
-const escapedKey = /\\u[^"]*"\s*:/;
+const escapedKey = new RegExp(escapedKeyPattern);
 
 /** Whether the decoder finds a block of places 0 … count-1 by this index (a Map lookup: the number itself). */
 function isPlaceBelow(index: unknown, count: number): boolean {

@@ -10,6 +10,7 @@ import { mayHoldMistypedOpenAIText, withOpenAITextFieldsTyped } from './openai-t
 import { mayHoldMistypedOpenAIToolCall, withOpenAIToolCallsTyped } from './openai-tool-call-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
 import { isJsonObject } from '../../transport/upstream-wire-values.js';
+import { escapedKeyPattern } from '../../transport/json-text-patterns.js';
 
 type Json = Record<string, unknown>;
 
@@ -209,7 +210,7 @@ const mentionsUsage = /"usage"\s*:\s*(?!null\b)/;
  * the escape to the key's closing quote and its colon: a key that decodes to
  * `finish_reason` holds no quote). A word in the content only costs a parse.
  */
-const mayHoldFinishReason = /finish_reason(?!"\s*:\s*null\b)|\\u[^"]*"\s*:/;
+const mayHoldFinishReason = new RegExp(`${/finish_reason(?!"\s*:\s*null\b)/.source}|${escapedKeyPattern}`);
 
 /** Multi-line `data:` joined by the SSE parser: a newline in JSON text is whitespace, so a space keeps the same JSON. */
 function oneLine(data: string): string {

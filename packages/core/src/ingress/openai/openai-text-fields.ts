@@ -1,3 +1,4 @@
+import { escapedKeyPattern } from '../../transport/json-text-patterns.js';
 import { retypeChoices } from './retype-choices.js';
 
 /** The fields of an OpenAI message or delta that hold text (or null), and nothing else. */
@@ -13,7 +14,7 @@ const textFields = ['content', 'reasoning_content', 'reasoning', 'refusal'] as c
  * lazy tap to read such an event (the openai provider's isContentOnlyChunk) and by the
  * fast path's encoder to write it again (openai-passthrough-encoder.ts).
  */
-export const mayHoldMistypedOpenAIText = /"(?:content|reasoning_content|reasoning|refusal)"\s*:\s*(?!"|null\b)|\\u[^"]*"\s*:/;
+export const mayHoldMistypedOpenAIText = new RegExp(`${/"(?:content|reasoning_content|reasoning|refusal)"\s*:\s*(?!"|null\b)/.source}|${escapedKeyPattern}`);
 
 /**
  * The fast path's `choices` (of a stream chunk, `key` `delta`, or a whole answer,
