@@ -15,7 +15,11 @@ import { toUsageMetadata } from './to-usage-metadata.js';
 export class GeminiStreamEncoder implements DialectStreamEncoder {
   private responseId: string;
   private modelVersion: string;
-  private readonly calls: Array<{ id: string; name: string; arguments: string }> = [];
+  /**
+   * Each call by its index, written in index order at the end. A Map: an index is what the
+   * upstream numbered the call (up to 2^53), and a sparse array that long was walked whole.
+   */
+  private readonly calls = new Map<number, { id: string; name: string; arguments: string }>();
   private finishReason: FinishReason | undefined;
   private usage: Usage | undefined;
 
@@ -36,10 +40,10 @@ export class GeminiStreamEncoder implements DialectStreamEncoder {
       case 'reasoning-delta':
         return part.delta === '' ? [] : [JSON.stringify(this.chunk([{ text: part.delta, thought: true }]))];
       case 'tool-call-start':
-        this.calls[part.index] = { id: part.id, name: part.name, arguments: '' };
+        this.calls.set(part.index, { id: part.id, name: part.name, arguments: '' });
         return [];
       case 'tool-call-delta': {
-        const call = this.calls[part.index];
+        const call = this.calls.get(part.index);
         if (call) call.arguments += part.argumentsDelta;
         return [];
       }
@@ -53,7 +57,8 @@ export class GeminiStreamEncoder implements DialectStreamEncoder {
   }
 
   finish(): readonly SseEvent[] {
-    const parts: GeminiPart[] = this.calls.filter(Boolean).map((call) => ({ functionCall: { id: call.id, name: call.name, args: toArgs(call.arguments) } }));
+    const calls = [...this.calls].sort(([a], [b]) => a - b);
+    const parts: GeminiPart[] = calls.map(([, call]) => ({ functionCall: { id: call.id, name: call.name, args: toArgs(call.arguments) } }));
     const last = this.chunk(parts, mapFinishReason(this.finishReason ?? { unified: 'stop' }));
     if (this.usage) last.usageMetadata = toUsageMetadata(this.usage);
     return [JSON.stringify(last)];
