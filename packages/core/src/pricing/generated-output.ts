@@ -18,6 +18,13 @@ export class GeneratedOutput {
   private characters = 0;
   private reasoningCharacters = 0;
   private reported: Usage | undefined;
+  /**
+   * The prompt's estimate, made once. It reads the whole prompt, and the usage is asked
+   * for again on the fast path's events that want the billed counts (each Anthropic
+   * `message_delta` without a final usage): made on each, a hostile stream of such events
+   * cost the prompt's length per event.
+   */
+  private promptEstimate: { request: ChatRequest; tokens: number } | undefined;
 
   /** Counts one part; a `usage` part is taken as what the provider reported so far. */
   add(part: StreamPart): void {
@@ -70,11 +77,17 @@ export class GeneratedOutput {
     const reported = this.reported;
     const estimatedOutput = Math.ceil(this.characters / CHARACTERS_PER_TOKEN);
     const estimatedReasoning = Math.ceil(this.reasoningCharacters / CHARACTERS_PER_TOKEN);
-    const inputTokens = reported && reported.inputTokens > 0 ? reported.inputTokens : billableInput(reported, request);
+    const inputTokens = reported && reported.inputTokens > 0 ? reported.inputTokens : billableInput(reported, this.promptTokens(request));
     const usage: Usage = { ...reported, inputTokens, outputTokens: Math.max(reported?.outputTokens ?? 0, estimatedOutput) };
     const reasoningTokens = Math.max(reported?.reasoningTokens ?? 0, estimatedReasoning);
     if (reasoningTokens > 0) usage.reasoningTokens = Math.min(reasoningTokens, usage.outputTokens);
     return usage;
+  }
+
+  private promptTokens(request: ChatRequest | undefined): number {
+    if (request === undefined) return 0;
+    if (this.promptEstimate?.request !== request) this.promptEstimate = { request, tokens: estimatePromptTokens(request) };
+    return this.promptEstimate.tokens;
   }
 }
 
@@ -87,7 +100,7 @@ export class GeneratedOutput {
 export function withBillableUsage(response: UpstreamChatResponse, request: ChatRequest): ChatResponse {
   if (response.usage === undefined) response.usage = estimateAnswerUsage(request, response.content);
   // An input of 0 is unknown (Anthropic's input_tokens left out), as in a stream (GeneratedOutput).
-  else if (response.usage.inputTokens === 0) response.usage = { ...response.usage, inputTokens: billableInput(response.usage, request) };
+  else if (response.usage.inputTokens === 0) response.usage = { ...response.usage, inputTokens: billableInput(response.usage, estimatePromptTokens(request)) };
   // The usage is set now: the one difference between the two types.
   return response as ChatResponse;
 }
@@ -104,7 +117,7 @@ export function estimateAnswerUsage(request: ChatRequest, content: readonly Assi
  * The input to bill when the upstream reported none, or 0 (Anthropic's input_tokens left
  * out): the prompt's estimate, and never less than the cache counts the upstream did give.
  */
-function billableInput(reported: Usage | undefined, request: ChatRequest | undefined): number {
+function billableInput(reported: Usage | undefined, promptTokens: number): number {
   const cacheCounts = (reported?.cachedInputTokens ?? 0) + (reported?.cacheWriteInputTokens ?? 0);
-  return Math.max(request ? estimatePromptTokens(request) : 0, cacheCounts);
+  return Math.max(promptTokens, cacheCounts);
 }
