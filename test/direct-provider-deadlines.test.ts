@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { recordQueue } from './support/request-records.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { sseData } from './support/sse-data.js';
 
 /**
  * A direct provider plugin (its own SDK, an in-process model) that ignores its abort
@@ -116,10 +117,7 @@ describe('a direct provider plugin that never settles', () => {
     const response = await chat('stuck/stall-1', true);
     expect(response.status).toBe(200);
     const text = await response.text();
-    const events = text
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => line.slice('data: '.length));
+    const events = sseData(text);
     expect(events).not.toContain('[DONE]');
     expect(text).toContain('first words');
     expect(JSON.parse(events.at(-1)!)).toEqual({

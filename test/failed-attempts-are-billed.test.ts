@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { RequestRecord } from '@switchyard/core';
 import { startMockBedrock, startMockCohere, startMockOpenAI, type MockBedrock, type MockCohere, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
@@ -97,6 +98,37 @@ function send(secret: string, endpoint: 'chat/completions' | 'messages', model: 
   });
 }
 
+/**
+ * Asks `body` of /v1/embeddings with the key, whose first answer (enqueued by the test) the
+ * provider billed 1000 tokens at $1 per million before the fallback served at $10:
+ * the record, the ledger and the budget all carry both. Resolves with the request's record.
+ */
+async function expectEmbeddingsBilledWithFallback(key: { id: string; secret: string }, body: Record<string, unknown>): Promise<RequestRecord> {
+  const record = records.next();
+  const response = await fetch(`${gateway.baseURL}/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+  const finished = await record;
+  const expected = 0.001 + (served * 10) / 1_000_000;
+  expect(finished.usage?.inputTokens).toBe(1000 + served);
+  expect(finished.costUsd).toBeCloseTo(expected, 12);
+  const { spent } = await spentAndLedger(key.id);
+  expect(spent).toBeCloseTo(expected, 6);
+  return finished;
+}
+
+/** The request's record, the ledger and the key's budget each charged `expected` USD. */
+async function expectCharged(record: Promise<RequestRecord>, keyId: string, expected: number): Promise<void> {
+  expect((await record).costUsd).toBeCloseTo(expected, 12);
+  const { spent, ledgerCost } = await spentAndLedger(keyId);
+  expect(ledgerCost).toBeCloseTo(expected, 12);
+  expect(spent).toBeCloseTo(expected, 6);
+}
+
 async function spentAndLedger(keyId: string): Promise<{ spent: number; ledgerCost: number; ledgerInput: number; ledgerOutput: number; requests: number }> {
   const storage = gateway.gateway.runtime.storage!;
   await expect.poll(() => storage.budgets.reserved(`key:${keyId}`, epoch)).toBe(0);
@@ -157,42 +189,16 @@ describe('a failed attempt the provider billed', () => {
   it('embeddings: an answer without readable vectors but with a usage is billed beside the fallback\'s', async () => {
     const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
     primary.enqueue({ status: 200, body: { object: 'list', data: 'not a list', model: 'model-a', usage: { prompt_tokens: 1000, total_tokens: 1000 } } });
-    const record = records.next();
-    const response = await fetch(`${gateway.baseURL}/embeddings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
-      body: JSON.stringify({ model: 'story', input: 'hello there' }),
-    });
-    expect(response.status).toBe(200);
-    const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
-    const finished = await record;
-    // 1000 × $1 per million at model-a, then what the fallback served at $10.
-    const expected = 0.001 + (served * 10) / 1_000_000;
-    expect(finished.usage?.inputTokens).toBe(1000 + served);
-    expect(finished.costUsd).toBeCloseTo(expected, 12);
-    const { spent } = await spentAndLedger(key.id);
-    expect(spent).toBeCloseTo(expected, 6);
+    const finished = await expectEmbeddingsBilledWithFallback(key, { model: 'story', input: 'hello there' });
+    expect(finished.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_invalid_response', 'ok']);
   });
 
   it('embeddings: an answer with a vector for each of two inputs to one is billed the count it named, beside the fallback\'s', async () => {
     const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
     const vector = (value: number) => ({ object: 'embedding', index: 0, embedding: [value, value] });
     primary.enqueue({ status: 200, body: { object: 'list', data: [vector(0.1), { ...vector(0.2), index: 1 }], model: 'model-a', usage: { prompt_tokens: 1000, total_tokens: 1000 } } });
-    const record = records.next();
-    const response = await fetch(`${gateway.baseURL}/embeddings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
-      body: JSON.stringify({ model: 'story', input: 'hello there', encoding_format: 'float' }),
-    });
-    expect(response.status).toBe(200);
-    const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
-    const finished = await record;
+    const finished = await expectEmbeddingsBilledWithFallback(key, { model: 'story', input: 'hello there', encoding_format: 'float' });
     expect(finished.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['upstream_invalid_response', 'ok']);
-    const expected = 0.001 + (served * 10) / 1_000_000;
-    expect(finished.usage?.inputTokens).toBe(1000 + served);
-    expect(finished.costUsd).toBeCloseTo(expected, 12);
-    const { spent } = await spentAndLedger(key.id);
-    expect(spent).toBeCloseTo(expected, 6);
   });
 
   it('a retry on the same deployment: both answers are billed', async () => {
@@ -206,10 +212,7 @@ describe('a failed attempt the provider billed', () => {
 
     // 10 × $1 + 20 × $2 per million at model-a.
     const expected = unreadableCostAtA + 0.00005;
-    expect((await record).costUsd).toBeCloseTo(expected, 12);
-    const { spent, ledgerCost } = await spentAndLedger(key.id);
-    expect(ledgerCost).toBeCloseTo(expected, 12);
-    expect(spent).toBeCloseTo(expected, 6);
+    await expectCharged(record, key.id, expected);
   });
 
   it('a request whose every attempt failed is billed what the provider reported, and answers the error', async () => {
@@ -223,10 +226,7 @@ describe('a failed attempt the provider billed', () => {
 
     // 100 × $10 + 10 × $20 per million at model-b.
     const expected = unreadableCostAtA + 0.0012;
-    expect((await record).costUsd).toBeCloseTo(expected, 12);
-    const { spent, ledgerCost } = await spentAndLedger(key.id);
-    expect(ledgerCost).toBeCloseTo(expected, 12);
-    expect(spent).toBeCloseTo(expected, 6);
+    await expectCharged(record, key.id, expected);
   });
 
   it('an unreadable answer without a readable usage adds nothing: only the answer that served is billed', async () => {
@@ -287,20 +287,7 @@ describe('a failed attempt the provider billed', () => {
   it.each(otherEmbeddings)('$name: an answer without readable vectors but with a usage is billed beside the fallback\'s', async ({ upstream, model, body }) => {
     const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
     upstream().enqueue({ status: 200, body });
-    const record = records.next();
-    const response = await fetch(`${gateway.baseURL}/embeddings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
-      body: JSON.stringify({ model, input: 'hello there' }),
-    });
-    expect(response.status).toBe(200);
-    const served = ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    await expectEmbeddingsBilledWithFallback(key, { model, input: 'hello there' });
     expect(upstream().requests).toHaveLength(1);
-    const finished = await record;
-    const expected = 0.001 + (served * 10) / 1_000_000;
-    expect(finished.usage?.inputTokens).toBe(1000 + served);
-    expect(finished.costUsd).toBeCloseTo(expected, 12);
-    const { spent } = await spentAndLedger(key.id);
-    expect(spent).toBeCloseTo(expected, 6);
   });
 });

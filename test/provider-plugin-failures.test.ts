@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { recordQueue } from './support/request-records.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { sseData } from './support/sse-data.js';
 
 /**
  * A provider plugin's own code failing with a plain error: an HTTP adapter's
@@ -179,10 +180,7 @@ describe('a provider plugin whose own code throws a plain error', () => {
     const response = await chat('midway-once', true);
     expect(response.status).toBe(200);
     const text = await response.text();
-    const events = text
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => line.slice('data: '.length));
+    const events = sseData(text);
     expect(text).toContain('first words');
     expect(events).not.toContain('[DONE]');
     expect(JSON.parse(events.at(-1)!)).toEqual({
