@@ -8,7 +8,11 @@ export interface AdminConnection {
   /** The gateway's base URL, without a trailing slash. */
   url: string;
   masterKey: string;
+  /** How long one call may take, headers and body; 30 s unless a test says otherwise. */
+  timeoutMs?: number;
 }
+
+const defaultTimeoutMs = 30_000;
 
 export interface ConnectionFlags {
   url?: string | undefined;
@@ -63,7 +67,12 @@ export interface AdminAnswer {
  */
 export async function callAdmin(connection: AdminConnection, method: string, pathAndQuery: string, body?: unknown): Promise<AdminAnswer> {
   const target = `${connection.url}/admin${pathAndQuery}`;
+  const timeoutMs = connection.timeoutMs ?? defaultTimeoutMs;
+  // One deadline for headers and body: a gateway that sent headers and then stalled left
+  // the body read to throw a bare TimeoutError past the CliError handling.
+  const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
+  let text: string;
   try {
     response = await fetch(target, {
       method,
@@ -72,15 +81,18 @@ export async function callAdmin(connection: AdminConnection, method: string, pat
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
+      signal,
     });
+    text = await response.text();
   } catch (error) {
+    if (signal.aborted) {
+      throw new CliError(`the gateway at ${connection.url} gave no answer within ${timeoutMs / 1000} s: is it overloaded or stuck? Set --url or SWITCHYARD_URL if that is not it.`);
+    }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     // Whatever the failure says, never the key it was sent with.
     const reason = String(cause?.code ?? cause?.message ?? (error as Error).message).replaceAll(connection.masterKey, '[master key]');
     throw new CliError(`cannot reach the gateway at ${connection.url} (${reason}): is it running? Set --url or SWITCHYARD_URL.`);
   }
-  const text = await response.text();
   if (!response.ok) throw new CliError(describeRefusal(response.status, text));
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
 }
