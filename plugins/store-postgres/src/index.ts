@@ -67,6 +67,8 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   const keyChanges = new PostgresKeyChangeChannel({
     channel: changeChannel,
     logger: context.logger,
+    // Seeing the connection off is bounded like opening it: a silent server would hold close() for ever.
+    closeTimeoutMs: options.connect_timeout_ms,
     connect: () =>
       new pg.Client({
         connectionString: options.url,

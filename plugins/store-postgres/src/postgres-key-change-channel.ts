@@ -19,6 +19,8 @@ export interface PostgresKeyChangeChannelOptions {
   logger: Logger;
   /** Longest wait between reconnection attempts (default 2000 ms); the first waits 100 ms. */
   maxReconnectDelayMs?: number;
+  /** How long close() waits for the server to see the connection off before dropping it (default 2000 ms). */
+  closeTimeoutMs?: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export class PostgresKeyChangeChannel implements KeyChangeChannel {
     clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    if (client) await endWithin(client, this.options.closeTimeoutMs ?? 2000);
   }
 
   private emit(change: KeyChange): void {
@@ -109,5 +111,25 @@ export class PostgresKeyChangeChannel implements KeyChangeChannel {
     } catch (error) {
       onLost(error);
     }
+  }
+}
+
+/**
+ * Ends a connection politely, or drops it once `timeoutMs` passed. pg's end() sends
+ * Terminate and waits for the server to close its side: a silent server (a partition,
+ * a hung host) never does, and the gateway's close() waited on it for ever.
+ */
+async function endWithin(client: pg.Client, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const dropped = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      resolve();
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([client.end().catch(() => undefined), dropped]);
+  } finally {
+    clearTimeout(timer);
   }
 }
