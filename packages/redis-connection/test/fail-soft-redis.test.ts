@@ -36,6 +36,18 @@ describe('FailSoftRedis', () => {
     await redis.close(); // harmless twice
   });
 
+  it('close() on a connected Redis gone silent ends after the command timeout (QUIT unanswered), the socket dropped', async () => {
+    const fake = await startFakeRedis();
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', commandTimeoutMs: 100, onError: () => {} });
+    cleanups.push(() => fake.close());
+    await redis.whenFirstConnected();
+    expect(redis.reachable).toBe(true);
+    fake.silent = true;
+    await redis.close(); // would wait for ever on a QUIT nobody answers without the command timeout
+    expect(fake.connections.at(-1)!.at(-1)).toEqual(['quit']);
+    await expect.poll(() => redis.reachable).toBe(false); // once the dropped socket's 'close' has come through
+  });
+
   it('a connected Redis that stops answering costs one command timeout, not one per command; once it answers, it is used again', async () => {
     const fake = await startFakeRedis();
     const errors: string[] = [];
