@@ -77,6 +77,28 @@ describe('upstream failures on the network', () => {
     }
   });
 
+  it('answers 504 upstream_timeout when an https upstream takes the connection and never answers its TLS handshake', async () => {
+    // Accepts, reads the ClientHello, never answers: connecting never ends without connect_ms.
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((socket) => void sockets.add(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: `https://127.0.0.1:${port}/v1`, timeouts: { connect_ms: 200 } } },
+      models: once,
+    });
+    try {
+      const { status, text } = await chat(gateway.baseURL, {});
+      expect(status).toBe(504);
+      expect(JSON.parse(text).error.code).toBe('upstream_timeout');
+      expect(sockets.size).toBe(1);
+    } finally {
+      await gateway.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('falls back to a clean error when a stream is cut before its first event', async () => {
     const upstream = await startMockOpenAI();
     const gateway = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } }, models: once });
