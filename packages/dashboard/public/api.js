@@ -13,15 +13,24 @@ export class ApiError extends Error {
 const timeoutMs = 15000;
 
 export async function api(method, path, body) {
-  const response = await fetch(`api/${path}`, {
-    method,
-    credentials: 'same-origin',
-    headers: { 'x-switchyard-dashboard': '1', ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (response.status === 204) return undefined;
-  const text = await response.text();
+  // One deadline for headers and body; past it the page says so (the browser's own words were "signal timed out").
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response;
+  let text;
+  try {
+    response = await fetch(`api/${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'x-switchyard-dashboard': '1', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal,
+    });
+    if (response.status === 204) return undefined;
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) throw new ApiError(0, 'timeout', `The gateway gave no answer within ${timeoutMs / 1000} s. It may be overloaded or stuck; try again.`);
+    throw error;
+  }
   let parsed;
   try {
     parsed = text ? JSON.parse(text) : undefined;
