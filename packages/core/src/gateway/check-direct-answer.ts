@@ -91,20 +91,12 @@ export function checkedDirectPart(part: unknown, provider: string): StreamPart |
 }
 
 /**
- * A direct embeddings answer's usage, checked as a chat answer's is: a whole count of
- * input tokens, else undefined (the gateway then bills its estimate of the input). A
- * count of NaN, -3, 1e999, 2.5 or "7" went to the ledger and the budgets as it came.
- */
-export function checkedEmbeddingsUsage(value: unknown): EmbeddingsUsage | undefined {
-  const inputTokens = checkedUsage({ inputTokens: isJsonObject(value) ? value['inputTokens'] : undefined, outputTokens: 0 })?.inputTokens;
-  return inputTokens === undefined ? undefined : { inputTokens };
-}
-
-/**
- * A direct embeddings answer's vectors, checked before they are counted or written:
- * a list of vectors of numbers (`embeddings`), or of base64 texts (`base64Embeddings`).
- * An answer of `null`, or without its list, was a TypeError and a 500; a vector of text
- * was written to the client as it came. Its usage is checked by checkedEmbeddingsUsage.
+ * A direct embeddings answer, checked as a chat answer is (checkedDirectAnswer): a list
+ * of vectors of numbers (`embeddings`) or of base64 texts (`base64Embeddings`), and a
+ * usage of whole input tokens, else undefined (the gateway then bills its estimate of the
+ * input). An answer of `null`, or without its list, was a TypeError and a 500; a vector of
+ * text was written to the client as it came; a count of NaN, -3, 1e999, 2.5 or "7" went to
+ * the ledger and the budgets as it came.
  */
 export function checkedDirectEmbeddings(value: unknown, provider: string): UpstreamEmbeddingsResponse {
   if (!isJsonObject(value)) throw malformed(provider, 'an embeddings answer that is not an object');
@@ -114,7 +106,12 @@ export function checkedDirectEmbeddings(value: unknown, provider: string): Upstr
   } else if (!Array.isArray(value['embeddings']) || !value['embeddings'].every(isVector)) {
     throw malformed(provider, 'embeddings that are not a list of vectors of numbers');
   }
-  return value as unknown as UpstreamEmbeddingsResponse;
+  return { ...(value as unknown as UpstreamEmbeddingsResponse), usage: checkedEmbeddingsUsage(value['usage']) };
+}
+
+function checkedEmbeddingsUsage(value: unknown): EmbeddingsUsage | undefined {
+  const inputTokens = checkedUsage({ inputTokens: isJsonObject(value) ? value['inputTokens'] : undefined, outputTokens: 0 })?.inputTokens;
+  return inputTokens === undefined ? undefined : { inputTokens };
 }
 
 const isVector = (value: unknown): boolean => Array.isArray(value) && value.every((number) => typeof number === 'number' && Number.isFinite(number));

@@ -25,7 +25,7 @@ import type {
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import type { StreamPart } from '../canonical/stream-part.js';
-import { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart, checkedEmbeddingsUsage } from './check-direct-answer.js';
+import { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart } from './check-direct-answer.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
@@ -296,12 +296,12 @@ function streamReaders<Readers>(response: UpstreamResponse, make: () => Readers)
 
 /**
  * The operation whose answer is checked to hold one vector per input (require-vector-per-input.ts),
- * and billed its usage when that is a whole count, else the estimate (checkedEmbeddingsUsage).
+ * its answer checked first (checkedDirectEmbeddings: its usage whole counts, else the estimate is billed).
  */
 function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): DirectEmbeddingsOperation['embed'] {
   return async (call) => {
     const answer = requireVectorPerInput(checkedDirectEmbeddings(await operation.embed(call), id), call.request, id);
-    return withBillableEmbeddingsUsage({ ...answer, usage: checkedEmbeddingsUsage(answer.usage) }, call.request);
+    return withBillableEmbeddingsUsage(answer, call.request);
   };
 }
 
