@@ -43,8 +43,8 @@ export function textLength(value: unknown): number {
 
 /**
  * A cheap estimate of the prompt tokens of a request, for reserving budget and
- * rate-limit capacity before the call: about four characters per token (a token per
- * character outside ASCII: see textLength) for every text the model reads (messages,
+ * rate-limit capacity before the call: four letters or spaces a token, and a token for
+ * each digit, symbol or character outside ASCII (textLength), for every text the model reads (messages,
  * tool definitions, the response schema), a few tokens per message, and a fixed count
  * per image. It is not a tokenizer; the real count arrives with the response's usage,
  * and the reservation settles to that.
