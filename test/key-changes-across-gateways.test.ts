@@ -107,4 +107,17 @@ describe('the auth step\'s invalidation option', () => {
       /not PostgreSQL/,
     );
   });
+
+  it('refuses a Redis subscriber PING interval or timeout out of bounds (1 s to 5 min; 100 ms to 30 s)', async () => {
+    const failure = (invalidation: Record<string, unknown>) =>
+      startTestGateway({ providers: { mock: {} }, chain: [{ auth: { invalidation: { use: 'redis', url: 'redis://127.0.0.1:1', ...invalidation } } }, 'route', 'adapter'] }).then(
+        (gateway) => gateway.close().then(() => 'started'),
+        (error: Error & { problems?: unknown }) => `${error.message} ${JSON.stringify(error.problems ?? '')}`,
+      );
+    expect(await failure({ ping_interval_ms: 1000, ping_timeout_ms: 100 })).toBe('started');
+    expect(await failure({ ping_interval_ms: 10 })).toMatch(/ping_interval_ms/);
+    expect(await failure({ ping_interval_ms: 1e12 })).toMatch(/ping_interval_ms/);
+    expect(await failure({ ping_timeout_ms: 0 })).toMatch(/ping_timeout_ms/);
+    expect(await failure({ ping_timeout_ms: 2.5 })).toMatch(/ping_timeout_ms/);
+  });
 });

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command, Redis } from 'ioredis';
+import { assertHeartbeatInterval, pingWhileReady } from './ping-while-ready.js';
 
 // ioredis (~1.5 MB of heap) is loaded by the first connection, not by every gateway
 // that merely has a Redis-capable plugin in its chain.
@@ -16,6 +17,12 @@ export interface FailSoftRedisOptions {
   connectTimeoutMs?: number;
   /** How long one command may take before it counts as failed (default 500). */
   commandTimeoutMs?: number;
+  /**
+   * Sends PING this often while connected, for a connection that otherwise sends
+   * nothing (a pub/sub subscriber): an unanswered PING times out like any command
+   * and drops the connection, so a peer gone silent is noticed. Off by default.
+   */
+  heartbeatMs?: number;
   /** Every connection error; callers throttle what they log. */
   onError(error: Error): void;
 }
@@ -37,8 +44,10 @@ export class FailSoftRedis {
   private firstConnection: Promise<void> | undefined;
   private everReady = false;
   private closed = false;
+  private stopHeartbeat: (() => void) | undefined;
 
   constructor(options: FailSoftRedisOptions) {
+    if (options.heartbeatMs !== undefined) assertHeartbeatInterval(options.heartbeatMs); // before a connection opens
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
     const commandTimeoutMs = options.commandTimeoutMs ?? 500;
     const RedisClient = loadRedis();
@@ -61,6 +70,7 @@ export class FailSoftRedis {
       this.everReady = true;
     });
     this.dropOnTimeout(commandTimeoutMs);
+    if (options.heartbeatMs !== undefined) this.stopHeartbeat = pingWhileReady(this.client, options.heartbeatMs);
   }
 
   get reachable(): boolean {
@@ -116,6 +126,7 @@ export class FailSoftRedis {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopHeartbeat?.();
     if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
     else this.client.disconnect();
   }

@@ -83,6 +83,28 @@ describe('FailSoftRedis', () => {
     // The timed-out command was not sent again on the new connection.
     expect(fake.work().filter(([, key]) => key === 'silent-0')).toHaveLength(1);
   });
+
+  it('with a heartbeat, a connection that sends nothing (a subscriber) notices a peer gone silent: its PING times out, the connection is dropped and reopened', async () => {
+    const fake = await startFakeRedis();
+    const errors: string[] = [];
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', commandTimeoutMs: 100, heartbeatMs: 20, onError: (error) => errors.push(error.message) });
+    cleanups.push(() => fake.close(), () => redis.close());
+    await redis.whenFirstConnected();
+    await expect.poll(() => fake.connections[0]!.filter(([name]) => name === 'ping').length).toBeGreaterThanOrEqual(2);
+
+    fake.silent = true; // the socket stays open; nobody sends a command
+    await expect.poll(() => fake.connections.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(errors).toContain('Redis did not answer within 100 ms; reconnecting');
+
+    fake.silent = false;
+    await expect.poll(() => redis.reachable, { timeout: 10_000 }).toBe(true);
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, 0, -5, 1e12])('refuses a heartbeat of %s ms before opening a connection', (heartbeatMs) => {
+    const errors: Error[] = [];
+    expect(() => new FailSoftRedis({ url: 'redis://127.0.0.1:1', connectionName: 'test', heartbeatMs, onError: (error) => errors.push(error) })).toThrow(RangeError);
+    expect(errors).toEqual([]);
+  });
 });
 
 /**

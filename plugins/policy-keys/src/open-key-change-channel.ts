@@ -1,5 +1,5 @@
 import type { GatewayRuntime, KeyChangeChannel } from '@switchyard/core';
-import { RedisKeyChangeChannel } from './redis-key-change-channel.js';
+import { RedisKeyChangeChannel, subscriberPingDefaults } from './redis-key-change-channel.js';
 
 /** The auth step's `invalidation` option. */
 export interface InvalidationOptions {
@@ -13,6 +13,10 @@ export interface InvalidationOptions {
   url?: string;
   /** Redis pub/sub channel; gateways sharing a key store must share it. */
   channel: string;
+  /** How often the Redis subscriber PINGs to notice a Redis gone silent (`redis` only). */
+  ping_interval_ms: number;
+  /** How long such a PING may go unanswered before the subscriber reconnects (`redis` only). */
+  ping_timeout_ms: number;
 }
 
 /** JSON Schema of {@link InvalidationOptions} (defaults filled in by the step's validation). */
@@ -24,6 +28,8 @@ export const invalidationOptionsSchema = {
     use: { enum: ['storage', 'postgres', 'redis', 'none'], default: 'storage' },
     url: { type: 'string', minLength: 1, maxLength: 2048 },
     channel: { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,128}$', default: 'switchyard:key-changes' },
+    ping_interval_ms: { type: 'integer', minimum: 1000, maximum: 300_000, default: subscriberPingDefaults.intervalMs },
+    ping_timeout_ms: { type: 'integer', minimum: 100, maximum: 30_000, default: subscriberPingDefaults.timeoutMs },
   },
   if: { properties: { use: { const: 'redis' } }, required: ['use'] },
   then: { required: ['url'] },
@@ -44,7 +50,13 @@ export function openKeyChangeChannel(options: InvalidationOptions, runtime: Gate
       if (own?.name !== 'postgres') throw new Error('auth: invalidation.use is postgres, but the gateway\'s storage is not PostgreSQL');
       return own;
     case 'redis': {
-      const channel = new RedisKeyChangeChannel({ url: options.url!, channel: options.channel, logger: runtime.logger });
+      const channel = new RedisKeyChangeChannel({
+        url: options.url!,
+        channel: options.channel,
+        logger: runtime.logger,
+        pingIntervalMs: options.ping_interval_ms,
+        pingTimeoutMs: options.ping_timeout_ms,
+      });
       runtime.onClose(() => channel.close());
       return channel;
     }

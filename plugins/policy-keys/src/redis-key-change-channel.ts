@@ -9,7 +9,14 @@ export interface RedisKeyChangeChannelOptions {
   logger: Logger;
   /** How long a publish may take before it counts as failed (default 500 ms). */
   commandTimeoutMs?: number;
+  /** How often the subscriber connection PINGs Redis to prove it is still heard (default 5000 ms). */
+  pingIntervalMs?: number;
+  /** How long that PING (or any subscriber command) may go unanswered before the connection is dropped (default 1000 ms). */
+  pingTimeoutMs?: number;
 }
+
+/** The subscriber's liveness check unless configured: a silent Redis is noticed within about 6 s. */
+export const subscriberPingDefaults = { intervalMs: 5000, timeoutMs: 1000 } as const;
 
 /**
  * Key changes over Redis pub/sub: one connection publishes, a second (a subscriber
@@ -18,6 +25,12 @@ export interface RedisKeyChangeChannelOptions {
  * background. A failed publish resolves `false` and is logged (throttled); after the
  * subscriber reconnects, listeners hear `everything` (notices sent meanwhile are
  * lost). Either way the lookup cache's TTL is the bound that remains.
+ *
+ * A subscriber sends no commands, so no command timeout would ever notice a Redis
+ * gone silent with the socket open (a partition, a hung host): it would just hear
+ * nothing, for as long as TCP takes to give up. So it PINGs every `pingIntervalMs`;
+ * an unanswered PING drops the connection, which then goes as any lost one does:
+ * reconnect, resubscribe, `everything`.
  */
 export class RedisKeyChangeChannel implements KeyChangeChannel {
   readonly name = 'redis';
@@ -65,7 +78,13 @@ export class RedisKeyChangeChannel implements KeyChangeChannel {
   }
 
   private openSubscriber(): FailSoftRedis {
-    const subscriber = new FailSoftRedis({ url: this.options.url, connectionName: 'switchyard-key-changes-sub', onError: this.warn });
+    const subscriber = new FailSoftRedis({
+      url: this.options.url,
+      connectionName: 'switchyard-key-changes-sub',
+      heartbeatMs: this.options.pingIntervalMs ?? subscriberPingDefaults.intervalMs,
+      commandTimeoutMs: this.options.pingTimeoutMs ?? subscriberPingDefaults.timeoutMs,
+      onError: this.warn,
+    });
     let readyBefore = false;
     subscriber.client.on('ready', () => {
       // ioredis would resubscribe by itself; subscribing here too makes it explicit and is harmless.

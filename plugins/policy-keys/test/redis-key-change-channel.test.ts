@@ -112,6 +112,51 @@ describe.skipIf(!target.available)('a subscriber connection that breaks', () => 
   });
 });
 
+describe.skipIf(!target.available)('a subscriber connection whose Redis goes silent, the socket still open (blackholed)', () => {
+  it('notices by its PING going unanswered, reconnects, tells its listeners "everything", and hears the next notice', async () => {
+    const url = target.available ? target.url : '';
+    const where = new URL(url);
+    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
+    const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
+    const subscriber = new RedisKeyChangeChannel({ url: relay.urlFor(url), channel, logger, pingIntervalMs: 20, pingTimeoutMs: 200 });
+    const publisher = new RedisKeyChangeChannel({ url, channel, logger });
+    const heard: KeyChange[] = [];
+    let arrived: ((change: KeyChange) => void) | undefined;
+    const next = () => new Promise<KeyChange>((resolve) => (arrived = resolve));
+    /** What reached the blackhole, each connection's bytes as text. */
+    const swallowed = () => relay.swallowed().map(({ bytes }) => bytes.toString('latin1'));
+    try {
+      const first = next();
+      subscriber.subscribe((change) => {
+        heard.push(change);
+        arrived?.(change);
+      });
+      let ids = 0;
+      while (heard.length === 0) {
+        await publisher.publish(`key_probe${ids++}`);
+        await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 20))]);
+      }
+
+      await relay.setMode('blackhole'); // nothing arrives any more, and nothing says so
+      // Its PING goes unanswered, so the connection is given up: a new one names itself the subscriber.
+      // (Without the PING nothing is ever sent on a subscribed connection, and nothing notices.)
+      await expect.poll(() => swallowed().some((bytes) => bytes.includes('switchyard-key-changes-sub')), { timeout: 10_000 }).toBe(true);
+
+      heard.length = 0;
+      const back = next();
+      await relay.setMode('pass');
+      expect(await back).toEqual({ everything: true });
+      const after = next();
+      await publisher.publish('key_afterSilence');
+      expect(await after).toEqual({ keyId: 'key_afterSilence' });
+    } finally {
+      await subscriber.close();
+      await publisher.close();
+      await relay.close();
+    }
+  });
+});
+
 describe('a Redis that cannot be reached', () => {
   it('publish resolves false (the notice is lost, the 1 s lookup cache bounds it) instead of throwing or hanging', async () => {
     const channel = new RedisKeyChangeChannel({ url: 'redis://127.0.0.1:1', channel: 'switchyard-test:nowhere', logger });
