@@ -7,21 +7,24 @@ import path from 'node:path';
 import { findChromium } from '@switchyard/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
- * The dashboard page when its API takes the request and never answers (a hung
- * gateway, a proxy holding the connection): a loopback front passes the page's
- * files through to a real gateway, and reads every API request without replying.
+ * The dashboard page when its API, or the gateway's /health, takes the request and
+ * never answers (a hung gateway, a proxy holding the connection): a loopback front
+ * passes everything else through to a real gateway, and reads each request `held`
+ * picks without replying.
  */
 const target = findChromium();
 let gateway: TestGateway;
 let front: Server;
 let browser: Browser;
 const held: ServerResponse[] = [];
+/** Which requests the front holds; each test sets it. */
+let holds: (url: string) => boolean = () => false;
 
 function passOrHold(req: IncomingMessage, res: ServerResponse): void {
-  if (req.url?.startsWith('/dashboard/api/')) {
+  if (holds(req.url ?? '')) {
     req.resume(); // read, never answer
     held.push(res);
     return;
@@ -33,7 +36,7 @@ function passOrHold(req: IncomingMessage, res: ServerResponse): void {
   req.pipe(upstream);
 }
 
-describe.skipIf(!target.available)('dashboard whose API never answers', () => {
+describe.skipIf(!target.available)('dashboard whose API or health check never answers', () => {
   beforeAll(async () => {
     gateway = await startTestGateway({ server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-stalled-')) }, storage: { use: 'sqlite' } });
     front = createServer(passOrHold).listen(0, '127.0.0.1');
@@ -49,11 +52,30 @@ describe.skipIf(!target.available)('dashboard whose API never answers', () => {
   });
 
   it('says the gateway gave no answer within 15 s, rather than a bare "signal timed out"', async () => {
+    holds = (url) => url.startsWith('/dashboard/api/');
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(front.address() as AddressInfo).port}/dashboard/`);
     // The page's first call (its session) is held: the notice comes when api.js gives up on it.
     await expect.poll(() => page.locator('#notice').textContent(), { timeout: 40_000, interval: 200 }).not.toBe('');
     expect(held.length).toBeGreaterThan(0);
     expect(await page.locator('#notice').textContent()).toBe('Could not load: The gateway gave no answer within 15 s. It may be overloaded or stuck; try again.');
+  }, 60_000);
+
+  it('the health panel says the gateway gave no answer within 10 s, rather than a bare "signal timed out"', async () => {
+    holds = (url) => url === '/health';
+    const page = await browser.newPage();
+    // The page's clock (timers and AbortSignal.timeout included) runs as usual until fast-forwarded below.
+    await page.clock.install();
+    await page.goto(`http://127.0.0.1:${(front.address() as AddressInfo).port}/dashboard/`);
+    await page.locator('#login-key').fill(masterKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    // Logged in as the master key, the page reads /health once, and that call is held …
+    await expect.poll(() => held.some((res) => res.req.url === '/health'), { timeout: 15_000 }).toBe(true);
+    // … until the panel's 10 s are up.
+    await page.clock.fastForward(10_000);
+    const panel = page.locator('#health-body');
+    await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toMatch(/could not be read/);
+    expect(await panel.textContent()).toBe('Health could not be read: The gateway gave no answer within 10 s. It may be overloaded or stuck; try again.');
+    await page.close();
   }, 60_000);
 });

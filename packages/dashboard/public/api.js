@@ -12,6 +12,11 @@ export class ApiError extends Error {
 
 const timeoutMs = 15000;
 
+/** What the page says when a call got no answer in time (the browser's own words are "signal timed out"). */
+export function noAnswerWithin(ms) {
+  return `The gateway gave no answer within ${ms / 1000} s. It may be overloaded or stuck; try again.`;
+}
+
 export async function api(method, path, body) {
   // One deadline for headers and body; past it the page says so (the browser's own words were "signal timed out").
   const signal = AbortSignal.timeout(timeoutMs);
@@ -28,7 +33,7 @@ export async function api(method, path, body) {
     if (response.status === 204) return undefined;
     text = await response.text();
   } catch (error) {
-    if (signal.aborted) throw new ApiError(0, 'timeout', `The gateway gave no answer within ${timeoutMs / 1000} s. It may be overloaded or stuck; try again.`);
+    if (signal.aborted) throw new ApiError(0, 'timeout', noAnswerWithin(timeoutMs));
     throw error;
   }
   let parsed;

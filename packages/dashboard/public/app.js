@@ -1,4 +1,4 @@
-import { api, ApiError, query } from './api.js';
+import { api, ApiError, noAnswerWithin, query } from './api.js';
 import { drawTimeChart } from './charts.js';
 import { dateTime, el, integer, milliseconds, usd } from './format.js';
 
@@ -443,10 +443,14 @@ function renderRequests(records, more, nextCursor) {
 
 // ── Health ────────────────────────────────────────────────────────────────
 
+const healthTimeoutMs = 10000;
+
 async function loadHealth() {
   const body = $('#health-body');
+  // One deadline for headers and body, as api.js gives its calls.
+  const signal = AbortSignal.timeout(healthTimeoutMs);
   try {
-    const response = await fetch(state.healthPath, { signal: AbortSignal.timeout(10000) });
+    const response = await fetch(state.healthPath, { signal });
     const health = await response.json();
     const cards = [
       el('div', { class: 'card' }, el('h3', { text: 'Gateway' }), el('dl', {}, el('dt', { text: 'Status' }), el('dd', {}, el('span', { class: `status ${health.status === 'ok' ? 'ok' : 'error'}`, text: health.status })), el('dt', { text: 'Providers' }), el('dd', { text: (health.providers ?? []).join(', ') || '–' }))),
@@ -462,7 +466,8 @@ async function loadHealth() {
     }
     body.replaceChildren(...cards);
   } catch (error) {
-    body.replaceChildren(el('div', { class: 'card' }, el('p', { class: 'error', text: `Health could not be read: ${error.message}` })));
+    const reason = signal.aborted ? noAnswerWithin(healthTimeoutMs) : error.message;
+    body.replaceChildren(el('div', { class: 'card' }, el('p', { class: 'error', text: `Health could not be read: ${reason}` })));
   }
 }
 
