@@ -51,13 +51,20 @@ const userMarker = '"role":"user","content":"';
  * targets: [{ name, url, unique }]; a `unique` target gets a fresh user message every
  * time (as wrk's BENCH_UNIQUE does), so a response cache in front of it misses. Runs `warmup` unrecorded rounds, then `requests` rounds
  * of one request per target in turn. Returns { [name]: { p50, p99, mean, ... } } in ms.
+ *
+ * The order rotates every round, so each target follows every other equally often: a
+ * request lands on the background work its predecessor left (a gateway's SQLite thread
+ * committing, its budget payments 5 ms later, its log line), and in a fixed order the
+ * same target always paid for the same neighbour (in an A/A run, the second of two
+ * identical gateways read ~100 µs slower at p50).
  */
 export async function measureTtfb(targets, { body, apiKey, requests, warmup = 30, timeoutMs = 10_000 }) {
   const agents = new Map(targets.map((t) => [t.name, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
   const samples = new Map(targets.map((t) => [t.name, []]));
   try {
     for (let round = 0; round < warmup + requests; round++) {
-      for (const target of targets) {
+      for (let turn = 0; turn < targets.length; turn++) {
+        const target = targets[(turn + round) % targets.length];
         const sent = target.unique ? body.replace(userMarker, `${userMarker}ttfb-${process.pid}-${Date.now()}-${round} `) : body;
         const timing = await timeOne(agents.get(target.name), target.url, sent, apiKey, timeoutMs);
         if (round >= warmup) samples.get(target.name).push(timing);
