@@ -44,12 +44,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   adjust(limits: readonly GcraLimit[], now = this.clock()): Promise<void> {
+    this.adjustNow(limits, now);
+    return Promise.resolve();
+  }
+
+  adjustNow(limits: readonly GcraLimit[], now = this.clock()): void {
     for (const limit of limits) {
       const tat = gcraAdjust(limit, this.read(limit.key, now), now);
       if (tat === undefined) this.tats.delete(limit.key);
       else this.write(limit.key, tat, now);
     }
-    return Promise.resolve();
   }
 
   reachable(): boolean {

@@ -15,6 +15,8 @@ export interface RateLimitStore {
   consumeNow?(limits: readonly GcraLimit[], now?: number): GcraDecision;
   /** Adds each limit's `cost` (negative to give units back) without a check. */
   adjust(limits: readonly GcraLimit[], now?: number): Promise<void>;
+  /** `adjust`, done at once, for a store that needs no I/O (memory): no promise per request. */
+  adjustNow?(limits: readonly GcraLimit[], now?: number): void;
   /** Whether the store answered last time it was asked (memory: always). */
   reachable(): boolean;
   close(): Promise<void>;

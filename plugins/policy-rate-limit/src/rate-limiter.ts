@@ -192,10 +192,10 @@ export class RateLimiter {
       );
     }
 
-    const tokenLimits = limits.filter(isTokenLimit);
     // When the request is over, not when its response closes: a stream the client cut short
-    // has its usage estimated only then, and would otherwise be charged nothing.
-    if (tokenLimits.length > 0) context.onFinished(() => void this.settleTokens(context, tokenLimits));
+    // has its usage estimated only then, and would otherwise be charged nothing. `limits` is
+    // this request's own array: the token limits are picked from it then, not copied now.
+    if (limits.some(isTokenLimit)) context.onFinished(() => this.settleTokens(context, limits));
   }
 
   /** The tokens a request may use: its prompt, and the most output it allows. */
@@ -206,20 +206,29 @@ export class RateLimiter {
     return context.embeddingsRequest ? counter.embeddings(context.embeddingsRequest) : 0;
   }
 
-  /** Gives back (or charges) the difference between the tokens reserved and those used. */
-  private async settleTokens(context: RequestContext, tokenLimits: ApplicableLimit[]): Promise<void> {
-    const reserved = tokenLimits[0]!.gcra.cost;
+  /**
+   * Gives back (or charges) the difference between the tokens reserved and those used,
+   * on the token limits among `limits`. Not async: with a store that adjusts at once
+   * (memory) no promise is made per request.
+   */
+  private settleTokens(context: RequestContext, limits: readonly ApplicableLimit[]): void {
     // The answer's tokens and every failed attempt's the provider billed (it processed
     // them too); none at all means the calls failed before the model did any work.
     const usage = recordedUsage(context.usage, context.attempts);
     const used = usage ? usage.inputTokens + usage.outputTokens : 0;
-    const difference = used - reserved;
-    if (difference === 0) return;
+    let corrections: GcraLimit[] | undefined;
+    for (const limit of limits) {
+      if (!isTokenLimit(limit)) continue;
+      // Every token limit of a request carries the same estimate as its cost.
+      const difference = used - limit.gcra.cost;
+      if (difference === 0) return;
+      (corrections ??= []).push({ ...limit.gcra, cost: difference });
+    }
+    if (!corrections) return;
+    const { store, clock } = this.options;
     try {
-      await this.options.store.adjust(
-        tokenLimits.map((limit) => ({ ...limit.gcra, cost: difference })),
-        this.options.clock?.(),
-      );
+      if (store.adjustNow) store.adjustNow(corrections, clock?.());
+      else store.adjust(corrections, clock?.()).catch(this.warnStoreDown);
     } catch (error) {
       this.warnStoreDown(error);
     }

@@ -116,4 +116,36 @@ describe('RateLimiter.admit', () => {
     // 10,000 tokens a minute: 110 reserved, settled to 10, then 110 more.
     expect(next.headers['x-ratelimit-remaining-tokens']).toBe(String(10_000 - 10 - 110));
   });
+
+  it('settles through a store that adjusts by promise, and warns (never throws) when that adjustment fails', async () => {
+    const memory = new MemoryRateLimitStore();
+    let failAdjust = false;
+    const remote: RateLimitStore = {
+      backend: 'redis',
+      consume: (limits, now) => memory.consume(limits, now),
+      adjust: (limits, now) => (failAdjust ? Promise.reject(new Error('redis down')) : memory.adjust(limits, now)),
+      reachable: () => true,
+      close: () => Promise.resolve(),
+    };
+    const warnings: unknown[] = [];
+    const logger = { ...silent, warn: (...args: unknown[]) => void warnings.push(args) } as unknown as RateLimiterOptions['logger'];
+    const rateLimiter = limiter({ store: remote, logger });
+    await tick();
+    const first = fakeResponse();
+    const request = answeredOn(first);
+    await rateLimiter.admit(request);
+    request.usage = { inputTokens: 10, outputTokens: 0 };
+    first.finish();
+    await tick();
+    const second = fakeResponse();
+    const next = answeredOn(second, context('red'));
+    await rateLimiter.admit(next);
+    // The global limit: 1,000,000 tokens a minute, 110 reserved and settled to 10, then 110 more.
+    expect(second.headers['x-ratelimit-remaining-tokens']).toBe(String(1_000_000 - 10 - 110));
+    failAdjust = true;
+    next.usage = { inputTokens: 10, outputTokens: 0 };
+    second.finish();
+    await tick();
+    expect(warnings).toHaveLength(1);
+  });
 });
