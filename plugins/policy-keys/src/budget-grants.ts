@@ -137,12 +137,13 @@ const maxRetryDelayMs = 30_000;
  * more than 2^53) fits none; stores would throw on it.
  */
 function tooLargeFor(accounts: readonly BudgetAccount[], micros: number): string | undefined {
-  const smaller = accounts.find((account) => !(micros <= toMicros(account.limitUsd)));
-  return smaller?.owner ?? (Number.isSafeInteger(micros) ? undefined : accounts[0]?.owner);
+  // A loop, not find(): no closure per request.
+  for (const account of accounts) if (!(micros <= toMicros(account.limitUsd))) return account.owner;
+  return Number.isSafeInteger(micros) ? undefined : accounts[0]?.owner;
 }
 
 /** The accounts and windows a grant is for: a new window is a new grant (a changed limit replaces it: see `draw`). */
-function grantKey(accounts: readonly BudgetAccount[]): string {
+export function grantKey(accounts: readonly BudgetAccount[]): string {
   let key = '';
   for (const account of accounts) key += `${account.owner}\n${account.windowStart}\n`;
   return key;
@@ -217,13 +218,15 @@ export class BudgetGrants {
     this.tickMs = Math.max(Math.floor(options.idleMs / 2), 1);
   }
 
-  /** Holds `maxCostUsd` on every account: from a grant when one can pay it, else with a reservation of its own. */
-  async hold(accounts: BudgetAccount[], maxCostUsd: number): Promise<HoldResult> {
+  /**
+   * Holds `maxCostUsd` on every account: from a grant when one can pay it, else with a
+   * reservation of its own. `key` is `grantKey(accounts)`, for a caller that keeps it.
+   */
+  async hold(accounts: BudgetAccount[], maxCostUsd: number, key = grantKey(accounts)): Promise<HoldResult> {
     const micros = holdMicros(maxCostUsd);
     const tooLarge = tooLargeFor(accounts, micros);
     if (tooLarge !== undefined) return { ok: false, exhausted: tooLarge };
     const cap = this.grantCap(accounts, micros);
-    const key = grantKey(accounts);
     if (cap === 0 || this.options.storeAnswers?.() === false) return this.holdOwn(accounts, micros, key);
     const current = this.grants.get(key);
     const fromCurrent = this.draw(current, accounts, micros);

@@ -8,7 +8,6 @@ import {
   estimateEmbeddingsTokens,
   billedAttemptsCost,
   type BudgetAccount,
-  type BudgetLimit,
   type BudgetStore,
   type Deployment,
   type GatewayRuntime,
@@ -19,18 +18,10 @@ import {
   type Usage,
 } from '@switchyard/core';
 import { alertsOptionsSchema, checkWebhooks, type AlertsOptions } from './alerts/alerts-options.js';
-import type { AlertAccount } from './alerts/budget-alerter.js';
 import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-alerts.js';
+import { BudgetAccountsCache, type BudgetOption, type RequestAccounts } from './budget-accounts.js';
 import { BudgetGrants, holdMicros, type BudgetHold } from './budget-grants.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
-import { budgetWindowStart } from './budget-window.js';
-
-interface BudgetOption {
-  limit_usd: number;
-  period: BudgetLimit['period'];
-  /** Soft alert threshold, a fraction of the limit: an alert when spend crosses it. */
-  alert_threshold?: number;
-}
 
 export interface KeyScopeOptions {
   /** Budgets shared by every key of a team or a project. */
@@ -139,6 +130,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       });
     }
     const budgetAlerts = createBudgetAlerts(options.alerts, runtime);
+    const accountsCache = new BudgetAccountsCache(options.budgets);
     return (_req, res, next) => {
       const context = getContext(res);
       const principal = context.principal;
@@ -157,9 +149,11 @@ export const keyScope = definePlugin<KeyScopeOptions>({
         }
       }
       const storage = runtime.storage;
-      const accounts = storage && context.endpoint !== 'models' ? budgetAccounts(context, options) : [];
-      if (storage && grants && accounts.length > 0) {
-        holdBudget(context, { runtime, budgets: storage.budgets, grants, alertAccounts: accounts, alerts: budgetAlerts, refuseUnpriced: options.unpriced_models === 'refuse' });
+      if (storage && grants && context.endpoint !== 'models') {
+        const accounts = accountsCache.accountsOf(context.principal, context.receivedAt);
+        if (accounts.accounts.length > 0) {
+          holdBudget(context, { runtime, budgets: storage.budgets, grants, accounts, alerts: budgetAlerts, refuseUnpriced: options.unpriced_models === 'refuse' });
+        }
       }
       next();
     };
@@ -187,26 +181,6 @@ function checkRequestScope(context: RequestContext, scope: NonNullable<Principal
       });
     }
   }
-}
-
-/** The budgets this request is charged to, each in its current window, with their alert thresholds. */
-function budgetAccounts(context: RequestContext, options: KeyScopeOptions): AlertAccount[] {
-  const principal = context.principal;
-  if (!principal) return [];
-  const at = context.receivedAt;
-  const accounts: AlertAccount[] = [];
-  const add = (kind: AlertAccount['kind'], id: string, budget: { limitUsd: number; period: BudgetLimit['period']; alertThreshold?: number } | undefined) => {
-    if (!budget) return;
-    const account = { owner: `${kind}:${id}`, windowStart: budgetWindowStart(budget.period, at), limitUsd: budget.limitUsd };
-    accounts.push({ account, kind, id, period: budget.period, threshold: budget.alertThreshold });
-  };
-  add('key', principal.keyId, principal.scope?.budget);
-  // Own keys only: team and project names come from the admin API (a team named `constructor` has no budget).
-  const team = principal.team && Object.hasOwn(options.budgets.teams, principal.team) ? options.budgets.teams[principal.team] : undefined;
-  if (team) add('team', principal.team!, { limitUsd: team.limit_usd, period: team.period, alertThreshold: team.alert_threshold });
-  const project = principal.project && Object.hasOwn(options.budgets.projects, principal.project) ? options.budgets.projects[principal.project] : undefined;
-  if (project) add('project', principal.project!, { limitUsd: project.limit_usd, period: project.period, alertThreshold: project.alert_threshold });
-  return accounts;
 }
 
 /**
@@ -241,8 +215,8 @@ interface RequestBudget {
   runtime: GatewayRuntime;
   budgets: BudgetStore;
   grants: BudgetGrants;
-  /** The accounts it is charged to (key, team, project), with their alert thresholds. */
-  alertAccounts: AlertAccount[];
+  /** The accounts it is charged to (key, team, project), with their alert thresholds. Read only: shared by requests. */
+  accounts: RequestAccounts;
   alerts: BudgetAlerts;
   /** `unpriced_models: refuse`: no attempt goes to a deployment without a price. */
   refuseUnpriced: boolean;
@@ -321,10 +295,10 @@ function holdCall(context: RequestContext, budget: RequestBudget, deployment: De
 }
 
 /** Holds `maxCost` on every account; refused, throws the 429 that says why. */
-function holdCost(context: RequestContext, { budgets, grants, alertAccounts, alerts }: RequestBudget, maxCost: number): Promise<BudgetHold> {
-  const accounts = alertAccounts.map((alertAccount) => alertAccount.account);
+function holdCost(context: RequestContext, { budgets, grants, accounts: requestAccounts, alerts }: RequestBudget, maxCost: number): Promise<BudgetHold> {
+  const { accounts, alertAccounts } = requestAccounts;
   const chat = context.chatRequest;
-  return grants.hold(accounts, maxCost).then((result) => {
+  return grants.hold(accounts, maxCost, requestAccounts.grantKey).then((result) => {
     if (result.ok) return result.hold;
     const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
     // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
@@ -334,18 +308,16 @@ function holdCost(context: RequestContext, { budgets, grants, alertAccounts, ale
 }
 
 /** Pays each call of a finished request what it used, at the deployment that answered it, and what its failed attempts were billed. */
-async function settleCalls(context: RequestContext, { runtime, budgets, grants, alertAccounts, alerts }: RequestBudget, calls: readonly HeldCall[]): Promise<void> {
+async function settleCalls(context: RequestContext, { runtime, budgets, grants, accounts, alerts }: RequestBudget, calls: readonly HeldCall[]): Promise<void> {
   let spent = false;
   let mayHaveReachedLimit = false;
-  // Worked out before the first await, from the state the request's record is built from.
-  const costs = calls.map((call, i) => {
-    const next = calls[i + 1];
-    const served = callCost(runtime, call, usedSince(call.usageBefore, next ? next.usageBefore : context.usage));
-    return served + billedAttemptsCost(runtime.pricing, context.attempts, call.firstAttempt, next ? next.firstAttempt : context.attempts.length);
-  });
+  // Worked out before the first await, from the state the request's record is built from
+  // (most requests make one call: its cost is a number, not an array of one).
+  const onlyCost = calls.length === 1 ? costOfCall(context, runtime, calls, 0) : undefined;
+  const costs = onlyCost === undefined ? calls.map((_, i) => costOfCall(context, runtime, calls, i)) : undefined;
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i]!;
-    const actual = costs[i]!;
+    const actual = costs ? costs[i]! : onlyCost!;
     try {
       const hold = await call.hold;
       if (!hold) continue;
@@ -358,7 +330,15 @@ async function settleCalls(context: RequestContext, { runtime, budgets, grants, 
     }
   }
   // Spend moves only when something was spent: a free request cannot cross anything.
-  if (spent) await alerts.alerter.afterSettlement(alertAccounts, budgets, mayHaveReachedLimit);
+  if (spent) await alerts.alerter.afterSettlement(accounts.alertAccounts, budgets, mayHaveReachedLimit);
+}
+
+/** What the request's call `i` cost: what it used where it was served, and what its failed attempts were billed. */
+function costOfCall(context: RequestContext, runtime: GatewayRuntime, calls: readonly HeldCall[], i: number): number {
+  const call = calls[i]!;
+  const next = calls[i + 1];
+  const served = callCost(runtime, call, usedSince(call.usageBefore, next ? next.usageBefore : context.usage));
+  return served + billedAttemptsCost(runtime.pricing, context.attempts, call.firstAttempt, next ? next.firstAttempt : context.attempts.length);
 }
 
 /** What a call cost: nothing without a deployment that answered or without usage. */
