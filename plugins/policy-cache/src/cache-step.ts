@@ -100,60 +100,90 @@ interface CachePlan {
 
 function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWarning, count: (lookup: CacheLookup) => void) {
   const keys = new RecentCacheKeys();
-  return async (call: RoutedCall, context: RequestContext, directives: CacheDirectives): Promise<ProviderResult> => {
-    const plan = planFor(options, keys, context, directives);
-    if (!plan) {
-      setStatus(context, 'BYPASS');
-      count('bypass');
-      return call();
-    }
-    if (plan.read) {
-      const entry = await readEntry(store, plan.key, shapeWanted(context), warn);
-      if (entry && (plan.maxAgeMs === undefined || Date.now() - entry.storedAt <= plan.maxAgeMs)) {
-        const result = resultFor(entry, context);
-        if (result) {
-          if (plan.made) keys.remember(plan.made);
-          context.cacheHit = true;
-          context.servedBy = entry.servedBy;
-          const usage = entry.usage ?? usageOf(entry.result);
-          if (usage) context.usage = usage;
-          context.billable = options.bill_hits;
-          setStatus(context, 'HIT');
-          count('hit');
-          context.responseHeaders.set('age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
-          return result;
-        }
+
+  /** The entry as this request's answer, and the request marked a hit; undefined when it cannot answer. */
+  const answerWith = (entry: CacheEntry | undefined, plan: CachePlan, context: RequestContext): ProviderResult | undefined => {
+    if (!entry || (plan.maxAgeMs !== undefined && Date.now() - entry.storedAt > plan.maxAgeMs)) return undefined;
+    const result = resultFor(entry, context);
+    if (!result) return undefined;
+    if (plan.made) keys.remember(plan.made);
+    context.cacheHit = true;
+    context.servedBy = entry.servedBy;
+    const usage = entry.usage ?? usageOf(entry.result);
+    if (usage) context.usage = usage;
+    context.billable = options.bill_hits;
+    setStatus(context, 'HIT');
+    count('hit');
+    context.responseHeaders.set('age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
+    return result;
+  };
+
+  const save = (plan: CachePlan, stored: CachedResult, servedBy: Deployment | undefined): void => {
+    if (!servedBy) return;
+    // No `usage` of its own: the answer holds it (usageOf), and every stored byte counts.
+    const entry: CacheEntry = { v: 1, result: stored, servedBy, storedAt: Date.now() };
+    // Off the request path: the client does not wait for the store.
+    if (store.setNow) {
+      try {
+        store.setNow(plan.key, entry, plan.ttlSeconds);
+      } catch (error) {
+        warn(error, 'cache: could not store an entry');
       }
+      return;
     }
-    setStatus(context, 'MISS');
-    count('miss');
-    // An entry is canonical (it replays in either dialect, streamed or whole, with the same
-    // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
-    if (plan.write) context.needsParts = true;
-    const result = await call();
-    if (!plan.write) return result;
-    const save = (stored: CachedResult, servedBy: Deployment | undefined) => {
-      if (!servedBy) return;
-      // No `usage` of its own: the answer holds it (usageOf), and every stored byte counts.
-      const entry: CacheEntry = { v: 1, result: stored, servedBy, storedAt: Date.now() };
-      // Off the request path: the client does not wait for the store.
-      store.set(plan.key, entry, plan.ttlSeconds).catch((error: unknown) => warn(error, 'cache: could not store an entry'));
-    };
+    store.set(plan.key, entry, plan.ttlSeconds).catch((error: unknown) => warn(error, 'cache: could not store an entry'));
+  };
+
+  /** What a miss answers: the routed call's result, stored when it may be. */
+  const stored = (result: ProviderResult, plan: CachePlan, context: RequestContext): ProviderResult => {
     switch (result.kind) {
       case 'chat-response':
-        if (result.response.finishReason.unified !== 'error') save(result, context.servedBy);
+        if (result.response.finishReason.unified !== 'error') save(plan, result, context.servedBy);
         return result;
       case 'chat-passthrough':
       case 'chat-passthrough-stream':
         return result; // not taken while this step writes (needsParts above)
       case 'embeddings':
-        save(result, context.servedBy);
+        save(plan, result, context.servedBy);
         return result;
       case 'chat-stream':
         return {
           kind: 'chat-stream',
-          parts: recordStream(result.parts, options.max_bytes, (parts) => save({ kind: 'chat-stream', parts }, context.servedBy)),
+          parts: recordStream(result.parts, options.max_bytes, (parts) => save(plan, { kind: 'chat-stream', parts }, context.servedBy)),
         };
+    }
+  };
+
+  const miss = (call: RoutedCall, plan: CachePlan, context: RequestContext): Promise<ProviderResult> => {
+    setStatus(context, 'MISS');
+    count('miss');
+    // An entry is canonical (it replays in either dialect, streamed or whole, with the same
+    // usage on hit and miss): the fast path, which forwards the upstream's own answer, is not taken.
+    if (!plan.write) return call();
+    context.needsParts = true;
+    return call().then((result) => stored(result, plan, context));
+  };
+
+  /**
+   * Not async: with a store that answers at once (memory) a request waits for no promise
+   * of the cache's own, only for the routed call's (a hit: none at all).
+   */
+  return (call: RoutedCall, context: RequestContext, directives: CacheDirectives): Promise<ProviderResult> => {
+    try {
+      const plan = planFor(options, keys, context, directives);
+      if (!plan) {
+        setStatus(context, 'BYPASS');
+        count('bypass');
+        return call();
+      }
+      if (!plan.read) return miss(call, plan, context);
+      if (store.getNow) {
+        const hit = answerWith(readEntryNow(store, plan.key, shapeWanted(context), warn), plan, context);
+        return hit ? Promise.resolve(hit) : miss(call, plan, context);
+      }
+      return readEntry(store, plan.key, shapeWanted(context), warn).then((entry) => answerWith(entry, plan, context) ?? miss(call, plan, context));
+    } catch (error) {
+      return Promise.reject(error);
     }
   };
 }
@@ -199,6 +229,15 @@ function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestC
 function modelListed(options: CacheOptions, requested: string, deployment: Deployment): boolean {
   if (!options.models) return true;
   return matchesModelPattern(requested, options.models) || matchesModelPattern(`${deployment.provider}/${deployment.model}`, options.models);
+}
+
+function readEntryNow(store: CacheStore, key: string, shape: EntryShape | undefined, warn: ThrottledWarning): CacheEntry | undefined {
+  try {
+    return store.getNow!(key, shape);
+  } catch (error) {
+    warn(error, 'cache: could not read the cache; answering without it');
+    return undefined;
+  }
 }
 
 async function readEntry(store: CacheStore, key: string, shape: EntryShape | undefined, warn: ThrottledWarning): Promise<CacheEntry | undefined> {

@@ -17,6 +17,10 @@ export interface CacheStore {
   get(key: string, shape?: EntryShape): Promise<CacheEntry | undefined>;
   /** Stores `entry` under `key` for `ttlSeconds`. */
   set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void>;
+  /** `get`, answered at once, for a store that needs no I/O (memory): no promise per request. */
+  getNow?(key: string, shape?: EntryShape): CacheEntry | undefined;
+  /** `set`, done at once, for a store that needs no I/O (memory). */
+  setNow?(key: string, entry: CacheEntry, ttlSeconds: number): void;
   /** What `/health` shows: reachability and whatever else the backend can tell cheaply. */
   health(): { reachable: boolean; [detail: string]: unknown };
   /** Releases connections; the store is not used afterwards. */

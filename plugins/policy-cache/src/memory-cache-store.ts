@@ -39,6 +39,10 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async get(key: string, shape?: EntryShape): Promise<CacheEntry | undefined> {
+    return this.getNow(key, shape);
+  }
+
+  getNow(key: string, shape?: EntryShape): CacheEntry | undefined {
     const text = this.cache.get(key);
     if (text === undefined) return undefined;
     const kept = this.parsed.copyOf(key, text, shape);
@@ -49,6 +53,10 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
+    this.setNow(key, entry, ttlSeconds);
+  }
+
+  setNow(key: string, entry: CacheEntry, ttlSeconds: number): void {
     this.cache.set(key, JSON.stringify(entry), { ttl: ttlSeconds * 1000 });
   }
 

@@ -16,6 +16,19 @@ describe('the memory store', () => {
     expect(await store.get('other')).toBeUndefined();
   });
 
+  it('answers at once as by promise: setNow and getNow are set and get without the promise', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    store.setNow('k', entry('hello', 5), 60);
+    expect(await store.get('k')).toEqual(entry('hello', 5));
+    const first = store.getNow('k');
+    expect(first).toEqual(entry('hello', 5));
+    (first!.result as { response: { id: string } }).response.id = 'changed';
+    expect(store.getNow('k')).toEqual(entry('hello', 5));
+    await store.set('j', entry('there', 6), 60);
+    expect(store.getNow('j')).toEqual(entry('there', 6));
+    expect(store.getNow('other')).toBeUndefined();
+  });
+
   it('hands out a copy again on a repeated hit, which is served parsed', async () => {
     const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
     await store.set('k', entry('hello', 5), 60);
