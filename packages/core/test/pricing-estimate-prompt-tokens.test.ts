@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jsonTextLength, textLength } from '../src/pricing/estimate-prompt-tokens.js';
 import {
   estimateEmbeddingsTokens,
   estimatePromptTokens,
@@ -104,5 +106,44 @@ describe('estimatePromptTokens', () => {
     const tokens = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text }] }])) - 2 * MESSAGE_TOKEN_OVERHEAD;
     expect(tokens).toBeGreaterThanOrEqual(6);
     expect(tokens).toBeLessThanOrEqual(24);
+  });
+});
+
+describe('jsonTextLength', () => {
+  it('is textLength of the JSON text for any JSON value, escapes and lone surrogates included', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('a"b\\c', '\b\t\n\f\r\v\u0000\u001f', '\ud800x', 'x\udc00', '\ud83d\ude00', 'é中', ''));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.double(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.array(tie('value'), { maxLength: 5 }),
+        fc.dictionary(text, tie('value'), { maxKeys: 6 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(jsonTextLength(value)).toBe(textLength(JSON.stringify(value)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('leaves to JSON.stringify what is not plain JSON: a Date, a toJSON, a class, deep nesting', () => {
+    class Shape {
+      side = 2;
+      get area(): number {
+        return 4;
+      }
+    }
+    let deep: unknown = { leaf: '1' };
+    for (let depth = 0; depth < 100; depth++) deep = { next: deep, list: [depth] };
+    const values = [new Date(0), { at: new Date(0) }, { toJSON: () => 'short' }, [new Shape()], deep, [() => 1, Symbol('s'), undefined], { f: () => 1, u: undefined }];
+    for (const value of values) expect(jsonTextLength(value)).toBe(textLength(JSON.stringify(value)));
+    expect(() => jsonTextLength({ n: 1n })).toThrow(TypeError);
   });
 });

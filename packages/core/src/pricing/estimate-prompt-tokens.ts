@@ -42,6 +42,135 @@ export function textLength(value: unknown): number {
 }
 
 /**
+ * `textLength(JSON.stringify(value))`, without the JSON text: a tool's parameters and a
+ * response schema are counted as the JSON the model reads, on every budgeted or
+ * rate-limited request (twice), and the text was ~0.5 KB of garbage each time. Walks
+ * plain objects, arrays and primitives as JSON.stringify writes them (escapes included);
+ * anything else (a toJSON, a class instance, a BigInt, nesting past `maxWalkDepth`)
+ * is left to JSON.stringify itself.
+ */
+export function jsonTextLength(value: unknown): number {
+  const walk: JsonWalk = { units: 0, whole: 0, depth: 0, refused: false };
+  if (!walkJson(value, walk) || walk.refused) return textLength(JSON.stringify(value));
+  return walk.units + walk.whole * (CHARACTERS_PER_TOKEN - 1);
+}
+
+/** Deeper than this, the walk leaves the value to JSON.stringify (whose own limit is the stack's). */
+const maxWalkDepth = 64;
+
+interface JsonWalk {
+  /** UTF-16 units of the JSON text so far. */
+  units: number;
+  /** Of those, the units counted a whole token each (`textLength`). */
+  whole: number;
+  depth: number;
+  refused: boolean;
+}
+
+/** Adds the value's JSON text to the walk; false when JSON.stringify would write nothing (undefined, a function, a symbol). */
+function walkJson(value: unknown, walk: JsonWalk): boolean {
+  switch (typeof value) {
+    case 'string':
+      walkJsonString(value, walk);
+      return true;
+    case 'number':
+      if (Number.isFinite(value)) addText(String(value), walk);
+      else walk.units += 4; // null
+      return true;
+    case 'boolean':
+      walk.units += value ? 4 : 5;
+      return true;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return false;
+    case 'bigint':
+      walk.refused = true;
+      return true;
+  }
+  if (value === null) {
+    walk.units += 4;
+    return true;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if ((!isArray && prototype !== Object.prototype && prototype !== null) || walk.depth >= maxWalkDepth || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    walk.refused = true;
+    return true;
+  }
+  walk.depth++;
+  if (isArray) {
+    const items = value as unknown[];
+    // [ ] and a comma between items; an item JSON cannot write is null.
+    addSymbols(items.length > 0 ? items.length + 1 : 2, walk);
+    for (let index = 0; index < items.length && !walk.refused; index++) if (!walkJson(items[index], walk)) walk.units += 4;
+  } else {
+    const record = value as Record<string, unknown>;
+    let members = 0;
+    for (const name in record) {
+      if (walk.refused) break;
+      if (!Object.hasOwn(record, name)) continue;
+      const units = walk.units;
+      const whole = walk.whole;
+      walkJsonString(name, walk);
+      addSymbols(1, walk); // :
+      if (walkJson(record[name], walk)) members++;
+      else {
+        walk.units = units;
+        walk.whole = whole;
+      }
+    }
+    // { } and a comma between members.
+    addSymbols(members > 0 ? members + 1 : 2, walk);
+  }
+  walk.depth--;
+  return true;
+}
+
+/** A JSON string literal as JSON.stringify writes it: quoted, with `"`, `\`, control units and lone surrogates escaped. */
+function walkJsonString(text: string, walk: JsonWalk): void {
+  addSymbols(2, walk);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c) addSymbols(2, walk);
+    else if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) {
+      // \b \t \n \f \r: a backslash and a letter.
+      walk.units += 2;
+      walk.whole += 1;
+    } else if (code < 0x20) addUnicodeEscape(code, walk);
+    else if (code >= 0xd800 && code <= 0xdfff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        addSymbols(2, walk); // a pair, written as it is: two units outside ASCII
+        i++;
+      } else addUnicodeEscape(code, walk);
+    } else {
+      walk.units++;
+      if (code > 0x7f || fourToAToken[code] === 0) walk.whole++;
+    }
+  }
+}
+
+/** `\u` and four lowercase hex digits: the backslash and each decimal digit count whole, `u` and a–f do not. */
+function addUnicodeEscape(code: number, walk: JsonWalk): void {
+  walk.units += 6;
+  walk.whole += 1;
+  for (let shift = 12; shift >= 0; shift -= 4) if (((code >> shift) & 0xf) < 10) walk.whole++;
+}
+
+function addSymbols(count: number, walk: JsonWalk): void {
+  walk.units += count;
+  walk.whole += count;
+}
+
+function addText(text: string, walk: JsonWalk): void {
+  const length = textLength(text);
+  // textLength is units + 3 per whole unit: recover the two.
+  walk.units += text.length;
+  walk.whole += (length - text.length) / (CHARACTERS_PER_TOKEN - 1);
+}
+
+/**
  * A cheap estimate of the prompt tokens of a request, for reserving budget and
  * rate-limit capacity before the call: four letters or spaces a token, and a token for
  * each digit, symbol or character outside ASCII (textLength), for every text the model reads (messages,
@@ -74,8 +203,8 @@ export function estimatePromptTokens(request: ChatRequest): number {
     }
   }
   for (const tool of request.tools ?? []) {
-    characters += textLength(tool.name) + textLength(tool.description) + textLength(JSON.stringify(tool.parameters));
+    characters += textLength(tool.name) + textLength(tool.description) + jsonTextLength(tool.parameters);
   }
-  if (request.responseFormat?.type === 'json-schema') characters += textLength(JSON.stringify(request.responseFormat.schema));
+  if (request.responseFormat?.type === 'json-schema') characters += jsonTextLength(request.responseFormat.schema);
   return tokens + Math.ceil(characters / CHARACTERS_PER_TOKEN);
 }
