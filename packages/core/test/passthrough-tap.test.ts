@@ -45,6 +45,20 @@ describe('PassthroughTap', () => {
     expect(decoded).toEqual(['text:first', 'start']);
   });
 
+  it('pushes onto the given items with decodeInto what decode returns, and nothing when the decoder throws', () => {
+    const { decoder } = fakeDecoder();
+    const tap = new PassthroughTap(decoder, undefined);
+    const into: ReturnType<PassthroughTap['decode']> = [];
+    tap.decodeInto(event('start'), into);
+    tap.decodeInto(event('text:hi'), into);
+    expect(into).toEqual([
+      { event: event('start'), parts: [{ type: 'stream-start', id: 'a', model: 'm', created: 1 }] },
+      { event: event('text:hi'), parts: [{ type: 'text-delta', delta: 'hi' }] },
+    ]);
+    expect(() => tap.decodeInto(event('bad'), into)).toThrow(GatewayError);
+    expect(into).toHaveLength(2);
+  });
+
   it('reads an unread event on demand, and an unreadable one as nothing', () => {
     const { decoder } = fakeDecoder();
     const tap = new PassthroughTap(decoder, contentOnly);

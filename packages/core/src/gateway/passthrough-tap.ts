@@ -29,9 +29,18 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   ) {}
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
+    return [this.tapped(event)];
+  }
+
+  /** The stream reads events through this: no one-element array per event. */
+  decodeInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
+    into.push(this.tapped(event));
+  }
+
+  private tapped(event: ServerSentEvent): PassthroughEvent {
     if (this.first) this.first = false;
-    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return [{ event, parts: noParts, unread: this }];
-    return [{ event, parts: this.decoder.decode(event) }];
+    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
+    return { event, parts: this.decoder.decode(event) };
   }
 
   isComplete(): boolean {

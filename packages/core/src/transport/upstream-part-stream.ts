@@ -32,6 +32,8 @@ export interface UpstreamPartStreamOptions<Part = StreamPart> {
 /** A StreamDecoder, or anything that turns events into items the same way. */
 export interface PartDecoder<Part> {
   decode(event: ServerSentEvent): Part[];
+  /** Does what decode does, pushing onto `into` instead of returning a new array (one fewer array per event). */
+  decodeInto?(event: ServerSentEvent, into: Part[]): void;
   end(): Part[];
   /** See StreamDecoder.isComplete. */
   isComplete?(): boolean;
@@ -126,12 +128,12 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
     const { decoder } = this.options;
     if (chunk === null) {
       this.ended = true;
-      for (const event of this.framer.end()) pushAll(parts, decoder.decode(event));
+      decodeAll(decoder, this.framer.end(), parts);
       pushAll(parts, decoder.end());
       return;
     }
     this.options.guard?.count(chunk);
-    for (const event of this.framer.feed(chunk)) pushAll(parts, decoder.decode(event));
+    decodeAll(decoder, this.framer.feed(chunk), parts);
     if (decoder.isComplete?.()) {
       // The upstream said the stream is over: the answer ends here, whatever the body does next.
       this.ended = true;
@@ -155,6 +157,14 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
     this.buffer.length = 0;
     this.position = 0;
     if (early) this.body.destroy();
+  }
+}
+
+/** Each event's items pushed onto `into`, in order; what was decoded before a throw stays there. */
+function decodeAll<Part>(decoder: PartDecoder<Part>, events: ServerSentEvent[], into: Part[]): void {
+  for (let index = 0; index < events.length; index++) {
+    if (decoder.decodeInto) decoder.decodeInto(events[index]!, into);
+    else pushAll(into, decoder.decode(events[index]!));
   }
 }
 
