@@ -85,7 +85,9 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     }
     let billed: Usage | undefined;
     let finish: FinishReason | undefined;
-    for (const part of parts) {
+    // Indexed: a for-of here kept an array iterator and its results per event on the heap.
+    for (let index = 0; index < parts.length; index++) {
+      const part = parts[index]!;
       if (part.type === 'stream-start') this.learn(part.id, part.model, part.created);
       else if (part.type === 'usage' && !part.partial) billed = this.usage = part.usage;
       else if (part.type === 'finish') finish = part.finishReason;
