@@ -50,9 +50,15 @@ export interface RedisSharedBreakerOption {
   command_timeout_ms: number;
   /** How often the local mirror of the open marks is re-read from Redis, besides pub/sub (default 1000). */
   refresh_interval_ms: number;
+  /**
+   * How often the event subscriber PINGs Redis (default 5000). It sends nothing
+   * else, so without this a Redis gone silent with its socket open would never be
+   * noticed; an unanswered PING (after `command_timeout_ms`) drops and reopens it.
+   */
+  ping_interval_ms: number;
 }
 
-const redisOnly = ['url', 'key_prefix', 'connect_timeout_ms', 'command_timeout_ms', 'refresh_interval_ms'];
+const redisOnly = ['url', 'key_prefix', 'connect_timeout_ms', 'command_timeout_ms', 'refresh_interval_ms', 'ping_interval_ms'];
 
 const settingsProperties = {
   error_threshold_percentage: { type: 'number', minimum: 0, maximum: 100 },
@@ -89,6 +95,7 @@ export const circuitBreakerOptionsSchema: JsonSchema = {
         connect_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
         command_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
         refresh_interval_ms: { type: 'integer', minimum: 50, maximum: 3_600_000 },
+        ping_interval_ms: { type: 'integer', minimum: 50, maximum: 300_000 },
       },
       // Redis settings under `use: none` are a mistake worth reporting, not ignoring.
       if: { properties: { use: { const: 'none' } } },
@@ -104,6 +111,7 @@ export const sharedRedisDefaults = {
   connect_timeout_ms: 1000,
   command_timeout_ms: 250,
   refresh_interval_ms: 1000,
+  ping_interval_ms: 5000,
 } as const;
 
 /** The Redis settings of `shared:` with every default filled in. */

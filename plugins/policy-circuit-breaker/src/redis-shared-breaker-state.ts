@@ -31,6 +31,12 @@ type ScriptRunner = (keyCount: number, ...keysAndArgs: Array<string | number>) =
  * do not wait, the probe claim is bounded by the command timeout, and errors are
  * logged at most once a minute. Without Redis the marks run out and every breaker
  * works per process.
+ *
+ * The event subscriber PINGs every `ping_interval_ms`: an unanswered PING drops it
+ * and it reconnects, resubscribes and re-reads every mark as after any lost
+ * connection. Until then it is deaf: marks still arrive by the refresh, but a
+ * remote `close` does not close this instance's own breaker (it probes for itself
+ * after its reset timeout).
  */
 export class RedisSharedBreakerState implements SharedBreakerState {
   readonly marks: SharedBreakerMarks;
@@ -56,16 +62,18 @@ export class RedisSharedBreakerState implements SharedBreakerState {
     this.warn = throttled(60_000, (error: Error) =>
       logger.warn({ err: { message: error.message } }, 'circuit-breaker: shared state in Redis is unreachable; breakers work per process'),
     );
-    const connection = (name: string) =>
+    const connection = (name: string, heartbeatMs?: number) =>
       new FailSoftRedis({
         url: redis.url,
         connectionName: name,
         connectTimeoutMs: redis.connect_timeout_ms,
         commandTimeoutMs: redis.command_timeout_ms,
+        ...(heartbeatMs !== undefined && { heartbeatMs }),
         onError: this.warn,
       });
     this.commands = connection('switchyard-breaker');
-    this.subscriber = connection('switchyard-breaker-events');
+    // The subscriber sends no commands, so only its PING can tell a silent Redis from a quiet channel.
+    this.subscriber = connection('switchyard-breaker-events', redis.ping_interval_ms);
     this.subscriber.client.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.apply(parseBreakerEvent(message));
     });

@@ -11,7 +11,7 @@ describe('the circuit-breaker options', () => {
     expect(() => circuitBreaker({ shared: { use: 'redis' } })).not.toThrow();
     expect(() =>
       circuitBreaker({
-        shared: { use: 'redis', url: 'rediss://user:pw@redis.internal:6380/2', key_prefix: 'fleet-a:breaker:', connect_timeout_ms: 500, command_timeout_ms: 100, refresh_interval_ms: 2000 },
+        shared: { use: 'redis', url: 'rediss://user:pw@redis.internal:6380/2', key_prefix: 'fleet-a:breaker:', connect_timeout_ms: 500, command_timeout_ms: 100, refresh_interval_ms: 2000, ping_interval_ms: 10_000 },
       }),
     ).not.toThrow();
   });
@@ -25,6 +25,9 @@ describe('the circuit-breaker options', () => {
     ['a zero timeout', { use: 'redis', command_timeout_ms: 0 }],
     ['an infinite timeout (JSON 1e309)', { use: 'redis', command_timeout_ms: Infinity }],
     ['a refresh faster than 50 ms', { use: 'redis', refresh_interval_ms: 10 }],
+    ['a PING more often than every 50 ms', { use: 'redis', ping_interval_ms: 10 }],
+    ['a PING rarer than every 5 min', { use: 'redis', ping_interval_ms: 300_001 }],
+    ['a PING interval under use: none', { use: 'none', ping_interval_ms: 5000 }],
     ['a key prefix longer than 200 characters', { use: 'redis', key_prefix: 'x'.repeat(201) }],
   ])('refuses %s', (_case, shared) => {
     expect(() => circuitBreaker({ shared })).toThrow();

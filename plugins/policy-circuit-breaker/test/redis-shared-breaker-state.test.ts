@@ -1,5 +1,5 @@
 import { createLogger } from '@switchyard/core';
-import { findRedis, freshRedisPrefix } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, startTcpRelay } from '@switchyard/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSharedBreakerState, sharedRedisSettings } from '../src/index.js';
@@ -117,5 +117,59 @@ describe.skipIf(!redis.available)('RedisSharedBreakerState on a real Redis (REDI
     expect(seen.state).toBe('open');
     expect(seen.open_ms_left).toBeGreaterThan(25_000);
     expect(seen.open_ms_left).toBeLessThanOrEqual(30_000);
+  });
+});
+
+describe.skipIf(!redis.available)('the event subscriber when Redis goes silent, the socket still open (blackholed)', () => {
+  it('notices by its PING going unanswered, says unreachable, reconnects, and hears events again', async () => {
+    const url = redis.available ? redis.url : '';
+    const where = new URL(url);
+    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
+    const admin = new Redis(url);
+    const prefix = freshRedisPrefix();
+    /** What reached the blackhole, each connection's bytes as text. */
+    const swallowed = () => relay.swallowed().map(({ bytes }) => bytes.toString('latin1'));
+    try {
+      const make = (through: string) => {
+        // No periodic refresh (60 s): the commands connection stays idle, so only the subscriber's PING can notice.
+        const state = new RedisSharedBreakerState({
+          redis: sharedRedisSettings({ url: through, key_prefix: prefix, refresh_interval_ms: 60_000, ping_interval_ms: 50 }),
+          isKnown: () => true,
+          maxMarks: 100,
+          logger,
+        });
+        created.push(state);
+        return state;
+      };
+      const listening = make(relay.urlFor(url));
+      const other = make(url);
+      const closedRemotely: string[] = [];
+      listening.onRemoteClose((name) => closedRemotely.push(name));
+      const subscribed = async () => {
+        const [, count] = (await admin.pubsub('NUMSUB', `${prefix}events`)) as [string, number];
+        return Number(count);
+      };
+      await expect.poll(subscribed, { timeout: 5000 }).toBe(2);
+      await whenTrue(() => listening.health().reachable, 'the instance behind the relay to connect');
+
+      await relay.setMode('blackhole'); // nothing arrives any more, and nothing says so
+      // Its PING goes unanswered, so the subscriber is given up: a new connection names itself the subscriber.
+      // (Without the PING nothing is ever sent on it, and nothing notices.)
+      await expect.poll(() => swallowed().some((bytes) => bytes.includes('switchyard-breaker-events')), { timeout: 10_000 }).toBe(true);
+      expect(listening.health().reachable).toBe(false);
+
+      await relay.setMode('pass');
+      await expect.poll(subscribed, { timeout: 10_000 }).toBe(2);
+      other.markOpen(deployment, 60_000);
+      await whenTrue(() => listening.stateOf(deployment) === 'open', 'the open event after the silence');
+      other.markClosed(deployment);
+      await whenTrue(() => closedRemotely.includes(deployment), 'the close event after the silence');
+    } finally {
+      for (const state of created.splice(0)) await state.close();
+      const found = await admin.keys(`${prefix}*`);
+      if (found.length > 0) await admin.del(...found);
+      await admin.quit();
+      await relay.close();
+    }
   });
 });
