@@ -69,6 +69,7 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
     logger: context.logger,
     // Seeing the connection off is bounded like opening it: a silent server would hold close() for ever.
     closeTimeoutMs: options.connect_timeout_ms,
+    check: { intervalMs: options.listen_check_interval_ms, timeoutMs: options.query_timeout_ms },
     connect: () =>
       new pg.Client({
         connectionString: options.url,

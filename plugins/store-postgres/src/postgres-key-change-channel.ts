@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { describeStoreError, parseKeyChange, throttled, type KeyChange, type KeyChangeChannel, type KeyChangeListener, type Logger } from '@switchyard/core';
+import { assertListeningCheck, checkWhileListening, type ListeningCheck } from './check-while-listening.js';
 
 /**
  * The NOTIFY channel of one schema's key changes. Hashed: a channel name is an
@@ -19,9 +20,14 @@ export interface PostgresKeyChangeChannelOptions {
   logger: Logger;
   /** Longest wait between reconnection attempts (default 2000 ms); the first waits 100 ms. */
   maxReconnectDelayMs?: number;
-  /** How long close() waits for the server to see the connection off before dropping it (default 2000 ms). */
+  /** How long close() (or giving up a lost connection) waits for the server to see it off before dropping it (default 2000 ms). */
   closeTimeoutMs?: number;
+  /** How often the listening connection proves it is still answered, and how long it may take (default every 5000 ms, 2000 ms). */
+  check?: ListeningCheck;
 }
+
+/** The listening connection's liveness check unless configured: a silent server is noticed within about 7 s. */
+export const listeningCheckDefaults: ListeningCheck = { intervalMs: 5000, timeoutMs: 2000 };
 
 /**
  * Key changes over PostgreSQL LISTEN/NOTIFY. The key store sends `pg_notify` inside
@@ -32,6 +38,11 @@ export interface PostgresKeyChangeChannelOptions {
  * logged (throttled) and reopened with backoff; after a reconnection listeners hear
  * `everything`, since notices sent while it was down are lost. Until then the lookup
  * cache's TTL bounds how stale a key can be.
+ *
+ * A listening connection sends nothing, so a server gone silent with the socket
+ * open would never be noticed (notices would just stop): every `check.intervalMs`
+ * it sends `SELECT 1`, and one unanswered for `check.timeoutMs` counts as a lost
+ * connection (ended within `closeTimeoutMs`, then reopened as above).
  */
 export class PostgresKeyChangeChannel implements KeyChangeChannel {
   readonly name = 'postgres';
@@ -42,9 +53,13 @@ export class PostgresKeyChangeChannel implements KeyChangeChannel {
   private closed = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private stopCheck: (() => void) | undefined;
+  private readonly check: ListeningCheck;
   private readonly warn: (error: unknown) => void;
 
   constructor(private readonly options: PostgresKeyChangeChannelOptions) {
+    this.check = options.check ?? listeningCheckDefaults;
+    assertListeningCheck(this.check); // before anything connects
     this.warn = throttled(60_000, (error: unknown) =>
       options.logger.warn({ err: describeStoreError(error) }, 'key change notices (postgres LISTEN) interrupted; reconnecting, key lookups fall back to their 1 s cache'),
     );
@@ -66,6 +81,7 @@ export class PostgresKeyChangeChannel implements KeyChangeChannel {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    this.stopCheck?.();
     const client = this.client;
     this.client = undefined;
     if (client) await endWithin(client, this.options.closeTimeoutMs ?? 2000);
@@ -86,7 +102,9 @@ export class PostgresKeyChangeChannel implements KeyChangeChannel {
       if (this.closed) return;
       this.warn(error);
       if (this.client === client) this.client = undefined;
-      client.end().catch(() => undefined);
+      this.stopCheck?.();
+      // Bounded: a silent server never answers end()'s Terminate, and its socket would stay open for ever.
+      void endWithin(client, this.options.closeTimeoutMs ?? 2000);
       const delay = Math.min(100 * 2 ** this.failures++, this.options.maxReconnectDelayMs ?? 2000);
       this.retryTimer = setTimeout(() => void this.listen(), delay);
       this.retryTimer.unref();
@@ -105,6 +123,7 @@ export class PostgresKeyChangeChannel implements KeyChangeChannel {
         return;
       }
       this.failures = 0;
+      this.stopCheck = checkWhileListening(client, this.check, onLost);
       // Whatever changed while nobody listened is unknown: every cached lookup goes.
       if (this.listenedBefore) this.emit({ everything: true });
       this.listenedBefore = true;

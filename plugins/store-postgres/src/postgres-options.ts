@@ -25,6 +25,13 @@ export interface PostgresStorageOptions {
   idle_timeout_ms: number;
   /** TCP keep-alive probes start after a connection is idle this long (0: off), so a dead peer is noticed. */
   keep_alive_ms: number;
+  /**
+   * How often the connection that LISTENs for key changes sends `SELECT 1`; one
+   * unanswered within `query_timeout_ms` counts as a lost connection (reopened,
+   * every cached key lookup dropped). It sends nothing else, so a server gone silent
+   * with the socket open would otherwise go unnoticed.
+   */
+  listen_check_interval_ms: number;
   /** `Retry-After` (seconds) of a 503 `store_unavailable`. */
   retry_after_seconds: number;
   /**
@@ -49,6 +56,7 @@ export const postgresOptionsSchema: JsonSchema = {
     query_timeout_ms: { type: 'integer', minimum: 50, maximum: 3_600_000, default: 6000 },
     idle_timeout_ms: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 30_000 },
     keep_alive_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 10_000 },
+    listen_check_interval_ms: { type: 'integer', minimum: 100, maximum: 300_000, default: 5000 },
     retry_after_seconds: { type: 'integer', minimum: 1, maximum: 3600, default: 2 },
     max_stored_response_bytes: { type: 'integer', minimum: 1024, maximum: 268_435_456, default: 4_194_304 },
   },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyChange, StorageSet } from '@switchyard/core';
+import { startTcpRelay } from '@switchyard/testing';
 import { keyChangeChannelName } from '../src/index.js';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
 
@@ -108,5 +109,43 @@ describe.skipIf(!target.available)('postgres key change notices (LISTEN/NOTIFY)'
     const next = mine.next();
     await writer.keys.update(key.id, { disabled: true });
     expect(await next).toEqual({ keyId: key.id });
+  });
+});
+
+describe.skipIf(!target.available)('the listening connection when PostgreSQL goes silent, the socket still open (blackholed)', () => {
+  it('notices by its SELECT 1 going unanswered, reconnects, says "everything", and hears the next change', async () => {
+    const where = new URL(url);
+    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 5432) });
+    const schema = freshSchemaName();
+    const writer = await openStorage(url, schema);
+    await writer.keys.migrate();
+    const reader = await openStorage(relay.urlFor(url), schema, { listen_check_interval_ms: 100, query_timeout_ms: 300, connect_timeout_ms: 300 });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    /** What reached the blackhole, each connection's bytes as text. */
+    const swallowed = () => relay.swallowed().map(({ bytes }) => bytes.toString('latin1'));
+    try {
+      const mine = listen(reader);
+      await listening(admin, schema, 1);
+
+      await relay.setMode('blackhole'); // nothing arrives any more, and nothing says so
+      // Its SELECT 1 goes unanswered, so the connection is given up: a new one logs in as the listener.
+      // (Without the check nothing is ever sent on a listening connection, and nothing notices.)
+      await expect.poll(() => swallowed().some((bytes) => bytes.includes('switchyard-listen')), { timeout: 10_000 }).toBe(true);
+
+      const back = mine.next();
+      await relay.setMode('pass');
+      expect(await back).toEqual({ everything: true });
+      const key = await writer.keys.create({ name: 'after-silence' }, secret('sy-after-silence-0123456789'));
+      const next = mine.next();
+      await writer.keys.update(key.id, { disabled: true });
+      expect(await next).toEqual({ keyId: key.id });
+    } finally {
+      await reader.keys.close();
+      await writer.keys.close();
+      await admin.end();
+      await relay.close();
+      await dropSchemas(url, [schema]);
+    }
   });
 });

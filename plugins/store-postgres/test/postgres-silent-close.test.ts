@@ -75,4 +75,39 @@ describe('the LISTEN connection when PostgreSQL goes silent', () => {
     await seenOff;
     expect(socket!.readableEnded).toBe(true);
   });
+
+  it('with its SELECT 1 unanswered, the listening connection is given up and a new one listens (every cached lookup dropped)', async () => {
+    const port = await silentPostgres();
+    const keyChanges = new PostgresKeyChangeChannel({
+      channel,
+      logger: createLogger({ level: 'silent' }),
+      closeTimeoutMs: 100,
+      check: { intervalMs: 20, timeoutMs: 100 },
+      connect: () => new pg.Client({ host: '127.0.0.1', port, user: 'switchyard', database: 'switchyard' }),
+    });
+    try {
+      const everything = new Promise((resolve) => keyChanges.subscribe((change) => 'everything' in change && resolve(change)));
+      // Only a reconnection says "everything": the silent server never closes the first connection.
+      expect(await everything).toEqual({ everything: true });
+      expect(sockets.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      await keyChanges.close();
+    }
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, 0, -1])('refuses a check every %s ms before connecting', (intervalMs) => {
+    let connected = false;
+    const create = () =>
+      new PostgresKeyChangeChannel({
+        channel,
+        logger: createLogger({ level: 'silent' }),
+        check: { intervalMs, timeoutMs: 100 },
+        connect: () => {
+          connected = true;
+          return new pg.Client({});
+        },
+      });
+    expect(create).toThrow(RangeError);
+    expect(connected).toBe(false);
+  });
 });
