@@ -11,9 +11,10 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 
 /**
  * The dashboard page when its API, or the gateway's /health, takes the request and
- * never answers (a hung gateway, a proxy holding the connection): a loopback front
- * passes everything else through to a real gateway, and reads each request `held`
- * picks without replying.
+ * never answers (a hung gateway, a proxy holding the connection), or a proxy answers
+ * in the gateway's place: a loopback front passes everything else through to a real
+ * gateway, reads each request `holds` picks without replying, and answers each one
+ * `proxyAnswers` picks with a proxy's HTML 502.
  */
 const target = findChromium();
 let gateway: TestGateway;
@@ -22,8 +23,15 @@ let browser: Browser;
 const held: ServerResponse[] = [];
 /** Which requests the front holds; each test sets it. */
 let holds: (url: string) => boolean = () => false;
+/** Which requests a proxy answers in the gateway's place; each test sets it. */
+let proxyAnswers: (url: string) => boolean = () => false;
 
 function passOrHold(req: IncomingMessage, res: ServerResponse): void {
+  if (proxyAnswers(req.url ?? '')) {
+    req.resume();
+    res.writeHead(502, { 'content-type': 'text/html' }).end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>');
+    return;
+  }
   if (holds(req.url ?? '')) {
     req.resume(); // read, never answer
     held.push(res);
@@ -36,7 +44,7 @@ function passOrHold(req: IncomingMessage, res: ServerResponse): void {
   req.pipe(upstream);
 }
 
-describe.skipIf(!target.available)('dashboard whose API or health check never answers', () => {
+describe.skipIf(!target.available)('dashboard whose API or health check never answers, or is answered by a proxy', () => {
   beforeAll(async () => {
     gateway = await startTestGateway({ server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-stalled-')) }, storage: { use: 'sqlite' } });
     front = createServer(passOrHold).listen(0, '127.0.0.1');
@@ -77,5 +85,41 @@ describe.skipIf(!target.available)('dashboard whose API or health check never an
     await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toMatch(/could not be read/);
     expect(await panel.textContent()).toBe('Health could not be read: The gateway gave no answer within 10 s. It may be overloaded or stuck; try again.');
     await page.close();
+  }, 60_000);
+
+  it("the health panel says a proxy's HTML 502 was not the gateway's JSON, rather than a bare JSON parse error", async () => {
+    holds = () => false;
+    proxyAnswers = (url) => url === '/health';
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${(front.address() as AddressInfo).port}/dashboard/`);
+      await page.locator('#login-key').fill(masterKey);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      const panel = page.locator('#health-body');
+      await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toMatch(/could not be read/);
+      expect(await panel.textContent()).toBe(
+        "Health could not be read: The answer (HTTP 502) was not the gateway's JSON: something in front of it, a proxy or a load balancer, may have answered instead.",
+      );
+    } finally {
+      proxyAnswers = () => false;
+      await page.close();
+    }
+  }, 60_000);
+
+  it("an API call answered by a proxy's HTML 502 says it was not the gateway's JSON", async () => {
+    holds = () => false;
+    proxyAnswers = (url) => url.startsWith('/dashboard/api/');
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${(front.address() as AddressInfo).port}/dashboard/`);
+      // The page's first call (its session) gets the proxy's page.
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 15_000 }).not.toBe('');
+      expect(await page.locator('#notice').textContent()).toBe(
+        "Could not load: The answer (HTTP 502) was not the gateway's JSON: something in front of it, a proxy or a load balancer, may have answered instead.",
+      );
+    } finally {
+      proxyAnswers = () => false;
+      await page.close();
+    }
   }, 60_000);
 });

@@ -17,6 +17,24 @@ export function noAnswerWithin(ms) {
   return `The gateway gave no answer within ${ms / 1000} s. It may be overloaded or stuck; try again.`;
 }
 
+/** What the page says when an answer is not the gateway's JSON (the browser's own words are a parse error such as "Unexpected token '<'"). */
+export function notGatewayJson(status) {
+  return `The answer (HTTP ${status}) was not the gateway's JSON: something in front of it, a proxy or a load balancer, may have answered instead.`;
+}
+
+/** `text` parsed as a JSON object or array, or an ApiError saying the answer was not the gateway's (a proxy's HTML error page, say). */
+export function parseGatewayJson(status, text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  // The gateway answers objects (and arrays) only: `null` or a bare string came from someone else.
+  if (parsed === null || typeof parsed !== 'object') throw new ApiError(status, 'invalid_response', notGatewayJson(status));
+  return parsed;
+}
+
 export async function api(method, path, body) {
   // One deadline for headers and body; past it the page says so (the browser's own words were "signal timed out").
   const signal = AbortSignal.timeout(timeoutMs);
@@ -36,12 +54,7 @@ export async function api(method, path, body) {
     if (signal.aborted) throw new ApiError(0, 'timeout', noAnswerWithin(timeoutMs));
     throw error;
   }
-  let parsed;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    throw new ApiError(response.status, 'invalid_response', `The gateway answered ${response.status} with something that is not JSON.`);
-  }
+  const parsed = text ? parseGatewayJson(response.status, text) : undefined;
   if (!response.ok) {
     const error = parsed && parsed.error ? parsed.error : {};
     throw new ApiError(response.status, error.code ?? 'unknown', error.message ?? `The gateway answered ${response.status}.`);

@@ -1,4 +1,4 @@
-import { api, ApiError, noAnswerWithin, query } from './api.js';
+import { api, ApiError, noAnswerWithin, parseGatewayJson, query } from './api.js';
 import { drawTimeChart } from './charts.js';
 import { dateTime, el, integer, milliseconds, usd } from './format.js';
 
@@ -451,7 +451,8 @@ async function loadHealth() {
   const signal = AbortSignal.timeout(healthTimeoutMs);
   try {
     const response = await fetch(state.healthPath, { signal });
-    const health = await response.json();
+    // A 503 is still the gateway's JSON (not ready); a proxy's HTML 502 is not, and says so.
+    const health = parseGatewayJson(response.status, await response.text());
     const cards = [
       el('div', { class: 'card' }, el('h3', { text: 'Gateway' }), el('dl', {}, el('dt', { text: 'Status' }), el('dd', {}, el('span', { class: `status ${health.status === 'ok' ? 'ok' : 'error'}`, text: health.status })), el('dt', { text: 'Providers' }), el('dd', { text: (health.providers ?? []).join(', ') || '–' }))),
     ];
