@@ -62,11 +62,17 @@ describe.skipIf(!target.available)('dashboard whose API or health check never an
   it('says the gateway gave no answer within 15 s, rather than a bare "signal timed out"', async () => {
     holds = (url) => url.startsWith('/dashboard/api/');
     const page = await browser.newPage();
+    // The page's clock (timers and AbortSignal.timeout included) runs as usual until fast-forwarded below.
+    await page.clock.install();
     await page.goto(`http://127.0.0.1:${(front.address() as AddressInfo).port}/dashboard/`);
-    // The page's first call (its session) is held: the notice comes when api.js gives up on it.
-    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 40_000, interval: 200 }).not.toBe('');
-    expect(held.length).toBeGreaterThan(0);
+    // The page's first call (its session) is held …
+    await expect.poll(() => held.some((res) => res.req.url?.startsWith('/dashboard/api/')), { timeout: 15_000 }).toBe(true);
+    expect(await page.locator('#notice').textContent()).toBe('');
+    // … until api.js's 15 s are up: the notice comes when it gives the call up.
+    await page.clock.fastForward(15_000);
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 15_000 }).not.toBe('');
     expect(await page.locator('#notice').textContent()).toBe('Could not load: The gateway gave no answer within 15 s. It may be overloaded or stuck; try again.');
+    await page.close();
   }, 60_000);
 
   it('the health panel says the gateway gave no answer within 10 s, rather than a bare "signal timed out"', async () => {
