@@ -60,11 +60,13 @@ class PlanRun {
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly context: PlanContext;
-  private readonly tried = new Set<string>();
+  /** The groups run so far: made only when a fallback is considered (most requests never get there). */
+  private tried: Set<string> | undefined;
   private winner: Deployment | undefined;
   private firstOrder: readonly GroupDeployment[] | undefined;
-  /** Every attempt's own cancellation, aborted together if the client leaves. */
-  private readonly attemptCancels: AttemptCancel[] = [];
+  /** The first attempt's cancellation, aborted if the client leaves; later ones go in `laterCancels`. */
+  private firstCancel: AttemptCancel | undefined;
+  private laterCancels: AttemptCancel[] | undefined;
   /** Why the client left, once it has: a later attempt's cancellation is aborted with it at once. */
   private clientLeftWith: Error | undefined;
 
@@ -72,8 +74,8 @@ class PlanRun {
     private readonly attempt: Dispatch,
     private readonly options: RoutePlanOptions,
   ) {
-    this.clock = options.clock ?? (() => performance.now());
-    this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
+    this.clock = options.clock ?? monotonicNow;
+    this.sleep = options.sleep ?? sleepUnlessAborted;
     this.random = options.random ?? Math.random;
     this.context = options.context;
     this.firstOrder = options.firstOrder;
@@ -85,7 +87,8 @@ class PlanRun {
 
   /** One group with its retries, then whichever fallback its failure calls for. */
   private async runModel(group: ModelGroup, deadline: number): Promise<ProviderResult> {
-    this.tried.add(group.name);
+    // The first group is added when the set is made (in runFallbacks).
+    this.tried?.add(group.name);
     let error: GatewayError;
     try {
       return await this.runGroup(group, Math.min(deadline, this.clock() + group.timeoutMs));
@@ -95,16 +98,23 @@ class PlanRun {
     if (error.code === 'client_closed_request') throw error;
     const special =
       error.code === 'context_length_exceeded' ? group.contextFallback : error.code === 'content_filter' ? group.contentFilterFallback : undefined;
-    if (special !== undefined) return this.runFallbacks([special], error, deadline);
+    if (special !== undefined) return this.runFallbacks([special], error, deadline, group);
     if (!error.retryable) throw error;
-    return this.runFallbacks(group.fallbacks, error, deadline);
+    return this.runFallbacks(group.fallbacks, error, deadline, group);
   }
 
-  private async runFallbacks(names: readonly string[], cause: GatewayError, deadline: number): Promise<ProviderResult> {
+  private async runFallbacks(
+    names: readonly string[],
+    cause: GatewayError,
+    deadline: number,
+    failedGroup: ModelGroup,
+  ): Promise<ProviderResult> {
+    // Made by the first fallback considered, whose failed group is the request's own.
+    const tried = (this.tried ??= new Set([failedGroup.name]));
     let last = cause;
     for (const name of names) {
       // A fallback already tried in this request (a cycle, or a shared fallback) is not tried again.
-      if (this.tried.has(name)) continue;
+      if (tried.has(name)) continue;
       if (this.clock() >= deadline) break;
       this.context.logger.debug({ from: cause.code, fallback: name }, 'trying a fallback');
       try {
@@ -224,11 +234,15 @@ class PlanRun {
       cancel.abort(this.clientLeftWith);
       return;
     }
-    this.attemptCancels.push(cancel);
-    if (this.attemptCancels.length > 1) return;
+    if (this.firstCancel) {
+      (this.laterCancels ??= []).push(cancel);
+      return;
+    }
+    this.firstCancel = cancel;
     this.context.onClientGone((reason) => {
       this.clientLeftWith = reason;
-      for (const attempt of this.attemptCancels) attempt.abort(reason);
+      this.firstCancel!.abort(reason);
+      if (this.laterCancels) for (const attempt of this.laterCancels) attempt.abort(reason);
     });
   }
 
@@ -277,6 +291,9 @@ function isRecorded(attempts: readonly Attempt[], target: Deployment): boolean {
   for (let index = attempts.length - 1; index >= 0; index--) if (attempts[index]!.deployment === target) return true;
   return false;
 }
+
+const monotonicNow = (): number => performance.now();
+const sleepUnlessAborted = (ms: number, signal: AbortSignal): Promise<void> => sleepFor(ms, undefined, { signal });
 
 const maxTimerMs = 2 ** 31 - 1;
 
