@@ -145,8 +145,10 @@ class PlanRun {
         this.throwIfClientGone();
         const remaining = deadline - this.clock();
         if (remaining <= 0) throw lastError ?? deadlineError(group);
-        const outcome = await this.tryDeployment(deployment, group, remaining);
-        if (outcome.ok) return outcome.result;
+        // Started and judged by plain methods: one async frame (this one) per attempt, not two.
+        const attempt = this.startAttempt(deployment, group, remaining);
+        const outcome = this.judgeAttempt(attempt, group, await attempt.outcome);
+        if (!(outcome instanceof AttemptFailure)) return outcome;
         const error = outcome.error;
         if (!error.retryable) throw error;
         lastError = error;
@@ -163,34 +165,34 @@ class PlanRun {
   }
 
   /**
-   * One attempt, bounded by the attempt timeout and the deadline. A timed-out attempt
-   * is cancelled through its own signal (the upstream request is aborted) while the
-   * request goes on; whatever it produced meanwhile is discarded and its record
-   * removed, so that every attempt is recorded once.
+   * Starts one attempt, bounded by the attempt timeout and the deadline. A timed-out
+   * attempt is cancelled through its own signal (the upstream request is aborted)
+   * while the request goes on; whatever it produced meanwhile is discarded and its
+   * record removed, so that every attempt is recorded once.
    */
-  private async tryDeployment(
-    deployment: GroupDeployment,
-    group: ModelGroup,
-    remainingMs: number,
-  ): Promise<{ ok: true; result: ProviderResult } | { ok: false; error: GatewayError; reachedUpstream: boolean }> {
+  private startAttempt(deployment: GroupDeployment, group: ModelGroup, remainingMs: number): AttemptUnderWay {
     // A fresh object per attempt: its identity finds this attempt's record in context.attempts.
     const target: Deployment = { provider: deployment.provider, model: deployment.model };
-    const tracked = group.configured;
     // In flight until its answer (a stream: its last part) is over; only least-busy routing reads it.
-    const inFlight = tracked && this.options.trackInFlight !== false;
-    const stats = this.options.stats;
+    if (group.configured && this.options.trackInFlight !== false) this.options.stats.begin(deployment.key);
     const started = this.clock();
-    const attemptTimeout = group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
-    const limitMs = Math.min(attemptTimeout, remainingMs);
-    if (inFlight) stats.begin(deployment.key);
-
+    const limitMs = Math.min(group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY, remainingMs);
     // The attempt's options are its cancellation: an AbortSignal is made only if something reads `signal`.
     const cancel = new AttemptCancel();
     this.cancelWithClient(cancel);
-    const settled = await settleWithin(this.attempt(target, cancel), limitMs);
-    const elapsed = this.clock() - started;
+    return { deployment, target, cancel, started, limitMs, outcome: settleWithin(this.attempt(target, cancel), limitMs) };
+  }
+
+  /** The answer of a settled attempt, or why it failed; records what providerDispatch did not. */
+  private judgeAttempt(attempt: AttemptUnderWay, group: ModelGroup, settled: Settled | TimedOut): ProviderResult | AttemptFailure {
+    const { deployment, target, limitMs } = attempt;
+    const tracked = group.configured;
+    const inFlight = tracked && this.options.trackInFlight !== false;
+    const stats = this.options.stats;
+    const elapsed = this.clock() - attempt.started;
 
     if ('late' in settled) {
+      const attemptTimeout = group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
       const error = new GatewayError(
         'upstream_timeout',
         limitMs < attemptTimeout
@@ -200,25 +202,24 @@ class PlanRun {
       );
       const record: Attempt = { deployment: target, durationMs: elapsed, errorCode: error.code };
       this.context.attempts.push(record);
-      cancel.abort(error);
+      attempt.cancel.abort(error);
       if (tracked) stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
       if (inFlight) stats.end(deployment.key);
       void settled.late.then((late) => this.discardLate(target, record, late));
-      return { ok: false, error, reachedUpstream: true };
+      return new AttemptFailure(error, true);
     }
 
     const recorded = isRecorded(this.context.attempts, target);
     if (settled.ok) {
       this.winner = target;
       if (tracked) stats.recordLatency(deployment.key, elapsed);
-      if (inFlight) return { ok: true, result: trackStreamEnd(settled.result, () => stats.end(deployment.key)) };
-      return settled;
+      return inFlight ? trackStreamEnd(settled.result, () => stats.end(deployment.key)) : settled.result;
     }
     if (inFlight) stats.end(deployment.key);
     // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
     // A provider plugin's own failure (internal_error) is not one a backoff mends: like a refusal, it moves on without another round.
-    return { ok: false, error: settled.error, reachedUpstream: recorded && settled.error.code !== 'internal_error' };
+    return new AttemptFailure(settled.error, recorded && settled.error.code !== 'internal_error');
   }
 
   /**
@@ -290,6 +291,25 @@ class PlanRun {
 function isRecorded(attempts: readonly Attempt[], target: Deployment): boolean {
   for (let index = attempts.length - 1; index >= 0; index--) if (attempts[index]!.deployment === target) return true;
   return false;
+}
+
+/** One attempt started and not judged yet. */
+interface AttemptUnderWay {
+  readonly deployment: GroupDeployment;
+  readonly target: Deployment;
+  readonly cancel: AttemptCancel;
+  readonly started: number;
+  readonly limitMs: number;
+  readonly outcome: Promise<Settled | TimedOut>;
+}
+
+/** Why an attempt failed; made only when one does (an answer is returned as it is). */
+class AttemptFailure {
+  constructor(
+    readonly error: GatewayError,
+    /** Whether the upstream was reached (a backoff and another round may mend it). */
+    readonly reachedUpstream: boolean,
+  ) {}
 }
 
 const monotonicNow = (): number => performance.now();
