@@ -85,16 +85,20 @@ class PlanRun {
     return this.runModel(group, this.clock() + group.timeoutMs);
   }
 
-  /** One group with its retries, then whichever fallback its failure calls for. */
-  private async runModel(group: ModelGroup, deadline: number): Promise<ProviderResult> {
+  /**
+   * One group with its retries, then whichever fallback its failure calls for. Not an
+   * async function: a handler on the group's promise costs less than a frame awaiting
+   * it, and most requests never need it.
+   */
+  private runModel(group: ModelGroup, deadline: number): Promise<ProviderResult> {
     // The first group is added when the set is made (in runFallbacks).
     this.tried?.add(group.name);
-    let error: GatewayError;
-    try {
-      return await this.runGroup(group, Math.min(deadline, this.clock() + group.timeoutMs));
-    } catch (caught) {
-      error = toGatewayError(caught);
-    }
+    return this.runGroup(group, Math.min(deadline, this.clock() + group.timeoutMs)).catch((caught: unknown) =>
+      this.afterGroupFailed(group, toGatewayError(caught), deadline),
+    );
+  }
+
+  private afterGroupFailed(group: ModelGroup, error: GatewayError, deadline: number): Promise<ProviderResult> {
     if (error.code === 'client_closed_request') throw error;
     const special =
       error.code === 'context_length_exceeded' ? group.contextFallback : error.code === 'content_filter' ? group.contentFilterFallback : undefined;
