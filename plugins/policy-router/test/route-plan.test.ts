@@ -147,6 +147,18 @@ describe('the route plan', () => {
     expect(harness.calls).toEqual(['a/m', 'b/m']);
   });
 
+  it('tries a fallback shared by two groups once', async () => {
+    const harness = new PlanHarness([
+      group('x', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, fallbacks: ['y', 'z'] }),
+      group('y', { deployments: [{ target: 'b/m' }], retries: { attempts: 0 }, fallbacks: ['z'] }),
+      group('z', { deployments: [{ target: 'c/m' }], retries: { attempts: 0 } }),
+    ]);
+    harness.on('a/m', errorOf('upstream_server_error')).on('b/m', errorOf('upstream_server_error')).on('c/m', errorOf('upstream_server_error'));
+    const error = await failure(harness.route('x'));
+    expect(error.code).toBe('upstream_server_error');
+    expect(harness.calls).toEqual(['a/m', 'b/m', 'c/m']);
+  });
+
   it('stops when the client has gone', async () => {
     const abort = new AbortController();
     abort.abort();
