@@ -74,75 +74,76 @@ describe.skipIf(!target.available)('key change notices over Redis pub/sub', () =
   });
 });
 
+/**
+ * A subscriber behind a loopback relay the test can break or blackhole, a publisher
+ * that talks to Redis directly, and `next()`, the next notice the subscriber hears.
+ * Resolves once the subscription is in place (notices are published until one is heard:
+ * SUBSCRIBE has no event to await).
+ */
+async function relayedSubscriber(url: string, subscriberOptions: { pingIntervalMs?: number; pingTimeoutMs?: number } = {}) {
+  const where = new URL(url);
+  const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
+  const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
+  const subscriber = new RedisKeyChangeChannel({ url: relay.urlFor(url), channel, logger, ...subscriberOptions });
+  const publisher = new RedisKeyChangeChannel({ url, channel, logger });
+  let arrived: ((change: KeyChange) => void) | undefined;
+  const next = () => new Promise<KeyChange>((resolve) => (arrived = resolve));
+  const close = async () => {
+    await subscriber.close();
+    await publisher.close();
+    await relay.close();
+  };
+  try {
+    let probeHeard: (() => void) | undefined;
+    const subscribed = new Promise<void>((resolve) => (probeHeard = resolve));
+    let heard = false;
+    subscriber.subscribe((change) => {
+      // A probe is only the proof of the subscription: one published before it but heard late is no notice of the test's.
+      if ('keyId' in change && change.keyId.startsWith('key_probe')) {
+        heard = true;
+        probeHeard?.();
+        return;
+      }
+      arrived?.(change);
+    });
+    for (let ids = 0; !heard; ids++) {
+      await publisher.publish(`key_probe${ids}`);
+      await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 20))]);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { relay, publisher, next, close };
+}
+
 describe.skipIf(!target.available)('a subscriber connection that breaks', () => {
   it('reconnects, tells its listeners "everything" (notices meanwhile are lost), and hears the next notice', async () => {
-    const url = target.available ? target.url : '';
-    const where = new URL(url);
-    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
-    const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
-    const subscriber = new RedisKeyChangeChannel({ url: relay.urlFor(url), channel, logger });
-    const publisher = new RedisKeyChangeChannel({ url, channel, logger });
-    const heard: KeyChange[] = [];
-    let arrived: ((change: KeyChange) => void) | undefined;
-    const next = () => new Promise<KeyChange>((resolve) => (arrived = resolve));
+    const { relay, publisher, next, close } = await relayedSubscriber(target.available ? target.url : '');
     try {
-      let first = next();
-      subscriber.subscribe((change) => {
-        heard.push(change);
-        arrived?.(change);
-      });
-      // Until the subscription is in place a publish reaches nobody: publish until it is heard.
-      let ids = 0;
-      while (heard.length === 0) {
-        await publisher.publish(`key_probe${ids++}`);
-        await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 20))]);
-      }
-      heard.length = 0;
-      first = next();
+      const first = next();
       expect(relay.resetAll()).toBeGreaterThan(0);
       expect(await first).toEqual({ everything: true });
       const after = next();
       await publisher.publish('key_afterGap');
       expect(await after).toEqual({ keyId: 'key_afterGap' });
     } finally {
-      await subscriber.close();
-      await publisher.close();
-      await relay.close();
+      await close();
     }
   });
 });
 
 describe.skipIf(!target.available)('a subscriber connection whose Redis goes silent, the socket still open (blackholed)', () => {
   it('notices by its PING going unanswered, reconnects, tells its listeners "everything", and hears the next notice', async () => {
-    const url = target.available ? target.url : '';
-    const where = new URL(url);
-    const relay = await startTcpRelay({ host: where.hostname, port: Number(where.port || 6379) });
-    const channel = `switchyard-test:key-changes:${randomBytes(6).toString('hex')}`;
-    const subscriber = new RedisKeyChangeChannel({ url: relay.urlFor(url), channel, logger, pingIntervalMs: 20, pingTimeoutMs: 200 });
-    const publisher = new RedisKeyChangeChannel({ url, channel, logger });
-    const heard: KeyChange[] = [];
-    let arrived: ((change: KeyChange) => void) | undefined;
-    const next = () => new Promise<KeyChange>((resolve) => (arrived = resolve));
+    const { relay, publisher, next, close } = await relayedSubscriber(target.available ? target.url : '', { pingIntervalMs: 20, pingTimeoutMs: 200 });
     /** What reached the blackhole, each connection's bytes as text. */
     const swallowed = () => relay.swallowed().map(({ bytes }) => bytes.toString('latin1'));
     try {
-      const first = next();
-      subscriber.subscribe((change) => {
-        heard.push(change);
-        arrived?.(change);
-      });
-      let ids = 0;
-      while (heard.length === 0) {
-        await publisher.publish(`key_probe${ids++}`);
-        await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 20))]);
-      }
-
       await relay.setMode('blackhole'); // nothing arrives any more, and nothing says so
       // Its PING goes unanswered, so the connection is given up: a new one names itself the subscriber.
       // (Without the PING nothing is ever sent on a subscribed connection, and nothing notices.)
       await expect.poll(() => swallowed().some((bytes) => bytes.includes('switchyard-key-changes-sub')), { timeout: 10_000 }).toBe(true);
 
-      heard.length = 0;
       const back = next();
       await relay.setMode('pass');
       expect(await back).toEqual({ everything: true });
@@ -150,9 +151,7 @@ describe.skipIf(!target.available)('a subscriber connection whose Redis goes sil
       await publisher.publish('key_afterSilence');
       expect(await after).toEqual({ keyId: 'key_afterSilence' });
     } finally {
-      await subscriber.close();
-      await publisher.close();
-      await relay.close();
+      await close();
     }
   });
 });
