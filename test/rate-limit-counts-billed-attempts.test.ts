@@ -19,8 +19,9 @@ class ObservedStore extends MemoryRateLimitStore {
   nextSettlement(): Promise<void> {
     return new Promise((resolve) => (this.settled = resolve));
   }
-  override async adjust(limits: readonly GcraLimit[], at?: number): Promise<void> {
-    await super.adjust(limits, at);
+  // The limiter settles a memory store at once (adjustNow); `adjust` goes through it too.
+  override adjustNow(limits: readonly GcraLimit[], at?: number): void {
+    super.adjustNow(limits, at);
     this.settled?.();
   }
 }
