@@ -56,15 +56,20 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** A key-change channel listening on the fake server at `port`, seeing a connection off within 100 ms. */
+function listeningOn(port: number, check?: { intervalMs: number; timeoutMs: number }): PostgresKeyChangeChannel {
+  return new PostgresKeyChangeChannel({
+    channel,
+    logger: createLogger({ level: 'silent' }),
+    closeTimeoutMs: 100,
+    ...(check && { check }),
+    connect: () => new pg.Client({ host: '127.0.0.1', port, user: 'switchyard', database: 'switchyard' }),
+  });
+}
+
 describe('the LISTEN connection when PostgreSQL goes silent', () => {
   it('close() drops the connection after closeTimeoutMs instead of waiting for ever on the silent peer', async () => {
-    const port = await silentPostgres();
-    const keyChanges = new PostgresKeyChangeChannel({
-      channel,
-      logger: createLogger({ level: 'silent' }),
-      closeTimeoutMs: 100,
-      connect: () => new pg.Client({ host: '127.0.0.1', port, user: 'switchyard', database: 'switchyard' }),
-    });
+    const keyChanges = listeningOn(await silentPostgres());
     const heard = new Promise((resolve) => keyChanges.subscribe(resolve));
     // The notice comes after LISTEN's answer: the connection is idle, listening.
     expect(await heard).toEqual({ keyId: 'key_silent' });
@@ -77,14 +82,7 @@ describe('the LISTEN connection when PostgreSQL goes silent', () => {
   });
 
   it('with its SELECT 1 unanswered, the listening connection is given up and a new one listens (every cached lookup dropped)', async () => {
-    const port = await silentPostgres();
-    const keyChanges = new PostgresKeyChangeChannel({
-      channel,
-      logger: createLogger({ level: 'silent' }),
-      closeTimeoutMs: 100,
-      check: { intervalMs: 20, timeoutMs: 100 },
-      connect: () => new pg.Client({ host: '127.0.0.1', port, user: 'switchyard', database: 'switchyard' }),
-    });
+    const keyChanges = listeningOn(await silentPostgres(), { intervalMs: 20, timeoutMs: 100 });
     try {
       const everything = new Promise((resolve) => keyChanges.subscribe((change) => 'everything' in change && resolve(change)));
       // Only a reconnection says "everything": the silent server never closes the first connection.
