@@ -311,13 +311,11 @@ function holdCost(context: RequestContext, { budgets, grants, accounts: requestA
 async function settleCalls(context: RequestContext, { runtime, budgets, grants, accounts, alerts }: RequestBudget, calls: readonly HeldCall[]): Promise<void> {
   let spent = false;
   let mayHaveReachedLimit = false;
-  // Worked out before the first await, from the state the request's record is built from
-  // (most requests make one call: its cost is a number, not an array of one).
-  const onlyCost = calls.length === 1 ? costOfCall(context, runtime, calls, 0) : undefined;
-  const costs = onlyCost === undefined ? calls.map((_, i) => costOfCall(context, runtime, calls, i)) : undefined;
+  // Worked out before the first await, from the state the request's record is built from.
+  const costs = calls.map((_, i) => costOfCall(context, runtime, calls, i));
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i]!;
-    const actual = costs ? costs[i]! : onlyCost!;
+    const actual = costs[i]!;
     try {
       const hold = await call.hold;
       if (!hold) continue;
