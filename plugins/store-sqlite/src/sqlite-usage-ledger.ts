@@ -36,10 +36,12 @@ function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | und
   const bucketColumn = bucket ? `, ${bucketExpressions[bucket]} AS bucket` : '';
   return `SELECT ${groupExpressions[groupBy]} AS "group"${bucketColumn},
       COUNT(*) AS requests,
-      SUM(input_tokens) AS inputTokens,
-      SUM(output_tokens) AS outputTokens,
-      SUM(cached_input_tokens) AS cachedInputTokens,
-      SUM(reasoning_tokens) AS reasoningTokens,
+      -- TOTAL(), not SUM(): a SUM() of integers past 2^63 throws "integer overflow" (a thousand records of the
+      -- largest count an upstream may report), failing every report of the range; JavaScript reads neither exactly.
+      TOTAL(input_tokens) AS inputTokens,
+      TOTAL(output_tokens) AS outputTokens,
+      TOTAL(cached_input_tokens) AS cachedInputTokens,
+      TOTAL(reasoning_tokens) AS reasoningTokens,
       SUM(cost_usd) AS costUsd,
       SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
     FROM usage

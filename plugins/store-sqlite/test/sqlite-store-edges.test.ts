@@ -185,6 +185,31 @@ describe.each(threads)('SQLite stores at the edges (thread: %s)', (thread) => {
     }
   });
 
+  it('token sums past 2^63 (a thousand answers each claiming the largest count an upstream may report) still report, not fail', async () => {
+    const { storage } = await open(thread);
+    const ledger = storage.ledger;
+    try {
+      // readTokenCount accepts any safe integer, so one hostile upstream can write these; SQLite's SUM() of
+      // integers throws "integer overflow" past 2^63, and every report of the range failed from then on.
+      const most = Number.MAX_SAFE_INTEGER;
+      const hostile = Array.from({ length: 1100 }, (_, i) =>
+        usage(`req_huge_${i}`, { keyId: 'key_huge', inputTokens: most, outputTokens: most, cachedInputTokens: most, reasoningTokens: most, costUsd: 1 }),
+      );
+      await ledger.append(hostile);
+      const range = { from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z' };
+      for (const groupBy of ['key', 'model', 'day'] as const) {
+        const [row] = await ledger.query({ ...range, groupBy });
+        expect(row).toMatchObject({ requests: 1100, costUsd: 1100, errors: 0 });
+        for (const tokens of [row!.inputTokens, row!.outputTokens, row!.cachedInputTokens, row!.reasoningTokens]) {
+          expect(tokens).toBeCloseTo(1100 * most, -7);
+        }
+      }
+      expect(await ledger.query({ ...range, groupBy: 'key', keyId: 'key_huge', bucket: 'hour' })).toMatchObject([{ requests: 1100 }]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('a ledger batch of thousands of records crosses in one call, and a retry of it adds nothing', async () => {
     const { storage } = await open(thread);
     const ledger = storage.ledger;
