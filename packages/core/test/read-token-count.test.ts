@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { readTokenCount, readTokenDetail } from '../src/canonical/read-token-count.js';
+import { MAX_TOKEN_COUNT, readTokenCount, readTokenDetail } from '../src/canonical/read-token-count.js';
 
 describe('readTokenCount: the one rule every decoder reads usage counts by', () => {
   it('reads whole non-negative safe integers, and digits written as text', () => {
     expect(readTokenCount(0)).toBe(0);
     expect(readTokenCount(121)).toBe(121);
-    expect(readTokenCount(Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(readTokenCount(MAX_TOKEN_COUNT)).toBe(MAX_TOKEN_COUNT);
     expect(readTokenCount('9')).toBe(9);
+    expect(readTokenCount(String(MAX_TOKEN_COUNT))).toBe(MAX_TOKEN_COUNT);
   });
 
   it('reads absent and null as absent', () => {
@@ -14,7 +15,7 @@ describe('readTokenCount: the one rule every decoder reads usage counts by', () 
     expect(readTokenCount(null)).toBeUndefined();
   });
 
-  it.each([-1, 9.5, Number.POSITIVE_INFINITY, Number.NaN, 2 ** 53, '-9', '9.5', 'lots', '', '1e3', '1234567890123456', true, {}, [9]])('reads %s as not a count (NaN)', (value) => {
+  it.each([-1, 9.5, Number.POSITIVE_INFINITY, Number.NaN, 2 ** 53, Number.MAX_SAFE_INTEGER, MAX_TOKEN_COUNT + 1, String(MAX_TOKEN_COUNT + 1), '-9', '9.5', 'lots', '', '1e3', '1234567890123456', true, {}, [9]])('reads %s as not a count (NaN)', (value) => {
     expect(readTokenCount(value)).toBeNaN();
   });
 
