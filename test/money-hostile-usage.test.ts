@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RequestRecord } from '@switchyard/core';
-import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { findPostgres, freshSchemaName, startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -35,7 +36,22 @@ function streamedAnswer(usage: string | undefined): string {
   return chunk('{"role":"assistant","content":"four words"}', 'null') + chunk('{"content":" of answer"}', '"stop"') + usageChunk + 'data: [DONE]\n\n';
 }
 
-describe.each([true, false])('hostile usage counts on a budgeted key (server.fast_path %s)', (fastPath) => {
+const postgres = await findPostgres();
+const stores: Array<[string, () => Record<string, unknown>]> = [['sqlite', () => ({ use: 'sqlite' })]];
+const schemas: string[] = [];
+if (postgres.available) {
+  const url = postgres.url;
+  stores.push(['postgres', () => ({ use: 'postgres', url, schema: schemas[schemas.push(freshSchemaName()) - 1] })]);
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+}
+const cases = stores.flatMap(([store, storage]) => [true, false].map((fastPath) => ({ store, storage, fastPath })));
+
+describe.each(cases)('hostile usage counts on a budgeted key ($store, server.fast_path $fastPath)', ({ storage, fastPath }) => {
   let upstream: MockOpenAI;
   let gateway: TestGateway;
   const records: RequestRecord[] = [];
@@ -46,7 +62,7 @@ describe.each([true, false])('hostile usage counts on a budgeted key (server.fas
       server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-money-hostile-')), fast_path: fastPath },
       providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } },
       prices: { 'openai/gpt-4o-mini': { input: 1, output: 2 } },
-      storage: { use: 'sqlite' },
+      storage: storage(),
       usage: { flush_interval_ms: 20 },
     });
     gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
