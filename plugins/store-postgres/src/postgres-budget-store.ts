@@ -15,8 +15,21 @@ import { UncertainReservations } from './uncertain-reservations.js';
 
 /** Dollars as whole micro-dollars: integer arithmetic, so limits hold exactly. */
 export function toMicros(usd: number): number {
-  if (!Number.isFinite(usd)) throw new Error(`not a finite amount of dollars: ${usd}`);
-  return Math.round(usd * 1_000_000);
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) throw new TypeError(`not a finite amount of dollars: ${String(usd)}`);
+  // -0 (from a tiny negative amount) is 0.
+  return Math.round(usd * 1_000_000) + 0;
+}
+
+/**
+ * An amount to hold, pay or give back, as the SQLite store takes it: whole micro-dollars,
+ * not negative (a negative hold lowered `reserved_micros`, so later requests held past the
+ * limit; a negative settlement lowered spend) and exact (past 2^53 it would be rounded).
+ */
+function amountMicros(usd: number): number {
+  const micros = toMicros(usd);
+  if (micros < 0) throw new RangeError(`not an amount to hold or pay, it is negative: ${usd}`);
+  if (!Number.isSafeInteger(micros)) throw new RangeError(`not an exact amount of micro-dollars: ${usd}`);
+  return micros;
 }
 
 /**
@@ -93,7 +106,7 @@ export class PostgresBudgetStore implements BudgetStore {
    * nothing: the connection is dropped and the server rolls the transaction back.
    */
   async reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult> {
-    const amount = toMicros(amountUsd);
+    const amount = amountMicros(amountUsd);
     const { holder, ttlMs } = checkedLease(lease);
     // One entry per account; if the caller names one twice, the stricter limit applies.
     const unique = new Map<string, ChargedAccount>();
@@ -197,7 +210,7 @@ export class PostgresBudgetStore implements BudgetStore {
   }
 
   async settle(reservationId: string, actualUsd: number): Promise<void> {
-    const actual = toMicros(actualUsd);
+    const actual = amountMicros(actualUsd);
     const settled = await inTransaction(this.pool, async (client) => {
       // Deleting the reservation claims it: a second settle of the same id finds nothing.
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
@@ -213,9 +226,8 @@ export class PostgresBudgetStore implements BudgetStore {
   }
 
   async settlePart(reservationId: string, actualUsd: number, releasedUsd: number, paymentId?: string): Promise<void> {
-    const actual = toMicros(actualUsd);
-    const released = toMicros(releasedUsd);
-    if (actual < 0 || released < 0) throw new RangeError(`cannot settle a negative amount: ${actualUsd}, ${releasedUsd}`);
+    const actual = amountMicros(actualUsd);
+    const released = amountMicros(releasedUsd);
     const payment = checkedPaymentId(paymentId);
     await inTransaction(this.pool, async (client) => {
       // Locked first, as settle() locks it by deleting it: the same order, so the two cannot deadlock.

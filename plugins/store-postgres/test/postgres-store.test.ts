@@ -428,6 +428,22 @@ describe.skipIf(!target.available)('postgres storage', () => {
       expect(await store.budgets.spent('key:within', day)).toBe(0);
     });
 
+    it('refuses a negative amount, or one past 2^53 micro-dollars, to reserve or settle, as the SQLite store does, and changes nothing', async () => {
+      // A negative hold lowered reserved_micros, so later requests held past the limit; a negative settle lowered spend.
+      const a = account('key:hostile-amounts', 100);
+      for (const amount of [-0.5, -0.000001, 9.1e9, 1e300]) await expect(store.budgets.reserve([a], amount)).rejects.toThrow(RangeError);
+      const held = await store.budgets.reserve([a], 1);
+      if (!held.ok) throw new Error('refused');
+      for (const amount of [-1, -0.000001, 9.1e9]) await expect(store.budgets.settle(held.reservationId, amount)).rejects.toThrow(RangeError);
+      await expect(store.budgets.settlePart!(held.reservationId, 9.1e9, 0)).rejects.toThrow(RangeError);
+      await expect(store.budgets.settlePart!(held.reservationId, 0, 9.1e9)).rejects.toThrow(RangeError);
+      expect(await store.budgets.reserved(a.owner, day)).toBe(1);
+      expect(await store.budgets.spent(a.owner, day)).toBe(0);
+      await store.budgets.settle(held.reservationId, 0.25);
+      expect(await store.budgets.reserved(a.owner, day)).toBe(0);
+      expect(await store.budgets.spent(a.owner, day)).toBe(0.25);
+    });
+
     it('reserves on every account or on none', async () => {
       const key = account('key:both', 10);
       const team = account('team:both', 1);
