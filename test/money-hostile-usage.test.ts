@@ -51,6 +51,13 @@ if (postgres.available) {
 }
 const cases = stores.flatMap(([store, storage]) => [true, false].map((fastPath) => ({ store, storage, fastPath })));
 
+/** The usage an OpenAI client reads: the answer's, or the last stream chunk's. */
+function clientUsage(text: string, stream: boolean): unknown {
+  if (!stream) return (JSON.parse(text) as { usage?: unknown }).usage;
+  const chunks = text.split('\n\n').filter((block) => block.startsWith('data: {')).map((block) => JSON.parse(block.slice(6)) as { usage?: unknown });
+  return chunks.findLast((chunk) => chunk.usage)?.usage;
+}
+
 describe.each(cases)('hostile usage counts on a budgeted key ($store, server.fast_path $fastPath)', ({ storage, fastPath }) => {
   let upstream: MockOpenAI;
   let gateway: TestGateway;
@@ -90,6 +97,14 @@ describe.each(cases)('hostile usage counts on a budgeted key ($store, server.fas
         const text = await response.text();
         sent++;
         expect(response.status, `${name} (stream ${stream}): ${text.slice(0, 200)}`).toBe(200);
+        // The client reads the counts the record bills, in numbers, whatever the upstream wrote.
+        await expect.poll(() => records.filter((record) => record.keyId === key.id).length).toBe(sent);
+        const billed = records.filter((record) => record.keyId === key.id).at(-1)!.usage!;
+        expect(clientUsage(text, stream), `${name} (stream ${stream})`).toMatchObject({
+          prompt_tokens: billed.inputTokens,
+          completion_tokens: billed.outputTokens,
+          total_tokens: billed.inputTokens + billed.outputTokens,
+        });
       }
     }
 
