@@ -2,10 +2,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { findPostgres, freshSchemaName } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { startCli } from './support/run-cli.js';
 
 const masterKey = 'sy-master-money-sigterm-0123456789abcdef';
+const postgres = await findPostgres();
 
 async function waitForInFlight(port: number, count: number): Promise<void> {
   for (;;) {
@@ -14,23 +17,94 @@ async function waitForInFlight(port: number, count: number): Promise<void> {
   }
 }
 
-describe('SIGTERM with budgeted streams in flight', () => {
+/** What the stopped gateway left in its store for one key: its records, and its budget account and open reservations. */
+interface Left {
+  records: number;
+  cost: number;
+  leastOutput: number;
+  spentMicros: number;
+  reservedMicros: number;
+  openReservations: number;
+}
+
+interface Store {
+  yaml: string;
+  read(cwd: string, keyId: string): Promise<Left>;
+}
+
+function sqliteStore(): Store {
+  return {
+    yaml: 'storage:\n  use: sqlite',
+    async read(cwd, keyId) {
+      const database = new Database(path.join(cwd, '.switchyard', 'switchyard.db'), { readonly: true });
+      try {
+        const ledger = database.prepare('SELECT count(*) AS records, TOTAL(cost_usd) AS cost, MIN(output_tokens) AS leastOutput FROM usage WHERE key_id = ?').get(keyId) as {
+          records: number;
+          cost: number;
+          leastOutput: number;
+        };
+        const account = database.prepare('SELECT spent_micros AS spent, reserved_micros AS reserved FROM budget_accounts WHERE owner = ?').get(`key:${keyId}`) as {
+          spent: number;
+          reserved: number;
+        };
+        const { held } = database.prepare('SELECT count(*) AS held FROM budget_reservations').get() as { held: number };
+        return { ...ledger, spentMicros: account.spent, reservedMicros: account.reserved, openReservations: held };
+      } finally {
+        database.close();
+      }
+    },
+  };
+}
+
+function postgresStore(url: string): Store {
+  const schema = freshSchemaName();
+  return {
+    yaml: `storage:\n  use: postgres\n  url: ${url}\n  schema: ${schema}`,
+    async read(_cwd, keyId) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const ledger = (
+          await client.query(`SELECT count(*)::int AS records, coalesce(sum(cost_usd), 0)::float8 AS cost, min(output_tokens)::int AS "leastOutput" FROM "${schema}".usage WHERE key_id = $1`, [keyId])
+        ).rows[0] as { records: number; cost: number; leastOutput: number };
+        const account = (
+          await client.query(`SELECT spent_micros::float8 AS spent, reserved_micros::float8 AS reserved FROM "${schema}".budget_accounts WHERE owner = $1`, [`key:${keyId}`])
+        ).rows[0] as { spent: number; reserved: number };
+        const held = (await client.query(`SELECT count(*)::int AS held FROM "${schema}".budget_reservations WHERE amount_micros > 0`)).rows[0] as { held: number };
+        return { ...ledger, spentMicros: account.spent, reservedMicros: account.reserved, openReservations: held.held };
+      } finally {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+    },
+  };
+}
+
+const stores: Array<[string, () => Store]> = [['sqlite', sqliteStore]];
+if (postgres.available) stores.push(['postgres', () => postgresStore(postgres.url)]);
+const grantSettings = [
+  ['grants whose payments wait 1 s', '{ pay_within_ms: 1000, idle_ms: 60000 }'],
+  ['a reservation per request', '{ requests: 0 }'],
+] as const;
+const cases = stores.flatMap(([store, open]) => grantSettings.map(([grantsName, grants]) => ({ store, open, grantsName, grants })));
+
+describe.each(cases)('SIGTERM with budgeted streams in flight ($store, $grantsName)', ({ open, grants }) => {
   it('every stream is recorded once, the budget is paid what the ledger records, and no reservation is left held', async () => {
+    const store = open();
     const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-money-sigterm-'));
-    // Records reach the ledger only through the shutdown flush, and a grant's payments wait to be sent together.
+    // Records reach the ledger only through the shutdown flush.
     await writeFile(
       path.join(cwd, 'switchyard.config.yaml'),
       [
         'providers:',
         '  mock:',
         '    chunk_delay_ms: 60',
-        'storage:',
-        '  use: sqlite',
+        store.yaml,
         'usage:',
         '  flush_interval_ms: 60000',
         'chain:',
         '  - auth',
-        '  - key-scope: { budget_grants: { pay_within_ms: 1000, idle_ms: 60000 } }',
+        `  - key-scope: { budget_grants: ${grants} }`,
         '  - route',
         '  - adapter',
         '',
@@ -61,27 +135,14 @@ describe('SIGTERM with budgeted streams in flight', () => {
       expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
       expect(answers.every((answer) => answer.text.includes('data: [DONE]'))).toBe(true);
 
-      const database = new Database(path.join(cwd, '.switchyard', 'switchyard.db'), { readonly: true });
-      try {
-        const ledger = database.prepare('SELECT count(*) AS records, TOTAL(cost_usd) AS cost, MIN(output_tokens) AS leastOutput FROM usage WHERE key_id = ?').get(key.id) as {
-          records: number;
-          cost: number;
-          leastOutput: number;
-        };
-        expect(ledger.records).toBe(20);
-        expect(ledger.leastOutput).toBeGreaterThan(0);
-        expect(ledger.cost).toBeGreaterThan(0);
-        const account = database.prepare('SELECT spent_micros AS spent, reserved_micros AS reserved FROM budget_accounts WHERE owner = ?').get(`key:${key.id}`) as {
-          spent: number;
-          reserved: number;
-        };
-        expect(account.reserved).toBe(0);
-        // Spend is paid in whole micro-dollars; what is under one may be carried, and lost with the process.
-        expect(Math.abs(account.spent - ledger.cost * 1e6)).toBeLessThan(1);
-        expect((database.prepare('SELECT count(*) AS held FROM budget_reservations').get() as { held: number }).held).toBe(0);
-      } finally {
-        database.close();
-      }
+      const left = await store.read(cwd, key.id);
+      expect(left.records).toBe(20);
+      expect(left.leastOutput).toBeGreaterThan(0);
+      expect(left.cost).toBeGreaterThan(0);
+      expect(left.reservedMicros).toBe(0);
+      expect(left.openReservations).toBe(0);
+      // Spend is paid in whole micro-dollars; what is under one may be carried, and lost with the process.
+      expect(Math.abs(left.spentMicros - left.cost * 1e6)).toBeLessThan(1);
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
     }
