@@ -46,6 +46,16 @@ export function fromMicros(micros: number): number {
   return micros / 1_000_000;
 }
 
+/**
+ * The end of a lease `ttlMs` (the parameter named) from now on the database's clock. Each
+ * instance wrote it from its own clock and swept by its own: one whose clock was behind by
+ * more than a lease wrote leases already over for the others, whose sweep released its live
+ * holds, and the budget then admitted past its limit. One clock for all instances: the database's.
+ */
+function leaseEnd(parameter: string): string {
+  return `now() + ${parameter}::double precision * interval '1 millisecond'`;
+}
+
 /** A lease with a finite, positive lifetime (a day at most); none means the default, unrenewable. */
 function checkedLease(lease: ReservationLease | undefined): ReservationLease {
   if (!lease) return { holder: '', ttlMs: DEFAULT_RESERVATION_TTL_MS };
@@ -174,8 +184,8 @@ export class PostgresBudgetStore implements BudgetStore {
     }
     await client.query(
       `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [reservationId, amount, owners, windows, lease.holder, new Date(Date.now() + lease.ttlMs)],
+       VALUES ($1, $2, $3, $4, $5, ${leaseEnd('$6')})`,
+      [reservationId, amount, owners, windows, lease.holder, lease.ttlMs],
     );
     return { ok: true, reservationId };
   }
@@ -194,9 +204,9 @@ export class PostgresBudgetStore implements BudgetStore {
     await inTransaction(this.pool, async (client) => {
       const placed = await client.query(
         `INSERT INTO ${this.t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at)
-         VALUES ($1, 0, '{}', '{}', '', $2)
+         VALUES ($1, 0, '{}', '{}', '', ${leaseEnd('$2')})
          ON CONFLICT (id) DO NOTHING`,
-        [reservationId, new Date(Date.now() + DEFAULT_RESERVATION_TTL_MS)],
+        [reservationId, DEFAULT_RESERVATION_TTL_MS],
       );
       if (placed.rowCount === 1) return;
       // A placeholder (an earlier try of this release that committed unanswered) stays: it still bars the reserve.
@@ -280,8 +290,8 @@ export class PostgresBudgetStore implements BudgetStore {
   async renewLeases(holder: string, ttlMs: number): Promise<number> {
     const { ttlMs: ttl } = checkedLease({ holder, ttlMs });
     const result = await this.pool.query(
-      `UPDATE ${this.t.budgetReservations} SET expires_at = $2 WHERE holder = $1 AND holder <> ''`,
-      [holder, new Date(Date.now() + ttl)],
+      `UPDATE ${this.t.budgetReservations} SET expires_at = ${leaseEnd('$2')} WHERE holder = $1 AND holder <> ''`,
+      [holder, ttl],
     );
     return result.rowCount ?? 0;
   }
@@ -291,9 +301,10 @@ export class PostgresBudgetStore implements BudgetStore {
    * first takes a transaction-scoped advisory lock (`pg_try_advisory_xact_lock`), and an
    * instance that finds it taken returns 0 at once (the holder is doing the work) instead
    * of queueing N sweeps over the same rows. The lock goes with the transaction, so a
-   * sweeper that dies holds nothing.
+   * sweeper that dies holds nothing. Without `now`, leases are judged by the database's
+   * clock, the one they were written with (see `leaseEnd`).
    */
-  async releaseExpired(now: Date = new Date()): Promise<number> {
+  async releaseExpired(now?: Date): Promise<number> {
     let released = 0;
     // Batches keep each transaction's locks short when a crash left many behind.
     for (let batch = await this.releaseBatch('expires_at', now, 500, true); batch > 0; batch = await this.releaseBatch('expires_at', now, 500, true)) released += batch;
@@ -319,18 +330,18 @@ export class PostgresBudgetStore implements BudgetStore {
   }
 
   /** Deletes up to `batchSize` reservations with `column` before `before` and gives their amounts back. */
-  private releaseBatch(column: 'expires_at' | 'created_at', before: Date, batchSize = 500, leaderOnly = false): Promise<number> {
+  private releaseBatch(column: 'expires_at' | 'created_at', before: Date | undefined, batchSize = 500, leaderOnly = false): Promise<number> {
     return inTransaction(this.pool, async (client) => {
       if (leaderOnly && !(await tryChoreLock(client, 'budget-sweep', this.t))) return 0;
       // SKIP LOCKED: a reservation being settled right now is left to its settle().
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
         `DELETE FROM ${this.t.budgetReservations}
          WHERE id IN (
-           SELECT id FROM ${this.t.budgetReservations} WHERE ${column} < $1
+           SELECT id FROM ${this.t.budgetReservations} WHERE ${column} < coalesce($1::timestamptz, now())
            ORDER BY ${column} LIMIT $2 FOR UPDATE SKIP LOCKED
          )
          RETURNING amount_micros, owners, window_starts`,
-        [before, batchSize],
+        [before ?? null, batchSize],
       );
       const release = new Map<string, { owner: string; windowStart: string; micros: number }>();
       for (const row of rows) {

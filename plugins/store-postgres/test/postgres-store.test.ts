@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BudgetAccount, StorageSet, UsageRecord } from '@switchyard/core';
 import postgres, { isPostgresOutage, migrations, type PostgresBudgetStore } from '../src/index.js';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
@@ -442,6 +442,34 @@ describe.skipIf(!target.available)('postgres storage', () => {
       await store.budgets.settle(held.reservationId, 0.25);
       expect(await store.budgets.reserved(a.owner, day)).toBe(0);
       expect(await store.budgets.spent(a.owner, day)).toBe(0.25);
+    });
+
+    it("leases run on the database's clock: an instance whose clock is behind does not have its live holds swept by another", async () => {
+      // Each instance wrote expires_at from its own clock and swept by its own: one two minutes
+      // behind wrote leases already past on every other instance's clock, and their next sweep
+      // released holds still in use, so the budget admitted more than its limit.
+      const a = account('key:skewed-clock', 1);
+      const behind = await openStorage(url, schema);
+      const ahead = await openStorage(url, schema);
+      try {
+        const realNow = Date.now.bind(Date);
+        const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 120_000);
+        const held = await behind.budgets.reserve([a], 0.8, { holder: 'behind', ttlMs: 60_000 });
+        expect(await behind.budgets.renewLeases('behind', 60_000)).toBe(1);
+        clock.mockRestore();
+        expect(held.ok).toBe(true);
+        await ahead.budgets.releaseExpired();
+        expect(await store.budgets.reserved(a.owner, day)).toBeCloseTo(0.8, 9);
+        expect(await ahead.budgets.reserve([a], 0.5)).toEqual({ ok: false, exhausted: a.owner });
+        // A lease that did run out, on the database's clock, is still swept.
+        await admin.query(`UPDATE "${schema}".budget_reservations SET expires_at = now() - interval '1 second' WHERE holder = 'behind'`);
+        expect(await ahead.budgets.releaseExpired()).toBe(1);
+        expect(await store.budgets.reserved(a.owner, day)).toBe(0);
+      } finally {
+        vi.restoreAllMocks();
+        await behind.keys.close();
+        await ahead.keys.close();
+      }
     });
 
     it('reserves on every account or on none', async () => {
