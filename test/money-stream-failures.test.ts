@@ -33,19 +33,21 @@ describe.each([true, false])('upstream failures on a budgeted key (server.fast_p
         backup: { use: 'openai', api_key: 'sk-test-backup-01234', base_url: backup.url },
         // The primary upstream under a name of its own: a breaker no other test's calls count in.
         flaky: { use: 'openai', api_key: 'sk-test-flaky-012345', base_url: primary.url },
+        early: { use: 'openai', api_key: 'sk-test-early-012345', base_url: primary.url },
       },
       models: {
         pair: { deployments: [{ target: 'primary/model-a' }], retries: { attempts: 1, backoff_ms: 1 }, fallbacks: ['backup-only'] },
         'breaker-pair': { deployments: [{ target: 'flaky/model-a' }], retries: { attempts: 1, backoff_ms: 1 }, fallbacks: ['backup-only'] },
+        'early-pair': { deployments: [{ target: 'early/model-a' }], retries: { attempts: 1, backoff_ms: 1 }, fallbacks: ['backup-only'] },
         'backup-only': { deployments: [{ target: 'backup/model-b' }], retries: { attempts: 0 } },
       },
-      prices: { 'primary/model-a': primaryPrice, 'flaky/model-a': primaryPrice, 'backup/model-b': backupPrice },
+      prices: { 'primary/model-a': primaryPrice, 'flaky/model-a': primaryPrice, 'early/model-a': primaryPrice, 'backup/model-b': backupPrice },
       chain: [
         'auth',
         'key-scope',
         'rate-limit',
-        // Opens for primary after two failures in a row, and stays open for the test.
-        { 'circuit-breaker': { volume_threshold: 2, error_threshold_percentage: 50, reset_timeout_ms: 600_000 } },
+        // Opens for primary after two failures in a row, and stays open for the test (never for early).
+        { 'circuit-breaker': { volume_threshold: 2, error_threshold_percentage: 50, reset_timeout_ms: 600_000, deployments: { 'early/model-a': { volume_threshold: 1000 } } } },
         'cache',
         'route',
         'adapter',
@@ -108,6 +110,27 @@ describe.each([true, false])('upstream failures on a budgeted key (server.fast_p
     expect(record!.usage!.inputTokens).toBeGreaterThan(0);
     expect(record!.usage!.outputTokens).toBeGreaterThan(0);
     expect(record!.costUsd).toBeCloseTo(costAt(primaryPrice, record!.usage!), 12);
+  });
+
+  it.each([
+    ['cut before its first event', { cutAfterEvents: 0 }],
+    ['an error as its first event', { midStreamError: true, errorAfterEvents: 0 }],
+  ] as const)('a stream that fails before anything reached the client (%s) is tried again, and only the answer that served is billed', async (_name, stream) => {
+    const key = await createBudgetedKey(gateway, 5, 'before-first-byte');
+    primary.enqueue(
+      { reply: { content: 'never seen' }, stream },
+      { reply: { content: 'never seen either' }, stream },
+    );
+    backup.enqueue({ reply: { content: 'from backup', usage: { prompt_tokens: 700, completion_tokens: 70 } }, stream: { chunkDelayMs: 1 } });
+    const answer = await ask(key.secret, true, 'once more', 'early-pair');
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('data: [DONE]');
+    const [record] = await expectSettled(key.id, 1);
+    expect(primary.requests).toHaveLength(2);
+    expect(backup.requests).toHaveLength(1);
+    expect(record!.provider).toBe('backup');
+    expect(record!.usage).toMatchObject({ inputTokens: 700, outputTokens: 70 });
+    expect(record!.costUsd).toBeCloseTo(costAt(backupPrice, { inputTokens: 700, outputTokens: 70 }), 12);
   });
 
   it.each([false, true])('429 then a retry that serves (stream %s): one record, the served answer priced once', async (stream) => {
