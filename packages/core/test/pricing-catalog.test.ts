@@ -75,6 +75,16 @@ describe('PriceCatalog lookups', () => {
     expect(catalog.resolve('bedrock', 'global.anthropic.claude-haiku-4-5-20251001-v1:0')?.price.input).toBe(1);
   });
 
+  it('a snapshot priced apart from its alias keeps its own price: gpt-4o-2024-05-13 is not billed as gpt-4o', () => {
+    // Stripped of its date it found gpt-4o ($2.50/$10): a budget counted half of what OpenAI and Azure bill ($5/$15).
+    for (const provider of ['openai', 'azure', 'openai-eu']) {
+      expect(catalog.lookup(provider, 'gpt-4o-2024-05-13'), provider).toMatchObject({ input: 5, output: 15, max_output: 4_096 });
+      expect(catalog.cost(provider, 'gpt-4o-2024-05-13', { inputTokens: million, outputTokens: million }).costUsd).toBe(20);
+    }
+    expect(catalog.lookup('openai', 'gpt-4o-2024-05-13')?.cached_input).toBeUndefined();
+    expect(catalog.resolve('openai', 'gpt-4o-2024-11-20')?.key).toBe('openai/gpt-4o');
+  });
+
   it('prices every mock model through the mock/* wildcard', () => {
     expect(catalog.resolve('mock', 'echo')).toMatchObject({ key: 'mock/*', match: 'wildcard', price: { input: 1, output: 2 } });
     expect(catalog.cost('mock', 'anything', { inputTokens: million, outputTokens: million })).toEqual({ costUsd: 3, priced: true });

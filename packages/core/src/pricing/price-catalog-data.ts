@@ -11,6 +11,9 @@ const openAIModels: Record<string, CatalogModelPrice> = {
   'gpt-4.1-mini': { input: 0.4, cached_input: 0.1, output: 1.6, max_output: 32_768 },
   'gpt-4.1-nano': { input: 0.1, cached_input: 0.025, output: 0.4, max_output: 32_768 },
   'gpt-4o': { input: 2.5, cached_input: 1.25, output: 10, max_output: 16_384 },
+  // The first snapshot kept its launch price and has no cached rate: without its own entry it
+  // was found as gpt-4o, at half of what it bills.
+  'gpt-4o-2024-05-13': { input: 5, output: 15, max_output: 4_096 },
   'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6, max_output: 16_384 },
   o3: { input: 2, cached_input: 0.5, output: 8, max_output: 100_000 },
   'o4-mini': { input: 1.1, cached_input: 0.275, output: 4.4, max_output: 100_000 },
