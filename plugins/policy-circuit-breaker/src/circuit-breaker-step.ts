@@ -18,12 +18,14 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
   optionsSchema: circuitBreakerOptionsSchema,
   create(options, runtime) {
     const configured = configuredDeployments(runtime.config.models);
-    const isKnown = (name: string) => configured.has(name) || Object.hasOwn(options.deployments, name) || runtime.models.isListed(name);
+    // Named by the operator: their breakers are never dropped for names a provider merely lists.
+    const isConfigured = (name: string) => configured.has(name) || Object.hasOwn(options.deployments, name);
+    const isKnown = (name: string) => isConfigured(name) || runtime.models.isListed(name);
     const shared =
       options.shared?.use === 'redis'
         ? new RedisSharedBreakerState({ redis: sharedRedisSettings(options.shared), isKnown, maxMarks: options.max_breakers, logger: runtime.logger })
         : undefined;
-    const breakers = new DeploymentBreakers(options, runtime.logger, isKnown, shared);
+    const breakers = new DeploymentBreakers(options, runtime.logger, isKnown, shared, isConfigured);
     runtime.addHealthCheck('circuit_breakers', () => breakers.health());
     registerBreakerGauge(runtime, breakers);
     runtime.onClose(async () => {

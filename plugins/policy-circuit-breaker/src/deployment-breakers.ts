@@ -50,6 +50,8 @@ interface Entry {
   settings: BreakerSettings;
   /** Configured or listed: only these take part in the shared state. */
   known: boolean;
+  /** Named by the operator (`isPinned`): never dropped to make room for a listed name. */
+  pinned: boolean;
   /** Attempts refused because of a shared mark (opossum counts only its own refusals). */
   sharedRejects: number;
   /** Whether this instance's attempt is out as the fleet's probe (or claiming the token). */
@@ -78,7 +80,9 @@ export type IsKnownDeployment = (name: string) => boolean;
  * `models:`, named in `deployments:`, listed by their provider) keep their breakers,
  * up to `max_breakers`; any other name shares a small pool of `max_unlisted_breakers`,
  * least recently used dropped first, so neither memory nor `GET /health` grows
- * with the names clients make up.
+ * with the names clients make up. The deployments the operator named (`isPinned`)
+ * are never the ones dropped: a provider may list more models than `max_breakers`,
+ * and a client calling them all must not close a failing deployment's open circuit.
  *
  * With a {@link SharedBreakerState}, a known deployment's circuit opened on any
  * instance is open here too, and one probe across the fleet closes it; names
@@ -101,13 +105,15 @@ export class DeploymentBreakers {
   /**
    * `isKnown` defaults to "every deployment is known" (then only `max_breakers` bounds
    * them). With `shared`, circuits of known deployments open and close for every
-   * instance that shares it; without, each breaker is per process.
+   * instance that shares it; without, each breaker is per process. `isPinned` names
+   * the known deployments whose breakers are never dropped (bounded by the config).
    */
   constructor(
     private readonly options: CircuitBreakerOptions,
     private readonly logger: Logger,
     private readonly isKnown: IsKnownDeployment = () => true,
     private readonly shared?: SharedBreakerState,
+    private readonly isPinned: IsKnownDeployment = () => false,
   ) {
     // Another instance's probe succeeded: this one's breaker closes too.
     shared?.onRemoteClose((name) => this.entries.get(name)?.breaker.close());
@@ -270,11 +276,7 @@ export class DeploymentBreakers {
       entries.delete(name);
     } else {
       entry = this.createEntry(name, provider, known);
-      const oldest = entries.size >= limit ? entries.keys().next().value : undefined;
-      if (oldest !== undefined) {
-        entries.get(oldest)?.breaker.shutdown();
-        entries.delete(oldest);
-      }
+      if (entries.size >= limit) dropLeastRecentlyUsed(entries);
     }
     entries.set(name, entry);
     return entry;
@@ -317,6 +319,7 @@ export class DeploymentBreakers {
       breaker,
       settings,
       known,
+      pinned: known && this.isPinned(name),
       sharedRejects: 0,
       probing: false,
       mapRefusal: (error) => {
@@ -366,6 +369,16 @@ export class DeploymentBreakers {
     return error;
   }
 
+}
+
+/** Drops the least recently used breaker that is not pinned; pinned ones are skipped (there are only as many as the config names). */
+function dropLeastRecentlyUsed(entries: Map<string, Entry>): void {
+  for (const [name, entry] of entries) {
+    if (entry.pinned) continue;
+    entry.breaker.shutdown();
+    entries.delete(name);
+    return;
+  }
 }
 
 function deploymentName(deployment: Deployment): string {

@@ -1,0 +1,83 @@
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * A provider may list more models than the per-name state keeps (OpenRouter, Together
+ * and the like list hundreds each). A client can call every listed name it likes; the
+ * deployments the operator configured must keep their state and their own metric
+ * labels whatever it calls first.
+ */
+
+const listed = (count: number) => Array.from({ length: count }, (_, index) => `listed-${index}`);
+
+let upstream: MockOpenAI;
+beforeAll(async () => {
+  upstream = await startMockOpenAI();
+});
+afterAll(async () => {
+  await upstream.close();
+});
+
+let gateway: TestGateway | undefined;
+afterEach(async () => {
+  await gateway?.close();
+  gateway = undefined;
+  upstream.reset();
+});
+
+/** A gateway whose provider `east` lists `ids` (read once through GET /v1/models). */
+async function gatewayListing(ids: string[], chain: unknown[]): Promise<TestGateway> {
+  const started = await startTestGateway({
+    providers: { east: { use: 'openai', api_key: 'sk-east-test-abcdefgh', base_url: upstream.url } },
+    models: { solo: { deployments: [{ target: 'east/gpt-4o-mini' }], retries: { attempts: 0 } } },
+    chain,
+  });
+  upstream.enqueue({ match: { method: 'GET', path: '/v1/models' }, body: { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1, owned_by: 'east' })) } });
+  const models = await fetch(`${started.origin}/v1/models`, { headers: { authorization: `Bearer ${masterKey}` } });
+  expect(models.status).toBe(200);
+  await models.arrayBuffer();
+  return started;
+}
+
+async function chat(model: string): Promise<number> {
+  const response = await fetch(`${gateway!.origin}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function breakerState(deployment: string): Promise<string | undefined> {
+  const health = (await (await fetch(`${gateway!.origin}/health`)).json()) as { checks: { circuit_breakers: { breakers: Record<string, { state: string }> } } };
+  return health.checks.circuit_breakers.breakers[deployment]?.state;
+}
+
+/** Calls every name, a few at a time; each must be served. */
+async function callAll(models: string[]): Promise<void> {
+  for (let from = 0; from < models.length; from += 25) {
+    const statuses = await Promise.all(models.slice(from, from + 25).map(chat));
+    expect(statuses.every((status) => status === 200)).toBe(true);
+  }
+}
+
+describe('circuit breakers under listed names', () => {
+  it("a configured deployment's open circuit stays open after a client calls more listed models than max_breakers", async () => {
+    const breaker = { 'circuit-breaker': { max_breakers: 3, volume_threshold: 2, error_threshold_percentage: 50, reset_timeout_ms: 60_000 } };
+    gateway = await gatewayListing(listed(10), ['auth', breaker, 'route', 'adapter']);
+    upstream.enqueue({ match: { path: '/v1/chat/completions' }, error: 'server_error' }, { match: { path: '/v1/chat/completions' }, error: 'server_error' });
+    expect(await chat('solo')).toBe(502);
+    expect(await chat('solo')).toBe(502);
+    expect(await breakerState('east/gpt-4o-mini')).toBe('open');
+
+    await callAll(listed(10).map((id) => `east/${id}`));
+
+    const calls = upstream.requests.length;
+    // Refused by the open circuit (no deployment left to try), not sent to the failing upstream again.
+    expect(await chat('solo')).toBe(503);
+    expect(upstream.requests.length).toBe(calls);
+    expect(await breakerState('east/gpt-4o-mini')).toBe('open');
+  });
+});
