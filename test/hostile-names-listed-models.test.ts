@@ -81,3 +81,18 @@ describe('circuit breakers under listed names', () => {
     expect(await breakerState('east/gpt-4o-mini')).toBe('open');
   });
 });
+
+describe('/metrics model labels under listed names', () => {
+  it('a configured deployment keeps its own label after a client called a thousand listed models first', async () => {
+    gateway = await gatewayListing(listed(1000), ['auth', 'route', 'adapter']);
+    await callAll(listed(1000).map((id) => `east/${id}`));
+    expect(await chat('solo')).toBe(200);
+
+    const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+    const served = text.split('\n').filter((line) => line.startsWith('switchyard_requests_total{') && line.includes('model="east/gpt-4o-mini"'));
+    expect(served).toHaveLength(1);
+    // The listed names are still bounded: no more than the label bound, the rest (other).
+    const models = new Set(text.split('\n').flatMap((line) => (line.startsWith('switchyard_requests_total{') ? [/model="([^"]*)"/.exec(line)?.[1]] : [])));
+    expect(models.size).toBeLessThanOrEqual(1002);
+  });
+});

@@ -12,7 +12,9 @@ const maxModelLabels = 1000;
  * Turns a deployment into bounded metric labels. Model names come from clients:
  * only a `provider/model` the config names (an alias target, a group deployment)
  * or the provider lists is its own label value; any other is `(other)`. A provider
- * must be configured. Past `maxModelLabels` values, new ones are `(other)` too.
+ * must be configured. Past `maxModelLabels` listed values, new listed ones are
+ * `(other)` too; the config's own names always keep theirs (they are as many as the
+ * config holds), so a client calling every listed model first cannot blind them.
  */
 export class DeploymentLabels {
   private readonly configured: Set<string>;
@@ -37,8 +39,9 @@ export class DeploymentLabels {
     if (provider === undefined || model === undefined) return noneLabel;
     const name = `${provider}/${model}`;
     if (this.seen.has(name)) return name;
-    if (!this.hasProvider(provider) || this.seen.size >= maxModelLabels) return otherLabel;
-    if (!this.configured.has(name) && !this.isListed(name)) return otherLabel;
+    if (!this.hasProvider(provider)) return otherLabel;
+    if (this.configured.has(name)) return name;
+    if (this.seen.size >= maxModelLabels || !this.isListed(name)) return otherLabel;
     this.seen.add(name);
     return name;
   }
