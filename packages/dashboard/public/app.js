@@ -1,6 +1,6 @@
 import { api, ApiError, noAnswerWithin, parseGatewayJson, query } from './api.js';
 import { drawTimeChart } from './charts.js';
-import { dateTime, el, integer, milliseconds, usd } from './format.js';
+import { dateTime, el, integer, milliseconds, usd, visibleText } from './format.js';
 
 const $ = (selector) => document.querySelector(selector);
 const hour = 3600000;
@@ -63,7 +63,7 @@ async function login(event) {
     input.value = '';
     enter(session);
   } catch (error) {
-    message.textContent = error instanceof ApiError && error.status === 401 ? 'That key does not open the dashboard.' : error.message;
+    message.textContent = error instanceof ApiError && error.status === 401 ? 'That key does not open the dashboard.' : visibleText(error.message);
     message.hidden = false;
   }
 }
@@ -119,9 +119,9 @@ function notice(error) {
     return;
   }
   const box = $('#notice');
-  box.textContent = error instanceof ApiError && error.code === 'store_unavailable'
+  box.textContent = visibleText(error instanceof ApiError && error.code === 'store_unavailable'
     ? `The gateway's store is not answering (${error.message}). Figures will return when it does; requests keep being served.`
-    : `Could not load: ${error.message}`;
+    : `Could not load: ${error.message}`);
   box.hidden = false;
 }
 
@@ -214,7 +214,7 @@ function renderUsage(usage, groupBy, window) {
   const index = new Map(times.map((time, position) => [time * 1000, position]));
   const shown = totals.slice(0, maxSeries).map((row) => row.group);
   const seriesOf = (field) => {
-    const series = shown.map((name) => ({ name: groupBy === 'key' ? state.keyNames.get(name) ?? name : name, values: times.map(() => 0) }));
+    const series = shown.map((name) => ({ name: visibleText(groupBy === 'key' ? state.keyNames.get(name) ?? name : name), values: times.map(() => 0) }));
     const other = { name: 'other', values: times.map(() => 0) };
     for (const row of rows) {
       const position = index.get(Date.parse(row.bucket));
@@ -302,8 +302,8 @@ function keyRow(key) {
       'td',
       {},
       el('div', { class: 'actions' },
-      live ? el('button', { type: 'button', class: 'small quiet', text: 'Rotate', 'aria-label': `Rotate ${key.name}`, onclick: () => rotateKey(key) }) : '',
-      live ? el('button', { type: 'button', class: 'small danger', text: 'Revoke', 'aria-label': `Revoke ${key.name}`, onclick: () => revokeKey(key) }) : ''),
+      live ? el('button', { type: 'button', class: 'small quiet', text: 'Rotate', 'aria-label': visibleText(`Rotate ${key.name}`), onclick: () => rotateKey(key) }) : '',
+      live ? el('button', { type: 'button', class: 'small danger', text: 'Revoke', 'aria-label': visibleText(`Revoke ${key.name}`), onclick: () => revokeKey(key) }) : ''),
     ),
   );
 }
@@ -334,13 +334,13 @@ async function createKey(event) {
     loadKeys(false);
   } catch (error) {
     const message = form.querySelector('.error');
-    message.textContent = error.message;
+    message.textContent = visibleText(error.message);
     message.hidden = false;
   }
 }
 
 function showSecret(secret, title) {
-  $('#secret-title').textContent = `${title}: copy it now`;
+  $('#secret-title').textContent = visibleText(`${title}: copy it now`);
   $('#secret-value').textContent = secret;
   $('#copy-status').textContent = '';
   const dialog = $('#secret-dialog');
@@ -364,8 +364,8 @@ async function copySecret() {
 
 /** Opens the confirmation dialog; resolves true when confirmed. */
 function confirmAction(title, text, { grace = false, label = 'Confirm' } = {}) {
-  $('#confirm-title').textContent = title;
-  $('#confirm-text').textContent = text;
+  $('#confirm-title').textContent = visibleText(title);
+  $('#confirm-text').textContent = visibleText(text);
   $('#grace-field').hidden = !grace;
   $('#confirm-ok').textContent = label;
   const dialog = $('#confirm-dialog');
