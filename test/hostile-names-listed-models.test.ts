@@ -82,6 +82,29 @@ describe('circuit breakers under listed names', () => {
   });
 });
 
+describe('circuit breakers under made-up names', () => {
+  it("a configured fallback the provider does not list keeps its open circuit after a client sends more made-up names than max_unlisted_breakers", async () => {
+    const breaker = { 'circuit-breaker': { max_unlisted_breakers: 2, volume_threshold: 2, error_threshold_percentage: 50, reset_timeout_ms: 60_000 } };
+    gateway = await startTestGateway({
+      providers: { east: { use: 'openai', api_key: 'sk-east-test-abcdefgh', base_url: upstream.url } },
+      models: { solo: { deployments: [{ target: 'east/gpt-4o-mini' }], fallbacks: ['east/backup-unlisted'], retries: { attempts: 0 } } },
+      chain: ['auth', breaker, 'route', 'adapter'],
+    });
+    upstream.enqueue({ match: { path: '/v1/chat/completions' }, error: 'server_error' }, { match: { path: '/v1/chat/completions' }, error: 'server_error' });
+    // A bare name is retried: two failed attempts open the circuit, the third is refused by it.
+    expect(await chat('east/backup-unlisted')).toBe(503);
+    expect(upstream.requests.length).toBe(2);
+    expect(await breakerState('east/backup-unlisted')).toBe('open');
+
+    await callAll(['east/made-up-1', 'east/made-up-2', 'east/made-up-3']);
+
+    const calls = upstream.requests.length;
+    expect(await chat('east/backup-unlisted')).toBe(503);
+    expect(upstream.requests.length).toBe(calls);
+    expect(await breakerState('east/backup-unlisted')).toBe('open');
+  });
+});
+
 describe('/metrics model labels under listed names', () => {
   it('a configured deployment keeps its own label after a client called a thousand listed models first', async () => {
     gateway = await gatewayListing(listed(1000), ['auth', 'route', 'adapter']);

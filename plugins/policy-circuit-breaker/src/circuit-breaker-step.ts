@@ -62,12 +62,23 @@ function registerBreakerGauge(runtime: GatewayRuntime, breakers: DeploymentBreak
   });
 }
 
-/** Every `provider/model` the config's `models:` section names, as alias targets or group deployments. */
+/**
+ * Every `provider/model` the config's `models:` section names: alias targets, group
+ * deployments and fallbacks. A fallback may name a group (never a `provider/model`,
+ * so harmless here) or a deployment its provider does not list, whose breaker must not
+ * sit in the pool of names clients make up.
+ */
 function configuredDeployments(models: GatewayConfig['models']): Set<string> {
   const names = new Set<string>();
   for (const entry of Object.values(models)) {
-    if (typeof entry === 'string') names.add(entry);
-    else for (const deployment of entry.deployments) names.add(deployment.target);
+    if (typeof entry === 'string') {
+      names.add(entry);
+      continue;
+    }
+    for (const deployment of entry.deployments) names.add(deployment.target);
+    for (const fallback of [...(entry.fallbacks ?? []), entry.context_fallback, entry.content_filter_fallback]) {
+      if (fallback !== undefined) names.add(fallback);
+    }
   }
   return names;
 }
