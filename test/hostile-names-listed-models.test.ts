@@ -118,4 +118,18 @@ describe('/metrics model labels under listed names', () => {
     const models = new Set(text.split('\n').flatMap((line) => (line.startsWith('switchyard_requests_total{') ? [/model="([^"]*)"/.exec(line)?.[1]] : [])));
     expect(models.size).toBeLessThanOrEqual(1002);
   });
+  it('a configured context or content-filter fallback its provider does not list keeps its own label', async () => {
+    gateway = await startTestGateway({
+      providers: { east: { use: 'openai', api_key: 'sk-east-test-abcdefgh', base_url: upstream.url } },
+      models: { solo: { deployments: [{ target: 'east/gpt-4o-mini' }], context_fallback: 'east/long-unlisted', content_filter_fallback: 'east/lenient-unlisted' } },
+      chain: ['auth', 'route', 'adapter'],
+    });
+    expect(await chat('east/long-unlisted')).toBe(200);
+    expect(await chat('east/lenient-unlisted')).toBe(200);
+    expect(await chat('east/made-up')).toBe(200);
+
+    const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+    const models = text.split('\n').flatMap((line) => (line.startsWith('switchyard_requests_total{') ? [/model="([^"]*)"/.exec(line)?.[1]] : []));
+    expect(models.sort()).toEqual(['(other)', 'east/lenient-unlisted', 'east/long-unlisted']);
+  });
 });

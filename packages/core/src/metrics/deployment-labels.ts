@@ -47,7 +47,7 @@ export class DeploymentLabels {
   }
 }
 
-/** Every `provider/model` the config's `models:` section names, as alias targets or group deployments. */
+/** Every `provider/model` the config's `models:` section names: alias targets, group deployments and fallbacks of every kind. */
 function configuredDeployments(models: GatewayConfig['models']): Set<string> {
   const names = new Set<string>();
   for (const entry of Object.values(models)) {
@@ -57,7 +57,9 @@ function configuredDeployments(models: GatewayConfig['models']): Set<string> {
     }
     for (const deployment of entry.deployments) names.add(deployment.target);
     // A fallback may name a group (never a `provider/model`, so harmless here) or a deployment.
-    for (const fallback of entry.fallbacks ?? []) names.add(fallback);
+    for (const fallback of [...(entry.fallbacks ?? []), entry.context_fallback, entry.content_filter_fallback]) {
+      if (fallback !== undefined) names.add(fallback);
+    }
   }
   return names;
 }
