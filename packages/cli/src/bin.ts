@@ -113,8 +113,17 @@ main(process.argv.slice(2))
       const code = (error as { code?: unknown }).code;
       // Not every error's code is a string: a DOMException's is a number.
       if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
-        // Node's words quote the option as typed.
-        printLine((error as Error).message, usage);
+        const command = process.argv[2];
+        const [help, commandUsage] =
+          command === 'keys'
+            ? ['switchyard keys --help', (await import('./commands/keys.js')).keysUsage]
+            : command === 'usage'
+              ? ['switchyard usage --help', (await import('./commands/usage.js')).usageUsage]
+              : ['switchyard --help', usage];
+        // Node's words for an unknown option advise on positional arguments that start with
+        // '-', which no command here takes; its other words ("argument missing") stand.
+        const unknown = /^Unknown option '([\s\S]*)'\. To specify a positional argument/.exec((error as Error).message);
+        printLine(unknown ? `unknown option ${quoteInput(unknown[1]!)} (see ${help})` : (error as Error).message, commandUsage);
         process.exitCode = 2;
         return;
       }
