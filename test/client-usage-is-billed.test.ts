@@ -151,6 +151,14 @@ describe('a whole chat completion on the fast path', () => {
     expect(read.usage).toEqual({ ...openAICounts(record.usage), prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { accepted_prediction_tokens: 0 } });
   });
 
+  it('a detail count past what one call can hold (100,000,000) is dropped, as billing reads it as no count', async () => {
+    const usage =
+      '{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":9007199254740991,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":100000001}}';
+    const { read, record } = await run('fast', json(answer(usage)), (gateway) => openai(gateway).chat.completions.create({ model: 'once', messages: [{ role: 'user', content: 'Hi' }] }));
+    expect(record.usage).toEqual({ inputTokens: 9, outputTokens: 2 });
+    expect(read.usage).toEqual({ ...openAICounts(record.usage), prompt_tokens_details: { audio_tokens: 0 }, completion_tokens_details: {} });
+  });
+
   it('a valid usage passes byte for byte, extras and all', async () => {
     const usage = '{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"cost":0.00012}';
     replay.play(json(answer(usage)));

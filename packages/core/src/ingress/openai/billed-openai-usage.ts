@@ -1,4 +1,5 @@
 import type { Usage } from '../../canonical/usage.js';
+import { MAX_TOKEN_COUNT } from '../../canonical/read-token-count.js';
 import { isJsonObject } from '../../transport/upstream-wire-values.js';
 
 type Json = Record<string, unknown>;
@@ -47,6 +48,7 @@ function countsOnly(details: unknown): Json | undefined {
   return Object.fromEntries(entries.filter(([, value]) => isCount(value)));
 }
 
+/** A count as billing reads one (readTokenDetail): a past-the-bound detail reads as none there, so it is none here. */
 function isCount(value: unknown): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_TOKEN_COUNT;
 }
