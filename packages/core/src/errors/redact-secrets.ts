@@ -37,7 +37,9 @@ const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/
  * strings in a text. A known secret is found whole, or as a start or an end of it
  * of at least {@link minQuotedPartLength} characters, and in every JSON spelling:
  * any of its characters written as `\uXXXX` (either case of hex), `\/`, `\"`
- * and so on, at any depth of JSON-in-a-JSON-string. Compiled once per set of
+ * and so on, at any depth of JSON-in-a-JSON-string; and percent-encoded, as an
+ * upstream quoting the URL or form it was sent writes it (`%2D`, `%2F`, the `%`
+ * itself JSON-escaped or encoded twice). Compiled once per set of
  * secrets; `redact` is safe to call on every error and log line.
  */
 export class SecretRedactor {
@@ -117,7 +119,25 @@ function spellingsOf(char: string): string {
   const choices = [escapeRegExp(char), `${escape}u${hex}`];
   const short = jsonShortEscapes[char];
   if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
+  const percent = percentSpelling(char);
+  if (percent !== undefined) choices.push(percent);
   return `(?:${choices.join('|')})`;
+}
+
+/**
+ * A regular expression source matching one ASCII character percent-encoded (`%2d`,
+ * `%2D`), its `%` as itself, JSON-escaped, or encoded again (`%252D`). Keys are
+ * ASCII; a character beyond it would be several encoded bytes and has no spelling here.
+ */
+function percentSpelling(char: string): string | undefined {
+  const code = char.charCodeAt(0);
+  if (code > 0x7f) return undefined;
+  const [high, low] = code
+    .toString(16)
+    .padStart(2, '0')
+    .split('')
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit));
+  return `(?:%(?:25)?|\\\\{1,${maxEscapeBackslashes}}u0025)${high}${low}`;
 }
 
 function escapeRegExp(text: string): string {

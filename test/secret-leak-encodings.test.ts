@@ -1,0 +1,100 @@
+import { startMockAzure, startMockMistral, startMockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+const keys = {
+  openai: 'sk-proj-Pct3ncOded0123456789abcdefXYZ',
+  azure: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  mistral: 'MISTRALs3cr3tKeyValue0123456789ab',
+};
+const once = (target: string) => ({ deployments: [{ target }], retries: { attempts: 0 } });
+const json = { 'content-type': 'application/json' };
+
+/** Every character as `%XX`, as a proxy quoting the URL or form body it was sent would write it. */
+const percentEncoded = (text: string, lowerHex = false) =>
+  [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0')[lowerHex ? 'toLowerCase' : 'toUpperCase']()}`).join('');
+
+/** What a client or a log reader could decode a text into: as is, URL-decoded (any number of times). */
+function readings(text: string): string[] {
+  const seen = [text];
+  for (let current = text, round = 0; round < 3; round++) {
+    try {
+      current = decodeURIComponent(current.replace(/\\u0025/gi, '%'));
+    } catch {
+      break;
+    }
+    seen.push(current);
+  }
+  return seen;
+}
+
+function expectNoKey(texts: string[]) {
+  for (const text of texts) {
+    for (const reading of readings(text)) {
+      for (const key of Object.values(keys)) {
+        expect(reading).not.toContain(key.slice(0, 14));
+        expect(reading).not.toContain(key.slice(-14));
+      }
+    }
+  }
+}
+
+describe('a provider key echoed in an encoded form', () => {
+  let upstreams: { openai: Awaited<ReturnType<typeof startMockOpenAI>>; azure: Awaited<ReturnType<typeof startMockAzure>>; mistral: Awaited<ReturnType<typeof startMockMistral>> };
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    const [openai, azure, mistral] = await Promise.all([startMockOpenAI(), startMockAzure(), startMockMistral()]);
+    upstreams = { openai, azure, mistral };
+    gateway = await startTestGateway({
+      log: { level: 'trace' },
+      providers: {
+        openai: { api_key: keys.openai, base_url: openai.url },
+        azure: { api_key: keys.azure, endpoint: azure.url },
+        mistral: { api_key: keys.mistral, base_url: mistral.url },
+      },
+      models: { o: once('openai/gpt-4o-mini'), z: once('azure/gpt-4o-mini'), m: once('mistral/mistral-large-latest') },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all(Object.values(upstreams ?? {}).map((upstream) => upstream.close()));
+  });
+
+  async function chat(model: string, stream = false) {
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'one two three' }] }),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  it('blanks a percent-encoded key (whole, in part, lower or upper hex, its % JSON-escaped) in error bodies, stream error events and logs', async () => {
+    const bodies: string[] = [];
+    const logsBefore = gateway.logLines.length;
+    const dashes = keys.openai.replace(/-/g, '%2D');
+    upstreams.openai.enqueue({ status: 400, headers: json, body: { error: { message: `Invalid URL (POST /v1/chat?key=${percentEncoded(keys.openai)})`, type: 'invalid_request_error', param: dashes, code: null } } });
+    let answer = await chat('o');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text).error).toMatchObject({ code: 'upstream_bad_request', message: 'openai: Invalid URL (POST /v1/chat?key=[REDACTED])', param: '[REDACTED]' });
+    bodies.push(answer.text);
+
+    upstreams.azure.enqueue({ status: 400, headers: json, body: { error: { code: 'BadRequest', message: `api-key=${percentEncoded(keys.azure, true)} is not allowed here` } } });
+    answer = await chat('z');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text).error.message).toBe('azure: api-key=[REDACTED] is not allowed here');
+    bodies.push(answer.text);
+
+    // The `%` itself JSON-escaped (\u0025): redaction runs on the decoded text.
+    const escapedPercent = percentEncoded(keys.mistral).replace(/%/g, '\\u0025');
+    upstreams.mistral.enqueue({ stream: { midStreamError: true, errorAfterEvents: 2, errorWire: `data: {"error":{"message":"key ${escapedPercent} was refused","type":"server_error","param":null,"code":null}}\n\n` } });
+    answer = await chat('m', true);
+    expect(answer.status).toBe(200);
+    const errorEvent = answer.text.split('\n').find((line) => line.startsWith('data: {"error"'))!;
+    expect(JSON.parse(errorEvent.slice('data: '.length)).error.message).toContain('[REDACTED]');
+    bodies.push(answer.text);
+
+    expectNoKey([...bodies, ...gateway.logLines.slice(logsBefore)]);
+  });
+});
