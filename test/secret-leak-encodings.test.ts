@@ -14,9 +14,12 @@ const json = { 'content-type': 'application/json' };
 const percentEncoded = (text: string, lowerHex = false) =>
   [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0')[lowerHex ? 'toLowerCase' : 'toUpperCase']()}`).join('');
 
-/** What a client or a log reader could decode a text into: as is, URL-decoded (any number of times). */
+/** What a client or a log reader could decode a text into: as is, URL-decoded (any number of times), base64-decoded from any word. */
 function readings(text: string): string[] {
   const seen = [text];
+  for (const word of text.match(/[A-Za-z0-9+/_-]{8,}/g) ?? []) {
+    for (const skip of [0, 1, 2, 3]) seen.push(Buffer.from(word.slice(skip), 'base64').toString('latin1'));
+  }
   for (let current = text, round = 0; round < 3; round++) {
     try {
       current = decodeURIComponent(current.replace(/\\u0025/gi, '%'));
@@ -89,6 +92,37 @@ describe('a provider key echoed in an encoded form', () => {
     // The `%` itself JSON-escaped (\u0025): redaction runs on the decoded text.
     const escapedPercent = percentEncoded(keys.mistral).replace(/%/g, '\\u0025');
     upstreams.mistral.enqueue({ stream: { midStreamError: true, errorAfterEvents: 2, errorWire: `data: {"error":{"message":"key ${escapedPercent} was refused","type":"server_error","param":null,"code":null}}\n\n` } });
+    answer = await chat('m', true);
+    expect(answer.status).toBe(200);
+    const errorEvent = answer.text.split('\n').find((line) => line.startsWith('data: {"error"'))!;
+    expect(JSON.parse(errorEvent.slice('data: '.length)).error.message).toContain('[REDACTED]');
+    bodies.push(answer.text);
+
+    expectNoKey([...bodies, ...gateway.logLines.slice(logsBefore)]);
+  });
+
+  it('blanks a key quoted in base64 (an echoed Basic credential, base64url, at any byte offset) in error bodies, stream error events and logs', async () => {
+    const bodies: string[] = [];
+    const logsBefore = gateway.logLines.length;
+    const basic = Buffer.from(`api:${keys.azure}`).toString('base64');
+    upstreams.azure.enqueue({ status: 400, headers: json, body: { error: { code: 'BadRequest', message: `Authorization: Basic ${basic} is not accepted` } } });
+    let answer = await chat('z');
+    expect(answer.status).toBe(400);
+    // The first characters spell `api:` and a bit of the key's first byte: too little to matter.
+    expect(JSON.parse(answer.text).error.message).toMatch(/^azure: Authorization: Basic [A-Za-z0-9+/]{0,8}\[REDACTED\][A-Za-z0-9+/=]{0,4} is not accepted$/);
+    bodies.push(answer.text);
+
+    for (const offset of ['', 'a', 'ab']) {
+      const token = Buffer.from(`${offset}${keys.openai}`).toString('base64url');
+      upstreams.openai.enqueue({ status: 400, headers: json, body: { error: { message: `token ${token} expired`, type: 'invalid_request_error', param: null, code: null } } });
+      answer = await chat('o');
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text).error.message).toMatch(/^openai: token [A-Za-z0-9_-]{0,4}\[REDACTED\][A-Za-z0-9_-]{0,4} expired$/);
+      bodies.push(answer.text);
+    }
+
+    const encoded = Buffer.from(`{"key":"${keys.mistral}"}`).toString('base64');
+    upstreams.mistral.enqueue({ stream: { midStreamError: true, errorAfterEvents: 2, errorWire: `data: {"error":{"message":"request ${encoded} refused","type":"server_error","param":null,"code":null}}\n\n` } });
     answer = await chat('m', true);
     expect(answer.status).toBe(200);
     const errorEvent = answer.text.split('\n').find((line) => line.startsWith('data: {"error"'))!;

@@ -39,15 +39,22 @@ const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/
  * any of its characters written as `\uXXXX` (either case of hex), `\/`, `\"`
  * and so on, at any depth of JSON-in-a-JSON-string; and percent-encoded, as an
  * upstream quoting the URL or form it was sent writes it (`%2D`, `%2F`, the `%`
- * itself JSON-escaped or encoded twice). Compiled once per set of
+ * itself JSON-escaped or encoded twice). A whole secret is found in base64 and
+ * base64url too (an echoed `Authorization: Basic …`). Compiled once per set of
  * secrets; `redact` is safe to call on every error and log line.
  */
 export class SecretRedactor {
   private readonly known: RegExp | undefined;
 
+  /** The secrets' base64 forms, whole: compiled apart, without the JSON spellings and quoted parts, which would cost every redaction several times over. */
+  private readonly encoded: RegExp | undefined;
+
   constructor(knownSecrets: Iterable<string> = []) {
-    const alternatives = [...new Set(knownSecrets)]
-      .filter((secret) => secret.length >= minSecretLength)
+    const secrets = [...new Set(knownSecrets)].filter((secret) => secret.length >= minSecretLength);
+    const forms = [...new Set(secrets.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
+    // A JSON writer may escape the slash; nothing else base64 holds.
+    this.encoded = forms.length > 0 ? new RegExp(forms.map((form) => escapeRegExp(form).replace(/\\\//g, '(?:\\\\*\\/)')).join('|'), 'g') : undefined;
+    const alternatives = secrets
       // Longest first, so a secret that contains another is blanked whole.
       .sort((a, b) => b.length - a.length)
       .map((secret) => partsOf(secret.split('').map(spellingsOf)));
@@ -56,6 +63,7 @@ export class SecretRedactor {
 
   redact(text: string): string {
     let result = this.known ? blankKnown(text, this.known) : text;
+    if (this.encoded) result = result.replace(this.encoded, '[REDACTED]');
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
     return result;
   }
@@ -104,6 +112,23 @@ function partsOf(characters: string[]): string {
   let after = '';
   for (let index = characters.length - 1; index >= shortest; index--) after = `(?:${characters[index]}${after})?`;
   return `${last}(?<=(${before}${last}))|${characters.slice(0, shortest).join('')}${after}`;
+}
+
+/**
+ * The runs of characters a secret always becomes in base64 and base64url (an
+ * echoed `Authorization: Basic …`, a token that wraps the key), at each of the three
+ * byte offsets it may start at: the characters that hold only the secret's bits, not
+ * those shared with the bytes around it.
+ */
+function base64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const forms: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const stable = encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6));
+    forms.push(stable, stable.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms.filter((form) => form.length >= minSecretLength);
 }
 
 /** A regular expression source matching one character of a secret, JSON-escaped or not. */
