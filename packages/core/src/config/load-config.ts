@@ -134,11 +134,29 @@ const loadJson: Loader = (file, content) => {
     // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key by cosmiconfig.
     return value === null && path.basename(file) !== 'package.json' ? undefined : value;
   } catch (error) {
-    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+    const message = withoutQuotedText((error as Error).message, content);
+    const position = /at position (\d+)/.exec(message)?.[1];
     const line = position === undefined ? undefined : content.slice(0, Number(position)).split('\n').length;
-    throw new UnreadableConfig((error as Error).message, line);
+    throw new UnreadableConfig(message, line);
   }
 };
+
+/**
+ * JSON.parse says some errors by quoting the text around them (`Unexpected token 'e',
+ * ..."api_key": e0f1e2d3c4"... is not valid JSON`): ten characters of a key left
+ * unquoted, printed to a terminal or a CI log. Said instead with the position, found
+ * from the quote (V8 quotes ten characters either side, `...` where it cut).
+ */
+function withoutQuotedText(message: string, content: string): string {
+  const quoted = /^(Unexpected token '(.)'), (?:"(.*)"|\.\.\."(.*)"\.\.\.|"(.*)"\.\.\.|\.\.\."(.*)") is not valid JSON$/s.exec(message);
+  if (!quoted) return message;
+  const [, what, token, whole, middle, start, end] = quoted;
+  const text = whole ?? middle ?? start ?? end ?? '';
+  const at = content.indexOf(text);
+  // Cut at the start, the quote begins ten characters before the token; else the token is where it first is in the quote.
+  const offset = middle !== undefined || end !== undefined ? 10 : text.indexOf(token!);
+  return at === -1 || offset === -1 ? `${what} in JSON` : `${what} in JSON at position ${at + offset}`;
+}
 
 /**
  * cosmiconfig merges into a config the files its top-level `$import` names. Refused, not

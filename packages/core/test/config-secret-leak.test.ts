@@ -1,0 +1,38 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+/** An Azure key: 32 hex digits, no prefix a pattern could know it by. */
+const azureKey = 'e0f1e2d3c4b5a69788796a5b4c3d2e1f';
+
+async function configErrorOf(content: string): Promise<ConfigError> {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-secret-'));
+  await writeFile(path.join(cwd, 'switchyard.config.json'), content);
+  try {
+    await loadConfig({ cwd, env: {} });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('the config loaded');
+}
+
+describe('a config file that does not parse, with a key in it', () => {
+  it('says where JSON.parse stopped, not the text it quotes: a key left unquoted is not printed in part', async () => {
+    const error = await configErrorOf(`{\n  "providers": {\n    "azure": { "endpoint": "https://x.openai.azure.com", "api_key": ${azureKey} }\n  }\n}\n`);
+    const lines = error.formatLines();
+    expect(lines).toHaveLength(1);
+    // JSON.parse said: Unexpected token 'e', ..."api_key": e0f1e2d3c4"... is not valid JSON
+    expect(lines[0]).toMatch(/^switchyard\.config\.json:3 \(top level\): cannot read config: .*position \d+/);
+    for (let start = 0; start + 6 <= azureKey.length; start++) expect(lines[0]).not.toContain(azureKey.slice(start, start + 6));
+    expect(error.message).not.toContain(azureKey.slice(0, 6));
+  });
+
+  it('says where a file that is only a key pasted in stopped, in the same words', async () => {
+    // JSON.parse said: Unexpected token 'e', "e0f1e2d3c4"... is not valid JSON
+    const lines = (await configErrorOf(`${azureKey}\n`)).formatLines();
+    expect(lines).toEqual(["switchyard.config.json:1 (top level): cannot read config: Unexpected token 'e' in JSON at position 0"]);
+  });
+});
