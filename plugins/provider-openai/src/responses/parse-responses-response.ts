@@ -1,4 +1,5 @@
 import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type FinishReason } from '@switchyard/core';
+import { mapOpenAIErrorBody } from '../map-openai-error.js';
 import { readResponsesUsage } from './read-responses-usage.js';
 
 type Item = { type?: unknown; content?: unknown; summary?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown };
@@ -12,6 +13,11 @@ export function parseResponsesResponse(body: unknown, provider: string): Upstrea
   const response = body as { id?: unknown; model?: unknown; created_at?: unknown; status?: unknown; output?: unknown; usage?: unknown; incomplete_details?: { reason?: unknown } | null; error?: unknown };
   if (typeof response !== 'object' || response === null || !Array.isArray(response.output)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a Response object.`, { provider });
+  }
+  // A failed Response is an error, as `response.failed` is in a stream: mapped (and so redacted), not passed on with the upstream's words.
+  if (response.status === 'failed') {
+    const error = (typeof response.error === 'object' && response.error !== null ? response.error : {}) as Record<string, unknown>;
+    throw mapOpenAIErrorBody(provider, 500, { error: { message: error['message'], code: error['code'], type: 'server_error' } });
   }
   const content: AssistantContentPart[] = [];
   for (const item of response.output as Item[]) {
