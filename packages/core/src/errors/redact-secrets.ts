@@ -62,10 +62,19 @@ export class SecretRedactor {
   }
 
   redact(text: string): string {
-    let result = this.known ? blankKnown(text, this.known) : text;
-    if (this.encoded) result = result.replace(this.encoded, '[REDACTED]');
+    let result = this.redactKnown(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
     return result;
+  }
+
+  /**
+   * Only the known secrets blanked, not key-shaped strings: for text that is not an
+   * error's but may be the model's (an upstream event the fast path passes on),
+   * where a key-shaped word is content. The same text when none is in it.
+   */
+  redactKnown(text: string): string {
+    const result = this.known ? blankKnown(text, this.known) : text;
+    return this.encoded ? result.replace(this.encoded, '[REDACTED]') : result;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { StreamPart } from '../canonical/stream-part.js';
+import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { PassthroughEvent, StreamDecoder, UnreadEventReader } from '../plugin/provider-types.js';
 import { isJsonTextDeeperThan } from '../http/scan-json-text.js';
 import { maxUpstreamJsonDepth } from '../transport/parse-upstream-json.js';
@@ -19,6 +20,12 @@ const noParts: readonly StreamPart[] = Object.freeze([]);
  * client being handed what the gateway would not read (a length check for most
  * events; see isJsonTextDeeperThan), and every event while the decoder needs them
  * in order (StreamDecoder.needsContent).
+ *
+ * An event that is decoded goes on with the provider's own secrets blanked in its
+ * text: it is the one that may hold more than content (an error in a shape or under
+ * a name the decoder does not know, a field echoing the key), and it reaches the
+ * client as it came. Content-only events are left as they are (the model's words;
+ * reading each would cost what the lazy tap saves).
  */
 export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEventReader {
   private first = true;
@@ -26,6 +33,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   constructor(
     private readonly decoder: StreamDecoder,
     private readonly isContentOnly: ((event: ServerSentEvent) => boolean) | undefined,
+    private readonly redactor?: SecretRedactor,
   ) {}
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
@@ -40,7 +48,9 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   private tapped(event: ServerSentEvent): PassthroughEvent {
     if (this.first) this.first = false;
     else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
-    return { event, parts: this.decoder.decode(event) };
+    const data = this.redactor ? this.redactor.redactKnown(event.data) : event.data;
+    const read = data === event.data ? event : { ...event, data };
+    return { event: read, parts: this.decoder.decode(read) };
   }
 
   isComplete(): boolean {

@@ -267,7 +267,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       return peekFirst(
         new UpstreamPartStream<PassthroughEvent>({
           body: response.body,
-          decoder: new PassthroughTap(decoder, passthrough.isContentOnly),
+          decoder: new PassthroughTap(decoder, passthrough.isContentOnly, http.redactor),
           provider: http.id,
           signal: cancel,
           redactor: http.redactor,

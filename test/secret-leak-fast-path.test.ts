@@ -1,0 +1,81 @@
+import { readFixture, startMockAnthropic, startMockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+const openAIKey = 'sk-proj-FASTPATHs3cr3tKEY0123456789abcdef';
+const anthropicKey = 'sk-ant-api03-FASTPATHs3cr3t0123456789abcdef';
+
+/** A fixture stream with `extra` (raw SSE text) put before its event number `index`. */
+function streamWith(fixture: string, index: number, extra: string): string {
+  const events = fixture.split(/\n\n+/).filter((event) => event.trim() !== '');
+  events.splice(index, 0, extra.trim());
+  return `${events.join('\n\n')}\n\n`;
+}
+
+describe('the fast path passes upstream events on as they came: not one that quotes the provider key', () => {
+  let openai: Awaited<ReturnType<typeof startMockOpenAI>>;
+  let anthropic: Awaited<ReturnType<typeof startMockAnthropic>>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    [openai, anthropic] = await Promise.all([startMockOpenAI(), startMockAnthropic()]);
+    gateway = await startTestGateway({
+      log: { level: 'trace' },
+      providers: { openai: { api_key: openAIKey, base_url: openai.url }, anthropic: { api_key: anthropicKey, base_url: anthropic.url } },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([openai?.close(), anthropic?.close()]);
+  });
+
+  const post = async (path: string, body: Record<string, unknown>) => {
+    const response = await fetch(`${gateway.baseURL}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: true, ...body }),
+    });
+    return { status: response.status, path: response.headers.get('x-switchyard-path'), text: await response.text() };
+  };
+
+  const anthropicEvents: Array<[string, string]> = [
+    ['an error event named in capitals', `event: ERROR\ndata: {"type":"error","error":{"type":"overloaded_error","message":"key ${anthropicKey} refused"}}`],
+    ['an error event whose name has a trailing space', `event: error \ndata: {"type":"error","error":{"type":"api_error","message":"key ${anthropicKey} refused"}}`],
+    ['a ping carrying an error', `event: ping\ndata: {"type":"ping","error":{"message":"Bearer ${anthropicKey}"}}`],
+    ['an event of a kind it does not know', `event: debug\ndata: {"type":"debug","headers":{"x-api-key":"${anthropicKey}"}}`],
+  ];
+  for (const [label, extra] of anthropicEvents) {
+    it(`Anthropic (/v1/messages): ${label}`, async () => {
+      anthropic.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: streamWith(readFixture('anthropic', 'stream-text-only.txt'), 3, extra) });
+      const { status, path, text } = await post('/messages', { model: 'anthropic/claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+      expect([status, path]).toEqual([200, 'fast']);
+      expect(text).not.toContain(anthropicKey.slice(-14));
+      expect(text).toContain('[REDACTED]');
+      // The rest of the stream is as it came.
+      expect(text).toContain(' in Paris.');
+      expect(text).toContain('event: message_stop');
+    });
+  }
+
+  const openAIChunks: Array<[string, string]> = [
+    ['a chunk with "error": null and the key in another field', `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":""},"finish_reason":null}],"error":null,"debug":"Bearer ${openAIKey}"}`],
+    ['an error inside a choice', `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":""},"finish_reason":null,"error":{"message":"key ${openAIKey}"}}]}`],
+  ];
+  for (const [label, extra] of openAIChunks) {
+    it(`OpenAI (/v1/chat/completions): ${label}`, async () => {
+      openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: streamWith(readFixture('openai', 'stream-text-only.txt'), 2, extra) });
+      const { status, path, text } = await post('/chat/completions', { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      expect([status, path]).toEqual([200, 'fast']);
+      expect(text).not.toContain(openAIKey.slice(-14));
+      expect(text).toContain('[REDACTED]');
+      expect(text).toContain('data: [DONE]');
+    });
+  }
+
+  it('no log line holds either key', () => {
+    for (const line of gateway.logLines) {
+      expect(line).not.toContain(openAIKey.slice(-14));
+      expect(line).not.toContain(anthropicKey.slice(-14));
+    }
+  });
+});
