@@ -72,6 +72,34 @@ describe('the fast path passes upstream events on as they came: not one that quo
     });
   }
 
+  it('OpenAI, a whole answer with a field echoing the request headers', async () => {
+    const answer = JSON.parse(readFixture('openai', 'response.json')) as Record<string, unknown>;
+    openai.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: { ...answer, debug: { request_headers: { authorization: `Bearer ${openAIKey}` } } } });
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const text = await response.text();
+    expect([response.status, response.headers.get('x-switchyard-path')]).toEqual([200, 'fast']);
+    expect(text).not.toContain(openAIKey.slice(-14));
+    expect(JSON.parse(text).debug).toEqual({ request_headers: { authorization: 'Bearer [REDACTED]' } });
+  });
+
+  it('Anthropic, a whole message with a field quoting the key JSON-escaped', async () => {
+    const message = readFixture('anthropic', 'response.json').trim();
+    const escaped = anthropicKey.replace(/a/g, '\\u0061');
+    anthropic.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: `${message.slice(0, -1)},"debug":"key ${escaped}"}` });
+    const response = await fetch(`${gateway.baseURL}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const text = await response.text();
+    expect([response.status, response.headers.get('x-switchyard-path')]).toEqual([200, 'fast']);
+    expect(JSON.parse(text).debug).toBe('key [REDACTED]');
+  });
+
   it('no log line holds either key', () => {
     for (const line of gateway.logLines) {
       expect(line).not.toContain(openAIKey.slice(-14));

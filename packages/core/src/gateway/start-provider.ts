@@ -247,7 +247,8 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const cancel = cancellationOf(call);
       const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const body = await readJsonBody(response, http.id, cancel);
+      // Handed on as it came: any field may echo the key, not only an error's.
+      const body = await readJsonBody(response, http.id, cancel, http.redactor);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
       const parsed = passthrough.parseResponse

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
+import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { UpstreamErrorResponse } from '../plugin/provider-types.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { mapBodyReadError } from './map-body-read-error.js';
@@ -12,16 +13,17 @@ const maxErrorBodyBytes = 64 * 1024;
  * Reads a whole answer and parses it as JSON, held to the transport's size and
  * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`) and
  * to the depth bound of parseUpstreamJson (502 `upstream_invalid_response`, as any
- * body that cannot be read).
+ * body that cannot be read). With a redactor (the fast path, which hands the body on
+ * as it came), the provider's known secrets are blanked in the text first.
  */
-export async function readJsonBody(response: UpstreamResponse, provider: string, signal: CancelSource): Promise<unknown> {
+export async function readJsonBody(response: UpstreamResponse, provider: string, signal: CancelSource, redactor?: SecretRedactor): Promise<unknown> {
   let body: Buffer;
   try {
     body = await readWholeBody(response);
   } catch (error) {
     throw mapBodyReadError(error, provider, signal, response.guard);
   }
-  const text = body.toString('utf8');
+  const text = redactor ? redactor.redactKnown(body.toString('utf8')) : body.toString('utf8');
   try {
     return parseUpstreamJson(text);
   } catch (error) {
