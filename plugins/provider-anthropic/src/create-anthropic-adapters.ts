@@ -1,4 +1,4 @@
-import type { ChatRequest, HttpChatAdapter, ProviderAdapters } from '@switchyard/core';
+import { credentialHeaderValues, type ChatRequest, type HttpChatAdapter, type ProviderAdapters } from '@switchyard/core';
 import { createAnthropicEndpoint } from './anthropic-endpoint.js';
 import type { AnthropicOptions } from './anthropic-options.js';
 import { createAnthropicStreamDecoder } from './anthropic-stream-decoder.js';
@@ -41,7 +41,7 @@ export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthr
       ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),
       ...(options.timeouts.body_ms !== undefined && { bodyMs: options.timeouts.body_ms }),
     },
-    secrets: [options.api_key],
+    secrets: [options.api_key, ...credentialHeaderValues(options.headers)],
     modelsTtlMs: options.models_ttl_ms,
   };
 }

@@ -1,4 +1,4 @@
-import { isJsonObject, type ChatRequest, type DirectModelsOperation, type HttpChatAdapter, type HttpEmbeddingsAdapter, type HttpModelsAdapter, type ProviderAdapters } from '@switchyard/core';
+import { credentialHeaderValues, isJsonObject, type ChatRequest, type DirectModelsOperation, type HttpChatAdapter, type HttpEmbeddingsAdapter, type HttpModelsAdapter, type ProviderAdapters } from '@switchyard/core';
 import { buildChatBody, createEmbeddingsAdapter, createModelsAdapter, readCompatibleUsage } from '@switchyard/provider-openai';
 import { createAzureEndpoint, type AzureEndpoint } from './azure-endpoint.js';
 import type { AzureOptions } from './azure-options.js';
@@ -24,7 +24,7 @@ export function createAzureAdapters(options: AzureOptions, name = 'azure'): Prov
     readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
     createStreamDecoder: () => createAzureStreamDecoder(name),
   };
-  const secrets = [options.api_key, options.bearer_token].filter((secret): secret is string => secret !== undefined);
+  const secrets = [options.api_key, options.bearer_token, ...credentialHeaderValues(options.headers)].filter((secret): secret is string => secret !== undefined);
   return {
     chat,
     embeddings: createAzureEmbeddingsAdapter(endpoint, name),

@@ -1,4 +1,4 @@
-import { isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters } from '@switchyard/core';
+import { credentialHeaderValues, isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters } from '@switchyard/core';
 import { createBedrockEndpoint } from './bedrock-endpoint.js';
 import type { BedrockOptions } from './bedrock-options.js';
 import { buildConverseBody } from './build-converse-body.js';
@@ -29,7 +29,7 @@ export function createBedrockAdapters(options: BedrockOptions, name = 'bedrock',
     createStreamDecoder: (info) => createConverseStreamDecoder(name, info),
     createStreamFramer: () => createEventStreamFramer(name),
   };
-  const secrets = [options.secret_access_key, options.session_token, options.api_key].filter(
+  const secrets = [options.secret_access_key, options.session_token, options.api_key, ...credentialHeaderValues(options.headers)].filter(
     (secret): secret is string => secret !== undefined,
   );
   return {

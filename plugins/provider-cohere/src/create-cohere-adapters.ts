@@ -1,4 +1,4 @@
-import { isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters, type ProviderCall } from '@switchyard/core';
+import { credentialHeaderValues, isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters, type ProviderCall } from '@switchyard/core';
 import { buildCohereChatBody } from './build-cohere-chat-body.js';
 import { createCohereEmbeddingsAdapter } from './create-cohere-embeddings-adapter.js';
 import { createCohereEndpoint } from './cohere-endpoint.js';
@@ -38,7 +38,7 @@ export function createCohereAdapters(options: CohereOptions, name = 'cohere'): P
       ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),
       ...(options.timeouts.body_ms !== undefined && { bodyMs: options.timeouts.body_ms }),
     },
-    secrets: [options.api_key],
+    secrets: [options.api_key, ...credentialHeaderValues(options.headers)],
     modelsTtlMs: options.models_ttl_ms,
   };
 }

@@ -1,4 +1,4 @@
-import type { ChatRequest, HttpChatAdapter, Logger, ProviderAdapters, UpstreamRequest } from '@switchyard/core';
+import { credentialHeaderValues, type ChatRequest, type HttpChatAdapter, type Logger, type ProviderAdapters, type UpstreamRequest } from '@switchyard/core';
 import { buildGenerateContentBody } from './build-generate-content-body.js';
 import { createGeminiEmbeddingsAdapter } from './gemini-embeddings-adapter.js';
 import { createGeminiEndpoint } from './gemini-endpoint.js';
@@ -53,7 +53,7 @@ export function createGeminiAdapters(options: GeminiOptions, name = 'gemini'): P
       ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),
       ...(options.timeouts.body_ms !== undefined && { bodyMs: options.timeouts.body_ms }),
     },
-    secrets: [options.api_key],
+    secrets: [options.api_key, ...credentialHeaderValues(options.headers)],
     modelsTtlMs: options.models_ttl_ms,
   };
 }

@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  credentialHeaderValues,
   decodeBase64Floats,
   isJsonObject,
   readEmbeddingsUsage,
@@ -65,7 +66,7 @@ export function createMistralAdapters(options: MistralOptions): ProviderAdapters
       ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),
       ...(options.timeouts.body_ms !== undefined && { bodyMs: options.timeouts.body_ms }),
     },
-    secrets: [options.api_key],
+    secrets: [options.api_key, ...credentialHeaderValues(options.headers)],
     modelsTtlMs: options.models_ttl_ms,
   };
 }

@@ -1,4 +1,4 @@
-import { isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters, type ProviderCall } from '@switchyard/core';
+import { credentialHeaderValues, isJsonObject, type ChatRequest, type HttpChatAdapter, type ProviderAdapters, type ProviderCall } from '@switchyard/core';
 import { buildChatBody } from './build-chat-body.js';
 import { buildPassthroughBody } from './build-passthrough-body.js';
 import { isContentOnlyChunk } from './chat-chunk-tap.js';
@@ -85,7 +85,7 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
       ...(options.timeouts.headers_ms !== undefined && { headersMs: options.timeouts.headers_ms }),
       ...(options.timeouts.body_ms !== undefined && { bodyMs: options.timeouts.body_ms }),
     },
-    secrets: options.api_key ? [options.api_key] : [],
+    secrets: [...(options.api_key ? [options.api_key] : []), ...credentialHeaderValues(options.headers)],
     modelsTtlMs: options.models_ttl_ms,
   };
 }

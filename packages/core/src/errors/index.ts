@@ -9,3 +9,4 @@ export {
 } from './gateway-error.js';
 export { redactSecrets, SecretRedactor, minSecretLength, minQuotedPartLength } from './redact-secrets.js';
 export { redactGatewayError, maxErrorMessageLength } from './redact-gateway-error.js';
+export { credentialHeaderValues } from './credential-header-values.js';

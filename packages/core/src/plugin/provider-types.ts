@@ -224,7 +224,7 @@ export interface ProviderAdapters {
   /** Maps an upstream error response to a GatewayError; required for HTTP adapters. */
   mapError?: (response: UpstreamErrorResponse) => GatewayError;
   timeouts?: Partial<UpstreamTimeouts>;
-  /** Values that must never reach a log line or an error body (API keys, tokens). */
+  /** Values that must never reach a log line or an error body (API keys, tokens, and credentialHeaderValues of extra headers). */
   secrets?: string[];
   /** How long a live model list stays fresh, in milliseconds. */
   modelsTtlMs?: number;
