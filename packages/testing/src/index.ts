@@ -38,6 +38,7 @@ export { startMockAzure, type AzureErrorCase, type MockAzure, type MockAzureOpti
 export { startMockCohere, type CohereErrorCase, type MockCohere, type MockCohereOptions } from './mock-cohere/start-mock-cohere.js';
 export { startMockMistral, type MockMistral, type MockMistralOptions, type MistralErrorCase } from './mock-mistral/start-mock-mistral.js';
 export { startMockBedrock, type BedrockErrorCase, type MockBedrock, type MockBedrockOptions } from './mock-bedrock/start-mock-bedrock.js';
+export { encodeEventFrame } from './mock-bedrock/encode-event-frame.js';
 export { testKeyStore, testUsageLedger, testBudgetStore, testResponseStore, type ResponseStoreSuiteOptions } from './store-conformance/index.js';
 export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from './services/find-postgres.js';
 export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './services/find-redis.js';

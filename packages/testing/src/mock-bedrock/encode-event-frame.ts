@@ -3,10 +3,15 @@ import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-/** One binary event-stream message with string headers and a JSON payload (prelude and message CRCs included). */
+/**
+ * One binary event-stream message with string headers and a JSON payload (prelude and
+ * message CRCs included). A Buffer payload is taken as the payload's bytes as they are
+ * (JSON text with escapes of its own, or bytes that are not JSON at all).
+ */
 export function encodeEventFrame(headers: Record<string, string>, payload: unknown): Buffer {
   const tagged = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, { type: 'string' as const, value }]));
-  return Buffer.from(codec.encode({ headers: tagged, body: fromUtf8(JSON.stringify(payload)) }));
+  const body = Buffer.isBuffer(payload) ? new Uint8Array(payload) : fromUtf8(JSON.stringify(payload));
+  return Buffer.from(codec.encode({ headers: tagged, body }));
 }
 
 /** A ConverseStream event frame: `:event-type`, `:content-type: application/json`, `:message-type: event`. */
