@@ -26,16 +26,39 @@ export interface CacheEntry {
 
 const resultKinds: ReadonlySet<unknown> = new Set<CachedResult['kind']>(['chat-response', 'chat-stream', 'embeddings']);
 
+/** The last instant a Date holds, in Unix milliseconds. */
+const maxTimeMs = 8.64e15;
+
+/**
+ * Whether `storedAt` is a time a Date holds, from 1970 on: a hit's `age` header and
+ * `max-age` are computed from it, and JSON can write ±1e400 (read as ±Infinity).
+ */
+function isStoredAt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= maxTimeMs;
+}
+
 /** Whether a value read back from a store is an entry this version understands (checked on every hit). */
 export function isCacheEntry(value: unknown): value is CacheEntry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Partial<CacheEntry>;
   return (
     entry.v === 1 &&
-    typeof entry.storedAt === 'number' &&
+    isStoredAt(entry.storedAt) &&
     typeof entry.servedBy?.provider === 'string' &&
     typeof entry.result === 'object' &&
     entry.result !== null &&
     resultKinds.has(entry.result.kind)
   );
+}
+
+/**
+ * The entry a value read back from a store holds: undefined for an entry of another
+ * version (a miss, as during an upgrade), and an error for one that claims this
+ * version but is not one (corrupt, or forged in a shared store), so the cache step
+ * answers without it and logs its throttled warning. The error names no value.
+ */
+export function readCacheEntry(value: unknown): CacheEntry | undefined {
+  if (isCacheEntry(value)) return value;
+  if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v !== 1) return undefined;
+  throw new Error('cache entry is unreadable (not an entry of this version, or its storedAt is not a time); it is skipped');
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { isCacheEntry, type CacheEntry } from './cache-entry.js';
+import { readCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
 import type { EntryShape } from './entry-shape.js';
 import { defaultParsedEntriesBounds, ParsedEntries, type ParsedEntriesBounds } from './parsed-entries.js';
@@ -49,7 +49,8 @@ export class MemoryCacheStore implements CacheStore {
     if (kept) return kept;
     const entry: unknown = JSON.parse(text);
     // A string's length is its UTF-8 byte length or less: close enough for the parsed bound.
-    return isCacheEntry(entry) ? this.parsed.keep(key, text, entry, text.length, shape) : undefined;
+    const read = readCacheEntry(entry);
+    return read ? this.parsed.keep(key, text, read, text.length, shape) : undefined;
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { FailSoftRedis } from '@switchyard/redis-connection';
 import type { Redis } from 'ioredis';
-import { isCacheEntry, type CacheEntry } from './cache-entry.js';
+import { readCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
 import type { EntryShape } from './entry-shape.js';
 import { cacheValueJson, encodeCacheValue } from './encode-cache-value.js';
@@ -67,9 +67,10 @@ export class RedisCacheStore implements CacheStore {
     const json = await cacheValueJson(value);
     if (json === undefined) return undefined;
     const entry: unknown = JSON.parse(json);
-    if (!isCacheEntry(entry)) return undefined;
+    const read = readCacheEntry(entry);
+    if (!read) return undefined;
     // The reply can be a slice of a larger socket read: a copy keeps only its own bytes alive.
-    return this.parsed.keep(key, Buffer.from(value), entry, json.length, shape);
+    return this.parsed.keep(key, Buffer.from(value), read, json.length, shape);
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
