@@ -57,3 +57,19 @@ describe('compileValidator', () => {
     expect(validate({ content: 5 })).toEqual({ ok: false, problems: [{ path: '/content', message: 'expected string or array' }] });
   });
 });
+
+describe("compileValidator with problems: 'first'", () => {
+  const list = { type: 'object', properties: { items: { type: 'array', items: { type: 'integer' } } } };
+
+  it('names the first problem only, however many items are at fault', () => {
+    const validate = compileValidator(list, { problems: 'first' });
+    expect(validate({ items: [1, 'a', 'b', 'c'] })).toEqual({ ok: false, problems: [{ path: '/items/1', message: 'expected integer' }] });
+    // The default names every one.
+    expect(compileValidator(list)({ items: [1, 'a', 'b', 'c'] })).toMatchObject({ ok: false, problems: { length: 3 } });
+  });
+
+  it('still names the anyOf branch types at a value of neither type', () => {
+    const validate = compileValidator({ type: 'object', properties: { stop: { anyOf: [{ type: 'string' }, { type: 'null' }] } } }, { problems: 'first' });
+    expect(validate({ stop: 5 })).toEqual({ ok: false, problems: [{ path: '/stop', message: 'expected string or null' }] });
+  });
+});

@@ -20,15 +20,31 @@ export type JsonSchema = Record<string, unknown>;
 // not match (each message's other roles) still makes an error object, and with
 // `allErrors` and `verbose` that made validating a valid body ~10x slower.
 const checking = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false, verbose: false });
-// The explaining one runs only on a value the checking one refused: every problem, and
-// `verbose` keeps each error's schema, so an unknown key can be told the names it may have meant.
-const explaining = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, verbose: true });
+// The explaining ones run only on a value the checking one refused, and `verbose` keeps
+// each error's schema, so an unknown key can be told the names it may have meant. One says
+// every problem (a config, fixed in one go); the other stops at the first, as the checking
+// one does: every problem of a client's body of a million items with one at fault made
+// millions of error objects, and held the event loop for tens of seconds.
+const explainingEvery = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, verbose: true });
+const explainingFirst = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false, verbose: true });
+
+/** How {@link compileValidator} explains a refused value. */
+export interface CompileValidatorOptions {
+  /**
+   * `'every'` (the default) names every problem; `'first'` names the first one (and
+   * the types of any `anyOf` branches at it), at a cost bounded by the value's size
+   * up to that problem: for what untrusted clients send.
+   */
+  problems?: 'every' | 'first';
+}
 
 /**
  * Compiles a schema once and returns a function that checks a value, fills in its
- * defaults and explains every problem in words a user can act on.
+ * defaults and explains its problems (every one, or the first: `options.problems`) in
+ * words a user can act on.
  */
-export function compileValidator<T>(schema: JsonSchema): Validator<T> {
+export function compileValidator<T>(schema: JsonSchema, options: CompileValidatorOptions = {}): Validator<T> {
+  const explaining = options.problems === 'first' ? explainingFirst : explainingEvery;
   const check: ValidateFunction = checking.compile(schema);
   // Compiled on the first refusal, not at start: most processes never refuse a value of
   // most schemas, and an all-errors verbose validator of a request schema is ~100 KB of

@@ -1,5 +1,6 @@
 export {
   compileValidator,
+  type CompileValidatorOptions,
   pointerToParam,
   type JsonSchema,
   type ValidationProblem,

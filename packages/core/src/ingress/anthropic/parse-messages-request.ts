@@ -32,7 +32,7 @@ let validator: Validator<AnthropicMessagesRequestBody> | undefined;
 
 /** Compiles the request schema; called at start so the first request pays nothing. */
 export function prepareMessagesValidator(): void {
-  validator ??= compileValidator<AnthropicMessagesRequestBody>(messagesRequestSchema);
+  validator ??= compileValidator<AnthropicMessagesRequestBody>(messagesRequestSchema, { problems: 'first' });
 }
 
 /**

@@ -10,7 +10,7 @@ import type { OpenAIEmbeddingsRequestBody, OpenAIEmbeddingsResponse } from './op
 let validator: Validator<OpenAIEmbeddingsRequestBody> | undefined;
 
 export function prepareEmbeddingsValidator(): void {
-  validator ??= compileValidator<OpenAIEmbeddingsRequestBody>(embeddingsRequestSchema);
+  validator ??= compileValidator<OpenAIEmbeddingsRequestBody>(embeddingsRequestSchema, { problems: 'first' });
 }
 
 export interface ParsedEmbeddingsRequest {

@@ -26,7 +26,7 @@ let validator: Validator<OpenAIChatRequestBody> | undefined;
 
 /** Compiles the request schema; called at start so the first request pays nothing. */
 export function prepareChatCompletionsValidator(): void {
-  validator ??= compileValidator<OpenAIChatRequestBody>(chatCompletionsRequestSchema);
+  validator ??= compileValidator<OpenAIChatRequestBody>(chatCompletionsRequestSchema, { problems: 'first' });
 }
 
 export interface ParsedChatCompletionsRequest {

@@ -50,7 +50,7 @@ let validator: Validator<ResponsesCreateBody> | undefined;
 
 /** Compiles the request schema; called at start so the first request pays nothing. */
 export function prepareResponsesValidator(): void {
-  validator ??= compileValidator<ResponsesCreateBody>(responsesRequestSchema);
+  validator ??= compileValidator<ResponsesCreateBody>(responsesRequestSchema, { problems: 'first' });
 }
 
 /** Fields that ask for something only OpenAI's own servers can do. */
