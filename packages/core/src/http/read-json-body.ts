@@ -11,7 +11,8 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
  * Reads a request body as JSON into `req.body`, refusing it past `limitBytes`.
  * Leaner than express.json(): any content type is read as JSON (clients that forget
  * the header still get a clear answer), bodies are UTF-8 (a declared charset that is
- * not is refused with 415, as express.json() refuses it), and errors come out as
+ * not is refused with 415, as express.json() refuses it; a leading byte order mark is
+ * ignored, as there), and errors come out as
  * GatewayErrors straight away. A body nested deeper than `maxDepth`, or holding a
  * number JSON cannot carry (`1e309` reads as Infinity), is refused with a 400
  * before any step sees it.
@@ -61,8 +62,13 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
   };
 }
 
+const byteOrderMark = 0xfeff;
+
 /** The body text parsed into `req.body` with the gateway's bounds; the error to pass on, if any. */
-function parseInto(req: Request, text: string, maxDepth: number): GatewayError | undefined {
+function parseInto(req: Request, rawText: string, maxDepth: number): GatewayError | undefined {
+  // A UTF-8 byte order mark first (Windows tools write one) is not JSON's, and is ignored
+  // as express.json() and RFC 8259 ignore it.
+  const text = rawText.charCodeAt(0) === byteOrderMark ? rawText.slice(1) : rawText;
   // Before parsing: a deep body is expensive to parse at all.
   const scan = scanJsonText(text, maxDepth);
   if (scan === 'too-deep') {
