@@ -73,3 +73,22 @@ describe("compileValidator with problems: 'first'", () => {
     expect(validate({ stop: 5 })).toEqual({ ok: false, problems: [{ path: '/stop', message: 'expected string or null' }] });
   });
 });
+
+describe('compileValidator names the problem of the anyOf branch of the value’s own type', () => {
+  const stop = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 4 }, { type: 'null' }] };
+  const choice = { anyOf: [{ enum: ['auto', 'none'] }, { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z]+$' } } }] };
+  const schema = { type: 'object', properties: { stop, choice } };
+
+  it.each([['every'], ['first']] as const)('problems: %s', (problems) => {
+    const validate = compileValidator(schema, { problems });
+    // An array of five: the array branch's limit is what is wrong, not "expected string or null".
+    expect(validate({ stop: ['a', 'b', 'c', 'd', 'e'] })).toEqual({ ok: false, problems: [{ path: '/stop', message: 'must NOT have more than 4 items' }] });
+    expect(validate({ stop: [] })).toEqual({ ok: false, problems: [{ path: '/stop', message: 'expected at least 1 item(s)' }] });
+    // An object whose name is at fault: not "expected one of auto, none".
+    expect(validate({ choice: { name: 'A B' } })).toEqual({ ok: false, problems: [{ path: '/choice/name', message: 'must match pattern "^[a-z]+$"' }] });
+    // Values of no branch's type or value still hear what the branches take.
+    expect(validate({ stop: 5 })).toEqual({ ok: false, problems: [{ path: '/stop', message: 'expected string, array or null' }] });
+    const sometimes = validate({ choice: 'sometimes' });
+    expect(sometimes.ok || sometimes.problems[0]).toEqual({ path: '/choice', message: 'expected one of "auto", "none"' });
+  });
+});

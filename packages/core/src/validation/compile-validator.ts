@@ -64,7 +64,9 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
   const seen = new Set<string>();
   // `anyOf` branches each report the type they wanted; say it once: "expected string or array".
   const typesByPath = new Map<string, string[]>();
+  const wholeValueProblems = new Set<ValidationProblem>();
   const typeProblems = new Set<ValidationProblem>();
+  const typedPaths = new Set<string>();
   for (const error of errors) {
     if (error.keyword !== 'type') continue;
     const types = typesByPath.get(error.instancePath) ?? [];
@@ -78,30 +80,48 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
       typesByPath.delete(error.instancePath);
       const problem = { path: error.instancePath, message: `expected ${joinAlternatives([...new Set(types)])}` };
       typeProblems.add(problem);
+      wholeValueProblems.add(problem);
       problems.push(problem);
       continue;
     }
     // `if/then` and `anyOf` wrappers repeat what their branches already said.
     if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
+    if (typeSpecificKeywords.has(error.keyword)) typedPaths.add(error.instancePath);
     const problem = describeError(error);
     const key = `${problem.path}\0${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (error.keyword === 'enum' || error.keyword === 'const') wholeValueProblems.add(problem);
     problems.push(problem);
   }
   if (problems.length === 0 && errors[0]) problems.push(describeError(errors[0]));
-  return withoutTypesOfTakenBranches(problems, typeProblems);
+  return withoutProblemsOfBranchesNotTaken(problems, wholeValueProblems, typeProblems, typedPaths);
 }
 
+/** Keywords ajv checks only on a value of one type: one failing says the value has that type. */
+const typeSpecificKeywords: ReadonlySet<string> = new Set([
+  'minItems', 'maxItems', 'uniqueItems', 'contains', 'minContains', 'maxContains',
+  'minLength', 'maxLength', 'pattern', 'format',
+  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+  'required', 'minProperties', 'maxProperties', 'propertyNames', 'additionalProperties', 'dependentRequired',
+]);
+
 /**
- * An `anyOf` whose branch of the value's own type failed deeper (a message's `content`
- * list with a block at fault) also reports the types of the other branches at the
- * value ("expected string"): that is not what is wrong, the deeper problem is, and the
- * first problem is the one a 400 names. A type problem with another problem under its
- * path is left out.
+ * An `anyOf` whose branch of the value's own type failed also reports what the other
+ * branches wanted of the value as a whole ("expected string or null", "expected one of
+ * 'auto', 'none'"): that is not what is wrong, the taken branch's problem is, and the
+ * first problem is the one a 400 names. Left out: a type, enum or const problem with
+ * another problem under its path (a `content` list with a block at fault, a tool choice
+ * object with a bad name), and a type problem beside one only a value of some type can
+ * have (a `stop` list of five: "must NOT have more than 4 items").
  */
-function withoutTypesOfTakenBranches(problems: ValidationProblem[], typeProblems: ReadonlySet<ValidationProblem>): ValidationProblem[] {
-  if (typeProblems.size === 0) return problems;
+function withoutProblemsOfBranchesNotTaken(
+  problems: ValidationProblem[],
+  wholeValueProblems: ReadonlySet<ValidationProblem>,
+  typeProblems: ReadonlySet<ValidationProblem>,
+  typedPaths: ReadonlySet<string>,
+): ValidationProblem[] {
+  if (wholeValueProblems.size === 0) return problems;
   // Every path that has a problem beneath it, in one pass (a body may hold thousands of problems).
   const above = new Set<string>();
   for (const { path } of problems) {
@@ -112,7 +132,9 @@ function withoutTypesOfTakenBranches(problems: ValidationProblem[], typeProblems
       if (cut === 0) break;
     }
   }
-  return problems.filter((problem) => !(typeProblems.has(problem) && above.has(problem.path)));
+  return problems.filter(
+    (problem) => !(wholeValueProblems.has(problem) && (above.has(problem.path) || (typeProblems.has(problem) && typedPaths.has(problem.path)))),
+  );
 }
 
 function describeError(error: ErrorObject): ValidationProblem {
