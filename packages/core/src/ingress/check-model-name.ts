@@ -6,12 +6,17 @@ import { GatewayError } from '../errors/gateway-error.js';
 const modelNamePattern = /^[\x21-\x7e]+$/;
 
 /**
- * Refuses a model name a client sent that is too long or has characters outside
- * visible ASCII. The name is never echoed back: it may be megabytes of anything.
+ * Refuses a model name a client sent that is not a string, is too long or has
+ * characters outside visible ASCII. The name is never echoed back: it may be
+ * megabytes of anything. Not a string: an ingress plugin's dialect may hand on what
+ * it read unchecked (a repeated `?model=` is a list, a missing one undefined).
  *
  * @throws {GatewayError} `invalid_request` (400), `param: 'model'`.
  */
-export function checkModelName(name: string, maxLength: number): void {
+export function checkModelName(name: unknown, maxLength: number): asserts name is string {
+  if (typeof name !== 'string') {
+    throw new GatewayError('invalid_request', "Invalid value for 'model': expected a model name ('provider/model' or an alias).", { param: 'model' });
+  }
   if (name.length > maxLength) {
     throw new GatewayError('invalid_request', `Invalid value for 'model': longer than ${maxLength} characters (limits.max_model_name_length).`, {
       param: 'model',
