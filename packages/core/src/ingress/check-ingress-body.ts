@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import { pointerToParam, type Validator } from '../validation/compile-validator.js';
+import type { Validator } from '../validation/compile-validator.js';
+import { shownParam } from '../validation/shown-param.js';
 import { checkModelName } from './check-model-name.js';
 import type { IngressLimits } from './ingress-limits.js';
 
@@ -21,9 +22,12 @@ export function checkIngressBody<T extends { model: string }>(body: unknown, val
   return result.value;
 }
 
-/** A 400 naming the field a JSON pointer points at (`/messages/0/role` → `messages[0].role`). */
+/**
+ * A 400 naming the field a JSON pointer points at (`/messages/0/role` →
+ * `messages[0].role`), at most 200 characters of it (see shownParam).
+ */
 export function invalidRequest(pointer: string, message: string): GatewayError {
-  const param = pointerToParam(pointer);
+  const param = shownParam(pointer);
   return new GatewayError(
     'invalid_request',
     param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`,

@@ -1,14 +1,11 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import { pointerToParam } from './compile-validator.js';
+import { shownParam } from './shown-param.js';
 
 /** What {@link checkJsonValue} bounds. */
 export interface JsonValueLimits {
   /** Deepest nesting of objects and arrays; the top-level object is depth 1. */
   maxDepth: number;
 }
-
-/** A `param` longer than this is cut: it is built from the client's own keys. */
-const maxParamLength = 200;
 
 interface Frame {
   value: object;
@@ -52,8 +49,7 @@ function notFinite(frame: Frame | undefined, key: string): GatewayError {
   const segments = [key];
   for (let at = frame; at?.parent; at = at.parent) segments.push(at.key);
   const pointer = frame ? `/${segments.reverse().map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` : '';
-  let param = pointerToParam(pointer);
-  if (param.length > maxParamLength) param = `${param.slice(0, maxParamLength)}…`;
+  const param = shownParam(pointer);
   return new GatewayError(
     'invalid_request',
     `Invalid value for '${param || 'body'}': expected a finite number (a JSON number this large reads as infinity).`,

@@ -67,7 +67,7 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
     wire.tools.forEach((tool, index) => {
       if (tool.type !== undefined && tool.type !== 'custom') {
         // Runs at Anthropic: sent as written on the same-dialect fast path, refused by any translated attempt.
-        translationRefusal ??= invalidRequest(`/tools/${index}/type`, `the server tool '${tool.type}' runs only at Anthropic and cannot be translated to other providers`);
+        translationRefusal ??= invalidRequest(`/tools/${index}/type`, `the server tool '${String(tool.type).slice(0, 64)}' runs only at Anthropic and cannot be translated to other providers`);
         return;
       }
       if (!tool.input_schema) throw invalidRequest(`/tools/${index}`, "must have required property 'input_schema'");

@@ -1,7 +1,7 @@
 import { embeddingVectors } from '../../canonical/embedding-vectors.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js';
-import { GatewayError } from '../../errors/gateway-error.js';
-import { compileValidator, pointerToParam, type Validator } from '../../validation/compile-validator.js';
+import { compileValidator, type Validator } from '../../validation/compile-validator.js';
+import { invalidRequest } from '../check-ingress-body.js';
 import { checkModelName } from '../check-model-name.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { embeddingsRequestSchema } from './chat-completions-request-schema.js';
@@ -22,13 +22,7 @@ export interface ParsedEmbeddingsRequest {
 export function parseEmbeddingsRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedEmbeddingsRequest {
   prepareEmbeddingsValidator();
   const result = validator!(body);
-  if (!result.ok) {
-    const problem = result.problems[0]!;
-    const param = pointerToParam(problem.path);
-    throw new GatewayError('invalid_request', `Invalid value for '${param || 'body'}': ${problem.message}.`, {
-      param: param || null,
-    });
-  }
+  if (!result.ok) throw invalidRequest(result.problems[0]!.path, result.problems[0]!.message);
   const wire = result.value;
   checkModelName(wire.model, limits.maxModelNameLength);
   const input = normalizeInput(wire.input);
