@@ -11,6 +11,7 @@ import type {
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
 import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
+import { checkProviderOptions } from '../check-provider-options.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { chatCompletionsRequestSchema } from './chat-completions-request-schema.js';
 import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage } from './openai-wire-types.js';
@@ -42,6 +43,7 @@ export interface ParsedChatCompletionsRequest {
 export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedChatCompletionsRequest {
   prepareChatCompletionsValidator();
   const wire = checkIngressBody(body, validator!, limits);
+  checkProviderOptions(wire.provider_options);
 
   const request: ChatRequest = {
     model: wire.model,

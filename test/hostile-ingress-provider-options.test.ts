@@ -1,0 +1,71 @@
+import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+// `provider_options` is the client's escape hatch for a provider's own fields, merged
+// into the upstream body. `stream` in it turned a request the gateway reads as JSON
+// into an upstream stream: 502 upstream_invalid_response, an upstream failure caused
+// by the client (counted against the deployment like any other). The gateway decides
+// streaming from the top-level `stream`; one inside provider_options is refused.
+
+let openai: MockOpenAI;
+let anthropic: MockAnthropic;
+let fast: TestGateway;
+let translated: TestGateway;
+
+beforeAll(async () => {
+  openai = await startMockOpenAI();
+  anthropic = await startMockAnthropic();
+  const providers = { openai: { api_key: 'sk-test-0123456789', base_url: openai.url }, anthropic: { api_key: 'sk-ant-test-0123456789', base_url: anthropic.url } };
+  fast = await startTestGateway({ providers });
+  translated = await startTestGateway({ providers, server: { fast_path: false } });
+});
+afterAll(async () => {
+  await fast.close();
+  await translated.close();
+  await openai.close();
+  await anthropic.close();
+});
+
+async function post(gateway: TestGateway, route: string, body: Record<string, unknown>) {
+  const response = await fetch(gateway.origin + route, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as { error: { code: string; param: string | null } } };
+}
+
+const messages = [{ role: 'user', content: 'hi' }];
+
+describe('stream inside provider_options', () => {
+  it.each([
+    ['fast path', () => fast, 'openai/gpt-4o-mini', 'openai'],
+    ['translated', () => translated, 'openai/gpt-4o-mini', 'openai'],
+    ['translated to Anthropic', () => fast, 'anthropic/claude-sonnet-4-5', 'anthropic'],
+  ] as const)('chat, %s: 400 naming it, nothing sent upstream', async (_label, gateway, model, namespace) => {
+    openai.reset();
+    anthropic.reset();
+    for (const stream of [true, false]) {
+      const answer = await post(gateway(), '/v1/chat/completions', { model, messages, provider_options: { [namespace]: { stream } } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: 'invalid_request', param: `provider_options.${namespace}.stream` });
+    }
+    expect(openai.requests.length + anthropic.requests.length).toBe(0);
+  });
+
+  it('responses, fast path: 400 naming it, nothing sent upstream', async () => {
+    openai.reset();
+    const answer = await post(fast, '/v1/responses', { model: 'openai/gpt-4o-mini', input: 'hi', provider_options: { openai: { stream: true } } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid_request', param: 'provider_options.openai.stream' });
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('other provider options still reach the upstream', async () => {
+    openai.reset();
+    const answer = await post(fast, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', messages, provider_options: { openai: { service_tier: 'flex' } } });
+    expect(answer.status).toBe(200);
+    expect((openai.requests[0]!.body as Record<string, unknown>)['service_tier']).toBe('flex');
+  });
+});
