@@ -7,6 +7,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 // into an upstream stream: 502 upstream_invalid_response, an upstream failure caused
 // by the client (counted against the deployment like any other). The gateway decides
 // streaming from the top-level `stream`; one inside provider_options is refused.
+// So is `n`: the top-level one is 1 at most (budgets hold for one choice), and one in
+// the options had the upstream write (and bill) that many.
 
 let openai: MockOpenAI;
 let anthropic: MockAnthropic;
@@ -59,6 +61,18 @@ describe('stream inside provider_options', () => {
     const answer = await post(fast, '/v1/responses', { model: 'openai/gpt-4o-mini', input: 'hi', provider_options: { openai: { stream: true } } });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ code: 'invalid_request', param: 'provider_options.openai.stream' });
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('n (choices): 400 naming it on both paths, nothing sent upstream; the top-level n is 1 at most', async () => {
+    openai.reset();
+    for (const gateway of [fast, translated]) {
+      for (const stream of [false, true]) {
+        const answer = await post(gateway, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', messages, stream, provider_options: { openai: { n: 3 } } });
+        expect(answer.status).toBe(400);
+        expect(answer.body.error).toMatchObject({ code: 'invalid_request', param: 'provider_options.openai.n' });
+      }
+    }
     expect(openai.requests).toHaveLength(0);
   });
 
