@@ -8,7 +8,10 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 // by the client (counted against the deployment like any other). The gateway decides
 // streaming from the top-level `stream`; one inside provider_options is refused.
 // So is `n`: the top-level one is 1 at most (budgets hold for one choice), and one in
-// the options had the upstream write (and bill) that many.
+// the options had the upstream write (and bill) that many. On the Responses API, so are
+// the fields the gateway keeps (previous_response_id: its own store, per key) or refuses
+// at the top level (conversation, prompt, background): in the options they reached
+// OpenAI, which resolved them against whatever the gateway's org key holds there.
 
 let openai: MockOpenAI;
 let anthropic: MockAnthropic;
@@ -73,6 +76,19 @@ describe('stream inside provider_options', () => {
         expect(answer.body.error).toMatchObject({ code: 'invalid_request', param: 'provider_options.openai.n' });
       }
     }
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['previous_response_id', 'resp_abc'],
+    ['conversation', 'conv_1'],
+    ['prompt', { id: 'pmpt_1' }],
+    ['background', true],
+  ])('responses: %s, which the gateway keeps or refuses at the top level → 400 naming it, nothing sent upstream', async (field, value) => {
+    openai.reset();
+    const answer = await post(fast, '/v1/responses', { model: 'openai/gpt-4o-mini', input: 'hi', provider_options: { openai: { [field]: value } } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid_request', param: `provider_options.openai.${field}` });
     expect(openai.requests).toHaveLength(0);
   });
 

@@ -12,19 +12,32 @@ const governedFields: Record<string, string> = {
 };
 
 /**
- * Refuses a field the gateway governs (`stream`, `n`) inside a client's
- * `provider_options` (`{ openai: { stream: true } }`), before any upstream call.
+ * Fields of a Responses body the gateway keeps or refuses at the top level: in the
+ * options the fast path unfolds they reached OpenAI, which resolved them against
+ * whatever the gateway's own org key holds there, whoever the caller.
+ */
+export const responsesGovernedFields: Record<string, string> = {
+  previous_response_id: "set 'previous_response_id' at the top level: the gateway continues its own stored responses",
+  conversation: 'conversations are kept by OpenAI; use previous_response_id',
+  prompt: 'prompt templates are kept by OpenAI',
+  background: 'background responses are not supported by this gateway',
+};
+
+/**
+ * Refuses a field the gateway governs (`stream`, `n`, and a dialect's own `extra`
+ * ones) inside a client's `provider_options` (`{ openai: { stream: true } }`),
+ * before any upstream call.
  *
  * @throws {GatewayError} `invalid_request` (400), `param: 'provider_options.<name>.<field>'`.
  */
-export function checkProviderOptions(providerOptions: unknown): void {
+export function checkProviderOptions(providerOptions: unknown, extra: Readonly<Record<string, string>> = {}): void {
   if (typeof providerOptions !== 'object' || providerOptions === null) return;
   for (const [name, options] of Object.entries(providerOptions)) {
     if (typeof options !== 'object' || options === null) continue;
-    for (const field of Object.keys(governedFields)) {
+    for (const [field, reason] of [...Object.entries(governedFields), ...Object.entries(extra)]) {
       if (!Object.hasOwn(options, field)) continue;
       const pointer = `/provider_options/${name.replace(/~/g, '~0').replace(/\//g, '~1')}/${field}`;
-      throw invalidRequest(pointer, governedFields[field]!);
+      throw invalidRequest(pointer, reason);
     }
   }
 }

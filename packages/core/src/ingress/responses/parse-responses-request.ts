@@ -2,7 +2,7 @@ import type { ChatRequest, ToolChoice } from '../../canonical/chat-request.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
-import { checkProviderOptions } from '../check-provider-options.js';
+import { checkProviderOptions, responsesGovernedFields } from '../check-provider-options.js';
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { responsesItemId } from './responses-item-id.js';
@@ -73,7 +73,7 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   }
   const wire = checkIngressBody(body, validator!, limits);
   // Unread here, but the fast path unfolds it into the upstream body.
-  checkProviderOptions(wire['provider_options']);
+  checkProviderOptions(wire['provider_options'], responsesGovernedFields);
   for (const [field, reason] of Object.entries(openAIOnlyFields)) {
     if (wire[field] !== undefined && wire[field] !== null) throw invalidRequest(`/${field}`, `not supported by this gateway: ${reason}`);
   }
