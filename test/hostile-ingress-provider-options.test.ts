@@ -79,6 +79,17 @@ describe('stream inside provider_options', () => {
     expect(openai.requests).toHaveLength(0);
   });
 
+  it.each([['max_tokens'], ['max_completion_tokens'], ['max_output_tokens']])('%s (the output limit budgets hold for): 400 naming it on chat and Responses, nothing sent upstream', async (field) => {
+    openai.reset();
+    // A small limit at the top level, a large one in the options: the upstream got the large one.
+    const chat = await post(fast, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', messages, max_tokens: 5, provider_options: { openai: { [field]: 50_000 } } });
+    expect(chat.status).toBe(400);
+    expect(chat.body.error).toMatchObject({ code: 'invalid_request', param: `provider_options.openai.${field}` });
+    const responses = await post(fast, '/v1/responses', { model: 'openai/gpt-4o-mini', input: 'hi', max_output_tokens: 16, provider_options: { openai: { [field]: 50_000 } } });
+    expect(responses.status).toBe(400);
+    expect(openai.requests).toHaveLength(0);
+  });
+
   it.each([
     ['previous_response_id', 'resp_abc'],
     ['conversation', 'conv_1'],

@@ -9,6 +9,10 @@ const governedFields: Record<string, string> = {
   stream: "set 'stream' at the top level of the body, where the gateway reads it",
   // The top-level `n` is 1 at most: budgets hold for one choice, and one choice is answered.
   n: "the gateway answers one choice; 'n' is set at the top level, where it is 1 at most",
+  // Budgets hold for the top-level limit; a larger one in the options went out instead of (or beside) it.
+  max_tokens: 'the output limit is set at the top level, where budgets read it',
+  max_completion_tokens: 'the output limit is set at the top level, where budgets read it',
+  max_output_tokens: 'the output limit is set at the top level, where budgets read it',
 };
 
 /**
@@ -24,7 +28,7 @@ export const responsesGovernedFields: Record<string, string> = {
 };
 
 /**
- * Refuses a field the gateway governs (`stream`, `n`, and a dialect's own `extra`
+ * Refuses a field the gateway governs (`stream`, `n`, the output limit, and a dialect's own `extra`
  * ones) inside a client's `provider_options` (`{ openai: { stream: true } }`),
  * before any upstream call.
  *
