@@ -103,6 +103,20 @@ describe('stream inside provider_options', () => {
     expect(openai.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['gemini', { generationConfig: { candidateCount: 8 } }, 'provider_options.gemini.generationConfig.candidateCount'],
+    ['gemini', { generationConfig: { temperature: 0.1, maxOutputTokens: 50_000 } }, 'provider_options.gemini.generationConfig.maxOutputTokens'],
+    ['bedrock', { inferenceConfig: { maxTokens: 50_000 } }, 'provider_options.bedrock.inferenceConfig.maxTokens'],
+  ] as const)('%s\'s own nesting of the choice count or the output limit (%j): 400 naming it, as at the top of the options', async (namespace, options, param) => {
+    openai.reset();
+    // Laid under the body, these went upstream whenever the client left the top-level field out:
+    // eight Gemini candidates written and billed against a hold for one.
+    const answer = await post(fast, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', messages, provider_options: { [namespace]: options } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid_request', param });
+    expect(openai.requests).toHaveLength(0);
+  });
+
   it('other provider options still reach the upstream', async () => {
     openai.reset();
     const answer = await post(fast, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', messages, provider_options: { openai: { service_tier: 'flex' } } });

@@ -16,6 +16,20 @@ const governedFields: Record<string, string> = {
 };
 
 /**
+ * The same two governed things as a provider nests them in its own body: Gemini's
+ * `generationConfig`, Bedrock Converse's `inferenceConfig`. The adapters lay the
+ * options under the body, so these went upstream whenever the client left the
+ * top-level field out (eight Gemini candidates written and billed against a hold for one).
+ */
+const governedNestedFields: Record<string, Record<string, string>> = {
+  generationConfig: {
+    candidateCount: governedFields['n']!,
+    maxOutputTokens: governedFields['max_tokens']!,
+  },
+  inferenceConfig: { maxTokens: governedFields['max_tokens']! },
+};
+
+/**
  * Fields of a Responses body the gateway keeps or refuses at the top level: in the
  * options the fast path unfolds they reached OpenAI, which resolved them against
  * whatever the gateway's own org key holds there, whoever the caller.
@@ -29,7 +43,8 @@ export const responsesGovernedFields: Record<string, string> = {
 
 /**
  * Refuses a field the gateway governs (`stream`, `n`, the output limit, and a dialect's own `extra`
- * ones) inside a client's `provider_options` (`{ openai: { stream: true } }`),
+ * ones) inside a client's `provider_options` (`{ openai: { stream: true } }`, or nested as
+ * a provider writes it: `{ gemini: { generationConfig: { candidateCount: 8 } } }`),
  * before any upstream call.
  *
  * @throws {GatewayError} `invalid_request` (400), `param: 'provider_options.<name>.<field>'`.
@@ -38,10 +53,17 @@ export function checkProviderOptions(providerOptions: unknown, extra: Readonly<R
   if (typeof providerOptions !== 'object' || providerOptions === null) return;
   for (const [name, options] of Object.entries(providerOptions)) {
     if (typeof options !== 'object' || options === null) continue;
-    for (const [field, reason] of [...Object.entries(governedFields), ...Object.entries(extra)]) {
-      if (!Object.hasOwn(options, field)) continue;
-      const pointer = `/provider_options/${name.replace(/~/g, '~0').replace(/\//g, '~1')}/${field}`;
-      throw invalidRequest(pointer, reason);
+    const pointer = `/provider_options/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    refuseGoverned(options, { ...governedFields, ...extra }, pointer);
+    for (const [group, fields] of Object.entries(governedNestedFields)) {
+      const nested: unknown = Object.hasOwn(options, group) ? (options as Record<string, unknown>)[group] : undefined;
+      if (typeof nested === 'object' && nested !== null) refuseGoverned(nested, fields, `${pointer}/${group}`);
     }
+  }
+}
+
+function refuseGoverned(options: object, fields: Readonly<Record<string, string>>, pointer: string): void {
+  for (const [field, reason] of Object.entries(fields)) {
+    if (Object.hasOwn(options, field)) throw invalidRequest(`${pointer}/${field}`, reason);
   }
 }
