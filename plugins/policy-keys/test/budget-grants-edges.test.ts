@@ -195,8 +195,10 @@ describe('budget grants when the store fails mid-way', () => {
 
   it('a payment the SQLite worker timed out on still runs, late: it is not paid a second time when the grant ends', async () => {
     const file = tempFile();
-    // The worker waits up to 5 s for the lock; its caller is told "unavailable" after 100 ms.
-    const budgets = await openBudgets(file, { thread: 'worker', busyTimeoutMs: 5_000, callTimeoutMs: 100 });
+    // The worker waits up to 30 s for the lock; its caller is told "unavailable" after 1 s. Not
+    // less: every call has that bound, the reservation before the lock too, and on a loaded
+    // machine a reservation took over 100 ms (the test failed once so).
+    const budgets = await openBudgets(file, { thread: 'worker', busyTimeoutMs: 30_000, callTimeoutMs: 1_000 });
     const grants = new BudgetGrants(budgets, lease, { requests: 32, idleMs: 600_000, payWithinMs: 0 }, logger);
     const key: BudgetAccount = { owner: 'key:late-payment', windowStart: window1, limitUsd: 10 };
     const hold = await held(grants, [key], 0.01);
@@ -403,7 +405,8 @@ describe.skipIf(!target.available)('budget grants on PostgreSQL when the store f
     const url = target.available ? target.url : '';
     admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    const storage = await postgres({ url, schema, statement_timeout_ms: 200 }).open({ dataDir: '/nonexistent', logger });
+    // 1 s, not less: the reservations before the lock run under it too, and must not time out on a loaded machine.
+    const storage = await postgres({ url, schema, statement_timeout_ms: 1_000 }).open({ dataDir: '/nonexistent', logger });
     opened.push(storage);
     await storage.budgets.migrate();
     const budgets = storage.budgets;
