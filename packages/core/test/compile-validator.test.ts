@@ -46,6 +46,12 @@ describe('compileValidator', () => {
     expect(third).toEqual(first);
   });
 
+  it('names a refused key of a map at the key itself, once, with what its name must be', () => {
+    const validate = compileValidator({ type: 'object', propertyNames: { pattern: '^[a-z]+$' }, additionalProperties: { type: 'object' } });
+    expect(validate({ good: {}, 'bad name!': {} })).toEqual({ ok: false, problems: [{ path: '/bad name!', message: 'is not a valid name: must match pattern "^[a-z]+$"' }] });
+    expect(validate({ 'a/b': {} })).toEqual({ ok: false, problems: [{ path: '/a~1b', message: 'is not a valid name: must match pattern "^[a-z]+$"' }] });
+  });
+
   it('names the problem inside the anyOf branch the value took, not the types of the branches it did not', () => {
     const validate = compileValidator({
       type: 'object',

@@ -110,8 +110,12 @@ describe('loadConfig', () => {
   it('refuses a model alias no client could ask for (the ingress takes visible ASCII without spaces), which /v1/models listed', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': ['models:', '  "bad\\nname": mock/echo', '  "two words": mock/echo', '  fine: mock/echo'].join('\n') });
     const error = await configError(loadConfig({ cwd, env: {} }));
-    expect(error.problems.map((problem) => problem.path)).toEqual(['/models', '/models']);
-    expect(error.formatLines()[0]).toBe('switchyard.config.yaml:2 models: must match pattern "^[\\x21-\\x7e]{1,1024}$"');
+    // Each named at its own key and line (the CLI writes the newline out as \\n when it prints the line).
+    expect(error.problems.map((problem) => problem.path)).toEqual(['/models/bad\nname', '/models/two words']);
+    expect(error.formatLines()).toEqual([
+      'switchyard.config.yaml:2 models.bad\nname: is not a valid name: must match pattern "^[\\x21-\\x7e]{1,1024}$"',
+      'switchyard.config.yaml:3 models.two words: is not a valid name: must match pattern "^[\\x21-\\x7e]{1,1024}$"',
+    ]);
   });
 
   it('dashboard.session_max_lifetime_ms defaults to 7 days and is bounded to 1 minute … 24 days', async () => {

@@ -84,8 +84,8 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
       problems.push(problem);
       continue;
     }
-    // `if/then` and `anyOf` wrappers repeat what their branches already said.
-    if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
+    // `if/then`, `anyOf` and `propertyNames` wrappers repeat what their branches (or the name's own check) already said.
+    if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'propertyNames') continue;
     if (typeSpecificKeywords.has(error.keyword)) typedPaths.add(error.instancePath);
     const problem = describeError(error);
     const key = `${problem.path}\0${problem.message}`;
@@ -138,6 +138,10 @@ function withoutProblemsOfBranchesNotTaken(
 }
 
 function describeError(error: ErrorObject): ValidationProblem {
+  // A key refused by `propertyNames` (a provider, model or price name): said at the key, not at its map.
+  if (error.propertyName !== undefined) {
+    return { path: `${error.instancePath}/${escapePointer(error.propertyName)}`, message: `is not a valid name: ${error.message ?? 'is invalid'}` };
+  }
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
