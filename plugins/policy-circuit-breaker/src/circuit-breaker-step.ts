@@ -1,4 +1,4 @@
-import { definePlugin, getContext, type GatewayConfig, type GatewayRuntime } from '@switchyard/core';
+import { configuredDeployments, definePlugin, getContext, type GatewayRuntime } from '@switchyard/core';
 import { circuitBreakerOptionsSchema, sharedRedisSettings, type CircuitBreakerOptions } from './circuit-breaker-options.js';
 import { DeploymentBreakers, type BreakerState } from './deployment-breakers.js';
 import { RedisSharedBreakerState } from './redis-shared-breaker-state.js';
@@ -60,25 +60,4 @@ function registerBreakerGauge(runtime: GatewayRuntime, breakers: DeploymentBreak
       for (const state of breakerStates) this.set({ deployment: '(other)', state }, unlisted[state]);
     },
   });
-}
-
-/**
- * Every `provider/model` the config's `models:` section names: alias targets, group
- * deployments and fallbacks. A fallback may name a group (never a `provider/model`,
- * so harmless here) or a deployment its provider does not list, whose breaker must not
- * sit in the pool of names clients make up.
- */
-function configuredDeployments(models: GatewayConfig['models']): Set<string> {
-  const names = new Set<string>();
-  for (const entry of Object.values(models)) {
-    if (typeof entry === 'string') {
-      names.add(entry);
-      continue;
-    }
-    for (const deployment of entry.deployments) names.add(deployment.target);
-    for (const fallback of [...(entry.fallbacks ?? []), entry.context_fallback, entry.content_filter_fallback]) {
-      if (fallback !== undefined) names.add(fallback);
-    }
-  }
-  return names;
 }

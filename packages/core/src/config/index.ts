@@ -4,3 +4,4 @@ export { gatewayConfigSchema } from './gateway-config-schema.js';
 export { defaultChain, type ChainEntry, type DashboardConfig, type GatewayConfig, type LogLevel, type ProviderEntry, type ResourceLimits } from './gateway-config.js';
 export { resolveEnvReferences } from './resolve-env-references.js';
 export { findPlaceholderKeys, isPlaceholderKey } from './find-placeholder-keys.js';
+export { configuredDeployments } from './configured-deployments.js';

@@ -1,3 +1,4 @@
+import { configuredDeployments } from '../config/configured-deployments.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 
 /** Label value for a request that reached no deployment. */
@@ -45,21 +46,4 @@ export class DeploymentLabels {
     this.seen.add(name);
     return name;
   }
-}
-
-/** Every `provider/model` the config's `models:` section names: alias targets, group deployments and fallbacks of every kind. */
-function configuredDeployments(models: GatewayConfig['models']): Set<string> {
-  const names = new Set<string>();
-  for (const entry of Object.values(models)) {
-    if (typeof entry === 'string') {
-      names.add(entry);
-      continue;
-    }
-    for (const deployment of entry.deployments) names.add(deployment.target);
-    // A fallback may name a group (never a `provider/model`, so harmless here) or a deployment.
-    for (const fallback of [...(entry.fallbacks ?? []), entry.context_fallback, entry.content_filter_fallback]) {
-      if (fallback !== undefined) names.add(fallback);
-    }
-  }
-  return names;
 }
