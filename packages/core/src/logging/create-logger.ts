@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { markPlainLogger } from './line-writer.js';
 import { serializeError } from './serialize-error.js';
@@ -51,6 +52,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   // one each. A quiet gateway still shows its lines within a second, and pino
   // flushes what is pending on exit and on `logger.flush()`.
   const destination = pino.destination({ sync: false, minLength: 4096 });
+  boundFlushSync(destination);
   const logger = plain(pino(options, destination));
   setInterval(() => {
     try {
@@ -60,6 +62,39 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     }
   }, 1000).unref();
   return logger;
+}
+
+/**
+ * pino writes the lines still pending at exit with sonic-boom's flushSync, which retries a
+ * failed write every 100 ms for ever unless the error is EAGAIN (and EAGAIN itself for ever).
+ * With stdout a pipe whose reader is gone (`switchyard start | head`), every write fails with
+ * EPIPE: the process hung in its 'exit' handler after its shutdown, deaf to everything but
+ * SIGKILL. Here a write that fails, or keeps failing for a second, gives the rest up: they are
+ * lines no one can read. The substitute is in place only while flushSync runs (synchronously).
+ */
+function boundFlushSync(destination: ReturnType<typeof pino.destination>): void {
+  const flushSync = destination.flushSync.bind(destination);
+  destination.flushSync = () => {
+    type WriteSync = (fd: number, data: string | NodeJS.ArrayBufferView, ...rest: unknown[]) => number;
+    const mutableFs = fs as unknown as { writeSync: WriteSync };
+    const writeSync = mutableFs.writeSync;
+    const giveUpAt = Date.now() + 1000;
+    mutableFs.writeSync = (fd, data, ...rest) => {
+      try {
+        return writeSync(fd, data, ...rest);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === 'EAGAIN' || code === 'EBUSY') && Date.now() < giveUpAt) throw error;
+        // Counted as written: flushSync moves on, and ends once nothing is left.
+        return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+      }
+    };
+    try {
+      flushSync();
+    } finally {
+      mutableFs.writeSync = writeSync;
+    }
+  };
 }
 
 function plain(logger: Logger): Logger {
