@@ -2,6 +2,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
+import { joinNegativeValues } from './negative-values.js';
 import { quoteInput, showInput, terminalLine } from './terminal-text.js';
 
 // Each command is imported when it runs: `keys` and `usage` are thin HTTP clients
@@ -30,17 +31,14 @@ async function main(argv: string[]): Promise<number> {
   // The admin clients have flags of their own.
   if (argv[0] === 'keys') return (await import('./commands/keys.js')).keysCommand(argv.slice(1), process.env, process.cwd());
   if (argv[0] === 'usage') return (await import('./commands/usage.js')).usageCommand(argv.slice(1), process.env, process.cwd());
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      workers: { type: 'string', short: 'w' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const options = {
+    config: { type: 'string', short: 'c' },
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    workers: { type: 'string', short: 'w' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, options });
   const command = positionals[0];
   if (values.help || !command) {
     process.stdout.write(usage);
@@ -123,7 +121,16 @@ main(process.argv.slice(2))
         // Node's words for an unknown option advise on positional arguments that start with
         // '-', which no command here takes; its other words ("argument missing") stand.
         const unknown = /^Unknown option '([\s\S]*)'\. To specify a positional argument/.exec((error as Error).message);
-        printLine(unknown ? `unknown option ${quoteInput(unknown[1]!)} (see ${help})` : (error as Error).message, commandUsage);
+        // `--host -x`: Node's three lines ("argument is ambiguous.\nDid you forget …") as one.
+        const ambiguous = /^Option '([^']*)' argument is ambiguous\.[\s\S]*use (.*)\.$/.exec((error as Error).message);
+        printLine(
+          unknown
+            ? `unknown option ${quoteInput(unknown[1]!)} (see ${help})`
+            : ambiguous
+              ? `option ${quoteInput(ambiguous[1]!)} needs a value (one starting with '-' is written ${ambiguous[2]})`
+              : (error as Error).message,
+          commandUsage,
+        );
         process.exitCode = 2;
         return;
       }

@@ -3,6 +3,7 @@ import type { AuditRecord, KeyRecord } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
+import { joinNegativeValues } from '../negative-values.js';
 import { escapeControlCharacters, quoteInput, terminalJson } from '../terminal-text.js';
 import { keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
 
@@ -53,7 +54,7 @@ const everyActionFlags: readonly Flag[] = ['url', 'master-key-file', 'json', 'he
 
 /** `switchyard keys …`: a thin client of the admin API of a running gateway. */
 export async function keysCommand(args: string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true });
   const [action, id, ...extra] = positionals;
   if (values.help || !action) {
     process.stdout.write(keysUsage);

@@ -3,6 +3,7 @@ import type { UsageRecordRow } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
+import { joinNegativeValues } from '../negative-values.js';
 import { escapeControlCharacters, quoteInput, terminalCsv, terminalJson } from '../terminal-text.js';
 
 export const usageUsage = `Usage: switchyard usage [options]
@@ -36,7 +37,7 @@ const standardOutput: CommandOutput = { write: (text) => void process.stdout.wri
 
 /** `switchyard usage`: spend and tokens from the running gateway's ledger. */
 export async function usageCommand(args: string[], env: Record<string, string | undefined>, cwd: string, output: CommandOutput = standardOutput): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true });
   if (values.help) {
     output.write(usageUsage);
     return 0;
