@@ -149,3 +149,56 @@ describe('switchyard start whose stdout reader has gone', () => {
     }
   }, 30_000);
 });
+
+describe('switchyard start whose stdout reader has stopped reading', () => {
+  it('exits within shutdown_timeout_ms of SIGTERM though the pipe is full', async () => {
+    const child = spawn(process.execPath, [cliPath, 'start', '--port', '0'], {
+      cwd,
+      env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const listening = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        const onData = (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const line = stdout.split('\n').find((text) => text.includes('switchyard listening'));
+          if (line === undefined) return;
+          // From here on nothing reads the pipe: it fills, and the gateway's writes get EAGAIN.
+          child.stdout.off('data', onData);
+          child.stdout.pause();
+          resolve(line);
+        };
+        child.stdout.on('data', onData);
+        void exited.then(() => reject(new Error(`switchyard ended early:\n${stderr}`)));
+      });
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)![1]);
+      // One log line each, some 400 bytes: 600 KB, well past what the socket pair between the
+      // processes and the test's paused stream hold.
+      const call = () =>
+        fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(10) }] }),
+        }).then((response) => response.status);
+      for (let batch = 0; batch < 75; batch++) {
+        expect(await Promise.all(Array.from({ length: 20 }, call))).toEqual(Array(20).fill(200));
+      }
+      const signalledAt = performance.now();
+      child.kill('SIGTERM');
+      const bound = shutdownTimeoutMs + 3000;
+      const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(performance.now() - signalledAt).toBeLessThan(bound);
+      expect(stderr).toBe('');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+  }, 60_000);
+});

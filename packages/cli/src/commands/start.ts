@@ -228,7 +228,7 @@ function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: 
         logger.error({ err: error }, 'shutting down failed; usage records still pending were not written');
       }
       server.closeAllConnections();
-      logger.flush(() => resolve(exitCode));
+      flushLogThen(logger, () => resolve(exitCode), () => process.exit(exitCode));
     };
     let firstSignalAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -245,12 +245,34 @@ function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: 
       if (performance.now() - firstSignalAt < repeatedSignalWindowMs) return;
       // A second Ctrl-C forces the stop.
       logger.warn({ signal, inFlight: gateway.activeRequests }, 'stopping now: a second signal cuts the requests in flight');
-      logger.flush(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+      const exit = () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      flushLogThen(logger, exit, exit);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
 }
+
+/**
+ * Runs `then` once the log is written, or `stuck` if it is not within flushWaitMs. The flush's
+ * callback waits for sonic-boom's 'drain', which never comes while stdout's reader has stopped
+ * reading (a full pipe: EAGAIN, retried every 100 ms for ever, on a timer that also keeps the
+ * process alive): a stop, and a second Ctrl-C's forced one, waited with it for good.
+ */
+function flushLogThen(logger: Logger, then: () => void, stuck: () => void): void {
+  let settled = false;
+  const settle = (next: () => void) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(deadline);
+    next();
+  };
+  const deadline = setTimeout(() => settle(stuck), flushWaitMs);
+  logger.flush(() => settle(then));
+}
+
+/** How long a stop waits for its last log lines to be written; core's exit flush gives up after a second too. */
+const flushWaitMs = 1000;
 
 /** Signals this soon after the first are the same one passed on by a parent (npm, scripts/start.js), not a second Ctrl-C. */
 const repeatedSignalWindowMs = 1000;
