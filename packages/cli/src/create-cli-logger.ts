@@ -16,10 +16,7 @@ export function chooseLogFormat(format: GatewayConfig['log']['format'], isTTY: b
  * The logger of `switchyard start`: JSON lines (pino's own fast writer), or the
  * same lines made readable with pino-pretty. Redaction happens before either.
  */
-export async function createCliLogger(
-  log: GatewayConfig['log'],
-  output: LogOutput = { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
-): Promise<Logger> {
+export async function createCliLogger(log: GatewayConfig['log'], output: LogOutput = stdoutOutput()): Promise<Logger> {
   if (chooseLogFormat(log.format, output.isTTY) === 'json') return createLogger({ level: log.level });
   // Loaded only when used: JSON logging (servers, CI) never pays for it.
   const { prettyFactory } = await import('pino-pretty');
@@ -30,4 +27,23 @@ export async function createCliLogger(
     singleLine: true,
   });
   return createLogger({ level: log.level, destination: { write: (line: string) => output.write(prettify(line)) } });
+}
+
+/**
+ * process.stdout for the pretty lines. Once its reader has gone (`switchyard start | head`) a
+ * write fails with EPIPE, an 'error' event no one handled: it crashed the gateway. The lines
+ * no one can read are dropped instead (the JSON writer, pino's own, does the same).
+ */
+function stdoutOutput(): LogOutput {
+  let readerGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+  });
+  return {
+    write: (text) => {
+      if (!readerGone) process.stdout.write(text);
+    },
+    isTTY: process.stdout.isTTY === true,
+  };
 }

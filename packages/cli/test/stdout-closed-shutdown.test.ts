@@ -204,3 +204,53 @@ describe('switchyard start whose stdout reader has stopped reading', () => {
     }
   }, 60_000);
 });
+
+describe('switchyard start with log.format: pretty, whose stdout reader has gone', () => {
+  it('keeps serving (it crashed on the EPIPE), and exits 0 on SIGTERM', async () => {
+    const folder = await mkdtemp(path.join(cwd, 'pretty-'));
+    await writeFile(path.join(folder, 'switchyard.config.yaml'), `log:\n  format: pretty\nserver:\n  shutdown_timeout_ms: ${shutdownTimeoutMs}\n`);
+    const child = spawn(process.execPath, [cliPath, 'start', '--port', '0'], {
+      cwd: folder,
+      env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const listening = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const line = stdout.split('\n').find((text) => text.includes('switchyard listening'));
+          if (line !== undefined) resolve(line);
+        });
+        void exited.then(() => reject(new Error(`switchyard ended early:\n${stderr}`)));
+      });
+      child.stdout.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)![1]);
+      for (let call = 0; call < 3; call++) {
+        const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        expect(response.status).toBe(200);
+        // Its line is written after the answer: the next call finds the gateway still there.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(child.exitCode).toBe(null);
+      child.kill('SIGTERM');
+      const bound = shutdownTimeoutMs + 3000;
+      const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(stderr).toBe('');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+  }, 30_000);
+});
