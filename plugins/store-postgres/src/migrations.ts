@@ -139,6 +139,20 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'expired budget reservations remembered',
+    // A reservation the sweep released stays, holding nothing, with the time of its release,
+    // so a late settle by a holder that was only cut off still counts as spend; the sweep
+    // deletes it a day later. Only open ones (released_at NULL) expire: the expiry index
+    // holds only those, so a sweep does not walk past a day of released ones.
+    statements: (t) => [
+      `ALTER TABLE ${t.budgetReservations} ADD COLUMN released_at timestamptz`,
+      `DROP INDEX ${t.schema}.budget_reservations_expiry`,
+      `CREATE INDEX budget_reservations_expiry ON ${t.budgetReservations} (expires_at) WHERE released_at IS NULL`,
+      `CREATE INDEX budget_reservations_released ON ${t.budgetReservations} (released_at) WHERE released_at IS NOT NULL`,
+    ],
+  },
 ];
 
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */

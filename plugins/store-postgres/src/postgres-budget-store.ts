@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
   DEFAULT_RESERVATION_TTL_MS,
+  EXPIRED_RESERVATION_RETENTION_MS,
   MAX_PAYMENT_ID_LENGTH,
   type BudgetAccount,
   type BudgetStore,
@@ -290,7 +291,7 @@ export class PostgresBudgetStore implements BudgetStore {
   async renewLeases(holder: string, ttlMs: number): Promise<number> {
     const { ttlMs: ttl } = checkedLease({ holder, ttlMs });
     const result = await this.pool.query(
-      `UPDATE ${this.t.budgetReservations} SET expires_at = ${leaseEnd('$2')} WHERE holder = $1 AND holder <> ''`,
+      `UPDATE ${this.t.budgetReservations} SET expires_at = ${leaseEnd('$2')} WHERE holder = $1 AND holder <> '' AND released_at IS NULL`,
       [holder, ttl],
     );
     return result.rowCount ?? 0;
@@ -308,7 +309,25 @@ export class PostgresBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each transaction's locks short when a crash left many behind.
     for (let batch = await this.releaseBatch('expires_at', now, 500, true); batch > 0; batch = await this.releaseBatch('expires_at', now, 500, true)) released += batch;
+    while ((await this.forgetBatch(now, 500)) > 0);
     return released;
+  }
+
+  /** Deletes up to `batchSize` reservations released longer than the retention before `now` (their payment ids go with them). */
+  private forgetBatch(now: Date | undefined, batchSize: number): Promise<number> {
+    return inTransaction(this.pool, async (client) => {
+      if (!(await tryChoreLock(client, 'budget-sweep', this.t))) return 0;
+      const result = await client.query(
+        `DELETE FROM ${this.t.budgetReservations}
+         WHERE id IN (
+           SELECT id FROM ${this.t.budgetReservations}
+           WHERE released_at < coalesce($1::timestamptz, now()) - $2::double precision * interval '1 millisecond'
+           LIMIT $3 FOR UPDATE SKIP LOCKED
+         )`,
+        [now ?? null, EXPIRED_RESERVATION_RETENTION_MS, batchSize],
+      );
+      return result.rowCount ?? 0;
+    });
   }
 
   /**
@@ -329,19 +348,26 @@ export class PostgresBudgetStore implements BudgetStore {
     return fromMicros(toNumber(rows[0]?.reserved_micros));
   }
 
-  /** Deletes up to `batchSize` reservations with `column` before `before` and gives their amounts back. */
+  /**
+   * Releases up to `batchSize` open reservations with `column` before `before` and gives their
+   * amounts back. Each is kept, holding nothing, until a late settle (see BudgetStore.settle)
+   * or `forgetBatch`.
+   */
   private releaseBatch(column: 'expires_at' | 'created_at', before: Date | undefined, batchSize = 500, leaderOnly = false): Promise<number> {
     return inTransaction(this.pool, async (client) => {
       if (leaderOnly && !(await tryChoreLock(client, 'budget-sweep', this.t))) return 0;
       // SKIP LOCKED: a reservation being settled right now is left to its settle().
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
-        `DELETE FROM ${this.t.budgetReservations}
-         WHERE id IN (
-           SELECT id FROM ${this.t.budgetReservations} WHERE ${column} < coalesce($1::timestamptz, now())
+        `WITH released AS (
+           SELECT id, amount_micros, owners, window_starts FROM ${this.t.budgetReservations}
+           WHERE ${column} < coalesce($1::timestamptz, now()) AND released_at IS NULL
            ORDER BY ${column} LIMIT $2 FOR UPDATE SKIP LOCKED
          )
-         RETURNING amount_micros, owners, window_starts`,
-        [before ?? null, batchSize],
+         UPDATE ${this.t.budgetReservations} r SET amount_micros = 0, released_at = coalesce($3::timestamptz, now())
+         FROM released WHERE r.id = released.id
+         RETURNING released.amount_micros, released.owners, released.window_starts`,
+        // Released as of the sweep's `now` (a stale cut-off is not a time of release).
+        [before ?? null, batchSize, column === 'expires_at' ? (before ?? null) : null],
       );
       const release = new Map<string, { owner: string; windowStart: string; micros: number }>();
       for (const row of rows) {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BudgetAccount, StorageSet, UsageRecord } from '@switchyard/core';
 import postgres, { isPostgresOutage, migrations, type PostgresBudgetStore } from '../src/index.js';
+import { tablesIn } from '../src/sql.js';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
 
 const target = await findPostgres();
@@ -118,6 +119,44 @@ describe.skipIf(!target.available)('postgres storage', () => {
       await again.keys.close();
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
       expect(rows.map((row) => row.version)).toEqual(migrations.map((m) => m.version));
+    });
+
+    it('a database from before migration 6: its reservations stay open, and one the sweep then releases can still be settled late', async () => {
+      const old = freshSchemaName();
+      schemas.add(old);
+      const t = tablesIn(old);
+      await admin.query(`CREATE SCHEMA ${t.schema}`);
+      await admin.query(`CREATE TABLE ${t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      for (const migration of migrations.filter((m) => m.version <= 5)) {
+        for (const statement of migration.statements(t)) await admin.query(statement);
+        await admin.query(`INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      }
+      const window = '2029-01-01T00:00:00.000Z';
+      await admin.query(`INSERT INTO ${t.budgetAccounts} (owner, window_start, limit_micros, spent_micros, reserved_micros) VALUES ('key:k', $1, 1000000, 0, 300000)`, [window]);
+      await admin.query(
+        `INSERT INTO ${t.budgetReservations} (id, amount_micros, owners, window_starts, holder, expires_at) VALUES
+           ('res_live', 200000, '{key:k}', ARRAY[$1], 'gw-1', now() + interval '1 hour'),
+           ('res_cut_off', 100000, '{key:k}', ARRAY[$1], 'gw-2', now() - interval '1 second')`,
+        [window],
+      );
+      await admin.query(`INSERT INTO ${t.budgetPayments} VALUES ('res_cut_off', 'pay_1')`);
+
+      const upgraded = await openStorage(url, old);
+      const budgets = upgraded.budgets;
+      await budgets.migrate();
+      expect(await budgets.renewLeases('gw-1', 60_000)).toBe(1);
+      expect(await budgets.releaseExpired()).toBe(1);
+      expect(await budgets.reserved('key:k', window)).toBeCloseTo(0.2, 9);
+      // gw-2 was cut off, not dead: its payments still count (the one it already made, once).
+      await budgets.settlePart!('res_cut_off', 0.03, 0, 'pay_1');
+      await budgets.settlePart!('res_cut_off', 0.04, 0, 'pay_2');
+      await budgets.settle('res_cut_off', 0.01);
+      expect(await budgets.spent('key:k', window)).toBeCloseTo(0.05, 9);
+      expect(await budgets.reserved('key:k', window)).toBeCloseTo(0.2, 9);
+      await budgets.settle('res_live', 0.1);
+      expect(await budgets.spent('key:k', window)).toBeCloseTo(0.15, 9);
+      expect(await budgets.reserved('key:k', window)).toBe(0);
+      await budgets.close();
     });
 
     it('is safe when several instances start together on an empty database', async () => {
@@ -526,10 +565,13 @@ describe.skipIf(!target.available)('postgres storage', () => {
       expect(await budgets.releaseStale(new Date(Date.now() - 60_000))).toBe(1);
       expect(await store.budgets.reserve([a], 0.8)).toMatchObject({ ok: true }); // 0.2 + 0.8: the 0.7 is free again
       expect(await store.budgets.reserve([b], 1)).toMatchObject({ ok: true });
-      await store.budgets.settle(stale.reservationId, 0.7); // too late: ignored
-      expect(await store.budgets.spent('key:stale', day)).toBe(0);
+      // A late settle still counts (the call was made), holding nothing again; once.
+      await store.budgets.settle(stale.reservationId, 0.7);
+      await store.budgets.settle(stale.reservationId, 0.7);
+      expect(await store.budgets.spent('key:stale', day)).toBe(0.7);
+      expect(await store.budgets.reserved('team:stale', day)).toBe(1);
       await store.budgets.settle(settled.reservationId, 0.2);
-      expect(await store.budgets.spent('key:stale', day)).toBe(0.2);
+      expect(await store.budgets.spent('key:stale', day)).toBe(0.9);
     });
 
     it('stores money as whole micro-dollars in BIGINT columns', async () => {

@@ -39,6 +39,9 @@ function checkedLease(lease: ReservationLease | undefined, defaultTtlMs: number)
 /** Core's MAX_PAYMENT_ID_LENGTH (this file imports only core's types: see above). */
 const maxPaymentIdLength = 64;
 
+/** Core's EXPIRED_RESERVATION_RETENTION_MS: how long a released reservation can still be settled. */
+const expiredReservationRetentionMs = 24 * 3_600_000;
+
 /** A payment id as `settlePart` takes it: absent, or a non-empty string of bounded length. */
 function checkedPaymentId(paymentId: unknown): string | undefined {
   if (paymentId === undefined) return undefined;
@@ -123,8 +126,11 @@ function prepareStatements(db: Database.Database) {
     ),
     spent: db.prepare('SELECT spent_micros FROM budget_accounts WHERE owner = ? AND window_start = ?'),
     reserved: db.prepare('SELECT reserved_micros FROM budget_accounts WHERE owner = ? AND window_start = ?'),
-    renew: db.prepare("UPDATE budget_reservations SET expires_at_ms = ? WHERE holder = ? AND holder <> ''"),
-    expired: db.prepare('SELECT id FROM budget_reservations WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?').pluck(),
+    renew: db.prepare("UPDATE budget_reservations SET expires_at_ms = ? WHERE holder = ? AND holder <> '' AND released_at_ms IS NULL"),
+    expired: db.prepare('SELECT id, amount_micros, accounts FROM budget_reservations WHERE expires_at_ms < ? AND released_at_ms IS NULL ORDER BY expires_at_ms LIMIT ?'),
+    /** Kept, holding nothing, so a late settle still finds which accounts to charge. */
+    markReleased: db.prepare('UPDATE budget_reservations SET amount_micros = 0, released_at_ms = ? WHERE id = ?'),
+    forgotten: db.prepare('DELETE FROM budget_reservations WHERE id IN (SELECT id FROM budget_reservations WHERE released_at_ms < ? LIMIT ?) RETURNING id').pluck(),
   };
 }
 
@@ -147,6 +153,7 @@ export class SqliteBudgetStore implements BudgetStore {
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
   private readonly settlePartTx: (reservationId: string, actualMicros: number, releasedMicros: number, paymentId: string | undefined) => void;
   private readonly releaseTx: (nowMs: number, batchSize: number) => number;
+  private readonly forgetTx: (beforeMs: number, batchSize: number) => number;
 
   /** `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS). */
   constructor(
@@ -195,16 +202,33 @@ export class SqliteBudgetStore implements BudgetStore {
     });
     this.settlePartTx = (reservationId, actualMicros, releasedMicros, paymentId) => settlePart.immediate(reservationId, actualMicros, releasedMicros, paymentId);
 
-    // An expired reservation settles to nothing spent: its amount goes back to every account it held.
+    // An expired reservation's amount goes back to every account it held, and nothing is spent;
+    // it is kept, holding nothing, until a late settle (see BudgetStore.settle) or `forget`.
     const release = db.transaction((nowMs: number, batchSize: number) => {
-      const ids = this.statements().expired.all(nowMs, batchSize) as string[];
-      for (const id of ids) this.settleOne(id, 0);
-      return ids.length;
+      const s = this.statements();
+      const rows = s.expired.all(nowMs, batchSize) as { id: string; amount_micros: number; accounts: string }[];
+      for (const row of rows) {
+        s.markReleased.run(nowMs, row.id);
+        this.moveToSpent(row.accounts, row.amount_micros, 0);
+      }
+      return rows.length;
     });
     this.releaseTx = (nowMs, batchSize) => release.immediate(nowMs, batchSize);
+
+    const forget = db.transaction((beforeMs: number, batchSize: number) => {
+      const s = this.statements();
+      const ids = s.forgotten.all(beforeMs, batchSize) as string[];
+      for (const id of ids) s.forgetPayments.run(id);
+      return ids.length;
+    });
+    this.forgetTx = (beforeMs, batchSize) => forget.immediate(beforeMs, batchSize);
   }
 
-  /** Inside a transaction: ends the reservation (and forgets its payment ids) and moves its amount from reserved to `actualMicros` spent on each account it held. */
+  /**
+   * Inside a transaction: ends the reservation (and forgets its payment ids) and moves its amount
+   * from reserved to `actualMicros` spent on each account it held. One the sweep released holds 0:
+   * its late settle only spends.
+   */
   private settleOne(reservationId: string, actualMicros: number): void {
     const s = this.statements();
     const row = s.takeReservation.get(reservationId) as { amount_micros: number; accounts: string } | undefined;
@@ -245,6 +269,8 @@ export class SqliteBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each write lock short when a crash left many behind.
     for (let batch = this.releaseTx(now.getTime(), 500); batch > 0; batch = this.releaseTx(now.getTime(), 500)) released += batch;
+    const forgetBefore = now.getTime() - expiredReservationRetentionMs;
+    while (this.forgetTx(forgetBefore, 500) > 0);
     return released;
   }
 

@@ -155,7 +155,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('a database from before migration 6 keeps its reservations: settling and releasing them moves the accounts they held', async () => {
@@ -239,6 +239,41 @@ describe('@switchyard/store-sqlite', () => {
     const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' ORDER BY name").pluck().all();
     expect(indexes).toEqual(['sqlite_autoindex_usage_1', 'usage_key_at']);
     raw.close();
+  });
+
+  it('a database from before migration 9: its reservations stay open, and one the sweep then releases can still be settled late', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'switchyard.db');
+    const old = new Database(file);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const migration of migrations.filter((m) => m.version <= 8)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, '2026-01-01T00:00:00.000Z');
+    }
+    const window = '2029-01-01T00:00:00.000Z';
+    old.exec(`
+      INSERT INTO budget_accounts VALUES ('key:k', '${window}', 0, 300000);
+      INSERT INTO budget_reservations (id, amount_micros, created_at, holder, expires_at_ms, accounts) VALUES
+        ('res_live', 200000, '${window}', 'gw-1', 9999999999999, '[["key:k","${window}"]]'),
+        ('res_cut_off', 100000, '${window}', 'gw-2', 0, '[["key:k","${window}"]]');
+      INSERT INTO budget_payments VALUES ('res_cut_off', 'pay_1');
+    `);
+    old.close();
+
+    const storage = await openInDir(dir);
+    expect(await storage.budgets.renewLeases('gw-1', 60_000)).toBe(1);
+    expect(await storage.budgets.releaseExpired()).toBe(1);
+    expect(await storage.budgets.reserved('key:k', window)).toBeCloseTo(0.2, 9);
+    // gw-2 was cut off, not dead: its payments still count (the one it already made, once).
+    await storage.budgets.settlePart!('res_cut_off', 0.03, 0, 'pay_1');
+    await storage.budgets.settlePart!('res_cut_off', 0.04, 0, 'pay_2');
+    await storage.budgets.settle('res_cut_off', 0.01);
+    expect(await storage.budgets.spent('key:k', window)).toBeCloseTo(0.05, 9);
+    expect(await storage.budgets.reserved('key:k', window)).toBeCloseTo(0.2, 9);
+    await storage.budgets.settle('res_live', 0.1);
+    expect(await storage.budgets.spent('key:k', window)).toBeCloseTo(0.15, 9);
+    expect(await storage.budgets.reserved('key:k', window)).toBe(0);
+    await storage.budgets.close();
   });
 
   it('close() on any store closes the shared database once; closing the others is harmless', async () => {

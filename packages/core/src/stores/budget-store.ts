@@ -31,6 +31,13 @@ export const MAX_PAYMENT_ID_LENGTH = 64;
 export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
 
 /**
+ * How long a store remembers a reservation `releaseExpired` released, so a late
+ * `settle` or `settlePart` of it (its holder was cut off from the store, not dead, and
+ * its call went ahead) still counts as spend. A settle later than this is ignored.
+ */
+export const EXPIRED_RESERVATION_RETENTION_MS = 24 * 3_600_000;
+
+/**
  * Exact budgets under concurrency: before a call, reserve its maximum cost on every
  * account it is charged to (all or none, atomically against other instances);
  * after it, settle to the real cost, which releases the rest. Lease times come from
@@ -41,21 +48,29 @@ export interface BudgetStore {
   migrate(): Promise<void>;
   /** Reserves `amountUsd` on every account if each stays within its limit (spent + reserved + amount ≤ limit). */
   reserve(accounts: BudgetAccount[], amountUsd: number, lease?: ReservationLease): Promise<ReserveResult>;
-  /** Turns a reservation into spend of `actualUsd` (may be less or, when a model ran over, more). */
+  /**
+   * Turns a reservation into spend of `actualUsd` (may be less or, when a model ran over, more).
+   * A reservation `releaseExpired` already released still counts: `actualUsd` is spent (even
+   * past the limit: the call was made) and nothing is given back again; it is forgotten
+   * `EXPIRED_RESERVATION_RETENTION_MS` after its release, and a settle after that does nothing.
+   */
   settle(reservationId: string, actualUsd: number): Promise<void>;
   /**
    * Settles part of a reservation and leaves it open with the rest: `actualUsd` is
    * spent, and the hold shrinks by `actualUsd + releasedUsd` (by what it has left at
    * most). A budget grant pays each request under it this way (`releasedUsd` 0), and
    * gives back what it no longer needs (`actualUsd` 0). Does nothing to an unknown or
-   * ended reservation, like `settle`. Optional: without it the gateway reserves per
-   * request.
+   * settled reservation, like `settle`; on one `releaseExpired` released it spends
+   * `actualUsd` (its hold is already back, so `releasedUsd` changes nothing), also like
+   * `settle`, and leaves it open for more payments until settled or forgotten.
+   * Optional: without it the gateway reserves per request.
    *
    * `paymentId` makes a payment safe to send again: the store applies a given id at
-   * most once while the reservation is open (it forgets the ids when the reservation
-   * ends). A caller that cannot know whether a payment was counted (a timeout, a reply
-   * lost with a connection or a thread) sends it again with the same id, and it counts
-   * exactly once. The caller draws it, unique within the reservation, at most
+   * most once while the reservation is open, or released and still remembered (it
+   * forgets the ids when the reservation is settled or forgotten). A caller that cannot
+   * know whether a payment was counted (a timeout, a reply lost with a connection or a
+   * thread) sends it again with the same id, and it counts exactly once. The caller
+   * draws it, unique within the reservation, at most
    * `MAX_PAYMENT_ID_LENGTH` characters. Without it every call counts; a store written
    * before it ignores it, and then a payment sent again may count twice.
    */
@@ -64,9 +79,12 @@ export interface BudgetStore {
   renewLeases(holder: string, ttlMs: number): Promise<number>;
   /**
    * Releases reservations whose lease expired before `now` (their holder died or
-   * lost the store): their amounts stop holding budget and nothing is spent.
-   * Returns how many were released. Safe to run from several instances at once;
-   * a shared store lets one of them sweep at a time (the others get 0).
+   * lost the store): their amounts stop holding budget and nothing is spent yet. Each
+   * is remembered, holding nothing, for `EXPIRED_RESERVATION_RETENTION_MS` so a holder
+   * that was only cut off can still settle it (see `settle`); the sweep forgets those
+   * older than that. Returns how many were released (the forgotten are not counted).
+   * Safe to run from several instances at once; a shared store lets one of them sweep
+   * at a time (the others get 0).
    */
   releaseExpired(now?: Date): Promise<number>;
   /** Spent (settled) in a window, for reports and alerts. */

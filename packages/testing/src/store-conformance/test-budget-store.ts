@@ -1,4 +1,4 @@
-import { DEFAULT_RESERVATION_TTL_MS, MAX_PAYMENT_ID_LENGTH, type BudgetAccount, type BudgetStore } from '@switchyard/core';
+import { DEFAULT_RESERVATION_TTL_MS, EXPIRED_RESERVATION_RETENTION_MS, MAX_PAYMENT_ID_LENGTH, type BudgetAccount, type BudgetStore } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unique } from './helpers.js';
 
@@ -30,7 +30,9 @@ async function reservationId(promise: Promise<Awaited<ReturnType<BudgetStore['re
  * reservation does nothing. Leases: a reservation lives until its lease expires
  * unless its holder renews it; `releaseExpired(now)` gives the amounts of expired
  * ones back without spending anything (the suite passes a future `now` instead of
- * waiting); settling a released reservation does nothing.
+ * waiting); settling a released reservation later still spends what it is settled to
+ * (never holding anything again) for `EXPIRED_RESERVATION_RETENTION_MS` after its
+ * release, and does nothing after that.
  */
 export function testBudgetStore(name: string, open: () => Promise<BudgetStore>): void {
   describe(`BudgetStore conformance: ${name}`, () => {
@@ -223,7 +225,7 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
       const a = account(1);
       const team = account(1, window1, `team:${unique('team')}`);
       const holder = unique('gateway');
-      const expiring = await reservationId(store.reserve([a, team], 0.75, { holder, ttlMs: 1_000 }));
+      await reservationId(store.reserve([a, team], 0.75, { holder, ttlMs: 1_000 }));
       expect(await store.reserve([a], 0.5)).toEqual({ ok: false, exhausted: a.owner });
       // Not yet expired: a sweep leaves it alone.
       await store.releaseExpired(new Date(Date.now() - 1_000));
@@ -234,9 +236,47 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
       expect(await store.reserved(team.owner, team.windowStart)).toBe(0);
       expect(await store.spent(a.owner, a.windowStart)).toBe(0);
       await reservationId(store.reserve([a, team], 1));
-      // Its late settle finds nothing to settle, and spends nothing.
-      await store.settle(expiring, 0.75);
-      expect(await store.spent(a.owner, a.windowStart)).toBe(0);
+      // Released once: a later sweep finds nothing more, and the holder can no longer renew it.
+      expect(await store.releaseExpired(new Date(Date.now() + 2_000))).toBe(0);
+      expect(await store.renewLeases(holder, 60_000)).toBe(0);
+      expect(await store.reserved(a.owner, a.windowStart)).toBeCloseTo(1, 9);
+    });
+
+    it('a reservation settled after its lease expired still spends (its holder was cut off, not dead): the call was made', async () => {
+      const a = account(1);
+      const team = account(5, window1, `team:${unique('team')}`);
+      const holder = unique('gateway');
+      const late = await reservationId(store.reserve([a, team], 0.75, { holder, ttlMs: 1_000 }));
+      await store.releaseExpired(new Date(Date.now() + 2_000));
+      const other = await reservationId(store.reserve([a], 0.25));
+      await store.settle(late, 0.625);
+      for (const owner of [a, team]) expect(micros(await store.spent(owner.owner, window1))).toBe(625_000);
+      // What was given back is not taken again: only the other reservation holds.
+      expect(micros(await store.reserved(a.owner, window1))).toBe(250_000);
+      expect(await store.reserved(team.owner, window1)).toBe(0);
+      // Counted once; and spending past the limit this way is kept (the money was spent upstream).
+      await store.settle(late, 0.625);
+      await store.settlePart?.(late, 0.5, 0);
+      expect(micros(await store.spent(a.owner, window1))).toBe(625_000);
+      await store.settle(other, 0.5);
+      expect(micros(await store.spent(a.owner, window1))).toBe(1_125_000);
+      expect(await store.reserve([a], 0.000001)).toEqual({ ok: false, exhausted: a.owner });
+    });
+
+    it(`forgets an expired reservation ${EXPIRED_RESERVATION_RETENTION_MS / 3_600_000} h after its release: a settle after that is ignored`, async () => {
+      const a = account(1);
+      const holder = unique('gateway');
+      const late = await reservationId(store.reserve([a], 0.5, { holder, ttlMs: 1_000 }));
+      const releasedAt = Date.now() + 2_000;
+      await store.releaseExpired(new Date(releasedAt));
+      const kept = await reservationId(store.reserve([a], 0.5, { holder, ttlMs: 1_000 }));
+      await store.releaseExpired(new Date(releasedAt + 2_000));
+      // A sweep 1 s past the first one's retention purges it, and not the one released 2 s after it.
+      await store.releaseExpired(new Date(releasedAt + EXPIRED_RESERVATION_RETENTION_MS + 1_000));
+      await store.settle(late, 0.25);
+      expect(await store.spent(a.owner, window1)).toBe(0);
+      await store.settle(kept, 0.125);
+      expect(micros(await store.spent(a.owner, window1))).toBe(125_000);
     });
 
     it("renewLeases keeps a live holder's reservations; another holder's expire", async () => {
@@ -327,6 +367,28 @@ export function testBudgetStore(name: string, open: () => Promise<BudgetStore>):
         await store.releaseExpired(new Date(Date.now() + 2_000));
         expect(await store.spent(a.owner, window1)).toBeCloseTo(0.125, 9);
         expect(await store.reserved(a.owner, window1)).toBe(0);
+      });
+
+      it('a grant that expired still takes its late payments, each payment id once; what it gives back is already back', async () => {
+        const a = account(1);
+        const team = account(5, window1, `team:${unique('team')}`);
+        const holder = unique('gateway');
+        const grant = await reservationId(store.reserve([a, team], 0.5, { holder, ttlMs: 1_000 }));
+        await settlePart()(grant, 0.125, 0, 'pay_1');
+        await store.releaseExpired(new Date(Date.now() + 2_000));
+        await settlePart()(grant, 0.125, 0, 'pay_1');
+        await settlePart()(grant, 0.25, 0, 'pay_2');
+        await settlePart()(grant, 0.25, 0, 'pay_2');
+        await settlePart()(grant, 0.0625, 0);
+        await settlePart()(grant, 0, 0.5);
+        for (const owner of [a, team]) {
+          expect(micros(await store.spent(owner.owner, window1))).toBe(437_500);
+          expect(await store.reserved(owner.owner, window1)).toBe(0);
+        }
+        await store.settle(grant, 0.0625);
+        await settlePart()(grant, 0.25, 0, 'pay_3');
+        await store.settle(grant, 0.0625);
+        expect(micros(await store.spent(a.owner, window1))).toBe(500_000);
       });
 
       it('under concurrency, parts add up to the micro-dollar', async () => {
