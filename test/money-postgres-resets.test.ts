@@ -4,12 +4,11 @@ import type { RequestRecord } from '@switchyard/core';
 import { findPostgres, freshSchemaName, startTcpRelay, type TcpRelay } from '@switchyard/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { budgetedChatSender, expectBudgetAgreesWithLedger } from './support/budgeted-traffic.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 const postgres = await findPostgres();
-const epoch = new Date(0).toISOString();
-const farFuture = '2999-01-01T00:00:00.000Z';
 
 describe.skipIf(!postgres.available)('budgeted requests while PostgreSQL connections are reset and then blackholed', () => {
   const url = postgres.available ? postgres.url : '';
@@ -42,15 +41,7 @@ describe.skipIf(!postgres.available)('budgeted requests while PostgreSQL connect
 
   it('once it is back, spend equals the ledger, nothing is held, and every keyed request has one record', async () => {
     const key = await createBudgetedKey(gateway, 100, 'postgres-resets');
-    const send = (i: number) =>
-      fetch(`${gateway.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'mock/echo', stream: i % 2 === 0, max_tokens: 30, messages: [{ role: 'user', content: `request ${i} ${'word '.repeat(i % 7)}` }] }),
-      }).then(
-        async (response) => (await response.text(), response.status),
-        () => 0,
-      );
+    const send = budgetedChatSender(gateway, key.secret);
     expect(await send(1000)).toBe(200);
 
     const statuses: Array<Promise<number>> = [];
@@ -70,17 +61,6 @@ describe.skipIf(!postgres.available)('budgeted requests while PostgreSQL connect
     expect(resets).toBeGreaterThan(0);
     expect(answered.every((status) => status === 200 || status === 503)).toBe(true);
 
-    const { budgets, ledger } = gateway.gateway.runtime.storage!;
-    const owner = `key:${key.id}`;
-    const keyed = () => records.filter((record) => record.keyId === key.id);
-    await expect.poll(() => budgets.reserved(owner, epoch), { timeout: 30_000 }).toBe(0);
-    await expect
-      .poll(async () => (await ledger.query({ groupBy: 'key', from: epoch, to: farFuture, keyId: key.id }))[0]?.requests, { timeout: 30_000 })
-      .toBe(keyed().length);
-    const recordedCost = keyed().reduce((sum, record) => sum + record.costUsd, 0);
-    const [row] = await ledger.query({ groupBy: 'key', from: epoch, to: farFuture, keyId: key.id });
-    expect(row!.costUsd).toBeCloseTo(recordedCost, 9);
-    // Paid in whole micro-dollars: what is under one may still be carried in the process.
-    await expect.poll(async () => Math.abs((await budgets.spent(owner, epoch)) * 1e6 - recordedCost * 1e6), { timeout: 30_000 }).toBeLessThan(1);
+    await expectBudgetAgreesWithLedger(gateway, key.id, records, 30_000);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Worker as WorkerThread } from 'node:worker_threads';
 import type { RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { budgetedChatSender, expectBudgetAgreesWithLedger } from './support/budgeted-traffic.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -20,8 +21,6 @@ vi.mock('node:worker_threads', async (importOriginal) => {
   return { ...actual, Worker: KeptWorker };
 });
 
-const epoch = new Date(0).toISOString();
-const farFuture = '2999-01-01T00:00:00.000Z';
 let gateway: TestGateway;
 const records: RequestRecord[] = [];
 
@@ -42,15 +41,7 @@ afterAll(() => gateway?.close());
 describe('the SQLite worker thread killed while budgeted requests run', () => {
   it('loses and doubles nothing: once the store is back, spend equals the ledger, nothing is held, every keyed request has one record', async () => {
     const key = await createBudgetedKey(gateway, 100, 'worker-dies');
-    const send = (i: number) =>
-      fetch(`${gateway.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'mock/echo', stream: i % 2 === 0, max_tokens: 30, messages: [{ role: 'user', content: `request ${i} ${'word '.repeat(i % 7)}` }] }),
-      }).then(
-        async (response) => (await response.text(), response.status),
-        () => 0,
-      );
+    const send = budgetedChatSender(gateway, key.secret);
     // Warm up: the key is known and a grant is open before the thread dies.
     expect(await send(1000)).toBe(200);
     const statuses: Array<Promise<number>> = [];
@@ -66,18 +57,8 @@ describe('the SQLite worker thread killed while budgeted requests run', () => {
     expect(sqliteThreads.length).toBeGreaterThanOrEqual(4);
 
     // The store is back: settlements and payments an outage left unanswered are sent again until taken.
-    const { budgets, ledger } = gateway.gateway.runtime.storage!;
-    const owner = `key:${key.id}`;
-    const keyed = () => records.filter((record) => record.keyId === key.id);
-    await expect.poll(() => budgets.reserved(owner, epoch), { timeout: 20_000 }).toBe(0);
-    await expect
-      .poll(async () => (await ledger.query({ groupBy: 'key', from: epoch, to: farFuture, keyId: key.id }))[0]?.requests, { timeout: 20_000 })
-      .toBe(keyed().length);
-    const [row] = await ledger.query({ groupBy: 'key', from: epoch, to: farFuture, keyId: key.id });
-    const recordedCost = keyed().reduce((sum, record) => sum + record.costUsd, 0);
-    expect(row!.costUsd).toBeCloseTo(recordedCost, 9);
-    expect(Math.abs((await budgets.spent(owner, epoch)) * 1e6 - recordedCost * 1e6)).toBeLessThan(1);
+    await expectBudgetAgreesWithLedger(gateway, key.id, records, 20_000);
     // Served requests are the ones that cost something.
-    expect(keyed().filter((record) => record.status === 200).length).toBe(answered.filter((status) => status === 200).length + 1);
+    expect(records.filter((record) => record.keyId === key.id && record.status === 200).length).toBe(answered.filter((status) => status === 200).length + 1);
   });
 });
