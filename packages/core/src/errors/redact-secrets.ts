@@ -49,9 +49,17 @@ export class SecretRedactor {
   /** The secrets' base64 forms, whole: compiled apart, without the JSON spellings and quoted parts, which would cost every redaction several times over. */
   private readonly encoded: RegExp | undefined;
 
-  constructor(knownSecrets: Iterable<string> = []) {
+  /** Undefined when a secret holds a character the quick look cannot reason about: every text then takes the expressions. */
+  private readonly quickLook: QuickLook | undefined;
+
+  /**
+   * `quickLook: false` runs the expressions on every text: the reference the quick look is
+   * held to (packages/core/test/redact-secrets-quick-look.property.test.ts).
+   */
+  constructor(knownSecrets: Iterable<string> = [], options: { quickLook?: boolean } = {}) {
     const secrets = [...new Set(knownSecrets)].filter((secret) => secret.length >= minSecretLength);
     const forms = [...new Set(secrets.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
+    this.quickLook = options.quickLook === false ? undefined : quickLookFor(secrets, forms);
     // A JSON writer may escape the slash; nothing else base64 holds.
     this.encoded = forms.length > 0 ? new RegExp(forms.map((form) => escapeRegExp(form).replace(/\\\//g, '(?:\\\\*\\/)')).join('|'), 'g') : undefined;
     const alternatives = secrets
@@ -73,9 +81,76 @@ export class SecretRedactor {
    * where a key-shaped word is content. The same text when none is in it.
    */
   redactKnown(text: string): string {
+    if (this.quickLook && !this.quickLook.mayHold(text)) return text;
     const result = this.known ? blankKnown(text, this.known) : text;
     return this.encoded ? result.replace(this.encoded, '[REDACTED]') : result;
   }
+}
+
+/**
+ * Whether a text may hold a known secret, without the expressions: they try every
+ * part of every secret at every position (~10 µs for a text of a few hundred
+ * characters), and the fast path hands every whole answer and every decoded stream
+ * event through here. Exact, not a guess: any spelling the expressions match is a run
+ * of spelled characters of a secret, so in a text where no escape or `%` can spell one
+ * of their characters, a match is the characters themselves, and holds a secret whole
+ * (one of {@link minQuotedPartLength} characters or fewer), its first or its last
+ * {@link minQuotedPartLength} characters (a quoted start or end), or a base64 form whole.
+ */
+interface QuickLook {
+  mayHold(text: string): boolean;
+}
+
+/** Characters JSON writes plainly (never `\"` or `\\`): a secret of others takes the expressions always. */
+const plainlyWritten = /^[A-Za-z0-9+/=_.~:!@#$^*()[\]{}|;,<>?' -]*$/;
+
+function quickLookFor(secrets: readonly string[], forms: readonly string[]): QuickLook | undefined {
+  if (secrets.length === 0) return { mayHold: () => false };
+  if (![...secrets, ...forms].every((text) => plainlyWritten.test(text))) return undefined;
+  const characters = new Set([...secrets, ...forms].join(''));
+  const needles = new Set(forms);
+  for (const secret of secrets) {
+    if (secret.length <= minQuotedPartLength) needles.add(secret);
+    else needles.add(secret.slice(0, minQuotedPartLength)).add(secret.slice(-minQuotedPartLength));
+  }
+  const spells = (code: number) => code === 0x25 || (code >= 0 && characters.has(String.fromCharCode(code)));
+  return {
+    mayHold(text) {
+      if (escapeMaySpell(text, characters, spells) || percentMaySpell(text, spells)) return true;
+      for (const needle of needles) if (text.includes(needle)) return true;
+      return false;
+    },
+  };
+}
+
+/** A run of backslashes then `u` and four hex digits of a secret's character (or `%`), or `/` when a secret holds one. */
+function escapeMaySpell(text: string, characters: ReadonlySet<string>, spells: (code: number) => boolean): boolean {
+  for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1)) {
+    while (text.charCodeAt(at + 1) === 0x5c) at++;
+    const next = text[at + 1];
+    if (next === '/' && characters.has('/')) return true;
+    if (next === 'u' && spells(hexValue(text, at + 2, 4))) return true;
+  }
+  return false;
+}
+
+/** `%` and two hex digits of a secret's character, or `%25` (a `%` encoded again). */
+function percentMaySpell(text: string, spells: (code: number) => boolean): boolean {
+  for (let at = text.indexOf('%'); at >= 0; at = text.indexOf('%', at + 1)) {
+    if (spells(hexValue(text, at + 1, 2))) return true;
+  }
+  return false;
+}
+
+/** The value of `length` hex digits at `at`; -1 when they are not all hex digits. */
+function hexValue(text: string, at: number, length: number): number {
+  let value = 0;
+  for (let index = at; index < at + length; index++) {
+    const digit = Number.parseInt(text[index] ?? '', 16);
+    if (Number.isNaN(digit)) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 /**
