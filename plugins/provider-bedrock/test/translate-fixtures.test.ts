@@ -150,20 +150,22 @@ describe('canonical → Converse body, rebuilding the fixture requests', () => {
       canonical({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'city', schema } } }),
     );
     expect(structured.toolConfig?.tools[0]?.toolSpec.inputSchema.json).toEqual(schema);
-    const passed = buildConverseBody(
-      canonical({
-        messages: [{ role: 'user', content: 'x' }],
-        max_tokens: 10,
-        provider_options: {
-          bedrock: {
-            additionalModelRequestFields: { top_k: 250 },
-            guardrailConfig: { guardrailIdentifier: 'g1', guardrailVersion: '1' },
-            inferenceConfig: { maxTokens: 99, topP: 0.5 },
-            messages: 'ignored',
-          },
+    const request = canonical({
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 10,
+      provider_options: {
+        bedrock: {
+          additionalModelRequestFields: { top_k: 250 },
+          guardrailConfig: { guardrailIdentifier: 'g1', guardrailVersion: '1' },
+          inferenceConfig: { topP: 0.5 },
+          messages: 'ignored',
         },
-      }),
-    );
+      },
+    });
+    // The OpenAI ingress refuses an output limit in the options (checkProviderOptions); a plugin dialect's
+    // request may still carry one, and the canonical limit wins over it here.
+    (request.providerOptions!['bedrock']!['inferenceConfig'] as Record<string, unknown>)['maxTokens'] = 99;
+    const passed = buildConverseBody(request);
     expect(passed.additionalModelRequestFields).toEqual({ top_k: 250 });
     expect(passed.guardrailConfig).toEqual({ guardrailIdentifier: 'g1', guardrailVersion: '1' });
     expect(passed.inferenceConfig).toEqual({ maxTokens: 10, topP: 0.5 });
