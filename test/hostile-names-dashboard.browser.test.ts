@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
- * Names the admin API takes and the dashboard shows: markup stays text, and the
+ * Names a key holds and the dashboard shows (stored before the admin API refused these
+ * characters, or written by another tool): markup stays text, and the
  * invisible characters that reorder or break what follows them (bidirectional
  * overrides and isolates, line separators) are written out, as the CLI writes them,
  * so a key named with U+202E cannot show another key's id reversed, or reorder the
@@ -39,13 +40,17 @@ describe.skipIf(!target.available)('the dashboard under hostile key names', () =
       storage: { use: 'sqlite' },
       usage: { flush_interval_ms: 20 },
     });
-    const created = await admin('POST', '/keys', {
+    // The admin API now refuses these characters in names (test/admin-bidi-names.test.ts); a key
+    // stored before that still carries them, so the names are written into the store directly.
+    const created = await admin('POST', '/keys', { name: 'plain', team: 'plain', project: 'plain' });
+    expect(created.status).toBe(201);
+    keyId = created.body['key'].id;
+    const renamed = await gateway.gateway.runtime.storage!.keys.update(keyId, {
       name: '\u202eevil-name <img src=x onerror="window.pwned=1">',
       team: 'red\u2028team',
       project: '\u2066<b>bold</b>',
     });
-    expect(created.status).toBe(201);
-    keyId = created.body['key'].id;
+    expect(renamed?.name).toContain('evil-name');
     const response = await fetch(`${gateway.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${created.body['secret']}`, 'content-type': 'application/json' },
