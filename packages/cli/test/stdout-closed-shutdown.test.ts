@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { connect, createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,23 +40,45 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** `switchyard start` as a child with a master key: how it exits, and what it wrote to stderr so far. */
+function startCli(args: string[], options: { cwd: string; stdout: 'pipe' | Writable }) {
+  const child = spawn(process.execPath, [cliPath, 'start', ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
+    stdio: ['ignore', options.stdout, 'pipe'],
+  });
+  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { child, exited, stderr: () => stderr };
+}
+
+/** Signalled at `signalledAt`, it exits 0 within shutdown_timeout_ms and a margin, and says nothing on stderr. */
+async function expectCleanExit(cli: ReturnType<typeof startCli>, signalledAt: number): Promise<void> {
+  const bound = shutdownTimeoutMs + 3000;
+  const outcome = await Promise.race([cli.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
+  expect(outcome).toEqual({ code: 0, signal: null });
+  expect(performance.now() - signalledAt).toBeLessThan(bound);
+  expect(cli.stderr()).toBe('');
+}
+
+/** After a test, pass or fail: a child still running is killed, and waited for. */
+async function stopForGood(cli: ReturnType<typeof startCli>): Promise<void> {
+  if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  await cli.exited;
+}
+
 describe('switchyard start | head -n 3', () => {
   it('exits 0 on SIGTERM once head is gone, within shutdown_timeout_ms', async () => {
     const port = await freePort();
     // head reads the migrations line, "listening" and "shutting down", then exits: the
     // pipe's only reader, and the last line ("stopped") is still to be written.
     const head = spawn('head', ['-n', '3'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const child = spawn(process.execPath, [cliPath, 'start', '--port', String(port)], {
-      cwd: await mkdtemp(path.join(cwd, 'head-')),
-      env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
-      stdio: ['ignore', head.stdin, 'pipe'],
-    });
+    const cli = startCli(['--port', String(port)], { cwd: await mkdtemp(path.join(cwd, 'head-')), stdout: head.stdin });
+    const { child } = cli;
     head.stdin.destroy();
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       for (const deadline = Date.now() + 15_000; ; ) {
         // A connection, not a request: a request would log a line, and head must read "shutting down".
@@ -66,36 +89,24 @@ describe('switchyard start | head -n 3', () => {
           }).on('error', () => resolve(false));
         });
         if (accepted) break;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`switchyard did not start:\n${stderr}`);
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`switchyard did not start:\n${cli.stderr()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       const signalledAt = performance.now();
       child.kill('SIGTERM');
-      const bound = shutdownTimeoutMs + 3000;
-      const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
-      expect(outcome).toEqual({ code: 0, signal: null });
-      expect(performance.now() - signalledAt).toBeLessThan(bound);
-      expect(stderr).toBe('');
+      await expectCleanExit(cli, signalledAt);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (head.exitCode === null && head.signalCode === null) head.kill('SIGKILL');
-      await exited;
+      await stopForGood(cli);
     }
   }, 30_000);
 });
 
 describe('switchyard start whose stdout reader has gone', () => {
   it('answers the stream in flight and exits 0 within shutdown_timeout_ms of SIGTERM', async () => {
-    const child = spawn(process.execPath, [cliPath, 'start', '--port', '0'], {
-      cwd,
-      env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const cli = startCli(['--port', '0'], { cwd, stdout: 'pipe' });
+    const { child, exited } = cli;
+    const stdoutOf = child.stdout!;
     try {
       // As `| head -2` does: read up to the line wanted, then close the pipe's only reader.
       let stdout = '';
@@ -104,16 +115,16 @@ describe('switchyard start whose stdout reader has gone', () => {
           const look = () => {
             const line = stdout.split('\n').find((candidate) => candidate.includes(text));
             if (line === undefined) return;
-            child.stdout.off('data', onData);
+            stdoutOf.off('data', onData);
             resolve(line);
           };
           const onData = (chunk: Buffer) => {
             stdout += chunk.toString();
             look();
           };
-          child.stdout.on('data', onData);
+          stdoutOf.on('data', onData);
           look();
-          void exited.then(() => reject(new Error(`switchyard ended before logging ${text}:\n${stderr}\n${stdout}`)));
+          void exited.then(() => reject(new Error(`switchyard ended before logging ${text}:\n${cli.stderr()}\n${stdout}`)));
         });
       const port = Number(/127\.0\.0\.1:(\d+)/.exec(await lineWith('switchyard listening'))![1]);
 
@@ -129,7 +140,7 @@ describe('switchyard start whose stdout reader has gone', () => {
       child.kill('SIGTERM');
       // The reader goes once it has "shutting down": the gateway's last lines ("stopped") are
       // still to be written when it exits.
-      const readUntilGone = lineWith('shutting down').then(() => child.stdout.destroy());
+      const readUntilGone = lineWith('shutting down').then(() => stdoutOf.destroy());
       let text = '';
       for (;;) {
         const { done, value } = await reader.read();
@@ -140,30 +151,18 @@ describe('switchyard start whose stdout reader has gone', () => {
       expect(text.trim().endsWith('data: [DONE]')).toBe(true);
       await readUntilGone;
 
-      const bound = shutdownTimeoutMs + 3000;
-      const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
-      expect(outcome).toEqual({ code: 0, signal: null });
-      expect(performance.now() - signalledAt).toBeLessThan(bound);
-      expect(stderr).toBe('');
+      await expectCleanExit(cli, signalledAt);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await stopForGood(cli);
     }
   }, 30_000);
 });
 
 describe('switchyard start whose stdout reader has stopped reading', () => {
   it('exits within shutdown_timeout_ms of SIGTERM though the pipe is full', async () => {
-    const child = spawn(process.execPath, [cliPath, 'start', '--port', '0'], {
-      cwd,
-      env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const cli = startCli(['--port', '0'], { cwd, stdout: 'pipe' });
+    const { child, exited } = cli;
+    const stdoutOf = child.stdout!;
     try {
       const listening = await new Promise<string>((resolve, reject) => {
         let stdout = '';
@@ -172,12 +171,12 @@ describe('switchyard start whose stdout reader has stopped reading', () => {
           const line = stdout.split('\n').find((text) => text.includes('switchyard listening'));
           if (line === undefined) return;
           // From here on nothing reads the pipe: it fills, and the gateway's writes get EAGAIN.
-          child.stdout.off('data', onData);
-          child.stdout.pause();
+          stdoutOf.off('data', onData);
+          stdoutOf.pause();
           resolve(line);
         };
-        child.stdout.on('data', onData);
-        void exited.then(() => reject(new Error(`switchyard ended early:\n${stderr}`)));
+        stdoutOf.on('data', onData);
+        void exited.then(() => reject(new Error(`switchyard ended early:\n${cli.stderr()}`)));
       });
       const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)![1]);
       // One log line each, some 400 bytes: 600 KB, well past what the socket pair between the
@@ -193,14 +192,9 @@ describe('switchyard start whose stdout reader has stopped reading', () => {
       }
       const signalledAt = performance.now();
       child.kill('SIGTERM');
-      const bound = shutdownTimeoutMs + 3000;
-      const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
-      expect(outcome).toEqual({ code: 0, signal: null });
-      expect(performance.now() - signalledAt).toBeLessThan(bound);
-      expect(stderr).toBe('');
+      await expectCleanExit(cli, signalledAt);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await stopForGood(cli);
     }
   }, 60_000);
 });
@@ -209,27 +203,20 @@ describe('switchyard start with log.format: pretty, whose stdout reader has gone
   it('keeps serving (it crashed on the EPIPE), and exits 0 on SIGTERM', async () => {
     const folder = await mkdtemp(path.join(cwd, 'pretty-'));
     await writeFile(path.join(folder, 'switchyard.config.yaml'), `log:\n  format: pretty\nserver:\n  shutdown_timeout_ms: ${shutdownTimeoutMs}\n`);
-    const child = spawn(process.execPath, [cliPath, 'start', '--port', '0'], {
-      cwd: folder,
-      env: { ...process.env, SWITCHYARD_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const cli = startCli(['--port', '0'], { cwd: folder, stdout: 'pipe' });
+    const { child, exited } = cli;
+    const stdoutOf = child.stdout!;
     try {
       const listening = await new Promise<string>((resolve, reject) => {
         let stdout = '';
-        child.stdout.on('data', (chunk: Buffer) => {
+        stdoutOf.on('data', (chunk: Buffer) => {
           stdout += chunk.toString();
           const line = stdout.split('\n').find((text) => text.includes('switchyard listening'));
           if (line !== undefined) resolve(line);
         });
-        void exited.then(() => reject(new Error(`switchyard ended early:\n${stderr}`)));
+        void exited.then(() => reject(new Error(`switchyard ended early:\n${cli.stderr()}`)));
       });
-      child.stdout.destroy();
+      stdoutOf.destroy();
       await new Promise((resolve) => setTimeout(resolve, 200));
       const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)![1]);
       for (let call = 0; call < 3; call++) {
@@ -243,14 +230,11 @@ describe('switchyard start with log.format: pretty, whose stdout reader has gone
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(child.exitCode).toBe(null);
+      const signalledAt = performance.now();
       child.kill('SIGTERM');
-      const bound = shutdownTimeoutMs + 3000;
-      const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), bound))]);
-      expect(outcome).toEqual({ code: 0, signal: null });
-      expect(stderr).toBe('');
+      await expectCleanExit(cli, signalledAt);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await stopForGood(cli);
     }
   }, 30_000);
 });
