@@ -1,5 +1,5 @@
 import type { Usage } from '../../canonical/usage.js';
-import { MAX_TOKEN_COUNT } from '../../canonical/read-token-count.js';
+import { readTokenCount } from '../../canonical/read-token-count.js';
 import { isJsonObject } from '../../transport/upstream-wire-values.js';
 
 type Json = Record<string, unknown>;
@@ -48,7 +48,7 @@ function countsOnly(details: unknown): Json | undefined {
   return Object.fromEntries(entries.filter(([, value]) => isCount(value)));
 }
 
-/** A count as billing reads one (readTokenDetail): a past-the-bound detail reads as none there, so it is none here. */
+/** A count as billing reads one (readTokenCount): one it reads as none (negative, past its bound) is none here too. */
 function isCount(value: unknown): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_TOKEN_COUNT;
+  return typeof value === 'number' && !Number.isNaN(readTokenCount(value));
 }
