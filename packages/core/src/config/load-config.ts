@@ -288,7 +288,7 @@ export function findConfigProblems(
   // The pointers of values left empty by a missing variable: later checks of the
   // same value would only repeat that problem in other words.
   const missingEnv = new Set(problems.map((problem) => problem.path));
-  validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema);
+  validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema, { problems: 'every' });
   const result = validator(resolved);
   if (!result.ok) problems.push(...result.problems.filter((problem) => !missingEnv.has(problem.path)));
   return { config: resolved as GatewayConfig, problems, missingEnv };

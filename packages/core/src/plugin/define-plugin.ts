@@ -207,12 +207,20 @@ export type StorageFactory<Options = unknown> = PluginFactory<Options, StoragePl
 export type ProviderFactory<Options = unknown> = PluginFactory<Options, ProviderPlugin>;
 export type IngressFactory<Options = unknown> = PluginFactory<Options, IngressPlugin>;
 
-function validatedOptions<Options>(name: string, validator: Validator<Options>, options: unknown): Options {
-  // Validation fills in defaults, so it works on a copy the caller does not see change.
-  const copy = options === undefined ? {} : structuredClone(options);
-  const result = validator(copy);
-  if (!result.ok) throw new PluginOptionsError(name, result.problems);
-  return result.value;
+/**
+ * Checks a plugin's options against its schema (compiled on the first call), on a copy
+ * with the defaults filled in; refused, throws every problem at once: options are the
+ * operator's config, fixed in one go.
+ */
+function optionsChecker<Options>(name: string, schema: JsonSchema): (options: unknown) => Options {
+  let validator: Validator<Options> | undefined;
+  return (options) => {
+    validator ??= compileValidator<Options>(schema, { problems: 'every' });
+    // Validation fills in defaults, so it works on a copy the caller does not see change.
+    const result = validator(options === undefined ? {} : structuredClone(options));
+    if (!result.ok) throw new PluginOptionsError(name, result.problems);
+    return result.value;
+  };
 }
 
 function attachMetadata<F extends (options?: unknown) => unknown>(
@@ -226,10 +234,9 @@ function attachMetadata<F extends (options?: unknown) => unknown>(
 
 /** Declares a chain step plugin (auth, rate-limit, route …). */
 export function definePlugin<Options>(definition: StepDefinition<Options>): StepFactory<Options> {
-  let validator: Validator<Options> | undefined;
+  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
   const factory = (options?: unknown): StepPlugin => {
-    validator ??= compileValidator<Options>(definition.optionsSchema);
-    const checked = validatedOptions(definition.name, validator, options);
+    const checked = checkOptions(options);
     const { validate } = definition;
     return {
       kind: 'step',
@@ -244,10 +251,9 @@ export function definePlugin<Options>(definition: StepDefinition<Options>): Step
 
 /** Declares a provider plugin (openai, anthropic, …). */
 export function defineProvider<Options>(definition: ProviderDefinition<Options>): ProviderFactory<Options> {
-  let validator: Validator<Options> | undefined;
+  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
   const factory = (options?: unknown): ProviderPlugin => {
-    validator ??= compileValidator<Options>(definition.optionsSchema);
-    const checked = validatedOptions(definition.name, validator, options);
+    const checked = checkOptions(options);
     return { kind: 'provider', name: definition.name, build: () => definition.create(checked) };
   };
   return attachMetadata(factory, 'provider', definition.name, definition.optionsSchema) as ProviderFactory<Options>;
@@ -255,10 +261,9 @@ export function defineProvider<Options>(definition: ProviderDefinition<Options>)
 
 /** Declares a storage plugin (sqlite, postgres): the key store, usage ledger and budgets. */
 export function defineStorage<Options>(definition: StorageDefinition<Options>): StorageFactory<Options> {
-  let validator: Validator<Options> | undefined;
+  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
   const factory = (options?: unknown): StoragePlugin => {
-    validator ??= compileValidator<Options>(definition.optionsSchema);
-    const checked = validatedOptions(definition.name, validator, options);
+    const checked = checkOptions(options);
     const problems = definition.checkOptions?.(checked) ?? [];
     if (problems.length > 0) throw new PluginOptionsError(definition.name, problems);
     return { kind: 'storage', name: definition.name, open: async (context) => definition.create(checked, context) };
@@ -272,10 +277,9 @@ export function defineStorage<Options>(definition: StorageDefinition<Options>): 
  * `ingress:` section, behind the same chain as every other endpoint.
  */
 export function defineIngress<Options>(definition: IngressDefinition<Options>): IngressFactory<Options> {
-  let validator: Validator<Options> | undefined;
+  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
   const factory = (options?: unknown): IngressPlugin => {
-    validator ??= compileValidator<Options>(definition.optionsSchema);
-    const checked = validatedOptions(definition.name, validator, options);
+    const checked = checkOptions(options);
     return { kind: 'ingress', name: definition.name, build: () => definition.create(checked) };
   };
   return attachMetadata(factory, 'ingress', definition.name, definition.optionsSchema) as IngressFactory<Options>;

@@ -69,7 +69,7 @@ interface Entry {
   sheet?: ProviderPriceSheet;
 }
 
-const validateOverrides = compileValidator<PriceOverrides>(priceOverridesSchema);
+const validateOverrides = compileValidator<PriceOverrides>(priceOverridesSchema, { problems: 'every' });
 // Lookups are memoised; model names can come from clients, so the memo is bounded.
 const resolvedLimit = 4096;
 

@@ -31,20 +31,22 @@ const explainingFirst = new Ajv({ allErrors: false, useDefaults: true, strict: f
 /** How {@link compileValidator} explains a refused value. */
 export interface CompileValidatorOptions {
   /**
-   * `'every'` (the default) names every problem; `'first'` names the first one (and
-   * the types of any `anyOf` branches at it), at a cost bounded by the value's size
-   * up to that problem: for what untrusted clients send.
+   * `'first'` (the default) names the first problem (and the types of any `anyOf`
+   * branches at it), at a cost bounded by the value's size up to that problem: safe
+   * for what untrusted clients send. `'every'` names every problem, for what an
+   * operator wrote (a config, fixed in one go); on a client's body of a million items
+   * it makes millions of error objects and holds the event loop for seconds.
    */
   problems?: 'every' | 'first';
 }
 
 /**
  * Compiles a schema once and returns a function that checks a value, fills in its
- * defaults and explains its problems (every one, or the first: `options.problems`) in
+ * defaults and explains its problems (the first, or every one: `options.problems`) in
  * words a user can act on.
  */
 export function compileValidator<T>(schema: JsonSchema, options: CompileValidatorOptions = {}): Validator<T> {
-  const explaining = options.problems === 'first' ? explainingFirst : explainingEvery;
+  const explaining = options.problems === 'every' ? explainingEvery : explainingFirst;
   const check: ValidateFunction = checking.compile(schema);
   // Compiled on the first refusal, not at start: most processes never refuse a value of
   // most schemas, and an all-errors verbose validator of a request schema is ~100 KB of
