@@ -290,6 +290,35 @@ describe('6. deep nesting is refused at body parse', () => {
   });
 });
 
+describe('limits.max_json_keys: a body of very many keys is refused before it is parsed', () => {
+  // Small objects whose keys come in shuffled orders make V8 build a hidden class for
+  // each: 4 MB of them held the event loop ~3 s in JSON.parse, from any valid key.
+  const shuffledObjects = (count: number) => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    return Array.from({ length: count }, (_, index) => `{${names.map((name, at) => `"${names[(at + index) % 8]}${index % 7}":1`).join(',')}}`).join(',');
+  };
+
+  it('more keys than the default 50,000, in an unknown field → 400 naming the limit; the gateway still serves', async () => {
+    const answer = await post('/v1/chat/completions', chatBody(`,"unknown":[${shuffledObjects(6_300)}]`));
+    expectInvalid(answer, null);
+    expect(answer.body.error!.message).toBe('The request body has more object keys than the limit of 50000 (limits.max_json_keys).');
+    await expectStillServing();
+  });
+
+  it('the same in provider_options.mock (the built-in provider explained every one of 300,000 unknown keys for 22 s)', async () => {
+    const keys = Array.from({ length: 50_001 }, (_, index) => `"k${index}":1`).join(',');
+    expectInvalid(await post('/v1/chat/completions', chatBody(`,"provider_options":{"mock":{${keys}}}`)), null);
+  });
+
+  it('colons inside strings are not keys, and a body just under the limit is read', async () => {
+    const content = ':'.repeat(60_000) + '\\":"';
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content }] }))).status).toBe(200);
+    // The body’s own keys (model, messages, role, content, unknown) and 6,249 objects of 8: 49,997.
+    const answer = await post('/v1/chat/completions', chatBody(`,"unknown":[${shuffledObjects(6_249)}]`));
+    expect(answer.status).toBe(200);
+  });
+});
+
 describe('limits.max_messages', () => {
   it('more messages than the limit → 400 naming messages', async () => {
     const messages = Array.from({ length: 51 }, () => ({ role: 'user', content: 'hi' }));

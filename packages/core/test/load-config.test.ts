@@ -43,6 +43,7 @@ describe('loadConfig', () => {
     expect(config.metrics).toEqual({ enabled: true, process_metrics: true });
     expect(config.limits).toEqual({
       max_json_depth: 64,
+      max_json_keys: 50000,
       max_messages: 4096,
       max_model_name_length: 256,
       stream_max_duration_ms: 1800000,

@@ -13,7 +13,7 @@ afterEach(() => {
 
 /** A server running readJsonBody after `delayMs` (so the body is either all there or still arriving) and answering what it made of it. */
 async function serve(delayMs: number, limitBytes = 1024): Promise<number> {
-  const parse = readJsonBody(limitBytes, 4);
+  const parse = readJsonBody(limitBytes, { maxDepth: 4, maxKeys: 8 });
   const server = http.createServer((req, res) => {
     const run = () =>
       parse(req as Request, res as unknown as Response, (error?: unknown) => {
@@ -63,6 +63,10 @@ describe('readJsonBody', () => {
       expect(await send(port, [''], 0)).toEqual({ error: 'invalid_json' });
       expect(await send(port, ['{"a":'], 0)).toEqual({ error: 'invalid_json' });
       expect(await send(port, ['[[[[[1]]]]]'], 0)).toEqual({ error: 'invalid_request' });
+      // Nine keys past a limit of eight; colons in strings (escaped quotes too) are not keys.
+      expect(await send(port, ['{"a":{"b":1,"c":2},"d":[{"e":1,"f":2,"g":3,"h":4,"i":5}]}'], 0)).toEqual({ error: 'invalid_request' });
+      const colonsInStrings = JSON.stringify({ 'a:': { 'b":': ':::\\":::' }, d: `\\${':'.repeat(9)}` });
+      expect(await send(port, [colonsInStrings], 0)).toEqual({ body: JSON.parse(colonsInStrings) });
       expect(await send(port, [`"${'x'.repeat(80)}"`], 0)).toEqual({ error: 'request_too_large' });
     }
   });

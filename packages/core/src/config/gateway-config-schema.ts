@@ -203,6 +203,13 @@ export const gatewayConfigSchema: JsonSchema = {
       description: 'Bounds on what a client may send and what an upstream may stream back.',
       properties: {
         max_json_depth: { type: 'integer', minimum: 8, maximum: 1000, default: 64, description: 'Deepest nesting of a request body.' },
+        max_json_keys: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 10000000,
+          default: 50000,
+          description: 'Most object keys in a request body, counted over all its objects.',
+        },
         max_messages: { type: 'integer', minimum: 1, maximum: 100000, default: 4096, description: 'Most messages in one chat request.' },
         max_model_name_length: { type: 'integer', minimum: 16, maximum: 1024, default: 256, description: 'Longest model name a client may send.' },
         stream_max_duration_ms: {

@@ -55,6 +55,8 @@ export type ModelEntry = string | ModelGroupEntry;
 export interface ResourceLimits {
   /** Deepest nesting of objects and arrays in a request body (default 64). */
   max_json_depth: number;
+  /** Most object keys in a request body, counted over all its objects (default 50,000). */
+  max_json_keys: number;
   /** Most messages in one chat request (default 4096). */
   max_messages: number;
   /** Longest model name a client may send (default 256 characters). */

@@ -43,7 +43,10 @@ export function buildRouter(
   const hotRoutes = new HotRoutes();
   // First, so a model call is matched with one lookup instead of a walk over every layer.
   router.use(hotRoutes.middleware);
-  const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit), runtime.config.limits.max_json_depth);
+  const parseJson = readJsonBody(parseByteSize(runtime.config.server.body_limit), {
+    maxDepth: runtime.config.limits.max_json_depth,
+    maxKeys: runtime.config.limits.max_json_keys,
+  });
   const ingressLimits = ingressLimitsFrom(runtime.config.limits);
 
   router.get('/health', (_req, res) => {

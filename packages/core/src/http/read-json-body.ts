@@ -7,17 +7,30 @@ import { unreadableBody } from './unreadable-body.js';
 /** The default of `limits.max_json_depth`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
+/** The default of `limits.max_json_keys`. */
+export const DEFAULT_MAX_JSON_KEYS = 50_000;
+
+/** Bounds on a request body's JSON, judged on its text before `JSON.parse`. */
+export interface JsonBodyBounds {
+  /** Deepest nesting (`limits.max_json_depth`). */
+  maxDepth: number;
+  /** Most object keys, counted over every object of the body (`limits.max_json_keys`). */
+  maxKeys: number;
+}
+
+const defaultBounds: JsonBodyBounds = { maxDepth: DEFAULT_MAX_JSON_DEPTH, maxKeys: DEFAULT_MAX_JSON_KEYS };
+
 /**
  * Reads a request body as JSON into `req.body`, refusing it past `limitBytes`.
  * Leaner than express.json(): any content type is read as JSON (clients that forget
  * the header still get a clear answer), bodies are UTF-8 (a declared charset that is
  * not is refused with 415, as express.json() refuses it; a leading byte order mark is
  * ignored, as there), and errors come out as
- * GatewayErrors straight away. A body nested deeper than `maxDepth`, or holding a
- * number JSON cannot carry (`1e309` reads as Infinity), is refused with a 400
- * before any step sees it.
+ * GatewayErrors straight away. A body nested deeper than `bounds.maxDepth`, with more
+ * object keys than `bounds.maxKeys`, or holding a number JSON cannot carry (`1e309`
+ * reads as Infinity), is refused with a 400 before any step sees it.
  */
-export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEPTH): RequestHandler {
+export function readJsonBody(limitBytes: number, bounds: JsonBodyBounds = defaultBounds): RequestHandler {
   return (req, _res, next) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limitBytes) {
@@ -33,7 +46,7 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
       return;
     }
     if (req.readableEnded || (req as { _body?: unknown })._body === true) {
-      next(readByHostParser(req, limitBytes, maxDepth));
+      next(readByHostParser(req, limitBytes, bounds));
       return;
     }
     const chunks: Buffer[] = [];
@@ -52,7 +65,7 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
     req.on('end', () => {
       if (failed) return;
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      next(parseInto(req, bytes.toString('utf8'), maxDepth));
+      next(parseInto(req, bytes.toString('utf8'), bounds));
     });
     req.on('error', (error) => {
       if (failed) return;
@@ -65,14 +78,17 @@ export function readJsonBody(limitBytes: number, maxDepth = DEFAULT_MAX_JSON_DEP
 const byteOrderMark = 0xfeff;
 
 /** The body text parsed into `req.body` with the gateway's bounds; the error to pass on, if any. */
-function parseInto(req: Request, rawText: string, maxDepth: number): GatewayError | undefined {
+function parseInto(req: Request, rawText: string, { maxDepth, maxKeys }: JsonBodyBounds): GatewayError | undefined {
   // A UTF-8 byte order mark first (Windows tools write one) is not JSON's, and is ignored
   // as express.json() and RFC 8259 ignore it.
   const text = rawText.charCodeAt(0) === byteOrderMark ? rawText.slice(1) : rawText;
-  // Before parsing: a deep body is expensive to parse at all.
-  const scan = scanJsonText(text, maxDepth);
+  // Before parsing: a deep body, or one of very many keys, is expensive to parse at all.
+  const scan = scanJsonText(text, maxDepth, maxKeys);
   if (scan === 'too-deep') {
     return new GatewayError('invalid_request', `The request body is nested deeper than the limit of ${maxDepth} levels (limits.max_json_depth).`);
+  }
+  if (scan === 'too-many-keys') {
+    return new GatewayError('invalid_request', `The request body has more object keys than the limit of ${maxKeys} (limits.max_json_keys).`);
   }
   try {
     req.body = text.length === 0 ? undefined : JSON.parse(text);
@@ -92,14 +108,15 @@ function parseInto(req: Request, rawText: string, maxDepth: number): GatewayErro
  * gateway's depth and number bounds (the host's parser has neither); a form or
  * nothing left is refused, as the gateway reads JSON only.
  */
-function readByHostParser(req: Request, limitBytes: number, maxDepth: number): GatewayError | undefined {
+function readByHostParser(req: Request, limitBytes: number, bounds: JsonBodyBounds): GatewayError | undefined {
   const body: unknown = req.body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     if (Buffer.byteLength(body) > limitBytes) return tooLarge(limitBytes);
-    return parseInto(req, body.toString('utf8'), maxDepth);
+    return parseInto(req, body.toString('utf8'), bounds);
   }
   const declaredJson = /\bjson\b/i.test(req.headers['content-type'] ?? '');
-  if (typeof body === 'object' && body !== null && declaredJson) return checked(body, maxDepth);
+  // Parsed already: what its keys cost is spent, so only depth and numbers are held to.
+  if (typeof body === 'object' && body !== null && declaredJson) return checked(body, bounds.maxDepth);
   if (!declaredJson && typeof body === 'object' && body !== null) {
     return new GatewayError('unsupported_media_type', 'The request body was read as a form; send a JSON object (content-type: application/json).');
   }

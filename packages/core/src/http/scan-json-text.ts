@@ -4,6 +4,7 @@ const openBrace = 0x7b;
 const openBracket = 0x5b;
 const closeBrace = 0x7d;
 const closeBracket = 0x5d;
+const colon = 0x3a;
 const digitZero = 0x30;
 const digitNine = 0x39;
 const lowerE = 0x65;
@@ -16,22 +17,28 @@ const upperE = 0x45;
 const overflowDigits = 309;
 
 /**
- * What one pass over a JSON body's bytes found: nested deeper than the limit; holding
- * a number that may be too large for a double (an exponent, or 309 digits in a row),
- * so the parsed value must be checked for Infinity; or neither.
+ * What one pass over a JSON body's bytes found: nested deeper than the limit; more
+ * object keys than the limit; holding a number that may be too large for a double (an
+ * exponent, or 309 digits in a row), so the parsed value must be checked for Infinity;
+ * or none of these.
  */
-export type JsonTextScan = 'too-deep' | 'large-numbers' | 'plain';
+export type JsonTextScan = 'too-deep' | 'too-many-keys' | 'large-numbers' | 'plain';
 
 /**
- * Scans JSON text before `JSON.parse` sees it. Parsing a deep body is what costs:
- * two million `[` in a 4 MB body keep V8's parser busy for seconds, and the parsed
- * value would overflow the stack of the first recursive clone. String contents are
- * skipped with `indexOf`, so the scan costs a fraction of the parse. Most bodies
- * hold no number that could overflow, and then need no walk over the parsed value.
- * Malformed text is left for `JSON.parse` to refuse.
+ * Scans JSON text before `JSON.parse` sees it. Parsing some bodies is what costs:
+ * - two million `[` in a 4 MB body keep V8's parser busy for seconds, and the parsed
+ *   value would overflow the stack of the first recursive clone;
+ * - every object V8 builds with keys in a new name or order makes new hidden classes:
+ *   4 MB of small objects, their keys shuffled, parse in ~3 s (half a million keys),
+ *   where 4 MB of text parses in tens of ms. Keys are counted as the colons outside
+ *   strings, over the whole body (`maxKeys`).
+ * String contents are skipped with `indexOf`, so the scan costs a fraction of the
+ * parse. Most bodies hold no number that could overflow, and then need no walk over
+ * the parsed value. Malformed text is left for `JSON.parse` to refuse.
  */
-export function scanJsonText(text: string, maxDepth: number): JsonTextScan {
+export function scanJsonText(text: string, maxDepth: number, maxKeys = Number.POSITIVE_INFINITY): JsonTextScan {
   let depth = 0;
+  let keys = 0;
   let digitsInRow = 0;
   let largeNumbers = false;
   const length = text.length;
@@ -51,6 +58,8 @@ export function scanJsonText(text: string, maxDepth: number): JsonTextScan {
       if (++depth > maxDepth) return 'too-deep';
     } else if (code === closeBrace || code === closeBracket) {
       depth--;
+    } else if (code === colon) {
+      if (++keys > maxKeys) return 'too-many-keys';
     }
   }
   return largeNumbers ? 'large-numbers' : 'plain';
