@@ -4,6 +4,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { unknownEndpoint } from '../http/shown-path.js';
 import { checkModelName } from '../ingress/check-model-name.js';
+import { checkProviderOptions } from '../ingress/check-provider-options.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { openAIChatDialect } from '../ingress/openai/openai-chat-dialect.js';
@@ -105,6 +106,9 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
         // Held to the bound of the gateway's own endpoints whether the plugin checked it or not:
         // the name becomes a span name, span attributes and log fields.
         checkModelName(parsed.request.model, parts.limits.maxModelNameLength);
+        // The same for what budgets and streaming rest on: a plugin's provider options reach the
+        // adapters as the gateway's own dialects' do (`n: 8` was written and billed against a hold for one).
+        checkProviderOptions(parsed.request.providerOptions);
         context.chatRequest = parsed.request;
         context.includeStreamUsage = parsed.includeStreamUsage;
         context.dialect = dialect;
