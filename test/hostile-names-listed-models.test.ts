@@ -105,6 +105,30 @@ describe('circuit breakers under made-up names', () => {
   });
 });
 
+describe('circuit breakers of smart-route targets under made-up names', () => {
+  it("a smart rule's provider/model target the provider does not list keeps its open circuit after a client sends more made-up names than max_unlisted_breakers", async () => {
+    const breaker = { 'circuit-breaker': { max_unlisted_breakers: 2, volume_threshold: 2, error_threshold_percentage: 50, reset_timeout_ms: 60_000 } };
+    const route = { route: { smart: { rules: [{ use: 'east/cheap-unlisted' }] } } };
+    gateway = await startTestGateway({
+      providers: { east: { use: 'openai', api_key: 'sk-east-test-abcdefgh', base_url: upstream.url } },
+      models: {},
+      chain: ['auth', breaker, route, 'adapter'],
+    });
+    upstream.enqueue({ match: { path: '/v1/chat/completions' }, error: 'server_error' }, { match: { path: '/v1/chat/completions' }, error: 'server_error' });
+    // A bare name is retried: two failed attempts open the circuit, the third is refused by it.
+    expect(await chat('auto')).toBe(503);
+    expect(upstream.requests.length).toBe(2);
+    expect(await breakerState('east/cheap-unlisted')).toBe('open');
+
+    await callAll(['east/made-up-1', 'east/made-up-2', 'east/made-up-3']);
+
+    const calls = upstream.requests.length;
+    expect(await chat('auto')).toBe(503);
+    expect(upstream.requests.length).toBe(calls);
+    expect(await breakerState('east/cheap-unlisted')).toBe('open');
+  });
+});
+
 describe('/metrics model labels under listed names', () => {
   it('a configured deployment keeps its own label after a client called a thousand listed models first', async () => {
     gateway = await gatewayListing(listed(1000), ['auth', 'route', 'adapter']);
@@ -131,5 +155,18 @@ describe('/metrics model labels under listed names', () => {
     const text = await (await fetch(`${gateway.origin}/metrics`)).text();
     const models = text.split('\n').flatMap((line) => (line.startsWith('switchyard_requests_total{') ? [/model="([^"]*)"/.exec(line)?.[1]] : []));
     expect(models.sort()).toEqual(['(other)', 'east/lenient-unlisted', 'east/long-unlisted']);
+  });
+  it("a smart rule's provider/model target its provider does not list keeps its own label", async () => {
+    gateway = await startTestGateway({
+      providers: { east: { use: 'openai', api_key: 'sk-east-test-abcdefgh', base_url: upstream.url } },
+      models: {},
+      chain: ['auth', { route: { smart: { rules: [{ when: { max_prompt_tokens: 1000 }, use: 'east/cheap-unlisted' }, { use: 'east/big-unlisted' }] } } }, 'adapter'],
+    });
+    expect(await chat('auto')).toBe(200);
+    expect(await chat('east/made-up')).toBe(200);
+
+    const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+    const models = text.split('\n').flatMap((line) => (line.startsWith('switchyard_requests_total{') ? [/model="([^"]*)"/.exec(line)?.[1]] : []));
+    expect(models.sort()).toEqual(['(other)', 'east/cheap-unlisted']);
   });
 });

@@ -9,7 +9,7 @@ import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 // Counters and Histograms (fixtures/request-metrics-exposition.txt): how request metrics
 // are stored may change, what a scrape reads may not.
 
-const config = { models: { pair: { deployments: [{ target: 'east/gpt-4o-mini' }, { target: 'west/gpt-4o-mini' }], fallbacks: ['west/gpt-4o'] } } } as unknown as GatewayConfig;
+const config = { models: { pair: { deployments: [{ target: 'east/gpt-4o-mini' }, { target: 'west/gpt-4o-mini' }], fallbacks: ['west/gpt-4o'] } }, chain: [] } as unknown as GatewayConfig;
 const labels = () => new DeploymentLabels(config, (id) => id === 'east' || id === 'west', (name) => name === 'west/text-embedding-3-small');
 const at = (provider: string, model: string, errorCode?: string) => ({ deployment: { provider, model }, durationMs: 3, ...(errorCode && { errorCode }) });
 

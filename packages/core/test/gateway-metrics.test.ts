@@ -3,7 +3,10 @@ import { createLogger, UsageRecorder, type GatewayConfig, type RequestRecord, ty
 import { DeploymentLabels } from '../src/metrics/deployment-labels.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 
-const config = { models: { smart: { deployments: [{ target: 'up/known' }], fallbacks: ['up/spare'] }, alias: 'up/aliased' } } as unknown as GatewayConfig;
+const config = {
+  models: { smart: { deployments: [{ target: 'up/known' }], fallbacks: ['up/spare'] }, alias: 'up/aliased' },
+  chain: ['auth', { route: { smart: { rules: [{ when: { has_tools: true }, use: 'up/tooled' }, { use: 'smart' }] } } }],
+} as unknown as GatewayConfig;
 const labels = () => new DeploymentLabels(config, (id) => id === 'up', (name) => name === 'up/listed');
 
 function record(overrides: Partial<RequestRecord>): RequestRecord {
@@ -35,9 +38,10 @@ async function samples(metrics: GatewayMetrics): Promise<string[]> {
 }
 
 describe('DeploymentLabels', () => {
-  it('names configured targets, fallbacks, aliases and listed models; everything else is (other) or (none)', () => {
+  it('names configured targets, fallbacks, aliases, smart-route targets and listed models; everything else is (other) or (none)', () => {
     const bounded = labels();
     expect(bounded.model('up', 'known')).toBe('up/known');
+    expect(bounded.model('up', 'tooled')).toBe('up/tooled');
     expect(bounded.model('up', 'spare')).toBe('up/spare');
     expect(bounded.model('up', 'aliased')).toBe('up/aliased');
     expect(bounded.model('up', 'listed')).toBe('up/listed');

@@ -12,7 +12,7 @@ function capturingLogger() {
 }
 
 function newMetrics(): GatewayMetrics {
-  return new GatewayMetrics(new DeploymentLabels({ models: {} } as never, () => false, () => false));
+  return new GatewayMetrics(new DeploymentLabels({ models: {}, chain: [] } as never, () => false, () => false));
 }
 
 async function sample(metrics: GatewayMetrics, name: string): Promise<string[]> {

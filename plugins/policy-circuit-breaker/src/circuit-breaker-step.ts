@@ -17,7 +17,7 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
   name: 'circuit-breaker',
   optionsSchema: circuitBreakerOptionsSchema,
   create(options, runtime) {
-    const configured = configuredDeployments(runtime.config.models);
+    const configured = configuredDeployments(runtime.config);
     // Named by the operator: their breakers are never dropped for names a provider merely lists.
     const isConfigured = (name: string) => configured.has(name) || Object.hasOwn(options.deployments, name);
     const isKnown = (name: string) => isConfigured(name) || runtime.models.isListed(name);

@@ -26,7 +26,7 @@ export class DeploymentLabels {
     private readonly hasProvider: (id: string) => boolean,
     private readonly isListed: (name: string) => boolean,
   ) {
-    this.configured = configuredDeployments(config.models);
+    this.configured = configuredDeployments(config);
   }
 
   /** The provider label: a configured provider id, `(other)`, or `(none)` without a deployment. */
