@@ -61,6 +61,19 @@ describe('routing through a gateway on loopback', () => {
     expect(east.requests).toHaveLength(2);
   });
 
+  it.each([
+    ['1e300', '86400'],
+    ['99999999999', '86400'],
+    ['Wed, 21 Oct 2099 07:28:00 GMT', '86400'],
+  ])("gives up at once on a 429's Retry-After of %s, past the deadline, and tells the client %s seconds at most", async (retryAfter, told) => {
+    east.enqueue({ error: 'rate_limit', headers: { 'retry-after': retryAfter } });
+    const { status, headers } = await gateway.chat({ model: 'east/gpt-4o-mini' });
+    expect(status).toBe(429);
+    expect(east.requests).toHaveLength(1);
+    // delay-seconds (RFC 9110): digits only; '1e+300' is no number to a client that reads them.
+    expect(headers.get('retry-after')).toBe(told);
+  });
+
   it('cancels an attempt that outlives its timeout, upstream included, and serves from the next deployment', async () => {
     east.enqueue({ hang: true });
     const { status, headers } = await gateway.chat({ model: 'impatient' });

@@ -129,7 +129,8 @@ export function withBilledUsage(error: GatewayError, billedUsage: Usage | undefi
 
 /** What a foreign copy's fields may be before they reach a header, a log or the ledger. */
 const foreignCode = /^[a-z][a-z0-9_]{0,63}$/;
-const maxRetryAfterSeconds = 86_400;
+/** The longest wait the gateway passes on (a day): an upstream's Retry-After can say anything. */
+export const maxRetryAfterSeconds = 86_400;
 
 function adoptForeignError(foreign: GatewayError): GatewayError {
   const known = Object.hasOwn(errorCatalogue, foreign.code);

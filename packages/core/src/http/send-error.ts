@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { findContext } from '../chain/request-context.js';
-import type { GatewayError } from '../errors/gateway-error.js';
+import { maxRetryAfterSeconds, type GatewayError } from '../errors/gateway-error.js';
 import { sendJson } from './send-json.js';
 
 /**
@@ -13,7 +13,9 @@ export function sendError(res: Response, error: GatewayError, format?: (error: G
     return;
   }
   if (error.retryAfterSeconds !== undefined) {
-    const retryAfter = String(Math.ceil(error.retryAfterSeconds));
+    // delay-seconds are digits: an upstream's 1e300 (String gives '1e+300') or a date in 2099 is told as a day at most.
+    const seconds = Math.ceil(error.retryAfterSeconds);
+    const retryAfter = String(seconds > 0 ? Math.min(maxRetryAfterSeconds, seconds) : 0);
     const headers = findContext(res)?.responseHeaders;
     if (headers) headers.set('retry-after', retryAfter);
     else res.setHeader('retry-after', retryAfter);
