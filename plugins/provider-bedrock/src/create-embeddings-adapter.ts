@@ -28,7 +28,8 @@ export function createEmbeddingsAdapter(endpoint: BedrockEndpoint, provider: str
     },
     parseResponse(body, _info, call): UpstreamEmbeddingsResponse {
       const answer = body as TitanEmbeddingResponse;
-      if (!Array.isArray(answer?.embedding) || !answer.embedding.every((value) => typeof value === 'number')) {
+      // Finite numbers only: 1e309 (read as Infinity) reached the client as `null`.
+      if (!Array.isArray(answer?.embedding) || !answer.embedding.every((value) => Number.isFinite(value))) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without an embedding.`, { provider });
       }
       // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.

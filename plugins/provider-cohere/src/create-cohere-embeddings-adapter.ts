@@ -34,7 +34,8 @@ export function createCohereEmbeddingsAdapter(endpoint: CohereEndpoint, inputTyp
     parseResponse(body, _info, call): UpstreamEmbeddingsResponse {
       const answer = body as CohereEmbedResponse;
       const vectors = answer?.embeddings?.float;
-      if (!Array.isArray(vectors) || !vectors.every((vector) => Array.isArray(vector))) {
+      // Each a list of finite numbers: a text, an object, null or 1e309 (Infinity, written `null`) was passed on to the client as it came.
+      if (!Array.isArray(vectors) || !vectors.every((vector) => Array.isArray(vector) && vector.every((value) => Number.isFinite(value)))) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} embeddings answer has no float vectors.`, { provider });
       }
       // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.

@@ -204,6 +204,26 @@ describe('Cohere provider against the mock upstream', () => {
     expect(mock.requests[0]!.body).toEqual({ model: 'embed-v4.0', texts: ['alpha', 'beta'], input_type: 'search_document', embedding_types: ['float'], output_dimension: 8 });
   });
 
+  it.each([
+    ['a text', '[[0.1, "0.2"], [0.3, 0.4]]'],
+    ['an object', '[[0.1, {}], [0.3, 0.4]]'],
+    ['1e309 (Infinity once read)', '[[0.1, 1e309], [0.3, 0.4]]'],
+    ['null', '[[0.1, null], [0.3, 0.4]]'],
+  ])('answers upstream_invalid_response to an embedding holding %s, never passes it on', async (_name, vectors) => {
+    mock.enqueue({
+      match: { path: '/v2/embed' },
+      headers: { 'content-type': 'application/json' },
+      body: `{"id":"e1","embeddings":{"float":${vectors}},"texts":["alpha","beta"],"meta":{"billed_units":{"input_tokens":2}}}`,
+    });
+    const embedded = provider.embeddings!.embed({
+      request: { model: 'cohere/embed-v4.0', input: ['alpha', 'beta'] },
+      model: 'embed-v4.0',
+      signal: new AbortController().signal,
+      logger,
+    });
+    await expect(embedded).rejects.toMatchObject({ code: 'upstream_invalid_response', status: 502 });
+  });
+
   it('lists models live from GET /v1/models, following next_page_token', async () => {
     mock.enqueue({ match: { path: '/v1/models' }, body: { models: [{ name: 'command-a-03-2025' }], next_page_token: 'p2' } });
     mock.enqueue({ match: { path: '/v1/models' }, body: { models: [{ name: 'embed-v4.0' }] } });
