@@ -187,6 +187,10 @@ describe('Azure error mapping', () => {
     expect(mapAzureError('azure', response('deployment_not_found')).message).toContain('deployment');
   });
 
+  it("never repeats a rate limit's message, which names the resource's pricing tier", () => {
+    expect(mapAzureError('azure', response('rate_limit')).message).toBe('azure is rate limiting requests.');
+  });
+
   it('honours retry-after-ms first, then retry-after', () => {
     expect(mapAzureError('azure', response('rate_limit')).retryAfterSeconds).toBe(6);
     const secondsOnly = { ...cases['rate_limit']!.headers, 'retry-after': '2' } as Record<string, string>;

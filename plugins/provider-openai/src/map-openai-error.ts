@@ -47,7 +47,8 @@ export function mapOpenAIErrorBody(provider: string, status: number, body: OpenA
   // Never echo an upstream authentication message: it quotes the rejected key.
   if (status === 401) return new GatewayError('upstream_authentication_failed', `${provider} rejected the gateway's credentials.`, options);
   if (status === 404) return new GatewayError('upstream_not_found', say('the model or endpoint does not exist'), options);
-  if (status === 429) return new GatewayError('rate_limit_exceeded', say('rate limit reached'), options);
+  // The message names the gateway's organization (Azure: its pricing tier) and limits; the client need not see it.
+  if (status === 429) return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, options);
   if (status === 500 && type === 'server_error' && upstreamMessage) return new GatewayError('upstream_server_error', say('server error'), options);
   return genericUpstreamError(provider, { status, headers: {}, bodyText: '' });
 }

@@ -2,7 +2,7 @@ import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard
 import { GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
 import { decodeSseText, readFixture, readFixtureJson } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { buildChatBody, createOpenAIStreamDecoder, mapOpenAIError, parseChatCompletion } from '../src/index.js';
+import { buildChatBody, createOpenAIStreamDecoder, mapCompatibleError, mapOpenAIError, parseChatCompletion } from '../src/index.js';
 
 async function decodeFixture(file: string): Promise<StreamPart[]> {
   const decoder = createOpenAIStreamDecoder('openai');
@@ -116,6 +116,15 @@ describe('OpenAI error mapping', () => {
   it('never repeats the upstream message of an authentication failure', () => {
     const error = mapOpenAIError('openai', response('invalid_key'));
     expect(error.message).not.toMatch(/sk-|Incorrect API key/);
+  });
+
+  it("never repeats a rate limit's message, which names the gateway's organization and its limits", () => {
+    const error = mapOpenAIError('openai', response('rate_limit'));
+    expect(error.message).toBe('openai is rate limiting requests.');
+    // The same words from a compatible service (Groq names its organization and billing page too).
+    const groq = mapCompatibleError('groq', response('rate_limit'));
+    expect(groq.message).not.toMatch(/org-|organization|Limit \d/);
+    expect(groq).toMatchObject({ code: 'rate_limit_exceeded', status: 429 });
   });
 
   it('keeps the parameter the upstream blamed', () => {
