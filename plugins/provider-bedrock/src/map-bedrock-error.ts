@@ -71,7 +71,8 @@ export function mapBedrockException(provider: string, type: string | undefined, 
       }
       return new GatewayError('upstream_bad_request', say('the request was refused'), options);
     case 'AccessDeniedException':
-      return new GatewayError('upstream_permission_denied', say('access denied'), options);
+      // Never echoed: IAM's message names the gateway's account, role or user, and the policies that denied it.
+      return new GatewayError('upstream_permission_denied', `${provider} denied the gateway access to this model.`, options);
     case 'ResourceNotFoundException':
       return new GatewayError('upstream_not_found', say('the model does not exist'), options);
     case 'ThrottlingException':

@@ -55,6 +55,20 @@ describe('mapBedrockError: every case of errors.json', () => {
     expect(map('bad_request').message).toContain("Value '2.5' at 'inferenceConfig.temperature'");
   });
 
+  it("never echoes an access denial, which names the gateway's AWS account, role and policies", () => {
+    const denied = mapBedrockError('bedrock', {
+      status: 403,
+      headers: { 'x-amzn-errortype': 'AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
+      bodyText: JSON.stringify({
+        Message:
+          'User: arn:aws:sts::123456789012:assumed-role/gateway-role/session-1 is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0 because no identity-based policy allows the bedrock:InvokeModel action',
+      }),
+    });
+    expect(denied).toMatchObject({ code: 'upstream_permission_denied', status: 403 });
+    expect(denied.message).not.toMatch(/123456789012|arn:|gateway-role/);
+    expect(map('permission_denied').message).not.toContain("You don't have access");
+  });
+
   it('reads "too many input tokens" and Anthropic-style wording as context length, and keeps a retry-after', () => {
     const tooMany = mapBedrockError('bedrock', {
       status: 400,
