@@ -1,7 +1,6 @@
 import {
   GatewayError,
   credentialHeaderValues,
-  decodeBase64Floats,
   isJsonObject,
   readEmbeddingsUsage,
   type ChatRequest,
@@ -19,6 +18,7 @@ import {
   parseCompatibleCompletion,
   readCompatibleUsage,
   readEmbeddingsData,
+  toFloatVectors,
 } from '@switchyard/provider-openai';
 import { buildMistralChatBody } from './build-mistral-chat-body.js';
 import type { MistralOptions } from './mistral-options.js';
@@ -50,7 +50,7 @@ export function createMistralAdapters(options: MistralOptions): ProviderAdapters
       return {
         model: typeof response.model === 'string' ? response.model : '',
         // In input order, each a list of finite numbers (readEmbeddingsData: anything else is upstream_invalid_response).
-        embeddings: readEmbeddingsData(response.data, name).map((embedding) => (typeof embedding === 'string' ? decodeBase64Floats(embedding) : embedding)),
+        embeddings: toFloatVectors(readEmbeddingsData(response.data, name), name),
         // Undefined when missing or unreadable: the gateway bills its estimate of the input, never 0.
         usage: readEmbeddingsUsage(response.usage?.prompt_tokens),
       };

@@ -184,3 +184,19 @@ describe('Mistral plugin', () => {
     expect(request).toMatchObject({ origin: 'https://api.mistral.ai', path: '/v1/chat/completions', headers: { authorization: 'Bearer k' } });
   });
 });
+
+describe('Mistral embeddings answers', () => {
+  const embeddings = adapters.embeddings as import('@switchyard/core').HttpEmbeddingsAdapter;
+  const parse = (embedding: unknown) =>
+    embeddings.parseResponse(
+      { data: [{ object: 'embedding', index: 0, embedding }], model: 'mistral-embed', usage: { prompt_tokens: 1 } },
+      { status: 200, headers: {} },
+      { request: { model: 'mistral/mistral-embed', input: ['a'] }, model: 'mistral-embed', signal: new AbortController().signal, logger: undefined as never },
+    );
+  const base64Of = (...floats: number[]) => Buffer.from(new Float32Array(floats).buffer).toString('base64');
+
+  it('decodes a base64 vector, and refuses one holding a float32 NaN (it reached the client as null)', () => {
+    expect(parse(base64Of(0.5, 1)).embeddings).toEqual([[0.5, 1]]);
+    expect(() => parse(base64Of(0.5, Number.NaN))).toThrow(expect.objectContaining({ code: 'upstream_invalid_response', status: 502 }));
+  });
+});

@@ -34,13 +34,25 @@ export function createEmbeddingsAdapter(endpoint: OpenAIEndpoint, provider: stri
       if (call.request.encodingFormat === 'base64' && ordered.every((embedding) => typeof embedding === 'string')) {
         return { model, embeddings: [], base64Embeddings: ordered as string[], usage };
       }
-      return {
-        model,
-        embeddings: ordered.map((embedding) => (typeof embedding === 'string' ? decodeBase64Floats(embedding) : embedding)),
-        usage,
-      };
+      return { model, embeddings: toFloatVectors(ordered, provider), usage };
     },
   };
+}
+
+/**
+ * The vectors of {@link readEmbeddingsData} as lists of numbers, base64 ones decoded. A decoded
+ * float32 that is NaN or infinite is the upstream's failure, as 1e309 in a list is: it reached
+ * the client's vector as `null`.
+ */
+export function toFloatVectors(ordered: ReadonlyArray<number[] | string>, provider: string): number[][] {
+  return ordered.map((embedding, position) => {
+    if (typeof embedding !== 'string') return embedding;
+    const vector = decodeBase64Floats(embedding);
+    if (!vector.every((value) => Number.isFinite(value))) {
+      throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with an embedding the gateway cannot read (item ${position}).`, { provider });
+    }
+    return vector;
+  });
 }
 
 /**

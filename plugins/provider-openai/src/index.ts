@@ -20,7 +20,7 @@ export { parseChatCompletion } from './parse-chat-completion.js';
 export { createOpenAIStreamDecoder } from './openai-stream-decoder.js';
 export { mapOpenAIError, mapOpenAIErrorBody, retryAfterSeconds } from './map-openai-error.js';
 export { createOpenAIEndpoint, type OpenAIEndpoint } from './openai-endpoint.js';
-export { createEmbeddingsAdapter, readEmbeddingsData } from './embeddings-adapter.js';
+export { createEmbeddingsAdapter, readEmbeddingsData, toFloatVectors } from './embeddings-adapter.js';
 export { createModelsAdapter } from './models-adapter.js';
 export { openAIBaseUrl } from './openai-options.js';
 export { openAIPresets, openAIPresetNames, type OpenAIPreset, type OpenAIPresetName } from './presets/openai-presets.js';
