@@ -14,8 +14,9 @@ export function createModelsAdapter(endpoint: OpenAIEndpoint, provider: string):
       if (!Array.isArray(list?.data)) {
         throw new GatewayError('upstream_invalid_response', `The ${provider} model list has no data.`, { provider });
       }
+      // An entry that is not an object is skipped (`null` was read as one: a TypeError lost the whole list).
       return list.data
-        .filter((model): model is { id: string; owned_by?: unknown; created?: unknown } => typeof model.id === 'string')
+        .filter((model): model is { id: string; owned_by?: unknown; created?: unknown } => typeof model?.id === 'string')
         .map((model) => ({
           id: model.id,
           ...(typeof model.owned_by === 'string' && { ownedBy: model.owned_by }),

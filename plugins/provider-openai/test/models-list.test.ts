@@ -1,0 +1,12 @@
+import type { HttpModelsAdapter } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { createOpenAIAdapters, resolveOpenAIOptions } from '../src/index.js';
+
+const models = createOpenAIAdapters(resolveOpenAIOptions({ api_key: 'sk-test', base_url: 'https://api.openai.com/v1' })).models as HttpModelsAdapter;
+
+describe('the model list', () => {
+  it('reads the models of a list that also holds entries that are not objects (null read as one was a TypeError: the whole list lost)', () => {
+    const body = { object: 'list', data: [null, 5, 'gpt-4o', { id: 'gpt-4o-mini', owned_by: 'system', created: 1721172741 }, { id: 7 }] };
+    expect(models.parseResponse(body)).toEqual([{ id: 'gpt-4o-mini', ownedBy: 'system', created: 1721172741 }]);
+  });
+});
