@@ -26,6 +26,8 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
   let started = false;
   let done = false;
   let finished = false;
+  /** The id each tool call index was started with (made on the first call). */
+  let callIds: Map<number, string> | undefined;
   return {
     isComplete: () => done,
     decode(event: ServerSentEvent): StreamPart[] {
@@ -76,7 +78,11 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
             const index = openAIToolCallIndex(call['index'], position);
             const fn: Json = isJsonObject(call['function']) ? call['function'] : {};
             const id = nonEmptyText(call['id']);
-            if (id && typeof fn['name'] === 'string') parts = withPart(parts, { type: 'tool-call-start', index, id, name: fn['name'] });
+            // Some compatible servers repeat the id and name in every chunk of a call: only the first starts it.
+            if (id && typeof fn['name'] === 'string' && (callIds ??= new Map()).get(index) !== id) {
+              callIds.set(index, id);
+              parts = withPart(parts, { type: 'tool-call-start', index, id, name: fn['name'] });
+            }
             const argumentsDelta = nonEmptyText(fn['arguments']);
             if (argumentsDelta) parts = withPart(parts, { type: 'tool-call-delta', index, argumentsDelta });
           });

@@ -21,6 +21,8 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
   let started = false;
   let done = false;
   let finished = false;
+  /** The id each tool call index was started with (made on the first call). */
+  let callIds: Map<number, string> | undefined;
   return {
     isComplete: () => done,
     decode(event: ServerSentEvent): StreamPart[] {
@@ -68,7 +70,9 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
           // An index that numbers no list place (1e300, -1, 0.5) was passed on to the client as it came.
           const index = typeof call['index'] === 'number' && Number.isSafeInteger(call['index']) && call['index'] >= 0 ? call['index'] : position;
           const fn = isJsonObject(call['function']) ? call['function'] : {};
-          if (typeof call['id'] === 'string' && call['id'] && typeof fn['name'] === 'string') {
+          // DeepSeek and Qwen are reported to repeat the id and name in every chunk of a call: only the first starts it.
+          if (typeof call['id'] === 'string' && call['id'] && typeof fn['name'] === 'string' && (callIds ??= new Map()).get(index) !== call['id']) {
+            callIds.set(index, call['id']);
             parts.push({ type: 'tool-call-start', index, id: call['id'], name: fn['name'] });
           }
           if (typeof fn['arguments'] === 'string' && fn['arguments']) parts.push({ type: 'tool-call-delta', index, argumentsDelta: fn['arguments'] });
