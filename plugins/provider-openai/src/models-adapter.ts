@@ -20,7 +20,8 @@ export function createModelsAdapter(endpoint: OpenAIEndpoint, provider: string):
         .map((model) => ({
           id: model.id,
           ...(typeof model.owned_by === 'string' && { ownedBy: model.owned_by }),
-          ...(typeof model.created === 'number' && { created: model.created }),
+          // Whole Unix seconds only: 1e309 (Infinity) was written into the client's list as `null`.
+          ...(Number.isSafeInteger(model.created) && (model.created as number) >= 0 && { created: model.created as number }),
         }));
     },
   };

@@ -13,6 +13,7 @@ import {
 import { readTokenChunk } from './token-chunk.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
+import { readCreated } from './read-created.js';
 
 /**
  * OpenAI `chat.completion.chunk` events → canonical stream parts. Tool-call indices
@@ -120,7 +121,7 @@ function streamNames(chunk: Pick<OpenAIChatChunk, 'id' | 'model' | 'created'>): 
   return {
     id: typeof chunk.id === 'string' ? chunk.id : '',
     model: typeof chunk.model === 'string' ? chunk.model : '',
-    created: typeof chunk.created === 'number' ? chunk.created : Math.floor(Date.now() / 1000),
+    created: readCreated(chunk.created),
   };
 }
 

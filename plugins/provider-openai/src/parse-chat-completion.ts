@@ -10,6 +10,7 @@ import {
 } from '@switchyard/core';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
+import { readCreated } from './read-created.js';
 
 type Json = Record<string, unknown>;
 
@@ -46,7 +47,7 @@ export function parseChatCompletion(body: unknown, provider: string): UpstreamCh
   const response: UpstreamChatResponse = {
     id: typeof completion.id === 'string' ? completion.id : '',
     model: typeof completion.model === 'string' ? completion.model : '',
-    created: typeof completion.created === 'number' ? completion.created : Math.floor(Date.now() / 1000),
+    created: readCreated(completion.created),
     content,
     finishReason: fromOpenAIFinishReason(typeof choice.finish_reason === 'string' && choice.finish_reason ? choice.finish_reason : 'stop'),
     // Undefined when missing or unreadable: the gateway bills its estimate, never 0.

@@ -3,6 +3,7 @@ import { readTokenChunk } from '../token-chunk.js';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
 import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
+import { readCreated } from '../read-created.js';
 
 type Json = Record<string, unknown>;
 
@@ -53,7 +54,7 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
           type: 'stream-start',
           id: typeof chunk['id'] === 'string' ? chunk['id'] : '',
           model: typeof chunk['model'] === 'string' ? chunk['model'] : '',
-          created: typeof chunk['created'] === 'number' ? chunk['created'] : Math.floor(Date.now() / 1000),
+          created: readCreated(chunk['created']),
         });
       }
       const choices = Array.isArray(chunk['choices']) ? chunk['choices'] : [];

@@ -2,6 +2,7 @@ import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, isJ
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
 import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
+import { readCreated } from '../read-created.js';
 
 type Json = Record<string, unknown>;
 
@@ -52,7 +53,7 @@ export function parseCompatibleCompletion(body: unknown, provider: string): Upst
   const response: UpstreamChatResponse = {
     id: typeof body['id'] === 'string' ? body['id'] : '',
     model: typeof body['model'] === 'string' ? body['model'] : '',
-    created: typeof body['created'] === 'number' ? body['created'] : Math.floor(Date.now() / 1000),
+    created: readCreated(body['created']),
     content,
     finishReason: fromCompatibleFinishReason(typeof choice['finish_reason'] === 'string' ? choice['finish_reason'] : 'stop'),
     // Undefined when missing or unreadable: the gateway bills its estimate, never 0.

@@ -1,6 +1,7 @@
 import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type FinishReason } from '@switchyard/core';
 import { mapOpenAIErrorBody } from '../map-openai-error.js';
 import { readResponsesUsage } from './read-responses-usage.js';
+import { readCreated } from '../read-created.js';
 
 type Item = { type?: unknown; content?: unknown; summary?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown };
 
@@ -37,7 +38,7 @@ export function parseResponsesResponse(body: unknown, provider: string): Upstrea
   return {
     id: typeof response.id === 'string' ? response.id : '',
     model: typeof response.model === 'string' ? response.model : '',
-    created: typeof response.created_at === 'number' && Number.isFinite(response.created_at) ? response.created_at : Math.floor(Date.now() / 1000),
+    created: readCreated(response.created_at),
     content,
     finishReason: responsesFinishReason(response.status, response.incomplete_details?.reason, content.some((part) => part.type === 'tool-call')),
     // Undefined when missing or unreadable: the gateway bills its estimate, never 0.

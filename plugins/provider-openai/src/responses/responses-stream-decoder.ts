@@ -2,6 +2,7 @@ import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecod
 import { mapOpenAIErrorBody } from '../map-openai-error.js';
 import { readResponsesUsage } from './read-responses-usage.js';
 import { responsesFinishReason } from './parse-responses-response.js';
+import { readCreated } from '../read-created.js';
 
 /**
  * The tap of a Responses API stream on the fast path: text, reasoning and call
@@ -32,7 +33,7 @@ export function createResponsesStreamDecoder(provider: string): StreamDecoder {
       const parts: StreamPart[] = [];
       if (!started && typeof data['response'] === 'object') {
         started = true;
-        parts.push({ type: 'stream-start', id: String(response['id'] ?? ''), model: typeof response['model'] === 'string' ? response['model'] : '', created: Number(response['created_at']) || Math.floor(Date.now() / 1000) });
+        parts.push({ type: 'stream-start', id: String(response['id'] ?? ''), model: typeof response['model'] === 'string' ? response['model'] : '', created: readCreated(response['created_at']) });
       }
       switch (type) {
         case 'error':
