@@ -1,4 +1,4 @@
-import { createLogger, GatewayError, parseUpstreamJson, type HttpEmbeddingsAdapter } from '@switchyard/core';
+import { createLogger, parseUpstreamJson, type HttpEmbeddingsAdapter } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { createBedrockAdapters } from '../src/index.js';
 
@@ -19,14 +19,6 @@ describe('Titan embeddings answers', () => {
 
   // 1e309 is read as Infinity, which the client's JSON got as null.
   it.each(['1e309', '-1e999'])('refuses a vector holding %s as upstream_invalid_response', (number) => {
-    const error = (() => {
-      try {
-        parse(`{"embedding":[0.25,${number}],"inputTextTokenCount":2}`);
-      } catch (thrown) {
-        return thrown;
-      }
-    })();
-    expect(error).toBeInstanceOf(GatewayError);
-    expect(error).toMatchObject({ code: 'upstream_invalid_response', status: 502 });
+    expect(() => parse(`{"embedding":[0.25,${number}],"inputTextTokenCount":2}`)).toThrow(expect.objectContaining({ code: 'upstream_invalid_response', status: 502 }));
   });
 });
