@@ -44,8 +44,8 @@ export function mapBedrockError(provider: string, response: UpstreamErrorRespons
   const error = mapBedrockException(provider, type, body, response.status);
   const retryAfter = Number(header(response.headers, 'retry-after'));
   if (!error.retryable || !Number.isFinite(retryAfter) || retryAfter <= 0) return error;
-  // Bedrock documents no retry hint; a proxy in front of it may add one.
-  return new GatewayError(error.code, error.message, { provider, upstreamStatus: response.status, retryAfterSeconds: retryAfter });
+  // Bedrock documents no retry hint; a proxy in front of it may add one. Held to a day (1e21 reached the client as `Retry-After: 1e+21`).
+  return new GatewayError(error.code, error.message, { provider, upstreamStatus: response.status, retryAfterSeconds: Math.min(retryAfter, 86_400) });
 }
 
 /**

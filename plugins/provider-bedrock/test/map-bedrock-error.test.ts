@@ -79,6 +79,10 @@ describe('mapBedrockError: every case of errors.json', () => {
     expect(map('rate_limit', { 'retry-after': '3' }).retryAfterSeconds).toBe(3);
   });
 
+  it('holds a retry-after past a day to a day (1e21 was written to the client as Retry-After: 1e+21)', () => {
+    expect(map('rate_limit', { 'retry-after': '1e21' }).retryAfterSeconds).toBe(86_400);
+  });
+
   it('falls back to the status for a body that is not JSON and has no error type', () => {
     expect(mapBedrockError('bedrock', { status: 502, headers: {}, bodyText: '<html>bad gateway</html>' }).code).toBe('upstream_server_error');
   });

@@ -320,6 +320,10 @@ describe('Cohere errors', () => {
     expect(mapCohereError('cohere', { status: 504, headers: {}, bodyText: '<html>' })).toMatchObject({ code: 'upstream_timeout' });
     expect(mapCohereError('cohere', { status: 404, headers: {}, bodyText: '' })).toMatchObject({ code: 'upstream_not_found' });
   });
+
+  it.each(['1e21', 'Fri, 31 Dec 9999 23:59:59 GMT'])('holds a retry-after of %s to a day (1e21 was written to the client as Retry-After: 1e+21)', (value) => {
+    expect(mapCohereError('cohere', response('rate_limit', { 'retry-after': value })).retryAfterSeconds).toBe(86_400);
+  });
 });
 
 describe('Cohere options and endpoints', () => {

@@ -53,14 +53,17 @@ export function mapOpenAIErrorBody(provider: string, status: number, body: OpenA
   return genericUpstreamError(provider, { status, headers: {}, bodyText: '' });
 }
 
-/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
+/** A day: a longer wait is no hint a client can use (1e21 was written to it as `Retry-After: 1e+21`). */
+const maxRetryAfterSeconds = 86_400;
+
+/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date), held to a day. */
 export function retryAfterSeconds(headers: UpstreamErrorResponse['headers']): number | undefined {
   const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return ms / 1000;
+  if (Number.isFinite(ms) && ms >= 0) return Math.min(ms / 1000, maxRetryAfterSeconds);
   const value = headers['retry-after'];
   if (typeof value !== 'string') return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds), maxRetryAfterSeconds);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, (date - Date.now()) / 1000), maxRetryAfterSeconds);
 }

@@ -136,6 +136,11 @@ describe('OpenAI error mapping', () => {
     expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after-ms': '1500' })).retryAfterSeconds).toBe(1.5);
   });
 
+  it.each(['1e21', 'Fri, 31 Dec 9999 23:59:59 GMT'])('holds a retry-after of %s to a day (1e21 was written to the client as Retry-After: 1e+21)', (value) => {
+    expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after': value })).retryAfterSeconds).toBe(86_400);
+    expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after-ms': '1e24' })).retryAfterSeconds).toBe(86_400);
+  });
+
   it('maps a non-JSON 502 by its status', () => {
     const error = mapOpenAIError('openai', { status: 502, headers: {}, bodyText: '<html>Bad Gateway</html>' });
     expect(error).toMatchObject({ code: 'upstream_server_error', retryable: true });
