@@ -118,6 +118,24 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     expect(final.usage).toMatchObject({ input_tokens: 34, cache_read_input_tokens: 8, output_tokens: 9 });
   });
 
+  it('names a message translated from another provider msg_…, whole and streamed, as Anthropic does', async () => {
+    // OpenAI's chatcmpl-… ids are not Anthropic's; the SDK's types and clients expect msg_….
+    upstream.enqueue({ reply: { content: 'Hi.' } });
+    const whole = await client.messages.create({ model: 'smart', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(whole.id).toMatch(/^msg_[A-Za-z0-9_]+$/);
+    upstream.enqueue({ reply: { content: 'Hi.' } });
+    const stream = client.messages.stream({ model: 'smart', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
+    let started: string | undefined;
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'message_start') started = event.message.id;
+    });
+    const final = await stream.finalMessage();
+    expect(started).toMatch(/^msg_[A-Za-z0-9_]+$/);
+    expect(final.id).toBe(started);
+    const echoed = await client.messages.create({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(echoed.id).toMatch(/^msg_[A-Za-z0-9_]+$/);
+  });
+
   it("streams Anthropic's exact event sequence: message_start, ping, blocks, message_delta, message_stop", async () => {
     const { names, text } = await streamEventNames({ model: 'mock/echo', max_tokens: 50, messages: [{ role: 'user', content: 'one two three' }] });
     expect(names[0]).toBe('message_start');

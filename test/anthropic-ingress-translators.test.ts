@@ -302,7 +302,7 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
       usage: { input_tokens: 5, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     });
-    expect((events[0]!.data['message'] as Record<string, unknown>)['id']).toBe('chatcmpl-9');
+    expect((events[0]!.data['message'] as Record<string, unknown>)['id']).toBe('msg_chatcmpl9');
   });
 
   it('sends message_start, ping, message_delta and message_stop for an answer with no content', () => {

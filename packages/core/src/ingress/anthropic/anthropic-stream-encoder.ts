@@ -3,6 +3,7 @@ import type { StreamPart } from '../../canonical/stream-part.js';
 import type { Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { DialectStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
+import { anthropicMessageId } from './anthropic-message-id.js';
 import { toAnthropicStopReason } from './anthropic-stop-reason.js';
 import { toAnthropicUsage } from './anthropic-usage.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
@@ -40,7 +41,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
     switch (part.type) {
       case 'stream-start':
         if (!this.started) {
-          if (part.id) this.id = part.id;
+          if (part.id) this.id = anthropicMessageId(part.id);
           if (part.model) this.model = this.modelPrefix + part.model;
         }
         return [];

@@ -1,4 +1,5 @@
 import type { ChatResponse } from '../../canonical/chat-response.js';
+import { anthropicMessageId } from './anthropic-message-id.js';
 import type { AnthropicMessage, AnthropicResponseBlock } from './anthropic-messages-wire-types.js';
 import { toAnthropicStopReason } from './anthropic-stop-reason.js';
 import { toAnthropicUsage } from './anthropic-usage.js';
@@ -22,7 +23,7 @@ export function formatAnthropicMessage(response: ChatResponse, model: string): A
     }
   }
   return {
-    id: response.id,
+    id: anthropicMessageId(response.id),
     type: 'message',
     role: 'assistant',
     model,
