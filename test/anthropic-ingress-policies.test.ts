@@ -70,6 +70,31 @@ describe('/v1/messages under the same policies as /v1/chat/completions', () => {
     expect(second.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
   });
 
+  it('puts count_tokens behind the same key scope and request limit, without spending tokens', async () => {
+    const chatOnly = await createKey({ endpoints: ['chat'] });
+    const count = { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] };
+    const outside = await post('/v1/messages/count_tokens', count, { 'x-api-key': chatOnly });
+    expect(outside.status).toBe(403);
+    expect(outside.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', code: 'endpoint_not_allowed' } });
+
+    const perMinute = await createKey({ rpm: 2 });
+    const first = await post('/v1/messages/count_tokens', count, { 'x-api-key': perMinute });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    expect((await post('/v1/messages/count_tokens', count, { 'x-api-key': perMinute })).status).toBe(200);
+    const spam = await post('/v1/messages/count_tokens', count, { 'x-api-key': perMinute });
+    expect(spam.status).toBe(429);
+    expect(spam.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(spam.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' } });
+
+    // A count is a request, not tokens: a prompt far over the key's tpm is counted, and leaves the tpm whole.
+    const fewTokens = await createKey({ tpm: 100 });
+    const long = await post('/v1/messages/count_tokens', { ...count, system: 'word '.repeat(2000) }, { 'x-api-key': fewTokens });
+    expect(long.status).toBe(200);
+    expect(long.json()['input_tokens']).toBeGreaterThan(100);
+    expect(long.headers.get('x-ratelimit-remaining-tokens')).toBe('100');
+  });
+
   it('replays a cached answer in the dialect it is asked in, whole and streamed', async () => {
     const text = `cache me ${Date.now()}`;
     const first = await post('/v1/chat/completions', { model: 'mock/echo', max_tokens: 64, messages: [{ role: 'user', content: text }] }, { authorization: `Bearer ${masterKey}` });

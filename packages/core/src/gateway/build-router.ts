@@ -24,7 +24,12 @@ import { HotRoutes } from './hot-routes.js';
 export interface BuiltStep {
   handler: RequestHandler;
   headersOnly: boolean;
+  /** The chain entry's name (`rate-limit`), when known. */
+  name?: string;
 }
+
+/** The chain's steps that admit a request without calling a model: a token count goes through them too. */
+const admissionSteps = new Set(['key-scope', 'rate-limit']);
 
 /**
  * The gateway's Express router: the OpenAI-compatible endpoints, each running the
@@ -133,11 +138,13 @@ export function buildRouter(
     runSteps([begin('messages'), ...beforeBody, parseJson, parseDialect(anthropicMessagesDialect), ...afterBody], chain),
     anthropicErrors,
   );
-  // Counting calls no provider: authenticated, parsed and bounded like a message, then estimated.
+  // Counting calls no provider: authenticated, parsed and bounded like a message, scoped and
+  // rate-limited as a request (no tokens), then estimated.
+  const admission = builtSteps.slice(split).filter((step) => step.name !== undefined && admissionSteps.has(step.name));
   hotRoutes.post(
     router,
     '/v1/messages/count_tokens',
-    runSteps([begin('messages'), ...beforeBody, parseJson, countMessagesTokens(ingressLimits)], chain),
+    runSteps([begin('messages'), ...beforeBody, parseJson, ...countMessagesTokens(ingressLimits, admission.map((step) => step.handler))], chain),
     anthropicErrors,
   );
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
