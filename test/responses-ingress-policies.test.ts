@@ -112,6 +112,22 @@ describe('/v1/responses under the same policies as /v1/chat/completions', () => 
     expect(second.json()).toMatchObject({ error: { type: 'rate_limit_error' } });
   });
 
+  it('counts reading, listing and deleting stored responses against the key\'s request limit', async () => {
+    // They read the response store: without the limit, any valid key could hammer it.
+    const limited = await createKey({ rpm: 3 });
+    const made = await create('keep me', {}, limited.secret);
+    expect(made.status).toBe(200);
+    const id = made.json()['id'] as string;
+    const read = await call('GET', `/v1/responses/${id}`, undefined, limited.secret);
+    expect(read.status).toBe(200);
+    expect(read.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    expect((await call('GET', `/v1/responses/${id}/input_items`, undefined, limited.secret)).status).toBe(200);
+    const spam = await call('DELETE', `/v1/responses/${id}`, undefined, limited.secret);
+    expect(spam.status).toBe(429);
+    expect(spam.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(spam.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' } });
+  });
+
   it('replays a chat-cached answer as a Responses answer, whole and streamed, and stores it', async () => {
     const text = `cache me ${Date.now()}`;
     const first = await call('POST', '/v1/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: text }] });

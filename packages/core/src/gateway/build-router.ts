@@ -88,6 +88,11 @@ export function buildRouter(
   const beforeBody = builtSteps.slice(0, split).map((step) => step.handler);
   const afterBody = builtSteps.slice(split).map((step) => step.handler);
   const steps = [...beforeBody, ...afterBody];
+  // What a request that calls no model still goes through: the key's scope and request limits.
+  const admissionHandlers = builtSteps
+    .slice(split)
+    .filter((step) => step.name !== undefined && admissionSteps.has(step.name))
+    .map((step) => step.handler);
 
   const begin = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
     // Every answer on these routes is written by sendJson, sendError or the SseWriter.
@@ -140,11 +145,10 @@ export function buildRouter(
   );
   // Counting calls no provider: authenticated, parsed and bounded like a message, scoped and
   // rate-limited as a request (no tokens), then estimated.
-  const admission = builtSteps.slice(split).filter((step) => step.name !== undefined && admissionSteps.has(step.name));
   hotRoutes.post(
     router,
     '/v1/messages/count_tokens',
-    runSteps([begin('messages'), ...beforeBody, parseJson, ...countMessagesTokens(ingressLimits, admission.map((step) => step.handler))], chain),
+    runSteps([begin('messages'), ...beforeBody, parseJson, ...countMessagesTokens(ingressLimits, admissionHandlers)], chain),
     anthropicErrors,
   );
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
@@ -158,7 +162,7 @@ export function buildRouter(
   router.use('/v1/messages', (req: Request) => {
     throw unknownEndpoint(req);
   }, anthropicErrors);
-  mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain });
+  mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, admission: admissionHandlers, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
   mountIngressPlugins(router, ingressPlugins, {
     chainFor: (parse) => runSteps([begin('chat'), ...beforeBody, parseJson, parse, ...afterBody], chain),

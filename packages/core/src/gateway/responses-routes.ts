@@ -26,6 +26,11 @@ export interface ResponsesRoutesOptions {
   /** The header-only steps (auth) that run before the body is read. */
   beforeBody: RequestHandler[];
   afterBody: RequestHandler[];
+  /**
+   * The chain's steps a request that calls no model goes through (key-scope, rate-limit):
+   * reading, listing and deleting stored responses count against the key's request limits.
+   */
+  admission?: RequestHandler[];
   parseJson: RequestHandler;
   ingressLimits: IngressLimits;
   chain: RunStepsOptions;
@@ -49,7 +54,7 @@ const conversationItemsPerMessage = 4;
  * 404 as for an id that never existed.
  */
 export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOptions): void {
-  const { hotRoutes, runtime, begin, beforeBody, afterBody, parseJson, ingressLimits, chain } = options;
+  const { hotRoutes, runtime, begin, beforeBody, afterBody, admission = [], parseJson, ingressLimits, chain } = options;
   const ttlMs = parseTtl(runtime.config.responses.ttl);
   const errors = errorHandler({ logger: runtime.logger, dialect: openAIResponsesDialect });
 
@@ -105,9 +110,10 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
 
   hotRoutes.post(router, '/v1/responses', runSteps([begin('responses'), ...beforeBody, parseJson, parseResponses, ...afterBody], chain), errors);
 
-  // Reading and deleting stored responses: authenticated and scoped like a model call, no body, no provider.
+  // Reading and deleting stored responses: authenticated, scoped and rate-limited like a model call
+  // (a request, no tokens: no chat request is on the context), no body, no provider.
   const stored = (handler: (req: Request, res: Response, owner: string, id: string) => Promise<void>): RequestHandler =>
-    runSteps([begin('responses'), ...beforeBody, scopeResponses, async (req, res) => {
+    runSteps([begin('responses'), ...beforeBody, scopeResponses, ...admission, async (req, res) => {
       const id = String(req.params['id']);
       if (!idPattern.test(id)) throw notFound(id);
       await handler(req, res, ownerOf(getContext(res)), id);
@@ -161,7 +167,7 @@ function ownerOf(context: RequestContext): string {
   return context.principal?.keyId ?? 'anonymous';
 }
 
-/** The key-scope step's endpoint check, for the routes that call no model (the step itself would hold a budget). */
+/** The key-scope step's endpoint check, for the routes that call no model: kept for a chain without that step. */
 const scopeResponses: RequestHandler = (_req, res, next) => {
   const endpoints = getContext(res).principal?.scope?.endpoints;
   if (endpoints && !endpoints.includes('responses')) {
