@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
+import type { RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -290,6 +291,27 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIUserAbortError);
     await upstream.waitForAborts(1, 3000);
     expect(upstream.abortedCount).toBe(1);
+  });
+
+  it.each([
+    ['translated from OpenAI', 'openai/gpt-4o-mini'],
+    ['from Anthropic on the fast path', 'anthropic/claude-sonnet-4-5'],
+  ])('bills what was generated when the SDK aborts a stream %s', async (_name, model) => {
+    const records: RequestRecord[] = [];
+    gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
+    const words = Array.from({ length: 60 }, (_, index) => `w${index}`).join(' ');
+    if (model.startsWith('openai/')) upstream.enqueue({ reply: { content: words }, stream: { chunkDelayMs: 30 } });
+    else anthropicUpstream.enqueue({ reply: { content: words }, stream: { chunkDelayMs: 30 } });
+    const stream = client.messages.stream({ model, max_tokens: 500, messages: [{ role: 'user', content: words }] });
+    let deltas = 0;
+    await new Promise<void>((resolve) => stream.on('text', () => ++deltas === 3 && resolve()));
+    stream.abort();
+    await stream.finalMessage().catch(() => undefined);
+    await expect.poll(() => records.find((record) => record.endpoint === 'messages'), { timeout: 10_000 }).toBeDefined();
+    const record = records.find((record) => record.endpoint === 'messages')!;
+    expect(record.status).toBe(499);
+    expect(record.usage?.inputTokens).toBeGreaterThan(0);
+    expect(record.usage?.outputTokens).toBeGreaterThan(0);
   });
 
   it('counts tokens without calling a provider', async () => {
