@@ -189,6 +189,7 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
 
   it('ends a stream that breaks after it began with response.failed carrying the error', async () => {
     upstreams[name].enqueue({ reply: { content: answer }, stream: { midStreamError: true, errorAfterEvents: 3 } });
+    const before = records.length;
     const stream = await client.responses.create({ model: `${name}-once`, input: 'Weather?', stream: true });
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];
     for await (const event of stream) events.push(event);
@@ -199,6 +200,11 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
     expect(failed.error?.message).toEqual(expect.any(String));
     expect(JSON.stringify(events)).not.toContain(providers[name].key);
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    // The usage it reads is what the ledger records for it (an estimate of what was delivered), not the zeros seen so far.
+    await expect.poll(() => records.slice(before).find((record) => record.endpoint === 'responses'), { timeout: 10_000 }).toBeDefined();
+    const record = records.slice(before).find((record) => record.endpoint === 'responses')!;
+    expect(record.usage?.inputTokens).toBeGreaterThan(0);
+    expect(failed.usage).toMatchObject({ input_tokens: record.usage!.inputTokens, output_tokens: record.usage!.outputTokens });
     // A failed response is not kept.
     await expect(client.responses.retrieve(failed.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });

@@ -120,8 +120,8 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
       error: { code: body.code, message: body.message },
       incomplete_details: null,
       output: this.output,
-      // An upstream reports usage only at the end; the translated path's zeros, the ledger bills the estimate.
-      usage: toResponsesUsage({ inputTokens: 0, outputTokens: 0 }),
+      // An upstream reports usage only at the end: what the ledger bills (the estimate of what was delivered), as the translated path writes.
+      usage: toResponsesUsage(this.options.billedUsage?.() ?? { inputTokens: 0, outputTokens: 0 }),
     };
     const payload = { type: 'response.failed', sequence_number: this.nextSequence++, response };
     return { event: 'response.failed', data: JSON.stringify(payload) };

@@ -145,7 +145,8 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
     const { error: body } = error.toBody();
     const response = this.snapshot({ status: 'failed', incomplete_details: null });
     response.error = { code: body.code, message: body.message };
-    response.usage = toResponsesUsage(this.usage);
+    // What was delivered is billed (its estimate when the upstream sent no usage): the client reads that too.
+    response.usage = toResponsesUsage(this.billedUsage?.() ?? this.usage);
     return this.event({ type: 'response.failed', response });
   }
 
