@@ -19,6 +19,7 @@ type HeaderSet = Record<string, string>;
 const volatile: Record<string, (value: string) => string> = {
   date: () => '<date>',
   'x-request-id': (value) => (/^req_[0-9a-f]{32}$/.test(value) ? '<request-id>' : value),
+  'request-id': (value) => (/^req_[0-9a-f]{32}$/.test(value) ? '<request-id>' : value),
   age: (value) => (/^\d+$/.test(value) ? '<seconds>' : value),
   'content-length': (value) => (/^\d+$/.test(value) ? '<bytes>' : value),
   'x-ratelimit-reset-requests': (value) => (/^[\d.]+m?s$|^\d+m[\d.]+s$/.test(value) ? '<duration>' : value),
@@ -208,6 +209,8 @@ describe('the headers of each kind of answer of the full chain', () => {
     expect(await answered(answer, 200)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
+      // The same id, where Anthropic's SDKs read it.
+      'request-id': '<request-id>',
       ...rateLimit,
       ...routed,
       'x-switchyard-cache': 'MISS',

@@ -137,6 +137,20 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     expect(echoed.id).toMatch(/^msg_[A-Za-z0-9_]+$/);
   });
 
+  it("gives the SDK the gateway's request id where it reads one (request-id): answers, streams and errors", async () => {
+    const { data, request_id } = await client.messages.create({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    expect(data.type).toBe('message');
+    expect(request_id).toMatch(/^req_[0-9a-f]+$/);
+    const stream = client.messages.stream({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
+    await stream.finalMessage();
+    expect(stream.request_id).toMatch(/^req_[0-9a-f]+$/);
+    const failure = await client.messages.create({ model: 'nosuch/model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.NotFoundError);
+    const notFound = failure as InstanceType<typeof Anthropic.NotFoundError>;
+    expect(notFound.requestID).toMatch(/^req_[0-9a-f]+$/);
+    expect(notFound.requestID).toBe((notFound.error as { request_id?: string }).request_id);
+  });
+
   it("streams Anthropic's exact event sequence: message_start, ping, blocks, message_delta, message_stop", async () => {
     const { names, text } = await streamEventNames({ model: 'mock/echo', max_tokens: 50, messages: [{ role: 'user', content: 'one two three' }] });
     expect(names[0]).toBe('message_start');

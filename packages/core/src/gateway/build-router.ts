@@ -137,10 +137,16 @@ export function buildRouter(
 
   // Anthropic's Messages API: the same chain, every error in Anthropic's envelope.
   const anthropicErrors = errorHandler({ logger: runtime.logger, dialect: anthropicMessagesDialect });
+  // Anthropic's SDKs read a request's id from `request-id` (message._request_id, APIError.requestID).
+  const nameAnthropicRequest: RequestHandler = (_req, res, next) => {
+    const context = getContext(res);
+    context.responseHeaders.set('request-id', context.id);
+    next();
+  };
   hotRoutes.post(
     router,
     '/v1/messages',
-    runSteps([begin('messages'), ...beforeBody, parseJson, parseDialect(anthropicMessagesDialect), ...afterBody], chain),
+    runSteps([begin('messages'), nameAnthropicRequest, ...beforeBody, parseJson, parseDialect(anthropicMessagesDialect), ...afterBody], chain),
     anthropicErrors,
   );
   // Counting calls no provider: authenticated, parsed and bounded like a message, scoped and
@@ -148,7 +154,7 @@ export function buildRouter(
   hotRoutes.post(
     router,
     '/v1/messages/count_tokens',
-    runSteps([begin('messages'), ...beforeBody, parseJson, ...countMessagesTokens(ingressLimits, admissionHandlers)], chain),
+    runSteps([begin('messages'), nameAnthropicRequest, ...beforeBody, parseJson, ...countMessagesTokens(ingressLimits, admissionHandlers)], chain),
     anthropicErrors,
   );
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
