@@ -247,7 +247,20 @@ describe('/v1/responses refuses hostile input in OpenAI shape, never with a 5xx'
       const answer = await call(method, route);
       expect(answer.status, `${method} ${route}`).toBe(405);
       expect(answer.json()).toMatchObject({ error: { code: 'method_not_allowed', type: 'invalid_request_error' } });
+      // The path as the API documents it, never Express's route syntax.
+      expect(answer.json()['error']['message']).not.toContain(':id');
     }
+  });
+
+  it.each([
+    ['POST', '/v1/responses/input_tokens'],
+    ['POST', '/v1/responses/compact'],
+    ['PUT', '/v1/responses/not-an-id/input_items'],
+  ])('answers %s %s, a path the gateway does not serve (the SDK input_tokens, compact), with 404', async (method, route) => {
+    // A 405 said the path exists with another method (and named it /v1/responses/:id).
+    const answer = await call(method, route, {});
+    expect(answer.status).toBe(404);
+    expect(answer.json()).toMatchObject({ error: { code: 'not_found', type: 'invalid_request_error' } });
   });
 
   it('pages input_items with after and before', async () => {

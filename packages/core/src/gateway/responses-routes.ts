@@ -4,6 +4,7 @@ import { runSteps, type RunStepsOptions } from '../chain/run-steps.js';
 import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { sendJson } from '../http/send-json.js';
+import { unknownEndpoint } from '../http/shown-path.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { createResponsesDialect, openAIResponsesDialect } from '../ingress/responses/openai-responses-dialect.js';
 import { conversationOutput } from '../ingress/responses/conversation-output.js';
@@ -140,8 +141,12 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     sendJson(res, 200, listPage(found.inputItems as Array<{ id?: string }>, page));
   }));
   for (const path of ['/v1/responses', '/v1/responses/:id', '/v1/responses/:id/input_items']) {
+    const shown = path.replace(':id', '{id}');
     router.all(path, (req: Request) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
+      // What cannot be a response id is another endpoint (the SDK's /responses/input_tokens, /responses/compact): not served.
+      const id = req.params['id'];
+      if (id !== undefined && !idPattern.test(String(id))) throw unknownEndpoint(req);
+      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shown}.`);
     }, errors);
   }
 }
