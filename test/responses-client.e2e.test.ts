@@ -209,6 +209,14 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
     await expect(client.responses.retrieve(failed.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  it('gives the stream helper the failure of a stream that breaks before its first output, after response.created', async () => {
+    // One upstream event (OpenAI's response.created, Anthropic's message_start, Gemini's first chunk), then the error.
+    upstreams[name].enqueue({ reply: { content: answer }, stream: { midStreamError: true, errorAfterEvents: 1 } });
+    const final = await client.responses.stream({ model: `${name}-once`, input: 'Weather?' }).finalResponse();
+    expect(final.status).toBe('failed');
+    expect(final.error?.message).toEqual(expect.any(String));
+  });
+
   it('aborts the upstream when the client aborts mid-stream, and bills what was generated', async () => {
     // The event repeated is a text delta: OpenAI's own Responses stream (the pass-through) has its first at index 4.
     upstreams[name].enqueue({ reply: { content: 'word '.repeat(50) }, stream: { chunkDelayMs: 20, repeatEvent: name === 'openai' ? 4 : 3 } });

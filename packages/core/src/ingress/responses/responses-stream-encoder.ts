@@ -65,7 +65,9 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
     switch (part.type) {
       case 'stream-start':
         if (!this.started && part.model) this.model = this.modelPrefix + part.model;
-        return [];
+        // response.created at once, as OpenAI sends it: a stream that fails before its first output
+        // then ends with response.failed after it, which the SDK's stream helper needs to read it.
+        return this.begin();
       case 'usage':
         this.usage = part.usage;
         return [];
