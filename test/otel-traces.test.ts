@@ -354,6 +354,36 @@ describe('tracing with an in-memory exporter', () => {
     }
   });
 
+  it('names the request span of /v1/messages and /v1/responses as a chat, like /v1/chat/completions', async () => {
+    const calls = [
+      { path: '/messages', route: '/v1/messages', body: { model: 'smart', max_tokens: 32, messages: [{ role: 'user', content: prompt }] } },
+      { path: '/responses', route: '/v1/responses', body: { model: 'smart', input: prompt, store: false } },
+    ];
+    for (const call of calls) {
+      ended.ended.length = 0;
+      const response = await fetch(`${gateway.baseURL}${call.path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(call.body),
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+      const server = await ended.next(isServer);
+      expect(server.name).toBe('chat smart');
+      expect(server.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'smart', 'switchyard.served_by': 'openai/gpt-4o-mini' });
+    }
+    // Counting tokens on the same endpoint calls no model: not a chat.
+    ended.ended.length = 0;
+    const counted = await fetch(`${gateway.baseURL}/messages/count_tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(calls[0]!.body),
+    });
+    expect(counted.status).toBe(200);
+    await counted.text();
+    expect((await ended.next(isServer)).attributes['gen_ai.operation.name']).toBeUndefined();
+  });
+
   it('records a failed request: the error code on both spans and an error status on the server span', async () => {
     upstream.enqueue({ error: 'server_error' }, { error: 'server_error' });
     const response = await chat(gateway, {});

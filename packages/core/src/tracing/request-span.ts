@@ -16,6 +16,8 @@ import { setUsageAttributes } from './set-usage-attributes.js';
 
 /** The GenAI operation of each endpoint; the others are plain HTTP. */
 const operations: Partial<Record<Endpoint, string>> = { chat: 'chat', embeddings: 'embeddings' };
+/** Endpoints of the other chat dialects, each with several routes. */
+const chatDialects: ReadonlySet<Endpoint> = new Set(['messages', 'responses']);
 const routes: Partial<Record<Endpoint, string>> = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings', models: '/v1/models' };
 
 /**
@@ -52,7 +54,9 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   const aborted = !res.writableFinished;
   const status = aborted ? 499 : res.statusCode;
   const errorCode = aborted ? 'client_closed_request' : context.error?.code;
-  const operation = operations[context.endpoint];
+  // The Messages and Responses routes also count tokens and read stored answers: only a request
+  // parsed to be answered in the dialect (count_tokens parses one too, but answers it itself) is a chat.
+  const operation = operations[context.endpoint] ?? (chatDialects.has(context.endpoint) && context.dialect && context.chatRequest ? 'chat' : undefined);
   const request = context.chatRequest ?? context.embeddingsRequest;
   // An embedding app's own route: its pattern is the app's code, never the client's path.
   const routePath = (req.route as { path?: unknown } | undefined)?.path;
