@@ -109,12 +109,10 @@ export function createDashboardRouter(options: DashboardOptions): Router {
       session = { role: 'admin' };
     } else {
       try {
-        const found = await findUsableKey(options.keys, key, now());
+        const found = await throttle.checking(address, () => findUsableKey(options.keys, key, now()), isWrongKey);
         session = { role: 'self', keyId: found.id, digest };
       } catch (error) {
-        const gatewayError = toGatewayError(error);
-        if (gatewayError.status === 401) {
-          throttle.recordFailure(address);
+        if (toGatewayError(error).status === 401) {
           // One answer for every refused key: which of them exist is not the page's to tell.
           throw new GatewayError('invalid_api_key', 'That key does not open the dashboard.');
         }
@@ -149,6 +147,11 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   // Whatever else fails in here is answered as JSON too, never by Express's default page.
   router.use(errorHandler({ logger: options.logger }));
   return router;
+}
+
+/** A lookup's failure that says the key does not open anything (revoked, unknown…), not that the store failed. */
+function isWrongKey(error: unknown): boolean {
+  return toGatewayError(error).status === 401;
 }
 
 function describeSession(session: DashboardSession, healthPath: string) {

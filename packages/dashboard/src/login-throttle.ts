@@ -17,9 +17,36 @@ export class LoginThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Tries whose key is still being looked up, by bucket: each may yet fail, so it counts
+   * against the limit until it ends. Else guesses sent at once all pass the check before
+   * the first failure is recorded (the store's round trip). Held only while in flight.
+   */
+  private readonly pending = new Map<string, number>();
+
   /** Whether this address may try now. */
   allows(address: string): boolean {
-    return this.recent(loginThrottleBucket(address)).length < this.maxFailures;
+    const bucket = loginThrottleBucket(address);
+    return this.recent(bucket).length + (this.pending.get(bucket) ?? 0) < this.maxFailures;
+  }
+
+  /**
+   * Runs one key lookup of this address, counted against its limit while it runs; a
+   * rejection `refused` calls a wrong key is recorded as a failure as the try ends.
+   */
+  async checking<T>(address: string, lookup: () => Promise<T>, refused: (error: unknown) => boolean): Promise<T> {
+    const bucket = loginThrottleBucket(address);
+    this.pending.set(bucket, (this.pending.get(bucket) ?? 0) + 1);
+    try {
+      return await lookup();
+    } catch (error) {
+      if (refused(error)) this.recordFailure(address);
+      throw error;
+    } finally {
+      const left = this.pending.get(bucket)! - 1;
+      if (left === 0) this.pending.delete(bucket);
+      else this.pending.set(bucket, left);
+    }
   }
 
   recordFailure(address: string): void {

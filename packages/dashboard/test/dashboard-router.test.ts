@@ -174,6 +174,32 @@ describe('dashboard sessions', () => {
     expect(blocked.body.error.code).toBe('too_many_logins');
   });
 
+  it('counts guesses still being checked: eleven at once from one address, the eleventh is 429 before any lookup ends', async () => {
+    // A key store that answers only when let go (PostgreSQL's round trip, held open).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let lookups = 0;
+    let lookupStarted: () => void = () => {};
+    const find = keys.findBySecretHash.bind(keys);
+    keys.findBySecretHash = async (hash, at) => {
+      lookups++;
+      lookupStarted();
+      await gate;
+      return find(hash, at);
+    };
+    const guess = (attempt: number) => request(app).post('/dashboard/api/session').set(header).send({ key: `sy-guess-${attempt}` }).then((response) => response);
+    const firstTen = Array.from({ length: 10 }, (_, attempt) => guess(attempt));
+    while (lookups < 10) await new Promise<void>((resolve) => (lookupStarted = resolve));
+    // The eleventh is answered while the ten are still in the store, or it starts an eleventh lookup.
+    const eleventh = guess(10);
+    const outcome = await Promise.race([eleventh.then((response) => response.status), new Promise<string>((resolve) => (lookupStarted = () => resolve('looked up')))]);
+    release();
+    expect(outcome).toBe(429);
+    expect((await Promise.all(firstTen)).map((response) => response.status)).toEqual(Array(10).fill(401));
+    expect((await eleventh).status).toBe(429);
+    expect(lookups).toBe(10);
+  });
+
   it('counts failures on the dashboard\'s clock: a minute later on it, that address logs in again', async () => {
     for (let attempt = 0; attempt < 10; attempt++) {
       expect((await request(app).post('/dashboard/api/session').set(header).send({ key: `sy-guess-${attempt}` })).status).toBe(401);
