@@ -15,7 +15,7 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * numbers of a chart's summary sentence that come after it.
  */
 const target = findChromium();
-const invisible = /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const invisible = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 let gateway: TestGateway;
 let browser: Browser;
@@ -47,7 +47,7 @@ describe.skipIf(!target.available)('the dashboard under hostile key names', () =
     keyId = created.body['key'].id;
     const renamed = await gateway.gateway.runtime.storage!.keys.update(keyId, {
       name: '\u202eevil-name <img src=x onerror="window.pwned=1">',
-      team: 'red\u2028team',
+      team: 'red\u2028team\u061c',
       project: '\u2066<b>bold</b>',
     });
     expect(renamed?.name).toContain('evil-name');
@@ -88,7 +88,7 @@ describe.skipIf(!target.available)('the dashboard under hostile key names', () =
     for (const text of [keyRow, requestRow, summary, groups]) expect(text).not.toMatch(invisible);
     // Written out where they were, and the key id after the name reads as it is.
     expect(keyRow).toContain('\\u202eevil-name <img src=x onerror="window.pwned=1">');
-    expect(keyRow).toContain('red\\u2028team / \\u2066<b>bold</b>');
+    expect(keyRow).toContain('red\\u2028team\\u061c / \\u2066<b>bold</b>');
     expect(requestRow).toContain(`\\u202eevil-name <img src=x onerror="window.pwned=1"> · ${keyId}`);
 
     // Markup in a name never became an element.

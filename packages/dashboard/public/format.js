@@ -21,10 +21,11 @@ export function dateTime(iso) {
 
 /**
  * Characters that change how the text after them reads without showing themselves:
- * bidirectional overrides, embeddings, isolates and marks, and the Unicode line and
- * paragraph separators. The CLI writes the same ones out (terminal-text.ts).
+ * bidirectional overrides, embeddings, isolates and marks (the Arabic letter mark
+ * U+061C too), and the Unicode line and paragraph separators: the set the admin API
+ * refuses in names (check-input.ts), so a name stored before reads as it would be refused.
  */
-const invisibleControls = /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const invisibleControls = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text as the page shows it: those characters written out (`\u202e`), so a name stored
