@@ -384,6 +384,20 @@ describe('tracing with an in-memory exporter', () => {
     expect((await ended.next(isServer)).attributes['gen_ai.operation.name']).toBeUndefined();
   });
 
+  it('marks the request span ERROR when the upstream cuts a stream after its 200 went out', async () => {
+    upstream.enqueue({ reply: { content: 'one two three four five six' }, stream: { cutAfterEvents: 2 } });
+    const response = await chat(gateway, { stream: true });
+    expect(response.status).toBe(200);
+    await response.text();
+    const server = await ended.next(isServer);
+    const attempt = ended.ended.find((span) => span.kind === SpanKind.CLIENT)!;
+    expect(attempt.status.code).toBe(SpanStatusCode.ERROR);
+    const code = attempt.attributes['error.type'];
+    expect(code).toMatch(/^upstream_/);
+    expect(server.attributes['error.type']).toBe(code);
+    expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message: code });
+  });
+
   it('records a failed request: the error code on both spans and an error status on the server span', async () => {
     upstream.enqueue({ error: 'server_error' }, { error: 'server_error' });
     const response = await chat(gateway, {});

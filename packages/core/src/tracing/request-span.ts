@@ -97,8 +97,10 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   if (context.firstByteMs !== undefined) span.setAttribute(attributes.timeToFirstByteMs, round(context.firstByteMs));
   span.setAttribute(attributes.httpStatus, status);
   if (errorCode) span.setAttribute(attributes.errorType, errorCode);
-  // A server span is in error for the gateway's own failures and the upstreams', not for a client's 4xx.
-  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? `status ${status}` });
+  // A server span is in error for the gateway's own failures and the upstreams', not for a client's 4xx;
+  // a stream the upstream cut after its 200 went out failed as its error's status (502, 504) says.
+  const failedStatus = aborted ? status : Math.max(status, context.error?.status ?? 0);
+  if (failedStatus >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? `status ${status}` });
   span.end();
 }
 
