@@ -200,6 +200,31 @@ describe.skipIf(!target.available)('dashboard in Chromium', () => {
     await context.close();
   }, browserTimeout);
 
+  it('a custom range of one day reads that day, and one that ends before it begins says so', async () => {
+    const { context, page } = await newPage({ width: 1280, height: 900 });
+    await logIn(page, masterKey);
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#period').selectOption('custom');
+    await page.locator('#to').fill(today);
+    // The read for the range the From change makes, not a late one of the To change (From still a week back).
+    const weekBack = await page.locator('#from').inputValue();
+    const usageRead = page.waitForRequest((request) => {
+      const url = new URL(request.url());
+      return url.pathname.endsWith('/api/admin/usage') && url.searchParams.get('group_by') === 'key' && url.searchParams.get('from') !== weekBack;
+    });
+    await page.locator('#from').fill(today);
+    const read = new URL((await usageRead).url());
+    expect([read.searchParams.get('from'), read.searchParams.get('to')]).toEqual([today, tomorrow]);
+    // Today's traffic is all there is: the one day holds every cent of it.
+    const total = (await usageByKey()).reduce((sum, row) => sum + row.cost_usd, 0);
+    await poll(() => page.locator('#total-spend').textContent()).toBe(usd(total));
+
+    await page.locator('#from').fill(tomorrow);
+    await poll(() => page.locator('#notice').textContent()).toContain('ends before it begins');
+    await context.close();
+  }, browserTimeout);
+
   it('reads well at phone width', async () => {
     const { context, page } = await newPage({ width: 375, height: 812 });
     await logIn(page, masterKey);

@@ -132,10 +132,12 @@ function currentWindow() {
   if (period === 'custom') {
     const from = $('#from').value;
     const to = $('#to').value;
-    if (from && to && from < to) {
+    // Both days are in the range (To is read to its end), so From = To is one day.
+    if (from && to && from <= to) {
       const span = Date.parse(to) - Date.parse(from);
       return { from, to: new Date(Date.parse(to) + day).toISOString().slice(0, 10), bucket: span <= 3 * day ? 'hour' : 'day' };
     }
+    if (from && to) throw new Error('the custom range ends before it begins: choose a To date on or after the From date.');
   }
   const length = { '24h': day, '7d': 7 * day, '30d': 30 * day }[period] ?? day;
   // Whole hours, so the first and last buckets are not cut.
@@ -144,9 +146,9 @@ function currentWindow() {
 }
 
 async function loadOverview() {
-  const window = currentWindow();
   const admin = state.role === 'admin';
   try {
+    const window = currentWindow();
     if (admin) {
       const groupBy = $('#group-by').value;
       const [series, errors] = await Promise.all([
@@ -401,17 +403,17 @@ async function rotateKey(key) {
 async function loadRequests(more) {
   // A key holder's requests come with the self view (loadOverview).
   if (state.role !== 'admin') return;
-  const window = currentWindow();
-  const filters = {
-    key_id: $('#filter-key').value.trim(),
-    model: $('#filter-model').value.trim(),
-    status: $('#filter-status').value,
-    from: window.from,
-    to: window.to,
-    limit: 50,
-    cursor: more ? state.requestsCursor : undefined,
-  };
   try {
+    const window = currentWindow();
+    const filters = {
+      key_id: $('#filter-key').value.trim(),
+      model: $('#filter-model').value.trim(),
+      status: $('#filter-status').value,
+      from: window.from,
+      to: window.to,
+      limit: 50,
+      cursor: more ? state.requestsCursor : undefined,
+    };
     const page = await api('GET', `admin/requests${query(filters)}`);
     renderRequests(page.data, more, page.next_cursor);
   } catch (error) {
