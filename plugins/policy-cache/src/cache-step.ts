@@ -13,13 +13,14 @@ import {
 } from '@switchyard/core';
 import { readCacheDirectives, type CacheDirectives } from './cache-directives.js';
 import type { CachedResult, CacheEntry } from './cache-entry.js';
+import { cacheKey, type CacheKeyInput } from './cache-key.js';
 import { cacheOptionsSchema, type CacheOptions } from './cache-options.js';
 import { cacheScopeValue } from './cache-scope.js';
 import type { CacheStore } from './cache-store.js';
 import type { EntryShape } from './entry-shape.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { recordStream } from './record-stream.js';
-import { RecentCacheKeys, type CacheKeyLookup, type RecentKey } from './recent-cache-keys.js';
+import { RecentCacheKeys, type RecentKey } from './recent-cache-keys.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { replayParts } from './replay-parts.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
@@ -90,6 +91,8 @@ function createStore(options: CacheOptions, warn: ThrottledWarning): CacheStore 
 /** What one request may do with the cache, decided once its deployment is known. */
 interface CachePlan {
   key: string;
+  /** What `key` was made of: its deployment is the first one routed to. */
+  input: CacheKeyInput;
   /** The key, when it was made for this request: remembered if it hits. */
   made: RecentKey | undefined;
   read: boolean;
@@ -104,6 +107,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
   /** The entry as this request's answer, and the request marked a hit; undefined when it cannot answer. */
   const answerWith = (entry: CacheEntry | undefined, plan: CachePlan, context: RequestContext): ProviderResult | undefined => {
     if (!entry || (plan.maxAgeMs !== undefined && Date.now() - entry.storedAt > plan.maxAgeMs)) return undefined;
+    // Another deployment's answer (a fallback's, stored under this key by an older version) is not this one's.
+    if (!sameDeployment(entry.servedBy, plan.input.deployment)) return undefined;
     const result = resultFor(entry, context);
     if (!result) return undefined;
     if (plan.made) keys.remember(plan.made);
@@ -120,18 +125,20 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
 
   const save = (plan: CachePlan, stored: CachedResult, servedBy: Deployment | undefined): void => {
     if (!servedBy) return;
+    // A fallback answered: its answer is that deployment's, kept where a request routed to it first looks.
+    const key = sameDeployment(servedBy, plan.input.deployment) ? plan.key : cacheKey({ ...plan.input, deployment: servedBy });
     // No `usage` of its own: the answer holds it (usageOf), and every stored byte counts.
     const entry: CacheEntry = { v: 1, result: stored, servedBy, storedAt: Date.now() };
     // Off the request path: the client does not wait for the store.
     if (store.setNow) {
       try {
-        store.setNow(plan.key, entry, plan.ttlSeconds);
+        store.setNow(key, entry, plan.ttlSeconds);
       } catch (error) {
         warn(error, 'cache: could not store an entry');
       }
       return;
     }
-    store.set(plan.key, entry, plan.ttlSeconds).catch((error: unknown) => warn(error, 'cache: could not store an entry'));
+    store.set(key, entry, plan.ttlSeconds).catch((error: unknown) => warn(error, 'cache: could not store an entry'));
   };
 
   /** What a miss answers: the routed call's result, stored when it may be. */
@@ -200,22 +207,24 @@ function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestC
   // them. Neither read nor stored, rather than refused.
   if (context.translationRefusal) return undefined;
   const scope = cacheScopeValue(options.scope, context.principal);
-  let lookup: CacheKeyLookup;
+  let input: CacheKeyInput;
   // One key for every chat dialect: the entry is canonical, and replays in whichever dialect asks.
   if ((context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses') && context.chatRequest) {
     const request = context.chatRequest;
     if (!options.cache_nonzero_temperature && request.temperature !== undefined && request.temperature > 0) return undefined;
     if (!modelListed(options, request.model, deployment)) return undefined;
-    lookup = keys.keyFor({ endpoint: 'chat', request, deployment, scope });
+    input = { endpoint: 'chat', request, deployment, scope };
   } else if (context.endpoint === 'embeddings' && context.embeddingsRequest) {
     const request = context.embeddingsRequest;
     if (!modelListed(options, request.model, deployment)) return undefined;
-    lookup = keys.keyFor({ endpoint: 'embeddings', request, deployment, scope });
+    input = { endpoint: 'embeddings', request, deployment, scope };
   } else {
     return undefined;
   }
+  const lookup = keys.keyFor(input);
   return {
     key: lookup.key,
+    input,
     made: lookup.made,
     read,
     write,
@@ -223,6 +232,10 @@ function planFor(options: CacheOptions, keys: RecentCacheKeys, context: RequestC
     // A request may shorten the ttl, or lengthen it up to the configured ceiling.
     ttlSeconds: directives.ttlSeconds === undefined ? options.ttl_seconds : Math.min(directives.ttlSeconds, Math.max(options.max_ttl_seconds, options.ttl_seconds)),
   };
+}
+
+function sameDeployment(a: Deployment, b: Deployment): boolean {
+  return a.provider === b.provider && a.model === b.model;
 }
 
 /** A model is cached when the name the client sent, or the `provider/model` it routes to, is listed. */

@@ -18,8 +18,8 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
 });
 
-async function gatewayWith(options: Record<string, unknown> = {}): Promise<CacheGateway> {
-  const gateway = await startCacheGateway(options, upstream.url);
+async function gatewayWith(options: Record<string, unknown> = {}, models?: Record<string, unknown>): Promise<CacheGateway> {
+  const gateway = await startCacheGateway(options, upstream.url, models);
   opened.push(gateway);
   return gateway;
 }
@@ -228,6 +228,24 @@ describe('the cache step in a gateway', () => {
     const warm = await gatewayWith({ cache_nonzero_temperature: true });
     expect((await post(warm, '/chat/completions', ask('warm', { temperature: 0.7 }))).cache).toBe('MISS');
     expect((await post(warm, '/chat/completions', ask('warm', { temperature: 0.7 }))).cache).toBe('HIT');
+  });
+
+  it('keeps a fallback\'s answer under the deployment that gave it, never under the one that failed', async () => {
+    const gateway = await gatewayWith({}, {
+      big: { deployments: [{ target: 'openai/gpt-4o' }], retries: { attempts: 0 }, fallbacks: ['small'] },
+      small: 'openai/gpt-4o-mini',
+    });
+    upstream.enqueue({ error: 'server_error' });
+    const fellBack = await post(gateway, '/chat/completions', { ...ask('which model are you?'), model: 'big' });
+    expect([fellBack.status, fellBack.cache, fellBack.headers.get('x-switchyard-model')]).toEqual([200, 'MISS', 'openai/gpt-4o-mini']);
+    // gpt-4o answers again: the same question to it is its own, not the fallback's answer from the cache.
+    const recovered = await post(gateway, '/chat/completions', { ...ask('which model are you?'), model: 'big' });
+    expect([recovered.cache, recovered.headers.get('x-switchyard-model')]).toEqual(['MISS', 'openai/gpt-4o']);
+    expect((await post(gateway, '/chat/completions', { ...ask('which model are you?'), model: 'big' })).cache).toBe('HIT');
+    // The fallback's answer is gpt-4o-mini's: asked of it directly, it is a hit.
+    const direct = await post(gateway, '/chat/completions', ask('which model are you?'));
+    expect([direct.cache, direct.text]).toEqual(['HIT', fellBack.text]);
+    expect(upstream.requests.map((request) => (request.body as { model: string }).model)).toEqual(['gpt-4o', 'gpt-4o-mini', 'gpt-4o']);
   });
 
   it('caches only the listed models, by the name sent or the deployment routed to', async () => {

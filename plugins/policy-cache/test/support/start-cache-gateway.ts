@@ -28,14 +28,14 @@ export interface CacheGateway {
   close(): Promise<void>;
 }
 
-/** A gateway on a loopback port with chain auth → cache → route → adapter, in front of `upstreamUrl`. */
-export async function startCacheGateway(cacheOptions: Record<string, unknown>, upstreamUrl: string): Promise<CacheGateway> {
+/** A gateway on a loopback port with chain auth → cache → route → adapter, in front of `upstreamUrl`; `models` replaces its one alias. */
+export async function startCacheGateway(cacheOptions: Record<string, unknown>, upstreamUrl: string, models: Record<string, unknown> = { smart: 'openai/gpt-4o-mini' }): Promise<CacheGateway> {
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
   const gateway = await createGateway(
     {
       providers: { mock: {}, openai: { api_key: upstreamKey, base_url: upstreamUrl } },
-      models: { smart: 'openai/gpt-4o-mini' },
+      models,
       chain: [
         {
           auth: {
