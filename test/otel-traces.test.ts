@@ -398,6 +398,32 @@ describe('tracing with an in-memory exporter', () => {
     expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message: code });
   });
 
+  it("ends a stream's attempt span with the request when nobody ever reads the stream", async () => {
+    const switchyard = await createSteps(
+      { providers: { openai: { api_key: providerKey, base_url: upstream.url } }, chain: ['route'], log: { level: 'silent' } },
+      { plugins: builtInPlugins },
+    );
+    try {
+      const app = express();
+      app.post('/api/preview', express.json(), async (_req, res) => {
+        // The app changes its mind once the stream is open: it answers without reading it.
+        await switchyard.stream(res, { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: prompt }] });
+        res.json({ previewed: false });
+      });
+      app.use(switchyard.errorHandler());
+      expect((await request(app).post('/api/preview').send({})).status).toBe(200);
+      const server = await ended.next(isServer);
+      const attempt = await Promise.race([
+        ended.next((span) => span.kind === SpanKind.CLIENT),
+        // The request span is over and its attempts ended with it, or never: no waiting for a timer.
+        new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
+      ]);
+      expect(attempt?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    } finally {
+      await switchyard.close();
+    }
+  });
+
   it('records a failed request: the error code on both spans and an error status on the server span', async () => {
     upstream.enqueue({ error: 'server_error' }, { error: 'server_error' });
     const response = await chat(gateway, {});

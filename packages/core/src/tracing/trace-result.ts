@@ -45,7 +45,7 @@ export function traceResult(result: ProviderResult, spans: ResultSpans): Provide
         span.end();
         return result;
       }
-      return { kind: 'chat-stream', parts: tracedItems(result.parts, spans, ownPart) };
+      return { kind: 'chat-stream', parts: tracedItems(result.parts, spans, ownPart, endOnce(spans)) };
     }
     case 'chat-passthrough':
       setResponseAttributes(spans, result.response);
@@ -57,7 +57,7 @@ export function traceResult(result: ProviderResult, spans: ResultSpans): Provide
         span.end();
         return result;
       }
-      return { kind: 'chat-passthrough-stream', events: tracedItems(result.events, spans, eventParts) };
+      return { kind: 'chat-passthrough-stream', events: tracedItems(result.events, spans, eventParts, endOnce(spans)) };
     }
   }
 }
@@ -74,16 +74,26 @@ const ownPart: PartsOf<StreamPart> = (part) => [part];
 const eventParts: PartsOf<PassthroughEvent> = (item, firstTokenPending) =>
   firstTokenPending && item.unread && item.event ? item.unread.read(item.event) : item.parts;
 
-/** The items (parts, or fast-path events with their parts), unchanged, with the attempt's span ended when they end. */
-async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans, partsOf: PartsOf<Item>): AsyncGenerator<Item> {
-  const { span } = spans;
+/**
+ * Ends the attempt's span once: when its stream ends, or with the request. Registered
+ * here, not in the generator: a generator's body runs only once it is read, so a stream
+ * nobody reads (an embedding app that answers without it, a late result dropped) left
+ * its span open for good.
+ */
+function endOnce(spans: ResultSpans): () => void {
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
-    span.end();
+    spans.span.end();
   };
   spans.onFinished(end);
+  return end;
+}
+
+/** The items (parts, or fast-path events with their parts), unchanged, with the attempt's span ended (`end`) when they end. */
+async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans, partsOf: PartsOf<Item>, end: () => void): AsyncGenerator<Item> {
+  const { span } = spans;
   let firstToken = true;
   let usage: Usage | undefined;
   const finishReasons: string[] = [];
