@@ -98,4 +98,35 @@ describe.skipIf(!redis.available)('a forged entry in a shared Redis', () => {
       inspector.disconnect();
     }
   });
+
+  it.each([
+    ['a model with a line break (a header of its own)', { provider: 'openai', model: 'gpt-4o-mini\r\nset-cookie: a=b' }],
+    ['a model that is no string', { provider: 'openai', model: { not: 'a string' } }],
+    ['another deployment', { provider: 'openai', model: 'gpt-4o' }],
+  ])('whose servedBy names %s is a miss answered by the provider', async (_what, servedBy) => {
+    const prefix = freshRedisPrefix();
+    const gateway = await startCacheGateway({ store: { use: 'redis', url, key_prefix: prefix } }, upstream.url);
+    const inspector = new Redis(url);
+    const ask = async () => {
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'forged server' }] }),
+      });
+      return { status: response.status, cache: response.headers.get('x-switchyard-cache'), model: response.headers.get('x-switchyard-model'), cookie: response.headers.get('set-cookie') };
+    };
+    try {
+      expect(await ask()).toMatchObject({ status: 200, cache: 'MISS' });
+      await expect.poll(() => inspector.keys(`${prefix}*`)).toHaveLength(1);
+      const [key] = await inspector.keys(`${prefix}*`);
+      const stored = (await decodeCacheValue((await inspector.getBuffer(key!))!))!;
+      await inspector.set(key!, Buffer.concat([Uint8Array.of(0), Buffer.from(JSON.stringify({ ...stored, servedBy }))]), 'KEEPTTL');
+      expect(await ask()).toEqual({ status: 200, cache: 'MISS', model: 'openai/gpt-4o-mini', cookie: null });
+    } finally {
+      await gateway.close();
+      const stale = await inspector.keys(`${prefix}*`);
+      if (stale.length > 0) await inspector.del(...stale);
+      inspector.disconnect();
+    }
+  });
 });
