@@ -62,8 +62,9 @@ export const cache = definePlugin<CacheOptions>({
   },
 });
 
-/** The memory store's size on `/metrics` (a Redis store's size is Redis's to report). */
+/** The memory store's size on `/metrics` (a Redis store's size is Redis's to report: no series, not a 0). */
 function registerCacheGauges(runtime: GatewayRuntime, store: CacheStore): void {
+  if (store.backend !== 'memory') return;
   const read = (detail: string) =>
     function (this: { set(value: number): void }) {
       const value = store.health()[detail];

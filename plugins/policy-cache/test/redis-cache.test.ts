@@ -66,6 +66,11 @@ describe.skipIf(!redis.available)('the cache on Redis', () => {
       expect(small.cache).toBe('MISS');
       await expect.poll(() => inspector.keys(`${prefix}*`)).toHaveLength(2);
       expect((await post(second, 'short')).cache).toBe('HIT');
+
+      // The memory store's size gauges are not a Redis cache's: absent, not a size of 0 (docs/metrics.md).
+      const metrics = await (await fetch(`${second.origin}/metrics`)).text();
+      expect(metrics).toMatch(/^switchyard_cache_lookups_total\{result="hit"\} 3$/m);
+      expect(metrics).not.toMatch(/^switchyard_cache_(entries|bytes)\b/m);
     } finally {
       await Promise.all([first.close(), second.close()]);
       const stale = await inspector.keys(`${prefix}*`);
