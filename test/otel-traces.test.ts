@@ -424,6 +424,16 @@ describe('tracing with an in-memory exporter', () => {
     }
   });
 
+  it('names a stored-response read after its route pattern, never the id the client sent', async () => {
+    const response = await fetch(`${gateway.baseURL}/responses/resp_client0chosen0id`, { headers: { authorization: `Bearer ${masterKey}` } });
+    expect(response.status).toBe(404);
+    await response.text();
+    const server = await ended.next(isServer);
+    expect(server.name).toBe('GET /v1/responses/:id');
+    expect(server.attributes['http.route']).toBe('/v1/responses/:id');
+    expect(JSON.stringify({ name: server.name, attributes: server.attributes })).not.toContain('client0chosen');
+  });
+
   it('records a failed request: the error code on both spans and an error status on the server span', async () => {
     upstream.enqueue({ error: 'server_error' }, { error: 'server_error' });
     const response = await chat(gateway, {});

@@ -58,9 +58,10 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   // parsed to be answered in the dialect (count_tokens parses one too, but answers it itself) is a chat.
   const operation = operations[context.endpoint] ?? (chatDialects.has(context.endpoint) && context.dialect && context.chatRequest ? 'chat' : undefined);
   const request = context.chatRequest ?? context.embeddingsRequest;
-  // An embedding app's own route: its pattern is the app's code, never the client's path.
+  // The route Express matched (an embedding app's own, a stored-response read, an ingress plugin's):
+  // its pattern is code, never the client's path. The hot model routes leave it unset and keep their names.
   const routePath = (req.route as { path?: unknown } | undefined)?.path;
-  if (context.endpoint === 'custom' && typeof routePath === 'string') {
+  if (typeof routePath === 'string') {
     span.setAttribute(attributes.httpRoute, boundedString(routePath));
     span.updateName(`${req.method} ${boundedString(routePath)}`);
   }
