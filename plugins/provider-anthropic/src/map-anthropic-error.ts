@@ -81,6 +81,9 @@ export function mapAnthropicErrorBody(provider: string, body: AnthropicErrorEnve
       return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, options);
     case 500:
       return new GatewayError('upstream_server_error', `${provider} had an internal error.`, options);
+    case 504:
+      // timeout_error: Anthropic gave up on the request, which is a timeout, not a server failure.
+      return new GatewayError('upstream_timeout', `${provider} timed out.`, options);
     default:
       return genericUpstreamError(provider, { status: effectiveStatus, headers: {}, bodyText: '' });
   }

@@ -676,6 +676,17 @@ describe('Anthropic error mapping', () => {
     expect(error).toMatchObject({ code: 'upstream_quota_exceeded', retryable: false, retryAfterSeconds: undefined });
   });
 
+  it('maps timeout_error (504), as a response or an in-stream event, to upstream_timeout', async () => {
+    const body = JSON.stringify({ type: 'error', error: { type: 'timeout_error', message: 'Request timed out' } });
+    expect(mapAnthropicError('anthropic', { status: 504, headers: {}, bodyText: body })).toMatchObject({
+      code: 'upstream_timeout',
+      status: 504,
+      retryable: true,
+    });
+    const prefix = readFixture('anthropic', 'stream-text-only.txt').split('\n\n').slice(0, 2).join('\n\n') + '\n\n';
+    await expect(decodeText(`${prefix}event: error\ndata: ${body}\n\n`)).rejects.toMatchObject({ code: 'upstream_timeout', status: 504, retryable: true });
+  });
+
   it('maps a non-JSON 502 and a bare 529 by status', () => {
     expect(mapAnthropicError('anthropic', { status: 502, headers: {}, bodyText: '<html>Bad Gateway</html>' })).toMatchObject({
       code: 'upstream_server_error',
