@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, parseUpstreamJson, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
-import type { GeminiErrorEnvelope, GeminiGenerateContentResponse } from './gemini-wire-types.js';
+import type { GeminiGenerateContentResponse } from './gemini-wire-types.js';
 import { inventToolCallId } from './invent-tool-call-id.js';
-import { mapGeminiErrorBody } from './map-gemini-error.js';
+import { mapGeminiErrorBody, unwrapErrorList } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiUsage } from './map-gemini-usage.js';
 import { readPromptBlock } from './read-prompt-block.js';
@@ -76,14 +76,14 @@ function parseChunk(data: string, provider: string): GeminiGenerateContentRespon
   } catch (error) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent an unreadable stream event.`, { provider, cause: error });
   }
-  if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
-    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
-  }
-  // A failure after the stream began arrives as an event carrying the error envelope.
-  const envelope = chunk as GeminiErrorEnvelope;
-  if (envelope.error) {
+  // A failure after the stream began arrives as an event carrying the error envelope (or a list of it).
+  const envelope = unwrapErrorList(chunk);
+  if (envelope?.error) {
     const code = typeof envelope.error.code === 'number' ? envelope.error.code : 500;
     throw mapGeminiErrorBody(provider, code, envelope);
+  }
+  if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
+    throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
   }
   return chunk as GeminiGenerateContentResponse;
 }

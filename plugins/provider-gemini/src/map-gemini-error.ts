@@ -4,13 +4,23 @@ import { readRetryDelay } from './read-retry-delay.js';
 
 /** A Gemini error response (google.rpc.Status envelope) → GatewayError. */
 export function mapGeminiError(provider: string, response: UpstreamErrorResponse): GatewayError {
-  let body: GeminiErrorEnvelope | undefined;
+  let body: unknown;
   try {
-    body = parseUpstreamJson(response.bodyText) as GeminiErrorEnvelope;
+    body = parseUpstreamJson(response.bodyText);
   } catch {
     // HTML or empty bodies (a proxy's 502): the status decides alone.
   }
-  return mapGeminiErrorBody(provider, response.status, body ?? {}, response.headers);
+  return mapGeminiErrorBody(provider, response.status, unwrapErrorList(body) ?? {}, response.headers);
+}
+
+/**
+ * The envelope of an error body: the object itself, or the first item of a list. The
+ * streaming endpoint writes its answer as a JSON list, and an error as `[{"error": …}]`;
+ * read as an object, the list had no `error`, and a bad key was a 400 of unknown cause.
+ */
+export function unwrapErrorList(body: unknown): GeminiErrorEnvelope | undefined {
+  const envelope: unknown = Array.isArray(body) ? body[0] : body;
+  return typeof envelope === 'object' && envelope !== null && !Array.isArray(envelope) ? (envelope as GeminiErrorEnvelope) : undefined;
 }
 
 /**

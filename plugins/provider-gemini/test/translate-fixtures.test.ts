@@ -251,6 +251,14 @@ describe('Gemini stream decoding', () => {
     );
   });
 
+  it('turns an in-stream error event wrapped in a list into the mapped error', () => {
+    const wire = readFixtureJson<{ stream_error: { wire: string } }>('gemini', 'errors.json').stream_error.wire;
+    const decoder = createGeminiStreamDecoder('gemini');
+    expect(() => decoder.decode({ event: undefined, id: undefined, data: `[${wire.replace(/^data: /, '').trim()}]` })).toThrow(
+      expect.objectContaining({ code: 'upstream_overloaded', status: 503, retryable: true }),
+    );
+  });
+
   it('turns a blocked prompt at the start of a stream into content_filter', () => {
     const blocked = readFixtureJson<{ prompt_blocked: { body: unknown } }>('gemini', 'errors.json').prompt_blocked.body;
     const decoder = createGeminiStreamDecoder('gemini');
@@ -302,6 +310,14 @@ describe('Gemini error mapping', () => {
 
   it('keeps the field a BadRequest detail blames as param', () => {
     expect(mapGeminiError('gemini', response('bad_request')).param).toBe('generation_config');
+  });
+
+  it('reads the envelope wrapped in a list, as the streaming endpoint writes it ([{"error": …}])', () => {
+    const wrapped = (name: string) => response(name, {}, [cases[name]!.body]);
+    expect(mapGeminiError('gemini', wrapped('invalid_key'))).toMatchObject({ code: 'upstream_authentication_failed', status: 401 });
+    expect(mapGeminiError('gemini', wrapped('rate_limit'))).toMatchObject({ code: 'rate_limit_exceeded', retryAfterSeconds: 23 });
+    expect(mapGeminiError('gemini', wrapped('bad_request')).param).toBe('generation_config');
+    expect(mapGeminiError('gemini', wrapped('context_length_exceeded')).code).toBe('context_length_exceeded');
   });
 
   it('maps a non-JSON 502 by its status', () => {
