@@ -14,7 +14,9 @@ type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | ToolBlock | { kind: 
  * A tool call's block. `startInput` is the JSON text of a whole input its start carried
  * (some Anthropic-compatible servers send it there, Anthropic sends `{}`): the call's
  * arguments if no `input_json_delta` comes before the block's stop, dropped at the first
- * one, whose pieces then make the input (as the SDK's MessageStream reads it).
+ * one, whose pieces then make the input (as the SDK's MessageStream reads it). A call
+ * whose pieces were all empty (Anthropic's shape for a call without parameters), or that
+ * had none, gets `{}` at its stop: as the SDK reads it, and as OpenAI writes such a call.
  */
 type ToolBlock = { kind: 'tool'; toolIndex: number; startInput?: string } | { kind: 'json-answer'; startInput?: string };
 
@@ -42,7 +44,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
   let usage: AnthropicUsage = {};
   let finished = false;
   let stopped = false;
-  /** Blocks whose start's input is still their arguments (see ToolBlock). */
+  /** Blocks that have not streamed a piece of input that is not empty: settled at their stop (see ToolBlock). */
   const pending = new Set<ToolBlock>();
 
   function invalid(message: string, cause?: unknown): GatewayError {
@@ -89,11 +91,11 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           return deltaParts(blocks.get(data.index ?? -1), data.delta);
         case 'content_block_stop': {
           const block = blocks.get(data.index ?? -1);
-          return block && (block.kind === 'tool' || block.kind === 'json-answer') ? startInputParts(block) : [];
+          return block && (block.kind === 'tool' || block.kind === 'json-answer') ? settledParts(block) : [];
         }
         case 'message_delta': {
           usage = { ...usage, ...definedFields(data.usage) };
-          // A block never stopped keeps its start's input too.
+          // A block never stopped is settled too.
           const parts: StreamPart[] = [...pendingParts()];
           if (data.delta?.stop_reason) {
             finished = true;
@@ -124,33 +126,32 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
     needsContent: () => pending.size > 0,
   };
 
-  /** A delta's parts; an `input_json_delta` for a block whose start held its input settles that the pieces make it. */
+  /** A delta's parts; an `input_json_delta` settles that the pieces make the input, one that is not empty that they hold some. */
   function deltaParts(block: BlockKind | undefined, delta: StreamEventData['delta']): StreamPart[] {
-    if (block && (block.kind === 'tool' || block.kind === 'json-answer') && block.startInput !== undefined && isJsonObject(delta)) {
+    if (block && (block.kind === 'tool' || block.kind === 'json-answer') && pending.has(block) && isJsonObject(delta)) {
       // Any piece that is text, even empty: the SDK then reads the input from the pieces alone.
       if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
         block.startInput = undefined;
-        pending.delete(block);
+        if (delta.partial_json !== '') pending.delete(block);
       }
     }
     return decodeDelta(block, delta);
   }
 
-  /** The start's input as the block's arguments (or JSON answer) when no piece replaced it. */
-  function startInputParts(block: ToolBlock): StreamPart[] {
-    const input = block.startInput;
-    if (input === undefined) return [];
+  /** At a block's stop: the start's input as its arguments (or JSON answer) when no piece replaced it, `{}` when nothing made them. */
+  function settledParts(block: ToolBlock): StreamPart[] {
+    if (!pending.delete(block)) return [];
+    const input = block.startInput ?? '{}';
     block.startInput = undefined;
-    pending.delete(block);
     return block.kind === 'tool' ? [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: input }] : [{ type: 'text-delta', delta: input }];
   }
 
   function pendingParts(): StreamPart[] {
-    return [...pending].flatMap(startInputParts);
+    return [...pending].flatMap(settledParts);
   }
 
   function track<T extends ToolBlock>(block: T): T {
-    if (block.startInput !== undefined) pending.add(block);
+    pending.add(block);
     return block;
   }
 

@@ -520,6 +520,30 @@ describe('Anthropic stream decoding', () => {
     ]);
   });
 
+  it('gives a call that streamed no input the arguments {}, as the whole answer and OpenAI do, stopped or not', async () => {
+    const start = (index: number, id: string) =>
+      sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: 'now', input: {} } });
+    const text = [
+      sse('message_start', { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 1, output_tokens: 1 } } }),
+      // Anthropic's own shape for a call without parameters: one empty piece.
+      start(0, 'toolu_a'),
+      sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+      sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+      // No piece at all, and a block never stopped.
+      start(1, 'toolu_b'),
+      sse('content_block_stop', { type: 'content_block_stop', index: 1 }),
+      start(2, 'toolu_c'),
+      sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }),
+      sse('message_stop', { type: 'message_stop' }),
+    ].join('');
+    const parts = await decodeText(text);
+    const args = [0, 1, 2].map((index) =>
+      parts.flatMap((part) => (part.type === 'tool-call-delta' && part.index === index ? [part.argumentsDelta] : [])).join(''),
+    );
+    expect(args).toEqual(['{}', '{}', '{}']);
+    expect(parts.findIndex((part) => part.type === 'finish')).toBeGreaterThan(parts.findLastIndex((part) => part.type === 'tool-call-delta'));
+  });
+
   it('streams the JSON-mode tool input as text', async () => {
     const text = [
       sse('message_start', { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 1, output_tokens: 1 } } }),
@@ -569,22 +593,22 @@ describe('Anthropic stream decoding', () => {
       expect(JSON.parse(args(parts).join(''))).toEqual({ city: 'Paris', unit: 'celsius' });
     });
 
-    it('counts an empty piece as a piece: the SDK reads {} from it, the call has no arguments', async () => {
+    it('counts an empty piece as a piece: the SDK reads {} from it, the call has the arguments {}', async () => {
       const text = variant({ city: 'Lyon' }, { pieces: false }).replace(
         'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}',
         'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}\n\n$&',
       );
       const parts = await decodeText(text);
       expect(parts.some((part) => part.type === 'tool-call-start')).toBe(true);
-      expect(args(parts)).toEqual([]);
+      expect(args(parts)).toEqual(['{}']);
     });
 
-    it('leaves {} and an input that is not an object to the pieces, as before', async () => {
+    it('takes neither {} nor an input that is not an object as the arguments: without pieces they are {}', async () => {
       for (const input of [[1, 2], 'x']) {
         const text = fixture.replace(emptyStart, `"name":"get_weather","input":${JSON.stringify(input)}}`).split('\n\n').filter((event) => !isPiece(event)).join('\n\n');
-        expect(args(await decodeText(text))).toEqual([]);
+        expect(args(await decodeText(text))).toEqual(['{}']);
       }
-      expect(args(await decodeText(variant({}, { pieces: false })))).toEqual([]);
+      expect(args(await decodeText(variant({}, { pieces: false })))).toEqual(['{}']);
     });
 
     it('streams a JSON-mode answer given whole in the start as its text', async () => {
