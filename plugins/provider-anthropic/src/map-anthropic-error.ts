@@ -52,12 +52,16 @@ export function mapAnthropicErrorBody(provider: string, body: AnthropicErrorEnve
   const effectiveStatus = status ?? (type !== undefined && Object.hasOwn(statusByErrorType, type) ? statusByErrorType[type] : undefined) ?? 500;
   const options = { provider, ...(status !== undefined && { upstreamStatus: status }) };
   const say = (fallback: string) => `${provider}: ${upstreamMessage ?? fallback}`;
+  const quotaExceeded = () => new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account cannot be billed.`, options);
 
   if (type === 'overloaded_error' || effectiveStatus === 529) {
     return new GatewayError('upstream_overloaded', `${provider} is overloaded.`, options);
   }
   switch (effectiveStatus) {
     case 400:
+      // Anthropic refuses an account out of credit with a 400, not its documented 402: the gateway's
+      // billing, not the client's request (nor its business: the message sends it to Plans & Billing).
+      if (upstreamMessage && isCreditMessage(upstreamMessage)) return quotaExceeded();
       if (upstreamMessage && isContextLengthMessage(upstreamMessage)) {
         return new GatewayError('context_length_exceeded', say('the prompt is too long for this model'), options);
       }
@@ -66,7 +70,7 @@ export function mapAnthropicErrorBody(provider: string, body: AnthropicErrorEnve
       // Never echo an upstream authentication message: it may quote the rejected key.
       return new GatewayError('upstream_authentication_failed', `${provider} rejected the gateway's credentials.`, options);
     case 402:
-      return new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account cannot be billed.`, options);
+      return quotaExceeded();
     case 403:
       return new GatewayError('upstream_permission_denied', say('permission denied'), options);
     case 404:
@@ -92,6 +96,11 @@ export function mapAnthropicErrorBody(provider: string, body: AnthropicErrorEnve
 // "prompt is too long: 210000 tokens > 200000 maximum", and "input length and `max_tokens` exceed context limit: …".
 function isContextLengthMessage(message: string): boolean {
   return /^prompt is too long/i.test(message) || /exceed context limit/i.test(message);
+}
+
+// "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing …".
+function isCreditMessage(message: string): boolean {
+  return /credit balance is too low/i.test(message);
 }
 
 // A spend cap, not a rate limit: waiting does not help, so it must not be retried.

@@ -711,6 +711,17 @@ describe('Anthropic error mapping', () => {
     await expect(decodeText(`${prefix}event: error\ndata: ${body}\n\n`)).rejects.toMatchObject({ code: 'upstream_timeout', status: 504, retryable: true });
   });
 
+  it("maps the 400 Anthropic sends for an account out of credit to quota, without its billing advice", () => {
+    const message = 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.';
+    const error = mapAnthropicError('anthropic', {
+      status: 400,
+      headers: {},
+      bodyText: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_1' }),
+    });
+    expect(error).toMatchObject({ code: 'upstream_quota_exceeded', status: 429, upstreamStatus: 400 });
+    expect(error.message).not.toMatch(/Plans & Billing/);
+  });
+
   it('maps a non-JSON 502 and a bare 529 by status', () => {
     expect(mapAnthropicError('anthropic', { status: 502, headers: {}, bodyText: '<html>Bad Gateway</html>' })).toMatchObject({
       code: 'upstream_server_error',
