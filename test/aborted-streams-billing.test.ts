@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHARACTERS_PER_TOKEN, PriceCatalog, textLength, type RequestRecord } from '@switchyard/core';
-import { startMockAnthropic, startMockOpenAI } from '@switchyard/testing';
+import { startMockAnthropic, startMockGemini, startMockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
@@ -228,6 +228,41 @@ describe('an Anthropic stream cut mid-way', () => {
       const budgets = gateway.gateway.runtime.storage!.budgets;
       await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
       expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('a Gemini stream cut mid-way', () => {
+  it("is billed the real prompt count of its first event's usageMetadata, not an estimate", async () => {
+    const upstream = await startMockGemini();
+    const gateway = await startTestGateway({
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-gemini-cut-')) },
+      providers: { gemini: { api_key: 'AIza-cut-test-abcdefgh', base_url: upstream.url } },
+      storage: { use: 'sqlite' },
+      usage: { flush_interval_ms: 50 },
+    });
+    try {
+      const key = await createKey(gateway, 100);
+      const { records, waitFor } = recordsOf(gateway);
+      const content = Array.from({ length: 50 }, (_, index) => `token${index}`).join(' ');
+      // Gemini counts 4,321 prompt tokens (cached content, images); a chars/4 estimate of this prompt would be about 10.
+      upstream.enqueue({ reply: { content, usage: { prompt_tokens: 4321 } }, stream: { cutAfterEvents: 1 } });
+      const result = await streamAndHangUp(
+        gateway.origin,
+        key.secret,
+        { model: 'gemini/gemini-2.5-flash', stream: true, max_tokens: 500, messages: [{ role: 'user', content: 'Hi' }] },
+        () => false,
+      );
+      expect(result.status).toBe(200);
+      expect(result.text).not.toBe('');
+      await waitFor(1);
+      const record = records[0]!;
+      expect(record.errorCode).toBeDefined();
+      expect(record.usage?.inputTokens).toBe(4321);
+      expect(record.usage?.outputTokens).toBeGreaterThanOrEqual(Math.ceil(textLength(result.text) / CHARACTERS_PER_TOKEN));
     } finally {
       await gateway.close();
       await upstream.close();

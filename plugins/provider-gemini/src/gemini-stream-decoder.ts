@@ -12,7 +12,9 @@ import { readFirstCandidate } from './read-gemini-candidate.js';
  * Gemini `alt=sse` events → canonical stream parts. Every event is a whole
  * `GenerateContentResponse`: text arrives as new fragments, a function call arrives
  * whole (so it becomes a start and one delta carrying all its arguments), and usage
- * is a running total whose last value counts, so it is sent once, at the end.
+ * is a running total whose last value counts, so it is sent once, at the end. Its
+ * prompt count is real from the first event: it goes out early as a partial usage
+ * (again only if it changes), so a stream cut before the end is billed from it.
  * There is no `[DONE]`: a stream is complete when it said why it finished.
  */
 export function createGeminiStreamDecoder(provider: string): StreamDecoder {
@@ -21,6 +23,8 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
   let toolCalls = 0;
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
+  /** The input count the last partial usage part reported. */
+  let earlyInput = 0;
   return {
     decode(event: ServerSentEvent): StreamPart[] {
       const chunk = parseChunk(event.data, provider);
@@ -41,7 +45,14 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
         });
       }
       // Each usageMetadata is the total so far: an unreadable one leaves none, and the stream is billed the estimate.
-      if (chunk.usageMetadata) usage = mapGeminiUsage(chunk.usageMetadata);
+      if (chunk.usageMetadata) {
+        usage = mapGeminiUsage(chunk.usageMetadata);
+        // Cached content and images make the prompt far from what an estimate of its text would say.
+        if (usage && usage.inputTokens !== earlyInput && usage.inputTokens > 0) {
+          earlyInput = usage.inputTokens;
+          parts.push({ type: 'usage', usage, partial: true });
+        }
+      }
       for (const part of reading?.parts ?? []) {
         if (part.type === 'call') {
           const index = toolCalls;

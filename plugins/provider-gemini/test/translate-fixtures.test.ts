@@ -197,7 +197,7 @@ describe('Gemini stream decoding', () => {
     expect(deltas).toHaveLength(1);
     expect(JSON.parse((deltas[0] as { argumentsDelta: string }).argumentsDelta)).toEqual({ city: 'Paris', unit: 'celsius' });
     expect(parts.filter((part) => part.type === 'finish')).toEqual([{ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'STOP' } }]);
-    expect(parts.filter((part) => part.type === 'usage')).toHaveLength(1);
+    expect(parts.filter((part) => part.type === 'usage' && !part.partial)).toHaveLength(1);
     expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 83, outputTokens: 80, reasoningTokens: 54 } });
   });
 
@@ -210,6 +210,16 @@ describe('Gemini stream decoding', () => {
       expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'STOP' } });
       expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 106, outputTokens: 15 } });
     }
+  });
+
+  it("passes the prompt's real count on early, once, so a stream cut before its end is billed from it", () => {
+    const [first, second] = readFixture('gemini', 'stream-text-only.txt').split('\r\n\r\n').map((event) => event.replace(/^data: /, ''));
+    const decoder = createGeminiStreamDecoder('gemini');
+    const cut = decoder.decode({ event: undefined, id: undefined, data: first! });
+    expect(cut.filter((part) => part.type === 'usage')).toEqual([{ type: 'usage', usage: { inputTokens: 106, outputTokens: 7 }, partial: true }]);
+    // The same prompt count again is not repeated; the final usage still comes last, whole.
+    const rest = [...decoder.decode({ event: undefined, id: undefined, data: second! }), ...decoder.end()];
+    expect(rest.filter((part) => part.type === 'usage')).toEqual([{ type: 'usage', usage: { inputTokens: 106, outputTokens: 15 } }]);
   });
 
   it('numbers function calls from 0 across chunks and streams thoughts as reasoning', () => {
