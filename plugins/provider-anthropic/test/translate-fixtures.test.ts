@@ -184,6 +184,25 @@ describe('Anthropic request translation', () => {
     ]);
   });
 
+  it("sends call ids from other providers or clients in Anthropic's id pattern, each call still paired with its result", () => {
+    // Anthropic refuses any other id with a 400 (errors.json bad_request); Kimi-style and client-made ids have dots and colons.
+    const ids = ['functions.get_weather:0', 'functions.get_weather:1', 'call.1', 'call:1', 'toolu_01A-b_c'];
+    const built = body({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'All?' }] },
+        { role: 'assistant', content: ids.map((id) => ({ type: 'tool-call' as const, id, name: 'a', arguments: '{}' })) },
+        ...ids.map((id) => ({ role: 'tool' as const, toolCallId: id, content: id })),
+      ],
+    });
+    const uses = (built.messages[1]!.content as Array<{ id: string }>).map((block) => block.id);
+    const results = (built.messages[2]!.content as Array<{ tool_use_id: string; content: string }>).map((block) => [block.tool_use_id, block.content]);
+    for (const id of uses) expect(id).toMatch(/^[a-zA-Z0-9_-]+$/);
+    expect(new Set(uses).size).toBe(ids.length);
+    expect(results).toEqual(uses.map((id, at) => [id, ids[at]]));
+    // An id Anthropic accepts goes as it came.
+    expect(uses.at(-1)).toBe('toolu_01A-b_c');
+  });
+
   it('sends signed reasoning back as thinking and drops what the API would refuse', () => {
     const built = body({
       messages: [
