@@ -40,7 +40,6 @@ interface StreamEventData {
 export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
   const blocks = new Map<number, BlockKind>();
   let toolCount = 0;
-  let jsonAnswered = false;
   let usage: AnthropicUsage = {};
   let finished = false;
   let stopped = false;
@@ -99,7 +98,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           const parts: StreamPart[] = [...pendingParts()];
           if (data.delta?.stop_reason) {
             finished = true;
-            parts.push({ type: 'finish', finishReason: mapAnthropicStopReason(data.delta.stop_reason, jsonAnswered && toolCount === 0) });
+            parts.push({ type: 'finish', finishReason: mapAnthropicStopReason(data.delta.stop_reason, toolCount === 0) });
           }
           // An unreadable usage is left out: the stream is then billed the gateway's estimate. So is
           // one without output_tokens: message_start's (1) is a placeholder, not the answer's count.
@@ -170,7 +169,6 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       case 'tool_use': {
         const name = nonEmptyText(block.name);
         if (name === jsonResponseToolName) {
-          jsonAnswered = true;
           blocks.set(index, track({ kind: 'json-answer', startInput: wholeInputText(block.input) }));
           return [];
         }

@@ -12,12 +12,14 @@ const unifiedByStopReason: Record<string, UnifiedFinishReason> = {
 };
 
 /**
- * Anthropic `stop_reason` → unified finish reason, raw value kept. `answeredWithJsonTool`:
- * the only tool called was the JSON-mode tool, so to the client the model simply stopped.
+ * Anthropic `stop_reason` → unified finish reason, raw value kept. `noToolCalls`: the
+ * answer holds no call for the client (the only tool called was the JSON-mode tool, or
+ * every call was left out for having no name), so to the client the model simply
+ * stopped: a client told `tool_calls` reads calls that are not there.
  */
-export function mapAnthropicStopReason(raw: string | null | undefined, answeredWithJsonTool = false): FinishReason {
+export function mapAnthropicStopReason(raw: string | null | undefined, noToolCalls = false): FinishReason {
   if (!raw) return { unified: 'other' };
-  if (raw === 'tool_use' && answeredWithJsonTool) return { unified: 'stop', raw };
+  if (raw === 'tool_use' && noToolCalls) return { unified: 'stop', raw };
   // Own keys only: a `stop_reason` of `toString` or `__proto__` must not read Object.prototype.
   return { unified: Object.hasOwn(unifiedByStopReason, raw) ? unifiedByStopReason[raw]! : 'other', raw };
 }

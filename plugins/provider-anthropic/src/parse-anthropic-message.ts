@@ -13,7 +13,6 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
   }
   const content: AssistantContentPart[] = [];
   let toolCalls = 0;
-  let jsonAnswers = 0;
   // Only text where text belongs: a block that is not an object (null made this a 500), a thinking
   // of {} ("[object Object]"), a tool name or id of 5 ("5") is not passed on.
   for (const block of message.content as unknown[]) {
@@ -35,7 +34,6 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
         if (name === undefined) break;
         const input = objectInputText(block['input']);
         if (name === jsonResponseToolName) {
-          jsonAnswers += 1;
           content.push({ type: 'text', text: input });
         } else {
           toolCalls += 1;
@@ -52,7 +50,7 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
     // Anthropic sends no timestamp; the time of arrival is the closest.
     created: Math.floor(Date.now() / 1000),
     content,
-    finishReason: mapAnthropicStopReason(message.stop_reason, jsonAnswers > 0 && toolCalls === 0),
+    finishReason: mapAnthropicStopReason(message.stop_reason, toolCalls === 0),
     // Undefined when missing or unreadable: the gateway bills its estimate, never 0.
     usage: mapAnthropicUsage(message.usage),
   };

@@ -481,6 +481,22 @@ describe('Anthropic response translation', () => {
   ])('maps stop_reason %s to %s, keeping the raw value', (raw, unified) => {
     expect(mapAnthropicStopReason(raw)).toEqual({ unified, raw });
   });
+  it('says stop, not tool_calls, for a tool_use stop whose every call was left out (nameless), whole and streamed', async () => {
+    // A client reading finish_reason tool_calls reads message.tool_calls, which is then absent.
+    const nameless = { type: 'tool_use', id: 'toolu_1', input: {} };
+    const whole = parseAnthropicMessage({ id: 'm', model: 'c', content: [{ type: 'text', text: 'Hm.' }, nameless], stop_reason: 'tool_use', usage: { input_tokens: 1, output_tokens: 1 } }, 'anthropic');
+    expect(whole.finishReason).toEqual({ unified: 'stop', raw: 'tool_use' });
+    const parts = await decodeText(
+      [
+        sse('message_start', { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 1, output_tokens: 1 } } }),
+        sse('content_block_start', { type: 'content_block_start', index: 0, content_block: nameless }),
+        sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+        sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 2 } }),
+        sse('message_stop', { type: 'message_stop' }),
+      ].join(''),
+    );
+    expect(parts).toContainEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'tool_use' } });
+  });
 });
 
 describe('Anthropic stream decoding', () => {
