@@ -73,6 +73,7 @@ export { SseDecoder } from './transport/sse-decoder.js';
 export { capturedJsonStringPattern, escapedKeyPattern, jsonIndexPattern, jsonStringPattern, maxMatchedEventLength, unescapeJsonString } from './transport/json-text-patterns.js';
 export { UpstreamJsonTooDeepError, maxUpstreamJsonDepth, parseUpstreamJson } from './transport/parse-upstream-json.js';
 export { isJsonObject, nonEmptyText, objectInputText } from './transport/upstream-wire-values.js';
+export { readRetryAfterHeader } from './transport/read-retry-after.js';
 export { readyBatches } from './transport/ready-batches.js';
 export { takeReady, type ReadyItems } from './transport/take-ready.js';
 export { AttemptCancel, type CancelSource } from './transport/attempt-cancel.js';

@@ -1,6 +1,5 @@
-import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, readRetryAfterHeader, type UpstreamErrorResponse } from '@switchyard/core';
 import type { AnthropicErrorEnvelope } from './anthropic-wire-types.js';
-import { readRetryAfter } from './read-retry-after.js';
 
 /** The HTTP status Anthropic gives each `error.type`, for errors that arrive inside a 200 stream. */
 const statusByErrorType: Record<string, number> = {
@@ -25,7 +24,7 @@ export function mapAnthropicError(provider: string, response: UpstreamErrorRespo
     // HTML or empty bodies (a proxy's 502, Cloudflare's 413): the status decides alone.
   }
   const error = mapAnthropicErrorBody(provider, body ?? {}, response.status);
-  const retryAfter = readRetryAfter(response.headers);
+  const retryAfter = readRetryAfterHeader(response.headers['retry-after']);
   if (retryAfter === undefined || !error.retryable) return error;
   return new GatewayError(error.code, error.message, {
     param: error.param,

@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, readRetryAfterHeader, type UpstreamErrorResponse } from '@switchyard/core';
 import type { BedrockErrorBody } from './bedrock-wire-types.js';
 
 /** HTTP statuses of the exceptions, for exception frames that arrive inside a 200 stream. */
@@ -42,10 +42,10 @@ export function mapBedrockError(provider: string, response: UpstreamErrorRespons
   }
   const type = errorTypeOf(header(response.headers, 'x-amzn-errortype')) ?? errorTypeOf(body.__type);
   const error = mapBedrockException(provider, type, body, response.status);
-  const retryAfter = Number(header(response.headers, 'retry-after'));
-  if (!error.retryable || !Number.isFinite(retryAfter) || retryAfter <= 0) return error;
-  // Bedrock documents no retry hint; a proxy in front of it may add one. Held to a day (1e21 reached the client as `Retry-After: 1e+21`).
-  return new GatewayError(error.code, error.message, { provider, upstreamStatus: response.status, retryAfterSeconds: Math.min(retryAfter, 86_400) });
+  // Bedrock documents no retry hint; a proxy in front of it may add one.
+  const retryAfter = readRetryAfterHeader(header(response.headers, 'retry-after'));
+  if (!error.retryable || !retryAfter) return error;
+  return new GatewayError(error.code, error.message, { provider, upstreamStatus: response.status, retryAfterSeconds: retryAfter });
 }
 
 /**

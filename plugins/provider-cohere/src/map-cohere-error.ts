@@ -1,6 +1,5 @@
-import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, parseUpstreamJson, readRetryAfterHeader, type UpstreamErrorResponse } from '@switchyard/core';
 import type { CohereErrorBody } from './cohere-wire-types.js';
-import { readRetryAfter } from './read-retry-after.js';
 
 /**
  * A Cohere error response (`{ id, message }`) → GatewayError, by status; the message
@@ -16,7 +15,7 @@ export function mapCohereError(provider: string, response: UpstreamErrorResponse
   }
   const upstreamMessage = typeof body?.message === 'string' && body.message !== '' ? body.message : undefined;
   const error = mapByStatus(provider, response, upstreamMessage);
-  const retryAfter = readRetryAfter(response.headers);
+  const retryAfter = readRetryAfterHeader(response.headers['retry-after']);
   if (retryAfter === undefined || !error.retryable) return error;
   return new GatewayError(error.code, error.message, { provider, upstreamStatus: response.status, retryAfterSeconds: retryAfter });
 }

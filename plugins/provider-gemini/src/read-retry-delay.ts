@@ -1,4 +1,4 @@
-import type { UpstreamErrorResponse } from '@switchyard/core';
+import { maxRetryAfterSeconds, readRetryAfterHeader, type UpstreamErrorResponse } from '@switchyard/core';
 
 /**
  * How long Gemini asks us to wait, in seconds. Gemini sends no `Retry-After`; the
@@ -12,15 +12,11 @@ export function readRetryDelay(details: unknown, headers: UpstreamErrorResponse[
       const { '@type': type, retryDelay } = detail as { '@type'?: unknown; retryDelay?: unknown };
       if (typeof type !== 'string' || !type.endsWith('google.rpc.RetryInfo')) continue;
       const seconds = durationSeconds(retryDelay);
-      if (seconds !== undefined) return seconds;
+      // Held to a day, as a `retry-after` header is.
+      if (seconds !== undefined) return Math.min(Math.max(0, seconds), maxRetryAfterSeconds);
     }
   }
-  const header = headers['retry-after'];
-  if (typeof header !== 'string') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  return readRetryAfterHeader(headers['retry-after']);
 }
 
 function durationSeconds(value: unknown): number | undefined {

@@ -1,4 +1,4 @@
-import { GatewayError, genericUpstreamError, parseUpstreamJson, type UpstreamErrorResponse } from '@switchyard/core';
+import { GatewayError, genericUpstreamError, maxRetryAfterSeconds, parseUpstreamJson, readRetryAfterHeader, type UpstreamErrorResponse } from '@switchyard/core';
 
 interface OpenAIErrorEnvelope {
   error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | unknown;
@@ -53,17 +53,9 @@ export function mapOpenAIErrorBody(provider: string, status: number, body: OpenA
   return genericUpstreamError(provider, { status, headers: {}, bodyText: '' });
 }
 
-/** A day: a longer wait is no hint a client can use (1e21 was written to it as `Retry-After: 1e+21`). */
-const maxRetryAfterSeconds = 86_400;
-
-/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date), held to a day. */
+/** Reads OpenAI's `retry-after-ms`, held to a day as `retry-after` is, or else `retry-after` (seconds or an HTTP date). */
 export function retryAfterSeconds(headers: UpstreamErrorResponse['headers']): number | undefined {
   const ms = Number(headers['retry-after-ms']);
   if (Number.isFinite(ms) && ms >= 0) return Math.min(ms / 1000, maxRetryAfterSeconds);
-  const value = headers['retry-after'];
-  if (typeof value !== 'string') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds), maxRetryAfterSeconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, (date - Date.now()) / 1000), maxRetryAfterSeconds);
+  return readRetryAfterHeader(headers['retry-after']);
 }

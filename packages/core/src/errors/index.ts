@@ -2,6 +2,7 @@ export { errorCatalogue, type ErrorCode, type ErrorCatalogueEntry } from './erro
 export {
   GatewayError,
   isGatewayError,
+  maxRetryAfterSeconds,
   toGatewayError,
   withBilledUsage,
   type GatewayErrorOptions,
