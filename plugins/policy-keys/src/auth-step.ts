@@ -1,10 +1,10 @@
-import { definePlugin, GatewayError, getContext, type JsonSchema } from '@switchyard/core';
+import { definePlugin, GatewayError, getContext, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
 import { setKeyChangeChannel } from './key-change-channel-of.js';
 import { invalidationOptionsSchema, openKeyChangeChannel, type InvalidationOptions } from './open-key-change-channel.js';
-import { storeKeyResolver, type OnStoreError } from './store-key-resolver.js';
+import { storeKeyResolver, type OnStoreError, type StoreKeyResolver } from './store-key-resolver.js';
 
 export interface AuthOptions {
   /** Keys written in the config; prefer `${ENV}` references over literal keys. */
@@ -77,10 +77,11 @@ export const auth = definePlugin<AuthOptions>({
       resolvers.push(resolver);
       const channel = openKeyChangeChannel(options.invalidation, runtime);
       if (channel) {
-        setKeyChangeChannel(runtime, channel);
         const stop = channel.subscribe((change) => resolver.invalidate(change));
         runtime.onClose(stop);
       }
+      // The admin API mounted beside this step announces on this: its change bites here on the next request.
+      setKeyChangeChannel(runtime, invalidatingHereFirst(resolver, channel ?? runtime.storage.keyChanges));
     }
     if (resolvers.length === 0) {
       runtime.logger.warn('the auth step has no master key, no keys and no key store: every request will be refused');
@@ -106,3 +107,21 @@ export const auth = definePlugin<AuthOptions>({
     };
   },
 });
+
+/**
+ * The channel an admin API announces a key change on: it drops this instance's cached
+ * lookups of the key at once, then tells the other instances. Without it a change made
+ * here waited for the 1 s lookup cache (SQLite has no channel), or for this instance's
+ * own notice to come back (PostgreSQL, Redis), which may be after the admin's answer.
+ */
+function invalidatingHereFirst(resolver: StoreKeyResolver, others: KeyChangeChannel | undefined): KeyChangeChannel {
+  return {
+    name: others?.name ?? 'local',
+    publish(keyId) {
+      resolver.invalidate({ keyId });
+      return others ? others.publish(keyId) : Promise.resolve(true);
+    },
+    subscribe: (listener) => (others ? others.subscribe(listener) : () => {}),
+    close: () => (others ? others.close() : Promise.resolve()),
+  };
+}
