@@ -1,4 +1,4 @@
-import { definePlugin, GatewayError, getContext, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
+import { definePlugin, GatewayError, getContext, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
@@ -82,6 +82,7 @@ export const auth = definePlugin<AuthOptions>({
       }
       // The admin API mounted beside this step announces on this: its change bites here on the next request.
       setKeyChangeChannel(runtime, invalidatingHereFirst(resolver, channel ?? runtime.storage.keyChanges));
+      warnOfUnenforcedScopes(runtime);
     }
     if (resolvers.length === 0) {
       runtime.logger.warn('the auth step has no master key, no keys and no key store: every request will be refused');
@@ -124,4 +125,19 @@ function invalidatingHereFirst(resolver: StoreKeyResolver, others: KeyChangeChan
     subscribe: (listener) => (others ? others.subscribe(listener) : () => {}),
     close: () => (others ? others.close() : Promise.resolve()),
   };
+}
+
+/**
+ * The admin API takes every part of a key's scope, but only the steps in the chain
+ * enforce them: a chain written out without `key-scope` served a key limited to other
+ * models, endpoints and a $0 budget. Said once at start, naming what goes unenforced.
+ */
+function warnOfUnenforcedScopes(runtime: GatewayRuntime): void {
+  const steps = new Set(runtime.config.chain.map((entry) => (typeof entry === 'string' ? entry : Object.keys(entry)[0])));
+  const unenforced = [
+    ...(steps.has('key-scope') ? [] : ['models, endpoints, max_tokens and budgets (add key-scope after auth)']),
+    ...(steps.has('rate-limit') ? [] : ['rpm and tpm (add rate-limit)']),
+  ];
+  if (unenforced.length === 0) return;
+  runtime.logger.warn(`the chain serves virtual keys but does not enforce these parts of their scope: ${unenforced.join('; ')}`);
 }
