@@ -45,8 +45,9 @@ export interface StoreKeyResolver extends KeyResolver {
  * request's path and a revocation still takes effect within a second. Concurrent
  * requests with the same key share one lookup. When the store fails, the answer is
  * its 503 — or, failing open, the key's last good lookup (revocation, disabling and
- * expiry as they were then, expiry checked against now); that stand-in is reused
- * for a second, so a store that hangs delays at most one request per key per second.
+ * expiry as they were then; the key's expiry and the secret's grace period checked
+ * against now); that stand-in is reused for a second, so a store that hangs delays at
+ * most one request per key per second.
  */
 export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOptions = {}): StoreKeyResolver {
   const now = options.now ?? (() => new Date());
@@ -117,9 +118,22 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
         }
         entry = await pending;
       }
-      return entry.key ? principalOf(entry.key, now()) : undefined;
+      const at = now();
+      return entry.key && !secretEnded(entry.key, digest, at) ? principalOf(entry.key, at) : undefined;
     },
   };
+}
+
+/**
+ * Whether the presented secret's rotation grace period ended after it was looked up:
+ * a cached lookup (and a fail-open stand-in, for up to `staleKeyTtlMs`) would otherwise
+ * serve it past its end. Unknown to the store from then on, it is unknown here too.
+ */
+function secretEnded(key: VirtualKey, digest: string, at: Date): boolean {
+  for (const secret of key.secrets) {
+    if (secret.hash === digest) return secret.expiresAt !== undefined && Date.parse(secret.expiresAt) <= at.getTime();
+  }
+  return false;
 }
 
 /** The principal of a key that may be used now, or the 401 that says why not. */

@@ -176,3 +176,32 @@ describe('invalidation: a key change notice drops cached lookups at once', () =>
     expect(await resolve()).toBe('key_revoked'); // and its old answer was not cached
   });
 });
+
+describe('a rotated-out secret ends at its grace period, not at its lookup\'s expiry', () => {
+  async function rotatedWithGrace(onStoreError: OnStoreError) {
+    const t = await setUp(onStoreError);
+    let now = Date.parse('2026-12-06T12:00:00Z');
+    const resolver = storeKeyResolver(t.keys, { onStoreError, clock: () => 1_000_000, now: () => new Date(now) }); // the caches' time never moves
+    const alice = (await t.store.findBySecretHash(hashApiKey(t.secrets.alice), new Date(now)))!;
+    const graceUntil = new Date(now + 60_000);
+    await t.store.rotate(alice.id, { hash: hashApiKey('sy-alice-new-0123456789ab'), prefix: 'sy-alic' }, graceUntil);
+    const resolve = () => outcome(Promise.resolve(resolver.resolve({ key: t.secrets.alice, digest: hashApiKey(t.secrets.alice) })));
+    return { ...t, resolve, graceEnds: () => void (now = graceUntil.getTime()) };
+  }
+
+  it('a cached lookup of the old secret is refused from the grace period\'s end on', async () => {
+    const t = await rotatedWithGrace('fail-closed');
+    expect(await t.resolve()).toBe('served'); // within its grace period, and cached now
+    t.graceEnds();
+    expect(await t.resolve()).toBe('unknown'); // invalid_api_key, as the store answers once the cache expires
+  });
+
+  it('fail-open: a stand-in of the old secret is refused from the grace period\'s end on, during an outage', async () => {
+    const t = await rotatedWithGrace('fail-open');
+    expect(await t.resolve()).toBe('served');
+    t.setDown(true);
+    t.resolver.invalidate({ everything: true }); // the fresh lookup gone, the stand-in kept
+    t.graceEnds();
+    expect(await t.resolve()).toBe('unknown');
+  });
+});
