@@ -279,6 +279,18 @@ describe('admin API: changing keys', () => {
     expect(disabled.body.key).toMatchObject({ disabled: true, status: 'disabled', name: 'after' });
   });
 
+  it('an update that gives only the budget\'s limit keeps its period and alert threshold (a $5 daily budget raised to $50 stayed daily, not $50 a month)', async () => {
+    const { key } = await createKey({ name: 'daily', scope: { budget: { limit_usd: 5, period: 'daily', alert_threshold: 0.8 } } });
+    const raised = await admin('patch', `/keys/${key.id}`, { scope: { budget: { limit_usd: 50 } } });
+    expect(raised.body.key.scope.budget).toEqual({ limit_usd: 50, period: 'daily', alert_threshold: 0.8 });
+    const weekly = await admin('patch', `/keys/${key.id}`, { scope: { budget: { limit_usd: 50, period: 'weekly', alert_threshold: null } } });
+    expect(weekly.body.key.scope.budget).toEqual({ limit_usd: 50, period: 'weekly' });
+    const { key: plain } = await createKey({ name: 'no budget yet' });
+    const budgeted = await admin('patch', `/keys/${plain.id}`, { scope: { budget: { limit_usd: 3 } } });
+    expect(budgeted.body.key.scope.budget).toEqual({ limit_usd: 3, period: 'monthly' });
+    expectError(await admin('post', '/keys', { name: 'x', scope: { budget: { limit_usd: 3, alert_threshold: null } } }), 400, 'invalid_request', 'scope.budget.alert_threshold');
+  });
+
   it.each([
     [{}, null],
     [{ name: 7 }, 'name'],

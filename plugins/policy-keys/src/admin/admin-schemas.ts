@@ -4,8 +4,10 @@ import type { JsonSchema } from '@switchyard/core';
 
 export interface BudgetBody {
   limit_usd: number;
-  period: 'daily' | 'weekly' | 'monthly' | 'total';
-  alert_threshold?: number;
+  /** Monthly on create; in an update, the budget's own when not given. */
+  period?: 'daily' | 'weekly' | 'monthly' | 'total';
+  /** In an update, the budget's own when not given; `null` clears it. */
+  alert_threshold?: number | null;
 }
 
 export interface ScopeBody {
@@ -104,8 +106,9 @@ function scopeSchema(nullable: boolean): JsonSchema {
         required: ['limit_usd'],
         properties: {
           limit_usd: { type: 'number', minimum: 0, maximum: adminBounds.budgetUsd },
-          period: { enum: ['daily', 'weekly', 'monthly', 'total'], default: 'monthly' },
-          alert_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+          // An update without them keeps the budget's own (see keyFieldsFromBody); a new budget is monthly.
+          period: { enum: ['daily', 'weekly', 'monthly', 'total'], ...(!nullable && { default: 'monthly' }) },
+          alert_threshold: orNull({ type: 'number', exclusiveMinimum: 0, maximum: 1 }),
         },
       }),
       rpm: orNull(positiveInteger(adminBounds.rpm)),

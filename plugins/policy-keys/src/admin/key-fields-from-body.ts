@@ -45,12 +45,15 @@ function mergeScope(current: KeyScope, body: ScopeBody, now: Date, details: Reco
   assign('rpm', body.rpm);
   assign('tpm', body.tpm);
   if (body.budget !== undefined) {
+    // A new limit alone keeps the budget's period and threshold: raising a $5 daily budget to $50 must not make it $50 a month.
+    const kept = current.budget;
+    const threshold = body.budget?.alert_threshold === undefined ? kept?.alertThreshold : (body.budget.alert_threshold ?? undefined);
     assign(
       'budget',
       body.budget && {
         limitUsd: body.budget.limit_usd,
-        period: body.budget.period,
-        ...(body.budget.alert_threshold !== undefined && { alertThreshold: body.budget.alert_threshold }),
+        period: body.budget.period ?? kept?.period ?? 'monthly',
+        ...(threshold !== undefined && { alertThreshold: threshold }),
       },
     );
   }
