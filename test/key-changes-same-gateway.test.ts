@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseKeyChange } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -58,5 +59,13 @@ describe('key changes made through a gateway bite on its own next request (SQLit
     if (change === 'rotate with no grace') await admin('POST', `/keys/${key.id}/rotate`, {});
     if (change === 'scope to other models') await admin('PATCH', `/keys/${key.id}`, { scope: { models: ['openai/*'] } });
     expect(await ask(secret)).toBe(expected);
+  });
+
+  it('a change notice naming a key the SQLite store made is read as that key, not as "drop everything"', async () => {
+    // SQLite's ids are base64url (`key_Ow9x-F_yc3JeRBHu`): four in ten hold a - or _, and their every notice
+    // (Redis, with several SQLite gateways) dropped every cached lookup on every instance.
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, n) => admin<{ key: { id: string } }>('POST', '/keys', { name: `id ${n}` }).then(({ key }) => key.id)));
+    expect(ids.some((id) => /[-_]/.test(id.slice(4)))).toBe(true);
+    for (const id of ids) expect(parseKeyChange(id)).toEqual({ keyId: id });
   });
 });

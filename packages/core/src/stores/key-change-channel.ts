@@ -33,8 +33,8 @@ export interface KeyChangeChannel {
   close(): Promise<void>;
 }
 
-/** Ids of keys as the stores make them (`key_` + base62); anything else in a notice is not trusted. */
-export const keyIdPattern = /^key_[A-Za-z0-9]{1,64}$/;
+/** Ids of keys as the stores make them (`key_` + base62 for PostgreSQL, base64url for SQLite); anything else in a notice is not trusted. */
+export const keyIdPattern = /^key_[A-Za-z0-9_-]{1,64}$/;
 
 /** A notice's payload as a change: a well-formed key id, or (anything else) `everything`. */
 export function parseKeyChange(payload: string | undefined): KeyChange {
