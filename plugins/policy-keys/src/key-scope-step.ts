@@ -32,7 +32,7 @@ export interface KeyScopeOptions {
    */
   reservation_lease_ms: number;
   /**
-   * Budget grants (docs/budgets.md): a few requests' worth of budget reserved at once
+   * Budget grants (plugins/policy-keys/README.md): a few requests' worth of budget reserved at once
    * and drawn from in memory, so a request skips the store's round trip before its call.
    */
   budget_grants: { requests: number; idle_ms: number; pay_within_ms: number };
