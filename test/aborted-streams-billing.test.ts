@@ -197,12 +197,17 @@ describe('an Anthropic stream read to the end', () => {
   });
 });
 
-describe('an Anthropic stream cut mid-way', () => {
-  it('is billed the real input tokens message_start gave, not an estimate', async () => {
-    const upstream = await startMockAnthropic();
+describe.each([
+  // Anthropic's message_start carries the prompt count; Gemini's every event's usageMetadata does.
+  { provider: 'Anthropic', startUpstream: startMockAnthropic, model: 'anthropic/claude-sonnet-4-5', api_key: 'sk-ant-test-abcdefgh', cutAfterEvents: 6 },
+  { provider: 'Gemini', startUpstream: startMockGemini, model: 'gemini/gemini-2.5-flash', api_key: 'AIza-cut-test-abcdefgh', cutAfterEvents: 1 },
+])('a $provider stream cut mid-way', ({ startUpstream, model, api_key, cutAfterEvents }) => {
+  it('is billed the real input tokens its first events gave, not an estimate', async () => {
+    const upstream = await startUpstream();
+    const providerId = model.slice(0, model.indexOf('/'));
     const gateway = await startTestGateway({
-      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-anthropic-cut-')) },
-      providers: { anthropic: { api_key: 'sk-ant-test-abcdefgh', base_url: upstream.url } },
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), `switchyard-${providerId}-cut-`)) },
+      providers: { [providerId]: { api_key, base_url: upstream.url } },
       storage: { use: 'sqlite' },
       usage: { flush_interval_ms: 50 },
     });
@@ -210,50 +215,12 @@ describe('an Anthropic stream cut mid-way', () => {
       const key = await createKey(gateway, 100);
       const { records, waitFor } = recordsOf(gateway);
       const content = Array.from({ length: 50 }, (_, index) => `token${index}`).join(' ');
-      // The provider counts 4,321 prompt tokens; a chars/4 estimate of this prompt would be about 10.
-      upstream.enqueue({ reply: { content, usage: { prompt_tokens: 4321 } }, stream: { cutAfterEvents: 6 } });
+      // The provider counts 4,321 prompt tokens (cached content, images); a chars/4 estimate of this prompt would be about 10.
+      upstream.enqueue({ reply: { content, usage: { prompt_tokens: 4321 } }, stream: { cutAfterEvents } });
       const result = await streamAndHangUp(
         gateway.origin,
         key.secret,
-        { model: 'anthropic/claude-sonnet-4-5', stream: true, max_tokens: 500, messages: [{ role: 'user', content: 'Hi' }] },
-        () => false,
-      );
-      expect(result.status).toBe(200);
-      await waitFor(1);
-      const record = records[0]!;
-      expect(record.errorCode).toBeDefined();
-      expect(record.usage?.inputTokens).toBe(4321);
-      expect(record.usage?.outputTokens).toBeGreaterThanOrEqual(Math.ceil(textLength(result.text) / CHARACTERS_PER_TOKEN));
-      expect(record.costUsd).toBeCloseTo(prices.cost('anthropic', 'claude-sonnet-4-5', record.usage!).costUsd, 9);
-      const budgets = gateway.gateway.runtime.storage!.budgets;
-      await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
-      expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
-    } finally {
-      await gateway.close();
-      await upstream.close();
-    }
-  });
-});
-
-describe('a Gemini stream cut mid-way', () => {
-  it("is billed the real prompt count of its first event's usageMetadata, not an estimate", async () => {
-    const upstream = await startMockGemini();
-    const gateway = await startTestGateway({
-      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-gemini-cut-')) },
-      providers: { gemini: { api_key: 'AIza-cut-test-abcdefgh', base_url: upstream.url } },
-      storage: { use: 'sqlite' },
-      usage: { flush_interval_ms: 50 },
-    });
-    try {
-      const key = await createKey(gateway, 100);
-      const { records, waitFor } = recordsOf(gateway);
-      const content = Array.from({ length: 50 }, (_, index) => `token${index}`).join(' ');
-      // Gemini counts 4,321 prompt tokens (cached content, images); a chars/4 estimate of this prompt would be about 10.
-      upstream.enqueue({ reply: { content, usage: { prompt_tokens: 4321 } }, stream: { cutAfterEvents: 1 } });
-      const result = await streamAndHangUp(
-        gateway.origin,
-        key.secret,
-        { model: 'gemini/gemini-2.5-flash', stream: true, max_tokens: 500, messages: [{ role: 'user', content: 'Hi' }] },
+        { model, stream: true, max_tokens: 500, messages: [{ role: 'user', content: 'Hi' }] },
         () => false,
       );
       expect(result.status).toBe(200);
@@ -263,6 +230,10 @@ describe('a Gemini stream cut mid-way', () => {
       expect(record.errorCode).toBeDefined();
       expect(record.usage?.inputTokens).toBe(4321);
       expect(record.usage?.outputTokens).toBeGreaterThanOrEqual(Math.ceil(textLength(result.text) / CHARACTERS_PER_TOKEN));
+      expect(record.costUsd).toBeCloseTo(prices.cost(providerId, model.slice(providerId.length + 1), record.usage!).costUsd, 9);
+      const budgets = gateway.gateway.runtime.storage!.budgets;
+      await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+      expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
     } finally {
       await gateway.close();
       await upstream.close();

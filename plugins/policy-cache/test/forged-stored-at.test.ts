@@ -49,6 +49,15 @@ describe('an entry whose storedAt is not a sane time', () => {
   });
 });
 
+/** One cacheable chat of alice's, asking `content`. */
+function askOnce(baseURL: string, content: string): Promise<Response> {
+  return fetch(`${baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] }),
+  });
+}
+
 // Skipped with a printed reason when Redis is unreachable on a laptop; with CI set, findRedis throws and the file fails.
 const redis: RedisTarget = await findRedis();
 
@@ -67,11 +76,7 @@ describe.skipIf(!redis.available)('a forged entry in a shared Redis', () => {
     const gateway = await startCacheGateway({ store: { use: 'redis', url, key_prefix: prefix } }, upstream.url);
     const inspector = new Redis(url);
     const ask = async () => {
-      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'forged age' }] }),
-      });
+      const response = await askOnce(gateway.baseURL, 'forged age');
       return { status: response.status, cache: response.headers.get('x-switchyard-cache'), age: response.headers.get('age'), body: await response.json() };
     };
     try {
@@ -108,11 +113,7 @@ describe.skipIf(!redis.available)('a forged entry in a shared Redis', () => {
     const gateway = await startCacheGateway({ store: { use: 'redis', url, key_prefix: prefix } }, upstream.url);
     const inspector = new Redis(url);
     const ask = async () => {
-      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'forged server' }] }),
-      });
+      const response = await askOnce(gateway.baseURL, 'forged server');
       return { status: response.status, cache: response.headers.get('x-switchyard-cache'), model: response.headers.get('x-switchyard-model'), cookie: response.headers.get('set-cookie') };
     };
     try {
