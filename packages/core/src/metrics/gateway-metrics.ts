@@ -4,8 +4,10 @@ import type { RequestRecord } from '../gateway/request-record.js';
 import type { DeploymentLabels } from './deployment-labels.js';
 import { TallyCounter, TallyHistogram, type CounterSeries, type SeriesLevel } from './tally-metrics.js';
 
-/** Seconds, from sub-millisecond cache hits to long streams. */
+/** Seconds, from sub-millisecond cache hits to slow first bytes. */
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** The same, on to the longest stream `limits.stream_max_duration_ms` allows by default (30 minutes). */
+const durationBuckets = [...latencyBuckets, 600, 1800];
 
 /** Where a request was refused by a rate limit: whose limit, and on what. */
 export type RateLimitSource = 'key' | 'team' | 'model' | 'global' | 'store';
@@ -51,7 +53,7 @@ export class GatewayMetrics {
       name: 'switchyard_request_duration_seconds',
       help: 'Time from arrival until the request was over (a stream: its last byte).',
       labelNames: ['endpoint', ...deployment],
-      buckets: latencyBuckets,
+      buckets: durationBuckets,
       registry: this.registry,
     });
     this.firstByte = new TallyHistogram({
