@@ -15,7 +15,7 @@ import {
 } from '@switchyard/core';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { GroupDeployment, ModelGroup } from './model-group.js';
-import { retryDelayMs } from './retry-delay.js';
+import { backoffDelayMs } from './retry-delay.js';
 
 /** The parts of the request context a plan reads and writes. */
 export type PlanContext = Pick<RequestContext, 'signal' | 'clientGone' | 'onClientGone' | 'attempts' | 'servedBy' | 'logger'>;
@@ -46,8 +46,9 @@ export interface RoutePlanOptions {
 /**
  * The route plan of one request: tries the group's deployments in strategy order,
  * moving on after each retryable failure; when all failed, tries the group again
- * (`retries.attempts` rounds, exponential backoff with full jitter, at least the
- * Retry-After an upstream asked for, never past the deadline); then the fallbacks
+ * (`retries.attempts` rounds, exponential backoff with full jitter, at least until
+ * each deployment's own Retry-After is over, never past the deadline; a deployment
+ * whose Retry-After ends past the deadline is left out); then the fallbacks
  * in order. A context-length or content-filter error goes straight to its own
  * fallback; any other non-retryable error ends the call at once.
  */
@@ -133,10 +134,17 @@ class PlanRun {
 
   private async runGroup(group: ModelGroup, deadline: number): Promise<ProviderResult> {
     let lastError: GatewayError | undefined;
-    let retryAfterSeconds: number | undefined;
+    // When each deployment that sent a Retry-After may be asked again: made only when one does.
+    let notBefore: Map<string, number> | undefined;
     for (let round = 0; round <= group.retries.attempts; round++) {
       if (round > 0) {
-        const wait = retryDelayMs(round, group.retries, this.random, retryAfterSeconds);
+        let wait = backoffDelayMs(round, group.retries, this.random);
+        if (notBefore) {
+          const retryAfterWait = waitForRetryAfters(group, notBefore, this.clock(), deadline);
+          // Every deployment asked for longer than the deadline leaves: answer with what the upstream said.
+          if (retryAfterWait === undefined) throw lastError!;
+          wait = Math.max(wait, retryAfterWait);
+        }
         // Waiting past the deadline would only end in a timeout: answer with what the upstream said.
         if (this.clock() + wait >= deadline) throw lastError!;
         await this.pause(wait);
@@ -144,9 +152,10 @@ class PlanRun {
       const order = this.firstOrder ?? this.options.order(group);
       this.firstOrder = undefined;
       let reachedUpstream = false;
-      retryAfterSeconds = undefined;
       for (const deployment of order) {
         this.throwIfClientGone();
+        // Its Retry-After ends past the deadline: the others are still tried.
+        if (notBefore && (notBefore.get(deployment.key) ?? 0) > deadline) continue;
         const remaining = deadline - this.clock();
         if (remaining <= 0) throw lastError ?? deadlineError(group);
         // Started and judged by plain methods: one async frame (this one) per attempt, not two.
@@ -157,8 +166,8 @@ class PlanRun {
         if (!error.retryable) throw error;
         lastError = error;
         reachedUpstream ||= outcome.reachedUpstream;
-        // Every upstream that asked for a pause gets it before the group is tried again.
-        if (error.retryAfterSeconds !== undefined) retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, error.retryAfterSeconds);
+        // A deployment that asked for a pause is not asked again before it is over.
+        if (error.retryAfterSeconds !== undefined) (notBefore ??= new Map()).set(deployment.key, this.clock() + Math.ceil(error.retryAfterSeconds * 1000));
       }
       // Every deployment was refused before the upstream (circuit breakers open) or failed
       // in its plugin's own code: a backoff of milliseconds will not mend either, so go on
@@ -289,6 +298,20 @@ class PlanRun {
       throw new GatewayError('client_closed_request', 'The client closed the request before it was answered.');
     }
   }
+}
+
+/**
+ * How long to wait before a retry round so that every deployment in it may be asked
+ * again after its Retry-After (0 when none is pending). A deployment whose Retry-After
+ * ends past the deadline is left out of the round; undefined when that leaves none.
+ */
+function waitForRetryAfters(group: ModelGroup, notBefore: ReadonlyMap<string, number>, now: number, deadline: number): number | undefined {
+  let wait: number | undefined;
+  for (const deployment of group.deployments) {
+    const at = notBefore.get(deployment.key) ?? now;
+    if (at <= deadline) wait = Math.max(wait ?? 0, at - now);
+  }
+  return wait;
 }
 
 /** Whether providerDispatch recorded the attempt at `target`: a loop, not a closure per attempt. */

@@ -74,6 +74,18 @@ describe('routing through a gateway on loopback', () => {
     expect(headers.get('retry-after')).toBe(told);
   });
 
+  it("leaves out a deployment whose Retry-After runs past the deadline, and serves from another within it", async () => {
+    east.enqueue({ error: 'rate_limit', headers: { 'retry-after': '3600' } });
+    west.enqueue({ error: 'server_error' });
+    const { status, headers } = await gateway.chat({ model: 'pair' });
+    expect(status).toBe(200);
+    expect(headers.get('x-switchyard-provider')).toBe('west');
+    expect(headers.get('x-switchyard-attempts')).toBe('3');
+    // east is not asked again before its hour is up; west is, after the backoff alone.
+    expect(east.requests).toHaveLength(1);
+    expect(west.requests).toHaveLength(2);
+  });
+
   it('cancels an attempt that outlives its timeout, upstream included, and serves from the next deployment', async () => {
     east.enqueue({ hang: true });
     const { status, headers } = await gateway.chat({ model: 'impatient' });

@@ -65,6 +65,26 @@ describe('the route plan', () => {
     expect(harness.calls).toEqual(['a/m']);
   });
 
+  it('leaves out a deployment whose Retry-After runs past the deadline, and tries the others again within it', async () => {
+    const harness = new PlanHarness([pair()], () => 0.5);
+    harness.on('a/m', errorOf('rate_limit_exceeded', { retryAfterSeconds: 3600 })).on('b/m', errorOf('upstream_server_error'));
+    const { servedBy, elapsed } = await harness.route('pair');
+    expect(servedBy).toBe('b/m');
+    // a/m is not asked again before its hour is up; b/m is, after the backoff alone.
+    expect(harness.calls).toEqual(['a/m', 'b/m', 'b/m']);
+    expect(harness.clock.sleeps).toEqual([100]);
+    expect(elapsed).toBe(100);
+  });
+
+  it('still waits for a Retry-After that ends within the deadline before asking that deployment again', async () => {
+    const harness = new PlanHarness([pair()], () => 0.5);
+    harness.on('a/m', errorOf('rate_limit_exceeded', { retryAfterSeconds: 3 })).on('b/m', errorOf('rate_limit_exceeded', { retryAfterSeconds: 3600 }));
+    const { servedBy } = await harness.route('pair');
+    expect(servedBy).toBe('a/m');
+    expect(harness.calls).toEqual(['a/m', 'b/m', 'a/m']);
+    expect(harness.clock.sleeps).toEqual([3000]);
+  });
+
   it('tries the fallbacks in order once every round failed, each with its own retries', async () => {
     const harness = new PlanHarness([
       group('main', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, fallbacks: ['second', 'c/m'] }),
