@@ -1,8 +1,17 @@
 /** EWMA weight of the newest sample: 0.3 follows a change within a handful of requests. */
 export const LATENCY_EWMA_ALPHA = 0.3;
 
+/**
+ * A measurement not renewed for this long is forgotten: the deployment counts as
+ * never measured and is tried first again, so one that failed (or was slow) gets
+ * another chance, at most one call a minute while it still fails.
+ */
+export const LATENCY_MAX_AGE_MS = 60_000;
+
 interface Entry {
   latencyMs: number | undefined;
+  /** When latencyMs was last renewed, on the stats' clock. */
+  measuredAt: number;
   inFlight: number;
 }
 
@@ -15,7 +24,11 @@ interface Entry {
 export class DeploymentStats {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly alpha = LATENCY_EWMA_ALPHA) {}
+  constructor(
+    private readonly alpha = LATENCY_EWMA_ALPHA,
+    /** Monotonic milliseconds. */
+    private readonly clock: () => number = monotonicNow,
+  ) {}
 
   /** A call to the deployment began. */
   begin(key: string): void {
@@ -28,27 +41,41 @@ export class DeploymentStats {
     entry.inFlight = Math.max(0, entry.inFlight - 1);
   }
 
-  /** The time to first byte of one call: for a stream when its first part came, else the whole answer. */
+  /**
+   * The time to first byte of one call: for a stream when its first part came, else
+   * the whole answer (a failure is recorded as the attempt timeout by the route plan).
+   * After a forgotten measurement it starts the average afresh.
+   */
   recordLatency(key: string, latencyMs: number): void {
     const entry = this.entry(key);
-    entry.latencyMs = entry.latencyMs === undefined ? latencyMs : this.alpha * latencyMs + (1 - this.alpha) * entry.latencyMs;
+    const now = this.clock();
+    const previous = this.freshLatency(entry, now);
+    entry.latencyMs = previous === undefined ? latencyMs : this.alpha * latencyMs + (1 - this.alpha) * previous;
+    entry.measuredAt = now;
   }
 
-  /** The EWMA of the time to first byte; undefined until one call was measured. */
+  /** The EWMA of the time to first byte; undefined until one call was measured, or when it is LATENCY_MAX_AGE_MS old. */
   latencyOf(key: string): number | undefined {
-    return this.entries.get(key)?.latencyMs;
+    const entry = this.entries.get(key);
+    return entry && this.freshLatency(entry, this.clock());
   }
 
   inFlightOf(key: string): number {
     return this.entries.get(key)?.inFlight ?? 0;
   }
 
+  private freshLatency(entry: Entry, now: number): number | undefined {
+    return now - entry.measuredAt < LATENCY_MAX_AGE_MS ? entry.latencyMs : undefined;
+  }
+
   private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { latencyMs: undefined, inFlight: 0 };
+      entry = { latencyMs: undefined, measuredAt: 0, inFlight: 0 };
       this.entries.set(key, entry);
     }
     return entry;
   }
 }
+
+const monotonicNow = (): number => performance.now();

@@ -1,7 +1,7 @@
 import { route } from './route-step.js';
 
 export default route;
-export { route, type RouteOptions } from './route-step.js';
+export { defineRoute, route, type RouteDependencies, type RouteOptions } from './route-step.js';
 export { resolveModel, ModelResolver } from './resolve-model.js';
 export {
   defaultRetryPolicy,
@@ -16,7 +16,7 @@ export {
   type RoutingStrategy,
 } from './model-group.js';
 export { createRoutePlan, type PlanContext, type RoutePlanOptions } from './route-plan.js';
-export { DeploymentStats, LATENCY_EWMA_ALPHA } from './deployment-stats.js';
+export { DeploymentStats, LATENCY_EWMA_ALPHA, LATENCY_MAX_AGE_MS } from './deployment-stats.js';
 export { needsInFlightCounts } from './needs-in-flight-counts.js';
 export { orderDeployments, costPerThousand, type OrderingInputs } from './order-deployments.js';
 export { selectWeighted, type Weighted } from './select-weighted.js';

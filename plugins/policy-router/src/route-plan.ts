@@ -229,6 +229,9 @@ class PlanRun {
       return inFlight ? trackStreamEnd(settled.result, () => stats.end(deployment.key)) : settled.result;
     }
     if (inFlight) stats.end(deployment.key);
+    // A deployment failing fast (5xx, 429, refused) is no fast one: the failure counts as an
+    // attempt that timed out, so least-latency puts it behind the healthy ones.
+    if (tracked && settled.error.retryable) stats.recordLatency(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);
     // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
     // A provider plugin's own failure (internal_error) is not one a backoff mends: like a refusal, it moves on without another round.

@@ -1,5 +1,5 @@
 import { ConfigError, definePlugin, getContext, toHeaderValue, type Deployment, type GatewayConfig, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
-import { DeploymentStats } from './deployment-stats.js';
+import { DeploymentStats, LATENCY_EWMA_ALPHA } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
 import { ModelResolver } from './resolve-model.js';
@@ -11,84 +11,95 @@ import { chooseSmartModel } from './smart-rules.js';
 
 export type { RouteOptions } from './route-options.js';
 
+/** What the route step can be given besides its options (tests give a clock). */
+export interface RouteDependencies {
+  /** Monotonic milliseconds that age least-latency's measurements (default performance.now). */
+  clock?: () => number;
+}
+
 /**
  * The route step: turns the requested model name (an alias, a group, the smart
  * name or `provider/model`) into the deployments to try, and sets the route plan
  * that tries them with retries and fallbacks.
  */
-export const route = definePlugin<RouteOptions>({
-  name: 'route',
-  optionsSchema: routeOptionsSchema,
-  validate(options, config) {
-    return findNameProblems(options, config, new ModelResolver(config.models, new Set(Object.keys(config.providers))));
-  },
-  create(options, runtime) {
-    const resolver = new ModelResolver(runtime.config.models, new Set(runtime.providers.keys()));
-    // Already reported by validate() when the gateway was made from a config; kept for
-    // a step mounted on its own.
-    const problems = findNameProblems(options, runtime.config, resolver);
-    if (problems.length > 0) throw new ConfigError(problems);
-    const stats = new DeploymentStats();
-    const costs = new Map<string, number>();
-    const inputs: OrderingInputs = {
-      stats,
-      random: Math.random,
-      // Prices do not change while the gateway runs: look each deployment up once.
-      costOf: (deployment) => {
-        let cost = costs.get(deployment.key);
-        if (cost === undefined) {
-          cost = costPerThousand(deployment, (provider, model) => runtime.pricing.maxCost(provider, model, 1000, 1000));
-          costs.set(deployment.key, cost);
-        }
-        return cost;
-      },
-    };
-    const order = (group: ModelGroup) => orderDeployments(group, inputs);
-    const resolve = (name: string) => resolver.resolve(name);
-    // The config is fixed once started: each group's reach is worked out once. Weak: a
-    // bare name's group, kept by the resolver while it is used, takes its reach with it.
-    const reach = new WeakMap<ModelGroup, Deployment[]>();
-    const reachOf = (group: ModelGroup) => {
-      let deployments = reach.get(group);
-      if (!deployments) {
-        deployments = reachableDeployments(group, resolve);
-        reach.set(group, deployments);
-      }
-      return deployments;
-    };
-    const smart = options.smart;
-    const trackInFlight = needsInFlightCounts(runtime.config.models);
+export const route = defineRoute();
 
-    return (req, res, next) => {
-      const context = getContext(res);
-      const request = context.chatRequest ?? context.embeddingsRequest;
-      if (!request) {
+/** The route step's plugin, with its dependencies. */
+export function defineRoute(dependencies: RouteDependencies = {}) {
+  return definePlugin<RouteOptions>({
+    name: 'route',
+    optionsSchema: routeOptionsSchema,
+    validate(options, config) {
+      return findNameProblems(options, config, new ModelResolver(config.models, new Set(Object.keys(config.providers))));
+    },
+    create(options, runtime) {
+      const resolver = new ModelResolver(runtime.config.models, new Set(runtime.providers.keys()));
+      // Already reported by validate() when the gateway was made from a config; kept for
+      // a step mounted on its own.
+      const problems = findNameProblems(options, runtime.config, resolver);
+      if (problems.length > 0) throw new ConfigError(problems);
+      const stats = new DeploymentStats(LATENCY_EWMA_ALPHA, dependencies.clock);
+      const costs = new Map<string, number>();
+      const inputs: OrderingInputs = {
+        stats,
+        random: Math.random,
+        // Prices do not change while the gateway runs: look each deployment up once.
+        costOf: (deployment) => {
+          let cost = costs.get(deployment.key);
+          if (cost === undefined) {
+            cost = costPerThousand(deployment, (provider, model) => runtime.pricing.maxCost(provider, model, 1000, 1000));
+            costs.set(deployment.key, cost);
+          }
+          return cost;
+        },
+      };
+      const order = (group: ModelGroup) => orderDeployments(group, inputs);
+      const resolve = (name: string) => resolver.resolve(name);
+      // The config is fixed once started: each group's reach is worked out once. Weak: a
+      // bare name's group, kept by the resolver while it is used, takes its reach with it.
+      const reach = new WeakMap<ModelGroup, Deployment[]>();
+      const reachOf = (group: ModelGroup) => {
+        let deployments = reach.get(group);
+        if (!deployments) {
+          deployments = reachableDeployments(group, resolve);
+          reach.set(group, deployments);
+        }
+        return deployments;
+      };
+      const smart = options.smart;
+      const trackInFlight = needsInFlightCounts(runtime.config.models);
+
+      return (req, res, next) => {
+        const context = getContext(res);
+        const request = context.chatRequest ?? context.embeddingsRequest;
+        if (!request) {
+          next();
+          return;
+        }
+        let name = request.model;
+        let routeName = name;
+        if (smart && name === smart.name) {
+          name = chooseSmartModel(smart.rules, {
+            ...(context.chatRequest && { chat: context.chatRequest }),
+            header: (header) => {
+              const value = req.headers[header];
+              return Array.isArray(value) ? value[0] : value;
+            },
+          })!;
+          // HTTP header values are Latin-1: an ASCII arrow.
+          routeName = `${smart.name}->${name}`;
+        }
+        const group = resolver.resolve(name);
+        const firstOrder = order(group);
+        context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
+        context.reachableDeployments = reachOf(group);
+        context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight });
+        context.responseHeaders.set('x-switchyard-route', toHeaderValue(routeName));
         next();
-        return;
-      }
-      let name = request.model;
-      let routeName = name;
-      if (smart && name === smart.name) {
-        name = chooseSmartModel(smart.rules, {
-          ...(context.chatRequest && { chat: context.chatRequest }),
-          header: (header) => {
-            const value = req.headers[header];
-            return Array.isArray(value) ? value[0] : value;
-          },
-        })!;
-        // HTTP header values are Latin-1: an ASCII arrow.
-        routeName = `${smart.name}->${name}`;
-      }
-      const group = resolver.resolve(name);
-      const firstOrder = order(group);
-      context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
-      context.reachableDeployments = reachOf(group);
-      context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight });
-      context.responseHeaders.set('x-switchyard-route', toHeaderValue(routeName));
-      next();
-    };
-  },
-});
+      };
+    },
+  });
+}
 
 /** Every fallback and smart target must name a model that exists: found at start, not on the first failure. */
 function findNameProblems(options: RouteOptions, config: GatewayConfig, resolver: ModelResolver): ValidationProblem[] {

@@ -1,6 +1,7 @@
 import { ConfigError } from '@switchyard/core';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defineRoute, LATENCY_MAX_AGE_MS } from '../src/index.js';
 import { openaiAt, startRouterGateway, type RouterGateway } from './support/start-router-gateway.js';
 
 describe('routing through a gateway on loopback', () => {
@@ -184,6 +185,47 @@ describe('strategies through a gateway', () => {
       expect(served.slice(-10).every((provider) => provider === 'quick')).toBe(true);
     } finally {
       await gateway.close();
+    }
+  });
+
+  it('least-latency puts a deployment that fails fast behind the healthy one, and tries it again once its measurement is a minute old', async () => {
+    const broken = await startMockOpenAI();
+    const healthy = await startMockOpenAI();
+    let now = 0;
+    const gateway = await startRouterGateway(
+      {
+        providers: { broken: openaiAt(broken.url), healthy: openaiAt(healthy.url) },
+        models: { fast: { strategy: 'least-latency', deployments: [{ target: 'broken/gpt-4o-mini' }, { target: 'healthy/gpt-4o-mini' }] } },
+      },
+      defineRoute({ clock: () => now }),
+    );
+    const served = async (count: number) => {
+      const providers: string[] = [];
+      for (let index = 0; index < count; index++) {
+        const { status, headers } = await gateway.chat({ model: 'fast' });
+        expect(status).toBe(200);
+        providers.push(headers.get('x-switchyard-provider')!);
+      }
+      return providers;
+    };
+    try {
+      expect(LATENCY_MAX_AGE_MS).toBe(60_000);
+      for (let index = 0; index < 20; index++) broken.enqueue({ error: 'server_error' });
+      // Asked at most once (when it comes first, never measured); its failure counts as slow.
+      expect(await served(10)).toEqual(Array(10).fill('healthy'));
+      expect(broken.requests.length).toBeLessThanOrEqual(1);
+      now = LATENCY_MAX_AGE_MS - 1;
+      expect(await served(5)).toEqual(Array(5).fill('healthy'));
+      expect(broken.requests.length).toBeLessThanOrEqual(1);
+
+      // It recovers; a minute after it was last measured, its measurement is forgotten and it is tried first again.
+      broken.reset();
+      now = 2 * LATENCY_MAX_AGE_MS;
+      expect(await served(2)).toContain('broken');
+    } finally {
+      await gateway.close();
+      await broken.close();
+      await healthy.close();
     }
   });
 

@@ -224,6 +224,29 @@ describe('strategies through the plan', () => {
     expect(harness.stats.latencyOf('a/slow')).toBeGreaterThan(200);
   });
 
+  it('least-latency counts a deployment that fails fast as slow as its attempt timeout, and a client error not at all', async () => {
+    const harness = new PlanHarness([
+      group('fast', { strategy: 'least-latency', attempt_timeout_ms: 5000, deployments: [{ target: 'a/m' }, { target: 'b/m' }] }),
+      group('patient', { strategy: 'least-latency', retries: { attempts: 0 }, deployments: [{ target: 'c/m' }] }),
+      group('strict', { strategy: 'least-latency', deployments: [{ target: 'd/m' }] }),
+    ]);
+    harness.stats.recordLatency('a/m', 20);
+    harness.stats.recordLatency('b/m', 50);
+    harness.on('a/m', errorOf('upstream_server_error'));
+    expect((await harness.route('fast')).servedBy).toBe('b/m');
+    expect(harness.stats.latencyOf('a/m')).toBeCloseTo(0.3 * 5000 + 0.7 * 20);
+    expect((await harness.route('fast')).servedBy).toBe('b/m');
+    expect(harness.calls).toEqual(['a/m', 'b/m', 'b/m']);
+    // Without attempt_timeout_ms, a failure counts as the deadline (timeout_ms).
+    harness.on('c/m', errorOf('rate_limit_exceeded'));
+    await failure(harness.route('patient'));
+    expect(harness.stats.latencyOf('c/m')).toBe(120_000);
+    // The request's own fault says nothing of the deployment.
+    harness.on('d/m', errorOf('invalid_request'));
+    await failure(harness.route('strict'));
+    expect(harness.stats.latencyOf('d/m')).toBeUndefined();
+  });
+
   it('least-busy sends the next call to the deployment with fewer in flight', async () => {
     const harness = new PlanHarness([group('busy', { strategy: 'least-busy', deployments: [{ target: 'a/m' }, { target: 'b/m' }] })]);
     harness.stats.begin('a/m');

@@ -5,7 +5,7 @@ import auth from '@switchyard/policy-keys';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
 import express from 'express';
-import route from '../../src/index.js';
+import defaultRoute from '../../src/index.js';
 
 export const masterKey = 'sy-master-router-test-0123456789';
 
@@ -17,8 +17,8 @@ export interface RouterGateway {
   close(): Promise<void>;
 }
 
-/** A gateway (auth, route, adapter; the mock and openai providers) on a loopback port. */
-export async function startRouterGateway(config: Record<string, unknown>): Promise<RouterGateway> {
+/** A gateway (auth, route, adapter; the mock and openai providers) on a loopback port; `route` replaces the route step's plugin. */
+export async function startRouterGateway(config: Record<string, unknown>, route = defaultRoute): Promise<RouterGateway> {
   const gateway = await createGateway(
     { master_key: masterKey, chain: ['auth', 'route', 'adapter'], ...config },
     { plugins: [auth, route, mock, openai], logger: createLogger({ level: 'silent' }) },
