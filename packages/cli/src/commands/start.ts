@@ -111,7 +111,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
   // Before the port is bound and "listening" is logged: a supervisor (or a test) that
   // sends SIGTERM the moment it reads that line must find the handler in place.
-  const stopped = stopOnSignals(server, gateway, logger, { drainDelayMs: config.server.drain_delay_ms, lameDuck });
+  const stopped = stopOnSignals(server, gateway, logger, { drainDelayMs: config.server.drain_delay_ms, lameDuck, stopBoundMs: stopBoundMs(config) });
   try {
     // Stopped before it ever listened: nothing was served, the shutdown has run.
     if (!(await listen(server, config.server.port, config.server.host))) return stopped;
@@ -201,13 +201,36 @@ function listen(server: Server, port: number, host: string): Promise<boolean> {
   });
 }
 
+/**
+ * The longest a stop may take, from the signal to the exit: the drain delay, the drain itself, and
+ * 10 s for what follows it (the last ledger batch, closing the stores). A cluster primary kills a
+ * worker still running past it; one process exits 1 on its own (see stopOnSignals).
+ */
+function stopBoundMs(config: GatewayConfig): number {
+  return config.server.drain_delay_ms + config.server.shutdown_timeout_ms + 10_000;
+}
+
 /** Resolves with the exit code once a signal has stopped the server and the gateway. */
-function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: { drainDelayMs: number; lameDuck: { on: boolean } }): Promise<number> {
+function stopOnSignals(
+  server: Server,
+  gateway: Gateway,
+  logger: Logger,
+  drain: { drainDelayMs: number; lameDuck: { on: boolean }; stopBoundMs: number },
+): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
+      // The drain is bounded, but not what follows it: a plugin's close hook or a store that never
+      // answers hung the process for good, or (nothing else holding the loop) let it exit 0 without
+      // its last records. Not unref'd, so it also holds the loop until the stop is over.
+      const backstop = setTimeout(() => {
+        logger.error({ signal, stopBoundMs: drain.stopBoundMs }, `did not stop within ${drain.stopBoundMs} ms: exiting; usage records still pending may not be written`);
+        server.closeAllConnections();
+        const exit = () => process.exit(1);
+        flushLogThen(logger, exit, exit);
+      }, drain.stopBoundMs);
       if (drain.drainDelayMs > 0) {
         // Closing the port at once resets connections a balancer is opening right then (a POST it
         // cannot safely retry); answering 503 first lets it move away before the port closes.
@@ -228,6 +251,7 @@ function stopOnSignals(server: Server, gateway: Gateway, logger: Logger, drain: 
         logger.error({ err: error }, 'shutting down failed; usage records still pending were not written');
       }
       server.closeAllConnections();
+      clearTimeout(backstop);
       flushLogThen(logger, () => resolve(exitCode), () => process.exit(exitCode));
     };
     let firstSignalAt: number | undefined;
@@ -344,7 +368,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
     // A key from the data folder's file, or generated now, is handed over: a replacement would
     // otherwise read the file as it is then (edited, or gone: it would make up a new key).
     workerEnv: masterKey.source === 'generated' || masterKey.source === 'file' ? { SWITCHYARD_MASTER_KEY: masterKey.key } : {},
-    stopTimeoutMs: config.server.drain_delay_ms + config.server.shutdown_timeout_ms + 10_000,
+    stopTimeoutMs: stopBoundMs(config),
     onAllListening: async () => {
       if (masterKey.source !== 'generated') return;
       await saveGeneratedMasterKey({ ...masterKey, file: masterKey.file! });
