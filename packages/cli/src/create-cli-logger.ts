@@ -1,9 +1,11 @@
-import { createLogger, type GatewayConfig, type Logger } from '@switchyard/core';
+import { createLogger, droppedLogLinesMessage, maxPendingLogBytes, type GatewayConfig, type Logger } from '@switchyard/core';
 
 /** Where the logger's lines go and whether a person reads them there. */
 export interface LogOutput {
   write(text: string): void;
   isTTY: boolean;
+  /** What is written but not yet taken (process.stdout's writableLength); past maxPendingLogBytes, lines are dropped. */
+  pending?(): number;
 }
 
 /** `auto` is pretty for a person at a terminal and JSON for a pipe, a file or a collector. */
@@ -26,7 +28,25 @@ export async function createCliLogger(log: GatewayConfig['log'], output: LogOutp
     ignore: 'pid,hostname,service',
     singleLine: true,
   });
-  return createLogger({ level: log.level, destination: { write: (line: string) => output.write(prettify(line)) } });
+  let droppedLines = 0;
+  let droppedBytes = 0;
+  const write = (line: string) => {
+    // A reader that stopped reading (a full pipe): process.stdout held every line in memory, without bound.
+    if ((output.pending?.() ?? 0) > maxPendingLogBytes) {
+      droppedLines++;
+      droppedBytes += Buffer.byteLength(line);
+      return;
+    }
+    if (droppedLines > 0) {
+      // Said before the first line that fits again, at the level and in the shape of the JSON writer's.
+      const fields = { droppedLines, droppedBytes, msg: droppedLogLinesMessage(droppedLines, droppedBytes) };
+      output.write(prettify(JSON.stringify({ level: 40, time: new Date().toISOString(), ...fields })));
+      droppedLines = 0;
+      droppedBytes = 0;
+    }
+    output.write(prettify(line));
+  };
+  return createLogger({ level: log.level, destination: { write } });
 }
 
 /**
@@ -45,5 +65,6 @@ function stdoutOutput(): LogOutput {
       if (!readerGone) process.stdout.write(text);
     },
     isTTY: process.stdout.isTTY === true,
+    pending: () => process.stdout.writableLength,
   };
 }

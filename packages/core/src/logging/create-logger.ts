@@ -51,10 +51,14 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   // Lines are gathered up to 4 KB before a write: one write for many requests, not
   // one each. A quiet gateway still shows its lines within a second, and pino
   // flushes what is pending on exit and on `logger.flush()`.
-  const destination = pino.destination({ sync: false, minLength: 4096 });
+  // Past maxPendingLogBytes not yet taken by stdout (a reader that stopped reading), lines are dropped:
+  // they were held in memory without bound. The drops are counted and said once stdout has room.
+  const destination = pino.destination({ sync: false, minLength: 4096, maxLength: maxPendingLogBytes });
   boundFlushSync(destination);
   const logger = plain(pino(options, destination));
+  const dropped = countDrops(destination);
   setInterval(() => {
+    dropped.tell(logger);
     try {
       destination.flush();
     } catch {
@@ -62,6 +66,45 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     }
   }, 1000).unref();
   return logger;
+}
+
+/** How much log output may wait for stdout before lines are dropped. */
+export const maxPendingLogBytes = 8 * 1024 * 1024;
+
+/** The warning that says how many lines stdout did not take: `<n> log lines (<bytes> bytes) dropped …`. */
+export function droppedLogLinesMessage(lines: number, bytes: number): string {
+  return `${lines} log line${lines === 1 ? '' : 's'} (${bytes} bytes) dropped: stdout was not taking them (at most ${maxPendingLogBytes} bytes wait for it)`;
+}
+
+/** Counts the lines sonic-boom drops past its maxLength; `tell` logs the count, once it fits. */
+function countDrops(destination: ReturnType<typeof pino.destination>): { tell(logger: Logger): void } {
+  let lines = 0;
+  let bytes = 0;
+  let telling = false;
+  let toldDropped = false;
+  destination.on('drop', (data: string | Buffer) => {
+    if (telling) toldDropped = true;
+    else {
+      lines++;
+      bytes += Buffer.byteLength(data);
+    }
+  });
+  return {
+    tell(logger) {
+      if (lines === 0) return;
+      telling = true;
+      toldDropped = false;
+      try {
+        logger.warn({ droppedLines: lines, droppedBytes: bytes }, droppedLogLinesMessage(lines, bytes));
+      } finally {
+        telling = false;
+      }
+      // Still no room: said on a later tick, with the lines dropped meanwhile.
+      if (toldDropped) return;
+      lines = 0;
+      bytes = 0;
+    },
+  };
 }
 
 /**

@@ -1,2 +1,2 @@
-export { createLogger, redactedLogPaths, type Logger, type LoggerSettings } from './create-logger.js';
+export { createLogger, droppedLogLinesMessage, maxPendingLogBytes, redactedLogPaths, type Logger, type LoggerSettings } from './create-logger.js';
 export { throttled } from './throttled.js';
