@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
@@ -63,14 +64,31 @@ function checkConfigSize(bytes: number): void {
   );
 }
 
+/**
+ * Refuses a file that is not UTF-8 (saved as Latin-1 or UTF-16, a pasted binary value): read as
+ * UTF-8, each byte that is not became U+FFFD without a word, and a host, a header or a key was
+ * served that is not what the file says. Only a text holding U+FFFD is looked at again, as bytes.
+ */
+function checkUtf8(file: string, content: string): void {
+  const at = content.indexOf('\uFFFD');
+  if (at === -1) return;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+  } catch {
+    const line = content.slice(0, at).split('\n').length;
+    throw new UnreadableConfig('the file is not UTF-8 text (saved as Latin-1 or UTF-16?): save it as UTF-8', line);
+  }
+}
+
 /** How many copies YAML aliases and merge keys may make in all: the `yaml` package's own bound, named here. */
 const maxAliasCount = 100;
 
 // The `yaml` package (YAML 1.2) everywhere, so line numbers in errors match what was parsed. Merge keys
 // (`<<: *defaults`, YAML 1.1's, which users write) merge: `<<` was read as a key of its own. A merge
 // copies its map as an alias does and counts against the same bound (maxAliasCount).
-const loadYaml: Loader = (_file, content) => {
+const loadYaml: Loader = (file, content) => {
   checkConfigSize(Buffer.byteLength(content));
+  checkUtf8(file, content);
   try {
     const lineCounter = new LineCounter();
     // Keys written twice are found by findDuplicateKey, in one pass: the package's own check takes time square in a map's size.
@@ -129,6 +147,7 @@ class UnreadableConfig extends Error {
 // and the reason came after it, so a broken switchyard.config.json was reported without one.
 const loadJson: Loader = (file, content) => {
   checkConfigSize(Buffer.byteLength(content));
+  checkUtf8(file, content);
   try {
     const value = JSON.parse(content) as unknown;
     // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key by cosmiconfig.

@@ -1,0 +1,43 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/support/run-cli.js';
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-validate-hostile-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+/*
+ * A config file is read as UTF-8. Bytes that are not (a file saved as Latin-1 or UTF-16, a
+ * value pasted from a binary) were each read as U+FFFD without a word: `validate` said
+ * "valid", and the gateway served a host, a header or a key that is not what the file says.
+ */
+describe('switchyard validate: a file that is not UTF-8', () => {
+  const cases: Array<[string, string, Buffer]> = [
+    ['a Latin-1 byte in a YAML value', 'latin1.yaml', Buffer.from('server:\n  host: "caf\xe9.internal"\n', 'latin1')],
+    ['a UTF-16 file (with its byte order mark)', 'utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('server:\n  port: 4001\n', 'utf16le')])],
+    ['a stray byte in a JSON config', 'bad.json', Buffer.from('{"server": {"host": "a\xffb"}}', 'latin1')],
+  ];
+  for (const [name, file, bytes] of cases) {
+    it(`${name}: one problem saying so, exit 1`, async () => {
+      await writeFile(path.join(cwd, file), bytes);
+      const { code, stdout, stderr } = await runCli(['validate', '--config', file], { cwd });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/not UTF-8/);
+      expect(stderr).not.toContain('\uFFFD');
+    });
+  }
+
+  it('a real U+FFFD written in UTF-8 is text like any other', async () => {
+    await writeFile(path.join(cwd, 'replacement.yaml'), 'server:\n  data_dir: "./data-\uFFFD"\n');
+    const { code, stderr } = await runCli(['validate', '--config', 'replacement.yaml'], { cwd });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
