@@ -41,3 +41,23 @@ describe('switchyard validate: a file that is not UTF-8', () => {
     expect(code).toBe(0);
   });
 });
+
+/*
+ * YAML nested a few thousand levels deep (well within the 1 MiB bound) overflows the parser's
+ * stack: the problem said "Maximum call stack size exceeded", as if the gateway had crashed.
+ */
+describe('switchyard validate: YAML nested thousands of levels deep', () => {
+  for (const [name, text] of [
+    ['flow maps', `a: ${'{b: '.repeat(5000)}1${'}'.repeat(5000)}\n`],
+    ['flow lists', `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`],
+  ] as const) {
+    it(`${name}: one problem saying it nests too deeply, exit 1`, async () => {
+      await writeFile(path.join(cwd, 'deep.yaml'), text);
+      const { code, stdout, stderr } = await runCli(['validate', '--config', 'deep.yaml'], { cwd });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/deep\.yaml:1 \(top level\): cannot read config: .*nest/);
+      expect(stderr).not.toMatch(/call stack/i);
+    });
+  }
+});

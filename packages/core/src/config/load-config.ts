@@ -114,7 +114,12 @@ const loadYaml: Loader = (file, content) => {
         undefined,
       );
     }
-    const hint = unquotedReferenceHint(content, (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]);
+    const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    // Thousands of levels deep (within the size bound) overflow the parser's stack: said as what the file is, not as a crash.
+    if (/^Maximum call stack size exceeded/.test((error as Error).message)) {
+      throw new UnreadableConfig('the file nests too deeply to read (a config is nested at most 64 levels)', at?.line);
+    }
+    const hint = unquotedReferenceHint(content, at);
     if (hint) (error as Error).message = (error as Error).message.replace(/:?\n[\s\S]*$|$/, `; ${hint}`);
     throw error;
   }
