@@ -16,7 +16,7 @@ Commands:
   validate    check a config file only    [--config FILE]
   keys        manage virtual keys on a running gateway:
               create | list | show | update | revoke | rotate | audit   (switchyard keys --help)
-  usage       spend and tokens by key, team, project, model, provider or day
+  usage       spend and tokens by key, team, project, model, provider, day or error code
               [--group-by G] [--from ISO] [--to ISO] [--key ID] [--format csv|json]   (switchyard usage --help)
 
 Without --config, switchyard.config.yaml (and the usual variants) is looked for

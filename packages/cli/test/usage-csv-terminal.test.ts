@@ -71,3 +71,14 @@ describe('switchyard usage --format csv', () => {
     expect(piped.stdout).toContain('\u001b]0;pwned');
   });
 });
+
+describe('switchyard usage --help', () => {
+  it('names every --group-by the admin API takes (error_code was missing: the API and docs/dashboard.md have it)', async () => {
+    const { usageQuerySchema } = await import('../../../plugins/policy-keys/src/admin/admin-schemas.js');
+    const groups = (usageQuerySchema.properties as { group_by: { enum: string[] } }).group_by.enum;
+    const { stdout, code } = await runCli(['usage', '--help'], { cwd });
+    expect(code).toBe(0);
+    const line = stdout.split('\n').find((text) => text.includes('--group-by'))!;
+    expect(line.match(/--group-by (\S+)/)![1]!.split('|')).toEqual(groups);
+  });
+});

@@ -8,7 +8,7 @@ import { escapeControlCharacters, quoteInput, terminalCsv, terminalJson } from '
 
 export const usageUsage = `Usage: switchyard usage [options]
 
-  --group-by key|team|project|model|provider|day   (default key)
+  --group-by key|team|project|model|provider|day|error_code   (default key)
   --from ISO --to ISO    the window [from, to); default the last 30 days
   --key ID               one key only
   --format csv|json      print the API's CSV or JSON instead of a table (--json = --format json)
