@@ -1,4 +1,4 @@
-import { createLogger, droppedLogLinesMessage, maxPendingLogBytes, type GatewayConfig, type Logger } from '@switchyard/core';
+import { createLogger, droppedLogLinesMessage, maxPendingLogBytes, type GatewayConfig, type Logger, type LoggerSettings } from '@switchyard/core';
 
 /** Where the logger's lines go and whether a person reads them there. */
 export interface LogOutput {
@@ -6,6 +6,8 @@ export interface LogOutput {
   isTTY: boolean;
   /** What is written but not yet taken (process.stdout's writableLength); past maxPendingLogBytes, lines are dropped. */
   pending?(): number;
+  /** Calls back once everything written is taken (logger.flush's callback waits for it). */
+  whenDrained?(callback: () => void): void;
 }
 
 /** `auto` is pretty for a person at a terminal and JSON for a pipe, a file or a collector. */
@@ -46,7 +48,10 @@ export async function createCliLogger(log: GatewayConfig['log'], output: LogOutp
     }
     output.write(prettify(line));
   };
-  return createLogger({ level: log.level, destination: { write } });
+  // A flush waits for stdout to take the lines: a stop that waited for none exited with writes still pending,
+  // which held the process alive for good while stdout's reader was not reading (a full pipe).
+  const flush = (callback: () => void) => (output.whenDrained ? output.whenDrained(callback) : callback());
+  return createLogger({ level: log.level, destination: { write, flush } as NonNullable<LoggerSettings['destination']> });
 }
 
 /**
@@ -66,5 +71,9 @@ function stdoutOutput(): LogOutput {
     },
     isTTY: process.stdout.isTTY === true,
     pending: () => process.stdout.writableLength,
+    whenDrained: (callback) => {
+      if (readerGone || process.stdout.writableLength === 0) callback();
+      else process.stdout.once('drain', callback);
+    },
   };
 }

@@ -159,8 +159,11 @@ describe('switchyard start whose stdout reader has gone', () => {
 });
 
 describe('switchyard start whose stdout reader has stopped reading', () => {
-  it('exits within shutdown_timeout_ms of SIGTERM though the pipe is full', async () => {
-    const cli = startCli(['--port', '0'], { cwd, stdout: 'pipe' });
+  // Pretty: its lines wait in process.stdout, whose pending writes kept the process alive after the stop, for good.
+  it.each(['json', 'pretty'] as const)('exits within shutdown_timeout_ms of SIGTERM though the pipe is full (log.format: %s)', async (format) => {
+    const folder = await mkdtemp(path.join(cwd, `full-${format}-`));
+    await writeFile(path.join(folder, 'switchyard.config.yaml'), `log:\n  format: ${format}\nserver:\n  shutdown_timeout_ms: ${shutdownTimeoutMs}\n`);
+    const cli = startCli(['--port', '0'], { cwd: folder, stdout: 'pipe' });
     const { child, exited } = cli;
     const stdoutOf = child.stdout!;
     try {
