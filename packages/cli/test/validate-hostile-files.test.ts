@@ -61,3 +61,23 @@ describe('switchyard validate: YAML nested thousands of levels deep', () => {
     });
   }
 });
+
+/*
+ * --config naming a folder said "EISDIR: illegal operation on a directory, read"; naming a
+ * device that never ends (/dev/zero, /dev/urandom) read ~600 MB for some ten seconds before
+ * "Invalid string length". Both are now refused as what they are, before any read.
+ */
+describe('switchyard validate --config naming what is not a file', () => {
+  for (const [name, target, words] of [
+    ['a folder', '.', /is a folder, not a file/],
+    ['an endless device', '/dev/zero', /is a device, not a file/],
+  ] as const) {
+    it(`${name}: one problem saying so, exit 1`, async () => {
+      const { code, stdout, stderr } = await runCli(['validate', '--config', target], { cwd });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(words);
+      expect(stderr).not.toMatch(/EISDIR|Invalid string length/);
+    });
+  }
+});

@@ -53,6 +53,10 @@ export const maxConfigBytes = 1024 * 1024;
 async function checkNamedFileSize(file: string): Promise<void> {
   const stats = await stat(file).catch(() => undefined);
   if (stats?.isFile()) checkConfigSize(stats.size);
+  // A folder said "EISDIR: illegal operation on a directory"; /dev/zero was read ~600 MB deep before failing.
+  // A pipe (`--config <(envsubst < tpl)`) is read as before.
+  if (stats?.isDirectory()) throw new UnreadableConfig('it is a folder, not a file: name the config file in it (switchyard.config.yaml)', undefined);
+  if (stats?.isCharacterDevice() || stats?.isBlockDevice()) throw new UnreadableConfig('it is a device, not a file', undefined);
 }
 
 /** Refuses a file's text over {@link maxConfigBytes}, in one line, before any parser sees it. */
