@@ -40,10 +40,12 @@ async function main(argv: string[]): Promise<number> {
   } as const;
   const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, options });
   const command = positionals[0];
-  if (values.help || !command) {
+  if (values.help) {
     process.stdout.write(usage);
-    return command || values.help ? 0 : 1;
+    return 0;
   }
+  // A wrong command line, as `switchyard keys` without an action is: it printed the usage to stdout, exit 1.
+  if (!command) throw new CliError('a command is needed: start, validate, keys or usage', 2, usage);
   if (command !== 'start' && command !== 'validate') throw new CliError(`unknown command ${quoteInput(command)}`, 2, usage);
   // `switchyard validate --port 99999` checked the file and said "valid": the flag was never looked at.
   const stray = command === 'validate' ? (['port', 'host', 'workers'] as const).find((flag) => values[flag] !== undefined) : undefined;

@@ -44,3 +44,22 @@ describe('an option no command takes', () => {
     expect(result.stderr.split('\n')[0]).toBe("switchyard: Option '-p, --port <value>' argument missing");
   });
 });
+
+describe('no command at all', () => {
+  // `switchyard keys` without an action says so on stderr, exit 2; `switchyard` alone printed its usage to stdout, exit 1.
+  it('switchyard: one line saying a command is needed, then the usage, on stderr, exit 2', async () => {
+    const result = await runCli([], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const [first, blank, next] = result.stderr.split('\n');
+    expect(first).toBe('switchyard: a command is needed: start, validate, keys or usage');
+    expect(blank).toBe('');
+    expect(next).toBe('Usage: switchyard <command> [options]');
+  });
+
+  it('switchyard --help: the usage on stdout, exit 0', async () => {
+    const result = await runCli(['--help'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe('Usage: switchyard <command> [options]');
+  });
+});
