@@ -2,9 +2,10 @@ import { redactSecrets } from '@switchyard/core';
 
 /**
  * C0 controls, DEL and C1 controls: bytes a terminal acts on instead of showing; and the
- * Unicode line separators and bidirectional controls, which break a line or reorder what it shows.
+ * Unicode line separators and bidirectional controls (the admin API's set, U+061C included), which
+ * break a line or reorder what it shows.
  */
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const namedEscapes: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**

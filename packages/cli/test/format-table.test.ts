@@ -28,4 +28,8 @@ describe('formatTable', () => {
     expect(formatTable(['A\u001bB'], [['café ✓']])).toBe('A\\x1bB\ncafé ✓\n');
     expect(escapeControlCharacters('plain name-1_2.3 (x)')).toBe('plain name-1_2.3 (x)');
   });
+
+  it('writes out every direction mark the admin API refuses in names, the Arabic letter mark (U+061C) too', () => {
+    expect(escapeControlCharacters('a\u200eb\u200fc\u061cd\u202ee\u2066f')).toBe('a\\u200eb\\u200fc\\u061cd\\u202ee\\u2066f');
+  });
 });

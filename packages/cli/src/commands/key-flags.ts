@@ -69,7 +69,7 @@ export function keyBodyFromFlags(values: KeyFlagValues): Record<string, unknown>
       ...(values['alert-threshold'] !== undefined && { alert_threshold: number(values['alert-threshold'], '--alert-threshold') }),
     };
   } else if (values.period !== undefined || values['alert-threshold'] !== undefined) {
-    throw new CliError('--period and --alert-threshold go with --budget (the budget is set as a whole)', 2);
+    throw new CliError('--period and --alert-threshold go with --budget', 2);
   }
   if (Object.keys(scope).length > 0) body['scope'] = scope;
   return body;
