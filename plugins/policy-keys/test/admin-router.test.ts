@@ -3,6 +3,7 @@ import { createLogger } from '@switchyard/core';
 import express from 'express';
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { assertKeyUsable } from '../src/assert-key-usable.js';
 import { createAdminRouter, hashApiKey } from '../src/index.js';
 import { MemoryKeyStore } from './support/memory-key-store.js';
 import { MemoryUsageLedger, usageRecord } from './support/memory-usage-ledger.js';
@@ -256,6 +257,15 @@ describe('admin API: reading keys', () => {
     const { key } = await createKey({ name: 'short-lived', scope: { expires_in: '2s' } });
     advance(2000);
     expect((await admin('get', `/keys/${key.id}`)).body.key.status).toBe('expired');
+  });
+
+  it('a key both disabled and expired is listed as disabled, the same as the 401 its requests get (it was listed expired)', async () => {
+    const { key } = await createKey({ name: 'off-and-old', disabled: true, scope: { expires_in: '2s' } });
+    advance(2000);
+    const stored = (await keys.get(key.id))!;
+    expect(() => assertKeyUsable(stored, clock)).toThrow(expect.objectContaining({ code: 'key_disabled' }));
+    expect((await admin('get', `/keys/${key.id}`)).body.key.status).toBe('disabled');
+    expect((await admin('get', '/keys')).body.data.find((listed: { id: string }) => listed.id === key.id).status).toBe('disabled');
   });
 });
 

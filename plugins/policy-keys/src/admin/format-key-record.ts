@@ -21,7 +21,10 @@ export interface KeyRecord {
   tags: string[];
   scope: ScopeRecord;
   disabled: boolean;
-  /** `active`, `disabled`, `expired` or `revoked`, judged at the time of the answer. */
+  /**
+   * `active`, `disabled`, `expired` or `revoked`, judged at the time of the answer; of several,
+   * the first of revoked, disabled, expired: the one its requests' 401 names (`key_disabled`…).
+   */
   status: 'active' | 'disabled' | 'expired' | 'revoked';
   created_at: string;
   updated_at: string;
@@ -71,7 +74,8 @@ export function formatKeyRecord(key: VirtualKey, now: Date): KeyRecord {
     tags: key.tags,
     scope: formatScope(key.scope),
     disabled: key.disabled,
-    status: key.revokedAt !== undefined ? 'revoked' : expired ? 'expired' : key.disabled ? 'disabled' : 'active',
+    // The order assertKeyUsable refuses in: the status names the 401 the key's requests get.
+    status: key.revokedAt !== undefined ? 'revoked' : key.disabled ? 'disabled' : expired ? 'expired' : 'active',
     created_at: key.createdAt,
     updated_at: key.updatedAt,
     revoked_at: key.revokedAt ?? null,
