@@ -139,6 +139,20 @@ describe('switchyard keys', () => {
     expect(audit.stdout).not.toContain(newSecret);
   });
 
+  it('shows the audit trail a page at a time with --limit and --cursor, saying how to get more', async () => {
+    const { key } = await createKey('--name', 'busy');
+    for (const rpm of ['1', '2', '3']) expect((await cli(['keys', 'update', key.id, '--rpm', rpm])).code).toBe(0);
+    const first = await cli(['keys', 'audit', key.id, '--limit', '2']);
+    expect(first.code).toBe(0);
+    const more = /^More entries: --cursor (\S+)$/m.exec(first.stdout);
+    expect(more).not.toBeNull();
+    expect(first.stdout.split('\n').slice(1, 3).map((line) => line.split(/\s+/)[1])).toEqual(['create', 'update']);
+    const rest = await cli(['keys', 'audit', key.id, '--limit', '2', '--cursor', more![1]!, '--json']);
+    const page = JSON.parse(rest.stdout) as { data: Array<{ action: string; details: { scope: { rpm: number } } }>; next_cursor: string | null };
+    expect(page.data.map((entry) => entry.details.scope.rpm)).toEqual([2, 3]);
+    expect(page.next_cursor).toBeNull();
+  });
+
   it('prints control characters of a stored name visibly, in the list, the key and a rotation', async () => {
     // Written to the store directly, as a name stored before the admin API refused them could be.
     const name = 'evil\u001b[2J\u001b]0;pwned\u0007\nkey_fake  forged row\u009b31m';

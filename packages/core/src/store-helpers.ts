@@ -5,6 +5,7 @@
  * prom-client and undici into the worker's own heap (measured: 48.7 → 11.2 MB of
  * worker heap at the c64 bench's peak).
  */
+export { decodeAuditCursor, encodeAuditCursor } from './stores/audit-cursor.js';
 export { decodeLedgerCursor, encodeLedgerCursor, type LedgerCursor } from './stores/ledger-cursor.js';
 export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './stores/key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './stores/max-live-secrets.js';

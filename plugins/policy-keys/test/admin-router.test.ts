@@ -354,7 +354,7 @@ describe('admin API: changing keys', () => {
     advance(1000);
     const again = await admin('post', `/keys/${key.id}/revoke`);
     expect(again.body.key.revoked_at).toBe('2026-11-27T12:00:01.000Z');
-    expect((await keys.listAudit(key.id)).map((entry) => entry.action)).toEqual(['create', 'revoke']);
+    expect((await keys.listAudit(key.id, { limit: 100 })).entries.map((entry) => entry.action)).toEqual(['create', 'revoke']);
     expectError(await admin('post', `/keys/${key.id}/rotate`), 409, 'key_state_conflict', 'id');
   });
 
@@ -373,7 +373,7 @@ describe('admin API: changing keys', () => {
     const stored = (await get(key.id))!;
     expect(stored.revokedAt).toBe(clock.toISOString());
     expect(stored.secrets.map((s) => s.hash)).toEqual([hashApiKey(secret)]);
-    expect((await keys.listAudit(key.id)).map((entry) => entry.action)).toEqual(['create']);
+    expect((await keys.listAudit(key.id, { limit: 100 })).entries.map((entry) => entry.action)).toEqual(['create']);
   });
 
   it('rotates: the new secret works at once, the old one until the grace period ends', async () => {
@@ -416,7 +416,7 @@ describe('admin API: changing keys', () => {
     for (let rotation = 0; rotation < 11; rotation++) {
       secrets.push((await admin('post', `/keys/${key.id}/rotate`, { grace_period: '1d' })).body.secret as string);
     }
-    const rotations = (await keys.listAudit(key.id)).filter((entry) => entry.action === 'rotate');
+    const rotations = (await keys.listAudit(key.id, { limit: 100 })).entries.filter((entry) => entry.action === 'rotate');
     expect(rotations.map((entry) => entry.details['secrets_ended_by_limit'])).toEqual([
       ...Array.from({ length: 9 }, () => undefined),
       [secrets[0]!.slice(0, 7)],
@@ -464,6 +464,29 @@ describe('admin API: audit, and where secrets never go', () => {
       },
       { key_id: key.id, action: 'revoke', actor: 'master', at: '2026-11-27T12:00:01.000Z', details: {} },
     ]);
+  });
+
+  it('answers a key\'s audit trail a page at a time: limit 1–200, default 100, next_cursor to the rest (it was the whole trail at once)', async () => {
+    const { key } = await createKey({ name: 'busy' });
+    for (let i = 1; i < 150; i++) await keys.appendAudit({ keyId: key.id, action: 'update', actor: 'master', at: start.toISOString(), details: { n: i } });
+    const first = await admin('get', `/keys/${key.id}/audit`);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(100);
+    expect(first.body.data[0]).toMatchObject({ action: 'create' });
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const rest = await admin('get', `/keys/${key.id}/audit?cursor=${first.body.next_cursor}`);
+    expect(rest.body.data.map((entry: { details: { n: number } }) => entry.details.n)).toEqual(Array.from({ length: 50 }, (_, i) => i + 100));
+    expect(rest.body.next_cursor).toBeNull();
+    const small = await admin('get', `/keys/${key.id}/audit?limit=2&cursor=${first.body.next_cursor}`);
+    expect(small.body.data.map((entry: { details: { n: number } }) => entry.details.n)).toEqual([100, 101]);
+    expect((await admin('get', `/keys/${key.id}/audit?limit=200`)).body.data).toHaveLength(150);
+    for (const limit of ['0', '201', '1.5', 'abc', '-1', '0100']) {
+      expectError(await admin('get', `/keys/${key.id}/audit?limit=${limit}`), 400, 'invalid_request', 'limit');
+    }
+    for (const cursor of ['garbage', `${first.body.next_cursor}!`, 'x'.repeat(400)]) {
+      expectError(await admin('get', `/keys/${key.id}/audit?cursor=${cursor}`), 400, 'invalid_request', 'cursor');
+    }
+    expectError(await admin('get', `/keys/${key.id}/audit?page=2`), 400, 'invalid_request');
   });
 
   it('never puts a secret or a hash in lists, shows, audit entries or log lines', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
-import { invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
+import type { AuditEntry, AuditListPage, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
 import { inTransaction, toIso, type Tables } from './sql.js';
 
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -275,12 +275,25 @@ export class PostgresKeyStore implements KeyStore {
     ]);
   }
 
-  async listAudit(keyId: string): Promise<AuditEntry[]> {
-    const { rows } = await this.pool.query<{ key_id: string; action: string; actor: string; at: Date; details: Record<string, unknown> }>(
-      `SELECT key_id, action, actor, at, details FROM ${this.t.keyAudit} WHERE key_id = $1 ORDER BY at, seq`,
-      [keyId],
+  async listAudit(keyId: string, page: AuditListPage): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
+    const limit = Math.max(1, Math.floor(page.limit));
+    const values: unknown[] = [keyId, limit + 1];
+    // Entries are in (at, seq) order; a page goes on after the cursor's entry, read by its seq so
+    // its time is compared exactly (a cursor naming no entry of this key reads as the end).
+    let after = '';
+    if (page.cursor !== undefined) {
+      values.push(decodeAuditCursor(page.cursor));
+      after = `AND (at, seq) > (SELECT at, seq FROM ${this.t.keyAudit} WHERE seq = $3 AND key_id = $1)`;
+    }
+    // One row more than asked tells whether there is a next page.
+    const { rows } = await this.pool.query<{ seq: string; key_id: string; action: string; actor: string; at: Date; details: Record<string, unknown> }>(
+      `SELECT seq, key_id, action, actor, at, details FROM ${this.t.keyAudit} WHERE key_id = $1 ${after} ORDER BY at, seq LIMIT $2`,
+      values,
     );
-    return rows.map((row) => ({ keyId: row.key_id, action: row.action, actor: row.actor, at: toIso(row.at), details: row.details }));
+    const entries = rows
+      .slice(0, limit)
+      .map((row) => ({ keyId: row.key_id, action: row.action, actor: row.actor, at: toIso(row.at), details: row.details }));
+    return rows.length > limit ? { entries, nextCursor: encodeAuditCursor(rows[limit - 1]!.seq) } : { entries };
   }
 
   close(): Promise<void> {

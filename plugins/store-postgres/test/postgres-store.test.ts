@@ -288,10 +288,16 @@ describe.skipIf(!target.available)('postgres storage', () => {
       await store.keys.appendAudit({ keyId: key.id, action: 'update', actor: 'ops', at: '2026-11-27T11:00:00.000Z', details: { fields: ['name'] } });
       await store.keys.appendAudit({ keyId: key.id, action: 'revoke', actor: 'master', at: '2026-11-27T12:00:00.000Z', details: {} });
       await store.keys.appendAudit({ keyId: 'key_other', action: 'create', actor: 'master', at: '2026-11-27T09:00:00.000Z', details: {} });
-      const trail = await store.keys.listAudit(key.id);
+      const trail = (await store.keys.listAudit(key.id, { limit: 100 })).entries;
       expect(trail.map((e) => e.action)).toEqual(['create', 'update', 'rotate', 'revoke']);
       expect(trail[1]).toEqual({ keyId: key.id, action: 'update', actor: 'ops', at: '2026-11-27T11:00:00.000Z', details: { fields: ['name'] } });
-      expect(await store.keys.listAudit('key_nobody')).toEqual([]);
+      expect(await store.keys.listAudit('key_nobody', { limit: 100 })).toEqual({ entries: [] });
+      // Pages keep that order, an entry appended late but earlier in time included.
+      const first = await store.keys.listAudit(key.id, { limit: 2 });
+      expect(first.entries.map((e) => e.action)).toEqual(['create', 'update']);
+      const second = await store.keys.listAudit(key.id, { limit: 2, ...(first.nextCursor !== undefined && { cursor: first.nextCursor }) });
+      expect(second.entries.map((e) => e.action)).toEqual(['rotate', 'revoke']);
+      expect(second.nextCursor).toBeUndefined();
     });
 
     it('lists in creation order, page by page, with filters', async () => {

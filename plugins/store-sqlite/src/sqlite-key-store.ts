@@ -1,6 +1,6 @@
-import type { AuditEntry, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import type { AuditEntry, AuditListPage, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import type Database from 'better-sqlite3';
-import { invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
+import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { SqliteHandle } from './database.js';
@@ -28,6 +28,7 @@ interface SecretRow {
 }
 
 interface AuditRow {
+  seq: number;
   key_id: string;
   action: string;
   actor: string;
@@ -116,7 +117,7 @@ function prepareStatements(db: Database.Database) {
        WHERE key_id = @key_id AND (expires_at IS NULL OR expires_at > @until)`,
     ),
     insertAudit: db.prepare('INSERT INTO key_audit (key_id, action, actor, at, details) VALUES (?, ?, ?, ?, ?)'),
-    auditOf: db.prepare('SELECT key_id, action, actor, at, details FROM key_audit WHERE key_id = ? ORDER BY seq'),
+    auditOf: db.prepare('SELECT seq, key_id, action, actor, at, details FROM key_audit WHERE key_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
   };
 }
 
@@ -271,14 +272,19 @@ export class SqliteKeyStore implements KeyStore {
     this.statements().insertAudit.run(entry.keyId, entry.action, entry.actor, entry.at, JSON.stringify(entry.details ?? {}));
   }
 
-  async listAudit(keyId: string): Promise<AuditEntry[]> {
-    return (this.statements().auditOf.all(keyId) as AuditRow[]).map((row) => ({
+  async listAudit(keyId: string, page: AuditListPage): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
+    const limit = Math.max(1, Math.floor(page.limit));
+    const after = page.cursor === undefined ? 0n : BigInt(decodeAuditCursor(page.cursor));
+    // One row more than asked tells whether there is a next page.
+    const rows = this.statements().auditOf.all(keyId, after, limit + 1) as AuditRow[];
+    const entries = rows.slice(0, limit).map((row) => ({
       keyId: row.key_id,
       action: row.action,
       actor: row.actor,
       at: row.at,
       details: JSON.parse(row.details) as Record<string, unknown>,
     }));
+    return rows.length > limit ? { entries, nextCursor: encodeAuditCursor(rows[limit - 1]!.seq) } : { entries };
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke
   update   ID  [the create flags to change] [--enabled | --disabled]
   revoke   ID
   rotate   ID  [--grace 10m]   the old secret keeps working for the grace period
-  audit    ID
+  audit    ID  [--limit N] [--cursor C]   oldest first, 100 entries a page by default
 
   --url URL                the gateway (SWITCHYARD_URL, default http://127.0.0.1:4000)
   --master-key-file FILE   default .switchyard/master-key; SWITCHYARD_MASTER_KEY also works
@@ -48,7 +48,7 @@ const actionFlags: Readonly<Record<string, readonly Flag[]>> = {
   show: [],
   revoke: [],
   rotate: ['grace'],
-  audit: [],
+  audit: ['limit', 'cursor'],
 };
 const everyActionFlags: readonly Flag[] = ['url', 'master-key-file', 'json', 'help'];
 
@@ -101,8 +101,8 @@ export async function keysCommand(args: string[], env: Record<string, string | u
       return print(answer, () => describeSecret('Rotated', answer, values.grace));
     }
     case 'audit': {
-      const answer = await call('GET', `${keyPath()}/audit`);
-      return print(answer, () => describeAudit((answer as { data: AuditRecord[] }).data));
+      const answer = await call('GET', `${keyPath()}/audit${listQuery(values)}`);
+      return print(answer, () => describeAudit(answer as { data: AuditRecord[]; next_cursor: string | null }));
     }
     default:
       throw new CliError(`unknown keys command ${quoteInput(action)}`, 2, keysUsage);
@@ -187,7 +187,8 @@ function describeKey(key: KeyRecord): string {
   return formatTable(['FIELD', 'VALUE'], lines.filter(([, value]) => value !== undefined && value !== null && value !== '').map(([field, value]) => [field, String(value)]));
 }
 
-function describeAudit(entries: AuditRecord[]): string {
-  if (entries.length === 0) return 'No audit entries.\n';
-  return formatTable(['AT', 'ACTION', 'ACTOR', 'DETAILS'], entries.map((entry) => [entry.at, entry.action, entry.actor, JSON.stringify(entry.details)]));
+function describeAudit(answer: { data: AuditRecord[]; next_cursor: string | null }): string {
+  if (answer.data.length === 0) return 'No audit entries.\n';
+  const more = answer.next_cursor ? `\nMore entries: --cursor ${escapeControlCharacters(answer.next_cursor)}\n` : '';
+  return formatTable(['AT', 'ACTION', 'ACTOR', 'DETAILS'], answer.data.map((entry) => [entry.at, entry.action, entry.actor, JSON.stringify(entry.details)])) + more;
 }

@@ -10,6 +10,7 @@ export { keyIdPattern, parseKeyChange } from './key-change-channel.js';
 export type * from './response-store.js';
 export { DEFAULT_MAX_MEMORY_RESPONSE_BYTES, MemoryResponseStore, type MemoryResponseStoreOptions } from './memory-response-store.js';
 export { EARLIEST_STORABLE_TIME_MS, LATEST_STORABLE_TIME_MS, isStorableTime } from './storable-time.js';
+export { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
 export { encodeLedgerCursor, decodeLedgerCursor, type LedgerCursor } from './ledger-cursor.js';
 export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './max-live-secrets.js';

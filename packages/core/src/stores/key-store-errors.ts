@@ -5,7 +5,7 @@
  * never by class. Imports nothing: the SQLite worker loads it.
  */
 
-/** `list`: a cursor this store did not make. */
+/** `list`, `listAudit`: a cursor this store did not make. */
 export const INVALID_KEY_CURSOR = 'INVALID_KEY_CURSOR';
 /** `update`: the key's scope is no longer the one expected (`expected.scope`). */
 export const KEY_UPDATE_CONFLICT = 'KEY_UPDATE_CONFLICT';
@@ -17,7 +17,7 @@ type CodedError = Error & { code: string };
 const coded = (error: Error, code: string): CodedError => Object.assign(error, { code });
 const hasCode = (error: unknown, code: string): boolean => (error as { code?: unknown } | null)?.code === code;
 
-/** The error of `list` for a cursor it did not make: the admin API answers it with a 400. */
+/** The error of `list` and `listAudit` for a cursor it did not make: the admin API answers it with a 400. */
 export function invalidKeyCursor(): CodedError {
   return coded(new TypeError('not a key list cursor this store made'), INVALID_KEY_CURSOR);
 }

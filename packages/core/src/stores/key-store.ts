@@ -77,6 +77,16 @@ export interface KeyListFilter {
   cursor?: string;
 }
 
+/** A page of a key's audit trail: `KeyStore.listAudit`. */
+export interface AuditListPage {
+  limit: number;
+  /**
+   * Opaque, from the previous page's `nextCursor`. One the store did not make (a client
+   * may send anything): `listAudit` rejects with `invalidKeyCursor()` (code `INVALID_KEY_CURSOR`).
+   */
+  cursor?: string;
+}
+
 export interface AuditEntry {
   keyId: string;
   /** `create`, `update`, `revoke`, `rotate`, `rotate_undone`. */
@@ -128,6 +138,10 @@ export interface KeyStore {
    */
   undoRotation(id: string, secret: KeySecret, previous: KeySecret[]): Promise<VirtualKey | undefined>;
   appendAudit(entry: AuditEntry): Promise<void>;
-  listAudit(keyId: string): Promise<AuditEntry[]>;
+  /**
+   * A key's audit entries, oldest first, at most `page.limit` of them; `nextCursor` when
+   * there are more (a key changed thousands of times is read a page at a time).
+   */
+  listAudit(keyId: string, page: AuditListPage): Promise<{ entries: AuditEntry[]; nextCursor?: string }>;
   close(): Promise<void>;
 }

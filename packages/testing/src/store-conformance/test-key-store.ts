@@ -412,9 +412,47 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
         { keyId: key.id, action: 'revoke', actor: 'ops', at: '2029-01-01T00:00:02.000Z', details: {} },
       ];
       for (const entry of entries) await store.appendAudit(entry);
-      expect(await store.listAudit(key.id)).toEqual(entries.filter((e) => e.keyId === key.id));
-      expect(await store.listAudit(other.id)).toEqual([entries[2]]);
-      expect(await store.listAudit('key_doesnotexist')).toEqual([]);
+      expect(await store.listAudit(key.id, { limit: 100 })).toEqual({ entries: entries.filter((e) => e.keyId === key.id) });
+      expect(await store.listAudit(other.id, { limit: 100 })).toEqual({ entries: [entries[2]] });
+      expect(await store.listAudit('key_doesnotexist', { limit: 100 })).toEqual({ entries: [] });
+    });
+
+    it('listAudit() answers a page at a time, in order, with a cursor to the next (a key changed thousands of times is not read at once)', async () => {
+      const { key } = await createKey();
+      const other = (await createKey()).key;
+      const entries = Array.from({ length: 5 }, (_, i) => ({
+        keyId: key.id,
+        action: 'update',
+        actor: 'master',
+        // Two at the same instant: the order of appending decides, across a page's end too.
+        at: `2029-01-01T00:00:0${Math.min(i, 3)}.000Z`,
+        details: { n: i },
+      }));
+      for (const [i, entry] of entries.entries()) {
+        await store.appendAudit(entry);
+        if (i === 1) await store.appendAudit({ ...entry, keyId: other.id });
+      }
+      const first = await store.listAudit(key.id, { limit: 2 });
+      expect(first.entries).toEqual(entries.slice(0, 2));
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const second = await store.listAudit(key.id, { limit: 2, cursor: first.nextCursor });
+      expect(second.entries).toEqual(entries.slice(2, 4));
+      const third = await store.listAudit(key.id, { limit: 2, cursor: second.nextCursor });
+      expect(third).toEqual({ entries: entries.slice(4) });
+      // A page that ends on the last entry says so: no cursor to an empty page.
+      expect(await store.listAudit(key.id, { limit: 5 })).toEqual({ entries });
+      expect(await store.listAudit(other.id, { limit: 1 })).toEqual({ entries: [{ ...entries[1], keyId: other.id }] });
+    });
+
+    it('listAudit() refuses a cursor it did not make with invalidKeyCursor()', async () => {
+      const { key } = await createKey();
+      for (let i = 0; i < 2; i++) await store.appendAudit({ keyId: key.id, action: 'update', actor: 'master', at: '2029-01-01T00:00:00.000Z', details: {} });
+      const made = (await store.listAudit(key.id, { limit: 1 })).nextCursor;
+      expect(made).toEqual(expect.any(String));
+      const huge = Buffer.from(`a:${'9'.repeat(30)}`).toString('base64url');
+      for (const cursor of ['', 'garbage', '%ZZ', 'W10', Buffer.from('["x"]').toString('base64url'), `${made ?? ''}!`, huge, 'x'.repeat(5000)]) {
+        await expect(store.listAudit(key.id, { limit: 2, cursor }), cursor.slice(0, 20)).rejects.toMatchObject({ code: INVALID_KEY_CURSOR });
+      }
     });
   });
 }

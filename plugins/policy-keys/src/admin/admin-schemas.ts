@@ -46,6 +46,11 @@ export interface ListKeysQuery {
   include_revoked?: 'true' | 'false';
 }
 
+export interface ListAuditQuery {
+  limit?: string;
+  cursor?: string;
+}
+
 export interface UsageQueryParams {
   group_by?: 'key' | 'team' | 'project' | 'model' | 'provider' | 'day' | 'error_code';
   bucket?: 'hour' | 'day';
@@ -159,6 +164,12 @@ export const listKeysQuerySchema: JsonSchema = {
     tag: queryText,
     include_revoked: { enum: ['true', 'false'] },
   },
+};
+
+export const listAuditQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: queryText, cursor: queryText },
 };
 
 export const usageQuerySchema: JsonSchema = {

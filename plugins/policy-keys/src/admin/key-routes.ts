@@ -3,10 +3,12 @@ import express, { type Request, type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import {
   createKeySchema,
+  listAuditQuerySchema,
   listKeysQuerySchema,
   rotateKeySchema,
   updateKeySchema,
   type KeyFieldsBody,
+  type ListAuditQuery,
   type ListKeysQuery,
   type RotateBody,
 } from './admin-schemas.js';
@@ -31,6 +33,7 @@ export function keyRoutes(context: AdminContext): Router {
   const checkUpdate = compileValidator<KeyFieldsBody>(updateKeySchema);
   const checkRotate = compileValidator<RotateBody>(rotateKeySchema);
   const checkList = compileValidator<ListKeysQuery>(listKeysQuerySchema);
+  const checkAuditList = compileValidator<ListAuditQuery>(listAuditQuerySchema);
   const router = express.Router();
 
   const audit = async (key: VirtualKey, action: string, at: Date, details: Record<string, unknown>) => {
@@ -97,10 +100,7 @@ export function keyRoutes(context: AdminContext): Router {
 
   router.get('/keys', async (req, res) => {
     const query = checkInput(checkList, { ...req.query }, 'query');
-    const limit = query.limit === undefined ? 20 : /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
-    if (!(limit >= 1 && limit <= 100)) {
-      throw invalidField('limit', 'expected an integer from 1 to 100');
-    }
+    const limit = readLimit(query.limit, 20, 100);
     const page = await keys
       .list({
         limit,
@@ -110,10 +110,7 @@ export function keyRoutes(context: AdminContext): Router {
         ...(query.tag !== undefined && { tag: query.tag }),
         includeRevoked: query.include_revoked === 'true',
       })
-      .catch((error: unknown) => {
-        // The store's own cursors are opaque; one it did not make is the client's mistake.
-        throw isInvalidKeyCursor(error) ? invalidField('cursor', 'expected a next_cursor from an earlier page') : error;
-      });
+      .catch(clientCursorError);
     const at = now();
     const spend = await Promise.all(page.keys.map((key) => budgetSpend(context, key, at)));
     sendJson(res, 200, {
@@ -187,12 +184,30 @@ export function keyRoutes(context: AdminContext): Router {
     sendJson(res, 200, { key: formatKeyRecord(key, at), secret: generated.secret });
   });
 
+  // A page at a time: a key changed thousands of times is never read, held and sent at once.
   router.get('/keys/:id/audit', async (req, res) => {
+    const query = checkInput(checkAuditList, { ...req.query }, 'query');
+    const limit = readLimit(query.limit, 100, 200);
     const key = await findKey(req);
-    sendJson(res, 200, { data: (await keys.listAudit(key.id)).map(formatAuditEntry) });
+    const page = await keys
+      .listAudit(key.id, { limit, ...(query.cursor !== undefined && { cursor: query.cursor }) })
+      .catch(clientCursorError);
+    sendJson(res, 200, { data: page.entries.map(formatAuditEntry), next_cursor: page.nextCursor ?? null });
   });
 
   return router;
+}
+
+/** A list's `limit` from the query: `fallback` when absent, else an integer from 1 to `max` (400 otherwise). */
+function readLimit(text: string | undefined, fallback: number, max: number): number {
+  const limit = text === undefined ? fallback : /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= max)) throw invalidField('limit', `expected an integer from 1 to ${max}`);
+  return limit;
+}
+
+/** The store's own cursors are opaque; one it did not make is the client's mistake. */
+function clientCursorError(error: unknown): never {
+  throw isInvalidKeyCursor(error) ? invalidField('cursor', 'expected a next_cursor from an earlier page') : error;
 }
 
 const isLiveAt = (secret: KeySecret, at: Date): boolean => secret.expiresAt === undefined || Date.parse(secret.expiresAt) > at.getTime();

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY, type AuditEntry, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY, type AuditEntry, type AuditListPage, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 
 /**
  * A KeyStore in process memory, for tests only: no persistence, no concurrency
@@ -121,8 +121,16 @@ export class MemoryKeyStore implements KeyStore {
     this.audit.push(structuredClone(entry));
   }
 
-  async listAudit(keyId: string): Promise<AuditEntry[]> {
-    return this.audit.filter((entry) => entry.keyId === keyId).map((entry) => structuredClone(entry));
+  async listAudit(keyId: string, page: AuditListPage): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
+    // The cursor is the index in `audit` of the page's last entry.
+    const after = page.cursor === undefined ? -1 : Number(decodeAuditCursor(page.cursor));
+    const found: number[] = [];
+    for (let index = after + 1; index < this.audit.length && found.length <= page.limit; index++) {
+      if (this.audit[index]!.keyId === keyId) found.push(index);
+    }
+    const taken = found.slice(0, page.limit);
+    const entries = taken.map((index) => structuredClone(this.audit[index]!));
+    return found.length > page.limit ? { entries, nextCursor: encodeAuditCursor(taken[taken.length - 1]!) } : { entries };
   }
 
   async close(): Promise<void> {}
