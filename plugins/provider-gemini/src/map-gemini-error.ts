@@ -53,7 +53,8 @@ export function mapGeminiErrorBody(
   if (status === 404) return new GatewayError('upstream_not_found', say('the model or endpoint does not exist'), options);
   if (status === 429 || rpcStatus === 'RESOURCE_EXHAUSTED') {
     const retryAfterSeconds = readRetryDelay(details, headers);
-    return new GatewayError('rate_limit_exceeded', say('rate limit reached'), {
+    // Google's quota message names the gateway's project (`project_number:…`) and quota metrics: not the client's to see.
+    return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, {
       ...options,
       ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
     });

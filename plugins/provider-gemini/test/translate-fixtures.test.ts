@@ -6,6 +6,7 @@ import {
   buildGenerateContentBody,
   createGeminiStreamDecoder,
   mapGeminiError,
+  mapGeminiErrorBody,
   parseGenerateContentResponse,
   readThoughtSignature,
 } from '../src/index.js';
@@ -307,6 +308,15 @@ describe('Gemini error mapping', () => {
     expect(error.status).toBe(401);
     expect(error.upstreamStatus).toBe(400);
     expect(error.message).not.toMatch(/API key not valid/);
+  });
+
+  it("never repeats a 429's message, which names the gateway's project and quota metrics, and keeps the wait", () => {
+    const body = JSON.parse(JSON.stringify(cases['rate_limit']!.body)) as { error: { message: string } };
+    body.error.message = 'Quota exceeded for quota metric \'Generate Content API requests per minute\' and limit \'GenerateContent request limit per minute for a region\' of service \'generativelanguage.googleapis.com\' for consumer \'project_number:123456789012\'.';
+    const error = mapGeminiError('gemini', response('rate_limit', {}, body));
+    expect(error).toMatchObject({ code: 'rate_limit_exceeded', status: 429, retryAfterSeconds: 23, message: 'gemini is rate limiting requests.' });
+    // A stream's error event is read by the same mapping.
+    expect(mapGeminiErrorBody('gemini', 429, body as never).message).toBe('gemini is rate limiting requests.');
   });
 
   it('takes the wait from RetryInfo.retryDelay, fractional durations included, else from retry-after', () => {
