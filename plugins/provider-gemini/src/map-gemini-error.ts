@@ -48,6 +48,14 @@ export function mapGeminiErrorBody(
   if (status === 400 && upstreamMessage && /input token count.*exceeds/i.test(upstreamMessage)) {
     return new GatewayError('context_length_exceeded', say('the prompt is too long for this model'), options);
   }
+  // "User location is not supported", billing not enabled: the deployment's account, not the
+  // client's request, so another deployment may serve it. The billing message names the project.
+  if (rpcStatus === 'FAILED_PRECONDITION') {
+    return new GatewayError('upstream_permission_denied', `${provider} cannot serve the gateway's account from its region or without billing.`, {
+      ...options,
+      retryable: true,
+    });
+  }
   if (status === 400) return new GatewayError('upstream_bad_request', say('the request was refused'), options);
   if (status === 403) return new GatewayError('upstream_permission_denied', say('access denied'), options);
   if (status === 404) return new GatewayError('upstream_not_found', say('the model or endpoint does not exist'), options);

@@ -319,6 +319,15 @@ describe('Gemini error mapping', () => {
     expect(mapGeminiErrorBody('gemini', 429, body as never).message).toBe('gemini is rate limiting requests.');
   });
 
+  it.each([
+    ['User location is not supported for the API use.'],
+    ['This API method requires billing to be enabled. Please enable billing on project #123456789012 by visiting https://console.developers.google.com/billing/enable?project=123456789012 then retry.'],
+  ])('maps a 400 FAILED_PRECONDITION (%s) to an error of the deployment, tried elsewhere, its words not repeated', (message) => {
+    const error = mapGeminiError('gemini', { status: 400, headers: {}, bodyText: JSON.stringify({ error: { code: 400, message, status: 'FAILED_PRECONDITION' } }) });
+    expect(error).toMatchObject({ code: 'upstream_permission_denied', retryable: true, upstreamStatus: 400, provider: 'gemini' });
+    expect(error.message).not.toMatch(/project|123456789012/);
+  });
+
   it('takes the wait from RetryInfo.retryDelay, fractional durations included, else from retry-after', () => {
     expect(mapGeminiError('gemini', response('rate_limit')).retryAfterSeconds).toBe(23);
     const body = JSON.parse(JSON.stringify(cases['rate_limit']!.body)) as { error: { details: Array<Record<string, unknown>> } };
