@@ -74,6 +74,7 @@ export { capturedJsonStringPattern, escapedKeyPattern, jsonIndexPattern, jsonStr
 export { UpstreamJsonTooDeepError, maxUpstreamJsonDepth, parseUpstreamJson } from './transport/parse-upstream-json.js';
 export { isJsonObject, nonEmptyText, objectInputText } from './transport/upstream-wire-values.js';
 export { readRetryAfterHeader } from './transport/read-retry-after.js';
+export { toPlainToolCallId } from './transport/tool-call-id.js';
 export { readyBatches } from './transport/ready-batches.js';
 export { takeReady, type ReadyItems } from './transport/take-ready.js';
 export { AttemptCancel, type CancelSource } from './transport/attempt-cancel.js';

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import {
   GatewayError,
+  toPlainToolCallId,
   parseUpstreamJson,
   type AssistantMessage,
   type ChatMessage,
@@ -50,7 +50,7 @@ export function convertToAnthropicMessages(messages: ChatMessage[], cache: Cache
         appendUser(turns, message.content.map(toUserBlock));
         return;
       case 'tool':
-        appendUser(turns, [{ type: 'tool_result', tool_use_id: toAnthropicToolId(message.toolCallId), content: message.content }]);
+        appendUser(turns, [{ type: 'tool_result', tool_use_id: toPlainToolCallId(message.toolCallId), content: message.content }]);
         return;
       case 'assistant': {
         const blocks = toAssistantBlocks(message, index);
@@ -125,25 +125,10 @@ function toAssistantBlocks(message: AssistantMessage, index: number): AnthropicA
         if (part.text !== '') blocks.push({ type: 'text', text: part.text });
         return;
       case 'tool-call':
-        blocks.push({ type: 'tool_use', id: toAnthropicToolId(part.id), name: part.name, input: parseToolInput(part.arguments, index, toolCallIndex++) });
+        blocks.push({ type: 'tool_use', id: toPlainToolCallId(part.id), name: part.name, input: parseToolInput(part.arguments, index, toolCallIndex++) });
     }
   });
   return blocks;
-}
-
-/** The ids Anthropic accepts for a call: any other is a 400 ("tool_use.id: String should match pattern …"). */
-const anthropicToolId = /^[a-zA-Z0-9_-]+$/;
-
-/**
- * A call's id as Anthropic accepts it. An id another provider or a client made
- * (`functions.get_weather:0`, `call.1`) has its other characters replaced and a digest
- * of the whole appended: two ids that differ only there stay two, and a call and its
- * result, both written here, still pair. The client never sees these: they name calls
- * of its history.
- */
-function toAnthropicToolId(id: string): string {
-  if (anthropicToolId.test(id)) return id;
-  return `${id.replace(/[^a-zA-Z0-9_-]/g, '_')}_${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
 }
 
 function parseToolInput(text: string, messageIndex: number, toolCallIndex: number): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { GatewayError, parseUpstreamJson, type AssistantMessage, type ChatMessage, type UserContentPart } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, toPlainToolCallId, type AssistantMessage, type ChatMessage, type UserContentPart } from '@switchyard/core';
 import type { BedrockContentBlock, BedrockImageBlock, BedrockMessage, BedrockTextBlock, BedrockToolResultBlock } from './bedrock-wire-types.js';
 
 /** The `system` and `messages` fields of a Converse body. */
@@ -87,12 +87,21 @@ function toUserBlock(part: UserContentPart, messageIndex: number, partIndex: num
   return { image: { format, source: { bytes: part.source.data } } };
 }
 
+/**
+ * A call's id as Converse accepts it, 1 to 64 of `[a-zA-Z0-9_-]` (ToolUseBlock and
+ * ToolResultBlock): another provider's or a client's id (`functions.get_weather:0`,
+ * `call.1`) was a ValidationException. The call and its result are both written with this.
+ * (The newest API reference lets `.` and `:` into a ToolUseBlock's id, not a ToolResultBlock's:
+ * the stricter pattern is kept, which both take.)
+ */
+const toBedrockToolUseId = (id: string): string => toPlainToolCallId(id, 64);
+
 /** A tool's output: a JSON object goes as `json` (what the fixture shows), anything else as text. */
 function toToolResult(toolUseId: string, content: string): BedrockToolResultBlock {
   const parsed = parseObject(content);
   return {
     toolResult: {
-      toolUseId,
+      toolUseId: toBedrockToolUseId(toolUseId),
       content: [parsed === undefined ? { text: content } : { json: parsed }],
       status: 'success',
     },
@@ -123,7 +132,7 @@ function toAssistantBlocks(message: AssistantMessage, messageIndex: number, prov
           );
         }
         toolCallIndex += 1;
-        blocks.push({ toolUse: { toolUseId: part.id, name: part.name, input } });
+        blocks.push({ toolUse: { toolUseId: toBedrockToolUseId(part.id), name: part.name, input } });
       }
     }
   }

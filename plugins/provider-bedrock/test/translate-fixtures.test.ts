@@ -70,6 +70,27 @@ describe('canonical → Converse body, rebuilding the fixture requests', () => {
     expect(body).toEqual(readFixtureJson('bedrock', 'request-tools-result.json'));
   });
 
+  it("sends call ids from other providers or clients in Bedrock's toolUseId pattern (1 to 64 of [a-zA-Z0-9_-]), each call still paired with its result", () => {
+    // Kimi-style and client-made ids have dots and colons; some clients make ids past 64 characters.
+    const ids = ['functions.get_weather:0', 'functions.get_weather:1', 'call.1', 'call:1', `call_${'x'.repeat(70)}`, `call_${'x'.repeat(70)}.`, toolCallId];
+    const body = buildConverseBody(
+      canonical({
+        messages: [
+          { role: 'user', content: 'All?' },
+          { role: 'assistant', content: null, tool_calls: ids.map((id) => ({ id, type: 'function', function: { name: 'get_weather', arguments: '{}' } })) },
+          ...ids.map((id) => ({ role: 'tool', tool_call_id: id, content: id })),
+        ],
+      }),
+    ) as { messages: Array<{ content: Array<{ toolUse?: { toolUseId: string }; toolResult?: { toolUseId: string; content: Array<{ text?: string }> } }> }> };
+    const uses = body.messages[1]!.content.map((block) => block.toolUse!.toolUseId);
+    const results = body.messages[2]!.content.map((block) => [block.toolResult!.toolUseId, block.toolResult!.content[0]!.text]);
+    for (const id of uses) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+    expect(new Set(uses).size).toBe(ids.length);
+    expect(results).toEqual(uses.map((id, at) => [id, ids[at]]));
+    // An id Bedrock accepts goes as it came.
+    expect(uses.at(-1)).toBe(toolCallId);
+  });
+
   it('request-vision.json: a data-URL image becomes base64 bytes with its format', () => {
     const body = buildConverseBody(
       canonical({
