@@ -26,6 +26,12 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
   let started = false;
   let stopped = false;
   let usageSeen = false;
+  /**
+   * Tool blocks that have streamed no input yet: a tool without parameters sends one empty
+   * fragment or none. Each gets `{}` at its stop (or the message's), as the whole answer's
+   * `input: {}` reads and OpenAI writes such a call: `""` is not JSON.
+   */
+  const inputless = new Set<BlockKind>();
 
   function invalid(message: string, cause?: unknown): GatewayError {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream ${message}.`, { provider, cause });
@@ -63,7 +69,14 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
         case 'contentBlockDelta':
           parts.push(...decodeDelta(payload));
           break;
+        case 'contentBlockStop': {
+          const block = blocks.get(payload.contentBlockIndex ?? -1);
+          if (block) parts.push(...settle(block));
+          break;
+        }
         case 'messageStop':
+          // A block never stopped is settled too, before the finish.
+          for (const block of inputless) parts.push(...settle(block));
           stopped = true;
           parts.push({ type: 'finish', finishReason: mapBedrockStopReason(payload.stopReason, jsonAnswered && toolCount === 0) });
           break;
@@ -74,7 +87,7 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
           if (usage) parts.push({ type: 'usage', usage });
           break;
         }
-        // messageStart and contentBlockStop carry nothing more to pass on.
+        // messageStart carries nothing more to pass on.
       }
       return parts;
     },
@@ -95,12 +108,23 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
     const index = payload.contentBlockIndex ?? -1;
     if (name === jsonResponseToolName) {
       jsonAnswered = true;
-      blocks.set(index, { kind: 'json-answer' });
+      blocks.set(index, track({ kind: 'json-answer' }));
       return [];
     }
     const toolIndex = toolCount++;
-    blocks.set(index, { kind: 'tool', toolIndex });
+    blocks.set(index, track({ kind: 'tool', toolIndex }));
     return [{ type: 'tool-call-start', index: toolIndex, id: typeof toolUse['toolUseId'] === 'string' ? toolUse['toolUseId'] : '', name }];
+  }
+
+  function track(block: BlockKind): BlockKind {
+    inputless.add(block);
+    return block;
+  }
+
+  /** `{}` as the input of a block that streamed none; nothing for any other. */
+  function settle(block: BlockKind): StreamPart[] {
+    if (!inputless.delete(block)) return [];
+    return block.kind === 'tool' ? [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: '{}' }] : [{ type: 'text-delta', delta: '{}' }];
   }
 
   function decodeDelta(payload: ConverseStreamPayload): StreamPart[] {
@@ -112,6 +136,7 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
       const block = blocks.get(payload.contentBlockIndex ?? -1);
       // The first fragment is often empty; an empty delta says nothing.
       if (!fragment || !block) return [];
+      inputless.delete(block);
       if (block.kind === 'json-answer') return [{ type: 'text-delta', delta: fragment }];
       return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: fragment }];
     }

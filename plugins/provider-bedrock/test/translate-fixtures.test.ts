@@ -304,6 +304,33 @@ describe('ConverseStream binary fixtures → events → canonical parts', () => 
     ]);
   });
 
+  it('settles a streamed call that had no input (a tool without parameters) with arguments {}, at its stop or the message stop', () => {
+    const decoder = createConverseStreamDecoder('bedrock', info());
+    const event = (type: string, payload: unknown): ServerSentEvent => ({ event: type, data: JSON.stringify(payload) });
+    const parts = [
+      event('messageStart', { role: 'assistant' }),
+      event('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_a', name: 'now' } } }),
+      event('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '' } } }),
+      event('contentBlockStop', { contentBlockIndex: 0 }),
+      event('contentBlockStart', { contentBlockIndex: 1, start: { toolUse: { toolUseId: 'tooluse_b', name: 'get_weather' } } }),
+      event('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '{"city":"Paris"}' } } }),
+      event('contentBlockStop', { contentBlockIndex: 1 }),
+      // Never stopped, no input at all: settled at the message's stop.
+      event('contentBlockStart', { contentBlockIndex: 2, start: { toolUse: { toolUseId: 'tooluse_c', name: 'now' } } }),
+      event('messageStop', { stopReason: 'tool_use' }),
+      event('metadata', { usage: { inputTokens: 1, outputTokens: 2 } }),
+    ].flatMap((one) => decoder.decode(one));
+    parts.push(...decoder.end());
+    const args = new Map<number, string>();
+    for (const part of parts) if (part.type === 'tool-call-delta') args.set(part.index, (args.get(part.index) ?? '') + part.argumentsDelta);
+    expect([...args]).toEqual([
+      [0, '{}'],
+      [1, '{"city":"Paris"}'],
+      [2, '{}'],
+    ]);
+    expect(parts.findIndex((part) => part.type === 'finish')).toBeGreaterThan(parts.findIndex((part) => part.type === 'tool-call-delta' && part.index === 2));
+  });
+
   it('stream-text-only.eventstream.bin: a multi-byte character survives any split', () => {
     const { parts } = decodeBinary(bin('stream-text-only.eventstream.bin'), 1);
     const text = parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
