@@ -105,6 +105,8 @@ const chatCases = (provider: ChatProvider): Case[] => [
     provider,
     name: 'arguments that are a list or true (passed on as "[1]" and "true"); as an object, their JSON text',
     whole: chatWhole(provider, { role: 'assistant', content: null, tool_calls: [1, true, { city: 'Paris' }].map((args, at) => ({ id: `c${at}`, type: 'function', function: { name: 'get', arguments: args } })) }, 'tool_calls'),
+    // Streamed whole in one delta, as some compatible servers (vLLM, Ollama's imitations) send a call: the object was dropped.
+    stream: chatStream(provider, { role: 'assistant', content: '' }, { tool_calls: [1, true, { city: 'Paris' }].map((args, index) => ({ index, id: `c${index}`, type: 'function', function: { name: 'get', arguments: args } })) }),
     text: null,
     toolCalls: [{ name: 'get', arguments: '' }, { name: 'get', arguments: '' }, { name: 'get', arguments: '{"city":"Paris"}' }],
   },

@@ -8,6 +8,7 @@ import {
   type StreamDecoder,
   type StreamPart,
   isJsonObject,
+  openAIToolCallArguments,
   openAIToolCallIndex,
 } from '@switchyard/core';
 import { readTokenChunk } from './token-chunk.js';
@@ -84,7 +85,8 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
               callIds.set(index, id);
               parts = withPart(parts, { type: 'tool-call-start', index, id, name: fn['name'] });
             }
-            const argumentsDelta = nonEmptyText(fn['arguments']);
+            // Some compatible servers send a call's arguments whole as a JSON object: read as its JSON text.
+            const argumentsDelta = openAIToolCallArguments(fn['arguments']);
             if (argumentsDelta) parts = withPart(parts, { type: 'tool-call-delta', index, argumentsDelta });
           });
         }

@@ -1,4 +1,4 @@
-import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject, openAIToolCallArguments } from '@switchyard/core';
 import { readTokenChunk } from '../token-chunk.js';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
@@ -76,7 +76,9 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
             callIds.set(index, call['id']);
             parts.push({ type: 'tool-call-start', index, id: call['id'], name: fn['name'] });
           }
-          if (typeof fn['arguments'] === 'string' && fn['arguments']) parts.push({ type: 'tool-call-delta', index, argumentsDelta: fn['arguments'] });
+          // Some compatible servers send a call's arguments whole as a JSON object: read as its JSON text.
+          const argumentsDelta = openAIToolCallArguments(fn['arguments']);
+          if (argumentsDelta) parts.push({ type: 'tool-call-delta', index, argumentsDelta });
         });
         const finishReason = choice['finish_reason'];
         if (finishReason === 'error') throw streamError(provider, chunk);
