@@ -33,7 +33,8 @@ export function createResponsesStreamDecoder(provider: string): StreamDecoder {
       const parts: StreamPart[] = [];
       if (!started && typeof data['response'] === 'object') {
         started = true;
-        parts.push({ type: 'stream-start', id: String(response['id'] ?? ''), model: typeof response['model'] === 'string' ? response['model'] : '', created: readCreated(response['created_at']) });
+        // An id of {} or 5 is none (it was written "[object Object]"): the gateway then names the answer.
+        parts.push({ type: 'stream-start', id: typeof response['id'] === 'string' ? response['id'] : '', model: typeof response['model'] === 'string' ? response['model'] : '', created: readCreated(response['created_at']) });
       }
       switch (type) {
         case 'error':
