@@ -34,6 +34,19 @@ describe('ChatChunkEncoder', () => {
     expect(chunks.some((chunk) => 'usage' in chunk)).toBe(false);
   });
 
+  it.each([[Infinity], [Number.NaN], [-5], [2.5], [1e300]])('writes the arrival time for a plugin created of %s, every chunk still JSON', (created) => {
+    const before = Math.floor(Date.now() / 1000);
+    const encoder = new ChatChunkEncoder({ id: 'fallback', model: 'openai/fallback', modelPrefix: 'openai/', includeUsage: true });
+    const payloads = [{ ...parts[0]!, created } as StreamPart, ...parts.slice(1)].flatMap((part) => encoder.encode(part));
+    payloads.push(...encoder.finish());
+    // A bare Infinity or NaN in the text made the whole stream unreadable to the client's JSON parser.
+    const chunks = payloads.map((payload) => JSON.parse(payload) as OpenAIChatChunk);
+    for (const chunk of chunks) {
+      expect(chunk.created).toBeGreaterThanOrEqual(before);
+      expect(chunk.created).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    }
+  });
+
   it('adds the usage chunk, with null usage on the others, when asked', () => {
     const chunks = encodeAll(parts, true);
     const last = chunks.at(-1)!;

@@ -51,7 +51,8 @@ export class ChatChunkEncoder {
     switch (part.type) {
       case 'stream-start':
         if (part.id) this.id = part.id;
-        if (part.created) this.created = part.created;
+        // Only whole Unix seconds: a plugin's Infinity or NaN, written into the text, made every chunk unreadable JSON.
+        if (isUnixSeconds(part.created)) this.created = part.created;
         if (part.model) this.model = this.modelPrefix + part.model;
         this.head = undefined;
         return [];
@@ -108,6 +109,9 @@ export class ChatChunkEncoder {
     return this.head + deltaMembers + tail;
   }
 }
+
+/** A `created` time the chunk JSON can carry: whole seconds after the epoch (else the arrival time stays). */
+export const isUnixSeconds = (value: number): boolean => Number.isSafeInteger(value) && value > 0;
 
 const tailWithUsage = '}],"usage":null}';
 const tailWithoutUsage = '}]}';

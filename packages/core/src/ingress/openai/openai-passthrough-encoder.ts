@@ -9,6 +9,7 @@ import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-r
 import { mayHoldMistypedOpenAIText, withOpenAITextFieldsTyped } from './openai-text-fields.js';
 import { mayHoldMistypedOpenAIToolCall, withOpenAIToolCallsTyped } from './openai-tool-call-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
+import { isUnixSeconds } from './chat-chunk-encoder.js';
 import { isJsonObject } from '../../transport/upstream-wire-values.js';
 import { escapedKeyPattern } from '../../transport/json-text-patterns.js';
 
@@ -123,7 +124,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
 
   private learn(id: string, model: string, created: number): void {
     if (id) this.id = id;
-    if (created) this.created = created;
+    if (isUnixSeconds(created)) this.created = created;
     if (typeof model !== 'string' || !model) return;
     this.model = this.modelPrefix + model;
     this.modelNeedle = `"model":${JSON.stringify(model)}`;
