@@ -15,6 +15,22 @@ export interface AzureEndpoint {
    * (`request(method, '/embeddings', body)`), so their translators are reused as is.
    */
   forDeployment(deployment: string): { request(method: 'GET' | 'POST', path: string, body?: string): UpstreamRequest };
+  /** Whether the API version takes `stream_options` (see {@link acceptsStreamOptions}). */
+  readonly streamOptions: boolean;
+}
+
+/**
+ * Whether an API version knows `stream_options`; older ones refuse the whole request
+ * ("Unrecognized request argument supplied: stream_options"). It came with GA
+ * `2024-10-21` and the previews from `2024-09-01-preview` (fixtures/azure-openai/NOTES.md;
+ * `2024-08-01-preview` defines the schema but not the field: UNCONFIRMED whether it takes
+ * it, so it is not sent). The v1 API (no version, `preview`, `latest`) takes it. Without
+ * it a stream carries no usage and is billed the gateway's estimate.
+ */
+export function acceptsStreamOptions(version: string | undefined): boolean {
+  const dated = /^(\d{4}-\d{2}-\d{2})(-preview)?$/.exec(version ?? '');
+  if (!dated) return true;
+  return dated[2] === undefined ? dated[1]! >= '2024-10-21' : dated[1]! >= '2024-09-01';
 }
 
 export function createAzureEndpoint(options: AzureOptions): AzureEndpoint {
@@ -44,6 +60,7 @@ export function createAzureEndpoint(options: AzureOptions): AzureEndpoint {
   return {
     deploymentFor: (model) => (Object.hasOwn(options.deployments, model) ? options.deployments[model]! : model),
     request,
+    streamOptions: acceptsStreamOptions(version),
     forDeployment: (deployment) => ({
       request: (method, path, body) => request(method, path as AzureOperation, deployment, body),
     }),

@@ -18,6 +18,7 @@ export function createAzureAdapters(options: AzureOptions, name = 'azure'): Prov
       const deployment = endpoint.deploymentFor(model);
       // Deployment URLs ignore the body's model; the v1 API reads the deployment from it.
       const body = buildChatBody(request, deployment, options.max_tokens_field, name);
+      if (!endpoint.streamOptions) delete body.stream_options;
       return endpoint.request('POST', '/chat/completions', deployment, JSON.stringify(body));
     },
     parseResponse: (body) => parseAzureCompletion(body, name),

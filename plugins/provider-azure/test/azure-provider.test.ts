@@ -95,6 +95,25 @@ describe('Azure URLs', () => {
   it('asks streams for usage', () => {
     expect(JSON.parse(chatUpstream({}, 'gpt-4o-mini', { stream: true }).body!)).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
+
+  // Azure refuses a field its API version does not know ("Unrecognized request argument supplied: stream_options"):
+  // stream_options came with GA 2024-10-21 and the previews from 2024-09-01-preview (fixtures/azure-openai/NOTES.md).
+  it.each([
+    [{ api_version: '2024-10-21' }, true],
+    [{ api_version: '2025-04-01-preview' }, true],
+    [{ api_version: '2024-09-01-preview' }, true],
+    [{ api: 'v1' }, true],
+    [{ api: 'v1', api_version: 'preview' }, true],
+    [{ api_version: '2024-06-01' }, false],
+    [{ api_version: '2024-02-01' }, false],
+    [{ api_version: '2023-05-15' }, false],
+    [{ api_version: '2024-08-01-preview' }, false],
+    [{ api_version: '2024-05-01-preview' }, false],
+  ])('with %j, sends stream_options: %s', (options, sent) => {
+    const body = JSON.parse(chatUpstream(options, 'gpt-4o-mini', { stream: true }).body!) as Record<string, unknown>;
+    expect(body['stream']).toBe(true);
+    expect(body['stream_options'] !== undefined).toBe(sent);
+  });
 });
 
 describe('Azure auth and options', () => {
