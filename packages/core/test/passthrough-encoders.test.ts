@@ -42,6 +42,15 @@ describe('OpenAIPassthroughEncoder', () => {
     expect(JSON.parse(closing[0] as string)).toMatchObject({ id: 'chatcmpl-1', model: 'openai/m', choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
   });
 
+  it.each([[Infinity], [-5], [2.5]])('writes the arrival time in the usage chunk it adds for a stream-start created of %s', (created) => {
+    const before = Math.floor(Date.now() / 1000);
+    const asked = new OpenAIPassthroughEncoder({ ...options, includeUsage: true });
+    asked.encode({ event: { data: '{"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"hi"}}]}' }, parts: [{ ...start('m'), created }] });
+    const closing = JSON.parse(asked.finish()[0] as string) as { created: number };
+    expect(closing.created).toBeGreaterThanOrEqual(before);
+    expect(closing.created).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+
   it('forwards an unread event it cannot parse as it came (only a lazy tap lets such an event through)', () => {
     const encoder = new OpenAIPassthroughEncoder(options);
     encoder.encode({ event: { data: '{"id":"a","model":"gpt-4o-mini","choices":[]}' }, parts: [start('gpt-4o-mini')] });
