@@ -1,4 +1,4 @@
-import { redactSecrets } from '@switchyard/core';
+import { redactSecrets } from '@switchyard/core/redact-secrets';
 
 /**
  * C0 controls, DEL and C1 controls: bytes a terminal acts on instead of showing; and the
