@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createGateway, createLogger, type Gateway } from '@switchyard/core';
 import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
@@ -9,7 +8,7 @@ import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import circuitBreaker from '../src/index.js';
 
 const masterKey = 'sy-master-test-key-0123456789abcdef';
@@ -24,6 +23,7 @@ interface Running {
 
 const running: Running[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const { gateway, upstream, server } of running.splice(0)) {
     await gateway.close({ drainTimeoutMs: 1000 });
     server.closeAllConnections();
@@ -82,13 +82,44 @@ async function failUntilOpen(origin: string): Promise<void> {
 }
 
 // The route step may retry an attempt (and its breaker counts each one), so these
-// tests count what the upstream received, not what the client sent. The reset
-// timeout outlasts the route's backoff between retries (under 600 ms by default),
-// so a circuit cannot go half-open in the middle of one client request.
-const resetMs = 1000;
+// tests count what the upstream received, not what the client sent.
+//
+// The reset timeout passes when the test says so, not on the wall clock: with a real
+// 1 s timeout, a loaded machine took over a second for the four "refused" requests and
+// the health check, the circuit went half-open in between, and a refusal became the
+// probe. opossum starts one timer of reset_timeout_ms when a circuit opens; the test
+// holds the timers of this (otherwise unused) length and runs them in passResetTimeout().
+const resetMs = 7_777_777;
+const heldResets = new Map<unknown, () => void>();
+afterEach(() => heldResets.clear());
+
+function holdResetTimers(): void {
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
+    if (delay !== resetMs) return realSetTimeout(callback, delay, ...args);
+    // A timer that never fires (opossum unrefs it), for opossum to clear on close or shutdown.
+    const timer = realSetTimeout(() => undefined, 2 ** 31 - 1);
+    heldResets.set(timer, () => callback(...args));
+    return timer;
+  }) as typeof setTimeout);
+  vi.spyOn(globalThis, 'clearTimeout').mockImplementation((timer) => {
+    heldResets.delete(timer);
+    realClearTimeout(timer);
+  });
+}
+
+/** The reset timeout of every open circuit passes now. */
+function passResetTimeout(): void {
+  expect(heldResets.size).toBeGreaterThan(0);
+  const due = [...heldResets.values()];
+  heldResets.clear();
+  for (const fire of due) fire();
+}
 
 describe('the circuit-breaker step in a gateway', () => {
   it('stops calling a failing upstream after the threshold, then lets exactly one probe through after the reset timeout', async () => {
+    holdResetTimers();
     const { origin, upstream } = await start({ volume_threshold: 3, reset_timeout_ms: resetMs });
     for (let i = 0; i < 10; i++) upstream.enqueue({ error: 'server_error' });
 
@@ -112,7 +143,9 @@ describe('the circuit-breaker step in a gateway', () => {
     });
     expect(open.body.checks.circuit_breakers.breakers[model]!.rejects).toBeGreaterThanOrEqual(4);
 
-    await sleep(resetMs + 100);
+    // However long that took, the circuit stayed open: only the reset timeout ends it.
+    expect((await health(origin)).body.checks.circuit_breakers.breakers[model]?.state).toBe('open');
+    passResetTimeout();
     expect((await health(origin)).body.checks.circuit_breakers.breakers[model]?.state).toBe('half-open');
 
     // Half-open: of several concurrent requests one probes the upstream (which answers, slowly).
@@ -130,11 +163,12 @@ describe('the circuit-breaker step in a gateway', () => {
   });
 
   it('reopens when the half-open probe fails', async () => {
+    holdResetTimers();
     const { origin, upstream } = await start({ volume_threshold: 2, reset_timeout_ms: resetMs });
     upstream.enqueue({ error: 'overloaded' }, { error: 'rate_limit' }, { error: 'server_error' }, { error: 'server_error' });
     await failUntilOpen(origin);
     expect(upstream.requests).toHaveLength(2);
-    await sleep(resetMs + 100);
+    passResetTimeout();
     expect((await chat(origin)).status).toBeGreaterThanOrEqual(500); // the probe, and whatever the route made of it
     expect(upstream.requests).toHaveLength(3);
     expect((await health(origin)).body.checks.circuit_breakers.breakers[model]?.state).toBe('open');
