@@ -120,7 +120,7 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
     expect(request.parallelToolCalls).toBe(false);
     expect(request.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'hi' }] },
-      { role: 'assistant', content: [{ type: 'reasoning', text: 'hmm', signature: 'sig' }, { type: 'text', text: 'ok' }] },
+      { role: 'assistant', content: [{ type: 'reasoning', text: 'hmm', signature: 'sig' }, { type: 'reasoning', text: '', redactedData: 'xx' }, { type: 'text', text: 'ok' }] },
       { role: 'tool', toolCallId: 't1', content: 'one\ntwo' },
       { role: 'user', content: [{ type: 'text', text: 'and?' }] },
     ]);

@@ -23,7 +23,9 @@ export function formatGenerateContentResponse(response: ChatResponse, model: str
   const parts: GeminiPart[] = [];
   for (const part of response.content) {
     if (part.type === 'text') parts.push({ text: part.text });
-    else if (part.type === 'reasoning') parts.push({ text: part.text, thought: true });
+    else if (part.type === 'reasoning') {
+      if (part.redactedData === undefined) parts.push({ text: part.text, thought: true });
+    }
     else if (part.type === 'refusal') parts.push({ text: part.text });
     // The id is Gemini's optional functionCall.id: clients that send it back get their results matched by it.
     else if (part.type === 'tool-call') parts.push({ functionCall: { id: part.id, name: part.name, args: toArgs(part.arguments) } });

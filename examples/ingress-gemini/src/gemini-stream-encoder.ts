@@ -39,6 +39,10 @@ export class GeminiStreamEncoder implements DialectStreamEncoder {
         return part.delta === '' ? [] : [JSON.stringify(this.chunk([{ text: part.delta }]))];
       case 'reasoning-delta':
         return part.delta === '' ? [] : [JSON.stringify(this.chunk([{ text: part.delta, thought: true }]))];
+      case 'reasoning-signature':
+      case 'reasoning-redacted':
+        // Anthropic's thinking signature and encrypted thinking have no Gemini form.
+        return [];
       case 'tool-call-start':
         this.calls.set(part.index, { id: part.id, name: part.name, arguments: '' });
         return [];

@@ -30,6 +30,8 @@ export function copyStreamPart(part: StreamPart): StreamPart {
   switch (part.type) {
     case 'text-delta':
     case 'reasoning-delta':
+    case 'reasoning-signature':
+    case 'reasoning-redacted':
     case 'refusal-delta':
     case 'tool-call-start':
     case 'tool-call-delta':

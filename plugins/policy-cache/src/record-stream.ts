@@ -86,6 +86,10 @@ function approximateBytes(part: StreamPart): number {
     case 'reasoning-delta':
     case 'refusal-delta':
       return 40 + part.delta.length * 3;
+    case 'reasoning-signature':
+      return 40 + part.signature.length * 3;
+    case 'reasoning-redacted':
+      return 40 + part.data.length * 3;
     case 'tool-call-delta':
       return 60 + part.argumentsDelta.length * 3;
     default:

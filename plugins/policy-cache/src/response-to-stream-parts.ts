@@ -24,7 +24,12 @@ export function responseToStreamParts(response: ChatResponse): StreamPart[] {
         for (const delta of splitAtWords(content.text)) parts.push({ type: 'text-delta', delta });
         break;
       case 'reasoning':
+        if (content.redactedData !== undefined) {
+          parts.push({ type: 'reasoning-redacted', data: content.redactedData });
+          break;
+        }
         for (const delta of splitAtWords(content.text)) parts.push({ type: 'reasoning-delta', delta });
+        if (content.signature !== undefined) parts.push({ type: 'reasoning-signature', signature: content.signature });
         break;
       case 'refusal':
         for (const delta of splitAtWords(content.text)) parts.push({ type: 'refusal-delta', delta });

@@ -17,7 +17,8 @@ export function streamPartsToResponse(parts: readonly StreamPart[]): ChatRespons
   const toolCalls = new Map<number, Extract<AssistantContentPart, { type: 'tool-call' }>>();
   const append = (type: 'text' | 'reasoning' | 'refusal', delta: string) => {
     const last = response.content.at(-1);
-    if (last?.type === type) last.text += delta;
+    // A signature closes its reasoning block: what follows is another.
+    if (last?.type === type && !(last.type === 'reasoning' && (last.signature !== undefined || last.redactedData !== undefined))) last.text += delta;
     else response.content.push({ type, text: delta });
   };
   for (const part of parts) {
@@ -36,6 +37,15 @@ export function streamPartsToResponse(parts: readonly StreamPart[]): ChatRespons
         break;
       case 'refusal-delta':
         append('refusal', part.delta);
+        break;
+      case 'reasoning-signature': {
+        const last = response.content.at(-1);
+        if (last?.type === 'reasoning' && last.signature === undefined && last.redactedData === undefined) last.signature = part.signature;
+        else response.content.push({ type: 'reasoning', text: '', signature: part.signature });
+        break;
+      }
+      case 'reasoning-redacted':
+        response.content.push({ type: 'reasoning', text: '', redactedData: part.data });
         break;
       case 'tool-call-start': {
         const call = { type: 'tool-call' as const, id: part.id, name: part.name, arguments: '' };

@@ -35,6 +35,25 @@ describe('converting between whole responses and stream parts', () => {
     expect(streamPartsToResponse(parts)).toEqual(response);
   });
 
+  it('keeps thinking signatures and redacted thinking both ways, each signed block its own part', () => {
+    const signed: ChatResponse = {
+      ...response,
+      content: [
+        { type: 'reasoning', text: 'First, think.', signature: 'sig-1' },
+        { type: 'reasoning', text: '', redactedData: 'EncryptedBlob==' },
+        { type: 'reasoning', text: 'Then think again.', signature: 'sig-2' },
+        { type: 'text', text: 'Done.' },
+      ],
+    };
+    const parts = responseToStreamParts(signed);
+    expect(parts.filter((part) => part.type === 'reasoning-signature' || part.type === 'reasoning-redacted')).toEqual([
+      { type: 'reasoning-signature', signature: 'sig-1' },
+      { type: 'reasoning-redacted', data: 'EncryptedBlob==' },
+      { type: 'reasoning-signature', signature: 'sig-2' },
+    ]);
+    expect(streamPartsToResponse(parts)).toEqual(signed);
+  });
+
   it('assembles interleaved tool-call deltas per index', () => {
     const parts: StreamPart[] = [
       { type: 'stream-start', id: 'x', model: 'm', created: 5 },

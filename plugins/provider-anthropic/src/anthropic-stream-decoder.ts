@@ -8,7 +8,14 @@ import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 
 /** What a content block of the stream turns into, by its Anthropic `index`. */
-type BlockKind = { kind: 'text' } | { kind: 'reasoning' } | ToolBlock | { kind: 'ignored' };
+type BlockKind = { kind: 'text' } | ReasoningBlock | ToolBlock | { kind: 'ignored' };
+
+/**
+ * A thinking block. Anthropic starts it with signature "" and signs it in a
+ * `signature_delta` before its stop; a signature its start carried (a whole block, from
+ * an Anthropic-compatible server) goes out at its stop unless a delta signed it first.
+ */
+type ReasoningBlock = { kind: 'reasoning'; startSignature?: string };
 
 /**
  * A tool call's block. `startInput` is the JSON text of a whole input its start carried
@@ -26,7 +33,7 @@ interface StreamEventData {
   index?: number;
   content_block?: AnthropicResponseBlock;
   /** Text fields as an upstream sent them: strings when well behaved (decodeDelta checks). */
-  delta?: { type?: string; text?: unknown; partial_json?: unknown; thinking?: unknown; stop_reason?: string | null };
+  delta?: { type?: string; text?: unknown; partial_json?: unknown; thinking?: unknown; signature?: unknown; stop_reason?: string | null };
   usage?: AnthropicUsage;
 }
 
@@ -90,6 +97,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           return deltaParts(blocks.get(data.index ?? -1), data.delta);
         case 'content_block_stop': {
           const block = blocks.get(data.index ?? -1);
+          if (block?.kind === 'reasoning') return signedParts(block);
           return block && (block.kind === 'tool' || block.kind === 'json-answer') ? settledParts(block) : [];
         }
         case 'message_delta': {
@@ -162,9 +170,15 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         return text ? [{ type: 'text-delta', delta: text }] : [];
       }
       case 'thinking': {
-        blocks.set(index, { kind: 'reasoning' });
+        const startSignature = nonEmptyText(block.signature);
+        blocks.set(index, startSignature ? { kind: 'reasoning', startSignature } : { kind: 'reasoning' });
         const thinking = nonEmptyText(block.thinking);
         return thinking ? [{ type: 'reasoning-delta', delta: thinking }] : [];
+      }
+      case 'redacted_thinking': {
+        blocks.set(index, { kind: 'ignored' });
+        const data = nonEmptyText(block.data);
+        return data ? [{ type: 'reasoning-redacted', data }] : [];
       }
       case 'tool_use': {
         const name = nonEmptyText(block.name);
@@ -182,7 +196,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         return [{ type: 'tool-call-start', index: toolIndex, id: typeof block.id === 'string' ? block.id : '', name }];
       }
       default:
-        // redacted_thinking and server tool blocks: nothing the client can use.
+        // Server tool blocks: nothing the client can use.
         blocks.set(index, { kind: 'ignored' });
         return [];
     }
@@ -205,6 +219,12 @@ function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta
       const thinking = nonEmptyText(delta.thinking);
       return block.kind === 'reasoning' && thinking ? [{ type: 'reasoning-delta', delta: thinking }] : [];
     }
+    case 'signature_delta': {
+      const signature = nonEmptyText(delta.signature);
+      if (block.kind !== 'reasoning' || !signature) return [];
+      block.startSignature = undefined;
+      return [{ type: 'reasoning-signature', signature }];
+    }
     case 'input_json_delta': {
       // The first fragment is often empty; an empty delta says nothing.
       const fragment = nonEmptyText(delta.partial_json);
@@ -214,9 +234,17 @@ function decodeDelta(block: BlockKind | undefined, delta: StreamEventData['delta
       return [];
     }
     default:
-      // signature_delta has no canonical stream part; citations_delta is not passed on.
+      // citations_delta is not passed on.
       return [];
   }
+}
+
+/** At a thinking block's stop: the signature its start carried, when no delta signed it. */
+function signedParts(block: ReasoningBlock): StreamPart[] {
+  const signature = block.startSignature;
+  if (!signature) return [];
+  block.startSignature = undefined;
+  return [{ type: 'reasoning-signature', signature }];
 }
 
 /** The JSON text of a start's input that is an object with fields; undefined for `{}` (Anthropic's) and anything else. */

@@ -47,7 +47,7 @@ export interface AnthropicRedactedThinkingBlock {
 }
 
 export type AnthropicUserBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolResultBlock;
-export type AnthropicAssistantBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock;
+export type AnthropicAssistantBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
 
 export interface AnthropicUserMessage {
   role: 'user';
@@ -116,6 +116,7 @@ export interface AnthropicResponseBlock {
   input?: unknown;
   thinking?: string;
   signature?: string;
+  data?: string;
 }
 
 /** The non-streamed answer of `POST /v1/messages` (`response.json`). */

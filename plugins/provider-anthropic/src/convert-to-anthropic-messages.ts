@@ -65,7 +65,8 @@ export function convertToAnthropicMessages(messages: ChatMessage[], cache: Cache
 
   if (cache.messages) {
     const lastBlock = turns.at(-1)?.blocks.at(-1);
-    if (lastBlock && lastBlock.type !== 'thinking') lastBlock.cache_control = cache.messages;
+    // Thinking blocks take no cache_control.
+    if (lastBlock && lastBlock.type !== 'thinking' && lastBlock.type !== 'redacted_thinking') lastBlock.cache_control = cache.messages;
   }
   const prompt: AnthropicPrompt = { messages: turns.map(toMessage) };
   const system = toSystem(systemTexts, cache.system);
@@ -117,7 +118,8 @@ function toAssistantBlocks(message: AssistantMessage, index: number): AnthropicA
     switch (part.type) {
       case 'reasoning':
         // Only signed thinking can go back: the API rejects thinking it cannot verify.
-        if (part.signature) blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature });
+        if (part.redactedData) blocks.push({ type: 'redacted_thinking', data: part.redactedData });
+        else if (part.signature) blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature });
         return;
       case 'text':
       case 'refusal':

@@ -28,6 +28,10 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
           ...(typeof block['signature'] === 'string' && { signature: block['signature'] }),
         });
         break;
+      case 'redacted_thinking':
+        // Opaque, for Anthropic alone: kept to go back to it on the next turn.
+        if (typeof block['data'] === 'string' && block['data'] !== '') content.push({ type: 'reasoning', text: '', redactedData: block['data'] });
+        break;
       case 'tool_use': {
         const name = nonEmptyText(block['name']);
         // A call without a name cannot be made: it is left out.
@@ -41,7 +45,7 @@ export function parseAnthropicMessage(body: unknown, provider: string, info?: Up
         }
         break;
       }
-      // redacted_thinking, server tool blocks and whatever comes later have no canonical form.
+      // Server tool blocks and whatever comes later have no canonical form.
     }
   }
   const response: UpstreamChatResponse = {

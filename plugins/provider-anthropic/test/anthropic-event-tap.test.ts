@@ -5,7 +5,8 @@ import { isContentOnlyEvent } from '../src/anthropic-event-tap.js';
 import { createAnthropicStreamDecoder } from '../src/anthropic-stream-decoder.js';
 
 const named = (name: string | undefined, data: unknown): ServerSentEvent => ({ event: name, data: typeof data === 'string' ? data : JSON.stringify(data), id: undefined });
-const isContent = (part: StreamPart) => ['text-delta', 'reasoning-delta', 'tool-call-delta'].includes(part.type);
+// A signature is content too: it reaches only the client (on the fast path, in the upstream's own bytes).
+const isContent = (part: StreamPart) => ['text-delta', 'reasoning-delta', 'reasoning-signature', 'tool-call-delta'].includes(part.type);
 
 /** A decoder past message_start with one block of each kind open: text 0, thinking 1, tool 2, a server tool 3. */
 function openDecoder(): StreamDecoder {

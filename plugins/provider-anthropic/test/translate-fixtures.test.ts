@@ -443,6 +443,7 @@ describe('Anthropic response translation', () => {
     );
     expect(response.content).toEqual([
       { type: 'reasoning', text: 'Hmm.', signature: 'sig' },
+      { type: 'reasoning', text: '', redactedData: 'opaque' },
       { type: 'text', text: 'Done' },
     ]);
     expect(response.usage).toEqual({ inputTokens: 110, outputTokens: 3, cacheWriteInputTokens: 100 });
@@ -545,6 +546,7 @@ describe('Anthropic stream decoding', () => {
       // message_start's real input tokens go out at once, marked partial, for a stream cut before the end.
       { type: 'usage', usage: { inputTokens: 15, outputTokens: 1, cachedInputTokens: 5 }, partial: true },
       { type: 'reasoning-delta', delta: 'Two tools.' },
+      { type: 'reasoning-signature', signature: 'sig' },
       { type: 'tool-call-start', index: 0, id: 'toolu_a', name: 'a' },
       { type: 'tool-call-start', index: 1, id: 'toolu_b', name: 'b' },
       { type: 'tool-call-delta', index: 1, argumentsDelta: '{"y":2}' },

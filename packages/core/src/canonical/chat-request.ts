@@ -89,6 +89,11 @@ export interface ReasoningPart {
   text: string;
   /** Opaque signature some providers require to be echoed back (Anthropic thinking). */
   signature?: string;
+  /**
+   * Reasoning the provider encrypted (Anthropic's `redacted_thinking` data, Bedrock's
+   * `redactedContent`): opaque, to be echoed back as it came; `text` is then empty.
+   */
+  redactedData?: string;
 }
 
 export interface ToolCallPart {

@@ -9,6 +9,8 @@ export type StreamPart =
   | StreamStartPart
   | TextDeltaPart
   | ReasoningDeltaPart
+  | ReasoningSignaturePart
+  | RedactedReasoningPart
   | RefusalDeltaPart
   | ToolCallStartPart
   | ToolCallDeltaPart
@@ -32,6 +34,22 @@ export interface TextDeltaPart {
 export interface ReasoningDeltaPart {
   type: 'reasoning-delta';
   delta: string;
+}
+
+/**
+ * The signature that ends a reasoning block (Anthropic's `signature_delta`): it closes
+ * the block, so reasoning after it is another block. Clients that send thinking back
+ * must send it too; dialects without a field for it leave it out.
+ */
+export interface ReasoningSignaturePart {
+  type: 'reasoning-signature';
+  signature: string;
+}
+
+/** A whole block of encrypted reasoning (Anthropic's `redacted_thinking` data), opaque. */
+export interface RedactedReasoningPart {
+  type: 'reasoning-redacted';
+  data: string;
 }
 
 export interface RefusalDeltaPart {

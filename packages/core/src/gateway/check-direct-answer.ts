@@ -24,6 +24,7 @@ function malformed(provider: string, what: string): GatewayError {
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string';
+const isOptionalText = (value: unknown): boolean => value === undefined || typeof value === 'string';
 const isCreated = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
@@ -36,8 +37,11 @@ function checkedFinishReason(value: unknown, provider: string): FinishReason {
 function checkedContentPart(part: unknown, provider: string): AssistantContentPart {
   if (isJsonObject(part)) {
     switch (part['type']) {
-      case 'text':
       case 'reasoning':
+        // The opaque fields go back upstream as they are: text, or none.
+        if (isText(part['text']) && isOptionalText(part['signature']) && isOptionalText(part['redactedData'])) return part as unknown as AssistantContentPart;
+        break;
+      case 'text':
       case 'refusal':
         if (isText(part['text'])) return part as unknown as AssistantContentPart;
         break;
@@ -72,6 +76,12 @@ export function checkedDirectPart(part: unknown, provider: string): StreamPart |
       case 'reasoning-delta':
       case 'refusal-delta':
         if (isText(part['delta'])) return part as unknown as StreamPart;
+        break;
+      case 'reasoning-signature':
+        if (isText(part['signature'])) return part as unknown as StreamPart;
+        break;
+      case 'reasoning-redacted':
+        if (isText(part['data'])) return part as unknown as StreamPart;
         break;
       case 'tool-call-start':
         if (isIndex(part['index']) && isText(part['id']) && isText(part['name'])) return part as unknown as StreamPart;

@@ -54,6 +54,20 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
         return this.delta('text', { type: 'text_delta', text: part.delta });
       case 'reasoning-delta':
         return this.delta('thinking', { type: 'thinking_delta', thinking: part.delta });
+      case 'reasoning-signature': {
+        // As Anthropic sends it, last in its thinking block, which it closes (a signature with no thinking before it opens one).
+        const events = this.delta('thinking', { type: 'signature_delta', signature: part.signature });
+        events.push(...this.closeBlock());
+        return events;
+      }
+      case 'reasoning-redacted': {
+        // A block of its own, whole at its start, as Anthropic sends it.
+        const events = this.begin();
+        events.push(...this.closeBlock());
+        const index = this.nextIndex++;
+        events.push(blockStart(index, { type: 'redacted_thinking', data: part.data }), event('content_block_stop', { type: 'content_block_stop', index }));
+        return events;
+      }
       case 'tool-call-start': {
         const events = this.begin();
         events.push(...this.closeBlock());

@@ -17,7 +17,8 @@ export function formatAnthropicMessage(response: ChatResponse, model: string): A
       if (last?.type === 'text') last.text += part.text;
       else content.push({ type: 'text', text: part.text, citations: null });
     } else if (part.type === 'reasoning') {
-      content.push({ type: 'thinking', thinking: part.text, signature: part.signature ?? '' });
+      if (part.redactedData !== undefined) content.push({ type: 'redacted_thinking', data: part.redactedData });
+      else content.push({ type: 'thinking', thinking: part.text, signature: part.signature ?? '' });
     } else {
       content.push({ type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.arguments) });
     }

@@ -130,7 +130,8 @@ function toCanonicalMessages(message: AnthropicRequestMessage, index: number): C
       if (block.type === 'text') content.push({ type: 'text', text: block.text });
       else if (block.type === 'tool_use') content.push({ type: 'tool-call', id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
       else if (block.type === 'thinking') content.push({ type: 'reasoning', text: block.thinking, ...(block.signature !== undefined && { signature: block.signature }) });
-      // redacted_thinking is encrypted for Anthropic alone; no other provider can read it.
+      // Encrypted for Anthropic alone: carried to go back to it as it came (other providers leave it out).
+      else if (block.type === 'redacted_thinking') content.push({ type: 'reasoning', text: '', redactedData: block.data });
     }
     return [{ role: 'assistant', content }];
   }

@@ -62,6 +62,10 @@ export class ChatChunkEncoder {
         return [this.chunk(`"reasoning_content":${JSON.stringify(part.delta)}`)];
       case 'refusal-delta':
         return [this.chunk(`"refusal":${JSON.stringify(part.delta)}`)];
+      case 'reasoning-signature':
+      case 'reasoning-redacted':
+        // Chat completions have no field for a thinking signature or encrypted thinking.
+        return [];
       case 'tool-call-start': {
         const calls = [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }];
         return [this.chunk(`"tool_calls":${JSON.stringify(calls)}`)];

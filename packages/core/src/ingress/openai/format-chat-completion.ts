@@ -11,7 +11,10 @@ export function formatChatCompletion(response: ChatResponse, model: string): Ope
   const toolCalls: OpenAIToolCall[] = [];
   for (const part of response.content) {
     if (part.type === 'text') text = (text ?? '') + part.text;
-    else if (part.type === 'reasoning') reasoning = (reasoning ?? '') + part.text;
+    else if (part.type === 'reasoning') {
+      // Encrypted thinking has no text to show, and chat completions no field for it (nor for a signature).
+      if (part.redactedData === undefined) reasoning = (reasoning ?? '') + part.text;
+    }
     else if (part.type === 'refusal') refusal = (refusal ?? '') + part.text;
     else toolCalls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } });
   }

@@ -104,6 +104,10 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
         events.push(this.event({ type: 'response.reasoning_text.delta', item_id: open.item.id, output_index: open.index, content_index: 0, delta: part.delta }));
         return events;
       }
+      case 'reasoning-signature':
+      case 'reasoning-redacted':
+        // Anthropic's; a Responses reasoning item's encrypted_content is OpenAI's own and cannot hold them.
+        return [];
       case 'tool-call-start': {
         const events = [...this.begin(), ...this.closeOpen()];
         if (this.openCalls.has(part.index)) return events;
