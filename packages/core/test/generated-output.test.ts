@@ -97,6 +97,23 @@ describe('estimateAnswerUsage: a whole answer without a usage the gateway can re
     expect(withBillableUsage(answer({ inputTokens: 0, outputTokens: 17, cachedInputTokens: 5000 }), request).usage).toEqual({ inputTokens: 5000, outputTokens: 17, cachedInputTokens: 5000 });
   });
 
+  it('withBillableUsage bills an output of 0 for an answer with content as the same answer streamed: its estimate (Anthropic output_tokens left out)', () => {
+    const content = [{ type: 'reasoning' as const, text: 'r'.repeat(20) }, { type: 'text' as const, text: 'a'.repeat(40) }];
+    const answer = { id: 'a', model: 'm', created: 0, content, finishReason: { unified: 'stop' as const } };
+    const streamed = new GeneratedOutput();
+    streamed.add({ type: 'usage', usage: { inputTokens: 12, outputTokens: 0, cachedInputTokens: 4 }, partial: true });
+    streamed.add({ type: 'reasoning-delta', delta: 'r'.repeat(20) });
+    streamed.add({ type: 'text-delta', delta: 'a'.repeat(40) });
+    const billed = withBillableUsage({ ...answer, usage: { inputTokens: 12, outputTokens: 0, cachedInputTokens: 4 } }, request).usage;
+    expect(billed).toEqual(streamed.usage(request));
+    expect(billed).toEqual({ inputTokens: 12, outputTokens: 15, cachedInputTokens: 4, reasoningTokens: 5 });
+    // Unknown input and output both: the prompt estimate too.
+    expect(withBillableUsage({ ...answer, usage: { inputTokens: 0, outputTokens: 0 } }, request).usage).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 15, reasoningTokens: 5 });
+    // An answer with nothing in it keeps its 0.
+    const empty = { inputTokens: 12, outputTokens: 0 };
+    expect(withBillableUsage({ ...answer, content: [], usage: empty }, request).usage).toBe(empty);
+  });
+
   it('withBillableUsage keeps a usage the upstream gave (the same object) and fills one it did not', () => {
     const usage = { inputTokens: 9, outputTokens: 2 };
     const answer = { id: 'a', model: 'm', created: 0, content: [{ type: 'text' as const, text: 'a'.repeat(8) }], finishReason: { unified: 'stop' as const } };

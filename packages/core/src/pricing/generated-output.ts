@@ -95,19 +95,28 @@ export class GeneratedOutput {
  * A whole answer with the usage to bill: the upstream's when it gave one it could
  * read (the same object, nothing made), else the estimate of the same content had it
  * been streamed without usage: the prompt estimate and four characters a token of
- * what was answered. Never 0 for an answer the upstream did produce.
+ * what was answered. A count of 0 is unknown as in a stream: an input of 0 is the
+ * prompt estimate, an output of 0 for an answer with content its estimate. Never 0
+ * for an answer the upstream did produce.
  */
 export function withBillableUsage(response: UpstreamChatResponse, request: ChatRequest): ChatResponse {
   if (response.usage === undefined) response.usage = estimateAnswerUsage(request, response.content);
+  // An output of 0 for an answer with content is unknown (Anthropic's output_tokens left out): estimated as the
+  // same answer streamed is, beside the counts the upstream did give.
+  else if (response.usage.outputTokens === 0 && response.content.length > 0) response.usage = estimateAnswerUsage(request, response.content, response.usage);
   // An input of 0 is unknown (Anthropic's input_tokens left out), as in a stream (GeneratedOutput).
   else if (response.usage.inputTokens === 0) response.usage = { ...response.usage, inputTokens: billableInput(response.usage, estimatePromptTokens(request)) };
   // The usage is set now: the one difference between the two types.
   return response as ChatResponse;
 }
 
-/** The usage of a whole answer whose upstream usage was missing or unreadable (GeneratedOutput over its content). */
-export function estimateAnswerUsage(request: ChatRequest, content: readonly AssistantContentPart[]): Usage {
+/**
+ * The usage of a whole answer whose upstream usage was missing or unreadable (GeneratedOutput
+ * over its content), or held no output count (`reported`, taken as a stream's early counts).
+ */
+export function estimateAnswerUsage(request: ChatRequest, content: readonly AssistantContentPart[], reported?: Usage): Usage {
   const output = new GeneratedOutput();
+  if (reported) output.add({ type: 'usage', usage: reported, partial: true });
   for (const part of content) output.addContent(part);
   // An empty answer is still an answer: its prompt was read.
   return output.usage(request) ?? { inputTokens: estimatePromptTokens(request), outputTokens: 0 };
