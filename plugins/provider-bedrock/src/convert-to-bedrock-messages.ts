@@ -115,7 +115,8 @@ function toAssistantBlocks(message: AssistantMessage, messageIndex: number, prov
     switch (part.type) {
       case 'reasoning':
         // Only signed reasoning can go back: the model refuses reasoning it cannot verify.
-        if (part.signature) blocks.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
+        if (part.redactedData) blocks.push({ reasoningContent: { redactedContent: part.redactedData } });
+        else if (part.signature) blocks.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
         break;
       case 'text':
       case 'refusal':

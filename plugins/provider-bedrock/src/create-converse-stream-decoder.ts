@@ -140,8 +140,14 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
       if (block.kind === 'json-answer') return [{ type: 'text-delta', delta: fragment }];
       return [{ type: 'tool-call-delta', index: block.toolIndex, argumentsDelta: fragment }];
     }
-    // Signatures and redacted reasoning have no canonical stream part.
-    const reasoning = isJsonObject(delta['reasoningContent']) ? nonEmptyText(delta['reasoningContent']['text']) : undefined;
-    return reasoning ? [{ type: 'reasoning-delta', delta: reasoning }] : [];
+    const content = delta['reasoningContent'];
+    if (!isJsonObject(content)) return [];
+    const reasoning = nonEmptyText(content['text']);
+    if (reasoning) return [{ type: 'reasoning-delta', delta: reasoning }];
+    // The signature ends its reasoning block; redacted reasoning (base64) is a block of its own. Both go back as they came.
+    const signature = nonEmptyText(content['signature']);
+    if (signature) return [{ type: 'reasoning-signature', signature }];
+    const redacted = nonEmptyText(content['redactedContent']);
+    return redacted ? [{ type: 'reasoning-redacted', data: redacted }] : [];
   }
 }

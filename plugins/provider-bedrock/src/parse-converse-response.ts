@@ -25,6 +25,7 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
     if (!isJsonObject(block)) continue;
     const toolUse = block['toolUse'];
     const reasoningText = isJsonObject(block['reasoningContent']) ? block['reasoningContent']['reasoningText'] : undefined;
+    const redacted = isJsonObject(block['reasoningContent']) ? nonEmptyText(block['reasoningContent']['redactedContent']) : undefined;
     if (typeof block['text'] === 'string') {
       content.push({ type: 'text', text: block['text'] });
     } else if (isJsonObject(toolUse)) {
@@ -45,8 +46,11 @@ export function parseConverseResponse(body: unknown, provider = 'bedrock', info?
         text: typeof reasoningText['text'] === 'string' ? reasoningText['text'] : '',
         ...(typeof reasoningText['signature'] === 'string' && { signature: reasoningText['signature'] }),
       });
+    } else if (redacted) {
+      // Encrypted reasoning (base64), kept to go back on the next turn.
+      content.push({ type: 'reasoning', text: '', redactedData: redacted });
     }
-    // redactedContent, documents, citations and later block types have no canonical form.
+    // Documents, citations and later block types have no canonical form.
   }
   const requestId = readRequestId(info);
   const result: UpstreamChatResponse = {

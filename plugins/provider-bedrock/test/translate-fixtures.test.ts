@@ -5,6 +5,7 @@ import { providerFixturesDir, readFixture, readFixtureJson } from '@switchyard/t
 import { describe, expect, it } from 'vitest';
 import {
   buildConverseBody,
+  convertToBedrockMessages,
   createConverseStreamDecoder,
   createEventStreamFramer,
   jsonResponseToolName,
@@ -354,5 +355,49 @@ describe('ConverseStream binary fixtures → events → canonical parts', () => 
     // Everything but the final metadata event: the usage never arrived.
     for (const event of events.slice(0, 5)) decoder.decode(event);
     expect(() => decoder.end()).toThrow(expect.objectContaining({ code: 'upstream_invalid_response', retryable: true }));
+  });
+});
+
+describe('Converse reasoning signatures and redacted reasoning', () => {
+  it('streams a signature and redacted reasoning as their parts, reads them whole, and sends them back', () => {
+    const decoder = createConverseStreamDecoder('bedrock', info('stream-req'));
+    const event = (name: string, payload: unknown): ServerSentEvent => ({ event: name, data: JSON.stringify(payload) });
+    const parts = [
+      event('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Think.' } } }),
+      event('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-b' } } }),
+      event('contentBlockStop', { contentBlockIndex: 0 }),
+      event('contentBlockDelta', { contentBlockIndex: 1, delta: { reasoningContent: { redactedContent: 'RW5jcnlwdGVk' } } }),
+      event('contentBlockStop', { contentBlockIndex: 1 }),
+    ].flatMap((each) => decoder.decode(each));
+    expect(parts.filter((part) => part.type !== 'stream-start')).toEqual([
+      { type: 'reasoning-delta', delta: 'Think.' },
+      { type: 'reasoning-signature', signature: 'sig-b' },
+      { type: 'reasoning-redacted', data: 'RW5jcnlwdGVk' },
+    ]);
+
+    const response = parseConverseResponse(
+      {
+        output: { message: { role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'Think.', signature: 'sig-b' } } }, { reasoningContent: { redactedContent: 'RW5jcnlwdGVk' } }, { text: 'Hi' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 5, outputTokens: 3 },
+      },
+      'bedrock',
+      info(),
+    );
+    expect(response.content).toEqual([
+      { type: 'reasoning', text: 'Think.', signature: 'sig-b' },
+      { type: 'reasoning', text: '', redactedData: 'RW5jcnlwdGVk' },
+      { type: 'text', text: 'Hi' },
+    ]);
+    const prompt = convertToBedrockMessages([
+      { role: 'user', content: [{ type: 'text', text: 'Hello' }] },
+      { role: 'assistant', content: response.content },
+      { role: 'user', content: [{ type: 'text', text: 'And?' }] },
+    ]);
+    expect(prompt.messages[1]!.content).toEqual([
+      { reasoningContent: { reasoningText: { text: 'Think.', signature: 'sig-b' } } },
+      { reasoningContent: { redactedContent: 'RW5jcnlwdGVk' } },
+      { text: 'Hi' },
+    ]);
   });
 });
