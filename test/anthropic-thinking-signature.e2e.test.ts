@@ -16,6 +16,7 @@ let upstream: MockAnthropic;
 let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
 let gateway: TestGateway;
 let replayGateway: TestGateway;
+let cacheGateway: TestGateway;
 let client: Anthropic;
 
 beforeAll(async () => {
@@ -23,11 +24,17 @@ beforeAll(async () => {
   replay = await startFixtureReplay();
   gateway = await startTestGateway({ providers: { anthropic: { api_key: anthropicKey, base_url: upstream.url } }, server: { fast_path: false } });
   replayGateway = await startTestGateway({ providers: { anthropic: { api_key: anthropicKey, base_url: replay.url } }, server: { fast_path: false } });
+  // The cache step takes the translated path for an answer it may store, fast path on.
+  cacheGateway = await startTestGateway({
+    providers: { anthropic: { api_key: anthropicKey, base_url: upstream.url } },
+    chain: ['auth', { cache: { ttl_seconds: 60 } }, 'route', 'adapter'],
+  });
   client = new Anthropic({ apiKey: masterKey, baseURL: gateway.origin, maxRetries: 0 });
 });
 afterAll(async () => {
   await gateway?.close();
   await replayGateway?.close();
+  await cacheGateway?.close();
   await upstream?.close();
   await replay?.close();
 });
@@ -142,5 +149,23 @@ describe.each([
       const message = (JSON.parse(text) as { choices: Array<{ message: Record<string, unknown> }> }).choices[0]!.message;
       expect(message).toMatchObject({ content: 'It is 4.', reasoning_content: 'Let me think.' });
     }
+  });
+});
+
+describe('an answer with thinking through the cache step', () => {
+  it('keeps its signature when stored from a stream and replayed, whole and streamed', async () => {
+    const cached = new Anthropic({ apiKey: masterKey, baseURL: cacheGateway.origin, maxRetries: 0 });
+    upstream.enqueue({ reply: { reasoning: 'Cache this thought.', content: 'Cached.' } });
+    const body = { ...firstTurn, messages: [{ role: 'user' as const, content: `Remember ${Date.now()}` }] };
+    const stored = await cached.messages.stream(body).finalMessage();
+    const signature = (stored.content[0] as Anthropic.ThinkingBlock).signature;
+    expect(stored.content[0]).toMatchObject({ type: 'thinking', thinking: 'Cache this thought.' });
+    expect(signature).not.toBe('');
+    const whole = await cached.messages.create(body).withResponse();
+    expect(whole.response.headers.get('x-switchyard-cache')).toBe('HIT');
+    expect(whole.data.content[0]).toEqual({ type: 'thinking', thinking: 'Cache this thought.', signature });
+    const streamed = await cached.messages.stream(body).finalMessage();
+    expect(streamed.content[0]).toEqual({ type: 'thinking', thinking: 'Cache this thought.', signature });
+    expect(upstream.requests).toHaveLength(1);
   });
 });
