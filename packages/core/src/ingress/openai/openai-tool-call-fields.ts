@@ -50,7 +50,8 @@ const dropped = Symbol('dropped');
  * decoder, then the chat chunk encoder): not an object, left out; the index a list can
  * use; the id, type and name only when the call starts here (an id that is text and a
  * name that is text: otherwise the translated path writes no start, so neither are
- * they written); arguments only when text. The call itself when nothing changes.
+ * they written); arguments when text, an object as its JSON text. The call itself when
+ * nothing changes.
  */
 function typedStreamCall(call: unknown, position: number): unknown {
   if (!isJsonObject(call)) return dropped;
@@ -73,7 +74,12 @@ function typedStreamCall(call: unknown, position: number): unknown {
   }
   const typedFunction: Json = { ...fn };
   if (!starts) delete typedFunction['name'];
-  if (typeof typedFunction['arguments'] !== 'string') delete typedFunction['arguments'];
+  if (typeof typedFunction['arguments'] !== 'string') {
+    // An object is its JSON text, as the stream decoders read it (some compatible servers send one); anything else is left out.
+    const text = openAIToolCallArguments(typedFunction['arguments']);
+    if (text) typedFunction['arguments'] = text;
+    else delete typedFunction['arguments'];
+  }
   typed['function'] = typedFunction;
   return typed;
 }
