@@ -69,22 +69,20 @@ const filler = fc.oneof(
 
 describe('SecretRedactor quick look', () => {
   it('property: redactKnown blanks what the expressions alone blank', () => {
+    // Building a redactor compiles its expressions (tens of ms on a busy machine) and redacting takes
+    // far less: each run builds its two once and checks ten texts, 3,000 texts in all, a bounded work.
+    const textOf = (secrets: string[]) =>
+      fc.array(fc.oneof(filler, fc.constantFrom(...secrets).chain(secretPiece), fc.constantFrom(...secrets).chain(base64Piece)), { maxLength: 8 }).map((pieces) => pieces.join(''));
     fc.assert(
       fc.property(
-        fc.array(secretArbitrary, { minLength: 1, maxLength: 3 }).chain((secrets) =>
-          fc.tuple(
-            fc.constant(secrets),
-            fc.array(fc.oneof(filler, fc.constantFrom(...secrets).chain(secretPiece), fc.constantFrom(...secrets).chain(base64Piece)), { maxLength: 8 }),
-          ),
-        ),
-        ([secrets, pieces]) => {
-          const text = pieces.join('');
-          const quick = new SecretRedactor(secrets).redactKnown(text);
-          const reference = new SecretRedactor(secrets, { quickLook: false }).redactKnown(text);
-          expect(quick).toBe(reference);
+        fc.array(secretArbitrary, { minLength: 1, maxLength: 3 }).chain((secrets) => fc.tuple(fc.constant(secrets), fc.array(textOf(secrets), { minLength: 10, maxLength: 10 }))),
+        ([secrets, texts]) => {
+          const quick = new SecretRedactor(secrets);
+          const reference = new SecretRedactor(secrets, { quickLook: false });
+          for (const text of texts) expect(quick.redactKnown(text)).toBe(reference.redactKnown(text));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 300 },
     );
   });
 
