@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findPostgres } from '@switchyard/testing';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from './support/run-cli.js';
 import { slowStream } from './support/slow-stream.js';
@@ -16,23 +17,33 @@ afterEach(() => {
 });
 
 /** One gateway process on a free port; the mock provider sends one word every 150 ms. */
-async function startGateway(): Promise<{ gateway: RunningCli; port: number }> {
+async function startGateway(): Promise<{ gateway: RunningCli; port: number; cwd: string }> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-'));
   await writeFile(path.join(cwd, 'switchyard.config.yaml'), 'providers:\n  mock:\n    chunk_delay_ms: 150\nstorage:\n  use: sqlite\n');
   const gateway = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
   running.push(gateway);
   const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(gateway.stdout())![1]);
-  return { gateway, port };
+  return { gateway, port, cwd };
 }
 
 /** A gateway with a stream of `words` words in flight (its first chunk arrived), sent SIGINT once the drain has begun. */
 async function interruptedMidStream(words: number) {
-  const { gateway, port } = await startGateway();
+  const { gateway, port, cwd } = await startGateway();
   const inFlight = slowStream(port, masterKey, words);
   await inFlight.started;
   gateway.child.kill('SIGINT');
   await logged(gateway, 'draining requests in flight');
-  return { gateway, inFlight };
+  return { gateway, inFlight, cwd };
+}
+
+/** The ledger's rows once the gateway has exited. */
+function usageRows(cwd: string): unknown[] {
+  const database = new Database(path.join(cwd, '.switchyard', 'switchyard.db'), { readonly: true });
+  try {
+    return database.prepare('SELECT provider, model, status, stream, output_tokens > 0 AS billed_output FROM usage').all();
+  } finally {
+    database.close();
+  }
 }
 
 /** Resolves once the gateway has logged `line`. */
@@ -66,9 +77,9 @@ describe('switchyard start (one process): stopping on signals', () => {
     expect(gateway.stdout()).not.toContain('a second signal cuts');
   }, 30_000);
 
-  it('a second Ctrl-C a moment later forces the stop: exit 130 without waiting for the stream', async () => {
+  it('a second Ctrl-C a moment later forces the stop: exit 130 without waiting for the stream, whose usage is still recorded', async () => {
     // 60 words at 150 ms: ~9 s, far longer than this test waits.
-    const { gateway, inFlight } = await interruptedMidStream(60);
+    const { gateway, inFlight, cwd } = await interruptedMidStream(60);
     // Past the window in which a repeat counts as the same signal passed on.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     gateway.child.kill('SIGINT');
@@ -76,6 +87,8 @@ describe('switchyard start (one process): stopping on signals', () => {
     expect(inFlight.finished()).toBe(false);
     expect(gateway.stdout()).toContain('a second signal cuts the requests in flight');
     await inFlight.done.catch(() => undefined);
+    // The cut stream is billed for what it sent, as any stream cut short is: its record reached the ledger before the exit.
+    expect(usageRows(cwd)).toEqual([{ provider: 'mock', model: 'echo', status: 499, stream: 1, billed_output: 1 }]);
   }, 30_000);
 
   it('a storage it cannot reach at start: one line naming the reason, exit 1, no stack trace, no password', async () => {

@@ -249,6 +249,35 @@ describe('switchyard start --workers 2: stopping', () => {
     expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
+  it('a second Ctrl-C past the first by a moment: every worker cuts its streams, writes their usage and exits; the primary exits 130', async () => {
+    const cwd = await configFolder();
+    const env = marked.next();
+    const gateway = await startCluster(cwd, env);
+    const stdout = gateway.stdout;
+    // 60 words at 150 ms: ~9 s, far longer than this test waits.
+    const inFlight = slowStream(portOf(gateway), masterKey, 60);
+    await inFlight.started;
+    gateway.child.kill('SIGINT');
+    await childOutput(gateway.child, () => occurrences(stdout(), 'shutting down: draining requests in flight') === 2, 'both workers to drain');
+    // Past the window in which a repeat counts as the same keypress passed on.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    gateway.child.kill('SIGINT');
+    expect(await gateway.exited).toBe(130);
+    expect(inFlight.finished()).toBe(false);
+    await inFlight.done.catch(() => undefined);
+    expect(stdout()).toContain('a second signal cuts the requests in flight');
+    expect(stdout()).not.toMatch(/did not stop in time/);
+    const database = new Database(path.join(cwd, '.switchyard', 'switchyard.db'), { readonly: true });
+    try {
+      // The cut stream is billed for what it sent, as any stream cut short is.
+      expect(database.prepare('SELECT provider, model, status, stream FROM usage').all()).toEqual([{ provider: 'mock', model: 'echo', status: 499, stream: 1 }]);
+    } finally {
+      database.close();
+    }
+    expectNoSecrets(stdout(), gateway.stderr());
+    expect(marked.pids(env)).toEqual([]);
+  }, 60_000);
+
   it('a primary killed with SIGKILL: its workers finish their streams, record them, and exit', async () => {
     const cwd = await configFolder();
     const env = marked.next();

@@ -1,6 +1,7 @@
 import type { Logger } from '@switchyard/core';
 import cluster, { type Worker } from 'node:cluster';
 import { CliError } from '../cli-error.js';
+import { forcedExitCode, forcedStopWaitMs, forceStopMessage, repeatedSignalWindowMs } from '../second-signal.js';
 import { whyNotStarted } from './worker-start-failure.js';
 
 export interface ClusterPrimaryOptions {
@@ -27,7 +28,9 @@ const maxBackoffMs = 5000;
  * off, and giving up with a clear log when they keep crashing), and on
  * SIGTERM/SIGINT tells every worker to drain — each runs the single-process
  * shutdown — and resolves with the exit code once all are gone (0 when every one
- * stopped cleanly), killing any still running after `stopTimeoutMs`. When it stops because a worker
+ * stopped cleanly), killing any still running after `stopTimeoutMs`. A second Ctrl-C (past the window in
+ * which a repeat is the same keypress) tells every worker to cut its requests in flight, write their
+ * usage and exit: it resolves with 130. When it stops because a worker
  * could not start (or kept crashing) and that worker said why (its port was taken after the
  * primary's check), it rejects with that line as a CliError: said once, not by every worker.
  */
@@ -51,6 +54,8 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   /** Workers whose IPC channel is still open: a report sent just before a worker exits is read once it closes. */
   const openChannels = new Set<Worker>();
   let onChannelsClosed: (() => void) | undefined;
+  /** Set by a second Ctrl-C: the exit code of the forced stop. */
+  let forcedCode: number | undefined;
   let resolveExit: (code: number) => void = () => undefined;
   let rejectExit: (error: Error) => void = () => undefined;
   const exited = new Promise<number>((resolve, reject) => {
@@ -61,7 +66,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
     onChannelsClosed = () => {
       const reason = stoppedBy === undefined ? undefined : reasons.get(stoppedBy.id);
       if (reason !== undefined) rejectExit(new CliError(reason));
-      else resolveExit(failed ? 1 : 0);
+      else resolveExit(forcedCode ?? (failed ? 1 : 0));
     };
     if (openChannels.size === 0) onChannelsClosed();
   };
@@ -160,7 +165,25 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
     restartTimers.add(timer);
   });
 
-  const onSignal = (signal: NodeJS.Signals) => stopAll(signal);
+  let firstSignalAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt === undefined) {
+      firstSignalAt = performance.now();
+      stopAll(signal);
+      return;
+    }
+    // Repeated SIGTERMs are a supervisor's, which kills when it is done waiting; a later Ctrl-C is a person's.
+    if (signal !== 'SIGINT' || forcedCode !== undefined || performance.now() - firstSignalAt < repeatedSignalWindowMs) return;
+    forcedCode = forcedExitCode(signal);
+    logger.warn({ signal, workers: live.size }, 'stopping now: a second signal cuts the requests in flight; their usage is still written');
+    // A worker ignores the repeated signal itself (the terminal sends every Ctrl-C to it too): it is told.
+    for (const worker of live) worker.send(forceStopMessage, () => undefined);
+    // Each worker exits within forcedStopWaitMs; one that does not is not waited for the whole stop bound.
+    const deadline = setTimeout(() => {
+      for (const worker of live) worker.process.kill('SIGKILL');
+    }, forcedStopWaitMs + 2000);
+    deadline.unref();
+  };
   // `on`, not `once`: a second signal must not kill the primary and orphan its workers.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

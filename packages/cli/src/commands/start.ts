@@ -31,6 +31,7 @@ import { createStandaloneApp } from '../create-standalone-app.js';
 import { listenFailure } from '../listen-failure.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { obtainMasterKey, saveGeneratedMasterKey, type MasterKey } from '../master-key.js';
+import { forcedExitCode, forcedStopWaitMs, isForceStopMessage, repeatedSignalWindowMs } from '../second-signal.js';
 import { setHeapGrowingPercent } from '../set-heap-growing-percent.js';
 
 export interface StartOptions {
@@ -210,7 +211,11 @@ function stopBoundMs(config: GatewayConfig): number {
   return config.server.drain_delay_ms + config.server.shutdown_timeout_ms + 10_000;
 }
 
-/** Resolves with the exit code once a signal has stopped the server and the gateway. */
+/**
+ * Resolves with the exit code once a signal has stopped the server and the gateway. A second
+ * signal past {@link repeatedSignalWindowMs} (or, in a cluster worker, its primary's word) forces
+ * the stop: the connections are cut, and the cut requests' usage is written before the exit.
+ */
 function stopOnSignals(
   server: Server,
   gateway: Gateway,
@@ -219,6 +224,8 @@ function stopOnSignals(
 ): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let forcedCode: number | undefined;
+    let skipDrainDelay: () => void = () => undefined;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
@@ -236,11 +243,18 @@ function stopOnSignals(
         // cannot safely retry); answering 503 first lets it move away before the port closes.
         drain.lameDuck.on = true;
         logger.info({ signal, drainDelayMs: drain.drainDelayMs }, 'shutting down: refusing new requests with 503 before closing the port');
-        await new Promise((resolve) => setTimeout(resolve, drain.drainDelayMs));
+        await new Promise<void>((resolveDelay) => {
+          const timer = setTimeout(resolveDelay, drain.drainDelayMs);
+          skipDrainDelay = () => {
+            clearTimeout(timer);
+            resolveDelay();
+          };
+        });
       }
       logger.info({ signal, inFlight: gateway.activeRequests }, 'shutting down: draining requests in flight');
       server.close();
       server.closeIdleConnections();
+      if (forcedCode !== undefined) server.closeAllConnections();
       let exitCode = 0;
       try {
         await gateway.close();
@@ -252,7 +266,24 @@ function stopOnSignals(
       }
       server.closeAllConnections();
       clearTimeout(backstop);
-      flushLogThen(logger, () => resolve(exitCode), () => process.exit(exitCode));
+      process.off('message', onPrimaryMessage);
+      const code = forcedCode ?? exitCode;
+      flushLogThen(logger, () => resolve(code), () => process.exit(code));
+    };
+    // Cutting the connections ends each request as a client's disconnect does (its upstream aborted,
+    // what it used billed); the stop under way then writes those records and exits.
+    const force = (signal: NodeJS.Signals) => {
+      if (forcedCode !== undefined) return;
+      forcedCode = forcedExitCode(signal);
+      logger.warn({ signal, inFlight: gateway.activeRequests }, 'stopping now: a second signal cuts the requests in flight; their usage is still written');
+      skipDrainDelay();
+      server.closeAllConnections();
+      const giveUp = setTimeout(() => {
+        logger.error({ signal, waitedMs: forcedStopWaitMs }, `usage records still pending ${forcedStopWaitMs} ms after the second signal: exiting without them`);
+        const exit = () => process.exit(forcedCode);
+        flushLogThen(logger, exit, exit);
+      }, forcedStopWaitMs);
+      giveUp.unref();
     };
     let firstSignalAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -262,18 +293,21 @@ function stopOnSignals(
         return;
       }
       // A cluster worker may get the same signal twice (from the primary and from a process-group
-      // or cgroup kill): it must not die of the second; the primary bounds its stop.
+      // or cgroup kill): it must not die of the second; its primary decides (onPrimaryMessage).
       if (cluster.isWorker) return;
       // One Ctrl-C reaches the terminal's whole process group, and npm and scripts/start.js pass it
       // on too: it arrives two or three times within milliseconds, and must not cut the drain.
       if (performance.now() - firstSignalAt < repeatedSignalWindowMs) return;
-      // A second Ctrl-C forces the stop.
-      logger.warn({ signal, inFlight: gateway.activeRequests }, 'stopping now: a second signal cuts the requests in flight');
-      const exit = () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-      flushLogThen(logger, exit, exit);
+      force(signal);
+    };
+    const onPrimaryMessage = (message: unknown) => {
+      if (!isForceStopMessage(message)) return;
+      if (firstSignalAt === undefined) onSignal('SIGINT');
+      force('SIGINT');
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    if (cluster.isWorker) process.on('message', onPrimaryMessage);
   });
 }
 
@@ -297,9 +331,6 @@ function flushLogThen(logger: Logger, then: () => void, stuck: () => void): void
 
 /** How long a stop waits for its last log lines to be written; core's exit flush gives up after a second too. */
 const flushWaitMs = 1000;
-
-/** Signals this soon after the first are the same one passed on by a parent (npm, scripts/start.js), not a second Ctrl-C. */
-const repeatedSignalWindowMs = 1000;
 
 /** A request that arrives after SIGTERM, during `server.drain_delay_ms`: 503 `shutting_down`, retried elsewhere. */
 function refuseWhileStopping(res: ServerResponse): void {
