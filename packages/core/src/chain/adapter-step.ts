@@ -19,6 +19,8 @@ import { matchesModelPattern } from './model-pattern.js';
 import { StreamPartTap } from './stream-part-tap.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
 
+const noEvents: readonly never[] = [];
+
 /**
  * The last step: composes the interceptors other steps registered around the
  * provider call, runs it, and writes the answer in the client's format.
@@ -188,7 +190,9 @@ async function writeEventStream<Item extends object>(
       for (let itemIndex = 0; itemIndex < batch.length; itemIndex++) {
         const item = batch[itemIndex]!;
         tapItem(tap, item);
-        const events = encoder.encode(item);
+        // A dialect built against an older core has no case for a part kind added since, and
+        // answers undefined: that part is skipped rather than failing the stream.
+        const events = encoder.encode(item) ?? noEvents;
         if (beforeLastWrite && events.length > 0) await beforeLastWrite();
         for (let eventIndex = 0; eventIndex < events.length; eventIndex++) {
           const backpressure = send(sse, events[eventIndex]!);
