@@ -45,6 +45,8 @@ export function openAIEncodingFor(model: string): EncodingName | undefined {
  * chars / 4 (images keep their fixed estimates).
  */
 export function countChatTokens(request: ChatRequest, countText: CountText): number {
+  // As core's estimate does: a value that is not text counts as none (textLength), never a throw.
+  const count = (value: unknown) => (typeof value === 'string' ? countText(value) : 0);
   let tokens = MESSAGE_TOKEN_OVERHEAD;
   for (const message of request.messages) {
     tokens += MESSAGE_TOKEN_OVERHEAD;
@@ -52,16 +54,18 @@ export function countChatTokens(request: ChatRequest, countText: CountText): num
       tokens += countText(message.content);
       continue;
     }
+    // Anything but a list of parts counts as no text (a Responses conversation stored before its items were checked).
+    if (!Array.isArray(message.content)) continue;
     for (const part of message.content) {
       switch (part.type) {
         case 'image':
           tokens += part.detail === 'low' ? LOW_DETAIL_IMAGE_TOKEN_ESTIMATE : IMAGE_TOKEN_ESTIMATE;
           break;
         case 'tool-call':
-          tokens += countText(part.name) + countText(part.arguments);
+          tokens += count(part.name) + count(part.arguments);
           break;
         default:
-          tokens += countText(part.text);
+          tokens += count(part.text);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { estimatePromptTokens, textLength, type ChatRequest } from '@switchyard/core';
+import { estimatePromptTokens, MESSAGE_TOKEN_OVERHEAD, textLength, type ChatRequest } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { countChatTokens, createPromptTokenCounter, openAIEncodingFor } from '../src/index.js';
 
@@ -43,5 +43,20 @@ describe('prompt token counting', () => {
     expect(counter.chat(request('anthropic/claude-sonnet-4-5', text))).toBe(estimatePromptTokens(request('x', text)));
     expect(counter.embeddings({ model: 'openai/text-embedding-3-small', input: ['hello world', 'hi'] })).toBe(3);
     expect(counter.embeddings({ model: 'mock/embed', input: [[1, 2, 3, 4]] })).toBe(4);
+  });
+
+  it('with tiktoken, counts a text, tool name or arguments that is not text as none, and content that is not a list of parts as no text, as core does: never a throw', async () => {
+    const counter = createPromptTokenCounter('tiktoken');
+    await counter.ready;
+    // What a Responses conversation stored before its items were checked can hold.
+    const junk = [12345, { a: 1 }, null, ['x']] as unknown as string[];
+    const messages = junk.flatMap((value) => [
+      { role: 'user', content: [{ type: 'text', text: value }] },
+      { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: value, arguments: value }] },
+      { role: 'user', content: value as unknown as [] },
+    ]) as ChatRequest['messages'];
+    const chat: ChatRequest = { model: 'openai/gpt-4o', stream: false, messages };
+    expect(counter.chat(chat)).toBe(MESSAGE_TOKEN_OVERHEAD * (1 + messages.length));
+    expect(counter.chat(chat)).toBe(estimatePromptTokens(chat));
   });
 });
