@@ -15,6 +15,7 @@ import {
 } from '@switchyard/core';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { GroupDeployment, ModelGroup } from './model-group.js';
+import { isDeploymentAccountFailure, movesOn } from './moves-on.js';
 import { backoffDelayMs } from './retry-delay.js';
 
 /** The parts of the request context a plan reads and writes. */
@@ -50,7 +51,9 @@ export interface RoutePlanOptions {
  * each deployment's own Retry-After is over, never past the deadline; a deployment
  * whose Retry-After ends past the deadline is left out); then the fallbacks
  * in order. A context-length or content-filter error goes straight to its own
- * fallback; any other non-retryable error ends the call at once.
+ * fallback; a failure of a deployment's account (its key refused, its quota spent) moves on
+ * like a retryable one, without a retry round of its own; any other non-retryable error
+ * ends the call at once.
  */
 export function createRoutePlan(group: ModelGroup, options: RoutePlanOptions): RoutePlan {
   return (attempt) => new PlanRun(attempt, options).run(group);
@@ -104,7 +107,7 @@ class PlanRun {
     const special =
       error.code === 'context_length_exceeded' ? group.contextFallback : error.code === 'content_filter' ? group.contentFilterFallback : undefined;
     if (special !== undefined) return this.runFallbacks([special], error, deadline, group);
-    if (!error.retryable) throw error;
+    if (!movesOn(error)) throw error;
     return this.runFallbacks(group.fallbacks, error, deadline, group);
   }
 
@@ -126,7 +129,7 @@ class PlanRun {
         return await this.runModel(this.options.resolve(name), deadline);
       } catch (caught) {
         last = toGatewayError(caught);
-        if (!last.retryable) throw last;
+        if (!movesOn(last)) throw last;
       }
     }
     throw last;
@@ -163,7 +166,7 @@ class PlanRun {
         const outcome = this.judgeAttempt(attempt, group, await attempt.outcome);
         if (!(outcome instanceof AttemptFailure)) return outcome;
         const error = outcome.error;
-        if (!error.retryable) throw error;
+        if (!movesOn(error)) throw error;
         lastError = error;
         reachedUpstream ||= outcome.reachedUpstream;
         // A deployment that asked for a pause is not asked again before it is over.
@@ -231,11 +234,13 @@ class PlanRun {
     if (inFlight) stats.end(deployment.key);
     // A deployment failing fast (5xx, 429, refused) is no fast one: the failure counts as an
     // attempt that timed out, so least-latency puts it behind the healthy ones.
-    if (tracked && settled.error.retryable) stats.recordLatency(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);
+    if (tracked && movesOn(settled.error)) stats.recordLatency(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);
     // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
-    // A provider plugin's own failure (internal_error) is not one a backoff mends: like a refusal, it moves on without another round.
-    return new AttemptFailure(settled.error, recorded && settled.error.code !== 'internal_error');
+    // A provider plugin's own failure (internal_error) or the deployment's account (a refused key, a
+    // spent quota) is not one a backoff mends: like a refusal, it moves on without another round.
+    const backoffMends = settled.error.code !== 'internal_error' && !isDeploymentAccountFailure(settled.error);
+    return new AttemptFailure(settled.error, recorded && backoffMends);
   }
 
   /**

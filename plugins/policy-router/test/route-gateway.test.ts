@@ -118,6 +118,19 @@ describe('routing through a gateway on loopback', () => {
     expect((west.requests[0]!.body as { model: string }).model).toBe('gpt-4.1');
   });
 
+  it.each([
+    ['invalid_key', 'a revoked provider key'],
+    ['permission_denied', 'no access to the model'],
+    ['insufficient_quota', 'a spent quota'],
+  ] as const)("serves from deployment B when A's account fails (%s: %s), asking A once", async (error) => {
+    east.enqueue({ error });
+    const { status, headers } = await gateway.chat({ model: 'pair' });
+    expect(status).toBe(200);
+    expect(headers.get('x-switchyard-provider')).toBe('west');
+    expect(headers.get('x-switchyard-attempts')).toBe('2');
+    expect(east.requests).toHaveLength(1);
+  });
+
   it('ends at once on a non-retryable error', async () => {
     east.enqueue({ error: 'bad_request' });
     const { status, headers } = await gateway.chat({ model: 'pair' });

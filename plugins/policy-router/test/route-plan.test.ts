@@ -20,12 +20,33 @@ describe('the route plan', () => {
     expect(elapsed).toBe(0);
   });
 
-  it('ends at once on a non-retryable error, fallbacks or not', async () => {
-    const harness = new PlanHarness([pair({ fallbacks: ['c/m'] })]).on('a/m', errorOf('upstream_authentication_failed'));
+  it("ends at once on the client's own error, fallbacks or not", async () => {
+    const harness = new PlanHarness([pair({ fallbacks: ['c/m'] })]).on('a/m', errorOf('upstream_bad_request'));
     const error = await failure(harness.route('pair'));
-    expect(error.code).toBe('upstream_authentication_failed');
+    expect(error.code).toBe('upstream_bad_request');
     expect(harness.calls).toEqual(['a/m']);
   });
+
+  it.each(['upstream_authentication_failed', 'upstream_permission_denied', 'upstream_quota_exceeded', 'upstream_not_found'] as const)(
+    "after %s (the deployment's own account) moves to the next deployment, then the fallbacks, without a retry round of it",
+    async (code) => {
+      const retried = pair({ retries: { attempts: 2, backoff_ms: 100 }, fallbacks: ['c/m'] });
+      const next = new PlanHarness([retried]).on('a/m', errorOf(code));
+      expect((await next.route('pair')).servedBy).toBe('b/m');
+
+      const fallback = new PlanHarness([retried]).on('a/m', errorOf(code)).on('b/m', errorOf(code));
+      const { servedBy, context } = await fallback.route('pair');
+      expect(servedBy).toBe('c/m');
+      expect(fallback.calls).toEqual(['a/m', 'b/m', 'c/m']);
+      expect(fallback.clock.sleeps).toEqual([]);
+      expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual([code, code, 'ok']);
+
+      // With nothing left to try, the client gets that error, as the deployment said it.
+      const alone = new PlanHarness([pair({ retries: { attempts: 2, backoff_ms: 100 } })]).on('a/m', errorOf(code)).on('b/m', errorOf(code));
+      expect((await failure(alone.route('pair'))).code).toBe(code);
+      expect(alone.calls).toEqual(['a/m', 'b/m']);
+    },
+  );
 
   it('retries the whole group with exponential backoff and full jitter, then fails with the last error', async () => {
     const harness = new PlanHarness([pair({ retries: { attempts: 2, backoff_ms: 100, max_backoff_ms: 1000 } })], () => 0.5);

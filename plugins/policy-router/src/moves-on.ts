@@ -1,0 +1,27 @@
+import type { ErrorCode, GatewayError } from '@switchyard/core';
+
+/**
+ * Failures of one deployment's account rather than of the request: the provider refused the
+ * gateway's key for it (401), the account may not use the model or region (403), its quota is
+ * spent (429 `insufficient_quota`), or it has no such model (404). Another deployment or a
+ * fallback may well serve the request, but a backoff on the same one will not mend it.
+ */
+const deploymentAccountFailures: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'upstream_authentication_failed',
+  'upstream_permission_denied',
+  'upstream_quota_exceeded',
+  'upstream_not_found',
+]);
+
+export function isDeploymentAccountFailure(error: GatewayError): boolean {
+  return deploymentAccountFailures.has(error.code);
+}
+
+/**
+ * Whether the route plan goes on to the next deployment and the fallbacks after `error`: a
+ * retryable failure, or one of the deployment's own account. The client's own errors (a bad
+ * request, a budget) end the request at once: every deployment would refuse them alike.
+ */
+export function movesOn(error: GatewayError): boolean {
+  return error.retryable || deploymentAccountFailures.has(error.code);
+}
