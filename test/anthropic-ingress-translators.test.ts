@@ -305,6 +305,45 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
     expect((events[0]!.data['message'] as Record<string, unknown>)['id']).toBe('msg_chatcmpl9');
   });
 
+  it('never sends a fragment of a tool call after its block closed: calls whose fragments interleave go out one after another, each whole', () => {
+    const events = encodeAll([
+      { type: 'stream-start', id: 'chatcmpl-9', model: 'gpt', created: 0 },
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'f' },
+      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'g' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"a":' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{"b":' },
+      { type: 'tool-call-start', index: 2, id: 'call_c', name: 'h' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '1}' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '2}' },
+      { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } },
+    ]);
+    const blocks = events.filter((event) => event.event.startsWith('content_block'));
+    expect(blocks.map((event) => `${event.event}#${String(event.data['index'])}`)).toEqual([
+      'content_block_start#0', 'content_block_delta#0', 'content_block_delta#0', 'content_block_stop#0',
+      'content_block_start#1', 'content_block_delta#1', 'content_block_stop#1',
+      'content_block_start#2', 'content_block_stop#2',
+    ]);
+    // Read as a strict client does: a block's fragments only between its start and its stop.
+    const calls = new Map<number, { id: unknown; name: unknown; input: string; closed: boolean }>();
+    for (const { event: name, data } of blocks) {
+      const index = data['index'] as number;
+      if (name === 'content_block_start') {
+        const block = data['content_block'] as Record<string, unknown>;
+        calls.set(index, { id: block['id'], name: block['name'], input: '', closed: false });
+      } else if (name === 'content_block_delta') {
+        expect(calls.get(index)?.closed).toBe(false);
+        calls.get(index)!.input += (data['delta'] as { partial_json: string }).partial_json;
+      } else {
+        calls.get(index)!.closed = true;
+      }
+    }
+    expect([...calls.values()].map(({ id, name, input }) => ({ id, name, input }))).toEqual([
+      { id: 'call_a', name: 'f', input: '{"a":1}' },
+      { id: 'call_b', name: 'g', input: '{"b":2}' },
+      { id: 'call_c', name: 'h', input: '' },
+    ]);
+  });
+
   it('sends message_start, ping, message_delta and message_stop for an answer with no content', () => {
     expect(encodeAll([]).map((event) => event.event)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
     // Without an upstream id, the message id is made from the gateway's request id.

@@ -15,7 +15,11 @@ type BlockKind = 'text' | 'thinking' | 'tool_use';
  * Messages API sends them: `message_start`, `ping`, then for each content block
  * `content_block_start`, its deltas and `content_block_stop`, then `message_delta`
  * (stop reason and cumulative usage) and `message_stop`. Blocks never overlap:
- * a part of another kind closes the open block first.
+ * a part of another kind closes the open block first. An OpenAI-compatible upstream
+ * may interleave parallel tool calls' fragments; a call that begins while another
+ * call's block is open is held, and sent whole once that block closes, so that no
+ * fragment ever lands in a block already closed (clients that finish a tool call
+ * at its `content_block_stop` would lose it).
  */
 export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private id: string;
@@ -26,6 +30,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private nextIndex = 0;
   /** Block index of each canonical tool call index. */
   private readonly toolBlocks = new Map<number, number>();
+  /** Tool calls that began while another call's block was open, by canonical index, in the order they began. */
+  private readonly heldCalls = new Map<number, { id: string; name: string; argumentsText: string }>();
   private finishReason: FinishReason = { unified: 'stop' };
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private readonly billedUsage: (() => Usage | undefined) | undefined;
@@ -69,6 +75,10 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
         return events;
       }
       case 'tool-call-start': {
+        if (this.open?.kind === 'tool_use') {
+          this.heldCalls.set(part.index, { id: part.id, name: part.name, argumentsText: '' });
+          return [];
+        }
         const events = this.begin();
         events.push(...this.closeBlock());
         const index = this.openBlock('tool_use');
@@ -77,6 +87,11 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
         return events;
       }
       case 'tool-call-delta': {
+        const held = this.heldCalls.get(part.index);
+        if (held) {
+          held.argumentsText += part.argumentsDelta;
+          return [];
+        }
         const index = this.toolBlocks.get(part.index);
         // A fragment of a call that never started has no block to belong to.
         if (index === undefined) return [];
@@ -147,11 +162,23 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
     return index;
   }
 
+  /** Closes the open block; the tool calls held behind it follow, each a whole block. */
   private closeBlock(): SseEvent[] {
     if (!this.open) return [];
     const { index } = this.open;
     this.open = undefined;
-    return [event('content_block_stop', { type: 'content_block_stop', index })];
+    const events = [event('content_block_stop', { type: 'content_block_stop', index })];
+    for (const [callIndex, call] of this.heldCalls) {
+      const callBlock = this.nextIndex++;
+      this.toolBlocks.set(callIndex, callBlock);
+      events.push(blockStart(callBlock, { type: 'tool_use', id: call.id, name: call.name, input: {} }));
+      if (call.argumentsText !== '') {
+        events.push(event('content_block_delta', { type: 'content_block_delta', index: callBlock, delta: { type: 'input_json_delta', partial_json: call.argumentsText } }));
+      }
+      events.push(event('content_block_stop', { type: 'content_block_stop', index: callBlock }));
+    }
+    this.heldCalls.clear();
+    return events;
   }
 }
 
