@@ -105,6 +105,17 @@ describe('switchyard validate', () => {
     expect(result.stderr).not.toMatch(/pasted[01]secret/);
   });
 
+  it('a database URL given where a plugin name goes (`use: ${DATABASE_URL}`) is quoted back without its password', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'storage:\n  use: ${DATABASE_URL}\n' });
+    const env = { DATABASE_URL: 'postgres://app:Hunter2-db-Secret@db.internal:5432/switchyard' };
+    for (const command of ['validate', 'start']) {
+      const result = await runCli([command], { cwd, env: { ...env, SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(result.code, command).toBe(1);
+      expect(result.stderr, command).toContain("storage.use: no storage plugin 'postgres://app:[REDACTED]@db.internal:5432/switchyard'");
+      expect(result.stderr, command).not.toContain('Hunter2');
+    }
+  });
+
   it('accepts a good file and says what it found', async () => {
     const cwd = await folderWith({
       'switchyard.config.yaml': 'providers:\n  mock: {}\n  openai:\n    api_key: ${OPENAI_API_KEY:-sk-none}\nmodels:\n  fast: mock/echo\n',

@@ -13,6 +13,21 @@ describe('redactSecrets', () => {
   });
 });
 
+describe('redactSecrets and the password of a URL', () => {
+  it('blanks the password a URL carries (a database, Redis or proxy URL quoted in a message), keeping the rest to say which', () => {
+    expect(redactSecrets("no storage plugin 'postgres://app:Hunter2-db-Secret@db.internal:5432/switchyard'")).toBe(
+      "no storage plugin 'postgres://app:[REDACTED]@db.internal:5432/switchyard'",
+    );
+    expect(redactSecrets('redis://:s3cret@cache:6379/0 and rediss://default:Tok3n-value@eu1.upstash.io:6379')).toBe(
+      'redis://:[REDACTED]@cache:6379/0 and rediss://default:[REDACTED]@eu1.upstash.io:6379',
+    );
+    // A password holding an @ that was not percent-encoded: blanked up to the last one before the host.
+    expect(redactSecrets('postgresql://u:p@ss@host/db')).toBe('postgresql://u:[REDACTED]@host/db');
+    // A URL without a password, and a port, are left as they are.
+    expect(redactSecrets('https://proxy.internal:8443/v1 and postgres://app@db/x')).toBe('https://proxy.internal:8443/v1 and postgres://app@db/x');
+  });
+});
+
 describe('SecretRedactor and parts of a known secret', () => {
   const secret = 'lm-studio-7f3c9a12e45b8d06c1f2';
   const redactor = new SecretRedactor([secret]);

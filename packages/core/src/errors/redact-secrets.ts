@@ -13,6 +13,14 @@ const keyLikePatterns: RegExp[] = [
   /\bBearer\s+[A-Za-z0-9._~+/=\-]{8,}/gi,
 ];
 
+/**
+ * The password of a URL (`postgres://app:…@db/x`, `redis://:…@cache`): a database or Redis URL
+ * quoted in a message (a config problem, a driver's words) carries it. Up to the last `@`
+ * before the host, for a password whose `@` was not percent-encoded; the rest of the URL is
+ * kept, to say which one it was. The scheme is bounded so a long run of dotted words costs linear time.
+ */
+const urlPassword = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)[^\s/?#]+@/gi;
+
 /** Known secrets shorter than this are not redacted: they would blank ordinary words. */
 export const minSecretLength = 6;
 
@@ -33,8 +41,8 @@ const maxEscapeBackslashes = 64;
 const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
 
 /**
- * Blanks known secrets (the provider's configured credentials) and key-shaped
- * strings in a text. A known secret is found whole, or as a start or an end of it
+ * Blanks known secrets (the provider's configured credentials), key-shaped
+ * strings and a URL's password in a text. A known secret is found whole, or as a start or an end of it
  * of at least {@link minQuotedPartLength} characters, and in every JSON spelling:
  * any of its characters written as `\uXXXX` (either case of hex), `\/`, `\"`
  * and so on, at any depth of JSON-in-a-JSON-string; and percent-encoded, as an
@@ -72,7 +80,7 @@ export class SecretRedactor {
   redact(text: string): string {
     let result = this.redactKnown(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    return result;
+    return result.replace(urlPassword, '$1[REDACTED]@');
   }
 
   /**
