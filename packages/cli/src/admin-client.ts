@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SecretRedactor } from '@switchyard/core/redact-secrets';
 import { CliError } from './cli-error.js';
 import { quoteInput } from './terminal-text.js';
 
@@ -90,11 +91,18 @@ export async function callAdmin(connection: AdminConnection, method: string, pat
     }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     // Whatever the failure says, never the key it was sent with.
-    const reason = String(cause?.code ?? cause?.message ?? (error as Error).message).replaceAll(connection.masterKey, '[master key]');
+    const reason = withoutMasterKey(connection, String(cause?.code ?? cause?.message ?? (error as Error).message));
     throw new CliError(`cannot reach the gateway at ${connection.url} (${reason}): is it running? Set --url or SWITCHYARD_URL.`);
   }
-  if (!response.ok) throw new CliError(describeRefusal(response.status, text));
+  // What answered may not be the gateway (a proxy, another service at --url) and may quote the
+  // Authorization header it got, escaped or encoded: a key set by hand has no prefix to be known by.
+  if (!response.ok) throw new CliError(withoutMasterKey(connection, describeRefusal(response.status, text)));
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+}
+
+/** The text with the master key blanked in every spelling the redaction knows (JSON escapes, percent-encoding, base64). */
+function withoutMasterKey(connection: AdminConnection, text: string): string {
+  return new SecretRedactor([connection.masterKey]).redact(text);
 }
 
 function describeRefusal(status: number, text: string): string {

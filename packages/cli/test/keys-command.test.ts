@@ -281,6 +281,30 @@ describe('switchyard keys', () => {
     expect(down.stderr).toBe(`switchyard: cannot reach the gateway at ${closedUrl} (ECONNREFUSED): is it running? Set --url or SWITCHYARD_URL.\n`);
   });
 
+  it('never prints the master key a refusal quotes back (a proxy or another server at --url echoing the Authorization header it got)', async () => {
+    // A key set by hand has no prefix to be recognised by; each answer spells it as such servers do.
+    const key = 'correct-horse-battery-staple-2026';
+    const echoes: Array<[string, string, (authorization: string) => string]> = [
+      ['a gateway-shaped error quoting it', 'application/json', (authorization) => JSON.stringify({ error: { message: `token ${authorization.slice(7)} is not valid here`, code: 'forbidden' } })],
+      ['JSON echoing the headers, escaped', 'application/json', (authorization) => `{"headers":{"authorization":"${authorization.replace(' ', '\\u0020').replace(/-/g, '\\u002d')}"}}`],
+      ['an HTML page quoting it percent-encoded', 'text/html', (authorization) => `<html><body>403: ${encodeURIComponent(authorization)} is not allowed</body></html>`],
+    ];
+    for (const [label, contentType, body] of echoes) {
+      const echo = express().use((req, res) => void res.status(403).type(contentType).send(body(req.headers.authorization ?? '')));
+      const echoServer = echo.listen(0, '127.0.0.1');
+      await once(echoServer, 'listening');
+      try {
+        const result = await cli(['keys', 'list', '--url', `http://127.0.0.1:${(echoServer.address() as AddressInfo).port}`], { SWITCHYARD_MASTER_KEY: key });
+        expect(result.code, label).toBe(1);
+        expect(result.stderr, label).toContain('[REDACTED]');
+        expect(result.stderr, label).not.toMatch(/staple|battery/);
+      } finally {
+        echoServer.close();
+        await once(echoServer, 'close');
+      }
+    }
+  });
+
   it('refuses a master key a header cannot carry (a second line in its file, a control character) without printing it', async () => {
     await writeFile(path.join(cwd, 'two-lines'), 'sy-master-two-lines-secret-0123\nsecond line\n');
     const fromFile = await cli(['keys', 'list', '--master-key-file', 'two-lines']);
