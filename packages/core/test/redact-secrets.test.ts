@@ -25,6 +25,8 @@ describe('redactSecrets and the password of a URL', () => {
     expect(redactSecrets('postgresql://u:p@ss@host/db')).toBe('postgresql://u:[REDACTED]@host/db');
     // A URL without a password, and a port, are left as they are.
     expect(redactSecrets('https://proxy.internal:8443/v1 and postgres://app@db/x')).toBe('https://proxy.internal:8443/v1 and postgres://app@db/x');
+    // An example that only says where a password goes, as a message's hint writes it.
+    expect(redactSecrets('(postgres://user:password@host:5432/database)')).toBe('(postgres://user:password@host:5432/database)');
   });
 });
 

@@ -19,7 +19,10 @@ const keyLikePatterns: RegExp[] = [
  * before the host, for a password whose `@` was not percent-encoded; the rest of the URL is
  * kept, to say which one it was. The scheme is bounded so a long run of dotted words costs linear time.
  */
-const urlPassword = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)[^\s/?#]+@/gi;
+const urlPassword = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)([^\s/?#]+)@/gi;
+
+/** A URL's password that only says where one goes, as a message's example does (`postgres://user:password@host`). */
+const placeholderPassword = /^<?password>?$/i;
 
 /** Known secrets shorter than this are not redacted: they would blank ordinary words. */
 export const minSecretLength = 6;
@@ -80,7 +83,7 @@ export class SecretRedactor {
   redact(text: string): string {
     let result = this.redactKnown(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    return result.replace(urlPassword, '$1[REDACTED]@');
+    return result.replace(urlPassword, (url, head: string, password: string) => (placeholderPassword.test(password) ? url : `${head}[REDACTED]@`));
   }
 
   /**
