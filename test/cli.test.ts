@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -412,6 +412,29 @@ describe('switchyard start', () => {
     expect(await gateway.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     expect(gateway.stdout()).toContain('shutting down');
+  });
+
+  it('a plugin that fails at start in a way no one foresaw: its stack is printed with key-shaped secrets and a URL\'s password blanked', async () => {
+    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    const cwd = await folderWith({
+      'switchyard.config.yaml': 'providers:\n  acme:\n    use: ./thrower.js\n    api_key: sk-proj-plugin0secret0123456789\n',
+      'thrower.js': [
+        "import { defineProvider } from '@switchyard/core';",
+        'export default defineProvider({',
+        "  name: 'thrower',",
+        "  optionsSchema: { type: 'object', properties: { api_key: { type: 'string' } } },",
+        '  create: (options) => { throw new Error(`cannot sign in to https://svc:Hunter2-proxy-pw@proxy.internal with ${options.api_key}`); },',
+        '});',
+      ].join('\n'),
+    });
+    await mkdir(path.join(cwd, 'node_modules', '@switchyard'), { recursive: true });
+    await symlink(path.join(repo, 'packages', 'core'), path.join(cwd, 'node_modules', '@switchyard', 'core'), 'dir');
+    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(result.code).toBe(1);
+    // Still the stack, for the plugin's author: only the secrets are gone.
+    expect(result.stderr).toContain('switchyard: Error: cannot sign in to https://svc:[REDACTED]@proxy.internal with [REDACTED]\n');
+    expect(result.stderr).toMatch(/\n {4}at .*thrower\.js:\d+/);
+    expect(result.stderr).not.toMatch(/Hunter2|plugin0secret/);
   });
 
   it('refuses a bad config without a stack trace', async () => {

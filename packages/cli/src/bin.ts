@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { redactSecrets } from '@switchyard/core/redact-secrets';
 import { CliError } from './cli-error.js';
 import { joinNegativeValues } from './negative-values.js';
 import { quoteInput, showInput, terminalLine } from './terminal-text.js';
@@ -156,7 +157,9 @@ main(process.argv.slice(2))
         process.exitCode = 1;
         return;
       }
-      process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
+      // A failure no one foresaw (a plugin's own, at start) keeps its stack for whoever fixes it, but
+      // its message may quote what the plugin was given: a key, a URL with its password.
+      process.stderr.write(`switchyard: ${redactSecrets((error as Error).stack ?? String(error))}\n`);
       process.exitCode = 1;
     },
   )
