@@ -100,6 +100,35 @@ describe('the fast path passes upstream events on as they came: not one that quo
     expect(JSON.parse(text).debug).toBe('key [REDACTED]');
   });
 
+  it('a whole answer whose text quotes the key (an upstream echoing the headers it got) is blanked on the translated path too, as on the fast path', async () => {
+    const completion = JSON.parse(readFixture('openai', 'response.json')) as { choices: Array<{ message: { content: string } }> };
+    completion.choices[0]!.message.content = `You sent Authorization: Bearer ${openAIKey}`;
+    const message = JSON.parse(readFixture('anthropic', 'response.json')) as { content: Array<{ type: string; text?: string }> };
+    message.content = [{ type: 'text', text: `You sent x-api-key: ${anthropicKey.replace(/a/g, '\\u0061')}` }];
+    const ask = async (path: string, body: Record<string, unknown>) => {
+      const response = await fetch(`${gateway.baseURL}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], ...body }),
+      });
+      return { status: response.status, path: response.headers.get('x-switchyard-path'), text: await response.text() };
+    };
+    // The fast path's answer, then the same upstream answer to a client of the other dialect.
+    openai.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: completion });
+    const fast = await ask('/chat/completions', { model: 'openai/gpt-4o-mini' });
+    expect([fast.status, fast.path]).toEqual([200, 'fast']);
+    expect(JSON.parse(fast.text).choices[0].message.content).toBe('You sent Authorization: Bearer [REDACTED]');
+    openai.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: completion });
+    const viaMessages = await ask('/messages', { model: 'openai/gpt-4o-mini' });
+    expect(viaMessages.status).toBe(200);
+    expect(viaMessages.path).not.toBe('fast');
+    expect(JSON.parse(viaMessages.text).content[0].text).toBe('You sent Authorization: Bearer [REDACTED]');
+    anthropic.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: message });
+    const viaChat = await ask('/chat/completions', { model: 'anthropic/claude-sonnet-4-5' });
+    expect(viaChat.status).toBe(200);
+    expect(JSON.parse(viaChat.text).choices[0].message.content).toBe('You sent x-api-key: [REDACTED]');
+  });
+
   it('no log line holds either key', () => {
     for (const line of gateway.logLines) {
       expect(line).not.toContain(openAIKey.slice(-14));

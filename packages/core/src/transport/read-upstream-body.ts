@@ -13,8 +13,9 @@ const maxErrorBodyBytes = 64 * 1024;
  * Reads a whole answer and parses it as JSON, held to the transport's size and
  * duration bounds (`upstream_response_too_large`, `upstream_duration_exceeded`) and
  * to the depth bound of parseUpstreamJson (502 `upstream_invalid_response`, as any
- * body that cannot be read). With a redactor (the fast path, which hands the body on
- * as it came), the provider's known secrets are blanked in the text first.
+ * body that cannot be read). With a redactor (a whole chat answer, on either path: the
+ * fast path hands the body on as it came, and a translated answer's text reaches the
+ * client as well), the provider's known secrets are blanked in the text first.
  */
 export async function readJsonBody(response: UpstreamResponse, provider: string, signal: CancelSource, redactor?: SecretRedactor): Promise<unknown> {
   let body: Buffer;
