@@ -145,6 +145,23 @@ describe('compose.yaml', () => {
     expect(example).not.toMatch(/^(SWITCHYARD_MASTER_KEY|POSTGRES_PASSWORD)=\S/m);
   });
 
+  it('starts with .env as .env.example writes it, whichever provider keys are left empty', async () => {
+    // `cp .env.example .env`, set the two secrets it asks for: the provider keys stay empty
+    // until the user has one. `${OPENAI_API_KEY:-}` made that an empty api_key, which the
+    // provider refuses, so every gateway exited at start.
+    const fromExample = Object.fromEntries([...read('.env.example').matchAll(/^([A-Z_]+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
+    const file = (compose.services['gateway-1']!['volumes'] as string[])[0]!.split(':')[0]!;
+    const env = { ...fromExample, SWITCHYARD_MASTER_KEY: 'a'.repeat(64), POSTGRES_PASSWORD: 'secret', DATABASE_URL: deploymentEnv.DATABASE_URL, REDIS_URL: deploymentEnv.REDIS_URL };
+    for (const keys of [{}, { OPENAI_API_KEY: deploymentEnv.OPENAI_API_KEY }, { ANTHROPIC_API_KEY: deploymentEnv.ANTHROPIC_API_KEY }]) {
+      const config = await expectGatewayAccepts(read(file), { ...env, ...keys });
+      expect(Object.keys(config.providers)).toContain('mock');
+    }
+    // What the config's comment says to do once .env has the keys: uncomment the providers.
+    const uncommented = read(file).replace(/^(\s*)# ((?:openai|anthropic):|  api_key:)/gm, '$1$2');
+    const config = await expectGatewayAccepts(uncommented, { ...env, OPENAI_API_KEY: deploymentEnv.OPENAI_API_KEY, ANTHROPIC_API_KEY: deploymentEnv.ANTHROPIC_API_KEY });
+    expect(Object.keys(config.providers).sort()).toEqual(['anthropic', 'mock', 'openai']);
+  });
+
   it('mounts a gateway config the gateway accepts, sharing PostgreSQL and Redis', async () => {
     const mount = (compose.services['gateway-1']!['volumes'] as string[])[0]!;
     const file = mount.split(':')[0]!;
@@ -212,6 +229,19 @@ describe('Kubernetes manifests', () => {
     const config = await expectGatewayAccepts(byKind('ConfigMap').data['switchyard.config.yaml']);
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.storage?.use).toBe('postgres');
+  });
+
+  it('starts with a Secret that holds no provider key', async () => {
+    // The Secret's provider keys are for the providers you use; one left out was an empty api_key, refused at start.
+    const config = await expectGatewayAccepts(byKind('ConfigMap').data['switchyard.config.yaml'], {
+      SWITCHYARD_MASTER_KEY: 'a'.repeat(64),
+      DATABASE_URL: deploymentEnv.DATABASE_URL,
+      REDIS_URL: deploymentEnv.REDIS_URL,
+    });
+    expect(Object.keys(config.providers)).toContain('mock');
+    const uncommented = (byKind('ConfigMap').data['switchyard.config.yaml'] as string).replace(/^(\s*)# ((?:openai|anthropic):|  api_key:)/gm, '$1$2');
+    const withProviders = await expectGatewayAccepts(uncommented);
+    expect(Object.keys(withProviders.providers).sort()).toEqual(['anthropic', 'mock', 'openai']);
   });
 
   it('takes secrets from the Secret, and the Secret names every variable the config refers to', () => {
