@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * docs/plugins.md is what a plugin author writes a provider from, often in plain
+ * JavaScript, where no type says that a `text-delta` part carries its text in `delta`.
+ * The page named the part types and some fields, not `delta` or `finishReason`: a
+ * decoder written from it with `{ type: 'text-delta', text }` streamed
+ * `"content":undefined` to every client (not JSON). Each part's and each content
+ * part's required fields are read here from the canonical types and looked for in
+ * the page's paragraph that describes them.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const doc = readFileSync(path.join(root, 'docs/plugins.md'), 'utf8');
+
+/** Each interface of a union type alias in a canonical source file: its `type` value and its required fields. */
+function unionMembers(file: string, alias: string): Array<{ type: string; fields: string[] }> {
+  const source = ts.createSourceFile(file, readFileSync(path.join(root, file), 'utf8'), ts.ScriptTarget.ES2022, true);
+  const interfaces = new Map<string, ts.InterfaceDeclaration>();
+  let union: ts.UnionTypeNode | undefined;
+  source.forEachChild((node) => {
+    if (ts.isInterfaceDeclaration(node)) interfaces.set(node.name.text, node);
+    if (ts.isTypeAliasDeclaration(node) && node.name.text === alias && ts.isUnionTypeNode(node.type)) union = node.type;
+  });
+  expect(union, `${alias} in ${file}`).toBeDefined();
+  return union!.types.map((member) => {
+    const declaration = interfaces.get(member.getText(source))!;
+    expect(declaration, member.getText(source)).toBeDefined();
+    const fields = declaration.members.filter(ts.isPropertySignature);
+    const typeField = fields.find((field) => field.name.getText(source) === 'type')!;
+    return {
+      type: JSON.parse(typeField.type!.getText(source).replaceAll("'", '"')) as string,
+      fields: fields.filter((field) => !field.questionToken && field !== typeField).map((field) => field.name.getText(source)),
+    };
+  });
+}
+
+/** The bullet of docs/plugins.md that begins with this bolded name, up to the next bullet. */
+function bullet(name: string): string {
+  const start = doc.indexOf(`- **\`${name}`);
+  expect(start, name).toBeGreaterThan(-1);
+  const end = doc.indexOf('\n- **', start + 1);
+  return doc.slice(start, end === -1 ? undefined : end);
+}
+
+describe('docs/plugins.md names every field a provider plugin writes', () => {
+  it.each(unionMembers('packages/core/src/canonical/stream-part.ts', 'StreamPart'))('createStreamDecoder: the $type part and its fields', ({ type, fields }) => {
+    const text = bullet('createStreamDecoder');
+    expect(text).toContain(`\`${type}\``);
+    for (const field of fields) expect(text, `${type}.${field}`).toContain(`\`${field}\``);
+  });
+
+  it.each(unionMembers('packages/core/src/canonical/chat-request.ts', 'AssistantContentPart'))('parseResponse: the $type content part and its fields', ({ type, fields }) => {
+    const text = bullet('parseResponse');
+    expect(text).toContain(`\`${type}\``);
+    for (const field of fields) expect(text, `${type}.${field}`).toContain(`\`${field}\``);
+  });
+});
