@@ -176,6 +176,31 @@ describe('compose.yaml', () => {
   });
 });
 
+describe("docs/deploy.md's Compose commands", () => {
+  // "Create keys through any instance: curl -H \"Authorization: Bearer $SWITCHYARD_MASTER_KEY\" …":
+  // the key is in .env, which compose reads and the reader's shell does not, so typed as
+  // written it sent "Bearer " and got a 401. Every variable a command reads must be set
+  // in the reader's shell by an earlier command of the section.
+  it('set every variable they read before reading it', () => {
+    const doc = read('docs/deploy.md');
+    const section = doc.slice(doc.indexOf('\n## Compose'), doc.indexOf('\n## ', doc.indexOf('\n## Compose') + 1));
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```|`([^`\n]*\bcurl [^`\n]*)`/g)].flatMap((match) =>
+      (match[1] ?? match[2]!).split('\n').map((line) => line.replace(/(^|\s)#.*$/, '').trim()).filter(Boolean),
+    );
+    const fromEnvFile = [...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]!);
+    const set = new Set<string>();
+    const unset: string[] = [];
+    for (const command of commands) {
+      const withoutSubshells = command.replace(/\$\([^)]*\)/g, '');
+      for (const used of withoutSubshells.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)) if (!set.has(used[1]!)) unset.push(`${used[1]} in: ${command}`);
+      if (/(^|[;&]\s*)(\.|source) \.?\/?\.env\b/.test(command)) for (const name of fromEnvFile) set.add(name);
+      for (const assigned of command.matchAll(/(?:^|[;&]\s*|export\s+)([A-Z_][A-Z0-9_]*)=/g)) set.add(assigned[1]!);
+    }
+    expect(commands.some((command) => command.includes('/admin/keys'))).toBe(true);
+    expect(unset).toEqual([]);
+  });
+});
+
 describe('Kubernetes manifests', () => {
   const folder = 'deploy/kubernetes';
   const kustomization = parseYaml(read(`${folder}/kustomization.yaml`)) as { resources: string[] };
