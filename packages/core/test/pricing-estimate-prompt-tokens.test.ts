@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonTextLength, textLength } from '../src/pricing/estimate-prompt-tokens.js';
+import { parseResponsesRequest, prefixConversation } from '../src/ingress/responses/parse-responses-request.js';
+import { defaultIngressLimits } from '../src/ingress/ingress-limits.js';
 import {
   estimateEmbeddingsTokens,
   estimatePromptTokens,
@@ -145,5 +147,33 @@ describe('jsonTextLength', () => {
     const values = [new Date(0), { at: new Date(0) }, { toJSON: () => 'short' }, [new Shape()], deep, [() => 1, Symbol('s'), undefined], { f: () => 1, u: undefined }];
     for (const value of values) expect(jsonTextLength(value)).toBe(textLength(JSON.stringify(value)));
     expect(() => jsonTextLength({ n: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('what only the fast path sends', () => {
+  const output = 'the quick brown fox jumps over the lazy dog '.repeat(20);
+  const toolItems = [
+    { type: 'custom_tool_call', call_id: 'call_1', name: 'shell', input: 'cat notes.txt' },
+    { type: 'custom_tool_call_output', call_id: 'call_1', output },
+  ];
+
+  it('a Responses conversation continued from a stored one counts the stored built-in and custom tool items, as this turn\'s', () => {
+    const plain = parseResponsesRequest({ model: 'openai/gpt-4o-mini', input: 'Go on.' });
+    const withItems = parseResponsesRequest({ model: 'openai/gpt-4o-mini', input: [...toolItems, { role: 'user', content: 'Go on.' }] });
+    const continued = parseResponsesRequest({ model: 'openai/gpt-4o-mini', input: 'Go on.' });
+    prefixConversation(continued, toolItems as never, defaultIngressLimits);
+    const itemTokens = Math.ceil(jsonTextLength(toolItems[0]) / 4 + jsonTextLength(toolItems[1]) / 4);
+    expect(estimatePromptTokens(withItems.request)).toBeGreaterThanOrEqual(estimatePromptTokens(plain.request) + itemTokens - 1);
+    // This turn's items are given ids (the stored ones have theirs), a few tokens more.
+    expect(estimatePromptTokens(continued.request)).toBeGreaterThanOrEqual(estimatePromptTokens(plain.request) + itemTokens);
+    expect(estimatePromptTokens(withItems.request)).toBeGreaterThan(textLength(output) / 4);
+  });
+
+  it('a count that is not a positive finite number adds nothing', () => {
+    const base = estimatePromptTokens(request([{ role: 'user', content: 'hi' }]));
+    for (const junk of [Number.NaN, Number.POSITIVE_INFINITY, -5, '7' as unknown as number]) {
+      expect(estimatePromptTokens(request([{ role: 'user', content: 'hi' }], { fastPathOnlyPromptTokens: junk }))).toBe(base);
+    }
+    expect(estimatePromptTokens(request([{ role: 'user', content: 'hi' }], { fastPathOnlyPromptTokens: 12 }))).toBe(base + 12);
   });
 });

@@ -21,6 +21,14 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   /** Reasoning effort for models that think before answering. */
   reasoningEffort?: 'none' | 'minimal' | 'low' | 'medium' | 'high';
+  /**
+   * The estimated prompt tokens of what the client's body holds beyond `messages`, which
+   * only the same-dialect fast path sends (Anthropic's server-tool blocks, the Responses
+   * API's built-in and custom tool items): the provider reads and bills them, so the
+   * prompt estimate counts them (estimatePromptTokens), for budget holds and the bill of
+   * a stream cut before its usage came.
+   */
+  fastPathOnlyPromptTokens?: number;
   /** Number of choices; only 1 is supported end to end today. */
   candidateCount?: number;
   /** An end-user identifier the client wants forwarded for abuse monitoring. */

@@ -55,6 +55,17 @@ export function jsonTextLength(value: unknown): number {
   return walk.units + walk.whole * (CHARACTERS_PER_TOKEN - 1);
 }
 
+/**
+ * The prompt tokens of values a provider reads as JSON (the blocks and items only the
+ * fast path sends, ChatRequest's `fastPathOnlyPromptTokens`): their JSON text counted as
+ * {@link textLength} counts text. 0 for none.
+ */
+export function estimateJsonTokens(values: readonly unknown[]): number {
+  let characters = 0;
+  for (const value of values) characters += jsonTextLength(value);
+  return Math.ceil(characters / CHARACTERS_PER_TOKEN);
+}
+
 /** Deeper than this, the walk leaves the value to JSON.stringify (whose own limit is the stack's). */
 const maxWalkDepth = 64;
 
@@ -174,9 +185,10 @@ function addText(text: string, walk: JsonWalk): void {
  * A cheap estimate of the prompt tokens of a request, for reserving budget and
  * rate-limit capacity before the call: four letters or spaces a token, and a token for
  * each digit, symbol or character outside ASCII (textLength), for every text the model reads (messages,
- * tool definitions, the response schema), a few tokens per message, and a fixed count
- * per image. It is not a tokenizer; the real count arrives with the response's usage,
- * and the reservation settles to that.
+ * tool definitions, the response schema), a few tokens per message, a fixed count
+ * per image, and what only the fast path sends (`fastPathOnlyPromptTokens`). It is not
+ * a tokenizer; the real count arrives with the response's usage, and the reservation
+ * settles to that.
  */
 export function estimatePromptTokens(request: ChatRequest): number {
   let characters = 0;
@@ -206,5 +218,8 @@ export function estimatePromptTokens(request: ChatRequest): number {
     characters += textLength(tool.name) + textLength(tool.description) + jsonTextLength(tool.parameters);
   }
   if (request.responseFormat?.type === 'json-schema') characters += jsonTextLength(request.responseFormat.schema);
+  // What only the fast path sends (server-tool blocks, built-in tool items): left out, a budget held nothing for it.
+  const fastPathOnly = request.fastPathOnlyPromptTokens;
+  if (typeof fastPathOnly === 'number' && Number.isFinite(fastPathOnly) && fastPathOnly > 0) tokens += Math.ceil(fastPathOnly);
   return tokens + Math.ceil(characters / CHARACTERS_PER_TOKEN);
 }

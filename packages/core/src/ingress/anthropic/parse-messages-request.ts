@@ -8,6 +8,7 @@ import type {
   UserContentPart,
 } from '../../canonical/chat-request.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
+import { estimateJsonTokens } from '../../pricing/estimate-prompt-tokens.js';
 import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
@@ -61,6 +62,9 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   if (wire.top_p !== undefined) request.topP = wire.top_p;
   if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stopSequences = wire.stop_sequences;
   if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
+  // Anthropic reads the server tools' calls and results (search results, their page text) as prompt.
+  const serverBlocks = serverToolBlocks(wire.messages);
+  if (serverBlocks.length > 0) request.fastPathOnlyPromptTokens = estimateJsonTokens(serverBlocks);
   let translationRefusal = serverBlockRefusal(wire.messages);
   if (wire.tools && wire.tools.length > 0) {
     const tools: NonNullable<ChatRequest['tools']> = [];
@@ -90,6 +94,16 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
     request.providerOptions = providerOptions;
   }
   return { request, includeStreamUsage: request.stream, ...(translationRefusal && { translationRefusal }) };
+}
+
+/** The server tool calls and results of the conversation, which the canonical messages leave out. */
+function serverToolBlocks(messages: AnthropicMessagesRequestBody['messages']): unknown[] {
+  const blocks: unknown[] = [];
+  for (const message of messages) {
+    if (typeof message.content === 'string') continue;
+    for (const block of message.content) if (block.type === 'server_tool_use' || block.type === 'web_search_tool_result') blocks.push(block);
+  }
+  return blocks;
 }
 
 /** Server tool calls and results sent back in the conversation: only Anthropic itself can read them. */

@@ -6,7 +6,8 @@ import { checkProviderOptions, responsesGovernedFields } from '../check-provider
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { responsesItemId } from './responses-item-id.js';
-import { responsesItemsToMessages } from './responses-items-to-messages.js';
+import { openAIOnlyItems, responsesItemsToMessages } from './responses-items-to-messages.js';
+import { estimateJsonTokens } from '../../pricing/estimate-prompt-tokens.js';
 import { responsesRequestSchema } from './responses-request-schema.js';
 import type { ResponsesCreateBody, ResponsesInputItem, ResponsesMessageItem, ResponsesResponse } from './responses-wire-types.js';
 
@@ -89,6 +90,7 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   messages.push(...responsesItemsToMessages(inputItems, '/input', (refusal) => void (translationRefusal ??= refusal)));
 
   const request: ChatRequest = { model: wire.model, messages, stream: wire.stream === true };
+  countOpenAIOnlyItems(request, inputItems);
   if (wire.max_output_tokens != null) request.maxOutputTokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.topP = wire.top_p;
@@ -217,4 +219,11 @@ export function prefixConversation(parsed: ParsedResponsesRequest, previousItems
     throw new GatewayError('invalid_request', `The conversation continued from 'previous_response_id' has more than ${limits.maxMessages} messages (limits.max_messages).`, { param: 'previous_response_id' });
   }
   messages.splice(parsed.leadingSystemMessages, 0, ...previous);
+  countOpenAIOnlyItems(parsed.request, previousItems);
+}
+
+/** Adds the built-in and custom tool items to the prompt estimate: the pass-through sends them, OpenAI bills them. */
+function countOpenAIOnlyItems(request: ChatRequest, items: readonly ResponsesInputItem[]): void {
+  const tokens = estimateJsonTokens(openAIOnlyItems(items));
+  if (tokens > 0) request.fastPathOnlyPromptTokens = (request.fastPathOnlyPromptTokens ?? 0) + tokens;
 }

@@ -66,6 +66,15 @@ export function responsesItemsToMessages(
   return messages;
 }
 
+/**
+ * The items of OpenAI's built-in and custom tools (calls, their results and outputs):
+ * left out of the canonical messages, sent only by the pass-through, read by OpenAI
+ * as prompt.
+ */
+export function openAIOnlyItems(items: readonly ResponsesInputItem[]): ResponsesInputItem[] {
+  return items.filter((item) => typeof item.type === 'string' && openAIOnlyItemTypes.has(item.type));
+}
+
 function pushMessage(item: ResponsesMessageItem, at: string, messages: ChatMessage[], assistantTurn: () => AssistantMessage): void {
   const parts: ResponsesInputContentPart[] = typeof item.content === 'string' ? [{ type: 'input_text', text: item.content }] : item.content;
   if (item.role === 'system' || item.role === 'developer') {
