@@ -17,6 +17,7 @@ import { definePlugin } from '../plugin/define-plugin.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from './dispatch.js';
 import { matchesModelPattern } from './model-pattern.js';
 import { StreamPartTap } from './stream-part-tap.js';
+import { withOutputLimit } from './passthrough-output-limit.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
 
 const noEvents: readonly never[] = [];
@@ -102,11 +103,13 @@ async function writeResult(
 /** The client's body for the fast path, when its dialect has one; the attempt decides whether to take it. */
 function passthroughRequest(req: Request, context: RequestContext): PassthroughRequest | undefined {
   if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return undefined;
-  if (!(context.dialect ?? openAIChatDialect).passthrough) return undefined;
+  const passthrough = (context.dialect ?? openAIChatDialect).passthrough;
+  if (!passthrough) return undefined;
   const body = (context.passthroughBody ?? req.body) as unknown;
   const canonical = context.chatRequest;
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !canonical) return undefined;
-  return { body: body as Record<string, unknown>, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {}, canonical };
+  const sent = withOutputLimit(body as Record<string, unknown>, passthrough.name, canonical);
+  return { body: sent, headers: context.endpoint === 'messages' ? readAnthropicClientHeaders(req, context) : {}, canonical };
 }
 
 function passthroughOf(context: RequestContext): DialectPassthrough {
