@@ -5,6 +5,7 @@ import {
   MESSAGE_TOKEN_OVERHEAD,
   estimateEmbeddingsTokens,
   estimatePromptTokens,
+  fastPathOnlyTokens,
   textLength,
   type ChatRequest,
   type EmbeddingsRequest,
@@ -42,7 +43,8 @@ export function openAIEncodingFor(model: string): EncodingName | undefined {
 /**
  * The prompt tokens of a chat request, counting its texts with `countText`: the
  * same walk as core's `estimatePromptTokens`, with a real tokenizer in place of
- * chars / 4 (images keep their fixed estimates).
+ * chars / 4 (images keep their fixed estimates, and what only the fast path sends
+ * its estimate, `fastPathOnlyPromptTokens`).
  */
 export function countChatTokens(request: ChatRequest, countText: CountText): number {
   // As core's estimate does: a value that is not text counts as none (textLength), never a throw.
@@ -73,7 +75,8 @@ export function countChatTokens(request: ChatRequest, countText: CountText): num
     tokens += countText(`${tool.name}\n${tool.description ?? ''}\n${JSON.stringify(tool.parameters)}`);
   }
   if (request.responseFormat?.type === 'json-schema') tokens += countText(JSON.stringify(request.responseFormat.schema));
-  return tokens;
+  // What only the fast path sends (tool items, server-tool blocks), as core estimates it: the parsers count it.
+  return tokens + fastPathOnlyTokens(request);
 }
 
 /** The input tokens of an embeddings request (token-id inputs are counted exactly). */

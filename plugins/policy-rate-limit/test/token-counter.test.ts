@@ -32,6 +32,10 @@ describe('prompt token counting', () => {
     const whole: ChatRequest = { ...chat, messages: [{ role: 'system', content: 'Be terse' }, { role: 'user', content: 'The quick brown fox jumps over the lazy dogs.' }] };
     const chars = (text: string) => Math.ceil(textLength(text) / 4);
     expect(countChatTokens(whole, chars)).toBe(estimatePromptTokens(whole));
+    // What only the fast path sends (a Responses tool output, Anthropic search results) counts too.
+    const withToolItems: ChatRequest = { ...whole, fastPathOnlyPromptTokens: 1_000 };
+    expect(countChatTokens(withToolItems, chars)).toBe(estimatePromptTokens(whole) + 1_000);
+    expect(countChatTokens(withToolItems, chars)).toBe(estimatePromptTokens(withToolItems));
   });
 
   it('with tiktoken, counts OpenAI models with their BPE and others with the estimate; special-token text is just text', async () => {

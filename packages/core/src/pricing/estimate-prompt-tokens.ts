@@ -219,7 +219,11 @@ export function estimatePromptTokens(request: ChatRequest): number {
   }
   if (request.responseFormat?.type === 'json-schema') characters += jsonTextLength(request.responseFormat.schema);
   // What only the fast path sends (server-tool blocks, built-in tool items): left out, a budget held nothing for it.
-  const fastPathOnly = request.fastPathOnlyPromptTokens;
-  if (typeof fastPathOnly === 'number' && Number.isFinite(fastPathOnly) && fastPathOnly > 0) tokens += Math.ceil(fastPathOnly);
-  return tokens + Math.ceil(characters / CHARACTERS_PER_TOKEN);
+  return tokens + fastPathOnlyTokens(request) + Math.ceil(characters / CHARACTERS_PER_TOKEN);
+}
+
+/** A request's `fastPathOnlyPromptTokens` as a whole count; 0 for one that is not a positive finite number. */
+export function fastPathOnlyTokens(request: ChatRequest): number {
+  const tokens = request.fastPathOnlyPromptTokens;
+  return typeof tokens === 'number' && Number.isFinite(tokens) && tokens > 0 ? Math.ceil(tokens) : 0;
 }

@@ -19,6 +19,7 @@ export {
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
   estimatePromptTokens,
+  fastPathOnlyTokens,
   textLength,
 } from './estimate-prompt-tokens.js';
 export { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from './generated-output.js';
