@@ -1,5 +1,4 @@
-import { readFixtureJson } from '../fixtures.js';
-import { isRecord } from '../mock-server/is-record.js';
+import { readErrorCases, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /**
@@ -9,11 +8,7 @@ import type { CommonErrorCase } from '../mock-server/mock-script.js';
 export type AzureErrorCase = CommonErrorCase | 'deployment_not_found' | 'content_filter_prompt' | 'content_filter';
 
 /** One answer from the Azure fixture `errors.json`. */
-export interface AzureErrorAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+export type AzureErrorAnswer = MockErrorAnswer;
 
 /** The answers of `errors.json`, plus the event a stream that fails after it began ends with. */
 export interface AzureErrorCases {
@@ -39,22 +34,7 @@ const caseNames: Array<Exclude<AzureErrorCase, 'content_filter'>> = [
 
 /** Reads and checks `azure-openai/errors.json` once, so a broken fixture fails at start, not mid-test. */
 export function loadAzureErrorCases(): AzureErrorCases {
-  const file = readFixtureJson(azureFixtures, 'errors.json');
-  if (!isRecord(file)) throw new Error('azure-openai/errors.json is not a JSON object');
-  const read = Object.fromEntries(caseNames.map((name) => [name, readCase(file, name)])) as Record<
-    Exclude<AzureErrorCase, 'content_filter'>,
-    AzureErrorAnswer
-  >;
+  const { cases: read } = readErrorCases(azureFixtures, caseNames);
   const cases = { ...read, content_filter: read.content_filter_prompt };
   return { cases, streamErrorWire: `data: ${JSON.stringify(cases.server_error.body)}\n\n` };
-}
-
-function readCase(file: Record<string, unknown>, name: string): AzureErrorAnswer {
-  const entry = file[name];
-  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
-    throw new Error(`azure-openai/errors.json: case "${name}" needs a status, headers and a body`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry['headers'])) headers[key] = String(value);
-  return { status: entry['status'], headers, body: entry['body'] };
 }

@@ -1,5 +1,5 @@
-import { readFixtureJson } from '../fixtures.js';
 import { isRecord } from '../mock-server/is-record.js';
+import { readErrorCases, stringValues, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the error cases in the Bedrock fixture `errors.json`. */
@@ -15,11 +15,7 @@ export type BedrockErrorCase =
   | 'invalid_model';
 
 /** One error answer from `errors.json`. */
-export interface BedrockErrorAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+export type BedrockErrorAnswer = MockErrorAnswer;
 
 /** The in-stream exception frame of `errors.json` (`stream_exception_frame`). */
 export interface BedrockExceptionFrame {
@@ -53,25 +49,8 @@ export const bedrockErrorCaseNames: readonly BedrockErrorCase[] = [
 
 /** Reads and checks `errors.json` once, so a broken fixture fails at start, not mid-test. */
 export function loadBedrockErrorCases(): BedrockErrorCases {
-  const file = readFixtureJson('bedrock', 'errors.json');
-  if (!isRecord(file)) throw new Error('bedrock/errors.json is not a JSON object');
-  const cases = Object.fromEntries(bedrockErrorCaseNames.map((name) => [name, readCase(file, name)])) as Record<
-    BedrockErrorCase,
-    BedrockErrorAnswer
-  >;
+  const { file, cases } = readErrorCases('bedrock', bedrockErrorCaseNames);
   const frame = file['stream_exception_frame'];
   if (!isRecord(frame) || !isRecord(frame['headers'])) throw new Error('bedrock/errors.json has no stream_exception_frame');
   return { cases, streamException: { headers: stringValues(frame['headers']), payload: frame['payload'] } };
-}
-
-function readCase(file: Record<string, unknown>, name: BedrockErrorCase): BedrockErrorAnswer {
-  const entry = file[name];
-  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
-    throw new Error(`bedrock/errors.json: case "${name}" needs a status, headers and a body`);
-  }
-  return { status: entry['status'], headers: stringValues(entry['headers']), body: entry['body'] };
-}
-
-function stringValues(record: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, String(value)]));
 }

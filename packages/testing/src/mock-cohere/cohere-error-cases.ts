@@ -1,5 +1,4 @@
-import { readFixtureJson } from '../fixtures.js';
-import { isRecord } from '../mock-server/is-record.js';
+import { readErrorCases, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the error cases in the Cohere fixture `errors.json` (`overloaded` is the 503). */
@@ -11,11 +10,7 @@ export type CohereErrorCase =
   | 'client_closed';
 
 /** One error answer from the Cohere fixture `errors.json`. */
-export interface CohereErrorAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+export type CohereErrorAnswer = MockErrorAnswer;
 
 /** The error answers of `errors.json`, plus the in-stream failure the mock writes. */
 export interface CohereErrorCases {
@@ -51,18 +46,6 @@ const streamErrorData = {
 
 /** Reads and checks `errors.json` once, so a broken fixture fails at start, not mid-test. */
 export function loadCohereErrorCases(): CohereErrorCases {
-  const file = readFixtureJson('cohere', 'errors.json');
-  if (!isRecord(file)) throw new Error('cohere/errors.json is not a JSON object');
-  const cases = Object.fromEntries(cohereErrorCaseNames.map((name) => [name, readCase(file, name)])) as Record<CohereErrorCase, CohereErrorAnswer>;
+  const { cases } = readErrorCases('cohere', cohereErrorCaseNames);
   return { cases, streamErrorWire: `event: message-end\ndata: ${JSON.stringify(streamErrorData)}\n\n` };
-}
-
-function readCase(file: Record<string, unknown>, name: CohereErrorCase): CohereErrorAnswer {
-  const entry = file[name];
-  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
-    throw new Error(`cohere/errors.json: case "${name}" needs a status, headers and a body`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry['headers'])) headers[key] = String(value);
-  return { status: entry['status'], headers, body: entry['body'] };
 }

@@ -1,16 +1,11 @@
-import { readFixtureJson } from '../fixtures.js';
-import { isRecord } from '../mock-server/is-record.js';
+import { readErrorCases, readWireEntry, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the answer cases in the Gemini fixture `errors.json` a script can ask for. */
 export type GeminiErrorCase = CommonErrorCase | 'not_found' | 'deadline_exceeded' | 'prompt_blocked';
 
 /** One answer from the Gemini fixture `errors.json`. */
-export interface GeminiErrorAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+export type GeminiErrorAnswer = MockErrorAnswer;
 
 /** The answers of `errors.json`, plus the raw in-stream error event. */
 export interface GeminiErrorCases {
@@ -34,22 +29,6 @@ const caseNames: GeminiErrorCase[] = [
 
 /** Reads and checks `gemini/errors.json` once, so a broken fixture fails at start, not mid-test. */
 export function loadGeminiErrorCases(): GeminiErrorCases {
-  const file = readFixtureJson('gemini', 'errors.json');
-  if (!isRecord(file)) throw new Error('gemini/errors.json is not a JSON object');
-  const cases = Object.fromEntries(caseNames.map((name) => [name, readCase(file, name)])) as Record<GeminiErrorCase, GeminiErrorAnswer>;
-  const streamError = file['stream_error'];
-  if (!isRecord(streamError) || typeof streamError['wire'] !== 'string') {
-    throw new Error('gemini/errors.json has no stream_error.wire');
-  }
-  return { cases, streamErrorWire: streamError['wire'] };
-}
-
-function readCase(file: Record<string, unknown>, name: GeminiErrorCase): GeminiErrorAnswer {
-  const entry = file[name];
-  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
-    throw new Error(`gemini/errors.json: case "${name}" needs a status, headers and a body`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry['headers'])) headers[key] = String(value);
-  return { status: entry['status'], headers, body: entry['body'] };
+  const { file, cases } = readErrorCases('gemini', caseNames);
+  return { cases, streamErrorWire: readWireEntry('gemini', file, 'stream_error') };
 }

@@ -1,13 +1,8 @@
-import { readFixtureJson } from '../fixtures.js';
-import { isRecord } from '../mock-server/is-record.js';
+import { readErrorCases, readWireEntry, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
 import type { OpenAIErrorCaseName } from '../mock-server/mock-script.js';
 
 /** One error answer from the OpenAI fixture `errors.json`. */
-export interface OpenAIErrorCase {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+export type OpenAIErrorCase = MockErrorAnswer;
 
 /** The error answers of `errors.json`, plus the raw in-stream error event. */
 export interface OpenAIErrorCases {
@@ -29,25 +24,6 @@ const caseNames: OpenAIErrorCaseName[] = [
 
 /** Reads and checks `errors.json` once, so a broken fixture fails at start, not mid-test. */
 export function loadOpenAIErrorCases(): OpenAIErrorCases {
-  const file = readFixtureJson('openai', 'errors.json');
-  if (!isRecord(file)) throw new Error('openai/errors.json is not a JSON object');
-  const cases = Object.fromEntries(caseNames.map((name) => [name, readCase(file, name)])) as Record<
-    OpenAIErrorCaseName,
-    OpenAIErrorCase
-  >;
-  const streamError = file['stream_error_event'];
-  if (!isRecord(streamError) || typeof streamError['wire'] !== 'string') {
-    throw new Error('openai/errors.json has no stream_error_event.wire');
-  }
-  return { cases, streamErrorWire: streamError['wire'] };
-}
-
-function readCase(file: Record<string, unknown>, name: OpenAIErrorCaseName): OpenAIErrorCase {
-  const entry = file[name];
-  if (!isRecord(entry) || typeof entry['status'] !== 'number' || !isRecord(entry['headers'])) {
-    throw new Error(`openai/errors.json: case "${name}" needs a status, headers and a body`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry['headers'])) headers[key] = String(value);
-  return { status: entry['status'], headers, body: entry['body'] };
+  const { file, cases } = readErrorCases('openai', caseNames);
+  return { cases, streamErrorWire: readWireEntry('openai', file, 'stream_error_event') };
 }
