@@ -1,39 +1,19 @@
-import { readFixture } from '../fixtures.js';
+import { answerScript } from '../mock-server/answer-script.js';
 import type { MockScript } from '../mock-server/mock-script.js';
+import { replayTextFixture } from '../mock-server/replay-text-fixture.js';
 import type { AnthropicErrorCase } from './anthropic-error-cases.js';
 import type { AnthropicMockContext } from './anthropic-mock-context.js';
 import { respondByDefault } from './respond-by-default.js';
 
 /** Answers a request the way its script says (see `MockScript` for which field wins). */
 export async function respondWithScript(context: AnthropicMockContext, script: MockScript<AnthropicErrorCase>): Promise<void> {
-  const { writer } = context;
-  if (script.delayMs && !(await writer.pause(script.delayMs))) return;
-  if (script.hang) return;
-
-  if (script.error) {
-    const errorCase = context.errors.cases[script.error];
-    writer.sendJson(errorCase.status, errorCase.body, { ...errorCase.headers, ...script.headers });
-  } else if (script.fixture) {
-    await replayFixture(context, script.fixture, script);
-  } else if (script.status !== undefined || script.body !== undefined) {
-    writer.sendScripted(script, { 'request-id': context.requestId, ...script.headers });
-  } else {
-    await respondByDefault(context, script);
-  }
-}
-
-async function replayFixture(context: AnthropicMockContext, file: string, script: MockScript<AnthropicErrorCase>): Promise<void> {
-  const text = readFixture('anthropic', file);
+  // Anthropic names its request id in every answer but the fixture's error cases, which carry their own headers.
   const headers = { 'request-id': context.requestId, ...script.headers };
-  if (file.endsWith('.txt')) {
-    await context.writer.sendEvents(splitSseEvents(text), script.stream, headers, context.errors.streamErrorWire);
-  } else {
-    context.writer.sendText(script.status ?? 200, text, { 'content-type': 'application/json', ...headers });
-  }
+  await answerScript(context.writer, script, {
+    errorCases: context.errors.cases,
+    replayFixture: (file) =>
+      replayTextFixture(context.writer, file, script, { fixtures: 'anthropic', headers, streamErrorWire: context.errors.streamErrorWire }),
+    scriptedHeaders: headers,
+    respondByDefault: () => respondByDefault(context, script),
+  });
 }
-
-// Each event keeps its blank-line terminator, so the events joined are the file byte for byte.
-function splitSseEvents(text: string): string[] {
-  return text.split(/(?<=\n\n)/).filter((event) => event !== '');
-}
-

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { providerFixturesDir, readFixture } from '../fixtures.js';
+import { answerScript } from '../mock-server/answer-script.js';
 import type { MockScript } from '../mock-server/mock-script.js';
 import type { BedrockErrorCase } from './bedrock-error-cases.js';
 import type { BedrockMockContext } from './bedrock-mock-context.js';
@@ -11,21 +12,14 @@ import { sendEventFrames } from './send-event-frames.js';
 
 /** Answers a request the way its script says (see `MockScript` for which field wins). */
 export async function respondWithScript(context: BedrockMockContext, script: MockScript<BedrockErrorCase>): Promise<void> {
-  const { writer, requestId } = context;
-  if (script.delayMs && !(await writer.pause(script.delayMs))) return;
-  if (script.hang) return;
-  const headers = { 'x-amzn-requestid': requestId, ...lowerCaseKeys(script.headers) };
-
-  if (script.error) {
-    const errorCase = context.errors.cases[script.error];
-    writer.sendJson(errorCase.status, errorCase.body, { ...errorCase.headers, ...headers });
-  } else if (script.fixture) {
-    await replayFixture(context, script.fixture, script, headers);
-  } else if (script.status !== undefined || script.body !== undefined) {
-    writer.sendScripted(script, headers);
-  } else {
-    await respondByDefault(context, script);
-  }
+  const headers = { 'x-amzn-requestid': context.requestId, ...lowerCaseKeys(script.headers) };
+  await answerScript(context.writer, script, {
+    errorCases: context.errors.cases,
+    errorHeaders: headers,
+    replayFixture: (file) => replayFixture(context, file, script, headers),
+    scriptedHeaders: headers,
+    respondByDefault: () => respondByDefault(context, script),
+  });
 }
 
 /** `.bin` files are replayed byte for byte as an event stream (one write per frame unless split); others as JSON. */

@@ -1,9 +1,10 @@
-import { readFixture } from '../fixtures.js';
 import { buildEmbeddingsResponse } from '../mock-openai/embeddings/build-embeddings-response.js';
 import { readChatRequest } from '../mock-openai/chat/chat-request-view.js';
 import { planChatReply } from '../mock-openai/chat/plan-chat-reply.js';
+import { answerScript } from '../mock-server/answer-script.js';
 import { isRecord } from '../mock-server/is-record.js';
 import type { MockScript } from '../mock-server/mock-script.js';
+import { replayTextFixture } from '../mock-server/replay-text-fixture.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import type { ResponseWriter } from '../mock-server/response-writer.js';
 import { buildMistralCompletion, buildMistralStreamEvents } from './build-mistral-chat.js';
@@ -23,23 +24,12 @@ const mockModels = ['mistral-large-latest', 'mistral-medium-latest', 'mistral-sm
 
 /** Answers the way a script says; see {@link MockScript} for which field wins. */
 export async function respondWithScript(context: MistralMockContext, script: MockScript<MistralErrorCase>): Promise<void> {
-  const { writer } = context;
-  if (script.delayMs && !(await writer.pause(script.delayMs))) return;
-  if (script.hang) return;
-  if (script.error) {
-    const answer = context.errors.cases[script.error];
-    writer.sendJson(answer.status, answer.body, { ...answer.headers, ...script.headers });
-  } else if (script.fixture) {
-    const text = readFixture('mistral', script.fixture);
-    if (script.fixture.endsWith('.txt')) {
-      const events = text.split(/(?<=\n\n)/).filter((event) => event !== '');
-      await writer.sendEvents(events, script.stream, script.headers, context.errors.streamErrorWire);
-    } else writer.sendText(script.status ?? 200, text, { 'content-type': 'application/json', ...script.headers });
-  } else if (script.status !== undefined || script.body !== undefined) {
-    writer.sendScripted(script, script.headers);
-  } else {
-    await respondByDefault(context, script);
-  }
+  await answerScript(context.writer, script, {
+    errorCases: context.errors.cases,
+    replayFixture: (file) =>
+      replayTextFixture(context.writer, file, script, { fixtures: 'mistral', headers: script.headers, streamErrorWire: context.errors.streamErrorWire }),
+    respondByDefault: () => respondByDefault(context, script),
+  });
 }
 
 /** Routes a request to the endpoint's default answer; a script may still shape it (`reply`, `stream`, `headers`). */
