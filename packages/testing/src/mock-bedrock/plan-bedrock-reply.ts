@@ -1,6 +1,9 @@
 import { estimatePromptTokens, estimateTokens } from '../mock-server/estimate-tokens.js';
-import { isRecord } from '../mock-server/is-record.js';
+import { cutAtLimits } from '../mock-server/cut-at-limits.js';
 import type { MockChatReply, MockToolCall } from '../mock-server/mock-script.js';
+import { parseJsonObject } from '../mock-server/parse-json-object.js';
+import { plannedFinishReason } from '../mock-server/planned-finish-reason.js';
+import { requiredStringValues } from '../mock-server/required-string-values.js';
 import type { BedrockMockIds } from './bedrock-mock-ids.js';
 import type { ConverseRequestView } from './read-converse-request.js';
 
@@ -49,7 +52,7 @@ export function planBedrockReply(request: ConverseRequestView, ids: BedrockMockI
   let toolUses: PlannedToolUse[];
   let stopReason: string | undefined;
   const forcedTool = request.toolChoice.type === 'tool' ? request.toolChoice.name : undefined;
-  const scriptedJson = typeof scripted.content === 'string' ? parseObject(scripted.content) : undefined;
+  const scriptedJson = typeof scripted.content === 'string' ? parseJsonObject(scripted.content) : undefined;
   if (scripted.toolCalls !== undefined) {
     toolUses = scripted.toolCalls.map((call) => scriptedToolUse(call, ids));
     text = scripted.content ?? null;
@@ -62,7 +65,7 @@ export function planBedrockReply(request: ConverseRequestView, ids: BedrockMockI
   } else {
     toolUses = forcedToolUses(request, ids);
     text = toolUses.length > 0 ? null : defaultText(request);
-    if (text !== null) ({ text, stopReason } = applyLimits(text, request));
+    if (text !== null) ({ text, cutBy: stopReason } = cutAtLimits(text, request.stopSequences, request.maxTokens));
   }
 
   const reasoning = scripted.reasoning !== undefined ? { text: scripted.reasoning, signature: mockSignature(scripted.reasoning) } : null;
@@ -74,9 +77,7 @@ export function planBedrockReply(request: ConverseRequestView, ids: BedrockMockI
     reasoning,
     text,
     toolUses,
-    stopReason: scripted.finishReason
-      ? stopReasonByFinishReason[scripted.finishReason]
-      : (stopReason ?? (toolUses.length > 0 ? 'tool_use' : 'end_turn')),
+    stopReason: plannedFinishReason(stopReasonByFinishReason, scripted.finishReason, stopReason, toolUses.length > 0),
     usage: {
       inputTokens: promptTokens - cached,
       outputTokens,
@@ -92,19 +93,6 @@ function defaultText(request: ConverseRequestView): string {
   return `Echo: ${request.lastUserText}`;
 }
 
-function applyLimits(text: string, request: ConverseRequestView): { text: string; stopReason?: string } {
-  let cutAt = -1;
-  for (const sequence of request.stopSequences) {
-    const at = sequence === '' ? -1 : text.indexOf(sequence);
-    if (at !== -1 && (cutAt === -1 || at < cutAt)) cutAt = at;
-  }
-  if (cutAt !== -1) text = text.slice(0, cutAt);
-  if (request.maxTokens !== undefined && estimateTokens(text) > request.maxTokens) {
-    return { text: text.slice(0, request.maxTokens * 4), stopReason: 'max_tokens' };
-  }
-  return cutAt !== -1 ? { text, stopReason: 'stop_sequence' } : { text };
-}
-
 function forcedToolUses(request: ConverseRequestView, ids: BedrockMockIds): PlannedToolUse[] {
   const { tools, toolChoice } = request;
   const chosen =
@@ -112,33 +100,9 @@ function forcedToolUses(request: ConverseRequestView, ids: BedrockMockIds): Plan
   return chosen.map((tool) => ({ toolUseId: ids.toolUse(), name: tool.name, input: requiredStringValues(tool.inputSchema, request.lastUserText) }));
 }
 
-// Fills only required string properties, so the values validate against simple schemas.
-function requiredStringValues(schema: unknown, text: string): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  if (!isRecord(schema) || !Array.isArray(schema['required'])) return values;
-  const properties = isRecord(schema['properties']) ? schema['properties'] : {};
-  for (const name of schema['required']) {
-    if (typeof name !== 'string') continue;
-    const property = properties[name];
-    if (isRecord(property) && (property['type'] === 'string' || (Array.isArray(property['type']) && property['type'].includes('string')))) {
-      values[name] = text;
-    }
-  }
-  return values;
-}
-
 function scriptedToolUse(call: MockToolCall, ids: BedrockMockIds): PlannedToolUse {
   const args = call.arguments ?? {};
-  return { toolUseId: call.id ?? ids.toolUse(), name: call.name, input: typeof args === 'string' ? (parseObject(args) ?? {}) : args };
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  return { toolUseId: call.id ?? ids.toolUse(), name: call.name, input: typeof args === 'string' ? (parseJsonObject(args) ?? {}) : args };
 }
 
 // Deterministic stand-in for the opaque signature reasoning models put on their reasoning.

@@ -1,6 +1,9 @@
 import { estimatePromptTokens, estimateTokens } from '../../mock-server/estimate-tokens.js';
-import { isRecord } from '../../mock-server/is-record.js';
+import { cutAtLimits } from '../../mock-server/cut-at-limits.js';
 import type { MockChatReply, MockToolCall } from '../../mock-server/mock-script.js';
+import { parseJsonObject } from '../../mock-server/parse-json-object.js';
+import { plannedFinishReason } from '../../mock-server/planned-finish-reason.js';
+import { requiredStringValues } from '../../mock-server/required-string-values.js';
 import type { AnthropicMockIds } from '../anthropic-mock-ids.js';
 import { anthropicUsage, type AnthropicUsage } from './anthropic-usage.js';
 import type { MessagesRequestView, MessagesTool } from './read-messages-request.js';
@@ -56,9 +59,9 @@ export function planAnthropicReply(request: MessagesRequestView, ids: AnthropicM
     toolUses = forcedToolUses(request, ids);
     text = toolUses.length > 0 ? null : defaultText(request);
     if (text !== null) {
-      const cut = applyLimits(text, request);
+      const cut = cutAtLimits(text, request.stopSequences, request.maxTokens);
       text = cut.text;
-      stopReason = cut.stopReason;
+      stopReason = cut.cutBy;
       stopSequence = cut.stopSequence;
     }
   }
@@ -70,9 +73,7 @@ export function planAnthropicReply(request: MessagesRequestView, ids: AnthropicM
     thinking,
     text,
     toolUses,
-    stopReason: scripted.finishReason
-      ? stopReasonByFinishReason[scripted.finishReason]
-      : (stopReason ?? (toolUses.length > 0 ? 'tool_use' : 'end_turn')),
+    stopReason: plannedFinishReason(stopReasonByFinishReason, scripted.finishReason, stopReason, toolUses.length > 0),
     stopSequence,
     usage: anthropicUsage(
       usage.prompt_tokens ?? estimatePromptTokens(request.promptTexts),
@@ -87,22 +88,6 @@ function defaultText(request: MessagesRequestView): string {
   if (request.toolResults.length > 0) return `Tool result received: ${request.toolResults.join('\n')}`;
   if (request.outputSchema !== undefined) return JSON.stringify(requiredStringValues(request.outputSchema, request.lastUserText));
   return `Echo: ${request.lastUserText}`;
-}
-
-// The text stops before a stop sequence, or when max_tokens (about four characters each) is used up.
-function applyLimits(text: string, request: MessagesRequestView): { text: string; stopReason?: string; stopSequence: string | null } {
-  let cutAt = -1;
-  let matched: string | null = null;
-  for (const sequence of request.stopSequences) {
-    const at = sequence === '' ? -1 : text.indexOf(sequence);
-    if (at !== -1 && (cutAt === -1 || at < cutAt)) {
-      cutAt = at;
-      matched = sequence;
-    }
-  }
-  if (matched !== null) text = text.slice(0, cutAt);
-  if (estimateTokens(text) > request.maxTokens) return { text: text.slice(0, request.maxTokens * 4), stopReason: 'max_tokens', stopSequence: null };
-  return matched !== null ? { text, stopReason: 'stop_sequence', stopSequence: matched } : { text, stopSequence: null };
 }
 
 function forcedToolUses(request: MessagesRequestView, ids: AnthropicMockIds): PlannedToolUse[] {
@@ -122,37 +107,11 @@ function forcedToolUses(request: MessagesRequestView, ids: AnthropicMockIds): Pl
   });
 }
 
-// Fills only required string properties, so the values validate against simple schemas.
-function requiredStringValues(schema: unknown, text: string): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  if (!isRecord(schema) || !Array.isArray(schema['required'])) return values;
-  const properties = isRecord(schema['properties']) ? schema['properties'] : {};
-  for (const name of schema['required']) {
-    if (typeof name !== 'string') continue;
-    const property = properties[name];
-    if (isRecord(property) && acceptsString(property['type'])) values[name] = text;
-  }
-  return values;
-}
-
-function acceptsString(type: unknown): boolean {
-  return type === 'string' || (Array.isArray(type) && type.includes('string'));
-}
-
 function scriptedToolUse(call: MockToolCall, ids: AnthropicMockIds): PlannedToolUse {
   const args = call.arguments ?? {};
-  const input = typeof args === 'string' ? parseObject(args) : args;
+  // Anthropic's `input` is always an object; a script's string that is not one becomes `{}`.
+  const input = typeof args === 'string' ? (parseJsonObject(args) ?? {}) : args;
   return { id: call.id ?? ids.toolUse(), name: call.name, input, inputJson: JSON.stringify(input) };
-}
-
-// Anthropic's `input` is always an object; a script's string that is not one becomes `{}`.
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : {};
-  } catch {
-    return {};
-  }
 }
 
 // Deterministic stand-in for the opaque signature Anthropic puts on thinking.

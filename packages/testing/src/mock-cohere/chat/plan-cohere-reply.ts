@@ -1,6 +1,8 @@
 import { estimatePromptTokens, estimateTokens } from '../../mock-server/estimate-tokens.js';
-import { isRecord } from '../../mock-server/is-record.js';
+import { cutAtLimits } from '../../mock-server/cut-at-limits.js';
 import type { MockChatReply, MockToolCall } from '../../mock-server/mock-script.js';
+import { plannedFinishReason } from '../../mock-server/planned-finish-reason.js';
+import { requiredStringValues } from '../../mock-server/required-string-values.js';
 import type { CohereMockIds } from '../cohere-mock-ids.js';
 import { cohereUsage, type CohereUsage } from './cohere-usage.js';
 import type { CohereChatRequestView } from './read-cohere-chat-request.js';
@@ -30,6 +32,8 @@ const finishReasonByScripted: Record<NonNullable<MockChatReply['finishReason']>,
   content_filter: 'CONTENT_BLOCKED',
 };
 
+const finishReasonByCut = { max_tokens: 'MAX_TOKENS', stop_sequence: 'STOP_SEQUENCE' } as const;
+
 /**
  * Decides the default reply: calls to the first two tools when `tool_choice` is
  * `REQUIRED`, else `Tool result received: …` after tool results, else JSON fitting
@@ -51,7 +55,11 @@ export function planCohereReply(request: CohereChatRequestView, ids: CohereMockI
   } else {
     toolCalls = forcedToolCalls(request, ids);
     text = toolCalls.length > 0 ? null : defaultText(request);
-    if (text !== null) ({ text, finishReason } = applyLimits(text, request));
+    if (text !== null) {
+      const cut = cutAtLimits(text, request.stopSequences, request.maxTokens);
+      text = cut.text;
+      finishReason = cut.cutBy && finishReasonByCut[cut.cutBy];
+    }
   }
   const toolPlan = toolCalls.length > 0 ? (scripted.reasoning ?? `I will use ${toolCalls.map((call) => call.name).join(' and ')}.`) : null;
   const replyText = (toolPlan ?? '') + (text ?? '') + toolCalls.map((call) => call.name + call.arguments).join('');
@@ -60,9 +68,7 @@ export function planCohereReply(request: CohereChatRequestView, ids: CohereMockI
     toolPlan,
     text,
     toolCalls,
-    finishReason: scripted.finishReason
-      ? finishReasonByScripted[scripted.finishReason]
-      : (finishReason ?? (toolCalls.length > 0 ? 'TOOL_CALL' : 'COMPLETE')),
+    finishReason: plannedFinishReason(finishReasonByScripted, scripted.finishReason, finishReason, toolCalls.length > 0),
     usage: cohereUsage(
       usage.prompt_tokens ?? estimatePromptTokens(request.promptTexts),
       usage.completion_tokens ?? estimateTokens(replyText),
@@ -77,20 +83,6 @@ function defaultText(request: CohereChatRequestView): string {
   return `Echo: ${request.lastUserText}`;
 }
 
-// The text stops before a stop sequence, or when max_tokens (about four characters each) is used up.
-function applyLimits(text: string, request: CohereChatRequestView): { text: string; finishReason?: string } {
-  let cutAt = -1;
-  for (const sequence of request.stopSequences) {
-    const at = sequence === '' ? -1 : text.indexOf(sequence);
-    if (at !== -1 && (cutAt === -1 || at < cutAt)) cutAt = at;
-  }
-  if (cutAt !== -1) text = text.slice(0, cutAt);
-  if (request.maxTokens !== undefined && estimateTokens(text) > request.maxTokens) {
-    return { text: text.slice(0, request.maxTokens * 4), finishReason: 'MAX_TOKENS' };
-  }
-  return cutAt !== -1 ? { text, finishReason: 'STOP_SEQUENCE' } : { text };
-}
-
 function forcedToolCalls(request: CohereChatRequestView, ids: CohereMockIds): PlannedCohereToolCall[] {
   if (request.toolChoice !== 'REQUIRED' || request.tools.length === 0) return [];
   return request.tools.slice(0, 2).map((tool) => ({
@@ -98,21 +90,6 @@ function forcedToolCalls(request: CohereChatRequestView, ids: CohereMockIds): Pl
     name: tool.name,
     arguments: JSON.stringify(requiredStringValues(tool.parameters, request.lastUserText)),
   }));
-}
-
-// Fills only required string properties, so the values validate against simple schemas.
-function requiredStringValues(schema: unknown, text: string): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  if (!isRecord(schema) || !Array.isArray(schema['required'])) return values;
-  const properties = isRecord(schema['properties']) ? schema['properties'] : {};
-  for (const name of schema['required']) {
-    if (typeof name !== 'string') continue;
-    const property = properties[name];
-    if (isRecord(property) && (property['type'] === 'string' || (Array.isArray(property['type']) && property['type'].includes('string')))) {
-      values[name] = text;
-    }
-  }
-  return values;
 }
 
 function scriptedToolCall(call: MockToolCall, ids: CohereMockIds): PlannedCohereToolCall {

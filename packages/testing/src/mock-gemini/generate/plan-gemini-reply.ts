@@ -1,6 +1,7 @@
 import { estimatePromptTokens, estimateTokens } from '../../mock-server/estimate-tokens.js';
 import { isRecord } from '../../mock-server/is-record.js';
 import type { MockChatReply, MockToolCall } from '../../mock-server/mock-script.js';
+import { requiredStringValues } from '../../mock-server/required-string-values.js';
 import type { DeclaredFunction, GenerateContentView } from './read-generate-content-request.js';
 
 /** A function call the model will make. */
@@ -80,23 +81,11 @@ function forcedCalls(request: GenerateContentView): PlannedFunctionCall[] {
     allowed && allowed.length > 0
       ? request.functions.filter((declared) => declared.name === allowed[0])
       : request.functions.slice(0, 2);
-  return chosen.map((declared) => ({ name: declared.name, args: requiredStringArguments(declared.parameters, request.lastUserText) }));
+  return chosen.map((declared) => ({ name: declared.name, args: requiredStringValues(declared.parameters, request.lastUserText, isGeminiString) }));
 }
 
-// Fills only required string properties, so the arguments validate against simple schemas.
-function requiredStringArguments(parameters: unknown, text: string): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  if (!isRecord(parameters) || !Array.isArray(parameters['required'])) return values;
-  const properties = isRecord(parameters['properties']) ? parameters['properties'] : {};
-  for (const name of parameters['required']) {
-    if (typeof name !== 'string') continue;
-    const property = properties[name];
-    if (isRecord(property) && acceptsString(property['type'])) values[name] = text;
-  }
-  return values;
-}
-
-function acceptsString(type: unknown): boolean {
+// Gemini's schemas spell types in capitals (`STRING`); JSON Schema's lower case is accepted too.
+function isGeminiString(type: unknown): boolean {
   if (typeof type === 'string') return type.toLowerCase() === 'string';
   return Array.isArray(type) && type.some((name) => typeof name === 'string' && name.toLowerCase() === 'string');
 }

@@ -1,7 +1,7 @@
 import { estimatePromptTokens, estimateTokens } from '../../mock-server/estimate-tokens.js';
-import { isRecord } from '../../mock-server/is-record.js';
 import type { MockIds } from '../mock-ids.js';
 import type { MockChatReply, MockToolCall } from '../../mock-server/mock-script.js';
+import { requiredStringValues } from '../../mock-server/required-string-values.js';
 import type { ChatRequestView, ChatTool } from './chat-request-view.js';
 import { openAIUsage, type OpenAIUsage } from './openai-usage.js';
 
@@ -72,25 +72,8 @@ function forcedToolCalls(request: ChatRequestView, ids: MockIds): PlannedToolCal
   return chosen.map((tool) => ({
     id: ids.toolCall(),
     name: tool.name,
-    arguments: JSON.stringify(requiredStringArguments(tool.parameters, request.lastUserText)),
+    arguments: JSON.stringify(requiredStringValues(tool.parameters, request.lastUserText)),
   }));
-}
-
-// Fills only required string properties, so the arguments validate against simple schemas.
-function requiredStringArguments(parameters: unknown, text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  if (!isRecord(parameters) || !Array.isArray(parameters['required'])) return values;
-  const properties = isRecord(parameters['properties']) ? parameters['properties'] : {};
-  for (const name of parameters['required']) {
-    if (typeof name !== 'string') continue;
-    const property = properties[name];
-    if (isRecord(property) && acceptsString(property['type'])) values[name] = text;
-  }
-  return values;
-}
-
-function acceptsString(type: unknown): boolean {
-  return type === 'string' || (Array.isArray(type) && type.includes('string'));
 }
 
 function scriptedToolCall(call: MockToolCall, ids: MockIds): PlannedToolCall {
