@@ -1,4 +1,4 @@
-import { readErrorCases, readWireEntry, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, readWireEntry, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the error cases in the Anthropic fixture `errors.json` (`overloaded` is the 529). */
@@ -7,12 +7,11 @@ export type AnthropicErrorCase = CommonErrorCase | 'not_found' | 'request_too_la
 /** One error answer from the Anthropic fixture `errors.json`. */
 export type AnthropicErrorAnswer = MockErrorAnswer;
 
-/** The error answers of `errors.json`, plus the raw in-stream error event. */
-export interface AnthropicErrorCases {
-  cases: Record<AnthropicErrorCase, AnthropicErrorAnswer>;
-  /** The `event: error` event Anthropic sends when a stream fails after its 200. */
-  streamErrorWire: string;
-}
+/**
+ * The error answers of `errors.json`; the stream error is the `event: error` event
+ * Anthropic sends when a stream fails after its 200.
+ */
+export type AnthropicErrorCases = MockErrorCases<AnthropicErrorCase>;
 
 const caseNames: AnthropicErrorCase[] = [
   'invalid_key',

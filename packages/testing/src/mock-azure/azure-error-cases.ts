@@ -1,4 +1,4 @@
-import { readErrorCases, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /**
@@ -10,12 +10,11 @@ export type AzureErrorCase = CommonErrorCase | 'deployment_not_found' | 'content
 /** One answer from the Azure fixture `errors.json`. */
 export type AzureErrorAnswer = MockErrorAnswer;
 
-/** The answers of `errors.json`, plus the event a stream that fails after it began ends with. */
-export interface AzureErrorCases {
-  cases: Record<AzureErrorCase, AzureErrorAnswer>;
-  /** `data: {"error": …}\n\n`: the fixture has no in-stream error, so it is the `server_error` body as an event. */
-  streamErrorWire: string;
-}
+/**
+ * The answers of `errors.json`; the stream error is `data: {"error": …}\n\n`: the
+ * fixture has no in-stream error, so it is the `server_error` body as an event.
+ */
+export type AzureErrorCases = MockErrorCases<AzureErrorCase>;
 
 /** The fixture folder of Azure OpenAI. */
 export const azureFixtures = 'azure-openai';

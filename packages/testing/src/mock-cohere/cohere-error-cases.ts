@@ -1,4 +1,4 @@
-import { readErrorCases, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the error cases in the Cohere fixture `errors.json` (`overloaded` is the 503). */
@@ -12,17 +12,13 @@ export type CohereErrorCase =
 /** One error answer from the Cohere fixture `errors.json`. */
 export type CohereErrorAnswer = MockErrorAnswer;
 
-/** The error answers of `errors.json`, plus the in-stream failure the mock writes. */
-export interface CohereErrorCases {
-  cases: Record<CohereErrorCase, CohereErrorAnswer>;
-  /**
-   * What a stream that fails after its 200 ends with. Cohere has no error event type;
-   * the fixture has none either, so the mock sends a `message-end` with
-   * `finish_reason: "ERROR"` and an `error` text (UNCONFIRMED, as the TS SDK's
-   * `ChatMessageEndEventDelta.error` suggests).
-   */
-  streamErrorWire: string;
-}
+/**
+ * The error answers of `errors.json`, and what a stream that fails after its 200
+ * ends with. Cohere has no error event type; the fixture has none either, so the
+ * mock sends a `message-end` with `finish_reason: "ERROR"` and an `error` text
+ * (UNCONFIRMED, as the TS SDK's `ChatMessageEndEventDelta.error` suggests).
+ */
+export type CohereErrorCases = MockErrorCases<CohereErrorCase>;
 
 /** Every case name of `errors.json`. */
 export const cohereErrorCaseNames: readonly CohereErrorCase[] = [

@@ -1,4 +1,4 @@
-import { readErrorCases, readWireEntry, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, readWireEntry, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the answer cases in the Gemini fixture `errors.json` a script can ask for. */
@@ -7,12 +7,11 @@ export type GeminiErrorCase = CommonErrorCase | 'not_found' | 'deadline_exceeded
 /** One answer from the Gemini fixture `errors.json`. */
 export type GeminiErrorAnswer = MockErrorAnswer;
 
-/** The answers of `errors.json`, plus the raw in-stream error event. */
-export interface GeminiErrorCases {
-  cases: Record<GeminiErrorCase, GeminiErrorAnswer>;
-  /** `data: {"error": …}\r\n\r\n`, what a stream that fails after it began ends with. */
-  streamErrorWire: string;
-}
+/**
+ * The answers of `errors.json`; the stream error is the raw `data: {"error": …}\r\n\r\n`
+ * a stream that fails after it began ends with.
+ */
+export type GeminiErrorCases = MockErrorCases<GeminiErrorCase>;
 
 const caseNames: GeminiErrorCase[] = [
   'invalid_key',

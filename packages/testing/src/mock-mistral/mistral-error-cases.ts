@@ -1,4 +1,4 @@
-import { readErrorCases, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the answer cases in the Mistral fixture `errors.json` a script can ask for. */
@@ -7,12 +7,11 @@ export type MistralErrorCase = CommonErrorCase | 'validation_error';
 /** One answer from the Mistral fixture `errors.json`. */
 export type MistralErrorAnswer = MockErrorAnswer;
 
-/** The answers of `errors.json`, plus the in-stream error event (its wire shape is not documented). */
-export interface MistralErrorCases {
-  cases: Record<MistralErrorCase, MistralErrorAnswer>;
-  /** A data event carrying the inference service's flat error body, as a failing stream ends. */
-  streamErrorWire: string;
-}
+/**
+ * The answers of `errors.json`; the stream error (its wire shape is not documented)
+ * is a data event carrying the inference service's flat error body.
+ */
+export type MistralErrorCases = MockErrorCases<MistralErrorCase>;
 
 const caseNames: MistralErrorCase[] = [
   'invalid_key',

@@ -1,15 +1,14 @@
-import { readErrorCases, readWireEntry, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, readWireEntry, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { OpenAIErrorCaseName } from '../mock-server/mock-script.js';
 
 /** One error answer from the OpenAI fixture `errors.json`. */
 export type OpenAIErrorCase = MockErrorAnswer;
 
-/** The error answers of `errors.json`, plus the raw in-stream error event. */
-export interface OpenAIErrorCases {
-  cases: Record<OpenAIErrorCaseName, OpenAIErrorCase>;
-  /** The `data: {"error":…}\n\n` event OpenAI sends when a stream fails after it began. */
-  streamErrorWire: string;
-}
+/**
+ * The error answers of `errors.json`; the stream error is the `data: {"error":…}\n\n`
+ * event OpenAI sends when a stream fails after it began.
+ */
+export type OpenAIErrorCases = MockErrorCases<OpenAIErrorCaseName>;
 
 const caseNames: OpenAIErrorCaseName[] = [
   'rate_limit',

@@ -8,6 +8,13 @@ export interface MockErrorAnswer {
   body: unknown;
 }
 
+/** A provider's error answers by case name, and what a stream that fails after its 200 ends with. */
+export interface MockErrorCases<Name extends string> {
+  cases: Record<Name, MockErrorAnswer>;
+  /** The in-stream failure, as raw wire text in the provider's event format. */
+  streamErrorWire: string;
+}
+
 /**
  * Reads and checks a provider's `errors.json` once, so a broken fixture fails at
  * start, not mid-test. Gives the named cases and the whole file, for the entries
