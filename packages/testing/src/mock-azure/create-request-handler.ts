@@ -1,12 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { mockRequestListener, type ReceivedRequest } from '../mock-server/mock-request-listener.js';
 import type { MockIds } from '../mock-openai/mock-ids.js';
 import type { AbortTracker } from '../mock-server/abort-tracker.js';
 import type { MockScript } from '../mock-server/mock-script.js';
-import { readRequestBody } from '../mock-server/read-request-body.js';
-import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
-import { ResponseWriter } from '../mock-server/response-writer.js';
-import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { AzureErrorCase, AzureErrorCases } from './azure-error-cases.js';
 import type { AzureMockContext } from './azure-mock-context.js';
@@ -28,22 +25,11 @@ export interface AzureMockState {
 }
 
 /** The `node:http` request listener: record, authenticate, check `api-version`, then answer by script or by default. */
-export function createRequestHandler(state: AzureMockState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const writer = new ResponseWriter(res, state.ids.request());
-    handle(state, req, writer).catch((error: unknown) => {
-      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  };
+export function createRequestHandler(state: AzureMockState): RequestListener {
+  return mockRequestListener(state, (received) => handle(state, received));
 }
 
-async function handle(state: AzureMockState, req: IncomingMessage, writer: ResponseWriter): Promise<void> {
-  const rawBody = await readRequestBody(req);
-  const request = recordRequest(req, rawBody ?? '');
-  state.requests.push(request);
-  watchForClientAbort(state, request, writer);
-  if (rawBody === undefined || !writer.isOpen) return;
-
+async function handle(state: AzureMockState, { req, request, writer }: ReceivedRequest): Promise<void> {
   const route = readAzureRoute(request.path);
   const context: AzureMockContext = { request, route, writer, ids: state.ids, errors: state.errors };
   if (!isAuthorized(state, req, route)) {

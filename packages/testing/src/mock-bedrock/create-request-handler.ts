@@ -1,11 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
+import { mockRequestListener, type ReceivedRequest } from '../mock-server/mock-request-listener.js';
 import type { AbortTracker } from '../mock-server/abort-tracker.js';
 import type { MockScript } from '../mock-server/mock-script.js';
-import { readRequestBody } from '../mock-server/read-request-body.js';
-import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
-import { ResponseWriter } from '../mock-server/response-writer.js';
-import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { BedrockErrorCase, BedrockErrorCases } from './bedrock-error-cases.js';
 import type { BedrockMockContext } from './bedrock-mock-context.js';
@@ -27,24 +24,11 @@ export interface BedrockMockState {
 }
 
 /** The `node:http` request listener: record, authenticate (SigV4 or API key), then answer by script or by default. */
-export function createRequestHandler(state: BedrockMockState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const requestId = state.ids.request();
-    const writer = new ResponseWriter(res, requestId);
-    handle(state, req, res, writer, requestId).catch((error: unknown) => {
-      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  };
+export function createRequestHandler(state: BedrockMockState): RequestListener {
+  return mockRequestListener(state, (received) => handle(state, received));
 }
 
-async function handle(state: BedrockMockState, req: IncomingMessage, res: ServerResponse, writer: ResponseWriter, requestId: string): Promise<void> {
-  const rawBody = await readRequestBody(req);
-  const request = recordRequest(req, rawBody ?? '');
-  state.requests.push(request);
-  let cutByMock = false;
-  watchForClientAbort(state, request, writer, () => cutByMock);
-  if (rawBody === undefined || !writer.isOpen) return;
-
+async function handle(state: BedrockMockState, { req, res, request, writer, requestId, markCut }: ReceivedRequest): Promise<void> {
   const refusal = await verifyBedrockAuth(request, state.credentials);
   if (refusal) {
     const answer = state.errors.cases[refusal];
@@ -58,9 +42,7 @@ async function handle(state: BedrockMockState, req: IncomingMessage, res: Server
     ids: state.ids,
     errors: state.errors,
     requestId,
-    markCut: () => {
-      cutByMock = true;
-    },
+    markCut,
   };
   // The shared queue is typed with OpenAI's error names; this mock only ever queues its own.
   const script = state.scripts.take(request.method, request.path) as MockScript<BedrockErrorCase> | undefined;

@@ -1,11 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
+import { mockRequestListener, type ReceivedRequest } from '../mock-server/mock-request-listener.js';
 import type { AbortTracker } from '../mock-server/abort-tracker.js';
 import type { MockScript } from '../mock-server/mock-script.js';
-import { readRequestBody } from '../mock-server/read-request-body.js';
-import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
-import { ResponseWriter } from '../mock-server/response-writer.js';
-import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { CohereErrorCase, CohereErrorCases } from './cohere-error-cases.js';
 import type { CohereMockContext } from './cohere-mock-context.js';
@@ -26,23 +23,11 @@ export interface CohereMockState {
 }
 
 /** The `node:http` request listener: record, authenticate, then answer by script or by default. */
-export function createRequestHandler(state: CohereMockState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const requestId = state.ids.request();
-    const writer = new ResponseWriter(res, requestId);
-    handle(state, req, writer, requestId).catch((error: unknown) => {
-      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  };
+export function createRequestHandler(state: CohereMockState): RequestListener {
+  return mockRequestListener(state, (received) => handle(state, received));
 }
 
-async function handle(state: CohereMockState, req: IncomingMessage, writer: ResponseWriter, requestId: string): Promise<void> {
-  const rawBody = await readRequestBody(req);
-  const request = recordRequest(req, rawBody ?? '');
-  state.requests.push(request);
-  watchForClientAbort(state, request, writer);
-  if (rawBody === undefined || !writer.isOpen) return;
-
+async function handle(state: CohereMockState, { req, request, writer, requestId }: ReceivedRequest): Promise<void> {
   if (state.apiKey !== undefined && req.headers.authorization !== `Bearer ${state.apiKey}`) {
     const unauthorized = state.errors.cases.invalid_key;
     writer.sendJson(unauthorized.status, unauthorized.body, unauthorized.headers);

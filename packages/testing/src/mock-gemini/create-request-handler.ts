@@ -1,11 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
+import { mockRequestListener, type ReceivedRequest } from '../mock-server/mock-request-listener.js';
 import type { AbortTracker } from '../mock-server/abort-tracker.js';
 import type { MockScript } from '../mock-server/mock-script.js';
-import { readRequestBody } from '../mock-server/read-request-body.js';
-import { recordRequest } from '../mock-server/record-request.js';
 import type { RecordedRequest } from '../mock-server/recorded-request.js';
-import { ResponseWriter } from '../mock-server/response-writer.js';
-import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
 import type { GeminiErrorCase, GeminiErrorCases } from './gemini-error-cases.js';
 import type { GeminiMockContext } from './gemini-mock-context.js';
@@ -31,22 +28,11 @@ export function pathBelowVersion(path: string): string {
 }
 
 /** The `node:http` request listener: record, authenticate, then answer by script or by default. */
-export function createRequestHandler(state: GeminiMockState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const writer = new ResponseWriter(res, state.ids.request());
-    handle(state, req, writer).catch((error: unknown) => {
-      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  };
+export function createRequestHandler(state: GeminiMockState): RequestListener {
+  return mockRequestListener(state, (received) => handle(state, received));
 }
 
-async function handle(state: GeminiMockState, req: IncomingMessage, writer: ResponseWriter): Promise<void> {
-  const rawBody = await readRequestBody(req);
-  const request = recordRequest(req, rawBody ?? '');
-  state.requests.push(request);
-  watchForClientAbort(state, request, writer);
-  if (rawBody === undefined || !writer.isOpen) return;
-
+async function handle(state: GeminiMockState, { req, request, writer }: ReceivedRequest): Promise<void> {
   const context: GeminiMockContext = { request, writer, ids: state.ids, errors: state.errors };
   // Gemini takes the key from the header or from `?key=`, and answers a bad one with a 400.
   const key = req.headers['x-goog-api-key'] ?? request.query['key'];

@@ -1,10 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
+import { mockRequestListener, type ReceivedRequest } from '../mock-server/mock-request-listener.js';
 import type { MockScript } from '../mock-server/mock-script.js';
 import type { MockUpstream } from '../mock-server/mock-upstream.js';
-import { readRequestBody } from '../mock-server/read-request-body.js';
-import { recordRequest } from '../mock-server/record-request.js';
-import { ResponseWriter } from '../mock-server/response-writer.js';
-import { watchForClientAbort } from '../mock-server/watch-for-client-abort.js';
 import { newMockServerState, startMockServer, type MockServerState } from '../mock-server/start-mock-server.js';
 import { loadMistralErrorCases, type MistralErrorCase, type MistralErrorCases } from './mistral-error-cases.js';
 import { MistralMockIds } from './mistral-mock-ids.js';
@@ -52,22 +49,11 @@ export function startMockMistral(options: MockMistralOptions = {}): Promise<Mock
   });
 }
 
-function createRequestHandler(state: MistralMockState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const writer = new ResponseWriter(res, state.ids.request());
-    handle(state, req, writer).catch((error: unknown) => {
-      writer.fail(`Mock upstream failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  };
+function createRequestHandler(state: MistralMockState): RequestListener {
+  return mockRequestListener(state, (received) => handle(state, received));
 }
 
-async function handle(state: MistralMockState, req: IncomingMessage, writer: ResponseWriter): Promise<void> {
-  const rawBody = await readRequestBody(req);
-  const request = recordRequest(req, rawBody ?? '');
-  state.requests.push(request);
-  watchForClientAbort(state, request, writer);
-  if (rawBody === undefined || !writer.isOpen) return;
-
+async function handle(state: MistralMockState, { req, request, writer }: ReceivedRequest): Promise<void> {
   const context = { request, writer, ids: state.ids, errors: state.errors };
   if (state.apiKey !== undefined && req.headers.authorization !== `Bearer ${state.apiKey}`) {
     const unauthorized = state.errors.cases.invalid_key;
