@@ -1,11 +1,8 @@
-import { readErrorCases, readWireEntry, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, readWireEntry, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the error cases in the Anthropic fixture `errors.json` (`overloaded` is the 529). */
 export type AnthropicErrorCase = CommonErrorCase | 'not_found' | 'request_too_large';
-
-/** One error answer from the Anthropic fixture `errors.json`. */
-export type AnthropicErrorAnswer = MockErrorAnswer;
 
 /**
  * The error answers of `errors.json`; the stream error is the `event: error` event

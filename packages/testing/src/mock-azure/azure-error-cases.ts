@@ -1,4 +1,4 @@
-import { readErrorCases, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /**
@@ -6,9 +6,6 @@ import type { CommonErrorCase } from '../mock-server/mock-script.js';
  * for. `content_filter` is a short name for `content_filter_prompt`.
  */
 export type AzureErrorCase = CommonErrorCase | 'deployment_not_found' | 'content_filter_prompt' | 'content_filter';
-
-/** One answer from the Azure fixture `errors.json`. */
-export type AzureErrorAnswer = MockErrorAnswer;
 
 /**
  * The answers of `errors.json`; the stream error is `data: {"error": …}\n\n`: the

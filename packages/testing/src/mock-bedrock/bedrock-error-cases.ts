@@ -14,9 +14,6 @@ export type BedrockErrorCase =
   | 'on_demand_not_supported'
   | 'invalid_model';
 
-/** One error answer from `errors.json`. */
-export type BedrockErrorAnswer = MockErrorAnswer;
-
 /** The in-stream exception frame of `errors.json` (`stream_exception_frame`). */
 export interface BedrockExceptionFrame {
   headers: Record<string, string>;
@@ -25,7 +22,7 @@ export interface BedrockExceptionFrame {
 
 /** The error answers of `errors.json`, plus the exception frame sent inside a stream. */
 export interface BedrockErrorCases {
-  cases: Record<BedrockErrorCase, BedrockErrorAnswer>;
+  cases: Record<BedrockErrorCase, MockErrorAnswer>;
   streamException: BedrockExceptionFrame;
 }
 

@@ -1,4 +1,4 @@
-import { readErrorCases, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the error cases in the Cohere fixture `errors.json` (`overloaded` is the 503). */
@@ -8,9 +8,6 @@ export type CohereErrorCase =
   | 'payment_required'
   | 'unprocessable'
   | 'client_closed';
-
-/** One error answer from the Cohere fixture `errors.json`. */
-export type CohereErrorAnswer = MockErrorAnswer;
 
 /**
  * The error answers of `errors.json`, and what a stream that fails after its 200

@@ -1,11 +1,8 @@
-import { readErrorCases, readWireEntry, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
+import { commonErrorCaseNames, readErrorCases, readWireEntry, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the answer cases in the Gemini fixture `errors.json` a script can ask for. */
 export type GeminiErrorCase = CommonErrorCase | 'not_found' | 'deadline_exceeded' | 'prompt_blocked';
-
-/** One answer from the Gemini fixture `errors.json`. */
-export type GeminiErrorAnswer = MockErrorAnswer;
 
 /**
  * The answers of `errors.json`; the stream error is the raw `data: {"error": …}\r\n\r\n`
@@ -14,13 +11,7 @@ export type GeminiErrorAnswer = MockErrorAnswer;
 export type GeminiErrorCases = MockErrorCases<GeminiErrorCase>;
 
 const caseNames: GeminiErrorCase[] = [
-  'invalid_key',
-  'permission_denied',
-  'bad_request',
-  'rate_limit',
-  'overloaded',
-  'server_error',
-  'context_length_exceeded',
+  ...commonErrorCaseNames,
   'not_found',
   'deadline_exceeded',
   'prompt_blocked',

@@ -1,11 +1,8 @@
-import { readErrorCases, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
+import { commonErrorCaseNames, readErrorCases, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { CommonErrorCase } from '../mock-server/mock-script.js';
 
 /** Names of the answer cases in the Mistral fixture `errors.json` a script can ask for. */
 export type MistralErrorCase = CommonErrorCase | 'validation_error';
-
-/** One answer from the Mistral fixture `errors.json`. */
-export type MistralErrorAnswer = MockErrorAnswer;
 
 /**
  * The answers of `errors.json`; the stream error (its wire shape is not documented)
@@ -14,13 +11,7 @@ export type MistralErrorAnswer = MockErrorAnswer;
 export type MistralErrorCases = MockErrorCases<MistralErrorCase>;
 
 const caseNames: MistralErrorCase[] = [
-  'invalid_key',
-  'permission_denied',
-  'bad_request',
-  'rate_limit',
-  'overloaded',
-  'server_error',
-  'context_length_exceeded',
+  ...commonErrorCaseNames,
   'validation_error',
 ];
 

@@ -1,8 +1,5 @@
-import { readErrorCases, readWireEntry, type MockErrorAnswer, type MockErrorCases } from '../mock-server/mock-error-cases.js';
+import { readErrorCases, readWireEntry, type MockErrorCases } from '../mock-server/mock-error-cases.js';
 import type { OpenAIErrorCaseName } from '../mock-server/mock-script.js';
-
-/** One error answer from the OpenAI fixture `errors.json`. */
-export type OpenAIErrorCase = MockErrorAnswer;
 
 /**
  * The error answers of `errors.json`; the stream error is the `data: {"error":…}\n\n`

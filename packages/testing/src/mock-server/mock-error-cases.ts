@@ -1,5 +1,6 @@
 import { readFixtureJson } from '../fixtures.js';
 import { isRecord } from './is-record.js';
+import type { CommonErrorCase } from './mock-script.js';
 
 /** One error answer of a provider's fixture `errors.json`: what the mock sends for a scripted `error`. */
 export interface MockErrorAnswer {
@@ -14,6 +15,17 @@ export interface MockErrorCases<Name extends string> {
   /** The in-stream failure, as raw wire text in the provider's event format. */
   streamErrorWire: string;
 }
+
+/** The cases every mock's `errors.json` has, in the order of {@link CommonErrorCase}. */
+export const commonErrorCaseNames: readonly CommonErrorCase[] = [
+  'invalid_key',
+  'permission_denied',
+  'bad_request',
+  'rate_limit',
+  'overloaded',
+  'server_error',
+  'context_length_exceeded',
+];
 
 /**
  * Reads and checks a provider's `errors.json` once, so a broken fixture fails at
