@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { MockStreamOptions } from '../mock-server/mock-script.js';
 import type { ResponseWriter } from '../mock-server/response-writer.js';
+import { cutBytesAt } from '../mock-server/split-for-network.js';
 
 /** How a binary stream answer ends when it does not end cleanly. */
 export interface FrameStreamEnding {
@@ -77,13 +78,5 @@ function cutInside(frame: Buffer): Buffer[] {
   const headersEnd = 12 + frame.readUInt32BE(4);
   const cuts = new Set<number>([6, 20, Math.floor(frame.length / 2)]);
   for (let index = headersEnd; index < frame.length - 5; index++) if ((frame[index]! & 0xc0) === 0xc0) cuts.add(index + 1);
-  const sorted = [...cuts].filter((cut) => cut > 0 && cut < frame.length).sort((a, b) => a - b);
-  const result: Buffer[] = [];
-  let start = 0;
-  for (const cut of sorted) {
-    result.push(frame.subarray(start, cut));
-    start = cut;
-  }
-  result.push(frame.subarray(start));
-  return result;
+  return cutBytesAt(frame, [...cuts].filter((cut) => cut > 0 && cut < frame.length).sort((a, b) => a - b));
 }

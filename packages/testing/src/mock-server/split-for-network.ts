@@ -7,7 +7,11 @@
 export function splitForNetwork(event: string, splitBytes: boolean | number | undefined): Buffer[] {
   const bytes = Buffer.from(event, 'utf8');
   if (!splitBytes || bytes.length < 2) return [bytes];
-  const cuts = typeof splitBytes === 'number' ? everyNthByte(bytes.length, splitBytes) : insideMultiByteCharacters(bytes);
+  return cutBytesAt(bytes, typeof splitBytes === 'number' ? everyNthByte(bytes.length, splitBytes) : insideMultiByteCharacters(bytes));
+}
+
+/** The pieces of `bytes` between the cuts, which are in ascending order and inside it. */
+export function cutBytesAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   const pieces: Buffer[] = [];
   let start = 0;
   for (const cut of cuts) {
