@@ -10,6 +10,7 @@ import type { AnthropicMockContext } from './anthropic-mock-context.js';
 import type { AnthropicMockIds } from './anthropic-mock-ids.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface AnthropicMockState {
@@ -30,8 +31,7 @@ export function createRequestHandler(state: AnthropicMockState): RequestListener
 
 async function handle(state: AnthropicMockState, { req, request, writer, requestId }: ReceivedRequest): Promise<void> {
   if (state.apiKey !== undefined && !hasKey(req, state.apiKey)) {
-    const unauthorized = state.errors.cases.invalid_key;
-    writer.sendJson(unauthorized.status, unauthorized.body, unauthorized.headers);
+    sendErrorAnswer(writer, state.errors.cases.invalid_key);
     return;
   }
   if (!req.headers['anthropic-version']) {

@@ -10,6 +10,7 @@ import type { AzureMockContext } from './azure-mock-context.js';
 import { isKnownApiVersion, readAzureRoute, type AzureRoute } from './azure-route.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface AzureMockState {
@@ -33,8 +34,7 @@ async function handle(state: AzureMockState, { req, request, writer }: ReceivedR
   const route = readAzureRoute(request.path);
   const context: AzureMockContext = { request, route, writer, ids: state.ids, errors: state.errors };
   if (!isAuthorized(state, req, route)) {
-    const invalid = state.errors.cases.invalid_key;
-    writer.sendJson(invalid.status, invalid.body, invalid.headers);
+    sendErrorAnswer(writer, state.errors.cases.invalid_key);
     return;
   }
   const versionProblem = apiVersionProblem(route, request.query['api-version']);

@@ -10,6 +10,7 @@ import type { BedrockMockIds } from './bedrock-mock-ids.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
 import { verifyBedrockAuth, type BedrockMockCredentials } from './verify-bedrock-auth.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface BedrockMockState {
@@ -31,8 +32,7 @@ export function createRequestHandler(state: BedrockMockState): RequestListener {
 async function handle(state: BedrockMockState, { req, res, request, writer, requestId, markCut }: ReceivedRequest): Promise<void> {
   const refusal = await verifyBedrockAuth(request, state.credentials);
   if (refusal) {
-    const answer = state.errors.cases[refusal];
-    writer.sendJson(answer.status, answer.body, { ...answer.headers, 'x-amzn-requestid': requestId });
+    sendErrorAnswer(writer, state.errors.cases[refusal], { 'x-amzn-requestid': requestId });
     return;
   }
   const context: BedrockMockContext = {

@@ -9,6 +9,7 @@ import type { CohereMockContext } from './cohere-mock-context.js';
 import type { CohereMockIds } from './cohere-mock-ids.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface CohereMockState {
@@ -29,8 +30,7 @@ export function createRequestHandler(state: CohereMockState): RequestListener {
 
 async function handle(state: CohereMockState, { req, request, writer, requestId }: ReceivedRequest): Promise<void> {
   if (state.apiKey !== undefined && req.headers.authorization !== `Bearer ${state.apiKey}`) {
-    const unauthorized = state.errors.cases.invalid_key;
-    writer.sendJson(unauthorized.status, unauthorized.body, unauthorized.headers);
+    sendErrorAnswer(writer, state.errors.cases.invalid_key);
     return;
   }
   const context: CohereMockContext = { request, writer, ids: state.ids, errors: state.errors, requestId };

@@ -9,6 +9,7 @@ import type { GeminiMockContext } from './gemini-mock-context.js';
 import type { GeminiMockIds } from './gemini-mock-ids.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface GeminiMockState {
@@ -37,8 +38,7 @@ async function handle(state: GeminiMockState, { req, request, writer }: Received
   // Gemini takes the key from the header or from `?key=`, and answers a bad one with a 400.
   const key = req.headers['x-goog-api-key'] ?? request.query['key'];
   if (state.apiKey !== undefined && key !== state.apiKey) {
-    const invalid = state.errors.cases.invalid_key;
-    writer.sendJson(invalid.status, invalid.body, invalid.headers);
+    sendErrorAnswer(writer, state.errors.cases.invalid_key);
     return;
   }
   const script = state.scripts.take(request.method, pathBelowVersion(request.path)) as MockScript<GeminiErrorCase> | undefined;

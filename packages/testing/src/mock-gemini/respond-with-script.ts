@@ -1,5 +1,5 @@
 import { answerScript } from '../mock-server/answer-script.js';
-import type { MockErrorAnswer } from '../mock-server/mock-error-cases.js';
+import { sendErrorAnswer, type MockErrorAnswer } from '../mock-server/mock-error-cases.js';
 import type { MockScript } from '../mock-server/mock-script.js';
 import { replayTextFixture } from '../mock-server/replay-text-fixture.js';
 import { geminiJsonHeaders } from './gemini-error-body.js';
@@ -33,7 +33,7 @@ async function sendErrorCase(context: GeminiMockContext, script: MockScript<Gemi
     const event = `data: ${toGeminiJson(answer.body)}\r\n\r\n`;
     await writer.sendEvents([event], script.stream, { 'content-type': 'text/event-stream', ...script.headers }, context.errors.streamErrorWire);
   } else {
-    writer.sendJson(answer.status, answer.body, { ...answer.headers, ...script.headers });
+    sendErrorAnswer(writer, answer, script.headers);
   }
 }
 

@@ -6,6 +6,7 @@ import { newMockServerState, startMockServer, type MockServerState } from '../mo
 import { loadMistralErrorCases, type MistralErrorCase, type MistralErrorCases } from './mistral-error-cases.js';
 import { MistralMockIds } from './mistral-mock-ids.js';
 import { respondByDefault, respondWithScript } from './respond-to-mistral.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 export type { MistralErrorCase };
 
@@ -56,8 +57,7 @@ function createRequestHandler(state: MistralMockState): RequestListener {
 async function handle(state: MistralMockState, { req, request, writer }: ReceivedRequest): Promise<void> {
   const context = { request, writer, ids: state.ids, errors: state.errors };
   if (state.apiKey !== undefined && req.headers.authorization !== `Bearer ${state.apiKey}`) {
-    const unauthorized = state.errors.cases.invalid_key;
-    writer.sendJson(unauthorized.status, unauthorized.body, unauthorized.headers);
+    sendErrorAnswer(writer, state.errors.cases.invalid_key);
     return;
   }
   const script = state.scripts.take(request.method, request.path) as MockScript<MistralErrorCase> | undefined;

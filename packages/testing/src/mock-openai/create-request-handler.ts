@@ -8,6 +8,7 @@ import type { RecordedRequest } from '../mock-server/recorded-request.js';
 import { respondByDefault } from './respond-by-default.js';
 import { respondWithScript } from './respond-with-script.js';
 import type { ScriptQueue } from '../mock-server/script-queue.js';
+import { sendErrorAnswer } from '../mock-server/mock-error-cases.js';
 
 /** The mutable state of one mock server, shared by its handler and its public handle. */
 export interface MockServerState {
@@ -29,8 +30,7 @@ export function createRequestHandler(state: MockServerState): RequestListener {
 async function handle(state: MockServerState, { req, request, writer }: ReceivedRequest): Promise<void> {
   const context: MockContext = { request, writer, ids: state.ids, errors: state.errors };
   if (state.apiKey !== undefined && req.headers.authorization !== `Bearer ${state.apiKey}`) {
-    const unauthorized = state.errors.cases.invalid_key;
-    writer.sendJson(unauthorized.status, unauthorized.body, unauthorized.headers);
+    sendErrorAnswer(writer, state.errors.cases.invalid_key);
     return;
   }
   const script = state.scripts.take(request.method, request.path);

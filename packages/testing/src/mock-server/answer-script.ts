@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { MockErrorAnswer } from './mock-error-cases.js';
+import { sendErrorAnswer, type MockErrorAnswer } from './mock-error-cases.js';
 import type { MockScript } from './mock-script.js';
 import type { ResponseWriter } from './response-writer.js';
 
@@ -8,7 +8,7 @@ export interface ScriptAnswers<ErrorCase extends string> {
   /** The provider's `errors.json` cases, for `script.error`. */
   errorCases: Record<ErrorCase, MockErrorAnswer>;
   /** Headers laid over an error case's own. Default: the script's. */
-  errorHeaders?: OutgoingHttpHeaders;
+  errorHeaders?: Record<string, string>;
   /** Sends an error case itself, for a provider that answers some case other than as its JSON. */
   sendError?: (answer: MockErrorAnswer) => Promise<void>;
   /** Replays `script.fixture`. */
@@ -33,7 +33,7 @@ export async function answerScript<ErrorCase extends string>(
   if (script.error) {
     const answer = answers.errorCases[script.error];
     if (answers.sendError) await answers.sendError(answer);
-    else writer.sendJson(answer.status, answer.body, { ...answer.headers, ...(answers.errorHeaders ?? script.headers) });
+    else sendErrorAnswer(writer, answer, answers.errorHeaders ?? script.headers);
   } else if (script.fixture) {
     await answers.replayFixture(script.fixture);
   } else if (script.status !== undefined || script.body !== undefined) {

@@ -1,6 +1,7 @@
 import { readFixtureJson } from '../fixtures.js';
 import { isRecord } from './is-record.js';
 import type { CommonErrorCase } from './mock-script.js';
+import type { ResponseWriter } from './response-writer.js';
 
 /** One error answer of a provider's fixture `errors.json`: what the mock sends for a scripted `error`. */
 export interface MockErrorAnswer {
@@ -14,6 +15,11 @@ export interface MockErrorCases<Name extends string> {
   cases: Record<Name, MockErrorAnswer>;
   /** The in-stream failure, as raw wire text in the provider's event format. */
   streamErrorWire: string;
+}
+
+/** Sends an error answer as JSON, `headers` laid over its own. */
+export function sendErrorAnswer(writer: ResponseWriter, answer: MockErrorAnswer, headers?: Record<string, string>): void {
+  writer.sendJson(answer.status, answer.body, { ...answer.headers, ...headers });
 }
 
 /** The cases every mock's `errors.json` has, in the order of {@link CommonErrorCase}. */
