@@ -1,3 +1,4 @@
+import { contentText } from '../../mock-server/content-text.js';
 import { isRecord } from '../../mock-server/is-record.js';
 
 /** A client tool the request offered. */
@@ -288,16 +289,5 @@ function turnText(turn: Turn): string {
       return '';
     })
     .filter((text) => text !== '')
-    .join('\n');
-}
-
-// tool_result content is a string or a list of blocks; only text counts.
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .filter(isRecord)
-    .map((block) => block['text'])
-    .filter((text): text is string => typeof text === 'string')
     .join('\n');
 }

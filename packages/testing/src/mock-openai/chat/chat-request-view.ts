@@ -1,3 +1,4 @@
+import { contentText } from '../../mock-server/content-text.js';
 import { isRecord } from '../../mock-server/is-record.js';
 import { invalidRequestBody, type OpenAIErrorBody } from '../openai-error-body.js';
 
@@ -92,15 +93,4 @@ function messageText(message: Record<string, unknown>): string {
     }
   }
   return texts.filter((text) => text !== '').join('\n');
-}
-
-// Content is a string or a list of parts; only text parts count (images are not echoed).
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .filter(isRecord)
-    .map((part) => part['text'])
-    .filter((text): text is string => typeof text === 'string')
-    .join('\n');
 }
