@@ -46,7 +46,9 @@ const jsonAnswer = { 'content-type': 'application/json; charset=utf-8', 'content
 const streamAnswer = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
+  // Written by Node, as for a whole answer: keep-alive since the client did not ask to close.
   connection: 'keep-alive',
+  'keep-alive': 'timeout=5',
   'x-accel-buffering': 'no',
   'transfer-encoding': 'chunked',
   date: '<date>',

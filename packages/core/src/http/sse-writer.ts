@@ -2,20 +2,23 @@ import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
 import { answerHead } from './answer-head.js';
 
-/** Read by writeHead, never changed: one array for every stream. */
+/**
+ * Read by writeHead, never changed: one array for every stream. No `connection`: Node
+ * writes keep-alive or close as the client asked, and one written here would override
+ * it (a client's `Connection: close` left its connection open until the keep-alive timeout).
+ */
 const eventStreamHeaders = [
   'content-type',
   'text/event-stream; charset=utf-8',
   'cache-control',
   'no-cache, no-transform',
-  'connection',
-  'keep-alive',
   // Proxies such as nginx would otherwise hold chunks back.
   'x-accel-buffering',
   'no',
 ];
 
-const eventStreamHeaderNames = new Set(eventStreamHeaders.filter((_, index) => index % 2 === 0));
+/** Headers a caller's extras may not set: the event stream's own, and the connection's, which is Node's to write. */
+const eventStreamHeaderNames = new Set([...eventStreamHeaders.filter((_, index) => index % 2 === 0), 'connection']);
 
 /** A caller's extra headers, then the event stream's, which win over an extra one of the same name. */
 function withEventStreamHeaders(extraHeaders: Record<string, string>): string[] {
