@@ -1,5 +1,6 @@
 import { GatewayError, type ChatRequest, isJsonObject } from '@switchyard/core';
 import { convertJsonSchemaForGemini, schemaNodeBudget } from './convert-json-schema-for-gemini.js';
+import { describeRemovedKeywords } from './describe-removed-keywords.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import { convertToGeminiTools } from './convert-to-gemini-tools.js';
 import type { GeminiGenerateContentRequest, GeminiGenerationConfig } from './gemini-wire-types.js';
@@ -68,7 +69,7 @@ export function buildGenerateContentBody(request: ChatRequest, settings: Generat
     if (settings.responseSchemaField === 'responseJsonSchema') config.responseJsonSchema = format.schema;
     else {
       const { schema, removed } = convertJsonSchemaForGemini(format.schema, schemaNodes, 'response_format');
-      if (removed.length > 0) warnings.push(`responseFormat.schema: removed ${removed.join(', ')}`);
+      if (removed.length > 0) warnings.push(`responseFormat.schema: ${describeRemovedKeywords(removed)}`);
       config.responseSchema = schema;
     }
   }

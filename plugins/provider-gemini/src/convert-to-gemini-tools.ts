@@ -1,5 +1,6 @@
 import type { ToolChoice, ToolDefinition } from '@switchyard/core';
 import { convertJsonSchemaForGemini, schemaNodeBudget, type SchemaNodeBudget } from './convert-json-schema-for-gemini.js';
+import { describeRemovedKeywords } from './describe-removed-keywords.js';
 import type { GeminiFunctionDeclaration, GeminiTool, GeminiToolConfig } from './gemini-wire-types.js';
 
 /** Tools and tool choice in Gemini's shape, with what had to be dropped on the way. */
@@ -26,7 +27,7 @@ export function convertToGeminiTools(
     const declaration: GeminiFunctionDeclaration = { name: tool.name };
     if (tool.description !== undefined) declaration.description = tool.description;
     const { schema, removed } = convertJsonSchemaForGemini(tool.parameters, budget, 'tools');
-    if (removed.length > 0) result.warnings.push(`tools[${tool.name}].parameters: removed ${removed.join(', ')}`);
+    if (removed.length > 0) result.warnings.push(`tools[${tool.name}].parameters: ${describeRemovedKeywords(removed)}`);
     // Gemini refuses an OBJECT without properties; a function without arguments simply has no parameters.
     if (!isEmptyObjectSchema(schema)) declaration.parameters = schema;
     return declaration;
