@@ -128,7 +128,9 @@ function toUserPart(part: OpenAIContentPart, messageIndex: number, partIndex: nu
   throw invalidRequest(`/messages/${messageIndex}/content/${partIndex}/type`, 'a user message cannot contain a refusal');
 }
 
-const dataUrlPattern = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s;
+// A media type of at most 64 characters each side of the slash, as the Messages and Responses routes take:
+// it goes upstream as it came, and a provider that refuses it names it back.
+const dataUrlPattern = /^data:([\w.+-]{1,64}\/[\w.+-]{1,64});base64,(.*)$/s;
 
 function toImagePart(image: { url: string; detail?: 'auto' | 'low' | 'high' }, pointer: string): ImagePart {
   const detail = image.detail !== undefined ? { detail: image.detail } : {};
