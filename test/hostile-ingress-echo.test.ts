@@ -44,4 +44,10 @@ describe('a 100,000-character name is not echoed in a 400', () => {
     expectShortRefusal(answer);
     expect(JSON.parse(answer.text)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
+
+  it('responses: a content part type in an assistant message of the input', async () => {
+    const answer = await post('/v1/responses', { model: 'mock/echo', input: [{ role: 'assistant', content: [{ type: hostileName, text: 'x' }] }] });
+    expectShortRefusal(answer);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'invalid_request', param: 'input[0].content[0].type' } });
+  });
 });

@@ -89,7 +89,7 @@ function pushMessage(item: ResponsesMessageItem, at: string, messages: ChatMessa
     const content: AssistantContentPart[] = parts.map((part, partIndex) => {
       if (part.type === 'output_text' || part.type === 'input_text') return { type: 'text', text: part.text };
       if (part.type === 'refusal') return { type: 'refusal', text: part.refusal };
-      throw invalidRequest(`${at}/content/${partIndex}/type`, `an assistant message cannot contain '${part.type}'`);
+      throw invalidRequest(`${at}/content/${partIndex}/type`, `an assistant message cannot contain '${String(part.type).slice(0, 64)}'`);
     });
     assistantTurn().content.push(...content);
     return;
