@@ -132,7 +132,8 @@ export const responsesRequestSchema: JsonSchema = {
             type: 'object',
             properties: { type: { type: 'string' } },
             allOf: [
-              { if: { anyOf: [{ required: ['role'] }, { properties: { type: { const: 'message' } }, required: ['type'] }] }, then: messageItem },
+              // An item without a type is a message (EasyInputMessage), as the parser reads it: it needs a role and content too.
+              { if: { anyOf: [{ required: ['role'] }, { not: { required: ['type'] } }, { properties: { type: { const: 'message' } }, required: ['type'] }] }, then: messageItem },
               { if: { properties: { type: { const: 'function_call' } }, required: ['type'] }, then: functionCallItem },
               { if: { properties: { type: { const: 'function_call_output' } }, required: ['type'] }, then: functionCallOutputItem },
               { if: { properties: { type: { const: 'reasoning' } }, required: ['type'] }, then: reasoningItem },
