@@ -1,6 +1,13 @@
 import type { Logger } from '@switchyard/core';
 
 /**
+ * Fields named in the warning; past these, only counted. A provider that drops every field
+ * it does not know (mistral) drops the client's own names: thousands of them, of any length.
+ */
+const maxNamed = 10;
+const maxShownFieldLength = 64;
+
+/**
  * Removes body fields the upstream would refuse, and says so in the call's log: a
  * setting the provider cannot honour is a warning, never a failed request. `n: 1`
  * is dropped quietly, since it asks for nothing beyond the default. `logger` may be
@@ -23,6 +30,15 @@ export function dropUnsupportedParams(
   }
   if (dropped.length > 0) {
     const target = typeof logger === 'function' ? logger() : logger;
-    target?.warn({ provider, dropped }, `${provider} does not accept ${dropped.join(', ')}; dropped from the request`);
+    const named = dropped.slice(0, maxNamed).map(shownField);
+    const more = dropped.length - named.length;
+    target?.warn(
+      { provider, dropped: named, ...(more > 0 && { droppedCount: dropped.length }) },
+      `${provider} does not accept ${named.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}; dropped from the request`,
+    );
   }
+}
+
+function shownField(field: string): string {
+  return field.length > maxShownFieldLength ? `${field.slice(0, maxShownFieldLength)}…` : field;
 }
