@@ -31,13 +31,24 @@ export const maxConvertedSchemaNodes = 25_000;
  */
 export const maxConvertedSchemaDepth = 64;
 
-/** What is left of a request's `maxConvertedSchemaNodes`, shared by its schemas. */
+/**
+ * How many characters of names and values (property names, descriptions, enums …) one
+ * request's schemas may spell once their `$ref`s are inlined: the nodes alone do not bound
+ * the bytes, since each copy of a definition repeats its texts. A 100,000-character name in a
+ * definition used 2,000 times (157 KB) made a 200 MB body for Gemini; used 8,000 times, a body
+ * past what a string holds (14 s of CPU, then a 500). About the default body limit (4 MB):
+ * a schema without references spells less than the body it came in.
+ */
+export const maxConvertedSchemaChars = 4_000_000;
+
+/** What is left of a request's `maxConvertedSchemaNodes` and `maxConvertedSchemaChars`, shared by its schemas. */
 export interface SchemaNodeBudget {
   remaining: number;
+  remainingChars: number;
 }
 
 export function schemaNodeBudget(): SchemaNodeBudget {
-  return { remaining: maxConvertedSchemaNodes };
+  return { remaining: maxConvertedSchemaNodes, remainingChars: maxConvertedSchemaChars };
 }
 
 /** Keywords of Gemini's `Schema` object that are kept as they are. */
@@ -135,8 +146,10 @@ function convertNode(input: unknown, pointer: string, state: ConversionState, de
 
   const output: Record<string, unknown> = {};
   for (const [keyword, value] of Object.entries(node)) {
-    if (keptKeywords.has(keyword)) output[keyword] = value;
-    else if (!consumedKeywords.has(keyword)) state.removed.push(`${pointer}/${escapePointer(keyword)}`);
+    if (keptKeywords.has(keyword)) {
+      output[keyword] = value;
+      spendChars(state, keyword.length + textSize(value));
+    } else if (!consumedKeywords.has(keyword)) state.removed.push(`${pointer}/${escapePointer(keyword)}`);
   }
 
   convertType(output);
@@ -146,6 +159,7 @@ function convertNode(input: unknown, pointer: string, state: ConversionState, de
   if (isJsonObject(node['properties'])) {
     const properties: Record<string, unknown> = {};
     for (const [name, property] of Object.entries(node['properties'])) {
+      spendChars(state, name.length);
       // A property named `__proto__` stays a property (setField), not the map's prototype.
       setField(properties, name, convertNode(property, `${pointer}/properties/${escapePointer(name)}`, state, depth + 1));
     }
@@ -157,6 +171,7 @@ function convertNode(input: unknown, pointer: string, state: ConversionState, de
     const required = node['required'].filter((name): name is string => typeof name === 'string' && Object.hasOwn(properties, name));
     if (required.length !== node['required'].length) state.removed.push(`${pointer}/required`);
     if (required.length > 0) output['required'] = required;
+    for (const name of required) spendChars(state, name.length);
   }
   if (isJsonObject(node['items'])) output['items'] = convertNode(node['items'], `${pointer}/items`, state, depth + 1);
   else if (node['items'] !== undefined) state.removed.push(`${pointer}/items`);
@@ -198,6 +213,7 @@ function convertEnum(node: Record<string, unknown>, output: Record<string, unkno
     return;
   }
   output['enum'] = strings;
+  for (const value of strings) spendChars(state, (value as string).length);
   output['type'] ??= 'string';
 }
 
@@ -289,6 +305,19 @@ function resolveReference(root: Record<string, unknown>, ref: string): Record<st
     target = target[key];
   }
   return isJsonObject(target) ? target : undefined;
+}
+
+/** Counts characters the converted schemas spell against the request's `maxConvertedSchemaChars`. */
+function spendChars(state: ConversionState, chars: number): void {
+  state.budget.remainingChars -= chars;
+  if (state.budget.remainingChars < 0) {
+    throw tooLarge(state, `spell more than ${maxConvertedSchemaChars.toLocaleString('en-US')} characters of names and values`);
+  }
+}
+
+/** The characters a kept keyword's value spells: a string's length, else its JSON's (a title may be any JSON). */
+function textSize(value: unknown): number {
+  return typeof value === 'string' ? value.length : (JSON.stringify(value)?.length ?? 0);
 }
 
 /** A refusal of schemas that inlining would make too large or too deep: they are the client's, so a 400. */

@@ -180,6 +180,28 @@ describe('convertJsonSchemaForGemini: schemas that inlining would make too large
     expect(Object.keys(convertJsonSchemaForGemini(wide).schema['properties'] as object)).toHaveLength(5000);
   });
 
+  /** One definition whose property name is `nameLength` characters, used by `uses` properties. */
+  function longNameUsedOften(uses: number, nameLength: number): Record<string, unknown> {
+    const properties = Object.fromEntries(Array.from({ length: uses }, (_, at) => [`p${at}`, { $ref: '#/$defs/D' }]));
+    return { type: 'object', $defs: { D: { type: 'object', description: 'd', properties: { ['n'.repeat(nameLength)]: { type: 'string' } } } }, properties };
+  }
+
+  it.each([
+    [2000, 'a 157 KB schema that made a 200 MB body for Gemini'],
+    [8000, 'a 331 KB schema whose 800 MB body could not be written (14 s of CPU, then a 500)'],
+  ])('refuses a 100,000-character name in a definition used %i times (%s) with invalid_request, before making the copies', (uses) => {
+    const schema = longNameUsedOften(uses, 100_000);
+    const error = refusal(() => convertJsonSchemaForGemini(schema));
+    expect(error).toMatchObject({ code: 'invalid_request', status: 400, param: 'tools' });
+    expect((error as Error).message).toContain('4,000,000 characters');
+  });
+
+  it('still converts a definition of long texts used a few times, and a 3 MB schema without references', () => {
+    expect(refusal(() => convertJsonSchemaForGemini(longNameUsedOften(30, 100_000)))).toBeUndefined();
+    const described = { type: 'object', properties: Object.fromEntries(Array.from({ length: 300 }, (_, at) => [`p${at}`, { type: 'string', description: 'd'.repeat(10_000) }])) };
+    expect(refusal(() => convertJsonSchemaForGemini(described))).toBeUndefined();
+  });
+
   it('reads a $ref that is not valid percent-encoding as one that names nothing (it threw URIError: a 500)', () => {
     const { schema, removed } = convertJsonSchemaForGemini({ type: 'object', properties: { a: { $ref: '#/%E0%A4%A' } } });
     expect(schema).toEqual({ type: 'object', properties: { a: { type: 'object' } } });
@@ -187,7 +209,7 @@ describe('convertJsonSchemaForGemini: schemas that inlining would make too large
   });
 
   it('counts every schema of a request against one budget: tools that fit one by one but not together are refused, naming tools; a response format past what is left, response_format', () => {
-    const budget = { remaining: 1_000_000 };
+    const budget = { remaining: 1_000_000, remainingChars: Infinity };
     convertJsonSchemaForGemini(fanOut(8, 2), budget);
     const perSchema = 1_000_000 - budget.remaining;
     const fitting = Math.floor(25_000 / perSchema);
