@@ -5,9 +5,14 @@ import { GatewayError } from '../errors/gateway-error.js';
 // and such a name is safe in a header value, a log line or a metric label.
 const modelNamePattern = /^[\x21-\x7e]+$/;
 
+// A part between slashes that is `.` or `..` names no model, and a provider that puts the
+// model in its URL's path (Azure's deployment, Bedrock's model id) would have it resolved
+// as a dot segment: `azure/..` called `/openai/chat/completions` with the gateway's key.
+const dotSegment = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /**
- * Refuses a model name a client sent that is not a string, is too long or has
- * characters outside visible ASCII. The name is never echoed back: it may be
+ * Refuses a model name a client sent that is not a string, is too long, has
+ * characters outside visible ASCII or a dot segment (`azure/..`). The name is never echoed back: it may be
  * megabytes of anything. Not a string: an ingress plugin's dialect may hand on what
  * it read unchecked (a repeated `?model=` is a list, a missing one undefined).
  *
@@ -28,6 +33,9 @@ export function checkModelName(name: unknown, maxLength: number): asserts name i
       "Invalid value for 'model': a model name is visible ASCII characters without spaces ('provider/model' or an alias).",
       { param: 'model' },
     );
+  }
+  if (dotSegment.test(name)) {
+    throw new GatewayError('invalid_request', "Invalid value for 'model': no part of a model name between slashes is '.' or '..'.", { param: 'model' });
   }
 }
 
