@@ -51,6 +51,8 @@ function send(path: string, body: string): { answered: Promise<string>; ended: P
       ].join('\r\n'),
     );
   });
+  // Awaited after the answer: a reset before then is reported there, not as an unhandled rejection.
+  ended.catch(() => undefined);
   return { answered, ended };
 }
 
