@@ -93,6 +93,28 @@ describe('switchyard start --workers 2', () => {
     expect(new Set(answers.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
   }, 60_000);
 
+  it("a key revoked through one worker's admin API is refused at once by every worker (SQLite has no channel of its own)", async () => {
+    const admin = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' };
+    const created = await send(port, 'POST', '/admin/keys', admin, JSON.stringify({ name: 'revoked-everywhere' }));
+    expect(created.status).toBe(201);
+    const { key, secret } = JSON.parse(created.body) as { key: { id: string }; secret: string };
+    const ask = () => chat(port, secret, { max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    // Each worker looks the key up and keeps it in its lookup cache (one second).
+    const servedBy = new Set<string | undefined>();
+    await until(async () => {
+      const answer = await ask();
+      expect(answer.status).toBe(200);
+      servedBy.add(answer.worker);
+      return servedBy.size === 2;
+    }, 'both workers to serve the key');
+    const revoked = await send(port, 'POST', `/admin/keys/${key.id}/revoke`, admin, '{}');
+    expect(revoked.status).toBe(200);
+    const after: Answer[] = [];
+    for (let i = 0; i < 6; i++) after.push(await ask());
+    expect(new Set(after.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
+    expect(after.map((answer) => answer.status)).toEqual(Array.from({ length: 6 }, () => 401));
+  }, 60_000);
+
   it('keeps a SQLite budget exact across workers under concurrent load', async () => {
     const created = await send(port, 'POST', '/admin/keys', { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
       JSON.stringify({ name: 'shared-budget', scope: { budget: { limit_usd: 0.5, period: 'total' } } }));

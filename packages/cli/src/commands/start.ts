@@ -22,6 +22,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
+import { relayKeyChangesBetweenWorkers, withKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
 import { configFromPrimary, shareConfigWithWorkers } from '../cluster/share-config.js';
@@ -50,9 +51,11 @@ export interface StartOptions {
 export async function startCommand(options: StartOptions): Promise<number> {
   // A cluster worker serves what its primary read and checked at start, never the file as it is now.
   const loaded = cluster.isWorker ? await configFromPrimary() : await readConfigFile({ ...(options.config !== undefined && { file: options.config }) });
+  // Only the built-ins this config uses: each package loaded stays in memory for good.
+  const builtIns = await loadBuiltInPlugins(loaded.raw);
   const fileContext = {
-    // Only the built-ins this config uses: each package loaded stays in memory for good.
-    plugins: await loadBuiltInPlugins(loaded.raw),
+    // A worker's admin API tells its siblings of key changes, where the storage has no channel (SQLite).
+    plugins: cluster.isWorker ? withKeyChangesBetweenWorkers(builtIns) : builtIns,
     ...(loaded.file !== undefined && { configFile: loaded.file }),
     ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
   };
@@ -391,6 +394,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
 
   const { masterKey } = start;
   shareConfigWithWorkers(start.loaded);
+  relayKeyChangesBetweenWorkers();
   logger.info({ workers }, `starting ${workers} workers`);
   // A worker's reason for not starting comes back as a CliError, printed once; the log is flushed either way.
   const code = await runClusterPrimary({
