@@ -302,6 +302,21 @@ describe('usage that is not counts', () => {
     expect(readStream(viaFast)).toMatchObject({ content: 'Hi', usage: [[9, 2, 11]], errors: [], done: true });
   });
 
+  it.each(providers)('a usage on every chunk, counts so far (%s): the client reads one usage, the billed one, at the end, as on the translated path', async (provider) => {
+    const soFar = (output: number) => `{"prompt_tokens":9,"completion_tokens":${output},"total_tokens":${9 + output}}`;
+    const withUsage = (event: string, output: number) => event.replace('"usage":null', `"usage":${soFar(output)}`);
+    // vLLM's continuous usage stats; a hostile upstream's middle count is no count the gateway bills.
+    const counted = withUsage(opening(), 0) + withUsage(token('Hi'), 500) + withUsage(token(' there'), 2) + withUsage(finishing(), 2);
+    for (const body of [counted + usageChunk(soFar(2)) + done, counted + done]) {
+      const { viaFast, viaTranslated } = await both(streamRequest(provider), sse(body));
+      expect(viaFast.record.usage).toEqual({ inputTokens: 9, outputTokens: 2 });
+      const view = readStream(viaFast);
+      expect(view).toMatchObject({ content: 'Hi there', finishReasons: ['stop'], usage: [[9, 2, 11]], errors: [], done: true });
+      expect(view).toEqual(readStream(viaTranslated));
+      expect(ledgerView(viaFast.record)).toEqual(ledgerView(viaTranslated.record));
+    }
+  });
+
   it("Groq's x_groq.usage reaches a client that asked for usage in OpenAI's place", async () => {
     const body = opening() + token('Hi') + chunk('"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}') + done;
     const { viaFast, viaTranslated } = await both(streamRequest('groq'), sse(body));

@@ -143,19 +143,19 @@ describe('OpenAIPassthroughEncoder and finish reasons', () => {
     expect(JSON.parse(out[0] as string).choices[0].finish_reason).toBe('length');
   });
 
-  it('writes the finish reason and the usage of one event at once, for a client that asked for usage and one that did not', () => {
+  it('writes the finish reason of an event that carries the usage at once, and the usage alone before [DONE] for a client that asked for it', () => {
     const usage: StreamPart = { type: 'usage', usage: { inputTokens: 5, outputTokens: 7 } };
     const data = '{"id":"chatcmpl-1","model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"abort"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}';
     for (const includeUsage of [true, false]) {
       const encoder = new OpenAIPassthroughEncoder({ ...options, includeUsage });
       encoder.encode({ event: sse(first), parts: [start] });
       const [out] = encoder.encode({ event: sse(data), parts: [{ type: 'finish', finishReason: fromOpenAIFinishReason('abort') }, usage] });
-      expect(JSON.parse(out as string)).toEqual({
-        id: 'chatcmpl-1',
-        model: 'openai/gpt-4o-mini',
-        choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
-        ...(includeUsage && { usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }),
-      });
+      expect(JSON.parse(out as string)).toEqual({ id: 'chatcmpl-1', model: 'openai/gpt-4o-mini', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+      const end = encoder.finish();
+      expect(end.at(-1)).toBe('[DONE]');
+      expect(end.slice(0, -1).map((event) => JSON.parse(event as string))).toEqual(
+        includeUsage ? [{ id: 'chatcmpl-1', model: 'openai/gpt-4o-mini', choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }] : [],
+      );
     }
   });
 

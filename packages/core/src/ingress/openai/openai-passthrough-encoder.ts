@@ -29,7 +29,8 @@ type Json = Record<string, unknown>;
  * - usage: the gateway always asks upstream for it; a client that did not ask gets
  *   no usage (a usage-only chunk is dropped, a finishing chunk carrying usage is
  *   written again without it). A client that asked reads the counts the gateway
- *   billed (a usage it could not read is not passed on), and one whose upstream put
+ *   billed (a usage it could not read is not passed on), once, in the last usage chunk
+ *   before `[DONE]` (an upstream's usage on every chunk is held back), and one whose upstream put
  *   usage elsewhere (Groq's `x_groq.usage`) or sent none gets a closing usage chunk,
  *   as on the translated path.
  * - a finish reason OpenAI does not define (vLLM's `abort`, DeepSeek's
@@ -66,7 +67,8 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   private modelNeedle: string | undefined;
   private modelReplacement = '';
   private usage: Usage | undefined;
-  private usageForwarded = false;
+  /** The usage chunk a client that asked is owed at the end: the last the upstream sent, its counts the billed ones. */
+  private heldUsage: Json | undefined;
   private done = false;
 
   constructor(options: StreamEncoderOptions) {
@@ -105,7 +107,8 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   }
 
   finish(): readonly SseEvent[] {
-    if (!this.includeUsage || this.usageForwarded) return ['[DONE]'];
+    if (!this.includeUsage) return ['[DONE]'];
+    if (this.heldUsage) return [JSON.stringify(this.heldUsage), '[DONE]'];
     const chunk = {
       id: this.id,
       object: 'chat.completion.chunk',
@@ -159,8 +162,17 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     }
     const usage = chunk['usage'];
     if (this.includeUsage && billed !== undefined && isJsonObject(usage)) {
-      chunk['usage'] = billedOpenAIUsage(usage, billed);
-      this.usageForwarded = true;
+      // Held to the end, as the translated path writes one usage there: an upstream that sends
+      // one on every chunk (vLLM's continuous usage stats) sends counts so far, not those billed.
+      const choices = chunk['choices'];
+      const billedUsage = billedOpenAIUsage(usage, billed);
+      if (!Array.isArray(choices) || choices.length === 0) {
+        chunk['usage'] = billedUsage;
+        this.heldUsage = chunk;
+        return [];
+      }
+      this.heldUsage = { ...chunk, choices: [], usage: billedUsage };
+      delete chunk['usage'];
       return [JSON.stringify(chunk)];
     }
     // Not asked for, or not one the gateway could read and bill.
