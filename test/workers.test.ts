@@ -93,6 +93,30 @@ describe('switchyard start --workers 2', () => {
     expect(new Set(answers.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
   }, 60_000);
 
+  it("GET /metrics counts every worker's requests, whichever worker answers the scrape", async () => {
+    // Five requests no other test makes (without a key): they cannot be split evenly between two workers.
+    const refused = [];
+    for (let i = 0; i < 5; i++) refused.push(await send(port, 'POST', '/v1/chat/completions', { 'content-type': 'application/json' }, '{"model":"mock/echo","messages":[]}'));
+    expect(new Set(refused.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
+    const errorCodes = new Set(refused.map((answer) => (JSON.parse(answer.body) as { error: { code: string } }).error.code));
+    expect(errorCodes.size).toBe(1);
+    const [code] = errorCodes;
+    const scrapes = [];
+    for (let i = 0; i < 4; i++) scrapes.push(await send(port, 'GET', '/metrics', {}));
+    expect(new Set(scrapes.map((scrape) => scrape.worker))).toEqual(new Set(['1', '2']));
+    for (const scrape of scrapes) {
+      expect(scrape.status).toBe(200);
+      const counted = scrape.body
+        .split('\n')
+        .filter((line) => line.startsWith('switchyard_requests_total{') && line.includes(`error_code="${code}"`))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+      expect(counted).toBe(5);
+      // One set of process metrics per process: the primary's and each worker's, told apart by nothing but their sum.
+      expect(scrape.body.match(/^# TYPE switchyard_requests_total /gm)).toHaveLength(1);
+      expect(scrape.body.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
+    }
+  }, 60_000);
+
   it("a key revoked through one worker's admin API is refused at once by every worker (SQLite has no channel of its own)", async () => {
     const admin = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' };
     const created = await send(port, 'POST', '/admin/keys', admin, JSON.stringify({ name: 'revoked-everywhere' }));

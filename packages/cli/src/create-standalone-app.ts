@@ -1,7 +1,7 @@
 import { errorHandler, hotRoutesAhead, type Gateway, type Logger } from '@switchyard/core';
 import { createDashboardRouter } from '@switchyard/dashboard';
 import { createAdminRouter, createSelfRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 
 /**
  * The standalone server's app: when the gateway has storage, the admin API under
@@ -9,8 +9,9 @@ import express, { type Express } from 'express';
  * dashboard at /dashboard (unless `dashboard.enabled: false`); the gateway's own
  * routes for everything else. The model calls go to the gateway first, before the
  * app walks its layers: none of those paths is under /admin, /v1/me or /dashboard.
+ * `options.metrics` serves `GET /metrics` instead of the gateway's own (a cluster worker's).
  */
-export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger): Express {
+export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger, options: { metrics?: RequestHandler | undefined } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // Where the dashboard's login throttle reads the client's address (req.ip): behind N proxies, N hops into X-Forwarded-For.
@@ -39,6 +40,8 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
       );
     }
   }
+  // A cluster worker's /metrics: every worker's series, not only this one's.
+  if (options.metrics) app.get('/metrics', options.metrics);
   app.use(gateway.router);
   // An error from a layer before the gateway's router skips that router (a mounted router is
   // not an error handler): answered here as JSON, never by Express's default page with its stack.

@@ -115,3 +115,4 @@ export * from './pricing/index.js';
 export { GatewayMetrics, type CacheLookup, type RateLimitSource } from './metrics/gateway-metrics.js';
 export { formatUsd } from './http/cost-header.js';
 export { metricsHandler, type MetricsHandlerOptions } from './metrics/metrics-handler.js';
+export { aggregateMetricsText, metricsSnapshot, type MetricsSnapshot } from './metrics/aggregate-metrics.js';

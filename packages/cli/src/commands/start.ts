@@ -23,6 +23,7 @@ import path from 'node:path';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { relayKeyChangesBetweenWorkers, withKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
+import { aggregateMetricsOfWorkers, metricsOfEveryWorker } from '../cluster/metrics-across-workers.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
 import { configFromPrimary, shareConfigWithWorkers } from '../cluster/share-config.js';
@@ -98,7 +99,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // Before the gateway allocates: every process that serves (one, or each cluster worker) sets it.
   setHeapGrowingPercent(config.server.heap_growing_percent);
   const gateway = await createGateway(config, { ...fileContext, logger });
-  const app = createStandaloneApp(gateway, masterKey.key, logger);
+  const app = createStandaloneApp(gateway, masterKey.key, logger, { metrics: cluster.isWorker ? metricsOfEveryWorker(gateway) : undefined });
   // Model calls run their route before Express's app.handle; everything else, and whatever they pass on, enters the app.
   const serve = hotRoutesBeforeApp(app, gateway.router) ?? app;
   const lameDuck = { on: false };
@@ -395,6 +396,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   const { masterKey } = start;
   shareConfigWithWorkers(start.loaded);
   relayKeyChangesBetweenWorkers();
+  aggregateMetricsOfWorkers();
   logger.info({ workers }, `starting ${workers} workers`);
   // A worker's reason for not starting comes back as a CliError, printed once; the log is flushed either way.
   const code = await runClusterPrimary({

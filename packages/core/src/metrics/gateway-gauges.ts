@@ -52,6 +52,8 @@ export function registerGatewayGauges(metrics: GatewayMetrics, sources: GaugeSou
     name: 'switchyard_health_check_up',
     help: 'Whether each GET /health section is healthy (1) or not (0): storage, usage, rate_limit_store, cache, circuit_breakers.',
     labelNames: ['check'],
+    // Over the workers of `start --workers N`: 1 only when it is so on every one.
+    aggregator: 'min',
     collect() {
       for (const [name, section] of readSections(sources.healthChecks)) this.set({ check: name }, section?.healthy ? 1 : 0);
     },
@@ -60,6 +62,7 @@ export function registerGatewayGauges(metrics: GatewayMetrics, sources: GaugeSou
     name: 'switchyard_store_reachable',
     help: 'Whether the store behind a GET /health section answers (1) or not (0), e.g. the rate-limit or cache Redis; a fail-open store can be unreachable and still healthy.',
     labelNames: ['check'],
+    aggregator: 'min',
     collect() {
       for (const [name, section] of readSections(sources.healthChecks)) {
         if (typeof section?.['reachable'] === 'boolean') this.set({ check: name }, section['reachable'] ? 1 : 0);
@@ -82,10 +85,11 @@ function readSections(checks: ReadonlyMap<string, () => HealthSection>): Map<str
 }
 
 function registerUsageGauges(metrics: GatewayMetrics, usageStats: () => UsageRecorderStats | undefined): void {
-  const stat = (name: string, help: string, read: (stats: UsageRecorderStats) => number) =>
+  const stat = (name: string, help: string, read: (stats: UsageRecorderStats) => number, aggregator: 'sum' | 'min' = 'sum') =>
     metrics.gauge({
       name,
       help,
+      aggregator,
       collect() {
         const stats = usageStats();
         if (stats) this.set(read(stats));
@@ -96,5 +100,5 @@ function registerUsageGauges(metrics: GatewayMetrics, usageStats: () => UsageRec
   stat('switchyard_usage_dropped_records_total', 'Usage records dropped because more than usage.max_pending waited.', (stats) => stats.dropped);
   stat('switchyard_usage_refused_records_total', 'Usage records the ledger refused on their own while it took the others (set aside, logged).', (stats) => stats.refused);
   stat('switchyard_usage_failed_writes_total', 'Ledger appends that failed since start.', (stats) => stats.failedWrites);
-  stat('switchyard_usage_ledger_up', 'Whether the ledger accepts writes (1) or the last append failed (0).', (stats) => (stats.failingSince === undefined ? 1 : 0));
+  stat('switchyard_usage_ledger_up', 'Whether the ledger accepts writes (1) or the last append failed (0).', (stats) => (stats.failingSince === undefined ? 1 : 0), 'min');
 }

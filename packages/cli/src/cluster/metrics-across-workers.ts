@@ -1,0 +1,120 @@
+import { aggregateMetricsText, GatewayError, metricsHandler, metricsSnapshot, type Gateway, type GatewayMetrics, type MetricsSnapshot } from '@switchyard/core';
+import cluster from 'node:cluster';
+import type { RequestHandler } from 'express';
+
+/** Worker → primary: a scrape wants every worker's series. */
+const ask = 'switchyard:metrics?';
+/** Primary → worker: the scrape's text. */
+const answer = 'switchyard:metrics';
+/** Primary → each worker: your series, please. */
+const collect = 'switchyard:metrics-collect';
+/** Worker → primary: its series. */
+const part = 'switchyard:metrics-part';
+
+/** How long the primary waits for each worker's series; one that does not answer is left out of that scrape. */
+const collectTimeoutMs = 2_000;
+/** How long a scrape waits for the primary. */
+const answerTimeoutMs = 5_000;
+
+interface Message {
+  type?: unknown;
+  id?: unknown;
+  gather?: unknown;
+  snapshot?: unknown;
+  text?: unknown;
+}
+
+/**
+ * Primary: answers a worker's scrape with the series of every worker that listens, summed
+ * (prom-client's cluster aggregation). Each scrape reaches one worker, whichever the
+ * round-robin picks: its own counters alone would jump between workers' values, which
+ * Prometheus reads as resets. Call before the first fork.
+ */
+export function aggregateMetricsOfWorkers(): void {
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
+  cluster.on('exit', (worker) => listening.delete(worker.id));
+  const gathers = new Map<number, (workerId: number, snapshot: unknown) => void>();
+  let lastGather = 0;
+
+  cluster.on('message', (from, message: unknown) => {
+    const received = message as Message | null;
+    if (received?.type === part) {
+      if (typeof received.gather === 'number') gathers.get(received.gather)?.(from.id, received.snapshot);
+      return;
+    }
+    if (received?.type !== ask) return;
+    const gather = ++lastGather;
+    const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined && listening.has(worker.id) && worker.isConnected());
+    const waiting = new Set(workers.map((worker) => worker!.id));
+    const snapshots: MetricsSnapshot[] = [];
+    const finish = () => {
+      clearTimeout(timer);
+      gathers.delete(gather);
+      aggregateMetricsText(snapshots).then(
+        ({ text }) => from.send({ type: answer, id: received.id, text }, () => undefined),
+        () => from.send({ type: answer, id: received.id }, () => undefined),
+      );
+    };
+    const timer = setTimeout(finish, collectTimeoutMs);
+    gathers.set(gather, (workerId, snapshot) => {
+      if (!waiting.delete(workerId)) return;
+      if (Array.isArray(snapshot)) snapshots.push(snapshot);
+      if (waiting.size === 0) finish();
+    });
+    for (const worker of workers) worker!.send({ type: collect, gather }, () => undefined);
+    if (waiting.size === 0) finish();
+  });
+}
+
+/** Worker: hands its series to the primary when a scrape (on any worker) asks for them. */
+export function answerMetricsCollections(metrics: GatewayMetrics, processMetrics: boolean): void {
+  process.on('message', (message: unknown) => {
+    const received = message as Message | null;
+    if (received?.type !== collect) return;
+    void metricsSnapshot(metrics, processMetrics).then(
+      (snapshot) => process.send?.({ type: part, gather: received.gather, snapshot }, undefined, undefined, () => undefined),
+      () => process.send?.({ type: part, gather: received.gather }, undefined, undefined, () => undefined),
+    );
+  });
+}
+
+let lastScrape = 0;
+
+/** Worker: the Prometheus text of every worker, asked of the primary. */
+function scrapeEveryWorker(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const id = ++lastScrape;
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      outcome();
+    };
+    const onMessage = (message: unknown) => {
+      const received = message as Message | null;
+      if (received?.type !== answer || received.id !== id) return;
+      const { text } = received;
+      settle(() => (typeof text === 'string' ? resolve(text) : reject(new GatewayError('internal_error', 'The metrics of the workers could not be summed.'))));
+    };
+    const onDisconnect = () => settle(() => reject(new GatewayError('shutting_down', 'This worker is stopping: its primary is gone.')));
+    const timer = setTimeout(() => settle(() => reject(new GatewayError('internal_error', 'The cluster primary did not answer with the metrics of the workers.'))), answerTimeoutMs);
+    if (!process.send || !process.connected) return onDisconnect();
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+    process.send({ type: ask, id }, undefined, undefined, (error: Error | null) => error && onDisconnect());
+  });
+}
+
+/**
+ * Worker: `GET /metrics` of `start --workers N`, the series of every worker summed, with the
+ * gateway's own token check; undefined when metrics are off (the gateway's 404 stands).
+ */
+export function metricsOfEveryWorker(gateway: Gateway): RequestHandler | undefined {
+  const config = gateway.runtime.config.metrics;
+  if (!config.enabled) return undefined;
+  answerMetricsCollections(gateway.runtime.metrics, config.process_metrics);
+  const registry = { contentType: gateway.runtime.metrics.registry.contentType, metrics: scrapeEveryWorker };
+  // Process metrics are in every worker's part already.
+  return metricsHandler({ registry } as unknown as GatewayMetrics, { processMetrics: false, ...(config.token !== undefined && { token: config.token }) });
+}
