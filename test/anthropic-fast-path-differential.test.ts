@@ -200,6 +200,29 @@ describe('a stop_reason Anthropic does not define reaches the client as the tran
   );
 });
 
+describe('a stream the upstream ends without its message_stop (docs/fast-path.md)', () => {
+  it('the SDK reads the same whole message on both paths: the gateway writes the message_stop', async () => {
+    for (const fixture of ['stream-text-only.txt', 'stream.txt']) {
+      const body = readFixture('anthropic', fixture).replace(/event: message_stop\r?\ndata: .*\r?\n(\r?\n)?/, '');
+      expect(body).not.toContain('message_stop');
+      const streamed = async (gateway: TestGateway) => {
+        replay.play({ body, contentType: 'text/event-stream' });
+        const before = records.get(gateway)!.length;
+        const client = new Anthropic({ apiKey: masterKey, baseURL: gateway.origin, maxRetries: 0 });
+        const request = JSON.parse(readFixture('anthropic', 'request.json')) as Anthropic.MessageCreateParamsNonStreaming;
+        const message = await client.messages.stream({ ...request, model: 'anthropic/claude-sonnet-4-5' }).finalMessage();
+        await expect.poll(() => records.get(gateway)!.length).toBe(before + 1);
+        const record = records.get(gateway)![before]!;
+        return { message: view(message), record: { status: record.status, errorCode: record.errorCode, usage: record.usage } };
+      };
+      const viaTranslated = await streamed(translated);
+      const viaFast = await streamed(fast);
+      expect(viaFast).toEqual(viaTranslated);
+      expect(viaFast.record).toMatchObject({ status: 200, errorCode: undefined });
+    }
+  });
+});
+
 describe('a message without a stop reason reaches the client as the translated path writes it (docs/fast-path.md)', () => {
   /**
    * How the upstream leaves the stop reason out, as a change to the fixture's text: the

@@ -73,7 +73,15 @@ describe('AnthropicPassthroughEncoder', () => {
     expect(encoder.encode({ event: { event: 'content_block_delta', data: signature }, parts: [] })).toEqual([{ event: 'content_block_delta', data: signature }]);
     // A proxy that dropped the `event:` line: the data's type names it.
     expect(encoder.encode({ event: { data: '{"type":"ping"}' }, parts: [] })).toEqual([{ event: 'ping', data: '{"type":"ping"}' }]);
+    expect(encoder.encode({ event: { event: 'message_stop', data: '{"type":"message_stop"}' }, parts: [] })).toEqual([{ event: 'message_stop', data: '{"type":"message_stop"}' }]);
+    // The upstream's message_stop went out: nothing is added.
     expect(encoder.finish()).toEqual([]);
+  });
+
+  it('writes the message_stop of a stream that ended whole without one, as the translated path does', () => {
+    const encoder = new AnthropicPassthroughEncoder({ ...options, modelPrefix: 'anthropic/' });
+    encoder.encode({ event: { event: 'message_delta', data: '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}}' }, parts: [{ type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' } }] });
+    expect(encoder.finish()).toEqual([{ event: 'message_stop', data: '{"type":"message_stop"}' }]);
   });
 
   it('writes message_delta again with the billed usage when the tap could not read its own, keeping its other fields', () => {

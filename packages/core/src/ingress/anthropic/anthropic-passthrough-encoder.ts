@@ -44,6 +44,7 @@ type Json = Record<string, unknown>;
  * mayLackAnthropicText, mayHoldNonObjectDelta). Blocks are started and numbered as the
  * translated path writes them (PassthroughStreamBlocks): a nameless `tool_use` left out,
  * its id and input typed, a text or thinking block without its text started with `""`.
+ * A stream that ends whole without a `message_stop` gets one, as on the translated path.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   private readonly modelPrefix: string;
@@ -51,6 +52,8 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   /** The last finish the tap read, as the translated path keeps it for its `message_delta`. */
   private finishReason: FinishReason = noStopReason;
   private readonly blocks = new PassthroughStreamBlocks();
+  /** Whether the upstream's `message_stop` went out: without it an SDK has no message (`finalMessage()` throws). */
+  private stopped = false;
 
   constructor(options: StreamEncoderOptions) {
     this.modelPrefix = options.modelPrefix;
@@ -77,6 +80,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
     const name = event.event ?? readType(data);
+    if (name === 'message_stop') this.stopped = true;
     if (name === 'content_block_start') {
       const started = this.blocks.start(data);
       if (started === undefined) return [];
@@ -104,7 +108,8 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   }
 
   finish(): readonly SseEvent[] {
-    return [];
+    // A stream the core took as whole but that ended without its message_stop gets the one the translated path writes.
+    return this.stopped ? [] : [{ event: 'message_stop', data: '{"type":"message_stop"}' }];
   }
 
   fail(error: GatewayError): SseEvent {
