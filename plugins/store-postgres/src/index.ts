@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
+import { dropUnlessClosed } from './drop-unless-closed.js';
 import { isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
 import { PostgresBudgetStore } from './postgres-budget-store.js';
@@ -47,6 +48,10 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   // pg-pool takes its own listener off a client while it is checked out: without this one, a
   // connection reset between two queries of a transaction is an unhandled 'error' that ends the process.
   pool.on('connect', (client) => client.on('error', onConnectionError));
+  // Every connection the pool opened whose server has not seen it off, for close() to bound.
+  const opened = new Set<pg.Client>();
+  pool.on('connect', (client) => opened.add(client));
+  pool.on('remove', (client) => opened.delete(client));
 
   const tables = tablesIn(options.schema);
   let migrating: Promise<void> | undefined;
@@ -82,7 +87,12 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
       }),
   });
   let closing: Promise<void> | undefined;
-  const closePool = () => (closing ??= keyChanges.close().then(() => pool.end()));
+  // pool.end() ends each connection but waits for no server: one that stays silent is dropped after connect_timeout_ms.
+  const closePool = () =>
+    (closing ??= keyChanges
+      .close()
+      .then(() => pool.end())
+      .then(async () => void (await Promise.all([...opened].map((client) => dropUnlessClosed(client, options.connect_timeout_ms))))));
 
   // While the database is down, /health itself checks (one probe at a time) whether it is back.
   let probing = false;
