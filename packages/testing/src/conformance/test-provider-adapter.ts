@@ -250,6 +250,27 @@ export function testProviderAdapter(target: ProviderConformanceTarget): void {
       expect(cut).toMatchObject({ code: 'upstream_invalid_response', retryable: true, provider: target.name });
     });
 
+    it('ends a call the upstream takes and never answers, a whole answer whose body stalls, and a stream that stalls after it began, with a retryable upstream_timeout (timeouts.headers_ms, body_ms)', async () => {
+      const impatient = startProvider(target.name, target.provider({ ...target.options(upstream), timeouts: { headers_ms: 300, body_ms: 300 } }), transport);
+      const timedOut = { code: 'upstream_timeout', retryable: true, provider: target.name };
+
+      upstream.enqueue({ hang: true });
+      expect(await impatient.chat!.complete(call(user('hi'))).catch((error: unknown) => error)).toMatchObject(timedOut);
+
+      upstream.enqueue({ status: 200, body: { note: 'the first half of an answer, then silence' }, stallBody: true });
+      expect(await impatient.chat!.complete(call(user('hi'))).catch((error: unknown) => error)).toMatchObject(timedOut);
+
+      upstream.enqueue({ reply: { content: 'one two three four five six' }, stream: { stallAfterEvents: 3 } });
+      const parts: StreamPart[] = [];
+      const stalled = await (async () => {
+        for await (const part of await impatient.chat!.stream(call({ ...user('hi'), stream: true }))) parts.push(part);
+      })().catch((error: unknown) => error);
+      expect(stalled).toMatchObject(timedOut);
+      // The stream had begun: its first part was handed on before the silence.
+      expect(parts.length).toBeGreaterThan(0);
+      await upstream.waitForAborts(3);
+    });
+
     it('cancels the upstream request when the caller aborts, whole and streamed', async () => {
       upstream.enqueue({ hang: true });
       const abortWhole = new AbortController();

@@ -31,6 +31,15 @@ export async function sendEventFrames(
   if (!writer.isOpen) return;
   res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', ...headers });
   res.flushHeaders();
+  if (options.stallAfterEvents !== undefined) {
+    for (const frame of frames.slice(0, options.stallAfterEvents)) {
+      if (!(await writer.pause(options.chunkDelayMs))) return;
+      res.write(frame);
+    }
+    // Silent, the connection open, until the client leaves.
+    if (!writer.signal.aborted) await new Promise((resolve) => writer.signal.addEventListener('abort', resolve, { once: true }));
+    return;
+  }
   const cutAt = options.cutAfterEvents;
   const errorAt = options.midStreamError ? (options.errorAfterEvents ?? 2) : undefined;
   const stopAt = Math.min(frames.length, cutAt ?? Infinity, errorAt ?? Infinity);

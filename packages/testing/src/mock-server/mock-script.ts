@@ -21,6 +21,8 @@ export interface MockStreamOptions {
   chunkDelayMs?: number;
   /** Write this many events, then destroy the socket: no `[DONE]`, no clean end of the chunked body. */
   cutAfterEvents?: number;
+  /** Write this many events, then nothing more: the connection is held open, silent, until the client leaves. */
+  stallAfterEvents?: number;
   /**
    * Write each event in pieces: `true` cuts inside every multi-byte UTF-8 character
    * (or, when an event has none, in its middle); a number writes pieces of that many bytes.
@@ -96,6 +98,11 @@ export interface MockScript<ErrorCase extends string = OpenAIErrorCaseName> {
   status?: number;
   /** Body of a custom answer: a string is sent as is, anything else as JSON. */
   body?: unknown;
+  /**
+   * With `body`: send the status, the headers (the whole body's content-length) and half
+   * the body, then nothing more, the connection held open until the client leaves.
+   */
+  stallBody?: boolean;
   /** Extra response headers (e.g. `retry-after`), laid over whatever the answer sends. */
   headers?: Record<string, string>;
   /** Misbehaviour of a streamed answer (the default stream or a `.txt` fixture). */

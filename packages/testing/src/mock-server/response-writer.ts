@@ -69,17 +69,25 @@ export class ResponseWriter {
    * A script's custom answer (`status` and/or `body`): no body, a string sent as is,
    * or anything else as JSON (with `jsonHeaders` added, for formats that want them).
    */
-  sendScripted(script: { status?: number; body?: unknown }, headers: OutgoingHttpHeaders = {}, jsonHeaders: OutgoingHttpHeaders = {}): void {
+  sendScripted(script: { status?: number; body?: unknown; stallBody?: boolean }, headers: OutgoingHttpHeaders = {}, jsonHeaders: OutgoingHttpHeaders = {}): void {
     const status = script.status ?? 200;
+    const stall = script.stallBody === true;
     if (script.body === undefined) this.sendText(status, '', headers);
-    else if (typeof script.body === 'string') this.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-    else this.sendJson(status, script.body, { ...jsonHeaders, ...headers });
+    else if (typeof script.body === 'string') this.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...headers }, stall);
+    else this.sendText(status, JSON.stringify(script.body), { 'content-type': 'application/json', ...lowerCaseKeys({ ...jsonHeaders, ...headers }) }, stall);
   }
 
-  sendText(status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
+  /** Sends a whole answer; with `stall`, only its first half, and then nothing more (the connection held open). */
+  sendText(status: number, text: string, headers: OutgoingHttpHeaders = {}, stall = false): void {
     if (!this.isOpen) return;
-    this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers) });
-    this.res.end(text);
+    if (!stall) {
+      this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers) });
+      this.res.end(text);
+      return;
+    }
+    const body = Buffer.from(text);
+    this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers), 'content-length': body.length });
+    this.res.write(body.subarray(0, Math.floor(body.length / 2)));
   }
 
   /**
@@ -107,6 +115,14 @@ export class ResponseWriter {
     }
     const cutAt = options.cutAfterEvents;
     const errorAt = options.midStreamError ? (options.errorAfterEvents ?? 2) : undefined;
+    const stallAt = options.stallAfterEvents;
+    if (stallAt !== undefined) {
+      for (const event of events.slice(0, stallAt)) {
+        if (!(await this.writeEvent(event, options))) return;
+      }
+      await this.connectionClosed; // silent, the connection open, until the client leaves
+      return;
+    }
     const stopAt = Math.min(events.length, cutAt ?? Infinity, errorAt ?? Infinity);
     const endsWithCut = cutAt !== undefined && cutAt <= (errorAt ?? Infinity);
     const errorWire = options.errorWire ?? streamErrorWire;
