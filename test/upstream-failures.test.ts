@@ -99,6 +99,49 @@ describe('upstream failures on the network', () => {
     }
   });
 
+  it("holds each provider to its own timeouts.connect_ms when two providers share an origin, whichever was called first", async () => {
+    // Two providers on one host (an OpenAI key for batch work beside the interactive one, say): the
+    // connection pool for the origin was made by the first call, with that provider's connect_ms.
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((socket) => void sockets.add(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const baseUrl = `https://127.0.0.1:${port}/v1`;
+    const gateway = await startTestGateway({
+      providers: {
+        patient: { use: 'openai', api_key: 'sk-test-patient-abcdefgh', base_url: baseUrl, timeouts: { connect_ms: 60_000 } },
+        quick: { use: 'openai', api_key: 'sk-test-quick-abcdefgh', base_url: baseUrl, timeouts: { connect_ms: 200 } },
+      },
+      models: {
+        slow: { deployments: [{ target: 'patient/gpt-4o-mini' }], retries: { attempts: 0 } },
+        fast: { deployments: [{ target: 'quick/gpt-4o-mini' }], retries: { attempts: 0 } },
+      },
+    });
+    const ask = (model: string, signal: AbortSignal) =>
+      fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}` },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        signal,
+      });
+    try {
+      // The patient provider connects first, and the client gives up on it once it is connecting.
+      const leaving = new AbortController();
+      const first = ask('slow', leaving.signal).catch(() => undefined);
+      await new Promise((resolve) => silent.once('connection', resolve));
+      leaving.abort();
+      await first;
+      // Only a bound for the test: the quick provider answers within its own 200 ms (it waited for the patient one's 60 s).
+      const response = await ask('fast', AbortSignal.timeout(15_000));
+      expect(response.status).toBe(504);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    } finally {
+      await gateway.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
+
   it('falls back to a clean error when a stream is cut before its first event', async () => {
     const upstream = await startMockOpenAI();
     const gateway = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } }, models: once });

@@ -88,8 +88,15 @@ export class UpstreamTransport {
     await Promise.all(pools.map((pool) => (options.force ? pool.destroy() : pool.close().catch(() => pool.destroy()))));
   }
 
+  /**
+   * The pool for an origin and a connect timeout. A pool's connect timeout is fixed when it is
+   * made, so providers sharing a host with different `timeouts.connect_ms` get a pool each: one
+   * per origin held every later provider there to the first one's timeout (a provider of 200 ms
+   * waited 60 s behind one of 60 s).
+   */
   private poolFor(origin: string, connectTimeoutMs: number): Pool {
-    let pool = this.pools.get(origin);
+    const key = `${connectTimeoutMs} ${origin}`;
+    let pool = this.pools.get(key);
     if (!pool) {
       if (this.closed) throw new GatewayError('shutting_down', 'The gateway is shutting down.');
       pool = new Pool(origin, {
@@ -97,7 +104,7 @@ export class UpstreamTransport {
         keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 30_000,
         connect: { timeout: connectTimeoutMs },
       });
-      this.pools.set(origin, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }
