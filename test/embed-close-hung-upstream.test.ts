@@ -59,4 +59,56 @@ describe("gateway.close() with a call in flight to an upstream that never answer
     expect(response.status).toBe(503);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('shutting_down');
   });
+
+  it('ends a stream still running at the drain deadline with an in-stream shutting_down, not an upstream failure, and records it so', async () => {
+    // An upstream streaming without end, one event every 50 ms.
+    let streaming!: () => void;
+    const upstreamStreaming = new Promise<void>((resolve) => (streaming = resolve));
+    const chunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'word ' }, finish_reason: null }] })}\n\n`;
+    const endless = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk);
+      streaming();
+      const timer = setInterval(() => res.write(chunk), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    servers.push(endless);
+    endless.listen(0, '127.0.0.1');
+    await once(endless, 'listening');
+
+    const gateway = await createGateway(
+      {
+        providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/v1` } },
+        chain: ['route', 'adapter'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
+    );
+    const records: RequestRecord[] = [];
+    gateway.runtime.onRequestFinished((record) => records.push(record));
+    const app = express();
+    app.use('/ai', gateway.router);
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await once(server, 'listening');
+
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    const text = response.text();
+    await upstreamStreaming;
+    await gateway.close({ drainTimeoutMs: 50 });
+
+    const events = (await text).split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6));
+    expect(events).not.toContain('[DONE]');
+    // The gateway ended it, retryable elsewhere: the upstream did nothing wrong (it said the upstream's connection ended early).
+    expect(JSON.parse(events.at(-1)!)).toMatchObject({ error: { code: 'shutting_down' } });
+    expect(records.map((record) => [record.status, record.errorCode])).toEqual([[200, 'shutting_down']]);
+    // What was delivered is billed.
+    expect(records[0]!.usage?.outputTokens).toBeGreaterThan(0);
+  });
 });

@@ -85,7 +85,10 @@ export class UpstreamTransport {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => (options.force ? pool.destroy() : pool.close().catch(() => pool.destroy()))));
+    // The calls cut fail with why: the gateway is shutting down. A stream cut so ended in an
+    // in-stream `upstream_invalid_response`, "the upstream's connection ended", blaming the upstream.
+    const shuttingDown = () => new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
+    await Promise.all(pools.map((pool) => (options.force ? pool.destroy(shuttingDown()) : pool.close().catch(() => pool.destroy(shuttingDown())))));
   }
 
   /**
