@@ -111,4 +111,57 @@ describe("gateway.close() with a call in flight to an upstream that never answer
     // What was delivered is billed.
     expect(records[0]!.usage?.outputTokens).toBeGreaterThan(0);
   });
+
+  it('cuts a direct provider call (an in-process model, its own SDK) still running at the drain deadline as it cuts an HTTP one: 503 shutting_down, or the in-stream event, recorded before close() resolves', async () => {
+    // The built-in mock is a direct provider: a whole answer after 60 s, a stream of a word every 100 ms.
+    const gateway = await createGateway(
+      {
+        providers: { slow: { use: 'mock', latency_ms: 60_000 }, trickle: { use: 'mock', chunk_delay_ms: 100 } },
+        chain: ['route', 'adapter'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
+    );
+    const records: RequestRecord[] = [];
+    gateway.runtime.onRequestFinished((record) => records.push(record));
+    const app = express();
+    app.use('/ai', gateway.router);
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await once(server, 'listening');
+    const leave = new AbortController(); // only for the test's own clean-up, should the calls hang
+    const ask = (model: string, stream: boolean) =>
+      fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: Array.from({ length: 500 }, (_, index) => `w${index}`).join(' ') }] }),
+        signal: leave.signal,
+      });
+
+    try {
+      const whole = ask('slow/echo', false);
+      whole.catch(() => undefined); // the clean-up's abort, should it come to that
+      const streamed = await ask('trickle/echo', true);
+      expect(streamed.status).toBe(200);
+      const reader = streamed.body!.getReader();
+      await reader.read(); // the stream has begun
+      await expect.poll(() => gateway.activeRequests).toBe(2);
+
+      await gateway.close({ drainTimeoutMs: 50 });
+      // Both recorded before close() resolved, so before the usage recorder's last flush.
+      expect(records.map((record) => [record.stream, record.errorCode]).sort()).toEqual([
+        [false, 'shutting_down'],
+        [true, 'shutting_down'],
+      ]);
+      const answer = await whole;
+      expect(answer.status).toBe(503);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('shutting_down');
+      let rest = '';
+      for (let step = await reader.read(); !step.done; step = await reader.read()) rest += new TextDecoder().decode(step.value);
+      const last = rest.split('\n').filter((line) => line.startsWith('data: ')).at(-1)!;
+      expect(JSON.parse(last.slice(6))).toMatchObject({ error: { code: 'shutting_down' } });
+    } finally {
+      leave.abort();
+    }
+  });
 });

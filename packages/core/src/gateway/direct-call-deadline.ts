@@ -11,7 +11,9 @@ import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.j
  * - the answer (a whole answer, or a stream's first part) within `timeouts.headersMs`,
  *   each later part within `timeouts.bodyMs` of the one before: else `upstream_timeout`;
  * - the whole call within `limits.stream_max_duration_ms`: else `upstream_duration_exceeded`;
- * - the client leaving (or the route step giving up on the attempt) ends the wait at once.
+ * - the client leaving (or the route step giving up on the attempt) ends the wait at once;
+ * - so does the gateway's close() cutting the calls still running at its drain deadline
+ *   (`shutdown`, the transport's cut signal): `shutting_down`, as for an HTTP call.
  *
  * When a deadline passes the plugin's signal is aborted and the gateway stops
  * waiting for it: whatever it answers later is dropped.
@@ -24,18 +26,25 @@ export class DirectCallDeadline {
   private rejectWait: ((error: GatewayError) => void) | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
   private readonly onSourceAbort = (): void => this.fail(abortError(this.source.reason, this.provider));
+  private readonly onShutdown = (): void => this.fail(toGatewayError(this.shutdown!.reason));
 
   constructor(
     private readonly source: CancelSource,
     private readonly timeouts: Pick<UpstreamTimeouts, 'headersMs' | 'bodyMs'>,
     maxDurationMs: number,
     private readonly provider: string,
+    private readonly shutdown?: AbortSignal,
   ) {
     if (source.aborted) {
       this.onSourceAbort();
       return;
     }
+    if (shutdown?.aborted) {
+      this.onShutdown();
+      return;
+    }
     source.addEventListener('abort', this.onSourceAbort, { once: true });
+    shutdown?.addEventListener('abort', this.onShutdown, { once: true });
     this.totalTimer = setTimeout(() => this.fail(durationExceeded(provider, maxDurationMs)), maxDurationMs);
     // The wait's own timer keeps the process up while the plugin works; this one need not.
     this.totalTimer.unref();
@@ -66,6 +75,7 @@ export class DirectCallDeadline {
     if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
     this.totalTimer = undefined;
     this.source.removeEventListener('abort', this.onSourceAbort);
+    this.shutdown?.removeEventListener('abort', this.onShutdown);
   }
 
   get failed(): boolean {
@@ -136,8 +146,9 @@ export function directCallDeadline(
   timeouts: Pick<UpstreamTimeouts, 'headersMs' | 'bodyMs'>,
   maxDurationMs: number,
   provider: string,
+  shutdown?: AbortSignal,
 ): DirectCallDeadline {
-  return new DirectCallDeadline(cancellationOf(call), timeouts, maxDurationMs, provider);
+  return new DirectCallDeadline(cancellationOf(call), timeouts, maxDurationMs, provider, shutdown);
 }
 
 /**

@@ -58,7 +58,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
   const provider: Provider = { id, plugin: plugin.name };
   const failure: FailureOf = (error) => providerFailure(error, redactor, id);
   if (adapters.modelsTtlMs !== undefined) provider.modelsTtlMs = adapters.modelsTtlMs;
-  const direct: DirectContext = { id, failure, timeouts: http.timeouts, maxDurationMs: transport.bodyLimits.maxDurationMs };
+  const direct: DirectContext = { id, failure, timeouts: http.timeouts, maxDurationMs: transport.bodyLimits.maxDurationMs, shutdown: transport.cutSignal };
   if (adapters.chat) {
     const chat = isDirectChat(adapters.chat) ? directChat(adapters.chat, direct) : httpChat(adapters.chat, http);
     provider.chat = { complete: redacting(chat.complete, failure), stream: redacting(chat.stream, failure) };
@@ -144,6 +144,8 @@ interface DirectContext {
   timeouts: UpstreamTimeouts;
   /** `limits.stream_max_duration_ms`. */
   maxDurationMs: number;
+  /** Aborted when the gateway's close() cuts the calls still running (the transport's cut signal). */
+  shutdown: AbortSignal;
 }
 
 /**
@@ -159,7 +161,7 @@ function directChat(chat: DirectChatOperation, direct: DirectContext): NonNullab
       return withBillableUsage(checkedDirectAnswer(answer, id), call.request);
     },
     stream: (call) => {
-      const deadline = directCallDeadline(call, direct.timeouts, direct.maxDurationMs, id);
+      const deadline = directCallDeadline(call, direct.timeouts, direct.maxDurationMs, id, direct.shutdown);
       let parts: AsyncIterable<StreamPart>;
       try {
         parts = checkedParts(chat.stream(deadline.callFor(call)), id);
@@ -182,7 +184,7 @@ async function withinDeadline<Request, Answer>(
   call: ProviderCall<Request>,
   operation: (call: ProviderCall<Request>) => Promise<Answer>,
 ): Promise<Answer> {
-  const deadline = directCallDeadline(call, direct.timeouts, direct.maxDurationMs, direct.id);
+  const deadline = directCallDeadline(call, direct.timeouts, direct.maxDurationMs, direct.id, direct.shutdown);
   try {
     // Called inside the promise: a plugin that throws at once is a rejection like any other.
     return await deadline.first(new Promise<Answer>((resolve) => resolve(operation(deadline.callFor(call)))));

@@ -34,11 +34,21 @@ export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1
 export class UpstreamTransport {
   private readonly pools = new Map<string, Pool>();
   private closed = false;
+  private readonly cutting = new AbortController();
   /** The bounds every answer is held to; direct operations get the duration bound too. */
   readonly bodyLimits: UpstreamBodyLimits;
 
   constructor(private readonly options: UpstreamTransportOptions = {}) {
     this.bodyLimits = { ...defaultUpstreamBodyLimits, ...options.bodyLimits };
+  }
+
+  /**
+   * Aborted, its reason a `shutting_down` GatewayError, when close() cuts the calls in flight:
+   * the calls a provider plugin makes itself (direct-call-deadline.ts) are cut by it as the
+   * transport's own are.
+   */
+  get cutSignal(): AbortSignal {
+    return this.cutting.signal;
   }
 
   /**
@@ -88,6 +98,7 @@ export class UpstreamTransport {
     // The calls cut fail with why: the gateway is shutting down. A stream cut so ended in an
     // in-stream `upstream_invalid_response`, "the upstream's connection ended", blaming the upstream.
     const shuttingDown = () => new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
+    if (options.force) this.cutting.abort(shuttingDown());
     await Promise.all(pools.map((pool) => (options.force ? pool.destroy(shuttingDown()) : pool.close().catch(() => pool.destroy(shuttingDown())))));
   }
 
