@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { builtInPlugins } from '@switchyard/cli';
 import { createGateway, createLogger, type RequestRecord } from '@switchyard/core';
+import { startMockOpenAI } from '@switchyard/testing';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -162,6 +163,46 @@ describe("gateway.close() with a call in flight to an upstream that never answer
       expect(JSON.parse(last.slice(6))).toMatchObject({ error: { code: 'shutting_down' } });
     } finally {
       leave.abort();
+    }
+  });
+
+  it('ends a request waiting out a Retry-After between its attempts at the drain deadline: 503 shutting_down, recorded before close() resolves', async () => {
+    const upstream = await startMockOpenAI();
+    const gateway = await createGateway(
+      {
+        providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: upstream.url } },
+        models: { patient: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 2 } } },
+        chain: ['route', 'adapter'],
+        log: { level: 'silent' },
+      },
+      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
+    );
+    const records: RequestRecord[] = [];
+    gateway.runtime.onRequestFinished((record) => records.push(record));
+    const app = express();
+    app.use('/ai', gateway.router);
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await once(server, 'listening');
+    try {
+      // Rate limited, asked to come back in 20 s: the route step waits that out before its next round.
+      upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '20' } });
+      const answer = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'patient', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await expect.poll(() => upstream.requests.length).toBe(1);
+
+      await gateway.close({ drainTimeoutMs: 50 });
+      // It waited out the 20 s, past close(): answered and recorded after the usage recorder's last flush.
+      expect(records.map((record) => record.errorCode)).toEqual(['shutting_down']);
+      const response = await answer;
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('shutting_down');
+      expect(upstream.requests).toHaveLength(1);
+    } finally {
+      await upstream.close();
     }
   });
 });

@@ -41,6 +41,11 @@ export interface RoutePlanOptions {
   clock?: () => number;
   /** Waits, or rejects when the signal aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Aborted, its reason a `shutting_down` error, when the gateway cuts the calls still running
+   * at its drain deadline (the transport's cut signal): a wait between rounds ends with it.
+   */
+  shutdown?: AbortSignal;
   random?: () => number;
 }
 
@@ -294,10 +299,13 @@ class PlanRun {
 
   private async pause(ms: number): Promise<void> {
     if (ms <= 0) return;
+    // A wait (a Retry-After of 20 s) ran past the gateway's close(): answered, and recorded, after its last flush.
+    const shutdown = this.options.shutdown;
     try {
-      await this.sleep(ms, this.context.signal);
+      await this.sleep(ms, shutdown ? AbortSignal.any([this.context.signal, shutdown]) : this.context.signal);
     } catch {
       this.throwIfClientGone();
+      if (shutdown?.aborted) throw shutdown.reason;
     }
   }
 
