@@ -86,9 +86,21 @@ const grantSettings = [
   ['grants whose payments wait 1 s', '{ pay_within_ms: 1000, idle_ms: 60000 }'],
   ['a reservation per request', '{ requests: 0 }'],
 ] as const;
-const cases = stores.flatMap(([store, open]) => grantSettings.map(([grantsName, grants]) => ({ store, open, grantsName, grants })));
+/**
+ * The streams finish within the drain, or are still running at its deadline and cut there
+ * (with `shutting_down`). Cut ones were settled after the close hooks had run: the budget
+ * grants were closed already, so their payments were lost (spent 0) and a grant's
+ * reservation was left held.
+ */
+const endings = [
+  ['finishing within the drain', { shutdownTimeoutMs: 30_000, repeat: 3 }],
+  ['cut at the drain deadline', { shutdownTimeoutMs: 300, repeat: 40 }],
+] as const;
+const cases = stores.flatMap(([store, open]) =>
+  grantSettings.flatMap(([grantsName, grants]) => endings.map(([ending, { shutdownTimeoutMs, repeat }]) => ({ store, open, grantsName, grants, ending, shutdownTimeoutMs, repeat }))),
+);
 
-describe.each(cases)('SIGTERM with budgeted streams in flight ($store, $grantsName)', ({ open, grants }) => {
+describe.each(cases)('SIGTERM with budgeted streams in flight ($store, $grantsName, $ending)', ({ open, grants, ending, shutdownTimeoutMs, repeat }) => {
   it('every stream is recorded once, the budget is paid what the ledger records, and no reservation is left held', async () => {
     const store = open();
     const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-money-sigterm-'));
@@ -99,6 +111,8 @@ describe.each(cases)('SIGTERM with budgeted streams in flight ($store, $grantsNa
         'providers:',
         '  mock:',
         '    chunk_delay_ms: 60',
+        'server:',
+        `  shutdown_timeout_ms: ${shutdownTimeoutMs}`,
         store.yaml,
         'usage:',
         '  flush_interval_ms: 60000',
@@ -125,7 +139,7 @@ describe.each(cases)('SIGTERM with budgeted streams in flight ($store, $grantsNa
         fetch(`${origin}/v1/chat/completions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'mock/echo', stream: true, max_tokens: 200, messages: [{ role: 'user', content: `stream ${i}: ${'several words to echo back '.repeat(3)}` }] }),
+          body: JSON.stringify({ model: 'mock/echo', stream: true, max_tokens: 200, messages: [{ role: 'user', content: `stream ${i}: ${'several words to echo back '.repeat(repeat)}` }] }),
         }).then(async (response) => ({ status: response.status, text: await response.text() })),
       );
       await waitForInFlight(Number(new URL(origin).port), 20);
@@ -133,7 +147,8 @@ describe.each(cases)('SIGTERM with budgeted streams in flight ($store, $grantsNa
       const answers = await Promise.all(streams);
       expect(await gateway.exited).toBe(0);
       expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
-      expect(answers.every((answer) => answer.text.includes('data: [DONE]'))).toBe(true);
+      const lastEvent = ending === 'cut at the drain deadline' ? 'shutting_down' : 'data: [DONE]';
+      expect(answers.every((answer) => answer.text.includes(lastEvent))).toBe(true);
 
       const left = await store.read(cwd, key.id);
       expect(left.records).toBe(20);

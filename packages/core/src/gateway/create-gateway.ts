@@ -201,13 +201,14 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
         tracker.draining = true;
         const drained = await tracker.waitForIdle(closeOptions.drainTimeoutMs ?? config.server.shutdown_timeout_ms);
         if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
-        for (const hook of closeHooks.reverse()) await hook();
-        await responseSweeper.stop();
         // Past the deadline the upstream calls still in flight are cut (waiting on them hung close()
         // for an upstream that never answers); their requests then end at once, and are waited for
-        // again, briefly, so their records are in the recorder's last batch.
+        // again, briefly, so their records are in the recorder's last batch. Before the plugins'
+        // close hooks: a request cut after them settled into closed budget grants, its payment lost.
         await transport.close({ force: !drained });
         if (!drained) await tracker.waitForIdle(cutCallsGraceMs);
+        for (const hook of closeHooks.reverse()) await hook();
+        await responseSweeper.stop();
         try {
           // After every request has finished, so every record is in the last batch.
           await recorder?.close();
