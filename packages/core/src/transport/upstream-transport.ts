@@ -32,7 +32,8 @@ export const defaultUpstreamBodyLimits: UpstreamBodyLimits = { maxBytes: 256 * 1
  * keep-alive, timeouts on every phase, and cancellation through an AbortSignal (or an AttemptCancel).
  */
 export class UpstreamTransport {
-  private readonly pools = new Map<string, Pool>();
+  /** By origin, then by connect timeout: two lookups, no key string built per call. */
+  private readonly pools = new Map<string, Map<number, Pool>>();
   private closed = false;
   private readonly cutting = new AbortController();
   /** The bounds every answer is held to; direct operations get the duration bound too. */
@@ -93,7 +94,7 @@ export class UpstreamTransport {
    */
   async close(options: { force?: boolean } = {}): Promise<void> {
     this.closed = true;
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values()].flatMap((byTimeout) => [...byTimeout.values()]);
     this.pools.clear();
     // The calls cut fail with why: the gateway is shutting down. A stream cut so ended in an
     // in-stream `upstream_invalid_response`, "the upstream's connection ended", blaming the upstream.
@@ -109,8 +110,8 @@ export class UpstreamTransport {
    * waited 60 s behind one of 60 s).
    */
   private poolFor(origin: string, connectTimeoutMs: number): Pool {
-    const key = `${connectTimeoutMs} ${origin}`;
-    let pool = this.pools.get(key);
+    let byTimeout = this.pools.get(origin);
+    let pool = byTimeout?.get(connectTimeoutMs);
     if (!pool) {
       if (this.closed) throw new GatewayError('shutting_down', 'The gateway is shutting down.');
       pool = new Pool(origin, {
@@ -118,7 +119,8 @@ export class UpstreamTransport {
         keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 30_000,
         connect: { timeout: connectTimeoutMs },
       });
-      this.pools.set(key, pool);
+      if (!byTimeout) this.pools.set(origin, (byTimeout = new Map()));
+      byTimeout.set(connectTimeoutMs, pool);
     }
     return pool;
   }
