@@ -1,10 +1,6 @@
-import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { builtInPlugins } from '@switchyard/cli';
-import { createGateway, createLogger, type RequestRecord } from '@switchyard/core';
-import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback, startEmbeddedGateway } from './support/embedded-gateway.js';
 
 /**
  * A client that stops reading a stream (a hung process, a dead NAT: its TCP window
@@ -38,28 +34,11 @@ describe('gateway.close() with a stream to a client that stopped reading', () =>
       };
       pump();
     });
-    servers.push(upstream);
-    upstream.listen(0, '127.0.0.1');
-    await once(upstream, 'listening');
-
-    const gateway = await createGateway(
-      {
-        providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1` } },
-        chain: ['route', 'adapter'],
-        log: { level: 'silent' },
-      },
-      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
-    );
-    const records: RequestRecord[] = [];
-    gateway.runtime.onRequestFinished((record) => records.push(record));
-    const app = express();
-    app.use('/ai', gateway.router);
-    const server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await once(server, 'listening');
+    const upstreamUrl = await listenOnLoopback(upstream, servers);
+    const { gateway, records, chatUrl } = await startEmbeddedGateway({ providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `${upstreamUrl}/v1` } } }, servers);
 
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      httpRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } })
+      httpRequest(chatUrl, { method: 'POST', headers: { 'content-type': 'application/json' } })
         .once('response', resolve)
         .once('error', reject)
         .end(JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'flood me' }] }));

@@ -1,11 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { builtInPlugins } from '@switchyard/cli';
-import { createGateway, createLogger, type RequestRecord } from '@switchyard/core';
 import { startMockOpenAI } from '@switchyard/testing';
-import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback, startEmbeddedGateway } from './support/embedded-gateway.js';
 
 /**
  * An app embedding the gateway closes it on shutdown (`await gateway.close()`) while a
@@ -25,28 +21,10 @@ describe("gateway.close() with a call in flight to an upstream that never answer
   it('resolves after the drain deadline, the call answered 503 shutting_down and recorded', async () => {
     let arrived!: () => void;
     const upstreamReached = new Promise<void>((resolve) => (arrived = resolve));
-    const silent = createServer(() => arrived());
-    servers.push(silent);
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
+    const silent = await listenOnLoopback(createServer(() => arrived()), servers);
+    const { gateway, records, chatUrl } = await startEmbeddedGateway({ providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `${silent}/v1` } } }, servers);
 
-    const gateway = await createGateway(
-      {
-        providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1` } },
-        chain: ['route', 'adapter'],
-        log: { level: 'silent' },
-      },
-      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
-    );
-    const records: RequestRecord[] = [];
-    gateway.runtime.onRequestFinished((record) => records.push(record));
-    const app = express();
-    app.use('/ai', gateway.router);
-    const server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await once(server, 'listening');
-
-    const answer = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+    const answer = fetch(chatUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
@@ -74,27 +52,10 @@ describe("gateway.close() with a call in flight to an upstream that never answer
       const timer = setInterval(() => res.write(chunk), 50);
       res.on('close', () => clearInterval(timer));
     });
-    servers.push(endless);
-    endless.listen(0, '127.0.0.1');
-    await once(endless, 'listening');
+    const endlessUrl = await listenOnLoopback(endless, servers);
+    const { gateway, records, chatUrl } = await startEmbeddedGateway({ providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `${endlessUrl}/v1` } } }, servers);
 
-    const gateway = await createGateway(
-      {
-        providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/v1` } },
-        chain: ['route', 'adapter'],
-        log: { level: 'silent' },
-      },
-      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
-    );
-    const records: RequestRecord[] = [];
-    gateway.runtime.onRequestFinished((record) => records.push(record));
-    const app = express();
-    app.use('/ai', gateway.router);
-    const server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await once(server, 'listening');
-
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+    const response = await fetch(chatUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
@@ -115,24 +76,13 @@ describe("gateway.close() with a call in flight to an upstream that never answer
 
   it('cuts a direct provider call (an in-process model, its own SDK) still running at the drain deadline as it cuts an HTTP one: 503 shutting_down, or the in-stream event, recorded before close() resolves', async () => {
     // The built-in mock is a direct provider: a whole answer after 60 s, a stream of a word every 100 ms.
-    const gateway = await createGateway(
-      {
-        providers: { slow: { use: 'mock', latency_ms: 60_000 }, trickle: { use: 'mock', chunk_delay_ms: 100 } },
-        chain: ['route', 'adapter'],
-        log: { level: 'silent' },
-      },
-      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
+    const { gateway, records, chatUrl } = await startEmbeddedGateway(
+      { providers: { slow: { use: 'mock', latency_ms: 60_000 }, trickle: { use: 'mock', chunk_delay_ms: 100 } } },
+      servers,
     );
-    const records: RequestRecord[] = [];
-    gateway.runtime.onRequestFinished((record) => records.push(record));
-    const app = express();
-    app.use('/ai', gateway.router);
-    const server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await once(server, 'listening');
     const leave = new AbortController(); // only for the test's own clean-up, should the calls hang
     const ask = (model: string, stream: boolean) =>
-      fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+      fetch(chatUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: Array.from({ length: 500 }, (_, index) => `w${index}`).join(' ') }] }),
@@ -168,26 +118,17 @@ describe("gateway.close() with a call in flight to an upstream that never answer
 
   it('ends a request waiting out a Retry-After between its attempts at the drain deadline: 503 shutting_down, recorded before close() resolves', async () => {
     const upstream = await startMockOpenAI();
-    const gateway = await createGateway(
+    const { gateway, records, chatUrl } = await startEmbeddedGateway(
       {
         providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: upstream.url } },
         models: { patient: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 2 } } },
-        chain: ['route', 'adapter'],
-        log: { level: 'silent' },
       },
-      { plugins: builtInPlugins, logger: createLogger({ level: 'silent' }) },
+      servers,
     );
-    const records: RequestRecord[] = [];
-    gateway.runtime.onRequestFinished((record) => records.push(record));
-    const app = express();
-    app.use('/ai', gateway.router);
-    const server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await once(server, 'listening');
     try {
       // Rate limited, asked to come back in 20 s: the route step waits that out before its next round.
       upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '20' } });
-      const answer = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ai/v1/chat/completions`, {
+      const answer = fetch(chatUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'patient', messages: [{ role: 'user', content: 'hi' }] }),
