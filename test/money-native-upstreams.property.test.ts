@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +7,7 @@ import { startMockAnthropic, startMockGemini, startMockOpenAI, type MockAnthropi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
+import { sendAndHangUp, type HangUp } from './support/send-and-hang-up.js';
 
 const epoch = new Date(0).toISOString();
 let anthropic: MockAnthropic;
@@ -46,36 +45,7 @@ afterAll(async () => {
   await openai.close();
 });
 
-type HangUp = 'never' | 'before-headers' | 'first-chunk' | 'third-chunk';
-
-function send(secret: string, endpoint: string, body: unknown, hangUp: HangUp): Promise<void> {
-  return new Promise((resolve) => {
-    let answered = false;
-    const req = request(`${gateway.baseURL}/${endpoint}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
-    const hangUpNow = () => {
-      req.destroy();
-      resolve();
-    };
-    req.on('response', (res) => {
-      answered = true;
-      let chunks = 0;
-      res.on('data', () => {
-        chunks++;
-        if ((hangUp === 'first-chunk' && chunks >= 1) || (hangUp === 'third-chunk' && chunks >= 3)) hangUpNow();
-      });
-      res.on('end', () => resolve());
-      res.on('error', () => resolve());
-    });
-    req.on('error', () => resolve());
-    req.end(JSON.stringify(body));
-    if (hangUp === 'before-headers') {
-      void (async () => {
-        while (!answered && gateway.gateway.activeRequests === 0) await nextTurn();
-        if (!answered) hangUpNow();
-      })();
-    }
-  });
-}
+const send = (secret: string, endpoint: string, body: unknown, hangUp: HangUp) => sendAndHangUp(gateway, secret, endpoint, body, hangUp);
 
 const requestArbitrary = fc.record({
   endpoint: fc.constantFrom('chat/completions', 'messages', 'responses', 'embeddings'),
