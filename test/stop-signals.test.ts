@@ -17,9 +17,9 @@ afterEach(() => {
 });
 
 /** One gateway process on a free port; the mock provider sends one word every 150 ms. */
-async function startGateway(): Promise<{ gateway: RunningCli; port: number; cwd: string }> {
+async function startGateway(extraConfig = ''): Promise<{ gateway: RunningCli; port: number; cwd: string }> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-'));
-  await writeFile(path.join(cwd, 'switchyard.config.yaml'), 'providers:\n  mock:\n    chunk_delay_ms: 150\nstorage:\n  use: sqlite\n');
+  await writeFile(path.join(cwd, 'switchyard.config.yaml'), `providers:\n  mock:\n    chunk_delay_ms: 150\nstorage:\n  use: sqlite\n${extraConfig}`);
   const gateway = await startCli(['--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
   running.push(gateway);
   const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(gateway.stdout())![1]);
@@ -90,6 +90,22 @@ describe('switchyard start (one process): stopping on signals', () => {
     // The cut stream is billed for what it sent, as any stream cut short is: its record reached the ledger before the exit.
     expect(usageRows(cwd)).toEqual([{ provider: 'mock', model: 'echo', status: 499, stream: 1, billed_output: 1 }]);
   }, 30_000);
+
+  it('a second Ctrl-C during server.drain_delay_ms ends the delay too: exit 130 at once, the stream recorded', async () => {
+    const { gateway, port, cwd } = await startGateway('server:\n  drain_delay_ms: 20000\n');
+    const inFlight = slowStream(port, masterKey, 60);
+    await inFlight.started;
+    gateway.child.kill('SIGINT');
+    await logged(gateway, 'refusing new requests with 503 before closing the port');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const forcedAt = Date.now();
+    gateway.child.kill('SIGINT');
+    expect(await gateway.exited).toBe(130);
+    // Well before the 20 s delay would have ended.
+    expect(Date.now() - forcedAt).toBeLessThan(10_000);
+    await inFlight.done.catch(() => undefined);
+    expect(usageRows(cwd)).toEqual([{ provider: 'mock', model: 'echo', status: 499, stream: 1, billed_output: 1 }]);
+  }, 40_000);
 
   it('a storage it cannot reach at start: one line naming the reason, exit 1, no stack trace, no password', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-storage-'));
