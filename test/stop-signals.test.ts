@@ -98,11 +98,11 @@ describe('switchyard start (one process): stopping on signals', () => {
     gateway.child.kill('SIGINT');
     await logged(gateway, 'refusing new requests with 503 before closing the port');
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    const forcedAt = Date.now();
     gateway.child.kill('SIGINT');
     expect(await gateway.exited).toBe(130);
-    // Well before the 20 s delay would have ended.
-    expect(Date.now() - forcedAt).toBeLessThan(10_000);
+    // The stop ran to its end (the last records written, "stopped"), not cut short by the forced stop's own bound.
+    expect(gateway.stdout()).toContain('"msg":"stopped"');
+    expect(gateway.stdout()).not.toContain('exiting without them');
     await inFlight.done.catch(() => undefined);
     expect(usageRows(cwd)).toEqual([{ provider: 'mock', model: 'echo', status: 499, stream: 1, billed_output: 1 }]);
   }, 40_000);
