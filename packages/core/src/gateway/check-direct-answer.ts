@@ -3,6 +3,7 @@ import type { FinishReason, UpstreamChatResponse } from '../canonical/chat-respo
 import type { EmbeddingsUsage, UpstreamEmbeddingsResponse } from '../canonical/embeddings.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedUsage } from '../canonical/checked-usage.js';
+import { readTokenCount } from '../canonical/read-token-count.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { isJsonObject } from '../transport/upstream-wire-values.js';
 
@@ -32,6 +33,26 @@ function checkedFinishReason(value: unknown, provider: string): FinishReason {
   if (!isJsonObject(value) || !unifiedReasons.has(value['unified'] as string)) throw malformed(provider, 'a finish reason that is not one of the unified ones');
   const raw = value['raw'];
   return { unified: value['unified'] as FinishReason['unified'], ...(isText(raw) && { raw }) };
+}
+
+/** A finish reason that checkedFinishReason would give back unchanged. */
+function isFinishReason(value: unknown): boolean {
+  return isJsonObject(value) && unifiedReasons.has(value['unified'] as string) && isOptionalText(value['raw']);
+}
+
+const isWholeCount = (value: unknown): boolean => typeof value === 'number' && readTokenCount(value) === value;
+const isOptionalWholeCount = (value: unknown): boolean => value === undefined || isWholeCount(value);
+
+/** A usage that checkedUsage would bill as it is: whole counts, its details whole or absent. */
+function isWholeUsage(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    isWholeCount(value['inputTokens']) &&
+    isWholeCount(value['outputTokens']) &&
+    isOptionalWholeCount(value['cachedInputTokens']) &&
+    isOptionalWholeCount(value['cacheWriteInputTokens']) &&
+    isOptionalWholeCount(value['reasoningTokens'])
+  );
 }
 
 function checkedContentPart(part: unknown, provider: string): AssistantContentPart {
@@ -65,7 +86,11 @@ export function checkedDirectAnswer(value: unknown, provider: string): UpstreamC
   return { ...answer, content, finishReason: checkedFinishReason(value['finishReason'], provider), usage: checkedUsage(value['usage']) };
 }
 
-/** One streamed part of a direct operation, checked; a usage part without whole counts is dropped (the stream is then billed by its estimate). */
+/**
+ * One streamed part, checked: a direct operation's, or what an HTTP adapter's stream
+ * decoder made (checked-part-decoder.ts). A well-formed part is returned as it is; a
+ * usage part without whole counts is dropped (the stream is then billed by its estimate).
+ */
 export function checkedDirectPart(part: unknown, provider: string): StreamPart | undefined {
   if (isJsonObject(part)) {
     switch (part['type']) {
@@ -90,8 +115,11 @@ export function checkedDirectPart(part: unknown, provider: string): StreamPart |
         if (isIndex(part['index']) && isText(part['argumentsDelta'])) return part as unknown as StreamPart;
         break;
       case 'finish':
+        // The part itself when it is well-formed: this runs once per streamed part, and a valid one costs no allocation.
+        if (isFinishReason(part['finishReason'])) return part as unknown as StreamPart;
         return { type: 'finish', finishReason: checkedFinishReason(part['finishReason'], provider) };
       case 'usage': {
+        if (isWholeUsage(part['usage']) && (part['partial'] === undefined || part['partial'] === true)) return part as unknown as StreamPart;
         const usage = checkedUsage(part['usage']);
         return usage && { type: 'usage', usage, ...(part['partial'] === true && { partial: true }) };
       }

@@ -26,6 +26,7 @@ import type {
 } from '../plugin/provider-types.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart } from './check-direct-answer.js';
+import { CheckedPartDecoder } from './checked-part-decoder.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
@@ -220,7 +221,8 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       const { decoder, framer } = streamReaders(response, () => ({
-        decoder: adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers }),
+        // Checked part by part: a plugin's decoder is its author's word, as a direct operation's parts are.
+        decoder: new CheckedPartDecoder(adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers }), http.id),
         framer: adapter.createStreamFramer?.(),
       }));
       return peekFirst(
