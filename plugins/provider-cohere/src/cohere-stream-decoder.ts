@@ -1,5 +1,6 @@
 import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject } from '@switchyard/core';
 import type { CohereUsage } from './cohere-wire-types.js';
+import { mapCohereError } from './map-cohere-error.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
 
@@ -26,7 +27,8 @@ interface StreamEventData {
  * as `tool_plan` does in whole answers. Tool calls are numbered from 0 in the order
  * they start, whatever index Cohere gives them. Usage and the finish reason come
  * only with `message-end`; a stream without one was cut short. A trailing
- * `data: [DONE]` may or may not follow and is ignored.
+ * `data: [DONE]` may or may not follow and is ignored. An `error` event is the
+ * upstream's error, mapped as an error answer is (inStreamError).
  */
 export function createCohereStreamDecoder(provider: string): StreamDecoder {
   /** Cohere's index of each call started (undefined: a call left out) → the canonical index. */
@@ -41,6 +43,8 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
   return {
     decode(event: ServerSentEvent): StreamPart[] {
       if (event.data.trim() === '[DONE]') return [];
+      // Before the JSON is read: an error event whose data is not JSON is still the upstream's error.
+      if (event.event === 'error') throw inStreamError(provider, event.data);
       let parsed: unknown;
       try {
         parsed = parseUpstreamJson(event.data);
@@ -105,6 +109,8 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
           const usage = mapCohereUsage(data.delta?.usage);
           return usage ? [finish, { type: 'usage', usage }] : [finish];
         }
+        case 'error':
+          throw inStreamError(provider, event.data);
         default:
           // content-end, tool-call-end, citation-start/-end, debug and later types carry nothing to pass on.
           return [];
@@ -115,4 +121,30 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
       return [];
     },
   };
+}
+
+/**
+ * An error event inside a 200 stream (`event: error`, or data of `type: "error"` where a
+ * proxy dropped the event line), mapped as Cohere's error answers are: by the HTTP status
+ * it names, else as a 500. It fell through as an event carrying nothing, and the stream
+ * then failed as cut short ("stream ended before message-end"), the upstream's error lost.
+ */
+function inStreamError(provider: string, data: string): GatewayError {
+  let parsed: unknown;
+  try {
+    parsed = parseUpstreamJson(data);
+  } catch {
+    // Not JSON: the status alone speaks.
+  }
+  return mapCohereError(provider, { status: namedStatus(parsed) ?? 500, headers: {}, bodyText: data });
+}
+
+/** The HTTP status an error event names (`status_code`, `http_code` or `status`), when it is one of an error. */
+function namedStatus(data: unknown): number | undefined {
+  if (!isJsonObject(data)) return undefined;
+  for (const field of ['status_code', 'http_code', 'status']) {
+    const status = data[field];
+    if (Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599) return status as number;
+  }
+  return undefined;
 }

@@ -191,6 +191,20 @@ describe('Cohere provider against the mock upstream', () => {
     expect((cut as GatewayError).retryable).toBe(true);
   });
 
+  it('fails a stream with an `event: error` as the upstream error it carries, mapped and redacted, not as a cut stream', async () => {
+    // The upstream's message quotes the key it was sent: mapped like Cohere's error answers, and blanked.
+    const errorWire = `event: error\ndata: ${JSON.stringify({ type: 'error', status_code: 400, message: `invalid request: key ${apiKey} lacks access` })}\n\n`;
+    mock.enqueue({ stream: { midStreamError: true, errorAfterEvents: 3, errorWire } });
+    const refused = (await askStream(user('one two three four')).catch((error: unknown) => error)) as GatewayError;
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject({ code: 'upstream_bad_request', retryable: false });
+    expect(refused.message).toContain('invalid request');
+    expect(refused.message).not.toContain(apiKey);
+    // Without a status: a server error, retryable, its words not repeated.
+    mock.enqueue({ stream: { midStreamError: true, errorAfterEvents: 3, errorWire: 'event: error\ndata: {"message":"internal failure"}\n\n' } });
+    await expect(askStream(user('one two three four'))).rejects.toMatchObject({ code: 'upstream_server_error', retryable: true });
+  });
+
   it('embeds through /v2/embed with input_type search_document', async () => {
     const result = await provider.embeddings!.embed({
       request: { model: 'cohere/embed-v4.0', input: ['alpha', 'beta'], dimensions: 8 },
