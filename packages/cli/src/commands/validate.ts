@@ -1,4 +1,5 @@
 import { checkGatewayConfig, readConfigFile } from '@switchyard/core';
+import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { escapeControlCharacters } from '../terminal-text.js';
 
@@ -10,6 +11,8 @@ export async function validateCommand(options: { config?: string }): Promise<num
     ...(file.file !== undefined && { configFile: file.file }),
     ...(file.sourceText !== undefined && { configSource: file.sourceText }),
   });
+  // The schema's bound is 256 on any machine; start's is also 4 per core here: a count start refuses is not valid.
+  resolveWorkerCount(config.server.workers);
   const providers = Object.keys(config.providers).join(', ');
   const summary = `${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}`;
   process.stdout.write(`${escapeControlCharacters(summary)}\n`);
