@@ -42,3 +42,18 @@ export async function saveGeneratedMasterKey(masterKey: MasterKey & { file: stri
   await writeFile(masterKey.file, `${masterKey.key}\n`, { mode: 0o600, flag: 'wx' });
   await chmod(masterKey.file, 0o600);
 }
+
+/**
+ * The variable in which a cluster primary tells its workers where the key it hands them in
+ * SWITCHYARD_MASTER_KEY came from: each worker logged `masterKeySource: "environment"`,
+ * sending the operator after a variable nobody set, when the key was in the data folder's
+ * file or made by the primary.
+ */
+export const keySourceVariable = 'SWITCHYARD_MASTER_KEY_SOURCE';
+
+/** A cluster worker's key, with the source its primary named (only `file` or `generated`: the others a worker finds itself). */
+export function withSourceFromPrimary(masterKey: MasterKey, env: Record<string, string | undefined>): MasterKey {
+  const source = env[keySourceVariable];
+  if (masterKey.source !== 'environment' || (source !== 'file' && source !== 'generated')) return masterKey;
+  return { key: masterKey.key, source };
+}

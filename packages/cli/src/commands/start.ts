@@ -32,7 +32,7 @@ import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
 import { listenFailure } from '../listen-failure.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
-import { obtainMasterKey, saveGeneratedMasterKey, type MasterKey } from '../master-key.js';
+import { keySourceVariable, obtainMasterKey, saveGeneratedMasterKey, withSourceFromPrimary, type MasterKey } from '../master-key.js';
 import { forcedExitCode, forcedStopWaitMs, isForceStopMessage, repeatedSignalWindowMs } from '../second-signal.js';
 import { setHeapGrowingPercent } from '../set-heap-growing-percent.js';
 
@@ -72,7 +72,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
   await checkDataDir(dataDir);
-  const masterKey = await obtainMasterKey(process.env, config.master_key, dataDir);
+  const obtained = await obtainMasterKey(process.env, config.master_key, dataDir);
+  // A worker's key came from its primary: it says where the primary found it, not how it was handed over.
+  const masterKey = cluster.isWorker ? withSourceFromPrimary(obtained, process.env) : obtained;
   if (masterKey.source === 'environment' && isPlaceholderKey(masterKey.key)) {
     throw new CliError('SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret');
   }
@@ -125,7 +127,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
     throw listenFailure(error, config.server.host, config.server.port) ?? error;
   }
 
-  if (masterKey.source === 'generated') {
+  // A worker's generated key is its primary's to save and show, once.
+  if (masterKey.source === 'generated' && !cluster.isWorker) {
     // Only now that the port is ours: a start that fails never shows a key.
     await saveGeneratedMasterKey({ ...masterKey, file: masterKey.file! });
     // Printed once, to the terminal only; never through the logger.
@@ -404,7 +407,11 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
     logger,
     // A key from the data folder's file, or generated now, is handed over: a replacement would
     // otherwise read the file as it is then (edited, or gone: it would make up a new key).
-    workerEnv: masterKey.source === 'generated' || masterKey.source === 'file' ? { SWITCHYARD_MASTER_KEY: masterKey.key } : {},
+    // The source always: a variable of that name left in the primary's own environment is not taken for the primary's word.
+    workerEnv: {
+      ...((masterKey.source === 'generated' || masterKey.source === 'file') && { SWITCHYARD_MASTER_KEY: masterKey.key }),
+      [keySourceVariable]: masterKey.source,
+    },
     stopTimeoutMs: stopBoundMs(config),
     onAllListening: async () => {
       if (masterKey.source !== 'generated') return;
