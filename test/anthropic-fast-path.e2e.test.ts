@@ -152,6 +152,22 @@ describe('Anthropic → Anthropic takes the same-dialect fast path', () => {
     expect(record.costUsd).not.toBeCloseTo(prices.cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 5000, outputTokens: 40 }).costUsd, 9);
   });
 
+  it.each([false, true])('stream %s: cache writes kept an hour (cache_creation.ephemeral_1h_input_tokens) are priced at 2x input, the 5-minute ones at cache_write', async (stream) => {
+    anthropicUpstream.enqueue({
+      reply: { content: 'Cached.', usage: { prompt_tokens: 5000, cached_tokens: 3000, cache_write_tokens: 1500, cache_write_1h_tokens: 1000, completion_tokens: 40 } },
+    });
+    const before = records.length;
+    const request = { ...richRequest(), stream } as Anthropic.MessageCreateParams;
+    if (stream) await client.messages.stream(request as Anthropic.MessageStreamParams).finalMessage();
+    else await client.messages.create(request as Anthropic.MessageCreateParamsNonStreaming);
+    await expect.poll(() => records.length).toBe(before + 1);
+    const record = records[before]!;
+    expect(record.usage).toMatchObject({ inputTokens: 5000, cachedInputTokens: 3000, cacheWriteInputTokens: 1500, cacheWrite1hInputTokens: 1000 });
+    // claude-sonnet-4-5: $3 input, $0.30 cache read, $3.75 5-minute write, $6 (2x input) 1-hour write, $15 output.
+    const dollarsTimesMillion = 500 * 3 + 3000 * 0.3 + 500 * 3.75 + 1000 * 6 + 40 * 15;
+    expect(record.costUsd).toBeCloseTo(dollarsTimesMillion / 1_000_000, 9);
+  });
+
   it.each([
     ['anthropic-beta', 'x'.repeat(513)],
     ['anthropic-beta', 'prompt-caching;drop table'],

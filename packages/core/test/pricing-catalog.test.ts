@@ -50,6 +50,16 @@ describe('costOfUsage', () => {
     expect(warm).toBeLessThan(cold / 4);
   });
 
+  it('bills 1-hour cache writes at cache_write_1h, twice input when the price has none, and never more of them than writes', () => {
+    const usage = { inputTokens: million, cacheWriteInputTokens: 300_000, cacheWrite1hInputTokens: 200_000, outputTokens: 0 };
+    // 0.7 * 3 plain + 0.1 * 3.75 five-minute writes + 0.2 * 6 hour writes (2x input)
+    expect(costOfUsage(price, usage)).toBeCloseTo(2.1 + 0.375 + 1.2, 10);
+    expect(costOfUsage({ ...price, cache_write_1h: 5 }, usage)).toBeCloseTo(2.1 + 0.375 + 1, 10);
+    // More hour writes than writes: clamped to the writes.
+    expect(costOfUsage(price, { ...usage, cacheWrite1hInputTokens: 900_000 })).toBeCloseTo(2.1 + 1.8, 10);
+    expect(compileValidator(priceOverridesSchema)({ 'anthropic/claude-sonnet-4-5': { input: 3, output: 15, cache_write_1h: 6 } }).ok).toBe(true);
+  });
+
   it('clamps counts that do not add up instead of billing a token twice', () => {
     const cost = costOfUsage(price, { inputTokens: 1000, cachedInputTokens: 5000, cacheWriteInputTokens: 500, outputTokens: -3 });
     expect(cost).toBeCloseTo((1000 * 0.3) / million, 15);

@@ -354,9 +354,11 @@ function usedSince(before: Usage | undefined, after: Usage | undefined): Usage |
   const used: Usage = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens };
   const cached = difference(after.cachedInputTokens, before.cachedInputTokens);
   const cacheWrite = difference(after.cacheWriteInputTokens, before.cacheWriteInputTokens);
+  const cacheWrite1h = difference(after.cacheWrite1hInputTokens, before.cacheWrite1hInputTokens);
   const reasoning = difference(after.reasoningTokens, before.reasoningTokens);
   if (cached !== undefined) used.cachedInputTokens = cached;
   if (cacheWrite !== undefined) used.cacheWriteInputTokens = cacheWrite;
+  if (cacheWrite1h !== undefined) used.cacheWrite1hInputTokens = cacheWrite1h;
   if (reasoning !== undefined) used.reasoningTokens = reasoning;
   return used;
 }

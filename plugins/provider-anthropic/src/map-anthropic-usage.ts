@@ -1,4 +1,4 @@
-import { readTokenCount, type Usage } from '@switchyard/core';
+import { readTokenCount, readTokenDetail, type Usage } from '@switchyard/core';
 
 type Json = Record<string, unknown>;
 
@@ -12,6 +12,11 @@ type Json = Record<string, unknown>;
  *
  * Anthropic's `input_tokens` leaves cached tokens out, while the canonical
  * `inputTokens` counts the whole prompt: reads and writes are added back.
+ *
+ * `cache_creation.ephemeral_1h_input_tokens` says which writes were kept an hour
+ * (priced at 2× input, not 1.25×). Its absence, or a value that is not a count,
+ * leaves every write at the 5-minute rate: the total still bills, the split only
+ * refines it, and it is never more than the total.
  */
 export function mapAnthropicUsage(usage: unknown): Usage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
@@ -30,5 +35,13 @@ export function mapAnthropicUsage(usage: unknown): Usage | undefined {
   const result: Usage = { inputTokens, outputTokens };
   if (cacheRead > 0) result.cachedInputTokens = cacheRead;
   if (cacheWrite > 0) result.cacheWriteInputTokens = cacheWrite;
+  const hourWrites = Math.min(hourCacheWrites(wire['cache_creation']), cacheWrite);
+  if (hourWrites > 0) result.cacheWrite1hInputTokens = hourWrites;
   return result;
+}
+
+/** The 1-hour writes of `cache_creation` (`{ ephemeral_5m_input_tokens, ephemeral_1h_input_tokens }`); 0 when unsaid or unreadable. */
+function hourCacheWrites(split: unknown): number {
+  if (typeof split !== 'object' || split === null) return 0;
+  return readTokenDetail((split as Json)['ephemeral_1h_input_tokens']);
 }

@@ -15,7 +15,7 @@ export function checkedUsage(value: unknown): Usage | undefined {
   const outputTokens = wholeCount(value['outputTokens']);
   if (inputTokens === undefined || outputTokens === undefined) return undefined;
   const usage: Usage = { inputTokens, outputTokens };
-  for (const detail of ['cachedInputTokens', 'cacheWriteInputTokens', 'reasoningTokens'] as const) {
+  for (const detail of ['cachedInputTokens', 'cacheWriteInputTokens', 'cacheWrite1hInputTokens', 'reasoningTokens'] as const) {
     const count = wholeCount(value[detail]);
     if (count) usage[detail] = count;
   }

@@ -8,6 +8,8 @@ export interface Usage {
   cachedInputTokens?: number;
   /** Prompt tokens written to the provider's prompt cache (a subset of inputTokens). */
   cacheWriteInputTokens?: number;
+  /** Of the cache writes, those kept for an hour (Anthropic's 1-hour TTL), priced above 5-minute ones; a subset of cacheWriteInputTokens. */
+  cacheWrite1hInputTokens?: number;
   /** Hidden reasoning tokens (a subset of outputTokens). */
   reasoningTokens?: number;
 }
@@ -27,9 +29,11 @@ export function addUsage(previous: Usage | undefined, next: Usage): Usage {
   const usage: Usage = { inputTokens: previous.inputTokens + next.inputTokens, outputTokens: previous.outputTokens + next.outputTokens };
   const cached = sum(previous.cachedInputTokens, next.cachedInputTokens);
   const cacheWrite = sum(previous.cacheWriteInputTokens, next.cacheWriteInputTokens);
+  const cacheWrite1h = sum(previous.cacheWrite1hInputTokens, next.cacheWrite1hInputTokens);
   const reasoning = sum(previous.reasoningTokens, next.reasoningTokens);
   if (cached !== undefined) usage.cachedInputTokens = cached;
   if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
+  if (cacheWrite1h !== undefined) usage.cacheWrite1hInputTokens = cacheWrite1h;
   if (reasoning !== undefined) usage.reasoningTokens = reasoning;
   return usage;
 }

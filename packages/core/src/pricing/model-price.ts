@@ -13,6 +13,11 @@ export interface ModelPrice {
   /** USD per million prompt tokens written to the provider's prompt cache; `input` when absent. */
   cache_write?: number;
   /**
+   * USD per million prompt tokens written to the cache for an hour (Anthropic's 1-hour
+   * TTL); twice `input` when absent, as Anthropic prices them. `cache_write` prices the rest.
+   */
+  cache_write_1h?: number;
+  /**
    * The most tokens the model generates in one call. A budget reservation for a
    * request without `max_tokens` assumes this many output tokens.
    */

@@ -72,8 +72,8 @@ export const builtInPriceSheets: Readonly<Record<string, ProviderPriceSheet>> = 
     source: 'https://platform.claude.com/docs/en/about-claude/pricing',
     as_of: '2026-10-24',
     notes:
-      'Read from the Claude pricing page. cache_write is the 5-minute cache write (1.25x input); 1-hour cache writes cost 2x input and are priced ' +
-      'at the 5-minute rate here because the usage we receive does not tell them apart. Claude Opus 4.1 is retired on the Claude API (still on Bedrock ' +
+      'Read from the Claude pricing page. cache_write is the 5-minute cache write (1.25x input); 1-hour cache writes, which usage counts apart ' +
+      '(cache_creation.ephemeral_1h_input_tokens), cost 2x input, the default of cache_write_1h. Claude Opus 4.1 is retired on the Claude API (still on Bedrock ' +
       'and Google Cloud); Claude Haiku 3.5 is listed but may be retired on the Claude API.',
     models: {
       'claude-opus-4-1': anthropicModels.opus41,

@@ -34,6 +34,10 @@ export const priceOverridesSchema: JsonSchema = {
       output: { ...perMillion, description: 'USD per million generated tokens, reasoning included.' },
       cached_input: { ...perMillion, description: 'USD per million prompt tokens read from the cache; defaults to `input`.' },
       cache_write: { ...perMillion, description: 'USD per million prompt tokens written to the cache; defaults to `input`.' },
+      cache_write_1h: {
+        ...perMillion,
+        description: 'USD per million prompt tokens written to the cache for an hour (Anthropic 1-hour TTL); defaults to twice `input`.',
+      },
       max_output: {
         type: 'integer',
         minimum: 1,

@@ -73,6 +73,8 @@ export interface MockChatReply {
     cached_tokens?: number;
     /** Prompt tokens written to the cache (Anthropic's `cache_creation_input_tokens`); mocks without the notion ignore it. */
     cache_write_tokens?: number;
+    /** Of the cache writes, those kept for an hour (Anthropic's `cache_creation.ephemeral_1h_input_tokens`); the rest are 5-minute writes. */
+    cache_write_1h_tokens?: number;
     reasoning_tokens?: number;
   };
 }

@@ -80,6 +80,7 @@ export function planAnthropicReply(request: MessagesRequestView, ids: AnthropicM
       usage.completion_tokens ?? estimateTokens(replyText),
       usage.cached_tokens,
       usage.cache_write_tokens,
+      usage.cache_write_1h_tokens,
     ),
   };
 }
