@@ -231,10 +231,17 @@ describe('PriceCatalog.maxCost', () => {
   const catalog = new PriceCatalog();
 
   it('reserves the prompt at the dearest prompt rate and max_tokens at the output rate', () => {
-    // Claude Sonnet 4.5: a cache write ($3.75) costs more than plain input ($3).
+    // Claude Sonnet 4.5: a 1-hour cache write ($6, 2x input) costs more than a 5-minute one ($3.75) or plain input ($3).
     const { costUsd, priced } = catalog.maxCost('anthropic', 'claude-sonnet-4-5', 10_000, 1000);
     expect(priced).toBe(true);
-    expect(costUsd).toBeCloseTo((10_000 * 3.75 + 1000 * 15) / million, 12);
+    expect(costUsd).toBeCloseTo((10_000 * 6 + 1000 * 15) / million, 12);
+  });
+
+  it('reserves a 1-hour write only for a model with cache writes, at cache_write_1h when its price has one', () => {
+    const overridden = new PriceCatalog({ overrides: { 'anthropic/claude-sonnet-4-5': { input: 3, output: 15, cache_write: 3.75, cache_write_1h: 5 } } });
+    expect(overridden.maxCost('anthropic', 'claude-sonnet-4-5', 10_000, 1000).costUsd).toBeCloseTo((10_000 * 5 + 1000 * 15) / million, 12);
+    // gpt-4o has no cache writes: its prompt is reserved at its input rate, not twice it.
+    expect(catalog.maxCost('openai', 'gpt-4o', 1000, 1).costUsd).toBeCloseTo((1000 * 2.5 + 10) / million, 12);
   });
 
   it('uses the model output limit when the request sets no max_tokens', () => {

@@ -150,7 +150,7 @@ export class PriceCatalog {
   /**
    * The most a call can cost, to reserve against a budget before it runs: every
    * prompt token at the dearest prompt rate (a cache write can cost more than
-   * plain input), and `maxOutputTokens` output tokens, or, when the request set
+   * plain input, a 1-hour one most), and `maxOutputTokens` output tokens, or, when the request set
    * none (or one that is not a positive finite number), the model's `max_output`,
    * or {@link DEFAULT_MAX_OUTPUT_TOKENS}. Does not
    * call `onUnknownModel`: the settled `cost()` of the same call will.
@@ -207,6 +207,15 @@ function toMatch(entry: Entry, match: PriceMatchKind): PriceMatch {
   return { key: entry.key, price: entry.price, origin: entry.origin, match };
 }
 
+/**
+ * What a prompt written to the cache for an hour can cost a token: `cache_write_1h`, or twice
+ * `input` (Anthropic's rate) for a model with cache writes; a model without them never bills one.
+ */
+function hourCacheWriteRate(price: ModelPrice): number {
+  if (price.cache_write_1h !== undefined) return price.cache_write_1h;
+  return price.cache_write !== undefined ? price.input * 2 : price.input;
+}
+
 function nonNegative(tokens: number): number {
   return Number.isFinite(tokens) && tokens > 0 ? tokens : 0;
 }
@@ -218,7 +227,7 @@ function nonNegative(tokens: number): number {
  * produce, never 0.
  */
 function maxCostOf(price: ModelPrice, promptTokensEstimate: number, maxOutputTokens: number | undefined): number {
-  const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input);
+  const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input, hourCacheWriteRate(price));
   const usable = maxOutputTokens !== undefined && Number.isFinite(maxOutputTokens) && maxOutputTokens > 0;
   const outputTokens = usable ? maxOutputTokens : (price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS);
   return (nonNegative(promptTokensEstimate) * promptRate + nonNegative(outputTokens) * price.output) / 1_000_000;
