@@ -248,7 +248,7 @@ describe('a failed attempt the provider billed', () => {
       name: 'cohere chat',
       upstream: () => cohere,
       model: 'cohere-story',
-      body: { id: 'c-bad', message: 'not an object', finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 7, output_tokens: 3 }, tokens: { input_tokens: 1000, output_tokens: 500 } } },
+      body: { id: 'c-bad', message: 'not an object', finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 1000, output_tokens: 500 }, tokens: { input_tokens: 1200, output_tokens: 520 } } },
     },
     {
       name: 'bedrock converse',

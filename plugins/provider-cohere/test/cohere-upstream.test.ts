@@ -88,14 +88,14 @@ describe('Cohere provider against the mock upstream', () => {
     expect(parts.flatMap((part) => (part.type === 'reasoning-delta' ? [part.delta] : [])).join('')).toBe('I will look up the current weather in Paris.');
     const calls = reassembleToolCalls(parts);
     expect(calls.map((c) => [c.id, c.name, JSON.parse(c.arguments)])).toEqual([['get_weather_9x2kq7mz4v1c', 'get_weather', { city: 'Paris', unit: 'celsius' }]]);
-    expect(lastUsage(parts)).toEqual({ inputTokens: 1165, outputTokens: 47 });
+    expect(lastUsage(parts)).toEqual({ inputTokens: 52, outputTokens: 31 });
   });
 
   it('replays response.json byte for byte', async () => {
     mock.enqueue({ fixture: 'response.json' });
     const response = await ask(user('Weather in Paris?'));
     expect(responseText(response)).toBe("It's currently 18°C and partly cloudy in Paris.");
-    expect(response.usage).toEqual({ inputTokens: 1184, outputTokens: 16 });
+    expect(response.usage).toEqual({ inputTokens: 71, outputTokens: 14 });
   });
 
   it('makes tool calls when required, and sends their results back in a turn the mock accepts', async () => {

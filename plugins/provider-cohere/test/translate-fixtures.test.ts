@@ -158,13 +158,13 @@ describe('Cohere request translation', () => {
 });
 
 describe('Cohere response translation', () => {
-  it('parses response.json: text, finish, usage from tokens, billed units kept', () => {
+  it('parses response.json: text, finish, usage from billed_units, billed units kept', () => {
     const response = parseCohereChatResponse(readFixtureJson('cohere', 'response.json'), 'cohere');
     expect(response).toMatchObject({
       id: '7f2e9c3a-5b1d-4e8f-9a6c-2d4b8e1f0c73',
       content: [{ type: 'text', text: "It's currently 18°C and partly cloudy in Paris." }],
       finishReason: { unified: 'stop', raw: 'COMPLETE' },
-      usage: { inputTokens: 1184, outputTokens: 16 },
+      usage: { inputTokens: 71, outputTokens: 14 },
       providerMetadata: { cohere: { billed_units: { input_tokens: 71, output_tokens: 14 } } },
     });
     expect(response.usage).not.toHaveProperty('cachedInputTokens');
@@ -177,7 +177,7 @@ describe('Cohere response translation', () => {
       { type: 'tool-call', id: 'get_weather_9x2kq7mz4v1c', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
     ]);
     expect(response.finishReason).toEqual({ unified: 'tool-calls', raw: 'TOOL_CALL' });
-    expect(response.usage).toEqual({ inputTokens: 1165, outputTokens: 47 });
+    expect(response.usage).toEqual({ inputTokens: 52, outputTokens: 31 });
   });
 
   it('joins text blocks, reads thinking blocks, and refuses an answer without a message', () => {
@@ -205,8 +205,9 @@ describe('Cohere response translation', () => {
     expect(mapCohereFinishReason(raw)).toEqual({ unified, raw });
   });
 
-  it('maps usage: tokens first, billed_units as fallback, cached tokens', () => {
+  it('maps usage: billed_units first, tokens as fallback, cached tokens', () => {
     expect(mapCohereUsage({ billed_units: { input_tokens: 5, output_tokens: 6 } })).toEqual({ inputTokens: 5, outputTokens: 6 });
+    expect(mapCohereUsage({ billed_units: { input_tokens: 5, output_tokens: 6 }, tokens: { input_tokens: 90, output_tokens: 8 } })).toEqual({ inputTokens: 5, outputTokens: 6 });
     expect(mapCohereUsage({ tokens: { input_tokens: 120, output_tokens: 30 }, cached_tokens: 100 })).toEqual({
       inputTokens: 120,
       outputTokens: 30,
@@ -228,7 +229,7 @@ describe('Cohere stream translation', () => {
     expect(JSON.parse(calls[0]!.arguments)).toEqual({ city: 'Paris', unit: 'celsius' });
     expect(parts.slice(-2)).toEqual([
       { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'TOOL_CALL' } },
-      { type: 'usage', usage: { inputTokens: 1165, outputTokens: 47 } },
+      { type: 'usage', usage: { inputTokens: 52, outputTokens: 31 } },
     ]);
   });
 
@@ -236,7 +237,7 @@ describe('Cohere stream translation', () => {
     const parts = await decodeText(readFixture('cohere', 'stream-text-only.txt'));
     expect(streamedText(parts)).toBe("It's currently 18°C and partly cloudy in Paris.");
     expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(10);
-    expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 1184, outputTokens: 16 } });
+    expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 71, outputTokens: 14 } });
   });
 
   it('accepts a stream without the trailing [DONE], and without event: lines', async () => {

@@ -31,7 +31,7 @@ describe('a whole Cohere answer', () => {
   const fixture = readFixtureJson<Record<string, unknown>>('cohere', 'response.json');
 
   it('has its usage, or none when it is missing or unreadable', () => {
-    expect(parseCohereChatResponse(fixture, 'cohere').usage).toEqual({ inputTokens: 1184, outputTokens: 16 });
+    expect(parseCohereChatResponse(fixture, 'cohere').usage).toEqual({ inputTokens: 71, outputTokens: 14 });
     const { usage: _usage, ...without } = fixture;
     expect(parseCohereChatResponse(without, 'cohere').usage).toBeUndefined();
     for (const [name, text] of unreadableTokenCounts) {
