@@ -217,6 +217,24 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
     expect(final.error?.message).toEqual(expect.any(String));
   });
 
+  it.each([
+    ['an in-stream error', { midStreamError: true, errorAfterEvents: 1 }],
+    ['a cut connection', { cutAfterEvents: 1 }],
+  ])('a stream that breaks after its first event, before any output (%s), ends in response.failed carrying the usage the ledger records', async (_name, stream) => {
+    // One upstream event (OpenAI's response.created, Anthropic's message_start, Gemini's first chunk), then the break.
+    upstreams[name].enqueue({ reply: { content: answer }, stream });
+    const before = records.length;
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await client.responses.create({ model: `${name}-once`, input: 'Weather?', stream: true })) events.push(event);
+    const failed = (events.at(-1) as OpenAI.Responses.ResponseFailedEvent).response;
+    expect(events.at(-1)!.type).toBe('response.failed');
+    await expect.poll(() => records.slice(before).find((record) => record.endpoint === 'responses'), { timeout: 10_000 }).toBeDefined();
+    const record = records.slice(before).find((record) => record.endpoint === 'responses')!;
+    expect(failed.usage).toMatchObject({ input_tokens: record.usage?.inputTokens ?? 0, output_tokens: record.usage?.outputTokens ?? 0 });
+    // The upstream read the prompt: billed, as the translated path bills it.
+    expect(record.usage?.inputTokens).toBeGreaterThan(0);
+  });
+
   it('aborts the upstream when the client aborts mid-stream, and bills what was generated', async () => {
     // The event repeated is a text delta: OpenAI's own Responses stream (the pass-through) has its first at index 4.
     upstreams[name].enqueue({ reply: { content: 'word '.repeat(50) }, stream: { chunkDelayMs: 20, repeatEvent: name === 'openai' ? 4 : 3 } });
