@@ -71,6 +71,8 @@ export interface BedrockUsage {
   totalTokens?: unknown;
   cacheReadInputTokens?: unknown;
   cacheWriteInputTokens?: unknown;
+  /** Cache writes by duration: `[{ ttl: '5m' | '1h', inputTokens }]`, 1h first. */
+  cacheDetails?: unknown;
 }
 
 /** A response block as read: any member may be missing. */

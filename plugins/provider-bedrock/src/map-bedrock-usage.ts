@@ -1,4 +1,4 @@
-import { readTokenCount, type Usage } from '@switchyard/core';
+import { readTokenCount, readTokenDetail, type Usage } from '@switchyard/core';
 import type { BedrockUsage } from './bedrock-wire-types.js';
 
 /**
@@ -12,6 +12,10 @@ import type { BedrockUsage } from './bedrock-wire-types.js';
  * Like Anthropic's, Bedrock's `inputTokens` leaves the cached prompt out while the
  * canonical count is the whole prompt, so cache reads and writes are added back.
  * Bedrock reports no separate reasoning count.
+ *
+ * `cacheDetails` splits the writes by duration (`ttl` of `5m` or `1h`): the 1-hour
+ * ones are priced at 2× input, not 1.25×. Without it, or with entries that are not
+ * counts, every write is priced at the 5-minute rate; the split never exceeds the total.
  */
 export function mapBedrockUsage(usage: BedrockUsage | undefined): Usage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
@@ -27,5 +31,19 @@ export function mapBedrockUsage(usage: BedrockUsage | undefined): Usage | undefi
   const result: Usage = { inputTokens, outputTokens };
   if (cacheRead > 0) result.cachedInputTokens = cacheRead;
   if (cacheWrite > 0) result.cacheWriteInputTokens = cacheWrite;
+  const hourWrites = Math.min(hourCacheWrites(usage.cacheDetails), cacheWrite);
+  if (hourWrites > 0) result.cacheWrite1hInputTokens = hourWrites;
   return result;
+}
+
+/** The tokens of `cacheDetails` entries with a `ttl` of `1h`; 0 when there are none or the list is not one. */
+function hourCacheWrites(details: unknown): number {
+  if (!Array.isArray(details)) return 0;
+  let tokens = 0;
+  for (const detail of details as unknown[]) {
+    if (typeof detail === 'object' && detail !== null && (detail as Record<string, unknown>)['ttl'] === '1h') {
+      tokens += readTokenDetail((detail as Record<string, unknown>)['inputTokens']);
+    }
+  }
+  return tokens;
 }

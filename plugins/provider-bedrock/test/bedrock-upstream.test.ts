@@ -45,6 +45,20 @@ describe('bedrock provider against the mock Bedrock Runtime', () => {
     expect(request!.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('reads the cache writes kept an hour from usage.cacheDetails (ttl 1h), the rest being 5-minute writes', async () => {
+    const usage = {
+      inputTokens: 100,
+      outputTokens: 17,
+      totalTokens: 1717,
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 1600,
+      cacheDetails: [{ ttl: '1h', inputTokens: 1000 }, { ttl: '5m', inputTokens: 600 }],
+    };
+    mock.enqueue({ body: { output: { message: { role: 'assistant', content: [{ text: 'Cached.' }] } }, stopReason: 'end_turn', usage } });
+    const response = await sigv4().chat!.complete(call(user('hi')));
+    expect(response.usage).toEqual({ inputTokens: 1700, outputTokens: 17, cacheWriteInputTokens: 1600, cacheWrite1hInputTokens: 1000 });
+  });
+
   it('signs temporary credentials with their session token', async () => {
     await sigv4({ session_token: 'IQoJb3JpZ2luX2VjEXAMPLE/TOKEN==' }).chat!.complete(call(user('hi')));
     expect(mock.requests[0]!.headers['x-amz-security-token']).toBe('IQoJb3JpZ2luX2VjEXAMPLE/TOKEN==');
