@@ -17,7 +17,12 @@ const outputLimitFields: Readonly<Record<PassthroughDialect, readonly string[]>>
  */
 export function withOutputLimit(body: Record<string, unknown>, dialect: PassthroughDialect, canonical: ChatRequest): Record<string, unknown> {
   const limit = canonical.maxOutputTokens;
+  if (limit === undefined) return body;
   const fields = outputLimitFields[dialect];
-  if (limit === undefined || fields.some((field) => body[field] !== undefined && body[field] !== null)) return body;
+  // A loop, not some(): no closure per request on the fast path.
+  for (let index = 0; index < fields.length; index++) {
+    const given = body[fields[index]!];
+    if (given !== undefined && given !== null) return body;
+  }
   return { ...body, [fields[0]!]: limit };
 }
