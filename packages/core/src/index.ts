@@ -114,5 +114,5 @@ export { billedAttemptsCost, recordedUsage } from './gateway/request-cost.js';
 export * from './pricing/index.js';
 export { GatewayMetrics, type CacheLookup, type RateLimitSource } from './metrics/gateway-metrics.js';
 export { formatUsd } from './http/cost-header.js';
-export { metricsHandler, type MetricsHandlerOptions } from './metrics/metrics-handler.js';
+export { metricsHandler, type MetricsHandlerOptions, type MetricsSource } from './metrics/metrics-handler.js';
 export { aggregateMetricsText, metricsSnapshot, type MetricsSnapshot } from './metrics/aggregate-metrics.js';

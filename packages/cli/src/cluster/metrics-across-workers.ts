@@ -116,5 +116,5 @@ export function metricsOfEveryWorker(gateway: Gateway): RequestHandler | undefin
   answerMetricsCollections(gateway.runtime.metrics, config.process_metrics);
   const registry = { contentType: gateway.runtime.metrics.registry.contentType, metrics: scrapeEveryWorker };
   // Process metrics are in every worker's part already.
-  return metricsHandler({ registry } as unknown as GatewayMetrics, { processMetrics: false, ...(config.token !== undefined && { token: config.token }) });
+  return metricsHandler({ registry }, { processMetrics: false, ...(config.token !== undefined && { token: config.token }) });
 }

@@ -11,12 +11,17 @@ export interface MetricsHandlerOptions {
   processMetrics: boolean;
 }
 
+/** What a scrape reads: the gateway's registry, or anything that renders its text (the sum of a cluster's workers). */
+export interface MetricsSource {
+  registry: Pick<GatewayMetrics['registry'], 'metrics' | 'contentType'>;
+}
+
 /**
  * `GET /metrics` in the Prometheus text format: the gateway's registry, and the
  * process's. With a token configured, a scrape without it is a 401 `missing_api_key`,
  * one with another a 401 `invalid_api_key`; the comparison takes constant time.
  */
-export function metricsHandler(metrics: GatewayMetrics, options: MetricsHandlerOptions): RequestHandler {
+export function metricsHandler(metrics: MetricsSource, options: MetricsHandlerOptions): RequestHandler {
   const accepts = options.token === undefined ? undefined : tokenCheck(options.token);
   return async (req, res) => {
     if (accepts) {
