@@ -1,6 +1,7 @@
 import { aggregateMetricsText, GatewayError, metricsHandler, metricsSnapshot, type Gateway, type GatewayMetrics, type MetricsSnapshot } from '@switchyard/core';
 import cluster from 'node:cluster';
 import type { RequestHandler } from 'express';
+import { askPrimary, type IpcMessage } from './ask-primary.js';
 
 /** Worker → primary: a scrape wants every worker's series. */
 const ask = 'switchyard:metrics?';
@@ -16,13 +17,6 @@ const collectTimeoutMs = 2_000;
 /** How long a scrape waits for the primary. */
 const answerTimeoutMs = 5_000;
 
-interface Message {
-  type?: unknown;
-  id?: unknown;
-  gather?: unknown;
-  snapshot?: unknown;
-  text?: unknown;
-}
 
 /**
  * Primary: answers a worker's scrape with the series of every worker that listens, summed
@@ -38,7 +32,7 @@ export function aggregateMetricsOfWorkers(): void {
   let lastGather = 0;
 
   cluster.on('message', (from, message: unknown) => {
-    const received = message as Message | null;
+    const received = message as IpcMessage | null;
     if (received?.type === part) {
       if (typeof received.gather === 'number') gathers.get(received.gather)?.(from.id, received.snapshot);
       return;
@@ -70,7 +64,7 @@ export function aggregateMetricsOfWorkers(): void {
 /** Worker: hands its series to the primary when a scrape (on any worker) asks for them. */
 export function answerMetricsCollections(metrics: GatewayMetrics, processMetrics: boolean): void {
   process.on('message', (message: unknown) => {
-    const received = message as Message | null;
+    const received = message as IpcMessage | null;
     if (received?.type !== collect) return;
     void metricsSnapshot(metrics, processMetrics).then(
       (snapshot) => process.send?.({ type: part, gather: received.gather, snapshot }, undefined, undefined, () => undefined),
@@ -79,31 +73,15 @@ export function answerMetricsCollections(metrics: GatewayMetrics, processMetrics
   });
 }
 
-let lastScrape = 0;
-
 /** Worker: the Prometheus text of every worker, asked of the primary. */
-function scrapeEveryWorker(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const id = ++lastScrape;
-    const settle = (outcome: () => void) => {
-      clearTimeout(timer);
-      process.off('message', onMessage);
-      process.off('disconnect', onDisconnect);
-      outcome();
-    };
-    const onMessage = (message: unknown) => {
-      const received = message as Message | null;
-      if (received?.type !== answer || received.id !== id) return;
-      const { text } = received;
-      settle(() => (typeof text === 'string' ? resolve(text) : reject(new GatewayError('internal_error', 'The metrics of the workers could not be summed.'))));
-    };
-    const onDisconnect = () => settle(() => reject(new GatewayError('shutting_down', 'This worker is stopping: its primary is gone.')));
-    const timer = setTimeout(() => settle(() => reject(new GatewayError('internal_error', 'The cluster primary did not answer with the metrics of the workers.'))), answerTimeoutMs);
-    if (!process.send || !process.connected) return onDisconnect();
-    process.on('message', onMessage);
-    process.on('disconnect', onDisconnect);
-    process.send({ type: ask, id }, undefined, undefined, (error: Error | null) => error && onDisconnect());
-  });
+async function scrapeEveryWorker(): Promise<string> {
+  const { text } = await askPrimary(ask, answer, answerTimeoutMs, ({ reason }) =>
+    reason === 'gone'
+      ? new GatewayError('shutting_down', 'This worker is stopping: its primary is gone.')
+      : new GatewayError('internal_error', 'The cluster primary did not answer with the metrics of the workers.'),
+  );
+  if (typeof text !== 'string') throw new GatewayError('internal_error', 'The metrics of the workers could not be summed.');
+  return text;
 }
 
 /**

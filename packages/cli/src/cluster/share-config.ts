@@ -1,6 +1,7 @@
 import type { ConfigFile } from '@switchyard/core';
 import cluster from 'node:cluster';
 import { CliError } from '../cli-error.js';
+import { askPrimary, type IpcMessage } from './ask-primary.js';
 
 const question = 'switchyard:config?';
 const reply = 'switchyard:config';
@@ -19,8 +20,9 @@ export function shareConfigWithWorkers(loaded: ConfigFile): void {
   // a key left undefined), so it checks the same config the primary checked.
   cluster.setupPrimary({ serialization: 'advanced' });
   cluster.on('message', (worker, message: unknown) => {
-    if ((message as { type?: unknown } | null)?.type !== question) return;
-    const answer = { type: reply, raw: loaded.raw, file: loaded.file, sourceText: loaded.sourceText };
+    const asked = message as IpcMessage | null;
+    if (asked?.type !== question) return;
+    const answer = { type: reply, id: asked.id, raw: loaded.raw, file: loaded.file, sourceText: loaded.sourceText };
     // A worker that died since it asked needs no answer: the send error is dropped.
     worker.send(answer as object, () => undefined);
   });
@@ -30,28 +32,10 @@ export function shareConfigWithWorkers(loaded: ConfigFile): void {
  * Worker: the config its primary read at start; a worker never reads the file. It asks rather
  * than waits for a message sent at fork, which could arrive before anything listens for it.
  */
-export function configFromPrimary(): Promise<ConfigFile> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      process.off('message', onMessage);
-      process.off('disconnect', onDisconnect);
-      outcome();
-    };
-    const fail = (why: string) => settle(() => reject(new CliError(`this worker could not get the config from the cluster primary: ${why}`)));
-    const onMessage = (message: unknown) => {
-      if ((message as { type?: unknown } | null)?.type !== reply) return;
-      const { raw, file, sourceText } = message as ConfigFile;
-      settle(() => resolve({ raw, file, sourceText }));
-    };
-    const onDisconnect = () => fail('the primary is gone');
-    const timer = setTimeout(() => fail(`no answer within ${answerTimeoutMs / 1000} s`), answerTimeoutMs);
-    process.on('message', onMessage);
-    process.on('disconnect', onDisconnect);
-    if (!process.send) return fail('no IPC channel');
-    process.send({ type: question }, undefined, undefined, (error: Error | null) => error && fail(error.message));
-  });
+export async function configFromPrimary(): Promise<ConfigFile> {
+  const answer = await askPrimary(question, reply, answerTimeoutMs, ({ detail }) =>
+    new CliError(`this worker could not get the config from the cluster primary: ${detail}`),
+  );
+  // The primary sent its own ConfigFile's fields (a structured clone), nothing else.
+  return { raw: answer.raw, file: answer.file, sourceText: answer.sourceText } as ConfigFile;
 }
