@@ -59,6 +59,13 @@ describe('switchyard start --workers 2', () => {
   let port: number;
   let budgetKey: { id: string; secret: string };
   let answeredWithKey = 0;
+  /** The error code of the five keyless requests the metrics test makes, and only it. */
+  let refusedCode: string;
+  const countedRefusals = (scrape: Answer) =>
+    scrape.body
+      .split('\n')
+      .filter((line) => line.startsWith('switchyard_requests_total{') && line.includes(`error_code="${refusedCode}"`))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 
   beforeAll(async () => {
     cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-workers-'));
@@ -101,16 +108,13 @@ describe('switchyard start --workers 2', () => {
     const errorCodes = new Set(refused.map((answer) => (JSON.parse(answer.body) as { error: { code: string } }).error.code));
     expect(errorCodes.size).toBe(1);
     const [code] = errorCodes;
+    refusedCode = code!;
     const scrapes = [];
     for (let i = 0; i < 4; i++) scrapes.push(await send(port, 'GET', '/metrics', {}));
     expect(new Set(scrapes.map((scrape) => scrape.worker))).toEqual(new Set(['1', '2']));
     for (const scrape of scrapes) {
       expect(scrape.status).toBe(200);
-      const counted = scrape.body
-        .split('\n')
-        .filter((line) => line.startsWith('switchyard_requests_total{') && line.includes(`error_code="${code}"`))
-        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-      expect(counted).toBe(5);
+      expect(countedRefusals(scrape)).toBe(5);
       // One set of process metrics per process: the primary's and each worker's, told apart by nothing but their sum.
       expect(scrape.body.match(/^# TYPE switchyard_requests_total /gm)).toHaveLength(1);
       expect(scrape.body.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
@@ -187,6 +191,12 @@ describe('switchyard start --workers 2', () => {
     const after = await Promise.all(Array.from({ length: 12 }, () => send(port, 'GET', '/health', {})));
     expect(after.every((answer) => answer.status === 200)).toBe(true);
     expect(new Set(after.map((answer) => answer.worker)).size).toBe(2);
+    // The killed worker's share of the five keyless requests stays counted: a sum that dropped it
+    // would go back, which Prometheus reads as a reset (and rate() as a spike).
+    const scrapes = [];
+    for (let i = 0; i < 4; i++) scrapes.push(await send(port, 'GET', '/metrics', {}));
+    expect(new Set(scrapes.map((scrape) => scrape.worker)).size).toBe(2);
+    expect(scrapes.map(countedRefusals)).toEqual([5, 5, 5, 5]);
   }, 120_000);
 
   it('SIGTERM: every worker drains its streams in flight, every usage record reaches the ledger, exit code 0', async () => {

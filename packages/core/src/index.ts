@@ -115,4 +115,4 @@ export * from './pricing/index.js';
 export { GatewayMetrics, type CacheLookup, type RateLimitSource } from './metrics/gateway-metrics.js';
 export { formatUsd } from './http/cost-header.js';
 export { metricsHandler, type MetricsHandlerOptions, type MetricsSource } from './metrics/metrics-handler.js';
-export { aggregateMetricsText, metricsSnapshot, type MetricsSnapshot } from './metrics/aggregate-metrics.js';
+export { aggregateMetricsText, growingSeries, metricsSnapshot, sumMetricsSnapshots, type MetricsSnapshot } from './metrics/aggregate-metrics.js';

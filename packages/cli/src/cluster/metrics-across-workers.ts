@@ -1,4 +1,14 @@
-import { aggregateMetricsText, GatewayError, metricsHandler, metricsSnapshot, type Gateway, type GatewayMetrics, type MetricsSnapshot } from '@switchyard/core';
+import {
+  aggregateMetricsText,
+  GatewayError,
+  growingSeries,
+  metricsHandler,
+  metricsSnapshot,
+  sumMetricsSnapshots,
+  type Gateway,
+  type GatewayMetrics,
+  type MetricsSnapshot,
+} from '@switchyard/core';
 import cluster from 'node:cluster';
 import type { RequestHandler } from 'express';
 import { askPrimary, type IpcMessage } from './ask-primary.js';
@@ -17,17 +27,27 @@ const collectTimeoutMs = 2_000;
 /** How long a scrape waits for the primary. */
 const answerTimeoutMs = 5_000;
 
-
 /**
  * Primary: answers a worker's scrape with the series of every worker that listens, summed
  * (prom-client's cluster aggregation). Each scrape reaches one worker, whichever the
  * round-robin picks: its own counters alone would jump between workers' values, which
- * Prometheus reads as resets. Call before the first fork.
+ * Prometheus reads as resets. So would a sum that loses a worker, and `rate()` over a reset
+ * reads as a spike: a worker that does not answer in time counts with its last counters,
+ * and one that exited (replaced after a crash) keeps its last counters in every later sum.
+ * Call before the first fork.
  */
 export function aggregateMetricsOfWorkers(): void {
   const listening = new Set<number>();
+  const lastSeries = new Map<number, MetricsSnapshot>();
+  let exitedSeries: Promise<MetricsSnapshot> = Promise.resolve([]);
   cluster.on('listening', (worker) => listening.add(worker.id));
-  cluster.on('exit', (worker) => listening.delete(worker.id));
+  cluster.on('exit', (worker) => {
+    listening.delete(worker.id);
+    const last = lastSeries.get(worker.id);
+    lastSeries.delete(worker.id);
+    // Folded into one snapshot, so a crash loop's workers do not pile up one snapshot each.
+    if (last) exitedSeries = exitedSeries.then((exited) => sumMetricsSnapshots([exited, growingSeries(last)]).catch(() => exited));
+  });
   const gathers = new Map<number, (workerId: number, snapshot: unknown) => void>();
   let lastGather = 0;
 
@@ -41,19 +61,32 @@ export function aggregateMetricsOfWorkers(): void {
     const gather = ++lastGather;
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined && listening.has(worker.id) && worker.isConnected());
     const waiting = new Set(workers.map((worker) => worker!.id));
-    const snapshots: MetricsSnapshot[] = [];
+    const answered = new Map<number, MetricsSnapshot>();
     const finish = () => {
       clearTimeout(timer);
       gathers.delete(gather);
-      aggregateMetricsText(snapshots).then(
-        ({ text }) => from.send({ type: answer, id: received.id, text }, () => undefined),
-        () => from.send({ type: answer, id: received.id }, () => undefined),
-      );
+      const snapshots: MetricsSnapshot[] = [];
+      for (const worker of workers) {
+        const id = worker!.id;
+        // One that exited since it was asked is in the exited series already.
+        if (!listening.has(id)) continue;
+        const own = answered.get(id) ?? lastSeries.get(id);
+        if (own) snapshots.push(answered.has(id) ? own : growingSeries(own));
+      }
+      exitedSeries
+        .then((exited) => aggregateMetricsText([...snapshots, exited]))
+        .then(
+          ({ text }) => from.send({ type: answer, id: received.id, text }, () => undefined),
+          () => from.send({ type: answer, id: received.id }, () => undefined),
+        );
     };
     const timer = setTimeout(finish, collectTimeoutMs);
     gathers.set(gather, (workerId, snapshot) => {
       if (!waiting.delete(workerId)) return;
-      if (Array.isArray(snapshot)) snapshots.push(snapshot);
+      if (Array.isArray(snapshot) && listening.has(workerId)) {
+        answered.set(workerId, snapshot);
+        lastSeries.set(workerId, snapshot);
+      }
       if (waiting.size === 0) finish();
     });
     for (const worker of workers) worker!.send({ type: collect, gather }, () => undefined);

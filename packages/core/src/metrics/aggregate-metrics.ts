@@ -20,3 +20,20 @@ export async function aggregateMetricsText(snapshots: MetricsSnapshot[]): Promis
   const registry = AggregatorRegistry.aggregate(snapshots);
   return { text: await registry.metrics(), contentType: registry.contentType };
 }
+
+/**
+ * The series of a snapshot that only ever grow (counters and histograms): what stays counted
+ * after the process that counted them is gone. Gauges say how things are now, and a gone
+ * process has none.
+ */
+export function growingSeries(snapshot: MetricsSnapshot): MetricsSnapshot {
+  return snapshot.filter((metric) => {
+    const type = (metric as { type?: unknown }).type;
+    return type === 'counter' || type === 'histogram';
+  });
+}
+
+/** Several snapshots summed into one snapshot (each metric by its aggregator), to be summed again later. */
+export function sumMetricsSnapshots(snapshots: MetricsSnapshot[]): Promise<MetricsSnapshot> {
+  return AggregatorRegistry.aggregate(snapshots).getMetricsAsJSON();
+}
