@@ -144,7 +144,7 @@ export const migrations: Migration[] = [
     name: 'expired budget reservations remembered',
     // A reservation the sweep released stays, holding nothing, with the time of its release,
     // so a late settle by a holder that was only cut off still counts as spend; the sweep
-    // deletes it a day later. Only open ones (released_at NULL) expire: the expiry index
+    // deletes it a day later (until the store kept it until settled, bounded by a count). Only open ones (released_at NULL) expire: the expiry index
     // holds only those, so a sweep does not walk past a day of released ones.
     statements: (t) => [
       `ALTER TABLE ${t.budgetReservations} ADD COLUMN released_at timestamptz`,

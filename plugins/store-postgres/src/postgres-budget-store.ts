@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
   DEFAULT_RESERVATION_TTL_MS,
-  EXPIRED_RESERVATION_RETENTION_MS,
   MAX_PAYMENT_ID_LENGTH,
+  MAX_RELEASED_RESERVATIONS,
   type BudgetAccount,
   type BudgetStore,
   type Logger,
@@ -102,6 +102,8 @@ export class PostgresBudgetStore implements BudgetStore {
     private readonly logger: Logger,
     private readonly migrateOnce: () => Promise<void>,
     private readonly closePool: () => Promise<void>,
+    /** How many released reservations are kept for a late settle; past it the oldest released are forgotten. */
+    private readonly maxReleased = MAX_RELEASED_RESERVATIONS,
   ) {
     this.uncertain = new UncertainReservations((reservationId) => this.releaseUncertain(reservationId), logger);
   }
@@ -309,25 +311,35 @@ export class PostgresBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each transaction's locks short when a crash left many behind.
     for (let batch = await this.releaseBatch('expires_at', now, 500, true); batch > 0; batch = await this.releaseBatch('expires_at', now, 500, true)) released += batch;
-    while ((await this.forgetBatch(now, 500)) > 0);
+    while ((await this.forgetBatch(500)) > 0);
     return released;
   }
 
-  /** Deletes up to `batchSize` reservations released longer than the retention before `now` (their payment ids go with them). */
-  private forgetBatch(now: Date | undefined, batchSize: number): Promise<number> {
-    return inTransaction(this.pool, async (client) => {
+  /**
+   * Past `maxReleased` released reservations, deletes up to `batchSize` of the oldest
+   * released (their payment ids go with them): a settle of one then does nothing.
+   * Logged with how many, as that spend can no longer reach the budget.
+   */
+  private async forgetBatch(batchSize: number): Promise<number> {
+    const forgotten = await inTransaction(this.pool, async (client) => {
       if (!(await tryChoreLock(client, 'budget-sweep', this.t))) return 0;
       const result = await client.query(
         `DELETE FROM ${this.t.budgetReservations}
          WHERE id IN (
            SELECT id FROM ${this.t.budgetReservations}
-           WHERE released_at < coalesce($1::timestamptz, now()) - $2::double precision * interval '1 millisecond'
-           LIMIT $3 FOR UPDATE SKIP LOCKED
+           WHERE released_at IS NOT NULL
+           ORDER BY released_at, id
+           LIMIT GREATEST(LEAST((SELECT count(*) FROM ${this.t.budgetReservations} WHERE released_at IS NOT NULL) - $1, $2), 0)
+           FOR UPDATE SKIP LOCKED
          )`,
-        [now ?? null, EXPIRED_RESERVATION_RETENTION_MS, batchSize],
+        [this.maxReleased, batchSize],
       );
       return result.rowCount ?? 0;
     });
+    if (forgotten > 0) {
+      this.logger.warn({ forgotten, kept: this.maxReleased }, 'forgot the oldest released budget reservations (too many were kept); a late settle of one is no longer spent');
+    }
+    return forgotten;
   }
 
   /**
@@ -350,8 +362,8 @@ export class PostgresBudgetStore implements BudgetStore {
 
   /**
    * Releases up to `batchSize` open reservations with `column` before `before` and gives their
-   * amounts back. Each is kept, holding nothing, until a late settle (see BudgetStore.settle)
-   * or `forgetBatch`.
+   * amounts back. Each is kept, holding nothing, until a late settle (see BudgetStore.settle),
+   * however late, or `forgetBatch`.
    */
   private releaseBatch(column: 'expires_at' | 'created_at', before: Date | undefined, batchSize = 500, leaderOnly = false): Promise<number> {
     return inTransaction(this.pool, async (client) => {

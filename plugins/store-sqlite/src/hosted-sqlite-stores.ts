@@ -13,7 +13,7 @@ import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
 export const hostedSqliteStores = {
   keys: (handle: SqliteHandle) => new SqliteKeyStore(handle),
   ledger: (handle: SqliteHandle) => new SqliteUsageLedger(handle),
-  budgets: (handle: SqliteHandle, settings: HostedSqliteSettings) => new SqliteBudgetStore(handle, settings.defaultReservationTtlMs),
+  budgets: (handle: SqliteHandle, settings: HostedSqliteSettings) => new SqliteBudgetStore(handle, settings.defaultReservationTtlMs, settings.maxReleasedReservations),
   responses: (handle: SqliteHandle, settings: HostedSqliteSettings) =>
     new SqliteResponseStore(handle, settings.maxStoredResponseBytes === undefined ? {} : { maxPayloadBytes: settings.maxStoredResponseBytes }),
 } satisfies Record<string, (handle: SqliteHandle, settings: HostedSqliteSettings) => object>;
@@ -24,6 +24,8 @@ export const hostedSqliteStores = {
  */
 export interface HostedSqliteSettings {
   defaultReservationTtlMs: number;
+  /** Released budget reservations kept for a late settle (core's MAX_RELEASED_RESERVATIONS; the store's own copy when absent). */
+  maxReleasedReservations?: number;
   /** Largest stored Responses API payload in bytes (the response store's default when absent). */
   maxStoredResponseBytes?: number;
 }

@@ -229,10 +229,20 @@ export const migrations: Migration[] = [
     name: 'expired budget reservations remembered',
     // A reservation the sweep released stays, holding nothing, with the time of its release,
     // so a late settle by a holder that was only cut off still counts as spend; the sweep
-    // deletes it a day later. Open ones (released_at_ms NULL) are the only ones that expire.
+    // deletes it a day later (until 10). Open ones (released_at_ms NULL) are the only ones that expire.
     // Still no index (see 6): only expired reservations are kept, a few unless gateways crash.
     sql: `
       ALTER TABLE budget_reservations ADD COLUMN released_at_ms INTEGER;
+    `,
+  },
+  {
+    version: 10,
+    name: 'released budget reservations kept until settled',
+    // A released reservation is no longer deleted a day later (a settle after that was lost):
+    // it stays until settled, and past a count the sweep forgets the oldest released. The sweep
+    // counts them and finds the oldest by this index, which holds released ones only.
+    sql: `
+      CREATE INDEX budget_reservations_released ON budget_reservations (released_at_ms) WHERE released_at_ms IS NOT NULL;
     `,
   },
 ];

@@ -1,4 +1,4 @@
-import { createLogger, DEFAULT_RESERVATION_TTL_MS, guardStore, StoreHealth, type BudgetStore, type KeyStore, type Logger, type ResponseStore, type StorageSet, type UsageLedger } from '@switchyard/core';
+import { createLogger, DEFAULT_RESERVATION_TTL_MS, guardStore, MAX_RELEASED_RESERVATIONS, StoreHealth, type BudgetStore, type KeyStore, type Logger, type ResponseStore, type StorageSet, type UsageLedger } from '@switchyard/core';
 import { isSqliteOutage } from './is-sqlite-outage.js';
 import { checkedCacheSizeKb, SqliteHandle, type SqliteConnectionSettings } from './database.js';
 import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
@@ -41,6 +41,7 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
 
   const settings: HostedSqliteSettings = {
     defaultReservationTtlMs: DEFAULT_RESERVATION_TTL_MS,
+    maxReleasedReservations: MAX_RELEASED_RESERVATIONS,
     ...(options.maxStoredResponseBytes !== undefined && { maxStoredResponseBytes: options.maxStoredResponseBytes }),
   };
   if (options.thread === 'main') {

@@ -39,8 +39,8 @@ function checkedLease(lease: ReservationLease | undefined, defaultTtlMs: number)
 /** Core's MAX_PAYMENT_ID_LENGTH (this file imports only core's types: see above). */
 const maxPaymentIdLength = 64;
 
-/** Core's EXPIRED_RESERVATION_RETENTION_MS: how long a released reservation can still be settled. */
-const expiredReservationRetentionMs = 24 * 3_600_000;
+/** Core's MAX_RELEASED_RESERVATIONS: how many released reservations are kept for a late settle. */
+const maxReleasedReservations = 100_000;
 
 /** A payment id as `settlePart` takes it: absent, or a non-empty string of bounded length. */
 function checkedPaymentId(paymentId: unknown): string | undefined {
@@ -130,7 +130,11 @@ function prepareStatements(db: Database.Database) {
     expired: db.prepare('SELECT id, amount_micros, accounts FROM budget_reservations WHERE expires_at_ms < ? AND released_at_ms IS NULL ORDER BY expires_at_ms LIMIT ?'),
     /** Kept, holding nothing, so a late settle still finds which accounts to charge. */
     markReleased: db.prepare('UPDATE budget_reservations SET amount_micros = 0, released_at_ms = ? WHERE id = ?'),
-    forgotten: db.prepare('DELETE FROM budget_reservations WHERE id IN (SELECT id FROM budget_reservations WHERE released_at_ms < ? LIMIT ?) RETURNING id').pluck(),
+    releasedCount: db.prepare('SELECT COUNT(*) FROM budget_reservations WHERE released_at_ms IS NOT NULL').pluck(),
+    /** The oldest released first (ties by id, so which go is the same on every run). */
+    forgotten: db
+      .prepare('DELETE FROM budget_reservations WHERE id IN (SELECT id FROM budget_reservations WHERE released_at_ms IS NOT NULL ORDER BY released_at_ms, id LIMIT ?) RETURNING id')
+      .pluck(),
   };
 }
 
@@ -153,12 +157,16 @@ export class SqliteBudgetStore implements BudgetStore {
   private readonly settleTx: (reservationId: string, actualMicros: number) => void;
   private readonly settlePartTx: (reservationId: string, actualMicros: number, releasedMicros: number, paymentId: string | undefined) => void;
   private readonly releaseTx: (nowMs: number, batchSize: number) => number;
-  private readonly forgetTx: (beforeMs: number, batchSize: number) => number;
+  private readonly forgetTx: (batchSize: number) => number;
 
-  /** `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS). */
+  /**
+   * `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS);
+   * `maxReleased`: how many released reservations are kept for a late settle (core's MAX_RELEASED_RESERVATIONS).
+   */
   constructor(
     private readonly handle: SqliteHandle,
     private readonly defaultTtlMs: number,
+    private readonly maxReleased = maxReleasedReservations,
   ) {
     this.statements = handle.prepare(prepareStatements);
     const db = handle.db;
@@ -203,7 +211,7 @@ export class SqliteBudgetStore implements BudgetStore {
     this.settlePartTx = (reservationId, actualMicros, releasedMicros, paymentId) => settlePart.immediate(reservationId, actualMicros, releasedMicros, paymentId);
 
     // An expired reservation's amount goes back to every account it held, and nothing is spent;
-    // it is kept, holding nothing, until a late settle (see BudgetStore.settle) or `forget`.
+    // it is kept, holding nothing, until a late settle (see BudgetStore.settle), however late, or `forget`.
     const release = db.transaction((nowMs: number, batchSize: number) => {
       const s = this.statements();
       const rows = s.expired.all(nowMs, batchSize) as { id: string; amount_micros: number; accounts: string }[];
@@ -215,13 +223,16 @@ export class SqliteBudgetStore implements BudgetStore {
     });
     this.releaseTx = (nowMs, batchSize) => release.immediate(nowMs, batchSize);
 
-    const forget = db.transaction((beforeMs: number, batchSize: number) => {
+    // Past `maxReleased` released reservations, the oldest released are forgotten: a settle of one then does nothing.
+    const forget = db.transaction((batchSize: number) => {
       const s = this.statements();
-      const ids = s.forgotten.all(beforeMs, batchSize) as string[];
+      const excess = (s.releasedCount.get() as number) - this.maxReleased;
+      if (excess <= 0) return 0;
+      const ids = s.forgotten.all(Math.min(excess, batchSize)) as string[];
       for (const id of ids) s.forgetPayments.run(id);
       return ids.length;
     });
-    this.forgetTx = (beforeMs, batchSize) => forget.immediate(beforeMs, batchSize);
+    this.forgetTx = (batchSize) => forget.immediate(batchSize);
   }
 
   /**
@@ -269,8 +280,7 @@ export class SqliteBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each write lock short when a crash left many behind.
     for (let batch = this.releaseTx(now.getTime(), 500); batch > 0; batch = this.releaseTx(now.getTime(), 500)) released += batch;
-    const forgetBefore = now.getTime() - expiredReservationRetentionMs;
-    while (this.forgetTx(forgetBefore, 500) > 0);
+    while (this.forgetTx(500) > 0);
     return released;
   }
 

@@ -155,7 +155,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it('a database from before migration 6 keeps its reservations: settling and releasing them moves the accounts they held', async () => {
@@ -188,7 +188,7 @@ describe('@switchyard/store-sqlite', () => {
     expect(await storage.budgets.spent('key:k', window)).toBeCloseTo(0.05, 9);
     await storage.budgets.close();
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%reservation%' ORDER BY name").pluck().all()).toEqual(['budget_reservations']);
+    expect(raw.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%reservation%' ORDER BY name").pluck().all()).toEqual(['budget_reservations', 'budget_reservations_released']);
     raw.close();
   });
 

@@ -31,9 +31,19 @@ export const MAX_PAYMENT_ID_LENGTH = 64;
 export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
 
 /**
- * How long a store remembers a reservation `releaseExpired` released, so a late
- * `settle` or `settlePart` of it (its holder was cut off from the store, not dead, and
- * its call went ahead) still counts as spend. A settle later than this is ignored.
+ * How many reservations `releaseExpired` released a store keeps, holding nothing, for a
+ * late `settle` or `settlePart` (their holder was cut off from the store, not dead, and
+ * its call went ahead, however long ago): past it the sweep forgets the oldest released
+ * first, and a settle of a forgotten one does nothing. A released reservation is
+ * otherwise kept until it is settled: only a holder that died leaves one for good (a few
+ * per crash, a hundred bytes or so each). Kept for a day at first, a settle later than
+ * that was lost: the call was made and billed in the ledger, its budget never charged.
+ */
+export const MAX_RELEASED_RESERVATIONS = 100_000;
+
+/**
+ * @deprecated Released reservations are no longer forgotten after a time; see
+ * `MAX_RELEASED_RESERVATIONS`. Kept for code that imported it: a day, its old value.
  */
 export const EXPIRED_RESERVATION_RETENTION_MS = 24 * 3_600_000;
 
@@ -51,8 +61,8 @@ export interface BudgetStore {
   /**
    * Turns a reservation into spend of `actualUsd` (may be less or, when a model ran over, more).
    * A reservation `releaseExpired` already released still counts: `actualUsd` is spent (even
-   * past the limit: the call was made) and nothing is given back again; it is forgotten
-   * `EXPIRED_RESERVATION_RETENTION_MS` after its release, and a settle after that does nothing.
+   * past the limit: the call was made) and nothing is given back again, however late the
+   * settle comes (unless the store forgot it, past `MAX_RELEASED_RESERVATIONS` released ones).
    */
   settle(reservationId: string, actualUsd: number): Promise<void>;
   /**
@@ -80,9 +90,10 @@ export interface BudgetStore {
   /**
    * Releases reservations whose lease expired before `now` (their holder died or
    * lost the store): their amounts stop holding budget and nothing is spent yet. Each
-   * is remembered, holding nothing, for `EXPIRED_RESERVATION_RETENTION_MS` so a holder
-   * that was only cut off can still settle it (see `settle`); the sweep forgets those
-   * older than that. Returns how many were released (the forgotten are not counted).
+   * is remembered, holding nothing, until it is settled, so a holder that was only cut
+   * off can still settle it (see `settle`); past `MAX_RELEASED_RESERVATIONS` released
+   * ones the sweep forgets the oldest released. Returns how many were released (the
+   * forgotten are not counted).
    * Safe to run from several instances at once; a shared store lets one of them sweep
    * at a time (the others get 0).
    */

@@ -1,7 +1,7 @@
 export type * from './key-store.js';
 export type * from './usage-ledger.js';
 export type * from './budget-store.js';
-export { DEFAULT_RESERVATION_TTL_MS, EXPIRED_RESERVATION_RETENTION_MS, MAX_PAYMENT_ID_LENGTH } from './budget-store.js';
+export { DEFAULT_RESERVATION_TTL_MS, EXPIRED_RESERVATION_RETENTION_MS, MAX_PAYMENT_ID_LENGTH, MAX_RELEASED_RESERVATIONS } from './budget-store.js';
 export { StoreHealth, describeStoreError, type StoreHealthOptions } from './store-health.js';
 export { StorageStartError, startingStorage } from './storage-start-error.js';
 export { guardStore, isStoreOutage, type StoreBoundaryOptions } from './guard-store.js';
