@@ -108,7 +108,7 @@ export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
 export { genericUpstreamError, startProvider } from './gateway/start-provider.js';
 export { resolvePlugins, type ImportModule } from './gateway/resolve-plugins.js';
 export * from './stores/index.js';
-export { UsageRecorder, type UsageRecorderOptions, type UsageRecorderStats } from './gateway/usage-recorder.js';
+export { UsageRecorder, UsageRecordsNotWritten, type UsageRecorderOptions, type UsageRecorderStats } from './gateway/usage-recorder.js';
 export type { Pricing } from './gateway/pricing.js';
 export { billedAttemptsCost, recordedUsage } from './gateway/request-cost.js';
 export * from './pricing/index.js';

@@ -169,6 +169,21 @@ describe('UsageRecorder', () => {
     await expect(recorder.close()).rejects.toThrow('database is locked');
   });
 
+  it('close() that cannot write says how many records are lost, every one still pending (not only the batch it tried) and those dropped before', async () => {
+    const { ledger } = flakyLedger(1_000);
+    const lines: Record<string, unknown>[] = [];
+    const quiet = createLogger({ level: 'error', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 100, maxPending: 240, logger: quiet });
+    for (let i = 0; i < 250; i++) recorder.record(record(`r${i}`));
+    const failure = await recorder.close().then(
+      () => undefined,
+      (error: unknown) => error as Error & { unwritten?: number; dropped?: number },
+    );
+    expect(failure?.message).toBe('240 usage records were not written to the ledger (10 more were dropped while it refused them): database is locked');
+    expect(failure).toMatchObject({ unwritten: 240, dropped: 10 });
+    expect(recorder.stats()).toMatchObject({ pending: 240, dropped: 10 });
+  });
+
   it('holds at most maxPending records while the ledger refuses, drops the oldest and counts them, and writes the rest once it is back', async () => {
     let refusing = true;
     const written: UsageRecord[] = [];

@@ -41,6 +41,25 @@ export interface UsageRecorderStats {
 }
 
 /**
+ * What `close()` rejects with when the ledger still refuses: how many records are lost
+ * (every one still pending, not only the batch it tried, and those dropped before), so the
+ * shutdown's log line says it; the store's error is its `cause`, its text in the message
+ * without secrets.
+ */
+export class UsageRecordsNotWritten extends Error {
+  constructor(
+    readonly unwritten: number,
+    readonly dropped: number,
+    cause: unknown,
+  ) {
+    const records = unwritten === 1 ? '1 usage record was' : `${unwritten} usage records were`;
+    const droppedToo = dropped > 0 ? ` (${dropped} more ${dropped === 1 ? 'was' : 'were'} dropped while it refused them)` : '';
+    super(`${records} not written to the ledger${droppedToo}: ${describeStoreError(cause)}`, { cause });
+    this.name = 'UsageRecordsNotWritten';
+  }
+}
+
+/**
  * Turns every finished request into a usage record and writes them to the ledger
  * in batches, off the request path. A crash loses at most the records of one
  * flush interval; `close()` (on SIGTERM) writes what is pending. While the ledger
@@ -142,7 +161,7 @@ export class UsageRecorder {
       this.pending = held.concat(this.pending);
       this.trim();
       this.writeFailed(error, held.length);
-      if (this.closed) throw error;
+      if (this.closed) throw new UsageRecordsNotWritten(this.pending.length, this.dropped, error);
       this.flushSoon(this.options.flushIntervalMs);
       return;
     }
