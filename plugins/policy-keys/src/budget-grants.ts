@@ -539,17 +539,36 @@ export class BudgetGrants {
     }
   }
 
-  /** At close, a last try each: this process stops renewing its leases, so a reservation still failing goes back when its lease expires. */
+  /**
+   * At close, a last try each: this process stops renewing its leases, so a reservation still
+   * failing goes back when its lease expires, but the spend it owed never reaches the budget
+   * (the ledger has it). Those are said in one line: how many, and how much spend at most (a
+   * payment an outage left unanswered may have counted).
+   */
   private async settleUnsettledOnce(): Promise<void> {
     const left = [...this.unsettled];
     this.unsettled.clear();
+    let failed = 0;
+    let unpaidMicros = 0;
+    let lastError: unknown;
     await Promise.all(
-      left.map(([reservationId, entry]) =>
-        this.tolerate(`${entry.what} failed; its lease will give it back`, async () => {
+      left.map(async ([reservationId, entry]) => {
+        try {
           await this.payAgain(reservationId, entry.unsure);
           await this.store.settle(reservationId, toUsd(entry.micros));
-        }),
-      ),
+        } catch (error) {
+          failed++;
+          unpaidMicros += entry.micros;
+          for (const payment of entry.unsure) unpaidMicros += payment.actual;
+          lastError = error;
+        }
+      }),
+    );
+    if (failed === 0) return;
+    const unpaidUsd = toUsd(unpaidMicros);
+    this.logger.error(
+      { err: lastError, unsettled: failed, unpaidUsd },
+      `the budget store did not take ${failed} settlement${failed === 1 ? '' : 's'} before shutdown: their holds go back when their leases run out, and up to $${unpaidUsd} of spend the usage ledger records is not in the budget`,
     );
   }
 

@@ -161,6 +161,27 @@ describe('budget grants when the store fails mid-way', () => {
     expect(await totals(budgets, key.owner)).toEqual({ spent: 4_200, reserved: 0 });
   });
 
+  it('close() with the store still failing says how many settlements and how much spend did not reach it, in one line', async () => {
+    const file = tempFile();
+    const budgets = await openBudgets(file);
+    const lines: Record<string, unknown>[] = [];
+    const logged = createLogger({ level: 'error', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const grants = new BudgetGrants(budgets, lease, { requests: 0, idleMs: 600_000 }, logged);
+    const key: BudgetAccount = { owner: 'key:close-still-failing', windowStart: window1, limitUsd: 10 };
+    const first = await held(grants, [key], 0.01);
+    const second = await held(grants, [key], 0.02);
+    const lock = lockFile(file);
+    await expect(grants.settle(first, 0.0042)).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(grants.settle(second, 0.0105)).rejects.toMatchObject({ code: 'store_unavailable' });
+    await grants.close();
+    lock.release();
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 50, unsettled: 2, unpaidUsd: 0.0147, msg: expect.stringContaining('$0.0147 of spend') }),
+    ]);
+    // The holds go back with their leases; that spend is not in the budget.
+    expect(await totals(budgets, key.owner)).toEqual({ spent: 0, reserved: 30_000 });
+  });
+
   it('a grant whose lease ran out during an outage, and which another instance swept, is given up: later requests pay into a new one', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const file = tempFile();
