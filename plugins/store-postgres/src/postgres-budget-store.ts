@@ -71,6 +71,9 @@ function checkedPaymentId(paymentId: unknown): string | null {
   return paymentId;
 }
 
+/** How long a release's placeholder row is kept after the sweep released it (see `releaseUncertain`). */
+const placeholderRetentionMs = 24 * 3_600_000;
+
 /** An account to charge, with its limit in micro-dollars. */
 interface ChargedAccount {
   owner: string;
@@ -311,18 +314,29 @@ export class PostgresBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each transaction's locks short when a crash left many behind.
     for (let batch = await this.releaseBatch('expires_at', now, 500, true); batch > 0; batch = await this.releaseBatch('expires_at', now, 500, true)) released += batch;
-    while ((await this.forgetBatch(500)) > 0);
+    while ((await this.forgetBatch(now, 500)) > 0);
     return released;
   }
 
   /**
-   * Past `maxReleased` released reservations, deletes up to `batchSize` of the oldest
-   * released (their payment ids go with them): a settle of one then does nothing.
-   * Logged with how many, as that spend can no longer reach the budget.
+   * Deletes up to `batchSize` release placeholders a day after their release, and past
+   * `maxReleased` released reservations up to `batchSize` of the oldest released (their
+   * payment ids go with them): a settle of one then does nothing. Those are logged with
+   * how many, as their spend can no longer reach the budget. Returns how many rows went.
    */
-  private async forgetBatch(batchSize: number): Promise<number> {
-    const forgotten = await inTransaction(this.pool, async (client) => {
-      if (!(await tryChoreLock(client, 'budget-sweep', this.t))) return 0;
+  private async forgetBatch(now: Date | undefined, batchSize: number): Promise<number> {
+    const { placeholders, forgotten } = await inTransaction(this.pool, async (client) => {
+      if (!(await tryChoreLock(client, 'budget-sweep', this.t))) return { placeholders: 0, forgotten: 0 };
+      // A release's placeholder (no accounts: see releaseUncertain) has nothing to settle; a day bars its reserve long enough.
+      const cleared = await client.query(
+        `DELETE FROM ${this.t.budgetReservations}
+         WHERE id IN (
+           SELECT id FROM ${this.t.budgetReservations}
+           WHERE released_at < coalesce($1::timestamptz, now()) - $2::double precision * interval '1 millisecond' AND cardinality(owners) = 0
+           LIMIT $3 FOR UPDATE SKIP LOCKED
+         )`,
+        [now ?? null, placeholderRetentionMs, batchSize],
+      );
       const result = await client.query(
         `DELETE FROM ${this.t.budgetReservations}
          WHERE id IN (
@@ -334,12 +348,12 @@ export class PostgresBudgetStore implements BudgetStore {
          )`,
         [this.maxReleased, batchSize],
       );
-      return result.rowCount ?? 0;
+      return { placeholders: cleared.rowCount ?? 0, forgotten: result.rowCount ?? 0 };
     });
     if (forgotten > 0) {
       this.logger.warn({ forgotten, kept: this.maxReleased }, 'forgot the oldest released budget reservations (too many were kept); a late settle of one is no longer spent');
     }
-    return forgotten;
+    return placeholders + forgotten;
   }
 
   /**

@@ -62,4 +62,21 @@ describe.skipIf(!target.available)('postgres: released budget reservations kept 
     expect(await budgets.spent('key:released-3', window)).toBe(0.75);
     for (const n of [1, 2, 3]) expect(await budgets.reserved(`key:released-${n}`, window)).toBe(0);
   });
+
+  it("a release's placeholder (a reserve whose COMMIT reply was lost) is gone a day after the sweep released it: it has nothing to settle, and is not kept until the count", async () => {
+    const id = 'res_placeholder-of-a-lost-reply';
+    budgets.uncertain.add(id);
+    await expect.poll(() => rowsWithId(id)).toBe(1);
+    await expect.poll(() => budgets.uncertain.size).toBe(0);
+    const start = Date.now() + 20 * 60_000;
+    await budgets.releaseExpired(new Date(start));
+    expect(await rowsWithId(id)).toBe(1);
+    await budgets.releaseExpired(new Date(start + 25 * 3_600_000));
+    expect(await rowsWithId(id)).toBe(0);
+  });
+
+  async function rowsWithId(id: string): Promise<number> {
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${tables.budgetReservations} WHERE id = $1`, [id]);
+    return rows[0].n as number;
+  }
 });
