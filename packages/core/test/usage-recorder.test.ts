@@ -184,6 +184,25 @@ describe('UsageRecorder', () => {
     expect(recorder.stats()).toMatchObject({ pending: 240, dropped: 10 });
   });
 
+  it('a record that comes after close() (a request that outlived the drain) is not written to a closed ledger: logged at once with its id and counted as dropped', async () => {
+    const { ledger, written } = flakyLedger(0);
+    const lines: Record<string, unknown>[] = [];
+    const logged = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    let ledgerClosed = false;
+    const closing: UsageLedger = { ...ledger, append: (records) => (ledgerClosed ? Promise.reject(new Error('the ledger is closed')) : ledger.append(records)) };
+    const recorder = new UsageRecorder(closing, { flushIntervalMs: 10, maxBatch: 100, logger: logged });
+    recorder.record(record('in-time'));
+    await recorder.close();
+    ledgerClosed = true;
+    recorder.record(record('too-late'));
+    expect(written.map((entry) => entry.id)).toEqual(['in-time']);
+    expect(recorder.stats()).toMatchObject({ pending: 0, dropped: 1 });
+    expect(lines).toEqual([expect.objectContaining({ level: 50, requestId: 'too-late', dropped: 1, msg: expect.stringContaining('after the last flush') })]);
+    // Nothing is left to write later: no timer writes into the closed ledger.
+    await recorder.flush();
+    expect(lines).toHaveLength(1);
+  });
+
   it('holds at most maxPending records while the ledger refuses, drops the oldest and counts them, and writes the rest once it is back', async () => {
     let refusing = true;
     const written: UsageRecord[] = [];

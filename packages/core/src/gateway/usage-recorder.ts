@@ -72,6 +72,8 @@ export class UsageRecorder {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** close()'s last flush is over: a record now would never be written. */
+  private finished = false;
   private dropped = 0;
   private refused = 0;
   private inFlight = 0;
@@ -91,6 +93,15 @@ export class UsageRecorder {
   }
 
   record(request: RequestRecord): void {
+    if (this.finished) {
+      // A request that outlived the drain: its ledger is closed or about to be, and nothing would write it.
+      this.dropped++;
+      this.options.logger.error(
+        { requestId: request.id, costUsd: request.costUsd, dropped: this.dropped },
+        'a usage record came after the last flush (its request outlived the shutdown); it is not written',
+      );
+      return;
+    }
     this.pending.push(toUsageRecord(request));
     this.trim();
     if (this.pending.length >= this.options.maxBatch) this.flushSoon(0);
@@ -107,7 +118,11 @@ export class UsageRecorder {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      this.finished = true;
+    }
   }
 
   stats(): UsageRecorderStats {
