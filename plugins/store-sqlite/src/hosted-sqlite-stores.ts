@@ -1,4 +1,5 @@
 import type { SqliteHandle } from './database.js';
+import type { SqliteLog } from './sqlite-worker-messages.js';
 import { SqliteBudgetStore } from './sqlite-budget-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { SqliteResponseStore } from './sqlite-response-store.js';
@@ -13,10 +14,11 @@ import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
 export const hostedSqliteStores = {
   keys: (handle: SqliteHandle) => new SqliteKeyStore(handle),
   ledger: (handle: SqliteHandle) => new SqliteUsageLedger(handle),
-  budgets: (handle: SqliteHandle, settings: HostedSqliteSettings) => new SqliteBudgetStore(handle, settings.defaultReservationTtlMs, settings.maxReleasedReservations),
+  budgets: (handle: SqliteHandle, settings: HostedSqliteSettings, log: SqliteLog) =>
+    new SqliteBudgetStore(handle, settings.defaultReservationTtlMs, settings.maxReleasedReservations, log),
   responses: (handle: SqliteHandle, settings: HostedSqliteSettings) =>
     new SqliteResponseStore(handle, settings.maxStoredResponseBytes === undefined ? {} : { maxPayloadBytes: settings.maxStoredResponseBytes }),
-} satisfies Record<string, (handle: SqliteHandle, settings: HostedSqliteSettings) => object>;
+} satisfies Record<string, (handle: SqliteHandle, settings: HostedSqliteSettings, log: SqliteLog) => object>;
 
 /**
  * Values from core the stores need, handed in by the main thread: the worker does

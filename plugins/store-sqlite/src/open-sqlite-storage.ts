@@ -51,7 +51,10 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     return {
       keys: guardStore(hostedSqliteStores.keys(handle), boundary),
       ledger: guardStore(hostedSqliteStores.ledger(handle), boundary),
-      budgets: guardStore(hostedSqliteStores.budgets(handle, settings), boundary),
+      budgets: guardStore(
+        hostedSqliteStores.budgets(handle, settings, (level, fields, message) => logger[level](fields, message)),
+        boundary,
+      ),
       responses: guardStore(hostedSqliteStores.responses(handle, settings), boundary),
       health: () => ({ ...health.section(), thread: 'main' }),
       answers: () => !health.failing,

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { budgetWindowKey } from './budget-window-key.js';
 import type { SqliteHandle } from './database.js';
+import type { SqliteLog } from './sqlite-worker-messages.js';
 
 /**
  * Money is counted in whole micro-dollars (1e-6 USD), so sums never drift. An amount
@@ -161,12 +162,14 @@ export class SqliteBudgetStore implements BudgetStore {
 
   /**
    * `defaultTtlMs`: the lifetime of a reservation made without a lease (core's DEFAULT_RESERVATION_TTL_MS);
-   * `maxReleased`: how many released reservations are kept for a late settle (core's MAX_RELEASED_RESERVATIONS).
+   * `maxReleased`: how many released reservations are kept for a late settle (core's MAX_RELEASED_RESERVATIONS);
+   * `log`: where a sweep that forgot some says how many.
    */
   constructor(
     private readonly handle: SqliteHandle,
     private readonly defaultTtlMs: number,
     private readonly maxReleased = maxReleasedReservations,
+    private readonly log: SqliteLog = () => undefined,
   ) {
     this.statements = handle.prepare(prepareStatements);
     const db = handle.db;
@@ -280,7 +283,11 @@ export class SqliteBudgetStore implements BudgetStore {
     let released = 0;
     // Batches keep each write lock short when a crash left many behind.
     for (let batch = this.releaseTx(now.getTime(), 500); batch > 0; batch = this.releaseTx(now.getTime(), 500)) released += batch;
-    while (this.forgetTx(500) > 0);
+    let forgotten = 0;
+    for (let batch = this.forgetTx(500); batch > 0; batch = this.forgetTx(500)) forgotten += batch;
+    if (forgotten > 0) {
+      this.log('warn', { store: 'sqlite', forgotten, kept: this.maxReleased }, 'forgot the oldest released budget reservations (too many were kept); a late settle of one is no longer spent');
+    }
     return released;
   }
 

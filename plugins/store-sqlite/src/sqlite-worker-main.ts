@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteHandle, type SqliteConnectionSettings } from './database.js';
 import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { SqliteCallRunner } from './sqlite-call-runner.js';
-import { encodeError, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
+import { encodeError, type SqliteLog, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
 /**
  * The SQLite worker thread: owns the one connection and the stores on it, and runs
@@ -24,6 +24,7 @@ const { file, connection, settings, stop } = workerData as SqliteWorkerData;
 const post = (message: SqliteWorkerReply) => port.postMessage(message);
 
 const stopped = () => Atomics.load(stop, 0) === 1;
+const log: SqliteLog = (level, fields, message) => post({ type: 'log', level, fields, message });
 
 // A file that cannot be opened answers the calls with the open error (SQLITE_CANTOPEN → 503),
 // as the in-thread mode does at its first use. Each later run of calls tries to open it again
@@ -48,7 +49,7 @@ function openStores(): SqliteCallRunner {
     return new SqliteCallRunner(new Map(), undefined, error, stopped);
   }
   const stores = new Map<string, Record<string, unknown>>();
-  for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, settings) as unknown as Record<string, unknown>);
+  for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, settings, log) as unknown as Record<string, unknown>);
   return new SqliteCallRunner(stores, handle.db, undefined, stopped);
 }
 

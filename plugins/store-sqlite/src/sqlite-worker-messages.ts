@@ -43,10 +43,15 @@ export interface EncodedError {
 /** Worker → main thread: the answers of the calls it ran together (one message), log lines, and the goodbye after `close`. */
 export type SqliteWorkerReply =
   | { type: 'answers'; answers: SqliteWorkerAnswer[] }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; fields: Record<string, unknown>; message: string }
+  | { type: 'log'; level: SqliteLogLevel; fields: Record<string, unknown>; message: string }
   | { type: 'closed' }
   /** Posted once, when the thread has loaded its modules and opened the file: call timeouts start then. */
   | { type: 'ready' };
+
+export type SqliteLogLevel = 'info' | 'warn' | 'error';
+
+/** A log line from a store: the main thread's logger in-thread, a `log` message from the worker. */
+export type SqliteLog = (level: SqliteLogLevel, fields: Record<string, unknown>, message: string) => void;
 
 export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };

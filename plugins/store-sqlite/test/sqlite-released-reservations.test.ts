@@ -13,9 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * sweep was lost before), and at most `maxReleased` of them: past it the sweep forgets
  * the oldest released. The clock moves by the `now` each sweep is given.
  */
-it('keeps a released reservation for weeks; past the count, the oldest released are forgotten', async () => {
+it('keeps a released reservation for weeks; past the count, the oldest released are forgotten and the sweep says how many', async () => {
   const handle = new SqliteHandle(path.join(dir, 'budgets.db'), { busyTimeoutMs: 1_000 });
-  const budgets = new SqliteBudgetStore(handle, 600_000, 2);
+  const lines: unknown[][] = [];
+  const budgets = new SqliteBudgetStore(handle, 600_000, 2, (...line) => void lines.push(line));
   await budgets.migrate();
   const window = '2029-11-01T00:00:00.000Z';
   const reserve = async (owner: string) => {
@@ -31,9 +32,11 @@ it('keeps a released reservation for weeks; past the count, the oldest released 
     await budgets.releaseExpired(new Date(start + 1_000));
     // Two kept (the count): a month of sweeps forgets neither...
     await budgets.releaseExpired(new Date(start + 30 * 86_400_000));
+    expect(lines).toEqual([]);
     const third = await reserve('key:released-3');
     // ...a third released makes one too many: the first released goes.
     await budgets.releaseExpired(new Date(start + 31 * 86_400_000));
+    expect(lines).toEqual([['warn', { store: 'sqlite', forgotten: 1, kept: 2 }, expect.stringContaining('forgot the oldest released budget reservations')]]);
 
     await budgets.settle(first, 0.25);
     await budgets.settle(second, 0.5);
