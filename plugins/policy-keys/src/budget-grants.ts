@@ -551,6 +551,7 @@ export class BudgetGrants {
     let failed = 0;
     let unpaidMicros = 0;
     let lastError: unknown;
+    const kinds = new Set<string>();
     await Promise.all(
       left.map(async ([reservationId, entry]) => {
         try {
@@ -558,6 +559,7 @@ export class BudgetGrants {
           await this.store.settle(reservationId, toUsd(entry.micros));
         } catch (error) {
           failed++;
+          kinds.add(entry.what);
           unpaidMicros += entry.micros;
           for (const payment of entry.unsure) unpaidMicros += payment.actual;
           lastError = error;
@@ -568,7 +570,7 @@ export class BudgetGrants {
     const unpaidUsd = toUsd(unpaidMicros);
     this.logger.error(
       { err: lastError, unsettled: failed, unpaidUsd },
-      `the budget store did not take ${failed} settlement${failed === 1 ? '' : 's'} before shutdown: their holds go back when their leases run out, and up to $${unpaidUsd} of spend the usage ledger records is not in the budget`,
+      `${[...kinds].join(', ')} failed; the budget store did not take ${failed} settlement${failed === 1 ? '' : 's'} before shutdown: their holds go back when their leases run out, and up to $${unpaidUsd} of spend the usage ledger records is not in the budget`,
     );
   }
 

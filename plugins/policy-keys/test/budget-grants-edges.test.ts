@@ -176,7 +176,7 @@ describe('budget grants when the store fails mid-way', () => {
     await grants.close();
     lock.release();
     expect(lines).toEqual([
-      expect.objectContaining({ level: 50, unsettled: 2, unpaidUsd: 0.0147, msg: expect.stringContaining('$0.0147 of spend') }),
+      expect.objectContaining({ level: 50, unsettled: 2, unpaidUsd: 0.0147, msg: expect.stringContaining("settling a budget reservation failed; the budget store did not take 2 settlements before shutdown: their holds go back when their leases run out, and up to $0.0147 of spend") }),
     ]);
     // The holds go back with their leases; that spend is not in the budget.
     expect(await totals(budgets, key.owner)).toEqual({ spent: 0, reserved: 30_000 });
