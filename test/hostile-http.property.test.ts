@@ -447,6 +447,27 @@ function encoded(body: Buffer, coding: string): Buffer {
   return coding === 'gzip' ? gzipSync(body) : coding === 'deflate' ? deflateSync(body) : coding === 'br' ? brotliCompressSync(body) : body;
 }
 
+/** A client that leaves: after writing half of its body, or once the first bytes of the answer arrived. */
+function hangUp(sent: Sent, how: 'leave-mid-body' | 'leave-mid-answer'): Promise<void> {
+  const { hostname, port } = new URL(gateway.origin);
+  const body = sent.body ?? Buffer.alloc(0);
+  const headers: Record<string, string> = Object.fromEntries(sent.headers);
+  headers['content-length'] = String(body.length);
+  return new Promise((resolve) => {
+    const req = request({ host: hostname, port, method: sent.method, path: sent.path, headers, agent: false }, (res) => {
+      res.once('data', () => req.destroy());
+      res.resume();
+    });
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    if (how === 'leave-mid-body') {
+      req.write(body.subarray(0, Math.floor(body.length / 2)), () => req.destroy());
+    } else {
+      req.end(body);
+    }
+  });
+}
+
 /** A good call still answers: the process is up and its state is sound. */
 async function expectStillServing(): Promise<void> {
   const answer = await send({
@@ -468,42 +489,66 @@ async function sendAndCheck(sent: Sent): Promise<Answer> {
   return answer;
 }
 
+// ---- model calls ------------------------------------------------------------------
+
+/** A body for a model route: mostly a valid one mutated, sometimes any hostile JSON or no JSON at all. */
+const bodyOf = (route: ModelRoute) =>
+  fc.oneof(
+    { weight: 4, arbitrary: mutatedBody(route).map((text) => Buffer.from(text)) },
+    { weight: 6, arbitrary: deeplyMutatedBody(route).map((text) => Buffer.from(text)) },
+    { weight: 2, arbitrary: hostileJson.map((text) => Buffer.from(text)) },
+    { weight: 1, arbitrary: notJsonBody },
+  );
+
+/** One model call: a route, a hostile body, and the headers it goes with. */
+const modelCall = fc.constantFrom(...modelRoutes).chain((route) =>
+  fc.record({
+    route: fc.constant(route),
+    body: bodyOf(route),
+    contentType,
+    contentEncoding,
+    gzipped: fc.boolean(),
+    chunked: fc.boolean(),
+    auth: authorization,
+    extra: fc.array(gatewayHeader, { maxLength: 3 }),
+  }),
+);
+
+/** The request a generated model call makes. */
+function modelCallRequest(input: typeof modelCall extends fc.Arbitrary<infer T> ? T : never): Sent {
+  const headers: Array<[string, string]> = [...withKey(input.auth)];
+  if (input.contentType !== null) headers.push(['content-type', input.contentType]);
+  let body: Buffer = input.body;
+  if (input.contentEncoding !== null) {
+    headers.push(['content-encoding', input.contentEncoding]);
+    if (input.gzipped) body = encoded(body, input.contentEncoding);
+  }
+  headers.push(...input.extra);
+  return { method: 'POST', path: input.route, headers, body, chunked: input.chunked };
+}
+
 // ---- the properties --------------------------------------------------------------
 
 describe('hostile HTTP against a real gateway', () => {
   it('model calls: hostile bodies, content types, encodings, chunking, auth and gateway headers', async () => {
-    const bodyOf = (route: ModelRoute) =>
-      fc.oneof(
-        { weight: 4, arbitrary: mutatedBody(route).map((text) => Buffer.from(text)) },
-        { weight: 6, arbitrary: deeplyMutatedBody(route).map((text) => Buffer.from(text)) },
-        { weight: 2, arbitrary: hostileJson.map((text) => Buffer.from(text)) },
-        { weight: 1, arbitrary: notJsonBody },
-      );
-    const generated = fc.constantFrom(...modelRoutes).chain((route) =>
-      fc.record({
-        route: fc.constant(route),
-        body: bodyOf(route),
-        contentType,
-        contentEncoding,
-        gzipped: fc.boolean(),
-        chunked: fc.boolean(),
-        auth: authorization,
-        extra: fc.array(gatewayHeader, { maxLength: 3 }),
-      }),
-    );
     await fc.assert(
-      fc.asyncProperty(generated, async (input) => {
-        const headers: Array<[string, string]> = [...withKey(input.auth)];
-        if (input.contentType !== null) headers.push(['content-type', input.contentType]);
-        let body: Buffer = input.body;
-        if (input.contentEncoding !== null) {
-          headers.push(['content-encoding', input.contentEncoding]);
-          if (input.gzipped) body = encoded(body, input.contentEncoding);
-        }
-        headers.push(...input.extra);
-        await sendAndCheck({ method: 'POST', path: input.route, headers, body, chunked: input.chunked });
+      fc.asyncProperty(modelCall, async (input) => {
+        await sendAndCheck(modelCallRequest(input));
       }),
-      { seed, numRuns: Math.round(150 * scale) },
+      { seed, numRuns: Math.round(120 * scale) },
+    );
+    await expectStillServing();
+  }, 120_000);
+
+  it('model calls at once, some cut off mid-body or mid-answer, beside a good one that is answered', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(modelCall, fc.constantFrom('answer', 'answer', 'answer', 'leave-mid-body', 'leave-mid-answer')), { minLength: 3, maxLength: 8 }), async (calls) => {
+        await Promise.all([
+          ...calls.map(([input, how]) => (how === 'answer' ? sendAndCheck(modelCallRequest(input)) : hangUp(modelCallRequest(input), how))),
+          expectStillServing(),
+        ]);
+      }),
+      { seed, numRuns: Math.round(15 * scale) },
     );
     await expectStillServing();
   }, 120_000);
@@ -536,7 +581,7 @@ describe('hostile HTTP against a real gateway', () => {
         const headers: Array<[string, string]> = dashboard ? [['cookie', adminCookie], ['x-switchyard-dashboard', '1'], ...input.extra] : [...withKey(input.auth), ...input.extra];
         await sendAndCheck({ method: 'GET', path: input.route.replace('@id', keyId).replace('@resp', responseId) + input.query, headers });
       }),
-      { seed, numRuns: Math.round(250 * scale) },
+      { seed, numRuns: Math.round(200 * scale) },
     );
     await expectStillServing();
   }, 120_000);
@@ -581,7 +626,7 @@ describe('hostile HTTP against a real gateway', () => {
         // Revoking the one key would end its part of the run early: only a fresh one is revoked.
         await sendAndCheck({ method, path: route.replace('@id', route.endsWith('/revoke') ? 'key_missing' : keyId) + input.query, headers, body: input.body });
       }),
-      { seed, numRuns: Math.round(150 * scale) },
+      { seed, numRuns: Math.round(120 * scale) },
     );
     await expectStillServing();
   }, 120_000);
