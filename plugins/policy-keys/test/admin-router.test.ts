@@ -199,6 +199,45 @@ describe('admin API: creating keys', () => {
   });
 });
 
+// Found by test/hostile-http.property.test.ts: every admin request's body was read as JSON first, so one that is
+// none answered a listing, an unknown path or a wrong method with 400 invalid_json.
+describe('admin API: a body where no route reads one', () => {
+  const sendRaw = (method: 'get' | 'put' | 'post' | 'patch' | 'delete', path: string, body: string) =>
+    request(app)[method](`/admin${path}`).set('authorization', `Bearer ${masterKey}`).set('content-type', 'application/json').send(body);
+
+  it.each([['not json'], ['{"a":1e309}'], ['null']])('a listing with the stray body %j is answered as without it', async (body) => {
+    await createKey({ name: 'listed' });
+    const keysPage = await sendRaw('get', '/keys', body);
+    expect(keysPage.status).toBe(200);
+    expect(keysPage.body.data.map((key: { name: string }) => key.name)).toEqual(['listed']);
+    expect((await sendRaw('get', '/usage', body)).status).toBe(200);
+    expect((await sendRaw('get', '/requests', body)).status).toBe(200);
+  });
+
+  it('an unknown path with a body that is no JSON → 404 not_found', async () => {
+    expectError(await sendRaw('post', '/nothing-here', 'not json'), 404, 'not_found', null);
+  });
+
+  it('a method the path does not take, with a body that is no JSON → 405 method_not_allowed', async () => {
+    expectError(await sendRaw('put', '/usage', 'not json'), 405, 'method_not_allowed', null);
+    expectError(await sendRaw('delete', '/keys/key_abc', 'not json'), 405, 'method_not_allowed', null);
+  });
+
+  it('a revoke reads no body: one that is no JSON does not stop it', async () => {
+    const { key } = await createKey({ name: 'to revoke' });
+    const revoked = await sendRaw('post', `/keys/${key.id}/revoke`, 'not json');
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.key.status).toBe('revoked');
+  });
+
+  it('the routes that read a body still refuse one that is no JSON', async () => {
+    const { key } = await createKey({ name: 'kept' });
+    expectError(await sendRaw('post', '/keys', 'not json'), 400, 'invalid_json', null);
+    expectError(await sendRaw('post', `/keys/${key.id}/rotate`, 'not json'), 400, 'invalid_json', null);
+    expectError(await sendRaw('patch', `/keys/${key.id}`, '{"name":1e309}'), 400, 'invalid_request', 'name');
+  });
+});
+
 describe('admin API: reading keys', () => {
   it('lists keys a page at a time, newest filters applied, revoked ones only on request', async () => {
     const made = [];

@@ -8,6 +8,8 @@ import { requireMasterKey } from './require-master-key.js';
 import { usageRoute } from './usage-route.js';
 
 const knownPaths = ['/keys', '/keys/:id', '/keys/:id/revoke', '/keys/:id/rotate', '/keys/:id/audit', '/usage', '/requests'];
+/** The routes that read a JSON body (key-routes.ts); every other request's body is left unread. */
+const bodyRoutes = { post: ['/keys', '/keys/:id/rotate'], patch: ['/keys/:id'] };
 
 /**
  * The admin API: virtual keys and usage reports, for the master key only. Mount it
@@ -21,14 +23,20 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   const router = express.Router();
   // Nothing of an unauthenticated request is read, its body included.
   router.use(requireMasterKey(options.masterKey));
-  // Any content type is read as JSON, so a client that forgets the header still gets a clear answer.
-  router.use(express.json({ limit: '64kb', type: () => true }));
-  // Deep nesting and numbers such as 1e309 (Infinity once parsed) are refused before any route reads them.
+  // Only the routes that take a body read one: a stray body on a listing, an unknown path or a wrong
+  // method is not what makes it fail. Any content type is read as JSON, so a client that forgets the
+  // header still gets a clear answer; deep nesting and numbers such as 1e309 (Infinity once parsed)
+  // are refused before the route reads them.
   const maxDepth = options.maxJsonDepth ?? 64;
-  router.use((req, _res, next) => {
-    checkJsonValue(req.body, { maxDepth });
-    next();
-  });
+  const readBody = [
+    express.json({ limit: '64kb', type: () => true }),
+    (req: Request, _res: unknown, next: () => void) => {
+      checkJsonValue(req.body, { maxDepth });
+      next();
+    },
+  ];
+  router.post(bodyRoutes.post, readBody);
+  router.patch(bodyRoutes.patch, readBody);
   router.use(keyRoutes(context));
   router.use(usageRoute(context));
   router.use(requestsRoute(context));
