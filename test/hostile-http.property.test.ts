@@ -52,6 +52,8 @@ let virtualKey: string;
 let responseId: string;
 /** A dashboard session of the master key, for the dashboard's API routes. */
 let adminCookie: string;
+/** A dashboard session of the caller's virtual key, for the self view. */
+let selfCookie: string;
 const prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
 const arrayPrototypeNames = Object.getOwnPropertyNames(Array.prototype).sort();
 
@@ -83,6 +85,8 @@ beforeAll(async () => {
   responseId = (JSON.parse(stored.text) as { id: string }).id;
   const login = await send({ method: 'POST', path: '/dashboard/api/session', headers: [['content-type', 'application/json'], ['x-switchyard-dashboard', '1']], body: Buffer.from(JSON.stringify({ key: masterKey })) });
   adminCookie = String(login.headers['set-cookie']).split(';')[0]!;
+  const selfLogin = await send({ method: 'POST', path: '/dashboard/api/session', headers: [['content-type', 'application/json'], ['x-switchyard-dashboard', '1']], body: Buffer.from(JSON.stringify({ key: virtualKey })) });
+  selfCookie = String(selfLogin.headers['set-cookie']).split(';')[0]!;
 });
 
 afterAll(async () => {
@@ -480,10 +484,11 @@ async function expectStillServing(): Promise<void> {
   expect((JSON.parse(answer.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toContain('still there?');
 }
 
-async function sendAndCheck(sent: Sent): Promise<Answer> {
+/** `label` names the request in the tally by status printed after the run (its path by default). */
+async function sendAndCheck(sent: Sent, label = sent.path.split('?')[0]!.replace(keyId, ':id')): Promise<Answer> {
   const logged = gateway.logLines.length;
   const answer = await send(sent);
-  const tally = `${sent.method} ${sent.path.split('?')[0]!.replace(keyId, ':id')} ${answer.status}`;
+  const tally = `${sent.method} ${label} ${answer.status}`;
   statuses.set(tally, (statuses.get(tally) ?? 0) + 1);
   checkAnswer(sent, answer, gateway.logLines.slice(logged));
   return answer;
@@ -568,7 +573,7 @@ describe('hostile HTTP against a real gateway', () => {
   );
 
   it('reads with query strings: models, health, metrics and every admin listing', async () => {
-    const reads = ['/v1/models', '/v1/models/mock/echo', '/health', '/health/live', '/metrics', '/admin/keys', '/admin/usage', '/admin/requests', '/admin/keys/@id', '/admin/keys/@id/audit', '/v1/me', '/v1/responses/resp_0123456789abcdef0123456789abcdef', '/v1/responses/@resp', '/v1/responses/@resp/input_items', '/v1/responses/@resp/input_items', '/dashboard/api/admin/usage', '/dashboard/api/admin/requests', '/dashboard/api/admin/keys', '/dashboard/api/me'];
+    const reads = ['/v1/models', '/v1/models/mock/echo', '/health', '/health/live', '/metrics', '/admin/keys', '/admin/usage', '/admin/requests', '/admin/keys/@id', '/admin/keys/@id/audit', '/v1/me', '/v1/responses/resp_0123456789abcdef0123456789abcdef', '/v1/responses/@resp', '/v1/responses/@resp/input_items', '/v1/responses/@resp/input_items', '/dashboard/api/admin/usage', '/dashboard/api/admin/requests', '/dashboard/api/admin/keys', '/dashboard/api/me', '/dashboard/api/me', '/v1/me@v', '/v1/me@v'];
     const generated = fc.record({
       route: fc.constantFrom(...reads, '/admin/usage', '/admin/usage', '/admin/requests', '/admin/requests', '/admin/keys'),
       query: queryString,
@@ -577,9 +582,12 @@ describe('hostile HTTP against a real gateway', () => {
     });
     await fc.assert(
       fc.asyncProperty(generated, async (input) => {
+        // The dashboard's API with its session (the self view with the virtual key's); /v1/me@v as the virtual key.
         const dashboard = input.route.startsWith('/dashboard/');
-        const headers: Array<[string, string]> = dashboard ? [['cookie', adminCookie], ['x-switchyard-dashboard', '1'], ...input.extra] : [...withKey(input.auth), ...input.extra];
-        await sendAndCheck({ method: 'GET', path: input.route.replace('@id', keyId).replace('@resp', responseId) + input.query, headers });
+        const cookie = input.route === '/dashboard/api/me' ? selfCookie : adminCookie;
+        const auth = input.route.endsWith('@v') ? withKey([['authorization', 'Bearer @v']]) : withKey(input.auth);
+        const headers: Array<[string, string]> = dashboard ? [['cookie', cookie], ['x-switchyard-dashboard', '1'], ...input.extra] : [...auth, ...input.extra];
+        await sendAndCheck({ method: 'GET', path: input.route.replace('@v', '').replace('@id', keyId).replace('@resp', responseId) + input.query, headers });
       }),
       { seed, numRuns: Math.round(200 * scale) },
     );
@@ -606,7 +614,9 @@ describe('hostile HTTP against a real gateway', () => {
       return `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
     });
     const generated = fc.record({
-      write: fc.constantFrom(['POST', '/admin/keys'], ['PATCH', '/admin/keys/@id'], ['POST', '/admin/keys/@id/rotate'], ['POST', '/admin/keys/@id/revoke'], ['PATCH', '/admin/keys/__proto__'], ['PATCH', '/admin/keys/constructor'], ['POST', '/admin/keys/%ED%A0%80/rotate']),
+      write: fc.constantFrom(['POST', '/admin/keys'], ['PATCH', '/admin/keys/@id'], ['POST', '/admin/keys/@id/rotate'], ['POST', '/admin/keys/@id/revoke'], ['PATCH', '/admin/keys/__proto__'], ['PATCH', '/admin/keys/constructor'], ['POST', '/admin/keys/%ED%A0%80/rotate'],
+        // Bodies where no route reads one: a listing, a wrong method, an unknown path.
+        ['GET', '/admin/keys'], ['PUT', '/admin/usage'], ['DELETE', '/admin/keys/@id'], ['POST', '/admin/nothing'], ['PATCH', '/dashboard/api/admin/keys/@id']),
       body: fc.oneof({ weight: 4, arbitrary: keyBody.map((text) => Buffer.from(text)) }, { weight: 1, arbitrary: notJsonBody }),
       query: queryString,
       contentType,
@@ -616,7 +626,7 @@ describe('hostile HTTP against a real gateway', () => {
     await fc.assert(
       fc.asyncProperty(generated, async (input) => {
         const [method, route] = input.write as [string, string];
-        const headers: Array<[string, string]> = [...withKey(input.auth)];
+        const headers: Array<[string, string]> = route.startsWith('/dashboard/') ? [['cookie', adminCookie], ['x-switchyard-dashboard', '1']] : [...withKey(input.auth)];
         if (input.contentType !== null) headers.push(['content-type', input.contentType]);
         let body: Buffer = input.body;
         if (input.contentEncoding !== null) {
@@ -624,7 +634,7 @@ describe('hostile HTTP against a real gateway', () => {
           body = encoded(body, input.contentEncoding);
         }
         // Revoking the one key would end its part of the run early: only a fresh one is revoked.
-        await sendAndCheck({ method, path: route.replace('@id', route.endsWith('/revoke') ? 'key_missing' : keyId) + input.query, headers, body: input.body });
+        await sendAndCheck({ method, path: route.replace('@id', route.endsWith('/revoke') ? 'key_missing' : keyId) + input.query, headers, body });
       }),
       { seed, numRuns: Math.round(120 * scale) },
     );
@@ -654,7 +664,7 @@ describe('hostile HTTP against a real gateway', () => {
           { method: 'GET', path: `/v1/${encodeURIComponent(name)}`, headers: [auth] },
           { method: 'GET', path: `/admin/requests?model=${encodeURIComponent(name)}&key_id=${encodeURIComponent(name)}`, headers: [auth] },
         ];
-        for (const sent of requests) await sendAndCheck(sent);
+        for (const sent of requests) await sendAndCheck(sent, `${sent.path.split('?')[0]!.replace(name, '{name}').replace(encodeURIComponent(name), '{name}')} (made-up names)`);
       }
     };
     const names = fc.sample(fc.stringMatching(/^[a-z0-9._-]{1,24}$/), { seed, numRuns: 40 }).map((name, index) => `${name}${index}`);
