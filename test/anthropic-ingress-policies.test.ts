@@ -158,7 +158,11 @@ describe('/v1/messages refuses hostile input in Anthropic shape', () => {
   it('answers another method with 405 in Anthropic shape', async () => {
     const response = await fetch(`${gateway.origin}/v1/messages`, { headers: { 'x-api-key': masterKey } });
     expect(response.status).toBe(405);
-    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'method_not_allowed' } });
+    const body = (await response.json()) as { request_id?: unknown };
+    expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'method_not_allowed' } });
+    // The id an Anthropic SDK reads (APIError.requestID), in the header and the body alike.
+    expect(response.headers.get('request-id')).toMatch(/\S/);
+    expect(body.request_id).toBe(response.headers.get('request-id'));
   });
 
   it.each([
@@ -174,6 +178,8 @@ describe('/v1/messages refuses hostile input in Anthropic shape', () => {
     const text = await response.text();
     expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'not_found_error', code: 'not_found', message: expect.stringMatching(/^Unknown endpoint /) } });
     expect(text.length).toBeLessThan(500);
+    expect(response.headers.get('request-id')).toMatch(/\S/);
+    expect((JSON.parse(text) as { request_id?: unknown }).request_id).toBe(response.headers.get('request-id'));
   });
 });
 

@@ -157,15 +157,17 @@ export function buildRouter(
     runSteps([begin('messages'), nameAnthropicRequest, ...beforeBody, parseJson, ...countMessagesTokens(ingressLimits, admissionHandlers)], chain),
     anthropicErrors,
   );
+  // Refusals on the Anthropic surface are requests of their own (logged, counted), with the
+  // `request-id` an Anthropic SDK reads from every error (APIError.requestID).
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
-    router.all(path, (req: Request) => {
+    router.all(path, begin('messages'), nameAnthropicRequest, (req: Request) => {
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }, anthropicErrors);
   }
   // Anthropic's SDK calls more under /v1/messages (batches) than the gateway serves: an unknown one is a 404 its client can read.
   // A prefix, not a `*rest` parameter: a parameter is decoded first, and a path that is not valid
   // percent-encoding (`/v1/messages/%`) would fail there and be answered in OpenAI's envelope.
-  router.use('/v1/messages', (req: Request) => {
+  router.use('/v1/messages', begin('messages'), nameAnthropicRequest, (req: Request) => {
     throw unknownEndpoint(req);
   }, anthropicErrors);
   mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, admission: admissionHandlers, parseJson, ingressLimits, chain });
