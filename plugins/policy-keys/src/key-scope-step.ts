@@ -140,6 +140,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
           throw new GatewayError('endpoint_not_allowed', `This API key may not use the ${context.endpoint} endpoint.`);
         }
         if (context.chatRequest || context.embeddingsRequest) checkRequestScope(context, scope);
+        else if (context.countedModel !== undefined) checkModelScope(context.countedModel, scope);
         else if (context.endpoint === 'custom') {
           // Mounted on an app's own route: the model comes later, from the handler's call.
           context.requestInterceptors.push((call, callContext) => () => {
@@ -169,9 +170,7 @@ function storeAnswers(storage: StorageSet): () => boolean {
 /** The model and output-token parts of a key's scope, checked against the request. */
 function checkRequestScope(context: RequestContext, scope: NonNullable<Principal['scope']>): void {
   const request = context.chatRequest ?? context.embeddingsRequest;
-  if (request && scope.models && !matchesModelPattern(request.model, scope.models)) {
-    throw new GatewayError('model_not_allowed', `This API key may not use the model '${request.model}'.`, { param: 'model' });
-  }
+  if (request) checkModelScope(request.model, scope);
   const chat = context.chatRequest;
   if (chat && scope.maxTokens !== undefined) {
     if (chat.maxOutputTokens === undefined) chat.maxOutputTokens = scope.maxTokens;
@@ -180,6 +179,13 @@ function checkRequestScope(context: RequestContext, scope: NonNullable<Principal
         param: 'max_tokens',
       });
     }
+  }
+}
+
+/** The 403 of a model outside the key's `models`: it names the model, never the allowlist. */
+function checkModelScope(model: string, scope: NonNullable<Principal['scope']>): void {
+  if (scope.models && !matchesModelPattern(model, scope.models)) {
+    throw new GatewayError('model_not_allowed', `This API key may not use the model '${model}'.`, { param: 'model' });
   }
 }
 

@@ -130,6 +130,12 @@ export interface RequestContext {
   /** The wire format the client speaks, for writing its answer; unset means OpenAI Chat Completions. */
   dialect?: IngressDialect;
   embeddingsRequest?: EmbeddingsRequest;
+  /**
+   * The model a request that calls none names (`POST /v1/messages/count_tokens`), set
+   * before the admission steps run: key-scope holds it to the key's models as it holds a
+   * call's. A model call leaves it unset; its model is in `chatRequest`/`embeddingsRequest`.
+   */
+  countedModel?: string;
   /** Whether a streaming client asked for the usage chunk (`stream_options.include_usage`). */
   includeStreamUsage: boolean;
   /**

@@ -18,15 +18,19 @@ type CountingContext = RequestContext & { [countedKey]?: ChatRequest };
  * The body is a Messages body without `max_tokens`, checked with the same bounds.
  *
  * `admission` are the chain's steps a count goes through after its body is checked
- * (key-scope, rate-limit): it is a request like any other to the key's endpoint scope
- * and request limits. They see no chat request, so a count holds no tokens and
- * reserves no budget; the request is put on the context only for its record.
+ * (key-scope, rate-limit): it is a request like any other to the key's endpoint and
+ * model scope (the model is named to them as `countedModel`) and request limits. They
+ * see no chat request, so a count holds no tokens and reserves no budget; the request
+ * is put on the context only for its record.
  */
 export function countMessagesTokens(limits: IngressLimits, admission: readonly RequestHandler[] = []): RequestHandler[] {
   const parse: RequestHandler = (req: Request, res: Response, next) => {
     const body: unknown = req.body;
     const withMaxTokens = typeof body === 'object' && body !== null && !Array.isArray(body) ? { max_tokens: 1, ...body } : body;
-    (getContext(res) as CountingContext)[countedKey] = parseMessagesRequest(withMaxTokens, limits).request;
+    const context = getContext(res) as CountingContext;
+    const request = parseMessagesRequest(withMaxTokens, limits).request;
+    context[countedKey] = request;
+    context.countedModel = request.model;
     next();
   };
   const answer: RequestHandler = (_req: Request, res: Response) => {

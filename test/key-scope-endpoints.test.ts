@@ -1,0 +1,134 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * A key's scope on every endpoint that names a model: chat, embeddings, responses,
+ * messages, messages' count_tokens, and the models list and retrieve. A key scoped to
+ * one model could count tokens for any other (count_tokens checked only the endpoint).
+ */
+let gateway: TestGateway;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-scope-endpoints-'));
+  gateway = await startTestGateway({
+    server: { data_dir: dataDir },
+    storage: { use: 'sqlite' },
+    // `broken` always fails (retryable), so `story` goes on to its fallback.
+    providers: { mock: { models: ['echo', 'other'] }, broken: { use: 'mock', fail: 'server_error', models: ['echo'] } },
+    models: {
+      cheap: 'mock/echo',
+      story: { deployments: [{ target: 'broken/echo' }], retries: { attempts: 0 }, fallbacks: ['cheap'] },
+    },
+  });
+});
+afterAll(async () => {
+  await gateway?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function admin(method: string, route: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${gateway.origin}/admin${route}`, {
+    method,
+    headers: { authorization: `Bearer ${masterKey}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+async function createKey(scope: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const created = await admin('POST', '/keys', { name: `scope-${Math.random().toString(36).slice(2, 10)}`, scope });
+  expect(created.status).toBe(201);
+  return { id: created.body['key'].id as string, secret: created.body['secret'] as string };
+}
+
+/** A key that expired yesterday, written to the store as one created with `expires_in` would be by now (the admin API refuses a past expiry). */
+async function createExpiredKey(): Promise<string> {
+  const secret = `sy-${randomBytes(20).toString('hex')}`;
+  await gateway.gateway.runtime.storage!.keys.create(
+    { name: 'expired', tags: [], scope: { models: ['mock/echo'], expiresAt: new Date(Date.now() - 86_400_000).toISOString() } },
+    { hash: createHash('sha256').update(secret).digest('hex'), prefix: secret.slice(0, 7) },
+  );
+  return secret;
+}
+
+async function call(method: string, route: string, key: string, body?: unknown) {
+  const response = await fetch(`${gateway.origin}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'anthropic-version': '2023-06-01', ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: () => JSON.parse(text) as Record<string, any> };
+}
+
+/** One request per model endpoint, naming `model`. */
+const modelCalls = [
+  ['chat', '/v1/chat/completions', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })],
+  ['embeddings', '/v1/embeddings', (model: string) => ({ model, input: 'hi' })],
+  ['responses', '/v1/responses', (model: string) => ({ model, input: 'hi' })],
+  ['messages', '/v1/messages', (model: string) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })],
+  ['count_tokens', '/v1/messages/count_tokens', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })],
+] as const;
+
+describe("a key scoped to one model, on each endpoint that names one", () => {
+  it.each(modelCalls)('%s: another model is 403 model_not_allowed in the dialect’s shape; its own is served', async (_name, route, body) => {
+    const { secret } = await createKey({ models: ['mock/echo'] });
+    const outside = await call('POST', route, secret, body('mock/other'));
+    expect(outside.status).toBe(403);
+    const error = outside.json()['error'] as Record<string, unknown>;
+    expect(error).toMatchObject({ type: 'permission_error', code: 'model_not_allowed' });
+    expect(error['message']).toContain("'mock/other'");
+    expect((await call('POST', route, secret, body('mock/echo'))).status).toBe(200);
+  });
+
+  it.each(modelCalls)('%s: an expired or a revoked key is 401 with its own code', async (_name, route, body) => {
+    const late = await call('POST', route, await createExpiredKey(), body('mock/echo'));
+    expect(late.status).toBe(401);
+    expect(late.json()['error']).toMatchObject({ code: 'key_expired' });
+
+    const revoked = await createKey({ models: ['mock/echo'] });
+    expect((await admin('POST', `/keys/${revoked.id}/revoke`)).status).toBe(200);
+    const gone = await call('POST', route, revoked.secret, body('mock/echo'));
+    expect(gone.status).toBe(401);
+    expect(gone.json()['error']).toMatchObject({ code: 'key_revoked' });
+  });
+
+  it('a token count for an alias the key may use is counted; for the alias’s target, 403; on a chat-only key, endpoint_not_allowed', async () => {
+    const { secret } = await createKey({ models: ['cheap'], endpoints: ['messages'] });
+    const counted = await call('POST', '/v1/messages/count_tokens', secret, { model: 'cheap', messages: [{ role: 'user', content: 'hi' }] });
+    expect(counted.status).toBe(200);
+    expect(counted.json()['input_tokens']).toBeGreaterThan(0);
+    const target = await call('POST', '/v1/messages/count_tokens', secret, { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
+    expect(target.status).toBe(403);
+    const chatOnly = await createKey({ models: ['cheap'], endpoints: ['chat'] });
+    const refused = await call('POST', '/v1/messages/count_tokens', chatOnly.secret, { model: 'cheap', messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.json()['error']).toMatchObject({ code: 'endpoint_not_allowed' });
+  });
+});
+
+describe('the models list and retrieve show only what the key may use', () => {
+  it('lists and retrieves the key’s models; another is 404 as if it did not exist', async () => {
+    const { secret } = await createKey({ models: ['mock/echo'] });
+    const listed = await call('GET', '/v1/models', secret);
+    expect(listed.status).toBe(200);
+    expect((listed.json()['data'] as Array<{ id: string }>).map((model) => model.id)).toEqual(['mock/echo']);
+    expect((await call('GET', '/v1/models/mock/echo', secret)).status).toBe(200);
+    const other = await call('GET', '/v1/models/mock/other', secret);
+    expect(other.status).toBe(404);
+    expect(other.json()['error']).toMatchObject({ code: 'model_not_found' });
+
+    const all = (await call('GET', '/v1/models', masterKey)).json()['data'] as Array<{ id: string }>;
+    expect(all.map((model) => model.id)).toEqual(expect.arrayContaining(['mock/echo', 'mock/other']));
+  });
+
+  it('an expired key lists nothing: 401 key_expired', async () => {
+    const listed = await call('GET', '/v1/models', await createExpiredKey());
+    expect(listed.status).toBe(401);
+    expect(listed.json()['error']).toMatchObject({ code: 'key_expired' });
+  });
+});
