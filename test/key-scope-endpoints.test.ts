@@ -8,7 +8,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 /**
  * A key's scope on every endpoint that names a model: chat, embeddings, responses,
  * messages, messages' count_tokens, and the models list and retrieve. A key scoped to
- * one model could count tokens for any other (count_tokens checked only the endpoint).
+ * one model could count tokens for any other (count_tokens checked only the endpoint),
+ * and a group's fallback the key may not use was called when the group failed.
  */
 let gateway: TestGateway;
 let dataDir: string;
@@ -130,5 +131,22 @@ describe('the models list and retrieve show only what the key may use', () => {
     const listed = await call('GET', '/v1/models', await createExpiredKey());
     expect(listed.status).toBe(401);
     expect(listed.json()['error']).toMatchObject({ code: 'key_expired' });
+  });
+});
+describe("a group's fallbacks under a key's model scope", () => {
+  it.each(modelCalls.filter(([name]) => name !== 'count_tokens'))('%s: a fallback outside the key’s models is not called; the group’s own failure is the answer', async (_name, route, body) => {
+    const { secret } = await createKey({ models: ['story'] });
+    const answer = await call('POST', route, secret, body('story'));
+    expect(answer.status).toBe(502);
+    expect(answer.headers.get('x-switchyard-provider')).toBe('broken');
+    expect(answer.headers.get('x-switchyard-attempts')).toBe('1');
+  });
+
+  it.each(modelCalls.filter(([name]) => name !== 'count_tokens'))('%s: a fallback the key may use serves the request', async (_name, route, body) => {
+    const { secret } = await createKey({ models: ['story', 'cheap'] });
+    const answer = await call('POST', route, secret, body('story'));
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-switchyard-model')).toBe('mock/echo');
+    expect(answer.headers.get('x-switchyard-attempts')).toBe('2');
   });
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   AttemptCancel,
   GatewayError,
+  matchesModelPattern,
   takeReady,
   toGatewayError,
   type Attempt,
@@ -47,6 +48,12 @@ export interface RoutePlanOptions {
    */
   shutdown?: AbortSignal;
   random?: () => number;
+  /**
+   * The names the caller's key may use (its scope's `models`); undefined, any. A fallback
+   * is another model, so one outside them is skipped: a key scoped to `smart` is not sent
+   * to `smart`'s fallback `expensive` unless it may use `expensive` too.
+   */
+  allowedModels?: readonly string[] | undefined;
 }
 
 /**
@@ -128,6 +135,11 @@ class PlanRun {
     for (const name of names) {
       // A fallback already tried in this request (a cycle, or a shared fallback) is not tried again.
       if (tried.has(name)) continue;
+      const allowed = this.options.allowedModels;
+      if (allowed && !matchesModelPattern(name, allowed)) {
+        this.context.logger.debug({ from: cause.code, fallback: name }, "skipping a fallback outside the key's models");
+        continue;
+      }
       if (this.clock() >= deadline) break;
       this.context.logger.debug({ from: cause.code, fallback: name }, 'trying a fallback');
       try {

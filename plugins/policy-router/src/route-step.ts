@@ -93,7 +93,7 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         const firstOrder = order(group);
         context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
         context.reachableDeployments = reachOf(group);
-        context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight, shutdown: runtime.transport.cutSignal });
+        context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight, shutdown: runtime.transport.cutSignal, allowedModels: context.principal?.allowedModels });
         context.responseHeaders.set('x-switchyard-route', toHeaderValue(routeName));
         next();
       };
