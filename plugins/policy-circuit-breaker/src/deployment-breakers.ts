@@ -3,6 +3,7 @@ import {
   GatewayError,
   isGatewayError,
   matchesModelPattern,
+  redactModelName,
   type Deployment,
   type HealthSection,
   type Interceptor,
@@ -329,10 +330,10 @@ export class DeploymentBreakers {
     breaker.on('open', () => {
       if (known) this.shared?.markOpen(name, settings.reset_timeout_ms);
       const { failures, fires } = breaker.stats;
-      this.logger.warn({ deployment: name, failures, fires, resetTimeoutMs: settings.reset_timeout_ms }, 'circuit opened: attempts at this deployment are refused until it recovers');
+      this.logger.warn({ deployment: redactModelName(name), failures, fires, resetTimeoutMs: settings.reset_timeout_ms }, 'circuit opened: attempts at this deployment are refused until it recovers');
     });
-    breaker.on('halfOpen', () => this.logger.info({ deployment: name }, 'circuit half-open: the next attempt probes the deployment'));
-    breaker.on('close', () => this.logger.info({ deployment: name }, 'circuit closed: the deployment answers again'));
+    breaker.on('halfOpen', () => this.logger.info({ deployment: redactModelName(name) }, 'circuit half-open: the next attempt probes the deployment'));
+    breaker.on('close', () => this.logger.info({ deployment: redactModelName(name) }, 'circuit closed: the deployment answers again'));
     return entry;
   }
 

@@ -1,4 +1,4 @@
-import { ConfigError, definePlugin, getContext, toHeaderValue, type Deployment, type GatewayConfig, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
+import { ConfigError, definePlugin, getContext, redactModelName, toHeaderValue, type Deployment, type GatewayConfig, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
 import { DeploymentStats, LATENCY_EWMA_ALPHA } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
@@ -94,7 +94,7 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
         context.reachableDeployments = reachOf(group);
         context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight, shutdown: runtime.transport.cutSignal, allowedModels: context.principal?.allowedModels });
-        context.responseHeaders.set('x-switchyard-route', toHeaderValue(routeName));
+        context.responseHeaders.set('x-switchyard-route', toHeaderValue(redactModelName(routeName)));
         next();
       };
     },

@@ -5,6 +5,7 @@ import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { costHeaderWriter, type CostHeaderWriter } from '../http/cost-header.js';
 import { sendJson } from '../http/send-json.js';
 import { toHeaderValue } from '../http/to-header-value.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import { SseWriter } from '../http/sse-writer.js';
 import { readyBatches } from '../transport/ready-batches.js';
 import type { DialectPassthrough, SseEvent, StreamEncoderOptions } from '../ingress/ingress-dialect.js';
@@ -239,7 +240,7 @@ function setRoutingHeaders(res: Response, context: RequestContext): void {
   const headers = context.responseHeaders;
   if (deployment) {
     headers.set('x-switchyard-provider', toHeaderValue(deployment.provider));
-    headers.set('x-switchyard-model', toHeaderValue(`${deployment.provider}/${deployment.model}`));
+    headers.set('x-switchyard-model', toHeaderValue(redactModelName(`${deployment.provider}/${deployment.model}`)));
   }
   headers.set('x-switchyard-attempts', String(context.attempts.length));
   if (context.fastPath) headers.set('x-switchyard-path', 'fast');

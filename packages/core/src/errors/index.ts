@@ -9,5 +9,6 @@ export {
   type OpenAIErrorBody,
 } from './gateway-error.js';
 export { redactSecrets, SecretRedactor, minSecretLength, minQuotedPartLength } from './redact-secrets.js';
+export { redactModelName } from './redact-model-name.js';
 export { redactGatewayError, maxErrorMessageLength } from './redact-gateway-error.js';
 export { credentialHeaderValues } from './credential-header-values.js';

@@ -14,6 +14,13 @@ const keyLikePatterns: RegExp[] = [
 ];
 
 /**
+ * Whether a text may hold a key-shaped string: one scan, to spare a short text that
+ * holds none (a model name on the request path) the patterns' replacements. Wider than
+ * they are (any case), so a text it passes over holds none of theirs.
+ */
+export const mayHoldKeyShaped = new RegExp(keyLikePatterns.map((pattern) => pattern.source).join('|'), 'i');
+
+/**
  * The password of a URL (`postgres://app:…@db/x`, `redis://:…@cache`): a database or Redis URL
  * quoted in a message (a config problem, a driver's words) carries it. Up to the last `@`
  * before the host, for a password whose `@` was not percent-encoded; the rest of the URL is

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
@@ -251,12 +252,12 @@ function usageHealth(stats: UsageRecorderStats): HealthSection {
 function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map<string, number>): Pricing {
   const catalog = new PriceCatalog({ ...(config.prices && { overrides: config.prices }) });
   const countUnpriced = (provider: string, model: string): void => {
-    let key = `${provider}/${model}`;
+    let key = redactModelName(`${provider}/${model}`);
     // Model names come from clients: past a bound, new ones share one series per provider.
     if (!unpricedCalls.has(key) && unpricedCalls.size >= maxUnpricedSeries) key = `${provider}/(other)`;
     const count = (unpricedCalls.get(key) ?? 0) + 1;
     unpricedCalls.set(key, count);
-    if (count === 1) logger.warn({ provider, model }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');
+    if (count === 1) logger.warn({ provider, model: redactModelName(model) }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');
   };
   return {
     cost: (provider, model, usage) => catalog.cost(provider, model, usage).costUsd,

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { RequestContext } from '../chain/request-context.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Pricing } from './pricing.js';
 import { recordCost, recordedUsage } from './request-cost.js';
@@ -73,9 +74,10 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     keyId: context.principal?.keyId,
     team: context.principal?.team,
     project: context.principal?.project,
-    requestedModel: request?.model,
+    // Client-chosen names (a `provider/…` routes any model id): a key pasted into one stays out of logs and the ledger.
+    requestedModel: request && redactModelName(request.model),
     provider: deployment?.provider,
-    model: deployment?.model,
+    model: deployment && redactModelName(deployment.model),
     stream: context.chatRequest?.stream ?? false,
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,

@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import type { Endpoint, RequestContext } from '../chain/request-context.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import { attributes, boundedString } from './gen-ai-attributes.js';
 import { gatewayTracer } from './gateway-tracer.js';
 import { setUsageAttributes } from './set-usage-attributes.js';
@@ -67,10 +68,10 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   }
   if (operation) {
     span.setAttribute(attributes.operationName, operation);
-    if (request) span.updateName(`${operation} ${request.model}`);
+    if (request) span.updateName(`${operation} ${redactModelName(request.model)}`);
   }
-  // Model names were checked at ingress (bounded, printable).
-  if (request) span.setAttribute(attributes.requestModel, request.model);
+  // Model names were checked at ingress (bounded, printable); one a client pasted a key into is blanked.
+  if (request) span.setAttribute(attributes.requestModel, redactModelName(request.model));
   const chat = context.chatRequest;
   if (chat) {
     span.setAttribute(attributes.stream, chat.stream === true);
@@ -87,7 +88,7 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   }
   const served = context.servedBy;
   if (served) {
-    span.setAttribute(attributes.servedBy, boundedString(`${served.provider}/${served.model}`));
+    span.setAttribute(attributes.servedBy, boundedString(redactModelName(`${served.provider}/${served.model}`)));
     // gen_ai.provider.name comes from the attempt that answered (traceAttempt), which knows the plugin.
     span.setAttribute(attributes.provider, served.provider);
   }

@@ -1,6 +1,7 @@
 import { context as otelContext, SpanKind, trace, type Context as TraceContext } from '@opentelemetry/api';
 import type { Deployment, ProviderResult, RequestContext } from '../chain/request-context.js';
 import { toGatewayError } from '../errors/gateway-error.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import { attributes, boundedString, genAiProviderName } from './gen-ai-attributes.js';
 import { gatewayTracer } from './gateway-tracer.js';
 import { recordSpanError } from './record-span-error.js';
@@ -28,7 +29,7 @@ export async function traceAttempt(context: RequestContext, parent: TraceContext
   const previous = context.attempts.at(-1);
   const provider = genAiProviderName(plugin);
   const span = gatewayTracer.startSpan(
-    `${operation} ${boundedString(deployment.model)}`,
+    `${operation} ${boundedString(redactModelName(deployment.model))}`,
     {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -36,7 +37,7 @@ export async function traceAttempt(context: RequestContext, parent: TraceContext
         [attributes.providerName]: provider,
         [attributes.system]: provider,
         [attributes.provider]: deployment.provider,
-        [attributes.requestModel]: boundedString(deployment.model),
+        [attributes.requestModel]: boundedString(redactModelName(deployment.model)),
         [attributes.attemptNumber]: context.attempts.length + 1,
         ...(previous && {
           [attributes.retryReason]: previous.errorCode ?? 'none',

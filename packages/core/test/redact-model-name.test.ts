@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { builtInPriceSheets, redactModelName } from '../src/index.js';
+
+describe('redactModelName', () => {
+  it('keeps every model id of the price catalog, and the usual ways to name one, as they are', () => {
+    const names = Object.entries(builtInPriceSheets).flatMap(([provider, sheet]) => Object.keys(sheet.models).map((model) => `${provider}/${model}`));
+    names.push('smart', 'auto', 'openrouter/meta-llama/llama-3.1-8b', 'bedrock/arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0');
+    names.push('openai/ft:gpt-4o-mini-2024-07-18:my-org::9abcDEFg', 'together/mistralai/Mixtral-8x7B-Instruct-v0.1', 'mock/gpt-4o-typo');
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) expect(redactModelName(name)).toBe(name);
+  });
+
+  it.each([
+    ['a Switchyard key alone', 'sy-4kQ9xV2mLp7RtY8wQeZ3nB6cD1fG5hJ0kL9mN2pQ4r', '[REDACTED]'],
+    ['a Switchyard key after a provider', 'mock/sy-4kQ9xV2mLp7RtY8wQeZ3nB6cD1fG5hJ0kL9mN2pQ4r', 'mock/[REDACTED]'],
+    ['an OpenAI project key', 'openai/sk-proj-Zq3vA9xLm2Pk7RtY8wQe', 'openai/[REDACTED]'],
+    ['a Google key', 'gemini/AIzaSyA1b2C3d4E5f6G7h8I9j0', 'gemini/[REDACTED]'],
+    ['an AWS access key id', 'bedrock/AKIAIOSFODNN7EXAMPLE', 'bedrock/[REDACTED]'],
+    ['an Azure key (32 hex digits)', 'azure/9f86d081884c7d659a2feaa0c55ad015', 'azure/[REDACTED]'],
+    ['a URL with a password', 'vllm/postgres://app:hunter2hunter2@db/x', 'vllm/postgres://app:[REDACTED]@db/x'],
+  ])('blanks %s', (_what, name, shown) => {
+    expect(redactModelName(name)).toBe(shown);
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * A client that pastes a key into `model` (its own Switchyard key, a provider key)
+ * had it written verbatim in the request's log line, the ledger's `requested_model`
+ * (read in the admin API and the dashboard by others) and the `x-switchyard-model` and
+ * `x-switchyard-route` headers: a `provider/…` name routes any model id, and the line
+ * of a name that exists nowhere is logged as well. The secret must reach none of them.
+ */
+let gateway: TestGateway;
+let dataDir: string;
+let secret: string;
+let keyId: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-model-secret-'));
+  gateway = await startTestGateway({
+    server: { data_dir: dataDir },
+    storage: { use: 'sqlite' },
+    providers: { mock: {} },
+    usage: { flush_interval_ms: 20 },
+  });
+  const created = await fetch(`${gateway.origin}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'pasted' }),
+  });
+  const body = (await created.json()) as { secret: string; key: { id: string } };
+  secret = body.secret;
+  keyId = body.key.id;
+});
+afterAll(async () => {
+  await gateway?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const calls = [
+  ['chat', '/v1/chat/completions', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })],
+  ['embeddings', '/v1/embeddings', (model: string) => ({ model, input: 'hi' })],
+  ['responses', '/v1/responses', (model: string) => ({ model, input: 'hi' })],
+  ['messages', '/v1/messages', (model: string) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })],
+  ['count_tokens', '/v1/messages/count_tokens', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })],
+] as const;
+
+/** The secrets a client might paste, each with the part of it that must not be seen anywhere. */
+const pasted = (): Array<[string, (model: string) => string, string]> => [
+  ['its own Switchyard key, alone (no such model: 404)', () => secret, secret.slice(-20)],
+  ['its own Switchyard key after a provider (routed: 200)', () => `mock/${secret}`, secret.slice(-20)],
+  ['an OpenAI project key after a provider', () => 'mock/sk-proj-Zq3vA9xLm2Pk7RtY8wQe', 'Zq3vA9xLm2Pk7RtY8wQe'],
+  ['an Azure key (32 hex digits) after a provider', () => 'mock/9f86d081884c7d659a2feaa0c55ad015', '9f86d081884c7d659a2feaa0c55ad015'],
+];
+
+async function post(route: string, body: unknown) {
+  const response = await fetch(`${gateway.origin}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  return response;
+}
+
+describe('a key pasted into the model field', () => {
+  it.each(calls)('%s: the key is in no log line, gateway header or metric', async (_name, route, body) => {
+    for (const [, model, part] of pasted()) {
+      const logged = gateway.logLines.length;
+      const response = await post(route, body(model()));
+      expect(response.status).toBeLessThan(500);
+      for (const [name, value] of response.headers) {
+        if (name.startsWith('x-switchyard-')) expect(value, name).not.toContain(part);
+      }
+      // The request's own line is written once it is over, which may be just after its answer.
+      await expect.poll(() => gateway.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
+      for (const line of gateway.logLines.slice(logged)) expect(line).not.toContain(part);
+    }
+    const metrics = await (await fetch(`${gateway.origin}/metrics`)).text();
+    for (const [, , part] of pasted()) expect(metrics).not.toContain(part);
+  });
+
+  it('the ledger keeps the request with the key blanked, and an ordinary unknown name as it was sent', async () => {
+    await post('/v1/chat/completions', calls[0][2](`mock/${secret}`));
+    await post('/v1/chat/completions', calls[0][2]('mock/gpt-4o-typo'));
+    const recorded = async () => {
+      const answer = await fetch(`${gateway.origin}/admin/requests?key_id=${keyId}&limit=200`, { headers: { authorization: `Bearer ${masterKey}` } });
+      return ((await answer.json()) as { data: Array<{ requested_model: string | null; model: string | null }> }).data;
+    };
+    await expect.poll(async () => (await recorded()).some((record) => record.requested_model === 'mock/gpt-4o-typo')).toBe(true);
+    const records = await recorded();
+    expect(records.some((record) => record.requested_model === 'mock/[REDACTED]')).toBe(true);
+    expect(JSON.stringify(records)).not.toContain(secret.slice(-20));
+    expect(gateway.logLines.some((line) => line.includes('"model":"mock/gpt-4o-typo"'))).toBe(true);
+  });
+});
