@@ -87,3 +87,52 @@ describe('admin names with bidi controls or line separators', () => {
     expect((await admin('POST', '/keys', { name: 'مفتاح الفريق', team: 'צוות' })).status).toBe(201);
   });
 });
+
+/**
+ * Other invisible format characters (Unicode Cf): a team `ops\u200b` looks like `ops`
+ * everywhere it is shown and is another team, with its own budget; a name with a soft
+ * hyphen or a byte order mark finds nothing when typed as it reads. They were accepted.
+ */
+const hidden = [
+  ['U+200B zero-width space', '\u200b'],
+  ['U+FEFF byte order mark', '\ufeff'],
+  ['U+00AD soft hyphen', '\u00ad'],
+  ['U+2060 word joiner', '\u2060'],
+  ['U+180E Mongolian vowel separator', '\u180e'],
+  ['U+FFF9 interlinear annotation anchor', '\ufff9'],
+  ['U+E0041 tag latin capital letter A', '\u{e0041}'],
+] as const;
+
+describe('admin names with other invisible format characters', () => {
+  it.each(hidden)('%s in a created key’s name, team, project or user → 400 naming the field and the character', async (_what, char) => {
+    const shown = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const [param, body] of [
+      ['name', { name: `deploy${char}bot` }],
+      ['team', { name: 'k', team: `ops${char}` }],
+      ['project', { name: 'k', project: `${char}billing` }],
+      ['user', { name: 'k', user: `ana${char}` }],
+    ] as const) {
+      const answer = await admin('POST', '/keys', body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param });
+      expect(answer.body.error?.message).toContain(param);
+      expect(answer.body.error?.message).toContain(`it holds ${shown}`);
+    }
+  });
+
+  it('in an update → 400, and the key is unchanged', async () => {
+    const created = await admin('POST', '/keys', { name: 'plain', team: 'ops' });
+    const id = (created.body['key'] as { id: string }).id;
+    const answer = await admin('PATCH', `/keys/${id}`, { team: 'ops\u200b' });
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', param: 'team' } } });
+    expect(((await admin('GET', `/keys/${id}`)).body['key'] as { team: string }).team).toBe('ops');
+  });
+
+  it('the zero-width non-joiner and joiner are kept: Persian words and emoji sequences are names', async () => {
+    const persian = 'می\u200cخواهم';
+    const coder = 'team \u{1f469}\u200d\u{1f4bb}';
+    const created = await admin('POST', '/keys', { name: persian, team: coder });
+    expect(created.status).toBe(201);
+    expect(created.body['key']).toMatchObject({ name: persian, team: coder });
+  });
+});

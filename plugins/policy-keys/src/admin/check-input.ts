@@ -13,7 +13,9 @@ export function checkInput<T>(validator: Validator<T>, value: unknown, what: 'bo
     const unfit = unfitTextAt(result.value, '', what === 'body' ? unfitWrittenTextProblem : unfitTextProblem);
     if (unfit !== undefined) {
       const param = pointerToParam(unfit.pointer) || what;
-      throw new GatewayError('invalid_request', `Invalid request ${what}: ${param}: ${unfitTextProblems[unfit.problem]}.`, {
+      // Which one, as its code point: the character itself cannot be seen in the message.
+      const found = unfit.problem === 'invisible' ? ` (it holds ${codePointOf(unfit.text.match(invisibleCharacter)![0])})` : '';
+      throw new GatewayError('invalid_request', `Invalid request ${what}: ${param}: ${unfitTextProblems[unfit.problem]}${found}.`, {
         param: pointerToParam(unfit.pointer) || null,
       });
     }
@@ -35,16 +37,23 @@ export function invalidField(param: string, message: string): GatewayError {
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
- * Invisible characters that reorder or break the text around them: bidi embeddings,
- * overrides and isolates (U+202A–U+202E, U+2066–U+2069), the direction marks (U+200E,
- * U+200F, U+061C) and the line and paragraph separators (U+2028, U+2029).
+ * Invisible characters that reorder, hide or break the text around them: every format
+ * character (Unicode Cf: the bidi embeddings, overrides and isolates U+202A–U+202E and
+ * U+2066–U+2069, the direction marks U+200E, U+200F and U+061C, the zero-width space
+ * U+200B, the word joiner U+2060, the byte order mark U+FEFF, the soft hyphen U+00AD,
+ * the tag characters U+E0000–U+E007F …) and the line and paragraph separators (U+2028,
+ * U+2029). The zero-width non-joiner and joiner (U+200C, U+200D) are kept: Persian and
+ * other scripts need the one, emoji sequences (👩‍💻) the other, and neither hides text.
  */
-const bidiOrSeparator = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]/;
+const invisibleCharacter = /(?![\u200c\u200d])[\p{Cf}\u2028\u2029]/u;
 
 const unfitTextProblems = {
   malformed: 'must be well-formed text (it holds a lone UTF-16 surrogate, as \\ud800 writes)',
   control: 'must not hold control characters (line breaks, tabs, NUL, ESC …)',
-  bidi: 'must not hold bidirectional controls or line separators (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C, U+2028, U+2029)',
+  invisible:
+    'must not hold invisible format characters: bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), ' +
+    'the zero-width space (U+200B), the byte order mark (U+FEFF), the soft hyphen (U+00AD), any other Unicode format (Cf) character but the ' +
+    'zero-width non-joiner and joiner (U+200C, U+200D), or line separators (U+2028, U+2029)',
 } as const;
 
 type UnfitTextProblem = keyof typeof unfitTextProblems;
@@ -62,13 +71,14 @@ export function unfitTextProblem(text: string): UnfitTextProblem | undefined {
 }
 
 /**
- * Whether text can be written as a name (a body's strings): fit text, and free of bidi
- * controls and line separators too. A key named `invoice\u202efdp.exe` reads as
- * `invoiceexe.pdf` in logs, the CLI and the dashboard. Only what is written is held to
- * this: filters (queries) still find names stored before it was refused.
+ * Whether text can be written as a name (a body's strings): fit text, and free of
+ * invisible format characters and line separators too. A key named `invoice\u202efdp.exe`
+ * reads as `invoiceexe.pdf` in logs, the CLI and the dashboard; `ops\u200b` looks like the
+ * team `ops` and is another. Only what is written is held to this: filters (queries)
+ * still find names stored before it was refused.
  */
 function unfitWrittenTextProblem(text: string): UnfitTextProblem | undefined {
-  return unfitTextProblem(text) ?? (bidiOrSeparator.test(text) ? 'bidi' : undefined);
+  return unfitTextProblem(text) ?? (invisibleCharacter.test(text) ? 'invisible' : undefined);
 }
 
 /**
@@ -81,18 +91,23 @@ function unfitTextAt(
   pointer: string,
   problemOf: (text: string) => UnfitTextProblem | undefined,
   depth = 0,
-): { pointer: string; problem: UnfitTextProblem } | undefined {
+): { pointer: string; problem: UnfitTextProblem; text: string } | undefined {
   if (typeof value === 'string') {
     const problem = problemOf(value);
-    return problem === undefined ? undefined : { pointer, problem };
+    return problem === undefined ? undefined : { pointer, problem, text: value };
   }
   if (value === null || typeof value !== 'object' || depth > 32) return undefined;
   for (const [name, member] of Object.entries(value)) {
     const at = `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     const problem = problemOf(name);
-    if (problem !== undefined) return { pointer: at, problem };
+    if (problem !== undefined) return { pointer: at, problem, text: name };
     const found = unfitTextAt(member, at, problemOf, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** `U+200B`: how a character that cannot be seen is named. */
+function codePointOf(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
