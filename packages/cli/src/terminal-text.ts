@@ -2,10 +2,12 @@ import { redactSecrets } from '@switchyard/core/redact-secrets';
 
 /**
  * C0 controls, DEL and C1 controls: bytes a terminal acts on instead of showing; and the
- * Unicode line separators and bidirectional controls (the admin API's set, U+061C included), which
- * break a line or reorder what it shows.
+ * Unicode line separators and the invisible format characters (Unicode Cf but the joiners
+ * U+200C and U+200D: bidirectional controls, U+061C, the zero-width space, the byte order
+ * mark, the soft hyphen …; the admin API's set), which break a line, reorder what it shows
+ * or make one name pass for another.
  */
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/gu;
 const namedEscapes: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
@@ -15,8 +17,10 @@ const namedEscapes: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r
  */
 export function escapeControlCharacters(text: string): string {
   return text.replace(controlCharacters, (character) => {
-    const code = character.charCodeAt(0);
-    return namedEscapes[character] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+    const code = character.codePointAt(0)!;
+    if (namedEscapes[character] !== undefined) return namedEscapes[character];
+    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
 
@@ -56,11 +60,14 @@ export function terminalLine(message: string): string {
 
 /**
  * JSON for the terminal: JSON.stringify writes C0 controls as `\u001b` but DEL, C1 controls
- * (`\u009b` is a CSI) and the bidirectional controls as they are; these too are escaped,
- * which any JSON reader reads back the same.
+ * (`\u009b` is a CSI) and the invisible format characters as they are; these too are escaped
+ * (one beyond U+FFFF as its two UTF-16 halves, `\udb40\udc41`), which any JSON reader reads
+ * back the same.
  */
 export function terminalJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/gu, (character) =>
+    Array.from({ length: character.length }, (_, index) => `\\u${character.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTable } from '../src/format-table.js';
-import { escapeControlCharacters } from '../src/terminal-text.js';
+import { escapeControlCharacters, terminalJson } from '../src/terminal-text.js';
 
 describe('formatTable', () => {
   it('pads each column to its widest cell, two spaces apart', () => {
@@ -31,5 +31,19 @@ describe('formatTable', () => {
 
   it('writes out every direction mark the admin API refuses in names, the Arabic letter mark (U+061C) too', () => {
     expect(escapeControlCharacters('a\u200eb\u200fc\u061cd\u202ee\u2066f')).toBe('a\\u200eb\\u200fc\\u061cd\\u202ee\\u2066f');
+  });
+
+  it('writes out the other invisible format characters the admin API refuses (a team ops\\u200b is not shown as ops), and keeps the joiners', () => {
+    expect(escapeControlCharacters('ops\u200b|\ufeffa|b\u00adc|\u2060|\u{e0041}')).toBe('ops\\u200b|\\ufeffa|b\\xadc|\\u2060|\\u{e0041}');
+    expect(escapeControlCharacters('می\u200cخواهم \u{1f469}\u200d\u{1f4bb}')).toBe('می\u200cخواهم \u{1f469}\u200d\u{1f4bb}');
+  });
+
+  it('--json escapes them as JSON reads them back, a character beyond U+FFFF as its two halves', () => {
+    const value = { team: 'ops\u200b', tag: 'x\u{e0041}', joined: '\u{1f469}\u200d\u{1f4bb}' };
+    const shown = terminalJson(value);
+    expect(shown).toContain('"ops\\u200b"');
+    expect(shown).toContain('"x\\udb40\\udc41"');
+    expect(shown).not.toMatch(/[\u200b\u{e0041}]/u);
+    expect(JSON.parse(shown)).toEqual(value);
   });
 });

@@ -20,20 +20,26 @@ export function dateTime(iso) {
 }
 
 /**
- * Characters that change how the text after them reads without showing themselves:
- * bidirectional overrides, embeddings, isolates and marks (the Arabic letter mark
- * U+061C too), and the Unicode line and paragraph separators: the set the admin API
- * refuses in names (check-input.ts), so a name stored before reads as it would be refused.
+ * Characters that change how the text around them reads without showing themselves:
+ * every format character (Unicode Cf: bidirectional overrides, embeddings, isolates and
+ * marks, the zero-width space, the byte order mark, the soft hyphen, tag characters …)
+ * but the zero-width non-joiner and joiner, and the Unicode line and paragraph
+ * separators: the set the admin API refuses in names (check-input.ts), so a name stored
+ * before reads as it would be refused.
  */
-const invisibleControls = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const invisibleControls = /(?![\u200c\u200d])[\p{Cf}\u2028\u2029]/gu;
 
 /**
- * Text as the page shows it: those characters written out (`\u202e`), so a name stored
- * through the admin API cannot reverse the key id shown after it, or reorder the rest
- * of a sentence it is part of. Letters of right-to-left scripts are left as they are.
+ * Text as the page shows it: those characters written out (`\u202e`, `\u200b`,
+ * `\u{e0041}`), so a name stored through the admin API cannot reverse the key id shown
+ * after it, reorder the rest of a sentence it is part of, or pass for another name (a
+ * team `ops\u200b` for `ops`). Letters of right-to-left scripts are left as they are.
  */
 export function visibleText(value) {
-  return String(value).replace(invisibleControls, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return String(value).replace(invisibleControls, (character) => {
+    const code = character.codePointAt(0);
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** An element with text content only: data never becomes markup, and its text is {@link visibleText}. */
