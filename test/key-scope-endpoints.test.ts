@@ -24,7 +24,10 @@ beforeAll(async () => {
     models: {
       cheap: 'mock/echo',
       story: { deployments: [{ target: 'broken/echo' }], retries: { attempts: 0 }, fallbacks: ['cheap'] },
+      // A cheap group whose fallback costs a thousand times as much.
+      costly: { deployments: [{ target: 'broken/echo' }], retries: { attempts: 0 }, fallbacks: ['mock/other'] },
     },
+    prices: { 'broken/echo': { input: 1, output: 1 }, 'mock/other': { input: 1000, output: 1000 } },
   });
 });
 afterAll(async () => {
@@ -148,5 +151,19 @@ describe("a group's fallbacks under a key's model scope", () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-switchyard-model')).toBe('mock/echo');
     expect(answer.headers.get('x-switchyard-attempts')).toBe('2');
+  });
+
+  it('a fallback the key may not use does not size its budget hold: the request is tried, not refused for what it cannot reach', async () => {
+    // max_tokens 1000 at $1000 a million is $1 at mock/other, over the $0.01 budget; $0.001 at broken/echo.
+    const chat = { model: 'costly', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] };
+    const groupOnly = await createKey({ models: ['costly'], budget: { limit_usd: 0.01, period: 'daily' } });
+    const tried = await call('POST', '/v1/chat/completions', groupOnly.secret, chat);
+    expect(tried.status).toBe(502);
+    expect(tried.headers.get('x-switchyard-provider')).toBe('broken');
+
+    const both = await createKey({ models: ['costly', 'mock/other'], budget: { limit_usd: 0.01, period: 'daily' } });
+    const refused = await call('POST', '/v1/chat/completions', both.secret, chat);
+    expect(refused.status).toBe(429);
+    expect(refused.json()['error']).toMatchObject({ code: 'insufficient_quota', param: 'max_tokens' });
   });
 });

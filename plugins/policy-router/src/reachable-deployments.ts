@@ -1,13 +1,14 @@
-import type { Deployment } from '@switchyard/core';
+import { matchesModelPattern, type Deployment } from '@switchyard/core';
 import type { ModelGroup } from './model-group.js';
 
 /**
  * Every deployment a request for `group` may reach: the group's own, then those of
  * its fallbacks (general, context-window and content-filter), followed transitively,
  * each group once. A budget hold sized for all of them cannot be overspent by a
- * pricier fallback.
+ * pricier fallback. With `allowedModels` (the calling key's), a fallback outside them
+ * is not reached (the route plan skips it), so it does not size the hold either.
  */
-export function reachableDeployments(group: ModelGroup, resolve: (name: string) => ModelGroup): Deployment[] {
+export function reachableDeployments(group: ModelGroup, resolve: (name: string) => ModelGroup, allowedModels?: readonly string[]): Deployment[] {
   const seenGroups = new Set<string>();
   const deployments = new Map<string, Deployment>();
   const pending: ModelGroup[] = [group];
@@ -16,7 +17,11 @@ export function reachableDeployments(group: ModelGroup, resolve: (name: string) 
     seenGroups.add(current.name);
     for (const { provider, model } of current.deployments) deployments.set(`${provider}/${model}`, { provider, model });
     const next = [...current.fallbacks, current.contextFallback, current.contentFilterFallback];
-    for (const name of next) if (name !== undefined && !seenGroups.has(name)) pending.push(resolve(name));
+    for (const name of next) {
+      if (name === undefined || seenGroups.has(name)) continue;
+      if (allowedModels && !matchesModelPattern(name, allowedModels)) continue;
+      pending.push(resolve(name));
+    }
   }
   return [...deployments.values()];
 }

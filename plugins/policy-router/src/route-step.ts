@@ -92,13 +92,19 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         const group = resolver.resolve(name);
         const firstOrder = order(group);
         context.deployments = firstOrder.map(({ provider, model }) => ({ provider, model }));
-        context.reachableDeployments = reachOf(group);
-        context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight, shutdown: runtime.transport.cutSignal, allowedModels: context.principal?.allowedModels });
+        const allowedModels = context.principal?.allowedModels;
+        // A scoped key does not reach the fallbacks outside its models: worked out for it alone, when there are any.
+        context.reachableDeployments = allowedModels && hasFallbacks(group) ? reachableDeployments(group, resolve, allowedModels) : reachOf(group);
+        context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight, shutdown: runtime.transport.cutSignal, allowedModels });
         context.responseHeaders.set('x-switchyard-route', toHeaderValue(redactModelName(routeName)));
         next();
       };
     },
   });
+}
+
+function hasFallbacks(group: ModelGroup): boolean {
+  return group.fallbacks.length > 0 || group.contextFallback !== undefined || group.contentFilterFallback !== undefined;
 }
 
 /** Every fallback and smart target must name a model that exists: found at start, not on the first failure. */
