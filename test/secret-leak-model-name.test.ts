@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { startMockOpenAI } from '@switchyard/testing';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,4 +95,26 @@ describe('a key pasted into the model field', () => {
     expect(JSON.stringify(records)).not.toContain(secret.slice(-20));
     expect(gateway.logLines.some((line) => line.includes('"model":"mock/gpt-4o-typo"'))).toBe(true);
   });
+});
+
+it('a key pasted as an unpriced model of an OpenAI-compatible provider is blanked in switchyard_unpriced_calls_total and its warning', async () => {
+  const upstream = await startMockOpenAI();
+  const priced = await startTestGateway({ providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } } });
+  const pastedKey = 'sy-4kQ9xV2mLp7RtY8wQeZ3nB6cD1fG5hJ0kL9mN2pQ4r';
+  try {
+    const response = await fetch(`${priced.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: `openai/${pastedKey}`, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    await expect.poll(async () => (await fetch(`${priced.origin}/metrics`)).text()).toContain(
+      'switchyard_unpriced_calls_total{provider="openai",model="[REDACTED]"} 1',
+    );
+    expect(priced.logLines.some((line) => line.includes('no price for this model'))).toBe(true);
+    for (const line of priced.logLines) expect(line).not.toContain(pastedKey.slice(-20));
+  } finally {
+    await priced.close();
+    await upstream.close();
+  }
 });
