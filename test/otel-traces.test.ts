@@ -217,6 +217,20 @@ describe('tracing with an in-memory exporter', () => {
     for (const secret of [prompt, 'Lighthouses keep ships', providerKey, masterKey]) expect(everything).not.toContain(secret);
   });
 
+  it('blanks a key a client pasted into the model in span names and attributes, server and client spans alike', async () => {
+    const pastedKey = 'sy-4kQ9xV2mLp7RtY8wQeZ3nB6cD1fG5hJ0kL9mN2pQ4r';
+    const response = await chat(gateway, { model: `openai/${pastedKey}` });
+    expect(response.status).toBe(200);
+    await response.text();
+    const server = await ended.next(isServer);
+    expect(server.attributes['gen_ai.request.model']).toBe('openai/[REDACTED]');
+    const attempt = await ended.next((span) => span.kind === SpanKind.CLIENT);
+    for (const span of [server, attempt]) {
+      expect(span.name).not.toContain(pastedKey.slice(-20));
+      expect(JSON.stringify(span.attributes)).not.toContain(pastedKey.slice(-20));
+    }
+  });
+
   it("continues the client's traceparent and sends the same trace upstream", async () => {
     const response = await chat(gateway, {}, { traceparent: `00-${clientTraceId}-${clientSpanId}-01`, tracestate: 'vendor=abc' });
     expect(response.status).toBe(200);

@@ -5,6 +5,7 @@ import type { Usage } from '../canonical/usage.js';
 import type { ProviderResult } from '../chain/request-context.js';
 import type { PassthroughEvent } from '../plugin/provider-types.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import { attributes, boundedString, firstTokenEvent } from './gen-ai-attributes.js';
 import { recordSpanError } from './record-span-error.js';
 import { setUsageAttributes } from './set-usage-attributes.js';
@@ -145,10 +146,13 @@ function setResponseAttributes(spans: ResultSpans, response: ChatResponse): void
   setFinishReasons(spans, [response.finishReason.unified]);
 }
 
-/** The model as the provider named it; some (Bedrock) do not, and then it stays unset. */
+/**
+ * The model as the provider named it; some (Bedrock) do not, and then it stays unset.
+ * Many echo the requested id, which a client may have pasted a key into: blanked as that is.
+ */
 function setModel(spans: ResultSpans, model: string): void {
   if (!model) return;
-  const value = boundedString(model);
+  const value = boundedString(redactModelName(model));
   spans.span.setAttribute(attributes.responseModel, value);
   spans.requestSpan?.setAttribute(attributes.responseModel, value);
 }
