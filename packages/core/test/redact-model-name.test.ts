@@ -6,6 +6,8 @@ describe('redactModelName', () => {
     const names = Object.entries(builtInPriceSheets).flatMap(([provider, sheet]) => Object.keys(sheet.models).map((model) => `${provider}/${model}`));
     names.push('smart', 'auto', 'openrouter/meta-llama/llama-3.1-8b', 'bedrock/arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0');
     names.push('openai/ft:gpt-4o-mini-2024-07-18:my-org::9abcDEFg', 'together/mistralai/Mixtral-8x7B-Instruct-v0.1', 'mock/gpt-4o-typo');
+    // A long run that is not random (no digits among its letters) is a name too.
+    names.push(`mock/${'m'.repeat(251)}`, `mock/made-up-7-${'z'.repeat(200)}`);
     expect(names.length).toBeGreaterThan(20);
     for (const name of names) expect(redactModelName(name)).toBe(name);
   });
