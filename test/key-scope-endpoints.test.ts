@@ -126,6 +126,10 @@ describe('the models list and retrieve show only what the key may use', () => {
     expect(other.status).toBe(404);
     expect(other.json()['error']).toMatchObject({ code: 'model_not_found' });
 
+    const aliasOnly = await createKey({ models: ['cheap'] });
+    expect(((await call('GET', '/v1/models', aliasOnly.secret)).json()['data'] as Array<{ id: string }>).map((model) => model.id)).toEqual(['cheap']);
+    expect((await call('GET', '/v1/models/mock/echo', aliasOnly.secret)).status).toBe(404);
+
     const all = (await call('GET', '/v1/models', masterKey)).json()['data'] as Array<{ id: string }>;
     expect(all.map((model) => model.id)).toEqual(expect.arrayContaining(['mock/echo', 'mock/other']));
   });
