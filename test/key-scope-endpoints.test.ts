@@ -115,6 +115,24 @@ describe("a key scoped to one model, on each endpoint that names one", () => {
   });
 });
 
+describe('a key whose budget is $0', () => {
+  it.each(modelCalls)('%s: a model call is 429 insufficient_quota; a token count, which calls none, is served', async (name, route, body) => {
+    const { secret } = await createKey({ models: ['mock/echo'], budget: { limit_usd: 0, period: 'total' } });
+    const answer = await call('POST', route, secret, body('mock/echo'));
+    if (name === 'count_tokens') {
+      expect(answer.status).toBe(200);
+      return;
+    }
+    expect(answer.status).toBe(429);
+    expect(answer.json()['error']).toMatchObject({ code: 'insufficient_quota' });
+  });
+
+  it('still lists its models', async () => {
+    const { secret } = await createKey({ models: ['mock/echo'], budget: { limit_usd: 0, period: 'total' } });
+    expect((await call('GET', '/v1/models', secret)).status).toBe(200);
+  });
+});
+
 describe('the models list and retrieve show only what the key may use', () => {
   it('lists and retrieves the key’s models; another is 404 as if it did not exist', async () => {
     const { secret } = await createKey({ models: ['mock/echo'] });
