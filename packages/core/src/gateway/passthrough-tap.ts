@@ -45,9 +45,22 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     into.push(this.tapped(event));
   }
 
+  /**
+   * An event the body ended inside of is always read: cut off (`{"type":"content_block_delta","ind`),
+   * the content-only test may still pass it, and the client would be handed broken JSON.
+   */
+  decodeLastInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
+    this.first = false;
+    into.push(this.readEvent(event));
+  }
+
   private tapped(event: ServerSentEvent): PassthroughEvent {
     if (this.first) this.first = false;
     else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
+    return this.readEvent(event);
+  }
+
+  private readEvent(event: ServerSentEvent): PassthroughEvent {
     const data = this.redactor ? this.redactor.redactKnown(event.data) : event.data;
     const read = data === event.data ? event : { ...event, data };
     return { event: read, parts: this.decoder.decode(read) };

@@ -34,6 +34,12 @@ export interface PartDecoder<Part> {
   decode(event: ServerSentEvent): Part[];
   /** Does what decode does, pushing onto `into` instead of returning a new array (one fewer array per event). */
   decodeInto?(event: ServerSentEvent, into: Part[]): void;
+  /**
+   * Decodes an event the body ended inside of (no blank line after it): it may be cut
+   * off, so a decoder that leaves some events unread (the fast path's lazy tap) reads
+   * this one. Without it, decodeInto (or decode) is used.
+   */
+  decodeLastInto?(event: ServerSentEvent, into: Part[]): void;
   end(): Part[];
   /** See StreamDecoder.isComplete. */
   isComplete?(): boolean;
@@ -128,7 +134,7 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
     const { decoder } = this.options;
     if (chunk === null) {
       this.ended = true;
-      decodeAll(decoder, this.framer.end(), parts);
+      decodeLast(decoder, this.framer.end(), parts);
       pushAll(parts, decoder.end());
       return;
     }
@@ -166,6 +172,12 @@ function decodeAll<Part>(decoder: PartDecoder<Part>, events: ServerSentEvent[], 
     if (decoder.decodeInto) decoder.decodeInto(events[index]!, into);
     else pushAll(into, decoder.decode(events[index]!));
   }
+}
+
+/** decodeAll for the events a framer gave at the body's end: decodeLastInto when the decoder has it. */
+function decodeLast<Part>(decoder: PartDecoder<Part>, events: ServerSentEvent[], into: Part[]): void {
+  if (!decoder.decodeLastInto) return decodeAll(decoder, events, into);
+  for (let index = 0; index < events.length; index++) decoder.decodeLastInto(events[index]!, into);
 }
 
 /** `into.push(...items)` without spreading the items into an argument list. */
