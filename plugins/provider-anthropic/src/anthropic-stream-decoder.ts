@@ -50,6 +50,8 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
   let usage: AnthropicUsage = {};
   let finished = false;
   let stopped = false;
+  /** Whether the message began (its start, a block or its delta came): a message_stop alone is no answer. */
+  let begun = false;
   /** Blocks that have not streamed a piece of input that is not empty: settled at their stop (see ToolBlock). */
   const pending = new Set<ToolBlock>();
 
@@ -76,6 +78,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       // Every event names itself twice; the data's `type` covers a proxy that drops `event:` lines.
       switch (event.event ?? data.type) {
         case 'message_start': {
+          begun = true;
           usage = definedFields(data.message?.usage);
           const id = data.message?.id;
           const model = data.message?.model;
@@ -92,6 +95,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           ];
         }
         case 'content_block_start':
+          begun = true;
           return startBlock(data.index ?? blocks.size, data.content_block);
         case 'content_block_delta':
           return deltaParts(blocks.get(data.index ?? -1), data.delta);
@@ -101,6 +105,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
           return block && (block.kind === 'tool' || block.kind === 'json-answer') ? settledParts(block) : [];
         }
         case 'message_delta': {
+          begun = true;
           usage = { ...usage, ...definedFields(data.usage) };
           // A block never stopped is settled too.
           const parts: StreamPart[] = [...pendingParts()];
@@ -127,10 +132,13 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
       }
     },
     end(): StreamPart[] {
+      if (!begun) throw invalid('stream ended before the message began');
       if (!stopped && !finished) throw invalid('stream ended before the message was complete');
       return [];
     },
     needsContent: () => pending.size > 0,
+    // Anthropic writes nothing after message_stop: the answer ends there, whatever the body does next.
+    isComplete: () => stopped,
   };
 
   /** A delta's parts; an `input_json_delta` settles that the pieces make the input, one that is not empty that they hold some. */

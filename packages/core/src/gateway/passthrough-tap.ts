@@ -29,6 +29,8 @@ const noParts: readonly StreamPart[] = Object.freeze([]);
  */
 export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEventReader {
   private first = true;
+  /** What the decoder's end() gave when the stream's first event already ended it (see readFirst). */
+  private endedEarly: StreamPart[] | undefined;
 
   constructor(
     private readonly decoder: StreamDecoder,
@@ -50,13 +52,25 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
    * the content-only test may still pass it, and the client would be handed broken JSON.
    */
   decodeLastInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
+    into.push(this.first ? this.readFirst(event) : this.readEvent(event));
+  }
+
+  /**
+   * The first event, always read. When it is the stream's end marker alone (`[DONE]`,
+   * `message_stop`), the decoder's end() is asked at once, before the event is handed
+   * on: it refuses a stream that never began, and the call fails before its first byte
+   * (502, retryable), as on the translated path, where the marker makes no part.
+   */
+  private readFirst(event: ServerSentEvent): PassthroughEvent {
     this.first = false;
-    into.push(this.readEvent(event));
+    const read = this.readEvent(event);
+    if (read.parts.length === 0 && this.decoder.isComplete?.()) this.endedEarly = this.decoder.end();
+    return read;
   }
 
   private tapped(event: ServerSentEvent): PassthroughEvent {
-    if (this.first) this.first = false;
-    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
+    if (this.first) return this.readFirst(event);
+    if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
     return this.readEvent(event);
   }
 
@@ -71,7 +85,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   }
 
   end(): PassthroughEvent[] {
-    const parts = this.decoder.end();
+    const parts = this.endedEarly ?? this.decoder.end();
     return parts.length > 0 ? [{ parts }] : [];
   }
 

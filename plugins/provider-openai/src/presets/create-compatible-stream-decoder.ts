@@ -92,6 +92,8 @@ export function createCompatibleStreamDecoder(provider: string): StreamDecoder {
       return parts;
     },
     end(): StreamPart[] {
+      // `[DONE]` before any chunk is no answer, not an empty one: a 200 with nothing in it.
+      if (!started) throw new GatewayError('upstream_invalid_response', `The ${provider} stream ended before its first chunk.`, { provider });
       // Some compatible servers omit [DONE]; a stream that said why it finished is complete.
       if (!done && !finished) throw new GatewayError('upstream_invalid_response', `The ${provider} stream ended before it was complete.`, { provider });
       return [];

@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestRecord } from '@switchyard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordQueue } from './support/request-records.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * An upstream that answers a stream with its end marker alone: `data: [DONE]` (OpenAI
+ * and compatible servers) or `message_stop` (Anthropic), no chunk, no message_start.
+ * It said nothing: not an empty answer (a finish reason with no text is one) but none,
+ * as a stream that closes with no event at all is. It was a 200 with nothing in it,
+ * recorded as a success with no usage.
+ */
+const endOnly: Record<string, string> = {
+  '/v1/chat/completions': 'data: [DONE]\n\n',
+  '/v1/messages': 'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+};
+
+let upstream: Server;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    req.resume();
+    req.once('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(endOnly[req.url ?? ''] ?? '');
+    });
+  });
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+});
+
+afterAll(async () => {
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+const asks = [
+  { provider: 'openai', route: '/v1/chat/completions' },
+  { provider: 'openai', route: '/v1/messages' },
+  { provider: 'anthropic', route: '/v1/messages' },
+  { provider: 'anthropic', route: '/v1/chat/completions' },
+] as const;
+
+describe.each([true, false])('server.fast_path %s', (fastPath) => {
+  let gateway: TestGateway;
+  let records: { next(): Promise<RequestRecord> };
+
+  beforeAll(async () => {
+    const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-end-only-0123456789', base_url: `${origin}/v1` }, anthropic: { api_key: 'sk-ant-test-end-only-0123456789', base_url: origin } },
+      server: { fast_path: fastPath },
+      models: {
+        'openai-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } },
+        'anthropic-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
+      },
+    });
+    records = recordQueue(gateway);
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it.each(asks)('a $provider stream of its end marker alone, asked on $route, is a 502 upstream_invalid_response, not a 200 with nothing', async ({ provider, route }) => {
+    const recorded = records.next();
+    const model = `${provider}-once`;
+    const body = route === '/v1/messages' ? { model, stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } : { model, stream: true, messages: [{ role: 'user', content: 'hi' }] };
+    const response = await fetch(`${gateway.origin}${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(502);
+    const answer = (await response.json()) as { error: { code: string; message: string } };
+    expect(answer.error.code).toBe('upstream_invalid_response');
+    expect(answer.error.message).toContain(provider);
+    expect(await recorded).toMatchObject({ status: 502, errorCode: 'upstream_invalid_response', stream: true });
+  });
+});
