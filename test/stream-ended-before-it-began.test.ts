@@ -18,6 +18,10 @@ const endOnly: Record<string, string> = {
   '/v1/messages': 'event: message_stop\ndata: {"type":"message_stop"}\n\n',
 };
 
+/** An Anthropic upstream that sends a `ping` (or an event of a kind added later) and closes: nothing began. */
+const pingOnly = 'event: ping\ndata: {"type":"ping"}\n\nevent: some_later_kind\ndata: {"type":"some_later_kind"}\n\n';
+let wire: string | undefined;
+
 let upstream: Server;
 
 beforeAll(async () => {
@@ -25,7 +29,7 @@ beforeAll(async () => {
     req.resume();
     req.once('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(endOnly[req.url ?? ''] ?? '');
+      res.end(wire ?? endOnly[req.url ?? ''] ?? '');
     });
   });
   upstream.listen(0, '127.0.0.1');
@@ -79,5 +83,23 @@ describe.each([true, false])('server.fast_path %s', (fastPath) => {
     expect(answer.error.code).toBe('upstream_invalid_response');
     expect(answer.error.message).toContain(provider);
     expect(await recorded).toMatchObject({ status: 502, errorCode: 'upstream_invalid_response', stream: true });
+  });
+
+  it.each(['/v1/messages', '/v1/chat/completions'])('an Anthropic stream of a ping and an unknown event that then closes, asked on %s, is a 502 before its first byte, not a 200 with a ping and an error event', async (route) => {
+    wire = pingOnly;
+    try {
+      const recorded = records.next();
+      const body = route === '/v1/messages' ? { model: 'anthropic-once', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } : { model: 'anthropic-once', stream: true, messages: [{ role: 'user', content: 'hi' }] };
+      const response = await fetch(`${gateway.origin}${route}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(502);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_invalid_response');
+      expect(await recorded).toMatchObject({ status: 502, errorCode: 'upstream_invalid_response', stream: true });
+    } finally {
+      wire = undefined;
+    }
   });
 });

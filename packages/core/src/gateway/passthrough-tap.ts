@@ -8,6 +8,9 @@ import type { ServerSentEvent } from '../transport/server-sent-event.js';
 
 const noParts: readonly StreamPart[] = Object.freeze([]);
 
+/** Events held before the answer begins at most: past them the stream goes on as it is (a bound, not a shape any provider sends). */
+const maxHeldEvents = 16;
+
 /**
  * The fast path's tap of one stream: each upstream event beside what the adapter's
  * decoder read from it. With a content-only test (ChatPassthroughAdapter.isContentOnly)
@@ -26,11 +29,20 @@ const noParts: readonly StreamPart[] = Object.freeze([]);
  * a name the decoder does not know, a field echoing the key), and it reaches the
  * client as it came. Content-only events are left as they are (the model's words;
  * reading each would cost what the lazy tap saves).
+ *
+ * Events before the answer begins (before the first that gives the decoder a part: an
+ * Anthropic `ping`, an event of a kind added later, the end marker alone) are held
+ * and handed on with that first one. A stream ends up a 200 only once it began, as on
+ * the translated path, where such events make no part: one that ends (`[DONE]` or
+ * `message_stop` alone) or breaks off before it began fails before its first byte,
+ * retryable, rather than as a 200 holding a `ping` and an error event.
  */
 export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEventReader {
   private first = true;
-  /** What the decoder's end() gave when the stream's first event already ended it (see readFirst). */
-  private endedEarly: StreamPart[] | undefined;
+  /** Whether an event gave the decoder a part: the answer began, and events go on as they come. */
+  private begun = false;
+  /** The events before the answer began (see above), at most maxHeldEvents. */
+  private held: PassthroughEvent[] | undefined;
 
   constructor(
     private readonly decoder: StreamDecoder,
@@ -39,12 +51,14 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   ) {}
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
-    return [this.tapped(event)];
+    const into: PassthroughEvent[] = [];
+    this.decodeInto(event, into);
+    return into;
   }
 
   /** The stream reads events through this: no one-element array per event. */
   decodeInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
-    into.push(this.tapped(event));
+    this.handOn(this.tapped(event), into);
   }
 
   /**
@@ -52,25 +66,30 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
    * the content-only test may still pass it, and the client would be handed broken JSON.
    */
   decodeLastInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
-    into.push(this.first ? this.readFirst(event) : this.readEvent(event));
+    this.first = false;
+    this.handOn(this.readEvent(event), into);
   }
 
-  /**
-   * The first event, always read. When it is the stream's end marker alone (`[DONE]`,
-   * `message_stop`), the decoder's end() is asked at once, before the event is handed
-   * on: it refuses a stream that never began, and the call fails before its first byte
-   * (502, retryable), as on the translated path, where the marker makes no part.
-   */
-  private readFirst(event: ServerSentEvent): PassthroughEvent {
-    this.first = false;
-    const read = this.readEvent(event);
-    if (read.parts.length === 0 && this.decoder.isComplete?.()) this.endedEarly = this.decoder.end();
-    return read;
+  /** Pushes the event, or holds it while the answer has not begun (see the class). */
+  private handOn(tapped: PassthroughEvent, into: PassthroughEvent[]): void {
+    // An unread event was let through as content: the answer began.
+    const begins = tapped.parts.length > 0 || tapped.unread !== undefined;
+    if (this.begun || (begins && this.held === undefined)) {
+      this.begun = true;
+      into.push(tapped);
+      return;
+    }
+    const held = (this.held ??= []);
+    held.push(tapped);
+    if (!begins && held.length < maxHeldEvents) return;
+    this.begun = true;
+    this.held = undefined;
+    for (let index = 0; index < held.length; index++) into.push(held[index]!);
   }
 
   private tapped(event: ServerSentEvent): PassthroughEvent {
-    if (this.first) return this.readFirst(event);
-    if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
+    if (this.first) this.first = false;
+    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
     return this.readEvent(event);
   }
 
@@ -84,9 +103,13 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     return this.decoder.isComplete?.() ?? false;
   }
 
+  /** The decoder's last parts, after any events still held; when it refuses the end (a stream that never began), they are dropped with it. */
   end(): PassthroughEvent[] {
-    const parts = this.endedEarly ?? this.decoder.end();
-    return parts.length > 0 ? [{ parts }] : [];
+    const parts = this.decoder.end();
+    const events = this.held ?? [];
+    this.held = undefined;
+    if (parts.length > 0) events.push({ parts });
+    return events;
   }
 
   read(event: ServerSentEvent): readonly StreamPart[] {
