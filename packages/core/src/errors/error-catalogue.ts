@@ -61,7 +61,7 @@ export const errorCatalogue = {
   upstream_timeout: { status: 504, type: 'server_error', retryable: true },
   upstream_unreachable: { status: 502, type: 'server_error', retryable: true },
   upstream_invalid_response: { status: 502, type: 'server_error', retryable: true },
-  /** The answer (a body, or a stream in total) passed `limits.stream_max_bytes`; the upstream request was aborted. */
+  /** The answer (a body, or a stream in total) passed `limits.stream_max_bytes`, or one stream event 32 MiB; the upstream request was aborted. */
   upstream_response_too_large: { status: 502, type: 'server_error', retryable: false },
   /** The answer was still coming after `limits.stream_max_duration_ms`; the upstream request was aborted. */
   upstream_duration_exceeded: { status: 504, type: 'server_error', retryable: false },

@@ -1,5 +1,6 @@
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { CancelSource } from './attempt-cancel.js';
+import { StreamEventTooLargeError, maxStreamEventChars } from './sse-decoder.js';
 import type { UpstreamBodyGuard } from './upstream-body-guard.js';
 import { undiciErrors } from './undici-pool.js';
 
@@ -33,5 +34,9 @@ export function mapBodyReadError(error: unknown, provider: string, signal: Cance
  */
 export function mapStreamDecodeError(error: unknown, provider: string, signal: CancelSource, guard?: UpstreamBodyGuard): GatewayError {
   if (guard?.error || isGatewayError(error) || signal.aborted) return mapBodyReadError(error, provider, signal, guard);
+  if (error instanceof StreamEventTooLargeError) {
+    const mib = maxStreamEventChars / (1024 * 1024);
+    return new GatewayError('upstream_response_too_large', `The ${provider} upstream sent a stream event over ${mib} MiB; the answer was cut.`, { provider, cause: error });
+  }
   return new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event the gateway could not read.`, { provider, cause: error });
 }

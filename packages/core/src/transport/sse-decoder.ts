@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import type { StreamFramer } from '../plugin/provider-types.js';
 import type { ServerSentEvent } from './server-sent-event.js';
 
@@ -16,6 +16,8 @@ export class SseDecoder implements StreamFramer {
   private atStart = true;
   private readonly parser: EventSourceParser;
   private pending: ServerSentEvent[] = [];
+  /** Set when an event grew past maxStreamEventChars: the parser dropped it and takes no more. */
+  private tooLarge = false;
 
   constructor() {
     this.parser = createParser({
@@ -24,11 +26,17 @@ export class SseDecoder implements StreamFramer {
       onEvent: (message) => {
         this.pending.push(message as ServerSentEvent);
       },
+      // A field the format does not know (`retry` of text, `foo:`) is skipped, as the format says.
+      onError: (error: ParseError) => {
+        if (error.type === 'max-buffer-size-exceeded') this.tooLarge = true;
+      },
+      maxBufferSize: maxStreamEventChars,
     });
   }
 
   /** The events completed by this chunk (often one, sometimes none or several). */
   feed(chunk: Uint8Array | string): ServerSentEvent[] {
+    if (this.tooLarge) throw new StreamEventTooLargeError();
     this.parser.feed(typeof chunk === 'string' ? chunk : this.decoded(this.text.write(chunk)));
     return this.take();
   }
@@ -36,8 +44,8 @@ export class SseDecoder implements StreamFramer {
   /** What is left when the body ends: a last event the server closed without its blank line. */
   end(): ServerSentEvent[] {
     const rest = this.decoded(this.text.end());
-    if (rest) this.parser.feed(rest);
-    this.parser.feed('\n\n');
+    if (rest && !this.tooLarge) this.parser.feed(rest);
+    if (!this.tooLarge) this.parser.feed('\n\n');
     return this.take();
   }
 
@@ -49,10 +57,28 @@ export class SseDecoder implements StreamFramer {
   }
 
   private take(): ServerSentEvent[] {
+    if (this.tooLarge) throw new StreamEventTooLargeError();
     if (this.pending.length === 0) return noEvents;
     const events = this.pending;
     this.pending = [];
     return events;
+  }
+}
+
+/**
+ * The most characters one event (its data lines and the line being read) may hold. An
+ * event is held whole until its blank line: without a bound of its own, one line could
+ * grow to `limits.stream_max_bytes` (256 MiB) in memory, then be joined and parsed, per
+ * stream. 32 MiB is far above any real event (a high-resolution image inline in base64
+ * is a few MiB).
+ */
+export const maxStreamEventChars = 32 * 1024 * 1024;
+
+/** An event of a text/event-stream body grew past maxStreamEventChars (mapStreamDecodeError names the provider). */
+export class StreamEventTooLargeError extends Error {
+  constructor() {
+    super(`a stream event passed ${maxStreamEventChars} characters`);
+    this.name = 'StreamEventTooLargeError';
   }
 }
 
