@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSseStream, type ServerSentEvent } from '../src/index.js';
+import { maxStreamEventChars, StreamEventTooLargeError } from '../src/transport/sse-decoder.js';
 
 async function collect(chunks: Array<Uint8Array | string>): Promise<ServerSentEvent[]> {
   async function* source() {
@@ -95,5 +96,20 @@ describe('decodeSseStream', () => {
   it('delivers a last event that ends in a lone CR when the body ends', async () => {
     const events = await collect(['data: one\r\rdata: last\r']);
     expect(events.map((event) => event.data)).toEqual(['one', 'last']);
+  });
+
+  it('refuses an event past maxStreamEventChars, one long line or many data lines, and reads one at the bound', async () => {
+    const megabyte = 'x'.repeat(1024 * 1024);
+    const lines = maxStreamEventChars / megabyte.length;
+    // One line in 1 MiB chunks, one character more than the bound holds.
+    const longLine = ['data: ', ...Array.from({ length: lines }, () => megabyte), 'x\n\n'];
+    await expect(collect(longLine)).rejects.toBeInstanceOf(StreamEventTooLargeError);
+    // The same text as data lines of one event: joined, they pass the bound too.
+    const manyLines = Array.from({ length: lines + 1 }, () => `data: ${megabyte}\n`).concat('\n');
+    await expect(collect(manyLines)).rejects.toBeInstanceOf(StreamEventTooLargeError);
+    // A line exactly at the bound (`data: ` counts: it is held with the line), and the next event, are read.
+    const atBound = ['data: ', ...Array.from({ length: lines - 1 }, () => megabyte), megabyte.slice('data: '.length), '\n\ndata: next\n\n'];
+    const events = await collect(atBound);
+    expect(events.map((event) => event.data.length)).toEqual([maxStreamEventChars - 'data: '.length, 4]);
   });
 });
