@@ -266,6 +266,44 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     expect((notFound as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ error: { type: 'not_found_error', code: 'model_not_found' } });
   });
 
+  it("lists and retrieves models in Anthropic's shape, paging by its cursors, errors in its envelope", async () => {
+    const openAIShape = (await (await fetch(`${gateway.baseURL}/models`, { headers: { authorization: `Bearer ${masterKey}` } })).json()) as { data: { id: string }[] };
+    const everyId = openAIShape.data.map((model) => model.id);
+    expect(everyId.length).toBeGreaterThan(3);
+
+    const first = await client.models.list({ limit: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(first.has_more).toBe(true);
+    expect(first.data[0]).toMatchObject({ type: 'model', id: everyId[0], display_name: everyId[0], lifecycle: 'active' });
+    expect(first.data[0]!.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Number.isNaN(Date.parse(first.data[0]!.created_at))).toBe(false);
+    expect(first).toMatchObject({ first_id: everyId[0], last_id: everyId[1] });
+
+    // The SDK follows after_id from page to page, and stops.
+    const paged: string[] = [];
+    for await (const model of client.models.list({ limit: 3 })) paged.push(model.id);
+    expect(paged).toEqual(everyId);
+    const backwards = await client.models.list({ limit: 2, before_id: everyId[3]! });
+    expect(backwards.data.map((model) => model.id)).toEqual(everyId.slice(1, 3));
+    expect(backwards.has_more).toBe(true);
+
+    const retrieved = await client.models.retrieve('openai/gpt-4o-mini');
+    expect(retrieved).toMatchObject({ type: 'model', id: 'openai/gpt-4o-mini', display_name: 'openai/gpt-4o-mini' });
+    expect(retrieved._request_id).toMatch(/^req_/);
+
+    const missing = await client.models.retrieve('nosuch/model').catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/^req_/);
+    const badLimit = await client.models.list({ limit: 5000 }).catch((error: unknown) => error);
+    expect(badLimit).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((badLimit as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ error: { type: 'invalid_request_error', message: expect.stringContaining('limit') } });
+    const wrongKey = new Anthropic({ apiKey: 'sy-wrong-key-0000000000000000', baseURL: gateway.origin, maxRetries: 0 });
+    const unauthorized = await wrongKey.models.list().catch((error: unknown) => error);
+    expect(unauthorized).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((unauthorized as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+  });
+
   it('raises RateLimitError for an upstream 429 (with retry-after) and InternalServerError for an upstream 5xx', async () => {
     upstream.enqueue({ error: 'rate_limit', headers: { 'retry-after': '3' } });
     const limited = await client.messages.create({ model: 'once', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);

@@ -10,6 +10,7 @@ import { SseWriter } from '../http/sse-writer.js';
 import { readyBatches } from '../transport/ready-batches.js';
 import type { DialectPassthrough, SseEvent, StreamEncoderOptions } from '../ingress/ingress-dialect.js';
 import { readAnthropicClientHeaders } from '../ingress/anthropic/read-anthropic-client-headers.js';
+import { formatAnthropicModelPage, isAnthropicClient, toAnthropicModelInfo } from '../ingress/anthropic/format-anthropic-models.js';
 import { isModelName } from '../ingress/check-model-name.js';
 import type { PassthroughEvent, PassthroughRequest } from '../plugin/provider-types.js';
 import { formatEmbeddingsResponse } from '../ingress/openai/embeddings.js';
@@ -258,8 +259,10 @@ async function sendModels(runtime: GatewayRuntime, req: Request, res: Response):
     .filter((model) => !allowed || matchesModelPattern(model.id, allowed))
     .map((model) => ({ id: model.id, object: 'model', created: model.created, owned_by: model.ownedBy }));
   const wanted = req.params['model'];
+  // Anthropic's SDKs and Claude Code read Anthropic's shape: `type: 'model'`, `display_name`, `created_at`, cursors.
+  const anthropic = isAnthropicClient(req.headers);
   if (wanted === undefined) {
-    sendJson(res, 200, { object: 'list', data: models });
+    sendJson(res, 200, anthropic ? formatAnthropicModelPage(models, req.query) : { object: 'list', data: models });
     return;
   }
   const id = Array.isArray(wanted) ? wanted.join('/') : String(wanted);
@@ -269,5 +272,5 @@ async function sendModels(runtime: GatewayRuntime, req: Request, res: Response):
     const shown = isModelName(id, runtime.config.limits.max_model_name_length) ? `'${id}'` : 'given';
     throw new GatewayError('model_not_found', `The model ${shown} does not exist.`, { param: 'model' });
   }
-  sendJson(res, 200, model);
+  sendJson(res, 200, anthropic ? toAnthropicModelInfo(model) : model);
 }

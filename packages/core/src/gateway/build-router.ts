@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createRequestContext, getContext, markChainSettled, type Endpoint } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -8,6 +8,7 @@ import { sendJson } from '../http/send-json.js';
 import { unknownEndpoint } from '../http/shown-path.js';
 import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
 import { countMessagesTokens } from '../ingress/anthropic/count-messages-tokens.js';
+import { isAnthropicClient } from '../ingress/anthropic/format-anthropic-models.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import { ingressLimitsFrom } from '../ingress/ingress-limits.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
@@ -177,9 +178,18 @@ export function buildRouter(
     limits: ingressLimits,
     logger: runtime.logger,
   });
-  const models = runSteps([begin('models'), ...steps], chain);
-  router.get('/v1/models', models);
-  router.get('/v1/models/*model', models);
+  // An Anthropic client (its SDK's `models.list()`, Claude Code) is answered as Anthropic does: its shape, its errors, `request-id`.
+  const nameAnthropicClientRequest: RequestHandler = (req, res, next) => {
+    if (isAnthropicClient(req.headers)) getContext(res).responseHeaders.set('request-id', getContext(res).id);
+    next();
+  };
+  const anthropicClientErrors: ErrorRequestHandler = (error, req, res, next) => {
+    if (isAnthropicClient(req.headers)) anthropicErrors(error, req, res, next);
+    else next(error);
+  };
+  const models = runSteps([begin('models'), nameAnthropicClientRequest, ...steps], chain);
+  router.get('/v1/models', models, anthropicClientErrors);
+  router.get('/v1/models/*model', models, anthropicClientErrors);
 
   for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/models/*model', '/health', '/health/live']) {
     const shown = path.replace('*model', '{model}');
