@@ -307,6 +307,33 @@ describe('stored responses through the SDK', () => {
   });
 });
 
+describe('counting input tokens through the SDK (client.responses.inputTokens.count)', () => {
+  it("answers OpenAI's response.input_tokens object, without calling a provider, the stored conversation counted", async () => {
+    const short = await client.responses.inputTokens.count({ model: 'openai/gpt-4o-mini', input: 'Weather in Paris?' });
+    expect(short).toEqual({ object: 'response.input_tokens', input_tokens: expect.any(Number) });
+    expect(short.input_tokens).toBeGreaterThan(0);
+    const longer = await client.responses.inputTokens.count({ model: 'anthropic/claude-sonnet-4-5', instructions: 'Be brief.', input: 'Weather in Paris?', tools: [weatherTool] });
+    expect(longer.input_tokens).toBeGreaterThan(short.input_tokens);
+    // Every field is optional, the model too.
+    const unnamed = await client.responses.inputTokens.count({ input: 'Weather in Paris?' });
+    expect(unnamed.input_tokens).toBe(short.input_tokens);
+    for (const name of names) expect(upstreams[name].requests).toHaveLength(0);
+
+    upstreams.openai.enqueue({ reply: { content: answer } });
+    const first = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Weather in Paris?' });
+    const continued = await client.responses.inputTokens.count({ model: 'openai/gpt-4o-mini', previous_response_id: first.id, input: 'And tomorrow?' });
+    const alone = await client.responses.inputTokens.count({ model: 'openai/gpt-4o-mini', input: 'And tomorrow?' });
+    expect(continued.input_tokens).toBeGreaterThan(alone.input_tokens);
+    expect(upstreams.openai.requests).toHaveLength(1);
+
+    const unknown = await client.responses.inputTokens.count({ model: 'openai/gpt-4o-mini', previous_response_id: 'resp_doesnotexist', input: 'x' }).catch((caught: unknown) => caught);
+    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(unknown).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    const invalid = await client.responses.inputTokens.count({ model: 'openai/gpt-4o-mini', input: [{ role: 'user', content: 42 }] as never }).catch((caught: unknown) => caught);
+    expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});
+
 describe('a Codex-shaped request', () => {
   it('streams: reasoning items with encrypted content, store: false, include, prompt_cache_key and text.verbosity are accepted', async () => {
     upstreams.anthropic.enqueue({ reply: { content: 'Done.' } });

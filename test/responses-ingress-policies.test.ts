@@ -60,6 +60,7 @@ describe('/v1/responses under the same policies as /v1/chat/completions', () => 
     expect(refused.json()).toEqual({ error: { type: 'permission_error', code: 'endpoint_not_allowed', message: expect.any(String), param: null } });
     expect((await call('GET', '/v1/responses/resp_abc', undefined, chatOnly.secret)).status).toBe(403);
     expect((await call('DELETE', '/v1/responses/resp_abc', undefined, chatOnly.secret)).status).toBe(403);
+    expect((await call('POST', '/v1/responses/input_tokens', { model: 'mock/echo', input: 'hi' }, chatOnly.secret)).status).toBe(403);
 
     const responsesOnly = await createKey({ endpoints: ['responses'] });
     const ok = await create('hi', {}, responsesOnly.secret);
@@ -112,16 +113,19 @@ describe('/v1/responses under the same policies as /v1/chat/completions', () => 
     expect(second.json()).toMatchObject({ error: { type: 'rate_limit_error' } });
   });
 
-  it('counts reading, listing and deleting stored responses against the key\'s request limit', async () => {
+  it('counts reading, listing and deleting stored responses, and counting input tokens, against the key\'s request limit', async () => {
     // They read the response store: without the limit, any valid key could hammer it.
-    const limited = await createKey({ rpm: 3 });
+    const limited = await createKey({ rpm: 4 });
     const made = await create('keep me', {}, limited.secret);
     expect(made.status).toBe(200);
     const id = made.json()['id'] as string;
     const read = await call('GET', `/v1/responses/${id}`, undefined, limited.secret);
     expect(read.status).toBe(200);
-    expect(read.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    expect(read.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    // Counting input tokens calls no provider, but is a request like the others.
+    expect((await call('POST', '/v1/responses/input_tokens', { model: 'mock/echo', input: 'hi' }, limited.secret)).status).toBe(200);
     expect((await call('GET', `/v1/responses/${id}/input_items`, undefined, limited.secret)).status).toBe(200);
+    expect((await call('POST', '/v1/responses/input_tokens', { model: 'mock/echo', input: 'hi' }, limited.secret)).status).toBe(429);
     const spam = await call('DELETE', `/v1/responses/${id}`, undefined, limited.secret);
     expect(spam.status).toBe(429);
     expect(spam.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -253,10 +257,9 @@ describe('/v1/responses refuses hostile input in OpenAI shape, never with a 5xx'
   });
 
   it.each([
-    ['POST', '/v1/responses/input_tokens'],
     ['POST', '/v1/responses/compact'],
     ['PUT', '/v1/responses/not-an-id/input_items'],
-  ])('answers %s %s, a path the gateway does not serve (the SDK input_tokens, compact), with 404', async (method, route) => {
+  ])('answers %s %s, a path the gateway does not serve (the SDK compact), with 404', async (method, route) => {
     // A 405 said the path exists with another method (and named it /v1/responses/:id).
     const answer = await call(method, route, {});
     expect(answer.status).toBe(404);

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import type { ChatRequest } from '../canonical/chat-request.js';
 import { getContext, type Endpoint, type RequestContext } from '../chain/request-context.js';
 import { runSteps, type RunStepsOptions } from '../chain/run-steps.js';
 import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
@@ -8,10 +9,11 @@ import { unknownEndpoint } from '../http/shown-path.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
 import { createResponsesDialect, openAIResponsesDialect } from '../ingress/responses/openai-responses-dialect.js';
 import { conversationOutput } from '../ingress/responses/conversation-output.js';
-import { parseResponsesRequest, prefixConversation } from '../ingress/responses/parse-responses-request.js';
+import { parseResponsesRequest, prefixConversation, type ParsedResponsesRequest } from '../ingress/responses/parse-responses-request.js';
 import { responseIdPattern } from '../ingress/responses/responses-request-schema.js';
 import { responsesItemId } from '../ingress/responses/responses-item-id.js';
 import type { ResponsesInputItem, ResponsesItemList, ResponsesResponse } from '../ingress/responses/responses-wire-types.js';
+import { estimatePromptTokens } from '../pricing/estimate-prompt-tokens.js';
 import type { StoredResponse } from '../stores/response-store.js';
 import { isStoredResponseTooLarge } from '../stores/stored-response-too-large.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -59,19 +61,23 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
   const ttlMs = parseTtl(runtime.config.responses.ttl);
   const errors = errorHandler({ logger: runtime.logger, dialect: openAIResponsesDialect });
 
+  /** The stored conversation `previous_response_id` continues (the key's own), put before this turn's messages. */
+  const continueConversation = async (parsed: ParsedResponsesRequest, owner: string): Promise<ResponsesInputItem[]> => {
+    if (parsed.previousResponseId === undefined) return [];
+    const previous = await storeCall(() => runtime.responses.get(owner, parsed.previousResponseId!));
+    if (!previous) {
+      throw new GatewayError('previous_response_not_found', `Previous response with id '${parsed.previousResponseId}' not found.`, { param: 'previous_response_id' });
+    }
+    const conversation = previous.conversationItems as ResponsesInputItem[];
+    prefixConversation(parsed, conversation, ingressLimits);
+    return conversation;
+  };
+
   const parseResponses: RequestHandler = async (req, res, next) => {
     const context = getContext(res);
     const parsed = parseResponsesRequest(req.body, ingressLimits);
     const owner = ownerOf(context);
-    let previousConversation: ResponsesInputItem[] = [];
-    if (parsed.previousResponseId !== undefined) {
-      const previous = await storeCall(() => runtime.responses.get(owner, parsed.previousResponseId!));
-      if (!previous) {
-        throw new GatewayError('previous_response_not_found', `Previous response with id '${parsed.previousResponseId}' not found.`, { param: 'previous_response_id' });
-      }
-      previousConversation = previous.conversationItems as ResponsesInputItem[];
-      prefixConversation(parsed, previousConversation, ingressLimits);
-    }
+    const previousConversation = await continueConversation(parsed, owner);
     const responseId = responsesItemId('resp');
     let pending: Promise<void> | undefined;
     const save = (response: ResponsesResponse): void => {
@@ -140,6 +146,28 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     if (!found) throw notFound(id);
     sendJson(res, 200, listPage(found.inputItems as Array<{ id?: string }>, page));
   }));
+  // OpenAI's input token count (`client.responses.inputTokens.count()`): a Responses body, every field optional, estimated
+  // as `/v1/messages/count_tokens` is: no provider called, the key's endpoint scope and request limits apply, no tokens held.
+  const parseCount: RequestHandler = async (req, res, next) => {
+    const context = getContext(res) as CountingContext;
+    const body: unknown = req.body;
+    const wire = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    // Filled in only to pass the create body's checks; a count names a model or none, and no model is called.
+    const filled = wire && { ...(wire['input'] === undefined && wire['previous_response_id'] == null && { input: [] }), ...wire, ...(wire['model'] == null && { model: uncountedModel }) };
+    const parsed = parseResponsesRequest(filled ?? body, ingressLimits);
+    await continueConversation(parsed, ownerOf(context));
+    context[countedKey] = parsed.request;
+    next();
+  };
+  const answerCount: RequestHandler = (_req, res) => {
+    const context = getContext(res) as CountingContext;
+    const request = context[countedKey]!;
+    // On the context for the request's record only, and only when the client named a model.
+    if (request.model !== uncountedModel) context.chatRequest = request;
+    sendJson(res, 200, { object: 'response.input_tokens', input_tokens: estimatePromptTokens(request) });
+  };
+  router.post('/v1/responses/input_tokens', runSteps([begin('responses'), ...beforeBody, parseJson, scopeResponses, parseCount, ...admission, answerCount], chain), errors);
+
   for (const path of ['/v1/responses', '/v1/responses/:id', '/v1/responses/:id/input_items']) {
     const shown = path.replace(':id', '{id}');
     router.all(path, (req: Request) => {
@@ -166,6 +194,12 @@ function upstreamBody(clientBody: Record<string, unknown>, input: ResponsesInput
   });
   return { ...rest, input: items, store: false };
 }
+
+/** Where a count's parsed request waits while the admission steps run (per-request state: a symbol on the context). */
+const countedKey = Symbol('switchyard.responses.inputTokens.request');
+type CountingContext = RequestContext & { [countedKey]?: ChatRequest };
+/** The model a count names when the client named none: it passes the body's checks and is never recorded or called. */
+const uncountedModel = 'input-tokens-count';
 
 /** Whose stored responses a request may touch: its key's. Without an auth step every caller is one owner. */
 function ownerOf(context: RequestContext): string {
