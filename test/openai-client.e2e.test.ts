@@ -1,4 +1,5 @@
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
+import type { RequestRecord } from '@switchyard/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -164,6 +165,39 @@ describe('the official openai client against the gateway', () => {
       .create({ model: 'once', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(overloaded).toMatchObject({ status: 503, code: 'upstream_overloaded' });
+  });
+
+  it('raises APIUserAbortError for a call aborted before its answer; the upstream call is cancelled and the gateway serves on', async () => {
+    upstream.enqueue({ hang: true });
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'once', messages: [{ role: 'user', content: 'x' }] }, { signal: controller.signal });
+    await expect.poll(() => upstream.requests.length).toBe(1);
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+    await upstream.waitForAborts(1, 3000);
+    const after = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'still here' }] });
+    expect(after.choices[0]!.message.content).toContain('still here');
+  });
+
+  it('stops a stream the chat.completions.stream helper aborts: APIUserAbortError, the upstream cancelled, what was sent billed, the gateway healthy', async () => {
+    const records: RequestRecord[] = [];
+    gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
+    const words = Array.from({ length: 60 }, (_, index) => `w${index}`).join(' ');
+    upstream.enqueue({ reply: { content: words }, stream: { chunkDelayMs: 30 } });
+    const runner = client.chat.completions.stream({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: words }], stream_options: { include_usage: true } });
+    let deltas = 0;
+    await new Promise<void>((resolve) => runner.on('content', () => ++deltas === 3 && resolve()));
+    runner.abort();
+    await expect(runner.finalChatCompletion()).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+    await upstream.waitForAborts(1, 3000);
+    await expect.poll(() => records.find((record) => record.endpoint === 'chat'), { timeout: 10_000 }).toBeDefined();
+    const record = records.find((record) => record.endpoint === 'chat')!;
+    expect(record.status).toBe(499);
+    expect(record.usage?.outputTokens).toBeGreaterThan(0);
+
+    const again = await client.chat.completions.stream({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] }).finalChatCompletion();
+    expect(again.choices[0]!.message.content).toContain('again');
+    expect(again.choices[0]!.finish_reason).toBe('stop');
   });
 
   it('ends a stream that breaks after it began with an error event the SDK raises', async () => {
