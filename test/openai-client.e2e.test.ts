@@ -99,6 +99,37 @@ describe('the official openai client against the gateway', () => {
     expect(final.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
+  it.each([false, true])('runs tools with the runTools helper (stream: %s): the call, its result sent back, the final answer', async (stream) => {
+    upstream.enqueue({ reply: { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' }, id: 'call_weather_1' }] } }, { reply: { content: 'It is 18°C in Paris.' } });
+    const params = {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+      tools: [
+        {
+          type: 'function' as const,
+          function: {
+            name: 'get_weather',
+            description: 'The weather in a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+            parse: (text: string) => JSON.parse(text) as { city: string },
+            function: ({ city }: { city: string }) => ({ city, celsius: 18 }),
+          },
+        },
+      ],
+    };
+    const runner = stream ? client.chat.completions.runTools({ ...params, stream: true }) : client.chat.completions.runTools(params);
+    expect(await runner.finalContent()).toBe('It is 18°C in Paris.');
+    expect(runner.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+    expect(upstream.requests).toHaveLength(2);
+    expect(upstream.requests[1]!.body).toMatchObject({
+      messages: [
+        { role: 'user' },
+        { role: 'assistant', tool_calls: [{ id: 'call_weather_1', function: { name: 'get_weather' } }] },
+        { role: 'tool', tool_call_id: 'call_weather_1', content: JSON.stringify({ city: 'Paris', celsius: 18 }) },
+      ],
+    });
+  });
+
   it('completes a tool-result round trip', async () => {
     const completion = await client.chat.completions.create({
       model: 'mock/echo',
