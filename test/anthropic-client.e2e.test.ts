@@ -220,6 +220,39 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     expect(sent.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: toolUse.id, content: '{"temperature":18}' });
   });
 
+  it('passes a PDF document, a search result and an image inside a tool result to Anthropic as written; a translated target refuses them 400', async () => {
+    const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    // What Claude Code sends after reading a screenshot and a PDF: the files inside the tool results.
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'Report' }, { type: 'text', text: 'Summarize the report.' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_read_1', name: 'read', input: { path: 'shot.png' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_read_1', content: [{ type: 'text', text: 'shot.png:' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixel } }] },
+          { type: 'search_result', source: 'https://example.com/paris', title: 'Paris weather', content: [{ type: 'text', text: '18°C' }], citations: { enabled: true } },
+        ],
+      },
+    ];
+    const tools: Anthropic.Tool[] = [{ name: 'read', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }];
+    const message = await client.messages.create({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 50, tools, messages });
+    expect(message.type).toBe('message');
+    expect(anthropicUpstream.requests).toHaveLength(1);
+    expect((anthropicUpstream.requests[0]!.body as { messages: unknown }).messages).toEqual(messages);
+
+    const counted = await client.messages.countTokens({ model: 'anthropic/claude-sonnet-4-5', tools, messages });
+    const withoutFiles = await client.messages.countTokens({ model: 'anthropic/claude-sonnet-4-5', tools, messages: [{ role: 'user', content: 'Summarize the report.' }] });
+    expect(counted.input_tokens).toBeGreaterThan(withoutFiles.input_tokens + 1000);
+
+    const refused = await client.messages.create({ model: 'openai/gpt-4o-mini', max_tokens: 50, tools, messages }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining("'document' blocks are read by Anthropic alone") },
+    });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('sends images, base64 and by URL, to an OpenAI target as image_url parts', async () => {
     const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     await client.messages.create({

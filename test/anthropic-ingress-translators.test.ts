@@ -162,9 +162,9 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
     ['a model name with spaces', { ...base, model: 'a b' }, 'model'],
     ['a model name too long', { ...base, model: 'm'.repeat(300) }, 'model'],
     ['a tool_choice naming no tool', { ...base, tools: [{ name: 'a', input_schema: {} }], tool_choice: { type: 'tool', name: 'b' } }, 'tool_choice.name'],
-    ['an image inside a tool_result', { ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x.y/z.png' } }] }] }] }, 'messages[0].content[0].content[0].type'],
     ['an image URL that is not http(s)', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'file:///etc/passwd' } }] }] }, 'messages[0].content[0].source.url'],
-    ['a document block', { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].type'],
+    ['a document block without a source type', { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].source.type'],
+    ['a search_result block without its title', { ...base, messages: [{ role: 'user', content: [{ type: 'search_result', source: 'https://x.y', content: [{ type: 'text', text: 'r' }] }] }] }, 'messages[0].content[0].title'],
     ['too many tools', { ...base, tools: Array.from({ length: 129 }, (_, index) => ({ name: `t${index}`, input_schema: {} })) }, 'tools'],
     ['too many stop sequences', { ...base, stop_sequences: Array.from({ length: 65 }, (_, index) => `s${index}`) }, 'stop_sequences'],
     ['a user_id too long', { ...base, metadata: { user_id: 'u'.repeat(257) } }, 'metadata.user_id'],
@@ -176,6 +176,13 @@ describe('parseMessagesRequest (Anthropic Messages → canonical)', () => {
       'a server tool call sent back',
       { ...base, messages: [...base.messages, { role: 'assistant', content: [{ type: 'server_tool_use', id: 's1', name: 'web_search', input: { query: 'q' } }] }, { role: 'user', content: 'more' }] },
       'messages[1].content[0].type',
+    ],
+    ['an image inside a tool_result', { ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x.y/z.png' } }] }] }] }, 'messages[0].content[0].content[0].type'],
+    ['a PDF document', { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } }, { type: 'text', text: 'x' }] }] }, 'messages[0].content[0].type'],
+    [
+      'a search result inside a tool_result',
+      { ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'found' }, { type: 'search_result', source: 'https://x.y', title: 't', content: [{ type: 'text', text: 'r' }] }] }] }] },
+      'messages[0].content[0].content[1].type',
     ],
   ])('accepts %s for the same-dialect fast path only: every translated attempt is refused with invalid_request and the param at fault', (_name, body, param) => {
     const parsed = parseMessagesRequest(body);

@@ -25,8 +25,28 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
+  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock | AnthropicSearchResultBlock>;
   is_error?: boolean;
+}
+
+/** A PDF, a plain-text or a custom-content document (https://docs.claude.com/en/docs/build-with-claude/pdf-support); its source is Anthropic's to read. */
+export interface AnthropicDocumentBlock {
+  type: 'document';
+  source: { type: string } & Record<string, unknown>;
+  title?: string;
+  context?: string;
+  citations?: unknown;
+  cache_control?: unknown;
+}
+
+/** A search result given to the model with its source, for citations (https://docs.claude.com/en/docs/build-with-claude/search-results). */
+export interface AnthropicSearchResultBlock {
+  type: 'search_result';
+  source: string;
+  title: string;
+  content: AnthropicTextBlock[];
+  citations?: unknown;
+  cache_control?: unknown;
 }
 
 export interface AnthropicThinkingBlock {
@@ -60,6 +80,8 @@ export type AnthropicRequestBlock =
   | AnthropicImageBlock
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock
+  | AnthropicDocumentBlock
+  | AnthropicSearchResultBlock
   | AnthropicThinkingBlock
   | AnthropicRedactedThinkingBlock
   | AnthropicServerToolUseBlock

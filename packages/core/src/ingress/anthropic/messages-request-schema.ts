@@ -51,13 +51,39 @@ const toolUseBlock = {
   },
 };
 
+// Documents (PDF, plain text, custom content) and search results: read by Anthropic alone, so
+// only an Anthropic target on the fast path takes them (the parser marks the request so).
+const documentBlock = {
+  type: 'object',
+  required: ['type', 'source'],
+  properties: {
+    type: { const: 'document' },
+    source: { type: 'object', required: ['type'], properties: { type: { type: 'string', maxLength: 64 } } },
+    title: { type: ['string', 'null'] },
+    context: { type: ['string', 'null'] },
+    cache_control: cacheControl,
+  },
+};
+
+const searchResultBlock = {
+  type: 'object',
+  required: ['type', 'source', 'title', 'content'],
+  properties: {
+    type: { const: 'search_result' },
+    source: { type: 'string' },
+    title: { type: 'string' },
+    content: blocks({ text: textBlock }),
+    cache_control: cacheControl,
+  },
+};
+
 const toolResultBlock = {
   type: 'object',
   required: ['type', 'tool_use_id'],
   properties: {
     type: { const: 'tool_result' },
     tool_use_id: toolCallId,
-    content: { anyOf: [{ type: 'string' }, blocks({ text: textBlock, image: imageBlock })] },
+    content: { anyOf: [{ type: 'string' }, blocks({ text: textBlock, image: imageBlock, document: documentBlock, search_result: searchResultBlock })] },
     is_error: { type: 'boolean' },
     cache_control: cacheControl,
   },
@@ -105,7 +131,12 @@ function blocks(allowed: Record<string, JsonSchema>): JsonSchema {
 const messageShapes: Record<string, JsonSchema> = {
   user: {
     properties: {
-      content: { anyOf: [{ type: 'string' }, blocks({ text: textBlock, image: imageBlock, tool_result: toolResultBlock })] },
+      content: {
+        anyOf: [
+          { type: 'string' },
+          blocks({ text: textBlock, image: imageBlock, tool_result: toolResultBlock, document: documentBlock, search_result: searchResultBlock }),
+        ],
+      },
     },
   },
   assistant: {

@@ -8,7 +8,7 @@ import type {
   UserContentPart,
 } from '../../canonical/chat-request.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
-import { estimateJsonTokens } from '../../pricing/estimate-prompt-tokens.js';
+import { estimateJsonTokens, IMAGE_TOKEN_ESTIMATE } from '../../pricing/estimate-prompt-tokens.js';
 import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
@@ -50,7 +50,7 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   const canonicalMessages: ChatMessage[] = [];
   const system = systemText(wire.system);
   if (system !== undefined) canonicalMessages.push({ role: 'system', content: system });
-  wire.messages.forEach((message, index) => canonicalMessages.push(...toCanonicalMessages(message, index)));
+  for (const message of wire.messages) canonicalMessages.push(...toCanonicalMessages(message));
 
   const request: ChatRequest = {
     model: wire.model,
@@ -62,10 +62,13 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   if (wire.top_p !== undefined) request.topP = wire.top_p;
   if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stopSequences = wire.stop_sequences;
   if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
-  // Anthropic reads the server tools' calls and results (search results, their page text) as prompt.
+  // Anthropic reads the server tools' calls and results (search results, their page text) as prompt,
+  // and the content only it can read (documents, search results, images inside tool results).
   const serverBlocks = serverToolBlocks(wire.messages);
-  if (serverBlocks.length > 0) request.fastPathOnlyPromptTokens = estimateJsonTokens(serverBlocks);
-  let translationRefusal = serverBlockRefusal(wire.messages);
+  const anthropicOnly = anthropicOnlyContent(wire.messages);
+  const fastPathOnlyTokens = estimateJsonTokens([...serverBlocks, ...anthropicOnly.blocks]) + anthropicOnly.images * IMAGE_TOKEN_ESTIMATE;
+  if (fastPathOnlyTokens > 0) request.fastPathOnlyPromptTokens = fastPathOnlyTokens;
+  let translationRefusal = serverBlockRefusal(wire.messages) ?? anthropicOnly.refusal;
   if (wire.tools && wire.tools.length > 0) {
     const tools: NonNullable<ChatRequest['tools']> = [];
     wire.tools.forEach((tool, index) => {
@@ -118,6 +121,43 @@ function serverBlockRefusal(messages: AnthropicMessagesRequestBody['messages']):
   return undefined;
 }
 
+/** What `anthropicOnlyContent` found: blocks counted as their JSON text, images counted as images, and the refusal a translated attempt answers. */
+interface AnthropicOnlyContent {
+  blocks: unknown[];
+  images: number;
+  refusal: GatewayError | undefined;
+}
+
+/**
+ * Content blocks only Anthropic reads: documents and search results (in a user turn or a
+ * tool result) and images inside tool results (Claude Code's screenshots, read image files).
+ * The canonical messages have no place for them: they go to an Anthropic target as written
+ * on the fast path, and a translated attempt refuses the request (it refused every target).
+ */
+function anthropicOnlyContent(messages: AnthropicMessagesRequestBody['messages']): AnthropicOnlyContent {
+  const found: AnthropicOnlyContent = { blocks: [], images: 0, refusal: undefined };
+  const note = (block: { type: string }, pointer: string, inToolResult: boolean): void => {
+    if (block.type === 'image') found.images++;
+    else found.blocks.push(block);
+    found.refusal ??= invalidRequest(
+      `${pointer}/type`,
+      block.type === 'image' && inToolResult
+        ? 'an image inside a tool_result cannot be translated to other providers; only an Anthropic target reads it (or send it in a user turn)'
+        : `'${block.type}' blocks are read by Anthropic alone and cannot be translated to other providers`,
+    );
+  };
+  for (const [index, message] of messages.entries()) {
+    if (message.role !== 'user' || typeof message.content === 'string') continue;
+    for (const [blockIndex, block] of message.content.entries()) {
+      const pointer = `/messages/${index}/content/${blockIndex}`;
+      if (block.type === 'document' || block.type === 'search_result') note(block, pointer, false);
+      else if (block.type === 'tool_result' && Array.isArray(block.content)) {
+        for (const [partIndex, part] of block.content.entries()) if (part.type !== 'text') note(part, `${pointer}/content/${partIndex}`, true);
+      }
+    }
+  }
+  return found;
+}
 
 function systemText(system: AnthropicMessagesRequestBody['system']): string | undefined {
   if (system === undefined) return undefined;
@@ -130,7 +170,7 @@ function systemText(system: AnthropicMessagesRequestBody['system']): string | un
  * user turn carries become tool messages, placed first as Anthropic requires them
  * to be, then whatever else the user said.
  */
-function toCanonicalMessages(message: AnthropicRequestMessage, index: number): ChatMessage[] {
+function toCanonicalMessages(message: AnthropicRequestMessage): ChatMessage[] {
   if (typeof message.content === 'string') {
     return [
       message.role === 'user'
@@ -151,11 +191,10 @@ function toCanonicalMessages(message: AnthropicRequestMessage, index: number): C
   }
   const toolMessages: ChatMessage[] = [];
   const userContent: UserContentPart[] = [];
-  message.content.forEach((block, blockIndex) => {
-    const pointer = `/messages/${index}/content/${blockIndex}`;
+  message.content.forEach((block) => {
     if (block.type === 'text') userContent.push({ type: 'text', text: block.text });
     else if (block.type === 'image') userContent.push(toImagePart(block));
-    else if (block.type === 'tool_result') toolMessages.push({ role: 'tool', toolCallId: block.tool_use_id, content: toolResultText(block, pointer) });
+    else if (block.type === 'tool_result') toolMessages.push({ role: 'tool', toolCallId: block.tool_use_id, content: toolResultText(block) });
   });
   if (userContent.length === 0) return toolMessages;
   return [...toolMessages, { role: 'user', content: userContent }];
@@ -168,16 +207,17 @@ function toImagePart(block: AnthropicImageBlock): ImagePart {
     : { type: 'image', source: { kind: 'url', url: source.url } };
 }
 
-/** A tool result as the text the canonical tool message holds; an image in it has no such place. */
-function toolResultText(block: AnthropicToolResultBlock, pointer: string): string {
+/**
+ * A tool result as the text the canonical tool message holds. An image, a document or a
+ * search result in it has no such place: the request goes to Anthropic as written, or
+ * is refused (`anthropicOnlyContent`).
+ */
+function toolResultText(block: AnthropicToolResultBlock): string {
   if (block.content === undefined) return '';
   if (typeof block.content === 'string') return block.content;
-  return block.content
-    .map((part, partIndex) => {
-      if (part.type === 'text') return part.text;
-      throw invalidRequest(`${pointer}/content/${partIndex}/type`, 'an image inside a tool_result cannot be translated; send it in a user text turn instead');
-    })
-    .join('\n');
+  let text = '';
+  for (const part of block.content) if (part.type === 'text') text += text === '' ? part.text : `\n${part.text}`;
+  return text;
 }
 
 function applyToolChoice(choice: AnthropicToolChoice, request: ChatRequest): void {
