@@ -307,6 +307,24 @@ describe('stored responses through the SDK', () => {
   });
 });
 
+describe('a file (input_file) in the input', () => {
+  it('goes to OpenAI as written and is refused 400 for a provider it cannot be translated to', async () => {
+    const input: OpenAI.Responses.ResponseInput = [
+      { role: 'user', content: [{ type: 'input_file', filename: 'report.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' }, { type: 'input_text', text: 'Sum up the report.' }] },
+    ];
+    upstreams.openai.enqueue({ reply: { content: answer } });
+    const response = await client.responses.create({ model: 'openai/gpt-4o-mini', input });
+    expect(response.output_text).toBe(answer);
+    expect(upstreams.openai.requests).toHaveLength(1);
+    expect(upstreams.openai.requests[0]!.body).toMatchObject({ input: [{ role: 'user', content: (input[0] as { content: unknown[] }).content }] });
+
+    const refused = await client.responses.create({ model: 'anthropic/claude-sonnet-4-5', input }).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, param: 'input[0].content[0].type', message: expect.stringContaining("'input_file' content is read by OpenAI alone") });
+    expect(upstreams.anthropic.requests).toHaveLength(0);
+  });
+});
+
 describe('counting input tokens through the SDK (client.responses.inputTokens.count)', () => {
   it("answers OpenAI's response.input_tokens object, without calling a provider, the stored conversation counted", async () => {
     const short = await client.responses.inputTokens.count({ model: 'openai/gpt-4o-mini', input: 'Weather in Paris?' });

@@ -131,7 +131,7 @@ describe('parseResponsesRequest', () => {
 
   const refusals: Array<[string, unknown, string]> = [
     ['an item_reference', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type'],
-    ['an input_file part', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] }, 'input[0].content[0].type'],
+    ['an input_audio part', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_audio', data: 'AAAA' }] }] }, 'input[0].content[0].type'],
     ['an image by file_id', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input[0].content[0].image_url'],
     ['an image URL of another scheme', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'file:///etc/passwd' }] }] }, 'input[0].content[0].image_url'],
     ['an unknown include', { model: 'm', input: 'x', include: ['everything'] }, 'include[0]'],
@@ -146,6 +146,7 @@ describe('parseResponsesRequest', () => {
     ['a built-in tool', { model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: [] }] }, 'tools[0].type'],
     ['a built-in tool choice', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type'],
     ['a web_search_call item', { model: 'm', input: [{ role: 'user', content: 'hi' }, { type: 'web_search_call', id: 'ws_1', status: 'completed' }] }, 'input[1].type'],
+    ['an input_file part (a PDF)', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' }, { type: 'input_text', text: 'Sum up.' }] }] }, 'input[0].content[0].type'],
   ];
   it.each(openAIOnly)('parses %s for the pass-through and refuses it to translation, naming the param', (_name, body, param) => {
     const parsed = parseResponsesRequest(body);

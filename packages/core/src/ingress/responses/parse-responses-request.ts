@@ -6,7 +6,7 @@ import { checkProviderOptions, responsesGovernedFields } from '../check-provider
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { responsesItemId } from './responses-item-id.js';
-import { openAIOnlyItems, responsesItemsToMessages } from './responses-items-to-messages.js';
+import { openAIOnlyItems, openAIOnlyParts, responsesItemsToMessages } from './responses-items-to-messages.js';
 import { estimateJsonTokens } from '../../pricing/estimate-prompt-tokens.js';
 import { responsesRequestSchema } from './responses-request-schema.js';
 import type { ResponsesCreateBody, ResponsesInputItem, ResponsesMessageItem, ResponsesResponse } from './responses-wire-types.js';
@@ -222,8 +222,8 @@ export function prefixConversation(parsed: ParsedResponsesRequest, previousItems
   countOpenAIOnlyItems(parsed.request, previousItems);
 }
 
-/** Adds the built-in and custom tool items to the prompt estimate: the pass-through sends them, OpenAI bills them. */
+/** Adds the built-in and custom tool items and the files to the prompt estimate: the pass-through sends them, OpenAI bills them. */
 function countOpenAIOnlyItems(request: ChatRequest, items: readonly ResponsesInputItem[]): void {
-  const tokens = estimateJsonTokens(openAIOnlyItems(items));
+  const tokens = estimateJsonTokens([...openAIOnlyItems(items), ...openAIOnlyParts(items)]);
   if (tokens > 0) request.fastPathOnlyPromptTokens = (request.fastPathOnlyPromptTokens ?? 0) + tokens;
 }

@@ -41,7 +41,7 @@ export function responsesItemsToMessages(
     const type = item.type ?? 'message';
     switch (type) {
       case 'message':
-        pushMessage(item as ResponsesMessageItem, at, messages, assistantTurn);
+        pushMessage(item as ResponsesMessageItem, at, messages, assistantTurn, onOpenAIOnly);
         return;
       case 'function_call': {
         const call = item as Extract<ResponsesInputItem, { type: 'function_call' }>;
@@ -75,7 +75,27 @@ export function openAIOnlyItems(items: readonly ResponsesInputItem[]): Responses
   return items.filter((item) => typeof item.type === 'string' && openAIOnlyItemTypes.has(item.type));
 }
 
-function pushMessage(item: ResponsesMessageItem, at: string, messages: ChatMessage[], assistantTurn: () => AssistantMessage): void {
+/**
+ * The `input_file` parts (a PDF as `file_data`, a `file_id`, a `file_url`) of the message items: read by
+ * OpenAI alone, sent only by the pass-through, billed by OpenAI as prompt.
+ */
+export function openAIOnlyParts(items: readonly ResponsesInputItem[]): ResponsesInputContentPart[] {
+  const found: ResponsesInputContentPart[] = [];
+  for (const item of items) {
+    if ((item.type ?? 'message') !== 'message') continue;
+    const content = (item as ResponsesMessageItem).content;
+    if (Array.isArray(content)) for (const part of content) if (part.type === 'input_file') found.push(part);
+  }
+  return found;
+}
+
+function pushMessage(
+  item: ResponsesMessageItem,
+  at: string,
+  messages: ChatMessage[],
+  assistantTurn: () => AssistantMessage,
+  onOpenAIOnly: ((refusal: GatewayError) => void) | undefined,
+): void {
   const parts: ResponsesInputContentPart[] = typeof item.content === 'string' ? [{ type: 'input_text', text: item.content }] : item.content;
   if (item.role === 'system' || item.role === 'developer') {
     const text = parts.map((part, partIndex) => {
@@ -94,11 +114,14 @@ function pushMessage(item: ResponsesMessageItem, at: string, messages: ChatMessa
     assistantTurn().content.push(...content);
     return;
   }
-  const content: UserContentPart[] = parts.map((part, partIndex) => {
+  const content: UserContentPart[] = [];
+  parts.forEach((part, partIndex) => {
     const partAt = `${at}/content/${partIndex}`;
-    if (part.type === 'input_text' || part.type === 'output_text') return { type: 'text', text: part.text };
-    if (part.type === 'input_image') return toImagePart(part, partAt);
-    throw invalidRequest(`${partAt}/type`, `the content type '${String(part.type).slice(0, 64)}' is not supported by this gateway (input_text and input_image are)`);
+    if (part.type === 'input_text' || part.type === 'output_text') content.push({ type: 'text', text: part.text });
+    else if (part.type === 'input_image') content.push(toImagePart(part, partAt));
+    // A file (a PDF): the pass-through sends it to OpenAI as written; a translated attempt is refused.
+    else if (part.type === 'input_file' && onOpenAIOnly) onOpenAIOnly(invalidRequest(`${partAt}/type`, "'input_file' content is read by OpenAI alone and cannot be translated to other providers"));
+    else throw invalidRequest(`${partAt}/type`, `the content type '${String(part.type).slice(0, 64)}' is not supported by this gateway (input_text, input_image and, to OpenAI, input_file are)`);
   });
   messages.push({ role: 'user', content });
 }
