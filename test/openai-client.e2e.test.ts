@@ -130,6 +130,21 @@ describe('the official openai client against the gateway', () => {
     });
   });
 
+  it('sends a file (a PDF) and input audio to OpenAI as written, and refuses them 400 for a target that cannot read them', async () => {
+    const content: OpenAI.Chat.Completions.ChatCompletionContentPart[] = [
+      { type: 'file', file: { filename: 'report.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } },
+      { type: 'input_audio', input_audio: { data: 'UklGRiQAAABXQVZF', format: 'wav' } },
+      { type: 'text', text: 'Sum up the report and the recording.' },
+    ];
+    const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] });
+    expect(completion.choices[0]!.message.content).toContain('Sum up');
+    expect(upstream.requests[0]!.body).toMatchObject({ messages: [{ role: 'user', content }] });
+
+    const refused = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content }] }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ param: 'messages[0].content[0].type', message: expect.stringContaining("'file' content is read by OpenAI alone") });
+  });
+
   it('completes a tool-result round trip', async () => {
     const completion = await client.chat.completions.create({
       model: 'mock/echo',

@@ -90,6 +90,19 @@ describe('parseChatCompletionsRequest', () => {
     expect(error.message).toMatch(message);
   });
 
+  it("keeps a user message's file and audio parts for the fast path only: counted in the prompt estimate, refused to translation naming the first", () => {
+    const file = { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } };
+    const parsed = parseChatCompletionsRequest({
+      model: 'openai/gpt-4o',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Sum up.' }, file, { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }],
+    });
+    expect(parsed.request.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Sum up.' }] }]);
+    expect(parsed.request.fastPathOnlyPromptTokens).toBeGreaterThan(JSON.stringify(file).length / 4);
+    expect(parsed.translationRefusal).toMatchObject({ code: 'invalid_request', status: 400, param: 'messages[0].content[1].type' });
+    expect(parseChatCompletionsRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).translationRefusal).toBeUndefined();
+    expect(invalid({ model: 'm', messages: [{ role: 'user', content: [{ type: 'file' }] }] }).param).toBe('messages[0].content[0].file');
+  });
+
   it('refuses a body that is not an object', () => {
     const error = invalid(['model']);
     expect(error.status).toBe(400);

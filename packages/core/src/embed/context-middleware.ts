@@ -63,6 +63,7 @@ export function ensureContext(
       const parsed = parseChatCompletionsRequest(req.body);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
+      if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
     } else if (endpoint === 'messages') {
       const parsed = anthropicMessagesDialect.parse(req.body, defaultIngressLimits);
       context.chatRequest = parsed.request;

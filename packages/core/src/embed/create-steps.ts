@@ -100,6 +100,8 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
   const prepare = async (res: Response, body: unknown, stream: boolean): Promise<RequestContext> => {
     const context = contextFor(res, 'custom');
     const parsed = parseChatCompletionsRequest(withStream(body, stream));
+    // A call here is never a fast path: a file or audio part (OpenAI's alone) is refused, not silently left out.
+    if (parsed.translationRefusal) throw parsed.translationRefusal;
     const state = callStateOf(calls, context);
     if (state.callSteps) {
       context.interceptors.length = state.interceptors;

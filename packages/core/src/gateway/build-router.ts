@@ -112,6 +112,7 @@ export function buildRouter(
       const parsed = parseChatCompletionsRequest(req.body, ingressLimits);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
+      if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
     } else if (endpoint === 'embeddings') {
       context.embeddingsRequest = parseEmbeddingsRequest(req.body, ingressLimits).request;
     }

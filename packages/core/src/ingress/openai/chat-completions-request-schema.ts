@@ -63,6 +63,26 @@ const imagePart = {
   },
 };
 
+// A file (a PDF as `file_data`, or a `file_id`) and input audio: read by OpenAI alone, so only the
+// same-dialect fast path to OpenAI takes them (the parser marks the request so).
+const filePart = {
+  type: 'object',
+  required: ['type', 'file'],
+  properties: {
+    type: { const: 'file' },
+    file: { type: 'object', properties: { file_data: { type: 'string' }, file_id: { type: 'string' }, filename: { type: 'string' } } },
+  },
+};
+
+const audioPart = {
+  type: 'object',
+  required: ['type', 'input_audio'],
+  properties: {
+    type: { const: 'input_audio' },
+    input_audio: { type: 'object', required: ['data', 'format'], properties: { data: { type: 'string' }, format: { type: 'string' } } },
+  },
+};
+
 const refusalPart = {
   type: 'object',
   required: ['type', 'refusal'],
@@ -111,7 +131,7 @@ const messageShapes: Record<string, JsonSchema> = {
   user: {
     required: ['content'],
     properties: {
-      content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart, image_url: imagePart })] },
+      content: { anyOf: [{ type: 'string' }, contentParts({ text: textPart, image_url: imagePart, file: filePart, input_audio: audioPart })] },
       name: identifier,
     },
   },

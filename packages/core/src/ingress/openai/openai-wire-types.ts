@@ -34,7 +34,9 @@ export interface OpenAIChatRequestBody {
 export type OpenAIContentPart =
   | { type: 'text'; text: string }
   | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
-  | { type: 'refusal'; refusal: string };
+  | { type: 'refusal'; refusal: string }
+  | { type: 'file'; file: { file_data?: string; file_id?: string; filename?: string } }
+  | { type: 'input_audio'; input_audio: { data: string; format: string } };
 
 export type OpenAIMessage =
   | { role: 'system' | 'developer'; content: string | OpenAIContentPart[]; name?: string }

@@ -8,6 +8,8 @@ import type {
   ToolChoice,
   UserContentPart,
 } from '../../canonical/chat-request.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import { estimateJsonTokens } from '../../pricing/estimate-prompt-tokens.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
 import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
@@ -33,6 +35,8 @@ export function prepareChatCompletionsValidator(): void {
 export interface ParsedChatCompletionsRequest {
   request: ChatRequest;
   includeStreamUsage: boolean;
+  /** Set when the request holds what only OpenAI reads (a file, input audio): the error every translated attempt answers. */
+  translationRefusal?: GatewayError;
 }
 
 /**
@@ -50,6 +54,9 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
     messages: wire.messages.map(toCanonicalMessage),
     stream: wire.stream === true,
   };
+  // Files and audio: the fast path sends them to OpenAI as written (and OpenAI bills them as prompt); nothing else can read them.
+  const openAIOnly = openAIOnlyParts(wire.messages);
+  if (openAIOnly.parts.length > 0) request.fastPathOnlyPromptTokens = estimateJsonTokens(openAIOnly.parts);
   const maxTokens = wire.max_completion_tokens ?? wire.max_tokens;
   if (maxTokens != null) request.maxOutputTokens = maxTokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
@@ -76,7 +83,26 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
 
   const providerOptions = toProviderOptions(wire);
   if (providerOptions) request.providerOptions = providerOptions;
-  return { request, includeStreamUsage: request.stream && wire.stream_options?.include_usage === true };
+  return {
+    request,
+    includeStreamUsage: request.stream && wire.stream_options?.include_usage === true,
+    ...(openAIOnly.refusal && { translationRefusal: openAIOnly.refusal }),
+  };
+}
+
+/** The user messages' file and audio parts, which the canonical messages leave out, and the refusal naming the first. */
+function openAIOnlyParts(messages: readonly OpenAIMessage[]): { parts: OpenAIContentPart[]; refusal: GatewayError | undefined } {
+  const parts: OpenAIContentPart[] = [];
+  let refusal: GatewayError | undefined;
+  for (const [index, message] of messages.entries()) {
+    if (message.role !== 'user' || typeof message.content === 'string') continue;
+    for (const [partIndex, part] of message.content.entries()) {
+      if (part.type !== 'file' && part.type !== 'input_audio') continue;
+      parts.push(part);
+      refusal ??= invalidRequest(`/messages/${index}/content/${partIndex}/type`, `'${part.type}' content is read by OpenAI alone and cannot be translated to other providers`);
+    }
+  }
+  return { parts, refusal };
 }
 
 
@@ -92,7 +118,7 @@ function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage 
     case 'user':
       return {
         role: 'user',
-        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content.map((part, partIndex) => toUserPart(part, index, partIndex)),
+        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : userParts(message.content, index),
         ...(message.name !== undefined && { name: message.name }),
       };
     case 'assistant': {
@@ -122,10 +148,15 @@ function textOf(content: string | OpenAIContentPart[]): string {
   return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
-function toUserPart(part: OpenAIContentPart, messageIndex: number, partIndex: number): UserContentPart {
-  if (part.type === 'text') return { type: 'text', text: part.text };
-  if (part.type === 'image_url') return toImagePart(part.image_url, `/messages/${messageIndex}/content/${partIndex}/image_url/url`);
-  throw invalidRequest(`/messages/${messageIndex}/content/${partIndex}/type`, 'a user message cannot contain a refusal');
+/** A user message's parts the canonical form holds; files and audio are left out (`openAIOnlyParts`). */
+function userParts(parts: readonly OpenAIContentPart[], messageIndex: number): UserContentPart[] {
+  const content: UserContentPart[] = [];
+  parts.forEach((part, partIndex) => {
+    if (part.type === 'text') content.push({ type: 'text', text: part.text });
+    else if (part.type === 'image_url') content.push(toImagePart(part.image_url, `/messages/${messageIndex}/content/${partIndex}/image_url/url`));
+    else if (part.type === 'refusal') throw invalidRequest(`/messages/${messageIndex}/content/${partIndex}/type`, 'a user message cannot contain a refusal');
+  });
+  return content;
 }
 
 // A media type of at most 64 characters each side of the slash, as the Messages and Responses routes take:
