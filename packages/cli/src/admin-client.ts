@@ -40,8 +40,11 @@ export async function resolveConnection(flags: ConnectionFlags, env: Record<stri
   try {
     masterKey = (await readFile(file, 'utf8')).trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new CliError(`no master key: set SWITCHYARD_MASTER_KEY or pass --master-key-file (${file} does not exist)`, 2);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`no master key: set SWITCHYARD_MASTER_KEY or pass --master-key-file (${file} does not exist)`, 2);
+    // A folder (EISDIR) or a file it may not read (EACCES) was a stack trace.
+    const why = code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'it cannot be read');
+    throw new CliError(`no master key: cannot read ${file} (${why})`, 2);
   }
   if (!masterKey) throw new CliError(`no master key: ${file} is empty`, 2);
   return { url, masterKey: headerSafe(masterKey, file) };
