@@ -81,3 +81,31 @@ describe('switchyard validate --config naming what is not a file', () => {
     });
   }
 });
+
+/*
+ * A "${" that starts no reference (`${OPENAI-API-KEY}`, `${KEY`, a key pasted between the braces) stayed in
+ * the value as its text: validate said "valid", start served, and the provider was sent the text as the key.
+ */
+describe('switchyard validate and start: a ${…} that is no variable reference', () => {
+  const secret = 'sk-proj-0123456789abcdefghijklmnopqrstuvwxyz';
+  for (const [name, value] of [
+    ['a dash in the name', '${OPENAI-API-KEY}'],
+    ['an unclosed brace', '${OPENAI_API_KEY'],
+    ['a key pasted inside the braces', `\${${secret}}`],
+  ] as const) {
+    it(`${name}: the same problem from both, exit 1, the text not quoted`, async () => {
+      await writeFile(path.join(cwd, 'bad-reference.yaml'), `providers:\n  openai:\n    api_key: "${value}"\n`);
+      const env = { OPENAI_API_KEY: 'sk-set-in-the-environment' };
+      const validate = await runCli(['validate', '--config', 'bad-reference.yaml'], { cwd, env });
+      const start = await runCli(['start', '--config', 'bad-reference.yaml', '--port', '0'], { cwd, env });
+      for (const { code, stdout, stderr } of [validate, start]) {
+        expect(stdout).toBe('');
+        expect(stderr).toBe(
+          'switchyard: the configuration has 1 problem:\n' +
+            '  bad-reference.yaml:3 providers.openai.api_key: holds a "${" that is not a variable reference: write ${NAME} or ${NAME:-default}, NAME of letters, digits and _ (not starting with a digit)\n',
+        );
+        expect(code).toBe(1);
+      }
+    });
+  }
+});

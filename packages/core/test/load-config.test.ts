@@ -108,6 +108,25 @@ describe('loadConfig', () => {
     expect(error.formatLines()).toEqual(['switchyard.config.yaml:2 server.host: a default cannot hold another variable (${HOST:-${FALLBACK_HOST}}); set HOST itself']);
   });
 
+  it('a "${" that starts no variable reference is a problem at its path, the text not quoted (it was the value as written)', async () => {
+    const secret = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+    const values = ['${OPENAI-API-KEY}', '${}', '${OPENAI_API_KEY', '${KEY-default}', '${1KEY}', `\${${secret}}`, 'prefix-${KEY}-${bad.name}'];
+    const cwd = await folderWith({
+      'switchyard.config.yaml': ['providers:', ...values.map((value, index) => `  p${index}: { use: openai, api_key: "${value}" }`)].join('\n'),
+    });
+    const error = await configError(loadConfig({ cwd, env: { KEY: 'k', OPENAI_API_KEY: 'sk-set' } }));
+    const message = 'holds a "${" that is not a variable reference: write ${NAME} or ${NAME:-default}, NAME of letters, digits and _ (not starting with a digit)';
+    expect(error.formatLines()).toEqual(values.map((_value, index) => `switchyard.config.yaml:${index + 2} providers.p${index}.api_key: ${message}`));
+    expect(error.formatLines().join('\n')).not.toContain(secret);
+  });
+
+  it('well-formed references resolve beside text, and a "$" without a brace is text', async () => {
+    const cwd = await folderWith({ 'switchyard.config.yaml': 'server:\n  host: "${HOST_PREFIX}-${HOST_SUFFIX:-b}.internal"\n  data_dir: "./data-$1{x}"\n' });
+    const { config } = await loadConfig({ cwd, env: { HOST_PREFIX: 'a' } });
+    expect(config.server.host).toBe('a-b.internal');
+    expect(config.server.data_dir).toBe('./data-$1{x}');
+  });
+
   it('refuses a model alias no client could ask for (the ingress takes visible ASCII without spaces), which /v1/models listed', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': ['models:', '  "bad\\nname": mock/echo', '  "two words": mock/echo', '  fine: mock/echo'].join('\n') });
     const error = await configError(loadConfig({ cwd, env: {} }));

@@ -16,7 +16,7 @@ export const maxConfigDepth = 64;
  * value that is one reference and resolves to a number (one that reads back as written:
  * not `0123` or twenty digits, which are keys) or a boolean becomes one, so
  * `port: ${PORT:-4000}` is an integer. A missing variable without a default is a
- * problem, reported with its path; so are a value that contains itself (a YAML alias
+ * problem, as is a `${` that starts no reference, reported with its path; so are a value that contains itself (a YAML alias
  * inside its own anchor, a cycle in a JavaScript config) and nesting deeper than
  * {@link maxConfigDepth}, either of which would otherwise overflow the stack.
  */
@@ -93,6 +93,16 @@ function resolveString(
   path: string,
 ): unknown {
   if (!text.includes('${')) return text;
+  // `${OPENAI-API-KEY}`, `${}`, `${KEY` or `${KEY-default}` matched no reference and stayed in the value
+  // as its text: validate said "valid" and the provider was sent "${OPENAI-API-KEY}" as the key.
+  // Not quoted: what sits between the braces may be the secret itself.
+  if (text.replace(referencePattern, '').includes('${')) {
+    problems.push({
+      path,
+      message: 'holds a "${" that is not a variable reference: write ${NAME} or ${NAME:-default}, NAME of letters, digits and _ (not starting with a digit)',
+    });
+    return '';
+  }
   const resolved = text.replace(referencePattern, (_match, name: string, fallback: string | undefined) => {
     // `${A:-${B}}` reads as the default `${B` and a stray `}`: the value was the text "${B}".
     if (fallback?.includes('${')) {
