@@ -53,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
   if (stray !== undefined) {
     throw new CliError(`validate takes no --${stray}: it is an option of start (validate checks the config file, server.${stray} in it included)`, 2);
   }
+  // Empty (`--config "$CONFIG"` with CONFIG unset) looked for a file and served the built-in defaults in its place.
+  if (values.config !== undefined && values.config.trim() === '') throw new CliError(`--config must name a config file, got ${quoteInput(values.config)}`, 2);
   const extra = positionals[1];
   if (extra !== undefined) {
     // `switchyard validate my.yaml` once checked the built-in defaults and said "valid".
