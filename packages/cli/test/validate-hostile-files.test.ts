@@ -109,3 +109,37 @@ describe('switchyard validate and start: a ${…} that is no variable reference'
     });
   }
 });
+
+/*
+ * cosmiconfig's JavaScript loader retried a module that failed to import with require(), and its
+ * words were reported: an .mjs config cut short said "Cannot require() ES Module … not yet fully
+ * loaded … a race condition"; `throw 5` said "Cannot create property 'filepath' on number '5'";
+ * a .toml file said 'No loader specified for extension ".toml"'.
+ */
+describe('switchyard validate: a JavaScript config that does not load, a file of another kind', () => {
+  for (const [file, text, reason] of [
+    ['cut.mjs', 'export default {', 'Unexpected end of input'],
+    ['cut.cjs', 'module.exports = {', 'Unexpected end of input'],
+    ['throws-a-number.mjs', 'throw 5;', 'the file threw something that is not an Error while it was loaded'],
+    ['switchyard.toml', '[server]\nport = 4001\n', 'a config file is YAML (.yaml, .yml, or no extension), JSON (.json) or JavaScript (.js, .cjs, .mjs), not .toml'],
+  ] as const) {
+    it(`${file}: one problem with the reason, exit 1`, async () => {
+      await writeFile(path.join(cwd, file), text);
+      const { code, stdout, stderr } = await runCli(['validate', '--config', file], { cwd });
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`switchyard: the configuration has 1 problem:\n  ${file} (top level): cannot read config: ${reason}\n`);
+      expect(code).toBe(1);
+    });
+  }
+
+  it('an ES module and a CommonJS config that load are read as before', async () => {
+    await writeFile(path.join(cwd, 'fine.mjs'), 'export default { server: { port: 4001 } };\n');
+    await writeFile(path.join(cwd, 'fine.cjs'), 'module.exports = { server: { port: 4001 } };\n');
+    for (const file of ['fine.mjs', 'fine.cjs']) {
+      const { code, stdout, stderr } = await runCli(['validate', '--config', file], { cwd });
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(new RegExp(`^${file.replace('.', '\\.')}: valid`));
+      expect(code).toBe(0);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { LineCounter, parseDocument } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
@@ -187,6 +188,29 @@ function withoutQuotedText(message: string, content: string): string {
 }
 
 /**
+ * A JavaScript config, by import() alone. cosmiconfig's own loader retried a module that failed to
+ * import with require(), and reported require's words instead of the import's: an .mjs config with a
+ * syntax error said "Cannot require() ES Module … not yet fully loaded … a race condition".
+ */
+const loadJs: Loader = async (file) => {
+  const { href } = pathToFileURL(await realpath(file));
+  try {
+    return ((await import(href)) as { default?: unknown }).default;
+  } catch (error) {
+    // `throw 5` was reported as cosmiconfig failing to name the file on it: "Cannot create property 'filepath' on number '5'".
+    if (error instanceof Error) throw error;
+    throw new UnreadableConfig('the file threw something that is not an Error while it was loaded', undefined);
+  }
+};
+
+/** cosmiconfig's words for a file of another kind (`--config switchyard.toml`), said as what the file may be. */
+function unknownKindReason(message: string): string | undefined {
+  const extension = /^No loader specified for extension "(.*)"$/.exec(message)?.[1];
+  if (extension === undefined) return undefined;
+  return `a config file is YAML (.yaml, .yml, or no extension), JSON (.json) or JavaScript (.js, .cjs, .mjs), not ${extension}`;
+}
+
+/**
  * cosmiconfig merges into a config the files its top-level `$import` names. Refused, not
  * supported: a value from an imported file had its problems pointed at the importing
  * file's lines, and the imported files escaped the bounds a config file is held to (its
@@ -224,6 +248,8 @@ function firstLine(message: string): string {
 function unreadableReason(error: unknown): { reason: string; line: number | undefined } {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { reason: 'file not found', line: undefined };
   if (error instanceof UnreadableConfig) return { reason: error.message, line: error.line };
+  const unknownKind = unknownKindReason(String((error as Error).message));
+  if (unknownKind !== undefined) return { reason: unknownKind, line: undefined };
   // The yaml package's first line ends with a colon before a frame of the file's text (never shown: it may hold a key).
   const reason = firstLine(String((error as Error).message));
   const linePos = (error as { linePos?: Array<{ line?: unknown }> }).linePos;
@@ -263,6 +289,9 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
       '.yml': refusingImports(loadYaml, true),
       noExt: refusingImports(loadYaml, true),
       '.json': refusingImports(loadJson, true),
+      '.js': refusingImports(loadJs, false),
+      '.cjs': refusingImports(loadJs, false),
+      '.mjs': refusingImports(loadJs, false),
     },
   });
   let found: { config: unknown; filepath: string } | null;
