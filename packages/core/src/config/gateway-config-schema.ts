@@ -68,7 +68,8 @@ export const gatewayConfigSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    master_key: { type: 'string', minLength: 16, description: 'Admin key; prefer SWITCHYARD_MASTER_KEY.' },
+    // No space or control character, as SWITCHYARD_MASTER_KEY: a client sends it as "Bearer <key>" (one with a space was served, and no call could use it).
+    master_key: { type: 'string', minLength: 16, pattern: '^[^\\s\\x00-\\x1f\\x7f]+$', description: 'Admin key; prefer SWITCHYARD_MASTER_KEY.' },
     server: {
       type: 'object',
       additionalProperties: false,

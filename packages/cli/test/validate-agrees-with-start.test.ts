@@ -1,0 +1,41 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/support/run-cli.js';
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-validate-start-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+/** `validate` and `start` on the same file, without SWITCHYARD_MASTER_KEY (the file's master_key is the one read). */
+async function both(file: string) {
+  const env = { SWITCHYARD_MASTER_KEY: '' };
+  return [await runCli(['validate', '--config', file], { cwd, env }), await runCli(['start', '--config', file, '--port', '0'], { cwd, env })];
+}
+
+/*
+ * A master_key with a space, a tab or a control character in the file: no client can send it as
+ * "Bearer <key>". Both commands took it and start served a gateway no call could open; the same
+ * key from SWITCHYARD_MASTER_KEY was refused.
+ */
+describe('validate and start: a master_key no client can send', () => {
+  for (const [name, written] of [
+    ['a space', '"correct horse battery staple"'],
+    ['a tab', '"abcdefgh\\tijklmnopqrs"'],
+    ['a NUL', '"abcdefghijklmnopqrs\\0"'],
+  ] as const) {
+    it(`${name}: the same problem from both, exit 1, the key not quoted`, async () => {
+      await writeFile(path.join(cwd, 'key.yaml'), `master_key: ${written}\n`);
+      for (const { code, stdout, stderr } of await both('key.yaml')) {
+        expect(stdout).toBe('');
+        expect(stderr).toBe('switchyard: the configuration has 1 problem:\n  key.yaml:1 master_key: must match pattern "^[^\\s\\x00-\\x1f\\x7f]+$"\n');
+        expect(code).toBe(1);
+      }
+    });
+  }
+});
