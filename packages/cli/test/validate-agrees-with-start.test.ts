@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,4 +38,27 @@ describe('validate and start: a master_key no client can send', () => {
       }
     });
   }
+});
+
+/*
+ * A server.data_dir that is a file (or under one): start refused it with exit 2, validate said "valid".
+ * validate makes no folder: a data folder that does not exist yet stays valid.
+ */
+describe('validate and start: a server.data_dir that is a file', () => {
+  it('the same line from both, exit 2; a missing data folder is valid and not made by validate', async () => {
+    await writeFile(path.join(cwd, 'a-file'), 'x');
+    for (const dataDir of ['./a-file', './a-file/data']) {
+      await writeFile(path.join(cwd, 'data-dir.yaml'), `server:\n  data_dir: ${dataDir}\n`);
+      for (const { code, stdout, stderr } of await both('data-dir.yaml')) {
+        expect(stdout).toBe('');
+        expect(stderr).toBe(`switchyard: server.data_dir ${path.join(cwd, dataDir)} is ${dataDir === './a-file' ? 'a file' : `under ${path.join(cwd, 'a-file')}, a file`}, not a folder\n`);
+        expect(code).toBe(2);
+      }
+    }
+    await writeFile(path.join(cwd, 'new-dir.yaml'), 'server:\n  data_dir: ./not-yet/data\n');
+    const validate = await runCli(['validate', '--config', 'new-dir.yaml'], { cwd });
+    expect(validate.stderr).toBe('');
+    expect(validate.code).toBe(0);
+    await expect(access(path.join(cwd, 'not-yet'))).rejects.toThrow(/ENOENT/);
+  });
 });

@@ -18,8 +18,7 @@ import {
   type GatewayConfig,
   type Logger,
 } from '@switchyard/core';
-import { mkdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { relayKeyChangesBetweenWorkers, withKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
@@ -30,6 +29,7 @@ import { configFromPrimary, shareConfigWithWorkers } from '../cluster/share-conf
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
+import { prepareDataDir } from '../data-dir.js';
 import { listenFailure } from '../listen-failure.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { keySourceVariable, obtainMasterKey, saveGeneratedMasterKey, withSourceFromPrimary, type MasterKey } from '../master-key.js';
@@ -71,7 +71,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
   const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
-  await checkDataDir(dataDir);
+  await prepareDataDir(dataDir);
   const obtained = await obtainMasterKey(process.env, config.master_key, dataDir);
   // A worker's key came from its primary: it says where the primary found it, not how it was handed over.
   const masterKey = cluster.isWorker ? withSourceFromPrimary(obtained, process.env) : obtained;
@@ -147,39 +147,6 @@ export async function startCommand(options: StartOptions): Promise<number> {
   logger.flush();
   // A stopped cluster worker lets go of its IPC channel in bin.ts, as one that failed to start does.
   return stopped;
-}
-
-/**
- * The data folder (or the nearest part of its path that exists) must be a folder: a file there was
- * an ENOTDIR or EEXIST stack trace from reading the master key or opening SQLite. And that folder
- * must take a new one: under /proc, mkdir answers ENOENT, and Node 20's recursive mkdir, reading
- * that as a missing parent, retries for ever (start hung without a word).
- */
-async function checkDataDir(dataDir: string): Promise<void> {
-  for (let at = dataDir, below: string | undefined; ; below = at, at = path.dirname(at)) {
-    const found = await stat(at).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : null));
-    // null: it cannot be looked at (a permission); what uses it says why.
-    if (found === null) return;
-    if (found) {
-      if (!found.isDirectory()) throw new CliError(`server.data_dir ${dataDir} is ${at === dataDir ? 'a file' : `under ${at}, a file`}, not a folder`, 2);
-      if (below !== undefined) await createFolderIn(dataDir, at, below);
-      return;
-    }
-    if (path.dirname(at) === at) return;
-  }
-}
-
-/** Creates the first missing folder of the data folder's path, in the nearest one that exists. */
-async function createFolderIn(dataDir: string, parent: string, folder: string): Promise<void> {
-  try {
-    await mkdir(folder, { mode: 0o700 });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    // A permission: what uses the folder says why, as before.
-    if (code === 'EACCES' || code === 'EPERM') return;
-    throw new CliError(`server.data_dir ${dataDir}: no folder can be made in ${parent} (${code ?? 'error'})`, 2);
-  }
 }
 
 /**

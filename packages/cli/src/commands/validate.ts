@@ -1,5 +1,6 @@
-import { checkGatewayConfig, readConfigFile } from '@switchyard/core';
+import { checkGatewayConfig, readConfigFile, resolveDataDir } from '@switchyard/core';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
+import { checkDataDir } from '../data-dir.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { escapeControlCharacters } from '../terminal-text.js';
 
@@ -13,6 +14,8 @@ export async function validateCommand(options: { config?: string }): Promise<num
   });
   // The schema's bound is 256 on any machine; start's is also 4 per core here: a count start refuses is not valid.
   resolveWorkerCount(config.server.workers);
+  // A data folder that is a file is refused by start with exit 2: not valid either (nothing is made here).
+  await checkDataDir(resolveDataDir(config, file.file));
   const providers = Object.keys(config.providers).join(', ');
   const summary = `${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}`;
   process.stdout.write(`${escapeControlCharacters(summary)}\n`);
