@@ -29,10 +29,13 @@ export const defaultMasterKeyFile = path.join('.switchyard', 'master-key');
  * `switchyard start` writes (`.switchyard/master-key`).
  */
 export async function resolveConnection(flags: ConnectionFlags, env: Record<string, string | undefined>, cwd: string): Promise<AdminConnection> {
-  const url = (flags.url ?? env['SWITCHYARD_URL'] ?? defaultUrl).replace(/\/+$/, '');
+  // An empty SWITCHYARD_URL is unset, as an empty SWITCHYARD_MASTER_KEY is.
+  const source = flags.url !== undefined ? '--url' : env['SWITCHYARD_URL'] ? 'SWITCHYARD_URL' : undefined;
+  const url = (flags.url ?? (env['SWITCHYARD_URL'] || defaultUrl)).replace(/\/+$/, '');
   // fetch refuses such a URL, and its refusal quoted the URL, password and all, on stderr.
-  if (/^[^:/?#]+:\/\/[^/?#]*@/.test(url)) throw new CliError('--url must not hold a user name or password: the master key is what opens the admin API', 2);
-  if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`--url must be an http(s) URL, got ${quoteInput(url)}`, 2);
+  if (/^[^:/?#]+:\/\/[^/?#]*@/.test(url)) throw new CliError(`${source} must not hold a user name or password: the master key is what opens the admin API`, 2);
+  // One fetch cannot parse (a port past 65535, an unclosed [, a space) was "cannot reach the gateway … is it running?", exit 1.
+  if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url) || /\s/.test(url)) throw new CliError(`${source} must be an http(s) URL, got ${quoteInput(url)}`, 2);
   const fromEnv = env['SWITCHYARD_MASTER_KEY'];
   if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: headerSafe(fromEnv, 'SWITCHYARD_MASTER_KEY') };
   const file = path.resolve(cwd, flags.masterKeyFile ?? defaultMasterKeyFile);

@@ -243,9 +243,9 @@ describe('switchyard keys', () => {
       expect(first, label).not.toMatch(terminalControls);
       expect(first, label).toContain(shown);
     }
-    // A gateway that cannot be reached is named by its URL, as typed.
+    // A URL with control characters in its host is no URL: named as typed, its controls written out.
     const unreachable = await cli(['keys', 'list', '--url', `http://${typed}`]);
-    expect(unreachable.code).toBe(1);
+    expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).not.toMatch(terminalControls);
     expect(unreachable.stderr).toContain(`http://${shown}`);
 
@@ -318,10 +318,34 @@ describe('switchyard keys', () => {
 
   it('refuses a --url or SWITCHYARD_URL holding a user or password without printing them', async () => {
     const withPassword = url.replace('http://', 'http://admin:url-password-secret@');
-    for (const result of [await cli(['keys', 'list', '--url', withPassword]), await cli(['usage'], { SWITCHYARD_URL: withPassword })]) {
+    for (const [result, source] of [
+      [await cli(['keys', 'list', '--url', withPassword]), '--url'],
+      [await cli(['usage'], { SWITCHYARD_URL: withPassword }), 'SWITCHYARD_URL'],
+    ] as const) {
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe('switchyard: --url must not hold a user name or password: the master key is what opens the admin API\n');
+      expect(result.stderr).toBe(`switchyard: ${source} must not hold a user name or password: the master key is what opens the admin API\n`);
     }
+  });
+
+  // A URL fetch cannot parse was "cannot reach the gateway at … (ERR_INVALID_URL): is it running?", exit 1,
+  // as if the gateway were down; an empty SWITCHYARD_URL was "--url must be an http(s) URL, got ''".
+  it('refuses a --url or SWITCHYARD_URL that is no URL as a wrong command line, naming where it came from', async () => {
+    for (const typed of ['http://127.0.0.1:99999', 'http://[::1', 'http://127.0.0.1:4000/a b', 'ftp://127.0.0.1']) {
+      for (const [result, source] of [
+        [await cli(['keys', 'list', '--url', typed]), '--url'],
+        [await cli(['usage'], { SWITCHYARD_URL: typed }), 'SWITCHYARD_URL'],
+      ] as const) {
+        expect(result.stderr, typed).toBe(`switchyard: ${source} must be an http(s) URL, got '${typed}'\n`);
+        expect(result.code, typed).toBe(2);
+      }
+    }
+  });
+
+  it('takes an empty SWITCHYARD_URL as unset, as an empty SWITCHYARD_MASTER_KEY is: the default URL', async () => {
+    // Past the URL, the next check answers: the master key file named is missing (no gateway is called).
+    const result = await cli(['keys', 'list', '--master-key-file', 'no-such-key-file'], { SWITCHYARD_URL: '' });
+    expect(result.stderr).toMatch(/^switchyard: no master key: set SWITCHYARD_MASTER_KEY or pass --master-key-file \(\S+no-such-key-file does not exist\)\n$/);
+    expect(result.code).toBe(2);
   });
 });
 
