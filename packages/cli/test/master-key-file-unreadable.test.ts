@@ -32,3 +32,24 @@ describe('switchyard keys/usage: a master key file that cannot be read', () => {
     });
   }
 });
+
+/*
+ * `keys create` without --name, or `keys update` without an id, run where no master key is found:
+ * the master key was looked for first, so the line said "no master key" (or, for update, "give at
+ * least one field"), not what the command line lacked.
+ */
+describe('switchyard keys: the command line is checked before the master key is looked for', () => {
+  const env = { SWITCHYARD_MASTER_KEY: '', SWITCHYARD_URL: 'http://127.0.0.1:9' };
+  for (const [args, line] of [
+    [['keys', 'create', '--team', 'x', '--master-key-file', 'missing'], 'keys create needs --name'],
+    [['keys', 'update', '--master-key-file', 'missing'], 'keys update needs a key id (see switchyard keys list)'],
+    [['keys', 'create', '--name', 'x', '--rpm', 'many', '--master-key-file', 'missing'], "--rpm must be a number, got 'many'"],
+  ] as const) {
+    it(`switchyard ${args.slice(0, 2).join(' ')} …: ${line}`, async () => {
+      const { code, stdout, stderr } = await runCli([...args], { cwd, env });
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`switchyard: ${line}\n`);
+      expect(code).toBe(2);
+    });
+  }
+});

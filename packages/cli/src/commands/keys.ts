@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AuditRecord, KeyRecord } from '@switchyard/policy-keys';
-import { callAdmin, resolveConnection } from '../admin-client.js';
+import { callAdmin, resolveConnection, type AdminConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
 import { joinNegativeValues } from '../negative-values.js';
@@ -66,8 +66,13 @@ export async function keysCommand(args: string[], env: Record<string, string | u
   const stray = (Object.keys(values) as Flag[]).find((flag) => !accepted.includes(flag) && !everyActionFlags.includes(flag));
   if (stray !== undefined) throw new CliError(`keys ${action} does not take --${stray} (see switchyard keys --help)`, 2);
   if (extra.length > 0) throw new CliError(`unexpected argument ${quoteInput(extra[0]!)}`, 2);
-  const connection = await resolveConnection({ url: values.url, masterKeyFile: values['master-key-file'] }, env, cwd);
-  const call = async (method: string, path: string, body?: unknown) => JSON.parse((await callAdmin(connection, method, path, body)).text) as Record<string, unknown>;
+  // Resolved at the first call, once the command line is checked: `keys create` without --name, run
+  // where no master key is, said "no master key" and not what was missing from the command.
+  let connection: Promise<AdminConnection> | undefined;
+  const call = async (method: string, path: string, body?: unknown) => {
+    connection ??= resolveConnection({ url: values.url, masterKeyFile: values['master-key-file'] }, env, cwd);
+    return JSON.parse((await callAdmin(await connection, method, path, body)).text) as Record<string, unknown>;
+  };
   const print = (answer: Record<string, unknown>, human: () => string) => {
     process.stdout.write(values.json ? `${terminalJson(answer)}\n` : human());
     return 0;
@@ -89,9 +94,10 @@ export async function keysCommand(args: string[], env: Record<string, string | u
     case 'show':
       return printKey(await call('GET', keyPath()));
     case 'update': {
+      const target = keyPath();
       const body = keyBodyFromFlags(values);
       if (Object.keys(body).length === 0) throw new CliError('keys update: give at least one field to change (see --help)', 2);
-      return printKey(await call('PATCH', keyPath(), body));
+      return printKey(await call('PATCH', target, body));
     }
     case 'revoke':
       return printKey(await call('POST', `${keyPath()}/revoke`));
