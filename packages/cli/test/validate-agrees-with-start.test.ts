@@ -62,3 +62,19 @@ describe('validate and start: a server.data_dir that is a file', () => {
     await expect(access(path.join(cwd, 'not-yet'))).rejects.toThrow(/ENOENT/);
   });
 });
+
+/* server.workers: 2 with SQLite in memory: start refused it (each worker's own database), validate said "valid". */
+describe('validate and start: workers that could not share a SQLite database in memory', () => {
+  it('the same line from both, exit 1; one worker with it is valid', async () => {
+    await writeFile(path.join(cwd, 'memory.yaml'), 'server:\n  workers: 2\nstorage:\n  use: sqlite\n  path: ":memory:"\n');
+    for (const { code, stdout, stderr } of await both('memory.yaml')) {
+      expect(stdout).toBe('');
+      expect(stderr).toBe("switchyard: storage path ':memory:' is each process's own database: with 2 workers budgets and keys would not be shared; use a file\n");
+      expect(code).toBe(1);
+    }
+    await writeFile(path.join(cwd, 'memory-one.yaml'), 'storage:\n  use: sqlite\n  path: ":memory:"\n');
+    const one = await runCli(['validate', '--config', 'memory-one.yaml'], { cwd });
+    expect(one.stderr).toBe('');
+    expect(one.code).toBe(0);
+  });
+});

@@ -20,6 +20,7 @@ import {
 } from '@switchyard/core';
 import { mkdir } from 'node:fs/promises';
 import { checkAddressFree } from '../cluster/check-address-free.js';
+import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { relayKeyChangesBetweenWorkers, withKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
 import { aggregateMetricsOfWorkers, metricsOfEveryWorker } from '../cluster/metrics-across-workers.js';
@@ -331,10 +332,7 @@ interface ClusterStart {
  */
 async function startClusterPrimary(start: ClusterStart): Promise<number> {
   const { config, logger, workers } = start;
-  const storage = config.storage as { use?: string; path?: string } | undefined;
-  if (storage?.use === 'sqlite' && storage.path === ':memory:') {
-    throw new CliError(`storage path ':memory:' is each process's own database: with ${workers} workers budgets and keys would not be shared; use a file`);
-  }
+  checkStorageSharedByWorkers(config.storage, workers);
   // Before anything is written: a taken port is said once, not by every worker.
   await checkAddressFree(config.server.port, config.server.host);
   for (const state of findPerWorkerState(config.chain)) {

@@ -1,4 +1,5 @@
 import { checkGatewayConfig, readConfigFile, resolveDataDir } from '@switchyard/core';
+import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { checkDataDir } from '../data-dir.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
@@ -12,8 +13,9 @@ export async function validateCommand(options: { config?: string }): Promise<num
     ...(file.file !== undefined && { configFile: file.file }),
     ...(file.sourceText !== undefined && { configSource: file.sourceText }),
   });
-  // The schema's bound is 256 on any machine; start's is also 4 per core here: a count start refuses is not valid.
-  resolveWorkerCount(config.server.workers);
+  // The schema's bound is 256 on any machine; start's is also 4 per core here: a count start refuses is not valid,
+  // nor is a storage the workers could not share.
+  checkStorageSharedByWorkers(config.storage, resolveWorkerCount(config.server.workers));
   // A data folder that is a file is refused by start with exit 2: not valid either (nothing is made here).
   await checkDataDir(resolveDataDir(config, file.file));
   const providers = Object.keys(config.providers).join(', ');
