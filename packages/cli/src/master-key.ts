@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isPlaceholderKey } from '@switchyard/core';
+import { CliError } from './cli-error.js';
 
 export interface MasterKey {
   key: string;
@@ -34,6 +36,18 @@ export async function obtainMasterKey(
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   return { key: `sy-master-${randomBytes(24).toString('base64url')}`, source: 'generated', file };
+}
+
+/**
+ * SWITCHYARD_MASTER_KEY as `start` takes it, checked by `validate` too (which said "valid" for a key
+ * start then refused). Said in the variable's name: the config check said "master_key", which the
+ * file does not have, and took a key with a space that no client can send as "Bearer <key>".
+ */
+export function checkMasterKeyFromEnvironment(key: string): void {
+  if (isPlaceholderKey(key)) throw new CliError('SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret');
+  if (!(key.length >= 16 && /^\S+$/.test(key))) {
+    throw new CliError('SWITCHYARD_MASTER_KEY must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")');
+  }
 }
 
 /** Writes a generated key to its file with mode 0600; refuses to overwrite one another process wrote meanwhile. */

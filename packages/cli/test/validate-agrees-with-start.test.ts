@@ -78,3 +78,23 @@ describe('validate and start: workers that could not share a SQLite database in 
     expect(one.code).toBe(0);
   });
 });
+
+/* A SWITCHYARD_MASTER_KEY start refuses (a placeholder, too short, a space): validate said "valid". */
+describe('validate and start: a SWITCHYARD_MASTER_KEY start refuses', () => {
+  it('the same line from both, exit 1, the key not printed', async () => {
+    await writeFile(path.join(cwd, 'plain.yaml'), '{}\n');
+    for (const [key, line] of [
+      ['change-me-change-me-1234', 'SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret'],
+      ['short-key-123', 'SWITCHYARD_MASTER_KEY must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")'],
+      ['a key with spaces in it', 'SWITCHYARD_MASTER_KEY must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")'],
+    ] as const) {
+      const env = { SWITCHYARD_MASTER_KEY: key };
+      const results = [await runCli(['validate', '--config', 'plain.yaml'], { cwd, env }), await runCli(['start', '--config', 'plain.yaml', '--port', '0'], { cwd, env })];
+      for (const { code, stdout, stderr } of results) {
+        expect(stdout, key).toBe('');
+        expect(stderr, key).toBe(`switchyard: ${line}\n`);
+        expect(code, key).toBe(1);
+      }
+    }
+  });
+});

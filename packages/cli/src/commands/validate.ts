@@ -3,6 +3,7 @@ import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js'
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { checkDataDir } from '../data-dir.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
+import { checkMasterKeyFromEnvironment } from '../master-key.js';
 import { escapeControlCharacters } from '../terminal-text.js';
 
 /** `switchyard validate`: checks a config and every plugin's options without serving. */
@@ -16,6 +17,9 @@ export async function validateCommand(options: { config?: string }): Promise<num
   // The schema's bound is 256 on any machine; start's is also 4 per core here: a count start refuses is not valid,
   // nor is a storage the workers could not share.
   checkStorageSharedByWorkers(config.storage, resolveWorkerCount(config.server.workers));
+  // The key start would take from the environment, held to what start holds it to.
+  const keyFromEnvironment = process.env['SWITCHYARD_MASTER_KEY'];
+  if (keyFromEnvironment) checkMasterKeyFromEnvironment(keyFromEnvironment);
   // A data folder that is a file is refused by start with exit 2: not valid either (nothing is made here).
   await checkDataDir(resolveDataDir(config, file.file));
   const providers = Object.keys(config.providers).join(', ');
