@@ -115,6 +115,23 @@ describe('Dockerfile', () => {
     const ignored = read('.dockerignore').split('\n');
     for (const entry of ['.git', 'node_modules', '.switchyard', '.env', '**/dist']) expect(ignored).toContain(entry);
   });
+
+  it('keeps a data folder or .env below the root out of the build context too', () => {
+    // Docker anchors a pattern at the context's root (`.switchyard` is only ./.switchyard; `**/` reaches
+    // below), and a pattern that matches a folder keeps out all of it. The example's README starts a
+    // gateway that writes examples/standalone/.switchyard/master-key, and the build copies examples/.
+    const patterns = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => line.replace(/[.+^${}()|[\]\\]/g, '\\$&').split('**/').map((part) => part.replace(/\*/g, '[^/]*')).join('(?:.*/)?'))
+      .map((source) => new RegExp(`^${source}(?:/.*)?$`));
+    const ignored = (file: string) => patterns.some((pattern) => pattern.test(file));
+    for (const file of ['.switchyard/master-key', 'examples/standalone/.switchyard/master-key', 'examples/standalone/.switchyard/switchyard.db', '.env', 'examples/standalone/.env']) {
+      expect(ignored(file), file).toBe(true);
+    }
+    for (const file of ['examples/standalone/switchyard.config.yaml', '.env.example', 'packages/cli/src/bin.ts']) expect(ignored(file), file).toBe(false);
+  });
 });
 
 describe('compose.yaml', () => {
