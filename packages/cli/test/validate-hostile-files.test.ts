@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +140,44 @@ describe('switchyard validate: a JavaScript config that does not load, a file of
       expect(stderr).toBe('');
       expect(stdout).toMatch(new RegExp(`^${file.replace('.', '\\.')}: valid`));
       expect(code).toBe(0);
+    }
+  });
+});
+
+/*
+ * cosmiconfig, building its explorer, first looked in the working folder for a config of its own
+ * ("meta" config: package.json's "cosmiconfig" key, .config/config.{json,yaml,js,…}). So `switchyard
+ * validate` or `start` in a folder holding another tool's .config/config.js ran it, and a package.json
+ * that does not parse was a stack trace quoting the file's text.
+ */
+describe('switchyard validate: other tools\' files in the working folder', () => {
+  it('a .config/config.js is not run; the config found is the one searched for', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'switchyard-meta-'));
+    try {
+      await mkdir(path.join(folder, '.config'));
+      await writeFile(path.join(folder, '.config', 'config.js'), "require('node:fs').writeFileSync(require('node:path').join(__dirname, 'ran'), 'x');\nmodule.exports = {};\n");
+      await writeFile(path.join(folder, 'switchyard.config.yaml'), 'server:\n  port: 4001\n');
+      const { code, stdout, stderr } = await runCli(['validate'], { cwd: folder });
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^switchyard\.config\.yaml: valid/);
+      expect(code).toBe(0);
+      await expect(access(path.join(folder, '.config', 'ran'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a package.json that does not parse is one problem naming it, its text not quoted', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'switchyard-meta-'));
+    try {
+      await writeFile(path.join(folder, 'package.json'), '{"name": "app", "token": "e0f1e2d3c4b5a6",}');
+      const { code, stdout, stderr } = await runCli(['validate'], { cwd: folder });
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^switchyard: the configuration has 1 problem:\n  package\.json:1 \(top level\): cannot read config: .*JSON.*\n$/);
+      expect(stderr).not.toContain('e0f1e2d3c4b5a6');
+      expect(code).toBe(1);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
+import { defaultLoaders, type Loader } from 'cosmiconfig';
 import { LineCounter, parseDocument } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import { ConfigError } from './config-error.js';
@@ -160,7 +160,7 @@ const loadJson: Loader = (file, content) => {
   checkUtf8(file, content);
   try {
     const value = JSON.parse(content) as unknown;
-    // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key by cosmiconfig.
+    // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key (readOneConfigFile).
     return value === null && path.basename(file) !== 'package.json' ? undefined : value;
   } catch (error) {
     const message = withoutQuotedText((error as Error).message, content);
@@ -203,15 +203,13 @@ const loadJs: Loader = async (file) => {
   }
 };
 
-/** cosmiconfig's words for a file of another kind (`--config switchyard.toml`), said as what the file may be. */
-function unknownKindReason(message: string): string | undefined {
-  const extension = /^No loader specified for extension "(.*)"$/.exec(message)?.[1];
-  if (extension === undefined) return undefined;
+/** Why a file of another kind (`--config switchyard.toml`) is not read: the kinds a config may be. */
+function unknownKindReason(extension: string): string {
   return `a config file is YAML (.yaml, .yml, or no extension), JSON (.json) or JavaScript (.js, .cjs, .mjs), not ${extension}`;
 }
 
 /**
- * cosmiconfig merges into a config the files its top-level `$import` names. Refused, not
+ * cosmiconfig merged into a config the files its top-level `$import` names. Refused, not
  * supported: a value from an imported file had its problems pointed at the importing
  * file's lines, and the imported files escaped the bounds a config file is held to (its
  * size was checked only after it was read whole). One file is what `validate` checks,
@@ -248,8 +246,6 @@ function firstLine(message: string): string {
 function unreadableReason(error: unknown): { reason: string; line: number | undefined } {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { reason: 'file not found', line: undefined };
   if (error instanceof UnreadableConfig) return { reason: error.message, line: error.line };
-  const unknownKind = unknownKindReason(String((error as Error).message));
-  if (unknownKind !== undefined) return { reason: unknownKind, line: undefined };
   // The yaml package's first line ends with a colon before a frame of the file's text (never shown: it may hold a key).
   const reason = firstLine(String((error as Error).message));
   const linePos = (error as { linePos?: Array<{ line?: unknown }> }).linePos;
@@ -276,38 +272,86 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
 }
 
 /** Finds and parses the config file without checking it; `{}` when there is none. */
+/** The loader of each kind of config file, by extension, as cosmiconfig's were chosen; `noExt` for `.switchyardrc`. */
+const configLoaders: Record<string, Loader> = {
+  '.yaml': refusingImports(loadYaml, true),
+  '.yml': refusingImports(loadYaml, true),
+  noExt: refusingImports(loadYaml, true),
+  '.json': refusingImports(loadJson, true),
+  '.js': refusingImports(loadJs, false),
+  '.cjs': refusingImports(loadJs, false),
+  '.mjs': refusingImports(loadJs, false),
+  '.ts': refusingImports(defaultLoaders['.ts'], false),
+};
+
+/** A config file read: its settings, or `isEmpty` when it holds none. */
+interface FoundConfig {
+  config: unknown;
+  filepath: string;
+  isEmpty?: boolean;
+}
+
+/**
+ * Reads and parses one config file; null for a package.json without a "switchyard" key (a search
+ * goes on to the next name). Errors carry the file's path as `filepath`, as cosmiconfig's did.
+ */
+async function readOneConfigFile(filepath: string): Promise<FoundConfig | null> {
+  const contents = await readFile(filepath, 'utf8');
+  if (contents.trim() === '') return { filepath, config: undefined, isEmpty: true };
+  const extension = path.extname(filepath);
+  const loader = configLoaders[extension || 'noExt'];
+  try {
+    if (!loader) throw new UnreadableConfig(unknownKindReason(extension), undefined);
+    const loaded = (await loader(filepath, contents)) as unknown;
+    const own = path.basename(filepath) === 'package.json' ? (isObject(loaded) ? loaded['switchyard'] : undefined) : loaded;
+    if (path.basename(filepath) === 'package.json' && (own === undefined || own === null)) return null;
+    // `export default null` holds no settings, as JSON's `null` does.
+    return own === undefined || own === null ? { filepath, config: undefined, isEmpty: true } : { filepath, config: own };
+  } catch (error) {
+    if (error instanceof Error) Object.assign(error, { filepath });
+    throw error;
+  }
+}
+
+/**
+ * The first of {@link configSearchPlaces} in the folder that holds a config. Written here, not
+ * cosmiconfig's search: building a cosmiconfig explorer first looks for cosmiconfig's own "meta"
+ * config in the working folder, so `switchyard start` ran a `.config/config.js` found there (another
+ * tool's), took its options (which files to read), and a broken package.json or
+ * `.config/config.json` was a stack trace quoting the file's text.
+ */
+async function searchConfigFile(cwd: string): Promise<FoundConfig | null> {
+  for (const place of configSearchPlaces) {
+    try {
+      const found = await readOneConfigFile(path.join(cwd, place));
+      if (found !== null) return found;
+    } catch (error) {
+      // Not there, or not a file this process may read: the next name (as the search always did).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES') continue;
+      throw error;
+    }
+  }
+  return null;
+}
+
+/** Finds and parses the config file without checking it; `{}` when there is none. */
 export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {}): Promise<ConfigFile> {
   const cwd = options.cwd ?? process.cwd();
-  const explorer = cosmiconfig('switchyard', {
-    searchPlaces: configSearchPlaces,
-    searchStrategy: 'none',
-    // An empty file found is reported, not skipped for the next name or the built-in defaults.
-    ignoreEmptySearchPlaces: false,
-    loaders: {
-      ...Object.fromEntries(Object.entries(defaultLoaders).map(([extension, loader]) => [extension, refusingImports(loader, false)])),
-      '.yaml': refusingImports(loadYaml, true),
-      '.yml': refusingImports(loadYaml, true),
-      noExt: refusingImports(loadYaml, true),
-      '.json': refusingImports(loadJson, true),
-      '.js': refusingImports(loadJs, false),
-      '.cjs': refusingImports(loadJs, false),
-      '.mjs': refusingImports(loadJs, false),
-    },
-  });
-  let found: { config: unknown; filepath: string } | null;
+  let found: FoundConfig | null;
   const file = options.file ? path.resolve(cwd, options.file) : undefined;
   try {
     if (file) await checkNamedFileSize(file);
-    found = file ? await explorer.load(file) : await explorer.search(cwd);
+    found = file ? await readOneConfigFile(file) : await searchConfigFile(cwd);
   } catch (error) {
-    // cosmiconfig names the file a loader failed on; a search found it, so the folder would say nothing.
-    const failed = (error as { filepath?: unknown }).filepath;
+    // The file a loader failed on is named; a search found it, so the folder would say nothing.
+    const failed = (error as { filepath?: unknown } | undefined)?.filepath;
     const where = typeof failed === 'string' ? failed : (file ?? cwd);
     const { reason, line } = unreadableReason(error);
     throw new ConfigError([{ path: '', message: `cannot read config: ${reason}`, ...(line !== undefined && { line }) }], path.relative(cwd, where) || where);
   }
   const displayName = found ? path.relative(cwd, found.filepath) || found.filepath : undefined;
-  if (found && (found as { isEmpty?: boolean }).isEmpty) {
+  if (found?.isEmpty) {
     // Named or found, a file that says nothing is most likely one cut short or not saved yet: serving the
     // built-in defaults (the mock provider) in its place would hide that.
     throw new ConfigError([{ path: '', message: `cannot read config: ${emptyFileReason}` }], displayName);
