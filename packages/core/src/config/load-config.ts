@@ -271,7 +271,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return { config, file, sourceText };
 }
 
-/** Finds and parses the config file without checking it; `{}` when there is none. */
 /** The loader of each kind of config file, by extension, as cosmiconfig's were chosen; `noExt` for `.switchyardrc`. */
 const configLoaders: Record<string, Loader> = {
   '.yaml': refusingImports(loadYaml, true),
