@@ -48,9 +48,13 @@ export async function startTestGateway(config: Record<string, unknown>, options:
     gateway,
     logLines,
     async close() {
-      await gateway.close({ drainTimeoutMs: 1000 });
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      try {
+        await gateway.close({ drainTimeoutMs: 1000 });
+      } finally {
+        // A close that fails (usage records a broken store never took) still frees the port.
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     },
   };
 }

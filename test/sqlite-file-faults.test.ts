@@ -1,0 +1,119 @@
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from './support/run-cli.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * The SQLite file as an operator meets it mid-run: corrupted under the gateway. What a
+ * client and `/health` see.
+ */
+let closeAfter: TestGateway | undefined;
+let dataDir: string | undefined;
+
+afterEach(async () => {
+  const closing = closeAfter;
+  closeAfter = undefined;
+  // A test that closed its gateway itself leaves nothing to close.
+  await closing?.close().catch(() => undefined);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+async function start(): Promise<{ gateway: TestGateway; file: string }> {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-sqlite-file-'));
+  const gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'sqlite' }, server: { data_dir: dataDir }, usage: { flush_interval_ms: 20 } });
+  closeAfter = gateway;
+  return { gateway, file: path.join(dataDir, 'switchyard.db') };
+}
+
+async function createKey(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'file-faults' }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { secret: string }).secret;
+}
+
+async function chat(origin: string, key: string): Promise<Response> {
+  return fetch(`${origin}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'count me' }] }),
+  });
+}
+
+interface Health {
+  status: string;
+  checks: { storage: { healthy: boolean; last_error?: string }; usage: { pending: number; refused: number; written: number; failed_writes: number } };
+}
+
+async function health(origin: string): Promise<Health> {
+  return (await (await fetch(`${origin}/health`)).json()) as Health;
+}
+
+/** Every page after the first (the schema's) overwritten, the WAL emptied into the file first. */
+function corruptPagesAfterTheFirst(file: string): void {
+  const other = new Database(file);
+  other.pragma('wal_checkpoint(TRUNCATE)');
+  other.close();
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    writeSync(fd, Buffer.alloc(size - 4096, 0xa5), 0, size - 4096, 4096);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const waitFor = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: 10_000, interval: 25 });
+
+describe('a SQLite database file that goes bad while the gateway runs', () => {
+  it('corrupted: a key lookup is 503 store_unavailable, /health degraded naming SQLITE_CORRUPT, usage records held, never a 500', async () => {
+    const { gateway, file } = await start();
+    const used = await createKey(gateway.origin);
+    const unseen = await createKey(gateway.origin);
+    expect((await chat(gateway.origin, used)).status).toBe(200);
+    await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+
+    corruptPagesAfterTheFirst(file);
+
+    const refused = await chat(gateway.origin, unseen);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+    // The master key needs no lookup: answered, its record held while the ledger cannot take it.
+    expect((await chat(gateway.origin, masterKey)).status).toBe(200);
+    const seen = await waitFor(async () => {
+      const now = await health(gateway.origin);
+      expect(now.checks.usage.failed_writes).toBeGreaterThanOrEqual(3);
+      return now;
+    });
+    expect(seen.status).toBe('degraded');
+    expect(seen.checks.storage).toMatchObject({ healthy: false, last_error: expect.stringContaining('SQLITE_CORRUPT') });
+    // An outage, not a bad record: nothing set aside as refused, the record still held.
+    expect(seen.checks.usage).toMatchObject({ refused: 0, pending: 1 });
+    expect(gateway.logLines.join('\n')).not.toContain('"status":500');
+    // At shutdown the record still not written is said, with the count (exit 1 from `switchyard start`).
+    closeAfter = undefined;
+    await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
+  });
+});
+
+describe('a SQLite database file that cannot be used at start', () => {
+  it('a file that is not a database at start: one line naming SQLITE_NOTADB, exit 1, no stack trace', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-sqlite-file-'));
+    await mkdir(path.join(dataDir, '.switchyard'));
+    // Four pages of something else: a file under one page SQLite takes for an empty database.
+    await writeFile(path.join(dataDir, '.switchyard', 'switchyard.db'), Buffer.alloc(16_384, 0xa5));
+    await writeFile(path.join(dataDir, 'switchyard.config.yaml'), 'providers:\n  mock: {}\nstorage:\n  use: sqlite\n');
+    const { code, stderr } = await runCli(['start', '--port', '0'], { cwd: dataDir, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual(['switchyard: could not start: the storage refused: SQLITE_NOTADB: file is not a database']);
+  }, 30_000);
+});
