@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { openSync, closeSync, writeSync, fstatSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,8 +8,8 @@ import { runCli } from './support/run-cli.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
- * The SQLite file as an operator meets it mid-run: corrupted under the gateway. What a
- * client and `/health` see.
+ * The SQLite file as an operator meets it mid-run: corrupted under the gateway, deleted,
+ * moved away and back, replaced by another database. What a client and `/health` see.
  */
 let closeAfter: TestGateway | undefined;
 let dataDir: string | undefined;
@@ -57,6 +57,15 @@ async function health(origin: string): Promise<Health> {
   return (await (await fetch(`${origin}/health`)).json()) as Health;
 }
 
+function usageIds(file: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT id FROM usage').all() as Array<{ id: string }>).map((row) => row.id);
+  } finally {
+    db.close();
+  }
+}
+
 /** Every page after the first (the schema's) overwritten, the WAL emptied into the file first. */
 function corruptPagesAfterTheFirst(file: string): void {
   const other = new Database(file);
@@ -102,6 +111,72 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
     // At shutdown the record still not written is said, with the count (exit 1 from `switchyard start`).
     closeAfter = undefined;
     await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
+  });
+
+  it('deleted: /health degraded, records held; put back, the gateway takes it up again and writes them', async () => {
+    const { gateway, file } = await start();
+    const key = await createKey(gateway.origin);
+    expect((await chat(gateway.origin, key)).status).toBe(200);
+    await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+
+    const aside = `${file}.aside`;
+    renameSync(file, aside);
+    const answered = await chat(gateway.origin, masterKey);
+    expect(answered.status).toBe(200);
+    const seen = await waitFor(async () => {
+      const now = await health(gateway.origin);
+      expect(now.checks.storage.healthy).toBe(false);
+      return now;
+    });
+    expect(seen.status).toBe('degraded');
+    expect(seen.checks.storage.last_error).toMatch(/deleted or moved/);
+    expect(seen.checks.usage.pending).toBe(1);
+    expect(seen.checks.usage.written).toBe(1);
+
+    renameSync(aside, file);
+    await waitFor(async () => {
+      const now = await health(gateway.origin);
+      expect(now.status).toBe('ok');
+      expect(now.checks.usage).toMatchObject({ pending: 0, written: 2 });
+    });
+    expect(usageIds(file)).toContain(answered.headers.get('x-request-id'));
+    // The key made before the move is still known: the file put back is the one in use.
+    expect((await chat(gateway.origin, key)).status).toBe(200);
+  });
+
+  it('deleted for good: no empty database is made in its place while the gateway runs', async () => {
+    const { gateway, file } = await start();
+    await createKey(gateway.origin);
+    unlinkSync(file);
+    expect((await chat(gateway.origin, masterKey)).status).toBe(200);
+    await waitFor(async () => expect((await health(gateway.origin)).checks.storage.healthy).toBe(false));
+    const refused = await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+    expect(() => usageIds(file)).toThrow();
+    closeAfter = undefined;
+    await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
+  });
+
+  it('replaced by another database (a backup renamed over it): the gateway writes to the file now at the path', async () => {
+    const { gateway, file } = await start();
+    const key = await createKey(gateway.origin);
+    expect((await chat(gateway.origin, key)).status).toBe(200);
+    await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+
+    const copy = `${file}.restored`;
+    const other = new Database(file);
+    other.exec(`VACUUM INTO '${copy}'`);
+    other.close();
+    // Made after the backup: the database put in place does not know it.
+    const madeSince = await createKey(gateway.origin);
+    renameSync(copy, file);
+
+    expect((await chat(gateway.origin, madeSince)).status).toBe(401);
+    const answered = await chat(gateway.origin, key);
+    expect(answered.status).toBe(200);
+    await waitFor(async () => expect(usageIds(file)).toContain(answered.headers.get('x-request-id')));
+    expect((await health(gateway.origin)).status).toBe('ok');
   });
 });
 

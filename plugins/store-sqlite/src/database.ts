@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { migrations, type Migration } from './migrations.js';
+import { codedError } from './sqlite-worker-messages.js';
 
 type Db = Database.Database;
 
@@ -30,6 +31,14 @@ export function checkedCacheSizeKb(kb: number): number {
   return kb;
 }
 
+/** The code of a database file no longer at its path (deleted, or moved away); an outage (503). */
+export const SQLITE_FILE_GONE = 'ERR_SQLITE_FILE_GONE';
+
+/** Said in `/health` and the logs while the file is gone; no path (`/health` is public). */
+export function fileGone(): Error {
+  return codedError(SQLITE_FILE_GONE, 'the database file was deleted or moved away while the gateway ran; put it back, or restart to start an empty one');
+}
+
 /**
  * The one connection the key store, ledger and budgets share. `migrate()` runs the
  * pending migrations once per connection, in a `BEGIN IMMEDIATE` transaction, so
@@ -39,15 +48,24 @@ export function checkedCacheSizeKb(kb: number): number {
 export class SqliteHandle {
   readonly db: Db;
   private migrated = false;
+  /** The file opened (device and inode), to notice it deleted or replaced under the connection. */
+  private readonly opened: { dev: number; ino: number } | undefined;
 
+  /**
+   * `mustExist`: open only a file that is there (once one was deleted mid-run, a new empty
+   * database in its place would lose every key without a word).
+   */
   constructor(
     readonly file: string,
     connection: SqliteConnectionSettings,
     private readonly onMigrated?: (applied: Migration[]) => void,
+    mustExist = false,
   ) {
+    if (file !== ':memory:' && mustExist && !existsSync(file)) throw fileGone();
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: connection.busyTimeoutMs });
     try {
+      this.opened = file === ':memory:' ? undefined : statSync(file);
       if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
       // WAL with synchronous=NORMAL stays consistent on a crash; only the last
       // commits before a power cut can be lost.
@@ -64,6 +82,18 @@ export class SqliteHandle {
 
   get open(): boolean {
     return this.db.open;
+  }
+
+  /**
+   * Where the file this connection has open is now: still `here`, `gone` from its path
+   * (deleted, moved away), or `replaced` by another file (a backup renamed over it). The
+   * connection keeps writing to the file it opened, which nobody will read again.
+   */
+  whereIsFile(): 'here' | 'gone' | 'replaced' {
+    if (!this.opened) return 'here';
+    const now = statSync(this.file, { throwIfNoEntry: false });
+    if (!now) return 'gone';
+    return now.ino === this.opened.ino && now.dev === this.opened.dev ? 'here' : 'replaced';
   }
 
   /** Applies every migration this file has not seen; cheap to call again. */

@@ -32,18 +32,24 @@ const log: SqliteLog = (level, fields, message) => post({ type: 'log', level, fi
 // thread started while the file could not be used (its folder missing, a lock held past the
 // busy timeout) recovers once it can, as a new thread would.
 let handle: SqliteHandle | undefined;
+/** Set once the file went from its path mid-run: only a file put back there is opened again. */
+let mustExist = false;
 let runner = openStores();
 let reopen = false;
 
 function openStores(): SqliteCallRunner {
   try {
-    handle = new SqliteHandle(file, connection, (applied) =>
-      post({
-        type: 'log',
-        level: 'info',
-        fields: { store: 'sqlite', file, migrations: applied.map((m) => `${m.version}-${m.name}`) },
-        message: 'applied database migrations',
-      }),
+    handle = new SqliteHandle(
+      file,
+      connection,
+      (applied) =>
+        post({
+          type: 'log',
+          level: 'info',
+          fields: { store: 'sqlite', file, migrations: applied.map((m) => `${m.version}-${m.name}`) },
+          message: 'applied database migrations',
+        }),
+      mustExist,
     );
   } catch (error) {
     return new SqliteCallRunner(new Map(), undefined, error, stopped);
@@ -62,11 +68,49 @@ async function runQueued(): Promise<void> {
   while (queued.length > 0) {
     const calls = queued;
     queued = [];
+    if (handle && !stopped()) leaveAFileThatMoved(handle);
     if (!handle && reopen && !stopped()) runner = openStores();
     reopen = !handle;
     postAnswers(await runner.run(calls));
   }
   running = undefined;
+}
+
+/**
+ * A file deleted, moved away or replaced (a backup renamed over it) under the open
+ * connection would take every write from then on, unseen by anyone: its connection is
+ * closed and the file now at the path, if any, opened in its place. One checked before
+ * each run of calls: a stat, off the event loop.
+ */
+function leaveAFileThatMoved(current: SqliteHandle): void {
+  const where = current.whereIsFile();
+  if (where === 'here') return;
+  // The WAL still at the path holds this file's last commits, and SQLite neither
+  // checkpoints nor deletes it when closing a moved file: whichever file is opened
+  // there next would take its pages as its own. Emptied into the file it belongs to.
+  let walLeft: string | undefined;
+  try {
+    const [result] = current.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy) walLeft = 'another connection held it';
+  } catch (error) {
+    walLeft = error instanceof Error ? error.message : String(error);
+  }
+  post({
+    type: 'log',
+    level: 'error',
+    fields: { store: 'sqlite', file, ...(walLeft !== undefined && { walNotEmptied: walLeft }) },
+    message: where === 'gone'
+      ? 'the database file was deleted or moved away while the gateway ran: calls answer 503 store_unavailable and usage records are held until it is put back'
+      : 'the database file was replaced while the gateway ran: the file now at its path is used',
+  });
+  try {
+    current.close();
+  } catch {
+    // A connection that cannot close cleanly is dropped all the same.
+  }
+  handle = undefined;
+  mustExist = true;
+  runner = openStores();
 }
 
 /** One message for all; if one value cannot be cloned, each answer goes alone and only that one fails. */
