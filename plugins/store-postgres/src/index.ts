@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
 import { dropUnlessClosed } from './drop-unless-closed.js';
-import { isPostgresOutage } from './is-postgres-outage.js';
+import { isPostgresChangedUnderTheGateway, isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
 import { PostgresBudgetStore } from './postgres-budget-store.js';
 import { keyChangeChannelName, PostgresKeyChangeChannel } from './postgres-key-change-channel.js';
@@ -55,9 +55,13 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
 
   const tables = tablesIn(options.schema);
   let migrating: Promise<void> | undefined;
+  /** Once the schema is made, a table, schema or right gone is an outage, not the database refusing at start. */
+  let migrated = false;
+  const isOutage = (error: unknown) => isPostgresOutage(error) || (migrated && isPostgresChangedUnderTheGateway(error));
   const migrateOnce = () => {
     migrating ??= runMigrations(pool, tables, options.schema).then(
       (applied) => {
+        migrated = true;
         if (applied.length > 0) context.logger.info({ schema: options.schema, applied }, 'postgres schema migrated');
       },
       (error: unknown) => {
@@ -99,16 +103,17 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   const probe = () => {
     if (probing || closing) return;
     probing = true;
+    // The ledger's table, not just the server: one dropped or out of the role's rights is still down.
     void pool
-      .query('SELECT 1')
+      .query(migrated ? `SELECT 1 FROM ${tables.usage} LIMIT 0` : 'SELECT 1')
       .then(
         () => health.succeeded(),
-        (error: unknown) => (isPostgresOutage(error) ? health.failed(error) : undefined),
+        (error: unknown) => (isOutage(error) ? health.failed(error) : undefined),
       )
       .finally(() => (probing = false));
   };
 
-  const boundary = { health, isOutage: isPostgresOutage, retryAfterSeconds: options.retry_after_seconds };
+  const boundary = { health, isOutage, retryAfterSeconds: options.retry_after_seconds };
   const budgets = new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool);
   return {
     keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool, changeChannel), boundary),
@@ -162,7 +167,7 @@ const postgres = defineStorage<PostgresStorageOptions>({
 
 export default postgres;
 export { postgres, postgresOptionsSchema, type PostgresStorageOptions };
-export { isPostgresOutage } from './is-postgres-outage.js';
+export { isPostgresChangedUnderTheGateway, isPostgresOutage } from './is-postgres-outage.js';
 export { migrations, runMigrations, type Migration } from './migrations.js';
 export { PostgresKeyStore, newKeyId } from './postgres-key-store.js';
 export { PostgresKeyChangeChannel, keyChangeChannelName, type PostgresKeyChangeChannelOptions } from './postgres-key-change-channel.js';

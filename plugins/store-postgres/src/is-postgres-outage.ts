@@ -10,6 +10,24 @@ function isUnavailableSqlState(code: string): boolean {
   return /^(08|53|57)[0-9A-Z]{3}$/.test(code);
 }
 
+/**
+ * SQLSTATE codes of a database changed under the running gateway once its migrations
+ * had made the schema: a table or the schema dropped (42P01, 3F000), the role's rights
+ * taken away (42501), writes refused by a server that is now a read-only standby after a
+ * failover (25006). The operator's to mend, not a bad request.
+ */
+const changedUnderTheGateway = new Set(['42P01', '3F000', '42501', '25006']);
+
+/**
+ * Whether a `pg` error says the database was changed under the gateway (above). After the
+ * migrations these are outages (503, `/health` says so, usage records held: a 500 blamed
+ * each request); before, at start, they are the database refusing, said in its words.
+ */
+export function isPostgresChangedUnderTheGateway(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && changedUnderTheGateway.has(code);
+}
+
 /** What `pg` and `pg-pool` throw when a connection fails, ends or a timeout passes. */
 const driverMessages = [
   'timeout exceeded when trying to connect', // pg-pool: no connection in time

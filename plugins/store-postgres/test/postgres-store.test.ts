@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BudgetAccount, StorageSet, UsageRecord } from '@switchyard/core';
-import postgres, { isPostgresOutage, migrations, type PostgresBudgetStore } from '../src/index.js';
+import postgres, { isPostgresChangedUnderTheGateway, isPostgresOutage, migrations, type PostgresBudgetStore } from '../src/index.js';
 import { tablesIn } from '../src/sql.js';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
 
@@ -85,6 +85,15 @@ describe('what counts as a database outage (503) and what does not (500)', () =>
     ['a bug', new TypeError('cannot read properties of undefined')],
     ['not an error', 'ECONNREFUSED'],
   ])('%s: not an outage', (_name, error) => {
+    expect(isPostgresOutage(error)).toBe(false);
+  });
+  it.each([
+    ['a table dropped under the gateway (42P01)', coded('42P01', 'relation "switchyard.keys" does not exist')],
+    ['its schema dropped (3F000)', coded('3F000', 'schema "switchyard" does not exist')],
+    ['its rights taken away (42501)', coded('42501', 'permission denied for table keys')],
+    ['a read-only standby after a failover (25006)', coded('25006', 'cannot execute INSERT in a read-only transaction')],
+  ])('%s: the database changed under the gateway (an outage once migrated, the database refusing at start)', (_name, error) => {
+    expect(isPostgresChangedUnderTheGateway(error)).toBe(true);
     expect(isPostgresOutage(error)).toBe(false);
   });
 });

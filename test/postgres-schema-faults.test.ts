@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { findPostgres, freshSchemaName } from '@switchyard/testing';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * PostgreSQL changed under a running gateway by someone else: its schema dropped, its
+ * role's rights on the tables taken away. What a client and `/health` see.
+ */
+const target = await findPostgres();
+const url = target.available ? target.url : '';
+
+let gateway: TestGateway | undefined;
+const cleanups: Array<(admin: pg.Client) => Promise<unknown>> = [];
+
+async function asAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+afterEach(async () => {
+  const closing = gateway;
+  gateway = undefined;
+  // Its last usage records may have had nowhere to go.
+  await closing?.close().catch(() => undefined);
+  await asAdmin(async (admin) => {
+    for (const cleanup of cleanups.splice(0)) await cleanup(admin);
+  });
+});
+
+async function createKey(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'schema-faults' }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { secret: string }).secret;
+}
+
+const chat = (origin: string, key: string) =>
+  fetch(`${origin}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'count me' }] }),
+  });
+
+interface Health {
+  status: string;
+  checks: { storage: { healthy: boolean; last_error?: string }; usage: { pending: number; refused: number } };
+}
+const health = async (origin: string) => (await (await fetch(`${origin}/health`)).json()) as Health;
+
+async function expectStoreUnavailable(response: Response): Promise<void> {
+  expect(response.status).toBe(503);
+  expect(response.headers.get('retry-after')).toBe('2');
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+}
+
+describe.skipIf(!target.available)('a PostgreSQL database changed under a running gateway', () => {
+  it('its schema dropped: a key lookup is 503 store_unavailable and /health names the missing table, never a 500', async () => {
+    const schema = freshSchemaName();
+    cleanups.push((admin) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url, schema }, usage: { flush_interval_ms: 20 } });
+    const unseen = await createKey(gateway.origin);
+
+    await asAdmin((admin) => admin.query(`DROP SCHEMA "${schema}" CASCADE`));
+
+    await expectStoreUnavailable(await chat(gateway.origin, unseen));
+    const seen = await health(gateway.origin);
+    expect(seen.status).toBe('degraded');
+    expect(seen.checks.storage).toMatchObject({ healthy: false, last_error: expect.stringMatching(/^42P01: relation ".*" does not exist/) });
+    expect(gateway.logLines.join('\n')).not.toContain('"status":500');
+  });
+
+  it('its role losing its rights on the tables: 503 while they are gone, usage records held, then written once they are given back', async () => {
+    const schema = freshSchemaName();
+    const role = `switchyard_rights_${randomBytes(4).toString('hex')}`;
+    cleanups.push(async (admin) => {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`REVOKE ALL ON DATABASE "${new URL(url).pathname.slice(1)}" FROM "${role}"`);
+      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+    });
+    await asAdmin(async (admin) => {
+      await admin.query(`CREATE ROLE "${role}" LOGIN`);
+      await admin.query(`GRANT CREATE ON DATABASE "${new URL(url).pathname.slice(1)}" TO "${role}"`);
+    });
+    const asRole = new URL(url);
+    asRole.username = role;
+    gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url: asRole.href, schema }, usage: { flush_interval_ms: 20 } });
+    const unseen = await createKey(gateway.origin);
+
+    await asAdmin((admin) => admin.query(`REVOKE ALL ON ALL TABLES IN SCHEMA "${schema}" FROM "${role}"`));
+
+    await expectStoreUnavailable(await chat(gateway.origin, unseen));
+    const answered = await chat(gateway.origin, masterKey);
+    expect(answered.status).toBe(200);
+    const seen = await vi.waitFor(
+      async () => {
+        const now = await health(gateway!.origin);
+        expect(now.checks.storage.last_error).toMatch(/^42501: permission denied/);
+        return now;
+      },
+      { timeout: 10_000, interval: 25 },
+    );
+    expect(seen.status).toBe('degraded');
+    // An outage, not a bad record: held, not set aside.
+    expect(seen.checks.usage).toMatchObject({ pending: 1, refused: 0 });
+
+    await asAdmin((admin) => admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`));
+    expect((await chat(gateway.origin, unseen)).status).toBe(200);
+    const requestId = answered.headers.get('x-request-id');
+    await vi.waitFor(
+      async () => {
+        const rows = await asAdmin((admin) => admin.query(`SELECT 1 FROM "${schema}".usage WHERE id = $1`, [requestId]));
+        expect(rows.rowCount).toBe(1);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect((await health(gateway.origin)).status).toBe('ok');
+    expect(gateway.logLines.join('\n')).not.toContain('"status":500');
+  });
+});
