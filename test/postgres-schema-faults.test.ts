@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { findPostgres, freshSchemaName } from '@switchyard/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from './support/run-cli.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -126,4 +130,22 @@ describe.skipIf(!target.available)('a PostgreSQL database changed under a runnin
     expect((await health(gateway.origin)).status).toBe('ok');
     expect(gateway.logLines.join('\n')).not.toContain('"status":500');
   });
+});
+
+describe.skipIf(!target.available)('a PostgreSQL role without rights at start', () => {
+  it('one line with the database\'s words (42501), exit 1, no stack, no password: the database refusing, not unreachable', async () => {
+    const role = `switchyard_norights_${randomBytes(4).toString('hex')}`;
+    const password = 'pg-pass-Rt5Wq2Lm8Xv3';
+    cleanups.push((admin) => admin.query(`DROP ROLE IF EXISTS "${role}"`));
+    await asAdmin((admin) => admin.query(`CREATE ROLE "${role}" LOGIN`));
+    const asRole = new URL(url);
+    asRole.username = role;
+    asRole.password = password;
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-pg-rights-'));
+    await writeFile(path.join(cwd, 'switchyard.config.yaml'), `storage:\n  use: postgres\n  url: ${asRole.href}\n  schema: ${freshSchemaName()}\n`);
+    const { code, stdout, stderr } = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: could not start: the storage refused: 42501: permission denied for database /)]);
+    expect(stdout + stderr).not.toContain(password);
+  }, 30_000);
 });

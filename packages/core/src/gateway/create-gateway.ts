@@ -281,11 +281,17 @@ async function openStorage(plugin: StoragePlugin, context: StorageContext): Prom
   await mkdir(context.dataDir, { recursive: true, mode: 0o700 });
   return startingStorage(async () => {
     const storage = await plugin.open(context);
-    // One after the other: the stores may share a database and its migrations table.
-    await storage.keys.migrate();
-    await storage.ledger.migrate();
-    await storage.budgets.migrate();
-    await storage.responses?.migrate();
+    try {
+      // One after the other: the stores may share a database and its migrations table.
+      await storage.keys.migrate();
+      await storage.ledger.migrate();
+      await storage.budgets.migrate();
+      await storage.responses?.migrate();
+    } catch (error) {
+      // Its open connections would keep `switchyard start` alive past its "could not start" line.
+      await closeStorage(storage).catch(() => undefined);
+      throw error;
+    }
     return storage;
   });
 }
