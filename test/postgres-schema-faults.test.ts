@@ -149,3 +149,33 @@ describe.skipIf(!target.available)('a PostgreSQL role without rights at start', 
     expect(stdout + stderr).not.toContain(password);
   }, 30_000);
 });
+
+describe.skipIf(!target.available)('a PostgreSQL pool held up under load', () => {
+  it('its one connection stuck behind a lock: every lookup waits a bounded time, then 503 store_unavailable, none a 500; served again once the lock goes', async () => {
+    const schema = freshSchemaName();
+    cleanups.push((admin) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    gateway = await startTestGateway({
+      providers: { mock: {} },
+      storage: { use: 'postgres', url, schema, pool_size: 1, connect_timeout_ms: 200, query_timeout_ms: 600, statement_timeout_ms: 300 },
+    });
+    const keys = await Promise.all(Array.from({ length: 12 }, () => createKey(gateway!.origin)));
+
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${schema}".keys, "${schema}".key_secrets IN ACCESS EXCLUSIVE MODE`);
+      const answers = await Promise.all(keys.map((key) => chat(gateway!.origin, key)));
+      for (const answer of answers) await expectStoreUnavailable(answer);
+      const seen = await health(gateway.origin);
+      expect(seen.checks.storage.healthy).toBe(false);
+      expect(seen.checks.storage.last_error).toMatch(/^57014: canceling statement due to statement timeout|timeout exceeded when trying to connect/);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    const after = await Promise.all(keys.map((key) => chat(gateway!.origin, key)));
+    expect(after.map((answer) => answer.status)).toEqual(keys.map(() => 200));
+    expect(gateway.logLines.join('\n')).not.toContain('"status":500');
+  });
+});
