@@ -1,4 +1,5 @@
-import { openSync, closeSync, writeSync, fstatSync, renameSync, unlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -191,4 +192,75 @@ describe('a SQLite database file that cannot be used at start', () => {
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual(['switchyard: could not start: the storage refused: SQLITE_NOTADB: file is not a database']);
   }, 30_000);
+});
+
+/** A 1 MiB tmpfs to fill up: only root may mount one, so elsewhere the test is skipped. */
+function mountTinyDisk(dir: string): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes zeros until the disk says it is full. */
+function fillDisk(file: string): void {
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a SQLite database on a disk that fills up while the gateway runs', () => {
+  it('model calls answered, records held and /health degraded with SQLITE_FULL, a key write 503; space freed, every record written', async (context) => {
+    const disk = await mkdtemp(path.join(tmpdir(), 'switchyard-sqlite-full-'));
+    if (!mountTinyDisk(disk)) {
+      await rm(disk, { recursive: true, force: true });
+      context.skip('mounting a tmpfs needs root');
+    }
+    try {
+      const gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'sqlite' }, server: { data_dir: disk }, usage: { flush_interval_ms: 20 } });
+      try {
+        const key = await createKey(gateway.origin);
+        expect((await chat(gateway.origin, key)).status).toBe(200);
+        await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+
+        fillDisk(path.join(disk, 'filler'));
+        const answered = await Promise.all([1, 2, 3].map(() => chat(gateway.origin, key)));
+        expect(answered.map((answer) => answer.status)).toEqual([200, 200, 200]);
+        const seen = await waitFor(async () => {
+          const now = await health(gateway.origin);
+          expect(now.checks.storage.healthy).toBe(false);
+          return now;
+        });
+        expect(seen.status).toBe('degraded');
+        expect(seen.checks.storage.last_error).toMatch(/^SQLITE_FULL/);
+        expect(seen.checks.usage).toMatchObject({ pending: 3, refused: 0, written: 1 });
+        const refused = await fetch(`${gateway.origin}/admin/keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'no-room' }),
+        });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get('retry-after')).toBe('1');
+
+        unlinkSync(path.join(disk, 'filler'));
+        await waitFor(async () => expect((await health(gateway.origin)).checks.usage).toMatchObject({ pending: 0, written: 4 }));
+        const recorded = usageIds(path.join(disk, 'switchyard.db'));
+        for (const answer of answered) expect(recorded).toContain(answer.headers.get('x-request-id'));
+        expect((await health(gateway.origin)).status).toBe('ok');
+      } finally {
+        await gateway.close();
+      }
+    } finally {
+      execFileSync('umount', [disk]);
+      await rm(disk, { recursive: true, force: true });
+    }
+  });
 });
