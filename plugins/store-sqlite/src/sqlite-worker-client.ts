@@ -313,7 +313,17 @@ export class SqliteWorkerClient {
       return;
     }
     if (answer.ok) call.resolve(answer.value);
-    else call.reject(decodeError(answer.error));
+    else call.reject(call.method === 'migrate' ? this.namingTheFile(decodeError(answer.error)) : decodeError(answer.error));
+  }
+
+  /**
+   * A failed `migrate()` is the start's (`could not start: …`, `switchyard keys …`): its line
+   * names the file, which SQLite's words (`unable to open database file`) do not. Only
+   * there: other calls' errors reach `/health`, which anyone may read.
+   */
+  private namingTheFile(error: Error): Error {
+    error.message = `${error.message} (${this.options.file})`;
+    return error;
   }
 
   /**
