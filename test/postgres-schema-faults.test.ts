@@ -179,3 +179,63 @@ describe.skipIf(!target.available)('a PostgreSQL pool held up under load', () =>
     expect(gateway.logLines.join('\n')).not.toContain('"status":500');
   });
 });
+
+describe.skipIf(!target.available)('a PostgreSQL server terminating the gateway\'s connections', () => {
+  it('pg_terminate_backend on every one of its backends, again and again under load: each answer 200 or 503 store_unavailable, never a 500; every answered request in the ledger', async () => {
+    const schema = freshSchemaName();
+    // Its own role: only its backends are terminated, never another test's.
+    const role = `switchyard_terminated_${randomBytes(4).toString('hex')}`;
+    const database = new URL(url).pathname.slice(1);
+    cleanups.push(async (admin) => {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM "${role}"`);
+      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+    });
+    await asAdmin(async (admin) => {
+      await admin.query(`CREATE ROLE "${role}" LOGIN`);
+      await admin.query(`GRANT CREATE ON DATABASE "${database}" TO "${role}"`);
+    });
+    const asRole = new URL(url);
+    asRole.username = role;
+    gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url: asRole.href, schema }, usage: { flush_interval_ms: 20 } });
+    const keys = await Promise.all(Array.from({ length: 6 }, () => createKey(gateway!.origin)));
+
+    const statuses = new Map<number, number>();
+    const answered: string[] = [];
+    let running = true;
+    const client = async (key: string) => {
+      while (running) {
+        const response = await chat(gateway!.origin, key);
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 200) answered.push(response.headers.get('x-request-id')!);
+        else await expectStoreUnavailable(response);
+      }
+    };
+    const clients = keys.map(client);
+    let terminated = 0;
+    await asAdmin(async (admin) => {
+      for (let round = 0; round < 8; round++) {
+        const result = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+        terminated += result.rowCount ?? 0;
+        // Let the clients go on through a few more answers before the next round.
+        const before = answered.length;
+        await vi.waitFor(() => expect(answered.length).toBeGreaterThan(before + 5), { timeout: 10_000, interval: 10 });
+      }
+    });
+    running = false;
+    await Promise.all(clients);
+
+    console.log(`terminated ${terminated} backends; answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    expect(terminated).toBeGreaterThan(0);
+    expect([...statuses.keys()].filter((status) => status !== 200 && status !== 503)).toEqual([]);
+    await vi.waitFor(
+      async () => {
+        const rows = await asAdmin((admin) => admin.query(`SELECT id FROM "${schema}".usage`));
+        const recorded = new Set(rows.rows.map((row: { id: string }) => row.id));
+        expect(answered.filter((id) => !recorded.has(id))).toEqual([]);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(gateway.logLines.join('\n')).not.toContain('"status":500');
+  });
+});
