@@ -90,6 +90,8 @@ export class SqliteWorkerClient {
   private ended = false;
   private closing: Promise<void> | undefined;
   private restartCount = 0;
+  /** A thread opened the file once: a thread started after it must not make an empty one in its place. */
+  private fileOpened = false;
   private lastExit: string | undefined;
   private crashMessage: string | undefined;
   private readonly states = new WeakMap<Worker, WorkerState>();
@@ -266,6 +268,7 @@ export class SqliteWorkerClient {
         connection: this.options.connection,
         settings: this.options.settings,
         stop,
+        mustExist: this.fileOpened,
       },
       // Inherited as is, except from a process started with `--input-type` (node -e): a worker run
       // from a file refuses that flag. Never always given explicitly: an explicit list may not hold
@@ -283,6 +286,7 @@ export class SqliteWorkerClient {
     worker.on('message', (message: SqliteWorkerReply) => {
       if (message.type !== 'ready') return this.receive(message);
       state.online = true;
+      if (message.opened) this.fileOpened = true;
       for (const batch of state.unarmed) this.arm(batch);
       state.unarmed = [];
     });

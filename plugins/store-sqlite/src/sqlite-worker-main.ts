@@ -16,11 +16,13 @@ interface SqliteWorkerData {
   settings: HostedSqliteSettings;
   /** Set (to 1) by a client that gave up waiting for close: calls not started answer SQLITE_WORKER_EXITED. */
   stop: Int32Array;
+  /** A thread before this one opened the file: open only a file that is there. */
+  mustExist: boolean;
 }
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker-main must run in a worker thread');
-const { file, connection, settings, stop } = workerData as SqliteWorkerData;
+const { file, connection, settings, stop, mustExist: openedBefore } = workerData as SqliteWorkerData;
 const post = (message: SqliteWorkerReply) => port.postMessage(message);
 
 const stopped = () => Atomics.load(stop, 0) === 1;
@@ -32,8 +34,8 @@ const log: SqliteLog = (level, fields, message) => post({ type: 'log', level, fi
 // thread started while the file could not be used (its folder missing, a lock held past the
 // busy timeout) recovers once it can, as a new thread would.
 let handle: SqliteHandle | undefined;
-/** Set once the file went from its path mid-run: only a file put back there is opened again. */
-let mustExist = false;
+/** Set once the file went from its path mid-run (or a thread before this one had it open): only a file put back there is opened again. */
+let mustExist = openedBefore;
 let runner = openStores();
 let reopen = false;
 
@@ -142,4 +144,4 @@ port.on('message', (request: SqliteWorkerRequest) => {
   running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(runQueued);
 });
 
-post({ type: 'ready' });
+post({ type: 'ready', opened: handle !== undefined });

@@ -45,8 +45,12 @@ export type SqliteWorkerReply =
   | { type: 'answers'; answers: SqliteWorkerAnswer[] }
   | { type: 'log'; level: SqliteLogLevel; fields: Record<string, unknown>; message: string }
   | { type: 'closed' }
-  /** Posted once, when the thread has loaded its modules and opened the file: call timeouts start then. */
-  | { type: 'ready' };
+  /**
+   * Posted once, when the thread has loaded its modules and tried to open the file: call
+   * timeouts start then. `opened`: the file was there, or made (a thread started later must
+   * then not make an empty one in place of a file deleted meanwhile).
+   */
+  | { type: 'ready'; opened: boolean };
 
 export type SqliteLogLevel = 'info' | 'warn' | 'error';
 

@@ -148,6 +148,25 @@ describe.skipIf(!built)('the SQLite worker thread', () => {
     await ledger.close();
   }, 30_000);
 
+  it('a thread started after the file was deleted makes no empty database in its place: its calls answer 503 ERR_SQLITE_FILE_GONE', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'deleted.db');
+    const health = new StoreHealth({ backend: 'sqlite', logger });
+    const client = new SqliteWorkerClient({ file, connection: { busyTimeoutMs: 5000 }, callTimeoutMs: 10_000, logger, health, settings: { defaultReservationTtlMs: 600_000 } });
+    const ledger = guardStore(client.store<UsageLedger>('ledger'), { health, isOutage: isSqliteOutageForTest, retryAfterSeconds: 1 });
+    await ledger.migrate();
+    await ledger.append([usage('req_before')]);
+
+    rmSync(file);
+    // The thread dies idle (see above) before any call notices the file gone.
+    await (client as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    expect(await caught(ledger.append([usage('req_after')]))).toMatchObject({ code: 'store_unavailable', status: 503 });
+    expect(client.restarts).toBe(1);
+    expect(health.section()).toMatchObject({ healthy: false, last_error: expect.stringContaining('ERR_SQLITE_FILE_GONE') });
+    expect(existsSync(file)).toBe(false);
+    await ledger.close();
+  }, 30_000);
+
   it('close() lets the calls in flight finish, then closes; later calls fail as on a closed connection', async () => {
     const dir = tempDir();
     const storage = await open(dir, { busy_timeout_ms: 10_000 });
