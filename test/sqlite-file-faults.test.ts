@@ -159,6 +159,20 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
     await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
   });
 
+  it('its folder replaced by a file: taken for a file gone, 503 store_unavailable, the gateway still up', async () => {
+    const { gateway, file } = await start();
+    await createKey(gateway.origin);
+    const folder = path.dirname(file);
+    renameSync(folder, `${folder}.aside`);
+    await writeFile(folder, 'not a folder');
+    const refused = await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
+    expect(refused.status).toBe(503);
+    expect((await health(gateway.origin)).checks.storage.last_error).toMatch(/deleted or moved/);
+    await rm(folder);
+    renameSync(`${folder}.aside`, folder);
+    expect((await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
+  });
+
   it('replaced by another database (a backup renamed over it): the gateway writes to the file now at the path', async () => {
     const { gateway, file } = await start();
     const key = await createKey(gateway.origin);

@@ -91,7 +91,13 @@ export class SqliteHandle {
    */
   whereIsFile(): 'here' | 'gone' | 'replaced' {
     if (!this.opened) return 'here';
-    const now = statSync(this.file, { throwIfNoEntry: false });
+    let now;
+    try {
+      now = statSync(this.file, { throwIfNoEntry: false });
+    } catch {
+      // Its folder replaced by a file (ENOTDIR), or no longer searchable: not there either.
+      return 'gone';
+    }
     if (!now) return 'gone';
     return now.ino === this.opened.ino && now.dev === this.opened.dev ? 'here' : 'replaced';
   }
