@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findPostgres } from '@switchyard/testing';
@@ -116,6 +118,26 @@ describe('switchyard start (one process): stopping on signals', () => {
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: could not start: the storage cannot be reached: .*ECONNREFUSED/)]);
     expect(stderr).not.toMatch(/\n\s+at /);
     for (const secret of [storagePassword, masterKey]) expect(stdout + stderr).not.toContain(secret);
+  }, 30_000);
+
+  it('a storage host that takes the connection and never answers at start: one line saying where and after how long, exit 1', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-signals-storage-'));
+    // Takes connections and never says a word: a blackholed or hung database host.
+    const taken = new Set<Socket>();
+    const silent = createServer((socket) => taken.add(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    try {
+      await writeFile(path.join(cwd, 'switchyard.config.yaml'), `storage:\n  use: postgres\n  url: postgres://gateway:${storagePassword}@127.0.0.1:${port}/switchyard\n  connect_timeout_ms: 300\n`);
+      const { code, stdout, stderr } = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([`switchyard: could not start: the storage cannot be reached: timeout expired: no connection to 127.0.0.1:${port} within 300 ms (connect_timeout_ms)`]);
+      for (const secret of [storagePassword, masterKey]) expect(stdout + stderr).not.toContain(secret);
+    } finally {
+      for (const socket of taken) socket.destroy();
+      silent.close();
+    }
   }, 30_000);
 
   it.skipIf(!postgres.available)('a storage that refuses the login at start (no such role): one line with the database\'s reason, exit 1, no stack trace, no password', async () => {

@@ -133,11 +133,31 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   };
 }
 
-/** A pg Client that gives up opening its connection (TCP and login) after `timeoutMs`. */
+/**
+ * A pg Client that gives up opening its connection (TCP and login) after `timeoutMs`, and then
+ * says where and after how long: pg's own words are only `timeout expired`, the line
+ * `switchyard start` printed for a database host that never answered. (Kept as the message's
+ * start: it is how the outage is told apart.)
+ */
 function clientWithConnectTimeout(timeoutMs: number): typeof pg.Client {
+  const sayWhere = (error: Error, client: pg.Client): Error => {
+    if (error?.message === 'timeout expired') error.message = `timeout expired: no connection to ${client.host}:${client.port} within ${timeoutMs} ms (connect_timeout_ms)`;
+    return error;
+  };
   return class extends pg.Client {
     constructor(config?: pg.ClientConfig) {
       super({ ...config, connectionTimeoutMillis: timeoutMs });
+    }
+
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (error: Error) => void): void;
+    override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+      if (!callback) {
+        return super.connect().catch((error: Error) => {
+          throw sayWhere(error, this);
+        });
+      }
+      super.connect((error: Error) => callback(error && sayWhere(error, this)));
     }
   };
 }
