@@ -10,6 +10,10 @@
  *
  * Returns { allowed (1/0), now, then per limit: tat, retry_after_ms }, the numbers
  * as strings because Redis would truncate Lua floats to integers.
+ *
+ * A key holds `<tat> <interval_ms>`: the interval it was written with, so a TAT read
+ * under another limit (a key's rpm changed) is carried over in units, as
+ * `gcraRescaledTat` does. A bare `<tat>` (written before) is read under the current limit.
  */
 export const gcraLuaScript = `
 if redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -26,24 +30,39 @@ local function fmt(value) return string.format('%.17g', value) end
 -- A key lives until its limit is full again, but at most a year: an absurd charge (an upstream's 1e16
 -- tokens on a tpm of 1) made a time SET refuses ('invalid expire time'), and the charge went unrecorded.
 local max_ttl_ms = 31536000000
-local function store(key, tat)
+local function store(key, tat, interval)
   if tat > now then
-    redis.call('SET', key, fmt(tat), 'PX', string.format('%d', math.min(math.ceil(tat - now), max_ttl_ms)))
+    redis.call('SET', key, fmt(tat) .. ' ' .. fmt(interval), 'PX', string.format('%d', math.min(math.ceil(tat - now), max_ttl_ms)))
   else
     redis.call('DEL', key)
   end
 end
 local tats = {}
 for i = 1, count do
-  local stored = tonumber(redis.call('GET', KEYS[i]))
-  if stored == nil or stored < now then stored = now end
+  local interval, tolerance = tonumber(ARGV[3 + (i - 1) * 3]), tonumber(ARGV[4 + (i - 1) * 3])
+  local raw = redis.call('GET', KEYS[i])
+  local stored, stored_interval
+  if raw then
+    local tat_text, interval_text = string.match(raw, '^(%S+) (%S+)$')
+    if tat_text then
+      stored, stored_interval = tonumber(tat_text), tonumber(interval_text)
+    else
+      stored = tonumber(raw)
+    end
+  end
+  if stored == nil or stored < now then
+    stored = now
+  elseif stored_interval ~= nil and stored_interval > 0 and stored_interval ~= interval then
+    local backlog = stored - now
+    stored = now + math.min(backlog / stored_interval * interval, math.max(tolerance, backlog))
+  end
   tats[i] = stored
 end
 if ARGV[1] == 'adjust' then
   for i = 1, count do
     local base = 3 + (i - 1) * 3
     local interval, cost = tonumber(ARGV[base]), tonumber(ARGV[base + 2])
-    store(KEYS[i], math.max(tats[i] + cost * interval, now))
+    store(KEYS[i], math.max(tats[i] + cost * interval, now), interval)
   end
   return { 1, fmt(now) }
 end
@@ -66,7 +85,7 @@ for i = 1, count do
   local tat = tats[i]
   if allowed == 1 then
     tat = nexts[i]
-    store(KEYS[i], tat)
+    store(KEYS[i], tat, tonumber(ARGV[3 + (i - 1) * 3]))
   end
   reply[#reply + 1] = fmt(tat)
   reply[#reply + 1] = fmt(retries[i])

@@ -44,6 +44,22 @@ export function gcraLimit(key: string, limit: number, periodMs: number, cost: nu
 }
 
 /**
+ * A stored TAT read under the limit it is checked against now. A TAT is time, and a
+ * unit's worth of it depends on the limit: a key's rpm changed through the admin API
+ * would otherwise keep the old limit's count for up to a minute (2 requests at rpm 2
+ * left a key raised to rpm 100 throttled, one request every 600 ms, until the minute
+ * was over; one lowered from 10 to 8 after 6 requests got 3 more, not 2). So the
+ * backlog is carried over in units: what was used still counts, against the new limit.
+ * It never blocks longer than a whole new period, or than it blocked already.
+ * `storedIntervalMs` is the interval the TAT was written with (undefined: this one).
+ */
+export function gcraRescaledTat(limit: GcraLimit, storedTat: number | undefined, storedIntervalMs: number | undefined, now: number): number | undefined {
+  if (storedTat === undefined || storedIntervalMs === undefined || storedIntervalMs === limit.intervalMs || storedTat <= now) return storedTat;
+  const backlogMs = storedTat - now;
+  return now + Math.min((backlogMs / storedIntervalMs) * limit.intervalMs, Math.max(limit.toleranceMs, backlogMs));
+}
+
+/**
  * Checks every limit against its stored TAT (undefined when none is stored) and
  * admits the call only if every one of them allows it. Pure: the caller stores the
  * new TATs when `allowed`. The Redis store's Lua script does the same arithmetic.

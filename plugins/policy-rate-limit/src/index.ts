@@ -11,7 +11,7 @@ export {
   type RedisStoreOption,
 } from './rate-limit-options.js';
 export { RateLimiter, setRateLimitHeaders, type ApplicableLimit, type LimitDimension, type LimitSource, type RateLimiterOptions } from './rate-limiter.js';
-export { gcraAdjust, gcraDecide, gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit, type GcraState } from './gcra.js';
+export { gcraAdjust, gcraDecide, gcraLimit, gcraRescaledTat, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit, type GcraState } from './gcra.js';
 export type { RateLimitStore } from './rate-limit-store.js';
 export { MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store.js';
 export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from './redis-rate-limit-store.js';

@@ -1,4 +1,4 @@
-import { gcraAdjust, gcraDecide, type GcraDecision, type GcraLimit } from './gcra.js';
+import { gcraAdjust, gcraDecide, gcraRescaledTat, type GcraDecision, type GcraLimit } from './gcra.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 
 export interface MemoryRateLimitStoreOptions {
@@ -8,6 +8,12 @@ export interface MemoryRateLimitStoreOptions {
   clock?: () => number;
 }
 
+/** A limit's TAT and the interval it was written with (a key's rpm can change: gcraRescaledTat). */
+interface StoredTat {
+  tat: number;
+  intervalMs: number;
+}
+
 /**
  * TATs in a Map, for one gateway process. An entry whose TAT has passed is the same
  * as no entry (the limit is at full capacity), so entries expire lazily when read,
@@ -15,7 +21,7 @@ export interface MemoryRateLimitStoreOptions {
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly backend = 'memory';
-  private readonly tats = new Map<string, number>();
+  private readonly tats = new Map<string, StoredTat>();
   private readonly maxEntries: number;
   private readonly clock: () => number;
 
@@ -35,10 +41,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   consumeNow(limits: readonly GcraLimit[], now = this.clock()): GcraDecision {
     const stored: Array<number | undefined> = [];
-    for (const limit of limits) stored.push(this.read(limit.key, now));
+    for (const limit of limits) stored.push(this.read(limit, now));
     const decision = gcraDecide(limits, stored, now);
     if (decision.allowed) {
-      for (let index = 0; index < limits.length; index++) this.write(limits[index]!.key, decision.states[index]!.tat, now);
+      for (let index = 0; index < limits.length; index++) this.write(limits[index]!, decision.states[index]!.tat, now);
     }
     return decision;
   }
@@ -50,9 +56,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   adjustNow(limits: readonly GcraLimit[], now = this.clock()): void {
     for (const limit of limits) {
-      const tat = gcraAdjust(limit, this.read(limit.key, now), now);
+      const tat = gcraAdjust(limit, this.read(limit, now), now);
       if (tat === undefined) this.tats.delete(limit.key);
-      else this.write(limit.key, tat, now);
+      else this.write(limit, tat, now);
     }
   }
 
@@ -65,23 +71,32 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve();
   }
 
-  private read(key: string, now: number): number | undefined {
-    const tat = this.tats.get(key);
-    if (tat !== undefined && tat <= now) {
-      this.tats.delete(key);
+  /** The limit's TAT, read under its current interval; undefined when it is full. */
+  private read(limit: GcraLimit, now: number): number | undefined {
+    const stored = this.tats.get(limit.key);
+    if (stored === undefined) return undefined;
+    if (stored.tat <= now) {
+      this.tats.delete(limit.key);
       return undefined;
     }
-    return tat;
+    return gcraRescaledTat(limit, stored.tat, stored.intervalMs, now);
   }
 
-  private write(key: string, tat: number, now: number): void {
+  private write(limit: GcraLimit, tat: number, now: number): void {
+    const key = limit.key;
+    const stored = this.tats.get(key);
     if (tat <= now) {
-      this.tats.delete(key);
+      if (stored) this.tats.delete(key);
       return;
     }
-    // Re-inserting keeps the Map in order of last write, oldest first, for eviction.
-    this.tats.delete(key);
-    this.tats.set(key, tat);
+    // Re-inserting keeps the Map in order of last write, oldest first, for eviction; the
+    // entry object is reused, so a write allocates only for a limit not yet kept.
+    if (stored) {
+      this.tats.delete(key);
+      stored.tat = tat;
+      stored.intervalMs = limit.intervalMs;
+    }
+    this.tats.set(key, stored ?? { tat, intervalMs: limit.intervalMs });
     if (this.tats.size > this.maxEntries) this.evict(now);
   }
 
@@ -91,7 +106,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
    * pressure the store errs on the side of letting calls through.
    */
   private evict(now: number): void {
-    for (const [key, tat] of this.tats) if (tat <= now) this.tats.delete(key);
+    for (const [key, stored] of this.tats) if (stored.tat <= now) this.tats.delete(key);
     if (this.tats.size <= this.maxEntries) return;
     let excess = this.tats.size - Math.floor(this.maxEntries * 0.9);
     for (const key of this.tats.keys()) {

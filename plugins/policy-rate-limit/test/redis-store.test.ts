@@ -113,6 +113,39 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
     }
   });
 
+  it('carries what a limit used over to its new rate when the rate changes (a key re-scoped), in both stores alike', async () => {
+    const now = 1_700_000_000_000;
+    for (const limiter of [store(), new MemoryRateLimitStore()]) {
+      const admitted = async (perMinute: number, count: number) => {
+        let allowed = 0;
+        for (let i = 0; i < count; i++) if ((await limiter.consume([gcraLimit('k', perMinute, minute, 1)], now)).allowed) allowed++;
+        return allowed;
+      };
+      expect(await admitted(2, 3)).toBe(2);
+      // Raised to 10: 2 used, 8 left at once (the old TAT read as time left the limit full for a minute).
+      expect(await admitted(10, 10)).toBe(8);
+      // Lowered to 3 after 10: full, but for one new period at most, not the 200 s ten units of it make.
+      const refused = await limiter.consume([gcraLimit('k', 3, minute, 1)], now);
+      expect(refused.allowed).toBe(false);
+      expect(refused.states[0]!.retryAfterMs).toBeCloseTo(20_000, 3);
+      // A token limit's refund is carried over too: 600 of 1000 given back under a limit now twice as large.
+      await limiter.consume([gcraLimit('t', 1000, minute, 1000)], now);
+      await limiter.adjust([{ ...gcraLimit('t', 2000, minute, 1), cost: -600 }], now);
+      expect((await limiter.consume([gcraLimit('t', 2000, minute, 1600)], now)).allowed).toBe(true);
+      expect((await limiter.consume([gcraLimit('t', 2000, minute, 1)], now)).allowed).toBe(false);
+    }
+  });
+
+  it('reads a TAT written without its interval (before it was kept) under the current limit', async () => {
+    const keyPrefix = prefix();
+    const shared = store(keyPrefix);
+    const now = 1_700_000_000_000;
+    await admin.set(`${keyPrefix}old`, String(now + 30_000), 'PX', 60_000);
+    const decision = await shared.consume([gcraLimit('old', 2, minute, 1)], now);
+    expect(decision).toMatchObject({ allowed: true, states: [{ tat: now + 60_000, retryAfterMs: 0 }] });
+    expect((await shared.consume([gcraLimit('old', 2, minute, 1)], now)).allowed).toBe(false);
+  });
+
   it("uses the Redis server's clock and lets every key expire once its limit is full again", async () => {
     const keyPrefix = prefix();
     const shared = store(keyPrefix);
