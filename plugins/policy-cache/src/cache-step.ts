@@ -23,6 +23,7 @@ import { recordStream } from './record-stream.js';
 import { RecentCacheKeys, type RecentKey } from './recent-cache-keys.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { replayParts } from './replay-parts.js';
+import { carriesUntranslatedResponsesFields } from './responses-untranslated-fields.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
 import { streamPartsToResponse } from './stream-parts-to-response.js';
 import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
@@ -55,6 +56,8 @@ export const cache = definePlugin<CacheOptions>({
       const context = getContext(res);
       if (context.endpoint === 'chat' || context.endpoint === 'messages' || context.endpoint === 'responses' || context.endpoint === 'embeddings') {
         const directives = readCacheDirectives(req.headers);
+        // Neither read nor stored: the fast path sends what the canonical request would drop.
+        if (context.endpoint === 'responses' && carriesUntranslatedResponsesFields(req.body)) directives.noCache = directives.noStore = true;
         context.requestInterceptors.push((call, callContext) => () => cacheCall(call, callContext, directives));
       }
       next();

@@ -352,4 +352,28 @@ describe('the cache step in a gateway', () => {
     expect(withSearch.status).toBe(400);
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it.each([
+    ['text.verbosity', { text: { verbosity: 'low' } }],
+    ['top_logprobs', { top_logprobs: 2 }],
+    ['service_tier', { service_tier: 'flex' }],
+    ['reasoning.summary', { reasoning: { effort: 'low', summary: 'auto' } }],
+    ['include', { include: ['reasoning.encrypted_content'] }],
+  ])('sends a Responses request with %s upstream as it came, never answered from (nor stored as) the entry of one without it', async (_name, extra) => {
+    const gateway = await gatewayWith();
+    const plain = { model: 'openai/gpt-4o-mini', input: 'Describe the sea.', reasoning: { effort: 'low' } };
+    expect((await post(gateway, '/responses', plain)).cache).toBe('MISS');
+    upstream.reset();
+    const asked = { ...plain, ...extra };
+    const answer = await post(gateway, '/responses', asked);
+    expect(answer.status).toBe(200);
+    expect(answer.cache).toBe('BYPASS');
+    // The fast path: what the canonical request cannot carry reaches the upstream (it was dropped, and the HIT served).
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.path).toBe('/v1/responses');
+    expect(upstream.requests[0]!.body).toMatchObject(extra);
+    expect((await post(gateway, '/responses', asked)).cache).toBe('BYPASS');
+    // Fields that do not change the answer still share the entry.
+    expect((await post(gateway, '/responses', { ...plain, store: false, prompt_cache_key: 'k', safety_identifier: 'u' })).cache).toBe('HIT');
+  });
 });
