@@ -21,7 +21,9 @@ export function carriesUntranslatedResponsesFields(body: unknown): boolean {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
   const record = body as Record<string, unknown>;
   for (const name in record) {
-    if (record[name] != null && !translatedResponsesFields.has(name)) return true;
+    const value = record[name];
+    // `truncation: 'disabled'` is the default the translation keeps to.
+    if (value != null && !translatedResponsesFields.has(name) && !(name === 'truncation' && value === 'disabled')) return true;
   }
   return nestedSet(record['text'], 'verbosity') || nestedSet(record['reasoning'], 'summary');
 }
