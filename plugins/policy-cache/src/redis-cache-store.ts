@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { readCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
 import type { EntryShape } from './entry-shape.js';
-import { cacheValueJson, encodeCacheValue } from './encode-cache-value.js';
+import { cacheValueJson, encodeCacheJson } from './encode-cache-value.js';
 import { defaultParsedEntriesBounds, ParsedEntries, type ParsedEntriesBounds } from './parsed-entries.js';
 import type { ThrottledWarning } from './throttled-warning.js';
 
@@ -64,7 +64,7 @@ export class RedisCacheStore implements CacheStore {
     if (!value) return undefined;
     const kept = this.parsed.copyOf(key, value, shape);
     if (kept) return kept;
-    const json = await cacheValueJson(value);
+    const json = await cacheValueJson(value, this.options.maxEntryBytes);
     if (json === undefined) return undefined;
     const entry: unknown = JSON.parse(json);
     const read = readCacheEntry(entry);
@@ -74,8 +74,11 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async set(key: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
-    const value = await encodeCacheValue(entry, this.options.compressAboveBytes);
-    if (value.length > this.options.maxEntryBytes) return;
+    // max_bytes bounds the entry's JSON, as the memory store counts it, not what brotli
+    // makes of it: a highly repetitive answer of gigabytes compresses to a few KB.
+    const json = Buffer.from(JSON.stringify(entry));
+    if (json.length > this.options.maxEntryBytes) return;
+    const value = await encodeCacheJson(json, this.options.compressAboveBytes);
     await this.redis.whenFirstConnected();
     await this.client.set(this.options.keyPrefix + key, value, 'EX', Math.max(1, Math.round(ttlSeconds)));
   }
