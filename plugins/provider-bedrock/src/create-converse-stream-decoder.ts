@@ -33,12 +33,33 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
    */
   const inputless = new Set<BlockKind>();
 
+  /** An exception's payload, or none when it is not a JSON object: the exception's name still says what failed. */
+  function errorBody(data: string): BedrockErrorBody {
+    try {
+      const parsed = parseUpstreamJson(data);
+      return (isJsonObject(parsed) ? parsed : {}) as BedrockErrorBody;
+    } catch {
+      return {};
+    }
+  }
+
   function invalid(message: string, cause?: unknown): GatewayError {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream ${message}.`, { provider, cause });
   }
 
   return {
     decode(event: ServerSentEvent): StreamPart[] {
+      const type = event.event ?? '';
+      if (!eventTypes.has(type)) {
+        // Exception names end in `Exception`; other unknown events are later additions and carry nothing we use,
+        // so their payload is not read at all (one that is not JSON is skipped like any other).
+        if (/exception$/i.test(type)) throw mapBedrockException(provider, type, errorBody(event.data));
+        if (type === 'error') {
+          const body = errorBody(event.data);
+          throw mapBedrockException(provider, (body as { code?: string }).code, body);
+        }
+        return [];
+      }
       let parsed: unknown;
       try {
         parsed = parseUpstreamJson(event.data);
@@ -47,13 +68,6 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
       }
       // A payload of `null` or `5` is none: read as one, its fields threw a TypeError, reported as a broken-off answer.
       const payload = (isJsonObject(parsed) ? parsed : undefined) as ConverseStreamPayload | undefined;
-      const type = event.event ?? '';
-      if (!eventTypes.has(type)) {
-        // Exception names end in `Exception`; other unknown events are later additions and carry nothing we use.
-        if (/exception$/i.test(type)) throw mapBedrockException(provider, type, (payload ?? {}) as BedrockErrorBody);
-        if (type === 'error') throw mapBedrockException(provider, (payload as { code?: string } | undefined)?.code, (payload ?? {}) as BedrockErrorBody);
-        return [];
-      }
       if (!payload) throw invalid('sent a stream event that is not an object');
       const parts: StreamPart[] = [];
       // A proxy might drop messageStart; the metadata part must still come first.
