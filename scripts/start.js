@@ -8,13 +8,33 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
 const say = (line) => process.stderr.write(`switchyard: ${line}\n`);
 
+/**
+ * The child running now (the build, then the gateway). SIGINT and SIGTERM sent to this
+ * process, or forwarded by npm (the start script `exec`s node, so no shell stands between
+ * npm and us to die of them), go to it: nothing is left running after we are gone.
+ */
+let current;
+let stopSignal;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopSignal ??= signal;
+    current?.kill(signal);
+  });
+}
+
 /** Runs a command with this terminal; resolves with its exit code (1 when killed by a signal). */
 function run(command, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
+    current = spawn(command, args, { cwd: root, stdio: 'inherit' });
+    current.on('error', reject);
+    current.on('close', (code) => resolve(code ?? 1));
   });
+}
+
+/** Stopped before the gateway ran: ends by the signal itself, as the shell and npm expect of a stopped command. */
+function endBy(signal) {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 }
 
 const firstRun = !existsSync(cli);
@@ -24,12 +44,15 @@ const started = Date.now();
 const progress = setInterval(() => say(`still building (${Math.round((Date.now() - started) / 1000)} s)…`), 15_000);
 const built = await run(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b']);
 clearInterval(progress);
-if (built !== 0) {
+if (stopSignal) {
+  say('stopped before the gateway started');
+  endBy(stopSignal);
+} else if (built !== 0) {
   say('the build failed (see above)');
   process.exit(built);
+} else {
+  say(`built in ${Math.round((Date.now() - started) / 1000)} s; starting the gateway…`);
+  // The gateway's own process gets the signals (Ctrl-C, SIGTERM) and its exit code is ours.
+  current = spawn(process.execPath, [cli, 'start', ...process.argv.slice(2)], { stdio: 'inherit' });
+  current.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
-say(`built in ${Math.round((Date.now() - started) / 1000)} s; starting the gateway…`);
-// The gateway's own process gets the signals (Ctrl-C, SIGTERM) and its exit code is ours.
-const child = spawn(process.execPath, [cli, 'start', ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
