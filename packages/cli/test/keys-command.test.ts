@@ -195,6 +195,25 @@ describe('switchyard keys', () => {
     }
   });
 
+  it('refuses a --models or --endpoints that names none (it made a key refusing every model, without a word)', async () => {
+    const key = await createKey('--name', 'scoped-list-check', '--models', 'smart');
+    for (const [args, line] of [
+      [['keys', 'create', '--name', 'no-models', '--models', ''], "--models names none, got '': give a comma-separated list (names or globs, openai/*,smart)"],
+      [['keys', 'create', '--name', 'no-models', '--models', ' , '], "--models names none, got ' , ': give a comma-separated list (names or globs, openai/*,smart)"],
+      [['keys', 'create', '--name', 'no-models', '--endpoints', ''], "--endpoints names none, got '': give a comma-separated list (chat,embeddings)"],
+      [['keys', 'update', key.key.id, '--models', ''], "--models names none, got '': give a comma-separated list (names or globs, openai/*,smart)"],
+    ] as const) {
+      const result = await cli([...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`switchyard: ${line}\n`);
+    }
+    // Nothing was created or changed on the way.
+    const listed = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { data: Array<{ name: string }> };
+    expect(listed.data.map((each) => each.name)).not.toContain('no-models');
+    const shown = JSON.parse((await cli(['keys', 'show', key.key.id, '--json'])).stdout) as { key: { scope: Record<string, unknown> } };
+    expect(shown.key.scope).toEqual({ models: ['smart'] });
+  });
+
   it('refuses a flag the action does not read (it was ignored: `keys list --name x` listed every key)', async () => {
     const key = await createKey('--name', 'flags-check');
     for (const [args, flag] of [

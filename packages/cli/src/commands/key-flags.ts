@@ -55,8 +55,8 @@ export function keyBodyFromFlags(values: KeyFlagValues): Record<string, unknown>
   if (values.disabled || values.enabled) body['disabled'] = Boolean(values.disabled);
 
   const scope: Record<string, unknown> = {};
-  if (values.models !== undefined) scope['models'] = list(values.models);
-  if (values.endpoints !== undefined) scope['endpoints'] = list(values.endpoints);
+  if (values.models !== undefined) scope['models'] = list(values.models, '--models', 'names or globs, openai/*,smart');
+  if (values.endpoints !== undefined) scope['endpoints'] = list(values.endpoints, '--endpoints', 'chat,embeddings');
   if (values['max-tokens'] !== undefined) scope['max_tokens'] = number(values['max-tokens'], '--max-tokens');
   if (values.rpm !== undefined) scope['rpm'] = number(values.rpm, '--rpm');
   if (values.tpm !== undefined) scope['tpm'] = number(values.tpm, '--tpm');
@@ -75,11 +75,17 @@ export function keyBodyFromFlags(values: KeyFlagValues): Record<string, unknown>
   return body;
 }
 
-function list(text: string): string[] {
-  return text
+/**
+ * A comma-separated flag as its items. One with none (`--models ''`, or `--models "$MODELS"`
+ * with MODELS unset) is refused: sent as `[]`, it made a key that may call nothing, without a word.
+ */
+function list(text: string, flag: string, example: string): string[] {
+  const items = text
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
+  if (items.length === 0) throw new CliError(`${flag} names none, got ${quoteInput(text)}: give a comma-separated list (${example})`, 2);
+  return items;
 }
 
 function number(text: string, flag: string): number {
