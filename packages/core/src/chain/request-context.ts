@@ -261,6 +261,18 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
 const clientRequestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
+ * The request id headers alone, for a refusal that is no request of its own (a 405, a path
+ * no route takes): the client has an id to quote (the openai SDK's `error.request_id`), and
+ * nothing is logged, counted or traced per answer, so a scanner's 404s flood nothing.
+ */
+export function nameUntrackedAnswer(req: Request, res: Response, next: () => void): void {
+  res.setHeader('x-request-id', newRequestId());
+  const incomingId = req.headers['x-request-id'];
+  if (typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId)) res.setHeader('x-client-request-id', incomingId);
+  next();
+}
+
+/**
  * 'close' fires both after a normal finish and when the client goes away first. One
  * shared listener (`on`, as 'close' fires once) instead of a closure per request.
  */

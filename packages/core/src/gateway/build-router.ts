@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { createRequestContext, getContext, markChainSettled, type Endpoint } from '../chain/request-context.js';
+import { createRequestContext, getContext, markChainSettled, nameUntrackedAnswer, type Endpoint } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
@@ -194,11 +194,12 @@ export function buildRouter(
 
   for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/models/*model', '/health', '/health/live']) {
     const shown = path.replace('*model', '{model}');
-    router.all(path, (req) => {
+    router.all(path, nameUntrackedAnswer, (req: Request) => {
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shown}.`);
     });
   }
-  router.use((req: Request) => {
+  // These refusals carry a request id but are not tracked as requests (no log line, no metrics).
+  router.use(nameUntrackedAnswer, (req: Request) => {
     throw unknownEndpoint(req);
   });
   router.use(errorHandler({ logger: runtime.logger }));

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
-import { getContext } from '../chain/request-context.js';
+import { getContext, nameUntrackedAnswer } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { unknownEndpoint } from '../http/shown-path.js';
@@ -117,6 +117,7 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
       router.post(route.path, parts.chainFor(parse), errors);
       router.all(
         route.path,
+        nameUntrackedAnswer,
         (req: Request) => {
           throw new GatewayError('method_not_allowed', `${req.method} is not allowed here; use POST.`);
         },
@@ -135,6 +136,7 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
     // valid percent-encoding would fail there and be answered in OpenAI's envelope.
     router.use(
       prefix,
+      nameUntrackedAnswer,
       (req: Request) => {
         throw unknownEndpoint(req);
       },

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import type { ChatRequest } from '../canonical/chat-request.js';
-import { getContext, type Endpoint, type RequestContext } from '../chain/request-context.js';
+import { getContext, nameUntrackedAnswer, type Endpoint, type RequestContext } from '../chain/request-context.js';
 import { runSteps, type RunStepsOptions } from '../chain/run-steps.js';
 import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
@@ -170,7 +170,7 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
 
   for (const path of ['/v1/responses', '/v1/responses/:id', '/v1/responses/:id/input_items']) {
     const shown = path.replace(':id', '{id}');
-    router.all(path, (req: Request) => {
+    router.all(path, nameUntrackedAnswer, (req: Request) => {
       // What cannot be a response id is another endpoint (the SDK's /responses/input_tokens, /responses/compact): not served.
       const id = req.params['id'];
       if (id !== undefined && !idPattern.test(String(id))) throw unknownEndpoint(req);
