@@ -376,9 +376,9 @@ describe('switchyard usage', () => {
     expect(lines[0]).toMatch(/^Usage by team, \S+ to \S+$/);
     expect(lines[2]).toMatch(/^TEAM\s+REQUESTS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST\s+ERRORS$/);
     expect(lines.slice(3).map((line) => line.split(/\s{2,}/))).toEqual([
-      ['blue, "green"', '1', '5', '1', '$0.5000', '1'],
-      ['red', '1', '100', '20', '$0.1250', '0'],
-      ['TOTAL', '2', '105', '21', '$0.6250', '1'],
+      ['blue, "green"', '1', '5', '1', '$0.500000', '1'],
+      ['red', '1', '100', '20', '$0.125000', '0'],
+      ['TOTAL', '2', '105', '21', '$0.625000', '1'],
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sumOfCosts } from '@switchyard/core';
 import type { UsageRecordRow } from '@switchyard/policy-keys';
 import { callAdmin, resolveConnection } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
@@ -75,7 +76,7 @@ function describeUsage(report: { group_by: string; from: string; to: string; dat
     String(row.requests),
     String(row.input_tokens),
     String(row.output_tokens),
-    `$${row.cost_usd.toFixed(4)}`,
+    usd(row.cost_usd),
     String(row.errors),
   ]);
   const total = (pick: (row: UsageRecordRow) => number) => report.data.reduce((sum, row) => sum + pick(row), 0);
@@ -84,8 +85,13 @@ function describeUsage(report: { group_by: string; from: string; to: string; dat
     String(total((row) => row.requests)),
     String(total((row) => row.input_tokens)),
     String(total((row) => row.output_tokens)),
-    `$${total((row) => row.cost_usd).toFixed(4)}`,
+    usd(sumOfCosts(total((row) => row.cost_usd))),
     String(total((row) => row.errors)),
   ]);
   return window + formatTable([report.group_by.toUpperCase(), 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST', 'ERRORS'], rows);
+}
+
+/** Dollars to the micro-dollar, as the dashboard shows them: four decimals showed $0.000049 as $0.0000, and rows that did not add up to their total. */
+function usd(value: number): string {
+  return `$${value.toFixed(6)}`;
 }
