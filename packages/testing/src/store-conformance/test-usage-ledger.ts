@@ -121,6 +121,17 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       expect(rows.map((row) => row.costUsd)).toEqual([0.0085]);
     });
 
+    // Twelve significant digits, the rounding that dropped the float noise, cut a sum past $1 million short
+    // of its micro-dollars on SQLite (12,345,678.1235) while PostgreSQL's numeric column said 12,345,678.123457.
+    it('query() sums costs past $10 million to the micro-dollar', async () => {
+      const start = uniqueWeek();
+      const key = unique('key');
+      const costs = [4_115_226.041152, 4_115_226.041152, 4_115_226.041152, 0.000001];
+      await ledger.append(costs.map((costUsd, index) => record(new Date(start.getTime() + index * hour), { keyId: key, costUsd })));
+      const rows = await ledger.query({ groupBy: 'key', from: start.toISOString(), to: new Date(start.getTime() + 7 * day).toISOString(), keyId: key });
+      expect(rows.map((row) => row.costUsd)).toEqual([12_345_678.123457]);
+    });
+
     it('query() by key sums tokens, cost and errors, with (none) for records without a key', async () => {
       const { keys, range } = await seeded();
       const rows = await ledger.query({ groupBy: 'key', ...range });
