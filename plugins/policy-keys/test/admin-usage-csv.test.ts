@@ -65,3 +65,20 @@ describe('usage CSV cells holding text others chose', () => {
     expect(groupCells(await csvBy('error_code'))).toBe(`'-1+1,1,0,0,0,0,0,1\r\n`);
   });
 });
+
+describe('usage CSV header', () => {
+  const header = async (query: string) => {
+    const response = await request(app).get(`/admin/usage?${query}&format=csv`).set('authorization', `Bearer ${masterKey}`);
+    expect(response.status).toBe(200);
+    return response.text.slice(0, response.text.indexOf('\r\n'));
+  };
+  const bucketed = 'team,bucket,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors';
+
+  // A script reading the columns by position read the requests as the bucket once a window had data.
+  it('has the bucket column whenever a bucket is asked for, in a window with no data too', async () => {
+    expect(await header('group_by=team&bucket=hour&from=2026-11-01&to=2026-11-02')).toBe(bucketed);
+    await ledger.append([usageRecord({ at: '2026-11-01T10:00:00.000Z', keyId: 'key_1', team: 'red' })]);
+    expect(await header('group_by=team&bucket=hour&from=2026-11-01&to=2026-11-02')).toBe(bucketed);
+    expect(await header('group_by=team&from=2026-11-01&to=2026-11-02')).toBe(bucketed.replace('bucket,', ''));
+  });
+});

@@ -32,10 +32,11 @@ const numberColumns = ['requests', 'input_tokens', 'output_tokens', 'cached_inpu
 
 /**
  * RFC 4180 CSV with a header row; the first column is named after the grouping
- * (`team`, `day` …). Lines end in CRLF, as the RFC and spreadsheet programs expect.
+ * (`team`, `day` …), the second is `bucket` when buckets were asked for, whether or not
+ * the window has data (the columns a script reads do not depend on it). Lines end in
+ * CRLF, as the RFC and spreadsheet programs expect.
  */
-export function formatUsageCsv(groupBy: UsageGroup, rows: UsageRecordRow[]): string {
-  const bucketed = rows.some((row) => row.bucket !== undefined);
+export function formatUsageCsv(groupBy: UsageGroup, bucketed: boolean, rows: UsageRecordRow[]): string {
   const lines = [[groupBy, ...(bucketed ? ['bucket'] : []), ...numberColumns].join(',')];
   for (const row of rows) {
     lines.push([csvText(row.group), ...(bucketed ? [row.bucket ?? ''] : []), ...numberColumns.map((column) => String(row[column]))].join(','));

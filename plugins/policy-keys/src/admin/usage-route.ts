@@ -34,7 +34,7 @@ export function usageRoute(context: AdminContext): Router {
     ).map(formatUsageRow);
 
     if (query.format === 'csv') {
-      const text = formatUsageCsv(groupBy, rows);
+      const text = formatUsageCsv(groupBy, query.bucket !== undefined, rows);
       res.writeHead(200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-length': Buffer.byteLength(text),
