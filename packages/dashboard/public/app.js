@@ -15,6 +15,28 @@ function keyLabel(id) {
   return name ? `${name} · ${id}` : id;
 }
 
+/** Most key names one view asks for one by one. */
+const maxNameLookups = 50;
+
+/**
+ * Names of the ids the Keys list has not loaded (keys past its first page), asked for one
+ * by one, at most `maxNameLookups` a view; an id the store does not know stays an id.
+ */
+async function learnKeyNames(ids) {
+  const unknown = [...new Set(ids)].filter((id) => id && id !== '(none)' && !state.keyNames.has(id)).slice(0, maxNameLookups);
+  await Promise.all(
+    unknown.map(async (id) => {
+      try {
+        const { key } = await api('GET', `admin/keys/${encodeURIComponent(id)}`);
+        state.keyNames.set(id, key.name);
+      } catch (error) {
+        // Known not to be there: not asked again. Anything else is asked again next time.
+        if (error instanceof ApiError && error.status === 404) state.keyNames.set(id, '');
+      }
+    }),
+  );
+}
+
 // ── Session ───────────────────────────────────────────────────────────────
 
 async function start() {
@@ -155,6 +177,7 @@ async function loadOverview() {
         api('GET', `admin/usage${query({ group_by: groupBy, bucket: window.bucket, from: window.from, to: window.to })}`),
         api('GET', `admin/usage${query({ group_by: 'error_code', from: window.from, to: window.to })}`),
       ]);
+      if (groupBy === 'key') await learnKeyNames(series.data.map((row) => row.group));
       renderUsage(series, groupBy, window);
       renderErrors(errors.data);
     } else {
@@ -415,6 +438,7 @@ async function loadRequests(more) {
       cursor: more ? state.requestsCursor : undefined,
     };
     const page = await api('GET', `admin/requests${query(filters)}`);
+    await learnKeyNames(page.data.map((record) => record.key_id));
     renderRequests(page.data, more, page.next_cursor);
   } catch (error) {
     notice(error);

@@ -1,0 +1,73 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findChromium } from '@switchyard/testing';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * Spend by key names every key that spent, not only those on the Keys list's first page
+ * (50 keys): a gateway with more keys showed the rest as bare ids in the overview and in
+ * the recent requests, until the Keys list was paged on to them.
+ */
+const target = findChromium();
+let gateway: TestGateway;
+let browser: Browser;
+const spender = { id: '', name: 'the-spender' };
+const pageErrors: string[] = [];
+
+async function admin(method: string, route: string, body?: unknown) {
+  const response = await fetch(`${gateway.origin}/admin${route}`, {
+    method,
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
+
+describe.skipIf(!target.available)('the dashboard with more keys than the Keys list shows at once', () => {
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-key-names-')) },
+      storage: { use: 'sqlite' },
+      usage: { flush_interval_ms: 20 },
+    });
+    for (let index = 0; index < 60; index++) expect((await admin('POST', '/keys', { name: `idle-${index}` })).status).toBe(201);
+    const created = await admin('POST', '/keys', { name: spender.name });
+    expect(created.status).toBe(201);
+    spender.id = created.body['key'].id;
+    const listed = await admin('GET', '/keys?limit=50&include_revoked=true');
+    // The spender is past the list's first page, the case this test is about.
+    expect(listed.body['data'].map((key: { id: string }) => key.id)).not.toContain(spender.id);
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.body['secret']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    for (let tries = 0; tries < 200 && (await gateway.gateway.runtime.storage!.ledger.count()) < 1; tries++) await new Promise((resolve) => setTimeout(resolve, 25));
+    browser = await chromium.launch({ executablePath: target.available ? target.path : '', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  it('names a key past the first page in spend by key and in the recent requests', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${gateway.origin}/dashboard`);
+    await page.locator('#login-key').fill(masterKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await poll(() => page.locator('#requests-table tbody tr[data-request-id]').count()).toBe(1);
+    await poll(() => page.locator(`#groups-table tr[data-group="${spender.id}"] th`).textContent()).toBe(`${spender.name} · ${spender.id}`);
+    await poll(() => page.locator('#requests-table tbody tr[data-request-id]').textContent()).toContain(`${spender.name} · ${spender.id}`);
+    await poll(() => page.locator('#spend-summary').textContent()).toContain(spender.name);
+    expect(pageErrors).toEqual([]);
+    await page.context().close();
+  }, 90_000);
+});
