@@ -55,3 +55,17 @@ describe('GET /admin/usage window', () => {
     },
   );
 });
+
+describe('GET /admin/usage bucket count', () => {
+  // 745 hours long but starting at half past: it touched 746 hour buckets, one more than an answer may hold.
+  it('counts the buckets a window touches, not its length: 745 hours from half past is 400 naming bucket', async () => {
+    const response = await usage('from=2026-11-01T00:30:00Z&to=2026-12-02T01:30:00Z&bucket=hour');
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ param: 'bucket', code: 'invalid_request', type: 'invalid_request_error' });
+  });
+
+  it('takes 745 whole hours, and 744 hours from half past', async () => {
+    expect((await usage('from=2026-11-01T00:00:00Z&to=2026-12-02T01:00:00Z&bucket=hour')).status).toBe(200);
+    expect((await usage('from=2026-11-01T00:30:00Z&to=2026-12-02T00:30:00Z&bucket=hour')).status).toBe(200);
+  });
+});

@@ -25,10 +25,14 @@ export function readTimeWindow(query: { from?: string; to?: string }, now: Date,
 /** Most buckets one usage answer may split a window into, per group (a month of hours, ten years of days). */
 export const maxBuckets = { hour: 24 * 31 + 1, day: 3660 } as const;
 
-/** Refuses a window that would split into more buckets than `maxBuckets`. */
+/**
+ * Refuses a window that would split into more buckets than `maxBuckets`: the UTC hours or
+ * days it touches, so 745 hours from half past (746 buckets) is refused.
+ */
 export function checkBucketCount(window: TimeWindow, bucket: 'hour' | 'day'): void {
   const size = bucket === 'hour' ? 3_600_000 : 86_400_000;
-  const buckets = Math.ceil((Date.parse(window.to) - Date.parse(window.from)) / size);
+  const firstBucket = Math.floor(Date.parse(window.from) / size) * size;
+  const buckets = Math.ceil((Date.parse(window.to) - firstBucket) / size);
   if (buckets > maxBuckets[bucket]) {
     throw invalidField('bucket', `${bucket} buckets cover at most ${maxBuckets[bucket]} ${bucket}s; narrow from/to or use a larger bucket`);
   }
