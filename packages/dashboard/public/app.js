@@ -252,7 +252,7 @@ function renderUsage(usage, groupBy, window) {
   const bucketWord = window.bucket === 'hour' ? 'hour' : 'day';
   $('#spend-caption').textContent = `Spend per ${bucketWord} by ${groupBy}`;
   $('#requests-caption').textContent = `Requests per ${bucketWord} by ${groupBy}`;
-  drawTimeChart($('#spend-chart'), $('#spend-summary'), { times, series: seriesOf('cost_usd'), format: (v) => `$${v.toFixed(v < 1 ? 4 : 2)}`, label: 'Spend' });
+  drawTimeChart($('#spend-chart'), $('#spend-summary'), { times, series: seriesOf('cost_usd'), format: (v) => `$${v.toFixed(v < 1 ? 4 : 2)}`, exact: usd, label: 'Spend' });
   drawTimeChart($('#requests-chart'), $('#requests-summary'), { times, series: seriesOf('requests'), format: (v) => integer(Math.round(v)), label: 'Requests' });
 }
 

@@ -6,9 +6,11 @@ const charts = new Map();
 /**
  * A stacked-by-series time chart drawn with uPlot into `container`. The chart is an
  * image to assistive technology; `summary` gets a sentence naming the series and
- * their totals, and the page's tables hold every number.
+ * their totals, and the page's tables hold every number. `format` writes the axis's
+ * short ticks; `exact` (default `format`) every value read: legend, summary, data table,
+ * so they say what the API and the tables say ($0.122222, not $0.1222).
  */
-export function drawTimeChart(container, summary, { times, series, format, label }) {
+export function drawTimeChart(container, summary, { times, series, format, exact = format, label }) {
   charts.get(container)?.destroy();
   charts.delete(container);
   container.replaceChildren();
@@ -34,7 +36,7 @@ export function drawTimeChart(container, summary, { times, series, format, label
         fill: `${palette[index % palette.length]}22`,
         width: 2,
         points: { show: times.length < 40 },
-        value: (_u, value) => (value == null ? '–' : format(value)),
+        value: (_u, value) => (value == null ? '–' : exact(value)),
       })),
     ],
   };
@@ -43,9 +45,9 @@ export function drawTimeChart(container, summary, { times, series, format, label
   chart.root.setAttribute('role', 'img');
   chart.root.setAttribute('aria-describedby', summary.id);
   charts.set(container, chart);
-  container.append(dataTable(times, series, format, label));
+  container.append(dataTable(times, series, exact, label));
   summary.textContent = `${label} by ${series.length} series: ${series
-    .map((entry) => `${entry.name} ${format(entry.values.reduce((sum, value) => sum + (value ?? 0), 0))}`)
+    .map((entry) => `${entry.name} ${exact(entry.values.reduce((sum, value) => sum + (value ?? 0), 0))}`)
     .join(', ')}.`;
 }
 

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
- * Spend by key names every key that spent, not only those on the Keys list's first page
- * (50 keys): a gateway with more keys showed the rest as bare ids in the overview and in
- * the recent requests, until the Keys list was paged on to them.
+ * Spend by key as the overview shows it. It names every key that spent, not only those on
+ * the Keys list's first page (50 keys): a gateway with more keys showed the rest as bare ids
+ * in the overview and in the recent requests, until the Keys list was paged on to them. The
+ * chart's summary and data table give the API's amount to the micro-dollar, as the tables do.
  */
 const target = findChromium();
 let gateway: TestGateway;
@@ -34,6 +35,8 @@ describe.skipIf(!target.available)('the dashboard with more keys than the Keys l
       server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-dashboard-key-names-')) },
       storage: { use: 'sqlite' },
       usage: { flush_interval_ms: 20 },
+      // A price that gives the request's cost six significant decimals.
+      prices: { 'mock/echo': { input: 12_345.67, output: 23_456.78 } },
     });
     for (let index = 0; index < 60; index++) expect((await admin('POST', '/keys', { name: `idle-${index}` })).status).toBe(201);
     const created = await admin('POST', '/keys', { name: spender.name });
@@ -67,7 +70,27 @@ describe.skipIf(!target.available)('the dashboard with more keys than the Keys l
     await poll(() => page.locator(`#groups-table tr[data-group="${spender.id}"] th`).textContent()).toBe(`${spender.name} · ${spender.id}`);
     await poll(() => page.locator('#requests-table tbody tr[data-request-id]').textContent()).toContain(`${spender.name} · ${spender.id}`);
     await poll(() => page.locator('#spend-summary').textContent()).toContain(spender.name);
-    expect(pageErrors).toEqual([]);
     await page.context().close();
   }, 90_000);
+
+  it("gives the chart's summary and data table the API's spend to the micro-dollar", async () => {
+    const api = await admin('GET', '/usage?group_by=key&from=2000-01-01&to=2999-01-01');
+    const cost = (api.body['data'] as Array<{ group: string; cost_usd: number }>).find((row) => row.group === spender.id)!.cost_usd;
+    const shown = `$${cost.toFixed(6)}`;
+    // Not a round amount: four decimals would differ.
+    expect(shown).not.toBe(`$${cost.toFixed(4)}00`);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${gateway.origin}/dashboard`);
+    await page.locator('#login-key').fill(masterKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await poll(() => page.locator(`#groups-table tr[data-group="${spender.id}"] .cost`).textContent()).toBe(shown);
+    await poll(() => page.locator('#spend-summary').textContent()).toContain(`${spender.name} ${shown}`);
+    expect(await page.locator('#spend-chart details.chart-data tbody td').allTextContents()).toContain(shown);
+    await page.context().close();
+  }, 90_000);
+
+  it('raised no script error', () => {
+    expect(pageErrors).toEqual([]);
+  });
 });
