@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordQueue } from './support/request-records.js';
 import { sseData } from './support/sse-data.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { onceDeploymentsAt, streamedAsk } from './support/once-deployments.js';
 
 /**
  * An upstream whose connection ends inside its last event: the body stops in the middle
@@ -68,14 +69,7 @@ describe.each([true, false])('server.fast_path %s', (fastPath) => {
 
   beforeAll(async () => {
     const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gateway = await startTestGateway({
-      providers: { openai: { api_key: 'sk-test-cut-off-0123456789', base_url: `${origin}/v1` }, anthropic: { api_key: 'sk-ant-test-cut-off-0123456789', base_url: origin } },
-      server: { fast_path: fastPath },
-      models: {
-        'openai-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } },
-        'anthropic-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
-      },
-    });
+    gateway = await startTestGateway({ ...onceDeploymentsAt(origin, 'cut-off'), server: { fast_path: fastPath } });
     records = recordQueue(gateway);
   });
 
@@ -86,7 +80,7 @@ describe.each([true, false])('server.fast_path %s', (fastPath) => {
   it.each(cases)('$name: the client gets only JSON events, the last an upstream_invalid_response error; recorded once as that failure', async ({ model, route, wire: text }) => {
     wire = text;
     const recorded = records.next();
-    const body = route === '/v1/messages' ? { model, stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } : { model, stream: true, messages: [{ role: 'user', content: 'hi' }] };
+    const body = streamedAsk(route, model);
     const response = await fetch(`${gateway.origin}${route}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },

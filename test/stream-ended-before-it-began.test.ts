@@ -5,6 +5,7 @@ import type { RequestRecord } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { onceDeploymentsAt, streamedAsk } from './support/once-deployments.js';
 
 /**
  * An upstream that answers a stream with its end marker alone: `data: [DONE]` (OpenAI
@@ -54,14 +55,7 @@ describe.each([true, false])('server.fast_path %s', (fastPath) => {
 
   beforeAll(async () => {
     const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gateway = await startTestGateway({
-      providers: { openai: { api_key: 'sk-test-end-only-0123456789', base_url: `${origin}/v1` }, anthropic: { api_key: 'sk-ant-test-end-only-0123456789', base_url: origin } },
-      server: { fast_path: fastPath },
-      models: {
-        'openai-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } },
-        'anthropic-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
-      },
-    });
+    gateway = await startTestGateway({ ...onceDeploymentsAt(origin, 'end-only'), server: { fast_path: fastPath } });
     records = recordQueue(gateway);
   });
 
@@ -72,7 +66,7 @@ describe.each([true, false])('server.fast_path %s', (fastPath) => {
   it.each(asks)('a $provider stream of its end marker alone, asked on $route, is a 502 upstream_invalid_response, not a 200 with nothing', async ({ provider, route }) => {
     const recorded = records.next();
     const model = `${provider}-once`;
-    const body = route === '/v1/messages' ? { model, stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } : { model, stream: true, messages: [{ role: 'user', content: 'hi' }] };
+    const body = streamedAsk(route, model);
     const response = await fetch(`${gateway.origin}${route}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
@@ -89,7 +83,7 @@ describe.each([true, false])('server.fast_path %s', (fastPath) => {
     wire = pingOnly;
     try {
       const recorded = records.next();
-      const body = route === '/v1/messages' ? { model: 'anthropic-once', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } : { model: 'anthropic-once', stream: true, messages: [{ role: 'user', content: 'hi' }] };
+      const body = streamedAsk(route, 'anthropic-once');
       const response = await fetch(`${gateway.origin}${route}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
