@@ -77,7 +77,11 @@ const modelCalls = [
   ['responses', '/v1/responses', (model: string) => ({ model, input: 'hi' })],
   ['messages', '/v1/messages', (model: string) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })],
   ['count_tokens', '/v1/messages/count_tokens', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })],
+  ['input_tokens', '/v1/responses/input_tokens', (model: string) => ({ model, input: 'hi' })],
 ] as const;
+
+/** The endpoints that count tokens and call no model. */
+const counts = (name: string) => name === 'count_tokens' || name === 'input_tokens';
 
 describe("a key scoped to one model, on each endpoint that names one", () => {
   it.each(modelCalls)('%s: another model is 403 model_not_allowed in the dialect’s shape; its own is served', async (_name, route, body) => {
@@ -119,7 +123,7 @@ describe('a key whose budget is $0', () => {
   it.each(modelCalls)('%s: a model call is 429 insufficient_quota; a token count, which calls none, is served', async (name, route, body) => {
     const { secret } = await createKey({ models: ['mock/echo'], budget: { limit_usd: 0, period: 'total' } });
     const answer = await call('POST', route, secret, body('mock/echo'));
-    if (name === 'count_tokens') {
+    if (counts(name)) {
       expect(answer.status).toBe(200);
       return;
     }
@@ -159,7 +163,7 @@ describe('the models list and retrieve show only what the key may use', () => {
   });
 });
 describe("a group's fallbacks under a key's model scope", () => {
-  it.each(modelCalls.filter(([name]) => name !== 'count_tokens'))('%s: a fallback outside the key’s models is not called; the group’s own failure is the answer', async (_name, route, body) => {
+  it.each(modelCalls.filter(([name]) => !counts(name)))('%s: a fallback outside the key’s models is not called; the group’s own failure is the answer', async (_name, route, body) => {
     const { secret } = await createKey({ models: ['story'] });
     const answer = await call('POST', route, secret, body('story'));
     expect(answer.status).toBe(502);
@@ -167,7 +171,7 @@ describe("a group's fallbacks under a key's model scope", () => {
     expect(answer.headers.get('x-switchyard-attempts')).toBe('1');
   });
 
-  it.each(modelCalls.filter(([name]) => name !== 'count_tokens'))('%s: a fallback the key may use serves the request', async (_name, route, body) => {
+  it.each(modelCalls.filter(([name]) => !counts(name)))('%s: a fallback the key may use serves the request', async (_name, route, body) => {
     const { secret } = await createKey({ models: ['story', 'cheap'] });
     const answer = await call('POST', route, secret, body('story'));
     expect(answer.status).toBe(200);

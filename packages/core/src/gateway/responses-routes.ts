@@ -157,6 +157,8 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     const parsed = parseResponsesRequest(filled ?? body, ingressLimits);
     await continueConversation(parsed, ownerOf(context));
     context[countedKey] = parsed.request;
+    // Held to the key's models by key-scope, as /v1/messages/count_tokens is.
+    if (parsed.request.model !== uncountedModel) context.countedModel = parsed.request.model;
     next();
   };
   const answerCount: RequestHandler = (_req, res) => {
