@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
+import { configuredDeployments } from '../config/configured-deployments.js';
 import { redactModelName } from '../errors/redact-model-name.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { findConfigProblems } from '../config/load-config.js';
@@ -226,7 +227,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
 /** How long close() waits, after cutting the upstream calls left at its deadline, for their requests to end. */
 const cutCallsGraceMs = 1000;
 
-/** Distinct `provider/model` series of `switchyard_unpriced_calls_total`. */
+/** Distinct `provider/model` series of `switchyard_unpriced_calls_total` beyond the config's own. */
 const maxUnpricedSeries = 500;
 
 /**
@@ -251,10 +252,16 @@ function usageHealth(stats: UsageRecorderStats): HealthSection {
  */
 function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map<string, number>): Pricing {
   const catalog = new PriceCatalog({ ...(config.prices && { overrides: config.prices }) });
+  const configured = configuredDeployments(config);
+  let madeUpSeries = 0;
   const countUnpriced = (provider: string, model: string): void => {
     let key = redactModelName(`${provider}/${model}`);
-    // Model names come from clients: past a bound, new ones share one series per provider.
-    if (!unpricedCalls.has(key) && unpricedCalls.size >= maxUnpricedSeries) key = `${provider}/(other)`;
+    // Model names come from clients: past a bound, new ones share one series per provider. The
+    // config's own names are not counted against it, so clients calling names first cannot blind them.
+    if (!unpricedCalls.has(key) && !configured.has(key)) {
+      if (madeUpSeries < maxUnpricedSeries) madeUpSeries++;
+      else key = `${provider}/(other)`;
+    }
     const count = (unpricedCalls.get(key) ?? 0) + 1;
     unpricedCalls.set(key, count);
     if (count === 1) logger.warn({ provider, model: redactModelName(model) }, 'no price for this model: its calls are recorded at cost 0 (add it under prices:)');
