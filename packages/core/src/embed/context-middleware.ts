@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
 import { parseEmbeddingsRequest } from '../ingress/openai/embeddings.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
-import { defaultIngressLimits } from '../ingress/ingress-limits.js';
+import { defaultIngressLimits, type IngressLimits } from '../ingress/ingress-limits.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 
 export interface ContextMiddlewareOptions {
@@ -22,6 +22,8 @@ export interface ContextMiddlewareOptions {
   logger?: Logger;
   /** Called once with each new context; `createSteps` counts the request and records its usage here. */
   onContext?: (context: RequestContext, res: Response) => void;
+  /** Bounds on the parsed body (model name, messages); `createSteps` passes its config's `limits`. Default: the config's defaults. */
+  limits?: IngressLimits;
 }
 
 /**
@@ -35,7 +37,7 @@ export function contextMiddleware(options: ContextMiddlewareOptions = {}): Reque
   const endpoint = options.endpoint ?? 'custom';
   let logger = options.logger;
   return (req, res, next) => {
-    ensureContext(req, res, endpoint, (logger ??= createLogger({ level: 'warn' })), options.onContext);
+    ensureContext(req, res, endpoint, (logger ??= createLogger({ level: 'warn' })), options.onContext, options.limits);
     next();
   };
 }
@@ -47,6 +49,7 @@ export function ensureContext(
   endpoint: Endpoint,
   logger: Logger,
   onContext?: (context: RequestContext, res: Response) => void,
+  limits: IngressLimits = defaultIngressLimits,
 ): RequestContext {
   const existing = findContext(res);
   if (existing) return existing;
@@ -60,18 +63,18 @@ export function ensureContext(
       throw new GatewayError('invalid_json', 'The request has no JSON body; mount a JSON body parser before the Switchyard context.');
     }
     if (endpoint === 'chat') {
-      const parsed = parseChatCompletionsRequest(req.body);
+      const parsed = parseChatCompletionsRequest(req.body, limits);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
       if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
     } else if (endpoint === 'messages') {
-      const parsed = anthropicMessagesDialect.parse(req.body, defaultIngressLimits);
+      const parsed = anthropicMessagesDialect.parse(req.body, limits);
       context.chatRequest = parsed.request;
       context.includeStreamUsage = parsed.includeStreamUsage;
       if (parsed.translationRefusal) context.translationRefusal = parsed.translationRefusal;
       context.dialect = anthropicMessagesDialect;
     } else if (endpoint === 'responses') {
-      const parsed = parseResponsesRequest(req.body, defaultIngressLimits);
+      const parsed = parseResponsesRequest(req.body, limits);
       // Stored conversations are the gateway's /v1/responses route's; an app's own route has no store to continue from.
       if (parsed.previousResponseId !== undefined) {
         throw new GatewayError('invalid_request', "previous_response_id is only supported on the gateway's own /v1/responses route.", { param: 'previous_response_id' });
@@ -83,7 +86,7 @@ export function ensureContext(
       context.passthroughBody = { ...(req.body as Record<string, unknown>), store: false };
       context.dialect = openAIResponsesDialect;
     } else {
-      context.embeddingsRequest = parseEmbeddingsRequest(req.body).request;
+      context.embeddingsRequest = parseEmbeddingsRequest(req.body, limits).request;
     }
   }
   return context;

@@ -9,6 +9,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { assembleGateway, type CreateGatewayOptions } from '../gateway/create-gateway.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { errorHandler } from '../http/error-handler.js';
+import { ingressLimitsFrom } from '../ingress/ingress-limits.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
 import { ensureContext } from './context-middleware.js';
 import { isJsonObject } from '../transport/upstream-wire-values.js';
@@ -72,15 +73,24 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
   const assembled = await assembleGateway(withAdapterLast(rawConfig), options);
   const { runtime, tracker } = assembled;
   const calls = new WeakMap<RequestContext, CallState>();
+  // The app's clients name models and send messages here as they would to the gateway: the config bounds them alike.
+  const limits = ingressLimitsFrom(runtime.config.limits);
 
   const contextFor = (res: Response, endpoint: Endpoint): RequestContext =>
-    ensureContext(res.req, res, endpoint, runtime.logger, (context) => {
-      tracker.track(context, res);
-      if (tracker.draining) {
-        res.setHeader('connection', 'close');
-        throw new GatewayError('shutting_down', 'The service is shutting down; retry on another instance.');
-      }
-    });
+    ensureContext(
+      res.req,
+      res,
+      endpoint,
+      runtime.logger,
+      (context) => {
+        tracker.track(context, res);
+        if (tracker.draining) {
+          res.setHeader('connection', 'close');
+          throw new GatewayError('shutting_down', 'The service is shutting down; retry on another instance.');
+        }
+      },
+      limits,
+    );
 
   const chainSteps = assembled.steps.filter((step) => step.name !== 'adapter');
   const handlers = new Map<string, RequestHandler>();
@@ -99,7 +109,7 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
    */
   const prepare = async (res: Response, body: unknown, stream: boolean): Promise<RequestContext> => {
     const context = contextFor(res, 'custom');
-    const parsed = parseChatCompletionsRequest(withStream(body, stream));
+    const parsed = parseChatCompletionsRequest(withStream(body, stream), limits);
     // A call here is never a fast path: a file or audio part (OpenAI's alone) is refused, not silently left out.
     if (parsed.translationRefusal) throw parsed.translationRefusal;
     const state = callStateOf(calls, context);
