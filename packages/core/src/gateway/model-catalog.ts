@@ -17,6 +17,8 @@ export interface ListedModel {
 
 interface CacheEntry {
   models: ModelInfo[];
+  /** The ids of `models`: `isListed` runs per request with names clients choose, a scan of up to 10,000 models each time. */
+  ids: ReadonlySet<string>;
   fetchedAt: number;
   pending?: Promise<ModelInfo[]>;
 }
@@ -26,6 +28,7 @@ const listTimeoutMs = 10_000;
 /** Bounds on what one provider's list may add to `/v1/models`: a model id, and the models kept. */
 const maxListedIdLength = 1024;
 const maxListedModels = 10_000;
+const noIds: ReadonlySet<string> = new Set();
 
 /**
  * Lists models live from each provider's list endpoint, so new models appear without
@@ -73,10 +76,7 @@ export class ModelCatalog {
   isListed(id: string): boolean {
     const slash = id.indexOf('/');
     if (slash <= 0) return false;
-    const models = this.cache.get(id.slice(0, slash))?.models;
-    if (!models) return false;
-    const model = id.slice(slash + 1);
-    return models.some((candidate) => candidate.id === model);
+    return this.cache.get(id.slice(0, slash))?.ids.has(id.slice(slash + 1)) ?? false;
   }
 
   private async providerModels(provider: Provider): Promise<ModelInfo[]> {
@@ -86,19 +86,19 @@ export class ModelCatalog {
     if (entry && Date.now() - entry.fetchedAt < ttl) return entry.models;
     if (entry?.pending) return entry.pending;
     const pending = this.fetch(provider, entry);
-    this.cache.set(provider.id, { models: entry?.models ?? [], fetchedAt: entry?.fetchedAt ?? 0, pending });
+    this.cache.set(provider.id, { models: entry?.models ?? [], ids: entry?.ids ?? noIds, fetchedAt: entry?.fetchedAt ?? 0, pending });
     return pending;
   }
 
   private async fetch(provider: Provider, previous: CacheEntry | undefined): Promise<ModelInfo[]> {
     try {
       const models = readableModels(await withinTimeout(provider.listModels!, listTimeoutMs), provider.id, this.logger);
-      this.cache.set(provider.id, { models, fetchedAt: Date.now() });
+      this.cache.set(provider.id, { models, ids: new Set(models.map((model) => model.id)), fetchedAt: Date.now() });
       return models;
     } catch (error) {
       this.logger.warn({ provider: provider.id, err: describe(error) }, 'listing models failed; serving the last known list');
       // Try again on the next call rather than waiting a whole TTL.
-      this.cache.set(provider.id, { models: previous?.models ?? [], fetchedAt: previous?.fetchedAt ?? 0 });
+      this.cache.set(provider.id, { models: previous?.models ?? [], ids: previous?.ids ?? noIds, fetchedAt: previous?.fetchedAt ?? 0 });
       return previous?.models ?? [];
     }
   }
