@@ -19,7 +19,13 @@ const maxModelLabels = 1000;
  */
 export class DeploymentLabels {
   private readonly configured: Set<string>;
-  private readonly seen = new Set<string>();
+  /**
+   * The label of each name already given its own, by provider then model: the names
+   * of every request, found without building `provider/model` (a string per request).
+   */
+  private readonly named = new Map<string, Map<string, string>>();
+  /** Listed (not configured) names given their own label so far. */
+  private listedNamed = 0;
 
   constructor(
     config: GatewayConfig,
@@ -38,12 +44,20 @@ export class DeploymentLabels {
   /** The model label, `provider/model`: configured or listed names only. */
   model(provider: string | undefined, model: string | undefined): string {
     if (provider === undefined || model === undefined) return noneLabel;
-    const name = `${provider}/${model}`;
-    if (this.seen.has(name)) return name;
+    const named = this.named.get(provider)?.get(model);
+    if (named !== undefined) return named;
     if (!this.hasProvider(provider)) return otherLabel;
-    if (this.configured.has(name)) return name;
-    if (this.seen.size >= maxModelLabels || !this.isListed(name)) return otherLabel;
-    this.seen.add(name);
+    const name = `${provider}/${model}`;
+    if (this.configured.has(name)) return this.name(provider, model, name);
+    if (this.listedNamed >= maxModelLabels || !this.isListed(name)) return otherLabel;
+    this.listedNamed++;
+    return this.name(provider, model, name);
+  }
+
+  private name(provider: string, model: string, name: string): string {
+    let byModel = this.named.get(provider);
+    if (!byModel) this.named.set(provider, (byModel = new Map()));
+    byModel.set(model, name);
     return name;
   }
 }
