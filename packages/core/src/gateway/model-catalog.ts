@@ -17,7 +17,7 @@ export interface ListedModel {
 
 interface CacheEntry {
   models: ModelInfo[];
-  /** The ids of `models`: `isListed` runs per request with names clients choose, a scan of up to 10,000 models each time. */
+  /** The ids of `models`, for `isListed`: it runs per request with names clients choose, and a scan took up to 10,000 steps. */
   ids: ReadonlySet<string>;
   fetchedAt: number;
   pending?: Promise<ModelInfo[]>;
