@@ -4,6 +4,7 @@ import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types
 import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
+import { namedContentCoding } from './content-coding.js';
 import { UpstreamCall, type UpstreamResponse } from './upstream-call.js';
 import { Pool, undiciErrors } from './undici-pool.js';
 
@@ -70,19 +71,31 @@ export class UpstreamTransport {
       {
         path: request.path,
         method: request.method,
-        headers: withTraceHeaders(request.headers, traceContext),
+        headers: withIdentityEncoding(withTraceHeaders(request.headers, traceContext)),
         body: request.body ?? null,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
       },
       call,
     );
+    let response: UpstreamResponse;
     try {
-      return await call.response;
+      response = await call.response;
     } catch (error) {
       guard.release();
       throw guard.error ?? mapTransportError(error, provider, signal);
     }
+    const coding = response.statusCode < 400 ? namedContentCoding(response.headers['content-encoding']) : undefined;
+    if (coding !== undefined) {
+      // Compressed bytes read as JSON or events were "not JSON" or "ended before its first
+      // chunk", which hid the cause; an error body is still mapped by its status.
+      response.body.destroy();
+      throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a ${coding}-encoded answer; the gateway asks for and reads only uncompressed ones.`, {
+        provider,
+        upstreamStatus: response.statusCode,
+      });
+    }
+    return response;
   }
 
   /**
@@ -124,6 +137,15 @@ export class UpstreamTransport {
     }
     return pool;
   }
+}
+
+/**
+ * The headers with `accept-encoding: identity` unless the adapter named a coding: without
+ * the header any coding is acceptable (RFC 9110), and a proxy in front of a provider may
+ * then compress an answer the gateway reads as it comes.
+ */
+function withIdentityEncoding(headers: Record<string, string>): Record<string, string> {
+  return 'accept-encoding' in headers ? headers : { ...headers, 'accept-encoding': 'identity' };
 }
 
 /** Maps undici and socket failures onto the catalogue; the client's own abort stays an abort. */
