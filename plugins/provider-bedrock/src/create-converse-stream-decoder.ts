@@ -48,6 +48,8 @@ export function createConverseStreamDecoder(provider = 'bedrock', info?: Upstrea
   }
 
   return {
+    // The stop and then the usage (metadata, the last event) end the answer: frames after them are not read.
+    isComplete: () => stopped && usageSeen,
     decode(event: ServerSentEvent): StreamPart[] {
       const type = event.event ?? '';
       if (!eventTypes.has(type)) {

@@ -27,7 +27,7 @@ interface StreamEventData {
  * as `tool_plan` does in whole answers. Tool calls are numbered from 0 in the order
  * they start, whatever index Cohere gives them. Usage and the finish reason come
  * only with `message-end`; a stream without one was cut short. A trailing
- * `data: [DONE]` may or may not follow and is ignored. An `error` event is the
+ * `data: [DONE]` may or may not follow and is ignored, as is anything else after message-end. An `error` event is the
  * upstream's error, mapped as an error answer is (inStreamError).
  */
 export function createCohereStreamDecoder(provider: string): StreamDecoder {
@@ -41,6 +41,8 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
   }
 
   return {
+    // message-end is the answer's last word: what follows (a `[DONE]`, or more content) is not read.
+    isComplete: () => finished,
     decode(event: ServerSentEvent): StreamPart[] {
       if (event.data.trim() === '[DONE]') return [];
       // Before the JSON is read: an error event whose data is not JSON is still the upstream's error.

@@ -166,18 +166,27 @@ export class UpstreamPartStream<Part extends object = StreamPart> implements Asy
   }
 }
 
-/** Each event's items pushed onto `into`, in order; what was decoded before a throw stays there. */
+/**
+ * Each event's items pushed onto `into`, in order; what was decoded before a throw stays
+ * there. None after the upstream's end marker (`[DONE]`, `message_stop`): events that came
+ * in the same read after it are not the answer's (they reached the client as more text,
+ * a second finish and usage, where the fast path drops them).
+ */
 function decodeAll<Part>(decoder: PartDecoder<Part>, events: ServerSentEvent[], into: Part[]): void {
   for (let index = 0; index < events.length; index++) {
     if (decoder.decodeInto) decoder.decodeInto(events[index]!, into);
     else pushAll(into, decoder.decode(events[index]!));
+    if (decoder.isComplete?.()) return;
   }
 }
 
 /** decodeAll for the events a framer gave at the body's end: decodeLastInto when the decoder has it. */
 function decodeLast<Part>(decoder: PartDecoder<Part>, events: ServerSentEvent[], into: Part[]): void {
   if (!decoder.decodeLastInto) return decodeAll(decoder, events, into);
-  for (let index = 0; index < events.length; index++) decoder.decodeLastInto(events[index]!, into);
+  for (let index = 0; index < events.length; index++) {
+    decoder.decodeLastInto(events[index]!, into);
+    if (decoder.isComplete?.()) return;
+  }
 }
 
 /** `into.push(...items)` without spreading the items into an argument list. */
