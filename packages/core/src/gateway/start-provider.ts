@@ -22,6 +22,7 @@ import type {
   ProviderCall,
   UpstreamErrorResponse,
   UpstreamRequest,
+  UpstreamResponseInfo,
   UpstreamTimeouts,
 } from '../plugin/provider-types.js';
 import type { StreamPart } from '../canonical/stream-part.js';
@@ -220,6 +221,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const cancel = cancellationOf(call);
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
+      if (isJsonAnswer(response)) throw await jsonAnswerToStream(http, response, cancel, (body, info) => adapter.parseResponse(body, info), adapter.readUsage);
       const { decoder, framer } = streamReaders(response, () => ({
         // Checked part by part: a plugin's decoder is its author's word, as a direct operation's parts are.
         decoder: new CheckedPartDecoder(adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers }), http.id),
@@ -265,6 +267,10 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const cancel = cancellationOf(call);
       const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
+      if (isJsonAnswer(response)) {
+        const parse = passthrough.parseResponse ?? ((body: unknown, info: UpstreamResponseInfo) => adapter.parseResponse(body, info));
+        throw await jsonAnswerToStream(http, response, cancel, parse, passthrough.readUsage ?? adapter.readUsage);
+      }
       const info = { status: response.statusCode, headers: response.headers };
       const { decoder, framer } = streamReaders(response, () => ({
         decoder: passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info),
@@ -283,6 +289,38 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       );
     },
   };
+}
+
+/** Whether an answer to a stream request says it is one JSON document (`application/json`, `…+json`), not a stream. */
+function isJsonAnswer(response: UpstreamResponse): boolean {
+  const type = response.headers['content-type'];
+  if (typeof type !== 'string') return false;
+  const media = type.split(';', 1)[0]!.trim().toLowerCase();
+  return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
+}
+
+/**
+ * A stream request answered with one JSON document at 2xx: an error a proxy or an
+ * aggregator writes at 200, or a server that ignored `stream: true`. Read as the whole
+ * answer is (bounded, redacted): an error inside it is that error, mapped as on the whole
+ * path; an answer is a 502 carrying what it says it used, which the provider billed. Read
+ * as events, it was "ended before its first chunk": the upstream's error lost, the usage too.
+ */
+async function jsonAnswerToStream(
+  http: HttpContext,
+  response: UpstreamResponse,
+  cancel: CancelSource,
+  parse: (body: unknown, info: UpstreamResponseInfo) => { usage?: unknown },
+  readUsage: ((body: unknown) => unknown) | undefined,
+): Promise<GatewayError> {
+  const body = await readJsonBody(response, http.id, cancel, http.redactor);
+  const info = { status: response.statusCode, headers: response.headers };
+  const answer = readAnswer(http.id, body, () => parse(body, info), readUsage);
+  const error = new GatewayError('upstream_invalid_response', `The ${http.id} upstream answered a stream request with one JSON answer, not a stream.`, {
+    provider: http.id,
+    upstreamStatus: response.statusCode,
+  });
+  return withBilledUsage(error, readBilledUsage(body, readUsage) ?? checkedUsage(answer.usage));
 }
 
 /**

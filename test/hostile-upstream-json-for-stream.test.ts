@@ -1,0 +1,119 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestRecord } from '@switchyard/core';
+import { readFixture, readFixtureJson } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onceModels, recordQueue } from './support/request-records.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * A stream request answered at 200 with one JSON document (`application/json`): an
+ * error a proxy or an aggregator writes at 200, or a server that ignored `stream: true`.
+ * The gateway reads it as the whole answer is read: an error in it answers as the same
+ * document answers a whole request, and an answer is a 502 billed what it says it used.
+ * Read as events, both were "ended before its first chunk": the error lost, the usage unbilled.
+ */
+
+const providers = {
+  openai: { target: 'openai/gpt-4o-mini', dir: 'openai' },
+  azure: { target: 'azure/gpt-4o-mini', dir: 'azure-openai' },
+  mistral: { target: 'mistral/mistral-large-latest', dir: 'mistral' },
+  anthropic: { target: 'anthropic/claude-sonnet-4-5', dir: 'anthropic' },
+  gemini: { target: 'gemini/gemini-2.5-flash', dir: 'gemini' },
+  cohere: { target: 'cohere/command-a-03-2025', dir: 'cohere' },
+  bedrock: { target: 'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0', dir: 'bedrock' },
+} as const;
+type Provider = keyof typeof providers;
+
+/** Each provider's real whole answer, and its own rate-limit error body (sent here at 200). */
+const wholeAnswer = (provider: Provider): string => readFixture(providers[provider].dir, 'response.json');
+const rateLimitBody = (provider: Provider): string => JSON.stringify((readFixtureJson(providers[provider].dir, 'errors.json') as Record<string, { body: unknown }>)['rate_limit']!.body);
+
+let document: (provider: Provider) => string;
+let gateway: TestGateway;
+const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+  req.resume();
+  req.once('end', () => {
+    const provider = (Object.keys(providers) as Provider[]).find((name) => req.url?.startsWith(`/${name}/`))!;
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(document(provider));
+  });
+});
+
+beforeAll(async () => {
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  gateway = await startTestGateway({
+    providers: {
+      openai: { api_key: 'sk-openai-test-0123456789', base_url: `${url}/openai/v1` },
+      azure: { api_key: 'azure-test-key-0123456789', endpoint: `${url}/azure/` },
+      mistral: { api_key: 'mistral-test-key-0123456789', base_url: `${url}/mistral/v1` },
+      anthropic: { api_key: 'sk-ant-test-0123456789', base_url: `${url}/anthropic/` },
+      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `${url}/gemini/` },
+      cohere: { api_key: 'cohere-test-key-0123456789', base_url: `${url}/cohere/` },
+      bedrock: { region: 'us-east-1', endpoint: `${url}/bedrock/`, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
+    },
+    // No breaker: each case must reach the upstream, whatever the one before it answered.
+    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
+    models: onceModels(Object.fromEntries(Object.entries(providers).map(([name, { target }]) => [name, target]))),
+  });
+});
+afterAll(async () => {
+  await gateway?.close();
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+type Dialect = 'chat' | 'messages';
+
+interface Answer {
+  status: number;
+  code: string | undefined;
+  message: string | undefined;
+  record: RequestRecord;
+}
+
+async function ask(provider: Provider, dialect: Dialect, stream: boolean): Promise<Answer> {
+  const model = `${provider}-once`;
+  const record = recordQueue(gateway).next();
+  const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+  const response = await fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(dialect === 'chat' ? { model, messages, stream } : { model, messages, stream, max_tokens: 256 }),
+  });
+  const body = (await response.json()) as { type?: string; error?: { code?: string; message?: string } };
+  // Refused before the stream began: an error in the dialect's own envelope.
+  if (response.status !== 200 && dialect === 'messages') expect(body.type).toBe('error');
+  return { status: response.status, code: body.error?.code, message: body.error?.message, record: await record };
+}
+
+const cases = (Object.keys(providers) as Provider[]).flatMap((provider) => (['chat', 'messages'] as Dialect[]).map((dialect) => ({ provider, dialect })));
+
+describe('a stream request answered with one JSON document', () => {
+  it.each(cases)("$provider to $dialect: the provider's rate-limit error at 200 answers as it does a whole request", async ({ provider, dialect }) => {
+    document = rateLimitBody;
+    const whole = await ask(provider, dialect, false);
+    const streamed = await ask(provider, dialect, true);
+    expect(whole.status).not.toBe(200);
+    expect({ status: streamed.status, code: streamed.code }).toEqual({ status: whole.status, code: whole.code });
+    expect(streamed.message).not.toContain('ended before');
+    expect(streamed.record.errorCode).toBe(whole.record.errorCode);
+  });
+
+  it.each(cases)("$provider to $dialect: the provider's whole answer is a 502 billed the usage it reports", async ({ provider, dialect }) => {
+    document = wholeAnswer;
+    const whole = await ask(provider, dialect, false);
+    const streamed = await ask(provider, dialect, true);
+    expect(whole.status).toBe(200);
+    expect(streamed.status).toBe(502);
+    expect(streamed.code).toBe('upstream_invalid_response');
+    expect(streamed.message).toBe(`The ${provider} upstream answered a stream request with one JSON answer, not a stream.`);
+    expect(streamed.record.status).toBe(502);
+    expect(streamed.record.usage).toEqual(whole.record.usage);
+    expect(streamed.record.costUsd).toBeGreaterThan(0);
+    expect(streamed.record.costUsd).toBe(whole.record.costUsd);
+  });
+});
