@@ -55,7 +55,11 @@ export function mapOpenAIErrorBody(provider: string, status: number, body: OpenA
 
 /** Reads OpenAI's `retry-after-ms`, held to a day as `retry-after` is, or else `retry-after` (seconds or an HTTP date). */
 export function retryAfterSeconds(headers: UpstreamErrorResponse['headers']): number | undefined {
-  const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return Math.min(ms / 1000, maxRetryAfterSeconds);
+  const text = headers['retry-after-ms'];
+  // A decimal count only: Number() reads a blank header as 0 (a retry at once, the retry-after ignored) and `0x3e8` as 1000.
+  const ms = typeof text === 'string' && millisecondsText.test(text.trim()) ? Number(text) : Number.NaN;
+  if (Number.isFinite(ms)) return Math.min(ms / 1000, maxRetryAfterSeconds);
   return readRetryAfterHeader(headers['retry-after']);
 }
+
+const millisecondsText = /^[0-9]+(\.[0-9]+)?(e\+?[0-9]+)?$/i;

@@ -141,6 +141,10 @@ describe('OpenAI error mapping', () => {
     expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after-ms': '1e24' })).retryAfterSeconds).toBe(86_400);
   });
 
+  it.each(['', '   ', '0x3e8', 'soon', '-5', '1e309', 'Infinity'])('leaves the retry-after in charge when retry-after-ms is %j, no count of milliseconds (a blank one read as 0: a retry at once)', (value) => {
+    expect(mapOpenAIError('openai', response('rate_limit', { 'retry-after-ms': value, 'retry-after': '7' })).retryAfterSeconds).toBe(7);
+  });
+
   it('maps a non-JSON 502 by its status', () => {
     const error = mapOpenAIError('openai', { status: 502, headers: {}, bodyText: '<html>Bad Gateway</html>' });
     expect(error).toMatchObject({ code: 'upstream_server_error', retryable: true });
