@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,4 +289,55 @@ describe("packages/cli/README.md's usage block", () => {
       expect(flags(usage), command).toEqual(flags(help));
     }
   });
+});
+
+describe("README.md's Express snippets with only what docs/embedding.md installs", () => {
+  // The README test above runs them inside this repository, where every package resolves. In a
+  // new project with embedding.md's `npm install` line, the first one stopped with "no provider
+  // plugin 'mock'" and "no step plugin 'circuit-breaker'": the line left both packages out.
+  // Here the app's node_modules has every third-party package of this checkout but only the
+  // @switchyard packages that line names (and what they depend on); --preserve-symlinks keeps
+  // Node, and core's plugin lookup, from reaching this checkout's other packages through them.
+  const installLine = extractBlocks(readFileSync(path.join(root, 'docs/embedding.md'), 'utf8')).find((block) => /^npm install /.test(block.code))?.code ?? '';
+  const servers = extractBlocks(readFileSync(path.join(root, 'README.md'), 'utf8')).filter((block) => block.lang === 'ts' && block.directive?.name === 'background');
+  let project: string;
+
+  beforeAll(async () => {
+    const named = [...installLine.matchAll(/@switchyard\/([a-z0-9-]+)/g)].map((match) => match[1]!);
+    const installed = new Set<string>();
+    const install = (name: string): void => {
+      if (installed.has(name)) return;
+      installed.add(name);
+      const manifest = JSON.parse(readFileSync(path.join(root, 'node_modules/@switchyard', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      for (const dependency of Object.keys(manifest.dependencies ?? {})) if (dependency.startsWith('@switchyard/')) install(dependency.slice('@switchyard/'.length));
+    };
+    named.forEach(install);
+    project = await mkdtemp(path.join(tmpdir(), 'switchyard-embed-install-'));
+    const modules = path.join(project, 'node_modules');
+    await mkdir(path.join(modules, '@switchyard'), { recursive: true });
+    for (const entry of readdirSync(path.join(root, 'node_modules'))) {
+      if (entry === '@switchyard' || entry.startsWith('.')) continue;
+      await symlink(realpathSync(path.join(root, 'node_modules', entry)), path.join(modules, entry));
+    }
+    for (const name of installed) await symlink(realpathSync(path.join(root, 'node_modules/@switchyard', name)), path.join(modules, '@switchyard', name));
+  });
+
+  afterAll(async () => {
+    if (project) await rm(project, { recursive: true, force: true });
+  });
+
+  it('docs/embedding.md has the npm install line', () => {
+    expect(installLine).toMatch(/@switchyard\/core\b/);
+    expect(servers.length).toBeGreaterThan(1);
+  });
+
+  it.each(servers.map((block) => [block.line, block] as const))('the server at README.md line %i starts', async (_line, block) => {
+    const file = path.join(project, `server-${block.line}.mjs`);
+    await writeFile(file, ts.transpileModule(block.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    const server = await spawnSwitchyard(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', file], {
+      cwd: project,
+      env: { PORT: String(await freePort()), SWITCHYARD_MASTER_KEY: placeholder, OPENAI_API_KEY: placeholder },
+    });
+    expect(await server.stop()).toBe(0);
+  }, 30_000);
 });
