@@ -174,6 +174,25 @@ describe('a provider plugin built against its own copy of @switchyard/core', () 
       await mkdir(path.dirname(target), { recursive: true });
       await symlink(path.join(repo, 'node_modules', dependency), target, 'dir');
     }
+    // A step written from docs/plugins.md against that copy: it reads the request's context
+    // with its own getContext and refuses with its own GatewayError. (Under node_modules, so
+    // vitest loads it as Node does, not with its aliases to this workspace's core.)
+    await writeFiles(folder, {
+      'node_modules/@acme/switchyard-step-marker/package.json': JSON.stringify({ name: '@acme/switchyard-step-marker', type: 'module', main: './index.js' }),
+      'node_modules/@acme/switchyard-step-marker/index.js': `
+import { definePlugin, GatewayError, getContext } from '@switchyard/core';
+export const marker = definePlugin({
+  name: 'marker',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  create: () => (req, res, next) => {
+    const context = getContext(res);
+    if (req.headers['x-refuse'] !== undefined) throw new GatewayError('invalid_request', 'Refused by the marker step.', { param: 'x-refuse' });
+    context.responseHeaders.set('x-marker-saw', context.endpoint);
+    next();
+  },
+});
+`,
+    });
     upstream = await startMockOpenAI({ apiKey: 'sk-upstream-0123456789' });
     gateway = await createGateway(
       {
@@ -192,7 +211,7 @@ describe('a provider plugin built against its own copy of @switchyard/core', () 
             retries: { attempts: 0 },
           },
         },
-        chain: ['route', 'adapter'],
+        chain: [{ marker: { use: '@acme/switchyard-step-marker' } }, 'route', 'adapter'],
         log: { level: 'silent' },
       },
       { plugins: builtInPlugins, configFile: path.join(folder, 'switchyard.config.yaml'), logger: silent() },
@@ -234,6 +253,15 @@ describe('a provider plugin built against its own copy of @switchyard/core', () 
     expect([adopted.code, adopted.status, adopted.retryable, adopted.retryAfterSeconds, adopted.provider]).toEqual(['upstream_melted', 502, true, undefined, undefined]);
     const hostile = { ...newer, code: 'x\r\nset-cookie: a=b' };
     expect(toGatewayError(hostile)).toMatchObject({ code: 'internal_error', status: 500, retryable: true });
+  });
+
+  it("a step built against it finds the request's context with its own getContext (it was a 500 on every request)", async () => {
+    const response = await request(app).post('/v1/chat/completions').send({ model: 'failover', messages: [{ role: 'user', content: 'hi' }] });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-marker-saw']).toBe('chat');
+    const refused = await request(app).post('/v1/chat/completions').set('x-refuse', '1').send({ model: 'failover', messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_request', param: 'x-refuse', message: 'Refused by the marker step.' });
   });
 
   it("answers an upstream 401 as 401 upstream_authentication_failed, not a 500", async () => {

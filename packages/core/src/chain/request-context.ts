@@ -204,9 +204,12 @@ export interface RequestContext {
  * ~7 KB promoted a request and a mark-compact of the whole old generation every ~700
  * requests (bench/README.md, "Promotion"). A small synthetic probe of the same WeakMap
  * did not reproduce it, so what this rests on is the measurement, not a known V8 rule.
- * As a property the context dies with the request.
+ * As a property the context dies with the request. The symbol is the registry's
+ * (`Symbol.for`), as GatewayError's brand is: a plugin that ended up with its own copy
+ * of core finds the context with its own getContext (a plain Symbol made that a 500 on
+ * every request).
  */
-const contextKey = Symbol('switchyard.requestContext');
+const contextKey = Symbol.for('switchyard.request-context');
 
 type ResponseWithContext = Response & { [contextKey]?: RequestContext };
 
