@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /*
  * docs/plugins.md is what a plugin author writes a provider from, often in plain
@@ -59,4 +62,34 @@ describe('docs/plugins.md names every field a provider plugin writes', () => {
     expect(text).toContain(`\`${type}\``);
     for (const field of fields) expect(text, `${type}.${field}`).toContain(`\`${field}\``);
   });
+});
+
+describe("docs/plugins.md's step, saved as §1's YAML names it, in a new project", () => {
+  // The YAML loaded the step from `./tenant-tag.js`; in a folder whose package.json says
+  // "type": "commonjs" (what `npm init -y` writes) that file's `import` lines failed to load.
+  let folder: string | undefined;
+  afterAll(async () => {
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('passes switchyard validate', async () => {
+    const yaml = /^```yaml\n([\s\S]*?)^```$/m.exec(doc)![1]!;
+    const file = /use: (\.\/[\w.-]+)/.exec(yaml)?.[1];
+    expect(file, 'a step loaded from a file').toBeDefined();
+    const step = [...doc.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!).find((code) => code.includes('definePlugin<'))!;
+    folder = await mkdtemp(path.join(tmpdir(), 'switchyard-plugin-doc-'));
+    await writeFile(path.join(folder, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'commonjs' }));
+    await mkdir(path.join(folder, 'node_modules/@switchyard'), { recursive: true });
+    await symlink(path.join(root, 'packages/core'), path.join(folder, 'node_modules/@switchyard/core'), 'dir');
+    await writeFile(path.join(folder, file!), ts.transpileModule(step, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    await writeFile(path.join(folder, 'switchyard.config.yaml'), yaml);
+    const result = await new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(process.execPath, [path.join(root, 'packages/cli/dist/bin.js'), 'validate'], { cwd: folder, env: { ...process.env, ACME_API_KEY: 'acme-placeholder-0123456789' }, timeout: 20_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      ),
+    );
+    expect(result.output).not.toContain('Cannot use import statement outside a module');
+    expect(result, result.output).toMatchObject({ code: 0 });
+    expect(result.output).toContain('tenant-tag');
+  }, 30_000);
 });
