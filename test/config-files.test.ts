@@ -39,6 +39,16 @@ describe('the config files in config/', () => {
     expect(auth?.auth?.keys ?? []).toEqual([]);
   });
 
+  it('switchyard.example.yaml names the CLI as a clone has it (npx switchyard)', () => {
+    // Its comments said to run `switchyard validate --config FILE`: "command not found" in a
+    // clone, where the binary is node_modules/.bin/switchyard. (A command named in prose,
+    // `switchyard start` alone, is its name, not a line to run.)
+    const text = readFileSync(path.join(root, 'config/switchyard.example.yaml'), 'utf8');
+    const commands = [...text.matchAll(/`([^`]*\bswitchyard (?:start|validate|keys|usage) [^`]+)`/g)].map((match) => match[1]!);
+    expect(commands.length).toBeGreaterThan(1);
+    expect(commands.filter((command) => !command.startsWith('npx switchyard '))).toEqual([]);
+  });
+
   it("refuses a placeholder key such as 'sy-ci-change-me-…', the kind old example files shipped", async () => {
     const raw = { chain: [{ auth: { keys: [{ name: 'ci', key: '${CI_GATEWAY_KEY:-sy-ci-change-me-0000000000}' }] } }, 'route', 'adapter'] };
     const refused = await checkGatewayConfig(raw, { plugins: builtInPlugins, env: {} }).catch((error: unknown) => error);
