@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonTextLength, textLength } from '../src/pricing/estimate-prompt-tokens.js';
@@ -17,6 +19,17 @@ function request(messages: ChatRequest['messages'], extra: Partial<ChatRequest> 
 }
 
 describe('estimatePromptTokens', () => {
+  it("gives docs/pricing.md's worked example: four tokens a message and four for the request", () => {
+    // The page said four a message only, so a count_tokens answer of 11 for `hello world` read as wrong.
+    const page = readFileSync(fileURLToPath(new URL('../../../docs/pricing.md', import.meta.url)), 'utf8');
+    const example = /`([^`]+)` in one\s+message is (\d+) \+ (\d+) \+ (\d+) = (\d+) tokens/.exec(page);
+    expect(example, 'the worked example').not.toBeNull();
+    const [, text, request_, message, content, total] = example!;
+    expect([Number(request_), Number(message)]).toEqual([MESSAGE_TOKEN_OVERHEAD, MESSAGE_TOKEN_OVERHEAD]);
+    expect(Number(request_) + Number(message) + Number(content)).toBe(Number(total));
+    expect(estimatePromptTokens(request([{ role: 'user', content: text! }]))).toBe(Number(total));
+  });
+
   it('counts about four characters a token plus a few tokens a message', () => {
     const text = 'x'.repeat(400);
     const tokens = estimatePromptTokens(request([{ role: 'user', content: [{ type: 'text', text }] }]));
