@@ -93,3 +93,26 @@ describe("docs/plugins.md's step, saved as §1's YAML names it, in a new project
     expect(result.output).toContain('tenant-tag');
   }, 30_000);
 });
+
+describe("docs/plugins.md's adapter and operation interfaces", () => {
+  // The page writes them out for plugin authors in plain JavaScript, who have no type to
+  // check against; each member it shows is held to the one core exports, signature and all.
+  const signature = (member: ts.TypeElement, source: ts.SourceFile) => member.getText(source).replace(/\s+/g, ' ').replace(/;$/, '');
+  const interfaces = (text: string) => {
+    const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.ES2022, true);
+    const found = new Map<string, string[]>();
+    source.forEachChild((node) => {
+      if (ts.isInterfaceDeclaration(node)) found.set(node.name.text, node.members.map((member) => signature(member, source)));
+    });
+    return found;
+  };
+  const documented = new Map([...doc.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].flatMap((match) => [...interfaces(match[1]!)]));
+  const core = interfaces(readFileSync(path.join(root, 'packages/core/src/plugin/provider-types.ts'), 'utf8'));
+
+  it('names some', () => expect(documented.size).toBeGreaterThan(4));
+
+  it.each([...documented.keys()])('%s: every member as core declares it', (name) => {
+    expect(core.get(name), `${name} in provider-types.ts`).toBeDefined();
+    expect(documented.get(name)!.filter((member) => !core.get(name)!.includes(member))).toEqual([]);
+  });
+});
