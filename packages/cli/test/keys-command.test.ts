@@ -100,16 +100,20 @@ describe('switchyard keys', () => {
   it('lists keys as a table with spend against budget, or as JSON', async () => {
     const { key } = await createKey('--name', 'listed', '--team', 'list-team', '--budget', '3');
     const { key: unbudgeted } = await createKey('--name', 'no-budget', '--team', 'list-team');
+    const { key: frugal } = await createKey('--name', 'frugal', '--team', 'list-team', '--budget', '1');
     budgets.spend(`key:${key.id}`, budgetWindowStart('monthly', new Date()), 0.75);
+    budgets.spend(`key:${frugal.id}`, budgetWindowStart('monthly', new Date()), 0.000049);
     const table = await cli(['keys', 'list', '--team', 'list-team']);
     expect(table.code).toBe(0);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^ID\s+NAME\s+TEAM\s+PROJECT\s+PREFIX\s+STATUS\s+SPENT\s+BUDGET\s+EXPIRES$/);
     expect(rows.find((row) => row.startsWith(key.id))).toMatch(
-      new RegExp(`^${key.id}\\s+listed\\s+list-team\\s+-\\s+${key.secret_prefixes[0]}\\s+active\\s+\\$0\\.7500 \\(25%\\)\\s+\\$3/monthly\\s+-$`),
+      new RegExp(`^${key.id}\\s+listed\\s+list-team\\s+-\\s+${key.secret_prefixes[0]}\\s+active\\s+\\$0\\.750000 \\(25%\\)\\s+\\$3/monthly\\s+-$`),
     );
+    // A fraction of a cent is shown as `usage` shows it, not as $0.0000.
+    expect(rows.find((row) => row.startsWith(frugal.id))).toMatch(/\sactive\s+\$0\.000049 \(0%\)\s+\$1\/monthly\s+-$/);
     expect(rows.find((row) => row.startsWith(unbudgeted.id))).toMatch(/\sactive\s+-\s+-\s+-$/);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     const json = JSON.parse((await cli(['keys', 'list', '--team', 'list-team', '--json'])).stdout) as { data: unknown[]; next_cursor: null };
     expect(json.data).toEqual(
       expect.arrayContaining([

@@ -6,6 +6,7 @@ import { formatTable } from '../format-table.js';
 import { joinNegativeValues } from '../negative-values.js';
 import { escapeControlCharacters, quoteInput, terminalJson } from '../terminal-text.js';
 import { keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
+import { formatUsd } from '../format-usd.js';
 
 export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke|rotate|audit> [ID] [options]
 
@@ -159,13 +160,13 @@ function describeList(answer: { data: KeyRecord[]; next_cursor: string | null })
   return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'SPENT', 'BUDGET', 'EXPIRES'], rows) + more;
 }
 
-/** Spend in the budget's current window, and how much of the budget that is. */
+/** Spend in the budget's current window, to the micro-dollar as `usage` shows it, and how much of the budget that is. */
 function spentOf(key: KeyRecord): string {
   const spent = key.budget_spent_usd;
   const limit = key.scope.budget?.limit_usd;
   if (typeof spent !== 'number' || !Number.isFinite(spent)) return '-';
   const share = limit ? ` (${Math.round((spent / limit) * 100)}%)` : '';
-  return `$${spent.toFixed(4)}${share}`;
+  return `${formatUsd(spent)}${share}`;
 }
 
 function describeKey(key: KeyRecord): string {

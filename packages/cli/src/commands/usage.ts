@@ -6,6 +6,7 @@ import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
 import { joinNegativeValues } from '../negative-values.js';
 import { escapeControlCharacters, quoteInput, terminalCsv, terminalJson } from '../terminal-text.js';
+import { formatUsd } from '../format-usd.js';
 
 export const usageUsage = `Usage: switchyard usage [options]
 
@@ -76,7 +77,7 @@ function describeUsage(report: { group_by: string; from: string; to: string; dat
     String(row.requests),
     String(row.input_tokens),
     String(row.output_tokens),
-    usd(row.cost_usd),
+    formatUsd(row.cost_usd),
     String(row.errors),
   ]);
   const total = (pick: (row: UsageRecordRow) => number) => report.data.reduce((sum, row) => sum + pick(row), 0);
@@ -85,13 +86,9 @@ function describeUsage(report: { group_by: string; from: string; to: string; dat
     String(total((row) => row.requests)),
     String(total((row) => row.input_tokens)),
     String(total((row) => row.output_tokens)),
-    usd(sumOfCosts(total((row) => row.cost_usd))),
+    formatUsd(sumOfCosts(total((row) => row.cost_usd))),
     String(total((row) => row.errors)),
   ]);
   return window + formatTable([report.group_by.toUpperCase(), 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST', 'ERRORS'], rows);
 }
 
-/** Dollars to the micro-dollar, as the dashboard shows them: four decimals showed $0.000049 as $0.0000, and rows that did not add up to their total. */
-function usd(value: number): string {
-  return `$${value.toFixed(6)}`;
-}
