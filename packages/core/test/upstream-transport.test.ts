@@ -149,3 +149,48 @@ describe('UpstreamTransport on a real socket', () => {
     await expect(readJsonBody(response, 'up', cancel)).rejects.toMatchObject({ code: 'upstream_duration_exceeded' });
   });
 });
+
+describe('a request waiting for a free connection to its origin', () => {
+  // Past `connectionsPerOrigin` (128 by default) undici queues a request until a
+  // connection frees; its own timers start only once the request is written, and the
+  // handler hears of nothing before that. With every connection held by an upstream
+  // that never answers, the wait is as long as theirs.
+  const outcome = (sending: Promise<unknown>, withinMs: number) =>
+    Promise.race([
+      sending.then(
+        () => 'answered',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve(`still waiting after ${withinMs} ms`), withinMs)),
+    ]);
+
+  it('the client leaving is client_closed_request at once, and the request is never sent', async () => {
+    let requests = 0;
+    const origin = await upstream(() => void requests++, { connectionsPerOrigin: 1 });
+    const holding = transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up');
+    holding.catch(() => {});
+    while (requests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const cancel = new AttemptCancel();
+    const queued = transport!.send(post(origin), cancel, defaultUpstreamTimeouts, 'up');
+    cancel.abort(new Error('client gone'));
+    expect(await outcome(queued, 2000)).toMatchObject({ code: 'client_closed_request' });
+    // Once the held connection frees, the queued request is dropped, not sent.
+    server!.closeAllConnections();
+    await expect(holding).rejects.toMatchObject({ code: 'upstream_unreachable' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requests).toBe(1);
+  });
+
+  it('no free connection within headers_ms is upstream_timeout', async () => {
+    let requests = 0;
+    const origin = await upstream(() => void requests++, { connectionsPerOrigin: 1 });
+    const holding = transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up');
+    holding.catch(() => {});
+    while (requests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const queued = transport!.send(post(origin), new AttemptCancel(), { ...defaultUpstreamTimeouts, headersMs: 200 }, 'up');
+    expect(await outcome(queued, 3000)).toMatchObject({ code: 'upstream_timeout', message: expect.stringContaining('no free connection') });
+    server!.closeAllConnections();
+    await expect(holding).rejects.toMatchObject({ code: 'upstream_unreachable' });
+    expect(requests).toBe(1);
+  });
+});

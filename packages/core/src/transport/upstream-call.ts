@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { GatewayError } from '../errors/gateway-error.js';
 import { UpstreamBody } from './upstream-body.js';
 import type { CuttableRequest, UpstreamBodyGuard } from './upstream-body-guard.js';
 
@@ -25,8 +26,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   private body: UpstreamBody | undefined;
   /** Why the request is to be cut, when that was decided before undici started it. */
   private abortedWith: Error | undefined;
+  /** Until undici starts the request: how long it may wait for a free connection. */
+  private queueTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly guard: UpstreamBodyGuard) {
+  /**
+   * `abandoned` holds, until undici lets go of them, the calls whose caller was answered
+   * while they still waited in the pool's queue: a graceful close of the pool would wait
+   * for them (a connection being opened, up to `connect_ms`).
+   */
+  constructor(
+    private readonly guard: UpstreamBodyGuard,
+    private readonly abandoned?: Set<UpstreamCall>,
+  ) {
     this.response = new Promise<UpstreamResponse>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -34,16 +45,41 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
     guard.bind(this);
   }
 
+  /**
+   * Called once the request was dispatched: a request undici has not started yet waits
+   * for a free connection of its origin's pool, and undici's own timers start only once
+   * it is written. Behind connections held by a silent upstream it had no bound at all.
+   */
+  boundQueueWait(timeoutMs: number, provider: string): void {
+    if (this.controller || this.abortedWith) return;
+    this.queueTimer = setTimeout(
+      () => this.abort(new GatewayError('upstream_timeout', `The ${provider} upstream had no free connection within ${timeoutMs} ms.`, { provider })),
+      timeoutMs,
+    );
+    this.queueTimer.unref();
+  }
+
   abort(reason: unknown): void {
     const error = reason instanceof Error ? reason : requestAborted();
     if (this.body) this.body.destroy(error);
     else if (this.controller) this.controller.abort(error);
-    else this.abortedWith ??= error;
+    else if (!this.abortedWith) {
+      // Still queued: undici calls onRequestStart only once a connection frees (the request
+      // is dropped there, never sent), so the caller is answered now, not then.
+      this.abortedWith = error;
+      clearTimeout(this.queueTimer);
+      this.abandoned?.add(this);
+      this.reject(error);
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    clearTimeout(this.queueTimer);
     this.controller = controller;
-    if (this.abortedWith) controller.abort(this.abortedWith);
+    if (this.abortedWith) {
+      this.abandoned?.delete(this);
+      controller.abort(this.abortedWith);
+    }
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -64,6 +100,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    clearTimeout(this.queueTimer);
+    if (this.abortedWith) this.abandoned?.delete(this);
     if (this.body) this.body.fail(error);
     else this.reject(error);
   }

@@ -37,6 +37,8 @@ export class UpstreamTransport {
   private readonly pools = new Map<string, Map<number, Pool>>();
   private closed = false;
   private readonly cutting = new AbortController();
+  /** Calls answered (timed out, their client gone) while still queued for a connection. */
+  private readonly abandoned = new Set<UpstreamCall>();
   /** The bounds every answer is held to; direct operations get the duration bound too. */
   readonly bodyLimits: UpstreamBodyLimits;
 
@@ -66,7 +68,7 @@ export class UpstreamTransport {
   ): Promise<UpstreamResponse> {
     const pool = this.poolFor(request.origin, timeouts.connectMs);
     const guard = new UpstreamBodyGuard(this.bodyLimits, provider, signal);
-    const call = new UpstreamCall(guard);
+    const call = new UpstreamCall(guard, this.abandoned);
     pool.dispatch(
       {
         path: request.path,
@@ -78,6 +80,7 @@ export class UpstreamTransport {
       },
       call,
     );
+    call.boundQueueWait(timeouts.headersMs, provider);
     let response: UpstreamResponse;
     try {
       response = await call.response;
@@ -113,7 +116,9 @@ export class UpstreamTransport {
     // in-stream `upstream_invalid_response`, "the upstream's connection ended", blaming the upstream.
     const shuttingDown = () => new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
     if (options.force) this.cutting.abort(shuttingDown());
-    await Promise.all(pools.map((pool) => (options.force ? pool.destroy(shuttingDown()) : pool.close().catch(() => pool.destroy(shuttingDown())))));
+    // A graceful close waits for every queued request, those nobody waits for any more too.
+    const destroy = options.force || this.abandoned.size > 0;
+    await Promise.all(pools.map((pool) => (destroy ? pool.destroy(shuttingDown()) : pool.close().catch(() => pool.destroy(shuttingDown())))));
   }
 
   /**
