@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -181,6 +182,34 @@ describe('webhook deliveries', () => {
     await expect.poll(() => counted('delivered')).toBe(1);
     expect(await counted('retried')).toBe(1);
     expect(logLines.some((line) => line.includes('no answer within 200 ms'))).toBe(true);
+  });
+
+  it('give up an attempt whose connection never opens (a TLS handshake never answered) at its own timeout_ms, and close() at once', async () => {
+    // A host that takes the connection and says nothing: connecting to https never ends.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = new URL(`https://127.0.0.1:${(silent.address() as { port: number }).port}/hook`);
+    const outcome = (work: Promise<unknown>, withinMs: number) =>
+      Promise.race([work.then(() => 'done'), new Promise((resolve) => setTimeout(() => resolve(`still waiting after ${withinMs} ms`), withinMs))]);
+    try {
+      // Beside it, a patient webhook: the connect timeout was the longest webhook's, for all of them.
+      const dispatch = start({
+        targets: [target({ name: 'quick', url: silentUrl, timeoutMs: 200, maxAttempts: 1 }), target({ name: 'patient', timeoutMs: 30_000 })],
+      });
+      dispatch.enqueue(event());
+      expect(await outcome(expect.poll(() => counted('failed'), { timeout: 3000 }).toBe(1), 4000)).toBe('done');
+      expect(logLines.some((line) => line.includes('no answer within 200 ms'))).toBe(true);
+      // And close() cuts an attempt still connecting when its flush time is up.
+      const stuck = start({ targets: [target({ name: 'quick', url: silentUrl, timeoutMs: 30_000 })] });
+      stuck.enqueue(event());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await outcome(stuck.close(100), 3000)).toBe('done');
+      expect(await counted('dropped')).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('drop the oldest queued delivery when the queue is full, and count it', async () => {

@@ -91,6 +91,8 @@ export class WebhookDispatcher {
   private readonly warnFailure: Map<string, (fields: Record<string, unknown>, message: string) => void>;
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
+  /** Requests given up while undici still held them (still connecting): a graceful close of the agent would wait for them. */
+  private abandoned = 0;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.longestTimeoutMs = Math.max(1000, ...options.targets.map((target) => target.timeoutMs));
@@ -144,7 +146,7 @@ export class WebhookDispatcher {
     for (const { controller } of stopped) controller.abort(closingReason);
     await Promise.all(stopped.map(({ done }) => done));
     const agent = this.agent;
-    if (agent) await agent.close().catch(() => agent.destroy());
+    if (agent) await (this.abandoned > 0 ? agent.destroy() : agent.close().catch(() => agent.destroy()));
   }
 
   private makeRoom(): void {
@@ -247,7 +249,7 @@ export class WebhookDispatcher {
     try {
       const undici = await loadUndici();
       this.agent ??= new undici.Agent({ connections: this.options.concurrency, keepAliveTimeout: 10_000, connect: { timeout: this.longestTimeoutMs } });
-      const response = await undici.request(target.url, {
+      const sending = undici.request(target.url, {
         method: 'POST',
         dispatcher: this.agent,
         signal: controller.signal,
@@ -262,6 +264,7 @@ export class WebhookDispatcher {
         },
         body: delivery.body,
       });
+      const response = await this.unlessAborted(sending, controller.signal);
       await response.body.dump({ limit: maxResponseBytes }).catch(() => undefined);
       const status = response.statusCode;
       if (status >= 200 && status < 300) return undefined;
@@ -282,6 +285,35 @@ export class WebhookDispatcher {
       };
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The request's answer, or a rejection as soon as `signal` aborts. undici hears of an abort
+   * only once its connection is open: one still connecting (a TLS handshake never answered, a
+   * dropped SYN) held the attempt until the agent's connect timeout, the longest webhook's
+   * `timeout_ms`, and close() with it.
+   */
+  private async unlessAborted<T>(sending: Promise<T>, signal: AbortSignal): Promise<T> {
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([sending, aborted]);
+    } catch (error) {
+      if (signal.aborted) {
+        // Still undici's until it lets go: then its body (if an answer came after all) is let go too.
+        this.abandoned++;
+        void sending
+          .then((late) => (late as { body?: { destroy(): void } }).body?.destroy(), () => undefined)
+          .finally(() => this.abandoned--);
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
     }
   }
 
