@@ -24,6 +24,10 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
     max: options.pool_size,
     statement_timeout: options.statement_timeout_ms,
     query_timeout: options.query_timeout_ms,
+    // The gateway sends a transaction's statements back to back and gives up on any answer
+    // after query_timeout_ms: a transaction idle for longer has a gateway gone silent (a
+    // partition, a frozen or dead host), whose locks the server held until TCP told it, hours later.
+    idle_in_transaction_session_timeout: options.query_timeout_ms,
     // pg-pool uses one setting for opening a connection and for waiting for a free one: opening
     // gets connect_timeout_ms (below); waiting may last as long as a call in progress can.
     connectionTimeoutMillis: options.connect_timeout_ms + options.query_timeout_ms,
