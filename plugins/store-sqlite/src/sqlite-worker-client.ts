@@ -13,6 +13,12 @@ export interface SqliteWorkerClientOptions {
   connection: SqliteConnectionSettings;
   /** How long a call may take, queueing in the worker included, before it fails as an outage. */
   callTimeoutMs: number;
+  /**
+   * How long a call posted while its thread starts (loads its modules, opens the file) waits
+   * for the thread to be ready before it fails as an outage; its own `callTimeoutMs` runs
+   * from then. 10 s unless given.
+   */
+  startTimeoutMs?: number;
   logger: Logger;
   /** Told when the worker dies, so `/health` shows it before the next call. */
   health: StoreHealth;
@@ -54,6 +60,9 @@ interface WorkerState {
 
 const isInputType = (arg: string) => arg.startsWith('--input-type');
 
+/** How long a new thread may take to be ready before the calls waiting on it fail (it loads in well under a second). */
+const defaultStartTimeoutMs = 10_000;
+
 /** How often a settlement lost with a dead worker is sent again, in all. */
 const maxSettleAttempts = 3;
 
@@ -72,7 +81,7 @@ function workerScript(): URL {
  * run (setImmediate); the worker answers them together too, each with its own value
  * or error. Every call has a timeout, counted from when its message was posted, or
  * from when the thread is ready if it was posted during the thread's start-up (one
- * timer per message). The worker is started at once and again on the first call
+ * timer per message; the start-up itself is bounded by `startTimeoutMs`). The worker is started at once and again on the first call
  * after it died; a death fails every call in flight as an outage (503
  * `store_unavailable` at the guardStore boundary), and sends again the settlements it
  * took with it (see redoLost). `close()` lets the calls in flight finish, then closes
@@ -175,12 +184,18 @@ export class SqliteWorkerClient {
     // While a call waits the thread keeps the process alive (before it is online no timer does).
     worker.ref();
     // The clock starts once the thread is ready: its start-up (loading its modules, opening the file) is not the database's delay.
+    // Its start-up gets a clock of its own: a thread that never gets there (its file on a hung mount) held the calls for good.
     const state = this.states.get(worker)!;
     if (state.online) this.arm(batch);
-    else state.unarmed.push(batch);
+    else {
+      state.unarmed.push(batch);
+      const startTimeoutMs = this.options.startTimeoutMs ?? defaultStartTimeoutMs;
+      batch.timer = setTimeout(() => this.timeOut(batch, `its thread did not start within ${startTimeoutMs} ms`), startTimeoutMs);
+    }
   };
 
   private arm(batch: PostedBatch): void {
+    clearTimeout(batch.timer);
     if (batch.unanswered > 0) batch.timer = setTimeout(() => this.timeOut(batch), this.options.callTimeoutMs);
   }
 
@@ -192,11 +207,11 @@ export class SqliteWorkerClient {
   }
 
   /** The message's calls still unanswered fail as an outage; they stay known, since a late answer may need undoing (see settleLateAnswer). */
-  private timeOut(batch: PostedBatch): void {
+  private timeOut(batch: PostedBatch, why?: string): void {
     for (const call of batch.calls) {
       if (call.timedOut || this.pending.get(call.id) !== call) continue;
       call.timedOut = true;
-      call.reject(codedError(SQLITE_WORKER_TIMEOUT, `SQLite did not answer ${call.store}.${call.method} within ${this.options.callTimeoutMs} ms`));
+      call.reject(codedError(SQLITE_WORKER_TIMEOUT, why ? `SQLite did not answer ${call.store}.${call.method}: ${why}` : `SQLite did not answer ${call.store}.${call.method} within ${this.options.callTimeoutMs} ms`));
     }
   }
 

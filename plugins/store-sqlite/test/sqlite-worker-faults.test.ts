@@ -52,7 +52,7 @@ interface Opened {
   file: string;
 }
 
-function openClient(options: { callTimeoutMs?: number; busyTimeoutMs?: number; file?: string } = {}): Opened {
+function openClient(options: { callTimeoutMs?: number; startTimeoutMs?: number; busyTimeoutMs?: number; file?: string } = {}): Opened {
   const logger = recordingLogger();
   const health = new StoreHealth({ backend: 'sqlite', logger });
   const file = options.file ?? tempFile('faults.db');
@@ -60,6 +60,7 @@ function openClient(options: { callTimeoutMs?: number; busyTimeoutMs?: number; f
     file,
     connection: { busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
     callTimeoutMs: options.callTimeoutMs ?? 10_000,
+    ...(options.startTimeoutMs !== undefined && { startTimeoutMs: options.startTimeoutMs }),
     logger,
     health,
     settings: { defaultReservationTtlMs: 600_000 },
@@ -257,6 +258,48 @@ describe.skipIf(!built)('the SQLite worker thread, when it dies or is slow', () 
       expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
     } finally {
       process.off('warning', onWarning);
+      channel.close();
+      await client.close();
+    }
+  });
+
+  it('calls posted to a thread that does not finish starting (its file on a hung mount) answer 503 after its start timeout, and are served once it is ready', async () => {
+    const channelName = `sqlite-never-ready-${process.pid}-${Date.now()}`;
+    const channel = new BroadcastChannel(channelName);
+    const held = new Promise<void>((resolve) => {
+      channel.onmessage = (event) => {
+        if ((event as MessageEvent).data === 'held') resolve();
+      };
+    });
+    process.env['SQLITE_FAULTY_WORKER_HOLD_READY'] = channelName;
+    let opened: Opened;
+    try {
+      opened = openClient({ callTimeoutMs: 300, startTimeoutMs: 300 });
+    } finally {
+      delete process.env['SQLITE_FAULTY_WORKER_HOLD_READY'];
+    }
+    const { client, ledger, health } = opened;
+    // Not ready, and stopped: what a thread stuck opening its file is to the client.
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    try {
+      const counting = caught(ledger.count());
+      const blocking = caught(client.call('__fault', 'block', [gate.buffer]));
+      await held;
+      // The test's own bound: the call's clock started only once the thread was ready, so it waited for good.
+      const outcome = await Promise.race([counting, new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000))]);
+      expect(outcome).toMatchObject({ code: 'store_unavailable', status: 503, cause: expect.objectContaining({ code: 'ERR_SQLITE_WORKER_TIMEOUT' }) });
+      expect(health.section()).toMatchObject({ healthy: false });
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      channel.postMessage('release');
+      await blocking;
+      expect(await ledger.count()).toBe(0);
+      expect(health.section()).toMatchObject({ healthy: true });
+    } finally {
+      // A failed check must not leave close() waiting for the held thread.
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      channel.postMessage('release');
       channel.close();
       await client.close();
     }
