@@ -234,7 +234,8 @@ export class SqliteWorkerClient {
    * ledger batches, settlements) and closes the connection. That is bounded too: past
    * another call timeout the thread answers the calls it has not started with
    * SQLITE_WORKER_EXITED instead of running them, and ends once the statement under
-   * way returns (a lock wait within the busy timeout). Never worker.terminate():
+   * way returns (a lock wait within the busy timeout); a thread that has not ended one
+   * more call timeout after that (stuck in a system call) is left behind. Never worker.terminate():
    * better-sqlite3 12 aborts the whole process when a thread is terminated inside a statement.
    */
   private async shutDown(): Promise<void> {
@@ -266,7 +267,17 @@ export class SqliteWorkerClient {
       'the SQLite worker thread did not finish its calls while closing; the calls it has not started fail (SQLITE_WORKER_EXITED)',
     );
     Atomics.store(this.states.get(worker)!.stop, 0, 1);
-    await exited;
+    // A thread stuck in a system call (its file on a hung mount) never gets back to the flag,
+    // and one is never terminated (see above): after one more call timeout it is left behind,
+    // unref'd so it keeps no process alive; close() waited for it for good.
+    const ended = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(false), this.options.callTimeoutMs)))]);
+    clearTimeout(grace);
+    if (ended) return;
+    worker.unref();
+    this.options.logger.error(
+      { store: 'sqlite', waitedMs: 2 * this.options.callTimeoutMs },
+      'the SQLite worker thread did not end while closing (stuck in the file system?); left behind',
+    );
   }
 
   private respawn(): Worker {

@@ -344,6 +344,25 @@ describe.skipIf(!built)('closing the SQLite worker', () => {
     await expect(ledger.count()).rejects.toThrow(/not open/);
   });
 
+  it('ends even when the thread never comes back (stuck in a system call on a hung mount): the thread is left behind, said in one line', async () => {
+    const { client, ledger, logger } = openClient({ callTimeoutMs: 200 });
+    await ledger.migrate();
+    // The thread stops and never takes another message in: as one stuck reading its file does.
+    const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const blocked = caught(client.call('__fault', 'block', [gate.buffer]));
+    try {
+      expect(await blocked).toMatchObject({ code: 'ERR_SQLITE_WORKER_TIMEOUT' });
+      // The test's own bound: close() waited for the thread to exit, for good.
+      const closing = client.close().then(() => 'closed');
+      expect(await Promise.race([closing, new Promise((resolve) => setTimeout(() => resolve('still closing after 3 s'), 3000))])).toBe('closed');
+      expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('did not end') }));
+      await expect(ledger.count()).rejects.toThrow(/not open/);
+    } finally {
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+    }
+  });
+
   it('writes every ledger batch made before close(), the ones of the same turn included, and closes once', async () => {
     const { client, ledger, file } = openClient();
     await ledger.migrate();
