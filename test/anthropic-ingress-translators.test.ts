@@ -16,6 +16,13 @@ import { describe, expect, it } from 'vitest';
 const fixture = (file: string): Record<string, unknown> => JSON.parse(readFixture('anthropic', file)) as Record<string, unknown>;
 
 /** `event:` / `data:` pairs of an SSE text. */
+/** A block as the SDK's types declare it: a text's `citations` and a tool call's `caller`, which Anthropic's recorded answers leave out. */
+function withSdkBlockFields(block: Record<string, unknown>): Record<string, unknown> {
+  if (block['type'] === 'text') return { citations: null, ...block };
+  if (block['type'] === 'tool_use') return { ...block, caller: { type: 'direct' } };
+  return block;
+}
+
 function parseSse(text: string): Array<{ event: string; data: Record<string, unknown> }> {
   return text
     .split(/\n\n+/)
@@ -222,14 +229,24 @@ describe('formatAnthropicMessage (canonical → Anthropic message)', () => {
       type: 'message',
       role: 'assistant',
       model: `anthropic/${String(wire['model'])}`,
-      content: (wire['content'] as Array<Record<string, unknown>>).map((block) => (block['type'] === 'text' ? { ...block, citations: null } : block)),
+      content: (wire['content'] as Array<Record<string, unknown>>).map(withSdkBlockFields),
       stop_reason: wire['stop_reason'],
       stop_sequence: null,
+      stop_details: null,
+      container: null,
+      diagnostics: null,
       usage: {
         input_tokens: usage['input_tokens'],
         output_tokens: usage['output_tokens'],
         cache_creation_input_tokens: usage['cache_creation_input_tokens'],
         cache_read_input_tokens: usage['cache_read_input_tokens'],
+        cache_creation: (wire['usage'] as Record<string, unknown>)['cache_creation'],
+        output_tokens_details: null,
+        server_tool_use: null,
+        // Anthropic's tier, region and speed are its own to say; a translated answer says null.
+        service_tier: null,
+        inference_geo: null,
+        speed: null,
       },
     });
   });
@@ -249,10 +266,10 @@ describe('formatAnthropicMessage (canonical → Anthropic message)', () => {
     expect(message.content).toEqual([
       { type: 'thinking', thinking: 'think', signature: '' },
       { type: 'text', text: 'ab', citations: null },
-      { type: 'tool_use', id: 'c', name: 'f', input: {} },
+      { type: 'tool_use', id: 'c', name: 'f', input: {}, caller: { type: 'direct' } },
     ]);
     expect(message.stop_reason).toBe('max_tokens');
-    expect(message.usage).toEqual({ input_tokens: 6, output_tokens: 3, cache_read_input_tokens: 4, cache_creation_input_tokens: 0 });
+    expect(message.usage).toMatchObject({ input_tokens: 6, output_tokens: 3, cache_read_input_tokens: 4, cache_creation_input_tokens: 0 });
   });
 });
 
@@ -271,10 +288,12 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
     expect(withoutPings(ours).map((event) => event.event)).toEqual(withoutPings(upstream).map((event) => event.event));
     const blockEvents = (events: typeof ours) =>
       events.filter((event) => event.event.startsWith('content_block')).map((event) => event.data);
-    expect(blockEvents(ours)).toEqual(blockEvents(upstream));
+    // Each block's start with the fields the SDK's types require and Anthropic's stream leaves out (citations, caller).
+    const upstreamBlocks = blockEvents(upstream).map((data) => (data['content_block'] ? { ...data, content_block: withSdkBlockFields(data['content_block'] as Record<string, unknown>) } : data));
+    expect(blockEvents(ours)).toEqual(upstreamBlocks);
     const upstreamDelta = upstream.find((event) => event.event === 'message_delta')!.data;
     const ourDelta = ours.find((event) => event.event === 'message_delta')!.data;
-    expect(ourDelta['delta']).toEqual(upstreamDelta['delta']);
+    expect(ourDelta['delta']).toEqual({ ...(upstreamDelta['delta'] as object), stop_details: null, container: null });
     expect(ourDelta['usage']).toMatchObject(upstreamDelta['usage'] as Record<string, number>);
     const start = ours[0]!.data['message'] as Record<string, unknown>;
     const upstreamStart = upstream[0]!.data['message'] as Record<string, unknown>;
@@ -302,12 +321,12 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
     ]);
     expect(events[2]!.data['content_block']).toEqual({ type: 'thinking', thinking: '', signature: '' });
     expect(events[3]!.data['delta']).toEqual({ type: 'thinking_delta', thinking: 'hm' });
-    expect(events[8]!.data['content_block']).toEqual({ type: 'tool_use', id: 'call_1', name: 'f', input: {} });
+    expect(events[8]!.data['content_block']).toEqual({ type: 'tool_use', id: 'call_1', name: 'f', input: {}, caller: { type: 'direct' } });
     expect(events[9]!.data['delta']).toEqual({ type: 'input_json_delta', partial_json: '{"a":' });
     expect(events[12]!.data).toEqual({
       type: 'message_delta',
-      delta: { stop_reason: 'tool_use', stop_sequence: null },
-      usage: { input_tokens: 5, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      delta: { stop_reason: 'tool_use', stop_sequence: null, stop_details: null, container: null },
+      usage: { input_tokens: 5, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: null, server_tool_use: null },
     });
     expect((events[0]!.data['message'] as Record<string, unknown>)['id']).toBe('msg_chatcmpl9');
   });

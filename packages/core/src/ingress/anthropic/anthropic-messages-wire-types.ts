@@ -129,16 +129,40 @@ export type AnthropicResponseBlock =
   | { type: 'text'; text: string; citations: null }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+  | { type: 'tool_use'; id: string; name: string; input: unknown; caller: { type: 'direct' } };
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
+/** The four counts of a `usage`, as the fast path writes the billed ones over an upstream's own object. */
 export interface AnthropicResponseUsage {
   input_tokens: number;
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
 }
+
+/**
+ * A message's whole `usage` (the SDK's `Usage`): every field its type requires, `null`
+ * where the gateway has nothing to say for a translated answer (no server tools ran,
+ * the upstream's tier, region and speed are not Anthropic's).
+ */
+export interface AnthropicMessageUsage extends AnthropicResponseUsage {
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+  output_tokens_details: { thinking_tokens: number } | null;
+  server_tool_use: null;
+  service_tier: null;
+  inference_geo: null;
+  speed: null;
+}
+
+/** A `message_delta`'s cumulative `usage` (the SDK's `MessageDeltaUsage`). */
+export interface AnthropicDeltaUsage extends AnthropicResponseUsage {
+  output_tokens_details: { thinking_tokens: number } | null;
+  server_tool_use: null;
+}
+
+/** Why a message stopped, beyond its `stop_reason`: for a refusal, which the gateway cannot classify further. */
+export type AnthropicStopDetails = { type: 'refusal'; category: null; explanation: null } | null;
 
 /** A whole `message` answer. */
 export interface AnthropicMessage {
@@ -149,7 +173,12 @@ export interface AnthropicMessage {
   content: AnthropicResponseBlock[];
   stop_reason: AnthropicStopReason | null;
   stop_sequence: string | null;
-  usage: AnthropicResponseUsage;
+  stop_details: AnthropicStopDetails;
+  /** Anthropic's code-execution container; a translated answer ran in none. */
+  container: null;
+  /** Anthropic's prompt-cache diagnostics; none for a translated answer. */
+  diagnostics: null;
+  usage: AnthropicMessageUsage;
 }
 
 /** Anthropic's error envelope. */

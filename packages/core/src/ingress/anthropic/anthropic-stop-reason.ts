@@ -1,6 +1,6 @@
 import type { FinishReason } from '../../canonical/chat-response.js';
 import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
-import type { AnthropicStopReason } from './anthropic-messages-wire-types.js';
+import type { AnthropicStopDetails, AnthropicStopReason } from './anthropic-messages-wire-types.js';
 
 const anthropicStopReasons = new Set<string>(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded']);
 
@@ -53,4 +53,9 @@ export function toAnthropicStopReason(reason: FinishReason): AnthropicStopReason
     default:
       return 'end_turn';
   }
+}
+
+/** `stop_details` beside a translated `stop_reason`: a refusal says it is one (its category unknown to the gateway), else null. */
+export function toAnthropicStopDetails(stopReason: AnthropicStopReason | null): AnthropicStopDetails {
+  return stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: null } : null;
 }

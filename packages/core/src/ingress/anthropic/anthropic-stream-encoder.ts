@@ -1,12 +1,13 @@
 import type { FinishReason } from '../../canonical/chat-response.js';
 import type { StreamPart } from '../../canonical/stream-part.js';
-import type { Usage } from '../../canonical/usage.js';
+import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { DialectStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { anthropicMessageId } from './anthropic-message-id.js';
-import { toAnthropicStopReason } from './anthropic-stop-reason.js';
-import { toAnthropicUsage } from './anthropic-usage.js';
+import { toAnthropicStopDetails, toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { toAnthropicDeltaUsage, toAnthropicMessageUsage } from './anthropic-usage.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
+import { directCaller } from './format-anthropic-message.js';
 
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
@@ -33,7 +34,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   /** Tool calls that began while another call's block was open, by canonical index, in the order they began. */
   private readonly heldCalls = new Map<number, { id: string; name: string; argumentsText: string }>();
   private finishReason: FinishReason = { unified: 'stop' };
-  private usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private usage: Usage | undefined;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
 
   constructor(options: StreamEncoderOptions) {
@@ -83,7 +84,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
         events.push(...this.closeBlock());
         const index = this.openBlock('tool_use');
         this.toolBlocks.set(part.index, index);
-        events.push(blockStart(index, { type: 'tool_use', id: part.id, name: part.name, input: {} }));
+        events.push(blockStart(index, { type: 'tool_use', id: part.id, name: part.name, input: {}, caller: directCaller() }));
         return events;
       }
       case 'tool-call-delta': {
@@ -105,13 +106,14 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
 
   finish(): SseEvent[] {
     // Without the provider's final usage the ledger bills an estimate: the client reads that, not the partial counts.
-    const usage = toAnthropicUsage(this.billedUsage?.() ?? this.usage);
+    const usage = toAnthropicDeltaUsage(this.billedUsage?.() ?? this.usage ?? emptyUsage());
+    const stopReason = toAnthropicStopReason(this.finishReason);
     return [
       ...this.begin(),
       ...this.closeBlock(),
       event('message_delta', {
         type: 'message_delta',
-        delta: { stop_reason: toAnthropicStopReason(this.finishReason), stop_sequence: null },
+        delta: { stop_reason: stopReason, stop_sequence: null, stop_details: toAnthropicStopDetails(stopReason), container: null },
         usage,
       }),
       event('message_stop', { type: 'message_stop' }),
@@ -126,7 +128,9 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private begin(): SseEvent[] {
     if (this.started) return [];
     this.started = true;
-    const usage = toAnthropicUsage(this.usage);
+    // The counts the upstream gave so far (Anthropic's input tokens); from a provider that gives them only at
+    // the end, the billed counts so far, as the fast path writes them: the prompt's estimate, never a 0.
+    const usage = toAnthropicMessageUsage(this.usage ?? this.billedUsage?.() ?? emptyUsage());
     return [
       event('message_start', {
         type: 'message_start',
@@ -138,6 +142,9 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
           content: [],
           stop_reason: null,
           stop_sequence: null,
+          stop_details: null,
+          container: null,
+          diagnostics: null,
           usage: { ...usage, output_tokens: 0 },
         },
       }),
@@ -150,7 +157,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
     if (this.open?.kind !== kind) {
       events.push(...this.closeBlock());
       const index = this.openBlock(kind);
-      events.push(blockStart(index, kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' }));
+      events.push(blockStart(index, kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' }));
     }
     events.push(event('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta }));
     return events;
@@ -171,7 +178,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
     for (const [callIndex, call] of this.heldCalls) {
       const callBlock = this.nextIndex++;
       this.toolBlocks.set(callIndex, callBlock);
-      events.push(blockStart(callBlock, { type: 'tool_use', id: call.id, name: call.name, input: {} }));
+      events.push(blockStart(callBlock, { type: 'tool_use', id: call.id, name: call.name, input: {}, caller: directCaller() }));
       if (call.argumentsText !== '') {
         events.push(event('content_block_delta', { type: 'content_block_delta', index: callBlock, delta: { type: 'input_json_delta', partial_json: call.argumentsText } }));
       }

@@ -1,5 +1,5 @@
 import type { Usage } from '../../canonical/usage.js';
-import type { AnthropicResponseUsage } from './anthropic-messages-wire-types.js';
+import type { AnthropicDeltaUsage, AnthropicMessageUsage, AnthropicResponseUsage } from './anthropic-messages-wire-types.js';
 
 /**
  * Canonical usage → Anthropic's. Anthropic's `input_tokens` leaves out the prompt
@@ -14,6 +14,35 @@ export function toAnthropicUsage(usage: Usage): AnthropicResponseUsage {
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
   };
+}
+
+/**
+ * A translated message's whole `usage`, every field the SDK's `Usage` type requires:
+ * the cache writes split by TTL as Anthropic reports them (the canonical count keeps the
+ * 1-hour ones apart), the reasoning tokens as `thinking_tokens`, and `null` for what
+ * only Anthropic itself can say (its tier, region, speed, server tool calls).
+ */
+export function toAnthropicMessageUsage(usage: Usage): AnthropicMessageUsage {
+  const counts = toAnthropicUsage(usage);
+  const cacheWrite1h = Math.min(usage.cacheWrite1hInputTokens ?? 0, counts.cache_creation_input_tokens);
+  return {
+    ...counts,
+    cache_creation: { ephemeral_5m_input_tokens: counts.cache_creation_input_tokens - cacheWrite1h, ephemeral_1h_input_tokens: cacheWrite1h },
+    output_tokens_details: thinkingTokens(usage),
+    server_tool_use: null,
+    service_tier: null,
+    inference_geo: null,
+    speed: null,
+  };
+}
+
+/** A translated stream's `message_delta` usage: cumulative counts, every field the SDK's `MessageDeltaUsage` requires. */
+export function toAnthropicDeltaUsage(usage: Usage): AnthropicDeltaUsage {
+  return { ...toAnthropicUsage(usage), output_tokens_details: thinkingTokens(usage), server_tool_use: null };
+}
+
+function thinkingTokens(usage: Usage): { thinking_tokens: number } | null {
+  return usage.reasoningTokens === undefined ? null : { thinking_tokens: usage.reasoningTokens };
 }
 
 /**

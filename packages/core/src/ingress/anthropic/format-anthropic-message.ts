@@ -1,13 +1,15 @@
 import type { ChatResponse } from '../../canonical/chat-response.js';
 import { anthropicMessageId } from './anthropic-message-id.js';
 import type { AnthropicMessage, AnthropicResponseBlock } from './anthropic-messages-wire-types.js';
-import { toAnthropicStopReason } from './anthropic-stop-reason.js';
-import { toAnthropicUsage } from './anthropic-usage.js';
+import { toAnthropicStopDetails, toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { toAnthropicMessageUsage } from './anthropic-usage.js';
 import { parseToolInput } from './parse-tool-input.js';
 
 /**
  * Writes a canonical response as an Anthropic `message`. Adjacent text parts are
  * joined into one block; a refusal is text to Anthropic (with `stop_reason: refusal`).
+ * Every field the SDK's `Message` type requires is written, `null` where a translated
+ * answer has nothing to put (container, diagnostics).
  */
 export function formatAnthropicMessage(response: ChatResponse, model: string): AnthropicMessage {
   const content: AnthropicResponseBlock[] = [];
@@ -20,17 +22,26 @@ export function formatAnthropicMessage(response: ChatResponse, model: string): A
       if (part.redactedData !== undefined) content.push({ type: 'redacted_thinking', data: part.redactedData });
       else content.push({ type: 'thinking', thinking: part.text, signature: part.signature ?? '' });
     } else {
-      content.push({ type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.arguments) });
+      content.push({ type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.arguments), caller: directCaller() });
     }
   }
+  const stopReason = toAnthropicStopReason(response.finishReason);
   return {
     id: anthropicMessageId(response.id),
     type: 'message',
     role: 'assistant',
     model,
     content,
-    stop_reason: toAnthropicStopReason(response.finishReason),
+    stop_reason: stopReason,
     stop_sequence: null,
-    usage: toAnthropicUsage(response.usage),
+    stop_details: toAnthropicStopDetails(stopReason),
+    container: null,
+    diagnostics: null,
+    usage: toAnthropicMessageUsage(response.usage),
   };
+}
+
+/** Who called a tool: the model itself (Anthropic's programmatic callers are its own server tools, never translated). */
+export function directCaller(): { type: 'direct' } {
+  return { type: 'direct' };
 }
