@@ -75,7 +75,7 @@ export function mapAnthropicErrorBody(provider: string, body: AnthropicErrorEnve
     case 404:
       return new GatewayError('upstream_not_found', say('the model or endpoint does not exist'), options);
     case 413:
-      return new GatewayError('upstream_bad_request', `${provider}: the request is larger than the upstream accepts.`, options);
+      return new GatewayError('upstream_request_too_large', `${provider}: the request is larger than the upstream accepts.`, options);
     case 429:
       if (isSpendLimit(detail.details)) {
         return new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account reached its spend limit.`, options);

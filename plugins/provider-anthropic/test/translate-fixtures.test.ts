@@ -689,7 +689,7 @@ describe('Anthropic error mapping', () => {
     ['invalid_key', 'upstream_authentication_failed', 401, false],
     ['permission_denied', 'upstream_permission_denied', 403, false],
     ['not_found', 'upstream_not_found', 404, false],
-    ['request_too_large', 'upstream_bad_request', 400, false],
+    ['request_too_large', 'upstream_request_too_large', 413, false],
     ['rate_limit', 'rate_limit_exceeded', 429, true],
     ['server_error', 'upstream_server_error', 502, true],
     ['overloaded', 'upstream_overloaded', 503, true],

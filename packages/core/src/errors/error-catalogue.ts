@@ -49,6 +49,8 @@ export const errorCatalogue = {
 
   // What the upstream provider said, mapped.
   upstream_bad_request: { status: 400, type: 'invalid_request_error', retryable: false },
+  /** The provider (or a proxy before it) refused the request's size with a 413: the client's to shrink, so said with the same status. */
+  upstream_request_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   context_length_exceeded: { status: 400, type: 'invalid_request_error', retryable: false },
   content_filter: { status: 400, type: 'invalid_request_error', retryable: false },
   upstream_authentication_failed: { status: 401, type: 'authentication_error', retryable: false },

@@ -436,6 +436,7 @@ export function genericUpstreamError(provider: string, response: UpstreamErrorRe
   if (status === 401) return new GatewayError('upstream_authentication_failed', `${provider} rejected the gateway's credentials.`, options);
   if (status === 403) return new GatewayError('upstream_permission_denied', `${provider} denied access.`, options);
   if (status === 404) return new GatewayError('upstream_not_found', `${provider} does not know this model or endpoint.`, options);
+  if (status === 413) return new GatewayError('upstream_request_too_large', `${provider}: the request is larger than the upstream accepts.`, options);
   if (status === 408) return new GatewayError('upstream_timeout', `${provider} timed out.`, options);
   if (status === 429) return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, options);
   if (status === 503 || status === 529) return new GatewayError('upstream_overloaded', `${provider} is overloaded.`, options);
