@@ -376,10 +376,10 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
     expect((encodeAll([])[0]!.data['message'] as Record<string, unknown>)['id']).toBe('msg_gateway');
   });
 
-  it('ends a failed stream with an `event: error` in Anthropic shape', () => {
+  it('ends a failed stream with an `event: error` in Anthropic shape, with the request id', () => {
     const encoder = new AnthropicStreamEncoder({ requestId: 'req_m', model: 'x/y', modelPrefix: 'x/', includeUsage: true });
     const [event] = named([encoder.fail(new GatewayError('upstream_overloaded', 'The upstream is overloaded.'))]);
-    expect(event).toEqual({ event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'The upstream is overloaded.', code: 'upstream_overloaded' } } });
+    expect(event).toEqual({ event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'The upstream is overloaded.', code: 'upstream_overloaded' }, request_id: 'req_m' } });
   });
 });
 

@@ -55,7 +55,10 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   /** Whether the upstream's `message_stop` went out: without it an SDK has no message (`finalMessage()` throws). */
   private stopped = false;
 
+  private readonly requestId: string;
+
   constructor(options: StreamEncoderOptions) {
+    this.requestId = options.requestId;
     this.modelPrefix = options.modelPrefix;
     this.billedUsage = options.billedUsage;
   }
@@ -113,7 +116,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
   }
 
   fail(error: GatewayError): SseEvent {
-    return { event: 'error', data: JSON.stringify(formatAnthropicError(error).body) };
+    return { event: 'error', data: JSON.stringify(formatAnthropicError(error, this.requestId).body) };
   }
 
   private renamed(data: string, model: string): string {

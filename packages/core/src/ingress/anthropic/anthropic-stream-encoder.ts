@@ -36,8 +36,10 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private finishReason: FinishReason = { unified: 'stop' };
   private usage: Usage | undefined;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
+  private readonly requestId: string;
 
   constructor(options: StreamEncoderOptions) {
+    this.requestId = options.requestId;
     this.id = `msg_${options.requestId.replace(/^req_/, '')}`;
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
@@ -121,7 +123,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   }
 
   fail(error: GatewayError): SseEvent {
-    return event('error', formatAnthropicError(error).body);
+    // With the request id, as every error body of the route has it (the SDK's ErrorResponse requires it).
+    return event('error', formatAnthropicError(error, this.requestId).body);
   }
 
   /** `message_start` and a first `ping`, once, before anything else. */
