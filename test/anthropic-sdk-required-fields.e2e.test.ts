@@ -1,13 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { providerFixturesDir, readFixture } from '@switchyard/testing';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gatewayOverReplay } from './support/gateway-over-replay.js';
-import { onceModels } from './support/request-records.js';
+import { fixtureProviders, streamedFixtureAnswers, translatedFixtureConfig, wholeFixtureAnswers, type FixtureProvider } from './support/provider-fixture-answers.js';
 import { anthropicMessagesTypes, missingFields } from './support/sdk-required-fields.js';
 import { masterKey } from './support/start-test-gateway.js';
-import type { ReplayScript } from './support/start-fixture-replay.js';
 
 /**
  * What `/v1/messages` writes on the translated path, every object held against the
@@ -18,56 +14,11 @@ import type { ReplayScript } from './support/start-fixture-replay.js';
  * helper and error bodies alike.
  */
 
-const targets = {
-  openai: 'openai/gpt-4o-mini',
-  anthropic: 'anthropic/claude-sonnet-4-5',
-  gemini: 'gemini/gemini-2.5-flash',
-  mistral: 'mistral/mistral-large-latest',
-  cohere: 'cohere/command-a-03-2025',
-  bedrock: 'bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0',
-  deepseek: 'deepseek/deepseek-reasoner',
-};
-type Provider = keyof typeof targets;
-
-const rig = gatewayOverReplay((url) => ({
-  providers: {
-    openai: { api_key: 'sk-proj-conform-0123456789abcdef', base_url: url, responses_api: false },
-    anthropic: { api_key: 'sk-ant-conform-0123456789abcdef', base_url: url },
-    gemini: { api_key: 'AIzaSyConform0123456789abcdef', base_url: url },
-    mistral: { api_key: 'mistral-conform-key-0123456789', base_url: url },
-    cohere: { api_key: 'cohere-conform-key-0123456789', base_url: url },
-    bedrock: { region: 'us-east-1', endpoint: url, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-conform-secret-0123456789' },
-    deepseek: { use: 'openai', preset: 'deepseek', api_key: 'sk-deepseek-conform-0123456789', base_url: url },
-  },
-  models: onceModels(targets),
-  server: { fast_path: false },
-  chain: ['auth', 'key-scope', 'route', 'adapter'],
-}));
-
-const json = (body: string, status = 200): ReplayScript => ({ body, contentType: 'application/json', status });
-const sse = (body: string): ReplayScript => ({ body, contentType: 'text/event-stream' });
-const eventStream = (file: string): ReplayScript => ({ body: readFileSync(join(providerFixturesDir(), 'bedrock', file)), contentType: 'application/vnd.amazon.eventstream' });
-
-/** Each provider's recorded whole answers (text, tool call) and streams. */
-const whole: Record<Provider, ReplayScript[]> = {
-  openai: [json(readFixture('openai', 'response.json')), json(readFixture('openai', 'response-tool-call.json'))],
-  anthropic: [json(readFixture('anthropic', 'response.json')), json(readFixture('anthropic', 'response-tool-call.json'))],
-  gemini: [json(readFixture('gemini', 'response.json')), json(readFixture('gemini', 'response-tool-call.json'))],
-  mistral: [json(readFixture('mistral', 'response.json')), json(readFixture('mistral', 'response-tool-call.json'))],
-  cohere: [json(readFixture('cohere', 'response.json')), json(readFixture('cohere', 'response-tool-call.json'))],
-  bedrock: [json(readFixture('bedrock', 'response.json')), json(readFixture('bedrock', 'response-tool-call.json'))],
-  deepseek: [json(readFixture('openai-compatible', 'deepseek-response-reasoner.json'))],
-};
-const streams: Record<Provider, ReplayScript[]> = {
-  openai: [sse(readFixture('openai', 'stream.txt')), sse(readFixture('openai', 'stream-text-only.txt'))],
-  anthropic: [sse(readFixture('anthropic', 'stream.txt')), sse(readFixture('anthropic', 'stream-text-only.txt'))],
-  gemini: [sse(readFixture('gemini', 'stream.txt')), sse(readFixture('gemini', 'stream-text-only.txt'))],
-  mistral: [sse(readFixture('mistral', 'stream.txt')), sse(readFixture('mistral', 'stream-text-only.txt'))],
-  cohere: [sse(readFixture('cohere', 'stream.txt')), sse(readFixture('cohere', 'stream-text-only.txt'))],
-  bedrock: [eventStream('stream.eventstream.bin'), eventStream('stream-text-only.eventstream.bin')],
-  deepseek: [sse(readFixture('openai-compatible', 'deepseek-stream-reasoner.txt'))],
-};
-const providers = Object.keys(targets) as Provider[];
+type Provider = FixtureProvider;
+const rig = gatewayOverReplay(translatedFixtureConfig);
+const whole = wholeFixtureAnswers;
+const streams = streamedFixtureAnswers;
+const providers = fixtureProviders;
 
 const request = (provider: Provider, stream: boolean) => ({
   model: `${provider}-once`,
