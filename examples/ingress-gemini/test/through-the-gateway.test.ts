@@ -201,4 +201,19 @@ describe('a Gemini client through the gateway to an OpenAI upstream', () => {
     expect(text.length).toBeLessThan(600);
     expect(upstream.requests).toHaveLength(0);
   });
+
+  it.each([
+    ['GET', '/v1beta/models/flash:generateContent', 405],
+    ['POST', '/v1beta/models/flash:countTokens', 404],
+  ])('names the request id of %s %s (%i) in the body, as every other Gemini error does (ErrorInfo metadata), the one its header gives', async (method, route, status) => {
+    const response = await fetch(`${origin}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': masterKey },
+      ...(method === 'POST' && { body: JSON.stringify(question) }),
+    });
+    expect(response.status).toBe(status);
+    const requestId = response.headers.get('x-request-id');
+    expect(requestId).toMatch(/^req_/);
+    expect(await response.json()).toMatchObject({ error: { code: status, details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', metadata: { request_id: requestId } }] } });
+  });
 });

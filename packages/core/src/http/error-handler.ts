@@ -43,6 +43,13 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       if (gatewayError.code.startsWith('upstream_')) logger.warn({ err: error, path: req.path }, 'request failed upstream');
       else logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
     }
-    sendError(res, gatewayError, options.dialect && ((error) => options.dialect!.formatError(error, context?.id)));
+    // A refusal that is no request of its own (a 405, an unknown path) has no context, only its id header: the body names that.
+    const requestId = context?.id ?? untrackedRequestId(res);
+    sendError(res, gatewayError, options.dialect && ((error) => options.dialect!.formatError(error, requestId)));
   };
+}
+
+function untrackedRequestId(res: Response): string | undefined {
+  const header = res.getHeader('x-request-id');
+  return typeof header === 'string' ? header : undefined;
 }
