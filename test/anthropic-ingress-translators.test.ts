@@ -273,6 +273,35 @@ describe('formatAnthropicMessage (canonical → Anthropic message)', () => {
   });
 });
 
+describe('the fields a translated message adds for the SDK', () => {
+  const answer = (finishReason: { unified: 'content-filter' | 'stop'; raw?: string }, usage: Record<string, number>) => ({
+    id: 'chatcmpl-2', model: 'gpt', created: 0, content: [{ type: 'text' as const, text: 'No.' }], finishReason, usage: { inputTokens: 100, outputTokens: 9, ...usage },
+  });
+
+  it('says a refusal is one in stop_details, whole and streamed; any other stop has none', () => {
+    const refused = formatAnthropicMessage(answer({ unified: 'content-filter', raw: 'content_filter' }, {}), 'openai/gpt');
+    expect(refused).toMatchObject({ stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: null } });
+    expect(formatAnthropicMessage(answer({ unified: 'stop', raw: 'stop' }, {}), 'openai/gpt').stop_details).toBeNull();
+    const events = encodeAll([
+      { type: 'stream-start', id: 'chatcmpl-2', model: 'gpt', created: 0 },
+      { type: 'refusal-delta', delta: 'No.' },
+      { type: 'finish', finishReason: { unified: 'content-filter', raw: 'content_filter' } },
+    ]);
+    expect(events.find((event) => event.event === 'message_delta')!.data['delta']).toMatchObject({ stop_reason: 'refusal', stop_details: { type: 'refusal' } });
+  });
+
+  it('splits the cache writes by TTL in cache_creation and counts reasoning as thinking_tokens', () => {
+    const { usage } = formatAnthropicMessage(answer({ unified: 'stop' }, { cacheWriteInputTokens: 30, cacheWrite1hInputTokens: 12, cachedInputTokens: 20, reasoningTokens: 4 }), 'anthropic/claude');
+    expect(usage).toMatchObject({
+      input_tokens: 50,
+      cache_creation_input_tokens: 30,
+      cache_read_input_tokens: 20,
+      cache_creation: { ephemeral_5m_input_tokens: 18, ephemeral_1h_input_tokens: 12 },
+      output_tokens_details: { thinking_tokens: 4 },
+    });
+  });
+});
+
 describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)', () => {
   it.each(['stream.txt', 'stream-text-only.txt'])('re-encodes %s after a trip through the canonical parts, event for event', (file) => {
     // The empty first `input_json_delta` Anthropic sends carries nothing, and the canonical parts drop it.
