@@ -153,6 +153,13 @@ export const migrations: Migration[] = [
       `CREATE INDEX budget_reservations_released ON ${t.budgetReservations} (released_at) WHERE released_at IS NOT NULL`,
     ],
   },
+  {
+    version: 7,
+    name: 'usage estimated',
+    // true where the record's counts hold the gateway's estimate (a cut stream, a prompt the
+    // upstream had when the client left before any answer); records from before are false.
+    statements: (t) => [`ALTER TABLE ${t.usage} ADD COLUMN usage_estimated boolean NOT NULL DEFAULT false`],
+  },
 ];
 
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */

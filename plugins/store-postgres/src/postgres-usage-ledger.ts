@@ -53,6 +53,7 @@ interface UsageColumns {
   error_code: string | null;
   cache_hit: boolean;
   attempts: number;
+  usage_estimated: boolean;
 }
 
 function toRecord(row: UsageColumns): UsageRecord {
@@ -77,6 +78,7 @@ function toRecord(row: UsageColumns): UsageRecord {
     errorCode: row.error_code ?? undefined,
     cacheHit: row.cache_hit,
     attempts: row.attempts,
+    usageEstimated: row.usage_estimated,
   };
 }
 
@@ -103,6 +105,7 @@ const columns: Array<[string, string, (record: UsageRecord) => unknown]> = [
   ['error_code', 'text', (r) => r.errorCode ?? null],
   ['cache_hit', 'boolean', (r) => r.cacheHit],
   ['attempts', 'integer', (r) => r.attempts],
+  ['usage_estimated', 'boolean', (r) => r.usageEstimated === true],
 ];
 
 const insertColumns = columns.map(([name]) => name).join(', ');
@@ -209,7 +212,8 @@ export class PostgresUsageLedger implements UsageLedger {
     const limit = bind(query.limit + 1);
     const { rows } = await this.pool.query<UsageColumns>(
       `SELECT id, at, endpoint, key_id, team, project, requested_model, provider, model, stream, input_tokens, output_tokens,
-              cached_input_tokens, reasoning_tokens, cost_usd, latency_ms, status, error_code, cache_hit, attempts
+              cached_input_tokens, reasoning_tokens, cost_usd, latency_ms, status, error_code, cache_hit, attempts,
+              usage_estimated
        FROM ${this.t.usage}
        WHERE ${clauses.join(' AND ')}
        ORDER BY at DESC, id DESC

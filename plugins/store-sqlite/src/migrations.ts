@@ -245,4 +245,13 @@ export const migrations: Migration[] = [
       CREATE INDEX budget_reservations_released ON budget_reservations (released_at_ms) WHERE released_at_ms IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'usage estimated',
+    // 1 where the record's counts hold the gateway's estimate (a cut stream, a prompt the
+    // upstream had when the client left before any answer); records from before are 0.
+    sql: `
+      ALTER TABLE usage ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -91,6 +91,7 @@ interface UsageColumns {
   error_code: string | null;
   cache_hit: number;
   attempts: number;
+  usage_estimated: number;
 }
 
 function toRecord(row: UsageColumns): UsageRecord {
@@ -115,6 +116,7 @@ function toRecord(row: UsageColumns): UsageRecord {
     errorCode: row.error_code ?? undefined,
     cacheHit: row.cache_hit === 1,
     attempts: row.attempts,
+    usageEstimated: row.usage_estimated === 1,
   };
 }
 
@@ -158,7 +160,7 @@ function toMillis(iso: string, what: string): number {
 const usageColumns = [
   'id', 'at', 'at_ms', 'endpoint', 'key_id', 'team', 'project', 'requested_model', 'provider', 'model', 'stream',
   'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'cost_usd', 'latency_ms', 'status',
-  'error_code', 'cache_hit', 'attempts',
+  'error_code', 'cache_hit', 'attempts', 'usage_estimated',
 ];
 
 /** Rows per multi-row INSERT: far fewer statement executions for a batch, well under SQLite's parameter limit. */
@@ -194,6 +196,7 @@ function rowValues(record: UsageRecord): unknown[] {
     wellFormedText(record.errorCode ?? null),
     record.cacheHit ? 1 : 0,
     record.attempts,
+    record.usageEstimated === true ? 1 : 0,
   ];
 }
 

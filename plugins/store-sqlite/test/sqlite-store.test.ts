@@ -155,7 +155,7 @@ describe('@switchyard/store-sqlite', () => {
     const applied = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     raw.close();
     expect(applied).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   it('a database from before migration 6 keeps its reservations: settling and releasing them moves the accounts they held', async () => {
@@ -225,6 +225,8 @@ describe('@switchyard/store-sqlite', () => {
       id: 'req_old_1', at: '2029-02-01T08:00:00.000Z', endpoint: 'chat', keyId: 'key_a', team: 'team-a', project: undefined,
       requestedModel: 'gpt', provider: 'openai', model: 'gpt-4o-mini', stream: true, inputTokens: 10, outputTokens: 20,
       cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.5, latencyMs: 150, status: 200, errorCode: undefined, cacheHit: true, attempts: 2,
+      // Written before the column: not an estimate.
+      usageEstimated: false,
     });
     // A batch written before the upgrade and retried after it is skipped.
     await storage.ledger.append([first!]);

@@ -19,6 +19,7 @@ import { definePlugin } from '../plugin/define-plugin.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from './dispatch.js';
 import { matchesModelPattern } from './model-pattern.js';
 import { StreamPartTap } from './stream-part-tap.js';
+import { isEstimatedUsage } from '../pricing/estimated-usage.js';
 import { withOutputLimit } from './passthrough-output-limit.js';
 import { getContext, type ProviderResult, type RequestContext } from './request-context.js';
 
@@ -67,6 +68,7 @@ async function writeResult(
   switch (result.kind) {
     case 'chat-response': {
       context.usage = result.response.usage;
+      context.usageEstimated = isEstimatedUsage(context.usage);
       context.firstByteMs = performance.now() - context.startedAt;
       setCostHeader(res, context);
       // Some providers (Bedrock) do not name the model in their answer: the deployment's id stands in.
@@ -78,6 +80,7 @@ async function writeResult(
     }
     case 'embeddings':
       context.usage = { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
+      context.usageEstimated = isEstimatedUsage(result.response.usage);
       context.firstByteMs = performance.now() - context.startedAt;
       setCostHeader(res, context);
       sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model), embeddingsEncoding(req)));
@@ -87,6 +90,7 @@ async function writeResult(
       return;
     case 'chat-passthrough': {
       context.usage = result.response.usage;
+      context.usageEstimated = isEstimatedUsage(context.usage);
       context.firstByteMs = performance.now() - context.startedAt;
       setCostHeader(res, context);
       const model = modelPrefix + (result.response.model || context.servedBy!.model);
@@ -226,7 +230,10 @@ async function writeEventStream<Item extends object>(
     // The provider's final usage; or, cut short before it came (the client left, the
     // stream broke), what was generated. The request is not finished (no record, no
     // budget settlement) until this has run.
-    context.usage ??= tap.usage(context.chatRequest);
+    if (context.usage === undefined) {
+      context.usage = tap.usage(context.chatRequest);
+      if (context.usage && !tap.hasFinalUsage) context.usageEstimated = true;
+    }
   }
 }
 

@@ -3,8 +3,12 @@ import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
+import type { Usage } from '../canonical/usage.js';
+import { estimateEmbeddingsTokens } from '../pricing/estimate-embeddings-tokens.js';
+import { estimatePromptTokens } from '../pricing/estimate-prompt-tokens.js';
 import { traceAttempt } from '../tracing/trace-attempt.js';
 import { AttemptCancel, callCancellation } from '../transport/attempt-cancel.js';
+import { callSource, type SentNotice } from '../transport/upstream-sent.js';
 import type { AttemptOptions, Deployment, Dispatch, ProviderResult, RequestContext, RoutedCall } from './request-context.js';
 
 /** Wraps the interceptors around a dispatch, the first registered outermost. */
@@ -70,10 +74,10 @@ async function callProvider(
   passthrough: PassthroughRequest | undefined,
 ): Promise<ProviderResult> {
   const started = performance.now();
+  // The route plan's AttemptCancel is the options themselves: its signal is made only if read.
+  const cancellation = options instanceof AttemptCancel ? options : (options?.signal ?? context.signal);
+  const call = new AttemptCall(context, deployment.model, cancellation, traceContext);
   try {
-    // The route plan's AttemptCancel is the options themselves: its signal is made only if read.
-    const cancellation = options instanceof AttemptCancel ? options : (options?.signal ?? context.signal);
-    const call = new AttemptCall(context, deployment.model, cancellation, traceContext);
     let result: ProviderResult;
     if (context.endpoint === 'embeddings') {
       if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
@@ -87,10 +91,27 @@ async function callProvider(
     return result;
   } catch (error) {
     const gatewayError = toGatewayError(error);
-    const billedUsage = gatewayError.billedUsage;
-    context.attempts.push({ deployment, durationMs: performance.now() - started, errorCode: gatewayError.code, ...(billedUsage && { billedUsage }) });
+    const durationMs = performance.now() - started;
+    if (gatewayError.billedUsage) {
+      context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: gatewayError.billedUsage });
+    } else if (call.sent && gatewayError.code === 'client_closed_request' && context.clientGone) {
+      // The client left after the upstream had the prompt and before any answer: the provider bills it.
+      context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: promptEstimate(context), billedUsageEstimated: true });
+    } else {
+      context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code });
+    }
     throw gatewayError;
   }
+}
+
+/** The usage of a prompt the upstream had when the client left: the gateway's estimate of its tokens, no output. */
+function promptEstimate(context: RequestContext): Usage {
+  const inputTokens = context.chatRequest
+    ? estimatePromptTokens(context.chatRequest)
+    : context.embeddingsRequest
+      ? estimateEmbeddingsTokens(context.embeddingsRequest)
+      : 0;
+  return { inputTokens, outputTokens: 0 };
 }
 
 /**
@@ -99,7 +120,10 @@ async function callProvider(
  * child logger costs more than most of a request's other objects. Its signal, from
  * an AttemptCancel, likewise: the core's transport cancels through the handle.
  */
-class AttemptCall {
+class AttemptCall implements SentNotice {
+  /** The upstream request went out: a client leaving from then on is billed the prompt (upstream-sent.ts). */
+  sent = false;
+
   constructor(
     private readonly context: RequestContext,
     private readonly model: string,
@@ -127,10 +151,11 @@ class AttemptCall {
   get logger(): Logger {
     return this.context.logger;
   }
-}
 
-/** Where a provider call keeps the attempt it came from (not enumerable: a spread leaves it behind). */
-const callSource = Symbol('switchyard.callSource');
+  upstreamRequestSent(): void {
+    this.sent = true;
+  }
+}
 
 interface CallWithSource {
   [callCancellation]: AttemptCancel | AbortSignal;

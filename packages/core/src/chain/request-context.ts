@@ -52,6 +52,11 @@ export interface Attempt {
    * priced at this attempt's deployment and added to the request's record and budget.
    */
   billedUsage?: Usage;
+  /**
+   * `billedUsage` is the gateway's estimate of the prompt, not a count the provider gave:
+   * the client left after the upstream request was sent and before any answer came.
+   */
+  billedUsageEstimated?: boolean;
 }
 
 /** What a provider call produced. */
@@ -167,6 +172,11 @@ export interface RequestContext {
   routePlan?: RoutePlan;
   attempts: Attempt[];
   usage?: Usage;
+  /**
+   * `usage` holds the gateway's estimate where the provider gave no count (a stream cut
+   * before its final usage): the request's record says so (RequestRecord.usageEstimated).
+   */
+  usageEstimated?: boolean;
   /** Answered from the response cache, without calling a provider. */
   cacheHit: boolean;
   /** Whether the request's usage is charged (a cache hit may be free). */
@@ -331,6 +341,7 @@ class GatewayRequestContext implements RequestContext {
   routePlan?: RoutePlan;
   attempts: Attempt[] = [];
   usage?: Usage;
+  usageEstimated?: boolean;
   cacheHit = false;
   billable = true;
   firstByteMs?: number;

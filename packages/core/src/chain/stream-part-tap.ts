@@ -42,6 +42,11 @@ export class StreamPartTap {
     for (const part of item.parts) this.addPart(part);
   }
 
+  /** Whether the provider's final usage came (else `usage` is an estimate). */
+  get hasFinalUsage(): boolean {
+    return this.final !== undefined;
+  }
+
   /** What to bill: the provider's final usage, else the estimate; undefined when the provider sent nothing. */
   usage(request: ChatRequest | undefined): Usage | undefined {
     if (this.final) return this.final;

@@ -1,5 +1,6 @@
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { ProviderCall, UpstreamTimeouts } from '../plugin/provider-types.js';
+import { sentNoticeOf } from '../transport/upstream-sent.js';
 import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 
 /**
@@ -140,7 +141,11 @@ const boundedCallAccessors: PropertyDescriptorMap = {
   },
 };
 
-/** The deadline of a direct call, made from the call the core handed over. */
+/**
+ * The deadline of a direct call, made from the call the core handed over as the
+ * operation is handed it: from then on the plugin has the prompt, as an upstream that
+ * was sent the request has (upstream-sent.ts), unless the client had already left.
+ */
 export function directCallDeadline(
   call: { readonly signal: AbortSignal },
   timeouts: Pick<UpstreamTimeouts, 'headersMs' | 'bodyMs'>,
@@ -148,7 +153,9 @@ export function directCallDeadline(
   provider: string,
   shutdown?: AbortSignal,
 ): DirectCallDeadline {
-  return new DirectCallDeadline(cancellationOf(call), timeouts, maxDurationMs, provider, shutdown);
+  const cancellation = cancellationOf(call);
+  if (!cancellation.aborted) sentNoticeOf(call)?.upstreamRequestSent();
+  return new DirectCallDeadline(cancellation, timeouts, maxDurationMs, provider, shutdown);
 }
 
 /**

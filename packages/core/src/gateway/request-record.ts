@@ -19,6 +19,12 @@ export interface RequestRecord {
   usage: Usage | undefined;
   /** What the call cost in USD at the catalog's prices (0 without usage or a price). */
   costUsd: number;
+  /**
+   * The usage (and so the cost) holds the gateway's estimate of some counts the provider
+   * did not give: a stream cut before its final usage, a prompt the upstream had when the
+   * client left before any answer (docs/pricing.md). Absent means false.
+   */
+  usageEstimated?: boolean;
   /** Answered from the response cache. */
   cacheHit: boolean;
   latencyMs: number;

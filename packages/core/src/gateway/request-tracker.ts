@@ -84,11 +84,19 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     // Billed failed attempts' tokens too, as costUsd counts their cost: the record is the request's whole bill.
     usage: context.billable ? recordedUsage(context.usage, context.attempts) : context.usage,
     costUsd: recordCost(context, pricing),
+    usageEstimated: context.billable && usageEstimated(context),
     cacheHit: context.cacheHit,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
     attempts: context.attempts,
   };
+}
+
+/** Whether the billed usage holds an estimate: the answer's own, or a failed attempt's prompt. */
+function usageEstimated(context: RequestContext): boolean {
+  if (context.usageEstimated === true) return true;
+  for (const attempt of context.attempts) if (attempt.billedUsageEstimated === true) return true;
+  return false;
 }
 
 function round(ms: number): number {

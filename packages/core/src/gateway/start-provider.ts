@@ -37,6 +37,7 @@ import { withBillableEmbeddingsUsage } from '../pricing/billable-embeddings-usag
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 import { peekFirst } from '../transport/peek-first.js';
+import { sentNoticeOf, type SentNotice } from '../transport/upstream-sent.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
 
@@ -210,7 +211,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
   return {
     async complete(call: ProviderCall<ChatRequest>) {
       const cancel = cancellationOf(call);
-      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       // Blanked as the fast path blanks it: an upstream echoing the headers it got puts the key in the answer's text.
       const body = await readJsonBody(response, http.id, cancel, http.redactor);
@@ -219,7 +220,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
     },
     async stream(call: ProviderCall<ChatRequest>) {
       const cancel = cancellationOf(call);
-      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
+      const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       if (isJsonAnswer(response)) throw await jsonAnswerToStream(http, response, cancel, (body, info) => adapter.parseResponse(body, info), adapter.readUsage);
       const { decoder, framer } = streamReaders(response, () => ({
@@ -252,7 +253,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
   return {
     async complete(call: ProviderCall<PassthroughRequest>) {
       const cancel = cancellationOf(call);
-      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
+      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       // Handed on as it came: any field may echo the key, not only an error's.
       const body = await readJsonBody(response, http.id, cancel, http.redactor);
@@ -265,7 +266,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
     },
     async stream(call: ProviderCall<PassthroughRequest>): Promise<AsyncIterable<PassthroughEvent>> {
       const cancel = cancellationOf(call);
-      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext);
+      const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       if (isJsonAnswer(response)) {
         const parse = passthrough.parseResponse ?? ((body: unknown, info: UpstreamResponseInfo) => adapter.parseResponse(body, info));
@@ -353,7 +354,7 @@ function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): Direc
 function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): DirectEmbeddingsOperation['embed'] {
   return async (call: ProviderCall<EmbeddingsRequest>) => {
     const cancel = cancellationOf(call);
-    const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext);
+    const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
     if (response.statusCode >= 400) throw await upstreamFailure(http, response);
     const body = await readJsonBody(response, http.id, cancel);
     const info = { status: response.statusCode, headers: response.headers };
@@ -385,8 +386,8 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
  * checked by the caller (`upstreamFailure`): a wrapper awaiting the send would cost
  * an async frame and a promise more on every call.
  */
-function send(http: HttpContext, request: UpstreamRequest, signal: CancelSource, traceContext?: TraceContext): Promise<UpstreamResponse> {
-  return http.transport.send(request, signal, http.timeouts, http.id, traceContext);
+function send(http: HttpContext, request: UpstreamRequest, signal: CancelSource, traceContext?: TraceContext, sent?: SentNotice): Promise<UpstreamResponse> {
+  return http.transport.send(request, signal, http.timeouts, http.id, traceContext, sent);
 }
 
 /** The mapped error of an answer whose status is 400 or more, its body read first. */

@@ -295,6 +295,7 @@ function toUsageRecord(request: RequestRecord): UsageRecord {
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
     reasoningTokens: usage?.reasoningTokens ?? 0,
     costUsd: request.costUsd,
+    usageEstimated: request.usageEstimated === true,
     latencyMs: request.latencyMs,
     status: request.status,
     errorCode: request.errorCode,

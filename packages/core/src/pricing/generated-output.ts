@@ -2,6 +2,7 @@ import type { AssistantContentPart, ChatRequest } from '../canonical/chat-reques
 import type { ChatResponse, UpstreamChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
+import { estimated } from './estimated-usage.js';
 import { CHARACTERS_PER_TOKEN, estimatePromptTokens, textLength } from './estimate-prompt-tokens.js';
 
 /**
@@ -100,12 +101,12 @@ export class GeneratedOutput {
  * for an answer the upstream did produce.
  */
 export function withBillableUsage(response: UpstreamChatResponse, request: ChatRequest): ChatResponse {
-  if (response.usage === undefined) response.usage = estimateAnswerUsage(request, response.content);
+  if (response.usage === undefined) response.usage = estimated(estimateAnswerUsage(request, response.content));
   // An output of 0 for an answer with content is unknown (Anthropic's output_tokens left out): estimated as the
   // same answer streamed is, beside the counts the upstream did give.
-  else if (response.usage.outputTokens === 0 && response.content.length > 0) response.usage = estimateAnswerUsage(request, response.content, response.usage);
+  else if (response.usage.outputTokens === 0 && response.content.length > 0) response.usage = estimated(estimateAnswerUsage(request, response.content, response.usage));
   // An input of 0 is unknown (Anthropic's input_tokens left out), as in a stream (GeneratedOutput).
-  else if (response.usage.inputTokens === 0) response.usage = { ...response.usage, inputTokens: billableInput(response.usage, estimatePromptTokens(request)) };
+  else if (response.usage.inputTokens === 0) response.usage = estimated({ ...response.usage, inputTokens: billableInput(response.usage, estimatePromptTokens(request)) });
   // The usage is set now: the one difference between the two types.
   return response as ChatResponse;
 }

@@ -20,6 +20,8 @@ export interface UsageRecord {
   cachedInputTokens: number;
   reasoningTokens: number;
   costUsd: number;
+  /** The counts (and the cost) hold the gateway's estimate where the provider gave none (RequestRecord.usageEstimated); absent means false. */
+  usageEstimated?: boolean;
   latencyMs: number;
   status: number;
   errorCode: string | undefined;

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { UpstreamBody } from './upstream-body.js';
 import type { CuttableRequest, UpstreamBodyGuard } from './upstream-body-guard.js';
+import type { SentNotice } from './upstream-sent.js';
 
 /** An upstream answer: status and headers, its body to be read, held to its bounds by `guard`. */
 export interface UpstreamResponse {
@@ -33,10 +34,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
    * `abandoned` holds, until undici lets go of them, the calls whose caller was answered
    * while they still waited in the pool's queue: a graceful close of the pool would wait
    * for them (a connection being opened, up to `connect_ms`).
+   * `sent` hears when the request goes out (billing: a client gone after that pays for its prompt).
    */
   constructor(
     private readonly guard: UpstreamBodyGuard,
     private readonly abandoned?: Set<UpstreamCall>,
+    private readonly sent?: SentNotice,
   ) {
     this.response = new Promise<UpstreamResponse>((resolve, reject) => {
       this.resolve = resolve;
@@ -76,10 +79,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   onRequestStart(controller: Dispatcher.DispatchController): void {
     clearTimeout(this.queueTimer);
     this.controller = controller;
+    // undici starts a request once its connection is made, right before writing it.
     if (this.abortedWith) {
       this.abandoned?.delete(this);
       controller.abort(this.abortedWith);
-    }
+    } else this.sent?.upstreamRequestSent();
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {

@@ -6,6 +6,7 @@ import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
 import { namedContentCoding } from './content-coding.js';
 import { UpstreamCall, type UpstreamResponse } from './upstream-call.js';
+import type { SentNotice } from './upstream-sent.js';
 import { Pool, undiciErrors } from './undici-pool.js';
 
 export const defaultUpstreamTimeouts: UpstreamTimeouts = {
@@ -58,6 +59,7 @@ export class UpstreamTransport {
   /**
    * Sends one request. `traceContext` (the attempt's span; the active context when
    * absent) goes upstream as W3C `traceparent` through the registered propagator.
+   * `sent` is told once the request is written on a connected socket (upstream-sent.ts).
    */
   async send(
     request: UpstreamRequest,
@@ -65,10 +67,11 @@ export class UpstreamTransport {
     timeouts: UpstreamTimeouts,
     provider: string,
     traceContext?: TraceContext,
+    sent?: SentNotice,
   ): Promise<UpstreamResponse> {
     const pool = this.poolFor(request.origin, timeouts.connectMs);
     const guard = new UpstreamBodyGuard(this.bodyLimits, provider, signal);
-    const call = new UpstreamCall(guard, this.abandoned);
+    const call = new UpstreamCall(guard, this.abandoned, sent);
     pool.dispatch(
       {
         path: request.path,

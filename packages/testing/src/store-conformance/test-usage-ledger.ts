@@ -318,6 +318,19 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       await expect(ledger.listRecords({ ...range, limit: 3, cursor: 'not-a-cursor!' })).rejects.toThrow();
     });
 
+    it('listRecords() keeps whether a record holds the gateway\'s estimate; a record written without saying holds none', async () => {
+      const at = new Date('2026-02-03T04:05:06.000Z');
+      const ids = { estimated: `req_${randomUUID()}`, counted: `req_${randomUUID()}`, unsaid: `req_${randomUUID()}` };
+      await ledger.append([
+        record(at, { id: ids.estimated, usageEstimated: true, status: 499, errorCode: 'client_closed_request', inputTokens: 108, costUsd: 0.0108 }),
+        record(at, { id: ids.counted, usageEstimated: false }),
+        record(at, { id: ids.unsaid }),
+      ]);
+      const { records } = await ledger.listRecords({ from: at.toISOString(), to: new Date(at.getTime() + 1).toISOString(), limit: 100 });
+      const estimatedOf = (id: string) => records.find((r) => r.id === id)?.usageEstimated;
+      expect([estimatedOf(ids.estimated), estimatedOf(ids.counted), estimatedOf(ids.unsaid)]).toEqual([true, false, false]);
+    });
+
     it('query() over a range with no records is empty', async () => {
       const start = uniqueWeek();
       expect(await ledger.query({ groupBy: 'team', from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() })).toEqual([]);

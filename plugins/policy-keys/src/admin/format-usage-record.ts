@@ -22,6 +22,8 @@ export interface RequestRecordRow {
   error_code: string | null;
   cache_hit: boolean;
   attempts: number;
+  /** The counts and the cost hold the gateway's estimate where the provider gave none (docs/pricing.md). */
+  usage_estimated: boolean;
 }
 
 export function formatUsageRecord(record: UsageRecord): RequestRecordRow {
@@ -46,5 +48,6 @@ export function formatUsageRecord(record: UsageRecord): RequestRecordRow {
     error_code: record.errorCode ?? null,
     cache_hit: record.cacheHit,
     attempts: record.attempts,
+    usage_estimated: record.usageEstimated === true,
   };
 }

@@ -26,7 +26,8 @@ export class MemoryUsageLedger implements UsageLedger {
     for (const record of records) {
       if (typeof record.id !== 'string' || Number.isNaN(Date.parse(record.at))) throw new Error('invalid usage record');
     }
-    this.records.push(...records.map((record) => structuredClone(record)));
+    // As the stores read it back: a record that does not say holds no estimate.
+    this.records.push(...records.map((record) => ({ ...structuredClone(record), usageEstimated: record.usageEstimated === true })));
   }
 
   async query(query: UsageQuery): Promise<UsageRow[]> {

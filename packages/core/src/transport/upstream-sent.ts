@@ -1,0 +1,22 @@
+/**
+ * What a provider call made by the core tells the attempt it came from once its
+ * upstream request went out (the transport wrote it on a connected socket, or a
+ * provider plugin's own operation was handed it): a client that leaves after that is
+ * billed the prompt's estimate, since the upstream has the prompt and has begun on it;
+ * one that leaves before it, nothing (docs/pricing.md, "A client that leaves before
+ * the answer").
+ */
+export interface SentNotice {
+  upstreamRequestSent(): void;
+}
+
+/**
+ * Where a provider call keeps the attempt it came from (not enumerable: a spread of
+ * the call leaves it behind). The attempt is the call's SentNotice.
+ */
+export const callSource = Symbol('switchyard.callSource');
+
+/** The notice of a provider call the core made; undefined for a call a plugin made itself. */
+export function sentNoticeOf(call: object): SentNotice | undefined {
+  return (call as { [callSource]?: SentNotice })[callSource];
+}
