@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { estimatePromptTokens, type ChatRequest, type RequestRecord } from '@switchyard/core';
+import { estimateEmbeddingsTokens, estimatePromptTokens, type ChatRequest, type RequestRecord } from '@switchyard/core';
 import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
@@ -72,12 +72,12 @@ afterAll(async () => {
   silent.close();
 });
 
-/** Sends a chat request and hangs up once `ready()` says the upstream is where the test wants it, before any answer. */
-function sendAndHangUpWhen(secret: string, body: unknown, ready: () => boolean): Promise<void> {
+/** Sends a request (chat unless told) and hangs up once `ready()` says the upstream is where the test wants it, before any answer. */
+function sendAndHangUpWhen(secret: string, body: unknown, ready: () => boolean, endpoint = 'chat/completions', headers: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(`${gateway.baseURL}/chat/completions`, {
+    const req = request(`${gateway.baseURL}/${endpoint}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...headers },
     });
     req.on('response', (res) => {
       res.resume();
@@ -234,5 +234,33 @@ describe('a whole answer without a usage the gateway can read', () => {
     expect(counted.usageEstimated).toBe(false);
     expect((await ledgerRow(unread.id, key.id)).usage_estimated).toBe(true);
     expect((await ledgerRow(counted.id, key.id)).usage_estimated).toBe(false);
+  });
+});
+
+describe('other endpoints hanging up after the upstream had the request, before any answer', () => {
+  it('embeddings: billed the estimate of the input, marked estimated', async () => {
+    const key = await createBudgetedKey(gateway, 10, 'hang-embeddings');
+    const seen = openai.requests.length;
+    openai.enqueue({ hang: true });
+    const finished = records.next();
+    await sendAndHangUpWhen(key.secret, { model: 'openai/text-embedding-3-small', input: [prompt, prompt] }, () => openai.requests.length > seen, 'embeddings');
+    const record = await finished;
+    const inputTokens = estimateEmbeddingsTokens({ model: 'x', input: [prompt, prompt] });
+    expect(inputTokens).toBe(200);
+    expect(record).toMatchObject({ status: 499, usageEstimated: true, usage: { inputTokens, outputTokens: 0 } });
+    expect(record.costUsd).toBe((inputTokens * 0.02) / 1_000_000);
+    const budgets = gateway.gateway.runtime.storage!.budgets;
+    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 9);
+  });
+
+  it.each([false, true])('Anthropic messages, stream: %s, on the fast path: billed the prompt estimate, marked estimated', async (stream) => {
+    const key = await createBudgetedKey(gateway, 10, `hang-messages-${stream}`);
+    const seen = anthropic.requests.length;
+    anthropic.enqueue({ hang: true });
+    const finished = records.next();
+    const body = { model: 'translated-once', stream, max_tokens: 100, messages: [{ role: 'user', content: prompt }] };
+    await sendAndHangUpWhen(key.secret, body, () => anthropic.requests.length > seen, 'messages', { 'anthropic-version': '2023-06-01' });
+    await expectBilled(await finished, key.id, { inputTokens: promptTokens, estimated: true });
   });
 });
