@@ -58,6 +58,8 @@ beforeAll(async () => {
       'fast-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } },
       'translated-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
       'silent-once': { deployments: [{ target: 'silent/gpt-4o-mini' }], retries: { attempts: 0 } },
+      // The gateway gives up on the first deployment after 300 ms and falls back to the other.
+      'impatient-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 }, attempt_timeout_ms: 300, fallbacks: ['translated-once'] },
     },
     storage: { use: 'sqlite' },
     usage: { flush_interval_ms: 20 },
@@ -262,5 +264,32 @@ describe('other endpoints hanging up after the upstream had the request, before 
     const body = { model: 'translated-once', stream, max_tokens: 100, messages: [{ role: 'user', content: prompt }] };
     await sendAndHangUpWhen(key.secret, body, () => anthropic.requests.length > seen, 'messages', { 'anthropic-version': '2023-06-01' });
     await expectBilled(await finished, key.id, { inputTokens: promptTokens, estimated: true });
+  });
+});
+
+describe('an attempt the gateway gave up on after the upstream had the request', () => {
+  it.each([false, true])('stream: %s, then served by the fallback: billed its prompt estimate beside the answer, marked estimated', async (stream) => {
+    const key = await createBudgetedKey(gateway, 10, `impatient-${stream}`);
+    openai.enqueue({ hang: true });
+    anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
+    const finished = records.next();
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'impatient-once', stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: prompt }] }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    const record = await finished;
+    expect(record.attempts.map((attempt) => attempt.errorCode)).toEqual(['upstream_timeout', undefined]);
+    // The fallback's answer and the abandoned prompt, each at its own price (the same rates here).
+    const answerCost = (120 * rates.input + 5 * rates.output) / 1_000_000;
+    const abandonedCost = (promptTokens * rates.input) / 1_000_000;
+    expect(record.usage).toMatchObject({ inputTokens: 120 + promptTokens, outputTokens: 5 });
+    expect(record.costUsd).toBeCloseTo(answerCost + abandonedCost, 12);
+    expect(record.usageEstimated).toBe(true);
+    const budgets = gateway.gateway.runtime.storage!.budgets;
+    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
   });
 });

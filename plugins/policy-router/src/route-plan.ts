@@ -292,15 +292,18 @@ class PlanRun {
    */
   private discardLate(target: Deployment, timeoutRecord: Attempt, late: Settled): void {
     const attempts = this.context.attempts;
+    let lateRecord: Attempt | undefined;
     for (let index = attempts.length - 1; index >= 0; index--) {
       const attempt = attempts[index]!;
       if (attempt.deployment === target && attempt !== timeoutRecord) {
-        attempts.splice(index, 1);
+        lateRecord = attempts.splice(index, 1)[0];
         break;
       }
     }
-    const billed = late.ok ? wholeAnswerUsage(late.result) : late.error.billedUsage;
+    // A failure's billed usage, or the prompt's estimate providerDispatch billed an attempt cut after it was sent.
+    const billed = late.ok ? wholeAnswerUsage(late.result) : (late.error.billedUsage ?? lateRecord?.billedUsage);
     if (billed) timeoutRecord.billedUsage = billed;
+    if (!late.ok && !late.error.billedUsage && lateRecord?.billedUsageEstimated) timeoutRecord.billedUsageEstimated = true;
     // providerDispatch marked it as the server of the request; it is not.
     if (late.ok) {
       this.context.servedBy = this.winner;

@@ -1,5 +1,5 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
-import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
@@ -94,14 +94,26 @@ async function callProvider(
     const durationMs = performance.now() - started;
     if (gatewayError.billedUsage) {
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: gatewayError.billedUsage });
-    } else if (call.sent && gatewayError.code === 'client_closed_request' && context.clientGone) {
-      // The client left after the upstream had the prompt and before any answer: the provider bills it.
+    } else if (call.sent && hungUp(gatewayError, cancellation, context)) {
+      // Hung up (the client left, the gateway gave up) after the upstream had the prompt, before any answer: the provider bills it.
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: promptEstimate(context), billedUsageEstimated: true });
     } else {
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code });
     }
     throw gatewayError;
   }
+}
+
+/**
+ * Whether an attempt failed because it was cancelled on our side: the client left, or the
+ * route plan gave up on it (its attempt timeout, the request's deadline), whose reason
+ * the attempt fails with. Not an upstream's own failure (a status, a reset).
+ */
+function hungUp(error: GatewayError, cancellation: AttemptCancel | AbortSignal, context: RequestContext): boolean {
+  if (error.code === 'client_closed_request') return context.clientGone;
+  // The reason comes back as the same error or a copy of it (the transport's mapping), never as another code.
+  const reason: unknown = cancellation.reason;
+  return cancellation.aborted && isGatewayError(reason) && reason.code === error.code && reason.message === error.message;
 }
 
 /** The usage of a prompt the upstream had when the client left: the gateway's estimate of its tokens, no output. */
