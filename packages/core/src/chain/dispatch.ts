@@ -116,7 +116,7 @@ function hungUp(error: GatewayError, cancellation: AttemptCancel | AbortSignal, 
   return cancellation.aborted && isGatewayError(reason) && reason.code === error.code && reason.message === error.message;
 }
 
-/** The usage of a prompt the upstream had when the client left: the gateway's estimate of its tokens, no output. */
+/** The usage of a prompt the upstream had when the attempt was hung up on: the gateway's estimate of its tokens, no output. */
 function promptEstimate(context: RequestContext): Usage {
   const inputTokens = context.chatRequest
     ? estimatePromptTokens(context.chatRequest)
@@ -133,7 +133,7 @@ function promptEstimate(context: RequestContext): Usage {
  * an AttemptCancel, likewise: the core's transport cancels through the handle.
  */
 class AttemptCall implements SentNotice {
-  /** The upstream request went out: a client leaving from then on is billed the prompt (upstream-sent.ts). */
+  /** The upstream request went out: hung up on from then on, the attempt is billed its prompt (upstream-sent.ts). */
   sent = false;
 
   constructor(

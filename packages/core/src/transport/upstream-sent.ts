@@ -1,10 +1,10 @@
 /**
  * What a provider call made by the core tells the attempt it came from once its
  * upstream request went out (the transport wrote it on a connected socket, or a
- * provider plugin's own operation was handed it): a client that leaves after that is
- * billed the prompt's estimate, since the upstream has the prompt and has begun on it;
- * one that leaves before it, nothing (docs/pricing.md, "A client that leaves before
- * the answer").
+ * provider plugin's own operation was handed it): an attempt hung up on after that (the
+ * client left, the gateway gave up) is billed the prompt's estimate, since the upstream
+ * has the prompt and has begun on it; before it, nothing (docs/pricing.md, "A client
+ * that leaves before the answer").
  */
 export interface SentNotice {
   upstreamRequestSent(): void;
