@@ -26,7 +26,7 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
     const keyChanges = keyChangeChannelOf(gateway.runtime) ?? storage.keyChanges;
     const stores = { keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, logger };
     app.use('/admin', createAdminRouter({ ...stores, masterKey, ...(keyChanges && { keyChanges }) }));
-    app.use('/v1/me', createSelfRouter(stores));
+    app.use('/v1/me', createSelfRouter({ ...stores, masterKey }));
     const dashboard = gateway.runtime.config.dashboard;
     if (dashboard.enabled) {
       app.use(

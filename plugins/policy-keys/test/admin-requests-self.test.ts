@@ -20,7 +20,7 @@ beforeEach(() => {
   const logger = createLogger({ level: 'silent' });
   app = express()
     .use('/admin', createAdminRouter({ keys, ledger, masterKey, logger, now: () => now }))
-    .use('/v1/me', createSelfRouter({ keys, ledger, logger, now: () => now }));
+    .use('/v1/me', createSelfRouter({ keys, ledger, masterKey, logger, now: () => now }));
 });
 
 const admin = (path: string) => request(app).get(`/admin${path}`).set('authorization', `Bearer ${masterKey}`);
@@ -159,14 +159,23 @@ describe('GET /v1/me: a key holder\'s own view', () => {
     expect(response.status).toBe(400);
   });
 
-  it('refuses no key, an unknown key, the master key and a revoked key with 401', async () => {
+  it('refuses no key, an unknown key and a revoked key with 401', async () => {
     const mine = await createKey({ name: 'mine' });
     expect((await request(app).get('/v1/me')).body.error.code).toBe('missing_api_key');
     expect((await request(app).get('/v1/me').set('authorization', 'Bearer sy-nope')).body.error.code).toBe('invalid_api_key');
-    expect((await request(app).get('/v1/me').set('authorization', `Bearer ${masterKey}`)).status).toBe(401);
     await request(app).post(`/admin/keys/${mine.key.id}/revoke`).set('authorization', `Bearer ${masterKey}`);
     const revoked = await request(app).get('/v1/me').set('authorization', `Bearer ${mine.secret}`);
     expect(revoked.status).toBe(401);
     expect(revoked.body.error.code).toBe('key_revoked');
+  });
+
+  it('tells the master key it has no view of its own here (403 pointing to /admin/usage), not that it is invalid', async () => {
+    for (const header of ['authorization', 'x-api-key']) {
+      const response = await request(app).get('/v1/me').set(header, header === 'authorization' ? `Bearer ${masterKey}` : masterKey);
+      expect(response.status).toBe(403);
+      expect(response.body.error).toMatchObject({ code: 'endpoint_not_allowed', type: 'permission_error' });
+      expect(response.body.error.message).toContain('/admin/usage');
+      expect(JSON.stringify(response.body)).not.toContain(masterKey);
+    }
   });
 });

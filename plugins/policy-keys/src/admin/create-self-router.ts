@@ -4,13 +4,19 @@ import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
 import { selfQuerySchema, type SelfQueryParams } from './admin-schemas.js';
 import { checkInput } from './check-input.js';
-import { findUsableKey } from './find-usable-key.js';
+import { findUsableKeyByDigest } from './find-usable-key.js';
 import { readSelfView } from './read-self-view.js';
 import { sendJson } from './send-json.js';
 import { extractApiKey } from '../extract-api-key.js';
+import { hashApiKey, keyMatcher } from '../hash-api-key.js';
 
 /** What the self view needs: the admin API's stores, without the master key. */
 export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChanges' | 'maxJsonDepth'> & {
+  /**
+   * The gateway's master key, so that it is told apart from an unknown key: it has no
+   * view of its own here (403, pointing to `/admin`) where any other unknown key gets 401.
+   */
+  masterKey?: string;
   /**
    * Who is asking, as a key that may be used now (or a thrown 401). By default the
    * virtual key's secret sent as `Authorization: Bearer`; the dashboard passes its session's.
@@ -25,13 +31,18 @@ export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChang
  */
 export function createSelfRouter(options: SelfRouterOptions): Router {
   const context = { ...options, masterKey: '', now: options.now ?? (() => new Date()) };
+  const isMasterKey = options.masterKey ? keyMatcher(options.masterKey) : () => false;
   const checkQuery = compileValidator<SelfQueryParams>(selfQuerySchema);
   const authenticate =
     options.authenticate ??
     (async (req: Request, at: Date) => {
       const secret = extractApiKey(req);
       if (!secret) throw new GatewayError('missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
-      return findUsableKey(options.keys, secret, at);
+      const digest = hashApiKey(secret);
+      if (isMasterKey(digest)) {
+        throw new GatewayError('endpoint_not_allowed', "This is a virtual key's own view, and the master key is not a virtual key: read spend with GET /admin/usage, or call here with a virtual key.");
+      }
+      return findUsableKeyByDigest(options.keys, digest, at);
     });
   const router = express.Router();
   router.get('/', async (req, res) => {
