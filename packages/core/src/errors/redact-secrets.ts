@@ -70,12 +70,24 @@ export class SecretRedactor {
   /** Undefined when a secret holds a character the quick look cannot reason about: every text then takes the expressions. */
   private readonly quickLook: QuickLook | undefined;
 
+  /** The known secrets, for a stream's held tail (possibleStartAt). */
+  private readonly secrets: readonly string[];
+
+  /** What a secret's spelling may begin with: its first character, or an escape's backslash or `%`. */
+  private readonly startCodes: ReadonlySet<number>;
+
+  /** The longest a spelling of a secret's proper start can be: how far back from a text's end a start is looked for. */
+  private readonly longestStart: number;
+
   /**
    * `quickLook: false` runs the expressions on every text: the reference the quick look is
    * held to (packages/core/test/redact-secrets-quick-look.property.test.ts).
    */
   constructor(knownSecrets: Iterable<string> = [], options: { quickLook?: boolean } = {}) {
     const secrets = [...new Set(knownSecrets)].filter((secret) => secret.length >= minSecretLength);
+    this.secrets = [...secrets];
+    this.startCodes = new Set(secrets.length > 0 ? [0x5c, 0x25, ...secrets.map((secret) => secret.charCodeAt(0))] : []);
+    this.longestStart = Math.max(0, ...secrets.map((secret) => (secret.length - 1) * longestCharacterSpelling));
     const forms = [...new Set(secrets.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
     this.quickLook = options.quickLook === false ? undefined : quickLookFor(secrets, forms);
     // A JSON writer may escape the slash; nothing else base64 holds.
@@ -93,6 +105,27 @@ export class SecretRedactor {
     return result.replace(urlPassword, (url, head: string, password: string) => (placeholderPassword.test(password) ? url : `${head}[REDACTED]@`));
   }
 
+  /** Whether any secret is known: without one, a stream's text has nothing to be held back for. */
+  get knowsSecrets(): boolean {
+    return this.secrets.length > 0;
+  }
+
+  /**
+   * Where the end of `text` (from `from` to `to`) may be the start of a known secret the next
+   * piece of a stream completes: the start of the longest such tail, `text.length` when
+   * there is none (`to`). A stream holds that tail back (and only it) until the next piece comes,
+   * so a key split across events is blanked whole. Allocates nothing for a text whose
+   * last characters cannot begin a secret's spelling.
+   */
+  possibleStartAt(text: string, from = 0, to = text.length): number {
+    if (this.secrets.length === 0) return to;
+    for (let at = Math.max(from, to - this.longestStart); at < to; at++) {
+      if (!this.startCodes.has(text.charCodeAt(at))) continue;
+      for (const secret of this.secrets) if (isStartOf(secret, text, at, to)) return at;
+    }
+    return to;
+  }
+
   /**
    * Only the known secrets blanked, not key-shaped strings: for text that is not an
    * error's but may be the model's (an upstream event the fast path passes on),
@@ -103,6 +136,77 @@ export class SecretRedactor {
     const result = this.known ? blankKnown(text, this.known) : text;
     return this.encoded ? result.replace(this.encoded, '[REDACTED]') : result;
   }
+}
+
+/**
+ * How long one character of a secret may be spelled: an escape's backslashes, then
+ * `u0025` and two hex digits (a percent-encoded character, its `%` JSON-escaped).
+ */
+const longestCharacterSpelling = maxEscapeBackslashes + 7;
+
+/**
+ * Whether `text` from `at` to its end is a proper start of `secret` in some spelling
+ * redactKnown blanks (each character as itself, `\uXXXX`, a short escape or percent-encoded),
+ * possibly ending inside a character's spelling (`\u00`, `%2`): what the next piece of a
+ * stream may complete into the whole secret.
+ */
+function isStartOf(secret: string, text: string, at: number, end: number): boolean {
+  let position = at;
+  for (let index = 0; index < secret.length; index++) {
+    if (position === end) return true;
+    const spelled = spelledLength(text, position, secret.charCodeAt(index), end);
+    if (spelled === 0) return false;
+    // Cut inside the character's spelling: it may still be this character.
+    if (position + spelled > end) return true;
+    position += spelled;
+  }
+  // The whole secret: redactKnown blanks it, nothing is held for it.
+  return false;
+}
+
+/**
+ * How many characters of `text` from `at` spell the character `code`; 0 when they do
+ * not; past the text's end when what is there is a start of its spelling.
+ */
+function spelledLength(text: string, at: number, code: number, end: number): number {
+  const first = text.charCodeAt(at);
+  if (first === code) return 1;
+  if (first === 0x25) return percentLength(text, at, at + 1, code, end);
+  if (first !== 0x5c) return 0;
+  let after = at;
+  while (after < end && text.charCodeAt(after) === 0x5c && after - at < maxEscapeBackslashes) after++;
+  if (after === end) return after - at + 6;
+  const next = text.charCodeAt(after);
+  const short = jsonShortEscapes[String.fromCharCode(code)];
+  if (short !== undefined && next === short.charCodeAt(0)) return after + 1 - at;
+  if (next !== 0x75) return 0;
+  const hex = after + 1;
+  if (hexStartMatches(text, hex, 4, code, end)) return endOrCut(at, hex + 4, end);
+  if (hexStartMatches(text, hex, 4, 0x25, end)) return hex + 4 > end ? end - at + 1 : percentLength(text, at, hex + 4, code, end);
+  return 0;
+}
+
+/** The length of a spelling from `at` to `end`, or one past the text's end when it is cut there. */
+function endOrCut(at: number, spellingEnd: number, end: number): number {
+  return spellingEnd <= end ? spellingEnd - at : end - at + 1;
+}
+
+/** After a `%` (ending at `from`): an optional `25` (encoded twice), then two hex digits of `code`. */
+function percentLength(text: string, at: number, from: number, code: number, end: number): number {
+  if (hexStartMatches(text, from, 2, code, end)) return endOrCut(at, from + 2, end);
+  if (hexStartMatches(text, from, 2, 0x25, end) && hexStartMatches(text, from + 2, 2, code, end)) return endOrCut(at, from + 4, end);
+  return 0;
+}
+
+/** Whether the `length` hex digits at `at` are `code`'s, or a start of them cut by the text's end. */
+function hexStartMatches(text: string, at: number, length: number, code: number, end: number): boolean {
+  if (code >= 16 ** length) return false;
+  for (let index = 0; index < length; index++) {
+    if (at + index >= end) return true;
+    const digit = Number.parseInt(text.charAt(at + index), 16);
+    if (digit !== Math.floor(code / 16 ** (length - 1 - index)) % 16) return false;
+  }
+  return true;
 }
 
 /**

@@ -2,11 +2,17 @@ import type { StreamPart } from '../canonical/stream-part.js';
 import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { PassthroughEvent, StreamDecoder, UnreadEventReader } from '../plugin/provider-types.js';
 import { isJsonTextDeeperThan } from '../http/scan-json-text.js';
+import { PassthroughSecretTails } from './passthrough-secret-tails.js';
 import { maxUpstreamJsonDepth } from '../transport/parse-upstream-json.js';
 import type { PartDecoder } from '../transport/upstream-part-stream.js';
 import type { ServerSentEvent } from '../transport/server-sent-event.js';
 
 const noParts: readonly StreamPart[] = Object.freeze([]);
+
+/** A part of a text a client reads in order, all a text-only event gives: its tail may be held (passthrough-secret-tails.ts). */
+function isTextDelta(part: StreamPart): boolean {
+  return part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta' || part.type === 'tool-call-delta';
+}
 
 /** Events held before the answer begins at most: past them the stream goes on as it is (a bound, not a shape any provider sends). */
 const maxHeldEvents = 16;
@@ -43,12 +49,16 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   private begun = false;
   /** The events before the answer began (see above), at most maxHeldEvents. */
   private held: PassthroughEvent[] | undefined;
+  /** A known secret split across events' text, blanked whole (passthrough-secret-tails.ts); none when no secret is known. */
+  private readonly tails: PassthroughSecretTails | undefined;
 
   constructor(
     private readonly decoder: StreamDecoder,
     private readonly isContentOnly: ((event: ServerSentEvent) => boolean) | undefined,
-    private readonly redactor?: SecretRedactor,
-  ) {}
+    redactor?: SecretRedactor,
+  ) {
+    if (redactor?.knowsSecrets) this.tails = new PassthroughSecretTails(redactor);
+  }
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
     const into: PassthroughEvent[] = [];
@@ -58,7 +68,14 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   /** The stream reads events through this: no one-element array per event. */
   decodeInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
+    this.releaseTail(event, into);
     this.handOn(this.tapped(event), into);
+  }
+
+  /** A tail held back from the last event's text goes on first when this event does not continue it. */
+  private releaseTail(event: ServerSentEvent | undefined, into: PassthroughEvent[]): void {
+    const released = this.tails?.releaseBefore(event);
+    if (released !== undefined) this.handOn({ event: released, parts: noParts, unread: this }, into);
   }
 
   /**
@@ -67,7 +84,8 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
    */
   decodeLastInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
     this.first = false;
-    this.handOn(this.readEvent(event), into);
+    this.releaseTail(event, into);
+    this.handOn(this.readEvent(event, false), into);
   }
 
   /** Pushes the event, or holds it while the answer has not begun (see the class). */
@@ -89,14 +107,24 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   private tapped(event: ServerSentEvent): PassthroughEvent {
     if (this.first) this.first = false;
-    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) return { event, parts: noParts, unread: this };
-    return this.readEvent(event);
+    else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) {
+      return { event: this.tails ? this.tails.passedOn(this.tails.joined(event), true) : event, parts: noParts, unread: this };
+    }
+    return this.readEvent(event, true);
   }
 
-  private readEvent(event: ServerSentEvent): PassthroughEvent {
-    const data = this.redactor ? this.redactor.redactKnown(event.data) : event.data;
-    const read = data === event.data ? event : { ...event, data };
-    return { event: read, parts: this.decoder.decode(read) };
+  /**
+   * Decoded with the provider's own secrets blanked in its text (and a tail held from the
+   * last event's text put back in front of this one's); its own tail that may start a
+   * secret cut off and held when it holds text alone (`mayHold`: not the stream's last).
+   */
+  private readEvent(event: ServerSentEvent, mayHold: boolean): PassthroughEvent {
+    const tails = this.tails;
+    if (!tails) return { event, parts: this.decoder.decode(event) };
+    const joined = tails.joined(event);
+    const read = tails.redacted(joined);
+    const parts = this.decoder.decode(read);
+    return { event: mayHold && parts.length > 0 && parts.every(isTextDelta) ? tails.passedOn(joined, true) : read, parts };
   }
 
   isComplete(): boolean {
@@ -105,9 +133,11 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   /** The decoder's last parts, after any events still held; when it refuses the end (a stream that never began), they are dropped with it. */
   end(): PassthroughEvent[] {
+    const released = this.tails?.releaseBefore(undefined);
     const parts = this.decoder.end();
     const events = this.held ?? [];
     this.held = undefined;
+    if (released !== undefined) events.push({ event: released, parts: noParts, unread: this });
     if (parts.length > 0) events.push({ parts });
     return events;
   }

@@ -31,6 +31,8 @@ import { CheckedPartDecoder } from './checked-part-decoder.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
+import { SecretScrubbingParts } from './secret-scrubbing-parts.js';
+import type { PartDecoder } from '../transport/upstream-part-stream.js';
 import { requireVectorPerInput } from './require-vector-per-input.js';
 import { withBillableUsage } from '../pricing/generated-output.js';
 import { withBillableEmbeddingsUsage } from '../pricing/billable-embeddings-usage.js';
@@ -225,7 +227,8 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       if (isJsonAnswer(response)) throw await jsonAnswerToStream(http, response, cancel, (body, info) => adapter.parseResponse(body, info), adapter.readUsage);
       const { decoder, framer } = streamReaders(response, () => ({
         // Checked part by part: a plugin's decoder is its author's word, as a direct operation's parts are.
-        decoder: new CheckedPartDecoder(adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers }), http.id),
+        // Its text blanked of the provider's secrets, as a whole answer's is (secret-scrubbing-parts.ts).
+        decoder: scrubbed(new CheckedPartDecoder(adapter.createStreamDecoder({ status: response.statusCode, headers: response.headers }), http.id), http.redactor),
         framer: adapter.createStreamFramer?.(),
       }));
       return peekFirst(
@@ -241,6 +244,11 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       );
     },
   };
+}
+
+/** The decoder's parts with the provider's secrets blanked in their text; as they are when it declared none. */
+function scrubbed(decoder: PartDecoder<StreamPart>, redactor: SecretRedactor): PartDecoder<StreamPart> {
+  return redactor.knowsSecrets ? new SecretScrubbingParts(decoder, redactor) : decoder;
 }
 
 /**

@@ -1,0 +1,133 @@
+import type { SecretRedactor } from '../errors/redact-secrets.js';
+import type { ServerSentEvent } from '../transport/server-sent-event.js';
+
+/**
+ * The keys whose string values carry a stream's text, in both dialects and the Responses API:
+ * OpenAI's delta `content`, `reasoning_content`, `reasoning`, `refusal` and a tool call's
+ * `arguments`; Anthropic's `text`, `thinking` and `partial_json`; a Responses event's `delta`.
+ */
+const textKeys = ['"content"', '"reasoning_content"', '"reasoning"', '"refusal"', '"arguments"', '"text"', '"thinking"', '"partial_json"', '"delta"'];
+
+/** Where one text value is in an event's raw data: its key, and its characters between the quotes. */
+interface TextValue {
+  key: string;
+  start: number;
+  end: number;
+}
+
+/** A tail held back from the event it came in, and that event (to be written with the tail alone, if nothing continues it). */
+interface HeldTail {
+  key: string;
+  tail: string;
+  event: ServerSentEvent;
+  value: TextValue;
+}
+
+/**
+ * The fast path's counterpart of SecretScrubbingParts, on the upstream's raw events: a
+ * known secret split across two or more events' text (a key the upstream echoes, token
+ * by token) is blanked whole. When the one text value of an event that holds only text
+ * ends in what may be the start of a secret (SecretRedactor.possibleStartAt, in its raw
+ * JSON spelling), that tail is cut from the event and put in front of the same key's
+ * text in the next event, whose data is then blanked as a whole; when the next event
+ * has no such text (a finish, a block's stop, the end), the tail goes on first, in a copy
+ * of the event it came in holding it alone (blanked if it is a long enough start to be
+ * one). An event whose text ends in no possible start is looked at, never copied.
+ */
+export class PassthroughSecretTails {
+  private held: HeldTail | undefined;
+
+  constructor(private readonly redactor: SecretRedactor) {}
+
+  /** The held tail, as an event of its own, when `event` does not continue its text (undefined for the end of the stream). */
+  releaseBefore(event: ServerSentEvent | undefined): ServerSentEvent | undefined {
+    const held = this.held;
+    if (held === undefined || (event !== undefined && findTextValue(event.data, held.key, 0))) return undefined;
+    this.held = undefined;
+    const { data } = held.event;
+    return this.redacted({ ...held.event, data: data.slice(0, held.value.start) + held.tail + data.slice(held.value.end) });
+  }
+
+  /** The event's data with a held tail put back in front of its text (not blanked yet: see passedOn). */
+  joined(event: ServerSentEvent): ServerSentEvent {
+    const held = this.held;
+    if (held === undefined) return event;
+    this.held = undefined;
+    const { data } = event;
+    if (!findTextValue(data, held.key, 0)) return event;
+    return { ...event, data: data.slice(0, found.start) + held.tail + data.slice(found.start) };
+  }
+
+  /** The event with the known secrets blanked in its data. */
+  redacted(event: ServerSentEvent): ServerSentEvent {
+    const data = this.redactor.redactKnown(event.data);
+    return data === event.data ? event : { ...event, data };
+  }
+
+  /**
+   * A joined event as it goes on: the tail of its text that may start a secret cut off and
+   * held first, when it holds one text value and nothing else the client reads in order
+   * (`textOnly`), then the known secrets blanked in the rest; the tail is blanked with
+   * what completes it.
+   */
+  passedOn(event: ServerSentEvent, textOnly: boolean): ServerSentEvent {
+    if (!textOnly || !findOnlyTextValue(event.data)) return this.redacted(event);
+    const at = this.redactor.possibleStartAt(event.data, only.start, only.end);
+    if (at === only.end) return this.redacted(event);
+    const value = { key: only.key, start: only.start, end: only.end };
+    this.held = { key: value.key, tail: event.data.slice(at, value.end), event, value };
+    return this.redacted({ ...event, data: event.data.slice(0, at) + event.data.slice(value.end) });
+  }
+}
+
+/** Where the last value found is; reused, so looking allocates nothing (one event is looked at a time). */
+const found = { start: 0, end: 0 };
+
+/** The one text value in `data`, if there is exactly one (into `only`). */
+const only: { key: string; start: number; end: number } = { key: '', start: 0, end: 0 };
+
+function findOnlyTextValue(data: string): boolean {
+  let count = 0;
+  for (let index = 0; index < textKeys.length; index++) {
+    const key = textKeys[index]!;
+    for (let from = 0; findTextValue(data, key, from); from = found.end) {
+      if (++count > 1) return false;
+      only.key = key;
+      only.start = found.start;
+      only.end = found.end;
+    }
+  }
+  return count === 1;
+}
+
+/**
+ * Finds the first string value of `key` in `data` from `from` on (into `found`): the key,
+ * spaces, a colon, spaces and a quote, to the quote that ends the string. A JSON string's
+ * own quotes are escaped, so a bare-quoted key followed by a colon is a key.
+ */
+function findTextValue(data: string, key: string, from: number): boolean {
+  for (let at = data.indexOf(key, from); at >= 0; at = data.indexOf(key, at + 1)) {
+    let position = skipSpaces(data, at + key.length);
+    if (data.charCodeAt(position) !== 0x3a) continue;
+    position = skipSpaces(data, position + 1);
+    if (data.charCodeAt(position) !== 0x22) continue;
+    const start = position + 1;
+    for (let index = start; index < data.length; index++) {
+      const code = data.charCodeAt(index);
+      if (code === 0x5c) index++;
+      else if (code === 0x22) {
+        found.start = start;
+        found.end = index;
+        return true;
+      }
+    }
+    return false;
+  }
+  return false;
+}
+
+function skipSpaces(data: string, from: number): number {
+  let position = from;
+  for (let code = data.charCodeAt(position); code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d; code = data.charCodeAt(++position));
+  return position;
+}

@@ -1,0 +1,111 @@
+import type { StreamPart } from '../canonical/stream-part.js';
+import type { SecretRedactor } from '../errors/redact-secrets.js';
+import type { ServerSentEvent } from '../transport/server-sent-event.js';
+import type { PartDecoder } from '../transport/upstream-part-stream.js';
+
+type DeltaPart = Extract<StreamPart, { type: 'text-delta' | 'reasoning-delta' | 'refusal-delta' | 'tool-call-delta' }>;
+
+/** The tail of one text held back: the start of a known secret the next delta may complete. */
+interface HeldTail {
+  part: DeltaPart;
+  text: string;
+}
+
+/**
+ * A translated stream's parts with the provider's known secrets blanked in the text
+ * they carry (content, reasoning, refusal, a tool call's arguments), as a whole
+ * answer's are: an upstream echoing the headers it got streams the key as content.
+ * A key split across deltas is blanked whole: the end of a delta that may be the
+ * start of a key (SecretRedactor.possibleStartAt) is held back, and only it, until
+ * the next delta of the same text says whether it was one; anything else that comes
+ * first (another text, a finish, the end) lets it go, blanked if it is a long start.
+ * A delta with no possible start at its end goes on as it came, the same part.
+ */
+export class SecretScrubbingParts implements PartDecoder<StreamPart> {
+  private held: HeldTail | undefined;
+
+  constructor(
+    private readonly decoder: PartDecoder<StreamPart>,
+    private readonly redactor: SecretRedactor,
+  ) {}
+
+  decode(event: ServerSentEvent): StreamPart[] {
+    const parts: StreamPart[] = [];
+    this.decodeInto(event, parts);
+    return parts;
+  }
+
+  decodeInto(event: ServerSentEvent, into: StreamPart[]): void {
+    const from = into.length;
+    if (this.decoder.decodeInto) this.decoder.decodeInto(event, into);
+    else for (const part of this.decoder.decode(event)) into.push(part);
+    if (this.held === undefined && this.allClean(into, from)) return;
+    this.scrub(into.splice(from), into);
+  }
+
+  end(): StreamPart[] {
+    const out: StreamPart[] = [];
+    this.scrub(this.decoder.end(), out);
+    this.release(out);
+    return out;
+  }
+
+  isComplete(): boolean {
+    return this.decoder.isComplete?.() ?? false;
+  }
+
+  /** Whether no part from `from` on holds a secret or ends in a possible start of one: the usual case, nothing to do. */
+  private allClean(parts: readonly StreamPart[], from: number): boolean {
+    for (let index = from; index < parts.length; index++) {
+      const part = parts[index]!;
+      if (!isDelta(part)) continue;
+      const text = textOf(part);
+      if (this.redactor.possibleStartAt(text) < text.length || this.redactor.redactKnown(text) !== text) return false;
+    }
+    return true;
+  }
+
+  private scrub(parts: readonly StreamPart[], out: StreamPart[]): void {
+    for (const part of parts) {
+      if (!isDelta(part)) {
+        this.release(out);
+        out.push(part);
+        continue;
+      }
+      const held = this.held !== undefined && sameText(this.held.part, part) ? this.held.text : '';
+      if (held === '') this.release(out);
+      this.held = undefined;
+      const text = held + textOf(part);
+      const at = this.redactor.possibleStartAt(text);
+      if (at < text.length) this.held = { part, text: text.slice(at) };
+      const said = this.redactor.redactKnown(text.slice(0, at));
+      if (said !== '') out.push(said === textOf(part) ? part : withText(part, said));
+    }
+  }
+
+  /** The held tail goes on as it is (blanked if it is a long enough start to be one). */
+  private release(out: StreamPart[]): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    out.push(withText(held.part, this.redactor.redactKnown(held.text)));
+  }
+}
+
+function isDelta(part: StreamPart): part is DeltaPart {
+  return part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta' || part.type === 'tool-call-delta';
+}
+
+function textOf(part: DeltaPart): string {
+  return part.type === 'tool-call-delta' ? part.argumentsDelta : part.delta;
+}
+
+function withText(part: DeltaPart, text: string): DeltaPart {
+  return part.type === 'tool-call-delta' ? { ...part, argumentsDelta: text } : { ...part, delta: text };
+}
+
+/** Whether two deltas add to the same text: the same kind, and for a tool call the same call. */
+function sameText(held: DeltaPart, part: DeltaPart): boolean {
+  if (held.type !== part.type) return false;
+  return held.type !== 'tool-call-delta' || held.index === (part as typeof held).index;
+}
