@@ -166,6 +166,24 @@ describe('a provider key the upstream echoes in streamed content is blanked, as 
     expect(readAnthropic(translated.text).content).toBe(texts.join(''));
   });
 
+  it('translated: a key echoed in a stream field that is not text (the message id, a tool call id, a signature) is blanked too, JSON-escaped as well', async () => {
+    const escaped = spellSecret({ secret: anthropicKey, spellings: [...anthropicKey].map((char) => (char === '/' ? 'short' : 'lower')) }, 1);
+    const body = anthropicStream(['Hello'], ['{}'])
+      .replace('"id":"msg_1"', `"id":"${escaped}"`)
+      .replace('"id":"toolu_1"', `"id":"call-${anthropicKey}"`)
+      .replace(
+        anthropicEvent('content_block_stop', '{"type":"content_block_stop","index":0}'),
+        anthropicEvent('content_block_delta', `{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"${anthropicKey}"}}`) +
+          anthropicEvent('content_block_stop', '{"type":"content_block_stop","index":0}'),
+      );
+    anthropic.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+    const { status, path, text } = await post('/chat/completions', { model: 'anthropic/claude-sonnet-4-5', tools: [{ type: 'function', function: { name: 'save', parameters: { type: 'object' } } }] });
+    expect([status, path]).toEqual([200, null]);
+    expect(text).toContain('Hello');
+    expect(unescapeAll(text)).not.toContain(anthropicKey.slice(-12));
+    expect(unescapeAll(text)).not.toContain(anthropicKey.slice(0, 12));
+  });
+
   it('no log line holds either key', () => {
     for (const line of gateway.logLines) {
       expect(unescapeAll(line)).not.toContain(openAIKey.slice(-12));

@@ -19,7 +19,9 @@ interface HeldTail {
  * start of a key (SecretRedactor.possibleStartAt) is held back, and only it, until
  * the next delta of the same text says whether it was one; anything else that comes
  * first (another text, a finish, the end) lets it go, blanked if it is a long start.
- * A delta with no possible start at its end goes on as it came, the same part.
+ * A delta with no possible start at its end goes on as it came, the same part. The
+ * words of other parts are blanked too, as the fast path blanks an event it reads: a
+ * stream's id, a tool call's id or name, a signature may echo the key as well.
  */
 export class SecretScrubbingParts implements PartDecoder<StreamPart> {
   private held: HeldTail | undefined;
@@ -58,7 +60,10 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
   private allClean(parts: readonly StreamPart[], from: number): boolean {
     for (let index = from; index < parts.length; index++) {
       const part = parts[index]!;
-      if (!isDelta(part)) continue;
+      if (!isDelta(part)) {
+        if (this.blanked(part) !== part) return false;
+        continue;
+      }
       const text = textOf(part);
       if (this.redactor.possibleStartAt(text) < text.length || this.redactor.redactKnown(text) !== text) return false;
     }
@@ -69,7 +74,7 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
     for (const part of parts) {
       if (!isDelta(part)) {
         this.release(out);
-        out.push(part);
+        out.push(this.blanked(part));
         continue;
       }
       const held = this.held !== undefined && sameText(this.held.part, part) ? this.held.text : '';
@@ -80,6 +85,33 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
       if (at < text.length) this.held = { part, text: text.slice(at) };
       const said = this.redactor.redactKnown(text.slice(0, at));
       if (said !== '') out.push(said === textOf(part) ? part : withText(part, said));
+    }
+  }
+
+  /** A part that is not a delta, with its words blanked; the same part when they hold no secret. */
+  private blanked(part: StreamPart): StreamPart {
+    const redactor = this.redactor;
+    switch (part.type) {
+      case 'stream-start': {
+        const id = redactor.redactKnown(part.id);
+        const model = redactor.redactKnown(part.model);
+        return id === part.id && model === part.model ? part : { ...part, id, model };
+      }
+      case 'tool-call-start': {
+        const id = redactor.redactKnown(part.id);
+        const name = redactor.redactKnown(part.name);
+        return id === part.id && name === part.name ? part : { ...part, id, name };
+      }
+      case 'reasoning-signature': {
+        const signature = redactor.redactKnown(part.signature);
+        return signature === part.signature ? part : { ...part, signature };
+      }
+      case 'reasoning-redacted': {
+        const data = redactor.redactKnown(part.data);
+        return data === part.data ? part : { ...part, data };
+      }
+      default:
+        return part;
     }
   }
 
