@@ -191,3 +191,43 @@ describe('a provider key the upstream echoes in streamed content is blanked, as 
     }
   });
 });
+
+describe('a streamed answer whose key was blanked is cached blanked', () => {
+  let openai: Awaited<ReturnType<typeof startMockOpenAI>>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    openai = await startMockOpenAI();
+    gateway = await startTestGateway({
+      providers: { openai: { api_key: openAIKey, base_url: openai.url } },
+      chain: ['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'cache', 'route', 'adapter'],
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await openai?.close();
+  });
+
+  it('the miss and the hit, streamed and whole, read [REDACTED] where the key was split across deltas', async () => {
+    const texts = pieces(openAIKey, 'escaped', [4, 17]);
+    texts[0] = `Your key is ${texts[0]}`;
+    texts[texts.length - 1] += ' ok.';
+    openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: openAIStream(texts, []) });
+    const ask = async (stream: boolean) => {
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', stream, messages: [{ role: 'user', content: 'cache me' }] }),
+      });
+      return { cache: response.headers.get('x-switchyard-cache'), text: await response.text() };
+    };
+    const miss = await ask(true);
+    const hit = await ask(true);
+    const whole = await ask(false);
+    expect([miss.cache, hit.cache, whole.cache]).toEqual(['MISS', 'HIT', 'HIT']);
+    expect(readOpenAI(miss.text).content).toBe('Your key is [REDACTED] ok.');
+    expect(readOpenAI(hit.text).content).toBe('Your key is [REDACTED] ok.');
+    expect(JSON.parse(whole.text).choices[0].message.content).toBe('Your key is [REDACTED] ok.');
+    for (const answer of [miss, hit, whole]) expect(unescapeAll(answer.text)).not.toContain(openAIKey.slice(-12));
+  });
+});
