@@ -1,0 +1,44 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging/create-logger.js';
+
+const key = 'sk-proj-NESTEDs3cr3tKEY0123456789abcdef';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines };
+}
+
+describe('error serialisation in log lines', () => {
+  it('blanks a key-shaped secret in any field of the error, nested objects and lists included (an SDK error keeps the request it sent)', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('request failed'), {
+      request: { headers: { Authorization: `Bearer ${key}` }, url: `https://proxy/v1?key=${key}` },
+      attempts: [{ sent: { 'x-api-key': key } }],
+      response: { body: { error: { message: `Incorrect API key provided: ${key}` } } },
+    });
+    logger.error({ err: error }, 'a plugin failed');
+    logger.debug({ err: new Error('outer', { cause: error }) }, 'wrapped');
+    const text = lines.join('');
+    expect(text).toContain('request failed');
+    expect(text).toContain('https://proxy/v1?key=[REDACTED]');
+    expect(text).not.toContain(key.slice(-12));
+  });
+
+  it('keeps an error whose fields refer to each other, and bounds how deep it looks', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('loop'), { self: undefined as unknown, deep: {} as Record<string, unknown> });
+    error.self = error;
+    let level = error.deep;
+    for (let depth = 0; depth < 100; depth++) level = level['next'] = { note: `Bearer ${key}` };
+    logger.error({ err: error }, 'looped');
+    expect(lines.join('')).toContain('loop');
+    expect(lines.join('')).not.toContain(key.slice(-12));
+  });
+});
