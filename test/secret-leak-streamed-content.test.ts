@@ -1,7 +1,7 @@
 import { startMockAnthropic, startMockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sseData as parseSseData } from './support/sse-data.js';
-import { spellSecret, unescapeAll, type CharacterSpelling } from './support/secret-variants.js';
+import { secretMarker, spellSecret, unescapeAll, type CharacterSpelling } from './support/secret-variants.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 // Both hold a `/` (spelled `\/` or `\u002f` by a JSON writer) and letters that `\u` escapes may spell.
@@ -229,5 +229,54 @@ describe('a streamed answer whose key was blanked is cached blanked', () => {
     expect(readOpenAI(hit.text).content).toBe('Your key is [REDACTED] ok.');
     expect(JSON.parse(whole.text).choices[0].message.content).toBe('Your key is [REDACTED] ok.');
     for (const answer of [miss, hit, whole]) expect(unescapeAll(answer.text)).not.toContain(openAIKey.slice(-12));
+  });
+});
+
+describe('the Responses API pass-through blanks a key split across output_text deltas', () => {
+  let openai: Awaited<ReturnType<typeof startMockOpenAI>>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    openai = await startMockOpenAI();
+    gateway = await startTestGateway({ providers: { openai: { api_key: openAIKey, base_url: openai.url } } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await openai?.close();
+  });
+
+  const cases: Array<[string, string[], string, string]> = [
+    ['the deltas read [REDACTED]', [`Your key is sk`, ...pieces(openAIKey.slice(2), 'escaped', [7, 28]).map((piece, index, all) => (index === all.length - 1 ? `${piece} ok.` : piece))], `Your key is ${openAIKey} ok.`, 'Your key is [REDACTED] ok.'],
+    // " results" ends in what may start the key: held back, then let go as a copy of its event, numbered after it.
+    ['text ending in what only looks like the start of a key reads as it came', ['Ask for', ' results'], 'Ask for results', 'Ask for results'],
+  ];
+  for (const [label, deltas, full, expected] of cases) it(`${label}, and the sequence numbers count up`, async () => {
+    const item = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: full, annotations: [] }] };
+    const response = { id: 'resp_1', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-4o-mini', output: [] as unknown[], usage: null as unknown };
+    const events: Array<[string, Record<string, unknown>]> = [
+      ['response.created', { response }],
+      ['response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }],
+      ['response.content_part.added', { item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }],
+      ...deltas.map((_, index): [string, Record<string, unknown>] => ['response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: `${secretMarker}${index}` }]),
+      ['response.output_text.done', { item_id: 'msg_1', output_index: 0, content_index: 0, text: full }],
+      ['response.output_item.done', { output_index: 0, item }],
+      ['response.completed', { response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 5, output_tokens: 9, total_tokens: 14 } } }],
+    ];
+    let body = events.map(([type, fields], index) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: index, ...fields })}\n\n`).join('');
+    deltas.forEach((delta, index) => (body = body.replace(`"${secretMarker}${index}"`, `"${delta}"`)));
+    openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+    const answer = await fetch(`${gateway.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', input: 'hi', stream: true }),
+    });
+    const text = await answer.text();
+    expect([answer.status, answer.headers.get('x-switchyard-path')]).toEqual([200, 'fast']);
+    const read = parseSseData(text).map((data) => JSON.parse(data) as { type: string; delta?: string; sequence_number: number });
+    expect(read.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta).join('')).toBe(expected);
+    expect(unescapeAll(text)).not.toContain(openAIKey.slice(-12));
+    expect(unescapeAll(text)).not.toContain(openAIKey.slice(0, 12));
+    const numbers = read.map((event) => event.sequence_number);
+    expect(numbers.every((number, index) => index === 0 || number > numbers[index - 1]!)).toBe(true);
   });
 });

@@ -75,7 +75,12 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
     let type = typeof data['type'] === 'string' ? data['type'] : event.event.event;
     // Only a number that can be a place in the stream: the gateway's own response.failed is numbered after it (it was 1e300, or -4).
     const sequence = data['sequence_number'];
-    if (typeof sequence === 'number' && Number.isSafeInteger(sequence) && sequence >= 0) this.nextSequence = sequence + 1;
+    if (typeof sequence === 'number' && Number.isSafeInteger(sequence) && sequence >= 0) {
+      // Never twice nor back: a text's tail held back for a secret goes on in a copy of its event (passthrough-secret-tails.ts), numbered after it.
+      const numbered = Math.max(sequence, this.nextSequence);
+      data['sequence_number'] = numbered;
+      this.nextSequence = numbered + 1;
+    }
     const response = data['response'];
     if (typeof response === 'object' && response !== null && !Array.isArray(response)) {
       const rewritten = { ...(response as Record<string, unknown>) };
