@@ -381,7 +381,8 @@ function httpModels(adapter: HttpModelsAdapter, http: HttpContext) {
     for (let page = 0; request && page < maxModelPages; page++) {
       const response = await send(http, request, signal);
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      const body = await readJsonBody(response, http.id, signal);
+      // Blanked as a chat answer is: a proxy may list what it was sent, and the list reaches every client and the metric labels.
+      const body = await readJsonBody(response, http.id, signal, http.redactor);
       models.push(...adapter.parseResponse(body));
       request = adapter.nextPageRequest?.(body);
     }
