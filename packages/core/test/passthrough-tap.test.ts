@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SecretRedactor } from '../src/errors/redact-secrets.js';
 import type { StreamPart } from '../src/canonical/stream-part.js';
 import { GatewayError } from '../src/errors/gateway-error.js';
 import { PassthroughTap } from '../src/gateway/passthrough-tap.js';
@@ -73,5 +75,37 @@ describe('PassthroughTap', () => {
     const { decoder } = fakeDecoder();
     expect(new PassthroughTap(decoder, contentOnly).end()).toEqual([{ parts: [{ type: 'usage', usage: { inputTokens: 1, outputTokens: 2 } }] }]);
     expect(new PassthroughTap({ decode: () => [], end: () => [] }, contentOnly).end()).toEqual([]);
+  });
+});
+
+describe('PassthroughTap: a known secret split across events', () => {
+  const secretChars = [...'sk-proj-SPLITs3cr3t/KEY0123456789'];
+  const redactor = new SecretRedactor([secretChars.join('')]);
+  /** The secret's characters as JSON text spells them: each plain, `\uXXXX` or (for `/`) `\/`. */
+  const spellings = fc.array(fc.constantFrom('plain', 'escape', 'short'), { minLength: secretChars.length, maxLength: secretChars.length });
+  const spelledChars = (how: string[]) =>
+    secretChars.map((char, index) => (how[index] === 'escape' ? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}` : how[index] === 'short' && char === '/' ? '\\/' : char));
+  const chunk = (content: string) => event(`{"choices":[{"index":0,"delta":{"content":"${content}"}}]}`);
+  const textDecoder: StreamDecoder = {
+    decode: (each) => {
+      const content = (JSON.parse(each.data) as { choices: Array<{ delta: { content: string } }> }).choices[0]!.delta.content;
+      return [{ type: 'text-delta', delta: content }];
+    },
+    end: () => [],
+  };
+
+  it('property: read or left unread, the client never reads it, and the text around it reads as it came', () => {
+    fc.assert(
+      fc.property(spellings, fc.array(fc.nat({ max: secretChars.length }), { maxLength: 6 }), fc.boolean(), (how, cuts, lazy) => {
+        const pieces = ['Your key is ', ...spelledChars(how), ' ok.'];
+        const bounds = [...new Set(cuts.map((place) => place + 1))].sort((a, b) => a - b);
+        const contents = [0, ...bounds].map((from, index) => pieces.slice(from, [...bounds, pieces.length][index]).join('')).filter((text) => text !== '');
+        const tap = new PassthroughTap(textDecoder, lazy ? () => true : undefined, redactor);
+        const out = [chunk('start'), ...contents.map(chunk)].flatMap((each) => tap.decode(each)).concat(tap.end());
+        const read = out.map((item) => (item.event ? (JSON.parse(item.event.data) as { choices: Array<{ delta: { content: string } }> }).choices[0]!.delta.content : '')).join('');
+        expect(read).toBe('startYour key is [REDACTED] ok.');
+      }),
+      { numRuns: 200 },
+    );
   });
 });
