@@ -109,3 +109,21 @@ describe('PassthroughTap: a known secret split across events', () => {
     );
   });
 });
+
+describe('PassthroughTap: a tail held back goes back to its own text only', () => {
+  it("a call's arguments ending in what may start the key are not moved into the next call's", () => {
+    const redactor = new SecretRedactor(['sk-proj-SPLITs3cr3t/KEY0123456789']);
+    const decoder: StreamDecoder = { decode: () => [{ type: 'tool-call-delta', index: 0, argumentsDelta: 'x' }], end: () => [] };
+    const tap = new PassthroughTap(decoder, () => true, redactor);
+    const call = (index: number, start: string, args: string) =>
+      event(`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":${index},${start}"function":{${start ? '"name":"f",' : ''}"arguments":"${args}"}}]}}]}`);
+    const events = [event('{"choices":[]}'), call(0, '"id":"a","type":"function",', ''), call(0, '', '{\\"q\\":\\"news'), call(1, '"id":"b","type":"function",', ''), call(1, '', '{\\"q\\":\\"sky\\"}')];
+    const out = events.flatMap((each) => tap.decode(each)).concat(tap.end());
+    const args = new Map<number, string>();
+    for (const item of out) {
+      const chunk = JSON.parse(item.event!.data) as { choices: Array<{ delta?: { tool_calls?: Array<{ index: number; function: { arguments: string } }> } }> };
+      for (const each of chunk.choices[0]?.delta?.tool_calls ?? []) args.set(each.index, (args.get(each.index) ?? '') + each.function.arguments);
+    }
+    expect(Object.fromEntries(args)).toEqual({ 0: '{"q":"news', 1: '{"q":"sky"}' });
+  });
+});

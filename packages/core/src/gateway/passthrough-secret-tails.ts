@@ -18,6 +18,8 @@ interface TextValue {
 /** A tail held back from the event it came in, and that event (to be written with the tail alone, if nothing continues it). */
 interface HeldTail {
   key: string;
+  /** Which text of the key (channelOf): a tail is put back only in front of the same text. */
+  channel: number;
   tail: string;
   event: ServerSentEvent;
   value: TextValue;
@@ -42,7 +44,7 @@ export class PassthroughSecretTails {
   /** The held tail, as an event of its own, when `event` does not continue its text (undefined for the end of the stream). */
   releaseBefore(event: ServerSentEvent | undefined): ServerSentEvent | undefined {
     const held = this.held;
-    if (held === undefined || (event !== undefined && findTextValue(event.data, held.key, 0))) return undefined;
+    if (held === undefined || (event !== undefined && continues(event.data, held))) return undefined;
     this.held = undefined;
     const { data } = held.event;
     return this.redacted({ ...held.event, data: data.slice(0, held.value.start) + held.tail + data.slice(held.value.end) });
@@ -54,7 +56,7 @@ export class PassthroughSecretTails {
     if (held === undefined) return event;
     this.held = undefined;
     const { data } = event;
-    if (!findTextValue(data, held.key, 0)) return event;
+    if (!continues(data, held)) return event;
     return { ...event, data: data.slice(0, found.start) + held.tail + data.slice(found.start) };
   }
 
@@ -75,9 +77,30 @@ export class PassthroughSecretTails {
     const at = this.redactor.possibleStartAt(event.data, only.start, only.end);
     if (at === only.end) return this.redacted(event);
     const value = { key: only.key, start: only.start, end: only.end };
-    this.held = { key: value.key, tail: event.data.slice(at, value.end), event, value };
+    this.held = { key: value.key, channel: channelOf(event.data, value.start), tail: event.data.slice(at, value.end), event, value };
     return this.redacted({ ...event, data: event.data.slice(0, at) + event.data.slice(value.end) });
   }
+}
+
+/** Whether `data`'s first text value of the held key is the same text (then at `found`). */
+function continues(data: string, held: HeldTail): boolean {
+  return findTextValue(data, held.key, 0) && channelOf(data, found.start) === held.channel;
+}
+
+/**
+ * Which text a value is of its key: the `"index":` numbers before it (an OpenAI choice's
+ * and tool call's, an Anthropic block's), folded into one number. Two calls' arguments,
+ * or two blocks' text, are two texts: a tail of one is never put in front of the other.
+ */
+function channelOf(data: string, before: number): number {
+  let channel = 0;
+  for (let at = data.indexOf('"index":', 0); at >= 0 && at < before; at = data.indexOf('"index":', at + 1)) {
+    let position = skipSpaces(data, at + 8);
+    let number = 0;
+    for (let code = data.charCodeAt(position); code >= 0x30 && code <= 0x39; code = data.charCodeAt(++position)) number = (number * 10 + code - 0x30) % 1_000_003;
+    channel = (channel * 31 + number + 1) % 1_000_000_007;
+  }
+  return channel;
 }
 
 /** Where the last value found is; reused, so looking allocates nothing (one event is looked at a time). */
