@@ -98,6 +98,7 @@ describe('ledger append metrics', () => {
         if (++calls <= 2) throw new Error('database is locked');
       },
       query: async () => [],
+      listRecords: async () => ({ records: [] }),
       count: async () => 0,
       close: async () => {},
     };

@@ -3,7 +3,7 @@ import type { ChatRequest } from '../src/canonical/chat-request.js';
 import { estimatePromptTokens } from '../src/pricing/estimate-prompt-tokens.js';
 import { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from '../src/pricing/generated-output.js';
 
-const request: ChatRequest = { model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(400) }] } as ChatRequest;
+const request: ChatRequest = { model: 'mock/echo', messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }] }], stream: false };
 
 describe('GeneratedOutput: the usage of a stream cut before its final usage', () => {
   it('is undefined when the provider sent nothing at all', () => {
@@ -92,7 +92,7 @@ describe('estimateAnswerUsage: a whole answer without a usage the gateway can re
   });
 
   it('withBillableUsage bills an input of 0 as the prompt estimate, never less than the cache counts', () => {
-    const answer = (usage: { inputTokens: number; outputTokens: number; cachedInputTokens?: number }) => ({ id: 'a', model: 'm', content: [], finishReason: { unified: 'stop' as const, raw: 'stop' }, usage });
+    const answer = (usage: { inputTokens: number; outputTokens: number; cachedInputTokens?: number }) => ({ id: 'a', model: 'm', created: 0, content: [], finishReason: { unified: 'stop' as const, raw: 'stop' }, usage });
     expect(withBillableUsage(answer({ inputTokens: 0, outputTokens: 17, cachedInputTokens: 30 }), request).usage).toEqual({ inputTokens: estimatePromptTokens(request), outputTokens: 17, cachedInputTokens: 30 });
     expect(withBillableUsage(answer({ inputTokens: 0, outputTokens: 17, cachedInputTokens: 5000 }), request).usage).toEqual({ inputTokens: 5000, outputTokens: 17, cachedInputTokens: 5000 });
   });

@@ -11,8 +11,14 @@ import {
   IMAGE_TOKEN_ESTIMATE,
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
+  type ChatMessage,
   type ChatRequest,
 } from '../src/index.js';
+
+/** A user message of one text part, as every ingress gives user text. */
+function user(text: string): ChatMessage {
+  return { role: 'user', content: [{ type: 'text', text }] };
+}
 
 function request(messages: ChatRequest['messages'], extra: Partial<ChatRequest> = {}): ChatRequest {
   return { model: 'mock/echo', messages, stream: false, ...extra };
@@ -38,14 +44,14 @@ describe('estimatePromptTokens', () => {
 
   it('counts a token for each character outside ASCII, as tokenizers do for Chinese, Japanese or Korean text', () => {
     const chinese = '天地玄黄'.repeat(100);
-    expect(estimatePromptTokens(request([{ role: 'user', content: chinese }]))).toBe(400 + 2 * MESSAGE_TOKEN_OVERHEAD);
+    expect(estimatePromptTokens(request([user(chinese)]))).toBe(400 + 2 * MESSAGE_TOKEN_OVERHEAD);
     // Mixed text: ASCII at four characters a token, the rest at one; an emoji is two UTF-16 units.
-    expect(estimatePromptTokens(request([{ role: 'user', content: `${'x'.repeat(40)}日本語🙂` }]))).toBe(10 + 3 + 2 + 2 * MESSAGE_TOKEN_OVERHEAD);
+    expect(estimatePromptTokens(request([user(`${'x'.repeat(40)}日本語🙂`)]))).toBe(10 + 3 + 2 + 2 * MESSAGE_TOKEN_OVERHEAD);
     expect(estimateEmbeddingsTokens({ model: 'mock/echo', input: [chinese, 'x'.repeat(40)] })).toBe(400 + 10);
   });
 
   it('counts a token for each digit, punctuation mark or symbol, as tokenizers that split every digit (Llama 2, Gemma, Mistral) do', () => {
-    const only = (content: string) => estimatePromptTokens(request([{ role: 'user', content }])) - 2 * MESSAGE_TOKEN_OVERHEAD;
+    const only = (content: string) => estimatePromptTokens(request([user(content)])) - 2 * MESSAGE_TOKEN_OVERHEAD;
     expect(only('3141592653'.repeat(40))).toBe(400);
     expect(only('!@#$%^&*()[]{}<>~`|\\/?.,;:\'"-_+='.repeat(10))).toBe(320);
     // Letters and ASCII whitespace stay four to a token; a prompt mixing them counts each its own way.
@@ -183,10 +189,10 @@ describe('what only the fast path sends', () => {
   });
 
   it('a count that is not a positive finite number adds nothing', () => {
-    const base = estimatePromptTokens(request([{ role: 'user', content: 'hi' }]));
+    const base = estimatePromptTokens(request([user('hi')]));
     for (const junk of [Number.NaN, Number.POSITIVE_INFINITY, -5, '7' as unknown as number]) {
-      expect(estimatePromptTokens(request([{ role: 'user', content: 'hi' }], { fastPathOnlyPromptTokens: junk }))).toBe(base);
+      expect(estimatePromptTokens(request([user('hi')], { fastPathOnlyPromptTokens: junk }))).toBe(base);
     }
-    expect(estimatePromptTokens(request([{ role: 'user', content: 'hi' }], { fastPathOnlyPromptTokens: 12 }))).toBe(base + 12);
+    expect(estimatePromptTokens(request([user('hi')], { fastPathOnlyPromptTokens: 12 }))).toBe(base + 12);
   });
 });

@@ -10,7 +10,7 @@ import {
   type RequestContext,
 } from '../src/index.js';
 
-const answer: ChatResponse = { id: 'x', model: 'm', created: 0, content: [], finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } };
+const answer: ChatResponse = { id: 'x', model: 'm', created: 0, content: [], finishReason: { unified: 'stop' }, usage: { inputTokens: 1, outputTokens: 1 } };
 
 /** A provider plugin that keeps the call it was handed, as a plugin reading `call.signal` itself would. */
 function recordingProvider(calls: Array<ProviderCall<unknown>>): Provider {

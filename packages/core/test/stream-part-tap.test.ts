@@ -6,7 +6,7 @@ import { GeneratedOutput } from '../src/pricing/generated-output.js';
 import type { PassthroughEvent, UnreadEventReader } from '../src/plugin/provider-types.js';
 import type { ServerSentEvent } from '../src/transport/server-sent-event.js';
 
-const request = { model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(400) }] } as ChatRequest;
+const request: ChatRequest = { model: 'mock/echo', messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }] }], stream: false };
 const start: StreamPart = { type: 'stream-start', id: 'a', model: 'm', created: 1 };
 const event = (data: string): ServerSentEvent => ({ event: undefined, data, id: undefined });
 

@@ -15,7 +15,7 @@ import type { PassthroughEvent } from '../src/plugin/provider-types.js';
 /** A request whose `messages` count their reads: one read per estimate of the prompt. */
 function countedRequest(): { request: ChatRequest; reads: () => number } {
   let reads = 0;
-  const messages: ChatRequest['messages'] = [{ role: 'user', content: 'x'.repeat(100_000) }];
+  const messages: ChatRequest['messages'] = [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(100_000) }] }];
   const request = { model: 'anthropic/claude', stream: true } as ChatRequest;
   Object.defineProperty(request, 'messages', {
     get: () => {

@@ -1,14 +1,24 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { TallyCounter, TallyHistogram } from '../src/metrics/tally-metrics.js';
 
 const buckets = [0.005, 0.01, 0.1, 1, 10];
 const labelNames = ['endpoint', 'model'] as const;
 
+/** A registry rendering in `contentType` (prom-client's types leave out the constructor's argument for it). */
+function registryOf(contentType: PrometheusContentType | OpenMetricsContentType): Registry<PrometheusContentType> | Registry<OpenMetricsContentType> {
+  if (contentType === Registry.OPENMETRICS_CONTENT_TYPE) {
+    const registry = new Registry<OpenMetricsContentType>();
+    registry.setContentType(contentType);
+    return registry;
+  }
+  return new Registry();
+}
+
 /** A tally counter and histogram, and prom-client's own, each pair fed the same values. */
 function pair(contentType: typeof Registry.PROMETHEUS_CONTENT_TYPE | typeof Registry.OPENMETRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE) {
-  const ours = new Registry(contentType);
-  const theirs = new Registry(contentType);
+  const ours = registryOf(contentType);
+  const theirs = registryOf(contentType);
   const counter = new TallyCounter({ name: 'calls_total', help: 'Calls.', labelNames, registry: ours });
   const histogram = new TallyHistogram({ name: 'call_seconds', help: 'Call time.', labelNames, buckets, registry: ours });
   const reference = {

@@ -36,6 +36,7 @@ function flakyLedger(failures: number) {
       written.push(...records);
     },
     query: async () => [],
+    listRecords: async () => ({ records: [] }),
     count: async () => written.length,
     close: async () => {},
   };
@@ -85,6 +86,7 @@ describe('UsageRecorder', () => {
         written.push(...records);
       },
       query: async () => [],
+      listRecords: async () => ({ records: [] }),
       count: async () => written.length,
       close: async () => {},
     };
@@ -117,6 +119,7 @@ describe('UsageRecorder', () => {
           written.push(...records);
         },
         query: async () => [],
+        listRecords: async () => ({ records: [] }),
         count: async () => written.length,
         close: async () => {},
       };
@@ -143,6 +146,7 @@ describe('UsageRecorder', () => {
         written.push(...records);
       },
       query: async () => [],
+      listRecords: async () => ({ records: [] }),
       count: async () => written.length,
       close: async () => {},
     };
@@ -213,6 +217,7 @@ describe('UsageRecorder', () => {
         written.push(...records);
       },
       query: async () => [],
+      listRecords: async () => ({ records: [] }),
       count: async () => written.length,
       close: async () => {},
     };
@@ -233,6 +238,7 @@ describe('UsageRecorder', () => {
       migrate: async () => {},
       append: async (records) => void sizes.push(records.length),
       query: async () => [],
+      listRecords: async () => ({ records: [] }),
       count: async () => 0,
       close: async () => {},
     };

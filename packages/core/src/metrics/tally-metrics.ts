@@ -1,5 +1,5 @@
 import { format } from 'node:util';
-import type { Metric, Registry } from 'prom-client';
+import type { Metric, OpenMetricsContentType, PrometheusContentType, Registry } from 'prom-client';
 
 // Counters and histograms for the per-request metrics, rendered by prom-client's registry
 // exactly as its own Counter and Histogram would render them. prom-client turns the label
@@ -59,8 +59,8 @@ interface TallyConfiguration<Label extends string> {
   name: string;
   help: string;
   labelNames: readonly Label[];
-  /** The registry that renders it (one only: a tally is not shared). */
-  registry: Registry;
+  /** The registry that renders it (one only: a tally is not shared), in either format, as prom-client's own metrics take. */
+  registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
 }
 
 /** The parts both kinds share: the series in the order they were first counted, and the walk to them. */
