@@ -34,6 +34,15 @@ class SpentBudgets implements BudgetStore {
   settle(): Promise<void> {
     throw new Error('not used by the admin API');
   }
+  renewLeases(): Promise<number> {
+    throw new Error('not used by the admin API');
+  }
+  releaseExpired(): Promise<number> {
+    throw new Error('not used by the admin API');
+  }
+  reserved(): Promise<number> {
+    throw new Error('not used by the admin API');
+  }
 }
 const budgets = new SpentBudgets();
 let server: Server;

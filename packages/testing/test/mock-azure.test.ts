@@ -24,7 +24,8 @@ function dataLines(text: string): string[] {
 describe('mock Azure: auth and api-version', () => {
   it('answers a missing or wrong key with the 401 of errors.json', async () => {
     const expected = readFixtureJson<{ invalid_key: { body: unknown } }>(fixtures, 'errors.json').invalid_key.body;
-    for (const headers of [{}, { 'api-key': 'wrong' }, { authorization: `Bearer wrong` }]) {
+    const unauthorized: Array<Record<string, string>> = [{}, { 'api-key': 'wrong' }, { authorization: `Bearer wrong` }];
+    for (const headers of unauthorized) {
       const response = await post(deploymentChat, hello, headers);
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual(expected);

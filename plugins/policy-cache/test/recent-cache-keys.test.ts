@@ -98,7 +98,7 @@ describe('recent cache keys', () => {
     expect(keys.size).toBe(2);
     // A request longer than the whole bound is keyed, not remembered.
     const small = new RecentCacheKeys({ maxEntries: 2, maxChars: 100 });
-    const long = { ...base, messages: [{ role: 'user' as const, content: 'x'.repeat(200) }] };
+    const long: ChatRequest = { ...base, messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(200) }] }] };
     const lookup = small.keyFor(chat(long));
     expect(lookup.key).toBe(cacheKey(chat(long)));
     small.remember(lookup.made!);

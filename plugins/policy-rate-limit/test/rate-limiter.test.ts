@@ -65,7 +65,7 @@ describe('RateLimiter.admit', () => {
     const rateLimiter = limiter();
     await tick();
     const short = rateLimiter.limitsFor(context());
-    const long = rateLimiter.limitsFor({ ...context(), chatRequest: { ...context().chatRequest!, messages: [{ role: 'user', content: 'x'.repeat(400) }] } } as RequestContext);
+    const long = rateLimiter.limitsFor({ ...context(), chatRequest: { ...context().chatRequest!, messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }] }] } } as RequestContext);
     expect(short.map((limit) => [limit.source, limit.dimension, limit.gcra.key])).toEqual([
       ['team', 'requests', 'team:blue:requests'],
       ['team', 'tokens', 'team:blue:tokens'],

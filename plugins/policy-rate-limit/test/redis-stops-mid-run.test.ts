@@ -5,6 +5,11 @@ import { chat, keys, listen, rateLimitedGateway } from './support/rate-limited-g
 
 const redis = await findRedis();
 
+/** The part of GET /health these tests read. */
+interface HealthBody {
+  checks: { rate_limit_store: unknown };
+}
+
 /** A TCP relay to Redis that the test can cut, as if Redis had stopped mid-run. */
 async function relayTo(url: string): Promise<{ url: string; stop(): Promise<void> }> {
   const target = new URL(url);
@@ -97,7 +102,7 @@ describe.skipIf(!redis.available)('Redis stops in the middle of a run', () => {
       }
     }
     const health = await fetch(`${server.origin}/health`);
-    expect((await health.json()).checks.rate_limit_store).toMatchObject({ backend: 'redis', reachable: false, healthy: onError === 'fail-open' });
+    expect(((await health.json()) as HealthBody).checks.rate_limit_store).toMatchObject({ backend: 'redis', reachable: false, healthy: onError === 'fail-open' });
   });
 });
 
@@ -131,7 +136,7 @@ describe.skipIf(!redis.available)('Redis accepts but stops answering (blackholed
     await after.arrayBuffer();
     expect(after.status).toBe(onError === 'fail-open' ? 200 : 429);
     const health = await fetch(`${server.origin}/health`);
-    const body = await health.json();
+    const body = (await health.json()) as HealthBody;
     expect(body.checks.rate_limit_store).toEqual({ backend: 'redis', reachable: false, healthy: onError === 'fail-open' });
     // Fail-closed refuses everything: the instance must not look healthy to a load balancer.
     expect(health.status).toBe(onError === 'fail-open' ? 200 : 503);
@@ -182,11 +187,11 @@ describe.skipIf(!redis.available)('Redis blackholed for a while under fail-open'
     // their setup (CLIENT SETNAME …), which goes unanswered too.
     const checks = relay.swallowed().flatMap(({ bytes }) => redisWorkCommands(bytes));
     expect(checks.map(([name]) => name)).toEqual(['evalsha']);
-    const health = await (await fetch(`${server.origin}/health`)).json();
+    const health = (await (await fetch(`${server.origin}/health`)).json()) as HealthBody;
     expect(health.checks.rate_limit_store).toEqual({ backend: 'redis', reachable: false, healthy: true });
 
     await relay.setMode('pass');
     await expect.poll(async () => (await send()).limited, { timeout: 10_000 }).toBe('1000');
-    expect((await (await fetch(`${server.origin}/health`)).json()).checks.rate_limit_store).toEqual({ backend: 'redis', reachable: true, healthy: true });
+    expect(((await (await fetch(`${server.origin}/health`)).json()) as HealthBody).checks.rate_limit_store).toEqual({ backend: 'redis', reachable: true, healthy: true });
   });
 });

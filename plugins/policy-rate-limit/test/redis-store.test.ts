@@ -170,7 +170,7 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
   });
 
   it('closes its Redis connection when the gateway closes', async () => {
-    const named = async () => (await admin.client('LIST')).toString().split('\n').filter((line) => line.includes('name=switchyard-rate-limit')).length;
+    const named = async () => String(await admin.client('LIST')).split('\n').filter((line) => line.includes('name=switchyard-rate-limit')).length;
     const before = await named();
     const instance = await rateLimitedGateway({
       scopes: { alice: { rpm: 10 } },

@@ -29,7 +29,7 @@ describe('prompt token counting', () => {
     const chat = request('openai/gpt-4o', 'The quick brown fox jumps over the lazy dog.');
     expect(counter.chat(chat)).toBe(estimatePromptTokens(chat));
     // The same walk: texts whose estimated characters are whole tokens (8, and 44 + the full stop's 4) sum the same either way.
-    const whole: ChatRequest = { ...chat, messages: [{ role: 'system', content: 'Be terse' }, { role: 'user', content: 'The quick brown fox jumps over the lazy dogs.' }] };
+    const whole: ChatRequest = { ...chat, messages: [{ role: 'system', content: 'Be terse' }, { role: 'user', content: [{ type: 'text', text: 'The quick brown fox jumps over the lazy dogs.' }] }] };
     const chars = (text: string) => Math.ceil(textLength(text) / 4);
     expect(countChatTokens(whole, chars)).toBe(estimatePromptTokens(whole));
     // What only the fast path sends (a Responses tool output, Anthropic search results) counts too.

@@ -122,7 +122,7 @@ describe('routing through a gateway on loopback', () => {
     ['invalid_key', 'a revoked provider key'],
     ['permission_denied', 'no access to the model'],
     ['insufficient_quota', 'a spent quota'],
-  ] as const)("serves from deployment B when A's account fails (%s: %s), asking A once", async (error) => {
+  ] as const)("serves from deployment B when A's account fails (%s: %s), asking A once", async (error, _reason) => {
     east.enqueue({ error });
     const { status, headers } = await gateway.chat({ model: 'pair' });
     expect(status).toBe(200);

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '@switchyard/core';
+import type { ChatMessage, ChatRequest } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { chooseSmartModel, type SmartRule } from '../src/index.js';
 
@@ -12,7 +12,11 @@ const rules: SmartRule[] = [
 ];
 
 function chat(overrides: Partial<ChatRequest> = {}): ChatRequest {
-  return { model: 'auto', stream: false, messages: [{ role: 'user', content: 'hello' }], ...overrides } as ChatRequest;
+  return { model: 'auto', stream: false, messages: [user('hello')], ...overrides };
+}
+
+function user(text: string): ChatMessage {
+  return { role: 'user', content: [{ type: 'text', text }] };
 }
 
 const noHeaders = { header: () => undefined };
@@ -29,16 +33,16 @@ describe('chooseSmartModel', () => {
   });
 
   it('sees images, tools, JSON mode and the prompt size; first match wins', () => {
-    const image = chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'https://x/y.png' }] }] } as Partial<ChatRequest>);
+    const image = chat({ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }] }] });
     expect(chooseSmartModel(rules, { chat: image, ...noHeaders })).toBe('vision');
-    const tools = chat({ tools: [{ name: 'lookup', parameters: { type: 'object' } }] } as Partial<ChatRequest>);
+    const tools = chat({ tools: [{ name: 'lookup', parameters: { type: 'object' } }] });
     expect(chooseSmartModel(rules, { chat: tools, ...noHeaders })).toBe('tools-small');
     expect(chooseSmartModel(rules, { chat: chat({ responseFormat: { type: 'json' } }), ...noHeaders })).toBe('json');
-    const long = chat({ messages: [{ role: 'user', content: 'word '.repeat(1000) }] });
+    const long = chat({ messages: [user('word '.repeat(1000))] });
     expect(chooseSmartModel(rules, { chat: long, ...noHeaders })).toBe('long');
     // Tools with a long prompt miss the tools rule (max 2000) and land on 'long'.
     const longTools = { ...long, tools: tools.tools };
-    const veryLong = { ...longTools, messages: [{ role: 'user' as const, content: 'word '.repeat(2000) }] };
+    const veryLong = { ...longTools, messages: [user('word '.repeat(2000))] };
     expect(chooseSmartModel(rules, { chat: veryLong, ...noHeaders })).toBe('long');
   });
 });
