@@ -1,4 +1,4 @@
-import { GatewayError } from '@switchyard/core';
+import { GatewayError, type ServerSentEvent } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { createAnthropicStreamDecoder, mapAnthropicError } from '../src/index.js';
 
@@ -10,6 +10,7 @@ import { createAnthropicStreamDecoder, mapAnthropicError } from '../src/index.js
  * reached the fast path's re-written events and the client's encoder, where
  * `JSON.stringify` overflows the stack (a 500 of the gateway's own).
  */
+const sse = (data: string, name?: string): ServerSentEvent => ({ event: name, data, id: undefined });
 const deepArray = '['.repeat(20_000) + ']'.repeat(20_000);
 const deepObject = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
 
@@ -32,8 +33,8 @@ describe('Anthropic: JSON nested past the upstream bound', () => {
     ['error', `{"type":"error","error":{"type":"overloaded_error","message":${deepArray}}}`],
   ])('a %s event is an unreadable stream event (upstream_invalid_response)', (name, data) => {
     const decoder = createAnthropicStreamDecoder('anthropic');
-    expect(decoder.decode({ event: 'message_start', data: start })[0]?.type).toBe('stream-start');
-    const error = decodeError(() => decoder.decode({ event: name, data }));
+    expect(decoder.decode(sse(start, 'message_start'))[0]?.type).toBe('stream-start');
+    const error = decodeError(() => decoder.decode(sse(data, name)));
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ code: 'upstream_invalid_response', status: 502, provider: 'anthropic' });
     expect((error as GatewayError).message).toBe('The anthropic upstream sent an unreadable stream event.');
@@ -41,10 +42,10 @@ describe('Anthropic: JSON nested past the upstream bound', () => {
 
   it('reads an event exactly at the bound', () => {
     const decoder = createAnthropicStreamDecoder('anthropic');
-    decoder.decode({ event: 'message_start', data: start });
+    decoder.decode(sse(start, 'message_start'));
     // The event object, `usage`, then 510 arrays: 512 levels.
     const atBound = `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2,"x":${'['.repeat(510)}${']'.repeat(510)}}}`;
-    expect(decoder.decode({ event: 'message_delta', data: atBound }).map((part) => part.type)).toEqual(['finish', 'usage']);
+    expect(decoder.decode(sse(atBound, 'message_delta')).map((part) => part.type)).toEqual(['finish', 'usage']);
   });
 
   it('maps an error body with deep fields by its status alone, as an unreadable one', () => {

@@ -90,7 +90,7 @@ function translated(events: ServerSentEvent[]): string[] {
   const decoder = createAnthropicStreamDecoder('anthropic');
   const encoder = anthropicMessagesDialect.createStreamEncoder(options);
   const parts: StreamPart[] = [...events.flatMap((item) => decoder.decode(item)), ...decoder.end()];
-  return [...parts.flatMap((part) => encoder.encode(part)), ...encoder.finish()].map((written) => written.data);
+  return [...parts.flatMap((part) => encoder.encode(part)), ...encoder.finish()].map((written) => (typeof written === 'string' ? written : written.data));
 }
 
 function fast(events: ServerSentEvent[]): string[] {

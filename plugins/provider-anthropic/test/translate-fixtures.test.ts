@@ -1,5 +1,5 @@
-import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { GatewayError, PluginOptionsError } from '@switchyard/core';
+import type { ChatRequest, HttpChatAdapter, ProviderCall, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
+import { createLogger, GatewayError, PluginOptionsError } from '@switchyard/core';
 import { decodeSseText, readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import anthropic, {
@@ -339,10 +339,11 @@ describe('Anthropic request translation', () => {
 
 describe('Anthropic endpoint and options', () => {
   const options = (extra: Record<string, unknown> = {}) => anthropic({ api_key: 'sk-ant-test', ...extra }).build();
+  const call = (chatRequest: ChatRequest, model: string): ProviderCall<ChatRequest> => ({ request: chatRequest, model, signal: new AbortController().signal, logger: createLogger({ level: 'silent' }) });
 
   it('posts to {base_url}/v1/messages with the key, version and content type', () => {
-    const chat = options().chat as { buildRequest: (request: ChatRequest, model: string) => { origin: string; path: string; headers: Record<string, string>; body?: string } };
-    const upstream = chat.buildRequest(request({}), 'claude-sonnet-4-5');
+    const chat = options().chat as HttpChatAdapter;
+    const upstream = chat.buildRequest(request({}), 'claude-sonnet-4-5', call(request({}), 'claude-sonnet-4-5'));
     expect(upstream.origin).toBe('https://api.anthropic.com');
     expect(upstream.path).toBe('/v1/messages');
     expect(upstream.headers).toEqual({ 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' });
@@ -362,8 +363,9 @@ describe('Anthropic endpoint and options', () => {
       timeouts: { connect_ms: 5 },
       models_ttl_ms: 1,
     } satisfies AnthropicOptions);
-    const chat = adapters.chat as { buildRequest: (request: ChatRequest, model: string) => { origin: string; path: string; headers: Record<string, string> } };
-    const upstream = chat.buildRequest(request({ responseFormat: { type: 'json-schema', name: 'x', schema: { type: 'object' } } }), 'm');
+    const chat = adapters.chat as HttpChatAdapter;
+    const jsonRequest = request({ responseFormat: { type: 'json-schema', name: 'x', schema: { type: 'object' } } });
+    const upstream = chat.buildRequest(jsonRequest, 'm', call(jsonRequest, 'm'));
     expect(upstream.origin).toBe('https://proxy.example.com');
     expect(upstream.path).toBe('/anthropic/v1/messages');
     expect(upstream.headers).toMatchObject({

@@ -307,7 +307,7 @@ describe('ConverseStream binary fixtures → events → canonical parts', () => 
 
   it('settles a streamed call that had no input (a tool without parameters) with arguments {}, at its stop or the message stop', () => {
     const decoder = createConverseStreamDecoder('bedrock', info());
-    const event = (type: string, payload: unknown): ServerSentEvent => ({ event: type, data: JSON.stringify(payload) });
+    const event = (type: string, payload: unknown): ServerSentEvent => ({ event: type, data: JSON.stringify(payload), id: undefined });
     const parts = [
       event('messageStart', { role: 'assistant' }),
       event('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_a', name: 'now' } } }),
@@ -361,7 +361,7 @@ describe('ConverseStream binary fixtures → events → canonical parts', () => 
 describe('Converse reasoning signatures and redacted reasoning', () => {
   it('streams a signature and redacted reasoning as their parts, reads them whole, and sends them back', () => {
     const decoder = createConverseStreamDecoder('bedrock', info('stream-req'));
-    const event = (name: string, payload: unknown): ServerSentEvent => ({ event: name, data: JSON.stringify(payload) });
+    const event = (name: string, payload: unknown): ServerSentEvent => ({ event: name, data: JSON.stringify(payload), id: undefined });
     const parts = [
       event('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Think.' } } }),
       event('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-b' } } }),

@@ -19,7 +19,7 @@ function decodeFrames(edit: (data: string) => string = (data) => data): StreamPa
     const frame = JSON.parse(line) as { headers: Record<string, string>; payload: unknown };
     const type = frame.headers[':event-type']!;
     const data = JSON.stringify(frame.payload);
-    parts.push(...decoder.decode({ event: type, data: type === 'metadata' ? edit(data) : data }));
+    parts.push(...decoder.decode({ event: type, data: type === 'metadata' ? edit(data) : data, id: undefined }));
   }
   parts.push(...decoder.end());
   return parts;

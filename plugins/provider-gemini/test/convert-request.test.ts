@@ -1,9 +1,9 @@
 import type { ChatRequest } from '@switchyard/core';
 import { GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
 import { describe, expect, it, vi } from 'vitest';
-import gemini, { buildGenerateContentBody, convertJsonSchemaForGemini, type GeminiChatAdapter } from '../src/index.js';
+import gemini, { buildGenerateContentBody, convertJsonSchemaForGemini, type GeminiChatAdapter, type GenerateContentBodySettings } from '../src/index.js';
 
-const settings = { provider: 'gemini', responseSchemaField: 'responseJsonSchema' } as const;
+const settings: GenerateContentBodySettings = { provider: 'gemini', responseSchemaField: 'responseJsonSchema' };
 
 function canonical(body: Record<string, unknown>): ChatRequest {
   return parseChatCompletionsRequest({ model: 'gemini/gemini-2.5-flash', ...body }).request;

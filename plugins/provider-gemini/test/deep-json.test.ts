@@ -1,4 +1,4 @@
-import { GatewayError } from '@switchyard/core';
+import { GatewayError, type ServerSentEvent } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { createGeminiStreamDecoder, mapGeminiError } from '../src/index.js';
 
@@ -10,6 +10,8 @@ import { createGeminiStreamDecoder, mapGeminiError } from '../src/index.js';
  */
 const deepObject = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
 
+const sse = (data: string): ServerSentEvent => ({ event: undefined, data, id: undefined });
+
 function chunk(part: string): string {
   return `{"candidates":[{"content":{"role":"model","parts":[${part}]},"index":0}],"responseId":"r1","modelVersion":"gemini-2.5-flash"}`;
 }
@@ -17,10 +19,10 @@ function chunk(part: string): string {
 describe('Gemini: JSON nested past the upstream bound', () => {
   it('a chunk whose functionCall.args is 20,000 deep is an unreadable stream event, not a stack overflow', () => {
     const decoder = createGeminiStreamDecoder('gemini');
-    expect(decoder.decode({ data: chunk('{"text":"hi"}') }).map((part) => part.type)).toEqual(['stream-start', 'text-delta']);
+    expect(decoder.decode(sse(chunk('{"text":"hi"}'))).map((part) => part.type)).toEqual(['stream-start', 'text-delta']);
     let thrown: unknown;
     try {
-      decoder.decode({ data: chunk(`{"functionCall":{"name":"f","args":${deepObject}}}`) });
+      decoder.decode(sse(chunk(`{"functionCall":{"name":"f","args":${deepObject}}}`)));
     } catch (error) {
       thrown = error;
     }
@@ -31,7 +33,7 @@ describe('Gemini: JSON nested past the upstream bound', () => {
   it('reads arguments nested within the bound', () => {
     const decoder = createGeminiStreamDecoder('gemini');
     const args = '{"a":'.repeat(400) + '1' + '}'.repeat(400);
-    const parts = decoder.decode({ data: chunk(`{"functionCall":{"name":"f","args":${args}}}`) });
+    const parts = decoder.decode(sse(chunk(`{"functionCall":{"name":"f","args":${args}}}`)));
     expect(parts.find((part) => part.type === 'tool-call-delta')).toMatchObject({ argumentsDelta: args });
   });
 

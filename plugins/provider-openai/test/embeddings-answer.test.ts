@@ -1,8 +1,8 @@
 import { createLogger, type EmbeddingsRequest, type HttpEmbeddingsAdapter } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { createOpenAIAdapters, resolveOpenAIOptions } from '../src/index.js';
+import openai from '../src/index.js';
 
-const embeddings = createOpenAIAdapters(resolveOpenAIOptions({ api_key: 'sk-test', base_url: 'https://api.openai.com/v1' })).embeddings as HttpEmbeddingsAdapter;
+const embeddings = openai({ api_key: 'sk-test' }).build().embeddings as HttpEmbeddingsAdapter;
 const base64Of = (...floats: number[]) => Buffer.from(new Float32Array(floats).buffer).toString('base64');
 const parse = (embedding: string, request: Partial<EmbeddingsRequest> = {}) =>
   embeddings.parseResponse(

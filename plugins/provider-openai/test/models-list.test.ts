@@ -1,8 +1,8 @@
 import type { HttpModelsAdapter } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { createOpenAIAdapters, resolveOpenAIOptions } from '../src/index.js';
+import openai from '../src/index.js';
 
-const models = createOpenAIAdapters(resolveOpenAIOptions({ api_key: 'sk-test', base_url: 'https://api.openai.com/v1' })).models as HttpModelsAdapter;
+const models = openai({ api_key: 'sk-test' }).build().models as HttpModelsAdapter;
 
 describe('the model list', () => {
   it('reads the models of a list that also holds entries that are not objects (null read as one was a TypeError: the whole list lost)', () => {

@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResponse, HttpChatAdapter, StreamPart, UpstreamRequest } from '@switchyard/core';
+import type { ChatRequest, HttpChatAdapter, StreamPart, UpstreamChatResponse, UpstreamRequest } from '@switchyard/core';
 import { decodeSseStream, parseChatCompletionsRequest } from '@switchyard/core';
 import { decodeSseText, readFixture, readFixtureJson, type RecordedRequest, startMockOpenAI, testProviderAdapter } from '@switchyard/testing';
 import { describe, expect, it, vi } from 'vitest';
@@ -18,7 +18,7 @@ async function decode(preset: OpenAIPresetName, file: string): Promise<StreamPar
   return decodeSseText(decoder, readFixture(fixtures, file));
 }
 const text = (parts: StreamPart[], type: 'text-delta' | 'reasoning-delta') => parts.flatMap((part) => (part.type === type ? [part.delta] : [])).join('');
-const parse = (preset: OpenAIPresetName, body: unknown): ChatResponse => chatOf({ preset, api_key: 'k' }).parseResponse(body, { status: 200, headers: {} });
+const parse = (preset: OpenAIPresetName, body: unknown): UpstreamChatResponse => chatOf({ preset, api_key: 'k' }).parseResponse(body, { status: 200, headers: {} });
 
 describe('presets: base URL and auth', () => {
   const expected: Record<OpenAIPresetName, [string, boolean]> = {
@@ -131,7 +131,7 @@ describe('presets: quirk fixtures decoded', () => {
     const hit = structuredClone(fixture);
     hit['usage']!['prompt_tokens_details'] = null;
     hit['usage']!['prompt_cache_hit_tokens'] = 12;
-    expect(parse('deepseek', hit).usage.cachedInputTokens).toBe(12);
+    expect(parse('deepseek', hit).usage?.cachedInputTokens).toBe(12);
   });
 
   it('groq stream: usage read from x_groq.usage', async () => {
@@ -158,7 +158,7 @@ describe('presets: quirk fixtures decoded', () => {
 
   it('reasoning named `reasoning` (Groq gpt-oss, OpenRouter, vLLM) is read like reasoning_content', () => {
     const decoder = chatOf({ preset: 'vllm' }).createStreamDecoder({ status: 200, headers: {} });
-    const parts = decoder.decode({ data: JSON.stringify({ id: 'a', model: 'm', created: 1, choices: [{ index: 0, delta: { reasoning: 'think' }, finish_reason: null }] }) } as never);
+    const parts = decoder.decode({ data: JSON.stringify({ id: 'a', model: 'm', created: 1, choices: [{ index: 0, delta: { reasoning: 'think' }, finish_reason: null }] }), event: undefined, id: undefined });
     expect(parts).toContainEqual({ type: 'reasoning-delta', delta: 'think' });
     const response = parse('groq', { id: 'a', model: 'm', created: 1, choices: [{ index: 0, message: { role: 'assistant', content: 'ok', reasoning: 'why' }, finish_reason: 'stop' }] });
     expect(response.content).toEqual([{ type: 'reasoning', text: 'why' }, { type: 'text', text: 'ok' }]);

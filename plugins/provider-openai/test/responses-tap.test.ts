@@ -1,4 +1,4 @@
-import { isGatewayError } from '@switchyard/core';
+import { isGatewayError, type ServerSentEvent } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { parseResponsesResponse } from '../src/responses/parse-responses-response.js';
 import { createResponsesStreamDecoder } from '../src/responses/responses-stream-decoder.js';
@@ -41,7 +41,7 @@ describe('parseResponsesResponse', () => {
 });
 
 describe('createResponsesStreamDecoder', () => {
-  const event = (data: unknown) => ({ event: (data as { type?: string }).type, data: JSON.stringify(data) });
+  const event = (data: unknown): ServerSentEvent => ({ event: (data as { type?: string }).type, data: JSON.stringify(data), id: undefined });
 
   it('taps deltas, calls, usage and finish from OpenAI\'s events', () => {
     const decoder = createResponsesStreamDecoder('openai');
@@ -76,8 +76,8 @@ describe('createResponsesStreamDecoder', () => {
     })();
     expect(isGatewayError(error) && error.code).toBe('upstream_server_error');
     expect(() => createResponsesStreamDecoder('openai').decode(event({ type: 'response.failed', response: { status: 'failed', error: { code: 'server_error', message: 'x' } } }))).toThrow();
-    expect(() => createResponsesStreamDecoder('openai').decode({ data: 'not json' })).toThrow(/unreadable/);
-    expect(() => createResponsesStreamDecoder('openai').decode({ data: 'null' })).toThrow(/unreadable/);
+    expect(() => createResponsesStreamDecoder('openai').decode({ event: undefined, data: 'not json', id: undefined })).toThrow(/unreadable/);
+    expect(() => createResponsesStreamDecoder('openai').decode({ event: undefined, data: 'null', id: undefined })).toThrow(/unreadable/);
     const cut = createResponsesStreamDecoder('openai');
     cut.decode(event({ type: 'response.output_text.delta', delta: 'Hi' }));
     expect(() => cut.end()).toThrow(/ended before it was complete/);

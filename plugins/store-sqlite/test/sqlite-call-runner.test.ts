@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteHandle } from '../src/database.js';
 import { hostedSqliteStores } from '../src/hosted-sqlite-stores.js';
 import { SqliteCallRunner } from '../src/sqlite-call-runner.js';
-import type { SqliteWorkerAnswer, SqliteWorkerCall } from '../src/sqlite-worker-messages.js';
+import type { SqliteLog, SqliteWorkerAnswer, SqliteWorkerCall } from '../src/sqlite-worker-messages.js';
 
 const tempDirs: string[] = [];
 const handles: SqliteHandle[] = [];
@@ -27,11 +27,14 @@ function openFile(): SqliteHandle {
   return handle;
 }
 
+/** The stores' log lines, which these tests do not read. */
+const quiet: SqliteLog = () => {};
+
 /** The worker's stores on `handle`, as the worker builds them, plus any extra test stores. */
 function runnerOn(handle: SqliteHandle, extra: Record<string, object> = {}): SqliteCallRunner {
   const stores = new Map<string, Record<string, unknown>>();
   for (const [name, create] of Object.entries(hostedSqliteStores)) {
-    stores.set(name, create(handle, { defaultReservationTtlMs: 60_000 }) as unknown as Record<string, unknown>);
+    stores.set(name, create(handle, { defaultReservationTtlMs: 60_000 }, quiet) as unknown as Record<string, unknown>);
   }
   for (const [name, store] of Object.entries(extra)) stores.set(name, store as Record<string, unknown>);
   return new SqliteCallRunner(stores, handle.db);
@@ -219,7 +222,7 @@ describe('the SQLite worker call runner', () => {
     }
     handle.db.exec('CREATE TABLE usage_marks (n INTEGER)');
     const stores = new Map<string, Record<string, unknown>>();
-    for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, { defaultReservationTtlMs: 60_000 }) as unknown as Record<string, unknown>);
+    for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, { defaultReservationTtlMs: 60_000 }, quiet) as unknown as Record<string, unknown>);
     stores.set('ledger', new StopsAfterwards() as unknown as Record<string, unknown>);
     const runner = new SqliteCallRunner(stores, handle.db, undefined, () => stopped);
     const answers = await runner.run([call('budgets', 'reserve', [account], 0.1), call('ledger', 'append'), call('budgets', 'reserve', [account], 0.2), call('budgets', 'reserved', account.owner, account.windowStart)]);

@@ -162,7 +162,7 @@ describe.each(threads)('SQLite stores at the edges (thread: %s)', (thread) => {
         expect((error as Error).message).toMatch(/not well-formed text/);
       }
       expect(await caught(keys.update(nul.id, { name: 'renamed \ud800' }))).toBeInstanceOf(TypeError);
-      expect(await caught(keys.appendAudit({ keyId: nul.id, action: 'update', actor: 'admin\ud800', at: new Date().toISOString() }))).toBeInstanceOf(TypeError);
+      expect(await caught(keys.appendAudit({ keyId: nul.id, action: 'update', actor: 'admin\ud800', at: new Date().toISOString(), details: {} }))).toBeInstanceOf(TypeError);
       expect((await keys.get(nul.id))?.name).toBe('a\u0000b');
       expect((await keys.list({ limit: 10 })).keys).toHaveLength(2);
     } finally {

@@ -378,9 +378,10 @@ describe('@switchyard/store-sqlite', () => {
 });
 
 describe('a database file that cannot be used', () => {
-  const usage = (id: string) => ({
-    id, at: '2026-12-01T00:00:00.000Z', endpoint: 'chat' as const, stream: false, inputTokens: 1, outputTokens: 1,
-    cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 1, status: 200, cacheHit: false, attempts: 1,
+  const usage = (id: string): UsageRecord => ({
+    id, at: '2026-12-01T00:00:00.000Z', endpoint: 'chat', keyId: undefined, team: undefined, project: undefined,
+    requestedModel: undefined, provider: undefined, model: undefined, stream: false, inputTokens: 1, outputTokens: 1,
+    cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 1, status: 200, errorCode: undefined, cacheHit: false, attempts: 1,
   });
 
   it('locked by another process past busy_timeout_ms: 503 store_unavailable with Retry-After, /health degraded, then ok once the lock is gone', async () => {
