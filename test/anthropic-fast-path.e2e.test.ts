@@ -202,7 +202,7 @@ describe('Anthropic → Anthropic takes the same-dialect fast path', () => {
   it('refuses server tools with 400 when the target is not Anthropic: only the fast path can send them', async () => {
     const failure = await client.messages.create({ ...richRequest(), model: 'openai/gpt-4o-mini' }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((failure as Anthropic.APIError).message).toContain('cannot be translated to other providers');
+    expect((failure as InstanceType<typeof Anthropic.APIError>).message).toContain('cannot be translated to other providers');
     expect(openAIUpstream.requests).toHaveLength(0);
   });
 
@@ -210,7 +210,7 @@ describe('Anthropic → Anthropic takes the same-dialect fast path', () => {
     anthropicUpstream.enqueue({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: `bad key ${anthropicKey}` } } });
     const failure = await client.messages.create({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(JSON.stringify((failure as Anthropic.APIError).error)).not.toContain(anthropicKey);
+    expect(JSON.stringify((failure as InstanceType<typeof Anthropic.APIError>).error)).not.toContain(anthropicKey);
   });
 
   it('a mid-stream error event ends the stream with a redacted Anthropic error event', async () => {

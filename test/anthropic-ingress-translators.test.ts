@@ -222,7 +222,9 @@ describe('formatAnthropicMessage (canonical → Anthropic message)', () => {
   it.each(['response.json', 'response-tool-call.json'])('gives back %s after a trip through the canonical form', (file) => {
     const wire = fixture(file);
     const canonical = parseAnthropicMessage(wire, 'anthropic');
-    const formatted = formatAnthropicMessage(canonical, `anthropic/${String(wire['model'])}`);
+    // The gateway bills an answer without usage by its estimate first (withBillableUsage); these fixtures carry theirs.
+    if (canonical.usage === undefined) throw new Error(`${file} has no usage`);
+    const formatted = formatAnthropicMessage({ ...canonical, usage: canonical.usage }, `anthropic/${String(wire['model'])}`);
     const usage = wire['usage'] as Record<string, number>;
     expect(formatted).toEqual({
       id: wire['id'],
@@ -309,7 +311,7 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
       (event) => (event.data['delta'] as Record<string, unknown> | undefined)?.['partial_json'] !== '',
     );
     const decoder = createAnthropicStreamDecoder('anthropic');
-    const parts = [...upstream.flatMap((event) => decoder.decode({ event: event.event, data: JSON.stringify(event.data) })), ...decoder.end()];
+    const parts = [...upstream.flatMap((event) => decoder.decode({ event: event.event, data: JSON.stringify(event.data), id: undefined })), ...decoder.end()];
     const ours = encodeAll(parts);
     // Our one ping follows message_start; Anthropic's may come anywhere.
     const withoutPings = (events: typeof ours) => events.filter((event) => event.event !== 'ping');

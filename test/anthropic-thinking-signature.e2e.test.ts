@@ -41,7 +41,7 @@ afterAll(async () => {
 beforeEach(() => upstream.reset());
 
 const question: Anthropic.MessageParam = { role: 'user', content: 'What is 2 + 2?' };
-const firstTurn = { model: 'anthropic/claude-sonnet-4-5', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [question] } as const;
+const firstTurn: Anthropic.MessageCreateParamsNonStreaming = { model: 'anthropic/claude-sonnet-4-5', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [question] };
 
 describe.each([
   ['whole', false],

@@ -8,6 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
+ * The page's globals the callbacks handed to page.evaluate read: they run in Chromium,
+ * and these tests are typed with Node's globals alone (no DOM lib, so Node's fetch
+ * keeps its typed Response).
+ */
+declare const document: {
+  documentElement: { clientWidth: number; scrollWidth: number };
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+interface PageElement {
+  tagName: string;
+  id: string;
+  className: string;
+  closest(selector: string): unknown;
+  getBoundingClientRect(): { right: number };
+}
+
+/**
  * The dashboard in a real browser: Debian's Chromium driven by playwright-core (no
  * browser download). A real gateway on a loopback port with SQLite in a temp folder
  * and a mock OpenAI upstream; traffic is seeded with two virtual keys, then the page

@@ -34,7 +34,7 @@ describe('requests refused while the gateway drains', () => {
     const refused = await Promise.all([ask(), ask(), ask()]);
     for (const response of refused) {
       expect(response.status).toBe(503);
-      expect((await response.json()).error.code).toBe('shutting_down');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('shutting_down');
     }
     await closing;
     const lines = gateway.logLines.slice(from).map((line) => JSON.parse(line) as { level: number; msg: string; errorCode?: string; attempts?: number });

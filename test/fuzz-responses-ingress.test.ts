@@ -83,7 +83,7 @@ const chaosBody = fc.record(
 
 const body = fc.oneof(
   { weight: 2, arbitrary: validBody },
-  { weight: 3, arbitrary: fc.tuple(validBody, chaosBody.filter((chaos) => Object.keys(chaos).length > 0)).chain(([valid, chaos]) => fc.constantFrom(...Object.keys(chaos)).map((field) => ({ ...valid, [field]: chaos[field] }))) },
+  { weight: 3, arbitrary: fc.tuple(validBody, chaosBody.filter((chaos) => Object.keys(chaos).length > 0)).chain(([valid, chaos]) => fc.constantFrom(...(Object.keys(chaos) as Array<keyof typeof chaos>)).map((field) => ({ ...valid, [field]: chaos[field] }))) },
   { weight: 1, arbitrary: chaosBody },
   { weight: 1, arbitrary: anything },
 );

@@ -93,7 +93,7 @@ describe.skipIf(!target.available)('the dashboard under hostile key names', () =
 
     // Markup in a name never became an element.
     expect(await page.locator('#keys-table img, #requests-table img, #groups-table img, #keys-table b').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     await page.context().close();
   }, 90_000);
 

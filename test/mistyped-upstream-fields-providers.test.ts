@@ -80,13 +80,15 @@ const chatFixtures = {
 } as const;
 type ChatProvider = keyof typeof chatFixtures;
 const chatWhole = (provider: ChatProvider, message: unknown, finish = 'stop') => {
-  const body = JSON.parse(readFixture(...chatFixtures[provider].whole)) as Json;
+  const [folder, file] = chatFixtures[provider].whole;
+  const body = JSON.parse(readFixture(folder, file)) as Json;
   delete body['usage'];
   body['choices'] = [{ ...body['choices'][0], message, finish_reason: finish }];
   return JSON.stringify(body);
 };
 const chatStream = (provider: ChatProvider, ...deltas: unknown[]) => {
-  const first = eventData(readFixture(...chatFixtures[provider].stream)).filter((data) => data !== '[DONE]').map((data) => JSON.parse(data) as Json).find((chunk) => chunk['choices']?.length > 0)!;
+  const [folder, file] = chatFixtures[provider].stream;
+  const first = eventData(readFixture(folder, file)).filter((data) => data !== '[DONE]').map((data) => JSON.parse(data) as Json).find((chunk) => chunk['choices']?.length > 0)!;
   const { usage: _usage, x_groq: _groq, ...template } = first;
   const chunk = (delta: unknown, finish: string | null) => ({ ...template, choices: [{ ...first['choices'][0], delta, finish_reason: finish }] });
   return `${sse([...deltas.map((delta) => chunk(delta, null)), chunk({}, 'stop')])}data: [DONE]\n\n`;

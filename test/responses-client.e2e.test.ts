@@ -2,6 +2,7 @@ import { startMockAnthropic, startMockGemini, startMockOpenAI, type MockUpstream
 import type { RequestRecord } from '@switchyard/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { storeFlagOf } from './support/response-store-flag.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 // The official `openai` client's Responses API, unmodified, through the gateway to
@@ -290,7 +291,7 @@ describe('stored responses through the SDK', () => {
   it('keeps nothing with store: false, and a streamed response is stored when it completes', async () => {
     upstreams.openai.enqueue({ reply: { content: answer } }, { reply: { content: answer } });
     const unstored = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Hi', store: false });
-    expect(unstored.store).toBe(false);
+    expect(storeFlagOf(unstored)).toBe(false);
     await expect(client.responses.retrieve(unstored.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
 
     const final = await client.responses.stream({ model: 'openai/gpt-4o-mini', input: 'Hi' }).finalResponse();
@@ -378,7 +379,7 @@ describe('a Codex-shaped request', () => {
     let final: OpenAI.Responses.Response | undefined;
     for await (const event of stream) if (event.type === 'response.completed') final = event.response;
     expect(final?.output).toMatchObject([{ type: 'message', content: [{ type: 'output_text', text: 'Done.' }] }]);
-    expect(final?.store).toBe(false);
+    expect(storeFlagOf(final)).toBe(false);
     const sent = lastUpstreamBody('anthropic');
     expect(sent).toContain('tool_result');
     expect(sent).toContain('a.txt');

@@ -2,6 +2,7 @@ import type { RequestRecord } from '@switchyard/core';
 import { startMockOpenAI, type MockOpenAI, type MockScript } from '@switchyard/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { storeFlagOf } from './support/response-store-flag.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -113,7 +114,7 @@ describe('Responses pass-through vs translated, through the openai client', () =
     expect(response.id).toMatch(/^resp_/);
     expect(response.id).not.toContain('mock');
     expect(response.model).toBe(model);
-    expect(response.store).toBe(true);
+    expect(storeFlagOf(response)).toBe(true);
     expect(mock.requests.length).toBe(1);
     const retrieved = await clients.passthrough.responses.retrieve(response.id);
     expect(retrieved.output_text).toBe('Partly cloudy, 18°C.');

@@ -48,7 +48,7 @@ const calls = [
 ] as const;
 
 /** The secrets a client might paste, each with the part of it that must not be seen anywhere. */
-const pasted = (): Array<[string, (model: string) => string, string]> => [
+const pasted = (): Array<[string, () => string, string]> => [
   ['its own Switchyard key, alone (no such model: 404)', () => secret, secret.slice(-20)],
   ['its own Switchyard key after a provider (routed: 200)', () => `mock/${secret}`, secret.slice(-20)],
   ['an OpenAI project key after a provider', () => 'mock/sk-proj-Zq3vA9xLm2Pk7RtY8wQe', 'Zq3vA9xLm2Pk7RtY8wQe'],

@@ -57,7 +57,7 @@ async function replaceAWorkerAfter(edit: (cwd: string) => Promise<void>, options
 
   // Round-robin alternates the two workers; the replacement is worker 3.
   const key = options.key ?? masterKey;
-  const answers = [];
+  const answers: Array<Awaited<ReturnType<typeof chat>>> = [];
   while (answers.length < 20 && !answers.some((answer) => answer.worker === '3')) answers.push(await chat(port, 'dropped', key));
   answers.push(await chat(port, 'dropped', key));
   return { gateway, env, answers };
