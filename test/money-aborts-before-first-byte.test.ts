@@ -23,7 +23,7 @@ const epoch = new Date(0).toISOString();
 const rates = { input: 100, output: 200 };
 // 400 letters and spaces: 100 tokens of text, 108 with the overheads.
 const prompt = 'abcdefg '.repeat(50);
-const canonical: ChatRequest = { model: 'x', messages: [{ role: 'user', content: prompt }] };
+const canonical: ChatRequest = { model: 'x', stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }] };
 const promptTokens = estimatePromptTokens(canonical);
 
 let openai: MockOpenAI;

@@ -33,7 +33,7 @@ describe('estimatePromptTokens', () => {
     const [, text, request_, message, content, total] = example!;
     expect([Number(request_), Number(message)]).toEqual([MESSAGE_TOKEN_OVERHEAD, MESSAGE_TOKEN_OVERHEAD]);
     expect(Number(request_) + Number(message) + Number(content)).toBe(Number(total));
-    expect(estimatePromptTokens(request([{ role: 'user', content: text! }]))).toBe(Number(total));
+    expect(estimatePromptTokens(request([user(text!)]))).toBe(Number(total));
   });
 
   it('counts about four characters a token plus a few tokens a message', () => {
