@@ -8,6 +8,7 @@ import { providerFixturesDir } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onceModels, recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
 
 /**
  * Upstream answers whose body is compressed (or says it is). The gateway asks for
@@ -59,15 +60,7 @@ beforeAll(async () => {
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   // Each provider under its own path prefix, so the upstream knows whose wire format to answer in.
   gateway = await startTestGateway({
-    providers: {
-      openai: { api_key: 'sk-openai-test-0123456789', base_url: `${upstreamUrl}/openai/v1` },
-      azure: { api_key: 'azure-test-key-0123456789', endpoint: `${upstreamUrl}/azure/` },
-      mistral: { api_key: 'mistral-test-key-0123456789', base_url: `${upstreamUrl}/mistral/v1` },
-      anthropic: { api_key: 'sk-ant-test-0123456789', base_url: `${upstreamUrl}/anthropic/` },
-      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `${upstreamUrl}/gemini/` },
-      cohere: { api_key: 'cohere-test-key-0123456789', base_url: `${upstreamUrl}/cohere/` },
-      bedrock: { region: 'us-east-1', endpoint: `${upstreamUrl}/bedrock/`, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
-    },
+    providers: providersUnderPrefixes(upstreamUrl),
     // No breaker: each case must reach the upstream, whatever the one before it answered.
     chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
     models: onceModels(Object.fromEntries(Object.entries(providers).map(([name, { target }]) => [name, target]))),

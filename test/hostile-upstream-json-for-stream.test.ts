@@ -6,6 +6,7 @@ import { readFixture, readFixtureJson } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onceModels, recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
 
 /**
  * A stream request answered at 200 with one JSON document (`application/json`): an
@@ -46,15 +47,7 @@ beforeAll(async () => {
   await once(upstream, 'listening');
   const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   gateway = await startTestGateway({
-    providers: {
-      openai: { api_key: 'sk-openai-test-0123456789', base_url: `${url}/openai/v1` },
-      azure: { api_key: 'azure-test-key-0123456789', endpoint: `${url}/azure/` },
-      mistral: { api_key: 'mistral-test-key-0123456789', base_url: `${url}/mistral/v1` },
-      anthropic: { api_key: 'sk-ant-test-0123456789', base_url: `${url}/anthropic/` },
-      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `${url}/gemini/` },
-      cohere: { api_key: 'cohere-test-key-0123456789', base_url: `${url}/cohere/` },
-      bedrock: { region: 'us-east-1', endpoint: `${url}/bedrock/`, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
-    },
+    providers: providersUnderPrefixes(url),
     // No breaker: each case must reach the upstream, whatever the one before it answered.
     chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
     models: onceModels(Object.fromEntries(Object.entries(providers).map(([name, { target }]) => [name, target]))),
