@@ -52,8 +52,12 @@ describe('the standalone server mounts the dashboard and the self view', () => {
     const me = (await (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { key: { id: string }; requests: Array<{ key_id: string; model: string }> };
     expect(me.key.id).toBe(key.id);
     expect(me.requests).toEqual([expect.objectContaining({ key_id: key.id, model: 'echo' })]);
-    // The master key is not a virtual key: /v1/me is not an admin back door.
-    expect((await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(401);
+    // The master key is not a virtual key: /v1/me is not an admin back door, and says where its spend view is.
+    const master = await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${masterKey}` } });
+    expect(master.status).toBe(403);
+    const refusal = (await master.json()) as { error: { code: string; message: string } };
+    expect(refusal.error.code).toBe('endpoint_not_allowed');
+    expect(refusal.error.message).toContain('GET /admin/usage');
   });
 
   it('dashboard.enabled: false leaves /dashboard unserved', async () => {
