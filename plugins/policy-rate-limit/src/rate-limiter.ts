@@ -213,8 +213,11 @@ export class RateLimiter {
    */
   private settleTokens(context: RequestContext, limits: readonly ApplicableLimit[]): void {
     // The answer's tokens and every failed attempt's the provider billed (it processed
-    // them too); none at all means the calls failed before the model did any work.
-    const usage = recordedUsage(context.usage, context.attempts);
+    // them too); none at all means the calls failed before the model did any work. A
+    // cache hit reports the usage of the call it replays, but no provider saw it: tpm
+    // limits provider tokens, so a hit gives its whole reservation back (its request
+    // still counted on rpm).
+    const usage = context.cacheHit ? undefined : recordedUsage(context.usage, context.attempts);
     const used = usage ? usage.inputTokens + usage.outputTokens : 0;
     let corrections: GcraLimit[] | undefined;
     for (const limit of limits) {

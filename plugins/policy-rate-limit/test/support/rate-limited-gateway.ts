@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { createGateway, createLogger, definePlugin, getContext, type Gateway, type KeyScope } from '@switchyard/core';
+import cache from '@switchyard/policy-cache';
 import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import mock from '@switchyard/provider-mock';
@@ -38,6 +39,8 @@ export interface RateLimitedGatewayOptions {
   scopes?: Record<string, KeyScope>;
   /** A fake clock: the step is then built with `createRateLimitHandler` and this clock. */
   clock?: () => number;
+  /** The cache step's options: with them, `cache` runs between rate-limit and route. */
+  cache?: Record<string, unknown>;
 }
 
 export interface RateLimitedGateway {
@@ -47,7 +50,7 @@ export interface RateLimitedGateway {
   close(): Promise<void>;
 }
 
-/** A gateway with the chain auth → test-scope → rate-limit → route → adapter over the mock provider. */
+/** A gateway with the chain auth → test-scope → rate-limit → (cache →) route → adapter over the mock provider. */
 export async function rateLimitedGateway(options: RateLimitedGatewayOptions): Promise<RateLimitedGateway> {
   const clock = options.clock;
   const step = clock
@@ -66,11 +69,12 @@ export async function rateLimitedGateway(options: RateLimitedGatewayOptions): Pr
         { auth: { keys: Object.entries(keys).map(([name, key]) => ({ name, key, team: name === 'carol' ? 'ops' : 'research' })) } },
         { 'test-scope': { scopes: options.scopes ?? {} } },
         { 'rate-limit': options.rateLimit },
+        ...(options.cache ? [{ cache: options.cache }] : []),
         'route',
         'adapter',
       ],
     },
-    { plugins: [auth, testScope, step, route, mock], logger },
+    { plugins: [auth, testScope, step, cache, route, mock], logger },
   );
   const app = express().use(gateway.router);
   return { gateway, app, logLines, close: () => gateway.close({ drainTimeoutMs: 1000 }) };
