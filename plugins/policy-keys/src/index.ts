@@ -6,7 +6,7 @@ export { extractApiKey } from './extract-api-key.js';
 export { hashApiKey, keyMatcher } from './hash-api-key.js';
 export { masterKeyResolver, staticKeyResolver, type KeyResolver, type PresentedKey, type StaticKey } from './key-resolver.js';
 export { keyScope, type KeyScopeOptions } from './key-scope-step.js';
-export { storeKeyResolver, keyCacheTtlMs, type OnStoreError, type StoreKeyResolver, type StoreKeyResolverOptions } from './store-key-resolver.js';
+export { storeKeyResolver, keyCacheTtlMs, defaultMaxUnknownKeys, type OnStoreError, type StoreKeyResolver, type StoreKeyResolverOptions } from './store-key-resolver.js';
 export { keyChangeChannelOf } from './key-change-channel-of.js';
 export { openKeyChangeChannel, type InvalidationOptions } from './open-key-change-channel.js';
 export { RedisKeyChangeChannel, type RedisKeyChangeChannelOptions } from './redis-key-change-channel.js';

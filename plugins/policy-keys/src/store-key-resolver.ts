@@ -6,6 +6,9 @@ import type { KeyResolver } from './key-resolver.js';
 /** How long a key lookup is reused: a revocation bites within this on the same instance. */
 export const keyCacheTtlMs = 1000;
 
+/** Most secrets the store did not know that are remembered (for `keyCacheTtlMs` each), by default. */
+export const defaultMaxUnknownKeys = 1000;
+
 /** What the auth step does when the key store cannot be reached. */
 export type OnStoreError = 'fail-closed' | 'fail-open';
 
@@ -20,6 +23,11 @@ export interface StoreKeyResolverOptions {
   staleKeyTtlMs?: number;
   /** Most keys remembered, fresh and stale each. */
   maxKeys?: number;
+  /**
+   * Most secrets the store did not know remembered, apart from the keys: a flood of
+   * made-up tokens then evicts only other made-up tokens, never a real key's lookup.
+   */
+  maxUnknownKeys?: number;
   now?: () => Date;
   /** A monotonic clock in ms for the caches' lifetimes (tests); `performance.now()` by default. */
   clock?: () => number;
@@ -28,6 +36,9 @@ export interface StoreKeyResolverOptions {
 interface Lookup {
   key: VirtualKey | undefined;
 }
+
+/** Every unknown secret's lookup: one object, so a made-up token allocates no entry of its own. */
+const unknownLookup: Lookup = { key: undefined };
 
 /** A key resolver whose cached lookups can be dropped when a key changes. */
 export interface StoreKeyResolver extends KeyResolver {
@@ -59,6 +70,10 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
   // never asks the store.
   let cache: LRUCache<string, Lookup> | undefined;
   const filledCache = () => (cache ??= new LRUCache<string, Lookup>({ max, ttl: keyCacheTtlMs, ...perf }));
+  // Secrets the store did not know, kept apart (and smaller): anyone can send any number of
+  // them, and in the keys' cache they pushed real keys out, sending each back to the store.
+  let unknown: LRUCache<string, Lookup> | undefined;
+  const filledUnknown = () => (unknown ??= new LRUCache<string, Lookup>({ max: options.maxUnknownKeys ?? defaultMaxUnknownKeys, ttl: keyCacheTtlMs, ...perf }));
   const failOpen = options.onStoreError === 'fail-open';
   // Digests only; entries expire, so a key revoked during a long outage stops working after the stale period.
   let lastGood: LRUCache<string, Lookup> | undefined;
@@ -70,10 +85,16 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
   const lookUp = async (digest: string): Promise<Lookup> => {
     const startedAt = generation;
     try {
-      const entry = { key: await keys.findBySecretHash(digest, now()) };
+      const key = await keys.findBySecretHash(digest, now());
+      const entry = key ? { key } : unknownLookup;
       if (startedAt !== generation) return entry;
+      if (!key) {
+        filledUnknown().set(digest, entry);
+        lastGood?.delete(digest);
+        return entry;
+      }
       filledCache().set(digest, entry);
-      if (entry.key && failOpen) filledLastGood().set(digest, entry);
+      if (failOpen) filledLastGood().set(digest, entry);
       else lastGood?.delete(digest);
       return entry;
     } catch (error) {
@@ -99,13 +120,14 @@ export function storeKeyResolver(keys: KeyStore, options: StoreKeyResolverOption
       if ('everything' in change) {
         // Fail-open stand-ins stay: a gap in notices says nothing about the store being reachable.
         cache?.clear();
+        unknown?.clear();
         return;
       }
       forget(cache, change.keyId);
       forget(lastGood, change.keyId);
     },
     async resolve({ digest }) {
-      let entry = cache?.get(digest);
+      let entry = cache?.get(digest) ?? unknown?.get(digest);
       if (!entry) {
         let pending = inFlight.get(digest);
         if (!pending) {

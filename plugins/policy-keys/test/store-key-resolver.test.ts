@@ -1,6 +1,6 @@
 import { GatewayError, type KeyStore } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { hashApiKey, keyCacheTtlMs, storeKeyResolver, type OnStoreError } from '../src/index.js';
+import { defaultMaxUnknownKeys, hashApiKey, keyCacheTtlMs, storeKeyResolver, type OnStoreError } from '../src/index.js';
 import { MemoryKeyStore } from './support/memory-key-store.js';
 
 /** A key store that can go down the way the Postgres store does: every call a 503 store_unavailable. */
@@ -112,6 +112,28 @@ describe('virtual key lookups when the key store is down', () => {
     fail = true;
     clock += keyCacheTtlMs + 1;
     await expect(Promise.resolve(resolver.resolve({ key: secret, digest: hashApiKey(secret) }))).rejects.toThrow('a bug');
+  });
+});
+
+describe('unknown secrets', () => {
+  it("a flood of made-up tokens, more than the keys' cache holds, leaves a real key's lookup cached; unknown ones are remembered apart, and boundedly", async () => {
+    const t = await setUp('fail-closed'); // time never moves: only eviction can drop an entry
+    expect(await outcome(t.resolve(t.secrets.alice))).toBe('served');
+    expect(t.lookups()).toBe(1);
+    // 10,001 made-up tokens: one more than the keys' cache holds (10,000 by default).
+    const flood = Array.from({ length: 10_001 }, (_, index) => `sy-made-up-${index}-0123456789`);
+    for (const token of flood) expect(await outcome(t.resolve(token))).toBe('unknown');
+    expect(t.lookups()).toBe(1 + flood.length);
+    // The real key is still served from its cached lookup: no store read.
+    expect(await outcome(t.resolve(t.secrets.alice))).toBe('served');
+    expect(t.lookups()).toBe(1 + flood.length);
+    // The most recent unknown token is remembered (a client retrying a wrong key does not reach the store)…
+    expect(await outcome(t.resolve(flood.at(-1)!))).toBe('unknown');
+    expect(t.lookups()).toBe(1 + flood.length);
+    // …but only the last defaultMaxUnknownKeys of them: the first is asked again.
+    expect(defaultMaxUnknownKeys).toBeLessThan(flood.length);
+    expect(await outcome(t.resolve(flood[0]!))).toBe('unknown');
+    expect(t.lookups()).toBe(2 + flood.length);
   });
 });
 
