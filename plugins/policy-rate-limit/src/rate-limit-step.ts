@@ -41,6 +41,7 @@ export function createRateLimitHandler(
   const onStoreError: OnStoreError = options.store.use === 'redis' ? (options.store.on_error ?? 'fail-open') : 'fail-open';
   const limiter = new RateLimiter({
     limits: options.limits,
+    models: runtime.config.models,
     store,
     counter: createPromptTokenCounter(options.tokenizer, runtime.logger),
     defaultMaxTokens: options.default_max_tokens,

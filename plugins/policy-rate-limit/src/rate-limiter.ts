@@ -1,7 +1,8 @@
-import { GatewayError, matchesModelPattern, recordedUsage, throttled, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
+import { GatewayError, matchesModelPattern, recordedUsage, throttled, type GatewayConfig, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
+import { modelLimitsByName } from './model-limits-by-name.js';
 import type { OnStoreError, RateLimit, RateLimitOptions } from './rate-limit-options.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 
@@ -24,6 +25,8 @@ export interface ApplicableLimit {
 
 export interface RateLimiterOptions {
   limits: RateLimitOptions['limits'];
+  /** The config's `models:` (aliases and groups): a model limit also applies to the names that stand for its model. */
+  models?: GatewayConfig['models'];
   store: RateLimitStore;
   counter: PromptTokenCounter;
   /** Output tokens reserved when a request sets no `max_tokens`. */
@@ -51,6 +54,8 @@ export class RateLimiter {
   /** The configured limits, built once: the config does not change while the gateway runs. */
   private readonly teamLimits: Map<string, SourceLimits>;
   private readonly modelLimits: Array<[pattern: string, limits: SourceLimits]>;
+  /** The model limits of each name under `models:` (alias or group), by what it routes to: modelLimitsByName. */
+  private readonly modelLimitsOfConfiguredNames: Map<string, SourceLimits[]>;
   private readonly globalLimits: SourceLimits | undefined;
   /** Whether a token limit applies to every request (the gateway's or a model pattern's). */
   private readonly configuredTokenLimits: boolean;
@@ -61,6 +66,7 @@ export class RateLimiter {
     const { teams, models, global } = options.limits;
     this.teamLimits = new Map(Object.entries(teams).map(([team, limit]) => [team, sourceLimits('team', team, limit)]));
     this.modelLimits = Object.entries(models).map(([pattern, limit]) => [pattern, sourceLimits('model', pattern, limit)]);
+    this.modelLimitsOfConfiguredNames = modelLimitsByName(options.models ?? {}, this.modelLimits);
     this.globalLimits = global && sourceLimits('global', 'global', global);
     this.configuredTokenLimits = global?.tpm !== undefined || Object.values(models).some((limit) => limit.tpm !== undefined);
     // A counter whose loading failed keeps failing each request that waits for it, as before.
@@ -99,9 +105,14 @@ export class RateLimiter {
     const team = principal?.team === undefined ? undefined : this.teamLimits.get(principal.team);
     if (team) sources.push(team);
     const model = (context.chatRequest ?? context.embeddingsRequest)?.model;
-    if (model !== undefined) {
-      for (const [pattern, modelLimits] of this.modelLimits) {
-        if (matchesModelPattern(model, [pattern])) sources.push(modelLimits);
+    if (model !== undefined && this.modelLimits.length > 0) {
+      const configured = this.modelLimitsOfConfiguredNames.get(model);
+      if (configured) {
+        for (const modelLimits of configured) sources.push(modelLimits);
+      } else {
+        for (const [pattern, modelLimits] of this.modelLimits) {
+          if (matchesModelPattern(model, [pattern])) sources.push(modelLimits);
+        }
       }
     }
     if (this.globalLimits) sources.push(this.globalLimits);

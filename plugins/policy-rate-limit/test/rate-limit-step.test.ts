@@ -123,6 +123,36 @@ describe('the rate-limit step in a gateway', () => {
     expect(other.headers['x-ratelimit-remaining-requests']).toBe('0');
   });
 
+  it('charges a limit on provider/model to the aliases and groups that route only to it, not to a group that mixes models', async () => {
+    const clock = fakeClock();
+    const { app } = await open({
+      clock,
+      models: {
+        fast: 'mock/echo',
+        pool: { deployments: [{ target: 'mock/echo', weight: 2 }] },
+        mixed: { deployments: [{ target: 'mock/echo' }, { target: 'mock/other' }] },
+        'echo-named': 'mock/other',
+      },
+      rateLimit: { limits: { models: { 'mock/echo': { rpm: 3 }, 'echo-*': { rpm: 100 } } } },
+    });
+    const send = (model: string) => request(app).post('/v1/chat/completions').set(as(keys.alice)).send({ ...chat(), model });
+    expect((await send('mock/echo')).headers['x-ratelimit-remaining-requests']).toBe('2');
+    // An alias and a group whose every deployment is mock/echo share its limit (they got round it).
+    expect((await send('fast')).headers['x-ratelimit-remaining-requests']).toBe('1');
+    expect((await send('pool')).headers['x-ratelimit-remaining-requests']).toBe('0');
+    const refused = await send('fast');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.message).toContain("model 'mock/echo': 3 requests per minute");
+    expect((await send('pool')).status).toBe(429);
+    // A group that may serve from another model is not held by mock/echo's limit; a name is still matched as asked.
+    const mixed = await send('mixed');
+    expect(mixed.status).toBe(200);
+    expect(mixed.headers['x-ratelimit-limit-requests']).toBeUndefined();
+    const named = await send('echo-named');
+    expect(named.status).toBe(200);
+    expect(named.headers['x-ratelimit-limit-requests']).toBe('100');
+  });
+
   it('settles the token reservation to the real usage when the request finishes', async () => {
     const clock = fakeClock();
     const gateway = await open({ clock, scopes: { alice: { tpm: 10_000 } }, rateLimit: { default_max_tokens: 1000 } });

@@ -41,6 +41,8 @@ export interface RateLimitedGatewayOptions {
   clock?: () => number;
   /** The cache step's options: with them, `cache` runs between rate-limit and route. */
   cache?: Record<string, unknown>;
+  /** The config's `models:` (aliases and groups). */
+  models?: Record<string, unknown>;
 }
 
 export interface RateLimitedGateway {
@@ -65,6 +67,7 @@ export async function rateLimitedGateway(options: RateLimitedGatewayOptions): Pr
   const gateway = await createGateway(
     {
       master_key: masterKey,
+      ...(options.models && { models: options.models }),
       chain: [
         { auth: { keys: Object.entries(keys).map(([name, key]) => ({ name, key, team: name === 'carol' ? 'ops' : 'research' })) } },
         { 'test-scope': { scopes: options.scopes ?? {} } },
