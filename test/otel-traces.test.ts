@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -110,7 +110,8 @@ describe('tracing with an in-memory exporter', () => {
     // Registered after @switchyard/core was imported: its tracer must follow the provider registered later.
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), ended] }));
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    // NodeSDK's default: trace context and baggage.
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   });
 
   afterAll(() => {
@@ -243,6 +244,17 @@ describe('tracing with an in-memory exporter', () => {
     const sent = upstream.requests[0]!.headers;
     expect(sent['traceparent']).toBe(`00-${clientTraceId}-${attempt!.spanContext().spanId}-01`);
     expect(sent['tracestate']).toBe('vendor=abc');
+  });
+
+  it("never sends the client's baggage upstream; its trace context still goes", async () => {
+    const response = await chat(gateway, {}, { traceparent: `00-${clientTraceId}-${clientSpanId}-01`, baggage: 'secret=1,tenant=acme' });
+    expect(response.status).toBe(200);
+    await response.text();
+    await ended.next(isServer);
+    const sent = upstream.requests[0]!.headers;
+    expect(sent['baggage']).toBeUndefined();
+    expect(JSON.stringify(sent)).not.toContain('secret=1');
+    expect(sent['traceparent']).toMatch(new RegExp(`^00-${clientTraceId}-[0-9a-f]{16}-01$`));
   });
 
   it('starts a new trace when the client sends a malformed traceparent', async () => {

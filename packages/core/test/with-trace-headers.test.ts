@@ -1,4 +1,5 @@
-import { ROOT_CONTEXT, propagation, type TextMapPropagator } from '@opentelemetry/api';
+import { ROOT_CONTEXT, defaultTextMapGetter, propagation, type TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withTraceHeaders } from '../src/tracing/with-trace-headers.js';
 
@@ -44,5 +45,17 @@ describe('withTraceHeaders', () => {
     expect(() => withTraceHeaders(headers, ROOT_CONTEXT)).toThrow('propagator failed');
     propagation.disable();
     expect(withTraceHeaders(headers, ROOT_CONTEXT)).toBe(headers);
+  });
+
+  it("sends the client's trace context upstream but never its baggage (NodeSDK's default propagators)", () => {
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const client = propagation.extract(ROOT_CONTEXT, { traceparent, tracestate: 'vendor=abc', baggage: 'secret=1,user=alice' }, defaultTextMapGetter);
+    expect(propagation.getBaggage(client)?.getEntry('secret')?.value).toBe('1');
+    const sent = withTraceHeaders({ authorization: 'Bearer secret' }, client);
+    expect(sent).toEqual({ traceparent, tracestate: 'vendor=abc', authorization: 'Bearer secret' });
+    // Baggage alone (no trace) adds nothing: the adapter's headers go out as they are.
+    const headers = { authorization: 'Bearer secret' };
+    expect(withTraceHeaders(headers, propagation.extract(ROOT_CONTEXT, { baggage: 'secret=1' }, defaultTextMapGetter))).toBe(headers);
   });
 });

@@ -19,13 +19,22 @@ const collectInjected: TextMapSetter<unknown> = {
  * nothing and the adapter's headers are returned as they are, uncopied, with no
  * carrier made per request. The adapter's own headers win: a signed request (SigV4)
  * must go out as signed.
+ *
+ * Baggage never goes upstream: the context's baggage holds whatever a client sent in
+ * its `baggage` header (extracted by our request span or the app's HTTP instrumentation),
+ * and a provider is outside the trust boundary. Only a context that has baggage is
+ * copied without it, so a request without baggage pays one map lookup.
  */
 export function withTraceHeaders(headers: Record<string, string>, traceContext: TraceContext = otelContext.active()): Record<string, string> {
   injected = undefined;
   try {
-    propagation.inject(traceContext, headers, collectInjected);
+    propagation.inject(withoutBaggage(traceContext), headers, collectInjected);
     return injected === undefined ? headers : { ...(injected as Record<string, string>), ...headers };
   } finally {
     injected = undefined;
   }
+}
+
+function withoutBaggage(traceContext: TraceContext): TraceContext {
+  return propagation.getBaggage(traceContext) === undefined ? traceContext : propagation.deleteBaggage(traceContext);
 }
