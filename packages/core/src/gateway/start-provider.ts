@@ -78,7 +78,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
     }
   }
   if (adapters.embeddings) {
-    const embed = isDirectEmbeddings(adapters.embeddings) ? vectorPerInput(directEmbeddings(adapters.embeddings, direct), id) : httpEmbeddings(adapters.embeddings, http);
+    const embed = isDirectEmbeddings(adapters.embeddings) ? vectorPerInput(directEmbeddings(adapters.embeddings, direct), id, redactor) : httpEmbeddings(adapters.embeddings, http);
     provider.embeddings = { embed: redacting(embed, failure) };
   }
   if (adapters.models) {
@@ -351,10 +351,10 @@ function streamReaders<Readers>(response: UpstreamResponse, make: () => Readers)
  * The operation whose answer is checked to hold one vector per input (require-vector-per-input.ts),
  * its answer checked first (checkedDirectEmbeddings: its usage whole counts, else the estimate is billed).
  */
-function vectorPerInput(operation: DirectEmbeddingsOperation, id: string): DirectEmbeddingsOperation['embed'] {
+function vectorPerInput(operation: DirectEmbeddingsOperation, id: string, redactor: SecretRedactor): DirectEmbeddingsOperation['embed'] {
   return async (call) => {
     const answer = requireVectorPerInput(checkedDirectEmbeddings(await operation.embed(call), id), call.request, id);
-    return withBillableEmbeddingsUsage(answer, call.request);
+    return withBillableEmbeddingsUsage(withModelBlanked(answer, redactor), call.request);
   };
 }
 
@@ -367,8 +367,24 @@ function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): Dire
     const body = await readJsonBody(response, http.id, cancel);
     const info = { status: response.statusCode, headers: response.headers };
     const answer = readAnswer(http.id, body, () => adapter.parseResponse(body, info, call), adapter.readUsage);
-    return withBillableEmbeddingsUsage(requireVectorPerInput(answer, call.request, http.id), call.request);
+    return withBillableEmbeddingsUsage(withModelBlanked(requireVectorPerInput(answer, call.request, http.id), http.redactor), call.request);
   };
+}
+
+/**
+ * An embeddings answer with its model blanked of the provider's secrets, as a whole chat
+ * answer's text is (readJsonBody): it is the one upstream text the answer hands on to the
+ * client, the cache, the spans and the records; its other strings are base64 of whole
+ * float32s, and what else the upstream wrote (`object`, extra fields) is not passed on.
+ * Read after parsing, so a key JSON-escaped in the body (`\u0073k-…`, `\/`) is plain
+ * here, and the body (vectors, megabytes of them) is not scanned: one short text per answer.
+ */
+function withModelBlanked<Answer extends { model: string }>(answer: Answer, redactor: SecretRedactor): Answer {
+  // A direct operation's answer is checked for its vectors, not its model's type.
+  if (typeof answer.model !== 'string') return answer;
+  const model = redactor.redactKnown(answer.model);
+  if (model !== answer.model) answer.model = model;
+  return answer;
 }
 
 /** At most this many pages of a model list are read; a provider with more is misbehaving. */
