@@ -118,3 +118,32 @@ it('a key pasted as an unpriced model of an OpenAI-compatible provider is blanke
     await upstream.close();
   }
 });
+
+it('a credential of this gateway with no known prefix (a Bedrock secret key, a master key set by hand) pasted as the model is blanked too', async () => {
+  const bedrockSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const handSetMasterKey = 'correct-horse-battery-staple-0042';
+  const own = await startTestGateway({
+    master_key: handSetMasterKey,
+    providers: { mock: {}, bedrock: { region: 'us-east-1', endpoint: 'http://127.0.0.1:9/', access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: bedrockSecret } },
+  });
+  try {
+    for (const [model, part] of [
+      [`mock/${bedrockSecret}`, bedrockSecret.slice(-14)],
+      [`mock/${handSetMasterKey}`, handSetMasterKey.slice(-14)],
+    ] as const) {
+      const logged = own.logLines.length;
+      const response = await fetch(`${own.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${handSetMasterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await response.arrayBuffer();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-switchyard-model')).toBe('mock/[REDACTED]');
+      await expect.poll(() => own.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
+      for (const line of own.logLines.slice(logged)) expect(line).not.toContain(part);
+    }
+  } finally {
+    await own.close();
+  }
+});

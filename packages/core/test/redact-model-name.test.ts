@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registerModelNameSecrets } from '../src/errors/redact-model-name.js';
 import { builtInPriceSheets, redactModelName } from '../src/index.js';
 
 describe('redactModelName', () => {
@@ -22,5 +23,38 @@ describe('redactModelName', () => {
     ['a URL with a password', 'vllm/postgres://app:hunter2hunter2@db/x', 'vllm/postgres://app:[REDACTED]@db/x'],
   ])('blanks %s', (_what, name, shown) => {
     expect(redactModelName(name)).toBe(shown);
+  });
+
+  describe("with a running gateway's credentials registered", () => {
+    // No known prefix, and no run of 32 letters and digits: only being known finds them.
+    const bedrockSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const handSetMasterKey = 'correct-horse-battery-staple-0042';
+
+    it('blanks a name holding one whole, or its start or end of 12 characters or more, and keeps the others', () => {
+      const release = registerModelNameSecrets([bedrockSecret, handSetMasterKey, undefined], ['smart', 'bedrock/amazon.titan-embed-text-v2:0']);
+      try {
+        expect(redactModelName(`bedrock/${bedrockSecret}`)).toBe('bedrock/[REDACTED]');
+        expect(redactModelName(handSetMasterKey)).toBe('[REDACTED]');
+        expect(redactModelName(`mock/x-${handSetMasterKey.slice(0, 14)}`)).toBe('mock/x-[REDACTED]');
+        expect(redactModelName(`mock/${bedrockSecret.slice(-12)}`)).toBe('mock/[REDACTED]');
+        for (const name of ['smart', 'bedrock/amazon.titan-embed-text-v2:0', 'mock/gpt-4o-typo', 'horse-battery']) expect(redactModelName(name)).toBe(name);
+        // Configured names are let through as before, key-shaped parts still blanked in the others.
+        expect(redactModelName('mock/sk-proj-Zq3vA9xLm2Pk7RtY8wQe')).toBe('mock/[REDACTED]');
+      } finally {
+        release();
+      }
+      // Released with its gateway: the process no longer holds it.
+      expect(redactModelName(handSetMasterKey)).toBe(handSetMasterKey);
+    });
+
+    it('never lets a configured name through that holds a key', () => {
+      const release = registerModelNameSecrets([handSetMasterKey], [`mock/${handSetMasterKey}`, 'mock/sk-proj-Zq3vA9xLm2Pk7RtY8wQe']);
+      try {
+        expect(redactModelName(`mock/${handSetMasterKey}`)).toBe('mock/[REDACTED]');
+        expect(redactModelName('mock/sk-proj-Zq3vA9xLm2Pk7RtY8wQe')).toBe('mock/[REDACTED]');
+      } finally {
+        release();
+      }
+    });
   });
 });

@@ -4,7 +4,7 @@ import type { RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
 import { configuredDeployments } from '../config/configured-deployments.js';
-import { redactModelName } from '../errors/redact-model-name.js';
+import { redactModelName, registerModelNameSecrets } from '../errors/redact-model-name.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { findConfigProblems } from '../config/load-config.js';
 import { prepareEmbeddingsValidator } from '../ingress/openai/embeddings.js';
@@ -32,7 +32,7 @@ import type { Pricing } from './pricing.js';
 import { PriceCatalog } from '../pricing/price-catalog.js';
 import { startingStorage } from '../stores/storage-start-error.js';
 import { chainEntryParts, PluginResolutionError, resolvePlugins, type ImportModule, type ResolvedPlugins } from './resolve-plugins.js';
-import { startProvider } from './start-provider.js';
+import { secretsOfProvider, startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
 import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
 import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
@@ -190,6 +190,10 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   }));
   const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: plugin.build() }));
   responseSweeper.start();
+  const releaseModelNameSecrets = registerModelNameSecrets(
+    [...[...providers.values()].flatMap(secretsOfProvider), config.master_key],
+    configuredModelNames(config),
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -215,6 +219,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
           // After every request has finished, so every record is in the last batch.
           await recorder?.close();
         } finally {
+          releaseModelNameSecrets();
           if (storage) await closeStorage(storage);
           logger.flush();
         }
@@ -222,6 +227,12 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
       return closing;
     },
   };
+}
+
+/** The model names the config writes (aliases, targets and their model ids): those a client calls most. */
+function configuredModelNames(config: GatewayConfig): string[] {
+  const targets = [...configuredDeployments(config)];
+  return [...Object.keys(config.models), ...targets, ...targets.map((target) => target.slice(target.indexOf('/') + 1))];
 }
 
 /** How long close() waits, after cutting the upstream calls left at its deadline, for their requests to end. */

@@ -61,6 +61,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
     mapError: adapters.mapError ?? ((response) => genericUpstreamError(id, response)),
   };
   const provider: Provider = { id, plugin: plugin.name };
+  declaredSecrets.set(provider, adapters.secrets ?? []);
   const failure: FailureOf = (error) => providerFailure(error, redactor, id);
   if (adapters.modelsTtlMs !== undefined) provider.modelsTtlMs = adapters.modelsTtlMs;
   const direct: DirectContext = { id, failure, timeouts: http.timeouts, maxDurationMs: transport.bodyLimits.maxDurationMs, shutdown: transport.cutSignal };
@@ -86,6 +87,13 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
     provider.listModels = redacting(isDirectModels(models) ? (signal: AbortSignal) => models.list(signal) : httpModels(models, http), failure);
   }
   return provider;
+}
+
+const declaredSecrets = new WeakMap<Provider, readonly string[]>();
+
+/** The credentials a started provider's plugin declared (`secrets`): the gateway blanks them in model names too (redact-model-name.ts). */
+export function secretsOfProvider(provider: Provider): readonly string[] {
+  return declaredSecrets.get(provider) ?? [];
 }
 
 interface HttpContext {
