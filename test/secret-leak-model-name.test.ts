@@ -127,9 +127,11 @@ it('a credential of this gateway with no known prefix (a Bedrock secret key, a m
     providers: { mock: {}, bedrock: { region: 'us-east-1', endpoint: 'http://127.0.0.1:9/', access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: bedrockSecret } },
   });
   try {
-    for (const [model, part] of [
-      [`mock/${bedrockSecret}`, bedrockSecret.slice(-14)],
-      [`mock/${handSetMasterKey}`, handSetMasterKey.slice(-14)],
+    for (const [model, part, status, shown] of [
+      [`mock/${bedrockSecret}`, bedrockSecret.slice(-14), 200, 'mock/[REDACTED]'],
+      [`mock/${handSetMasterKey}`, handSetMasterKey.slice(-14), 200, 'mock/[REDACTED]'],
+      // No such model: the refusal's log lines hold it no more than a routed request's.
+      [handSetMasterKey, handSetMasterKey.slice(-14), 404, null],
     ] as const) {
       const logged = own.logLines.length;
       const response = await fetch(`${own.baseURL}/chat/completions`, {
@@ -138,8 +140,8 @@ it('a credential of this gateway with no known prefix (a Bedrock secret key, a m
         body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
       });
       await response.arrayBuffer();
-      expect(response.status).toBe(200);
-      expect(response.headers.get('x-switchyard-model')).toBe('mock/[REDACTED]');
+      expect(response.status).toBe(status);
+      expect(response.headers.get('x-switchyard-model')).toBe(shown);
       await expect.poll(() => own.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
       for (const line of own.logLines.slice(logged)) expect(line).not.toContain(part);
     }
