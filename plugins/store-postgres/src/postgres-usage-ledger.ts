@@ -121,6 +121,8 @@ interface UsageRowRaw {
   reasoning_tokens: string;
   cost_usd: string;
   errors: string;
+  estimated_requests: string;
+  estimated_cost_usd: string | null;
 }
 
 /** One row per request in `usage`, indexed by time and by key and time. */
@@ -166,7 +168,9 @@ export class PostgresUsageLedger implements UsageLedger {
               sum(cached_input_tokens) AS cached_input_tokens,
               sum(reasoning_tokens) AS reasoning_tokens,
               sum(cost_usd) AS cost_usd,
-              count(*) FILTER (WHERE status >= 400) AS errors
+              count(*) FILTER (WHERE status >= 400) AS errors,
+              count(*) FILTER (WHERE usage_estimated) AS estimated_requests,
+              sum(cost_usd) FILTER (WHERE usage_estimated) AS estimated_cost_usd
        FROM ${this.t.usage}
        WHERE ${where}
        GROUP BY 1${bucket ? ', 2' : ''}
@@ -182,6 +186,9 @@ export class PostgresUsageLedger implements UsageLedger {
       reasoningTokens: toNumber(row.reasoning_tokens),
       costUsd: toNumber(row.cost_usd),
       errors: toNumber(row.errors),
+      estimatedRequests: toNumber(row.estimated_requests),
+      // NULL (no estimated record in the group) reads as 0.
+      estimatedCostUsd: toNumber(row.estimated_cost_usd),
       ...(row.bucket !== undefined && { bucket: row.bucket }),
     }));
   }

@@ -43,7 +43,10 @@ function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | und
       TOTAL(cached_input_tokens) AS cachedInputTokens,
       TOTAL(reasoning_tokens) AS reasoningTokens,
       SUM(cost_usd) AS costUsd,
-      SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
+      SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+      SUM(usage_estimated) AS estimatedRequests,
+      -- TOTAL() as SUM(cost_usd) reads it: a float, 0.0 where none is estimated (sumOfCosts drops the noise below).
+      TOTAL(CASE WHEN usage_estimated = 1 THEN cost_usd END) AS estimatedCostUsd
     FROM usage
     WHERE at_ms >= @from AND at_ms < @to ${byKey ? 'AND key_id = @key_id' : ''}
     GROUP BY 1${bucket ? ', 2' : ''}
@@ -247,7 +250,7 @@ export class SqliteUsageLedger implements UsageLedger {
     const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to') };
     if (byKey) params['key_id'] = wellFormedText(query.keyId);
     const rows = this.statements().query(query.groupBy, byKey, query.bucket).all(params) as UsageRow[];
-    return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group), costUsd: sumOfCosts(r.costUsd) }));
+    return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group), costUsd: sumOfCosts(r.costUsd), estimatedCostUsd: sumOfCosts(r.estimatedCostUsd) }));
   }
 
   async listRecords(query: UsageRecordQuery): Promise<UsageRecordPage> {

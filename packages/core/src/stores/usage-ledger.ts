@@ -55,6 +55,10 @@ export interface UsageRow {
   reasoningTokens: number;
   costUsd: number;
   errors: number;
+  /** How many of `requests` hold the gateway's estimate rather than the provider's count (UsageRecord.usageEstimated). */
+  estimatedRequests: number;
+  /** The part of `costUsd` those records make up, summed as `costUsd` is. */
+  estimatedCostUsd: number;
   /** With `bucket` asked for: the bucket's start, ISO UTC without milliseconds (`2026-11-27T13:00:00Z`). */
   bucket?: string;
 }

@@ -146,6 +146,8 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
         reasoningTokens: 0,
         costUsd: expect.closeTo(0.75, 9),
         errors: 1,
+        estimatedRequests: 0,
+        estimatedCostUsd: 0,
       });
       expect(g[keys.a2]).toMatchObject({ requests: 1, inputTokens: 1, outputTokens: 2, reasoningTokens: 7, errors: 0 });
       expect(g[keys.a2]!.costUsd).toBeCloseTo(0.125, 9);
@@ -329,6 +331,30 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       const { records } = await ledger.listRecords({ from: at.toISOString(), to: new Date(at.getTime() + 1).toISOString(), limit: 100 });
       const estimatedOf = (id: string) => records.find((r) => r.id === id)?.usageEstimated;
       expect([estimatedOf(ids.estimated), estimatedOf(ids.counted), estimatedOf(ids.unsaid)]).toEqual([true, false, false]);
+    });
+
+    it('query() counts the records that hold the gateway\'s estimate and their part of the cost, per group and bucket', async () => {
+      const start = uniqueWeek();
+      const [a, b] = [unique('key_a'), unique('key_b')];
+      const at = (hours: number) => new Date(start.getTime() + hours * hour);
+      await ledger.append([
+        record(at(1), { keyId: a, costUsd: 0.0017, usageEstimated: true, status: 499, errorCode: 'client_closed_request' }),
+        record(at(1), { keyId: a, costUsd: 0.0017, usageEstimated: true }),
+        record(at(1), { keyId: a, costUsd: 0.0017, usageEstimated: true }),
+        record(at(2), { keyId: a, costUsd: 0.5, usageEstimated: false }),
+        record(at(2), { keyId: a, costUsd: 0.25 }),
+        record(at(2), { keyId: b, costUsd: 1 }),
+      ]);
+      const range = { from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() };
+      const keys = byGroup(await ledger.query({ groupBy: 'key', ...range }));
+      // Three × $0.0017 in decimal, as costUsd sums; a group without estimates reads 0, not null.
+      expect(keys[a]).toMatchObject({ requests: 5, costUsd: 0.7551, errors: 1, estimatedRequests: 3, estimatedCostUsd: 0.0051 });
+      expect(keys[b]).toMatchObject({ requests: 1, costUsd: 1, estimatedRequests: 0, estimatedCostUsd: 0 });
+      const hours = await ledger.query({ groupBy: 'key', ...range, keyId: a, bucket: 'hour' });
+      expect(hours.map((row) => [row.requests, row.estimatedRequests, row.estimatedCostUsd])).toEqual([
+        [3, 3, 0.0051],
+        [2, 0, 0],
+      ]);
     });
 
     it('query() over a range with no records is empty', async () => {

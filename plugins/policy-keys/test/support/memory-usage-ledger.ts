@@ -41,7 +41,7 @@ export class MemoryUsageLedger implements UsageLedger {
       const group = groupValue[query.groupBy](record) ?? '(none)';
       const bucket = query.bucket && bucketOf(record.at, query.bucket);
       const name = `${group}\u0000${bucket ?? ''}`;
-      const row = rows.get(name) ?? { group, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, errors: 0, ...(bucket && { bucket }) };
+      const row = rows.get(name) ?? { group, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, errors: 0, estimatedRequests: 0, estimatedCostUsd: 0, ...(bucket && { bucket }) };
       row.requests += 1;
       row.inputTokens += record.inputTokens;
       row.outputTokens += record.outputTokens;
@@ -49,10 +49,17 @@ export class MemoryUsageLedger implements UsageLedger {
       row.reasoningTokens += record.reasoningTokens;
       row.costUsd += record.costUsd;
       if (record.status >= 400) row.errors += 1;
+      if (record.usageEstimated === true) {
+        row.estimatedRequests += 1;
+        row.estimatedCostUsd += record.costUsd;
+      }
       rows.set(name, row);
     }
     const order = (row: UsageRow) => `${row.group}\u0000${row.bucket ?? ''}`;
-    for (const row of rows.values()) row.costUsd = sumOfCosts(row.costUsd);
+    for (const row of rows.values()) {
+      row.costUsd = sumOfCosts(row.costUsd);
+      row.estimatedCostUsd = sumOfCosts(row.estimatedCostUsd);
+    }
     return [...rows.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1));
   }
 
