@@ -34,7 +34,7 @@ async function createKey(body: Record<string, unknown>) {
 async function seed(keyA: string, keyB: string) {
   await ledger.append([
     usageRecord({ id: 'req_1', at: minutesAgo(5), keyId: keyA, provider: 'openai', model: 'gpt-4o-mini', requestedModel: 'cheap', costUsd: 0.5, inputTokens: 10, outputTokens: 5, latencyMs: 120, attempts: 1 }),
-    usageRecord({ id: 'req_2', at: minutesAgo(10), keyId: keyA, provider: 'anthropic', model: 'claude-haiku', costUsd: 0.25, status: 502, errorCode: 'upstream_error', attempts: 3 }),
+    usageRecord({ id: 'req_2', at: minutesAgo(10), keyId: keyA, provider: 'anthropic', model: 'claude-haiku', costUsd: 0.25, status: 502, errorCode: 'upstream_error', attempts: 3, usageEstimated: true }),
     usageRecord({ id: 'req_3', at: minutesAgo(70), keyId: keyB, provider: 'openai', model: 'gpt-4o', costUsd: 2 }),
     usageRecord({ id: 'req_4', at: minutesAgo(90), keyId: keyB, provider: 'openai', model: 'gpt-4o', costUsd: 1, status: 429, errorCode: 'rate_limited' }),
     usageRecord({ id: 'req_old', at: minutesAgo(60 * 48), keyId: keyB, provider: 'openai', model: 'gpt-4o', costUsd: 9 }),
@@ -131,7 +131,7 @@ describe('GET /admin/usage with bucket and error_code', () => {
   it('writes the bucket column into CSV', async () => {
     await seed('key_a', 'key_b');
     const response = await admin('/usage?group_by=key&bucket=day&format=csv&from=2026-11-27&to=2026-11-28');
-    expect(response.text.split('\r\n')[0]).toBe('key,bucket,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors');
+    expect(response.text.split('\r\n')[0]).toBe('key,bucket,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors,estimated_requests,estimated_cost_usd');
     expect(response.text).toContain('key_a,2026-11-27T00:00:00Z,2,');
   });
 });
@@ -145,7 +145,10 @@ describe('GET /v1/me: a key holder\'s own view', () => {
     expect(response.status).toBe(200);
     expect(response.body.key).toMatchObject({ id: mine.key.id, name: 'mine', status: 'active', scope: { models: ['openai/*'], budget: { limit_usd: 5, period: 'monthly' }, rpm: 60 } });
     expect(response.body.key.expires_at).toBe(new Date(now.getTime() + 30 * 86_400_000).toISOString());
-    expect(response.body.totals).toMatchObject({ requests: 2, cost_usd: 0.75, errors: 1 });
+    // req_2 was billed on the gateway's estimate: the key holder sees how much of the spend rests on it.
+    expect(response.body.totals).toMatchObject({ requests: 2, cost_usd: 0.75, errors: 1, estimated_requests: 1, estimated_cost_usd: 0.25 });
+    expect(response.body.usage).toContainEqual(expect.objectContaining({ group: 'anthropic/claude-haiku', estimated_requests: 1, estimated_cost_usd: 0.25 }));
+    expect(response.body.requests.map((r: { usage_estimated: boolean }) => r.usage_estimated)).toEqual([false, true]);
     expect(response.body.requests.map((r: { id: string }) => r.id)).toEqual(['req_1', 'req_2']);
     expect(JSON.stringify(response.body)).not.toContain(other.key.id);
     expect(JSON.stringify(response.body)).not.toContain(mine.secret);

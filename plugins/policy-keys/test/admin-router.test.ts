@@ -557,7 +557,7 @@ describe('admin API: usage', () => {
   beforeEach(async () => {
     await ledger.append([
       usageRecord({ at: '2026-11-01T10:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', model: 'gpt-4o', inputTokens: 100, outputTokens: 10, costUsd: 0.5 }),
-      usageRecord({ at: '2026-11-01T11:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', model: 'gpt-4o', inputTokens: 50, outputTokens: 5, costUsd: 0.25, status: 502 }),
+      usageRecord({ at: '2026-11-01T11:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', model: 'gpt-4o', inputTokens: 50, outputTokens: 5, costUsd: 0.25, status: 502, usageEstimated: true }),
       usageRecord({ at: '2026-11-02T10:00:00.000Z', keyId: 'key_2', team: 'Blue, "the best"', provider: 'anthropic', model: 'claude', inputTokens: 10, outputTokens: 1, costUsd: 1 }),
       usageRecord({ at: '2026-11-03T10:00:00.000Z', keyId: 'key_3', team: '=HYPERLINK("x")', provider: 'mock', model: 'echo' }),
       usageRecord({ at: '2026-10-01T10:00:00.000Z', keyId: 'key_1', team: 'red', provider: 'openai', costUsd: 100 }),
@@ -572,8 +572,9 @@ describe('admin API: usage', () => {
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-11-03T00:00:00.000Z',
       data: [
-        { group: 'Blue, "the best"', requests: 1, input_tokens: 10, output_tokens: 1, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 1, errors: 0 },
-        { group: 'red', requests: 2, input_tokens: 150, output_tokens: 15, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 0.75, errors: 1 },
+        { group: 'Blue, "the best"', requests: 1, input_tokens: 10, output_tokens: 1, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 1, errors: 0, estimated_requests: 0, estimated_cost_usd: 0 },
+        // One of red's two records holds the gateway's estimate: 0.25 of its 0.75 rests on it.
+        { group: 'red', requests: 2, input_tokens: 150, output_tokens: 15, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 0.75, errors: 1, estimated_requests: 1, estimated_cost_usd: 0.25 },
       ],
     });
     const byDay = await admin('get', '/usage?group_by=day&from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&key_id=key_1');
@@ -592,10 +593,10 @@ describe('admin API: usage', () => {
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(response.text).toBe(
       [
-        'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors',
-        '"\'=HYPERLINK(""x"")",1,0,0,0,0,0,0',
-        '"Blue, ""the best""",1,10,1,0,0,1,0',
-        'red,2,150,15,0,0,0.75,1',
+        'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors,estimated_requests,estimated_cost_usd',
+        '"\'=HYPERLINK(""x"")",1,0,0,0,0,0,0,0,0',
+        '"Blue, ""the best""",1,10,1,0,0,1,0,0,0',
+        'red,2,150,15,0,0,0.75,1,1,0.25',
         '',
       ].join('\r\n'),
     );

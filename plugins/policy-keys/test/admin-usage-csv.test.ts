@@ -55,14 +55,14 @@ describe('usage CSV cells holding text others chose', () => {
     ['plain', 'plain'],
   ])('team %j is written %j', async (team, cell) => {
     await ledger.append([usageRecord({ at, keyId: 'key_1', team, costUsd: -0.25, inputTokens: 3 })]);
-    expect(groupCells(await csvBy('team'))).toBe(`${cell},1,3,0,0,0,-0.25,0\r\n`);
+    expect(groupCells(await csvBy('team'))).toBe(`${cell},1,3,0,0,0,-0.25,0,0,0\r\n`);
   });
 
   it('defuses the project, requested model and error code columns the same way', async () => {
     await ledger.append([usageRecord({ at, keyId: 'key_1', project: '=1+1', model: '@evil', errorCode: '-1+1', status: 502 })]);
-    expect(groupCells(await csvBy('project'))).toBe(`'=1+1,1,0,0,0,0,0,1\r\n`);
-    expect(groupCells(await csvBy('model'))).toBe(`'@evil,1,0,0,0,0,0,1\r\n`);
-    expect(groupCells(await csvBy('error_code'))).toBe(`'-1+1,1,0,0,0,0,0,1\r\n`);
+    expect(groupCells(await csvBy('project'))).toBe(`'=1+1,1,0,0,0,0,0,1,0,0\r\n`);
+    expect(groupCells(await csvBy('model'))).toBe(`'@evil,1,0,0,0,0,0,1,0,0\r\n`);
+    expect(groupCells(await csvBy('error_code'))).toBe(`'-1+1,1,0,0,0,0,0,1,0,0\r\n`);
   });
 });
 
@@ -72,7 +72,7 @@ describe('usage CSV header', () => {
     expect(response.status).toBe(200);
     return response.text.slice(0, response.text.indexOf('\r\n'));
   };
-  const bucketed = 'team,bucket,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors';
+  const bucketed = 'team,bucket,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors,estimated_requests,estimated_cost_usd';
 
   // A script reading the columns by position read the requests as the bucket once a window had data.
   it('has the bucket column whenever a bucket is asked for, in a window with no data too', async () => {

@@ -43,7 +43,7 @@ describe('GET /admin/usage window', () => {
   it('a window with no data answers no rows, and its CSV the header alone', async () => {
     expect(await groups('from=2026-12-01&to=2026-12-02')).toEqual([]);
     const csv = await usage('from=2026-12-01&to=2026-12-02&format=csv');
-    expect(csv.text).toBe('key,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors\r\n');
+    expect(csv.text).toBe('key,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors,estimated_requests,estimated_cost_usd\r\n');
   });
 
   it.each(['from=2026-11-02&to=2026-11-01', 'from=2026-11-01&to=2026-11-01', 'from=2026-11-01T01:00:00%2B01:00&to=2026-11-01'])(

@@ -10,6 +10,10 @@ export interface UsageRecordRow {
   reasoning_tokens: number;
   cost_usd: number;
   errors: number;
+  /** Of `requests`, those whose counts and cost are the gateway's estimate, not the provider's (docs/admin-api.md). */
+  estimated_requests: number;
+  /** The part of `cost_usd` that rests on those estimates. */
+  estimated_cost_usd: number;
   /** With `bucket=hour|day`: the bucket's start (`2026-11-27T13:00:00Z`). */
   bucket?: string;
 }
@@ -24,11 +28,13 @@ export function formatUsageRow(row: UsageRow): UsageRecordRow {
     reasoning_tokens: row.reasoningTokens,
     cost_usd: row.costUsd,
     errors: row.errors,
+    estimated_requests: row.estimatedRequests,
+    estimated_cost_usd: row.estimatedCostUsd,
     ...(row.bucket !== undefined && { bucket: row.bucket }),
   };
 }
 
-const numberColumns = ['requests', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'cost_usd', 'errors'] as const;
+const numberColumns = ['requests', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'cost_usd', 'errors', 'estimated_requests', 'estimated_cost_usd'] as const;
 
 /**
  * RFC 4180 CSV with a header row; the first column is named after the grouping

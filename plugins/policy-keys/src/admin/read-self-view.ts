@@ -36,10 +36,11 @@ export async function readSelfView(context: AdminContext, key: VirtualKey, query
     readRequestsPage(context.ledger, { limit: '20', ...window }, at, { keyId: key.id }),
   ]);
   const rows = usage.map(formatUsageRow);
-  const totals = { requests: 0, input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 0, errors: 0 };
+  const totals = { requests: 0, input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 0, errors: 0, estimated_requests: 0, estimated_cost_usd: 0 };
   for (const row of rows) {
     for (const name of Object.keys(totals) as Array<keyof typeof totals>) totals[name] += row[name];
   }
   totals.cost_usd = sumOfCosts(totals.cost_usd);
+  totals.estimated_cost_usd = sumOfCosts(totals.estimated_cost_usd);
   return { key: { ...formatKeyRecord(key, at), budget_spent_usd: spent }, ...window, bucket, usage: rows, totals, requests: page.data };
 }
