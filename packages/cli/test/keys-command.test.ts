@@ -387,19 +387,19 @@ describe('switchyard usage', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Usage by team, \S+ to \S+$/);
-    expect(lines[2]).toMatch(/^TEAM\s+REQUESTS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST\s+ERRORS$/);
+    expect(lines[2]).toMatch(/^TEAM\s+REQUESTS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST\s+ERRORS\s+ESTIMATED$/);
     expect(lines.slice(3).map((line) => line.split(/\s{2,}/))).toEqual([
-      ['blue, "green"', '1', '5', '1', '$0.500000', '1'],
-      ['red', '1', '100', '20', '$0.125000', '0'],
-      ['TOTAL', '2', '105', '21', '$0.625000', '1'],
+      ['blue, "green"', '1', '5', '1', '$0.500000', '1', '-'],
+      ['red', '1', '100', '20', '$0.125000', '0', '-'],
+      ['TOTAL', '2', '105', '21', '$0.625000', '1', '-'],
     ]);
   });
 
   it('passes CSV and JSON through', async () => {
     const csv = await cli(['usage', '--group-by', 'team', '--format', 'csv']);
     expect(csv.stdout).toBe(
-      'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors\r\n' +
-        '"blue, ""green""",1,5,1,0,0,0.5,1\r\nred,1,100,20,0,0,0.125,0\r\n',
+      'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors,estimated_requests,estimated_cost_usd\r\n' +
+        '"blue, ""green""",1,5,1,0,0,0.5,1,0,0\r\nred,1,100,20,0,0,0.125,0,0,0\r\n',
     );
     const json = JSON.parse((await cli(['usage', '--json', '--key', 'key_a'])).stdout) as { group_by: string; data: Array<{ group: string }> };
     expect(json.group_by).toBe('key');

@@ -55,10 +55,10 @@ describe('switchyard usage --format csv', () => {
     expect(code).toBe(0);
     expect(printed).not.toMatch(terminalControls);
     expect(printed.split('\r\n')).toEqual([
-      'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors',
-      '"\\x1b]0;pwned\\x07\\x1b[2Jred",1,1,0,0,0,0,0',
-      '"two\\r\\nlines, ""quoted""",1,2,0,0,0,0,0',
-      'txt.exe\\u202egpj,1,3,0,0,0,0,0',
+      'team,requests,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,cost_usd,errors,estimated_requests,estimated_cost_usd',
+      '"\\x1b]0;pwned\\x07\\x1b[2Jred",1,1,0,0,0,0,0,0,0',
+      '"two\\r\\nlines, ""quoted""",1,2,0,0,0,0,0,0,0',
+      'txt.exe\\u202egpj,1,3,0,0,0,0,0,0,0',
       '',
     ]);
   });

@@ -79,6 +79,7 @@ function describeUsage(report: { group_by: string; from: string; to: string; dat
     String(row.output_tokens),
     formatUsd(row.cost_usd),
     String(row.errors),
+    estimatedCell(row.estimated_requests, row.estimated_cost_usd),
   ]);
   const total = (pick: (row: UsageRecordRow) => number) => report.data.reduce((sum, row) => sum + pick(row), 0);
   rows.push([
@@ -88,7 +89,18 @@ function describeUsage(report: { group_by: string; from: string; to: string; dat
     String(total((row) => row.output_tokens)),
     formatUsd(sumOfCosts(total((row) => row.cost_usd))),
     String(total((row) => row.errors)),
+    estimatedCell(total((row) => row.estimated_requests), sumOfCosts(total((row) => row.estimated_cost_usd))),
   ]);
-  return window + formatTable([report.group_by.toUpperCase(), 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST', 'ERRORS'], rows);
+  const table = formatTable([report.group_by.toUpperCase(), 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST', 'ERRORS', 'ESTIMATED'], rows);
+  return window + table + (total((row) => row.estimated_requests) > 0 ? estimatedFootnote : '');
 }
+
+/** The part of a group's cost that rests on the gateway's estimates, and on how many requests; `-` for none. */
+function estimatedCell(requests: number, costUsd: number): string {
+  return requests > 0 ? `${formatUsd(costUsd)} (${requests} req)` : '-';
+}
+
+const estimatedFootnote =
+  "\nESTIMATED: the part of COST billed on the gateway's estimate of the tokens, where the provider reported no usage\n" +
+  '(a client gone before the answer, an attempt given up, a stream cut before its usage); included in COST.\n';
 
