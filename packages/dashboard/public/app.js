@@ -1,6 +1,6 @@
 import { api, ApiError, noAnswerWithin, parseGatewayJson, query } from './api.js';
 import { drawTimeChart } from './charts.js';
-import { dateTime, el, integer, milliseconds, usd, visibleText } from './format.js';
+import { addCosts, dateTime, el, estimatedShare, integer, milliseconds, usd, visibleText } from './format.js';
 
 const $ = (selector) => document.querySelector(selector);
 const hour = 3600000;
@@ -197,17 +197,24 @@ function renderUsage(usage, groupBy, window) {
   const rows = usage.data;
   const groups = new Map();
   for (const row of rows) {
-    const total = groups.get(row.group) ?? { group: row.group, requests: 0, input_tokens: 0, output_tokens: 0, errors: 0, cost_usd: 0 };
+    const total = groups.get(row.group) ?? { group: row.group, requests: 0, input_tokens: 0, output_tokens: 0, errors: 0, cost_usd: 0, estimated_requests: 0, estimated_cost_usd: 0 };
     total.requests += row.requests;
     total.input_tokens += row.input_tokens;
     total.output_tokens += row.output_tokens;
     total.errors += row.errors;
-    total.cost_usd += row.cost_usd;
+    total.cost_usd = addCosts(total.cost_usd, row.cost_usd);
+    // An answer from a gateway older than these fields counts no estimates.
+    total.estimated_requests += row.estimated_requests ?? 0;
+    total.estimated_cost_usd = addCosts(total.estimated_cost_usd, row.estimated_cost_usd ?? 0);
     groups.set(row.group, total);
   }
   const totals = [...groups.values()].sort((a, b) => b.cost_usd - a.cost_usd || b.requests - a.requests);
   const sum = (name) => totals.reduce((all, row) => all + row[name], 0);
-  $('#total-spend').textContent = usd(sum('cost_usd'));
+  const sumOfCosts = (name) => totals.reduce((all, row) => addCosts(all, row[name]), 0);
+  $('#total-spend').textContent = usd(sumOfCosts('cost_usd'));
+  const estimated = estimatedShare(sum('estimated_requests'), sumOfCosts('estimated_cost_usd'));
+  $('#spend-estimated').textContent = estimated;
+  $('#spend-estimated').hidden = estimated === '';
   $('#total-requests').textContent = integer(sum('requests'));
   $('#total-errors').textContent = integer(sum('errors'));
   $('#total-tokens').textContent = `${integer(sum('input_tokens'))} / ${integer(sum('output_tokens'))}`;
@@ -217,7 +224,7 @@ function renderUsage(usage, groupBy, window) {
   $('#groups-title').textContent = `Spend by ${groupBy}`;
   $('#groups-table tbody').replaceChildren(
     ...(totals.length === 0
-      ? [el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'No requests in this period.' }))]
+      ? [el('tr', {}, el('td', { colspan: 6, class: 'muted', text: 'No requests in this period.' }))]
       : totals.map((row) =>
           el(
             'tr',
@@ -227,6 +234,7 @@ function renderUsage(usage, groupBy, window) {
             el('td', { class: 'num', text: `${integer(row.input_tokens)} / ${integer(row.output_tokens)}` }),
             el('td', { class: 'num', text: integer(row.errors) }),
             el('td', { class: 'num cost', text: usd(row.cost_usd) }),
+            el('td', { class: 'num estimated', title: estimatedShare(row.estimated_requests, row.estimated_cost_usd) || undefined, text: row.estimated_requests ? `${usd(row.estimated_cost_usd)} (${integer(row.estimated_requests)})` : '–' }),
           ),
         )),
   );
@@ -459,7 +467,13 @@ function renderRequests(records, more, nextCursor) {
       el('td', {}, el('span', { class: `status ${record.status < 400 ? 'ok' : 'error'}`, text: record.error_code ? `${record.status} ${record.error_code}` : String(record.status) })),
       el('td', { class: 'num', text: milliseconds(record.latency_ms) }),
       el('td', { class: 'num', text: `${integer(record.input_tokens)} / ${integer(record.output_tokens)}` }),
-      el('td', { class: 'num', text: usd(record.cost_usd) }),
+      el(
+        'td',
+        { class: 'num cost' },
+        usd(record.cost_usd),
+        // The tokens and the cost are the gateway's estimate: the provider reported no usage.
+        record.usage_estimated ? el('abbr', { class: 'estimated-mark', title: 'estimated: the provider reported no usage, so tokens and cost are the gateway\'s estimate', text: ' ≈' }) : '',
+      ),
       el('td', { class: 'num', text: String(record.attempts) }),
     ),
   );

@@ -5,6 +5,24 @@ export function usd(value) {
   return `$${Number(value).toFixed(6)}`;
 }
 
+/**
+ * Costs added up as the stores add them (sumOfCosts in @switchyard/core): fourteen
+ * significant digits keep every micro-dollar and drop the binary noise a float sum
+ * leaves (5 × $0.0017 is $0.0085, not 0.008499999999999999).
+ */
+export function addCosts(a, b) {
+  return Number((a + b).toPrecision(14));
+}
+
+/**
+ * How much of a spend rests on the gateway's estimates (requests whose provider
+ * reported no usage): `estimated: 2 requests, $0.003400`, or '' where none does.
+ */
+export function estimatedShare(requests, costUsd) {
+  if (!requests) return '';
+  return `estimated: ${integer(requests)} ${requests === 1 ? 'request' : 'requests'}, ${usd(costUsd)}`;
+}
+
 export function integer(value) {
   return Number(value).toLocaleString('en-US');
 }
