@@ -422,8 +422,8 @@ describe.skipIf(!target.available)('postgres storage', () => {
 
     it('groups by day in UTC with sums and error counts', async () => {
       expect(await ledger.query({ ...range, groupBy: 'day' })).toEqual([
-        { group: '2026-11-27', requests: 2, inputTokens: 150, outputTokens: 25, cachedInputTokens: 20, reasoningTokens: 7, costUsd: 0.0001231, errors: 0 },
-        { group: '2026-11-28', requests: 2, inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, reasoningTokens: 0, costUsd: 0.000123, errors: 2 },
+        { group: '2026-11-27', requests: 2, inputTokens: 150, outputTokens: 25, cachedInputTokens: 20, reasoningTokens: 7, costUsd: 0.0001231, errors: 0, estimatedRequests: 0, estimatedCostUsd: 0 },
+        { group: '2026-11-28', requests: 2, inputTokens: 200, outputTokens: 40, cachedInputTokens: 20, reasoningTokens: 0, costUsd: 0.000123, errors: 2, estimatedRequests: 0, estimatedCostUsd: 0 },
       ]);
     });
 

@@ -232,8 +232,8 @@ describe('@switchyard/store-sqlite', () => {
     await storage.ledger.append([first!]);
     expect(await storage.ledger.count()).toBe(2);
     expect(await storage.ledger.query({ groupBy: 'key', ...range })).toEqual([
-      { group: 'key_a', requests: 1, inputTokens: 10, outputTokens: 20, cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.5, errors: 0 },
-      { group: 'key_b', requests: 1, inputTokens: 10, outputTokens: 20, cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.25, errors: 1 },
+      { group: 'key_a', requests: 1, inputTokens: 10, outputTokens: 20, cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.5, errors: 0, estimatedRequests: 0, estimatedCostUsd: 0 },
+      { group: 'key_b', requests: 1, inputTokens: 10, outputTokens: 20, cachedInputTokens: 3, reasoningTokens: 4, costUsd: 0.25, errors: 1, estimatedRequests: 0, estimatedCostUsd: 0 },
     ]);
     await storage.ledger.close();
 
