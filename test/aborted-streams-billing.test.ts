@@ -164,6 +164,10 @@ describe('streams the client aborts are billed for what was generated', () => {
     const [row] = await ledger.query({ groupBy: 'key', keyId: key.id, from: epoch, to: '2999-01-01T00:00:00.000Z' });
     expect(row!.outputTokens).toBe(billedTokens + records[0]!.usage!.outputTokens);
     expect(row!.costUsd).toBeCloseTo(expectedSpend, 5);
+    // Every cut stream was billed on the gateway's estimate, the one read to the end on the provider's count:
+    // the usage report says how much of the spend rests on estimates.
+    expect(row!.estimatedRequests).toBe(late + early);
+    expect(row!.estimatedCostUsd).toBeCloseTo(billedCost, 5);
   }, 120_000);
 });
 
