@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       max_model_name_length: 256,
       stream_max_duration_ms: 1800000,
       stream_max_bytes: 268435456,
+      client_stall_ms: 60000,
     });
     expect(config.providers).toEqual({ mock: {} });
     expect(config.chain).toEqual(['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'route', 'adapter']);

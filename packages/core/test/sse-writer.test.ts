@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../src/errors/gateway-error.js';
 import { SseWriter } from '../src/http/sse-writer.js';
+import type { Logger } from '../src/logging/create-logger.js';
 
 /** A response that records its writes; `full` makes write() report a full socket, as Node does to a slow client. */
 class RecordingResponse extends EventEmitter {
@@ -122,5 +123,47 @@ describe('SseWriter', () => {
     finished.sse.done();
     vi.advanceTimersByTime(1000);
     expect(finished.res.destroyed).toBe(false);
+  });
+
+  it('destroys a stream whose client takes nothing for the stall time, logging one warn line; a drain in time disarms it', async () => {
+    vi.useFakeTimers();
+    const warnings: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => warnings.push(args) } as unknown as Logger;
+
+    const stalled = new RecordingResponse();
+    const stalledWriter = new SseWriter(stalled as unknown as Response, undefined, 300, logger);
+    stalled.full = true;
+    stalledWriter.send('one');
+    vi.advanceTimersToNextTimer(); // the flush: write() says the socket is full
+    const behind = stalledWriter.send('two');
+    expect(behind).toBeInstanceOf(Promise);
+    vi.advanceTimersByTime(299);
+    expect(stalled.destroyed).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(stalled.destroyed).toBe(true);
+    await behind; // the wait ends with the connection
+    expect(warnings).toHaveLength(1);
+    expect(stalled.listenerCount('drain')).toBe(0);
+
+    const slow = new RecordingResponse();
+    const slowWriter = new SseWriter(slow as unknown as Response, undefined, 300, logger);
+    slow.full = true;
+    slowWriter.send('one');
+    vi.advanceTimersToNextTimer();
+    vi.advanceTimersByTime(299);
+    slow.emit('drain');
+    vi.advanceTimersByTime(10_000);
+    expect(slow.destroyed).toBe(false);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('arms no timer while the client keeps up', async () => {
+    vi.useFakeTimers();
+    const res = new RecordingResponse();
+    const sse = new SseWriter(res as unknown as Response, undefined, 300);
+    sse.send('one');
+    vi.advanceTimersToNextTimer();
+    expect(res.writes).toEqual(['data: one\n\n']);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -36,6 +36,7 @@ export const adapterStep = definePlugin<Record<string, never>>({
     // Decided once: the hot path makes no closure per request.
     const setCostHeader = costHeaderWriter(runtime);
     const maxStreamDurationMs = runtime.config.limits.stream_max_duration_ms;
+    const clientStallMs = runtime.config.limits.client_stall_ms;
     const fastPath = runtime.config.server.fast_path;
     return async (req: Request, res: Response) => {
       const context = getContext(res);
@@ -51,7 +52,7 @@ export const adapterStep = definePlugin<Record<string, never>>({
       } finally {
         setRoutingHeaders(res, context);
       }
-      await writeResult(result, context, req, res, setCostHeader, maxStreamDurationMs);
+      await writeResult(result, context, req, res, setCostHeader, maxStreamDurationMs, clientStallMs);
     };
   },
 });
@@ -63,6 +64,7 @@ async function writeResult(
   res: Response,
   setCostHeader: CostHeaderWriter,
   maxStreamDurationMs: number,
+  clientStallMs: number,
 ): Promise<void> {
   const modelPrefix = `${context.servedBy!.provider}/`;
   switch (result.kind) {
@@ -86,7 +88,7 @@ async function writeResult(
       sendJson(res, 200, formatEmbeddingsResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model), embeddingsEncoding(req)));
       return;
     case 'chat-stream':
-      await writeStream(result.parts, context, res, modelPrefix, maxStreamDurationMs);
+      await writeStream(result.parts, context, res, modelPrefix, maxStreamDurationMs, clientStallMs);
       return;
     case 'chat-passthrough': {
       context.usage = result.response.usage;
@@ -102,7 +104,7 @@ async function writeResult(
       return;
     }
     case 'chat-passthrough-stream':
-      await writePassthroughStream(result.events, context, res, modelPrefix, maxStreamDurationMs);
+      await writePassthroughStream(result.events, context, res, modelPrefix, maxStreamDurationMs, clientStallMs);
   }
 }
 
@@ -143,18 +145,25 @@ interface ItemStreamEncoder<Item> {
 const tapPart = (tap: StreamPartTap, part: StreamPart): void => tap.addPart(part);
 const tapEvent = (tap: StreamPartTap, event: PassthroughEvent): void => tap.addEvent(event);
 
-function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
+function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number, stallMs: number) {
   const tap = new StreamPartTap();
   // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
   const encoder = (context.dialect ?? openAIChatDialect).createStreamEncoder(streamEncoderOptions(context, modelPrefix, tap));
-  return writeEventStream(parts, tapPart, tap, encoder, context, res, maxDurationMs);
+  return writeEventStream(parts, tapPart, tap, encoder, context, res, maxDurationMs, stallMs);
 }
 
 /** The fast path's stream: the upstream's own events, renamed by the dialect's passthrough encoder. */
-function writePassthroughStream(events: AsyncIterable<PassthroughEvent>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number) {
+function writePassthroughStream(
+  events: AsyncIterable<PassthroughEvent>,
+  context: RequestContext,
+  res: Response,
+  modelPrefix: string,
+  maxDurationMs: number,
+  stallMs: number,
+) {
   const tap = new StreamPartTap();
   const encoder = passthroughOf(context).createStreamEncoder(streamEncoderOptions(context, modelPrefix, tap));
-  return writeEventStream(events, tapEvent, tap, encoder, context, res, maxDurationMs);
+  return writeEventStream(events, tapEvent, tap, encoder, context, res, maxDurationMs, stallMs);
 }
 
 function streamEncoderOptions(context: RequestContext, modelPrefix: string, tap: StreamPartTap): StreamEncoderOptions {
@@ -170,7 +179,8 @@ function streamEncoderOptions(context: RequestContext, modelPrefix: string, tap:
 
 /**
  * One stream to the client, translated or fast path alike: bounded in time (a client
- * that stops reading is cut after the stream limit plus a grace), each item feeding
+ * that stops reading is cut after `limits.client_stall_ms` without a drain, and any stream
+ * after the stream limit plus a grace; a cut client is settled as one that left), each item feeding
  * the tap of usage and of the estimate of a cut stream, a failure after the first byte
  * ending in the dialect's error event.
  */
@@ -182,9 +192,10 @@ async function writeEventStream<Item extends object>(
   context: RequestContext,
   res: Response,
   maxDurationMs: number,
+  stallMs: number,
 ) {
   const elapsed = performance.now() - context.startedAt;
-  const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs));
+  const sse = new SseWriter(res, Math.max(0, maxDurationMs - elapsed) + Math.min(slowClientGraceMs, maxDurationMs), stallMs, context.logger);
   // A dialect that keeps the finished answer (the Responses API's stored response) saves it
   // when its last event is encoded (by the upstream's last item on the fast path, at finish()
   // otherwise): awaited before that event goes out, so a client continuing at once finds it.

@@ -227,6 +227,13 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 268435456,
           description: 'A stream whose upstream sent more bytes than this is cut with an error event.',
         },
+        client_stall_ms: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 3600000,
+          default: 60000,
+          description: 'A streaming client that stops reading (its socket full, no drain) this long is disconnected; the upstream is cut and the request billed as a client abort.',
+        },
       },
     },
     log: {

@@ -65,6 +65,8 @@ export interface ResourceLimits {
   stream_max_duration_ms: number;
   /** A stream is cut once its upstream sent more than this many bytes (default 256 MiB). */
   stream_max_bytes: number;
+  /** A streaming client whose socket stays full this long (no drain) is disconnected, as if it left (default 60 s). */
+  client_stall_ms: number;
 }
 
 /** The `metrics:` section. */

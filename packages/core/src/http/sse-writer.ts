@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../logging/create-logger.js';
 import { answerHead } from './answer-head.js';
 
 /**
@@ -44,15 +45,23 @@ export class SseWriter {
   private flushScheduled = false;
   private drained: Promise<void> | undefined;
   private cutOffTimer: NodeJS.Timeout | undefined;
+  /** Armed only while a write waits for 'drain': a client that keeps up never has one. */
+  private stallTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param cutOffAfterMs when set, a stream not finished this long after `start()`
    * is destroyed: a client that stopped reading must not hold its connection (and
    * the request's record and budget) forever once the upstream is done or cut.
+   * @param stallAfterMs when set, a stream whose client takes no more bytes (a write
+   * waiting for 'drain') this long is destroyed, as if the client had left: its
+   * upstream call and budget hold are not kept for the whole `cutOffAfterMs`.
+   * @param logger where that disconnection is told (one warn line).
    */
   constructor(
     private readonly res: Response,
     private readonly cutOffAfterMs?: number,
+    private readonly stallAfterMs?: number,
+    private readonly logger?: Logger,
   ) {}
 
   get isOpen(): boolean {
@@ -84,6 +93,14 @@ export class SseWriter {
 
   private readonly stopCutOff = (): void => {
     clearTimeout(this.cutOffTimer);
+  };
+
+  /** The client took nothing for `stallAfterMs`: its connection is destroyed, which ends the wait on 'close'. */
+  private readonly stalled = (): void => {
+    this.stallTimer = undefined;
+    if (this.res.writableFinished || this.res.destroyed) return;
+    this.logger?.warn({ stallMs: this.stallAfterMs }, 'client stopped reading the stream; disconnected it (limits.client_stall_ms)');
+    this.res.destroy();
   };
 
   /**
@@ -141,10 +158,16 @@ export class SseWriter {
     // One pair of listeners per wait, both removed when either fires: a long stream to
     // a slow client waits thousands of times and must not pile listeners up.
     const res = this.res;
+    if (this.stallAfterMs !== undefined) {
+      this.stallTimer = setTimeout(this.stalled, this.stallAfterMs);
+      this.stallTimer.unref();
+    }
     this.drained = new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
         res.off('close', done);
+        clearTimeout(this.stallTimer);
+        this.stallTimer = undefined;
         this.drained = undefined;
         resolve();
       };
