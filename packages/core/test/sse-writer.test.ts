@@ -12,6 +12,8 @@ class RecordingResponse extends EventEmitter {
   status: number | undefined;
   head: string[] = [];
   full = false;
+  writableLength = 0;
+  writableHighWaterMark = 16384;
   writableEnded = false;
   writableFinished = false;
   destroyed = false;
@@ -157,6 +159,25 @@ describe('SseWriter', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it('destroys a stream whose last bytes the client never takes, once they outgrow the socket', () => {
+    vi.useFakeTimers();
+    const res = new RecordingResponse();
+    const sse = new SseWriter(res as unknown as Response, undefined, 300);
+    sse.send('one');
+    res.writableLength = 20_000; // what end() left in the socket: past its high-water mark
+    res.writableFinished = false;
+    res.end = (text: string) => {
+      res.ended = text;
+      res.writableEnded = true;
+      return res;
+    };
+    sse.done();
+    vi.advanceTimersByTime(299);
+    expect(res.destroyed).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(res.destroyed).toBe(true);
+  });
+
   it('arms no timer while the client keeps up', async () => {
     vi.useFakeTimers();
     const res = new RecordingResponse();
@@ -164,6 +185,8 @@ describe('SseWriter', () => {
     sse.send('one');
     vi.advanceTimersToNextTimer();
     expect(res.writes).toEqual(['data: one\n\n']);
+    expect(vi.getTimerCount()).toBe(0);
+    sse.done();
     expect(vi.getTimerCount()).toBe(0);
   });
 });

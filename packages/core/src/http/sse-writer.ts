@@ -142,7 +142,23 @@ export class SseWriter {
     this.start();
     this.pending.push(last);
     this.res.end(this.taken());
+    // The last bytes may not fit either (no 'drain' follows an end): a client that never
+    // takes them is cut as one that stalls mid-stream, rather than at the stream's cut-off.
+    if (this.stallAfterMs !== undefined && this.stallTimer === undefined && this.res.writableLength >= this.res.writableHighWaterMark) {
+      this.armStallTimer();
+      this.res.once('close', this.disarmStallTimer);
+    }
   }
+
+  private armStallTimer(): void {
+    this.stallTimer = setTimeout(this.stalled, this.stallAfterMs);
+    this.stallTimer.unref();
+  }
+
+  private readonly disarmStallTimer = (): void => {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  };
 
   /** The pending pieces as one string, and the queue emptied. */
   private taken(): string {
@@ -158,16 +174,12 @@ export class SseWriter {
     // One pair of listeners per wait, both removed when either fires: a long stream to
     // a slow client waits thousands of times and must not pile listeners up.
     const res = this.res;
-    if (this.stallAfterMs !== undefined) {
-      this.stallTimer = setTimeout(this.stalled, this.stallAfterMs);
-      this.stallTimer.unref();
-    }
+    if (this.stallAfterMs !== undefined) this.armStallTimer();
     this.drained = new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
         res.off('close', done);
-        clearTimeout(this.stallTimer);
-        this.stallTimer = undefined;
+        this.disarmStallTimer();
         this.drained = undefined;
         resolve();
       };
