@@ -11,9 +11,19 @@ export interface AdminConnection {
   masterKey: string;
   /** How long one call may take, headers and body; 30 s unless a test says otherwise. */
   timeoutMs?: number;
+  /** The largest answer body read; `maxAnswerBytes` unless a test says otherwise. */
+  maxAnswerBytes?: number;
 }
 
 const defaultTimeoutMs = 30_000;
+
+/**
+ * The largest admin answer the CLI reads: 64 MiB. The largest legitimate one is a usage
+ * report (one row per key, model or day: `/usage` has no row limit, a few hundred bytes a
+ * row), far under this; without a bound, whatever answered at --url (a proxy, another
+ * service, a broken gateway) could stream a body into memory until the 30 s deadline.
+ */
+export const maxAnswerBytes = 64 * 1024 * 1024;
 
 export interface ConnectionFlags {
   url?: string | undefined;
@@ -90,8 +100,9 @@ export async function callAdmin(connection: AdminConnection, method: string, pat
       ...(body !== undefined && { body: JSON.stringify(body) }),
       signal,
     });
-    text = await response.text();
+    text = await readBoundedText(response, connection.maxAnswerBytes ?? maxAnswerBytes, connection.url);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     if (signal.aborted) {
       throw new CliError(`the gateway at ${connection.url} gave no answer within ${timeoutMs / 1000} s: is it overloaded or stuck? Set --url or SWITCHYARD_URL if that is not it.`);
     }
@@ -104,6 +115,36 @@ export async function callAdmin(connection: AdminConnection, method: string, pat
   // Authorization header it got, escaped or encoded: a key set by hand has no prefix to be known by.
   if (!response.ok) throw new CliError(withoutMasterKey(connection, describeRefusal(response.status, text)));
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+}
+
+/** The body as text, read no further than `limit` bytes: past it the connection is dropped and the call fails. */
+async function readBoundedText(response: Response, limit: number, url: string): Promise<string> {
+  const tooLarge = () =>
+    new CliError(`the gateway at ${url} sent an answer over ${formatBytes(limit)}; stopped reading it. Is --url or SWITCHYARD_URL a Switchyard gateway?`);
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`;
 }
 
 /** The text with the master key blanked in every spelling the redaction knows (JSON escapes, percent-encoding, base64). */
