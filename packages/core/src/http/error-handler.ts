@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../logging/create-logger.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import { fromBodyParserError } from './from-body-parser-error.js';
 import { fromPathDecodeError } from './from-path-decode-error.js';
+import { loggedPath } from './logged-path.js';
 import { sendError } from './send-error.js';
 
 export interface ErrorHandlerOptions {
@@ -40,8 +41,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
     if (gatewayError.status >= 500 && gatewayError.upstreamStatus === undefined && !loggedElsewhere.has(gatewayError.code)) {
       const logger = context?.logger ?? (fallbackLogger ??= createLogger({ level: 'warn' }));
-      if (gatewayError.code.startsWith('upstream_')) logger.warn({ err: error, path: req.path }, 'request failed upstream');
-      else logger.error({ err: error, path: req.path }, 'request failed inside the gateway');
+      if (gatewayError.code.startsWith('upstream_')) logger.warn({ err: error, path: loggedPath(req.path) }, 'request failed upstream');
+      else logger.error({ err: error, path: loggedPath(req.path) }, 'request failed inside the gateway');
     }
     // A refusal that is no request of its own (a 405, an unknown path) has no context, only its id header: the body names that.
     const requestId = context?.id ?? untrackedRequestId(res);

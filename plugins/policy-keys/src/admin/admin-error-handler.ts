@@ -1,4 +1,4 @@
-import { fromBodyParserError, fromPathDecodeError, GatewayError, sendError, toGatewayError, type Logger } from '@switchyard/core';
+import { fromBodyParserError, fromPathDecodeError, GatewayError, loggedPath, sendError, toGatewayError, type Logger } from '@switchyard/core';
 import type { ErrorRequestHandler } from 'express';
 
 /** Body-parser's error types, in the gateway's codes. */
@@ -18,7 +18,7 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
     const gatewayError = code
       ? new GatewayError(code, code === 'invalid_json' ? 'The request body is not valid JSON.' : `The request body could not be read (${bodyErrorType}).`)
       : (fromBodyParserError(error) ?? fromPathDecodeError(error) ?? toGatewayError(error));
-    if (gatewayError.status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
+    if (gatewayError.status >= 500) logger.error({ err: error, path: loggedPath(req.path) }, 'admin request failed');
     sendError(res, gatewayError);
   };
 }
