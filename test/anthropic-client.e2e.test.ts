@@ -20,7 +20,11 @@ beforeAll(async () => {
       openai: { api_key: upstreamKey, base_url: upstream.url },
       anthropic: { api_key: anthropicKey, base_url: anthropicUpstream.url },
     },
-    models: { smart: 'openai/gpt-4o-mini', once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } } },
+    models: {
+      smart: 'openai/gpt-4o-mini',
+      once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } },
+      'claude-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
+    },
   });
   // The SDK appends /v1/messages itself; `apiKey` travels as `x-api-key`.
   client = new Anthropic({ apiKey: masterKey, baseURL: gateway.origin, maxRetries: 0 });
@@ -347,7 +351,37 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     upstream.enqueue({ error: 'overloaded' });
     const overloaded = await client.messages.create({ model: 'once', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
     expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
-    expect(overloaded).toMatchObject({ status: 503, error: { error: { type: 'overloaded_error', code: 'upstream_overloaded' } } });
+    expect(overloaded).toMatchObject({ status: 529, error: { error: { type: 'overloaded_error', code: 'upstream_overloaded' } } });
+  });
+
+  it('answers an overloaded upstream with Anthropic’s 529 overloaded_error, which the SDK raises as an InternalServerError and retries', async () => {
+    for (const model of ['claude-once', 'once']) {
+      const mock = model === 'once' ? upstream : anthropicUpstream;
+      mock.enqueue({ error: 'overloaded' });
+      const raw = await fetch(`${gateway.origin}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': masterKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      });
+      expect(raw.status).toBe(529);
+      // Overload is retryable: nothing tells the SDK not to try again.
+      expect(raw.headers.get('x-should-retry')).toBeNull();
+      expect(await raw.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error', code: 'upstream_overloaded' } });
+
+      mock.enqueue({ error: 'overloaded' });
+      const failed = await client.messages.create({ model, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
+      expect(failed).toBeInstanceOf(Anthropic.APIError);
+      expect(failed).toMatchObject({ status: 529, error: { type: 'error', error: { type: 'overloaded_error' } } });
+
+      // The SDK's own retry: the first call is refused with 529, the second answered.
+      mock.reset();
+      mock.enqueue({ error: 'overloaded' });
+      const retrying = new Anthropic({ apiKey: masterKey, baseURL: gateway.origin, maxRetries: 1 });
+      const message = await retrying.messages.create({ model, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+      expect(message.type).toBe('message');
+      expect(mock.requests).toHaveLength(2);
+    }
   });
 
   it('answers a stream whose upstream refuses before the first byte with a plain error response', async () => {

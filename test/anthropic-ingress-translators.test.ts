@@ -416,11 +416,18 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
 
 describe('formatAnthropicError', () => {
   const anthropicTypes = new Set(['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'request_too_large', 'rate_limit_error', 'api_error', 'overloaded_error', 'timeout_error']);
-  it.each(Object.keys(errorCatalogue) as ErrorCode[])('gives %s one of Anthropic error types, with the catalogue status', (code) => {
+  it.each(Object.keys(errorCatalogue) as ErrorCode[])('gives %s one of Anthropic error types, with the catalogue status (529 for overload)', (code) => {
     const { status, body } = formatAnthropicError(new GatewayError(code, 'message'), 'req_1');
-    expect(status).toBe(errorCatalogue[code].status);
+    expect(status).toBe(code === 'upstream_overloaded' ? 529 : errorCatalogue[code].status);
     expect(anthropicTypes.has(body.error.type)).toBe(true);
     expect(body).toMatchObject({ type: 'error', error: { message: 'message', code }, request_id: 'req_1' });
+  });
+
+  it('answers overload as Anthropic does, 529 overloaded_error; the gateway’s own 503s (draining, store down) are not overload', () => {
+    expect(formatAnthropicError(new GatewayError('upstream_overloaded', 'busy'))).toMatchObject({ status: 529, body: { error: { type: 'overloaded_error', code: 'upstream_overloaded' } } });
+    for (const code of ['shutting_down', 'store_unavailable'] as const) {
+      expect(formatAnthropicError(new GatewayError(code, 'x'))).toMatchObject({ status: 503, body: { error: { type: 'api_error', code } } });
+    }
   });
 
   it('blanks key-shaped strings in the message, like the OpenAI envelope', () => {

@@ -30,7 +30,8 @@ const fixtureError = (provider: string, name: string) => {
 /** What nginx or a load balancer answers a body past its limit with, before the API sees it. */
 const proxyTooLarge = { status: 413, body: '<html><head><title>413 Request Entity Too Large</title></head><body>nginx</body></html>' };
 
-const cases: Array<{ name: string; provider: 'openai' | 'anthropic'; upstream: { status: number; body: string }; status: number; anthropicType: string }> = [
+/** `status` is the OpenAI surfaces'; `anthropicStatus`, where given, /v1/messages' (Anthropic's 529 for overload). */
+const cases: Array<{ name: string; provider: 'openai' | 'anthropic'; upstream: { status: number; body: string }; status: number; anthropicStatus?: number; anthropicType: string }> = [
   { name: 'Anthropic 400', provider: 'anthropic', upstream: fixtureError('anthropic', 'bad_request'), status: 400, anthropicType: 'invalid_request_error' },
   { name: 'Anthropic 401', provider: 'anthropic', upstream: fixtureError('anthropic', 'invalid_key'), status: 401, anthropicType: 'authentication_error' },
   { name: 'Anthropic 403', provider: 'anthropic', upstream: fixtureError('anthropic', 'permission_denied'), status: 403, anthropicType: 'permission_error' },
@@ -38,14 +39,14 @@ const cases: Array<{ name: string; provider: 'openai' | 'anthropic'; upstream: {
   { name: 'Anthropic 413', provider: 'anthropic', upstream: fixtureError('anthropic', 'request_too_large'), status: 413, anthropicType: 'request_too_large' },
   { name: 'Anthropic 429', provider: 'anthropic', upstream: fixtureError('anthropic', 'rate_limit'), status: 429, anthropicType: 'rate_limit_error' },
   { name: 'Anthropic 500', provider: 'anthropic', upstream: fixtureError('anthropic', 'server_error'), status: 502, anthropicType: 'api_error' },
-  { name: 'Anthropic 529', provider: 'anthropic', upstream: fixtureError('anthropic', 'overloaded'), status: 503, anthropicType: 'overloaded_error' },
+  { name: 'Anthropic 529', provider: 'anthropic', upstream: fixtureError('anthropic', 'overloaded'), status: 503, anthropicStatus: 529, anthropicType: 'overloaded_error' },
   { name: 'OpenAI 400', provider: 'openai', upstream: fixtureError('openai', 'bad_request'), status: 400, anthropicType: 'invalid_request_error' },
   { name: 'OpenAI 401', provider: 'openai', upstream: fixtureError('openai', 'invalid_key'), status: 401, anthropicType: 'authentication_error' },
   { name: 'OpenAI 403', provider: 'openai', upstream: fixtureError('openai', 'permission_denied'), status: 403, anthropicType: 'permission_error' },
   { name: 'OpenAI 413 from a proxy', provider: 'openai', upstream: proxyTooLarge, status: 413, anthropicType: 'request_too_large' },
   { name: 'OpenAI 429', provider: 'openai', upstream: fixtureError('openai', 'rate_limit'), status: 429, anthropicType: 'rate_limit_error' },
   { name: 'OpenAI 500', provider: 'openai', upstream: fixtureError('openai', 'server_error'), status: 502, anthropicType: 'api_error' },
-  { name: 'OpenAI 503', provider: 'openai', upstream: fixtureError('openai', 'overloaded'), status: 503, anthropicType: 'overloaded_error' },
+  { name: 'OpenAI 503', provider: 'openai', upstream: fixtureError('openai', 'overloaded'), status: 503, anthropicStatus: 529, anthropicType: 'overloaded_error' },
 ];
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Json; requestId: string | null }> {
@@ -58,10 +59,10 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
 }
 
 describe('an upstream refusal on each surface', () => {
-  it.each(cases)('$name: /v1/messages answers its status with Anthropic’s error type, every field of ErrorResponse there', async ({ provider, upstream, status, anthropicType }) => {
+  it.each(cases)('$name: /v1/messages answers its status with Anthropic’s error type, every field of ErrorResponse there', async ({ provider, upstream, status, anthropicStatus, anthropicType }) => {
     rig.replay.play({ ...upstream, contentType: upstream.body.startsWith('<') ? 'text/html' : 'application/json' });
     const answer = await post('/v1/messages', { model: `${provider}-once`, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] });
-    expect({ status: answer.status, type: answer.body['error']?.['type'] }).toEqual({ status, type: anthropicType });
+    expect({ status: answer.status, type: answer.body['error']?.['type'] }).toEqual({ status: anthropicStatus ?? status, type: anthropicType });
     expect(missingFields(answer.body, '@anthropic-ai/sdk/resources/shared.d.ts', 'ErrorResponse')).toEqual([]);
     expect(answer.body['request_id']).toBe(answer.requestId);
   });
