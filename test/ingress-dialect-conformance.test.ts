@@ -76,6 +76,8 @@ function anthropicUsage(usage: Record<string, number>) {
 
 testIngressDialect({
   dialect: anthropicMessagesDialect,
+  // Anthropic's API answers overload with its own 529 (docs/anthropic-messages.md#errors).
+  errorStatuses: { upstream_overloaded: 529 },
   textRequest: (model, text, stream) => ({ model, max_tokens: 100, stream, messages: [{ role: 'user', content: text }] }),
   toolRequest: (model, text) => ({
     model,

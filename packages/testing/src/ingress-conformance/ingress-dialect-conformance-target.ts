@@ -1,4 +1,4 @@
-import type { IngressDialect, IngressRequestInfo, SseEvent } from '@switchyard/core';
+import type { ErrorCode, IngressDialect, IngressRequestInfo, SseEvent } from '@switchyard/core';
 
 /** An answer as a client of the dialect reads it, whole or streamed. */
 export interface ClientView {
@@ -31,6 +31,8 @@ export interface IngressDialectConformanceTarget {
   readStream(events: readonly SseEvent[]): ClientView;
   /** Reads an error body: its message. */
   readError(body: unknown): { message: string };
+  /** Codes the dialect's own API answers with another status than the catalogue's (Anthropic's 529 for `upstream_overloaded`). */
+  errorStatuses?: Partial<Record<ErrorCode, number>>;
   /**
    * For a dialect whose URL carries part of the request (the model, streaming): how a
    * request the target wrote is sent, as its body and where it goes (route name, path
