@@ -140,7 +140,7 @@ describe('a Responses pass-through stream', () => {
     const last = eventData(answer.text).at(-1)!;
     // As a whole answer without an output list is (parseResponsesResponse): upstream_invalid_response.
     expect(last['type']).toBe('response.failed');
-    expect(last['response'].error.code).toBe('upstream_invalid_response');
+    expect(last['response'].error).toMatchObject({ code: 'server_error', message: expect.stringMatching(/\(gateway code: upstream_invalid_response\)$/) });
     expect(record.errorCode).toBe('upstream_invalid_response');
     expectBillable(record);
     expect(errorLines).toEqual([]);

@@ -198,7 +198,9 @@ describe.each(names)('client.responses through the gateway to %s', (name) => {
     expect(last.type).toBe('response.failed');
     const failed = (last as OpenAI.Responses.ResponseFailedEvent).response;
     expect(failed.status).toBe('failed');
-    expect(failed.error?.message).toEqual(expect.any(String));
+    // A member of the SDK's closed ResponseError.code union; the gateway's own code is in the message.
+    expect(failed.error?.code).toBe('server_error');
+    expect(failed.error?.message).toMatch(/ \(gateway code: upstream_[a-z_]+\)$/);
     expect(JSON.stringify(events)).not.toContain(providers[name].key);
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
     // The usage it reads is what the ledger records for it (an estimate of what was delivered), not the zeros seen so far.

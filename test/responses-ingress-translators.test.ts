@@ -313,7 +313,7 @@ describe('ResponsesStreamEncoder', () => {
     const encoder = new ResponsesStreamEncoder({ requestId: 'req_1', model: 'm', modelPrefix: '', includeUsage: true });
     const events = [...encoder.encode({ type: 'text-delta', delta: 'Bon' }), encoder.fail(new GatewayError('upstream_invalid_response', `broke with sk-proj-${'a'.repeat(40)}`))];
     const failed = JSON.parse((events.at(-1) as { data: string }).data) as OpenAI.Responses.ResponseFailedEvent;
-    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: events.length - 1, response: { status: 'failed', error: { code: 'upstream_invalid_response' } } });
+    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: events.length - 1, response: { status: 'failed', error: { code: 'server_error', message: expect.stringMatching(/\(gateway code: upstream_invalid_response\)$/) } } });
     expect(failed.response.error!.message).not.toContain('a'.repeat(40));
   });
 });

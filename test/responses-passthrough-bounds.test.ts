@@ -55,7 +55,7 @@ describe('stream bounds on the Responses pass-through', () => {
     const all = events(text);
     expect(all.filter((event) => event['type'] === 'response.output_text.delta').length).toBeGreaterThan(0);
     const last = all.at(-1)!;
-    expect(last).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'upstream_duration_exceeded' } } });
+    expect(last).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'server_error', message: expect.stringMatching(/\(gateway code: upstream_duration_exceeded\)$/) } } });
     // The upstream's own numbers pass through (the mock repeats one event, number and all); the gateway's event comes next.
     expect(last['sequence_number']).toBe(all.at(-2)!['sequence_number'] + 1);
     await upstream.waitForAborts(1);
@@ -69,7 +69,7 @@ describe('stream bounds on the Responses pass-through', () => {
     upstream.enqueue({ reply: { content: 'one two three' }, stream: { repeatEvent: 4, chunkDelayMs: 2 } });
     const { status, text } = await create({ stream: true });
     expect(status).toBe(200);
-    expect(events(text).at(-1)).toMatchObject({ type: 'response.failed', response: { error: { code: 'upstream_response_too_large' } } });
+    expect(events(text).at(-1)).toMatchObject({ type: 'response.failed', response: { error: { code: 'server_error', message: expect.stringMatching(/\(gateway code: upstream_response_too_large\)$/) } } });
     expect(Buffer.byteLength(text)).toBeLessThan(2 * 16 * 1024);
     await upstream.waitForAborts(1);
     expect(await finished).toMatchObject({ errorCode: 'upstream_response_too_large' });

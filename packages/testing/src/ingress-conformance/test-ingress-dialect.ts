@@ -98,7 +98,8 @@ export function testIngressDialect(target: IngressDialectConformanceTarget): voi
     it('ends a failed stream with an error event its clients read', () => {
       const encoder = dialect.createStreamEncoder({ requestId: 'req_1', model: 'mock/model-1', modelPrefix: 'mock/', includeUsage: true });
       const events = [...encoder.encode({ type: 'text-delta', delta: 'Bon' }), encoder.fail(new GatewayError('upstream_invalid_response', 'The upstream stream broke off.'))];
-      expect(target.readStream(events)).toMatchObject({ text: 'Bon', error: 'The upstream stream broke off.' });
+      // The message may say more (the Responses API's closed code union keeps the gateway's own code there).
+      expect(target.readStream(events)).toMatchObject({ text: 'Bon', error: expect.stringMatching(/^The upstream stream broke off\./) });
     });
 
     it('answers every catalogue code with its status and a body its clients read, secrets blanked', () => {

@@ -14,4 +14,5 @@ export { formatResponsesResponse, type ResponsesFormatOptions } from './format-r
 export { ResponsesStreamEncoder, type ResponsesStreamEncoderOptions } from './responses-stream-encoder.js';
 export { toResponsesUsage } from './responses-usage.js';
 export { toResponsesStatus } from './responses-status.js';
+export { toResponsesError, toResponsesErrorCode, type ResponsesError, type ResponsesErrorCode } from './responses-error.js';
 export { responsesItemId } from './responses-item-id.js';

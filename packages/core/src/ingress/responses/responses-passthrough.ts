@@ -4,6 +4,7 @@ import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import type { DialectPassthrough, PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { withResponsesStatus } from './responses-status.js';
 import { saysResponsesUsage, toResponsesUsage } from './responses-usage.js';
+import { toResponsesError } from './responses-error.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
 
 /** What the Responses pass-through writes over the upstream's Response object. */
@@ -118,11 +119,10 @@ class ResponsesPassthroughEncoder implements PassthroughStreamEncoder {
 
   /** `response.failed` with the gateway's (redacted) error, numbered after the last upstream event, as the translated path ends. */
   fail(error: GatewayError): SseEvent {
-    const { error: body } = error.toBody();
     const response = {
       ...(this.snapshot ?? { id: this.options.requestId, object: 'response', model: this.options.model }),
       status: 'failed',
-      error: { code: body.code, message: body.message },
+      error: toResponsesError(error),
       incomplete_details: null,
       output: this.output,
       // An upstream reports usage only at the end: what the ledger bills (the estimate of what was delivered), as the translated path writes.

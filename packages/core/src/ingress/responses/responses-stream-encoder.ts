@@ -4,6 +4,7 @@ import type { Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { DialectStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { defaultResponsesEcho, type ResponsesEcho } from './parse-responses-request.js';
+import { toResponsesError } from './responses-error.js';
 import { toResponsesStatus } from './responses-status.js';
 import { toResponsesUsage } from './responses-usage.js';
 import type {
@@ -148,9 +149,8 @@ export class ResponsesStreamEncoder implements DialectStreamEncoder {
   }
 
   fail(error: GatewayError): SseEvent {
-    const { error: body } = error.toBody();
     const response = this.snapshot({ status: 'failed', incomplete_details: null });
-    response.error = { code: body.code, message: body.message };
+    response.error = toResponsesError(error);
     // What was delivered is billed (its estimate when the upstream sent no usage): the client reads that too.
     response.usage = toResponsesUsage(this.billedUsage?.() ?? this.usage);
     return this.event({ type: 'response.failed', response });

@@ -4,6 +4,8 @@
  * the gateway uses; the SDK's types are the reference for the rest.
  */
 
+import type { ResponsesError } from './responses-error.js';
+
 /** A content part of an input message. */
 export type ResponsesInputContentPart =
   | { type: 'input_text'; text: string }
@@ -146,7 +148,7 @@ export interface ResponsesResponse {
   object: 'response';
   created_at: number;
   status: ResponsesStatus;
-  error: { code: string; message: string } | null;
+  error: ResponsesError | null;
   incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
   instructions: string | null;
   max_output_tokens: number | null;
