@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -138,6 +140,32 @@ describe('a key whose budget is $0', () => {
 });
 
 describe('the models list and retrieve show only what the key may use', () => {
+  it('are served to a key whose endpoints call a model but leave out `models`, through both SDKs, with only the key’s models', async () => {
+    const { secret } = await createKey({ models: ['mock/echo'], endpoints: ['messages', 'responses'] });
+    const anthropic = new Anthropic({ apiKey: secret, baseURL: gateway.origin, maxRetries: 0 });
+    const anthropicIds: string[] = [];
+    for await (const model of anthropic.models.list()) anthropicIds.push(model.id);
+    expect(anthropicIds).toEqual(['mock/echo']);
+    expect((await anthropic.models.retrieve('mock/echo')).id).toBe('mock/echo');
+    await expect(anthropic.models.retrieve('mock/other')).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+    const openai = new OpenAI({ apiKey: secret, baseURL: `${gateway.origin}/v1`, maxRetries: 0 });
+    const openaiIds: string[] = [];
+    for await (const model of openai.models.list()) openaiIds.push(model.id);
+    expect(openaiIds).toEqual(['mock/echo']);
+    // Its endpoints still bind its model calls.
+    const chat = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
+    expect(chat).toMatchObject({ status: 403, code: 'endpoint_not_allowed' });
+  });
+
+  it('are refused to a key that may use no endpoint (endpoints: []); a key that may only list still lists', async () => {
+    const { secret } = await createKey({ endpoints: [] });
+    const listed = await call('GET', '/v1/models', secret);
+    expect(listed.status).toBe(403);
+    expect(listed.json()['error']).toMatchObject({ type: 'permission_error', code: 'endpoint_not_allowed' });
+    const listOnly = await createKey({ models: ['mock/echo'], endpoints: ['models'] });
+    expect((await call('GET', '/v1/models', listOnly.secret)).json()['data']).toHaveLength(1);
+  });
+
   it('lists and retrieves the key’s models; another is 404 as if it did not exist', async () => {
     const { secret } = await createKey({ models: ['mock/echo'] });
     const listed = await call('GET', '/v1/models', secret);

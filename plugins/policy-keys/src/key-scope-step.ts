@@ -10,6 +10,7 @@ import {
   type BudgetAccount,
   type BudgetStore,
   type Deployment,
+  type Endpoint,
   type GatewayRuntime,
   type JsonSchema,
   type Principal,
@@ -139,7 +140,7 @@ export const keyScope = definePlugin<KeyScopeOptions>({
       const principal = context.principal;
       const scope = principal?.scope;
       if (scope) {
-        if (scope.endpoints && !scope.endpoints.includes(context.endpoint)) {
+        if (scope.endpoints && !scope.endpoints.includes(context.endpoint) && !listsModelsItMayCall(context.endpoint, scope.endpoints)) {
           throw new GatewayError('endpoint_not_allowed', `This API key may not use the ${context.endpoint} endpoint.`);
         }
         if (context.chatRequest || context.embeddingsRequest) checkRequestScope(context, scope);
@@ -163,6 +164,19 @@ export const keyScope = definePlugin<KeyScopeOptions>({
     };
   },
 });
+
+/** The endpoints that call a model (custom routes through their handler's calls). */
+const modelCallingEndpoints: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'messages', 'responses', 'embeddings', 'custom']);
+
+/**
+ * The models list (and retrieve) for a key that may call a model on some endpoint, though
+ * `models` is not among its endpoints: the SDKs and coding tools list models to learn what
+ * the key may call, and the list holds only the key's own models (adapter's sendModels).
+ * Checked only once the endpoint is refused, so an allowed call pays nothing.
+ */
+function listsModelsItMayCall(endpoint: Endpoint, endpoints: readonly Endpoint[]): boolean {
+  return endpoint === 'models' && endpoints.some((allowed) => modelCallingEndpoints.has(allowed));
+}
 
 /** Whether the storage's last call succeeded; a storage without a health report is taken to answer. */
 function storeAnswers(storage: StorageSet): () => boolean {
