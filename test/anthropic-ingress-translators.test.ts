@@ -292,6 +292,18 @@ describe('the fields a translated message adds for the SDK', () => {
     expect(events.find((event) => event.event === 'message_delta')!.data['delta']).toMatchObject({ stop_reason: 'refusal', stop_details: { type: 'refusal' } });
   });
 
+  it('names the stop sequence only for a stop_sequence stop: the one the upstream said, else the only one asked for', () => {
+    const request = (stopSequences: string[]) => ({ model: 'm', messages: [], stream: false, stopSequences });
+    const bySequence = { ...answer({ unified: 'stop', raw: 'stop_sequence' }, {}), providerMetadata: { anthropic: { stop_sequence: 'B' } } };
+    expect(formatAnthropicMessage(bySequence, 'anthropic/claude', request(['A', 'B']))).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'B' });
+    const unsaid = answer({ unified: 'stop', raw: 'stop_sequence' }, {});
+    expect(formatAnthropicMessage(unsaid, 'bedrock/claude', request(['A'])).stop_sequence).toBe('A');
+    expect(formatAnthropicMessage(unsaid, 'bedrock/claude', request(['A', 'B'])).stop_sequence).toBeNull();
+    expect(formatAnthropicMessage(unsaid, 'bedrock/claude').stop_sequence).toBeNull();
+    // OpenAI's plain stop may or may not have been a stop sequence: end_turn, none named.
+    expect(formatAnthropicMessage(answer({ unified: 'stop', raw: 'stop' }, {}), 'openai/gpt', request(['A']))).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+
   it('splits the cache writes by TTL in cache_creation and counts reasoning as thinking_tokens', () => {
     const { usage } = formatAnthropicMessage(answer({ unified: 'stop' }, { cacheWriteInputTokens: 30, cacheWrite1hInputTokens: 12, cachedInputTokens: 20, reasoningTokens: 4 }), 'anthropic/claude');
     expect(usage).toMatchObject({

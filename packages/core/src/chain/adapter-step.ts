@@ -75,7 +75,7 @@ async function writeResult(
       setCostHeader(res, context);
       // Some providers (Bedrock) do not name the model in their answer: the deployment's id stands in.
       const dialect = context.dialect ?? openAIChatDialect;
-      const body = dialect.formatResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model));
+      const body = dialect.formatResponse(result.response, modelPrefix + (result.response.model || context.servedBy!.model), context.chatRequest);
       if (dialect.beforeLastWrite) await dialect.beforeLastWrite();
       sendJson(res, 200, body);
       return;
@@ -174,6 +174,7 @@ function streamEncoderOptions(context: RequestContext, modelPrefix: string, tap:
     includeUsage: context.includeStreamUsage,
     // The same reckoning the ledger takes at the end, so the usage a client reads is the billed one.
     billedUsage: () => tap.usage(context.chatRequest),
+    request: context.chatRequest,
   };
 }
 

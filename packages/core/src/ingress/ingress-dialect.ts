@@ -81,6 +81,8 @@ export interface StreamEncoderOptions {
    * encoder made outside the adapter step), an encoder writes the usage it was given.
    */
   billedUsage?: () => Usage | undefined;
+  /** The request as the provider was asked it, for what an answer may echo of it (the one stop sequence that ended it). */
+  request?: ChatRequest;
 }
 
 /**
@@ -99,7 +101,8 @@ export interface IngressDialect {
    */
   parse(body: unknown, limits: IngressLimits, request?: IngressRequestInfo): ParsedIngressRequest;
   /** A whole response in the client's shape; `model` is the `provider/model` that answered. */
-  formatResponse(response: ChatResponse, model: string): unknown;
+  /** `request`, the request as the provider was asked it, is given by the adapter step; other callers (a cached answer) may leave it out. */
+  formatResponse(response: ChatResponse, model: string, request?: ChatRequest): unknown;
   createStreamEncoder(options: StreamEncoderOptions): DialectStreamEncoder;
   /**
    * Awaited after the answer is formatted and before its last bytes go out (a whole

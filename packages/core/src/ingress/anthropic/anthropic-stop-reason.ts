@@ -59,3 +59,17 @@ export function toAnthropicStopReason(reason: FinishReason): AnthropicStopReason
 export function toAnthropicStopDetails(stopReason: AnthropicStopReason | null): AnthropicStopDetails {
   return stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: null } : null;
 }
+
+/**
+ * `stop_sequence` of a translated answer: which of the request's stop sequences ended it,
+ * where that is known. An upstream that says so (Anthropic) is taken at its word; else,
+ * with exactly one stop sequence asked for, a `stop_sequence` stop can only be that one.
+ * Otherwise (several asked for, and an upstream that does not say: Bedrock's Converse) null.
+ * Only a `stop_sequence` stop names one: OpenAI and Gemini end on a stop sequence with
+ * their plain stop, which reads as `end_turn`.
+ */
+export function toAnthropicStopSequence(stopReason: AnthropicStopReason, said: unknown, requested: readonly string[] | undefined): string | null {
+  if (stopReason !== 'stop_sequence') return null;
+  if (typeof said === 'string') return said;
+  return requested?.length === 1 ? requested[0]! : null;
+}

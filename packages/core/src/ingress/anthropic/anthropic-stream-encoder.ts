@@ -4,7 +4,7 @@ import { emptyUsage, type Usage } from '../../canonical/usage.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { DialectStreamEncoder, SseEvent, StreamEncoderOptions } from '../ingress-dialect.js';
 import { anthropicMessageId } from './anthropic-message-id.js';
-import { toAnthropicStopDetails, toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { toAnthropicStopDetails, toAnthropicStopReason, toAnthropicStopSequence } from './anthropic-stop-reason.js';
 import { toAnthropicDeltaUsage, toAnthropicMessageUsage } from './anthropic-usage.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { directCaller } from './format-anthropic-message.js';
@@ -37,6 +37,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private usage: Usage | undefined;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
   private readonly requestId: string;
+  private readonly stopSequences: readonly string[] | undefined;
 
   constructor(options: StreamEncoderOptions) {
     this.requestId = options.requestId;
@@ -44,6 +45,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
     this.model = options.model;
     this.modelPrefix = options.modelPrefix;
     this.billedUsage = options.billedUsage;
+    this.stopSequences = options.request?.stopSequences;
   }
 
   encode(part: StreamPart): SseEvent[] {
@@ -115,7 +117,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
       ...this.closeBlock(),
       event('message_delta', {
         type: 'message_delta',
-        delta: { stop_reason: stopReason, stop_sequence: null, stop_details: toAnthropicStopDetails(stopReason), container: null },
+        // The provider's stream decoder keeps no matched sequence: known only when one was asked for.
+        delta: { stop_reason: stopReason, stop_sequence: toAnthropicStopSequence(stopReason, undefined, this.stopSequences), stop_details: toAnthropicStopDetails(stopReason), container: null },
         usage,
       }),
       event('message_stop', { type: 'message_stop' }),

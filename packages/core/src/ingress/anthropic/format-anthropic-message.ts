@@ -1,7 +1,8 @@
+import type { ChatRequest } from '../../canonical/chat-request.js';
 import type { ChatResponse } from '../../canonical/chat-response.js';
 import { anthropicMessageId } from './anthropic-message-id.js';
 import type { AnthropicMessage, AnthropicResponseBlock } from './anthropic-messages-wire-types.js';
-import { toAnthropicStopDetails, toAnthropicStopReason } from './anthropic-stop-reason.js';
+import { toAnthropicStopDetails, toAnthropicStopReason, toAnthropicStopSequence } from './anthropic-stop-reason.js';
 import { toAnthropicMessageUsage } from './anthropic-usage.js';
 import { parseToolInput } from './parse-tool-input.js';
 
@@ -9,9 +10,10 @@ import { parseToolInput } from './parse-tool-input.js';
  * Writes a canonical response as an Anthropic `message`. Adjacent text parts are
  * joined into one block; a refusal is text to Anthropic (with `stop_reason: refusal`).
  * Every field the SDK's `Message` type requires is written, `null` where a translated
- * answer has nothing to put (container, diagnostics).
+ * answer has nothing to put (container, diagnostics). `request` (what the provider was
+ * asked) lets a `stop_sequence` stop name its sequence when only one was asked for.
  */
-export function formatAnthropicMessage(response: ChatResponse, model: string): AnthropicMessage {
+export function formatAnthropicMessage(response: ChatResponse, model: string, request?: ChatRequest): AnthropicMessage {
   const content: AnthropicResponseBlock[] = [];
   for (const part of response.content) {
     const last = content.at(-1);
@@ -33,7 +35,7 @@ export function formatAnthropicMessage(response: ChatResponse, model: string): A
     model,
     content,
     stop_reason: stopReason,
-    stop_sequence: null,
+    stop_sequence: toAnthropicStopSequence(stopReason, response.providerMetadata?.['anthropic']?.['stop_sequence'], request?.stopSequences),
     stop_details: toAnthropicStopDetails(stopReason),
     container: null,
     diagnostics: null,
