@@ -15,7 +15,8 @@ import { readFirstCandidate } from './read-gemini-candidate.js';
  * is a running total whose last value counts, so it is sent once, at the end. Its
  * prompt count is real from the first event: it goes out early as a partial usage
  * (again only if it changes), so a stream cut before the end is billed from it.
- * There is no `[DONE]`: a stream is complete when it said why it finished.
+ * There is no `[DONE]`: a stream is complete when it said why it finished, and the
+ * body is read to its end for the usage; content a later chunk carries is not the answer's.
  */
 export function createGeminiStreamDecoder(provider: string): StreamDecoder {
   let started = false;
@@ -53,6 +54,8 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
           parts.push({ type: 'usage', usage, partial: true });
         }
       }
+      // No end marker follows a finish: a chunk after it is read for its usage (a running total), its content ignored.
+      if (finish) return parts;
       for (const part of reading?.parts ?? []) {
         if (part.type === 'call') {
           const index = toolCalls;
@@ -65,7 +68,7 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
         }
       }
       const candidate = reading?.candidate;
-      if (candidate?.finishReason && !finish) {
+      if (candidate?.finishReason) {
         finish = mapGeminiFinishReason(candidate.finishReason, toolCalls > 0);
         parts.push({ type: 'finish', finishReason: finish });
       }
