@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
+import { namedContentCoding } from './content-coding.js';
+import { DecompressingFeed, isDecompressible } from './decompressing-feed.js';
 import { UpstreamBody } from './upstream-body.js';
 import type { CuttableRequest, UpstreamBodyGuard } from './upstream-body-guard.js';
 import type { SentNotice } from './upstream-sent.js';
@@ -11,6 +13,8 @@ export interface UpstreamResponse {
   headers: IncomingHttpHeaders;
   body: UpstreamBody;
   guard: UpstreamBodyGuard;
+  /** The content coding the answer is in when the gateway cannot decompress it (`zstd` …); its body is left as it came. */
+  unreadableCoding?: string;
 }
 
 /**
@@ -25,6 +29,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   private reject!: (error: Error) => void;
   private controller: Dispatcher.DispatchController | undefined;
   private body: UpstreamBody | undefined;
+  /** Set when the answer is compressed: undici's chunks go through it into `body`. */
+  private feed: DecompressingFeed | undefined;
   /** Why the request is to be cut, when that was decided before undici started it. */
   private abortedWith: Error | undefined;
   /** Until undici starts the request: how long it may wait for a free connection. */
@@ -35,11 +41,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
    * while they still waited in the pool's queue: a graceful close of the pool would wait
    * for them (a connection being opened, up to `connect_ms`).
    * `sent` hears when the request goes out (billing: a client gone after that pays for its prompt).
+   * `provider` names the upstream in the error of an answer that cannot be decompressed.
    */
   constructor(
     private readonly guard: UpstreamBodyGuard,
     private readonly abandoned?: Set<UpstreamCall>,
     private readonly sent?: SentNotice,
+    private readonly provider = 'upstream',
   ) {
     this.response = new Promise<UpstreamResponse>((resolve, reject) => {
       this.resolve = resolve;
@@ -89,24 +97,38 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     // A 1xx (100 Continue, 103 Early Hints) is not the answer: the real head follows.
     if (statusCode < 200) return;
-    const body = new UpstreamBody(controller);
+    // An uncompressed answer (the rule) pays one header lookup here and nothing per chunk.
+    const coding = headers['content-encoding'] === undefined ? undefined : namedContentCoding(headers['content-encoding']);
+    let body: UpstreamBody;
+    let unreadableCoding: string | undefined;
+    if (coding === undefined) body = new UpstreamBody(controller);
+    else if (isDecompressible(coding)) {
+      this.feed = new DecompressingFeed(controller, coding, this.provider);
+      body = this.feed.body;
+    } else {
+      body = new UpstreamBody(controller);
+      unreadableCoding = coding;
+    }
     this.body = body;
     this.guard.attach(body);
-    this.resolve({ statusCode, headers, body, guard: this.guard });
+    this.resolve(unreadableCoding === undefined ? { statusCode, headers, body, guard: this.guard } : { statusCode, headers, body, guard: this.guard, unreadableCoding });
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.body?.push(chunk);
+    if (this.feed) this.feed.push(chunk);
+    else this.body?.push(chunk);
   }
 
   onResponseEnd(): void {
-    this.body?.end();
+    if (this.feed) this.feed.end();
+    else this.body?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     clearTimeout(this.queueTimer);
     if (this.abortedWith) this.abandoned?.delete(this);
-    if (this.body) this.body.fail(error);
+    if (this.feed) this.feed.fail(error);
+    else if (this.body) this.body.fail(error);
     else this.reject(error);
   }
 }

@@ -4,7 +4,6 @@ import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types
 import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
-import { namedContentCoding } from './content-coding.js';
 import { UpstreamCall, type UpstreamResponse } from './upstream-call.js';
 import type { SentNotice } from './upstream-sent.js';
 import { Pool, undiciErrors } from './undici-pool.js';
@@ -71,7 +70,7 @@ export class UpstreamTransport {
   ): Promise<UpstreamResponse> {
     const pool = this.poolFor(request.origin, timeouts.connectMs);
     const guard = new UpstreamBodyGuard(this.bodyLimits, provider, signal);
-    const call = new UpstreamCall(guard, this.abandoned, sent);
+    const call = new UpstreamCall(guard, this.abandoned, sent, provider);
     pool.dispatch(
       {
         path: request.path,
@@ -91,15 +90,16 @@ export class UpstreamTransport {
       guard.release();
       throw guard.error ?? mapTransportError(error, provider, signal);
     }
-    const coding = response.statusCode < 400 ? namedContentCoding(response.headers['content-encoding']) : undefined;
-    if (coding !== undefined) {
-      // Compressed bytes read as JSON or events were "not JSON" or "ended before its first
-      // chunk", which hid the cause; an error body is still mapped by its status.
+    const coding = response.unreadableCoding;
+    if (coding !== undefined && response.statusCode < 400) {
+      // Bytes in a coding the gateway cannot decompress read as JSON or events were "not JSON"
+      // or "ended before its first chunk", which hid the cause; an error body is still mapped by its status.
       response.body.destroy();
-      throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a ${coding}-encoded answer; the gateway asks for and reads only uncompressed ones.`, {
-        provider,
-        upstreamStatus: response.statusCode,
-      });
+      throw new GatewayError(
+        'upstream_invalid_response',
+        `The ${provider} upstream sent a ${coding}-encoded answer; the gateway asks for uncompressed ones and decompresses only gzip, deflate and br.`,
+        { provider, upstreamStatus: response.statusCode },
+      );
     }
     return response;
   }
