@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RequestRecord } from '@switchyard/core';
 import { readFixture, readFixtureJson } from '@switchyard/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onceModels, recordQueue } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
@@ -32,12 +32,14 @@ const wholeAnswer = (provider: Provider): string => readFixture(providers[provid
 const rateLimitBody = (provider: Provider): string => JSON.stringify((readFixtureJson(providers[provider].dir, 'errors.json') as Record<string, { body: unknown }>)['rate_limit']!.body);
 
 let document: (provider: Provider) => string;
+/** The content type the upstream labels its answer with; none when undefined. */
+let contentType: string | undefined = 'application/json; charset=utf-8';
 let gateway: TestGateway;
 const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
   req.resume();
   req.once('end', () => {
     const provider = (Object.keys(providers) as Provider[]).find((name) => req.url?.startsWith(`/${name}/`))!;
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
     res.end(document(provider));
   });
 });
@@ -83,9 +85,26 @@ async function ask(provider: Provider, dialect: Dialect, stream: boolean): Promi
   return { status: response.status, code: body.error?.code, message: body.error?.message, record: await record };
 }
 
+/** A streamed answer's text and status, read whole; ids and clocks the gateway stamps anew blanked. */
+async function askStream(provider: Provider, dialect: Dialect): Promise<{ status: number; text: string }> {
+  const model = `${provider}-once`;
+  const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+  const response = await fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(dialect === 'chat' ? { model, messages, stream: true } : { model, messages, stream: true, max_tokens: 256 }),
+  });
+  const text = (await response.text()).replace(/"(id|created|created_at)":\s*("[^"]*"|\d+)/g, '"$1":0');
+  return { status: response.status, text };
+}
+
 const cases = (Object.keys(providers) as Provider[]).flatMap((provider) => (['chat', 'messages'] as Dialect[]).map((dialect) => ({ provider, dialect })));
 
 describe('a stream request answered with one JSON document', () => {
+  afterEach(() => {
+    contentType = 'application/json; charset=utf-8';
+  });
+
   it.each(cases)("$provider to $dialect: the provider's rate-limit error at 200 answers as it does a whole request", async ({ provider, dialect }) => {
     document = rateLimitBody;
     const whole = await ask(provider, dialect, false);
@@ -108,5 +127,45 @@ describe('a stream request answered with one JSON document', () => {
     expect(streamed.record.usage).toEqual(whole.record.usage);
     expect(streamed.record.costUsd).toBeGreaterThan(0);
     expect(streamed.record.costUsd).toBe(whole.record.costUsd);
+  });
+
+  it.each(cases)("$provider to $dialect: the provider's rate-limit error at 200 with no content type answers as it does a whole request", async ({ provider, dialect }) => {
+    document = rateLimitBody;
+    contentType = undefined;
+    const whole = await ask(provider, dialect, false);
+    const streamed = await ask(provider, dialect, true);
+    expect(whole.status).not.toBe(200);
+    expect({ status: streamed.status, code: streamed.code }).toEqual({ status: whole.status, code: whole.code });
+  });
+});
+
+/** Providers whose stream is Server-Sent Events (Bedrock's is its own binary event stream). */
+const sseCases = cases.filter(({ provider }) => provider !== 'bedrock');
+
+describe('a stream request answered with an event stream labelled JSON, or not labelled', () => {
+  afterEach(() => {
+    contentType = 'application/json; charset=utf-8';
+  });
+
+  it.each(sseCases)("$provider to $dialect: the provider's events under application/json (after blank lines and a comment) are streamed as under text/event-stream", async ({ provider, dialect }) => {
+    document = (name) => readFixture(providers[name].dir, 'stream.txt');
+    contentType = 'text/event-stream';
+    const labelled = await askStream(provider, dialect);
+    expect(labelled.status).toBe(200);
+
+    contentType = 'application/json';
+    const asJson = await askStream(provider, dialect);
+    expect(asJson).toEqual(labelled);
+
+    document = (name) => `\r\n\n: keep-alive\n\n${readFixture(providers[name].dir, 'stream.txt')}`;
+    expect(await askStream(provider, dialect)).toEqual(labelled);
+  });
+
+  it.each(sseCases)("$provider to $dialect: the provider's events with no content type are streamed", async ({ provider, dialect }) => {
+    document = (name) => readFixture(providers[name].dir, 'stream.txt');
+    contentType = 'text/event-stream';
+    const labelled = await askStream(provider, dialect);
+    contentType = undefined;
+    expect(await askStream(provider, dialect)).toEqual(labelled);
   });
 });

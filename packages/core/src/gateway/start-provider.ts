@@ -39,6 +39,7 @@ import { withBillableEmbeddingsUsage } from '../pricing/billable-embeddings-usag
 import { UpstreamPartStream } from '../transport/upstream-part-stream.js';
 import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.js';
 import { peekFirst } from '../transport/peek-first.js';
+import { bodyStart } from '../transport/body-start.js';
 import { sentNoticeOf, type SentNotice } from '../transport/upstream-sent.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
@@ -232,7 +233,9 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const cancel = cancellationOf(call);
       const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      if (isJsonAnswer(response)) throw await jsonAnswerToStream(http, response, cancel, (body, info) => adapter.parseResponse(body, info), adapter.readUsage);
+      const oneDocument = isJsonAnswer(response, adapter);
+      // Not awaited when the content type already answered (the common path).
+      if (oneDocument !== false && (await oneDocument)) throw await jsonAnswerToStream(http, response, cancel, (body, info) => adapter.parseResponse(body, info), adapter.readUsage);
       const { decoder, framer } = streamReaders(response, () => ({
         // Checked part by part: a plugin's decoder is its author's word, as a direct operation's parts are.
         // Its text blanked of the provider's secrets, as a whole answer's is (secret-scrubbing-parts.ts).
@@ -284,7 +287,8 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const cancel = cancellationOf(call);
       const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
-      if (isJsonAnswer(response)) {
+      const oneDocument = isJsonAnswer(response, adapter);
+      if (oneDocument !== false && (await oneDocument)) {
         const parse = passthrough.parseResponse ?? ((body: unknown, info: UpstreamResponseInfo) => adapter.parseResponse(body, info));
         throw await jsonAnswerToStream(http, response, cancel, parse, passthrough.readUsage ?? adapter.readUsage);
       }
@@ -308,10 +312,23 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
   };
 }
 
-/** Whether an answer to a stream request says it is one JSON document (`application/json`, `…+json`), not a stream. */
-function isJsonAnswer(response: UpstreamResponse): boolean {
+/**
+ * Whether an answer to a stream request is one JSON document, not a stream. Its content
+ * type says so first: an event stream's (or any type but JSON) is read as a stream at
+ * once, the common path, which pays no look at the body. One labelled JSON (`application/json`,
+ * `…+json`) or not labelled at all is judged by how its body begins: events written under a
+ * JSON label (a proxy's) are read as events when the adapter reads SSE, an unlabelled `{`
+ * or `[` as the document it is; otherwise the label decides.
+ */
+function isJsonAnswer(response: UpstreamResponse, adapter: Pick<HttpChatAdapter, 'createStreamFramer'>): boolean | Promise<boolean> {
   const type = response.headers['content-type'];
-  if (typeof type !== 'string') return false;
+  const labelled = typeof type === 'string' && type.trim() !== '';
+  if (labelled && !isJsonMediaType(type)) return false;
+  const readsSse = adapter.createStreamFramer === undefined;
+  return bodyStart(response.body).then((start) => (start === 'json' ? true : start === 'event-stream' && readsSse ? false : labelled));
+}
+
+function isJsonMediaType(type: string): boolean {
   const media = type.split(';', 1)[0]!.trim().toLowerCase();
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
 }

@@ -63,6 +63,26 @@ export class UpstreamBody {
     throw this.outcome;
   }
 
+  /**
+   * What has arrived and is not read yet, left there for `read()` (joined into one Buffer
+   * first); undefined when nothing has. For a look at how an answer begins.
+   */
+  peek(): Buffer | undefined {
+    if (this.later.length > 0) {
+      const all = this.later;
+      all.unshift(this.first!);
+      this.first = Buffer.concat(all, this.queuedBytes);
+      this.later = [];
+    }
+    return this.first;
+  }
+
+  /** Settles when another chunk arrives or the answer closes, whatever is already queued (see `peek()`). */
+  arrival(): Promise<void> {
+    if (this.outcome !== undefined) return Promise.resolve();
+    return new Promise(this.park);
+  }
+
   /** Settles when there may be something new to `read()`: a chunk, the end, a failure. */
   more(): Promise<void> {
     if (this.first !== undefined || this.outcome !== undefined) return Promise.resolve();
