@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       stream_max_duration_ms: 1800000,
       stream_max_bytes: 268435456,
       client_stall_ms: 60000,
+      upstream_connections_per_origin: 128,
     });
     expect(config.providers).toEqual({ mock: {} });
     expect(config.chain).toEqual(['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'route', 'adapter']);
@@ -101,6 +102,16 @@ describe('loadConfig', () => {
     expect(config.server.port).toBe(4321);
     expect(config.metrics.token).toBe('98765432109876543210');
     expect(config.providers['openai']).toEqual({ api_key: '0123456789012345678901' });
+  });
+
+  it('limits.upstream_connections_per_origin takes an integer of 1 to 4096, and refuses anything else at its path', async () => {
+    const ok = await folderWith({ 'switchyard.config.yaml': 'limits:\n  upstream_connections_per_origin: 4096\n' });
+    expect((await loadConfig({ cwd: ok, env: {} })).config.limits.upstream_connections_per_origin).toBe(4096);
+    for (const value of ['0', '4097', '1e309', '2.5', '-1', '"8"', 'many', 'null']) {
+      const cwd = await folderWith({ 'switchyard.config.yaml': `limits:\n  upstream_connections_per_origin: ${value}\n` });
+      const error = await configError(loadConfig({ cwd, env: {} }));
+      expect(error.formatLines()).toEqual([expect.stringMatching(/^switchyard\.config\.yaml:2 limits\.upstream_connections_per_origin: /)]);
+    }
   });
 
   it('a default holding another ${…} is refused, not kept as the text "${B}"', async () => {

@@ -234,6 +234,13 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 60000,
           description: 'A streaming client that stops reading (its socket full, no drain) this long is disconnected; the upstream is cut and the request billed as a client abort.',
         },
+        upstream_connections_per_origin: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4096,
+          default: 128,
+          description: 'Most connections open to one provider origin (per connect timeout); a request past them waits for a free one, at most the provider\'s timeouts.headers_ms.',
+        },
       },
     },
     log: {

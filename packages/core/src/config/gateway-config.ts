@@ -67,6 +67,8 @@ export interface ResourceLimits {
   stream_max_bytes: number;
   /** A streaming client whose socket stays full this long (no drain) is disconnected, as if it left (default 60 s). */
   client_stall_ms: number;
+  /** Most connections open to one provider origin (per connect timeout; default 128); past them a request waits for a free one. */
+  upstream_connections_per_origin: number;
 }
 
 /** The `metrics:` section. */

@@ -110,6 +110,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const transport = new UpstreamTransport({
     bodyLimits: { maxBytes: config.limits.stream_max_bytes, maxDurationMs: config.limits.stream_max_duration_ms },
+    connectionsPerOrigin: config.limits.upstream_connections_per_origin,
   });
   const providers = new Map<string, Provider>();
   for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));

@@ -15,7 +15,7 @@ export const defaultUpstreamTimeouts: UpstreamTimeouts = {
 };
 
 export interface UpstreamTransportOptions {
-  /** Connections kept per upstream origin. */
+  /** Most connections open per upstream origin (and connect timeout), `limits.upstream_connections_per_origin`; 128 when absent. */
   connectionsPerOrigin?: number;
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs?: number;
