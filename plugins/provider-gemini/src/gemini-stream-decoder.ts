@@ -31,7 +31,7 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
       const chunk = parseChunk(event.data, provider);
       const reading = readFirstCandidate(chunk);
       const parts: StreamPart[] = [];
-      if (!reading) {
+      if (!reading && !finish) {
         const blocked = readPromptBlock(chunk, provider);
         if (blocked) throw blocked;
       }

@@ -30,4 +30,11 @@ describe('a Gemini stream chunk after the candidate finished', () => {
     // The last usage is the late chunk's running total: 40 candidates + 54 thoughts.
     expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 83, outputTokens: 94, reasoningTokens: 54 } });
   });
+
+  it('a prompt block arriving after the finish does not turn the answer into an error', async () => {
+    const fixture = readFixture('gemini', 'stream.txt');
+    const blocked = `data: ${JSON.stringify({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 83, totalTokenCount: 83 } })}\n\n`;
+    const parts = await decodeSseText(createGeminiStreamDecoder('gemini'), `${fixture.trimEnd()}\n\n${blocked}`);
+    expect(parts.filter((part) => part.type === 'finish')).toHaveLength(1);
+  });
 });
