@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliCompressSync, constants, createGzip, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, createBrotliCompress, createGzip, deflateSync, gzipSync } from 'node:zlib';
 import { readFixture } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -85,10 +85,24 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
-/** Writes `chunk` into a gzip stream and flushes it, so the compressed bytes of it are on the wire now. */
-async function writeFlushed(gzip: ReturnType<typeof createGzip>, chunk: string): Promise<void> {
-  gzip.write(chunk);
-  await new Promise<void>((resolve) => gzip.flush(constants.Z_SYNC_FLUSH, () => resolve()));
+type Compressor = ReturnType<typeof createGzip> | ReturnType<typeof createBrotliCompress>;
+/** How each compressor is made to put out all it holds (brotli's operations are numbered apart from zlib's flushes). */
+const flushKinds = new WeakMap<Compressor, number>();
+const gzipStream = (): Compressor => {
+  const gzip = createGzip();
+  flushKinds.set(gzip, constants.Z_SYNC_FLUSH);
+  return gzip;
+};
+const brotliStream = (): Compressor => {
+  const brotli = createBrotliCompress();
+  flushKinds.set(brotli, constants.BROTLI_OPERATION_FLUSH);
+  return brotli;
+};
+
+/** Writes `chunk` into a compressing stream and flushes it, so the compressed bytes of it are on the wire now. */
+async function writeFlushed(compressor: Compressor, chunk: string): Promise<void> {
+  compressor.write(chunk);
+  await new Promise<void>((resolve) => compressor.flush(flushKinds.get(compressor) ?? constants.Z_SYNC_FLUSH, () => resolve()));
 }
 
 /** 1 MiB of zeros as one gzip member (~1 KB): members in a row are one gzip body, so a bomb of any size costs one buffer. */
@@ -99,6 +113,8 @@ describe('a compressed upstream answer', () => {
     ['gzip', (body: string) => gzipSync(body)],
     ['x-gzip', (body: string) => gzipSync(body)],
     ['br', (body: string) => brotliCompressSync(body)],
+    ['deflate', (body: string) => deflateSync(body)],
+    ['identity, gzip', (body: string) => gzipSync(body)],
   ] as const)('whole, in %s: decompressed and answered', async (coding, encode) => {
     script = (_req, res) => {
       const body = encode(answerJson);
@@ -111,11 +127,14 @@ describe('a compressed upstream answer', () => {
     expect(answer.choices[0]!.message.content).toBe("It's currently 18°C and partly cloudy in Paris.");
   });
 
-  it('streamed in gzip: each event reaches the client as it is decompressed, before the upstream sends the next', async () => {
+  it.each([
+    ['gzip', gzipStream],
+    ['br', brotliStream],
+  ] as const)('streamed in %s: each event reaches the client as it is decompressed, before the upstream sends the next', async (coding, createCompressor) => {
     const firstSeen = gate();
     script = async (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
-      const gzip = createGzip();
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': coding });
+      const gzip: Compressor = createCompressor();
       gzip.pipe(res);
       await writeFlushed(gzip, events[0]! + events[1]!);
       // The rest only once the client holds the first events: they came through decompressed, not at the end.
