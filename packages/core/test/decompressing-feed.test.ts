@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DecompressingFeed, type FeedFlow } from '../src/transport/decompressing-feed.js';
 
@@ -76,5 +76,29 @@ describe('DecompressingFeed', () => {
     expect(asked).toEqual(['abort: client gone']);
     feed.push(Buffer.from('more'));
     expect(() => feed.body.read()).toThrow('client gone');
+  });
+
+  it.each([
+    ['zlib-wrapped', deflateSync],
+    ['raw', deflateRawSync],
+  ] as const)('deflate, %s (as some servers send it), is read', async (_kind, deflate) => {
+    const { flow } = recordingFlow();
+    const feed = new DecompressingFeed(flow, 'deflate', 'up');
+    const text = 'data: {"a":1}\n\n'.repeat(50);
+    feed.push(deflate(Buffer.from(text)));
+    feed.end();
+    const chunks: Buffer[] = [];
+    for (let chunk = feed.body.read(); chunk !== null; chunk = feed.body.read()) {
+      if (chunk === undefined) await feed.body.more();
+      else chunks.push(chunk);
+    }
+    expect(Buffer.concat(chunks).toString()).toBe(text);
+  });
+
+  it('no byte at all under a coding is an empty body', async () => {
+    const { flow } = recordingFlow();
+    const feed = new DecompressingFeed(flow, 'gzip', 'up');
+    feed.end();
+    expect(feed.body.read()).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.js';
 import { UpstreamBody } from './upstream-body.js';
@@ -11,17 +11,24 @@ export interface FeedFlow {
 }
 
 /**
- * The content codings the gateway decompresses. It asks for `identity`, but a server
- * (or a proxy before it) that ignores `accept-encoding` still answers. The flush flag
- * makes each piece of input give all the output it can at once, so a compressed event
- * stream is still read event by event.
+ * The content codings the gateway decompresses, each made once the first bytes are in.
+ * The gateway asks for `identity`, but a server (or a proxy before it) that ignores
+ * `accept-encoding` still answers. The flush flag makes each piece of input give all
+ * the output it can at once, so a compressed event stream is still read event by event.
  */
-const decompressors: Record<string, () => Transform> = {
+const decompressors: Record<string, (first: Buffer) => Transform> = {
   gzip: () => createGunzip({ flush: constants.Z_SYNC_FLUSH }),
   'x-gzip': () => createGunzip({ flush: constants.Z_SYNC_FLUSH }),
-  deflate: () => createInflate({ flush: constants.Z_SYNC_FLUSH }),
+  // HTTP's deflate is zlib-wrapped (RFC 9110), but some servers send raw deflate under the
+  // name: a first byte that is no zlib header (method 8, window of at most 32 KiB) is raw.
+  deflate: (first) => (isZlibHeader(first[0]!) ? createInflate({ flush: constants.Z_SYNC_FLUSH }) : createInflateRaw({ flush: constants.Z_SYNC_FLUSH })),
   br: () => createBrotliDecompress({ flush: constants.BROTLI_OPERATION_FLUSH }),
 };
+
+/** Whether a byte can be the first of a zlib stream (CMF: compression method 8, CINFO 7 or less). A raw stream's would be a non-final stored block with padding bits set. */
+function isZlibHeader(byte: number): boolean {
+  return (byte & 0x0f) === 8 && byte >> 4 <= 7;
+}
 
 /** Whether `coding` (as namedContentCoding names it) is one the gateway decompresses. */
 export function isDecompressible(coding: string): boolean {
@@ -40,49 +47,60 @@ export function isDecompressible(coding: string): boolean {
  */
 export class DecompressingFeed {
   readonly body: UpstreamBody;
-  private readonly zlib: Transform;
+  /** Made on the first compressed chunk (raw deflate is told apart by its first byte). */
+  private zlib: Transform | undefined;
   /** undici finished the answer: no more pausing, resuming or cutting it. */
   private upstreamDone = false;
+  /** The body was cut before any byte came: nothing is to be decompressed. */
+  private dropped = false;
 
   constructor(
     private readonly flow: FeedFlow,
     private readonly coding: string,
     private readonly provider: string,
   ) {
-    const zlib = decompressors[coding]!();
-    this.zlib = zlib;
     this.body = new UpstreamBody({
-      pause: () => zlib.pause(),
-      resume: () => zlib.resume(),
+      pause: () => this.zlib?.pause(),
+      resume: () => this.zlib?.resume(),
       abort: (reason) => {
-        zlib.destroy();
+        this.dropped = true;
+        this.zlib?.destroy();
         this.cutUpstream(reason);
       },
-    });
-    zlib.on('data', (chunk: Buffer) => this.body.push(chunk));
-    zlib.once('end', () => this.body.end());
-    zlib.once('error', this.unreadable);
-    zlib.on('drain', () => {
-      if (!this.upstreamDone) flow.resume();
     });
   }
 
   /** A compressed chunk from undici. */
   push(chunk: Buffer): void {
-    if (this.zlib.destroyed) return;
-    if (!this.zlib.write(chunk) && !this.upstreamDone) this.flow.pause();
+    if (chunk.length === 0 || this.dropped) return;
+    const zlib = (this.zlib ??= this.started(chunk));
+    if (zlib.destroyed) return;
+    if (!zlib.write(chunk) && !this.upstreamDone) this.flow.pause();
+  }
+
+  private started(first: Buffer): Transform {
+    const zlib = decompressors[this.coding]!(first);
+    zlib.on('data', (chunk: Buffer) => this.body.push(chunk));
+    zlib.once('end', () => this.body.end());
+    zlib.once('error', this.unreadable);
+    zlib.on('drain', () => {
+      if (!this.upstreamDone) this.flow.resume();
+    });
+    return zlib;
   }
 
   /** undici finished the answer: what zlib holds is flushed, then the body ends (or fails, when the data was cut short). */
   end(): void {
     this.upstreamDone = true;
-    if (!this.zlib.destroyed) this.zlib.end();
+    // No byte at all (a 204, an empty body under a coding's name) is an empty body.
+    if (this.zlib === undefined) this.body.end();
+    else if (!this.zlib.destroyed) this.zlib.end();
   }
 
   /** The answer broke off upstream. */
   fail(error: Error): void {
     this.upstreamDone = true;
-    this.zlib.destroy();
+    this.zlib?.destroy();
     this.body.fail(error);
   }
 
