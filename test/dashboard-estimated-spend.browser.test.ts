@@ -6,6 +6,7 @@ import { findChromium } from '@switchyard/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { adminCaller } from './support/admin-call.js';
 
 /**
  * How much of the spend rests on the gateway's estimates (records whose provider reported
@@ -21,14 +22,7 @@ const holder = { id: '', secret: '' };
 const other = { id: '' };
 const pageErrors: string[] = [];
 
-async function admin(method: string, route: string, body?: unknown) {
-  const response = await fetch(`${gateway.origin}/admin${route}`, {
-    method,
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const admin = adminCaller(() => gateway.origin, masterKey);
 
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
 

@@ -6,6 +6,7 @@ import { findChromium, startMockOpenAI, type MockOpenAI } from '@switchyard/test
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { adminCaller } from './support/admin-call.js';
 
 /**
  * The page's globals the callbacks handed to page.evaluate read: they run in Chromium,
@@ -41,14 +42,7 @@ let browser: Browser;
 const consoleErrors: string[] = [];
 const keys: Record<'alpha' | 'beta', { id: string; secret: string }> = {} as never;
 
-async function admin(method: string, route: string, body?: unknown) {
-  const response = await fetch(`${gateway.origin}/admin${route}`, {
-    method,
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const admin = adminCaller(() => gateway.origin, masterKey);
 
 async function chat(secret: string, model = 'openai/gpt-4o-mini', content = 'hello dashboard') {
   const response = await fetch(`${gateway.baseURL}/chat/completions`, {

@@ -6,6 +6,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { adminCaller } from './support/admin-call.js';
 
 /**
  * A key's scope on every endpoint that names a model: chat, embeddings, responses,
@@ -37,14 +38,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function admin(method: string, route: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
-  const response = await fetch(`${gateway.origin}/admin${route}`, {
-    method,
-    headers: { authorization: `Bearer ${masterKey}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const admin = adminCaller(() => gateway.origin, masterKey);
 
 async function createKey(scope: Record<string, unknown>): Promise<{ id: string; secret: string }> {
   const created = await admin('POST', '/keys', { name: `scope-${Math.random().toString(36).slice(2, 10)}`, scope });
