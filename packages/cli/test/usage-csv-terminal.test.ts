@@ -1,17 +1,8 @@
-import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createLogger } from '@switchyard/core';
-import { createAdminRouter } from '@switchyard/policy-keys';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryKeyStore } from '../../../plugins/policy-keys/test/support/memory-key-store.js';
-import { MemoryUsageLedger, usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
+import { usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
 import { runCli } from '../../../test/support/run-cli.js';
 import { usageCommand } from '../src/commands/usage.js';
+import { startUsageAdmin, type UsageAdmin } from './support/usage-admin.js';
 
 /**
  * `switchyard usage --format csv` passes the gateway's CSV through. Its cells hold names
@@ -20,38 +11,26 @@ import { usageCommand } from '../src/commands/usage.js';
  * on, while the records stay one a line; to a file or pipe the CSV is byte for byte the gateway's.
  */
 const masterKey = 'sy-master-cli-usage-csv-0123456789';
-const ledger = new MemoryUsageLedger();
-let server: Server;
-let url: string;
-let cwd: string;
-const env = () => ({ SWITCHYARD_URL: url, SWITCHYARD_MASTER_KEY: masterKey });
+let admin: UsageAdmin;
 const args = ['--group-by', 'team', '--format', 'csv'];
 /** What a terminal acts on; the record breaks (CR LF) are the only ones allowed. */
 const terminalControls = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 beforeAll(async () => {
-  const app = express().use('/admin', createAdminRouter({ keys: new MemoryKeyStore(), ledger, masterKey, logger: createLogger({ level: 'silent' }) }));
-  server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-usage-csv-'));
   const at = new Date().toISOString();
-  await ledger.append([
+  admin = await startUsageAdmin(masterKey, [
     usageRecord({ at, keyId: 'key_a', team: '\u001b]0;pwned\u0007\u001b[2Jred', inputTokens: 1 }),
     usageRecord({ at, keyId: 'key_b', team: 'two\r\nlines, "quoted"', inputTokens: 2 }),
     usageRecord({ at, keyId: 'key_c', team: 'txt.exe\u202egpj', inputTokens: 3 }),
   ]);
 });
 
-afterAll(async () => {
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => admin.close());
 
 describe('switchyard usage --format csv', () => {
   it('writes control characters in cells out to a terminal, one record a line', async () => {
     let printed = '';
-    const code = await usageCommand(args, env(), cwd, { write: (text) => void (printed += text), isTTY: true });
+    const code = await usageCommand(args, admin.env, admin.cwd, { write: (text) => void (printed += text), isTTY: true });
     expect(code).toBe(0);
     expect(printed).not.toMatch(terminalControls);
     expect(printed.split('\r\n')).toEqual([
@@ -64,8 +43,8 @@ describe('switchyard usage --format csv', () => {
   });
 
   it('passes the gateway CSV through untouched to a pipe', async () => {
-    const gateway = await fetch(`${url}/admin/usage?group_by=team&format=csv`, { headers: { authorization: `Bearer ${masterKey}` } });
-    const piped = await runCli(['usage', ...args], { cwd, env: env() });
+    const gateway = await fetch(`${admin.env['SWITCHYARD_URL']}/admin/usage?group_by=team&format=csv`, { headers: { authorization: `Bearer ${masterKey}` } });
+    const piped = await runCli(['usage', ...args], { cwd: admin.cwd, env: admin.env });
     expect(piped.code).toBe(0);
     expect(piped.stdout).toBe(await gateway.text());
     expect(piped.stdout).toContain('\u001b]0;pwned');
@@ -76,7 +55,7 @@ describe('switchyard usage --help', () => {
   it('names every --group-by the admin API takes (error_code was missing: the API and docs/dashboard.md have it)', async () => {
     const { usageQuerySchema } = await import('../../../plugins/policy-keys/src/admin/admin-schemas.js');
     const groups = (usageQuerySchema.properties as { group_by: { enum: string[] } }).group_by.enum;
-    const { stdout, code } = await runCli(['usage', '--help'], { cwd });
+    const { stdout, code } = await runCli(['usage', '--help'], { cwd: admin.cwd });
     expect(code).toBe(0);
     const line = stdout.split('\n').find((text) => text.includes('--group-by'))!;
     expect(line.match(/--group-by (\S+)/)![1]!.split('|')).toEqual(groups);

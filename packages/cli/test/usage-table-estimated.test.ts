@@ -1,16 +1,7 @@
-import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createLogger } from '@switchyard/core';
-import { createAdminRouter } from '@switchyard/policy-keys';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryKeyStore } from '../../../plugins/policy-keys/test/support/memory-key-store.js';
-import { MemoryUsageLedger, usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
+import { usageRecord } from '../../../plugins/policy-keys/test/support/memory-usage-ledger.js';
 import { usageCommand } from '../src/commands/usage.js';
+import { startUsageAdmin, type UsageAdmin } from './support/usage-admin.js';
 
 /**
  * `switchyard usage`'s table shows how much of each group's cost rests on the gateway's
@@ -18,19 +9,11 @@ import { usageCommand } from '../src/commands/usage.js';
  * a window without estimates shows `-` and no footnote.
  */
 const masterKey = 'sy-master-cli-usage-estimated-0123456';
-const ledger = new MemoryUsageLedger();
-let server: Server;
-let url: string;
-let cwd: string;
+let admin: UsageAdmin;
 
 beforeAll(async () => {
-  const app = express().use('/admin', createAdminRouter({ keys: new MemoryKeyStore(), ledger, masterKey, logger: createLogger({ level: 'silent' }) }));
-  server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-usage-estimated-'));
   const at = new Date().toISOString();
-  await ledger.append([
+  admin = await startUsageAdmin(masterKey, [
     usageRecord({ at, keyId: 'key_a', team: 'alpha', costUsd: 0.0017, usageEstimated: true, status: 499, errorCode: 'client_closed_request' }),
     usageRecord({ at, keyId: 'key_a', team: 'alpha', costUsd: 0.0017, usageEstimated: true }),
     usageRecord({ at, keyId: 'key_a', team: 'alpha', costUsd: 0.5 }),
@@ -39,14 +22,11 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => admin.close());
 
 async function table(args: string[]): Promise<string> {
   let printed = '';
-  const code = await usageCommand(args, { SWITCHYARD_URL: url, SWITCHYARD_MASTER_KEY: masterKey }, cwd, { write: (text) => void (printed += text), isTTY: false });
+  const code = await usageCommand(args, admin.env, admin.cwd, { write: (text) => void (printed += text), isTTY: false });
   expect(code).toBe(0);
   return printed;
 }
