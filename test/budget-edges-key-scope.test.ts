@@ -48,6 +48,17 @@ function accountIn(dir: string, owner: string): { spent: number; reserved: numbe
   }
 }
 
+/** Micro-dollars of every usage record of `keyId`, read from a closed gateway's database. */
+function ledgerCostsIn(dir: string, keyId: string): number[] {
+  const database = new Database(path.join(dir, 'switchyard.db'), { readonly: true });
+  try {
+    const rows = database.prepare('SELECT cost_usd AS cost FROM usage WHERE key_id = ? ORDER BY at_ms').all(keyId) as { cost: number }[];
+    return rows.map((row) => micros(row.cost));
+  } finally {
+    database.close();
+  }
+}
+
 const createKey = (gateway: TestGateway, limitUsd: number) => createBudgetedKey(gateway, limitUsd, 'edges');
 
 function post(gateway: TestGateway, secret: string, endpoint: 'chat/completions' | 'embeddings', body: unknown): Promise<Response> {
@@ -190,7 +201,7 @@ describe('key-scope holds for an app making several calls in one request (create
       await new Promise((resolve) => server.close(resolve));
       await switchyard.close();
     };
-    return { call, close, costs, owner: `key:${created.id}`, dir };
+    return { call, close, costs, owner: `key:${created.id}`, keyId: created.id, dir };
   }
 
   for (const mountKeyScope of [false, true]) {
@@ -203,6 +214,8 @@ describe('key-scope holds for an app making several calls in one request (create
       // 13 tokens at $1 and 21 at $100 per million, twice: $0.004226.
       expect(paid).toBe(4_226);
       expect(accountIn(app.dir, app.owner)).toEqual({ spent: paid, reserved: 0, reservations: 0 });
+      // One record per request, each billing both of its calls at their own prices, as the budget paid them.
+      expect(ledgerCostsIn(app.dir, app.keyId)).toEqual([2_113, 2_113]);
     });
   }
 

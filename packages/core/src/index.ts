@@ -23,6 +23,7 @@ export {
   getContext,
   markChainSettled,
   type Attempt,
+  type ServedCall,
   type AttemptOptions,
   type Deployment,
   type Dispatch,

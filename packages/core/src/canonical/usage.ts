@@ -37,3 +37,19 @@ export function addUsage(previous: Usage | undefined, next: Usage): Usage {
   if (reasoning !== undefined) usage.reasoningTokens = reasoning;
   return usage;
 }
+
+/** What was used between two readings of a running total (`before` undefined: all of `after`). */
+export function usageSince(before: Usage | undefined, after: Usage): Usage {
+  if (!before) return after;
+  const difference = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) - (b ?? 0));
+  const usage: Usage = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens };
+  const cached = difference(after.cachedInputTokens, before.cachedInputTokens);
+  const cacheWrite = difference(after.cacheWriteInputTokens, before.cacheWriteInputTokens);
+  const cacheWrite1h = difference(after.cacheWrite1hInputTokens, before.cacheWrite1hInputTokens);
+  const reasoning = difference(after.reasoningTokens, before.reasoningTokens);
+  if (cached !== undefined) usage.cachedInputTokens = cached;
+  if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
+  if (cacheWrite1h !== undefined) usage.cacheWrite1hInputTokens = cacheWrite1h;
+  if (reasoning !== undefined) usage.reasoningTokens = reasoning;
+  return usage;
+}

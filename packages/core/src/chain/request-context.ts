@@ -43,6 +43,12 @@ export interface Deployment {
 }
 
 /** One try at a deployment, kept for headers, logs and the ledger. */
+/** One call of a request that a deployment answered, and what it used. */
+export interface ServedCall {
+  deployment: Deployment;
+  usage: Usage;
+}
+
 export interface Attempt {
   deployment: Deployment;
   durationMs: number;
@@ -167,6 +173,12 @@ export interface RequestContext {
   deployments: Deployment[];
   /** The deployment that produced the answer. */
   servedBy?: Deployment;
+  /**
+   * The calls this request was served before its current one (an app's handler calling
+   * the embedded API several times), each with its deployment and what it used; `usage`
+   * holds theirs too. Each is priced at its own deployment. Undefined for one call.
+   */
+  earlierCalls?: ServedCall[];
   interceptors: Interceptor[];
   requestInterceptors: RequestInterceptor[];
   routePlan?: RoutePlan;
@@ -336,6 +348,7 @@ class GatewayRequestContext implements RequestContext {
   fastPath = false;
   deployments: Deployment[] = [];
   servedBy?: Deployment;
+  earlierCalls?: ServedCall[];
   interceptors: Interceptor[] = [];
   requestInterceptors: RequestInterceptor[] = [];
   routePlan?: RoutePlan;

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { ChatResponse } from '../canonical/chat-response.js';
 import type { StreamPart } from '../canonical/stream-part.js';
-import { addUsage } from '../canonical/usage.js';
+import { addUsage, usageSince, type Usage } from '../canonical/usage.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from '../chain/dispatch.js';
 import type { Endpoint, RequestContext } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
@@ -114,6 +114,7 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
     if (parsed.translationRefusal) throw parsed.translationRefusal;
     const state = callStateOf(calls, context);
     if (state.callSteps) {
+      keepServedCall(context, state.usageAtCallStart);
       context.interceptors.length = state.interceptors;
       context.requestInterceptors.length = state.requestInterceptors;
       context.deployments = [];
@@ -124,6 +125,7 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
       state.interceptors = context.interceptors.length;
       state.requestInterceptors = context.requestInterceptors.length;
     }
+    state.usageAtCallStart = context.usage;
     context.chatRequest = parsed.request;
     context.includeStreamUsage = parsed.includeStreamUsage;
     const steps = state.callSteps;
@@ -180,6 +182,17 @@ interface CallState {
   /** How many interceptors the route's own steps registered, kept across calls. */
   interceptors: number;
   requestInterceptors: number;
+  /** The request's usage when its current call began: what the call used is what was added since. */
+  usageAtCallStart?: Usage;
+}
+
+/**
+ * Keeps the call that is over with the deployment that served it, before the next call
+ * forgets that deployment: the request's cost prices each call at its own deployment.
+ */
+function keepServedCall(context: RequestContext, usageAtCallStart: Usage | undefined): void {
+  if (!context.servedBy || !context.usage) return;
+  (context.earlierCalls ??= []).push({ deployment: context.servedBy, usage: usageSince(usageAtCallStart, context.usage) });
 }
 
 function callStateOf(calls: WeakMap<RequestContext, CallState>, context: RequestContext): CallState {

@@ -1,5 +1,5 @@
-import { addUsage, type Usage } from '../canonical/usage.js';
-import type { Attempt, RequestContext } from '../chain/request-context.js';
+import { addUsage, usageSince, type Usage } from '../canonical/usage.js';
+import type { Attempt, Deployment, RequestContext, ServedCall } from '../chain/request-context.js';
 import type { Pricing } from './pricing.js';
 
 /** The price of one call: `Pricing.cost`, or `Pricing.recordedCost` for the request's record. */
@@ -28,8 +28,31 @@ export function recordCost(context: RequestContext, pricing: Pricing): number {
 function costWith(context: RequestContext, callCost: CallCost): number {
   if (!context.billable) return 0;
   const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
-  const served = deployment && context.usage ? callCost(deployment.provider, deployment.model, context.usage) : 0;
+  const served = context.earlierCalls
+    ? servedCallsCost(callCost, context.earlierCalls, deployment, context.usage)
+    : deployment && context.usage
+      ? callCost(deployment.provider, deployment.model, context.usage)
+      : 0;
   return served + billedCost(callCost, context.attempts, 0, context.attempts.length);
+}
+
+/**
+ * What a request of several calls was served for: each earlier call at its own deployment,
+ * and the rest of `usage` (the current call's) at `deployment`. Priced all at the last
+ * deployment, a cheap call followed by a dear one was billed the dear price in the ledger.
+ */
+function servedCallsCost(callCost: CallCost, earlierCalls: readonly ServedCall[], deployment: Deployment | undefined, usage: Usage | undefined): number {
+  let cost = 0;
+  let earlierUsage: Usage | undefined;
+  for (const call of earlierCalls) {
+    cost += callCost(call.deployment.provider, call.deployment.model, call.usage);
+    earlierUsage = addUsage(earlierUsage, call.usage);
+  }
+  if (!deployment || !usage) return cost;
+  const current = usageSince(earlierUsage, usage);
+  // The current call used nothing (it failed, or was refused): no call of its deployment to price.
+  if (current.inputTokens <= 0 && current.outputTokens <= 0) return cost;
+  return cost + callCost(deployment.provider, deployment.model, current);
 }
 
 /**
