@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { builtInPlugins } from '@switchyard/cli';
-import { createSteps, type RequestRecord, type SwitchyardSteps } from '@switchyard/core';
+import { createSteps, getContext, type RequestRecord, type SwitchyardSteps } from '@switchyard/core';
 import { hashApiKey } from '@switchyard/policy-keys';
 import Database from 'better-sqlite3';
 import express from 'express';
@@ -287,4 +287,79 @@ describe('key-scope and cache hits billed with bill_hits', () => {
       expect(accountIn(dir, `key:${key.id}`)).toEqual({ spent: billHits ? 69_000 : 23_000, reserved: 0, reservations: 0 });
     }
   });
+});
+
+describe('an app making several calls in one request through the response cache (createSteps)', () => {
+  const secret = 'sy-embedded-cache-key-0123456789abcdef';
+  const sameQuestion = 'the same question, every request';
+
+  for (const billHits of [false, true]) {
+    it(`a hit and a miss in one request: the ledger records what the budget pays, each call once (bill_hits ${billHits})`, async () => {
+      const dir = await dataDir();
+      const switchyard: SwitchyardSteps = await createSteps(
+        {
+          providers: { priced: { use: 'mock' } },
+          prices: { 'priced/echo': { input: 1000, output: 1000 } },
+          storage: { use: 'sqlite' },
+          server: { data_dir: dir },
+          chain: ['auth', 'key-scope', { cache: { bill_hits: billHits } }, 'route'],
+          log: { level: 'silent' },
+        },
+        { plugins: builtInPlugins },
+      );
+      const created = await switchyard.runtime.storage!.keys.create(
+        { name: 'cached calls', scope: { budget: { limitUsd: 10, period: 'total' } } },
+        { hash: hashApiKey(secret), prefix: secret.slice(0, 7) },
+      );
+      const records: RequestRecord[] = [];
+      switchyard.runtime.onRequestFinished((record) => records.push(record));
+      /** What each request's calls cost at the catalog's price, a free hit nothing. */
+      const callCosts: number[][] = [];
+      /** The tokens of each request's calls, a free hit's too. */
+      const callTokens: number[] = [];
+      const app = express();
+      app.post('/api/two', express.json(), switchyard.context({ endpoint: 'chat' }), switchyard.step('auth'), switchyard.step('key-scope'), async (req, res, next) => {
+        try {
+          const costs: number[] = [];
+          let tokens = 0;
+          // The shared question first or last, the other call a question of this request's own.
+          const questions = (req.body as { order: string[] }).order;
+          for (const content of questions) {
+            const answer = await switchyard.call(res, { model: 'priced/echo', max_tokens: 50, messages: [{ role: 'user', content }] });
+            const hit = getContext(res).cacheHit && content === sameQuestion;
+            costs.push(hit && !billHits ? 0 : micros(switchyard.runtime.pricing.cost('priced', 'echo', answer.usage)));
+            tokens += answer.usage.inputTokens + answer.usage.outputTokens;
+          }
+          callCosts.push(costs);
+          callTokens.push(tokens);
+          res.json({ ok: true });
+        } catch (error) {
+          next(error);
+        }
+      });
+      app.use(switchyard.errorHandler());
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/two`;
+      const call = (order: string[]) =>
+        fetch(url, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'priced/echo', messages: [{ role: 'user', content: 'x' }], order }) });
+      // A miss and a miss; a hit then a miss; a miss then a hit.
+      const statuses = [];
+      for (const order of [[sameQuestion, 'first own question'], [sameQuestion, 'second own question, longer'], ['third own question', sameQuestion]]) {
+        const response = await call(order);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await switchyard.close();
+      expect(statuses).toEqual([200, 200, 200]);
+      const perRequest = callCosts.map((costs) => costs.reduce((sum, cost) => sum + cost, 0));
+      const recorded = records.filter((record) => record.keyId === created.id);
+      expect(recorded.map((record) => micros(record.costUsd))).toEqual(perRequest);
+      // Each call's tokens once: a hit's were counted twice (the cache's and the call's).
+      expect(recorded.map((record) => record.usage!.inputTokens + record.usage!.outputTokens)).toEqual(callTokens);
+      expect(accountIn(dir, `key:${created.id}`)).toEqual({ spent: perRequest.reduce((sum, cost) => sum + cost, 0), reserved: 0, reservations: 0 });
+    });
+  }
 });

@@ -1,4 +1,5 @@
 import {
+  addUsage,
   definePlugin,
   getContext,
   matchesModelPattern,
@@ -119,7 +120,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     context.cacheHit = true;
     context.servedBy = entry.servedBy;
     const usage = entry.usage ?? usageOf(entry.result);
-    if (usage) context.usage = usage;
+    // Added, not put in place: an app's earlier calls on the same request (createSteps) keep theirs.
+    if (usage) context.usage = addUsage(context.usage, usage);
     context.billable = options.bill_hits;
     setStatus(context, 'HIT');
     count('hit');

@@ -47,6 +47,8 @@ export interface Deployment {
 export interface ServedCall {
   deployment: Deployment;
   usage: Usage;
+  /** Whether its usage is charged: a cache hit may be free (`RequestContext.billable` of that call). */
+  billable: boolean;
 }
 
 export interface Attempt {
@@ -176,7 +178,8 @@ export interface RequestContext {
   /**
    * The calls this request was served before its current one (an app's handler calling
    * the embedded API several times), each with its deployment and what it used; `usage`
-   * holds theirs too. Each is priced at its own deployment. Undefined for one call.
+   * holds theirs too. Each is priced at its own deployment, and `billable` is the current
+   * call's. Undefined for one call.
    */
   earlierCalls?: ServedCall[];
   interceptors: Interceptor[];

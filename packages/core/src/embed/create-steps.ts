@@ -115,6 +115,8 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
     const state = callStateOf(calls, context);
     if (state.callSteps) {
       keepServedCall(context, state.usageAtCallStart);
+      // Billable is each call's own: a free cache hit does not make the calls after it free.
+      context.billable = true;
       context.interceptors.length = state.interceptors;
       context.requestInterceptors.length = state.requestInterceptors;
       context.deployments = [];
@@ -155,14 +157,15 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
       const context = await prepare(res, body, false);
       const result = await routedCall(context);
       if (result.kind !== 'chat-response') throw unexpectedResult(result.kind);
-      context.usage = addUsage(context.usage, result.response.usage);
+      // Added to the usage before this call, not to context.usage: a cache hit has put its usage there already.
+      context.usage = addUsage(callStateOf(calls, context).usageAtCallStart, result.response.usage);
       return result.response;
     },
     async stream(res, body) {
       const context = await prepare(res, body, true);
       const result = await routedCall(context);
       if (result.kind !== 'chat-stream') throw unexpectedResult(result.kind);
-      return recordStreamUsage(result.parts, context);
+      return recordStreamUsage(result.parts, context, callStateOf(calls, context).usageAtCallStart);
     },
     errorHandler: () => errorHandler({ logger: runtime.logger }),
     runtime,
@@ -192,7 +195,7 @@ interface CallState {
  */
 function keepServedCall(context: RequestContext, usageAtCallStart: Usage | undefined): void {
   if (!context.servedBy || !context.usage) return;
-  (context.earlierCalls ??= []).push({ deployment: context.servedBy, usage: usageSince(usageAtCallStart, context.usage) });
+  (context.earlierCalls ??= []).push({ deployment: context.servedBy, usage: usageSince(usageAtCallStart, context.usage), billable: context.billable });
 }
 
 function callStateOf(calls: WeakMap<RequestContext, CallState>, context: RequestContext): CallState {
@@ -214,8 +217,8 @@ function withStream(body: unknown, stream: boolean): unknown {
   return isJsonObject(body) ? { ...body, stream } : body;
 }
 
-async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: RequestContext): AsyncIterable<StreamPart> {
-  const before = context.usage;
+/** Keeps the request's usage as the usage `before` this call plus the stream's (its usage part is its total so far). */
+async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: RequestContext, before: Usage | undefined): AsyncIterable<StreamPart> {
   for await (const part of parts) {
     // A stream's usage part is its total so far: it replaces, and adds to earlier calls only.
     if (part.type === 'usage') context.usage = addUsage(before, part.usage);

@@ -26,10 +26,11 @@ export function recordCost(context: RequestContext, pricing: Pricing): number {
 }
 
 function costWith(context: RequestContext, callCost: CallCost): number {
-  if (!context.billable) return 0;
+  const earlierCalls = context.earlierCalls;
+  if (!context.billable && earlierCalls === undefined) return 0;
   const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
-  const served = context.earlierCalls
-    ? servedCallsCost(callCost, context.earlierCalls, deployment, context.usage)
+  const served = earlierCalls
+    ? servedCallsCost(callCost, earlierCalls, context.billable ? deployment : undefined, context.usage)
     : deployment && context.usage
       ? callCost(deployment.provider, deployment.model, context.usage)
       : 0;
@@ -37,15 +38,16 @@ function costWith(context: RequestContext, callCost: CallCost): number {
 }
 
 /**
- * What a request of several calls was served for: each earlier call at its own deployment,
- * and the rest of `usage` (the current call's) at `deployment`. Priced all at the last
+ * What a request of several calls was served for: each earlier call at its own deployment
+ * (a free cache hit nothing), and the rest of `usage` (the current call's) at `deployment`
+ * (undefined: the current call is not billed). Priced all at the last
  * deployment, a cheap call followed by a dear one was billed the dear price in the ledger.
  */
 function servedCallsCost(callCost: CallCost, earlierCalls: readonly ServedCall[], deployment: Deployment | undefined, usage: Usage | undefined): number {
   let cost = 0;
   let earlierUsage: Usage | undefined;
   for (const call of earlierCalls) {
-    cost += callCost(call.deployment.provider, call.deployment.model, call.usage);
+    if (call.billable) cost += callCost(call.deployment.provider, call.deployment.model, call.usage);
     earlierUsage = addUsage(earlierUsage, call.usage);
   }
   if (!deployment || !usage) return cost;

@@ -67,6 +67,8 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
   const request = context.chatRequest ?? context.embeddingsRequest;
   // On failure nothing served the request; the last deployment tried is still worth knowing.
   const deployment = context.servedBy ?? context.attempts.at(-1)?.deployment;
+  // A free cache hit bills nothing, unless calls before it in the same request were billed.
+  const billed = context.billable || context.earlierCalls !== undefined;
   return {
     id: context.id,
     receivedAt: context.receivedAt,
@@ -82,9 +84,9 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
     // Billed failed attempts' tokens too, as costUsd counts their cost: the record is the request's whole bill.
-    usage: context.billable ? recordedUsage(context.usage, context.attempts) : context.usage,
+    usage: billed ? recordedUsage(context.usage, context.attempts) : context.usage,
     costUsd: recordCost(context, pricing),
-    usageEstimated: context.billable && usageEstimated(context),
+    usageEstimated: billed && usageEstimated(context),
     cacheHit: context.cacheHit,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
