@@ -5,6 +5,7 @@ import { addUsage, usageSince, type Usage } from '../canonical/usage.js';
 import { composeInterceptors, composeRoutedCall, providerDispatch } from '../chain/dispatch.js';
 import type { Endpoint, RequestContext } from '../chain/request-context.js';
 import { runSteps } from '../chain/run-steps.js';
+import { StreamPartTap } from '../chain/stream-part-tap.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { assembleGateway, type CreateGatewayOptions } from '../gateway/create-gateway.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
@@ -217,12 +218,27 @@ function withStream(body: unknown, stream: boolean): unknown {
   return isJsonObject(body) ? { ...body, stream } : body;
 }
 
-/** Keeps the request's usage as the usage `before` this call plus the stream's (its usage part is its total so far). */
+/**
+ * Keeps the request's usage as the usage `before` this call plus the stream's (its usage
+ * part is its total so far). A stream that ends before its final usage (the upstream
+ * broke off, the app stopped reading) is billed what the gateway's routes bill a cut
+ * stream: the counts reported so far and the estimate of what was generated, marked
+ * estimated. It was billed nothing, or only a `message_start`'s prompt count.
+ */
 async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: RequestContext, before: Usage | undefined): AsyncIterable<StreamPart> {
-  for await (const part of parts) {
-    // A stream's usage part is its total so far: it replaces, and adds to earlier calls only.
-    if (part.type === 'usage') context.usage = addUsage(before, part.usage);
-    yield part;
+  const tap = new StreamPartTap();
+  try {
+    for await (const part of parts) {
+      tap.addPart(part);
+      if (part.type === 'usage') context.usage = addUsage(before, part.usage);
+      yield part;
+    }
+  } finally {
+    const usage = tap.usage(context.chatRequest);
+    if (usage) {
+      context.usage = addUsage(before, usage);
+      if (!tap.hasFinalUsage) context.usageEstimated = true;
+    }
   }
 }
 
