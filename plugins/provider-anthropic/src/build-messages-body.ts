@@ -1,4 +1,4 @@
-import type { ChatRequest } from '@switchyard/core';
+import { GatewayError, requestBounds, type ChatRequest } from '@switchyard/core';
 import type { AnthropicOptions } from './anthropic-options.js';
 import type { AnthropicMessagesRequestBody } from './anthropic-wire-types.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
@@ -66,11 +66,26 @@ export function buildMessagesBody(request: ChatRequest, model: string, settings:
  * grows by it rather than leaving no room for the answer.
  */
 function maxTokens(request: ChatRequest, passThrough: Record<string, unknown>, defaultMaxTokens: number): number {
+  const budget = thinkingBudget(passThrough);
   if (request.maxOutputTokens !== undefined) return request.maxOutputTokens;
   if (typeof passThrough['max_tokens'] === 'number') return passThrough['max_tokens'];
-  const thinking = asRecord(passThrough['thinking']);
-  const budget = thinking['type'] === 'enabled' && typeof thinking['budget_tokens'] === 'number' ? thinking['budget_tokens'] : 0;
   return defaultMaxTokens + budget;
+}
+
+/**
+ * The `budget_tokens` of an enabled `thinking` in the options, else 0. It must be a
+ * whole number from 1 to the output ceiling, as the Messages ingress checks it: one that
+ * is not (-5000, 0.5, 1e300, "2048", none) made the default `max_tokens` above a value
+ * the client never wrote, and Anthropic's refusal blamed `max_tokens`.
+ */
+function thinkingBudget(passThrough: Record<string, unknown>): number {
+  const thinking = asRecord(passThrough['thinking']);
+  if (thinking['type'] !== 'enabled') return 0;
+  const budget = thinking['budget_tokens'];
+  if (Number.isInteger(budget) && (budget as number) >= 1 && (budget as number) <= requestBounds.maxOutputTokens) return budget as number;
+  throw new GatewayError('invalid_request', `thinking.budget_tokens must be a whole number from 1 to ${requestBounds.maxOutputTokens} when thinking is enabled.`, {
+    param: 'provider_options.anthropic.thinking.budget_tokens',
+  });
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
