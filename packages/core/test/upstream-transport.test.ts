@@ -43,6 +43,25 @@ async function readText(body: UpstreamBody, pauseMs = 0): Promise<string> {
 }
 
 describe('UpstreamTransport on a real socket', () => {
+  it('a request whose header undici refuses to write is the gateway\'s failure, not the upstream\'s: not retryable, not a breaker failure, nothing sent', async () => {
+    let calls = 0;
+    const origin = await upstream((_req, res) => {
+      calls++;
+      res.end('{}');
+    });
+    for (const value of ['a\r\nx-injected: 1', '\u00e9\u{1F600}', 'a\u0000b']) {
+      const request = { ...post(origin), headers: { 'content-type': 'application/json', 'x-plugin-flag': value } };
+      const error = await transport!.send(request, new AttemptCancel(), defaultUpstreamTimeouts, 'up').then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ code: 'internal_error', retryable: false, provider: 'up' });
+      // Never the value itself: it is the client's or the plugin's text.
+      expect((error as Error).message).not.toContain(value);
+    }
+    expect(calls).toBe(0);
+  });
+
   it('sends the request and gives the answer after 103 Early Hints, headers parsed', async () => {
     let received = '';
     const origin = await upstream((req, res) => {

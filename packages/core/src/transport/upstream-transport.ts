@@ -172,6 +172,13 @@ export function mapTransportError(error: unknown, provider: string, signal?: Can
       cause: error,
     });
   }
+  // undici refuses a request it cannot write (a header value holding CR LF, NUL or non-Latin
+  // text) before any byte is sent: a flaw in what the gateway or a plugin built, often from a
+  // client's value. As the upstream's `upstream_unreachable` it was retried and counted by the
+  // circuit breaker, so a client could open a healthy deployment's circuit for everyone.
+  if (error instanceof undiciErrors.InvalidArgumentError) {
+    return new GatewayError('internal_error', `The request to the ${provider} upstream could not be written.`, { provider, cause: error });
+  }
   return new GatewayError('upstream_unreachable', `Could not reach the ${provider} upstream.`, {
     provider,
     cause: error,
