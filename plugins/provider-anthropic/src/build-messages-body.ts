@@ -79,9 +79,9 @@ function maxTokens(request: ChatRequest, passThrough: Record<string, unknown>, d
  * the client never wrote, and Anthropic's refusal blamed `max_tokens`.
  */
 function thinkingBudget(passThrough: Record<string, unknown>): number {
-  const thinking = asRecord(passThrough['thinking']);
-  if (thinking['type'] !== 'enabled') return 0;
-  const budget = thinking['budget_tokens'];
+  const thinking = passThrough['thinking'];
+  if (typeof thinking !== 'object' || thinking === null || (thinking as Record<string, unknown>)['type'] !== 'enabled') return 0;
+  const budget = (thinking as Record<string, unknown>)['budget_tokens'];
   if (Number.isInteger(budget) && (budget as number) >= 1 && (budget as number) <= requestBounds.maxOutputTokens) return budget as number;
   throw new GatewayError('invalid_request', `thinking.budget_tokens must be a whole number from 1 to ${requestBounds.maxOutputTokens} when thinking is enabled.`, {
     param: 'provider_options.anthropic.thinking.budget_tokens',
