@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /*
@@ -54,4 +57,52 @@ describe('docs/embedding.md', () => {
     });
     expect(missing).toEqual([]);
   });
+});
+
+describe("docs/embedding.md's admin and dashboard snippet", () => {
+  // It used `masterKey` and `logger` and defined neither: pasted below a gateway set up as the
+  // page and the README set one up (`gateway`, `app`), it stopped with
+  // "ReferenceError: masterKey is not defined". It runs now, and the admin API answers.
+  it('runs below a gateway and an app, and serves /admin with the master key', async () => {
+    const doc = readFileSync(path.join(root, 'docs/embedding.md'), 'utf8');
+    const block = extractBlocks(doc).find((candidate) => candidate.lang === 'ts' && candidate.code.includes('createAdminRouter('));
+    expect(block).toBeDefined();
+    const imports = block!.code.split('\n').filter((line) => line.startsWith('import '));
+    const body = block!.code.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
+    const prelude = [
+      "import express from 'express';",
+      "import { createGateway } from '@switchyard/core';",
+      ...imports,
+      "const gateway = await createGateway({ master_key: process.env.SWITCHYARD_MASTER_KEY, storage: { use: 'sqlite' }, providers: { mock: {} } });",
+      'const app = express();',
+      "app.use('/ai', gateway.router);",
+    ].join('\n');
+    const check = [
+      'const server = app.listen(0, "127.0.0.1");',
+      "await new Promise((resolve) => server.once('listening', resolve));",
+      "const answer = await fetch(`http://127.0.0.1:${server.address().port}/admin/keys`, { headers: { authorization: `Bearer ${process.env.SWITCHYARD_MASTER_KEY}` } });",
+      'console.log(`status ${answer.status}`);',
+      'server.close();',
+      'await gateway.close();',
+    ].join('\n');
+    const javascript = ts.transpileModule(`${prelude}\n${body}\n${check}\n`, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    await mkdir(path.join(root, 'node_modules/.cache'), { recursive: true });
+    const folder = await mkdtemp(path.join(root, 'node_modules/.cache/switchyard-embedding-admin-'));
+    try {
+      await writeFile(path.join(folder, 'app.mjs'), javascript);
+      const result = await new Promise<{ code: number; output: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(folder, 'app.mjs')],
+          { cwd: folder, env: { ...process.env, SWITCHYARD_MASTER_KEY: 'sy-master-docs-test-0123456789abcdef' }, timeout: 30_000 },
+          (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr }),
+        ),
+      );
+      expect(result.output).not.toMatch(/ReferenceError/);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain('status 200');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
