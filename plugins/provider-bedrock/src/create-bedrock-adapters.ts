@@ -29,7 +29,9 @@ export function createBedrockAdapters(options: BedrockOptions, name = 'bedrock',
     createStreamDecoder: (info) => createConverseStreamDecoder(name, info),
     createStreamFramer: () => createEventStreamFramer(name),
   };
-  const secrets = [options.secret_access_key, options.session_token, options.api_key, ...credentialHeaderValues(options.headers)].filter(
+  // The access key id too: SigV4 sends it in the clear (`Credential=AKIA…/date/region/…`), and an
+  // upstream echoing the request quotes it, percent-encoded or in an answer's text, where no pattern finds it.
+  const secrets = [options.access_key_id, options.secret_access_key, options.session_token, options.api_key, ...credentialHeaderValues(options.headers)].filter(
     (secret): secret is string => secret !== undefined,
   );
   return {
