@@ -13,6 +13,17 @@ describe('redactSecrets', () => {
   });
 });
 
+describe('redactSecrets and key-shaped strings after a percent-encoded character', () => {
+  it('blanks a key that follows %XX (a URL or header quoted inside another URL), not a word that only holds a prefix', () => {
+    expect(redactSecrets('next=https%3A%2F%2Fgenerativelanguage.googleapis.com%2Fv1%3Fkey%3DAIzaSyD3mo0123456789abcdefghijk&x=1')).toBe(
+      'next=https%3A%2F%2Fgenerativelanguage.googleapis.com%2Fv1%3Fkey%3D[REDACTED]&x=1',
+    );
+    expect(redactSecrets('Credential%3DASIAQ3EGRTHYUJ7SESSN%2F20250101')).toBe('Credential%3D[REDACTED]%2F20250101');
+    expect(redactSecrets('authorization=Bearer%20abc.def.ghi123 and Bearer+abc.def.ghi123')).toBe('authorization=[REDACTED] and [REDACTED]');
+    expect(redactSecrets('path%2Fdisk-images%2Ftask-runner and disk-images')).toBe('path%2Fdisk-images%2Ftask-runner and disk-images');
+  });
+});
+
 describe('redactSecrets and the password of a URL', () => {
   it('blanks the password a URL carries (a database, Redis or proxy URL quoted in a message), keeping the rest to say which', () => {
     expect(redactSecrets("no storage plugin 'postgres://app:Hunter2-db-Secret@db.internal:5432/switchyard'")).toBe(

@@ -31,6 +31,19 @@ describe('error serialisation in log lines', () => {
     expect(text).not.toContain(key.slice(-12));
   });
 
+  it('blanks a key-shaped secret that follows a percent-encoded character (a URL quoted inside another, a header written into a query)', () => {
+    const { logger, lines } = capture();
+    const gemini = 'AIzaSyD3mo0123456789abcdefghijklmnopq';
+    const aws = 'AKIAQ3EGRTHYUJ7EXMPL';
+    const error = Object.assign(new Error(`upstream refused ${encodeURIComponent(`https://generativelanguage.googleapis.com/v1beta/models?key=${gemini}`)}`), {
+      url: `https://proxy.internal/forward?auth=Bearer%20${key}&credential=Credential%3D${aws}%2F20250101`,
+    });
+    logger.warn({ err: error }, 'a plugin failed');
+    const text = lines.join('');
+    expect(text).toContain('upstream refused https%3A%2F%2Fgenerativelanguage.googleapis.com');
+    for (const secret of [gemini, key, aws]) expect(text).not.toContain(secret.slice(-12));
+  });
+
   it('keeps an error whose fields refer to each other, and bounds how deep it looks', () => {
     const { logger, lines } = capture();
     const error = Object.assign(new Error('loop'), { self: undefined as unknown, deep: {} as Record<string, unknown> });

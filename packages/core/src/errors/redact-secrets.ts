@@ -1,24 +1,35 @@
 /**
  * Provider error messages sometimes quote part of the key they rejected
  * ("Incorrect API key provided: sk-proj-****1a2b"). Before any upstream text reaches
- * a client or a log line it goes through here.
+ * a client or a log line it goes through here. Each is a prefix and what follows it.
  */
-const keyLikePatterns: RegExp[] = [
-  /\bsk-[A-Za-z0-9_*\-]{6,}/g, // OpenAI, Anthropic (sk-ant-…), DeepSeek
-  /\bsy-[A-Za-z0-9_\-]{6,}/g, // our own keys
-  /\bAIza[0-9A-Za-z_\-]{10,}/g, // Google
-  /\b(?:AKIA|ASIA)[0-9A-Z]{12,}/g, // AWS access key ids
-  /\bgsk_[A-Za-z0-9]{10,}/g, // Groq
-  /\bxai-[A-Za-z0-9]{10,}/g, // xAI
-  /\bBearer\s+[A-Za-z0-9._~+/=\-]{8,}/gi,
+const prefixedKeys: Array<[prefix: string, rest: string]> = [
+  ['sk-', String.raw`[A-Za-z0-9_*\-]{6,}`], // OpenAI, Anthropic (sk-ant-…), DeepSeek
+  ['sy-', String.raw`[A-Za-z0-9_\-]{6,}`], // our own keys
+  ['AIza', String.raw`[0-9A-Za-z_\-]{10,}`], // Google
+  ['(?:AKIA|ASIA)', '[0-9A-Z]{12,}'], // AWS access key ids
+  ['gsk_', '[A-Za-z0-9]{10,}'], // Groq
+  ['xai-', '[A-Za-z0-9]{10,}'], // xAI
 ];
+
+/**
+ * A key at a word's start, or right after a percent-encoded character (`?key%3DAIza…`,
+ * `Bearer%20sk-…`: a URL or a header quoted inside another URL), whose last hex digit is
+ * a word character to `\b`. The look back comes after the prefix, so it is tried only where one is.
+ */
+const keyAtStart = ([prefix, rest]: [string, string]) => String.raw`\b${prefix}${rest}|${prefix}(?<=%[0-9A-Fa-f]{2}${prefix})${rest}`;
+
+/** A bearer token, its space also percent- or form-encoded. */
+const bearerToken = /\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=\-]{8,}/gi;
+
+const keyLikePatterns: RegExp[] = [...prefixedKeys.map((key) => new RegExp(keyAtStart(key), 'g')), bearerToken];
 
 /**
  * Whether a text may hold a key-shaped string: one scan, to spare a short text that
  * holds none (a model name on the request path) the patterns' replacements. Wider than
  * they are (any case), so a text it passes over holds none of theirs.
  */
-export const mayHoldKeyShaped = new RegExp(keyLikePatterns.map((pattern) => pattern.source).join('|'), 'i');
+export const mayHoldKeyShaped = new RegExp([...prefixedKeys.map(keyAtStart), bearerToken.source].join('|'), 'i');
 
 /**
  * The password of a URL (`postgres://app:…@db/x`, `redis://:…@cache`): a database or Redis URL
