@@ -36,6 +36,12 @@ describe('redactSecrets and the password of a URL', () => {
     expect(redactSecrets('postgresql://u:p@ss@host/db')).toBe('postgresql://u:[REDACTED]@host/db');
     // A URL without a password, and a port, are left as they are.
     expect(redactSecrets('https://proxy.internal:8443/v1 and postgres://app@db/x')).toBe('https://proxy.internal:8443/v1 and postgres://app@db/x');
+    // A password holding an unencoded '/' (no URL parser reads it; its error quotes it): blanked to the '@'.
+    expect(redactSecrets('Invalid URL postgres://app:ab/cd+ef@db:5432/x')).toBe('Invalid URL postgres://app:[REDACTED]@db:5432/x');
+    // A port, then a path holding an '@' (a scoped package, an address): no password, left as it is.
+    expect(redactSecrets('https://registry.internal:8443/@scope/pkg and https://host:443/users/me@example.com')).toBe(
+      'https://registry.internal:8443/@scope/pkg and https://host:443/users/me@example.com',
+    );
     // An example that only says where a password goes, as a message's hint writes it.
     expect(redactSecrets('(postgres://user:password@host:5432/database)')).toBe('(postgres://user:password@host:5432/database)');
   });

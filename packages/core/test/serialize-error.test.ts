@@ -44,6 +44,24 @@ describe('error serialisation in log lines', () => {
     for (const secret of [gemini, key, aws]) expect(text).not.toContain(secret.slice(-12));
   });
 
+  it("blanks the password of a URL a parser refused, when the password holds an unencoded '/' (the URL is invalid, and its error keeps it as input)", () => {
+    const { logger, lines } = capture();
+    // What ioredis and pg throw for such a URL: Node's own TypeError, the URL whole in its `input`.
+    const refused = (() => {
+      try {
+        new URL('redis://default:Pa55wordXyz9/Q+restOfSecret@cache.internal:6379/0');
+      } catch (error) {
+        return error;
+      }
+      throw new Error('the URL parsed');
+    })();
+    logger.error({ err: refused }, 'could not finish starting');
+    const text = lines.join('');
+    expect(text).toContain('redis://default:[REDACTED]@cache.internal:6379/0');
+    expect(text).not.toContain('Pa55wordXyz9');
+    expect(text).not.toContain('restOfSecret');
+  });
+
   it('keeps an error whose fields refer to each other, and bounds how deep it looks', () => {
     const { logger, lines } = capture();
     const error = Object.assign(new Error('loop'), { self: undefined as unknown, deep: {} as Record<string, unknown> });

@@ -39,8 +39,20 @@ export const mayHoldKeyShaped = new RegExp([...prefixedKeys.map(keyAtStart), bea
  */
 const urlPassword = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)([^\s/?#]+)@/gi;
 
+/**
+ * A password holding an unencoded `/` (`redis://default:ab/cd@cache`): no URL parser reads such a
+ * URL, and its refusal (Node's `Invalid URL`, which ioredis and pg throw) keeps it whole as
+ * `input`, which a logged error's fields show. Up to the first `@`; a port followed by a path
+ * (`host:8443/@scope`) is no password.
+ */
+const urlPasswordWithSlash = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)(?![0-9]*\/)([^\s@/?#]*\/[^\s@?#]*)@/gi;
+
 /** A URL's password that only says where one goes, as a message's example does (`postgres://user:password@host`). */
 const placeholderPassword = /^<?password>?$/i;
+
+function blankPassword(url: string, head: string, password: string): string {
+  return placeholderPassword.test(password) ? url : `${head}[REDACTED]@`;
+}
 
 /** Known secrets shorter than this are not redacted: they would blank ordinary words. */
 export const minSecretLength = 6;
@@ -113,7 +125,7 @@ export class SecretRedactor {
   redact(text: string): string {
     let result = this.redactKnown(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    return result.replace(urlPassword, (url, head: string, password: string) => (placeholderPassword.test(password) ? url : `${head}[REDACTED]@`));
+    return result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword);
   }
 
   /** Whether any secret is known: without one, a stream's text has nothing to be held back for. */
