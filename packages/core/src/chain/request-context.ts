@@ -118,6 +118,11 @@ export interface RequestContext {
   /** Monotonic clock at arrival, for durations. */
   readonly startedAt: number;
   readonly endpoint: Endpoint;
+  /**
+   * How long a whole answer may wait on a client that takes none of it before the
+   * connection is cut (`limits.client_stall_ms`); undefined outside the gateway's router.
+   */
+  readonly clientStallMs?: number;
   /** The caller's own `x-request-id`, when it sent a usable one; echoed and logged beside ours. */
   readonly clientRequestId: string | undefined;
   /** Aborted when the client goes away before the answer is complete. */
@@ -263,6 +268,8 @@ export interface RequestContextOptions {
    * Default false: they go to `res.setHeader`, for an app's handler to send.
    */
   gatewayWritesAnswer?: boolean;
+  /** `limits.client_stall_ms`, for the whole answers `sendJson` writes (see {@link RequestContext.clientStallMs}). */
+  clientStallMs?: number;
 }
 
 /**
@@ -275,7 +282,7 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
   const incomingId = req.headers['x-request-id'];
   const clientRequestId = typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId) ? incomingId : undefined;
   const responseHeaders = new ResponseHeaders(res, options?.gatewayWritesAnswer === true);
-  const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId, responseHeaders);
+  const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId, responseHeaders, options?.clientStallMs);
   (res as ResponseWithContext)[contextKey] = context;
   context.traceContext = startRequestSpan(req, res, context);
   responseHeaders.set('x-request-id', id);
@@ -380,6 +387,7 @@ class GatewayRequestContext implements RequestContext {
     private readonly baseLogger: Logger,
     readonly clientRequestId: string | undefined,
     readonly responseHeaders: ResponseHeaders,
+    readonly clientStallMs: number | undefined,
   ) {}
 
   get signal(): AbortSignal {

@@ -232,7 +232,7 @@ export const gatewayConfigSchema: JsonSchema = {
           minimum: 100,
           maximum: 3600000,
           default: 60000,
-          description: 'A streaming client that stops reading (its socket full, no drain) this long is disconnected; the upstream is cut and the request billed as a client abort.',
+          description: 'A client that stops reading (its socket full, no drain) a stream or a whole answer this long is disconnected; the upstream is cut and the request billed as a client abort.',
         },
         upstream_connections_per_origin: {
           type: 'integer',

@@ -95,9 +95,10 @@ export function buildRouter(
     .filter((step) => step.name !== undefined && admissionSteps.has(step.name))
     .map((step) => step.handler);
 
+  // Every answer on these routes is written by sendJson, sendError or the SseWriter.
+  const contextOptions = { gatewayWritesAnswer: true, clientStallMs: runtime.config.limits.client_stall_ms };
   const begin = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
-    // Every answer on these routes is written by sendJson, sendError or the SseWriter.
-    const context = createRequestContext(req, res, endpoint, runtime.logger, { gatewayWritesAnswer: true });
+    const context = createRequestContext(req, res, endpoint, runtime.logger, contextOptions);
     tracker.track(context, res);
     if (tracker.draining) {
       res.setHeader('connection', 'close');
