@@ -93,6 +93,7 @@ export { appMessageClasses } from './http/app-message-classes.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
+export { endWholeAnswer } from './http/whole-answer-writer.js';
 export type { ResponseHeaders } from './http/response-headers.js';
 export { errorHandler, type ErrorHandlerOptions } from './http/error-handler.js';
 export { fromBodyParserError } from './http/from-body-parser-error.js';

@@ -1,4 +1,4 @@
-import { compileValidator, type UsageGroup } from '@switchyard/core';
+import { compileValidator, endWholeAnswer, type UsageGroup } from '@switchyard/core';
 import express, { type Router } from 'express';
 import type { AdminContext } from './admin-context.js';
 import { usageQuerySchema, type UsageQueryParams } from './admin-schemas.js';
@@ -35,13 +35,15 @@ export function usageRoute(context: AdminContext): Router {
 
     if (query.format === 'csv') {
       const text = formatUsageCsv(groupBy, query.bucket !== undefined, rows);
+      const byteLength = Buffer.byteLength(text);
       res.writeHead(200, {
         'content-type': 'text/csv; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
+        'content-length': byteLength,
         'content-disposition': `attachment; filename="switchyard-usage-by-${groupBy}.csv"`,
         'cache-control': 'no-store',
       });
-      res.end(text);
+      // A client that stops reading the export is cut after the stall limit, as a JSON answer's is.
+      endWholeAnswer(res, text, byteLength);
       return;
     }
     sendJson(res, 200, { group_by: groupBy, ...(query.bucket !== undefined && { bucket: query.bucket }), ...window, data: rows });
