@@ -61,4 +61,54 @@ describe('GET /v1/models with a provider plugin whose list misbehaves', () => {
     expect(response.status).toBe(200);
     expect((response.body.data as Array<{ id: string }>).map((model) => model.id)).toEqual(['good/good-large']);
   }, 30_000);
+
+  it('does not ask a list that failed again on every call: a silent one cost each /v1/models its 10 s', async () => {
+    let calls = 0;
+    const app = await appWith(
+      lister('silent', () => {
+        calls += 1;
+        return new Promise(() => {});
+      }),
+    );
+    for (let round = 0; round < 3; round++) {
+      const response = await request(app).get('/v1/models');
+      expect(response.status).toBe(200);
+      expect((response.body.data as Array<{ id: string }>).map((model) => model.id)).toEqual(['good/good-large']);
+    }
+    expect(calls).toBe(1);
+  }, 60_000);
+
+  it('does not ask a list that refused again on the next call; its last good list is served meanwhile', async () => {
+    let calls = 0;
+    // A plugin whose list is stale after 1 ms: every /v1/models asks it again while it answers.
+    const flaky = defineProvider({
+      name: 'flaky',
+      optionsSchema: { type: 'object' },
+      create: () => ({
+        chat: { complete: () => Promise.reject(new Error('not used')), stream: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('not used')) }) }) },
+        models: {
+          list: async () => {
+            calls += 1;
+            if (calls > 1) throw new Error('provider down');
+            return [{ id: 'flaky-model' }];
+          },
+        },
+        modelsTtlMs: 1,
+      }),
+    });
+    const app = await appWith(flaky as unknown as ReturnType<typeof lister>);
+    const listed = async () => {
+      const response = await request(app).get('/v1/models');
+      expect(response.status).toBe(200);
+      return (response.body.data as Array<{ id: string }>).map((model) => model.id).sort();
+    };
+    expect(await listed()).toEqual(['good/good-large', 'other/flaky-model']);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await listed()).toEqual(['good/good-large', 'other/flaky-model']);
+    expect(calls).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await listed()).toEqual(['good/good-large', 'other/flaky-model']);
+    // The failure is remembered: the provider is not asked again until its retry is due.
+    expect(calls).toBe(2);
+  });
 });

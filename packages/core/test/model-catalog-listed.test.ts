@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ModelInfo } from '../src/canonical/model-info.js';
 import { ModelCatalog } from '../src/gateway/model-catalog.js';
 import { createLogger } from '../src/index.js';
@@ -23,6 +23,8 @@ function catalogOf(lists: Array<ModelInfo[] | Error>): ModelCatalog {
 }
 
 describe('ModelCatalog.isListed', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('answers from the last list fetched: never before one, the same after a failed fetch, the new one after a good fetch', async () => {
     // 10,000 models, as many as a list keeps.
     const many = Array.from({ length: 9_999 }, (_, index) => ({ id: `m-${index}` }));
@@ -48,6 +50,11 @@ describe('ModelCatalog.isListed', () => {
     await catalog.list(); // the provider fails: the last list stands
     expect(catalog.isListed('up/m-9998')).toBe(true);
 
+    // A failed listing is asked again only after its retry wait (30 s).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    await catalog.list();
+    expect(catalog.isListed('up/m-9998')).toBe(true);
+    vi.setSystemTime(Date.now() + 30_001);
     await catalog.list(); // a shorter list replaces it
     expect(catalog.isListed('up/m-1')).toBe(true);
     expect(catalog.isListed('up/m-9998')).toBe(false);

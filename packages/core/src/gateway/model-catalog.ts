@@ -21,10 +21,17 @@ interface CacheEntry {
   ids: ReadonlySet<string>;
   fetchedAt: number;
   pending?: Promise<ModelInfo[]>;
+  /** After a failed listing: when the provider may be asked again; its last good list is served until then. */
+  retryAt?: number;
 }
 
 const defaultTtlMs = 5 * 60_000;
 const listTimeoutMs = 10_000;
+/**
+ * How long a failed listing is remembered. Asked again on the very next call, a provider
+ * that hangs cost every `/v1/models` its `listTimeoutMs` for as long as it was down.
+ */
+const failedListRetryMs = 30_000;
 /** Bounds on what one provider's list may add to `/v1/models`: a model id, and the models kept. */
 const maxListedIdLength = 1024;
 const maxListedModels = 10_000;
@@ -85,6 +92,7 @@ export class ModelCatalog {
     const ttl = provider.modelsTtlMs ?? defaultTtlMs;
     if (entry && Date.now() - entry.fetchedAt < ttl) return entry.models;
     if (entry?.pending) return entry.pending;
+    if (entry?.retryAt !== undefined && Date.now() < entry.retryAt) return entry.models;
     const pending = this.fetch(provider, entry);
     this.cache.set(provider.id, { models: entry?.models ?? [], ids: entry?.ids ?? noIds, fetchedAt: entry?.fetchedAt ?? 0, pending });
     return pending;
@@ -97,8 +105,13 @@ export class ModelCatalog {
       return models;
     } catch (error) {
       this.logger.warn({ provider: provider.id, err: describe(error) }, 'listing models failed; serving the last known list');
-      // Try again on the next call rather than waiting a whole TTL.
-      this.cache.set(provider.id, { models: previous?.models ?? [], ids: previous?.ids ?? noIds, fetchedAt: previous?.fetchedAt ?? 0 });
+      // Tried again after a short wait rather than a whole TTL, and not on every call meanwhile.
+      this.cache.set(provider.id, {
+        models: previous?.models ?? [],
+        ids: previous?.ids ?? noIds,
+        fetchedAt: previous?.fetchedAt ?? 0,
+        retryAt: Date.now() + failedListRetryMs,
+      });
       return previous?.models ?? [];
     }
   }
