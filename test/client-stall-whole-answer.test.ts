@@ -138,3 +138,78 @@ describe('a client that stops reading a whole answer', () => {
     }
   }, 60_000);
 });
+
+/**
+ * HTTP/1.1 pipelining: a whole answer queued behind a stream on the same connection
+ * waits for that stream, not for its client. Its stall clock starts once it has the socket.
+ */
+describe('a whole answer queued behind a stream on a pipelined connection', () => {
+  const servers: Server[] = [];
+  afterAll(() => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('is delivered whole, however long the stream before it runs past limits.client_stall_ms', async () => {
+    const chunk = (content: string, finish: string | null) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+    const upstream = createServer(async (req, res) => {
+      let requestBody = '';
+      for await (const data of req) requestBody += String(data);
+      if (!(JSON.parse(requestBody) as { stream?: boolean }).stream) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            id: 'c2',
+            object: 'chat.completion',
+            created: 1,
+            model: 'gpt-4o-mini',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'the queued answer' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+          }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        sent += 1;
+        if (sent < 10) res.write(chunk(`part ${sent} `, null));
+        else {
+          clearInterval(timer);
+          res.end(`${chunk('', 'stop')}data: [DONE]\n\n`);
+        }
+      }, 100);
+    });
+    const upstreamUrl = await listenOnLoopback(upstream, servers);
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `${upstreamUrl}/v1` } },
+      limits: { client_stall_ms: 200 },
+    });
+    try {
+      const socket = connect({ host: '127.0.0.1', port: Number(new URL(gateway.origin).port) });
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      const post = (stream: boolean, last: boolean) => {
+        const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hello' }] });
+        return (
+          `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${masterKey}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${last ? 'connection: close\r\n' : ''}\r\n${body}`
+        );
+      };
+      // Both requests in one write: the second's answer is made while the stream runs.
+      socket.write(post(true, false) + post(false, true));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (data: string) => (text += data));
+      await once(socket, 'close');
+      expect(text).toContain('data: [DONE]');
+      expect(text).toContain('the queued answer');
+      expect(gateway.logLines.filter((line) => line.includes('client stopped reading'))).toHaveLength(0);
+    } finally {
+      await gateway.close();
+    }
+  }, 60_000);
+});

@@ -71,10 +71,18 @@ class StallWatch {
     }
   };
 
-  private arm(): void {
+  /**
+   * Starts the stall clock, once the answer has the connection: one queued behind an
+   * earlier answer on it (HTTP/1.1 pipelining) waits for that answer, not for its client.
+   */
+  private readonly arm = (): void => {
+    if (this.res.socket === null) {
+      this.res.once('socket', this.arm);
+      return;
+    }
     this.timer = setTimeout(this.stalled, this.stallMs);
     this.timer.unref();
-  }
+  };
 
   private disarm(): void {
     clearTimeout(this.timer);
