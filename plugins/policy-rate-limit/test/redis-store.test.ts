@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gcraLimit, MemoryRateLimitStore, RedisRateLimitStore, type GcraLimit } from '../src/index.js';
-import { chat, closedPort, keys, listen, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
+import { chat, closedPort, fakeClock, keys, listen, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
 
 const redis = await findRedis();
 const minute = 60_000;
@@ -184,7 +184,11 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
 
   it('a key with rpm 30 admits exactly 30 of 60 requests spread across two gateway instances', async () => {
     const keyPrefix = prefix();
+    // Both instances decide by one clock that stands still: a loaded machine taking
+    // longer than the 2 s emission interval over the 60 must not free a 31st.
+    const clock = fakeClock();
     const options = {
+      clock,
       scopes: { alice: { rpm: 30 } },
       rateLimit: { store: { use: 'redis', url, key_prefix: keyPrefix, on_error: 'fail-closed' } },
     };
@@ -197,7 +201,7 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
         headers: { ...as(keys.alice), 'content-type': 'application/json' },
         body: JSON.stringify(chat()),
       });
-    // Six waves of ten at once, alternating instances: well inside one 2 s emission interval.
+    // Six waves of ten at once, alternating instances.
     const statuses: number[] = [];
     for (let wave = 0; wave < 6; wave++) {
       const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => send(wave * 10 + i)));
@@ -215,7 +219,9 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
 
   it('a global rpm 30 holds across two instances while a third, whose Redis is gone, fails open on its own', async () => {
     const keyPrefix = prefix();
-    const shared = { rateLimit: { limits: { global: { rpm: 30 } }, store: { use: 'redis', url, key_prefix: keyPrefix } } };
+    // A clock that stands still, as above: 61 requests may take longer than one 2 s interval.
+    const clock = fakeClock();
+    const shared = { clock, rateLimit: { limits: { global: { rpm: 30 } }, store: { use: 'redis', url, key_prefix: keyPrefix } } };
     const [first, second] = [await open(shared), await open(shared)];
     const port = await closedPort();
     const orphan = await open({
@@ -234,20 +240,27 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
 
   it('settles tokens in Redis: what one instance reserved and gave back is what the other sees', async () => {
     const keyPrefix = prefix();
+    // One clock for both instances, never advanced: nothing refills between the two requests,
+    // so what the second sees is exactly what the first left.
+    const clock = fakeClock();
     const options = {
+      clock,
       scopes: { alice: { tpm: 6000 } },
       rateLimit: { default_max_tokens: 1000, store: { use: 'redis', url, key_prefix: keyPrefix } },
     };
     const [first, second] = [await open(options), await open(options)];
     const answered = await request(first.app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello there'));
     expect(Number(answered.headers['x-ratelimit-remaining-tokens'])).toBe(6000 - (4 + 4 + 3 + 1000));
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const used = answered.body.usage.total_tokens as number;
+    // The give-back is sent once the answer is out, without waiting for it: wait until Redis
+    // holds it (the key's TAT, 10 ms a token at 6000 tpm, says how many tokens stay charged).
+    const charged = async () => {
+      const [key, ...others] = await admin.keys(`${keyPrefix}*`);
+      const stored = key === undefined || others.length > 0 ? null : await admin.get(key);
+      return stored === null ? undefined : Math.round((Number(stored.split(' ')[0]) - clock()) / 10);
+    };
+    await expect.poll(charged).toBe(used);
     const next = await request(second.app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hello there', { max_tokens: 10 }));
-    const remaining = Number(next.headers['x-ratelimit-remaining-tokens']);
-    // Real time passes between the two (0.1 token per ms at 6000 tpm): allow a few tokens of refill.
-    const expected = 6000 - used - (4 + 4 + 3 + 10);
-    expect(remaining).toBeGreaterThanOrEqual(expected);
-    expect(remaining).toBeLessThanOrEqual(expected + 20);
+    expect(Number(next.headers['x-ratelimit-remaining-tokens'])).toBe(6000 - used - (4 + 4 + 3 + 10));
   });
 });
