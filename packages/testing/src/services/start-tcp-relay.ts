@@ -28,6 +28,11 @@ export interface TcpRelay extends EventEmitter {
    * Lets a test count what reached the wire instead of timing it.
    */
   swallowed(): Array<{ connection: number; bytes: Buffer }>;
+  /**
+   * How many client connections are open through the relay now. Counts only this relay's
+   * clients, unlike the server's own client list, which other test files share.
+   */
+  openConnections(): number;
   /** Resets (TCP RST) every open connection, as a restarting server or a dropping proxy does; returns how many. */
   resetAll(): number;
   close(): Promise<void>;
@@ -127,6 +132,9 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
         .filter(([, chunks]) => chunks.length > 0)
         .sort(([a], [b]) => a - b)
         .map(([connection, chunks]) => ({ connection, bytes: Buffer.concat(chunks) }));
+    },
+    openConnections() {
+      return pairs.size;
     },
     resetAll() {
       const count = pairs.size;
