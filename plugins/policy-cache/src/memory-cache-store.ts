@@ -11,6 +11,8 @@ export interface MemoryCacheStoreOptions {
   maxBytes: number;
   /** The hot entries also kept parsed (see `ParsedEntries`); default {@link defaultParsedEntriesBounds}. */
   parsed?: ParsedEntriesBounds;
+  /** A monotonic clock in ms for the entries' lifetimes (tests); `performance.now()` by default. */
+  clock?: () => number;
 }
 
 /**
@@ -33,6 +35,8 @@ export class MemoryCacheStore implements CacheStore {
       maxSize: options.maxBytes,
       // An entry larger than the whole cache is not stored (lru-cache's default maxEntrySize is maxSize).
       sizeCalculation: (value) => Buffer.byteLength(value),
+      // With a given clock, no debouncing of now(): a test's time moves only when it says so.
+      ...(options.clock && { perf: { now: options.clock }, ttlResolution: 0 }),
     });
     // The kept string itself is compared: the same string unless the entry was written again.
     this.parsed = new ParsedEntries({ ...(options.parsed ?? defaultParsedEntriesBounds), sameSource: (kept, read) => kept === read });

@@ -5,6 +5,12 @@ import { textEntry } from './support/cache-entries.js';
 
 const entry = (text: string, storedAt = Date.now()) => textEntry(text, { storedAt, usage: true });
 
+/** A monotonic clock in ms that moves only when told to. */
+function steppedClock() {
+  let now = 1000;
+  return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
+}
+
 describe('the memory store', () => {
   it('returns what was stored, as a copy', async () => {
     const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
@@ -64,10 +70,13 @@ describe('the memory store', () => {
   });
 
   it('does not serve a parsed entry once it expired or was evicted', async () => {
-    const store = new MemoryCacheStore({ maxEntries: 2, maxBytes: 1 << 20 });
+    // A clock the test moves: on real time, a stall past 50 ms before the first get expired the entry early.
+    const clock = steppedClock();
+    const store = new MemoryCacheStore({ maxEntries: 2, maxBytes: 1 << 20, clock });
     await store.set('short', entry('short'), 0.05);
+    clock.advance(49);
     expect(await store.get('short')).toBeDefined();
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    clock.advance(2);
     expect(await store.get('short')).toBeUndefined();
 
     await store.set('a', entry('a'), 60);
@@ -111,11 +120,13 @@ describe('the memory store', () => {
   });
 
   it('forgets entries after their ttl', async () => {
-    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    const clock = steppedClock();
+    const store = new MemoryCacheStore({ maxEntries: 10, maxBytes: 1 << 20, clock });
     await store.set('short', entry('a'), 1);
     await store.set('long', entry('b'), 60);
+    clock.advance(999);
     expect(await store.get('short')).toBeDefined();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock.advance(2);
     expect(await store.get('short')).toBeUndefined();
     expect(await store.get('long')).toBeDefined();
   });
