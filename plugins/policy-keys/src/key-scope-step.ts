@@ -7,6 +7,7 @@ import {
   matchesModelPattern,
   estimateEmbeddingsTokens,
   billedAttemptsCost,
+  usageSince,
   type BudgetAccount,
   type BudgetStore,
   type Deployment,
@@ -373,21 +374,7 @@ function copyUsage(usage: Usage | undefined): Usage | undefined {
 
 /** What a call used: the request's usage after it less that before it (a count below zero counts as none when priced). */
 function usedSince(before: Usage | undefined, after: Usage | undefined): Usage | undefined {
-  if (!before || !after) return after;
-  const used: Usage = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens };
-  const cached = difference(after.cachedInputTokens, before.cachedInputTokens);
-  const cacheWrite = difference(after.cacheWriteInputTokens, before.cacheWriteInputTokens);
-  const cacheWrite1h = difference(after.cacheWrite1hInputTokens, before.cacheWrite1hInputTokens);
-  const reasoning = difference(after.reasoningTokens, before.reasoningTokens);
-  if (cached !== undefined) used.cachedInputTokens = cached;
-  if (cacheWrite !== undefined) used.cacheWriteInputTokens = cacheWrite;
-  if (cacheWrite1h !== undefined) used.cacheWrite1hInputTokens = cacheWrite1h;
-  if (reasoning !== undefined) used.reasoningTokens = reasoning;
-  return used;
-}
-
-function difference(after: number | undefined, before: number | undefined): number | undefined {
-  return after === undefined && before === undefined ? undefined : (after ?? 0) - (before ?? 0);
+  return after && usageSince(before, after);
 }
 
 /** A maximum that is not a number (a price of Infinity times no tokens) bounds nothing: it is unbounded, and fits no budget. */

@@ -4,7 +4,7 @@ export type * from './stream-part.js';
 export type * from './embeddings.js';
 export type * from './model-info.js';
 export type { Usage } from './usage.js';
-export { addUsage, emptyUsage, totalTokens } from './usage.js';
+export { addUsage, emptyUsage, totalTokens, usageSince } from './usage.js';
 export { checkedUsage } from './checked-usage.js';
 export { readTokenCount, readTokenDetail } from './read-token-count.js';
 export { readEmbeddingsUsage } from './read-embeddings-usage.js';

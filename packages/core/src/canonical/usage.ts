@@ -24,29 +24,22 @@ export function totalTokens(usage: Usage): number {
 
 /** The tokens of two calls together (the details each left out count as none). */
 export function addUsage(previous: Usage | undefined, next: Usage): Usage {
-  if (!previous) return next;
-  const sum = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
-  const usage: Usage = { inputTokens: previous.inputTokens + next.inputTokens, outputTokens: previous.outputTokens + next.outputTokens };
-  const cached = sum(previous.cachedInputTokens, next.cachedInputTokens);
-  const cacheWrite = sum(previous.cacheWriteInputTokens, next.cacheWriteInputTokens);
-  const cacheWrite1h = sum(previous.cacheWrite1hInputTokens, next.cacheWrite1hInputTokens);
-  const reasoning = sum(previous.reasoningTokens, next.reasoningTokens);
-  if (cached !== undefined) usage.cachedInputTokens = cached;
-  if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
-  if (cacheWrite1h !== undefined) usage.cacheWrite1hInputTokens = cacheWrite1h;
-  if (reasoning !== undefined) usage.reasoningTokens = reasoning;
-  return usage;
+  return previous ? combined(previous, next, 1) : next;
 }
 
 /** What was used between two readings of a running total (`before` undefined: all of `after`). */
 export function usageSince(before: Usage | undefined, after: Usage): Usage {
-  if (!before) return after;
-  const difference = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) - (b ?? 0));
-  const usage: Usage = { inputTokens: after.inputTokens - before.inputTokens, outputTokens: after.outputTokens - before.outputTokens };
-  const cached = difference(after.cachedInputTokens, before.cachedInputTokens);
-  const cacheWrite = difference(after.cacheWriteInputTokens, before.cacheWriteInputTokens);
-  const cacheWrite1h = difference(after.cacheWrite1hInputTokens, before.cacheWrite1hInputTokens);
-  const reasoning = difference(after.reasoningTokens, before.reasoningTokens);
+  return before ? combined(after, before, -1) : after;
+}
+
+/** `a` plus (`sign` 1) or less (`sign` -1) `b`, field by field; a detail both leave out stays out. */
+function combined(a: Usage, b: Usage, sign: 1 | -1): Usage {
+  const detail = (x: number | undefined, y: number | undefined) => (x === undefined && y === undefined ? undefined : (x ?? 0) + sign * (y ?? 0));
+  const usage: Usage = { inputTokens: a.inputTokens + sign * b.inputTokens, outputTokens: a.outputTokens + sign * b.outputTokens };
+  const cached = detail(a.cachedInputTokens, b.cachedInputTokens);
+  const cacheWrite = detail(a.cacheWriteInputTokens, b.cacheWriteInputTokens);
+  const cacheWrite1h = detail(a.cacheWrite1hInputTokens, b.cacheWrite1hInputTokens);
+  const reasoning = detail(a.reasoningTokens, b.reasoningTokens);
   if (cached !== undefined) usage.cachedInputTokens = cached;
   if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
   if (cacheWrite1h !== undefined) usage.cacheWrite1hInputTokens = cacheWrite1h;

@@ -42,7 +42,6 @@ export interface Deployment {
   model: string;
 }
 
-/** One try at a deployment, kept for headers, logs and the ledger. */
 /** One call of a request that a deployment answered, and what it used. */
 export interface ServedCall {
   deployment: Deployment;
@@ -51,6 +50,7 @@ export interface ServedCall {
   billable: boolean;
 }
 
+/** One try at a deployment, kept for headers, logs and the ledger. */
 export interface Attempt {
   deployment: Deployment;
   durationMs: number;
