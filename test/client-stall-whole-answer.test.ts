@@ -27,6 +27,15 @@ async function stalledClient(origin: string, body: string): Promise<Socket> {
 }
 
 /** Reads the socket to its end; the number of bytes it got. */
+/** An OpenAI-compatible upstream that answers every request with `answer`, whole. */
+function answering(answer: string): Server {
+  return createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+    res.end(answer);
+  });
+}
+
 async function readToEnd(socket: Socket): Promise<number> {
   let received = 0;
   socket.on('data', (chunk: Buffer) => (received += chunk.length));
@@ -61,12 +70,7 @@ describe('a client that stops reading a whole answer', () => {
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
     });
-    const upstream = createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
-      res.end(answer);
-    });
-    const upstreamUrl = await listenOnLoopback(upstream, servers);
+    const upstreamUrl = await listenOnLoopback(answering(answer), servers);
     gateway = await startTestGateway({
       server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-whole-stall-')) },
       providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `${upstreamUrl}/v1` } },
@@ -97,12 +101,7 @@ describe('a client that stops reading a whole answer', () => {
       choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
     });
-    const upstream = createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
-      res.end(answer);
-    });
-    const upstreamUrl = await listenOnLoopback(upstream, servers);
+    const upstreamUrl = await listenOnLoopback(answering(answer), servers);
     const slowGateway = await startTestGateway({
       providers: { openai: { api_key: 'sk-upstream-0123456789', base_url: `${upstreamUrl}/v1` } },
       limits: { client_stall_ms: 1000 },
