@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import type OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keys, startCacheGateway, type CacheGateway } from './support/start-cache-gateway.js';
 
 let upstream: MockOpenAI;
@@ -15,6 +15,7 @@ afterAll(async () => {
 });
 beforeEach(() => upstream.reset());
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
 });
 
@@ -22,6 +23,16 @@ async function gatewayWith(options: Record<string, unknown> = {}, models?: Recor
   const gateway = await startCacheGateway(options, upstream.url, models);
   opened.push(gateway);
   return gateway;
+}
+
+/** `performance.now()` and `Date.now()` held at this moment, moved only by `advance` (restored after each test). */
+function heldClocks(): { advance(ms: number): void } {
+  const perfAt = performance.now();
+  const dateAt = Date.now();
+  let offset = 0;
+  vi.spyOn(performance, 'now').mockImplementation(() => perfAt + offset);
+  vi.spyOn(Date, 'now').mockImplementation(() => dateAt + offset);
+  return { advance: (ms) => void (offset += ms) };
 }
 
 const ask = (content: string, extra: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}) => ({
@@ -268,11 +279,14 @@ describe('the cache step in a gateway', () => {
     expect(await send('no-store', { 'cache-control': 'no-cache, no-store' })).toBe('BYPASS');
     expect(upstream.requests).toHaveLength(4);
 
+    // The clocks are held from here and moved by hand: on real time a loaded machine could let the 1 s
+    // entry expire before its HIT was asked. The store's lifetimes read performance.now(), max-age Date.now().
+    const clocks = heldClocks();
     expect(await send('short ttl', { 'x-switchyard-cache-ttl': '1' })).toBe('MISS');
     expect(await send('aged')).toBe('MISS');
     expect(await send('short ttl')).toBe('HIT');
     expect(await send('aged', { 'cache-control': 'max-age=60' })).toBe('HIT');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clocks.advance(1100);
     expect(await send('short ttl')).toBe('MISS');
     expect(await send('aged', { 'cache-control': 'max-age=1' })).toBe('MISS');
     // The fresh answer replaced the old one.
