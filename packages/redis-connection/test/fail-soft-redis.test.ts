@@ -27,7 +27,8 @@ describe('FailSoftRedis', () => {
     });
     const started = performance.now();
     await redis.whenFirstConnected();
-    expect(performance.now() - started).toBeLessThan(1000);
+    // What this guards against is waiting on retries for good; the bound leaves a loaded machine room.
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(redis.reachable).toBe(false);
     await expect(redis.client.get('x')).rejects.toThrow();
     expect(errors.length).toBeGreaterThan(0);
