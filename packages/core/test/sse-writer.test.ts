@@ -178,6 +178,26 @@ describe('SseWriter', () => {
     expect(res.destroyed).toBe(true);
   });
 
+  it('destroys a stream whose last few KiB the client never takes, below the socket\'s high-water mark', () => {
+    // Writes below the high-water mark report no backpressure: a stream to a client that stopped
+    // reading can end with a little still queued, and no stall timer armed mid-stream.
+    vi.useFakeTimers();
+    const res = new RecordingResponse();
+    const sse = new SseWriter(res as unknown as Response, undefined, 300);
+    sse.send('one');
+    res.writableLength = 2_000;
+    res.end = (text: string) => {
+      res.ended = text;
+      res.writableEnded = true;
+      return res; // not finished: the socket still holds the last bytes
+    };
+    sse.done();
+    vi.advanceTimersByTime(299);
+    expect(res.destroyed).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(res.destroyed).toBe(true);
+  });
+
   it('arms no timer while the client keeps up', async () => {
     vi.useFakeTimers();
     const res = new RecordingResponse();

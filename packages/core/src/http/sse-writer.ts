@@ -144,7 +144,10 @@ export class SseWriter {
     this.res.end(this.taken());
     // The last bytes may not fit either (no 'drain' follows an end): a client that never
     // takes them is cut as one that stalls mid-stream, rather than at the stream's cut-off.
-    if (this.stallAfterMs !== undefined && this.stallTimer === undefined && this.res.writableLength >= this.res.writableHighWaterMark) {
+    // Any bytes left count, not only a full buffer's worth: writes below the high-water mark
+    // report no backpressure, so a stream could end with a few KiB queued and no timer armed.
+    // A client that keeps up has taken everything by now (writableFinished): no timer.
+    if (this.stallAfterMs !== undefined && this.stallTimer === undefined && !this.res.writableFinished && !this.res.destroyed) {
       this.armStallTimer();
       this.res.once('close', this.disarmStallTimer);
     }
