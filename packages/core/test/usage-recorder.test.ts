@@ -232,6 +232,38 @@ describe('UsageRecorder', () => {
     expect(recorder.stats()).toMatchObject({ dropped: 15, written: 10, failingSince: undefined, lastError: undefined });
   });
 
+  it('leaves records that come while a batch is being written for their own interval, not one append each right after it', async () => {
+    // Under load an append takes a few ms (the SQLite thread's round trip): writing what came meanwhile at
+    // once kept the writer busy back to back, an append of a few records (and a wake-up of that thread) each time.
+    const sizes: number[] = [];
+    let finishAppend: () => void = () => {};
+    const ledger: UsageLedger = {
+      migrate: async () => {},
+      append: (records) => {
+        sizes.push(records.length);
+        return new Promise<void>((resolve) => (finishAppend = resolve));
+      },
+      query: async () => [],
+      listRecords: async () => ({ records: [] }),
+      count: async () => 0,
+      close: async () => {},
+    };
+    const recorder = new UsageRecorder(ledger, { flushIntervalMs: 60_000, maxBatch: 100, logger });
+    recorder.record(record('first'));
+    const firstFlush = recorder.flush();
+    await expect.poll(() => sizes).toEqual([1]);
+    for (const id of ['late-1', 'late-2']) recorder.record(record(id));
+    finishAppend();
+    await firstFlush;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sizes).toEqual([1]); // the late two wait for the interval (60 s here)
+    expect(recorder.stats().pending).toBe(2);
+    const closing = recorder.close();
+    await expect.poll(() => sizes).toEqual([1, 2]);
+    finishAppend();
+    await closing;
+  });
+
   it('writes a backlog in batches of maxBatch, not one statement', async () => {
     const sizes: number[] = [];
     const ledger: UsageLedger = {

@@ -155,9 +155,15 @@ export class UsageRecorder {
   }
 
   private async writeAll(): Promise<void> {
-    // Batches of at most maxBatch, so a backlog held through an outage is not one huge statement.
-    while (this.pending.length > 0) {
+    // The records pending when the write began, in batches of at most maxBatch (a backlog held
+    // through an outage is not one huge statement). Those that come meanwhile wait for their own
+    // interval (record() has set its timer), or a full batch: written right after, under load the
+    // writer ran back to back, a few records and one round trip to the store each (with SQLite, a
+    // wake-up of its thread that preempts the event loop on two cores). close() writes them all.
+    let due = this.pending.length;
+    while (this.pending.length > 0 && (due > 0 || this.closed)) {
       const batch = this.pending.splice(0, this.options.maxBatch);
+      due -= batch.length;
       this.inFlight = batch.length;
       let error: unknown;
       let held = batch;
