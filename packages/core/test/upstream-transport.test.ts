@@ -1,10 +1,12 @@
+import dns from 'node:dns';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AttemptCancel } from '../src/transport/attempt-cancel.js';
 import { readJsonBody } from '../src/transport/read-upstream-body.js';
 import type { UpstreamBody } from '../src/transport/upstream-body.js';
+import type { ResolveHostname } from '../src/transport/upstream-lookup.js';
 import { UpstreamTransport, defaultUpstreamTimeouts, type UpstreamTransportOptions } from '../src/transport/upstream-transport.js';
 
 // The transport against a real server on loopback: what its undici handler owns
@@ -211,5 +213,66 @@ describe('a request waiting for a free connection to its origin', () => {
     server!.closeAllConnections();
     await expect(holding).rejects.toMatchObject({ code: 'upstream_unreachable' });
     expect(requests).toBe(1);
+  });
+});
+
+describe('upstream host names', () => {
+  // Each connection's host name goes through the transport's own lookup (upstream-lookup.ts),
+  // here with a stand-in resolver: getaddrinfo has no timeout and holds one of libuv's 4 threads.
+  it('a host name is resolved once for many calls, over pools of two connect timeouts; an IP literal and localhost never ask', async () => {
+    const asked: string[] = [];
+    const resolveHostname: ResolveHostname = (hostname, _options, answer) => {
+      asked.push(hostname);
+      setImmediate(() => answer(null, [{ address: '127.0.0.1', family: 4 }]));
+    };
+    const origin = await upstream((_req, res) => res.end('{}'), { resolveHostname });
+    const port = new URL(origin).port;
+    const named = `http://api.upstream.test:${port}`;
+    const calls = [1000, 1000, 2000, 2000].map((connectMs) => transport!.send(post(named), new AttemptCancel(), { ...defaultUpstreamTimeouts, connectMs }, 'up'));
+    calls.push(transport!.send(post(origin), new AttemptCancel(), defaultUpstreamTimeouts, 'up'));
+    calls.push(transport!.send(post(`http://localhost:${port}`), new AttemptCancel(), defaultUpstreamTimeouts, 'up'));
+    for (const response of await Promise.all(calls)) expect(response.statusCode).toBe(200);
+    expect(asked).toEqual(['api.upstream.test']);
+  });
+
+  it('a lookup that never answers is upstream_unreachable naming the host, within half the connect timeout; nothing is sent', async () => {
+    let requests = 0;
+    const origin = await upstream(() => void requests++, { resolveHostname: () => {} });
+    const named = `http://api.hung-dns.test:${new URL(origin).port}`;
+    const error = await transport!.send(post(named), new AttemptCancel(), { ...defaultUpstreamTimeouts, connectMs: 200 }, 'up').then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'upstream_unreachable',
+      retryable: true,
+      provider: 'up',
+      message: 'Could not reach the up upstream: the DNS lookup of api.hung-dns.test gave no answer within 100 ms.',
+    });
+    expect(requests).toBe(0);
+  });
+
+  it("with Node's own dns.lookup hung, four names hold at most two lookups, and each call fails naming its host before connect_ms", async () => {
+    const origin = await upstream(() => {});
+    const port = new URL(origin).port;
+    const asked: string[] = [];
+    // net.connect reads dns.lookup at each connection, as the transport's default resolver does
+    // (and server.listen too: the upstream listens first).
+    const hung = vi.spyOn(dns, 'lookup').mockImplementation(((hostname: string) => void asked.push(hostname)) as unknown as typeof dns.lookup);
+    try {
+      const names = ['a', 'b', 'c', 'd'].map((name) => `${name}.hung-dns.test`);
+      const errors = await Promise.all(
+        names.map((name) =>
+          transport!.send(post(`http://${name}:${port}`), new AttemptCancel(), { ...defaultUpstreamTimeouts, connectMs: 200 }, 'up').then(
+            () => undefined,
+            (caught: unknown) => caught,
+          ),
+        ),
+      );
+      expect(errors.map((error) => (error as Error).message)).toEqual(names.map((name) => `Could not reach the up upstream: the DNS lookup of ${name} gave no answer within 100 ms.`));
+      expect(asked).toEqual(names.slice(0, 2));
+    } finally {
+      hung.mockRestore();
+    }
   });
 });

@@ -19,6 +19,7 @@ import { findBodyLimitProblems } from '../config/find-body-limit-problems.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
+import type { ResolveHostname } from '../transport/upstream-lookup.js';
 import { DeploymentLabels } from '../metrics/deployment-labels.js';
 import { registerGatewayGauges } from '../metrics/gateway-gauges.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -50,6 +51,8 @@ export interface CreateGatewayOptions {
   configSource?: string;
   /** How often expired stored responses are deleted (default five minutes; they are invisible from expiry on anyway). */
   responseSweepIntervalMs?: number;
+  /** How upstream host names are resolved; `dns.lookup` (bounded, cached: upstream-lookup.ts) when absent. */
+  resolveHostname?: ResolveHostname;
 }
 
 export interface Gateway {
@@ -111,6 +114,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const transport = new UpstreamTransport({
     bodyLimits: { maxBytes: config.limits.stream_max_bytes, maxDurationMs: config.limits.stream_max_duration_ms },
     connectionsPerOrigin: config.limits.upstream_connections_per_origin,
+    ...(options.resolveHostname && { resolveHostname: options.resolveHostname }),
   });
   const providers = new Map<string, Provider>();
   for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));

@@ -5,6 +5,7 @@ import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import type { CancelSource } from './attempt-cancel.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
 import { UpstreamCall, type UpstreamResponse } from './upstream-call.js';
+import { UpstreamLookup, UpstreamLookupTimeout, lookupTimeoutFor, type ResolveHostname } from './upstream-lookup.js';
 import type { SentNotice } from './upstream-sent.js';
 import { Pool, undiciErrors } from './undici-pool.js';
 
@@ -21,6 +22,8 @@ export interface UpstreamTransportOptions {
   keepAliveTimeoutMs?: number;
   /** Bounds on every answer (`limits.stream_max_bytes`, `limits.stream_max_duration_ms`); 256 MiB and 30 minutes when absent. */
   bodyLimits?: Partial<UpstreamBodyLimits>;
+  /** How upstream host names are resolved (upstream-lookup.ts); `dns.lookup` when absent. */
+  resolveHostname?: ResolveHostname;
 }
 
 export type { UpstreamResponse } from './upstream-call.js';
@@ -41,9 +44,12 @@ export class UpstreamTransport {
   private readonly abandoned = new Set<UpstreamCall>();
   /** The bounds every answer is held to; direct operations get the duration bound too. */
   readonly bodyLimits: UpstreamBodyLimits;
+  /** Every pool's host names: one cache and one bound on lookups in flight for the process's upstreams. */
+  private readonly lookup: UpstreamLookup;
 
   constructor(private readonly options: UpstreamTransportOptions = {}) {
     this.bodyLimits = { ...defaultUpstreamBodyLimits, ...options.bodyLimits };
+    this.lookup = new UpstreamLookup(options.resolveHostname ? { resolve: options.resolveHostname } : {});
   }
 
   /**
@@ -138,7 +144,7 @@ export class UpstreamTransport {
       pool = new Pool(origin, {
         connections: this.options.connectionsPerOrigin ?? 128,
         keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 30_000,
-        connect: { timeout: connectTimeoutMs },
+        connect: { timeout: connectTimeoutMs, lookup: this.lookup.forConnect(lookupTimeoutFor(connectTimeoutMs)) },
       });
       if (!byTimeout) this.pools.set(origin, (byTimeout = new Map()));
       byTimeout.set(connectTimeoutMs, pool);
@@ -171,6 +177,11 @@ export function mapTransportError(error: unknown, provider: string, signal?: Can
       provider,
       cause: error,
     });
+  }
+  // Retryable and counted by the circuit breaker as any failure to connect; the host is the
+  // config's, so naming it tells an operator which name their resolver does not answer.
+  if (error instanceof UpstreamLookupTimeout) {
+    return new GatewayError('upstream_unreachable', `Could not reach the ${provider} upstream: ${error.message}.`, { provider, cause: error });
   }
   // undici refuses a request it cannot write (a header value holding CR LF, NUL or non-Latin
   // text) before any byte is sent: a flaw in what the gateway or a plugin built, often from a
