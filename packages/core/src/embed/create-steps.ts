@@ -12,6 +12,7 @@ import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { errorHandler } from '../http/error-handler.js';
 import { ingressLimitsFrom } from '../ingress/ingress-limits.js';
 import { parseChatCompletionsRequest } from '../ingress/openai/parse-chat-completions-request.js';
+import { isEstimatedUsage } from '../pricing/estimated-usage.js';
 import { ensureContext } from './context-middleware.js';
 import { isJsonObject } from '../transport/upstream-wire-values.js';
 
@@ -160,6 +161,8 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
       if (result.kind !== 'chat-response') throw unexpectedResult(result.kind);
       // Added to the usage before this call, not to context.usage: a cache hit has put its usage there already.
       context.usage = addUsage(callStateOf(calls, context).usageAtCallStart, result.response.usage);
+      // An answer without a readable usage is billed the estimate: the request's record says so, as the gateway's routes do.
+      if (isEstimatedUsage(result.response.usage)) context.usageEstimated = true;
       return result.response;
     },
     async stream(res, body) {
