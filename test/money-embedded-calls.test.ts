@@ -138,4 +138,35 @@ describe('an app making calls through the embedded API (createSteps().call)', ()
     expect(counted.record.usage).toMatchObject({ inputTokens: 30, outputTokens: 6 });
     expect(counted.record.usageEstimated).toBe(false);
   });
+
+  it("two calls in one request are charged their tokens once on the key's tpm, not each call the whole request's", async () => {
+    const app = await appMakingCalls();
+    const first = await app.ask([
+      { model: 'terse/counted', content: 'same question' },
+      { model: 'terse/counted', content: 'another question' },
+    ]);
+    expect(first.record.usage).toMatchObject({ inputTokens: 60, outputTokens: 12 });
+    // The same call again (answered from the cache, but reserved before it): what it reserves is what the first call reserved.
+    const reserved = tpm - first.answer.remaining[0]!;
+    const next = await app.ask([{ model: 'terse/counted', content: 'same question' }]);
+    expect(next.answer.remaining[0]).toBe(tpm - 72 - reserved);
+  });
+
+  it('a cache hit then a miss in one request: the record is no cache hit, and the miss is charged on tpm', async () => {
+    const app = await appMakingCalls();
+    const stored = await app.ask([{ model: 'terse/counted', content: 'shared question' }]);
+    expect(stored.record.cacheHit).toBe(false);
+    const reserved = tpm - stored.answer.remaining[0]!;
+    const mixed = await app.ask([
+      { model: 'terse/counted', content: 'shared question' },
+      { model: 'terse/counted', content: 'a question of its own' },
+    ]);
+    // A provider was called for this request: it was not served from the cache.
+    expect(mixed.record.cacheHit).toBe(false);
+    expect(mixed.record.costUsd).toBeGreaterThan(0);
+    // Charged so far: the first request's 36 tokens and the miss's 36; the hit gives its reservation back.
+    const after = await app.ask([{ model: 'terse/counted', content: 'shared question' }]);
+    expect(after.answer.remaining[0]).toBe(tpm - 36 - 36 - reserved);
+    expect(after.record.cacheHit).toBe(true);
+  });
 });

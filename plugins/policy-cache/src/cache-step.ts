@@ -121,7 +121,10 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     context.servedBy = entry.servedBy;
     const usage = entry.usage ?? usageOf(entry.result);
     // Added, not put in place: an app's earlier calls on the same request (createSteps) keep theirs.
-    if (usage) context.usage = addUsage(context.usage, usage);
+    if (usage) {
+      context.usage = addUsage(context.usage, usage);
+      context.cacheHitUsage = addUsage(context.cacheHitUsage, usage);
+    }
     context.billable = options.bill_hits;
     setStatus(context, 'HIT');
     count('hit');

@@ -1,4 +1,4 @@
-import { GatewayError, matchesModelPattern, recordedUsage, throttled, type GatewayConfig, type Logger, type RequestContext, type ResponseHeaders } from '@switchyard/core';
+import { GatewayError, matchesModelPattern, throttled, totalTokens, type GatewayConfig, type Logger, type RequestContext, type ResponseHeaders, type Usage } from '@switchyard/core';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
@@ -140,6 +140,8 @@ export class RateLimiter {
   }
 
   private charge(context: RequestContext): Promise<void> | undefined {
+    // A later call of the same request (the embedded API runs this step for each): the one before is over.
+    this.settleOpenCharge(context);
     const limits = this.limitsFor(context);
     if (limits.length === 0) return undefined;
 
@@ -203,10 +205,37 @@ export class RateLimiter {
       );
     }
 
-    // When the request is over, not when its response closes: a stream the client cut short
-    // has its usage estimated only then, and would otherwise be charged nothing. `limits` is
-    // this request's own array: the token limits are picked from it then, not copied now.
-    if (limits.some(isTokenLimit)) context.onFinished(() => this.settleTokens(context, limits));
+    // When the call is over, not when its response closes: a stream the client cut short
+    // has its usage estimated only at the request's end, and would otherwise be charged
+    // nothing. `limits` is this request's own array: the token limits are picked from it
+    // then, not copied now.
+    if (limits.some(isTokenLimit)) this.openCharge(context, limits);
+  }
+
+  /**
+   * Keeps the call's token charge to settle once the call is over: at the request's end, or
+   * when the same request's next call is charged (an app's handler calling the embedded API
+   * several times). Each charge settles what was used since it was made; every charge
+   * settling the whole request's usage charged a request of two calls twice its tokens.
+   */
+  private openCharge(context: RequestContext, limits: readonly ApplicableLimit[]): void {
+    const withCharge = context as ContextWithCharge;
+    const first = withCharge[openChargeKey] === undefined;
+    withCharge[openChargeKey] = {
+      limits,
+      tokensBefore: tokensOf(context.usage),
+      hitTokensBefore: tokensOf(context.cacheHitUsage),
+      attemptsBefore: context.attempts.length,
+    };
+    if (first) context.onFinished(() => this.settleOpenCharge(context));
+  }
+
+  private settleOpenCharge(context: RequestContext): void {
+    const withCharge = context as ContextWithCharge;
+    const charge = withCharge[openChargeKey];
+    if (!charge) return;
+    withCharge[openChargeKey] = null;
+    this.settleTokens(context, charge);
   }
 
   /** The tokens a request may use: its prompt, and the most output it allows. */
@@ -222,14 +251,19 @@ export class RateLimiter {
    * on the token limits among `limits`. Not async: with a store that adjusts at once
    * (memory) no promise is made per request.
    */
-  private settleTokens(context: RequestContext, limits: readonly ApplicableLimit[]): void {
+  private settleTokens(context: RequestContext, { limits, tokensBefore, hitTokensBefore, attemptsBefore }: OpenCharge): void {
     // The answer's tokens and every failed attempt's the provider billed (it processed
     // them too); none at all means the calls failed before the model did any work. A
     // cache hit reports the usage of the call it replays, but no provider saw it: tpm
     // limits provider tokens, so a hit gives its whole reservation back (its request
     // still counted on rpm).
-    const usage = context.cacheHit ? undefined : recordedUsage(context.usage, context.attempts);
-    const used = usage ? usage.inputTokens + usage.outputTokens : 0;
+    const answered = tokensOf(context.usage) - tokensBefore - (tokensOf(context.cacheHitUsage) - hitTokensBefore);
+    let used = Math.max(0, answered);
+    const attempts = context.attempts;
+    for (let index = attemptsBefore; index < attempts.length; index++) {
+      const billed = attempts[index]!.billedUsage;
+      if (billed) used += totalTokens(billed);
+    }
     let corrections: GcraLimit[] | undefined;
     for (const limit of limits) {
       if (!isTokenLimit(limit)) continue;
@@ -278,6 +312,23 @@ function withCost(template: ApplicableLimit, cost: number): ApplicableLimit {
 }
 
 const gcraOf = (limit: ApplicableLimit): GcraLimit => limit.gcra;
+const tokensOf = (usage: Usage | undefined): number => (usage ? totalTokens(usage) : 0);
+
+/** A call's token charge, settled once the call is over (RateLimiter.openCharge). */
+interface OpenCharge {
+  limits: readonly ApplicableLimit[];
+  /** The request's tokens (and those its cache hits replayed) and attempts when the charge was made. */
+  tokensBefore: number;
+  hitTokensBefore: number;
+  attemptsBefore: number;
+}
+
+/**
+ * Where a request keeps its open charge: a property under a symbol, as the key-scope step
+ * keeps its calls. Undefined before the first charge, null once it is settled.
+ */
+const openChargeKey = Symbol('switchyard.rateLimit.openCharge');
+type ContextWithCharge = RequestContext & { [openChargeKey]?: OpenCharge | null };
 const isTokenLimit = (limit: ApplicableLimit): boolean => limit.dimension === 'tokens';
 const isTooLarge = (limit: ApplicableLimit): boolean => limit.dimension === 'tokens' && limit.gcra.cost > limit.limit;
 

@@ -197,8 +197,17 @@ export interface RequestContext {
    * before its final usage): the request's record says so (RequestRecord.usageEstimated).
    */
   usageEstimated?: boolean;
-  /** Answered from the response cache, without calling a provider. */
+  /**
+   * Answered from the response cache, without calling a provider. With several calls on one
+   * request (the embedded API) it is the current call's; the request's record is a hit only
+   * when no call reached a provider.
+   */
   cacheHit: boolean;
+  /**
+   * What the request's cache hits replayed: part of `usage` (and billed under the cache's
+   * `bill_hits`), but no provider processed it, so the rate limit's tpm leaves it out.
+   */
+  cacheHitUsage?: Usage;
   /** Whether the request's usage is charged (a cache hit may be free). */
   billable: boolean;
   /** Milliseconds from arrival to the first byte written to the client. */
@@ -366,6 +375,7 @@ class GatewayRequestContext implements RequestContext {
   usage?: Usage;
   usageEstimated?: boolean;
   cacheHit = false;
+  cacheHitUsage?: Usage;
   billable = true;
   firstByteMs?: number;
   error?: GatewayError;

@@ -117,8 +117,9 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
     const state = callStateOf(calls, context);
     if (state.callSteps) {
       keepServedCall(context, state.usageAtCallStart);
-      // Billable is each call's own: a free cache hit does not make the calls after it free.
+      // Billable is each call's own: a free cache hit does not make the calls after it free; so is a hit.
       context.billable = true;
+      context.cacheHit = false;
       context.interceptors.length = state.interceptors;
       context.requestInterceptors.length = state.requestInterceptors;
       context.deployments = [];

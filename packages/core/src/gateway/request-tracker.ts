@@ -87,7 +87,8 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     usage: billed ? recordedUsage(context.usage, context.attempts) : context.usage,
     costUsd: recordCost(context, pricing),
     usageEstimated: billed && usageEstimated(context),
-    cacheHit: context.cacheHit,
+    // Several calls (the embedded API): a hit only when none of them reached a provider.
+    cacheHit: context.cacheHit && context.attempts.length === 0,
     latencyMs: round(performance.now() - context.startedAt),
     firstByteMs: context.firstByteMs === undefined ? undefined : round(context.firstByteMs),
     attempts: context.attempts,
