@@ -1,7 +1,9 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   AttemptCancel,
+  estimatePromptTokens,
   GatewayError,
+  isEstimatedUsage,
   matchesModelPattern,
   takeReady,
   toGatewayError,
@@ -20,7 +22,7 @@ import { isDeploymentAccountFailure, movesOn } from './moves-on.js';
 import { backoffDelayMs } from './retry-delay.js';
 
 /** The parts of the request context a plan reads and writes. */
-export type PlanContext = Pick<RequestContext, 'signal' | 'clientGone' | 'onClientGone' | 'attempts' | 'servedBy' | 'logger'>;
+export type PlanContext = Pick<RequestContext, 'signal' | 'clientGone' | 'onClientGone' | 'attempts' | 'servedBy' | 'logger' | 'chatRequest'>;
 
 /** What a plan needs besides the group; clock, sleep and random are injectable for tests. */
 export interface RoutePlanOptions {
@@ -287,8 +289,8 @@ class PlanRun {
 
   /**
    * An abandoned attempt finished after all: drop its result and its second record.
-   * What it was billed (a whole answer, or a failure's billed usage) stays on its
-   * timeout record, to be charged if the request is not over yet.
+   * What it was billed (a whole answer, a stream's prompt estimate, or a failure's billed
+   * usage) stays on its timeout record, to be charged if the request is not over yet.
    */
   private discardLate(target: Deployment, timeoutRecord: Attempt, late: Settled): void {
     const attempts = this.context.attempts;
@@ -300,10 +302,19 @@ class PlanRun {
         break;
       }
     }
-    // A failure's billed usage, or the prompt's estimate providerDispatch billed an attempt cut after it was sent.
-    const billed = late.ok ? wholeAnswerUsage(late.result) : (late.error.billedUsage ?? lateRecord?.billedUsage);
-    if (billed) timeoutRecord.billedUsage = billed;
-    if (!late.ok && !late.error.billedUsage && lateRecord?.billedUsageEstimated) timeoutRecord.billedUsageEstimated = true;
+    if (late.ok) {
+      // A whole answer's usage; a stream is dropped unread, so of it only the prompt is known: billed its
+      // estimate, as an attempt hung up on after it was sent (it was billed nothing).
+      const usage = wholeAnswerUsage(late.result);
+      const billed = usage ?? (this.context.chatRequest && { inputTokens: estimatePromptTokens(this.context.chatRequest), outputTokens: 0 });
+      if (billed) timeoutRecord.billedUsage = billed;
+      if (billed && (!usage || lateUsageEstimated(late.result))) timeoutRecord.billedUsageEstimated = true;
+    } else {
+      // A failure's billed usage, or the prompt's estimate providerDispatch billed an attempt cut after it was sent.
+      const billed = late.error.billedUsage ?? lateRecord?.billedUsage;
+      if (billed) timeoutRecord.billedUsage = billed;
+      if (!late.error.billedUsage && lateRecord?.billedUsageEstimated) timeoutRecord.billedUsageEstimated = true;
+    }
     // providerDispatch marked it as the server of the request; it is not.
     if (late.ok) {
       this.context.servedBy = this.winner;
@@ -410,6 +421,11 @@ function wholeAnswerUsage(result: ProviderResult): Usage | undefined {
   if (result.kind === 'chat-response' || result.kind === 'chat-passthrough') return result.response.usage;
   if (result.kind === 'embeddings') return { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
   return undefined;
+}
+
+/** Whether a whole answer's usage is the gateway's estimate (its upstream gave none it could read). */
+function lateUsageEstimated(result: ProviderResult): boolean {
+  return (result.kind === 'chat-response' || result.kind === 'chat-passthrough' || result.kind === 'embeddings') && isEstimatedUsage(result.response.usage);
 }
 
 const succeeded = (result: ProviderResult): Settled => ({ ok: true, result });

@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { definePlugin, estimatePromptTokens, getContext, type ChatRequest } from '@switchyard/core';
+import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBudgetedKey } from './support/create-budgeted-key.js';
+import { recordQueue } from './support/request-records.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * An attempt the route step gave up on whose answer reaches it all the same, later: the
+ * upstream answered in time, but a step's interceptor around the attempt (a plugin's
+ * own, auditing each answer) held it past `attempt_timeout_ms`, so the fallback serves.
+ * The upstream had the prompt and answered: the abandoned attempt is billed beside the
+ * fallback's answer, at its own deployment's price, once, in the record and the budget
+ * alike, and the record names the fallback as the deployment that served.
+ */
+
+const epoch = new Date(0).toISOString();
+const dear = { input: 100, output: 200 };
+const cheap = { input: 10, output: 20 };
+const prompt = 'abcdefg '.repeat(50);
+const canonical: ChatRequest = { model: 'x', stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }] };
+const promptTokens = estimatePromptTokens(canonical);
+
+/** Holds each answer of the `openai` deployment until the route step has given its attempt up (its signal aborted). */
+const slowAudit = definePlugin<Record<string, never>>({
+  name: 'slow-audit',
+  optionsSchema: { type: 'object' },
+  create: () => (_req, res, next) => {
+    getContext(res).interceptors.push((dispatch) => async (deployment, options) => {
+      const result = await dispatch(deployment, options);
+      const signal = options?.signal;
+      if (deployment.provider === 'openai' && signal && !signal.aborted) await once(signal, 'abort');
+      return result;
+    });
+    next();
+  },
+});
+
+let openai: MockOpenAI;
+let anthropic: MockAnthropic;
+let gateway: TestGateway;
+let records: ReturnType<typeof recordQueue>;
+
+beforeAll(async () => {
+  openai = await startMockOpenAI();
+  anthropic = await startMockAnthropic();
+  gateway = await startTestGateway(
+    {
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-late-answers-')) },
+      providers: {
+        openai: { api_key: 'sk-test-abcdefgh', base_url: openai.url },
+        anthropic: { api_key: 'sk-ant-test-abcdefgh', base_url: anthropic.url },
+      },
+      prices: { 'openai/gpt-4o-mini': dear, 'anthropic/claude-sonnet-4-5': cheap },
+      models: {
+        'translated-once': { deployments: [{ target: 'anthropic/claude-sonnet-4-5' }], retries: { attempts: 0 } },
+        'impatient-once': { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 }, attempt_timeout_ms: 200, fallbacks: ['translated-once'] },
+      },
+      chain: ['auth', 'key-scope', 'slow-audit', 'route', 'adapter'],
+      storage: { use: 'sqlite' },
+      usage: { flush_interval_ms: 20 },
+    },
+    { plugins: [slowAudit] },
+  );
+  records = recordQueue(gateway);
+});
+afterAll(async () => {
+  await gateway.close();
+  await openai.close();
+  await anthropic.close();
+});
+
+describe('an abandoned attempt whose answer arrives after the fallback began', () => {
+  it.each([false, true])('stream: %s: billed beside the fallback, each at its own price, once; the fallback named as the server', async (stream) => {
+    const key = await createBudgetedKey(gateway, 10, `late-${stream}`);
+    openai.enqueue({ reply: { content: 'Late.', usage: { prompt_tokens: 150, completion_tokens: 7 } } });
+    anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
+    const finished = records.next();
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'impatient-once', stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: prompt }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Hi.');
+    const record = await finished;
+    expect(record).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+    expect(record.attempts.map((attempt) => attempt.errorCode)).toEqual(['upstream_timeout', undefined]);
+    const answerCost = (120 * cheap.input + 5 * cheap.output) / 1_000_000;
+    // A whole answer came with its usage; of a stream dropped before it was read, only the prompt is known: its estimate.
+    const abandoned = stream ? { inputTokens: promptTokens, outputTokens: 0 } : { inputTokens: 150, outputTokens: 7 };
+    const abandonedCost = (abandoned.inputTokens * dear.input + abandoned.outputTokens * dear.output) / 1_000_000;
+    expect(record.usage).toMatchObject({ inputTokens: 120 + abandoned.inputTokens, outputTokens: 5 + abandoned.outputTokens });
+    expect(record.costUsd).toBeCloseTo(answerCost + abandonedCost, 12);
+    expect(record.usageEstimated).toBe(stream);
+    const budgets = gateway.gateway.runtime.storage!.budgets;
+    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+  });
+});
