@@ -25,6 +25,9 @@ const prompt = 'abcdefg '.repeat(50);
 const canonical: ChatRequest = { model: 'x', stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }] };
 const promptTokens = estimatePromptTokens(canonical);
 
+/** Set by a test: the `openai` deployment's answers are then held until it resolves, not only until the attempt is given up. */
+let holdUntil: Promise<void> | undefined;
+
 /** Holds each answer of the `openai` deployment until the route step has given its attempt up (its signal aborted). */
 const slowAudit = definePlugin<Record<string, never>>({
   name: 'slow-audit',
@@ -34,6 +37,7 @@ const slowAudit = definePlugin<Record<string, never>>({
       const result = await dispatch(deployment, options);
       const signal = options?.signal;
       if (deployment.provider === 'openai' && signal && !signal.aborted) await once(signal, 'abort');
+      if (deployment.provider === 'openai') await holdUntil;
       return result;
     });
     next();
@@ -100,5 +104,38 @@ describe('an abandoned attempt whose answer arrives after the fallback began', (
     const budgets = gateway.gateway.runtime.storage!.budgets;
     await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
     expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+  });
+});
+
+describe('an abandoned attempt whose answer arrives only after the request is over', () => {
+  it.each([false, true])('stream: %s: its prompt estimate is billed with the request, in the record and the budget', async (stream) => {
+    const key = await createBudgetedKey(gateway, 10, `later-${stream}`);
+    let release!: () => void;
+    holdUntil = new Promise((resolve) => (release = resolve));
+    try {
+      openai.enqueue({ reply: { content: 'Late.', usage: { prompt_tokens: 150, completion_tokens: 7 } } });
+      anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
+      const finished = records.next();
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'impatient-once', stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: prompt }] }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('Hi.');
+      const record = await finished;
+      expect(record).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      const answerCost = (120 * cheap.input + 5 * cheap.output) / 1_000_000;
+      const abandonedCost = (promptTokens * dear.input) / 1_000_000;
+      expect(record.usage).toMatchObject({ inputTokens: 120 + promptTokens, outputTokens: 5 });
+      expect(record.costUsd).toBeCloseTo(answerCost + abandonedCost, 12);
+      expect(record.usageEstimated).toBe(true);
+      const budgets = gateway.gateway.runtime.storage!.budgets;
+      await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+      expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+    } finally {
+      release();
+      holdUntil = undefined;
+    }
   });
 });

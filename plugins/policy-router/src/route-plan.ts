@@ -236,6 +236,7 @@ class PlanRun {
         { provider: deployment.provider },
       );
       const record: Attempt = { deployment: target, durationMs: elapsed, errorCode: error.code };
+      this.billAnswerHeldPastLimit(target, record);
       this.context.attempts.push(record);
       attempt.cancel.abort(error);
       if (tracked) stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
@@ -288,6 +289,27 @@ class PlanRun {
   }
 
   /**
+   * The upstream answered in time but something around the call (a step's interceptor) held
+   * the answer past the limit: providerDispatch has recorded it already. It is billed on the
+   * timeout record now (what a failure was billed, or an answer's prompt estimate), for an
+   * answer that comes back only after the request is over; one that comes back before is
+   * billed what it says (discardLate).
+   */
+  private billAnswerHeldPastLimit(target: Deployment, timeoutRecord: Attempt): void {
+    const attempts = this.context.attempts;
+    for (let index = attempts.length - 1; index >= 0; index--) {
+      const answered = attempts[index]!;
+      if (answered.deployment !== target) continue;
+      attempts.splice(index, 1);
+      const chat = this.context.chatRequest;
+      const billed = answered.billedUsage ?? (answered.errorCode === undefined && chat ? { inputTokens: estimatePromptTokens(chat), outputTokens: 0 } : undefined);
+      if (billed) timeoutRecord.billedUsage = billed;
+      if (billed && (answered.billedUsage === undefined || answered.billedUsageEstimated)) timeoutRecord.billedUsageEstimated = true;
+      return;
+    }
+  }
+
+  /**
    * An abandoned attempt finished after all: drop its result and its second record.
    * What it was billed (a whole answer, a stream's prompt estimate, or a failure's billed
    * usage) stays on its timeout record, to be charged if the request is not over yet.
@@ -308,7 +330,8 @@ class PlanRun {
       const usage = wholeAnswerUsage(late.result);
       const billed = usage ?? (this.context.chatRequest && { inputTokens: estimatePromptTokens(this.context.chatRequest), outputTokens: 0 });
       if (billed) timeoutRecord.billedUsage = billed;
-      if (billed && (!usage || lateUsageEstimated(late.result))) timeoutRecord.billedUsageEstimated = true;
+      // Estimated only if what it answered was (billAnswerHeldPastLimit may have marked its prompt's estimate).
+      timeoutRecord.billedUsageEstimated = billed !== undefined && (!usage || lateUsageEstimated(late.result));
     } else {
       // A failure's billed usage, or the prompt's estimate providerDispatch billed an attempt cut after it was sent.
       const billed = late.error.billedUsage ?? lateRecord?.billedUsage;
