@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { builtInPlugins } from '@switchyard/cli';
-import { createSteps, definePlugin, defineProvider, getContext, type RequestRecord, type SwitchyardSteps } from '@switchyard/core';
+import { createSteps, definePlugin, defineProvider, getContext, type ChatResponse, type RequestRecord, type SwitchyardSteps } from '@switchyard/core';
 import { hashApiKey } from '@switchyard/policy-keys';
 import { createRateLimitHandler, rateLimitOptionsSchema, type RateLimitOptions } from '@switchyard/policy-rate-limit';
 import express from 'express';
@@ -23,14 +23,16 @@ const terse = defineProvider({
   optionsSchema: { type: 'object' },
   create: () => ({
     chat: {
-      complete: async (call) => ({
-        id: 'answer',
-        model: call.model,
-        created: 0,
-        content: [{ type: 'text', text: 'a short answer' }],
-        finishReason: { unified: 'stop' },
-        ...(call.model === 'counted' && { usage: { inputTokens: 30, outputTokens: 6 } }),
-      }),
+      // A plugin's answer without a usage is checked like an upstream's and billed the estimate; the type says usage is required.
+      complete: async (call) =>
+        ({
+          id: 'answer',
+          model: call.model,
+          created: 0,
+          content: [{ type: 'text', text: 'a short answer' }],
+          finishReason: { unified: 'stop' },
+          ...(call.model === 'counted' && { usage: { inputTokens: 30, outputTokens: 6 } }),
+        }) as ChatResponse,
       stream: () => {
         throw new Error('not used');
       },
