@@ -218,7 +218,7 @@ export const gatewayConfigSchema: JsonSchema = {
           minimum: 1000,
           maximum: 86400000,
           default: 1800000,
-          description: 'A stream still running after this time is cut with an error event.',
+          description: 'An upstream answer still arriving this long after its request was sent, streamed or whole, is cut: a stream with an error event, a whole answer with 504 upstream_duration_exceeded.',
         },
         stream_max_bytes: {
           type: 'integer',
