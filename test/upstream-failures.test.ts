@@ -1,4 +1,6 @@
-import { createServer } from 'node:net';
+import { once as onceEvent } from 'node:events';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { startMockOpenAI } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway } from './support/start-test-gateway.js';
@@ -42,6 +44,42 @@ describe('upstream failures on the network', () => {
     } finally {
       await gateway.close();
       await upstream.close();
+    }
+  });
+
+  it('answers 504 upstream_timeout when the upstream sends only interim answers (102 Processing, 103 Early Hints) and never its own headers', async () => {
+    // Each interim answer restarted undici's headers timer: a hung backend behind a server that
+    // sends 102 while it works held the call past headers_ms, up to limits.stream_max_duration_ms.
+    const interims: ServerResponse[] = [];
+    const upstream = createHttpServer((_req, res) => {
+      interims.push(res);
+      res.writeProcessing();
+    });
+    const ticker = setInterval(() => {
+      for (const res of interims) if (!res.destroyed) res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+    }, 50);
+    upstream.listen(0, '127.0.0.1');
+    await onceEvent(upstream, 'listening');
+    const port = (upstream.address() as AddressInfo).port;
+    const gateway = await startTestGateway({
+      providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: `http://127.0.0.1:${port}/v1`, timeouts: { headers_ms: 300 } } },
+      models: once,
+      // Far past headers_ms: the answer must come from the headers bound, not this one.
+      limits: { stream_max_duration_ms: 10_000 },
+    });
+    try {
+      for (const stream of [false, true]) {
+        const { status, text } = await chat(gateway.baseURL, { stream });
+        expect(status).toBe(504);
+        expect(JSON.parse(text).error.code).toBe('upstream_timeout');
+      }
+      // The calls were cut: their connections closed.
+      await expect.poll(() => interims.filter((res) => !res.socket?.destroyed).length).toBe(0);
+    } finally {
+      clearInterval(ticker);
+      await gateway.close();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
     }
   });
 

@@ -35,6 +35,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   private abortedWith: Error | undefined;
   /** Until undici starts the request: how long it may wait for a free connection. */
   private queueTimer: NodeJS.Timeout | undefined;
+  /** The provider's `timeouts.headers_ms`, and when the request went out: the bound on its answer's head. */
+  private headersMs = Infinity;
+  private sentAt = 0;
+  /** Armed by the first interim (1xx) answer, until the real head comes (see onResponseStart). */
+  private headersTimer: NodeJS.Timeout | undefined;
 
   /**
    * `abandoned` holds, until undici lets go of them, the calls whose caller was answered
@@ -62,6 +67,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
    * it is written. Behind connections held by a silent upstream it had no bound at all.
    */
   boundQueueWait(timeoutMs: number, provider: string): void {
+    this.headersMs = timeoutMs;
     if (this.controller || this.abortedWith) return;
     this.queueTimer = setTimeout(
       () => this.abort(new GatewayError('upstream_timeout', `The ${provider} upstream had no free connection within ${timeoutMs} ms.`, { provider })),
@@ -87,6 +93,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   onRequestStart(controller: Dispatcher.DispatchController): void {
     clearTimeout(this.queueTimer);
     this.controller = controller;
+    this.sentAt = performance.now();
     // undici starts a request once its connection is made, right before writing it.
     if (this.abortedWith) {
       this.abandoned?.delete(this);
@@ -95,8 +102,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    // A 1xx (100 Continue, 103 Early Hints) is not the answer: the real head follows.
-    if (statusCode < 200) return;
+    // A 1xx (102 Processing, 103 Early Hints) is not the answer: the real head follows.
+    if (statusCode < 200) return this.boundInterimAnswers();
+    clearTimeout(this.headersTimer);
     // An uncompressed answer (the rule) pays one header lookup here and nothing per chunk.
     const coding = headers['content-encoding'] === undefined ? undefined : namedContentCoding(headers['content-encoding']);
     let body: UpstreamBody;
@@ -114,6 +122,22 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
     this.resolve(unreadableCoding === undefined ? { statusCode, headers, body, guard: this.guard } : { statusCode, headers, body, guard: this.guard, unreadableCoding });
   }
 
+  /**
+   * undici restarts its headers timer on every interim answer, so an upstream sending 102
+   * Processing while a hung backend never answers held the call past `headers_ms`, up to
+   * `limits.stream_max_duration_ms`. The first one arms the gateway's own timer for what is
+   * left of `headers_ms` since the request went out.
+   */
+  private boundInterimAnswers(): void {
+    if (this.headersTimer !== undefined || this.headersMs === Infinity) return;
+    const left = Math.max(0, this.sentAt + this.headersMs - performance.now());
+    this.headersTimer = setTimeout(
+      () => this.abort(new GatewayError('upstream_timeout', `The ${this.provider} upstream did not answer in time.`, { provider: this.provider })),
+      left,
+    );
+    this.headersTimer.unref();
+  }
+
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.feed) this.feed.push(chunk);
     else this.body?.push(chunk);
@@ -126,6 +150,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     clearTimeout(this.queueTimer);
+    clearTimeout(this.headersTimer);
     if (this.abortedWith) this.abandoned?.delete(this);
     if (this.feed) this.feed.fail(error);
     else if (this.body) this.body.fail(error);
