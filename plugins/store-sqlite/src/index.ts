@@ -19,6 +19,7 @@ const sqlite = defineStorage<SqliteOptions>({
       maxStoredResponseBytes: options.max_stored_response_bytes,
       thread: options.thread,
       ...(options.call_timeout_ms !== undefined && { callTimeoutMs: options.call_timeout_ms }),
+      ...(context.existing === true && { mustExist: true }),
       logger: context.logger,
     }),
 });

@@ -19,6 +19,8 @@ export interface OpenSqliteStorageOptions {
   logger?: Logger;
   /** Largest stored Responses API payload in bytes (default 4 MiB); larger ones are not stored. */
   maxStoredResponseBytes?: number;
+  /** Open only a file that is there (another process made it): one gone is an outage, not a new empty database. */
+  mustExist?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
   if (options.thread === 'main') {
     const handle = new SqliteHandle(options.file, connection, (applied) =>
       logger.info({ store: 'sqlite', file: options.file, migrations: applied.map((m) => `${m.version}-${m.name}`) }, 'applied database migrations'),
+      options.mustExist,
     );
     return {
       keys: guardStore(hostedSqliteStores.keys(handle), boundary),
@@ -68,6 +71,7 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     settings,
     logger,
     health,
+    ...(options.mustExist === true && { mustExist: true }),
   });
   return {
     keys: guardStore(client.store<KeyStore>('keys'), boundary),

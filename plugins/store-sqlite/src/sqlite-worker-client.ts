@@ -24,6 +24,8 @@ export interface SqliteWorkerClientOptions {
   health: StoreHealth;
   /** What the hosted stores are built with (values from core the worker does not load itself). */
   settings: HostedSqliteSettings;
+  /** The file was made by another process: even the first thread opens only a file that is there. */
+  mustExist?: boolean;
 }
 
 interface PendingCall {
@@ -100,12 +102,13 @@ export class SqliteWorkerClient {
   private closing: Promise<void> | undefined;
   private restartCount = 0;
   /** A thread opened the file once: a thread started after it must not make an empty one in its place. */
-  private fileOpened = false;
+  private fileOpened: boolean;
   private lastExit: string | undefined;
   private crashMessage: string | undefined;
   private readonly states = new WeakMap<Worker, WorkerState>();
 
   constructor(private readonly options: SqliteWorkerClientOptions) {
+    this.fileOpened = options.mustExist ?? false;
     this.worker = this.spawn();
   }
 

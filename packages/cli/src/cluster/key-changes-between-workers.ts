@@ -1,4 +1,4 @@
-import { parseKeyChange, type KeyChangeChannel, type KeyChangeListener, type PluginFactory, type StoragePlugin } from '@switchyard/core';
+import { parseKeyChange, type KeyChangeChannel, type KeyChangeListener } from '@switchyard/core';
 import cluster from 'node:cluster';
 
 const type = 'switchyard:key-change';
@@ -59,29 +59,4 @@ export class WorkerKeyChangeChannel implements KeyChangeChannel {
     for (const stop of [...this.stops]) stop();
     return Promise.resolve();
   }
-}
-
-type Factory = PluginFactory<unknown, unknown>;
-
-/**
- * Worker: the plugins, with each storage plugin's stores given the sibling workers' key change
- * channel when they have none of their own (SQLite; PostgreSQL keeps its LISTEN/NOTIFY).
- */
-export function withKeyChangesBetweenWorkers(plugins: Factory[]): Factory[] {
-  return plugins.map((factory) => (factory.kind === 'storage' ? storageWithWorkerKeyChanges(factory) : factory));
-}
-
-function storageWithWorkerKeyChanges(factory: Factory): Factory {
-  const wrapped = (options?: unknown): StoragePlugin => {
-    const plugin = factory(options) as StoragePlugin;
-    return {
-      ...plugin,
-      open: async (context) => {
-        const stores = await plugin.open(context);
-        stores.keyChanges ??= new WorkerKeyChangeChannel();
-        return stores;
-      },
-    };
-  };
-  return Object.assign(wrapped, { kind: factory.kind, pluginName: factory.pluginName, optionsSchema: factory.optionsSchema });
 }

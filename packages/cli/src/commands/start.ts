@@ -21,11 +21,12 @@ import { mkdir } from 'node:fs/promises';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
-import { relayKeyChangesBetweenWorkers, withKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
+import { relayKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
 import { aggregateMetricsOfWorkers, metricsOfEveryWorker } from '../cluster/metrics-across-workers.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { runClusterPrimary } from '../cluster/run-cluster-primary.js';
 import { configFromPrimary, shareConfigWithWorkers } from '../cluster/share-config.js';
+import { workerStoragePlugins } from '../cluster/worker-storage.js';
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
@@ -55,8 +56,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // Only the built-ins this config uses: each package loaded stays in memory for good.
   const builtIns = await loadBuiltInPlugins(loaded.raw);
   const fileContext = {
-    // A worker's admin API tells its siblings of key changes, where the storage has no channel (SQLite).
-    plugins: cluster.isWorker ? withKeyChangesBetweenWorkers(builtIns) : builtIns,
+    // A worker opens the stores its primary made, and its admin API tells its siblings of key
+    // changes where the storage has no channel (SQLite).
+    plugins: cluster.isWorker ? workerStoragePlugins(builtIns) : builtIns,
     ...(loaded.file !== undefined && { configFile: loaded.file }),
     ...(loaded.sourceText !== undefined && { configSource: loaded.sourceText }),
   };

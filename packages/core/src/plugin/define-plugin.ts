@@ -137,6 +137,12 @@ export interface StorageContext {
   /** The gateway's data folder (absolute), for file-based stores. */
   dataDir: string;
   logger: Logger;
+  /**
+   * The stores were made and migrated before this process opened them (a `start --workers N`
+   * worker: its primary did): a file-based store opens only the file that is there, never a new
+   * empty one in its place (moved away while the gateway ran, that would lose every key).
+   */
+  existing?: boolean;
 }
 
 export interface StorageDefinition<Options> extends PluginDefinitionBase<Options> {
