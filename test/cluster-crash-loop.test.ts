@@ -81,3 +81,43 @@ describe('the cluster primary with workers that cannot listen', () => {
     expect(lines.filter((line) => !line.startsWith('told'))).toHaveLength(1);
   }, 60_000);
 });
+
+describe('the cluster primary when a worker dies after it listened, while another still starts', () => {
+  it('counts only live workers as listening: the one still starting that then fails is a start failure, not a crash to replace', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-early-crash-'));
+    const worker = path.join(dir, 'worker.mjs');
+    // Worker 2 is still starting when worker 1, which listened, dies (the primary kills it); worker 3,
+    // its replacement, listens; then worker 2 fails to start. Any later worker is killed once it listens.
+    await writeFile(worker, `
+      import cluster from 'node:cluster';
+      import { createServer } from 'node:http';
+      if (cluster.worker.id === 2) process.on('message', (message) => message === 'fail' && process.exit(1));
+      else createServer().listen(0, '127.0.0.1');
+    `);
+    const primary = path.join(dir, 'primary.mjs');
+    await writeFile(primary, `
+      import cluster from 'node:cluster';
+      import { createLogger } from ${JSON.stringify(coreModule)};
+      import { runClusterPrimary } from ${JSON.stringify(primaryModule)};
+      cluster.setupPrimary({ exec: ${JSON.stringify(worker)} });
+      const run = runClusterPrimary({
+        workers: 2, logger: createLogger({ level: 'info' }), workerEnv: {}, stopTimeoutMs: 5000,
+        onAllListening: () => process.stdout.write('all listening\\n'), maxCrashes: 2, crashWindowMs: 60000,
+      });
+      // Registered after the primary's own listener: it has counted the worker by then.
+      cluster.on('listening', (listening) => {
+        if (listening.id === 3) cluster.workers[2]?.send('fail');
+        else listening.process.kill('SIGKILL');
+      });
+      process.exitCode = await run;
+    `);
+    const outcome = await run(process.execPath, [primary], { timeout: 60_000 }).then(
+      (result) => ({ code: 0, stdout: result.stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).not.toContain('all listening');
+    expect(outcome.stdout).toMatch(/"workerId":2,.*a worker failed to start; stopping/);
+    expect(outcome.stdout.match(/starting a replacement/g)).toHaveLength(1);
+  }, 60_000);
+});

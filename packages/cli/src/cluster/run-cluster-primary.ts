@@ -109,7 +109,10 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
 
   cluster.on('listening', (worker, address) => {
     listened.add(worker.id);
-    if (everyoneListened || listened.size < options.workers) return;
+    // Live ones only: a worker that listened and died while another still starts is not one of N
+    // (that other one failing to start then counted as a crash to replace, not a failed start).
+    const listening = [...live].filter((each) => listened.has(each.id)).length;
+    if (everyoneListened || listening < options.workers) return;
     everyoneListened = true;
     void Promise.resolve(options.onAllListening({ address: address.address ?? '', port: address.port })).then(
       () => logger.info({ workers: options.workers, port: address.port }, `switchyard listening on port ${address.port} with ${options.workers} workers`),
