@@ -16,6 +16,7 @@ interface Answer {
   status: number;
   worker: string | undefined;
   body: string;
+  cookie?: string | undefined;
 }
 
 /** One request on a connection of its own (no keep-alive), so each is balanced to a worker afresh. */
@@ -26,7 +27,9 @@ function send(port: number, method: string, pathName: string, headers: Record<st
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: res.headers['x-switchyard-worker'] as string | undefined, body: text }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, worker: res.headers['x-switchyard-worker'] as string | undefined, body: text, cookie: res.headers['set-cookie']?.[0] }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -141,6 +144,24 @@ describe('switchyard start --workers 2', () => {
     for (let i = 0; i < 6; i++) after.push(await ask());
     expect(new Set(after.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
     expect(after.map((answer) => answer.status)).toEqual(Array.from({ length: 6 }, () => 401));
+  }, 60_000);
+
+  it('a dashboard login through one worker is a session on every worker, and a logout through another ends it on all', async () => {
+    const dashboard = { 'x-switchyard-dashboard': '1', 'content-type': 'application/json' };
+    const login = await send(port, 'POST', '/dashboard/api/session', dashboard, JSON.stringify({ key: masterKey }));
+    expect(login.status).toBe(200);
+    const cookie = login.cookie!.split(';')[0]!;
+    // Each on a connection of its own: the round-robin hands them to both workers.
+    const checks: Answer[] = [];
+    for (let i = 0; i < 6; i++) checks.push(await send(port, 'GET', '/dashboard/api/session', { ...dashboard, cookie }));
+    expect(new Set(checks.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
+    expect(checks.map((answer) => answer.status)).toEqual(Array.from({ length: 6 }, () => 200));
+    const logout = await send(port, 'DELETE', '/dashboard/api/session', { ...dashboard, cookie });
+    expect(logout.status).toBe(204);
+    const after: Answer[] = [];
+    for (let i = 0; i < 4; i++) after.push(await send(port, 'GET', '/dashboard/api/session', { ...dashboard, cookie }));
+    expect(new Set(after.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
+    expect(after.map((answer) => answer.status)).toEqual(Array.from({ length: 4 }, () => 401));
   }, 60_000);
 
   it('keeps a SQLite budget exact across workers under concurrent load', async () => {

@@ -1,5 +1,5 @@
 import { errorHandler, hotRoutesAhead, type Gateway, type Logger } from '@switchyard/core';
-import { createDashboardRouter } from '@switchyard/dashboard';
+import { createDashboardRouter, type SessionSharing } from '@switchyard/dashboard';
 import { createAdminRouter, createSelfRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
 import express, { type Express, type RequestHandler } from 'express';
 
@@ -9,9 +9,15 @@ import express, { type Express, type RequestHandler } from 'express';
  * dashboard at /dashboard (unless `dashboard.enabled: false`); the gateway's own
  * routes for everything else. The model calls go to the gateway first, before the
  * app walks its layers: none of those paths is under /admin, /v1/me or /dashboard.
- * `options.metrics` serves `GET /metrics` instead of the gateway's own (a cluster worker's).
+ * `options.metrics` serves `GET /metrics` instead of the gateway's own, and `options.dashboardSessions`
+ * shares the dashboard's sessions (a cluster worker's, with its siblings).
  */
-export function createStandaloneApp(gateway: Gateway, masterKey: string, logger: Logger, options: { metrics?: RequestHandler | undefined } = {}): Express {
+export function createStandaloneApp(
+  gateway: Gateway,
+  masterKey: string,
+  logger: Logger,
+  options: { metrics?: RequestHandler | undefined; dashboardSessions?: SessionSharing | undefined } = {},
+): Express {
   const app = express();
   app.disable('x-powered-by');
   // Where the dashboard's login throttle reads the client's address (req.ip): behind N proxies, N hops into X-Forwarded-For.
@@ -36,6 +42,7 @@ export function createStandaloneApp(gateway: Gateway, masterKey: string, logger:
           masterKey,
           sessions: { ttlMs: dashboard.session_ttl_ms, maxLifetimeMs: dashboard.session_max_lifetime_ms, maxSessions: dashboard.max_sessions, maxSessionsPerKey: dashboard.max_sessions_per_key },
           ...(keyChanges && { keyChanges }),
+          ...(options.dashboardSessions && { sharedSessions: options.dashboardSessions }),
         }),
       );
     }

@@ -35,6 +35,17 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   if (!options.masterKey) throw new Error('createDashboardRouter: a master key is required');
   const now = options.now ?? (() => new Date());
   const sessions = new SessionStore({ ...options.sessions, now: () => now().getTime() });
+  // Sibling processes' logins, uses and logouts, applied here as if made here.
+  const shared = options.sharedSessions;
+  shared?.subscribe((change) => {
+    if (change.type === 'created') sessions.create(change.session, change.id);
+    else if (change.type === 'used') sessions.get(change.id);
+    else sessions.delete(change.id);
+  });
+  const endSession = async (id: string | undefined) => {
+    sessions.delete(id);
+    if (id !== undefined) await shared?.publish({ type: 'ended', id });
+  };
   // On the dashboard's clock, as the sessions are: a clock set for a test moves both.
   const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10, 60_000, () => now().getTime());
   const isMasterKey = keyMatcher(options.masterKey);
@@ -51,6 +62,8 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     const id = readSessionCookie(req);
     const session = sessions.get(id);
     if (!id || !session) throw new GatewayError('session_required', 'Log in to the dashboard first.');
+    // Its idle time restarts on the siblings too; nothing waits for that.
+    void shared?.publish({ type: 'used', id });
     return { id, session };
   };
   const selfRouter = createSelfRouter({
@@ -62,7 +75,7 @@ export function createDashboardRouter(options: DashboardOptions): Router {
         return await findUsableKeyByDigest(options.keys, session.digest, at);
       } catch (error) {
         // Revoked, disabled, expired or rotated out: the session ends with the key.
-        if (toGatewayError(error).status === 401) sessions.delete(id);
+        if (toGatewayError(error).status === 401) await endSession(id);
         throw error;
       }
     },
@@ -120,8 +133,10 @@ export function createDashboardRouter(options: DashboardOptions): Router {
       }
     }
     // A new id on every login: a session id planted before login is never promoted.
-    sessions.delete(readSessionCookie(req));
+    await endSession(readSessionCookie(req));
     const id = sessions.create(session);
+    // Told before the answer: the page's next call may reach a sibling process.
+    await shared?.publish({ type: 'created', id, session });
     res.setHeader('set-cookie', sessionCookie(id, req.secure));
     res.status(200).json(describeSession(session, healthPath));
   });
@@ -130,8 +145,8 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     res.status(200).json(describeSession(sessionOf(req).session, healthPath));
   });
 
-  api.delete('/session', (req, res) => {
-    sessions.delete(readSessionCookie(req));
+  api.delete('/session', async (req, res) => {
+    await endSession(readSessionCookie(req));
     res.setHeader('set-cookie', sessionCookie(undefined, req.secure));
     res.status(204).end();
   });

@@ -1,4 +1,5 @@
 import type { BudgetStore, KeyChangeChannel, KeyStore, Logger, UsageLedger } from '@switchyard/core';
+import type { SessionSharing } from './session-sharing.js';
 import type { SessionStoreOptions } from './session-store.js';
 
 /** What the dashboard works with: the admin API's stores and the master key. */
@@ -16,6 +17,8 @@ export interface DashboardOptions {
   healthPath?: string;
   /** Session bounds: count, idle time and whole lifetime. */
   sessions?: SessionStoreOptions;
+  /** Shares the sessions with the other processes serving the same port (cluster workers). */
+  sharedSessions?: SessionSharing;
   /** Failed logins allowed per client address per minute before `too_many_logins` (default 10). */
   maxLoginFailuresPerMinute?: number;
   /** The clock of sessions and the login throttle (for tests). */

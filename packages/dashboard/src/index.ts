@@ -2,3 +2,4 @@ export { createDashboardRouter, dashboardHeader } from './create-dashboard-route
 export type { DashboardOptions } from './dashboard-options.js';
 export { contentSecurityPolicy } from './security-headers.js';
 export { SessionStore, type DashboardSession, type SessionStoreOptions } from './session-store.js';
+export type { SessionChange, SessionSharing } from './session-sharing.js';

@@ -53,8 +53,8 @@ export class SessionStore {
     this.keySessions = new IdleSessions(max, ttlMs, maxLifetimeMs, (id, session) => this.forget(id, session));
   }
 
-  create(session: DashboardSession): string {
-    const id = randomBytes(32).toString('base64url');
+  /** A new session under a fresh id, or under `id` when another process made it (SessionSharing). */
+  create(session: DashboardSession, id = randomBytes(32).toString('base64url')): string {
     const now = this.now();
     this.sweep(now);
     if (session.role === 'admin') {

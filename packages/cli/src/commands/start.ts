@@ -20,6 +20,7 @@ import {
 import { mkdir } from 'node:fs/promises';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
+import { dashboardSessionsBetweenWorkers, relayDashboardSessionsBetweenWorkers } from '../cluster/dashboard-sessions-between-workers.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { relayKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
 import { aggregateMetricsOfWorkers, metricsOfEveryWorker } from '../cluster/metrics-across-workers.js';
@@ -96,7 +97,10 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // Before the gateway allocates: every process that serves (one, or each cluster worker) sets it.
   setHeapGrowingPercent(config.server.heap_growing_percent);
   const gateway = await createGateway(config, { ...fileContext, logger });
-  const app = createStandaloneApp(gateway, masterKey.key, logger, { metrics: cluster.isWorker ? metricsOfEveryWorker(gateway) : undefined });
+  const app = createStandaloneApp(gateway, masterKey.key, logger, {
+    metrics: cluster.isWorker ? metricsOfEveryWorker(gateway) : undefined,
+    dashboardSessions: cluster.isWorker ? dashboardSessionsBetweenWorkers() : undefined,
+  });
   // Model calls run their route before Express's app.handle; everything else, and whatever they pass on, enters the app.
   const serve = hotRoutesBeforeApp(app, gateway.router) ?? app;
   const lameDuck = { on: false };
@@ -358,6 +362,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   const { masterKey } = start;
   shareConfigWithWorkers(start.loaded);
   relayKeyChangesBetweenWorkers();
+  relayDashboardSessionsBetweenWorkers();
   aggregateMetricsOfWorkers();
   logger.info({ workers }, `starting ${workers} workers`);
   // A worker's reason for not starting comes back as a CliError, printed once; the log is flushed either way.
