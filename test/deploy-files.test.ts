@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtInPlugins } from '@switchyard/cli';
-import { checkGatewayConfig, ConfigError } from '@switchyard/core';
+import { checkGatewayConfig, ConfigError, resolveDataDir } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 
@@ -235,6 +235,40 @@ describe("docs/deploy.md's Compose commands", () => {
     }
     expect(commands.some((command) => command.includes('/admin/keys'))).toBe(true);
     expect(unset).toEqual([]);
+  });
+});
+
+describe("docs/deploy.md's systemd unit", () => {
+  // It said to run `start --config /etc/switchyard/switchyard.config.yaml` and nothing about
+  // data_dir, which is relative to the config's folder: the SQLite file and the master key went
+  // to /etc/switchyard/.switchyard, a folder the service's user cannot write and /etc is not for.
+  const doc = read('docs/deploy.md');
+  const section = doc.slice(doc.indexOf('\n## One box'), doc.indexOf('\n### Every core'));
+  const config = /```yaml\n# (\S+)\n([\s\S]*?)```/.exec(section);
+  const unit = /```ini\n([\s\S]*?)```/.exec(section);
+  const directive = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(unit?.[1] ?? '')?.[1];
+
+  it('shows a config and a unit that starts the gateway with that config', async () => {
+    expect(config, 'a yaml block naming its file').not.toBeNull();
+    expect(unit, 'an ini block').not.toBeNull();
+    await expectGatewayAccepts(config![2]!);
+    const execStart = directive('ExecStart')!.split(/\s+/);
+    expect(execStart[0]).toMatch(/^\//);
+    expect(existsSync(path.join(root, execStart[1]!)), `${execStart[1]} in a built clone`).toBe(true);
+    expect(execStart.slice(2)).toEqual(['start', '--config', config![1]]);
+  });
+
+  it('keeps the data out of /etc, in the folder systemd makes for the service', async () => {
+    const accepted = await expectGatewayAccepts(config![2]!);
+    const dataDir = resolveDataDir(accepted, config![1]!);
+    expect(dataDir.startsWith('/etc/')).toBe(false);
+    expect(dataDir).toBe(`/var/lib/${directive('StateDirectory')}`);
+  });
+
+  it('drains on SIGTERM within TimeoutStopSec, the 10 s a hung stop gets included', async () => {
+    const accepted = await expectGatewayAccepts(config![2]!);
+    expect(directive('KillSignal')).toBe('SIGTERM');
+    expect(Number(directive('TimeoutStopSec')) * 1000).toBeGreaterThan(accepted.server.drain_delay_ms + accepted.server.shutdown_timeout_ms + 10_000);
   });
 });
 
