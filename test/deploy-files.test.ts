@@ -134,6 +134,21 @@ describe('Dockerfile', () => {
   });
 });
 
+describe("docs/deploy.md's image section", () => {
+  // "Mount your own over /etc/switchyard/switchyard.config.yaml", and nothing more: a config
+  // written for a laptop listens on 127.0.0.1 inside the container (unreachable through -p,
+  // while the HEALTHCHECK from inside passes) and keeps its data in /etc/switchyard/.switchyard.
+  it('names each setting the baked-in config changes from the defaults, for a mounted config to keep', async () => {
+    const doc = read('docs/deploy.md');
+    const section = doc.slice(doc.indexOf('\n### The image'), doc.indexOf('\n## Compose'));
+    const baked = parseYaml(read('deploy/switchyard.config.yaml')) as { server: Record<string, unknown> };
+    const defaults = (await expectGatewayAccepts('{}')).server as unknown as Record<string, unknown>;
+    const changed = Object.entries(baked.server).filter(([key, value]) => !String(value).includes('${') && value !== defaults[key]);
+    expect(changed.map(([key]) => key).sort()).toEqual(['data_dir', 'host']);
+    for (const [key, value] of changed) expect(section, `server.${key}`).toContain(`\`server.${key}: ${String(value)}\``);
+  });
+});
+
 describe('compose.yaml', () => {
   const compose = parseYaml(read('compose.yaml')) as {
     services: Record<string, Record<string, unknown> & { healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }> }>;
