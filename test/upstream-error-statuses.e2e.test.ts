@@ -47,6 +47,11 @@ const cases: Array<{ name: string; provider: 'openai' | 'anthropic'; upstream: {
   { name: 'OpenAI 429', provider: 'openai', upstream: fixtureError('openai', 'rate_limit'), status: 429, anthropicType: 'rate_limit_error' },
   { name: 'OpenAI 500', provider: 'openai', upstream: fixtureError('openai', 'server_error'), status: 502, anthropicType: 'api_error' },
   { name: 'OpenAI 503', provider: 'openai', upstream: fixtureError('openai', 'overloaded'), status: 503, anthropicStatus: 529, anthropicType: 'overloaded_error' },
+  // An OpenAI-compatible service out of credit (OpenRouter's 402, its code a number) was a 400
+  // upstream_bad_request: the client blamed, and no other deployment tried.
+  { name: 'OpenAI-compatible 402 out of credit', provider: 'openai', upstream: { status: 402, body: '{"error":{"code":402,"message":"Insufficient credits"}}' }, status: 429, anthropicType: 'rate_limit_error' },
+  // A proxy's gateway timeout in front of the service was a 502 upstream_server_error.
+  { name: 'OpenAI 504 from a proxy', provider: 'openai', upstream: { status: 504, body: '<html><body><h1>504 Gateway Time-out</h1></body></html>' }, status: 504, anthropicType: 'timeout_error' },
 ];
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Json; requestId: string | null }> {

@@ -488,7 +488,10 @@ export function genericUpstreamError(provider: string, response: UpstreamErrorRe
   if (status === 403) return new GatewayError('upstream_permission_denied', `${provider} denied access.`, options);
   if (status === 404) return new GatewayError('upstream_not_found', `${provider} does not know this model or endpoint.`, options);
   if (status === 413) return new GatewayError('upstream_request_too_large', `${provider}: the request is larger than the upstream accepts.`, options);
-  if (status === 408) return new GatewayError('upstream_timeout', `${provider} timed out.`, options);
+  // 402 Payment Required: the gateway's account is out of credit (OpenRouter); another deployment may serve.
+  if (status === 402) return new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account cannot be billed.`, options);
+  // 504: a gateway timeout (the provider's or a proxy's in front of it) is a timeout, not a server failure.
+  if (status === 408 || status === 504) return new GatewayError('upstream_timeout', `${provider} timed out.`, options);
   if (status === 429) return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, options);
   if (status === 503 || status === 529) return new GatewayError('upstream_overloaded', `${provider} is overloaded.`, options);
   if (status >= 500) return new GatewayError('upstream_server_error', `${provider} failed with status ${status}.`, options);
