@@ -42,6 +42,7 @@ import { peekFirst } from '../transport/peek-first.js';
 import { bodyStart } from '../transport/body-start.js';
 import { sentNoticeOf, type SentNotice } from '../transport/upstream-sent.js';
 import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
+import { readRetryAfterHeader } from '../transport/read-retry-after.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
 
 /**
@@ -483,17 +484,20 @@ function readBilledUsage(body: unknown, readUsage: ((body: unknown) => unknown) 
 /** The fallback mapping by status alone, for adapters that bring none of their own. */
 export function genericUpstreamError(provider: string, response: UpstreamErrorResponse): GatewayError {
   const options = { provider, upstreamStatus: response.status };
+  // A retryable answer's Retry-After says when to come back: passed on to the client and the route step.
+  const retryAfterSeconds = readRetryAfterHeader(response.headers['retry-after']);
+  const retryable = retryAfterSeconds === undefined ? options : { ...options, retryAfterSeconds };
   const status = response.status;
   if (status === 401) return new GatewayError('upstream_authentication_failed', `${provider} rejected the gateway's credentials.`, options);
+  // 402 Payment Required: the gateway's account is out of credit (OpenRouter); another deployment may serve.
+  if (status === 402) return new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account cannot be billed.`, options);
   if (status === 403) return new GatewayError('upstream_permission_denied', `${provider} denied access.`, options);
   if (status === 404) return new GatewayError('upstream_not_found', `${provider} does not know this model or endpoint.`, options);
   if (status === 413) return new GatewayError('upstream_request_too_large', `${provider}: the request is larger than the upstream accepts.`, options);
-  // 402 Payment Required: the gateway's account is out of credit (OpenRouter); another deployment may serve.
-  if (status === 402) return new GatewayError('upstream_quota_exceeded', `${provider}: the gateway's account cannot be billed.`, options);
   // 504: a gateway timeout (the provider's or a proxy's in front of it) is a timeout, not a server failure.
-  if (status === 408 || status === 504) return new GatewayError('upstream_timeout', `${provider} timed out.`, options);
-  if (status === 429) return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, options);
-  if (status === 503 || status === 529) return new GatewayError('upstream_overloaded', `${provider} is overloaded.`, options);
-  if (status >= 500) return new GatewayError('upstream_server_error', `${provider} failed with status ${status}.`, options);
+  if (status === 408 || status === 504) return new GatewayError('upstream_timeout', `${provider} timed out.`, retryable);
+  if (status === 429) return new GatewayError('rate_limit_exceeded', `${provider} is rate limiting requests.`, retryable);
+  if (status === 503 || status === 529) return new GatewayError('upstream_overloaded', `${provider} is overloaded.`, retryable);
+  if (status >= 500) return new GatewayError('upstream_server_error', `${provider} failed with status ${status}.`, retryable);
   return new GatewayError('upstream_bad_request', `${provider} refused the request (status ${status}).`, options);
 }
