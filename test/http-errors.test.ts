@@ -88,6 +88,8 @@ describe('bad input gets an OpenAI-shaped error with the right status', () => {
     const missing = await post(chat, { model: 'mock/echo', messages: user }, {});
     expect(missing.status).toBe(401);
     expectOpenAIError(missing.body, 'missing_api_key');
+    // An Anthropic or Gemini client is told its own header works too.
+    expect(missing.body.error['message']).toContain('x-api-key');
     const wrong = await post(chat, { model: 'mock/echo', messages: user }, { authorization: 'Bearer sy-not-a-real-key-000000' });
     expect(wrong.status).toBe(401);
     expectOpenAIError(wrong.body, 'invalid_api_key');

@@ -92,7 +92,8 @@ export const auth = definePlugin<AuthOptions>({
       if (!key) {
         throw new GatewayError(
           'missing_api_key',
-          'No API key was provided. Send it as "Authorization: Bearer <key>".',
+          // Each dialect's clients send their own header: OpenAI's Bearer, Anthropic's x-api-key, Gemini's x-goog-api-key.
+          'No API key was provided. Send it as "Authorization: Bearer <key>" (or in an x-api-key or x-goog-api-key header).',
         );
       }
       const presented = { key, digest: hashApiKey(key) };
