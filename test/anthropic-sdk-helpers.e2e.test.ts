@@ -183,6 +183,12 @@ describe.each(matrix)('the @anthropic-ai/sdk helpers through the gateway to %s (
     expect(history.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
   });
 
+  it("messages.stream: a stream that breaks after it began rejects with the SDK's APIError", async () => {
+    upstream().enqueue({ reply: { content: answer }, stream: { midStreamError: true, errorAfterEvents: 3 } });
+    const stream = client().messages.stream({ model, max_tokens: 256, messages: question });
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
+  });
+
   it('messages.countTokens: a count, no provider called', async () => {
     const counted = await client().messages.countTokens({ model, messages: question, tools });
     expect(counted.input_tokens).toBeGreaterThan(0);

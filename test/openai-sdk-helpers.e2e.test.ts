@@ -287,6 +287,16 @@ describe.each(matrix)('the openai SDK helpers through the gateway to %s (%s path
     expect(parsed.output_parsed).toEqual(forecast);
   });
 
+  it("a stream that breaks after it began: chat.completions.stream rejects with the SDK's APIError, responses.stream ends in a failed Response", async () => {
+    const broken = { reply: { content: answer }, stream: { midStreamError: true, errorAfterEvents: 3 } };
+    upstream().enqueue(broken, broken);
+    const chat = client().chat.completions.stream({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    await expect(chat.finalChatCompletion()).rejects.toBeInstanceOf(OpenAI.APIError);
+    const failed = await client().responses.stream({ model, input: 'Weather in Paris?' }).finalResponse();
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({ code: expect.any(String), message: expect.any(String) });
+  });
+
   it.runIf(embeddingModels[provider])('embeddings.create, base64 by default, decoded to the same floats as asked for in floats', async () => {
     const embeddingModel = `${provider}/${embeddingModels[provider]}`;
     const input = embeddingInputs(provider);
