@@ -135,6 +135,22 @@ describe.each(matrix)('the @anthropic-ai/sdk helpers through the gateway to %s (
     expect(next.content.at(-1)).toMatchObject({ type: 'text', text: 'You are welcome.' });
   });
 
+  it("messages.stream: a finalMessage() with thinking and a tool call goes back as history to Anthropic (a route switch), whose answer to the tool's result ends the loop", async () => {
+    upstream().enqueue({ reply: { reasoning: 'I need the weather tool.', toolCalls: [twoCalls[0]!] } });
+    const first = await client().messages.stream({ model, max_tokens: 2048, messages: question, tools }).finalMessage();
+    const call = first.content.find((block) => block.type === 'tool_use')!;
+    upstreams.anthropic.enqueue({ reply: { content: answer } });
+    const next = await client()
+      .messages.stream({
+        model: 'anthropic-once',
+        max_tokens: 2048,
+        tools,
+        messages: [...question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '18°C' }] }],
+      })
+      .finalMessage();
+    expect(next.content.at(-1)).toMatchObject({ type: 'text', text: answer });
+  });
+
   it('messages.stream: an answer cut at max_tokens ends with stop_reason max_tokens, the text kept', async () => {
     upstream().enqueue({ reply: { content: answer, finishReason: 'length' } });
     const final = await client().messages.stream({ model, max_tokens: 200, messages: question }).finalMessage();

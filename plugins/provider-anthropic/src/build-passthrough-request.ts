@@ -1,12 +1,14 @@
 import type { PassthroughRequest, UpstreamRequest } from '@switchyard/core';
 import type { AnthropicEndpoint } from './anthropic-endpoint.js';
+import { leaveOutUnsignedThinking } from './leave-out-unsigned-thinking.js';
 
 /**
  * A `/v1/messages` client's own body as the Anthropic upstream gets it on the
  * same-dialect fast path: a copy with the deployment's model (and `max_tokens` from
  * `default_max_tokens` when the client left it out, as the translated path does);
  * everything else — cache_control, thinking blocks with their signatures,
- * redacted_thinking, citations, server tools — as the client wrote it. The client's
+ * redacted_thinking, citations, server tools — as the client wrote it, but for thinking
+ * blocks without a signature, left out as the translated path leaves them out. The client's
  * `anthropic-version` replaces the configured one and its `anthropic-beta` flags join
  * the configured ones (both were checked by the core: bounded, a safe charset).
  */
@@ -17,6 +19,7 @@ export function buildPassthroughRequest(
   defaultMaxTokens: number,
 ): UpstreamRequest {
   const body: Record<string, unknown> = { ...request.body, model };
+  if ('messages' in body) body['messages'] = leaveOutUnsignedThinking(body['messages']);
   if (typeof body['max_tokens'] !== 'number') body['max_tokens'] = defaultMaxTokens;
   const betas = (request.headers['anthropic-beta'] ?? '')
     .split(',')
