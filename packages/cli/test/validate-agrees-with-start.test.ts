@@ -98,3 +98,96 @@ describe('validate and start: a SWITCHYARD_MASTER_KEY start refuses', () => {
     }
   });
 });
+
+/** The one line each command printed for a config problem, and how it exited, without a stack trace. */
+function expectOneProblem(results: Array<{ code: number | null; stdout: string; stderr: string }>, line: string, secret: string) {
+  for (const { code, stdout, stderr } of results) {
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`switchyard: the configuration has 1 problem:\n  ${line}\n`);
+    expect(stderr).not.toContain(secret);
+    expect(code).toBe(1);
+  }
+}
+
+/*
+ * A Redis URL whose password holds an unencoded '/': the schema checked only `^rediss?://`, validate said
+ * "valid", and start died in ioredis with "TypeError: Invalid URL" and a stack trace. Digits before the
+ * '/' were worse: the URL parsed, with the user name as the host.
+ */
+describe('validate and start: a Redis URL whose password is not percent-encoded', () => {
+  const chain = (url: string) => `chain:\n  - auth\n  - rate-limit:\n      store:\n        use: redis\n        url: "${url}"\n  - route\n  - adapter\n`;
+  const encodeIt = "its user name or password holds '/' as it is: percent-encode it (encodeURIComponent; '/' is %2F)";
+  for (const [name, url, secret] of [
+    ['letters', 'redis://default:ab/cd@127.0.0.1:6379', 'ab/cd'],
+    ['digits, read as a port', 'redis://default:1234/5678@127.0.0.1:6379', '1234/5678'],
+  ] as const) {
+    it(`${name}: the same problem from both, naming the config path, the password not printed`, async () => {
+      await writeFile(path.join(cwd, 'redis.yaml'), chain(url));
+      expectOneProblem(await both('redis.yaml'), `redis.yaml:6 chain[1].rate-limit.store.url: ${encodeIt}`, secret);
+    });
+  }
+
+  it('every Redis URL option: cache, circuit-breaker and the auth step\'s invalidation', async () => {
+    const url = 'redis://:ab/cd@127.0.0.1:6379';
+    for (const [step, options, where] of [
+      ['cache', 'store:\n        use: redis\n        url', 'chain[1].cache.store.url'],
+      ['circuit-breaker', 'shared:\n        use: redis\n        url', 'chain[1].circuit-breaker.shared.url'],
+      ['auth', 'invalidation:\n        use: redis\n        url', 'chain[1].auth.invalidation.url'],
+    ] as const) {
+      await writeFile(path.join(cwd, 'step.yaml'), `chain:\n  - key-scope\n  - ${step}:\n      ${options}: "${url}"\n  - route\n  - adapter\n`);
+      const validate = await runCli(['validate', '--config', 'step.yaml'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+      expect(validate.stderr, step).toMatch(new RegExp(`^switchyard: the configuration has 1 problem:\\n  step\\.yaml:\\d+ ${where.replace(/[.[\]]/g, '\\$&')}: ${encodeIt.replace(/[.()'/%?]/g, '\\$&')}\\n$`));
+      expect(validate.code, step).toBe(1);
+    }
+  });
+
+  it('a URL from an environment variable set only for start: start says the same, no stack trace', async () => {
+    await writeFile(path.join(cwd, 'redis-env.yaml'), chain('${REDIS_URL}'));
+    const validate = await runCli(['validate', '--config', 'redis-env.yaml'], { cwd, env: { SWITCHYARD_MASTER_KEY: '', REDIS_URL: 'redis://127.0.0.1:6379' } });
+    expect(validate.code).toBe(0);
+    const start = await runCli(['start', '--config', 'redis-env.yaml', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: '', REDIS_URL: 'redis://default:ab/cd@127.0.0.1:6379' } });
+    expectOneProblem([start], `redis-env.yaml:6 chain[1].rate-limit.store.url: ${encodeIt}`, 'ab/cd');
+  });
+
+  it('a database that is not a number, and a URL that is no URL', async () => {
+    for (const [url, message] of [
+      ['redis://127.0.0.1:6379/cache', 'the path after the host must be a database number (redis://host:6379/0)'],
+      ['redis://127.0.0.1:99999', 'is not a Redis URL (redis://[user:password@]host:port[/db], or rediss:// for TLS)'],
+    ] as const) {
+      await writeFile(path.join(cwd, 'redis.yaml'), chain(url));
+      expectOneProblem(await both('redis.yaml'), `redis.yaml:6 chain[1].rate-limit.store.url: ${message}`, 'no secret here');
+    }
+  });
+});
+
+/*
+ * A provider's base_url with `user:pass@`: the credentials were dropped without a word (never sent), and
+ * a base_url no URL parser reads (a port past 65535) passed validate and was a stack trace at start.
+ */
+describe('validate and start: a provider base_url', () => {
+  const provider = (url: string) => `providers:\n  openai:\n    api_key: sk-abcdefghijklmnopqrstuvwxyz0123\n    base_url: "${url}"\nmodels:\n  m: openai/gpt-4o\n`;
+  it('with credentials in it: refused by both, the password not printed', async () => {
+    for (const url of ['https://user:hunter2secret@api.example.com/v1', 'https://user:hunter2/secret@api.example.com/v1']) {
+      await writeFile(path.join(cwd, 'base.yaml'), provider(url));
+      expectOneProblem(
+        await both('base.yaml'),
+        'base.yaml:4 providers.openai.base_url: holds a user name or password (user:password@), which the gateway never sends: give the key as api_key, from an environment variable',
+        'hunter2secret',
+      );
+    }
+  });
+
+  it("an '@' in its path is no password", async () => {
+    await writeFile(path.join(cwd, 'base.yaml'), provider('https://gateway.example.com/v1/run/@cf'));
+    const validate = await runCli(['validate', '--config', 'base.yaml'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(validate.stderr).toBe('');
+    expect(validate.code).toBe(0);
+  });
+
+  it('that no URL parser reads: refused by both', async () => {
+    for (const url of ['https://api.example.com:99999/v1', 'https://[api.example.com/v1']) {
+      await writeFile(path.join(cwd, 'base.yaml'), provider(url));
+      expectOneProblem(await both('base.yaml'), 'base.yaml:4 providers.openai.base_url: is not a URL (https://host[:port][/path])', 'no secret here');
+    }
+  });
+});

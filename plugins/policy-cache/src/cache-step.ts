@@ -1,6 +1,7 @@
 import {
   addUsage,
   definePlugin,
+  redisUrlProblem,
   getContext,
   matchesModelPattern,
   type CacheLookup,
@@ -46,6 +47,11 @@ export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
 export const cache = definePlugin<CacheOptions>({
   name: 'cache',
   optionsSchema: cacheOptionsSchema,
+  // A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
+  checkOptions(options) {
+    const problem = options.store.use === 'redis' ? redisUrlProblem(options.store.url) : undefined;
+    return problem ? [{ path: '/store/url', message: problem }] : [];
+  },
   create(options, runtime) {
     const warn = throttledWarning(runtime.logger);
     const store = createStore(options, warn);

@@ -1,4 +1,4 @@
-import { definePlugin, GatewayError, getContext, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
+import { definePlugin, GatewayError, getContext, redisUrlProblem, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
@@ -68,6 +68,12 @@ export const auth = definePlugin<AuthOptions>({
   optionsSchema: authOptionsSchema,
   // Only the Authorization / x-api-key headers: runs before the body is read.
   headersOnly: true,
+  // A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
+  checkOptions(options) {
+    const { invalidation } = options;
+    const problem = invalidation.use === 'redis' && invalidation.url !== undefined ? redisUrlProblem(invalidation.url) : undefined;
+    return problem ? [{ path: '/invalidation/url', message: problem }] : [];
+  },
   create(options, runtime) {
     const resolvers: KeyResolver[] = [];
     if (options.allow_master_key && runtime.masterKey) resolvers.push(masterKeyResolver(runtime.masterKey));

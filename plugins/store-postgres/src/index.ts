@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { defineStorage, describeStoreError, guardStore, StoreHealth, throttled, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
+import { defineStorage, describeStoreError, guardStore, percentEncodeProblem, StoreHealth, throttled, unencodedInUserinfo, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
 import { dropUnlessClosed } from './drop-unless-closed.js';
 import { isPostgresChangedUnderTheGateway, isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
@@ -173,6 +173,10 @@ function clientWithConnectTimeout(timeoutMs: number): typeof pg.Client {
  * opens nothing. The string is never quoted: it holds the password.
  */
 function checkConnectionString(options: PostgresStorageOptions): ValidationProblem[] {
+  // A '/', '?' or '#' in the password either fails below or, after digits (`app:1234/x@db`), parses with
+  // the user name as the host.
+  const unencoded = unencodedInUserinfo(options.url);
+  if (unencoded) return [{ path: '/url', message: percentEncodeProblem(unencoded) }];
   try {
     new pg.Client({ connectionString: options.url });
     return [];

@@ -58,8 +58,25 @@ describe('postgres storage url', () => {
     },
   );
 
+  // A '/' after digits (`app:1234/…@host`) parsed: pg connected to the user name as a host, port 1234.
+  it.each([
+    ['postgres://app:1234/pw-secret@127.0.0.1:5432/test', '/'],
+    ['postgres://app:pw/secret@127.0.0.1:5432/test', '/'],
+    ['postgres://app:pw?secret@127.0.0.1:5432/test', '?'],
+  ])('refuses %s: its password must be percent-encoded, never quoted', (url, character) => {
+    let error: (Error & { problems?: Array<{ path: string; message: string }> }) | undefined;
+    try {
+      postgres({ url });
+    } catch (caught) {
+      error = caught as typeof error;
+    }
+    const encoded = `%${character.charCodeAt(0).toString(16).toUpperCase()}`;
+    expect(error?.problems).toEqual([{ path: '/url', message: `its user name or password holds '${character}' as it is: percent-encode it (encodeURIComponent; '${character}' is ${encoded})` }]);
+    expect(error?.message).not.toMatch(/secret/);
+  });
+
   it('takes the forms pg reads: a URL, with or without a password, and a socket folder', () => {
-    for (const url of ['postgres://x/y', 'postgresql://u:p@h:5432/d?sslmode=require', '/var/run/postgresql', 'socket:/var/run/postgresql?db=d', 'postgres://u@exa mple.com/db']) expect(() => postgres({ url })).not.toThrow();
+    for (const url of ['postgres://x/y', 'postgresql://u:p@h:5432/d?sslmode=require', '/var/run/postgresql', 'socket:/var/run/postgresql?db=d', 'postgres://u@exa mple.com/db', 'postgres://u:p%2Fq@h/d', 'postgres://u:50%@h/d', 'postgres://u:p@h/d?application_name=a@b']) expect(() => postgres({ url })).not.toThrow();
   });
 });
 

@@ -44,6 +44,12 @@ interface PluginDefinitionBase<Options> {
   name: string;
   /** JSON Schema of the options; checked by ajv once, when the plugin is configured. */
   optionsSchema: JsonSchema;
+  /**
+   * Problems with the options past what the schema can say (a connection string the driver
+   * cannot read), found by `switchyard validate` and at start alike, before anything opens.
+   * Pointers into the options (`/url`); messages must not quote a value that may hold a password.
+   */
+  checkOptions?(options: Options): ValidationProblem[];
   /** Only for types: the options after validation. */
   readonly _options?: Options;
 }
@@ -148,12 +154,6 @@ export interface StorageContext {
 export interface StorageDefinition<Options> extends PluginDefinitionBase<Options> {
   /** Opens the stores; `migrate()` is called on each by the gateway afterwards. */
   create(options: Options, context: StorageContext): StorageSet | Promise<StorageSet>;
-  /**
-   * Problems with the options past what the schema can say (a connection string the driver
-   * cannot read), found by `switchyard validate` and at start alike, before anything opens.
-   * Pointers into the options (`/url`); messages must not quote a value that may hold a password.
-   */
-  checkOptions?(options: Options): ValidationProblem[];
 }
 
 /** A storage plugin with its options checked, ready to open. */
@@ -218,13 +218,16 @@ export type IngressFactory<Options = unknown> = PluginFactory<Options, IngressPl
  * with the defaults filled in; refused, throws every problem at once: options are the
  * operator's config, fixed in one go.
  */
-function optionsChecker<Options>(name: string, schema: JsonSchema): (options: unknown) => Options {
+function optionsChecker<Options>(definition: PluginDefinitionBase<Options>): (options: unknown) => Options {
+  const { name, optionsSchema } = definition;
   let validator: Validator<Options> | undefined;
   return (options) => {
-    validator ??= compileValidator<Options>(schema, { problems: 'every' });
+    validator ??= compileValidator<Options>(optionsSchema, { problems: 'every' });
     // Validation fills in defaults, so it works on a copy the caller does not see change.
     const result = validator(options === undefined ? {} : structuredClone(options));
     if (!result.ok) throw new PluginOptionsError(name, result.problems);
+    const problems = definition.checkOptions?.(result.value) ?? [];
+    if (problems.length > 0) throw new PluginOptionsError(name, problems);
     return result.value;
   };
 }
@@ -240,7 +243,7 @@ function attachMetadata<F extends (options?: unknown) => unknown>(
 
 /** Declares a chain step plugin (auth, rate-limit, route …). */
 export function definePlugin<Options>(definition: StepDefinition<Options>): StepFactory<Options> {
-  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
+  const checkOptions = optionsChecker<Options>(definition);
   const factory = (options?: unknown): StepPlugin => {
     const checked = checkOptions(options);
     const { validate } = definition;
@@ -257,7 +260,7 @@ export function definePlugin<Options>(definition: StepDefinition<Options>): Step
 
 /** Declares a provider plugin (openai, anthropic, …). */
 export function defineProvider<Options>(definition: ProviderDefinition<Options>): ProviderFactory<Options> {
-  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
+  const checkOptions = optionsChecker<Options>(definition);
   const factory = (options?: unknown): ProviderPlugin => {
     const checked = checkOptions(options);
     return { kind: 'provider', name: definition.name, build: () => definition.create(checked) };
@@ -267,11 +270,9 @@ export function defineProvider<Options>(definition: ProviderDefinition<Options>)
 
 /** Declares a storage plugin (sqlite, postgres): the key store, usage ledger and budgets. */
 export function defineStorage<Options>(definition: StorageDefinition<Options>): StorageFactory<Options> {
-  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
+  const checkOptions = optionsChecker<Options>(definition);
   const factory = (options?: unknown): StoragePlugin => {
     const checked = checkOptions(options);
-    const problems = definition.checkOptions?.(checked) ?? [];
-    if (problems.length > 0) throw new PluginOptionsError(definition.name, problems);
     return { kind: 'storage', name: definition.name, open: async (context) => definition.create(checked, context) };
   };
   return attachMetadata(factory, 'storage', definition.name, definition.optionsSchema) as StorageFactory<Options>;
@@ -283,7 +284,7 @@ export function defineStorage<Options>(definition: StorageDefinition<Options>): 
  * `ingress:` section, behind the same chain as every other endpoint.
  */
 export function defineIngress<Options>(definition: IngressDefinition<Options>): IngressFactory<Options> {
-  const checkOptions = optionsChecker<Options>(definition.name, definition.optionsSchema);
+  const checkOptions = optionsChecker<Options>(definition);
   const factory = (options?: unknown): IngressPlugin => {
     const checked = checkOptions(options);
     return { kind: 'ingress', name: definition.name, build: () => definition.create(checked) };
