@@ -191,3 +191,18 @@ describe('validate and start: a provider base_url', () => {
     }
   });
 });
+
+/* The auth step's invalidation.use: postgres over SQLite storage: validate said "valid", start threw with a stack trace. */
+describe('validate and start: key-change invalidation through a PostgreSQL the storage is not', () => {
+  it('the same problem from both, exit 1', async () => {
+    for (const storage of ['', 'storage:\n  use: sqlite\n']) {
+      await writeFile(path.join(cwd, 'invalidation.yaml'), `${storage}chain:\n  - auth:\n      invalidation:\n        use: postgres\n  - route\n  - adapter\n`);
+      const line = storage ? 6 : 4;
+      expectOneProblem(
+        await both('invalidation.yaml'),
+        `invalidation.yaml:${line} chain[0].auth.invalidation.use: is postgres, but the storage is not PostgreSQL (it is SQLite, which has no channel): use storage, redis or none`,
+        'no secret here',
+      );
+    }
+  });
+});

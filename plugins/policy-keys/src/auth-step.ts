@@ -74,6 +74,13 @@ export const auth = definePlugin<AuthOptions>({
     const problem = invalidation.use === 'redis' && invalidation.url !== undefined ? redisUrlProblem(invalidation.url) : undefined;
     return problem ? [{ path: '/invalidation/url', message: problem }] : [];
   },
+  // Checked at build (openKeyChangeChannel) too, where it was a stack trace at start after validate passed it.
+  validate(options, config) {
+    const storage = config.storage?.use;
+    if (options.invalidation.use !== 'postgres' || (storage !== undefined && storage !== 'sqlite' && storage !== '@switchyard/store-sqlite')) return [];
+    const index = config.chain.findIndex((step) => typeof step === 'object' && step !== null && 'auth' in step);
+    return [{ path: `/chain/${index}/auth/invalidation/use`, message: 'is postgres, but the storage is not PostgreSQL (it is SQLite, which has no channel): use storage, redis or none' }];
+  },
   create(options, runtime) {
     const resolvers: KeyResolver[] = [];
     if (options.allow_master_key && runtime.masterKey) resolvers.push(masterKeyResolver(runtime.masterKey));
