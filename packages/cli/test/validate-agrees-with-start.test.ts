@@ -206,3 +206,23 @@ describe('validate and start: key-change invalidation through a PostgreSQL the s
     }
   });
 });
+
+/* Provider headers no HTTP request can carry: validate said "valid", and every call was a 500 internal_error ("invalid header key"). */
+describe('validate and start: a provider header no request can carry', () => {
+  it('a name with a space, a value with a line break: refused by both, the value not printed', async () => {
+    await writeFile(
+      path.join(cwd, 'headers.yaml'),
+      'providers:\n  openai:\n    api_key: sk-abcdefghijklmnopqrstuvwxyz0123\n    headers:\n      "x bad": one\n      x-token: "Bearer line-secret\\r\\n"\nmodels:\n  m: openai/gpt-4o\n',
+    );
+    for (const { code, stdout, stderr } of await both('headers.yaml')) {
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        'switchyard: the configuration has 2 problems:\n' +
+          "  headers.yaml:5 providers.openai.headers.x bad: is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)\n" +
+          '  headers.yaml:6 providers.openai.headers.x-token: holds a line break or another control character, which no HTTP header can carry\n',
+      );
+      expect(stderr).not.toContain('line-secret');
+      expect(code).toBe(1);
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { lineWriter } from '../logging/line-writer.js';
 import type { IngressContribution, PluginFactory, StepPlugin, StorageContext, StoragePlugin, StorageSet } from '../plugin/define-plugin.js';
 import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import { findBodyLimitProblems } from '../config/find-body-limit-problems.js';
+import { findProviderHeaderProblems } from '../config/find-provider-header-problems.js';
 import { findProviderUrlProblems } from '../config/find-provider-url-problems.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
@@ -371,7 +372,7 @@ export async function checkGatewayConfig(
       if (shapeIsRight) throw error;
     }
   }
-  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config));
+  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config), ...findProviderHeaderProblems(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
 }
