@@ -180,7 +180,12 @@ function checkConnectionString(options: PostgresStorageOptions): ValidationProbl
   try {
     new pg.Client({ connectionString: options.url });
     return [];
-  } catch {
+  } catch (error) {
+    // pg reads the TLS files the string names as it parses it: a missing one is not a string pg cannot read.
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (typeof code === 'string' && code.startsWith('E') && path !== undefined) {
+      return [{ path: '/url', message: `names an sslcert, sslkey or sslrootcert file that cannot be read (${code}): ${path}` }];
+    }
     return [{ path: '/url', message: 'is not a connection string PostgreSQL can read (postgres://user:password@host:5432/database)' }];
   }
 }

@@ -75,6 +75,17 @@ describe('postgres storage url', () => {
     expect(error?.message).not.toMatch(/secret/);
   });
 
+  // pg reads sslrootcert/sslcert/sslkey files as it parses: a missing one was called a string pg cannot read.
+  it('names a TLS file it cannot read as such, with the reason', () => {
+    let error: (Error & { problems?: Array<{ path: string; message: string }> }) | undefined;
+    try {
+      postgres({ url: 'postgres://app:pw-secret@127.0.0.1:5432/test?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem' });
+    } catch (caught) {
+      error = caught as typeof error;
+    }
+    expect(error?.problems).toEqual([{ path: '/url', message: 'names an sslcert, sslkey or sslrootcert file that cannot be read (ENOENT): /nonexistent/ca.pem' }]);
+  });
+
   it('takes the forms pg reads: a URL, with or without a password, and a socket folder', () => {
     for (const url of ['postgres://x/y', 'postgresql://u:p@h:5432/d?sslmode=require', '/var/run/postgresql', 'socket:/var/run/postgresql?db=d', 'postgres://u@exa mple.com/db', 'postgres://u:p%2Fq@h/d', 'postgres://u:50%@h/d', 'postgres://u:p@h/d?application_name=a@b']) expect(() => postgres({ url })).not.toThrow();
   });
