@@ -226,3 +226,32 @@ describe('validate and start: a provider header no request can carry', () => {
     }
   });
 });
+
+/*
+ * A SQLite storage.path that is a folder, or under a file: validate said "valid", start refused it only when
+ * the database would not open. One under /proc hung start for 30 s (Node's recursive mkdir retries ENOENT
+ * there for ever, in the SQLite thread) before a line about a thread that did not start.
+ */
+describe('validate and start: a SQLite storage.path that cannot be a database file', () => {
+  for (const [name, written, line] of [
+    ['a folder', '.', (cwd: string) => `storage.path ${cwd} is a folder, not a database file`],
+    ['under a file', './a-file/x.db', (cwd: string) => `storage.path ${path.join(cwd, 'a-file/x.db')} is under ${path.join(cwd, 'a-file')}, a file, not a folder`],
+  ] as const) {
+    it(`${name}: the same line from both, exit 2`, async () => {
+      await writeFile(path.join(cwd, 'a-file'), 'x');
+      await writeFile(path.join(cwd, 'sqlite-path.yaml'), `server:\n  data_dir: .\nstorage:\n  use: sqlite\n  path: ${written}\n`);
+      for (const { code, stdout, stderr } of await both('sqlite-path.yaml')) {
+        expect(stdout).toBe('');
+        expect(stderr).toBe(`switchyard: ${line(cwd)}\n`);
+        expect(code).toBe(2);
+      }
+    });
+  }
+
+  it('under /proc: start says so in one line, exit 2, without waiting', async () => {
+    await writeFile(path.join(cwd, 'sqlite-proc.yaml'), 'storage:\n  use: sqlite\n  path: /proc/switchyard-nope/x.db\n');
+    const start = await runCli(['start', '--config', 'sqlite-proc.yaml', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(start.stderr).toBe('switchyard: storage.path /proc/switchyard-nope/x.db: no folder can be made in /proc (ENOENT)\n');
+    expect(start.code).toBe(2);
+  });
+});

@@ -31,7 +31,7 @@ import { workerStoragePlugins } from '../cluster/worker-storage.js';
 import { CliError } from '../cli-error.js';
 import { createCliLogger } from '../create-cli-logger.js';
 import { createStandaloneApp } from '../create-standalone-app.js';
-import { prepareDataDir } from '../data-dir.js';
+import { checkSqliteFile, prepareDataDir, sqliteFile } from '../data-dir.js';
 import { listenFailure } from '../listen-failure.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { checkMasterKeyFromEnvironment, keySourceVariable, obtainMasterKey, saveGeneratedMasterKey, withSourceFromPrimary, type MasterKey } from '../master-key.js';
@@ -75,6 +75,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const logger = await createCliLogger(config.log);
   const dataDir = resolveDataDir(config, loaded.file);
   await prepareDataDir(dataDir);
+  const sqlite = sqliteFile(config.storage, dataDir);
+  if (sqlite !== undefined) await checkSqliteFile(sqlite, { prepare: true });
   const obtained = await obtainMasterKey(process.env, config.master_key, dataDir);
   // A worker's key came from its primary: it says where the primary found it, not how it was handed over.
   const masterKey = cluster.isWorker ? withSourceFromPrimary(obtained, process.env) : obtained;

@@ -1,7 +1,7 @@
 import { checkGatewayConfig, readConfigFile, resolveDataDir } from '@switchyard/core';
 import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
-import { checkDataDir } from '../data-dir.js';
+import { checkDataDir, checkSqliteFile, sqliteFile } from '../data-dir.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
 import { checkMasterKeyFromEnvironment } from '../master-key.js';
 import { escapeControlCharacters } from '../terminal-text.js';
@@ -21,7 +21,11 @@ export async function validateCommand(options: { config?: string }): Promise<num
   const keyFromEnvironment = process.env['SWITCHYARD_MASTER_KEY'];
   if (keyFromEnvironment) checkMasterKeyFromEnvironment(keyFromEnvironment);
   // A data folder that is a file is refused by start with exit 2: not valid either (nothing is made here).
-  await checkDataDir(resolveDataDir(config, file.file));
+  const dataDir = resolveDataDir(config, file.file);
+  await checkDataDir(dataDir);
+  // So is a SQLite file that is a folder or under a file.
+  const sqlite = sqliteFile(config.storage, dataDir);
+  if (sqlite !== undefined) await checkSqliteFile(sqlite, { prepare: false });
   const providers = Object.keys(config.providers).join(', ');
   const summary = `${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}`;
   process.stdout.write(`${escapeControlCharacters(summary)}\n`);
