@@ -85,6 +85,9 @@ describe('provider credentials', () => {
     ['mistral', { api_key: 'mi-crlf-secret-0123\r' }, '/providers/mistral/api_key'],
     ['azure', { bearer_token: 'ey-crlf-secret-0123\r', base_url: 'https://x.openai.azure.com/openai/v1' }, '/providers/azure/bearer_token'],
     ['bedrock', { region: 'us-east-1', access_key_id: 'AKIA0123456789ABCDEF', secret_access_key: 'crlf-secret-0123\r' }, '/providers/bedrock/secret_access_key'],
+    // Sent as the OpenAI-Organization and OpenAI-Project headers: every call was a 500 internal_error ("invalid header").
+    ['openai', { api_key: 'sk-0123456789abcdef', organization: 'org-crlf\r' }, '/providers/openai/organization'],
+    ['openai', { api_key: 'sk-0123456789abcdef', project: 'proj_crlf\n' }, '/providers/openai/project'],
   ])('%s: a credential with a line break or a space is refused at its path, not quoted', async (provider, options, pointer) => {
     const error = await checkGatewayConfig({ providers: { [provider]: options } }, { plugins: builtInPlugins }).then(
       () => undefined,

@@ -55,8 +55,9 @@ export const openAIOptionsSchema: JsonSchema = {
     api_key: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     // No schema default: a preset brings its own (see resolveOpenAIOptions).
     base_url: { type: 'string', pattern: '^https?://' },
-    organization: { type: 'string' },
-    project: { type: 'string' },
+    // Sent as headers: a line break (a CRLF .env file) failed every call as 500 internal_error.
+    organization: { type: 'string', minLength: 1, pattern: '^\\S+$' },
+    project: { type: 'string', minLength: 1, pattern: '^\\S+$' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     max_tokens_field: { enum: ['max_completion_tokens', 'max_tokens'] },
     timeouts: {
