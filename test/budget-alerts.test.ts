@@ -196,6 +196,23 @@ describe('budget alert webhooks', () => {
     expect(error!.formatLines().join('\n')).not.toContain('do-not-echo-me');
   });
 
+  // undici sends no Authorization from a URL's user:password@: the receiver got the events without them.
+  it('a webhook URL with user:password@ is refused at start, the password not quoted', async () => {
+    const error = await startTestGateway({
+      server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-alerts-')) },
+      providers: { mock: { use: 'mock' } },
+      chain: ['auth', { 'key-scope': { alerts: { webhooks: [{ url: 'https://alerts:do-not-echo-me@hooks.example.com/in', secret: webhookSecret }] } } }, 'route', 'adapter'],
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason as ConfigError,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toEqual([
+      { path: '/chain/1/key-scope/alerts/webhooks/0/url', message: 'holds a user name or password (user:password@), which is never sent: a receiver checks the signature made with secret' },
+    ]);
+    expect(error!.formatLines().join('\n')).not.toContain('do-not-echo-me');
+  });
+
   it('a receiver that hangs does not hold up requests', async () => {
     await start({}, { timeout_ms: 60_000 });
     receiver!.fallback = 'hang';
