@@ -386,7 +386,8 @@ describe('switchyard start', () => {
     expect(health.checks.storage).toMatchObject({ thread: 'worker', healthy: true, worker_restarts: 0 });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-  });
+    // A whole gateway process started and stopped: past 20 s once on a loaded machine.
+  }, 60_000);
 
   it('on SIGTERM stops taking new requests but lets a stream in flight finish', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  mock:\n    chunk_delay_ms: 60\n' });

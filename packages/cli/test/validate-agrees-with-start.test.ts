@@ -1,8 +1,11 @@
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../test/support/run-cli.js';
+
+// Each test runs the CLI two to six times, a node process each: ~19 s of the default 20 s under a load of 12-16.
+vi.setConfig({ testTimeout: 60_000 });
 
 let cwd: string;
 beforeAll(async () => {
