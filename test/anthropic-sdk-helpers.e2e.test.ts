@@ -1,10 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
 import { jsonSchemaOutputFormat } from '@anthropic-ai/sdk/helpers/json-schema';
-import type { MockUpstream } from '@switchyard/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { providerMocks, type ProviderMockName } from './support/provider-mocks.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providerMocks } from './support/provider-mocks.js';
+import { answer, forecast, pathNames, providerNames, startCachingGateway, twoCalls, useSdkHelperMatrix, weather, type PathName } from './support/sdk-helper-matrix.js';
+import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * The official @anthropic-ai/sdk's stream helper (`messages.stream`: its `text`,
@@ -14,47 +14,22 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * path: each must end in the message it would give against Anthropic itself.
  */
 
-const names = Object.keys(providerMocks) as ProviderMockName[];
-const paths = { fast: {}, translated: { server: { fast_path: false } } } as const;
-type PathName = keyof typeof paths;
-
-const upstreams = {} as Record<ProviderMockName, MockUpstream<string>>;
-const gateways = {} as Record<PathName, TestGateway>;
+const names = providerNames;
+const { upstreams, gateways } = useSdkHelperMatrix();
 const clients = {} as Record<PathName, Anthropic>;
 
-beforeAll(async () => {
-  for (const name of names) upstreams[name] = await providerMocks[name].start();
-  const providers = Object.fromEntries(names.map((name) => [name, providerMocks[name].options(upstreams[name].url)]));
-  // One attempt: what the upstream answered is what the client reads.
-  const models = Object.fromEntries(names.map((name) => [`${name}-once`, { deployments: [{ target: `${name}/${providerMocks[name].model}` }], retries: { attempts: 0 } }]));
-  for (const path of Object.keys(paths) as PathName[]) {
-    gateways[path] = await startTestGateway({ providers, models, ...paths[path] });
-    clients[path] = new Anthropic({ apiKey: masterKey, baseURL: gateways[path].origin, maxRetries: 0 });
-  }
-});
-afterAll(async () => {
-  for (const gateway of Object.values(gateways)) await gateway?.close();
-  for (const name of names) await upstreams[name]?.close();
-});
-beforeEach(() => {
-  for (const name of names) upstreams[name].reset();
+beforeAll(() => {
+  for (const path of pathNames) clients[path] = new Anthropic({ apiKey: masterKey, baseURL: gateways[path].origin, maxRetries: 0 });
 });
 
-const answer = "It's 18°C and partly cloudy in Paris.";
-const weather = { city: 'Paris', unit: 'celsius' };
 const weatherSchema = { type: 'object' as const, properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city', 'unit'] };
 const tools: Anthropic.Tool[] = [
   { name: 'get_weather', description: 'The weather in a city', input_schema: weatherSchema },
   { name: 'get_time', description: 'The time in a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
 ];
-const twoCalls = [
-  { name: 'get_weather', arguments: weather },
-  { name: 'get_time', arguments: { city: 'Paris' } },
-];
-const forecast = { city: 'Paris', temperature: 18, sky: 'partly cloudy' };
 const question: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
 
-const matrix = names.flatMap((provider) => (Object.keys(paths) as PathName[]).map((path) => [provider, path] as const));
+const matrix = names.flatMap((provider) => pathNames.map((path) => [provider, path] as const));
 
 describe.each(matrix)('the @anthropic-ai/sdk helpers through the gateway to %s (%s path)', (provider, path) => {
   const model = `${provider}-once`;
@@ -226,10 +201,7 @@ describe.each(names)('a cache hit replayed to messages.stream from %s', (provide
   let cached: TestGateway;
   let client: Anthropic;
   beforeAll(async () => {
-    cached = await startTestGateway({
-      providers: { [provider]: providerMocks[provider].options(upstreams[provider].url) },
-      chain: ['auth', { cache: { ttl_seconds: 60 } }, 'route', 'adapter'],
-    });
+    cached = await startCachingGateway(provider, upstreams[provider]);
     client = new Anthropic({ apiKey: masterKey, baseURL: cached.origin, maxRetries: 0 });
   });
   afterAll(async () => cached?.close());

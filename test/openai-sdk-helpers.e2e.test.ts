@@ -1,9 +1,9 @@
-import type { MockUpstream } from '@switchyard/testing';
 import OpenAI from 'openai';
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerMocks, type ProviderMockName } from './support/provider-mocks.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { answer, forecast, pathNames, providerNames, startCachingGateway, twoCalls, useSdkHelperMatrix, weather, type PathName } from './support/sdk-helper-matrix.js';
+import { masterKey, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * The official openai SDK's higher-level helpers — the ones that accumulate stream
@@ -14,12 +14,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * final object it would give against the real API, never throw.
  */
 
-const names = Object.keys(providerMocks) as ProviderMockName[];
-const paths = { fast: {}, translated: { server: { fast_path: false } } } as const;
-type PathName = keyof typeof paths;
-
-const upstreams = {} as Record<ProviderMockName, MockUpstream<string>>;
-const gateways = {} as Record<PathName, TestGateway>;
+const names = providerNames;
+const { upstreams, gateways } = useSdkHelperMatrix();
 const clients = {} as Record<PathName, OpenAI>;
 
 /** An embeddings model each provider's mock serves. */
@@ -34,26 +30,10 @@ const embeddingModels: Partial<Record<ProviderMockName, string>> = {
 /** Titan embeds one text a request (the gateway refuses more, 400); the others take a list. */
 const embeddingInputs = (provider: ProviderMockName) => (provider === 'bedrock' ? ['Paris is the capital of France.'] : ['Paris is the capital of France.', 'The food was delicious.']);
 
-beforeAll(async () => {
-  for (const name of names) upstreams[name] = await providerMocks[name].start();
-  const providers = Object.fromEntries(names.map((name) => [name, providerMocks[name].options(upstreams[name].url)]));
-  for (const path of Object.keys(paths) as PathName[]) {
-    // One attempt: what the upstream answered is what the client reads.
-    const models = Object.fromEntries(names.map((name) => [`${name}-once`, { deployments: [{ target: `${name}/${providerMocks[name].model}` }], retries: { attempts: 0 } }]));
-    gateways[path] = await startTestGateway({ providers, models, ...paths[path] });
-    clients[path] = new OpenAI({ apiKey: masterKey, baseURL: gateways[path].baseURL, maxRetries: 0 });
-  }
-});
-afterAll(async () => {
-  for (const gateway of Object.values(gateways)) await gateway?.close();
-  for (const name of names) await upstreams[name]?.close();
-});
-beforeEach(() => {
-  for (const name of names) upstreams[name].reset();
+beforeAll(() => {
+  for (const path of pathNames) clients[path] = new OpenAI({ apiKey: masterKey, baseURL: gateways[path].baseURL, maxRetries: 0 });
 });
 
-const answer = "It's 18°C and partly cloudy in Paris.";
-const weather = { city: 'Paris', unit: 'celsius' };
 const weatherSchema = {
   type: 'object',
   properties: { city: { type: 'string' }, unit: { type: 'string' } },
@@ -64,11 +44,6 @@ const chatTools: OpenAI.Chat.Completions.ChatCompletionFunctionTool[] = [
   { type: 'function', function: { name: 'get_weather', parameters: weatherSchema, strict: true } },
   { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false }, strict: true } },
 ];
-const twoCalls = [
-  { name: 'get_weather', arguments: weather },
-  { name: 'get_time', arguments: { city: 'Paris' } },
-];
-const forecast = { city: 'Paris', temperature: 18, sky: 'partly cloudy' };
 const forecastFormat = {
   name: 'forecast',
   strict: true,
@@ -81,7 +56,7 @@ const forecastFormat = {
 };
 const usage = { prompt_tokens: 30, completion_tokens: 12 };
 
-const matrix = names.flatMap((provider) => (Object.keys(paths) as PathName[]).map((path) => [provider, path] as const));
+const matrix = names.flatMap((provider) => pathNames.map((path) => [provider, path] as const));
 
 describe.each(matrix)('the openai SDK helpers through the gateway to %s (%s path)', (provider, path) => {
   const model = `${provider}-once`;
@@ -339,10 +314,7 @@ describe.each(names)('a cache hit replayed to the openai SDK helpers from %s', (
   let cached: TestGateway;
   let client: OpenAI;
   beforeAll(async () => {
-    cached = await startTestGateway({
-      providers: { [provider]: providerMocks[provider].options(upstreams[provider].url) },
-      chain: ['auth', { cache: { ttl_seconds: 60 } }, 'route', 'adapter'],
-    });
+    cached = await startCachingGateway(provider, upstreams[provider]);
     client = new OpenAI({ apiKey: masterKey, baseURL: cached.baseURL, maxRetries: 0 });
   });
   afterAll(async () => cached?.close());
