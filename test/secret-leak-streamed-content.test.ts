@@ -280,3 +280,97 @@ describe('the Responses API pass-through blanks a key split across output_text d
     expect(numbers.every((number, index) => index === 0 || number > numbers[index - 1]!)).toBe(true);
   });
 });
+
+/** `pieces` of the spelled characters, `size` characters a piece. */
+function piecesOf(key: string, spelling: Spelling, size: number, depth = 1): string[] {
+  const characters = spelledCharacters(key, spelling, depth);
+  const cuts = characters.map((_, index) => index).filter((index) => index > 0 && index % size === 0);
+  return pieces(key, spelling, cuts, depth);
+}
+
+/** A Responses API stream whose output text is `deltas` (raw JSON string contents), numbered in order. */
+function responsesStream(deltas: string[]): string {
+  const item = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'x', annotations: [] }] };
+  const response = { id: 'resp_1', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-4o-mini', output: [] as unknown[], usage: null as unknown };
+  const events: Array<[string, Record<string, unknown>]> = [
+    ['response.created', { response }],
+    ['response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }],
+    ['response.content_part.added', { item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }],
+    ...deltas.map((_, index): [string, Record<string, unknown>] => ['response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: `${secretMarker}${index}` }]),
+    ['response.output_text.done', { item_id: 'msg_1', output_index: 0, content_index: 0, text: 'x' }],
+    ['response.output_item.done', { output_index: 0, item }],
+    ['response.completed', { response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 5, output_tokens: 9, total_tokens: 14 } } }],
+  ];
+  let body = events.map(([type, fields], index) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: index, ...fields })}\n\n`).join('');
+  deltas.forEach((delta, index) => (body = body.replace(`"${secretMarker}${index}"`, `"${delta}"`)));
+  return body;
+}
+
+function readResponses(text: string): { content: string; args: string } {
+  const events = parseSseData(text).map((data) => JSON.parse(data) as { type: string; delta?: string });
+  return { content: events.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta).join(''), args: '{"token":"[REDACTED]"}' };
+}
+
+describe('a quoted end of the provider key (12 characters or more, no start) streamed in pieces of 1 to 11 characters is blanked', () => {
+  let openai: Awaited<ReturnType<typeof startMockOpenAI>>;
+  let anthropic: Awaited<ReturnType<typeof startMockAnthropic>>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    [openai, anthropic] = await Promise.all([startMockOpenAI(), startMockAnthropic()]);
+    gateway = await startTestGateway({ providers: { openai: { api_key: openAIKey, base_url: openai.url }, anthropic: { api_key: anthropicKey, base_url: anthropic.url } } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([openai?.close(), anthropic?.close()]);
+  });
+
+  const routes = [
+    { label: 'OpenAI fast path', path: '/chat/completions', model: 'openai/gpt-4o-mini', key: openAIKey, upstream: 'openai', read: readOpenAI },
+    { label: 'Anthropic fast path', path: '/messages', model: 'anthropic/claude-sonnet-4-5', key: anthropicKey, upstream: 'anthropic', read: readAnthropic },
+    { label: 'OpenAI client, Anthropic upstream (translated)', path: '/chat/completions', model: 'anthropic/claude-sonnet-4-5', key: anthropicKey, upstream: 'anthropic', read: readOpenAI },
+    { label: 'Anthropic client, OpenAI upstream (translated)', path: '/messages', model: 'openai/gpt-4o-mini', key: openAIKey, upstream: 'openai', read: readAnthropic },
+    { label: 'Responses fast path', path: '/responses', model: 'openai/gpt-4o-mini', key: openAIKey, upstream: 'responses', read: readResponses },
+  ] as const;
+
+  /** What reaches the client in place of the quoted end: at most heldRunLength - 1 of its first characters, then the blank. */
+  const blankedEnd = (read: string, quoted: string, before: string, after: string) => {
+    expect(read.startsWith(before) && read.endsWith(after)).toBe(true);
+    const middle = read.slice(before.length, read.length - after.length);
+    expect(middle).toMatch(/^.{0,3}\[REDACTED\]$/);
+    expect(quoted.startsWith(middle.slice(0, -'[REDACTED]'.length))).toBe(true);
+  };
+
+  for (const route of routes) {
+    for (const spelling of ['plain', 'escaped'] as const) {
+      for (const length of [12, 20]) {
+        it(`${route.label}: the key's last ${length} characters, ${spelling}, in pieces of 1 to 11 characters`, async () => {
+          const quoted = route.key.slice(-length);
+          for (let size = 1; size <= 11; size++) {
+            const texts = piecesOf(quoted, spelling, size);
+            texts[0] = `Key ends ${texts[0]}`;
+            texts[texts.length - 1] += ' ok.';
+            const args = piecesOf(quoted, spelling, size, 2);
+            args[0] = `{\\"token\\":\\"${args[0]}`;
+            args[args.length - 1] += '\\"}';
+            if (route.upstream === 'responses') openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: responsesStream(texts) });
+            else (route.upstream === 'openai' ? openai : anthropic).enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: route.upstream === 'openai' ? openAIStream(texts, args) : anthropicStream(texts, args) });
+            const tools = route.path === '/messages' ? [{ name: 'save', input_schema: { type: 'object' } }] : [{ type: 'function', function: { name: 'save', parameters: { type: 'object' } } }];
+            const response = await fetch(`${gateway.baseURL}${route.path}`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+              body: JSON.stringify(route.path === '/responses' ? { model: route.model, input: 'hi', stream: true } : { model: route.model, stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], tools }),
+            });
+            const text = await response.text();
+            expect([size, response.status]).toEqual([size, 200]);
+            expect(unescapeAll(text), `pieces of ${size}`).not.toContain(quoted.slice(-12));
+            const read = route.read(text);
+            blankedEnd(read.content, quoted, 'Key ends ', ' ok.');
+            const token = (JSON.parse(read.args) as { token: string }).token;
+            blankedEnd(token, quoted, '', '');
+          }
+        });
+      }
+    }
+  }
+});

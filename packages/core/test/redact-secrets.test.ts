@@ -75,6 +75,13 @@ describe('SecretRedactor and parts of a known secret', () => {
     expect(redacted).not.toContain('wrQm+WMkXpQ');
   });
 
+  it('blanks a quoted end whole when a character inside it is a \\u escape ending in that same digit, in JSON text left whole', () => {
+    // The last 20 characters of the key, '+', '0' … '6' escaped: read backwards as itself, the 6 that ends \u0036 cut the end short.
+    const key = 'sk-proj-STREAMs3cr3t/KEY+0123456789abcdefXYZ';
+    const quoted = `\\u002b\\u00301\\u0032\\u00334\\u0035\\u0036${key.slice(-12)}`;
+    expect(new SecretRedactor([key]).redactKnown(`{"content":"Key ends ${quoted} ok."}`)).toBe('{"content":"Key ends [REDACTED] ok."}');
+  });
+
   it('leaves parts shorter than minQuotedPartLength, such as a provider\'s own last-four mask', () => {
     const short = secret.slice(-(minQuotedPartLength - 1));
     expect(redactor.redact(`key ****${secret.slice(-4)} and ${short}`)).toBe(`key ****${secret.slice(-4)} and ${short}`);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StreamPart } from '../src/canonical/stream-part.js';
-import { SecretRedactor } from '../src/errors/redact-secrets.js';
+import { heldRunLength, SecretRedactor } from '../src/errors/redact-secrets.js';
 import { SecretScrubbingParts } from '../src/gateway/secret-scrubbing-parts.js';
 import type { ServerSentEvent } from '../src/transport/server-sent-event.js';
 import { secretArbitrary, spelledSecretArbitrary, spellSecret, unescapeAll } from '../../../test/support/secret-variants.js';
@@ -36,6 +36,28 @@ describe('SecretScrubbingParts', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('property: a quoted end of a known secret (12 characters or more) in any JSON spelling, cut into deltas anywhere, never reaches the client 12 characters in a row', () => {
+    fc.assert(
+      fc.property(spelledSecretArbitrary, fc.nat(), fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), fc.array(fc.nat(), { maxLength: 12 }), (spelled, cut12, before, after, places) => {
+        fc.pre(spelled.secret.length > 12 && !before.includes('\\') && !after.includes('\\') && !before.includes('%'));
+        const from = cut12 % (spelled.secret.length - 12);
+        const end = { secret: spelled.secret.slice(from), spellings: spelled.spellings.slice(from) };
+        const text = `${before} ${spellSecret(end, 1)} ${after}`;
+        const read = unescapeAll(streamed(new SecretRedactor([spelled.secret]), cut(text, places)));
+        for (let at = 0; at + 12 <= end.secret.length; at++) expect(read).not.toContain(end.secret.slice(at, at + 12));
+        expect(read.startsWith(`${before} `)).toBe(true);
+        expect(read.endsWith(` ${after}`)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a quoted end cut one character a delta: at most heldRunLength - 1 of its characters before the blank', () => {
+    const secret = 'AB-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+    const read = streamed(new SecretRedactor([secret]), [...`Key ends ${secret.slice(-20)} ok.`]);
+    expect(read).toBe(`Key ends ${secret.slice(-20, -20 + heldRunLength - 1)}[REDACTED] ok.`);
   });
 
   it('property: text without the secret reads as it came, whatever it is cut into', () => {

@@ -66,6 +66,16 @@ export const minSecretLength = 6;
 export const minQuotedPartLength = 12;
 
 /**
+ * A stream holds back the end of its text while that end is a run of this many characters
+ * of a known secret or more, from a place where a quoted end of it ({@link minQuotedPartLength}
+ * or more) may start: such a run may be an end the next pieces complete. Shorter runs are
+ * too common in ordinary text to hold for (each piece ending in a letter of the key would
+ * wait). So when a quoted end begins in a piece already sent, up to this many less one of
+ * its characters reach the client before the blank.
+ */
+export const heldRunLength = 4;
+
+/**
  * Backslashes one escape may carry: JSON nested inside a JSON string doubles them
  * per level (1, 3, 7, 15, 31 …). Bounded so a run of backslashes costs linear time.
  */
@@ -102,6 +112,16 @@ export class SecretRedactor {
   /** The longest a spelling of a secret's proper start can be: how far back from a text's end a start is looked for. */
   private readonly longestStart: number;
 
+  /** The secrets long enough to have a quoted end, for the runs a stream holds back (possibleStartAt). */
+  private readonly runs: readonly SecretRuns[];
+
+  /** The characters a spelling of a secret may hold: its own, and those of escapes and percent-encodings. */
+  private readonly spellable: ReadonlySet<number>;
+
+  /** Hashes of every {@link heldRunLength} characters in a row of those secrets: a plain text whose end hashes to none ends in no run. */
+  private readonly runGrams: ReadonlySet<number>;
+
+
   /**
    * `quickLook: false` runs the expressions on every text: the reference the quick look is
    * held to (packages/core/test/redact-secrets-quick-look.property.test.ts).
@@ -111,6 +131,10 @@ export class SecretRedactor {
     this.secrets = [...secrets];
     this.startCodes = new Set(secrets.length > 0 ? [0x5c, 0x25, ...secrets.map((secret) => secret.charCodeAt(0))] : []);
     this.longestStart = Math.max(0, ...secrets.map((secret) => (secret.length - 1) * longestCharacterSpelling));
+    const shortEscapes = secrets.flatMap((secret) => [...secret].flatMap((char) => jsonShortEscapes[char] ?? []));
+    this.spellable = new Set([...secrets.join(''), ...shortEscapes, ...'\\%u0123456789abcdefABCDEF'].map((char) => char.charCodeAt(0)));
+    this.runs = secrets.filter((secret) => secret.length > minQuotedPartLength).map(runsOf);
+    this.runGrams = new Set(this.runs.flatMap(({ secret }) => [...Array(secret.length - heldRunLength + 1).keys()].map((at) => gramHash(secret, at, at + heldRunLength))));
     const forms = [...new Set(secrets.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
     this.quickLook = options.quickLook === false ? undefined : quickLookFor(secrets, forms);
     // A JSON writer may escape the slash; nothing else base64 holds.
@@ -118,7 +142,7 @@ export class SecretRedactor {
     const alternatives = secrets
       // Longest first, so a secret that contains another is blanked whole.
       .sort((a, b) => b.length - a.length)
-      .map((secret) => partsOf(secret.split('').map(spellingsOf)));
+      .map((secret) => partsOf(secret.split('').map((char) => spellingsOf(char)), secret.split('').map((char) => spellingsOf(char, true))));
     this.known = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
   }
 
@@ -134,19 +158,90 @@ export class SecretRedactor {
   }
 
   /**
-   * Where the end of `text` (from `from` to `to`) may be the start of a known secret the next
-   * piece of a stream completes: the start of the longest such tail, `text.length` when
-   * there is none (`to`). A stream holds that tail back (and only it) until the next piece comes,
-   * so a key split across events is blanked whole. Allocates nothing for a text whose
-   * last characters cannot begin a secret's spelling.
+   * Where the end of `text` (from `from` to `to`) may be the start of a known secret, or of a
+   * quoted end of one, that the next piece of a stream completes: the start of the longest such
+   * tail, `to` when there is none. A stream holds that tail back (and only it) until the next
+   * piece comes, so a key split across events is blanked whole. A tail is a proper start of a
+   * secret (any length), or a run of {@link heldRunLength} or more of its characters from where
+   * a quoted end may start; text from `sent` to `from` was already sent (what a stream keeps,
+   * {@link sentContextLength}), and a run begun there holds all from `from`. Allocates nothing
+   * for a text whose last characters cannot begin a secret's spelling.
    */
-  possibleStartAt(text: string, from = 0, to = text.length): number {
+  possibleStartAt(text: string, from = 0, to = text.length, sent = from): number {
     if (this.secrets.length === 0) return to;
-    for (let at = Math.max(from, to - this.longestStart); at < to; at++) {
+    const run = this.runStartAt(text, sent, to);
+    const end = Math.max(from, run);
+    let held = Math.min(end, to);
+    for (let at = Math.max(from, to - this.longestStart); at < end; at++) {
       if (!this.startCodes.has(text.charCodeAt(at))) continue;
-      for (const secret of this.secrets) if (isStartOf(secret, text, at, to)) return at;
+      if (this.secrets.some((secret) => runLength(secret, 0, text, at, to) >= 0)) {
+        held = at;
+        break;
+      }
+    }
+    return held < to && this.blanksAcross(text, sent, held, to) ? to : held;
+  }
+
+  /**
+   * Whether a secret (or a quoted part of one) in `text` from `sent` to `to` is blanked across
+   * `at`: a key whose last character starts it again (`sk-…s`) ends in a possible start, and
+   * holding that back cut the end short of what blanks it. Then nothing is held: it is blanked now.
+   */
+  private blanksAcross(text: string, sent: number, at: number, to: number): boolean {
+    const looked = text.slice(sent, to);
+    if (!this.known || (this.quickLook && !this.quickLook.mayHold(looked))) return false;
+    return carriedBlankEnd(looked, at - sent, this.known) > at - sent;
+  }
+
+  /**
+   * Where the longest run (see possibleStartAt) ending at `to` starts, from `sent` on; `to` when
+   * none does. Only the characters back to the last one no spelling of a secret holds (a space,
+   * most punctuation) are looked at; those without an escape or a `%` are a run only when their
+   * last {@link heldRunLength} are a secret's (runGrams), the usual answer, found without the scan.
+   */
+  private runStartAt(text: string, sent: number, to: number): number {
+    if (this.runs.length === 0) return to;
+    const floor = Math.max(sent, to - this.longestStart);
+    let from = to;
+    let escaped = false;
+    for (let code = text.charCodeAt(from - 1); from > floor && this.spellable.has(code); code = text.charCodeAt(--from - 1)) escaped ||= code === 0x5c || code === 0x25;
+    if (to - from < heldRunLength || (!escaped && !this.runGrams.has(gramHash(text, to - heldRunLength, to)))) return to;
+    for (let at = from; at < to; at++) {
+      const code = text.charCodeAt(at);
+      for (const { secret, byCode, all } of this.runs) {
+        const offsets = code === 0x5c || code === 0x25 ? all : byCode.get(code);
+        if (offsets === undefined) continue;
+        for (const offset of offsets) if (runLength(secret, offset, text, at, to) >= heldRunLength) return at;
+      }
     }
     return to;
+  }
+
+  /**
+   * Where what a stream keeps of the text it sent (up to `at`, from `floor` on) starts, to find a
+   * run of a secret begun there: the characters a spelling of a secret may hold, back to the last
+   * one none does, and no more than {@link heldRunLength} less one characters' longest spelling
+   * (a run that long would have been held). Usually the end of the last word, often nothing.
+   */
+  keptFrom(text: string, at: number, floor = 0): number {
+    if (this.runs.length === 0) return at;
+    const bound = Math.max(floor, at - (heldRunLength - 1) * longestCharacterSpelling);
+    let from = at;
+    while (from > bound && this.spellable.has(text.charCodeAt(from - 1))) from--;
+    return from;
+  }
+
+  /**
+   * `text` from `from` to `to` with the known secrets blanked, reading what comes before `from`
+   * as already sent: a secret (or a quoted start or end of one) that began there is blanked
+   * from `from` on, the rest of it; what was sent stays sent. A stream's piece goes on through this.
+   */
+  redactSent(text: string, from: number, to = text.length): string {
+    if (from === 0) return this.redactKnown(text.slice(0, to));
+    const whole = text.slice(0, to);
+    if (this.quickLook && !this.quickLook.mayHold(whole)) return text.slice(from, to);
+    const carried = this.known ? carriedBlankEnd(whole, from, this.known) : from;
+    return carried > from ? `[REDACTED]${this.redactKnown(whole.slice(carried))}` : this.redactKnown(whole.slice(from));
   }
 
   /**
@@ -168,23 +263,56 @@ export class SecretRedactor {
 const longestCharacterSpelling = maxEscapeBackslashes + 7;
 
 /**
- * Whether `text` from `at` to its end is a proper start of `secret` in some spelling
- * redactKnown blanks (each character as itself, `\uXXXX`, a short escape or percent-encoded),
- * possibly ending inside a character's spelling (`\u00`, `%2`): what the next piece of a
- * stream may complete into the whole secret.
+ * How many characters of `secret` from `index` on `text` spells from `at` to `end`, in some
+ * spelling redactKnown blanks (each character as itself, `\uXXXX`, a short escape or
+ * percent-encoded), possibly ending inside a further character's spelling (`\u00`, `%2`): what
+ * the next piece of a stream may go on with. -1 when it spells something else, or the secret
+ * to its end (redactKnown blanks that: nothing is held for it).
  */
-function isStartOf(secret: string, text: string, at: number, end: number): boolean {
+function runLength(secret: string, index: number, text: string, at: number, end: number): number {
   let position = at;
-  for (let index = 0; index < secret.length; index++) {
-    if (position === end) return true;
-    const spelled = spelledLength(text, position, secret.charCodeAt(index), end);
-    if (spelled === 0) return false;
+  for (let next = index; next < secret.length; next++) {
+    if (position === end) return next - index;
+    const spelled = spelledLength(text, position, secret.charCodeAt(next), end);
+    if (spelled === 0) return -1;
     // Cut inside the character's spelling: it may still be this character.
-    if (position + spelled > end) return true;
+    if (position + spelled > end) return next - index;
     position += spelled;
   }
-  // The whole secret: redactKnown blanks it, nothing is held for it.
-  return false;
+  return -1;
+}
+
+/** A secret with a quoted end: where such an end may start, by the character found there (any, for an escape's `\` or a `%`). */
+interface SecretRuns {
+  secret: string;
+  byCode: ReadonlyMap<number, readonly number[]>;
+  all: readonly number[];
+}
+
+function runsOf(secret: string): SecretRuns {
+  const all = [...Array(secret.length - minQuotedPartLength + 1).keys()];
+  const byCode = new Map<number, number[]>();
+  for (const offset of all) byCode.set(secret.charCodeAt(offset), [...(byCode.get(secret.charCodeAt(offset)) ?? []), offset]);
+  return { secret, byCode, all };
+}
+
+/** A hash of the characters of `text` from `from` to `to` (out of range: none). */
+function gramHash(text: string, from: number, to: number): number {
+  let hash = 0;
+  for (let at = from; at < to; at++) hash = (Math.imul(hash, 31) + text.charCodeAt(at)) | 0;
+  return hash;
+}
+
+/** Where a blank that begins before `from` ends (see blankKnown), `from` when none does. */
+function carriedBlankEnd(text: string, from: number, known: RegExp): number {
+  let reach = from;
+  for (const match of text.matchAll(known)) {
+    const end = match.index + match[0].length;
+    const quotedEnd = match.find((group, index) => index > 0 && group !== undefined);
+    const start = quotedEnd === undefined ? match.index : Math.min(match.index, end - quotedEnd.length);
+    if (start < from && end > reach) reach = end;
+  }
+  return reach;
 }
 
 /**
@@ -332,15 +460,15 @@ function blankKnown(text: string, known: RegExp): string {
  * a start as its first characters, then as many more as follow. The nested
  * optional groups keep the source linear in the secret's length.
  */
-function partsOf(characters: string[]): string {
+function partsOf(characters: string[], backwards: string[]): string {
   const shortest = Math.max(minQuotedPartLength, minSecretLength);
   if (characters.length <= shortest) return characters.join('');
   const last = characters.slice(characters.length - shortest).join('');
   let before = '';
-  for (let index = 0; index < characters.length - shortest; index++) before = `(?:${before}${characters[index]})?`;
+  for (let index = 0; index < characters.length - shortest; index++) before = `(?:${before}${backwards[index]})?`;
   let after = '';
   for (let index = characters.length - 1; index >= shortest; index--) after = `(?:${characters[index]}${after})?`;
-  return `${last}(?<=(${before}${last}))|${characters.slice(0, shortest).join('')}${after}`;
+  return `${last}(?<=(${before}${backwards.slice(characters.length - shortest).join('')}))|${characters.slice(0, shortest).join('')}${after}`;
 }
 
 /**
@@ -360,8 +488,13 @@ function base64Forms(secret: string): string[] {
   return forms.filter((form) => form.length >= minSecretLength);
 }
 
-/** A regular expression source matching one character of a secret, JSON-escaped or not. */
-function spellingsOf(char: string): string {
+/**
+ * A regular expression source matching one character of a secret, JSON-escaped or not.
+ * `escapesFirst` for a lookbehind, which reads backwards and keeps the first spelling that
+ * fits: read as itself, the `6` that ends `\u0036` cut a quoted end short there, and the
+ * blank left `\u003` (broken JSON) and the characters before it.
+ */
+function spellingsOf(char: string, escapesFirst = false): string {
   const escape = `\\\\{1,${maxEscapeBackslashes}}`;
   const hex = char
     .charCodeAt(0)
@@ -375,6 +508,7 @@ function spellingsOf(char: string): string {
   if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
   const percent = percentSpelling(char);
   if (percent !== undefined) choices.push(percent);
+  if (escapesFirst) choices.push(choices.shift()!);
   return `(?:${choices.join('|')})`;
 }
 

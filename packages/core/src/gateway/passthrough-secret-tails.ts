@@ -38,6 +38,10 @@ interface HeldTail {
  */
 export class PassthroughSecretTails {
   private held: HeldTail | undefined;
+  /** The end of the text last sent (SecretRedactor.keptFrom), its key and channel: a run of a secret begun there is held from the next event on. */
+  private sentKey = '';
+  private sentChannel = 0;
+  private sent = '';
 
   constructor(private readonly redactor: SecretRedactor) {}
 
@@ -47,7 +51,10 @@ export class PassthroughSecretTails {
     if (held === undefined || (event !== undefined && continues(event.data, held))) return undefined;
     this.held = undefined;
     const { data } = held.event;
-    return this.redacted({ ...held.event, data: data.slice(0, held.value.start) + held.tail + data.slice(held.value.end) });
+    const sent = this.sentText(held.key, held.channel);
+    const text = sent + held.tail;
+    this.remember(held.key, held.channel, text, text.length);
+    return this.redacted({ ...held.event, data: data.slice(0, held.value.start) + this.redactor.redactSent(text, sent.length) + data.slice(held.value.end) });
   }
 
   /** The event's data with a held tail put back in front of its text (not blanked yet: see passedOn). */
@@ -67,18 +74,51 @@ export class PassthroughSecretTails {
   }
 
   /**
-   * A joined event as it goes on: the tail of its text that may start a secret cut off and
-   * held first, when it holds one text value and nothing else the client reads in order
-   * (`textOnly`), then the known secrets blanked in the rest; the tail is blanked with
+   * A joined event as it goes on: the tail of its text that may start a secret (or a quoted
+   * end of one) cut off and held first, when it holds one text value and nothing else the
+   * client reads in order (`textOnly`), then the known secrets blanked in the rest, and the
+   * rest of one begun in what was sent of the same text before; the tail is blanked with
    * what completes it.
    */
   passedOn(event: ServerSentEvent, textOnly: boolean): ServerSentEvent {
-    if (!textOnly || !findOnlyTextValue(event.data)) return this.redacted(event);
-    const at = this.redactor.possibleStartAt(event.data, only.start, only.end);
-    if (at === only.end) return this.redacted(event);
+    if (!textOnly || !findOnlyTextValue(event.data)) return this.redacted(this.carried(event));
+    const { data } = event;
     const value = { key: only.key, start: only.start, end: only.end };
-    this.held = { key: value.key, channel: channelOf(event.data, value.start), tail: event.data.slice(at, value.end), event, value };
-    return this.redacted({ ...event, data: event.data.slice(0, at) + event.data.slice(value.end) });
+    const channel = channelOf(data, value.start);
+    const sent = this.sentText(value.key, channel);
+    // Nothing kept of the text sent (it ended in a space, a stop): the text is looked at in place.
+    const text = sent === '' ? data : sent + data.slice(value.start, value.end);
+    const from = sent === '' ? value.start : sent.length;
+    const to = sent === '' ? value.end : text.length;
+    const at = this.redactor.possibleStartAt(text, from, to, sent === '' ? from : 0);
+    this.remember(value.key, channel, text, at, from - sent.length);
+    if (at < to) this.held = { key: value.key, channel, tail: text.slice(at, to), event, value };
+    const said = sent === '' ? undefined : this.redactor.redactSent(text, from, at);
+    if (at === to && (said === undefined || said === data.slice(value.start, value.end))) return this.redacted(event);
+    return this.redacted({ ...event, data: data.slice(0, value.start) + (said ?? data.slice(value.start, value.start + at - from)) + data.slice(value.end) });
+  }
+
+  /** The event with the rest of a secret begun in what was sent blanked in its text value of the same text, if it has one; nothing is kept sent after it. */
+  private carried(event: ServerSentEvent): ServerSentEvent {
+    const sent = this.sent;
+    if (sent === '') return event;
+    this.sent = '';
+    const { data } = event;
+    if (!findTextValue(data, this.sentKey, 0) || channelOf(data, found.start) !== this.sentChannel) return event;
+    const { start, end } = found;
+    const said = this.redactor.redactSent(sent + data.slice(start, end), sent.length);
+    return said === data.slice(start, end) ? event : { ...event, data: data.slice(0, start) + said + data.slice(end) };
+  }
+
+  private sentText(key: string, channel: number): string {
+    return this.sent !== '' && this.sentKey === key && this.sentChannel === channel ? this.sent : '';
+  }
+
+  /** The end of `text` up to `at` (from `floor` on) as what was last sent of the key's text on the channel. */
+  private remember(key: string, channel: number, text: string, at: number, floor = 0): void {
+    this.sentKey = key;
+    this.sentChannel = channel;
+    this.sent = text.slice(this.redactor.keptFrom(text, at, floor), at);
   }
 }
 

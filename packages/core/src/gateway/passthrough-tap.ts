@@ -124,7 +124,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     const joined = tails.joined(event);
     const read = tails.redacted(joined);
     const parts = this.decoder.decode(read);
-    return { event: mayHold && parts.length > 0 && parts.every(isTextDelta) ? tails.passedOn(joined, true) : read, parts };
+    return { event: tails.passedOn(joined, mayHold && parts.length > 0 && parts.every(isTextDelta)), parts };
   }
 
   isComplete(): boolean {

@@ -5,26 +5,34 @@ import type { PartDecoder } from '../transport/upstream-part-stream.js';
 
 type DeltaPart = Extract<StreamPart, { type: 'text-delta' | 'reasoning-delta' | 'refusal-delta' | 'tool-call-delta' }>;
 
-/** The tail of one text held back: the start of a known secret the next delta may complete. */
+/** The tail of one text held back: the start of a known secret (or of a quoted end of one) the next delta may complete. */
 interface HeldTail {
   part: DeltaPart;
   text: string;
+  /** What of the same text went out just before it (SecretRedactor.redactSent). */
+  sent: string;
 }
+
 
 /**
  * A translated stream's parts with the provider's known secrets blanked in the text
  * they carry (content, reasoning, refusal, a tool call's arguments), as a whole
  * answer's are: an upstream echoing the headers it got streams the key as content.
  * A key split across deltas is blanked whole: the end of a delta that may be the
- * start of a key (SecretRedactor.possibleStartAt) is held back, and only it, until
- * the next delta of the same text says whether it was one; anything else that comes
- * first (another text, a finish, the end) lets it go, blanked if it is a long start.
+ * start of a key, or of a quoted end of one (SecretRedactor.possibleStartAt), is held
+ * back, and only it, until the next delta of the same text says whether it was one;
+ * anything else that comes first (another text, a finish, the end) lets it go, blanked
+ * if it is a long start. The end of what was sent of the text is kept (a few hundred
+ * characters at most), so a run of a key begun in an earlier delta is still found.
  * A delta with no possible start at its end goes on as it came, the same part. The
  * words of other parts are blanked too, as the fast path blanks an event it reads: a
  * stream's id, a tool call's id or name, a signature may echo the key as well.
  */
 export class SecretScrubbingParts implements PartDecoder<StreamPart> {
   private held: HeldTail | undefined;
+  /** The end of the text last sent (SecretRedactor.keptFrom), and a part of that text: a run of a secret begun there is held from the next delta on. */
+  private sentPart: DeltaPart | undefined;
+  private sentText = '';
 
   constructor(
     private readonly decoder: PartDecoder<StreamPart>,
@@ -41,8 +49,11 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
     const from = into.length;
     if (this.decoder.decodeInto) this.decoder.decodeInto(event, into);
     else for (const part of this.decoder.decode(event)) into.push(part);
-    if (this.held === undefined && this.allClean(into, from)) return;
-    this.scrub(into.splice(from), into);
+    for (let index = from; index < into.length; index++) {
+      if (this.held === undefined && this.passesAsItIs(into[index]!)) continue;
+      this.scrub(into.splice(index), into);
+      return;
+    }
   }
 
   end(): StreamPart[] {
@@ -56,17 +67,14 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
     return this.decoder.isComplete?.() ?? false;
   }
 
-  /** Whether no part from `from` on holds a secret or ends in a possible start of one: the usual case, nothing to do. */
-  private allClean(parts: readonly StreamPart[], from: number): boolean {
-    for (let index = from; index < parts.length; index++) {
-      const part = parts[index]!;
-      if (!isDelta(part)) {
-        if (this.blanked(part) !== part) return false;
-        continue;
-      }
-      const text = textOf(part);
-      if (this.redactor.possibleStartAt(text) < text.length || this.redactor.redactKnown(text) !== text) return false;
-    }
+  /** Whether a part (nothing held) holds no secret and ends in no possible start of one: the usual case, handed on as it is. */
+  private passesAsItIs(part: StreamPart): boolean {
+    if (!isDelta(part)) return this.blanked(part) === part;
+    const sent = this.sentBefore(part);
+    const text = sent + textOf(part);
+    if (this.redactor.possibleStartAt(text, sent.length, text.length, 0) < text.length) return false;
+    if (this.redactor.redactSent(text, sent.length) !== textOf(part)) return false;
+    this.remember(part, text, text.length);
     return true;
   }
 
@@ -77,15 +85,28 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
         out.push(this.blanked(part));
         continue;
       }
-      const held = this.held !== undefined && sameText(this.held.part, part) ? this.held.text : '';
-      if (held === '') this.release(out);
+      if (this.held !== undefined && !sameText(this.held.part, part)) this.release(out);
+      const held = this.held;
       this.held = undefined;
-      const text = held + textOf(part);
-      const at = this.redactor.possibleStartAt(text);
-      if (at < text.length) this.held = { part, text: text.slice(at) };
-      const said = this.redactor.redactKnown(text.slice(0, at));
+      const sent = held ? held.sent : this.sentBefore(part);
+      const text = sent + (held ? held.text : '') + textOf(part);
+      const at = this.redactor.possibleStartAt(text, sent.length, text.length, 0);
+      const said = this.redactor.redactSent(text, sent.length, at);
+      this.remember(part, text, at);
+      if (at < text.length) this.held = { part, text: text.slice(at), sent: this.sentText };
       if (said !== '') out.push(said === textOf(part) ? part : withText(part, said));
     }
+  }
+
+  /** What was sent of the part's text last, when it is the text last sent. */
+  private sentBefore(part: DeltaPart): string {
+    return this.sentPart !== undefined && sameText(this.sentPart, part) ? this.sentText : '';
+  }
+
+  /** The end of `text` up to `at` as what was last sent of the part's text. */
+  private remember(part: DeltaPart, text: string, at: number): void {
+    this.sentPart = part;
+    this.sentText = text.slice(this.redactor.keptFrom(text, at), at);
   }
 
   /** A part that is not a delta, with its words blanked; the same part when they hold no secret. */
@@ -115,12 +136,14 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
     }
   }
 
-  /** The held tail goes on as it is (blanked if it is a long enough start to be one). */
+  /** The held tail goes on as it is (blanked if it is a long enough start, or the rest of a secret begun before it). */
   private release(out: StreamPart[]): void {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
-    out.push(withText(held.part, this.redactor.redactKnown(held.text)));
+    const text = held.sent + held.text;
+    this.remember(held.part, text, text.length);
+    out.push(withText(held.part, this.redactor.redactSent(text, held.sent.length)));
   }
 }
 
