@@ -164,8 +164,8 @@ export class SecretRedactor {
    * piece comes, so a key split across events is blanked whole. A tail is a proper start of a
    * secret (any length), or a run of {@link heldRunLength} or more of its characters from where
    * a quoted end may start; text from `sent` to `from` was already sent (what a stream keeps,
-   * {@link sentContextLength}), and a run begun there holds all from `from`. Allocates nothing
-   * for a text whose last characters cannot begin a secret's spelling.
+   * {@link keptFrom}), and a run begun there holds all from `from`. Allocates nothing
+   * for a text whose last characters cannot begin a secret's spelling (nor end a run of one).
    */
   possibleStartAt(text: string, from = 0, to = text.length, sent = from): number {
     if (this.secrets.length === 0) return to;
