@@ -171,15 +171,17 @@ export class SecretRedactor {
     if (this.secrets.length === 0) return to;
     const run = this.runStartAt(text, sent, to);
     const end = Math.max(from, run);
-    let held = Math.min(end, to);
-    for (let at = Math.max(from, to - this.longestStart); at < end; at++) {
-      if (!this.startCodes.has(text.charCodeAt(at))) continue;
-      if (this.secrets.some((secret) => runLength(secret, 0, text, at, to) >= 0)) {
-        held = at;
-        break;
-      }
-    }
+    const held = this.properStartAt(text, Math.max(from, to - this.longestStart), end, to);
     return held < to && this.blanksAcross(text, sent, held, to) ? to : held;
+  }
+
+  /** The first place from `from` to `end` where a proper start of a secret runs to `to`; `end` (at most `to`) when there is none. */
+  private properStartAt(text: string, from: number, end: number, to: number): number {
+    for (let at = from; at < end; at++) {
+      if (!this.startCodes.has(text.charCodeAt(at))) continue;
+      for (const secret of this.secrets) if (runLength(secret, 0, text, at, to) >= 0) return at;
+    }
+    return Math.min(end, to);
   }
 
   /**
