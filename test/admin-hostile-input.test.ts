@@ -78,6 +78,7 @@ describe.each(stores)('admin API on %s: hostile values are 400s, never 500s', (_
   it.each([
     ['a time past what a Date holds', '[9007199254740991,"x"]'],
     ['a time in year 10000', '[253402300800000,"x"]'],
+    ['an id with a NUL, which PostgreSQL keeps in no text', '[1000,"a\\u0000b"]'],
   ])('a forged /requests cursor holding %s → 400 naming cursor', async (_what, json) => {
     expectRefused(await admin('GET', `/requests?cursor=${base64url(json)}`), 400, 'invalid_request', 'cursor');
   });

@@ -25,7 +25,9 @@ export function decodeLedgerCursor(text: string): LedgerCursor | undefined {
     const [atMs, id] = value as [unknown, unknown];
     // A time no store holds (past year 9999, or past what a Date holds) is no cursor a page ended on.
     if (typeof atMs !== 'number' || !Number.isSafeInteger(atMs) || atMs < 0 || !isStorableTime(atMs)) return undefined;
-    if (typeof id !== 'string' || id.length === 0 || id.length > 256) return undefined;
+    // Record ids are the gateway's own (`req_…`): one holding a control character was forged, and a
+    // NUL is one PostgreSQL keeps in no text (it refused the query: a 500, not a 400).
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256 || /[\u0000-\u001f\u007f]/.test(id)) return undefined;
     return { atMs, id };
   } catch {
     return undefined;
