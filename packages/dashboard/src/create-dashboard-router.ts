@@ -9,7 +9,7 @@ import type { DashboardOptions } from './dashboard-options.js';
 import { LoginThrottle } from './login-throttle.js';
 import { readSessionCookie, sessionCookie } from './read-session-cookie.js';
 import { securityHeaders } from './security-headers.js';
-import { SessionStore, type DashboardSession } from './session-store.js';
+import { isSessionId, SessionStore, type DashboardSession } from './session-store.js';
 
 const publicDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 const uplotDirectory = path.join(path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
@@ -43,8 +43,11 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     else sessions.delete(change.id);
   });
   const endSession = async (id: string | undefined) => {
+    // The cookie is the client's word: only an id the server could have made goes to the other
+    // processes, not 8 KB of anything relayed to every worker on each unauthenticated logout.
+    if (!isSessionId(id)) return;
     sessions.delete(id);
-    if (id !== undefined) await shared?.publish({ type: 'ended', id });
+    await shared?.publish({ type: 'ended', id });
   };
   // On the dashboard's clock, as the sessions are: a clock set for a test moves both.
   const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10, 60_000, () => now().getTime());

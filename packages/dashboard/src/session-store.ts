@@ -23,6 +23,11 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
+/** Whether a cookie's value has the shape of an id `create` makes (32 random bytes, base64url): anything else names no session. */
+export function isSessionId(id: string | undefined): id is string {
+  return id !== undefined && /^[A-Za-z0-9_-]{43}$/.test(id);
+}
+
 /**
  * Dashboard sessions, server-side, by a random 256-bit id: the browser holds only
  * the id (in an HttpOnly cookie), never a key. Bounded in number and in time, so a
@@ -77,7 +82,7 @@ export class SessionStore {
   get(id: string | undefined): DashboardSession | undefined {
     const now = this.now();
     this.sweep(now);
-    if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    if (!isSessionId(id)) return undefined;
     return this.adminSessions.get(id, now) ?? this.keySessions.get(id, now);
   }
 

@@ -129,6 +129,21 @@ describe('dashboard sessions', () => {
     expect(after.body.error.code).toBe('session_required');
   });
 
+  it('tells sibling processes of a logout only for a session id the server could have made, never a cookie of 8 KB of anything', async () => {
+    const published: unknown[] = [];
+    app = express();
+    app.use('/dashboard', createDashboardRouter({ keys, ledger, masterKey, logger: createLogger({ level: 'silent' }), now: () => now, sharedSessions: { publish: async (change) => void published.push(change), subscribe: () => undefined } }));
+    for (const cookie of [`switchyard_dashboard=${'x'.repeat(8000)}`, 'switchyard_dashboard=a b', 'switchyard_dashboard=short']) {
+      const out = await request(app).delete('/dashboard/api/session').set(header).set('cookie', cookie);
+      expect(out.status).toBe(204);
+    }
+    expect(published).toEqual([]);
+    const cookie = await logIn(masterKey);
+    published.length = 0;
+    await request(app).delete('/dashboard/api/session').set(header).set('cookie', cookie);
+    expect(published).toEqual([{ type: 'ended', id: cookie.split('=')[1] }]);
+  });
+
   it('refuses a wrong key with one answer, and logs no key', async () => {
     const { secret, key } = await createVirtualKey('soon revoked');
     const cookie = await logIn(masterKey);
