@@ -1,7 +1,7 @@
 import {
   addUsage,
   definePlugin,
-  redisUrlProblem,
+  redisUrlProblems,
   getContext,
   matchesModelPattern,
   type CacheLookup,
@@ -47,11 +47,7 @@ export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
 export const cache = definePlugin<CacheOptions>({
   name: 'cache',
   optionsSchema: cacheOptionsSchema,
-  // A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
-  checkOptions(options) {
-    const problem = options.store.use === 'redis' ? redisUrlProblem(options.store.url) : undefined;
-    return problem ? [{ path: '/store/url', message: problem }] : [];
-  },
+  checkOptions: (options) => redisUrlProblems(options.store.use === 'redis' ? options.store.url : undefined, '/store/url'),
   create(options, runtime) {
     const warn = throttledWarning(runtime.logger);
     const store = createStore(options, warn);

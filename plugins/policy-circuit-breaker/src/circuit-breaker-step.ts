@@ -1,4 +1,4 @@
-import { configuredDeployments, definePlugin, getContext, redisUrlProblem, type GatewayRuntime } from '@switchyard/core';
+import { configuredDeployments, definePlugin, getContext, redisUrlProblems, type GatewayRuntime } from '@switchyard/core';
 import { circuitBreakerOptionsSchema, sharedRedisSettings, type CircuitBreakerOptions } from './circuit-breaker-options.js';
 import { DeploymentBreakers, type BreakerState } from './deployment-breakers.js';
 import { RedisSharedBreakerState } from './redis-shared-breaker-state.js';
@@ -16,11 +16,7 @@ import { RedisSharedBreakerState } from './redis-shared-breaker-state.js';
 export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
   name: 'circuit-breaker',
   optionsSchema: circuitBreakerOptionsSchema,
-  // A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
-  checkOptions(options) {
-    const problem = options.shared?.use === 'redis' && options.shared.url !== undefined ? redisUrlProblem(options.shared.url) : undefined;
-    return problem ? [{ path: '/shared/url', message: problem }] : [];
-  },
+  checkOptions: (options) => redisUrlProblems(options.shared?.use === 'redis' ? options.shared.url : undefined, '/shared/url'),
   create(options, runtime) {
     const configured = configuredDeployments(runtime.config);
     // Named by the operator: their breakers are never dropped for names a provider merely lists.

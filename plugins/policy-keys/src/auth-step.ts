@@ -1,4 +1,4 @@
-import { definePlugin, GatewayError, getContext, redisUrlProblem, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
+import { definePlugin, GatewayError, getContext, redisUrlProblems, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
@@ -68,12 +68,7 @@ export const auth = definePlugin<AuthOptions>({
   optionsSchema: authOptionsSchema,
   // Only the Authorization / x-api-key headers: runs before the body is read.
   headersOnly: true,
-  // A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
-  checkOptions(options) {
-    const { invalidation } = options;
-    const problem = invalidation.use === 'redis' && invalidation.url !== undefined ? redisUrlProblem(invalidation.url) : undefined;
-    return problem ? [{ path: '/invalidation/url', message: problem }] : [];
-  },
+  checkOptions: (options) => redisUrlProblems(options.invalidation.use === 'redis' ? options.invalidation.url : undefined, '/invalidation/url'),
   // Checked at build (openKeyChangeChannel) too, where it was a stack trace at start after validate passed it.
   validate(options, config) {
     const storage = config.storage?.use;

@@ -1,4 +1,4 @@
-import { definePlugin, getContext, redisUrlProblem, type GatewayRuntime } from '@switchyard/core';
+import { definePlugin, getContext, redisUrlProblems, type GatewayRuntime } from '@switchyard/core';
 import type { RequestHandler } from 'express';
 import { createPromptTokenCounter } from './count-prompt-tokens.js';
 import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
@@ -20,11 +20,7 @@ export const defaultRedisUrl = 'redis://127.0.0.1:6379';
 export const rateLimit = definePlugin<RateLimitOptions>({
   name: 'rate-limit',
   optionsSchema: rateLimitOptionsSchema,
-  // A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
-  checkOptions(options) {
-    const problem = options.store.use === 'redis' && options.store.url !== undefined ? redisUrlProblem(options.store.url) : undefined;
-    return problem ? [{ path: '/store/url', message: problem }] : [];
-  },
+  checkOptions: (options) => redisUrlProblems(options.store.use === 'redis' ? options.store.url : undefined, '/store/url'),
   create(options, runtime) {
     return createRateLimitHandler(options, runtime);
   },

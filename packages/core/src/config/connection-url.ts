@@ -1,3 +1,5 @@
+import type { ValidationProblem } from '../validation/compile-validator.js';
+
 /**
  * The first character of a URL's user name or password that a URL cannot hold as it is: `/`, `?`
  * and `#` end the host part early, so the URL does not parse, or (`user:1234/5678@host`) parses
@@ -59,4 +61,13 @@ export function redisUrlProblem(url: string): string | undefined {
     return 'the path after the host must be a database number (redis://host:6379/0)';
   }
   return undefined;
+}
+
+/**
+ * A plugin's `checkOptions` answer for its Redis URL option at `path`: none when it names no
+ * Redis URL. A URL ioredis cannot read was a TypeError stack trace at start, after validate passed it.
+ */
+export function redisUrlProblems(url: string | undefined, path: string): ValidationProblem[] {
+  const problem = url === undefined ? undefined : redisUrlProblem(url);
+  return problem ? [{ path, message: problem }] : [];
 }

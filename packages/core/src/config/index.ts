@@ -5,4 +5,4 @@ export { defaultChain, type ChainEntry, type DashboardConfig, type GatewayConfig
 export { resolveEnvReferences } from './resolve-env-references.js';
 export { findPlaceholderKeys, isPlaceholderKey } from './find-placeholder-keys.js';
 export { configuredDeployments } from './configured-deployments.js';
-export { percentEncodeProblem, redisUrlProblem, unencodedInUserinfo } from './connection-url.js';
+export { percentEncodeProblem, redisUrlProblem, redisUrlProblems, unencodedInUserinfo } from './connection-url.js';
