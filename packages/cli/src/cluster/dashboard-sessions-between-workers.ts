@@ -1,5 +1,5 @@
 import type { SessionChange, SessionSharing } from '@switchyard/dashboard';
-import cluster from 'node:cluster';
+import { relayBetweenWorkers } from './relay-between-workers.js';
 
 const type = 'switchyard:dashboard-session';
 
@@ -15,13 +15,9 @@ function changeOf(message: unknown): SessionChange | undefined {
  * `session_required` on the others, every other call of the page. Call before the first fork.
  */
 export function relayDashboardSessionsBetweenWorkers(): void {
-  cluster.on('message', (from, message: unknown) => {
+  relayBetweenWorkers((message) => {
     const change = changeOf(message);
-    if (change === undefined) return;
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      // A worker that died meanwhile needs no notice: the send error is dropped.
-      if (worker && worker !== from && worker.isConnected()) worker.send({ type, change }, () => undefined);
-    }
+    return change === undefined ? undefined : { type, change };
   });
 }
 

@@ -1,5 +1,5 @@
 import { parseKeyChange, type KeyChangeChannel, type KeyChangeListener } from '@switchyard/core';
-import cluster from 'node:cluster';
+import { relayBetweenWorkers } from './relay-between-workers.js';
 
 const type = 'switchyard:key-change';
 
@@ -15,13 +15,9 @@ function keyIdOf(message: unknown): string | undefined {
  * working on the others until their one-second lookup cache expired. Call before the first fork.
  */
 export function relayKeyChangesBetweenWorkers(): void {
-  cluster.on('message', (from, message: unknown) => {
+  relayBetweenWorkers((message) => {
     const keyId = keyIdOf(message);
-    if (keyId === undefined) return;
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      // A worker that died meanwhile needs no notice: the send error is dropped.
-      if (worker && worker !== from && worker.isConnected()) worker.send({ type, keyId }, () => undefined);
-    }
+    return keyId === undefined ? undefined : { type, keyId };
   });
 }
 
