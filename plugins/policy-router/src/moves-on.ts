@@ -18,10 +18,20 @@ export function isDeploymentAccountFailure(error: GatewayError): boolean {
 }
 
 /**
+ * Whether `error` is the gateway's own, raised around the attempt before its provider was
+ * called: its store did not answer (the key-scope step's budget reservation). Retryable for
+ * the client, but no deployment's doing: every other one would meet it alike.
+ */
+export function isGatewayOwnFailure(error: GatewayError): boolean {
+  return error.code === 'store_unavailable';
+}
+
+/**
  * Whether the route plan goes on to the next deployment and the fallbacks after `error`: a
  * retryable failure, or one of the deployment's own account. The client's own errors (a bad
- * request, a budget) end the request at once: every deployment would refuse them alike.
+ * request, a budget) and the gateway's own (its store down) end the request at once: every
+ * deployment would meet them alike.
  */
 export function movesOn(error: GatewayError): boolean {
-  return error.retryable || deploymentAccountFailures.has(error.code);
+  return (error.retryable && !isGatewayOwnFailure(error)) || deploymentAccountFailures.has(error.code);
 }

@@ -18,7 +18,7 @@ import {
 } from '@switchyard/core';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { GroupDeployment, ModelGroup } from './model-group.js';
-import { isDeploymentAccountFailure, movesOn } from './moves-on.js';
+import { isDeploymentAccountFailure, isGatewayOwnFailure, movesOn } from './moves-on.js';
 import { backoffDelayMs } from './retry-delay.js';
 
 /** The parts of the request context a plan reads and writes. */
@@ -66,8 +66,8 @@ export interface RoutePlanOptions {
  * whose Retry-After ends past the deadline is left out); then the fallbacks
  * in order. A context-length or content-filter error goes straight to its own
  * fallback; a failure of a deployment's account (its key refused, its quota spent) moves on
- * like a retryable one, without a retry round of its own; any other non-retryable error
- * ends the call at once.
+ * like a retryable one, without a retry round of its own; any other non-retryable error,
+ * or the gateway's own failure (its budget store down), ends the call at once.
  */
 export function createRoutePlan(group: ModelGroup, options: RoutePlanOptions): RoutePlan {
   return (attempt) => new PlanRun(attempt, options).run(group);
@@ -252,6 +252,9 @@ class PlanRun {
       return inFlight ? trackStreamEnd(settled.result, () => stats.end(deployment.key)) : settled.result;
     }
     if (inFlight) stats.end(deployment.key);
+    // The gateway's own failure in front of the provider (its budget store down): no attempt at the
+    // deployment, so none recorded and no latency sample; the plan ends with it (movesOn).
+    if (!recorded && isGatewayOwnFailure(settled.error)) return new AttemptFailure(settled.error, false);
     // A deployment failing fast (5xx, 429, refused) is no fast one: the failure counts as an
     // attempt that timed out, so least-latency puts it behind the healthy ones.
     if (tracked && movesOn(settled.error)) stats.recordLatency(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);

@@ -268,6 +268,29 @@ describe('strategies through the plan', () => {
     expect(harness.stats.latencyOf('d/m')).toBeUndefined();
   });
 
+  it("a budget store outage ends the request at once with the store's 503: no deployment tried after it, none recorded, no latency sample", async () => {
+    const outage = () => errorOf('store_unavailable', { retryAfterSeconds: 1 });
+    const harness = new PlanHarness([
+      group('main', {
+        strategy: 'least-latency',
+        deployments: [{ target: 'a/m' }, { target: 'b/m' }],
+        retries: { attempts: 2, backoff_ms: 100 },
+        fallbacks: ['c/m'],
+      }),
+    ]);
+    // The key-scope step's reservation fails in front of each deployment's provider alike.
+    for (const target of ['a/m', 'b/m', 'c/m']) harness.on(target, { beforeProvider: outage() }, { beforeProvider: outage() }, { beforeProvider: outage() });
+    const error = await failure(harness.route('main'));
+    expect(error.code).toBe('store_unavailable');
+    expect(error.retryAfterSeconds).toBe(1);
+    expect(harness.calls).toHaveLength(1);
+    expect(harness.clock.sleeps).toEqual([]);
+    // Not the deployment's failure: no attempt in the record, nothing steering least-latency away from it.
+    expect(error.context.attempts).toEqual([]);
+    for (const target of ['a/m', 'b/m', 'c/m']) expect(harness.stats.latencyOf(target)).toBeUndefined();
+    expect(harness.stats.inFlightOf(harness.calls[0]!)).toBe(0);
+  });
+
   it('least-busy sends the next call to the deployment with fewer in flight', async () => {
     const harness = new PlanHarness([group('busy', { strategy: 'least-busy', deployments: [{ target: 'a/m' }, { target: 'b/m' }] })]);
     harness.stats.begin('a/m');

@@ -16,6 +16,8 @@ export type Step =
   | GatewayError
   /** Refused in front of the provider (an open circuit breaker): nothing recorded. */
   | { breaker: true }
+  /** Refused in front of the provider by the gateway itself (its budget store down): nothing recorded. */
+  | { beforeProvider: GatewayError }
   /** Takes this long (on the fake clock) and then answers. */
   | { latencyMs: number }
   /** Answers after this many real milliseconds. */
@@ -123,6 +125,7 @@ export class PlanHarness {
     this.calls.push(target);
     const step = this.script.get(target)?.shift() ?? 'ok';
     if (typeof step === 'object' && 'breaker' in step) throw errorOf('upstream_overloaded');
+    if (typeof step === 'object' && 'beforeProvider' in step) throw step.beforeProvider;
     const started = this.clock.now;
     const record = (attempt: Omit<Attempt, 'deployment' | 'durationMs'>) =>
       context.attempts.push({ deployment, durationMs: this.clock.now - started, ...attempt });
