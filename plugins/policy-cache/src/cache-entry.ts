@@ -20,6 +20,12 @@ export interface CacheEntry {
    * last usage part), and is read from there when this is absent.
    */
   usage?: Usage;
+  /**
+   * True when the answer's usage is the gateway's estimate (its upstream gave none it could
+   * read), so a billed hit's record says so as the call's did. Absent in entries written before
+   * it was kept (read as the provider's count), and when the count is the provider's.
+   */
+  usageEstimated?: true;
   /** When it was stored, Unix milliseconds (for `Cache-Control: max-age`). */
   storedAt: number;
 }
@@ -44,6 +50,7 @@ export function isCacheEntry(value: unknown): value is CacheEntry {
   return (
     entry.v === 1 &&
     isStoredAt(entry.storedAt) &&
+    (entry.usageEstimated === undefined || entry.usageEstimated === true) &&
     typeof entry.servedBy?.provider === 'string' &&
     typeof entry.result === 'object' &&
     entry.result !== null &&

@@ -1,6 +1,8 @@
 import {
   addUsage,
   definePlugin,
+  estimated,
+  isEstimatedUsage,
   redisUrlProblems,
   getContext,
   matchesModelPattern,
@@ -127,6 +129,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       context.usage = addUsage(context.usage, usage);
       context.cacheHitUsage = addUsage(context.cacheHitUsage, usage);
     }
+    // Billed what the call was billed, the gateway's estimate included: its record says so too.
+    if (entry.usageEstimated) markEstimated(result, context);
     context.billable = options.bill_hits;
     setStatus(context, 'HIT');
     count('hit');
@@ -140,6 +144,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
     const key = sameDeployment(servedBy, plan.input.deployment) ? plan.key : cacheKey({ ...plan.input, deployment: servedBy });
     // No `usage` of its own: the answer holds it (usageOf), and every stored byte counts.
     const entry: CacheEntry = { v: 1, result: stored, servedBy, storedAt: Date.now() };
+    if (isEstimatedUsage(answerUsage(stored))) entry.usageEstimated = true;
     // Off the request path: the client does not wait for the store.
     if (store.setNow) {
       try {
@@ -301,6 +306,20 @@ function usageOf(result: CachedResult): Usage | undefined {
     case 'embeddings':
       return { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
   }
+}
+
+/** The usage object an answer holds, as the gateway made it (marked when it is the gateway's estimate). */
+function answerUsage(result: CachedResult): object | undefined {
+  return result.kind === 'chat-stream' ? lastUsage(result.parts) : result.response.usage;
+}
+
+/**
+ * Marks a hit's usage as the gateway's estimate: a whole answer's usage object, which the
+ * adapter reads the mark from, and the request itself, for a replayed stream.
+ */
+function markEstimated(result: ProviderResult, context: RequestContext): void {
+  if (result.kind === 'chat-response' || result.kind === 'embeddings') estimated(result.response.usage);
+  context.usageEstimated = true;
 }
 
 function lastUsage(parts: readonly StreamPart[]): Usage | undefined {

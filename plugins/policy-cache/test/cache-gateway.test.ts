@@ -95,6 +95,34 @@ describe('the cache step in a gateway', () => {
     expect(gateway.records[1]!.costUsd).toBe(gateway.records[0]!.costUsd);
   });
 
+  it.each([
+    ['memory', {}],
+    ['redis', { store: { use: 'redis', url: 'redis://127.0.0.1:6379', key_prefix: `estimated-${process.pid}-${Date.now()}:` } }],
+  ])("a billed hit replaying an answer whose usage was the gateway's estimate says so in its record, whole and streamed (%s store)", async (_store, storeOptions) => {
+    const gateway = await gatewayWith({ bill_hits: true, ...storeOptions });
+    // The upstream gives no usage: the gateway bills its estimate, and the record says so.
+    upstream.enqueue({
+      body: {
+        id: 'chatcmpl-estimated',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'An answer without a count.' }, finish_reason: 'stop' }],
+      },
+    });
+    const question = ask('estimate me');
+    await gateway.client().chat.completions.create(question);
+    const whole = await gateway.client().chat.completions.create(question).withResponse();
+    expect(whole.response.headers.get('x-switchyard-cache')).toBe('HIT');
+    await readStream(await gateway.client().chat.completions.create({ ...question, stream: true, stream_options: { include_usage: true } }));
+    expect(upstream.requests).toHaveLength(1);
+    await expect.poll(() => gateway.records.length).toBe(3);
+    const [miss, ...hits] = gateway.records;
+    expect(miss).toMatchObject({ cacheHit: false, usageEstimated: true });
+    expect(miss!.costUsd).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit).toMatchObject({ cacheHit: true, usage: miss!.usage, costUsd: miss!.costUsd, usageEstimated: true });
+  });
+
   it('replays a stored stream chunk by chunk with the original deltas and the usage chunk', async () => {
     const gateway = await gatewayWith();
     const client = gateway.client();

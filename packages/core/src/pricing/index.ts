@@ -25,4 +25,4 @@ export {
 export { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from './generated-output.js';
 export { estimateEmbeddingsTokens } from './estimate-embeddings-tokens.js';
 export { withBillableEmbeddingsUsage } from './billable-embeddings-usage.js';
-export { isEstimatedUsage } from './estimated-usage.js';
+export { estimated, isEstimatedUsage } from './estimated-usage.js';
