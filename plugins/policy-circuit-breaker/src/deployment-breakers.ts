@@ -183,7 +183,7 @@ export class DeploymentBreakers {
       } else if (countsAsBreakerFailure(error)) {
         // When the local breaker reopened, its own 'open' event already wrote a fresh mark.
         if (locallyOpen || !entry.breaker.opened) shared.markOpen(name, entry.settings.reset_timeout_ms);
-      } else if (isClientGone(error)) {
+      } else if (saysNothingOfUpstream(error)) {
         shared.releaseProbe(name);
       } else {
         // The deployment answered (with the client's own error): it is up again.
@@ -307,10 +307,10 @@ export class DeploymentBreakers {
       errorFilter: (error: unknown, ...args: unknown[]) => {
         if (countsAsBreakerFailure(error)) return false;
         const info = args[1] as FireInfo | undefined;
-        if (info?.probe && isClientGone(error)) {
+        if (info?.probe && saysNothingOfUpstream(error)) {
           // The probe told us nothing about the upstream (the client left first, which
-          // is likely when the upstream hangs): stay open and probe again later,
-          // rather than let opossum's "success" close the circuit.
+          // is likely when the upstream hangs, or the gateway's store failed in front of
+          // it): stay open and probe again later, rather than let opossum's "success" close the circuit.
           breaker.open();
         }
         return true;
@@ -396,6 +396,11 @@ function isOpenCircuitRefusal(error: unknown): boolean {
   return error instanceof Error && CircuitBreaker.isOurError(error) && (error as { code?: unknown }).code === 'EOPENBREAKER';
 }
 
-function isClientGone(error: unknown): boolean {
-  return isGatewayError(error) && error.code === 'client_closed_request';
+/**
+ * An attempt that ended before the upstream could say anything: the client left, or the
+ * gateway's own store failed in front of the provider (key-scope's budget reservation, in
+ * a chain that puts it after this step).
+ */
+function saysNothingOfUpstream(error: unknown): boolean {
+  return isGatewayError(error) && (error.code === 'client_closed_request' || error.code === 'store_unavailable');
 }

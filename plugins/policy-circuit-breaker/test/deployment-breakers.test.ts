@@ -154,6 +154,15 @@ describe('DeploymentBreakers', () => {
     expect(breakers.stateOf(gpt)).toBe('half-open');
   });
 
+  it("stays open when the probe meets the gateway's store down in front of the provider (a chain with circuit-breaker before key-scope)", async () => {
+    const breakers = breakersWith();
+    await openCircuit(breakers);
+    await sleep(250);
+    const outage = () => Promise.reject(new GatewayError('store_unavailable', 'The gateway cannot reach its database right now; try again shortly.', { retryAfterSeconds: 1 }));
+    expect(await attempt(breakers, gpt, outage)).toMatchObject({ ok: false, error: { code: 'store_unavailable' } });
+    expect(breakers.stateOf(gpt)).toBe('open');
+  });
+
   it('closes when the probe gets a client error: the upstream answered', async () => {
     const breakers = breakersWith();
     await openCircuit(breakers);

@@ -114,6 +114,14 @@ describe('DeploymentBreakers with a shared state', () => {
     expect(shared.calls).toEqual(['claim openai/gpt-4o-mini 60000', 'close openai/gpt-4o-mini']);
   });
 
+  it("a fleet probe that meets the gateway's store down in front of the provider gives the token back, closing nothing", async () => {
+    const shared = new FakeSharedState();
+    shared.marks.set('openai/gpt-4o-mini', 'half-open');
+    const breakers = breakersWith(shared);
+    await settle(breakers.call(gpt, () => Promise.reject(new GatewayError('store_unavailable', 'The gateway cannot reach its database right now; try again shortly.'))));
+    expect(shared.calls).toEqual(['claim openai/gpt-4o-mini 60000', 'release openai/gpt-4o-mini']);
+  });
+
   it('a probe that fails writes a fresh open mark; one whose client left gives the token back; a 400 closes', async () => {
     const shared = new FakeSharedState();
     shared.marks.set('openai/gpt-4o-mini', 'half-open');
