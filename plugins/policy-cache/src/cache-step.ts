@@ -2,11 +2,13 @@ import {
   addUsage,
   definePlugin,
   estimated,
+  GeneratedOutput,
   isEstimatedUsage,
   redisUrlProblems,
   getContext,
   matchesModelPattern,
   type CacheLookup,
+  type ChatRequest,
   type Deployment,
   type GatewayRuntime,
   type ProviderResult,
@@ -172,7 +174,9 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       case 'chat-stream':
         return {
           kind: 'chat-stream',
-          parts: recordStream(result.parts, options.max_bytes, (parts) => save(plan, { kind: 'chat-stream', parts }, context.servedBy)),
+          parts: recordStream(result.parts, options.max_bytes, (parts) =>
+            save(plan, { kind: 'chat-stream', parts: withFinalUsage(parts, context.chatRequest) }, context.servedBy),
+          ),
         };
     }
   };
@@ -306,6 +310,21 @@ function usageOf(result: CachedResult): Usage | undefined {
     case 'embeddings':
       return { inputTokens: result.response.usage.inputTokens, outputTokens: 0 };
   }
+}
+
+/**
+ * A finished stream's parts as an entry keeps them: with the upstream's final usage, or, when
+ * it sent none, the estimate the call was billed (the adapter's, from the same parts and
+ * request), marked as one. Without it a hit replayed whole was billed 0 tokens.
+ */
+function withFinalUsage(parts: StreamPart[], request: ChatRequest | undefined): StreamPart[] {
+  const output = new GeneratedOutput();
+  for (const part of parts) {
+    if (part.type === 'usage' && !part.partial) return parts;
+    output.add(part);
+  }
+  const usage = output.usage(request);
+  return usage ? [...parts, { type: 'usage', usage: estimated(usage) }] : parts;
 }
 
 /** The usage object an answer holds, as the gateway made it (marked when it is the gateway's estimate). */

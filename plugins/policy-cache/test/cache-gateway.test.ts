@@ -123,6 +123,25 @@ describe('the cache step in a gateway', () => {
     for (const hit of hits) expect(hit).toMatchObject({ cacheHit: true, usage: miss!.usage, costUsd: miss!.costUsd, usageEstimated: true });
   });
 
+  it('a billed hit of a stream whose upstream sent no usage is billed the estimate the call was, replayed whole or streamed', async () => {
+    const gateway = await gatewayWith({ bill_hits: true });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    upstream.enqueue({ headers: { 'content-type': 'text/event-stream' }, body: chunk({ role: 'assistant', content: 'Streamed without a count.' }) + chunk({}, 'stop') + 'data: [DONE]\n\n' });
+    const question = ask('stream without usage');
+    await readStream(await gateway.client().chat.completions.create({ ...question, stream: true }));
+    const whole = await gateway.client().chat.completions.create(question);
+    await readStream(await gateway.client().chat.completions.create({ ...question, stream: true }));
+    expect(upstream.requests).toHaveLength(1);
+    await expect.poll(() => gateway.records.length).toBe(3);
+    const [miss, ...hits] = gateway.records;
+    expect(miss).toMatchObject({ cacheHit: false, usageEstimated: true });
+    expect(miss!.costUsd).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit).toMatchObject({ cacheHit: true, usage: miss!.usage, costUsd: miss!.costUsd, usageEstimated: true });
+    // The whole answer's client reads the billed counts.
+    expect(whole.usage).toMatchObject({ prompt_tokens: miss!.usage!.inputTokens, completion_tokens: miss!.usage!.outputTokens });
+  });
+
   it('replays a stored stream chunk by chunk with the original deltas and the usage chunk', async () => {
     const gateway = await gatewayWith();
     const client = gateway.client();
