@@ -33,7 +33,7 @@ export default defineConfig({
   resolve: { alias: workspaceAliases() },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    reporters: ['default', './test/support/summary-reporter.ts'],
+    reporters: ['default', path.join(root, 'test/support/summary-reporter.ts')],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
