@@ -51,4 +51,12 @@ describe("the examples' own tests", () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/Tests: [1-9]\d* passed, 0 failed/);
   }, 60_000);
+
+  it('read the wire fixtures through @switchyard/testing, which SWITCHYARD_FIXTURES_DIR redirects', () => {
+    // A path of its own (`new URL('../../../../shared/fixtures/…')`) failed with ENOENT in a clone
+    // whose fixtures are not beside it, with SWITCHYARD_FIXTURES_DIR set as packages/testing says.
+    const folders = [path.join(root, 'test'), ...['packages', 'plugins', 'examples'].flatMap((group) => readdirSync(path.join(root, group)).map((name) => path.join(root, group, name, 'test')))];
+    const own = folders.flatMap(testFiles).filter((file) => file !== fileURLToPath(import.meta.url) && /shared\/fixtures/.test(readFileSync(file, 'utf8'))).map((file) => path.relative(root, file));
+    expect(own).toEqual([]);
+  });
 });

@@ -1,10 +1,10 @@
 import { defaultIngressLimits, GatewayError, type IngressRequestInfo } from '@switchyard/core';
-import { readFileSync } from 'node:fs';
+import { readFixtureJson } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { parseGenerateContentRequest } from '../src/index.js';
 
-const fixtures = new URL('../../../../shared/fixtures/providers/gemini/', import.meta.url);
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as Record<string, unknown>;
+// Found where every other fixture test finds them: shared/ beside the clone, or SWITCHYARD_FIXTURES_DIR.
+const fixture = (name: string) => readFixtureJson<Record<string, unknown>>('gemini', name);
 const at = (model = 'flash', route = 'generateContent', query: Record<string, unknown> = {}): IngressRequestInfo => ({ route, params: { model }, query });
 
 function refusal(body: unknown, request: IngressRequestInfo = at()): GatewayError {
