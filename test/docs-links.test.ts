@@ -66,3 +66,20 @@ describe('links to a heading', () => {
     expect(broken).toEqual([]);
   });
 });
+
+describe('links to a file', () => {
+  // README.md linked ../shared/ARCHITECTURE.md, a folder beside the author's checkout: in a
+  // clone, or on GitHub, the link went nowhere. test-artifacts/ is written by the browser test.
+  it.each(markdownFiles())('%s: every relative link names a file of the repository', (file) => {
+    const text = readFileSync(path.join(root, file), 'utf8');
+    const broken: string[] = [];
+    for (const link of text.matchAll(/\]\(([^)\s#]+)(?:#[^)\s]*)?\)/g)) {
+      const target = link[1]!;
+      if (/^[a-z]+:/i.test(target)) continue; // another site's page
+      const inRepository = path.relative(root, path.resolve(root, path.dirname(file), target));
+      if (inRepository.startsWith('..')) broken.push(`${link[0]}: outside the repository`);
+      else if (!existsSync(path.join(root, inRepository)) && !inRepository.startsWith('test-artifacts')) broken.push(`${link[0]}: no such file`);
+    }
+    expect(broken).toEqual([]);
+  });
+});
