@@ -45,6 +45,11 @@ export class PassthroughSecretTails {
 
   constructor(private readonly redactor: SecretRedactor) {}
 
+  /** Whether a tail is held back, to go on with the next event or alone. */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
   /** The held tail, as an event of its own, when `event` does not continue its text (undefined for the end of the stream). */
   releaseBefore(event: ServerSentEvent | undefined): ServerSentEvent | undefined {
     const held = this.held;

@@ -51,6 +51,12 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   private held: PassthroughEvent[] | undefined;
   /** A known secret split across events' text, blanked whole (passthrough-secret-tails.ts); none when no secret is known. */
   private readonly tails: PassthroughSecretTails | undefined;
+  /**
+   * Whether the tail held now was counted already: its event was decoded whole, before the tail
+   * was cut. Then it is not read again, joined to the next event or going on alone (each
+   * character is counted once, as billing a cut stream estimates from them); else it is read with it.
+   */
+  private tailCounted = false;
 
   constructor(
     private readonly decoder: StreamDecoder,
@@ -75,7 +81,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   /** A tail held back from the last event's text goes on first when this event does not continue it. */
   private releaseTail(event: ServerSentEvent | undefined, into: PassthroughEvent[]): void {
     const released = this.tails?.releaseBefore(event);
-    if (released !== undefined) this.handOn({ event: released, parts: noParts, unread: this }, into);
+    if (released !== undefined) this.handOn(this.tailCounted ? { event: released, parts: noParts } : { event: released, parts: noParts, unread: this }, into);
   }
 
   /**
@@ -108,7 +114,13 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   private tapped(event: ServerSentEvent): PassthroughEvent {
     if (this.first) this.first = false;
     else if (this.isContentOnly?.(event) && !this.decoder.needsContent?.() && !isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth)) {
-      return { event: this.tails ? this.tails.passedOn(this.tails.joined(event), true) : event, parts: noParts, unread: this };
+      const tails = this.tails;
+      if (!tails) return { event, parts: noParts, unread: this };
+      // Left unread, it would be read later with a tail already counted in front of it (rare: read now, without the tail).
+      if (!(this.tailCounted && tails.holding)) {
+        this.tailCounted = false;
+        return { event: tails.passedOn(tails.joined(event), true), parts: noParts, unread: this };
+      }
     }
     return this.readEvent(event, true);
   }
@@ -116,14 +128,15 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   /**
    * Decoded with the provider's own secrets blanked in its text (and a tail held from the
    * last event's text put back in front of this one's); its own tail that may start a
-   * secret cut off and held when it holds text alone (`mayHold`: not the stream's last).
+   * secret cut off and held when it holds text alone (`mayHold`: not the stream's last). The
+   * decoder reads the tail put back only when it was not counted yet (tailCounted).
    */
   private readEvent(event: ServerSentEvent, mayHold: boolean): PassthroughEvent {
     const tails = this.tails;
     if (!tails) return { event, parts: this.decoder.decode(event) };
     const joined = tails.joined(event);
-    const read = tails.redacted(joined);
-    const parts = this.decoder.decode(read);
+    const parts = this.decoder.decode(tails.redacted(this.tailCounted ? event : joined));
+    this.tailCounted = true;
     return { event: tails.passedOn(joined, mayHold && parts.length > 0 && parts.every(isTextDelta)), parts };
   }
 
@@ -137,7 +150,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     const parts = this.decoder.end();
     const events = this.held ?? [];
     this.held = undefined;
-    if (released !== undefined) events.push({ event: released, parts: noParts, unread: this });
+    if (released !== undefined) events.push(this.tailCounted ? { event: released, parts: noParts } : { event: released, parts: noParts, unread: this });
     if (parts.length > 0) events.push({ parts });
     return events;
   }
