@@ -151,3 +151,33 @@ describe('PassthroughTap: what a stream with a held tail counts', () => {
     );
   });
 });
+
+describe('PassthroughTap: tool-call arguments (JSON in a JSON string) with a quoted end of the key', () => {
+  it('property: cut anywhere, inside an inner escape too, the joined arguments still parse as JSON, the end blanked', () => {
+    const secret = 'sk-proj-SPLITs3cr3t/KEY0123456789abcdef';
+    const redactor = new SecretRedactor([secret]);
+    const decoder: StreamDecoder = { decode: () => [{ type: 'tool-call-delta', index: 0, argumentsDelta: 'x' }], end: () => [] };
+    const call = (args: string) => event(`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"${args}"}}]}}]}`);
+    // The end's characters \\u-escaped inside the arguments (as the raw event writes them), some of them.
+    const escapedEnd = (quoted: string, every: number) => [...quoted].map((char, index) => (index % every === 0 ? `\\\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}` : char)).join('');
+    fc.assert(
+      fc.property(fc.integer({ min: 12, max: secret.length - 1 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat(), { maxLength: 10 }), fc.boolean(), (length, every, places, lazy) => {
+        const args = `{\\"token\\":\\"${escapedEnd(secret.slice(-length), every)}\\",\\"n\\":1}`;
+        const bounds = [...new Set(places.map((place) => place % (args.length + 1)))].sort((a, b) => a - b);
+        // Cut only between the outer JSON's characters (an event's own JSON is whole).
+        const cuts = bounds.filter((at) => !/^(?:\\\\)*\\$/.test(args.slice(0, at).match(/\\*$/)![0]));
+        const pieces = [0, ...cuts].map((from, index) => args.slice(from, [...cuts, args.length][index]));
+        const tap = new PassthroughTap(decoder, lazy ? () => true : undefined, redactor);
+        const out = [event('{"choices":[]}'), ...pieces.map(call)].flatMap((each) => tap.decode(each)).concat(tap.end());
+        let joined = '';
+        for (const item of out) {
+          const chunk = JSON.parse(item.event!.data) as { choices: Array<{ delta?: { tool_calls?: Array<{ function: { arguments: string } }> } }> };
+          for (const each of chunk.choices[0]?.delta?.tool_calls ?? []) joined += each.function.arguments;
+        }
+        expect((JSON.parse(joined) as { n: number }).n).toBe(1);
+        expect(joined).toContain('[REDACTED]');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -54,6 +54,23 @@ describe('SecretScrubbingParts', () => {
     );
   });
 
+  it('property: tool-call arguments quoting an end of a known secret, escaped and cut anywhere (inside an escape too), still parse as JSON once joined', () => {
+    fc.assert(
+      fc.property(spelledSecretArbitrary, fc.nat(), fc.array(fc.nat(), { maxLength: 12 }), (spelled, cut12, places) => {
+        fc.pre(spelled.secret.length > 12);
+        const from = cut12 % (spelled.secret.length - 12);
+        const end = { secret: spelled.secret.slice(from), spellings: spelled.spellings.slice(from) };
+        const args = `{"token":"${spellSecret(end, 1)}","n":1}`;
+        const scrubber = new SecretScrubbingParts({ decode: (event) => [{ type: 'tool-call-delta', index: 0, argumentsDelta: event.data }], end: () => [] }, new SecretRedactor([spelled.secret]));
+        const parts = [...cut(args, places).flatMap((data) => scrubber.decode({ event: undefined, data, id: undefined })), ...scrubber.end()];
+        const joined = parts.map((part) => (part.type === 'tool-call-delta' ? part.argumentsDelta : '')).join('');
+        expect((JSON.parse(joined) as { n: number }).n).toBe(1);
+        expect(joined).toContain('[REDACTED]');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a quoted end cut one character a delta: at most heldRunLength - 1 of its characters before the blank', () => {
     const secret = 'AB-proj-abcdefghijklmnopqrstuvwxyz0123456789';
     const read = streamed(new SecretRedactor([secret]), [...`Key ends ${secret.slice(-20)} ok.`]);

@@ -169,7 +169,7 @@ export class SecretRedactor {
    */
   possibleStartAt(text: string, from = 0, to = text.length, sent = from): number {
     if (this.secrets.length === 0) return to;
-    const run = this.runStartAt(text, sent, to);
+    const run = Math.min(this.runStartAt(text, sent, to), this.runs.length > 0 ? cutEscapeAt(text, from, to) : to);
     const end = Math.max(from, run);
     const held = this.properStartAt(text, Math.max(from, to - this.longestStart), end, to);
     return held < to && this.blanksAcross(text, sent, held, to) ? to : held;
@@ -178,7 +178,7 @@ export class SecretRedactor {
   /** The first place from `from` to `end` where a proper start of a secret runs to `to`; `end` (at most `to`) when there is none. */
   private properStartAt(text: string, from: number, end: number, to: number): number {
     for (let at = from; at < end; at++) {
-      if (!this.startCodes.has(text.charCodeAt(at))) continue;
+      if (!this.startCodes.has(text.charCodeAt(at)) || isInsideEscape(text, at)) continue;
       for (const secret of this.secrets) if (runLength(secret, 0, text, at, to) >= 0) return at;
     }
     return Math.min(end, to);
@@ -210,6 +210,7 @@ export class SecretRedactor {
     if (to - from < heldRunLength || (!escaped && !this.runGrams.has(gramHash(text, to - heldRunLength, to)))) return to;
     for (let at = from; at < to; at++) {
       const code = text.charCodeAt(at);
+      if (isInsideEscape(text, at)) continue;
       for (const { secret, byCode, all } of this.runs) {
         const offsets = code === 0x5c || code === 0x25 ? all : byCode.get(code);
         if (offsets === undefined) continue;
@@ -282,6 +283,40 @@ function runLength(secret: string, index: number, text: string, at: number, end:
     position += spelled;
   }
   return -1;
+}
+
+/**
+ * Where an escape cut short by `to` starts (a run of backslashes, then perhaps `u` and up to
+ * three hex digits), from `from` on; `to` when the text ends in none. A stream holds it back
+ * with the run before it: a quoted end that began in what was sent is blanked from the next
+ * piece on, and after half an escape already sent (JSON inside a JSON string, a tool call's
+ * arguments, splits them across events) the client's joined text would no longer parse.
+ */
+function cutEscapeAt(text: string, from: number, to: number): number {
+  let at = to;
+  while (at > from && to - at < 3 && isHexDigit(text.charCodeAt(at - 1))) at--;
+  if (at > from && text.charCodeAt(at - 1) === 0x75) at--;
+  else if (at < to) return to;
+  const escape = at;
+  while (at > from && text.charCodeAt(at - 1) === 0x5c) at--;
+  return at < escape ? at : to;
+}
+
+/**
+ * Whether `at` is inside an escape (its `u`, hex digits or short letter, after the backslash):
+ * no run or start of a secret is held from there, as the blank would begin there too and leave
+ * half the escape (`\u00` of `\u0034`, whose `34` spell characters of the key) already sent,
+ * which no JSON reader takes.
+ */
+function isInsideEscape(text: string, at: number): boolean {
+  let back = at;
+  while (back > 0 && at - back < 4 && isHexDigit(text.charCodeAt(back - 1))) back--;
+  if (back > 1 && text.charCodeAt(back - 1) === 0x75 && text.charCodeAt(back - 2) === 0x5c) return true;
+  return at > 0 && text.charCodeAt(at - 1) === 0x5c;
+}
+
+function isHexDigit(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
 /** A secret with a quoted end: where such an end may start, by the character found there (any, for an escape's `\` or a `%`). */
