@@ -341,6 +341,31 @@ describe('a quoted end of the provider key (12 characters or more, no start) str
     expect(quoted.startsWith(middle.slice(0, -'[REDACTED]'.length))).toBe(true);
   };
 
+  for (const route of routes.filter((each) => each.upstream !== 'responses')) {
+    it(`${route.label}: tool-call arguments quoting the key's end, an inner \\u escape cut across deltas, still parse as JSON`, async () => {
+      const quoted = route.key.slice(-20);
+      // Every character \u-escaped inside the arguments (\\u0034 in the event's JSON, 7 characters): the first delta ends
+      // after three of them (sent: a run too short to hold), inside the fourth's escape.
+      const spelled = [...quoted].map((char) => `\\\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+      for (const cut of [23, 24, 25, 26, 27]) {
+        const args = [`{\\"token\\":\\"${spelled.slice(0, cut)}`, spelled.slice(cut, 70), `${spelled.slice(70)}\\"}`];
+        const body = route.upstream === 'openai' ? openAIStream(['Saved.'], args) : anthropicStream(['Saved.'], args);
+        (route.upstream === 'openai' ? openai : anthropic).enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+        const tools = route.path === '/messages' ? [{ name: 'save', input_schema: { type: 'object' } }] : [{ type: 'function', function: { name: 'save', parameters: { type: 'object' } } }];
+        const response = await fetch(`${gateway.baseURL}${route.path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: route.model, stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], tools }),
+        });
+        const text = await response.text();
+        expect([cut, response.status]).toEqual([cut, 200]);
+        expect(unescapeAll(text)).not.toContain(quoted.slice(-12));
+        const token = (JSON.parse(route.read(text).args) as { token: string }).token;
+        expect(token).toMatch(/^.{0,3}\[REDACTED\]$/);
+      }
+    });
+  }
+
   for (const route of routes) {
     for (const spelling of ['plain', 'escaped'] as const) {
       for (const length of [12, 20]) {
