@@ -388,13 +388,20 @@ function percentLength(text: string, at: number, from: number, code: number, end
 
 /** Whether the `length` hex digits at `at` are `code`'s, or a start of them cut by the text's end. */
 function hexStartMatches(text: string, at: number, length: number, code: number, end: number): boolean {
-  if (code >= 16 ** length) return false;
+  if (code >= 1 << (4 * length)) return false;
   for (let index = 0; index < length; index++) {
     if (at + index >= end) return true;
-    const digit = Number.parseInt(text.charAt(at + index), 16);
-    if (digit !== Math.floor(code / 16 ** (length - 1 - index)) % 16) return false;
+    // By char code, not Number.parseInt: a stream's text with an escape is looked at here for every place a run may start.
+    if (hexDigitValue(text.charCodeAt(at + index)) !== (code >> (4 * (length - 1 - index))) % 16) return false;
   }
   return true;
+}
+
+/** The value of a hex digit's char code; -1 for any other. */
+function hexDigitValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /**
