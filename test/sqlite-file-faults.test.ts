@@ -208,14 +208,14 @@ describe('a SQLite database file that cannot be used at start', () => {
     expect(stderr.trim().split('\n')).toEqual([`switchyard: could not start: the storage refused: SQLITE_NOTADB: file is not a database (${file})`]);
   }, 30_000);
 
-  it('a file that cannot be opened (its path a folder): one line naming SQLITE_CANTOPEN and the file, exit 1', async () => {
+  it('a database path that is a folder: one line naming it, exit 2 (refused before SQLite is asked, as validate refuses it)', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-sqlite-file-'));
     const file = path.join(dataDir, '.switchyard', 'switchyard.db');
     await mkdir(file, { recursive: true });
     await writeFile(path.join(dataDir, 'switchyard.config.yaml'), 'providers:\n  mock: {}\nstorage:\n  use: sqlite\n');
     const { code, stderr } = await runCli(['start', '--port', '0'], { cwd: dataDir, env: { SWITCHYARD_MASTER_KEY: masterKey } });
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([`switchyard: could not start: the storage refused: SQLITE_CANTOPEN: unable to open database file (${file})`]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([`switchyard: storage.path ${file} is a folder, not a database file`]);
   }, 30_000);
 });
 
