@@ -204,9 +204,9 @@ function stopOnSignals(
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
-      // The drain is bounded, but not what follows it: a plugin's close hook or a store that never
-      // answers hung the process for good, or (nothing else holding the loop) let it exit 0 without
-      // its last records. Not unref'd, so it also holds the loop until the stop is over.
+      // gateway.close() bounds the drain and each plugin's close, but not the last ledger batch, and
+      // what it gave up on may hold the loop: without this the process hung for good, or (nothing
+      // else holding the loop) exited 0 without its last records. Held until close() is over.
       const backstop = setTimeout(() => {
         logger.error({ signal, stopBoundMs: drain.stopBoundMs }, `did not stop within ${drain.stopBoundMs} ms: exiting; usage records still pending may not be written`);
         server.closeAllConnections();
@@ -240,7 +240,9 @@ function stopOnSignals(
         logger.error({ err: error }, 'shutting down failed; usage records still pending were not written');
       }
       server.closeAllConnections();
-      clearTimeout(backstop);
+      // Left running, not held: a plugin's close that close() gave up on may still hold the loop
+      // (a socket, a timer); the backstop then ends the process at its bound.
+      backstop.unref();
       process.off('message', onPrimaryMessage);
       const code = forcedCode ?? exitCode;
       flushLogThen(logger, () => resolve(code), () => process.exit(code));

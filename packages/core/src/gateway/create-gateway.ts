@@ -26,6 +26,7 @@ import { DeploymentLabels } from '../metrics/deployment-labels.js';
 import { registerGatewayGauges } from '../metrics/gateway-gauges.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { buildRouter } from './build-router.js';
+import { closeWithin } from './close-within.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
@@ -127,7 +128,9 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const unpricedCalls = new Map<string, number>();
   const pricing = createPricing(config, logger, unpricedCalls);
   const tracker = new RequestTracker(logger, pricing);
-  const closeHooks: Array<() => Promise<void> | void> = [];
+  // Each with the chain entry whose build registered it, to name it if it does not close.
+  const closeHooks: Array<{ plugin: string; hook: () => Promise<void> | void }> = [];
+  let buildingStep = 'unknown';
   const healthChecks = new Map<string, () => HealthSection>();
   let unattributedRequests = 0;
   const models = new ModelCatalog(providers, config.models, logger);
@@ -151,7 +154,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
       return unattributedRequests;
     },
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
-    onClose: (hook) => void closeHooks.push(hook),
+    onClose: (hook) => void closeHooks.push({ plugin: buildingStep, hook }),
     addHealthCheck: (name, check) => void healthChecks.set(name, check),
     metrics,
     usageStats: () => recorder?.stats(),
@@ -190,11 +193,12 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   prepareResponsesValidator();
   prepareEmbeddingsValidator();
   // resolvePlugins returns one step per chain entry, in order (it throws otherwise).
-  const steps = resolved.steps.map((step, index) => ({
-    name: chainEntryParts(config.chain[index]!).name,
-    handler: buildStep(step, runtime, options),
-    headersOnly: step.headersOnly === true,
-  }));
+  const steps = resolved.steps.map((step, index) => {
+    const name = chainEntryParts(config.chain[index]!).name;
+    buildingStep = name;
+    return { name, handler: buildStep(step, runtime, options), headersOnly: step.headersOnly === true };
+  });
+  buildingStep = 'unknown';
   const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: plugin.build() }));
   responseSweeper.start();
   const releaseModelNameSecrets = registerModelNameSecrets(
@@ -220,14 +224,16 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
         // close hooks: a request cut after them settled into closed budget grants, its payment lost.
         await transport.close({ force: !drained });
         if (!drained) await tracker.waitForIdle(cutCallsGraceMs);
-        for (const hook of closeHooks.reverse()) await hook();
+        // A plugin's close that never ends (or throws) is logged and left behind: the rest still close.
+        const partTimeoutMs = closePartTimeoutMs(config);
+        for (const { plugin, hook } of closeHooks.reverse()) await closeWithin({ plugin }, partTimeoutMs, logger, hook);
         await responseSweeper.stop();
         try {
           // After every request has finished, so every record is in the last batch.
           await recorder?.close();
         } finally {
           releaseModelNameSecrets();
-          if (storage) await closeStorage(storage);
+          if (storage) await closeWithin({ storage: resolved.storage!.name }, partTimeoutMs, logger, () => closeStorage(storage));
           logger.flush();
         }
       })();
@@ -240,6 +246,14 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
 function configuredModelNames(config: GatewayConfig): string[] {
   const targets = [...configuredDeployments(config)];
   return [...Object.keys(config.models), ...targets, ...targets.map((target) => target.slice(target.indexOf('/') + 1))];
+}
+
+/**
+ * How long close() waits for each plugin's close hook and for the storage's close: the shutdown
+ * timeout, at least a second (a drain of 0 must not give up on stores that close in a few ms).
+ */
+function closePartTimeoutMs(config: GatewayConfig): number {
+  return Math.max(config.server.shutdown_timeout_ms, 1000);
 }
 
 /** How long close() waits, after cutting the upstream calls left at its deadline, for their requests to end. */
