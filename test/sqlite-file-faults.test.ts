@@ -24,9 +24,10 @@ afterEach(async () => {
   dataDir = undefined;
 });
 
-async function start(): Promise<{ gateway: TestGateway; file: string }> {
+/** `thread`: the SQLite connection in its worker thread (the default) or on the event loop. */
+async function start(thread: 'worker' | 'main' = 'worker'): Promise<{ gateway: TestGateway; file: string }> {
   dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-sqlite-file-'));
-  const gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'sqlite' }, server: { data_dir: dataDir }, usage: { flush_interval_ms: 20 } });
+  const gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'sqlite', thread }, server: { data_dir: dataDir }, usage: { flush_interval_ms: 20 } });
   closeAfter = gateway;
   return { gateway, file: path.join(dataDir, 'switchyard.db') };
 }
@@ -83,9 +84,11 @@ function corruptPagesAfterTheFirst(file: string): void {
 
 const waitFor = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: 10_000, interval: 25 });
 
-describe('a SQLite database file that goes bad while the gateway runs', () => {
+// Both modes notice the file gone or replaced before each run of calls (SqliteFileConnection).
+for (const thread of ['worker', 'main'] as const) {
+describe(`a SQLite database file that goes bad while the gateway runs (storage.thread: ${thread})`, () => {
   it('corrupted: a key lookup is 503 store_unavailable, /health degraded naming SQLITE_CORRUPT, usage records held, never a 500', async () => {
-    const { gateway, file } = await start();
+    const { gateway, file } = await start(thread);
     const used = await createKey(gateway.origin);
     const unseen = await createKey(gateway.origin);
     expect((await chat(gateway.origin, used)).status).toBe(200);
@@ -115,7 +118,7 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
   });
 
   it('deleted: /health degraded, records held; put back, the gateway takes it up again and writes them', async () => {
-    const { gateway, file } = await start();
+    const { gateway, file } = await start(thread);
     const key = await createKey(gateway.origin);
     expect((await chat(gateway.origin, key)).status).toBe(200);
     await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
@@ -146,7 +149,7 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
   });
 
   it('deleted for good: no empty database is made in its place while the gateway runs', async () => {
-    const { gateway, file } = await start();
+    const { gateway, file } = await start(thread);
     await createKey(gateway.origin);
     unlinkSync(file);
     expect((await chat(gateway.origin, masterKey)).status).toBe(200);
@@ -160,7 +163,7 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
   });
 
   it('its folder replaced by a file: taken for a file gone, 503 store_unavailable, the gateway still up', async () => {
-    const { gateway, file } = await start();
+    const { gateway, file } = await start(thread);
     await createKey(gateway.origin);
     const folder = path.dirname(file);
     renameSync(folder, `${folder}.aside`);
@@ -174,7 +177,7 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
   });
 
   it('replaced by another database (a backup renamed over it): the gateway writes to the file now at the path', async () => {
-    const { gateway, file } = await start();
+    const { gateway, file } = await start(thread);
     const key = await createKey(gateway.origin);
     expect((await chat(gateway.origin, key)).status).toBe(200);
     await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
@@ -194,6 +197,7 @@ describe('a SQLite database file that goes bad while the gateway runs', () => {
     expect((await health(gateway.origin)).status).toBe('ok');
   });
 });
+}
 
 describe('a SQLite database file that cannot be used at start', () => {
   it('a file that is not a database at start: one line naming SQLITE_NOTADB, exit 1, no stack trace', async () => {

@@ -1,8 +1,10 @@
 import { createLogger, DEFAULT_RESERVATION_TTL_MS, guardStore, MAX_RELEASED_RESERVATIONS, StoreHealth, type BudgetStore, type KeyStore, type Logger, type ResponseStore, type StorageSet, type UsageLedger } from '@switchyard/core';
 import { isSqliteOutage } from './is-sqlite-outage.js';
-import { checkedCacheSizeKb, SqliteHandle, type SqliteConnectionSettings } from './database.js';
-import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
+import { checkedCacheSizeKb, type SqliteConnectionSettings } from './database.js';
+import type { HostedSqliteSettings, HostedSqliteStoreName } from './hosted-sqlite-stores.js';
+import { SqliteFileConnection } from './sqlite-file-connection.js';
 import { SqliteWorkerClient } from './sqlite-worker-client.js';
+import type { SqliteLog } from './sqlite-worker-messages.js';
 
 export interface OpenSqliteStorageOptions {
   /** An absolute path, or `:memory:`. */
@@ -47,18 +49,15 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     ...(options.maxStoredResponseBytes !== undefined && { maxStoredResponseBytes: options.maxStoredResponseBytes }),
   };
   if (options.thread === 'main') {
-    const handle = new SqliteHandle(options.file, connection, (applied) =>
-      logger.info({ store: 'sqlite', file: options.file, migrations: applied.map((m) => `${m.version}-${m.name}`) }, 'applied database migrations'),
-      options.mustExist,
-    );
+    const log: SqliteLog = (level, fields, message) => logger[level](fields, message);
+    const sqlite = new SqliteFileConnection({ file: options.file, connection, settings, log, mustExist: options.mustExist === true });
+    // As before this mode kept the file at its path: one that cannot be opened at start fails the start.
+    if (sqlite.opening.error !== undefined) throw sqlite.opening.error;
     return {
-      keys: guardStore(hostedSqliteStores.keys(handle), boundary),
-      ledger: guardStore(hostedSqliteStores.ledger(handle), boundary),
-      budgets: guardStore(
-        hostedSqliteStores.budgets(handle, settings, (level, fields, message) => logger[level](fields, message)),
-        boundary,
-      ),
-      responses: guardStore(hostedSqliteStores.responses(handle, settings), boundary),
+      keys: guardStore(followingStore<KeyStore>(sqlite, 'keys'), boundary),
+      ledger: guardStore(followingStore<UsageLedger>(sqlite, 'ledger'), boundary),
+      budgets: guardStore(followingStore<BudgetStore>(sqlite, 'budgets'), boundary),
+      responses: guardStore(followingStore<ResponseStore>(sqlite, 'responses'), boundary),
       health: () => ({ ...health.section(), thread: 'main' }),
       answers: () => !health.failing,
     };
@@ -81,4 +80,34 @@ export function openSqliteStorage(options: OpenSqliteStorageOptions): StorageSet
     health: () => ({ ...health.section(), ...client.healthDetails() }),
     answers: () => !health.failing,
   };
+}
+
+/**
+ * A hosted store on the event loop, kept to the file at its path as the worker keeps its own:
+ * each method call first checks the file (a stat) and then runs on the stores open now, or fails
+ * with why none are (the file gone: 503). `close()` closes the connection once, whichever store
+ * asks. A field that is no method is the open store's own.
+ */
+function followingStore<T extends object>(sqlite: SqliteFileConnection, name: HostedSqliteStoreName): T {
+  const methods = new Map<string, unknown>();
+  const method = (property: string) => async (...args: unknown[]) => {
+    sqlite.beforeRun();
+    const { stores, error } = sqlite.opening;
+    if (error !== undefined) throw error;
+    const store = stores.get(name)!;
+    return (store[property] as (...args: unknown[]) => unknown).apply(store, args);
+  };
+  return new Proxy({} as T, {
+    get: (_target, property) => {
+      if (typeof property !== 'string' || property === 'then') return undefined;
+      const field = sqlite.opening.stores.get(name)?.[property];
+      if (field !== undefined && typeof field !== 'function') return field;
+      let found = methods.get(property);
+      if (!found) {
+        found = property === 'close' ? async () => sqlite.close() : method(property);
+        methods.set(property, found);
+      }
+      return found;
+    },
+  });
 }

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteHandle, type SqliteConnectionSettings } from './database.js';
-import { hostedSqliteStores, type HostedSqliteSettings } from './hosted-sqlite-stores.js';
+import type { SqliteConnectionSettings } from './database.js';
+import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { SqliteCallRunner } from './sqlite-call-runner.js';
+import { SqliteFileConnection, type SqliteOpening } from './sqlite-file-connection.js';
 import { encodeError, type SqliteLog, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
 /**
@@ -29,36 +30,20 @@ const stopped = () => Atomics.load(stop, 0) === 1;
 const log: SqliteLog = (level, fields, message) => post({ type: 'log', level, fields, message });
 
 // A file that cannot be opened answers the calls with the open error (SQLITE_CANTOPEN → 503),
-// as the in-thread mode does at its first use. Each later run of calls tries to open it again
-// first (the first run answers with the error the thread started with, not waiting twice): a
-// thread started while the file could not be used (its folder missing, a lock held past the
-// busy timeout) recovers once it can, as a new thread would.
-let handle: SqliteHandle | undefined;
-/** Set once the file went from its path mid-run (or a thread before this one had it open): only a file put back there is opened again. */
-let mustExist = openedBefore;
-let runner = openStores();
-let reopen = false;
+// as the in-thread mode does at its first use. Before each run of calls the connection is kept
+// to the file at its path (SqliteFileConnection): a thread started while the file could not be
+// used (its folder missing, a lock held past the busy timeout) recovers once it can, as a new
+// thread would, and a file deleted, moved away or replaced mid-run is left.
+const sqlite = new SqliteFileConnection({ file, connection, settings, log, mustExist: openedBefore });
+let runner: SqliteCallRunner | undefined;
+let runnerOf: SqliteOpening | undefined;
 
-function openStores(): SqliteCallRunner {
-  try {
-    handle = new SqliteHandle(
-      file,
-      connection,
-      (applied) =>
-        post({
-          type: 'log',
-          level: 'info',
-          fields: { store: 'sqlite', file, migrations: applied.map((m) => `${m.version}-${m.name}`) },
-          message: 'applied database migrations',
-        }),
-      mustExist,
-    );
-  } catch (error) {
-    return new SqliteCallRunner(new Map(), undefined, error, stopped);
-  }
-  const stores = new Map<string, Record<string, unknown>>();
-  for (const [name, create] of Object.entries(hostedSqliteStores)) stores.set(name, create(handle, settings, log) as unknown as Record<string, unknown>);
-  return new SqliteCallRunner(stores, handle.db, undefined, stopped);
+/** The runner for the stores now open: a new one each time the file is opened again. */
+function currentRunner(): SqliteCallRunner {
+  const { opening } = sqlite;
+  if (!runner || runnerOf !== opening) runner = new SqliteCallRunner(opening.stores, opening.handle?.db, opening.error, stopped);
+  runnerOf = opening;
+  return runner;
 }
 
 // Calls that arrive while the thread is busy wait here and then run together: their
@@ -70,49 +55,10 @@ async function runQueued(): Promise<void> {
   while (queued.length > 0) {
     const calls = queued;
     queued = [];
-    if (handle && !stopped()) leaveAFileThatMoved(handle);
-    if (!handle && reopen && !stopped()) runner = openStores();
-    reopen = !handle;
-    postAnswers(await runner.run(calls));
+    if (!stopped()) sqlite.beforeRun();
+    postAnswers(await currentRunner().run(calls));
   }
   running = undefined;
-}
-
-/**
- * A file deleted, moved away or replaced (a backup renamed over it) under the open
- * connection would take every write from then on, unseen by anyone: its connection is
- * closed and the file now at the path, if any, opened in its place. One checked before
- * each run of calls: a stat, off the event loop.
- */
-function leaveAFileThatMoved(current: SqliteHandle): void {
-  const where = current.whereIsFile();
-  if (where === 'here') return;
-  // The WAL still at the path holds this file's last commits, and SQLite neither
-  // checkpoints nor deletes it when closing a moved file: whichever file is opened
-  // there next would take its pages as its own. Emptied into the file it belongs to.
-  let walLeft: string | undefined;
-  try {
-    const [result] = current.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-    if (result?.busy) walLeft = 'another connection held it';
-  } catch (error) {
-    walLeft = error instanceof Error ? error.message : String(error);
-  }
-  post({
-    type: 'log',
-    level: 'error',
-    fields: { store: 'sqlite', file, ...(walLeft !== undefined && { walNotEmptied: walLeft }) },
-    message: where === 'gone'
-      ? 'the database file was deleted or moved away while the gateway ran: calls answer 503 store_unavailable and usage records are held until it is put back'
-      : 'the database file was replaced while the gateway ran: the file now at its path is used',
-  });
-  try {
-    current.close();
-  } catch {
-    // A connection that cannot close cleanly is dropped all the same.
-  }
-  handle = undefined;
-  mustExist = true;
-  runner = openStores();
 }
 
 /** One message for all; if one value cannot be cloned, each answer goes alone and only that one fails. */
@@ -133,7 +79,7 @@ function postAnswers(answers: SqliteWorkerAnswer[]): void {
 port.on('message', (request: SqliteWorkerRequest) => {
   if (request.type === 'close') {
     void (running ?? Promise.resolve()).then(() => {
-      handle?.close();
+      sqlite.close();
       post({ type: 'closed' });
       port.close();
     });
@@ -144,4 +90,4 @@ port.on('message', (request: SqliteWorkerRequest) => {
   running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(runQueued);
 });
 
-post({ type: 'ready', opened: handle !== undefined });
+post({ type: 'ready', opened: sqlite.opening.handle !== undefined });
