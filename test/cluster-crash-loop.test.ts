@@ -82,6 +82,48 @@ describe('the cluster primary with workers that cannot listen', () => {
   }, 60_000);
 });
 
+describe('the cluster primary with replacement workers that cannot start for the same reason', () => {
+  it('says the reason once, counts the attempts, and stops with the line and how many attempts failed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-failed-replacements-'));
+    const reportModule = pathToFileURL(path.join(path.dirname(cliPath), 'cluster', 'worker-start-failure.js')).href;
+    const reason = 'could not start: the storage cannot be reached: the database file was deleted or moved away while the gateway ran';
+    const worker = path.join(dir, 'worker.mjs');
+    // Workers 1 and 2 listen; every replacement fails as a \`switchyard start\` worker does when its SQLite file is gone.
+    await writeFile(worker, `
+      import cluster from 'node:cluster';
+      import { createServer } from 'node:http';
+      import { tellPrimaryWhyNotStarted } from ${JSON.stringify(reportModule)};
+      if (cluster.worker.id <= 2) createServer().listen(0, '127.0.0.1');
+      else {
+        await tellPrimaryWhyNotStarted(${JSON.stringify(reason)});
+        process.exit(1);
+      }
+    `);
+    const primary = path.join(dir, 'primary.mjs');
+    // Once both listen, worker 1 dies: its replacements fail, 3 crashes are allowed.
+    await writeFile(primary, `
+      import cluster from 'node:cluster';
+      import { createLogger } from ${JSON.stringify(coreModule)};
+      import { runClusterPrimary } from ${JSON.stringify(primaryModule)};
+      cluster.setupPrimary({ exec: ${JSON.stringify(worker)} });
+      runClusterPrimary({
+        workers: 2, logger: createLogger({ level: 'info', destination: { write: (line) => process.stdout.write(line) } }), workerEnv: {}, stopTimeoutMs: 5000,
+        onAllListening: () => void cluster.workers[1].process.kill('SIGKILL'), maxCrashes: 3, crashWindowMs: 60000,
+      }).then(
+        (code) => process.stdout.write('resolved ' + code + '\\n'),
+        (error) => process.stdout.write('rejected ' + error.name + ': ' + error.message + '\\n'),
+      );
+    `);
+    const { stdout } = await run(process.execPath, [primary], { timeout: 60_000 });
+    const lines = stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe(`rejected CliError: ${reason} (3 attempts failed)`);
+    // Said once in the log while the primary still replaced them, not once per attempt.
+    expect(lines.filter((line) => line.includes(reason))).toHaveLength(2);
+    expect(lines.filter((line) => line.includes('a replacement worker could not start'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('starting a replacement'))).toHaveLength(3);
+  }, 60_000);
+});
+
 describe('the cluster primary when a worker dies after it listened, while another still starts', () => {
   it('counts only live workers as listening: the one still starting that then fails is a start failure, not a crash to replace', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-early-crash-'));

@@ -88,6 +88,20 @@ function printLine(message: string, after?: string): void {
   process.stderr.write(`switchyard: ${terminalLine(message)}\n${after === undefined ? '' : `\n${after}`}`);
 }
 
+/**
+ * The one line saying why the gateway could not start. A cluster worker tells its primary instead,
+ * which says it once for all its workers (the port taken) and for every replacement failing alike
+ * (the SQLite file gone), with how many attempts failed.
+ */
+async function sayWhyNotStarted(line: string, exitCode: number): Promise<void> {
+  process.exitCode = exitCode;
+  if (cluster.isWorker) {
+    const { tellPrimaryWhyNotStarted } = await import('./cluster/worker-start-failure.js');
+    if (await tellPrimaryWhyNotStarted(line)) return;
+  }
+  printLine(line);
+}
+
 main(process.argv.slice(2))
   .then(
     (code) => {
@@ -95,14 +109,8 @@ main(process.argv.slice(2))
     },
     async (error: unknown) => {
       if (error instanceof CliError) {
-        // A cluster worker that cannot listen tells its primary, which says it once for all of them.
-        if (cluster.isWorker) {
-          const [{ ListenFailure }, { tellPrimaryWhyNotStarted }] = await Promise.all([import('./listen-failure.js'), import('./cluster/worker-start-failure.js')]);
-          if (error instanceof ListenFailure && (await tellPrimaryWhyNotStarted(error.message))) {
-            process.exitCode = error.exitCode;
-            return;
-          }
-        }
+        const { ListenFailure } = await import('./listen-failure.js');
+        if (error instanceof ListenFailure) return sayWhyNotStarted(error.message, error.exitCode);
         printLine(error.message, error.usage);
         process.exitCode = error.exitCode;
         return;
@@ -146,18 +154,14 @@ main(process.argv.slice(2))
       }
       if ((error as { code?: unknown }).code === 'storage_refused') {
         // The database's answer (a login refused, a database missing): its words, secrets redacted, no stack.
-        printLine(`could not start: ${(error as Error).message}`);
-        process.exitCode = 1;
-        return;
+        return sayWhyNotStarted(`could not start: ${(error as Error).message}`, 1);
       }
       if ((error as { code?: unknown }).code === 'store_unavailable') {
         // An outage, not a bug: what failed, without a stack. The cause is a driver's or the
         // system's words (ECONNREFUSED …), which name a host and never a password.
         const cause = (error as { cause?: unknown }).cause;
         const reason = cause instanceof Error ? `: ${cause.message.split('\n')[0]}` : '';
-        printLine(`could not start: the storage cannot be reached${reason}`);
-        process.exitCode = 1;
-        return;
+        return sayWhyNotStarted(`could not start: the storage cannot be reached${reason}`, 1);
       }
       // A failure no one foresaw (a plugin's own, at start) keeps its stack for whoever fixes it, but
       // its message may quote what the plugin was given: a key, a URL with its password.

@@ -51,6 +51,8 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   const reasons = new Map<number, string>();
   /** The worker whose failure stops the cluster (it could not start, or was the crash too many). */
   let stoppedBy: Worker | undefined;
+  /** Replacements in a row that could not start for the same reason (the SQLite file gone): said once, counted. */
+  let failedStarts: { reason: string; count: number } | undefined;
   /** Workers whose IPC channel is still open: a report sent just before a worker exits is read once it closes. */
   const openChannels = new Set<Worker>();
   let onChannelsClosed: (() => void) | undefined;
@@ -65,7 +67,8 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   const finish = () => {
     onChannelsClosed = () => {
       const reason = stoppedBy === undefined ? undefined : reasons.get(stoppedBy.id);
-      if (reason !== undefined) rejectExit(new CliError(reason));
+      const attempts = failedStarts !== undefined && failedStarts.reason === reason && failedStarts.count > 1 ? ` (${failedStarts.count} attempts failed)` : '';
+      if (reason !== undefined) rejectExit(new CliError(`${reason}${attempts}`));
       else resolveExit(forcedCode ?? (failed ? 1 : 0));
     };
     if (openChannels.size === 0) onChannelsClosed();
@@ -109,6 +112,10 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
 
   cluster.on('listening', (worker, address) => {
     listened.add(worker.id);
+    if (failedStarts) {
+      logger.info({ workerId: worker.id, failedStarts: failedStarts.count }, `a replacement worker started after ${failedStarts.count} failed attempts`);
+      failedStarts = undefined;
+    }
     // Live ones only: a worker that listened and died while another still starts is not one of N
     // (that other one failing to start then counted as a crash to replace, not a failed start).
     const listening = [...live].filter((each) => listened.has(each.id)).length;
@@ -146,6 +153,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
       stopAll('a worker failed to start');
       return;
     }
+    sayFailedStartOnce(worker);
     const now = Date.now();
     crashes.push(now);
     while (crashes.length > 0 && crashes[0]! < now - crashWindowMs) crashes.shift();
@@ -167,6 +175,22 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
     }, backoffMs);
     restartTimers.add(timer);
   });
+
+  /**
+   * A replacement that could not start says why (bin.ts); the next ones, backing off, mostly fail
+   * alike until the cause is fixed: the line is logged for the first, the others counted (said when
+   * one starts, or in the line the primary stops with).
+   */
+  const sayFailedStartOnce = (worker: Worker) => {
+    const reason = reasons.get(worker.id);
+    if (reason === undefined) return;
+    if (failedStarts?.reason === reason) {
+      failedStarts.count++;
+      return;
+    }
+    failedStarts = { reason, count: 1 };
+    logger.error({ workerId: worker.id }, `a replacement worker could not start: ${reason.replace(/^could not start: /, '')}`);
+  };
 
   let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -4,7 +4,7 @@ const type = 'switchyard:start-failed';
 
 /**
  * Worker: tells the cluster primary the one line that says why it cannot start (its port is
- * taken), for the primary to say once for every worker. False when there is no primary to tell:
+ * taken, its storage refused or gone), for the primary to say once for every worker and attempt. False when there is no primary to tell:
  * the line is then the worker's own to print. Resolves once the message is handed to the channel.
  */
 export function tellPrimaryWhyNotStarted(message: string): Promise<boolean> {
