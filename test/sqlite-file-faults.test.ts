@@ -86,117 +86,117 @@ const waitFor = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: 10_
 
 // Both modes notice the file gone or replaced before each run of calls (SqliteFileConnection).
 for (const thread of ['worker', 'main'] as const) {
-describe(`a SQLite database file that goes bad while the gateway runs (storage.thread: ${thread})`, () => {
-  it('corrupted: a key lookup is 503 store_unavailable, /health degraded naming SQLITE_CORRUPT, usage records held, never a 500', async () => {
-    const { gateway, file } = await start(thread);
-    const used = await createKey(gateway.origin);
-    const unseen = await createKey(gateway.origin);
-    expect((await chat(gateway.origin, used)).status).toBe(200);
-    await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+  describe(`a SQLite database file that goes bad while the gateway runs (storage.thread: ${thread})`, () => {
+    it('corrupted: a key lookup is 503 store_unavailable, /health degraded naming SQLITE_CORRUPT, usage records held, never a 500', async () => {
+      const { gateway, file } = await start(thread);
+      const used = await createKey(gateway.origin);
+      const unseen = await createKey(gateway.origin);
+      expect((await chat(gateway.origin, used)).status).toBe(200);
+      await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
 
-    corruptPagesAfterTheFirst(file);
+      corruptPagesAfterTheFirst(file);
 
-    const refused = await chat(gateway.origin, unseen);
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBe('1');
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
-    // The master key needs no lookup: answered, its record held while the ledger cannot take it.
-    expect((await chat(gateway.origin, masterKey)).status).toBe(200);
-    const seen = await waitFor(async () => {
-      const now = await health(gateway.origin);
-      expect(now.checks.usage.failed_writes).toBeGreaterThanOrEqual(3);
-      return now;
+      const refused = await chat(gateway.origin, unseen);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+      // The master key needs no lookup: answered, its record held while the ledger cannot take it.
+      expect((await chat(gateway.origin, masterKey)).status).toBe(200);
+      const seen = await waitFor(async () => {
+        const now = await health(gateway.origin);
+        expect(now.checks.usage.failed_writes).toBeGreaterThanOrEqual(3);
+        return now;
+      });
+      expect(seen.status).toBe('degraded');
+      expect(seen.checks.storage).toMatchObject({ healthy: false, last_error: expect.stringContaining('SQLITE_CORRUPT') });
+      // An outage, not a bad record: nothing set aside as refused, the record still held.
+      expect(seen.checks.usage).toMatchObject({ refused: 0, pending: 1 });
+      expect(gateway.logLines.join('\n')).not.toContain('"status":500');
+      // At shutdown the record still not written is said, with the count (exit 1 from `switchyard start`).
+      closeAfter = undefined;
+      await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
     });
-    expect(seen.status).toBe('degraded');
-    expect(seen.checks.storage).toMatchObject({ healthy: false, last_error: expect.stringContaining('SQLITE_CORRUPT') });
-    // An outage, not a bad record: nothing set aside as refused, the record still held.
-    expect(seen.checks.usage).toMatchObject({ refused: 0, pending: 1 });
-    expect(gateway.logLines.join('\n')).not.toContain('"status":500');
-    // At shutdown the record still not written is said, with the count (exit 1 from `switchyard start`).
-    closeAfter = undefined;
-    await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
-  });
 
-  it('deleted: /health degraded, records held; put back, the gateway takes it up again and writes them', async () => {
-    const { gateway, file } = await start(thread);
-    const key = await createKey(gateway.origin);
-    expect((await chat(gateway.origin, key)).status).toBe(200);
-    await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+    it('deleted: /health degraded, records held; put back, the gateway takes it up again and writes them', async () => {
+      const { gateway, file } = await start(thread);
+      const key = await createKey(gateway.origin);
+      expect((await chat(gateway.origin, key)).status).toBe(200);
+      await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
 
-    const aside = `${file}.aside`;
-    renameSync(file, aside);
-    const answered = await chat(gateway.origin, masterKey);
-    expect(answered.status).toBe(200);
-    const seen = await waitFor(async () => {
-      const now = await health(gateway.origin);
-      expect(now.checks.storage.healthy).toBe(false);
-      return now;
+      const aside = `${file}.aside`;
+      renameSync(file, aside);
+      const answered = await chat(gateway.origin, masterKey);
+      expect(answered.status).toBe(200);
+      const seen = await waitFor(async () => {
+        const now = await health(gateway.origin);
+        expect(now.checks.storage.healthy).toBe(false);
+        return now;
+      });
+      expect(seen.status).toBe('degraded');
+      expect(seen.checks.storage.last_error).toMatch(/deleted or moved/);
+      expect(seen.checks.usage.pending).toBe(1);
+      expect(seen.checks.usage.written).toBe(1);
+
+      renameSync(aside, file);
+      await waitFor(async () => {
+        const now = await health(gateway.origin);
+        expect(now.status).toBe('ok');
+        expect(now.checks.usage).toMatchObject({ pending: 0, written: 2 });
+      });
+      expect(usageIds(file)).toContain(answered.headers.get('x-request-id'));
+      // The key made before the move is still known: the file put back is the one in use.
+      expect((await chat(gateway.origin, key)).status).toBe(200);
     });
-    expect(seen.status).toBe('degraded');
-    expect(seen.checks.storage.last_error).toMatch(/deleted or moved/);
-    expect(seen.checks.usage.pending).toBe(1);
-    expect(seen.checks.usage.written).toBe(1);
 
-    renameSync(aside, file);
-    await waitFor(async () => {
-      const now = await health(gateway.origin);
-      expect(now.status).toBe('ok');
-      expect(now.checks.usage).toMatchObject({ pending: 0, written: 2 });
+    it('deleted for good: no empty database is made in its place while the gateway runs', async () => {
+      const { gateway, file } = await start(thread);
+      await createKey(gateway.origin);
+      unlinkSync(file);
+      expect((await chat(gateway.origin, masterKey)).status).toBe(200);
+      await waitFor(async () => expect((await health(gateway.origin)).checks.storage.healthy).toBe(false));
+      const refused = await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+      expect(() => usageIds(file)).toThrow();
+      closeAfter = undefined;
+      await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
     });
-    expect(usageIds(file)).toContain(answered.headers.get('x-request-id'));
-    // The key made before the move is still known: the file put back is the one in use.
-    expect((await chat(gateway.origin, key)).status).toBe(200);
+
+    it('its folder replaced by a file: taken for a file gone, 503 store_unavailable, the gateway still up', async () => {
+      const { gateway, file } = await start(thread);
+      await createKey(gateway.origin);
+      const folder = path.dirname(file);
+      renameSync(folder, `${folder}.aside`);
+      await writeFile(folder, 'not a folder');
+      const refused = await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
+      expect(refused.status).toBe(503);
+      expect((await health(gateway.origin)).checks.storage.last_error).toMatch(/deleted or moved/);
+      await rm(folder);
+      renameSync(`${folder}.aside`, folder);
+      expect((await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
+    });
+
+    it('replaced by another database (a backup renamed over it): the gateway writes to the file now at the path', async () => {
+      const { gateway, file } = await start(thread);
+      const key = await createKey(gateway.origin);
+      expect((await chat(gateway.origin, key)).status).toBe(200);
+      await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
+
+      const copy = `${file}.restored`;
+      const other = new Database(file);
+      other.exec(`VACUUM INTO '${copy}'`);
+      other.close();
+      // Made after the backup: the database put in place does not know it.
+      const madeSince = await createKey(gateway.origin);
+      renameSync(copy, file);
+
+      expect((await chat(gateway.origin, madeSince)).status).toBe(401);
+      const answered = await chat(gateway.origin, key);
+      expect(answered.status).toBe(200);
+      await waitFor(async () => expect(usageIds(file)).toContain(answered.headers.get('x-request-id')));
+      expect((await health(gateway.origin)).status).toBe('ok');
+    });
   });
-
-  it('deleted for good: no empty database is made in its place while the gateway runs', async () => {
-    const { gateway, file } = await start(thread);
-    await createKey(gateway.origin);
-    unlinkSync(file);
-    expect((await chat(gateway.origin, masterKey)).status).toBe(200);
-    await waitFor(async () => expect((await health(gateway.origin)).checks.storage.healthy).toBe(false));
-    const refused = await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
-    expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
-    expect(() => usageIds(file)).toThrow();
-    closeAfter = undefined;
-    await expect(gateway.close()).rejects.toThrow(/^1 usage record was not written to the ledger/);
-  });
-
-  it('its folder replaced by a file: taken for a file gone, 503 store_unavailable, the gateway still up', async () => {
-    const { gateway, file } = await start(thread);
-    await createKey(gateway.origin);
-    const folder = path.dirname(file);
-    renameSync(folder, `${folder}.aside`);
-    await writeFile(folder, 'not a folder');
-    const refused = await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } });
-    expect(refused.status).toBe(503);
-    expect((await health(gateway.origin)).checks.storage.last_error).toMatch(/deleted or moved/);
-    await rm(folder);
-    renameSync(`${folder}.aside`, folder);
-    expect((await fetch(`${gateway.origin}/admin/keys`, { headers: { authorization: `Bearer ${masterKey}` } })).status).toBe(200);
-  });
-
-  it('replaced by another database (a backup renamed over it): the gateway writes to the file now at the path', async () => {
-    const { gateway, file } = await start(thread);
-    const key = await createKey(gateway.origin);
-    expect((await chat(gateway.origin, key)).status).toBe(200);
-    await waitFor(async () => expect((await health(gateway.origin)).checks.usage.written).toBe(1));
-
-    const copy = `${file}.restored`;
-    const other = new Database(file);
-    other.exec(`VACUUM INTO '${copy}'`);
-    other.close();
-    // Made after the backup: the database put in place does not know it.
-    const madeSince = await createKey(gateway.origin);
-    renameSync(copy, file);
-
-    expect((await chat(gateway.origin, madeSince)).status).toBe(401);
-    const answered = await chat(gateway.origin, key);
-    expect(answered.status).toBe(200);
-    await waitFor(async () => expect(usageIds(file)).toContain(answered.headers.get('x-request-id')));
-    expect((await health(gateway.origin)).status).toBe('ok');
-  });
-});
 }
 
 describe('a SQLite database file that cannot be used at start', () => {
