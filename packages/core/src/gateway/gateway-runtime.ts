@@ -41,7 +41,11 @@ export interface GatewayRuntime {
   readonly unattributedRequests: number;
   /** Called once per request when it is over, success or failure, stream or not. */
   onRequestFinished(listener: (record: RequestRecord) => void): void;
-  /** Called when the gateway closes, after in-flight requests are done. */
+  /**
+   * Called when the gateway closes, after in-flight requests are done, last registered first.
+   * Given `server.shutdown_timeout_ms` (at least 1 s): past it, or thrown, it is logged naming
+   * the step that registered it and left behind.
+   */
   onClose(hook: () => Promise<void> | void): void;
   /**
    * Adds a section to `GET /health` (circuit breaker states, store reachability…).
