@@ -26,6 +26,8 @@ in the current folder; without one, the built-in defaults serve the mock provide
 keys and usage talk to the admin API of a running gateway: --url (or SWITCHYARD_URL,
 default http://127.0.0.1:4000), with the master key from SWITCHYARD_MASTER_KEY or
 --master-key-file (default .switchyard/master-key). --json prints the raw answer.
+
+Short forms: -c (--config), -p (--port), -w (--workers), -h (--help).
 `;
 
 async function main(argv: string[]): Promise<number> {
