@@ -141,4 +141,48 @@ describe('a budget store outage on the routed call', () => {
       await expect.poll(async () => (await ask(gateway.origin, key)).status, { timeout: 10_000 }).toBe(200);
     });
   });
+
+  describe.skipIf(!postgres.available)('PostgreSQL blackholed, slower to give up than the group\'s attempt_timeout_ms', () => {
+    const url = postgres.available ? postgres.url : '';
+    const schema = freshSchemaName();
+    let relay: TcpRelay;
+    let gateway: TestGateway;
+    let key: string;
+
+    beforeAll(async () => {
+      const target = new URL(url);
+      relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 5432) });
+      // Every attempt may take 100 ms; the store waits 600 ms for a reply before it answers 503.
+      const pair = { ...routing.models.pair, attempt_timeout_ms: 100 };
+      gateway = await startTestGateway({
+        ...routing,
+        models: { ...routing.models, pair },
+        storage: { use: 'postgres', url: relay.urlFor(url), schema, pool_size: 2, connect_timeout_ms: 600, query_timeout_ms: 600, statement_timeout_ms: 500 },
+        usage: { flush_interval_ms: 50 },
+      });
+      key = await createBudgetedKey(gateway.origin);
+    });
+
+    afterAll(async () => {
+      await relay?.setMode('pass');
+      await gateway?.close();
+      await relay?.close();
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    });
+
+    it("waiting on the reservation is not the deployment's time: one 503 store_unavailable when the store gives up, no attempt timed out", async () => {
+      expect((await ask(gateway.origin, key)).status).toBe(200);
+      await relay.setMode('blackhole');
+      relay.resetAll();
+      try {
+        await expectFailsOnceWithTheStore(gateway, key);
+      } finally {
+        await relay.setMode('pass');
+      }
+      await expect.poll(async () => (await ask(gateway.origin, key)).status, { timeout: 10_000 }).toBe(200);
+    });
+  });
 });

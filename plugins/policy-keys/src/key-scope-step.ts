@@ -280,12 +280,26 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
     // A caller that composes attempts without the routed call: a new request is a new call.
     if (!call || call.request !== callRequest(context)) calls.push((call = newCall(context)));
     if (budget.refuseUnpriced && !budget.runtime.pricing.priced(deployment.provider, deployment.model)) throw unpricedRefusal(deployment);
-    call.hold ??= holdCall(context, budget, deployment);
+    if (!call.hold) {
+      call.hold = holdCall(context, budget, deployment);
+      // The route plan starts this attempt's timer once the hold is made: waiting on the budget store is not the deployment's time.
+      (options as AttemptWaitsFor | undefined)?.[attemptWaitsFor]?.(call.hold);
+    }
     await call.hold;
     const result = await next(deployment, options);
     call.servedBy = context.servedBy ?? deployment;
     return result;
   });
+}
+
+/**
+ * The route plan's hook on an attempt's options (policy-router's `attemptWaitsFor`): named through
+ * Symbol.for, as this plugin does not depend on the router; an attempt without the plan has none.
+ */
+const attemptWaitsFor = Symbol.for('switchyard.attempt.waitsFor');
+
+interface AttemptWaitsFor {
+  [attemptWaitsFor]?: (pending: Promise<unknown>) => void;
 }
 
 function newCall(context: RequestContext): HeldCall {

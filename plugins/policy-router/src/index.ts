@@ -15,7 +15,7 @@ export {
   type RetryPolicy,
   type RoutingStrategy,
 } from './model-group.js';
-export { createRoutePlan, type PlanContext, type RoutePlanOptions } from './route-plan.js';
+export { attemptWaitsFor, createRoutePlan, type PlanContext, type RoutePlanOptions } from './route-plan.js';
 export { DeploymentStats, LATENCY_EWMA_ALPHA, LATENCY_MAX_AGE_MS } from './deployment-stats.js';
 export { needsInFlightCounts } from './needs-in-flight-counts.js';
 export { orderDeployments, costPerThousand, type OrderingInputs } from './order-deployments.js';

@@ -21,6 +21,23 @@ import type { GroupDeployment, ModelGroup } from './model-group.js';
 import { isDeploymentAccountFailure, isGatewayOwnFailure, movesOn } from './moves-on.js';
 import { backoffDelayMs } from './retry-delay.js';
 
+/**
+ * Where an interceptor hands the route plan the gateway's own bookkeeping it awaits in front of
+ * the provider (the key-scope step's budget hold): the attempt's timer starts once that settles,
+ * so a slow budget store is not the deployment's slowness. Symbol.for: policy-keys names it
+ * without depending on this plugin. Only the plan's own attempts carry it.
+ */
+export const attemptWaitsFor = Symbol.for('switchyard.attempt.waitsFor');
+
+/** The options of one attempt of the plan: its cancellation, and what it waits for before its timer. */
+class PlanAttemptCancel extends AttemptCancel {
+  waitsFor: Promise<unknown> | undefined = undefined;
+
+  [attemptWaitsFor](pending: Promise<unknown>): void {
+    this.waitsFor = pending;
+  }
+}
+
 /** The parts of the request context a plan reads and writes. */
 export type PlanContext = Pick<RequestContext, 'signal' | 'clientGone' | 'onClientGone' | 'attempts' | 'servedBy' | 'logger' | 'chatRequest'>;
 
@@ -211,11 +228,24 @@ class PlanRun {
     // In flight until its answer (a stream: its last part) is over; only least-busy routing reads it.
     if (group.configured && this.options.trackInFlight !== false) this.options.stats.begin(deployment.key);
     const started = this.clock();
-    const limitMs = Math.min(group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY, remainingMs);
+    const attemptTimeoutMs = group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
+    const limitMs = Math.min(attemptTimeoutMs, remainingMs);
     // The attempt's options are its cancellation: an AbortSignal is made only if something reads `signal`.
-    const cancel = new AttemptCancel();
+    const cancel = new PlanAttemptCancel();
     this.cancelWithClient(cancel);
-    return { deployment, target, cancel, started, limitMs, outcome: settleWithin(this.attempt(target, cancel), limitMs) };
+    const answer = this.attempt(target, cancel);
+    const bookkeeping = cancel.waitsFor;
+    if (!bookkeeping) return { deployment, target, cancel, started, limitMs, outcome: settleWithin(answer, limitMs) };
+    // Its timer (and its latency) begins once the gateway's own bookkeeping is over: the time waited
+    // on it is no deployment's, and a store that gives up answers with its own 503.
+    const attempt: AttemptUnderWay = { deployment, target, cancel, started, limitMs, outcome: undefined! };
+    const startTimer = (): Promise<Settled | TimedOut> => {
+      attempt.started = this.clock();
+      attempt.limitMs = Math.max(0, Math.min(attemptTimeoutMs, started + remainingMs - attempt.started));
+      return settleWithin(answer, attempt.limitMs);
+    };
+    attempt.outcome = bookkeeping.then(startTimer, startTimer);
+    return attempt;
   }
 
   /** The answer of a settled attempt, or why it failed; records what providerDispatch did not. */
@@ -393,9 +423,10 @@ interface AttemptUnderWay {
   readonly deployment: GroupDeployment;
   readonly target: Deployment;
   readonly cancel: AttemptCancel;
-  readonly started: number;
-  readonly limitMs: number;
-  readonly outcome: Promise<Settled | TimedOut>;
+  /** When its timer began: after the gateway's own bookkeeping, if it waited on any. */
+  started: number;
+  limitMs: number;
+  outcome: Promise<Settled | TimedOut>;
 }
 
 /** Why an attempt failed; made only when one does (an answer is returned as it is). */

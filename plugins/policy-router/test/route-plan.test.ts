@@ -291,6 +291,28 @@ describe('strategies through the plan', () => {
     expect(harness.stats.inFlightOf(harness.calls[0]!)).toBe(0);
   });
 
+  it("waiting on the gateway's own bookkeeping (a slow budget store) is not the attempt's time: its 503 ends the request, no timeout, record or latency sample", async () => {
+    const harness = new PlanHarness([group('slow-store', { strategy: 'least-latency', attempt_timeout_ms: 5, deployments: [{ target: 'a/m' }, { target: 'b/m' }] })]);
+    // The store gives up well after the attempt's 5 ms would have run out (timers fire in the order they expire).
+    const storeGivesUp = new Promise<GatewayError>((resolve) => setTimeout(() => resolve(errorOf('store_unavailable', { retryAfterSeconds: 1 })), 50));
+    harness.on('a/m', { gatewayWaits: storeGivesUp }).on('b/m', { gatewayWaits: storeGivesUp });
+    const error = await failure(harness.route('slow-store'));
+    expect(error.code).toBe('store_unavailable');
+    expect(harness.calls).toHaveLength(1);
+    expect(error.context.attempts).toEqual([]);
+    for (const target of ['a/m', 'b/m']) expect(harness.stats.latencyOf(target)).toBeUndefined();
+  });
+
+  it("an attempt's timer begins once the gateway's own bookkeeping is over: the deployment answers within it and is measured from then", async () => {
+    const harness = new PlanHarness([group('slow-store', { strategy: 'least-latency', attempt_timeout_ms: 5, deployments: [{ target: 'a/m' }, { target: 'b/m' }] })]);
+    const holdMade = new Promise<void>((resolve) => setTimeout(resolve, 50));
+    harness.on('a/m', { gatewayWaits: holdMade }).on('b/m', { gatewayWaits: holdMade });
+    const { servedBy, context } = await harness.route('slow-store');
+    expect(servedBy).toBe(harness.calls[0]);
+    expect(harness.calls).toHaveLength(1);
+    expect(context.attempts.map((attempt) => attempt.errorCode ?? 'ok')).toEqual(['ok']);
+  });
+
   it('least-busy sends the next call to the deployment with fewer in flight', async () => {
     const harness = new PlanHarness([group('busy', { strategy: 'least-busy', deployments: [{ target: 'a/m' }, { target: 'b/m' }] })]);
     harness.stats.begin('a/m');

@@ -1,5 +1,6 @@
-import { createLogger, GatewayError, toGatewayError, type Attempt, type Deployment, type Dispatch, type ProviderResult } from '@switchyard/core';
+import { createLogger, GatewayError, toGatewayError, type Attempt, type AttemptOptions, type Deployment, type Dispatch, type ProviderResult } from '@switchyard/core';
 import {
+  attemptWaitsFor,
   createRoutePlan,
   DeploymentStats,
   groupFromEntry,
@@ -22,6 +23,11 @@ export type Step =
   | { latencyMs: number }
   /** Answers after this many real milliseconds. */
   | { realDelayMs: number }
+  /**
+   * The gateway's own bookkeeping in front of the provider (key-scope's budget hold), handed to the
+   * plan as key-scope does: fails with the error (nothing recorded), or answers 'ok' once it resolves.
+   */
+  | { gatewayWaits: Promise<GatewayError | void> }
   /** Answers (or fails with the error) once the promise resolves. */
   | { answerWhen: Promise<GatewayError | void> };
 
@@ -98,7 +104,7 @@ export class PlanHarness {
     const context = planContext(signal);
     const dispatch: Dispatch = (deployment, options) => {
       this.signals.push(options?.signal);
-      return this.dispatch(deployment, context);
+      return this.dispatch(deployment, context, options);
     };
     const order = (item: ModelGroup) => orderDeployments(item, { stats: this.stats, random: this.random, costOf: () => 0 });
     const plan = createRoutePlan(this.resolve(name), {
@@ -120,12 +126,17 @@ export class PlanHarness {
   }
 
   /** Like core's providerDispatch: every call it makes is recorded, and a success sets servedBy. */
-  private async dispatch(deployment: Deployment, context: PlanContext): Promise<ProviderResult> {
+  private async dispatch(deployment: Deployment, context: PlanContext, options: AttemptOptions | undefined): Promise<ProviderResult> {
     const target = key(deployment);
     this.calls.push(target);
     const step = this.script.get(target)?.shift() ?? 'ok';
     if (typeof step === 'object' && 'breaker' in step) throw errorOf('upstream_overloaded');
     if (typeof step === 'object' && 'beforeProvider' in step) throw step.beforeProvider;
+    if (typeof step === 'object' && 'gatewayWaits' in step) {
+      (options as { [attemptWaitsFor]?: (pending: Promise<unknown>) => void } | undefined)?.[attemptWaitsFor]?.(step.gatewayWaits);
+      const error = await step.gatewayWaits;
+      if (error) throw error;
+    }
     const started = this.clock.now;
     const record = (attempt: Omit<Attempt, 'deployment' | 'durationMs'>) =>
       context.attempts.push({ deployment, durationMs: this.clock.now - started, ...attempt });
