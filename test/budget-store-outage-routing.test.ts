@@ -56,6 +56,49 @@ async function breakers(origin: string): Promise<Breakers> {
   return health.checks.circuit_breakers.breakers;
 }
 
+/**
+ * A gateway on PostgreSQL through a relay the test can make refuse or blackhole, with a budgeted
+ * key; the relay, the gateway and the schema are gone after the describe block.
+ */
+function useGatewayOnRelayedPostgres(url: string, config: { models?: Record<string, unknown>; connectTimeoutMs: number }) {
+  const schema = freshSchemaName();
+  const state = {} as { relay: TcpRelay; gateway: TestGateway; key: string };
+  beforeAll(async () => {
+    const target = new URL(url);
+    state.relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 5432) });
+    state.gateway = await startTestGateway({
+      ...routing,
+      models: config.models ?? routing.models,
+      storage: { use: 'postgres', url: state.relay.urlFor(url), schema, pool_size: 2, connect_timeout_ms: config.connectTimeoutMs, query_timeout_ms: 600, statement_timeout_ms: 500 },
+      usage: { flush_interval_ms: 50 },
+    });
+    state.key = await createBudgetedKey(state.gateway.origin);
+  });
+  afterAll(async () => {
+    await state.relay?.setMode('pass');
+    await state.gateway?.close();
+    await state.relay?.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+  return state;
+}
+
+/** Served, then the store made to refuse or go silent: one 503 from it, nothing tried; served again once it is back. */
+async function failsOnceThenRecovers({ relay, gateway, key }: { relay: TcpRelay; gateway: TestGateway; key: string }, mode: RelayMode): Promise<void> {
+  expect((await ask(gateway.origin, key)).status).toBe(200);
+  await relay.setMode(mode);
+  relay.resetAll(); // the pool's open connections go too: every reservation needs a new one
+  try {
+    await expectFailsOnceWithTheStore(gateway, key);
+  } finally {
+    await relay.setMode('pass');
+  }
+  await expect.poll(async () => (await ask(gateway.origin, key)).status, { timeout: 10_000 }).toBe(200);
+}
+
 /** Asks during the outage: one 503 from the store, nothing tried, nothing recorded or counted against a deployment. */
 async function expectFailsOnceWithTheStore(gateway: TestGateway, key: string): Promise<void> {
   const before = await breakers(gateway.origin);
@@ -102,87 +145,22 @@ describe('a budget store outage on the routed call', () => {
   });
 
   describe.skipIf(!postgres.available)('PostgreSQL behind a relay, refusing or blackholed', () => {
-    const url = postgres.available ? postgres.url : '';
-    const schema = freshSchemaName();
-    let relay: TcpRelay;
-    let gateway: TestGateway;
-    let key: string;
-
-    beforeAll(async () => {
-      const target = new URL(url);
-      relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 5432) });
-      gateway = await startTestGateway({
-        ...routing,
-        storage: { use: 'postgres', url: relay.urlFor(url), schema, pool_size: 2, connect_timeout_ms: 300, query_timeout_ms: 600, statement_timeout_ms: 500 },
-        usage: { flush_interval_ms: 50 },
-      });
-      key = await createBudgetedKey(gateway.origin);
-    });
-
-    afterAll(async () => {
-      await relay?.setMode('pass');
-      await gateway?.close();
-      await relay?.close();
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
-    });
+    const on = useGatewayOnRelayedPostgres(postgres.available ? postgres.url : '', { connectTimeoutMs: 300 });
 
     it.each<RelayMode>(['refuse', 'blackhole'])('%s: fails once with 503 store_unavailable; no deployment or fallback tried, recorded or counted', async (mode) => {
-      expect((await ask(gateway.origin, key)).status).toBe(200);
-      await relay.setMode(mode);
-      relay.resetAll(); // the pool's open connections go too: every reservation needs a new one
-      try {
-        await expectFailsOnceWithTheStore(gateway, key);
-      } finally {
-        await relay.setMode('pass');
-      }
-      await expect.poll(async () => (await ask(gateway.origin, key)).status, { timeout: 10_000 }).toBe(200);
+      await failsOnceThenRecovers(on, mode);
     });
   });
 
   describe.skipIf(!postgres.available)('PostgreSQL blackholed, slower to give up than the group\'s attempt_timeout_ms', () => {
-    const url = postgres.available ? postgres.url : '';
-    const schema = freshSchemaName();
-    let relay: TcpRelay;
-    let gateway: TestGateway;
-    let key: string;
-
-    beforeAll(async () => {
-      const target = new URL(url);
-      relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 5432) });
-      // Every attempt may take 100 ms; the store waits 600 ms for a reply before it answers 503.
-      const pair = { ...routing.models.pair, attempt_timeout_ms: 100 };
-      gateway = await startTestGateway({
-        ...routing,
-        models: { ...routing.models, pair },
-        storage: { use: 'postgres', url: relay.urlFor(url), schema, pool_size: 2, connect_timeout_ms: 600, query_timeout_ms: 600, statement_timeout_ms: 500 },
-        usage: { flush_interval_ms: 50 },
-      });
-      key = await createBudgetedKey(gateway.origin);
-    });
-
-    afterAll(async () => {
-      await relay?.setMode('pass');
-      await gateway?.close();
-      await relay?.close();
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
+    // Every attempt may take 100 ms; the store waits 600 ms for a reply before it answers 503.
+    const on = useGatewayOnRelayedPostgres(postgres.available ? postgres.url : '', {
+      models: { ...routing.models, pair: { ...routing.models.pair, attempt_timeout_ms: 100 } },
+      connectTimeoutMs: 600,
     });
 
     it("waiting on the reservation is not the deployment's time: one 503 store_unavailable when the store gives up, no attempt timed out", async () => {
-      expect((await ask(gateway.origin, key)).status).toBe(200);
-      await relay.setMode('blackhole');
-      relay.resetAll();
-      try {
-        await expectFailsOnceWithTheStore(gateway, key);
-      } finally {
-        await relay.setMode('pass');
-      }
-      await expect.poll(async () => (await ask(gateway.origin, key)).status, { timeout: 10_000 }).toBe(200);
+      await failsOnceThenRecovers(on, 'blackhole');
     });
   });
 });
