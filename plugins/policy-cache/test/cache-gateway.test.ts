@@ -25,6 +25,17 @@ async function gatewayWith(options: Record<string, unknown> = {}, models?: Recor
   return gateway;
 }
 
+/** One call to the upstream, billed its estimate; its two hits billed and recorded as it was. Resolves with the miss's record. */
+async function expectHitsBilledAsTheEstimatedMiss(gateway: CacheGateway) {
+  expect(upstream.requests).toHaveLength(1);
+  await expect.poll(() => gateway.records.length).toBe(3);
+  const [miss, ...hits] = gateway.records;
+  expect(miss).toMatchObject({ cacheHit: false, usageEstimated: true });
+  expect(miss!.costUsd).toBeGreaterThan(0);
+  for (const hit of hits) expect(hit).toMatchObject({ cacheHit: true, usage: miss!.usage, costUsd: miss!.costUsd, usageEstimated: true });
+  return miss!;
+}
+
 /** `performance.now()` and `Date.now()` held at this moment, moved only by `advance` (restored after each test). */
 function heldClocks(): { advance(ms: number): void } {
   const perfAt = performance.now();
@@ -115,12 +126,7 @@ describe('the cache step in a gateway', () => {
     const whole = await gateway.client().chat.completions.create(question).withResponse();
     expect(whole.response.headers.get('x-switchyard-cache')).toBe('HIT');
     await readStream(await gateway.client().chat.completions.create({ ...question, stream: true, stream_options: { include_usage: true } }));
-    expect(upstream.requests).toHaveLength(1);
-    await expect.poll(() => gateway.records.length).toBe(3);
-    const [miss, ...hits] = gateway.records;
-    expect(miss).toMatchObject({ cacheHit: false, usageEstimated: true });
-    expect(miss!.costUsd).toBeGreaterThan(0);
-    for (const hit of hits) expect(hit).toMatchObject({ cacheHit: true, usage: miss!.usage, costUsd: miss!.costUsd, usageEstimated: true });
+    const miss = await expectHitsBilledAsTheEstimatedMiss(gateway);
   });
 
   it('a billed hit of a stream whose upstream sent no usage is billed the estimate the call was, replayed whole or streamed', async () => {
@@ -132,14 +138,9 @@ describe('the cache step in a gateway', () => {
     await readStream(await gateway.client().chat.completions.create({ ...question, stream: true }));
     const whole = await gateway.client().chat.completions.create(question);
     await readStream(await gateway.client().chat.completions.create({ ...question, stream: true }));
-    expect(upstream.requests).toHaveLength(1);
-    await expect.poll(() => gateway.records.length).toBe(3);
-    const [miss, ...hits] = gateway.records;
-    expect(miss).toMatchObject({ cacheHit: false, usageEstimated: true });
-    expect(miss!.costUsd).toBeGreaterThan(0);
-    for (const hit of hits) expect(hit).toMatchObject({ cacheHit: true, usage: miss!.usage, costUsd: miss!.costUsd, usageEstimated: true });
+    const miss = await expectHitsBilledAsTheEstimatedMiss(gateway);
     // The whole answer's client reads the billed counts.
-    expect(whole.usage).toMatchObject({ prompt_tokens: miss!.usage!.inputTokens, completion_tokens: miss!.usage!.outputTokens });
+    expect(whole.usage).toMatchObject({ prompt_tokens: miss.usage!.inputTokens, completion_tokens: miss.usage!.outputTokens });
   });
 
   it('replays a stored stream chunk by chunk with the original deltas and the usage chunk', async () => {
