@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { definePlugin, estimatePromptTokens, getContext, type ChatRequest } from '@switchyard/core';
+import { definePlugin, estimatePromptTokens, getContext, type ChatRequest, type RequestRecord } from '@switchyard/core';
 import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
@@ -78,21 +78,37 @@ afterAll(async () => {
   await anthropic.close();
 });
 
+/**
+ * Asks `impatient-once` with the late OpenAI answer and Anthropic's in time queued: answered by the
+ * fallback. Resolves with the request's record, which names the fallback as the server.
+ */
+async function servedByTheFallback(secret: string, stream: boolean): Promise<RequestRecord> {
+  openai.enqueue({ reply: { content: 'Late.', usage: { prompt_tokens: 150, completion_tokens: 7 } } });
+  anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
+  const finished = records.next();
+  const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'impatient-once', stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: prompt }] }),
+  });
+  expect(response.status).toBe(200);
+  expect(await response.text()).toContain('Hi.');
+  const record = await finished;
+  expect(record).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+  return record;
+}
+
+/** The key's budget: nothing left reserved, and spent what the record says. */
+async function expectSpentAsRecorded(keyId: string, costUsd: number): Promise<void> {
+  const budgets = gateway.gateway.runtime.storage!.budgets;
+  await expect.poll(() => budgets.reserved(`key:${keyId}`, epoch)).toBe(0);
+  expect(await budgets.spent(`key:${keyId}`, epoch)).toBeCloseTo(costUsd, 6);
+}
+
 describe('an abandoned attempt whose answer arrives after the fallback began', () => {
   it.each([false, true])('stream: %s: billed beside the fallback, each at its own price, once; the fallback named as the server', async (stream) => {
     const key = await createBudgetedKey(gateway, 10, `late-${stream}`);
-    openai.enqueue({ reply: { content: 'Late.', usage: { prompt_tokens: 150, completion_tokens: 7 } } });
-    anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
-    const finished = records.next();
-    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'impatient-once', stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: prompt }] }),
-    });
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('Hi.');
-    const record = await finished;
-    expect(record).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+    const record = await servedByTheFallback(key.secret, stream);
     expect(record.attempts.map((attempt) => attempt.errorCode)).toEqual(['upstream_timeout', undefined]);
     const answerCost = (120 * cheap.input + 5 * cheap.output) / 1_000_000;
     // A whole answer came with its usage; of a stream dropped before it was read, only the prompt is known: its estimate.
@@ -101,9 +117,7 @@ describe('an abandoned attempt whose answer arrives after the fallback began', (
     expect(record.usage).toMatchObject({ inputTokens: 120 + abandoned.inputTokens, outputTokens: 5 + abandoned.outputTokens });
     expect(record.costUsd).toBeCloseTo(answerCost + abandonedCost, 12);
     expect(record.usageEstimated).toBe(stream);
-    const budgets = gateway.gateway.runtime.storage!.budgets;
-    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
-    expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+    await expectSpentAsRecorded(key.id, record.costUsd);
   });
 });
 
@@ -113,26 +127,13 @@ describe('an abandoned attempt whose answer arrives only after the request is ov
     let release!: () => void;
     holdUntil = new Promise((resolve) => (release = resolve));
     try {
-      openai.enqueue({ reply: { content: 'Late.', usage: { prompt_tokens: 150, completion_tokens: 7 } } });
-      anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
-      const finished = records.next();
-      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'impatient-once', stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: prompt }] }),
-      });
-      expect(response.status).toBe(200);
-      expect(await response.text()).toContain('Hi.');
-      const record = await finished;
-      expect(record).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      const record = await servedByTheFallback(key.secret, stream);
       const answerCost = (120 * cheap.input + 5 * cheap.output) / 1_000_000;
       const abandonedCost = (promptTokens * dear.input) / 1_000_000;
       expect(record.usage).toMatchObject({ inputTokens: 120 + promptTokens, outputTokens: 5 });
       expect(record.costUsd).toBeCloseTo(answerCost + abandonedCost, 12);
       expect(record.usageEstimated).toBe(true);
-      const budgets = gateway.gateway.runtime.storage!.budgets;
-      await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
-      expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd, 6);
+      await expectSpentAsRecorded(key.id, record.costUsd);
     } finally {
       release();
       holdUntil = undefined;
