@@ -97,4 +97,17 @@ describe('SecretScrubbingParts', () => {
     expect(redactor.possibleStartAt('key \\u00')).toBe(4);
     expect(redactor.possibleStartAt('Paris.')).toBe(6);
   });
+
+  it('holds a start of the key (or a run of it) right after a whole \\u escape: that escape ended, the key begins after it', () => {
+    const redactor = new SecretRedactor(['sk-proj-LOGPROBs3cr3t/KEY+0123456789abcdefXYZ']);
+    // An escaped space, then the key's start, plain or escaped (a JSON writer escaping everything).
+    expect(redactor.possibleStartAt('is\\u0020sk-pr')).toBe(8);
+    expect(redactor.possibleStartAt('is\\u0020\\u0073\\u006B')).toBe(8);
+    // The same with the escaped space already sent (what a stream keeps of it), the key's start in the next piece.
+    const sent = '\\u0020\\u0069\\u0073\\u0020';
+    const text = `${sent}\\u0073\\u006B\\u002d\\u0070\\u0072`;
+    expect(redactor.possibleStartAt(text, sent.length, text.length, 0)).toBe(sent.length);
+    // Inside an escape still holds nothing from there.
+    expect(redactor.possibleStartAt('a\\u0073')).toBe(1);
+  });
 });

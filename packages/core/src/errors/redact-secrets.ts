@@ -248,6 +248,37 @@ export class SecretRedactor {
   }
 
   /**
+   * Where redactKnown blanks `text`, as `[start, end)` pairs one after the other (flattened),
+   * those that overlap or touch merged; empty when it blanks nothing. For a text a client
+   * reads in pieces as well as whole (a stream's logprobs tokens, whose joined text is the
+   * answer's): each piece is blanked where a span covers it.
+   */
+  blankedSpans(text: string): number[] {
+    if (this.quickLook && !this.quickLook.mayHold(text)) return [];
+    const found: Array<[number, number]> = [];
+    if (this.known) {
+      for (const match of text.matchAll(this.known)) {
+        const end = match.index + match[0].length;
+        const quotedEnd = match.find((group, index) => index > 0 && group !== undefined);
+        found.push([quotedEnd === undefined ? match.index : Math.min(match.index, end - quotedEnd.length), end]);
+      }
+    }
+    if (this.encoded) for (const match of text.matchAll(this.encoded)) found.push([match.index, match.index + match[0].length]);
+    found.sort((a, b) => a[0] - b[0]);
+    const spans: number[] = [];
+    for (const [start, end] of found) {
+      if (spans.length > 0 && start <= spans[spans.length - 1]!) spans[spans.length - 1] = Math.max(spans[spans.length - 1]!, end);
+      else spans.push(start, end);
+    }
+    return spans;
+  }
+
+  /** Whether `text` (not empty) is a piece of a known secret, as it is: an alternative token at a place where the secret was blanked. */
+  isPieceOfSecret(text: string): boolean {
+    return text.length > 0 && this.secrets.some((secret) => secret.includes(text));
+  }
+
+  /**
    * Only the known secrets blanked, not key-shaped strings: for text that is not an
    * error's but may be the model's (an upstream event the fast path passes on),
    * where a key-shaped word is content. The same text when none is in it.
@@ -311,7 +342,8 @@ function cutEscapeAt(text: string, from: number, to: number): number {
 function isInsideEscape(text: string, at: number): boolean {
   let back = at;
   while (back > 0 && at - back < 4 && isHexDigit(text.charCodeAt(back - 1))) back--;
-  if (back > 1 && text.charCodeAt(back - 1) === 0x75 && text.charCodeAt(back - 2) === 0x5c) return true;
+  // Four hex digits after `\u` end the escape: what follows is outside it (a key may start right there).
+  if (at - back < 4 && back > 1 && text.charCodeAt(back - 1) === 0x75 && text.charCodeAt(back - 2) === 0x5c) return true;
   return at > 0 && text.charCodeAt(at - 1) === 0x5c;
 }
 
