@@ -2,6 +2,7 @@ import type { StreamPart } from '../canonical/stream-part.js';
 import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { PassthroughEvent, StreamDecoder, UnreadEventReader } from '../plugin/provider-types.js';
 import { isJsonTextDeeperThan } from '../http/scan-json-text.js';
+import type { LogprobsSecretTokens } from './logprobs-secret-tokens.js';
 import { PassthroughSecretTails } from './passthrough-secret-tails.js';
 import { maxUpstreamJsonDepth } from '../transport/parse-upstream-json.js';
 import type { PartDecoder } from '../transport/upstream-part-stream.js';
@@ -62,6 +63,8 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     private readonly decoder: StreamDecoder,
     private readonly isContentOnly: ((event: ServerSentEvent) => boolean) | undefined,
     redactor?: SecretRedactor,
+    /** Only for a request that asked for logprobs: their tokens blanked too (logprobs-secret-tokens.ts), before anything else reads the event. */
+    private readonly logprobs?: LogprobsSecretTokens,
   ) {
     if (redactor?.knowsSecrets) this.tails = new PassthroughSecretTails(redactor);
   }
@@ -74,13 +77,21 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   /** The stream reads events through this: no one-element array per event. */
   decodeInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
-    this.releaseTail(event, into);
-    this.handOn(this.tapped(event), into);
+    const scrubbed = this.logprobs ? this.logprobsScrubbed(event, into) : event;
+    this.releaseTail(scrubbed, into);
+    this.handOn(this.tapped(scrubbed), into);
+  }
+
+  /** The event with its logprobs tokens blanked, after the entries held back that it does not continue (in copies without text, blanked as a whole event is). */
+  private logprobsScrubbed(event: ServerSentEvent, into: PassthroughEvent[]): ServerSentEvent {
+    return this.logprobs!.scrubbed(event, (released) => this.handOn({ event: this.tails?.redacted(released) ?? released, parts: noParts }, into));
   }
 
   /** A tail held back from the last event's text goes on first when this event does not continue it. */
   private releaseTail(event: ServerSentEvent | undefined, into: PassthroughEvent[]): void {
-    const released = this.tails?.releaseBefore(event);
+    let released = this.tails?.releaseBefore(event);
+    // The tail's copy of its event: that event's logprobs entries already went on with it.
+    if (released !== undefined && this.logprobs) released = this.logprobs.withoutEntries(released);
     if (released !== undefined) this.handOn(this.tailCounted ? { event: released, parts: noParts } : { event: released, parts: noParts, unread: this }, into);
   }
 
@@ -90,8 +101,9 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
    */
   decodeLastInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
     this.first = false;
-    this.releaseTail(event, into);
-    this.handOn(this.readEvent(event, false), into);
+    const scrubbed = this.logprobs ? this.logprobsScrubbed(event, into) : event;
+    this.releaseTail(scrubbed, into);
+    this.handOn(this.readEvent(scrubbed, false), into);
   }
 
   /** Pushes the event, or holds it while the answer has not begun (see the class). */
@@ -146,10 +158,12 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   /** The decoder's last parts, after any events still held; when it refuses the end (a stream that never began), they are dropped with it. */
   end(): PassthroughEvent[] {
-    const released = this.tails?.releaseBefore(undefined);
+    let released = this.tails?.releaseBefore(undefined);
+    if (released !== undefined && this.logprobs) released = this.logprobs.withoutEntries(released);
     const parts = this.decoder.end();
     const events = this.held ?? [];
     this.held = undefined;
+    this.logprobs?.end((entries) => events.push({ event: this.tails?.redacted(entries) ?? entries, parts: noParts }));
     if (released !== undefined) events.push(this.tailCounted ? { event: released, parts: noParts } : { event: released, parts: noParts, unread: this });
     if (parts.length > 0) events.push({ parts });
     return events;

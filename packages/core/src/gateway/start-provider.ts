@@ -15,6 +15,7 @@ import type {
   HttpChatAdapter,
   HttpEmbeddingsAdapter,
   HttpModelsAdapter,
+  PassthroughDialect,
   PassthroughEvent,
   PassthroughRequest,
   Provider,
@@ -31,6 +32,8 @@ import { CheckedPartDecoder } from './checked-part-decoder.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
+import { asksForLogprobs, LogprobsSecretTokens, scrubWholeLists } from './logprobs-secret-tokens.js';
+import { parseUpstreamJson } from '../transport/parse-upstream-json.js';
 import { SecretScrubbingParts } from './secret-scrubbing-parts.js';
 import type { PartDecoder } from '../transport/upstream-part-stream.js';
 import { requireVectorPerInput } from './require-vector-per-input.js';
@@ -276,7 +279,9 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       // Handed on as it came: any field may echo the key, not only an error's.
-      const body = await readJsonBody(response, http.id, cancel, http.redactor);
+      const body = http.redactor.knowsSecrets && asksForLogprobs(passthrough.dialect, call.request.body)
+        ? await readAnswerWithLogprobs(response, http, cancel)
+        : await readJsonBody(response, http.id, cancel, http.redactor);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
       const parsed = passthrough.parseResponse
@@ -301,7 +306,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       return peekFirst(
         new UpstreamPartStream<PassthroughEvent>({
           body: response.body,
-          decoder: new PassthroughTap(decoder, passthrough.isContentOnly, http.redactor),
+          decoder: new PassthroughTap(decoder, passthrough.isContentOnly, http.redactor, logprobsOf(passthrough.dialect, call.request.body, http.redactor)),
           provider: http.id,
           signal: cancel,
           redactor: http.redactor,
@@ -311,6 +316,23 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       );
     },
   };
+}
+
+/** A stream's blanking of logprobs tokens, for a request that asked for them (and a provider with secrets); none otherwise, the usual case. */
+function logprobsOf(dialect: PassthroughDialect, body: Record<string, unknown>, redactor: SecretRedactor): LogprobsSecretTokens | undefined {
+  return redactor.knowsSecrets && asksForLogprobs(dialect, body) ? new LogprobsSecretTokens(dialect, redactor) : undefined;
+}
+
+/**
+ * A whole answer to a request that asked for logprobs: each list's tokens blanked as the
+ * one text they are (logprobs-secret-tokens.ts) before the body's text is blanked as any
+ * answer's, which would have blanked the long pieces of a key split across tokens and
+ * left the short ones (and the bytes) as they came.
+ */
+async function readAnswerWithLogprobs(response: UpstreamResponse, http: HttpContext, cancel: CancelSource): Promise<unknown> {
+  const body = await readJsonBody(response, http.id, cancel);
+  scrubWholeLists(body, http.redactor);
+  return parseUpstreamJson(http.redactor.redactKnown(JSON.stringify(body)));
 }
 
 /**
