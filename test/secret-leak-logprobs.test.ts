@@ -213,6 +213,22 @@ describe('a provider key the upstream echoes in logprobs tokens is blanked there
     expectBlanked(read.find((each) => each.type === 'response.output_item.done')!.item!.content[0]!.logprobs, tokens.length);
   });
 
+  it('a hostile event nested far deeper than the bound, in a stream that asked for logprobs, ends the stream as any such event does (no crash)', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const tokens = tokensOf([5]);
+    const stream = chatStream(tokens, 'plain', 1);
+    openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: stream.replace(/("content":\[\{"token":" ok")/, `$1,"deep":${deep}`) });
+    const { status, text } = await post('/chat/completions', { stream: true, logprobs: true, messages: [{ role: 'user', content: 'hi' }] });
+    expect(status).toBe(200);
+    expect(JSON.parse(sseData(text).at(-1)!)).toMatchObject({ error: { code: 'upstream_invalid_response' } });
+    expect(unescapeAll(text)).not.toContain(key.slice(0, 12));
+    expect(text).not.toContain('[[[[');
+    // The gateway still answers.
+    openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: chatStream(tokensOf([]), 'plain', 1) });
+    const again = await post('/chat/completions', { stream: true, logprobs: true, messages: [{ role: 'user', content: 'hi' }] });
+    expect(chatStreamEntries(again.text).content).toBe(expected);
+  });
+
   /** A Responses stream whose output text is `tokens`, `perEvent` tokens a delta event, each carrying its logprobs. */
   function responsesStream(tokens: string[], spelling: Spelling, perEvent: number): string {
     const item = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'x', annotations: [] }] };

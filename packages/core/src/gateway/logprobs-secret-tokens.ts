@@ -1,5 +1,7 @@
 import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { PassthroughDialect } from '../plugin/provider-types.js';
+import { isJsonTextDeeperThan } from '../http/scan-json-text.js';
+import { maxUpstreamJsonDepth } from '../transport/parse-upstream-json.js';
 import type { ServerSentEvent } from '../transport/server-sent-event.js';
 
 type JsonObject = Record<string, unknown>;
@@ -62,7 +64,8 @@ export class LogprobsSecretTokens {
 
   /** The event with its logprobs tokens blanked; `release` is handed first the copies holding entries this event does not continue. */
   scrubbed(event: ServerSentEvent, release: (event: ServerSentEvent) => void): ServerSentEvent {
-    const parsed = parseObject(event.data);
+    // Nested past the bound, the tap's decoder refuses it (and the stream ends): not walked, nor written again, here.
+    const parsed = isJsonTextDeeperThan(event.data, maxUpstreamJsonDepth) ? undefined : parseObject(event.data);
     if (parsed === undefined) {
       this.releaseAll(release);
       return event;
