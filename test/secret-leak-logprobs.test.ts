@@ -211,6 +211,14 @@ describe('a provider key the upstream echoes in logprobs tokens is blanked there
     const read = sseData(text).map((data) => JSON.parse(data) as { type: string; logprobs?: Entry[]; item?: { content: Array<{ logprobs: Entry[] }> } });
     expectBlanked(read.find((each) => each.type === 'response.output_text.done')!.logprobs!, tokens.length);
     expectBlanked(read.find((each) => each.type === 'response.output_item.done')!.item!.content[0]!.logprobs, tokens.length);
+    // The Response the gateway stored (GET /v1/responses/{id}, previous_response_id) holds none of it either.
+    const { id } = (read.find((each) => each.type === 'response.completed') as unknown as { response: { id: string } }).response;
+    const stored = await fetch(`${gateway.baseURL}/responses/${id}`, { headers: { authorization: `Bearer ${masterKey}` } });
+    const storedText = await stored.text();
+    expect(stored.status).toBe(200);
+    expect(unescapeAll(storedText)).not.toContain(key.slice(0, 12));
+    expect(unescapeAll(storedText)).not.toContain(key.slice(-12));
+    expectBlanked((JSON.parse(storedText) as { output: Array<{ content: Array<{ logprobs: Entry[] }> }> }).output[0]!.content[0]!.logprobs, tokens.length);
   });
 
   it('a hostile event nested far deeper than the bound, in a stream that asked for logprobs, ends the stream as any such event does (no crash)', async () => {

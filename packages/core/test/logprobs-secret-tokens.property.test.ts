@@ -87,6 +87,20 @@ describe('LogprobsSecretTokens', () => {
     expect(blanking.scrubbed(event, () => expect.unreachable())).toBe(event);
   });
 
+  it("a refusal's logprobs are a text of their own, blanked and held apart from the content's", () => {
+    const secret = 'sk-proj-REFUSALs3cr3t0123456789';
+    const blanking = new LogprobsSecretTokens('openai-chat', new SecretRedactor([secret]));
+    const out: ServerSentEvent[] = [];
+    const push = (event: ServerSentEvent) => out.push(event);
+    const chunk = (logprobs: Record<string, unknown>, finish: string | null = null): ServerSentEvent => ({ event: undefined, id: undefined, data: JSON.stringify({ choices: [{ index: 0, delta: {}, logprobs, finish_reason: finish }] }) });
+    push(blanking.scrubbed(chunk({ content: [entryOf('Hi')], refusal: [entryOf('No: '), entryOf(secret.slice(0, 4))] }), push));
+    push(blanking.scrubbed(chunk({ content: [entryOf(' there')], refusal: [entryOf(secret.slice(4))] }), push));
+    push(blanking.scrubbed(chunk({ content: null, refusal: null }, 'stop'), push));
+    const lists = out.map((each) => (JSON.parse(each.data) as { choices: Array<{ logprobs: { content: Entry[] | null; refusal: Entry[] | null } | null }> }).choices[0]!.logprobs);
+    expect(lists.flatMap((each) => each?.content ?? []).map((each) => each.token)).toEqual(['Hi', ' there']);
+    expect(lists.flatMap((each) => each?.refusal ?? []).map((each) => each.token)).toEqual(['No: ', '[REDACTED]', '']);
+  });
+
   it('reads which requests ask for logprobs', () => {
     expect(asksForLogprobs('openai-chat', { logprobs: true })).toBe(true);
     expect(asksForLogprobs('openai-chat', { top_logprobs: 3 })).toBe(true);
