@@ -8,6 +8,9 @@ const require = createRequire(import.meta.url);
 let redisClass: typeof Redis | undefined;
 const loadRedis = () => (redisClass ??= (require('ioredis') as typeof import('ioredis')).Redis);
 
+/** The least time between two reconnects for a READONLY answer: the longest reconnect backoff. */
+const replicaReconnectMs = 2000;
+
 export interface FailSoftRedisOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
   url: string;
@@ -45,6 +48,7 @@ export class FailSoftRedis {
   private everReady = false;
   private closed = false;
   private stopHeartbeat: (() => void) | undefined;
+  private leftReplicaAt = -Infinity;
 
   constructor(options: FailSoftRedisOptions) {
     if (options.heartbeatMs !== undefined) assertHeartbeatInterval(options.heartbeatMs); // before a connection opens
@@ -62,6 +66,7 @@ export class FailSoftRedis {
       connectTimeout: this.connectTimeoutMs,
       commandTimeout: commandTimeoutMs,
       retryStrategy: (times) => Math.min(times * 100, 2000),
+      reconnectOnError: (error) => this.leavesReplica(error, options.onError),
       connectionName: options.connectionName,
     });
     // Without a listener ioredis reports every failed attempt as an unhandled 'error'.
@@ -121,6 +126,23 @@ export class FailSoftRedis {
       });
       return reply;
     };
+  }
+
+  /**
+   * A failover demotes the primary to a replica without closing its connections: every write
+   * on them is answered READONLY for as long as the process runs (a rate limiter under
+   * `fail-closed` refused every request until a restart), though the address now names the new
+   * primary. Such an answer reopens the connection (the command is not sent again), at most
+   * once per `replicaReconnectMs`: while the address still names the replica, writes are not
+   * each a new connection.
+   */
+  private leavesReplica(error: Error, onError: (error: Error) => void): boolean {
+    if (!error.message.startsWith('READONLY')) return false;
+    const now = Date.now();
+    if (now - this.leftReplicaAt < replicaReconnectMs) return false;
+    this.leftReplicaAt = now;
+    onError(new Error('Redis answered a write READONLY (a replica now: a failover?); reconnecting'));
+    return true;
   }
 
   async close(): Promise<void> {

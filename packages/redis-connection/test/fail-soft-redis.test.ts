@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailSoftRedis } from '../src/index.js';
 
 async function closedPort(): Promise<number> {
@@ -101,6 +101,42 @@ describe('FailSoftRedis', () => {
     await expect.poll(() => redis.reachable, { timeout: 10_000 }).toBe(true);
   });
 
+  it('a primary demoted by a failover (its open connection now answers writes READONLY) is left: the connection is reopened, to the new primary the address now names', async () => {
+    const fake = await startFakeRedis();
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', onError: () => {} });
+    cleanups.push(() => fake.close(), () => redis.close());
+    await redis.whenFirstConnected();
+    expect(await redis.client.set('before', '1')).toBe('OK');
+
+    // The failover: the open connection's server is a replica now; a new connection reaches the new primary.
+    fake.demoteOpenConnections();
+    await expect(redis.client.set('during', '1')).rejects.toThrow(/^READONLY/);
+    await expect.poll(() => redis.client.set('after', '1').catch((error: Error) => error.message), { timeout: 10_000 }).toBe('OK');
+    expect(fake.connections).toHaveLength(2);
+    // The write the replica refused was not sent again.
+    expect(fake.work().filter(([, key]) => key === 'during')).toHaveLength(1);
+  });
+
+  it('a Redis whose every connection answers READONLY (the address still names the replica) is reconnected to at most once per 2 s, not once per write', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // a held clock; the sockets' timers run as they do
+    cleanups.push(async () => void vi.useRealTimers());
+    const fake = await startFakeRedis();
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', onError: () => {} });
+    cleanups.push(() => fake.close(), () => redis.close());
+    await redis.whenFirstConnected();
+    fake.readonly = true;
+    await expect(redis.client.set('first', '1')).rejects.toThrow(/^READONLY/);
+    await expect.poll(() => redis.reachable && fake.connections.length === 2, { timeout: 10_000 }).toBe(true);
+
+    for (let index = 0; index < 10; index++) await expect(redis.client.set(`again-${index}`, '1')).rejects.toThrow(/^READONLY/);
+    // Every write went out on the second connection: none was dropped for them.
+    expect(fake.connections[1]!.filter(([name]) => name === 'set')).toHaveLength(10);
+
+    vi.setSystemTime(Date.now() + 2000);
+    await expect(redis.client.set('later', '1')).rejects.toThrow(/^READONLY/);
+    await expect.poll(() => fake.connections.length, { timeout: 10_000 }).toBe(3);
+  });
+
   it.each([Number.NaN, Number.POSITIVE_INFINITY, 0, -5, 1e12])('refuses a heartbeat of %s ms before opening a connection', (heartbeatMs) => {
     const errors: Error[] = [];
     expect(() => new FailSoftRedis({ url: 'redis://127.0.0.1:1', connectionName: 'test', heartbeatMs, onError: (error) => errors.push(error) })).toThrow(RangeError);
@@ -108,17 +144,27 @@ describe('FailSoftRedis', () => {
   });
 });
 
+/** The commands a replica refuses in these tests. */
+const writes = new Set(['set', 'evalsha', 'eval', 'del']);
+
 /**
  * Just enough of a Redis to be connected to: every command is answered `+OK` (the
  * ready check's INFO too) until `silent` is set; then commands are read, recorded
  * and never answered, as in a network partition or a hung server, while the
  * socket stays open. Records every command per connection, in accept order.
+ * A connection made a replica's (`readonly`, `demoteOpenConnections`) answers writes READONLY.
  */
 async function startFakeRedis() {
   const connections: string[][][] = [];
   const sockets = new Set<Socket>();
+  /** Connections whose server is now a replica: writes on them are answered READONLY. */
+  const demoted = new Set<string[][]>();
   const fake = {
     silent: false,
+    /** Every connection, new ones too, answers writes READONLY (a replica). */
+    readonly: false,
+    /** The connections open now answer writes READONLY from now on; new ones are a primary's. */
+    demoteOpenConnections: () => connections.forEach((received) => demoted.add(received)),
     connections,
     /** The commands received so far other than a connection's setup (CLIENT …, INFO). */
     work: () => connections.flat().filter(([name]) => name !== 'client' && name !== 'info'),
@@ -139,7 +185,9 @@ async function startFakeRedis() {
       pending = Buffer.concat([pending, chunk]);
       for (let command = takeCommand(); command; command = takeCommand()) {
         received.push(command);
-        if (!fake.silent) socket.write('+OK\r\n');
+        if (fake.silent) continue;
+        const refused = (fake.readonly || demoted.has(received)) && writes.has(command[0]!);
+        socket.write(refused ? "-READONLY You can't write against a read only replica.\r\n" : '+OK\r\n');
       }
     });
     /** One command (`*N` then N `$len` bulk strings) off the front of `pending`, once all of it is there. */
