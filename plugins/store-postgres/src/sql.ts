@@ -64,6 +64,10 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
         // A timed-out or broken connection would only time out again on ROLLBACK: drop it,
         // and the server rolls the transaction back when the connection goes.
         broken = true;
+      } else if (isReadOnlyRefusal(error)) {
+        // A connection to a standby (opened before a failover's new primary took its name)
+        // stays one however long the pool keeps it: the next connection may reach the primary.
+        broken = true;
       } else {
         try {
           await client.query('ROLLBACK');
@@ -80,6 +84,11 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
       client.release(broken);
     }
   }
+}
+
+/** 25006 `read_only_sql_transaction`: a write sent to a read-only standby. */
+function isReadOnlyRefusal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '25006';
 }
 
 /** A Postgres `bigint`/`numeric` (which `pg` hands over as a string) as a number. */
