@@ -87,7 +87,7 @@ export {
   type UpstreamResponse,
   type UpstreamTransportOptions,
 } from './transport/upstream-transport.js';
-export type { ResolveHostname } from './transport/upstream-lookup.js';
+export { UpstreamLookup, lookupTimeoutFor, type ResolveHostname } from './transport/upstream-lookup.js';
 export type { UpstreamBodyGuard, UpstreamBodyLimits } from './transport/upstream-body-guard.js';
 export { applyServerLimits, serverOptions, type ServerLimitsConfig } from './http/apply-server-limits.js';
 export { appMessageClasses } from './http/app-message-classes.js';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { defineStorage, describeStoreError, guardStore, percentEncodeProblem, StoreHealth, throttled, unencodedInUserinfo, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
+import { boundedLookupSocket } from './bounded-lookup-socket.js';
 import { dropUnlessClosed } from './drop-unless-closed.js';
 import { isPostgresChangedUnderTheGateway, isPostgresOutage } from './is-postgres-outage.js';
 import { runMigrations } from './migrations.js';
@@ -19,8 +20,11 @@ import { tablesIn } from './sql.js';
  * breaks, idle or in use, is logged (throttled) and replaced, never a crash.
  */
 export function createPostgresStorage(options: PostgresStorageOptions, context: StorageContext): StorageSet {
+  // The pool's connections and the listening one resolve the host one lookup at a time, bounded.
+  const stream = boundedLookupSocket(options.connect_timeout_ms);
   const pool = new pg.Pool({
     connectionString: options.url,
+    stream,
     max: options.pool_size,
     statement_timeout: options.statement_timeout_ms,
     query_timeout: options.query_timeout_ms,
@@ -86,6 +90,7 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
     connect: () =>
       new pg.Client({
         connectionString: options.url,
+        stream,
         connectionTimeoutMillis: options.connect_timeout_ms,
         query_timeout: options.query_timeout_ms,
         // A listening connection is idle by nature: keep-alive is how a dead peer gets noticed.

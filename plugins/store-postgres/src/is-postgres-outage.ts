@@ -1,5 +1,16 @@
 /** Node socket errors that mean the database could not be reached or went away. */
-const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UPSTREAM_LOOKUP_TIMEOUT', // the host name's lookup gave no answer in time (bounded-lookup-socket.ts)
+]);
 
 /**
  * SQLSTATE classes and codes that mean the database is not serving right now, as
