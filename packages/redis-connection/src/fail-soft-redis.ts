@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import type { Command, Redis } from 'ioredis';
+import { boundedLookupConnector } from './bounded-lookup-connector.js';
 import { assertHeartbeatInterval, pingWhileReady } from './ping-while-ready.js';
 
 // ioredis (~1.5 MB of heap) is loaded by the first connection, not by every gateway
 // that merely has a Redis-capable plugin in its chain.
 const require = createRequire(import.meta.url);
-let redisClass: typeof Redis | undefined;
-const loadRedis = () => (redisClass ??= (require('ioredis') as typeof import('ioredis')).Redis);
+let ioredis: typeof import('ioredis') | undefined;
+const loadIoredis = () => (ioredis ??= require('ioredis') as typeof import('ioredis'));
 
 /** The least time between two reconnects for a READONLY answer: the longest reconnect backoff. */
 const replicaReconnectMs = 2000;
@@ -54,8 +55,10 @@ export class FailSoftRedis {
     if (options.heartbeatMs !== undefined) assertHeartbeatInterval(options.heartbeatMs); // before a connection opens
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
     const commandTimeoutMs = options.commandTimeoutMs ?? 500;
-    const RedisClient = loadRedis();
+    const { Redis: RedisClient, AbstractConnector } = loadIoredis();
     this.client = new RedisClient(options.url, {
+      // The host name is resolved one bounded lookup at a time (see bounded-lookup-connector.ts).
+      Connector: boundedLookupConnector(AbstractConnector, this.connectTimeoutMs),
       enableOfflineQueue: false,
       // A command in flight when its connection drops fails at once and is never
       // sent again: after a timeout, a replay on the next connection would run a

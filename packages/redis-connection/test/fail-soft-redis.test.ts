@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -135,6 +136,22 @@ describe('FailSoftRedis', () => {
     vi.setSystemTime(Date.now() + 2000);
     await expect(redis.client.set('later', '1')).rejects.toThrow(/^READONLY/);
     await expect.poll(() => fake.connections.length, { timeout: 10_000 }).toBe(3);
+  });
+
+  it('a host name whose DNS lookup never answers costs one lookup, not one per reconnect attempt; each attempt fails naming it', async () => {
+    // A resolver that never answers: what a hung DNS server gives getaddrinfo, for as long as it retries.
+    const lookup = vi.spyOn(dns, 'lookup').mockImplementation((() => undefined) as unknown as typeof dns.lookup);
+    cleanups.push(async () => void lookup.mockRestore());
+    const errors: string[] = [];
+    const redis = new FailSoftRedis({ url: 'redis://cache.hung-resolver.test:6379', connectionName: 'test', connectTimeoutMs: 200, onError: (error) => errors.push(error.message) });
+    cleanups.push(() => redis.close());
+    await redis.whenFirstConnected();
+    expect(redis.reachable).toBe(false);
+    await expect(redis.client.get('x')).rejects.toThrow();
+    // Four attempts, each given up on; the name was asked once, that lookup still running.
+    await expect.poll(() => errors.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    expect(errors.slice(0, 4)).toEqual(Array(4).fill('the DNS lookup of cache.hung-resolver.test gave no answer within 100 ms'));
+    expect(lookup).toHaveBeenCalledTimes(1);
   });
 
   it.each([Number.NaN, Number.POSITIVE_INFINITY, 0, -5, 1e12])('refuses a heartbeat of %s ms before opening a connection', (heartbeatMs) => {
