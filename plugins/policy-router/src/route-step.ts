@@ -67,6 +67,8 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         return deployments;
       };
       const smart = options.smart;
+      // Called as any model is, so listed as one: a key scoped to it alone would list nothing.
+      if (smart) runtime.models.addRoutedName(smart.name);
       const trackInFlight = needsInFlightCounts(runtime.config.models);
 
       return (req, res, next) => {

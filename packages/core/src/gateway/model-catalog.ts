@@ -45,6 +45,8 @@ const noIds: ReadonlySet<string> = new Set();
 export class ModelCatalog {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly startedAt = Math.floor(Date.now() / 1000);
+  /** Names a step answers besides `models:` and the providers' (the route step's smart name): listed as aliases are. */
+  private readonly routedNames: string[] = [];
 
   constructor(
     private readonly providers: ReadonlyMap<string, Provider>,
@@ -72,7 +74,17 @@ export class ModelCatalog {
         ...(typeof entry === 'string' ? { target: entry } : { deployments: entry.deployments.map((deployment) => deployment.target) }),
       }),
     );
-    return [...aliases, ...perProvider.flat()];
+    const routed = this.routedNames.map((name): ListedModel => ({ id: name, ownedBy: 'switchyard', created: this.startedAt }));
+    return [...routed, ...aliases, ...perProvider.flat()];
+  }
+
+  /**
+   * Lists a name a chain step answers that is neither under `models:` nor a provider's
+   * (the route step's smart name): callable, it must be listed and retrievable too, or a
+   * key scoped to it alone lists nothing.
+   */
+  addRoutedName(name: string): void {
+    if (!this.routedNames.includes(name) && !Object.hasOwn(this.aliases, name)) this.routedNames.push(name);
   }
 
   /**
