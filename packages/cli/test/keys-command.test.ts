@@ -152,6 +152,26 @@ describe('switchyard keys', () => {
     expect(audit.stdout).not.toContain(newSecret);
   });
 
+  it('says the previous secret no longer works after a rotation with --grace 0, and reads a bare --grace as seconds', async () => {
+    const { key, secret } = await createKey('--name', 'no-grace');
+    for (const grace of ['0', '0s']) {
+      const rotated = await cli(['keys', 'rotate', key.id, '--grace', grace]);
+      expect(rotated.code).toBe(0);
+      expect(rotated.stdout).toContain('The previous secret no longer works.');
+    }
+    expect(await keys.findBySecretHash(hashApiKey(secret), new Date())).toBeUndefined();
+    const seconds = await cli(['keys', 'rotate', key.id, '--grace', '90']);
+    expect(seconds.stdout).toContain('The previous secret keeps working for 90s.');
+  });
+
+  it('shows an alert threshold as the percentage it is, without float noise', async () => {
+    const { key } = await createKey('--name', 'noisy-threshold', '--budget', '5', '--alert-threshold', '0.07');
+    const shown = await cli(['keys', 'show', key.id]);
+    expect(shown.stdout).toMatch(/^budget\s+\$5 monthly, alert at 7%$/m);
+    await cli(['keys', 'update', key.id, '--budget', '5', '--alert-threshold', '0.575']);
+    expect((await cli(['keys', 'show', key.id])).stdout).toMatch(/^budget\s+\$5 monthly, alert at 57\.5%$/m);
+  });
+
   it('shows the audit trail a page at a time with --limit and --cursor, saying how to get more', async () => {
     const { key } = await createKey('--name', 'busy');
     for (const rpm of ['1', '2', '3']) expect((await cli(['keys', 'update', key.id, '--rpm', rpm])).code).toBe(0);

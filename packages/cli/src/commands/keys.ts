@@ -139,8 +139,18 @@ function listQuery(values: { team?: string; project?: string; tag?: string[]; li
 
 function describeSecret(verb: string, answer: Record<string, unknown>, grace?: string): string {
   const key = answer['key'] as KeyRecord;
-  const oldSecret = verb === 'Rotated' ? `\nThe previous secret ${grace ? `keeps working for ${grace}` : 'no longer works'}.` : '';
+  const oldSecret = verb === 'Rotated' ? `\nThe previous secret ${describeGrace(grace)}.` : '';
   return `${verb} key ${key.id} (${escapeControlCharacters(key.name)}). Its secret, shown only this once:\n\n  ${String(answer['secret'])}\n${oldSecret}\n`;
+}
+
+/**
+ * What a rotation's `--grace` left the previous secret: `0` (or `0s`, `0m`) ends it at once, as
+ * no grace does; a bare number is seconds. The gateway took the grace, so it is a duration: one
+ * without a digit above zero is none.
+ */
+function describeGrace(grace: string | undefined): string {
+  if (grace === undefined || !/[1-9]/.test(grace)) return 'no longer works';
+  return `keeps working for ${/^\d+$/.test(grace) ? `${grace}s` : grace}`;
 }
 
 function describeList(answer: { data: KeyRecord[]; next_cursor: string | null }): string {
@@ -183,7 +193,7 @@ function describeKey(key: KeyRecord): string {
     ['models', scope.models?.join(', ')],
     ['endpoints', scope.endpoints?.join(', ')],
     ['max tokens', scope.max_tokens],
-    ['budget', scope.budget && `$${scope.budget.limit_usd} ${scope.budget.period}${scope.budget.alert_threshold ? `, alert at ${scope.budget.alert_threshold * 100}%` : ''}`],
+    ['budget', scope.budget && `$${scope.budget.limit_usd} ${scope.budget.period}${scope.budget.alert_threshold ? `, alert at ${percent(scope.budget.alert_threshold)}%` : ''}`],
     ['rpm', scope.rpm],
     ['tpm', scope.tpm],
     ['expires', key.expires_at],
@@ -198,4 +208,9 @@ function describeAudit(answer: { data: AuditRecord[]; next_cursor: string | null
   if (answer.data.length === 0) return 'No audit entries.\n';
   const more = answer.next_cursor ? `\nMore entries: --cursor ${escapeControlCharacters(answer.next_cursor)}\n` : '';
   return formatTable(['AT', 'ACTION', 'ACTOR', 'DETAILS'], answer.data.map((entry) => [entry.at, entry.action, entry.actor, JSON.stringify(entry.details)])) + more;
+}
+
+/** A fraction as a percentage without float noise: 0.07 is 7, not 7.000000000000001. */
+function percent(fraction: number): number {
+  return Number((fraction * 100).toPrecision(12));
 }
