@@ -143,6 +143,18 @@ describe('admin API: creating keys', () => {
     expect(second.key).toMatchObject({ team: null, project: null, user: null, tags: [], scope: {}, disabled: true, status: 'disabled', expires_at: null });
   });
 
+  it('reads an expiry with an offset as that instant and a date alone as midnight UTC; refuses one without a zone or at this very moment; a key is expired from its expires_at on', async () => {
+    const offset = await createKey({ name: 'a', scope: { expires_at: '2026-11-28T00:00:00+05:30' } });
+    expect(offset.key.expires_at).toBe('2026-11-27T18:30:00.000Z');
+    expect((await createKey({ name: 'b', scope: { expires_at: '2026-11-28' } })).key.expires_at).toBe('2026-11-28T00:00:00.000Z');
+    expectError(await admin('post', '/keys', { name: 'c', scope: { expires_at: '2026-11-28T00:00:00' } }), 400, 'invalid_request', 'scope.expires_at');
+    expectError(await admin('post', '/keys', { name: 'c', scope: { expires_at: start.toISOString() } }), 400, 'invalid_request', 'scope.expires_at');
+    advance(Date.parse('2026-11-27T18:30:00.000Z') - start.getTime() - 1);
+    expect((await admin('get', `/keys/${offset.key.id}`)).body.key.status).toBe('active');
+    advance(1);
+    expect((await admin('get', `/keys/${offset.key.id}`)).body.key.status).toBe('expired');
+  });
+
   it.each([
     [{}, 'name'],
     [{ name: '' }, 'name'],
