@@ -340,6 +340,18 @@ describe('admin API: changing keys', () => {
     expect(disabled.body.key).toMatchObject({ disabled: true, status: 'disabled', name: 'after' });
   });
 
+  it('null takes a key out of its team, project or user (a team disbanded); the audit entry says so; a name cannot be cleared', async () => {
+    const { key } = await createKey({ name: 'member', team: 'red', project: 'p', user: 'ada' });
+    const left = await admin('patch', `/keys/${key.id}`, { team: null, project: null });
+    expect(left.status).toBe(200);
+    expect(left.body.key).toMatchObject({ team: null, project: null, user: 'ada' });
+    expect((await admin('get', `/keys?team=red`)).body.data).toEqual([]);
+    expect((await admin('patch', `/keys/${key.id}`, { user: null })).body.key).toMatchObject({ team: null, project: null, user: null });
+    const audit = await admin('get', `/keys/${key.id}/audit`);
+    expect(audit.body.data.at(-2)).toMatchObject({ action: 'update', details: { team: null, project: null } });
+    expectError(await admin('patch', `/keys/${key.id}`, { name: null }), 400, 'invalid_request', 'name');
+  });
+
   it('an update that gives only the budget\'s limit keeps its period and alert threshold (a $5 daily budget raised to $50 stayed daily, not $50 a month)', async () => {
     const { key } = await createKey({ name: 'daily', scope: { budget: { limit_usd: 5, period: 'daily', alert_threshold: 0.8 } } });
     const raised = await admin('patch', `/keys/${key.id}`, { scope: { budget: { limit_usd: 50 } } });
@@ -355,7 +367,8 @@ describe('admin API: changing keys', () => {
   it.each([
     [{}, null],
     [{ name: 7 }, 'name'],
-    [{ team: null }, 'team'],
+    [{ team: '' }, 'team'],
+    [{ name: null }, 'name'],
     [{ scope: { rpm: -1 } }, 'scope.rpm'],
     [{ scope: { expires_in: '1y' } }, 'scope.expires_in'],
     [{ secret: 'sy-mine' }, 'secret'],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { AuditEntry, AuditListPage, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import type { AuditEntry, AuditListPage, KeyFieldChanges, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
 import { inTransaction, toIso, type Tables } from './sql.js';
 
@@ -172,7 +172,7 @@ export class PostgresKeyStore implements KeyStore {
     return rows.length > limit && last ? { keys: page.map(toKey), nextCursor: encodeCursor(last.seq) } : { keys: page.map(toKey) };
   }
 
-  async update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
+  async update(id: string, fields: KeyFieldChanges, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     // A field left undefined is left as it is.
     const columns: Array<[string, unknown]> = [];
     if (fields.name !== undefined) columns.push(['name', fields.name]);

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditListPage, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
+import type { AuditEntry, AuditListPage, KeyFieldChanges, KeyListFilter, KeyScope, KeySecret, KeyStore, VirtualKey, VirtualKeyFields } from '@switchyard/core';
 import type Database from 'better-sqlite3';
 import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY } from '@switchyard/core/store-helpers';
 import { randomBytes } from 'node:crypto';
@@ -37,7 +37,7 @@ interface AuditRow {
 }
 
 /** The text fields of a key as given (tags and scope are written as JSON, which escapes what needs it). */
-function checkedFields(fields: Partial<VirtualKeyFields>): void {
+function checkedFields(fields: KeyFieldChanges): void {
   for (const field of ['name', 'team', 'project', 'user'] as const) checkedText(fields[field], field);
 }
 
@@ -187,7 +187,7 @@ export class SqliteKeyStore implements KeyStore {
     return rows.length > limit ? { keys, nextCursor: encodeCursor(page[page.length - 1]!) } : { keys };
   }
 
-  async update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
+  async update(id: string, fields: KeyFieldChanges, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     const s = this.statements();
     checkedFields(fields);
     const changed = this.handle.db.transaction(() => {

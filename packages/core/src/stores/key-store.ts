@@ -63,6 +63,16 @@ export interface VirtualKeyFields {
   disabled?: boolean;
 }
 
+/**
+ * The fields an update sets: those left out (or undefined) stay as they are; `null` takes
+ * the key out of its team, project or user (a team disbanded), as the admin API's `null` does.
+ */
+export type KeyFieldChanges = Partial<Omit<VirtualKeyFields, 'team' | 'project' | 'user'>> & {
+  team?: string | null;
+  project?: string | null;
+  user?: string | null;
+};
+
 export interface KeyListFilter {
   team?: string;
   project?: string;
@@ -116,7 +126,7 @@ export interface KeyStore {
    * (code `KEY_UPDATE_CONFLICT`), so a scope merged from an earlier read never undoes
    * a change made since (two admins setting `rpm` and `budget` at once).
    */
-  update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined>;
+  update(id: string, fields: KeyFieldChanges, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined>;
   revoke(id: string, at: Date): Promise<VirtualKey | undefined>;
   /**
    * Adds `secret`; the existing secrets expire at `graceUntil` (at once when undefined).

@@ -229,6 +229,20 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       expect(disabled!.name).toBe('new');
     });
 
+    it('update() with null takes the key out of its team, project and user (a team disbanded); undefined leaves them', async () => {
+      const { key, secret } = await createKey({ name: 'member', team: 'platform', project: 'p1', user: 'ada' });
+      const left = await store.update(key.id, { team: null, project: null, user: undefined });
+      expect(left).toBeDefined();
+      expect(left!.team).toBeUndefined();
+      expect(left!.project).toBeUndefined();
+      expect(left!.user).toBe('ada');
+      expect(await store.get(key.id)).toEqual(left);
+      expect(await store.findBySecretHash(secret.hash, new Date())).toEqual(left);
+      expect((await store.list({ team: 'platform', limit: 100 })).keys.map((listed) => listed.id)).not.toContain(key.id);
+      const alone = await store.update(key.id, { user: null });
+      expect(alone!.user).toBeUndefined();
+    });
+
     it('update() with an expected scope writes only while the scope is still that one, else rejects with KEY_UPDATE_CONFLICT', async () => {
       const { key } = await createKey({ scope: { rpm: 10, budget: { limitUsd: 5, period: 'monthly' } } });
       // What a second admin wrote between the first one's read and its write.

@@ -25,9 +25,10 @@ export interface ScopeBody {
 
 export interface KeyFieldsBody {
   name?: string;
-  team?: string;
-  project?: string;
-  user?: string;
+  /** `null` (in an update) takes the key out of its team, project or user. */
+  team?: string | null;
+  project?: string | null;
+  user?: string | null;
   tags?: string[];
   scope?: ScopeBody;
   disabled?: boolean;
@@ -131,9 +132,10 @@ function keyFieldsSchema(forUpdate: boolean): JsonSchema {
     ...(!forUpdate && { required: ['name'] }),
     properties: {
       name: label,
-      team: label,
-      project: label,
-      user: label,
+      // An update's null takes the key out of its team, project or user (a team disbanded).
+      team: forUpdate ? { ...label, type: ['string', 'null'] } : label,
+      project: forUpdate ? { ...label, type: ['string', 'null'] } : label,
+      user: forUpdate ? { ...label, type: ['string', 'null'] } : label,
       tags: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: 50, uniqueItems: true },
       scope: scopeSchema(forUpdate),
       disabled: { type: 'boolean' },

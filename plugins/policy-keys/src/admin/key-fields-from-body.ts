@@ -1,4 +1,4 @@
-import type { KeyScope, VirtualKeyFields } from '@switchyard/core';
+import type { KeyFieldChanges, KeyScope } from '@switchyard/core';
 import type { KeyFieldsBody, ScopeBody } from './admin-schemas.js';
 import { invalidField } from './check-input.js';
 import { parseDuration } from './parse-duration.js';
@@ -6,7 +6,7 @@ import { parseIsoTime } from './parse-iso-time.js';
 
 export interface ParsedKeyFields {
   /** What to hand the key store. */
-  fields: Partial<VirtualKeyFields>;
+  fields: KeyFieldChanges;
   /** What changed, for the audit log: the body as given, with `expires_in` resolved to `expires_at`. */
   details: Record<string, unknown>;
 }
@@ -17,7 +17,7 @@ export interface ParsedKeyFields {
  * `rpm` keeps the budget.
  */
 export function keyFieldsFromBody(body: KeyFieldsBody, currentScope: KeyScope, now: Date): ParsedKeyFields {
-  const fields: Partial<VirtualKeyFields> = {};
+  const fields: KeyFieldChanges = {};
   const details: Record<string, unknown> = {};
   for (const name of ['name', 'team', 'project', 'user', 'tags', 'disabled'] as const) {
     if (body[name] === undefined) continue;

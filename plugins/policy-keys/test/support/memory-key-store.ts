@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY, type AuditEntry, type AuditListPage, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
+import { decodeAuditCursor, encodeAuditCursor, invalidKeyCursor, keyRevoked, keyUpdateConflict, MAX_LIVE_SECRETS_PER_KEY, type AuditEntry, type AuditListPage, type KeyFieldChanges, type KeyListFilter, type KeyScope, type KeySecret, type KeyStore, type VirtualKey, type VirtualKeyFields } from '@switchyard/core';
 
 /**
  * A KeyStore in process memory, for tests only: no persistence, no concurrency
@@ -66,12 +66,14 @@ export class MemoryKeyStore implements KeyStore {
     };
   }
 
-  async update(id: string, fields: Partial<VirtualKeyFields>, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
+  async update(id: string, fields: KeyFieldChanges, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     const key = this.keys.get(id);
     if (!key) return undefined;
     if (expected && !isDeepStrictEqual(key.scope, expected.scope)) throw keyUpdateConflict();
     for (const [name, value] of Object.entries(fields)) {
-      if (value !== undefined) (key as unknown as Record<string, unknown>)[name] = structuredClone(value);
+      // null takes the key out of its team, project or user: read back as absent, as the real stores do.
+      if (value === null) delete (key as unknown as Record<string, unknown>)[name];
+      else if (value !== undefined) (key as unknown as Record<string, unknown>)[name] = structuredClone(value);
     }
     key.updatedAt = this.clock().toISOString();
     return structuredClone(key);
