@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger, type BudgetAccount, type BudgetStore, type StorageSet } from '@switchyard/core';
+import { costOfUsage, createLogger, sumOfCosts, type BudgetAccount, type BudgetStore, type StorageSet } from '@switchyard/core';
 import { BudgetGrants, type BudgetHold } from '@switchyard/policy-keys';
 import { openSqliteStorage } from '@switchyard/store-sqlite';
 import fc from 'fast-check';
@@ -148,6 +148,24 @@ describe('BudgetGrants', () => {
     expect(calls.reserve).toBe(5);
     expect(calls.settle).toBe(5);
     expect(await store.reserved(key.owner, window1)).toBe(0);
+  });
+
+  it.each([32, 0])('costs with fractions of a nano-dollar add up to what the ledger sums, to the micro-dollar (requests: %i)', async (requests) => {
+    const { store } = counted(await openBudgets());
+    const grants = new BudgetGrants(store, lease, { requests, idleMs: 60_000 }, logger);
+    const key: BudgetAccount = { owner: `key:sub-nano-${requests}`, windowStart: window1, limitUsd: 100 };
+    // One cached token of Nova Micro ($0.00875 a million) is 8.75 nano-dollars, what the ledger records;
+    // rounded to 9 nano-dollars each, 20,000 of them paid 180 micro-dollars for 175.
+    const price = { input: 0.035, cached_input: 0.00875, output: 0.14 };
+    const actual = costOfUsage(price, { inputTokens: 1, cachedInputTokens: 1, outputTokens: 0 });
+    let ledger = 0;
+    for (let i = 0; i < 20_000; i++) {
+      ledger += actual;
+      await grants.settle(await held(grants, [key], 0.00001), actual);
+    }
+    await grants.close();
+    expect(micros(sumOfCosts(ledger))).toBe(175);
+    expect(micros(await store.spent(key.owner, window1))).toBe(175);
   });
 
   it('near the limit, admits exactly what fits: grants shrink to single reservations, and nothing is refused while room is left', async () => {

@@ -127,6 +127,8 @@ function toUsd(micros: number): number {
 
 /** Account sets that carry a rest of a micro-dollar to their next request (see `carry`). */
 const maxCarried = 10_000;
+const PICOS_PER_USD = 1_000_000_000_000;
+const PICOS_PER_MICRO = 1_000_000;
 
 /** Retries of a failed settlement back off up to this. */
 const maxRetryDelayMs = 30_000;
@@ -302,15 +304,19 @@ export class BudgetGrants {
 
   /**
    * A real cost the stores can count: a whole, non-negative number of micro-dollars below
-   * 2^53. Costs are taken to the nano-dollar, and what an account set's requests cost
-   * below a whole micro-dollar is carried to its next request (`carry`), so spend adds up
-   * to the micro-dollar. Anything else (NaN, Infinity, 1e302 from an upstream's absurd
+   * 2^53. Costs are taken to the pico-dollar (exact up to about $9,000 a request; a dearer
+   * one to the micro-dollar), and what an account set's requests cost below a whole
+   * micro-dollar is carried to its next request (`carry`), so spend adds up to the
+   * micro-dollar. Taken to the nano-dollar, a catalog price with six decimals (a cached
+   * token at $0.00875 a million: 8.75 nano-dollars) was rounded on every request, and
+   * 20,000 of them paid 180 micro-dollars where the ledger charged 175. Anything else (NaN, Infinity, 1e302 from an upstream's absurd
    * usage) is charged as the request's maximum: a payment is shared by the grant's
    * requests, and one the store refuses would lose all of theirs.
    */
   private payable(actualUsd: number, maxMicros: number, key: string): number {
-    const nanos = Math.round(actualUsd * 1_000_000_000);
-    if (Number.isSafeInteger(nanos) && nanos >= 0) return this.carry(key, nanos);
+    const picos = Math.round(actualUsd * PICOS_PER_USD);
+    // Room left for a carried rest, so the sum stays exact.
+    if (picos >= 0 && picos <= Number.MAX_SAFE_INTEGER - PICOS_PER_MICRO) return this.carry(key, picos);
     const micros = toMicros(actualUsd);
     if (Number.isSafeInteger(micros) && micros >= 0) return micros;
     this.logger.warn({ actualUsd: String(actualUsd), chargedUsd: toUsd(maxMicros) }, 'a request cost no store can count; charging its maximum instead');
@@ -318,22 +324,22 @@ export class BudgetGrants {
   }
 
   /**
-   * The whole micro-dollars of `nanos` and of what the account set carried; the rest,
+   * The whole micro-dollars of `picos` and of what the account set carried; the rest,
    * under one, is carried to its next request. Each request's cost rounded on its own
    * lost or added up to half a micro-dollar, every time: requests of 0.4 micro-dollars
    * (short embeddings inputs) never moved a budget the ledger charged. At most
    * `maxCarried` account sets carry a rest (the oldest is dropped, less than a
    * micro-dollar); a process that ends loses what it carried, as little.
    */
-  private carry(key: string, nanos: number): number {
-    const total = nanos + (this.carried.get(key) ?? 0);
-    const rest = total % 1000;
+  private carry(key: string, picos: number): number {
+    const total = picos + (this.carried.get(key) ?? 0);
+    const rest = total % PICOS_PER_MICRO;
     this.carried.delete(key);
     if (rest > 0) {
       if (this.carried.size >= maxCarried) this.carried.delete(this.carried.keys().next().value!);
       this.carried.set(key, rest);
     }
-    return (total - rest) / 1000;
+    return (total - rest) / PICOS_PER_MICRO;
   }
 
   /** The most a grant on these accounts may hold; 0 when they are reserved per request (too small a budget for two such requests). */
