@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import {
   decodeLedgerCursor,
   encodeLedgerCursor,
+  sumOfCosts,
   type Endpoint,
   type UsageBucket,
   type UsageGroup,
@@ -184,11 +185,13 @@ export class PostgresUsageLedger implements UsageLedger {
       outputTokens: toNumber(row.output_tokens),
       cachedInputTokens: toNumber(row.cached_input_tokens),
       reasoningTokens: toNumber(row.reasoning_tokens),
-      costUsd: toNumber(row.cost_usd),
+      // The numeric sum is exact, but of each record's cost as written, float noise and all
+      // (3 tokens at $0.10 a million is 3.0000000000000004e-7): read as SQLite's sums are read.
+      costUsd: sumOfCosts(toNumber(row.cost_usd)),
       errors: toNumber(row.errors),
       estimatedRequests: toNumber(row.estimated_requests),
       // NULL (no estimated record in the group) reads as 0.
-      estimatedCostUsd: toNumber(row.estimated_cost_usd),
+      estimatedCostUsd: sumOfCosts(toNumber(row.estimated_cost_usd)),
       ...(row.bucket !== undefined && { bucket: row.bucket }),
     }));
   }

@@ -121,6 +121,17 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       expect(rows.map((row) => row.costUsd)).toEqual([0.0085]);
     });
 
+    // A record's own cost may carry float noise (3 tokens at $0.10 a million is 3.0000000000000004e-7): summed
+    // exactly as written (PostgreSQL's numeric), it reached the report as 0.00030000000000000003 where SQLite said 0.0003.
+    it('query() sums costs that carry float noise of their own to what they add up to in decimal, on every store alike', async () => {
+      const start = uniqueWeek();
+      const key = unique('key');
+      const noisy = (3 * 0.1) / 1_000_000;
+      await ledger.append(Array.from({ length: 1000 }, (_, index) => record(new Date(start.getTime() + index * 1000), { keyId: key, costUsd: noisy, usageEstimated: true })));
+      const rows = await ledger.query({ groupBy: 'key', from: start.toISOString(), to: new Date(start.getTime() + 7 * day).toISOString(), keyId: key });
+      expect(rows.map((row) => [row.costUsd, row.estimatedCostUsd])).toEqual([[0.0003, 0.0003]]);
+    });
+
     // Twelve significant digits, the rounding that dropped the float noise, cut a sum past $1 million short
     // of its micro-dollars on SQLite (12,345,678.1235) while PostgreSQL's numeric column said 12,345,678.123457.
     it('query() sums costs past $10 million to the micro-dollar', async () => {
