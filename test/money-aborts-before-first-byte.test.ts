@@ -20,6 +20,7 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  */
 
 const epoch = new Date(0).toISOString();
+// Without max_output of their own, these rates keep the model's (Claude Sonnet 4.5 writes 64,000 tokens: a $12.80 hold).
 const rates = { input: 100, output: 200 };
 // 400 letters and spaces: 100 tokens of text, 108 with the overheads.
 const prompt = 'abcdefg '.repeat(50);
@@ -132,7 +133,7 @@ const paths = [
 
 describe.each(paths)('a client hanging up before the first byte, $name', ({ model, upstream }) => {
   it.each([false, true])('stream: %s, while the upstream holds its headers, billed the prompt estimate, marked estimated', async (stream) => {
-    const key = await createBudgetedKey(gateway, 10, `hang-${model}-${stream}`);
+    const key = await createBudgetedKey(gateway, 100, `hang-${model}-${stream}`);
     const seen = upstream().requests.length;
     upstream().enqueue({ hang: true });
     const finished = records.next();
@@ -141,7 +142,7 @@ describe.each(paths)('a client hanging up before the first byte, $name', ({ mode
   });
 
   it('stream: after the upstream sent its headers and no event, billed the prompt estimate, marked estimated', async () => {
-    const key = await createBudgetedKey(gateway, 10, `headers-${model}`);
+    const key = await createBudgetedKey(gateway, 100, `headers-${model}`);
     const seen = upstream().requests.length;
     upstream().enqueue({ stream: { stallAfterEvents: 0 } });
     const finished = records.next();
@@ -157,7 +158,7 @@ describe('a client hanging up before the upstream request was sent', () => {
   });
 
   it.each([false, true])('stream: %s, while the upstream connection is still being made: billed nothing, not estimated', async (stream) => {
-    const key = await createBudgetedKey(gateway, 10, `connect-${stream}`);
+    const key = await createBudgetedKey(gateway, 100, `connect-${stream}`);
     const connected = silentSockets.size;
     const finished = records.next();
     await sendAndHangUpWhen(key.secret, { model: 'silent-once', stream, messages: [{ role: 'user', content: prompt }] }, () => silentSockets.size > connected);
@@ -167,7 +168,7 @@ describe('a client hanging up before the upstream request was sent', () => {
 
 describe.each(paths)('a stream after its first byte, $name', ({ model, upstream }) => {
   it('cut by the client before its final usage: billed the estimate, marked estimated; read to the end: the counts, not marked', async () => {
-    const key = await createBudgetedKey(gateway, 10, `cut-${model}`);
+    const key = await createBudgetedKey(gateway, 100, `cut-${model}`);
     const words = Array.from({ length: 200 }, (_, index) => `word${index}`).join(' ');
     upstream().enqueue({ reply: { content: words }, stream: { chunkDelayMs: 5 } });
     upstream().enqueue({ reply: { content: 'done' } });
@@ -206,7 +207,7 @@ describe.each(paths)('a stream after its first byte, $name', ({ model, upstream 
 
 describe('a whole answer without a usage the gateway can read', () => {
   it('is billed the estimate, marked estimated; the same answer with its usage is not', async () => {
-    const key = await createBudgetedKey(gateway, 10, 'whole-unread');
+    const key = await createBudgetedKey(gateway, 100, 'whole-unread');
     const answer = (usage?: unknown) => ({
       id: 'chatcmpl-1',
       object: 'chat.completion',
@@ -241,7 +242,7 @@ describe('a whole answer without a usage the gateway can read', () => {
 
 describe('other endpoints hanging up after the upstream had the request, before any answer', () => {
   it('embeddings: billed the estimate of the input, marked estimated', async () => {
-    const key = await createBudgetedKey(gateway, 10, 'hang-embeddings');
+    const key = await createBudgetedKey(gateway, 100, 'hang-embeddings');
     const seen = openai.requests.length;
     openai.enqueue({ hang: true });
     const finished = records.next();
@@ -257,7 +258,7 @@ describe('other endpoints hanging up after the upstream had the request, before 
   });
 
   it.each([false, true])('Anthropic messages, stream: %s, on the fast path: billed the prompt estimate, marked estimated', async (stream) => {
-    const key = await createBudgetedKey(gateway, 10, `hang-messages-${stream}`);
+    const key = await createBudgetedKey(gateway, 100, `hang-messages-${stream}`);
     const seen = anthropic.requests.length;
     anthropic.enqueue({ hang: true });
     const finished = records.next();
@@ -269,7 +270,7 @@ describe('other endpoints hanging up after the upstream had the request, before 
 
 describe('an attempt the gateway gave up on after the upstream had the request', () => {
   it.each([false, true])('stream: %s, then served by the fallback: billed its prompt estimate beside the answer, marked estimated', async (stream) => {
-    const key = await createBudgetedKey(gateway, 10, `impatient-${stream}`);
+    const key = await createBudgetedKey(gateway, 100, `impatient-${stream}`);
     openai.enqueue({ hang: true });
     anthropic.enqueue({ reply: { content: 'Hi.', usage: { prompt_tokens: 120, completion_tokens: 5 } } });
     const finished = records.next();

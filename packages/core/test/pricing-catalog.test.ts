@@ -156,6 +156,25 @@ describe('PriceCatalog overrides', () => {
     });
   });
 
+  // max_output is what the model can write, not a price: an override giving only rates (the docs' own
+  // `openai/gpt-4o: { input: 2, output: 8 }`) reserved 8,192 output tokens for a model that writes 16,384.
+  it('an override without max_output keeps the built-in max_output of the model it prices', () => {
+    const catalog = new PriceCatalog({
+      overrides: { 'openai/gpt-4o': { input: 2, output: 8 }, 'azure/*': { input: 2.2, output: 8.8 }, 'fast/gpt-4.1': { input: 1, output: 4 } },
+    });
+    expect(catalog.lookup('openai', 'gpt-4o')).toEqual({ input: 2, output: 8, max_output: 16_384 });
+    expect(catalog.maxCost('openai', 'gpt-4o-2024-08-06', 0).costUsd).toBeCloseTo((16_384 * 8) / million, 12);
+    expect(catalog.lookup('azure', 'gpt-4o')?.max_output).toBe(16_384);
+    // A provider name of the user's own serving a model the catalog knows under another provider.
+    expect(catalog.lookup('fast', 'gpt-4.1')?.max_output).toBe(32_768);
+    // A model the catalog does not know keeps the default.
+    expect(catalog.lookup('azure', 'my-finetune')?.max_output).toBeUndefined();
+    expect(catalog.maxCost('azure', 'my-finetune', 0).costUsd).toBeCloseTo((8192 * 8.8) / million, 12);
+    // One of its own wins, and the listing shows the override as written.
+    expect(new PriceCatalog({ overrides: { 'openai/gpt-4o': { input: 2, output: 8, max_output: 1000 } } }).lookup('openai', 'gpt-4o')?.max_output).toBe(1000);
+    expect(catalog.entries().find((entry) => entry.key === 'openai/gpt-4o')?.price).toEqual({ input: 2, output: 8 });
+  });
+
   it('a provider/* override prices every model of that provider, even ones the catalog lists', () => {
     const catalog = new PriceCatalog({ overrides: { 'azure/*': { input: 0.5, output: 0.5 } } });
     expect(catalog.resolve('azure', 'gpt-4o')).toMatchObject({ key: 'azure/*', origin: 'override', match: 'wildcard' });

@@ -90,6 +90,8 @@ export class PriceCatalog {
   private readonly overrides = new Map<string, Entry>();
   private readonly builtIns = new Map<string, Entry>();
   private readonly byModelId = new Map<string, Entry>();
+  /** The built-in entries by bare model id, for the `max_output` an override leaves out. */
+  private readonly builtInByModelId = new Map<string, Entry>();
   /** Memoised lookups by provider, then model: no key string is built per lookup (a request prices several deployments). */
   private readonly resolved = new Map<string, Map<string, PriceMatch | undefined>>();
   private resolvedCount = 0;
@@ -183,6 +185,22 @@ export class PriceCatalog {
     const model = entry.key.slice(entry.key.indexOf('/') + 1);
     // Overrides are added first, so they win the bare model id too.
     if (model !== '*' && !this.byModelId.has(model)) this.byModelId.set(model, entry);
+    if (model !== '*' && table === this.builtIns && !this.builtInByModelId.has(model)) this.builtInByModelId.set(model, entry);
+  }
+
+  /**
+   * An override's price, with the built-in `max_output` of the model when it gives none:
+   * that is what the model can write, not a price. Left out, an override of rates alone
+   * (`openai/gpt-4o: { input: 2, output: 8 }`) reserved 8,192 output tokens for a model
+   * that writes 16,384, and a budget was spent past its limit.
+   */
+  private withModelMaxOutput(entry: Entry, provider: string, variants: readonly string[]): CatalogModelPrice {
+    if (entry.price.max_output !== undefined) return entry.price;
+    for (const variant of variants) {
+      const builtIn = this.builtIns.get(`${provider}/${variant}`) ?? this.builtInByModelId.get(variant);
+      if (builtIn?.price.max_output !== undefined) return { ...entry.price, max_output: builtIn.price.max_output };
+    }
+    return entry.price;
   }
 
   private find(provider: string, model: string): PriceMatch | undefined {
@@ -190,21 +208,22 @@ export class PriceCatalog {
     for (const table of [this.overrides, this.builtIns]) {
       for (const [index, variant] of variants.entries()) {
         const entry = table.get(`${provider}/${variant}`);
-        if (entry) return toMatch(entry, index === 0 ? 'exact' : 'normalized');
+        if (entry) return this.toMatch(entry, index === 0 ? 'exact' : 'normalized', provider, variants);
       }
       const wildcard = table.get(`${provider}/*`);
-      if (wildcard) return toMatch(wildcard, 'wildcard');
+      if (wildcard) return this.toMatch(wildcard, 'wildcard', provider, variants);
     }
     for (const variant of variants) {
       const entry = this.byModelId.get(variant);
-      if (entry) return toMatch(entry, 'other-provider');
+      if (entry) return this.toMatch(entry, 'other-provider', provider, variants);
     }
     return undefined;
   }
-}
 
-function toMatch(entry: Entry, match: PriceMatchKind): PriceMatch {
-  return { key: entry.key, price: entry.price, origin: entry.origin, match };
+  private toMatch(entry: Entry, match: PriceMatchKind, provider: string, variants: readonly string[]): PriceMatch {
+    const price = entry.origin === 'override' ? this.withModelMaxOutput(entry, provider, variants) : entry.price;
+    return { key: entry.key, price, origin: entry.origin, match };
+  }
 }
 
 /**
