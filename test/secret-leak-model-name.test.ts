@@ -149,3 +149,35 @@ it('a credential of this gateway with no known prefix (a Bedrock secret key, a m
     await own.close();
   }
 });
+
+it('a key listed in the config (auth keys:) or the metrics token, pasted as the model, is blanked as the master key is', async () => {
+  // As the example config says to make one: `openssl rand -base64 32`, whose `+` and `/` leave no 32-character run.
+  const listedKey = 'q3Jf8Kd+Lm2Qx7/Zt9Wv1Nb4Hy6Rp0Sc5Ue8Ai3Go7E=';
+  const metricsToken = 'scrape-token-Zt9Wv1Nb4Hy6Rp0';
+  const own = await startTestGateway({
+    chain: [{ auth: { keys: [{ name: 'ci', key: listedKey }] } }, 'route', 'adapter'],
+    metrics: { enabled: true, token: metricsToken },
+    providers: { mock: {} },
+  });
+  try {
+    for (const [model, part, status, shown] of [
+      [`mock/${listedKey}`, listedKey.slice(-14), 200, 'mock/[REDACTED]'],
+      [`mock/${metricsToken}`, metricsToken.slice(-14), 200, 'mock/[REDACTED]'],
+      [listedKey, listedKey.slice(-14), 404, null],
+    ] as const) {
+      const logged = own.logLines.length;
+      const response = await fetch(`${own.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${listedKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await response.arrayBuffer();
+      expect(response.status).toBe(status);
+      expect(response.headers.get('x-switchyard-model')).toBe(shown);
+      await expect.poll(() => own.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
+      for (const line of own.logLines.slice(logged)) expect(line).not.toContain(part);
+    }
+  } finally {
+    await own.close();
+  }
+});

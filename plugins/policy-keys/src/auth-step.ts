@@ -68,6 +68,7 @@ export const auth = definePlugin<AuthOptions>({
   optionsSchema: authOptionsSchema,
   // Only the Authorization / x-api-key headers: runs before the body is read.
   headersOnly: true,
+  secrets: (options) => options.keys.map((entry) => entry.key),
   checkOptions: (options) => redisUrlProblems(options.invalidation.use === 'redis' ? options.invalidation.url : undefined, '/invalidation/url'),
   // Checked at build (openKeyChangeChannel) too, where it was a stack trace at start after validate passed it.
   validate(options, config) {

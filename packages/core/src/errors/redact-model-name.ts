@@ -23,7 +23,7 @@ interface Registration {
 const registrations = new Set<Registration>();
 
 /**
- * The running gateways' credentials (providers' configured secrets, the master key), which
+ * The running gateways' credentials (providers' configured secrets, keys listed in a step's options, the master key, the metrics token), which
  * have no known prefix to be found by: undefined while none is registered, so the check costs nothing.
  */
 let known: { redactor: SecretRedactor; needles: readonly string[] } | undefined;

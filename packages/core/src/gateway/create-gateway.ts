@@ -202,7 +202,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: plugin.build() }));
   responseSweeper.start();
   const releaseModelNameSecrets = registerModelNameSecrets(
-    [...[...providers.values()].flatMap(secretsOfProvider), config.master_key],
+    [...[...providers.values()].flatMap(secretsOfProvider), ...resolved.steps.flatMap((step) => step.secrets ?? []), config.master_key, config.metrics.token],
     configuredModelNames(config),
   );
 

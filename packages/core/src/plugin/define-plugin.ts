@@ -69,6 +69,12 @@ export interface StepDefinition<Options> extends PluginDefinitionBase<Options> {
    * Pointers in the problems start at the config's root (`/models/smart/fallbacks/0`).
    */
   validate?(options: Options, config: GatewayConfig): ValidationProblem[];
+  /**
+   * Credentials the options hold (keys listed in them): blanked wherever the gateway writes a
+   * client's model name, as the master key and the providers' keys are. A client that pastes
+   * its key into `model` must not have it logged, recorded or sent back in a header.
+   */
+  secrets?(options: Options): string[];
 }
 
 export interface ProviderDefinition<Options> extends PluginDefinitionBase<Options> {
@@ -184,6 +190,8 @@ export interface StepPlugin {
   build(runtime: GatewayRuntime): RequestHandler;
   /** Problems with the config as a whole; pointers from the config's root. */
   validate?(config: GatewayConfig): ValidationProblem[];
+  /** See {@link StepDefinition.secrets}. */
+  secrets?: readonly string[];
 }
 
 /** A provider plugin with its options checked, ready to be started by the gateway. */
@@ -253,6 +261,7 @@ export function definePlugin<Options>(definition: StepDefinition<Options>): Step
       ...(definition.headersOnly && { headersOnly: true }),
       build: (runtime) => definition.create(checked, runtime),
       ...(validate && { validate: (config: GatewayConfig) => validate(checked, config) }),
+      ...(definition.secrets && { secrets: definition.secrets(checked) }),
     };
   };
   return attachMetadata(factory, 'step', definition.name, definition.optionsSchema) as StepFactory<Options>;
