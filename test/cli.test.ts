@@ -78,7 +78,7 @@ describe('switchyard validate', () => {
       const result = await runCli([command, ...(command === 'start' ? ['--port', '0'] : [])], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
-        'switchyard: the configuration has 1 problem:\n  switchyard.config.yaml:2 (top level): cannot read config: Unresolved tag: !vault at line 2, column 21 (a config is plain YAML: give a secret as ${VAR})\n',
+        'switchyard: the configuration has 1 problem:\n  switchyard.config.yaml:2 (top level): cannot read config: Unresolved tag at line 2, column 21 (a config is plain YAML: give a secret as ${VAR})\n',
       );
       expect(result.stdout + result.stderr).not.toContain('tagged-secret');
     }

@@ -7,9 +7,9 @@ import { ConfigError, loadConfig } from '../src/index.js';
 /** An Azure key: 32 hex digits, no prefix a pattern could know it by. */
 const azureKey = 'e0f1e2d3c4b5a69788796a5b4c3d2e1f';
 
-async function configErrorOf(content: string): Promise<ConfigError> {
+async function configErrorOf(content: string, file = 'switchyard.config.json'): Promise<ConfigError> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-secret-'));
-  await writeFile(path.join(cwd, 'switchyard.config.json'), content);
+  await writeFile(path.join(cwd, file), content);
   try {
     await loadConfig({ cwd, env: {} });
   } catch (error) {
@@ -35,4 +35,26 @@ describe('a config file that does not parse, with a key in it', () => {
     const lines = (await configErrorOf(`${azureKey}\n`)).formatLines();
     expect(lines).toEqual(["switchyard.config.json:1 (top level): cannot read config: Unexpected token 'e' in JSON at position 0"]);
   });
+});
+
+describe('a YAML config whose secret starts with a character YAML reads as syntax', () => {
+  // A generated password may start with any of them; the yaml package's message quoted the token whole.
+  const cases: Array<[string, string, RegExp]> = [
+    ['an alias (*)', `*${azureKey}`, /^switchyard\.config\.yaml \(top level\): cannot read config: Unresolved alias \(the anchor must be set before the alias\)$/],
+    ['a tag (!) before a value', `!${azureKey} more`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Unresolved tag at line 4, column \d+ \(a config is plain YAML/],
+    ['a tag (!) alone', `!${azureKey}`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Unresolved tag at line 4, column \d+ \(a config is plain YAML/],
+    ['a tag of a handle (!a!…)', `!a!${azureKey} x`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Could not resolve tag at line 4, column \d+$/],
+    ['a literal block (|)', `|${azureKey}`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Block scalar header includes extra characters at line 4, column \d+$/],
+    ['a folded block (>)', `>${azureKey}`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Block scalar header includes extra characters at line 4, column \d+$/],
+  ];
+  for (const [label, value, said] of cases) {
+    it(`${label}: says what and where, not the token`, async () => {
+      const error = await configErrorOf(`providers:\n  azure:\n    endpoint: https://x.openai.azure.com\n    api_key: ${value}\n`, 'switchyard.config.yaml');
+      const lines = error.formatLines();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(said);
+      for (let start = 0; start + 6 <= azureKey.length; start++) expect(lines[0]).not.toContain(azureKey.slice(start, start + 6));
+      expect(error.message).not.toContain(azureKey.slice(0, 6));
+    });
+  }
 });

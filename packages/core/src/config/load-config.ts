@@ -237,9 +237,27 @@ function importLine(content: string): number | undefined {
   return index === -1 ? undefined : index + 1;
 }
 
-/** The first line of a parser's message, without the colon that leads into its frame of the file's text. */
+/** The first line of a parser's message, without the colon that leads into its frame of the file's text, nor a token of it. */
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/:\s*$/, '');
+  return withoutQuotedToken(message.split('\n')[0]!.replace(/:\s*$/, ''));
+}
+
+/**
+ * The yaml package's messages that quote a token of the file: an alias's name, a tag, a block
+ * scalar's header, a directive. A secret that starts with `*`, `!`, `|`, `>` or `%` (a generated
+ * password may) is read as such a token, and was printed whole. Said without it; the line and
+ * column stay, to find it by.
+ */
+const quotedTokens: ReadonlyArray<[RegExp, string]> = [
+  [/^(Unresolved alias \(the anchor must be set before the alias\)|Unresolved tag|Could not resolve tag|Not a valid tag|Block scalar header includes extra characters): .*?(?=(?: at line \d+, column \d+)?$)/, '$1'],
+  [/^The \S+ tag has no suffix/, 'A tag has no suffix'],
+  [/^Verbatim tags aren't resolved, so \S+ is invalid\./, "A verbatim tag (!<…>) is not resolved."],
+  [/^Unknown directive \S+/, 'Unknown directive'],
+];
+
+function withoutQuotedToken(line: string): string {
+  for (const [quoting, said] of quotedTokens) if (quoting.test(line)) return line.replace(quoting, said);
+  return line;
 }
 
 /** Why a config file could not be read or parsed, and at which line when the parser said. */
