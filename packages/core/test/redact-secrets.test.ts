@@ -45,6 +45,20 @@ describe('redactSecrets and the password of a URL', () => {
     // An example that only says where a password goes, as a message's hint writes it.
     expect(redactSecrets('(postgres://user:password@host:5432/database)')).toBe('(postgres://user:password@host:5432/database)');
   });
+
+  it('blanks a credential a URL carries as a query parameter (libpq and ioredis read ?password=; a key or token in the query), keeping the rest', () => {
+    expect(redactSecrets("no storage plugin 'postgres://app@db.internal:5432/x?sslmode=require&password=Hunter2dbSecret'")).toBe(
+      "no storage plugin 'postgres://app@db.internal:5432/x?sslmode=require&password=[REDACTED]'",
+    );
+    expect(redactSecrets('redis://cache:6379/0?password=s3cretValue&db=1 and https://proxy.internal/v1?api-key=0f1e2d3c4b5a6978;x')).toBe(
+      'redis://cache:6379/0?password=[REDACTED]&db=1 and https://proxy.internal/v1?api-key=[REDACTED];x',
+    );
+    expect(redactSecrets('GET /v1beta/models?KEY=proxyToken0123 failed; see ?access_token=abc.def-ghi and &Sig=xyz%2Bw')).toBe(
+      'GET /v1beta/models?KEY=[REDACTED] failed; see ?access_token=[REDACTED] and &Sig=[REDACTED]',
+    );
+    // Only a query's parameter: a word ending in "key=" elsewhere, or another parameter, is left as it is.
+    expect(redactSecrets('monkey=1 and ?keyword=x&page=2 and primary key=(id)')).toBe('monkey=1 and ?keyword=x&page=2 and primary key=(id)');
+  });
 });
 
 describe('SecretRedactor and parts of a known secret', () => {

@@ -47,6 +47,13 @@ const urlPassword = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)([^\s/?#]+)@/gi;
  */
 const urlPasswordWithSlash = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)(?![0-9]*\/)([^\s@/?#]*\/[^\s@?#]*)@/gi;
 
+/**
+ * A credential a URL carries in its query (`postgres://app@db/x?password=…`, which libpq and
+ * pg read, as ioredis does a Redis URL's; a proxy's `?key=`, `?api-key=`, `?token=`, a signed
+ * URL's `sig`): blanked to the parameter's end, the parameter's name kept to say which.
+ */
+const queryCredential = /([?&;](?:password|passwd|pwd|secret|token|access_token|api[_-]?key|key|sig|signature)=)[^&;\s#'"<>)]+/gi;
+
 /** A URL's password that only says where one goes, as a message's example does (`postgres://user:password@host`). */
 const placeholderPassword = /^<?password>?$/i;
 
@@ -149,7 +156,7 @@ export class SecretRedactor {
   redact(text: string): string {
     let result = this.redactKnown(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    return result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword);
+    return result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]');
   }
 
   /** Whether any secret is known: without one, a stream's text has nothing to be held back for. */
