@@ -58,3 +58,29 @@ describe('a YAML config whose secret starts with a character YAML reads as synta
     });
   }
 });
+
+describe('a key pasted between ${ and } (read as the name of a variable that is not set)', () => {
+  // Mistral's and Cohere's keys are letters and digits, an Azure key may start with a letter: each reads as a name.
+  const mistralKey = 'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE';
+  for (const [label, value] of [
+    ['a key alone', `\${${mistralKey}}`],
+    ['an Azure key alone', `\${${azureKey}}`],
+    ['a key in a default that holds a variable', `\${AZURE_KEY:-\${${azureKey}}}`],
+  ] as const) {
+    it(`${label}: the problem says where, not the text between the braces`, async () => {
+      const error = await configErrorOf(`providers:\n  azure:\n    endpoint: https://x.openai.azure.com\n    api_key: "${value}"\n`, 'switchyard.config.yaml');
+      const lines = error.formatLines();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^switchyard\.config\.yaml:4 providers\.azure\.api_key: /);
+      for (const key of [mistralKey, azureKey]) for (let start = 0; start + 6 <= key.length; start++) expect(lines[0]).not.toContain(key.slice(start, start + 6));
+    });
+  }
+
+  it('a variable named as variables are (OPENAI_API_KEY, database_url) is still named', async () => {
+    const error = await configErrorOf('providers:\n  openai:\n    api_key: "${OPENAI_API_KEY}"\n    base_url: "${database_url}"\n', 'switchyard.config.yaml');
+    expect(error.formatLines()).toEqual([
+      'switchyard.config.yaml:3 providers.openai.api_key: environment variable OPENAI_API_KEY is not set (write ${OPENAI_API_KEY:-default} for a default)',
+      'switchyard.config.yaml:4 providers.openai.base_url: environment variable database_url is not set (write ${database_url:-default} for a default)',
+    ]);
+  });
+});

@@ -86,6 +86,18 @@ function notConfigData(value: unknown): string | undefined {
   return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object of a class';
 }
 
+/**
+ * Whether what sits between `${` and `}` reads as a variable's name (`OPENAI_API_KEY`,
+ * `database_url`) rather than a key pasted there, which a problem must not quote: Mistral's and
+ * Cohere's keys, an Azure key starting with a letter, fit a name's characters. A name is upper
+ * case, or holds no digit, and no run of 16 letters and digits holding one (a random key's).
+ */
+function readsAsName(text: string): boolean {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) return false;
+  if (text.split('_').some((part) => part.length >= 16 && /\d/.test(part))) return false;
+  return /^[A-Z0-9_]+$/.test(text) || !/\d/.test(text);
+}
+
 function resolveString(
   text: string,
   env: Record<string, string | undefined>,
@@ -106,13 +118,22 @@ function resolveString(
   const resolved = text.replace(referencePattern, (_match, name: string, fallback: string | undefined) => {
     // `${A:-${B}}` reads as the default `${B` and a stray `}`: the value was the text "${B}".
     if (fallback?.includes('${')) {
-      problems.push({ path, message: `a default cannot hold another variable (\${${name}:-${fallback}}}); set ${name} itself` });
+      const quoted = readsAsName(name) && readsAsName(fallback.slice(fallback.indexOf('${') + 2)) && !fallback.slice(0, fallback.indexOf('${')).trim();
+      problems.push({
+        path,
+        message: quoted ? `a default cannot hold another variable (\${${name}:-${fallback}}}); set ${name} itself` : 'a default cannot hold another variable; set the variable itself',
+      });
       return '';
     }
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     if (fallback !== undefined) return fallback;
-    problems.push({ path, message: `environment variable ${name} is not set (write \${${name}:-default} for a default)` });
+    problems.push({
+      path,
+      message: readsAsName(name)
+        ? `environment variable ${name} is not set (write \${${name}:-default} for a default)`
+        : 'the environment variable named between ${ and } is not set (if that is the value itself, not its name: put the value in a variable and write ${NAME})',
+    });
     return '';
   });
   if (wholeReference.test(text)) {
