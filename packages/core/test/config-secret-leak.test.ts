@@ -84,3 +84,12 @@ describe('a key pasted between ${ and } (read as the name of a variable that is 
     ]);
   });
 });
+
+describe('a long run of letters and digits in a problem', () => {
+  it('a long name of letters only, or digits only, is still named', async () => {
+    const lines = (await configErrorOf(`server:\n  ${'a'.repeat(40)}: 1\n  "${'7'.repeat(40)}": 1\n`, 'switchyard.config.yaml')).formatLines();
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).toContain(`server.${'a'.repeat(40)}: unknown key`);
+    expect(lines.join('\n')).toContain(`${'7'.repeat(40)}]: unknown key`);
+  });
+});

@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
+import { blankLongRandomRuns } from '../errors/redact-model-name.js';
 import { redactSecrets } from '../errors/redact-secrets.js';
 import { pointerToParam, type ValidationProblem } from '../validation/compile-validator.js';
 
@@ -31,8 +32,9 @@ export class ConfigError extends Error {
     return located.map(({ problem, line }) => {
       const where = this.file ? `${this.file}${line ? `:${line}` : ''} ` : '';
       // A problem quotes names from the file (an unknown key, a plugin, a model): a key pasted where a
-      // name goes (`openai: { sk-… }`) would be printed back; key-shaped text is blanked.
-      return redactSecrets(`${where}${pointerToParam(problem.path) || '(top level)'}: ${problem.message}`);
+      // name goes (`openai: { sk-… }`) would be printed back; key-shaped text is blanked, and so is a long
+      // random run of letters and digits (a key of no known prefix: Azure's, Mistral's, Cohere's).
+      return redactSecrets(`${where}${blankLongRandomRuns(`${pointerToParam(problem.path) || '(top level)'}: ${problem.message}`)}`);
     });
   }
 }

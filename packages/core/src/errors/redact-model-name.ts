@@ -78,7 +78,15 @@ function blank(name: string): string {
   const named = known !== undefined && holdsNeedle(name, known.needles) ? known.redactor.redactKnown(name) : name;
   // Three quick looks (~0.1 µs in all): one expression of them all took 0.5 µs a name.
   if (!mayHoldKeyShaped.test(named) && !holdsLongRandomRun.test(named) && !named.includes('://')) return named;
-  return redactor.redact(named).replace(longRun, (run) => (digit.test(run) && letter.test(run) ? '[REDACTED]' : run));
+  return blankLongRandomRuns(redactor.redact(named));
+}
+
+/**
+ * `text` with each run of 32 or more letters and digits that mixes both blanked: a key of no
+ * known prefix (an Azure, Mistral or Cohere key) pasted where a name goes. A name is no such run.
+ */
+export function blankLongRandomRuns(text: string): string {
+  return text.replace(longRun, (run) => (digit.test(run) && letter.test(run) ? '[REDACTED]' : run));
 }
 
 function holdsNeedle(name: string, needles: readonly string[]): boolean {
