@@ -28,13 +28,22 @@ interface StreamEventData {
  * they start, whatever index Cohere gives them. Usage and the finish reason come
  * only with `message-end`; a stream without one was cut short. A trailing
  * `data: [DONE]` may or may not follow and is ignored, as is anything else after message-end. An `error` event is the
- * upstream's error, mapped as an error answer is (inStreamError).
+ * upstream's error, mapped as an error answer is (inStreamError). A call whose
+ * arguments never came (none, or only "") is given `{}` at its tool-call-end (or at
+ * message-end), as a whole answer reads it: "" is not JSON to the client.
  */
 export function createCohereStreamDecoder(provider: string): StreamDecoder {
   /** Cohere's index of each call started (undefined: a call left out) → the canonical index. */
   const toolIndices = new Map<unknown, number | undefined>();
   let toolCount = 0;
   let finished = false;
+  /** Canonical indices of calls started that have had no argument text yet. */
+  const withoutArguments = new Set<number>();
+
+  function settleArguments(index: number | undefined): StreamPart[] {
+    if (index === undefined || !withoutArguments.delete(index)) return [];
+    return [{ type: 'tool-call-delta', index, argumentsDelta: '{}' }];
+  }
 
   function invalid(message: string, cause?: unknown): GatewayError {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream ${message}.`, { provider, cause });
@@ -91,6 +100,7 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
           const parts: StreamPart[] = [{ type: 'tool-call-start', index, id: typeof call['id'] === 'string' ? call['id'] : '', name }];
           const argumentsDelta = nonEmptyText(fn['arguments']);
           if (argumentsDelta) parts.push({ type: 'tool-call-delta', index, argumentsDelta });
+          else withoutArguments.add(index);
           return parts;
         }
         case 'tool-call-delta': {
@@ -98,23 +108,27 @@ export function createCohereStreamDecoder(provider: string): StreamDecoder {
           const argumentsDelta = isJsonObject(call) && isJsonObject(call['function']) ? nonEmptyText(call['function']['arguments']) : undefined;
           const index = toolIndices.get(data.index ?? toolIndices.size - 1);
           if (!argumentsDelta || index === undefined) return [];
+          withoutArguments.delete(index);
           return [{ type: 'tool-call-delta', index, argumentsDelta }];
         }
+        case 'tool-call-end':
+          return settleArguments(toolIndices.get(data.index ?? toolIndices.size - 1));
         case 'message-end': {
           // UNCONFIRMED: a failure after the 200 arrives as message-end carrying an `error` text.
           if (typeof data.delta?.error === 'string' && data.delta.error !== '') {
             throw new GatewayError('upstream_server_error', `${provider} failed while streaming.`, { provider });
           }
           finished = true;
+          const settled = [...withoutArguments].flatMap(settleArguments);
           const finish: StreamPart = { type: 'finish', finishReason: mapCohereFinishReason(data.delta?.finish_reason) };
           // An unreadable usage is left out: the stream is then billed the gateway's estimate.
           const usage = mapCohereUsage(data.delta?.usage);
-          return usage ? [finish, { type: 'usage', usage }] : [finish];
+          return usage ? [...settled, finish, { type: 'usage', usage }] : [...settled, finish];
         }
         case 'error':
           throw inStreamError(provider, event.data);
         default:
-          // content-end, tool-call-end, citation-start/-end, debug and later types carry nothing to pass on.
+          // content-end, citation-start/-end, debug and later types carry nothing to pass on.
           return [];
       }
     },

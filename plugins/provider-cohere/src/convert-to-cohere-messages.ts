@@ -4,21 +4,31 @@ import type { CohereMessage, CohereToolCall, CohereUserContent } from './cohere-
 /**
  * Canonical messages → Cohere v2 `messages`. The roles map one to one (v2 takes the
  * system prompt as a message). Tool results are sent as a `document` block, as
- * Cohere's own examples do, so the model may cite them.
+ * Cohere's own examples do, so the model may cite them. An assistant turn with
+ * neither text nor calls (a client's `content: ""`) is left out: Cohere refuses it
+ * (400 "must have content or tool_calls"), and it says nothing to the model.
  */
 export function convertToCohereMessages(messages: readonly ChatMessage[]): CohereMessage[] {
-  return messages.map((message): CohereMessage => {
+  const converted: CohereMessage[] = [];
+  for (const message of messages) {
     switch (message.role) {
       case 'system':
-        return { role: 'system', content: message.content };
+        converted.push({ role: 'system', content: message.content });
+        break;
       case 'user':
-        return convertUserMessage(message);
-      case 'assistant':
-        return convertAssistantMessage(message);
+        converted.push(convertUserMessage(message));
+        break;
+      case 'assistant': {
+        const assistant = convertAssistantMessage(message);
+        if (assistant) converted.push(assistant);
+        break;
+      }
       case 'tool':
-        return { role: 'tool', tool_call_id: message.toolCallId, content: [{ type: 'document', document: { data: message.content } }] };
+        converted.push({ role: 'tool', tool_call_id: message.toolCallId, content: [{ type: 'document', document: { data: message.content } }] });
+        break;
     }
-  });
+  }
+  return converted;
 }
 
 function convertUserMessage(message: UserMessage): CohereMessage {
@@ -42,16 +52,17 @@ function convertImage(part: ImagePart): { url: string; detail?: 'auto' | 'low' |
  * (which is what the adapter makes of a `tool_plan`) goes back there, or the
  * assistant text when there is no reasoning, so a round trip keeps the plan.
  */
-function convertAssistantMessage(message: AssistantMessage): CohereMessage {
+function convertAssistantMessage(message: AssistantMessage): CohereMessage | undefined {
   let text = '';
   let reasoning = '';
   const toolCalls: CohereToolCall[] = [];
   for (const part of message.content) {
     if (part.type === 'text' || part.type === 'refusal') text += part.text;
     else if (part.type === 'reasoning') reasoning += part.text;
-    else toolCalls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } });
+    // Cohere reads arguments as JSON: a call without any (OpenAI clients may send "") has `{}`.
+    else toolCalls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments === '' ? '{}' : part.arguments } });
   }
-  if (toolCalls.length === 0) return { role: 'assistant', content: text };
+  if (toolCalls.length === 0) return text === '' ? undefined : { role: 'assistant', content: text };
   const plan = reasoning || text;
   return { role: 'assistant', ...(plan !== '' && { tool_plan: plan }), tool_calls: toolCalls };
 }

@@ -123,6 +123,25 @@ describe('Cohere request translation', () => {
     ]);
   });
 
+  it('leaves out an assistant turn with neither text nor calls, and sends a call without arguments as {}', () => {
+    // Cohere refuses a message with neither (400 "must have content or tool_calls"), and reads arguments as JSON.
+    const built = body({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'u1' }] },
+        { role: 'assistant', content: [] },
+        { role: 'user', content: [{ type: 'text', text: 'u2' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'c1', name: 'get_time', arguments: '' }] },
+        { role: 'tool', toolCallId: 'c1', content: 'noon' },
+      ],
+    });
+    expect(built['messages']).toEqual([
+      { role: 'user', content: 'u1' },
+      { role: 'user', content: 'u2' },
+      { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_time', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: [{ type: 'document', document: { data: 'noon' } }] },
+    ]);
+  });
+
   it('maps tool choice: none, required, a named tool (only that tool, REQUIRED), auto (omitted)', () => {
     const tools = [weatherTool, { name: 'get_time', parameters: { type: 'object' } }];
     expect(body({ tools, toolChoice: { type: 'none' } })['tool_choice']).toBe('NONE');
@@ -261,6 +280,25 @@ describe('Cohere stream translation', () => {
       { id: 'a', name: 'a', arguments: '{}' },
       { id: 'b', name: 'b', arguments: '{"x":1}' },
     ]);
+  });
+
+  it('gives a streamed call whose arguments never came {}, as a whole answer reads it', async () => {
+    const start = (index: number, id: string) =>
+      sse('tool-call-start', { type: 'tool-call-start', index, delta: { message: { tool_calls: { id, type: 'function', function: { name: id, arguments: '' } } } } });
+    const delta = (index: number, args: string) =>
+      sse('tool-call-delta', { type: 'tool-call-delta', index, delta: { message: { tool_calls: { function: { arguments: args } } } } });
+    const end = (index: number) => sse('tool-call-end', { type: 'tool-call-end', index });
+    const text =
+      sse('message-start', { id: 'm', type: 'message-start' }) +
+      start(0, 'a') + delta(0, '') + end(0) + start(1, 'b') + delta(1, '{"x":1}') + end(1) + start(2, 'c') +
+      sse('message-end', { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } });
+    const parts = await decodeText(text);
+    expect(reassembleToolCalls(parts)).toEqual([
+      { id: 'a', name: 'a', arguments: '{}' },
+      { id: 'b', name: 'b', arguments: '{"x":1}' },
+      { id: 'c', name: 'c', arguments: '{}' },
+    ]);
+    expect(parts.at(-1)).toMatchObject({ type: 'finish' });
   });
 
   it('fails a stream cut before message-end, one with an error in message-end, and an unreadable event', async () => {
