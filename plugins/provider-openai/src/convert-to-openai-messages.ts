@@ -26,7 +26,8 @@ export function convertToOpenAIMessages(messages: ChatMessage[]): OpenAIMessage[
         }
         return {
           role: 'assistant',
-          content: text,
+          // null only beside tool calls: OpenAI refuses a null content without them ("expected a string, got null").
+          content: text ?? (toolCalls.length > 0 ? null : ''),
           ...(refusal !== undefined && { refusal }),
           ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
           ...(message.name !== undefined && { name: message.name }),

@@ -34,6 +34,22 @@ describe('OpenAI request translation', () => {
   });
 });
 
+describe('OpenAI assistant turns without text', () => {
+  const history = (assistant: Record<string, unknown>) =>
+    parseChatCompletionsRequest({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'u1' }, { role: 'assistant', ...assistant }, { role: 'user', content: 'u2' }] }).request;
+  const sentAssistant = (assistant: Record<string, unknown>) => JSON.parse(JSON.stringify(buildChatBody(history(assistant), 'gpt-4o-mini', 'max_completion_tokens', 'openai'))).messages[1];
+
+  it('sends content "" for a turn with neither text nor calls: OpenAI refuses content null without tool_calls', () => {
+    expect(sentAssistant({ content: '' })).toEqual({ role: 'assistant', content: '' });
+    expect(sentAssistant({ content: [{ type: 'refusal', refusal: 'No.' }] })).toEqual({ role: 'assistant', content: '', refusal: 'No.' });
+  });
+
+  it('keeps content null beside tool calls, as OpenAI writes them', () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } };
+    expect(sentAssistant({ content: null, tool_calls: [call] })).toEqual({ role: 'assistant', content: null, tool_calls: [call] });
+  });
+});
+
 describe('OpenAI response translation', () => {
   it('reads a text answer with its usage', () => {
     const response = parseChatCompletion(readFixtureJson('openai', 'response.json'), 'openai');
