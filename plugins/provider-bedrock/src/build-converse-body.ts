@@ -16,7 +16,7 @@ export function buildConverseBody(request: ChatRequest, provider = 'bedrock'): C
   const prompt = convertToBedrockMessages(request.messages, provider);
   const body: ConverseRequestBody = { ...passThrough, messages: prompt.messages };
   if (prompt.system) body.system = prompt.system;
-  const toolConfig = convertToBedrockTools(request, prompt.usesTools);
+  const toolConfig = convertToBedrockTools(request, prompt);
   if (toolConfig) body.toolConfig = toolConfig;
 
   const inference: BedrockInferenceConfig = { ...asRecord(passThrough['inferenceConfig']) };

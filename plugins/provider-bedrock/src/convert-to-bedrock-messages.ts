@@ -7,6 +7,8 @@ export interface BedrockPrompt {
   messages: BedrockMessage[];
   /** Whether the history holds tool calls or results: Converse then wants a `toolConfig`. */
   usesTools: boolean;
+  /** The names of the tools the history called, each once, in order. */
+  calledTools: string[];
 }
 
 const imageFormats: Record<string, BedrockImageBlock['image']['format']> = {
@@ -27,6 +29,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], provider = 'be
   const system: BedrockTextBlock[] = [];
   const turns: BedrockMessage[] = [];
   let usesTools = false;
+  const calledTools = new Set<string>();
   messages.forEach((message, index) => {
     switch (message.role) {
       case 'system':
@@ -42,13 +45,17 @@ export function convertToBedrockMessages(messages: ChatMessage[], provider = 'be
         return;
       case 'assistant': {
         const blocks = toAssistantBlocks(message, index, provider);
-        if (blocks.some((block) => 'toolUse' in block)) usesTools = true;
+        for (const block of blocks) {
+          if (!('toolUse' in block)) continue;
+          usesTools = true;
+          calledTools.add(block.toolUse.name);
+        }
         // An empty assistant turn is refused; one that said nothing adds nothing.
         if (blocks.length > 0) append(turns, 'assistant', blocks);
       }
     }
   });
-  const prompt: BedrockPrompt = { messages: turns.map(resultsFirst), usesTools };
+  const prompt: BedrockPrompt = { messages: turns.map(resultsFirst), usesTools, calledTools: [...calledTools] };
   if (system.length > 0) prompt.system = system;
   return prompt;
 }

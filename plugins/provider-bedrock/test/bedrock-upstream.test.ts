@@ -117,6 +117,19 @@ describe('bedrock provider against the mock Bedrock Runtime', () => {
     expect(response.content).toEqual([{ type: 'text', text: 'Tool result received: {"temperature":18}' }]);
   });
 
+  it('takes a follow-up sent without tools over a history of tool use (the mock refuses toolUse without a toolConfig, as Converse does)', async () => {
+    const response = await sigv4().chat!.complete(
+      call({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'tooluse_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', tool_call_id: 'tooluse_1', content: '{"temperature":18}' },
+        ],
+      }),
+    );
+    expect(response.content).toEqual([{ type: 'text', text: 'Tool result received: {"temperature":18}' }]);
+  });
+
   it('embeds one text with Titan, refuses several, and lists the configured models', async () => {
     const provider = sigv4({ models: [model, 'amazon.titan-embed-text-v2:0'] });
     const embed = (input: string[]) =>

@@ -164,6 +164,32 @@ describe('canonical → Converse body, rebuilding the fixture requests', () => {
     expect(withHistory.toolConfig?.toolChoice).toBeUndefined();
   });
 
+  it('declares the tools a history called when the request offers none: Converse refuses toolUse blocks without a toolConfig', () => {
+    const history = [
+      { role: 'user', content: 'hi' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 't1', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+          { id: 't2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+          { id: 't3', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 't1', content: '18' },
+      { role: 'tool', tool_call_id: 't2', content: 'noon' },
+      { role: 'tool', tool_call_id: 't3', content: '4' },
+      { role: 'user', content: 'Sum it up.' },
+    ];
+    const declared = (tool_choice?: string) => buildConverseBody(canonical({ messages: history, ...(tool_choice && { tool_choice }) })).toolConfig;
+    for (const config of [declared(), declared('none')]) {
+      expect(config?.tools.map((tool) => tool.toolSpec.name)).toEqual(['get_weather', 'get_time']);
+      expect(config?.tools[0]?.toolSpec.inputSchema.json).toEqual({ type: 'object' });
+      expect(config?.toolChoice).toBeUndefined();
+    }
+    expect(buildConverseBody(canonical({ messages: [{ role: 'user', content: 'hi' }] })).toolConfig).toBeUndefined();
+  });
+
   it('JSON mode and JSON schema force the answer tool; provider options are merged under the canonical fields', () => {
     const json = buildConverseBody(canonical({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }));
     expect(json.toolConfig?.toolChoice).toEqual({ tool: { name: jsonResponseToolName } });
