@@ -50,7 +50,9 @@ export function convertToAnthropicMessages(messages: ChatMessage[], cache: Cache
         appendUser(turns, message.content.map(toUserBlock));
         return;
       case 'tool':
-        appendUser(turns, [{ type: 'tool_result', tool_use_id: toPlainToolCallId(message.toolCallId), content: message.content }]);
+        appendUser(turns, [
+          { type: 'tool_result', tool_use_id: toPlainToolCallId(message.toolCallId), content: message.content, ...(message.isError && { is_error: true }) },
+        ]);
         return;
       case 'assistant': {
         const blocks = toAssistantBlocks(message, index);

@@ -41,7 +41,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], provider = 'be
         return;
       case 'tool':
         usesTools = true;
-        append(turns, 'user', [toToolResult(message.toolCallId, message.content)]);
+        append(turns, 'user', [toToolResult(message.toolCallId, message.content, message.isError === true)]);
         return;
       case 'assistant': {
         const blocks = toAssistantBlocks(message, index, provider);
@@ -104,13 +104,13 @@ function toUserBlock(part: UserContentPart, messageIndex: number, partIndex: num
 const toBedrockToolUseId = (id: string): string => toPlainToolCallId(id, 64);
 
 /** A tool's output: a JSON object goes as `json` (what the fixture shows), anything else as text. */
-function toToolResult(toolUseId: string, content: string): BedrockToolResultBlock {
+function toToolResult(toolUseId: string, content: string, isError: boolean): BedrockToolResultBlock {
   const parsed = parseObject(content);
   return {
     toolResult: {
       toolUseId: toBedrockToolUseId(toolUseId),
       content: [parsed === undefined ? { text: content } : { json: parsed }],
-      status: 'success',
+      status: isError ? 'error' : 'success',
     },
   };
 }

@@ -71,6 +71,8 @@ export interface ToolMessage {
   toolCallId: string;
   /** Tool output as text; structured outputs arrive JSON-encoded. */
   content: string;
+  /** The tool failed (Anthropic's `is_error`): told to providers that have the notion (Anthropic, Bedrock's `status`). */
+  isError?: true;
 }
 
 export type UserContentPart = TextPart | ImagePart;

@@ -194,7 +194,9 @@ function toCanonicalMessages(message: AnthropicRequestMessage): ChatMessage[] {
   message.content.forEach((block) => {
     if (block.type === 'text') userContent.push({ type: 'text', text: block.text });
     else if (block.type === 'image') userContent.push(toImagePart(block));
-    else if (block.type === 'tool_result') toolMessages.push({ role: 'tool', toolCallId: block.tool_use_id, content: toolResultText(block) });
+    else if (block.type === 'tool_result') {
+      toolMessages.push({ role: 'tool', toolCallId: block.tool_use_id, content: toolResultText(block), ...(block.is_error === true && { isError: true }) });
+    }
   });
   if (userContent.length === 0) return toolMessages;
   return [...toolMessages, { role: 'user', content: userContent }];
