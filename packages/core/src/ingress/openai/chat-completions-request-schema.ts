@@ -239,6 +239,32 @@ export const chatCompletionsRequestSchema: JsonSchema = {
             function: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' } } },
           },
         },
+        {
+          type: 'object',
+          required: ['type', 'allowed_tools'],
+          properties: {
+            type: { const: 'allowed_tools' },
+            allowed_tools: {
+              type: 'object',
+              required: ['mode', 'tools'],
+              properties: {
+                mode: { enum: ['auto', 'required'] },
+                tools: {
+                  type: 'array',
+                  maxItems: requestBounds.maxTools,
+                  items: {
+                    type: 'object',
+                    required: ['type', 'function'],
+                    properties: {
+                      type: { const: 'function' },
+                      function: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
       ],
     },
     parallel_tool_calls: { type: 'boolean' },

@@ -18,7 +18,12 @@ export interface OpenAIChatRequestBody {
   user?: string;
   stop?: string | string[] | null;
   tools?: OpenAITool[];
-  tool_choice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+  tool_choice?:
+    | 'auto'
+    | 'none'
+    | 'required'
+    | { type: 'function'; function: { name: string } }
+    | { type: 'allowed_tools'; allowed_tools: { mode: 'auto' | 'required'; tools: Array<{ type: 'function'; function: { name: string } }> } };
   parallel_tool_calls?: boolean;
   response_format?:
     | { type: 'text' }

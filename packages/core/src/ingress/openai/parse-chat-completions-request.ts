@@ -12,6 +12,7 @@ import type { GatewayError } from '../../errors/gateway-error.js';
 import { estimateJsonTokens } from '../../pricing/estimate-prompt-tokens.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
 import { setField } from '../../validation/set-field.js';
+import { restrictToAllowedTools } from '../allowed-tools.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import { checkProviderOptions } from '../check-provider-options.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
@@ -176,6 +177,10 @@ function toImagePart(image: { url: string; detail?: 'auto' | 'low' | 'high' }, p
 
 function toCanonicalToolChoice(choice: NonNullable<OpenAIChatRequestBody['tool_choice']>, request: ChatRequest): ToolChoice {
   if (typeof choice === 'string') return { type: choice };
+  if (choice.type === 'allowed_tools') {
+    const { mode, tools } = choice.allowed_tools;
+    return restrictToAllowedTools(request, mode, tools.map((tool) => tool.function.name), (index) => `/tool_choice/allowed_tools/tools/${index}/function/name`);
+  }
   const name = choice.function.name;
   if (!request.tools?.some((tool) => tool.name === name)) {
     throw invalidRequest('/tool_choice/function/name', `no tool named '${name}' is defined in 'tools'`);

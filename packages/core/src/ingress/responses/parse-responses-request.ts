@@ -2,6 +2,7 @@ import type { ChatRequest, ToolChoice } from '../../canonical/chat-request.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { compileValidator, type Validator } from '../../validation/compile-validator.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
+import { restrictToAllowedTools } from '../allowed-tools.js';
 import { checkProviderOptions, responsesGovernedFields } from '../check-provider-options.js';
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
@@ -119,8 +120,13 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
   }
   if (wire.tool_choice !== undefined) {
     const choice = wire.tool_choice;
-    if (typeof choice === 'object' && choice.type !== 'function') {
-      translationRefusal ??= invalidRequest('/tool_choice/type', `the tool choice '${String(choice.type).slice(0, 64)}' names a built-in tool, which runs only at OpenAI`);
+    if (typeof choice === 'object' && choice.type === 'allowed_tools') {
+      const allowed = readAllowedFunctions(choice);
+      if (allowed.builtIn) translationRefusal ??= invalidRequest('/tool_choice/tools', 'the allowed tools name a built-in tool, which runs only at OpenAI');
+      // A choice without tools means nothing to any provider (OpenAI Chat refuses it): left out.
+      else if (request.tools) request.toolChoice = restrictToAllowedTools(request, allowed.mode, allowed.names, (index) => `/tool_choice/tools/${index}/name`);
+    } else if (typeof choice === 'object' && choice.type !== 'function') {
+      translationRefusal ??= invalidRequest('/tool_choice/type', `the tool choice '${String((choice as { type: unknown }).type).slice(0, 64)}' names a built-in tool, which runs only at OpenAI`);
     } else applyToolChoice(choice, request);
   }
   const format = wire.text?.format;
@@ -146,6 +152,22 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
     leadingSystemMessages,
     ...(translationRefusal && { translationRefusal }),
   };
+}
+
+/** An `allowed_tools` choice's mode and function names; `builtIn` when it lists a tool that is not a function. */
+function readAllowedFunctions(choice: { mode?: unknown; tools?: unknown }): { mode: 'auto' | 'required'; names: string[]; builtIn: boolean } {
+  if (choice.mode !== 'auto' && choice.mode !== 'required') throw invalidRequest('/tool_choice/mode', "must be one of 'auto', 'required'");
+  if (!Array.isArray(choice.tools)) throw invalidRequest('/tool_choice/tools', 'must be an array');
+  const names: string[] = [];
+  let builtIn = false;
+  choice.tools.forEach((tool: unknown, index) => {
+    if (typeof tool !== 'object' || tool === null || Array.isArray(tool)) throw invalidRequest(`/tool_choice/tools/${index}`, 'must be an object');
+    const { type, name } = tool as { type?: unknown; name?: unknown };
+    if (type !== 'function') builtIn = true;
+    else if (typeof name !== 'string' || name === '') throw invalidRequest(`/tool_choice/tools/${index}/name`, 'must be a non-empty string');
+    else names.push(name);
+  });
+  return { mode: choice.mode, names, builtIn };
 }
 
 function applyToolChoice(choice: NonNullable<ResponsesCreateBody['tool_choice']>, request: ChatRequest): void {

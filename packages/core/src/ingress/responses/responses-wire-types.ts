@@ -62,7 +62,13 @@ export interface ResponsesFunctionTool {
   strict?: boolean | null;
 }
 
-export type ResponsesToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+export type ResponsesToolChoice =
+  | 'auto'
+  | 'none'
+  | 'required'
+  | { type: 'function'; name: string }
+  /** Only the tools listed may be called; read field by field (the schema checks only `type`). */
+  | { type: 'allowed_tools'; mode?: unknown; tools?: unknown };
 
 export type ResponsesTextFormat =
   | { type: 'text' }
