@@ -11,6 +11,9 @@ export interface BedrockPrompt {
   calledTools: string[];
 }
 
+/** The user turn put before a conversation that opens with the assistant: as little as Converse takes (no blank text). */
+const openingUserText = '.';
+
 const imageFormats: Record<string, BedrockImageBlock['image']['format']> = {
   'image/png': 'png',
   'image/jpeg': 'jpeg',
@@ -23,7 +26,8 @@ const imageFormats: Record<string, BedrockImageBlock['image']['format']> = {
  * Canonical messages → Converse `system` + `messages`. System messages are lifted
  * in order to `system`; tool results become `toolResult` blocks of a user turn
  * (first in it); consecutive turns of one role are merged, since Converse wants
- * them alternating. Images must be inline bytes: Bedrock fetches no URLs.
+ * them alternating, and one opening with the assistant gets a user turn of "." first.
+ * Images must be inline bytes: Bedrock fetches no URLs.
  */
 export function convertToBedrockMessages(messages: ChatMessage[], provider = 'bedrock'): BedrockPrompt {
   const system: BedrockTextBlock[] = [];
@@ -55,6 +59,9 @@ export function convertToBedrockMessages(messages: ChatMessage[], provider = 'be
       }
     }
   });
+  // Converse refuses a conversation that does not start with a user turn ("A conversation must
+  // start with a user message"): a chat UI's opening greeting gets a user turn of its own before it.
+  if (turns[0]?.role === 'assistant') turns.unshift({ role: 'user', content: [{ text: openingUserText }] });
   const prompt: BedrockPrompt = { messages: turns.map(resultsFirst), usesTools, calledTools: [...calledTools] };
   if (system.length > 0) prompt.system = system;
   return prompt;

@@ -117,6 +117,17 @@ describe('bedrock provider against the mock Bedrock Runtime', () => {
     expect(response.content).toEqual([{ type: 'text', text: 'Tool result received: {"temperature":18}' }]);
   });
 
+  it("takes a conversation that opens with the assistant's greeting (the mock refuses one not starting with a user turn, as Converse does)", async () => {
+    mock.enqueue({ reply: { content: 'Hi there.' } });
+    const response = await sigv4().chat!.complete(
+      call({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'assistant', content: 'Hello! How can I help?' }, { role: 'user', content: 'hi' }] }),
+    );
+    expect(response.content).toEqual([{ type: 'text', text: 'Hi there.' }]);
+    const sent = mock.requests.at(-1)!.body as { messages: Array<{ role: string; content: unknown[] }> };
+    expect(sent.messages.map((turn) => turn.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent.messages[1]!.content).toEqual([{ text: 'Hello! How can I help?' }]);
+  });
+
   it('takes a follow-up sent without tools over a history of tool use (the mock refuses toolUse without a toolConfig, as Converse does)', async () => {
     const response = await sigv4().chat!.complete(
       call({
