@@ -34,7 +34,12 @@ export function buildMistralChatBody(
   delete body['max_completion_tokens'];
   if (body['tool_choice'] === 'required') body['tool_choice'] = 'any';
   if (options.safe_prompt !== undefined && body['safe_prompt'] === undefined) body['safe_prompt'] = options.safe_prompt;
-  body['messages'] = (body['messages'] as Json[]).map(toMistralMessage(body['messages'] as Json[]));
+  const messages = (body['messages'] as Json[]).map(toMistralMessage(body['messages'] as Json[]));
+  // Mistral refuses a conversation ending with the assistant ("Expected last role User or Tool (or
+  // Assistant with prefix True)"); such a turn is a prefill to continue, which is what prefix says.
+  const last = messages.at(-1);
+  if (last?.['role'] === 'assistant' && last['tool_calls'] === undefined) last['prefix'] = true;
+  body['messages'] = messages;
 
   const addressed = new Set(Object.keys(request.providerOptions?.['mistral'] ?? {}));
   const refused = Object.keys(body).filter((field) => !mistralChatFields.has(field) && !addressed.has(field));

@@ -67,6 +67,20 @@ describe('Mistral through the core transport', () => {
     expect(second.content).toEqual([{ type: 'text', text: 'Tool result received: 21C' }]);
   });
 
+  it("continues a last assistant message (an Anthropic client's prefill) as Mistral's prefix: true; earlier ones are plain", async () => {
+    mock.enqueue({ reply: { content: '"city": "Paris"}' } });
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'user', content: 'Answer in JSON.' },
+      { role: 'assistant', content: '{' },
+    ];
+    const response = await provider.chat!.complete(call({ messages }));
+    expect(response.content).toEqual([{ type: 'text', text: '"city": "Paris"}' }]);
+    expect(sent(0).messages[1]).toEqual({ role: 'assistant', content: 'Hello.' });
+    expect(sent(0).messages[3]).toEqual({ role: 'assistant', content: '{', prefix: true });
+  });
+
   it('streams without stream_options and reads the usage from the last chunk', async () => {
     const parts: StreamPart[] = [];
     for await (const part of await provider.chat!.stream(call({ messages: [{ role: 'user', content: 'Hello there' }], stream: true, stream_options: { include_usage: true } }))) parts.push(part);

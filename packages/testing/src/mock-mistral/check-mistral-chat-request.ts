@@ -19,7 +19,9 @@ export interface MistralRefusal {
  * Checks a chat body as strictly as Mistral: unknown fields (`stream_options`,
  * `seed`, `max_completion_tokens`, `user` …) get a FastAPI-style 422, a tool-call id
  * that is not 9 alphanumerics a 400, and so does a tool result answering no earlier
- * tool call (exact wordings are unconfirmed; the envelopes are the fixture's).
+ * tool call, and a last message from the assistant without `prefix: true` (mistral-common's
+ * "Expected last role User or Tool (or Assistant with prefix True)"; other wordings are
+ * unconfirmed; the envelopes are the fixture's).
  */
 export function checkMistralChatRequest(body: unknown): MistralRefusal | undefined {
   if (!isRecord(body)) return validation([{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary', input: body }]);
@@ -45,6 +47,10 @@ export function checkMistralChatRequest(body: unknown): MistralRefusal | undefin
       if (!seen.has(id)) return badMessage(`Tool message with tool_call_id ${id} does not answer any earlier tool call`);
     }
   }
+  const last = body['messages'].at(-1);
+  if (isRecord(last) && last['role'] === 'assistant' && last['prefix'] !== true) {
+    return badMessage('Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant', 'invalid_request_message_order');
+  }
   return undefined;
 }
 
@@ -52,6 +58,6 @@ function validation(detail: unknown[]): MistralRefusal {
   return { status: 422, body: { object: 'error', message: { detail }, type: 'invalid_request_message_error', param: null, code: null } };
 }
 
-function badMessage(message: string): MistralRefusal {
-  return { status: 400, body: { object: 'error', message, type: 'invalid_request_message_error', param: null, code: null } };
+function badMessage(message: string, type = 'invalid_request_message_error'): MistralRefusal {
+  return { status: 400, body: { object: 'error', message, type, param: null, code: null } };
 }
