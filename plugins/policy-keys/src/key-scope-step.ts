@@ -220,6 +220,12 @@ interface HeldCall {
   /** Where the call's attempts begin in `context.attempts`: its failed ones the provider billed are its cost too. */
   firstAttempt: number;
   hold?: Promise<BudgetHold | undefined>;
+  /** What `hold` and `moreHolds` hold in all, in USD. */
+  heldUsd: number;
+  /** Holds its later attempts added (see `holdLaterAttempt`), paid together with `hold`. */
+  moreHolds?: Promise<BudgetHold>[];
+  /** Its attempts under way: a later attempt may begin while an abandoned one has not ended. */
+  inFlight: number;
   /** The deployment that answered. */
   servedBy?: Deployment;
 }
@@ -265,6 +271,7 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
       const cost = callCost(budget.runtime, call, usedSince(call.usageBefore, context.usage));
       if (!(cost > 0)) return result;
       call.hold = holdCost(context, budget, cost);
+      call.heldUsd = cost;
       return call.hold.then(
         () => result,
         (error: unknown) => {
@@ -280,16 +287,45 @@ function holdBudget(context: RequestContext, budget: RequestBudget): void {
     // A caller that composes attempts without the routed call: a new request is a new call.
     if (!call || call.request !== callRequest(context)) calls.push((call = newCall(context)));
     if (budget.refuseUnpriced && !budget.runtime.pricing.priced(deployment.provider, deployment.model)) throw unpricedRefusal(deployment);
-    if (!call.hold) {
-      call.hold = holdCall(context, budget, deployment);
-      // The route plan starts this attempt's timer once the hold is made: waiting on the budget store is not the deployment's time.
-      (options as AttemptWaitsFor | undefined)?.[attemptWaitsFor]?.(call.hold);
-    }
+    const hold = call.hold ? holdLaterAttempt(context, budget, call, deployment) : holdFirstAttempt(context, budget, call, deployment);
+    // The route plan starts this attempt's timer once the hold is made: waiting on the budget store is not the deployment's time.
+    if (hold) (options as AttemptWaitsFor | undefined)?.[attemptWaitsFor]?.(hold);
     await call.hold;
-    const result = await next(deployment, options);
-    call.servedBy = context.servedBy ?? deployment;
-    return result;
+    if (hold !== call.hold) await hold;
+    call.inFlight++;
+    try {
+      const result = await next(deployment, options);
+      call.servedBy = context.servedBy ?? deployment;
+      return result;
+    } finally {
+      call.inFlight--;
+    }
   });
+}
+
+/** The call's first attempt holds the most it can cost. */
+function holdFirstAttempt(context: RequestContext, budget: RequestBudget, call: HeldCall, deployment: Deployment): Promise<BudgetHold> {
+  const maxCost = callMaxCost(context, budget, deployment);
+  call.heldUsd = maxCost;
+  return (call.hold = holdCost(context, budget, maxCost));
+}
+
+/**
+ * A retry or fallback of a call. What the provider bills for the attempts before it (a
+ * prompt the gateway gave up on, an answer it could not use) comes on top of the call's
+ * answer, so first the call's holds grow to cover those attempts, at the most any still
+ * under way can cost, and this one's maximum: undefined when they already do. Refused,
+ * the call ends with the budget's 429 rather than spend past it.
+ */
+function holdLaterAttempt(context: RequestContext, budget: RequestBudget, call: HeldCall, deployment: Deployment): Promise<BudgetHold> | undefined {
+  const maxCost = callMaxCost(context, budget, deployment);
+  const billed = billedAttemptsCost(budget.runtime.pricing, context.attempts, call.firstAttempt);
+  const more = billed + (call.inFlight + 1) * maxCost - call.heldUsd;
+  if (!(more > 0)) return undefined;
+  call.heldUsd += more;
+  const hold = holdCost(context, budget, more);
+  (call.moreHolds ??= []).push(hold);
+  return hold;
 }
 
 /**
@@ -303,7 +339,7 @@ interface AttemptWaitsFor {
 }
 
 function newCall(context: RequestContext): HeldCall {
-  return { request: callRequest(context), usageBefore: copyUsage(context.usage), firstAttempt: context.attempts.length };
+  return { request: callRequest(context), usageBefore: copyUsage(context.usage), firstAttempt: context.attempts.length, heldUsd: 0, inFlight: 0 };
 }
 
 /** The request's calls; the first time key-scope runs on it, made and handed to `first` (which arranges their settlement). */
@@ -322,14 +358,13 @@ function callRequest(context: RequestContext): object | undefined {
   return context.chatRequest ?? context.embeddingsRequest;
 }
 
-/** Holds the call's maximum cost on every account; refused, throws the 429 that says why. */
-function holdCall(context: RequestContext, budget: RequestBudget, deployment: Deployment): Promise<BudgetHold> {
+/** The most one attempt of the call can cost, at the dearest deployment the route plan may reach. */
+function callMaxCost(context: RequestContext, budget: RequestBudget, deployment: Deployment): number {
   const chat = context.chatRequest;
   const promptTokens = chat ? estimatePromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
-  const maxCost = unbounded(
+  return unbounded(
     maxReachableCost(context, deployment, (candidate) => budget.runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens)),
   );
-  return holdCost(context, budget, maxCost);
 }
 
 /** Holds `maxCost` on every account; refused, throws the 429 that says why. */
@@ -354,19 +389,37 @@ async function settleCalls(context: RequestContext, { runtime, budgets, grants, 
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i]!;
     const actual = costs[i]!;
-    try {
-      const hold = await call.hold;
-      if (!hold) continue;
-      if (await grants.settle(hold, actual)) mayHaveReachedLimit = true;
-      if (actual > 0) spent = true;
-    } catch (error) {
-      // A refused reservation was the client's answer; a store outage is logged by the store, once per interval.
-      if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) continue;
-      runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
+    const holds = await madeHolds(call, context, runtime);
+    let remaining = actual;
+    for (let j = 0; j < holds.length; j++) {
+      // Each hold pays the call's cost up to what it holds, in the order they were made; the last pays the rest.
+      const pays = j === holds.length - 1 ? remaining : Math.min(remaining, holds[j]!.micros / 1_000_000);
+      remaining -= pays;
+      try {
+        if (await grants.settle(holds[j]!, pays)) mayHaveReachedLimit = true;
+        if (pays > 0) spent = true;
+      } catch (error) {
+        runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
+      }
     }
   }
   // Spend moves only when something was spent: a free request cannot cross anything.
   if (spent) await alerts.alerter.afterSettlement(accounts.alertAccounts, budgets, mayHaveReachedLimit);
+}
+
+/** The holds a call made; a refused one (the client's answer) or one the store failed (logged by the store) holds nothing. */
+async function madeHolds(call: HeldCall, context: RequestContext, runtime: GatewayRuntime): Promise<BudgetHold[]> {
+  const holds: BudgetHold[] = [];
+  for (const pending of call.moreHolds ? [call.hold, ...call.moreHolds] : [call.hold]) {
+    try {
+      const hold = await pending;
+      if (hold) holds.push(hold);
+    } catch (error) {
+      if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) continue;
+      runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
+    }
+  }
+  return holds;
 }
 
 /** What the request's call `i` cost: what it used where it was served, and what its failed attempts were billed. */
