@@ -387,4 +387,15 @@ describe('Kubernetes manifests', () => {
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(byKind('PodDisruptionBudget').spec.minAvailable + 1);
   });
+
+  // The Deployment runs `switchyard:0.1.0`; the page's only build made `switchyard` (:latest)
+  // and said nothing of getting an image to the cluster: every pod sat in ImagePullBackOff.
+  it("docs/deploy.md's Kubernetes steps build the image the Deployment runs and say how the cluster gets it", () => {
+    const doc = read('docs/deploy.md');
+    const section = doc.slice(doc.indexOf('\n## Kubernetes'));
+    expect([...section.matchAll(/docker build -t (\S+)/g)].map((match) => match[1])).toContain(container.image);
+    const name = (container.image as string).split(':')[0]!;
+    expect(section).toContain(`kustomize edit set image ${name}=`);
+    expect(container.imagePullPolicy).toBe('IfNotPresent'); // an image loaded into a local cluster is used as it is
+  });
 });
