@@ -126,6 +126,26 @@ describe('switchyard validate', () => {
   });
 });
 
+describe('a JavaScript config in the working folder', () => {
+  // The CLI README said `.switchyardrc*` was looked for; a `.switchyardrc.js` (or a
+  // switchyard.config.js) was passed over without a word and the built-in defaults served
+  // (the mock provider, none of the file's keys or limits). The search runs no code found
+  // in the folder, so such a file is refused with the flag that loads it.
+  it.each(['switchyard.config.js', 'switchyard.config.mjs', '.switchyardrc.cjs'])('%s: validate and start refuse it, naming --config, and serve nothing', async (name) => {
+    const cwd = await folderWith({ [name]: name.endsWith('.cjs') ? 'module.exports = { server: { port: 4999 } };\n' : 'export default { server: { port: 4999 } };\n' });
+    for (const command of ['validate', 'start']) {
+      const result = await runCli([command, '--port', '0'].slice(0, command === 'start' ? 3 : 1), { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      expect(result.stdout, command).toBe('');
+      expect(result.stderr, command).toBe(
+        `switchyard: the configuration has 1 problem:\n  ${name} (top level): cannot read config: a JavaScript config is not looked for, as that would run code found in the folder; name it: --config ${name}\n`,
+      );
+      expect(result.code, command).toBe(1);
+    }
+    const named = await runCli(['validate', '--config', name], { cwd });
+    expect(named.stdout).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: valid`));
+  });
+});
+
 describe('arguments', () => {
   it('a config file named without --config is refused, not ignored for the built-in defaults', async () => {
     const cwd = await folderWith({ 'my.yaml': 'server:\n  port: 99999\n' });

@@ -23,6 +23,22 @@ export const configSearchPlaces = [
   'package.json',
 ];
 
+/**
+ * Config files that are code: loaded when named with `--config`, never searched for (a search
+ * that ran them would run whatever the working folder holds). One of them found where the
+ * search found nothing is refused, not passed over for the built-in defaults.
+ */
+const codeConfigNames = ['switchyard.config.js', 'switchyard.config.cjs', 'switchyard.config.mjs', 'switchyard.config.ts', '.switchyardrc.js', '.switchyardrc.cjs', '.switchyardrc.mjs', '.switchyardrc.ts'];
+
+/** The first of {@link codeConfigNames} that is a file in `cwd`. */
+async function findCodeConfig(cwd: string): Promise<string | undefined> {
+  for (const name of codeConfigNames) {
+    const stats = await stat(path.join(cwd, name)).catch(() => undefined);
+    if (stats?.isFile()) return name;
+  }
+  return undefined;
+}
+
 export interface LoadedConfig {
   config: GatewayConfig;
   /** The file it came from; undefined when none was found and the defaults apply. */
@@ -366,6 +382,13 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
     const where = typeof failed === 'string' ? failed : (file ?? cwd);
     const { reason, line } = unreadableReason(error);
     throw new ConfigError([{ path: '', message: `cannot read config: ${reason}`, ...(line !== undefined && { line }) }], path.relative(cwd, where) || where);
+  }
+  const codeConfig = file || found ? undefined : await findCodeConfig(cwd);
+  if (codeConfig) {
+    throw new ConfigError(
+      [{ path: '', message: `cannot read config: a JavaScript config is not looked for, as that would run code found in the folder; name it: --config ${codeConfig}` }],
+      codeConfig,
+    );
   }
   const displayName = found ? path.relative(cwd, found.filepath) || found.filepath : undefined;
   if (found?.isEmpty) {
