@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +132,22 @@ describe('Dockerfile', () => {
       expect(ignored(file), file).toBe(true);
     }
     for (const file of ['examples/standalone/switchyard.config.yaml', '.env.example', 'packages/cli/src/bin.ts']) expect(ignored(file), file).toBe(false);
+  });
+});
+
+describe('.gitignore', () => {
+  // deploy.md's Compose steps write the master key and PostgreSQL's password into .env, and
+  // .env.example says never to commit it; .gitignore did not list it, so `git add -A` took it.
+  it('keeps the files that hold secrets or local state out of git', () => {
+    const ignored = (file: string) => {
+      const result = spawnSync('git', ['check-ignore', '--no-index', '--quiet', file], { cwd: root });
+      expect(result.status, `git check-ignore ${file}: ${String(result.stderr)}`).not.toBe(128);
+      return result.status === 0;
+    };
+    for (const file of ['.env', 'deploy/compose/.env', 'examples/standalone/.env', '.switchyard/master-key', 'examples/standalone/.switchyard/master-key']) {
+      expect(ignored(file), file).toBe(true);
+    }
+    for (const file of ['.env.example', 'compose.yaml']) expect(ignored(file), file).toBe(false);
   });
 });
 
