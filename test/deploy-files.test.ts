@@ -253,22 +253,50 @@ describe("docs/deploy.md's Compose commands", () => {
   it('set every variable they read before reading it', () => {
     const doc = read('docs/deploy.md');
     const section = doc.slice(doc.indexOf('\n## Compose'), doc.indexOf('\n## ', doc.indexOf('\n## Compose') + 1));
-    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```|`([^`\n]*\bcurl [^`\n]*)`/g)].flatMap((match) =>
-      (match[1] ?? match[2]!).split('\n').map((line) => line.replace(/(^|\s)#.*$/, '').trim()).filter(Boolean),
-    );
-    const fromEnvFile = [...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]!);
-    const set = new Set<string>();
-    const unset: string[] = [];
-    for (const command of commands) {
-      const withoutSubshells = command.replace(/\$\([^)]*\)/g, '');
-      for (const used of withoutSubshells.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)) if (!set.has(used[1]!)) unset.push(`${used[1]} in: ${command}`);
-      if (/(^|[;&]\s*)(\.|source) \.?\/?\.env\b/.test(command)) for (const name of fromEnvFile) set.add(name);
-      for (const assigned of command.matchAll(/(?:^|[;&]\s*|export\s+)([A-Z_][A-Z0-9_]*)=/g)) set.add(assigned[1]!);
-    }
+    const commands = shellCommands(section);
     expect(commands.some((command) => command.includes('/admin/keys'))).toBe(true);
-    expect(unset).toEqual([]);
+    expect(variablesReadBeforeSet(commands)).toEqual([]);
   });
 });
+
+describe("docs/deploy.md's image commands", () => {
+  // `docker run -e SWITCHYARD_MASTER_KEY=$(openssl rand -hex 32) switchyard`: a key made up inside
+  // the command line, never printed (the gateway prints only a key it generated), so the reader
+  // had a gateway that refused every call they could make.
+  it('give the container a master key the shell keeps, and call the gateway with it', () => {
+    const doc = read('docs/deploy.md');
+    const commands = shellCommands(doc.slice(doc.indexOf('\n### The image'), doc.indexOf('\n## Compose')));
+    const run = commands.find((command) => command.startsWith('docker run '));
+    expect(run).toMatch(/ -e SWITCHYARD_MASTER_KEY( |$)/);
+    expect(commands.some((command) => command.includes('Bearer $SWITCHYARD_MASTER_KEY'))).toBe(true);
+    expect(variablesReadBeforeSet(commands)).toEqual([]);
+  });
+});
+
+/** The commands of a section's sh blocks and inline `curl …` spans, comments dropped, continuation lines joined. */
+function shellCommands(section: string): string[] {
+  return [...section.matchAll(/```sh\n([\s\S]*?)```|`([^`\n]*\bcurl [^`\n]*)`/g)].flatMap((match) =>
+    (match[1] ?? match[2]!)
+      .replace(/\\\n/g, ' ')
+      .split('\n')
+      .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
+      .filter(Boolean),
+  );
+}
+
+/** Each variable a command reads that no earlier command set (by assignment, export or sourcing .env). */
+function variablesReadBeforeSet(commands: string[]): string[] {
+  const fromEnvFile = [...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]!);
+  const set = new Set<string>();
+  const unset: string[] = [];
+  for (const command of commands) {
+    const withoutSubshells = command.replace(/\$\([^)]*\)/g, '');
+    for (const used of withoutSubshells.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)) if (!set.has(used[1]!)) unset.push(`${used[1]} in: ${command}`);
+    if (/(^|[;&]\s*)(\.|source) \.?\/?\.env\b/.test(command)) for (const name of fromEnvFile) set.add(name);
+    for (const assigned of command.matchAll(/(?:^|[;&]\s*|export\s+)([A-Z_][A-Z0-9_]*)=/g)) set.add(assigned[1]!);
+  }
+  return unset;
+}
 
 describe("docs/deploy.md's systemd unit", () => {
   // It said to run `start --config /etc/switchyard/switchyard.config.yaml` and nothing about
