@@ -442,5 +442,7 @@ describe('Kubernetes manifests', () => {
     const name = (container.image as string).split(':')[0]!;
     expect(section).toContain(`kustomize edit set image ${name}=`);
     expect(container.imagePullPolicy).toBe('IfNotPresent'); // an image loaded into a local cluster is used as it is
+    // The Secret's master key is made up on the command line: the page says how to read it back.
+    expect(section).toContain("kubectl get secret switchyard-secrets -o jsonpath='{.data.SWITCHYARD_MASTER_KEY}' | base64 -d");
   });
 });
