@@ -3,6 +3,7 @@ import { getContext, nameUntrackedAnswer } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { unknownEndpoint } from '../http/shown-path.js';
+import { checkImageMediaTypes } from '../ingress/check-image-media-types.js';
 import { checkModelName } from '../ingress/check-model-name.js';
 import { checkProviderOptions } from '../ingress/check-provider-options.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
@@ -109,6 +110,8 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
         // The same for what budgets and streaming rest on: a plugin's provider options reach the
         // adapters as the gateway's own dialects' do (`n: 8` was written and billed against a hold for one).
         checkProviderOptions(parsed.request.providerOptions);
+        // And an inline image's media type, which goes upstream as it came and comes back in refusals.
+        checkImageMediaTypes(parsed.request.messages);
         context.chatRequest = parsed.request;
         context.includeStreamUsage = parsed.includeStreamUsage;
         context.dialect = dialect;
