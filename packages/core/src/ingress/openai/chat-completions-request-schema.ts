@@ -280,7 +280,8 @@ export const chatCompletionsRequestSchema: JsonSchema = {
             type: 'object',
             required: ['name'],
             properties: {
-              name: { type: 'string', minLength: 1 },
+              // OpenAI's own pattern, as the Responses route's `text.format.name`: it goes upstream as it came.
+              name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
               description: { type: 'string' },
               schema: { type: 'object' },
               strict: { type: ['boolean', 'null'] },

@@ -184,6 +184,10 @@ export const responsesRequestSchema: JsonSchema = {
     max_output_tokens: { type: ['integer', 'null'], minimum: 1, maximum: requestBounds.maxOutputTokens },
     temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
     top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+    // Passed on to OpenAI on the fast path, so held to its ranges as chat's are.
+    top_logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 20 },
+    // Each call takes output tokens, so no answer holds more calls than its output limit.
+    max_tool_calls: { type: ['integer', 'null'], minimum: 1, maximum: requestBounds.maxOutputTokens },
     parallel_tool_calls: { type: ['boolean', 'null'] },
     metadata: {
       type: ['object', 'null'],
