@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Validator } from '../validation/compile-validator.js';
-import { shownParam } from '../validation/shown-param.js';
+import { escapeUnseen, shownParam } from '../validation/shown-param.js';
 import { checkModelName } from './check-model-name.js';
 import type { IngressLimits } from './ingress-limits.js';
 
@@ -28,9 +28,11 @@ export function checkIngressBody<T extends { model: string }>(body: unknown, val
  */
 export function invalidRequest(pointer: string, message: string): GatewayError {
   const param = shownParam(pointer);
+  // The message may name a value of the client's (`the item type '…'`): its unseen characters escaped, as the param's.
+  const shown = escapeUnseen(message);
   return new GatewayError(
     'invalid_request',
-    param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`,
+    param ? `Invalid value for '${param}': ${shown}.` : `Invalid request body: ${shown}.`,
     { param: param || null },
   );
 }
