@@ -5,6 +5,7 @@ import { errorHandler } from '../http/error-handler.js';
 import { unknownEndpoint } from '../http/shown-path.js';
 import { checkImageMediaTypes } from '../ingress/check-image-media-types.js';
 import { checkModelName } from '../ingress/check-model-name.js';
+import { checkPluginRequestBounds } from '../ingress/check-plugin-request-bounds.js';
 import { checkProviderOptions } from '../ingress/check-provider-options.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
@@ -112,6 +113,8 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
         checkProviderOptions(parsed.request.providerOptions);
         // And an inline image's media type, which goes upstream as it came and comes back in refusals.
         checkImageMediaTypes(parsed.request.messages);
+        // And its numbers and lists, which budgets, rate limits and the adapters trust.
+        checkPluginRequestBounds(parsed.request);
         context.chatRequest = parsed.request;
         context.includeStreamUsage = parsed.includeStreamUsage;
         context.dialect = dialect;
