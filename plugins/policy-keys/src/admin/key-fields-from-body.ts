@@ -39,6 +39,7 @@ function mergeScope(current: KeyScope, body: ScopeBody, now: Date, details: Reco
     if (value === null) delete scope[key];
     else scope[key] = value;
   };
+  body.models?.forEach(checkModelPattern);
   assign('models', body.models);
   assign('endpoints', body.endpoints);
   assign('maxTokens', body.max_tokens);
@@ -82,4 +83,17 @@ function resolveExpiry(body: ScopeBody, now: Date): string | null | undefined {
   if (time === undefined) throw invalidField('scope.expires_at', 'expected an ISO time such as 2026-12-31T23:59:59Z');
   if (time <= now.getTime()) throw invalidField('scope.expires_at', 'must be in the future');
   return new Date(time).toISOString();
+}
+
+/** What a model name is made of (visible ASCII, no spaces), with `*` among it. */
+const modelPatternCharacters = /^[\x21-\x7e]+$/;
+
+/**
+ * A pattern with a space or a character outside ASCII matches no model name: stored, it
+ * made a key that refused every call (`" mock/echo "`, a list pasted as one string).
+ */
+function checkModelPattern(pattern: string, index: number): void {
+  if (!modelPatternCharacters.test(pattern)) {
+    throw invalidField(`scope.models[${index}]`, 'a model pattern is visible ASCII without spaces, as model names are (mock/echo, openai/*, *-mini); it would match no model');
+  }
 }
