@@ -297,6 +297,40 @@ describe('a provider key the upstream echoes in logprobs tokens is blanked there
       });
     }
   }
+  // An upstream may send logprobs the client never asked for (a proxy's default, a provider's quirk): they are blanked the same.
+  for (const [label, at] of cuts.slice(1)) {
+    for (const perEvent of [1, 2]) {
+      it(`logprobs sent unasked, chat completions streamed: the key ${label}, ${perEvent} token(s) an event`, async () => {
+        const tokens = tokensOf(at);
+        openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: chatStream(tokens, 'plain', perEvent) });
+        const { status, path, text } = await post('/chat/completions', { stream: true, messages: [{ role: 'user', content: 'hi' }] });
+        expect([status, path]).toEqual([200, 'fast']);
+        const read = chatStreamEntries(text);
+        expect(read.content).toBe(expected);
+        expectBlanked(read.entries, tokens.length);
+      });
+    }
+
+    it(`logprobs sent unasked, chat completions whole: the key ${label}`, async () => {
+      const tokens = tokensOf(at);
+      openai.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: chatAnswer(tokens, 'plain') });
+      const { status, path, text } = await post('/chat/completions', { messages: [{ role: 'user', content: 'hi' }] });
+      expect([status, path]).toEqual([200, 'fast']);
+      const answer = JSON.parse(text) as { choices: Array<{ message: { content: string }; logprobs: { content: Entry[] } }> };
+      expect(answer.choices[0]!.message.content).toBe(expected);
+      expectBlanked(answer.choices[0]!.logprobs.content, tokens.length);
+    });
+
+    it(`logprobs sent unasked, Responses API streamed: the key ${label}`, async () => {
+      const tokens = tokensOf(at);
+      openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: responsesStream(tokens, 'plain', 1) });
+      const { status, path, text } = await post('/responses', { input: 'hi', stream: true });
+      expect([status, path]).toEqual([200, 'fast']);
+      const deltas = sseData(text).map((data) => JSON.parse(data) as { type: string; delta?: string; logprobs?: Entry[] }).filter((each) => each.type === 'response.output_text.delta');
+      expect(deltas.map((each) => each.delta).join('')).toBe(expected);
+      expectBlanked(deltas.flatMap((each) => each.logprobs ?? []), tokens.length, false);
+    });
+  }
 });
 
 describe('logprobs with the key through the response cache (the translated path)', () => {

@@ -7,7 +7,7 @@ import type { ServerSentEvent } from '../transport/server-sent-event.js';
 type JsonObject = Record<string, unknown>;
 
 /** The dialects whose answers carry logprobs: OpenAI Chat (`choices[].logprobs.content/refusal`) and the Responses API (`logprobs` lists). */
-type LogprobsDialect = Extract<PassthroughDialect, 'openai-chat' | 'openai-responses'>;
+export type LogprobsDialect = Extract<PassthroughDialect, 'openai-chat' | 'openai-responses'>;
 
 /**
  * Whether the client's body asks for logprobs: Chat's `logprobs` / `top_logprobs`, the
@@ -18,6 +18,36 @@ export function asksForLogprobs(dialect: PassthroughDialect, body: JsonObject): 
   if (dialect === 'openai-chat') return (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false) || isSet(body.top_logprobs);
   if (dialect !== 'openai-responses') return false;
   return isSet(body.top_logprobs) || (Array.isArray(body.include) && body.include.includes('message.output_text.logprobs'));
+}
+
+/** The dialect when its answers may carry logprobs (asked for or not). */
+export function logprobsDialectOf(dialect: PassthroughDialect): LogprobsDialect | undefined {
+  return dialect === 'openai-chat' || dialect === 'openai-responses' ? dialect : undefined;
+}
+
+/**
+ * Whether an event's (or answer's) raw text may carry logprobs the client did not ask for
+ * (an upstream may send them anyway): `true` when a `"logprobs"` key holds an object or a
+ * list that is not empty, `'maybe'` when the text holds a `\u` escape (a key spelled with
+ * escapes would hide; only a parse tells), else `false`: the usual event (`"logprobs":null`,
+ * a Responses delta's `"logprobs":[]`) costs a string search, no parse.
+ */
+export function carriesLogprobs(text: string): boolean | 'maybe' {
+  for (let at = text.indexOf('"logprobs"'); at !== -1; at = text.indexOf('"logprobs"', at + 10)) {
+    let index = skipSpaces(text, at + 10);
+    if (text.charCodeAt(index) !== 58 /* : */) continue;
+    index = skipSpaces(text, index + 1);
+    const opens = text.charCodeAt(index);
+    if (opens === 123 /* { */) return true;
+    if (opens === 91 /* [ */ && text.charCodeAt(skipSpaces(text, index + 1)) !== 93 /* ] */) return true;
+  }
+  return text.includes('\\u') ? 'maybe' : false;
+}
+
+function skipSpaces(text: string, index: number): number {
+  let at = index;
+  for (let code = text.charCodeAt(at); code === 32 || code === 9 || code === 10 || code === 13; code = text.charCodeAt(++at));
+  return at;
 }
 
 function isSet(value: unknown): boolean {
@@ -73,6 +103,11 @@ export class LogprobsSecretTokens {
     this.name = event.event;
     const changed = this.dialect === 'openai-chat' ? this.scrubChunk(parsed, release) : this.scrubResponsesEvent(parsed, release);
     return changed ? { ...event, data: JSON.stringify(parsed) } : event;
+  }
+
+  /** Whether a text's logprobs were read: the stream's later events must all be read here, as they may continue or end it. */
+  get reading(): boolean {
+    return this.channels.size > 0;
   }
 
   /** The entries still held when the stream ends, each text's in a copy of its last event. */

@@ -2,7 +2,7 @@ import type { StreamPart } from '../canonical/stream-part.js';
 import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { PassthroughEvent, StreamDecoder, UnreadEventReader } from '../plugin/provider-types.js';
 import { isJsonTextDeeperThan } from '../http/scan-json-text.js';
-import type { LogprobsSecretTokens } from './logprobs-secret-tokens.js';
+import { carriesLogprobs, LogprobsSecretTokens, type LogprobsDialect } from './logprobs-secret-tokens.js';
 import { PassthroughSecretTails } from './passthrough-secret-tails.js';
 import { maxUpstreamJsonDepth } from '../transport/parse-upstream-json.js';
 import type { PartDecoder } from '../transport/upstream-part-stream.js';
@@ -58,15 +58,26 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
    * character is counted once, as billing a cut stream estimates from them); else it is read with it.
    */
   private tailCounted = false;
+  /**
+   * The blanking of logprobs tokens (logprobs-secret-tokens.ts), before anything else reads the
+   * event: made at once for a request that asked for logprobs, else when an event first carries
+   * some (an upstream may send them unasked); none for a provider with no secret.
+   */
+  private logprobs: LogprobsSecretTokens | undefined;
+  /** Whether every event is read for logprobs: asked for, or an event carried some. */
+  private logprobsOn: boolean;
 
   constructor(
     private readonly decoder: StreamDecoder,
     private readonly isContentOnly: ((event: ServerSentEvent) => boolean) | undefined,
-    redactor?: SecretRedactor,
-    /** Only for a request that asked for logprobs: their tokens blanked too (logprobs-secret-tokens.ts), before anything else reads the event. */
-    private readonly logprobs?: LogprobsSecretTokens,
+    private readonly redactor?: SecretRedactor,
+    /** The answer's dialect when it may carry logprobs (and the provider has secrets); `asked`: the request asked for them. */
+    private readonly logprobsDialect?: LogprobsDialect,
+    asked = false,
   ) {
     if (redactor?.knowsSecrets) this.tails = new PassthroughSecretTails(redactor);
+    this.logprobsOn = asked && logprobsDialect !== undefined && redactor !== undefined;
+    if (this.logprobsOn) this.logprobs = new LogprobsSecretTokens(logprobsDialect!, redactor!);
   }
 
   decode(event: ServerSentEvent): PassthroughEvent[] {
@@ -77,21 +88,27 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
 
   /** The stream reads events through this: no one-element array per event. */
   decodeInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
-    const scrubbed = this.logprobs ? this.logprobsScrubbed(event, into) : event;
+    const scrubbed = this.logprobsDialect ? this.logprobsScrubbed(event, into) : event;
     this.releaseTail(scrubbed, into);
     this.handOn(this.tapped(scrubbed), into);
   }
 
   /** The event with its logprobs tokens blanked, after the entries held back that it does not continue (in copies without text, blanked as a whole event is). */
   private logprobsScrubbed(event: ServerSentEvent, into: PassthroughEvent[]): ServerSentEvent {
-    return this.logprobs!.scrubbed(event, (released) => this.handOn({ event: this.tails?.redacted(released) ?? released, parts: noParts }, into));
+    const carries = this.logprobsOn || carriesLogprobs(event.data);
+    if (carries === false) return event;
+    const logprobs = (this.logprobs ??= new LogprobsSecretTokens(this.logprobsDialect!, this.redactor!));
+    const scrubbed = logprobs.scrubbed(event, (released) => this.handOn({ event: this.tails?.redacted(released) ?? released, parts: noParts }, into));
+    // Once a text's logprobs were read, every later event is too: it may continue or end that text.
+    if (carries === true || logprobs.reading) this.logprobsOn = true;
+    return scrubbed;
   }
 
   /** A tail held back from the last event's text goes on first when this event does not continue it. */
   private releaseTail(event: ServerSentEvent | undefined, into: PassthroughEvent[]): void {
     let released = this.tails?.releaseBefore(event);
     // The tail's copy of its event: that event's logprobs entries already went on with it.
-    if (released !== undefined && this.logprobs) released = this.logprobs.withoutEntries(released);
+    if (released !== undefined && this.logprobsOn) released = this.logprobs!.withoutEntries(released);
     if (released !== undefined) this.handOn(this.tailCounted ? { event: released, parts: noParts } : { event: released, parts: noParts, unread: this }, into);
   }
 
@@ -101,7 +118,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
    */
   decodeLastInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
     this.first = false;
-    const scrubbed = this.logprobs ? this.logprobsScrubbed(event, into) : event;
+    const scrubbed = this.logprobsDialect ? this.logprobsScrubbed(event, into) : event;
     this.releaseTail(scrubbed, into);
     this.handOn(this.readEvent(scrubbed, false), into);
   }
@@ -159,7 +176,7 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   /** The decoder's last parts, after any events still held; when it refuses the end (a stream that never began), they are dropped with it. */
   end(): PassthroughEvent[] {
     let released = this.tails?.releaseBefore(undefined);
-    if (released !== undefined && this.logprobs) released = this.logprobs.withoutEntries(released);
+    if (released !== undefined && this.logprobsOn) released = this.logprobs!.withoutEntries(released);
     const parts = this.decoder.end();
     const events = this.held ?? [];
     this.held = undefined;

@@ -32,7 +32,7 @@ import { CheckedPartDecoder } from './checked-part-decoder.js';
 import { DeadlineParts, directCallDeadline } from './direct-call-deadline.js';
 import { providerFailure } from './provider-failure.js';
 import { PassthroughTap } from './passthrough-tap.js';
-import { asksForLogprobs, LogprobsSecretTokens, scrubWholeLists } from './logprobs-secret-tokens.js';
+import { asksForLogprobs, carriesLogprobs, logprobsDialectOf, scrubWholeLists } from './logprobs-secret-tokens.js';
 import { parseUpstreamJson } from '../transport/parse-upstream-json.js';
 import { SecretScrubbingParts } from './secret-scrubbing-parts.js';
 import type { PartDecoder } from '../transport/upstream-part-stream.js';
@@ -44,7 +44,7 @@ import { cancellationOf, type CancelSource } from '../transport/attempt-cancel.j
 import { peekFirst } from '../transport/peek-first.js';
 import { bodyStart } from '../transport/body-start.js';
 import { sentNoticeOf, type SentNotice } from '../transport/upstream-sent.js';
-import { readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
+import { parseJsonBodyText, readBodyText, readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { readRetryAfterHeader } from '../transport/read-retry-after.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
 
@@ -279,8 +279,8 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       const response = await send(http, passthrough.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       // Handed on as it came: any field may echo the key, not only an error's.
-      const body = http.redactor.knowsSecrets && asksForLogprobs(passthrough.dialect, call.request.body)
-        ? await readAnswerWithLogprobs(response, http, cancel)
+      const body = http.redactor.knowsSecrets && logprobsDialectOf(passthrough.dialect)
+        ? await readAnswerWithLogprobs(response, http, cancel, asksForLogprobs(passthrough.dialect, call.request.body))
         : await readJsonBody(response, http.id, cancel, http.redactor);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
       const info = { status: response.statusCode, headers: response.headers };
@@ -306,7 +306,13 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       return peekFirst(
         new UpstreamPartStream<PassthroughEvent>({
           body: response.body,
-          decoder: new PassthroughTap(decoder, passthrough.isContentOnly, http.redactor, logprobsOf(passthrough.dialect, call.request.body, http.redactor)),
+          decoder: new PassthroughTap(
+            decoder,
+            passthrough.isContentOnly,
+            http.redactor,
+            http.redactor.knowsSecrets ? logprobsDialectOf(passthrough.dialect) : undefined,
+            asksForLogprobs(passthrough.dialect, call.request.body),
+          ),
           provider: http.id,
           signal: cancel,
           redactor: http.redactor,
@@ -318,21 +324,18 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
   };
 }
 
-/** A stream's blanking of logprobs tokens, for a request that asked for them (and a provider with secrets); none otherwise, the usual case. */
-function logprobsOf(dialect: PassthroughDialect, body: Record<string, unknown>, redactor: SecretRedactor): LogprobsSecretTokens | undefined {
-  return redactor.knowsSecrets && asksForLogprobs(dialect, body) ? new LogprobsSecretTokens(dialect, redactor) : undefined;
-}
-
 /**
- * A whole answer to a request that asked for logprobs: each list's tokens blanked as the
- * one text they are (logprobs-secret-tokens.ts) before the body's text is blanked as any
- * answer's, which would have blanked the long pieces of a key split across tokens and
- * left the short ones (and the bytes) as they came.
+ * A whole answer that may carry logprobs (asked for, or sent unasked: its text says so,
+ * carriesLogprobs): each list's tokens blanked as the one text they are
+ * (logprobs-secret-tokens.ts) before the body's text is blanked as any answer's, which
+ * would have blanked the long pieces of a key split across tokens and left the short ones
+ * (and the bytes) as they came. An answer with none is read as any other.
  */
-async function readAnswerWithLogprobs(response: UpstreamResponse, http: HttpContext, cancel: CancelSource): Promise<unknown> {
-  const body = await readJsonBody(response, http.id, cancel);
-  scrubWholeLists(body, http.redactor);
-  return parseUpstreamJson(http.redactor.redactKnown(JSON.stringify(body)));
+async function readAnswerWithLogprobs(response: UpstreamResponse, http: HttpContext, cancel: CancelSource, asked: boolean): Promise<unknown> {
+  const text = await readBodyText(response, http.id, cancel);
+  if (!asked && carriesLogprobs(text) === false) return parseJsonBodyText(http.redactor.redactKnown(text), http.id, response.statusCode);
+  const body = parseJsonBodyText(text, http.id, response.statusCode);
+  return scrubWholeLists(body, http.redactor) ? parseUpstreamJson(http.redactor.redactKnown(JSON.stringify(body))) : parseJsonBodyText(http.redactor.redactKnown(text), http.id, response.statusCode);
 }
 
 /**

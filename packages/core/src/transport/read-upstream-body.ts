@@ -18,13 +18,21 @@ const maxErrorBodyBytes = 64 * 1024;
  * client as well), the provider's known secrets are blanked in the text first.
  */
 export async function readJsonBody(response: UpstreamResponse, provider: string, signal: CancelSource, redactor?: SecretRedactor): Promise<unknown> {
-  let body: Buffer;
+  const text = await readBodyText(response, provider, signal);
+  return parseJsonBodyText(redactor ? redactor.redactKnown(text) : text, provider, response.statusCode);
+}
+
+/** The whole answer's text, held to the transport's bounds as readJsonBody's is. */
+export async function readBodyText(response: UpstreamResponse, provider: string, signal: CancelSource): Promise<string> {
   try {
-    body = await readWholeBody(response);
+    return (await readWholeBody(response)).toString('utf8');
   } catch (error) {
     throw mapBodyReadError(error, provider, signal, response.guard);
   }
-  const text = redactor ? redactor.redactKnown(body.toString('utf8')) : body.toString('utf8');
+}
+
+/** An answer's text parsed as readJsonBody parses it (502 `upstream_invalid_response` when it cannot be read). */
+export function parseJsonBodyText(text: string, provider: string, upstreamStatus: number): unknown {
   try {
     return parseUpstreamJson(text);
   } catch (error) {
@@ -32,7 +40,7 @@ export async function readJsonBody(response: UpstreamResponse, provider: string,
     const what = error instanceof UpstreamJsonTooDeepError ? 'nested too deep to read' : 'not JSON';
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a body that is ${what}.`, {
       provider,
-      upstreamStatus: response.statusCode,
+      upstreamStatus,
       cause: error,
     });
   }
