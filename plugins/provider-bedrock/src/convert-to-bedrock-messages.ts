@@ -110,13 +110,17 @@ function toUserBlock(part: UserContentPart, messageIndex: number, partIndex: num
  */
 const toBedrockToolUseId = (id: string): string => toPlainToolCallId(id, 64);
 
+/** Said for a tool that returned nothing: Converse refuses a blank text block ("text content blocks must be non-empty"), and a result needs content. */
+const emptyToolResultText = '(empty)';
+
 /** A tool's output: a JSON object goes as `json` (what the fixture shows), anything else as text. */
 function toToolResult(toolUseId: string, content: string, isError: boolean): BedrockToolResultBlock {
   const parsed = parseObject(content);
+  const text = content.trim() === '' ? emptyToolResultText : content;
   return {
     toolResult: {
       toolUseId: toBedrockToolUseId(toolUseId),
-      content: [parsed === undefined ? { text: content } : { json: parsed }],
+      content: [parsed === undefined ? { text } : { json: parsed }],
       status: isError ? 'error' : 'success',
     },
   };

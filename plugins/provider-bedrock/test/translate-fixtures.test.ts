@@ -141,6 +141,22 @@ describe('canonical → Converse body, rebuilding the fixture requests', () => {
     expect(() => buildConverseBody(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
   });
 
+  it('an empty or blank tool result goes as a placeholder text: Converse refuses blank text blocks', () => {
+    for (const content of ['', '  \n']) {
+      const body = buildConverseBody(
+        canonical({
+          messages: [
+            { role: 'user', content: 'run it' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+            { role: 'tool', tool_call_id: 't1', content },
+          ],
+          tools: [weatherTool],
+        }),
+      );
+      expect(body.messages[2]).toEqual({ role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: '(empty)' }], status: 'success' } }] });
+    }
+  });
+
   it('tool_choice: required → any, named → tool, none → no toolConfig (kept without a choice when history has tool use)', () => {
     const user = { role: 'user', content: 'hi' };
     expect(buildConverseBody(canonical({ messages: [user], tools: [weatherTool], tool_choice: 'required' })).toolConfig?.toolChoice).toEqual({ any: {} });
