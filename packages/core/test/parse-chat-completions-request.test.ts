@@ -53,6 +53,18 @@ describe('parseChatCompletionsRequest', () => {
     expect(request.providerOptions).toEqual({ openai: { logit_bias: { '50256': -100 } } });
   });
 
+  it('a tool message of several text parts is one text, the parts on their own lines (as the Messages route joins a tool_result\'s)', () => {
+    const { request } = parseChatCompletionsRequest({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'line one' }, { type: 'text', text: 'line two' }] },
+      ],
+    });
+    expect(request.messages[2]).toEqual({ role: 'tool', toolCallId: 'call_1', content: 'line one\nline two' });
+  });
+
   it('passes provider_options on, unknown top-level fields under openai (an openai option the client set wins), and none without either', () => {
     const messages = [{ role: 'user', content: 'Hi' }];
     expect(parseChatCompletionsRequest({ model: 'm', messages }).request).not.toHaveProperty('providerOptions');

@@ -140,8 +140,20 @@ function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage 
       return { role: 'assistant', content, ...(message.name !== undefined && { name: message.name }) };
     }
     case 'tool':
-      return { role: 'tool', toolCallId: message.tool_call_id, content: textOf(message.content) };
+      return { role: 'tool', toolCallId: message.tool_call_id, content: toolResultText(message.content) };
   }
+}
+
+/**
+ * A tool message's text: several text parts on their own lines, as the Messages route joins a
+ * tool_result's blocks (joined with nothing, `line one` and `line two` ran together as one line
+ * for every provider the canonical form reaches).
+ */
+function toolResultText(content: string | OpenAIContentPart[]): string {
+  if (typeof content === 'string') return content;
+  let text = '';
+  for (const part of content) if (part.type === 'text') text += text === '' ? part.text : `\n${part.text}`;
+  return text;
 }
 
 function textOf(content: string | OpenAIContentPart[]): string {
