@@ -29,6 +29,10 @@ export function buildMessagesBody(request: ChatRequest, model: string, settings:
     ...(extra.systemCacheControl && { system: extra.systemCacheControl }),
     ...(extra.messagesCacheControl && { messages: extra.messagesCacheControl }),
   });
+  // Anthropic refuses `messages: []` ("at least one message is required"): said here, naming the client's field.
+  if (prompt.messages.length === 0) {
+    throw new GatewayError('invalid_request', 'Anthropic needs at least one user or assistant message besides the system prompt.', { param: 'messages' });
+  }
   const body: AnthropicMessagesRequestBody = {
     // Fields the canonical shape has no place for go first, so nothing below is overridden by them.
     ...passThrough,

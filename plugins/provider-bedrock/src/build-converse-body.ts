@@ -1,4 +1,4 @@
-import type { ChatRequest } from '@switchyard/core';
+import { GatewayError, type ChatRequest } from '@switchyard/core';
 import type { BedrockInferenceConfig, ConverseRequestBody } from './bedrock-wire-types.js';
 import { convertToBedrockMessages } from './convert-to-bedrock-messages.js';
 import { convertToBedrockTools } from './convert-to-bedrock-tools.js';
@@ -14,6 +14,10 @@ import { convertToBedrockTools } from './convert-to-bedrock-tools.js';
 export function buildConverseBody(request: ChatRequest, provider = 'bedrock'): ConverseRequestBody {
   const passThrough = request.providerOptions?.['bedrock'] ?? {};
   const prompt = convertToBedrockMessages(request.messages, provider);
+  // Converse refuses a conversation with no turn ("A conversation must start with a user message"): said here, naming the client's field.
+  if (prompt.messages.length === 0) {
+    throw new GatewayError('invalid_request', `${provider} needs at least one user or assistant message besides the system prompt.`, { param: 'messages', provider });
+  }
   const body: ConverseRequestBody = { ...passThrough, messages: prompt.messages };
   if (prompt.system) body.system = prompt.system;
   const toolConfig = convertToBedrockTools(request, prompt);
