@@ -311,6 +311,16 @@ describe('a provider key the upstream echoes in logprobs tokens is blanked there
       });
     }
 
+    it(`logprobs sent unasked under a key spelled with an escape ("logprob\\u0073"), streamed: the key ${label}`, async () => {
+      const tokens = tokensOf(at);
+      openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: chatStream(tokens, 'plain', 1).replaceAll('"logprobs":{', '"logprob\\u0073":{') });
+      const { status, text } = await post('/chat/completions', { stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      expect(status).toBe(200);
+      const read = chatStreamEntries(text);
+      expect(read.content).toBe(expected);
+      expectBlanked(read.entries, tokens.length);
+    });
+
     it(`logprobs sent unasked, chat completions whole: the key ${label}`, async () => {
       const tokens = tokensOf(at);
       openai.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body: chatAnswer(tokens, 'plain') });
