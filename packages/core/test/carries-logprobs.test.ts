@@ -11,6 +11,9 @@ describe('carriesLogprobs: the raw-text look that turns logprobs blanking on for
     ['{"choices":[{"index":0,"logprobs" : {"content":[{"token":"a"}]}}]}', true],
     ['{"type":"response.output_text.delta","logprobs":[{"token":"a"}]}', true],
     ['{"choices":[{"index":0,"logprob\\u0073":{"content":[{"token":"a"}]}}]}', 'maybe'],
+    ['{"choices":[{"index":0,"\\u006cogprobs":{"content":[{"token":"a"}]}}]}', 'maybe'],
+    // Text outside ASCII escaped (Python's json.dumps): no escape of a letter of the key, no parse.
+    ['{"choices":[{"index":0,"delta":{"content":"\\u4e2d\\u6587 \\u00e9"},"logprobs":null}]}', false],
   ] as const)('%s → %s', (text, expected) => {
     expect(carriesLogprobs(text)).toBe(expected);
   });

@@ -28,9 +28,12 @@ export function logprobsDialectOf(dialect: PassthroughDialect): LogprobsDialect 
 /**
  * Whether an event's (or answer's) raw text may carry logprobs the client did not ask for
  * (an upstream may send them anyway): `true` when a `"logprobs"` key holds an object or a
- * list that is not empty, `'maybe'` when the text holds a `\u` escape (a key spelled with
- * escapes would hide; only a parse tells), else `false`: the usual event (`"logprobs":null`,
- * a Responses delta's `"logprobs":[]`) costs a string search, no parse.
+ * list that is not empty, `'maybe'` when the text escapes a character that `logprobs` is
+ * spelled with (`\u0067`…`\u0073`: a key spelled with escapes would hide; only a parse
+ * tells), else `false`: the usual event (`"logprobs":null`, a Responses delta's
+ * `"logprobs":[]`) costs a string search, no parse. Escapes of other characters (a server
+ * writing all text outside ASCII as `\u4e2d`, as Python's json does) cannot spell the key,
+ * so they cost no parse either.
  */
 export function carriesLogprobs(text: string): boolean | 'maybe' {
   for (let at = text.indexOf('"logprobs"'); at !== -1; at = text.indexOf('"logprobs"', at + 10)) {
@@ -41,8 +44,11 @@ export function carriesLogprobs(text: string): boolean | 'maybe' {
     if (opens === 123 /* { */) return true;
     if (opens === 91 /* [ */ && text.charCodeAt(skipSpaces(text, index + 1)) !== 93 /* ] */) return true;
   }
-  return text.includes('\\u') ? 'maybe' : false;
+  return escapedLowercaseLetter.test(text) ? 'maybe' : false;
 }
+
+/** A JSON escape of a character from `` ` `` to DEL, the lower-case letters among them. */
+const escapedLowercaseLetter = /\\u00[67]/;
 
 function skipSpaces(text: string, index: number): number {
   let at = index;
