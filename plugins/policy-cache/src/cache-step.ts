@@ -31,6 +31,7 @@ import { RedisCacheStore } from './redis-cache-store.js';
 import { replayParts } from './replay-parts.js';
 import { carriesUntranslatedResponsesFields } from './responses-untranslated-fields.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
+import { isStorableFinish } from './storable-finish.js';
 import { streamPartsToResponse } from './stream-parts-to-response.js';
 import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
 
@@ -163,7 +164,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
   const stored = (result: ProviderResult, plan: CachePlan, context: RequestContext): ProviderResult => {
     switch (result.kind) {
       case 'chat-response':
-        if (result.response.finishReason.unified !== 'error') save(plan, result, context.servedBy);
+        if (isStorableFinish(result.response.finishReason)) save(plan, result, context.servedBy);
         return result;
       case 'chat-passthrough':
       case 'chat-passthrough-stream':

@@ -1,9 +1,10 @@
 import { takeReady, type ReadyItems, type StreamPart } from '@switchyard/core';
+import { isStorableFinish } from './storable-finish.js';
 
 /**
  * Passes a stream's parts through unchanged while keeping a copy, and hands the
  * copy to `onComplete` only when the stream ended normally after a `finish` part
- * that is not an error. A stream the client left (iteration returned early), one
+ * that says it is complete (isStorableFinish). A stream the client left (iteration returned early), one
  * that threw, or one that grew past `maxBytes` is never handed over. Leaving early
  * still closes the source, so the upstream call is cancelled as before.
  */
@@ -75,7 +76,7 @@ class RecordingIterator implements AsyncIterableIterator<StreamPart>, ReadyItems
       if (this.bytes > this.maxBytes) this.recorded = undefined;
       else recorded.push(part);
     }
-    if (part.type === 'finish') this.finished = part.finishReason.unified !== 'error';
+    if (part.type === 'finish') this.finished = isStorableFinish(part.finishReason);
   }
 }
 
