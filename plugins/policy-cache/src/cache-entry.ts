@@ -1,4 +1,5 @@
 import type { ChatResponse, Deployment, EmbeddingsResponse, StreamPart, Usage } from '@switchyard/core';
+import { isWellFormedResult } from './well-formed-result.js';
 
 /** A provider answer as kept in the cache. */
 export type CachedResult =
@@ -54,14 +55,16 @@ export function isCacheEntry(value: unknown): value is CacheEntry {
     typeof entry.servedBy?.provider === 'string' &&
     typeof entry.result === 'object' &&
     entry.result !== null &&
-    resultKinds.has(entry.result.kind)
+    resultKinds.has(entry.result.kind) &&
+    isWellFormedResult(entry.result)
   );
 }
 
 /**
  * The entry a value read back from a store holds: undefined for an entry of another
  * version (a miss, as during an upgrade), and an error for one that claims this
- * version but is not one (corrupt, or forged in a shared store), so the cache step
+ * version but is not one (corrupt, or forged in a shared store: an answer not typed as
+ * the step writes one, isWellFormedResult), so the cache step
  * answers without it and logs its throttled warning. The error names no value.
  */
 export function readCacheEntry(value: unknown): CacheEntry | undefined {

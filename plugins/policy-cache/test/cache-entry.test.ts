@@ -20,3 +20,41 @@ describe("a cache entry's usageEstimated flag", () => {
     expect(() => readCacheEntry({ ...textEntry('x'), usageEstimated: flag })).toThrow(/unreadable/);
   });
 });
+
+describe('an entry of this version whose answer is not one the cache step writes (corrupt, or forged in a shared store)', () => {
+  const entry = textEntry('x');
+  const response = (entry.result as unknown as { response: Record<string, unknown> }).response;
+  const finish = { type: 'finish', finishReason: { unified: 'stop' } };
+  const usage = { type: 'usage', usage: { inputTokens: 1, outputTokens: 2 } };
+  const withResult = (result: unknown) => ({ ...entry, result });
+
+  it.each([
+    ['a response without its response', { kind: 'chat-response' }],
+    ['a response that is text', { kind: 'chat-response', response: 'hi' }],
+    ['a response without a finish reason', { kind: 'chat-response', response: { ...response, finishReason: undefined } }],
+    ['a response whose finish reason is unknown', { kind: 'chat-response', response: { ...response, finishReason: { unified: 'other', raw: 'abort' } } }],
+    ['a response whose usage is not whole counts', { kind: 'chat-response', response: { ...response, usage: { total_tokens: null } } }],
+    ['a response with a content part of a number', { kind: 'chat-response', response: { ...response, content: [{ type: 'text', text: 5 }] } }],
+    ['a stream whose parts are no list', { kind: 'chat-stream', parts: 'hi' }],
+    ['a stream with no finish', { kind: 'chat-stream', parts: [{ type: 'text-delta', delta: 'hi' }, usage] }],
+    ['a stream that ended in error', { kind: 'chat-stream', parts: [{ type: 'text-delta', delta: 'hi' }, { type: 'finish', finishReason: { unified: 'error' } }] }],
+    ['a stream with a delta of a number', { kind: 'chat-stream', parts: [{ type: 'text-delta', delta: 5 }, finish] }],
+    ['a stream with a null part', { kind: 'chat-stream', parts: [null, finish] }],
+    ['a stream with a part of no known type', { kind: 'chat-stream', parts: [{ type: 'bogus' }, finish] }],
+    ['embeddings without their vectors', { kind: 'embeddings', response: { model: 'm', usage: { inputTokens: 1 } } }],
+    ['embeddings without usage', { kind: 'embeddings', response: { model: 'm', embeddings: [[0.5]] } }],
+  ])('%s is unreadable, never a hit', (_what, result) => {
+    expect(isCacheEntry(withResult(result))).toBe(false);
+    expect(() => readCacheEntry(JSON.parse(JSON.stringify(withResult(result))))).toThrow(/unreadable/);
+  });
+
+  it.each([
+    ['a whole answer', entry.result],
+    ['a stream, its usage after the finish', { kind: 'chat-stream', parts: [{ type: 'stream-start', id: 'r', model: 'm', created: 1 }, { type: 'text-delta', delta: 'hi' }, { type: 'tool-call-start', index: 0, id: 'c', name: 'f' }, { type: 'tool-call-delta', index: 0, argumentsDelta: '{}' }, { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } }, usage] }],
+    ['a stream cut at its token limit', { kind: 'chat-stream', parts: [{ type: 'text-delta', delta: 'hi' }, { type: 'finish', finishReason: { unified: 'length' } }] }],
+    ['embeddings', { kind: 'embeddings', response: { model: 'm', embeddings: [[0.5, 1]], usage: { inputTokens: 1 } } }],
+    ['base64 embeddings', { kind: 'embeddings', response: { model: 'm', embeddings: [], base64Embeddings: ['AAAAPw=='], usage: { inputTokens: 1 } } }],
+  ])('%s the step writes is read', (_what, result) => {
+    expect(readCacheEntry(JSON.parse(JSON.stringify(withResult(result))))).toEqual(withResult(result));
+  });
+});
