@@ -35,3 +35,12 @@ export function isGatewayOwnFailure(error: GatewayError): boolean {
 export function movesOn(error: GatewayError): boolean {
   return (error.retryable && !isGatewayOwnFailure(error)) || deploymentAccountFailures.has(error.code);
 }
+
+/**
+ * Whether the deployment's provider does not offer the operation at all (embeddings asked of a
+ * chat-only provider): nothing was sent, and no retry mends it. The plan passes such a deployment
+ * over, and its refusal answers only when no deployment or fallback got further.
+ */
+export function isUnofferedOperation(error: GatewayError): boolean {
+  return error.code === 'unsupported_operation';
+}

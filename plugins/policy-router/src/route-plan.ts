@@ -18,7 +18,7 @@ import {
 } from '@switchyard/core';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { GroupDeployment, ModelGroup } from './model-group.js';
-import { isDeploymentAccountFailure, isGatewayOwnFailure, movesOn } from './moves-on.js';
+import { isDeploymentAccountFailure, isGatewayOwnFailure, isUnofferedOperation, movesOn } from './moves-on.js';
 import { backoffDelayMs } from './retry-delay.js';
 
 /**
@@ -138,7 +138,8 @@ class PlanRun {
     const special =
       error.code === 'context_length_exceeded' ? group.contextFallback : error.code === 'content_filter' ? group.contentFilterFallback : undefined;
     if (special !== undefined) return this.runFallbacks([special], error, deadline, group);
-    if (!movesOn(error)) throw error;
+    // No deployment of the group offers the operation: a fallback may.
+    if (!movesOn(error) && !isUnofferedOperation(error)) throw error;
     return this.runFallbacks(group.fallbacks, error, deadline, group);
   }
 
@@ -164,7 +165,10 @@ class PlanRun {
       try {
         return await this.runModel(this.options.resolve(name), deadline);
       } catch (caught) {
-        last = toGatewayError(caught);
+        const error = toGatewayError(caught);
+        // A fallback that does not offer the operation says nothing of the request: the failure before it answers.
+        if (isUnofferedOperation(error)) continue;
+        last = error;
         if (!movesOn(last)) throw last;
       }
     }
@@ -202,6 +206,11 @@ class PlanRun {
         const outcome = this.judgeAttempt(attempt, group, await attempt.outcome);
         if (!(outcome instanceof AttemptFailure)) return outcome;
         const error = outcome.error;
+        if (isUnofferedOperation(error)) {
+          // Passed over: the next deployment may offer it; a real failure answers before this refusal.
+          lastError ??= error;
+          continue;
+        }
         if (!movesOn(error)) throw error;
         lastError = error;
         reachedUpstream ||= outcome.reachedUpstream;
@@ -292,7 +301,7 @@ class PlanRun {
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
     // A provider plugin's own failure (internal_error) or the deployment's account (a refused key, a
     // spent quota) is not one a backoff mends: like a refusal, it moves on without another round.
-    const backoffMends = settled.error.code !== 'internal_error' && !isDeploymentAccountFailure(settled.error);
+    const backoffMends = settled.error.code !== 'internal_error' && !isDeploymentAccountFailure(settled.error) && !isUnofferedOperation(settled.error);
     return new AttemptFailure(settled.error, recorded && backoffMends);
   }
 
