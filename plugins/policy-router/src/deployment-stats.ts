@@ -13,6 +13,8 @@ interface Entry {
   /** When latencyMs was last renewed, on the stats' clock. */
   measuredAt: number;
   inFlight: number;
+  /** When its last attempt failed (retryable, or of its own account), on the stats' clock; undefined once one is answered. */
+  failedAt: number | undefined;
 }
 
 /**
@@ -54,6 +56,30 @@ export class DeploymentStats {
     entry.measuredAt = now;
   }
 
+  /**
+   * A failed attempt (5xx, 429, refused, timed out, its account): counted as a slow sample of
+   * `sampleMs`, and marked failed until the deployment answers again or LATENCY_MAX_AGE_MS pass.
+   */
+  recordFailure(key: string, sampleMs: number): void {
+    this.recordLatency(key, sampleMs);
+    this.entries.get(key)!.failedAt = this.clock();
+  }
+
+  /** An answered attempt: its time to first byte, and it is failing no more. */
+  recordAnswer(key: string, latencyMs: number): void {
+    this.recordLatency(key, latencyMs);
+    this.entries.get(key)!.failedAt = undefined;
+  }
+
+  /**
+   * Whether its last attempt, less than LATENCY_MAX_AGE_MS ago, failed. A deployment that fails
+   * fast has nothing in flight: least-busy must not take it for the idlest.
+   */
+  failedRecently(key: string): boolean {
+    const failedAt = this.entries.get(key)?.failedAt;
+    return failedAt !== undefined && this.clock() - failedAt < LATENCY_MAX_AGE_MS;
+  }
+
   /** The EWMA of the time to first byte; undefined until one call was measured, or when it is LATENCY_MAX_AGE_MS old. */
   latencyOf(key: string): number | undefined {
     const entry = this.entries.get(key);
@@ -71,7 +97,7 @@ export class DeploymentStats {
   private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { latencyMs: undefined, measuredAt: 0, inFlight: 0 };
+      entry = { latencyMs: undefined, measuredAt: 0, inFlight: 0, failedAt: undefined };
       this.entries.set(key, entry);
     }
     return entry;

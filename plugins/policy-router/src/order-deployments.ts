@@ -25,7 +25,7 @@ export function orderDeployments(group: ModelGroup, inputs: OrderingInputs): Gro
     case 'least-latency':
       return selectLeastLatency(selectWeighted(group.deployments, random), (deployment) => stats.latencyOf(deployment.key));
     case 'least-busy':
-      return selectLeastBusy(selectWeighted(group.deployments, random), (deployment) => stats.inFlightOf(deployment.key));
+      return selectLeastBusy(selectWeighted(group.deployments, random), (deployment) => busyness(stats, deployment.key));
     case 'cheapest':
       return selectCheapest(group.deployments, costOf);
   }
@@ -35,4 +35,9 @@ export function orderDeployments(group: ModelGroup, inputs: OrderingInputs): Gro
 export function costPerThousand(deployment: GroupDeployment, maxCost: (provider: string, model: string) => number): number {
   if (deployment.price) return (deployment.price.input + deployment.price.output) / 1000;
   return maxCost(deployment.provider, deployment.model);
+}
+
+/** In-flight calls, a deployment that just failed counted busier than any: it has nothing in flight because it fails at once. */
+function busyness(stats: DeploymentStats, key: string): number {
+  return stats.failedRecently(key) ? Number.MAX_SAFE_INTEGER : stats.inFlightOf(key);
 }

@@ -278,7 +278,7 @@ class PlanRun {
       this.billAnswerHeldPastLimit(target, record);
       this.context.attempts.push(record);
       attempt.cancel.abort(error);
-      if (tracked) stats.recordLatency(deployment.key, elapsed); // slow is what it was: steer least-latency away
+      if (tracked) stats.recordFailure(deployment.key, elapsed); // slow is what it was: steer least-latency and least-busy away
       if (inFlight) stats.end(deployment.key);
       void settled.late.then((late) => this.discardLate(target, record, late));
       return new AttemptFailure(error, true);
@@ -287,16 +287,16 @@ class PlanRun {
     const recorded = isRecorded(this.context.attempts, target);
     if (settled.ok) {
       this.winner = target;
-      if (tracked) stats.recordLatency(deployment.key, elapsed);
+      if (tracked) stats.recordAnswer(deployment.key, elapsed);
       return inFlight ? trackStreamEnd(settled.result, () => stats.end(deployment.key)) : settled.result;
     }
     if (inFlight) stats.end(deployment.key);
     // The gateway's own failure in front of the provider (its budget store down): no attempt at the
     // deployment, so none recorded and no latency sample; the plan ends with it (movesOn).
     if (!recorded && isGatewayOwnFailure(settled.error)) return new AttemptFailure(settled.error, false);
-    // A deployment failing fast (5xx, 429, refused) is no fast one: the failure counts as an
-    // attempt that timed out, so least-latency puts it behind the healthy ones.
-    if (tracked && movesOn(settled.error)) stats.recordLatency(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);
+    // A deployment failing fast (5xx, 429, refused) is no fast one, nor an idle one: the failure counts
+    // as an attempt that timed out, so least-latency and least-busy put it behind the healthy ones.
+    if (tracked && movesOn(settled.error)) stats.recordFailure(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);
     // Refused before the provider was called (a circuit breaker in front of it): still an attempt.
     if (!recorded) this.context.attempts.push({ deployment: target, durationMs: elapsed, errorCode: settled.error.code });
     // A provider plugin's own failure (internal_error) or the deployment's account (a refused key, a

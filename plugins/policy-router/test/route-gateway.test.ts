@@ -242,6 +242,44 @@ describe('strategies through a gateway', () => {
     }
   });
 
+  it('least-busy puts a deployment that fails fast (never busy) behind the healthy one, and tries it again once its failure is a minute old', async () => {
+    const broken = await startMockOpenAI();
+    const healthy = await startMockOpenAI();
+    let now = 0;
+    const gateway = await startRouterGateway(
+      {
+        providers: { broken: openaiAt(broken.url), healthy: openaiAt(healthy.url) },
+        models: { idle: { strategy: 'least-busy', deployments: [{ target: 'broken/gpt-4o-mini' }, { target: 'healthy/gpt-4o-mini' }] } },
+      },
+      defineRoute({ clock: () => now }),
+    );
+    const served = async (count: number) => {
+      const providers: string[] = [];
+      for (let index = 0; index < count; index++) {
+        const { status, headers } = await gateway.chat({ model: 'idle' });
+        expect(status).toBe(200);
+        providers.push(headers.get('x-switchyard-provider')!);
+      }
+      return providers;
+    };
+    try {
+      for (let index = 0; index < 40; index++) broken.enqueue({ error: 'server_error' });
+      // A failing deployment has nothing in flight: it must not be taken for the idlest one. Asked at most once.
+      expect(await served(20)).toEqual(Array(20).fill('healthy'));
+      expect(broken.requests.length).toBeLessThanOrEqual(1);
+
+      // It recovers; a minute after its failure it is in the draw again.
+      broken.reset();
+      now = 2 * LATENCY_MAX_AGE_MS;
+      const later = await served(20);
+      expect(later).toContain('broken');
+    } finally {
+      await gateway.close();
+      await broken.close();
+      await healthy.close();
+    }
+  });
+
   it('a group whose only deployment is behind an unknown provider fails at start', async () => {
     await expect(
       startRouterGateway({ models: { broken: { deployments: [{ target: 'nowhere/model' }] }, other: { deployments: [{ target: 'mock/echo' }], fallbacks: ['missing'] } } }),
