@@ -83,6 +83,7 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         if (smart && name === smart.name) {
           name = chooseSmartModel(smart.rules, {
             ...(context.chatRequest && { chat: context.chatRequest }),
+            ...(context.embeddingsRequest && { embeddings: context.embeddingsRequest }),
             header: (header) => {
               const value = req.headers[header];
               return Array.isArray(value) ? value[0] : value;

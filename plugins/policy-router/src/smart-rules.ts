@@ -1,8 +1,8 @@
-import { estimatePromptTokens, type ChatRequest } from '@switchyard/core';
+import { estimateEmbeddingsTokens, estimatePromptTokens, type ChatRequest, type EmbeddingsRequest } from '@switchyard/core';
 
 /** Conditions of a smart-routing rule; all that are set must hold. */
 export interface SmartRuleCondition {
-  /** The prompt is estimated at this many tokens or more. */
+  /** The prompt (an embeddings request's input) is estimated at this many tokens or more. */
   min_prompt_tokens?: number;
   /** The prompt is estimated at this many tokens or fewer. */
   max_prompt_tokens?: number;
@@ -26,6 +26,8 @@ export interface SmartRule {
 /** What a rule can look at. */
 export interface SmartRequest {
   chat?: ChatRequest;
+  /** An embeddings request: its input is what the prompt-size conditions count. */
+  embeddings?: EmbeddingsRequest;
   header(name: string): string | undefined;
 }
 
@@ -33,7 +35,7 @@ export interface SmartRequest {
 export function chooseSmartModel(rules: readonly SmartRule[], request: SmartRequest): string | undefined {
   let promptTokens: number | undefined;
   const facts = {
-    promptTokens: () => (promptTokens ??= request.chat ? estimatePromptTokens(request.chat) : 0),
+    promptTokens: () => (promptTokens ??= promptTokensOf(request)),
   };
   for (const rule of rules) {
     if (!rule.when || matches(rule.when, request, facts)) return rule.use;
@@ -61,4 +63,9 @@ function hasImages(chat: ChatRequest | undefined): boolean {
 function isJsonMode(chat: ChatRequest | undefined): boolean {
   const type = chat?.responseFormat?.type;
   return type === 'json' || type === 'json-schema';
+}
+
+function promptTokensOf(request: SmartRequest): number {
+  if (request.chat) return estimatePromptTokens(request.chat);
+  return request.embeddings ? estimateEmbeddingsTokens(request.embeddings) : 0;
 }

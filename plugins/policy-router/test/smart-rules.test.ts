@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest } from '@switchyard/core';
+import { estimatePromptTokens, type ChatMessage, type ChatRequest } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { chooseSmartModel, type SmartRule } from '../src/index.js';
 
@@ -44,5 +44,35 @@ describe('chooseSmartModel', () => {
     const longTools = { ...long, tools: tools.tools };
     const veryLong = { ...longTools, messages: [user('word '.repeat(2000))] };
     expect(chooseSmartModel(rules, { chat: veryLong, ...noHeaders })).toBe('long');
+  });
+
+  it("counts an embeddings request's input for the prompt-size conditions, at their bounds", () => {
+    const sized = [
+      { when: { max_prompt_tokens: 100 }, use: 'small-embedder' },
+      { when: { min_prompt_tokens: 101 }, use: 'large-embedder' },
+      { use: 'default' },
+    ];
+    // About four characters a token: 400 letters are 100 tokens, 404 are 101.
+    const embeddings = (text: string) => ({ embeddings: { model: 'auto', input: [text] }, ...noHeaders });
+    expect(chooseSmartModel(sized, embeddings('a'.repeat(400)))).toBe('small-embedder');
+    expect(chooseSmartModel(sized, embeddings('a'.repeat(404)))).toBe('large-embedder');
+    // 100,000 tokens of input are no small prompt (they were counted 0 and sent to the small model).
+    expect(chooseSmartModel(sized, embeddings('word '.repeat(80_000)))).toBe('large-embedder');
+    expect(chooseSmartModel(sized, { embeddings: { model: 'auto', input: [[1, 2, 3]] }, ...noHeaders })).toBe('small-embedder');
+  });
+
+  it('holds a chat prompt to the prompt-size conditions at their bounds', () => {
+    const sized = [
+      { when: { max_prompt_tokens: 100 }, use: 'small' },
+      { use: 'large' },
+    ];
+    const tokensOf = (text: string) => estimatePromptTokens(chat({ messages: [user(text)] }));
+    let text = 'a';
+    while (tokensOf(text + 'aaaa') <= 100) text += 'aaaa';
+    expect(tokensOf(text)).toBeLessThanOrEqual(100);
+    expect(chooseSmartModel(sized, { chat: chat({ messages: [user(text)] }), ...noHeaders })).toBe('small');
+    const over = text + 'aaaa';
+    expect(tokensOf(over)).toBeGreaterThan(100);
+    expect(chooseSmartModel(sized, { chat: chat({ messages: [user(over)] }), ...noHeaders })).toBe('large');
   });
 });
