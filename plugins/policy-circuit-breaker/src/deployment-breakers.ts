@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   GatewayError,
   isGatewayError,
+  maxRetryAfterSeconds,
   matchesModelPattern,
   redactModelName,
   type Deployment,
@@ -57,6 +58,8 @@ interface Entry {
   sharedRejects: number;
   /** Whether this instance's attempt is out as the fleet's probe (or claiming the token). */
   probing: boolean;
+  /** When its circuit last opened (epoch ms): a refusal says how long is left before the probe. */
+  openedAt: number;
   /** Rethrows an error of a fire, opossum's open-circuit refusal turned into ours. */
   mapRefusal: (error: unknown) => never;
 }
@@ -146,7 +149,7 @@ export class DeploymentBreakers {
     const sharedState = shared.stateOf(name);
     if (sharedState === 'open' || (sharedState === 'half-open' && entry.probing)) {
       entry.sharedRejects++;
-      throw this.refusal(name, deployment.provider);
+      throw this.refusal(name, deployment.provider, entry, sharedState === 'half-open');
     }
     if (sharedState === undefined) return this.fire(entry, name, attempt, true);
     return this.probeForFleet(shared, entry, name, deployment, attempt);
@@ -163,7 +166,7 @@ export class DeploymentBreakers {
     }
     if (claim === 'taken') {
       entry.sharedRejects++;
-      throw this.refusal(name, deployment.provider);
+      throw this.refusal(name, deployment.provider, entry, true);
     }
     // Redis did not answer: the local breaker alone decides, as without `shared`.
     if (claim === 'unavailable') return this.fire(entry, name, attempt, true);
@@ -323,11 +326,13 @@ export class DeploymentBreakers {
       pinned: known && this.isPinned(name),
       sharedRejects: 0,
       probing: false,
+      openedAt: 0,
       mapRefusal: (error) => {
-        throw isOpenCircuitRefusal(error) ? this.refusal(name, provider) : error;
+        throw isOpenCircuitRefusal(error) ? this.refusal(name, provider, entry) : error;
       },
     };
     breaker.on('open', () => {
+      entry.openedAt = Date.now();
       if (known) this.shared?.markOpen(name, settings.reset_timeout_ms);
       const { failures, fires } = breaker.stats;
       this.logger.warn({ deployment: redactModelName(name), failures, fires, resetTimeoutMs: settings.reset_timeout_ms }, 'circuit opened: attempts at this deployment are refused until it recovers');
@@ -360,12 +365,16 @@ export class DeploymentBreakers {
   }
 
   /**
-   * No Retry-After: the route step waits at least what an error asks for before its
-   * next round, and the time left on a circuit must not hold back the other
-   * deployments' retries.
+   * Its Retry-After, for a client that gets it when nothing else served, is the time left
+   * before the probe: of the local circuit when it is open, else (another instance's mark,
+   * or a probe out) the whole reset timeout at most, or a second while half-open. The route
+   * step does not wait on it between rounds (nothing was sent).
    */
-  private refusal(name: string, provider: string): GatewayError {
-    const error = new GatewayError('upstream_overloaded', `circuit open for ${name}`, { provider, retryable: true });
+  private refusal(name: string, provider: string, entry: Entry, probeOut = false): GatewayError {
+    const resetMs = entry.settings.reset_timeout_ms;
+    const leftMs = probeOut || entry.breaker.halfOpen ? 0 : entry.breaker.opened ? entry.openedAt + resetMs - Date.now() : resetMs;
+    const retryAfterSeconds = Math.min(maxRetryAfterSeconds, Math.max(1, Math.ceil(leftMs / 1000)));
+    const error = new GatewayError('upstream_overloaded', `circuit open for ${name}`, { provider, retryable: true, retryAfterSeconds });
     this.refusals.add(error);
     return error;
   }

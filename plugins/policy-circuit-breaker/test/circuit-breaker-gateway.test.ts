@@ -162,6 +162,25 @@ describe('the circuit-breaker step in a gateway', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it("answers an open circuit with a Retry-After of the time left before its probe, a day at most", async () => {
+    holdResetTimers();
+    const { origin, upstream } = await start({ volume_threshold: 3, reset_timeout_ms: resetMs });
+    for (let i = 0; i < 10; i++) upstream.enqueue({ error: 'server_error' });
+    await failUntilOpen(origin);
+    const response = await fetch(`${origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_overloaded');
+    // The reset timeout is 7,777 s; what is left of it, whole seconds, at least 1.
+    const retryAfter = Number(response.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil(resetMs / 1000));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+  });
+
   it('reopens when the half-open probe fails', async () => {
     holdResetTimers();
     const { origin, upstream } = await start({ volume_threshold: 2, reset_timeout_ms: resetMs });

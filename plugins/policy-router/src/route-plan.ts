@@ -214,8 +214,11 @@ class PlanRun {
         if (!movesOn(error)) throw error;
         lastError = error;
         reachedUpstream ||= outcome.reachedUpstream;
-        // A deployment that asked for a pause is not asked again before it is over.
-        if (error.retryAfterSeconds !== undefined) (notBefore ??= new Map()).set(deployment.key, this.clock() + Math.ceil(error.retryAfterSeconds * 1000));
+        // A deployment that asked for a pause is not asked again before it is over. A refusal in front of
+        // the provider (an open circuit's time left) is for the client, not the rounds: they skip it anyway.
+        if (error.retryAfterSeconds !== undefined && outcome.sentToProvider) {
+          (notBefore ??= new Map()).set(deployment.key, this.clock() + Math.ceil(error.retryAfterSeconds * 1000));
+        }
       }
       // Every deployment was refused before the upstream (circuit breakers open) or failed
       // in its plugin's own code: a backoff of milliseconds will not mend either, so go on
@@ -281,7 +284,7 @@ class PlanRun {
       if (tracked) stats.recordFailure(deployment.key, elapsed); // slow is what it was: steer least-latency and least-busy away
       if (inFlight) stats.end(deployment.key);
       void settled.late.then((late) => this.discardLate(target, record, late));
-      return new AttemptFailure(error, true);
+      return new AttemptFailure(error, true, true);
     }
 
     const recorded = isRecorded(this.context.attempts, target);
@@ -293,7 +296,7 @@ class PlanRun {
     if (inFlight) stats.end(deployment.key);
     // The gateway's own failure in front of the provider (its budget store down): no attempt at the
     // deployment, so none recorded and no latency sample; the plan ends with it (movesOn).
-    if (!recorded && isGatewayOwnFailure(settled.error)) return new AttemptFailure(settled.error, false);
+    if (!recorded && isGatewayOwnFailure(settled.error)) return new AttemptFailure(settled.error, false, false);
     // A deployment failing fast (5xx, 429, refused) is no fast one, nor an idle one: the failure counts
     // as an attempt that timed out, so least-latency and least-busy put it behind the healthy ones.
     if (tracked && movesOn(settled.error)) stats.recordFailure(deployment.key, group.attemptTimeoutMs ?? group.timeoutMs);
@@ -302,7 +305,7 @@ class PlanRun {
     // A provider plugin's own failure (internal_error) or the deployment's account (a refused key, a
     // spent quota) is not one a backoff mends: like a refusal, it moves on without another round.
     const backoffMends = settled.error.code !== 'internal_error' && !isDeploymentAccountFailure(settled.error) && !isUnofferedOperation(settled.error);
-    return new AttemptFailure(settled.error, recorded && backoffMends);
+    return new AttemptFailure(settled.error, recorded && backoffMends, recorded);
   }
 
   /**
@@ -444,6 +447,8 @@ class AttemptFailure {
     readonly error: GatewayError,
     /** Whether the upstream was reached (a backoff and another round may mend it). */
     readonly reachedUpstream: boolean,
+    /** Whether its provider was called at all (not refused in front of it, by an open circuit). */
+    readonly sentToProvider: boolean,
   ) {}
 }
 

@@ -137,6 +137,21 @@ describe('the route plan', () => {
     expect((await harness.route('strict')).servedBy).toBe('b/lenient');
   });
 
+  it("does not hold a retry round back for the Retry-After of a refusal in front of the provider (an open circuit's time left)", async () => {
+    const harness = new PlanHarness([pair()], () => 0.5);
+    const refusal = () => ({ beforeProvider: errorOf('upstream_overloaded', { retryable: true, retryAfterSeconds: 30 }) });
+    harness.on('a/m', refusal(), refusal()).on('b/m', errorOf('upstream_server_error'));
+    const { servedBy } = await harness.route('pair');
+    expect(servedBy).toBe('b/m');
+    // The backoff alone: the circuit's 30 s are for the client, when nothing else serves.
+    expect(harness.clock.sleeps).toEqual([100]);
+
+    harness.on('a/m', refusal()).on('b/m', refusal());
+    const error = await failure(harness.route('pair'));
+    expect(error.code).toBe('upstream_overloaded');
+    expect(error.retryAfterSeconds).toBe(30);
+  });
+
   it('skips a deployment refused by a circuit breaker, records it, and does not wait on an all-open group', async () => {
     const harness = new PlanHarness([pair({ fallbacks: ['c/m'] })]);
     harness.on('a/m', { breaker: true });
