@@ -14,10 +14,11 @@ export interface GaugeSources {
 }
 
 /**
- * Gauges read when `/metrics` is scraped, from state the gateway keeps anyway: no
- * work on the request path. Counters that only ever grow elsewhere (usage records
- * written, unattributed requests) are served as gauges of their running totals,
- * named `_total` so rate() reads them the same.
+ * Series read when `/metrics` is scraped, from state the gateway keeps anyway: no
+ * work on the request path. Totals that only ever grow elsewhere (usage records
+ * written, unattributed requests) are counters set to their running total at each
+ * scrape: typed `counter`, so `start --workers N` keeps a replaced worker's last
+ * totals in its sum (it keeps counters, not gauges) and the sum never goes back.
  */
 export function registerGatewayGauges(metrics: GatewayMetrics, sources: GaugeSources): void {
   metrics.gauge({
@@ -27,21 +28,23 @@ export function registerGatewayGauges(metrics: GatewayMetrics, sources: GaugeSou
       this.set(sources.activeRequests());
     },
   });
-  metrics.gauge({
+  metrics.counter({
     name: 'switchyard_unattributed_requests_total',
     help: 'Requests kept out of the ledger: no key was established and no provider was called.',
     collect() {
-      this.set(sources.unattributedRequests());
+      this.reset();
+      this.inc(sources.unattributedRequests());
     },
   });
-  metrics.gauge({
+  metrics.counter({
     name: 'switchyard_unpriced_calls_total',
     help: 'Calls of models without a price, recorded at cost 0.',
     labelNames: ['provider', 'model'],
     collect() {
+      this.reset();
       for (const [key, count] of sources.unpricedCalls) {
         const slash = key.indexOf('/');
-        this.set({ provider: key.slice(0, slash), model: key.slice(slash + 1) }, count);
+        this.inc({ provider: key.slice(0, slash), model: key.slice(slash + 1) }, count);
       }
     },
   });
@@ -95,10 +98,21 @@ function registerUsageGauges(metrics: GatewayMetrics, usageStats: () => UsageRec
         if (stats) this.set(read(stats));
       },
     });
+  const total = (name: string, help: string, read: (stats: UsageRecorderStats) => number) =>
+    metrics.counter({
+      name,
+      help,
+      collect() {
+        const stats = usageStats();
+        if (!stats) return;
+        this.reset();
+        this.inc(read(stats));
+      },
+    });
   stat('switchyard_usage_pending_records', 'Usage records waiting to be written to the ledger (the queue depth).', (stats) => stats.pending);
-  stat('switchyard_usage_written_records_total', 'Usage records written to the ledger since start.', (stats) => stats.written);
-  stat('switchyard_usage_dropped_records_total', 'Usage records dropped because more than usage.max_pending waited.', (stats) => stats.dropped);
-  stat('switchyard_usage_refused_records_total', 'Usage records the ledger refused on their own while it took the others (set aside, logged).', (stats) => stats.refused);
-  stat('switchyard_usage_failed_writes_total', 'Ledger appends that failed since start.', (stats) => stats.failedWrites);
+  total('switchyard_usage_written_records_total', 'Usage records written to the ledger since start.', (stats) => stats.written);
+  total('switchyard_usage_dropped_records_total', 'Usage records dropped because more than usage.max_pending waited.', (stats) => stats.dropped);
+  total('switchyard_usage_refused_records_total', 'Usage records the ledger refused on their own while it took the others (set aside, logged).', (stats) => stats.refused);
+  total('switchyard_usage_failed_writes_total', 'Ledger appends that failed since start.', (stats) => stats.failedWrites);
   stat('switchyard_usage_ledger_up', 'Whether the ledger accepts writes (1) or the last append failed (0).', (stats) => (stats.failingSince === undefined ? 1 : 0), 'min');
 }
