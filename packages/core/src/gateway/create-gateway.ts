@@ -27,6 +27,7 @@ import { registerGatewayGauges } from '../metrics/gateway-gauges.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { buildRouter } from './build-router.js';
 import { closeWithin } from './close-within.js';
+import { guardHealthCheck } from './guard-health-check.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
@@ -155,7 +156,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     },
     onRequestFinished: (listener: (record: RequestRecord) => void) => tracker.onFinished(listener),
     onClose: (hook) => void closeHooks.push({ plugin: buildingStep, hook }),
-    addHealthCheck: (name, check) => void healthChecks.set(name, check),
+    addHealthCheck: (name, check) => void healthChecks.set(name, guardHealthCheck(name, check, logger)),
     metrics,
     usageStats: () => recorder?.stats(),
   };
@@ -174,7 +175,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     if (isChargeable(record)) recorder?.record(record);
     else unattributedRequests++;
   });
-  if (storage?.health) healthChecks.set('storage', () => storage.health!());
+  if (storage?.health) healthChecks.set('storage', guardHealthCheck('storage', () => storage.health!(), logger));
   if (recorder) healthChecks.set('usage', () => usageHealth(recorder.stats()));
   if (config.metrics.enabled) {
     // Recorded once per request from its record, after the request is over: nothing on the chain's path.
