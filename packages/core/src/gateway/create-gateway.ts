@@ -28,6 +28,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { buildRouter } from './build-router.js';
 import { closeWithin } from './close-within.js';
 import { guardHealthCheck } from './guard-health-check.js';
+import { collectFailureLog } from '../metrics/collect-failure-log.js';
 import type { GatewayRuntime, HealthSection } from './gateway-runtime.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { RequestRecord } from './request-record.js';
@@ -135,7 +136,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   const healthChecks = new Map<string, () => HealthSection>();
   let unattributedRequests = 0;
   const models = new ModelCatalog(providers, config.models, logger);
-  const metrics = new GatewayMetrics(new DeploymentLabels(config, (id) => providers.has(id), (name) => models.isListed(name)));
+  const metrics = new GatewayMetrics(new DeploymentLabels(config, (id) => providers.has(id), (name) => models.isListed(name)), collectFailureLog(logger));
   const responseCounters = responseStoreCounters(metrics);
   const responses = observeResponseStore(storage?.responses ?? new MemoryResponseStore(), responseCounters, logger);
   const responseSweeper = new ResponseSweeper(responses, options.responseSweepIntervalMs ?? DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, responseCounters, logger);

@@ -41,7 +41,14 @@ export class GatewayMetrics {
   private readonly cacheLookups: TallyCounter<'result'>;
   private readonly ledgerAppends: Histogram<'outcome'>;
 
-  constructor(private readonly labels: DeploymentLabels) {
+  /**
+   * @param onCollectFailure told when a metric's scrape-time `collect` throws or rejects: that
+   *   metric keeps its last values and the scrape still answers with every other series.
+   */
+  constructor(
+    private readonly labels: DeploymentLabels,
+    private readonly onCollectFailure: (metric: string, error: unknown) => void = () => undefined,
+  ) {
     const deployment = ['provider', 'model'] as const;
     this.requests = new TallyCounter({
       name: 'switchyard_requests_total',
@@ -102,17 +109,38 @@ export class GatewayMetrics {
 
   /** A counter on the gateway's registry (for plugins); names should start with `switchyard_`. */
   counter<Label extends string = string>(config: CounterConfiguration<Label>): Counter<Label> {
-    return new Counter({ ...config, registers: [this.registry] });
+    return new Counter({ ...config, ...this.guardedCollect(config), registers: [this.registry] });
   }
 
   /** A gauge on the gateway's registry; `collect` may set its value at scrape time. */
   gauge<Label extends string = string>(config: GaugeConfiguration<Label>): Gauge<Label> {
-    return new Gauge({ ...config, registers: [this.registry] });
+    return new Gauge({ ...config, ...this.guardedCollect(config), registers: [this.registry] });
   }
 
   /** A histogram on the gateway's registry. */
   histogram<Label extends string = string>(config: HistogramConfiguration<Label>): Histogram<Label> {
-    return new Histogram({ ...config, registers: [this.registry] });
+    return new Histogram({ ...config, ...this.guardedCollect(config), registers: [this.registry] });
+  }
+
+  /**
+   * A `collect` that cannot fail the scrape: prom-client would reject the whole of
+   * `/metrics` (a 500, every series lost to Prometheus) for one plugin's broken read.
+   */
+  private guardedCollect<Metric>(config: { name: string; collect?: ((this: Metric) => void | Promise<void>) | undefined }): { collect?: (this: Metric) => void | Promise<void> } {
+    const collect = config.collect;
+    if (collect === undefined) return {};
+    const report = this.onCollectFailure;
+    return {
+      collect(this: Metric) {
+        try {
+          const pending = collect.call(this);
+          if (pending instanceof Promise) return pending.catch((error: unknown) => report(config.name, error));
+        } catch (error) {
+          report(config.name, error);
+        }
+        return undefined;
+      },
+    };
   }
 
   /** Counts one refusal by the rate-limit step. */
