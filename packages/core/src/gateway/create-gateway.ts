@@ -42,6 +42,7 @@ import { secretsOfProvider, startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
 import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
 import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
+import { checkStepHandler } from '../plugin/check-plugin-build.js';
 
 export interface CreateGatewayOptions {
   /** Plugin factories to use instead of looking packages up by name. */
@@ -405,7 +406,7 @@ function isChargeable(record: RequestRecord): boolean {
 /** Builds one step; a config problem it finds still names the file and line. */
 function buildStep(step: StepPlugin, runtime: GatewayRuntime, options: CreateGatewayOptions): RequestHandler {
   try {
-    return step.build(runtime);
+    return checkStepHandler(step.name, step.build(runtime));
   } catch (error) {
     if (error instanceof ConfigError && error.file === undefined && options.configFile !== undefined) {
       throw new ConfigError(error.problems, options.configFile, options.configSource);

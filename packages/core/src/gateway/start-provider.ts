@@ -47,6 +47,7 @@ import { sentNoticeOf, type SentNotice } from '../transport/upstream-sent.js';
 import { parseJsonBodyText, readBodyText, readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { readRetryAfterHeader } from '../transport/read-retry-after.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
+import { checkProviderAdapters } from '../plugin/check-plugin-build.js';
 
 /**
  * Turns a provider plugin's pure adapters into a running Provider: HTTP adapters
@@ -56,7 +57,7 @@ import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport 
  * provider's words are cleaned of its secrets, after they were decoded.
  */
 export function startProvider(id: string, plugin: ProviderPlugin, transport: UpstreamTransport): Provider {
-  const adapters = plugin.build();
+  const adapters = checkProviderAdapters(plugin.name, plugin.build());
   const redactor = new SecretRedactor(adapters.secrets ?? []);
   const http: HttpContext = {
     id,

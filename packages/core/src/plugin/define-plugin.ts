@@ -230,7 +230,7 @@ function optionsChecker<Options>(definition: PluginDefinitionBase<Options>): (op
   const { name, optionsSchema } = definition;
   let validator: Validator<Options> | undefined;
   return (options) => {
-    validator ??= compileValidator<Options>(optionsSchema, { problems: 'every' });
+    validator ??= compileOptionsSchema<Options>(name, optionsSchema);
     // Validation fills in defaults, so it works on a copy the caller does not see change.
     const result = validator(options === undefined ? {} : structuredClone(options));
     if (!result.ok) throw new PluginOptionsError(name, result.problems);
@@ -238,6 +238,19 @@ function optionsChecker<Options>(definition: PluginDefinitionBase<Options>): (op
     if (problems.length > 0) throw new PluginOptionsError(name, problems);
     return result.value;
   };
+}
+
+/**
+ * A schema ajv cannot compile is the plugin's bug, not the operator's: it is reported at
+ * the plugin's place in the config, naming the plugin, instead of as ajv's bare "schema is invalid".
+ */
+function compileOptionsSchema<Options>(name: string, optionsSchema: JsonSchema): Validator<Options> {
+  try {
+    return compileValidator<Options>(optionsSchema, { problems: 'every' });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PluginOptionsError(name, [{ path: '', message: `the plugin '${name}' cannot be configured: its optionsSchema is not a valid JSON Schema (${reason})` }]);
+  }
 }
 
 function attachMetadata<F extends (options?: unknown) => unknown>(
