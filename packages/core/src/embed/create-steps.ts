@@ -99,7 +99,10 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
   for (const { name, handler } of chainSteps) {
     handlers.set(name, (req, res, next) => {
       const context = contextFor(res, 'custom');
-      callStateOf(calls, context).ran.add(name);
+      const { ran } = callStateOf(calls, context);
+      // Mounted on an area and again on a route in it: a step runs once a request (a limit counts requests, not mounts).
+      if (ran.has(name)) return next();
+      ran.add(name);
       return handler(req, res, next);
     });
   }
