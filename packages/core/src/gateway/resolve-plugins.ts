@@ -140,7 +140,8 @@ async function findFactory(
   pointer: string,
   pluginName = name,
 ): Promise<PluginFactory<unknown, unknown> | undefined> {
-  const given = options.plugins.find((factory) => factory.kind === kind && factory.pluginName === pluginName);
+  // The last one handed over wins: `[...builtInPlugins, ownMock]` replaces the built-in mock, as a spread reads.
+  const given = options.plugins.findLast((factory) => factory.kind === kind && factory.pluginName === pluginName);
   if (given) return given;
 
   const specifier = moduleSpecifier(kind, name);
