@@ -116,7 +116,12 @@ function readByHostParser(req: Request, limitBytes: number, bounds: JsonBodyBoun
   }
   const declaredJson = /\bjson\b/i.test(req.headers['content-type'] ?? '');
   // Parsed already: what its keys cost is spent, so only depth and numbers are held to.
-  if (typeof body === 'object' && body !== null && declaredJson) return checked(body, bounds.maxDepth);
+  if (typeof body === 'object' && body !== null && declaredJson) {
+    const problem = checked(body, bounds.maxDepth);
+    if (problem !== undefined || req.headers['content-length'] !== undefined) return problem;
+    // Sent chunked, no content-length refused it above: measured as the JSON it holds (after the depth check, so this cannot overflow).
+    return Buffer.byteLength(JSON.stringify(body)) > limitBytes ? tooLarge(limitBytes) : undefined;
+  }
   if (!declaredJson && typeof body === 'object' && body !== null) {
     return new GatewayError('unsupported_media_type', 'The request body was read as a form; send a JSON object (content-type: application/json).');
   }
