@@ -196,6 +196,25 @@ describe('admin API: creating keys', () => {
     expectError(large, 413, 'request_too_large', null);
   });
 
+  it('names an unknown key of the body escaped and cut, never raw', async () => {
+    const hostile = `x\u001b[2J\r\n\u202e${'k'.repeat(5000)}`;
+    const response = await admin('post', '/keys', { name: 'a', [hostile]: 1 });
+    expectError(response, 400, 'invalid_request');
+    const { message, param } = response.body.error as { message: string; param: string };
+    for (const shown of [message, param]) {
+      expect(shown).not.toMatch(/[\u0000-\u001f\u202e]/);
+      expect(shown).toContain('x\\u001b[2J\\u000d\\u000a\\u202e');
+      expect(shown.length).toBeLessThan(600);
+    }
+  });
+
+  it('names an unknown query parameter escaped', async () => {
+    const response = await admin('get', '/keys?%1b%5b31m=1');
+    expectError(response, 400, 'invalid_request');
+    expect(response.body.error.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(response.body.error.param).toBe('\\u001b[31m');
+  });
+
   // Found by test/no-500-from-input.property.test.ts: zlib's error reached the client as a 500 internal_error.
   it.each(['gzip', 'deflate', 'br'])('refuses a body that is not the %s its content-encoding says: 400, not 500', async (encoding) => {
     const response = await request(app).post('/admin/keys').set('authorization', `Bearer ${masterKey}`).set('content-type', 'application/json').set('content-encoding', encoding).send('{"name":"x"}');

@@ -9,3 +9,4 @@ export {
 } from './compile-validator.js';
 export { checkJsonValue, type JsonValueLimits } from './check-json-value.js';
 export { setField } from './set-field.js';
+export { escapeUnseen, shownParam } from './shown-param.js';

@@ -1,4 +1,4 @@
-import { GatewayError, pointerToParam, type Validator } from '@switchyard/core';
+import { GatewayError, pointerToParam, shownParam, type Validator } from '@switchyard/core';
 
 /**
  * Checks a body or query against its compiled schema. The error's `param` names the
@@ -21,10 +21,11 @@ export function checkInput<T>(validator: Validator<T>, value: unknown, what: 'bo
     }
     return result.value;
   }
-  const described = result.problems.map((problem) => `${pointerToParam(problem.path) || what}: ${problem.message}`);
+  // A path may end in a key the client sent (an unknown one): named cut and escaped, as the ingress does.
+  const described = result.problems.map((problem) => `${shownParam(problem.path) || what}: ${problem.message}`);
   const first = result.problems[0];
   throw new GatewayError('invalid_request', `Invalid request ${what}: ${described.join('; ')}.`, {
-    param: first ? pointerToParam(first.path) || null : null,
+    param: first ? shownParam(first.path) || null : null,
   });
 }
 
