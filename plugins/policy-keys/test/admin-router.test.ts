@@ -181,11 +181,33 @@ describe('admin API: creating keys', () => {
     [{ name: 'a\ud800' }, 'name'],
     [{ name: 'a', team: '\udfff' }, 'team'],
     [{ name: 'a', tags: ['ok', 'x\ud800'] }, 'tags[1]'],
+    // Names of blanks only (a space, a tab-free NBSP or ideographic space) read as no name at all.
+    [{ name: ' ' }, 'name'],
+    [{ name: 'a', team: '\u00a0\u3000' }, 'team'],
+    [{ name: 'a', project: '   ' }, 'project'],
+    [{ name: 'a', user: ' ' }, 'user'],
+    [{ name: 'a', tags: ['ok', '  '] }, 'tags[1]'],
+    // Noncharacters, which Unicode keeps for a program's own use: no text to interchange holds them.
+    [{ name: 'a\ufffe' }, 'name'],
+    [{ name: 'a', team: 'x\uffff' }, 'team'],
+    [{ name: 'a', project: '\ufdd0' }, 'project'],
+    [{ name: 'a', user: 'u\u{10ffff}' }, 'user'],
   ])('refuses %j naming %s', async (body, param) => {
     const response = await admin('post', '/keys', body);
     expectError(response, 400, 'invalid_request', param);
     expect(response.body.error.message).toContain(param);
     expect(keys.keys.size).toBe(0);
+  });
+
+  it('refuses a blank or noncharacter name on update too, and says which', async () => {
+    const { key } = await createKey({ name: 'plain', team: 'ops' });
+    const blank = await admin('patch', `/keys/${key['id']}`, { team: ' ' });
+    expectError(blank, 400, 'invalid_request', 'team');
+    expect(blank.body.error.message).toContain('blank');
+    const nonchar = await admin('patch', `/keys/${key['id']}`, { name: 'x\uffff' });
+    expectError(nonchar, 400, 'invalid_request', 'name');
+    expect(nonchar.body.error.message).toContain('U+FFFF');
+    expect((await admin('get', `/keys/${key['id']}`)).body.key).toMatchObject({ name: 'plain', team: 'ops' });
   });
 
   it('refuses bodies that are not a JSON object', async () => {

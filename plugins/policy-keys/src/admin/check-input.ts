@@ -14,7 +14,8 @@ export function checkInput<T>(validator: Validator<T>, value: unknown, what: 'bo
     if (unfit !== undefined) {
       const param = pointerToParam(unfit.pointer) || what;
       // Which one, as its code point: the character itself cannot be seen in the message.
-      const found = unfit.problem === 'invisible' ? ` (it holds ${codePointOf(unfit.text.match(invisibleCharacter)![0])})` : '';
+      const culprit = unfit.problem === 'invisible' ? invisibleCharacter : unfit.problem === 'noncharacter' ? noncharacter : undefined;
+      const found = culprit ? ` (it holds ${codePointOf(unfit.text.match(culprit)![0])})` : '';
       throw new GatewayError('invalid_request', `Invalid request ${what}: ${param}: ${unfitTextProblems[unfit.problem]}${found}.`, {
         param: pointerToParam(unfit.pointer) || null,
       });
@@ -48,6 +49,16 @@ const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
  */
 const invisibleCharacter = /(?![\u200c\u200d])[\p{Cf}\u2028\u2029]/u;
 
+/**
+ * Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points of every plane,
+ * U+FFFE, U+FFFF … U+10FFFF): kept for a program's own use, never for text to interchange;
+ * U+FFFE is a byte-swapped byte order mark to whatever reads the name next.
+ */
+const noncharacter = /[\ufdd0-\ufdef\ufffe\uffff]|[\u{1fffe}\u{1ffff}\u{2fffe}\u{2ffff}\u{3fffe}\u{3ffff}\u{4fffe}\u{4ffff}\u{5fffe}\u{5ffff}\u{6fffe}\u{6ffff}\u{7fffe}\u{7ffff}\u{8fffe}\u{8ffff}\u{9fffe}\u{9ffff}\u{afffe}\u{affff}\u{bfffe}\u{bffff}\u{cfffe}\u{cffff}\u{dfffe}\u{dffff}\u{efffe}\u{effff}\u{ffffe}\u{fffff}\u{10fffe}\u{10ffff}]/u;
+
+/** Text of blanks only (spaces, no-break and ideographic spaces …), which reads as no name. */
+const onlyBlanks = /^\s+$/u;
+
 const unfitTextProblems = {
   malformed: 'must be well-formed text (it holds a lone UTF-16 surrogate, as \\ud800 writes)',
   control: 'must not hold control characters (line breaks, tabs, NUL, ESC …)',
@@ -55,6 +66,8 @@ const unfitTextProblems = {
     'must not hold invisible format characters: bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), ' +
     'the zero-width space (U+200B), the byte order mark (U+FEFF), the soft hyphen (U+00AD), any other Unicode format (Cf) character but the ' +
     'zero-width non-joiner and joiner (U+200C, U+200D), or line separators (U+2028, U+2029)',
+  noncharacter: 'must not hold Unicode noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF, the last two code points of each plane)',
+  blank: 'must not be blank (spaces only)',
 } as const;
 
 type UnfitTextProblem = keyof typeof unfitTextProblems;
@@ -75,11 +88,16 @@ export function unfitTextProblem(text: string): UnfitTextProblem | undefined {
  * Whether text can be written as a name (a body's strings): fit text, and free of
  * invisible format characters and line separators too. A key named `invoice\u202efdp.exe`
  * reads as `invoiceexe.pdf` in logs, the CLI and the dashboard; `ops\u200b` looks like the
- * team `ops` and is another. Only what is written is held to this: filters (queries)
+ * team `ops` and is another. Noncharacters and names of blanks only are refused too: a
+ * team `' '` lists as no team. Only what is written is held to this: filters (queries)
  * still find names stored before it was refused.
  */
 function unfitWrittenTextProblem(text: string): UnfitTextProblem | undefined {
-  return unfitTextProblem(text) ?? (invisibleCharacter.test(text) ? 'invisible' : undefined);
+  const problem = unfitTextProblem(text);
+  if (problem !== undefined) return problem;
+  if (invisibleCharacter.test(text)) return 'invisible';
+  if (noncharacter.test(text)) return 'noncharacter';
+  return onlyBlanks.test(text) ? 'blank' : undefined;
 }
 
 /**
