@@ -99,3 +99,31 @@ describe("the Responses route's top_logprobs and max_tool_calls", () => {
     }
   });
 });
+
+describe('stop sequences of chat and Messages', () => {
+  const long = `${'s'.repeat(1000)}HOSTILE7q`;
+  it.each([
+    ['chat, one string', '/v1/chat/completions', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }], stop: long }), 'stop'],
+    ['chat, in a list', '/v1/chat/completions', (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }], stop: ['ok', long] }), 'stop[1]'],
+    ['Messages', '/v1/messages', (model: string) => ({ model, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stop_sequences: ['ok', long] }), 'stop_sequences[1]'],
+  ])('%s: one over 1,000 characters → 400 naming it, nothing sent upstream', async (_, route, body, param) => {
+    for (const model of models) {
+      const before = upstream.requests.length;
+      const answer = await post(route, body(model));
+      expect(answer.status, answer.text.slice(0, 300)).toBe(400);
+      // Messages answers in Anthropic's error shape, which names the field in its message.
+      const error = (JSON.parse(answer.text) as { error: { type: string; message: string; param?: string } }).error;
+      expect(error.type).toBe('invalid_request_error');
+      if (route === '/v1/messages') expect(error.message).toContain(param);
+      else expect(error.param).toBe(param);
+      expect(answer.text).not.toContain('HOSTILE7q');
+      expect(upstream.requests.length).toBe(before);
+    }
+  });
+
+  it('one of exactly 1,000 characters is served', async () => {
+    const stop = 's'.repeat(1000);
+    expect((await post('/v1/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }], stop })).status).toBe(200);
+    expect((await post('/v1/messages', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stop_sequences: [stop] })).status).toBe(200);
+  });
+});

@@ -67,6 +67,7 @@ describe("an ingress plugin's request is held to the gateway's own bounds", () =
     ['seed 1e300', { seed: 1e300 }],
     ['candidateCount 8', { candidateCount: 8 }],
     ['1,000 stop sequences', { stopSequences: Array<string>(1000).fill('x') }],
+    ['a stop sequence of 1,001 characters', { stopSequences: ['ok', 's'.repeat(1001)] }],
     ['1,000 tools', { tools: Array.from({ length: 1000 }, (_, index) => ({ name: `t${index}`, parameters: { type: 'object' } })) }],
   ])('%s → 400 invalid_request naming the field, for any key', async (_, set) => {
     for (const key of [masterKey, budgetedKey]) {
@@ -78,7 +79,7 @@ describe("an ingress plugin's request is held to the gateway's own bounds", () =
   });
 
   it('a request within every bound is served', async () => {
-    const { status } = await send({ maxOutputTokens: 1_000_000, temperature: 2, topP: 0, presencePenalty: -2, frequencyPenalty: 2, seed: -(2 ** 53 - 1), candidateCount: 1, stopSequences: Array<string>(64).fill('x') }, budgetedKey);
+    const { status } = await send({ maxOutputTokens: 1_000_000, temperature: 2, topP: 0, presencePenalty: -2, frequencyPenalty: 2, seed: -(2 ** 53 - 1), candidateCount: 1, stopSequences: [...Array<string>(63).fill('x'), 's'.repeat(1000)] }, budgetedKey);
     expect(status).toBe(200);
   });
 });

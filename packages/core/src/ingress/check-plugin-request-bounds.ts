@@ -42,4 +42,6 @@ export function checkPluginRequestBounds(request: ChatRequest): void {
   if (request.stopSequences !== undefined && (!Array.isArray(request.stopSequences) || request.stopSequences.length > messagesRequestBounds.maxStopSequences)) {
     throw outOfBounds('stopSequences', `at most ${messagesRequestBounds.maxStopSequences}`);
   }
+  const longStop = request.stopSequences?.findIndex((stop) => typeof stop !== 'string' || stop.length > requestBounds.maxStopSequenceLength) ?? -1;
+  if (longStop >= 0) throw outOfBounds(`stopSequences[${longStop}]`, `a string of at most ${requestBounds.maxStopSequenceLength} characters`);
 }

@@ -186,7 +186,7 @@ export const messagesRequestSchema: JsonSchema = {
       },
     },
     system: { anyOf: [{ type: 'string' }, blocks({ text: textBlock })] },
-    stop_sequences: { type: 'array', maxItems: messagesRequestBounds.maxStopSequences, items: { type: 'string', minLength: 1 } },
+    stop_sequences: { type: 'array', maxItems: messagesRequestBounds.maxStopSequences, items: { type: 'string', minLength: 1, maxLength: requestBounds.maxStopSequenceLength } },
     stream: { type: 'boolean' },
     temperature: { type: 'number', minimum: 0, maximum: 1 },
     top_p: { type: 'number', minimum: 0, maximum: 1 },

@@ -34,6 +34,12 @@ export const requestBounds = {
    * the definition's pattern: a model may have written a name no tool has.
    */
   maxToolNameLength: 128,
+  /**
+   * One stop sequence (chat's `stop`, Messages' `stop_sequences`), in characters: stop
+   * sequences are a closing tag or a turn marker, a few dozen characters; only the body
+   * limit held them, and a megabyte one went upstream on every attempt.
+   */
+  maxStopSequenceLength: 1000,
 } as const;
 
 const identifier = { type: 'string', maxLength: requestBounds.maxIdentifierLength };
@@ -201,8 +207,8 @@ export const chatCompletionsRequestSchema: JsonSchema = {
     user: identifier,
     stop: {
       anyOf: [
-        { type: 'string' },
-        { type: 'array', items: { type: 'string' }, maxItems: 4 },
+        { type: 'string', maxLength: requestBounds.maxStopSequenceLength },
+        { type: 'array', items: { type: 'string', maxLength: requestBounds.maxStopSequenceLength }, maxItems: 4 },
         { type: 'null' },
       ],
     },
