@@ -1,4 +1,4 @@
-import { readyBatches, type ChatResponse, type ReadyItems, type StreamPart } from '@switchyard/core';
+import { createLogger, readyBatches, type ChatResponse, type ReadyItems, type StreamPart } from '@switchyard/core';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeCacheValue, encodeCacheValue, recordStream, replayParts, responseToStreamParts, splitAtWords, streamPartsToResponse, throttledWarning, type CacheEntry } from '../src/index.js';
 
@@ -239,5 +239,16 @@ describe('the throttled warning', () => {
       [{ error: 'down', suppressed: 0 }, 'cache down'],
       [{ error: 'still down', suppressed: 2 }, 'cache down'],
     ]);
+  });
+
+  it('blanks secrets in the error it logs, as every other Redis user does', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } });
+    const throttled = throttledWarning(logger, 60_000, () => 0);
+    throttled(new Error('connect ECONNREFUSED rediss://default:hunter2-CachePass@cache.internal:6380 (sk-proj-CacheLeak0123456789abcdef)'), 'cache down');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('hunter2-CachePass');
+    expect(lines[0]).not.toContain('CacheLeak0123456789');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ error: expect.stringContaining('cache.internal:6380'), suppressed: 0, msg: 'cache down' });
   });
 });
