@@ -220,6 +220,24 @@ describe('switchyard keys', () => {
     expect(missing.stderr).toBe("switchyard: No key with id 'key_missing'. [404 key_not_found]\n");
   });
 
+  it('takes a key out of its team, project or user with --no-team, --no-project, --no-user', async () => {
+    const { key } = await createKey('--name', 'owned', '--team', 'ops', '--project', 'atlas', '--user', 'ana');
+    const cleared = await cli(['keys', 'update', key.id, '--no-team', '--no-user', '--json']);
+    expect(cleared.stderr).toBe('');
+    const shown = JSON.parse(cleared.stdout).key as Record<string, unknown>;
+    expect(shown).toMatchObject({ name: 'owned', team: null, project: 'atlas', user: null });
+    expect(JSON.parse((await cli(['keys', 'update', key.id, '--no-project', '--json'])).stdout).key).toMatchObject({ team: null, project: null });
+    for (const [args, line] of [
+      [['keys', 'update', key.id, '--team', 'red', '--no-team'], 'give --team or --no-team, not both'],
+      [['keys', 'create', '--name', 'x', '--no-team'], 'keys create does not take --no-team (see switchyard keys --help)'],
+    ] as const) {
+      const result = await cli([...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`switchyard: ${line}\n`);
+    }
+    expect((await keys.get(key.id))?.team ?? null).toBeNull();
+  });
+
   it('refuses bad command lines before calling the gateway', async () => {
     for (const args of [['keys', 'create'], ['keys', 'create', '--name', 'x', '--rpm', 'fast'], ['keys', 'show'], ['keys', 'explode'], ['keys', 'update', 'key_1'], ['keys', 'create', '--bogus']]) {
       const result = await cli(args);

@@ -20,6 +20,9 @@ export interface KeyFlagValues {
   'max-tokens'?: string | undefined;
   disabled?: boolean | undefined;
   enabled?: boolean | undefined;
+  'no-team'?: boolean | undefined;
+  'no-project'?: boolean | undefined;
+  'no-user'?: boolean | undefined;
 }
 
 export const keyFlagOptions = {
@@ -42,6 +45,13 @@ export const keyFlagOptions = {
   enabled: { type: 'boolean' },
 } as const;
 
+/** The flags only `keys update` reads: each sends `null`, which takes the key out of its team, project or user. */
+export const clearFlagOptions = {
+  'no-team': { type: 'boolean' },
+  'no-project': { type: 'boolean' },
+  'no-user': { type: 'boolean' },
+} as const;
+
 /**
  * The admin API body for the flags given: only what was asked for, so an update
  * changes nothing else. Values are checked by the gateway, which names the field;
@@ -50,6 +60,11 @@ export const keyFlagOptions = {
 export function keyBodyFromFlags(values: KeyFlagValues): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const field of ['name', 'team', 'project', 'user'] as const) if (values[field] !== undefined) body[field] = values[field];
+  for (const field of ['team', 'project', 'user'] as const) {
+    if (!values[`no-${field}`]) continue;
+    if (values[field] !== undefined) throw new CliError(`give --${field} or --no-${field}, not both`, 2);
+    body[field] = null;
+  }
   if (values.tag !== undefined) body['tags'] = values.tag;
   if (values.disabled && values.enabled) throw new CliError('give --disabled or --enabled, not both', 2);
   if (values.disabled || values.enabled) body['disabled'] = Boolean(values.disabled);

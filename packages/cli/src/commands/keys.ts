@@ -5,7 +5,7 @@ import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
 import { joinNegativeValues } from '../negative-values.js';
 import { escapeControlCharacters, quoteInput, terminalJson } from '../terminal-text.js';
-import { keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
+import { clearFlagOptions, keyBodyFromFlags, keyFlagOptions } from './key-flags.js';
 import { formatUsd } from '../format-usd.js';
 
 export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke|rotate|audit> [ID] [options]
@@ -17,6 +17,7 @@ export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke
   list     [--team T] [--project P] [--tag X] [--limit N] [--cursor C] [--include-revoked]
   show     ID
   update   ID  [the create flags to change] [--enabled | --disabled]
+               [--no-team] [--no-project] [--no-user]   take the key out of its team, project, user
   revoke   ID
   rotate   ID  [--grace 10m]   the old secret keeps working for the grace period
   audit    ID  [--limit N] [--cursor C]   oldest first, 100 entries a page by default
@@ -28,6 +29,7 @@ export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke
 
 const options = {
   ...keyFlagOptions,
+  ...clearFlagOptions,
   url: { type: 'string' },
   'master-key-file': { type: 'string' },
   json: { type: 'boolean' },
@@ -44,7 +46,7 @@ const keyFlags = Object.keys(keyFlagOptions) as Flag[];
 /** The flags each action reads besides --url, --master-key-file, --json and --help: any other is refused, not ignored. */
 const actionFlags: Readonly<Record<string, readonly Flag[]>> = {
   create: keyFlags,
-  update: keyFlags,
+  update: [...keyFlags, ...(Object.keys(clearFlagOptions) as Flag[])],
   list: ['team', 'project', 'tag', 'limit', 'cursor', 'include-revoked'],
   show: [],
   revoke: [],
