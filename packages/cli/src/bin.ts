@@ -24,8 +24,8 @@ Without --config, switchyard.config.yaml (and the usual variants) is looked for
 in the current folder; without one, the built-in defaults serve the mock provider.
 
 keys and usage talk to the admin API of a running gateway: --url (or SWITCHYARD_URL,
-default http://127.0.0.1:4000), with the master key from SWITCHYARD_MASTER_KEY or
---master-key-file (default .switchyard/master-key). --json prints the raw answer.
+default http://127.0.0.1:4000), with the master key from --master-key-file when given,
+else SWITCHYARD_MASTER_KEY, else .switchyard/master-key. --json prints the raw answer.
 
 Short forms: -c (--config), -p (--port), -w (--workers), -h (--help).
 `;

@@ -329,6 +329,17 @@ describe('switchyard keys', () => {
     expect(pasted.stderr).toBe("switchyard: --tpm must be a number, got '[REDACTED]'\n");
   });
 
+  it('--help states the master key precedence the code follows: the flag, then the variable, then the default file', async () => {
+    // The flag wins over a set SWITCHYARD_MASTER_KEY (cli() sets it): a wrong key in the file is sent.
+    await writeFile(path.join(cwd, 'other-key'), 'sy-not-the-master-key-654321\n');
+    expect((await cli(['keys', 'list', '--master-key-file', 'other-key'])).stderr).toContain('[401 invalid_api_key]');
+    const order = /--master-key-file[^\n]*\n?[^\n]*else SWITCHYARD_MASTER_KEY[^\n]*\n?[^\n]*else \.switchyard\/master-key/;
+    for (const args of [['--help'], ['keys', '--help'], ['usage', '--help']]) {
+      const help = await runCli(args, { cwd, env: {} });
+      expect(help.stdout, args.join(' ')).toMatch(order);
+    }
+  });
+
   it('finds the master key in a file, and says when the key is wrong or the gateway is down', async () => {
     await mkdir(path.join(cwd, '.switchyard'), { recursive: true });
     await writeFile(path.join(cwd, '.switchyard', 'master-key'), `${masterKey}\n`);

@@ -23,7 +23,8 @@ export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke
   audit    ID  [--limit N] [--cursor C]   oldest first, 100 entries a page by default
 
   --url URL                the gateway (SWITCHYARD_URL, default http://127.0.0.1:4000)
-  --master-key-file FILE   default .switchyard/master-key; SWITCHYARD_MASTER_KEY also works
+  --master-key-file FILE   the master key's file when given, else SWITCHYARD_MASTER_KEY,
+                           else .switchyard/master-key
   --json                   print the API's JSON answer
 `;
 

@@ -14,7 +14,8 @@ export const usageUsage = `Usage: switchyard usage [options]
   --from ISO --to ISO    the window [from, to); default the last 30 days
   --key ID               one key only
   --format csv|json      print the API's CSV or JSON instead of a table (--json = --format json)
-  --url URL  --master-key-file FILE   as for switchyard keys
+  --url URL  --master-key-file FILE   as for switchyard keys: the master key from --master-key-file
+                                     when given, else SWITCHYARD_MASTER_KEY, else .switchyard/master-key
 `;
 
 const options = {
