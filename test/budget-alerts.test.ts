@@ -172,6 +172,28 @@ describe('budget alert webhooks', () => {
     expect(received.find((event) => event.owner.kind === 'team')!.window.end).toBeNull();
   });
 
+  it('a key put over its budget by a lower limit sends limit reached on its first refusal, once a window', async () => {
+    await start({});
+    const key = await createKey({ scope: { budget: { limit_usd: 5, period: 'daily' } } });
+    const budgets = gateway!.gateway.runtime.storage!.budgets;
+    const windowStart = budgetWindowStart('daily', new Date());
+    for (let i = 0; i < 2; i++) {
+      expect(await chat(key.secret)).toBe(200);
+      await expect.poll(() => budgets.reserved(`key:${key.id}`, windowStart)).toBe(0);
+    }
+    const lowered = await fetch(`${gateway!.origin}/admin/keys/${key.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: { budget: { limit_usd: 1.5 } } }),
+    });
+    expect(lowered.status).toBe(200);
+    expect(await chat(key.secret)).toBe(429);
+    expect(await chat(key.secret)).toBe(429);
+    await receiver!.waitFor(1);
+    await gateway!.close();
+    expect(events().map((event) => `${event.type} ${event.trigger} ${event.spent_usd} of ${event.limit_usd}`)).toEqual(['budget.limit_reached refusal 2 of 1.5']);
+  });
+
   it('a request bigger than the whole budget is refused without a limit-reached event', async () => {
     await start({});
     const key = await createKey({ scope: { budget: { limit_usd: 5, period: 'total', alert_threshold: 0.5 } } });
