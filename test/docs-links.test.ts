@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { markdownFiles, repoRoot as root } from './support/markdown-files.js';
 
 /*
  * A link to a heading (`docs/plugins.md#42-ingress-plugins`) that names no heading of its
@@ -9,19 +9,6 @@ import { describe, expect, it } from 'vitest';
  * lower-casing it, dropping what is not a letter, digit, space, `-` or `_`, and writing
  * spaces as `-`; a repeated heading gets `-1`, `-2` …
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function markdownFiles(): string[] {
-  const readmes = (folder: string) =>
-    readdirSync(path.join(root, folder))
-      .map((name) => path.join(folder, name, 'README.md'))
-      .filter((file) => existsSync(path.join(root, file)));
-  const docs = readdirSync(path.join(root, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => path.join('docs', name));
-  return ['README.md', ...docs, ...readmes('examples'), ...readmes('packages'), ...readmes('plugins')];
-}
 
 /** The anchors GitHub gives the headings of a markdown file (headings inside code fences are not headings). */
 export function headingAnchors(markdown: string): Set<string> {

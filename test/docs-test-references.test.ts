@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { markdownFiles, repoRoot as root } from './support/markdown-files.js';
 
 /*
  * The docs' tables name the test that proves each row (`test/x.test.ts › a test's title …`).
@@ -12,18 +12,6 @@ import { describe, expect, it } from 'vitest';
  * (`%s`, `$name`, `${…}`) with the values filled in. `…` stands for what is left out; a
  * `(note)` after a title, and `›` between a describe and its test, are allowed.
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function markdownFiles(): string[] {
-  const readmes = (folder: string) =>
-    readdirSync(path.join(root, folder))
-      .map((name) => path.join(folder, name, 'README.md'))
-      .filter((file) => existsSync(path.join(root, file)));
-  const docs = readdirSync(path.join(root, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => path.join('docs', name));
-  return ['README.md', ...docs, ...readmes('examples'), ...readmes('packages'), ...readmes('plugins')];
-}
 
 const testPath = /(?:test|packages|plugins|examples)\/[\w./-]+\.test\.ts/;
 // Not a glob's tail (`plugins/provider-*/test/x.test.ts`).

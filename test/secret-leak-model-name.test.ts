@@ -119,6 +119,27 @@ it('a key pasted as an unpriced model of an OpenAI-compatible provider is blanke
   }
 });
 
+/**
+ * Sends each `[model, part of the secret in it, status, x-switchyard-model shown]` as a chat
+ * request's model, and checks the answer's status and model header and that no log line of
+ * the request holds the part.
+ */
+async function expectModelsBlanked(own: TestGateway, bearer: string, cases: Array<[string, string, number, string | null]>): Promise<void> {
+  for (const [model, part, status, shown] of cases) {
+    const logged = own.logLines.length;
+    const response = await fetch(`${own.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await response.arrayBuffer();
+    expect(response.status).toBe(status);
+    expect(response.headers.get('x-switchyard-model')).toBe(shown);
+    await expect.poll(() => own.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
+    for (const line of own.logLines.slice(logged)) expect(line).not.toContain(part);
+  }
+}
+
 it('a credential of this gateway with no known prefix (a Bedrock secret key, a master key set by hand) pasted as the model is blanked too', async () => {
   const bedrockSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
   const handSetMasterKey = 'correct-horse-battery-staple-0042';
@@ -127,24 +148,12 @@ it('a credential of this gateway with no known prefix (a Bedrock secret key, a m
     providers: { mock: {}, bedrock: { region: 'us-east-1', endpoint: 'http://127.0.0.1:9/', access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: bedrockSecret } },
   });
   try {
-    for (const [model, part, status, shown] of [
+    await expectModelsBlanked(own, handSetMasterKey, [
       [`mock/${bedrockSecret}`, bedrockSecret.slice(-14), 200, 'mock/[REDACTED]'],
       [`mock/${handSetMasterKey}`, handSetMasterKey.slice(-14), 200, 'mock/[REDACTED]'],
       // No such model: the refusal's log lines hold it no more than a routed request's.
       [handSetMasterKey, handSetMasterKey.slice(-14), 404, null],
-    ] as const) {
-      const logged = own.logLines.length;
-      const response = await fetch(`${own.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${handSetMasterKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      await response.arrayBuffer();
-      expect(response.status).toBe(status);
-      expect(response.headers.get('x-switchyard-model')).toBe(shown);
-      await expect.poll(() => own.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
-      for (const line of own.logLines.slice(logged)) expect(line).not.toContain(part);
-    }
+    ]);
   } finally {
     await own.close();
   }
@@ -160,23 +169,11 @@ it('a key listed in the config (auth keys:) or the metrics token, pasted as the 
     providers: { mock: {} },
   });
   try {
-    for (const [model, part, status, shown] of [
+    await expectModelsBlanked(own, listedKey, [
       [`mock/${listedKey}`, listedKey.slice(-14), 200, 'mock/[REDACTED]'],
       [`mock/${metricsToken}`, metricsToken.slice(-14), 200, 'mock/[REDACTED]'],
       [listedKey, listedKey.slice(-14), 404, null],
-    ] as const) {
-      const logged = own.logLines.length;
-      const response = await fetch(`${own.baseURL}/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${listedKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      await response.arrayBuffer();
-      expect(response.status).toBe(status);
-      expect(response.headers.get('x-switchyard-model')).toBe(shown);
-      await expect.poll(() => own.logLines.slice(logged).some((line) => line.includes('"request finished"'))).toBe(true);
-      for (const line of own.logLines.slice(logged)) expect(line).not.toContain(part);
-    }
+    ]);
   } finally {
     await own.close();
   }

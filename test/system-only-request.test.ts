@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureReplay } from './support/start-fixture-replay.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayOverReplay } from './support/gateway-over-replay.js';
+import { masterKey } from './support/start-test-gateway.js';
 
 /**
  * A chat request of system messages alone. Anthropic ("messages: at least one message is
@@ -10,31 +10,20 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * 400 naming `messages`, before anything goes upstream.
  */
 
-let replay: Awaited<ReturnType<typeof startFixtureReplay>>;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  replay = await startFixtureReplay();
-  gateway = await startTestGateway({
-    providers: {
-      anthropic: { api_key: 'sk-ant-test-0123456789', base_url: replay.url },
-      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: replay.url },
-      bedrock: { region: 'us-east-1', endpoint: replay.url, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
-    },
-    chain: ['auth', 'key-scope', 'route', 'adapter'],
-  });
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await replay?.close();
-});
+const rig = gatewayOverReplay((upstream) => ({
+  providers: {
+    anthropic: { api_key: 'sk-ant-test-0123456789', base_url: upstream },
+    gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: upstream },
+    bedrock: { region: 'us-east-1', endpoint: upstream, access_key_id: 'AKIDEXAMPLE0123456789', secret_access_key: 'bedrock-test-secret-0123456789' },
+  },
+  chain: ['auth', 'key-scope', 'route', 'adapter'],
+}));
 
 describe('a chat request holding only system messages', () => {
   it.each(['anthropic/claude-sonnet-4-5', 'bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0', 'gemini/gemini-2.5-flash'])('%s: 400 naming messages, nothing sent upstream', async (model) => {
-    const received = replay.received.length;
+    const received = rig.replay.received.length;
     for (const stream of [false, true]) {
-      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      const response = await fetch(`${rig.gateway.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model, stream, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'developer', content: 'Answer in French.' }] }),
@@ -44,6 +33,6 @@ describe('a chat request holding only system messages', () => {
       expect(body.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error', param: 'messages' });
       expect(body.error.message).toMatch(/user or assistant message/);
     }
-    expect(replay.received.length).toBe(received);
+    expect(rig.replay.received.length).toBe(received);
   });
 });

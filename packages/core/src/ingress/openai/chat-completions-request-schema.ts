@@ -47,6 +47,19 @@ const identifier = { type: 'string', maxLength: requestBounds.maxIdentifierLengt
 export const toolCallId = { type: 'string', minLength: 1, maxLength: requestBounds.maxToolCallIdLength };
 export const calledToolName = { type: 'string', minLength: 1, maxLength: requestBounds.maxToolNameLength };
 
+/** A tool's or a response format's name, as OpenAI takes it. */
+const openAIName = { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' };
+
+/** A function tool named in a tool choice. A tool's own name pattern: a name that cannot be a tool is refused before it could be echoed. */
+const functionByName = {
+  type: 'object',
+  required: ['type', 'function'],
+  properties: {
+    type: { const: 'function' },
+    function: { type: 'object', required: ['name'], properties: { name: openAIName } },
+  },
+};
+
 const safeInteger = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
 const tokenId = { type: 'integer', minimum: 0, maximum: requestBounds.maxTokenId };
 
@@ -224,7 +237,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
             type: 'object',
             required: ['name'],
             properties: {
-              name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
+              name: openAIName,
               description: { type: 'string' },
               parameters: { type: 'object' },
               strict: { type: ['boolean', 'null'] },
@@ -236,15 +249,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
     tool_choice: {
       anyOf: [
         { enum: ['auto', 'none', 'required'] },
-        {
-          type: 'object',
-          required: ['type', 'function'],
-          properties: {
-            type: { const: 'function' },
-            // A tool's own name pattern: a name that cannot be a tool is refused before it could be echoed.
-            function: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' } } },
-          },
-        },
+        functionByName,
         {
           type: 'object',
           required: ['type', 'allowed_tools'],
@@ -258,14 +263,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
                 tools: {
                   type: 'array',
                   maxItems: requestBounds.maxTools,
-                  items: {
-                    type: 'object',
-                    required: ['type', 'function'],
-                    properties: {
-                      type: { const: 'function' },
-                      function: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' } } },
-                    },
-                  },
+                  items: functionByName,
                 },
               },
             },
@@ -287,7 +285,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
             required: ['name'],
             properties: {
               // OpenAI's own pattern, as the Responses route's `text.format.name`: it goes upstream as it came.
-              name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
+              name: openAIName,
               description: { type: 'string' },
               schema: { type: 'object' },
               strict: { type: ['boolean', 'null'] },
