@@ -229,6 +229,7 @@ function scrubEntries(channel: Channel, entries: unknown[], final: boolean, reda
   const at = final ? text.length : redactor.possibleStartAt(text, from, text.length, 0);
   let kept = 0;
   while (kept < all.length && ends[kept]! <= at) kept++;
+  if (kept > 0 && kept < all.length) kept = keptBeforeSecrets(redactor.blankedSpans(text), ends, kept);
   const cut = kept === 0 ? from : ends[kept - 1]!;
   if (kept < all.length) channel.held = all.slice(kept) as JsonObject[];
   const spans = redactor.blankedSpans(text.slice(0, cut));
@@ -246,6 +247,28 @@ function scrubEntries(channel: Channel, entries: unknown[], final: boolean, reda
     out[index] = blanked;
   }
   return out ?? entries;
+}
+
+/**
+ * How many of the `kept` entries go on now: none that ends inside a secret whole in the text
+ * read and running on into an entry held back (a tail that may start an escape, `…KEY \\`).
+ * Sent apart, the piece before the cut was too short to blank, and the rest, read later, no
+ * longer held the secret whole: it reached the client as it came.
+ */
+function keptBeforeSecrets(spans: number[], ends: number[], kept: number): number {
+  let count = kept;
+  for (let moved = true; moved && count > 0; ) {
+    moved = false;
+    const cut = ends[count - 1]!;
+    for (let index = 0; index < spans.length; index += 2) {
+      if (spans[index]! < cut && spans[index + 1]! > cut) {
+        count--;
+        moved = true;
+        break;
+      }
+    }
+  }
+  return count;
 }
 
 /** A chat chunk holding only the channel's entries: no text, no finish, no usage. */
