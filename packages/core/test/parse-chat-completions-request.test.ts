@@ -65,6 +65,19 @@ describe('parseChatCompletionsRequest', () => {
     expect(request.messages[2]).toEqual({ role: 'tool', toolCallId: 'call_1', content: 'line one\nline two' });
   });
 
+  it("joins a system or developer message's text parts on their own lines, as a tool message's (run together, 'You are terse.Answer in French.')", () => {
+    const { request } = parseChatCompletionsRequest({
+      model: 'm',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'You are terse.' }, { type: 'text', text: 'Answer in French.' }] },
+        { role: 'developer', content: [{ type: 'text', text: 'No lists.' }, { type: 'text', text: 'No emoji.' }] },
+        { role: 'user', content: 'Hi' },
+      ],
+    });
+    expect(request.messages[0]).toEqual({ role: 'system', content: 'You are terse.\nAnswer in French.' });
+    expect(request.messages[1]).toEqual({ role: 'system', content: 'No lists.\nNo emoji.', developer: true });
+  });
+
   it('passes provider_options on, unknown top-level fields under openai (an openai option the client set wins), and none without either', () => {
     const messages = [{ role: 'user', content: 'Hi' }];
     expect(parseChatCompletionsRequest({ model: 'm', messages }).request).not.toHaveProperty('providerOptions');

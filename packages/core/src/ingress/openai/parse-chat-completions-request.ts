@@ -106,14 +106,13 @@ function openAIOnlyParts(messages: readonly OpenAIMessage[]): { parts: OpenAICon
   return { parts, refusal };
 }
 
-
 function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage {
   switch (message.role) {
     case 'system':
     case 'developer':
       return {
         role: 'system',
-        content: textOf(message.content),
+        content: textOnLines(message.content),
         ...(message.role === 'developer' && { developer: true }),
       };
     case 'user':
@@ -140,25 +139,20 @@ function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage 
       return { role: 'assistant', content, ...(message.name !== undefined && { name: message.name }) };
     }
     case 'tool':
-      return { role: 'tool', toolCallId: message.tool_call_id, content: toolResultText(message.content) };
+      return { role: 'tool', toolCallId: message.tool_call_id, content: textOnLines(message.content) };
   }
 }
 
 /**
- * A tool message's text: several text parts on their own lines, as the Messages route joins a
- * tool_result's blocks (joined with nothing, `line one` and `line two` ran together as one line
- * for every provider the canonical form reaches).
+ * A system, developer or tool message's text: its text parts on their own lines, as the
+ * Messages route joins a tool_result's blocks. Joined with nothing, `line one` and `line two`
+ * (or two sentences of a system prompt) ran together for every provider the canonical form reaches.
  */
-function toolResultText(content: string | OpenAIContentPart[]): string {
+function textOnLines(content: string | OpenAIContentPart[]): string {
   if (typeof content === 'string') return content;
   let text = '';
   for (const part of content) if (part.type === 'text') text += text === '' ? part.text : `\n${part.text}`;
   return text;
-}
-
-function textOf(content: string | OpenAIContentPart[]): string {
-  if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
 /** A user message's parts the canonical form holds; files and audio are left out (`openAIOnlyParts`). */
