@@ -11,7 +11,7 @@ export interface BedrockPrompt {
   calledTools: string[];
 }
 
-/** The user turn put before a conversation that opens with the assistant: as little as Converse takes (no blank text). */
+/** The user turn put before a conversation that opens with the assistant, and a user message of blank text alone: as little as Converse takes (no blank text). */
 const openingUserText = '.';
 
 const imageFormats: Record<string, BedrockImageBlock['image']['format']> = {
@@ -41,7 +41,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], provider = 'be
         if (message.content !== '') system.push({ text: message.content });
         return;
       case 'user':
-        append(turns, 'user', message.content.map((part, partIndex) => toUserBlock(part, index, partIndex, provider)));
+        append(turns, 'user', toUserBlocks(message.content, index, provider));
         return;
       case 'tool':
         usesTools = true;
@@ -80,6 +80,18 @@ function resultsFirst(turn: BedrockMessage): BedrockMessage {
     role: 'user',
     content: [...turn.content.filter((block) => 'toolResult' in block), ...turn.content.filter((block) => !('toolResult' in block))],
   };
+}
+
+/**
+ * A user message's blocks. Converse refuses blank text blocks ("text content blocks must be
+ * non-empty"): they are left out, and a message of nothing else says what an opening turn says.
+ */
+function toUserBlocks(parts: readonly UserContentPart[], messageIndex: number, provider: string): BedrockContentBlock[] {
+  const blocks: BedrockContentBlock[] = [];
+  parts.forEach((part, partIndex) => {
+    if (part.type !== 'text' || part.text.trim() !== '') blocks.push(toUserBlock(part, messageIndex, partIndex, provider));
+  });
+  return blocks.length > 0 ? blocks : [{ text: openingUserText }];
 }
 
 function toUserBlock(part: UserContentPart, messageIndex: number, partIndex: number, provider: string): BedrockContentBlock {

@@ -157,6 +157,23 @@ describe('canonical → Converse body, rebuilding the fixture requests', () => {
     }
   });
 
+  it("a user message's blank text parts are left out, and a user message of nothing but blank text says '.': Converse refuses blank text blocks", () => {
+    const body = buildConverseBody(
+      canonical({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'hi' }, { type: 'text', text: ' \n' }] },
+          { role: 'assistant', content: 'Hello.' },
+          { role: 'user', content: '' },
+        ],
+      }),
+    );
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ text: 'hi' }] },
+      { role: 'assistant', content: [{ text: 'Hello.' }] },
+      { role: 'user', content: [{ text: '.' }] },
+    ]);
+  });
+
   it('tool_choice: required → any, named → tool, none → no toolConfig (kept without a choice when history has tool use)', () => {
     const user = { role: 'user', content: 'hi' };
     expect(buildConverseBody(canonical({ messages: [user], tools: [weatherTool], tool_choice: 'required' })).toolConfig?.toolChoice).toEqual({ any: {} });
