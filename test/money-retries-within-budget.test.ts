@@ -81,3 +81,39 @@ describe('retries after abandoned attempts, on a budget', () => {
     expect(spent).toBeLessThanOrEqual(limit);
   });
 });
+
+describe('a call that used more than its hold was sized for', () => {
+  // The hold is an estimate of the prompt; the upstream's count is what is billed, and may be far above it.
+  const usage = { prompt_tokens: 5_000, completion_tokens: maxTokens, total_tokens: 5_000 + maxTokens };
+  const answer = {
+    id: 'chatcmpl-over',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage,
+  };
+  const answerCost = (usage.prompt_tokens * rates.input + usage.completion_tokens * rates.output) / 1_000_000;
+
+  it.each([
+    { holds: 'one hold', before: [], billed: 0 },
+    { holds: 'a retry that grew the hold', before: [{ hang: true }], billed: promptCost },
+  ])('$holds: the spend is the whole cost, past what was held', async ({ before, billed }) => {
+    const key = await createBudgetedKey(gateway, 10, `over-${before.length}`);
+    openai.reset(); // the hangs the retries above did not reach
+    openai.enqueue(...before, { body: answer });
+    const finished = records.next();
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'impatient', max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] }),
+    });
+    expect(response.status).toBe(200);
+    const record = await finished;
+    expect(record.costUsd).toBeCloseTo(answerCost + billed, 9);
+    expect(answerCost).toBeGreaterThan(maxCost);
+    const budgets = gateway.gateway.runtime.storage!.budgets;
+    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(record.costUsd!, 6);
+  });
+});

@@ -388,38 +388,43 @@ async function settleCalls(context: RequestContext, { runtime, budgets, grants, 
   const costs = calls.map((_, i) => costOfCall(context, runtime, calls, i));
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i]!;
-    const actual = costs[i]!;
-    const holds = await madeHolds(call, context, runtime);
-    let remaining = actual;
-    for (let j = 0; j < holds.length; j++) {
-      // Each hold pays the call's cost up to what it holds, in the order they were made; the last pays the rest.
-      const pays = j === holds.length - 1 ? remaining : Math.min(remaining, holds[j]!.micros / 1_000_000);
-      remaining -= pays;
-      try {
-        if (await grants.settle(holds[j]!, pays)) mayHaveReachedLimit = true;
-        if (pays > 0) spent = true;
-      } catch (error) {
-        runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
+    const more = call.moreHolds;
+    const count = more ? more.length + 1 : 1;
+    let remaining = costs[i]!;
+    // Each hold pays the call's cost up to what it holds, in the order they were made, and the last one made pays the
+    // rest; so step j reads hold j (none after the last) and then pays the hold before it. Nearly every call has one
+    // hold, and it is paid without gathering the holds into a list first.
+    let unpaid: BudgetHold | undefined;
+    for (let j = 0; j <= count; j++) {
+      let hold: BudgetHold | undefined;
+      if (j < count) {
+        try {
+          hold = await (j === 0 ? call.hold : more![j - 1]);
+        } catch (error) {
+          if (!isRefusedHold(error)) runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
+        }
+        if (!hold) continue;
       }
+      if (unpaid) {
+        const pays = hold ? Math.min(remaining, unpaid.micros / 1_000_000) : remaining;
+        remaining -= pays;
+        try {
+          if (await grants.settle(unpaid, pays)) mayHaveReachedLimit = true;
+          if (pays > 0) spent = true;
+        } catch (error) {
+          runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
+        }
+      }
+      unpaid = hold;
     }
   }
   // Spend moves only when something was spent: a free request cannot cross anything.
   if (spent) await alerts.alerter.afterSettlement(accounts.alertAccounts, budgets, mayHaveReachedLimit);
 }
 
-/** The holds a call made; a refused one (the client's answer) or one the store failed (logged by the store) holds nothing. */
-async function madeHolds(call: HeldCall, context: RequestContext, runtime: GatewayRuntime): Promise<BudgetHold[]> {
-  const holds: BudgetHold[] = [];
-  for (const pending of call.moreHolds ? [call.hold, ...call.moreHolds] : [call.hold]) {
-    try {
-      const hold = await pending;
-      if (hold) holds.push(hold);
-    } catch (error) {
-      if (isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable')) continue;
-      runtime.logger.error({ err: error, requestId: context.id }, 'settling a budget reservation failed');
-    }
-  }
-  return holds;
+/** A hold the budget refused (the client's answer) or the store failed to make (logged by the store): it holds nothing. */
+function isRefusedHold(error: unknown): boolean {
+  return isGatewayError(error) && (error.code === 'insufficient_quota' || error.code === 'store_unavailable');
 }
 
 /** What the request's call `i` cost: what it used where it was served, and what its failed attempts were billed. */
