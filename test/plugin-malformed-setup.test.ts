@@ -1,5 +1,5 @@
 import { builtInPlugins } from '@switchyard/cli';
-import { ConfigError, createGateway, defineProvider, definePlugin, type PluginFactory } from '@switchyard/core';
+import { ConfigError, createGateway, defineIngress, defineProvider, definePlugin, openAIChatDialect, type PluginFactory } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -21,6 +21,8 @@ async function startError(config: Record<string, unknown>, plugin: PluginFactory
 
 const step = (create: () => unknown) => definePlugin({ name: 'tenant-tag', optionsSchema: { type: 'object' }, create: create as never });
 const provider = (create: () => unknown) => defineProvider({ name: 'acme', optionsSchema: { type: 'object' }, create: create as never });
+const ingress = (create: () => unknown) => defineIngress({ name: 'gemini', optionsSchema: { type: 'object' }, create: create as never });
+const route = { method: 'post', path: '/v1beta/generate', name: 'generate' };
 
 describe('a plugin whose setup is malformed', () => {
   it('names the plugin whose optionsSchema is not a valid JSON Schema, at its place in the config', async () => {
@@ -53,10 +55,43 @@ describe('a plugin whose setup is malformed', () => {
     expect(error.message).toMatch(/provider plugin 'acme'/);
   });
 
+  it.each([
+    ['null', () => null, /not its dialect and routes/],
+    ['no dialect', () => ({ routes: [route] }), /dialect: nothing/],
+    ['a dialect without formatError', () => ({ dialect: { ...openAIChatDialect, formatError: undefined }, routes: [route] }), /dialect\.formatError: nothing/],
+    ['a dialect whose parse is a string', () => ({ dialect: { ...openAIChatDialect, parse: 'parse' }, routes: [route] }), /dialect\.parse: a string/],
+    ['a dialect without a name', () => ({ dialect: { ...openAIChatDialect, name: undefined }, routes: [route] }), /dialect\.name/],
+    ['a dialect whose beforeLastWrite is an object', () => ({ dialect: { ...openAIChatDialect, beforeLastWrite: {} }, routes: [route] }), /dialect\.beforeLastWrite: an object/],
+    ['a passthrough without createStreamEncoder', () => ({ dialect: { ...openAIChatDialect, passthrough: { name: 'openai', formatResponse: () => ({}) } }, routes: [route] }), /dialect\.passthrough\.createStreamEncoder/],
+    ['routes that are not a list', () => ({ dialect: openAIChatDialect, routes: route }), /routes/],
+    ['a route that is null', () => ({ dialect: openAIChatDialect, routes: [null] }), /routes\[0\]/],
+    ['a route path that is a number', () => ({ dialect: openAIChatDialect, routes: [{ ...route, path: 42 }] }), /route path 42 must start with "\/"/],
+    ['a route path without a leading slash', () => ({ dialect: openAIChatDialect, routes: [{ ...route, path: 'v1beta/generate' }] }), /must start with "\/"/],
+  ])('refuses an ingress plugin whose create returns %s, naming it and what is wrong', async (_what, create, what) => {
+    const error = await startError({ providers: { mock: {} }, chain: ['route', 'adapter'], ingress: { gemini: {} } }, ingress(create));
+    expect(error.message).toMatch(/ingress plugin ['"]gemini['"]/);
+    expect(error.message).toMatch(what);
+  });
+
+  it('names an ingress plugin whose create throws', async () => {
+    const create = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'base_path')");
+    };
+    const error = await startError({ providers: { mock: {} }, chain: ['route', 'adapter'], ingress: { gemini: {} } }, ingress(create));
+    expect(error.message).toMatch(/ingress plugin 'gemini' failed to build: Cannot read properties of undefined \(reading 'base_path'\)/);
+  });
+
   it('still starts with well-formed plugins', async () => {
     const good = provider(() => ({ chat: { complete: async () => ({}), async *stream() {} }, models: { list: async () => [] } }));
     const gateway = await createGateway({ providers: { acme: {} }, chain: ['tenant-tag', 'route', 'adapter'] }, {
       plugins: [...builtInPlugins, good, step(() => (_req: unknown, _res: unknown, next: () => void) => next())],
+    });
+    await gateway.close();
+  });
+
+  it('still starts with a well-formed ingress plugin', async () => {
+    const gateway = await createGateway({ providers: { mock: {} }, chain: ['route', 'adapter'], ingress: { gemini: {} } }, {
+      plugins: [...builtInPlugins, ingress(() => ({ dialect: openAIChatDialect, routes: [route], pathPrefix: '/v1beta' }))],
     });
     await gateway.close();
   });

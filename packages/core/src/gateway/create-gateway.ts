@@ -42,7 +42,7 @@ import { secretsOfProvider, startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
 import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
 import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
-import { checkStepHandler } from '../plugin/check-plugin-build.js';
+import { buildIngressContribution, checkStepHandler } from '../plugin/check-plugin-build.js';
 
 export interface CreateGatewayOptions {
   /** Plugin factories to use instead of looking packages up by name. */
@@ -124,6 +124,8 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   });
   const providers = new Map<string, Provider>();
   for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));
+  // Built and checked before storage opens, as providers are (no I/O): a malformed one leaves nothing to close.
+  const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: buildIngressContribution(plugin.name, () => plugin.build()) }));
 
   const dataDir = resolveDataDir(config, options.configFile);
   const storage = resolved.storage ? await openStorage(resolved.storage, { dataDir, logger }) : undefined;
@@ -202,7 +204,6 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     return { name, handler: buildStep(step, runtime, options), headersOnly: step.headersOnly === true };
   });
   buildingStep = 'unknown';
-  const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: plugin.build() }));
   responseSweeper.start();
   const releaseModelNameSecrets = registerModelNameSecrets(
     [...[...providers.values()].flatMap(secretsOfProvider), ...resolved.steps.flatMap((step) => step.secrets ?? []), config.master_key, config.metrics.token],

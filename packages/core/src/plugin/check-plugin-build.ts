@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { IngressContribution } from './define-plugin.js';
 import type { ProviderAdapters } from './provider-types.js';
 
 /**
@@ -43,4 +44,55 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'nothing' : `a ${typeof value}`;
+}
+
+const dialectFunctions = ['parse', 'formatResponse', 'createStreamEncoder', 'formatError'] as const;
+const passthroughFunctions = ['formatResponse', 'createStreamEncoder'] as const;
+
+/**
+ * An ingress plugin's contribution, checked as it is built at start: a dialect missing a
+ * function, or routes that are not a list of routes, otherwise started and then answered
+ * its clients 500 ("dialect.parse is not a function") or crashed. Each route's path,
+ * method and name are checked where the routes are mounted (`mountIngressPlugins`).
+ */
+export function buildIngressContribution(name: string, build: () => unknown): IngressContribution {
+  let built: unknown;
+  try {
+    built = build();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`The ingress plugin '${name}' failed to build: ${reason}`, { cause: error });
+  }
+  return checkIngressContribution(name, built);
+}
+
+function checkIngressContribution(name: string, built: unknown): IngressContribution {
+  const refuse = (what: string) => new Error(`The ingress plugin '${name}' built ${what}: its create(options) must return { dialect, routes, pathPrefix? } (docs/plugins.md, 4.2).`);
+  if (typeof built !== 'object' || built === null || Array.isArray(built)) throw refuse(`${describe(built)}, not its dialect and routes`);
+  const { dialect, routes } = built as Record<string, unknown>;
+  if (typeof dialect !== 'object' || dialect === null) throw refuse(`a dialect: ${describe(dialect)}, not an object`);
+  const fields = dialect as Record<string, unknown>;
+  if (typeof fields['name'] !== 'string' || fields['name'].length === 0) throw refuse(`a dialect.name: ${describe(fields['name'])}, not a name`);
+  for (const key of dialectFunctions) {
+    if (typeof fields[key] !== 'function') throw refuse(`a dialect.${key}: ${describe(fields[key])}, not a function`);
+  }
+  if (fields['beforeLastWrite'] !== undefined && typeof fields['beforeLastWrite'] !== 'function') {
+    throw refuse(`a dialect.beforeLastWrite: ${describe(fields['beforeLastWrite'])}, not a function`);
+  }
+  checkPassthrough(fields['passthrough'], refuse);
+  if (!Array.isArray(routes) || routes.length === 0) throw refuse(`routes: ${describe(routes)}, not a list of at least one route`);
+  routes.forEach((route: unknown, index) => {
+    if (typeof route !== 'object' || route === null || Array.isArray(route)) throw refuse(`routes[${index}]: ${describe(route)}, not a route ({ method, path, name })`);
+  });
+  return built as IngressContribution;
+}
+
+function checkPassthrough(passthrough: unknown, refuse: (what: string) => Error): void {
+  if (passthrough === undefined) return;
+  if (typeof passthrough !== 'object' || passthrough === null) throw refuse(`a dialect.passthrough: ${describe(passthrough)}, not an object`);
+  const fields = passthrough as Record<string, unknown>;
+  if (typeof fields['name'] !== 'string') throw refuse(`a dialect.passthrough.name: ${describe(fields['name'])}, not a provider dialect's name`);
+  for (const key of passthroughFunctions) {
+    if (typeof fields[key] !== 'function') throw refuse(`a dialect.passthrough.${key}: ${describe(fields[key])}, not a function`);
+  }
 }
