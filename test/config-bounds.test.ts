@@ -59,6 +59,22 @@ describe('every number in the config is bounded', () => {
   });
 });
 
+describe('limits.model_list_timeout_ms', () => {
+  it.each([[0], [999], [120_001], [1.5], ['10s']])('refuses %j at its path', async (value) => {
+    const error = await checkGatewayConfig({ limits: { model_list_timeout_ms: value } }, { plugins: builtInPlugins }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((problem) => problem.path)).toEqual(['/limits/model_list_timeout_ms']);
+  });
+
+  it('is 10 s unless set', async () => {
+    const { config } = await checkGatewayConfig({}, { plugins: builtInPlugins });
+    expect(config.limits.model_list_timeout_ms).toBe(10_000);
+  });
+});
+
 describe('key-scope unpriced_models', () => {
   it.each([['deny'], [true], ['']])('refuses %j at its path, naming the values it takes', async (value) => {
     const error = await checkGatewayConfig(

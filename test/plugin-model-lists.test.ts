@@ -62,6 +62,21 @@ describe('GET /v1/models with a provider plugin whose list misbehaves', () => {
     expect((response.body.data as Array<{ id: string }>).map((model) => model.id)).toEqual(['good/good-large']);
   }, 30_000);
 
+  it('gives up on a list after limits.model_list_timeout_ms, when set, and says so with that bound', async () => {
+    const lines: string[] = [];
+    const silent = lister('silent', () => new Promise(() => {}));
+    gateway = await createGateway(
+      { providers: { good: {}, other: { use: silent.pluginName } }, chain: ['route', 'adapter'], limits: { model_list_timeout_ms: 1000 } },
+      { plugins: [...builtInPlugins, good, silent], logger: createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } }) },
+    );
+    const app = express();
+    app.use(gateway.router);
+    const response = await request(app).get('/v1/models');
+    expect(response.status).toBe(200);
+    expect((response.body.data as Array<{ id: string }>).map((model) => model.id)).toEqual(['good/good-large']);
+    expect(lines.join('\n')).toContain('no model list within 1000 ms');
+  });
+
   it('does not ask a list that failed again on every call: a silent one cost each /v1/models its 10 s', async () => {
     let calls = 0;
     const app = await appWith(

@@ -241,6 +241,13 @@ export const gatewayConfigSchema: JsonSchema = {
           default: 128,
           description: 'Most connections open to one provider origin (per connect timeout); a request past them waits for a free one, at most the provider\'s timeouts.headers_ms.',
         },
+        model_list_timeout_ms: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 120000,
+          default: 10000,
+          description: "How long one provider's model list (for GET /v1/models) is waited for; past it, its last good list is served and it is asked again after 30 s.",
+        },
       },
     },
     log: {

@@ -69,6 +69,8 @@ export interface ResourceLimits {
   client_stall_ms: number;
   /** Most connections open to one provider origin (per connect timeout; default 128); past them a request waits for a free one. */
   upstream_connections_per_origin: number;
+  /** How long one provider's model list is waited for (default 10 s); past it, its last good list is served. */
+  model_list_timeout_ms: number;
 }
 
 /** The `metrics:` section. */

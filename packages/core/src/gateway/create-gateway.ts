@@ -138,7 +138,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   let buildingStep = 'unknown';
   const healthChecks = new Map<string, () => HealthSection>();
   let unattributedRequests = 0;
-  const models = new ModelCatalog(providers, config.models, logger);
+  const models = new ModelCatalog(providers, config.models, logger, config.limits.model_list_timeout_ms);
   const metrics = new GatewayMetrics(new DeploymentLabels(config, (id) => providers.has(id), (name) => models.isListed(name)), collectFailureLog(logger));
   const responseCounters = responseStoreCounters(metrics);
   const responses = observeResponseStore(storage?.responses ?? new MemoryResponseStore(), responseCounters, logger);

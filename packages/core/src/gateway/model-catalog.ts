@@ -26,10 +26,11 @@ interface CacheEntry {
 }
 
 const defaultTtlMs = 5 * 60_000;
-const listTimeoutMs = 10_000;
+/** `limits.model_list_timeout_ms`'s default, for a catalog made without one. */
+const defaultListTimeoutMs = 10_000;
 /**
  * How long a failed listing is remembered. Asked again on the very next call, a provider
- * that hangs cost every `/v1/models` its `listTimeoutMs` for as long as it was down.
+ * that hangs cost every `/v1/models` its list timeout for as long as it was down.
  */
 const failedListRetryMs = 30_000;
 /** Bounds on what one provider's list may add to `/v1/models`: a model id, and the models kept. */
@@ -52,6 +53,8 @@ export class ModelCatalog {
     private readonly providers: ReadonlyMap<string, Provider>,
     private readonly aliases: Readonly<Record<string, ModelEntry>>,
     private readonly logger: Logger,
+    /** How long one provider's list is waited for (`limits.model_list_timeout_ms`). */
+    private readonly listTimeoutMs = defaultListTimeoutMs,
   ) {}
 
   async list(): Promise<ListedModel[]> {
@@ -112,7 +115,7 @@ export class ModelCatalog {
 
   private async fetch(provider: Provider, previous: CacheEntry | undefined): Promise<ModelInfo[]> {
     try {
-      const models = readableModels(await withinTimeout(provider.listModels!, listTimeoutMs), provider.id, this.logger);
+      const models = readableModels(await withinTimeout(provider.listModels!, this.listTimeoutMs), provider.id, this.logger);
       this.cache.set(provider.id, { models, ids: new Set(models.map((model) => model.id)), fetchedAt: Date.now() });
       return models;
     } catch (error) {
