@@ -164,6 +164,17 @@ describe('switchyard start --workers 2', () => {
     expect(after.map((answer) => answer.status)).toEqual(Array.from({ length: 4 }, () => 401));
   }, 60_000);
 
+  // After the login test above: from here on 127.0.0.1 is held off the dashboard for a minute.
+  it("counts failed dashboard logins across workers: ten from one address in a minute, not ten on each worker", async () => {
+    const dashboard = { 'x-switchyard-dashboard': '1', 'content-type': 'application/json' };
+    const guesses: Answer[] = [];
+    // Each on a connection of its own: the round-robin hands them to both workers.
+    for (let i = 0; i < 14; i++) guesses.push(await send(port, 'POST', '/dashboard/api/session', dashboard, JSON.stringify({ key: `sy-wrong-guess-${i}` })));
+    expect(new Set(guesses.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
+    expect(guesses.map((answer) => answer.status)).toEqual([...Array<number>(10).fill(401), ...Array<number>(4).fill(429)]);
+    expect((JSON.parse(guesses[13]!.body) as { error: { code: string } }).error.code).toBe('too_many_logins');
+  }, 60_000);
+
   it('keeps a SQLite budget exact across workers under concurrent load', async () => {
     const created = await send(port, 'POST', '/admin/keys', { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
       JSON.stringify({ name: 'shared-budget', scope: { budget: { limit_usd: 0.5, period: 'total' } } }));

@@ -1,5 +1,5 @@
 import { errorHandler, hotRoutesAhead, type Gateway, type Logger } from '@switchyard/core';
-import { createDashboardRouter, type SessionSharing } from '@switchyard/dashboard';
+import { createDashboardRouter, type LoginLimiter, type SessionSharing } from '@switchyard/dashboard';
 import { createAdminRouter, createSelfRouter, keyChangeChannelOf } from '@switchyard/policy-keys';
 import express, { type Express, type RequestHandler } from 'express';
 
@@ -9,14 +9,15 @@ import express, { type Express, type RequestHandler } from 'express';
  * dashboard at /dashboard (unless `dashboard.enabled: false`); the gateway's own
  * routes for everything else. The model calls go to the gateway first, before the
  * app walks its layers: none of those paths is under /admin, /v1/me or /dashboard.
- * `options.metrics` serves `GET /metrics` instead of the gateway's own, and `options.dashboardSessions`
- * shares the dashboard's sessions (a cluster worker's, with its siblings).
+ * `options.metrics` serves `GET /metrics` instead of the gateway's own, `options.dashboardSessions`
+ * shares the dashboard's sessions and `options.loginThrottle` its failed-login count (a cluster
+ * worker's, with its siblings).
  */
 export function createStandaloneApp(
   gateway: Gateway,
   masterKey: string,
   logger: Logger,
-  options: { metrics?: RequestHandler | undefined; dashboardSessions?: SessionSharing | undefined } = {},
+  options: { metrics?: RequestHandler | undefined; dashboardSessions?: SessionSharing | undefined; loginThrottle?: LoginLimiter | undefined } = {},
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -43,6 +44,7 @@ export function createStandaloneApp(
           sessions: { ttlMs: dashboard.session_ttl_ms, maxLifetimeMs: dashboard.session_max_lifetime_ms, maxSessions: dashboard.max_sessions, maxSessionsPerKey: dashboard.max_sessions_per_key },
           ...(keyChanges && { keyChanges }),
           ...(options.dashboardSessions && { sharedSessions: options.dashboardSessions }),
+          ...(options.loginThrottle && { sharedLoginThrottle: options.loginThrottle }),
         }),
       );
     }

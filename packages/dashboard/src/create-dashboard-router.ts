@@ -6,7 +6,7 @@ import { errorHandler, GatewayError, toGatewayError, unknownEndpoint } from '@sw
 import { createAdminRouter, createSelfRouter, findUsableKey, findUsableKeyByDigest, hashApiKey, keyMatcher } from '@switchyard/policy-keys';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { DashboardOptions } from './dashboard-options.js';
-import { LoginThrottle } from './login-throttle.js';
+import { defaultMaxLoginFailures, LoginThrottle } from './login-throttle.js';
 import { readSessionCookie, sessionCookie } from './read-session-cookie.js';
 import { securityHeaders } from './security-headers.js';
 import { isSessionId, SessionStore, type DashboardSession } from './session-store.js';
@@ -50,7 +50,7 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     await shared?.publish({ type: 'ended', id });
   };
   // On the dashboard's clock, as the sessions are: a clock set for a test moves both.
-  const throttle = new LoginThrottle(options.maxLoginFailuresPerMinute ?? 10, 60_000, () => now().getTime());
+  const throttle = options.sharedLoginThrottle ?? new LoginThrottle(options.maxLoginFailuresPerMinute ?? defaultMaxLoginFailures, 60_000, () => now().getTime());
   const isMasterKey = keyMatcher(options.masterKey);
   const healthPath = options.healthPath ?? '/health';
   const storeOptions = {
@@ -112,28 +112,38 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     next();
   });
 
-  api.post('/session', express.json({ limit: '4kb', type: () => true }), async (req, res) => {
-    const address = clientAddress(req);
-    if (!throttle.allows(address)) throw new GatewayError('too_many_logins', 'Too many failed logins from this address; try again in a minute.');
-    const key = (req.body as { key?: unknown } | undefined)?.key;
+  /** The session a key opens; a refused key is 401 `invalid_api_key`, whatever the reason. */
+  const sessionOfKey = async (key: unknown): Promise<DashboardSession> => {
     if (typeof key !== 'string' || key.length === 0 || key.length > maxKeyLength || !/^\S+$/.test(key)) {
       throw new GatewayError('invalid_request', 'Send {"key": "<your key>"}.', { param: 'key' });
     }
     const digest = hashApiKey(key);
-    let session: DashboardSession;
-    if (isMasterKey(digest)) {
-      session = { role: 'admin' };
-    } else {
-      try {
-        const found = await throttle.checking(address, () => findUsableKey(options.keys, key, now()), isWrongKey);
-        session = { role: 'self', keyId: found.id, digest };
-      } catch (error) {
-        if (toGatewayError(error).status === 401) {
-          // One answer for every refused key: which of them exist is not the page's to tell.
-          throw new GatewayError('invalid_api_key', 'That key does not open the dashboard.');
-        }
-        throw error;
+    if (isMasterKey(digest)) return { role: 'admin' };
+    try {
+      const found = await findUsableKey(options.keys, key, now());
+      return { role: 'self', keyId: found.id, digest };
+    } catch (error) {
+      if (toGatewayError(error).status === 401) {
+        // One answer for every refused key: which of them exist is not the page's to tell.
+        throw new GatewayError('invalid_api_key', 'That key does not open the dashboard.');
       }
+      throw error;
+    }
+  };
+
+  api.post('/session', express.json({ limit: '4kb', type: () => true }), async (req, res) => {
+    // Counted from here until answered, so guesses sent all at once get no more tries.
+    const attempt = await throttle.begin(clientAddress(req));
+    if (!attempt) throw new GatewayError('too_many_logins', 'Too many failed logins from this address; try again in a minute.');
+    let session: DashboardSession;
+    let wrongKey = false;
+    try {
+      session = await sessionOfKey((req.body as { key?: unknown } | undefined)?.key);
+    } catch (error) {
+      wrongKey = isWrongKey(error);
+      throw error;
+    } finally {
+      attempt.end(wrongKey);
     }
     // A new id on every login: a session id planted before login is never promoted.
     await endSession(readSessionCookie(req));

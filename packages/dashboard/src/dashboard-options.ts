@@ -1,4 +1,5 @@
 import type { BudgetStore, KeyChangeChannel, KeyStore, Logger, UsageLedger } from '@switchyard/core';
+import type { LoginLimiter } from './login-throttle.js';
 import type { SessionSharing } from './session-sharing.js';
 import type { SessionStoreOptions } from './session-store.js';
 
@@ -21,6 +22,11 @@ export interface DashboardOptions {
   sharedSessions?: SessionSharing;
   /** Failed logins allowed per client address per minute before `too_many_logins` (default 10). */
   maxLoginFailuresPerMinute?: number;
+  /**
+   * Counts failed logins with the other processes serving the same port (cluster workers),
+   * in place of this process's own throttle (`maxLoginFailuresPerMinute` is then its limit's).
+   */
+  sharedLoginThrottle?: LoginLimiter;
   /** The clock of sessions and the login throttle (for tests). */
   now?: () => Date;
 }

@@ -47,3 +47,21 @@ describe('LoginThrottle', () => {
     expect(throttle.allows('198.51.100.8')).toBe(true);
   });
 });
+
+describe('LoginThrottle.begin', () => {
+  it('counts a try from its begin to its end, and as a failure only when it failed', () => {
+    const throttle = new LoginThrottle(3);
+    const tries = [throttle.begin('198.51.100.9'), throttle.begin('198.51.100.9'), throttle.begin('198.51.100.9')];
+    expect(tries.every((attempt) => attempt !== undefined)).toBe(true);
+    expect(throttle.begin('198.51.100.9')).toBeUndefined();
+    tries[0]!.end(false);
+    tries[0]!.end(true); // a second end is nothing
+    const again = throttle.begin('198.51.100.9');
+    expect(again).toBeDefined();
+    again!.end(true);
+    tries[1]!.end(true);
+    tries[2]!.end(true);
+    expect(throttle.begin('198.51.100.9')).toBeUndefined();
+    expect(throttle.begin('198.51.100.10')).toBeDefined();
+  });
+});

@@ -12,11 +12,17 @@ let lastQuestion = 0;
 
 /**
  * Worker: sends the primary a question of type `question` under a fresh id and resolves with
- * the first message of type `answer` that carries the same id. Rejects with `fail`'s error
+ * the first message of type `answer` that carries the same id; `fields` go with the question. Rejects with `fail`'s error
  * when no answer comes within `timeoutMs` or the IPC channel closes (or is missing) first;
  * either way its listeners and timer are gone.
  */
-export function askPrimary(question: string, answer: string, timeoutMs: number, fail: (why: NoAnswer) => Error): Promise<IpcMessage> {
+export function askPrimary(
+  question: string,
+  answer: string,
+  timeoutMs: number,
+  fail: (why: NoAnswer) => Error,
+  fields: Record<string, unknown> = {},
+): Promise<IpcMessage> {
   return new Promise((resolve, reject) => {
     const id = ++lastQuestion;
     let settled = false;
@@ -38,6 +44,6 @@ export function askPrimary(question: string, answer: string, timeoutMs: number, 
     if (!process.send || !process.connected) return noAnswer('gone', 'no IPC channel');
     process.on('message', onMessage);
     process.on('disconnect', onDisconnect);
-    process.send({ type: question, id }, undefined, undefined, (error: Error | null) => error && noAnswer('gone', error.message));
+    process.send({ ...fields, type: question, id }, undefined, undefined, (error: Error | null) => error && noAnswer('gone', error.message));
   });
 }

@@ -21,6 +21,7 @@ import { mkdir } from 'node:fs/promises';
 import { checkAddressFree } from '../cluster/check-address-free.js';
 import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
 import { dashboardSessionsBetweenWorkers, relayDashboardSessionsBetweenWorkers } from '../cluster/dashboard-sessions-between-workers.js';
+import { countDashboardLoginsInPrimary, loginThrottleAcrossWorkers } from '../cluster/login-throttle-across-workers.js';
 import { findPerWorkerState } from '../cluster/find-per-worker-state.js';
 import { relayKeyChangesBetweenWorkers } from '../cluster/key-changes-between-workers.js';
 import { aggregateMetricsOfWorkers, metricsOfEveryWorker } from '../cluster/metrics-across-workers.js';
@@ -102,6 +103,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const app = createStandaloneApp(gateway, masterKey.key, logger, {
     metrics: cluster.isWorker ? metricsOfEveryWorker(gateway) : undefined,
     dashboardSessions: cluster.isWorker ? dashboardSessionsBetweenWorkers() : undefined,
+    loginThrottle: cluster.isWorker ? loginThrottleAcrossWorkers() : undefined,
   });
   // Model calls run their route before Express's app.handle; everything else, and whatever they pass on, enters the app.
   const serve = hotRoutesBeforeApp(app, gateway.router) ?? app;
@@ -367,6 +369,7 @@ async function startClusterPrimary(start: ClusterStart): Promise<number> {
   shareConfigWithWorkers(start.loaded);
   relayKeyChangesBetweenWorkers();
   relayDashboardSessionsBetweenWorkers();
+  countDashboardLoginsInPrimary();
   aggregateMetricsOfWorkers();
   logger.info({ workers }, `starting ${workers} workers`);
   // A worker's reason for not starting comes back as a CliError, printed once; the log is flushed either way.
