@@ -26,10 +26,9 @@ export function countDashboardLoginsInPrimary(): void {
   };
   cluster.on('message', (worker, message: unknown) => {
     const received = message as IpcMessage | null;
-    if (typeof received?.attempt !== 'number') return;
+    if ((received?.type !== begin && received?.type !== end) || typeof received.attempt !== 'number') return;
     const key = `${worker.id}:${received.attempt}`;
     if (received.type === end) return endTry(key, received['failed'] === true);
-    if (received.type !== begin) return;
     const { address } = received;
     const attempt = typeof address === 'string' && address.length <= maxAddressLength ? throttle.begin(address) : undefined;
     if (attempt) open.set(key, attempt);
