@@ -238,6 +238,33 @@ describe('switchyard keys', () => {
     expect((await keys.get(key.id))?.team ?? null).toBeNull();
   });
 
+  it('clears scope fields with --no-models, --no-endpoints, --no-budget, --no-rpm, --no-tpm, --no-max-tokens, --no-expiry', async () => {
+    const scoped = ['--models', 'smart', '--endpoints', 'chat', '--budget', '5', '--period', 'daily', '--rpm', '10', '--tpm', '1000', '--max-tokens', '50', '--expires-in', '30d'];
+    const { key } = await createKey('--name', 'unscoped-later', ...scoped);
+    const partly = await cli(['keys', 'update', key.id, '--no-budget', '--no-rpm', '--json']);
+    expect(partly.stderr).toBe('');
+    expect(JSON.parse(partly.stdout).key.scope).toEqual({ models: ['smart'], endpoints: ['chat'], tpm: 1000, max_tokens: 50, expires_at: expect.any(String) });
+    const rest = ['--no-models', '--no-endpoints', '--no-tpm', '--no-max-tokens', '--no-expiry'];
+    const cleared = await cli(['keys', 'update', key.id, ...rest, '--json']);
+    expect(cleared.stderr).toBe('');
+    expect(JSON.parse(cleared.stdout).key).toMatchObject({ scope: {}, expires_at: null, status: 'active' });
+    expect((await keys.get(key.id))?.scope).toEqual({});
+    for (const [args, line] of [
+      [['--rpm', '5', '--no-rpm'], 'give --rpm or --no-rpm, not both'],
+      [['--models', 'smart', '--no-models'], 'give --models or --no-models, not both'],
+      [['--budget', '5', '--no-budget'], 'give --budget or --no-budget, not both'],
+      [['--period', 'weekly', '--no-budget'], '--period and --alert-threshold go with --budget'],
+      [['--expires-in', '1d', '--no-expiry'], 'give --expires-in, --expires-at or --no-expiry, not more than one'],
+      [['--expires-at', '2099-01-01T00:00:00Z', '--no-expiry'], 'give --expires-in, --expires-at or --no-expiry, not more than one'],
+    ] as const) {
+      const result = await cli(['keys', 'update', key.id, ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`switchyard: ${line}\n`);
+    }
+    const refused = await cli(['keys', 'create', '--name', 'x', '--no-rpm']);
+    expect(refused.stderr).toBe('switchyard: keys create does not take --no-rpm (see switchyard keys --help)\n');
+  });
+
   it('refuses bad command lines before calling the gateway', async () => {
     for (const args of [['keys', 'create'], ['keys', 'create', '--name', 'x', '--rpm', 'fast'], ['keys', 'show'], ['keys', 'explode'], ['keys', 'update', 'key_1'], ['keys', 'create', '--bogus']]) {
       const result = await cli(args);

@@ -23,6 +23,13 @@ export interface KeyFlagValues {
   'no-team'?: boolean | undefined;
   'no-project'?: boolean | undefined;
   'no-user'?: boolean | undefined;
+  'no-models'?: boolean | undefined;
+  'no-endpoints'?: boolean | undefined;
+  'no-budget'?: boolean | undefined;
+  'no-rpm'?: boolean | undefined;
+  'no-tpm'?: boolean | undefined;
+  'no-max-tokens'?: boolean | undefined;
+  'no-expiry'?: boolean | undefined;
 }
 
 export const keyFlagOptions = {
@@ -45,12 +52,25 @@ export const keyFlagOptions = {
   enabled: { type: 'boolean' },
 } as const;
 
-/** The flags only `keys update` reads: each sends `null`, which takes the key out of its team, project or user. */
+/**
+ * The flags only `keys update` reads: each sends `null`, which takes the key out of its team, project
+ * or user, or clears a scope field (any model, any endpoint, no budget, no rate limit, never expires).
+ */
 export const clearFlagOptions = {
   'no-team': { type: 'boolean' },
   'no-project': { type: 'boolean' },
   'no-user': { type: 'boolean' },
+  'no-models': { type: 'boolean' },
+  'no-endpoints': { type: 'boolean' },
+  'no-budget': { type: 'boolean' },
+  'no-rpm': { type: 'boolean' },
+  'no-tpm': { type: 'boolean' },
+  'no-max-tokens': { type: 'boolean' },
+  'no-expiry': { type: 'boolean' },
 } as const;
+
+/** Each scope flag `--no-X` clears, by the scope field it sends `null` for. */
+const clearedScopeFields = { models: 'models', endpoints: 'endpoints', budget: 'budget', rpm: 'rpm', tpm: 'tpm', 'max-tokens': 'max_tokens' } as const;
 
 /**
  * The admin API body for the flags given: only what was asked for, so an update
@@ -86,8 +106,23 @@ export function keyBodyFromFlags(values: KeyFlagValues): Record<string, unknown>
   } else if (values.period !== undefined || values['alert-threshold'] !== undefined) {
     throw new CliError('--period and --alert-threshold go with --budget', 2);
   }
+  clearScopeFields(values, scope);
   if (Object.keys(scope).length > 0) body['scope'] = scope;
   return body;
+}
+
+/** Sends `null` for each scope field a `--no-…` flag names, refusing one given with the flag that sets it. */
+function clearScopeFields(values: KeyFlagValues, scope: Record<string, unknown>): void {
+  for (const [flag, field] of Object.entries(clearedScopeFields) as Array<[keyof typeof clearedScopeFields, string]>) {
+    if (!values[`no-${flag}`]) continue;
+    if (values[flag] !== undefined) throw new CliError(`give --${flag} or --no-${flag}, not both`, 2);
+    scope[field] = null;
+  }
+  if (!values['no-expiry']) return;
+  if (values['expires-in'] !== undefined || values['expires-at'] !== undefined) {
+    throw new CliError('give --expires-in, --expires-at or --no-expiry, not more than one', 2);
+  }
+  scope['expires_at'] = null;
 }
 
 /**

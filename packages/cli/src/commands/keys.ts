@@ -18,6 +18,9 @@ export const keysUsage = `Usage: switchyard keys <create|list|show|update|revoke
   show     ID
   update   ID  [the create flags to change] [--enabled | --disabled]
                [--no-team] [--no-project] [--no-user]   take the key out of its team, project, user
+               [--no-models] [--no-endpoints] [--no-budget] [--no-rpm] [--no-tpm]
+               [--no-max-tokens] [--no-expiry]   clear a limit: any model or endpoint,
+                                                 no budget, no rate limit, never expires
   revoke   ID
   rotate   ID  [--grace 10m]   the old secret keeps working for the grace period
   audit    ID  [--limit N] [--cursor C]   oldest first, 100 entries a page by default
