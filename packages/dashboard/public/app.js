@@ -1,6 +1,6 @@
 import { api, ApiError, noAnswerWithin, parseGatewayJson, query } from './api.js';
 import { drawTimeChart } from './charts.js';
-import { addCosts, dateTime, el, estimatedShare, integer, milliseconds, usd, visibleText } from './format.js';
+import { addCosts, budgetUsed, dateTime, el, estimatedShare, integer, milliseconds, usd, visibleText } from './format.js';
 
 const $ = (selector) => document.querySelector(selector);
 const hour = 3600000;
@@ -279,7 +279,7 @@ function renderSelfKey(key) {
   const items = [
     ['Key', `${key.name} (${key.id})`],
     ['Status', key.status],
-    ['Budget', budget ? `${usd(key.budget_spent_usd ?? 0)} of ${usd(budget.limit_usd)} per ${budget.period === 'total' ? 'lifetime' : budget.period.replace(/ly$/, '').replace('dai', 'day')}` : 'no budget'],
+    ['Budget', budget ? `${usd(key.budget_spent_usd ?? 0)} of ${usd(budget.limit_usd)} per ${budget.period === 'total' ? 'lifetime' : budget.period.replace(/ly$/, '').replace('dai', 'day')}${budget.limit_usd > 0 ? '' : `, ${noSpendAllowed}`}` : 'no budget'],
     ['Rate limits', [scope.rpm && `${integer(scope.rpm)} requests/min`, scope.tpm && `${integer(scope.tpm)} tokens/min`].filter(Boolean).join(', ') || 'none'],
     ['Models', scope.models ? scope.models.join(', ') : 'all'],
     ['Max tokens', scope.max_tokens ? integer(scope.max_tokens) : 'no limit'],
@@ -308,15 +308,19 @@ async function loadKeys(more) {
   }
 }
 
+/** What a $0 budget means: every request is refused for it, so its bar is full from the start. */
+const noSpendAllowed = 'no spend allowed';
+
 function budgetBar(spent, limit, { caption = true } = {}) {
-  const fraction = limit > 0 ? Math.min(1, (spent ?? 0) / limit) : 0;
+  const fraction = budgetUsed(spent, limit);
   const fill = el('div', { class: `fill${fraction >= 1 ? ' over' : ''}` });
   fill.style.width = `${(fraction * 100).toFixed(1)}%`;
+  const text = limit > 0 ? `${usd(spent ?? 0)} / ${usd(limit)}` : noSpendAllowed;
   return el(
     'div',
     { class: 'budget' },
-    caption ? el('span', { text: `${usd(spent ?? 0)} / ${usd(limit)}` }) : '',
-    el('div', { class: 'track', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': limit, 'aria-valuenow': spent ?? 0, 'aria-label': 'Budget spent' }, fill),
+    caption ? el('span', { text }) : '',
+    el('div', { class: 'track', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': limit, 'aria-valuenow': spent ?? 0, 'aria-valuetext': text, 'aria-label': 'Budget spent' }, fill),
   );
 }
 

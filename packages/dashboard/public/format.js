@@ -23,6 +23,16 @@ export function estimatedShare(requests, costUsd) {
   return `estimated: ${integer(requests)} ${requests === 1 ? 'request' : 'requests'}, ${usd(costUsd)}`;
 }
 
+/**
+ * How much of a budget is used, 0 to 1. A $0 budget allows no spend, so it is used up
+ * from the start: dividing by its 0 drew an empty bar, as if all of it were left.
+ */
+export function budgetUsed(spent, limit) {
+  if (!(limit > 0)) return 1;
+  const share = (Number(spent) || 0) / limit;
+  return Math.min(1, Math.max(0, share));
+}
+
 export function integer(value) {
   return Number(value).toLocaleString('en-US');
 }
