@@ -132,6 +132,15 @@ describe('switchyard keys', () => {
     );
   });
 
+  it('lists a $0 budget as allowing no spend, not as a share of nothing (it showed no share at all)', async () => {
+    const { key: frozen } = await createKey('--name', 'frozen', '--team', 'zero-team', '--budget', '0');
+    const { key: cut } = await createKey('--name', 'cut', '--team', 'zero-team', '--budget', '0', '--period', 'daily');
+    budgets.spend(`key:${cut.id}`, budgetWindowStart('daily', new Date()), 0.2);
+    const rows = (await cli(['keys', 'list', '--team', 'zero-team'])).stdout.trimEnd().split('\n').slice(1);
+    expect(rows.find((row) => row.startsWith(frozen.id))).toMatch(/\sactive\s+\$0\.000000 \(no spend allowed\)\s+\$0\/monthly\s+-$/);
+    expect(rows.find((row) => row.startsWith(cut.id))).toMatch(/\sactive\s+\$0\.200000 \(no spend allowed\)\s+\$0\/daily\s+-$/);
+  });
+
   it('updates, rotates with a grace period, revokes, and shows the audit trail', async () => {
     const { key, secret } = await createKey('--name', 'lifecycle');
     const updated = await cli(['keys', 'update', key.id, '--rpm', '5', '--disabled', '--json']);

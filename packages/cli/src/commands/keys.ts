@@ -176,13 +176,17 @@ function describeList(answer: { data: KeyRecord[]; next_cursor: string | null })
   return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'SPENT', 'BUDGET', 'EXPIRES'], rows) + more;
 }
 
-/** Spend in the budget's current window, to the micro-dollar as `usage` shows it, and how much of the budget that is. */
+/**
+ * Spend in the budget's current window, to the micro-dollar as `usage` shows it, and how much of
+ * the budget that is; a $0 budget has no share to show (spend / 0), it allows no spend.
+ */
 function spentOf(key: KeyRecord): string {
   const spent = key.budget_spent_usd;
   const limit = key.scope.budget?.limit_usd;
   if (typeof spent !== 'number' || !Number.isFinite(spent)) return '-';
-  const share = limit ? ` (${Math.round((spent / limit) * 100)}%)` : '';
-  return `${formatUsd(spent)}${share}`;
+  if (limit === undefined) return formatUsd(spent);
+  const share = limit > 0 ? `${Math.round((spent / limit) * 100)}%` : 'no spend allowed';
+  return `${formatUsd(spent)} (${share})`;
 }
 
 function describeKey(key: KeyRecord): string {
