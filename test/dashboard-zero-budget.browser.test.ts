@@ -36,7 +36,8 @@ async function logIn(key: string): Promise<Page> {
 async function bar(page: Page, scope: string) {
   const budget = page.locator(`${scope} .budget`);
   const fill = budget.locator('.fill');
-  return { width: await fill.evaluate((element: HTMLElement) => element.style.width), over: await fill.evaluate((element) => element.classList.contains('over')), text: await budget.textContent() };
+  const width = /width: ([^;]*)/.exec((await fill.getAttribute('style')) ?? '')?.[1];
+  return { width, over: ((await fill.getAttribute('class')) ?? '').split(' ').includes('over'), text: await budget.textContent() };
 }
 
 describe.skipIf(!target.available)('a $0 budget in the dashboard', () => {
