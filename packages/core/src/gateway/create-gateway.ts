@@ -129,7 +129,35 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
 
   const dataDir = resolveDataDir(config, options.configFile);
   const storage = resolved.storage ? await openStorage(resolved.storage, { dataDir, logger }) : undefined;
+  const started: StartedParts = { config, resolved, options, logger, transport, providers, dataDir, storage };
+  try {
+    return assembleOnStartedParts(started);
+  } catch (error) {
+    // A step's build that throws (a check of its options) must not leave what was opened running: the
+    // storage's pool or thread and the steps' own connections (Redis) kept `switchyard start`, or an
+    // embedding app, alive after its "could not start" line.
+    if (started.close) await started.close({ drainTimeoutMs: 0 }).catch(() => undefined);
+    else if (storage) await closeStorage(storage).catch(() => undefined);
+    throw error;
+  }
+}
 
+/** What assembleGateway opened before the rest is built on it; `close` is set once it can close all of it. */
+interface StartedParts {
+  config: GatewayConfig;
+  resolved: ResolvedPlugins;
+  options: CreateGatewayOptions;
+  logger: Logger;
+  transport: UpstreamTransport;
+  providers: Map<string, Provider>;
+  dataDir: string;
+  storage: StorageSet | undefined;
+  close?: AssembledGateway['close'];
+}
+
+/** Builds the runtime and every step of the chain on the started providers and storage. */
+function assembleOnStartedParts(started: StartedParts): AssembledGateway {
+  const { config, resolved, options, logger, transport, providers, dataDir, storage } = started;
   const unpricedCalls = new Map<string, number>();
   const pricing = createPricing(config, logger, unpricedCalls);
   const tracker = new RequestTracker(logger, pricing);
@@ -193,6 +221,37 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     });
   }
 
+  // Defined before the steps are built: a build that throws closes what the ones before it opened.
+  let releaseModelNameSecrets = () => {};
+  let closing: Promise<void> | undefined;
+  const close = (closeOptions: { drainTimeoutMs?: number } = {}): Promise<void> => {
+    closing ??= (async () => {
+      tracker.draining = true;
+      const drained = await tracker.waitForIdle(closeOptions.drainTimeoutMs ?? config.server.shutdown_timeout_ms);
+      if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
+      // Past the deadline the upstream calls still in flight are cut (waiting on them hung close()
+      // for an upstream that never answers); their requests then end at once, and are waited for
+      // again, briefly, so their records are in the recorder's last batch. Before the plugins'
+      // close hooks: a request cut after them settled into closed budget grants, its payment lost.
+      await transport.close({ force: !drained });
+      if (!drained) await tracker.waitForIdle(cutCallsGraceMs);
+      // A plugin's close that never ends (or throws) is logged and left behind: the rest still close.
+      const partTimeoutMs = closePartTimeoutMs(config);
+      for (const { plugin, hook } of closeHooks.reverse()) await closeWithin({ plugin }, partTimeoutMs, logger, hook);
+      await responseSweeper.stop();
+      try {
+        // After every request has finished, so every record is in the last batch.
+        await recorder?.close();
+      } finally {
+        releaseModelNameSecrets();
+        if (storage) await closeWithin({ storage: resolved.storage!.name }, partTimeoutMs, logger, () => closeStorage(storage));
+        logger.flush();
+      }
+    })();
+    return closing;
+  };
+  started.close = close;
+
   prepareChatCompletionsValidator();
   prepareMessagesValidator();
   prepareResponsesValidator();
@@ -205,45 +264,12 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
   });
   buildingStep = 'unknown';
   responseSweeper.start();
-  const releaseModelNameSecrets = registerModelNameSecrets(
+  releaseModelNameSecrets = registerModelNameSecrets(
     [...[...providers.values()].flatMap(secretsOfProvider), ...resolved.steps.flatMap((step) => step.secrets ?? []), config.master_key, config.metrics.token],
     configuredModelNames(config),
   );
 
-  let closing: Promise<void> | undefined;
-  return {
-    runtime,
-    tracker,
-    steps,
-    healthChecks,
-    ingress,
-    close(closeOptions = {}) {
-      closing ??= (async () => {
-        tracker.draining = true;
-        const drained = await tracker.waitForIdle(closeOptions.drainTimeoutMs ?? config.server.shutdown_timeout_ms);
-        if (!drained) logger.warn({ active: tracker.activeRequests }, 'shutdown deadline passed with requests still in flight');
-        // Past the deadline the upstream calls still in flight are cut (waiting on them hung close()
-        // for an upstream that never answers); their requests then end at once, and are waited for
-        // again, briefly, so their records are in the recorder's last batch. Before the plugins'
-        // close hooks: a request cut after them settled into closed budget grants, its payment lost.
-        await transport.close({ force: !drained });
-        if (!drained) await tracker.waitForIdle(cutCallsGraceMs);
-        // A plugin's close that never ends (or throws) is logged and left behind: the rest still close.
-        const partTimeoutMs = closePartTimeoutMs(config);
-        for (const { plugin, hook } of closeHooks.reverse()) await closeWithin({ plugin }, partTimeoutMs, logger, hook);
-        await responseSweeper.stop();
-        try {
-          // After every request has finished, so every record is in the last batch.
-          await recorder?.close();
-        } finally {
-          releaseModelNameSecrets();
-          if (storage) await closeWithin({ storage: resolved.storage!.name }, partTimeoutMs, logger, () => closeStorage(storage));
-          logger.flush();
-        }
-      })();
-      return closing;
-    },
-  };
+  return { runtime, tracker, steps, healthChecks, ingress, close };
 }
 
 /** The model names the config writes (aliases, targets and their model ids): those a client calls most. */
