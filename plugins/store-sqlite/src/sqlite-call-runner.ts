@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { codedError, encodeError, SQLITE_WORKER_EXITED, type SqliteWorkerAnswer, type SqliteWorkerCall } from './sqlite-worker-messages.js';
+import { codedError, encodeError, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerAnswer, type SqliteWorkerCall } from './sqlite-worker-messages.js';
 
 /**
  * Request-path writes that are each a transaction of their own (reserve, settle,
@@ -13,6 +13,19 @@ import { codedError, encodeError, SQLITE_WORKER_EXITED, type SqliteWorkerAnswer,
 const sharedCommitWrites: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['budgets', new Set(['reserve', 'settle', 'settlePart'])],
   ['ledger', new Set(['append'])],
+]);
+
+/**
+ * Calls the worker skips, instead of running, when their caller gave up (timed out)
+ * before the call started: reads, whose answer nobody waits for any more. Writes run
+ * anyway: a ledger batch is kept, a settlement must not be lost, and a reservation
+ * that commits late is released by the client (settleLateAnswer).
+ */
+const skippedOnceGivenUp: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['keys', new Set(['findBySecretHash', 'get', 'list', 'listAudit'])],
+  ['ledger', new Set(['query', 'listRecords', 'count'])],
+  ['budgets', new Set(['reserved', 'spent'])],
+  ['responses', new Set(['get'])],
 ]);
 
 /** The statements that open and close a shared transaction, prepared once. */
@@ -35,13 +48,16 @@ export class SqliteCallRunner {
    * `stores`: the hosted stores by name; `db`: their connection; `openError`: why the
    * file could not be opened (then every call answers with it); `stopped`: true once a
    * closing client gave up waiting (then every call not yet started answers
-   * SQLITE_WORKER_EXITED instead of running).
+   * SQLITE_WORKER_EXITED instead of running); `givenUp`: whether a call's caller was
+   * answered with a timeout already (then a read among them answers SQLITE_WORKER_TIMEOUT
+   * instead of running).
    */
   constructor(
     private readonly stores: ReadonlyMap<string, Record<string, unknown>>,
     private readonly db: Database.Database | undefined,
     private readonly openError?: unknown,
     private readonly stopped: () => boolean = () => false,
+    private readonly givenUp: (id: number) => boolean = () => false,
   ) {
     this.transaction = db && {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -109,6 +125,9 @@ export class SqliteCallRunner {
   private async answer(call: SqliteWorkerCall): Promise<SqliteWorkerAnswer> {
     if (this.stopped()) {
       return { id: call.id, ok: false, error: encodeError(codedError(SQLITE_WORKER_EXITED, `${call.store}.${call.method} did not run: the SQLite store was closed before it started`)) };
+    }
+    if (skippedOnceGivenUp.get(call.store)?.has(call.method) === true && this.givenUp(call.id)) {
+      return { id: call.id, ok: false, error: encodeError(codedError(SQLITE_WORKER_TIMEOUT, `${call.store}.${call.method} did not run: its caller had given up waiting`)) };
     }
     try {
       return { id: call.id, ok: true, value: await this.invoke(call) };

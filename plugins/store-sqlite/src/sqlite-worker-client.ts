@@ -3,6 +3,7 @@ import type { SqliteConnectionSettings } from './database.js';
 import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { GivenUpCalls } from './given-up-calls.js';
 import { newReservationId } from './sqlite-budget-store.js';
 import { codedError, decodeError, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
@@ -106,6 +107,8 @@ export class SqliteWorkerClient {
   private lastExit: string | undefined;
   private crashMessage: string | undefined;
   private readonly states = new WeakMap<Worker, WorkerState>();
+  /** Shared with every thread: a read whose caller timed out before the thread started it is skipped. */
+  private readonly givenUp = new GivenUpCalls();
 
   constructor(private readonly options: SqliteWorkerClientOptions) {
     this.fileOpened = options.mustExist ?? false;
@@ -214,6 +217,7 @@ export class SqliteWorkerClient {
     for (const call of batch.calls) {
       if (call.timedOut || this.pending.get(call.id) !== call) continue;
       call.timedOut = true;
+      this.givenUp.mark(call.id);
       call.reject(codedError(SQLITE_WORKER_TIMEOUT, why ? `SQLite did not answer ${call.store}.${call.method}: ${why}` : `SQLite did not answer ${call.store}.${call.method} within ${this.options.callTimeoutMs} ms`));
     }
   }
@@ -297,6 +301,7 @@ export class SqliteWorkerClient {
         connection: this.options.connection,
         settings: this.options.settings,
         stop,
+        givenUp: this.givenUp.buffer,
         mustExist: this.fileOpened,
       },
       // Inherited as is, except from a process started with `--input-type` (node -e): a worker run

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SqliteConnectionSettings } from './database.js';
 import type { HostedSqliteSettings } from './hosted-sqlite-stores.js';
+import { GivenUpCalls } from './given-up-calls.js';
 import { SqliteCallRunner } from './sqlite-call-runner.js';
 import { SqliteFileConnection, type SqliteOpening } from './sqlite-file-connection.js';
 import { encodeError, type SqliteLog, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
@@ -17,16 +18,19 @@ interface SqliteWorkerData {
   settings: HostedSqliteSettings;
   /** Set (to 1) by a client that gave up waiting for close: calls not started answer SQLITE_WORKER_EXITED. */
   stop: Int32Array;
+  /** The calls whose callers gave up waiting (GivenUpCalls' buffer): a read among them is skipped. */
+  givenUp: SharedArrayBuffer;
   /** A thread before this one opened the file: open only a file that is there. */
   mustExist: boolean;
 }
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker-main must run in a worker thread');
-const { file, connection, settings, stop, mustExist: openedBefore } = workerData as SqliteWorkerData;
+const { file, connection, settings, stop, givenUp: givenUpBuffer, mustExist: openedBefore } = workerData as SqliteWorkerData;
 const post = (message: SqliteWorkerReply) => port.postMessage(message);
 
 const stopped = () => Atomics.load(stop, 0) === 1;
+const givenUp = new GivenUpCalls(givenUpBuffer);
 const log: SqliteLog = (level, fields, message) => post({ type: 'log', level, fields, message });
 
 // A file that cannot be opened answers the calls with the open error (SQLITE_CANTOPEN → 503),
@@ -41,7 +45,7 @@ let runnerOf: SqliteOpening | undefined;
 /** The runner for the stores now open: a new one each time the file is opened again. */
 function currentRunner(): SqliteCallRunner {
   const { opening } = sqlite;
-  if (!runner || runnerOf !== opening) runner = new SqliteCallRunner(opening.stores, opening.handle?.db, opening.error, stopped);
+  if (!runner || runnerOf !== opening) runner = new SqliteCallRunner(opening.stores, opening.handle?.db, opening.error, stopped, (id) => givenUp.has(id));
   runnerOf = opening;
   return runner;
 }

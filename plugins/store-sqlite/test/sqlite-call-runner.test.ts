@@ -232,6 +232,38 @@ describe('the SQLite worker call runner', () => {
     expect(handle.db.inTransaction).toBe(false);
   });
 
+  it('a read whose caller gave up before it started is not run; a write whose caller gave up still runs', async () => {
+    const handle = openFile();
+    const ran: string[] = [];
+    class RecordingKeys {
+      async get(id: string): Promise<undefined> {
+        ran.push(`keys.get ${id}`);
+        return undefined;
+      }
+    }
+    class RecordingLedger {
+      async append(): Promise<void> {
+        ran.push('ledger.append');
+      }
+
+      async count(): Promise<number> {
+        ran.push('ledger.count');
+        return 0;
+      }
+    }
+    const stores = new Map<string, Record<string, unknown>>([
+      ['keys', new RecordingKeys() as unknown as Record<string, unknown>],
+      ['ledger', new RecordingLedger() as unknown as Record<string, unknown>],
+    ]);
+    const abandoned = [call('keys', 'get', 'key_gone'), call('ledger', 'append'), call('ledger', 'count')];
+    const waited = call('keys', 'get', 'key_waited');
+    const givenUp = new Set(abandoned.map((c) => c.id));
+    const runner = new SqliteCallRunner(stores, handle.db, undefined, () => false, (id) => givenUp.has(id));
+    const answers = await runner.run([...abandoned, waited]);
+    expect(ran).toEqual(['ledger.append', 'keys.get key_waited']);
+    expect(answers.map((answer) => (answer.ok ? 'ok' : answer.error.code))).toEqual(['ERR_SQLITE_WORKER_TIMEOUT', 'ok', 'ERR_SQLITE_WORKER_TIMEOUT', 'ok']);
+  });
+
   it('a file that could not be opened answers every call with the open error', async () => {
     const openError = Object.assign(new Error('unable to open database file'), { code: 'SQLITE_CANTOPEN' });
     const runner = new SqliteCallRunner(new Map(), undefined, openError);

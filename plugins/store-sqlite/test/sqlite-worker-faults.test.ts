@@ -4,10 +4,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, type Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isSqliteOutage } from '../src/is-sqlite-outage.js';
 import { SqliteWorkerClient } from '../src/sqlite-worker-client.js';
+import type { SqliteWorkerReply } from '../src/sqlite-worker-messages.js';
 
 // Every SQLite worker of this file is the built one with test faults on top
 // (fixtures/faulty-sqlite-worker-hooks.mjs): a call to `__fault.exit`, `__fault.throw` or
@@ -221,6 +222,30 @@ describe.skipIf(!built)('the SQLite worker thread, when it dies or is slow', () 
     expect(await budgets.reserved(account.owner, account.windowStart)).toBe(0);
     expect(await budgets.spent(account.owner, account.windowStart)).toBeCloseTo(0.2, 9);
     expect(await budgets.renewLeases(lease.holder, 60_000)).toBe(0);
+    await client.close();
+  });
+
+  it('a read that timed out while it waited behind a held thread is not run once the thread gets to it', async () => {
+    const { client, budgets } = openClient({ callTimeoutMs: 200 });
+    await budgets.migrate();
+    // What the thread answers, seen at the boundary: a read it ran answers its value, one it skipped says so.
+    const answered: string[] = [];
+    const thread = (client as unknown as { worker: Worker }).worker;
+    thread.on('message', (message: SqliteWorkerReply) => {
+      if (message.type === 'answers') for (const answer of message.answers) answered.push(answer.ok ? 'ran' : (answer.error.code ?? answer.error.name));
+    });
+    const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const blocked = caught(client.call('__fault', 'block', [gate.buffer]));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The read waits behind the held thread, and its caller gives up.
+    expect(await caught(budgets.reserved(account.owner, account.windowStart))).toMatchObject({ code: 'store_unavailable', cause: expect.objectContaining({ code: 'ERR_SQLITE_WORKER_TIMEOUT' }) });
+    expect(await blocked).toMatchObject({ code: 'ERR_SQLITE_WORKER_TIMEOUT' });
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    // A call after it is answered after it: by then the thread has dealt with the read.
+    expect(await budgets.spent(account.owner, account.windowStart)).toBe(0);
+    // The fault's own call (no such store method) ran and failed; the read was skipped; the later call ran.
+    expect(answered).toEqual(['TypeError', 'ERR_SQLITE_WORKER_TIMEOUT', 'ran']);
     await client.close();
   });
 
