@@ -19,6 +19,7 @@ export interface PostgresStorageOptions {
    * Client-side limit on one query: covers a database that accepted the connection
    * and then stopped answering, which `statement_timeout_ms` (enforced by the
    * server) cannot. Past it the connection is dropped and the call fails with 503.
+   * Also the deadline of a whole transaction (sql.ts inTransaction), from its BEGIN.
    */
   query_timeout_ms: number;
   /** An idle connection is closed after this long. */

@@ -46,19 +46,48 @@ function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * What a transaction past its deadline fails with: SQLSTATE 57014 (query_canceled), the
+ * code of a statement past statement_timeout, so the store's boundary answers it alike
+ * (503 `store_unavailable`) and a reservation's COMMIT cut by it counts as uncertain.
+ */
+export class TransactionDeadlineError extends Error {
+  readonly code = '57014';
+
+  constructor(limitMs: number) {
+    super(`the transaction did not finish within ${limitMs} ms (query_timeout_ms) and was rolled back`);
+    this.name = 'TransactionDeadlineError';
+  }
+}
+
+/**
+ * A transaction's deadline, from its first BEGIN: the pool's `query_timeout` (the plugin's
+ * `query_timeout_ms`), as long as any one of its statements may take. Each statement has its
+ * own timeouts, but a transaction of statements that each finished just in time held its
+ * connection, its row locks and its caller for a multiple of them. None without one.
+ */
+function transactionLimitMs(pool: Pool): number | undefined {
+  const limitMs = pool.options?.query_timeout;
+  return typeof limitMs === 'number' && limitMs > 0 ? limitMs : undefined;
+}
+
+/**
  * Runs `work` in one transaction on one pooled connection: committed if it returns,
  * rolled back if it throws. A deadlock or serialization failure (which Postgres
- * resolves by aborting one side) reruns the whole transaction a few times.
+ * resolves by aborting one side) reruns the whole transaction a few times. The whole
+ * of it, reruns included, has one deadline (transactionLimitMs): past it the caller gets
+ * a TransactionDeadlineError at once and the connection is dropped, so the server rolls
+ * the transaction back (once the statement under way, bounded by statement_timeout, returns).
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, attempts = 5): Promise<T> {
+  const limitMs = transactionLimitMs(pool);
+  let deadline: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
+    if (limitMs !== undefined) deadline ??= Date.now() + limitMs;
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      if (deadline === undefined) return await transactionOn(client, work, () => false);
+      return await withinDeadline(deadline, limitMs!, (expired) => transactionOn(client, work, expired));
     } catch (error) {
       if (isPostgresOutage(error)) {
         // A timed-out or broken connection would only time out again on ROLLBACK: drop it,
@@ -84,6 +113,33 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
       client.release(broken);
     }
   }
+}
+
+/** BEGIN, `work`, COMMIT; never the COMMIT once `expired()`: its caller was told it failed. */
+async function transactionOn<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>, expired: () => boolean): Promise<T> {
+  await client.query('BEGIN');
+  const result = await work(client);
+  if (expired()) throw new Error('the transaction passed its deadline before its COMMIT');
+  await client.query('COMMIT');
+  return result;
+}
+
+/**
+ * `run`'s outcome, or a TransactionDeadlineError once `deadline` (a Date.now() time) passes.
+ * `run` is told when it expired; what it does or throws after that goes nowhere.
+ */
+function withinDeadline<T>(deadline: number, limitMs: number, run: (expired: () => boolean) => Promise<T>): Promise<T> {
+  let expired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      expired = true;
+      reject(new TransactionDeadlineError(limitMs));
+    }, Math.max(0, deadline - Date.now()));
+  });
+  const running = run(() => expired);
+  running.catch(() => undefined);
+  return Promise.race([running, expiry]).finally(() => clearTimeout(timer));
 }
 
 /** 25006 `read_only_sql_transaction`: a write sent to a read-only standby. */
