@@ -39,8 +39,8 @@ describe.skipIf(!target.available)('postgres: a transaction past its deadline', 
 
   it('is rolled back, its connection let go, and its caller told of an outage, though each statement finished in time', async () => {
     const applicationName = `switchyard-deadline-${schema}`;
-    // The timeouts the plugin sets: each statement below takes a fifth of either.
-    const pool = new pg.Pool({ connectionString: url, max: 1, query_timeout: 1000, statement_timeout: 1000, application_name: applicationName });
+    // The timeouts the plugin sets (query_timeout_ms, statement_timeout_ms): each statement below takes a fifth of the shorter.
+    const pool = new pg.Pool({ connectionString: url, max: 1, query_timeout: 1000, statement_timeout: 4000, application_name: applicationName });
     try {
       const error = await inTransaction(pool, async (client) => {
         await client.query(`INSERT INTO ${marks} (n) VALUES (1)`);
