@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RequestRecord } from '@switchyard/core';
+import { estimatePromptTokens, type ChatRequest, type RequestRecord } from '@switchyard/core';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
@@ -11,6 +11,7 @@ const epoch = new Date(0).toISOString();
 const farFuture = '2999-01-01T00:00:00.000Z';
 const primaryPrice = { input: 3, output: 7 };
 const backupPrice = { input: 11, output: 13 };
+const onceMore: ChatRequest = { model: 'x', stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'once more' }] }] };
 
 /**
  * Upstream failures on a budgeted key, each asserted end to end: one record per request,
@@ -112,10 +113,12 @@ describe.each([true, false])('upstream failures on a budgeted key (server.fast_p
     expect(record!.costUsd).toBeCloseTo(costAt(primaryPrice, record!.usage!), 12);
   });
 
+  // A 200 cut before its first event had the prompt, which its provider bills (each attempt its estimate, at primary's
+  // price); an error event instead of an answer bills nothing.
   it.each([
-    ['cut before its first event', { cutAfterEvents: 0 }],
-    ['an error as its first event', { midStreamError: true, errorAfterEvents: 0 }],
-  ] as const)('a stream that fails before anything reached the client (%s) is tried again, and only the answer that served is billed', async (_name, stream) => {
+    ['cut before its first event', { cutAfterEvents: 0 }, 2],
+    ['an error as its first event', { midStreamError: true, errorAfterEvents: 0 }, 0],
+  ] as const)('a stream that fails before anything reached the client (%s) is tried again; billed the answer that served, and any cut 200', async (_name, stream, cutAttempts) => {
     const key = await createBudgetedKey(gateway, 5, 'before-first-byte');
     primary.enqueue(
       { reply: { content: 'never seen' }, stream },
@@ -129,8 +132,10 @@ describe.each([true, false])('upstream failures on a budgeted key (server.fast_p
     expect(primary.requests).toHaveLength(2);
     expect(backup.requests).toHaveLength(1);
     expect(record!.provider).toBe('backup');
-    expect(record!.usage).toMatchObject({ inputTokens: 700, outputTokens: 70 });
-    expect(record!.costUsd).toBeCloseTo(costAt(backupPrice, { inputTokens: 700, outputTokens: 70 }), 12);
+    const cutPrompts = { inputTokens: cutAttempts * estimatePromptTokens(onceMore), outputTokens: 0 };
+    expect(record!.usage).toMatchObject({ inputTokens: 700 + cutPrompts.inputTokens, outputTokens: 70 });
+    expect(record!.usageEstimated ?? false).toBe(cutAttempts > 0);
+    expect(record!.costUsd).toBeCloseTo(costAt(backupPrice, { inputTokens: 700, outputTokens: 70 }) + costAt(primaryPrice, cutPrompts), 12);
   });
 
   it.each([false, true])('429 then a retry that serves (stream %s): one record, the served answer priced once', async (stream) => {

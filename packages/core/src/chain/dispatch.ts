@@ -94,8 +94,9 @@ async function callProvider(
     const durationMs = performance.now() - started;
     if (gatewayError.billedUsage) {
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: gatewayError.billedUsage });
-    } else if (call.sent && hungUp(gatewayError, cancellation, context)) {
-      // Hung up (the client left, the gateway gave up) after the upstream had the prompt, before any answer: the provider bills it.
+    } else if (call.answerCut || (call.sent && hungUp(gatewayError, cancellation, context))) {
+      // An answer of 2xx cut short before the client had any of it (a reset, a broken body), or hung up on (the client
+      // left, the gateway gave up) after the upstream had the prompt: the provider bills the prompt.
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: promptEstimate(context), billedUsageEstimated: true });
     } else {
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code });
@@ -135,6 +136,8 @@ function promptEstimate(context: RequestContext): Usage {
 class AttemptCall implements SentNotice {
   /** The upstream request went out: hung up on from then on, the attempt is billed its prompt (upstream-sent.ts). */
   sent = false;
+  /** The upstream answered 2xx and its body broke off before the attempt returned: billed its prompt (upstream-sent.ts). */
+  answerCut = false;
 
   constructor(
     private readonly context: RequestContext,
@@ -166,6 +169,10 @@ class AttemptCall implements SentNotice {
 
   upstreamRequestSent(): void {
     this.sent = true;
+  }
+
+  upstreamAnswerCut(): void {
+    this.answerCut = true;
   }
 }
 

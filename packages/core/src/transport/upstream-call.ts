@@ -40,6 +40,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   private sentAt = 0;
   /** Armed by the first interim (1xx) answer, until the real head comes (see onResponseStart). */
   private headersTimer: NodeJS.Timeout | undefined;
+  /** The answer's head said 2xx: a body that fails from then on is an answer cut short, which the provider bills. */
+  private answeredOk = false;
 
   /**
    * `abandoned` holds, until undici lets go of them, the calls whose caller was answered
@@ -105,6 +107,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
     // A 1xx (102 Processing, 103 Early Hints) is not the answer: the real head follows.
     if (statusCode < 200) return this.boundInterimAnswers();
     clearTimeout(this.headersTimer);
+    this.answeredOk = statusCode < 300;
     // An uncompressed answer (the rule) pays one header lookup here and nothing per chunk.
     const coding = headers['content-encoding'] === undefined ? undefined : namedContentCoding(headers['content-encoding']);
     let body: UpstreamBody;
@@ -152,6 +155,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
     clearTimeout(this.queueTimer);
     clearTimeout(this.headersTimer);
     if (this.abortedWith) this.abandoned?.delete(this);
+    if (this.body && this.answeredOk) this.sent?.upstreamAnswerCut?.();
     if (this.feed) this.feed.fail(error);
     else if (this.body) this.body.fail(error);
     else this.reject(error);

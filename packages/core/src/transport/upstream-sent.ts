@@ -8,6 +8,12 @@
  */
 export interface SentNotice {
   upstreamRequestSent(): void;
+  /**
+   * The upstream answered 2xx and its body then broke off (a reset, a silence past
+   * `timeouts.body_ms`, a bound's cut): it was billed the prompt, so the attempt is too,
+   * although no usage came.
+   */
+  upstreamAnswerCut?(): void;
 }
 
 /**

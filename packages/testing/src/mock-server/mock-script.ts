@@ -105,6 +105,11 @@ export interface MockScript<ErrorCase extends string = OpenAIErrorCaseName> {
    * the body, then nothing more, the connection held open until the client leaves.
    */
   stallBody?: boolean;
+  /**
+   * With `body`: send the status, the headers (the whole body's content-length) and half
+   * the body, then destroy the connection, the way an upstream that crashed mid-answer does.
+   */
+  cutBody?: boolean;
   /** Extra response headers (e.g. `retry-after`), laid over whatever the answer sends. */
   headers?: Record<string, string>;
   /** Misbehaviour of a streamed answer (the default stream or a `.txt` fixture). */

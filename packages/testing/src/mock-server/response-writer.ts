@@ -69,25 +69,32 @@ export class ResponseWriter {
    * A script's custom answer (`status` and/or `body`): no body, a string sent as is,
    * or anything else as JSON (with `jsonHeaders` added, for formats that want them).
    */
-  sendScripted(script: { status?: number; body?: unknown; stallBody?: boolean }, headers: OutgoingHttpHeaders = {}, jsonHeaders: OutgoingHttpHeaders = {}): void {
+  sendScripted(script: { status?: number; body?: unknown; stallBody?: boolean; cutBody?: boolean }, headers: OutgoingHttpHeaders = {}, jsonHeaders: OutgoingHttpHeaders = {}): void {
     const status = script.status ?? 200;
-    const stall = script.stallBody === true;
+    const stall = script.stallBody === true ? 'stall' : script.cutBody === true ? 'cut' : undefined;
     if (script.body === undefined) this.sendText(status, '', headers);
     else if (typeof script.body === 'string') this.sendText(status, script.body, { 'content-type': 'text/plain; charset=utf-8', ...headers }, stall);
     else this.sendText(status, JSON.stringify(script.body), { 'content-type': 'application/json', ...lowerCaseKeys({ ...jsonHeaders, ...headers }) }, stall);
   }
 
-  /** Sends a whole answer; with `stall`, only its first half, and then nothing more (the connection held open). */
-  sendText(status: number, text: string, headers: OutgoingHttpHeaders = {}, stall = false): void {
+  /**
+   * Sends a whole answer; with `half`, only its first half, and then nothing more: the
+   * connection held open (`stall`) or destroyed once the half is written (`cut`).
+   */
+  sendText(status: number, text: string, headers: OutgoingHttpHeaders = {}, half?: 'stall' | 'cut'): void {
     if (!this.isOpen) return;
-    if (!stall) {
+    if (!half) {
       this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers) });
       this.res.end(text);
       return;
     }
     const body = Buffer.from(text);
     this.res.writeHead(status, { 'x-request-id': this.requestId, ...lowerCaseKeys(headers), 'content-length': body.length });
-    this.res.write(body.subarray(0, Math.floor(body.length / 2)));
+    this.res.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+      if (half !== 'cut') return;
+      this.cutByMock = true;
+      this.res.destroy();
+    });
   }
 
   /**
