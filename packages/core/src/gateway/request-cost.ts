@@ -34,7 +34,17 @@ function costWith(context: RequestContext, callCost: CallCost): number {
     : deployment && context.usage
       ? callCost(deployment.provider, deployment.model, context.usage)
       : 0;
-  return served + billedCost(callCost, context.attempts, 0, context.attempts.length);
+  return toPicoDollar(served + billedCost(callCost, context.attempts, 0, context.attempts.length));
+}
+
+/**
+ * A cost to the pico-dollar, the unit the budgets carry a request's rest in: tokens times
+ * a price per million in binary floats leave noise (3 tokens at $0.10 read 3.0000000000000004e-7,
+ * $0.0001 + $0.0002 read 0.00030000000000000003) that the record, its log line and the
+ * ledger would show as is. toFixed rounds in decimal; a cost too large for it (1e21) is kept.
+ */
+export function toPicoDollar(costUsd: number): number {
+  return Number.isFinite(costUsd) && Math.abs(costUsd) < 1e21 ? Number(costUsd.toFixed(12)) : costUsd;
 }
 
 /**
