@@ -203,6 +203,19 @@ describe('budget alert webhooks', () => {
     expect(receiver!.received).toHaveLength(0);
   });
 
+  it('a $0 budget (a key that may spend nothing) sends limit reached on its first refusal, once a window', async () => {
+    await start({ budgets: { teams: { frozen: { limit_usd: 0, period: 'monthly' } } } });
+    const key = await createKey({ scope: { budget: { limit_usd: 0, period: 'daily', alert_threshold: 0.5 } } });
+    expect(await chat(key.secret)).toBe(429);
+    expect(await chat(key.secret)).toBe(429);
+    const teamKey = await createKey({ team: 'frozen' });
+    expect(await chat(teamKey.secret)).toBe(429);
+    await receiver!.waitFor(2);
+    await gateway!.close();
+    const described = events().map((event) => `${event.owner.kind} ${event.type} ${event.trigger} ${event.spent_usd} of ${event.limit_usd}`);
+    expect(described.sort()).toEqual(['key budget.limit_reached refusal 0 of 0', 'team budget.limit_reached refusal 0 of 0']);
+  });
+
   it('a webhook URL that does not parse is refused at start, naming where it is and not what it is', async () => {
     const url = 'https://[::1/hook?token=do-not-echo-me';
     const error = await startTestGateway({

@@ -375,9 +375,18 @@ function holdCost(context: RequestContext, { budgets, grants, accounts: requestA
     if (result.ok) return result.hold;
     const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
     // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
-    if (exhausted && maxCost <= exhausted.account.limitUsd) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
+    if (exhausted && isSpentBudgetRefusal(maxCost, exhausted.account.limitUsd)) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
     throw quotaError(accounts, result.exhausted, maxCost, chat !== undefined);
   });
+}
+
+/**
+ * Whether a refusal says the budget is spent rather than that this request is bigger than
+ * the whole budget. A $0 budget is spent from the start: every request that costs anything
+ * is bigger than it, and none of its refusals said so.
+ */
+function isSpentBudgetRefusal(maxCost: number, limitUsd: number): boolean {
+  return maxCost <= limitUsd || limitUsd <= 0;
 }
 
 /** Pays each call of a finished request what it used, at the deployment that answered it, and what its failed attempts were billed. */
