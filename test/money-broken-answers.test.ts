@@ -171,4 +171,29 @@ describe.each([false, true])('a 200 answer that breaks (server.fast_path %s)', (
     const record = await finished;
     await expectBilled(record, key.id, { inputTokens: 321, outputTokens: Math.max(1, Math.ceil(textLength(output) / CHARACTERS_PER_TOKEN)) });
   });
+
+  it('a client that leaves mid-stream while the upstream is silent: the prompt and the output it was sent', async () => {
+    const key = await createBudgetedKey(gateway, 5, 'client-leaves');
+    // The role chunk and two chunks of text, then silence until the gateway hangs up.
+    openai.enqueue({ reply: { content: story }, stream: { stallAfterEvents: 3 } });
+    const finished = records.next();
+    const leave = new AbortController();
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model: 'gpt-once', stream: true, max_tokens: 100, messages: [{ role: 'user', content: prompt }] }),
+      signal: leave.signal,
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    // Read until both chunks of text came (a role chunk may carry an empty content).
+    while ((received.match(/"content":"[^"]/g) ?? []).length < 2) received += decoder.decode((await reader.read()).value, { stream: true });
+    leave.abort();
+    const output = streamedOutput(received.slice(0, received.lastIndexOf('\n\n')));
+    expect(output).not.toBe('');
+    const record = await finished;
+    expect(record.status).toBe(499);
+    await expectBilled(record, key.id, { inputTokens: promptTokens, outputTokens: Math.ceil(textLength(output) / CHARACTERS_PER_TOKEN) });
+  });
 });
