@@ -129,7 +129,7 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
 
   const dataDir = resolveDataDir(config, options.configFile);
   const storage = resolved.storage ? await openStorage(resolved.storage, { dataDir, logger }) : undefined;
-  const started: StartedParts = { config, resolved, options, logger, transport, providers, dataDir, storage };
+  const started: StartedParts = { config, resolved, options, logger, transport, providers, dataDir, storage, ingress };
   try {
     return assembleOnStartedParts(started);
   } catch (error) {
@@ -152,12 +152,13 @@ interface StartedParts {
   providers: Map<string, Provider>;
   dataDir: string;
   storage: StorageSet | undefined;
+  ingress: AssembledGateway['ingress'];
   close?: AssembledGateway['close'];
 }
 
 /** Builds the runtime and every step of the chain on the started providers and storage. */
 function assembleOnStartedParts(started: StartedParts): AssembledGateway {
-  const { config, resolved, options, logger, transport, providers, dataDir, storage } = started;
+  const { config, resolved, options, logger, transport, providers, dataDir, storage, ingress } = started;
   const unpricedCalls = new Map<string, number>();
   const pricing = createPricing(config, logger, unpricedCalls);
   const tracker = new RequestTracker(logger, pricing);
