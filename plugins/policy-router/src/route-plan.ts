@@ -117,7 +117,7 @@ class PlanRun {
   }
 
   run(group: ModelGroup): Promise<ProviderResult> {
-    return this.runModel(group, this.clock() + group.timeoutMs);
+    return this.runModel(group, deadlineOf(group, this.clock()));
   }
 
   /**
@@ -125,15 +125,15 @@ class PlanRun {
    * async function: a handler on the group's promise costs less than a frame awaiting
    * it, and most requests never need it.
    */
-  private runModel(group: ModelGroup, deadline: number): Promise<ProviderResult> {
+  private runModel(group: ModelGroup, deadline: Deadline): Promise<ProviderResult> {
     // The first group is added when the set is made (in runFallbacks).
     this.tried?.add(group.name);
-    return this.runGroup(group, Math.min(deadline, this.clock() + group.timeoutMs)).catch((caught: unknown) =>
+    return this.runGroup(group, earlierDeadline(deadline, group, this.clock())).catch((caught: unknown) =>
       this.afterGroupFailed(group, toGatewayError(caught), deadline),
     );
   }
 
-  private afterGroupFailed(group: ModelGroup, error: GatewayError, deadline: number): Promise<ProviderResult> {
+  private afterGroupFailed(group: ModelGroup, error: GatewayError, deadline: Deadline): Promise<ProviderResult> {
     if (error.code === 'client_closed_request') throw error;
     const special =
       error.code === 'context_length_exceeded' ? group.contextFallback : error.code === 'content_filter' ? group.contentFilterFallback : undefined;
@@ -146,7 +146,7 @@ class PlanRun {
   private async runFallbacks(
     names: readonly string[],
     cause: GatewayError,
-    deadline: number,
+    deadline: Deadline,
     failedGroup: ModelGroup,
   ): Promise<ProviderResult> {
     // Made by the first fallback considered, whose failed group is the request's own.
@@ -160,7 +160,7 @@ class PlanRun {
         this.context.logger.debug({ from: cause.code, fallback: name }, "skipping a fallback outside the key's models");
         continue;
       }
-      if (this.clock() >= deadline) break;
+      if (this.clock() >= deadline.at) break;
       this.context.logger.debug({ from: cause.code, fallback: name }, 'trying a fallback');
       try {
         return await this.runModel(this.options.resolve(name), deadline);
@@ -175,7 +175,8 @@ class PlanRun {
     throw last;
   }
 
-  private async runGroup(group: ModelGroup, deadline: number): Promise<ProviderResult> {
+  private async runGroup(group: ModelGroup, deadline: Deadline): Promise<ProviderResult> {
+    const endsAt = deadline.at;
     let lastError: GatewayError | undefined;
     // When each deployment that sent a Retry-After may be asked again: made only when one does.
     let notBefore: Map<string, number> | undefined;
@@ -183,13 +184,13 @@ class PlanRun {
       if (round > 0) {
         let wait = backoffDelayMs(round, group.retries, this.random);
         if (notBefore) {
-          const retryAfterWait = waitForRetryAfters(group, notBefore, this.clock(), deadline);
+          const retryAfterWait = waitForRetryAfters(group, notBefore, this.clock(), endsAt);
           // Every deployment asked for longer than the deadline leaves: answer with what the upstream said.
           if (retryAfterWait === undefined) throw lastError!;
           wait = Math.max(wait, retryAfterWait);
         }
         // Waiting past the deadline would only end in a timeout: answer with what the upstream said.
-        if (this.clock() + wait >= deadline) throw lastError!;
+        if (this.clock() + wait >= endsAt) throw lastError!;
         await this.pause(wait);
       }
       const order = this.firstOrder ?? this.options.order(group);
@@ -198,12 +199,12 @@ class PlanRun {
       for (const deployment of order) {
         this.throwIfClientGone();
         // Its Retry-After ends past the deadline: the others are still tried.
-        if (notBefore && (notBefore.get(deployment.key) ?? 0) > deadline) continue;
-        const remaining = deadline - this.clock();
-        if (remaining <= 0) throw lastError ?? deadlineError(group);
+        if (notBefore && (notBefore.get(deployment.key) ?? 0) > endsAt) continue;
+        const remaining = endsAt - this.clock();
+        if (remaining <= 0) throw lastError ?? deadlineError(deadline, group);
         // Started and judged by plain methods: one async frame (this one) per attempt, not two.
         const attempt = this.startAttempt(deployment, group, remaining);
-        const outcome = this.judgeAttempt(attempt, group, await attempt.outcome);
+        const outcome = this.judgeAttempt(attempt, group, deadline, await attempt.outcome);
         if (!(outcome instanceof AttemptFailure)) return outcome;
         const error = outcome.error;
         if (isUnofferedOperation(error)) {
@@ -225,7 +226,7 @@ class PlanRun {
       // to the fallbacks.
       if (!reachedUpstream) break;
     }
-    throw lastError ?? deadlineError(group);
+    throw lastError ?? deadlineError(deadline, group);
   }
 
   /**
@@ -261,7 +262,7 @@ class PlanRun {
   }
 
   /** The answer of a settled attempt, or why it failed; records what providerDispatch did not. */
-  private judgeAttempt(attempt: AttemptUnderWay, group: ModelGroup, settled: Settled | TimedOut): ProviderResult | AttemptFailure {
+  private judgeAttempt(attempt: AttemptUnderWay, group: ModelGroup, deadline: Deadline, settled: Settled | TimedOut): ProviderResult | AttemptFailure {
     const { deployment, target, limitMs } = attempt;
     const tracked = group.configured;
     const inFlight = tracked && this.options.trackInFlight !== false;
@@ -270,13 +271,8 @@ class PlanRun {
 
     if ('late' in settled) {
       const attemptTimeout = group.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
-      const error = new GatewayError(
-        'upstream_timeout',
-        limitMs < attemptTimeout
-          ? `No deployment of '${group.name}' answered within the request deadline of ${group.timeoutMs} ms.`
-          : `${deployment.key} did not answer within ${attemptTimeout} ms.`,
-        { provider: deployment.provider },
-      );
+      const message = limitMs < attemptTimeout ? deadlineMessage(deadline, group) : `${deployment.key} did not answer within ${attemptTimeout} ms (attempt_timeout_ms of '${group.name}').`;
+      const error = new GatewayError('upstream_timeout', message, { provider: deployment.provider });
       const record: Attempt = { deployment: target, durationMs: elapsed, errorCode: error.code };
       this.billAnswerHeldPastLimit(target, record);
       this.context.attempts.push(record);
@@ -502,8 +498,33 @@ function lateUsageEstimated(result: ProviderResult): boolean {
 const succeeded = (result: ProviderResult): Settled => ({ ok: true, result });
 const failed = (error: unknown): Settled => ({ ok: false, error: toGatewayError(error) });
 
-function deadlineError(group: ModelGroup): GatewayError {
-  return new GatewayError('upstream_timeout', `No deployment of '${group.name}' answered within ${group.timeoutMs} ms.`);
+/**
+ * When the request must be answered by, and whose `timeout_ms` set it: the first model's, or a
+ * fallback's own when that ends sooner. The message of a timeout names the one that ran out.
+ */
+interface Deadline {
+  /** Monotonic milliseconds. */
+  readonly at: number;
+  readonly timeoutMs: number;
+  /** The model (group, alias or provider/model) whose timeout_ms it is. */
+  readonly model: string;
+}
+
+function deadlineOf(group: ModelGroup, now: number): Deadline {
+  return { at: now + group.timeoutMs, timeoutMs: group.timeoutMs, model: group.name };
+}
+
+/** The request's deadline, or `group`'s own starting now when that ends sooner. */
+function earlierDeadline(deadline: Deadline, group: ModelGroup, now: number): Deadline {
+  return now + group.timeoutMs < deadline.at ? deadlineOf(group, now) : deadline;
+}
+
+function deadlineMessage(deadline: Deadline, group: ModelGroup): string {
+  return `The request deadline of ${deadline.timeoutMs} ms (timeout_ms of '${deadline.model}') ran out while '${group.name}' was being tried.`;
+}
+
+function deadlineError(deadline: Deadline, group: ModelGroup): GatewayError {
+  return new GatewayError('upstream_timeout', deadlineMessage(deadline, group));
 }
 
 /** For least-busy, a stream stays in flight until its last part (or until the client leaves). */

@@ -176,6 +176,41 @@ describe('the route plan', () => {
     expect(context.servedBy).toMatchObject({ provider: 'b' });
   });
 
+  describe('a timeout names the one that expired, with its value and its model', () => {
+    const never = () => ({ answerWhen: new Promise<void>(() => {}) });
+
+    it("the first model's deadline, running out while its fallback (with a longer timeout_ms) is tried", async () => {
+      const harness = new PlanHarness([
+        group('main', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, timeout_ms: 1000, fallbacks: ['patient'] }),
+        group('patient', { deployments: [{ target: 'b/m' }], timeout_ms: 60000 }),
+      ]);
+      harness.on('a/m', { latencyMs: 950, fails: errorOf('upstream_server_error') }).on('b/m', never());
+      const error = await failure(harness.route('main'));
+      expect(error.code).toBe('upstream_timeout');
+      expect(error.message).toBe("The request deadline of 1000 ms (timeout_ms of 'main') ran out while 'patient' was being tried.");
+    });
+
+    it("the fallback's own deadline, shorter than what is left of the first model's", async () => {
+      const harness = new PlanHarness([
+        group('main', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, timeout_ms: 60000, fallbacks: ['hasty'] }),
+        group('hasty', { deployments: [{ target: 'b/m' }], timeout_ms: 20 }),
+      ]);
+      harness.on('a/m', errorOf('upstream_server_error')).on('b/m', never());
+      const error = await failure(harness.route('main'));
+      expect(error.message).toBe("The request deadline of 20 ms (timeout_ms of 'hasty') ran out while 'hasty' was being tried.");
+    });
+
+    it("the fallback's attempt timeout, not the first model's", async () => {
+      const harness = new PlanHarness([
+        group('main', { deployments: [{ target: 'a/m' }], retries: { attempts: 0 }, timeout_ms: 60000, attempt_timeout_ms: 30000, fallbacks: ['quick'] }),
+        group('quick', { deployments: [{ target: 'b/m' }], retries: { attempts: 0 }, attempt_timeout_ms: 20 }),
+      ]);
+      harness.on('a/m', errorOf('upstream_server_error')).on('b/m', never());
+      const error = await failure(harness.route('main'));
+      expect(error.message).toBe("b/m did not answer within 20 ms (attempt_timeout_ms of 'quick').");
+    });
+  });
+
   it.each([
     ['a whole answer', undefined, { inputTokens: 1, outputTokens: 1 }],
     ['a failure the provider billed', new GatewayError('upstream_invalid_response', 'unreadable', { billedUsage: { inputTokens: 70, outputTokens: 7 } }), { inputTokens: 70, outputTokens: 7 }],

@@ -19,8 +19,8 @@ export type Step =
   | { breaker: true }
   /** Refused in front of the provider by the gateway itself (its budget store down): nothing recorded. */
   | { beforeProvider: GatewayError }
-  /** Takes this long (on the fake clock) and then answers. */
-  | { latencyMs: number }
+  /** Takes this long (on the fake clock) and then answers, or fails with `fails`. */
+  | { latencyMs: number; fails?: GatewayError }
   /** Answers after this many real milliseconds. */
   | { realDelayMs: number }
   /**
@@ -144,7 +144,13 @@ export class PlanHarness {
       record({ errorCode: step.code });
       throw step;
     }
-    if (typeof step === 'object' && 'latencyMs' in step) this.clock.now += step.latencyMs;
+    if (typeof step === 'object' && 'latencyMs' in step) {
+      this.clock.now += step.latencyMs;
+      if (step.fails) {
+        record({ errorCode: step.fails.code });
+        throw step.fails;
+      }
+    }
     if (typeof step === 'object' && 'realDelayMs' in step) await new Promise((resolve) => setTimeout(resolve, step.realDelayMs));
     if (typeof step === 'object' && 'answerWhen' in step) {
       const error = await step.answerWhen;
