@@ -73,6 +73,12 @@ export interface RoutePlanOptions {
    * to `smart`'s fallback `expensive` unless it may use `expensive` too.
    */
   allowedModels?: readonly string[] | undefined;
+  /**
+   * The refusal of a deployment whose provider does not offer the request's operation (embeddings
+   * asked of a chat-only provider), else undefined. Such a deployment is passed over without a call:
+   * no attempt, no interceptor (its circuit breaker, a budget hold), no latency sample.
+   */
+  unoffered?: (deployment: Deployment) => GatewayError | undefined;
 }
 
 /**
@@ -200,6 +206,12 @@ class PlanRun {
         this.throwIfClientGone();
         // Its Retry-After ends past the deadline: the others are still tried.
         if (notBefore && (notBefore.get(deployment.key) ?? 0) > endsAt) continue;
+        const refusal = this.options.unoffered?.(deployment);
+        if (refusal) {
+          // Passed over: its refusal answers only when nothing else got further.
+          lastError ??= refusal;
+          continue;
+        }
         const remaining = endsAt - this.clock();
         if (remaining <= 0) throw lastError ?? deadlineError(deadline, group);
         // Started and judged by plain methods: one async frame (this one) per attempt, not two.

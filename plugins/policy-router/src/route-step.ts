@@ -1,4 +1,15 @@
-import { ConfigError, definePlugin, getContext, redactModelName, toHeaderValue, type Deployment, type GatewayConfig, type GatewayRuntime, type ValidationProblem } from '@switchyard/core';
+import {
+  ConfigError,
+  definePlugin,
+  GatewayError,
+  getContext,
+  redactModelName,
+  toHeaderValue,
+  type Deployment,
+  type GatewayConfig,
+  type GatewayRuntime,
+  type ValidationProblem,
+} from '@switchyard/core';
 import { DeploymentStats, LATENCY_EWMA_ALPHA } from './deployment-stats.js';
 import type { ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
@@ -70,6 +81,8 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
       // Called as any model is, so listed as one: a key scoped to it alone would list nothing.
       if (smart) runtime.models.addRoutedName(smart.name);
       const trackInFlight = needsInFlightCounts(runtime.config.models);
+      const unofferedEmbeddings = unofferedBy(runtime, 'embeddings', 'embeddings');
+      const unofferedChat = unofferedBy(runtime, 'chat', 'chat completions');
 
       return (req, res, next) => {
         const context = getContext(res);
@@ -98,12 +111,36 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         const allowedModels = context.principal?.allowedModels;
         // A scoped key does not reach the fallbacks outside its models: worked out for it alone, when there are any.
         context.reachableDeployments = allowedModels && hasFallbacks(group) ? reachableDeployments(group, resolve, allowedModels) : reachOf(group);
-        context.routePlan = createRoutePlan(group, { context, resolve, order, stats, firstOrder, trackInFlight, shutdown: runtime.transport.cutSignal, allowedModels });
+        const unoffered = context.endpoint === 'embeddings' ? unofferedEmbeddings : unofferedChat;
+        context.routePlan = createRoutePlan(group, {
+          context,
+          resolve,
+          order,
+          stats,
+          firstOrder,
+          trackInFlight,
+          shutdown: runtime.transport.cutSignal,
+          allowedModels,
+          unoffered,
+        });
         context.responseHeaders.set('x-switchyard-route', toHeaderValue(redactModelName(routeName)));
         next();
       };
     },
   });
+}
+
+/**
+ * The refusal of a deployment whose provider does not offer `operation`, as core's dispatch words it:
+ * the route plan passes such a deployment over without calling it. A provider not configured is
+ * left to the dispatch (its own error).
+ */
+function unofferedBy(runtime: GatewayRuntime, operation: 'chat' | 'embeddings', words: string): (deployment: Deployment) => GatewayError | undefined {
+  return (deployment) => {
+    const provider = runtime.providers.get(deployment.provider);
+    if (!provider || provider[operation]) return undefined;
+    return new GatewayError('unsupported_operation', `The provider '${deployment.provider}' does not offer ${words}.`, { param: 'model' });
+  };
 }
 
 function hasFallbacks(group: ModelGroup): boolean {
