@@ -11,7 +11,7 @@ import {
   type ValidationProblem,
 } from '@switchyard/core';
 import { DeploymentStats, LATENCY_EWMA_ALPHA } from './deployment-stats.js';
-import type { ModelGroup } from './model-group.js';
+import { defaultTimeoutMs, type ModelGroup } from './model-group.js';
 import { costPerThousand, orderDeployments, type OrderingInputs } from './order-deployments.js';
 import { ModelResolver } from './resolve-model.js';
 import { needsInFlightCounts } from './needs-in-flight-counts.js';
@@ -49,6 +49,7 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
       // a step mounted on its own.
       const problems = findNameProblems(options, runtime.config, resolver);
       if (problems.length > 0) throw new ConfigError(problems);
+      warnOfAttemptTimeoutsThatNeverApply(runtime);
       const stats = new DeploymentStats(LATENCY_EWMA_ALPHA, dependencies.clock);
       const costs = new Map<string, number>();
       const inputs: OrderingInputs = {
@@ -145,6 +146,25 @@ function unofferedBy(runtime: GatewayRuntime, operation: 'chat' | 'embeddings', 
 
 function hasFallbacks(group: ModelGroup): boolean {
   return group.fallbacks.length > 0 || group.contextFallback !== undefined || group.contentFilterFallback !== undefined;
+}
+
+/**
+ * An `attempt_timeout_ms` at or past its model's `timeout_ms` never applies: the deadline ends the
+ * attempt first, so no other deployment is tried after a slow one. Allowed (the README says what it
+ * does), but seldom meant: said once at start, naming each such key with both values.
+ */
+function warnOfAttemptTimeoutsThatNeverApply(runtime: GatewayRuntime): void {
+  const found: string[] = [];
+  for (const [name, entry] of Object.entries(runtime.config.models)) {
+    if (typeof entry === 'string' || entry.attempt_timeout_ms === undefined) continue;
+    const timeoutMs = entry.timeout_ms ?? defaultTimeoutMs;
+    if (entry.attempt_timeout_ms < timeoutMs) continue;
+    found.push(`/models/${name}/attempt_timeout_ms ${entry.attempt_timeout_ms} ms, timeout_ms ${timeoutMs} ms of '${name}'`);
+  }
+  if (found.length === 0) return;
+  runtime.logger.warn(
+    `attempt_timeout_ms never applies where it is not shorter than timeout_ms (the deadline ends the attempt first, and no other deployment is tried): ${found.join('; ')}`,
+  );
 }
 
 /** Every fallback and smart target must name a model that exists: found at start, not on the first failure. */

@@ -1,7 +1,7 @@
-import { ConfigError } from '@switchyard/core';
+import { ConfigError, createLogger } from '@switchyard/core';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { defineRoute, LATENCY_MAX_AGE_MS } from '../src/index.js';
+import defaultRoute, { defineRoute, LATENCY_MAX_AGE_MS } from '../src/index.js';
 import { openaiAt, startRouterGateway, type RouterGateway } from './support/start-router-gateway.js';
 
 describe('routing through a gateway on loopback', () => {
@@ -291,6 +291,35 @@ describe('strategies through a gateway', () => {
       ]);
       return true;
     });
+  });
+});
+
+describe('an attempt_timeout_ms at or past its timeout_ms', () => {
+  it('is allowed (it never applies), and said once at start: the key, both values and the model', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+    const gateway = await startRouterGateway(
+      {
+        models: {
+          equal: { deployments: [{ target: 'mock/echo' }], timeout_ms: 1000, attempt_timeout_ms: 1000 },
+          // timeout_ms defaults to 120000.
+          past: { deployments: [{ target: 'mock/echo' }], attempt_timeout_ms: 200000 },
+          shorter: { deployments: [{ target: 'mock/echo' }], timeout_ms: 1000, attempt_timeout_ms: 999 },
+        },
+      },
+      defaultRoute,
+      logger,
+    );
+    try {
+      expect((await gateway.chat({ model: 'equal' })).status).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+    const warnings = lines.map((line) => (JSON.parse(line) as { msg: string }).msg).filter((msg) => msg.includes('attempt_timeout_ms'));
+    expect(warnings).toEqual([
+      'attempt_timeout_ms never applies where it is not shorter than timeout_ms (the deadline ends the attempt first, and no other deployment is tried): ' +
+        "/models/equal/attempt_timeout_ms 1000 ms, timeout_ms 1000 ms of 'equal'; /models/past/attempt_timeout_ms 200000 ms, timeout_ms 120000 ms of 'past'",
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createGateway, createLogger, type Gateway } from '@switchyard/core';
+import { createGateway, createLogger, type Gateway, type Logger } from '@switchyard/core';
 import auth from '@switchyard/policy-keys';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
@@ -17,12 +17,12 @@ export interface RouterGateway {
   close(): Promise<void>;
 }
 
-/** A gateway (auth, route, adapter; the mock and openai providers) on a loopback port; `route` replaces the route step's plugin. */
-export async function startRouterGateway(config: Record<string, unknown>, route = defaultRoute): Promise<RouterGateway> {
-  const gateway = await createGateway(
-    { master_key: masterKey, chain: ['auth', 'route', 'adapter'], ...config },
-    { plugins: [auth, route, mock, openai], logger: createLogger({ level: 'silent' }) },
-  );
+/**
+ * A gateway (auth, route, adapter; the mock and openai providers) on a loopback port; `route` replaces the route
+ * step's plugin, `logger` the silent one.
+ */
+export async function startRouterGateway(config: Record<string, unknown>, route = defaultRoute, logger: Logger = createLogger({ level: 'silent' })): Promise<RouterGateway> {
+  const gateway = await createGateway({ master_key: masterKey, chain: ['auth', 'route', 'adapter'], ...config }, { plugins: [auth, route, mock, openai], logger });
   const server = express().use(gateway.router).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
