@@ -27,3 +27,19 @@ export function countsAsBreakerFailure(error: unknown): boolean {
   if (error.code === 'rate_limit_exceeded') return error.upstreamStatus !== undefined || error.provider !== undefined;
   return true;
 }
+
+/** Codes of an upstream's own answer besides the `upstream_` ones (a rate limit only when an upstream sent it). */
+const upstreamAnswerCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['context_length_exceeded', 'content_filter']);
+
+/**
+ * Whether an attempt's error says nothing of its upstream either way: neither the upstream's answer
+ * nor its failure to give one, but the gateway's own doing (its budget store down, key-scope's refusal,
+ * its own rate limit, shutting down, a step's or plugin's own code failing) or the client leaving.
+ * The breaker counts such an attempt as neither a success nor a failure.
+ */
+export function saysNothingOfUpstream(error: unknown): boolean {
+  if (!isGatewayError(error)) return true;
+  if (error.code.startsWith('upstream_') || upstreamAnswerCodes.has(error.code)) return false;
+  // Any other code is the gateway's or the client's own, but a rate limit an upstream sent.
+  return !countsAsBreakerFailure(error);
+}

@@ -13,7 +13,7 @@ import {
 } from '@switchyard/core';
 import CircuitBreaker from 'opossum';
 import type { BreakerSettings, CircuitBreakerOptions } from './circuit-breaker-options.js';
-import { countsAsBreakerFailure } from './counts-as-breaker-failure.js';
+import { countsAsBreakerFailure, saysNothingOfUpstream } from './counts-as-breaker-failure.js';
 import type { SharedBreakerState, SharedBreakersHealth } from './shared-breaker-state.js';
 
 /** A breaker's state as `GET /health` reports it. */
@@ -62,6 +62,15 @@ interface Entry {
   openedAt: number;
   /** Rethrows an error of a fire, opossum's open-circuit refusal turned into ours. */
   mapRefusal: (error: unknown) => never;
+  /** The rotation of its rolling window's buckets: where a fire was counted, for taking it back. */
+  rotation: Rotation;
+}
+
+/** One timer rotating the buckets of every breaker with the same window; `count` says how often it has. */
+interface Rotation {
+  emitter: EventEmitter;
+  timer: NodeJS.Timeout;
+  count: number;
 }
 
 /** The two things a fire can know about itself, made once rather than per attempt. */
@@ -101,7 +110,7 @@ export class DeploymentBreakers {
    * One timer per window length rotates the buckets of every breaker using it,
    * instead of opossum's timer per breaker.
    */
-  private readonly rotations = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
+  private readonly rotations = new Map<number, Rotation>();
   private closed = false;
   /** Refusals made here, told apart from the upstream's own `upstream_overloaded`. */
   private readonly refusals = new WeakSet<object>();
@@ -204,15 +213,19 @@ export class DeploymentBreakers {
     // fire() lets the half-open probe through synchronously, so whether this one is
     // the probe is known before anything else can fire.
     const probe = entry.breaker.halfOpen && entry.breaker.pendingClose;
+    const firedInRotation = entry.rotation.count;
     const fired = entry.breaker.fire(attempt, probe ? probeFire : ordinaryFire);
-    // Only this instance's own probe, with circuits shared, has anything to do on success:
-    // any other attempt chains the entry's refusal mapping alone, made once per breaker.
-    if (!(announceClose && probe && entry.known && this.shared)) return fired.then(undefined, entry.mapRefusal);
+    const failed = (error: unknown): never => {
+      if (!isOpenCircuitRefusal(error) && saysNothingOfUpstream(error)) uncount(entry, firedInRotation);
+      return entry.mapRefusal(error);
+    };
+    // Only this instance's own probe, with circuits shared, has anything to do on success.
+    if (!(announceClose && probe && entry.known && this.shared)) return fired.then(undefined, failed);
     return fired.then((result) => {
       // This instance's own probe closed its breaker: tell the others.
       this.shared?.markClosed(name);
       return result;
-    }, entry.mapRefusal);
+    }, failed);
   }
 
   /** The state and window counts of every breaker; unhealthy only when every known breaker is open. */
@@ -305,8 +318,9 @@ export class DeploymentBreakers {
       resetTimeout: settings.reset_timeout_ms,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      rotateBucketController: this.rotationFor(settings.rolling_window_ms),
-      // True means "not a failure": opossum then counts the attempt as a success.
+      rotateBucketController: this.rotationFor(settings.rolling_window_ms).emitter,
+      // True means "not a failure": opossum then counts the attempt as a success, which `fire`
+      // takes back (and its fire) when the error says nothing of the upstream.
       errorFilter: (error: unknown, ...args: unknown[]) => {
         if (countsAsBreakerFailure(error)) return false;
         const info = args[1] as FireInfo | undefined;
@@ -321,6 +335,7 @@ export class DeploymentBreakers {
     });
     const entry: Entry = {
       breaker,
+      rotation: this.rotationFor(settings.rolling_window_ms),
       settings,
       known,
       pinned: known && this.isPinned(name),
@@ -350,18 +365,22 @@ export class DeploymentBreakers {
     return { ...defaults, ...override };
   }
 
-  private rotationFor(windowMs: number): EventEmitter {
+  private rotationFor(windowMs: number): Rotation {
     let rotation = this.rotations.get(windowMs);
     if (!rotation) {
       const emitter = new EventEmitter();
       // One listener per breaker with this window: there may be many.
       emitter.setMaxListeners(0);
-      const timer = setInterval(() => emitter.emit('rotate'), Math.max(1, Math.floor(windowMs / bucketsPerWindow)));
+      const timer = setInterval(() => {
+        made.count++;
+        emitter.emit('rotate');
+      }, Math.max(1, Math.floor(windowMs / bucketsPerWindow)));
       timer.unref();
-      rotation = { emitter, timer };
+      const made: Rotation = { emitter, timer, count: 0 };
+      rotation = made;
       this.rotations.set(windowMs, rotation);
     }
-    return rotation.emitter;
+    return rotation;
   }
 
   /**
@@ -379,6 +398,19 @@ export class DeploymentBreakers {
     return error;
   }
 
+}
+
+/**
+ * Takes back what opossum counted of an attempt whose error says nothing of the upstream: its
+ * success (errorFilter let it through as one, just now, in the newest bucket) and its fire, in the
+ * bucket it was counted in, unless that has left the rolling window already. opossum 9 has no
+ * outcome that counts as neither, and a success would water down the failures that open the circuit.
+ */
+function uncount(entry: Entry, firedInRotation: number): void {
+  const buckets = entry.breaker.status.window;
+  buckets[0]!.successes--;
+  const fireBucket = buckets[entry.rotation.count - firedInRotation];
+  if (fireBucket) fireBucket.fires--;
 }
 
 /** Drops the least recently used breaker that is not pinned; pinned ones are skipped (there are only as many as the config names). */
@@ -405,11 +437,4 @@ function isOpenCircuitRefusal(error: unknown): boolean {
   return error instanceof Error && CircuitBreaker.isOurError(error) && (error as { code?: unknown }).code === 'EOPENBREAKER';
 }
 
-/**
- * An attempt that ended before the upstream could say anything: the client left, or the
- * gateway's own store failed in front of the provider (key-scope's budget reservation, in
- * a chain that puts it after this step).
- */
-function saysNothingOfUpstream(error: unknown): boolean {
-  return isGatewayError(error) && (error.code === 'client_closed_request' || error.code === 'store_unavailable');
-}
+

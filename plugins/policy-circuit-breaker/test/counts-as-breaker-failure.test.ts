@@ -1,6 +1,6 @@
 import { GatewayError, type ErrorCode } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { countsAsBreakerFailure } from '../src/index.js';
+import { countsAsBreakerFailure, saysNothingOfUpstream } from '../src/index.js';
 
 const fromUpstream = (code: ErrorCode, upstreamStatus?: number) => new GatewayError(code, code, { provider: 'openai', upstreamStatus });
 
@@ -41,5 +41,23 @@ describe('countsAsBreakerFailure', () => {
   it('does not count what is not a GatewayError', () => {
     expect(countsAsBreakerFailure(new Error('boom'))).toBe(false);
     expect(countsAsBreakerFailure(undefined)).toBe(false);
+  });
+});
+
+describe('saysNothingOfUpstream', () => {
+  it.each<ErrorCode>(['upstream_bad_request', 'upstream_server_error', 'upstream_timeout', 'context_length_exceeded', 'content_filter', 'upstream_quota_exceeded'])(
+    'is false for %s: the upstream answered, or failed to',
+    (code) => expect(saysNothingOfUpstream(fromUpstream(code, 400))).toBe(false),
+  );
+
+  it.each<ErrorCode>(['client_closed_request', 'store_unavailable', 'insufficient_quota', 'model_unpriced', 'shutting_down', 'internal_error', 'invalid_request'])(
+    "is true for %s: the gateway's own doing, or the client's leaving",
+    (code) => expect(saysNothingOfUpstream(new GatewayError(code, code, { provider: 'openai' }))).toBe(true),
+  );
+
+  it("tells an upstream's 429 from a gateway-side limit, and takes what is not a GatewayError for the gateway's own", () => {
+    expect(saysNothingOfUpstream(new GatewayError('rate_limit_exceeded', 'slow down', { upstreamStatus: 429 }))).toBe(false);
+    expect(saysNothingOfUpstream(new GatewayError('rate_limit_exceeded', 'too many requests for this key'))).toBe(true);
+    expect(saysNothingOfUpstream(new Error('boom'))).toBe(true);
   });
 });

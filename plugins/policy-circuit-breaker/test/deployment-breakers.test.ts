@@ -97,7 +97,55 @@ describe('DeploymentBreakers', () => {
       expect(result.ok || result.error.code).toBe(code); // passed through unchanged
     }
     expect(breakers.stateOf(gpt)).toBe('closed');
-    expect(breakers.health().breakers['openai/gpt-4o-mini']).toMatchObject({ failures: 0, fires: 6 });
+    // The upstream's answers count as successes; the gateway's own invalid_request and the client leaving as nothing.
+    expect(breakers.health().breakers['openai/gpt-4o-mini']).toMatchObject({ failures: 0, successes: 4, fires: 4 });
+  });
+
+  describe("an error that is not the upstream's, passing through the breaker", () => {
+    const notTheUpstreams: Array<[string, () => GatewayError]> = [
+      ['the budget store down', () => new GatewayError('store_unavailable', 'The gateway cannot reach its database right now.', { retryAfterSeconds: 1 })],
+      ["key-scope's spent budget", () => new GatewayError('insufficient_quota', 'This API key has used its budget.')],
+      ["key-scope's refusal of an unpriced model", () => new GatewayError('model_unpriced', 'no price', { param: 'model', retryable: true, provider: 'openai' })],
+      ['a gateway-side rate limit', () => new GatewayError('rate_limit_exceeded', 'too many requests for this key')],
+      ['the client leaving', () => new GatewayError('client_closed_request', 'The client closed the request before it was answered.')],
+      ['the gateway shutting down', () => new GatewayError('shutting_down', 'The gateway is shutting down.')],
+      ["a step's own bug", () => new TypeError('cannot read properties of undefined') as unknown as GatewayError],
+    ];
+
+    it('counts as neither a success nor a failure: it does not water down the failures that open the circuit', async () => {
+      const breakers = breakersWith({ volume_threshold: 4 });
+      for (let i = 0; i < 3; i++) await attempt(breakers, gpt, failing('upstream_server_error'));
+      for (const [, error] of notTheUpstreams) {
+        const thrown = error();
+        const result = await attempt(breakers, gpt, () => Promise.reject(thrown));
+        expect(result).toEqual({ ok: false, error: thrown }); // passed through unchanged
+      }
+      expect(breakers.stateOf(gpt)).toBe('closed');
+      expect(breakers.health().breakers['openai/gpt-4o-mini']).toMatchObject({ failures: 3, successes: 0, fires: 3 });
+      // 4 failures of 4 attempts (as successes they made it 4 of 11, and the circuit stayed closed).
+      await attempt(breakers, gpt, failing('upstream_server_error'));
+      expect(breakers.stateOf(gpt)).toBe('open');
+    });
+
+    it('does not open a circuit however many there are', async () => {
+      const breakers = breakersWith({ volume_threshold: 1 });
+      for (const [, error] of notTheUpstreams) await attempt(breakers, gpt, () => Promise.reject(error()));
+      expect(breakers.stateOf(gpt)).toBe('closed');
+      expect(breakers.health().breakers['openai/gpt-4o-mini']).toMatchObject({ failures: 0, successes: 0, fires: 0 });
+    });
+
+    it.each(notTheUpstreams)('meeting the half-open probe (%s), does not close the circuit', async (_case, error) => {
+      const breakers = breakersWith();
+      await openCircuit(breakers);
+      await sleep(250);
+      expect(breakers.stateOf(gpt)).toBe('half-open');
+      await attempt(breakers, gpt, () => Promise.reject(error()));
+      expect(breakers.stateOf(gpt)).toBe('open');
+      // Probed again later: an answer closes it.
+      await sleep(250);
+      expect((await attempt(breakers, gpt, succeeding)).ok).toBe(true);
+      expect(breakers.stateOf(gpt)).toBe('closed');
+    });
   });
 
   it('keeps one breaker per deployment: an open one does not stop the others', async () => {
