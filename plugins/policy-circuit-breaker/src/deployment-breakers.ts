@@ -216,7 +216,8 @@ export class DeploymentBreakers {
     const firedInRotation = entry.rotation.count;
     const fired = entry.breaker.fire(attempt, probe ? probeFire : ordinaryFire);
     const failed = (error: unknown): never => {
-      if (!isOpenCircuitRefusal(error) && saysNothingOfUpstream(error)) uncount(entry, firedInRotation);
+      // opossum's own refusals (an open circuit, a breaker shut down) are no outcome of the attempt.
+      if (!(error instanceof Error && CircuitBreaker.isOurError(error)) && saysNothingOfUpstream(error)) uncount(entry, firedInRotation);
       return entry.mapRefusal(error);
     };
     // Only this instance's own probe, with circuits shared, has anything to do on success.

@@ -122,6 +122,18 @@ describe('DeploymentBreakers with a shared state', () => {
     expect(shared.calls).toEqual(['claim openai/gpt-4o-mini 60000', 'release openai/gpt-4o-mini']);
   });
 
+  it.each([
+    ["key-scope's spent budget", 'insufficient_quota'],
+    ["key-scope's refusal of an unpriced model", 'model_unpriced'],
+    ['the gateway shutting down', 'shutting_down'],
+  ] as const)('a fleet probe refused by %s gives the token back, closing nothing', async (_case, code) => {
+    const shared = new FakeSharedState();
+    shared.marks.set('openai/gpt-4o-mini', 'half-open');
+    const breakers = breakersWith(shared);
+    await settle(breakers.call(gpt, () => Promise.reject(new GatewayError(code, 'refused in front of the provider'))));
+    expect(shared.calls).toEqual(['claim openai/gpt-4o-mini 60000', 'release openai/gpt-4o-mini']);
+  });
+
   it('a probe that fails writes a fresh open mark; one whose client left gives the token back; a 400 closes', async () => {
     const shared = new FakeSharedState();
     shared.marks.set('openai/gpt-4o-mini', 'half-open');
