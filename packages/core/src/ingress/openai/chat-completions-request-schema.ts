@@ -40,6 +40,14 @@ export const requestBounds = {
    * limit held them, and a megabyte one went upstream on every attempt.
    */
   maxStopSequenceLength: 1000,
+  /** A custom tool's `description`, in characters: prompt the model reads on every call, a few paragraphs at most. */
+  maxCustomToolDescriptionLength: 100_000,
+  /**
+   * A custom tool's grammar (`format.grammar.definition`, Lark or a regex), in characters:
+   * OpenAI documents no length; real grammars are a few KB, and this one goes upstream on
+   * every attempt.
+   */
+  maxGrammarDefinitionLength: 100_000,
 } as const;
 
 const identifier = { type: 'string', maxLength: requestBounds.maxIdentifierLength };
@@ -58,6 +66,33 @@ const functionByName = {
     type: { const: 'function' },
     function: { type: 'object', required: ['name'], properties: { name: openAIName } },
   },
+};
+
+/**
+ * A custom tool (GPT-5's free-form tools) named in a tool choice, as openai-node's
+ * ChatCompletionNamedToolChoiceCustom: `{ type: 'custom', custom: { name } }`.
+ */
+const customByName = {
+  type: 'object',
+  required: ['type', 'custom'],
+  properties: {
+    type: { const: 'custom' },
+    custom: { type: 'object', required: ['name'], properties: { name: openAIName } },
+  },
+};
+
+/**
+ * An entry of `allowed_tools.tools`. openai-node types it only as an object; the entries
+ * OpenAI's guide shows are a tool named as in a named choice, so a custom one is taken so too.
+ */
+const allowedToolByName = {
+  type: 'object',
+  required: ['type'],
+  properties: { type: { enum: ['function', 'custom'] } },
+  allOf: [
+    { if: { properties: { type: { const: 'function' } } }, then: functionByName },
+    { if: { properties: { type: { const: 'custom' } } }, then: customByName },
+  ],
 };
 
 const safeInteger = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
@@ -124,16 +159,98 @@ function contentParts(allowed: Record<string, JsonSchema>): JsonSchema {
   };
 }
 
-const toolCall = {
-  type: 'object',
-  required: ['id', 'type', 'function'],
+const functionToolCall = {
+  required: ['id', 'function'],
   properties: {
     id: toolCallId,
-    type: { const: 'function' },
     function: {
       type: 'object',
       required: ['name', 'arguments'],
       properties: { name: calledToolName, arguments: { type: 'string' } },
+    },
+  },
+};
+
+/**
+ * A custom tool's call in the history, as openai-node's ChatCompletionMessageCustomToolCall:
+ * `{ id, type: 'custom', custom: { name, input } }`. The input, free text the model wrote,
+ * is held by the body limit as a function call's arguments are.
+ */
+const customToolCall = {
+  required: ['id', 'custom'],
+  properties: {
+    id: toolCallId,
+    custom: {
+      type: 'object',
+      required: ['name', 'input'],
+      properties: { name: calledToolName, input: { type: 'string' } },
+    },
+  },
+};
+
+const toolCall = {
+  type: 'object',
+  required: ['type'],
+  properties: { type: { enum: ['function', 'custom'] } },
+  allOf: [
+    { if: { properties: { type: { const: 'function' } } }, then: functionToolCall },
+    { if: { properties: { type: { const: 'custom' } } }, then: customToolCall },
+  ],
+};
+
+const functionTool = {
+  required: ['function'],
+  properties: {
+    function: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: openAIName,
+        description: { type: 'string' },
+        parameters: { type: 'object' },
+        strict: { type: ['boolean', 'null'] },
+      },
+    },
+  },
+};
+
+/** A grammar a custom tool's input must match (openai-node's ChatCompletionCustomTool.Custom.Grammar). */
+const customToolGrammar = {
+  required: ['grammar'],
+  properties: {
+    grammar: {
+      type: 'object',
+      required: ['definition', 'syntax'],
+      properties: {
+        definition: { type: 'string', maxLength: requestBounds.maxGrammarDefinitionLength },
+        syntax: { enum: ['lark', 'regex'] },
+      },
+    },
+  },
+};
+
+/**
+ * A custom tool (GPT-5's free-form tools), as openai-node's ChatCompletionCustomTool:
+ * `{ type: 'custom', custom: { name, description?, format?: { type: 'text' } | { type: 'grammar', grammar } } }`.
+ * Read by OpenAI alone: the parser marks the request for the fast path only.
+ */
+const customTool = {
+  required: ['custom'],
+  properties: {
+    custom: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: openAIName,
+        description: { type: 'string', maxLength: requestBounds.maxCustomToolDescriptionLength },
+        format: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: ['text', 'grammar'] } },
+          if: { properties: { type: { const: 'grammar' } } },
+          then: customToolGrammar,
+        },
+      },
     },
   },
 };
@@ -230,26 +347,19 @@ export const chatCompletionsRequestSchema: JsonSchema = {
       maxItems: requestBounds.maxTools,
       items: {
         type: 'object',
-        required: ['type', 'function'],
-        properties: {
-          type: { const: 'function' },
-          function: {
-            type: 'object',
-            required: ['name'],
-            properties: {
-              name: openAIName,
-              description: { type: 'string' },
-              parameters: { type: 'object' },
-              strict: { type: ['boolean', 'null'] },
-            },
-          },
-        },
+        required: ['type'],
+        properties: { type: { enum: ['function', 'custom'] } },
+        allOf: [
+          { if: { properties: { type: { const: 'function' } } }, then: functionTool },
+          { if: { properties: { type: { const: 'custom' } } }, then: customTool },
+        ],
       },
     },
     tool_choice: {
       anyOf: [
         { enum: ['auto', 'none', 'required'] },
         functionByName,
+        customByName,
         {
           type: 'object',
           required: ['type', 'allowed_tools'],
@@ -263,7 +373,7 @@ export const chatCompletionsRequestSchema: JsonSchema = {
                 tools: {
                   type: 'array',
                   maxItems: requestBounds.maxTools,
-                  items: functionByName,
+                  items: allowedToolByName,
                 },
               },
             },

@@ -46,6 +46,20 @@ export function mayHoldMistypedOpenAIToolCall(data: string): boolean {
 const dropped = Symbol('dropped');
 
 /**
+ * A custom tool's call (GPT-5's free-form tools), which only a request holding custom tools
+ * gets, and only on the fast path (the parser refuses to translate one): passed on as it
+ * came. A whole answer's is openai-node's ChatCompletionMessageCustomToolCall
+ * (`{ id, type: 'custom', custom: { name, input } }`); a stream's first delta of one is
+ * `{ index, id, type: 'custom', custom: { name, input } }` and the next carry pieces of
+ * `custom.input` (openai-node's ChatCompletionChunk.Choice.Delta.ToolCall: `type` and
+ * `custom` optional; that later deltas name no type is not confirmed by the types), so a
+ * delta holding a `custom` object and no `function` is one.
+ */
+function isCustomStreamCall(call: Json): boolean {
+  return call['type'] === 'custom' || (isJsonObject(call['custom']) && call['function'] === undefined && (call['type'] === undefined || call['type'] === 'custom'));
+}
+
+/**
  * A delta's tool call as the translated path writes it (the openai provider's stream
  * decoder, then the chat chunk encoder): not an object, left out; the index a list can
  * use; the id, type and name only when the call starts here (an id that is text and a
@@ -56,6 +70,7 @@ const dropped = Symbol('dropped');
 function typedStreamCall(call: unknown, position: number): unknown {
   if (!isJsonObject(call)) return dropped;
   const index = openAIToolCallIndex(call['index'], position);
+  if (isCustomStreamCall(call)) return call['index'] === index ? call : { ...call, index };
   const fn = isJsonObject(call['function']) ? call['function'] : undefined;
   const starts = nonEmptyText(call['id']) !== undefined && typeof fn?.['name'] === 'string';
   const typeFine = call['type'] === undefined || call['type'] === 'function';
@@ -91,6 +106,7 @@ function typedStreamCall(call: unknown, position: number): unknown {
  * arguments text (an object as its JSON, else `''`).
  */
 function typedAnswerCall(call: unknown): unknown {
+  if (isJsonObject(call) && call['type'] === 'custom' && isJsonObject(call['custom'])) return call;
   if (!isJsonObject(call) || !isJsonObject(call['function']) || typeof call['function']['name'] !== 'string') return dropped;
   const fn = call['function'];
   if (typeof call['id'] === 'string' && call['type'] === 'function' && typeof fn['arguments'] === 'string') return call;

@@ -17,13 +17,17 @@ export interface OpenAIChatRequestBody {
   seed?: number | null;
   user?: string;
   stop?: string | string[] | null;
-  tools?: OpenAITool[];
+  tools?: Array<OpenAITool | OpenAICustomTool>;
   tool_choice?:
     | 'auto'
     | 'none'
     | 'required'
     | { type: 'function'; function: { name: string } }
-    | { type: 'allowed_tools'; allowed_tools: { mode: 'auto' | 'required'; tools: Array<{ type: 'function'; function: { name: string } }> } };
+    | { type: 'custom'; custom: { name: string } }
+    | {
+        type: 'allowed_tools';
+        allowed_tools: { mode: 'auto' | 'required'; tools: Array<{ type: 'function'; function: { name: string } } | { type: 'custom'; custom: { name: string } }> };
+      };
   parallel_tool_calls?: boolean;
   response_format?:
     | { type: 'text' }
@@ -49,7 +53,7 @@ export type OpenAIMessage =
   | {
       role: 'assistant';
       content?: string | OpenAIContentPart[] | null;
-      tool_calls?: OpenAIToolCall[];
+      tool_calls?: Array<OpenAIToolCall | OpenAICustomToolCall>;
       refusal?: string | null;
       reasoning_content?: string | null;
       name?: string;
@@ -60,6 +64,23 @@ export interface OpenAIToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+}
+
+/** A call of a custom tool in the history (openai-node's ChatCompletionMessageCustomToolCall). */
+export interface OpenAICustomToolCall {
+  id: string;
+  type: 'custom';
+  custom: { name: string; input: string };
+}
+
+/** A custom tool (openai-node's ChatCompletionCustomTool): its input is free text, or text a grammar allows. */
+export interface OpenAICustomTool {
+  type: 'custom';
+  custom: {
+    name: string;
+    description?: string;
+    format?: { type: 'text' } | { type: 'grammar'; grammar: { definition: string; syntax: 'lark' | 'regex' } };
+  };
 }
 
 export interface OpenAITool {

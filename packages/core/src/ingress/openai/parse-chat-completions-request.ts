@@ -17,7 +17,7 @@ import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
 import { checkProviderOptions } from '../check-provider-options.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
 import { chatCompletionsRequestSchema } from './chat-completions-request-schema.js';
-import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage } from './openai-wire-types.js';
+import type { OpenAIChatRequestBody, OpenAIContentPart, OpenAIMessage, OpenAITool } from './openai-wire-types.js';
 
 /** Body fields the canonical request has a place for; anything else is passed on as-is. */
 const knownFields = new Set([
@@ -55,8 +55,8 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
     messages: wire.messages.map(toCanonicalMessage),
     stream: wire.stream === true,
   };
-  // Files and audio: the fast path sends them to OpenAI as written (and OpenAI bills them as prompt); nothing else can read them.
-  const openAIOnly = openAIOnlyParts(wire.messages);
+  // Files, audio and custom tools: the fast path sends them to OpenAI as written (and OpenAI bills them as prompt); nothing else can read them.
+  const openAIOnly = openAIOnlyParts(wire);
   if (openAIOnly.parts.length > 0) request.fastPathOnlyPromptTokens = estimateJsonTokens(openAIOnly.parts);
   const maxTokens = wire.max_completion_tokens ?? wire.max_tokens;
   if (maxTokens != null) request.maxOutputTokens = maxTokens;
@@ -71,15 +71,19 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
   if (wire.metadata != null) request.metadata = wire.metadata;
   if (wire.reasoning_effort != null) request.reasoningEffort = wire.reasoning_effort;
   if (wire.parallel_tool_calls !== undefined) request.parallelToolCalls = wire.parallel_tool_calls;
-  if (wire.tools && wire.tools.length > 0) {
-    request.tools = wire.tools.map(({ function: fn }) => ({
+  const functionTools = wire.tools?.filter((tool): tool is OpenAITool => tool.type === 'function') ?? [];
+  if (functionTools.length > 0) {
+    request.tools = functionTools.map(({ function: fn }) => ({
       name: fn.name,
       ...(fn.description !== undefined && { description: fn.description }),
       parameters: fn.parameters ?? { type: 'object', properties: {} },
       ...(fn.strict != null && { strict: fn.strict }),
     }));
   }
-  if (wire.tool_choice !== undefined) request.toolChoice = toCanonicalToolChoice(wire.tool_choice, request);
+  if (wire.tool_choice !== undefined) {
+    const toolChoice = toCanonicalToolChoice(wire.tool_choice, request, customToolNames(wire));
+    if (toolChoice) request.toolChoice = toolChoice;
+  }
   if (wire.response_format) request.responseFormat = toCanonicalResponseFormat(wire.response_format);
 
   const providerOptions = toProviderOptions(wire);
@@ -91,11 +95,22 @@ export function parseChatCompletionsRequest(body: unknown, limits: IngressLimits
   };
 }
 
-/** The user messages' file and audio parts, which the canonical messages leave out, and the refusal naming the first. */
-function openAIOnlyParts(messages: readonly OpenAIMessage[]): { parts: OpenAIContentPart[]; refusal: GatewayError | undefined } {
-  const parts: OpenAIContentPart[] = [];
+/**
+ * What the canonical request leaves out, as it came: the user messages' file and audio
+ * parts, the assistant messages' custom tool calls and the custom tools; and the refusal
+ * naming the first (in the body's order: messages, then tools).
+ */
+function openAIOnlyParts(wire: OpenAIChatRequestBody): { parts: unknown[]; refusal: GatewayError | undefined } {
+  const parts: unknown[] = [];
   let refusal: GatewayError | undefined;
-  for (const [index, message] of messages.entries()) {
+  for (const [index, message] of wire.messages.entries()) {
+    if (message.role === 'assistant') {
+      for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
+        if (call.type !== 'custom') continue;
+        parts.push(call);
+        refusal ??= invalidRequest(`/messages/${index}/tool_calls/${callIndex}/type`, customToolRefusal);
+      }
+    }
     if (message.role !== 'user' || typeof message.content === 'string') continue;
     for (const [partIndex, part] of message.content.entries()) {
       if (part.type !== 'file' && part.type !== 'input_audio') continue;
@@ -103,7 +118,21 @@ function openAIOnlyParts(messages: readonly OpenAIMessage[]): { parts: OpenAICon
       refusal ??= invalidRequest(`/messages/${index}/content/${partIndex}/type`, `'${part.type}' content is read by OpenAI alone and cannot be translated to other providers`);
     }
   }
+  for (const [index, tool] of (wire.tools ?? []).entries()) {
+    if (tool.type !== 'custom') continue;
+    parts.push(tool);
+    refusal ??= invalidRequest(`/tools/${index}/type`, customToolRefusal);
+  }
   return { parts, refusal };
+}
+
+const customToolRefusal = "'custom' tools are read by OpenAI alone and cannot be translated to other providers";
+
+/** The names of the request's custom tools, which a tool choice may name. */
+function customToolNames(wire: OpenAIChatRequestBody): Set<string> {
+  const names = new Set<string>();
+  for (const tool of wire.tools ?? []) if (tool.type === 'custom') names.add(tool.custom.name);
+  return names;
 }
 
 function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage {
@@ -134,7 +163,8 @@ function toCanonicalMessage(message: OpenAIMessage, index: number): ChatMessage 
       }
       if (message.refusal) content.push({ type: 'refusal', text: message.refusal });
       for (const call of message.tool_calls ?? []) {
-        content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
+        // A custom tool's call has no canonical form: it rides the fast path alone (openAIOnlyParts).
+        if (call.type === 'function') content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
       }
       return { role: 'assistant', content, ...(message.name !== undefined && { name: message.name }) };
     }
@@ -181,11 +211,33 @@ function toImagePart(image: { url: string; detail?: 'auto' | 'low' | 'high' }, p
   return { type: 'image', source: { kind: 'url', url: image.url }, ...detail };
 }
 
-function toCanonicalToolChoice(choice: NonNullable<OpenAIChatRequestBody['tool_choice']>, request: ChatRequest): ToolChoice {
+/**
+ * The tool choice as the canonical request says it; undefined for a custom tool's, which
+ * has no canonical form (the request holds that tool, so only the fast path takes it).
+ */
+function toCanonicalToolChoice(
+  choice: NonNullable<OpenAIChatRequestBody['tool_choice']>,
+  request: ChatRequest,
+  customNames: ReadonlySet<string>,
+): ToolChoice | undefined {
   if (typeof choice === 'string') return { type: choice };
   if (choice.type === 'allowed_tools') {
     const { mode, tools } = choice.allowed_tools;
-    return restrictToAllowedTools(request, mode, tools.map((tool) => tool.function.name), (index) => `/tool_choice/allowed_tools/tools/${index}/function/name`);
+    const functionNames: string[] = [];
+    const functionPointers: string[] = [];
+    tools.forEach((tool, index) => {
+      if (tool.type === 'function') {
+        functionNames.push(tool.function.name);
+        functionPointers.push(`/tool_choice/allowed_tools/tools/${index}/function/name`);
+      } else if (!customNames.has(tool.custom.name)) {
+        throw invalidRequest(`/tool_choice/allowed_tools/tools/${index}/custom/name`, `no custom tool named '${tool.custom.name}' is defined in 'tools'`);
+      }
+    });
+    return restrictToAllowedTools(request, mode, functionNames, (index) => functionPointers[index]!);
+  }
+  if (choice.type === 'custom') {
+    if (!customNames.has(choice.custom.name)) throw invalidRequest('/tool_choice/custom/name', `no custom tool named '${choice.custom.name}' is defined in 'tools'`);
+    return undefined;
   }
   const name = choice.function.name;
   if (!request.tools?.some((tool) => tool.name === name)) {
