@@ -35,7 +35,7 @@ const toolOutput = 'the quick brown fox jumps over the lazy dog '.repeat(91).sli
 
 /**
  * Conversations whose bulk is in what only the same-dialect fast path sends: items of
- * OpenAI's built-in and custom tools, Anthropic's server-tool blocks. The provider reads
+ * OpenAI's built-in and custom tools, a chat custom tool's grammar, Anthropic's server-tool blocks. The provider reads
  * them, and bills them as prompt tokens.
  */
 const cases = [
@@ -51,6 +51,17 @@ const cases = [
         { type: 'custom_tool_call', call_id: 'call_1', name: 'shell', input: 'cat notes.txt' },
         { type: 'custom_tool_call_output', call_id: 'call_1', output: toolOutput },
       ],
+    },
+  },
+  {
+    name: 'a chat custom tool whose grammar holds the bulk',
+    endpoint: 'chat/completions',
+    upstream: () => openai,
+    body: {
+      model: 'openai/gpt-4o-mini',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'Query the notes.' }],
+      tools: [{ type: 'custom', custom: { name: 'query', format: { type: 'grammar', grammar: { syntax: 'lark', definition: `start: ${JSON.stringify(toolOutput)}` } } } }],
     },
   },
   {

@@ -107,7 +107,7 @@ describe('OpenAI chat custom tools on the same-dialect fast path', () => {
     });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
-    expect(chunks.map((chunk) => chunk.choices[0]?.delta.tool_calls ?? null)).toEqual(streamedChunks.map((chunk) => chunk.choices[0]?.delta.tool_calls ?? null));
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.tool_calls ?? null)).toEqual(streamedChunks.map((chunk) => (chunk.choices[0]?.delta as { tool_calls?: unknown } | undefined)?.tool_calls ?? null));
     expect(chunks.every((chunk) => chunk.model === 'openai/gpt-4o-mini')).toBe(true);
     expect(chunks.map((chunk) => chunk.choices[0]?.finish_reason).filter(Boolean)).toEqual(['tool_calls']);
     expect(chunks.at(-1)!.usage).toMatchObject(usage);

@@ -128,6 +128,35 @@ describe('parseChatCompletionsRequest', () => {
     expect(invalid({ model: 'm', messages: [{ role: 'user', content: [{ type: 'file' }] }] }).param).toBe('messages[0].content[0].file');
   });
 
+  it('keeps custom tools, a custom tool choice and custom calls in the history for the fast path only: out of the canonical request, counted, refused to translation naming the first', () => {
+    const sqlTool = { type: 'custom', custom: { name: 'run_sql', format: { type: 'grammar', grammar: { syntax: 'lark', definition: 'start: "SELECT 1"' } } } };
+    const weather = { type: 'function', function: { name: 'get_weather' } };
+    const parsed = parseChatCompletionsRequest({
+      model: 'openai/gpt-5',
+      messages: [
+        { role: 'user', content: 'Count.' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'custom', custom: { name: 'run_sql', input: 'SELECT 1' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: '1' },
+      ],
+      tools: [weather, sqlTool],
+      tool_choice: { type: 'custom', custom: { name: 'run_sql' } },
+    });
+    expect(parsed.request.tools).toEqual([{ name: 'get_weather', parameters: { type: 'object', properties: {} } }]);
+    expect(parsed.request.toolChoice).toBeUndefined();
+    expect(parsed.request.messages[1]).toEqual({ role: 'assistant', content: [] });
+    expect(parsed.request.fastPathOnlyPromptTokens).toBeGreaterThan(JSON.stringify(sqlTool).length / 4);
+    expect(parsed.translationRefusal).toMatchObject({ code: 'invalid_request', status: 400, param: 'messages[1].tool_calls[0].type' });
+    const allowed = parseChatCompletionsRequest({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [weather, sqlTool],
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'custom', custom: { name: 'run_sql' } }, { type: 'function', function: { name: 'get_weather' } }] } },
+    });
+    expect(allowed.request.toolChoice).toEqual({ type: 'required' });
+    expect(allowed.translationRefusal).toMatchObject({ param: 'tools[1].type' });
+    expect(invalid({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [weather], tool_choice: { type: 'custom', custom: { name: 'get_weather' } } }).param).toBe('tool_choice.custom.name');
+  });
+
   it('refuses a body that is not an object', () => {
     const error = invalid(['model']);
     expect(error.status).toBe(400);

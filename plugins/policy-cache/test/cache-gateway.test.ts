@@ -415,6 +415,22 @@ describe('the cache step in a gateway', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('sends a chat request with a custom tool upstream on the fast path, never answered from (nor stored as) the entry of one without it', async () => {
+    const gateway = await gatewayWith();
+    const plain = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Count the books.' }] };
+    expect((await post(gateway, '/chat/completions', plain)).cache).toBe('MISS');
+    upstream.reset();
+    const withCustomTool = { ...plain, tools: [{ type: 'custom', custom: { name: 'run_sql', format: { type: 'text' } } }] };
+    const answer = await post(gateway, '/chat/completions', withCustomTool);
+    expect(answer.status).toBe(200);
+    expect(answer.cache).toBe('BYPASS');
+    expect(answer.headers.get('x-switchyard-path')).toBe('fast');
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.body).toMatchObject({ tools: withCustomTool.tools });
+    expect((await post(gateway, '/chat/completions', withCustomTool)).cache).toBe('BYPASS');
+    expect(upstream.requests).toHaveLength(2);
+  });
+
   it.each([
     ['text.verbosity', { text: { verbosity: 'low' } }],
     ['top_logprobs', { top_logprobs: 2 }],

@@ -138,7 +138,8 @@ function typedCalls(calls: readonly unknown[], typed: (call: unknown, position: 
  * number or an object, a name that is not text) reached the client as it came, where
  * an official client's types promise strings and application code joined `5` into the
  * arguments. `tool_calls` that is not a list is left out (the translated path reads
- * none from it), and so is a whole answer's list left empty. Undefined when nothing
+ * none from it), and so is a whole answer's list left empty. A custom tool's call passes
+ * as it came (isCustomStreamCall; a stream's with its index typed). Undefined when nothing
  * changes, so the upstream's bytes can go out as they came.
  */
 export function withOpenAIToolCallsTyped(choices: readonly unknown[], key: 'delta' | 'message'): unknown[] | undefined {
