@@ -117,6 +117,35 @@ describe('OpenAI chat custom tools on the same-dialect fast path', () => {
     expect(record.usageEstimated).toBeFalsy();
   });
 
+  it.each([false, true])('bills a custom tool call by the estimate of its input when the upstream sends no usage (stream: %s)', async (stream) => {
+    // About 500 tokens of input, in pieces when streamed.
+    const input = `SELECT ${Array.from({ length: 250 }, (_, index) => `column_${index}`).join(', ')} FROM books`;
+    const pieces = input.match(/.{1,100}/gs)!;
+    const body = stream
+      ? `${[
+          chunkOf({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_sql_2', type: 'custom', custom: { name: 'run_sql', input: '' } }] }),
+          ...pieces.map((piece) => chunkOf({ tool_calls: [{ index: 0, custom: { input: piece } }] })),
+          chunkOf({}, 'tool_calls'),
+        ].map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join('')}data: [DONE]\n\n`
+      : { ...wholeAnswer, usage: undefined, choices: [{ ...wholeAnswer.choices[0], message: { role: 'assistant', content: null, tool_calls: [{ ...customCall, custom: { name: 'run_sql', input } }] } }] };
+    upstream.enqueue(stream ? { body, headers: { 'content-type': 'text/event-stream' } } : { body });
+    const request = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Every column.' }], tools: [sqlTool] };
+    let read = '';
+    if (stream) {
+      for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) {
+        const call = chunk.choices[0]?.delta.tool_calls?.[0];
+        read += call?.type === 'custom' || call?.custom ? (call.custom?.input ?? '') : '';
+      }
+    } else {
+      const call = (await client.chat.completions.create(request)).choices[0]!.message.tool_calls![0]!;
+      read = call.type === 'custom' ? call.custom.input : '';
+    }
+    expect(read).toBe(input);
+    const record = await lastRecord();
+    expect(record).toMatchObject({ status: 200, usageEstimated: true });
+    expect(record.usage!.outputTokens).toBeGreaterThan(input.length / 8);
+  });
+
   it('sends a history holding a custom tool call and its result as written', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
       { role: 'user', content: 'Which books cost the most?' },

@@ -78,7 +78,7 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
           delta['tool_calls'].forEach((call: unknown, position: number) => {
             if (!isJsonObject(call)) return;
             const index = openAIToolCallIndex(call['index'], position);
-            const fn: Json = isJsonObject(call['function']) ? call['function'] : {};
+            const fn = toolCallFields(call);
             const id = nonEmptyText(call['id']);
             // Some compatible servers repeat the id and name in every chunk of a call: only the first starts it.
             if (id && typeof fn['name'] === 'string' && (callIds ??= new Map()).get(index) !== id) {
@@ -114,6 +114,18 @@ export function createOpenAIStreamDecoder(provider: string): StreamDecoder {
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * A delta's call as `{ name, arguments }`: its `function`, or a custom tool's `custom`
+ * (`{ name, input }`, which only a request holding custom tools gets, and only on the
+ * fast path: there the parts are read for the estimate alone, so a call cut before its
+ * usage bills its input as a function call's arguments).
+ */
+function toolCallFields(call: Json): Json {
+  if (isJsonObject(call['function'])) return call['function'];
+  const custom = call['function'] === undefined && isJsonObject(call['custom']) ? call['custom'] : undefined;
+  return custom ? { name: custom['name'], arguments: custom['input'] } : {};
+}
 
 
 /**

@@ -14,6 +14,18 @@ import { readCreated } from './read-created.js';
 
 type Json = Record<string, unknown>;
 
+/**
+ * A call's `{ name, arguments }`: its `function`, or a custom tool's (`{ type: 'custom',
+ * custom: { name, input } }`), which only a request holding custom tools gets, and only on
+ * the fast path: there this answer is read for its usage and estimate alone (the client
+ * gets the upstream's call as written), so an answer without usage bills the input.
+ */
+function answerCallFields(call: Json): Json | undefined {
+  if (isJsonObject(call['function'])) return call['function'];
+  if (call['type'] !== 'custom' || !isJsonObject(call['custom'])) return undefined;
+  return { name: call['custom']['name'], arguments: call['custom']['input'] };
+}
+
 
 /**
  * OpenAI `chat.completion` → canonical response. An answer whose shape cannot be
@@ -40,9 +52,10 @@ export function parseChatCompletion(body: unknown, provider: string): UpstreamCh
   const refusal = nonEmptyText(message.refusal);
   if (refusal) content.push({ type: 'refusal', text: refusal });
   for (const call of message.tool_calls ?? []) {
-    if (!isJsonObject(call) || !isJsonObject(call.function) || typeof call.function.name !== 'string') continue;
+    const fn = isJsonObject(call) ? answerCallFields(call) : undefined;
+    if (!fn || typeof fn['name'] !== 'string') continue;
     const id = typeof call.id === 'string' ? call.id : '';
-    content.push({ type: 'tool-call', id, name: call.function.name, arguments: openAIToolCallArguments(call.function.arguments) });
+    content.push({ type: 'tool-call', id, name: fn['name'], arguments: openAIToolCallArguments(fn['arguments']) });
   }
   const response: UpstreamChatResponse = {
     id: typeof completion.id === 'string' ? completion.id : '',
