@@ -133,8 +133,9 @@ describe('OpenAI chat custom tools on the same-dialect fast path', () => {
     let read = '';
     if (stream) {
       for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) {
-        const call = chunk.choices[0]?.delta.tool_calls?.[0];
-        read += call?.type === 'custom' || call?.custom ? (call.custom?.input ?? '') : '';
+        // The installed SDK's chunk types name no custom call yet (openai-node's newer ones do: Delta.ToolCall.custom).
+        const call = chunk.choices[0]?.delta.tool_calls?.[0] as { custom?: { input?: string } } | undefined;
+        read += call?.custom?.input ?? '';
       }
     } else {
       const call = (await client.chat.completions.create(request)).choices[0]!.message.tool_calls![0]!;
