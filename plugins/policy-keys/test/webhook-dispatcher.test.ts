@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
@@ -7,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLogger } from '@switchyard/core';
 import { Counter, Registry } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { budgetAlertEventId, type BudgetAlertEvent, type BudgetAlertType } from '../src/alerts/budget-alert-event.js';
 import { verifyWebhookSignature } from '../src/alerts/webhook-signature.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions, type WebhookTarget } from '../src/alerts/webhook-dispatcher.js';
@@ -47,6 +48,7 @@ beforeEach(async () => {
   logLines = [];
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const each of started.splice(0)) await each.close(0);
   dispatcher = undefined;
   await receiver.close();
@@ -210,6 +212,20 @@ describe('webhook deliveries', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     }
+  });
+
+  it('bound the DNS lookup of a receiver whose resolver never answers: one lookup at a time, each attempt failing and logged as the lookup', async () => {
+    // A resolver that never answers: what a hung DNS server gives getaddrinfo (on one of libuv's four threads) for as long as it retries.
+    const lookup = vi.spyOn(dns, 'lookup').mockImplementation((() => undefined) as unknown as typeof dns.lookup);
+    const hung = start({ targets: [target({ url: new URL('http://hooks.hung-resolver.test/budget'), timeoutMs: 400, maxAttempts: 2 })] });
+    for (let index = 0; index < 4; index++) hung.enqueue(event());
+    await expect.poll(() => counted('failed'), { timeout: 5000 }).toBe(4);
+    expect(await counted('retried')).toBe(4);
+    const failures = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'alert webhook delivery failed');
+    expect(failures[0]).toMatchObject({ code: 'UPSTREAM_LOOKUP_TIMEOUT', error: 'the DNS lookup of hooks.hung-resolver.test gave no answer within 200 ms' });
+    // Eight attempts; the name was asked once, that lookup still running.
+    expect(lookup).toHaveBeenCalledTimes(1);
+    await hung.close(0);
   });
 
   it('drop the oldest queued delivery when the queue is full, and count it', async () => {

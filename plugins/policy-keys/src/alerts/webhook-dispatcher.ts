@@ -1,4 +1,4 @@
-import { SecretRedactor, throttled, type Logger } from '@switchyard/core';
+import { lookupTimeoutFor, SecretRedactor, throttled, UpstreamLookup, type Logger } from '@switchyard/core';
 import type { Counter } from 'prom-client';
 import type { Agent } from 'undici';
 import type { BudgetAlertEvent, BudgetAlertType } from './budget-alert-event.js';
@@ -85,8 +85,14 @@ export class WebhookDispatcher {
   private readonly waiting: Delivery[] = [];
   private readonly delayed = new Set<Delivery>();
   private readonly inFlight = new Map<Delivery, { controller: AbortController; done: Promise<void> }>();
-  private agent: Agent | undefined;
-  private readonly longestTimeoutMs: number;
+  /** By attempt timeout: a connection (and its lookup) is bounded by its own webhook's `timeout_ms`. */
+  private readonly agents = new Map<number, Agent>();
+  /**
+   * Receivers' host names, resolved as the stores resolve theirs: Node's lookup has no timeout and a hung
+   * resolver held a libuv thread per attempt (zlib, crypto and files share the four). Here one name is
+   * resolved at a time, attempts meanwhile share it, and each waits at most half its timeout_ms.
+   */
+  private readonly lookup = new UpstreamLookup({ maxInFlight: 1 });
   private readonly redactor: SecretRedactor;
   private readonly warnFailure: Map<string, (fields: Record<string, unknown>, message: string) => void>;
   private readonly idleWaiters: Array<() => void> = [];
@@ -95,7 +101,6 @@ export class WebhookDispatcher {
   private abandoned = 0;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
-    this.longestTimeoutMs = Math.max(1000, ...options.targets.map((target) => target.timeoutMs));
     // Secrets and whole URLs (a receiver's URL may carry a token) never reach a log line.
     const secrets = options.targets.flatMap((target) => [target.secret, target.url.href, target.url.password, target.url.search.slice(1)]);
     this.redactor = new SecretRedactor(secrets.filter((secret) => secret.length > 0));
@@ -145,8 +150,8 @@ export class WebhookDispatcher {
     const stopped = [...this.inFlight.values()];
     for (const { controller } of stopped) controller.abort(closingReason);
     await Promise.all(stopped.map(({ done }) => done));
-    const agent = this.agent;
-    if (agent) await (this.abandoned > 0 ? agent.destroy() : agent.close().catch(() => agent.destroy()));
+    const agents = [...this.agents.values()];
+    await Promise.all(agents.map((agent) => (this.abandoned > 0 ? agent.destroy() : agent.close().catch(() => agent.destroy()))));
   }
 
   private makeRoom(): void {
@@ -248,10 +253,9 @@ export class WebhookDispatcher {
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${target.timeoutMs} ms`)), target.timeoutMs);
     try {
       const undici = await loadUndici();
-      this.agent ??= new undici.Agent({ connections: this.options.concurrency, keepAliveTimeout: 10_000, connect: { timeout: this.longestTimeoutMs } });
       const sending = undici.request(target.url, {
         method: 'POST',
-        dispatcher: this.agent,
+        dispatcher: this.agentFor(undici, target.timeoutMs),
         signal: controller.signal,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
@@ -288,11 +292,21 @@ export class WebhookDispatcher {
     }
   }
 
+  /** The agent of webhooks with this attempt timeout: its connections and their lookups are bounded by it. */
+  private agentFor(undici: typeof import('undici'), timeoutMs: number): Agent {
+    let agent = this.agents.get(timeoutMs);
+    if (!agent) {
+      const connect = { timeout: timeoutMs, lookup: this.lookup.forConnect(lookupTimeoutFor(timeoutMs)) };
+      agent = new undici.Agent({ connections: this.options.concurrency, keepAliveTimeout: 10_000, connect });
+      this.agents.set(timeoutMs, agent);
+    }
+    return agent;
+  }
+
   /**
    * The request's answer, or a rejection as soon as `signal` aborts. undici hears of an abort
    * only once its connection is open: one still connecting (a TLS handshake never answered, a
-   * dropped SYN) held the attempt until the agent's connect timeout, the longest webhook's
-   * `timeout_ms`, and close() with it.
+   * dropped SYN) held the attempt until the agent's connect timeout, and close() with it.
    */
   private async unlessAborted<T>(sending: Promise<T>, signal: AbortSignal): Promise<T> {
     let onAbort: (() => void) | undefined;
