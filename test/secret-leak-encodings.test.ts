@@ -14,9 +14,19 @@ const json = { 'content-type': 'application/json' };
 const percentEncoded = (text: string, lowerHex = false) =>
   [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0')[lowerHex ? 'toLowerCase' : 'toUpperCase']()}`).join('');
 
-/** What a client or a log reader could decode a text into: as is, URL-decoded (any number of times), base64-decoded from any word. */
+/** Every character as an HTML reference, decimal or hex by turns, as a proxy's error page may write it. */
+const htmlEncoded = (text: string) => [...text].map((char, index) => (index % 2 ? `&#x${char.charCodeAt(0).toString(16)};` : `&#${char.charCodeAt(0)};`)).join('');
+
+/** HTML references decoded, as a browser showing an error page (or a reader) does. */
+const htmlDecoded = (text: string) =>
+  text
+    .replace(/&#[xX]([0-9A-Fa-f]+);?/g, (_, hex: string) => String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)))
+    .replace(/&#([0-9]+);?/g, (_, decimal: string) => String.fromCodePoint(Math.min(Number.parseInt(decimal, 10), 0x10ffff)))
+    .replace(/&amp;/g, '&');
+
+/** What a client or a log reader could decode a text into: as is, HTML- and URL-decoded (any number of times), base64-decoded from any word. */
 function readings(text: string): string[] {
-  const seen = [text];
+  const seen = [text, htmlDecoded(text), htmlDecoded(htmlDecoded(text)), htmlDecoded(text.replace(/\\u0026/gi, '&'))];
   for (const word of text.match(/[A-Za-z0-9+/_-]{8,}/g) ?? []) {
     for (const skip of [0, 1, 2, 3]) seen.push(Buffer.from(word.slice(skip), 'base64').toString('latin1'));
   }
@@ -123,6 +133,43 @@ describe('a provider key echoed in an encoded form', () => {
 
     const encoded = Buffer.from(`{"key":"${keys.mistral}"}`).toString('base64');
     upstreams.mistral.enqueue({ stream: { midStreamError: true, errorAfterEvents: 2, errorWire: `data: {"error":{"message":"request ${encoded} refused","type":"server_error","param":null,"code":null}}\n\n` } });
+    answer = await chat('m', true);
+    expect(answer.status).toBe(200);
+    const errorEvent = answer.text.split('\n').find((line) => line.startsWith('data: {"error"'))!;
+    expect(JSON.parse(errorEvent.slice('data: '.length)).error.message).toContain('[REDACTED]');
+    bodies.push(answer.text);
+
+    expectNoKey([...bodies, ...gateway.logLines.slice(logsBefore)]);
+  });
+
+  it('blanks a key an upstream\'s HTML error page spells with character references (decimal, hex, named delimiters) in error bodies, stream error events and logs', async () => {
+    const bodies: string[] = [];
+    const logsBefore = gateway.logLines.length;
+    const page = [
+      '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>',
+      `<p>upstream refused key &#115;${keys.openai.slice(1)} &amp; retried as ${keys.openai.replace(/-/g, '&#45;')}</p>`,
+      `<p>last: ${htmlEncoded(keys.openai)}, <a href="/v1/chat?alt=json&amp;key&#61;${htmlEncoded(keys.openai)}">retry</a></p>`,
+      '<hr><center>nginx</center></body></html>',
+    ].join('\n');
+    upstreams.openai.enqueue({ status: 502, headers: { 'content-type': 'text/html' }, body: page });
+    let answer = await chat('o');
+    expect(answer.status).toBe(502);
+    expect(JSON.parse(answer.text).error.code).toBe('upstream_server_error');
+    bodies.push(answer.text);
+
+    // A proxy that wraps the page it got in a JSON error: its words reach the client, quoted.
+    upstreams.openai.enqueue({ status: 400, headers: json, body: { error: { message: page, type: 'invalid_request_error', param: `key&#61;${htmlEncoded(keys.openai)}`, code: null } } });
+    answer = await chat('o');
+    expect(answer.status).toBe(400);
+    const error = JSON.parse(answer.text).error;
+    expect(error).toMatchObject({ code: 'upstream_bad_request', param: 'key&#61;[REDACTED]' });
+    expect(error.message).toContain('<p>upstream refused key [REDACTED] &amp; retried as [REDACTED]</p>');
+    expect(error.message).toContain('<p>last: [REDACTED], <a href="/v1/chat?alt=json&amp;key&#61;[REDACTED]">retry</a></p>');
+    bodies.push(answer.text);
+
+    // JSON that quotes such a page: the references inside a JSON string, its `&` escaped as \u0026 by some writers.
+    const quoted = `<p>bad key ${htmlEncoded(keys.mistral)}</p> ${htmlEncoded(keys.mistral).replace(/&/g, '\\u0026')}`;
+    upstreams.mistral.enqueue({ stream: { midStreamError: true, errorAfterEvents: 2, errorWire: `data: {"error":{"message":"${quoted}","type":"server_error","param":null,"code":null}}\n\n` } });
     answer = await chat('m', true);
     expect(answer.status).toBe(200);
     const errorEvent = answer.text.split('\n').find((line) => line.startsWith('data: {"error"'))!;

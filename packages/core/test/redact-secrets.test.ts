@@ -107,3 +107,69 @@ describe('SecretRedactor and parts of a known secret', () => {
     expect(redactor.redact(`${secret.slice(0, 15)} ${secret.slice(-15)}`)).toBe('[REDACTED] [REDACTED]');
   });
 });
+
+describe('SecretRedactor and HTML character references (a proxy\'s or load balancer\'s error page)', () => {
+  const key = 'sk-proj-Ht5mlEnt1ty0123456789abcdef';
+  const redactor = new SecretRedactor([key]);
+  const decimal = (text: string) => [...text].map((char) => `&#${char.charCodeAt(0)};`).join('');
+  const hex = (text: string, upper = false) => [...text].map((char) => `&#${upper ? 'X' : 'x'}${char.charCodeAt(0).toString(16)};`).join('');
+
+  it('blanks a known secret with any of its characters written as a decimal or hex reference, with or without the semicolon or leading zeros', () => {
+    for (const spelled of [
+      `&#115;${key.slice(1)}`,
+      `&#x73;${key.slice(1)}`,
+      `&#X73;${key.slice(1)}`,
+      `&#0115${key.slice(1)}`,
+      key.replace(/-/g, '&#45;'),
+      key.replace(/-/g, '&#x2D;'),
+      decimal(key),
+      hex(key, true),
+    ]) {
+      expect(redactor.redactKnown(`<p>Invalid key ${spelled}.</p>`)).toBe('<p>Invalid key [REDACTED].</p>');
+      expect(redactor.redact(`<p>Invalid key ${spelled}.</p>`)).toBe('<p>Invalid key [REDACTED].</p>');
+    }
+  });
+
+  it('blanks a quoted start or end of a known secret written with references, and one escaped twice (&amp;#115;)', () => {
+    expect(redactor.redactKnown(`key ending ${decimal(key.slice(-16))} refused`)).toBe('key ending [REDACTED] refused');
+    expect(redactor.redactKnown(`key ${hex(key.slice(0, 14))}&hellip; refused`)).toBe('key [REDACTED]&hellip; refused');
+    expect(redactor.redactKnown(`key &amp;#115;${key.slice(1)} refused`)).toBe('key [REDACTED] refused');
+  });
+
+  it('blanks a secret holding characters HTML names (&lowbar;, &period;, &sol;, &equals;, &amp;)', () => {
+    const odd = 'Tok_en.with/sl=sh&amp0123';
+    const named = new SecretRedactor([odd]);
+    const spelled = 'Tok&lowbar;en&period;with&sol;sl&equals;sh&amp;amp0123';
+    expect(named.redactKnown(`<b>${spelled}</b>`)).toBe('<b>[REDACTED]</b>');
+    expect(named.redact(`<b>${spelled}</b>`)).toBe('<b>[REDACTED]</b>');
+  });
+
+  it('blanks key-shaped strings, bearer tokens, a URL\'s password and its query credential whose characters or delimiters are references', () => {
+    expect(redactSecrets('<pre>key &#x73;k-live0123456789abcdef</pre>')).toBe('<pre>key [REDACTED]</pre>');
+    expect(redactSecrets('<pre>Authorization: Bearer&#32;abc.def.ghi123456</pre>')).toBe('<pre>Authorization: [REDACTED]</pre>');
+    expect(redactSecrets('<a href="https://proxy.example/v1?alt=json&amp;key&#61;my0wnPr0xyT0ken99">retry</a>')).toBe(
+      '<a href="https://proxy.example/v1?alt=json&amp;key&#61;[REDACTED]">retry</a>',
+    );
+    expect(redactSecrets('<a href="https://proxy.example/v1?alt=json&#38;token=abcdef123456">x</a>')).toBe('<a href="https://proxy.example/v1?alt=json&#38;token=[REDACTED]">x</a>');
+    expect(redactSecrets('upstream postgres&#58;//app:s3cr&#101;tpass@db/x is down')).toBe('upstream postgres&#58;//app:[REDACTED]@db/x is down');
+  });
+
+  it('leaves text with references but no secret as it is, and a quoted part too short to matter', () => {
+    for (const text of [
+      '<html><head><title>502 Bad Gateway</title></head><body>&lt;nginx&gt; &amp; &#169; 2026 &#x2014; try&nbsp;again &#0; &#99999999; &#xZZ; &amp</body></html>',
+      '?a=1&amp;b=2&lt=3',
+    ]) {
+      expect(redactor.redactKnown(text)).toBe(text);
+      expect(redactor.redact(text)).toBe(text);
+    }
+    // OpenAI's own mask: too short a part of the known key; key-shaped, as it is unencoded, to redact.
+    const mask = `mask &#115;k-&#42;&#42;&#42;&#42;${key.slice(-4)}`;
+    expect(redactor.redactKnown(mask)).toBe(mask);
+    expect(redactor.redact(mask)).toBe(redactor.redact(`mask sk-****${key.slice(-4)}`));
+  });
+
+  it('marks the whole reference blanked in blankedSpans (a logprobs token reads it in pieces)', () => {
+    const text = `a &#115;${key.slice(1)} b`;
+    expect(redactor.blankedSpans(text)).toEqual([2, text.length - 2]);
+  });
+});

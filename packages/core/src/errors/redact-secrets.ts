@@ -1,3 +1,5 @@
+import { blankSpans, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
+
 /**
  * Provider error messages sometimes quote part of the key they rejected
  * ("Incorrect API key provided: sk-proj-****1a2b"). Before any upstream text reaches
@@ -61,6 +63,20 @@ function blankPassword(url: string, head: string, password: string): string {
   return placeholderPassword.test(password) ? url : `${head}[REDACTED]@`;
 }
 
+/** Where redact's patterns (key-shaped strings, bearer tokens, a URL's password or query credential) blank `text`, as `[start, end)` pairs. */
+function credentialSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const pattern of keyLikePatterns) for (const match of text.matchAll(pattern)) spans.push([match.index, match.index + match[0].length]);
+  for (const pattern of [urlPassword, urlPasswordWithSlash]) {
+    for (const match of text.matchAll(pattern)) {
+      const start = match.index + match[1]!.length;
+      if (!placeholderPassword.test(match[2]!)) spans.push([start, start + match[2]!.length]);
+    }
+  }
+  for (const match of text.matchAll(queryCredential)) spans.push([match.index + match[1]!.length, match.index + match[0].length]);
+  return spans;
+}
+
 /** Known secrets shorter than this are not redacted: they would blank ordinary words. */
 export const minSecretLength = 6;
 
@@ -98,8 +114,10 @@ const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/
  * and so on, at any depth of JSON-in-a-JSON-string; and percent-encoded, as an
  * upstream quoting the URL or form it was sent writes it (`%2D`, `%2F`, the `%`
  * itself JSON-escaped or encoded twice). A whole secret is found in base64 and
- * base64url too (an echoed `Authorization: Basic …`). Compiled once per set of
- * secrets; `redact` is safe to call on every error and log line.
+ * base64url too (an echoed `Authorization: Basic …`). A text holding HTML character references
+ * (an upstream's error page: `&#115;k-…`, `&#x73;`, `key&#61;…`) is read decoded as well, and
+ * the references that spelled a secret or a key-shaped string are blanked whole (html-references.ts).
+ * Compiled once per set of secrets; `redact` is safe to call on every error and log line.
  */
 export class SecretRedactor {
   private readonly known: RegExp | undefined;
@@ -154,7 +172,10 @@ export class SecretRedactor {
   }
 
   redact(text: string): string {
-    let result = this.redactKnown(text);
+    // An HTML error page may spell a key or its delimiters with character references (`&#115;k-…`, `key&#61;…`).
+    const spelled = spansThroughReferences(text, (read) => mergedSpans([...pairsOf(this.knownSpans(read)), ...credentialSpans(read)]));
+    if (spelled) return blankSpans(text, spelled);
+    let result = this.redactKnownPlain(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
     return result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]');
   }
@@ -261,6 +282,12 @@ export class SecretRedactor {
    * answer's): each piece is blanked where a span covers it.
    */
   blankedSpans(text: string): number[] {
+    if (this.secrets.length === 0) return [];
+    return spansThroughReferences(text, (read) => this.knownSpans(read)) ?? this.knownSpans(text);
+  }
+
+  /** blankedSpans without reading character references. */
+  private knownSpans(text: string): number[] {
     if (this.quickLook && !this.quickLook.mayHold(text)) return [];
     const found: Array<[number, number]> = [];
     if (this.known) {
@@ -271,13 +298,7 @@ export class SecretRedactor {
       }
     }
     if (this.encoded) for (const match of text.matchAll(this.encoded)) found.push([match.index, match.index + match[0].length]);
-    found.sort((a, b) => a[0] - b[0]);
-    const spans: number[] = [];
-    for (const [start, end] of found) {
-      if (spans.length > 0 && start <= spans[spans.length - 1]!) spans[spans.length - 1] = Math.max(spans[spans.length - 1]!, end);
-      else spans.push(start, end);
-    }
-    return spans;
+    return mergedSpans(found);
   }
 
   /** Whether `text` (not empty) is a piece of a known secret, as it is: an alternative token at a place where the secret was blanked. */
@@ -291,6 +312,14 @@ export class SecretRedactor {
    * where a key-shaped word is content. The same text when none is in it.
    */
   redactKnown(text: string): string {
+    if (this.secrets.length === 0) return text;
+    // An HTML error page may spell a secret with character references (`&#115;k-…`, `sk&#45;…`).
+    const spelled = spansThroughReferences(text, (read) => this.knownSpans(read));
+    return spelled ? blankSpans(text, spelled) : this.redactKnownPlain(text);
+  }
+
+  /** redactKnown without reading character references. */
+  private redactKnownPlain(text: string): string {
     if (this.quickLook && !this.quickLook.mayHold(text)) return text;
     const result = this.known ? blankKnown(text, this.known) : text;
     return this.encoded ? result.replace(this.encoded, '[REDACTED]') : result;
