@@ -62,12 +62,13 @@ export interface DecodedReferences {
 
 /**
  * `source` with its character references decoded, twice (a page escaped again writes `&amp;#115;`),
- * and where each decoded character came from; undefined when it holds none.
+ * and where each decoded character came from; undefined when it holds none. `cut`: a stream's piece,
+ * whose last reference without its `;` (`&#6`) may go on in the next piece, and is left as it is.
  */
-export function decodeReferences(source: string): DecodedReferences | undefined {
-  const once = decodeOnce(source);
+export function decodeReferences(source: string, cut = false): DecodedReferences | undefined {
+  const once = decodeOnce(source, cut);
   if (!once) return undefined;
-  const twice = decodeOnce(once.text);
+  const twice = decodeOnce(once.text, cut);
   if (!twice) return once;
   return { text: twice.text, starts: twice.starts.map((at) => once.starts[at]!) };
 }
@@ -85,12 +86,16 @@ export function spansThroughReferences(source: string, find: (text: string) => n
   return mergedSpans(pairs);
 }
 
-/** `source` with each span (flattened `[start, end)` pairs, in order, apart) blanked as `[REDACTED]`. */
-export function blankSpans(source: string, spans: number[]): string {
+/**
+ * `source` from `from` on with each span (flattened `[start, end)` pairs, in order, apart) blanked as
+ * `[REDACTED]`; a span begun before `from` (in what a stream already sent) is blanked from `from` on.
+ */
+export function blankSpans(source: string, spans: number[], from = 0): string {
   let result = '';
-  let copied = 0;
+  let copied = from;
   for (let index = 0; index < spans.length; index += 2) {
-    result += `${source.slice(copied, spans[index])}[REDACTED]`;
+    if (spans[index + 1]! <= from) continue;
+    result += `${source.slice(copied, Math.max(from, spans[index]!))}[REDACTED]`;
     copied = spans[index + 1]!;
   }
   return result + source.slice(copied);
@@ -103,6 +108,14 @@ export function pairsOf(spans: number[]): Array<[number, number]> {
   return pairs;
 }
 
+/** Where a reference cut short by `to` starts (`&`, `&#`, `&#x7`, `&#11`, `&lowb`), from `from` on; `to` when the text ends in none. */
+export function cutReferenceAt(source: string, from: number, to: number): number {
+  const at = source.lastIndexOf('&', to - 1);
+  return at >= from && cutReference.test(source.slice(at, to)) ? at : to;
+}
+
+const cutReference = new RegExp(`^&(?:#[xX]?[0-9A-Fa-f]{0,8}|[A-Za-z]{0,${longestName}})$`);
+
 /** Flattened `[start, end)` pairs, sorted and those that overlap or touch merged. */
 export function mergedSpans(pairs: Array<[number, number]>): number[] {
   pairs.sort((a, b) => a[0] - b[0]);
@@ -114,14 +127,14 @@ export function mergedSpans(pairs: Array<[number, number]>): number[] {
   return spans;
 }
 
-function decodeOnce(source: string): DecodedReferences | undefined {
+function decodeOnce(source: string, cut: boolean): DecodedReferences | undefined {
   if (!mayHoldReference.test(source)) return undefined;
   let text = '';
   const starts: number[] = [];
   let copied = 0;
   for (let at = source.indexOf('&'); at >= 0; at = source.indexOf('&', Math.max(at + 1, copied))) {
     const reference = referenceAt(source, at);
-    if (!reference) continue;
+    if (!reference || (cut && reference.end === source.length && source.charCodeAt(reference.end - 1) !== 0x3b)) continue;
     text += source.slice(copied, at);
     for (let index = copied; index < at; index++) starts.push(index);
     text += reference.value;

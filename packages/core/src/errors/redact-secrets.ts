@@ -1,4 +1,4 @@
-import { blankSpans, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
+import { blankSpans, cutReferenceAt, decodeReferences, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
 
 /**
  * Provider error messages sometimes quote part of the key they rejected
@@ -199,8 +199,26 @@ export class SecretRedactor {
     if (this.secrets.length === 0) return to;
     const run = Math.min(this.runStartAt(text, sent, to), this.runs.length > 0 ? cutEscapeAt(text, from, to) : to);
     const end = Math.max(from, run);
-    const held = this.properStartAt(text, Math.max(from, to - this.longestStart), end, to);
+    const held = Math.min(this.properStartAt(text, Math.max(from, to - this.longestStart), end, to), this.spelledStartAt(text, from, to));
     return held < to && this.blanksAcross(text, sent, held, to) ? to : held;
+  }
+
+  /**
+   * Where the end of `text` (from `from` to `to`) may be a start of a secret spelled with HTML character
+   * references (`&#115;&#107;`), or a reference the next piece may finish (`&#11`): held back as a plain
+   * start is. `to` when the end holds no `&`, the usual answer, found without decoding.
+   */
+  private spelledStartAt(text: string, from: number, to: number): number {
+    const floor = Math.max(from, to - this.longestStart);
+    if (text.lastIndexOf('&', to - 1) < floor) return to;
+    const cut = cutReferenceAt(text, floor, to);
+    const decoded = decodeReferences(text.slice(floor, cut), true);
+    // A plain start cut by a reference (`s&` | `#x6b;…`) runs to the reference.
+    if (!decoded) return cut < to ? this.properStartAt(text, floor, cut, cut) : to;
+    // Decoded once, `&amp;` is a reference's `&` the next piece may finish (`&amp;` | `#115;`).
+    const end = cutReferenceAt(decoded.text, 0, decoded.text.length);
+    const start = this.properStartAt(decoded.text, 0, end, end);
+    return floor + decoded.starts[Math.min(start, end)]!;
   }
 
   /** The first place from `from` to `end` where a proper start of a secret runs to `to`; `end` (at most `to`) when there is none. */
@@ -270,6 +288,8 @@ export class SecretRedactor {
   redactSent(text: string, from: number, to = text.length): string {
     if (from === 0) return this.redactKnown(text.slice(0, to));
     const whole = text.slice(0, to);
+    const spelled = spansThroughReferences(whole, (read) => this.knownSpans(read));
+    if (spelled) return blankSpans(whole, spelled, from);
     if (this.quickLook && !this.quickLook.mayHold(whole)) return text.slice(from, to);
     const carried = this.known ? carriedBlankEnd(whole, from, this.known) : from;
     return carried > from ? `[REDACTED]${this.redactKnown(whole.slice(carried))}` : this.redactKnown(whole.slice(from));
