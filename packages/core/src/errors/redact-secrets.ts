@@ -199,26 +199,28 @@ export class SecretRedactor {
     if (this.secrets.length === 0) return to;
     const run = Math.min(this.runStartAt(text, sent, to), this.runs.length > 0 ? cutEscapeAt(text, from, to) : to);
     const end = Math.max(from, run);
-    const held = Math.min(this.properStartAt(text, Math.max(from, to - this.longestStart), end, to), this.spelledStartAt(text, from, to));
+    const held = Math.min(this.properStartAt(text, Math.max(from, to - this.longestStart), end, to), this.spelledStartAt(text, from, to, sent));
     return held < to && this.blanksAcross(text, sent, held, to) ? to : held;
   }
 
   /**
-   * Where the end of `text` (from `from` to `to`) may be a start of a secret spelled with HTML character
-   * references (`&#115;&#107;`), or a reference the next piece may finish (`&#11`): held back as a plain
-   * start is. `to` when the end holds no `&`, the usual answer, found without decoding.
+   * Where the end of `text` (from `from` to `to`) may be a start of a secret, or a run of a quoted end,
+   * spelled with HTML character references (`&#115;&#107;`), or a reference the next piece may finish
+   * (`&#11`): held back as a plain one is. `to` when the end holds no `&`, the usual answer, found without decoding.
    */
-  private spelledStartAt(text: string, from: number, to: number): number {
-    const floor = Math.max(from, to - this.longestStart);
-    if (text.lastIndexOf('&', to - 1) < floor) return to;
+  private spelledStartAt(text: string, from: number, to: number, sent: number): number {
+    const floor = Math.max(sent, to - this.longestStart);
+    const ampersand = text.indexOf('&', floor);
+    if (ampersand < 0 || ampersand >= to) return to;
     const cut = cutReferenceAt(text, floor, to);
     const decoded = decodeReferences(text.slice(floor, cut), true);
     // A plain start cut by a reference (`s&` | `#x6b;…`) runs to the reference.
-    if (!decoded) return cut < to ? this.properStartAt(text, floor, cut, cut) : to;
+    if (!decoded) return cut < to ? Math.max(from, this.properStartAt(text, Math.max(from, floor), cut, cut)) : to;
     // Decoded once, `&amp;` is a reference's `&` the next piece may finish (`&amp;` | `#115;`).
     const end = cutReferenceAt(decoded.text, 0, decoded.text.length);
-    const start = this.properStartAt(decoded.text, 0, end, end);
-    return floor + decoded.starts[Math.min(start, end)]!;
+    const start = Math.min(this.properStartAt(decoded.text, 0, end, end), this.runStartAt(decoded.text, 0, end));
+    // What was sent stays sent: a start or run begun there holds all from `from`.
+    return Math.max(from, floor + decoded.starts[Math.min(start, end)]!);
   }
 
   /** The first place from `from` to `end` where a proper start of a secret runs to `to`; `end` (at most `to`) when there is none. */
@@ -237,6 +239,8 @@ export class SecretRedactor {
    */
   private blanksAcross(text: string, sent: number, at: number, to: number): boolean {
     const looked = text.slice(sent, to);
+    const spelled = spansThroughReferences(looked, (read) => this.knownSpans(read));
+    if (spelled) return spelled.some((start, index) => index % 2 === 0 && start < at - sent && spelled[index + 1]! > at - sent);
     if (!this.known || (this.quickLook && !this.quickLook.mayHold(looked))) return false;
     return carriedBlankEnd(looked, at - sent, this.known) > at - sent;
   }
@@ -270,13 +274,14 @@ export class SecretRedactor {
    * Where what a stream keeps of the text it sent (up to `at`, from `floor` on) starts, to find a
    * run of a secret begun there: the characters a spelling of a secret may hold, back to the last
    * one none does, and no more than {@link heldRunLength} less one characters' longest spelling
-   * (a run that long would have been held). Usually the end of the last word, often nothing.
+   * (a run that long would have been held), HTML character references (`&#112;`, `&amp;#x70;`) included.
+   * Usually the end of the last word, often nothing.
    */
   keptFrom(text: string, at: number, floor = 0): number {
     if (this.runs.length === 0) return at;
     const bound = Math.max(floor, at - (heldRunLength - 1) * longestCharacterSpelling);
     let from = at;
-    while (from > bound && this.spellable.has(text.charCodeAt(from - 1))) from--;
+    for (let code = text.charCodeAt(from - 1); from > bound && (this.spellable.has(code) || referenceCodes.has(code)); code = text.charCodeAt(--from - 1));
     return from;
   }
 
@@ -345,6 +350,9 @@ export class SecretRedactor {
     return this.encoded ? result.replace(this.encoded, '[REDACTED]') : result;
   }
 }
+
+/** The characters of a numeric HTML character reference, escaped twice too (`&amp;#x70;`), beside its digits. */
+const referenceCodes: ReadonlySet<number> = new Set([...'&#;xXamp'].map((char) => char.charCodeAt(0)));
 
 /**
  * How long one character of a secret may be spelled: an escape's backslashes, then
