@@ -129,6 +129,85 @@ describe('the fast path passes upstream events on as they came: not one that quo
     expect(JSON.parse(viaChat.text).choices[0].message.content).toBe('You sent x-api-key: [REDACTED]');
   });
 
+  describe('a key spelled with HTML character references whose `&` the upstream JSON-escaped (\\u0026#115;, as Go writes it)', () => {
+    /** Each character of `key` as a reference, decimal or hex by turns, its `&` written `\u0026` (raw JSON string text). */
+    const escapedReferences = (key: string) => [...key].map((char, index) => `\\u0026#${index % 2 ? `x${char.charCodeAt(0).toString(16)}` : char.charCodeAt(0)};`).join('');
+    /** References decoded, as a client showing the text as HTML does. */
+    const decoded = (text: string) =>
+      text.replace(/&#[xX]([0-9A-Fa-f]+);?/g, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16))).replace(/&#([0-9]+);?/g, (_, decimal: string) => String.fromCodePoint(Number(decimal)));
+    const expectNoKey = (text: string, key: string) => {
+      for (const reading of [text, decoded(text.replace(/\\+u0026/g, '&')), decoded(JSON.stringify(text))]) {
+        expect(reading).not.toContain(key.slice(0, 12));
+        expect(reading).not.toContain(key.slice(-12));
+      }
+    };
+
+    it('OpenAI, a whole answer: the content is blanked', async () => {
+      const answer = JSON.parse(readFixture('openai', 'response.json')) as { choices: Array<{ message: { content: string } }> };
+      answer.choices[0]!.message.content = 'KEY_HERE';
+      const body = JSON.stringify(answer).replace('KEY_HERE', `Your key is ${escapedReferences(openAIKey)} ok.`);
+      openai.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const text = await response.text();
+      expect([response.status, response.headers.get('x-switchyard-path')]).toEqual([200, 'fast']);
+      const content = JSON.parse(text).choices[0].message.content as string;
+      expect(content).toBe('Your key is [REDACTED] ok.');
+      expectNoKey(text, openAIKey);
+    });
+
+    /** The spelled key as JSON string atoms: `\u0026` one, every other character one (an event's JSON is never cut inside an escape). */
+    const atomsOf = (spelled: string) => spelled.match(/\\u0026|[^]/g)!;
+    const chunk = (delta: string) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":${delta},"finish_reason":null}]}\n\n`;
+    const anthropicDelta = (text: string) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${text}"}}\n\n`;
+
+    for (const size of [1, 2, 3, 5, 7, 11, 1000]) {
+      it(`streamed, cut every ${size} characters of the spelling (inside references too): OpenAI and Anthropic content is blanked`, async () => {
+        const cut = (key: string) => {
+          const atoms = atomsOf(escapedReferences(key));
+          const texts: string[] = [];
+          for (let at = 0; at < atoms.length; at += size) texts.push(atoms.slice(at, at + size).join(''));
+          texts[0] = `Your key is ${texts[0]}`;
+          texts[texts.length - 1] += ' ok.';
+          return texts;
+        };
+        let body = chunk('{"role":"assistant","content":""}');
+        for (const text of cut(openAIKey)) body += chunk(`{"content":"${text}"}`);
+        body += `${chunk('{}').replace('"finish_reason":null', '"finish_reason":"stop"')}data: [DONE]\n\n`;
+        openai.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+        const fromOpenAI = await post('/chat/completions', { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+        expect([fromOpenAI.status, fromOpenAI.path]).toEqual([200, 'fast']);
+        const read = fromOpenAI.text
+          .split('\n')
+          .filter((line) => line.startsWith('data: {'))
+          .map((line) => (JSON.parse(line.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '')
+          .join('');
+        expect(decoded(read)).toBe('Your key is [REDACTED] ok.');
+        expectNoKey(fromOpenAI.text, openAIKey);
+
+        const fixture = readFixture('anthropic', 'stream-text-only.txt');
+        const events = fixture.split(/\n\n+/).filter((event) => event.trim() !== '' && !event.includes('content_block_delta'));
+        const deltas = cut(anthropicKey).map(anthropicDelta).join('');
+        const stop = events.findIndex((event) => event.includes('content_block_stop'));
+        anthropic.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `${events.slice(0, stop).join('\n\n')}\n\n${deltas}${events.slice(stop).join('\n\n')}\n\n` });
+        const fromAnthropic = await post('/messages', { model: 'anthropic/claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+        expect([fromAnthropic.status, fromAnthropic.path]).toEqual([200, 'fast']);
+        const said = fromAnthropic.text
+          .split('\n')
+          .filter((line) => line.startsWith('data: {'))
+          .map((line) => JSON.parse(line.slice(6)) as { type: string; delta?: { text?: string } })
+          .filter((event) => event.type === 'content_block_delta')
+          .map((event) => event.delta?.text ?? '')
+          .join('');
+        expect(decoded(said)).toBe('Your key is [REDACTED] ok.');
+        expectNoKey(fromAnthropic.text, anthropicKey);
+      });
+    }
+  });
+
   it('no log line holds either key', () => {
     for (const line of gateway.logLines) {
       expect(line).not.toContain(openAIKey.slice(-14));

@@ -66,11 +66,36 @@ export interface DecodedReferences {
  * whose last reference without its `;` (`&#6`) may go on in the next piece, and is left as it is.
  */
 export function decodeReferences(source: string, cut = false): DecodedReferences | undefined {
-  const once = decodeOnce(source, cut);
+  const ampersands = unescapeJsonAmpersands(source);
+  const once = decodeOnce(ampersands?.text ?? source, cut);
   if (!once) return undefined;
   const twice = decodeOnce(once.text, cut);
-  if (!twice) return once;
-  return { text: twice.text, starts: twice.starts.map((at) => once.starts[at]!) };
+  const decoded = twice ? { text: twice.text, starts: twice.starts.map((at) => once.starts[at]!) } : once;
+  return ampersands ? { text: decoded.text, starts: decoded.starts.map((at) => ampersands.starts[at]!) } : decoded;
+}
+
+/**
+ * A JSON escape of `&` (`\u0026`, as Go's encoder and others write `&`, `<` and `>`; any run of
+ * backslashes, for JSON inside a JSON string): raw JSON text (the fast path's events) spells a
+ * reference's `&` so, and the client's JSON reader turns it back into one.
+ */
+const escapedAmpersand = /\\{1,64}u0026/g;
+
+/** `source` with each JSON-escaped `&` read as `&`, and where each character came from; undefined when it holds none (one `includes`). */
+function unescapeJsonAmpersands(source: string): DecodedReferences | undefined {
+  if (!source.includes('u0026')) return undefined;
+  let text = '';
+  const starts: number[] = [];
+  let copied = 0;
+  for (const match of source.matchAll(escapedAmpersand)) {
+    text += `${source.slice(copied, match.index)}&`;
+    for (let index = copied; index <= match.index; index++) starts.push(index);
+    copied = match.index + match[0].length;
+  }
+  if (copied === 0) return undefined;
+  text += source.slice(copied);
+  for (let index = copied; index <= source.length; index++) starts.push(index);
+  return { text, starts };
 }
 
 /**
@@ -111,7 +136,20 @@ export function pairsOf(spans: number[]): Array<[number, number]> {
 /** Where a reference cut short by `to` starts (`&`, `&#`, `&#x7`, `&#11`, `&lowb`), from `from` on; `to` when the text ends in none. */
 export function cutReferenceAt(source: string, from: number, to: number): number {
   const at = source.lastIndexOf('&', to - 1);
-  return at >= from && cutReference.test(source.slice(at, to)) ? at : to;
+  if (at >= from && cutReference.test(source.slice(at, to))) return at;
+  // Its `&` JSON-escaped (`\u0026#11`): held from the escape's first backslash.
+  const escaped = source.lastIndexOf('u0026', to - 1);
+  if (escaped <= from || source.charCodeAt(escaped - 1) !== 0x5c || !cutReference.test(`&${source.slice(escaped + 5, to)}`)) return to;
+  let start = escaped - 1;
+  while (start > from && source.charCodeAt(start - 1) === 0x5c) start--;
+  return start;
+}
+
+/** Where the first `&` from `from` on is, written as itself or JSON-escaped (`\u0026`, at its last backslash); -1 when there is none. */
+export function ampersandFrom(source: string, from: number): number {
+  const plain = source.indexOf('&', from);
+  const escaped = source.indexOf('\\u0026', from);
+  return plain < 0 || escaped < 0 ? Math.max(plain, escaped) : Math.min(plain, escaped);
 }
 
 const cutReference = new RegExp(`^&(?:#[xX]?[0-9A-Fa-f]{0,8}|[A-Za-z]{0,${longestName}})$`);

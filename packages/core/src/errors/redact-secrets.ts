@@ -1,4 +1,4 @@
-import { blankSpans, cutReferenceAt, decodeReferences, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
+import { ampersandFrom, blankSpans, cutReferenceAt, decodeReferences, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
 
 /**
  * Provider error messages sometimes quote part of the key they rejected
@@ -210,7 +210,7 @@ export class SecretRedactor {
    */
   private spelledStartAt(text: string, from: number, to: number, sent: number): number {
     const floor = Math.max(sent, to - this.longestStart);
-    const ampersand = text.indexOf('&', floor);
+    const ampersand = ampersandFrom(text, floor);
     if (ampersand < 0 || ampersand >= to) return to;
     const cut = cutReferenceAt(text, floor, to);
     const decoded = decodeReferences(text.slice(floor, cut), true);
