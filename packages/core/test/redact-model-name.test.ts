@@ -47,6 +47,21 @@ describe('redactModelName', () => {
       expect(redactModelName(handSetMasterKey)).toBe(handSetMasterKey);
     });
 
+    it('blanks a name spelling one (or a key-shaped string) with HTML character references, and keeps a name with references and no credential as it is', () => {
+      const referenced = (text: string) => [...text].map((char, index) => (index % 2 ? `&#x${char.charCodeAt(0).toString(16)};` : `&#${char.charCodeAt(0)};`)).join('');
+      const release = registerModelNameSecrets([handSetMasterKey], []);
+      try {
+        expect(redactModelName(referenced(handSetMasterKey))).toBe('[REDACTED]');
+        expect(redactModelName(`mock/${referenced(handSetMasterKey)}`)).toBe('mock/[REDACTED]');
+        expect(redactModelName(`mock/&amp;#99;${handSetMasterKey.slice(1)}`)).toBe('mock/[REDACTED]');
+        expect(redactModelName('openai/&#115;k-proj-Zq3vA9xLm2Pk7RtY8wQe')).toBe('openai/[REDACTED]');
+        expect(redactModelName(`azure/${referenced('9f86d081884c7d659a2feaa0c55ad015')}`)).toBe('azure/[REDACTED]');
+        for (const name of ['mock/a&#98;c', 'mock/R&amp;D-model', 'mock/&#104;orse-battery']) expect(redactModelName(name)).toBe(name);
+      } finally {
+        release();
+      }
+    });
+
     it('never lets a configured name through that holds a key', () => {
       const release = registerModelNameSecrets([handSetMasterKey], [`mock/${handSetMasterKey}`, 'mock/sk-proj-Zq3vA9xLm2Pk7RtY8wQe']);
       try {

@@ -1,4 +1,4 @@
-import { GatewayError, isGatewayError, type Deployment } from '@switchyard/core';
+import { GatewayError, isGatewayError, redactModelName, type Deployment } from '@switchyard/core';
 import { groupFromEntry, singleDeploymentGroup, type ModelEntry, type ModelGroup } from './model-group.js';
 import { RecentGroups } from './recent-groups.js';
 
@@ -83,15 +83,16 @@ function splitTarget(name: string, target: string, providers: ReadonlySet<string
   const slash = target.indexOf('/');
   const provider = slash > 0 ? target.slice(0, slash) : undefined;
   const model = slash > 0 ? target.slice(slash + 1) : '';
+  // The client's name, as the gateway writes it where others read it: a credential pasted there (spelled with references too) is blanked.
   if (!provider || !model) {
     throw new GatewayError(
       'model_not_found',
-      `The model '${name}' does not exist. Address models as 'provider/model' (for example 'mock/echo') or by a configured alias.`,
+      `The model '${redactModelName(name)}' does not exist. Address models as 'provider/model' (for example 'mock/echo') or by a configured alias.`,
       { param: 'model' },
     );
   }
   if (!providers.has(provider)) {
-    throw new GatewayError('model_not_found', `The model '${name}' does not exist: no provider named '${provider}' is configured.`, {
+    throw new GatewayError('model_not_found', `The model '${redactModelName(name)}' does not exist: no provider named '${redactModelName(provider)}' is configured.`, {
       param: 'model',
     });
   }

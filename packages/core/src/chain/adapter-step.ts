@@ -288,7 +288,7 @@ async function sendModels(runtime: GatewayRuntime, req: Request, res: Response):
   const model = models.find((candidate) => candidate.id === id);
   if (!model) {
     // The id comes from the path: named back only when it could be a model name, never 16 KB of anything.
-    const shown = isModelName(id, runtime.config.limits.max_model_name_length) ? `'${id}'` : 'given';
+    const shown = isModelName(id, runtime.config.limits.max_model_name_length) ? `'${redactModelName(id)}'` : 'given';
     throw new GatewayError('model_not_found', `The model ${shown} does not exist.`, { param: 'model' });
   }
   sendJson(res, 200, anthropic ? toAnthropicModelInfo(model) : model);

@@ -1,3 +1,4 @@
+import { decodeReferences } from './html-references.js';
 import { mayHoldKeyShaped, minQuotedPartLength, minSecretLength, SecretRedactor } from './redact-secrets.js';
 
 const redactor = new SecretRedactor();
@@ -75,10 +76,22 @@ export function redactModelName(name: string): string {
 }
 
 function blank(name: string): string {
+  // A name spelling a credential with character references (`&#115;k-…`) is read as a client showing it as HTML would.
+  const decoded = name.includes('&') ? decodeReferences(name) : undefined;
+  if (decoded) return blankDecoded(name, decoded.text);
   const named = known !== undefined && holdsNeedle(name, known.needles) ? known.redactor.redactKnown(name) : name;
   // Three quick looks (~0.1 µs in all): one expression of them all took 0.5 µs a name.
   if (!mayHoldKeyShaped.test(named) && !holdsLongRandomRun.test(named) && !named.includes('://')) return named;
   return blankLongRandomRuns(redactor.redact(named));
+}
+
+/**
+ * A name holding character references, blanked as its decoded reading is (references decoded until
+ * none is left: each reading is shorter), and then written decoded; as it came when it needs no blank.
+ */
+function blankDecoded(name: string, decoded: string): string {
+  const blanked = blank(decoded);
+  return blanked === decoded ? name : blanked;
 }
 
 /**
