@@ -168,6 +168,23 @@ describe('SecretRedactor and HTML character references (a proxy\'s or load balan
     expect(redactor.redact(mask)).toBe(redactor.redact(`mask sk-****${key.slice(-4)}`));
   });
 
+  it('reads a reference whose & raw JSON text escapes (\\u0026#115;, as Go writes &; doubled inside a JSON string) as the fast path passes it on', () => {
+    const escaped = (text: string, backslashes = '\\') => decimal(text).replace(/&/g, `${backslashes}u0026`);
+    expect(redactor.redactKnown(`{"content":"key ${escaped(key)} refused"}`)).toBe('{"content":"key [REDACTED] refused"}');
+    expect(redactor.redactKnown(`{"content":"key \\u0026#115;${key.slice(1, 10)}${escaped(key.slice(10))} refused"}`)).toBe('{"content":"key [REDACTED] refused"}');
+    expect(redactor.redactKnown(`{"arguments":"{\\\"t\\\":\\\"${escaped(key, '\\\\\\')}\\\"}"}`)).toBe('{"arguments":"{\\\"t\\\":\\\"[REDACTED]\\\"}"}');
+    expect(redactor.redactKnown(`{"content":"key \\u0026amp;#115;${escaped(key.slice(1))}"}`)).toBe('{"content":"key [REDACTED]"}');
+    // A start spelled so, or a reference cut after its escaped &, is held back for the next delta.
+    for (const tail of ['\\u0026#115;\\u0026#107;', '\\u0026#11', '\\u0026', '\\u0026amp;#11']) {
+      const text = `key ${tail}`;
+      expect(redactor.possibleStartAt(text, 0, text.length), tail).toBe(4);
+    }
+    // Text with an escaped & and no secret is left as it is.
+    const plain = '{"content":"R\\u0026D \\u003cb\\u003e \\u0026#169; \\u0026amp; 50\\u0026#37;"}';
+    expect(redactor.redactKnown(plain)).toBe(plain);
+    expect(redactor.possibleStartAt('tom \\u0026 jerry', 0, 16)).toBe(16);
+  });
+
   it('marks the whole reference blanked in blankedSpans (a logprobs token reads it in pieces)', () => {
     const text = `a &#115;${key.slice(1)} b`;
     expect(redactor.blankedSpans(text)).toEqual([2, text.length - 2]);
