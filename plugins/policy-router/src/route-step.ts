@@ -5,6 +5,7 @@ import {
   getContext,
   redactModelName,
   toHeaderValue,
+  unofferedOperation,
   type Deployment,
   type GatewayConfig,
   type GatewayRuntime,
@@ -82,8 +83,8 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
       // Called as any model is, so listed as one: a key scoped to it alone would list nothing.
       if (smart) runtime.models.addRoutedName(smart.name);
       const trackInFlight = needsInFlightCounts(runtime.config.models);
-      const unofferedEmbeddings = unofferedBy(runtime, 'embeddings', 'embeddings');
-      const unofferedChat = unofferedBy(runtime, 'chat', 'chat completions');
+      const unofferedEmbeddings = unofferedBy(runtime, 'embeddings');
+      const unofferedChat = unofferedBy(runtime, 'chat');
 
       return (req, res, next) => {
         const context = getContext(res);
@@ -132,15 +133,14 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
 }
 
 /**
- * The refusal of a deployment whose provider does not offer `operation`, as core's dispatch words it:
+ * The refusal of a deployment whose provider does not offer the endpoint's operation, core's dispatch's own:
  * the route plan passes such a deployment over without calling it. A provider not configured is
  * left to the dispatch (its own error).
  */
-function unofferedBy(runtime: GatewayRuntime, operation: 'chat' | 'embeddings', words: string): (deployment: Deployment) => GatewayError | undefined {
+function unofferedBy(runtime: GatewayRuntime, endpoint: 'chat' | 'embeddings'): (deployment: Deployment) => GatewayError | undefined {
   return (deployment) => {
     const provider = runtime.providers.get(deployment.provider);
-    if (!provider || provider[operation]) return undefined;
-    return new GatewayError('unsupported_operation', `The provider '${deployment.provider}' does not offer ${words}.`, { param: 'model' });
+    return provider && unofferedOperation(provider, endpoint);
   };
 }
 

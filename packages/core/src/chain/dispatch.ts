@@ -55,6 +55,9 @@ export function providerDispatch(runtime: GatewayRuntime, context: RequestContex
     if (!provider) {
       throw new GatewayError('model_not_found', `The provider '${deployment.provider}' is not configured.`, { param: 'model' });
     }
+    // Nothing is sent: no attempt, no span, as the route plan passes such a deployment over.
+    const refusal = unofferedOperation(provider, context.endpoint);
+    if (refusal) throw refusal;
     const parent = context.traceContext;
     if (!parent) return callProvider(provider, deployment, context, options, undefined, passthrough);
     return traceAttempt(context, parent, {
@@ -79,9 +82,9 @@ async function callProvider(
   const call = new AttemptCall(context, deployment.model, cancellation, traceContext);
   try {
     let result: ProviderResult;
+    // providerDispatch refused a provider without the operation (unofferedOperation).
     if (context.endpoint === 'embeddings') {
-      if (!provider.embeddings) throw unsupported(provider.id, 'embeddings');
-      result = { kind: 'embeddings', response: await provider.embeddings.embed(call.with(context.embeddingsRequest!)) };
+      result = { kind: 'embeddings', response: await provider.embeddings!.embed(call.with(context.embeddingsRequest!)) };
     } else {
       result = await callChat(provider, context, call, passthrough);
     }
@@ -217,7 +220,6 @@ function callChat(
   call: AttemptCall,
   passthrough: PassthroughRequest | undefined,
 ): Promise<ProviderResult> {
-  if (!provider.chat) throw unsupported(provider.id, 'chat completions');
   const request = context.chatRequest!;
   const fastPath = passthrough && takesFastPath(provider, context);
   if (fastPath) {
@@ -231,8 +233,8 @@ function callChat(
     context.logger.debug({ provider: provider.id }, 'anthropic-beta dropped: this attempt is not a same-dialect Anthropic call');
   }
   return request.stream
-    ? provider.chat.stream(call.with(request)).then(asChatStream)
-    : provider.chat.complete(call.with(request)).then(asChatResponse);
+    ? provider.chat!.stream(call.with(request)).then(asChatStream)
+    : provider.chat!.complete(call.with(request)).then(asChatResponse);
 }
 
 type ChatOperation = NonNullable<Provider['chat']>;
@@ -257,6 +259,16 @@ function takesFastPath(provider: Provider, context: RequestContext): NonNullable
   const wanted = context.dialect?.passthrough?.name ?? context.dialect?.name ?? 'openai-chat';
   if (chat.passthrough?.dialect === wanted) return chat.passthrough;
   return chat.passthroughs?.find((passthrough) => passthrough.dialect === wanted);
+}
+
+/**
+ * The 400 `unsupported_operation` when `provider` does not offer the operation a request on
+ * `endpoint` needs (embeddings of a chat-only provider, chat of an embeddings-only one), else
+ * undefined. Such a deployment cannot serve the request: it is never called, nor an attempt.
+ */
+export function unofferedOperation(provider: Provider, endpoint: RequestContext['endpoint']): GatewayError | undefined {
+  if (endpoint === 'embeddings') return provider.embeddings ? undefined : unsupported(provider.id, 'embeddings');
+  return provider.chat ? undefined : unsupported(provider.id, 'chat completions');
 }
 
 function unsupported(provider: string, operation: string): GatewayError {
