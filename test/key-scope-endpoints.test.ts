@@ -23,14 +23,26 @@ beforeAll(async () => {
     server: { data_dir: dataDir },
     storage: { use: 'sqlite' },
     // `broken` always fails (retryable), so `story` goes on to its fallback.
-    providers: { mock: { models: ['echo', 'other'] }, broken: { use: 'mock', fail: 'server_error', models: ['echo'] } },
+    providers: {
+      mock: { models: ['echo', 'other'] },
+      broken: { use: 'mock', fail: 'server_error', models: ['echo'] },
+      // Chat only, never called: the port is closed.
+      claude: { use: 'anthropic', api_key: 'sk-ant-test-abcdefgh', base_url: 'http://127.0.0.1:9' },
+    },
     models: {
       cheap: 'mock/echo',
       story: { deployments: [{ target: 'broken/echo' }], retries: { attempts: 0 }, fallbacks: ['cheap'] },
       // A cheap group whose fallback costs a thousand times as much.
       costly: { deployments: [{ target: 'broken/echo' }], retries: { attempts: 0 }, fallbacks: ['mock/other'] },
+      // A cheap embedder in a group with a dear chat model, which cannot serve embeddings.
+      mixed: { deployments: [{ target: 'claude/claude-sonnet-4-5' }, { target: 'mock/echo' }] },
     },
-    prices: { 'broken/echo': { input: 1, output: 1 }, 'mock/other': { input: 1000, output: 1000 } },
+    prices: {
+      'broken/echo': { input: 1, output: 1 },
+      'mock/other': { input: 1000, output: 1000 },
+      'mock/echo': { input: 1, output: 1 },
+      'claude/claude-sonnet-4-5': { input: 1000, output: 1000 },
+    },
   });
 });
 afterAll(async () => {
@@ -213,5 +225,21 @@ describe("a group's fallbacks under a key's model scope", () => {
     const refused = await call('POST', '/v1/chat/completions', both.secret, chat);
     expect(refused.status).toBe(429);
     expect(refused.json()['error']).toMatchObject({ code: 'insufficient_quota', param: 'max_tokens' });
+  });
+});
+
+describe('a group holding a deployment whose provider does not offer the operation', () => {
+  it('an embeddings request: the chat model\'s price does not size the hold, so a budget the request fits serves it', async () => {
+    const { secret } = await createKey({ models: ['mixed'], budget: { limit_usd: 0.01, period: 'daily' } });
+    // 'hi' at $1 a million is far under $0.01; any answer at claude's $1000 a million, with no max_tokens, is not.
+    const answer = await call('POST', '/v1/embeddings', secret, { model: 'mixed', input: 'hi' });
+    expect(answer.json()['error']).toBeUndefined();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-switchyard-model')).toBe('mock/echo');
+
+    // The chat model still sizes a chat request's hold: refused for the same budget.
+    const chat = await call('POST', '/v1/chat/completions', secret, { model: 'mixed', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] });
+    expect(chat.status).toBe(429);
+    expect(chat.json()['error']).toMatchObject({ code: 'insufficient_quota' });
   });
 });

@@ -37,7 +37,7 @@ export {
   type RoutedCall,
   type RoutePlan,
 } from './chain/request-context.js';
-export { composeInterceptors, composeRoutedCall, providerDispatch, unofferedOperation } from './chain/dispatch.js';
+export { composeInterceptors, composeRoutedCall, offersOperation, providerDispatch, unofferedOperation } from './chain/dispatch.js';
 export { matchesModelPattern } from './chain/model-pattern.js';
 export { adapterStep } from './chain/adapter-step.js';
 export {

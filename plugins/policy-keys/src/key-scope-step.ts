@@ -7,6 +7,7 @@ import {
   matchesModelPattern,
   estimateEmbeddingsTokens,
   billedAttemptsCost,
+  offersOperation,
   usageSince,
   type BudgetAccount,
   type BudgetStore,
@@ -358,12 +359,18 @@ function callRequest(context: RequestContext): object | undefined {
   return context.chatRequest ?? context.embeddingsRequest;
 }
 
-/** The most one attempt of the call can cost, at the dearest deployment the route plan may reach. */
+/** The most one attempt of the call can cost, at the dearest deployment the route plan may reach and call. */
 function callMaxCost(context: RequestContext, budget: RequestBudget, deployment: Deployment): number {
   const chat = context.chatRequest;
   const promptTokens = chat ? estimatePromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
+  const { providers, pricing } = budget.runtime;
   return unbounded(
-    maxReachableCost(context, deployment, (candidate) => budget.runtime.pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens)),
+    maxReachableCost(context, deployment, (candidate) => {
+      // Passed over without a call (embeddings of a chat-only provider): its price costs this request nothing.
+      const provider = providers.get(candidate.provider);
+      if (provider && !offersOperation(provider, context.endpoint)) return 0;
+      return pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens);
+    }),
   );
 }
 
@@ -465,7 +472,7 @@ function unbounded(maxCost: number): number {
 
 /**
  * The highest maximum cost among the deployment about to be tried and every other one
- * the plan may reach. A deployment named twice is priced twice, which cannot change a
+ * the plan may reach (`costOf` prices one the plan passes over at 0). A deployment named twice is priced twice, which cannot change a
  * maximum; that spares a map, its keys and three arrays on every request.
  */
 function maxReachableCost(context: RequestContext, first: Deployment, costOf: (deployment: Deployment) => number): number {

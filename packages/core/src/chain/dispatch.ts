@@ -267,8 +267,13 @@ function takesFastPath(provider: Provider, context: RequestContext): NonNullable
  * undefined. Such a deployment cannot serve the request: it is never called, nor an attempt.
  */
 export function unofferedOperation(provider: Provider, endpoint: RequestContext['endpoint']): GatewayError | undefined {
-  if (endpoint === 'embeddings') return provider.embeddings ? undefined : unsupported(provider.id, 'embeddings');
-  return provider.chat ? undefined : unsupported(provider.id, 'chat completions');
+  if (offersOperation(provider, endpoint)) return undefined;
+  return unsupported(provider.id, endpoint === 'embeddings' ? 'embeddings' : 'chat completions');
+}
+
+/** Whether `provider` offers the operation a request on `endpoint` needs: embeddings, or else chat. */
+export function offersOperation(provider: Provider, endpoint: RequestContext['endpoint']): boolean {
+  return endpoint === 'embeddings' ? provider.embeddings !== undefined : provider.chat !== undefined;
 }
 
 function unsupported(provider: string, operation: string): GatewayError {
