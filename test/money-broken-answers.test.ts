@@ -146,7 +146,7 @@ describe.each([false, true])('a 200 answer that breaks (server.fast_path %s)', (
     await expectBilled(await finished, key.id, { inputTokens: promptTokens, outputTokens: 0 });
   });
 
-  it.each([2, 5])('an Anthropic stream reset after %s events: the input it reported and the output streamed', async (events) => {
+  it.each([1, 2, 5])('an Anthropic stream reset after %s events: the input it reported and the output streamed', async (events) => {
     const key = await createBudgetedKey(gateway, 5, `anthropic-stream-${events}`);
     anthropic.enqueue({ reply: { content: story, usage: { prompt_tokens: 321 } }, stream: { cutAfterEvents: events } });
     const finished = records.next();
@@ -155,6 +155,27 @@ describe.each([false, true])('a 200 answer that breaks (server.fast_path %s)', (
     // message_start reports an output of 1 token: billed when no more was streamed.
     await expectBilled(await finished, key.id, { inputTokens: 321, outputTokens: Math.max(1, Math.ceil(textLength(output) / CHARACTERS_PER_TOKEN)) });
   });
+
+  it.each([{}, { sameWrite: true }])(
+    'an Anthropic stream to a Messages client reset right after message_start (%o): the input it reported, not the prompt estimate',
+    async (how) => {
+      // message_start is the stream's first part: the provider call has returned with it, so the attempt is the request's answer.
+      const key = await createBudgetedKey(gateway, 5, `anthropic-after-start-${JSON.stringify(how)}`);
+      anthropic.enqueue({ reply: { content: story, usage: { prompt_tokens: 321 } }, stream: { cutAfterEvents: 1, ...how } });
+      const finished = records.next();
+      const response = await fetch(`${gateway.baseURL}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key.secret, 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'claude-once', stream: true, max_tokens: 100, messages: [{ role: 'user', content: prompt }] }),
+      });
+      expect(response.status).toBe(200);
+      expect(streamedMessageText(await response.text().catch(() => ''))).toBe('');
+      const record = await finished;
+      expect(record.attempts).toHaveLength(1);
+      expect(promptTokens).not.toBe(321);
+      await expectBilled(record, key.id, { inputTokens: 321, outputTokens: 1 });
+    },
+  );
 
   it('an Anthropic stream to a Messages client (the fast path when on) reset mid-way: the input it reported and the output streamed', async () => {
     const key = await createBudgetedKey(gateway, 5, 'anthropic-messages');
