@@ -127,6 +127,18 @@ describe('a request is recorded exactly once, when it is really over', () => {
     expect(records[start]!.status).toBe(499);
   });
 
+  // These refusals run no chain (no runSteps to say it returned): recorded only by the 30 s grace, at level 50, they failed the fuzz test on a slow machine.
+  it('a refusal on the Anthropic surface (a 405, an unknown path under /v1/messages) is recorded once answered', async () => {
+    const start = records.length;
+    for (const [method, path] of [['GET', '/v1/messages'], ['PUT', '/v1/messages/count_tokens'], ['POST', '/v1/messages/batches']]) {
+      const response = await fetch(`${origin}${path}`, { method });
+      await response.arrayBuffer();
+    }
+    await recordCount(start + 3);
+    expect(records.slice(start).map((record) => record.status)).toEqual([405, 405, 404]);
+    expect(gateway.activeRequests).toBe(0);
+  });
+
   it('a step still working after the response closed: the record waits for it', async () => {
     const start = records.length;
     release = undefined;

@@ -162,17 +162,21 @@ export function buildRouter(
   );
   // Refusals on the Anthropic surface are requests of their own (logged, counted), with the
   // `request-id` an Anthropic SDK reads from every error (APIError.requestID).
+  // As a chain (runSteps with `chain`), so the request is over once answered: a context that no chain
+  // marks settled stayed in flight for the 30 s grace, then was recorded with an error logged.
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
-    router.all(path, begin('messages'), nameAnthropicRequest, (req: Request) => {
+    const refuse = (req: Request) => {
       throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
-    }, anthropicErrors);
+    };
+    router.all(path, runSteps([begin('messages'), nameAnthropicRequest, refuse], chain), anthropicErrors);
   }
   // Anthropic's SDK calls more under /v1/messages (batches) than the gateway serves: an unknown one is a 404 its client can read.
   // A prefix, not a `*rest` parameter: a parameter is decoded first, and a path that is not valid
   // percent-encoding (`/v1/messages/%`) would fail there and be answered in OpenAI's envelope.
-  router.use('/v1/messages', begin('messages'), nameAnthropicRequest, (req: Request) => {
+  const refuseUnknown = (req: Request) => {
     throw unknownEndpoint(req);
-  }, anthropicErrors);
+  };
+  router.use('/v1/messages', runSteps([begin('messages'), nameAnthropicRequest, refuseUnknown], chain), anthropicErrors);
   mountResponsesRoutes(router, { hotRoutes, runtime, begin, beforeBody, afterBody, admission: admissionHandlers, parseJson, ingressLimits, chain });
   // Dialects from plugins (the config's `ingress:`): chat endpoints behind the same chain, errors in their shape.
   mountIngressPlugins(router, ingressPlugins, {
