@@ -421,6 +421,14 @@ function withSecretsInBody(body: Buffer): Buffer {
 
 // Every path under /v1/messages, served or not, answers in Anthropic's envelope.
 const anthropicRoute = /^\/v1\/messages(\/.*)?$/i;
+// The model list answers an Anthropic client (one that sends anthropic-version, whatever its value) in Anthropic's envelope too.
+const modelsRoute = /^\/v1\/models(\/.*)?$/i;
+
+/** Whether the answer may be in Anthropic's envelope: a /v1/messages path, or the model list read by an Anthropic client. */
+function answersAnthropic(sent: Sent): boolean {
+  const pathname = pathnameOf(sent);
+  return anthropicRoute.test(pathname) || (sent.method === 'GET' && modelsRoute.test(pathname) && sent.headers['anthropic-version'] !== undefined);
+}
 
 function pathnameOf(sent: Sent): string {
   const index = sent.path.indexOf('?');
@@ -446,7 +454,7 @@ function checkAnswer(sent: Sent, answer: Answer, logLines: string[]): void {
   if (answer.status >= 400) {
     expect(contentType, context).toMatch(/^application\/json/);
     const body = JSON.parse(answer.text) as Record<string, unknown>;
-    if (anthropicRoute.test(pathnameOf(sent)) && body['type'] === 'error') {
+    if (answersAnthropic(sent) && body['type'] === 'error') {
       // Anthropic's envelope, with its request_id.
       expect(Object.keys(body).filter((key) => key !== 'request_id').sort(), context).toEqual(['error', 'type']);
       const error = body['error'] as Record<string, unknown>;
