@@ -1,5 +1,6 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { redactModelName } from '../errors/redact-model-name.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
@@ -53,7 +54,8 @@ export function providerDispatch(runtime: GatewayRuntime, context: RequestContex
   return async (deployment, options) => {
     const provider = runtime.providers.get(deployment.provider);
     if (!provider) {
-      throw new GatewayError('model_not_found', `The provider '${deployment.provider}' is not configured.`, { param: 'model' });
+      // The name may be the client's (a chain routing on its own words): blanked as a model name would be.
+      throw new GatewayError('model_not_found', `The provider '${redactModelName(deployment.provider)}' is not configured.`, { param: 'model' });
     }
     // Nothing is sent: no attempt, no span, as the route plan passes such a deployment over.
     const refusal = unofferedOperation(provider, context.endpoint);
