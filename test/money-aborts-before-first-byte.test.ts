@@ -11,7 +11,8 @@ import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenA
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { ledgerRow } from './support/ledger-row.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A client that hangs up before the first byte of its answer: the upstream had the
@@ -96,20 +97,6 @@ function sendAndHangUpWhen(secret: string, body: unknown, ready: () => boolean, 
   });
 }
 
-/** The ledger's row for a request, through the admin API. */
-async function ledgerRow(id: string, keyId: string): Promise<Record<string, unknown>> {
-  let row: Record<string, unknown> | undefined;
-  await expect
-    .poll(async () => {
-      const response = await fetch(`${gateway.origin}/admin/requests?key_id=${keyId}&from=${epoch}`, { headers: { authorization: `Bearer ${masterKey}` } });
-      const page = (await response.json()) as { data: Array<Record<string, unknown>> };
-      row = page.data.find((candidate) => candidate.id === id);
-      return row !== undefined;
-    })
-    .toBe(true);
-  return row!;
-}
-
 async function expectBilled(record: RequestRecord, keyId: string, expected: { inputTokens: number; estimated: boolean }) {
   const cost = (expected.inputTokens * rates.input) / 1_000_000;
   expect(record.status).toBe(499);
@@ -120,7 +107,7 @@ async function expectBilled(record: RequestRecord, keyId: string, expected: { in
   const budgets = gateway.gateway.runtime.storage!.budgets;
   await expect.poll(() => budgets.reserved(`key:${keyId}`, epoch)).toBe(0);
   expect(await budgets.spent(`key:${keyId}`, epoch)).toBeCloseTo(cost, 6);
-  const row = await ledgerRow(record.id, keyId);
+  const row = await ledgerRow(gateway, record.id, keyId);
   expect(row.cost_usd).toBeCloseTo(cost, 6);
   expect(row.input_tokens).toBe(expected.inputTokens);
   expect(row.usage_estimated).toBe(expected.estimated);
@@ -186,7 +173,7 @@ describe.each(paths)('a stream after its first byte, $name', ({ model, upstream 
     expect(cutRecord.status).toBe(499);
     expect(cutRecord.usageEstimated).toBe(true);
     expect(cutRecord.costUsd).toBeGreaterThan(0);
-    expect((await ledgerRow(cutRecord.id, key.id)).usage_estimated).toBe(true);
+    expect((await ledgerRow(gateway, cutRecord.id, key.id)).usage_estimated).toBe(true);
 
     const whole = records.next();
     const answer = await fetch(`${gateway.baseURL}/chat/completions`, {
@@ -198,7 +185,7 @@ describe.each(paths)('a stream after its first byte, $name', ({ model, upstream 
     const wholeRecord = await whole;
     expect(wholeRecord.status).toBe(200);
     expect(wholeRecord.usageEstimated).toBe(false);
-    expect((await ledgerRow(wholeRecord.id, key.id)).usage_estimated).toBe(false);
+    expect((await ledgerRow(gateway, wholeRecord.id, key.id)).usage_estimated).toBe(false);
     const budgets = gateway.gateway.runtime.storage!.budgets;
     await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
     expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(cutRecord.costUsd + wholeRecord.costUsd, 6);
@@ -235,8 +222,8 @@ describe('a whole answer without a usage the gateway can read', () => {
     expect(unread.usageEstimated).toBe(true);
     expect(counted.usage).toMatchObject({ inputTokens: 120, outputTokens: 3 });
     expect(counted.usageEstimated).toBe(false);
-    expect((await ledgerRow(unread.id, key.id)).usage_estimated).toBe(true);
-    expect((await ledgerRow(counted.id, key.id)).usage_estimated).toBe(false);
+    expect((await ledgerRow(gateway, unread.id, key.id)).usage_estimated).toBe(true);
+    expect((await ledgerRow(gateway, counted.id, key.id)).usage_estimated).toBe(false);
   });
 });
 

@@ -6,7 +6,8 @@ import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { ledgerRow } from './support/ledger-row.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A cost is tokens times a price per million, in binary floats: 3 tokens at $0.10 a million
@@ -15,8 +16,6 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * row the admin API returns) is the cost to the pico-dollar,
  * without that noise.
  */
-
-const epoch = new Date(0).toISOString();
 
 let primary: MockOpenAI;
 let gateway: TestGateway;
@@ -52,26 +51,12 @@ async function ask(secret: string, model: string): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-/** The ledger's row for a request, through the admin API. */
-async function ledgerRow(id: string, keyId: string): Promise<Record<string, unknown>> {
-  let row: Record<string, unknown> | undefined;
-  await expect
-    .poll(async () => {
-      const response = await fetch(`${gateway.origin}/admin/requests?key_id=${keyId}&from=${epoch}`, { headers: { authorization: `Bearer ${masterKey}` } });
-      const page = (await response.json()) as { data: Array<Record<string, unknown>> };
-      row = page.data.find((candidate) => candidate.id === id);
-      return row !== undefined;
-    })
-    .toBe(true);
-  return row!;
-}
-
 /** The record, its log line and its ledger row all say `expected`, exactly. */
 async function expectExactCost(record: RequestRecord, keyId: string, expected: number): Promise<void> {
   expect(record.costUsd).toBe(expected);
   const line = gateway.logLines.find((candidate) => candidate.includes(`"requestId":"${record.id}"`) && candidate.includes('"costUsd"'));
   expect((JSON.parse(line!) as { costUsd: unknown }).costUsd).toBe(expected);
-  expect((await ledgerRow(record.id, keyId)).cost_usd).toBe(expected);
+  expect((await ledgerRow(gateway, record.id, keyId)).cost_usd).toBe(expected);
 }
 
 describe('costs a user reads are exact to the pico-dollar', () => {

@@ -51,7 +51,7 @@ describe('core dispatch of a deployment whose provider is not configured', () =>
   it("names the provider through the model-name redactor: a client's credential-shaped name is not echoed", async () => {
     const credential = 'sk-proj-Zq8v3LmN7xK2pW9rT4yB6cD1';
     const context = contextFor('chat');
-    const refusal = await providerDispatch(runtime, context)({ provider: credential, model: 'gpt-4o' }).catch((error: unknown) => error as Error);
+    const refusal = (await providerDispatch(runtime, context)({ provider: credential, model: 'gpt-4o' }).catch((error: unknown) => error)) as Error;
     expect(refusal).toMatchObject({ code: 'model_not_found', status: 404 });
     expect(refusal.message).not.toContain(credential);
     expect(context.attempts).toEqual([]);
