@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       stream_max_bytes: 268435456,
       client_stall_ms: 60000,
       upstream_connections_per_origin: 128,
+      model_list_timeout_ms: 10000,
     });
     expect(config.providers).toEqual({ mock: {} });
     expect(config.chain).toEqual(['auth', 'key-scope', 'rate-limit', 'circuit-breaker', 'route', 'adapter']);
