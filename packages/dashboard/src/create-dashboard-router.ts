@@ -69,18 +69,22 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     void shared?.publish({ type: 'used', id });
     return { id, session };
   };
+  /** The key a virtual key's session was opened with, while it may still be used. */
+  const keyOfSession = async (id: string, session: Extract<DashboardSession, { role: 'self' }>, at: Date) => {
+    try {
+      return await findUsableKeyByDigest(options.keys, session.digest, at);
+    } catch (error) {
+      // Revoked, disabled, expired or rotated out: the session ends with the key.
+      if (toGatewayError(error).status === 401) await endSession(id);
+      throw error;
+    }
+  };
   const selfRouter = createSelfRouter({
     ...storeOptions,
     authenticate: async (req, at) => {
       const { id, session } = sessionOf(req);
       if (session.role !== 'self') throw new GatewayError('invalid_request', 'The self view is for a virtual key; the master key sees every key.');
-      try {
-        return await findUsableKeyByDigest(options.keys, session.digest, at);
-      } catch (error) {
-        // Revoked, disabled, expired or rotated out: the session ends with the key.
-        if (toGatewayError(error).status === 401) await endSession(id);
-        throw error;
-      }
+      return keyOfSession(id, session, at);
     },
   });
 
@@ -154,8 +158,11 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     res.status(200).json(describeSession(session, healthPath));
   });
 
-  api.get('/session', (req, res) => {
-    res.status(200).json(describeSession(sessionOf(req).session, healthPath));
+  api.get('/session', async (req, res) => {
+    const { id, session } = sessionOf(req);
+    // A revoked or rotated-out key's session is not described as logged in: it ends here, as on /me.
+    if (session.role === 'self') await keyOfSession(id, session, now());
+    res.status(200).json(describeSession(session, healthPath));
   });
 
   api.delete('/session', async (req, res) => {

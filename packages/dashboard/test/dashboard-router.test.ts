@@ -439,6 +439,21 @@ describe('a virtual key\'s session', () => {
     expect((await request(app).get('/dashboard/api/session').set(header).set('cookie', cookie)).status).toBe(401);
   });
 
+  // GET /session answered a revoked key's session 200 { role: 'self' } until the page happened to call /me.
+  it.each([
+    ['revoked', (id: string, admin: string) => request(app).post(`/dashboard/api/admin/keys/${id}/revoke`).set(header).set('cookie', admin).send({})],
+    ['rotated without grace', (id: string, admin: string) => request(app).post(`/dashboard/api/admin/keys/${id}/rotate`).set(header).set('cookie', admin).send({})],
+  ])('GET /session of a key %s answers 401 and ends the session', async (_change, change) => {
+    const mine = await createVirtualKey('mine');
+    const cookie = await logIn(mine.secret);
+    expect((await change(mine.key.id, await logIn(masterKey))).status).toBe(200);
+    const session = await request(app).get('/dashboard/api/session').set(header).set('cookie', cookie);
+    expect(session.status).toBe(401);
+    expect(session.body.error).toMatchObject({ type: expect.any(String), param: null, code: expect.any(String) });
+    // Ended: the next call finds no session at all.
+    expect((await request(app).get('/dashboard/api/me').set(header).set('cookie', cookie)).body.error.code).toBe('session_required');
+  });
+
   it('a rotation without grace ends sessions opened with the old secret', async () => {
     const mine = await createVirtualKey('mine');
     const cookie = await logIn(mine.secret);
