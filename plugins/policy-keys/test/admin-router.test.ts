@@ -32,7 +32,7 @@ beforeEach(() => {
   app = express().use('/admin', createAdminRouter({ keys, ledger, masterKey, logger, now: () => clock }));
 });
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
 
 /** A request as the master key; every answer is kept to check no secret leaks into it later. */
 async function admin(method: Method, path: string, body?: unknown) {
@@ -545,6 +545,11 @@ describe('admin API: changing keys', () => {
     const { key } = await createKey();
     expectError(await admin('delete', `/keys/${key.id}`), 405, 'method_not_allowed', null);
     expectError(await admin('get', '/nothing'), 404, 'not_found', null);
+  });
+
+  // Express's routers answered OPTIONS themselves: 200 text/plain "GET, HEAD, POST", no JSON, where /v1/models gives 405.
+  it.each(['/keys', '/keys/key_abc', '/keys/key_abc/audit', '/keys/key_abc/revoke', '/usage', '/requests'])('OPTIONS %s → 405 method_not_allowed in JSON', async (path) => {
+    expectError(await admin('options', path), 405, 'method_not_allowed', null);
   });
 });
 

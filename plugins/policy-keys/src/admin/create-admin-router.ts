@@ -37,17 +37,19 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   ];
   router.post(bodyRoutes.post, readBody);
   router.patch(bodyRoutes.patch, readBody);
+  // Before the routes: each route's own router would answer OPTIONS itself (200 text/plain "GET, HEAD, POST").
+  router.options(knownPaths, methodNotAllowed);
   router.use(keyRoutes(context));
   router.use(usageRoute(context));
   router.use(requestsRoute(context));
-  for (const path of knownPaths) {
-    router.all(path, (req) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shownPath(req.baseUrl + req.path)}.`);
-    });
-  }
+  router.all(knownPaths, methodNotAllowed);
   router.use((req: Request) => {
     throw unknownEndpoint(req, 'admin');
   });
   router.use(adminErrorHandler(options.logger));
   return router;
+}
+
+function methodNotAllowed(req: Request): never {
+  throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shownPath(req.baseUrl + req.path)}.`);
 }
