@@ -172,6 +172,13 @@ describe('dashboard sessions', () => {
     expect(response.status).toBe(400);
   });
 
+  // PUT or OPTIONS on /session was 404 "Unknown dashboard endpoint", as if the path did not exist.
+  it.each(['put', 'patch', 'options'] as const)('answers %s /session 405 method_not_allowed', async (method) => {
+    const response = await request(app)[method]('/dashboard/api/session').set(header);
+    expect(response.status).toBe(405);
+    expect(response.body.error).toMatchObject({ code: 'method_not_allowed', param: null, type: 'invalid_request_error' });
+  });
+
   // Found by test/no-500-from-input.property.test.ts: zlib's error reached the client as a 500 internal_error.
   it('refuses a login body that is not the gzip its content-encoding says: 400, not 500', async () => {
     const response = await request(app).post('/dashboard/api/session').set(header).set('content-type', 'application/json').set('content-encoding', 'gzip').send('{"key":"x"}');
