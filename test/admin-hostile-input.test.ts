@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { findPostgres, freshSchemaName } from '@switchyard/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +31,9 @@ describe.each(stores)('admin API on %s: hostile values are 400s, never 500s', (_
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ providers: { mock: {} }, storage: storage() });
+    // A data directory of its own: the default one (./.switchyard) may hold another run's usage, which `data: []` below would see.
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-admin-hostile-'));
+    gateway = await startTestGateway({ server: { data_dir: dataDir }, providers: { mock: {} }, storage: storage() });
   });
 
   afterAll(async () => {
