@@ -13,7 +13,9 @@ const minFrameBytes = 16;
  * checked) with smithy's codec. Each frame becomes `{ event: :event-type, data:
  * payload as UTF-8 }`; an exception frame is named by its `:exception-type`
  * (`throttlingException` …) and an error frame `error` (its `:error-code` in the data), so the
- * decoder can throw the mapped error.
+ * decoder can throw the mapped error. A corrupt frame after good ones in the same chunk fails
+ * the next call: the good frames go out first (thrown at once, a stream that had begun was
+ * lost whole, a 502 billed nothing).
  */
 export function createEventStreamFramer(provider = 'bedrock'): StreamFramer {
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -35,24 +37,34 @@ export function createEventStreamFramer(provider = 'bedrock'): StreamFramer {
     return chunks[0]!;
   }
 
+  /** The corrupt frame met after good ones in the same chunk: thrown by the next call. */
+  let failure: GatewayError | undefined;
+
   return {
     feed(chunk: Uint8Array): ServerSentEvent[] {
+      if (failure) throw failure;
       // A copy: the caller may reuse its chunk's memory once feed returns.
       chunks.push(Buffer.from(chunk));
       buffered += chunk.length;
       const events: ServerSentEvent[] = [];
-      while (buffered >= 4) {
-        const total = (chunks[0]!.length >= 4 ? chunks[0]! : joined()).readUInt32BE(0);
-        if (total < minFrameBytes || total > maxFrameBytes) throw invalid(`sent an event-stream frame of impossible length ${total}`);
-        if (buffered < total) break;
-        const all = joined();
-        events.push(toEvent(all.subarray(0, total)));
-        chunks = buffered === total ? [] : [all.subarray(total)];
-        buffered -= total;
+      try {
+        while (buffered >= 4) {
+          const total = (chunks[0]!.length >= 4 ? chunks[0]! : joined()).readUInt32BE(0);
+          if (total < minFrameBytes || total > maxFrameBytes) throw invalid(`sent an event-stream frame of impossible length ${total}`);
+          if (buffered < total) break;
+          const all = joined();
+          events.push(toEvent(all.subarray(0, total)));
+          chunks = buffered === total ? [] : [all.subarray(total)];
+          buffered -= total;
+        }
+      } catch (error) {
+        if (events.length === 0) throw error;
+        failure = error as GatewayError;
       }
       return events;
     },
     end(): ServerSentEvent[] {
+      if (failure) throw failure;
       if (buffered > 0) throw invalid('stream ended inside an event-stream frame');
       return [];
     },
