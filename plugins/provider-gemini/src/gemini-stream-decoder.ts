@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError, parseUpstreamJson, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
+import { GatewayError, parseUpstreamJson, withBilledUsage, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
 import type { GeminiGenerateContentResponse } from './gemini-wire-types.js';
 import { inventToolCallId } from './invent-tool-call-id.js';
 import { mapGeminiErrorBody, unwrapErrorList } from './map-gemini-error.js';
@@ -33,7 +33,8 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
       const parts: StreamPart[] = [];
       if (!reading && !finish) {
         const blocked = readPromptBlock(chunk, provider);
-        if (blocked) throw blocked;
+        // Gemini read the prompt and bills it: its count goes with the refusal, as a whole answer's does.
+        if (blocked) throw withBilledUsage(blocked, chunk.usageMetadata ? mapGeminiUsage(chunk.usageMetadata) : undefined);
       }
       if (!started) {
         started = true;
