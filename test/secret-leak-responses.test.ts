@@ -30,3 +30,41 @@ it('a whole Response with status "failed" quoting the provider key reaches the c
     await openai.close();
   }
 });
+
+it('a response id spelling a key (the provider key, the master key after `resp_`) is not echoed in the 404 or the 400 previous_response_not_found', async () => {
+  const gateway = await startTestGateway({ providers: { mock: {}, openai: { api_key: providerKey, base_url: 'http://127.0.0.1:9' } } });
+  const send = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${gateway.origin}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  try {
+    for (const [secret, tail] of [
+      [providerKey, providerKey.slice(-14)],
+      [masterKey, masterKey.slice(-14)],
+    ] as const) {
+      const id = `resp_${secret}`;
+      const answers = [
+        [404, await send('GET', `/v1/responses/${id}`)],
+        [404, await send('DELETE', `/v1/responses/${id}`)],
+        [404, await send('GET', `/v1/responses/${id}/input_items`)],
+        [400, await send('POST', '/v1/responses', { model: 'mock/echo', input: 'hi', previous_response_id: id })],
+        [400, await send('POST', '/v1/responses/input_tokens', { input: 'hi', previous_response_id: id })],
+      ] as const;
+      for (const [status, answer] of answers) {
+        expect(answer.status).toBe(status);
+        expect(JSON.parse(answer.text).error.param).toMatch(/response_id$/);
+        expect(answer.text).not.toContain(tail);
+      }
+    }
+    // An id of the gateway's own shape is still named, so a client can tell which one was missing.
+    const missing = `resp_${'0a'.repeat(24)}`;
+    expect(JSON.parse((await send('GET', `/v1/responses/${missing}`)).text).error.message).toBe(`No response found with id '${missing}'.`);
+    for (const line of gateway.logLines) expect(line).not.toContain(providerKey.slice(-14));
+  } finally {
+    await gateway.close();
+  }
+});

@@ -66,7 +66,7 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     if (parsed.previousResponseId === undefined) return [];
     const previous = await storeCall(() => runtime.responses.get(owner, parsed.previousResponseId!));
     if (!previous) {
-      throw new GatewayError('previous_response_not_found', `Previous response with id '${parsed.previousResponseId}' not found.`, { param: 'previous_response_id' });
+      throw new GatewayError('previous_response_not_found', `Previous response with id ${shownId(parsed.previousResponseId!)} not found.`, { param: 'previous_response_id' });
     }
     const conversation = previous.conversationItems as ResponsesInputItem[];
     prefixConversation(parsed, conversation, ingressLimits);
@@ -218,9 +218,19 @@ const scopeResponses: RequestHandler = (_req, res, next) => {
 };
 
 function notFound(id: string): GatewayError {
-  // The id is echoed only when it looks like one: a client's arbitrary text never comes back.
-  const shown = idPattern.test(id) ? `'${id}'` : 'given';
-  return new GatewayError('not_found', `No response found with id ${shown}.`, { param: 'response_id' });
+  return new GatewayError('not_found', `No response found with id ${shownId(id)}.`, { param: 'response_id' });
+}
+
+/** The shape of every id the gateway makes (responsesItemId): `resp_` and 48 hex digits. */
+const gatewayIdPattern = /^resp_[0-9a-f]{48}$/;
+
+/**
+ * An id as an error message names it: quoted only when it has the gateway's own shape. Any other
+ * text is no stored response and may be a client's paste: `resp_sk-proj-…` (a key after `_`,
+ * which the body's key-shape redaction does not see at a word's middle) never comes back.
+ */
+function shownId(id: string): string {
+  return gatewayIdPattern.test(id) ? `'${id}'` : 'given';
 }
 
 /** A response-store call bounded in time; anything but a GatewayError from it is an outage. */
