@@ -60,6 +60,10 @@ it('a response id spelling a key (the provider key, the master key after `resp_`
         expect(answer.text).not.toContain(tail);
       }
     }
+    // A key after `_` in a path no route takes: the 404 names the path with the key blanked.
+    const unknown = await send('POST', `/v1/responses/x_${providerKey}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).not.toContain(providerKey.slice(-14));
     // An id of the gateway's own shape is still named, so a client can tell which one was missing.
     const missing = `resp_${'0a'.repeat(24)}`;
     expect(JSON.parse((await send('GET', `/v1/responses/${missing}`)).text).error.message).toBe(`No response found with id '${missing}'.`);

@@ -24,6 +24,15 @@ describe('redactSecrets and key-shaped strings after a percent-encoded character
   });
 });
 
+describe('redactSecrets and key-shaped strings after an underscore', () => {
+  it('blanks a key pasted after `_` (an id such as resp_sk-…, a path segment x_sy-…), whose `_` is a word character to `\\b`', () => {
+    expect(redactSecrets('Unknown endpoint POST /v1/responses/x_sk-proj-Zq3vA9xLm2Pk7RtY8wQe.')).toBe('Unknown endpoint POST /v1/responses/x_[REDACTED].');
+    expect(redactSecrets('id resp_sy-0123456789abcdef and a_AIzaSyD3mo0123456789abcdefghijk')).toBe('id resp_[REDACTED] and a_[REDACTED]');
+    // A word holding only a prefix, or one too short to be a key, stays.
+    expect(redactSecrets('my_disk-images task_sk-short')).toBe('my_disk-images task_sk-short');
+  });
+});
+
 describe('redactSecrets and the password of a URL', () => {
   it('blanks the password a URL carries (a database, Redis or proxy URL quoted in a message), keeping the rest to say which', () => {
     expect(redactSecrets("no storage plugin 'postgres://app:Hunter2-db-Secret@db.internal:5432/switchyard'")).toBe(

@@ -16,10 +16,11 @@ const prefixedKeys: Array<[prefix: string, rest: string]> = [
 
 /**
  * A key at a word's start, or right after a percent-encoded character (`?key%3DAIza…`,
- * `Bearer%20sk-…`: a URL or a header quoted inside another URL), whose last hex digit is
- * a word character to `\b`. The look back comes after the prefix, so it is tried only where one is.
+ * `Bearer%20sk-…`: a URL or a header quoted inside another URL) or an underscore (`resp_sk-…`,
+ * `x_sy-…`: a key pasted into an id or a path segment), each a word character to `\b`.
+ * The look back comes after the prefix, so it is tried only where one is.
  */
-const keyAtStart = ([prefix, rest]: [string, string]) => String.raw`\b${prefix}${rest}|${prefix}(?<=%[0-9A-Fa-f]{2}${prefix})${rest}`;
+const keyAtStart = ([prefix, rest]: [string, string]) => String.raw`\b${prefix}${rest}|${prefix}(?<=(?:%[0-9A-Fa-f]{2}|_)${prefix})${rest}`;
 
 /** A bearer token, its space also percent- or form-encoded. */
 const bearerToken = /\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=\-]{8,}/gi;
