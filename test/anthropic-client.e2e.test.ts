@@ -283,6 +283,23 @@ describe('the official @anthropic-ai/sdk client against the gateway', () => {
     });
   });
 
+  it("refuses a base64 image whose media_type is not one of Anthropic's four image types, as Anthropic does, before any provider is called", async () => {
+    for (const mediaType of ['text/html', 'application/pdf', 'image/bmp', 'image/svg+xml']) {
+      const image = { type: 'image', source: { type: 'base64', media_type: mediaType, data: 'aGk=' } } as unknown as Anthropic.ImageBlockParam;
+      for (const content of [[image], [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [image] }] as Anthropic.ToolResultBlockParam[]]) {
+        const refused = await client.messages
+          .create({ model: 'openai/gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content }] })
+          .catch((error: unknown) => error);
+        expect(refused, mediaType).toBeInstanceOf(Anthropic.BadRequestError);
+        expect((refused as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+          type: 'error',
+          error: { type: 'invalid_request_error', message: expect.stringContaining('media_type') },
+        });
+      }
+    }
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('raises the SDK error classes with Anthropic error bodies: 401, 400, 404', async () => {
     const wrongKey = new Anthropic({ apiKey: 'sy-wrong-key-0000000000000000', baseURL: gateway.origin, maxRetries: 0 });
     const unauthorized = await wrongKey.messages.create({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);

@@ -32,7 +32,8 @@ const imageBlock = {
       if: { properties: { type: { const: 'base64' } } },
       then: {
         required: ['media_type', 'data'],
-        properties: { media_type: { type: 'string', pattern: '^[\\w.+-]{1,64}/[\\w.+-]{1,64}$' }, data: { type: 'string', minLength: 1 } },
+        // Anthropic takes these four alone; any other would reach a translated provider as a file of that type.
+        properties: { media_type: { enum: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] }, data: { type: 'string', minLength: 1 } },
       },
       else: { required: ['url'], properties: { url: { type: 'string', pattern: '^https?://' } } },
     },
