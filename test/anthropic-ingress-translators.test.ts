@@ -413,6 +413,35 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
     ]);
   });
 
+  it("never sends a tool call's fragment after its block closed when text comes between its fragments: the text waits for the call's block to close", () => {
+    const events = encodeAll([
+      { type: 'stream-start', id: 'chatcmpl-9', model: 'gpt', created: 0 },
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'f' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"a":' },
+      { type: 'text-delta', delta: 'Let me' },
+      { type: 'reasoning-delta', delta: 'hm' },
+      { type: 'text-delta', delta: ' check.' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '1}' },
+      { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } },
+    ]);
+    const blocks = events.filter((event) => event.event.startsWith('content_block'));
+    const open = new Set<number>();
+    for (const { event: name, data } of blocks) {
+      const index = data['index'] as number;
+      if (name === 'content_block_start') open.add(index);
+      if (name === 'content_block_delta') expect(open.has(index), `a delta of block ${index} outside its start and stop`).toBe(true);
+      if (name === 'content_block_stop') open.delete(index);
+    }
+    const deltas = blocks.filter((event) => event.event === 'content_block_delta').map((event) => event.data['delta']);
+    expect(deltas).toEqual([
+      { type: 'input_json_delta', partial_json: '{"a":' },
+      { type: 'input_json_delta', partial_json: '1}' },
+      { type: 'text_delta', text: 'Let me' },
+      { type: 'thinking_delta', thinking: 'hm' },
+      { type: 'text_delta', text: ' check.' },
+    ]);
+  });
+
   it('sends message_start, ping, message_delta and message_stop for an answer with no content', () => {
     expect(encodeAll([]).map((event) => event.event)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
     // Without an upstream id, the message id is made from the gateway's request id.

@@ -33,6 +33,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private readonly toolBlocks = new Map<number, number>();
   /** Tool calls that began while another call's block was open, by canonical index, in the order they began. */
   private readonly heldCalls = new Map<number, { id: string; name: string; argumentsText: string }>();
+  /** Text and thinking that came while a tool call's block was open, whose later fragments must still go inside it. */
+  private readonly heldDeltas: Array<{ kind: 'text' | 'thinking'; delta: Record<string, string> }> = [];
   private finishReason: FinishReason = { unified: 'stop' };
   private usage: Usage | undefined;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
@@ -160,10 +162,14 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
 
   private delta(kind: 'text' | 'thinking', delta: Record<string, string>): SseEvent[] {
     const events = this.begin();
+    if (this.open?.kind === 'tool_use') {
+      this.heldDeltas.push({ kind, delta });
+      return events;
+    }
     if (this.open?.kind !== kind) {
       events.push(...this.closeBlock());
       const index = this.openBlock(kind);
-      events.push(blockStart(index, kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' }));
+      events.push(blockStart(index, emptyBlock(kind)));
     }
     events.push(event('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta }));
     return events;
@@ -191,6 +197,24 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
       events.push(event('content_block_stop', { type: 'content_block_stop', index: callBlock }));
     }
     this.heldCalls.clear();
+    events.push(...this.heldDeltaBlocks());
+    return events;
+  }
+
+  /** The held text and thinking, in the order they came, each run of one kind a whole block. */
+  private heldDeltaBlocks(): SseEvent[] {
+    const events: SseEvent[] = [];
+    let open: { kind: 'text' | 'thinking'; index: number } | undefined;
+    for (const { kind, delta } of this.heldDeltas) {
+      if (open?.kind !== kind) {
+        if (open) events.push(event('content_block_stop', { type: 'content_block_stop', index: open.index }));
+        open = { kind, index: this.nextIndex++ };
+        events.push(blockStart(open.index, emptyBlock(kind)));
+      }
+      events.push(event('content_block_delta', { type: 'content_block_delta', index: open.index, delta }));
+    }
+    if (open) events.push(event('content_block_stop', { type: 'content_block_stop', index: open.index }));
+    this.heldDeltas.length = 0;
     return events;
   }
 }
@@ -201,4 +225,9 @@ function event(name: string, data: unknown): SseEvent {
 
 function blockStart(index: number, block: Record<string, unknown>): SseEvent {
   return event('content_block_start', { type: 'content_block_start', index, content_block: block });
+}
+
+/** A text or thinking block as it starts, before its first delta. */
+function emptyBlock(kind: 'text' | 'thinking'): Record<string, unknown> {
+  return kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
 }
