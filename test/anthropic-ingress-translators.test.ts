@@ -442,6 +442,24 @@ describe('AnthropicStreamEncoder (canonical stream parts → Anthropic events)',
     ]);
   });
 
+  it("sends no input_json_delta for a call whose arguments are not a JSON object, so its input reads {} as in a whole answer", () => {
+    const events = encodeAll([
+      { type: 'stream-start', id: 'chatcmpl-9', model: 'gpt', created: 0 },
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'f' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: ' ' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '[1,' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '2]' },
+      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'g' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '"abc"' },
+      { type: 'tool-call-start', index: 2, id: 'call_c', name: 'h' },
+      { type: 'tool-call-delta', index: 2, argumentsDelta: ' {"c":' },
+      { type: 'tool-call-delta', index: 2, argumentsDelta: '3}' },
+      { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } },
+    ]);
+    const deltas = events.filter((event) => event.event === 'content_block_delta').map((event) => [event.data['index'], event.data['delta']]);
+    expect(deltas).toEqual([[2, { type: 'input_json_delta', partial_json: ' {"c":3}' }]]);
+  });
+
   it('sends message_start, ping, message_delta and message_stop for an answer with no content', () => {
     expect(encodeAll([]).map((event) => event.event)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
     // Without an upstream id, the message id is made from the gateway's request id.

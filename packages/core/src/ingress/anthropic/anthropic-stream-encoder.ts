@@ -33,6 +33,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private readonly toolBlocks = new Map<number, number>();
   /** Tool calls that began while another call's block was open, by canonical index, in the order they began. */
   private readonly heldCalls = new Map<number, { id: string; name: string; argumentsText: string }>();
+  /** Whether each live call's arguments began as a JSON object, by canonical index; not yet known while only blanks came. */
+  private readonly objectInputs = new Map<number, boolean>();
   /** Text and thinking that came while a tool call's block was open, whose later fragments must still go inside it. */
   private readonly heldDeltas: Array<{ kind: 'text' | 'thinking'; delta: Record<string, string> }> = [];
   private finishReason: FinishReason = { unified: 'stop' };
@@ -102,6 +104,8 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
         const index = this.toolBlocks.get(part.index);
         // A fragment of a call that never started has no block to belong to.
         if (index === undefined) return [];
+        // Arguments that are no JSON object are left out: the input reads {}, as a whole answer gives it (parseToolInput).
+        if (!this.beginsObject(part.index, part.argumentsDelta)) return [];
         return [...this.begin(), event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part.argumentsDelta } })];
       }
       case 'finish':
@@ -191,7 +195,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
       const callBlock = this.nextIndex++;
       this.toolBlocks.set(callIndex, callBlock);
       events.push(blockStart(callBlock, { type: 'tool_use', id: call.id, name: call.name, input: {}, caller: directCaller() }));
-      if (call.argumentsText !== '') {
+      if (startsObject(call.argumentsText)) {
         events.push(event('content_block_delta', { type: 'content_block_delta', index: callBlock, delta: { type: 'input_json_delta', partial_json: call.argumentsText } }));
       }
       events.push(event('content_block_stop', { type: 'content_block_stop', index: callBlock }));
@@ -199,6 +203,16 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
     this.heldCalls.clear();
     events.push(...this.heldDeltaBlocks());
     return events;
+  }
+
+  /** Whether a live call's arguments, of which `fragment` is the latest, began as a JSON object (false while only blanks came). */
+  private beginsObject(callIndex: number, fragment: string): boolean {
+    const known = this.objectInputs.get(callIndex);
+    if (known !== undefined) return known;
+    if (fragment.trim() === '') return false;
+    const isObject = startsObject(fragment);
+    this.objectInputs.set(callIndex, isObject);
+    return isObject;
   }
 
   /** The held text and thinking, in the order they came, each run of one kind a whole block. */
@@ -230,4 +244,9 @@ function blockStart(index: number, block: Record<string, unknown>): SseEvent {
 /** A text or thinking block as it starts, before its first delta. */
 function emptyBlock(kind: 'text' | 'thinking'): Record<string, unknown> {
   return kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
+}
+
+/** Whether JSON text begins as an object: the only input Anthropic's tool_use takes. */
+function startsObject(text: string): boolean {
+  return text.trimStart().startsWith('{');
 }
