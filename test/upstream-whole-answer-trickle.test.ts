@@ -79,8 +79,12 @@ describe('an upstream that trickles a whole answer and never finishes it', () =>
     const text = await response.text();
     expect(text).toContain('upstream_duration_exceeded');
     expect(text).toContain('1000 ms');
-    // Billed nothing: no usage came, and the cut counts as the upstream's failure, as its timeouts do (docs/pricing.md).
-    expect(await finished).toMatchObject({ status: 504, errorCode: 'upstream_duration_exceeded', costUsd: 0 });
+    // The provider read the prompt and answered 200, then its body was cut before anything reached the client: billed
+    // the prompt's estimate and no output, marked estimated (docs/pricing.md, "An answer that breaks after its 200").
+    const record = await finished;
+    expect(record).toMatchObject({ status: 504, errorCode: 'upstream_duration_exceeded', usageEstimated: true, usage: { outputTokens: 0 } });
+    expect(record.usage!.inputTokens).toBeGreaterThan(0);
+    expect(record.costUsd).toBeGreaterThan(0);
     // The gateway let the upstream go: the connection its request went out on is closed.
     await expect.poll(() => upstream.open.size).toBe(0);
   });
