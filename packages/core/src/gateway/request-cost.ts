@@ -41,11 +41,16 @@ function costWith(context: RequestContext, callCost: CallCost): number {
  * A cost to the pico-dollar, the unit the budgets carry a request's rest in: tokens times
  * a price per million in binary floats leave noise (3 tokens at $0.10 read 3.0000000000000004e-7,
  * $0.0001 + $0.0002 read 0.00030000000000000003) that the record, its log line and the
- * ledger would show as is. toFixed rounds in decimal; a cost too large for it (1e21) is kept.
+ * ledger would show as is. A whole count of picos over 10^12 is the double nearest that
+ * decimal (both are exact integers; the division rounds once), without a string per request.
+ * A cost past 2^53 picos (about $9,007) is kept as it is.
  */
 export function toPicoDollar(costUsd: number): number {
-  return Number.isFinite(costUsd) && Math.abs(costUsd) < 1e21 ? Number(costUsd.toFixed(12)) : costUsd;
+  const picos = Math.round(costUsd * PICOS_PER_USD);
+  return Math.abs(picos) <= Number.MAX_SAFE_INTEGER ? picos / PICOS_PER_USD : costUsd;
 }
+
+const PICOS_PER_USD = 1e12;
 
 /**
  * What a request of several calls was served for: each earlier call at its own deployment
