@@ -363,6 +363,12 @@ describe('a streamed block field of the wrong type reaches the client as the tra
       text: '',
       calls: [{ id: 'toolu_1', name: 'get_weather', input: { city: 'Lyon' } }, weather],
     },
+    ...[['3}'], ['', ' ', '[1,', '2]'], ['"abc"'], ['', 'true']].map((fragments) => ({
+      name: `tool input fragments ${JSON.stringify(fragments)}, which begin no JSON object: {} on both paths, as a whole answer reads it`,
+      content: [...call(0, { input: { city: 'Nice' } }, ...fragments), ...nextCall(1)],
+      text: '',
+      calls: [{ id: 'toolu_1', name: 'get_weather', input: {} }, weather],
+    })),
     {
       name: 'partial JSON of 5, {}, null or none: not written',
       content: [...call(0, {}, '{"city":', 5, { a: 1 }, null, undefined, '"Lyon"}')],

@@ -43,7 +43,8 @@ type Json = Record<string, unknown>;
  * are looked at, by their raw text first (mayHoldMistypedAnthropicText,
  * mayLackAnthropicText, mayHoldNonObjectDelta). Blocks are started and numbered as the
  * translated path writes them (PassthroughStreamBlocks): a nameless `tool_use` left out,
- * its id and input typed, a text or thinking block without its text started with `""`.
+ * its id and input typed (an input whose fragments begin as no JSON object reads `{}`), a
+ * text or thinking block without its text started with `""`.
  * A stream that ends whole without a `message_stop` gets one, as on the translated path.
  */
 export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
@@ -90,7 +91,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
       data = started;
     } else if (name === 'content_block_delta' || name === 'content_block_stop') {
       // An unread delta of a stream numbered as Anthropic numbers it costs two comparisons here.
-      const followed = this.blocks.follow(data, unread !== undefined);
+      const followed = name === 'content_block_delta' ? this.blocks.followDelta(data, unread !== undefined) : this.blocks.follow(data, unread !== undefined);
       if (followed === undefined) return [];
       data = followed;
     }

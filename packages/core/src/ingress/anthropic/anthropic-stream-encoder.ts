@@ -8,6 +8,7 @@ import { toAnthropicStopDetails, toAnthropicStopReason, toAnthropicStopSequence 
 import { toAnthropicDeltaUsage, toAnthropicMessageUsage } from './anthropic-usage.js';
 import { formatAnthropicError } from './format-anthropic-error.js';
 import { directCaller } from './format-anthropic-message.js';
+import { isBlankFragment, startsObject } from './tool-input-start.js';
 
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
@@ -209,7 +210,7 @@ export class AnthropicStreamEncoder implements DialectStreamEncoder {
   private beginsObject(callIndex: number, fragment: string): boolean {
     const known = this.objectInputs.get(callIndex);
     if (known !== undefined) return known;
-    if (fragment.trim() === '') return false;
+    if (isBlankFragment(fragment)) return false;
     const isObject = startsObject(fragment);
     this.objectInputs.set(callIndex, isObject);
     return isObject;
@@ -244,9 +245,4 @@ function blockStart(index: number, block: Record<string, unknown>): SseEvent {
 /** A text or thinking block as it starts, before its first delta. */
 function emptyBlock(kind: 'text' | 'thinking'): Record<string, unknown> {
   return kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
-}
-
-/** Whether JSON text begins as an object: the only input Anthropic's tool_use takes. */
-function startsObject(text: string): boolean {
-  return text.trimStart().startsWith('{');
 }

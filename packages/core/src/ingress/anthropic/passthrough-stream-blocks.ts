@@ -2,6 +2,7 @@ import { escapedKeyPattern } from '../../transport/json-text-patterns.js';
 import { parseUpstreamJson } from '../../transport/parse-upstream-json.js';
 import { isJsonObject, nonEmptyText } from '../../transport/upstream-wire-values.js';
 import { hasMistypedText } from './anthropic-text-fields.js';
+import { isBlankFragment, startsObject } from './tool-input-start.js';
 
 type Json = Record<string, unknown>;
 
@@ -18,12 +19,16 @@ type Json = Record<string, unknown>;
  * - a text or thinking block without its text starts with `""`;
  * - blocks are numbered 0, 1, 2 … in the order they start (the SDK pushes each start and
  *   finds a delta's block by its index); a delta or stop naming no block started is not
- *   written. The decoder finds a block by its start's index (`"x"`, 1e300, -1 …).
+ *   written. The decoder finds a block by its start's index (`"x"`, 1e300, -1 …);
+ * - a `tool_use` whose first fragment of input that is not blank begins no JSON object
+ *   (`3}`, `[1`) reads `{}`, as the translated path writes it: that fragment is written
+ *   `{}` and the block's later ones are not written (the SDK would throw parsing them).
  *
  * A stream numbered as Anthropic numbers it, whose blocks are all kept, costs a parse
  * per block start and nothing per unread delta (a read one, and a stop, a test of its
  * text); only after a block left out or numbered out of place are deltas and stops
- * parsed, to be numbered again.
+ * parsed, to be numbered again; and while a `tool_use` block's input has not yet begun
+ * (Anthropic's first fragment is empty) deltas are parsed, to find its first fragment.
  */
 export class PassthroughStreamBlocks {
   /** Blocks written so far: the client's index of the next one. */
@@ -33,6 +38,11 @@ export class PassthroughStreamBlocks {
    * index (null for a block left out). Until then every upstream index is its place.
    */
   private places: Map<unknown, number | null> | undefined;
+  /**
+   * `tool_use` blocks, by the client's index, whose input has not begun (true) or began as
+   * no object (false); a block leaves once its input begins as an object.
+   */
+  private readonly toolInputs = new Map<number, boolean>();
 
   /** A `content_block_start`'s data as written, or undefined when the block is left out. */
   start(data: string): string | undefined {
@@ -44,6 +54,7 @@ export class PassthroughStreamBlocks {
     const index = parsed['index'] ?? this.places?.size ?? this.written;
     const place = block === undefined ? null : this.written;
     // A start without its index is written with it, as every later one is after it.
+    if (block?.['type'] === 'tool_use') this.toolInputs.set(this.written, true);
     if (this.places === undefined && parsed['index'] === place) {
       this.written++;
       return block === parsed['content_block'] ? data : JSON.stringify({ ...parsed, content_block: block });
@@ -53,6 +64,12 @@ export class PassthroughStreamBlocks {
     if (place === null) return undefined;
     this.written++;
     return JSON.stringify({ ...parsed, index: place, content_block: block });
+  }
+
+  /** A `content_block_delta`'s data as written (see follow), its tool input typed; undefined when not written. */
+  followDelta(data: string, unread: boolean): string | undefined {
+    const followed = this.follow(data, unread);
+    return followed === undefined || this.toolInputs.size === 0 ? followed : this.withToolInputTyped(followed);
   }
 
   /**
@@ -77,6 +94,25 @@ export class PassthroughStreamBlocks {
     const place = this.places.get(index ?? -1);
     if (place === undefined || place === null) return undefined;
     return place === index ? data : JSON.stringify({ ...parsed, index: place });
+  }
+
+  /** A delta, numbered as written, with the input of a `tool_use` whose input begins as no object dealt with. */
+  private withToolInputTyped(data: string): string | undefined {
+    const parsed = readObject(data);
+    const delta = parsed?.['delta'];
+    if (!isJsonObject(delta) || delta['type'] !== 'input_json_delta' || typeof delta['partial_json'] !== 'string') return data;
+    const place = parsed!['index'] as number;
+    const waiting = this.toolInputs.get(place);
+    if (waiting === undefined) return data;
+    if (!waiting) return undefined;
+    const fragment = delta['partial_json'];
+    if (isBlankFragment(fragment)) return data;
+    if (startsObject(fragment)) {
+      this.toolInputs.delete(place);
+      return data;
+    }
+    this.toolInputs.set(place, false);
+    return JSON.stringify({ ...parsed, delta: { ...delta, partial_json: '{}' } });
   }
 }
 
