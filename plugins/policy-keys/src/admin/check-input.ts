@@ -59,6 +59,9 @@ const noncharacter = /[\ufdd0-\ufdef\ufffe\uffff]|[\u{1fffe}\u{1ffff}\u{2fffe}\u
 /** Text of blanks only (spaces, no-break and ideographic spaces …), which reads as no name. */
 const onlyBlanks = /^\s+$/u;
 
+/** Text that begins or ends with a blank: it reads as the text without it, and is another. */
+const paddedWithBlanks = /^\s|\s$/u;
+
 const unfitTextProblems = {
   malformed: 'must be well-formed text (it holds a lone UTF-16 surrogate, as \\ud800 writes)',
   control: 'must not hold control characters (line breaks, tabs, NUL, ESC …)',
@@ -68,6 +71,7 @@ const unfitTextProblems = {
     'zero-width non-joiner and joiner (U+200C, U+200D), or line separators (U+2028, U+2029)',
   noncharacter: 'must not hold Unicode noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF, the last two code points of each plane)',
   blank: 'must not be blank (spaces only)',
+  padded: 'must not begin or end with a blank (a space, a no-break or ideographic space …)',
 } as const;
 
 type UnfitTextProblem = keyof typeof unfitTextProblems;
@@ -89,15 +93,17 @@ export function unfitTextProblem(text: string): UnfitTextProblem | undefined {
  * invisible format characters and line separators too. A key named `invoice\u202efdp.exe`
  * reads as `invoiceexe.pdf` in logs, the CLI and the dashboard; `ops\u200b` looks like the
  * team `ops` and is another. Noncharacters and names of blanks only are refused too: a
- * team `' '` lists as no team. Only what is written is held to this: filters (queries)
- * still find names stored before it was refused.
+ * team `' '` lists as no team, and so are names that begin or end with one: a key in team
+ * `red ` reads as team `red` and is outside its rate limits and budget. Only what is
+ * written is held to this: filters (queries) still find names stored before it was refused.
  */
 function unfitWrittenTextProblem(text: string): UnfitTextProblem | undefined {
   const problem = unfitTextProblem(text);
   if (problem !== undefined) return problem;
   if (invisibleCharacter.test(text)) return 'invisible';
   if (noncharacter.test(text)) return 'noncharacter';
-  return onlyBlanks.test(text) ? 'blank' : undefined;
+  if (onlyBlanks.test(text)) return 'blank';
+  return paddedWithBlanks.test(text) ? 'padded' : undefined;
 }
 
 /**
