@@ -72,6 +72,31 @@ describe('the SDKs do not retry what the gateway calls final', () => {
     await expect.poll(() => records.length).toBe(2);
     expect(records.map((record) => record.errorCode)).toEqual(['insufficient_quota', 'insufficient_quota']);
   });
+  it("a request needing more tokens than the key's tpm allows in a minute: 429 raised at once, sent once (openai and Anthropic SDKs)", async () => {
+    // It can never pass however long the client waits: retried, the SDK only added its backoff before the same 429.
+    const created = await fetch(`${gateway.origin}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'small tpm', scope: { tpm: 100 } }),
+    });
+    const { secret } = (await created.json()) as { secret: string };
+    let sent = 0;
+    const counted: typeof fetch = (input, init) => {
+      sent++;
+      return fetch(input, init);
+    };
+    const smallOpenAI = new OpenAI({ apiKey: secret, baseURL: gateway.baseURL, fetch: counted });
+    const refused = await smallOpenAI.chat.completions.create({ model: 'mock/echo', max_tokens: 500, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(refused).toMatchObject({ code: 'rate_limit_exceeded' });
+    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('x-should-retry')).toBe('false');
+    expect(sent).toBe(1);
+
+    const smallAnthropic = new Anthropic({ apiKey: secret, baseURL: gateway.origin, fetch: counted });
+    const refusedMessage = await smallAnthropic.messages.create({ model: 'mock/echo', max_tokens: 500, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(refusedMessage).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(sent).toBe(2);
+  });
 });
 
 describe('the SDKs still retry what may pass', () => {

@@ -148,6 +148,8 @@ export class RateLimiter {
     const tooLarge = limits.find(isTooLarge);
     if (tooLarge) {
       this.options.onRefused?.(tooLarge.source, tooLarge.dimension);
+      // No wait lets it pass, unlike the other 429s: the official SDKs would send it twice more (after their backoff) for the same answer.
+      context.responseHeaders.set('x-should-retry', 'false');
       throw new GatewayError(
         'rate_limit_exceeded',
         `This request needs about ${tooLarge.gcra.cost} tokens (prompt and max_tokens), more than ${describe(tooLarge)} allows per minute (${tooLarge.limit}). Lower max_tokens or shorten the prompt.`,
