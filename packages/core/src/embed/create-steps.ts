@@ -114,6 +114,8 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
    */
   const prepare = async (res: Response, body: unknown, stream: boolean): Promise<RequestContext> => {
     const context = contextFor(res, 'custom');
+    // Its record is written and its budget settled: a call now would be neither (see requestOver).
+    if (context.finished) throw requestOver();
     const parsed = parseChatCompletionsRequest(withStream(body, stream), limits);
     // A call here is never a fast path: a file or audio part (OpenAI's alone) is refused, not silently left out.
     if (parsed.translationRefusal) throw parsed.translationRefusal;
@@ -139,6 +141,8 @@ export async function createSteps(rawConfig: unknown, options: CreateStepsOption
     const steps = state.callSteps;
     await new Promise<void>((resolve, reject) => {
       runSteps(steps)(res.req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+      // runSteps runs no step once the response has closed, so a request that ends meanwhile never reaches the call.
+      context.onFinished(() => reject(requestOver()));
     });
     return context;
   };
@@ -247,6 +251,16 @@ async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: Req
       if (!tap.hasFinalUsage) context.usageEstimated = true;
     }
   }
+}
+
+/**
+ * A call on a request that is over (its response closed: the client left, or the app answered
+ * first): its record was written and its budget settled when it closed, so the call is refused
+ * before anything is held or sent. It waited forever for steps that never ran once the
+ * response had closed.
+ */
+function requestOver(): GatewayError {
+  return new GatewayError('client_closed_request', 'This request is over (its response has closed), so a model call on it could not be recorded or billed; call before the response ends.');
 }
 
 function unexpectedResult(kind: string): GatewayError {
