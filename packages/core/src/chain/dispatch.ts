@@ -4,6 +4,7 @@ import { redactModelName } from '../errors/redact-model-name.js';
 import type { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { PassthroughRequest, Provider, ProviderCall } from '../plugin/provider-types.js';
+import { checkedUsage } from '../canonical/checked-usage.js';
 import type { Usage } from '../canonical/usage.js';
 import { estimateEmbeddingsTokens } from '../pricing/estimate-embeddings-tokens.js';
 import { estimatePromptTokens } from '../pricing/estimate-prompt-tokens.js';
@@ -97,8 +98,10 @@ async function callProvider(
   } catch (error) {
     const gatewayError = toGatewayError(error);
     const durationMs = performance.now() - started;
-    if (gatewayError.billedUsage) {
-      context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: gatewayError.billedUsage });
+    // A plugin's own error says what it likes (1e300, NaN, -5 tokens): billed, like its answer's usage, as whole counts or not at all.
+    const billedUsage = checkedUsage(gatewayError.billedUsage);
+    if (billedUsage) {
+      context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage });
     } else if (call.answerCut || (call.sent && hungUp(gatewayError, cancellation, context))) {
       // An answer of 2xx cut short before the client had any of it (a reset, a broken body), or hung up on (the client
       // left, the gateway gave up) after the upstream had the prompt: the provider bills the prompt.
