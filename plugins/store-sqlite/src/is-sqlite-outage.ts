@@ -6,9 +6,10 @@
  * records are held, where a 500 would blame the request and set its record aside. better-sqlite3 reports extended codes (`SQLITE_IOERR_WRITE`), so
  * prefixes are matched. The worker thread's own failures (no answer within the
  * call timeout, the thread died) are outages too: the caller may retry shortly; so is
- * the file gone from its path while the gateway ran (the worker notices it).
+ * the file gone from its path while the gateway ran (the worker notices it), and an in-memory
+ * database lost with its thread.
  */
-const unavailable = ['ERR_SQLITE_WORKER_TIMEOUT', 'ERR_SQLITE_WORKER_EXITED', 'ERR_SQLITE_FILE_GONE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL', 'SQLITE_CORRUPT', 'SQLITE_NOTADB'];
+const unavailable = ['ERR_SQLITE_WORKER_TIMEOUT', 'ERR_SQLITE_WORKER_EXITED', 'ERR_SQLITE_FILE_GONE', 'ERR_SQLITE_MEMORY_GONE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL', 'SQLITE_CORRUPT', 'SQLITE_NOTADB'];
 
 /** Whether a better-sqlite3 error means the database file is unavailable: the store boundary answers 503. */
 export function isSqliteOutage(error: unknown): boolean {

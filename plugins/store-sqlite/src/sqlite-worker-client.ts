@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GivenUpCalls } from './given-up-calls.js';
 import { newReservationId } from './sqlite-budget-store.js';
-import { codedError, decodeError, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
+import { codedError, decodeError, SQLITE_MEMORY_GONE, SQLITE_WORKER_EXITED, SQLITE_WORKER_TIMEOUT, type SqliteWorkerAnswer, type SqliteWorkerCall, type SqliteWorkerReply, type SqliteWorkerRequest } from './sqlite-worker-messages.js';
 
 export interface SqliteWorkerClientOptions {
   /** An absolute path, or `:memory:` (then the worker's own database). */
@@ -73,6 +73,11 @@ const maxSettleAttempts = 3;
  * Where the worker script is: next to this file in `dist/`; from the sources (tests
  * run through vitest), the built copy, since a worker thread runs plain JavaScript.
  */
+/** Said in `/health` and the logs: the process must be restarted (no path: `/health` is public). */
+function memoryGone(): Error {
+  return codedError(SQLITE_MEMORY_GONE, 'the in-memory database (path :memory:) was lost with its worker thread; restart the gateway to start an empty one');
+}
+
 function workerScript(): URL {
   const here = fileURLToPath(import.meta.url);
   return here.endsWith('.ts') ? new URL('../dist/sqlite-worker-main.js', import.meta.url) : new URL('./sqlite-worker-main.js', import.meta.url);
@@ -104,6 +109,8 @@ export class SqliteWorkerClient {
   private restartCount = 0;
   /** A thread opened the file once: a thread started after it must not make an empty one in its place. */
   private fileOpened: boolean;
+  /** A thread of this client opened an in-memory database: it dies with that thread, so none is started after it. */
+  private memoryOpened = false;
   private lastExit: string | undefined;
   private crashMessage: string | undefined;
   private readonly states = new WeakMap<Worker, WorkerState>();
@@ -167,6 +174,11 @@ export class SqliteWorkerClient {
     if (this.ended) {
       // Only the client's own settlements come this late (a late answer's release): the lease is their fallback.
       for (const entry of queued) entry.call.reject(new TypeError('The database connection is not open'));
+      return;
+    }
+    if (!this.worker && this.memoryOpened) {
+      // A new thread would open an empty database: every key gone, every budget unspent. The store stays down instead.
+      for (const entry of queued) entry.call.reject(memoryGone());
       return;
     }
     const worker = (this.worker ??= this.respawn());
@@ -321,6 +333,7 @@ export class SqliteWorkerClient {
       if (message.type !== 'ready') return this.receive(message);
       state.online = true;
       if (message.opened) this.fileOpened = true;
+      if (message.opened && this.options.file === ':memory:') this.memoryOpened = true;
       for (const batch of state.unarmed) this.arm(batch);
       state.unarmed = [];
     });

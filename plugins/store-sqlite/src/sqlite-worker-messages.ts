@@ -8,6 +8,8 @@
 /** Error codes of the thread boundary itself; `isSqliteOutage` counts them as outages (503). */
 export const SQLITE_WORKER_TIMEOUT = 'ERR_SQLITE_WORKER_TIMEOUT';
 export const SQLITE_WORKER_EXITED = 'ERR_SQLITE_WORKER_EXITED';
+/** An in-memory database (`path: :memory:`) whose thread died: it died with it, and no thread is started in its place. */
+export const SQLITE_MEMORY_GONE = 'ERR_SQLITE_MEMORY_GONE';
 
 export function codedError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
