@@ -31,6 +31,7 @@ import { RedisCacheStore } from './redis-cache-store.js';
 import { replayParts } from './replay-parts.js';
 import { carriesUntranslatedResponsesFields } from './responses-untranslated-fields.js';
 import { responseToStreamParts } from './response-to-stream-parts.js';
+import { hasFiniteVectors } from './finite-vectors.js';
 import { isStorableFinish } from './storable-finish.js';
 import { streamPartsToResponse } from './stream-parts-to-response.js';
 import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
@@ -170,7 +171,8 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
       case 'chat-passthrough-stream':
         return result; // not taken while this step writes (needsParts above)
       case 'embeddings':
-        save(plan, result, context.servedBy);
+        // An entry answers either encoding: one a float client could not be given is not kept.
+        if (hasFiniteVectors(result.response)) save(plan, result, context.servedBy);
         return result;
       case 'chat-stream':
         return {

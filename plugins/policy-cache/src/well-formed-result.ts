@@ -1,4 +1,5 @@
 import { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart, type StreamPart } from '@switchyard/core';
+import { hasFiniteVectors } from './finite-vectors.js';
 import { isStorableFinish } from './storable-finish.js';
 
 /**
@@ -18,8 +19,10 @@ export function isWellFormedResult(result: { kind: string; response?: unknown; p
       }
       case 'chat-stream':
         return Array.isArray(result.parts) && areStoredParts(result.parts);
-      case 'embeddings':
-        return checkedDirectEmbeddings(result.response, 'cache').usage !== undefined;
+      case 'embeddings': {
+        const response = checkedDirectEmbeddings(result.response, 'cache');
+        return response.usage !== undefined && hasFiniteVectors(response);
+      }
       default:
         return false;
     }

@@ -43,6 +43,8 @@ describe('an entry of this version whose answer is not one the cache step writes
     ['a stream with a part of no known type', { kind: 'chat-stream', parts: [{ type: 'bogus' }, finish] }],
     ['embeddings without their vectors', { kind: 'embeddings', response: { model: 'm', usage: { inputTokens: 1 } } }],
     ['embeddings without usage', { kind: 'embeddings', response: { model: 'm', embeddings: [[0.5]] } }],
+    // NaN, then +Infinity, as float32: a float client's hit would read them as null.
+    ['base64 embeddings holding NaN or Infinity', { kind: 'embeddings', response: { model: 'm', embeddings: [], base64Embeddings: ['AAAAPw==', '//////////8=', 'AACAfw=='], usage: { inputTokens: 1 } } }],
   ])('%s is unreadable, never a hit', (_what, result) => {
     expect(isCacheEntry(withResult(result))).toBe(false);
     expect(() => readCacheEntry(JSON.parse(JSON.stringify(withResult(result))))).toThrow(/unreadable/);
