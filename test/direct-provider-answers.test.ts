@@ -49,6 +49,9 @@ const embeddingsUsages: Record<string, () => unknown> = {
   'embed-whole': () => ({ inputTokens: 9 }),
 };
 
+/** Little-endian float32s in base64, as OpenAI's `encoding_format: base64` sends them. */
+const base64Floats = (...values: number[]) => Buffer.from(new Float32Array(values).buffer).toString('base64');
+
 /** Whole embeddings answers of the wrong shape, by model name. */
 const embeddingsAnswers: Record<string, () => unknown> = {
   'embed-answer-null': () => null,
@@ -56,6 +59,9 @@ const embeddingsAnswers: Record<string, () => unknown> = {
   'embed-answer-text-vector': () => ({ model: 'x', embeddings: ['0.25,-0.5'], usage: { inputTokens: 3 } }),
   'embed-answer-text-number': () => ({ model: 'x', embeddings: [[0.25, '-0.5']], usage: { inputTokens: 3 } }),
   'embed-answer-base64-number': () => ({ model: 'x', embeddings: [], base64Embeddings: [5], usage: { inputTokens: 3 } }),
+  // Float32 NaN and an infinity: decoded for this float client, they were written `null`.
+  'embed-answer-base64-nan': () => ({ model: 'x', embeddings: [], base64Embeddings: [base64Floats(0.5, Number.NaN)], usage: { inputTokens: 3 } }),
+  'embed-answer-base64-infinity': () => ({ model: 'x', embeddings: [], base64Embeddings: [base64Floats(Number.NEGATIVE_INFINITY, 0.5)], usage: { inputTokens: 3 } }),
 };
 
 const hostile = defineProvider({

@@ -9,4 +9,4 @@ export { checkedUsage } from './checked-usage.js';
 export { readTokenCount, readTokenDetail } from './read-token-count.js';
 export { readEmbeddingsUsage } from './read-embeddings-usage.js';
 export { embeddingVectors } from './embedding-vectors.js';
-export { decodeBase64Floats } from './decode-base64-floats.js';
+export { decodeBase64Floats, hasOnlyFiniteBase64Floats } from './decode-base64-floats.js';

@@ -3,6 +3,7 @@ import type { FinishReason, UpstreamChatResponse } from '../canonical/chat-respo
 import type { EmbeddingsUsage, UpstreamEmbeddingsResponse } from '../canonical/embeddings.js';
 import type { StreamPart } from '../canonical/stream-part.js';
 import { checkedUsage } from '../canonical/checked-usage.js';
+import { hasOnlyFiniteBase64Floats } from '../canonical/decode-base64-floats.js';
 import { readTokenCount } from '../canonical/read-token-count.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { isJsonObject } from '../transport/upstream-wire-values.js';
@@ -134,13 +135,16 @@ export function checkedDirectPart(part: unknown, provider: string): StreamPart |
  * usage of whole input tokens, else undefined (the gateway then bills its estimate of the
  * input). An answer of `null`, or without its list, was a TypeError and a 500; a vector of
  * text was written to the client as it came; a count of NaN, -3, 1e999, 2.5 or "7" went to
- * the ledger and the budgets as it came.
+ * the ledger and the budgets as it came. Base64 vectors must hold finite float32s unless
+ * `base64PassedOn` (a base64 client gets them as they came, as from an OpenAI upstream).
  */
-export function checkedDirectEmbeddings(value: unknown, provider: string): UpstreamEmbeddingsResponse {
+export function checkedDirectEmbeddings(value: unknown, provider: string, base64PassedOn = false): UpstreamEmbeddingsResponse {
   if (!isJsonObject(value)) throw malformed(provider, 'an embeddings answer that is not an object');
   const base64 = value['base64Embeddings'];
   if (base64 !== undefined) {
     if (!Array.isArray(base64) || !base64.every(isText)) throw malformed(provider, 'base64 embeddings that are not a list of texts');
+    // Decoded for a float client (or kept to answer one, by the cache), NaN was written `null`: finite, as a float vector must be.
+    if (!base64PassedOn && !base64.every(hasOnlyFiniteBase64Floats)) throw malformed(provider, 'base64 embeddings holding NaN or an infinity');
   } else if (!Array.isArray(value['embeddings']) || !value['embeddings'].every(isVector)) {
     throw malformed(provider, 'embeddings that are not a list of vectors of numbers');
   }

@@ -405,7 +405,7 @@ function streamReaders<Readers>(response: UpstreamResponse, make: () => Readers)
  */
 function vectorPerInput(operation: DirectEmbeddingsOperation, id: string, redactor: SecretRedactor): DirectEmbeddingsOperation['embed'] {
   return async (call) => {
-    const answer = requireVectorPerInput(checkedDirectEmbeddings(await operation.embed(call), id), call.request, id);
+    const answer = requireVectorPerInput(checkedDirectEmbeddings(await operation.embed(call), id, call.request.encodingFormat === 'base64'), call.request, id);
     return withBillableEmbeddingsUsage(withModelBlanked(answer, redactor), call.request);
   };
 }
