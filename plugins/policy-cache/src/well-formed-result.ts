@@ -1,5 +1,4 @@
 import { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart, type StreamPart } from '@switchyard/core';
-import { hasFiniteVectors } from './finite-vectors.js';
 import { isStorableFinish } from './storable-finish.js';
 
 /**
@@ -19,10 +18,9 @@ export function isWellFormedResult(result: { kind: string; response?: unknown; p
       }
       case 'chat-stream':
         return Array.isArray(result.parts) && areStoredParts(result.parts);
-      case 'embeddings': {
-        const response = checkedDirectEmbeddings(result.response, 'cache');
-        return response.usage !== undefined && hasFiniteVectors(response);
-      }
+      // Base64 vectors checked finite too: an entry answers float clients.
+      case 'embeddings':
+        return checkedDirectEmbeddings(result.response, 'cache').usage !== undefined;
       default:
         return false;
     }
