@@ -46,12 +46,13 @@ describe('the standalone server mounts the dashboard and the self view', () => {
       body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(chat.status).toBe(200);
-    await expect
-      .poll(async () => ((await (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { totals: { requests: number } }).totals.requests, { timeout: 10_000 })
-      .toBe(1);
-    const me = (await (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { key: { id: string }; requests: Array<{ key_id: string; model: string }> };
+    const readMe = async () => (await (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { key: { id: string }; requests: Array<{ key_id: string; model: string | null; endpoint: string }> };
+    await expect.poll(async () => (await readMe()).requests.filter((request) => request.endpoint === 'chat'), { timeout: 10_000 }).toHaveLength(1);
+    const me = await readMe();
     expect(me.key.id).toBe(key.id);
-    expect(me.requests).toEqual([expect.objectContaining({ key_id: key.id, model: 'echo' })]);
+    expect(me.requests.filter((request) => request.endpoint === 'chat')).toEqual([expect.objectContaining({ key_id: key.id, model: 'echo' })]);
+    // Each read of the view is a request of its own (no model, no cost), recorded as GET /v1/responses/{id} is.
+    expect(me.requests.every((request) => request.endpoint === 'chat' || (request.endpoint === 'custom' && request.model === null))).toBe(true);
     // The master key is not a virtual key: /v1/me is not an admin back door, and says where its spend view is.
     const master = await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${masterKey}` } });
     expect(master.status).toBe(403);

@@ -5,7 +5,8 @@ import express, { type Express, type RequestHandler } from 'express';
 
 /**
  * The standalone server's app: when the gateway has storage, the admin API under
- * /admin (master key only), a key holder's own view at /v1/me (that key only) and the
+ * /admin (master key only), a key holder's own view at /v1/me (that key only, counted
+ * against its request limits like a model call) and the
  * dashboard at /dashboard (unless `dashboard.enabled: false`); the gateway's own
  * routes for everything else. The model calls go to the gateway first, before the
  * app walks its layers: none of those paths is under /admin, /v1/me or /dashboard.
@@ -33,7 +34,8 @@ export function createStandaloneApp(
     const keyChanges = keyChangeChannelOf(gateway.runtime) ?? storage.keyChanges;
     const stores = { keys: storage.keys, ledger: storage.ledger, budgets: storage.budgets, logger };
     app.use('/admin', createAdminRouter({ ...stores, masterKey, ...(keyChanges && { keyChanges }) }));
-    app.use('/v1/me', createSelfRouter({ ...stores, masterKey }));
+    // Behind the chain's auth and rate limit: each view reads the ledger three times, so it counts as a request.
+    app.use('/v1/me', gateway.guard(createSelfRouter({ ...stores, masterKey })));
     const dashboard = gateway.runtime.config.dashboard;
     if (dashboard.enabled) {
       app.use(

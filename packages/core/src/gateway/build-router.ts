@@ -33,6 +33,19 @@ export interface BuiltStep {
 const admissionSteps = new Set(['key-scope', 'rate-limit']);
 
 /**
+ * What an app's own route behind `guard` goes through after the header-only steps (auth): the
+ * request limits. Not key-scope: its endpoint scope names the gateway's endpoints, and a route of
+ * the app's own (a key's own view) is none of them.
+ */
+const guardSteps = new Set(['rate-limit']);
+
+/** The gateway's router, and the guard that puts an app's own route behind its auth and rate limit. */
+export interface GatewayRoutes {
+  router: Router;
+  guard: (handler: RequestHandler) => [RequestHandler, ErrorRequestHandler];
+}
+
+/**
  * The gateway's Express router: the OpenAI-compatible endpoints, each running the
  * request context, the leading header-only steps (auth), body parsing and then the
  * rest of the configured chain, in order. Authentication before the body: a caller
@@ -44,7 +57,7 @@ export function buildRouter(
   tracker: RequestTracker,
   healthChecks: ReadonlyMap<string, () => HealthSection>,
   ingressPlugins: ReadonlyArray<{ id: string; contribution: IngressContribution }> = [],
-): Router {
+): GatewayRoutes {
   const router = express.Router();
   const hotRoutes = new HotRoutes();
   // First, so a model call is matched with one lookup instead of a walk over every layer.
@@ -90,15 +103,12 @@ export function buildRouter(
   const afterBody = builtSteps.slice(split).map((step) => step.handler);
   const steps = [...beforeBody, ...afterBody];
   // What a request that calls no model still goes through: the key's scope and request limits.
-  const admissionHandlers = builtSteps
-    .slice(split)
-    .filter((step) => step.name !== undefined && admissionSteps.has(step.name))
-    .map((step) => step.handler);
+  const admissionHandlers = handlersNamed(builtSteps.slice(split), admissionSteps);
 
   // Every answer on these routes is written by sendJson, sendError or the SseWriter.
   const contextOptions = { gatewayWritesAnswer: true, clientStallMs: runtime.config.limits.client_stall_ms };
-  const begin = (endpoint: Endpoint): RequestHandler => (req, res, next) => {
-    const context = createRequestContext(req, res, endpoint, runtime.logger, contextOptions);
+  const begin = (endpoint: Endpoint, options = contextOptions): RequestHandler => (req, res, next) => {
+    const context = createRequestContext(req, res, endpoint, runtime.logger, options);
     tracker.track(context, res);
     if (tracker.draining) {
       res.setHeader('connection', 'close');
@@ -208,5 +218,15 @@ export function buildRouter(
     throw unknownEndpoint(req);
   });
   router.use(errorHandler({ logger: runtime.logger }));
-  return router;
+
+  // An app's own route: its handler may answer with res.json, so the gateway's headers (x-request-id,
+  // x-ratelimit-*) go on the response at once instead of waiting for the gateway to write the answer.
+  const guarded = [begin('custom', { ...contextOptions, gatewayWritesAnswer: false }), ...beforeBody, ...handlersNamed(builtSteps.slice(split), guardSteps)];
+  const guardErrors = errorHandler({ logger: runtime.logger });
+  const guard = (handler: RequestHandler): [RequestHandler, ErrorRequestHandler] => [runSteps([...guarded, handler], chain), guardErrors];
+  return { router, guard };
+}
+
+function handlersNamed(steps: readonly BuiltStep[], names: ReadonlySet<string>): RequestHandler[] {
+  return steps.filter((step) => step.name !== undefined && names.has(step.name)).map((step) => step.handler);
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
 import { configuredDeployments } from '../config/configured-deployments.js';
@@ -25,7 +25,7 @@ import type { ResolveHostname } from '../transport/upstream-lookup.js';
 import { DeploymentLabels } from '../metrics/deployment-labels.js';
 import { registerGatewayGauges } from '../metrics/gateway-gauges.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { buildRouter } from './build-router.js';
+import { buildRouter, type GatewayRoutes } from './build-router.js';
 import { closeWithin } from './close-within.js';
 import { guardHealthCheck } from './guard-health-check.js';
 import { collectFailureLog } from '../metrics/collect-failure-log.js';
@@ -65,6 +65,16 @@ export interface Gateway {
   /** Mount it anywhere: `app.use('/ai', gateway.router)`. */
   router: Router;
   runtime: GatewayRuntime;
+  /**
+   * Puts a route of the app's own behind the chain's auth and request limits:
+   * `app.use('/v1/me', gateway.guard(handler))`. The caller is authenticated by the chain's
+   * header-only steps (auth) and counted by its rate-limit step against its key's, team's
+   * and the global request limits as one request with no tokens (429 in OpenAI's shape,
+   * with Retry-After, when over); then `handler` runs. The request is tracked, logged and
+   * recorded in the ledger like the gateway's own, as endpoint `custom`, with no model and
+   * no cost. Errors of the guard (and any the handler passes on) are answered in OpenAI's shape.
+   */
+  guard(handler: RequestHandler): [RequestHandler, ErrorRequestHandler];
   /** Requests currently being served. */
   readonly activeRequests: number;
   /**
@@ -82,17 +92,18 @@ export interface Gateway {
 export async function createGateway(rawConfig: unknown, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const assembled = await assembleGateway(rawConfig, options);
   const { runtime, tracker } = assembled;
-  let router: Router;
+  let routes: GatewayRoutes;
   try {
-    router = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks, assembled.ingress);
+    routes = buildRouter(runtime, assembled.steps, tracker, assembled.healthChecks, assembled.ingress);
   } catch (error) {
     // An ingress plugin's route that cannot be mounted: release the storage and timers already started.
     await assembled.close({ drainTimeoutMs: 0 });
     throw error;
   }
   return {
-    router,
+    router: routes.router,
     runtime,
+    guard: routes.guard,
     get activeRequests() {
       return tracker.activeRequests;
     },

@@ -28,6 +28,8 @@ export type SelfRouterOptions = Omit<AdminRouterOptions, 'masterKey' | 'keyChang
  * `GET /` (mounted at `/v1/me` by the standalone server): a virtual key's own spend,
  * limits, expiry and recent requests, authorized by that key itself. Every ledger
  * read is pinned to the caller's key id; there is no parameter that names a key.
+ * It limits nothing itself: each view reads the ledger three times, so mount it behind the
+ * gateway's auth and rate limit (`gateway.guard(createSelfRouter(…))`), as the standalone server does.
  */
 export function createSelfRouter(options: SelfRouterOptions): Router {
   const context = { ...options, masterKey: '', now: options.now ?? (() => new Date()) };
