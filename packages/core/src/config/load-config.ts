@@ -9,6 +9,7 @@ import { ConfigError } from './config-error.js';
 import { findDuplicateKey } from './find-duplicate-key.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { gatewayConfigSchema } from './gateway-config-schema.js';
+import { hintMisplacedStepOptions } from './hint-misplaced-step-options.js';
 import { resolveEnvReferences } from './resolve-env-references.js';
 
 /** The names searched in the working folder, first match wins. */
@@ -431,6 +432,6 @@ export function findConfigProblems(
   const missingEnv = new Set(problems.map((problem) => problem.path));
   validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema, { problems: 'every' });
   const result = validator(resolved);
-  if (!result.ok) problems.push(...result.problems.filter((problem) => !missingEnv.has(problem.path)));
+  if (!result.ok) problems.push(...result.problems.filter((problem) => !missingEnv.has(problem.path)).map(hintMisplacedStepOptions));
   return { config: resolved as GatewayConfig, problems, missingEnv };
 }
