@@ -84,6 +84,32 @@ describe.skipIf(!target.available)('the dashboard with more keys than the Keys l
     await page.context().close();
   }, 90_000);
 
+  it("asks for each key's name once however many views show it, and never for the master key's (no stored key has its id)", async () => {
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    await poll(() => gateway.gateway.runtime.storage!.ledger.count()).toBe(2);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const lookups: string[] = [];
+    page.on('request', (request) => {
+      const match = /\/admin\/keys\/([^/?]+)$/.exec(new URL(request.url()).pathname);
+      if (match) lookups.push(decodeURIComponent(match[1]!));
+    });
+    await page.goto(`${gateway.origin}/dashboard`);
+    await page.locator('#login-key').fill(masterKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await poll(() => page.locator('#requests-table tbody tr[data-request-id]').count()).toBe(2);
+    await poll(() => page.locator('#requests-table tbody').textContent()).toContain(`${spender.name} · ${spender.id}`);
+    await poll(() => page.locator('#requests-table tbody').textContent()).toContain('master key · master');
+    // The overview and the recent requests both name the spender: one lookup between them.
+    expect(lookups).toEqual([spender.id]);
+    await page.context().close();
+  }, 90_000);
+
   it('raised no script error', () => {
     expect(pageErrors).toEqual([]);
   });

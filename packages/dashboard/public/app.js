@@ -7,7 +7,11 @@ const hour = 3600000;
 const day = 24 * hour;
 const maxSeries = 6;
 
-const state = { role: undefined, healthPath: '/health', requestsCursor: null, keysCursor: null, keyNames: new Map() };
+// The master key's requests are recorded under the id `master`, which no stored key has: named here, never looked up.
+const state = { role: undefined, healthPath: '/health', requestsCursor: null, keysCursor: null, keyNames: new Map([['master', 'master key']]) };
+
+/** Names being looked up, by id: a view drawn while another's lookups are out waits for those, not asking twice. */
+const nameLookups = new Map();
 
 /** A key id with its name when the page knows it (the keys table loads names). */
 function keyLabel(id) {
@@ -24,17 +28,24 @@ const maxNameLookups = 50;
  */
 async function learnKeyNames(ids) {
   const unknown = [...new Set(ids)].filter((id) => id && id !== '(none)' && !state.keyNames.has(id)).slice(0, maxNameLookups);
-  await Promise.all(
-    unknown.map(async (id) => {
-      try {
-        const { key } = await api('GET', `admin/keys/${encodeURIComponent(id)}`);
-        state.keyNames.set(id, key.name);
-      } catch (error) {
-        // Known not to be there: not asked again. Anything else is asked again next time.
-        if (error instanceof ApiError && error.status === 404) state.keyNames.set(id, '');
-      }
-    }),
-  );
+  await Promise.all(unknown.map((id) => nameLookups.get(id) ?? lookUpKeyName(id)));
+}
+
+function lookUpKeyName(id) {
+  // Set before the lookup can end: `finally` runs its callback on a later tick.
+  const lookup = readKeyName(id).finally(() => nameLookups.delete(id));
+  nameLookups.set(id, lookup);
+  return lookup;
+}
+
+async function readKeyName(id) {
+  try {
+    const { key } = await api('GET', `admin/keys/${encodeURIComponent(id)}`);
+    state.keyNames.set(id, key.name);
+  } catch (error) {
+    // Known not to be there: not asked again. Anything else is asked again next time.
+    if (error instanceof ApiError && error.status === 404) state.keyNames.set(id, '');
+  }
 }
 
 // ── Session ───────────────────────────────────────────────────────────────
