@@ -1,5 +1,5 @@
 import { decodeReferences } from './html-references.js';
-import { mayHoldKeyShaped, minQuotedPartLength, minSecretLength, SecretRedactor } from './redact-secrets.js';
+import { blankKeyRests, mayHoldKeyShaped, minQuotedPartLength, minSecretLength, SecretRedactor } from './redact-secrets.js';
 
 const redactor = new SecretRedactor();
 
@@ -79,7 +79,8 @@ function blank(name: string): string {
   // A name spelling a credential with character references (`&#115;k-…`) is read as a client showing it as HTML would.
   const decoded = name.includes('&') ? decodeReferences(name) : undefined;
   if (decoded) return blankDecoded(name, decoded.text);
-  const named = known !== undefined && holdsNeedle(name, known.needles) ? known.redactor.redactKnown(name) : name;
+  // A key that begins as a configured one does (`sk-ant-api03-`) loses that start here: its rest goes with it.
+  const named = known !== undefined && holdsNeedle(name, known.needles) ? blankKeyRests(known.redactor.redactKnown(name)) : name;
   // Three quick looks (~0.1 µs in all): one expression of them all took 0.5 µs a name.
   if (!mayHoldKeyShaped.test(named) && !holdsLongRandomRun.test(named) && !named.includes('://')) return named;
   return blankLongRandomRuns(redactor.redact(named));

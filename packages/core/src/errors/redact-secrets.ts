@@ -78,6 +78,19 @@ function credentialSpans(text: string): Array<[number, number]> {
   return spans;
 }
 
+/**
+ * A blank followed right away by characters a key holds: another key that begins as a configured
+ * one does (every Anthropic key begins `sk-ant-api03-`, as long as a quoted start of one), whose
+ * start was blanked as that quoted start, here or where the upstream's body came in
+ * (`redactKnown`), so that no key-shaped pattern found it after.
+ */
+const blankedKeyRest = /\[REDACTED\][A-Za-z0-9_*\-]+/g;
+
+/** `text` with the rest of each key whose start alone was blanked (see blankedKeyRest) blanked too. */
+export function blankKeyRests(text: string): string {
+  return text.includes('[REDACTED]') ? text.replace(blankedKeyRest, '[REDACTED]') : text;
+}
+
 /** Known secrets shorter than this are not redacted: they would blank ordinary words. */
 export const minSecretLength = 6;
 
@@ -175,10 +188,10 @@ export class SecretRedactor {
   redact(text: string): string {
     // An HTML error page may spell a key or its delimiters with character references (`&#115;k-…`, `key&#61;…`).
     const spelled = spansThroughReferences(text, (read) => mergedSpans([...pairsOf(this.knownSpans(read)), ...credentialSpans(read)]));
-    if (spelled) return blankSpans(text, spelled);
+    if (spelled) return blankKeyRests(blankSpans(text, spelled));
     let result = this.redactKnownPlain(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    return result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]');
+    return blankKeyRests(result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]'));
   }
 
   /** Whether any secret is known: without one, a stream's text has nothing to be held back for. */
