@@ -81,3 +81,27 @@ describe('a failing request with a 12 KB path', () => {
     expect(lines[0]!.path).toBe(path);
   });
 });
+
+/**
+ * A path is the client's: a key pasted where an id or a model goes (`/v1/responses/resp_sk-…`,
+ * `/v1/models/…`, an admin route's key id) was written into the failure's log line as sent.
+ */
+describe('a failing request with a key in its path', () => {
+  const anthropicKey = 'sk-ant-api03-Qw3Er5Ty8Ui1Op4As6Df0GhJk2Lz';
+  const googleKey = 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv';
+  const path = `/v1/responses/resp_${anthropicKey}/input_items;key=${googleKey}`;
+
+  it('errorHandler logs the path with the key blanked, the rest kept', async () => {
+    const { lines, logger } = capturingLogger();
+    const origin = await failingApp(new GatewayError('upstream_unreachable', 'the provider is down'), errorHandler({ logger }));
+    expect(await get(origin, path)).toBeGreaterThanOrEqual(500);
+    expect(lines[0]!.path).toBe('/v1/responses/resp_[REDACTED]/input_items;key=[REDACTED]');
+  });
+
+  it('adminErrorHandler logs it blanked the same way, a percent-encoded key too', async () => {
+    const { lines, logger } = capturingLogger();
+    const origin = await failingApp(new Error('a bug'), adminErrorHandler(logger));
+    expect(await get(origin, `/admin/keys/Bearer%20${encodeURIComponent(anthropicKey)}`)).toBe(500);
+    expect(lines[0]!.path).not.toContain(anthropicKey.slice(-12));
+  });
+});
