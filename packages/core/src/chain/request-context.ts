@@ -7,6 +7,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddi
 import type { StreamPart } from '../canonical/stream-part.js';
 import type { Usage } from '../canonical/usage.js';
 import type { GatewayError } from '../errors/gateway-error.js';
+import { holdsCredential } from '../errors/redact-model-name.js';
 import { ResponseHeaders } from '../http/response-headers.js';
 import type { IngressDialect } from '../ingress/ingress-dialect.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -289,7 +290,7 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
   // Our own id is unique, so the ledger can key on it; a caller's id is kept beside it for tracing.
   const id = newRequestId();
   const incomingId = req.headers['x-request-id'];
-  const clientRequestId = typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId) ? incomingId : undefined;
+  const clientRequestId = plainClientRequestId(incomingId);
   const responseHeaders = new ResponseHeaders(res, options?.gatewayWritesAnswer === true);
   const context = new GatewayRequestContext(id, endpoint, logger, clientRequestId, responseHeaders, options?.clientStallMs);
   (res as ResponseWithContext)[contextKey] = context;
@@ -305,14 +306,23 @@ export function createRequestContext(req: Request, res: Response, endpoint: Endp
 const clientRequestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
+ * The client's `x-request-id` when it is a plain id (id characters, at most 128) holding no key:
+ * it goes into the request's log lines, its echo and its span, and a key sent there by mistake
+ * (`sk-…`, the master key) must not. Else undefined.
+ */
+function plainClientRequestId(incomingId: string | string[] | undefined): string | undefined {
+  return typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId) && !holdsCredential(incomingId) ? incomingId : undefined;
+}
+
+/**
  * The request id headers alone, for a refusal that is no request of its own (a 405, a path
  * no route takes): the client has an id to quote (the openai SDK's `error.request_id`), and
  * nothing is logged, counted or traced per answer, so a scanner's 404s flood nothing.
  */
 export function nameUntrackedAnswer(req: Request, res: Response, next: () => void): void {
   res.setHeader('x-request-id', newRequestId());
-  const incomingId = req.headers['x-request-id'];
-  if (typeof incomingId === 'string' && clientRequestIdPattern.test(incomingId)) res.setHeader('x-client-request-id', incomingId);
+  const incomingId = plainClientRequestId(req.headers['x-request-id']);
+  if (incomingId) res.setHeader('x-client-request-id', incomingId);
   next();
 }
 

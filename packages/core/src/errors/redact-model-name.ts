@@ -75,6 +75,16 @@ export function redactModelName(name: string): string {
   return cleanNames.has(name) ? name : blank(name);
 }
 
+/**
+ * Whether a client's text that should hold no credential (an id it sends) holds a key-shaped
+ * part or a credential a running gateway holds, as redactModelName would blank it; a long run
+ * of letters and digits alone (a hex id) does not count.
+ */
+export function holdsCredential(text: string): boolean {
+  if (known !== undefined && holdsNeedle(text, known.needles) && known.redactor.redactKnown(text) !== text) return true;
+  return mayHoldKeyShaped.test(text) && redactor.redact(text) !== text;
+}
+
 function blank(name: string): string {
   // A name spelling a credential with character references (`&#115;k-…`) is read as a client showing it as HTML would.
   const decoded = name.includes('&') ? decodeReferences(name) : undefined;
