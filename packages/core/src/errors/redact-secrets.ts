@@ -1,3 +1,4 @@
+import { escapedReading } from './escaped-reading.js';
 import { ampersandFrom, blankSpans, cutReferenceAt, decodeReferences, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
 
 /**
@@ -76,6 +77,19 @@ function credentialSpans(text: string): Array<[number, number]> {
   }
   for (const match of text.matchAll(queryCredential)) spans.push([match.index + match[1]!.length, match.index + match[0].length]);
   return spans;
+}
+
+/**
+ * `text` with what redact's patterns find in its escaped reading (`\u0073k-…` left in a message,
+ * `sk%2Dant%2D…`) blanked over the escapes that spell it: a configured secret is found in every
+ * spelling by its own expression, a key-shaped string of no configured one only here.
+ */
+function blankEscapedCredentials(text: string): string {
+  const reading = escapedReading(text);
+  if (!reading) return text;
+  const spans = credentialSpans(reading.text);
+  if (spans.length === 0) return text;
+  return blankSpans(text, mergedSpans(spans.map(([start, end]) => [reading.starts[start]!, reading.starts[end]!])));
 }
 
 /**
@@ -188,10 +202,11 @@ export class SecretRedactor {
   redact(text: string): string {
     // An HTML error page may spell a key or its delimiters with character references (`&#115;k-…`, `key&#61;…`).
     const spelled = spansThroughReferences(text, (read) => mergedSpans([...pairsOf(this.knownSpans(read)), ...credentialSpans(read)]));
-    if (spelled) return blankKeyRests(blankSpans(text, spelled));
+    if (spelled) return blankKeyRests(blankEscapedCredentials(blankSpans(text, spelled)));
     let result = this.redactKnownPlain(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    return blankKeyRests(result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]'));
+    result = result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]');
+    return blankKeyRests(blankEscapedCredentials(result));
   }
 
   /** Whether any secret is known: without one, a stream's text has nothing to be held back for. */
