@@ -107,6 +107,13 @@ describe.skipIf(!target.available)('the dashboard with more keys than the Keys l
     await poll(() => page.locator('#requests-table tbody').textContent()).toContain('master key · master');
     // The overview and the recent requests both name the spender: one lookup between them.
     expect(lookups).toEqual([spender.id]);
+    // The charts' legends name both series (a series without a name was uPlot's "Value").
+    for (const chart of ['#spend-chart', '#requests-chart']) {
+      const legend = await page.locator(`${chart} .u-legend`).textContent();
+      expect(legend).toContain('master key');
+      expect(legend).toContain(spender.name);
+      expect(legend).not.toContain('Value');
+    }
     await page.context().close();
   }, 90_000);
 

@@ -1,6 +1,6 @@
 import { api, ApiError, noAnswerWithin, parseGatewayJson, query } from './api.js';
 import { drawTimeChart } from './charts.js';
-import { addCosts, budgetUsed, dateTime, el, estimatedShare, integer, milliseconds, usd, visibleText } from './format.js';
+import { addCosts, budgetUsed, dateTime, el, estimatedShare, integer, milliseconds, spendTick, usd, visibleText } from './format.js';
 
 const $ = (selector) => document.querySelector(selector);
 const hour = 3600000;
@@ -258,7 +258,8 @@ function renderUsage(usage, groupBy, window) {
   const index = new Map(times.map((time, position) => [time * 1000, position]));
   const shown = totals.slice(0, maxSeries).map((row) => row.group);
   const seriesOf = (field) => {
-    const series = shown.map((name) => ({ name: visibleText(groupBy === 'key' ? state.keyNames.get(name) ?? name : name), values: times.map(() => 0) }));
+    // A key without a name (or one the store no longer has) is shown by its id: uPlot names a series without a label "Value".
+    const series = shown.map((name) => ({ name: visibleText(groupBy === 'key' ? state.keyNames.get(name) || name : name), values: times.map(() => 0) }));
     const other = { name: 'other', values: times.map(() => 0) };
     for (const row of rows) {
       const position = index.get(Date.parse(row.bucket));
@@ -271,8 +272,8 @@ function renderUsage(usage, groupBy, window) {
   const bucketWord = window.bucket === 'hour' ? 'hour' : 'day';
   $('#spend-caption').textContent = `Spend per ${bucketWord} by ${groupBy}`;
   $('#requests-caption').textContent = `Requests per ${bucketWord} by ${groupBy}`;
-  drawTimeChart($('#spend-chart'), $('#spend-summary'), { times, series: seriesOf('cost_usd'), format: (v) => `$${v.toFixed(v < 1 ? 4 : 2)}`, exact: usd, label: 'Spend' });
-  drawTimeChart($('#requests-chart'), $('#requests-summary'), { times, series: seriesOf('requests'), format: (v) => integer(Math.round(v)), label: 'Requests' });
+  drawTimeChart($('#spend-chart'), $('#spend-summary'), { times, series: seriesOf('cost_usd'), format: spendTick, exact: usd, label: 'Spend' });
+  drawTimeChart($('#requests-chart'), $('#requests-summary'), { times, series: seriesOf('requests'), format: (v) => integer(Math.round(v)), label: 'Requests', counts: true });
 }
 
 function renderErrors(rows) {

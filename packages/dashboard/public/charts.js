@@ -7,10 +7,12 @@ const charts = new Map();
  * A stacked-by-series time chart drawn with uPlot into `container`. The chart is an
  * image to assistive technology; `summary` gets a sentence naming the series and
  * their totals, and the page's tables hold every number. `format` writes the axis's
- * short ticks; `exact` (default `format`) every value read: legend, summary, data table,
- * so they say what the API and the tables say ($0.122222, not $0.1222).
+ * short ticks, given each tick and the step between ticks (so ticks 0.00002 apart are not
+ * all written $0.0000); `exact` (default `format`) every value read: legend, summary, data
+ * table, so they say what the API and the tables say ($0.122222, not $0.1222). `counts`
+ * keeps ticks on whole numbers (a chart of 1 request had ticks 0.2 apart, written 0 0 1 1 1).
  */
-export function drawTimeChart(container, summary, { times, series, format, exact = format, label }) {
+export function drawTimeChart(container, summary, { times, series, format, exact = format, label, counts = false }) {
   charts.get(container)?.destroy();
   charts.delete(container);
   container.replaceChildren();
@@ -26,7 +28,7 @@ export function drawTimeChart(container, summary, { times, series, format, exact
     width: Math.max(260, container.clientWidth),
     height: 220,
     scales: { x: { time: true } },
-    axes: [axis, { ...axis, size: 64, values: (_u, values) => values.map(format) }],
+    axes: [axis, { ...axis, size: 64, values: (_u, values, _axis, _space, step) => values.map((value) => format(value, step)), ...(counts && { incrs: wholeSteps }) }],
     legend: { live: false },
     series: [
       {},
@@ -50,6 +52,9 @@ export function drawTimeChart(container, summary, { times, series, format, exact
     .map((entry) => `${entry.name} ${exact(entry.values.reduce((sum, value) => sum + (value ?? 0), 0))}`)
     .join(', ')}.`;
 }
+
+/** Steps between ticks of a chart of counts: whole numbers only. */
+const wholeSteps = [1, 2, 5].flatMap((first) => Array.from({ length: 12 }, (_, power) => first * 10 ** power)).sort((a, b) => a - b);
 
 /** The chart's numbers as a table (buckets with any value), folded away under "Data". */
 function dataTable(times, series, format, label) {

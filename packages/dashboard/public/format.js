@@ -6,6 +6,15 @@ export function usd(value) {
 }
 
 /**
+ * A spend axis tick: cents, or as many decimals as the step between ticks needs, at most
+ * six (the API's micro-dollars), so ticks $0.00002 apart do not all read $0.0000.
+ */
+export function spendTick(value, step) {
+  const decimals = Math.min(6, Math.max(2, Math.ceil(-Math.log10(step) - 1e-9)));
+  return `$${value.toFixed(decimals)}`;
+}
+
+/**
  * Costs added up as the stores add them (sumOfCosts in @switchyard/core): fourteen
  * significant digits keep every micro-dollar and drop the binary noise a float sum
  * leaves (5 × $0.0017 is $0.0085, not 0.008499999999999999).
