@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { connect, createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,14 +30,23 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-/** A port free right now, for a gateway whose stdout the test cannot read. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/**
+ * `head -n 3` that echoes each line as it reads it. The test learns from it that the gateway
+ * listens (on a port of its own choosing: a port picked free beforehand can be taken by
+ * another process before the gateway binds it); GNU head holds its output until it exits.
+ */
+const headScript = `
+let seen = '';
+let lines = 0;
+process.stdin.on('data', (chunk) => {
+  seen += chunk;
+  for (let end = seen.indexOf('\\n'); end !== -1 && lines < 3; end = seen.indexOf('\\n')) {
+    process.stdout.write(seen.slice(0, end + 1));
+    seen = seen.slice(end + 1);
+    if (++lines === 3) process.exit(0);
+  }
+});
+`;
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -72,26 +80,21 @@ async function stopForGood(cli: ReturnType<typeof startCli>): Promise<void> {
 
 describe('switchyard start | head -n 3', () => {
   it('exits 0 on SIGTERM once head is gone, within shutdown_timeout_ms', async () => {
-    const port = await freePort();
     // head reads the migrations line, "listening" and "shutting down", then exits: the
     // pipe's only reader, and the last line ("stopped") is still to be written.
-    const head = spawn('head', ['-n', '3'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const cli = startCli(['--port', String(port)], { cwd: await mkdtemp(path.join(cwd, 'head-')), stdout: head.stdin });
-    const { child } = cli;
+    const head = spawn(process.execPath, ['-e', headScript], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const cli = startCli(['--port', '0'], { cwd: await mkdtemp(path.join(cwd, 'head-')), stdout: head.stdin });
+    const { child, exited } = cli;
     head.stdin.destroy();
     try {
-      for (const deadline = Date.now() + 15_000; ; ) {
-        // A connection, not a request: a request would log a line, and head must read "shutting down".
-        const accepted = await new Promise<boolean>((resolve) => {
-          const socket = connect(port, '127.0.0.1', () => {
-            socket.destroy();
-            resolve(true);
-          }).on('error', () => resolve(false));
+      await new Promise<void>((resolve, reject) => {
+        let echoed = '';
+        head.stdout.on('data', (chunk: Buffer) => {
+          echoed += chunk.toString();
+          if (echoed.includes('switchyard listening')) resolve();
         });
-        if (accepted) break;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`switchyard did not start:\n${cli.stderr()}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        void exited.then(() => reject(new Error(`switchyard did not start:\n${cli.stderr()}`)));
+      });
       const signalledAt = performance.now();
       child.kill('SIGTERM');
       await expectCleanExit(cli, signalledAt);
