@@ -149,9 +149,9 @@ async function runBlock(session: Session, block: Block): Promise<void> {
 
   if (block.lang === 'sh' || block.lang === 'bash') {
     if (background) {
-      const port = await freePort();
+      // Port 0: the gateway says where it listens; a port picked free beforehand can be taken first.
       const command = code.trim().replace(/&$/, '').trim();
-      await session.start('bash', ['-c', `exec ${command} --port ${port}`], block.directive!.argument ?? '127.0.0.1:4000');
+      await session.start('bash', ['-c', `exec ${command} --port 0`], block.directive!.argument ?? '127.0.0.1:4000');
       return;
     }
     const envFile = session.file('env');
