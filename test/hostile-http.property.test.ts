@@ -426,7 +426,11 @@ function checkAnswer(sent: Sent, answer: Answer, logLines: readonly string[]): v
   expect(String(answer.headers['content-type']), where).toMatch(/^application\/json/);
   const body = JSON.parse(answer.text) as Record<string, unknown>;
   const pathname = sent.path.split('?')[0]!;
-  if (/^\/v1\/messages(\/|$)/.test(pathname) && body['type'] === 'error') {
+  // Anthropic's envelope: its Messages routes, and the model list for a caller that sends
+  // anthropic-version, whatever its value (docs/anthropic-messages.md).
+  const anthropicSurface =
+    /^\/v1\/messages(\/|$)/.test(pathname) || (/^\/v1\/models(\/|$)/.test(pathname) && sent.headers.some(([name]) => name.toLowerCase() === 'anthropic-version'));
+  if (anthropicSurface && body['type'] === 'error') {
     expect(Object.keys(body).filter((key) => key !== 'request_id').sort(), where).toEqual(['error', 'type']);
     const error = body['error'] as Record<string, unknown>;
     // Anthropic's error, plus the gateway's stable code (docs/anthropic-messages.md).
@@ -437,7 +441,7 @@ function checkAnswer(sent: Sent, answer: Answer, logLines: readonly string[]): v
   }
   // A 4xx Node's parser or the server's limits give before any route is chosen is OpenAI's on every path.
   const nodeLevel = answer.status === 431 || (body['error'] as { code?: unknown } | undefined)?.code === 'malformed_request';
-  if (/^\/v1\/messages(\/|$)/.test(pathname)) expect(nodeLevel, `OpenAI's shape on an Anthropic route: ${where}`).toBe(true);
+  if (anthropicSurface) expect(nodeLevel, `OpenAI's shape on an Anthropic route: ${where}`).toBe(true);
   expect(Object.keys(body), where).toEqual(['error']);
   const error = body['error'] as Record<string, unknown>;
   expect(Object.keys(error).sort(), where).toEqual(['code', 'message', 'param', 'type']);
@@ -593,6 +597,12 @@ describe('hostile HTTP against a real gateway', () => {
     );
     await expectStillServing();
   }, 120_000);
+
+  it('a model list without a key from a caller that sends anthropic-version, any value: 401 in the Anthropic envelope', async () => {
+    const answer = await sendAndCheck({ method: 'GET', path: '/v1/models', headers: [['anthropic-version', 'HOSTILE7q! ']] });
+    expect(answer.status).toBe(401);
+    expect((JSON.parse(answer.text) as { type?: unknown }).type).toBe('error');
+  });
 
   it('admin writes: hostile key bodies, ids and query strings', async () => {
     const fieldValue = fc.oneof(hostileJson, fc.constantFrom('"team-a"', '"a b"', '["x","x"]', '{"budget":{"limit_usd":1e309}}', '{"rpm":-0}', '{"budget":{"limit_usd":"5"}}', '{"expires_at":"2026-02-30T00:00:00Z"}', '{"expires_in":"99999999999d"}', '{"models":null,"endpoints":["chat","chat"]}'));
