@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http';
 import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
@@ -162,6 +163,9 @@ function withIdentityEncoding(headers: Record<string, string>): Record<string, s
   return 'accept-encoding' in headers ? headers : { ...headers, 'accept-encoding': 'identity' };
 }
 
+/** undici's bound on an answer's head: Node's `maxHeaderSize` (16 KiB unless `--max-http-header-size`). */
+const maxHeaderKib = Math.round(maxHeaderSize / 1024);
+
 /** Maps undici and socket failures onto the catalogue; the client's own abort stays an abort. */
 export function mapTransportError(error: unknown, provider: string, signal?: CancelSource): GatewayError {
   if (isGatewayError(error)) return toGatewayError(error);
@@ -189,6 +193,15 @@ export function mapTransportError(error: unknown, provider: string, signal?: Can
   // circuit breaker, so a client could open a healthy deployment's circuit for everyone.
   if (error instanceof undiciErrors.InvalidArgumentError) {
     return new GatewayError('internal_error', `The request to the ${provider} upstream could not be written.`, { provider, cause: error });
+  }
+  // The upstream was reached and answered, but its head could not be read: headers past
+  // undici's bound (16 KiB, Node's maxHeaderSize) or bytes that are not HTTP. An unreadable
+  // answer, as a body that is not JSON is; "could not reach" sent operators to the network.
+  if (error instanceof undiciErrors.HeadersOverflowError) {
+    return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with headers larger than the gateway reads (${maxHeaderKib} KiB).`, { provider, cause: error });
+  }
+  if (error instanceof undiciErrors.HTTPParserError) {
+    return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something that is not valid HTTP.`, { provider, cause: error });
   }
   return new GatewayError('upstream_unreachable', `Could not reach the ${provider} upstream.`, {
     provider,
