@@ -181,6 +181,52 @@ describe('unauthenticated requests are refused before their body is read (defaul
   });
 });
 
+describe('Expect: 100-continue: the body is invited only once the gateway reads it (default timeouts)', () => {
+  let running: Running;
+  beforeAll(async () => {
+    running = await serve({});
+  });
+  afterAll(() => stop(running));
+
+  const expecting = (authorization: string, length: number) =>
+    `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n${authorization}content-type: application/json\r\ncontent-length: ${length}\r\nexpect: 100-continue\r\n\r\n`;
+
+  // Node answered "100 Continue" on every such request before the app saw it: a client was
+  // told to send 100 MB, or a body with no key, only to have it refused.
+  it('a declared body past server.body_limit → 413 request_too_large with no 100 Continue before it, connection closed', async () => {
+    const connection = await open(running.port);
+    connection.socket.write(expecting(`authorization: Bearer ${masterKey}\r\n`, 100_000_000));
+    const text = await connection.closed;
+    expect(text).not.toContain('100 Continue');
+    const { status, headers, body } = parseResponse(text);
+    expect(status).toBe(413);
+    expect(headers).toContain('connection: close');
+    expectOpenAIError(body, 'request_too_large');
+  });
+
+  it('no key → 401 missing_api_key with no 100 Continue before it, connection closed', async () => {
+    const connection = await open(running.port);
+    connection.socket.write(expecting('', 3_000_000));
+    const text = await connection.closed;
+    expect(text).not.toContain('100 Continue');
+    const { status, body } = parseResponse(text);
+    expect(status).toBe(401);
+    expectOpenAIError(body, 'missing_api_key');
+  });
+
+  it('a valid key and a body in bounds → 100 Continue, then the body is read and answered', async () => {
+    const body = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
+    const connection = await open(running.port);
+    connection.socket.write(expecting(`authorization: Bearer ${masterKey}\r\n`, Buffer.byteLength(body)));
+    await new Promise<void>((resolve) => connection.socket.on('data', () => connection.received().includes('\r\n\r\n') && resolve()));
+    expect(connection.received()).toBe('HTTP/1.1 100 Continue\r\n\r\n');
+    connection.socket.end(body);
+    const text = (await connection.closed).slice('HTTP/1.1 100 Continue\r\n\r\n'.length);
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toContain('"content":"hi"');
+  });
+});
+
 describe('server timeouts in the config', () => {
   it('a header deadline later than the request deadline is a config problem, not a crash in createServer', async () => {
     const refused = await checkGatewayConfig({ server: { headers_timeout_ms: 20_000, request_timeout_ms: 15_000 } }, { plugins: builtInPlugins }).catch(

@@ -28,8 +28,9 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * in OpenAI's error shape when Node's HTTP parser refuses a request (400
  * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) or an
  * `Expect` header it cannot meet (417 `expectation_failed`) where Node itself
- * would send an empty body. Node only checks the timeouts every
- * `connectionsCheckingInterval` (30 s unless the server was made with
+ * would send an empty body, and sends `100 Continue` only once the body is read
+ * (a request refused first is not told to send it). Node only checks the timeouts
+ * every `connectionsCheckingInterval` (30 s unless the server was made with
  * {@link serverOptions}), so create the server with those when you can:
  *
  * ```ts
@@ -44,7 +45,28 @@ export function applyServerLimits(server: Server, config: ServerLimitsConfig): S
   server.keepAliveTimeout = options.keepAliveTimeout!;
   server.on('clientError', answerClientError);
   server.on('checkExpectation', answerExpectation);
+  // An embedding app that answers `Expect: 100-continue` itself keeps its own way.
+  if (server.listenerCount('checkContinue') === 0) server.on('checkContinue', continueOnFirstRead);
   return server;
+}
+
+/**
+ * Node's `checkContinue`: a request that waits for `100 Continue` before sending its body.
+ * Unhandled, Node invites every body at once, before the app has looked at the request:
+ * a client was told to send 100 MB past the body limit, or a body with no key, only to
+ * have it refused. Here the invitation goes out when something first reads the body;
+ * a request refused before that (401, 413) is answered without it, and Node closes its
+ * connection, since its body may still come.
+ */
+function continueOnFirstRead(this: Server, req: IncomingMessage, res: ServerResponse): void {
+  const readable = req as IncomingMessage & { _read(size: number): void };
+  const read = readable._read;
+  readable._read = function readInvitingBody(size: number) {
+    readable._read = read;
+    if (!res.headersSent) res.writeContinue();
+    read.call(this, size);
+  };
+  this.emit('request', req, res);
 }
 
 /**
