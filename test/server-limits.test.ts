@@ -77,6 +77,30 @@ describe("Node's framing errors and the server's timeouts (short timeouts)", () 
     expectOpenAIError(body, 'malformed_request');
   });
 
+  // Node's parser refuses the second request while the first is still being answered: the
+  // 400 was written at once and the socket ended (or destroyed, once the first answer's head
+  // was out), so the first request, run and billed, lost its answer.
+  for (const stream of [false, true]) {
+    it(`pipelined: a ${stream ? 'streamed' : 'whole'} request, then one that is not HTTP → the first answered in full, then 400 malformed_request, connection closed`, async () => {
+      const body = JSON.stringify({ model: 'mock/echo', stream, messages: [{ role: 'user', content: 'pipelined' }] });
+      const connection = await open(running.port);
+      connection.socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${masterKey}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+          'HELLO / WORLD\r\n\r\n',
+      );
+      const text = await connection.closed;
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      const second = text.lastIndexOf('HTTP/1.1 400 ');
+      expect(second).toBeGreaterThan(0);
+      const first = text.slice(0, second);
+      expect(first).toContain('pipelined');
+      if (stream) expect(first).toContain('data: [DONE]');
+      const { status, body: error } = parseResponse(text.slice(second));
+      expect(status).toBe(400);
+      expectOpenAIError(error, 'malformed_request');
+    });
+  }
+
   it('headers larger than Node accepts → 431 headers_too_large in OpenAI shape', async () => {
     const connection = await open(running.port);
     connection.socket.write(`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);

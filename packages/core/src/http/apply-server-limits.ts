@@ -80,14 +80,54 @@ function answerExpectation(_req: IncomingMessage, res: ServerResponse): void {
   res.end(body);
 }
 
+/** A socket's answer in progress, as Node's server keeps it (the next queued one is attached when it finishes). */
+type AnsweringSocket = Duplex & { _httpMessage?: (NodeJS.EventEmitter & { headersSent?: boolean; writableFinished?: boolean }) | null };
+
+/** Sockets whose refusal is written or waiting: the parser may report its error again as more bytes come. */
+const refusedSockets = new WeakSet<Duplex>();
+
 /** Node's `clientError`: the request could not be parsed or did not arrive in time. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  // An answer already on its way (a timeout while a response is written) cannot be replaced.
-  const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || response?.headersSent) {
+function answerClientError(error: NodeJS.ErrnoException, socket: AnsweringSocket): void {
+  if (refusedSockets.has(socket)) return;
+  if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    // An answer already on its way (a timeout while a response is written) cannot be replaced.
+    if (socket._httpMessage?.headersSent) socket.destroy();
+    else writeRefusal(socket, error);
+    return;
+  }
+  // The parser refused a request pipelined behind others: those were read whole and are
+  // being answered (run, and billed). Their answers go first, in order, then the refusal;
+  // written at once it cut them off. The socket is still read (the parser refuses what more
+  // comes), so a client that leaves meanwhile is seen to.
+  refusedSockets.add(socket);
+  afterAnswersInProgress(socket, () => (socket.writable ? writeRefusal(socket, error) : socket.destroy()));
+}
+
+/** Calls `then` once the socket has no answer in progress: each queued answer is attached as the one before finishes. */
+function afterAnswersInProgress(socket: AnsweringSocket, then: () => void): void {
+  const response = socket._httpMessage;
+  if (!response || response.writableFinished) {
+    then();
+    return;
+  }
+  // Node's own 'finish' listener, added first, attaches the next queued answer; look once it
+  // has. An answer closed unfinished (its client gone) ends the wait too, once.
+  let looked = false;
+  const lookAgain = (): void => {
+    if (looked) return;
+    looked = true;
+    process.nextTick(() => (socket.destroyed ? undefined : afterAnswersInProgress(socket, then)));
+  };
+  response.once('finish', lookAgain);
+  response.once('close', lookAgain);
+}
+
+function writeRefusal(socket: Duplex, error: NodeJS.ErrnoException): void {
+  refusedSockets.add(socket);
   const gatewayError = clientErrorOf(error);
   const body = JSON.stringify(gatewayError.toBody());
   socket.end(
