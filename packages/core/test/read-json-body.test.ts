@@ -31,7 +31,7 @@ async function serve(delayMs: number, limitBytes = 1024): Promise<number> {
 }
 
 /** Sends a request with the body in `parts`, `gapMs` apart; resolves the parsed answer. */
-async function send(port: number, parts: string[], gapMs: number, headers = ''): Promise<unknown> {
+async function send(port: number, parts: Array<string | Buffer>, gapMs: number, headers = ''): Promise<unknown> {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   const length = parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
@@ -68,6 +68,27 @@ describe('readJsonBody', () => {
       const colonsInStrings = JSON.stringify({ 'a:': { 'b":': ':::\\":::' }, d: `\\${':'.repeat(9)}` });
       expect(await send(port, [colonsInStrings], 0)).toEqual({ body: JSON.parse(colonsInStrings) });
       expect(await send(port, [`"${'x'.repeat(80)}"`], 0)).toEqual({ error: 'request_too_large' });
+    }
+  });
+
+  // JSON in UTF-16 or UTF-32 (Windows tools, PowerShell's Out-File) read as UTF-8 was 400
+  // invalid_json "not valid JSON", which the client's own JSON tooling then contradicts.
+  it('refuses a body in UTF-16 or UTF-32, with a byte order mark or without, as 415 unsupported_media_type', async () => {
+    const text = '{"a":1}';
+    const utf16be = Buffer.from(text, 'utf16le').swap16();
+    const utf32le = Buffer.concat([...text].map((character) => Buffer.from([character.charCodeAt(0), 0, 0, 0])));
+    const bodies = {
+      'UTF-16LE with its mark': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      'UTF-16BE with its mark': Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]),
+      'UTF-16LE': Buffer.from(text, 'utf16le'),
+      'UTF-16BE': utf16be,
+      'UTF-32LE': utf32le,
+    };
+    for (const delayMs of [30, 0]) {
+      const port = await serve(delayMs);
+      for (const [name, body] of Object.entries(bodies)) expect(await send(port, [body], 0), name).toEqual({ error: 'unsupported_media_type' });
+      // A UTF-8 byte order mark is still ignored.
+      expect(await send(port, [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])], 0)).toEqual({ body: { a: 1 } });
     }
   });
 

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkJsonValue } from '../validation/check-json-value.js';
 import { scanJsonText } from './scan-json-text.js';
-import { unreadableBody } from './unreadable-body.js';
+import { unreadableBody, unreadableBodyBytes } from './unreadable-body.js';
 
 /** The default of `limits.max_json_depth`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
@@ -24,8 +24,8 @@ const defaultBounds: JsonBodyBounds = { maxDepth: DEFAULT_MAX_JSON_DEPTH, maxKey
  * Reads a request body as JSON into `req.body`, refusing it past `limitBytes`.
  * Leaner than express.json(): any content type is read as JSON (clients that forget
  * the header still get a clear answer), bodies are UTF-8 (a declared charset that is
- * not is refused with 415, as express.json() refuses it; a leading byte order mark is
- * ignored, as there), and errors come out as
+ * not is refused with 415, as express.json() refuses it, and so is a body whose first
+ * bytes are UTF-16's or UTF-32's; a leading UTF-8 byte order mark is ignored, as there), and errors come out as
  * GatewayErrors straight away. A body nested deeper than `bounds.maxDepth`, with more
  * object keys than `bounds.maxKeys`, or holding a number JSON cannot carry (`1e309`
  * reads as Infinity), is refused with a 400 before any step sees it.
@@ -65,7 +65,8 @@ export function readJsonBody(limitBytes: number, bounds: JsonBodyBounds = defaul
     req.on('end', () => {
       if (failed) return;
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      next(parseInto(req, bytes.toString('utf8'), bounds));
+      const notUtf8 = unreadableBodyBytes(bytes);
+      next(notUtf8 === undefined ? parseInto(req, bytes.toString('utf8'), bounds) : new GatewayError('unsupported_media_type', notUtf8));
     });
     req.on('error', (error) => {
       if (failed) return;
@@ -112,6 +113,8 @@ function readByHostParser(req: Request, limitBytes: number, bounds: JsonBodyBoun
   const body: unknown = req.body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     if (Buffer.byteLength(body) > limitBytes) return tooLarge(limitBytes);
+    const notUtf8 = Buffer.isBuffer(body) ? unreadableBodyBytes(body) : undefined;
+    if (notUtf8 !== undefined) return new GatewayError('unsupported_media_type', notUtf8);
     return parseInto(req, body.toString('utf8'), bounds);
   }
   const declaredJson = /\bjson\b/i.test(req.headers['content-type'] ?? '');

@@ -46,3 +46,19 @@ function declaredCharset(contentType: string | undefined): string | undefined {
 function named(what: string, value: string): string {
   return showableToken.test(value) ? `${what} '${value}'` : `that ${what}`;
 }
+
+/**
+ * Why a body's first bytes show it is not UTF-8, or undefined when they do not: JSON in
+ * UTF-16 or UTF-32 begins with that coding's byte order mark (FF FE, FE FF) or has a NUL
+ * in its first two bytes (its first character is ASCII; RFC 4627 §3). UTF-8 JSON has
+ * neither (a NUL is written escaped). Read as UTF-8, such a body was "not valid JSON",
+ * which the client's own tools, reading it as the coding it is, contradict.
+ */
+export function unreadableBodyBytes(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 2) return undefined;
+  const first = bytes[0]!;
+  const second = bytes[1]!;
+  const byteOrderMark = (first === 0xff && second === 0xfe) || (first === 0xfe && second === 0xff);
+  if (!byteOrderMark && first !== 0 && second !== 0) return undefined;
+  return 'The request body is not UTF-8 (it begins as UTF-16 or UTF-32 text does); send UTF-8 JSON.';
+}
