@@ -72,6 +72,7 @@ describe('an upstream whose answer head is not one the gateway can read', () => 
     { name: 'a 1 MB header', head: `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-padding: ${'a'.repeat(1 << 20)}\r\ncontent-length: ${answerBody.length}\r\n\r\n` },
     { name: '3,000 headers (48 KB)', head: `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${'x-many: 1234567\r\n'.repeat(3000)}content-length: ${answerBody.length}\r\n\r\n` },
     { name: 'a status line that is not HTTP', head: `HTTP/1.1 2000 FINE\r\ncontent-type: application/json\r\ncontent-length: ${answerBody.length}\r\n\r\n` },
+    { name: 'two content-length headers that disagree', head: `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${answerBody.length}\r\ncontent-length: 5\r\n\r\n` },
     { name: 'a chunk size line that is not hex', head: `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n` },
   ];
   for (const { name, head } of heads) {

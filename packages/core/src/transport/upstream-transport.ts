@@ -200,6 +200,10 @@ export function mapTransportError(error: unknown, provider: string, signal?: Can
   if (error instanceof undiciErrors.HeadersOverflowError) {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with headers larger than the gateway reads (${maxHeaderKib} KiB).`, { provider, cause: error });
   }
+  // Two content-length headers that disagree, or one its body does not keep to.
+  if (error instanceof undiciErrors.ResponseContentLengthMismatchError) {
+    return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with a body that does not match its content-length.`, { provider, cause: error });
+  }
   if (error instanceof undiciErrors.HTTPParserError) {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something that is not valid HTTP.`, { provider, cause: error });
   }
