@@ -12,6 +12,7 @@ const showableToken = /^[A-Za-z0-9._:+-]{1,40}$/;
  * - A content coding other than `identity`. Codings are case-insensitive and a list
  *   (RFC 9110 §8.4): `IDENTITY` and a repeated header (Node joins it as `identity,
  *   identity`) are plain bodies.
+ * - A transfer coding other than `chunked` (`gzip, chunked`): Node removes the chunking only.
  * - A declared charset other than UTF-8 or ASCII: read as UTF-8, a Latin-1 body would
  *   turn every accented character into U+FFFD without a word.
  * A coding or charset is named back only when it looks like one, never a wall of text.
@@ -20,15 +21,21 @@ export function unreadableBody(headers: IncomingHttpHeaders): string | undefined
   const encoding = headers['content-encoding'];
   const coding = encoding ? firstContentCoding(encoding) : undefined;
   if (coding !== undefined) return `Request bodies with ${named('content-encoding', coding)} are not supported; send the body uncompressed.`;
+  // Node removes the chunking of `transfer-encoding: gzip, chunked` and nothing else.
+  const transfer = headers['transfer-encoding'];
+  const transferCoding = transfer ? firstContentCoding(transfer, 'chunked') : undefined;
+  if (transferCoding !== undefined) return `Request bodies with ${named('transfer-encoding', transferCoding)} are not supported; send the body uncompressed.`;
   const charset = declaredCharset(headers['content-type']);
   if (charset !== undefined && !readableCharsets.has(charset.toLowerCase())) return `Request bodies in ${named('charset', charset)} are not supported; send UTF-8 JSON.`;
   return undefined;
 }
 
-function firstContentCoding(header: string): string | undefined {
+/** The first coding of a list that is not `identity` (nor `alsoPlain`), as written. */
+function firstContentCoding(header: string, alsoPlain = 'identity'): string | undefined {
   for (const coding of header.split(',')) {
     const name = coding.trim();
-    if (name !== '' && name.toLowerCase() !== 'identity') return name;
+    const lower = name.toLowerCase();
+    if (name !== '' && lower !== 'identity' && lower !== alsoPlain) return name;
   }
   return undefined;
 }
