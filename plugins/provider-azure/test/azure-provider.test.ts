@@ -246,6 +246,20 @@ describe('Azure provider against the mock', () => {
     await expect(ask(provider)).rejects.toMatchObject({ code: 'rate_limit_exceeded', retryable: true, retryAfterSeconds: 6 });
   });
 
+  // Azure's data-plane envelope names the status as a string code ("429") or a word ("ServiceUnavailable"), in a stream too.
+  it.each([
+    ['a rate limit', { error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation have exceeded token rate limit.' } }, 'rate_limit_exceeded', 429],
+    ['an overload', { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unable to process your request.' } }, 'upstream_overloaded', 503],
+  ])('maps %s inside a 200 stream as Azure named it, mid-stream and before the first chunk', async (_name, error, code, status) => {
+    const errorWire = `data: ${JSON.stringify(error)}\n\n`;
+    mock.enqueue({ stream: { midStreamError: true, errorAfterEvents: 3, errorWire } });
+    await expect(askStream(provider)).rejects.toMatchObject({ code, status, retryable: true });
+    // After only the filter-only chunk the call itself fails, so a router can still try another deployment.
+    mock.enqueue({ stream: { midStreamError: true, errorAfterEvents: 1, errorWire } });
+    await expect(provider.chat!.stream({ request: chatRequest({ stream: true }), model: 'gpt-4o-mini', signal: new AbortController().signal, logger }))
+      .rejects.toMatchObject({ code, status, retryable: true });
+  });
+
   it('embeds on the deployment URL and on v1', async () => {
     const embed = (target: Provider) =>
       target.embeddings!.embed({ request: { model: 'azure/text-embedding-3-small', input: ['a', 'b'] }, model: 'text-embedding-3-small', signal: new AbortController().signal, logger });

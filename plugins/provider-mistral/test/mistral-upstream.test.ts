@@ -105,6 +105,26 @@ describe('Mistral through the core transport', () => {
     expect(reassembleToolCalls(parts)).toEqual([{ id: 'D681PevKs', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' }]);
   });
 
+  // Mistral's inference service names the status it meant (raw_status_code) and the kind (type); the gateway's answer must say the same.
+  const rateLimited = { object: 'error', message: 'Rate limit exceeded', type: 'rate_limited', param: null, code: '1300', raw_status_code: 429 };
+  const capacity = { object: 'error', message: 'Service tier capacity exceeded for this model.', type: 'service_tier_capacity_exceeded', param: null, code: '3505' };
+  const streamed = async (errorAfterEvents: number, error: unknown) => {
+    mock.enqueue({ stream: { midStreamError: true, errorAfterEvents, errorWire: `data: ${JSON.stringify(error)}\n\n` } });
+    const parts: StreamPart[] = [];
+    for await (const part of await provider.chat!.stream(call({ messages: [{ role: 'user', content: 'Hello there' }], stream: true }))) parts.push(part);
+    return parts;
+  };
+
+  it.each([
+    ['a rate limit', rateLimited, 'rate_limit_exceeded', 429],
+    ['a capacity shortage', capacity, 'upstream_overloaded', 503],
+  ])('maps %s inside a 200 stream as Mistral named it, mid-stream and before the first chunk', async (_name, error, code, status) => {
+    await expect(streamed(2, error)).rejects.toMatchObject({ code, status, retryable: true });
+    // Before the first chunk the call itself fails, so a router can still try another deployment.
+    mock.enqueue({ stream: { midStreamError: true, errorAfterEvents: 0, errorWire: `data: ${JSON.stringify(error)}\n\n` } });
+    await expect(provider.chat!.stream(call({ messages: [{ role: 'user', content: 'x' }], stream: true }))).rejects.toMatchObject({ code, status, retryable: true });
+  });
+
   it('embeds with mistral-embed and lists models', async () => {
     const result = await provider.embeddings!.embed({ request: { model: 'mistral/mistral-embed', input: ['a', 'b'] }, model: 'mistral-embed', signal: new AbortController().signal, logger });
     expect(result.embeddings).toHaveLength(2);

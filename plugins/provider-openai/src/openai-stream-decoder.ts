@@ -13,6 +13,7 @@ import {
 } from '@switchyard/core';
 import { readTokenChunk } from './token-chunk.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
+import { inStreamErrorStatus } from './in-stream-error-status.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
 import { readCreated } from './read-created.js';
 
@@ -144,12 +145,13 @@ function streamNames(chunk: Pick<OpenAIChatChunk, 'id' | 'model' | 'created'>): 
 /**
  * An error that came inside a 200 stream: `{error:{…}}`, or a flat error object (its
  * own fields are the error's), or an `error` event whose data is not JSON (its words
- * are not repeated: only the status speaks).
+ * are not repeated: only the status speaks). The status is the one the error names
+ * (Azure's `"429"`, `rate_limit_exceeded`), else 500.
  */
 function inStreamError(provider: string, body: unknown): GatewayError {
   const record = typeof body === 'object' && body !== null ? (body as { error?: unknown }) : undefined;
   const envelope = record && typeof record.error === 'object' && record.error !== null ? record : { error: record };
-  return mapOpenAIErrorBody(provider, 500, envelope);
+  return mapOpenAIErrorBody(provider, inStreamErrorStatus(envelope), envelope);
 }
 
 function parseOrUndefined(text: string): unknown {

@@ -105,6 +105,15 @@ describe('OpenAI response translation', () => {
       expect.objectContaining({ code: 'upstream_server_error', retryable: true }),
     );
   });
+
+  it.each([
+    [{ error: { message: 'Rate limit reached for gpt-4o-mini', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, 'rate_limit_exceeded', 429],
+    [{ error: { message: 'The engine is currently overloaded', type: 'overloaded_error', param: null, code: null } }, 'upstream_overloaded', 503],
+    [{ error: { message: 'busy', type: 'server_error', code: 503 } }, 'upstream_overloaded', 503],
+  ])('says an in-stream error %j as the status it names', (body, code, status) => {
+    const decoder = createOpenAIStreamDecoder('openai');
+    expect(() => decoder.decode({ event: undefined, id: undefined, data: JSON.stringify(body) })).toThrow(expect.objectContaining({ code, status, retryable: true }));
+  });
 });
 
 describe('OpenAI error mapping', () => {

@@ -1,5 +1,6 @@
 import { GatewayError, parseUpstreamJson, type UpstreamErrorResponse, isJsonObject } from '@switchyard/core';
 import { mapOpenAIErrorBody, retryAfterSeconds } from '../map-openai-error.js';
+export { inStreamErrorStatus } from '../in-stream-error-status.js';
 
 type Json = Record<string, unknown>;
 
@@ -9,8 +10,6 @@ interface ReadError {
   message: string | undefined;
   type: string | undefined;
   code: string | undefined;
-  /** A numeric `code` (OpenRouter, vLLM): the HTTP status the upstream meant. */
-  numericCode: number | undefined;
   param: string | null;
 }
 
@@ -53,7 +52,7 @@ export function mapCompatibleErrorBody(provider: string, status: number, body: u
 }
 
 function readError(body: unknown): ReadError {
-  const read: ReadError = { message: undefined, type: undefined, code: undefined, numericCode: undefined, param: null };
+  const read: ReadError = { message: undefined, type: undefined, code: undefined, param: null };
   if (!isJsonObject(body)) return read;
   // `{error:{…}}`, or xAI's flat `{code, error:"…"}`, or a flat `{object:"error", message, …}`.
   const detail = isJsonObject(body['error']) ? body['error'] : body;
@@ -61,7 +60,6 @@ function readError(body: unknown): ReadError {
   else read.message = messageText(detail['message']);
   if (typeof detail['type'] === 'string') read.type = detail['type'];
   if (typeof detail['code'] === 'string') read.code = detail['code'];
-  if (typeof detail['code'] === 'number') read.numericCode = detail['code'];
   if (typeof detail['param'] === 'string') read.param = detail['param'];
   return read;
 }
@@ -76,10 +74,4 @@ function messageText(message: unknown): string | undefined {
     return `${where ? `${where}: ` : ''}${String(item['msg'] ?? 'invalid')}`;
   });
   return lines.length > 0 ? lines.join('; ') : undefined;
-}
-
-/** The status an in-stream error stands for: OpenRouter's numeric code when it is an HTTP status, else 500. */
-export function inStreamErrorStatus(body: unknown): number {
-  const code = readError(body).numericCode;
-  return code !== undefined && code >= 400 && code < 600 ? code : 500;
 }
