@@ -6,9 +6,11 @@ const unifiedByReason: Record<string, UnifiedFinishReason> = {
   MAX_TOKENS: 'length',
   TOOL_CALL: 'tool-calls',
   CONTENT_BLOCKED: 'content-filter',
-  ERROR: 'error',
-  ERROR_LIMIT: 'error',
+  // The context limit cut the answer (Cohere's older value, still in the SDK's type): a truncation, not a failure.
+  ERROR_LIMIT: 'length',
   ERROR_TOXIC: 'content-filter',
+  // OpenAI has no word for these: its clients read `stop`, the raw value is kept.
+  ERROR: 'error',
   TIMEOUT: 'error',
 };
 

@@ -1,5 +1,5 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { GatewayError, PluginOptionsError } from '@switchyard/core';
+import { GatewayError, PluginOptionsError, toOpenAIFinishReason } from '@switchyard/core';
 import { decodeSseText, readFixture, readFixtureJson, reassembleToolCalls, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import cohere, {
@@ -217,7 +217,8 @@ describe('Cohere response translation', () => {
     ['content_blocked', 'content-filter'],
     ['complete', 'stop'],
     ['ERROR', 'error'],
-    ['ERROR_LIMIT', 'error'],
+    ['ERROR_LIMIT', 'length'],
+    ['ERROR_TOXIC', 'content-filter'],
     ['TIMEOUT', 'error'],
     ['SOMETHING_NEW', 'other'],
   ])('maps finish_reason %s to %s, keeping the raw value', (raw, unified) => {
@@ -313,6 +314,30 @@ describe('Cohere stream translation', () => {
   it('passes on a message-end ERROR without error text as an error finish', async () => {
     const parts = await decodeText(sse('message-end', { type: 'message-end', delta: { finish_reason: 'ERROR' } }));
     expect(parts[0]).toEqual({ type: 'finish', finishReason: { unified: 'error', raw: 'ERROR' } });
+  });
+});
+
+describe('Cohere finish reasons, whole and streamed', () => {
+  // What an OpenAI client reads: OpenAI has no word for an error, so an error-like finish is `stop` (the raw value kept).
+  it.each([
+    ['COMPLETE', 'stop', 'stop'],
+    ['STOP_SEQUENCE', 'stop', 'stop'],
+    ['MAX_TOKENS', 'length', 'length'],
+    ['TOOL_CALL', 'tool-calls', 'tool_calls'],
+    ['CONTENT_BLOCKED', 'content-filter', 'content_filter'],
+    ['ERROR_TOXIC', 'content-filter', 'content_filter'],
+    ['ERROR_LIMIT', 'length', 'length'],
+    ['error_limit', 'length', 'length'],
+    ['ERROR', 'error', 'stop'],
+    ['TIMEOUT', 'error', 'stop'],
+    ['USER_CANCEL', 'other', 'stop'],
+  ])('reads %s as %s (OpenAI %s) in a whole answer and in a stream', async (raw, unified, openai) => {
+    const whole = parseCohereChatResponse({ id: 'x', message: { content: [{ type: 'text', text: 'a' }] }, finish_reason: raw }, 'cohere').finishReason;
+    const parts = await decodeText(sse('message-end', { type: 'message-end', delta: { finish_reason: raw } }));
+    const streamed = parts.find((part) => part.type === 'finish');
+    expect(whole).toEqual({ unified, raw });
+    expect(streamed).toEqual({ type: 'finish', finishReason: whole });
+    expect(toOpenAIFinishReason(whole)).toBe(openai);
   });
 });
 

@@ -11,6 +11,8 @@ const unifiedReasons: Record<string, UnifiedFinishReason> = {
   IMAGE_SAFETY: 'content-filter',
   IMAGE_PROHIBITED_CONTENT: 'content-filter',
   IMAGE_RECITATION: 'content-filter',
+  // The answer was flagged for an unsupported language: withheld by a filter, not finished by the model.
+  LANGUAGE: 'content-filter',
   // The model tried a call and got it wrong: the answer is not usable as it stands.
   MALFORMED_FUNCTION_CALL: 'error',
   UNEXPECTED_TOOL_CALL: 'error',
@@ -20,7 +22,8 @@ const unifiedReasons: Record<string, UnifiedFinishReason> = {
 /**
  * Gemini `finishReason` → unified. Gemini has no finish reason of its own for tool
  * calls: a turn that called functions ends with `STOP`, so `hasToolCalls` decides.
- * `LANGUAGE`, `OTHER` and values newer than this table are `other`, raw kept.
+ * `OTHER` and values newer than this table are `other`, raw kept. An OpenAI client
+ * reads `error` and `other` as `stop` (OpenAI has no word for them).
  */
 export function mapGeminiFinishReason(raw: string, hasToolCalls: boolean): FinishReason {
   // Own keys only: a `finishReason` of `toString` or `__proto__` must not read Object.prototype.

@@ -1,5 +1,5 @@
 import type { ChatRequest, StreamPart, UpstreamErrorResponse } from '@switchyard/core';
-import { GatewayError, parseChatCompletionsRequest } from '@switchyard/core';
+import { GatewayError, parseChatCompletionsRequest, toOpenAIFinishReason } from '@switchyard/core';
 import { decodeSseText, readFixture, readFixtureJson, streamedText } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -159,7 +159,7 @@ describe('Gemini response translation', () => {
     ['SPII', 'content-filter'],
     ['IMAGE_SAFETY', 'content-filter'],
     ['MALFORMED_FUNCTION_CALL', 'error'],
-    ['LANGUAGE', 'other'],
+    ['LANGUAGE', 'content-filter'],
     ['OTHER', 'other'],
     ['SOMETHING_NEW', 'other'],
   ])('maps finishReason %s to %s', (raw, unified) => {
@@ -354,5 +354,38 @@ describe('Gemini error mapping', () => {
       code: 'upstream_server_error',
       retryable: true,
     });
+  });
+});
+
+describe('Gemini finish reasons, whole and streamed', () => {
+  const answer = (finishReason: string, parts: unknown[]) => ({
+    responseId: 'r1',
+    modelVersion: 'gemini-2.5-flash',
+    candidates: [{ content: { role: 'model', parts }, finishReason, index: 0 }],
+  });
+  const call = { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
+  // What an OpenAI client reads: filters are content_filter; OpenAI has no word for an error, so an error-like finish is `stop` (the raw value kept).
+  it.each([
+    ['STOP', [{ text: 'Hi' }], 'stop', 'stop'],
+    ['STOP', [call], 'tool-calls', 'tool_calls'],
+    ['MAX_TOKENS', [{ text: 'Hi' }], 'length', 'length'],
+    ['SAFETY', [], 'content-filter', 'content_filter'],
+    ['RECITATION', [], 'content-filter', 'content_filter'],
+    ['LANGUAGE', [], 'content-filter', 'content_filter'],
+    ['BLOCKLIST', [], 'content-filter', 'content_filter'],
+    ['PROHIBITED_CONTENT', [], 'content-filter', 'content_filter'],
+    ['SPII', [], 'content-filter', 'content_filter'],
+    ['IMAGE_SAFETY', [], 'content-filter', 'content_filter'],
+    ['MALFORMED_FUNCTION_CALL', [], 'error', 'stop'],
+    ['UNEXPECTED_TOOL_CALL', [], 'error', 'stop'],
+    ['OTHER', [], 'other', 'stop'],
+    ['FINISH_REASON_UNSPECIFIED', [], 'other', 'stop'],
+  ])('reads %s with parts %j as %s (OpenAI %s) in a whole answer and in a stream', async (raw, parts, unified, openai) => {
+    const body = answer(raw, parts);
+    const whole = parseGenerateContentResponse(body, 'gemini').finishReason;
+    const streamed = (await decode(`data: ${JSON.stringify(body)}\r\n\r\n`)).find((part) => part.type === 'finish');
+    expect(whole).toEqual({ unified, raw });
+    expect(streamed).toEqual({ type: 'finish', finishReason: whole });
+    expect(toOpenAIFinishReason(whole)).toBe(openai);
   });
 });
