@@ -67,10 +67,13 @@ export function mapGeminiErrorBody(
       ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
     });
   }
-  if (status === 503 || rpcStatus === 'UNAVAILABLE') return new GatewayError('upstream_overloaded', say('the model is overloaded'), options);
-  if (status === 504 || rpcStatus === 'DEADLINE_EXCEEDED') return new GatewayError('upstream_timeout', say('the deadline expired'), options);
-  if (status === 500 || rpcStatus === 'INTERNAL') return new GatewayError('upstream_server_error', say('internal error'), options);
-  return genericUpstreamError(provider, { status, headers: {}, bodyText: '' });
+  // A retryable failure's wait (RetryInfo, or a proxy's retry-after) goes on, as every provider's does.
+  const retryAfterSeconds = readRetryDelay(details, headers);
+  const retryable = retryAfterSeconds === undefined ? options : { ...options, retryAfterSeconds };
+  if (status === 503 || rpcStatus === 'UNAVAILABLE') return new GatewayError('upstream_overloaded', say('the model is overloaded'), retryable);
+  if (status === 504 || rpcStatus === 'DEADLINE_EXCEEDED') return new GatewayError('upstream_timeout', say('the deadline expired'), retryable);
+  if (status === 500 || rpcStatus === 'INTERNAL') return new GatewayError('upstream_server_error', say('internal error'), retryable);
+  return genericUpstreamError(provider, { status, headers, bodyText: '' });
 }
 
 function hasReason(details: unknown[], pattern: RegExp): boolean {

@@ -337,6 +337,17 @@ describe('Gemini error mapping', () => {
     expect(mapGeminiError('gemini', response('rate_limit', { 'retry-after': '7' }, body)).retryAfterSeconds).toBe(7);
   });
 
+  // Every other provider passes a retryable answer's Retry-After on (held to a day); Gemini's 5xx dropped it.
+  it.each([['overloaded'], ['server_error'], ['deadline_exceeded']])('passes a retry-after on for %s, held to a day', (name) => {
+    expect(mapGeminiError('gemini', response(name, { 'retry-after': '9' })).retryAfterSeconds).toBe(9);
+    expect(mapGeminiError('gemini', response(name, { 'retry-after': '99999999' })).retryAfterSeconds).toBe(86_400);
+  });
+
+  it('passes a retry-after on for a 5xx without a Gemini body (a proxy in front)', () => {
+    const error = mapGeminiError('gemini', { status: 502, headers: { 'retry-after': '4' }, bodyText: '<html>Bad Gateway</html>' });
+    expect(error).toMatchObject({ code: 'upstream_server_error', retryable: true, retryAfterSeconds: 4 });
+  });
+
   it('keeps the field a BadRequest detail blames as param', () => {
     expect(mapGeminiError('gemini', response('bad_request')).param).toBe('generation_config');
   });
