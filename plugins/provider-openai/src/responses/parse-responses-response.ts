@@ -1,5 +1,6 @@
 import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, type FinishReason } from '@switchyard/core';
 import { mapOpenAIErrorBody } from '../map-openai-error.js';
+import { inStreamErrorStatus } from '../in-stream-error-status.js';
 import { readResponsesUsage } from './read-responses-usage.js';
 import { readCreated } from '../read-created.js';
 
@@ -18,7 +19,8 @@ export function parseResponsesResponse(body: unknown, provider: string): Upstrea
   // A failed Response is an error, as `response.failed` is in a stream: mapped (and so redacted), not passed on with the upstream's words.
   if (response.status === 'failed') {
     const error = (typeof response.error === 'object' && response.error !== null ? response.error : {}) as Record<string, unknown>;
-    throw mapOpenAIErrorBody(provider, 500, { error: { message: error['message'], code: error['code'], type: 'server_error' } });
+    const envelope = { error: { message: error['message'], code: error['code'], type: 'server_error' } };
+    throw mapOpenAIErrorBody(provider, inStreamErrorStatus(envelope), envelope);
   }
   const content: AssistantContentPart[] = [];
   for (const item of response.output as Item[]) {

@@ -1,5 +1,6 @@
 import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart } from '@switchyard/core';
 import { mapOpenAIErrorBody } from '../map-openai-error.js';
+import { inStreamErrorStatus } from '../in-stream-error-status.js';
 import { readResponsesUsage } from './read-responses-usage.js';
 import { responsesFinishReason } from './parse-responses-response.js';
 import { readCreated } from '../read-created.js';
@@ -38,10 +39,10 @@ export function createResponsesStreamDecoder(provider: string): StreamDecoder {
       }
       switch (type) {
         case 'error':
-          throw mapOpenAIErrorBody(provider, 500, { error: { message: data['message'], code: data['code'] ?? 'server_error', type: 'server_error', param: data['param'] } });
+          throw failure(provider, { message: data['message'], code: data['code'] ?? 'server_error', type: 'server_error', param: data['param'] });
         case 'response.failed': {
           const error = (typeof response['error'] === 'object' && response['error'] !== null ? response['error'] : {}) as Record<string, unknown>;
-          throw mapOpenAIErrorBody(provider, 500, { error: { message: error['message'], code: error['code'], type: 'server_error' } });
+          throw failure(provider, { message: error['message'], code: error['code'], type: 'server_error' });
         }
         case 'response.output_text.delta':
           if (typeof data['delta'] === 'string') parts.push({ type: 'text-delta', delta: data['delta'] });
@@ -91,4 +92,10 @@ export function createResponsesStreamDecoder(provider: string): StreamDecoder {
       return [];
     },
   };
+}
+
+/** A failed Response's error, said with the status its code names (`rate_limit_exceeded` is a 429), else 500. */
+function failure(provider: string, error: Record<string, unknown>): GatewayError {
+  const envelope = { error };
+  return mapOpenAIErrorBody(provider, inStreamErrorStatus(envelope), envelope);
 }
