@@ -10,6 +10,7 @@ export { decodeLedgerCursor, encodeLedgerCursor, type LedgerCursor } from './sto
 export { INVALID_KEY_CURSOR, KEY_REVOKED, KEY_UPDATE_CONFLICT, invalidKeyCursor, isInvalidKeyCursor, isKeyRevoked, isKeyUpdateConflict, keyRevoked, keyUpdateConflict } from './stores/key-store-errors.js';
 export { MAX_LIVE_SECRETS_PER_KEY } from './stores/max-live-secrets.js';
 export { sumOfCosts } from './stores/sum-of-costs.js';
+export { OTHER_USAGE_GROUP } from './stores/usage-ledger.js';
 export {
   DEFAULT_MAX_STORED_RESPONSE_BYTES,
   isStoredResponseTooLarge,

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import {
   decodeLedgerCursor,
   encodeLedgerCursor,
+  OTHER_USAGE_GROUP,
   sumOfCosts,
   type Endpoint,
   type UsageBucket,
@@ -124,6 +125,56 @@ interface UsageRowRaw {
   errors: string;
   estimated_requests: string;
   estimated_cost_usd: string | null;
+  /** With a limit: on the folded row only. */
+  folded_groups?: string | null;
+}
+
+/** The sums of a usage row, over the rows of the FROM. */
+const sumColumns = `count(*) AS requests,
+              sum(input_tokens) AS input_tokens,
+              sum(output_tokens) AS output_tokens,
+              sum(cached_input_tokens) AS cached_input_tokens,
+              sum(reasoning_tokens) AS reasoning_tokens,
+              sum(cost_usd) AS cost_usd,
+              count(*) FILTER (WHERE status >= 400) AS errors,
+              count(*) FILTER (WHERE usage_estimated) AS estimated_requests,
+              sum(cost_usd) FILTER (WHERE usage_estimated) AS estimated_cost_usd`;
+
+function allGroupsSql(table: string, group: string, bucket: string | undefined, where: string): string {
+  return `SELECT COALESCE(${group}, '(none)') AS "group",${bucket ? ` ${bucket} AS bucket,` : ''}
+              ${sumColumns}
+       FROM ${table}
+       WHERE ${where}
+       GROUP BY 1${bucket ? ', 2' : ''}
+       ORDER BY 1${bucket ? ', 2' : ''}`;
+}
+
+/**
+ * Groups ranked over the whole window (so a kept group's series is whole in every bucket),
+ * by cost, requests, then name in code-point order (COLLATE "C", as SQLite and JavaScript
+ * order names); those past `limit` share one row a bucket, `kept` NULL, listed last.
+ */
+function keptGroupsSql(table: string, group: string, bucket: string | undefined, where: string, limit: string): string {
+  return `WITH picked AS (
+         SELECT COALESCE(${group}, '(none)') AS g${bucket ? `, ${bucket} AS bucket` : ''},
+                input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, status, usage_estimated
+         FROM ${table}
+         WHERE ${where}
+       ),
+       ranked AS (
+         SELECT g, row_number() OVER (ORDER BY sum(cost_usd) DESC, count(*) DESC, g COLLATE "C") AS place, count(*) OVER () AS groups
+         FROM picked GROUP BY g
+       ),
+       sorted AS (
+         SELECT CASE WHEN ranked.place <= ${limit} THEN picked.g END AS kept, ranked.groups, picked.*
+         FROM picked JOIN ranked ON ranked.g = picked.g
+       )
+       SELECT COALESCE(kept, '${OTHER_USAGE_GROUP}') AS "group",${bucket ? ' bucket,' : ''}
+              ${sumColumns},
+              CASE WHEN kept IS NULL THEN max(groups) - ${limit} END AS folded_groups
+       FROM sorted
+       GROUP BY kept${bucket ? ', bucket' : ''}
+       ORDER BY kept IS NULL, kept${bucket ? ', bucket' : ''}`;
 }
 
 /** One row per request in `usage`, indexed by time and by key and time. */
@@ -161,23 +212,7 @@ export class PostgresUsageLedger implements UsageLedger {
       values.push(query.keyId);
       where += ' AND key_id = $3';
     }
-    const { rows } = await this.pool.query<UsageRowRaw>(
-      `SELECT COALESCE(${group}, '(none)') AS "group",${bucket ? ` ${bucket} AS bucket,` : ''}
-              count(*) AS requests,
-              sum(input_tokens) AS input_tokens,
-              sum(output_tokens) AS output_tokens,
-              sum(cached_input_tokens) AS cached_input_tokens,
-              sum(reasoning_tokens) AS reasoning_tokens,
-              sum(cost_usd) AS cost_usd,
-              count(*) FILTER (WHERE status >= 400) AS errors,
-              count(*) FILTER (WHERE usage_estimated) AS estimated_requests,
-              sum(cost_usd) FILTER (WHERE usage_estimated) AS estimated_cost_usd
-       FROM ${this.t.usage}
-       WHERE ${where}
-       GROUP BY 1${bucket ? ', 2' : ''}
-       ORDER BY 1${bucket ? ', 2' : ''}`,
-      values,
-    );
+    const { rows } = await this.pool.query<UsageRowRaw>(query.limit === undefined ? allGroupsSql(this.t.usage, group, bucket, where) : keptGroupsSql(this.t.usage, group, bucket, where, `$${values.push(query.limit)}`), values);
     return rows.map((row) => ({
       group: row.group,
       requests: toNumber(row.requests),
@@ -193,6 +228,7 @@ export class PostgresUsageLedger implements UsageLedger {
       // NULL (no estimated record in the group) reads as 0.
       estimatedCostUsd: sumOfCosts(toNumber(row.estimated_cost_usd)),
       ...(row.bucket !== undefined && { bucket: row.bucket }),
+      ...(row.folded_groups != null && { foldedGroups: toNumber(row.folded_groups) }),
     }));
   }
 

@@ -1,4 +1,4 @@
-import { decodeLedgerCursor, encodeLedgerCursor, sumOfCosts } from '@switchyard/core/store-helpers';
+import { decodeLedgerCursor, encodeLedgerCursor, OTHER_USAGE_GROUP, sumOfCosts } from '@switchyard/core/store-helpers';
 import type {
   Endpoint,
   UsageBucket,
@@ -32,10 +32,8 @@ const bucketExpressions: Record<UsageBucket, string> = {
   day: `strftime('%Y-%m-%dT00:00:00Z', at_ms / 1000, 'unixepoch')`,
 };
 
-function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | undefined): string {
-  const bucketColumn = bucket ? `, ${bucketExpressions[bucket]} AS bucket` : '';
-  return `SELECT ${groupExpressions[groupBy]} AS "group"${bucketColumn},
-      COUNT(*) AS requests,
+/** The sums of a usage row, over the rows of `source`. */
+const sumColumns = `COUNT(*) AS requests,
       -- TOTAL(), not SUM(): a SUM() of integers past 2^63 throws "integer overflow" (a thousand records of the
       -- largest count an upstream may report), failing every report of the range; JavaScript reads neither exactly.
       TOTAL(input_tokens) AS inputTokens,
@@ -46,11 +44,39 @@ function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | und
       SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
       SUM(usage_estimated) AS estimatedRequests,
       -- TOTAL() as SUM(cost_usd) reads it: a float, 0.0 where none is estimated (sumOfCosts drops the noise below).
-      TOTAL(CASE WHEN usage_estimated = 1 THEN cost_usd END) AS estimatedCostUsd
+      TOTAL(CASE WHEN usage_estimated = 1 THEN cost_usd END) AS estimatedCostUsd`;
+
+function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | undefined, limited: boolean): string {
+  const where = `at_ms >= @from AND at_ms < @to ${byKey ? 'AND key_id = @key_id' : ''}`;
+  if (!limited) {
+    const bucketColumn = bucket ? `, ${bucketExpressions[bucket]} AS bucket` : '';
+    return `SELECT ${groupExpressions[groupBy]} AS "group"${bucketColumn}, ${sumColumns}
     FROM usage
-    WHERE at_ms >= @from AND at_ms < @to ${byKey ? 'AND key_id = @key_id' : ''}
+    WHERE ${where}
     GROUP BY 1${bucket ? ', 2' : ''}
     ORDER BY 1${bucket ? ', 2' : ''}`;
+  }
+  // Groups ranked over the whole window (so a kept group's series is whole in every bucket);
+  // those past @limit share one row a bucket, `kept` NULL, listed last.
+  return `WITH picked AS (
+      SELECT ${groupExpressions[groupBy]} AS g${bucket ? `, ${bucketExpressions[bucket]} AS bucket` : ''},
+        input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, status, usage_estimated
+      FROM usage
+      WHERE ${where}
+    ),
+    ranked AS (
+      SELECT g, ROW_NUMBER() OVER (ORDER BY SUM(cost_usd) DESC, COUNT(*) DESC, g) AS place, COUNT(*) OVER () AS groups
+      FROM picked GROUP BY g
+    ),
+    sorted AS (
+      SELECT CASE WHEN ranked.place <= @limit THEN picked.g END AS kept, ranked.groups, picked.*
+      FROM picked JOIN ranked ON ranked.g = picked.g
+    )
+    SELECT COALESCE(kept, '${OTHER_USAGE_GROUP}') AS "group"${bucket ? ', bucket' : ''}, ${sumColumns},
+      CASE WHEN kept IS NULL THEN MAX(groups) - @limit END AS foldedGroups
+    FROM sorted
+    GROUP BY kept${bucket ? ', bucket' : ''}
+    ORDER BY kept IS NULL, kept${bucket ? ', bucket' : ''}`;
 }
 
 /** The filters of `listRecords` that are set: each adds one fixed clause, so values are only ever bound. */
@@ -129,14 +155,14 @@ function prepareStatements(db: Database.Database) {
     insertOne: db.prepare(insertSql(1)),
     insertChunk: db.prepare(insertSql(rowsPerStatement)),
     count: db.prepare('SELECT COUNT(*) AS n FROM usage'),
-    /** 42 statements at most (seven groups, with or without a key, three bucketings), each prepared on first use. */
-    query(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | undefined): Database.Statement {
-      const name = `${groupBy}:${byKey}:${bucket}`;
+    /** 84 statements at most (seven groups, with or without a key, three bucketings, with or without a limit), each prepared on first use. */
+    query(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | undefined, limited: boolean): Database.Statement {
+      const name = `${groupBy}:${byKey}:${bucket}:${limited}`;
       let statement = queries.get(name);
       if (!statement) {
         if (!Object.hasOwn(groupExpressions, groupBy)) throw new TypeError(`unknown usage group: ${String(groupBy)}`);
         if (bucket !== undefined && !Object.hasOwn(bucketExpressions, bucket)) throw new TypeError(`unknown usage bucket: ${String(bucket)}`);
-        statement = db.prepare(querySql(groupBy, byKey, bucket));
+        statement = db.prepare(querySql(groupBy, byKey, bucket, limited));
         queries.set(name, statement);
       }
       return statement;
@@ -203,12 +229,10 @@ function rowValues(record: UsageRecord): unknown[] {
   ];
 }
 
-function dropUndefinedBucket(row: UsageRow): UsageRow {
-  if (row.bucket === undefined || row.bucket === null) {
-    const { bucket: _bucket, ...rest } = row;
-    return rest;
-  }
-  return row;
+/** A row without the `bucket` and `foldedGroups` SQL gave as NULL (or not at all). */
+function dropUnset(row: UsageRow): UsageRow {
+  const { bucket, foldedGroups, ...rest } = row;
+  return { ...rest, ...(bucket != null && { bucket }), ...(foldedGroups != null && { foldedGroups }) };
 }
 
 /**
@@ -249,8 +273,10 @@ export class SqliteUsageLedger implements UsageLedger {
     const byKey = query.keyId !== undefined;
     const params: Record<string, unknown> = { from: toMillis(query.from, 'from'), to: toMillis(query.to, 'to') };
     if (byKey) params['key_id'] = wellFormedText(query.keyId);
-    const rows = this.statements().query(query.groupBy, byKey, query.bucket).all(params) as UsageRow[];
-    return rows.map((r) => dropUndefinedBucket({ ...r, group: String(r.group), costUsd: sumOfCosts(r.costUsd), estimatedCostUsd: sumOfCosts(r.estimatedCostUsd) }));
+    const limited = query.limit !== undefined;
+    if (limited) params['limit'] = query.limit;
+    const rows = this.statements().query(query.groupBy, byKey, query.bucket, limited).all(params) as UsageRow[];
+    return rows.map((r) => dropUnset({ ...r, group: String(r.group), costUsd: sumOfCosts(r.costUsd), estimatedCostUsd: sumOfCosts(r.estimatedCostUsd) }));
   }
 
   async listRecords(query: UsageRecordQuery): Promise<UsageRecordPage> {

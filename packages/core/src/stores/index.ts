@@ -1,5 +1,6 @@
 export type * from './key-store.js';
 export type * from './usage-ledger.js';
+export { OTHER_USAGE_GROUP } from './usage-ledger.js';
 export type * from './budget-store.js';
 export { DEFAULT_RESERVATION_TTL_MS, EXPIRED_RESERVATION_RETENTION_MS, MAX_PAYMENT_ID_LENGTH, MAX_RELEASED_RESERVATIONS } from './budget-store.js';
 export { StoreHealth, describeStoreError, type StoreHealthOptions } from './store-health.js';

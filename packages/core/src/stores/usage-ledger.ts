@@ -43,7 +43,17 @@ export interface UsageQuery {
   keyId?: string;
   /** Also split each group by this time bucket (rows then carry `bucket`), for charts over time. */
   bucket?: UsageBucket;
+  /**
+   * Most groups to list (1 or more): the groups that cost most over the whole window, then
+   * made most requests, then come first by name (code-unit order) are kept; the rest are folded into one row
+   * whose group is `OTHER_USAGE_GROUP` and which carries `foldedGroups` (one such row per
+   * bucket with `bucket`). Absent: every group.
+   */
+  limit?: number;
 }
+
+/** The group of the row that folds every group past a query's `limit`. */
+export const OTHER_USAGE_GROUP = '(other)';
 
 export interface UsageRow {
   /** The group's value (`team-a`, `openai`, `2026-11-27`); `(none)` where unset. */
@@ -61,6 +71,8 @@ export interface UsageRow {
   estimatedCostUsd: number;
   /** With `bucket` asked for: the bucket's start, ISO UTC without milliseconds (`2026-11-27T13:00:00Z`). */
   bucket?: string;
+  /** Only on the row folding the groups past `limit`: how many groups it holds over the whole window. */
+  foldedGroups?: number;
 }
 
 /** Which requests `listRecords` returns, newest first. */

@@ -368,6 +368,94 @@ export function testUsageLedger(name: string, open: () => Promise<UsageLedger>):
       ]);
     });
 
+    /** Models of one key: five groups whose costs sum to micro-dollar fractions, two tied on cost. */
+    async function seededModels() {
+      const start = uniqueWeek();
+      const key = unique('key_models');
+      const at = (hours: number) => new Date(start.getTime() + hours * hour);
+      await ledger.append([
+        record(at(1), { keyId: key, model: 'big', costUsd: 0.0017 }),
+        record(at(1), { keyId: key, model: 'big', costUsd: 0.0017 }),
+        record(at(2), { keyId: key, model: 'big', costUsd: 0.0017, usageEstimated: true }),
+        record(at(1), { keyId: key, model: 'mid', costUsd: 0.002 }),
+        // Tied on cost with `mid`, more requests: ranks before it.
+        record(at(2), { keyId: key, model: 'tie', costUsd: 0.001 }),
+        record(at(2), { keyId: key, model: 'tie', costUsd: 0.001 }),
+        record(at(1), { keyId: key, model: 'small-b', costUsd: 0.000001, status: 500 }),
+        record(at(2), { keyId: key, model: 'small-a', costUsd: 0.000001, inputTokens: 7, outputTokens: 9 }),
+      ]);
+      const range = { from: start.toISOString(), to: new Date(start.getTime() + 7 * day).toISOString(), keyId: key };
+      return { start, range };
+    }
+
+    it('query() with a limit keeps the groups that cost most, then made most requests, then come first by name, and folds the rest into (other)', async () => {
+      const { range } = await seededModels();
+      const all = await ledger.query({ groupBy: 'model', ...range });
+      expect(all.map((row) => row.group)).toEqual(['openai/big', 'openai/mid', 'openai/small-a', 'openai/small-b', 'openai/tie']);
+      expect(all.every((row) => row.foldedGroups === undefined)).toBe(true);
+
+      const three = await ledger.query({ groupBy: 'model', ...range, limit: 3 });
+      // The kept groups in group order, as without a limit; (other) last.
+      expect(three.map((row) => [row.group, row.requests, row.costUsd, row.foldedGroups])).toEqual([
+        ['openai/big', 3, 0.0051, undefined],
+        ['openai/mid', 1, 0.002, undefined],
+        ['openai/tie', 2, 0.002, undefined],
+        ['(other)', 2, 0.000002, 2],
+      ]);
+      expect(three[3]).toMatchObject({ inputTokens: 17, outputTokens: 29, errors: 1, estimatedRequests: 0, estimatedCostUsd: 0 });
+
+      // Ties on cost and requests go by name: small-a before small-b.
+      const four = await ledger.query({ groupBy: 'model', ...range, limit: 4 });
+      expect(four.map((row) => [row.group, row.foldedGroups])).toEqual([
+        ['openai/big', undefined],
+        ['openai/mid', undefined],
+        ['openai/small-a', undefined],
+        ['openai/tie', undefined],
+        ['(other)', 1],
+      ]);
+
+      // Every total still adds up to the whole, to the micro-dollar.
+      for (const limit of [1, 2, 3, 4]) {
+        const rows = await ledger.query({ groupBy: 'model', ...range, limit });
+        expect(rows).toHaveLength(limit + 1);
+        expect(rows.reduce((sum, row) => sum + row.requests, 0)).toBe(8);
+        expect(Number(rows.reduce((sum, row) => sum + row.costUsd, 0).toPrecision(14))).toBe(0.009102);
+        expect(rows.reduce((sum, row) => sum + row.errors, 0)).toBe(1);
+      }
+      // A limit the groups fit in folds nothing.
+      expect(await ledger.query({ groupBy: 'model', ...range, limit: 5 })).toEqual(all);
+      expect(await ledger.query({ groupBy: 'model', ...range, limit: 1000 })).toEqual(all);
+    });
+
+    it('query() with a limit and a bucket ranks groups over the whole window and folds the rest per bucket', async () => {
+      const { start, range } = await seededModels();
+      const hourOf = (hours: number) => new Date(start.getTime() + hours * hour).toISOString().replace('.000Z', 'Z');
+      const rows = await ledger.query({ groupBy: 'model', ...range, bucket: 'hour', limit: 2 });
+      // Kept: big, and tie (as costly as mid, with more requests); each kept series whole, the rest summed per bucket.
+      expect(rows.map((row) => [row.group, row.bucket, row.requests, row.costUsd, row.foldedGroups])).toEqual([
+        ['openai/big', hourOf(1), 2, 0.0034, undefined],
+        ['openai/big', hourOf(2), 1, 0.0017, undefined],
+        ['openai/tie', hourOf(2), 2, 0.002, undefined],
+        ['(other)', hourOf(1), 2, 0.002001, 3],
+        ['(other)', hourOf(2), 1, 0.000001, 3],
+      ]);
+    });
+
+    it('query() with a limit keeps a group that is itself named (other) apart from the folded row', async () => {
+      const start = uniqueWeek();
+      const key = unique('key_other');
+      await ledger.append([
+        record(start, { keyId: key, team: '(other)', costUsd: 1 }),
+        record(start, { keyId: key, team: 'b', costUsd: 0.5 }),
+        record(start, { keyId: key, team: 'c', costUsd: 0.25 }),
+      ]);
+      const rows = await ledger.query({ groupBy: 'team', from: start.toISOString(), to: new Date(start.getTime() + day).toISOString(), keyId: key, limit: 1 });
+      expect(rows.map((row) => [row.group, row.costUsd, row.foldedGroups])).toEqual([
+        ['(other)', 1, undefined],
+        ['(other)', 0.75, 2],
+      ]);
+    });
+
     it('query() over a range with no records is empty', async () => {
       const start = uniqueWeek();
       expect(await ledger.query({ groupBy: 'team', from: start.toISOString(), to: new Date(start.getTime() + day).toISOString() })).toEqual([]);

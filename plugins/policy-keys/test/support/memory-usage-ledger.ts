@@ -1,4 +1,4 @@
-import { decodeLedgerCursor, encodeLedgerCursor, sumOfCosts, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRecordPage, type UsageRecordQuery, type UsageRow } from '@switchyard/core';
+import { decodeLedgerCursor, encodeLedgerCursor, OTHER_USAGE_GROUP, sumOfCosts, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRecordPage, type UsageRecordQuery, type UsageRow } from '@switchyard/core';
 
 const groupValue: Record<UsageQuery['groupBy'], (record: UsageRecord) => string | undefined> = {
   key: (record) => record.keyId,
@@ -13,6 +13,21 @@ const groupValue: Record<UsageQuery['groupBy'], (record: UsageRecord) => string 
 function bucketOf(at: string, bucket: 'hour' | 'day'): string {
   const iso = new Date(at).toISOString();
   return bucket === 'hour' ? `${iso.slice(0, 13)}:00:00Z` : `${iso.slice(0, 10)}T00:00:00Z`;
+}
+
+/** The `limit` groups that cost most, then made most requests, then come first by name; and how many are left. */
+function keptGroups(records: Array<{ group: string; costUsd: number }>, limit: number): { groups: Set<string>; folded: number } {
+  const totals = new Map<string, { group: string; costUsd: number; requests: number }>();
+  for (const { group, costUsd } of records) {
+    const total = totals.get(group) ?? { group, costUsd: 0, requests: 0 };
+    total.costUsd += costUsd;
+    total.requests += 1;
+    totals.set(group, total);
+  }
+  const ranked = [...totals.values()]
+    .map((total) => ({ ...total, costUsd: sumOfCosts(total.costUsd) }))
+    .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  return { groups: new Set(ranked.slice(0, limit).map((total) => total.group)), folded: Math.max(0, ranked.length - limit) };
 }
 
 /** A UsageLedger in process memory, for tests only. Rows come sorted by group. */
@@ -34,14 +49,19 @@ export class MemoryUsageLedger implements UsageLedger {
     const rows = new Map<string, UsageRow>();
     const from = Date.parse(query.from);
     const to = Date.parse(query.to);
-    for (const record of this.records) {
+    const matching = this.records.filter((record) => {
       const at = Date.parse(record.at);
-      if (at < from || at >= to) continue;
-      if (query.keyId !== undefined && record.keyId !== query.keyId) continue;
-      const group = groupValue[query.groupBy](record) ?? '(none)';
+      return at >= from && at < to && (query.keyId === undefined || record.keyId === query.keyId);
+    });
+    const groupOf = (record: UsageRecord) => groupValue[query.groupBy](record) ?? '(none)';
+    const kept = query.limit === undefined ? undefined : keptGroups(matching.map((record) => ({ group: groupOf(record), costUsd: record.costUsd })), query.limit);
+    for (const record of matching) {
+      const own = groupOf(record);
+      const folded = kept !== undefined && !kept.groups.has(own);
+      const group = folded ? OTHER_USAGE_GROUP : own;
       const bucket = query.bucket && bucketOf(record.at, query.bucket);
-      const name = `${group}\u0000${bucket ?? ''}`;
-      const row = rows.get(name) ?? { group, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, errors: 0, estimatedRequests: 0, estimatedCostUsd: 0, ...(bucket && { bucket }) };
+      const name = `${folded ? '\u0001' : ''}${group}\u0000${bucket ?? ''}`;
+      const row = rows.get(name) ?? { group, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, errors: 0, estimatedRequests: 0, estimatedCostUsd: 0, ...(bucket && { bucket }), ...(folded && { foldedGroups: kept.folded }) };
       row.requests += 1;
       row.inputTokens += record.inputTokens;
       row.outputTokens += record.outputTokens;
@@ -55,7 +75,8 @@ export class MemoryUsageLedger implements UsageLedger {
       }
       rows.set(name, row);
     }
-    const order = (row: UsageRow) => `${row.group}\u0000${row.bucket ?? ''}`;
+    // The folded row last, after every kept group.
+    const order = (row: UsageRow) => `${row.foldedGroups === undefined ? '' : '\uffff'}${row.group}\u0000${row.bucket ?? ''}`;
     for (const row of rows.values()) {
       row.costUsd = sumOfCosts(row.costUsd);
       row.estimatedCostUsd = sumOfCosts(row.estimatedCostUsd);
