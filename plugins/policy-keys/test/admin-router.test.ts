@@ -642,6 +642,8 @@ describe('admin API: usage', () => {
       group_by: 'team',
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-11-03T00:00:00.000Z',
+      limit: 100,
+      folded_groups: 0,
       data: [
         { group: 'Blue, "the best"', requests: 1, input_tokens: 10, output_tokens: 1, cached_input_tokens: 0, reasoning_tokens: 0, cost_usd: 1, errors: 0, estimated_requests: 0, estimated_cost_usd: 0 },
         // One of red's two records holds the gateway's estimate: 0.25 of its 0.75 rests on it.

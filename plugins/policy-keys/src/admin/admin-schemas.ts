@@ -59,6 +59,8 @@ export interface UsageQueryParams {
   to?: string;
   key_id?: string;
   format?: 'json' | 'csv';
+  /** Most groups to list, 1 to 1000 (see usage-limit.ts). */
+  limit?: string;
 }
 
 export interface RequestsQueryParams {
@@ -184,6 +186,7 @@ export const usageQuerySchema: JsonSchema = {
     to: queryText,
     key_id: queryText,
     format: { enum: ['json', 'csv'] },
+    limit: queryText,
   },
 };
 

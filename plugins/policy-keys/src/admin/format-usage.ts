@@ -16,6 +16,8 @@ export interface UsageRecordRow {
   estimated_cost_usd: number;
   /** With `bucket=hour|day`: the bucket's start (`2026-11-27T13:00:00Z`). */
   bucket?: string;
+  /** Only on the `(other)` row that sums the groups past `limit`: how many groups it holds (a real group of that name has none). */
+  folded_groups?: number;
 }
 
 export function formatUsageRow(row: UsageRow): UsageRecordRow {
@@ -31,6 +33,7 @@ export function formatUsageRow(row: UsageRow): UsageRecordRow {
     estimated_requests: row.estimatedRequests,
     estimated_cost_usd: row.estimatedCostUsd,
     ...(row.bucket !== undefined && { bucket: row.bucket }),
+    ...(row.foldedGroups !== undefined && { folded_groups: row.foldedGroups }),
   };
 }
 
