@@ -154,6 +154,30 @@ describe('GET /v1/me: a key holder\'s own view', () => {
     expect(JSON.stringify(response.body)).not.toContain(mine.secret);
   });
 
+  it('lists at most 100 of the key\'s models (limit asks for others), the rest in one (other) row, totals whole', async () => {
+    const mine = await createKey({ name: 'mine' });
+    // Model names are the client's own: each made-up one was a row of the view.
+    await ledger.append(Array.from({ length: 101 }, (_, index) => usageRecord({ at: minutesAgo(5 + index), keyId: mine.key.id, provider: 'openai', model: `made-up-${index}`, costUsd: (index + 1) / 1_000_000 })));
+    const view = async (query: string) => {
+      const response = await request(app).get(`/v1/me${query}`).set('authorization', `Bearer ${mine.secret}`);
+      expect(response.status).toBe(200);
+      return response.body as { limit: number; folded_groups: number; usage: Array<{ group: string; requests: number; cost_usd: number; folded_groups?: number }>; totals: { requests: number; cost_usd: number } };
+    };
+    const body = await view('');
+    expect(body).toMatchObject({ limit: 100, folded_groups: 1 });
+    expect(body.usage).toHaveLength(101);
+    expect(body.usage.at(-1)).toMatchObject({ group: '(other)', requests: 1, cost_usd: 0.000001, folded_groups: 1 });
+    expect(body.usage.map((row) => row.group)).not.toContain('openai/made-up-0');
+    expect(body.totals).toMatchObject({ requests: 101, cost_usd: 0.005151 });
+
+    const two = await view('?limit=2');
+    expect(two.usage.map((row) => row.group)).toEqual(['openai/made-up-100', 'openai/made-up-99', '(other)']);
+    expect(two.totals).toMatchObject({ requests: 101, cost_usd: 0.005151 });
+    const refused = await request(app).get('/v1/me?limit=0').set('authorization', `Bearer ${mine.secret}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', param: 'limit' });
+  });
+
   it('ignores any attempt to name another key', async () => {
     const mine = await createKey({ name: 'mine' });
     const other = await createKey({ name: 'other' });

@@ -78,6 +78,8 @@ export interface SelfQueryParams {
   from?: string;
   to?: string;
   bucket?: 'hour' | 'day';
+  /** Most models to list, as `/admin/usage`'s `limit`. */
+  limit?: string;
 }
 
 // Every number has a ceiling and every string a length: the body parser already
@@ -211,5 +213,6 @@ export const selfQuerySchema: JsonSchema = {
     from: queryText,
     to: queryText,
     bucket: { enum: ['hour', 'day'] },
+    limit: queryText,
   },
 };

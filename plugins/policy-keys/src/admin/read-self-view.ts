@@ -7,6 +7,7 @@ import type { RequestRecordRow } from './format-usage-record.js';
 import { checkBucketCount, readTimeWindow } from './read-time-window.js';
 import { readRequestsPage } from './requests-route.js';
 import { budgetSpend } from './budget-spend.js';
+import { foldedGroupCount, readGroupLimit } from './usage-limit.js';
 
 /** What a key holder may see of their own key: never another key's data. */
 export interface SelfView {
@@ -14,10 +15,14 @@ export interface SelfView {
   from: string;
   to: string;
   bucket: 'hour' | 'day';
-  /** Usage of this key over the window, by model, split by bucket. */
+  /** The most models `usage` lists (`limit`, 100 unless asked). */
+  limit: number;
+  /** How many models the `(other)` rows of `usage` hold: 0 when every model is listed. */
+  folded_groups: number;
+  /** Usage of this key over the window, by model, split by bucket; models past `limit` folded into `(other)`. */
   usage: UsageRecordRow[];
   /** Totals of this key over the window. */
-  totals: Omit<UsageRecordRow, 'group' | 'bucket'>;
+  totals: Omit<UsageRecordRow, 'group' | 'bucket' | 'folded_groups'>;
   /** The 20 newest requests of this key in the window. */
   requests: RequestRecordRow[];
 }
@@ -30,8 +35,10 @@ export async function readSelfView(context: AdminContext, key: VirtualKey, query
   const window = readTimeWindow(query, at, defaultWindowMilliseconds);
   const bucket = query.bucket ?? 'day';
   checkBucketCount(window, bucket);
+  // Model names are the client's to choose: each one made up was a row of this view.
+  const limit = readGroupLimit(query.limit);
   const [usage, spent, page] = await Promise.all([
-    context.ledger.query({ groupBy: 'model', ...window, keyId: key.id, bucket }),
+    context.ledger.query({ groupBy: 'model', ...window, keyId: key.id, bucket, limit }),
     budgetSpend(context, key, at),
     readRequestsPage(context.ledger, { limit: '20', ...window }, at, { keyId: key.id }),
   ]);
@@ -42,5 +49,5 @@ export async function readSelfView(context: AdminContext, key: VirtualKey, query
   }
   totals.cost_usd = sumOfCosts(totals.cost_usd);
   totals.estimated_cost_usd = sumOfCosts(totals.estimated_cost_usd);
-  return { key: { ...formatKeyRecord(key, at), budget_spent_usd: spent }, ...window, bucket, usage: rows, totals, requests: page.data };
+  return { key: { ...formatKeyRecord(key, at), budget_spent_usd: spent }, ...window, bucket, limit, folded_groups: foldedGroupCount(usage), usage: rows, totals, requests: page.data };
 }
