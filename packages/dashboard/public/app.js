@@ -6,6 +6,9 @@ const $ = (selector) => document.querySelector(selector);
 const hour = 3600000;
 const day = 24 * hour;
 const maxSeries = 6;
+/** Where renderUsage keeps the API's folded row, a name no group can have (groups are strings). */
+const foldedRow = Symbol('folded groups');
+const foldedLabel = (count) => `(other: ${integer(count)} ${count === 1 ? 'group' : 'groups'})`;
 
 // The master key's requests are recorded under the id `master`, which no stored key has: named here, never looked up.
 const state = { role: undefined, healthPath: '/health', requestsCursor: null, keysCursor: null, keyNames: new Map([['master', 'master key']]) };
@@ -188,7 +191,8 @@ async function loadOverview() {
         api('GET', `admin/usage${query({ group_by: groupBy, bucket: window.bucket, from: window.from, to: window.to })}`),
         api('GET', `admin/usage${query({ group_by: 'error_code', from: window.from, to: window.to })}`),
       ]);
-      if (groupBy === 'key') await learnKeyNames(series.data.map((row) => row.group));
+      // The folded (other) row names no key.
+      if (groupBy === 'key') await learnKeyNames(series.data.filter((row) => row.folded_groups === undefined).map((row) => row.group));
       renderUsage(series, groupBy, window);
       renderErrors(errors.data);
     } else {
@@ -208,7 +212,10 @@ function renderUsage(usage, groupBy, window) {
   const rows = usage.data;
   const groups = new Map();
   for (const row of rows) {
-    const total = groups.get(row.group) ?? { group: row.group, requests: 0, input_tokens: 0, output_tokens: 0, errors: 0, cost_usd: 0, estimated_requests: 0, estimated_cost_usd: 0 };
+    // The API's (other) row, which carries folded_groups, sums the groups past its limit: kept apart from a group of that name.
+    const folded = row.folded_groups !== undefined;
+    const name = folded ? foldedRow : row.group;
+    const total = groups.get(name) ?? { group: row.group, ...(folded && { folded_groups: row.folded_groups }), requests: 0, input_tokens: 0, output_tokens: 0, errors: 0, cost_usd: 0, estimated_requests: 0, estimated_cost_usd: 0 };
     total.requests += row.requests;
     total.input_tokens += row.input_tokens;
     total.output_tokens += row.output_tokens;
@@ -217,7 +224,7 @@ function renderUsage(usage, groupBy, window) {
     // An answer from a gateway older than these fields counts no estimates.
     total.estimated_requests += row.estimated_requests ?? 0;
     total.estimated_cost_usd = addCosts(total.estimated_cost_usd, row.estimated_cost_usd ?? 0);
-    groups.set(row.group, total);
+    groups.set(name, total);
   }
   const totals = [...groups.values()].sort((a, b) => b.cost_usd - a.cost_usd || b.requests - a.requests);
   const sum = (name) => totals.reduce((all, row) => all + row[name], 0);
@@ -239,8 +246,8 @@ function renderUsage(usage, groupBy, window) {
       : totals.map((row) =>
           el(
             'tr',
-            { 'data-group': row.group },
-            el('th', { scope: 'row', text: groupBy === 'key' ? keyLabel(row.group) : row.group }),
+            row.folded_groups === undefined ? { 'data-group': row.group } : { 'data-folded': String(row.folded_groups) },
+            el('th', { scope: 'row', text: row.folded_groups !== undefined ? foldedLabel(row.folded_groups) : groupBy === 'key' ? keyLabel(row.group) : row.group }),
             el('td', { class: 'num', text: integer(row.requests) }),
             el('td', { class: 'num', text: `${integer(row.input_tokens)} / ${integer(row.output_tokens)}` }),
             el('td', { class: 'num', text: integer(row.errors) }),
@@ -256,7 +263,9 @@ function renderUsage(usage, groupBy, window) {
   const times = [];
   for (let at = first; at < Date.parse(window.to); at += step) times.push(at / 1000);
   const index = new Map(times.map((time, position) => [time * 1000, position]));
-  const shown = totals.slice(0, maxSeries).map((row) => row.group);
+  // The API's folded row is never a series of its own: it goes to "other" with the groups past the sixth.
+  const named = totals.filter((row) => row.folded_groups === undefined);
+  const shown = named.slice(0, maxSeries).map((row) => row.group);
   const seriesOf = (field) => {
     // A key without a name (or one the store no longer has) is shown by its id: uPlot names a series without a label "Value".
     const series = shown.map((name) => ({ name: visibleText(groupBy === 'key' ? state.keyNames.get(name) || name : name), values: times.map(() => 0) }));
@@ -264,10 +273,10 @@ function renderUsage(usage, groupBy, window) {
     for (const row of rows) {
       const position = index.get(Date.parse(row.bucket));
       if (position === undefined) continue;
-      const target = series[shown.indexOf(row.group)] ?? other;
+      const target = (row.folded_groups === undefined && series[shown.indexOf(row.group)]) || other;
       target.values[position] += row[field];
     }
-    return totals.length > maxSeries ? [...series, other] : series;
+    return totals.length > shown.length ? [...series, other] : series;
   };
   const bucketWord = window.bucket === 'hour' ? 'hour' : 'day';
   $('#spend-caption').textContent = `Spend per ${bucketWord} by ${groupBy}`;
