@@ -76,6 +76,8 @@ export interface AdminAnswer {
   status: number;
   contentType: string;
   text: string;
+  /** The answer's headers (`x-switchyard-folded-groups` of a usage CSV). */
+  headers: Headers;
 }
 
 /**
@@ -114,7 +116,7 @@ export async function callAdmin(connection: AdminConnection, method: string, pat
   // What answered may not be the gateway (a proxy, another service at --url) and may quote the
   // Authorization header it got, escaped or encoded: a key set by hand has no prefix to be known by.
   if (!response.ok) throw new CliError(withoutMasterKey(connection, describeRefusal(response.status, text)));
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, headers: response.headers };
 }
 
 /** The body as text, read no further than `limit` bytes: past it the connection is dropped and the call fails. */
