@@ -150,27 +150,37 @@ function allGroupsSql(table: string, group: string, bucket: string | undefined, 
 }
 
 /**
- * Groups ranked over the whole window (so a kept group's series is whole in every bucket),
- * by cost, requests, then name in code-point order (COLLATE "C", as SQLite and JavaScript
- * order names); those past `limit` share one row a bucket, `kept` NULL, listed last.
+ * Summed by group (and bucket) first, so the ranking and the fold read those sums, not every
+ * record again. Groups are ranked over the whole window (so a kept group's series is whole in
+ * every bucket), by cost, requests, then name in code-point order (COLLATE "C", as SQLite and
+ * JavaScript order names); those past `limit` share one row a bucket, `kept` NULL, listed last.
  */
 function keptGroupsSql(table: string, group: string, bucket: string | undefined, where: string, limit: string): string {
-  return `WITH picked AS (
-         SELECT COALESCE(${group}, '(none)') AS g${bucket ? `, ${bucket} AS bucket` : ''},
-                input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, status, usage_estimated
+  return `WITH cells AS (
+         SELECT COALESCE(${group}, '(none)') AS g,${bucket ? ` ${bucket} AS bucket,` : ''}
+                ${sumColumns}
          FROM ${table}
          WHERE ${where}
+         GROUP BY 1${bucket ? ', 2' : ''}
        ),
        ranked AS (
-         SELECT g, row_number() OVER (ORDER BY sum(cost_usd) DESC, count(*) DESC, g COLLATE "C") AS place, count(*) OVER () AS groups
-         FROM picked GROUP BY g
+         SELECT g, row_number() OVER (ORDER BY sum(cost_usd) DESC, sum(requests) DESC, g COLLATE "C") AS place, count(*) OVER () AS groups
+         FROM cells GROUP BY g
        ),
        sorted AS (
-         SELECT CASE WHEN ranked.place <= ${limit} THEN picked.g END AS kept, ranked.groups, picked.*
-         FROM picked JOIN ranked ON ranked.g = picked.g
+         SELECT CASE WHEN ranked.place <= ${limit} THEN cells.g END AS kept, ranked.groups, cells.*
+         FROM cells JOIN ranked ON ranked.g = cells.g
        )
        SELECT COALESCE(kept, '${OTHER_USAGE_GROUP}') AS "group",${bucket ? ' bucket,' : ''}
-              ${sumColumns},
+              sum(requests) AS requests,
+              sum(input_tokens) AS input_tokens,
+              sum(output_tokens) AS output_tokens,
+              sum(cached_input_tokens) AS cached_input_tokens,
+              sum(reasoning_tokens) AS reasoning_tokens,
+              sum(cost_usd) AS cost_usd,
+              sum(errors) AS errors,
+              sum(estimated_requests) AS estimated_requests,
+              sum(estimated_cost_usd) AS estimated_cost_usd,
               CASE WHEN kept IS NULL THEN max(groups) - ${limit} END AS folded_groups
        FROM sorted
        GROUP BY kept${bucket ? ', bucket' : ''}

@@ -56,23 +56,33 @@ function querySql(groupBy: UsageGroup, byKey: boolean, bucket: UsageBucket | und
     GROUP BY 1${bucket ? ', 2' : ''}
     ORDER BY 1${bucket ? ', 2' : ''}`;
   }
-  // Groups ranked over the whole window (so a kept group's series is whole in every bucket);
-  // those past @limit share one row a bucket, `kept` NULL, listed last.
-  return `WITH picked AS (
-      SELECT ${groupExpressions[groupBy]} AS g${bucket ? `, ${bucketExpressions[bucket]} AS bucket` : ''},
-        input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, status, usage_estimated
+  // Summed by group (and bucket) first, so the ranking and the fold read those sums, not every
+  // record again. Groups are ranked over the whole window (a kept group's series is whole in
+  // every bucket); those past @limit share one row a bucket, `kept` NULL, listed last.
+  return `WITH cells AS (
+      SELECT ${groupExpressions[groupBy]} AS g${bucket ? `, ${bucketExpressions[bucket]} AS bucket` : ''}, ${sumColumns}
       FROM usage
       WHERE ${where}
+      GROUP BY 1${bucket ? ', 2' : ''}
     ),
     ranked AS (
-      SELECT g, ROW_NUMBER() OVER (ORDER BY SUM(cost_usd) DESC, COUNT(*) DESC, g) AS place, COUNT(*) OVER () AS groups
-      FROM picked GROUP BY g
+      SELECT g, ROW_NUMBER() OVER (ORDER BY SUM(costUsd) DESC, SUM(requests) DESC, g) AS place, COUNT(*) OVER () AS groups
+      FROM cells GROUP BY g
     ),
     sorted AS (
-      SELECT CASE WHEN ranked.place <= @limit THEN picked.g END AS kept, ranked.groups, picked.*
-      FROM picked JOIN ranked ON ranked.g = picked.g
+      SELECT CASE WHEN ranked.place <= @limit THEN cells.g END AS kept, ranked.groups, cells.*
+      FROM cells JOIN ranked ON ranked.g = cells.g
     )
-    SELECT COALESCE(kept, '${OTHER_USAGE_GROUP}') AS "group"${bucket ? ', bucket' : ''}, ${sumColumns},
+    SELECT COALESCE(kept, '${OTHER_USAGE_GROUP}') AS "group"${bucket ? ', bucket' : ''},
+      SUM(requests) AS requests,
+      TOTAL(inputTokens) AS inputTokens,
+      TOTAL(outputTokens) AS outputTokens,
+      TOTAL(cachedInputTokens) AS cachedInputTokens,
+      TOTAL(reasoningTokens) AS reasoningTokens,
+      SUM(costUsd) AS costUsd,
+      SUM(errors) AS errors,
+      SUM(estimatedRequests) AS estimatedRequests,
+      TOTAL(estimatedCostUsd) AS estimatedCostUsd,
       CASE WHEN kept IS NULL THEN MAX(groups) - @limit END AS foldedGroups
     FROM sorted
     GROUP BY kept${bucket ? ', bucket' : ''}
