@@ -1,32 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findPostgres, freshSchemaName, startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
-import pg from 'pg';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { budgetStoreCases } from './support/budget-store-cases.js';
 
 const epoch = new Date(0).toISOString();
-const postgres = await findPostgres();
-const schemas: string[] = [];
-afterAll(async () => {
-  if (!postgres.available || schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: postgres.url });
-  await client.connect();
-  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
-
-const stores: Array<[string, () => Record<string, unknown>]> = [['sqlite', () => ({ use: 'sqlite' })]];
-if (postgres.available) {
-  const url = postgres.url;
-  stores.push(['postgres', () => ({ use: 'postgres', url, schema: schemas[schemas.push(freshSchemaName()) - 1] })]);
-}
-const grantSettings = [
-  ['grants', {}],
-  ['a reservation per request', { requests: 0 }],
-] as const;
-const cases = stores.flatMap(([store, storage]) => grantSettings.map(([grantsName, grants]) => ({ store, storage, grantsName, grants })));
+const cases = await budgetStoreCases();
 
 // Input is free and every answer uses all of its max_tokens: each request costs exactly what it holds.
 const maxTokens = 100;
