@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultLoaders, type Loader } from 'cosmiconfig';
@@ -87,15 +86,43 @@ function checkConfigSize(bytes: number): void {
 }
 
 /**
+ * A config file's bytes, read once, at most {@link maxConfigBytes} + 1 of them: a pipe
+ * (`--config <(envsubst < tpl)`, a FIFO) has no size to look at first, and one that never ends
+ * (`<(yes)`) was read until the memory ran out. Read a second time, a pipe is empty (or, a FIFO,
+ * waits for a writer that never comes): the text checked and pointed into is this one.
+ */
+async function readConfigBytes(filepath: string): Promise<Buffer> {
+  const handle = await open(filepath, 'r');
+  try {
+    // A file says its size (the one found by the search is measured here); a pipe's is counted as it is read.
+    const stats = await handle.stat();
+    if (stats.isFile()) checkConfigSize(stats.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxConfigBytes) {
+        throw new UnreadableConfig(`more than 1 MiB was read from it; a config file may be at most 1 MiB (${maxConfigBytes} bytes)`, undefined);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Refuses a file that is not UTF-8 (saved as Latin-1 or UTF-16, a pasted binary value): read as
  * UTF-8, each byte that is not became U+FFFD without a word, and a host, a header or a key was
- * served that is not what the file says. Only a text holding U+FFFD is looked at again, as bytes.
+ * served that is not what the file says. Only a text holding U+FFFD is decoded again, strictly.
  */
-function checkUtf8(file: string, content: string): void {
+function checkUtf8(bytes: Buffer, content: string): void {
   const at = content.indexOf('\uFFFD');
   if (at === -1) return;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     const line = content.slice(0, at).split('\n').length;
     throw new UnreadableConfig('the file is not UTF-8 text (saved as Latin-1 or UTF-16?): save it as UTF-8', line);
@@ -110,7 +137,6 @@ const maxAliasCount = 100;
 // copies its map as an alias does and counts against the same bound (maxAliasCount).
 const loadYaml: Loader = (file, content) => {
   checkConfigSize(Buffer.byteLength(content));
-  checkUtf8(file, content);
   try {
     const lineCounter = new LineCounter();
     // Keys written twice are found by findDuplicateKey, in one pass: the package's own check takes time square in a map's size.
@@ -174,7 +200,6 @@ class UnreadableConfig extends Error {
 // and the reason came after it, so a broken switchyard.config.json was reported without one.
 const loadJson: Loader = (file, content) => {
   checkConfigSize(Buffer.byteLength(content));
-  checkUtf8(file, content);
   try {
     const value = JSON.parse(content) as unknown;
     // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key (readOneConfigFile).
@@ -318,10 +343,14 @@ const configLoaders: Record<string, Loader> = {
   '.ts': refusingImports(defaultLoaders['.ts'], false),
 };
 
+const codeExtensions = new Set(['.js', '.cjs', '.mjs', '.ts']);
+
 /** A config file read: its settings, or `isEmpty` when it holds none. */
 interface FoundConfig {
   config: unknown;
   filepath: string;
+  /** The file's text, as it was parsed. */
+  text: string;
   isEmpty?: boolean;
 }
 
@@ -330,17 +359,23 @@ interface FoundConfig {
  * goes on to the next name). Errors carry the file's path as `filepath`, as cosmiconfig's did.
  */
 async function readOneConfigFile(filepath: string): Promise<FoundConfig | null> {
-  const contents = await readFile(filepath, 'utf8');
-  if (contents.trim() === '') return { filepath, config: undefined, isEmpty: true };
+  const bytes = await readConfigBytes(filepath).catch((error: unknown) => {
+    if (error instanceof Error) Object.assign(error, { filepath });
+    throw error;
+  });
+  const contents = bytes.toString('utf8');
+  if (contents.trim() === '') return { filepath, text: contents, config: undefined, isEmpty: true };
   const extension = path.extname(filepath);
   const loader = configLoaders[extension || 'noExt'];
   try {
     if (!loader) throw new UnreadableConfig(unknownKindReason(extension), undefined);
+    // YAML and JSON are read from this text; a JavaScript config is imported from its file.
+    if (!codeExtensions.has(extension)) checkUtf8(bytes, contents);
     const loaded = (await loader(filepath, contents)) as unknown;
     const own = path.basename(filepath) === 'package.json' ? (isObject(loaded) ? loaded['switchyard'] : undefined) : loaded;
     if (path.basename(filepath) === 'package.json' && (own === undefined || own === null)) return null;
     // `export default null` holds no settings, as JSON's `null` does.
-    return own === undefined || own === null ? { filepath, config: undefined, isEmpty: true } : { filepath, config: own };
+    return own === undefined || own === null ? { filepath, text: contents, config: undefined, isEmpty: true } : { filepath, text: contents, config: own };
   } catch (error) {
     if (error instanceof Error) Object.assign(error, { filepath });
     throw error;
@@ -397,7 +432,7 @@ export async function readConfigFile(options: Omit<LoadConfigOptions, 'env'> = {
     // built-in defaults (the mock provider) in its place would hide that.
     throw new ConfigError([{ path: '', message: `cannot read config: ${emptyFileReason}` }], displayName);
   }
-  const sourceText = found && !found.filepath.endsWith('package.json') ? await readFile(found.filepath, 'utf8') : undefined;
+  const sourceText = found && !found.filepath.endsWith('package.json') ? found.text : undefined;
   return { raw: found?.config ?? {}, file: displayName, sourceText };
 }
 
