@@ -181,3 +181,32 @@ describe('switchyard validate: other tools\' files in the working folder', () =>
     }
   });
 });
+
+/*
+ * YAML 1.2 reads `0x10` as 16, `0o10` as 8 and `010` as 10 (YAML 1.1 readers, and people, as 8):
+ * `port: 0x1F90` or `max_tokens: 010` was served as a number the file does not plainly say,
+ * and `validate` said "valid". A key written unquoted with a leading zero lost it.
+ */
+describe('switchyard validate: a number in hex, octal or with a leading zero', () => {
+  for (const [written, line] of [
+    ['server:\n  port: 0x1F90\n', 2],
+    ['server:\n  port: 0o7640\n', 2],
+    ['server:\n  host: 127.0.0.1\n  port: 04000\n', 3],
+    ['chain:\n  - circuit-breaker:\n      reset_timeout_ms: -010\n  - adapter\n', 3],
+  ] as const) {
+    it(`${JSON.stringify(written)}: one problem at line ${line} saying to write it in decimal, exit 1`, async () => {
+      await writeFile(path.join(cwd, 'radix.yaml'), written);
+      const { code, stdout, stderr } = await runCli(['validate', '--config', 'radix.yaml'], { cwd });
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(new RegExp(`radix\\.yaml:${line} \\(top level\\): cannot read config: .*hex, octal or with a leading zero.*decimal`));
+      expect(code).toBe(1);
+    });
+  }
+
+  it('decimal numbers, 0, and the same digits in quotes are read as before', async () => {
+    await writeFile(path.join(cwd, 'decimal.yaml'), 'server:\n  port: 0\n  data_dir: "0x10"\n  shutdown_timeout_ms: 1e3\n');
+    const { code, stderr } = await runCli(['validate', '--config', 'decimal.yaml'], { cwd });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});

@@ -2,7 +2,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultLoaders, type Loader } from 'cosmiconfig';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import { ConfigError } from './config-error.js';
 import { findDuplicateKey } from './find-duplicate-key.js';
@@ -152,6 +152,13 @@ const loadYaml: Loader = (file, content) => {
       const line = warning.linePos?.[0].line;
       throw new UnreadableConfig(`${firstLine(warning.message)} (a config is plain YAML: give a secret as \${VAR})`, line);
     }
+    const radixLine = firstNonDecimalNumberLine(document, lineCounter);
+    if (radixLine !== undefined) {
+      throw new UnreadableConfig(
+        'a number is written in hex, octal or with a leading zero (0x10, 0o10, 010: read as 16, 8 and 10): write it in decimal, or in quotes if it is text (a key, an id)',
+        radixLine,
+      );
+    }
     // Only comments, `---` or `~`: empty (undefined), as a blank file is, not "no config here" (null).
     return (document.toJS({ maxAliasCount }) as unknown) ?? undefined;
   } catch (error) {
@@ -172,6 +179,23 @@ const loadYaml: Loader = (file, content) => {
     throw error;
   }
 };
+
+/**
+ * The line of the first number written as `0x10`, `0o10` or `010`. YAML 1.2 reads them as 16, 8
+ * and 10, where a YAML 1.1 reader (and most people) read `010` as 8: `port: 0x1F90` was served as
+ * 8080 and a key written unquoted with a leading zero lost it, without a word. The value is not quoted.
+ */
+function firstNonDecimalNumberLine(document: Document, lineCounter: LineCounter): number | undefined {
+  let line: number | undefined;
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'number' || !isScalar(node) || !/^[-+]?0(?:[xo]|\d)/i.test(node.source ?? '')) return undefined;
+      line = node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
 
 /**
  * `{ api_key: ${KEY} }`: inside a flow map or list YAML reads the reference's braces as a map of
