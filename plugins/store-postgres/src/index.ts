@@ -180,6 +180,11 @@ function clientWithConnectTimeout(timeoutMs: number): typeof pg.Client {
 function checkConnectionString(options: PostgresStorageOptions): ValidationProblem[] {
   // A '/', '?' or '#' in the password either fails below or, after digits (`app:1234/x@db`), parses with
   // the user name as the host.
+  // pg reads any scheme as its own and a bare word as a database on the host "base": a Redis URL, or a
+  // password pasted where the URL goes, passed validate and failed at start as an outage.
+  if (!/^(?:postgres(?:ql)?:\/\/|socket:|\/)/i.test(options.url)) {
+    return [{ path: '/url', message: 'is not a PostgreSQL URL: it starts postgres:// or postgresql:// (postgres://user:password@host:5432/database)' }];
+  }
   const unencoded = unencodedInUserinfo(options.url);
   if (unencoded) return [{ path: '/url', message: percentEncodeProblem(unencoded) }];
   try {

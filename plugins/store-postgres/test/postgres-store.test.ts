@@ -58,6 +58,26 @@ describe('postgres storage url', () => {
     },
   );
 
+  // pg reads any scheme as its own, and a bare word as a database on the host "base": a Redis or MySQL URL, or a
+  // password pasted where the URL goes (`url: ${DATABASE_PASSWORD}`), passed `validate` and failed at start as an outage.
+  it.each(['redis://u:pw-secret@127.0.0.1:6379', 'mysql://u:pw-secret@db/app', 'pw-secret-pasted-alone'])(
+    'refuses %s: not a PostgreSQL URL, never quoted',
+    (url) => {
+      let error: (Error & { problems?: Array<{ path: string; message: string }> }) | undefined;
+      try {
+        postgres({ url });
+      } catch (caught) {
+        error = caught as typeof error;
+      }
+      expect(error?.problems).toEqual([{ path: '/url', message: 'is not a PostgreSQL URL: it starts postgres:// or postgresql:// (postgres://user:password@host:5432/database)' }]);
+      expect(error?.message).not.toMatch(/secret/);
+    },
+  );
+
+  it.each(['postgres://u:pw@db/app', 'POSTGRESQL://u:pw@db:5433/app?sslmode=disable', 'socket:/var/run/postgresql?db=app', '/var/run/postgresql app'])('reads %s as before', (url) => {
+    expect(() => postgres({ url })).not.toThrow();
+  });
+
   // A '/' after digits (`app:1234/…@host`) parsed: pg connected to the user name as a host, port 1234.
   it.each([
     ['postgres://app:1234/pw-secret@127.0.0.1:5432/test', '/'],
