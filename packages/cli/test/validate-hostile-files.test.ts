@@ -210,3 +210,20 @@ describe('switchyard validate: a number in hex, octal or with a leading zero', (
     expect(code).toBe(0);
   });
 });
+
+/*
+ * `host: ${HOST}` with HOST read from a file keeps its line break (`HOST=$(cat host.txt)`), and a
+ * space pasted before an address stays: no address or name holds either. validate said "valid";
+ * start could not listen (exit 2).
+ */
+describe('switchyard validate: server.host holding whitespace or a control character', () => {
+  for (const host of ['127.0.0.1\n', ' 127.0.0.1', 'gateway internal', '127.0.0.1\t']) {
+    it(`${JSON.stringify(host)}: a problem at server.host, exit 1`, async () => {
+      await writeFile(path.join(cwd, 'host.yaml'), 'server:\n  host: ${SWITCHYARD_TEST_HOST}\n');
+      const { code, stdout, stderr } = await runCli(['validate', '--config', 'host.yaml'], { cwd, env: { SWITCHYARD_TEST_HOST: host } });
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/host\.yaml:2 server\.host: .*(space|control)/);
+      expect(code).toBe(1);
+    });
+  }
+});

@@ -18,6 +18,7 @@ import { findPlaceholderKeys } from '../config/find-placeholder-keys.js';
 import { findBodyLimitProblems } from '../config/find-body-limit-problems.js';
 import { findProviderHeaderProblems } from '../config/find-provider-header-problems.js';
 import { findProviderUrlProblems } from '../config/find-provider-url-problems.js';
+import { findHostProblems } from '../config/find-host-problems.js';
 import { findTimeoutProblems } from '../config/find-timeout-problems.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { UpstreamTransport } from '../transport/upstream-transport.js';
@@ -428,7 +429,7 @@ export async function checkGatewayConfig(
       if (shapeIsRight) throw error;
     }
   }
-  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config), ...findProviderHeaderProblems(config));
+  problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findHostProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config), ...findProviderHeaderProblems(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
 }
