@@ -227,3 +227,26 @@ describe('switchyard validate: server.host holding whitespace or a control chara
     });
   }
 });
+
+/*
+ * JSON.parse keeps the last of a key written twice, without a word (a YAML config's is refused):
+ * `"port": 4000, …, "port": 4001` served 4001. And a JSON file saved with a byte order mark
+ * (Notepad's "UTF-8 with BOM") was refused as "Unexpected token '\ufeff'", where YAML reads one.
+ */
+describe('switchyard validate: JSON keys written twice, and a byte order mark', () => {
+  it('a key written twice: one problem at its line, exit 1', async () => {
+    await writeFile(path.join(cwd, 'twice.json'), '{\n  "server": {\n    "port": 4000,\n    "host": "127.0.0.1",\n    "port": 4001\n  }\n}\n');
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'twice.json'], { cwd });
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/twice\.json:5 \(top level\): cannot read config: Map keys must be unique at line 5/);
+    expect(code).toBe(1);
+  });
+
+  it('a file saved with a byte order mark is read as without one', async () => {
+    await writeFile(path.join(cwd, 'bom.json'), '\uFEFF{"server": {"port": 4001}}\n');
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'bom.json'], { cwd });
+    expect(stderr).toBe('');
+    expect(stdout).toContain('bom.json: valid');
+    expect(code).toBe(0);
+  });
+});

@@ -222,19 +222,36 @@ class UnreadableConfig extends Error {
 
 // JSON.parse, not cosmiconfig's own loader: that one's first line is "JSON Error in <path>:"
 // and the reason came after it, so a broken switchyard.config.json was reported without one.
-const loadJson: Loader = (file, content) => {
-  checkConfigSize(Buffer.byteLength(content));
+const loadJson: Loader = (file, withBom) => {
+  checkConfigSize(Buffer.byteLength(withBom));
+  // Notepad's "UTF-8 with BOM": JSON.parse said "Unexpected token '\ufeff'" where YAML reads past one.
+  const content = withBom.replace(/^\uFEFF/, '');
   try {
     const value = JSON.parse(content) as unknown;
+    // Another tool's package.json is not held to it: only its "switchyard" key is this config.
+    if (path.basename(file) !== 'package.json') refuseDuplicateJsonKey(content);
     // `null` holds no settings, as an empty file; a package.json is read for its "switchyard" key (readOneConfigFile).
     return value === null && path.basename(file) !== 'package.json' ? undefined : value;
   } catch (error) {
+    if (error instanceof UnreadableConfig) throw error;
     const message = withoutQuotedText((error as Error).message, content);
     const position = /at position (\d+)/.exec(message)?.[1];
     const line = position === undefined ? undefined : content.slice(0, Number(position)).split('\n').length;
     throw new UnreadableConfig(message, line);
   }
 };
+
+/**
+ * JSON.parse keeps the last of a key written twice without a word (`"port": 4000, …, "port": 4001`
+ * served 4001), where a YAML config's is refused: found as the YAML loader finds it (JSON reads as YAML).
+ */
+function refuseDuplicateJsonKey(content: string): void {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(content, { uniqueKeys: false, lineCounter });
+  if (document.errors.length > 0) return;
+  const duplicate = findDuplicateKey(document, lineCounter);
+  if (duplicate) throw new UnreadableConfig(firstLine(duplicate.message), duplicate.linePos?.[0]?.line);
+}
 
 /**
  * JSON.parse says some errors by quoting the text around them (`Unexpected token 'e',
