@@ -46,6 +46,8 @@ describe('a YAML config whose secret starts with a character YAML reads as synta
     ['a tag of a handle (!a!…)', `!a!${azureKey} x`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Could not resolve tag at line 4, column \d+$/],
     ['a literal block (|)', `|${azureKey}`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Block scalar header includes extra characters at line 4, column \d+$/],
     ['a folded block (>)', `>${azureKey}`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Block scalar header includes extra characters at line 4, column \d+$/],
+    // A backslash in double quotes starts an escape: `\U` takes the eight characters after it, and the message quoted them.
+    ['an escape (\\U) in double quotes', `"\\U${azureKey}"`, /^switchyard\.config\.yaml:4 \(top level\): cannot read config: Invalid escape sequence at line 4, column \d+ \(in double quotes/],
   ];
   for (const [label, value, said] of cases) {
     it(`${label}: says what and where, not the token`, async () => {

@@ -327,7 +327,7 @@ function firstLine(message: string): string {
 
 /**
  * The yaml package's messages that quote a token of the file: an alias's name, a tag, a block
- * scalar's header, a directive. A secret that starts with `*`, `!`, `|`, `>` or `%` (a generated
+ * scalar's header, a directive, an escape in double quotes. A secret that starts with `*`, `!`, `|`, `>` or `%` (a generated
  * password may) is read as such a token, and was printed whole. Said without it; the line and
  * column stay, to find it by.
  */
@@ -336,6 +336,8 @@ const quotedTokens: ReadonlyArray<[RegExp, string]> = [
   [/^The \S+ tag has no suffix/, 'A tag has no suffix'],
   [/^Verbatim tags aren't resolved, so \S+ is invalid\./, "A verbatim tag (!<…>) is not resolved."],
   [/^Unknown directive \S+/, 'Unknown directive'],
+  // `"\U…"` quoted the eight characters after the backslash: part of a password written in double quotes.
+  [/^Invalid escape sequence \S*( at line \d+, column \d+)?$/, 'Invalid escape sequence$1 (in double quotes a \\ starts an escape: write \\\\ for one, or use single quotes)'],
 ];
 
 function withoutQuotedToken(line: string): string {
