@@ -334,6 +334,21 @@ describe('tracing with an in-memory exporter', () => {
     expect(sent['tracestate'] ?? '').not.toContain('aaaa');
   });
 
+  it.each([
+    ['oversized', `vendor=${'a'.repeat(8000)}`],
+    ['no list member', 'not a list member'],
+    ['only commas', ',,,'],
+  ])('sends no empty tracestate upstream for a client tracestate it drops (%s)', async (_name, tracestate) => {
+    const response = await chat(gateway, {}, { traceparent: `00-${clientTraceId}-${clientSpanId}-01`, tracestate });
+    expect(response.status).toBe(200);
+    await response.text();
+    await ended.next(isServer);
+    const sent = upstream.requests[0]!.headers;
+    expect(sent['traceparent']).toMatch(new RegExp(`^00-${clientTraceId}-[0-9a-f]{16}-01$`));
+    // An empty tracestate is no list: W3C Trace Context says to send none.
+    expect(sent).not.toHaveProperty('tracestate');
+  });
+
   it("traces an embedding app's own route: named after its pattern, with the virtual key's id and team", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-traces-'));
     const switchyard = await createSteps(

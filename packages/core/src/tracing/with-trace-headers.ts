@@ -9,7 +9,9 @@ let injected: Record<string, string> | undefined;
 
 const collectInjected: TextMapSetter<unknown> = {
   set(_carrier, key, value) {
-    (injected ??= {})[key] = value;
+    // The W3C propagator writes a client's tracestate it parsed to nothing (oversized, no
+    // list member) as "": an empty header, which W3C Trace Context says not to send.
+    if (value !== '') (injected ??= {})[key] = value;
   },
 };
 
