@@ -18,7 +18,7 @@ Commands:
   keys        manage virtual keys on a running gateway:
               create | list | show | update | revoke | rotate | audit   (switchyard keys --help)
   usage       spend and tokens by key, team, project, model, provider, day or error code
-              [--group-by G] [--from ISO] [--to ISO] [--key ID] [--format csv|json]   (switchyard usage --help)
+              [--group-by G] [--from ISO] [--to ISO] [--key ID] [--limit N] [--format csv|json]   (switchyard usage --help)
 
 Without --config, switchyard.config.yaml (and the usual variants) is looked for
 in the current folder; without one, the built-in defaults serve the mock provider.
