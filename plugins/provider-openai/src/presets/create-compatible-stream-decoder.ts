@@ -2,7 +2,8 @@ import { GatewayError, parseUpstreamJson, type ServerSentEvent, type StreamDecod
 import { readTokenChunk } from '../token-chunk.js';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
-import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
+import { inStreamErrorStatus } from '../in-stream-error-status.js';
+import { mapCompatibleErrorBody } from './map-compatible-error.js';
 import { readCreated } from '../read-created.js';
 
 type Json = Record<string, unknown>;

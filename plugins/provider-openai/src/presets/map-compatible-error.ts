@@ -1,6 +1,5 @@
 import { GatewayError, parseUpstreamJson, type UpstreamErrorResponse, isJsonObject } from '@switchyard/core';
 import { mapOpenAIErrorBody, retryAfterSeconds } from '../map-openai-error.js';
-export { inStreamErrorStatus } from '../in-stream-error-status.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,8 @@
 import { GatewayError, type AssistantContentPart, type UpstreamChatResponse, isJsonObject } from '@switchyard/core';
 import { fromCompatibleFinishReason, readCompatibleContent } from './read-compatible-content.js';
 import { readCompatibleUsage } from './read-compatible-usage.js';
-import { inStreamErrorStatus, mapCompatibleErrorBody } from './map-compatible-error.js';
+import { inStreamErrorStatus } from '../in-stream-error-status.js';
+import { mapCompatibleErrorBody } from './map-compatible-error.js';
 import { readCreated } from '../read-created.js';
 
 type Json = Record<string, unknown>;
