@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { defaultLoaders, type Loader } from 'cosmiconfig';
 import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
+import type { TextReadings } from '../validation/put-back-text.js';
 import { ConfigError } from './config-error.js';
 import { findDuplicateKey } from './find-duplicate-key.js';
 import type { GatewayConfig } from './gateway-config.js';
@@ -502,14 +503,17 @@ export function checkConfig(
 export function findConfigProblems(
   raw: unknown,
   env: Record<string, string | undefined>,
-): { config: GatewayConfig; problems: ValidationProblem[]; missingEnv: ReadonlySet<string> } {
+): { config: GatewayConfig; problems: ValidationProblem[]; missingEnv: ReadonlySet<string>; typedReferences: TextReadings } {
   const problems: ValidationProblem[] = [];
-  const resolved = resolveEnvReferences(raw ?? {}, env, problems);
+  const typedReferences = new Map<string, string>();
+  const resolved = resolveEnvReferences(raw ?? {}, env, problems, '', typedReferences);
   // The pointers of values left empty by a missing variable: later checks of the
   // same value would only repeat that problem in other words.
   const missingEnv = new Set(problems.map((problem) => problem.path));
   validator ??= compileValidator<GatewayConfig>(gatewayConfigSchema, { problems: 'every' });
-  const result = validator(resolved);
+  // A whole `${VAR}` read as a number or boolean is its text again where the schema wants a string.
+  const result = validator(resolved, typedReferences);
   if (!result.ok) problems.push(...result.problems.filter((problem) => !missingEnv.has(problem.path)).map(hintMisplacedStepOptions));
-  return { config: resolved as GatewayConfig, problems, missingEnv };
+  // The plugins' options are checked later, against their own schemas: the readings go with the config.
+  return { config: resolved as GatewayConfig, problems, missingEnv, typedReferences };
 }

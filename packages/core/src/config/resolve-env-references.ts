@@ -15,7 +15,9 @@ export const maxConfigDepth = 64;
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config. A
  * value that is one reference and resolves to a number (one that reads back as written:
  * not `0123` or twenty digits, which are keys) or a boolean becomes one, so
- * `port: ${PORT:-4000}` is an integer. A missing variable without a default is a
+ * `port: ${PORT:-4000}` is an integer; its pointer and text go into `typedReferences`, for
+ * validation to put the text back where the schema wants a string (an `api_key` of digits).
+ * A missing variable without a default is a
  * problem, as is a `${` that starts no reference, reported with its path; so are a value that contains itself (a YAML alias
  * inside its own anchor, a cycle in a JavaScript config) and nesting deeper than
  * {@link maxConfigDepth}, either of which would otherwise overflow the stack.
@@ -25,18 +27,21 @@ export function resolveEnvReferences(
   env: Record<string, string | undefined>,
   problems: ValidationProblem[],
   path = '',
+  typedReferences?: Map<string, string>,
 ): unknown {
-  return resolveValue(value, env, problems, path, []);
+  return resolveValue(value, { env, problems, typedReferences }, path, []);
 }
 
-function resolveValue(
-  value: unknown,
-  env: Record<string, string | undefined>,
-  problems: ValidationProblem[],
-  path: string,
-  ancestors: object[],
-): unknown {
-  if (typeof value === 'string') return resolveString(value, env, problems, path);
+/** What every level of the walk shares. */
+interface Resolution {
+  env: Record<string, string | undefined>;
+  problems: ValidationProblem[];
+  typedReferences: Map<string, string> | undefined;
+}
+
+function resolveValue(value: unknown, resolution: Resolution, path: string, ancestors: object[]): unknown {
+  const { problems } = resolution;
+  if (typeof value === 'string') return resolveString(value, resolution, path);
   if (value !== null && typeof value === 'object') {
     // A YAML alias may repeat a map elsewhere (that is data); only inside itself is it a cycle.
     if (ancestors.includes(value)) {
@@ -51,7 +56,7 @@ function resolveValue(
   const inside = () => [...ancestors, value as object];
   if (Array.isArray(value)) {
     const within = inside();
-    return value.map((item, index) => resolveValue(item, env, problems, `${path}/${index}`, within));
+    return value.map((item, index) => resolveValue(item, resolution, `${path}/${index}`, within));
   }
   const notData = notConfigData(value);
   if (notData !== undefined) {
@@ -63,7 +68,7 @@ function resolveValue(
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       // A YAML key `__proto__` stays a key (setField), for the schema to refuse, instead of becoming the copy's prototype.
-      setField(result, key, resolveValue(item, env, problems, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, within));
+      setField(result, key, resolveValue(item, resolution, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, within));
     }
     return result;
   }
@@ -98,12 +103,7 @@ function readsAsName(text: string): boolean {
   return /^[A-Z0-9_]+$/.test(text) || !/\d/.test(text);
 }
 
-function resolveString(
-  text: string,
-  env: Record<string, string | undefined>,
-  problems: ValidationProblem[],
-  path: string,
-): unknown {
+function resolveString(text: string, { env, problems, typedReferences }: Resolution, path: string): unknown {
   if (!text.includes('${')) return text;
   // `${OPENAI-API-KEY}`, `${}`, `${KEY` or `${KEY-default}` matched no reference and stayed in the value
   // as its text: validate said "valid" and the provider was sent "${OPENAI-API-KEY}" as the key.
@@ -136,10 +136,15 @@ function resolveString(
     });
     return '';
   });
-  if (wholeReference.test(text)) {
-    // A number only when it reads back as written: `0123…` or twenty digits is a key, not a number.
-    if (/^-?\d+(\.\d+)?$/.test(resolved) && String(Number(resolved)) === resolved) return Number(resolved);
-    if (resolved === 'true' || resolved === 'false') return resolved === 'true';
-  }
-  return resolved;
+  if (!wholeReference.test(text)) return resolved;
+  const typed = readAsType(resolved);
+  if (typed !== resolved) typedReferences?.set(path, resolved);
+  return typed;
+}
+
+/** A number when it reads back as written (`0123…` or twenty digits is a key, not a number), a boolean, else the text. */
+function readAsType(text: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(text) && String(Number(text)) === text) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return text;
 }

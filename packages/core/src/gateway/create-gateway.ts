@@ -394,7 +394,7 @@ export async function checkGatewayConfig(
   rawConfig: unknown,
   options: Omit<CreateGatewayOptions, 'logger'> & { env?: Record<string, string | undefined> } = {},
 ): Promise<{ config: GatewayConfig; plugins: ResolvedPlugins }> {
-  const { config, problems, missingEnv } = findConfigProblems(rawConfig, options.env ?? process.env);
+  const { config, problems, missingEnv, typedReferences } = findConfigProblems(rawConfig, options.env ?? process.env);
   // Plugins can only be looked up in a config whose shape is right; a missing
   // environment variable leaves the shape intact, so it hides nothing else.
   const blocked = problems.some(
@@ -408,6 +408,7 @@ export async function checkGatewayConfig(
         plugins: [adapterStep as PluginFactory<unknown, unknown>, ...(options.plugins ?? [])],
         importModule: options.importModule ?? ((specifier) => import(specifier)),
         baseDir: options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd(),
+        typedReferences,
       });
       checkedSteps = plugins.steps;
     } catch (error) {

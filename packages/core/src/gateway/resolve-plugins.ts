@@ -11,7 +11,9 @@ import {
   type StoragePlugin,
 } from '../plugin/define-plugin.js';
 import type { ValidationProblem } from '../validation/compile-validator.js';
+import type { TextReadings } from '../validation/put-back-text.js';
 import { locatePluginModule, pluginSearchDirs } from './locate-plugin-module.js';
+import { readPluginOptionsAsText } from './read-plugin-options-as-text.js';
 
 /** Loads a plugin module from the `file:` URL it was found at; by default `import()`. */
 export type ImportModule = (specifier: string) => Promise<unknown>;
@@ -33,6 +35,11 @@ export interface ResolvePluginsOptions {
    * package names are looked up from it first (then the working folder, then core's own).
    */
   baseDir: string;
+  /**
+   * Values of the config that were one whole `${VAR}` read as a number or a boolean, by pointer,
+   * with their text (findConfigProblems): put back as text where a plugin's schema wants a string.
+   */
+  typedReferences?: TextReadings;
 }
 
 /** Which package provides a step, for steps that live together in one package. */
@@ -51,27 +58,26 @@ export async function resolvePlugins(config: GatewayConfig, options: ResolvePlug
   const resolved: ResolvedPlugins = { providers: [], steps: [], storage: undefined, ingress: [] };
 
   for (const [id, entry] of Object.entries(config.providers)) {
-    const { use, ...pluginOptions } = entry;
+    const { use } = entry;
     const name = use ?? id;
     const pointer = `/providers/${id}`;
     const factory = await findFactory('provider', name, options, problems, use !== undefined ? `${pointer}/use` : pointer);
     if (!factory) continue;
-    const plugin = configure<ProviderPlugin>(factory, pluginOptions, pointer, problems);
+    const plugin = configure<ProviderPlugin>(factory, entry, pointer, problems, options);
     if (plugin) resolved.providers.push({ id, plugin });
   }
 
   if (config.storage) {
-    const { use, ...storageOptions } = config.storage;
-    const factory = await findFactory('storage', use!, options, problems, '/storage/use');
-    if (factory) resolved.storage = configure<StoragePlugin>(factory, storageOptions, '/storage', problems);
+    const factory = await findFactory('storage', config.storage.use!, options, problems, '/storage/use');
+    if (factory) resolved.storage = configure<StoragePlugin>(factory, config.storage, '/storage', problems, options);
   }
 
   for (const [id, entry] of Object.entries(config.ingress ?? {})) {
-    const { use, ...pluginOptions } = entry;
+    const { use } = entry;
     const pointer = `/ingress/${id}`;
     const factory = await findFactory('ingress', use ?? id, options, problems, use !== undefined ? `${pointer}/use` : pointer);
     if (!factory) continue;
-    const plugin = configure<IngressPlugin>(factory, pluginOptions, pointer, problems);
+    const plugin = configure<IngressPlugin>(factory, entry, pointer, problems, options);
     if (plugin) resolved.ingress.push({ id, plugin });
   }
 
@@ -87,11 +93,11 @@ export async function resolvePlugins(config: GatewayConfig, options: ResolvePlug
 
   for (const [index, entry] of config.chain.entries()) {
     const { name, options: stepOptions } = chainEntryParts(entry);
-    const { use, ...rest } = stepOptions;
+    const { use } = stepOptions;
     const pointer = typeof entry === 'string' ? `/chain/${index}` : `/chain/${index}/${name}`;
     const factory = await findFactory('step', typeof use === 'string' ? use : name, options, problems, pointer, name);
     if (!factory) continue;
-    const plugin = configure<StepPlugin>(factory, rest, pointer, problems);
+    const plugin = configure<StepPlugin>(factory, stepOptions, pointer, problems, options);
     if (plugin) resolved.steps.push(plugin);
   }
 
@@ -117,12 +123,16 @@ export function chainEntryParts(entry: ChainEntry): { name: string; options: Rec
   return { name, options: options ?? {} };
 }
 
+/** The plugin of a config entry (its options, beside the gateway's own `use:`), or its problems. */
 function configure<Plugin>(
   factory: PluginFactory<unknown, unknown>,
-  pluginOptions: unknown,
+  entry: Record<string, unknown>,
   pointer: string,
   problems: ValidationProblem[],
+  options: ResolvePluginsOptions,
 ): Plugin | undefined {
+  if (options.typedReferences) readPluginOptionsAsText(factory.optionsSchema, entry, pointer, options.typedReferences);
+  const { use: _use, ...pluginOptions } = entry;
   try {
     return factory(pluginOptions) as Plugin;
   } catch (error) {

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { putBackTextWhereStringWanted, type TextReadings } from './put-back-text.js';
 import { suggestName } from './suggest-name.js';
 
 /** One problem found in a value: where (a JSON Pointer) and what was expected. */
@@ -10,7 +11,12 @@ export interface ValidationProblem {
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
 
-export type Validator<T> = (value: unknown) => ValidationResult<T>;
+/**
+ * Checks a value (filling in its defaults). With `readings`, a value among them that the schema
+ * refuses for its type where it takes a string is put back as the text it was read from, in
+ * place, as a default is filled in.
+ */
+export type Validator<T> = (value: unknown, readings?: TextReadings) => ValidationResult<T>;
 
 /** A JSON Schema object, as plugins write them. */
 export type JsonSchema = Record<string, unknown>;
@@ -52,12 +58,17 @@ export function compileValidator<T>(schema: JsonSchema, options: CompileValidato
   // most schemas, and an all-errors verbose validator of a request schema is ~100 KB of
   // generated source that V8 keeps alive for as long as the function is.
   let explain: ValidateFunction | undefined;
-  return (value: unknown) => {
+  return (value: unknown, readings?: TextReadings) => {
     if (check(value)) return { ok: true, value: value as T };
     explain ??= explaining.compile(schema);
     // Same schema, same defaults filled in: it refuses the value too, and says every reason.
-    if (explain(value)) return { ok: true, value: value as T };
-    return { ok: false, problems: describeErrors(explain.errors ?? []) };
+    // A text put back is checked again; each is put back once, so this ends.
+    while (!explain(value)) {
+      if (!readings || !putBackTextWhereStringWanted(value, explain.errors ?? [], readings)) {
+        return { ok: false, problems: describeErrors(explain.errors ?? []) };
+      }
+    }
+    return { ok: true, value: value as T };
   };
 }
 
