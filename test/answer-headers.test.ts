@@ -53,6 +53,12 @@ const streamAnswer = {
   'transfer-encoding': 'chunked',
   date: '<date>',
 };
+/**
+ * A key of team `app`, whose own limit (rpm 1000) its headers show; a model's limit and the
+ * gateway's are shared by every caller and never shown (plugins/policy-rate-limit/README.md).
+ */
+const appKey = 'sy-app-team-key-0123456789abcdef';
+const appTeam = { keys: [{ name: 'app', key: appKey, team: 'app' }] };
 const rateLimit = { 'x-ratelimit-limit-requests': '1000', 'x-ratelimit-remaining-requests': expect.stringMatching(/^\d+$/), 'x-ratelimit-reset-requests': '<duration>' };
 const routed = { 'x-switchyard-route': 'assistant', 'x-switchyard-provider': 'openai', 'x-switchyard-model': 'openai/gpt-4o-mini', 'x-switchyard-attempts': '1' };
 
@@ -75,9 +81,9 @@ describe('the headers of each kind of answer of the full chain', () => {
         fragile: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 1, backoff_ms: 1 } },
       },
       chain: [
-        'auth',
+        { auth: appTeam },
         'key-scope',
-        { 'rate-limit': { limits: { global: { rpm: 1000 }, models: { limited: { rpm: 1 } } } } },
+        { 'rate-limit': { limits: { teams: { app: { rpm: 1000 } }, global: { rpm: 100_000 }, models: { limited: { rpm: 1 } } } } },
         'circuit-breaker',
         'cache',
         'route',
@@ -94,7 +100,7 @@ describe('the headers of each kind of answer of the full chain', () => {
   const post = (urlPath: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     fetch(`${gateway.origin}${urlPath}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', ...headers },
+      headers: { authorization: `Bearer ${appKey}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
   const chat = (content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
@@ -196,12 +202,11 @@ describe('the headers of each kind of answer of the full chain', () => {
     await first.text();
     expect(first.status).toBe(200);
     const refused = await post('/v1/chat/completions', { model: 'limited', messages: [{ role: 'user', content: 'two' }] });
+    // Refused by the model's limit, shared by every caller: the key's own counts, and when to come back.
     expect(await answered(refused, 429)).toEqual({
       ...jsonAnswer,
       'x-request-id': '<request-id>',
-      'x-ratelimit-limit-requests': '1',
-      'x-ratelimit-remaining-requests': '0',
-      'x-ratelimit-reset-requests': '<duration>',
+      ...rateLimit,
       'retry-after': expect.stringMatching(/^\d+$/),
     });
   });
@@ -233,7 +238,7 @@ describe('the headers of an answer written by an app behind embedded steps', () 
         master_key: masterKey,
         providers: { openai: { api_key: 'sk-openai-test-abcdefgh', base_url: upstream.url } },
         models: { assistant: 'openai/gpt-4o-mini' },
-        chain: ['auth', { 'rate-limit': { limits: { global: { rpm: 1000 } } } }, 'route'],
+        chain: [{ auth: appTeam }, { 'rate-limit': { limits: { teams: { app: { rpm: 1000 } } } } }, 'route'],
         log: { level: 'silent' },
       },
       { plugins: builtInPlugins },
@@ -252,7 +257,7 @@ describe('the headers of an answer written by an app behind embedded steps', () 
   });
 
   it("the app's own answer carries the steps' headers", async () => {
-    const answer = await request(app).post('/api/ask').set('authorization', `Bearer ${masterKey}`).send({});
+    const answer = await request(app).post('/api/ask').set('authorization', `Bearer ${appKey}`).send({});
     expect(answer.status).toBe(200);
     expect(headerSet(answer.headers as Record<string, string>)).toEqual({
       'content-type': 'application/json; charset=utf-8',

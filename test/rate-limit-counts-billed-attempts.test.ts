@@ -2,7 +2,7 @@ import { definePlugin } from '@switchyard/core';
 import { createRateLimitHandler, MemoryRateLimitStore, rateLimitOptionsSchema, type GcraLimit, type RateLimitOptions } from '@switchyard/policy-rate-limit';
 import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A failed attempt the provider billed (a 200 with a usage and choices the gateway
@@ -12,6 +12,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
 
 const now = 1_700_000_000_000;
 const tpm = 100_000;
+/** A key of team `app`: its team's tpm is its own, and shown in its headers (a gateway-wide one is not). */
+const appKey = 'sy-app-team-key-0123456789abcdef';
 
 /** The memory store, telling when a request's reservation has been settled. */
 class ObservedStore extends MemoryRateLimitStore {
@@ -51,7 +53,12 @@ beforeAll(async () => {
         story: { deployments: [{ target: 'primary/model-a' }], retries: { attempts: 0 }, fallbacks: ['backup-once'] },
         'backup-once': { deployments: [{ target: 'backup/model-b' }], retries: { attempts: 0 } },
       },
-      chain: ['auth', { 'still-rate-limit': { limits: { global: { tpm } }, default_max_tokens: 100 } }, 'route', 'adapter'],
+      chain: [
+        { auth: { keys: [{ name: 'app', key: appKey, team: 'app' }] } },
+        { 'still-rate-limit': { limits: { teams: { app: { tpm } } }, default_max_tokens: 100 } },
+        'route',
+        'adapter',
+      ],
     },
     { plugins: [stillRateLimit] },
   );
@@ -65,7 +72,7 @@ afterAll(async () => {
 function ask(model: string): Promise<Response> {
   return fetch(`${gateway.baseURL}/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${masterKey}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${appKey}` },
     body: JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] }),
   });
 }

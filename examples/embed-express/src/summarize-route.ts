@@ -15,7 +15,7 @@ export async function createSummarizeRoute(serviceKey: string, logLevel: string)
     {
       providers: { mock: {} },
       models: { summarizer: 'mock/echo' },
-      chain: [{ auth: { keys: [{ name: 'reporting-service', key: serviceKey, team: 'reporting' }] } }, 'key-scope', { 'rate-limit': { limits: { global: { rpm: 30 } } } }, 'route'],
+      chain: [{ auth: { keys: [{ name: 'reporting-service', key: serviceKey, team: 'reporting' }] } }, 'key-scope', { 'rate-limit': { limits: { teams: { reporting: { rpm: 30 } } } } }, 'route'],
       log: { level: logLevel },
     },
     { plugins: [mock, route, auth, keyScope, rateLimit] },

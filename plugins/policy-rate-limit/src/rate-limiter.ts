@@ -152,7 +152,7 @@ export class RateLimiter {
       context.responseHeaders.set('x-should-retry', 'false');
       throw new GatewayError(
         'rate_limit_exceeded',
-        `This request needs about ${tooLarge.gcra.cost} tokens (prompt and max_tokens), more than ${describe(tooLarge)} allows per minute (${tooLarge.limit}). Lower max_tokens or shorten the prompt.`,
+        `This request needs about ${tooLarge.gcra.cost} tokens (prompt and max_tokens), more than ${describe(tooLarge)} allows per minute (${ownLimitOrShared(tooLarge)}). Lower max_tokens or shorten the prompt.`,
         { retryable: false },
       );
     }
@@ -200,11 +200,13 @@ export class RateLimiter {
       const limit = limits[worst]!;
       const retryAfterMs = decision.states[worst]!.retryAfterMs;
       this.options.onRefused?.(limit.source, limit.dimension);
-      throw new GatewayError(
-        'rate_limit_exceeded',
-        `Rate limit reached for ${describe(limit)}: ${limit.limit} ${limit.dimension} per minute. Try again in ${formatResetDuration(retryAfterMs)}.`,
-        { retryable: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) },
-      );
+      const reached = isCallersOwn(limit)
+        ? `${describe(limit)}: ${limit.limit} ${limit.dimension} per minute`
+        : `${describe(limit)} (${limit.dimension} per minute, ${sharedByEveryCaller})`;
+      throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${reached}. Try again in ${formatResetDuration(retryAfterMs)}.`, {
+        retryable: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      });
     }
 
     // When the call is over, not when its response closes: a stream the client cut short
@@ -352,8 +354,21 @@ function describe(limit: ApplicableLimit): string {
 }
 
 /**
- * OpenAI's rate-limit headers, per dimension from the tightest limit: the one with
- * the fewest units left after this request (the smaller limit on a tie).
+ * Whether a limit is the caller's own: its key's, or its team's (its own organisation).
+ * A model's and the gateway's are shared by every tenant: their counts move with other
+ * tenants' traffic, so showing them would let each tenant watch the others'.
+ */
+const isCallersOwn = (limit: ApplicableLimit): boolean => limit.source === 'key' || limit.source === 'team';
+
+/** What a refusal says of a limit's size: the caller's own limit in full, a shared one not at all (isCallersOwn). */
+const sharedByEveryCaller = 'shared by every caller';
+const ownLimitOrShared = (limit: ApplicableLimit): string => (isCallersOwn(limit) ? String(limit.limit) : sharedByEveryCaller);
+
+/**
+ * OpenAI's rate-limit headers, per dimension from the tightest of the caller's own limits
+ * (isCallersOwn): the one with the fewest units left after this request (the smaller limit
+ * on a tie). A dimension with only shared limits gets no headers; a refusal by one still
+ * says when to come back, in the 429's `Retry-After`.
  */
 export function setRateLimitHeaders(headers: ResponseHeaders, limits: readonly ApplicableLimit[], decision: GcraDecision): void {
   // Runs on every request: plain loops and locals, header names made once.
@@ -363,7 +378,7 @@ export function setRateLimitHeaders(headers: ResponseHeaders, limits: readonly A
     let tightestTat = 0;
     for (let index = 0; index < limits.length; index++) {
       const limit = limits[index]!;
-      if (limit.dimension !== dimension) continue;
+      if (limit.dimension !== dimension || !isCallersOwn(limit)) continue;
       const tat = decision.states[index]!.tat;
       const remaining = gcraRemaining(limit.gcra, tat, decision.now);
       if (!tightest || remaining < tightestRemaining || (remaining === tightestRemaining && limit.limit < tightest.limit)) {

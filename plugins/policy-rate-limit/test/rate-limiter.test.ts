@@ -138,10 +138,10 @@ describe('RateLimiter.admit', () => {
     first.finish();
     await tick();
     const second = fakeResponse();
-    const next = answeredOn(second, context('red'));
+    const next = answeredOn(second);
     await rateLimiter.admit(next);
-    // The global limit: 1,000,000 tokens a minute, 110 reserved and settled to 10, then 110 more.
-    expect(second.headers['x-ratelimit-remaining-tokens']).toBe(String(1_000_000 - 10 - 110));
+    // The team's limit: 10,000 tokens a minute, 110 reserved and settled to 10, then 110 more.
+    expect(second.headers['x-ratelimit-remaining-tokens']).toBe(String(10_000 - 10 - 110));
     failAdjust = true;
     next.usage = { inputTokens: 10, outputTokens: 0 };
     second.finish();
