@@ -10,6 +10,7 @@ import { defaultMaxLoginFailures, LoginThrottle } from './login-throttle.js';
 import { readSessionCookie, sessionCookie } from './read-session-cookie.js';
 import { securityHeaders } from './security-headers.js';
 import { isSessionId, SessionStore, type DashboardSession } from './session-store.js';
+import { TokenBuckets } from './token-buckets.js';
 
 const publicDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 const uplotDirectory = path.join(path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
@@ -18,6 +19,13 @@ const uplotDirectory = path.join(path.dirname(createRequire(import.meta.url).res
 export const dashboardHeader = 'x-switchyard-dashboard';
 
 const maxKeyLength = 512;
+
+/**
+ * Self views (`GET /api/me`, three ledger reads each) a virtual key's dashboard sessions may
+ * read at once, and again per minute. Not the key's own limits (docs/dashboard.md says why),
+ * but a bound: a person clicking never gets near it, a script polling with a session does.
+ */
+export const selfViewsPerMinute = 30;
 /** The longest query string the `/dashboard` → `/dashboard/` redirect carries over. */
 const maxRedirectQuery = 2048;
 
@@ -51,6 +59,8 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   };
   // On the dashboard's clock, as the sessions are: a clock set for a test moves both.
   const throttle = options.sharedLoginThrottle ?? new LoginThrottle(options.maxLoginFailuresPerMinute ?? defaultMaxLoginFailures, 60_000, () => now().getTime());
+  // Per key, not per session: logging in again (successes are not throttled) gets no fresh bucket.
+  const selfViews = new TokenBuckets(selfViewsPerMinute, 60_000, () => now().getTime());
   const isMasterKey = keyMatcher(options.masterKey);
   const healthPath = options.healthPath ?? '/health';
   const storeOptions = {
@@ -84,6 +94,14 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     authenticate: async (req, at) => {
       const { id, session } = sessionOf(req);
       if (session.role !== 'self') throw new GatewayError('invalid_request', 'The self view is for a virtual key; the master key sees every key.');
+      // Before the key and the ledger are read: a refused call costs neither.
+      const waitMs = selfViews.take(session.keyId);
+      if (waitMs > 0) {
+        const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        throw new GatewayError('rate_limit_exceeded', `This key's dashboard sessions read their view at most ${selfViewsPerMinute} times a minute; try again in ${seconds}s.`, {
+          retryAfterSeconds: seconds,
+        });
+      }
       return keyOfSession(id, session, at);
     },
   });

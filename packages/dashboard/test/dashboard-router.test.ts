@@ -461,6 +461,40 @@ describe('a virtual key\'s session', () => {
     expect((await request(app).get('/dashboard/api/me').set(header).set('cookie', cookie)).body.error.code).toBe('session_required');
   });
 
+  it('reads its view at most 30 times a minute per key, whatever its sessions: then 429 with Retry-After, the ledger not read', async () => {
+    const mine = await createVirtualKey('mine');
+    const other = await createVirtualKey('other');
+    let ledgerReads = 0;
+    const query = ledger.query.bind(ledger);
+    ledger.query = (...args) => {
+      ledgerReads++;
+      return query(...args);
+    };
+    const cookie = await logIn(mine.secret);
+    const view = (session: string) => request(app).get('/dashboard/api/me').set(header).set('cookie', session);
+    for (let read = 0; read < 30; read++) expect((await view(cookie)).status).toBe(200);
+    const readsAllowed = ledgerReads;
+    const refused = await view(cookie);
+    expect(refused.status).toBe(429);
+    // One comes back every 2 s (30 a minute); the dashboard's clock has not moved.
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.body).toEqual({
+      error: {
+        message: "This key's dashboard sessions read their view at most 30 times a minute; try again in 2s.",
+        type: 'rate_limit_error',
+        code: 'rate_limit_exceeded',
+        param: null,
+      },
+    });
+    expect(ledgerReads).toBe(readsAllowed);
+    // Logging in again gets no fresh bucket; another key's session has its own.
+    expect((await view(await logIn(mine.secret))).status).toBe(429);
+    expect((await view(await logIn(other.secret))).status).toBe(200);
+    now = new Date(start.getTime() + 2000);
+    expect((await view(cookie)).status).toBe(200);
+    expect((await view(cookie)).status).toBe(429);
+  });
+
   it('a rotation without grace ends sessions opened with the old secret', async () => {
     const mine = await createVirtualKey('mine');
     const cookie = await logIn(mine.secret);
