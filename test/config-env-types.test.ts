@@ -35,6 +35,8 @@ beforeAll(async () => {
       '    headers:',
       '      x-goog-user-project: ${PROJECT}',
       '      x-beta: ${BETA}',
+      '      x-token: ${TOKEN_WITH_DOLLARS}',
+      '      x-mixed: v1-${TOKEN_UNSET_REFERENCE}',
       '    timeouts:',
       '      connect_ms: ${CONNECT_MS}',
       'models:',
@@ -52,6 +54,9 @@ beforeAll(async () => {
       PROJECT: '123456789012',
       BETA: 'false',
       CONNECT_MS: '5000',
+      // Values that hold `${…}` themselves: read once, never expanded again (HOME is set; the other is not).
+      TOKEN_WITH_DOLLARS: 'pa${HOME}ss',
+      TOKEN_UNSET_REFERENCE: 'x${SWITCHYARD_TEST_NEVER_SET}y',
     },
   });
 });
@@ -72,5 +77,16 @@ describe('a whole ${VAR} in a YAML config is read as the type its place wants', 
     expect(response.status).toBe(200);
     const chat = upstream.requests.find((request) => request.path === '/v1/chat/completions');
     expect(chat?.headers).toMatchObject({ authorization: 'Bearer 12345678', 'x-goog-user-project': '123456789012', 'x-beta': 'false' });
+  });
+
+  it('a value from the environment that holds `${…}` is that text: start checks the file, then builds the gateway from the result, and the second check read it again (expanded ${HOME}, refused an unset name)', async () => {
+    const response = await fetch(`${gateway.origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    expect(response.status).toBe(200);
+    const chat = upstream.requests.find((request) => request.path === '/v1/chat/completions');
+    expect(chat?.headers).toMatchObject({ 'x-token': 'pa${HOME}ss', 'x-mixed': 'v1-x${SWITCHYARD_TEST_NEVER_SET}y' });
   });
 });

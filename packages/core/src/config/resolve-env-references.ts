@@ -32,6 +32,14 @@ export function resolveEnvReferences(
   return resolveValue(value, { env, problems, typedReferences }, path, []);
 }
 
+/**
+ * The maps and lists this resolver made. Their strings are values already: a secret from the
+ * environment may hold `${` (`pa${x}ss`), and reading it again, when a resolved config is
+ * checked a second time (`switchyard start` checks the file, then builds the gateway from the
+ * result), would expand it or refuse it. A second pass keeps them as they are.
+ */
+const resolvedObjects = new WeakSet<object>();
+
 /** What every level of the walk shares. */
 interface Resolution {
   env: Record<string, string | undefined>;
@@ -43,6 +51,7 @@ function resolveValue(value: unknown, resolution: Resolution, path: string, ance
   const { problems } = resolution;
   if (typeof value === 'string') return resolveString(value, resolution, path);
   if (value !== null && typeof value === 'object') {
+    if (resolvedObjects.has(value)) return value;
     // A YAML alias may repeat a map elsewhere (that is data); only inside itself is it a cycle.
     if (ancestors.includes(value)) {
       problems.push({ path, message: 'refers to itself (a YAML alias inside its own anchor): a config is a tree' });
@@ -56,7 +65,7 @@ function resolveValue(value: unknown, resolution: Resolution, path: string, ance
   const inside = () => [...ancestors, value as object];
   if (Array.isArray(value)) {
     const within = inside();
-    return value.map((item, index) => resolveValue(item, resolution, `${path}/${index}`, within));
+    return resolved(value.map((item, index) => resolveValue(item, resolution, `${path}/${index}`, within)));
   }
   const notData = notConfigData(value);
   if (notData !== undefined) {
@@ -70,9 +79,14 @@ function resolveValue(value: unknown, resolution: Resolution, path: string, ance
       // A YAML key `__proto__` stays a key (setField), for the schema to refuse, instead of becoming the copy's prototype.
       setField(result, key, resolveValue(item, resolution, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, within));
     }
-    return result;
+    return resolved(result);
   }
   return value;
+}
+
+function resolved<T extends object>(made: T): T {
+  resolvedObjects.add(made);
+  return made;
 }
 
 /**
