@@ -7,8 +7,13 @@ const socketCodes = new Set([
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  'ENETDOWN', // the interface went down under the gateway
+  'EHOSTDOWN',
+  'ENETRESET',
+  'EADDRNOTAVAIL', // no local address or port to connect from (ports exhausted, an address gone): passes, as the rest do
   'ENOTFOUND',
   'EAI_AGAIN',
+  'EAI_FAIL', // the resolver failing (not a name that does not exist, which is ENOTFOUND)
   'UPSTREAM_LOOKUP_TIMEOUT', // the host name's lookup gave no answer in time (bounded-lookup-socket.ts)
 ]);
 

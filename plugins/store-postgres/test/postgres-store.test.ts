@@ -124,6 +124,12 @@ describe('what counts as a database outage (503) and what does not (500)', () =>
     ['statement timeout (57014)', coded('57014', 'canceling statement due to statement timeout')],
     ['too many connections (53300)', coded('53300', 'sorry, too many clients already')],
     ['connection failure (08006)', coded('08006')],
+    // The network, not the statement: the interface or route went down under the gateway, or its ephemeral ports ran out.
+    ['network down', coded('ENETDOWN', 'connect ENETDOWN 10.0.0.5:5432')],
+    ['host down', coded('EHOSTDOWN', 'connect EHOSTDOWN 10.0.0.5:5432')],
+    ['connection reset by the network', coded('ENETRESET', 'read ENETRESET')],
+    ['no local address or port left', coded('EADDRNOTAVAIL', 'connect EADDRNOTAVAIL 10.0.0.5:5432 - Local (0.0.0.0:0)')],
+    ['the resolver failing for good (EAI_FAIL)', coded('EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal')],
   ])('%s: outage', (_name, error) => {
     expect(isPostgresOutage(error)).toBe(true);
   });
