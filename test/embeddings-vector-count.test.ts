@@ -1,4 +1,4 @@
-import { defineProvider, type PluginFactory } from '@switchyard/core';
+import { defineProvider, estimateEmbeddingsTokens, type PluginFactory } from '@switchyard/core';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { gatewayOverReplay } from './support/gateway-over-replay.js';
@@ -12,8 +12,8 @@ import { masterKey } from './support/start-test-gateway.js';
  * `upstream_invalid_response`, whatever the provider (an HTTP adapter or a plugin's
  * own operation) and whether the client asked for floats or base64. The provider billed
  * the call all the same: the token count it named is billed (as a failed attempt the
- * provider billed, docs/pricing.md); without one nothing is, the gateway does not
- * estimate what a failure cost. (Bedrock's Titan embeds one text per call and its answer holds
+ * provider billed, docs/pricing.md); without one, the inputs' estimate, as for any 200 the
+ * gateway could not read. (Bedrock's Titan embeds one text per call and its answer holds
  * one vector by its shape, so it cannot answer with another count.)
  */
 
@@ -103,12 +103,7 @@ function expectWrongCount({ read, record }: Awaited<ReturnType<typeof embed>>, c
   expect(error.message).toContain(`${count} embeddings for 2 inputs`);
   expect(record.status).toBe(502);
   expect(record.errorCode).toBe('upstream_invalid_response');
-  // The count the upstream named, at the deployment's price; nothing without one (not the gateway's estimate).
-  if (billedTokens === 0) {
-    expect(record.usage).toBeUndefined();
-    expect(record.costUsd).toBe(0);
-    return;
-  }
+  // The count the upstream named (or, without one, the gateway's estimate), at the deployment's price.
   expect(record.usage).toMatchObject({ inputTokens: billedTokens, outputTokens: 0 });
   const pricing = rig.gateway.gateway.runtime.pricing;
   expect(record.costUsd).toBeCloseTo(pricing.cost(record.provider!, record.model!, { inputTokens: billedTokens, outputTokens: 0 }), 15);
@@ -124,11 +119,14 @@ describe('an embeddings answer with a vector count other than the inputs, read b
     expectWrongCount(await embed(`${provider}-once`, encoding), count, 9);
   });
 
-  it.each([1, 3])('openai: %i vectors for 2 inputs without a readable token count is billed nothing, not the estimate', async (count) => {
+  it.each([1, 3])("openai: %i vectors for 2 inputs without a readable token count is billed the inputs' estimate, marked estimated", async (count) => {
+    const estimate = estimateEmbeddingsTokens({ model: 'openai-once', input: twoTexts });
     for (const usage of [undefined, { prompt_tokens: -5, total_tokens: -5 }, { prompt_tokens: 0, total_tokens: 0 }]) {
       const body = JSON.parse(answers['openai']!(count, 'float')) as Record<string, unknown>;
       rig.replay.play({ body: JSON.stringify({ ...body, usage }), contentType: 'application/json' });
-      expectWrongCount(await embed('openai-once', 'float'), count, 0);
+      const answer = await embed('openai-once', 'float');
+      expectWrongCount(answer, count, estimate);
+      expect(answer.record.usageEstimated).toBe(true);
     }
   });
 

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RequestRecord } from '@switchyard/core';
+import { estimatePromptTokens, type RequestRecord } from '@switchyard/core';
 import { startMockBedrock, startMockCohere, startMockOpenAI, type MockBedrock, type MockCohere, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
@@ -229,7 +229,7 @@ describe('a failed attempt the provider billed', () => {
     await expectCharged(record, key.id, expected);
   });
 
-  it('an unreadable answer without a readable usage adds nothing: only the answer that served is billed', async () => {
+  it("an unreadable answer without a readable usage is billed the prompt's estimate at its own price, beside the answer that served", async () => {
     const key = await createBudgetedKey(gateway, 5, 'failed-attempts');
     primary.enqueue({ status: 200, body: { ...unreadableAnswer, usage: { prompt_tokens: -5, completion_tokens: 'x' } } });
     backup.enqueue({ reply: { content: 'fine', usage: goodUsage } });
@@ -237,9 +237,12 @@ describe('a failed attempt the provider billed', () => {
     const response = await send(key.secret, 'chat/completions', 'story');
     expect(response.status).toBe(200);
     await response.arrayBuffer();
-    expect((await record).costUsd).toBeCloseTo(0.0005, 12);
-    const { spent } = await spentAndLedger(key.id);
-    expect(spent).toBeCloseTo(0.0005, 6);
+    const finished = await record;
+    // The 200 had the prompt: its estimate at model-a's $1, beside the answer's 10 × $10 + 20 × $20 per million at model-b.
+    const estimate = estimatePromptTokens({ model: 'story', stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] });
+    expect(finished.attempts[0]).toMatchObject({ errorCode: 'upstream_invalid_response', billedUsage: { inputTokens: estimate, outputTokens: 0 }, billedUsageEstimated: true });
+    expect(finished.usageEstimated).toBe(true);
+    await expectCharged(Promise.resolve(finished), key.id, estimate / 1_000_000 + 0.0005);
   });
 
   // Each provider's own usage, unreadable content: Cohere's `tokens` is the count billed (mapCohereUsage), Bedrock's cache reads add to the input.

@@ -102,9 +102,10 @@ async function callProvider(
     const billedUsage = checkedUsage(gatewayError.billedUsage);
     if (billedUsage) {
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage });
-    } else if (call.answerCut || (call.sent && hungUp(gatewayError, cancellation, context))) {
-      // An answer of 2xx cut short before the client had any of it (a reset, a broken body), or hung up on (the client
-      // left, the gateway gave up) after the upstream had the prompt: the provider bills the prompt.
+    } else if (call.answerCut || unreadableAnswer(call, gatewayError) || (call.sent && hungUp(gatewayError, cancellation, context))) {
+      // An answer of 2xx cut short or unreadable before the client had any of it (a reset, a broken body, a first event
+      // that is not JSON), or hung up on (the client left, the gateway gave up) after the upstream had the prompt: the
+      // provider bills the prompt.
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code, billedUsage: promptEstimate(context), billedUsageEstimated: true });
     } else {
       context.attempts.push({ deployment, durationMs, errorCode: gatewayError.code });
@@ -123,6 +124,15 @@ function hungUp(error: GatewayError, cancellation: AttemptCancel | AbortSignal, 
   // The reason comes back as the same error or a copy of it (the transport's mapping), never as another code.
   const reason: unknown = cancellation.reason;
   return cancellation.aborted && isGatewayError(reason) && reason.code === error.code && reason.message === error.message;
+}
+
+/**
+ * Whether the attempt failed on an answer whose head said 2xx and that the gateway could not
+ * read (a body or first event that is not JSON, nested too deep, of the wrong shape): the
+ * provider took the request and bills the prompt it read, whatever it sent back.
+ */
+function unreadableAnswer(call: AttemptCall, error: GatewayError): boolean {
+  return call.answeredOk && error.code === 'upstream_invalid_response';
 }
 
 /** The usage of a prompt the upstream had when the attempt was hung up on: the gateway's estimate of its tokens, no output. */
@@ -146,6 +156,8 @@ class AttemptCall implements SentNotice {
   sent = false;
   /** The upstream answered 2xx and its body broke off before the attempt returned: billed its prompt (upstream-sent.ts). */
   answerCut = false;
+  /** The last answer's head said 2xx: an answer then unreadable is billed its prompt (upstream-sent.ts). */
+  answeredOk = false;
 
   constructor(
     private readonly context: RequestContext,
@@ -181,6 +193,10 @@ class AttemptCall implements SentNotice {
 
   upstreamAnswerCut(): void {
     this.answerCut = true;
+  }
+
+  upstreamAnswered(statusCode: number): void {
+    this.answeredOk = statusCode >= 200 && statusCode < 300;
   }
 }
 

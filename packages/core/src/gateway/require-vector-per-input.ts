@@ -11,8 +11,8 @@ import { GatewayError, withBilledUsage } from '../errors/gateway-error.js';
  *
  * The provider billed such an answer all the same: the token count it named goes with
  * the error (`billedUsage`), as for any answer the gateway could not read. An HTTP
- * answer is checked before the gateway estimates a missing count, so only the
- * upstream's own count is billed: the gateway does not estimate what a failure cost.
+ * answer is checked before the gateway estimates a missing count; without a count of
+ * its own, the attempt of a 2xx answer is billed the inputs' estimate (dispatch.ts).
  */
 export function requireVectorPerInput<Response extends Pick<EmbeddingsResponse, 'embeddings' | 'base64Embeddings'> & { usage: EmbeddingsUsage | undefined }>(
   response: Response,

@@ -108,6 +108,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
     if (statusCode < 200) return this.boundInterimAnswers();
     clearTimeout(this.headersTimer);
     this.answeredOk = statusCode < 300;
+    this.sent?.upstreamAnswered?.(statusCode);
     // An uncompressed answer (the rule) pays one header lookup here and nothing per chunk.
     const coding = headers['content-encoding'] === undefined ? undefined : namedContentCoding(headers['content-encoding']);
     let body: UpstreamBody;

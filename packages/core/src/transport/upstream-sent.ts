@@ -14,6 +14,12 @@ export interface SentNotice {
    * although no usage came.
    */
   upstreamAnswerCut?(): void;
+  /**
+   * The answer's head came, with this status: after a 2xx the provider took the request and
+   * read its prompt, so an answer the gateway then cannot read (`upstream_invalid_response`)
+   * is billed the prompt too, as a cut one is.
+   */
+  upstreamAnswered?(statusCode: number): void;
 }
 
 /**
