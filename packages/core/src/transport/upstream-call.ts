@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { namedContentCoding } from './content-coding.js';
 import { DecompressingFeed, isDecompressible } from './decompressing-feed.js';
+import { switchedProtocols } from './switched-protocols.js';
 import { UpstreamBody } from './upstream-body.js';
 import type { CuttableRequest, UpstreamBodyGuard } from './upstream-body-guard.js';
 import type { SentNotice } from './upstream-sent.js';
@@ -104,6 +105,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, CuttableRequest
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // A 101 without the upgrade headers reaches here as an interim answer; what follows it is
+    // another protocol (undici refuses one with them itself, mapTransportError).
+    if (statusCode === 101) return controller.abort(switchedProtocols(this.provider));
     // A 1xx (102 Processing, 103 Early Hints) is not the answer: the real head follows.
     if (statusCode < 200) return this.boundInterimAnswers();
     clearTimeout(this.headersTimer);

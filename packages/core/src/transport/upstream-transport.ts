@@ -4,6 +4,7 @@ import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-
 import type { UpstreamRequest, UpstreamTimeouts } from '../plugin/provider-types.js';
 import { withTraceHeaders } from '../tracing/with-trace-headers.js';
 import type { CancelSource } from './attempt-cancel.js';
+import { switchedProtocols } from './switched-protocols.js';
 import { UpstreamBodyGuard, type UpstreamBodyLimits } from './upstream-body-guard.js';
 import { UpstreamCall, type UpstreamResponse } from './upstream-call.js';
 import { UpstreamLookup, UpstreamLookupTimeout, lookupTimeoutFor, type ResolveHostname } from './upstream-lookup.js';
@@ -206,6 +207,12 @@ export function mapTransportError(error: unknown, provider: string, signal?: Can
   }
   if (error instanceof undiciErrors.HTTPParserError) {
     return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something that is not valid HTTP.`, { provider, cause: error });
+  }
+  // A head undici refuses, said by its words alone: a 101 with the upgrade headers, switching to
+  // a protocol the request did not ask for; a 100 Continue it did not ask for, or an answer to no request.
+  if (error instanceof undiciErrors.SocketError && error.message === 'bad upgrade') return switchedProtocols(provider, error);
+  if (error instanceof undiciErrors.SocketError && error.message === 'bad response') {
+    return new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with a head the gateway did not ask for (a 100 Continue).`, { provider, cause: error });
   }
   return new GatewayError('upstream_unreachable', `Could not reach the ${provider} upstream.`, {
     provider,
