@@ -114,3 +114,55 @@ describe('a Bedrock access key id echoed by the upstream', () => {
     expectNoKeyId(keyId, [text, ...gateway.logLines.slice(logsBefore)]);
   });
 });
+
+describe('a Bedrock upstream quoting the SigV4 signature it was sent', () => {
+  /** Answers 400 with a message quoting the Authorization header it got, as `quote` writes it; keeps the signature. */
+  function startQuotingUpstream(quote: (authorization: string) => string) {
+    const signatures: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const authorization = req.headers.authorization ?? '';
+        signatures.push(/Signature=([0-9a-f]{64})/.exec(authorization)?.[1] ?? 'none');
+        res.writeHead(400, json);
+        res.end(JSON.stringify({ message: `The request signature we calculated does not match the signature you provided. ${quote(authorization)}` }));
+      });
+    });
+    return new Promise<{ url: string; signatures: string[]; close(): Promise<void> }>((resolve) => {
+      server.listen(0, '127.0.0.1', () =>
+        resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, signatures, close: () => new Promise((done) => server.close(() => done())) }),
+      );
+    });
+  }
+
+  it.each([
+    ['the Authorization header as it was sent', (authorization: string) => `Authorization: ${authorization}`],
+    ['the header percent-encoded, as a quoted form writes it', (authorization: string) => `auth=${encodeURIComponent(authorization)}`],
+    ['a presigned URL of the same request', (authorization: string) => `https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${/Signature=(\w+)/.exec(authorization)?.[1]}&X-Amz-Date=20261207T000000Z`],
+  ])('%s: the signature (which signs the request again for minutes) reaches neither the client nor a log line', async (_name, quote) => {
+    const upstream = await startQuotingUpstream(quote);
+    const gateway = await startTestGateway({
+      log: { level: 'trace' },
+      providers: { aws: { use: 'bedrock', access_key_id: accessKeyId, secret_access_key: secretAccessKey, endpoint: upstream.url, region: 'us-east-1' } },
+      models: { aws: { deployments: [{ target: 'aws/anthropic.claude-3-haiku-20240307-v1:0' }], retries: { attempts: 0 } } },
+    });
+    let text = '';
+    try {
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'aws', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      text = await response.text();
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text).error.message).toMatch(/signature you provided.*\[REDACTED\]/s);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+    expect(upstream.signatures).toHaveLength(1);
+    const [signature] = upstream.signatures as [string];
+    expect(signature).toMatch(/^[0-9a-f]{64}$/);
+    for (const seen of [text, ...gateway.logLines]) expect(decodeURIComponent(seen.replace(/%(?![0-9a-f]{2})/gi, '%25'))).not.toContain(signature.slice(0, 16));
+  });
+});

@@ -56,7 +56,17 @@ const urlPasswordWithSlash = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)(?![0-9
  * pg read, as ioredis does a Redis URL's; a proxy's `?key=`, `?api-key=`, `?token=`, a signed
  * URL's `sig`): blanked to the parameter's end, the parameter's name kept to say which.
  */
-const queryCredential = /([?&;](?:password|passwd|pwd|secret|token|access_token|api[_-]?key|key|sig|signature)=)[^&;\s#'"<>)]+/gi;
+const queryCredential = /([?&;](?:x-(?:amz|goog)-)?(?:password|passwd|pwd|secret|token|security-token|access_token|api[_-]?key|key|sig|signature)=)[^&;\s#'"<>)]+/gi;
+
+/**
+ * A SigV4 signature as an `Authorization` header writes it (`…, Signature=<64 hex>`), which AWS and
+ * a proxy echoing the request quote: for its few minutes it signs that request, which anyone holding
+ * it may send again on the gateway's account. A presigned URL's (`&X-Amz-Signature=`) is a query credential.
+ */
+const sigV4Signature = /(\bSignature=)[0-9a-fA-F]{64}\b/g;
+
+/** The credentials found by a name before them, the name kept to say which: a URL's query parameter, a SigV4 signature. */
+const namedCredentials = [queryCredential, sigV4Signature];
 
 /** A URL's password that only says where one goes, as a message's example does (`postgres://user:password@host`). */
 const placeholderPassword = /^<?password>?$/i;
@@ -75,7 +85,7 @@ function credentialSpans(text: string): Array<[number, number]> {
       if (!placeholderPassword.test(match[2]!)) spans.push([start, start + match[2]!.length]);
     }
   }
-  for (const match of text.matchAll(queryCredential)) spans.push([match.index + match[1]!.length, match.index + match[0].length]);
+  for (const pattern of namedCredentials) for (const match of text.matchAll(pattern)) spans.push([match.index + match[1]!.length, match.index + match[0].length]);
   return spans;
 }
 
@@ -205,7 +215,8 @@ export class SecretRedactor {
     if (spelled) return blankKeyRests(blankEscapedCredentials(blankSpans(text, spelled)));
     let result = this.redactKnownPlain(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
-    result = result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword).replace(queryCredential, '$1[REDACTED]');
+    result = result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword);
+    for (const pattern of namedCredentials) result = result.replace(pattern, '$1[REDACTED]');
     return blankKeyRests(blankEscapedCredentials(result));
   }
 
