@@ -96,3 +96,35 @@ it('blanks the credential of a self-hosted upstream given under a header named o
     }
   }
 });
+
+it('blanks the password of a Basic credential in extra headers (a self-hosted upstream behind a proxy) where an error quotes it decoded, plain or \\u-escaped', async () => {
+  const password = 'basicPassw0rd-0123456789xyz';
+  const vllm = await startMockOpenAI();
+  const gateway = await startTestGateway({
+    log: { level: 'trace' },
+    providers: { vllm: { use: 'openai', base_url: vllm.url, headers: { Authorization: `Basic ${Buffer.from(`gateway:${password}`).toString('base64')}` } } },
+    models: { v: { deployments: [{ target: 'vllm/llama' }], retries: { attempts: 0 } } },
+  });
+  const texts: string[] = [];
+  try {
+    for (const spelled of [password, password.replace(/[0-9]/g, (digit) => `\\u003${digit}`)]) {
+      vllm.enqueue({ status: 400, headers: { 'content-type': 'application/json' }, body: `{"error":{"message":"user gateway with password ${spelled} is not allowed this model","type":"invalid_request_error","param":null,"code":null}}` });
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'v', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text).error.message).toMatch(/password \[REDACTED\] is not allowed/);
+      texts.push(text);
+    }
+  } finally {
+    await gateway.close();
+    await vllm.close();
+  }
+  for (const text of [...texts, ...gateway.logLines]) {
+    expect(unescapeAll(text)).not.toContain(password.slice(0, 12));
+    expect(unescapeAll(text)).not.toContain(password.slice(-12));
+  }
+});
