@@ -43,6 +43,9 @@ describe('the fast path passes upstream events on as they came: not one that quo
     ['an error event whose name has a trailing space', `event: error \ndata: {"type":"error","error":{"type":"api_error","message":"key ${anthropicKey} refused"}}`],
     ['a ping carrying an error', `event: ping\ndata: {"type":"ping","error":{"message":"Bearer ${anthropicKey}"}}`],
     ['an event of a kind it does not know', `event: debug\ndata: {"type":"debug","headers":{"x-api-key":"${anthropicKey}"}}`],
+    // The name goes on too: an unknown event is passed on by it.
+    ['an event of a kind it does not know named after the key', `event: x-api-key:${anthropicKey}\ndata: {"type":"debug"}`],
+    ['an event named after the key percent-encoded', `event: x-api-key%3A${encodeURIComponent(anthropicKey).replace(/-/g, '%2D')}\ndata: {"type":"debug"}`],
   ];
   for (const [label, extra] of anthropicEvents) {
     it(`Anthropic (/v1/messages): ${label}`, async () => {

@@ -72,10 +72,11 @@ export class PassthroughSecretTails {
     return { ...event, data: data.slice(0, found.start) + held.tail + data.slice(found.start) };
   }
 
-  /** The event with the known secrets blanked in its data. */
+  /** The event with the known secrets blanked in its data, and in its name, which the client reads too (an unknown event is passed on by name). */
   redacted(event: ServerSentEvent): ServerSentEvent {
     const data = this.redactor.redactKnown(event.data);
-    return data === event.data ? event : { ...event, data };
+    const name = event.event === undefined ? undefined : this.redactor.redactKnown(event.event);
+    return data === event.data && name === event.event ? event : { ...event, data, event: name };
   }
 
   /**
