@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { encodeEventFrame } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unescapeAll } from './support/secret-variants.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
@@ -40,17 +41,46 @@ const errorShapes: Record<string, (message: string) => { status: number; headers
   bedrock: (message) => ({ status: 400, headers: { 'x-amzn-ErrorType': 'ValidationException' }, body: `{"message":${message}}` }),
 };
 
-/** Answers every call with `shape`'s error quoting the headers it got, spelled as the test last set. */
+/** The provider's in-stream error around a message (raw JSON text of it), as its stream writes it. */
+const streamErrorShapes: Record<string, (message: string) => { contentType: string; body: Buffer }> = {
+  openai: (message) => ({ contentType: 'text/event-stream', body: Buffer.from(`data: {"error":{"message":${message},"type":"server_error","param":null,"code":null}}\n\n`) }),
+  anthropic: (message) => ({ contentType: 'text/event-stream', body: Buffer.from(`event: error\ndata: {"type":"error","error":{"type":"api_error","message":${message}}}\n\n`) }),
+  gemini: (message) => ({ contentType: 'text/event-stream', body: Buffer.from(`data: {"error":{"code":500,"message":${message},"status":"INTERNAL"}}\r\n\r\n`) }),
+  cohere: (message) => ({ contentType: 'text/event-stream', body: Buffer.from(`event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","error":${message}}}\n\n`) }),
+  bedrock: (message) => ({
+    contentType: 'application/vnd.amazon.eventstream',
+    body: encodeEventFrame({ ':exception-type': 'modelStreamErrorException', ':content-type': 'application/json', ':message-type': 'exception' }, Buffer.from(`{"message":${message}}`)),
+  }),
+};
+
+/** How many bytes each network write of a stream holds: a quoted credential is cut across writes. */
+const streamPieceBytes = 37;
+
+/** Answers every call with `shape`'s error quoting the headers it got, spelled as the test last set: a whole error, or a stream of that error alone. */
 function startEchoingUpstream(shape: keyof typeof errorShapes) {
   let spelling: Spelling = 'plain';
   const received: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     req.resume();
-    req.on('end', () => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', async () => {
       received.push(req.headers);
-      const answer = errorShapes[shape]!(jsonString(`refused, the request had headers ${JSON.stringify(req.headers)}`, spelling));
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body);
+      const message = jsonString(`refused, the request had headers ${JSON.stringify(req.headers)}`, spelling);
+      if (!/"stream":true|converse-stream|streamGenerateContent/.test(body + req.url)) {
+        const answer = errorShapes[shape]!(message);
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body);
+        return;
+      }
+      const stream = streamErrorShapes[shape]!(message);
+      res.writeHead(200, { 'content-type': stream.contentType });
+      for (let at = 0; at < stream.body.length; at += streamPieceBytes) {
+        res.write(stream.body.subarray(at, at + streamPieceBytes));
+        // Its own network read: the gateway joins the event from pieces.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
     });
   });
   return new Promise<{ url: string; received: IncomingHttpHeaders[]; spell(next: Spelling): void; close(): Promise<void> }>((resolve) => {
@@ -108,20 +138,24 @@ describe('an upstream refusing a call by quoting every header it got, per provid
   });
 
   for (const provider of providers) {
-    for (const spelling of ['plain', 'unicode-escaped', 'percent-encoded'] as const) {
-      it(`${provider.model}, the headers ${spelling}: the client reads the refusal without a credential, and no log line holds one`, async () => {
+    for (const [spelling, stream] of (['plain', 'unicode-escaped', 'percent-encoded'] as const).flatMap((each) => [[each, false], [each, true]] as const)) {
+      it(`${provider.model}, the headers ${spelling}${stream ? ', in a stream error cut across network writes' : ''}: the client reads the refusal without a credential, and no log line holds one`, async () => {
         const upstream = upstreams.get(provider.model)!;
         upstream.spell(spelling);
         const logsBefore = gateway.logLines.length;
         const response = await fetch(`${gateway.baseURL}/chat/completions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: provider.model, max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] }),
+          body: JSON.stringify({ model: provider.model, stream, max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] }),
         });
         const text = await response.text();
-        expect(response.status).toBe(400);
-        // The upstream's words reached the client: what it quoted, the credentials blanked.
-        expect(readings(JSON.parse(text).error.message).at(-1)).toMatch(/refused, the request had headers .*\[REDACTED\]/);
+        // A stream whose one event is the error fails before its first event: answered as a whole error is, 502.
+        expect(response.status).toBe(stream ? 502 : 400);
+        const { message } = JSON.parse(text).error as { message: string };
+        // The upstream's words reach the client where the gateway quotes them (Anthropic's api_error and Cohere's
+        // stream error it words itself), the credentials blanked in them.
+        if (stream && (provider.model === 'anthropic' || provider.model === 'cohere')) expect(message).not.toContain('refused');
+        else expect(readings(message).at(-1)).toMatch(/refused, the request had headers .*\[REDACTED\]/);
         // What the request carried that a client must not read: the configured credentials, and a SigV4 signature.
         const sent = upstream.received.at(-1)!;
         const signature = /Signature=([0-9a-f]{64})/.exec(String(sent['authorization'] ?? ''))?.[1];
