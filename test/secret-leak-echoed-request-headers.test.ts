@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeEventFrame } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordQueue } from './support/request-records.js';
 import { unescapeAll } from './support/secret-variants.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -139,10 +140,11 @@ describe('an upstream refusing a call by quoting every header it got, per provid
 
   for (const provider of providers) {
     for (const [spelling, stream] of (['plain', 'unicode-escaped', 'percent-encoded'] as const).flatMap((each) => [[each, false], [each, true]] as const)) {
-      it(`${provider.model}, the headers ${spelling}${stream ? ', in a stream error cut across network writes' : ''}: the client reads the refusal without a credential, and no log line holds one`, async () => {
+      it(`${provider.model}, the headers ${spelling}${stream ? ', in a stream error cut across network writes' : ''}: the client reads the refusal without a credential, and no log line or ledger record holds one`, async () => {
         const upstream = upstreams.get(provider.model)!;
         upstream.spell(spelling);
         const logsBefore = gateway.logLines.length;
+        const record = recordQueue(gateway).next();
         const response = await fetch(`${gateway.baseURL}/chat/completions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
@@ -160,7 +162,7 @@ describe('an upstream refusing a call by quoting every header it got, per provid
         const sent = upstream.received.at(-1)!;
         const signature = /Signature=([0-9a-f]{64})/.exec(String(sent['authorization'] ?? ''))?.[1];
         const forbidden = [...provider.secrets, ...(signature ? [signature] : [])];
-        for (const seen of [text, ...gateway.logLines.slice(logsBefore)]) {
+        for (const seen of [text, JSON.stringify(await record), ...gateway.logLines.slice(logsBefore)]) {
           for (const reading of readings(seen)) {
             for (const secret of forbidden) {
               expect(reading).not.toContain(secret.slice(0, 12));
