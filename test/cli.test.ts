@@ -458,6 +458,46 @@ describe('switchyard start', () => {
     expect(result.stderr).not.toMatch(/Hunter2|plugin0secret/);
   });
 
+  it('a plugin that fails at start quoting credentials of no known shape (a secret key, a session token, an extra header\'s): they are blanked too', async () => {
+    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    const secretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSTARTKEY';
+    const sessionToken = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDstartTkn';
+    const headerCredential = 'vllmStartCredential0123456789';
+    const cwd = await folderWith({
+      'switchyard.config.yaml': [
+        'providers:',
+        '  acme:',
+        '    use: ./thrower.js',
+        `    secret_access_key: ${secretKey}`,
+        `    session_token: ${sessionToken}`,
+        '    max_tokens_field: max_completion_tokens',
+        '    headers:',
+        `      X-Upstream-Credential: ${headerCredential}`,
+        '',
+      ].join('\n'),
+      'thrower.js': [
+        "import { defineProvider } from '@switchyard/core';",
+        'export default defineProvider({',
+        "  name: 'thrower',",
+        "  optionsSchema: { type: 'object' },",
+        '  create: (options) => { throw new Error(`cannot start with ${JSON.stringify(options)}`); },',
+        '});',
+      ].join('\n'),
+    });
+    await mkdir(path.join(cwd, 'node_modules', '@switchyard'), { recursive: true });
+    await symlink(path.join(repo, 'packages', 'core'), path.join(cwd, 'node_modules', '@switchyard', 'core'), 'dir');
+    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(result.code).toBe(1);
+    // The plugin's words, for its author: only the credentials are gone (an option that is none is kept).
+    expect(result.stderr).toContain('switchyard: Error: cannot start with {');
+    expect(result.stderr).toContain('"max_tokens_field":"max_completion_tokens"');
+    expect(result.stderr).toMatch(/\n {4}at .*thrower\.js:\d+/);
+    for (const secret of [secretKey, sessionToken, headerCredential]) {
+      expect(result.stderr).not.toContain(secret.slice(0, 12));
+      expect(result.stderr).not.toContain(secret.slice(-12));
+    }
+  });
+
   it('refuses a bad config without a stack trace', async () => {
     const cwd = await folderWith({ 'switchyard.config.yaml': 'providers:\n  mock:\n    latency_ms: soon\n' });
     const result = await runCli(['start', '--port', '0'], { cwd });

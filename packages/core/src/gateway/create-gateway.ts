@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import { adapterStep } from '../chain/adapter-step.js';
 import { ConfigError } from '../config/config-error.js';
 import { configuredDeployments } from '../config/configured-deployments.js';
+import { configuredCredentials, withCredentialsBlanked } from '../errors/configured-credentials.js';
 import { redactModelName, registerModelNameSecrets } from '../errors/redact-model-name.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { findConfigProblems } from '../config/load-config.js';
@@ -135,7 +136,14 @@ export async function assembleGateway(rawConfig: unknown, options: CreateGateway
     ...(options.resolveHostname && { resolveHostname: options.resolveHostname }),
   });
   const providers = new Map<string, Provider>();
-  for (const { id, plugin } of resolved.providers) providers.set(id, startProvider(id, plugin, transport));
+  for (const { id, plugin } of resolved.providers) {
+    try {
+      providers.set(id, startProvider(id, plugin, transport));
+    } catch (error) {
+      // Its plugin's words may quote the options it was given: a secret key, a token, an extra header's credential.
+      throw withCredentialsBlanked(error, configuredCredentials(config.providers[id]));
+    }
+  }
   // Built and checked before storage opens, as providers are (no I/O): a malformed one leaves nothing to close.
   const ingress = resolved.ingress.map(({ id, plugin }) => ({ id, contribution: buildIngressContribution(plugin.name, () => plugin.build()) }));
 
