@@ -15,10 +15,10 @@ const anySchemeValue = /^([A-Za-z][A-Za-z0-9-]*)\s+(\S+)$/;
  * The credentials among a provider's extra headers (its `headers` option), for its
  * adapters' `secrets`: a proxy in front of the provider (Cloudflare AI Gateway,
  * Portkey, Helicone) or a self-hosted server (vLLM behind a reverse proxy) takes its
- * own key in a header, and an error may quote it. The value whole, and the token
- * after a scheme (`Bearer <token>`), which an error may quote alone, and what a `Basic`
- * token decodes to. Other headers
- * (`x-client-name`) are not secrets, and blanking them would blank ordinary words.
+ * own key in a header, and an error may quote it. The value whole, the token after a
+ * scheme (`Bearer <token>`), which an error may quote alone, and what a `Basic` token
+ * decodes to. Other headers (`x-client-name`) are not secrets, and blanking them would
+ * blank ordinary words.
  */
 export function credentialHeaderValues(headers: Record<string, string> | undefined): string[] {
   const values: string[] = [];
