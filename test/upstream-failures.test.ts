@@ -1,7 +1,7 @@
 import { once as onceEvent } from 'node:events';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import { startMockOpenAI } from '@switchyard/testing';
+import { refusedPort, startMockOpenAI } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { masterKey, startTestGateway } from './support/start-test-gateway.js';
 
@@ -16,15 +16,6 @@ async function chat(baseURL: string, body: Record<string, unknown>) {
 }
 
 const once = { once: { deployments: [{ target: 'openai/gpt-4o-mini' }], retries: { attempts: 0 } } };
-
-/** A port nobody listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('upstream failures on the network', () => {
   it('answers 504 upstream_timeout when the upstream sends no headers in time', async () => {
@@ -101,7 +92,7 @@ describe('upstream failures on the network', () => {
   });
 
   it('answers 502 upstream_unreachable when nothing listens at the upstream', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const gateway = await startTestGateway({
       providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: `http://127.0.0.1:${port}/v1` } },
       models: once,

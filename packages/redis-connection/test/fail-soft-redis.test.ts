@@ -1,16 +1,9 @@
 import dns from 'node:dns';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { refusedPort } from '@switchyard/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailSoftRedis } from '../src/index.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -21,7 +14,7 @@ describe('FailSoftRedis', () => {
   it('against a closed port: waits for the first attempt only, fails commands fast, reports errors', async () => {
     const errors: Error[] = [];
     const redis = new FailSoftRedis({
-      url: `redis://127.0.0.1:${await closedPort()}`,
+      url: `redis://127.0.0.1:${await refusedPort()}`,
       connectionName: 'test',
       connectTimeoutMs: 300,
       onError: (error) => errors.push(error),

@@ -1,5 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
-import { findRedis, freshRedisPrefix, redisWorkCommands, startMockOpenAI, startTcpRelay, type MockOpenAI, type RedisTarget } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, redisWorkCommands, refusedPort, startMockOpenAI, startTcpRelay, type MockOpenAI, type RedisTarget } from '@switchyard/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCacheValue, encodeCacheValue, RedisCacheStore, type CacheEntry } from '../src/index.js';
@@ -196,13 +195,7 @@ describe.skipIf(!redis.available)('the cache on a Redis that stops answering (bl
 
 describe('the cache on an unreachable Redis', () => {
   it('answers every request without the cache, and says so on /health', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => resolve(port));
-      });
-    });
-    const gateway = await startCacheGateway({ store: { use: 'redis', url: `redis://127.0.0.1:${closedPort}`, key_prefix: freshRedisPrefix() } }, upstream.url);
+    const gateway = await startCacheGateway({ store: { use: 'redis', url: `redis://127.0.0.1:${await refusedPort()}`, key_prefix: freshRedisPrefix() } }, upstream.url);
     try {
       const started = performance.now();
       for (let index = 0; index < 3; index++) {

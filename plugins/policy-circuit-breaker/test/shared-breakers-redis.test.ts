@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createGateway, createLogger, type Gateway } from '@switchyard/core';
 import auth from '@switchyard/policy-keys';
 import route from '@switchyard/policy-router';
 import mock from '@switchyard/provider-mock';
 import openai from '@switchyard/provider-openai';
-import { findRedis, freshRedisPrefix, startMockOpenAI, startTcpRelay, type MockOpenAI } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, refusedPort, startMockOpenAI, startTcpRelay, type MockOpenAI } from '@switchyard/testing';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -316,20 +316,10 @@ describe.skipIf(!redis.available)('shared breaker state between two gateways on 
   });
 });
 
-/** A loopback port nothing listens on: a Redis that is not there. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('shared breaker state with Redis unreachable (a closed port)', () => {
   it('each instance keeps its own breaker, nothing crashes, /health says unreachable but healthy, one log line', async () => {
     const [failingPrimary, healthyBackup] = [await upstream(), await upstream()];
-    const deadRedis = `redis://127.0.0.1:${await closedPort()}`;
+    const deadRedis = `redis://127.0.0.1:${await refusedPort()}`;
     const one = await instance(failingPrimary, healthyBackup, deadRedis, 'switchyard-test:dead:');
     const two = await instance(failingPrimary, healthyBackup, deadRedis, 'switchyard-test:dead:');
     failingPrimary.enqueue(...Array.from({ length: 6 }, () => ({ error: 'server_error' as const })));

@@ -1,9 +1,9 @@
-import { findRedis, freshRedisPrefix, startTcpRelay } from '@switchyard/testing';
+import { findRedis, freshRedisPrefix, refusedPort, startTcpRelay } from '@switchyard/testing';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gcraLimit, MemoryRateLimitStore, RedisRateLimitStore, type GcraLimit } from '../src/index.js';
-import { chat, closedPort, fakeClock, keys, listen, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
+import { chat, fakeClock, keys, listen, masterKey, rateLimitedGateway, type RateLimitedGateway } from './support/rate-limited-gateway.js';
 
 const redis = await findRedis();
 const minute = 60_000;
@@ -22,7 +22,7 @@ async function open(options: Parameters<typeof rateLimitedGateway>[0]): Promise<
 
 describe('an unreachable Redis (a closed port)', () => {
   it('fail-open: serves without limits or headers, logs once, reports the store unreachable but healthy, and closes cleanly', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const { app, logLines } = await open({
       scopes: { alice: { rpm: 1 } },
       rateLimit: { store: { use: 'redis', url: `redis://127.0.0.1:${port}`, on_error: 'fail-open' } },
@@ -40,7 +40,7 @@ describe('an unreachable Redis (a closed port)', () => {
   });
 
   it('fail-closed: refuses with 429 rate_limit_exceeded and Retry-After 1, and /health says 503', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const { app } = await open({
       scopes: { alice: { rpm: 100 } },
       rateLimit: { store: { use: 'redis', url: `redis://127.0.0.1:${port}`, on_error: 'fail-closed', connect_timeout_ms: 200 } },
@@ -232,7 +232,7 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
     const clock = fakeClock();
     const shared = { clock, rateLimit: { limits: { global: { rpm: 30 } }, store: { use: 'redis', url, key_prefix: keyPrefix } } };
     const [first, second] = [await open(shared), await open(shared)];
-    const port = await closedPort();
+    const port = await refusedPort();
     const orphan = await open({
       rateLimit: { limits: { global: { rpm: 30 } }, store: { use: 'redis', url: `redis://127.0.0.1:${port}`, key_prefix: keyPrefix } },
     });

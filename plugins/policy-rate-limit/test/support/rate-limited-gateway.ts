@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { createGateway, createLogger, definePlugin, getContext, type Gateway, type KeyScope } from '@switchyard/core';
 import cache from '@switchyard/policy-cache';
 import auth from '@switchyard/policy-keys';
@@ -95,16 +94,6 @@ export async function listen(app: express.Express): Promise<{ origin: string; cl
       await new Promise((resolve) => server.close(resolve));
     },
   };
-}
-
-/** A loopback port nothing listens on: the Redis that went away. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A chat request body for `mock/echo`. */
