@@ -3,18 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { budgetAlertEventId, budgetWindowStart, type BudgetAlertEvent } from '@switchyard/policy-keys';
 import { findPostgres, freshSchemaName } from '@switchyard/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebhookReceiver } from '../plugins/policy-keys/test/support/webhook-receiver.js';
+import { midWindow, runMidWindow } from './support/mid-window-clock.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 const postgres = await findPostgres();
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
+  vi.useRealTimers();
 });
 
 describe.skipIf(!postgres.available)('budget alerts from two instances sharing PostgreSQL', () => {
   it('each instance may send a crossing once; both send the same event id, so the receiver dedups to one per (owner, window, type)', async () => {
+    runMidWindow(); // the window below is computed for midWindow, and so are the gateways'
     const receiver = await new WebhookReceiver().start();
     cleanups.push(() => receiver.close());
     const schema = freshSchemaName();
@@ -44,7 +47,7 @@ describe.skipIf(!postgres.available)('budget alerts from two instances sharing P
     });
     const { key, secret } = (await created.json()) as { key: { id: string }; secret: string };
     const owner = `key:${key.id}`;
-    const windowStart = budgetWindowStart('monthly', new Date());
+    const windowStart = budgetWindowStart('monthly', new Date(midWindow));
     const budgets = first.gateway.runtime.storage!.budgets;
     const chat = async (gateway: TestGateway) => {
       const response = await fetch(`${gateway.baseURL}/chat/completions`, {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '@switchyard/core';
 import { budgetAlertEventId, budgetWindowStart, verifyWebhookSignature, type BudgetAlertEvent } from '@switchyard/policy-keys';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebhookReceiver } from '../plugins/policy-keys/test/support/webhook-receiver.js';
+import { midWindow, runMidWindow } from './support/mid-window-clock.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 const webhookSecret = 'whsec-e2e-secret-0123456789abcdef';
@@ -16,6 +17,7 @@ afterEach(async () => {
   await receiver?.close();
   gateway = undefined;
   receiver = undefined;
+  vi.useRealTimers();
 });
 
 /**
@@ -24,6 +26,7 @@ afterEach(async () => {
  * whole dollars are crossed at known requests.
  */
 async function start(keyScope: Record<string, unknown>, webhook: Record<string, unknown> = {}): Promise<TestGateway> {
+  runMidWindow(); // the windows below are computed for midWindow, and so are the gateway's
   receiver = await new WebhookReceiver().start();
   gateway = await startTestGateway({
     server: { data_dir: await mkdtemp(path.join(tmpdir(), 'switchyard-alerts-')) },
@@ -97,7 +100,7 @@ describe('budget alert webhooks', () => {
   it('a key crossing its threshold and then its limit sends exactly two signed events, counted exactly', async () => {
     await start({});
     const key = await createKey({ scope: { budget: { limit_usd: 4, period: 'daily', alert_threshold: 0.5 } } });
-    const windowStart = budgetWindowStart('daily', new Date());
+    const windowStart = budgetWindowStart('daily', new Date(midWindow));
     const statuses = await spendUntilRefused(key.secret, `key:${key.id}`, windowStart, { 2: 1, 4: 2 });
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
     // More refusals in the same window announce nothing new.
@@ -168,7 +171,7 @@ describe('budget alert webhooks', () => {
     ]);
     const project = received.find((event) => event.owner.kind === 'project')!;
     expect(project.window.period).toBe('monthly');
-    expect(project.window.start).toBe(budgetWindowStart('monthly', new Date()));
+    expect(project.window.start).toBe(budgetWindowStart('monthly', new Date(midWindow)));
     expect(received.find((event) => event.owner.kind === 'team')!.window.end).toBeNull();
   });
 
@@ -176,7 +179,7 @@ describe('budget alert webhooks', () => {
     await start({});
     const key = await createKey({ scope: { budget: { limit_usd: 5, period: 'daily' } } });
     const budgets = gateway!.gateway.runtime.storage!.budgets;
-    const windowStart = budgetWindowStart('daily', new Date());
+    const windowStart = budgetWindowStart('daily', new Date(midWindow));
     for (let i = 0; i < 2; i++) {
       expect(await chat(key.secret)).toBe(200);
       await expect.poll(() => budgets.reserved(`key:${key.id}`, windowStart)).toBe(0);

@@ -213,8 +213,10 @@ describe.skipIf(!target.available)('dashboard in Chromium', () => {
   it('a custom range of one day reads that day, and one that ends before it begins says so', async () => {
     const { context, page } = await newPage({ width: 1280, height: 900 });
     await logIn(page, masterKey);
-    const today = new Date().toISOString().slice(0, 10);
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // One instant for both: two reads of the clock can fall either side of midnight UTC.
+    const startOfToday = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const today = new Date(startOfToday).toISOString().slice(0, 10);
+    const tomorrow = new Date(startOfToday + 86_400_000).toISOString().slice(0, 10);
     await page.locator('#period').selectOption('custom');
     await page.locator('#to').fill(today);
     // The read for the range the From change makes, not a late one of the To change (From still a week back).

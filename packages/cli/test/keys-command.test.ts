@@ -15,7 +15,14 @@ import { MemoryUsageLedger, usageRecord } from '../../../plugins/policy-keys/tes
 import { runCli } from '../../../test/support/run-cli.js';
 
 const masterKey = 'sy-master-cli-keys-test-0123456789';
-const keys = new MemoryKeyStore();
+/**
+ * The admin API's and the key store's clock, which the test reads too: real time moved to
+ * noon in mid-month, so the budget windows and the "today" the test computes are the ones
+ * the gateway computes, even in a run that crosses midnight UTC or the first of a month.
+ */
+const clockOffsetMs = Date.parse('2026-06-15T12:00:00.000Z') - Date.now();
+const now = () => new Date(Date.now() + clockOffsetMs);
+const keys = new MemoryKeyStore(now);
 const ledger = new MemoryUsageLedger();
 
 /** Settled spend by owner and window; only what the key list reads. */
@@ -51,12 +58,12 @@ let url: string;
 let cwd: string;
 
 beforeAll(async () => {
-  const app = express().use('/admin', createAdminRouter({ keys, ledger, budgets, masterKey, logger: createLogger({ level: 'silent' }) }));
+  const app = express().use('/admin', createAdminRouter({ keys, ledger, budgets, masterKey, now, logger: createLogger({ level: 'silent' }) }));
   server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-keys-'));
-  const today = new Date().toISOString().slice(0, 10);
+  const today = now().toISOString().slice(0, 10);
   await ledger.append([
     usageRecord({ at: `${today}T00:00:01.000Z`, keyId: 'key_a', team: 'red', inputTokens: 100, outputTokens: 20, costUsd: 0.125 }),
     usageRecord({ at: `${today}T00:00:02.000Z`, keyId: 'key_b', team: 'blue, "green"', inputTokens: 5, outputTokens: 1, costUsd: 0.5, status: 500 }),
@@ -93,12 +100,12 @@ describe('switchyard keys', () => {
     const secret = /\b(sy-[0-9A-Za-z]{43})\b/.exec(result.stdout)?.[1];
     expect(secret).toBeDefined();
     expect(result.stdout).toMatch(/^Created key key_\d+ \(search\)\. Its secret, shown only this once:/);
-    const stored = (await keys.findBySecretHash(hashApiKey(secret!), new Date()))!;
+    const stored = (await keys.findBySecretHash(hashApiKey(secret!), now()))!;
     expect(stored).toMatchObject({
       name: 'search', team: 'platform', project: 'search', user: 'ada', tags: ['prod', 'eu'],
       scope: { models: ['openai/*', 'smart'], endpoints: ['chat'], budget: { limitUsd: 10, period: 'weekly', alertThreshold: 0.5 }, rpm: 60, tpm: 1000, maxTokens: 512 },
     });
-    expect(Date.parse(stored.scope.expiresAt!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect(Date.parse(stored.scope.expiresAt!) - now().getTime()).toBeGreaterThan(29 * 86_400_000);
 
     const shown = await cli(['keys', 'show', stored.id]);
     expect(shown.code).toBe(0);
@@ -111,8 +118,8 @@ describe('switchyard keys', () => {
     const { key } = await createKey('--name', 'listed', '--team', 'list-team', '--budget', '3');
     const { key: unbudgeted } = await createKey('--name', 'no-budget', '--team', 'list-team');
     const { key: frugal } = await createKey('--name', 'frugal', '--team', 'list-team', '--budget', '1');
-    budgets.spend(`key:${key.id}`, budgetWindowStart('monthly', new Date()), 0.75);
-    budgets.spend(`key:${frugal.id}`, budgetWindowStart('monthly', new Date()), 0.000049);
+    budgets.spend(`key:${key.id}`, budgetWindowStart('monthly', now()), 0.75);
+    budgets.spend(`key:${frugal.id}`, budgetWindowStart('monthly', now()), 0.000049);
     const table = await cli(['keys', 'list', '--team', 'list-team']);
     expect(table.code).toBe(0);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
@@ -136,7 +143,7 @@ describe('switchyard keys', () => {
   it('lists a $0 budget as allowing no spend, not as a share of nothing (it showed no share at all)', async () => {
     const { key: frozen } = await createKey('--name', 'frozen', '--team', 'zero-team', '--budget', '0');
     const { key: cut } = await createKey('--name', 'cut', '--team', 'zero-team', '--budget', '0', '--period', 'daily');
-    budgets.spend(`key:${cut.id}`, budgetWindowStart('daily', new Date()), 0.2);
+    budgets.spend(`key:${cut.id}`, budgetWindowStart('daily', now()), 0.2);
     const rows = (await cli(['keys', 'list', '--team', 'zero-team'])).stdout.trimEnd().split('\n').slice(1);
     expect(rows.find((row) => row.startsWith(frozen.id))).toMatch(/\sactive\s+\$0\.000000 \(no spend allowed\)\s+\$0\/monthly\s+-$/);
     expect(rows.find((row) => row.startsWith(cut.id))).toMatch(/\sactive\s+\$0\.200000 \(no spend allowed\)\s+\$0\/daily\s+-$/);
@@ -152,8 +159,8 @@ describe('switchyard keys', () => {
     expect(rotated.stdout).toContain('The previous secret keeps working for 10m.');
     const newSecret = /\b(sy-[0-9A-Za-z]{43})\b/.exec(rotated.stdout)![1]!;
     expect(newSecret).not.toBe(secret);
-    expect((await keys.findBySecretHash(hashApiKey(secret), new Date(Date.now() + 9 * 60_000)))?.id).toBe(key.id);
-    expect(await keys.findBySecretHash(hashApiKey(secret), new Date(Date.now() + 11 * 60_000))).toBeUndefined();
+    expect((await keys.findBySecretHash(hashApiKey(secret), new Date(now().getTime() + 9 * 60_000)))?.id).toBe(key.id);
+    expect(await keys.findBySecretHash(hashApiKey(secret), new Date(now().getTime() + 11 * 60_000))).toBeUndefined();
 
     const revoked = await cli(['keys', 'revoke', key.id]);
     expect(revoked.stdout).toMatch(/^status\s+revoked$/m);
@@ -169,7 +176,7 @@ describe('switchyard keys', () => {
       expect(rotated.code).toBe(0);
       expect(rotated.stdout).toContain('The previous secret no longer works.');
     }
-    expect(await keys.findBySecretHash(hashApiKey(secret), new Date())).toBeUndefined();
+    expect(await keys.findBySecretHash(hashApiKey(secret), now())).toBeUndefined();
     const seconds = await cli(['keys', 'rotate', key.id, '--grace', '90']);
     expect(seconds.stdout).toContain('The previous secret keeps working for 90s.');
   });
