@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portOutsideEphemeralRange } from './support/port-outside-ephemeral-range.js';
 import { spawnSwitchyard, type SpawnedSwitchyard } from './support/spawn-switchyard.js';
 
 /*
@@ -77,17 +77,6 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   return new Promise((resolve) => {
     execFile(command, args, { cwd, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
     });
   });
 }
@@ -178,7 +167,7 @@ async function runBlock(session: Session, block: Block): Promise<void> {
     const file = session.file('mjs');
     await writeFile(file, javascript);
     if (background) {
-      const port = await freePort();
+      const port = await portOutsideEphemeralRange();
       await session.start(process.execPath, [file], block.directive!.argument!, { ...session.envFor(code), PORT: String(port) });
       return;
     }
@@ -351,7 +340,7 @@ describe("README.md's Express snippets with only what docs/embedding.md installs
     await writeFile(file, block.code);
     const server = await spawnSwitchyard(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', file], {
       cwd: project,
-      env: { PORT: String(await freePort()), SWITCHYARD_MASTER_KEY: placeholder, OPENAI_API_KEY: placeholder },
+      env: { PORT: String(await portOutsideEphemeralRange()), SWITCHYARD_MASTER_KEY: placeholder, OPENAI_API_KEY: placeholder },
     });
     expect(await server.stop()).toBe(0);
   }, 30_000);

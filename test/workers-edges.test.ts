@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { availableCores, cgroupCpuQuota, MAX_WORKERS, maxWorkers, resolveWorkerCount } from '../packages/cli/src/cluster/resolve-worker-count.js';
 import { CliError } from '../packages/cli/src/cli-error.js';
 import { childOutput, occurrences, processMarkers, replaceOneWorker } from './support/marked-processes.js';
+import { portOutsideEphemeralRange } from './support/port-outside-ephemeral-range.js';
 import { cliPath, runCli, startCli, type RunningCli } from './support/run-cli.js';
 import { slowStream } from './support/slow-stream.js';
 
@@ -351,10 +352,8 @@ describe('the port taken between the primary\'s check and the workers\' listen',
          };
        }`,
     );
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    await new Promise((resolve) => blocker.close(resolve));
+    // Free when the primary checks it: a port no parallel listen(0) or connection can take first.
+    const port = await portOutsideEphemeralRange();
     const child = spawn(process.execPath, ['--import', pathToFileURL(takeAfterCheck).href, cliPath, 'start', '--port', String(port), '--workers', '2'], {
       cwd,
       env: { ...process.env, ...env, SWITCHYARD_MASTER_KEY: masterKey },
