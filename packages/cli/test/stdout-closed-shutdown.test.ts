@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -222,8 +223,10 @@ describe('switchyard start with log.format: pretty, whose stdout reader has gone
         });
         void exited.then(() => reject(new Error(`switchyard ended early:\n${cli.stderr()}`)));
       });
+      // Its read end closed ('close'), not a fixed wait: the gateway's next line meets EPIPE for sure.
+      const readEndClosed = once(stdoutOf, 'close');
       stdoutOf.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await readEndClosed;
       const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)![1]);
       for (let call = 0; call < 3; call++) {
         const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -41,9 +42,11 @@ describe("createLogger's exit flush", () => {
         });
         void exited.then(() => reject(new Error(`ended early: ${stderr}`)));
       });
+      // 'close' comes once the pipe's read end is closed: from then on the child's write fails
+      // (a fixed wait could end first, and the line would go into the pipe unnoticed).
+      const readEndClosed = once(child.stdout, 'close');
       child.stdout.destroy();
-      // The pipe's read end is closed once the destroy has run.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await readEndClosed;
       child.stdin.write('exit\n');
       const outcome = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000))]);
       expect(outcome).toEqual({ code: 0, signal: null });
