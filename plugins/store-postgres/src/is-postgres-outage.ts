@@ -67,3 +67,30 @@ export function isPostgresOutage(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return driverMessages.some((text) => message.includes(text));
 }
+
+/** Socket errors of a connection that was open and is now gone (reset, its write refused). */
+const lostConnectionCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * SQLSTATEs of the server ending the connection: a shutdown or restart (57P01
+ * `admin_shutdown`, also `pg_terminate_backend`) or a crash (57P02). Its transaction is rolled back.
+ */
+const connectionEndedByServer = new Set(['57P01', '57P02']);
+
+/** What pg throws when the connection a query was given is (or proves) gone. */
+const lostConnectionMessages = ['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
+
+/**
+ * Whether a `pg` error says the connection the call was given is gone (reset, closed,
+ * ended by the server), as opposed to the database refusing a new one, a timeout, or
+ * the statement failing: a new connection may well work. pg-pool hands out an idle
+ * connection without checking it, and after a server restart or a proxy cutting idle
+ * connections each of them may be dead. Not a timeout: the call's time is spent.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (lostConnectionCodes.has(code) || connectionEndedByServer.has(code))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return lostConnectionMessages.some((text) => message.includes(text));
+}

@@ -11,6 +11,7 @@ import {
   type ReserveResult,
 } from '@switchyard/core';
 import { isPostgresOutage } from './is-postgres-outage.js';
+import { onceMoreOnNewConnection } from './once-more-on-new-connection.js';
 import { inTransaction, toNumber, tryChoreLock, type Tables } from './sql.js';
 import { UncertainReservations } from './uncertain-reservations.js';
 
@@ -137,13 +138,17 @@ export class PostgresBudgetStore implements BudgetStore {
     let committing = false;
 
     try {
-      return await inTransaction(this.pool, async (client) => {
-        committing = false;
-        const result = await this.reserveIn(client, list, amount, reservationId, { holder, ttlMs });
-        // What follows is the COMMIT: should its reply be lost, the reservation may or may not hold.
-        committing = result.ok;
-        return result;
-      });
+      // A connection lost before the COMMIT was sent: the server never commits that transaction,
+      // so the reserve may run once more (on a new connection). One lost at the COMMIT is uncertain.
+      const attempt = (pool: Pool) =>
+        inTransaction(pool, async (client) => {
+          committing = false;
+          const result = await this.reserveIn(client, list, amount, reservationId, { holder, ttlMs });
+          // What follows is the COMMIT: should its reply be lost, the reservation may or may not hold.
+          committing = result.ok;
+          return result;
+        });
+      return await onceMoreOnNewConnection(this.pool, attempt, () => !committing);
     } catch (error) {
       if (committing && isPostgresOutage(error)) this.uncertain.add(reservationId);
       throw error;
@@ -227,7 +232,8 @@ export class PostgresBudgetStore implements BudgetStore {
 
   async settle(reservationId: string, actualUsd: number): Promise<void> {
     const actual = amountMicros(actualUsd);
-    const settled = await inTransaction(this.pool, async (client) => {
+    // Run again after a lost connection: deleting the reservation claims it, so a first try that did commit leaves nothing to claim.
+    const claim = (pool: Pool) => inTransaction(pool, async (client) => {
       // Deleting the reservation claims it: a second settle of the same id finds nothing.
       const { rows } = await client.query<{ amount_micros: string; owners: string[]; window_starts: string[] }>(
         `DELETE FROM ${this.t.budgetReservations} WHERE id = $1 RETURNING amount_micros, owners, window_starts`,
@@ -238,6 +244,7 @@ export class PostgresBudgetStore implements BudgetStore {
       await this.moveToSpent(client, reservation.owners, reservation.window_starts, toNumber(reservation.amount_micros), actual);
       return true;
     });
+    const settled = await onceMoreOnNewConnection(this.pool, claim);
     if (!settled) this.logger.warn({ reservationId }, 'budget reservation settled twice or unknown; ignored');
   }
 
@@ -245,7 +252,8 @@ export class PostgresBudgetStore implements BudgetStore {
     const actual = amountMicros(actualUsd);
     const released = amountMicros(releasedUsd);
     const payment = checkedPaymentId(paymentId);
-    await inTransaction(this.pool, async (client) => {
+    // Run again after a lost connection only with a payment id: the store takes an id once. Without one, a first try that did commit would count twice.
+    const pay = (pool: Pool) => inTransaction(pool, async (client) => {
       // Locked first, as settle() locks it by deleting it: the same order, so the two cannot deadlock.
       // The payment's id is recorded in the same statement (no extra round trip); one the
       // reservation already took is this payment sent again: `first` is false and nothing changes.
@@ -267,6 +275,7 @@ export class PostgresBudgetStore implements BudgetStore {
       await client.query(`UPDATE ${this.t.budgetReservations} SET amount_micros = amount_micros - $2 WHERE id = $1`, [reservationId, taken]);
       await this.moveToSpent(client, reservation.owners, reservation.window_starts, taken, actual);
     });
+    await onceMoreOnNewConnection(this.pool, pay, () => payment !== null);
   }
 
   /** Inside a transaction: `heldMicros` stops being reserved and `actualMicros` is spent, on each account. */

@@ -14,6 +14,7 @@ import {
   type UsageRecordQuery,
   type UsageRow,
 } from '@switchyard/core';
+import { onceMoreOnNewConnection } from './once-more-on-new-connection.js';
 import { toNumber, type Tables } from './sql.js';
 
 /** The SQL each grouping groups by; NULL becomes `(none)`. */
@@ -208,7 +209,8 @@ export class PostgresUsageLedger implements UsageLedger {
   async append(records: UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
     const values = columns.map(([, , read]) => records.map(read));
-    await this.pool.query(`INSERT INTO ${this.t.usage} (${insertColumns}) SELECT * FROM unnest(${unnestArguments}) ON CONFLICT (id) DO NOTHING`, values);
+    // Run again on a new connection when its connection was lost: a record already in is skipped (unique by request id).
+    await onceMoreOnNewConnection(this.pool, (pool) => pool.query(`INSERT INTO ${this.t.usage} (${insertColumns}) SELECT * FROM unnest(${unnestArguments}) ON CONFLICT (id) DO NOTHING`, values));
   }
 
   async query(query: UsageQuery): Promise<UsageRow[]> {

@@ -35,6 +35,12 @@ export interface TcpRelay extends EventEmitter {
   openConnections(): number;
   /** Resets (TCP RST) every open connection, as a restarting server or a dropping proxy does; returns how many. */
   resetAll(): number;
+  /**
+   * Forgets every open connection, as a proxy or NAT that dropped idle connections without a
+   * word does: the server's side is closed, the client hears nothing until it next sends, and
+   * is then reset. Returns how many.
+   */
+  forgetAll(): number;
   close(): Promise<void>;
 }
 
@@ -139,6 +145,23 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
     resetAll() {
       const count = pairs.size;
       for (const pair of pairs) reset(pair);
+      return count;
+    },
+    forgetAll() {
+      const count = pairs.size;
+      for (const pair of pairs) {
+        const { client, upstream } = pair;
+        if (upstream) {
+          client.unpipe(upstream);
+          upstream.unpipe(client);
+          // Its close would close the client's side too: the client must not hear of it.
+          upstream.removeAllListeners('close');
+          upstream.destroy();
+          pair.upstream = undefined;
+        }
+        // resume(): a socket that was unpiped stays paused with a 'data' listener alone.
+        client.on('data', () => client.resetAndDestroy()).resume();
+      }
       return count;
     },
     async close() {
