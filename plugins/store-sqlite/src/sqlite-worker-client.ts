@@ -443,8 +443,22 @@ export class SqliteWorkerClient {
     this.options.health.failed(error);
     for (const call of [...this.pending.values()]) {
       this.forget(call);
+      if (!call.timedOut && this.sendLedgerBatchAgain(call)) continue;
       if (!call.timedOut) call.reject(error);
       this.redoLost(call);
     }
+  }
+
+  /**
+   * A ledger batch lost with its thread goes once more, to the next thread, and its caller
+   * hears that answer: rows are unique by request id and time (migration 7), so a batch that
+   * committed before the thread died is skipped, not counted twice. Its caller failed before,
+   * and a shutdown's last flush then gave up on its records (exit 1) although a new thread
+   * would have written them. Not with an in-memory database: the next thread opens none.
+   */
+  private sendLedgerBatchAgain(call: PendingCall): boolean {
+    if (call.store !== 'ledger' || call.method !== 'append' || call.attempt > 1 || this.memoryOpened) return false;
+    this.send(call.store, call.method, call.args, call.attempt + 1).then(call.resolve, call.reject);
+    return true;
   }
 }
