@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetedChatSender } from './support/budgeted-traffic.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
-import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 const postgres = await findPostgres();
 
@@ -33,6 +33,35 @@ describe.skipIf(!postgres.available)('PostgreSQL connections dropped just before
     await relay?.close();
     await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin?.end();
+  });
+
+  it('the last flush, the first write after the drop, writes every usage record: close() resolves', async () => {
+    gateway = await startTestGateway({
+      providers: { mock: { use: 'mock' } },
+      storage: { use: 'postgres', url: relay.urlFor(url), schema, pool_size: 4, connect_timeout_ms: 1000, query_timeout_ms: 3000 },
+      usage: { flush_interval_ms: 600_000, max_batch: 1000 },
+    });
+    const records: RequestRecord[] = [];
+    gateway.gateway.runtime.onRequestFinished((record) => records.push(record));
+    const created = await fetch(`${gateway.origin}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'no-budget', scope: {} }),
+    });
+    expect(created.status).toBe(201);
+    const { key, secret } = (await created.json()) as { key: { id: string }; secret: string };
+    const statuses = await Promise.all(Array.from({ length: 8 }, (_, i) => budgetedChatSender(gateway!, secret)(i)));
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(gateway.gateway.runtime.usageStats()?.pending).toBe(8);
+
+    expect(relay.forgetAll()).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = gateway;
+    gateway = undefined;
+    await stopping.close();
+
+    const { rows } = await admin.query<{ id: string }>(`SELECT id FROM "${schema}".usage WHERE key_id = $1`, [key.id]);
+    expect(rows.map((row) => row.id).sort()).toEqual(records.map((record) => record.id).sort());
   });
 
   it('the last flush writes every usage record and the last settlements spend what the ledger says', async () => {
