@@ -2,7 +2,8 @@ import type { StorageSet, UsageRecord } from '@switchyard/core';
 import { startTcpRelay, type TcpRelay } from '@switchyard/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tablesIn } from '../src/sql.js';
+import { isConnectionLost } from '../src/is-postgres-outage.js';
+import { tablesIn, TransactionDeadlineError } from '../src/sql.js';
 import { dropSchemas, findPostgres, freshSchemaName, openStorage } from './postgres-target.js';
 
 const target = await findPostgres();
@@ -146,5 +147,15 @@ describe.skipIf(!target.available)('postgres writes on pooled connections that w
     await expect(opened.budgets.settlePart!(held.reservationId, 0.5, 0)).rejects.toMatchObject({ code: 'store_unavailable' });
     const { rows } = await admin.query(`SELECT spent_micros, reserved_micros FROM ${tables.budgetAccounts} WHERE owner = $1`, [owner]);
     expect(rows.map((row) => [Number(row.spent_micros), Number(row.reserved_micros)])).toEqual([[0, 2_000_000]]);
+  });
+
+  it('tries again only after a connection proved gone, never after a timeout or a refusal (then the database is the trouble)', () => {
+    const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
+    for (const lost of [coded('ECONNRESET'), coded('EPIPE'), coded('57P01', 'terminating connection due to administrator command'), new Error('Connection terminated unexpectedly')]) {
+      expect(isConnectionLost(lost)).toBe(true);
+    }
+    for (const other of [coded('ECONNREFUSED'), coded('ETIMEDOUT'), coded('57014', 'canceling statement due to statement timeout'), new Error('Query read timeout'), new TransactionDeadlineError(1000), new Error('timeout expired'), coded('23505', 'duplicate key')]) {
+      expect(isConnectionLost(other)).toBe(false);
+    }
   });
 });
