@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AttemptCancel, GatewayError } from '../src/index.js';
+import { AttemptCancel, GatewayError, UpstreamTransport } from '../src/index.js';
 import { DeadlineParts, DirectCallDeadline } from '../src/gateway/direct-call-deadline.js';
 
 const never = new Promise<never>(() => undefined);
@@ -68,5 +68,24 @@ describe('DirectCallDeadline', () => {
     expect(await waited).toBe('upstream_timeout');
     fail(new Error('late'));
     await vi.advanceTimersByTimeAsync(0);
+  });
+});
+
+describe('the transport cut signal every direct call listens to', () => {
+  it('takes a listener from each of many direct calls in flight without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const transport = new UpstreamTransport();
+    try {
+      const deadlines = Array.from({ length: 64 }, () => new DirectCallDeadline(new AbortController().signal, timeouts, 60_000, 'mock', transport.cutSignal));
+      // Node emits the warning on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const deadline of deadlines) deadline.end();
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await transport.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { maxHeaderSize } from 'node:http';
 import type { Context as TraceContext } from '@opentelemetry/api';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/gateway-error.js';
@@ -52,6 +53,9 @@ export class UpstreamTransport {
   constructor(private readonly options: UpstreamTransportOptions = {}) {
     this.bodyLimits = { ...defaultUpstreamBodyLimits, ...options.bodyLimits };
     this.lookup = new UpstreamLookup(options.resolveHostname ? { resolve: options.resolveHostname } : {});
+    // Every direct call in flight listens here until it ends (direct-call-deadline.ts): past ten at
+    // once, Node's default bound printed a MaxListenersExceededWarning ("possible memory leak") under load.
+    setMaxListeners(0, this.cutting.signal);
   }
 
   /**
