@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portOutsideEphemeralRange } from './support/port-outside-ephemeral-range.js';
+import { portOutsideEphemeralRange } from '@switchyard/testing';
 import { spawnSwitchyard, type SpawnedSwitchyard } from './support/spawn-switchyard.js';
 
 /*

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { availableCores, cgroupCpuQuota, MAX_WORKERS, maxWorkers, resolveWorkerCount } from '../packages/cli/src/cluster/resolve-worker-count.js';
 import { CliError } from '../packages/cli/src/cli-error.js';
 import { childOutput, occurrences, processMarkers, replaceOneWorker } from './support/marked-processes.js';
-import { portOutsideEphemeralRange } from './support/port-outside-ephemeral-range.js';
+import { portOutsideEphemeralRange } from '@switchyard/testing';
 import { cliPath, runCli, startCli, type RunningCli } from './support/run-cli.js';
 import { slowStream } from './support/slow-stream.js';
 

@@ -44,6 +44,7 @@ export { databaseUrl, findPostgres, freshSchemaName, type PostgresTarget } from 
 export { findRedis, freshRedisPrefix, redisUrl, type RedisTarget } from './services/find-redis.js';
 export { startTcpRelay, type RelayMode, type TcpRelay } from './services/start-tcp-relay.js';
 export { refusedPort } from './services/refused-port.js';
+export { portOutsideEphemeralRange } from './services/port-outside-ephemeral-range.js';
 export { redisCommands, redisWorkCommands } from './services/redis-commands.js';
 export { findChromium, type ChromiumTarget } from './services/find-chromium.js';
 export { decodeSseText } from './decode-sse-text.js';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { portOutsideEphemeralRange } from './port-outside-ephemeral-range.js';
 
 /**
  * - `pass`: every byte is forwarded.
@@ -51,7 +52,7 @@ interface Pair {
   upstream?: Socket;
 }
 
-/** Starts a relay on a free loopback port, forwarding to `target`. */
+/** Starts a relay on a free loopback port outside the ephemeral range, forwarding to `target`. */
 export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
   const pairs = new Set<Pair>();
   const events = new EventEmitter();
@@ -95,8 +96,18 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
       resolve();
     });
   });
-  await listen();
-  port = (server.address() as { port: number }).port;
+  // Outside the ephemeral range: `refuse` closes the port and listens on it again later, and a
+  // port from listen(0) could meanwhile be handed to a test file running in parallel.
+  for (let tries = 0; ; tries++) {
+    port = await portOutsideEphemeralRange();
+    try {
+      await listen();
+      break;
+    } catch (error) {
+      // Taken between the check and the listen (another relay drew the same port): draw again.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 10) throw error;
+    }
+  }
 
   const reset = (pair: Pair) => {
     pair.client.resetAndDestroy();

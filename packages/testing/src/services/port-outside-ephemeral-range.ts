@@ -25,7 +25,8 @@ function freeOnLoopback(port: number): Promise<boolean> {
 /**
  * A free loopback port for a child that must be told which port to listen on (a README
  * server reading PORT, `switchyard start --port N`), when it cannot take port 0 and say
- * which it got.
+ * which it got, or for a server that closes its port and listens on it again (the TCP
+ * relay's `refuse` mode).
  *
  * Not "listen on 0, note the port, close": that port is in the ephemeral range, which
  * every listen(0) and every outgoing connection of the test files running in parallel
