@@ -1,5 +1,8 @@
 import { escapedReading } from './escaped-reading.js';
+import { escapeRegExp, jsonShortEscapes, KnownSecretMatcher, maxEscapeBackslashes, minQuotedPartLength, minSecretLength } from './known-secret-matcher.js';
 import { ampersandFrom, blankSpans, cutReferenceAt, decodeReferences, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
+
+export { minQuotedPartLength, minSecretLength } from './known-secret-matcher.js';
 
 /**
  * Provider error messages sometimes quote part of the key they rejected
@@ -115,17 +118,6 @@ export function blankKeyRests(text: string): string {
   return text.includes('[REDACTED]') ? text.replace(blankedKeyRest, '[REDACTED]') : text;
 }
 
-/** Known secrets shorter than this are not redacted: they would blank ordinary words. */
-export const minSecretLength = 6;
-
-/**
- * A quoted start or end of a known secret this long or longer is blanked too: an
- * error may quote the key without its prefix ("key …c0ffee1234abcd is invalid") or
- * cut it short. Shorter parts (OpenAI's own mask shows the last four) say too little
- * to matter, and would blank ordinary words.
- */
-export const minQuotedPartLength = 12;
-
 /**
  * A stream holds back the end of its text while that end is a run of this many characters
  * of a known secret or more, from a place where a quoted end of it ({@link minQuotedPartLength}
@@ -135,14 +127,6 @@ export const minQuotedPartLength = 12;
  * its characters reach the client before the blank.
  */
 export const heldRunLength = 4;
-
-/**
- * Backslashes one escape may carry: JSON nested inside a JSON string doubles them
- * per level (1, 3, 7, 15, 31 …). Bounded so a run of backslashes costs linear time.
- */
-const maxEscapeBackslashes = 64;
-
-const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
 
 /**
  * Blanks known secrets (the provider's configured credentials), key-shaped
@@ -158,7 +142,7 @@ const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/
  * Compiled once per set of secrets; `redact` is safe to call on every error and log line.
  */
 export class SecretRedactor {
-  private readonly known: RegExp | undefined;
+  private readonly known: KnownSecretMatcher | undefined;
 
   /** The secrets' base64 forms, whole: compiled apart, without the JSON spellings and quoted parts, which would cost every redaction several times over. */
   private readonly encoded: RegExp | undefined;
@@ -202,11 +186,8 @@ export class SecretRedactor {
     this.quickLook = options.quickLook === false ? undefined : quickLookFor(secrets, forms);
     // A JSON writer may escape the slash; nothing else base64 holds.
     this.encoded = forms.length > 0 ? new RegExp(forms.map((form) => escapeRegExp(form).replace(/\\\//g, '(?:\\\\*\\/)')).join('|'), 'g') : undefined;
-    const alternatives = secrets
-      // Longest first, so a secret that contains another is blanked whole.
-      .sort((a, b) => b.length - a.length)
-      .map((secret) => partsOf(secret.split('').map((char) => spellingsOf(char)), secret.split('').map((char) => spellingsOf(char, true))));
-    this.known = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
+    // Longest first, so a secret that contains another is blanked whole.
+    this.known = secrets.length > 0 ? new KnownSecretMatcher(secrets.sort((a, b) => b.length - a.length)) : undefined;
   }
 
   redact(text: string): string {
@@ -356,11 +337,7 @@ export class SecretRedactor {
     if (this.quickLook && !this.quickLook.mayHold(text)) return [];
     const found: Array<[number, number]> = [];
     if (this.known) {
-      for (const match of text.matchAll(this.known)) {
-        const end = match.index + match[0].length;
-        const quotedEnd = match.find((group, index) => index > 0 && group !== undefined);
-        found.push([quotedEnd === undefined ? match.index : Math.min(match.index, end - quotedEnd.length), end]);
-      }
+      for (const { start, end } of this.known.matches(text)) found.push([start, end]);
     }
     if (this.encoded) for (const match of text.matchAll(this.encoded)) found.push([match.index, match.index + match[0].length]);
     return mergedSpans(found);
@@ -477,14 +454,9 @@ function gramHash(text: string, from: number, to: number): number {
 }
 
 /** Where a blank that begins before `from` ends (see blankKnown), `from` when none does. */
-function carriedBlankEnd(text: string, from: number, known: RegExp): number {
+function carriedBlankEnd(text: string, from: number, known: KnownSecretMatcher): number {
   let reach = from;
-  for (const match of text.matchAll(known)) {
-    const end = match.index + match[0].length;
-    const quotedEnd = match.find((group, index) => index > 0 && group !== undefined);
-    const start = quotedEnd === undefined ? match.index : Math.min(match.index, end - quotedEnd.length);
-    if (start < from && end > reach) reach = end;
-  }
+  for (const { start, end } of known.matches(text)) if (start < from && end > reach) reach = end;
   return reach;
 }
 
@@ -606,49 +578,19 @@ function hexValue(text: string, at: number, length: number): number {
   return value;
 }
 
-/**
- * `text` with every match of `known` blanked, each reaching back over what its
- * lookbehind captured: a quoted end of a secret is found by its last characters
- * (the match), and the lookbehind captures the whole end as it reads it backwards
- * (what precedes them, and them), so the scan looks for a fixed run of characters
- * rather than trying every end at every position. Read backwards, the same
- * characters may split otherwise (`\u0036` ends in a `6` that spells `6` too), so
- * the blank starts where the capture starts, or where the match does if earlier.
- */
-function blankKnown(text: string, known: RegExp): string {
+/** `text` with every match of `known` blanked, a quoted end from where it was read back to. */
+function blankKnown(text: string, known: KnownSecretMatcher): string {
   let result = '';
   // Text before `copiedTo` is in `result`, which then ends with a blank (once one was made).
   let copiedTo = 0;
   let blanked = false;
-  for (const match of text.matchAll(known)) {
-    const end = match.index + match[0].length;
-    const quotedEnd = match.find((group, index) => index > 0 && group !== undefined);
-    const start = quotedEnd === undefined ? match.index : Math.min(match.index, end - quotedEnd.length);
+  for (const { start, end } of known.matches(text)) {
     // One that overlaps or touches the last blank widens it.
     if (!blanked || start > copiedTo) result += `${text.slice(copiedTo, start)}[REDACTED]`;
-    copiedTo = Math.max(copiedTo, match.index + match[0].length);
+    copiedTo = Math.max(copiedTo, end);
     blanked = true;
   }
   return blanked ? result + text.slice(copiedTo) : text;
-}
-
-/**
- * A regular expression source matching the whole secret, any end of it or any
- * start of it at least {@link minQuotedPartLength} characters long, from the
- * sources of its characters. An end is matched as its last characters, with a
- * lookbehind (tried only once those matched) capturing the whole end, back to where it starts;
- * a start as its first characters, then as many more as follow. The nested
- * optional groups keep the source linear in the secret's length.
- */
-function partsOf(characters: string[], backwards: string[]): string {
-  const shortest = Math.max(minQuotedPartLength, minSecretLength);
-  if (characters.length <= shortest) return characters.join('');
-  const last = characters.slice(characters.length - shortest).join('');
-  let before = '';
-  for (let index = 0; index < characters.length - shortest; index++) before = `(?:${before}${backwards[index]})?`;
-  let after = '';
-  for (let index = characters.length - 1; index >= shortest; index--) after = `(?:${characters[index]}${after})?`;
-  return `${last}(?<=(${before}${backwards.slice(characters.length - shortest).join('')}))|${characters.slice(0, shortest).join('')}${after}`;
 }
 
 /**
@@ -666,50 +608,6 @@ function base64Forms(secret: string): string[] {
     forms.push(stable, stable.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return forms.filter((form) => form.length >= minSecretLength);
-}
-
-/**
- * A regular expression source matching one character of a secret, JSON-escaped or not.
- * `escapesFirst` for a lookbehind, which reads backwards and keeps the first spelling that
- * fits: read as itself, the `6` that ends `\u0036` cut a quoted end short there, and the
- * blank left `\u003` (broken JSON) and the characters before it.
- */
-function spellingsOf(char: string, escapesFirst = false): string {
-  const escape = `\\\\{1,${maxEscapeBackslashes}}`;
-  const hex = char
-    .charCodeAt(0)
-    .toString(16)
-    .padStart(4, '0')
-    .split('')
-    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
-    .join('');
-  const choices = [escapeRegExp(char), `${escape}u${hex}`];
-  const short = jsonShortEscapes[char];
-  if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
-  const percent = percentSpelling(char);
-  if (percent !== undefined) choices.push(percent);
-  if (escapesFirst) choices.push(choices.shift()!);
-  return `(?:${choices.join('|')})`;
-}
-
-/**
- * A regular expression source matching one ASCII character percent-encoded (`%2d`,
- * `%2D`), its `%` as itself, JSON-escaped, or encoded again (`%252D`). Keys are
- * ASCII; a character beyond it would be several encoded bytes and has no spelling here.
- */
-function percentSpelling(char: string): string | undefined {
-  const code = char.charCodeAt(0);
-  if (code > 0x7f) return undefined;
-  const [high, low] = code
-    .toString(16)
-    .padStart(2, '0')
-    .split('')
-    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit));
-  return `(?:%(?:25)?|\\\\{1,${maxEscapeBackslashes}}u0025)${high}${low}`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 /** One-off form of {@link SecretRedactor}; compile a SecretRedactor for repeated use. */

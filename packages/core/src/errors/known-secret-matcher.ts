@@ -1,0 +1,197 @@
+/**
+ * Finds the known secrets in a text, each whole, or a quoted start or end of it of at least
+ * {@link minQuotedPartLength} characters, in every JSON and percent spelling (see SecretRedactor).
+ * One expression finds where a part begins (a secret's first or last characters), and the part is
+ * then read on character by character: an expression spelling every character of a long secret (an
+ * AWS session token is ~1,100 characters) ran to hundreds of kilobytes, which V8 took most of a
+ * second to compile on its first use and ran in its slow interpreter after.
+ */
+
+/** Known secrets shorter than this are not redacted: they would blank ordinary words. */
+export const minSecretLength = 6;
+
+/**
+ * A quoted start or end of a known secret this long or longer is blanked too: an
+ * error may quote the key without its prefix ("key …c0ffee1234abcd is invalid") or
+ * cut it short. Shorter parts (OpenAI's own mask shows the last four) say too little
+ * to matter, and would blank ordinary words.
+ */
+export const minQuotedPartLength = 12;
+
+/**
+ * Backslashes one escape may carry: JSON nested inside a JSON string doubles them
+ * per level (1, 3, 7, 15, 31 …). Bounded so a run of backslashes costs linear time.
+ */
+export const maxEscapeBackslashes = 64;
+
+export const jsonShortEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
+
+/** Where a match of a known secret's part is blanked: from `start` (before `index` when a quoted end read back further) to `end`. */
+export interface KnownMatch {
+  start: number;
+  end: number;
+}
+
+/** What a capture group of the finding expression says matched: a secret's last characters (an end) or its first (a start). */
+interface PartGroup {
+  characters: string;
+  quotedEnd: boolean;
+}
+
+export class KnownSecretMatcher {
+  /** The secrets' first and last characters (a short one's all), in every spelling: where a part may be. */
+  private readonly finder: RegExp;
+  private readonly groups: readonly PartGroup[];
+
+  /** `secrets`: at least {@link minSecretLength} characters each, longest first (a secret that contains another is blanked whole). */
+  constructor(secrets: readonly string[]) {
+    const shortest = Math.max(minQuotedPartLength, minSecretLength);
+    const groups: PartGroup[] = [];
+    const alternatives = secrets.map((secret) => {
+      const characters = secret.split('');
+      if (secret.length <= shortest) return characters.map((char) => spellingsOf(char)).join('');
+      groups.push({ characters: secret, quotedEnd: true }, { characters: secret, quotedEnd: false });
+      const last = characters.slice(characters.length - shortest);
+      // The lookbehind (tried only once the last characters matched) reads the end back as far as it goes: see readBack.
+      return `${last.map((char) => spellingsOf(char)).join('')}(?<=(${last.map((char) => spellingsOf(char, true)).join('')}))|(${characters
+        .slice(0, shortest)
+        .map((char) => spellingsOf(char))
+        .join('')})`;
+    });
+    this.finder = new RegExp(alternatives.join('|'), 'g');
+    this.groups = groups;
+  }
+
+  /**
+   * Every match, as one expression of each part's every character found them: left to right, the
+   * next looked for after the last one's end; at each place the secrets longest first, a quoted end
+   * before a start. A start runs on over as many more characters as follow, an end reads back over
+   * as many as precede it (its blank starts there).
+   */
+  matches(text: string): KnownMatch[] {
+    const found: KnownMatch[] = [];
+    const finder = this.finder;
+    finder.lastIndex = 0;
+    for (let match = finder.exec(text); match !== null; match = finder.exec(text)) {
+      let end = match.index + match[0].length;
+      let start = match.index;
+      for (let index = 1; index < match.length; index++) {
+        const group = match[index];
+        if (group === undefined) continue;
+        const { characters, quotedEnd } = this.groups[index - 1]!;
+        const read = characters.length - Math.max(minQuotedPartLength, minSecretLength);
+        if (quotedEnd) start = Math.min(start, readBack(text, end - group.length, characters, read));
+        else end = readOn(text, end, characters, characters.length - read);
+        break;
+      }
+      found.push({ start, end });
+      finder.lastIndex = end;
+    }
+    return found;
+  }
+}
+
+/** Sticky expressions, one per character: the spelling of it at a place, and the spelling ending at one. */
+const spellingAt = new Map<string, RegExp>();
+const spellingBefore = new Map<string, RegExp>();
+
+function cached(cache: Map<string, RegExp>, char: string, source: () => string): RegExp {
+  let found = cache.get(char);
+  if (found === undefined) {
+    found = new RegExp(source(), 'y');
+    cache.set(char, found);
+  }
+  return found;
+}
+
+/**
+ * Where the characters of `secret` from `from` on, each in its first spelling found at `at`, end:
+ * as far as they follow one another. The same as a chain of nested optional groups
+ * (`(?:c(?:c…)?)?`) of their spellings, each taken by its first alternative that fits.
+ */
+function readOn(text: string, at: number, secret: string, from: number): number {
+  let position = at;
+  for (let index = from; index < secret.length; index++) {
+    // The character as itself is its first spelling: most of a long secret is read here, without an expression.
+    if (text.charCodeAt(position) === secret.charCodeAt(index)) {
+      position++;
+      continue;
+    }
+    const spelling = cached(spellingAt, secret[index]!, () => spellingsOf(secret[index]!));
+    spelling.lastIndex = position;
+    const match = spelling.exec(text);
+    if (match === null) break;
+    position += match[0].length;
+  }
+  return position;
+}
+
+/**
+ * Where the characters of `secret` before `before`, read backwards from `at` (each in its first
+ * spelling found ending there, escapes first, as a lookbehind reads), start: as far back as they go.
+ * Read backwards, the same characters may split otherwise (`\u0036` ends in a `6` that spells `6` too).
+ */
+function readBack(text: string, at: number, secret: string, before: number): number {
+  let position = at;
+  for (let index = before - 1; index >= 0; index--) {
+    // The character as itself, where no escape of it can end (one ends in a hex digit or its short escape's letter).
+    if (text.charCodeAt(position - 1) === secret.charCodeAt(index) && endsNoEscape(secret[index]!)) {
+      position--;
+      continue;
+    }
+    const spelling = cached(spellingBefore, secret[index]!, () => `(?<=(${spellingsOf(secret[index]!, true)}))`);
+    spelling.lastIndex = position;
+    const match = spelling.exec(text);
+    if (match === null) break;
+    position -= match[1]!.length;
+  }
+  return position;
+}
+
+function endsNoEscape(char: string): boolean {
+  return !/[0-9a-fA-F]/.test(char) && jsonShortEscapes[char] !== char;
+}
+
+/**
+ * A regular expression source matching one character of a secret, JSON-escaped or not.
+ * `escapesFirst` for a lookbehind, which reads backwards and keeps the first spelling that
+ * fits: read as itself, the `6` that ends `\u0036` cut a quoted end short there, and the
+ * blank left `\u003` (broken JSON) and the characters before it.
+ */
+function spellingsOf(char: string, escapesFirst = false): string {
+  const escape = `\\\\{1,${maxEscapeBackslashes}}`;
+  const hex = char
+    .charCodeAt(0)
+    .toString(16)
+    .padStart(4, '0')
+    .split('')
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
+    .join('');
+  const choices = [escapeRegExp(char), `${escape}u${hex}`];
+  const short = jsonShortEscapes[char];
+  if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
+  const percent = percentSpelling(char);
+  if (percent !== undefined) choices.push(percent);
+  if (escapesFirst) choices.push(choices.shift()!);
+  return `(?:${choices.join('|')})`;
+}
+
+/**
+ * A regular expression source matching one ASCII character percent-encoded (`%2d`,
+ * `%2D`), its `%` as itself, JSON-escaped, or encoded again (`%252D`). Keys are
+ * ASCII; a character beyond it would be several encoded bytes and has no spelling here.
+ */
+function percentSpelling(char: string): string | undefined {
+  const code = char.charCodeAt(0);
+  if (code > 0x7f) return undefined;
+  const [high, low] = code
+    .toString(16)
+    .padStart(2, '0')
+    .split('')
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit));
+  return `(?:%(?:25)?|\\\\{1,${maxEscapeBackslashes}}u0025)${high}${low}`;
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
