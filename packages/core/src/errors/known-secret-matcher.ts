@@ -134,8 +134,8 @@ function readOn(text: string, at: number, secret: string, from: number): number 
 function readBack(text: string, at: number, secret: string, before: number): number {
   let position = at;
   for (let index = before - 1; index >= 0; index--) {
-    // The character as itself, where no escape of it can end (one ends in a hex digit or its short escape's letter).
-    if (text.charCodeAt(position - 1) === secret.charCodeAt(index) && endsNoEscape(secret[index]!)) {
+    // The character as itself, where no escape can end (an escape, tried first, is read there when one does).
+    if (text.charCodeAt(position - 1) === secret.charCodeAt(index) && !mayEndEscape(text, position)) {
       position--;
       continue;
     }
@@ -148,9 +148,19 @@ function readBack(text: string, at: number, secret: string, before: number): num
   return position;
 }
 
-function endsNoEscape(char: string): boolean {
-  return !/[0-9a-fA-F]/.test(char) && jsonShortEscapes[char] !== char;
+/**
+ * Whether an escaped or percent-encoded spelling may end at `at`: each begins with a `\` or a `%`
+ * at most {@link longestEscapeTail} characters before its end (`\u0025` and two hex digits is the longest).
+ */
+function mayEndEscape(text: string, at: number): boolean {
+  for (let back = Math.max(0, at - longestEscapeTail); back < at - 1; back++) {
+    const code = text.charCodeAt(back);
+    if (code === 0x5c || code === 0x25) return true;
+  }
+  return false;
 }
+
+const longestEscapeTail = 8;
 
 /**
  * A regular expression source matching one character of a secret, JSON-escaped or not.
