@@ -43,15 +43,20 @@ export class KnownSecretMatcher {
   private readonly finder: RegExp;
   private readonly groups: readonly PartGroup[];
 
+  /** Each long secret's first characters at a place (sticky), longest first: a start where the finder took a quoted end. */
+  private readonly starts: ReadonlyArray<{ secret: string; at: RegExp }>;
+
   /** `secrets`: at least {@link minSecretLength} characters each, longest first (a secret that contains another is blanked whole). */
   constructor(secrets: readonly string[]) {
     const shortest = Math.max(minQuotedPartLength, minSecretLength);
     const groups: PartGroup[] = [];
+    const starts: Array<{ secret: string; at: RegExp }> = [];
     const alternatives = secrets.map((secret) => {
       const characters = secret.split('');
       if (secret.length <= shortest) return characters.map((char) => spellingsOf(char)).join('');
       groups.push({ characters: secret, quotedEnd: true }, { characters: secret, quotedEnd: false });
       const last = characters.slice(characters.length - shortest);
+      starts.push({ secret, at: new RegExp(characters.slice(0, shortest).map((char) => spellingsOf(char)).join(''), 'y') });
       // The lookbehind (tried only once the last characters matched) reads the end back as far as it goes: see readBack.
       return `${last.map((char) => spellingsOf(char)).join('')}(?<=(${last.map((char) => spellingsOf(char, true)).join('')}))|(${characters
         .slice(0, shortest)
@@ -60,6 +65,7 @@ export class KnownSecretMatcher {
     });
     this.finder = new RegExp(alternatives.join('|'), 'g');
     this.groups = groups;
+    this.starts = starts;
   }
 
   /**
@@ -67,27 +73,46 @@ export class KnownSecretMatcher {
    * next looked for after the last one's end; at each place the secrets longest first, a quoted end
    * before a start. A start runs on over as many more characters as follow, an end reads back over
    * as many as precede it (its blank starts there).
+   *
+   * `overlapping` looks for the next one from the character after the last one's place, not its
+   * end: a secret whose first characters come back inside it (a repeating token) has a start there
+   * that hides a longer quoted end, whose blank reads back over it (and may begin before it). The
+   * matches then overlap and come out of order of their starts: a blank takes their merged spans.
+   * Where a quoted end was found, a start found at the same place is one too (a secret that ends
+   * as it begins: its quoted start, read as an end, stopped at the first character that differs).
    */
-  matches(text: string): KnownMatch[] {
+  matches(text: string, overlapping = false): KnownMatch[] {
     const found: KnownMatch[] = [];
     const finder = this.finder;
     finder.lastIndex = 0;
     for (let match = finder.exec(text); match !== null; match = finder.exec(text)) {
       let end = match.index + match[0].length;
       let start = match.index;
+      let quotedEnd = false;
       for (let index = 1; index < match.length; index++) {
         const group = match[index];
         if (group === undefined) continue;
-        const { characters, quotedEnd } = this.groups[index - 1]!;
+        const { characters } = this.groups[index - 1]!;
+        quotedEnd = this.groups[index - 1]!.quotedEnd;
         const read = characters.length - Math.max(minQuotedPartLength, minSecretLength);
         if (quotedEnd) start = Math.min(start, readBack(text, end - group.length, characters, read));
         else end = readOn(text, end, characters, characters.length - read);
         break;
       }
       found.push({ start, end });
-      finder.lastIndex = end;
+      if (overlapping && quotedEnd) this.pushStartsAt(text, match.index, found);
+      finder.lastIndex = overlapping ? match.index + 1 : end;
     }
     return found;
+  }
+
+  /** The starts of the secrets found at `at`, each run on as far as it goes. */
+  private pushStartsAt(text: string, at: number, found: KnownMatch[]): void {
+    for (const { secret, at: startAt } of this.starts) {
+      startAt.lastIndex = at;
+      const match = startAt.exec(text);
+      if (match !== null) found.push({ start: at, end: readOn(text, at + match[0].length, secret, Math.max(minQuotedPartLength, minSecretLength)) });
+    }
   }
 }
 

@@ -221,7 +221,10 @@ export class SecretRedactor {
     const run = Math.min(this.runStartAt(text, sent, to), this.runs.length > 0 ? cutEscapeAt(text, from, to) : to);
     const end = Math.max(from, run);
     const held = Math.min(this.properStartAt(text, Math.max(from, to - this.longestStart), end, to), this.spelledStartAt(text, from, to, sent));
-    return held < to && this.blanksAcross(text, sent, held, to) ? to : held;
+    if (held === to) return to;
+    // A blank across the held place is made now; a run after it may still be a quoted end the next piece completes.
+    const blankEnd = this.blankEndAcross(text, sent, held, to);
+    return blankEnd === held ? held : blankEnd >= to ? to : this.possibleStartAt(text, blankEnd, to, sent);
   }
 
   /**
@@ -254,16 +257,20 @@ export class SecretRedactor {
   }
 
   /**
-   * Whether a secret (or a quoted part of one) in `text` from `sent` to `to` is blanked across
-   * `at`: a key whose last character starts it again (`sk-…s`) ends in a possible start, and
-   * holding that back cut the end short of what blanks it. Then nothing is held: it is blanked now.
+   * Where a secret (or a quoted part of one) in `text` from `sent` to `to` blanked across `at`
+   * ends; `at` when none is: a key whose last character starts it again (`sk-…s`) ends in a
+   * possible start, and holding that back cut the end short of what blanks it. Then that blank is
+   * made now, and only what follows it may be held (a repeating token's quoted end runs on there).
    */
-  private blanksAcross(text: string, sent: number, at: number, to: number): boolean {
+  private blankEndAcross(text: string, sent: number, at: number, to: number): number {
     const looked = text.slice(sent, to);
     const spelled = spansThroughReferences(looked, (read) => this.knownSpans(read));
-    if (spelled) return spelled.some((start, index) => index % 2 === 0 && start < at - sent && spelled[index + 1]! > at - sent);
-    if (!this.known || (this.quickLook && !this.quickLook.mayHold(looked))) return false;
-    return carriedBlankEnd(looked, at - sent, this.known) > at - sent;
+    if (spelled) {
+      for (let index = 0; index < spelled.length; index += 2) if (spelled[index]! < at - sent && spelled[index + 1]! > at - sent) return sent + spelled[index + 1]!;
+      return at;
+    }
+    if (!this.known || (this.quickLook && !this.quickLook.mayHold(looked))) return at;
+    return sent + carriedBlankEnd(looked, at - sent, this.known);
   }
 
   /**
@@ -317,8 +324,9 @@ export class SecretRedactor {
     const spelled = spansThroughReferences(whole, (read) => this.knownSpans(read));
     if (spelled) return blankSpans(whole, spelled, from);
     if (this.quickLook && !this.quickLook.mayHold(whole)) return text.slice(from, to);
-    const carried = this.known ? carriedBlankEnd(whole, from, this.known) : from;
-    return carried > from ? `[REDACTED]${this.redactKnown(whole.slice(carried))}` : this.redactKnown(whole.slice(from));
+    // Blanked where the whole text's matches are: the sent part read again after a blank begun there
+    // found other matches (a repeating token's start read on from another place) and left a run of it.
+    return blankSpans(whole, this.knownSpans(whole), from);
   }
 
   /**
@@ -337,7 +345,7 @@ export class SecretRedactor {
     if (this.quickLook && !this.quickLook.mayHold(text)) return [];
     const found: Array<[number, number]> = [];
     if (this.known) {
-      for (const { start, end } of this.known.matches(text)) found.push([start, end]);
+      for (const { start, end } of this.known.matches(text, true)) found.push([start, end]);
     }
     if (this.encoded) for (const match of text.matchAll(this.encoded)) found.push([match.index, match.index + match[0].length]);
     return mergedSpans(found);
@@ -456,7 +464,7 @@ function gramHash(text: string, from: number, to: number): number {
 /** Where a blank that begins before `from` ends (see blankKnown), `from` when none does. */
 function carriedBlankEnd(text: string, from: number, known: KnownSecretMatcher): number {
   let reach = from;
-  for (const { start, end } of known.matches(text)) if (start < from && end > reach) reach = end;
+  for (const { start, end } of known.matches(text, true)) if (start < from && end > reach) reach = end;
   return reach;
 }
 
@@ -578,19 +586,10 @@ function hexValue(text: string, at: number, length: number): number {
   return value;
 }
 
-/** `text` with every match of `known` blanked, a quoted end from where it was read back to. */
+/** `text` with every match of `known` blanked, a quoted end from where it was read back to (before a blank found earlier, too). */
 function blankKnown(text: string, known: KnownSecretMatcher): string {
-  let result = '';
-  // Text before `copiedTo` is in `result`, which then ends with a blank (once one was made).
-  let copiedTo = 0;
-  let blanked = false;
-  for (const { start, end } of known.matches(text)) {
-    // One that overlaps or touches the last blank widens it.
-    if (!blanked || start > copiedTo) result += `${text.slice(copiedTo, start)}[REDACTED]`;
-    copiedTo = Math.max(copiedTo, end);
-    blanked = true;
-  }
-  return blanked ? result + text.slice(copiedTo) : text;
+  const matches = known.matches(text, true);
+  return matches.length === 0 ? text : blankSpans(text, mergedSpans(matches.map(({ start, end }) => [start, end])));
 }
 
 /**
