@@ -16,6 +16,29 @@ async function folderWith(files: Record<string, string> = {}): Promise<string> {
   return folder;
 }
 
+/**
+ * `switchyard start` on a config whose provider `acme` is ./thrower.js, a plugin (options
+ * schema `optionsSchema`, JavaScript source) whose create() throws an Error with the message
+ * `message` (a template literal's body over `options`).
+ */
+async function startWithThrowingProvider(config: string, optionsSchema: string, message: string) {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const cwd = await folderWith({
+    'switchyard.config.yaml': config,
+    'thrower.js': [
+      "import { defineProvider } from '@switchyard/core';",
+      'export default defineProvider({',
+      "  name: 'thrower',",
+      `  optionsSchema: ${optionsSchema},`,
+      `  create: (options) => { throw new Error(\`${message}\`); },`,
+      '});',
+    ].join('\n'),
+  });
+  await mkdir(path.join(cwd, 'node_modules', '@switchyard'), { recursive: true });
+  await symlink(path.join(repo, 'packages', 'core'), path.join(cwd, 'node_modules', '@switchyard', 'core'), 'dir');
+  return runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+}
+
 const masterKey = 'sy-master-cli-test-0123456789abcdef';
 
 describe('switchyard validate', () => {
@@ -436,21 +459,11 @@ describe('switchyard start', () => {
   });
 
   it('a plugin that fails at start in a way no one foresaw: its stack is printed with key-shaped secrets and a URL\'s password blanked', async () => {
-    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-    const cwd = await folderWith({
-      'switchyard.config.yaml': 'providers:\n  acme:\n    use: ./thrower.js\n    api_key: sk-proj-plugin0secret0123456789\n',
-      'thrower.js': [
-        "import { defineProvider } from '@switchyard/core';",
-        'export default defineProvider({',
-        "  name: 'thrower',",
-        "  optionsSchema: { type: 'object', properties: { api_key: { type: 'string' } } },",
-        '  create: (options) => { throw new Error(`cannot sign in to https://svc:Hunter2-proxy-pw@proxy.internal with ${options.api_key}`); },',
-        '});',
-      ].join('\n'),
-    });
-    await mkdir(path.join(cwd, 'node_modules', '@switchyard'), { recursive: true });
-    await symlink(path.join(repo, 'packages', 'core'), path.join(cwd, 'node_modules', '@switchyard', 'core'), 'dir');
-    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    const result = await startWithThrowingProvider(
+      'providers:\n  acme:\n    use: ./thrower.js\n    api_key: sk-proj-plugin0secret0123456789\n',
+      "{ type: 'object', properties: { api_key: { type: 'string' } } }",
+      'cannot sign in to https://svc:Hunter2-proxy-pw@proxy.internal with ${options.api_key}',
+    );
     expect(result.code).toBe(1);
     // Still the stack, for the plugin's author: only the secrets are gone.
     expect(result.stderr).toContain('switchyard: Error: cannot sign in to https://svc:[REDACTED]@proxy.internal with [REDACTED]\n');
@@ -459,12 +472,11 @@ describe('switchyard start', () => {
   });
 
   it('a plugin that fails at start quoting credentials of no known shape (a secret key, a session token, an extra header\'s): they are blanked too', async () => {
-    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
     const secretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSTARTKEY';
     const sessionToken = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDstartTkn';
     const headerCredential = 'vllmStartCredential0123456789';
-    const cwd = await folderWith({
-      'switchyard.config.yaml': [
+    const result = await startWithThrowingProvider(
+      [
         'providers:',
         '  acme:',
         '    use: ./thrower.js',
@@ -475,18 +487,9 @@ describe('switchyard start', () => {
         `      X-Upstream-Credential: ${headerCredential}`,
         '',
       ].join('\n'),
-      'thrower.js': [
-        "import { defineProvider } from '@switchyard/core';",
-        'export default defineProvider({',
-        "  name: 'thrower',",
-        "  optionsSchema: { type: 'object' },",
-        '  create: (options) => { throw new Error(`cannot start with ${JSON.stringify(options)}`); },',
-        '});',
-      ].join('\n'),
-    });
-    await mkdir(path.join(cwd, 'node_modules', '@switchyard'), { recursive: true });
-    await symlink(path.join(repo, 'packages', 'core'), path.join(cwd, 'node_modules', '@switchyard', 'core'), 'dir');
-    const result = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+      "{ type: 'object' }",
+      'cannot start with ${JSON.stringify(options)}',
+    );
     expect(result.code).toBe(1);
     // The plugin's words, for its author: only the credentials are gone (an option that is none is kept).
     expect(result.stderr).toContain('switchyard: Error: cannot start with {');
