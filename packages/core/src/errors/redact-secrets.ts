@@ -345,7 +345,7 @@ export class SecretRedactor {
     if (this.quickLook && !this.quickLook.mayHold(text)) return [];
     const found: Array<[number, number]> = [];
     if (this.known) {
-      for (const { start, end } of this.known.matches(text, true)) found.push([start, end]);
+      for (const { start, end } of this.known.matches(text, true)) pushUnspaced(found, text, start, end);
     }
     if (this.encoded) for (const match of text.matchAll(this.encoded)) found.push([match.index, match.index + match[0].length]);
     return mergedSpans(found);
@@ -589,7 +589,26 @@ function hexValue(text: string, at: number, length: number): number {
 /** `text` with every match of `known` blanked, a quoted end from where it was read back to (before a blank found earlier, too). */
 function blankKnown(text: string, known: KnownSecretMatcher): string {
   const matches = known.matches(text, true);
-  return matches.length === 0 ? text : blankSpans(text, mergedSpans(matches.map(({ start, end }) => [start, end])));
+  if (matches.length === 0) return text;
+  const found: Array<[number, number]> = [];
+  for (const { start, end } of matches) pushUnspaced(found, text, start, end);
+  return blankSpans(text, mergedSpans(found));
+}
+
+/**
+ * A match from `start` to `end` without the blanks at its edges: a quoted end of a secret
+ * with a space in it (`Bearer <token>`, an auth-scheme value) may be read back from that
+ * space, which would take the space before the token into the blank (`token[REDACTED]`).
+ * A space says nothing of the secret; the words around a blank stay readable.
+ */
+function pushUnspaced(found: Array<[number, number]>, text: string, start: number, end: number): void {
+  while (start < end && isBlankCharacter(text.charCodeAt(start))) start++;
+  while (end > start && isBlankCharacter(text.charCodeAt(end - 1))) end--;
+  if (end > start) found.push([start, end]);
+}
+
+function isBlankCharacter(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 /**
