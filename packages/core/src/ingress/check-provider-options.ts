@@ -21,11 +21,18 @@ const governedFields: Record<string, string> = {
  * options under the body, so these went upstream whenever the client left the
  * top-level field out (eight Gemini candidates written and billed against a hold for one).
  */
+const geminiGenerationConfig: Record<string, string> = {
+  candidateCount: governedFields['n']!,
+  maxOutputTokens: governedFields['max_tokens']!,
+  // Gemini reads JSON the protobuf way, proto field names as well as lowerCamelCase: in these
+  // spellings eight candidates went upstream (and were billed) against a hold for one.
+  candidate_count: governedFields['n']!,
+  max_output_tokens: governedFields['max_tokens']!,
+};
+
 const governedNestedFields: Record<string, Record<string, string>> = {
-  generationConfig: {
-    candidateCount: governedFields['n']!,
-    maxOutputTokens: governedFields['max_tokens']!,
-  },
+  generationConfig: geminiGenerationConfig,
+  generation_config: geminiGenerationConfig,
   inferenceConfig: { maxTokens: governedFields['max_tokens']! },
 };
 
