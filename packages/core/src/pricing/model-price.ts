@@ -14,7 +14,8 @@ export interface ModelPrice {
   cache_write?: number;
   /**
    * USD per million prompt tokens written to the cache for an hour (Anthropic's 1-hour
-   * TTL); twice `input` when absent, as Anthropic prices them. `cache_write` prices the rest.
+   * TTL); when absent, twice `input` (as Anthropic prices them) for a price with `cache_write`,
+   * and `input` for one without (its every cache write costs `input`). `cache_write` prices the rest.
    */
   cache_write_1h?: number;
   /**

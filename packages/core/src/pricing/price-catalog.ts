@@ -1,7 +1,7 @@
 import type { Usage } from '../canonical/usage.js';
 import { ConfigError } from '../config/config-error.js';
 import { compileValidator } from '../validation/compile-validator.js';
-import { costOfUsage } from './cost-of-usage.js';
+import { costOfUsage, hourCacheWriteRate } from './cost-of-usage.js';
 import type { CatalogModelPrice, ModelPrice, ProviderPriceSheet } from './model-price.js';
 import { modelIdVariants } from './model-id-variants.js';
 import { builtInPriceSheets } from './price-catalog-data.js';
@@ -224,15 +224,6 @@ export class PriceCatalog {
     const price = entry.origin === 'override' ? this.withModelMaxOutput(entry, provider, variants) : entry.price;
     return { key: entry.key, price, origin: entry.origin, match };
   }
-}
-
-/**
- * What a prompt written to the cache for an hour can cost a token: `cache_write_1h`, or twice
- * `input` (Anthropic's rate) for a model with cache writes; a model without them never bills one.
- */
-function hourCacheWriteRate(price: ModelPrice): number {
-  if (price.cache_write_1h !== undefined) return price.cache_write_1h;
-  return price.cache_write !== undefined ? price.input * 2 : price.input;
 }
 
 function nonNegative(tokens: number): number {

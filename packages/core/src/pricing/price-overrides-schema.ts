@@ -36,7 +36,8 @@ export const priceOverridesSchema: JsonSchema = {
       cache_write: { ...perMillion, description: 'USD per million prompt tokens written to the cache; defaults to `input`.' },
       cache_write_1h: {
         ...perMillion,
-        description: 'USD per million prompt tokens written to the cache for an hour (Anthropic 1-hour TTL); defaults to twice `input`.',
+        description:
+          'USD per million prompt tokens written to the cache for an hour (Anthropic 1-hour TTL); defaults to twice `input` when `cache_write` is set, else to `input`.',
       },
       max_output: {
         type: 'integer',
