@@ -3,7 +3,7 @@ import {
   GatewayError,
   isGatewayError,
   getContext,
-  estimatePromptTokens,
+  maxPromptTokens,
   matchesModelPattern,
   estimateEmbeddingsTokens,
   billedAttemptsCost,
@@ -362,7 +362,7 @@ function callRequest(context: RequestContext): object | undefined {
 /** The most one attempt of the call can cost, at the dearest deployment the route plan may reach and call. */
 function callMaxCost(context: RequestContext, budget: RequestBudget, deployment: Deployment): number {
   const chat = context.chatRequest;
-  const promptTokens = chat ? estimatePromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
+  const promptTokens = chat ? maxPromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
   const { providers, pricing } = budget.runtime;
   return unbounded(
     maxReachableCost(context, deployment, (candidate) => {

@@ -191,6 +191,21 @@ function addText(text: string, walk: JsonWalk): void {
  * settles to that.
  */
 export function estimatePromptTokens(request: ChatRequest): number {
+  return promptTokens(request, LOW_DETAIL_IMAGE_TOKEN_ESTIMATE);
+}
+
+/**
+ * The prompt tokens a budget holds for a request: {@link estimatePromptTokens} with every
+ * image at {@link IMAGE_TOKEN_ESTIMATE}, `detail: "low"` ones too. `detail` is OpenAI's alone
+ * (Anthropic, Gemini and Bedrock drop it and bill the image as any other), and OpenAI's mini
+ * models bill a low-detail image at thousands of tokens: held at 85, twenty images marked low
+ * to Claude held $0.005 of a $0.05 budget, and the call spent $0.096.
+ */
+export function maxPromptTokens(request: ChatRequest): number {
+  return promptTokens(request, IMAGE_TOKEN_ESTIMATE);
+}
+
+function promptTokens(request: ChatRequest, lowDetailImageTokens: number): number {
   let characters = 0;
   let tokens = MESSAGE_TOKEN_OVERHEAD;
   for (const message of request.messages) {
@@ -204,7 +219,7 @@ export function estimatePromptTokens(request: ChatRequest): number {
     for (const part of message.content) {
       switch (part.type) {
         case 'image':
-          tokens += part.detail === 'low' ? LOW_DETAIL_IMAGE_TOKEN_ESTIMATE : IMAGE_TOKEN_ESTIMATE;
+          tokens += part.detail === 'low' ? lowDetailImageTokens : IMAGE_TOKEN_ESTIMATE;
           break;
         case 'tool-call':
           characters += textLength(part.name) + textLength(part.arguments);

@@ -19,6 +19,7 @@ export {
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
   estimatePromptTokens,
+  maxPromptTokens,
   fastPathOnlyTokens,
   textLength,
 } from './estimate-prompt-tokens.js';
