@@ -199,10 +199,23 @@ export function estimatePromptTokens(request: ChatRequest): number {
  * image at {@link IMAGE_TOKEN_ESTIMATE}, `detail: "low"` ones too. `detail` is OpenAI's alone
  * (Anthropic, Gemini and Bedrock drop it and bill the image as any other), and OpenAI's mini
  * models bill a low-detail image at thousands of tokens: held at 85, twenty images marked low
- * to Claude held $0.005 of a $0.05 budget, and the call spent $0.096.
+ * to Claude held $0.005 of a $0.05 budget, and the call spent $0.096. Its `provider_options`
+ * count as prompt too ({@link providerOptionsTokens}).
  */
 export function maxPromptTokens(request: ChatRequest): number {
-  return promptTokens(request, IMAGE_TOKEN_ESTIMATE);
+  return promptTokens(request, IMAGE_TOKEN_ESTIMATE) + providerOptionsTokens(request);
+}
+
+/**
+ * The JSON text of a request's `provider_options`, counted as prompt (0 without them). They
+ * are laid under the upstream body, so a field the request leaves out (`tools`,
+ * `instructions`, Gemini's `systemInstruction`) goes upstream from there and is read and
+ * billed as prompt: 100,000 characters of tool descriptions in them held nothing, and a key
+ * with $0.05 left was served a call that cost $0.075.
+ */
+function providerOptionsTokens(request: ChatRequest): number {
+  const options = request.providerOptions;
+  return options === undefined ? 0 : Math.ceil(jsonTextLength(options) / CHARACTERS_PER_TOKEN);
 }
 
 function promptTokens(request: ChatRequest, lowDetailImageTokens: number): number {
