@@ -42,16 +42,45 @@ export class StreamPartTap {
     for (const part of item.parts) this.addPart(part);
   }
 
-  /** Whether the provider's final usage came (else `usage` is an estimate). */
+  /**
+   * Whether the provider's final usage came with counts billed as they are: false when it
+   * never came, or counted 0 for a prompt, or for an answer that streamed output (then
+   * `usage` completes it with the estimate, as `withBillableUsage` does a whole answer's).
+   */
   get hasFinalUsage(): boolean {
-    return this.final !== undefined;
+    const final = this.final;
+    if (!final) return false;
+    if (final.inputTokens > 0 && final.outputTokens > 0) return true;
+    // A 0 the estimate does not replace (an empty answer's output) is the provider's count.
+    const completed = this.completedFinal;
+    return completed !== undefined && completed.inputTokens === final.inputTokens && completed.outputTokens === final.outputTokens;
   }
 
-  /** What to bill: the provider's final usage, else the estimate; undefined when the provider sent nothing. */
+  /** What `usage` made of a final usage that counted 0 (see `hasFinalUsage`). */
+  private completedFinal: Usage | undefined;
+
+  /**
+   * What to bill: the provider's final usage, else the estimate; undefined when the provider
+   * sent nothing. A final usage that counts 0 input, or 0 output for an answer that streamed
+   * some, is unknown there, not free: that count is the estimate's (a server that ends its
+   * streams with zeros had every streamed answer billed $0, the same answer whole its estimate).
+   */
   usage(request: ChatRequest | undefined): Usage | undefined {
-    if (this.final) return this.final;
+    const final = this.final;
+    if (final && final.inputTokens > 0 && final.outputTokens > 0) return final;
     this.readHeld();
-    return this.generated.usage(request);
+    const generated = this.generated.usage(request);
+    if (!final) return generated;
+    // Only the counts that are 0 are the estimate's; the others are the provider's, as for a whole answer.
+    const completed: Usage | undefined = generated && {
+      ...generated,
+      inputTokens: final.inputTokens > 0 ? final.inputTokens : generated.inputTokens,
+      outputTokens: final.outputTokens > 0 ? final.outputTokens : generated.outputTokens,
+    };
+    if (completed?.reasoningTokens !== undefined && completed.reasoningTokens > completed.outputTokens) completed.reasoningTokens = completed.outputTokens;
+    this.completedFinal = completed;
+    if (completed === undefined || (completed.inputTokens === final.inputTokens && completed.outputTokens === final.outputTokens)) return final;
+    return completed;
   }
 
   private readHeld(): void {
