@@ -31,7 +31,8 @@ describe('a 1-hour cache write', () => {
   });
 
   it('never costs more than the hold made for the same prompt and output, whatever the price fields given', () => {
-    const rate = fc.double({ min: 0, max: 100, noNaN: true });
+    // Rates to the thousandth of a dollar a million: no subnormal float, whose rounding is no longer relative.
+    const rate = fc.integer({ min: 0, max: 100_000 }).map((thousandths) => thousandths / 1000);
     const count = fc.integer({ min: 0, max: 1_000_000 });
     fc.assert(
       fc.property(
@@ -60,7 +61,8 @@ describe('a 1-hour cache write', () => {
           };
           const held = catalog.maxCost('acme', 'model', inputTokens, Math.max(outputTokens, 1)).costUsd;
           const billed = catalog.cost('acme', 'model', usage).costUsd;
-          expect(billed).toBeLessThanOrEqual(held * (1 + 1e-12));
+          // Float noise of the two sums (different groupings) aside.
+          expect(billed).toBeLessThanOrEqual(held * (1 + 1e-12) + 1e-15);
         },
       ),
       { numRuns: 500 },
