@@ -20,19 +20,25 @@ const socketCodes = new Set([
 /**
  * SQLSTATE classes and codes that mean the database is not serving right now, as
  * opposed to a problem with the statement: connection exceptions (08), insufficient
- * resources (53), operator intervention (57: shutdown, statement timeout, cancel).
+ * resources (53), operator intervention (57: shutdown, statement timeout, cancel), and
+ * 55P03 `lock_not_available`: a lock another session held past a `lock_timeout` the
+ * operator set on the role or the database (a 500 before), the same wait as a statement
+ * timeout behind a lock.
  */
 function isUnavailableSqlState(code: string): boolean {
-  return /^(08|53|57)[0-9A-Z]{3}$/.test(code);
+  return /^(08|53|57)[0-9A-Z]{3}$/.test(code) || code === '55P03';
 }
 
 /**
  * SQLSTATE codes of a database changed under the running gateway once its migrations
  * had made the schema: a table or the schema dropped (42P01, 3F000), the role's rights
  * taken away (42501), writes refused by a server that is now a read-only standby after a
- * failover (25006). The operator's to mend, not a bad request.
+ * failover (25006), a new connection refused its login (28000: the role made NOLOGIN or
+ * dropped, pg_hba.conf changed; 28P01: its password changed before the gateway's
+ * configuration) or its database (3D000: dropped or renamed). The operator's to mend, not
+ * a bad request.
  */
-const changedUnderTheGateway = new Set(['42P01', '3F000', '42501', '25006']);
+const changedUnderTheGateway = new Set(['42P01', '3F000', '42501', '25006', '28000', '28P01', '3D000']);
 
 /**
  * Whether a `pg` error says the database was changed under the gateway (above). After the
