@@ -11,9 +11,19 @@
  */
 const unavailable = ['ERR_SQLITE_WORKER_TIMEOUT', 'ERR_SQLITE_WORKER_EXITED', 'ERR_SQLITE_FILE_GONE', 'ERR_SQLITE_MEMORY_GONE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL', 'SQLITE_CORRUPT', 'SQLITE_NOTADB'];
 
+/**
+ * A table of the gateway's schema gone: the file opens only once its migrations have made every
+ * table, so a statement that finds one missing meets a database changed under the gateway (a
+ * table dropped from the sqlite3 shell, a script run against the wrong file). The operator's to
+ * mend, like a corrupt file: an outage, where a 500 blamed each request (PostgreSQL's 42P01 alike).
+ */
+const tableGone = /^no such table: /;
+
 /** Whether a better-sqlite3 error means the database file is unavailable: the store boundary answers 503. */
 export function isSqliteOutage(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && unavailable.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
+  if (typeof code !== 'string') return false;
+  if (code === 'SQLITE_ERROR') return tableGone.test(error instanceof Error ? error.message : '');
+  return unavailable.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }
