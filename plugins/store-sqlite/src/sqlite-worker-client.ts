@@ -15,6 +15,13 @@ export interface SqliteWorkerClientOptions {
   /** How long a call may take, queueing in the worker included, before it fails as an outage. */
   callTimeoutMs: number;
   /**
+   * How long a message with a `migrate()` call may take (default the larger of `callTimeoutMs`
+   * and 10 minutes). An upgrade's migration copies what it rebuilds in the thread (migration 7:
+   * 4–5 s per million usage records): under `callTimeoutMs` the start failed and, as the process
+   * left, the migration rolled back, at every start. Lock waits stay bounded by the busy timeout.
+   */
+  migrateTimeoutMs?: number;
+  /**
    * How long a call posted while its thread starts (loads its modules, opens the file) waits
    * for the thread to be ready before it fails as an outage; its own `callTimeoutMs` runs
    * from then. 10 s unless given.
@@ -65,6 +72,8 @@ const isInputType = (arg: string) => arg.startsWith('--input-type');
 
 /** How long a new thread may take to be ready before the calls waiting on it fail (it loads in well under a second). */
 const defaultStartTimeoutMs = 10_000;
+/** How long a message with a `migrate()` call may take unless told (see `migrateTimeoutMs`). */
+const defaultMigrateTimeoutMs = 600_000;
 
 /** How often a settlement lost with a dead worker is sent again, in all. */
 const maxSettleAttempts = 3;
@@ -214,7 +223,13 @@ export class SqliteWorkerClient {
 
   private arm(batch: PostedBatch): void {
     clearTimeout(batch.timer);
-    if (batch.unanswered > 0) batch.timer = setTimeout(() => this.timeOut(batch), this.options.callTimeoutMs);
+    if (batch.unanswered > 0) batch.timer = setTimeout(() => this.timeOut(batch), this.timeoutOf(batch));
+  }
+
+  /** The message's own bound: a migration's when it carries one (see `migrateTimeoutMs`), else a call's. */
+  private timeoutOf(batch: PostedBatch): number {
+    if (!batch.calls.some((call) => call.method === 'migrate')) return this.options.callTimeoutMs;
+    return this.options.migrateTimeoutMs ?? Math.max(this.options.callTimeoutMs, defaultMigrateTimeoutMs);
   }
 
   private posted(call: PendingCall, batch: PostedBatch): void {
@@ -230,7 +245,7 @@ export class SqliteWorkerClient {
       if (call.timedOut || this.pending.get(call.id) !== call) continue;
       call.timedOut = true;
       this.givenUp.mark(call.id);
-      call.reject(codedError(SQLITE_WORKER_TIMEOUT, why ? `SQLite did not answer ${call.store}.${call.method}: ${why}` : `SQLite did not answer ${call.store}.${call.method} within ${this.options.callTimeoutMs} ms`));
+      call.reject(codedError(SQLITE_WORKER_TIMEOUT, why ? `SQLite did not answer ${call.store}.${call.method}: ${why}` : `SQLite did not answer ${call.store}.${call.method} within ${this.timeoutOf(batch)} ms`));
     }
   }
 
