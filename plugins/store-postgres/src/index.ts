@@ -124,6 +124,8 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
 
   const boundary = { health, isOutage, retryAfterSeconds: options.retry_after_seconds };
   const budgets = new PostgresBudgetStore(pool, tables, context.logger, migrateOnce, closePool);
+  // A reservation left uncertain is released while the database answers as an outage would, a failover's standby included.
+  budgets.uncertain.isOutage = isOutage;
   return {
     keys: guardStore(new PostgresKeyStore(pool, tables, migrateOnce, closePool, changeChannel), boundary),
     ledger: guardStore(new PostgresUsageLedger(pool, tables, migrateOnce, closePool), boundary),

@@ -39,6 +39,12 @@ export class UncertainReservations {
     private readonly maxPending = defaultMaxPending,
   ) {}
 
+  /**
+   * Whether a release's error is an outage (kept and tried again) rather than a bug (given up):
+   * the storage sets its own, which also counts a database changed under the gateway once migrated.
+   */
+  isOutage: (error: unknown) => boolean = isPostgresOutage;
+
   /** How many are waiting to be released (for tests and logs). */
   get size(): number {
     return this.pending.size;
@@ -100,7 +106,11 @@ export class UncertainReservations {
         if (this.failures > 0) this.logger.info({ reservationId }, 'released a budget reservation whose reserve had an unknown outcome, once the database answered');
         this.failures = 0;
       } catch (error) {
-        if (!isPostgresOutage(error)) {
+        // The storage's own judgement: once its migrations made the schema, a database changed
+        // under the gateway (a failover's read-only standby, rights or login taken away) is an
+        // outage here as at the stores' boundary. Given up, the reservation stayed held under this
+        // process's renewed lease for as long as it ran.
+        if (!this.isOutage(error)) {
           // A bug, not an outage: trying again would fail again. The lease gives it back when this process ends.
           this.pending.delete(reservationId);
           this.logger.error({ err: error, reservationId }, 'could not release a budget reservation whose reserve had an unknown outcome');
