@@ -25,6 +25,7 @@ import { createBudgetAlerts, type BudgetAlerts } from './alerts/create-budget-al
 import { BudgetAccountsCache, type BudgetOption, type RequestAccounts } from './budget-accounts.js';
 import { BudgetGrants, holdMicros, type BudgetHold } from './budget-grants.js';
 import { BudgetLeaseKeeper } from './budget-lease-keeper.js';
+import { wholeMicroDollars, wholeMicroDollarsProblem } from './whole-micro-dollars.js';
 
 export interface KeyScopeOptions {
   /** Budgets shared by every key of a team or a project. */
@@ -105,6 +106,7 @@ const keyScopeOptionsSchema: JsonSchema = {
 export const keyScope = definePlugin<KeyScopeOptions>({
   name: 'key-scope',
   optionsSchema: keyScopeOptionsSchema,
+  checkOptions: (options) => finerBudgetProblems(options.budgets),
   validate(options, config) {
     // `switchyard validate` reports a webhook URL that does not parse, as start would.
     const index = config.chain.findIndex((step) => step === 'key-scope' || (typeof step === 'object' && step !== null && 'key-scope' in step));
@@ -166,6 +168,22 @@ export const keyScope = definePlugin<KeyScopeOptions>({
     };
   },
 });
+
+/**
+ * Team and project budgets finer than a micro-dollar, which the stores would enforce rounded
+ * (see wholeMicroDollars): refused at start and by `switchyard validate`, naming each.
+ */
+function finerBudgetProblems(budgets: KeyScopeOptions['budgets']): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const kind of ['teams', 'projects'] as const) {
+    for (const [owner, budget] of Object.entries(budgets[kind])) {
+      if (wholeMicroDollars(budget.limit_usd) !== undefined) continue;
+      const name = owner.replace(/~/g, '~0').replace(/\//g, '~1');
+      problems.push({ path: `/budgets/${kind}/${name}/limit_usd`, message: wholeMicroDollarsProblem });
+    }
+  }
+  return problems;
+}
 
 /** The endpoints that call a model (custom routes through their handler's calls). */
 const modelCallingEndpoints: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'messages', 'responses', 'embeddings', 'custom']);

@@ -3,6 +3,7 @@ import type { KeyFieldsBody, ScopeBody } from './admin-schemas.js';
 import { invalidField } from './check-input.js';
 import { parseDuration } from './parse-duration.js';
 import { parseIsoTime } from './parse-iso-time.js';
+import { wholeMicroDollars, wholeMicroDollarsProblem } from '../whole-micro-dollars.js';
 
 export interface ParsedKeyFields {
   /** What to hand the key store. */
@@ -52,7 +53,7 @@ function mergeScope(current: KeyScope, body: ScopeBody, now: Date, details: Reco
     assign(
       'budget',
       body.budget && {
-        limitUsd: body.budget.limit_usd,
+        limitUsd: limitInMicroDollars(body.budget.limit_usd),
         period: body.budget.period ?? kept?.period ?? 'monthly',
         ...(threshold !== undefined && { alertThreshold: threshold }),
       },
@@ -96,4 +97,11 @@ function checkModelPattern(pattern: string, index: number): void {
   if (!modelPatternCharacters.test(pattern)) {
     throw invalidField(`scope.models[${index}]`, 'a model pattern is visible ASCII without spaces, as model names are (mock/echo, openai/*, *-mini); it would match no model');
   }
+}
+
+/** A key budget's limit in whole micro-dollars, or the 400 naming it (see wholeMicroDollars). */
+function limitInMicroDollars(usd: number): number {
+  const whole = wholeMicroDollars(usd);
+  if (whole === undefined) throw invalidField('scope.budget.limit_usd', wholeMicroDollarsProblem);
+  return whole;
 }
