@@ -1,4 +1,4 @@
-import { compileValidator, GatewayError, type VirtualKey } from '@switchyard/core';
+import { compileValidator, findContext, GatewayError, type VirtualKey } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
@@ -48,6 +48,11 @@ export function createSelfRouter(options: SelfRouterOptions): Router {
     });
   const router = express.Router();
   router.get('/', async (req, res) => {
+    // Behind the gateway's guard, a key from the config (`auth.keys`) got here as a key the
+    // gateway serves; the store does not know it, and its 401 said the working key was invalid.
+    if (!options.authenticate && findContext(res)?.principal?.kind === 'static') {
+      throw new GatewayError('endpoint_not_allowed', "This is a virtual key's own view, and this key is written in the gateway's config, not a virtual key: its usage is in GET /admin/usage, or call here with a virtual key.");
+    }
     const key = await authenticate(req, context.now());
     const query = checkInput(checkQuery, { ...req.query }, 'query');
     sendJson(res, 200, await readSelfView(context, key, query));
