@@ -64,7 +64,30 @@ export function keyRoutes(context: AdminContext): Router {
    * two updates at once (one setting `rpm`, one `budget`) each keep the other's
    * change instead of the later silently undoing the earlier. A lost race reads again.
    */
-  const updateKey = async (req: Request, body: KeyFieldsBody, at: Date) => {
+  const updateKey = (req: Request, body: KeyFieldsBody, at: Date) => inTurn(String(req.params['id']), () => mergeAndWrite(req, body, at));
+
+  /**
+   * Updates of one key on this router, one after the other: at once, they lost the scope's
+   * race only to each other, and one that lost five times in a row was a 503 with nothing
+   * wrong (a fifth of twenty updates sent together). Held only while updates of the key
+   * are under way; writers elsewhere (another instance) are still met by the retries.
+   */
+  const updatesUnderWay = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(id: string, update: () => Promise<T>): Promise<T> => {
+    const before = updatesUnderWay.get(id);
+    const mine = before ? before.then(update, update) : update();
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    updatesUnderWay.set(id, settled);
+    void settled.then(() => {
+      if (updatesUnderWay.get(id) === settled) updatesUnderWay.delete(id);
+    });
+    return mine;
+  };
+
+  const mergeAndWrite = async (req: Request, body: KeyFieldsBody, at: Date) => {
     for (let attempt = 1; ; attempt++) {
       const current = await findKey(req);
       const { fields, details } = keyFieldsFromBody(body, current.scope, at);
