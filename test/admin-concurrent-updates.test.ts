@@ -12,6 +12,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * was still the one read; on a lost race it read again, five times at most. Updates on
  * the same gateway lost those races only to each other, and a fifth of twenty were
  * answered 503 `store_unavailable` ("kept changing … try again") with nothing wrong.
+ * Revokes sent together each read the key live and each wrote a `revoke` to its audit
+ * trail, at times other than the one the key keeps.
  */
 const postgres = await findPostgres();
 const stores = [
@@ -61,5 +63,16 @@ describe.each(stores)('twenty updates of one key at once on %s', (_store, storag
         expires_at: '2099-01-01T00:00:00.000Z',
       },
     });
+  });
+
+  it('revoked by several at once: revoked once, at the time it keeps, with one revoke in its audit trail', async () => {
+    const created = await admin('POST', '/keys', { name: 'revoked-together' });
+    const id = created.body['key'].id as string;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => admin('POST', `/keys/${id}/revoke`)));
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    const revokedAt = (await admin('GET', `/keys/${id}`)).body['key'].revoked_at as string;
+    expect(answers.map((answer) => answer.body['key'].revoked_at)).toEqual(answers.map(() => revokedAt));
+    const audit = (await admin('GET', `/keys/${id}/audit`)).body['data'] as Array<{ action: string; at: string }>;
+    expect(audit.filter((entry) => entry.action === 'revoke')).toEqual([expect.objectContaining({ at: revokedAt })]);
   });
 });

@@ -157,17 +157,19 @@ export function keyRoutes(context: AdminContext): Router {
   });
 
   router.post('/keys/:id/revoke', async (req, res) => {
-    const current = await findKey(req);
-    const at = now();
-    // Revoking twice is not an error: the key stays revoked as of the first time.
-    if (current.revokedAt !== undefined) {
-      sendJson(res, 200, { key: formatKeyRecord(current, at) });
-      return;
-    }
-    const key = await keys.revoke(current.id, at);
-    if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
-    await announce(key.id);
-    await audit(key, 'revoke', at, {});
+    // In turn with this router's other changes of the key: revokes sent together each read it live.
+    const { key, at } = await inTurn(String(req.params['id']), async () => {
+      const current = await findKey(req);
+      const at = now();
+      // Revoking twice is not an error: the key stays revoked as of the first time.
+      if (current.revokedAt !== undefined) return { key: current, at };
+      const key = await keys.revoke(current.id, at);
+      if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
+      await announce(key.id);
+      // Revoked first by another instance (the store keeps the first time): that one audited it.
+      if (key.revokedAt === undefined || Date.parse(key.revokedAt) === at.getTime()) await audit(key, 'revoke', at, {});
+      return { key, at };
+    });
     sendJson(res, 200, { key: formatKeyRecord(key, at) });
   });
 
