@@ -69,7 +69,10 @@ export const auth = definePlugin<AuthOptions>({
   // Only the Authorization / x-api-key headers: runs before the body is read.
   headersOnly: true,
   secrets: (options) => options.keys.map((entry) => entry.key),
-  checkOptions: (options) => redisUrlProblems(options.invalidation.use === 'redis' ? options.invalidation.url : undefined, '/invalidation/url'),
+  checkOptions: (options) => [
+    ...sharedStaticKeyProblems(options.keys),
+    ...redisUrlProblems(options.invalidation.use === 'redis' ? options.invalidation.url : undefined, '/invalidation/url'),
+  ],
   // Checked at build (openKeyChangeChannel) too, where it was a stack trace at start after validate passed it.
   validate(options, config) {
     const storage = config.storage?.use;
@@ -118,6 +121,30 @@ export const auth = definePlugin<AuthOptions>({
     };
   },
 });
+
+/**
+ * Config keys written twice under one name, or one key under two entries. A config key's
+ * identity is its name (`static:<name>`): its usage, rate limits and stored responses. Two
+ * holders of one name shared them (each could continue the other's stored responses); one
+ * key in two entries went to the later entry's owner alone. Named by index, never by key.
+ */
+function sharedStaticKeyProblems(keys: readonly StaticKey[]): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const names = new Map<string, number>();
+  const digests = new Map<string, number>();
+  keys.forEach((entry, index) => {
+    const sameName = names.get(entry.name);
+    if (sameName !== undefined) {
+      problems.push({ path: `/keys/${index}/name`, message: `is the name of /keys/${sameName} too: each key needs its own name (its usage, rate limits and stored responses are kept under it)` });
+    } else names.set(entry.name, index);
+    const digest = hashApiKey(entry.key);
+    const sameKey = digests.get(digest);
+    if (sameKey !== undefined) {
+      problems.push({ path: `/keys/${index}/key`, message: `is the key of /keys/${sameKey} too: a key belongs to one entry` });
+    } else digests.set(digest, index);
+  });
+  return problems;
+}
 
 /**
  * The channel an admin API announces a key change on: it drops this instance's cached
