@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtInPlugins } from '@switchyard/cli';
+import { checkGatewayConfig, ConfigError, readConfigFile } from '@switchyard/core';
 import { portOutsideEphemeralRange } from '@switchyard/testing';
 import { spawnSwitchyard, type SpawnedSwitchyard } from './support/spawn-switchyard.js';
 
@@ -226,6 +228,13 @@ describe.each(files)('%s runs as written', (readme) => {
   }
 });
 
+/** A value of the shape a `${VAR}` of this name stands for in the docs (a URL where the name says so). */
+function placeholderFor(name: string): string {
+  if (name === 'DATABASE_URL') return 'postgres://switchyard:placeholder@127.0.0.1:5432/switchyard';
+  if (name.includes('REDIS')) return 'redis://127.0.0.1:6379';
+  return placeholder;
+}
+
 /** docs/*.md and the packages' and plugins' READMEs: their YAML is copied into configs as it stands. */
 function otherDocs(): string[] {
   const under = (folder: string) =>
@@ -243,6 +252,35 @@ describe('YAML as the docs write it', () => {
     const blocks = extractBlocks(readFileSync(path.join(root, doc), 'utf8')).filter((block) => block.lang === 'yaml' || block.lang === 'yml');
     const broken = blocks.flatMap((block) => parseDocument(block.code).errors.map((error) => `line ${block.line}: ${error.message.split('\n')[0]}`));
     expect(broken).toEqual([]);
+  });
+
+  // Parsing is not checking: a block can name a setting the schema does not have, or an option
+  // its plugin refuses, and still parse. Each block is read and checked as `switchyard validate`
+  // reads and checks a file, with every built-in plugin; a `${VAR}` the environment lacks gets a
+  // value of its shape. A fragment (a `models:` section without its providers, one step's options
+  // alone, a plugin the page only imagines) is marked `<!-- readme-test: skip (reason) -->`.
+  it.each(otherDocs())('%s: every YAML block that is not marked a fragment passes the config checker', async (doc) => {
+    const blocks = extractBlocks(readFileSync(path.join(root, doc), 'utf8')).filter((block) => (block.lang === 'yaml' || block.lang === 'yml') && block.directive?.name !== 'skip');
+    const folder = await mkdtemp(path.join(tmpdir(), 'switchyard-docs-yaml-'));
+    try {
+      const refused: string[] = [];
+      for (const block of blocks) {
+        const file = path.join(folder, `line-${block.line}.yaml`);
+        await writeFile(file, block.code);
+        const env: Record<string, string | undefined> = { ...process.env };
+        for (const [, name] of block.code.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) env[name!] ??= placeholderFor(name!);
+        try {
+          const read = await readConfigFile({ file, cwd: folder });
+          await checkGatewayConfig(read.raw, { plugins: [...builtInPlugins], configFile: file, ...(read.sourceText !== undefined && { configSource: read.sourceText }), env });
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          refused.push(`line ${block.line}: ${error.problems.map((problem) => `${problem.path || '(top level)'} ${problem.message}`).join('; ')}`);
+        }
+      }
+      expect(refused).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   // packages/cli/README.md too: its keys/usage block said `switchyard keys create …`, which in a
