@@ -258,3 +258,29 @@ describe('validate and start: a SQLite storage.path that cannot be a database fi
     expect(start.code).toBe(2);
   });
 });
+
+/*
+ * An ingress plugin whose routes overlap the gateway's own (examples/ingress-gemini with
+ * `base_path: /v1`, which its README says is refused at start): validate said "valid", and
+ * start died with "switchyard: Error: ingress plugin …" and a stack trace, exit 1. Both now
+ * list every such problem as a config problem at the plugin's entry.
+ */
+describe('validate and start: an ingress plugin whose routes overlap the gateway\'s own', () => {
+  it('the same problem from both, exit 1, no stack trace; its default base_path is valid', async () => {
+    await writeFile(path.join(cwd, 'ingress.yaml'), "providers:\n  mock: {}\ningress:\n  gemini:\n    use: '@switchyard/example-ingress-gemini'\n    base_path: /v1\n");
+    for (const { code, stdout, stderr } of await both('ingress.yaml')) {
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        'switchyard: the configuration has 3 problems:\n' +
+          `  ingress.yaml:5 ingress.gemini: ingress plugin "gemini": route path /v1/models/:model\\:generateContent overlaps the gateway's own /v1/models routes\n` +
+          `  ingress.yaml:5 ingress.gemini: ingress plugin "gemini": route path /v1/models/:model\\:streamGenerateContent overlaps the gateway's own /v1/models routes\n` +
+          `  ingress.yaml:5 ingress.gemini: ingress plugin "gemini": pathPrefix /v1 overlaps the gateway's own /v1/chat/ routes\n`,
+      );
+      expect(code).toBe(1);
+    }
+    await writeFile(path.join(cwd, 'ingress.yaml'), "providers:\n  mock: {}\ningress:\n  gemini:\n    use: '@switchyard/example-ingress-gemini'\n");
+    const valid = await runCli(['validate', '--config', 'ingress.yaml'], { cwd, env: { SWITCHYARD_MASTER_KEY: '' } });
+    expect(valid.stdout).toContain('ingress.yaml: valid');
+    expect(valid.code).toBe(0);
+  });
+});

@@ -45,6 +45,7 @@ import { MemoryResponseStore } from '../stores/memory-response-store.js';
 import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
 import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
 import { buildIngressContribution, checkStepHandler } from '../plugin/check-plugin-build.js';
+import { findIngressRouteProblems } from './mount-ingress-plugins.js';
 
 export interface CreateGatewayOptions {
   /** Plugin factories to use instead of looking packages up by name. */
@@ -436,6 +437,23 @@ export async function checkGatewayConfig(
       problems.push(...(step.validate?.(config) ?? []));
     } catch (error) {
       if (shapeIsRight) throw error;
+    }
+  }
+  // The ingress plugins' routes, as mountIngressPlugins checks them at start: validate said "valid" to a
+  // route over the gateway's own paths, and start died on it with a stack trace. Building one is its
+  // create(options), with no I/O (start builds it again).
+  if (plugins && plugins.ingress.length > 0 && shapeIsRight) {
+    const built: Array<{ id: string; contribution: IngressContribution }> = [];
+    for (const { id, plugin } of plugins.ingress) {
+      try {
+        built.push({ id, contribution: buildIngressContribution(plugin.name, () => plugin.build()) });
+      } catch {
+        // A plugin that fails to build, or builds something malformed, is a fault of its code, not of
+        // the config: start names it in its own error, as before.
+      }
+    }
+    for (const { id, message, fault } of findIngressRouteProblems(built)) {
+      if (fault === 'config') problems.push({ path: `/ingress/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`, message });
     }
   }
   problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findHostProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config), ...findProviderHeaderProblems(config));

@@ -33,11 +33,15 @@ function checkRoutePath(id: string, route: IngressRoute): void {
   if (typeof path !== 'string' || !path.startsWith('/') || path.length > 200 || /[\s?#]/.test(path)) {
     throw new Error(`ingress plugin "${id}": route path ${JSON.stringify(path)} must start with "/", have no spaces, "?" or "#", and be at most 200 characters`);
   }
-  const lower = path.toLowerCase();
-  const clash = reservedPrefixes.find((prefix) => lower === prefix || lower.startsWith(prefix.endsWith('/') ? prefix : `${prefix}`));
-  if (clash) throw new Error(`ingress plugin "${id}": route path ${path} overlaps the gateway's own ${clash} routes`);
   if (route.method !== 'post') throw new Error(`ingress plugin "${id}": route ${path} must use method "post"`);
   if (typeof route.name !== 'string' || route.name.length === 0 || route.name.length > 64) throw new Error(`ingress plugin "${id}": route ${path} needs a name (1–64 characters)`);
+}
+
+/** The gateway's own path a well-formed route would take or shadow, if any: a matter of the plugin's options (its base path), so a config problem. */
+function routeClash(id: string, path: string): string | undefined {
+  const lower = path.toLowerCase();
+  const clash = reservedPrefixes.find((prefix) => lower === prefix || lower.startsWith(prefix.endsWith('/') ? prefix : `${prefix}`));
+  return clash === undefined ? undefined : `ingress plugin "${id}": route path ${path} overlaps the gateway's own ${clash} routes`;
 }
 
 /**
@@ -48,9 +52,13 @@ function checkPathPrefix(id: string, prefix: string): void {
   if (typeof prefix !== 'string' || !/^(\/[A-Za-z0-9_.~-]{1,64}){1,8}$/.test(prefix)) {
     throw new Error(`ingress plugin "${id}": pathPrefix ${JSON.stringify(prefix)} must be plain path segments ("/v1beta")`);
   }
+}
+
+/** The gateway's own path a well-formed pathPrefix would take or shadow, if any (a config problem, as for a route). */
+function prefixClash(id: string, prefix: string): string | undefined {
   const lower = `${prefix.toLowerCase()}/`;
   const clash = reservedPrefixes.find((reserved) => lower.startsWith(reserved) || `${reserved}/`.startsWith(lower));
-  if (clash) throw new Error(`ingress plugin "${id}": pathPrefix ${prefix} overlaps the gateway's own ${clash} routes`);
+  return clash === undefined ? undefined : `ingress plugin "${id}": pathPrefix ${prefix} overlaps the gateway's own ${clash} routes`;
 }
 
 /**
@@ -81,6 +89,53 @@ function pathParams(params: Record<string, unknown>): Record<string, string> {
 }
 
 /**
+ * What would stop {@link mountIngressPlugins}, one message per problem with the plugin's id.
+ * `config` problems come from the plugin's options (a route or pathPrefix over the gateway's own
+ * paths, or one two plugins claim): checkGatewayConfig reports them, so `switchyard validate`
+ * and start say the same. `plugin` problems are faults of its code (no routes, a malformed
+ * route or prefix): start names them in its own error. Start-time only.
+ */
+export function findIngressRouteProblems(
+  plugins: ReadonlyArray<{ id: string; contribution: IngressContribution }>,
+): Array<{ id: string; message: string; fault: 'config' | 'plugin' }> {
+  const problems: Array<{ id: string; message: string; fault: 'config' | 'plugin' }> = [];
+  const wellFormed = (id: string, check: () => void): boolean => {
+    try {
+      check();
+      return true;
+    } catch (error) {
+      problems.push({ id, message: error instanceof Error ? error.message : String(error), fault: 'plugin' });
+      return false;
+    }
+  };
+  const taken = new Map<string, string>();
+  const prefixes = new Map<string, string>();
+  for (const { id, contribution } of plugins) {
+    const { routes } = contribution;
+    if (!Array.isArray(routes) || routes.length === 0) {
+      problems.push({ id, message: `ingress plugin "${id}" declares no routes`, fault: 'plugin' });
+      continue;
+    }
+    for (const route of routes) {
+      if (!wellFormed(id, () => checkRoutePath(id, route))) continue;
+      const clash = routeClash(id, route.path);
+      if (clash !== undefined) problems.push({ id, message: clash, fault: 'config' });
+      const owner = taken.get(route.path);
+      if (owner !== undefined) problems.push({ id, message: `ingress plugins "${owner}" and "${id}" both declare the route ${route.path}`, fault: 'config' });
+      else taken.set(route.path, id);
+    }
+    const prefix = contribution.pathPrefix;
+    if (prefix === undefined || !wellFormed(id, () => checkPathPrefix(id, prefix))) continue;
+    const clash = prefixClash(id, prefix);
+    if (clash !== undefined) problems.push({ id, message: clash, fault: 'config' });
+    const owner = prefixes.get(prefix.toLowerCase());
+    if (owner !== undefined) problems.push({ id, message: `ingress plugins "${owner}" and "${id}" both declare the pathPrefix ${prefix}`, fault: 'config' });
+    else prefixes.set(prefix.toLowerCase(), id);
+  }
+  return problems;
+}
+
+/**
  * Mounts every ingress plugin's routes on the gateway's router. Each route is a chat
  * endpoint run through the same chain as `/v1/chat/completions` (auth before the
  * body, key-scope, rate-limit, cache, route, adapter), parsed and answered by the
@@ -89,6 +144,8 @@ function pathParams(params: Record<string, unknown>): Record<string, string> {
  * overlaps the gateway's own routes, or is claimed by two plugins.
  */
 export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id: string; contribution: IngressContribution }>, parts: IngressMountParts): void {
+  const [problem] = findIngressRouteProblems(plugins);
+  if (problem) throw new Error(problem.message);
   const taken = new Map<string, string>();
   const prefixed: Array<{ id: string; prefix: string; errors: ErrorRequestHandler }> = [];
   for (const { id, contribution } of plugins) {
