@@ -54,15 +54,26 @@ function argumentsFor(tool: ToolDefinition, prompt: string): unknown {
   return valueFor(tool.parameters, prompt);
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function valueFor(schema: Record<string, unknown>, prompt: string): unknown {
   const enumValues = schema['enum'];
   if (Array.isArray(enumValues) && enumValues.length > 0) return enumValues[0];
   switch (schema['type']) {
     case 'object': {
-      const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
-      const required = Array.isArray(schema['required']) ? (schema['required'] as string[]) : [];
+      // The schema is the client's JSON: `required` may hold any value and name __proto__,
+      // `properties` may be no object. Only string names become arguments, each an own key.
+      const properties = isObject(schema['properties']) ? schema['properties'] : {};
+      const required: unknown[] = Array.isArray(schema['required']) ? schema['required'] : [];
       const result: Record<string, unknown> = {};
-      for (const name of required) result[name] = valueFor(properties[name] ?? { type: 'string' }, prompt);
+      for (const name of required) {
+        if (typeof name !== 'string') continue;
+        const property = Object.hasOwn(properties, name) ? properties[name] : undefined;
+        const value = valueFor(isObject(property) ? property : { type: 'string' }, prompt);
+        Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
+      }
       return result;
     }
     case 'array':

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * The built-in mock provider writes tool calls whose arguments follow the tool's schema.
+ * A schema is the client's JSON: its `required` list may hold anything JSON can, and its
+ * `properties` may name __proto__. Such a schema is the client's mistake (400 at a real
+ * provider, or a call with odd arguments), never the mock's crash (a 500).
+ */
+let gateway: TestGateway;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-mock-tool-schema-'));
+  gateway = await startTestGateway({ server: { data_dir: dataDir }, storage: { use: 'sqlite' }, providers: { mock: { models: ['echo'] } } });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function callWithSchema(parameters: unknown, stream: boolean) {
+  const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'mock/echo',
+      stream,
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters } }],
+      tool_choice: 'required',
+    }),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('the mock provider under a hostile tool schema', () => {
+  const schemas: Array<[string, unknown]> = [
+    ['an object in required that has no string form', { type: 'object', properties: {}, required: [{ toString: 'x', valueOf: 1 }] }],
+    ['an object in required whose toString is null', { type: 'object', required: [{ toString: null }] }],
+    ['an array and a number in required', { type: 'object', properties: { city: { type: 'string' } }, required: [['city'], 7, null, 'city'] }],
+    ['required names that are Object.prototype members', { type: 'object', properties: {}, required: ['__proto__', 'constructor', 'toString', 'hasOwnProperty'] }],
+  ];
+  for (const stream of [false, true]) {
+    it.each(schemas)(`%s: answered, not a 500 (stream: ${stream})`, async (_name, parameters) => {
+      const answer = await callWithSchema(parameters, stream);
+      expect(answer.status, answer.text.slice(0, 500)).toBe(200);
+      if (stream) {
+        expect(answer.text).toMatch(/data: \[DONE\]\n\n$/);
+        expect(answer.text).not.toContain('"error"');
+        return;
+      }
+      const body = JSON.parse(answer.text) as { choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> } }> };
+      const call = body.choices[0]!.message.tool_calls[0]!;
+      expect(call.function.name).toBe('get_weather');
+      const args = JSON.parse(call.function.arguments) as Record<string, unknown>;
+      // Only string names become arguments; a prototype member's name is an own key like any other.
+      expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
+      for (const key of Object.keys(args)) expect((parameters as { required: unknown[] }).required).toContain(key);
+    });
+  }
+
+  it('the names of prototype members become plain arguments, each the prompt', async () => {
+    const answer = await callWithSchema({ type: 'object', properties: {}, required: ['__proto__', 'constructor', 'city'] }, false);
+    expect(answer.status, answer.text).toBe(200);
+    const body = JSON.parse(answer.text) as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> };
+    const text = body.choices[0]!.message.tool_calls[0]!.function.arguments;
+    expect(text).toContain('"__proto__"');
+    expect(JSON.parse(text)).toMatchObject({ constructor: 'weather?', city: 'weather?' });
+  });
+});
