@@ -1,0 +1,298 @@
+import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startMockGemini, startMockOpenAI, type MockGemini, type MockOpenAI } from '@switchyard/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import geminiIngress from '../examples/ingress-gemini/src/index.js';
+import { toJsonText } from './support/hostile-json.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * Hostile HTTP at the Gemini ingress example (`/v1beta/models/{model}:generateContent`
+ * and `…:streamGenerateContent?alt=sse`), which the other hostile-input properties never
+ * reach: a rich valid GenerateContentRequest with any one node replaced, deleted, wrapped
+ * in an array, repeated as a duplicate key or given __proto__ siblings; hostile models in
+ * the path, hostile `alt` and other query parameters, odd content types and codings, and
+ * the key in Gemini's header or the others'. Models are the built-in mock, OpenAI's mock
+ * (a translated call) and Gemini's mock (Gemini's own dialect on both sides).
+ * After every request:
+ * - the status is below 500, and an error is in Google's envelope
+ *   `{ error: { code, message, status, details } }` with `code` equal to the status;
+ * - a stream is `data:` events only, each a JSON object;
+ * - no secret is in the answer, and no prototype was polluted.
+ * Afterwards the gateway still answers a good call.
+ */
+const seed = Number(process.env['FUZZ_SEED'] ?? 20261207);
+const scale = Number(process.env['FUZZ_SCALE'] ?? 1);
+const openAIKey = 'sk-proj-HostileGeminiUpstream0123456789';
+const geminiKey = 'AIzaHostileGeminiUpstream0123456789abcdef';
+const prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
+const statuses = new Map<string, number>();
+
+let gateway: TestGateway;
+let dataDir: string;
+let openAIUpstream: MockOpenAI;
+let geminiUpstream: MockGemini;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'switchyard-hostile-gemini-'));
+  openAIUpstream = await startMockOpenAI({ apiKey: openAIKey });
+  geminiUpstream = await startMockGemini({ apiKey: geminiKey });
+  gateway = await startTestGateway(
+    {
+      server: { data_dir: dataDir },
+      storage: { use: 'sqlite' },
+      providers: {
+        mock: { models: ['echo'] },
+        openai: { api_key: openAIKey, base_url: openAIUpstream.url },
+        gemini: { api_key: geminiKey, base_url: geminiUpstream.url },
+      },
+      ingress: { gemini: {} },
+      chain: ['auth', 'key-scope', 'rate-limit', 'cache', 'route', 'adapter'],
+      log: { level: 'info' },
+    },
+    { serverLimits: true, plugins: [geminiIngress] },
+  );
+});
+
+afterAll(async () => {
+  console.log(`hostile-gemini: seed ${seed}; upstream calls: openai ${openAIUpstream?.requests.length}, gemini ${geminiUpstream?.requests.length}; by status: ${[...statuses].sort().map(([key, count]) => `${key} ${count}`).join(', ')}`);
+  await gateway?.close();
+  await openAIUpstream?.close();
+  await geminiUpstream?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Sent {
+  method: string;
+  path: string;
+  headers: Array<[string, string]>;
+  body?: Buffer;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+function send(sent: Sent): Promise<Answer> {
+  const { hostname, port } = new URL(gateway.origin);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of sent.headers) {
+    const had = headers[name];
+    headers[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  if (sent.body !== undefined) headers['content-length'] = String(sent.body.length);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method: sent.method, path: sent.path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to ${sent.method} ${sent.path.slice(0, 100)} within 15 s`)));
+    req.on('error', reject);
+    req.end(sent.body);
+  });
+}
+
+const hostileNumberText = fc.constantFrom('1e309', '-1e309', '-0', '9007199254740993', '1e-400', '4294967296', '"1"', '"NaN"', '-1', '0', '1.5', '1e308', '123456789012345678901234567890');
+const oddStringText = fc.oneof(
+  fc.string({ maxLength: 16 }).map((text) => JSON.stringify(text)),
+  fc.constantFrom('"\\ud800"', '"a\\udfffb"', '"\\u0000"', '"__proto__"', '"constructor"', '"\\r\\nx-evil: 1"', '""', '"models/"', '"AUTO"', '"ANY"', '"application/json"', '"image/png"', '"user"', '"model"'),
+  fc.integer({ min: 2_000, max: 70_000 }).map((length) => JSON.stringify('s'.repeat(length))),
+);
+const protoObjectText = fc.constantFrom('{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"__proto__":null}', '{"toString":"x","valueOf":1,"hasOwnProperty":null}');
+const deepText = fc.tuple(fc.integer({ min: 50, max: 5000 }), fc.boolean()).map(([depth, arrays]) => (arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
+const hostileJson: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: 3 },
+    fc.constantFrom('null', 'true', 'false', '[]', '{}'),
+    hostileNumberText,
+    oddStringText,
+    protoObjectText,
+    deepText,
+    fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+    fc.array(fc.tuple(fc.constantFrom('text', 'parts', 'role', 'name', 'args', 'id', 'response', '__proto__', 'x'), tie('value')), { maxLength: 3 }).map((entries) => `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`),
+  ),
+})).value;
+
+const tinyPng = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+/** A GenerateContentRequest using every field the ingress reads, camelCase and snake_case. */
+const richBody: Record<string, unknown> = {
+  systemInstruction: { parts: [{ text: 'be brief' }] },
+  contents: [
+    { role: 'user', parts: [{ text: 'weather?' }, { inlineData: { mimeType: 'image/png', data: tinyPng } }, { file_data: { file_uri: 'https://generativelanguage.googleapis.com/v1beta/files/abc123' } }] },
+    { role: 'model', parts: [{ text: 'thinking', thought: true }, { functionCall: { id: 'c1', name: 'get_weather', args: { city: 'a' } } }, { functionCall: { name: 'get_weather', args: { city: 'b' } } }] },
+    { role: 'user', parts: [{ functionResponse: { id: 'c1', name: 'get_weather', response: { sunny: true } } }, { functionResponse: { name: 'get_weather', response: { rain: 1 } } }, { text: 'thanks' }] },
+  ],
+  tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'weather', parameters: schema }] }],
+  toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } },
+  generationConfig: {
+    temperature: 0.2,
+    topP: 0.9,
+    topK: 40,
+    maxOutputTokens: 32,
+    candidateCount: 1,
+    seed: 7,
+    presencePenalty: 0.1,
+    frequency_penalty: 0.1,
+    stopSequences: ['\n\n'],
+    responseMimeType: 'application/json',
+    responseJsonSchema: schema,
+    thinkingConfig: { thinkingBudget: 512 },
+  },
+};
+
+type JsonPath = Array<string | number>;
+
+function pathsOf(value: unknown, at: JsonPath = []): JsonPath[] {
+  if (value === null || typeof value !== 'object') return [];
+  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+  return entries.flatMap(([key, item]) => [[...at, key], ...pathsOf(item, [...at, key])]);
+}
+
+type Mutation = 'replace' | 'delete' | 'wrap-in-array' | 'duplicate-key' | 'proto-sibling';
+
+function mutatedText(value: unknown, at: JsonPath, mutation: Mutation, hostile: string, depth = 0): string {
+  if (depth === at.length) return mutation === 'replace' ? hostile : mutation === 'wrap-in-array' ? `[${toJsonText(value)}]` : toJsonText(value);
+  const step = at[depth]!;
+  const last = depth === at.length - 1;
+  if (Array.isArray(value)) {
+    const items = value.flatMap((item, index) => (index === step && last && mutation === 'delete' ? [] : [index === step ? mutatedText(item, at, mutation, hostile, depth + 1) : toJsonText(item)]));
+    return `[${items.join(',')}]`;
+  }
+  const members: string[] = [];
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (key === step && last && mutation === 'delete') continue;
+    members.push(`${JSON.stringify(key)}:${key === step ? mutatedText(item, at, mutation, hostile, depth + 1) : toJsonText(item)}`);
+    if (key === step && last && mutation === 'duplicate-key') members.push(`${JSON.stringify(key)}:${hostile}`);
+    if (key === step && last && mutation === 'proto-sibling') members.push(`"__proto__":${hostile}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+const mutatedBody = fc
+  .tuple(fc.constantFrom(...pathsOf(richBody)), fc.constantFrom<Mutation>('replace', 'replace', 'replace', 'delete', 'wrap-in-array', 'duplicate-key', 'proto-sibling'), hostileJson)
+  .map(([at, mutation, hostile]) => Buffer.from(mutatedText(richBody, at, mutation, hostile)));
+const otherBody = fc.oneof(
+  hostileJson.map((text) => Buffer.from(text)),
+  fc.uint8Array({ maxLength: 32 }).map((bytes) => Buffer.from(bytes)),
+  fc.constantFrom('', '{', '\ufeff{"contents":[{"parts":[{"text":"hi"}]}]}', '{"contents":[{"parts":[{"text":"hi"}]}]}x').map((text) => Buffer.from(text)),
+);
+
+const model = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('mock%2Fecho', 'models%2Fmock%2Fecho', 'openai%2Fgpt-4o-mini', 'gemini%2Fgemini-2.5-flash', 'gemini-2.5-flash') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', 'models%2F', '%00', '%ED%A0%80', '%FF', '%E0%A4', '__proto__', 'constructor', 'mock%2F__proto__', 'a%0D%0Ab', 'mock%2F..%2F..%2Fetc', '%2F%2F', 'x'.repeat(5000), 'mock%2Fecho%3AgenerateContent', ':', '%3A'),
+  },
+);
+const method = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(':generateContent', ':streamGenerateContent?alt=sse') }, { weight: 1, arbitrary: fc.constantFrom(':streamGenerateContent', ':streamGenerateContent?alt=sse&alt=sse', ':streamGenerateContent?alt[x]=sse', ':streamGenerateContent?alt=SSE', ':generateContent?alt=sse&key=x', ':countTokens', ':embedContent', '', ':generateContent/extra') });
+const keyHeaders = fc.oneof({ weight: 5, arbitrary: fc.constantFrom<Array<[string, string]>>([['x-goog-api-key', '@k']], [['authorization', 'Bearer @k']], [['x-api-key', '@k']]) }, { weight: 1, arbitrary: fc.constantFrom<Array<[string, string]>>(
+  [],
+  [['x-goog-api-key', '@k'], ['x-goog-api-key', '@k']],
+  [['x-goog-api-key', ' @k ']],
+  [['x-goog-api-key', 'nope-0123456789abcdef']],
+  [['x-goog-api-key', `${'g'.repeat(9000)}`]],
+  [['x-goog-api-key', '\u00ff\u00e9']],
+) });
+const contentType = fc.oneof({ weight: 6, arbitrary: fc.constant<string | null>('application/json') }, { weight: 1, arbitrary: fc.constantFrom<string | null>(null, 'text/plain', 'application/json; charset=utf-16le', 'application/json; charset=latin1') });
+const encoding = fc.constantFrom<string | null>(null, null, null, null, 'gzip', 'x-unknown');
+
+function checkAnswer(sent: Sent, answer: Answer): void {
+  const tally = `${sent.method} ${answer.status}${String(answer.headers['content-type']).startsWith('text/event-stream') ? ' (stream)' : ''}`;
+  statuses.set(tally, (statuses.get(tally) ?? 0) + 1);
+  const where = `${sent.method} ${sent.path.slice(0, 200)} ${JSON.stringify(sent.headers).slice(0, 200)} body ${(sent.body?.toString('latin1') ?? '').slice(0, 400)}\n→ ${answer.status} ${JSON.stringify(answer.headers).slice(0, 300)} ${answer.text.slice(0, 600)}`;
+  expect(answer.status, where).toBeGreaterThanOrEqual(200);
+  expect(answer.status, where).toBeLessThan(500);
+  for (const secret of [masterKey, openAIKey, geminiKey]) expect(`${JSON.stringify(answer.headers)} ${answer.text}`.includes(secret), `a secret in the answer: ${where}`).toBe(false);
+  expect(({} as Record<string, unknown>)['polluted'], where).toBeUndefined();
+  expect(Object.getOwnPropertyNames(Object.prototype).sort(), where).toEqual(prototypeNames);
+  if (String(answer.headers['content-type']).startsWith('text/event-stream')) {
+    const events = answer.text.split('\n\n').filter((event) => event !== '');
+    expect(events.length, where).toBeGreaterThan(0);
+    for (const event of events) {
+      expect(event, where).toMatch(/^data: \{/);
+      expect(() => JSON.parse(event.slice('data: '.length)) as unknown, where).not.toThrow();
+    }
+    return;
+  }
+  if (answer.status < 400) {
+    expect(JSON.parse(answer.text), where).toHaveProperty('candidates');
+    return;
+  }
+  expect(String(answer.headers['content-type']), where).toMatch(/^application\/json/);
+  const body = JSON.parse(answer.text) as { error?: Record<string, unknown> };
+  expect(Object.keys(body), where).toEqual(['error']);
+  expect(body.error!['code'], where).toBe(answer.status);
+  expect(typeof body.error!['message'], where).toBe('string');
+  expect(typeof body.error!['status'], where).toBe('string');
+  expect(Array.isArray(body.error!['details']), where).toBe(true);
+}
+
+async function expectStillServing(): Promise<void> {
+  const answer = await send({
+    method: 'POST',
+    path: '/v1beta/models/mock%2Fecho:generateContent',
+    headers: [['x-goog-api-key', masterKey], ['content-type', 'application/json']],
+    body: Buffer.from(JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'still there?' }] }] })),
+  });
+  expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+  expect(answer.text).toContain('still there?');
+}
+
+describe('hostile input at the Gemini ingress', () => {
+  it('generateContent and streamGenerateContent: hostile bodies, models, queries, keys, types and codings', async () => {
+    const call = fc.record({
+      body: fc.oneof({ weight: 5, arbitrary: mutatedBody }, { weight: 1, arbitrary: otherBody }),
+      model,
+      method,
+      keys: keyHeaders,
+      contentType,
+      encoding,
+    });
+    await fc.assert(
+      fc.asyncProperty(call, async (input) => {
+        const headers: Array<[string, string]> = input.keys.map(([name, value]) => [name, value.replace('@k', masterKey)]);
+        if (input.contentType !== null) headers.push(['content-type', input.contentType]);
+        let body = input.body;
+        if (input.encoding !== null) {
+          headers.push(['content-encoding', input.encoding]);
+          if (input.encoding === 'gzip') body = gzipSync(body);
+        }
+        const sent: Sent = { method: 'POST', path: `/v1beta/models/${input.model}${input.method}`, headers, body };
+        checkAnswer(sent, await send(sent));
+      }),
+      { seed, numRuns: Math.round(150 * scale) },
+    );
+    await expectStillServing();
+  }, 180_000);
+
+  it('other methods and paths under the base path answer in Google’s envelope', async () => {
+    const call = fc.record({
+      verb: fc.constantFrom('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH', 'POST'),
+      at: fc.constantFrom('/v1beta', '/v1beta/', '/v1beta/models', '/v1beta/models/mock%2Fecho', '/v1beta/models/mock%2Fecho:generateContent', '/v1beta/models/mock%2Fecho:streamGenerateContent?alt=sse', '/v1beta//models/x:generateContent', '/v1beta/models/%ED%A0%80:generateContent', '/v1beta/files', `/v1beta/${'p'.repeat(4000)}`),
+      keys: keyHeaders,
+    });
+    await fc.assert(
+      fc.asyncProperty(call, async (input) => {
+        const headers: Array<[string, string]> = input.keys.map(([name, value]) => [name, value.replace('@k', masterKey)]);
+        const sent: Sent = { method: input.verb, path: input.at, headers };
+        const answer = await send(sent);
+        if (input.verb === 'HEAD' || input.verb === 'OPTIONS') {
+          expect(answer.status, `${input.verb} ${input.at} → ${answer.status}`).toBeLessThan(500);
+          return;
+        }
+        checkAnswer(sent, answer);
+      }),
+      { seed, numRuns: Math.round(60 * scale) },
+    );
+    await expectStillServing();
+  }, 120_000);
+});
