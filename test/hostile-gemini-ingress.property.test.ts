@@ -7,7 +7,7 @@ import { startMockGemini, startMockOpenAI, type MockGemini, type MockOpenAI } fr
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import geminiIngress from '../examples/ingress-gemini/src/index.js';
-import { toJsonText } from './support/hostile-json.js';
+import { mutatedText, pathsOf, type Mutation } from './support/mutate-json.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -148,34 +148,6 @@ const richBody: Record<string, unknown> = {
     thinkingConfig: { thinkingBudget: 512 },
   },
 };
-
-type JsonPath = Array<string | number>;
-
-function pathsOf(value: unknown, at: JsonPath = []): JsonPath[] {
-  if (value === null || typeof value !== 'object') return [];
-  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
-  return entries.flatMap(([key, item]) => [[...at, key], ...pathsOf(item, [...at, key])]);
-}
-
-type Mutation = 'replace' | 'delete' | 'wrap-in-array' | 'duplicate-key' | 'proto-sibling';
-
-function mutatedText(value: unknown, at: JsonPath, mutation: Mutation, hostile: string, depth = 0): string {
-  if (depth === at.length) return mutation === 'replace' ? hostile : mutation === 'wrap-in-array' ? `[${toJsonText(value)}]` : toJsonText(value);
-  const step = at[depth]!;
-  const last = depth === at.length - 1;
-  if (Array.isArray(value)) {
-    const items = value.flatMap((item, index) => (index === step && last && mutation === 'delete' ? [] : [index === step ? mutatedText(item, at, mutation, hostile, depth + 1) : toJsonText(item)]));
-    return `[${items.join(',')}]`;
-  }
-  const members: string[] = [];
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (key === step && last && mutation === 'delete') continue;
-    members.push(`${JSON.stringify(key)}:${key === step ? mutatedText(item, at, mutation, hostile, depth + 1) : toJsonText(item)}`);
-    if (key === step && last && mutation === 'duplicate-key') members.push(`${JSON.stringify(key)}:${hostile}`);
-    if (key === step && last && mutation === 'proto-sibling') members.push(`"__proto__":${hostile}`);
-  }
-  return `{${members.join(',')}}`;
-}
 
 const mutatedBody = fc
   .tuple(fc.constantFrom(...pathsOf(richBody)), fc.constantFrom<Mutation>('replace', 'replace', 'replace', 'delete', 'wrap-in-array', 'duplicate-key', 'proto-sibling'), hostileJson)
