@@ -81,7 +81,7 @@ function answerExpectation(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** A socket's answer in progress, as Node's server keeps it (the next queued one is attached when it finishes). */
-type AnsweringSocket = Duplex & { _httpMessage?: (NodeJS.EventEmitter & { headersSent?: boolean; writableFinished?: boolean }) | null };
+type AnsweringSocket = Duplex & { _httpMessage?: (NodeJS.EventEmitter & { headersSent?: boolean; writableFinished?: boolean; req?: { complete?: boolean } }) | null };
 
 /** Sockets whose refusal is written or waiting: the parser may report its error again as more bytes come. */
 const refusedSockets = new WeakSet<Duplex>();
@@ -110,7 +110,16 @@ function answerClientError(error: NodeJS.ErrnoException, socket: AnsweringSocket
 /** Calls `then` once the socket has no answer in progress: each queued answer is attached as the one before finishes. */
 function afterAnswersInProgress(socket: AnsweringSocket, then: () => void): void {
   const response = socket._httpMessage;
-  if (!response || response.writableFinished) {
+  // An answer whose request's body is not all read waits for a body the parser refused: the
+  // refusal is in that body, and the rest never comes. Waited for, the connection hung with
+  // no answer and past request_timeout (Node stops timing a connection whose parser failed).
+  // Refused now; the socket's close then ends the request, whose reader sees it aborted.
+  if (response?.req?.complete === false && response.headersSent) {
+    // Its answer is on its way (an app that answers before reading the body): it cannot be replaced.
+    socket.destroy();
+    return;
+  }
+  if (!response || response.writableFinished || response.req?.complete === false) {
     then();
     return;
   }
