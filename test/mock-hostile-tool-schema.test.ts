@@ -72,4 +72,24 @@ describe('the mock provider under a hostile tool schema', () => {
     expect(text).toContain('"__proto__"');
     expect(JSON.parse(text)).toMatchObject({ constructor: 'weather?', city: 'weather?' });
   });
+
+  it.each([false, true])('a response_format schema with the same hostile required list: answered, not a 500 (stream: %s)', async (stream) => {
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'mock/echo',
+        stream,
+        messages: [{ role: 'user', content: 'json please' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { city: { type: 'string' } }, required: [{ toString: 'x' }, 'city', '__proto__'] } } },
+      }),
+    });
+    const text = await response.text();
+    expect(response.status, text.slice(0, 500)).toBe(200);
+    expect(text).not.toContain('"error"');
+    if (!stream) {
+      const content = (JSON.parse(text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+      expect(JSON.parse(content)).toEqual(JSON.parse('{"city":"json please","__proto__":"json please"}'));
+    }
+  });
 });
