@@ -267,4 +267,30 @@ describe('hostile input at the Gemini ingress', () => {
     );
     await expectStillServing();
   }, 120_000);
+
+  /** The gateway's own series on /metrics, but the one that names made-up models up to its own bound (unpriced-models.test.ts). */
+  const gatewaySeries = async (): Promise<string[]> => {
+    const answer = await send({ method: 'GET', path: '/metrics', headers: [] });
+    expect(answer.status).toBe(200);
+    return answer.text.split('\n').filter((line) => line.startsWith('switchyard_') && !line.startsWith('switchyard_unpriced_calls_total')).map((line) => line.slice(0, line.lastIndexOf(' ')));
+  };
+
+  it('keeps no state per made-up name: a second round of new models and methods in the path adds no series', async () => {
+    const round = async (names: string[]) => {
+      for (const name of names) {
+        const body = Buffer.from(JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }));
+        const headers: Array<[string, string]> = [['x-goog-api-key', masterKey], ['content-type', 'application/json']];
+        for (const at of [`/v1beta/models/mock%2F${name}:generateContent`, `/v1beta/models/${name}:streamGenerateContent?alt=sse`, `/v1beta/models/gemini%2F${name}:generateContent`, `/v1beta/models/mock%2Fecho:${name}`, `/v1beta/${name}`]) {
+          const sent: Sent = { method: 'POST', path: at, headers, body };
+          checkAnswer(sent, await send(sent));
+        }
+      }
+    };
+    const names = fc.sample(fc.stringMatching(/^[a-z0-9._-]{1,24}$/), { seed, numRuns: 30 }).map((name, index) => `${name}${index}`);
+    await round(names.slice(0, 15));
+    const after = await gatewaySeries();
+    await round(names.slice(15));
+    expect(await gatewaySeries()).toEqual(after);
+    await expectStillServing();
+  }, 60_000);
 });
