@@ -92,4 +92,16 @@ describe('the mock provider under a hostile tool schema', () => {
       expect(JSON.parse(content)).toEqual(JSON.parse('{"city":"json please","__proto__":"json please"}'));
     }
   });
+
+  it('a name repeated in required at every level of a nested schema is walked once: answered (the walk grew as the repeats to the power of the depth)', async () => {
+    // 40 repeats at 12 levels: 40^12 walks before, for a body of a few kilobytes.
+    let schema: Record<string, unknown> = { type: 'string' };
+    for (let level = 0; level < 12; level++) schema = { type: 'object', properties: { a: schema }, required: Array.from({ length: 40 }, () => 'a') };
+    const answer = await callWithSchema(schema, false);
+    expect(answer.status, answer.text.slice(0, 500)).toBe(200);
+    const body = JSON.parse(answer.text) as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> };
+    let args = JSON.parse(body.choices[0]!.message.tool_calls[0]!.function.arguments) as unknown;
+    for (let level = 0; level < 12; level++) args = (args as { a: unknown }).a;
+    expect(args).toBe('weather?');
+  }, 20_000);
 });

@@ -66,7 +66,9 @@ function valueFor(schema: Record<string, unknown>, prompt: string): unknown {
       // The schema is the client's JSON: `required` may hold any value and name __proto__,
       // `properties` may be no object. Only string names become arguments, each an own key.
       const properties = isObject(schema['properties']) ? schema['properties'] : {};
-      const required: unknown[] = Array.isArray(schema['required']) ? schema['required'] : [];
+      // Each name once: a name repeated at every level of a nested schema was walked as often as
+      // the repeats to the power of the depth (40 repeats at 12 levels, a few kilobytes, froze the process).
+      const required = new Set<unknown>(Array.isArray(schema['required']) ? schema['required'] : []);
       const result: Record<string, unknown> = {};
       for (const name of required) {
         if (typeof name !== 'string') continue;
