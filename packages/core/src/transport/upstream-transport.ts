@@ -113,6 +113,19 @@ export class UpstreamTransport {
         { provider, upstreamStatus: response.statusCode },
       );
     }
+    const status = response.statusCode;
+    if (status >= 300 && status < 400) {
+      // Not followed: the target may be another host, and the request carries the provider's
+      // credentials. Nor is the redirect's body the answer: read as one, a proxy's 3xx carrying
+      // a cached answer was served as a 200, an empty one reported as "answered without a choice".
+      // The target is the upstream's word (it may hold a token in its query): not repeated.
+      response.body.destroy();
+      throw new GatewayError(
+        'upstream_invalid_response',
+        `The ${provider} upstream answered with a redirect (${status}), which the gateway does not follow: check the provider's base URL or endpoint.`,
+        { provider, upstreamStatus: status },
+      );
+    }
     return response;
   }
 
