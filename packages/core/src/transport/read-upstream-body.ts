@@ -25,7 +25,7 @@ export async function readJsonBody(response: UpstreamResponse, provider: string,
 /** The whole answer's text, held to the transport's bounds as readJsonBody's is. */
 export async function readBodyText(response: UpstreamResponse, provider: string, signal: CancelSource): Promise<string> {
   try {
-    return (await readWholeBody(response)).toString('utf8');
+    return withoutByteOrderMark((await readWholeBody(response)).toString('utf8'));
   } catch (error) {
     throw mapBodyReadError(error, provider, signal, response.guard);
   }
@@ -97,6 +97,16 @@ export async function readUpstreamError(response: UpstreamResponse): Promise<Ups
     // A body that breaks off is still an error response; map what arrived.
   }
   // Decoded once, whole, so a character split across two chunks stays whole.
-  const bodyText = Buffer.concat(chunks).subarray(0, maxErrorBodyBytes).toString('utf8');
+  const bodyText = withoutByteOrderMark(Buffer.concat(chunks).subarray(0, maxErrorBodyBytes).toString('utf8'));
   return { status: response.statusCode, headers: response.headers, bodyText };
+}
+
+/**
+ * The text without the UTF-8 byte order mark it may start with (a proxy or a Windows-hosted
+ * server writes one; RFC 8259 lets a parser ignore it, the ingress does, and the stream
+ * decoder drops it). Left in, `JSON.parse` refused the answer: a 502 "not JSON", and an
+ * error body lost the provider's reason. One character compared per answer.
+ */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
