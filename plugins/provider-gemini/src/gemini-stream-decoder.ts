@@ -94,11 +94,20 @@ function parseChunk(data: string, provider: string): GeminiGenerateContentRespon
   // A failure after the stream began arrives as an event carrying the error envelope (or a list of it).
   const envelope = unwrapErrorList(chunk);
   if (envelope?.error) {
-    const code = typeof envelope.error.code === 'number' ? envelope.error.code : 500;
-    throw mapGeminiErrorBody(provider, code, envelope);
+    throw mapGeminiErrorBody(provider, inStreamErrorStatus(envelope.error.code), envelope);
   }
   if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
   }
   return chunk as GeminiGenerateContentResponse;
+}
+
+/**
+ * The HTTP status an error event's `code` stands for: an integer 400–599, else 500 (its
+ * `status` word still decides, in mapGeminiErrorBody). The code is the upstream's word:
+ * taken as it came, 200, 0 or -1 made the failure a 400 upstream_bad_request (the client
+ * blamed, no other deployment tried), and 1e309 a "failed with status Infinity".
+ */
+function inStreamErrorStatus(code: unknown): number {
+  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599 ? code : 500;
 }
