@@ -9,6 +9,7 @@ import {
   openAIToolCallArguments,
 } from '@switchyard/core';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
+import { inStreamErrorStatus } from './in-stream-error-status.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
 import { readCreated } from './read-created.js';
 
@@ -32,11 +33,13 @@ function answerCallFields(call: Json): Json | undefined {
  * read (no choice, a message that is not an object, tool calls that are not a list)
  * is the upstream's failure, `upstream_invalid_response`, never a 500 of the
  * gateway's own; an answer carrying a top-level `error` beside its choices is that
- * error (the fast path would otherwise hand the error's words, unredacted, to the client).
+ * error (the fast path would otherwise hand the error's words, unredacted, to the client),
+ * with the status its `code` or `type` names, as inside a stream (a rate limit said at
+ * 200 was a 502 upstream_server_error).
  */
 export function parseChatCompletion(body: unknown, provider: string): UpstreamChatResponse {
   const completion = body as OpenAIChatCompletion;
-  if (isJsonObject(body) && body['error'] !== undefined && body['error'] !== null) throw mapOpenAIErrorBody(provider, 500, body as { error: unknown });
+  if (isJsonObject(body) && body['error'] !== undefined && body['error'] !== null) throw mapOpenAIErrorBody(provider, inStreamErrorStatus(body), body as { error: unknown });
   const choice = completion?.choices?.[0];
   if (!choice || !isJsonObject(choice.message) || (choice.message.tool_calls != null && !Array.isArray(choice.message.tool_calls))) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without a choice.`, { provider });

@@ -1,0 +1,81 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onceModels } from './support/request-records.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+
+/**
+ * An OpenAI or Azure upstream (or a proxy or aggregator in front of it) that answers a
+ * failure at 200 with OpenAI's error envelope as the body. The status its `code` or
+ * `type` names is the failure's, as it is for the same error inside a stream and for
+ * every compatible preset's whole answer: a rate limit said at 200 was answered as a
+ * 502 upstream_server_error ("openai failed with status 500"), the Retry-After logic
+ * and the client's rate-limit handling bypassed.
+ */
+
+let body = '';
+const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+  req.resume();
+  req.once('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+});
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const { openai, azure } = providersUnderPrefixes(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  gateway = await startTestGateway({
+    providers: { openai: openai!, azure: azure! },
+    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
+    models: onceModels({ openai: 'openai/gpt-4o-mini', azure: 'azure/gpt-4o-mini' }),
+  });
+});
+afterAll(async () => {
+  await gateway?.close();
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+const cases = (['openai', 'azure'] as const).flatMap((provider) =>
+  [false, true].flatMap((stream) => (['chat', 'messages'] as const).map((dialect) => ({ provider, stream, dialect }))),
+);
+
+function call(provider: string, stream: boolean, dialect: 'chat' | 'messages'): Promise<Response> {
+  return fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: `${provider}-once`, stream, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
+describe('an OpenAI error envelope answered at 200', () => {
+  it.each(cases)('$provider, stream $stream, $dialect: a rate limit named by its code is a 429 rate_limit_exceeded', async ({ provider, stream, dialect }) => {
+    body = JSON.stringify({ error: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' } });
+    const response = await call(provider, stream, dialect);
+    expect(response.status).toBe(429);
+    const answer = (await response.json()) as { error: { code?: string; type: string } };
+    expect(answer.error.type).toBe('rate_limit_error');
+    if (dialect === 'chat') expect(answer.error.code).toBe('rate_limit_exceeded');
+  });
+
+  it.each(cases)('$provider, stream $stream, $dialect: an overload named by a numeric code is a 503 upstream_overloaded', async ({ provider, stream, dialect }) => {
+    body = JSON.stringify({ error: { message: 'The server is overloaded.', type: 'server_error', code: 503 } });
+    const response = await call(provider, stream, dialect);
+    // On /v1/messages an overload is Anthropic's own 529 overloaded_error (docs/errors.md).
+    expect(response.status).toBe(dialect === 'chat' ? 503 : 529);
+  });
+
+  it.each(cases)('$provider, stream $stream, $dialect: one naming no status is still a 502 upstream_server_error with its words', async ({ provider, stream, dialect }) => {
+    body = JSON.stringify({ error: { message: 'Something broke.', type: 'server_error', code: null } });
+    const response = await call(provider, stream, dialect);
+    expect(response.status).toBe(502);
+    const answer = (await response.json()) as { error: { code?: string; message: string } };
+    expect(answer.error.message).toContain('Something broke.');
+    if (dialect === 'chat') expect(answer.error.code).toBe('upstream_server_error');
+  });
+});
