@@ -1,12 +1,19 @@
 import { GatewayError, nonEmptyText, objectInputText, type AssistantContentPart, type UpstreamChatResponse, type UpstreamResponseInfo, isJsonObject } from '@switchyard/core';
-import type { AnthropicMessageResponse } from './anthropic-wire-types.js';
+import type { AnthropicErrorEnvelope, AnthropicMessageResponse } from './anthropic-wire-types.js';
+import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import { jsonResponseToolName } from './json-response-tool.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 
-/** Anthropic `message` (`response.json`) → canonical response. */
+/**
+ * Anthropic `message` (`response.json`) → canonical response. Anthropic's error envelope
+ * answered at 200 (by a proxy in front of it, whole or to a stream request) is that error,
+ * with the status Anthropic gives its type, as the same envelope in a stream's `error`
+ * event is: read as a message, an overload or a rate limit was a 502 "without message content".
+ */
 export function parseAnthropicMessage(body: unknown, provider: string, info?: UpstreamResponseInfo): UpstreamChatResponse {
+  if (isJsonObject(body) && body['type'] === 'error' && isJsonObject(body['error'])) throw mapAnthropicErrorBody(provider, body as AnthropicErrorEnvelope);
   const message = body as AnthropicMessageResponse;
   if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered without message content.`, { provider });

@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onceModels } from './support/request-records.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+
+/**
+ * An Anthropic upstream (or a proxy in front of it) that answers a failure at 200 with
+ * Anthropic's error envelope, `{"type":"error","error":{"type":"overloaded_error",…}}`,
+ * whole or to a stream request. It was read as a message without content: a 502
+ * upstream_invalid_response "answered without message content", the overload or rate
+ * limit it says lost. It is that error now, with the status Anthropic gives its type,
+ * as the same envelope inside a stream (an `error` event) already was.
+ */
+
+let body = '';
+const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+  req.resume();
+  req.once('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+});
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const { anthropic } = providersUnderPrefixes(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  gateway = await startTestGateway({
+    providers: { anthropic: anthropic! },
+    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
+    models: onceModels({ anthropic: 'anthropic/claude-sonnet-4-5' }),
+  });
+});
+afterAll(async () => {
+  await gateway?.close();
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+function call(stream: boolean, dialect: 'chat' | 'messages'): Promise<Response> {
+  return fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'anthropic-once', stream, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
+const envelope = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message } });
+const cases = [false, true].flatMap((stream) => (['chat', 'messages'] as const).map((dialect) => ({ stream, dialect })));
+
+describe("Anthropic's error envelope answered at 200", () => {
+  it.each(cases)('stream $stream, $dialect: overloaded_error is the overload (503 on chat, 529 on messages)', async ({ stream, dialect }) => {
+    body = envelope('overloaded_error', 'Overloaded');
+    const response = await call(stream, dialect);
+    expect(response.status).toBe(dialect === 'chat' ? 503 : 529);
+    const answer = (await response.json()) as { error: { code?: string; type: string } };
+    if (dialect === 'chat') expect(answer.error.code).toBe('upstream_overloaded');
+    else expect(answer.error.type).toBe('overloaded_error');
+  });
+
+  it.each(cases)('stream $stream, $dialect: rate_limit_error is a 429', async ({ stream, dialect }) => {
+    body = envelope('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit');
+    const response = await call(stream, dialect);
+    expect(response.status).toBe(429);
+    expect(((await response.json()) as { error: { type: string } }).error.type).toBe('rate_limit_error');
+  });
+
+  it.each(cases)('stream $stream, $dialect: api_error is a 502 upstream_server_error', async ({ stream, dialect }) => {
+    body = envelope('api_error', 'Internal server error');
+    const response = await call(stream, dialect);
+    expect(response.status).toBe(502);
+    const answer = (await response.json()) as { error: { code?: string; type: string } };
+    if (dialect === 'chat') expect(answer.error.code).toBe('upstream_server_error');
+    else expect(answer.error.type).toBe('api_error');
+  });
+
+  it('an object that is no envelope and no message is still an answer that cannot be read', async () => {
+    body = JSON.stringify({ type: 'error', error: 'Overloaded' });
+    const response = await call(false, 'chat');
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_invalid_response');
+  });
+});
