@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError, parseUpstreamJson, withBilledUsage, type FinishReason, type ServerSentEvent, type StreamDecoder, type StreamPart, type Usage } from '@switchyard/core';
 import type { GeminiGenerateContentResponse } from './gemini-wire-types.js';
 import { inventToolCallId } from './invent-tool-call-id.js';
-import { mapGeminiErrorBody, unwrapErrorList } from './map-gemini-error.js';
+import { errorEnvelopeStatus, mapGeminiErrorBody, unwrapErrorList } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiUsage } from './map-gemini-usage.js';
 import { readPromptBlock } from './read-prompt-block.js';
@@ -94,20 +94,10 @@ function parseChunk(data: string, provider: string): GeminiGenerateContentRespon
   // A failure after the stream began arrives as an event carrying the error envelope (or a list of it).
   const envelope = unwrapErrorList(chunk);
   if (envelope?.error) {
-    throw mapGeminiErrorBody(provider, inStreamErrorStatus(envelope.error.code), envelope);
+    throw mapGeminiErrorBody(provider, errorEnvelopeStatus(envelope.error.code), envelope);
   }
   if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream sent a stream event that is not an object.`, { provider });
   }
   return chunk as GeminiGenerateContentResponse;
-}
-
-/**
- * The HTTP status an error event's `code` stands for: an integer 400–599, else 500 (its
- * `status` word still decides, in mapGeminiErrorBody). The code is the upstream's word:
- * taken as it came, 200, 0 or -1 made the failure a 400 upstream_bad_request (the client
- * blamed, no other deployment tried), and 1e309 a "failed with status Infinity".
- */
-function inStreamErrorStatus(code: unknown): number {
-  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599 ? code : 500;
 }

@@ -24,6 +24,17 @@ export function unwrapErrorList(body: unknown): GeminiErrorEnvelope | undefined 
 }
 
 /**
+ * The HTTP status the `code` of an envelope that came at 200 (a stream's error event, a
+ * whole answer a proxy wrote) stands for: an integer 400–599, else 500 (its `status` word
+ * still decides, in mapGeminiErrorBody). The code is the upstream's word: taken as it
+ * came, 200, 0 or -1 made the failure a 400 upstream_bad_request (the client blamed, no
+ * other deployment tried), and 1e309 a "failed with status Infinity".
+ */
+export function errorEnvelopeStatus(code: unknown): number {
+  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599 ? code : 500;
+}
+
+/**
  * Maps the `{ error: { code, message, status, details } }` envelope; also used for
  * the error event of a stream that fails after it began.
  */

@@ -6,9 +6,19 @@ import { inventToolCallId } from './invent-tool-call-id.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiUsage } from './map-gemini-usage.js';
 import { readPromptBlock } from './read-prompt-block.js';
+import { errorEnvelopeStatus, mapGeminiErrorBody, unwrapErrorList } from './map-gemini-error.js';
 
-/** Gemini `GenerateContentResponse` → canonical response (the first candidate). */
+/**
+ * Gemini `GenerateContentResponse` → canonical response (the first candidate). The error
+ * envelope answered at 200 (by a proxy, whole or to a stream request; or the streaming
+ * endpoint's list of it) is that error, as the same envelope in a stream's event is: read
+ * as an answer, a rate limit or an overload was a 502 "answered without a candidate".
+ */
 export function parseGenerateContentResponse(body: unknown, provider: string): UpstreamChatResponse {
+  const envelope = unwrapErrorList(body);
+  if (envelope !== undefined && typeof envelope.error === 'object' && envelope.error !== null) {
+    throw mapGeminiErrorBody(provider, errorEnvelopeStatus(envelope.error.code), envelope);
+  }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('upstream_invalid_response', `The ${provider} upstream answered with something other than a response object.`, { provider });
   }

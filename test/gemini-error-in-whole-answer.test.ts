@@ -1,0 +1,63 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * A Gemini upstream (or a proxy in front of it) that answers a failure at 200 with the
+ * google.rpc.Status envelope, `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED",…}}`
+ * (or the streaming endpoint's list of it), whole or to a stream request. It was read as
+ * an answer without a candidate: a 502 upstream_invalid_response, the rate limit or
+ * overload it says lost. It is now that error, as the same envelope inside a stream is.
+ */
+
+let body = '';
+const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+  req.resume();
+  req.once('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+});
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  gateway = await startTestGateway({
+    providers: { gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/` } },
+    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
+    models: { once: { deployments: [{ target: 'gemini/gemini-2.5-flash' }], retries: { attempts: 0 } } },
+  });
+});
+afterAll(async () => {
+  await gateway?.close();
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+function call(stream: boolean): Promise<Response> {
+  return fetch(`${gateway.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'once', stream, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
+const limited = { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
+const cases = [false, true].flatMap((stream) => [
+  { stream, shape: 'object', text: JSON.stringify(limited), status: 429, code: 'rate_limit_exceeded' },
+  { stream, shape: 'list', text: JSON.stringify([limited]), status: 429, code: 'rate_limit_exceeded' },
+  { stream, shape: 'overload', text: JSON.stringify({ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }), status: 503, code: 'upstream_overloaded' },
+  { stream, shape: 'code 200', text: JSON.stringify({ error: { code: 200, message: 'Internal error encountered.' } }), status: 502, code: 'upstream_server_error' },
+]);
+
+describe("Gemini's error envelope answered at 200", () => {
+  it.each(cases)('stream $stream, $shape: $status $code', async ({ stream, text, status, code }) => {
+    body = text;
+    const response = await call(stream);
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+});
