@@ -88,6 +88,25 @@ export function checkedDirectAnswer(value: unknown, provider: string): UpstreamC
 }
 
 /**
+ * The most characters a stream's id or model is taken with. A chat completion stream
+ * repeats both in every chunk: an upstream naming its stream with 100,000 characters
+ * each made every one-token chunk 200 KB, 236 KB from the upstream 60 MB to the client,
+ * past any bound on what the upstream may send. Real ones are under a hundred
+ * (a Bedrock inference-profile ARN included).
+ */
+export const maxStreamNameChars = 256;
+
+/** The stream-start as it came, or with a name past maxStreamNameChars left empty (the encoder then names the stream itself). */
+function boundedStreamNames(part: StreamPart & { type: 'stream-start' }): StreamPart {
+  if (part.id.length <= maxStreamNameChars && part.model.length <= maxStreamNameChars) return part;
+  return {
+    ...part,
+    id: part.id.length <= maxStreamNameChars ? part.id : '',
+    model: part.model.length <= maxStreamNameChars ? part.model : '',
+  };
+}
+
+/**
  * One streamed part, checked: a direct operation's, or what an HTTP adapter's stream
  * decoder made (checked-part-decoder.ts). A well-formed part is returned as it is; a
  * usage part without whole counts is dropped (the stream is then billed by its estimate).
@@ -96,7 +115,7 @@ export function checkedDirectPart(part: unknown, provider: string): StreamPart |
   if (isJsonObject(part)) {
     switch (part['type']) {
       case 'stream-start':
-        if (isText(part['id']) && isText(part['model']) && isCreated(part['created'])) return part as unknown as StreamPart;
+        if (isText(part['id']) && isText(part['model']) && isCreated(part['created'])) return boundedStreamNames(part as unknown as StreamPart & { type: 'stream-start' });
         break;
       case 'text-delta':
       case 'reasoning-delta':
