@@ -207,24 +207,39 @@ function spellingsOf(char: string, escapesFirst = false): string {
   if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
   const percent = percentSpelling(char);
   if (percent !== undefined) choices.push(percent);
+  // A form (application/x-www-form-urlencoded) or a query string writes a space as `+`.
+  if (char === ' ') choices.push('\\+');
   if (escapesFirst) choices.push(choices.shift()!);
   return `(?:${choices.join('|')})`;
 }
 
 /**
- * A regular expression source matching one ASCII character percent-encoded (`%2d`,
- * `%2D`), its `%` as itself, JSON-escaped, or encoded again (`%252D`). Keys are
- * ASCII; a character beyond it would be several encoded bytes and has no spelling here.
+ * A regular expression source matching one character percent-encoded (`%2d`, `%2D`), each
+ * byte's `%` as itself, JSON-escaped, or encoded again (`%252D`): an ASCII character as one
+ * byte, any other as the bytes of its UTF-8 (`é` is `%C3%A9`, as encodeURIComponent and a
+ * form write it). None for half a surrogate pair, which UTF-8 cannot write alone.
  */
 function percentSpelling(char: string): string | undefined {
-  const code = char.charCodeAt(0);
-  if (code > 0x7f) return undefined;
-  const [high, low] = code
-    .toString(16)
-    .padStart(2, '0')
-    .split('')
-    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit));
-  return `(?:%(?:25)?|\\\\{1,${maxEscapeBackslashes}}u0025)${high}${low}`;
+  const bytes = percentBytes(char.charCodeAt(0));
+  if (bytes === undefined) return undefined;
+  return bytes
+    .map((byte) => {
+      const [high, low] = byte
+        .toString(16)
+        .padStart(2, '0')
+        .split('')
+        .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit));
+      return `(?:%(?:25)?|\\\\{1,${maxEscapeBackslashes}}u0025)${high}${low}`;
+    })
+    .join('');
+}
+
+/** The bytes a character's percent-encoding spells: its UTF-8; undefined for half a surrogate pair. */
+export function percentBytes(code: number): number[] | undefined {
+  if (code <= 0x7f) return [code];
+  if (code <= 0x7ff) return [0xc0 | (code >> 6), 0x80 | (code & 0x3f)];
+  if (code >= 0xd800 && code <= 0xdfff) return undefined;
+  return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)];
 }
 
 export function escapeRegExp(text: string): string {

@@ -1,5 +1,5 @@
 import { escapedReading } from './escaped-reading.js';
-import { escapeRegExp, jsonShortEscapes, KnownSecretMatcher, maxEscapeBackslashes, minQuotedPartLength, minSecretLength } from './known-secret-matcher.js';
+import { escapeRegExp, jsonShortEscapes, KnownSecretMatcher, maxEscapeBackslashes, minQuotedPartLength, minSecretLength, percentBytes } from './known-secret-matcher.js';
 import { ampersandFrom, blankSpans, cutReferenceAt, decodeReferences, mergedSpans, pairsOf, spansThroughReferences } from './html-references.js';
 
 export { minQuotedPartLength, minSecretLength } from './known-secret-matcher.js';
@@ -168,6 +168,9 @@ export class SecretRedactor {
   /** Hashes of every {@link heldRunLength} characters in a row of those secrets: a plain text whose end hashes to none ends in no run. */
   private readonly runGrams: ReadonlySet<number>;
 
+  /** Whether a secret holds a space, which a form writes as `+`: a `+` may then spell a character of one, as an escape does. */
+  private readonly plusSpellsSpace: boolean;
+
 
   /**
    * `quickLook: false` runs the expressions on every text: the reference the quick look is
@@ -176,10 +179,12 @@ export class SecretRedactor {
   constructor(knownSecrets: Iterable<string> = [], options: { quickLook?: boolean } = {}) {
     const secrets = [...new Set(knownSecrets)].filter((secret) => secret.length >= minSecretLength);
     this.secrets = [...secrets];
-    this.startCodes = new Set(secrets.length > 0 ? [0x5c, 0x25, ...secrets.map((secret) => secret.charCodeAt(0))] : []);
+    this.plusSpellsSpace = secrets.some((secret) => secret.includes(' '));
+    const plus = this.plusSpellsSpace ? ['+'] : [];
+    this.startCodes = new Set(secrets.length > 0 ? [0x5c, 0x25, ...secrets.map((secret) => secret.charCodeAt(0)), ...(secrets.some((secret) => secret.startsWith(' ')) ? [0x2b] : [])] : []);
     this.longestStart = Math.max(0, ...secrets.map((secret) => (secret.length - 1) * longestCharacterSpelling));
     const shortEscapes = secrets.flatMap((secret) => [...secret].flatMap((char) => jsonShortEscapes[char] ?? []));
-    this.spellable = new Set([...secrets.join(''), ...shortEscapes, ...'\\%u0123456789abcdefABCDEF'].map((char) => char.charCodeAt(0)));
+    this.spellable = new Set([...secrets.join(''), ...shortEscapes, ...plus, ...'\\%u0123456789abcdefABCDEF'].map((char) => char.charCodeAt(0)));
     this.runs = secrets.filter((secret) => secret.length > minQuotedPartLength).map(runsOf);
     this.runGrams = new Set(this.runs.flatMap(({ secret }) => [...Array(secret.length - heldRunLength + 1).keys()].map((at) => gramHash(secret, at, at + heldRunLength))));
     const forms = [...new Set(secrets.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
@@ -284,18 +289,23 @@ export class SecretRedactor {
     const floor = Math.max(sent, to - this.longestStart);
     let from = to;
     let escaped = false;
-    for (let code = text.charCodeAt(from - 1); from > floor && this.spellable.has(code); code = text.charCodeAt(--from - 1)) escaped ||= code === 0x5c || code === 0x25;
+    for (let code = text.charCodeAt(from - 1); from > floor && this.spellable.has(code); code = text.charCodeAt(--from - 1)) escaped ||= this.spellsOther(code);
     if (to - from < heldRunLength || (!escaped && !this.runGrams.has(gramHash(text, to - heldRunLength, to)))) return to;
     for (let at = from; at < to; at++) {
       const code = text.charCodeAt(at);
       if (isInsideEscape(text, at)) continue;
       for (const { secret, byCode, all } of this.runs) {
-        const offsets = code === 0x5c || code === 0x25 ? all : byCode.get(code);
+        const offsets = this.spellsOther(code) ? all : byCode.get(code);
         if (offsets === undefined) continue;
         for (const offset of offsets) if (runLength(secret, offset, text, at, to) >= heldRunLength) return at;
       }
     }
     return to;
+  }
+
+  /** Whether the character `code` may begin the spelling of another: an escape's `\\`, a `%`, a `+` for a space. */
+  private spellsOther(code: number): boolean {
+    return code === 0x5c || code === 0x25 || (code === 0x2b && this.plusSpellsSpace);
   }
 
   /**
@@ -474,7 +484,7 @@ function carriedBlankEnd(text: string, from: number, known: KnownSecretMatcher):
  */
 function spelledLength(text: string, at: number, code: number, end: number): number {
   const first = text.charCodeAt(at);
-  if (first === code) return 1;
+  if (first === code || (first === 0x2b && code === 0x20)) return 1;
   if (first === 0x25) return percentLength(text, at, at + 1, code, end);
   if (first !== 0x5c) return 0;
   let after = at;
@@ -495,11 +505,46 @@ function endOrCut(at: number, spellingEnd: number, end: number): number {
   return spellingEnd <= end ? spellingEnd - at : end - at + 1;
 }
 
-/** After a `%` (ending at `from`): an optional `25` (encoded twice), then two hex digits of `code`. */
+/**
+ * After a `%` (ending at `from`): the bytes of `code`'s percent-encoding (percentBytes: one for
+ * ASCII, its UTF-8 beyond), each two hex digits after an optional `25` (encoded twice), each byte
+ * after the first after its own `%` (or `\\u0025`).
+ */
 function percentLength(text: string, at: number, from: number, code: number, end: number): number {
-  if (hexStartMatches(text, from, 2, code, end)) return endOrCut(at, from + 2, end);
-  if (hexStartMatches(text, from, 2, 0x25, end) && hexStartMatches(text, from + 2, 2, code, end)) return endOrCut(at, from + 4, end);
-  return 0;
+  const bytes = percentBytes(code);
+  if (bytes === undefined) return 0;
+  let position = from;
+  for (let index = 0; index < bytes.length; index++) {
+    if (index > 0) {
+      const prefix = percentPrefixLength(text, position, end);
+      if (prefix === 0) return 0;
+      if (position + prefix >= end) return end - at + 1;
+      position += prefix;
+    }
+    if (hexStartMatches(text, position, 2, bytes[index]!, end)) position += 2;
+    else if (hexStartMatches(text, position, 2, 0x25, end) && hexStartMatches(text, position + 2, 2, bytes[index]!, end)) position += 4;
+    else return 0;
+    if (position > end) return end - at + 1;
+  }
+  return endOrCut(at, position, end);
+}
+
+/**
+ * The length of a byte's `%` at `at` (1), or of its JSON escape (backslashes, then `u0025`); past
+ * `end` when what is there is a start of one cut by it; 0 when there is neither.
+ */
+function percentPrefixLength(text: string, at: number, end: number): number {
+  if (at >= end) return 1;
+  const first = text.charCodeAt(at);
+  if (first === 0x25) return 1;
+  if (first !== 0x5c) return 0;
+  let after = at;
+  while (after < end && text.charCodeAt(after) === 0x5c && after - at < maxEscapeBackslashes) after++;
+  for (let index = 0; index < 5; index++) {
+    if (after + index >= end) return end - at + 1;
+    if (text.charCodeAt(after + index) !== 'u0025'.charCodeAt(index)) return 0;
+  }
+  return after + 5 - at;
 }
 
 /** Whether the `length` hex digits at `at` are `code`'s, or a start of them cut by the text's end. */
@@ -547,10 +592,22 @@ function quickLookFor(secrets: readonly string[], forms: readonly string[]): Qui
     else needles.add(secret.slice(0, minQuotedPartLength)).add(secret.slice(-minQuotedPartLength));
   }
   const spells = (code: number) => code === 0x25 || (code >= 0 && characters.has(String.fromCharCode(code)));
+  // A form writes a space as `+`: a text with one is looked at again with each `+` read as a space,
+  // which spells a secret with spaces as itself. Not exact for a secret that also holds a `+`.
+  const spaced = secrets.some((secret) => secret.includes(' '));
+  if (spaced && secrets.some((secret) => secret.includes('+'))) return undefined;
   return {
     mayHold(text) {
       if (escapeMaySpell(text, characters, spells) || percentMaySpell(text, spells)) return true;
       for (const needle of needles) if (text.includes(needle)) return true;
+      if (!spaced || !text.includes('+')) return false;
+      const spacedText = text.replaceAll('+', ' ');
+      for (const secret of secrets) {
+        if (!secret.includes(' ')) continue;
+        for (const needle of secret.length <= minQuotedPartLength ? [secret] : [secret.slice(0, minQuotedPartLength), secret.slice(-minQuotedPartLength)]) {
+          if (spacedText.includes(needle)) return true;
+        }
+      }
       return false;
     },
   };
