@@ -32,11 +32,26 @@ const bearerToken = /\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=\-]{8,}/gi;
 const keyLikePatterns: RegExp[] = [...prefixedKeys.map((key) => new RegExp(keyAtStart(key), 'g')), bearerToken];
 
 /**
+ * An HTTP `Basic` credential (`Basic base64(user:password)`), its space also percent- or
+ * form-encoded, its token's `+`, `/` and `=` percent-encoded too: an SDK's or an HTTP client's
+ * error keeps the request it sent, and an upstream or a proxy may echo it. Base64 hides a
+ * key-shaped password from every other pattern. Blanked only when the token is base64 of a
+ * `user:password` (isBasicToken), so the word in prose ("Basic authentication failed") stays.
+ */
+const basicCredential = /\bBasic(?:\s|%20|\+)+((?:[A-Za-z0-9+/_-]|%2[BbFf]){8,}(?:=|%3[Dd]){0,2})(?![A-Za-z0-9+/=_-])/gi;
+
+/** Whether `token` (percent-encoded or not) is base64 or base64url of text holding a `:` and no control character: a user and a password. */
+function isBasicToken(token: string): boolean {
+  const decoded = Buffer.from(token.replace(/%2[Bb]/g, '+').replace(/%2[Ff]/g, '/').replace(/%3[Dd]/g, '='), 'base64').toString('utf8');
+  return decoded.includes(':') && !/[\x00-\x1f\x7f\ufffd]/.test(decoded);
+}
+
+/**
  * Whether a text may hold a key-shaped string: one scan, to spare a short text that
  * holds none (a model name on the request path) the patterns' replacements. Wider than
  * they are (any case), so a text it passes over holds none of theirs.
  */
-export const mayHoldKeyShaped = new RegExp([...prefixedKeys.map(keyAtStart), bearerToken.source].join('|'), 'i');
+export const mayHoldKeyShaped = new RegExp([...prefixedKeys.map(keyAtStart), bearerToken.source, String.raw`\bBasic(?:\s|%20|\+)+(?:[A-Za-z0-9+/_-]|%2[BbFf]){8,}`].join('|'), 'i');
 
 /**
  * The password of a URL (`postgres://app:…@db/x`, `redis://:…@cache`): a database or Redis URL
@@ -82,6 +97,7 @@ function blankPassword(url: string, head: string, password: string): string {
 function credentialSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   for (const pattern of keyLikePatterns) for (const match of text.matchAll(pattern)) spans.push([match.index, match.index + match[0].length]);
+  for (const match of text.matchAll(basicCredential)) if (isBasicToken(match[1]!)) spans.push([match.index, match.index + match[0].length]);
   for (const pattern of [urlPassword, urlPasswordWithSlash]) {
     for (const match of text.matchAll(pattern)) {
       const start = match.index + match[1]!.length;
@@ -201,6 +217,7 @@ export class SecretRedactor {
     if (spelled) return blankKeyRests(blankEscapedCredentials(blankSpans(text, spelled)));
     let result = this.redactKnownPlain(text);
     for (const pattern of keyLikePatterns) result = result.replace(pattern, '[REDACTED]');
+    result = result.replace(basicCredential, (match: string, token: string) => (isBasicToken(token) ? '[REDACTED]' : match));
     result = result.replace(urlPassword, blankPassword).replace(urlPasswordWithSlash, blankPassword);
     for (const pattern of namedCredentials) result = result.replace(pattern, '$1[REDACTED]');
     return blankKeyRests(blankEscapedCredentials(result));
