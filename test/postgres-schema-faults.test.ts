@@ -169,7 +169,12 @@ describe.skipIf(!target.available)('a PostgreSQL pool held up under load', () =>
       for (const answer of answers) await expectStoreUnavailable(answer);
       const seen = await health(gateway.origin);
       expect(seen.checks.storage.healthy).toBe(false);
-      expect(seen.checks.storage.last_error).toMatch(/^57014: canceling statement due to statement timeout|timeout exceeded when trying to connect/);
+      // Which bound ends the last lookup is the machine's timing: the server's statement_timeout
+      // (57014), the pool's wait for its one connection, or, when the server's cancel comes late
+      // on a loaded box, the client's own query_timeout_ms or the transaction's deadline.
+      expect(seen.checks.storage.last_error).toMatch(
+        /^57014: canceling statement due to statement timeout|timeout exceeded when trying to connect|Query read timeout|did not finish within 600 ms \(query_timeout_ms\)/,
+      );
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();
