@@ -3,6 +3,7 @@ import { findPostgres, freshSchemaName } from '@switchyard/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { asAdmin, chat, createKey, expectStoreUnavailable, health } from './support/store-fault-calls.js';
 
 /**
  * PostgreSQL refusing the gateway's role after it started: its login taken away or its
@@ -16,21 +17,11 @@ const database = url ? new URL(url).pathname.slice(1) : '';
 let gateway: TestGateway | undefined;
 const cleanups: Array<(admin: pg.Client) => Promise<unknown>> = [];
 
-async function asAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
 afterEach(async () => {
   const closing = gateway;
   gateway = undefined;
   await closing?.close().catch(() => undefined);
-  await asAdmin(async (admin) => {
+  await asAdmin(url, async (admin) => {
     for (const cleanup of cleanups.splice(0)) await cleanup(admin);
   });
 });
@@ -44,39 +35,11 @@ async function ownRole(prefix: string, schema: string): Promise<string> {
     await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM "${role}"`);
     await admin.query(`DROP ROLE IF EXISTS "${role}"`);
   });
-  await asAdmin(async (admin) => {
+  await asAdmin(url, async (admin) => {
     await admin.query(`CREATE ROLE "${role}" LOGIN`);
     await admin.query(`GRANT CREATE ON DATABASE "${database}" TO "${role}"`);
   });
   return role;
-}
-
-async function createKey(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'login-faults' }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { secret: string }).secret;
-}
-
-const chat = (origin: string, key: string) =>
-  fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'count me' }] }),
-  });
-
-interface Health {
-  status: string;
-  checks: { storage: { healthy: boolean; last_error?: string }; usage: { pending: number; refused: number } };
-}
-const health = async (origin: string) => (await (await fetch(`${origin}/health`)).json()) as Health;
-
-async function expectStoreUnavailable(response: Response): Promise<void> {
-  expect(response.status).toBe(503);
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
 }
 
 describe.skipIf(!target.available)('a PostgreSQL role refused its login while the gateway runs', () => {
@@ -88,7 +51,7 @@ describe.skipIf(!target.available)('a PostgreSQL role refused its login while th
     gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url: asRole.href, schema }, usage: { flush_interval_ms: 20 } });
     const unseen = await createKey(gateway.origin);
 
-    await asAdmin(async (admin) => {
+    await asAdmin(url, async (admin) => {
       await admin.query(`ALTER ROLE "${role}" NOLOGIN`);
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
     });
@@ -108,12 +71,12 @@ describe.skipIf(!target.available)('a PostgreSQL role refused its login while th
     expect(seen.status).toBe('degraded');
     expect(seen.checks.usage).toMatchObject({ pending: 1, refused: 0 });
 
-    await asAdmin((admin) => admin.query(`ALTER ROLE "${role}" LOGIN`));
+    await asAdmin(url, (admin) => admin.query(`ALTER ROLE "${role}" LOGIN`));
     expect((await chat(gateway.origin, unseen)).status).toBe(200);
     const requestId = answered.headers.get('x-request-id');
     await vi.waitFor(
       async () => {
-        const rows = await asAdmin((admin) => admin.query(`SELECT 1 FROM "${schema}".usage WHERE id = $1`, [requestId]));
+        const rows = await asAdmin(url, (admin) => admin.query(`SELECT 1 FROM "${schema}".usage WHERE id = $1`, [requestId]));
         expect(rows.rowCount).toBe(1);
       },
       { timeout: 10_000, interval: 50 },
@@ -126,7 +89,7 @@ describe.skipIf(!target.available)('a PostgreSQL role with a lock_timeout set by
   it('a lookup behind a held lock fails with 55P03: 503 store_unavailable, never a 500; served once the lock goes', async () => {
     const schema = freshSchemaName();
     const role = await ownRole('switchyard_locktimeout', schema);
-    await asAdmin((admin) => admin.query(`ALTER ROLE "${role}" SET lock_timeout = '50ms'`));
+    await asAdmin(url, (admin) => admin.query(`ALTER ROLE "${role}" SET lock_timeout = '50ms'`));
     const asRole = new URL(url);
     asRole.username = role;
     gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url: asRole.href, schema }, usage: { flush_interval_ms: 20 } });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from './support/run-cli.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { asAdmin, chat, createKey, expectStoreUnavailable, health } from './support/store-fault-calls.js';
 
 /**
  * PostgreSQL changed under a running gateway by someone else: its schema dropped, its
@@ -18,54 +19,15 @@ const url = target.available ? target.url : '';
 let gateway: TestGateway | undefined;
 const cleanups: Array<(admin: pg.Client) => Promise<unknown>> = [];
 
-async function asAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
 afterEach(async () => {
   const closing = gateway;
   gateway = undefined;
   // Its last usage records may have had nowhere to go.
   await closing?.close().catch(() => undefined);
-  await asAdmin(async (admin) => {
+  await asAdmin(url, async (admin) => {
     for (const cleanup of cleanups.splice(0)) await cleanup(admin);
   });
 });
-
-async function createKey(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'schema-faults' }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { secret: string }).secret;
-}
-
-const chat = (origin: string, key: string) =>
-  fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'count me' }] }),
-  });
-
-interface Health {
-  status: string;
-  checks: { storage: { healthy: boolean; last_error?: string }; usage: { pending: number; refused: number } };
-}
-const health = async (origin: string) => (await (await fetch(`${origin}/health`)).json()) as Health;
-
-async function expectStoreUnavailable(response: Response): Promise<void> {
-  expect(response.status).toBe(503);
-  expect(response.headers.get('retry-after')).toBe('2');
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
-}
 
 describe.skipIf(!target.available)('a PostgreSQL database changed under a running gateway', () => {
   it('its schema dropped: a key lookup is 503 store_unavailable and /health names the missing table, never a 500', async () => {
@@ -74,9 +36,9 @@ describe.skipIf(!target.available)('a PostgreSQL database changed under a runnin
     gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url, schema }, usage: { flush_interval_ms: 20 } });
     const unseen = await createKey(gateway.origin);
 
-    await asAdmin((admin) => admin.query(`DROP SCHEMA "${schema}" CASCADE`));
+    await asAdmin(url, (admin) => admin.query(`DROP SCHEMA "${schema}" CASCADE`));
 
-    await expectStoreUnavailable(await chat(gateway.origin, unseen));
+    await expectStoreUnavailable(await chat(gateway.origin, unseen), '2');
     const seen = await health(gateway.origin);
     expect(seen.status).toBe('degraded');
     expect(seen.checks.storage).toMatchObject({ healthy: false, last_error: expect.stringMatching(/^42P01: relation ".*" does not exist/) });
@@ -91,7 +53,7 @@ describe.skipIf(!target.available)('a PostgreSQL database changed under a runnin
       await admin.query(`REVOKE ALL ON DATABASE "${new URL(url).pathname.slice(1)}" FROM "${role}"`);
       await admin.query(`DROP ROLE IF EXISTS "${role}"`);
     });
-    await asAdmin(async (admin) => {
+    await asAdmin(url, async (admin) => {
       await admin.query(`CREATE ROLE "${role}" LOGIN`);
       await admin.query(`GRANT CREATE ON DATABASE "${new URL(url).pathname.slice(1)}" TO "${role}"`);
     });
@@ -100,9 +62,9 @@ describe.skipIf(!target.available)('a PostgreSQL database changed under a runnin
     gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'postgres', url: asRole.href, schema }, usage: { flush_interval_ms: 20 } });
     const unseen = await createKey(gateway.origin);
 
-    await asAdmin((admin) => admin.query(`REVOKE ALL ON ALL TABLES IN SCHEMA "${schema}" FROM "${role}"`));
+    await asAdmin(url, (admin) => admin.query(`REVOKE ALL ON ALL TABLES IN SCHEMA "${schema}" FROM "${role}"`));
 
-    await expectStoreUnavailable(await chat(gateway.origin, unseen));
+    await expectStoreUnavailable(await chat(gateway.origin, unseen), '2');
     const answered = await chat(gateway.origin, masterKey);
     expect(answered.status).toBe(200);
     const seen = await vi.waitFor(
@@ -117,12 +79,12 @@ describe.skipIf(!target.available)('a PostgreSQL database changed under a runnin
     // An outage, not a bad record: held, not set aside.
     expect(seen.checks.usage).toMatchObject({ pending: 1, refused: 0 });
 
-    await asAdmin((admin) => admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`));
+    await asAdmin(url, (admin) => admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`));
     expect((await chat(gateway.origin, unseen)).status).toBe(200);
     const requestId = answered.headers.get('x-request-id');
     await vi.waitFor(
       async () => {
-        const rows = await asAdmin((admin) => admin.query(`SELECT 1 FROM "${schema}".usage WHERE id = $1`, [requestId]));
+        const rows = await asAdmin(url, (admin) => admin.query(`SELECT 1 FROM "${schema}".usage WHERE id = $1`, [requestId]));
         expect(rows.rowCount).toBe(1);
       },
       { timeout: 10_000, interval: 50 },
@@ -137,7 +99,7 @@ describe.skipIf(!target.available)('a PostgreSQL role without rights at start', 
     const role = `switchyard_norights_${randomBytes(4).toString('hex')}`;
     const password = 'pg-pass-Rt5Wq2Lm8Xv3';
     cleanups.push((admin) => admin.query(`DROP ROLE IF EXISTS "${role}"`));
-    await asAdmin((admin) => admin.query(`CREATE ROLE "${role}" LOGIN`));
+    await asAdmin(url, (admin) => admin.query(`CREATE ROLE "${role}" LOGIN`));
     const asRole = new URL(url);
     asRole.username = role;
     asRole.password = password;
@@ -166,7 +128,7 @@ describe.skipIf(!target.available)('a PostgreSQL pool held up under load', () =>
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE "${schema}".keys, "${schema}".key_secrets IN ACCESS EXCLUSIVE MODE`);
       const answers = await Promise.all(keys.map((key) => chat(gateway!.origin, key)));
-      for (const answer of answers) await expectStoreUnavailable(answer);
+      for (const answer of answers) await expectStoreUnavailable(answer, '2');
       const seen = await health(gateway.origin);
       expect(seen.checks.storage.healthy).toBe(false);
       // Which bound ends the last lookup is the machine's timing: the server's statement_timeout
@@ -196,7 +158,7 @@ describe.skipIf(!target.available)('a PostgreSQL server terminating the gateway\
       await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM "${role}"`);
       await admin.query(`DROP ROLE IF EXISTS "${role}"`);
     });
-    await asAdmin(async (admin) => {
+    await asAdmin(url, async (admin) => {
       await admin.query(`CREATE ROLE "${role}" LOGIN`);
       await admin.query(`GRANT CREATE ON DATABASE "${database}" TO "${role}"`);
     });
@@ -213,12 +175,12 @@ describe.skipIf(!target.available)('a PostgreSQL server terminating the gateway\
         const response = await chat(gateway!.origin, key);
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         if (response.status === 200) answered.push(response.headers.get('x-request-id')!);
-        else await expectStoreUnavailable(response);
+        else await expectStoreUnavailable(response, '2');
       }
     };
     const clients = keys.map(client);
     let terminated = 0;
-    await asAdmin(async (admin) => {
+    await asAdmin(url, async (admin) => {
       for (let round = 0; round < 8; round++) {
         const result = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
         terminated += result.rowCount ?? 0;
@@ -235,7 +197,7 @@ describe.skipIf(!target.available)('a PostgreSQL server terminating the gateway\
     expect([...statuses.keys()].filter((status) => status !== 200 && status !== 503)).toEqual([]);
     await vi.waitFor(
       async () => {
-        const rows = await asAdmin((admin) => admin.query(`SELECT id FROM "${schema}".usage`));
+        const rows = await asAdmin(url, (admin) => admin.query(`SELECT id FROM "${schema}".usage`));
         const recorded = new Set(rows.rows.map((row: { id: string }) => row.id));
         expect(answered.filter((id) => !recorded.has(id))).toEqual([]);
       },

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from './support/run-cli.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { chat, createKey, health } from './support/store-fault-calls.js';
 
 /**
  * The SQLite file as an operator meets it mid-run: corrupted under the gateway, deleted,
@@ -30,33 +31,6 @@ async function start(thread: 'worker' | 'main' = 'worker'): Promise<{ gateway: T
   const gateway = await startTestGateway({ providers: { mock: {} }, storage: { use: 'sqlite', thread }, server: { data_dir: dataDir }, usage: { flush_interval_ms: 20 } });
   closeAfter = gateway;
   return { gateway, file: path.join(dataDir, 'switchyard.db') };
-}
-
-async function createKey(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'file-faults' }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { secret: string }).secret;
-}
-
-async function chat(origin: string, key: string): Promise<Response> {
-  return fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'count me' }] }),
-  });
-}
-
-interface Health {
-  status: string;
-  checks: { storage: { healthy: boolean; last_error?: string }; usage: { pending: number; refused: number; written: number; failed_writes: number } };
-}
-
-async function health(origin: string): Promise<Health> {
-  return (await (await fetch(`${origin}/health`)).json()) as Health;
 }
 
 function usageIds(file: string): string[] {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { chat, createKey, health } from './support/store-fault-calls.js';
 
 /**
  * The SQLite database changed under the running gateway by someone else (the sqlite3 shell,
@@ -26,29 +27,6 @@ async function start(thread: 'worker' | 'main'): Promise<{ gateway: TestGateway;
   closeAfter = gateway;
   return { gateway, file: path.join(dataDir, 'switchyard.db') };
 }
-
-async function createKey(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'schema-faults' }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { secret: string }).secret;
-}
-
-const chat = (origin: string, key: string) =>
-  fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'count me' }] }),
-  });
-
-interface Health {
-  status: string;
-  checks: { storage: { healthy: boolean; last_error?: string }; usage: { pending: number; refused: number; written: number } };
-}
-const health = async (origin: string) => (await (await fetch(`${origin}/health`)).json()) as Health;
 
 function onFile(file: string, sql: string): void {
   const other = new Database(file);
