@@ -77,6 +77,24 @@ describe("Node's framing errors and the server's timeouts (short timeouts)", () 
     expectOpenAIError(body, 'malformed_request');
   });
 
+  // Unhandled, Node closed the socket without a word: a client taking the gateway for a proxy saw only a reset.
+  it('CONNECT (a client taking the gateway for a forward proxy) → 405 method_not_allowed in OpenAI shape, connection closed', async () => {
+    const connection = await open(running.port);
+    connection.socket.write('CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\nbytes of a TLS hello');
+    const { status, headers, body } = parseResponse(await connection.closed);
+    expect(status).toBe(405);
+    expect(headers).toContain('connection: close');
+    expectOpenAIError(body, 'method_not_allowed');
+  });
+
+  it("a server whose app tunnels CONNECT itself keeps its own 'connect' listener", async () => {
+    const tunnelling = createServer();
+    const ownListener = (): void => {};
+    tunnelling.on('connect', ownListener);
+    applyServerLimits(tunnelling, running.gateway.runtime.config);
+    expect(tunnelling.listeners('connect')).toEqual([ownListener]);
+  });
+
   // Node's parser refuses the second request while the first is still being answered: the
   // 400 was written at once and the socket ended (or destroyed, once the first answer's head
   // was out), so the first request, run and billed, lost its answer.

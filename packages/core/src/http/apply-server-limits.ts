@@ -28,7 +28,8 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * in OpenAI's error shape when Node's HTTP parser refuses a request (400
  * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) or an
  * `Expect` header it cannot meet (417 `expectation_failed`) where Node itself
- * would send an empty body, and sends `100 Continue` only once the body is read
+ * would send an empty body, a `CONNECT` (405 `method_not_allowed`) where Node would
+ * close the socket without a word, and sends `100 Continue` only once the body is read
  * (a request refused first is not told to send it). Node only checks the timeouts
  * every `connectionsCheckingInterval` (30 s unless the server was made with
  * {@link serverOptions}), so create the server with those when you can:
@@ -47,7 +48,22 @@ export function applyServerLimits(server: Server, config: ServerLimitsConfig): S
   server.on('checkExpectation', answerExpectation);
   // An embedding app that answers `Expect: 100-continue` itself keeps its own way.
   if (server.listenerCount('checkContinue') === 0) server.on('checkContinue', continueOnFirstRead);
+  // Likewise an app that tunnels CONNECT itself.
+  if (server.listenerCount('connect') === 0) server.on('connect', refuseConnect);
   return server;
+}
+
+/**
+ * Node's `connect`: a `CONNECT host:port` (a client taking the gateway for a forward proxy).
+ * Unhandled, Node closes the socket without a word; here it is answered 405 in OpenAI's shape.
+ * Whatever the client sent past the request's head is not read: the connection closes.
+ */
+function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  writeRawAnswer(socket, new GatewayError('method_not_allowed', 'CONNECT is not allowed: the gateway is no forward proxy.'), false);
 }
 
 /**
@@ -137,15 +153,19 @@ function afterAnswersInProgress(socket: AnsweringSocket, then: () => void): void
 
 function writeRefusal(socket: Duplex, error: NodeJS.ErrnoException): void {
   refusedSockets.add(socket);
-  const gatewayError = clientErrorOf(error);
-  const body = JSON.stringify(gatewayError.toBody());
+  // An answer to HEAD has no body (its client reads none, and takes one for a second answer).
+  writeRawAnswer(socket, clientErrorOf(error), isHeadRequest(error));
+}
+
+/** `error` written straight on the socket (no response object exists for it), which then closes. */
+function writeRawAnswer(socket: Duplex, error: GatewayError, withoutBody: boolean): void {
+  const body = JSON.stringify(error.toBody());
   socket.end(
-    `HTTP/1.1 ${gatewayError.status} ${STATUS_CODES[gatewayError.status] ?? ''}\r\n` +
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       'connection: close\r\n\r\n' +
-      // An answer to HEAD has no body (its client reads none, and takes one for a second answer).
-      (isHeadRequest(error) ? '' : body),
+      (withoutBody ? '' : body),
   );
   // A client that never reads must not keep the socket: the answer had its chance.
   socket.once('finish', () => socket.destroy());
