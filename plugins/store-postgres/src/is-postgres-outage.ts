@@ -20,13 +20,15 @@ const socketCodes = new Set([
 /**
  * SQLSTATE classes and codes that mean the database is not serving right now, as
  * opposed to a problem with the statement: connection exceptions (08), insufficient
- * resources (53), operator intervention (57: shutdown, statement timeout, cancel), and
- * 55P03 `lock_not_available`: a lock another session held past a `lock_timeout` the
- * operator set on the role or the database (a 500 before), the same wait as a statement
- * timeout behind a lock.
+ * resources (53), operator intervention (57: shutdown, statement timeout, cancel), a
+ * system error under the server (58: 58030 `io_error`, a failing disk), 55P03
+ * `lock_not_available`: a lock another session held past a `lock_timeout` the operator set
+ * on the role or the database (a 500 before), the same wait as a statement timeout behind
+ * a lock, and XX001/XX002 (a data or index page found corrupted), the operator's to mend as
+ * SQLite's SQLITE_IOERR and SQLITE_CORRUPT are (a 500 blamed each request before).
  */
 function isUnavailableSqlState(code: string): boolean {
-  return /^(08|53|57)[0-9A-Z]{3}$/.test(code) || code === '55P03';
+  return /^(08|53|57|58)[0-9A-Z]{3}$/.test(code) || code === '55P03' || code === 'XX001' || code === 'XX002';
 }
 
 /**

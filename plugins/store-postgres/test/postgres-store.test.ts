@@ -130,6 +130,10 @@ describe('what counts as a database outage (503) and what does not (500)', () =>
     ['connection reset by the network', coded('ENETRESET', 'read ENETRESET')],
     ['no local address or port left', coded('EADDRNOTAVAIL', 'connect EADDRNOTAVAIL 10.0.0.5:5432 - Local (0.0.0.0:0)')],
     ['the resolver failing for good (EAI_FAIL)', coded('EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal')],
+    // Under the server, as SQLite's SQLITE_IOERR and SQLITE_CORRUPT are: the operator's to mend, not the request's fault.
+    ['a failing disk (58030 io_error)', coded('58030', 'could not read block 7 in file "base/16384/16385": Input/output error')],
+    ['a data page found corrupted (XX001)', coded('XX001', 'invalid page in block 7 of relation base/16384/16385')],
+    ['an index found corrupted (XX002)', coded('XX002', 'index "usage_pkey" contains unexpected zero page at block 3')],
   ])('%s: outage', (_name, error) => {
     expect(isPostgresOutage(error)).toBe(true);
   });
