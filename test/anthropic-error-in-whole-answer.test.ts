@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnswerAt200Upstream, type AnswerAt200Upstream } from './support/answer-at-200-upstream.js';
 import { onceModels } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
@@ -15,20 +13,12 @@ import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
  * as the same envelope inside a stream (an `error` event) already was.
  */
 
-let body = '';
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.once('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
-  });
-});
+let upstream: AnswerAt200Upstream;
 
 let gateway: TestGateway;
 beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const { anthropic } = providersUnderPrefixes(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  upstream = await startAnswerAt200Upstream();
+  const { anthropic } = providersUnderPrefixes(upstream.origin);
   gateway = await startTestGateway({
     providers: { anthropic: anthropic! },
     chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
@@ -37,8 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
 
 function call(stream: boolean, dialect: 'chat' | 'messages'): Promise<Response> {
@@ -54,7 +43,7 @@ const cases = [false, true].flatMap((stream) => (['chat', 'messages'] as const).
 
 describe("Anthropic's error envelope answered at 200", () => {
   it.each(cases)('stream $stream, $dialect: overloaded_error is the overload (503 on chat, 529 on messages)', async ({ stream, dialect }) => {
-    body = envelope('overloaded_error', 'Overloaded');
+    upstream.answerWith(envelope('overloaded_error', 'Overloaded'));
     const response = await call(stream, dialect);
     expect(response.status).toBe(dialect === 'chat' ? 503 : 529);
     const answer = (await response.json()) as { error: { code?: string; type: string } };
@@ -63,14 +52,14 @@ describe("Anthropic's error envelope answered at 200", () => {
   });
 
   it.each(cases)('stream $stream, $dialect: rate_limit_error is a 429', async ({ stream, dialect }) => {
-    body = envelope('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit');
+    upstream.answerWith(envelope('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'));
     const response = await call(stream, dialect);
     expect(response.status).toBe(429);
     expect(((await response.json()) as { error: { type: string } }).error.type).toBe('rate_limit_error');
   });
 
   it.each(cases)('stream $stream, $dialect: api_error is a 502 upstream_server_error', async ({ stream, dialect }) => {
-    body = envelope('api_error', 'Internal server error');
+    upstream.answerWith(envelope('api_error', 'Internal server error'));
     const response = await call(stream, dialect);
     expect(response.status).toBe(502);
     const answer = (await response.json()) as { error: { code?: string; type: string } };
@@ -79,7 +68,7 @@ describe("Anthropic's error envelope answered at 200", () => {
   });
 
   it('an object that is no envelope and no message is still an answer that cannot be read', async () => {
-    body = JSON.stringify({ type: 'error', error: 'Overloaded' });
+    upstream.answerWith(JSON.stringify({ type: 'error', error: 'Overloaded' }));
     const response = await call(false, 'chat');
     expect(response.status).toBe(502);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_invalid_response');

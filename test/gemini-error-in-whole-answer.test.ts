@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnswerAt200Upstream, type AnswerAt200Upstream } from './support/answer-at-200-upstream.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -12,29 +10,20 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * overload it says lost. It is now that error, as the same envelope inside a stream is.
  */
 
-let body = '';
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.once('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
-  });
-});
+let upstream: AnswerAt200Upstream;
 
 let gateway: TestGateway;
 beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
+  upstream = await startAnswerAt200Upstream();
   gateway = await startTestGateway({
-    providers: { gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/` } },
+    providers: { gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `${upstream.origin}/` } },
     chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
     models: { once: { deployments: [{ target: 'gemini/gemini-2.5-flash' }], retries: { attempts: 0 } } },
   });
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
 
 function call(stream: boolean): Promise<Response> {
@@ -55,7 +44,7 @@ const cases = [false, true].flatMap((stream) => [
 
 describe("Gemini's error envelope answered at 200", () => {
   it.each(cases)('stream $stream, $shape: $status $code', async ({ stream, text, status, code }) => {
-    body = text;
+    upstream.answerWith(text);
     const response = await call(stream);
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);

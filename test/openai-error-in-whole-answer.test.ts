@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnswerAt200Upstream, type AnswerAt200Upstream } from './support/answer-at-200-upstream.js';
 import { onceModels } from './support/request-records.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
@@ -15,20 +13,12 @@ import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
  * and the client's rate-limit handling bypassed.
  */
 
-let body = '';
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.once('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
-  });
-});
+let upstream: AnswerAt200Upstream;
 
 let gateway: TestGateway;
 beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const { openai, azure } = providersUnderPrefixes(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  upstream = await startAnswerAt200Upstream();
+  const { openai, azure } = providersUnderPrefixes(upstream.origin);
   gateway = await startTestGateway({
     providers: { openai: openai!, azure: azure! },
     chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
@@ -37,8 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
 
 const cases = (['openai', 'azure'] as const).flatMap((provider) =>
@@ -55,7 +44,7 @@ function call(provider: string, stream: boolean, dialect: 'chat' | 'messages'): 
 
 describe('an OpenAI error envelope answered at 200', () => {
   it.each(cases)('$provider, stream $stream, $dialect: a rate limit named by its code is a 429 rate_limit_exceeded', async ({ provider, stream, dialect }) => {
-    body = JSON.stringify({ error: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' } });
+    upstream.answerWith(JSON.stringify({ error: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' } }));
     const response = await call(provider, stream, dialect);
     expect(response.status).toBe(429);
     const answer = (await response.json()) as { error: { code?: string; type: string } };
@@ -64,14 +53,14 @@ describe('an OpenAI error envelope answered at 200', () => {
   });
 
   it.each(cases)('$provider, stream $stream, $dialect: an overload named by a numeric code is a 503 upstream_overloaded', async ({ provider, stream, dialect }) => {
-    body = JSON.stringify({ error: { message: 'The server is overloaded.', type: 'server_error', code: 503 } });
+    upstream.answerWith(JSON.stringify({ error: { message: 'The server is overloaded.', type: 'server_error', code: 503 } }));
     const response = await call(provider, stream, dialect);
     // On /v1/messages an overload is Anthropic's own 529 overloaded_error (docs/errors.md).
     expect(response.status).toBe(dialect === 'chat' ? 503 : 529);
   });
 
   it.each(cases)('$provider, stream $stream, $dialect: one naming no status is still a 502 upstream_server_error with its words', async ({ provider, stream, dialect }) => {
-    body = JSON.stringify({ error: { message: 'Something broke.', type: 'server_error', code: null } });
+    upstream.answerWith(JSON.stringify({ error: { message: 'Something broke.', type: 'server_error', code: null } }));
     const response = await call(provider, stream, dialect);
     expect(response.status).toBe(502);
     const answer = (await response.json()) as { error: { code?: string; message: string } };
