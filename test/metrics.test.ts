@@ -94,7 +94,8 @@ describe('/metrics after mixed traffic', () => {
     const rateLimited = await chat(limited, 'west/gpt-4o-mini', 'fifth question');
     expect(rateLimited.body.error?.code).toBe('rate_limit_exceeded');
     // A key whose budget cannot cover one request.
-    const broke = await createKey({ budget: { limit_usd: 0.0000001, period: 'total' } });
+    // One micro-dollar, the finest limit a budget takes: less than any request here holds.
+    const broke = await createKey({ budget: { limit_usd: 0.000001, period: 'total' } });
     const refused = await chat(broke, 'west/gpt-4o-mini', 'sixth question');
     expect(refused.status).toBe(429);
     expect(refused.body.error?.code).toBe('insufficient_quota');
