@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import { inTransaction, type Tables } from './sql.js';
 
 export interface Migration {
@@ -165,34 +165,59 @@ export const migrations: Migration[] = [
 /** 'SYRD': the first half of the advisory lock key; the second is a hash of the schema name. */
 const lockNamespace = 0x53595244;
 
+/** How long the migrations may take unless told (see `migrationTimeoutMs`). */
+export const defaultMigrationTimeoutMs = 600_000;
+
+/**
+ * The migrations' own bound: the larger of 10 minutes and the pool's per-request timeouts. An
+ * upgrade's statements (an index build, a table rewrite on a large ledger) and the wait for another
+ * instance migrating take longer than one request may: under `statement_timeout_ms` /
+ * `query_timeout_ms` the migration was cancelled and rolled back at every start.
+ */
+export function migrationTimeoutMs(pool: Pool): number {
+  const { statement_timeout: statementMs, query_timeout: queryMs } = pool.options ?? {};
+  return Math.max(defaultMigrationTimeoutMs, typeof statementMs === 'number' ? statementMs : 0, typeof queryMs === 'number' ? queryMs : 0);
+}
+
 /**
  * Brings the schema up to the latest version. Everything happens in one transaction
  * that first takes a transaction-scoped advisory lock for this schema, so gateway
  * instances starting together run the migrations one after the other: the first
  * applies them, the others find them applied. Safe to call any number of times.
+ *
+ * The transaction has its own bound, `timeoutMs` (default `migrationTimeoutMs(pool)`), in place of
+ * the per-request ones: the deadline of the whole, each statement's read timeout in the client, and
+ * the server's `statement_timeout`, set with `SET LOCAL` so it goes with the transaction (committed
+ * or rolled back) and the connection returns to the pool with the per-request one.
  */
-export async function runMigrations(pool: Pool, tables: Tables, schemaName: string): Promise<number[]> {
-  return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [lockNamespace, schemaName]);
-    // Created only when missing, so a role that owns an existing schema but may not create one still migrates.
-    const existing = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schemaName]);
-    if (existing.rowCount === 0) await client.query(`CREATE SCHEMA ${tables.schema}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
-        version integer PRIMARY KEY,
-        name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`,
-    );
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${tables.migrations}`);
-    const done = new Set(rows.map((row) => row.version));
-    const applied: number[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.statements(tables)) await client.query(statement);
-      await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    return applied;
-  });
+export async function runMigrations(pool: Pool, tables: Tables, schemaName: string, timeoutMs = migrationTimeoutMs(pool)): Promise<number[]> {
+  return inTransaction(
+    pool,
+    async (client) => {
+      const run = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: timeoutMs } as QueryConfig);
+      await run(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+      await run('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [lockNamespace, schemaName]);
+      // Created only when missing, so a role that owns an existing schema but may not create one still migrates.
+      const existing = await run('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schemaName]);
+      if (existing.rowCount === 0) await run(`CREATE SCHEMA ${tables.schema}`);
+      await run(
+        `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`,
+      );
+      const { rows } = await run(`SELECT version FROM ${tables.migrations}`);
+      const done = new Set(rows.map((row: { version: number }) => row.version));
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        for (const statement of migration.statements(tables)) await run(statement);
+        await run(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        applied.push(migration.version);
+      }
+      return applied;
+    },
+    { limitMs: timeoutMs },
+  );
 }

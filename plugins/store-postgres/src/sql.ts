@@ -70,6 +70,14 @@ function transactionLimitMs(pool: Pool): number | undefined {
   return typeof limitMs === 'number' && limitMs > 0 ? limitMs : undefined;
 }
 
+/** How `inTransaction` runs one transaction. */
+export interface TransactionOptions {
+  /** How many times a deadlock or serialization failure is run again, in all (5). */
+  attempts?: number;
+  /** The whole transaction's deadline from its first BEGIN, in ms (default the pool's `query_timeout`). */
+  limitMs?: number;
+}
+
 /**
  * Runs `work` in one transaction on one pooled connection: committed if it returns,
  * rolled back if it throws. A deadlock or serialization failure (which Postgres
@@ -78,8 +86,9 @@ function transactionLimitMs(pool: Pool): number | undefined {
  * a TransactionDeadlineError at once and the connection is dropped, so the server rolls
  * the transaction back (once the statement under way, bounded by statement_timeout, returns).
  */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, attempts = 5): Promise<T> {
-  const limitMs = transactionLimitMs(pool);
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  const { attempts = 5 } = options;
+  const limitMs = options.limitMs ?? transactionLimitMs(pool);
   let deadline: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
