@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { findPostgres, freshSchemaName } from '@switchyard/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from './support/run-cli.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 import { asAdmin, chat, createKey, expectStoreUnavailable, health } from './support/store-fault-calls.js';
 
@@ -110,4 +114,28 @@ describe.skipIf(!target.available)('a PostgreSQL role with a lock_timeout set by
     expect((await chat(gateway.origin, key)).status).toBe(200);
     expect(gateway.logLines.join('\n')).not.toContain('"status":500');
   });
+});
+
+describe.skipIf(!target.available)('a PostgreSQL role refused every connection at start (CONNECTION LIMIT 0)', () => {
+  it('the log says nothing of a store that was unavailable to requests and then reachable again: one line why, exit 1, no password', async () => {
+    const schema = freshSchemaName();
+    const role = await ownRole('switchyard_limit0', schema);
+    const password = 'pg-pass-Lm4Qz8Wx2Rt6';
+    await asAdmin(url, (admin) => admin.query(`ALTER ROLE "${role}" PASSWORD '${password}' CONNECTION LIMIT 0`));
+    const asRole = new URL(url);
+    asRole.username = role;
+    asRole.password = password;
+    const cwd = await mkdtemp(path.join(tmpdir(), 'switchyard-pg-limit0-'));
+    cleanups.push(() => rm(cwd, { recursive: true, force: true }));
+    await writeFile(path.join(cwd, 'switchyard.config.yaml'), `storage:\n  use: postgres\n  url: ${asRole.href}\n  schema: ${schema}\n`);
+    const { code, stdout, stderr } = await runCli(['start', '--port', '0'], { cwd, env: { SWITCHYARD_MASTER_KEY: masterKey } });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([`switchyard: could not start: the storage cannot be reached: too many connections for role "${role}"`]);
+    // Before: a warning that requests answer 503 (there were none: the start failed at its
+    // migrations), then "store reachable again" as the start closed its pool, then exit 1.
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line['msg'])).not.toContain('store reachable again');
+    expect(lines.filter((line) => String(line['msg']).startsWith('store unavailable'))).toEqual([]);
+    expect(stdout + stderr).not.toContain(password);
+  }, 30_000);
 });

@@ -83,4 +83,30 @@ describe('guardStore and StoreHealth', () => {
     expect(back).toHaveLength(1);
     expect(back[0]).toMatchObject({ store: 'fake', failures: 57 });
   });
+
+  it('counts nothing migrate() or close() do in the store\'s own name: a failed start is neither an outage seen by requests nor the store back', async () => {
+    // PostgreSQL's stores hold their shared migration and their pool's close as function-valued
+    // fields. Called on the guard, they went through it: a start whose migration failed logged
+    // "store unavailable: requests that need it answer 503", then "store reachable again" as it closed.
+    class StoreWithSharedParts {
+      readonly migrateOnce = async () => {
+        throw outage;
+      };
+      readonly closePool = async () => undefined;
+      migrate(): Promise<void> {
+        return this.migrateOnce();
+      }
+      close(): Promise<void> {
+        return this.closePool();
+      }
+    }
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const health = new StoreHealth({ backend: 'fake', logger });
+    const guarded = guardStore(new StoreWithSharedParts(), { health, isOutage: () => true, retryAfterSeconds: 3 });
+    await expect(guarded.migrate()).rejects.toBe(outage);
+    expect(health.failing).toBe(false);
+    await guarded.close();
+    expect(lines).toEqual([]);
+  });
 });

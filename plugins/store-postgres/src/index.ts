@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { defineStorage, describeStoreError, guardStore, percentEncodeProblem, StoreHealth, throttled, unencodedInUserinfo, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
+import { defineStorage, describeStoreError, GatewayError, guardStore, percentEncodeProblem, StoreHealth, throttled, unencodedInUserinfo, type StorageContext, type StorageSet, type ValidationProblem } from '@switchyard/core';
 import { boundedLookupSocket } from './bounded-lookup-socket.js';
 import { dropUnlessClosed } from './drop-unless-closed.js';
 import { isPostgresChangedUnderTheGateway, isPostgresOutage } from './is-postgres-outage.js';
@@ -74,7 +74,13 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
       },
       (error: unknown) => {
         migrating = undefined; // let a later call try again
-        throw error;
+        // Said as an outage (`could not start: the storage cannot be reached: …`), the database's
+        // refusals (42501 …) as they are; not counted in /health: no request made this call.
+        if (!isOutage(error)) throw error;
+        throw new GatewayError('store_unavailable', 'The gateway cannot reach its database right now; try again shortly.', {
+          retryAfterSeconds: options.retry_after_seconds,
+          cause: error,
+        });
       },
     );
     return migrating;

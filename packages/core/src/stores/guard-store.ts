@@ -18,7 +18,13 @@ export function isStoreOutage(error: unknown): error is GatewayError {
   return isGatewayError(error) && error.code === 'store_unavailable';
 }
 
-/** Methods left as they are: startup and shutdown report their own errors. */
+/**
+ * Methods left as they are: startup and shutdown report their own errors. They run on the store
+ * itself, not on the guard: what they call of their own (PostgreSQL's shared migration, its pool's
+ * close) is neither a call a request made nor an answer from the store. Run on the guard, a start
+ * whose migration failed (a role refused every connection) logged the store unavailable to
+ * requests, then, as it closed its pool, "store reachable again", and exited 1.
+ */
 const unguarded = new Set<PropertyKey>(['migrate', 'close', 'constructor']);
 
 /**
@@ -41,8 +47,12 @@ export function guardStore<T extends object>(store: T, options: StoreBoundaryOpt
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || unguarded.has(property)) return value;
+      if (typeof value !== 'function' || property === 'constructor') return value;
       let guarded = wrapped.get(property);
+      if (!guarded && unguarded.has(property)) {
+        guarded = (value as (...args: unknown[]) => unknown).bind(target);
+        wrapped.set(property, guarded);
+      }
       if (!guarded) {
         const method = value as (...args: unknown[]) => unknown;
         guarded = (...args: unknown[]) => {
