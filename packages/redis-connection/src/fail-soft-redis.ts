@@ -12,6 +12,24 @@ const loadIoredis = () => (ioredis ??= require('ioredis') as typeof import('iore
 /** The least time between two reconnects for a READONLY answer: the longest reconnect backoff. */
 const replicaReconnectMs = 2000;
 
+/**
+ * The error codes of a Redis that answers but will not do what it is asked, whatever the command:
+ * out of memory (OOM), a replica (READONLY), loading its dataset (LOADING), unable to persist
+ * (MISCONF), stuck in a script (BUSY), a replica cut off from its primary (MASTERDOWN), too few
+ * replicas (NOREPLICAS), a cluster down (CLUSTERDOWN, TRYAGAIN), a lost login (NOAUTH, WRONGPASS, NOPERM).
+ */
+const refusalCodes = new Set(['OOM', 'READONLY', 'LOADING', 'MISCONF', 'BUSY', 'MASTERDOWN', 'NOREPLICAS', 'CLUSTERDOWN', 'TRYAGAIN', 'NOAUTH', 'WRONGPASS', 'NOPERM']);
+
+/** Commands that say nothing of whether Redis does the work asked of it: the connection's own (a PING answers during OOM). */
+const connectionCommands = new Set(['ping', 'info', 'client', 'select', 'auth', 'hello', 'quit', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe']);
+
+/** The refusal's code (`OOM`, `READONLY` …) when `error` is Redis refusing the work (see `refusalCodes`). */
+function refusalCode(error: Error): string | undefined {
+  if (error.name !== 'ReplyError') return undefined;
+  const code = /^[A-Z]+/.exec(error.message)?.[0];
+  return code !== undefined && refusalCodes.has(code) ? code : undefined;
+}
+
 export interface FailSoftRedisOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
   url: string;
@@ -50,6 +68,7 @@ export class FailSoftRedis {
   private closed = false;
   private stopHeartbeat: (() => void) | undefined;
   private leftReplicaAt = -Infinity;
+  private refusedWith: string | undefined;
 
   constructor(options: FailSoftRedisOptions) {
     if (options.heartbeatMs !== undefined) assertHeartbeatInterval(options.heartbeatMs); // before a connection opens
@@ -81,8 +100,19 @@ export class FailSoftRedis {
     if (options.heartbeatMs !== undefined) this.stopHeartbeat = pingWhileReady(this.client, options.heartbeatMs);
   }
 
+  /**
+   * Connected, and the last command that did work was not refused. A Redis out of memory,
+   * demoted to a replica, loading, unable to persist or stuck in a script keeps its
+   * connections up and answers every command with an error: reachable, by the socket, while
+   * nothing the gateway asks is done.
+   */
   get reachable(): boolean {
-    return this.client.status === 'ready';
+    return this.client.status === 'ready' && this.refusedWith === undefined;
+  }
+
+  /** The code of Redis's refusal (`OOM`, `READONLY`, `LOADING` …) since the last command it did, for `/health`. */
+  get refusing(): string | undefined {
+    return this.refusedWith;
   }
 
   /** Resolves once the first connection attempt is over (at once after that). */
@@ -121,12 +151,20 @@ export class FailSoftRedis {
     client.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]) => {
       const socket = client.stream; // the connection this command goes out on
       const reply = sendCommand(command, stream) as Promise<unknown>;
-      reply.catch((error: Error) => {
-        // Only the connection the command was written to, and only once: later
-        // timeouts on it, or replies due on a newer connection, change nothing.
-        if (error.message !== 'Command timed out' || !socket || socket !== client.stream || socket.destroyed) return;
-        socket.destroy(new Error(`Redis did not answer within ${commandTimeoutMs} ms; reconnecting`));
-      });
+      const work = !connectionCommands.has(command.name);
+      reply.then(
+        () => {
+          if (work) this.refusedWith = undefined;
+        },
+        (error: Error) => {
+          const refusal = refusalCode(error);
+          if (refusal !== undefined) this.refusedWith = refusal;
+          // Only the connection the command was written to, and only once: later
+          // timeouts on it, or replies due on a newer connection, change nothing.
+          if (error.message !== 'Command timed out' || !socket || socket !== client.stream || socket.destroyed) return;
+          socket.destroy(new Error(`Redis did not answer within ${commandTimeoutMs} ms; reconnecting`));
+        },
+      );
       return reply;
     };
   }

@@ -120,7 +120,7 @@ describe('FailSoftRedis', () => {
     await redis.whenFirstConnected();
     fake.readonly = true;
     await expect(redis.client.set('first', '1')).rejects.toThrow(/^READONLY/);
-    await expect.poll(() => redis.reachable && fake.connections.length === 2, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => redis.client.status === 'ready' && fake.connections.length === 2, { timeout: 10_000 }).toBe(true);
 
     for (let index = 0; index < 10; index++) await expect(redis.client.set(`again-${index}`, '1')).rejects.toThrow(/^READONLY/);
     // Every write went out on the second connection: none was dropped for them.
@@ -129,6 +129,24 @@ describe('FailSoftRedis', () => {
     vi.setSystemTime(Date.now() + 2000);
     await expect(redis.client.set('later', '1')).rejects.toThrow(/^READONLY/);
     await expect.poll(() => fake.connections.length, { timeout: 10_000 }).toBe(3);
+  });
+
+  it('a Redis that answers but refuses the work (READONLY; OOM, LOADING, MISCONF, BUSY alike) is not reachable until a command doing work succeeds; a PING does not count', async () => {
+    const fake = await startFakeRedis();
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', onError: () => {} });
+    cleanups.push(() => fake.close(), () => redis.close());
+    await redis.whenFirstConnected();
+    expect(redis.reachable).toBe(true);
+    fake.readonly = true;
+    await expect(redis.client.set('refused', '1')).rejects.toThrow(/^READONLY/);
+    await expect.poll(() => redis.client.status === 'ready' && fake.connections.length === 2, { timeout: 10_000 }).toBe(true);
+    // Before: reachable again as soon as the socket was, though every write was refused.
+    expect({ reachable: redis.reachable, refusing: redis.refusing }).toEqual({ reachable: false, refusing: 'READONLY' });
+    await redis.client.ping();
+    expect(redis.reachable).toBe(false);
+    fake.readonly = false;
+    expect(await redis.client.set('done', '1')).toBe('OK');
+    expect({ reachable: redis.reachable, refusing: redis.refusing }).toEqual({ reachable: true, refusing: undefined });
   });
 
   it('a host name whose DNS lookup never answers costs one lookup, not one per reconnect attempt; each attempt fails naming it', async () => {

@@ -84,7 +84,8 @@ export class RedisCacheStore implements CacheStore {
   }
 
   health() {
-    return { reachable: this.redis.reachable, status: this.client.status };
+    const { refusing } = this.redis;
+    return { reachable: this.redis.reachable, status: this.client.status, ...(refusing !== undefined && { refusing }) };
   }
 
   close(): Promise<void> {

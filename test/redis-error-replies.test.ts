@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { redisErrorReplies, startFakeRedis, type FakeRedis } from './support/fake-redis.js';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * A Redis that answers, but refuses what the gateway asks: out of memory, a replica after a
+ * failover, loading its dataset after a restart, unable to persist, stuck in a script. The
+ * shared Redis cannot be made to say these without changing its config, so a fake one on
+ * loopback (test/support/fake-redis.ts) answers the connection's setup and then each data
+ * command with the error. Every Redis user of one gateway is on it: auth's key-change notices,
+ * the rate limiter, the response cache, the shared circuit breakers. Each model call must get
+ * its documented answer (the rate limiter's `on_error`; a cache MISS; breakers per process),
+ * `/health` must say which store fails, never a 500 or a hang, and the Redis password is never
+ * in a log line or an answer.
+ */
+const password = 'redis-pass-Hq7Zt3Vn9Kw2';
+const refusals = ['OOM', 'READONLY', 'LOADING', 'MISCONF', 'BUSY'] as const;
+
+let fake: FakeRedis | undefined;
+let gateway: TestGateway | undefined;
+
+afterEach(async () => {
+  await gateway?.close();
+  await fake?.close();
+  gateway = undefined;
+  fake = undefined;
+});
+
+async function start(refusal: keyof typeof redisErrorReplies, onError: 'fail-open' | 'fail-closed') {
+  fake = await startFakeRedis(([name]) => (['client', 'auth', 'select', 'info', 'ping', 'quit', 'subscribe', 'unsubscribe'].includes(name!) ? undefined : { error: redisErrorReplies[refusal] }));
+  const url = fake.url(password, 'default');
+  gateway = await startTestGateway({
+    providers: { mock: {} },
+    storage: { use: 'sqlite', path: ':memory:' },
+    chain: [
+      { auth: { invalidation: { use: 'redis', url, channel: 'switchyard-key-changes' } } },
+      'key-scope',
+      { 'rate-limit': { limits: { global: { rpm: 1000 } }, store: { use: 'redis', url, key_prefix: 'rl:', on_error: onError } } },
+      { cache: { store: { use: 'redis', url, key_prefix: 'cache:' } } },
+      { 'circuit-breaker': { shared: { use: 'redis', url, key_prefix: 'cb:' } } },
+      'route',
+      'adapter',
+    ],
+  });
+  return gateway;
+}
+
+const admin = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' };
+
+async function createKey(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'refused-redis' }) });
+  const text = await response.text();
+  expect(response.status, text).toBe(201);
+  return (JSON.parse(text) as { secret: string }).secret;
+}
+
+async function chat(origin: string, secret: string, stream: boolean) {
+  const response = await fetch(`${origin}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/echo', stream, messages: [{ role: 'user', content: 'hello' }] }),
+  });
+  const text = await response.text();
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), cache: response.headers.get('x-switchyard-cache'), text };
+}
+
+async function health(origin: string) {
+  const response = await fetch(`${origin}/health`);
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as { status: string; checks: Record<string, Record<string, unknown>> } };
+}
+
+function expectNoSecretOrCrash(texts: string[]) {
+  const all = [...texts, ...gateway!.logLines].join('\n');
+  expect(all).not.toContain(password);
+  expect(all).not.toContain('"status":500');
+  expect(all).not.toContain('internal_error');
+}
+
+describe.each(refusals)('every Redis user of one gateway on a Redis that answers %s', (refusal) => {
+  it('fail-closed: model calls 429 rate_limit_exceeded with Retry-After 1, /health 503 degraded naming the rate-limit store', async () => {
+    const { origin } = await start(refusal, 'fail-closed');
+    const secret = await createKey(origin);
+    const texts: string[] = [];
+    for (const stream of [false, true]) {
+      const answer = await chat(origin, secret, stream);
+      texts.push(answer.text);
+      expect({ status: answer.status, retryAfter: answer.retryAfter, error: JSON.parse(answer.text).error }).toEqual({
+        status: 429,
+        retryAfter: '1',
+        error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null, message: expect.stringContaining('rate-limit store') },
+      });
+    }
+    const seen = await health(origin);
+    texts.push(seen.text);
+    expect(seen.status).toBe(503);
+    expect(seen.body.status).toBe('degraded');
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ healthy: false, reachable: false });
+    expectNoSecretOrCrash(texts);
+  });
+
+  it('fail-open: model calls served without the limiter and the cache (a MISS); /health says which Redis users fail', async () => {
+    const { origin } = await start(refusal, 'fail-open');
+    const secret = await createKey(origin);
+    const texts: string[] = [];
+    for (const stream of [false, true, false]) {
+      const answer = await chat(origin, secret, stream);
+      texts.push(answer.text);
+      expect({ status: answer.status, cache: answer.cache }).toEqual({ status: 200, cache: 'MISS' });
+    }
+    const seen = await health(origin);
+    texts.push(seen.text);
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ reachable: false });
+    // Before: `reachable: true` (its socket was up) while every lookup and write was refused.
+    expect(seen.body.checks['cache']).toMatchObject({ reachable: false, refusing: refusal });
+    expect(seen.body.checks['circuit_breakers']).toMatchObject({ shared: { reachable: false } });
+    expectNoSecretOrCrash(texts);
+  });
+});
+
+describe('a Redis that no longer holds the rate limiter\'s script (NOSCRIPT: a restart, a failover, SCRIPT FLUSH)', () => {
+  it('the script is sent again (EVAL) and the limit applies: 200 under fail-closed, /health ok', async () => {
+    // One limit's answer from the script: allowed, the server's clock, its TAT and wait.
+    fake = await startFakeRedis(([name]) => (name === 'evalsha' ? { error: redisErrorReplies.NOSCRIPT } : name === 'eval' ? [1, 1_000_000, 1_000_060, 0] : undefined));
+    gateway = await startTestGateway({
+      providers: { mock: {} },
+      storage: { use: 'sqlite', path: ':memory:' },
+      chain: ['auth', 'key-scope', { 'rate-limit': { limits: { global: { rpm: 1000 } }, store: { use: 'redis', url: fake.url(password, 'default'), key_prefix: 'rl:', on_error: 'fail-closed' } } }, 'route', 'adapter'],
+    });
+    const secret = await createKey(gateway.origin);
+    // ioredis sends a connection's first call of the script whole (EVAL), the next ones by its SHA.
+    const answers = [await chat(gateway.origin, secret, false), await chat(gateway.origin, secret, false)];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const work = fake.commands.map(([name]) => name).filter((name) => name === 'evalsha' || name === 'eval');
+    expect(work).toEqual(['eval', 'evalsha', 'eval']);
+    const seen = await health(gateway.origin);
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ healthy: true, reachable: true });
+    expectNoSecretOrCrash([...answers.map((answer) => answer.text), seen.text]);
+  });
+});
