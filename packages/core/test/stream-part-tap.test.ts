@@ -27,17 +27,17 @@ const unread = (reader: UnreadEventReader, data: string): PassthroughEvent => ({
 describe('StreamPartTap', () => {
   it("bills the provider's final usage, and reads no held event for it", () => {
     const { reader, read } = countingReader();
-    const tap = new StreamPartTap();
+    const tap = new StreamPartTap(request);
     tap.addEvent({ event: event('first'), parts: [start] });
     tap.addEvent(unread(reader, 'Hello'));
     tap.addEvent({ event: event('last'), parts: [{ type: 'usage', usage: { inputTokens: 3, outputTokens: 9 } }] });
-    expect(tap.usage(request)).toEqual({ inputTokens: 3, outputTokens: 9 });
+    expect(tap.usage()).toEqual({ inputTokens: 3, outputTokens: 9 });
     expect(read).toEqual([]);
   });
 
   it('bills a stream cut before its usage from every character delivered, the unread events read at the end', () => {
     const { reader, read } = countingReader();
-    const tap = new StreamPartTap();
+    const tap = new StreamPartTap(request);
     const eager = new GeneratedOutput();
     tap.addEvent({ event: event('first'), parts: [start, { type: 'usage', usage: { inputTokens: 50, outputTokens: 1 }, partial: true }] });
     eager.add(start);
@@ -47,15 +47,15 @@ describe('StreamPartTap', () => {
       eager.add({ type: 'text-delta', delta: data });
     }
     expect(read).toEqual([]);
-    expect(tap.usage(request)).toEqual(eager.usage(request));
+    expect(tap.usage()).toEqual(eager.usage(request));
     // 26 letters and spaces, four a token, and `1`, `8`, `.` and `°`, a token each: ceil((26 + 4 × 4) / 4).
-    expect(tap.usage(request)).toEqual({ inputTokens: 50, outputTokens: 11 });
+    expect(tap.usage()).toEqual({ inputTokens: 50, outputTokens: 11 });
     expect(read).toHaveLength(4);
   });
 
   it('holds at most maxHeldCharacters of event text: past it, the held events are read at once', () => {
     const { reader, read } = countingReader();
-    const tap = new StreamPartTap();
+    const tap = new StreamPartTap(request);
     tap.addEvent({ event: event('first'), parts: [start] });
     const data = 'y'.repeat(1000);
     const events = Math.floor(maxHeldCharacters / data.length);
@@ -65,18 +65,41 @@ describe('StreamPartTap', () => {
     expect(read).toHaveLength(events + 1);
     tap.addEvent(unread(reader, data));
     expect(read).toHaveLength(events + 1);
-    expect(tap.usage(request)?.outputTokens).toBe(Math.ceil(((events + 2) * data.length) / 4));
+    expect(tap.usage()?.outputTokens).toBe(Math.ceil(((events + 2) * data.length) / 4));
+  });
+
+  it('says whether the final usage is billed as it came, whichever of hasFinalUsage and usage is read first', () => {
+    // An empty answer's output of 0 is the provider's count: the final usage is billed as it came.
+    const empty = new StreamPartTap(request);
+    empty.addPart(start);
+    empty.addPart({ type: 'usage', usage: { inputTokens: 5, outputTokens: 0 } });
+    expect(empty.hasFinalUsage).toBe(true);
+    expect(empty.usage()).toEqual({ inputTokens: 5, outputTokens: 0 });
+    expect(empty.hasFinalUsage).toBe(true);
+
+    // An output of 0 for an answer that streamed text is unknown: the estimate's, so not the final usage.
+    const streamed = new StreamPartTap(request);
+    streamed.addPart(start);
+    streamed.addPart({ type: 'usage', usage: { inputTokens: 5, outputTokens: 0 } });
+    expect(streamed.usage()).toEqual({ inputTokens: 5, outputTokens: 0 });
+    streamed.addPart({ type: 'text-delta', delta: 'abcdefgh' });
+    expect(streamed.hasFinalUsage).toBe(false);
+    expect(streamed.usage()).toEqual({ inputTokens: 5, outputTokens: 2 });
+    expect(streamed.hasFinalUsage).toBe(false);
+    // An event the provider's tap left unread counts too, after the bill was asked for as before it.
+    streamed.addEvent(unread(countingReader().reader, 'ijkl'));
+    expect(streamed.usage()).toEqual({ inputTokens: 5, outputTokens: 3 });
   });
 
   it('counts canonical parts of the translated path the same way', () => {
-    const tap = new StreamPartTap();
-    expect(tap.usage(request)).toBeUndefined();
+    const tap = new StreamPartTap(request);
+    expect(tap.usage()).toBeUndefined();
     tap.addPart(start);
     tap.addPart({ type: 'text-delta', delta: 'abcdefgh' });
     tap.addPart({ type: 'usage', usage: { inputTokens: 7, outputTokens: 1 }, partial: true });
     // A partial usage is what the provider reported so far, not the bill.
-    expect(tap.usage(request)).toEqual({ inputTokens: 7, outputTokens: 2 });
+    expect(tap.usage()).toEqual({ inputTokens: 7, outputTokens: 2 });
     tap.addPart({ type: 'usage', usage: { inputTokens: 7, outputTokens: 5 } });
-    expect(tap.usage(request)).toEqual({ inputTokens: 7, outputTokens: 5 });
+    expect(tap.usage()).toEqual({ inputTokens: 7, outputTokens: 5 });
   });
 });

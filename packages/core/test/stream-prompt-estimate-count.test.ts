@@ -34,8 +34,8 @@ function event(name: string, data: object, parts: PassthroughEvent['parts'] = []
 describe('the billed counts a fast-path stream writes on each event', () => {
   it('estimate the prompt once however many message_delta events ask for them', () => {
     const { request, reads } = countedRequest();
-    const tap = new StreamPartTap();
-    const encoder = new AnthropicPassthroughEncoder({ requestId: 'req_1', model: 'anthropic/claude', modelPrefix: 'anthropic/', includeUsage: true, billedUsage: () => tap.usage(request) });
+    const tap = new StreamPartTap(request);
+    const encoder = new AnthropicPassthroughEncoder({ requestId: 'req_1', model: 'anthropic/claude', modelPrefix: 'anthropic/', includeUsage: true, billedUsage: () => tap.usage() });
     const write = (item: PassthroughEvent) => {
       // As the gateway's stream loop does: the tap sees each item, then the encoder writes it.
       tap.addEvent(item);

@@ -146,7 +146,7 @@ const tapPart = (tap: StreamPartTap, part: StreamPart): void => tap.addPart(part
 const tapEvent = (tap: StreamPartTap, event: PassthroughEvent): void => tap.addEvent(event);
 
 function writeStream(parts: AsyncIterable<StreamPart>, context: RequestContext, res: Response, modelPrefix: string, maxDurationMs: number, stallMs: number) {
-  const tap = new StreamPartTap();
+  const tap = new StreamPartTap(context.chatRequest);
   // The answer is written in the client's dialect (OpenAI chunks, Anthropic's named events).
   const encoder = (context.dialect ?? openAIChatDialect).createStreamEncoder(streamEncoderOptions(context, modelPrefix, tap));
   return writeEventStream(parts, tapPart, tap, encoder, context, res, maxDurationMs, stallMs);
@@ -161,7 +161,7 @@ function writePassthroughStream(
   maxDurationMs: number,
   stallMs: number,
 ) {
-  const tap = new StreamPartTap();
+  const tap = new StreamPartTap(context.chatRequest);
   const encoder = passthroughOf(context).createStreamEncoder(streamEncoderOptions(context, modelPrefix, tap));
   return writeEventStream(events, tapEvent, tap, encoder, context, res, maxDurationMs, stallMs);
 }
@@ -173,7 +173,7 @@ function streamEncoderOptions(context: RequestContext, modelPrefix: string, tap:
     modelPrefix,
     includeUsage: context.includeStreamUsage,
     // The same reckoning the ledger takes at the end, so the usage a client reads is the billed one.
-    billedUsage: () => tap.usage(context.chatRequest),
+    billedUsage: () => tap.usage(),
     request: context.chatRequest,
   };
 }
@@ -243,7 +243,7 @@ async function writeEventStream<Item extends object>(
     // stream broke), what was generated. The request is not finished (no record, no
     // budget settlement) until this has run.
     if (context.usage === undefined) {
-      context.usage = tap.usage(context.chatRequest);
+      context.usage = tap.usage();
       if (context.usage && !tap.hasFinalUsage) context.usageEstimated = true;
     }
   }

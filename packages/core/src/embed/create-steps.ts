@@ -237,7 +237,7 @@ function withStream(body: unknown, stream: boolean): unknown {
  * estimated. It was billed nothing, or only a `message_start`'s prompt count.
  */
 async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: RequestContext, before: Usage | undefined): AsyncIterable<StreamPart> {
-  const tap = new StreamPartTap();
+  const tap = new StreamPartTap(context.chatRequest);
   try {
     for await (const part of parts) {
       tap.addPart(part);
@@ -245,7 +245,7 @@ async function* recordStreamUsage(parts: AsyncIterable<StreamPart>, context: Req
       yield part;
     }
   } finally {
-    const usage = tap.usage(context.chatRequest);
+    const usage = tap.usage();
     if (usage) {
       context.usage = addUsage(before, usage);
       if (!tap.hasFinalUsage) context.usageEstimated = true;
