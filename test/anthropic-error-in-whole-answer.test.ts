@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnswerAt200Upstream, type AnswerAt200Upstream } from './support/answer-at-200-upstream.js';
-import { onceModels } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
-import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+import { callInDialect, dialects, type Dialect } from './support/call-in-dialect.js';
+import { onceConfigUnderPrefixes } from './support/providers-under-prefixes.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * An Anthropic upstream (or a proxy in front of it) that answers a failure at 200 with
@@ -18,28 +18,18 @@ let upstream: AnswerAt200Upstream;
 let gateway: TestGateway;
 beforeAll(async () => {
   upstream = await startAnswerAt200Upstream();
-  const { anthropic } = providersUnderPrefixes(upstream.origin);
-  gateway = await startTestGateway({
-    providers: { anthropic: anthropic! },
-    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
-    models: onceModels({ anthropic: 'anthropic/claude-sonnet-4-5' }),
-  });
+  gateway = await startTestGateway(onceConfigUnderPrefixes(upstream.origin, { anthropic: 'anthropic/claude-sonnet-4-5' }));
 });
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
 });
 
-function call(stream: boolean, dialect: 'chat' | 'messages'): Promise<Response> {
-  return fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'anthropic-once', stream, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
-  });
-}
+const call = (stream: boolean, dialect: Dialect): Promise<Response> =>
+  callInDialect(gateway, dialect, { model: 'anthropic-once', stream, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
 const envelope = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message } });
-const cases = [false, true].flatMap((stream) => (['chat', 'messages'] as const).map((dialect) => ({ stream, dialect })));
+const cases = [false, true].flatMap((stream) => dialects.map((dialect) => ({ stream, dialect })));
 
 describe("Anthropic's error envelope answered at 200", () => {
   it.each(cases)('stream $stream, $dialect: overloaded_error is the overload (503 on chat, 529 on messages)', async ({ stream, dialect }) => {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnswerAt200Upstream, type AnswerAt200Upstream } from './support/answer-at-200-upstream.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { callInDialect } from './support/call-in-dialect.js';
+import { onceConfigUnderPrefixes } from './support/providers-under-prefixes.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A Gemini upstream (or a proxy in front of it) that answers a failure at 200 with the
@@ -15,24 +17,14 @@ let upstream: AnswerAt200Upstream;
 let gateway: TestGateway;
 beforeAll(async () => {
   upstream = await startAnswerAt200Upstream();
-  gateway = await startTestGateway({
-    providers: { gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `${upstream.origin}/` } },
-    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
-    models: { once: { deployments: [{ target: 'gemini/gemini-2.5-flash' }], retries: { attempts: 0 } } },
-  });
+  gateway = await startTestGateway(onceConfigUnderPrefixes(upstream.origin, { gemini: 'gemini/gemini-2.5-flash' }));
 });
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
 });
 
-function call(stream: boolean): Promise<Response> {
-  return fetch(`${gateway.baseURL}/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'once', stream, messages: [{ role: 'user', content: 'hi' }] }),
-  });
-}
+const call = (stream: boolean): Promise<Response> => callInDialect(gateway, 'chat', { model: 'gemini-once', stream, messages: [{ role: 'user', content: 'hi' }] });
 
 const limited = { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
 const cases = [false, true].flatMap((stream) => [

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,9 @@ import { startMockGemini, startMockOpenAI, type MockGemini, type MockOpenAI } fr
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import geminiIngress from '../examples/ingress-gemini/src/index.js';
+import { hostileJsonText } from './support/hostile-json-text.js';
 import { mutatedText, pathsOf, type Mutation } from './support/mutate-json.js';
+import { sendRawRequest, type RawAnswer, type RawRequest } from './support/raw-http-request.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -66,60 +67,17 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Sent {
-  method: string;
-  path: string;
-  headers: Array<[string, string]>;
-  body?: Buffer;
-}
+type Sent = RawRequest;
+type Answer = RawAnswer;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
+const send = (sent: Sent): Promise<Answer> => sendRawRequest(gateway.origin, sent);
 
-function send(sent: Sent): Promise<Answer> {
-  const { hostname, port } = new URL(gateway.origin);
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of sent.headers) {
-    const had = headers[name];
-    headers[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
-  }
-  if (sent.body !== undefined) headers['content-length'] = String(sent.body.length);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: sent.method, path: sent.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to ${sent.method} ${sent.path.slice(0, 100)} within 15 s`)));
-    req.on('error', reject);
-    req.end(sent.body);
-  });
-}
-
-const hostileNumberText = fc.constantFrom('1e309', '-1e309', '-0', '9007199254740993', '1e-400', '4294967296', '"1"', '"NaN"', '-1', '0', '1.5', '1e308', '123456789012345678901234567890');
 const oddStringText = fc.oneof(
   fc.string({ maxLength: 16 }).map((text) => JSON.stringify(text)),
   fc.constantFrom('"\\ud800"', '"a\\udfffb"', '"\\u0000"', '"__proto__"', '"constructor"', '"\\r\\nx-evil: 1"', '""', '"models/"', '"AUTO"', '"ANY"', '"application/json"', '"image/png"', '"user"', '"model"'),
   fc.integer({ min: 2_000, max: 70_000 }).map((length) => JSON.stringify('s'.repeat(length))),
 );
-const protoObjectText = fc.constantFrom('{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"__proto__":null}', '{"toString":"x","valueOf":1,"hasOwnProperty":null}');
-const deepText = fc.tuple(fc.integer({ min: 50, max: 5000 }), fc.boolean()).map(([depth, arrays]) => (arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
-const hostileJson: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', maxDepth: 3 },
-    fc.constantFrom('null', 'true', 'false', '[]', '{}'),
-    hostileNumberText,
-    oddStringText,
-    protoObjectText,
-    deepText,
-    fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
-    fc.array(fc.tuple(fc.constantFrom('text', 'parts', 'role', 'name', 'args', 'id', 'response', '__proto__', 'x'), tie('value')), { maxLength: 3 }).map((entries) => `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`),
-  ),
-})).value;
+const hostileJson = hostileJsonText(['text', 'parts', 'role', 'name', 'args', 'id', 'response', '__proto__', 'x'], oddStringText);
 
 const tinyPng = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };

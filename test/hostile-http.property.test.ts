@@ -7,6 +7,9 @@ import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenA
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJsonText } from './support/hostile-json.js';
+import { hostileJsonText } from './support/hostile-json-text.js';
+import { mutatedText, pathsOf, type Mutation } from './support/mutate-json.js';
+import { sendRawRequest, type RawAnswer, type RawRequest } from './support/raw-http-request.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -99,57 +102,16 @@ afterAll(async () => {
 
 // ---- sending -----------------------------------------------------------------
 
-interface Sent {
-  method: string;
-  path: string;
-  /** In order; a name may repeat. */
-  headers: Array<[string, string]>;
-  body?: Buffer;
-  /** Sent in pieces with transfer-encoding: chunked instead of a content-length. */
-  chunked?: boolean;
-}
+type Sent = RawRequest;
+type Answer = RawAnswer;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-function send(sent: Sent): Promise<Answer> {
-  const { hostname, port } = new URL(gateway.origin);
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of sent.headers) {
-    const had = headers[name];
-    headers[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
-  }
-  if (sent.body !== undefined && !sent.chunked) headers['content-length'] = String(sent.body.length);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: sent.method, path: sent.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to ${sent.method} ${sent.path.slice(0, 100)} within 15 s`)));
-    req.on('error', reject);
-    if (sent.body !== undefined && sent.chunked) {
-      // Three pieces, the first splitting whatever character or token lies there.
-      const third = Math.max(1, Math.floor(sent.body.length / 3));
-      req.write(sent.body.subarray(0, third));
-      req.write(sent.body.subarray(third, 2 * third));
-      req.end(sent.body.subarray(2 * third));
-    } else {
-      req.end(sent.body);
-    }
-  });
-}
+const send = (sent: Sent): Promise<Answer> => sendRawRequest(gateway.origin, sent);
 
 // ---- what may be sent ---------------------------------------------------------------
 
 /** Marks a hostile header value, so it can be looked for wherever it must not arrive. */
 const marker = 'HOSTILE7q';
 
-const hostileNumberText = fc.constantFrom('1e309', '-1e309', '-0', '9007199254740993', '-9007199254740993', '1e-400', '0.1', '4294967296', '"1"', '"1e309"', '"NaN"', '"-1"', '1.5', '0', '-1', '1e308', '123456789012345678901234567890');
 const loneSurrogate = fc.constantFrom('"\\ud800"', '"a\\udfffb"', '"\\udc00\\ud800"', '"\\u0000"', '"\\uD83D"');
 const oddStringText = fc.oneof(
   fc.string({ maxLength: 16 }).map((text) => JSON.stringify(text)),
@@ -158,29 +120,8 @@ const oddStringText = fc.oneof(
   fc.constantFrom('"__proto__"', '"constructor"', '"mock/\\u0000"', '"mock/\\r\\nx-evil: 1"', '"\\u202e"', '"mock/😀"', '""', '"mock/echo"', '"fast"'),
   fc.integer({ min: 2_000, max: 70_000 }).map((length) => JSON.stringify('s'.repeat(length))),
 );
-const protoObjectText = fc.constantFrom(
-  '{"__proto__":{"polluted":true}}',
-  '{"constructor":{"prototype":{"polluted":true}}}',
-  '{"__proto__":null}',
-  '{"prototype":{"polluted":true}}',
-  '{"a":1,"a":{"__proto__":{"polluted":1}}}',
-  '{"toString":"x","valueOf":1,"hasOwnProperty":null}',
-);
-const deepText = fc.tuple(fc.integer({ min: 50, max: 5000 }), fc.boolean()).map(([depth, arrays]) => (arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
-
 /** JSON text of any hostile kind. */
-const hostileJson: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', maxDepth: 3 },
-    fc.constantFrom('null', 'true', 'false', '[]', '{}'),
-    hostileNumberText,
-    oddStringText,
-    protoObjectText,
-    deepText,
-    fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
-    fc.array(fc.tuple(fc.constantFrom('model', 'messages', 'input', 'role', 'content', 'type', 'text', '__proto__', 'constructor', 'x'), tie('value')), { maxLength: 3 }).map((entries) => `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`),
-  ),
-})).value;
+const hostileJson = hostileJsonText(['model', 'messages', 'input', 'role', 'content', 'type', 'text', '__proto__', 'constructor', 'x'], oddStringText);
 
 const textContent = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('hi', 'data: [DONE]\n\n', '</script>', '\u2028'));
 
@@ -353,44 +294,6 @@ const richBodies: Record<ModelRoute, Record<string, unknown>> = {
     tools: [{ name: 'get_weather', description: 'weather', input_schema: schema }],
   },
 };
-
-type JsonPath = Array<string | number>;
-
-/** Every node's path in a JSON value, the root's excepted. */
-function pathsOf(value: unknown, at: JsonPath = []): JsonPath[] {
-  if (value === null || typeof value !== 'object') return [];
-  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
-  return entries.flatMap(([key, item]) => [[...at, key], ...pathsOf(item, [...at, key])]);
-}
-
-type Mutation = 'replace' | 'delete' | 'wrap-in-array' | 'object-to-array' | 'duplicate-key' | 'proto-sibling';
-
-/** JSON text of `value` with the node at `path` mutated; `hostile` is the JSON text a mutation puts in. */
-function mutatedText(value: unknown, path: JsonPath, mutation: Mutation, hostile: string, depth = 0): string {
-  if (depth === path.length) {
-    switch (mutation) {
-      case 'replace': return hostile;
-      case 'wrap-in-array': return `[${toJsonText(value)}]`;
-      case 'object-to-array': return value !== null && typeof value === 'object' ? toJsonText(Object.values(value)) : `{"0":${toJsonText(value)}}`;
-      default: return toJsonText(value);
-    }
-  }
-  const step = path[depth]!;
-  if (Array.isArray(value)) {
-    const items = value.flatMap((item, index) => (index === step && mutation === 'delete' && depth === path.length - 1 ? [] : [index === step ? mutatedText(item, path, mutation, hostile, depth + 1) : toJsonText(item)]));
-    return `[${items.join(',')}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const [key, item] of Object.entries(record)) {
-    const last = key === step && depth === path.length - 1;
-    if (last && mutation === 'delete') continue;
-    members.push(`${JSON.stringify(key)}:${key === step ? mutatedText(item, path, mutation, hostile, depth + 1) : toJsonText(item)}`);
-    if (last && mutation === 'duplicate-key') members.push(`${JSON.stringify(key)}:${hostile}`);
-    if (last && mutation === 'proto-sibling') members.push(`"__proto__":${hostile}`, `"constructor":{"prototype":${hostile}}`);
-  }
-  return `{${members.join(',')}}`;
-}
 
 /** A rich body of the route with one node anywhere in it mutated. */
 function deeplyMutatedBody(route: ModelRoute): fc.Arbitrary<string> {

@@ -1,10 +1,10 @@
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mutatedText, pathsOf, type Mutation } from './support/mutate-json.js';
+import { sendRawRequest, type RawAnswer } from './support/raw-http-request.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -25,26 +25,9 @@ let gateway: TestGateway;
 let dataDir: string;
 let storedId: string;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-function post(pathname: string, body: Buffer): Promise<Answer> {
-  const { hostname, port } = new URL(gateway.origin);
-  const headers = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json', 'content-length': String(body.length) };
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: 'POST', path: pathname, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to POST ${pathname} within 15 s`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+/** POSTs `body` as JSON with the master key. */
+function post(pathname: string, body: Buffer): Promise<RawAnswer> {
+  return sendRawRequest(gateway.origin, { method: 'POST', path: pathname, headers: [['authorization', `Bearer ${masterKey}`], ['content-type', 'application/json']], body });
 }
 
 beforeAll(async () => {
@@ -99,7 +82,7 @@ const body = fc
     return mutatedText(base, at, mutation, hostile);
   });
 
-function checkAnswer(sent: string, answer: Answer): void {
+function checkAnswer(sent: string, answer: RawAnswer): void {
   statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
   const where = `body ${sent.slice(0, 600)}\n→ ${answer.status} ${answer.text.slice(0, 600)}`;
   expect(answer.status, where).toBeGreaterThanOrEqual(200);

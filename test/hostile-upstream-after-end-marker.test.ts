@@ -1,14 +1,13 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RequestRecord } from '@switchyard/core';
 import { join } from 'node:path';
+import type { RequestRecord } from '@switchyard/core';
 import { encodeEventFrame, providerFixturesDir, readFixture } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callInDialect, dialects, type Dialect } from './support/call-in-dialect.js';
+import { startLoopbackUpstream, type LoopbackUpstream } from './support/loopback-upstream.js';
+import { providerOfPath, providersUnderPrefixes } from './support/providers-under-prefixes.js';
 import { onceModels, recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
-import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A stream that goes on after its own end marker (`data: [DONE]`, Anthropic's
@@ -57,47 +56,33 @@ const providers = {
 type Provider = keyof typeof providers;
 
 let withTail = false;
+let upstream: LoopbackUpstream;
 let gateway: TestGateway;
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.once('end', () => {
-    const provider = (Object.keys(providers) as Provider[]).find((name) => req.url?.startsWith(`/${name}/`))!;
-    const { stream, tail } = providers[provider];
+beforeAll(async () => {
+  upstream = await startLoopbackUpstream((req, _body, res) => {
+    const { stream, tail } = providers[providerOfPath(req.url) as Provider];
     const binary = Buffer.isBuffer(stream);
     res.writeHead(200, { 'content-type': binary ? 'application/vnd.amazon.eventstream' : 'text/event-stream' });
     // One write: the tail comes in the same read as the end marker.
     if (!withTail) res.end(stream);
     else res.end(binary ? Buffer.concat([stream, tail as Buffer]) : `${(stream as string).trimEnd()}\n\n${tail as string}`);
   });
-});
-
-beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   gateway = await startTestGateway({
-    providers: providersUnderPrefixes(url),
+    providers: providersUnderPrefixes(upstream.origin),
     models: onceModels(Object.fromEntries(Object.entries(providers).map(([name, { target }]) => [name, target]))),
   });
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
-
-type Dialect = 'chat' | 'messages';
 
 /** The text the client read, how the stream ended, and the request's record. */
 async function streamed(provider: Provider, dialect: Dialect): Promise<{ text: string; body: string; path: string | null; record: RequestRecord }> {
   const model = `${provider}-once`;
   const record = recordQueue(gateway).next();
   const messages = [{ role: 'user', content: 'hi' }];
-  const response = await fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(dialect === 'chat' ? { model, messages, stream: true, stream_options: { include_usage: true } } : { model, messages, stream: true, max_tokens: 256 }),
-  });
+  const response = await callInDialect(gateway, dialect, dialect === 'chat' ? { model, messages, stream: true, stream_options: { include_usage: true } } : { model, messages, stream: true, max_tokens: 256 });
   expect(response.status).toBe(200);
   const body = await response.text();
   let text = '';
@@ -109,7 +94,7 @@ async function streamed(provider: Provider, dialect: Dialect): Promise<{ text: s
   return { text, body, path: response.headers.get('x-switchyard-path'), record: await record };
 }
 
-const cases = (Object.keys(providers) as Provider[]).flatMap((provider) => (['chat', 'messages'] as Dialect[]).map((dialect) => ({ provider, dialect })));
+const cases = (Object.keys(providers) as Provider[]).flatMap((provider) => dialects.map((dialect) => ({ provider, dialect })));
 
 describe('a stream that goes on after its end marker', () => {
   it.each(cases)('$provider to $dialect: the client reads and the ledger bills what the stream up to its marker says', async ({ provider, dialect }) => {

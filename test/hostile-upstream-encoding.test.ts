@@ -1,14 +1,12 @@
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { providerFixturesDir } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onceModels, recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
-import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+import { callInDialect, dialects, type Dialect } from './support/call-in-dialect.js';
+import { startLoopbackUpstream, type LoopbackUpstream } from './support/loopback-upstream.js';
+import { asksForStream, fixtureTargets, recordedAnswer } from './support/provider-fixture-bodies.js';
+import { onceConfigUnderPrefixes, prefixedProviders, providerOfPath, type PrefixedProvider } from './support/providers-under-prefixes.js';
+import { recordQueue } from './support/request-records.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+import { withoutClock } from './support/without-clock.js';
 
 /**
  * Upstream answers whose body is compressed (or says it is). The gateway asks for
@@ -18,19 +16,7 @@ import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
  * is still mapped by its status.
  */
 
-const fixture = (provider: string, file: string): Buffer => readFileSync(join(providerFixturesDir(), provider, file));
-
-/** Each provider's real answer, whole and streamed, and the content type it comes with. */
-const providers = {
-  openai: { target: 'openai/gpt-4o-mini', dir: 'openai', stream: 'stream.txt', streamType: 'text/event-stream' },
-  azure: { target: 'azure/gpt-4o-mini', dir: 'azure-openai', stream: 'stream.txt', streamType: 'text/event-stream' },
-  mistral: { target: 'mistral/mistral-large-latest', dir: 'mistral', stream: 'stream.txt', streamType: 'text/event-stream' },
-  anthropic: { target: 'anthropic/claude-sonnet-4-5', dir: 'anthropic', stream: 'stream.txt', streamType: 'text/event-stream' },
-  gemini: { target: 'gemini/gemini-2.5-flash', dir: 'gemini', stream: 'stream.txt', streamType: 'text/event-stream' },
-  cohere: { target: 'cohere/command-a-03-2025', dir: 'cohere', stream: 'stream.txt', streamType: 'text/event-stream' },
-  bedrock: { target: 'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0', dir: 'bedrock', stream: 'stream.eventstream.bin', streamType: 'application/vnd.amazon.eventstream' },
-} as const;
-type Provider = keyof typeof providers;
+type Provider = PrefixedProvider;
 
 interface Answer {
   status: number;
@@ -40,66 +26,35 @@ interface Answer {
 
 let answer: (stream: boolean, provider: Provider) => Answer;
 const acceptEncodings: Array<string | undefined> = [];
-let upstreamUrl = '';
+let upstream: LoopbackUpstream;
 let gateway: TestGateway;
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  acceptEncodings.push(req.headers['accept-encoding']);
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.once('end', () => {
-    const stream = /stream|converse-stream/i.test(req.url ?? '') || /"stream":\s*true/.test(Buffer.concat(chunks).toString());
-    const provider = (Object.keys(providers) as Provider[]).find((name) => req.url?.includes(`/${name}/`)) ?? 'openai';
-    const { status, headers, body } = answer(stream, provider);
+beforeAll(async () => {
+  upstream = await startLoopbackUpstream((req, requestBody, res) => {
+    acceptEncodings.push(req.headers['accept-encoding']);
+    const { status, headers, body } = answer(asksForStream(req.url, requestBody), providerOfPath(req.url) ?? 'openai');
     res.writeHead(status, { 'content-length': String(body.length), ...headers });
     res.end(body);
   });
-});
-
-beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  // Each provider under its own path prefix, so the upstream knows whose wire format to answer in.
-  gateway = await startTestGateway({
-    providers: providersUnderPrefixes(upstreamUrl),
-    // No breaker: each case must reach the upstream, whatever the one before it answered.
-    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
-    models: onceModels(Object.fromEntries(Object.entries(providers).map(([name, { target }]) => [name, target]))),
-  });
+  gateway = await startTestGateway(onceConfigUnderPrefixes(upstream.origin, fixtureTargets));
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
 
 /** The provider's own answer (its fixture), encoded as `encode` says, with the headers given. */
 function realAnswer(encode: (body: Buffer) => Buffer, headers: Record<string, string>): (stream: boolean, provider: Provider) => Answer {
   return (stream, provider) => {
-    const { dir, stream: streamFile, streamType } = providers[provider];
-    const body = fixture(dir, stream ? streamFile : 'response.json');
-    return { status: 200, headers: { 'content-type': stream ? streamType : 'application/json', ...headers }, body: encode(body) };
+    const { body, contentType } = recordedAnswer(provider, stream);
+    return { status: 200, headers: { 'content-type': contentType, ...headers }, body: encode(body) };
   };
 }
 
-/** An answer's text without what the gateway stamps on each answer anew (ids, clocks, durations). */
-function withoutClock(text: string): string {
-  return text.replace(/"(id|created|created_at|message_id|duration_ms)":\s*("[^"]*"|\d+)/g, '"$1":0');
-}
-
-type Dialect = 'chat' | 'messages';
-const cases = (Object.keys(providers) as Provider[]).flatMap((provider) =>
-  [false, true].flatMap((stream) => (['chat', 'messages'] as Dialect[]).map((dialect) => ({ provider, stream, dialect }))),
-);
+const cases = prefixedProviders.flatMap((provider) => [false, true].flatMap((stream) => dialects.map((dialect) => ({ provider, stream, dialect }))));
 
 async function call(provider: Provider, stream: boolean, dialect: Dialect): Promise<Response> {
   const model = `${provider}-once`;
-  const body = dialect === 'chat' ? { model, stream, messages: [{ role: 'user', content: 'hi' }] } : { model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] };
-  return fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  return callInDialect(gateway, dialect, dialect === 'chat' ? { model, stream, messages: [{ role: 'user', content: 'hi' }] } : { model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
 }
 
 /** The error of an answer in the dialect's own envelope: OpenAI's on chat, Anthropic's on /v1/messages. */

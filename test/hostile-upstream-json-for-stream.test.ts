@@ -1,12 +1,12 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RequestRecord } from '@switchyard/core';
 import { readFixture, readFixtureJson } from '@switchyard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { onceModels, recordQueue } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
-import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+import { callInDialect, dialects, type Dialect } from './support/call-in-dialect.js';
+import { startLoopbackUpstream, type LoopbackUpstream } from './support/loopback-upstream.js';
+import { fixtureProviders, fixtureTargets } from './support/provider-fixture-bodies.js';
+import { onceConfigUnderPrefixes, prefixedProviders, providerOfPath, type PrefixedProvider } from './support/providers-under-prefixes.js';
+import { recordQueue } from './support/request-records.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A stream request answered at 200 with one JSON document (`application/json`): an
@@ -16,52 +16,28 @@ import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
  * Read as events, both were "ended before its first chunk": the error lost, the usage unbilled.
  */
 
-const providers = {
-  openai: { target: 'openai/gpt-4o-mini', dir: 'openai' },
-  azure: { target: 'azure/gpt-4o-mini', dir: 'azure-openai' },
-  mistral: { target: 'mistral/mistral-large-latest', dir: 'mistral' },
-  anthropic: { target: 'anthropic/claude-sonnet-4-5', dir: 'anthropic' },
-  gemini: { target: 'gemini/gemini-2.5-flash', dir: 'gemini' },
-  cohere: { target: 'cohere/command-a-03-2025', dir: 'cohere' },
-  bedrock: { target: 'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0', dir: 'bedrock' },
-} as const;
-type Provider = keyof typeof providers;
+type Provider = PrefixedProvider;
 
 /** Each provider's real whole answer, and its own rate-limit error body (sent here at 200). */
-const wholeAnswer = (provider: Provider): string => readFixture(providers[provider].dir, 'response.json');
-const rateLimitBody = (provider: Provider): string => JSON.stringify((readFixtureJson(providers[provider].dir, 'errors.json') as Record<string, { body: unknown }>)['rate_limit']!.body);
+const wholeAnswer = (provider: Provider): string => readFixture(fixtureProviders[provider].dir, 'response.json');
+const rateLimitBody = (provider: Provider): string => JSON.stringify((readFixtureJson(fixtureProviders[provider].dir, 'errors.json') as Record<string, { body: unknown }>)['rate_limit']!.body);
 
 let document: (provider: Provider) => string;
 /** The content type the upstream labels its answer with; none when undefined. */
 let contentType: string | undefined = 'application/json; charset=utf-8';
 let gateway: TestGateway;
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.once('end', () => {
-    const provider = (Object.keys(providers) as Provider[]).find((name) => req.url?.startsWith(`/${name}/`))!;
-    res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
-    res.end(document(provider));
-  });
-});
-
+let upstream: LoopbackUpstream;
 beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  gateway = await startTestGateway({
-    providers: providersUnderPrefixes(url),
-    // No breaker: each case must reach the upstream, whatever the one before it answered.
-    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
-    models: onceModels(Object.fromEntries(Object.entries(providers).map(([name, { target }]) => [name, target]))),
+  upstream = await startLoopbackUpstream((req, _body, res) => {
+    res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
+    res.end(document(providerOfPath(req.url)!));
   });
+  gateway = await startTestGateway(onceConfigUnderPrefixes(upstream.origin, fixtureTargets));
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
-
-type Dialect = 'chat' | 'messages';
 
 interface Answer {
   status: number;
@@ -74,11 +50,7 @@ async function ask(provider: Provider, dialect: Dialect, stream: boolean): Promi
   const model = `${provider}-once`;
   const record = recordQueue(gateway).next();
   const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
-  const response = await fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(dialect === 'chat' ? { model, messages, stream } : { model, messages, stream, max_tokens: 256 }),
-  });
+  const response = await callInDialect(gateway, dialect, dialect === 'chat' ? { model, messages, stream } : { model, messages, stream, max_tokens: 256 });
   const body = (await response.json()) as { type?: string; error?: { code?: string; message?: string } };
   // Refused before the stream began: an error in the dialect's own envelope.
   if (response.status !== 200 && dialect === 'messages') expect(body.type).toBe('error');
@@ -89,16 +61,12 @@ async function ask(provider: Provider, dialect: Dialect, stream: boolean): Promi
 async function askStream(provider: Provider, dialect: Dialect): Promise<{ status: number; text: string }> {
   const model = `${provider}-once`;
   const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
-  const response = await fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(dialect === 'chat' ? { model, messages, stream: true } : { model, messages, stream: true, max_tokens: 256 }),
-  });
+  const response = await callInDialect(gateway, dialect, dialect === 'chat' ? { model, messages, stream: true } : { model, messages, stream: true, max_tokens: 256 });
   const text = (await response.text()).replace(/"(id|created|created_at)":\s*("[^"]*"|\d+)/g, '"$1":0');
   return { status: response.status, text };
 }
 
-const cases = (Object.keys(providers) as Provider[]).flatMap((provider) => (['chat', 'messages'] as Dialect[]).map((dialect) => ({ provider, dialect })));
+const cases = prefixedProviders.flatMap((provider) => dialects.map((dialect) => ({ provider, dialect })));
 
 describe('a stream request answered with one JSON document', () => {
   afterEach(() => {
@@ -148,7 +116,7 @@ describe('a stream request answered with an event stream labelled JSON, or not l
   });
 
   it.each(sseCases)("$provider to $dialect: the provider's events under application/json (after blank lines and a comment) are streamed as under text/event-stream", async ({ provider, dialect }) => {
-    document = (name) => readFixture(providers[name].dir, 'stream.txt');
+    document = (name) => readFixture(fixtureProviders[name].dir, 'stream.txt');
     contentType = 'text/event-stream';
     const labelled = await askStream(provider, dialect);
     expect(labelled.status).toBe(200);
@@ -157,12 +125,12 @@ describe('a stream request answered with an event stream labelled JSON, or not l
     const asJson = await askStream(provider, dialect);
     expect(asJson).toEqual(labelled);
 
-    document = (name) => `\r\n\n: keep-alive\n\n${readFixture(providers[name].dir, 'stream.txt')}`;
+    document = (name) => `\r\n\n: keep-alive\n\n${readFixture(fixtureProviders[name].dir, 'stream.txt')}`;
     expect(await askStream(provider, dialect)).toEqual(labelled);
   });
 
   it.each(sseCases)("$provider to $dialect: the provider's events with no content type are streamed", async ({ provider, dialect }) => {
-    document = (name) => readFixture(providers[name].dir, 'stream.txt');
+    document = (name) => readFixture(fixtureProviders[name].dir, 'stream.txt');
     contentType = 'text/event-stream';
     const labelled = await askStream(provider, dialect);
     contentType = undefined;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnswerAt200Upstream, type AnswerAt200Upstream } from './support/answer-at-200-upstream.js';
-import { onceModels } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
-import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+import { callInDialect, dialects, type Dialect } from './support/call-in-dialect.js';
+import { onceConfigUnderPrefixes } from './support/providers-under-prefixes.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * An OpenAI or Azure upstream (or a proxy or aggregator in front of it) that answers a
@@ -18,29 +18,17 @@ let upstream: AnswerAt200Upstream;
 let gateway: TestGateway;
 beforeAll(async () => {
   upstream = await startAnswerAt200Upstream();
-  const { openai, azure } = providersUnderPrefixes(upstream.origin);
-  gateway = await startTestGateway({
-    providers: { openai: openai!, azure: azure! },
-    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
-    models: onceModels({ openai: 'openai/gpt-4o-mini', azure: 'azure/gpt-4o-mini' }),
-  });
+  gateway = await startTestGateway(onceConfigUnderPrefixes(upstream.origin, { openai: 'openai/gpt-4o-mini', azure: 'azure/gpt-4o-mini' }));
 });
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
 });
 
-const cases = (['openai', 'azure'] as const).flatMap((provider) =>
-  [false, true].flatMap((stream) => (['chat', 'messages'] as const).map((dialect) => ({ provider, stream, dialect }))),
-);
+const cases = (['openai', 'azure'] as const).flatMap((provider) => [false, true].flatMap((stream) => dialects.map((dialect) => ({ provider, stream, dialect }))));
 
-function call(provider: string, stream: boolean, dialect: 'chat' | 'messages'): Promise<Response> {
-  return fetch(`${gateway.baseURL}/${dialect === 'chat' ? 'chat/completions' : 'messages'}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: `${provider}-once`, stream, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
-  });
-}
+const call = (provider: string, stream: boolean, dialect: Dialect): Promise<Response> =>
+  callInDialect(gateway, dialect, { model: `${provider}-once`, stream, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
 describe('an OpenAI error envelope answered at 200', () => {
   it.each(cases)('$provider, stream $stream, $dialect: a rate limit named by its code is a 429 rate_limit_exceeded', async ({ provider, stream, dialect }) => {

@@ -1,10 +1,8 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onceModels } from './support/request-records.js';
-import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
-import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
+import { callInDialect } from './support/call-in-dialect.js';
+import { startLoopbackUpstream, type LoopbackUpstream } from './support/loopback-upstream.js';
+import { onceConfigUnderPrefixes } from './support/providers-under-prefixes.js';
+import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
  * A translated stream names its answer once (Anthropic's message_start, Gemini's first
@@ -18,13 +16,6 @@ import { providersUnderPrefixes } from './support/providers-under-prefixes.js';
 const long = 'n'.repeat(100_000);
 const deltas = 300;
 let streamFor: (provider: 'anthropic' | 'gemini') => string;
-const upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
-  req.resume();
-  req.once('end', () => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end(streamFor(req.url?.includes('/gemini/') ? 'gemini' : 'anthropic'));
-  });
-});
 
 function anthropicStream(id: string, model: string): string {
   let out = `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } })}\n\n`;
@@ -42,29 +33,22 @@ function geminiStream(id: string, model: string): string {
   return out;
 }
 
+let upstream: LoopbackUpstream;
 let gateway: TestGateway;
 beforeAll(async () => {
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const { anthropic, gemini } = providersUnderPrefixes(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
-  gateway = await startTestGateway({
-    providers: { anthropic: anthropic!, gemini: gemini! },
-    chain: [{ auth: {} }, { 'key-scope': {} }, { route: {} }, { adapter: {} }],
-    models: onceModels({ anthropic: 'anthropic/claude-sonnet-4-5', gemini: 'gemini/gemini-2.5-flash' }),
+  upstream = await startLoopbackUpstream((req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(streamFor(req.url?.includes('/gemini/') ? 'gemini' : 'anthropic'));
   });
+  gateway = await startTestGateway(onceConfigUnderPrefixes(upstream.origin, { anthropic: 'anthropic/claude-sonnet-4-5', gemini: 'gemini/gemini-2.5-flash' }));
 });
 afterAll(async () => {
   await gateway?.close();
-  upstream.closeAllConnections();
-  await new Promise((resolve) => upstream.close(resolve));
+  await upstream?.close();
 });
 
 async function chunksOf(provider: 'anthropic' | 'gemini'): Promise<Array<{ id: string; model: string; choices: Array<{ delta: { content?: string } }> }>> {
-  const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: `${provider}-once`, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const response = await callInDialect(gateway, 'chat', { model: `${provider}-once`, stream: true, messages: [{ role: 'user', content: 'hi' }] });
   expect(response.status).toBe(200);
   const text = await response.text();
   return text

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLoopbackUpstream } from './loopback-upstream.js';
 
 /**
  * An upstream that answers every request 200 `application/json` with the body last set,
@@ -17,23 +15,15 @@ export interface AnswerAt200Upstream {
 
 export async function startAnswerAt200Upstream(): Promise<AnswerAt200Upstream> {
   let body = '';
-  const server = createServer((req, res) => {
-    req.resume();
-    req.once('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(body);
-    });
+  const upstream = await startLoopbackUpstream((_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    origin: upstream.origin,
     answerWith: (text) => {
       body = text;
     },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: upstream.close,
   };
 }

@@ -9,11 +9,22 @@ export function pathsOf(value: unknown, at: JsonPath = []): JsonPath[] {
   return entries.flatMap(([key, item]) => [[...at, key], ...pathsOf(item, [...at, key])]);
 }
 
-export type Mutation = 'replace' | 'delete' | 'wrap-in-array' | 'duplicate-key' | 'proto-sibling';
+export type Mutation = 'replace' | 'delete' | 'wrap-in-array' | 'object-to-array' | 'duplicate-key' | 'proto-sibling';
 
 /** JSON text of `value` with the node at `at` mutated; `hostile` is the JSON text a mutation puts in. */
 export function mutatedText(value: unknown, at: JsonPath, mutation: Mutation, hostile: string, depth = 0): string {
-  if (depth === at.length) return mutation === 'replace' ? hostile : mutation === 'wrap-in-array' ? `[${toJsonText(value)}]` : toJsonText(value);
+  if (depth === at.length) {
+    switch (mutation) {
+      case 'replace':
+        return hostile;
+      case 'wrap-in-array':
+        return `[${toJsonText(value)}]`;
+      case 'object-to-array':
+        return value !== null && typeof value === 'object' ? toJsonText(Object.values(value)) : `{"0":${toJsonText(value)}}`;
+      default:
+        return toJsonText(value);
+    }
+  }
   const step = at[depth]!;
   const last = depth === at.length - 1;
   if (Array.isArray(value)) {
@@ -25,7 +36,7 @@ export function mutatedText(value: unknown, at: JsonPath, mutation: Mutation, ho
     if (key === step && last && mutation === 'delete') continue;
     members.push(`${JSON.stringify(key)}:${key === step ? mutatedText(item, at, mutation, hostile, depth + 1) : toJsonText(item)}`);
     if (key === step && last && mutation === 'duplicate-key') members.push(`${JSON.stringify(key)}:${hostile}`);
-    if (key === step && last && mutation === 'proto-sibling') members.push(`"__proto__":${hostile}`);
+    if (key === step && last && mutation === 'proto-sibling') members.push(`"__proto__":${hostile}`, `"constructor":{"prototype":${hostile}}`);
   }
   return `{${members.join(',')}}`;
 }
