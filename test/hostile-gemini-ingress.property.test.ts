@@ -6,9 +6,10 @@ import { startMockGemini, startMockOpenAI, type MockGemini, type MockOpenAI } fr
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import geminiIngress from '../examples/ingress-gemini/src/index.js';
+import { gatewaySeries } from './support/gateway-series.js';
 import { hostileJsonText } from './support/hostile-json-text.js';
 import { mutatedText, pathsOf, type Mutation } from './support/mutate-json.js';
-import { sendRawRequest, type RawAnswer, type RawRequest } from './support/raw-http-request.js';
+import { sendRawRequest, type RawAnswer as Answer, type RawRequest as Sent } from './support/raw-http-request.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -66,9 +67,6 @@ afterAll(async () => {
   await geminiUpstream?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-type Sent = RawRequest;
-type Answer = RawAnswer;
 
 const send = (sent: Sent): Promise<Answer> => sendRawRequest(gateway.origin, sent);
 
@@ -226,13 +224,6 @@ describe('hostile input at the Gemini ingress', () => {
     await expectStillServing();
   }, 120_000);
 
-  /** The gateway's own series on /metrics, but the one that names made-up models up to its own bound (unpriced-models.test.ts). */
-  const gatewaySeries = async (): Promise<string[]> => {
-    const answer = await send({ method: 'GET', path: '/metrics', headers: [] });
-    expect(answer.status).toBe(200);
-    return answer.text.split('\n').filter((line) => line.startsWith('switchyard_') && !line.startsWith('switchyard_unpriced_calls_total')).map((line) => line.slice(0, line.lastIndexOf(' ')));
-  };
-
   it('keeps no state per made-up name: a second round of new models and methods in the path adds no series', async () => {
     const round = async (names: string[]) => {
       for (const name of names) {
@@ -246,9 +237,9 @@ describe('hostile input at the Gemini ingress', () => {
     };
     const names = fc.sample(fc.stringMatching(/^[a-z0-9._-]{1,24}$/), { seed, numRuns: 30 }).map((name, index) => `${name}${index}`);
     await round(names.slice(0, 15));
-    const after = await gatewaySeries();
+    const after = await gatewaySeries(gateway.origin);
     await round(names.slice(15));
-    expect(await gatewaySeries()).toEqual(after);
+    expect(await gatewaySeries(gateway.origin)).toEqual(after);
     await expectStillServing();
   }, 60_000);
 });

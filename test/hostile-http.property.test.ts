@@ -7,9 +7,10 @@ import { startMockAnthropic, startMockOpenAI, type MockAnthropic, type MockOpenA
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJsonText } from './support/hostile-json.js';
+import { gatewaySeries } from './support/gateway-series.js';
 import { hostileJsonText } from './support/hostile-json-text.js';
 import { mutatedText, pathsOf, type Mutation } from './support/mutate-json.js';
-import { sendRawRequest, type RawAnswer, type RawRequest } from './support/raw-http-request.js';
+import { sendRawRequest, type RawAnswer as Answer, type RawRequest as Sent } from './support/raw-http-request.js';
 import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
 /**
@@ -101,9 +102,6 @@ afterAll(async () => {
 });
 
 // ---- sending -----------------------------------------------------------------
-
-type Sent = RawRequest;
-type Answer = RawAnswer;
 
 const send = (sent: Sent): Promise<Answer> => sendRawRequest(gateway.origin, sent);
 
@@ -554,13 +552,6 @@ describe('hostile HTTP against a real gateway', () => {
     await expectStillServing();
   }, 120_000);
 
-  /** The gateway's own series on /metrics, but the one that names made-up models up to its own bound (unpriced-models.test.ts). */
-  const gatewaySeries = async (): Promise<string[]> => {
-    const answer = await send({ method: 'GET', path: '/metrics', headers: [] });
-    expect(answer.status).toBe(200);
-    return answer.text.split('\n').filter((line) => line.startsWith('switchyard_') && !line.startsWith('switchyard_unpriced_calls_total')).map((line) => line.slice(0, line.lastIndexOf(' ')));
-  };
-
   it('keeps no state per made-up name: a second round of new names adds no series', async () => {
     /** Every kind of request that carries a name the client made up, the name spliced in. */
     const round = async (names: string[]) => {
@@ -582,9 +573,9 @@ describe('hostile HTTP against a real gateway', () => {
     };
     const names = fc.sample(fc.stringMatching(/^[a-z0-9._-]{1,24}$/), { seed, numRuns: 40 }).map((name, index) => `${name}${index}`);
     await round(names.slice(0, 20));
-    const after = await gatewaySeries();
+    const after = await gatewaySeries(gateway.origin);
     await round(names.slice(20));
-    expect(await gatewaySeries()).toEqual(after);
+    expect(await gatewaySeries(gateway.origin)).toEqual(after);
     await expectStillServing();
   }, 60_000);
 
