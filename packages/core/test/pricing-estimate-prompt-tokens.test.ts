@@ -11,6 +11,8 @@ import {
   IMAGE_TOKEN_ESTIMATE,
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
+  imageHoldTokens,
+  maxPromptTokens,
   type ChatMessage,
   type ChatRequest,
 } from '../src/index.js';
@@ -82,6 +84,30 @@ describe('estimatePromptTokens', () => {
     expect(image()).toBe(2 * MESSAGE_TOKEN_OVERHEAD + IMAGE_TOKEN_ESTIMATE);
     expect(image('high')).toBe(image());
     expect(image('low')).toBe(2 * MESSAGE_TOKEN_OVERHEAD + LOW_DETAIL_IMAGE_TOKEN_ESTIMATE);
+  });
+
+  it("holds each image at what the model bills for one: OpenAI's small models far above the default, others at it", () => {
+    const images = [
+      { type: 'image' as const, source: { kind: 'url' as const, url: 'https://example.com/a.png' } },
+      { type: 'image' as const, source: { kind: 'url' as const, url: 'https://example.com/b.png' }, detail: 'low' as const },
+    ];
+    const withImages = request([{ role: 'user', content: images }]);
+    const base = 2 * MESSAGE_TOKEN_OVERHEAD;
+    expect(maxPromptTokens(withImages)).toBe(base + 2 * IMAGE_TOKEN_ESTIMATE);
+    expect(maxPromptTokens(withImages, 'gpt-4o-mini-2024-07-18')).toBe(base + 48_169 + 2_833);
+    expect(maxPromptTokens(withImages, 'openai/gpt-4o-mini')).toBe(base + 48_169 + 2_833);
+    expect(maxPromptTokens(withImages, 'ft:gpt-4o-mini:acme::abc')).toBe(base + 48_169 + 2_833);
+    expect(maxPromptTokens(withImages, 'gpt-4.1-nano')).toBe(base + 2 * 3_779);
+    expect(maxPromptTokens(withImages, 'gpt-5-nano-2025-08-07')).toBe(base + 2 * 3_779);
+    expect(maxPromptTokens(withImages, 'o4-mini')).toBe(base + 2 * 2_642);
+    expect(maxPromptTokens(withImages, 'GPT-4.1-mini')).toBe(base + 2 * 2_489);
+    expect(maxPromptTokens(withImages, 'gpt-5.2')).toBe(base + 2 * 3_000);
+    for (const model of ['gpt-4o', 'gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-flash', 'o3', 'gpt-4o-minimal', 'gpt-50']) {
+      expect(imageHoldTokens(model), model).toBeUndefined();
+      expect(maxPromptTokens(withImages, model)).toBe(base + 2 * IMAGE_TOKEN_ESTIMATE);
+    }
+    // Nothing more without images.
+    expect(maxPromptTokens(request([user('hi')]), 'gpt-4o-mini')).toBe(maxPromptTokens(request([user('hi')])));
   });
 
   it('does not count base64 image data as text', () => {

@@ -3,7 +3,8 @@ import {
   GatewayError,
   isGatewayError,
   getContext,
-  maxPromptTokens,
+  maxPromptHold,
+  maxPromptTokensAt,
   matchesModelPattern,
   estimateEmbeddingsTokens,
   billedAttemptsCost,
@@ -380,14 +381,17 @@ function callRequest(context: RequestContext): object | undefined {
 /** The most one attempt of the call can cost, at the dearest deployment the route plan may reach and call. */
 function callMaxCost(context: RequestContext, budget: RequestBudget, deployment: Deployment): number {
   const chat = context.chatRequest;
-  const promptTokens = chat ? maxPromptTokens(chat) : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
+  // Images are held at what each deployment's model bills for one (gpt-4o-mini far more than the default).
+  const prompt = chat ? maxPromptHold(chat) : undefined;
+  const promptTokens = prompt ? prompt.tokens : context.embeddingsRequest ? estimateEmbeddingsTokens(context.embeddingsRequest) : 0;
   const { providers, pricing } = budget.runtime;
   return unbounded(
     maxReachableCost(context, deployment, (candidate) => {
       // Passed over without a call (embeddings of a chat-only provider): its price costs this request nothing.
       const provider = providers.get(candidate.provider);
       if (provider && !offersOperation(provider, context.endpoint)) return 0;
-      return pricing.maxCost(candidate.provider, candidate.model, promptTokens, chat?.maxOutputTokens);
+      const tokens = prompt && prompt.images > 0 ? maxPromptTokensAt(prompt, candidate.model) : promptTokens;
+      return pricing.maxCost(candidate.provider, candidate.model, tokens, chat?.maxOutputTokens);
     }),
   );
 }

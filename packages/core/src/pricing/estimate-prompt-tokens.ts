@@ -5,9 +5,10 @@ export const CHARACTERS_PER_TOKEN = 4;
 /** Tokens each message costs beyond its content (role and separators), plus the reply's priming. */
 export const MESSAGE_TOKEN_OVERHEAD = 4;
 /**
- * Tokens assumed for one image. Providers count images differently (OpenAI 85 for a
- * low-detail image and up to about 1,100 at high detail, Anthropic up to about
- * 1,600, Gemini 258 per tile); a reservation takes the high end.
+ * Tokens assumed for one image. Providers count images differently (gpt-4o 85 for a
+ * low-detail image and up to 1,445 at high detail, Anthropic up to about 1,600, Gemini
+ * 258 per tile); a reservation takes the high end, and more for the OpenAI models known
+ * to bill an image above it ({@link imageHoldTokens}).
  */
 export const IMAGE_TOKEN_ESTIMATE = 1_600;
 /** OpenAI's fixed price of a `detail: "low"` image. */
@@ -200,10 +201,89 @@ export function estimatePromptTokens(request: ChatRequest): number {
  * (Anthropic, Gemini and Bedrock drop it and bill the image as any other), and OpenAI's mini
  * models bill a low-detail image at thousands of tokens: held at 85, twenty images marked low
  * to Claude held $0.005 of a $0.05 budget, and the call spent $0.096. Its `provider_options`
- * count as prompt too ({@link providerOptionsTokens}).
+ * count as prompt too ({@link providerOptionsTokens}). Given the upstream `model`, each image is
+ * held at what that model may bill for it ({@link maxPromptTokensAt}).
  */
-export function maxPromptTokens(request: ChatRequest): number {
-  return promptTokens(request, IMAGE_TOKEN_ESTIMATE) + providerOptionsTokens(request);
+export function maxPromptTokens(request: ChatRequest, model?: string): number {
+  const hold = maxPromptHold(request);
+  return model === undefined ? hold.tokens : maxPromptTokensAt(hold, model);
+}
+
+/**
+ * What a budget holds for a request's prompt, before the model is chosen: `tokens` is
+ * {@link maxPromptTokens} (every image at {@link IMAGE_TOKEN_ESTIMATE}), and the images it
+ * counted, so that {@link maxPromptTokensAt} can take them at a deployment's own rate
+ * without reading the request again.
+ */
+export interface PromptHold {
+  tokens: number;
+  /** Images in the messages, `detail: "low"` ones included. */
+  images: number;
+  /** Of those, the ones marked `detail: "low"`. */
+  lowDetailImages: number;
+}
+
+export function maxPromptHold(request: ChatRequest): PromptHold {
+  const images = { images: 0, lowDetailImages: 0 };
+  const tokens = promptTokens(request, IMAGE_TOKEN_ESTIMATE, images) + providerOptionsTokens(request);
+  return { tokens, images: images.images, lowDetailImages: images.lowDetailImages };
+}
+
+/**
+ * The prompt tokens held for a call of `model` (an upstream model id): the request's
+ * {@link PromptHold} with each image at what the model may bill for it
+ * ({@link imageHoldTokens}), never below {@link IMAGE_TOKEN_ESTIMATE}. Nothing is
+ * looked up for a request without images.
+ */
+export function maxPromptTokensAt(hold: PromptHold, model: string): number {
+  if (hold.images === 0) return hold.tokens;
+  const rule = imageHoldTokens(model);
+  if (!rule) return hold.tokens;
+  const high = hold.images - hold.lowDetailImages;
+  return hold.tokens + high * Math.max(0, rule.high - IMAGE_TOKEN_ESTIMATE) + hold.lowDetailImages * Math.max(0, rule.low - IMAGE_TOKEN_ESTIMATE);
+}
+
+/** The most input tokens a model bills for one image, at `detail: "high"`/`"auto"` and at `"low"`. */
+export interface ImageHoldTokens {
+  high: number;
+  low: number;
+}
+
+/**
+ * OpenAI models that bill an image above {@link IMAGE_TOKEN_ESTIMATE}, by model family,
+ * first match wins. OpenAI prices an image on its small models so that it costs about
+ * what it costs on the big one, so they count many more tokens for it (the tokens are
+ * billed, they do not take context). From OpenAI's vision guide ("Calculating costs")
+ * and the counts its API reports:
+ *
+ * - gpt-4o-mini bills tiles: 2,833 base tokens (all of a `detail: "low"` image) plus 5,667
+ *   for each 512px tile; an image is scaled into 2048x2048 and its short side to 768px, so
+ *   at most 8 tiles: 2,833 + 8 x 5,667 = 48,169.
+ * - the patch models count 32px patches, at most 1,536, times a multiplier, and ignore
+ *   `detail: "low"`: gpt-4.1-nano and gpt-5-nano 2.46 (3,779), o4-mini and codex-mini
+ *   1.72 (2,642), gpt-4.1-mini and gpt-5-mini 1.62 (2,489).
+ * - the GPT-5 family beyond them multiplies by 1.2 and reads up to 2,500 patches at full
+ *   detail: 3,000.
+ *
+ * Anything else (gpt-4o at most 1,445, gpt-4.1 1,536, Claude about 1,600, Gemini 258 a
+ * tile) is held at {@link IMAGE_TOKEN_ESTIMATE}. A model id is matched without a
+ * `provider/` prefix (OpenRouter's `openai/gpt-4o-mini`) or a fine-tune's `ft:`.
+ */
+const imageHoldRules: readonly (readonly [RegExp, ImageHoldTokens])[] = [
+  [/^gpt-4o-mini(?![a-z])/, { high: 2_833 + 8 * 5_667, low: 2_833 }],
+  [/^gpt-(?:4\.1|5(?:\.\d+)?)-nano(?![a-z])/, { high: 3_779, low: 3_779 }],
+  [/^(?:o4-mini|codex-mini)(?![a-z])/, { high: 2_642, low: 2_642 }],
+  [/^gpt-(?:4\.1|5(?:\.\d+)?)-mini(?![a-z])/, { high: 2_489, low: 2_489 }],
+  [/^gpt-5(?![0-9])/, { high: 3_000, low: 3_000 }],
+];
+
+/** What `model` may bill for one image, when it is known to bill more than {@link IMAGE_TOKEN_ESTIMATE}; undefined otherwise. */
+export function imageHoldTokens(model: string): ImageHoldTokens | undefined {
+  let id = model.toLowerCase();
+  id = id.slice(id.lastIndexOf('/') + 1);
+  if (id.startsWith('ft:')) id = id.slice(3);
+  for (const [pattern, tokens] of imageHoldRules) if (pattern.test(id)) return tokens;
+  return undefined;
 }
 
 /**
@@ -218,7 +298,7 @@ function providerOptionsTokens(request: ChatRequest): number {
   return options === undefined ? 0 : Math.ceil(jsonTextLength(options) / CHARACTERS_PER_TOKEN);
 }
 
-function promptTokens(request: ChatRequest, lowDetailImageTokens: number): number {
+function promptTokens(request: ChatRequest, lowDetailImageTokens: number, images?: { images: number; lowDetailImages: number }): number {
   let characters = 0;
   let tokens = MESSAGE_TOKEN_OVERHEAD;
   for (const message of request.messages) {
@@ -233,6 +313,10 @@ function promptTokens(request: ChatRequest, lowDetailImageTokens: number): numbe
       switch (part.type) {
         case 'image':
           tokens += part.detail === 'low' ? lowDetailImageTokens : IMAGE_TOKEN_ESTIMATE;
+          if (images) {
+            images.images++;
+            if (part.detail === 'low') images.lowDetailImages++;
+          }
           break;
         case 'tool-call':
           characters += textLength(part.name) + textLength(part.arguments);

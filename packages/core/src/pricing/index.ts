@@ -20,6 +20,11 @@ export {
   MESSAGE_TOKEN_OVERHEAD,
   estimatePromptTokens,
   maxPromptTokens,
+  maxPromptHold,
+  maxPromptTokensAt,
+  imageHoldTokens,
+  type ImageHoldTokens,
+  type PromptHold,
   fastPathOnlyTokens,
   textLength,
 } from './estimate-prompt-tokens.js';
