@@ -391,7 +391,7 @@ function callMaxCost(context: RequestContext, budget: RequestBudget, deployment:
       const provider = providers.get(candidate.provider);
       if (provider && !offersOperation(provider, context.endpoint)) return 0;
       const tokens = prompt && prompt.images > 0 ? maxPromptTokensAt(prompt, candidate.model) : promptTokens;
-      return pricing.maxCost(candidate.provider, candidate.model, tokens, chat?.maxOutputTokens);
+      return pricing.maxCost(candidate.provider, candidate.model, tokens, chat?.maxOutputTokens, prompt?.outputTokens);
     }),
   );
 }

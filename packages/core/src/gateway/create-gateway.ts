@@ -358,7 +358,7 @@ function createPricing(config: GatewayConfig, logger: Logger, unpricedCalls: Map
       return result.costUsd;
     },
     priced: (provider, model) => catalog.lookup(provider, model) !== undefined,
-    maxCost: (provider, model, promptTokens, maxOutputTokens) => catalog.maxCostUsd(provider, model, promptTokens, maxOutputTokens),
+    maxCost: (provider, model, promptTokens, maxOutputTokens, extraOutputTokens) => catalog.maxCostUsd(provider, model, promptTokens, maxOutputTokens, extraOutputTokens),
   };
 }
 

@@ -12,6 +12,9 @@ export interface Pricing {
   recordedCost(provider: string, model: string, usage: Usage): number;
   /** Whether the catalog or the config's `prices:` has a price for the model ($0 self-hosted prices included). */
   priced(provider: string, model: string): boolean;
-  /** The most a call can cost: the prompt estimate plus `maxOutputTokens` (or the model's output limit). */
-  maxCost(provider: string, model: string, promptTokens: number, maxOutputTokens: number | undefined): number;
+  /**
+   * The most a call can cost: the prompt estimate plus `maxOutputTokens` (or the model's output limit),
+   * and `extraOutputTokens` billed as output beyond that limit (a predicted output's text).
+   */
+  maxCost(provider: string, model: string, promptTokens: number, maxOutputTokens: number | undefined, extraOutputTokens?: number): number;
 }

@@ -217,6 +217,11 @@ export function maxPromptTokens(request: ChatRequest, model?: string): number {
  */
 export interface PromptHold {
   tokens: number;
+  /**
+   * Output tokens the call may be billed beyond what the model writes: a predicted output's
+   * text ({@link predictionOutputTokens}), billed as completion tokens where the answer does not use it.
+   */
+  outputTokens: number;
   /** Images in the messages, `detail: "low"` ones included. */
   images: number;
   /** Of those, the ones marked `detail: "low"`. */
@@ -226,7 +231,32 @@ export interface PromptHold {
 export function maxPromptHold(request: ChatRequest): PromptHold {
   const images = { images: 0, lowDetailImages: 0 };
   const tokens = promptTokens(request, IMAGE_TOKEN_ESTIMATE, images) + providerOptionsTokens(request);
-  return { tokens, images: images.images, lowDetailImages: images.lowDetailImages };
+  return { tokens, outputTokens: predictionOutputTokens(request), images: images.images, lowDetailImages: images.lowDetailImages };
+}
+
+/**
+ * The tokens of a request's predicted output (OpenAI's and Mistral's `prediction:
+ * {type: "content", content}`), which it sends in `provider_options` under any provider's
+ * name (a top-level `prediction` lands under `openai`): 0 without one. A prediction's
+ * tokens the answer does not use are billed as completion tokens
+ * (`rejected_prediction_tokens`) besides what the model writes, so a hold counts them as
+ * output: counted as prompt alone, 40,000 characters of prediction held $0.01 and were
+ * billed $0.10.
+ */
+export function predictionOutputTokens(request: ChatRequest): number {
+  const options = request.providerOptions;
+  if (options === undefined) return 0;
+  let characters = 0;
+  for (const name in options) {
+    if (!Object.hasOwn(options, name)) continue;
+    const namespace = options[name];
+    if (typeof namespace !== 'object' || namespace === null || !Object.hasOwn(namespace, 'prediction')) continue;
+    const prediction = (namespace as { prediction?: unknown }).prediction;
+    if (typeof prediction !== 'object' || prediction === null) continue;
+    const content = (prediction as { content?: unknown }).content;
+    characters += typeof content === 'string' ? textLength(content) : content === undefined ? 0 : jsonTextLength(content);
+  }
+  return Math.ceil(characters / CHARACTERS_PER_TOKEN);
 }
 
 /**

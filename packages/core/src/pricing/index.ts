@@ -23,6 +23,7 @@ export {
   maxPromptHold,
   maxPromptTokensAt,
   imageHoldTokens,
+  predictionOutputTokens,
   type ImageHoldTokens,
   type PromptHold,
   fastPathOnlyTokens,

@@ -154,19 +154,20 @@ export class PriceCatalog {
    * prompt token at the dearest prompt rate (a cache write can cost more than
    * plain input, a 1-hour one most), and `maxOutputTokens` output tokens, or, when the request set
    * none (or one that is not a positive finite number), the model's `max_output`,
-   * or {@link DEFAULT_MAX_OUTPUT_TOKENS}. Does not
+   * or {@link DEFAULT_MAX_OUTPUT_TOKENS}; plus `extraOutputTokens` billed as output beyond
+   * that limit (a predicted output's rejected tokens). Does not
    * call `onUnknownModel`: the settled `cost()` of the same call will.
    */
-  maxCost(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number): CostResult {
+  maxCost(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number, extraOutputTokens?: number): CostResult {
     const price = this.lookup(provider, model);
     if (!price) return { costUsd: 0, priced: false };
-    return { costUsd: maxCostOf(price, promptTokensEstimate, maxOutputTokens), priced: true };
+    return { costUsd: maxCostOf(price, promptTokensEstimate, maxOutputTokens, extraOutputTokens), priced: true };
   }
 
   /** `maxCost(…).costUsd` without the result object: a budgeted request prices every deployment it may reach. */
-  maxCostUsd(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number): number {
+  maxCostUsd(provider: string, model: string, promptTokensEstimate: number, maxOutputTokens?: number, extraOutputTokens?: number): number {
     const price = this.lookup(provider, model);
-    return price ? maxCostOf(price, promptTokensEstimate, maxOutputTokens) : 0;
+    return price ? maxCostOf(price, promptTokensEstimate, maxOutputTokens, extraOutputTokens) : 0;
   }
 
   /** Every effective entry: the overrides, then the built-ins they do not replace. */
@@ -236,9 +237,9 @@ function nonNegative(tokens: number): number {
  * count (Infinity from `1e309`, NaN, 0) is no cap at all: reserve what the model can
  * produce, never 0.
  */
-function maxCostOf(price: ModelPrice, promptTokensEstimate: number, maxOutputTokens: number | undefined): number {
+function maxCostOf(price: ModelPrice, promptTokensEstimate: number, maxOutputTokens: number | undefined, extraOutputTokens = 0): number {
   const promptRate = Math.max(price.input, price.cached_input ?? price.input, price.cache_write ?? price.input, hourCacheWriteRate(price));
   const usable = maxOutputTokens !== undefined && Number.isFinite(maxOutputTokens) && maxOutputTokens > 0;
   const outputTokens = usable ? maxOutputTokens : (price.max_output ?? DEFAULT_MAX_OUTPUT_TOKENS);
-  return (nonNegative(promptTokensEstimate) * promptRate + nonNegative(outputTokens) * price.output) / 1_000_000;
+  return (nonNegative(promptTokensEstimate) * promptRate + (nonNegative(outputTokens) + nonNegative(extraOutputTokens)) * price.output) / 1_000_000;
 }
