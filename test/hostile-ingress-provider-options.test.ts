@@ -107,6 +107,15 @@ describe('stream inside provider_options', () => {
     ['gemini', { generationConfig: { candidateCount: 8 } }, 'provider_options.gemini.generationConfig.candidateCount'],
     ['gemini', { generationConfig: { temperature: 0.1, maxOutputTokens: 50_000 } }, 'provider_options.gemini.generationConfig.maxOutputTokens'],
     ['bedrock', { inferenceConfig: { maxTokens: 50_000 } }, 'provider_options.bedrock.inferenceConfig.maxTokens'],
+    // Bedrock hands additionalModelRequestFields to the model's own API: Anthropic's max_tokens, Llama's max_gen_len,
+    // Nova's inferenceConfig.max_new_tokens, Titan's textGenerationConfig.maxTokenCount. Passed on, the model wrote up
+    // to them, past what the budget held for the top-level limit.
+    ['bedrock', { additionalModelRequestFields: { max_tokens: 50_000 } }, 'provider_options.bedrock.additionalModelRequestFields.max_tokens'],
+    ['bedrock', { additionalModelRequestFields: { top_k: 5, maxTokens: 50_000 } }, 'provider_options.bedrock.additionalModelRequestFields.maxTokens'],
+    ['bedrock', { additionalModelRequestFields: { max_gen_len: 2_048 } }, 'provider_options.bedrock.additionalModelRequestFields.max_gen_len'],
+    ['bedrock', { additionalModelRequestFields: { max_tokens_to_sample: 50_000 } }, 'provider_options.bedrock.additionalModelRequestFields.max_tokens_to_sample'],
+    ['bedrock', { additionalModelRequestFields: { inferenceConfig: { max_new_tokens: 50_000 } } }, 'provider_options.bedrock.additionalModelRequestFields.inferenceConfig.max_new_tokens'],
+    ['bedrock', { additionalModelRequestFields: { textGenerationConfig: { maxTokenCount: 50_000 } } }, 'provider_options.bedrock.additionalModelRequestFields.textGenerationConfig.maxTokenCount'],
   ] as const)('%s\'s own nesting of the choice count or the output limit (%j): 400 naming it, as at the top of the options', async (namespace, options, param) => {
     openai.reset();
     // Laid under the body, these went upstream whenever the client left the top-level field out:

@@ -30,11 +30,30 @@ const geminiGenerationConfig: Record<string, string> = {
   max_output_tokens: governedFields['max_tokens']!,
 };
 
+/**
+ * Bedrock passes `additionalModelRequestFields` to the model's own API, so the output limit
+ * can ride there in that model's spelling: Anthropic's `max_tokens` (and its legacy
+ * `max_tokens_to_sample`), Llama's `max_gen_len`, Mistral's and others' `max_tokens`,
+ * Cohere's and AI21's `maxTokens`, Nova's `inferenceConfig.max_new_tokens`, Titan's
+ * `textGenerationConfig.maxTokenCount`. Passed on, the model wrote up to it, past what
+ * the budget held for the top-level limit. (A thinking budget needs no check: Anthropic
+ * requires it below `max_tokens`, so it is inside the limit the hold takes.)
+ */
+const bedrockModelOutputLimits: Record<string, string> = Object.fromEntries(
+  ['max_tokens', 'maxTokens', 'max_tokens_to_sample', 'max_gen_len', 'max_new_tokens', 'maxTokenCount', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens'].map(
+    (field) => [field, governedFields['max_tokens']!],
+  ),
+);
+
 const governedNestedFields: Record<string, Record<string, string>> = {
   generationConfig: geminiGenerationConfig,
   generation_config: geminiGenerationConfig,
   inferenceConfig: { maxTokens: governedFields['max_tokens']! },
+  additionalModelRequestFields: bedrockModelOutputLimits,
 };
+
+/** The groups a model's own API nests its output limit in, inside Bedrock's `additionalModelRequestFields`. */
+const bedrockModelGroups = ['inferenceConfig', 'textGenerationConfig', 'generationConfig'];
 
 /**
  * Fields of a Responses body the gateway keeps or refuses at the top level: in the
@@ -64,7 +83,13 @@ export function checkProviderOptions(providerOptions: unknown, extra: Readonly<R
     refuseGoverned(options, { ...governedFields, ...extra }, pointer);
     for (const [group, fields] of Object.entries(governedNestedFields)) {
       const nested: unknown = Object.hasOwn(options, group) ? (options as Record<string, unknown>)[group] : undefined;
-      if (typeof nested === 'object' && nested !== null) refuseGoverned(nested, fields, `${pointer}/${group}`);
+      if (typeof nested !== 'object' || nested === null) continue;
+      refuseGoverned(nested, fields, `${pointer}/${group}`);
+      if (fields !== bedrockModelOutputLimits) continue;
+      for (const modelGroup of bedrockModelGroups) {
+        const inner: unknown = Object.hasOwn(nested, modelGroup) ? (nested as Record<string, unknown>)[modelGroup] : undefined;
+        if (typeof inner === 'object' && inner !== null) refuseGoverned(inner, bedrockModelOutputLimits, `${pointer}/${group}/${modelGroup}`);
+      }
     }
   }
 }
