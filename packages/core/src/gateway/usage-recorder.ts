@@ -285,6 +285,7 @@ export class UsageRecorder {
 
 function toUsageRecord(request: RequestRecord): UsageRecord {
   const usage = request.usage;
+  const inputTokens = usage?.inputTokens ?? 0;
   return {
     id: request.id,
     at: request.receivedAt.toISOString(),
@@ -296,9 +297,11 @@ function toUsageRecord(request: RequestRecord): UsageRecord {
     provider: request.provider,
     model: request.model,
     stream: request.stream,
-    inputTokens: usage?.inputTokens ?? 0,
+    inputTokens,
     outputTokens: usage?.outputTokens ?? 0,
-    cachedInputTokens: usage?.cachedInputTokens ?? 0,
+    // The cached part of the prompt, at most the prompt: the count the cost was billed by (costOfUsage clamps it). A
+    // provider reporting 5,000 cached of 100 prompt tokens had the ledger say so, and a group's cached total pass its prompt.
+    cachedInputTokens: Math.min(usage?.cachedInputTokens ?? 0, inputTokens),
     reasoningTokens: usage?.reasoningTokens ?? 0,
     costUsd: request.costUsd,
     usageEstimated: request.usageEstimated === true,
