@@ -23,8 +23,16 @@ export interface MockOptions extends MockBehaviour {
   models: string[];
 }
 
+/**
+ * The most a client's `provider_options.mock` may ask to wait: before the answer, and between
+ * stream events (a reply of up to 1,024 tokens streams in a few hundred events). A client's delay
+ * holds a connection, a budget hold and a slot of the key's concurrency; the YAML's own delays
+ * (the operator's) may be longer.
+ */
+export const MOCK_CLIENT_MAX_LATENCY_MS = 30_000;
+export const MOCK_CLIENT_MAX_CHUNK_DELAY_MS = 1_000;
+
 const behaviourProperties = {
-  // Bounded, as a client may set them per request through provider_options.mock.
   latency_ms: { type: 'integer', minimum: 0, maximum: 600_000 },
   chunk_delay_ms: { type: 'integer', minimum: 0, maximum: 60_000 },
   fail: { enum: [...mockFailures] },
@@ -32,10 +40,15 @@ const behaviourProperties = {
   retry_after_s: { type: 'number', minimum: 0, maximum: 86_400 },
 };
 
+/** What a client may set per request through `provider_options.mock`: every number finite and bounded, the delays shorter. */
 export const mockBehaviourSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: behaviourProperties,
+  properties: {
+    ...behaviourProperties,
+    latency_ms: { type: 'integer', minimum: 0, maximum: MOCK_CLIENT_MAX_LATENCY_MS },
+    chunk_delay_ms: { type: 'integer', minimum: 0, maximum: MOCK_CLIENT_MAX_CHUNK_DELAY_MS },
+  },
 };
 
 export const mockOptionsSchema: JsonSchema = {
