@@ -29,7 +29,9 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) or an
  * `Expect` header it cannot meet (417 `expectation_failed`) where Node itself
  * would send an empty body, a `CONNECT` (405 `method_not_allowed`) where Node would
- * close the socket without a word, and sends `100 Continue` only once the body is read
+ * close the socket without a word, answers a client that half-closes its connection after
+ * a request that said it sends no more (HTTP/1.0, `Connection: close`) where Node would
+ * abort it, and sends `100 Continue` only once the body is read
  * (a request refused first is not told to send it). Node only checks the timeouts
  * every `connectionsCheckingInterval` (30 s unless the server was made with
  * {@link serverOptions}), so create the server with those when you can:
@@ -50,7 +52,34 @@ export function applyServerLimits(server: Server, config: ServerLimitsConfig): S
   if (server.listenerCount('checkContinue') === 0) server.on('checkContinue', continueOnFirstRead);
   // Likewise an app that tunnels CONNECT itself.
   if (server.listenerCount('connect') === 0) server.on('connect', refuseConnect);
+  server.on('connection', answerAfterHalfClose);
   return server;
+}
+
+/** Node's own flag (set from `createServer`'s options, read when a connection's read side ends). */
+type HalfOpenServer = Server & { httpAllowHalfOpen?: boolean };
+
+/**
+ * A client that sends its whole request and then shuts down its writing side (a FIN: `nc -N`,
+ * `socket.end()` after writing, an HTTP/1.0 client) still reads its answer when it said it
+ * sends nothing more: an HTTP/1.0 request, or `Connection: close`. Node takes every FIN for the
+ * client leaving (unless the whole server is half-open), aborts the request and closes: such a
+ * client read nothing. A FIN on a keep-alive connection, or before its request is whole, is
+ * still the client leaving (its call is cancelled at once, as nginx does): the server cannot
+ * tell a half-close from a close, and an SDK that gives up closes its keep-alive socket.
+ */
+function answerAfterHalfClose(this: HalfOpenServer, socket: AnsweringSocket): void {
+  const server = this;
+  let opened = false;
+  // Around Node's own 'end' listener (added as the connection came): the flag is read there, in this same emit.
+  socket.prependListener('end', () => {
+    const response = socket._httpMessage as (AnsweringSocket['_httpMessage'] & { shouldKeepAlive?: boolean }) | null | undefined;
+    if (server.httpAllowHalfOpen || response?.req?.complete !== true || response.shouldKeepAlive !== false) return;
+    server.httpAllowHalfOpen = opened = true;
+  });
+  socket.on('end', () => {
+    if (opened) server.httpAllowHalfOpen = opened = false;
+  });
 }
 
 /**
