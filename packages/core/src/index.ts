@@ -103,6 +103,7 @@ export { contextMiddleware, type ContextMiddlewareOptions } from './embed/contex
 export { createSteps, type CreateStepsOptions, type SwitchyardSteps } from './embed/create-steps.js';
 export { toHeaderValue } from './http/to-header-value.js';
 export { shownPath, unknownEndpoint } from './http/shown-path.js';
+export { refuseMethod } from './http/refuse-method.js';
 export { loggedPath, maxLoggedPathLength } from './http/logged-path.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export { hotRoutesAhead, hotRoutesBeforeApp } from './gateway/hot-routes.js';

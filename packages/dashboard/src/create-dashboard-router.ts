@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorHandler, GatewayError, shownPath, toGatewayError, unknownEndpoint } from '@switchyard/core';
+import { errorHandler, GatewayError, refuseMethod, toGatewayError, unknownEndpoint } from '@switchyard/core';
 import { createAdminRouter, createSelfRouter, findUsableKey, findUsableKeyByDigest, hashApiKey, keyMatcher } from '@switchyard/policy-keys';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { DashboardOptions } from './dashboard-options.js';
@@ -189,9 +189,7 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     res.status(204).end();
   });
 
-  api.all('/session', (req) => {
-    throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shownPath(req.baseUrl + req.path)}.`);
-  });
+  api.all('/session', refuseMethod(['GET', 'POST', 'DELETE']));
 
   api.use('/admin', requireAdmin(sessionOf), withMasterKey(options.masterKey), adminRouter);
   api.use('/me', selfRouter);

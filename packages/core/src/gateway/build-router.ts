@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
 import { readJsonBody, parseByteSize } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
+import { refuseMethod } from '../http/refuse-method.js';
 import { unknownEndpoint } from '../http/shown-path.js';
 import { anthropicMessagesDialect } from '../ingress/anthropic/anthropic-messages-dialect.js';
 import { countMessagesTokens } from '../ingress/anthropic/count-messages-tokens.js';
@@ -175,10 +176,7 @@ export function buildRouter(
   // As a chain (runSteps with `chain`), so the request is over once answered: a context that no chain
   // marks settled stayed in flight for the 30 s grace, then was recorded with an error logged.
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
-    const refuse = (req: Request) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
-    };
-    router.all(path, runSteps([begin('messages'), nameAnthropicRequest, refuse], chain), anthropicErrors);
+    router.all(path, runSteps([begin('messages'), nameAnthropicRequest, refuseMethod(['POST'], path)], chain), anthropicErrors);
   }
   // Anthropic's SDK calls more under /v1/messages (batches) than the gateway serves: an unknown one is a 404 its client can read.
   // A prefix, not a `*rest` parameter: a parameter is decoded first, and a path that is not valid
@@ -207,12 +205,16 @@ export function buildRouter(
   router.get('/v1/models', models, anthropicClientErrors);
   router.get('/v1/models/*model', models, anthropicClientErrors);
 
-  for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/models/*model', '/health', '/health/live']) {
-    const shown = path.replace('*model', '{model}');
-    router.all(path, nameUntrackedAnswer, (req: Request) => {
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shown}.`);
-    });
-  }
+  const methodsOf: Array<[string, string[]]> = [
+    ['/v1/chat/completions', ['POST']],
+    ['/v1/embeddings', ['POST']],
+    ['/v1/models', ['GET']],
+    ['/v1/models/*model', ['GET']],
+    ['/health', ['GET']],
+    ['/health/live', ['GET']],
+    ...(metricsConfig.enabled ? [['/metrics', ['GET']] as [string, string[]]] : []),
+  ];
+  for (const [path, methods] of methodsOf) router.all(path, nameUntrackedAnswer, refuseMethod(methods, path.replace('*model', '{model}')));
   // These refusals carry a request id but are not tracked as requests (no log line, no metrics).
   router.use(nameUntrackedAnswer, (req: Request) => {
     throw unknownEndpoint(req);

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'expre
 import { getContext, nameUntrackedAnswer } from '../chain/request-context.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
+import { refuseMethod } from '../http/refuse-method.js';
 import { unknownEndpoint } from '../http/shown-path.js';
 import { checkImageMediaTypes } from '../ingress/check-image-media-types.js';
 import { checkModelName } from '../ingress/check-model-name.js';
@@ -178,14 +179,7 @@ export function mountIngressPlugins(router: Router, plugins: ReadonlyArray<{ id:
         next();
       };
       router.post(route.path, parts.chainFor(parse), errors);
-      router.all(
-        route.path,
-        nameUntrackedAnswer,
-        (req: Request) => {
-          throw new GatewayError('method_not_allowed', `${req.method} is not allowed here; use POST.`);
-        },
-        errors,
-      );
+      router.all(route.path, nameUntrackedAnswer, refuseMethod(['POST']), errors);
     }
   }
   // After every plugin's routes, so a prefix never hides another plugin's route below it.

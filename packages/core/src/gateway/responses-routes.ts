@@ -4,6 +4,7 @@ import { getContext, nameUntrackedAnswer, type Endpoint, type RequestContext } f
 import { runSteps, type RunStepsOptions } from '../chain/run-steps.js';
 import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
 import { errorHandler } from '../http/error-handler.js';
+import { refuseMethod } from '../http/refuse-method.js';
 import { sendJson } from '../http/send-json.js';
 import { unknownEndpoint } from '../http/shown-path.js';
 import type { IngressLimits } from '../ingress/ingress-limits.js';
@@ -127,6 +128,8 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
     }], chain);
   const handle = (handler: Parameters<typeof stored>[0]): [RequestHandler, ErrorRequestHandler] => [stored(handler), errors];
 
+  // Before the stored response's routes, which would read it as the id `input_tokens` (GET was a 404 "No response found").
+  router.all('/v1/responses/input_tokens', (req: Request, _res: Response, next: (route?: 'route') => void) => next(req.method === 'POST' ? 'route' : undefined), nameUntrackedAnswer, refuseMethod(['POST']), errors);
   router.get('/v1/responses/:id', ...handle(async (req, res, owner, id) => {
     if (req.query['stream'] !== undefined && req.query['stream'] !== 'false') {
       throw new GatewayError('invalid_request', 'Streaming a stored response again (stream=true) is not supported by this gateway.', { param: 'stream' });
@@ -170,13 +173,18 @@ export function mountResponsesRoutes(router: Router, options: ResponsesRoutesOpt
   };
   router.post('/v1/responses/input_tokens', runSteps([begin('responses'), ...beforeBody, parseJson, scopeResponses, parseCount, ...admission, answerCount], chain), errors);
 
-  for (const path of ['/v1/responses', '/v1/responses/:id', '/v1/responses/:id/input_items']) {
-    const shown = path.replace(':id', '{id}');
-    router.all(path, nameUntrackedAnswer, (req: Request) => {
-      // What cannot be a response id is another endpoint (the SDK's /responses/input_tokens, /responses/compact): not served.
+  const methodsOf: Array<[string, string[]]> = [
+    ['/v1/responses', ['POST']],
+    ['/v1/responses/:id', ['GET', 'DELETE']],
+    ['/v1/responses/:id/input_items', ['GET']],
+  ];
+  for (const [path, methods] of methodsOf) {
+    const refuse = refuseMethod(methods, path.replace(':id', '{id}'));
+    router.all(path, nameUntrackedAnswer, (req: Request, res: Response) => {
+      // What cannot be a response id is another endpoint (the SDK's /responses/compact): not served.
       const id = req.params['id'];
       if (id !== undefined && !idPattern.test(String(id))) throw unknownEndpoint(req);
-      throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shown}.`);
+      refuse(req, res);
     }, errors);
   }
 }

@@ -1,4 +1,4 @@
-import { checkJsonValue, GatewayError, shownPath, unknownEndpoint } from '@switchyard/core';
+import { checkJsonValue, refuseMethod, unknownEndpoint } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
@@ -7,7 +7,16 @@ import { requestsRoute } from './requests-route.js';
 import { requireMasterKey } from './require-master-key.js';
 import { usageRoute } from './usage-route.js';
 
-const knownPaths = ['/keys', '/keys/:id', '/keys/:id/revoke', '/keys/:id/rotate', '/keys/:id/audit', '/usage', '/requests'];
+/** Each admin path and the methods its routes define (key-routes.ts, usage-route.ts, requests-route.ts). */
+const knownPaths: Array<[string, string[]]> = [
+  ['/keys', ['GET', 'POST']],
+  ['/keys/:id', ['GET', 'PATCH']],
+  ['/keys/:id/revoke', ['POST']],
+  ['/keys/:id/rotate', ['POST']],
+  ['/keys/:id/audit', ['GET']],
+  ['/usage', ['GET']],
+  ['/requests', ['GET']],
+];
 /** The routes that read a JSON body (key-routes.ts); every other request's body is left unread. */
 const bodyRoutes = { post: ['/keys', '/keys/:id/rotate'], patch: ['/keys/:id'] };
 
@@ -38,18 +47,14 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.post(bodyRoutes.post, readBody);
   router.patch(bodyRoutes.patch, readBody);
   // Before the routes: each route's own router would answer OPTIONS itself (200 text/plain "GET, HEAD, POST").
-  router.options(knownPaths, methodNotAllowed);
+  for (const [path, methods] of knownPaths) router.options(path, refuseMethod(methods));
   router.use(keyRoutes(context));
   router.use(usageRoute(context));
   router.use(requestsRoute(context));
-  router.all(knownPaths, methodNotAllowed);
+  for (const [path, methods] of knownPaths) router.all(path, refuseMethod(methods));
   router.use((req: Request) => {
     throw unknownEndpoint(req, 'admin');
   });
   router.use(adminErrorHandler(options.logger));
   return router;
-}
-
-function methodNotAllowed(req: Request): never {
-  throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${shownPath(req.baseUrl + req.path)}.`);
 }

@@ -1,4 +1,4 @@
-import { compileValidator, findContext, GatewayError, type VirtualKey } from '@switchyard/core';
+import { compileValidator, findContext, GatewayError, refuseMethod, type VirtualKey } from '@switchyard/core';
 import express, { type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
@@ -57,9 +57,7 @@ export function createSelfRouter(options: SelfRouterOptions): Router {
     const query = checkInput(checkQuery, { ...req.query }, 'query');
     sendJson(res, 200, await readSelfView(context, key, query));
   });
-  router.all('/', (req) => {
-    throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${req.baseUrl}.`);
-  });
+  router.all('/', (req, res) => refuseMethod(['GET'], req.baseUrl)(req, res));
   router.use(adminErrorHandler(options.logger));
   return router;
 }
