@@ -74,6 +74,7 @@ const routes: Array<[string, string[]]> = [
   ['/health/live', ['GET', 'HEAD']],
   ['/metrics', ['GET', 'HEAD']],
   ['/dashboard/api/session', ['GET', 'HEAD', 'POST', 'DELETE']],
+  ['/dashboard/', ['GET', 'HEAD']],
 ];
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
 

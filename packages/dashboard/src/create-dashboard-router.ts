@@ -123,6 +123,8 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   // fallthrough off, send's error reached Express's default page, stack and file paths included.
   router.use('/vendor/uplot', express.static(uplotDirectory, { index: false, fallthrough: true }));
   router.use(express.static(publicDirectory, { index: 'index.html', cacheControl: true, maxAge: 0, fallthrough: true }));
+  // The page itself takes GET only (static files pass every other method on, to a 404).
+  router.all('/', refuseMethod(['GET']));
 
   const api = express.Router();
   api.use((req, res, next) => {
