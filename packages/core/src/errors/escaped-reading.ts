@@ -9,13 +9,13 @@ export interface EscapedReading {
 }
 
 /**
- * `source` read with each `\uXXXX` escape (after any run of backslashes: JSON left inside a
+ * `source` read with each `\uXXXX` and `\xXX` escape (after any run of backslashes: JSON left inside a
  * JSON string) and each percent-encoded byte (`%2D`, and `%252D`, encoded twice) as the one
  * character it spells; undefined when it holds none. A key-shaped string an upstream's message
  * quotes escaped is found in this reading, and blanked over the escapes that spelled it.
  */
 export function escapedReading(source: string): EscapedReading | undefined {
-  if (!source.includes('\\u') && !source.includes('%')) return undefined;
+  if (!source.includes('\\u') && !source.includes('\\x') && !source.includes('%')) return undefined;
   let text = '';
   const starts: number[] = [];
   let decoded = false;
@@ -45,6 +45,10 @@ function escapeAt(source: string, at: number): { char: string; end: number } | u
   if (code !== 0x5c) return undefined;
   let after = at;
   while (source.charCodeAt(after) === 0x5c && after - at < maxEscapeBackslashes) after++;
+  if (source.charCodeAt(after) === 0x78) {
+    const byte = hexAt(source, after + 1, 2);
+    return byte >= 0 ? { char: String.fromCharCode(byte), end: after + 3 } : undefined;
+  }
   if (source.charCodeAt(after) !== 0x75) return undefined;
   const value = hexAt(source, after + 1, 4);
   return value >= 0 ? { char: String.fromCharCode(value), end: after + 5 } : undefined;

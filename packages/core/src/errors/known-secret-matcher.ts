@@ -175,7 +175,8 @@ function readBack(text: string, at: number, secret: string, before: number): num
 
 /**
  * Whether an escaped or percent-encoded spelling may end at `at`: each begins with a `\` or a `%`
- * at most {@link longestEscapeTail} characters before its end (`\u0025` and two hex digits is the longest).
+ * at most {@link longestEscapeTail} characters before its end (`\u0025` and two hex digits is the longest;
+ * `\x73` is shorter).
  */
 function mayEndEscape(text: string, at: number): boolean {
   for (let back = Math.max(0, at - longestEscapeTail); back < at - 1; back++) {
@@ -188,21 +189,19 @@ function mayEndEscape(text: string, at: number): boolean {
 const longestEscapeTail = 8;
 
 /**
- * A regular expression source matching one character of a secret, JSON-escaped or not.
+ * A regular expression source matching one character of a secret, JSON-escaped or not, or as a
+ * byte escape (`\x73`, either case of hex) when it is one byte.
  * `escapesFirst` for a lookbehind, which reads backwards and keeps the first spelling that
  * fits: read as itself, the `6` that ends `\u0036` cut a quoted end short there, and the
  * blank left `\u003` (broken JSON) and the characters before it.
  */
 function spellingsOf(char: string, escapesFirst = false): string {
   const escape = `\\\\{1,${maxEscapeBackslashes}}`;
-  const hex = char
-    .charCodeAt(0)
-    .toString(16)
-    .padStart(4, '0')
-    .split('')
-    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
-    .join('');
+  const hex = hexDigits(char.charCodeAt(0), 4);
   const choices = [escapeRegExp(char), `${escape}u${hex}`];
+  // Byte escapes (`\x73`, `\xc3\xa9`), as a C, Python or shell dump of the UTF-8 writes a character.
+  const bytes = percentBytes(char.charCodeAt(0));
+  if (bytes !== undefined) choices.push(bytes.map((byte) => `${escape}x${hexDigits(byte, 2)}`).join(''));
   const short = jsonShortEscapes[char];
   if (short !== undefined) choices.push(`${escape}${escapeRegExp(short)}`);
   const percent = percentSpelling(char);
@@ -211,6 +210,16 @@ function spellingsOf(char: string, escapesFirst = false): string {
   if (char === ' ') choices.push('\\+');
   if (escapesFirst) choices.push(choices.shift()!);
   return `(?:${choices.join('|')})`;
+}
+
+/** A regular expression source matching `value` as `length` hex digits, each in either case. */
+function hexDigits(value: number, length: number): string {
+  return value
+    .toString(16)
+    .padStart(length, '0')
+    .split('')
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
+    .join('');
 }
 
 /**

@@ -160,8 +160,17 @@ export const heldRunLength = 4;
 export class SecretRedactor {
   private readonly known: KnownSecretMatcher | undefined;
 
-  /** The secrets' base64 forms, whole: compiled apart, without the JSON spellings and quoted parts, which would cost every redaction several times over. */
+  /**
+   * The secrets' byte-encoded forms (base64, base64url, hex), whole: computed once, here, and found
+   * as literals, without the JSON spellings and quoted parts, which would cost every redaction several times over.
+   */
   private readonly encoded: RegExp | undefined;
+
+  /** Those forms by their first character: a stream holds back a text's end that may start one (formStartAt). */
+  private readonly formsByFirst: ReadonlyMap<number, readonly string[]>;
+
+  /** The longest form's length: how far back from a text's end a start of one is looked for. */
+  private readonly longestForm: number;
 
   /** Undefined when a secret holds a character the quick look cannot reason about: every text then takes the expressions. */
   private readonly quickLook: QuickLook | undefined;
@@ -200,10 +209,14 @@ export class SecretRedactor {
     this.startCodes = new Set(secrets.length > 0 ? [0x5c, 0x25, ...secrets.map((secret) => secret.charCodeAt(0)), ...(secrets.some((secret) => secret.startsWith(' ')) ? [0x2b] : [])] : []);
     this.longestStart = Math.max(0, ...secrets.map((secret) => (secret.length - 1) * longestCharacterSpelling));
     const shortEscapes = secrets.flatMap((secret) => [...secret].flatMap((char) => jsonShortEscapes[char] ?? []));
-    this.spellable = new Set([...secrets.join(''), ...shortEscapes, ...plus, ...'\\%u0123456789abcdefABCDEF'].map((char) => char.charCodeAt(0)));
+    this.spellable = new Set([...secrets.join(''), ...shortEscapes, ...plus, ...'\\%ux0123456789abcdefABCDEF'].map((char) => char.charCodeAt(0)));
     this.runs = secrets.filter((secret) => secret.length > minQuotedPartLength).map(runsOf);
     this.runGrams = new Set(this.runs.flatMap(({ secret }) => [...Array(secret.length - heldRunLength + 1).keys()].map((at) => gramHash(secret, at, at + heldRunLength))));
-    const forms = [...new Set(secrets.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
+    const forms = [...new Set(secrets.flatMap(encodedForms))].sort((a, b) => b.length - a.length);
+    const formsByFirst = new Map<number, string[]>();
+    for (const form of forms) formsByFirst.set(form.charCodeAt(0), [...(formsByFirst.get(form.charCodeAt(0)) ?? []), form]);
+    this.formsByFirst = formsByFirst;
+    this.longestForm = forms[0]?.length ?? 0;
     this.quickLook = options.quickLook === false ? undefined : quickLookFor(secrets, forms);
     // A JSON writer may escape the slash; nothing else base64 holds.
     this.encoded = forms.length > 0 ? new RegExp(forms.map((form) => escapeRegExp(form).replace(/\\\//g, '(?:\\\\*\\/)')).join('|'), 'g') : undefined;
@@ -242,7 +255,7 @@ export class SecretRedactor {
     if (this.secrets.length === 0) return to;
     const run = Math.min(this.runStartAt(text, sent, to), this.runs.length > 0 ? cutEscapeAt(text, from, to) : to);
     const end = Math.max(from, run);
-    const held = Math.min(this.properStartAt(text, Math.max(from, to - this.longestStart), end, to), this.spelledStartAt(text, from, to, sent));
+    const held = Math.min(this.properStartAt(text, Math.max(from, to - this.longestStart), end, to), this.spelledStartAt(text, from, to, sent), this.formStartAt(text, from, to));
     if (held === to) return to;
     // A blank across the held place is made now; a run after it may still be a quoted end the next piece completes.
     const blankEnd = this.blankEndAcross(text, sent, held, to);
@@ -267,6 +280,26 @@ export class SecretRedactor {
     const start = Math.min(this.properStartAt(decoded.text, 0, end, end), this.runStartAt(decoded.text, 0, end));
     // What was sent stays sent: a start or run begun there holds all from `from`.
     return Math.max(from, floor + decoded.starts[Math.min(start, end)]!);
+  }
+
+  /**
+   * The first place from `from` on where a proper start of a byte-encoded form of a secret (base64,
+   * hex) runs to `to`, line breaks in it skipped (wrapped base64); `to` when there is none. Such a form
+   * is blanked whole only: a start of it sent would leave the rest unblanked, so it is held as a start of the secret is.
+   */
+  private formStartAt(text: string, from: number, to: number): number {
+    if (this.longestForm === 0) return to;
+    // Only the run of base64 characters and line breaks the text ends in: usually a word's end, often nothing.
+    const floor = Math.max(from, to - 2 * this.longestForm - 8);
+    let run = to;
+    for (let code = text.charCodeAt(run - 1); run > floor && (isBase64Code(code) || code === 0x5c || code === 0x0a || code === 0x0d); code = text.charCodeAt(--run - 1));
+    for (let at = run; at < to; at++) {
+      const forms = this.formsByFirst.get(text.charCodeAt(at));
+      // Not from inside an escape (the `77` of `\u0077` starts a hex form): the blank would leave half of it sent.
+      if (forms === undefined || isInsideEscape(text, at)) continue;
+      for (const form of forms) if (formPrefixRunsTo(text, at, to, form)) return at;
+    }
+    return to;
   }
 
   /** The first place from `from` to `end` where a proper start of a secret runs to `to`; `end` (at most `to`) when there is none. */
@@ -350,7 +383,7 @@ export class SecretRedactor {
     const whole = text.slice(0, to);
     const spelled = spansThroughReferences(whole, (read) => this.knownSpans(read));
     if (spelled) return blankSpans(whole, spelled, from);
-    if (this.quickLook && !this.quickLook.mayHold(whole)) return text.slice(from, to);
+    if (this.quickLook && !this.quickLook.mayHold(whole) && !this.mayBeWrapped(whole)) return text.slice(from, to);
     // Blanked where the whole text's matches are: the sent part read again after a blank begun there
     // found other matches (a repeating token's start read on from another place) and left a run of it.
     return blankSpans(whole, this.knownSpans(whole), from);
@@ -369,13 +402,27 @@ export class SecretRedactor {
 
   /** blankedSpans without reading character references. */
   private knownSpans(text: string): number[] {
-    if (this.quickLook && !this.quickLook.mayHold(text)) return [];
-    const found: Array<[number, number]> = [];
+    const found: Array<[number, number]> = this.mayBeWrapped(text) ? this.wrappedFormSpans(text) : [];
+    if (this.quickLook && !this.quickLook.mayHold(text)) return found.length > 0 ? mergedSpans(found) : [];
     if (this.known) {
       for (const { start, end } of this.known.matches(text, true)) pushUnspaced(found, text, start, end);
     }
     if (this.encoded) for (const match of text.matchAll(this.encoded)) found.push([match.index, match.index + match[0].length]);
     return mergedSpans(found);
+  }
+
+  /** Whether `text` may hold a byte-encoded form of a secret wrapped over lines (`\n`, `\r\n`, JSON-escaped too): MIME base64 at 76 columns, PEM at 64. */
+  private mayBeWrapped(text: string): boolean {
+    return this.encoded !== undefined && lineBreak.test(text);
+  }
+
+  /** Where the forms are found in `text` read with the line breaks between base64 characters taken out, as `[start, end)` pairs of `text`. */
+  private wrappedFormSpans(text: string): Array<[number, number]> {
+    const reading = lineJoinedReading(text);
+    if (reading === undefined) return [];
+    const found: Array<[number, number]> = [];
+    for (const match of reading.text.matchAll(this.encoded!)) found.push([reading.starts[match.index]!, reading.starts[match.index + match[0].length - 1]! + 1]);
+    return found;
   }
 
   /** Whether `text` (not empty) is a piece of a known secret, as it is: an alternative token at a place where the secret was blanked. */
@@ -397,6 +444,10 @@ export class SecretRedactor {
 
   /** redactKnown without reading character references. */
   private redactKnownPlain(text: string): string {
+    if (this.mayBeWrapped(text)) {
+      const spans = this.knownSpans(text);
+      return spans.length > 0 ? blankSpans(text, spans) : text;
+    }
     if (this.quickLook && !this.quickLook.mayHold(text)) return text;
     const result = this.known ? blankKnown(text, this.known) : text;
     return this.encoded ? result.replace(this.encoded, '[REDACTED]') : result;
@@ -442,7 +493,8 @@ function runLength(secret: string, index: number, text: string, at: number, end:
 function cutEscapeAt(text: string, from: number, to: number): number {
   let at = to;
   while (at > from && to - at < 3 && isHexDigit(text.charCodeAt(at - 1))) at--;
-  if (at > from && text.charCodeAt(at - 1) === 0x75) at--;
+  // `\u` takes up to three hex digits cut short, a byte escape's `\x` one.
+  if (at > from && (text.charCodeAt(at - 1) === 0x75 || (text.charCodeAt(at - 1) === 0x78 && to - at < 2))) at--;
   else if (at < to) return to;
   const escape = at;
   while (at > from && text.charCodeAt(at - 1) === 0x5c) at--;
@@ -450,7 +502,7 @@ function cutEscapeAt(text: string, from: number, to: number): number {
 }
 
 /**
- * Whether `at` is inside an escape (its `u`, hex digits or short letter, after the backslash):
+ * Whether `at` is inside an escape (its `u` or `x`, hex digits or short letter, after the backslash):
  * no run or start of a secret is held from there, as the blank would begin there too and leave
  * half the escape (`\u00` of `\u0034`, whose `34` spell characters of the key) already sent,
  * which no JSON reader takes.
@@ -460,6 +512,8 @@ function isInsideEscape(text: string, at: number): boolean {
   while (back > 0 && at - back < 4 && isHexDigit(text.charCodeAt(back - 1))) back--;
   // Four hex digits after `\u` end the escape: what follows is outside it (a key may start right there).
   if (at - back < 4 && back > 1 && text.charCodeAt(back - 1) === 0x75 && text.charCodeAt(back - 2) === 0x5c) return true;
+  // Two end a byte escape (`\x73`).
+  if (at - back < 2 && back > 1 && text.charCodeAt(back - 1) === 0x78 && text.charCodeAt(back - 2) === 0x5c) return true;
   return at > 0 && text.charCodeAt(at - 1) === 0x5c;
 }
 
@@ -510,11 +564,36 @@ function spelledLength(text: string, at: number, code: number, end: number): num
   const next = text.charCodeAt(after);
   const short = jsonShortEscapes[String.fromCharCode(code)];
   if (short !== undefined && next === short.charCodeAt(0)) return after + 1 - at;
+  if (next === 0x78) return byteEscapesLength(text, at, after + 1, code, end);
   if (next !== 0x75) return 0;
   const hex = after + 1;
   if (hexStartMatches(text, hex, 4, code, end)) return endOrCut(at, hex + 4, end);
   if (hexStartMatches(text, hex, 4, 0x25, end)) return hex + 4 > end ? end - at + 1 : percentLength(text, at, hex + 4, code, end);
   return 0;
+}
+
+/**
+ * After a byte escape's `\x` (ending at `from`): the bytes of `code`'s UTF-8, each two hex digits,
+ * each byte after the first after its own backslashes and `x`.
+ */
+function byteEscapesLength(text: string, at: number, from: number, code: number, end: number): number {
+  const bytes = percentBytes(code);
+  if (bytes === undefined) return 0;
+  let position = from;
+  for (let index = 0; index < bytes.length; index++) {
+    if (index > 0) {
+      let after = position;
+      while (after < end && text.charCodeAt(after) === 0x5c && after - position < maxEscapeBackslashes) after++;
+      if (after === position) return position >= end ? end - at + 1 : 0;
+      if (after >= end) return end - at + 1;
+      if (text.charCodeAt(after) !== 0x78) return 0;
+      position = after + 1;
+    }
+    if (!hexStartMatches(text, position, 2, bytes[index]!, end)) return 0;
+    position += 2;
+    if (position > end) return end - at + 1;
+  }
+  return endOrCut(at, position, end);
 }
 
 /** The length of a spelling from `at` to `end`, or one past the text's end when it is cut there. */
@@ -630,13 +709,15 @@ function quickLookFor(secrets: readonly string[], forms: readonly string[]): Qui
   };
 }
 
-/** A run of backslashes then `u` and four hex digits of a secret's character (or `%`), or `/` when a secret holds one. */
+/** A run of backslashes then `u` and four hex digits of a secret's character (or `%`), `x` and two of one's byte, or `/` when a secret holds one. */
 function escapeMaySpell(text: string, characters: ReadonlySet<string>, spells: (code: number) => boolean): boolean {
   for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1)) {
     while (text.charCodeAt(at + 1) === 0x5c) at++;
     const next = text[at + 1];
     if (next === '/' && characters.has('/')) return true;
     if (next === 'u' && spells(hexValue(text, at + 2, 4))) return true;
+    // A byte escape: an ASCII character of a secret, or a byte of a longer one's UTF-8.
+    if (next === 'x' && hexValue(text, at + 2, 2) >= 0 && (hexValue(text, at + 2, 2) >= 0x80 || spells(hexValue(text, at + 2, 2)))) return true;
   }
   return false;
 }
@@ -689,8 +770,14 @@ function isBlankCharacter(code: number): boolean {
  * The runs of characters a secret always becomes in base64 and base64url (an
  * echoed `Authorization: Basic …`, a token that wraps the key), at each of the three
  * byte offsets it may start at: the characters that hold only the secret's bits, not
- * those shared with the bytes around it.
+ * those shared with the bytes around it (so with padding or without, alone or inside a
+ * longer blob); and its bytes in hex, lower and upper case (a dump of the request).
  */
+function encodedForms(secret: string): string[] {
+  const hex = Buffer.from(secret).toString('hex');
+  return [...base64Forms(secret), hex, hex.toUpperCase()];
+}
+
 function base64Forms(secret: string): string[] {
   const bytes = Buffer.from(secret);
   const forms: string[] = [];
@@ -700,6 +787,81 @@ function base64Forms(secret: string): string[] {
     forms.push(stable, stable.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return forms.filter((form) => form.length >= minSecretLength);
+}
+
+/** A line break, or one JSON-escaped (`\n`, `\\r`): where wrapped base64 may break a form. */
+const lineBreak = /[\r\n]|\\[rn]/;
+
+/** A character base64 or base64url (or its padding) writes. */
+function isBase64Code(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2f || code === 0x2d || code === 0x5f || code === 0x3d;
+}
+
+/**
+ * The length of the line breaks at `at` (`\r\n`, `\n`, `\r`, each also JSON-escaped at any depth,
+ * several in a row); 0 when there is none. Past `to` when what is there is a start of one cut by it.
+ */
+function lineBreakLength(text: string, at: number, to: number): number {
+  let position = at;
+  for (;;) {
+    const code = text.charCodeAt(position);
+    if (position < to && (code === 0x0a || code === 0x0d)) {
+      position++;
+      continue;
+    }
+    let after = position;
+    while (after < to && text.charCodeAt(after) === 0x5c && after - position < maxEscapeBackslashes) after++;
+    if (after > position && after >= to) return to - at + 1;
+    if (after > position && (text.charCodeAt(after) === 0x6e || text.charCodeAt(after) === 0x72)) {
+      position = after + 1;
+      continue;
+    }
+    return position - at;
+  }
+}
+
+/** `text` with the line breaks between two base64 characters taken out, and where each of its characters is in `text`; undefined when it has none. */
+function lineJoinedReading(text: string): { text: string; starts: number[] } | undefined {
+  let joined = '';
+  const starts: number[] = [];
+  let copied = 0;
+  let removed = false;
+  for (let at = 1; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    // A line break (the character first: most are none) after a base64 character.
+    if ((code !== 0x0a && code !== 0x0d && code !== 0x5c) || !isBase64Code(text.charCodeAt(at - 1))) continue;
+    const length = lineBreakLength(text, at, text.length);
+    if (length === 0 || length > text.length - at || !isBase64Code(text.charCodeAt(at + length))) continue;
+    for (let index = copied; index < at; index++) starts.push(index);
+    joined += text.slice(copied, at);
+    copied = at + length;
+    at = copied;
+    removed = true;
+  }
+  if (!removed) return undefined;
+  for (let index = copied; index < text.length; index++) starts.push(index);
+  return { text: joined + text.slice(copied), starts };
+}
+
+/**
+ * Whether the characters of `text` from `at` to `to` are a proper start of `form` (line breaks
+ * between them skipped, a line break cut by `to` too): what the next piece of a stream may complete.
+ */
+function formPrefixRunsTo(text: string, at: number, to: number, form: string): boolean {
+  let position = at;
+  let index = 0;
+  while (position < to) {
+    if (index === form.length) return false;
+    if (text.charCodeAt(position) === form.charCodeAt(index)) {
+      position++;
+      index++;
+      continue;
+    }
+    const length = index > 0 ? lineBreakLength(text, position, to) : 0;
+    if (length === 0) return false;
+    position += length;
+  }
+  return index > 0 && index < form.length;
 }
 
 /** One-off form of {@link SecretRedactor}; compile a SecretRedactor for repeated use. */
