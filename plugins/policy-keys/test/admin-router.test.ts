@@ -463,6 +463,41 @@ describe('admin API: changing keys', () => {
     expectError(await admin('post', `/keys/${key.id}/rotate`), 409, 'key_state_conflict', 'id');
   });
 
+  it.each([
+    ['a name', { name: 'renamed' }],
+    ['enabling it', { disabled: false }],
+    ['a scope field', { scope: { rpm: 5 } }],
+    ['clearing a scope field', { scope: { budget: null } }],
+    ['a team', { team: 'blue' }],
+  ])('a revoked key is not changed by an update (%s) → 409 key_state_conflict, nothing stored, no audit entry', async (_, body) => {
+    const { key } = await createKey({ name: 'kept', team: 'red', scope: { budget: { limit_usd: 5 } } });
+    await admin('post', `/keys/${key.id}/revoke`);
+    const before = (await keys.get(key.id))!;
+    advance(1000);
+    const answer = await admin('patch', `/keys/${key.id}`, body);
+    expectError(answer, 409, 'key_state_conflict', 'id');
+    expect(answer.body.error.message).toBe(`Key '${key.id}' is revoked; it cannot be changed.`);
+    expect(await keys.get(key.id)).toEqual(before);
+    expect((await keys.listAudit(key.id, { limit: 100 })).entries.map((entry) => entry.action)).toEqual(['create', 'revoke']);
+    expect(logLines.filter((line) => line.includes('admin: key update'))).toEqual([]);
+  });
+
+  it('a revoke landing between an update\'s read and its write → the same 409, nothing stored, no audit entry', async () => {
+    const { key } = await createKey({ name: 'kept' });
+    // Another admin's revoke lands just after this update has read the key (still live).
+    const get = keys.get.bind(keys);
+    keys.get = async (id) => {
+      const read = await get(id);
+      await keys.revoke(id, clock);
+      return read;
+    };
+    expectError(await admin('patch', `/keys/${key.id}`, { name: 'renamed' }), 409, 'key_state_conflict', 'id');
+    const stored = (await get(key.id))!;
+    expect(stored.name).toBe('kept');
+    expect(stored.revokedAt).toBe(clock.toISOString());
+    expect((await keys.listAudit(key.id, { limit: 100 })).entries.map((entry) => entry.action)).toEqual(['create']);
+  });
+
   it('a revoke landing between a rotation\'s read and its write → the same 409 as rotating a revoked key, no secret handed out', async () => {
     const { key, secret } = await createKey();
     // Another admin's revoke lands just after this rotation has read the key (still live).

@@ -188,9 +188,12 @@ export class PostgresKeyStore implements KeyStore {
     // jsonb equality compares values, not text: the scope read is the scope stored, whatever its key order.
     const unchanged = expected ? ` AND scope = $${values.push(JSON.stringify(expected.scope))}::jsonb` : '';
     return inTransaction(this.pool, async (client) => {
-      const result = await client.query(`UPDATE ${this.t.keys} SET ${sets.join(', ')} WHERE id = $1${unchanged}`, values);
+      // A revoked key is not changed; the row's lock orders this after a revoke in flight.
+      const result = await client.query(`UPDATE ${this.t.keys} SET ${sets.join(', ')} WHERE id = $1 AND revoked_at IS NULL${unchanged}`, values);
       if (result.rowCount === 0) {
-        if (expected && (await this.load(client, id))) throw keyUpdateConflict();
+        const found = await this.load(client, id);
+        if (found?.revokedAt !== undefined) throw keyRevoked();
+        if (expected && found) throw keyUpdateConflict();
         return undefined;
       }
       await this.announce(client, id);

@@ -193,6 +193,7 @@ export class SqliteKeyStore implements KeyStore {
     const changed = this.handle.db.transaction(() => {
       const row = s.keyById.get(id) as KeyRow | undefined;
       if (!row) return false;
+      if (row.revoked_at !== null) throw keyRevoked();
       if (expected && !isDeepStrictEqual(JSON.parse(row.scope), expected.scope)) throw keyUpdateConflict();
       // undefined leaves a field as it is; null (from JSON) clears an optional one.
       const pick = <T>(value: T | null | undefined, current: T | null): T | null =>

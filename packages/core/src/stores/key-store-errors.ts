@@ -9,7 +9,7 @@
 export const INVALID_KEY_CURSOR = 'INVALID_KEY_CURSOR';
 /** `update`: the key's scope is no longer the one expected (`expected.scope`). */
 export const KEY_UPDATE_CONFLICT = 'KEY_UPDATE_CONFLICT';
-/** `rotate`: the key is revoked. */
+/** `update`, `rotate`: the key is revoked. */
 export const KEY_REVOKED = 'KEY_REVOKED';
 
 type CodedError = Error & { code: string };
@@ -32,9 +32,9 @@ export function keyUpdateConflict(): CodedError {
 }
 
 /**
- * The error of `rotate` when the key is revoked, judged inside the rotation's own
- * transaction: a revoke landing between the admin's read and the rotation would
- * otherwise get a new secret handed out for a key that no longer works.
+ * The error of `update` and `rotate` when the key is revoked, judged inside the write's own
+ * transaction: a revoke landing between the admin's read and the write would otherwise
+ * get a new secret handed out, or a change stored and audited, for a key that no longer works.
  */
 export function keyRevoked(): CodedError {
   return coded(new Error('the key is revoked'), KEY_REVOKED);

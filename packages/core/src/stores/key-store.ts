@@ -125,6 +125,8 @@ export interface KeyStore {
    * that one (compared as JSON values): otherwise rejects with `keyUpdateConflict()`
    * (code `KEY_UPDATE_CONFLICT`), so a scope merged from an earlier read never undoes
    * a change made since (two admins setting `rpm` and `budget` at once).
+   * A revoked key is not changed: rejects with `keyRevoked()` (code `KEY_REVOKED`),
+   * judged in the same transaction as the write (before the scope is compared).
    */
   update(id: string, fields: KeyFieldChanges, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined>;
   revoke(id: string, at: Date): Promise<VirtualKey | undefined>;

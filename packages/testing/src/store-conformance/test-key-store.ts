@@ -268,6 +268,17 @@ export function testKeyStore(name: string, open: () => Promise<KeyStore>): void 
       expect((await store.list({ team: to, limit: 10 })).keys.map((k) => k.id)).toEqual([key.id]);
     });
 
+    it('update() refuses a revoked key with KEY_REVOKED, changing nothing', async () => {
+      const { key } = await createKey({ name: 'kept', team: 'red', scope: { rpm: 5 } });
+      await store.revoke(key.id, new Date());
+      const revoked = (await store.get(key.id))!;
+      await expect(store.update(key.id, { name: 'renamed', disabled: true })).rejects.toMatchObject({ code: KEY_REVOKED });
+      await expect(store.update(key.id, { scope: { rpm: 50 } }, { scope: revoked.scope })).rejects.toMatchObject({ code: KEY_REVOKED });
+      // Revoked and changed since the read: revoked is what stops it, not the change.
+      await expect(store.update(key.id, { team: null }, { scope: { rpm: 1 } })).rejects.toMatchObject({ code: KEY_REVOKED });
+      expect(await store.get(key.id)).toEqual(revoked);
+    });
+
     it('update() returns undefined for an unknown id', async () => {
       expect(await store.update('key_doesnotexist', { name: 'x' })).toBeUndefined();
     });

@@ -90,12 +90,16 @@ export function keyRoutes(context: AdminContext): Router {
   const mergeAndWrite = async (req: Request, body: KeyFieldsBody, at: Date) => {
     for (let attempt = 1; ; attempt++) {
       const current = await findKey(req);
+      // Revoked is for good: nothing of the key changes after (re-enabling it would read as live in every list).
+      if (current.revokedAt !== undefined) throw revokedKey(current.id, 'changed');
       const { fields, details } = keyFieldsFromBody(body, current.scope, at);
       try {
         const key = await keys.update(current.id, fields, fields.scope === undefined ? undefined : { scope: current.scope });
         if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
         return { key, details };
       } catch (error) {
+        // A revoke landing after the read above is caught by the store, inside the update's transaction.
+        if (isKeyRevoked(error)) throw revokedKey(current.id, 'changed');
         if (!isKeyUpdateConflict(error)) throw error;
         if (attempt === maxUpdateAttempts) {
           throw new GatewayError('store_unavailable', `Key '${current.id}' kept changing while this update was applied; try again.`, { param: 'id' });
@@ -180,7 +184,7 @@ export function keyRoutes(context: AdminContext): Router {
       throw invalidField('grace_period', 'expected a duration such as 10m, 12h or 2d, or a number of seconds');
     }
     const current = await findKey(req);
-    const revoked = () => new GatewayError('key_state_conflict', `Key '${current.id}' is revoked; it cannot be rotated.`, { param: 'id' });
+    const revoked = () => revokedKey(current.id, 'rotated');
     if (current.revokedAt !== undefined) throw revoked();
     const at = now();
     const graceUntil = graceMilliseconds > 0 ? new Date(at.getTime() + graceMilliseconds) : undefined;
@@ -221,6 +225,11 @@ export function keyRoutes(context: AdminContext): Router {
   });
 
   return router;
+}
+
+/** The 409 of a change asked of a revoked key: nothing of it changes, and nothing is audited. */
+function revokedKey(id: string, what: 'changed' | 'rotated'): GatewayError {
+  return new GatewayError('key_state_conflict', `Key '${id}' is revoked; it cannot be ${what}.`, { param: 'id' });
 }
 
 /** A list's `limit` from the query: `fallback` when absent, else an integer from 1 to `max` (400 otherwise). */

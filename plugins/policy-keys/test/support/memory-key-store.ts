@@ -69,6 +69,7 @@ export class MemoryKeyStore implements KeyStore {
   async update(id: string, fields: KeyFieldChanges, expected?: { scope: KeyScope }): Promise<VirtualKey | undefined> {
     const key = this.keys.get(id);
     if (!key) return undefined;
+    if (key.revokedAt !== undefined) throw keyRevoked();
     if (expected && !isDeepStrictEqual(key.scope, expected.scope)) throw keyUpdateConflict();
     for (const [name, value] of Object.entries(fields)) {
       // null takes the key out of its team, project or user: read back as absent, as the real stores do.
