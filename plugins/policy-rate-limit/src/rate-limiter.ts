@@ -200,9 +200,8 @@ export class RateLimiter {
       const limit = limits[worst]!;
       const retryAfterMs = decision.states[worst]!.retryAfterMs;
       this.options.onRefused?.(limit.source, limit.dimension);
-      const reached = isCallersOwn(limit)
-        ? `${describe(limit)}: ${limit.limit} ${limit.dimension} per minute`
-        : `${describe(limit)} (${limit.dimension} per minute, ${sharedByEveryCaller})`;
+      // Which limit and its size, shared or not: a size is configuration, not traffic (what is left of a shared one is not said).
+      const reached = `${describe(limit)}: ${limit.limit} ${limit.dimension} per minute${isCallersOwn(limit) ? '' : `, ${sharedByEveryCaller}`}`;
       throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${reached}. Try again in ${formatResetDuration(retryAfterMs)}.`, {
         retryable: false,
         retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
@@ -360,9 +359,13 @@ function describe(limit: ApplicableLimit): string {
  */
 const isCallersOwn = (limit: ApplicableLimit): boolean => limit.source === 'key' || limit.source === 'team';
 
-/** What a refusal says of a limit's size: the caller's own limit in full, a shared one not at all (isCallersOwn). */
+/**
+ * What a refusal says of a limit's size: the size, and of a shared one that it is shared (isCallersOwn).
+ * A size is the configuration's, the same whoever asks; only what is left of a shared limit moves with
+ * other tenants' traffic, and that is never said.
+ */
 const sharedByEveryCaller = 'shared by every caller';
-const ownLimitOrShared = (limit: ApplicableLimit): string => (isCallersOwn(limit) ? String(limit.limit) : sharedByEveryCaller);
+const ownLimitOrShared = (limit: ApplicableLimit): string => (isCallersOwn(limit) ? String(limit.limit) : `${limit.limit}, ${sharedByEveryCaller}`);
 
 /**
  * OpenAI's rate-limit headers, per dimension from the tightest of the caller's own limits

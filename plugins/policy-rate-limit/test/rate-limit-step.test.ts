@@ -115,13 +115,13 @@ describe('the rate-limit step in a gateway', () => {
     expect((await send(keys.carol)).status).toBe(200);
     const model = await send(keys.carol);
     expect(model.status).toBe(429);
-    expect(model.body.error.message).toContain("model 'mock/e*' (requests per minute, shared by every caller)");
+    expect(model.body.error.message).toContain("model 'mock/e*': 5 requests per minute, shared by every caller. Try again in");
     // Refusals charged nothing: the global limit saw 5 requests, so one more fits elsewhere, and no more.
     const other = () => request(app).post('/v1/chat/completions').set(as(masterKey)).send({ ...chat(), model: 'mock/other' });
     expect((await other()).status).toBe(200);
     const global = await other();
     expect(global.status).toBe(429);
-    expect(global.body.error.message).toContain('this gateway (requests per minute, shared by every caller)');
+    expect(global.body.error.message).toMatch(/this gateway: \d+ requests per minute, shared by every caller\. Try again in/);
   });
 
   it('charges a limit on provider/model to the aliases and groups that route only to it, not to a group that mixes models', async () => {
@@ -143,7 +143,7 @@ describe('the rate-limit step in a gateway', () => {
     expect((await send('pool')).status).toBe(200);
     const refused = await send('fast');
     expect(refused.status).toBe(429);
-    expect(refused.body.error.message).toContain("model 'mock/echo' (requests per minute");
+    expect(refused.body.error.message).toContain("model 'mock/echo': 3 requests per minute, shared by every caller");
     expect((await send('pool')).status).toBe(429);
     expect((await send('mock/echo')).status).toBe(429);
     // A group that may serve from another model is not held by mock/echo's limit; a name is still matched as asked.

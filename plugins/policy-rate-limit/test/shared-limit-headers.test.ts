@@ -83,7 +83,7 @@ describe.each(stores)('shared limits in the x-ratelimit headers ($name store)', 
     });
   });
 
-  it.skipIf(skip)('a key under shared limits only gets no x-ratelimit headers; a shared refusal says so with Retry-After, not its counts', async () => {
+  it.skipIf(skip)('a key under shared limits only gets no x-ratelimit headers; a shared refusal names the limit and its size with Retry-After, not its counts', async () => {
     const { app } = await open({ clock: fakeClock(), rateLimit: { limits: { global: { rpm: 2 } }, store: store() } });
     const send = () => request(app).post('/v1/chat/completions').set(as(keys.carol)).send(chat());
     for (let sent = 0; sent < 2; sent++) {
@@ -99,7 +99,7 @@ describe.each(stores)('shared limits in the x-ratelimit headers ($name store)', 
     expect(rateLimitHeaders(refused)).toEqual({});
     expect(refused.body).toEqual({
       error: {
-        message: 'Rate limit reached for this gateway (requests per minute, shared by every caller). Try again in 30s.',
+        message: 'Rate limit reached for this gateway: 2 requests per minute, shared by every caller. Try again in 30s.',
         type: 'rate_limit_error',
         code: 'rate_limit_exceeded',
         param: null,
@@ -113,20 +113,20 @@ describe.each(stores)('shared limits in the x-ratelimit headers ($name store)', 
     const refused = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat());
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('60');
-    expect(refused.body.error.message).toContain('this gateway (requests per minute, shared by every caller)');
+    expect(refused.body.error.message).toContain('this gateway: 1 requests per minute, shared by every caller');
     // A refusal charges nothing: the key's 10 are all left.
     expect(refused.headers['x-ratelimit-limit-requests']).toBe('10');
     expect(refused.headers['x-ratelimit-remaining-requests']).toBe('10');
   });
 
-  it.skipIf(skip)('a request larger than a shared tpm is refused at once with x-should-retry: false, without the limit', async () => {
+  it.skipIf(skip)('a request larger than a shared tpm is refused at once with x-should-retry: false, naming the limit and its size', async () => {
     const { app } = await open({ clock: fakeClock(), rateLimit: { limits: { models: { 'mock/*': { tpm: 1000 } } }, store: store() } });
     const huge = await request(app).post('/v1/chat/completions').set(as(keys.alice)).send(chat('hi', { max_tokens: 5000 }));
     expect(huge.status).toBe(429);
     expect(huge.headers['x-should-retry']).toBe('false');
     expect(huge.headers['retry-after']).toBeUndefined();
     expect(huge.body.error.message).toBe(
-      "This request needs about 5009 tokens (prompt and max_tokens), more than model 'mock/*' allows per minute (shared by every caller). Lower max_tokens or shorten the prompt.",
+      "This request needs about 5009 tokens (prompt and max_tokens), more than model 'mock/*' allows per minute (1000, shared by every caller). Lower max_tokens or shorten the prompt.",
     );
   });
 });
