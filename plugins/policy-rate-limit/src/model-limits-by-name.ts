@@ -22,10 +22,26 @@ export function modelLimitsByName<Limits>(
     const targets = typeof entry === 'string' ? [entry] : entry.deployments.map((deployment) => deployment.target);
     const applying: Limits[] = [];
     for (const [pattern, limits] of patterns) {
-      const onEveryTarget = targets.length > 0 && targets.every((target) => matchesModelPattern(target, [pattern]));
-      if (onEveryTarget || matchesModelPattern(name, [pattern])) applying.push(limits);
+      const onEveryTarget = targets.length > 0 && targets.every((target) => matchesModelLimit(target, pattern));
+      if (onEveryTarget || matchesModelLimit(name, pattern)) applying.push(limits);
     }
     byName.set(name, applying);
   }
   return byName;
+}
+
+/** `provider/models/<id>`: a model by its resource name, as Gemini takes it. */
+const resourceName = /^([^/]+)\/models\/(.+)$/s;
+
+/**
+ * Whether a model limit's pattern holds a name: as it is spelled, or, for a model named by its
+ * resource name (`gemini/models/gemini-2.5-pro`), as `provider/<id>`: Gemini calls both spellings
+ * as the same model (the price catalog prices them alike), and matched as typed the resource
+ * name got round a limit on `gemini/gemini-2.5-pro`. Elsewhere a `models/` id names no model,
+ * so holding it to `provider/<id>`'s limit only refuses what the upstream would.
+ */
+export function matchesModelLimit(name: string, pattern: string): boolean {
+  if (matchesModelPattern(name, [pattern])) return true;
+  const resource = resourceName.exec(name);
+  return resource !== null && matchesModelPattern(`${resource[1]}/${resource[2]}`, [pattern]);
 }

@@ -1,8 +1,8 @@
-import { GatewayError, matchesModelPattern, throttled, totalTokens, type GatewayConfig, type Logger, type RequestContext, type ResponseHeaders, type Usage } from '@switchyard/core';
+import { GatewayError, throttled, totalTokens, type GatewayConfig, type Logger, type RequestContext, type ResponseHeaders, type Usage } from '@switchyard/core';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
-import { modelLimitsByName } from './model-limits-by-name.js';
+import { matchesModelLimit, modelLimitsByName } from './model-limits-by-name.js';
 import type { OnStoreError, RateLimit, RateLimitOptions } from './rate-limit-options.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 
@@ -111,7 +111,7 @@ export class RateLimiter {
         for (const modelLimits of configured) sources.push(modelLimits);
       } else {
         for (const [pattern, modelLimits] of this.modelLimits) {
-          if (matchesModelPattern(model, [pattern])) sources.push(modelLimits);
+          if (matchesModelLimit(model, pattern)) sources.push(modelLimits);
         }
       }
     }

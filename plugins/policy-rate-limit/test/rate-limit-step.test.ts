@@ -124,6 +124,22 @@ describe('the rate-limit step in a gateway', () => {
     expect(global.body.error.message).toMatch(/this gateway: \d+ requests per minute, shared by every caller\. Try again in/);
   });
 
+  it("a model's resource name (provider/models/<id>, Gemini's spelling that calls <id>) counts on provider/<id>'s limit, also through an alias", async () => {
+    const { app } = await open({
+      clock: fakeClock(),
+      models: { spelled: 'mock/models/echo' },
+      rateLimit: { limits: { models: { 'mock/echo': { rpm: 2 } } } },
+    });
+    const send = (model: string) => request(app).post('/v1/chat/completions').set(as(keys.alice)).send({ ...chat(), model });
+    expect((await send('mock/echo')).status).toBe(200);
+    expect((await send('mock/models/echo')).status).toBe(200);
+    const refused = await send('mock/models/echo');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.message).toContain("model 'mock/echo': 2 requests per minute");
+    expect((await send('spelled')).status).toBe(429);
+    expect((await send('mock/echo')).status).toBe(429);
+  });
+
   it('charges a limit on provider/model to the aliases and groups that route only to it, not to a group that mixes models', async () => {
     const clock = fakeClock();
     const { app } = await open({
