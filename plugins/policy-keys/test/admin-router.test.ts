@@ -482,6 +482,14 @@ describe('admin API: changing keys', () => {
     expect(logLines.filter((line) => line.includes('admin: key update'))).toEqual([]);
   });
 
+  it('a revoked key still shows the prefixes it had, so a found secret is matched to its key and seen revoked', async () => {
+    const { key, secret } = await createKey({ name: 'leaked' });
+    await admin('post', `/keys/${key.id}/revoke`);
+    const listed = (await admin('get', '/keys?include_revoked=true')).body.data.find((each: { id: string }) => each.id === key.id);
+    expect(listed).toMatchObject({ status: 'revoked', secret_prefixes: [secret.slice(0, 7)] });
+    expect((await admin('get', '/keys')).body.data.map((each: { id: string }) => each.id)).not.toContain(key.id);
+  });
+
   it('a revoke landing between an update\'s read and its write → the same 409, nothing stored, no audit entry', async () => {
     const { key } = await createKey({ name: 'kept' });
     // Another admin's revoke lands just after this update has read the key (still live).

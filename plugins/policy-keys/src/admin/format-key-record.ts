@@ -30,7 +30,11 @@ export interface KeyRecord {
   updated_at: string;
   revoked_at: string | null;
   expires_at: string | null;
-  /** The prefixes of the secrets that still work (two during a rotation's grace period). */
+  /**
+   * The prefixes of the key's secrets that have not ended (two during a rotation's grace period).
+   * A revoked key keeps those it had when revoked, though none of them works (its `status` says
+   * so): a secret found in a log or a repository is still matched to its key, and seen revoked.
+   */
   secret_prefixes: string[];
   /** `GET /keys` only: spent in the budget's current window; null without a budget (or budget store). */
   budget_spent_usd?: number | null;
