@@ -51,7 +51,7 @@ describe("a normal request leaves no unhandled rejection behind (the bench's ful
       chain: [
         { auth: { keys: [{ name: 'bench', key: apiKey, team: 'bench' }] } },
         { 'key-scope': { budgets: { teams: { bench: { limit_usd: 1_000_000, period: 'total' } } } } },
-        { 'rate-limit': { limits: { global: { rpm: 1_000_000, tpm: 1_000_000_000 } } } },
+        { 'rate-limit': { limits: { global: { rpm: 1_000_000, tpm: 245_760_000 } } } },
         'circuit-breaker',
         { cache: { cache_nonzero_temperature: true } },
         'route',

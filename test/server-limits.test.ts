@@ -304,13 +304,22 @@ describe('server.heap_growing_percent in the config', () => {
 });
 
 describe("rate-limit's rpm and tpm in the config", () => {
-  it('are whole numbers up to 1e9 rpm and 1e12 tpm, as for a virtual key: larger, infinite or fractional ones are config problems', async () => {
+  it('are whole numbers up to 245,760,000 a minute (one unit per tick of the limiter\'s clock), as for a virtual key: larger, infinite or fractional ones are config problems naming the bound', async () => {
     const withLimit = (limit: object) => ({ providers: { mock: { use: 'mock' } }, chain: ['auth', { 'rate-limit': { limits: { global: limit } } }, 'route', 'adapter'] });
-    for (const [field, value] of [['rpm', 1_000_000_001], ['tpm', 1_000_000_000_001], ['tpm', JSON.parse('1e309') as number], ['rpm', 0.5], ['rpm', 0]] as const) {
+    for (const [field, value] of [['rpm', 245_760_001], ['tpm', 245_760_001], ['rpm', 1_000_000_000], ['tpm', 1_000_000_000_000], ['tpm', JSON.parse('1e309') as number], ['rpm', 0.5], ['rpm', 0]] as const) {
       const refused = await checkGatewayConfig(withLimit({ [field]: value }), { plugins: builtInPlugins }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ConfigError);
       expect(new Set((refused as ConfigError).problems.map((problem) => problem.path))).toEqual(new Set([`/chain/1/rate-limit/limits/global/${field}`]));
+      if (value > 245_760_000 && Number.isFinite(value)) expect((refused as ConfigError).problems[0]!.message).toContain('245760000');
     }
-    await expect(checkGatewayConfig(withLimit({ rpm: 1_000_000_000, tpm: 1_000_000_000_000 }), { plugins: builtInPlugins })).resolves.toBeDefined();
+    await expect(checkGatewayConfig(withLimit({ rpm: 245_760_000, tpm: 245_760_000 }), { plugins: builtInPlugins })).resolves.toBeDefined();
+    // Per model and per team too.
+    const perModel = await checkGatewayConfig(
+      { providers: { mock: { use: 'mock' } }, chain: ['auth', { 'rate-limit': { limits: { models: { 'mock/*': { tpm: 300_000_000 } }, teams: { red: { rpm: 300_000_000 } } } } }, 'route', 'adapter'] },
+      { plugins: builtInPlugins },
+    ).catch((error: unknown) => error);
+    expect(new Set((perModel as ConfigError).problems.map((problem) => problem.path))).toEqual(
+      new Set(['/chain/1/rate-limit/limits/models/mock~1*/tpm', '/chain/1/rate-limit/limits/teams/red/rpm']),
+    );
   });
 });

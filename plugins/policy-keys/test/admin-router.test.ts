@@ -482,6 +482,18 @@ describe('admin API: changing keys', () => {
     expect(logLines.filter((line) => line.includes('admin: key update'))).toEqual([]);
   });
 
+  it.each(['rpm', 'tpm'])('scope.%s above 245,760,000 a minute (more than the rate limiter counts exactly) → 400 naming the field and the bound, on create and update', async (field) => {
+    const refused = await admin('post', '/keys', { name: 'too fast', scope: { [field]: 245_760_001 } });
+    expectError(refused, 400, 'invalid_request', `scope.${field}`);
+    expect(refused.body.error.message).toContain('245760000');
+    const { key } = await createKey({ name: 'fast', scope: { [field]: 245_760_000 } });
+    expect(key.scope[field]).toBe(245_760_000);
+    const update = await admin('patch', `/keys/${key.id}`, { scope: { [field]: 1_000_000_000 } });
+    expectError(update, 400, 'invalid_request', `scope.${field}`);
+    expect(update.body.error.message).toContain('245760000');
+    expect((await keys.get(key.id))!.scope).toEqual({ [field]: 245_760_000 });
+  });
+
   it('a revoked key still shows the prefixes it had, so a found secret is matched to its key and seen revoked', async () => {
     const { key, secret } = await createKey({ name: 'leaked' });
     await admin('post', `/keys/${key.id}/revoke`);

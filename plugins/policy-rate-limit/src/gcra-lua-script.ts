@@ -24,7 +24,8 @@ if ARGV[2] == '' then
 else
   now = tonumber(ARGV[2])
 end
-local epsilon = 0.001
+-- Half a tick of an epoch-millisecond TAT (2^-13 ms): EPSILON_MS in gcra.ts.
+local epsilon = 0.0001220703125
 local count = #KEYS
 local function fmt(value) return string.format('%.17g', value) end
 -- A key lives until its limit is full again, but at most a year: an absurd charge (an upstream's 1e16

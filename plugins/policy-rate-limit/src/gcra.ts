@@ -17,8 +17,28 @@ export interface GcraLimit {
   cost: number;
 }
 
-/** Float slack when comparing times. */
-export const EPSILON_MS = 1e-3;
+/**
+ * The resolution of a TAT: epoch milliseconds in a double step by 2^-12 ms from 2004 to
+ * 2039 (2^40 to 2^41 ms). Intervals are whole ticks (gcraLimit), so every charge, every
+ * TAT and every comparison is exact; an interval of a fraction of a tick was rounded at
+ * each charge (rpm 17 admitted 16 from cold, rpm 100,000,000 admitted 122,880,002), and
+ * one under half a tick (about 492,000,000 per minute) moved the TAT not at all.
+ */
+export const TICK_MS = 2 ** -12;
+
+/**
+ * The most units per period a limit may have: one unit per tick (245,760,000 a minute).
+ * Past it, no interval of whole ticks is short enough, and limits are refused above it.
+ */
+export function maxExactLimit(periodMs: number): number {
+  return Math.floor(periodMs / TICK_MS);
+}
+
+/**
+ * Slack when comparing times: half a tick, for the rounding of a TAT carried over to a
+ * changed limit (gcraRescaledTat); less than one interval, so it never admits a unit more.
+ */
+export const EPSILON_MS = TICK_MS / 2;
 
 /** What a check found for one limit. */
 export interface GcraState {
@@ -37,9 +57,15 @@ export interface GcraDecision {
   states: GcraState[];
 }
 
-/** The GCRA parameters of `limit` units per `periodMs`, with a burst capacity of the whole limit. */
+/**
+ * The GCRA parameters of `limit` units per `periodMs`, with a burst capacity of the whole
+ * limit: exactly `limit` units from cold. The interval is rounded up to whole ticks, so a
+ * limit that is not a divisor of the period's ticks (above 15,677 a minute they seldom are)
+ * refills a little slower than `limit` a period, never faster: 1,000,000 a minute comes back
+ * at 0.06006 ms a unit (999,024 a minute), and the burst is the whole limit all the same.
+ */
 export function gcraLimit(key: string, limit: number, periodMs: number, cost: number): GcraLimit {
-  const intervalMs = periodMs / limit;
+  const intervalMs = Math.ceil(periodMs / limit / TICK_MS) * TICK_MS;
   return { key, intervalMs, toleranceMs: intervalMs * limit, cost };
 }
 

@@ -1,5 +1,6 @@
 import type { JsonSchema } from '@switchyard/core';
 import type { TokenizerOption } from './count-prompt-tokens.js';
+import { maxExactLimit } from './gcra.js';
 
 /** Requests and tokens per minute; either may be left out. */
 export interface RateLimit {
@@ -46,12 +47,13 @@ export interface RateLimitOptions {
 }
 
 /**
- * The largest limits taken, the same as a virtual key's through the admin API: far
- * above any provider's, and small enough that a count stays an exact integer written
- * out in full in the `x-ratelimit-*` headers (not `1e+21`).
+ * The largest limits taken, the same as a virtual key's through the admin API: one unit
+ * per tick of the limiter's clock (TICK_MS, 2^-12 ms), 245,760,000 a minute, the most it
+ * counts exactly. Above any provider's limits (OpenAI's largest tpm is 150,000,000); past
+ * it a unit is shorter than the clock can tell apart (maxExactLimit).
  */
-export const maxRequestsPerMinute = 1_000_000_000;
-export const maxTokensPerMinute = 1_000_000_000_000;
+export const maxRequestsPerMinute = maxExactLimit(60_000);
+export const maxTokensPerMinute = maxExactLimit(60_000);
 
 const limitSchema = {
   type: 'object',

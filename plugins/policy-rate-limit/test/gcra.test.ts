@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatResetDuration, gcraAdjust, gcraDecide, gcraLimit, gcraRemaining, MemoryRateLimitStore } from '../src/index.js';
+import { maxRequestsPerMinute } from '../src/rate-limit-options.js';
 import { throttled } from '@switchyard/core';
 
 const minute = 60_000;
@@ -95,6 +96,35 @@ describe('GCRA', () => {
       const refunded = gcraAdjust({ ...limit, cost: -1259 }, charged, start) ?? start;
       for (const now of [start, start + 1e-4, start - 1e-4]) expect(gcraRemaining(limit, refunded, now)).toBeLessThanOrEqual(perMinute);
     }
+  });
+
+  // A TAT is epoch milliseconds in a double: from 2004 to 2039 its resolution is 2^-12 ms (a tick). An interval that
+  // is no whole number of ticks was rounded at every charge: rpm 17 admitted 16 from cold, 100,000 admitted 99,983,
+  // 22,353 admitted 22,354, 100,000,000 admitted 122,880,002, and from about 492,000,000 a charge moved nothing at all.
+  it.each([17, 7000, 12_345, 22_353, 100_000, 1_000_000])('a burst from cold at %i per minute, on a real clock, admits exactly that many, and nothing more for the rest of the minute', (perMinute) => {
+    const store = new MemoryRateLimitStore();
+    const now = Date.parse('2026-12-07T16:00:00.123Z');
+    const limit = gcraLimit('k', perMinute, minute, 1);
+    let admitted = 0;
+    while (admitted <= perMinute && store.consumeNow([limit], now).allowed) admitted++;
+    expect(admitted).toBe(perMinute);
+    // Across the minute one unit comes back every interval, never sooner: the minute's total stays at most the limit.
+    const interval = limit.intervalMs;
+    expect(interval * perMinute).toBeGreaterThanOrEqual(minute);
+    expect(store.consumeNow([limit], now + interval / 2).allowed).toBe(false);
+    expect(store.consumeNow([limit], now + interval).allowed).toBe(true);
+  });
+
+  it('the largest limit taken (one unit per tick, 245,760,000 per minute) is exact too: a charge of every unit but one, one more, then none', () => {
+    const store = new MemoryRateLimitStore();
+    const now = Date.parse('2026-12-07T16:00:00.123Z');
+    const perMinute = 245_760_000;
+    expect(perMinute).toBe(maxRequestsPerMinute);
+    expect(store.consumeNow([gcraLimit('t', perMinute, minute, perMinute - 1)], now).allowed).toBe(true);
+    expect(store.consumeNow([gcraLimit('t', perMinute, minute, 1)], now).allowed).toBe(true);
+    expect(store.consumeNow([gcraLimit('t', perMinute, minute, 1)], now).allowed).toBe(false);
+    expect(store.consumeNow([gcraLimit('t', perMinute, minute, 1)], now + 2 ** -12).allowed).toBe(true);
+    expect(store.consumeNow([gcraLimit('t', perMinute, minute, 1)], now + 2 ** -12).allowed).toBe(false);
   });
 
   it('keeps fractional intervals exact: 7 rpm admits 7 from cold', () => {

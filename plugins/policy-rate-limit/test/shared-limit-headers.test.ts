@@ -79,7 +79,8 @@ describe.each(stores)('shared limits in the x-ratelimit headers ($name store)', 
       'x-ratelimit-reset-requests': '6s',
       'x-ratelimit-limit-tokens': '100000',
       'x-ratelimit-remaining-tokens': String(100_000 - 110),
-      'x-ratelimit-reset-tokens': '66ms',
+      // 110 tokens of 0.6 ms each rounded up to whole 2^-12 ms ticks (0.60010 ms): 66.01 ms, written rounded up.
+      'x-ratelimit-reset-tokens': '67ms',
     });
   });
 

@@ -95,8 +95,12 @@ export const adminBounds = {
   maxTokens: 1_000_000,
   /** `scope.budget.limit_usd`: a billion dollars. */
   budgetUsd: 1_000_000_000,
-  rpm: 1_000_000_000,
-  tpm: 1_000_000_000_000,
+  /**
+   * `scope.rpm`, `scope.tpm`: the most the rate limiter counts exactly, one unit per tick of its
+   * clock (2^-12 ms), 245,760,000 a minute; the rate-limit step's own limits take the same.
+   */
+  rpm: 245_760_000,
+  tpm: 245_760_000,
 } as const;
 
 /** In an update, `null` clears a scope field; on create it is simply not allowed. */
