@@ -20,6 +20,8 @@ export class ChatChunkEncoder {
   private model: string;
   private created = Math.floor(Date.now() / 1000);
   private roleSent = false;
+  /** Each upstream tool call index and the one the client reads (toolIndex), made on the first call. */
+  private toolIndices: Map<number, number> | undefined;
   private usage: Usage | undefined;
   private readonly includeUsage: boolean;
   private readonly billedUsage: (() => Usage | undefined) | undefined;
@@ -67,11 +69,11 @@ export class ChatChunkEncoder {
         // Chat completions have no field for a thinking signature or encrypted thinking.
         return [];
       case 'tool-call-start': {
-        const calls = [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }];
+        const calls = [{ index: this.toolIndex(part.index), id: part.id, type: 'function', function: { name: part.name, arguments: '' } }];
         return [this.chunk(`"tool_calls":${JSON.stringify(calls)}`)];
       }
       case 'tool-call-delta': {
-        const calls = [{ index: part.index, function: { arguments: part.argumentsDelta } }];
+        const calls = [{ index: this.toolIndex(part.index), function: { arguments: part.argumentsDelta } }];
         return [this.chunk(`"tool_calls":${JSON.stringify(calls)}`)];
       }
       case 'finish':
@@ -80,6 +82,20 @@ export class ChatChunkEncoder {
         this.usage = part.usage;
         return [];
     }
+  }
+
+  /**
+   * A call's index as the client reads it: the calls numbered 0, 1, 2 … in the order they
+   * first appear, as OpenAI numbers them. An upstream's own numbers (a compatible server's
+   * 5, 999999999 or a safe integer past 2^32) left a gap before them in the openai SDK's
+   * list of calls, and its stream helpers threw (`finalChatCompletion()`: "Cannot read
+   * properties of undefined (reading 'type')", after walking a sparse list for 40 s).
+   */
+  private toolIndex(index: number): number {
+    const indices = (this.toolIndices ??= new Map());
+    let dense = indices.get(index);
+    if (dense === undefined) indices.set(index, (dense = indices.size));
+    return dense;
   }
 
   /** The closing chunks: the usage chunk when the client asked for it. */

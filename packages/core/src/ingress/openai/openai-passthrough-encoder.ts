@@ -7,7 +7,7 @@ import type { PassthroughStreamEncoder, SseEvent, StreamEncoderOptions } from '.
 import { billedOpenAIUsage } from './billed-openai-usage.js';
 import { isOpenAIFinishReason, withOpenAIFinishReasons } from './openai-finish-reason.js';
 import { mayHoldMistypedOpenAIText, withOpenAITextFieldsTyped } from './openai-text-fields.js';
-import { mayHoldMistypedOpenAIToolCall, withOpenAIToolCallsTyped } from './openai-tool-call-fields.js';
+import { mayHoldMistypedOpenAIToolCall, openAIToolCallIndex, withOpenAIToolCallsTyped } from './openai-tool-call-fields.js';
 import { toOpenAIUsage } from './openai-usage.js';
 import { isUnixSeconds } from './chat-chunk-encoder.js';
 import { isJsonObject } from '../../transport/upstream-wire-values.js';
@@ -70,6 +70,12 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
   /** The usage chunk a client that asked is owed at the end: the last the upstream sent, its counts the billed ones. */
   private heldUsage: Json | undefined;
   private done = false;
+  /** Each upstream choice index and the one the client reads (numbered), made when a chunk is written again. */
+  private choiceIndices: Map<unknown, number> | undefined;
+  /** Each tool call index the tap read a start with and the one the client reads (learnToolIndex). */
+  private toolIndices: Map<number, number> | undefined;
+  /** Whether a call was numbered out of order: then every chunk holding a tool call is written again. */
+  private toolsRenumbered = false;
 
   constructor(options: StreamEncoderOptions) {
     this.id = `chatcmpl-${options.requestId}`;
@@ -92,6 +98,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     for (let index = 0; index < parts.length; index++) {
       const part = parts[index]!;
       if (part.type === 'stream-start') this.learn(part.id, part.model, part.created);
+      else if (part.type === 'tool-call-start') this.learnToolIndex(part.index);
       else if (part.type === 'usage' && !part.partial) billed = this.usage = part.usage;
       else if (part.type === 'finish') finish = part.finishReason;
     }
@@ -136,7 +143,7 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
 
   private withModel(data: string): string {
     const needle = this.modelNeedle;
-    if (needle !== undefined) {
+    if (needle !== undefined && !this.mayNeedNumbers(data)) {
       const at = data.indexOf(needle);
       if (at >= 0) return data.slice(0, at) + this.modelReplacement + data.slice(at + needle.length);
     }
@@ -154,12 +161,12 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     const chunk = parseObject(data);
     // The tap parsed it, so it parses; were it not so, a usage could not be taken out of it.
     if (!chunk) return [];
-    this.renamed(chunk);
     if (Array.isArray(chunk['choices'])) {
       const finishes = withOpenAIFinishReasons(chunk['choices'], finish, false) ?? chunk['choices'];
       const texts = withOpenAITextFieldsTyped(finishes, 'delta') ?? finishes;
       chunk['choices'] = withOpenAIToolCallsTyped(texts, 'delta') ?? texts;
     }
+    this.renamed(chunk);
     const usage = chunk['usage'];
     if (this.includeUsage && billed !== undefined && isJsonObject(usage)) {
       // Held to the end, as the translated path writes one usage there: an upstream that sends
@@ -202,7 +209,68 @@ export class OpenAIPassthroughEncoder implements PassthroughStreamEncoder {
     return JSON.stringify(this.renamed(chunk));
   }
 
+  /**
+   * Whether an event the model's name alone would be swapped in may hold a number the
+   * openai SDK's stream helpers cannot take (see numbered): its `created` is not written
+   * as whole seconds, its first choice's `index` is not 0, or it holds a tool call after
+   * one was numbered out of order. Found in the raw text (two or three substring searches,
+   * no parse); a false alarm costs a parse.
+   */
+  private mayNeedNumbers(data: string): boolean {
+    const firstChoice = firstChoiceIndex(data);
+    if (firstChoice === 'other') return true;
+    // A choice numbered 0 went out as it came: one numbered otherwise later is not renumbered to 0 too.
+    if (firstChoice === 'zero' && this.choiceIndices === undefined) this.choiceIndices = new Map([[0, 0]]);
+    return !createdIsWholeSeconds(data) || (this.toolsRenumbered && data.includes('"tool_calls"'));
+  }
+
+  /** A tool call's index from a start the tap read: numbered out of order (not 0, 1, 2 …), every later call is renumbered. */
+  private learnToolIndex(index: number): void {
+    const indices = (this.toolIndices ??= new Map());
+    if (indices.has(index)) return;
+    if (index !== indices.size) this.toolsRenumbered = true;
+    indices.set(index, indices.size);
+  }
+
+  /**
+   * The chunk's numbers as the translated path writes them, where the openai SDK's stream
+   * helpers (`chat.completions.stream`, `finalChatCompletion()`) accumulate them: `created`
+   * whole Unix seconds (1e300 or -1 went to the client's final completion as they came);
+   * choices numbered 0, 1 … in the order they appear (a lone choice's index of 3 made
+   * `finalChatCompletion()` throw "Cannot read properties of undefined (reading 'message')");
+   * the first choice's tool calls numbered 0, 1 … as the tap met their starts (an index of 5
+   * or 999999999 left a gap in the SDK's list of calls, which threw, after walking a sparse
+   * list for 40 s at 999999999). Numbers already so are left as they are.
+   */
+  private numbered(chunk: Json): void {
+    if ('created' in chunk && !isUnixSeconds(chunk['created'] as number)) chunk['created'] = this.created;
+    const choices = chunk['choices'];
+    if (!Array.isArray(choices)) return;
+    let written: unknown[] | undefined;
+    for (let position = 0; position < choices.length; position++) {
+      const choice: unknown = choices[position];
+      if (!isJsonObject(choice)) continue;
+      let fixed: Json = choice;
+      const indices = (this.choiceIndices ??= new Map());
+      let index = indices.get(choice['index']);
+      if (index === undefined) indices.set(choice['index'], (index = indices.size));
+      if (choice['index'] !== index) fixed = { ...fixed, index };
+      const calls = position === 0 && this.toolsRenumbered && isJsonObject(choice['delta']) ? choice['delta']['tool_calls'] : undefined;
+      if (Array.isArray(calls)) {
+        const renumbered = calls.map((call: unknown, at: number) => {
+          if (!isJsonObject(call)) return call;
+          const dense = this.toolIndices!.get(openAIToolCallIndex(call['index'], at));
+          return dense === undefined || dense === call['index'] ? call : { ...call, index: dense };
+        });
+        fixed = { ...fixed, delta: { ...(choice['delta'] as Json), tool_calls: renumbered } };
+      }
+      if (fixed !== choice) (written ??= choices.slice())[position] = fixed;
+    }
+    if (written) chunk['choices'] = written;
+  }
+
   private renamed(chunk: Json): Json {
+    this.numbered(chunk);
     const model = chunk['model'];
     if (typeof model !== 'string' || !model) {
       // A model that is not a name reads as the stream's own, as on the translated path.
@@ -226,6 +294,44 @@ const mentionsUsage = /"usage"\s*:\s*(?!null\b)/;
  * `finish_reason` holds no quote). A word in the content only costs a parse.
  */
 const mayHoldFinishReason = new RegExp(`${/finish_reason(?!"\s*:\s*null\b)/.source}|${escapedKeyPattern}`);
+
+/**
+ * Whether the chunk's `created` is absent or written as whole seconds (`"created":1700000000,`),
+ * found without parsing: the key with no space after it (as OpenAI and most servers write
+ * it; else a parse tells) and 1 to 15 digits, not starting with 0.
+ */
+function createdIsWholeSeconds(data: string): boolean {
+  const at = data.indexOf('"created"');
+  if (at < 0) return true;
+  let position = at + '"created"'.length;
+  if (data.charCodeAt(position) !== 0x3a /* : */) return false;
+  const first = data.charCodeAt(++position);
+  if (first < 0x31 /* 1 */ || first > 0x39 /* 9 */) return false;
+  const end = Math.min(data.length, position + 16);
+  for (position++; position < end; position++) {
+    const code = data.charCodeAt(position);
+    if (code < 0x30 || code > 0x39) return code === 0x2c /* , */ || code === 0x7d /* } */;
+  }
+  return false;
+}
+
+/**
+ * The chunk's first choice's number, found without parsing: the first `"index":` after
+ * `"choices":[` (a choice's own, or its first tool call's when its delta comes before
+ * its index: a false alarm costs a parse) reads `0` (`zero`), something else or nothing
+ * (`other`); `none` without choices.
+ */
+function firstChoiceIndex(data: string): 'zero' | 'other' | 'none' {
+  const at = data.indexOf('"choices":[');
+  if (at < 0) return 'none';
+  const after = at + '"choices":['.length;
+  if (data.charCodeAt(after) === 0x5d /* ] */) return 'none';
+  const index = data.indexOf('"index":', after);
+  if (index < 0) return 'other';
+  const digit = index + '"index":'.length;
+  const next = data.charCodeAt(digit + 1);
+  return data.charCodeAt(digit) === 0x30 /* 0 */ && (next === 0x2c /* , */ || next === 0x7d /* } */) ? 'zero' : 'other';
+}
 
 /** Multi-line `data:` joined by the SSE parser: a newline in JSON text is whitespace, so a space keeps the same JSON. */
 function oneLine(data: string): string {
