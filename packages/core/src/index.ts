@@ -107,7 +107,7 @@ export { refuseMethod } from './http/refuse-method.js';
 export { loggedPath, maxLoggedPathLength } from './http/logged-path.js';
 export { checkGatewayConfig, createGateway, resolveDataDir, type CreateGatewayOptions, type Gateway } from './gateway/create-gateway.js';
 export { hotRoutesAhead, hotRoutesBeforeApp } from './gateway/hot-routes.js';
-export { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart } from './gateway/check-direct-answer.js';
+export { checkedDirectAnswer, checkedDirectEmbeddings, checkedDirectPart, maxStreamNameChars } from './gateway/check-direct-answer.js';
 export type { GatewayRuntime, HealthSection } from './gateway/gateway-runtime.js';
 export type { RequestRecord } from './gateway/request-record.js';
 export type { ListedModel, ModelCatalog } from './gateway/model-catalog.js';
