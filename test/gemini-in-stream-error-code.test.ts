@@ -91,3 +91,35 @@ describe('a Gemini error event whose code is no HTTP error status', () => {
   });
 
 });
+
+describe('a Gemini in-stream error with a long, structured message', () => {
+  // A Java stack line, a pretty-printed JSON detail quoting the gateway's key, a NUL, a terminal colour code, a bidi override and 8,000 characters more.
+  const key = 'AIzaSyTest0123456789abcdef';
+  const message =
+    'Internal error encountered.\n\tat com.google.Foo(Foo.java:12)\r\n' +
+    JSON.stringify({ debug: { key, trace: 'x'.repeat(200) } }, null, 2) +
+    '\u0000\u001b[31mred\u001b[0m \u202egnirts\u202c\u0085 ' +
+    'y'.repeat(8_000) +
+    ` ${key}`;
+
+  /** The message a client reads: the 502 before any content, or the error event that ends a begun stream. */
+  async function messageRead(afterContent: boolean): Promise<string> {
+    events = [...(afterContent ? [content] : []), JSON.stringify({ error: { code: 500, message, status: 'INTERNAL' } })];
+    const response = await streamChat();
+    const text = await response.text();
+    const body = afterContent ? text.trim().split('\n\n').at(-1)!.slice('data: '.length) : text;
+    expect(response.status).toBe(afterContent ? 200 : 502);
+    return (JSON.parse(body) as { error: { message: string } }).error.message;
+  }
+
+  it.each([false, true])('after content: %s, is one line of printable text, bounded, the key blanked', async (afterContent) => {
+    const read = await messageRead(afterContent);
+    expect(read.startsWith('gemini: Internal error encountered. at com.google.Foo(Foo.java:12) { "debug": { "key": "[REDACTED]", "trace": "xxx')).toBe(true);
+    expect(read).toMatch(/"x{200}" \} \} red gnirts y{100}/);
+    // No line break, tab, control or format character (NUL, ESC, NEL, bidi overrides), no run of spaces.
+    expect(read).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]|\s{2}/u);
+    expect(read).not.toContain(key);
+    expect(read.length).toBeLessThanOrEqual(2048);
+    expect(read.endsWith('…')).toBe(true);
+  });
+});

@@ -58,6 +58,24 @@ function withoutQuotedText(message: string): string {
   return position ? `The text is not valid JSON (${position}).` : 'The text is not valid JSON.';
 }
 
+/** A terminal control sequence (`ESC [ 31 m`, a colour): the whole of it, not the ESC alone. */
+const controlSequence = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+/** A run of white space, control characters (NUL, ESC, NEL) and format characters (bidi overrides, zero-width marks). */
+const unprintableRun = /[\s\p{Cc}\p{Cf}]+/gu;
+
+/**
+ * A provider's words as a client reads them: one line of printable text, at most
+ * maxErrorMessageLength characters. A message of many lines (a stack, a pretty-printed
+ * JSON detail), with NUL, terminal colour codes or a bidi override, reached the client's
+ * error message and its log as it came. Each run of such characters is one space (never
+ * nothing: two halves of a secret the redactor did not see as one stay apart); the cut
+ * never splits a surrogate pair. Runs after redaction, on an error only.
+ */
 function bounded(text: string): string {
-  return text.length <= maxErrorMessageLength ? text : `${text.slice(0, maxErrorMessageLength - 1)}…`;
+  const tidy = text.replace(controlSequence, ' ').replace(unprintableRun, ' ').trim();
+  if (tidy.length <= maxErrorMessageLength) return tidy;
+  let end = maxErrorMessageLength - 1;
+  const last = tidy.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${tidy.slice(0, end)}…`;
 }
