@@ -1,5 +1,5 @@
 import { builtInPlugins } from '@switchyard/cli';
-import { ConfigError, createGateway, defineIngress, defineProvider, definePlugin, openAIChatDialect, type PluginFactory } from '@switchyard/core';
+import { checkGatewayConfig, ConfigError, createGateway, defineIngress, defineProvider, definePlugin, openAIChatDialect, type PluginFactory } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -18,6 +18,9 @@ async function startError(config: Record<string, unknown>, plugin: PluginFactory
   }
   throw new Error('createGateway started');
 }
+
+/** What start says: a plugin that fails to build is a problem at its place in the config (the lines it prints), as validate reports it. */
+const said = (error: Error) => (error instanceof ConfigError ? error.formatLines().join('\n') : error.message);
 
 const step = (create: () => unknown) => definePlugin({ name: 'tenant-tag', optionsSchema: { type: 'object' }, create: create as never });
 const provider = (create: () => unknown) => defineProvider({ name: 'acme', optionsSchema: { type: 'object' }, create: create as never });
@@ -69,8 +72,8 @@ describe('a plugin whose setup is malformed', () => {
     ['a route path without a leading slash', () => ({ dialect: openAIChatDialect, routes: [{ ...route, path: 'v1beta/generate' }] }), /must start with "\/"/],
   ])('refuses an ingress plugin whose create returns %s, naming it and what is wrong', async (_what, create, what) => {
     const error = await startError({ providers: { mock: {} }, chain: ['route', 'adapter'], ingress: { gemini: {} } }, ingress(create));
-    expect(error.message).toMatch(/ingress plugin ['"]gemini['"]/);
-    expect(error.message).toMatch(what);
+    expect(said(error)).toMatch(/^ingress\.gemini: .*ingress plugin ['"]gemini['"]/);
+    expect(said(error)).toMatch(what);
   });
 
   it('names an ingress plugin whose create throws', async () => {
@@ -78,7 +81,7 @@ describe('a plugin whose setup is malformed', () => {
       throw new TypeError("Cannot read properties of undefined (reading 'base_path')");
     };
     const error = await startError({ providers: { mock: {} }, chain: ['route', 'adapter'], ingress: { gemini: {} } }, ingress(create));
-    expect(error.message).toMatch(/ingress plugin 'gemini' failed to build: Cannot read properties of undefined \(reading 'base_path'\)/);
+    expect(said(error)).toMatch(/^ingress\.gemini: The ingress plugin 'gemini' failed to build: Cannot read properties of undefined \(reading 'base_path'\)/);
   });
 
   it('still starts with well-formed plugins', async () => {
@@ -94,5 +97,39 @@ describe('a plugin whose setup is malformed', () => {
       plugins: [...builtInPlugins, ingress(() => ({ dialect: openAIChatDialect, routes: [route], pathPrefix: '/v1beta' }))],
     });
     await gateway.close();
+  });
+});
+
+/** What `switchyard validate` says of a config (it calls checkGatewayConfig): its problems' lines, none when valid. */
+async function validateLines(config: Record<string, unknown>, plugin: PluginFactory<unknown, unknown>): Promise<string[]> {
+  try {
+    await checkGatewayConfig(config, { plugins: [...builtInPlugins, plugin] });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.formatLines();
+    throw error;
+  }
+}
+
+describe('switchyard validate, of an ingress plugin start would refuse', () => {
+  const config = { providers: { mock: {} }, chain: ['route', 'adapter'], ingress: { gemini: {} } };
+
+  it('names an ingress plugin whose create throws, at its place in the config, as start does (validate said the config was valid)', async () => {
+    const create = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'base_path')");
+    };
+    const lines = await validateLines(config, ingress(create));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ingress\.gemini: The ingress plugin 'gemini' failed to build: Cannot read properties of undefined \(reading 'base_path'\)/);
+  });
+
+  it('names an ingress plugin whose create returns no dialect', async () => {
+    const lines = await validateLines(config, ingress(() => ({ routes: [route] })));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ingress\.gemini: The ingress plugin 'gemini' built a dialect: nothing/);
+  });
+
+  it('still says a well-formed ingress plugin is valid', async () => {
+    expect(await validateLines(config, ingress(() => ({ dialect: openAIChatDialect, routes: [route], pathPrefix: '/v1beta' })))).toEqual([]);
   });
 });

@@ -439,22 +439,22 @@ export async function checkGatewayConfig(
       if (shapeIsRight) throw error;
     }
   }
-  // The ingress plugins' routes, as mountIngressPlugins checks them at start: validate said "valid" to a
-  // route over the gateway's own paths, and start died on it with a stack trace. Building one is its
-  // create(options), with no I/O (start builds it again).
+  // The ingress plugins, built as start builds them (its create(options), with no I/O; start builds
+  // it again) and their routes checked as mountIngressPlugins checks them: validate said "valid" to a
+  // route over the gateway's own paths, and to a plugin whose create throws or builds something
+  // malformed, and start died on each. Each is named at the plugin's place in the config.
   if (plugins && plugins.ingress.length > 0 && shapeIsRight) {
     const built: Array<{ id: string; contribution: IngressContribution }> = [];
+    const ingressPath = (id: string) => `/ingress/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     for (const { id, plugin } of plugins.ingress) {
       try {
         built.push({ id, contribution: buildIngressContribution(plugin.name, () => plugin.build()) });
-      } catch {
-        // A plugin that fails to build, or builds something malformed, is a fault of its code, not of
-        // the config: start names it in its own error, as before.
+      } catch (error) {
+        problems.push({ path: ingressPath(id), message: error instanceof Error ? error.message : String(error) });
       }
     }
-    for (const { id, message, fault } of findIngressRouteProblems(built)) {
-      if (fault === 'config') problems.push({ path: `/ingress/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`, message });
-    }
+    // Every problem start refuses: the config's (a route over the gateway's own paths) and the plugin's own (a route path of 42).
+    for (const { id, message } of findIngressRouteProblems(built)) problems.push({ path: ingressPath(id), message });
   }
   problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findHostProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config), ...findProviderHeaderProblems(config));
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
