@@ -19,6 +19,11 @@ class FakeStore {
   async migrate(): Promise<void> {
     throw outage;
   }
+  /** A call in flight until the test settles it: its outcome arrives after calls that began later. */
+  held: Array<{ resolve: (value: string) => void; reject: (error: unknown) => void }> = [];
+  slow(): Promise<string> {
+    return new Promise((resolve, reject) => this.held.push({ resolve, reject }));
+  }
 }
 
 function setUp(logIntervalMs = 1000) {
@@ -108,5 +113,32 @@ describe('guardStore and StoreHealth', () => {
     expect(health.failing).toBe(false);
     await guarded.close();
     expect(lines).toEqual([]);
+  });
+
+  it('one outage is one "unavailable" line and one "back" line: a call begun before the store changed state does not change it back when its answer comes late', async () => {
+    const { store, guarded, lines, health } = setUp(60_000);
+    const said = () => lines.map((line) => String(line['msg'])).filter((msg) => /^store (unavailable|reachable again)/.test(msg));
+    // Begun while the database answered; its connection is cut with the outage, and the error comes only after recovery
+    // (a connection reset as the network came back, a wait for a pool slot that timed out).
+    const lateFailure = guarded.slow().catch((error: unknown) => error);
+    // Also begun before the outage: the database's answer to it comes after calls begun later have failed.
+    const lateSuccess = guarded.slow();
+    store.mode = 'outage';
+    await guarded.find('a').catch(() => {});
+    await guarded.find('a').catch(() => {});
+    store.held[1]!.resolve('answered from before');
+    await lateSuccess;
+    expect(health.failing).toBe(true);
+    store.mode = 'ok';
+    await guarded.find('a');
+    store.held[0]!.reject(outage);
+    expect(await lateFailure).toMatchObject({ code: 'store_unavailable' }); // its caller still hears the outage
+    expect(health.section()).toMatchObject({ healthy: true, status: 'ok' });
+    expect(said()).toEqual(['store unavailable: requests that need it answer 503 store_unavailable', 'store reachable again']);
+    // A new outage, seen by a call begun after the recovery, is said again at once.
+    store.mode = 'outage';
+    await guarded.find('a').catch(() => {});
+    expect(health.failing).toBe(true);
+    expect(said()).toHaveLength(3);
   });
 });

@@ -118,12 +118,13 @@ export function createPostgresStorage(options: PostgresStorageOptions, context: 
   const probe = () => {
     if (probing || closing) return;
     probing = true;
+    const begun = health.begin();
     // The ledger's table, not just the server: one dropped or out of the role's rights is still down.
     void pool
       .query(migrated ? `SELECT 1 FROM ${tables.usage} LIMIT 0` : 'SELECT 1')
       .then(
-        () => health.succeeded(),
-        (error: unknown) => (isOutage(error) ? health.failed(error) : undefined),
+        () => health.succeeded(begun),
+        (error: unknown) => (isOutage(error) ? health.failed(error, begun) : undefined),
       )
       .finally(() => (probing = false));
   };

@@ -35,9 +35,9 @@ const unguarded = new Set<PropertyKey>(['migrate', 'close', 'constructor']);
  * through unchanged.
  */
 export function guardStore<T extends object>(store: T, options: StoreBoundaryOptions): T {
-  const convert = (error: unknown): unknown => {
+  const convert = (error: unknown, begun: number): unknown => {
     if (isGatewayError(error) || !options.isOutage(error)) return error;
-    options.health.failed(error);
+    options.health.failed(error, begun);
     return new GatewayError('store_unavailable', 'The gateway cannot reach its database right now; try again shortly.', {
       retryAfterSeconds: options.retryAfterSeconds,
       cause: error,
@@ -56,23 +56,25 @@ export function guardStore<T extends object>(store: T, options: StoreBoundaryOpt
       if (!guarded) {
         const method = value as (...args: unknown[]) => unknown;
         guarded = (...args: unknown[]) => {
+          // Its outcome counts only if the store has not changed state meanwhile (see StoreHealth).
+          const begun = options.health.begin();
           let result: unknown;
           try {
             result = method.apply(target, args);
           } catch (error) {
-            throw convert(error);
+            throw convert(error, begun);
           }
           if (!isPromiseLike(result)) {
-            options.health.succeeded();
+            options.health.succeeded(begun);
             return result;
           }
           return Promise.resolve(result).then(
             (resolved) => {
-              options.health.succeeded();
+              options.health.succeeded(begun);
               return resolved;
             },
             (error: unknown) => {
-              throw convert(error);
+              throw convert(error, begun);
             },
           );
         };

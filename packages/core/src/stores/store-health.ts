@@ -16,6 +16,12 @@ export interface StoreHealthOptions {
  * failing and why. Logs the first failure at once, then at most once per interval
  * with the count of failures in between, and once when the store answers again —
  * never once per request or batch.
+ *
+ * Outcomes arrive in the order calls end, not the order they began. A call begun before the
+ * store last changed state (see {@link StoreHealth.begin}) tells nothing about it now: its late
+ * error (a connection reset as the network came back, a wait for a pool slot that timed out)
+ * does not start an outage after the store was seen back, and its late answer does not end
+ * one it began before; otherwise one outage was logged "unavailable", "back", "unavailable".
  */
 export class StoreHealth {
   private failingSince: number | undefined;
@@ -23,6 +29,8 @@ export class StoreHealth {
   private failures = 0;
   private unloggedFailures = 0;
   private lastLoggedAt = -Infinity;
+  /** Counts the changes of state (failing, then answering again): what a call began in. */
+  private changes = 0;
   private readonly clock: () => number;
   private readonly logIntervalMs: number;
 
@@ -36,8 +44,18 @@ export class StoreHealth {
     return this.failingSince !== undefined;
   }
 
-  succeeded(): void {
-    if (this.failingSince === undefined) return;
+  /**
+   * Taken as a call begins, and given with its outcome to {@link succeeded} or {@link failed}:
+   * an outcome of a call begun before the store last changed state is stale.
+   */
+  begin(): number {
+    return this.changes;
+  }
+
+  /** `begun`: what {@link begin} said as the call began; without it, the outcome is taken as current. */
+  succeeded(begun?: number): void {
+    if (this.failingSince === undefined || this.stale(begun)) return;
+    this.changes++;
     this.options.logger.info(
       { store: this.options.backend, failures: this.failures, downMs: this.clock() - this.failingSince },
       'store reachable again',
@@ -49,9 +67,14 @@ export class StoreHealth {
     this.lastLoggedAt = -Infinity;
   }
 
-  failed(error: unknown): void {
+  failed(error: unknown, begun?: number): void {
+    // Begun before the store was seen back: an error from then, not a new outage.
+    if (this.failingSince === undefined && this.stale(begun)) return;
     const now = this.clock();
-    this.failingSince ??= now;
+    if (this.failingSince === undefined) {
+      this.failingSince = now;
+      this.changes++;
+    }
     this.lastError = describeStoreError(error);
     this.failures++;
     this.unloggedFailures++;
@@ -62,6 +85,10 @@ export class StoreHealth {
     );
     this.lastLoggedAt = now;
     this.unloggedFailures = 0;
+  }
+
+  private stale(begun: number | undefined): boolean {
+    return begun !== undefined && begun !== this.changes;
   }
 
   /** The store's part of `GET /health`: degraded (unhealthy) while its calls fail. */
