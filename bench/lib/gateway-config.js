@@ -29,7 +29,7 @@ const auth = `  - auth: { keys: [ { name: bench, key: ${benchApiKey}, team: benc
 const fullChainSteps = [
   ['auth', auth],
   ['team-budget', '  - key-scope: { budgets: { teams: { bench: { limit_usd: 1000000000, period: total } } } }\n'],
-  ['rate-limit', '  - rate-limit: { limits: { global: { rpm: 100000000, tpm: 100000000000 } } }\n'],
+  ['rate-limit', '  - rate-limit: { limits: { global: { rpm: 100000000, tpm: 245760000 } } }\n'],
   ['circuit-breaker', '  - circuit-breaker\n'],
   ['cache', '  - cache: { cache_nonzero_temperature: true }\n'],
   ['route', '  - route\n'],
