@@ -62,6 +62,10 @@ describe.each(stores)('cached tokens above the prompt (%s)', (_, storage) => {
       body: JSON.stringify({ model: 'openai/gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(response.status).toBe(200);
+    // The client reads the provider's answer as it was sent: its usage is the provider's.
+    const body = (await response.json()) as { usage: { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } };
+    expect(body.usage.prompt_tokens).toBe(100);
+    expect(body.usage.prompt_tokens_details?.cached_tokens).toBe(5000);
     const { budgets, ledger } = gateway.gateway.runtime.storage!;
     await expect.poll(async () => (await ledger.listRecords({ from: epoch, to: farFuture, keyId: key.id, limit: 10 })).records.length).toBe(1);
     const [record] = (await ledger.listRecords({ from: epoch, to: farFuture, keyId: key.id, limit: 10 })).records;
@@ -72,5 +76,13 @@ describe.each(stores)('cached tokens above the prompt (%s)', (_, storage) => {
     expect(row).toMatchObject({ inputTokens: 100, cachedInputTokens: 100 });
     await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
     expect(await budgets.spent(`key:${key.id}`, epoch)).toBeCloseTo(cost, 9);
+    // The metric agrees with the ledger: cached at most the prompt (the model is not in models:, so its label is "(other)").
+    const metrics = await (await fetch(`${gateway.origin}/metrics`)).text();
+    const series = (kind: string) =>
+      metrics.split('\n').find((line) => line.startsWith(`switchyard_tokens_total{provider="openai",model="(other)",kind="${kind}"}`));
+    expect([series('input'), series('cached')]).toEqual([
+      'switchyard_tokens_total{provider="openai",model="(other)",kind="input"} 100',
+      'switchyard_tokens_total{provider="openai",model="(other)",kind="cached"} 100',
+    ]);
   });
 });

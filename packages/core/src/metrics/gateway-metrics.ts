@@ -167,7 +167,10 @@ export class GatewayMetrics {
       const tokens = this.tokens.labels.at(provider).at(model);
       addTokens(tokens, 'input', usage.inputTokens);
       addTokens(tokens, 'output', usage.outputTokens);
-      addTokens(tokens, 'cached', usage.cachedInputTokens);
+      // The cached part of the prompt, at most the prompt, as the ledger records it and the cost bills it: a provider
+      // reporting 5,000 cached of 100 prompt tokens made kind="cached" pass kind="input" by 4,900.
+      const cached = usage.cachedInputTokens;
+      addTokens(tokens, 'cached', cached === undefined ? undefined : Math.min(cached, usage.inputTokens));
       addTokens(tokens, 'reasoning', usage.reasoningTokens);
     }
     if (record.costUsd > 0 && Number.isFinite(record.costUsd)) this.cost.labels.at(provider).of(model).inc(record.costUsd);
