@@ -1,11 +1,10 @@
 import {
   CHARACTERS_PER_TOKEN,
-  IMAGE_TOKEN_ESTIMATE,
-  LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
   estimateEmbeddingsTokens,
   estimatePromptTokens,
   fastPathOnlyTokens,
+  imageTokenEstimate,
   textLength,
   type ChatRequest,
   type EmbeddingsRequest,
@@ -43,8 +42,9 @@ export function openAIEncodingFor(model: string): EncodingName | undefined {
 /**
  * The prompt tokens of a chat request, counting its texts with `countText`: the
  * same walk as core's `estimatePromptTokens`, with a real tokenizer in place of
- * chars / 4 (images keep their fixed estimates, and what only the fast path sends
- * its estimate, `fastPathOnlyPromptTokens`).
+ * chars / 4 (images count what the request's model may bill for them, the count a
+ * budget holds: core's `imageTokenEstimate`; what only the fast path sends its
+ * estimate, `fastPathOnlyPromptTokens`).
  */
 export function countChatTokens(request: ChatRequest, countText: CountText): number {
   // As core's estimate does: a value that is not text counts as none (textLength), never a throw.
@@ -61,7 +61,7 @@ export function countChatTokens(request: ChatRequest, countText: CountText): num
     for (const part of message.content) {
       switch (part.type) {
         case 'image':
-          tokens += part.detail === 'low' ? LOW_DETAIL_IMAGE_TOKEN_ESTIMATE : IMAGE_TOKEN_ESTIMATE;
+          tokens += imageTokenEstimate(part.detail, request.model);
           break;
         case 'tool-call':
           tokens += count(part.name) + count(part.arguments);
@@ -95,7 +95,7 @@ export function countEmbeddingsTokens(request: EmbeddingsRequest, countText: Cou
 export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Logger): PromptTokenCounter {
   if (tokenizer === 'estimate') {
     return {
-      chat: (request) => estimatePromptTokens(request),
+      chat: (request) => estimatePromptTokens(request, request.model),
       embeddings: (request) => estimateEmbeddingsTokens(request),
       ready: Promise.resolve(),
     };
@@ -113,7 +113,7 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
   return {
     chat(request) {
       const countText = countFor(request.model);
-      return countText ? countChatTokens(request, countText) : estimatePromptTokens(request);
+      return countText ? countChatTokens(request, countText) : estimatePromptTokens(request, request.model);
     },
     embeddings(request) {
       const countText = countFor(request.model);

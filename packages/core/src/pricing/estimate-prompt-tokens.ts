@@ -189,10 +189,24 @@ function addText(text: string, walk: JsonWalk): void {
  * tool definitions, the response schema), a few tokens per message, a fixed count
  * per image, and what only the fast path sends (`fastPathOnlyPromptTokens`). It is not
  * a tokenizer; the real count arrives with the response's usage, and the reservation
- * settles to that.
+ * settles to that. Given the `model` the request is for, each image counts what that model
+ * may bill for it ({@link imageTokenEstimate}), the count a budget holds.
  */
-export function estimatePromptTokens(request: ChatRequest): number {
-  return promptTokens(request, LOW_DETAIL_IMAGE_TOKEN_ESTIMATE);
+export function estimatePromptTokens(request: ChatRequest, model?: string): number {
+  return promptTokens(request, LOW_DETAIL_IMAGE_TOKEN_ESTIMATE, undefined, model);
+}
+
+/**
+ * The tokens estimated for one image sent to `model`: what the model may bill for it
+ * ({@link imageHoldTokens}, the count a budget holds), else {@link IMAGE_TOKEN_ESTIMATE},
+ * or {@link LOW_DETAIL_IMAGE_TOKEN_ESTIMATE} at `detail: "low"`. Without a model, the
+ * fixed counts. The rate limiter's token estimate counts images with it: at the fixed
+ * 1,600, twenty images to gpt-4o-mini took 32,000 of a tpm limit and were billed 963,380.
+ */
+export function imageTokenEstimate(detail: string | undefined, model?: string): number {
+  const rule = model === undefined ? undefined : imageHoldTokens(model);
+  if (detail === 'low') return rule ? rule.low : LOW_DETAIL_IMAGE_TOKEN_ESTIMATE;
+  return rule ? rule.high : IMAGE_TOKEN_ESTIMATE;
 }
 
 /**
@@ -328,7 +342,7 @@ function providerOptionsTokens(request: ChatRequest): number {
   return options === undefined ? 0 : Math.ceil(jsonTextLength(options) / CHARACTERS_PER_TOKEN);
 }
 
-function promptTokens(request: ChatRequest, lowDetailImageTokens: number, images?: { images: number; lowDetailImages: number }): number {
+function promptTokens(request: ChatRequest, lowDetailImageTokens: number, images?: { images: number; lowDetailImages: number }, model?: string): number {
   let characters = 0;
   let tokens = MESSAGE_TOKEN_OVERHEAD;
   for (const message of request.messages) {
@@ -342,7 +356,7 @@ function promptTokens(request: ChatRequest, lowDetailImageTokens: number, images
     for (const part of message.content) {
       switch (part.type) {
         case 'image':
-          tokens += part.detail === 'low' ? lowDetailImageTokens : IMAGE_TOKEN_ESTIMATE;
+          tokens += model !== undefined ? imageTokenEstimate(part.detail, model) : part.detail === 'low' ? lowDetailImageTokens : IMAGE_TOKEN_ESTIMATE;
           if (images) {
             images.images++;
             if (part.detail === 'low') images.lowDetailImages++;

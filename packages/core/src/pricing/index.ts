@@ -23,6 +23,7 @@ export {
   maxPromptHold,
   maxPromptTokensAt,
   imageHoldTokens,
+  imageTokenEstimate,
   predictionOutputTokens,
   type ImageHoldTokens,
   type PromptHold,
