@@ -15,7 +15,7 @@ export interface MessagesBody {
 }
 
 /** Which options the body depends on. */
-export type MessagesBodySettings = Pick<AnthropicOptions, 'default_max_tokens' | 'structured_outputs'>;
+export type MessagesBodySettings = Pick<AnthropicOptions, 'default_max_tokens' | 'structured_outputs'> & Partial<Pick<AnthropicOptions, 'beta'>>;
 
 /**
  * Canonical request → `POST /v1/messages` body. Settings Anthropic has no field for
@@ -37,7 +37,7 @@ export function buildMessagesBody(request: ChatRequest, model: string, settings:
     // Fields the canonical shape has no place for go first, so nothing below is overridden by them.
     ...passThrough,
     model,
-    max_tokens: maxTokens(request, passThrough, settings.default_max_tokens),
+    max_tokens: maxTokens(request, passThrough, settings.default_max_tokens, interleavedThinking(extra.betas, settings.beta)),
     ...(prompt.system !== undefined && { system: prompt.system }),
     messages: prompt.messages,
     ...convertToAnthropicTools(request, extra.toolsCacheControl),
@@ -69,11 +69,36 @@ export function buildMessagesBody(request: ChatRequest, model: string, settings:
  * With extended thinking the budget counts against `max_tokens`, so the default
  * grows by it rather than leaving no room for the answer.
  */
-function maxTokens(request: ChatRequest, passThrough: Record<string, unknown>, defaultMaxTokens: number): number {
+function maxTokens(request: ChatRequest, passThrough: Record<string, unknown>, defaultMaxTokens: number, interleaved: boolean): number {
   const budget = thinkingBudget(passThrough);
-  if (request.maxOutputTokens !== undefined) return request.maxOutputTokens;
-  if (typeof passThrough['max_tokens'] === 'number') return passThrough['max_tokens'];
+  // Under interleaved thinking the budget spans the turn and may exceed max_tokens: nothing to check.
+  const checked = interleaved ? 0 : budget;
+  if (request.maxOutputTokens !== undefined) return aboveThinkingBudget(request.maxOutputTokens, checked);
+  if (typeof passThrough['max_tokens'] === 'number') return aboveThinkingBudget(passThrough['max_tokens'], checked);
   return defaultMaxTokens + budget;
+}
+
+/**
+ * Whether the request's or the configured betas turn on interleaved thinking, under which
+ * Anthropic lets `budget_tokens` exceed `max_tokens` (it spans the whole turn).
+ */
+function interleavedThinking(requestBetas: readonly string[], configured: readonly string[] = []): boolean {
+  for (const flag of requestBetas) if (flag.startsWith('interleaved-thinking')) return true;
+  for (const flag of configured) if (flag.startsWith('interleaved-thinking')) return true;
+  return false;
+}
+
+/**
+ * A client's `max_tokens`, checked to be above the thinking budget (0 without thinking):
+ * Anthropic refuses one that is not, so it is refused here, before anything is sent.
+ */
+function aboveThinkingBudget(maxTokens: number, budget: number): number {
+  if (budget === 0 || maxTokens > budget) return maxTokens;
+  throw new GatewayError(
+    'invalid_request',
+    `max_tokens (${maxTokens}) must be greater than thinking.budget_tokens (${budget}): the thinking budget counts against max_tokens.`,
+    { param: 'max_tokens' },
+  );
 }
 
 /**

@@ -1,0 +1,77 @@
+import { startMockAnthropic, type MockAnthropic } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterKey, startTestGateway, type TestGateway } from './support/start-test-gateway.js';
+
+/**
+ * Anthropic refuses a request whose `max_tokens` is not above `thinking.budget_tokens`
+ * (the budget counts against it). The gateway says so itself, as a 400 naming the field,
+ * instead of sending a request Anthropic must refuse (translated requests: the Messages
+ * fast path sends the client's own body as it is). Under the interleaved-thinking beta the
+ * budget may exceed max_tokens, and the request is sent.
+ */
+const anthropicKey = 'sk-ant-upstream-test-key-0123456789abcdef';
+
+describe('max_tokens not above thinking.budget_tokens', () => {
+  let upstream: MockAnthropic;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    upstream = await startMockAnthropic({ apiKey: anthropicKey });
+    gateway = await startTestGateway({ providers: { anthropic: { api_key: anthropicKey, base_url: upstream.url } }, server: { fast_path: false } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('is a 400 on /v1/messages, nothing sent upstream', async () => {
+    const response = await fetch(`${gateway.baseURL}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': masterKey, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'anthropic/claude-sonnet-4-5',
+        max_tokens: 1024,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const body = (await response.json()) as { error: { message: string } };
+    expect(response.status).toBe(400);
+    expect(body.error.message).toMatch(/max_tokens.*budget_tokens/);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('is a 400 invalid_request on /v1/chat/completions naming max_tokens, nothing sent upstream', async () => {
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${masterKey}` },
+      body: JSON.stringify({
+        model: 'anthropic/claude-sonnet-4-5',
+        max_tokens: 500,
+        provider_options: { anthropic: { thinking: { type: 'enabled', budget_tokens: 2000 } } },
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const body = (await response.json()) as { error: { type: string; code: string; param: string; message: string } };
+    expect(response.status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'invalid_request', param: 'max_tokens' });
+    expect(body.error.message).toMatch(/max_tokens.*budget_tokens/);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('is sent under the interleaved-thinking beta (provider_options.anthropic.betas), where the budget may exceed max_tokens', async () => {
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${masterKey}` },
+      body: JSON.stringify({
+        model: 'anthropic/claude-sonnet-4-5',
+        max_tokens: 256,
+        provider_options: { anthropic: { betas: ['interleaved-thinking-2025-05-14'], thinking: { type: 'enabled', budget_tokens: 1024 } } },
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(upstream.requests).toHaveLength(1);
+    expect(String(upstream.requests[0]!.headers['anthropic-beta'])).toContain('interleaved-thinking-2025-05-14');
+  });
+});
