@@ -172,6 +172,9 @@ export class SecretRedactor {
   /** The longest form's length: how far back from a text's end a start of one is looked for. */
   private readonly longestForm: number;
 
+  /** The shortest form's length: a line break inside a shorter run of base64 characters wraps none (mayBeWrapped). */
+  private readonly shortestForm: number;
+
   /** Undefined when a secret holds a character the quick look cannot reason about: every text then takes the expressions. */
   private readonly quickLook: QuickLook | undefined;
 
@@ -217,6 +220,7 @@ export class SecretRedactor {
     for (const form of forms) formsByFirst.set(form.charCodeAt(0), [...(formsByFirst.get(form.charCodeAt(0)) ?? []), form]);
     this.formsByFirst = formsByFirst;
     this.longestForm = forms[0]?.length ?? 0;
+    this.shortestForm = forms.at(-1)?.length ?? 0;
     this.quickLook = options.quickLook === false ? undefined : quickLookFor(secrets, forms);
     // A JSON writer may escape the slash; nothing else base64 holds.
     this.encoded = forms.length > 0 ? new RegExp(forms.map((form) => escapeRegExp(form).replace(/\\\//g, '(?:\\\\*\\/)')).join('|'), 'g') : undefined;
@@ -413,7 +417,7 @@ export class SecretRedactor {
 
   /** Whether `text` may hold a byte-encoded form of a secret wrapped over lines (`\n`, `\r\n`, JSON-escaped too): MIME base64 at 76 columns, PEM at 64. */
   private mayBeWrapped(text: string): boolean {
-    return this.encoded !== undefined && lineBreak.test(text);
+    return this.encoded !== undefined && lineBreak.test(text) && hasWrappedRun(text, this.shortestForm);
   }
 
   /** Where the forms are found in `text` read with the line breaks between base64 characters taken out, as `[start, end)` pairs of `text`. */
@@ -820,6 +824,44 @@ function lineBreakLength(text: string, at: number, to: number): number {
   }
 }
 
+/**
+ * Whether `text` holds a run of at least `length` base64 characters with a line break inside
+ * it (a JSON-escaped slash, `\\/`, continues a run): the only place a wrapped form can be. Prose
+ * breaks its lines between short words, so most answers with line breaks are passed over here
+ * without lineJoinedReading's copy of the text and its index of every character.
+ */
+function hasWrappedRun(text: string, length: number): boolean {
+  let run = 0;
+  let broken = false;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (isBase64Code(code)) {
+      if (++run >= length && broken) return true;
+      continue;
+    }
+    if (run > 0) {
+      const breakLength = lineBreakLength(text, at, text.length);
+      if (breakLength > 0 && breakLength <= text.length - at && continuesBase64(text, at + breakLength)) {
+        broken = true;
+        at += breakLength - 1;
+        continue;
+      }
+      if (code === 0x5c && continuesBase64(text, at)) continue;
+    }
+    run = 0;
+    broken = false;
+  }
+  return false;
+}
+
+/** Whether a base64 character is at `at`, or a slash JSON-escaped (`\\/`, at any depth). */
+function continuesBase64(text: string, at: number): boolean {
+  let position = at;
+  while (text.charCodeAt(position) === 0x5c) position++;
+  const code = text.charCodeAt(position);
+  return position === at ? isBase64Code(code) : code === 0x2f;
+}
+
 /** `text` with the line breaks between two base64 characters taken out, and where each of its characters is in `text`; undefined when it has none. */
 function lineJoinedReading(text: string): { text: string; starts: number[] } | undefined {
   let joined = '';
@@ -831,7 +873,7 @@ function lineJoinedReading(text: string): { text: string; starts: number[] } | u
     // A line break (the character first: most are none) after a base64 character.
     if ((code !== 0x0a && code !== 0x0d && code !== 0x5c) || !isBase64Code(text.charCodeAt(at - 1))) continue;
     const length = lineBreakLength(text, at, text.length);
-    if (length === 0 || length > text.length - at || !isBase64Code(text.charCodeAt(at + length))) continue;
+    if (length === 0 || length > text.length - at || !continuesBase64(text, at + length)) continue;
     for (let index = copied; index < at; index++) starts.push(index);
     joined += text.slice(copied, at);
     copied = at + length;
