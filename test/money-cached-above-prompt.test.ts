@@ -1,9 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findPostgres, freshSchemaName, startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
-import pg from 'pg';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durableStores } from './support/budget-store-cases.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -17,19 +17,7 @@ import { startTestGateway, type TestGateway } from './support/start-test-gateway
 const epoch = new Date(0).toISOString();
 const farFuture = '2999-01-01T00:00:00.000Z';
 
-const postgres = await findPostgres();
-const stores: Array<[string, () => Record<string, unknown>]> = [['sqlite', () => ({ use: 'sqlite' })]];
-const schemas: string[] = [];
-if (postgres.available) {
-  const url = postgres.url;
-  stores.push(['postgres', () => ({ use: 'postgres', url, schema: schemas[schemas.push(freshSchemaName()) - 1] })]);
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
-}
+const stores = await durableStores();
 
 const answer =
   '{"id":"chatcmpl-c","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],' +

@@ -2,9 +2,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RequestRecord } from '@switchyard/core';
-import { findPostgres, freshSchemaName, startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
-import pg from 'pg';
+import { startMockOpenAI, type MockOpenAI } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durableStores } from './support/budget-store-cases.js';
 import { createBudgetedKey } from './support/create-budgeted-key.js';
 import { startTestGateway, type TestGateway } from './support/start-test-gateway.js';
 
@@ -36,19 +36,7 @@ function streamedAnswer(usage: string | undefined): string {
   return chunk('{"role":"assistant","content":"four words"}', 'null') + chunk('{"content":" of answer"}', '"stop"') + usageChunk + 'data: [DONE]\n\n';
 }
 
-const postgres = await findPostgres();
-const stores: Array<[string, () => Record<string, unknown>]> = [['sqlite', () => ({ use: 'sqlite' })]];
-const schemas: string[] = [];
-if (postgres.available) {
-  const url = postgres.url;
-  stores.push(['postgres', () => ({ use: 'postgres', url, schema: schemas[schemas.push(freshSchemaName()) - 1] })]);
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
-}
+const stores = await durableStores();
 const cases = stores.flatMap(([store, storage]) => [true, false].map((fastPath) => ({ store, storage, fastPath })));
 
 /** The usage an OpenAI client reads: the answer's, or the last stream chunk's. */

@@ -17,11 +17,12 @@ export interface BudgetStoreCase {
 }
 
 /**
- * Every store that keeps budgets durably (SQLite; PostgreSQL when it runs: findPostgres
- * fails loudly in CI without it) under each way of holding: the cases a money test runs
- * on. Registers the dropping of the PostgreSQL schemas it hands out after the file.
+ * Every store that keeps budgets and the ledger durably, as `[name, storage]` pairs: SQLite, and
+ * PostgreSQL when it runs (findPostgres fails loudly in CI without it). Each `storage()` call is
+ * a fresh `storage:` section for one gateway (PostgreSQL: a schema of its own); the schemas handed
+ * out are dropped after the file.
  */
-export async function budgetStoreCases(): Promise<BudgetStoreCase[]> {
+export async function durableStores(): Promise<Array<[store: string, storage: () => Record<string, unknown>]>> {
   const postgres = await findPostgres();
   const schemas: string[] = [];
   afterAll(async () => {
@@ -36,5 +37,11 @@ export async function budgetStoreCases(): Promise<BudgetStoreCase[]> {
     const url = postgres.url;
     stores.push(['postgres', () => ({ use: 'postgres', url, schema: schemas[schemas.push(freshSchemaName()) - 1] })]);
   }
+  return stores;
+}
+
+/** {@link durableStores} under each way of holding: the cases a money test runs on. */
+export async function budgetStoreCases(): Promise<BudgetStoreCase[]> {
+  const stores = await durableStores();
   return stores.flatMap(([store, storage]) => grantSettings.map(([grantsName, grants]) => ({ store, storage, grantsName, grants })));
 }
