@@ -47,13 +47,23 @@ export class SecretScrubbingParts implements PartDecoder<StreamPart> {
 
   decodeInto(event: ServerSentEvent, into: StreamPart[]): void {
     const from = into.length;
-    if (this.decoder.decodeInto) this.decoder.decodeInto(event, into);
-    else for (const part of this.decoder.decode(event)) into.push(part);
+    let failure: { error: unknown } | undefined;
+    try {
+      if (this.decoder.decodeInto) this.decoder.decodeInto(event, into);
+      else for (const part of this.decoder.decode(event)) into.push(part);
+    } catch (error) {
+      failure = { error };
+    }
     for (let index = from; index < into.length; index++) {
       if (this.held === undefined && this.passesAsItIs(into[index]!)) continue;
       this.scrub(into.splice(index), into);
-      return;
+      break;
     }
+    if (failure === undefined) return;
+    // An event that cannot be read ends the stream: what came before it (scrubbed, above) and the
+    // tail held back for the next delta go out ahead of the error, as the stream keeps them.
+    this.release(into);
+    throw failure.error;
   }
 
   end(): StreamPart[] {
