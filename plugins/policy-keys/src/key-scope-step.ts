@@ -4,6 +4,7 @@ import {
   isGatewayError,
   getContext,
   maxPromptHold,
+  sentOutputLimit,
   maxPromptTokensAt,
   matchesModelPattern,
   estimateEmbeddingsTokens,
@@ -391,7 +392,9 @@ function callMaxCost(context: RequestContext, budget: RequestBudget, deployment:
       const provider = providers.get(candidate.provider);
       if (provider && !offersOperation(provider, context.endpoint)) return 0;
       const tokens = prompt && prompt.images > 0 ? maxPromptTokensAt(prompt, candidate.model) : promptTokens;
-      return pricing.maxCost(candidate.provider, candidate.model, tokens, chat?.maxOutputTokens, prompt?.outputTokens);
+      // The limit the adapter sends (Anthropic's default and thinking budget), not only the client's.
+      const output = chat && sentOutputLimit(provider, chat);
+      return pricing.maxCost(candidate.provider, candidate.model, tokens, output, prompt?.outputTokens);
     }),
   );
 }

@@ -46,6 +46,7 @@ export function createRateLimitHandler(
     store,
     counter: createPromptTokenCounter(options.tokenizer, runtime.logger),
     defaultMaxTokens: options.default_max_tokens,
+    providers: runtime.providers,
     onStoreError,
     logger: runtime.logger,
     onRefused: (source, dimension) => runtime.metrics.countRateLimitRefusal(source, dimension),

@@ -1,4 +1,16 @@
-import { GatewayError, throttled, totalTokens, type GatewayConfig, type Logger, type RequestContext, type ResponseHeaders, type Usage } from '@switchyard/core';
+import {
+  GatewayError,
+  sentOutputLimit,
+  throttled,
+  totalTokens,
+  type ChatRequest,
+  type GatewayConfig,
+  type Logger,
+  type Provider,
+  type RequestContext,
+  type ResponseHeaders,
+  type Usage,
+} from '@switchyard/core';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
@@ -29,8 +41,10 @@ export interface RateLimiterOptions {
   models?: GatewayConfig['models'];
   store: RateLimitStore;
   counter: PromptTokenCounter;
-  /** Output tokens reserved when a request sets no `max_tokens`. */
+  /** Output tokens reserved when a request sets no `max_tokens`, unless its provider's adapter sends more. */
   defaultMaxTokens: number;
+  /** The running providers, whose adapters may send a `max_tokens` of their own (HttpChatAdapter.defaultOutputLimit). */
+  providers?: ReadonlyMap<string, Provider>;
   onStoreError: OnStoreError;
   logger: Logger;
   /** A clock to decide by, for tests; by default the store's own (Redis: the server's). */
@@ -61,6 +75,8 @@ export class RateLimiter {
   private readonly configuredTokenLimits: boolean;
   /** Set once the counter's tokenizer is loaded; until then a request waits for it. */
   private counterReady = false;
+  /** The providers whose adapters send an output limit of their own to a request without one. */
+  private readonly limitSendingProviders: Provider[];
 
   constructor(private readonly options: RateLimiterOptions) {
     const { teams, models, global } = options.limits;
@@ -69,6 +85,7 @@ export class RateLimiter {
     this.modelLimitsOfConfiguredNames = modelLimitsByName(options.models ?? {}, this.modelLimits);
     this.globalLimits = global && sourceLimits('global', 'global', global);
     this.configuredTokenLimits = global?.tpm !== undefined || Object.values(models).some((limit) => limit.tpm !== undefined);
+    this.limitSendingProviders = [...(options.providers?.values() ?? [])].filter((provider) => provider.chat?.defaultOutputLimit !== undefined);
     // A counter whose loading failed keeps failing each request that waits for it, as before.
     options.counter.ready.then(
       () => {
@@ -245,8 +262,26 @@ export class RateLimiter {
   private tokensNeeded(context: RequestContext): number {
     const { counter, defaultMaxTokens } = this.options;
     const chat = context.chatRequest;
-    if (chat) return counter.chat(chat) + (chat.maxOutputTokens ?? defaultMaxTokens);
+    if (chat) return counter.chat(chat) + (chat.maxOutputTokens ?? this.unsetOutputTokens(chat, defaultMaxTokens));
     return context.embeddingsRequest ? counter.embeddings(context.embeddingsRequest) : 0;
+  }
+
+  /**
+   * The output charged to a request without `max_tokens`: the configured guess, or what an
+   * adapter it may reach sends instead when that is more (Anthropic: `default_max_tokens`
+   * and the thinking budget, which went past the tpm until the call ended). The step runs
+   * before `route`: a `provider/model` reaches its provider, any other name (an alias, a
+   * group) is charged the most of any provider's.
+   */
+  private unsetOutputTokens(chat: ChatRequest, defaultMaxTokens: number): number {
+    const sending = this.limitSendingProviders;
+    if (sending.length === 0) return defaultMaxTokens;
+    const slash = chat.model.indexOf('/');
+    const named = slash > 0 ? this.options.providers?.get(chat.model.slice(0, slash)) : undefined;
+    if (named) return Math.max(defaultMaxTokens, sentOutputLimit(named, chat) ?? 0);
+    let tokens = defaultMaxTokens;
+    for (let index = 0; index < sending.length; index++) tokens = Math.max(tokens, sentOutputLimit(sending[index], chat) ?? 0);
+    return tokens;
   }
 
   /**

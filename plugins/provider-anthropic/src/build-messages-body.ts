@@ -102,19 +102,39 @@ function aboveThinkingBudget(maxTokens: number, budget: number): number {
 }
 
 /**
+ * The `max_tokens` {@link buildMessagesBody} sends for a request without `maxOutputTokens`,
+ * read from `providerOptions.anthropic` as it is (nothing copied): the budget hold and the
+ * tpm charge take it before the call. A thinking budget the body refuses counts as none.
+ */
+export function defaultMaxTokensFor(request: ChatRequest, configured: number): number {
+  const options: unknown = request.providerOptions?.['anthropic'];
+  if (typeof options !== 'object' || options === null) return configured;
+  const given = (options as Record<string, unknown>)['max_tokens'];
+  if (typeof given === 'number') return given;
+  const budget = enabledThinkingBudget(options as Record<string, unknown>);
+  return Number.isNaN(budget) ? configured : configured + budget;
+}
+
+/**
  * The `budget_tokens` of an enabled `thinking` in the options, else 0. It must be a
  * whole number from 1 to the output ceiling, as the Messages ingress checks it: one that
  * is not (-5000, 0.5, 1e300, "2048", none) made the default `max_tokens` above a value
  * the client never wrote, and Anthropic's refusal blamed `max_tokens`.
  */
 function thinkingBudget(passThrough: Record<string, unknown>): number {
-  const thinking = passThrough['thinking'];
-  if (typeof thinking !== 'object' || thinking === null || (thinking as Record<string, unknown>)['type'] !== 'enabled') return 0;
-  const budget = (thinking as Record<string, unknown>)['budget_tokens'];
-  if (Number.isInteger(budget) && (budget as number) >= 1 && (budget as number) <= requestBounds.maxOutputTokens) return budget as number;
+  const budget = enabledThinkingBudget(passThrough);
+  if (!Number.isNaN(budget)) return budget;
   throw new GatewayError('invalid_request', `thinking.budget_tokens must be a whole number from 1 to ${requestBounds.maxOutputTokens} when thinking is enabled.`, {
     param: 'provider_options.anthropic.thinking.budget_tokens',
   });
+}
+
+/** `thinkingBudget` without the refusal: NaN for a budget that is not a whole number from 1 to the output ceiling. */
+function enabledThinkingBudget(options: Record<string, unknown>): number {
+  const thinking = options['thinking'];
+  if (typeof thinking !== 'object' || thinking === null || (thinking as Record<string, unknown>)['type'] !== 'enabled') return 0;
+  const budget = (thinking as Record<string, unknown>)['budget_tokens'];
+  return Number.isInteger(budget) && (budget as number) >= 1 && (budget as number) <= requestBounds.maxOutputTokens ? (budget as number) : Number.NaN;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { credentialHeaderValues, type ChatRequest, type HttpChatAdapter, type Pr
 import { createAnthropicEndpoint } from './anthropic-endpoint.js';
 import type { AnthropicOptions } from './anthropic-options.js';
 import { createAnthropicStreamDecoder } from './anthropic-stream-decoder.js';
-import { buildMessagesBody } from './build-messages-body.js';
+import { buildMessagesBody, defaultMaxTokensFor } from './build-messages-body.js';
 import { isContentOnlyEvent } from './anthropic-event-tap.js';
 import { buildPassthroughRequest } from './build-passthrough-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
@@ -22,6 +22,8 @@ export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthr
       const { body, betas } = buildMessagesBody(request, model, options);
       return endpoint.request('POST', '/messages', JSON.stringify(body), betas);
     },
+    // What a request without max_tokens is sent: budgets hold it and tpm limits charge it.
+    defaultOutputLimit: (request) => defaultMaxTokensFor(request, options.default_max_tokens),
     parseResponse: (body, info) => parseAnthropicMessage(body, name, info),
     readUsage: (body) => (typeof body === 'object' && body !== null ? mapAnthropicUsage((body as { usage?: unknown }).usage) : undefined),
     createStreamDecoder: () => createAnthropicStreamDecoder(name),

@@ -83,6 +83,7 @@ export function startProvider(id: string, plugin: ProviderPlugin, transport: Ups
       };
       if (adapter.passthrough) provider.chat.passthrough = operation(adapter.passthrough);
       if (adapter.passthroughs?.length) provider.chat.passthroughs = adapter.passthroughs.map(operation);
+      if (typeof adapter.defaultOutputLimit === 'function') provider.chat.defaultOutputLimit = adapter.defaultOutputLimit.bind(adapter);
     }
   }
   if (adapters.embeddings) {

@@ -106,6 +106,17 @@ export interface HttpChatAdapter {
    */
   readUsage?(body: unknown): Usage | undefined;
   createStreamDecoder(info: UpstreamResponseInfo): StreamDecoder;
+  /**
+   * The output limit `buildRequest` sends for a request that sets none (`maxOutputTokens`
+   * undefined): the adapter's default and whatever it adds to it (Anthropic: its
+   * `default_max_tokens`, plus the thinking budget). Budgets hold for it and tpm limits charge
+   * it before the call (without it they took the price's `max_output`, or 8,192 tokens, and a
+   * larger limit sent overspent the budget). Absent, or undefined, when the adapter sends no
+   * limit of its own. Called before the call on every budgeted or tpm-limited request
+   * without `max_tokens`: keep it cheap (no walk of the messages), and do not throw (a
+   * setting `buildRequest` refuses may count as none: nothing is sent).
+   */
+  defaultOutputLimit?(request: ChatRequest): number | undefined;
   /** For streams that are not text/event-stream; Server-Sent Events when absent. */
   createStreamFramer?(): StreamFramer;
   /**
@@ -244,6 +255,8 @@ export interface Provider {
     passthrough?: ProviderPassthrough;
     /** Pass-through operations for further dialects (see HttpChatAdapter.passthroughs). */
     passthroughs?: ProviderPassthrough[];
+    /** The adapter's `defaultOutputLimit`; read it through `sentOutputLimit`. */
+    defaultOutputLimit?(request: ChatRequest): number | undefined;
   };
   embeddings?: { embed(call: ProviderCall<EmbeddingsRequest>): Promise<EmbeddingsResponse> };
   listModels?: (signal: AbortSignal) => Promise<ModelInfo[]>;

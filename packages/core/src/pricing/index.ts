@@ -31,6 +31,7 @@ export {
   textLength,
 } from './estimate-prompt-tokens.js';
 export { GeneratedOutput, estimateAnswerUsage, withBillableUsage } from './generated-output.js';
+export { sentOutputLimit } from './sent-output-limit.js';
 export { estimateEmbeddingsTokens } from './estimate-embeddings-tokens.js';
 export { withBillableEmbeddingsUsage } from './billable-embeddings-usage.js';
 export { estimated, isEstimatedUsage } from './estimated-usage.js';
