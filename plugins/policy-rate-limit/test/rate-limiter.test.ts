@@ -1,4 +1,4 @@
-import type { RequestContext } from '@switchyard/core';
+import type { ChatRequest, Provider, RequestContext } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { createPromptTokenCounter, type PromptTokenCounter } from '../src/count-prompt-tokens.js';
 import { MemoryRateLimitStore } from '../src/memory-rate-limit-store.js';
@@ -147,5 +147,66 @@ describe('RateLimiter.admit', () => {
     second.finish();
     await tick();
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('the tpm charge of a request without max_tokens', () => {
+  /** A provider whose adapter sends its own output limit to a request without one: `base` plus a thinking budget in the options. */
+  const sendingProvider = (id: string, base: number): Provider => ({
+    id,
+    plugin: id,
+    chat: {
+      complete: () => Promise.reject(new Error('not called')),
+      stream: () => Promise.reject(new Error('not called')),
+      defaultOutputLimit: (request) => base + Number((request.providerOptions?.['anthropic']?.['thinking'] as { budget_tokens?: number } | undefined)?.budget_tokens ?? 0),
+    },
+  });
+  const providers = new Map<string, Provider>([
+    ['anthropic', sendingProvider('anthropic', 4096)],
+    ['roomy', sendingProvider('roomy', 16_000)],
+    ['openai', { id: 'openai', plugin: 'openai' }],
+  ]);
+  const counter = createPromptTokenCounter('estimate');
+  const chatTo = (model: string, extra: Partial<ChatRequest> = {}): RequestContext =>
+    ({
+      endpoint: 'chat',
+      principal: { keyId: 'key_1' },
+      attempts: [],
+      chatRequest: { model, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }], stream: false, ...extra },
+    }) as unknown as RequestContext;
+  /** The output part of the request's token charge. */
+  const outputCharged = (rateLimiter: RateLimiter, context: RequestContext) => {
+    const tokens = rateLimiter.limitsFor(context).find((limit) => limit.dimension === 'tokens')!;
+    return tokens.gcra.cost - counter.chat(context.chatRequest!);
+  };
+  const thinking = { providerOptions: { anthropic: { thinking: { type: 'enabled', budget_tokens: 20_000 } } } };
+
+  it("is what the named provider's adapter sends, thinking budget included, when that is above default_max_tokens", async () => {
+    const rateLimiter = limiter({ providers, limits: { models: {}, teams: {}, global: { tpm: 1_000_000 } } });
+    await counter.ready;
+    expect(outputCharged(rateLimiter, chatTo('anthropic/claude-sonnet-4-5'))).toBe(4096);
+    expect(outputCharged(rateLimiter, chatTo('anthropic/claude-sonnet-4-5', thinking))).toBe(24_096);
+    expect(outputCharged(rateLimiter, chatTo('roomy/house-model'))).toBe(16_000);
+  });
+
+  it("is default_max_tokens for a provider that sends no limit of its own, or sends less; the request's own max_tokens always", async () => {
+    const rateLimiter = limiter({ providers, defaultMaxTokens: 5000, limits: { models: {}, teams: {}, global: { tpm: 1_000_000 } } });
+    await counter.ready;
+    expect(outputCharged(rateLimiter, chatTo('openai/gpt-4o-mini', thinking))).toBe(5000);
+    expect(outputCharged(rateLimiter, chatTo('anthropic/claude-sonnet-4-5'))).toBe(5000);
+    expect(outputCharged(rateLimiter, chatTo('anthropic/claude-sonnet-4-5', { ...thinking, maxOutputTokens: 300 }))).toBe(300);
+  });
+
+  it('is the most any provider sends for a name that is no provider/model (an alias or group, routed after this step)', async () => {
+    const rateLimiter = limiter({ providers, limits: { models: {}, teams: {}, global: { tpm: 1_000_000 } } });
+    await counter.ready;
+    expect(outputCharged(rateLimiter, chatTo('smart'))).toBe(16_000);
+    expect(outputCharged(rateLimiter, chatTo('smart', thinking))).toBe(20_000 + 16_000);
+  });
+
+  it('is default_max_tokens without providers (as before)', async () => {
+    const rateLimiter = limiter({ limits: { models: {}, teams: {}, global: { tpm: 1_000_000 } } });
+    await counter.ready;
+    expect(outputCharged(rateLimiter, chatTo('anthropic/claude-sonnet-4-5', thinking))).toBe(100);
   });
 });
