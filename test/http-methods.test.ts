@@ -42,6 +42,13 @@ function send(method: string, route: string): Promise<Answer> {
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
+    // A CONNECT's answer comes as a tunnel: its head parsed, its body left on the socket, which then closes.
+    req.on('connect', (res, socket, head: Buffer) => {
+      const chunks = [head];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      socket.on('error', reject);
+    });
     req.on('error', reject);
     req.end();
   });
@@ -76,7 +83,8 @@ const routes: Array<[string, string[]]> = [
   ['/dashboard/api/session', ['GET', 'HEAD', 'POST', 'DELETE']],
   ['/dashboard/', ['GET', 'HEAD']],
 ];
-const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
+// CONNECT too: answered outside the app (Node hands it over as a tunnel), it had a 405 with no Allow, in OpenAI's shape on every route.
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
 
 /** The dialects that answer in their own envelope; every other route answers in OpenAI's. */
 function errorCodeOf(route: string, body: string): string | undefined {

@@ -84,6 +84,8 @@ describe("Node's framing errors and the server's timeouts (short timeouts)", () 
     const { status, headers, body } = parseResponse(await connection.closed);
     expect(status).toBe(405);
     expect(headers).toContain('connection: close');
+    // RFC 9110 asks every 405 for an Allow: empty, as no method goes to a host that is not the gateway.
+    expect(headers.split('\r\n')).toContain('allow: ');
     expectOpenAIError(body, 'method_not_allowed');
   });
 

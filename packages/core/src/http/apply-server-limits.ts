@@ -1,4 +1,5 @@
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { ServerResponse, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -28,7 +29,8 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * in OpenAI's error shape when Node's HTTP parser refuses a request (400
  * `malformed_request`, 431 `headers_too_large`, 408 `request_timeout`) or an
  * `Expect` header it cannot meet (417 `expectation_failed`) where Node itself
- * would send an empty body, a `CONNECT` (405 `method_not_allowed`) where Node would
+ * would send an empty body, hands a `CONNECT /path` to the app (whose route answers 405 with
+ * its `Allow`) and answers a `CONNECT host:port` 405 `method_not_allowed` where Node would
  * close the socket without a word, answers a client that half-closes its connection after
  * a request that said it sends no more (HTTP/1.0, `Connection: close`) where Node would
  * abort it, and sends `100 Continue` only once the body is read
@@ -83,16 +85,36 @@ function answerAfterHalfClose(this: HalfOpenServer, socket: AnsweringSocket): vo
 }
 
 /**
- * Node's `connect`: a `CONNECT host:port` (a client taking the gateway for a forward proxy).
- * Unhandled, Node closes the socket without a word; here it is answered 405 in OpenAI's shape.
+ * Node's `connect`: unhandled, Node closes the socket without a word. A `CONNECT /path` is
+ * handed to the app as any other method is, so the path's route answers 405 with its `Allow`
+ * in its dialect's envelope (a path no route has, 404); answered here, every route's 405 named
+ * no method. A `CONNECT host:port` (a client taking the gateway for a forward proxy) names no
+ * resource of the app: 405 in OpenAI's shape, `Allow` empty (no method goes there).
  * Whatever the client sent past the request's head is not read: the connection closes.
  */
-function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+function refuseConnect(this: Server, req: IncomingMessage, socket: Duplex): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  writeRawAnswer(socket, new GatewayError('method_not_allowed', 'CONNECT is not allowed: the gateway is no forward proxy.'), false);
+  if (req.url?.startsWith('/')) answerInApp(this, req, socket as Socket);
+  else writeRawAnswer(socket, new GatewayError('method_not_allowed', 'CONNECT is not allowed: the gateway is no forward proxy.'), false, 'allow: \r\n');
+}
+
+/** `req` (a CONNECT, its socket Node's no more) answered by the server's app on that socket, which then closes. */
+function answerInApp(server: Server, req: IncomingMessage, socket: Socket): void {
+  // Node ends no tunnel's request: what follows its head would be the tunnel's. It has no body.
+  req.push(null);
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  // Left attached: the socket's close is the response's 'close', which ends the request's context.
+  res.once('finish', () => {
+    socket.end();
+    // A client that never reads must not keep the socket: the answer had its chance.
+    socket.once('finish', () => socket.destroy());
+  });
+  server.emit('request', req, res);
 }
 
 /**
@@ -187,10 +209,11 @@ function writeRefusal(socket: Duplex, error: NodeJS.ErrnoException): void {
 }
 
 /** `error` written straight on the socket (no response object exists for it), which then closes. */
-function writeRawAnswer(socket: Duplex, error: GatewayError, withoutBody: boolean): void {
+function writeRawAnswer(socket: Duplex, error: GatewayError, withoutBody: boolean, moreHeaders = ''): void {
   const body = JSON.stringify(error.toBody());
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
+      moreHeaders +
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       'connection: close\r\n\r\n' +
