@@ -82,6 +82,10 @@ const routes: Array<[string, string[]]> = [
   ['/metrics', ['GET', 'HEAD']],
   ['/dashboard/api/session', ['GET', 'HEAD', 'POST', 'DELETE']],
   ['/dashboard/', ['GET', 'HEAD']],
+  // The page's files: other methods passed the static handler by and ended in a 404.
+  ['/dashboard/index.html', ['GET', 'HEAD']],
+  ['/dashboard/app.js', ['GET', 'HEAD']],
+  ['/dashboard/vendor/uplot/uPlot.min.css', ['GET', 'HEAD']],
 ];
 // CONNECT too: answered outside the app (Node hands it over as a tunnel), it had a 405 with no Allow, in OpenAI's shape on every route.
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
@@ -132,5 +136,15 @@ describe('a path no route has', () => {
       const answer = await send(method, route);
       expect([method, answer.status]).toEqual([method, 404]);
     }
+  });
+});
+
+describe('a path under the Gemini prefix that no route has', () => {
+  it.each(['/v1beta/models/echo:unknownMethod', '/v1beta/whatever', '/v1beta/models/echo'])('%s → 404 in Gemini\'s shape, naming the path', async (route) => {
+    const answer = await send('POST', route);
+    expect(answer.status).toBe(404);
+    const parsed = JSON.parse(answer.body) as { error: { code: unknown; status: unknown; message: string } };
+    expect([parsed.error.code, parsed.error.status]).toEqual([404, 'NOT_FOUND']);
+    expect(parsed.error.message).toContain(route);
   });
 });

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -14,6 +15,15 @@ import { TokenBuckets } from './token-buckets.js';
 
 const publicDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 const uplotDirectory = path.join(path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+
+/** The paths (under the dashboard's mount) of the files it serves, read once: their other methods are answered 405. */
+const staticPaths = new Set([...filesUnder(publicDirectory, '/'), ...filesUnder(uplotDirectory, '/vendor/uplot/')]);
+
+function filesUnder(directory: string, prefix: string): string[] {
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => prefix + path.relative(directory, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+}
 
 /** The header every API call of the page sends: a cross-site form or image cannot set it. */
 export const dashboardHeader = 'x-switchyard-dashboard';
@@ -123,8 +133,10 @@ export function createDashboardRouter(options: DashboardOptions): Router {
   // fallthrough off, send's error reached Express's default page, stack and file paths included.
   router.use('/vendor/uplot', express.static(uplotDirectory, { index: false, fallthrough: true }));
   router.use(express.static(publicDirectory, { index: 'index.html', cacheControl: true, maxAge: 0, fallthrough: true }));
-  // The page itself takes GET only (static files pass every other method on, to a 404).
-  router.all('/', refuseMethod(['GET']));
+  // The page and its files take GET only: static files pass every other method on, which ended in a 404.
+  const refuseStatic = refuseMethod(['GET']);
+  router.all('/', refuseStatic);
+  router.use((req, res, next) => (staticPaths.has(req.path) ? refuseStatic(req, res) : next()));
 
   const api = express.Router();
   api.use((req, res, next) => {
