@@ -1,3 +1,4 @@
+import { blankSpans } from '../errors/html-references.js';
 import type { SecretRedactor } from '../errors/redact-secrets.js';
 import type { ServerSentEvent } from '../transport/server-sent-event.js';
 
@@ -38,6 +39,8 @@ interface HeldTail {
  */
 export class PassthroughSecretTails {
   private held: HeldTail | undefined;
+  /** The tail `joined` last put in front of an event's text, until that event goes on (passedOn): see releaseUnread. */
+  private joinedTail: HeldTail | undefined;
   /** The end of the text last sent (SecretRedactor.keptFrom), its key and channel: a run of a secret begun there is held from the next event on. */
   private sentKey = '';
   private sentChannel = 0;
@@ -65,11 +68,34 @@ export class PassthroughSecretTails {
   /** The event's data with a held tail put back in front of its text (not blanked yet: see passedOn). */
   joined(event: ServerSentEvent): ServerSentEvent {
     const held = this.held;
+    this.joinedTail = undefined;
     if (held === undefined) return event;
     this.held = undefined;
     const { data } = event;
     if (!continues(data, held)) return event;
+    this.joinedTail = held;
     return { ...event, data: data.slice(0, found.start) + held.tail + data.slice(found.start) };
+  }
+
+  /**
+   * The tail `joined` put in front of `event`'s text, as an event of its own (as releaseBefore
+   * makes it), when `event` then could not be read: the stream ends there, and the tail would be
+   * lost with it. Blanked where a secret that `event`'s text completes covers it; that text does not go on.
+   */
+  releaseUnread(event: ServerSentEvent): ServerSentEvent | undefined {
+    const held = this.joinedTail;
+    if (held === undefined || !continues(event.data, held)) return undefined;
+    this.joinedTail = undefined;
+    const sent = this.sentText(held.key, held.channel);
+    this.sent = '';
+    const end = sent.length + held.tail.length;
+    const whole = sent + held.tail + event.data.slice(found.start, found.end);
+    const spans = this.redactor.blankedSpans(whole);
+    // Only the tail goes on: a span past it is cut at its end.
+    for (let index = 1; index < spans.length; index += 2) spans[index] = Math.min(spans[index]!, end);
+    const tail = blankSpans(whole.slice(0, end), spans, sent.length);
+    const { data } = held.event;
+    return this.redacted({ ...held.event, data: data.slice(0, held.value.start) + tail + data.slice(held.value.end) });
   }
 
   /** The event with the known secrets blanked in its data, and in its name, which the client reads too (an unknown event is passed on by name). */
@@ -87,6 +113,7 @@ export class PassthroughSecretTails {
    * what completes it.
    */
   passedOn(event: ServerSentEvent, textOnly: boolean): ServerSentEvent {
+    this.joinedTail = undefined;
     if (!textOnly || !findOnlyTextValue(event.data)) return this.redacted(this.carried(event));
     const { data } = event;
     const value = { key: only.key, start: only.start, end: only.end };

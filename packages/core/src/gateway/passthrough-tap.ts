@@ -90,7 +90,20 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
   decodeInto(event: ServerSentEvent, into: PassthroughEvent[]): void {
     const scrubbed = this.logprobsDialect ? this.logprobsScrubbed(event, into) : event;
     this.releaseTail(scrubbed, into);
-    this.handOn(this.tapped(scrubbed), into);
+    try {
+      this.handOn(this.tapped(scrubbed), into);
+    } catch (error) {
+      this.releaseUnread(scrubbed, into);
+      throw error;
+    }
+  }
+
+  /** A tail held from the last event's text and put in front of this one's, which could not be read: it goes on before the error. */
+  private releaseUnread(event: ServerSentEvent, into: PassthroughEvent[]): void {
+    let released = this.tails?.releaseUnread(event);
+    if (released === undefined) return;
+    if (this.logprobsOn) released = this.logprobs!.withoutEntries(released);
+    this.handOn(this.tailCounted ? { event: released, parts: noParts } : { event: released, parts: noParts, unread: this }, into);
   }
 
   /** The event with its logprobs tokens blanked, after the entries held back that it does not continue (in copies without text, blanked as a whole event is). */
@@ -120,7 +133,12 @@ export class PassthroughTap implements PartDecoder<PassthroughEvent>, UnreadEven
     this.first = false;
     const scrubbed = this.logprobsDialect ? this.logprobsScrubbed(event, into) : event;
     this.releaseTail(scrubbed, into);
-    this.handOn(this.readEvent(scrubbed, false), into);
+    try {
+      this.handOn(this.readEvent(scrubbed, false), into);
+    } catch (error) {
+      this.releaseUnread(scrubbed, into);
+      throw error;
+    }
   }
 
   /** Pushes the event, or holds it while the answer has not begun (see the class). */
