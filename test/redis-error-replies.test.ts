@@ -70,6 +70,16 @@ async function health(origin: string) {
   return { status: response.status, text, body: JSON.parse(text) as { status: string; checks: Record<string, Record<string, unknown>> } };
 }
 
+/** The rate limiter's log lines about its store: they name the refusal, never "unreachable" (Redis answered). */
+function expectStoreLinesNameRefusal(refusal: string) {
+  const lines = gateway!.logLines.filter((line) => line.includes('rate-limit store'));
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    expect(line).not.toContain('unreachable');
+    expect(line).toContain(`refusing commands (${refusal})`);
+  }
+}
+
 function expectNoSecretOrCrash(texts: string[]) {
   const all = [...texts, ...gateway!.logLines].join('\n');
   expect(all).not.toContain(password);
@@ -88,14 +98,15 @@ describe.each(refusals)('every Redis user of one gateway on a Redis that answers
       expect({ status: answer.status, retryAfter: answer.retryAfter, error: JSON.parse(answer.text).error }).toEqual({
         status: 429,
         retryAfter: '1',
-        error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null, message: expect.stringContaining('rate-limit store') },
+        error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null, message: expect.stringContaining(`rate-limit store is refusing commands (${refusal})`) },
       });
     }
     const seen = await health(origin);
     texts.push(seen.text);
     expect(seen.status).toBe(503);
     expect(seen.body.status).toBe('degraded');
-    expect(seen.body.checks['rate_limit_store']).toMatchObject({ healthy: false, reachable: false });
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ healthy: false, reachable: false, refusing: refusal });
+    expectStoreLinesNameRefusal(refusal);
     expectNoSecretOrCrash(texts);
   });
 
@@ -110,7 +121,8 @@ describe.each(refusals)('every Redis user of one gateway on a Redis that answers
     }
     const seen = await health(origin);
     texts.push(seen.text);
-    expect(seen.body.checks['rate_limit_store']).toMatchObject({ reachable: false });
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ reachable: false, refusing: refusal });
+    expectStoreLinesNameRefusal(refusal);
     // Before: `reachable: true` (its socket was up) while every lookup and write was refused.
     expect(seen.body.checks['cache']).toMatchObject({ reachable: false, refusing: refusal });
     expect(seen.body.checks['circuit_breakers']).toMatchObject({ shared: { reachable: false } });

@@ -30,6 +30,16 @@ function refusalCode(error: Error): string | undefined {
   return code !== undefined && refusalCodes.has(code) ? code : undefined;
 }
 
+/** A Redis that answered, refusing the work (its code: `READONLY` …), as `onError` is told of it: not an unreachable one. */
+export class RedisRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface FailSoftRedisOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
   url: string;
@@ -45,7 +55,7 @@ export interface FailSoftRedisOptions {
    * and drops the connection, so a peer gone silent is noticed. Off by default.
    */
   heartbeatMs?: number;
-  /** Every connection error; callers throttle what they log. */
+  /** Every connection error, and a refusal that reopens the connection (a RedisRefusal: READONLY); callers throttle what they log. */
   onError(error: Error): void;
 }
 
@@ -182,7 +192,7 @@ export class FailSoftRedis {
     const now = Date.now();
     if (now - this.leftReplicaAt < replicaReconnectMs) return false;
     this.leftReplicaAt = now;
-    onError(new Error('Redis answered a write READONLY (a replica now: a failover?); reconnecting'));
+    onError(new RedisRefusal('READONLY', 'Redis answered a write READONLY (a replica now: a failover?); reconnecting'));
     return true;
   }
 

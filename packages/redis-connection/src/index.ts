@@ -1,1 +1,1 @@
-export { FailSoftRedis, type FailSoftRedisOptions } from './fail-soft-redis.js';
+export { FailSoftRedis, RedisRefusal, type FailSoftRedisOptions } from './fail-soft-redis.js';

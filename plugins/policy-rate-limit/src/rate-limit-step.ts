@@ -56,7 +56,8 @@ export function createRateLimitHandler(
     // A live socket is not enough: a store that accepts but never answers is down as well.
     const reachable = store.reachable() && limiter.failingSince === undefined;
     // Failing open, the gateway still serves without its store; failing closed, it refuses everything.
-    return { healthy: reachable || onStoreError === 'fail-open', backend: store.backend, reachable };
+    const refusing = store.refusing?.();
+    return { healthy: reachable || onStoreError === 'fail-open', backend: store.backend, reachable, ...(refusing !== undefined && { refusing }) };
   });
   runtime.onClose(() => store.close());
 

@@ -19,5 +19,7 @@ export interface RateLimitStore {
   adjustNow?(limits: readonly GcraLimit[], now?: number): void;
   /** Whether the store answered last time it was asked (memory: always). */
   reachable(): boolean;
+  /** The code of the store's refusal (Redis: `OOM`, `READONLY` …) since it last did a command: it answers, but does nothing. */
+  refusing?(): string | undefined;
   close(): Promise<void>;
 }

@@ -93,14 +93,15 @@ export class RateLimiter {
       },
       () => undefined,
     );
-    this.warnStoreDown = throttled(60_000, (error: unknown) =>
+    this.warnStoreDown = throttled(60_000, (error: unknown) => {
+      const refusing = options.store.refusing?.();
       options.logger.warn(
-        { err: error instanceof Error ? { message: error.message } : error, onError: options.onStoreError },
+        { err: error instanceof Error ? { message: error.message } : error, onError: options.onStoreError, ...(refusing !== undefined && { refusing }) },
         options.onStoreError === 'fail-open'
-          ? 'rate-limit store unreachable: letting requests through unlimited (on_error: fail-open)'
-          : 'rate-limit store unreachable: refusing requests (on_error: fail-closed)',
-      ),
-    );
+          ? `rate-limit store ${this.storeState()}: letting requests through unlimited (on_error: fail-open)`
+          : `rate-limit store ${this.storeState()}: refusing requests (on_error: fail-closed)`,
+      );
+    });
   }
 
   /**
@@ -199,11 +200,17 @@ export class RateLimiter {
     this.warnStoreDown(error);
     if (this.options.onStoreError === 'fail-open') return;
     this.options.onRefused?.('store', 'unknown');
-    throw new GatewayError('rate_limit_exceeded', 'Rate limits cannot be checked right now (the rate-limit store is unreachable); try again shortly.', {
+    throw new GatewayError('rate_limit_exceeded', `Rate limits cannot be checked right now (the rate-limit store is ${this.storeState()}); try again shortly.`, {
       retryable: false,
       retryAfterSeconds: 1,
       cause: error,
     });
+  }
+
+  /** What the failing store does: a Redis that answers but refuses commands (out of memory, a replica…) is not unreachable. */
+  private storeState(): string {
+    const refusing = this.options.store.refusing?.();
+    return refusing === undefined ? 'unreachable' : `refusing commands (${refusing})`;
   }
 
   private decided(context: RequestContext, limits: ApplicableLimit[], decision: GcraDecision): void {

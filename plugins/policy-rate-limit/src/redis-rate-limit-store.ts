@@ -1,5 +1,5 @@
 import { throttled, type Logger } from '@switchyard/core';
-import { FailSoftRedis } from '@switchyard/redis-connection';
+import { FailSoftRedis, RedisRefusal } from '@switchyard/redis-connection';
 import type { Redis } from 'ioredis';
 import type { GcraDecision, GcraLimit, GcraState } from './gcra.js';
 import { gcraLuaScript } from './gcra-lua-script.js';
@@ -38,7 +38,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   constructor(options: RedisRateLimitStoreOptions) {
     this.keyPrefix = options.keyPrefix;
     const warn = throttled(60_000, (error: Error) =>
-      options.logger?.warn({ err: { message: error.message } }, 'rate-limit store: Redis is unreachable'),
+      options.logger?.warn(
+        { err: { message: error.message } },
+        error instanceof RedisRefusal ? `rate-limit store: Redis is refusing commands (${error.code})` : 'rate-limit store: Redis is unreachable',
+      ),
     );
     this.redis = new FailSoftRedis({
       url: options.url,
@@ -66,6 +69,10 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   reachable(): boolean {
     return this.redis.reachable;
+  }
+
+  refusing(): string | undefined {
+    return this.redis.refusing;
   }
 
   close(): Promise<void> {
