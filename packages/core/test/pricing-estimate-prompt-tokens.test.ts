@@ -12,7 +12,9 @@ import {
   LOW_DETAIL_IMAGE_TOKEN_ESTIMATE,
   MESSAGE_TOKEN_OVERHEAD,
   imageHoldTokens,
+  maxPromptHold,
   maxPromptTokens,
+  maxPromptTokensAt,
   type ChatMessage,
   type ChatRequest,
 } from '../src/index.js';
@@ -93,21 +95,25 @@ describe('estimatePromptTokens', () => {
     ];
     const withImages = request([{ role: 'user', content: images }]);
     const base = 2 * MESSAGE_TOKEN_OVERHEAD;
+    // What a budget holds before the model is chosen, then at each deployment's model (key-scope's hold).
+    const hold = maxPromptHold(withImages);
     expect(maxPromptTokens(withImages)).toBe(base + 2 * IMAGE_TOKEN_ESTIMATE);
-    expect(maxPromptTokens(withImages, 'gpt-4o-mini-2024-07-18')).toBe(base + 48_169 + 2_833);
-    expect(maxPromptTokens(withImages, 'openai/gpt-4o-mini')).toBe(base + 48_169 + 2_833);
-    expect(maxPromptTokens(withImages, 'ft:gpt-4o-mini:acme::abc')).toBe(base + 48_169 + 2_833);
-    expect(maxPromptTokens(withImages, 'gpt-4.1-nano')).toBe(base + 2 * 3_779);
-    expect(maxPromptTokens(withImages, 'gpt-5-nano-2025-08-07')).toBe(base + 2 * 3_779);
-    expect(maxPromptTokens(withImages, 'o4-mini')).toBe(base + 2 * 2_642);
-    expect(maxPromptTokens(withImages, 'GPT-4.1-mini')).toBe(base + 2 * 2_489);
-    expect(maxPromptTokens(withImages, 'gpt-5.2')).toBe(base + 2 * 3_000);
+    expect(hold).toMatchObject({ tokens: maxPromptTokens(withImages), images: 2, lowDetailImages: 1 });
+    expect(maxPromptTokensAt(hold, 'gpt-4o-mini-2024-07-18')).toBe(base + 48_169 + 2_833);
+    expect(maxPromptTokensAt(hold, 'openai/gpt-4o-mini')).toBe(base + 48_169 + 2_833);
+    expect(maxPromptTokensAt(hold, 'ft:gpt-4o-mini:acme::abc')).toBe(base + 48_169 + 2_833);
+    expect(maxPromptTokensAt(hold, 'gpt-4.1-nano')).toBe(base + 2 * 3_779);
+    expect(maxPromptTokensAt(hold, 'gpt-5-nano-2025-08-07')).toBe(base + 2 * 3_779);
+    expect(maxPromptTokensAt(hold, 'o4-mini')).toBe(base + 2 * 2_642);
+    expect(maxPromptTokensAt(hold, 'GPT-4.1-mini')).toBe(base + 2 * 2_489);
+    expect(maxPromptTokensAt(hold, 'gpt-5.2')).toBe(base + 2 * 3_000);
     for (const model of ['gpt-4o', 'gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-flash', 'o3', 'gpt-4o-minimal', 'gpt-50']) {
       expect(imageHoldTokens(model), model).toBeUndefined();
-      expect(maxPromptTokens(withImages, model)).toBe(base + 2 * IMAGE_TOKEN_ESTIMATE);
+      expect(maxPromptTokensAt(hold, model)).toBe(base + 2 * IMAGE_TOKEN_ESTIMATE);
     }
     // Nothing more without images.
-    expect(maxPromptTokens(request([user('hi')]), 'gpt-4o-mini')).toBe(maxPromptTokens(request([user('hi')])));
+    const text = maxPromptHold(request([user('hi')]));
+    expect(maxPromptTokensAt(text, 'gpt-4o-mini')).toBe(maxPromptTokens(request([user('hi')])));
   });
 
   it('does not count base64 image data as text', () => {

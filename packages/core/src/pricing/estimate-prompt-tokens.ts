@@ -215,12 +215,11 @@ export function imageTokenEstimate(detail: string | undefined, model?: string): 
  * (Anthropic, Gemini and Bedrock drop it and bill the image as any other), and OpenAI's mini
  * models bill a low-detail image at thousands of tokens: held at 85, twenty images marked low
  * to Claude held $0.005 of a $0.05 budget, and the call spent $0.096. Its `provider_options`
- * count as prompt too ({@link providerOptionsTokens}). Given the upstream `model`, each image is
- * held at what that model may bill for it ({@link maxPromptTokensAt}).
+ * count as prompt too ({@link providerOptionsTokens}). Once a deployment's model is known, a
+ * budget holds each image at what that model may bill for it ({@link maxPromptTokensAt}).
  */
-export function maxPromptTokens(request: ChatRequest, model?: string): number {
-  const hold = maxPromptHold(request);
-  return model === undefined ? hold.tokens : maxPromptTokensAt(hold, model);
+export function maxPromptTokens(request: ChatRequest): number {
+  return maxPromptHold(request).tokens;
 }
 
 /**

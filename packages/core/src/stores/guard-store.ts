@@ -25,7 +25,7 @@ export function isStoreOutage(error: unknown): error is GatewayError {
  * whose migration failed (a role refused every connection) logged the store unavailable to
  * requests, then, as it closed its pool, "store reachable again", and exited 1.
  */
-const unguarded = new Set<PropertyKey>(['migrate', 'close', 'constructor']);
+const unguarded = new Set<PropertyKey>(['migrate', 'close']);
 
 /**
  * Wraps a store so that an outage becomes a 503 `store_unavailable` GatewayError at
