@@ -89,6 +89,25 @@ describe("Node's framing errors and the server's timeouts (short timeouts)", () 
     expectOpenAIError(body, 'method_not_allowed');
   });
 
+  // A CONNECT /path is handed to the app on a socket Node no longer times: an embedding app
+  // whose handler never answers it would have kept that socket open for good.
+  it('CONNECT /path to an app that never answers → the socket is closed after request_timeout_ms', async () => {
+    const { config } = await checkGatewayConfig({ server: { request_timeout_ms: 1000, headers_timeout_ms: 1000 } }, { plugins: builtInPlugins });
+    const silent = applyServerLimits(createServer(serverOptions(config), () => {}), config);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const connection = await open((silent.address() as AddressInfo).port);
+      const started = Date.now();
+      connection.socket.write('CONNECT /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n');
+      await connection.closed;
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
   it("a server whose app tunnels CONNECT itself keeps its own 'connect' listener", async () => {
     const tunnelling = createServer();
     const ownListener = (): void => {};

@@ -101,6 +101,9 @@ function refuseConnect(this: Server, req: IncomingMessage, socket: Duplex): void
   else writeRawAnswer(socket, new GatewayError('method_not_allowed', 'CONNECT is not allowed: the gateway is no forward proxy.'), false, 'allow: \r\n');
 }
 
+/** How long an app may take to answer a CONNECT handed to it when the server has no request timeout. */
+const connectAnswerTimeoutMs = 60_000;
+
 /** `req` (a CONNECT, its socket Node's no more) answered by the server's app on that socket, which then closes. */
 function answerInApp(server: Server, req: IncomingMessage, socket: Socket): void {
   // Node ends no tunnel's request: what follows its head would be the tunnel's. It has no body.
@@ -114,6 +117,11 @@ function answerInApp(server: Server, req: IncomingMessage, socket: Socket): void
     // A client that never reads must not keep the socket: the answer had its chance.
     socket.once('finish', () => socket.destroy());
   });
+  // Node times no request on a socket it handed over: an app that never answers this one
+  // (an embedding app's own catch-all) would keep it open, so it is given the request's timeout.
+  const unanswered = setTimeout(() => socket.destroy(), server.requestTimeout || connectAnswerTimeoutMs);
+  unanswered.unref();
+  socket.once('close', () => clearTimeout(unanswered));
   server.emit('request', req, res);
 }
 
