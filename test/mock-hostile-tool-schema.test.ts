@@ -105,3 +105,66 @@ describe('the mock provider under a hostile tool schema', () => {
     expect(args).toBe('weather?');
   }, 20_000);
 });
+
+/**
+ * A model stops at `max_tokens` whatever it writes, tool-call arguments included. The mock
+ * wrote each required string argument as the prompt, so a schema of many names times a long
+ * prompt made an answer far past the limit: billed past the budget's hold (which counts
+ * `max_tokens` of output), and at 3,000 names × 200,000 characters a 500 after seconds of
+ * blocked event loop (a string past V8's length limit).
+ */
+describe('the mock provider stops every answer at the output limit', () => {
+  const manyNames = (count: number) => ({ type: 'object', required: Array.from({ length: count }, (_, index) => `p${index}`) });
+
+  async function call(body: Record<string, unknown>) {
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/echo', ...body }),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  function toolBody(names: number, promptLength: number, extra: Record<string, unknown>) {
+    return {
+      messages: [{ role: 'user', content: 'x'.repeat(promptLength) }],
+      tools: [{ type: 'function', function: { name: 'f', parameters: manyNames(names) } }],
+      tool_choice: 'required',
+      ...extra,
+    };
+  }
+
+  function usageOf(answer: { text: string }, stream: boolean): { completion_tokens: number } {
+    if (!stream) return (JSON.parse(answer.text) as { usage: { completion_tokens: number } }).usage;
+    const chunks = answer.text.split('\n\n').filter((event) => event.startsWith('data: {')).map((event) => JSON.parse(event.slice(6)) as { usage?: { completion_tokens: number } | null });
+    return chunks.find((chunk) => chunk.usage)!.usage!;
+  }
+
+  for (const stream of [false, true]) {
+    it(`tool arguments of 1,000 prompt-long names are cut at max_tokens 16, finish reason length (stream: ${stream})`, async () => {
+      const answer = await call(toolBody(1000, 10_000, { max_tokens: 16, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }));
+      expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+      expect(usageOf(answer, stream).completion_tokens).toBeLessThanOrEqual(16);
+      expect(answer.text).toContain('"finish_reason":"length"');
+      expect(answer.text.length).toBeLessThan(10_000);
+    });
+
+    it(`without max_tokens, tool arguments stop at the mock's own output limit of 1,024 tokens (stream: ${stream})`, async () => {
+      const answer = await call(toolBody(1000, 10_000, { stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }));
+      expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+      expect(usageOf(answer, stream).completion_tokens).toBeLessThanOrEqual(1024);
+      expect(answer.text).toContain('"finish_reason":"length"');
+    });
+  }
+
+  it.each(['tool', 'response_format'])('3,000 names × a 200,000-character prompt (%s) is answered at the limit, not a 500', async (kind) => {
+    const body =
+      kind === 'tool'
+        ? toolBody(3000, 200_000, { max_tokens: 16 })
+        : { messages: [{ role: 'user', content: 'x'.repeat(200_000) }], max_tokens: 16, response_format: { type: 'json_schema', json_schema: { name: 'a', schema: manyNames(3000) } } };
+    const answer = await call(body);
+    expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+    expect(usageOf(answer, false).completion_tokens).toBeLessThanOrEqual(16);
+    expect(answer.text).toContain('"finish_reason":"length"');
+  }, 30_000);
+});

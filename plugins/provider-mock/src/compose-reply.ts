@@ -4,24 +4,29 @@ import type { AssistantContentPart, ChatRequest, ToolDefinition } from '@switchy
  * Decides what the mock answers, deterministically: the last user message echoed;
  * a tool call when the request requires one or names a tool in its last message;
  * a JSON document when JSON output is asked for.
+ *
+ * A generated document (tool arguments, a JSON answer) is built only to about
+ * `maxCharacters`, the most the caller keeps of the answer: each required string is the
+ * prompt, so a schema of many names times a long prompt was megabytes to gigabytes.
  */
-export function composeReply(request: ChatRequest, requestId: string): AssistantContentPart[] {
+export function composeReply(request: ChatRequest, requestId: string, maxCharacters: number): AssistantContentPart[] {
   const last = request.messages[request.messages.length - 1];
   if (last?.role === 'tool') return [{ type: 'text', text: `Tool result received: ${last.content}` }];
 
   const prompt = lastUserText(request);
   const tools = chosenTools(request, prompt);
+  const room = { left: maxCharacters };
   if (tools.length > 0) {
     return tools.map((tool, index) => ({
       type: 'tool-call',
       id: `call_mock${requestId.slice(-12)}${index}`,
       name: tool.name,
-      arguments: JSON.stringify(argumentsFor(tool, prompt)),
+      arguments: JSON.stringify(valueFor(tool.parameters, prompt, room)),
     }));
   }
   const format = request.responseFormat;
   if (format?.type === 'json') return [{ type: 'text', text: JSON.stringify({ echo: prompt }) }];
-  if (format?.type === 'json-schema') return [{ type: 'text', text: JSON.stringify(valueFor(format.schema, prompt)) }];
+  if (format?.type === 'json-schema') return [{ type: 'text', text: JSON.stringify(valueFor(format.schema, prompt, room)) }];
   return [{ type: 'text', text: prompt }];
 }
 
@@ -49,16 +54,16 @@ function chosenTools(request: ChatRequest, prompt: string): ToolDefinition[] {
   return parallel ? mentioned : mentioned.slice(0, 1);
 }
 
-/** Arguments that satisfy the tool's schema: required strings carry the prompt. */
-function argumentsFor(tool: ToolDefinition, prompt: string): unknown {
-  return valueFor(tool.parameters, prompt);
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function valueFor(schema: Record<string, unknown>, prompt: string): unknown {
+/**
+ * A value that satisfies the schema: required strings carry the prompt. `room.left` is
+ * what is still kept of the answer; once it is spent no more properties are added (the
+ * document is cut there anyway), so the work is bounded by the output limit.
+ */
+function valueFor(schema: Record<string, unknown>, prompt: string, room: { left: number }): unknown {
   const enumValues = schema['enum'];
   if (Array.isArray(enumValues) && enumValues.length > 0) return enumValues[0];
   switch (schema['type']) {
@@ -71,9 +76,11 @@ function valueFor(schema: Record<string, unknown>, prompt: string): unknown {
       const required = new Set<unknown>(Array.isArray(schema['required']) ? schema['required'] : []);
       const result: Record<string, unknown> = {};
       for (const name of required) {
+        if (room.left <= 0) break;
         if (typeof name !== 'string') continue;
+        room.left -= name.length + 4;
         const property = Object.hasOwn(properties, name) ? properties[name] : undefined;
-        const value = valueFor(isObject(property) ? property : { type: 'string' }, prompt);
+        const value = valueFor(isObject(property) ? property : { type: 'string' }, prompt, room);
         Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
       }
       return result;
@@ -86,6 +93,7 @@ function valueFor(schema: Record<string, unknown>, prompt: string): unknown {
     case 'boolean':
       return true;
     default:
+      room.left -= prompt.length;
       return prompt;
   }
 }

@@ -52,8 +52,9 @@ async function prepare(call: ProviderCall<ChatRequest>, options: MockOptions) {
   const failure = pickFailure(behaviour);
   if (failure) throw failureError(failure, behaviour);
   const id = `chatcmpl-mock${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-  const { reply, truncated } = limitReply(composeReply(call.request, id), call.request.maxOutputTokens ?? mockMaxOutputTokens);
-  const usage: Usage = { inputTokens: estimatePromptTokens(call.request.messages), outputTokens: replyTokens(reply) };
+  const maxTokens = call.request.maxOutputTokens ?? mockMaxOutputTokens;
+  const { reply, truncated } = limitReply(composeReply(call.request, id, maxTokens * charactersPerToken), maxTokens);
+  const usage: Usage = { inputTokens: estimatePromptTokens(call.request.messages), outputTokens: Math.min(maxTokens, replyTokens(reply)) };
   return { behaviour, reply, usage, id, truncated };
 }
 
@@ -74,16 +75,35 @@ function behaviourFor(request: ChatRequest, options: MockOptions): MockBehaviour
 /** Like a real model's output limit (the price catalog's `max_output` for mock/*). */
 const mockMaxOutputTokens = 1024;
 
-/** Cuts text answers at the output limit, as a model stops at `max_tokens`. */
+const charactersPerToken = 4;
+
+/**
+ * Cuts the answer at the output limit, as a model stops at `max_tokens`: text and tool-call
+ * arguments alike, the parts sharing the limit in whole tokens (as replyTokens counts them).
+ * A tool call past it is dropped; the first is kept, its arguments cut, as a model that
+ * stops inside a call's arguments still names the call.
+ */
 function limitReply(reply: AssistantContentPart[], maxTokens: number): { reply: AssistantContentPart[]; truncated: boolean } {
-  const maxCharacters = maxTokens * 4;
-  let truncated = false;
-  const limited = reply.map((part) => {
-    if (part.type !== 'text' || part.text.length <= maxCharacters) return part;
-    truncated = true;
-    return { ...part, text: part.text.slice(0, maxCharacters) };
-  });
-  return { reply: limited, truncated };
+  let tokensLeft = maxTokens;
+  const limited: AssistantContentPart[] = [];
+  for (const part of reply) {
+    const room = tokensLeft * charactersPerToken;
+    if (part.type === 'text') {
+      if (part.text.length > room) {
+        if (room > 0) limited.push({ ...part, text: part.text.slice(0, room) });
+        return { reply: limited, truncated: true };
+      }
+    } else if (part.type === 'tool-call') {
+      const argumentsRoom = room - part.name.length;
+      if (part.arguments.length > argumentsRoom) {
+        if (limited.length === 0 || argumentsRoom > 0) limited.push({ ...part, arguments: part.arguments.slice(0, Math.max(0, argumentsRoom)) });
+        return { reply: limited, truncated: true };
+      }
+    }
+    limited.push(part);
+    tokensLeft -= partTokens(part);
+  }
+  return { reply: limited, truncated: false };
 }
 
 function finishReasonOf(reply: AssistantContentPart[], truncated: boolean): ChatResponse['finishReason'] {
@@ -95,8 +115,12 @@ function finishReasonOf(reply: AssistantContentPart[], truncated: boolean): Chat
 
 function replyTokens(reply: AssistantContentPart[]): number {
   let tokens = 0;
-  for (const part of reply) tokens += estimateTokens(part.type === 'tool-call' ? part.name + part.arguments : part.text);
+  for (const part of reply) tokens += partTokens(part);
   return Math.max(1, tokens);
+}
+
+function partTokens(part: AssistantContentPart): number {
+  return estimateTokens(part.type === 'tool-call' ? part.name + part.arguments : part.text);
 }
 
 /** Splits the reply the way real streams arrive: word by word, arguments in pieces. */
