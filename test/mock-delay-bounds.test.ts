@@ -52,3 +52,29 @@ describe("a client's mock delays", () => {
     expect((await chat('{"latency_ms":1,"chunk_delay_ms":1}', true)).status).toBe(200);
   });
 });
+
+// A chunk delay within its bound was still paid before every event: a reply of 1,024 tokens of
+// one-letter words is 2,048 events, so 1,000 ms each held the connection for 34 minutes.
+describe("a client's chunk delays over a whole stream", () => {
+  it('add up to at most 30 s: 100 events at 1,000 ms each end within 45 s (100 s before)', async () => {
+    const started = Date.now();
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'mock/echo',
+        stream: true,
+        messages: [{ role: 'user', content: 'a '.repeat(100) }],
+        provider_options: { mock: { chunk_delay_ms: 1000 } },
+      }),
+    });
+    const text = await response.text();
+    const elapsed = Date.now() - started;
+    expect(response.status).toBe(200);
+    // Every word arrives: only the waits are bounded.
+    expect(text.match(/"content":"a ?"/g)).toHaveLength(100);
+    expect(text).toMatch(/data: \[DONE\]\n\n$/);
+    expect(elapsed).toBeGreaterThanOrEqual(29_000);
+    expect(elapsed).toBeLessThan(45_000);
+  }, 60_000);
+});

@@ -14,7 +14,7 @@ import { abortableDelay } from './abortable-delay.js';
 import { composeReply } from './compose-reply.js';
 import { estimatePromptTokens, estimateTokens } from './estimate-tokens.js';
 import { failureError, pickFailure } from './mock-failure.js';
-import { mockBehaviourSchema, type MockBehaviour, type MockOptions } from './mock-options.js';
+import { MOCK_CLIENT_MAX_STREAM_DELAY_MS, mockBehaviourSchema, type MockBehaviour, type MockOptions } from './mock-options.js';
 
 const validateBehaviour = compileValidator<MockBehaviour>(mockBehaviourSchema);
 
@@ -36,8 +36,12 @@ export function createMockChat(options: MockOptions): DirectChatOperation {
     async *stream(call) {
       const { behaviour, reply, usage, id, truncated } = await prepare(call, options);
       yield { type: 'stream-start', id, model: call.model, created: Math.floor(Date.now() / 1000) };
+      // A client's delays are bounded in all, not only each: past the bound the rest come without a wait.
+      let delayLeft = clientChunkDelay(call.request) ? MOCK_CLIENT_MAX_STREAM_DELAY_MS : Number.POSITIVE_INFINITY;
       for (const part of streamParts(reply)) {
-        await abortableDelay(behaviour.chunk_delay_ms, call.signal);
+        const delay = Math.min(behaviour.chunk_delay_ms ?? 0, delayLeft);
+        delayLeft -= delay;
+        await abortableDelay(delay, call.signal);
         yield part;
       }
       yield { type: 'finish', finishReason: finishReasonOf(reply, truncated) };
@@ -56,6 +60,12 @@ async function prepare(call: ProviderCall<ChatRequest>, options: MockOptions) {
   const { reply, truncated } = limitReply(composeReply(call.request, id, maxTokens * charactersPerToken), maxTokens);
   const usage: Usage = { inputTokens: estimatePromptTokens(call.request.messages), outputTokens: Math.min(maxTokens, replyTokens(reply)) };
   return { behaviour, reply, usage, id, truncated };
+}
+
+/** Whether the stream's chunk delay is the client's (`provider_options.mock`), not the YAML's. */
+function clientChunkDelay(request: ChatRequest): boolean {
+  const perRequest = request.providerOptions?.['mock'];
+  return typeof perRequest === 'object' && perRequest !== null && (perRequest as MockBehaviour).chunk_delay_ms !== undefined;
 }
 
 /** The YAML's behaviour, overridden per request by `provider_options.mock`. */

@@ -31,6 +31,8 @@ export interface MockOptions extends MockBehaviour {
  */
 export const MOCK_CLIENT_MAX_LATENCY_MS = 30_000;
 export const MOCK_CLIENT_MAX_CHUNK_DELAY_MS = 1_000;
+/** The most a client's chunk delays add up to over one stream: a reply of one-letter words is 2,048 events. */
+export const MOCK_CLIENT_MAX_STREAM_DELAY_MS = 30_000;
 
 const behaviourProperties = {
   latency_ms: { type: 'integer', minimum: 0, maximum: 600_000 },
