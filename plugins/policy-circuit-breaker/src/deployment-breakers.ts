@@ -237,7 +237,11 @@ export class DeploymentBreakers {
       const state = this.effectiveState(name, entry);
       if (state !== 'open') anyNotOpen = true;
       const { failures, successes, rejects, fires } = entry.breaker.stats;
-      breakers[name] = { state, failures, successes, rejects: rejects + entry.sharedRejects, fires: fires + entry.sharedRejects };
+      // GET /health needs no key: a client's name is blanked as in the logs (a key pasted as the
+      // model; a configured name comes back as it is, at no cost); names blanked alike show the first.
+      const shown = redactModelName(name);
+      if (Object.hasOwn(breakers, shown)) continue;
+      breakers[shown] = { state, failures, successes, rejects: rejects + entry.sharedRejects, fires: fires + entry.sharedRejects };
     }
     const healthy = this.entries.size + this.unlisted.size === 0 || anyNotOpen;
     return this.shared ? { healthy, breakers, shared: this.shared.health() } : { healthy, breakers };
