@@ -250,7 +250,8 @@ async function storeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await Promise.race([call(), timeout]);
   } catch (error) {
-    if (isGatewayError(error)) throw error;
+    // Too large is the response's fault, not an outage: its callers tell it apart (logged once a minute).
+    if (isGatewayError(error) || isStoredResponseTooLarge(error)) throw error;
     throw new GatewayError('store_unavailable', 'The gateway cannot reach its response store right now; try again shortly.', { retryAfterSeconds: 1, cause: error });
   } finally {
     clearTimeout(timer);
