@@ -33,6 +33,7 @@ import { carriesUntranslatedResponsesFields } from './responses-untranslated-fie
 import { responseToStreamParts } from './response-to-stream-parts.js';
 import { hasFiniteVectors } from './finite-vectors.js';
 import { isStorableFinish } from './storable-finish.js';
+import { storedStream } from './stored-stream.js';
 import { streamPartsToResponse } from './stream-parts-to-response.js';
 import { throttledWarning, type ThrottledWarning } from './throttled-warning.js';
 
@@ -178,7 +179,7 @@ function cachedCall(options: CacheOptions, store: CacheStore, warn: ThrottledWar
         return {
           kind: 'chat-stream',
           parts: recordStream(result.parts, options.max_bytes, (parts) =>
-            save(plan, { kind: 'chat-stream', parts: withFinalUsage(parts, context.chatRequest) }, context.servedBy),
+            save(plan, storedStream(withFinalUsage(parts, context.chatRequest)), context.servedBy),
           ),
         };
     }
@@ -297,7 +298,7 @@ function resultFor(entry: CacheEntry, context: RequestContext): ProviderResult |
   if (context.endpoint === 'embeddings') return stored.kind === 'embeddings' ? stored : undefined;
   if (stored.kind === 'embeddings' || !context.chatRequest) return undefined;
   if (context.chatRequest.stream) {
-    const parts = stored.kind === 'chat-stream' ? stored.parts : responseToStreamParts(stored.response);
+    const parts = stored.kind === 'chat-stream' ? stored.parts : responseToStreamParts(stored.response, stored.deltas);
     return { kind: 'chat-stream', parts: replayParts(parts) };
   }
   return { kind: 'chat-response', response: stored.kind === 'chat-response' ? stored.response : streamPartsToResponse(stored.parts) };

@@ -13,7 +13,7 @@ export type EntryShape = 'stream' | 'whole';
  */
 export function entryShapedAs(entry: CacheEntry, shape: EntryShape): CacheEntry {
   const result = entry.result;
-  if (shape === 'stream' && result.kind === 'chat-response') return { ...entry, result: { kind: 'chat-stream', parts: responseToStreamParts(result.response) } };
+  if (shape === 'stream' && result.kind === 'chat-response') return { ...entry, result: { kind: 'chat-stream', parts: responseToStreamParts(result.response, result.deltas) } };
   // A stream that never reported usage would join into a response reporting zero usage, which a
   // hit takes as the call's own: it stays as stored, and the step joins it on each hit as before.
   if (shape === 'whole' && result.kind === 'chat-stream' && (entry.usage || result.parts.some((part) => part.type === 'usage'))) {

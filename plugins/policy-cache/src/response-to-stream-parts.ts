@@ -6,8 +6,12 @@ import type { ChatResponse, StreamPart } from '@switchyard/core';
  * reasoning and refusals in word-sized deltas, each tool call as a start and its
  * arguments, then the finish and the usage. Concatenating the deltas gives back
  * exactly the response's content.
+ *
+ * With `deltas` (a stored stream's, from streamPartsToResponse), each content part is
+ * cut where its stream's deltas were instead; a part whose lengths do not add up to its
+ * text (an entry forged in a shared store) is cut as without them.
  */
-export function responseToStreamParts(response: ChatResponse): StreamPart[] {
+export function responseToStreamParts(response: ChatResponse, deltas?: readonly unknown[]): StreamPart[] {
   const parts: StreamPart[] = [
     {
       type: 'stream-start',
@@ -18,26 +22,29 @@ export function responseToStreamParts(response: ChatResponse): StreamPart[] {
     },
   ];
   let toolIndex = 0;
-  for (const content of response.content) {
+  for (let at = 0; at < response.content.length; at++) {
+    const content = response.content[at]!;
+    const cuts = deltas?.[at];
     switch (content.type) {
       case 'text':
-        for (const delta of splitAtWords(content.text)) parts.push({ type: 'text-delta', delta });
+        for (const delta of piecesOf(content.text, cuts)) parts.push({ type: 'text-delta', delta });
         break;
       case 'reasoning':
         if (content.redactedData !== undefined) {
           parts.push({ type: 'reasoning-redacted', data: content.redactedData });
           break;
         }
-        for (const delta of splitAtWords(content.text)) parts.push({ type: 'reasoning-delta', delta });
+        for (const delta of piecesOf(content.text, cuts)) parts.push({ type: 'reasoning-delta', delta });
         if (content.signature !== undefined) parts.push({ type: 'reasoning-signature', signature: content.signature });
         break;
       case 'refusal':
-        for (const delta of splitAtWords(content.text)) parts.push({ type: 'refusal-delta', delta });
+        for (const delta of piecesOf(content.text, cuts)) parts.push({ type: 'refusal-delta', delta });
         break;
       case 'tool-call': {
         const index = toolIndex++;
         parts.push({ type: 'tool-call-start', index, id: content.id, name: content.name });
-        if (content.arguments) parts.push({ type: 'tool-call-delta', index, argumentsDelta: content.arguments });
+        const pieces = cutAt(content.arguments, cuts) ?? (content.arguments ? [content.arguments] : []);
+        for (const argumentsDelta of pieces) parts.push({ type: 'tool-call-delta', index, argumentsDelta });
         break;
       }
     }
@@ -45,6 +52,27 @@ export function responseToStreamParts(response: ChatResponse): StreamPart[] {
   parts.push({ type: 'finish', finishReason: response.finishReason });
   parts.push({ type: 'usage', usage: response.usage });
   return parts;
+}
+
+/** `text` cut at the stored lengths of its deltas when they add up to it, else at its words. */
+function piecesOf(text: string, cuts: unknown): string[] {
+  return cutAt(text, cuts) ?? splitAtWords(text);
+}
+
+/**
+ * `text` in pieces of the lengths in `cuts`, or undefined unless they are counts from 1 up adding
+ * up to its length: so never more pieces than characters, whatever a forged entry lists.
+ */
+function cutAt(text: string, cuts: unknown): string[] | undefined {
+  if (!Array.isArray(cuts) || cuts.length > text.length) return undefined;
+  const pieces = new Array<string>(cuts.length);
+  let from = 0;
+  for (let index = 0; index < cuts.length; index++) {
+    const length: unknown = cuts[index];
+    if (!Number.isSafeInteger(length) || (length as number) < 1 || from + (length as number) > text.length) return undefined;
+    pieces[index] = text.slice(from, (from += length as number));
+  }
+  return from === text.length ? pieces : undefined;
 }
 
 /**

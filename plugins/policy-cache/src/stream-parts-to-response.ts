@@ -4,8 +4,12 @@ import type { AssistantContentPart, ChatResponse, StreamPart } from '@switchyard
  * The whole response a finished stream amounts to, so a non-streaming client can
  * be served from an entry a streaming request stored. Consecutive deltas of one
  * kind join into one content part; tool-call arguments join per call index.
+ *
+ * With `deltas`, also the length of every delta each content part was joined from
+ * (`deltas[i]` for `content[i]`; a tool call's are its arguments'), which
+ * responseToStreamParts cuts the part at again: the stream's own deltas.
  */
-export function streamPartsToResponse(parts: readonly StreamPart[]): ChatResponse {
+export function streamPartsToResponse(parts: readonly StreamPart[], deltas?: number[][]): ChatResponse {
   const response: ChatResponse = {
     id: '',
     model: '',
@@ -15,11 +19,20 @@ export function streamPartsToResponse(parts: readonly StreamPart[]): ChatRespons
     usage: { inputTokens: 0, outputTokens: 0 },
   };
   const toolCalls = new Map<number, Extract<AssistantContentPart, { type: 'tool-call' }>>();
+  /** The content index of each tool call, by its stream index (for `deltas`). */
+  const toolCallAt = deltas && new Map<number, number>();
+  // An empty delta carries nothing and is not kept: each length kept is at least 1 (see cutAt).
+  const push = (part: AssistantContentPart, firstDelta?: string) => {
+    deltas?.push(firstDelta ? [firstDelta.length] : []);
+    response.content.push(part);
+  };
   const append = (type: 'text' | 'reasoning' | 'refusal', delta: string) => {
     const last = response.content.at(-1);
     // A signature closes its reasoning block: what follows is another.
-    if (last?.type === type && !(last.type === 'reasoning' && (last.signature !== undefined || last.redactedData !== undefined))) last.text += delta;
-    else response.content.push({ type, text: delta });
+    if (last?.type === type && !(last.type === 'reasoning' && (last.signature !== undefined || last.redactedData !== undefined))) {
+      last.text += delta;
+      if (delta) deltas?.at(-1)!.push(delta.length);
+    } else push({ type, text: delta }, delta);
   };
   for (const part of parts) {
     switch (part.type) {
@@ -41,21 +54,24 @@ export function streamPartsToResponse(parts: readonly StreamPart[]): ChatRespons
       case 'reasoning-signature': {
         const last = response.content.at(-1);
         if (last?.type === 'reasoning' && last.signature === undefined && last.redactedData === undefined) last.signature = part.signature;
-        else response.content.push({ type: 'reasoning', text: '', signature: part.signature });
+        else push({ type: 'reasoning', text: '', signature: part.signature });
         break;
       }
       case 'reasoning-redacted':
-        response.content.push({ type: 'reasoning', text: '', redactedData: part.data });
+        push({ type: 'reasoning', text: '', redactedData: part.data });
         break;
       case 'tool-call-start': {
         const call = { type: 'tool-call' as const, id: part.id, name: part.name, arguments: '' };
         toolCalls.set(part.index, call);
-        response.content.push(call);
+        toolCallAt?.set(part.index, response.content.length);
+        push(call);
         break;
       }
       case 'tool-call-delta': {
         const call = toolCalls.get(part.index);
-        if (call) call.arguments += part.argumentsDelta;
+        if (!call) break;
+        call.arguments += part.argumentsDelta;
+        if (toolCallAt && part.argumentsDelta) deltas![toolCallAt.get(part.index)!]!.push(part.argumentsDelta.length);
         break;
       }
       case 'finish':
