@@ -14,9 +14,10 @@ const keyVersion = 2;
  * Canonical request fields that do not change a chat answer: how it travels (`stream`,
  * the usage-chunk flag), who it is for (`user`, `metadata`), and `model`, left out on
  * purpose: the deployment names the real target, so an alias and the `provider/model`
- * it stands for share entries.
+ * it stands for share entries. `maxOutputTokensOfKey` only says whose the limit is (the
+ * limit itself is keyed).
  */
-const chatFieldsWithoutEffect: ReadonlySet<string> = new Set(['stream', 'includeStreamUsage', 'user', 'metadata', 'model']);
+const chatFieldsWithoutEffect: ReadonlySet<string> = new Set(['stream', 'includeStreamUsage', 'user', 'metadata', 'model', 'maxOutputTokensOfKey']);
 
 /** As for chat; `encodingFormat` is how the vectors travel, not what they are: an entry of either encoding answers both. */
 const embeddingsFieldsWithoutEffect: ReadonlySet<string> = new Set(['user', 'model', 'encodingFormat']);

@@ -77,6 +77,11 @@ describe('the cache key', () => {
     expect(keyOf({ ...base, includeStreamUsage: true } as ChatRequest)).toBe(keyOf(base));
   });
 
+  it("keys a limit an API key filled in as the same limit sent by the client (only the limit itself decides)", () => {
+    expect(keyOf({ ...base, maxOutputTokens: 500, maxOutputTokensOfKey: true })).toBe(keyOf({ ...base, maxOutputTokens: 500 }));
+    expect(keyOf({ ...base, maxOutputTokens: 500, maxOutputTokensOfKey: true })).not.toBe(keyOf({ ...base, maxOutputTokens: 600, maxOutputTokensOfKey: true }));
+  });
+
   it('changes with whatever changes the answer', () => {
     const variants: ChatRequest[] = [
       { ...base, temperature: 0.2 },

@@ -212,7 +212,10 @@ function checkRequestScope(context: RequestContext, scope: NonNullable<Principal
   if (request) checkModelScope(request.model, scope);
   const chat = context.chatRequest;
   if (chat && scope.maxTokens !== undefined) {
-    if (chat.maxOutputTokens === undefined) chat.maxOutputTokens = scope.maxTokens;
+    if (chat.maxOutputTokens === undefined) {
+      chat.maxOutputTokens = scope.maxTokens;
+      chat.maxOutputTokensOfKey = true;
+    }
     else if (chat.maxOutputTokens > scope.maxTokens) {
       throw new GatewayError('invalid_request', `This API key allows at most ${scope.maxTokens} output tokens per request.`, {
         param: 'max_tokens',

@@ -73,7 +73,9 @@ function maxTokens(request: ChatRequest, passThrough: Record<string, unknown>, d
   const budget = thinkingBudget(passThrough);
   // Under interleaved thinking the budget spans the turn and may exceed max_tokens: nothing to check.
   const checked = interleaved ? 0 : budget;
-  if (request.maxOutputTokens !== undefined) return aboveThinkingBudget(request.maxOutputTokens, checked);
+  if (request.maxOutputTokens !== undefined) {
+    return request.maxOutputTokensOfKey ? keyLimitAboveThinkingBudget(request.maxOutputTokens, checked) : aboveThinkingBudget(request.maxOutputTokens, checked);
+  }
   if (typeof passThrough['max_tokens'] === 'number') return aboveThinkingBudget(passThrough['max_tokens'], checked);
   return defaultMaxTokens + budget;
 }
@@ -98,6 +100,20 @@ function aboveThinkingBudget(maxTokens: number, budget: number): number {
     'invalid_request',
     `max_tokens (${maxTokens}) must be greater than thinking.budget_tokens (${budget}): the thinking budget counts against max_tokens.`,
     { param: 'max_tokens' },
+  );
+}
+
+/**
+ * An API key's `max_tokens`, filled in for a request that set none, checked as above: the
+ * client cannot change a limit it never sent, so the refusal names the key's limit and
+ * points at the budget, the one number the client can lower.
+ */
+function keyLimitAboveThinkingBudget(maxTokens: number, budget: number): number {
+  if (budget === 0 || maxTokens > budget) return maxTokens;
+  throw new GatewayError(
+    'invalid_request',
+    `This API key allows at most ${maxTokens} output tokens per request, which must be greater than thinking.budget_tokens (${budget}): the thinking budget counts against them. Set a budget_tokens below ${maxTokens}.`,
+    { param: 'provider_options.anthropic.thinking.budget_tokens' },
   );
 }
 

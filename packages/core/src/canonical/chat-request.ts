@@ -12,6 +12,11 @@ export interface ChatRequest {
   parallelToolCalls?: boolean;
   /** Upper bound on generated tokens (OpenAI `max_completion_tokens` / `max_tokens`). */
   maxOutputTokens?: number;
+  /**
+   * `maxOutputTokens` is not the client's but its API key's limit, filled in by key-scope for
+   * a request that set none: a refusal of it names the key's limit, not a field never sent.
+   */
+  maxOutputTokensOfKey?: true;
   temperature?: number;
   topP?: number;
   frequencyPenalty?: number;
