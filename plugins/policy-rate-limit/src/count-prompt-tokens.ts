@@ -8,6 +8,7 @@ import {
   textLength,
   type ChatRequest,
   type EmbeddingsRequest,
+  type ImageHoldTokens,
   type Logger,
 } from '@switchyard/core';
 
@@ -19,7 +20,8 @@ export type CountText = (text: string) => number;
 
 /** Prompt tokens of requests, before the call. */
 export interface PromptTokenCounter {
-  chat(request: ChatRequest): number;
+  /** `images`: what an image counts, for a name standing for several models (imageTokenEstimates); by `request.model` without it. */
+  chat(request: ChatRequest, images?: ImageHoldTokens): number;
   embeddings(request: EmbeddingsRequest): number;
   /** Resolves when the counter is ready (the tokenizer's encodings are loaded). */
   readonly ready: Promise<void>;
@@ -43,10 +45,11 @@ export function openAIEncodingFor(model: string): EncodingName | undefined {
  * The prompt tokens of a chat request, counting its texts with `countText`: the
  * same walk as core's `estimatePromptTokens`, with a real tokenizer in place of
  * chars / 4 (images count what the request's model may bill for them, the count a
- * budget holds: core's `imageTokenEstimate`; what only the fast path sends its
- * estimate, `fastPathOnlyPromptTokens`).
+ * budget holds: core's `imageTokenEstimate`, or `images` when given; what only the fast
+ * path sends its estimate, `fastPathOnlyPromptTokens`).
  */
-export function countChatTokens(request: ChatRequest, countText: CountText): number {
+export function countChatTokens(request: ChatRequest, countText: CountText, images?: ImageHoldTokens): number {
+  const imageModel = images ?? request.model;
   // As core's estimate does: a value that is not text counts as none (textLength), never a throw.
   const count = (value: unknown) => (typeof value === 'string' ? countText(value) : 0);
   let tokens = MESSAGE_TOKEN_OVERHEAD;
@@ -61,7 +64,7 @@ export function countChatTokens(request: ChatRequest, countText: CountText): num
     for (const part of message.content) {
       switch (part.type) {
         case 'image':
-          tokens += imageTokenEstimate(part.detail, request.model);
+          tokens += imageTokenEstimate(part.detail, imageModel);
           break;
         case 'tool-call':
           tokens += count(part.name) + count(part.arguments);
@@ -95,7 +98,7 @@ export function countEmbeddingsTokens(request: EmbeddingsRequest, countText: Cou
 export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Logger): PromptTokenCounter {
   if (tokenizer === 'estimate') {
     return {
-      chat: (request) => estimatePromptTokens(request, request.model),
+      chat: (request, images) => estimatePromptTokens(request, images ?? request.model),
       embeddings: (request) => estimateEmbeddingsTokens(request),
       ready: Promise.resolve(),
     };
@@ -111,9 +114,9 @@ export function createPromptTokenCounter(tokenizer: TokenizerOption, logger?: Lo
     return countPiece && boundedCountText(countPiece);
   };
   return {
-    chat(request) {
+    chat(request, images) {
       const countText = countFor(request.model);
-      return countText ? countChatTokens(request, countText) : estimatePromptTokens(request, request.model);
+      return countText ? countChatTokens(request, countText, images) : estimatePromptTokens(request, images ?? request.model);
     },
     embeddings(request) {
       const countText = countFor(request.model);

@@ -19,7 +19,7 @@ export function modelLimitsByName<Limits>(
   const byName = new Map<string, Limits[]>();
   if (patterns.length === 0) return byName;
   for (const [name, entry] of Object.entries(models)) {
-    const targets = typeof entry === 'string' ? [entry] : entry.deployments.map((deployment) => deployment.target);
+    const targets = firstTargets(entry);
     const applying: Limits[] = [];
     for (const [pattern, limits] of patterns) {
       const onEveryTarget = targets.length > 0 && targets.every((target) => matchesModelLimit(target, pattern));
@@ -28,6 +28,11 @@ export function modelLimitsByName<Limits>(
     byName.set(name, applying);
   }
   return byName;
+}
+
+/** The `provider/model`s a name under `models:` is first sent to: an alias's target, each of a group's deployments. */
+export function firstTargets(entry: GatewayConfig['models'][string]): string[] {
+  return typeof entry === 'string' ? [entry] : entry.deployments.map((deployment) => deployment.target);
 }
 
 /** `provider/models/<id>`: a model by its resource name, as Gemini takes it. */

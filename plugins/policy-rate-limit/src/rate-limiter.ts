@@ -1,10 +1,12 @@
 import {
   GatewayError,
+  imageTokenEstimates,
   sentOutputLimit,
   throttled,
   totalTokens,
   type ChatRequest,
   type GatewayConfig,
+  type ImageHoldTokens,
   type Logger,
   type Provider,
   type RequestContext,
@@ -14,6 +16,7 @@ import {
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
+import { imageTokensByName } from './image-tokens-by-name.js';
 import { matchesModelLimit, modelLimitsByName } from './model-limits-by-name.js';
 import type { OnStoreError, RateLimit, RateLimitOptions } from './rate-limit-options.js';
 import type { RateLimitStore } from './rate-limit-store.js';
@@ -70,6 +73,8 @@ export class RateLimiter {
   private readonly modelLimits: Array<[pattern: string, limits: SourceLimits]>;
   /** The model limits of each name under `models:` (alias or group), by what it routes to: modelLimitsByName. */
   private readonly modelLimitsOfConfiguredNames: Map<string, SourceLimits[]>;
+  /** What an image counts for each name under `models:`: the most of the models it routes to (imageTokensByName). */
+  private readonly imageTokensOfConfiguredNames: Map<string, ImageHoldTokens>;
   private readonly globalLimits: SourceLimits | undefined;
   /** Whether a token limit applies to every request (the gateway's or a model pattern's). */
   private readonly configuredTokenLimits: boolean;
@@ -83,6 +88,7 @@ export class RateLimiter {
     this.teamLimits = new Map(Object.entries(teams).map(([team, limit]) => [team, sourceLimits('team', team, limit)]));
     this.modelLimits = Object.entries(models).map(([pattern, limit]) => [pattern, sourceLimits('model', pattern, limit)]);
     this.modelLimitsOfConfiguredNames = modelLimitsByName(options.models ?? {}, this.modelLimits);
+    this.imageTokensOfConfiguredNames = imageTokensByName(options.models ?? {});
     this.globalLimits = global && sourceLimits('global', 'global', global);
     this.configuredTokenLimits = global?.tpm !== undefined || Object.values(models).some((limit) => limit.tpm !== undefined);
     this.limitSendingProviders = [...(options.providers?.values() ?? [])].filter((provider) => provider.chat?.defaultOutputLimit !== undefined);
@@ -269,7 +275,7 @@ export class RateLimiter {
   private tokensNeeded(context: RequestContext): number {
     const { counter, defaultMaxTokens } = this.options;
     const chat = context.chatRequest;
-    if (chat) return counter.chat(chat) + (chat.maxOutputTokens ?? this.unsetOutputTokens(chat, defaultMaxTokens));
+    if (chat) return counter.chat(chat, this.imageTokensOfConfiguredNames.get(chat.model)) + (chat.maxOutputTokens ?? this.unsetOutputTokens(chat, defaultMaxTokens));
     return context.embeddingsRequest ? counter.embeddings(context.embeddingsRequest) : 0;
   }
 

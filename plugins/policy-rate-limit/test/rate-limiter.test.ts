@@ -210,3 +210,43 @@ describe('the tpm charge of a request without max_tokens', () => {
     expect(outputCharged(rateLimiter, chatTo('anthropic/claude-sonnet-4-5', thinking))).toBe(100);
   });
 });
+
+describe.each(['estimate', 'tiktoken'] as const)('the tpm charge of an image to a name under models: (tokenizer %s)', (tokenizer) => {
+  const models = {
+    cheap: 'openai/gpt-4o-mini',
+    plain: 'openai/gpt-4o',
+    mixed: { deployments: [{ target: 'openai/gpt-4o-mini' }, { target: 'openai/gpt-4.1-nano' }, { target: 'anthropic/claude-sonnet-4-5' }] },
+  };
+  const chatTo = (model: string, detail?: 'low' | 'high'): RequestContext =>
+    ({
+      endpoint: 'chat',
+      principal: { keyId: 'key_1' },
+      attempts: [],
+      chatRequest: {
+        model,
+        maxOutputTokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }, ...(detail ? [{ type: 'image', url: 'https://example.com/a.png', detail }] : [])] }],
+        stream: false,
+      },
+    }) as unknown as RequestContext;
+  /** What one image adds to the request's token charge. */
+  const imageCharged = (rateLimiter: RateLimiter, model: string, detail: 'low' | 'high') => {
+    const cost = (context: RequestContext) => rateLimiter.limitsFor(context).find((limit) => limit.dimension === 'tokens')!.gcra.cost;
+    return cost(chatTo(model, detail)) - cost(chatTo(model));
+  };
+
+  it('is the most any model the name routes to may bill for it, at each detail', async () => {
+    const counter = createPromptTokenCounter(tokenizer);
+    const rateLimiter = limiter({ models, counter, limits: { models: {}, teams: {}, global: { tpm: 10_000_000 } } });
+    await counter.ready;
+    await tick();
+    // An alias counts as its provider/model does.
+    for (const detail of ['high', 'low'] as const) expect(imageCharged(rateLimiter, 'cheap', detail)).toBe(imageCharged(rateLimiter, 'openai/gpt-4o-mini', detail));
+    expect(imageCharged(rateLimiter, 'cheap', 'high')).toBe(48_169);
+    expect(imageCharged(rateLimiter, 'plain', 'high')).toBe(1600);
+    expect(imageCharged(rateLimiter, 'plain', 'low')).toBe(85);
+    // gpt-4o-mini bills the most at high detail (48,169), gpt-4.1-nano at low (3,779, gpt-4o-mini 2,833).
+    expect(imageCharged(rateLimiter, 'mixed', 'high')).toBe(48_169);
+    expect(imageCharged(rateLimiter, 'mixed', 'low')).toBe(3779);
+  });
+});

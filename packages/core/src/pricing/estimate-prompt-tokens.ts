@@ -190,9 +190,10 @@ function addText(text: string, walk: JsonWalk): void {
  * per image, and what only the fast path sends (`fastPathOnlyPromptTokens`). It is not
  * a tokenizer; the real count arrives with the response's usage, and the reservation
  * settles to that. Given the `model` the request is for, each image counts what that model
- * may bill for it ({@link imageTokenEstimate}), the count a budget holds.
+ * may bill for it ({@link imageTokenEstimate}), the count a budget holds; given the
+ * {@link imageTokenEstimates} of several models, the most of theirs.
  */
-export function estimatePromptTokens(request: ChatRequest, model?: string): number {
+export function estimatePromptTokens(request: ChatRequest, model?: string | ImageHoldTokens): number {
   return promptTokens(request, LOW_DETAIL_IMAGE_TOKEN_ESTIMATE, undefined, model);
 }
 
@@ -202,11 +203,27 @@ export function estimatePromptTokens(request: ChatRequest, model?: string): numb
  * or {@link LOW_DETAIL_IMAGE_TOKEN_ESTIMATE} at `detail: "low"`. Without a model, the
  * fixed counts. The rate limiter's token estimate counts images with it: at the fixed
  * 1,600, twenty images to gpt-4o-mini took 32,000 of a tpm limit and were billed 963,380.
+ * `model` may also be the {@link imageTokenEstimates} of the models a name stands for.
  */
-export function imageTokenEstimate(detail: string | undefined, model?: string): number {
-  const rule = model === undefined ? undefined : imageHoldTokens(model);
+export function imageTokenEstimate(detail: string | undefined, model?: string | ImageHoldTokens): number {
+  const rule = model === undefined ? undefined : typeof model === 'string' ? imageHoldTokens(model) : model;
   if (detail === 'low') return rule ? rule.low : LOW_DETAIL_IMAGE_TOKEN_ESTIMATE;
   return rule ? rule.high : IMAGE_TOKEN_ESTIMATE;
+}
+
+/**
+ * The most {@link imageTokenEstimate} counts for one image sent to any of `models`, at each
+ * detail (they may differ: gpt-4o-mini bills the most at high detail, gpt-4.1-nano at low):
+ * for a name that stands for several models (an alias, a group), worked out once, not per request.
+ */
+export function imageTokenEstimates(models: Iterable<string>): ImageHoldTokens {
+  let high = IMAGE_TOKEN_ESTIMATE;
+  let low = LOW_DETAIL_IMAGE_TOKEN_ESTIMATE;
+  for (const model of models) {
+    high = Math.max(high, imageTokenEstimate('high', model));
+    low = Math.max(low, imageTokenEstimate('low', model));
+  }
+  return { high, low };
 }
 
 /**
@@ -341,7 +358,12 @@ function providerOptionsTokens(request: ChatRequest): number {
   return options === undefined ? 0 : Math.ceil(jsonTextLength(options) / CHARACTERS_PER_TOKEN);
 }
 
-function promptTokens(request: ChatRequest, lowDetailImageTokens: number, images?: { images: number; lowDetailImages: number }, model?: string): number {
+function promptTokens(
+  request: ChatRequest,
+  lowDetailImageTokens: number,
+  images?: { images: number; lowDetailImages: number },
+  model?: string | ImageHoldTokens,
+): number {
   let characters = 0;
   let tokens = MESSAGE_TOKEN_OVERHEAD;
   for (const message of request.messages) {

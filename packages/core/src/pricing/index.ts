@@ -24,6 +24,7 @@ export {
   maxPromptTokensAt,
   imageHoldTokens,
   imageTokenEstimate,
+  imageTokenEstimates,
   predictionOutputTokens,
   type ImageHoldTokens,
   type PromptHold,
