@@ -10,7 +10,9 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * What the gateway bills when a stream's usage comes more than once, only in a middle
  * event, or readable and then not: the last readable usage, on the fast path and the
  * translated one alike, and the client reads the counts billed. A later unreadable
- * usage (1e309, -5) does not wipe an earlier readable one.
+ * usage (1e309, -5) does not wipe an earlier readable one. Anthropic's counts are
+ * cumulative: a message_delta whose input count is below message_start's (a proxy's
+ * `input_tokens: 0`) leaves message_start's standing.
  */
 
 const openAIChunk = (body: object) => `data: ${JSON.stringify({ id: 'chatcmpl-u', object: 'chat.completion.chunk', created: 1764072005, model: 'gpt-4o-mini', ...body })}\n\n`;
@@ -27,6 +29,8 @@ const textBlock =
   anthropicEvent('content_block_stop', { index: 0 });
 const messageDelta = (output: number | string) => `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":${output}}}\n\n`;
 const messageStop = anthropicEvent('message_stop', {});
+const messageDeltaWithInput = (input: number, output: number) =>
+  `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":${input},"output_tokens":${output}}}\n\n`;
 
 interface Case {
   name: string;
@@ -41,6 +45,8 @@ const cases: Case[] = [
   { name: 'a readable usage, then 1e309', provider: 'openai', stream: text('Hello') + finish + usage(70, 30) + usage('1e309', 30) + 'data: [DONE]\n\n', billed: { inputTokens: 70, outputTokens: 30 } },
   { name: 'a readable usage, then -5', provider: 'openai', stream: text('Hello') + finish + usage(70, 30) + usage(-5, 30) + 'data: [DONE]\n\n', billed: { inputTokens: 70, outputTokens: 30 } },
   { name: 'two message_delta usages', provider: 'anthropic', stream: messageStart + textBlock + messageDelta(3) + messageDelta(30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
+  { name: 'a message_delta with input_tokens 0', provider: 'anthropic', stream: messageStart + textBlock + messageDeltaWithInput(0, 30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
+  { name: 'a message_delta with input_tokens below message_start\'s', provider: 'anthropic', stream: messageStart + textBlock + messageDeltaWithInput(3, 30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
   { name: 'a readable message_delta usage, then 1e309', provider: 'anthropic', stream: messageStart + textBlock + messageDelta(30) + messageDelta('1e309') + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
 ];
 

@@ -1,4 +1,4 @@
-import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject } from '@switchyard/core';
+import { GatewayError, nonEmptyText, parseUpstreamJson, type ServerSentEvent, type StreamDecoder, type StreamPart, isJsonObject, readTokenCount } from '@switchyard/core';
 import type { AnthropicErrorEnvelope, AnthropicResponseBlock, AnthropicUsage } from './anthropic-wire-types.js';
 import { readBlockDelta } from './block-delta-event.js';
 import { jsonResponseToolName } from './json-response-tool.js';
@@ -106,7 +106,7 @@ export function createAnthropicStreamDecoder(provider: string): StreamDecoder {
         }
         case 'message_delta': {
           begun = true;
-          usage = { ...usage, ...definedFields(data.usage) };
+          usage = { ...usage, ...notBelow(usage, definedFields(data.usage)) };
           // A block never stopped is settled too.
           const parts: StreamPart[] = [...pendingParts()];
           if (data.delta?.stop_reason) {
@@ -258,6 +258,23 @@ function signedParts(block: ReasoningBlock): StreamPart[] {
 /** The JSON text of a start's input that is an object with fields; undefined for `{}` (Anthropic's) and anything else. */
 function wholeInputText(input: unknown): string | undefined {
   return isJsonObject(input) && Object.keys(input).length > 0 ? JSON.stringify(input) : undefined;
+}
+
+/** The prompt's counts: message_delta repeats them as message_start gave them, cumulative. */
+const inputCounts = ['input_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const;
+
+/**
+ * `later` (message_delta's counts) with each prompt count lower than `earlier`'s (message_start's)
+ * put back: a cumulative count does not go down, and a proxy's `input_tokens: 0` there had the
+ * prompt billed as the gateway's estimate (9 tokens for 4,000). Counts that are not ones are left to mapAnthropicUsage.
+ */
+function notBelow(earlier: AnthropicUsage, later: AnthropicUsage): AnthropicUsage {
+  for (const key of inputCounts) {
+    const before = readTokenCount(earlier[key]);
+    const after = readTokenCount(later[key]);
+    if (before !== undefined && after !== undefined && after < before) later[key] = earlier[key];
+  }
+  return later;
 }
 
 function definedFields(usage: AnthropicUsage | undefined): AnthropicUsage {

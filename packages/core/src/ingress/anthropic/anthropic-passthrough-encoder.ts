@@ -73,13 +73,13 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
       data = typed;
     }
     let usageRead = false;
-    let finalUsageRead = false;
+    let finalUsage: Usage | undefined;
     let finish: FinishReason | undefined;
     for (const part of parts) {
       if (part.type === 'stream-start' && part.model) data = this.renamed(data, part.model);
       else if (part.type === 'usage') {
         usageRead = true;
-        if (!part.partial) finalUsageRead = true;
+        if (!part.partial) finalUsage = part.usage;
       } else if (part.type === 'finish') finish = this.finishReason = part.finishReason;
     }
     // A proxy may drop `event:` lines; the data's own type names the event then, as Anthropic's SDKs expect one.
@@ -98,7 +98,7 @@ export class AnthropicPassthroughEncoder implements PassthroughStreamEncoder {
     if (name === 'message_start' && startNeedsBilledUsage(data, usageRead)) {
       // The counts so far (the prompt's estimate when none came); an SDK needs an object to update.
       data = startWithBilledUsage(data, this.billedUsage?.() ?? emptyUsage());
-    } else if (name === 'message_delta' && deltaNeedsBilledUsage(data, finalUsageRead)) {
+    } else if (name === 'message_delta' && deltaNeedsBilledUsage(data, finalUsage)) {
       const billed = this.billedUsage?.();
       if (billed) data = deltaWithBilledUsage(data, billed);
     }

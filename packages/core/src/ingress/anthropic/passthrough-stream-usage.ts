@@ -20,9 +20,22 @@ export function startNeedsBilledUsage(data: string, usageRead: boolean): boolean
   return !usageRead || !inputWrittenAsNumber.test(data) || countWrittenAsText.test(data);
 }
 
-/** Whether a fast-path `message_delta` must be written again: the tap read no final usage from it, or a count is text. */
-export function deltaNeedsBilledUsage(data: string, finalUsageRead: boolean): boolean {
-  return !finalUsageRead || countWrittenAsText.test(data);
+/** A prompt count written as a number, with its name. */
+const promptCountWritten = /"(input_tokens|cache_creation_input_tokens|cache_read_input_tokens)"\s*:\s*(\d+)/g;
+
+/**
+ * Whether a fast-path `message_delta` must be written again: the tap read no final usage
+ * from it (`finalUsage`), a count is text, or a prompt count written differs from the one
+ * read (the decoder keeps message_start's where the delta's is lower, and an SDK takes the
+ * delta's). A few regular expression steps over one event a stream.
+ */
+export function deltaNeedsBilledUsage(data: string, finalUsage: Usage | undefined): boolean {
+  if (finalUsage === undefined || countWrittenAsText.test(data)) return true;
+  const read = toAnthropicUsage(finalUsage);
+  for (const [, name, count] of data.matchAll(promptCountWritten)) {
+    if (Number(count) !== read[name as keyof typeof read]) return true;
+  }
+  return false;
 }
 
 /** `message_start` with `message.usage` holding the billed counts so far, its other fields (`service_tier` …) kept. */
