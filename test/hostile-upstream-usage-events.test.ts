@@ -12,7 +12,8 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * translated one alike, and the client reads the counts billed. A later unreadable
  * usage (1e309, -5) does not wipe an earlier readable one. Anthropic's counts are
  * cumulative: a message_delta whose input count is below message_start's (a proxy's
- * `input_tokens: 0`) leaves message_start's standing.
+ * `input_tokens: 0`) leaves message_start's standing, as does a Gemini chunk whose
+ * running total drops or leaves out the prompt count an earlier chunk gave.
  */
 
 const openAIChunk = (body: object) => `data: ${JSON.stringify({ id: 'chatcmpl-u', object: 'chat.completion.chunk', created: 1764072005, model: 'gpt-4o-mini', ...body })}\n\n`;
@@ -32,9 +33,13 @@ const messageStop = anthropicEvent('message_stop', {});
 const messageDeltaWithInput = (input: number, output: number) =>
   `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":${input},"output_tokens":${output}}}\n\n`;
 
+const geminiChunk = (text: string, usage: object, finishReason?: string) =>
+  `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0, ...(finishReason && { finishReason }) }], usageMetadata: usage, modelVersion: 'gemini-2.5-flash', responseId: 'r-u' })}\r\n\r\n`;
+const geminiFirst = geminiChunk('Hello', { promptTokenCount: 40, candidatesTokenCount: 1, totalTokenCount: 41 });
+
 interface Case {
   name: string;
-  provider: 'openai' | 'anthropic';
+  provider: 'openai' | 'anthropic' | 'gemini';
   stream: string;
   billed: { inputTokens: number; outputTokens: number };
 }
@@ -47,6 +52,8 @@ const cases: Case[] = [
   { name: 'two message_delta usages', provider: 'anthropic', stream: messageStart + textBlock + messageDelta(3) + messageDelta(30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
   { name: 'a message_delta with input_tokens 0', provider: 'anthropic', stream: messageStart + textBlock + messageDeltaWithInput(0, 30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
   { name: 'a message_delta with input_tokens below message_start\'s', provider: 'anthropic', stream: messageStart + textBlock + messageDeltaWithInput(3, 30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
+  { name: 'a last chunk without the prompt count', provider: 'gemini', stream: geminiFirst + geminiChunk(' there', { candidatesTokenCount: 30, totalTokenCount: 30 }, 'STOP'), billed: { inputTokens: 40, outputTokens: 30 } },
+  { name: 'a last chunk with a prompt count of 0', provider: 'gemini', stream: geminiFirst + geminiChunk(' there', { promptTokenCount: 0, candidatesTokenCount: 30, totalTokenCount: 30 }, 'STOP'), billed: { inputTokens: 40, outputTokens: 30 } },
   { name: 'a readable message_delta usage, then 1e309', provider: 'anthropic', stream: messageStart + textBlock + messageDelta(30) + messageDelta('1e309') + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
 ];
 
@@ -68,8 +75,9 @@ beforeAll(async () => {
     providers: {
       openai: { api_key: 'sk-openai-test-0123456789', base_url: `${url}/v1` },
       anthropic: { api_key: 'sk-ant-test-0123456789', base_url: url },
+      gemini: { api_key: 'AIzaSyTest0123456789abcdef', base_url: `${url}/` },
     },
-    models: onceModels({ openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-sonnet-4-5' }),
+    models: onceModels({ openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-sonnet-4-5', gemini: 'gemini/gemini-2.5-flash' }),
   });
 });
 afterAll(async () => {

@@ -48,7 +48,7 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
       }
       // Each usageMetadata is the total so far: an unreadable one leaves none, and the stream is billed the estimate.
       if (chunk.usageMetadata) {
-        usage = mapGeminiUsage(chunk.usageMetadata);
+        usage = notBelowPrompt(mapGeminiUsage(chunk.usageMetadata), usage);
         // Cached content and images make the prompt far from what an estimate of its text would say.
         if (usage && usage.inputTokens !== earlyInput && usage.inputTokens > 0) {
           earlyInput = usage.inputTokens;
@@ -82,6 +82,19 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
       return usage ? [{ type: 'usage', usage }] : [];
     },
   };
+}
+
+/**
+ * A running total's prompt count does not go down: one missing or lower than the last
+ * chunk's (a 0 in the final chunk) keeps that one, with its cached count. Taken as it
+ * came, the prompt was billed as the gateway's estimate (9 tokens for 4,000).
+ */
+function notBelowPrompt(read: Usage | undefined, before: Usage | undefined): Usage | undefined {
+  if (read === undefined || before === undefined || read.inputTokens >= before.inputTokens) return read;
+  const kept: Usage = { ...read, inputTokens: before.inputTokens };
+  if (before.cachedInputTokens !== undefined) kept.cachedInputTokens = before.cachedInputTokens;
+  else delete kept.cachedInputTokens;
+  return kept;
 }
 
 function parseChunk(data: string, provider: string): GeminiGenerateContentResponse {
