@@ -13,7 +13,7 @@ import { masterKey, startTestGateway, type TestGateway } from './support/start-t
  * usage (1e309, -5) does not wipe an earlier readable one. Anthropic's counts are
  * cumulative: a message_delta whose input count is below message_start's (a proxy's
  * `input_tokens: 0`) leaves message_start's standing, as does a Gemini chunk whose
- * running total drops or leaves out the prompt count an earlier chunk gave.
+ * running total drops a count an earlier chunk gave (or leaves the prompt's out).
  */
 
 const openAIChunk = (body: object) => `data: ${JSON.stringify({ id: 'chatcmpl-u', object: 'chat.completion.chunk', created: 1764072005, model: 'gpt-4o-mini', ...body })}\n\n`;
@@ -54,6 +54,12 @@ const cases: Case[] = [
   { name: 'a message_delta with input_tokens below message_start\'s', provider: 'anthropic', stream: messageStart + textBlock + messageDeltaWithInput(3, 30) + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
   { name: 'a last chunk without the prompt count', provider: 'gemini', stream: geminiFirst + geminiChunk(' there', { candidatesTokenCount: 30, totalTokenCount: 30 }, 'STOP'), billed: { inputTokens: 40, outputTokens: 30 } },
   { name: 'a last chunk with a prompt count of 0', provider: 'gemini', stream: geminiFirst + geminiChunk(' there', { promptTokenCount: 0, candidatesTokenCount: 30, totalTokenCount: 30 }, 'STOP'), billed: { inputTokens: 40, outputTokens: 30 } },
+  {
+    name: 'a last chunk whose output count went down',
+    provider: 'gemini',
+    stream: geminiChunk('Hello', { promptTokenCount: 40, candidatesTokenCount: 30, totalTokenCount: 70 }) + geminiChunk(' there', { promptTokenCount: 40, candidatesTokenCount: 3, totalTokenCount: 43 }, 'STOP'),
+    billed: { inputTokens: 40, outputTokens: 30 },
+  },
   { name: 'a readable message_delta usage, then 1e309', provider: 'anthropic', stream: messageStart + textBlock + messageDelta(30) + messageDelta('1e309') + messageStop, billed: { inputTokens: 40, outputTokens: 30 } },
 ];
 

@@ -48,7 +48,7 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
       }
       // Each usageMetadata is the total so far: an unreadable one leaves none, and the stream is billed the estimate.
       if (chunk.usageMetadata) {
-        usage = notBelowPrompt(mapGeminiUsage(chunk.usageMetadata), usage);
+        usage = notBelowEarlier(mapGeminiUsage(chunk.usageMetadata), usage);
         // Cached content and images make the prompt far from what an estimate of its text would say.
         if (usage && usage.inputTokens !== earlyInput && usage.inputTokens > 0) {
           earlyInput = usage.inputTokens;
@@ -85,16 +85,27 @@ export function createGeminiStreamDecoder(provider: string): StreamDecoder {
 }
 
 /**
- * A running total's prompt count does not go down: one missing or lower than the last
- * chunk's (a 0 in the final chunk) keeps that one, with its cached count. Taken as it
- * came, the prompt was billed as the gateway's estimate (9 tokens for 4,000).
+ * A running total does not go down: a prompt count missing or lower than the last chunk's
+ * (a 0 in the final chunk) keeps that one, with its cached count, and so does a lower
+ * output count, with its thoughts. Taken as it came, the prompt was billed as the
+ * gateway's estimate (9 tokens for 4,000), and an output of 30 tokens as 3.
  */
-function notBelowPrompt(read: Usage | undefined, before: Usage | undefined): Usage | undefined {
-  if (read === undefined || before === undefined || read.inputTokens >= before.inputTokens) return read;
-  const kept: Usage = { ...read, inputTokens: before.inputTokens };
-  if (before.cachedInputTokens !== undefined) kept.cachedInputTokens = before.cachedInputTokens;
-  else delete kept.cachedInputTokens;
+function notBelowEarlier(read: Usage | undefined, before: Usage | undefined): Usage | undefined {
+  if (read === undefined || before === undefined) return read;
+  const lowerInput = read.inputTokens < before.inputTokens;
+  const lowerOutput = read.outputTokens < before.outputTokens;
+  if (!lowerInput && !lowerOutput) return read;
+  const kept: Usage = { ...read };
+  if (lowerInput) keep(kept, before, 'inputTokens', 'cachedInputTokens');
+  if (lowerOutput) keep(kept, before, 'outputTokens', 'reasoningTokens');
   return kept;
+}
+
+/** `count` and its detail put back as `before` had them (the detail left out when it had none). */
+function keep(usage: Usage, before: Usage, count: 'inputTokens' | 'outputTokens', detail: 'cachedInputTokens' | 'reasoningTokens'): void {
+  usage[count] = before[count];
+  if (before[detail] !== undefined) usage[detail] = before[detail];
+  else delete usage[detail];
 }
 
 function parseChunk(data: string, provider: string): GeminiGenerateContentResponse {
