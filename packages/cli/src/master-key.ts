@@ -28,14 +28,42 @@ export async function obtainMasterKey(
   const fromEnv = env['SWITCHYARD_MASTER_KEY'];
   if (fromEnv) return { key: fromEnv, source: 'environment' };
   if (configured) return { key: configured, source: 'config' };
-  const file = path.join(dataDir, fileName);
-  try {
-    const stored = (await readFile(file, 'utf8')).trim();
-    if (stored) return { key: stored, source: 'file', file };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const file = masterKeyFile(dataDir);
+  const stored = await readMasterKeyFile(file);
+  if (stored) return { key: stored, source: 'file', file };
   return { key: `sy-master-${randomBytes(24).toString('base64url')}`, source: 'generated', file };
+}
+
+/** The file in the data folder that keeps the master key start generated (or an operator wrote). */
+export function masterKeyFile(dataDir: string): string {
+  return path.join(dataDir, fileName);
+}
+
+/**
+ * The key kept in the data folder's `master-key` file (undefined when there is none), held to what
+ * SWITCHYARD_MASTER_KEY is held to and said in the file's name: a folder there (a volume mount of a
+ * file not made yet) was an EISDIR stack trace, and a short key was reported as the config's
+ * `master_key`, a key the file does not have. `validate` reads it too, as start would.
+ */
+export async function readMasterKeyFile(file: string): Promise<string | undefined> {
+  let stored: string;
+  try {
+    stored = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    const why = code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'it cannot be read');
+    throw new CliError(`cannot read the master key from ${file}: ${why}`);
+  }
+  if (stored && !isUsableKey(stored)) throw new CliError(`the master key in ${file} ${keyRule}`);
+  return stored || undefined;
+}
+
+/** What a master key must be, to be sent as "Bearer <key>"; the config schema's master_key says the same. */
+const keyRule = 'must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")';
+
+function isUsableKey(key: string): boolean {
+  return key.length >= 16 && /^\S+$/.test(key);
 }
 
 /**
@@ -45,9 +73,7 @@ export async function obtainMasterKey(
  */
 export function checkMasterKeyFromEnvironment(key: string): void {
   if (isPlaceholderKey(key)) throw new CliError('SWITCHYARD_MASTER_KEY is a placeholder (it contains "change-me"): set a real secret');
-  if (!(key.length >= 16 && /^\S+$/.test(key))) {
-    throw new CliError('SWITCHYARD_MASTER_KEY must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")');
-  }
+  if (!isUsableKey(key)) throw new CliError(`SWITCHYARD_MASTER_KEY ${keyRule}`);
 }
 
 /** Writes a generated key to its file with mode 0600; refuses to overwrite one another process wrote meanwhile. */

@@ -3,7 +3,7 @@ import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js'
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { checkDataDir, checkSqliteFile, sqliteFile } from '../data-dir.js';
 import { loadBuiltInPlugins } from '../load-built-in-plugins.js';
-import { checkMasterKeyFromEnvironment } from '../master-key.js';
+import { checkMasterKeyFromEnvironment, masterKeyFile, readMasterKeyFile } from '../master-key.js';
 import { escapeControlCharacters } from '../terminal-text.js';
 
 /** `switchyard validate`: checks a config and every plugin's options without serving. */
@@ -26,6 +26,8 @@ export async function validateCommand(options: { config?: string }): Promise<num
   // So is a SQLite file that is a folder or under a file.
   const sqlite = sqliteFile(config.storage, dataDir);
   if (sqlite !== undefined) await checkSqliteFile(sqlite, { prepare: false });
+  // Without a key from the environment or the config, start reads the data folder's file: held to the same.
+  if (!keyFromEnvironment && config.master_key === undefined) await readMasterKeyFile(masterKeyFile(dataDir));
   const providers = Object.keys(config.providers).join(', ');
   const summary = `${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}`;
   process.stdout.write(`${escapeControlCharacters(summary)}\n`);
