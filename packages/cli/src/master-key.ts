@@ -30,7 +30,7 @@ export async function obtainMasterKey(
   if (configured) return { key: configured, source: 'config' };
   const file = masterKeyFile(dataDir);
   const stored = await readMasterKeyFile(file);
-  if (stored) return { key: stored, source: 'file', file };
+  if (stored !== undefined) return { key: stored, source: 'file', file };
   return { key: `sy-master-${randomBytes(24).toString('base64url')}`, source: 'generated', file };
 }
 
@@ -55,8 +55,10 @@ export async function readMasterKeyFile(file: string): Promise<string | undefine
     const why = code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'it cannot be read');
     throw new CliError(`cannot read the master key from ${file}: ${why}`);
   }
-  if (stored && !isUsableKey(stored)) throw new CliError(`the master key in ${file} ${keyRule}`);
-  return stored || undefined;
+  // Passed over, start made up a key, listened, failed to save it over this file (EEXIST) and served on with a key nobody saw.
+  if (!stored) throw new CliError(`the master key file ${file} is empty: write a key in it, or delete it for start to make one`);
+  if (!isUsableKey(stored)) throw new CliError(`the master key in ${file} ${keyRule}`);
+  return stored;
 }
 
 /** What a master key must be, to be sent as "Bearer <key>"; the config schema's master_key says the same. */

@@ -34,8 +34,23 @@ describe('switchyard start/validate: the master key file in the data folder', ()
   it('a folder where the file goes: one line naming it, no stack, from start and validate alike', async () => {
     const { cwd, keyFile } = await folderWithKeyFile((file) => mkdir(file));
     for (const args of [['start', '--port', '0'], ['validate']]) {
-      const { code, stdout, stderr } = await runCli(args, { cwd, env });
+      const { code, stdout, stderr } = await runCli(args, { cwd, env, timeoutMs: 10_000 });
       expect(stderr).toBe(`switchyard: cannot read the master key from ${keyFile}: it is a folder, not a file\n`);
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+    }
+  });
+
+  /*
+   * An empty file (`touch`ed, an empty secret mounted, a save cut short by a full disk) was passed over:
+   * start made up a key, listened, then failed to save it over the file (EEXIST, a stack trace) and
+   * went on serving with a key nobody was shown.
+   */
+  it('an empty file: one line naming it, nothing served, from start and validate alike', async () => {
+    const { cwd, keyFile } = await folderWithKeyFile((file) => writeFile(file, ' \n', { mode: 0o600 }));
+    for (const args of [['start', '--port', '0'], ['validate']]) {
+      const { code, stdout, stderr } = await runCli(args, { cwd, env, timeoutMs: 10_000 });
+      expect(stderr).toBe(`switchyard: the master key file ${keyFile} is empty: write a key in it, or delete it for start to make one\n`);
       expect(stdout).toBe('');
       expect(code).toBe(1);
     }
@@ -49,7 +64,7 @@ describe('switchyard start/validate: the master key file in the data folder', ()
     it(`a key ${name}: one line naming the file, not the config's master_key, the key not quoted, from start and validate alike`, async () => {
       const { cwd, keyFile } = await folderWithKeyFile((file) => writeFile(file, `${key}\n`, { mode: 0o600 }));
       for (const args of [['start', '--port', '0'], ['validate']]) {
-        const { code, stdout, stderr } = await runCli(args, { cwd, env });
+        const { code, stdout, stderr } = await runCli(args, { cwd, env, timeoutMs: 10_000 });
         expect(stderr).toBe(
           `switchyard: the master key in ${keyFile} must be at least 16 characters, without spaces or line breaks (a client sends it as "Bearer <key>")\n`,
         );
