@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPlaceholderKey } from '@switchyard/core';
 import { CliError } from './cli-error.js';
@@ -51,6 +51,9 @@ export async function readMasterKeyFile(file: string): Promise<string | undefine
     stored = (await readFile(file, 'utf8')).trim();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    // A link to a missing file (a secret not mounted) is not "no key": start would make one and fail to save it over the link.
+    const target = code === 'ENOENT' ? await readlink(file).catch(() => undefined) : undefined;
+    if (target !== undefined) throw new CliError(`cannot read the master key from ${file}: it is a link to ${path.resolve(path.dirname(file), target)}, which does not exist`);
     if (code === 'ENOENT') return undefined;
     const why = code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'it cannot be read');
     throw new CliError(`cannot read the master key from ${file}: ${why}`);

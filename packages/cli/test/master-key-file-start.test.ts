@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,22 @@ describe('switchyard start/validate: the master key file in the data folder', ()
     for (const args of [['start', '--port', '0'], ['validate']]) {
       const { code, stdout, stderr } = await runCli(args, { cwd, env, timeoutMs: 10_000 });
       expect(stderr).toBe(`switchyard: the master key file ${keyFile} is empty: write a key in it, or delete it for start to make one\n`);
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+    }
+  });
+
+  /*
+   * A link to a file that is not there (a secret not mounted at the link's target) read as no file:
+   * start made up a key, listened, failed to save it over the link (EEXIST, a stack trace) and
+   * served on with a key nobody was shown.
+   */
+  it('a link to a missing file: one line naming both, nothing served, from start and validate alike', async () => {
+    const target = path.join(tmpdir(), 'switchyard-no-such-secret', 'master-key');
+    const { cwd, keyFile } = await folderWithKeyFile((file) => symlink(target, file));
+    for (const args of [['start', '--port', '0'], ['validate']]) {
+      const { code, stdout, stderr } = await runCli(args, { cwd, env, timeoutMs: 10_000 });
+      expect(stderr).toBe(`switchyard: cannot read the master key from ${keyFile}: it is a link to ${target}, which does not exist\n`);
       expect(stdout).toBe('');
       expect(code).toBe(1);
     }
