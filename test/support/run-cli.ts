@@ -20,10 +20,14 @@ export interface CliResult {
  * that should have exited started serving instead) is killed and the call fails: it must
  * neither hang the test nor outlive it.
  */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  /** `as`: another user to run as (a test run by root, whom no file mode refuses). */
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number; as?: { uid: number; gid: number } },
+): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, ...options.as });
     let stdout = '';
     let stderr = '';
     const timeoutMs = options.timeoutMs ?? 20_000;

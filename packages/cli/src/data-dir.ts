@@ -42,9 +42,9 @@ export async function prepareDataDir(dataDir: string, named: Named = { key: 'ser
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
-    // A permission: what uses the folder says why, as before.
-    if (code === 'EACCES' || code === 'EPERM') return;
-    throw new CliError(`${named.key} ${named.path}: no folder can be made in ${first.parent} (${code ?? 'error'})`, 2);
+    // A permission too: start's storage makes the data folder whatever it is, and its mkdir's EACCES was a stack trace.
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'error');
+    throw new CliError(`${named.key} ${named.path}: no folder can be made in ${first.parent} (${why})`, 2);
   }
 }
 
