@@ -250,3 +250,28 @@ describe('switchyard validate: JSON keys written twice, and a byte order mark', 
     expect(code).toBe(0);
   });
 });
+
+/*
+ * A key that is a list or a map (`? [a, b]`, `[a, b]: 1`, a key aliasing an anchored map) is
+ * made a string by the parser, which said so through process.emitWarning: a stray
+ * `(node:…) Warning: Keys with collection values will be stringified …` line on stderr quoting
+ * the key (any text of the file), and the key refused as `[ a, b ]: unknown key` with no line.
+ */
+describe('switchyard validate: a key that is a list or a map', () => {
+  for (const [name, text, line] of [
+    ['a complex key (? [a, b])', 'server:\n  port: 4001\n? [sk-0123456789, b]\n: 1\n', 3],
+    ['a flow list as a key', 'server:\n  port: 4001\n[sk-0123456789, b]: 1\n', 3],
+    ['an alias of a map as a key', 'server: &s\n  port: 4001\nmodels:\n  *s : mock/echo\n', 4],
+  ] as const) {
+    it(`${name}: one problem with its line, nothing else on stderr, the key not quoted, exit 1`, async () => {
+      await writeFile(path.join(cwd, 'collection-key.yaml'), text);
+      const { code, stdout, stderr } = await runCli(['validate', '--config', 'collection-key.yaml'], { cwd });
+      expect(stderr).toBe(
+        'switchyard: the configuration has 1 problem:\n' +
+          `  collection-key.yaml:${line} (top level): cannot read config: a key is a list or a map; a config's keys are names\n`,
+      );
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+    });
+  }
+});

@@ -2,7 +2,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultLoaders, type Loader } from 'cosmiconfig';
-import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { type Document, isAlias, isCollection, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { compileValidator, type ValidationProblem, type Validator } from '../validation/compile-validator.js';
 import type { TextReadings } from '../validation/put-back-text.js';
 import { ConfigError } from './config-error.js';
@@ -153,6 +153,8 @@ const loadYaml: Loader = (file, content) => {
       const line = warning.linePos?.[0].line;
       throw new UnreadableConfig(`${firstLine(warning.message)} (a config is plain YAML: give a secret as \${VAR})`, line);
     }
+    const collectionKeyLine = firstCollectionKeyLine(document, lineCounter);
+    if (collectionKeyLine !== undefined) throw new UnreadableConfig("a key is a list or a map; a config's keys are names", collectionKeyLine);
     const radixLine = firstNonDecimalNumberLine(document, lineCounter);
     if (radixLine !== undefined) {
       throw new UnreadableConfig(
@@ -180,6 +182,24 @@ const loadYaml: Loader = (file, content) => {
     throw error;
   }
 };
+
+/**
+ * The line of the first key that is a list or a map (`? [a, b]`, `[a, b]: 1`, `*anchor-of-a-map :`).
+ * toJS made it a string, saying so through process.emitWarning: a stray line on stderr quoting the key.
+ */
+function firstCollectionKeyLine(document: Document, lineCounter: LineCounter): number | undefined {
+  let line: number | undefined;
+  visit(document, {
+    Pair(_key, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(document) : pair.key;
+      if (!isCollection(key)) return undefined;
+      const at = (pair.key as { range?: [number, number, number] } | null)?.range?.[0];
+      line = at === undefined ? undefined : lineCounter.linePos(at).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
 
 /**
  * The line of the first number written as `0x10`, `0o10` or `010`. YAML 1.2 reads them as 16, 8
