@@ -139,6 +139,8 @@ function list(text: string, flag: string, example: string): string[] {
 }
 
 function number(text: string, flag: string): number {
+  // Number() reads 0x10, 0o17 and 0b11 too: `--budget 0x10` made a $16 budget without a word.
+  if (/^\s*[-+]?0[box]/i.test(text)) throw new CliError(`${flag} must be a number written in decimal, got ${quoteInput(text)}`, 2);
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) throw new CliError(`${flag} must be a number, got ${quoteInput(text)}`, 2);
   return value;
