@@ -103,4 +103,12 @@ describe('compileValidator names the problem of the anyOf branch of the value’
     const sometimes = validate({ choice: 'sometimes' });
     expect(sometimes.ok || sometimes.problems[0]).toEqual({ path: '/choice', message: 'expected one of "auto", "none"' });
   });
+
+  // `server.workers: 0` was two problems on one line each: "must be >= 1" and 'expected "auto"'.
+  it('a number past the number branch\'s bound: that bound alone, not the other branch\'s constant', () => {
+    const workers = { anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }] };
+    const validate = compileValidator({ type: 'object', properties: { workers } }, { problems: 'every' });
+    expect(validate({ workers: 0 })).toEqual({ ok: false, problems: [{ path: '/workers', message: 'must be >= 1' }] });
+    expect(validate({ workers: 'many' })).toEqual({ ok: false, problems: [{ path: '/workers', message: 'expected integer' }, { path: '/workers', message: 'expected "auto"' }] });
+  });
 });

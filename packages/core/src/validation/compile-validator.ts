@@ -78,7 +78,6 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
   // `anyOf` branches each report the type they wanted; say it once: "expected string or array".
   const typesByPath = new Map<string, string[]>();
   const wholeValueProblems = new Set<ValidationProblem>();
-  const typeProblems = new Set<ValidationProblem>();
   const typedPaths = new Set<string>();
   for (const error of errors) {
     if (error.keyword !== 'type') continue;
@@ -92,7 +91,6 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
       if (!types) continue;
       typesByPath.delete(error.instancePath);
       const problem = { path: error.instancePath, message: `expected ${joinAlternatives([...new Set(types)])}` };
-      typeProblems.add(problem);
       wholeValueProblems.add(problem);
       problems.push(problem);
       continue;
@@ -108,7 +106,7 @@ function describeErrors(errors: ErrorObject[]): ValidationProblem[] {
     problems.push(problem);
   }
   if (problems.length === 0 && errors[0]) problems.push(describeError(errors[0]));
-  return withoutProblemsOfBranchesNotTaken(problems, wholeValueProblems, typeProblems, typedPaths);
+  return withoutProblemsOfBranchesNotTaken(problems, wholeValueProblems, typedPaths);
 }
 
 /** Keywords ajv checks only on a value of one type: one failing says the value has that type. */
@@ -125,13 +123,12 @@ const typeSpecificKeywords: ReadonlySet<string> = new Set([
  * 'auto', 'none'"): that is not what is wrong, the taken branch's problem is, and the
  * first problem is the one a 400 names. Left out: a type, enum or const problem with
  * another problem under its path (a `content` list with a block at fault, a tool choice
- * object with a bad name), and a type problem beside one only a value of some type can
- * have (a `stop` list of five: "must NOT have more than 4 items").
+ * object with a bad name), and a type, enum or const problem beside one only a value of some
+ * type can have (a `stop` list of five: "must NOT have more than 4 items"; `workers: 0`: "must be >= 1").
  */
 function withoutProblemsOfBranchesNotTaken(
   problems: ValidationProblem[],
   wholeValueProblems: ReadonlySet<ValidationProblem>,
-  typeProblems: ReadonlySet<ValidationProblem>,
   typedPaths: ReadonlySet<string>,
 ): ValidationProblem[] {
   if (wholeValueProblems.size === 0) return problems;
@@ -145,9 +142,8 @@ function withoutProblemsOfBranchesNotTaken(
       if (cut === 0) break;
     }
   }
-  return problems.filter(
-    (problem) => !(wholeValueProblems.has(problem) && (above.has(problem.path) || (typeProblems.has(problem) && typedPaths.has(problem.path)))),
-  );
+  // A const or enum problem beside a typed one is another branch's too: `workers: 0` is "must be >= 1", not also 'expected "auto"'.
+  return problems.filter((problem) => !(wholeValueProblems.has(problem) && (above.has(problem.path) || typedPaths.has(problem.path))));
 }
 
 function describeError(error: ErrorObject): ValidationProblem {
