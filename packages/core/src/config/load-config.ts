@@ -1,4 +1,4 @@
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultLoaders, type Loader } from 'cosmiconfig';
@@ -455,13 +455,21 @@ async function readOneConfigFile(filepath: string): Promise<FoundConfig | null> 
  */
 async function searchConfigFile(cwd: string): Promise<FoundConfig | null> {
   for (const place of configSearchPlaces) {
+    const filepath = path.join(cwd, place);
     try {
-      const found = await readOneConfigFile(path.join(cwd, place));
+      const found = await readOneConfigFile(filepath);
       if (found !== null) return found;
     } catch (error) {
-      // Not there, or not a file this process may read: the next name (as the search always did).
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES') continue;
+      // A config there that cannot be read is not "no config": passed over, the built-in defaults (the
+      // mock provider) were served in its place. Another tool's package.json is passed over as before.
+      const target = code === 'ENOENT' ? await readlink(filepath).catch(() => undefined) : undefined;
+      if (target !== undefined) {
+        throw Object.assign(new UnreadableConfig(`it is a link to ${path.resolve(cwd, target)}, which does not exist`, undefined), { filepath });
+      }
+      if ((code === 'EACCES' || code === 'EPERM') && place !== 'package.json') throw error;
+      // Not there, or not a file: the next name (as the search always did).
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') continue;
       throw error;
     }
   }
