@@ -46,6 +46,8 @@ export async function resolveConnection(flags: ConnectionFlags, env: Record<stri
   if (/^[^:/?#]+:\/\/[^/?#]*@/.test(url)) throw new CliError(`${source} must not hold a user name or password: the master key is what opens the admin API`, 2);
   // One fetch cannot parse (a port past 65535, an unclosed [, a space) was "cannot reach the gateway … is it running?", exit 1.
   if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url) || /\s/.test(url)) throw new CliError(`${source} must be an http(s) URL, got ${quoteInput(url)}`, 2);
+  // The admin path goes after it: `…:4000?x=1` asked `GET /?x=1/admin/keys` (the answer: "Unknown endpoint GET /").
+  if (/[?#]/.test(url)) throw new CliError(`${source} must be the gateway's address, without a ?query or #fragment, got ${quoteInput(url)}`, 2);
   const fromEnv = env['SWITCHYARD_MASTER_KEY'];
   if (flags.masterKeyFile === undefined && fromEnv) return { url, masterKey: headerSafe(fromEnv, 'SWITCHYARD_MASTER_KEY') };
   const file = path.resolve(cwd, flags.masterKeyFile ?? defaultMasterKeyFile);

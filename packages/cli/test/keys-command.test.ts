@@ -462,6 +462,21 @@ describe('switchyard keys', () => {
     }
   });
 
+  // The admin path was put after the query: `http://host:4000?x=1` asked `GET /?x=1/admin/keys`,
+  // and the line was the gateway's "Unknown endpoint GET /"; a fragment was dropped with the path.
+  it('refuses a --url or SWITCHYARD_URL with a ?query or #fragment, which the admin path would follow', async () => {
+    for (const typed of [`${url}?x=1`, `${url}/#admin`]) {
+      for (const [result, source] of [
+        [await cli(['keys', 'list', '--url', typed]), '--url'],
+        [await cli(['usage'], { SWITCHYARD_URL: typed }), 'SWITCHYARD_URL'],
+      ] as const) {
+        expect(result.stderr, typed).toBe(`switchyard: ${source} must be the gateway's address, without a ?query or #fragment, got '${typed}'\n`);
+        expect(result.stdout, typed).toBe('');
+        expect(result.code, typed).toBe(2);
+      }
+    }
+  });
+
   it('takes an empty SWITCHYARD_URL as unset, as an empty SWITCHYARD_MASTER_KEY is: the default URL', async () => {
     // Past the URL, the next check answers: the master key file named is missing (no gateway is called).
     const result = await cli(['keys', 'list', '--master-key-file', 'no-such-key-file'], { SWITCHYARD_URL: '' });
