@@ -104,6 +104,15 @@ async function sayWhyNotStarted(line: string, exitCode: number): Promise<void> {
   printLine(line);
 }
 
+// The event loop emptied while the command still waited on a promise nothing settles (a JavaScript
+// config's top-level await, a plugin's start): Node exited 0 without a word, `start` too, unserved.
+let finished = false;
+process.once('beforeExit', () => {
+  if (finished) return;
+  printLine(`${process.argv[2] ?? 'switchyard'} stopped unfinished: it waited on something that will never finish (a promise of a JavaScript config or a plugin that nothing settles)`);
+  process.exitCode = 1;
+});
+
 main(process.argv.slice(2))
   .then(
     (code) => {
@@ -172,6 +181,7 @@ main(process.argv.slice(2))
     },
   )
   .finally(() => {
+    finished = true;
     // A cluster worker (`start --workers N`) is done, stopped or failed to start: its IPC
     // channel to the primary would keep it alive. (Its "primary gone" listener goes first.)
     if (cluster.isWorker) {

@@ -275,3 +275,27 @@ describe('switchyard validate: a key that is a list or a map', () => {
     });
   }
 });
+
+/*
+ * A JavaScript config whose loading waits on a promise nothing will settle (a top-level await
+ * of a secret fetch that was never started, `await new Promise(() => {})`): the event loop
+ * emptied while the command waited, and Node exited 0 without a word. `validate` "passed" and
+ * `start` exited 0 without serving, which a supervisor reads as a clean stop.
+ */
+describe('switchyard validate/start: a JavaScript config whose loading never finishes', () => {
+  for (const command of [['validate'], ['start', '--port', '0']]) {
+    it(`${command[0]}: one line saying it never finished, exit 1`, async () => {
+      await writeFile(path.join(cwd, 'never.mjs'), 'await new Promise(() => {});\nexport default {};\n');
+      const { code, stdout, stderr } = await runCli([...command, '--config', 'never.mjs'], {
+        cwd,
+        env: { SWITCHYARD_MASTER_KEY: 'sy-master-never-finishes-0123456789' },
+        timeoutMs: 10_000,
+      });
+      expect(stderr).toBe(
+        `switchyard: ${command[0]} stopped unfinished: it waited on something that will never finish (a promise of a JavaScript config or a plugin that nothing settles)\n`,
+      );
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+    });
+  }
+});
