@@ -9,13 +9,13 @@ const cli = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url
 const say = (line) => process.stderr.write(`switchyard: ${line}\n`);
 
 /**
- * The child running now (the build, then the gateway). SIGINT and SIGTERM sent to this
- * process, or forwarded by npm (the start script `exec`s node, so no shell stands between
- * npm and us to die of them), go to it: nothing is left running after we are gone.
+ * The child running now (the build, then the gateway). SIGINT, SIGTERM and SIGHUP (a closed
+ * terminal) sent to this process, or forwarded by npm (the start script `exec`s node, so no
+ * shell stands between npm and us to die of them), go to it: nothing is left running after we are gone.
  */
 let current;
 let stopSignal;
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     stopSignal ??= signal;
     current?.kill(signal);

@@ -79,6 +79,21 @@ describe('switchyard start (one process): stopping on signals', () => {
     expect(gateway.stdout()).not.toContain('a second signal cuts');
   }, 30_000);
 
+  // Node resets SIGHUP to its default (die at once) even under nohup: a closed terminal or an
+  // ssh session that dropped cut every stream and lost the usage records not yet written.
+  it('a hangup (SIGHUP: the terminal or ssh session closed) drains as SIGTERM does: the stream ends whole, exit 0, its usage recorded', async () => {
+    const { gateway, port, cwd } = await startGateway();
+    const inFlight = slowStream(port, masterKey, 8);
+    await inFlight.started;
+    gateway.child.kill('SIGHUP');
+    const { status, body } = await inFlight.done;
+    expect(status).toBe(200);
+    expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.stdout()).toContain('draining requests in flight');
+    expect(usageRows(cwd)).toEqual([{ provider: 'mock', model: 'echo', status: 200, stream: 1, billed_output: 1 }]);
+  }, 30_000);
+
   it('a second Ctrl-C a moment later forces the stop: exit 130 without waiting for the stream, whose usage is still recorded', async () => {
     // 60 words at 150 ms: ~9 s, far longer than this test waits.
     const { gateway, inFlight, cwd } = await interruptedMidStream(60);

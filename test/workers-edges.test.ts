@@ -248,6 +248,23 @@ describe('switchyard start --workers 2: stopping', () => {
     expect(marked.pids(env)).toEqual([]);
   }, 60_000);
 
+  // A closed terminal sends SIGHUP to the primary and its workers alike; Node's default is to die at once.
+  it('SIGHUP (the terminal closed) to the primary and its workers: the stream ends whole, every worker drains, exit 0', async () => {
+    const cwd = await configFolder();
+    const env = marked.next();
+    const gateway = await startCluster(cwd, env);
+    const port = portOf(gateway);
+    const inFlight = slowStream(port, masterKey, 8);
+    await inFlight.started;
+    for (const pid of [gateway.child.pid!, ...marked.pids(env)]) process.kill(pid, 'SIGHUP');
+    const answer = await inFlight.done;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('data: [DONE]');
+    expect(await gateway.exited).toBe(0);
+    expect(occurrences(gateway.stdout(), 'shutting down: draining requests in flight')).toBe(2);
+    expect(marked.pids(env)).toEqual([]);
+  }, 60_000);
+
   it('a second Ctrl-C past the first by a moment: every worker cuts its streams, writes their usage and exits; the primary exits 130', async () => {
     const cwd = await configFolder();
     const env = marked.next();

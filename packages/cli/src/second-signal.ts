@@ -12,7 +12,7 @@ export const forcedStopWaitMs = 5000;
 
 /** The exit code of a stop forced by `signal`, as a shell reports a process killed by it. */
 export function forcedExitCode(signal: NodeJS.Signals): number {
-  return 128 + (signal === 'SIGINT' ? 2 : 15);
+  return 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15);
 }
 
 const forceStopType = 'switchyard:force-stop';

@@ -76,7 +76,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
 
   // A worker told to stop while it still loads dies of the signal (its handler is not in place
   // yet): it had nothing to drain, so that is a clean stop, not a failure.
-  const stoppedBeforeServing = (worker: Worker, signal: string | null) => !listened.has(worker.id) && (signal === 'SIGTERM' || signal === 'SIGINT');
+  const stoppedBeforeServing = (worker: Worker, signal: string | null) => !listened.has(worker.id) && (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP');
 
   const fork = () => {
     const worker = cluster.fork(options.workerEnv);
@@ -214,10 +214,13 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): Promise<numbe
   // `on`, not `once`: a second signal must not kill the primary and orphan its workers.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A closed terminal: every worker drains, as on SIGTERM (Node's default for SIGHUP is to die at once).
+  process.on('SIGHUP', onSignal);
 
   for (let i = 0; i < options.workers; i++) fork();
   return exited.finally(() => {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onSignal);
   });
 }

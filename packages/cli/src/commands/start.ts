@@ -48,7 +48,7 @@ export interface StartOptions {
 }
 
 /**
- * `switchyard start`: serves the gateway until SIGTERM/SIGINT, then stops taking
+ * `switchyard start`: serves the gateway until SIGTERM/SIGINT/SIGHUP, then stops taking
  * connections, lets requests and streams in flight finish up to the configured
  * deadline, and exits.
  */
@@ -286,6 +286,9 @@ function stopOnSignals(
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // A closed terminal or ssh session: Node resets SIGHUP to dying at once (even under nohup),
+    // which cut every stream and lost the usage records not yet written. It stops as SIGTERM does.
+    process.on('SIGHUP', onSignal);
     if (cluster.isWorker) process.on('message', onPrimaryMessage);
   });
 }
