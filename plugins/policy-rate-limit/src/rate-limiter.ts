@@ -17,7 +17,7 @@ import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
 import { imageTokensByName } from './image-tokens-by-name.js';
-import { matchesModelLimit, modelLimitsByName } from './model-limits-by-name.js';
+import { firstTargets, matchesModelLimit, modelLimitsByName } from './model-limits-by-name.js';
 import type { OnStoreError, RateLimit, RateLimitOptions } from './rate-limit-options.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 
@@ -82,6 +82,8 @@ export class RateLimiter {
   private counterReady = false;
   /** The providers whose adapters send an output limit of their own to a request without one. */
   private readonly limitSendingProviders: Provider[];
+  /** Those among the providers each name under `models:` is first sent to (undefined: a target no running provider serves). */
+  private readonly limitSendingProvidersOfConfiguredNames: Map<string, Provider[] | undefined>;
 
   constructor(private readonly options: RateLimiterOptions) {
     const { teams, models, global } = options.limits;
@@ -92,6 +94,7 @@ export class RateLimiter {
     this.globalLimits = global && sourceLimits('global', 'global', global);
     this.configuredTokenLimits = global?.tpm !== undefined || Object.values(models).some((limit) => limit.tpm !== undefined);
     this.limitSendingProviders = [...(options.providers?.values() ?? [])].filter((provider) => provider.chat?.defaultOutputLimit !== undefined);
+    this.limitSendingProvidersOfConfiguredNames = limitSendingProvidersByName(options.models ?? {}, options.providers);
     // A counter whose loading failed keeps failing each request that waits for it, as before.
     options.counter.ready.then(
       () => {
@@ -283,15 +286,16 @@ export class RateLimiter {
    * The output charged to a request without `max_tokens`: the configured guess, or what an
    * adapter it may reach sends instead when that is more (Anthropic: `default_max_tokens`
    * and the thinking budget, which went past the tpm until the call ended). The step runs
-   * before `route`: a `provider/model` reaches its provider, any other name (an alias, a
-   * group) is charged the most of any provider's.
+   * before `route`: a `provider/model` reaches its provider, a name under `models:` the
+   * providers it is first sent to, any other name (the smart route's) is charged the most of
+   * any provider's.
    */
   private unsetOutputTokens(chat: ChatRequest, defaultMaxTokens: number): number {
-    const sending = this.limitSendingProviders;
-    if (sending.length === 0) return defaultMaxTokens;
+    if (this.limitSendingProviders.length === 0) return defaultMaxTokens;
     const slash = chat.model.indexOf('/');
     const named = slash > 0 ? this.options.providers?.get(chat.model.slice(0, slash)) : undefined;
     if (named) return Math.max(defaultMaxTokens, sentOutputLimit(named, chat) ?? 0);
+    const sending = this.limitSendingProvidersOfConfiguredNames.get(chat.model) ?? this.limitSendingProviders;
     let tokens = defaultMaxTokens;
     for (let index = 0; index < sending.length; index++) tokens = Math.max(tokens, sentOutputLimit(sending[index], chat) ?? 0);
     return tokens;
@@ -452,3 +456,17 @@ const rateLimitHeaderNames = {
   requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
   tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
 } as const;
+
+/**
+ * For each name under `models:`, the providers it is first sent to whose adapters send an output
+ * limit of their own (fallbacks left out, as for limits: the charge settles to what was used);
+ * undefined when a first target names no running provider, which is then charged as any name.
+ */
+function limitSendingProvidersByName(models: GatewayConfig['models'], providers: ReadonlyMap<string, Provider> | undefined): Map<string, Provider[] | undefined> {
+  const byName = new Map<string, Provider[] | undefined>();
+  for (const [name, entry] of Object.entries(models)) {
+    const targets = firstTargets(entry).map((target) => providers?.get(target.slice(0, target.indexOf('/'))));
+    byName.set(name, targets.includes(undefined) ? undefined : targets.filter((provider) => provider!.chat?.defaultOutputLimit !== undefined) as Provider[]);
+  }
+  return byName;
+}

@@ -204,6 +204,22 @@ describe('the tpm charge of a request without max_tokens', () => {
     expect(outputCharged(rateLimiter, chatTo('smart', thinking))).toBe(20_000 + 16_000);
   });
 
+  it("is, for a name under models:, the most its own first targets' providers send: an alias of an OpenAI model is not charged Anthropic's 4,096", async () => {
+    const models = {
+      cheap: 'openai/gpt-4o-mini',
+      claude: 'anthropic/claude-sonnet-4-5',
+      mixed: { strategy: 'weighted' as const, deployments: [{ target: 'openai/gpt-4o' }, { target: 'anthropic/claude-sonnet-4-5' }] },
+      elsewhere: 'unknown-provider/some-model',
+    };
+    const rateLimiter = limiter({ providers, models, defaultMaxTokens: 100, limits: { models: {}, teams: {}, global: { tpm: 1_000_000 } } });
+    await counter.ready;
+    expect(outputCharged(rateLimiter, chatTo('cheap', thinking))).toBe(100);
+    expect(outputCharged(rateLimiter, chatTo('claude', thinking))).toBe(24_096);
+    expect(outputCharged(rateLimiter, chatTo('mixed'))).toBe(4096);
+    // A target whose provider is not running is not known to send nothing: charged the most of any provider's.
+    expect(outputCharged(rateLimiter, chatTo('elsewhere'))).toBe(16_000);
+  });
+
   it('is default_max_tokens without providers (as before)', async () => {
     const rateLimiter = limiter({ limits: { models: {}, teams: {}, global: { tpm: 1_000_000 } } });
     await counter.ready;
