@@ -18,9 +18,8 @@ export function streamPartsToResponse(parts: readonly StreamPart[], deltas?: num
     finishReason: { unified: 'other' },
     usage: { inputTokens: 0, outputTokens: 0 },
   };
-  const toolCalls = new Map<number, Extract<AssistantContentPart, { type: 'tool-call' }>>();
-  /** The content index of each tool call, by its stream index (for `deltas`). */
-  const toolCallAt = deltas && new Map<number, number>();
+  /** Each tool call by its stream index, with where it sits in `content` (for `deltas`). */
+  const toolCalls = new Map<number, { call: Extract<AssistantContentPart, { type: 'tool-call' }>; at: number }>();
   // An empty delta carries nothing and is not kept: each length kept is at least 1 (see cutAt).
   const push = (part: AssistantContentPart, firstDelta?: string) => {
     deltas?.push(firstDelta ? [firstDelta.length] : []);
@@ -62,16 +61,15 @@ export function streamPartsToResponse(parts: readonly StreamPart[], deltas?: num
         break;
       case 'tool-call-start': {
         const call = { type: 'tool-call' as const, id: part.id, name: part.name, arguments: '' };
-        toolCalls.set(part.index, call);
-        toolCallAt?.set(part.index, response.content.length);
+        toolCalls.set(part.index, { call, at: response.content.length });
         push(call);
         break;
       }
       case 'tool-call-delta': {
-        const call = toolCalls.get(part.index);
-        if (!call) break;
-        call.arguments += part.argumentsDelta;
-        if (toolCallAt && part.argumentsDelta) deltas![toolCallAt.get(part.index)!]!.push(part.argumentsDelta.length);
+        const open = toolCalls.get(part.index);
+        if (!open) break;
+        open.call.arguments += part.argumentsDelta;
+        if (part.argumentsDelta) deltas?.[open.at]!.push(part.argumentsDelta.length);
         break;
       }
       case 'finish':
