@@ -6,7 +6,6 @@ import {
   totalTokens,
   type ChatRequest,
   type GatewayConfig,
-  type ImageHoldTokens,
   type Logger,
   type Provider,
   type RequestContext,
@@ -16,8 +15,8 @@ import {
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import { formatResetDuration } from './format-reset-duration.js';
 import { gcraLimit, gcraRemaining, gcraResetMs, type GcraDecision, type GcraLimit } from './gcra.js';
-import { imageTokensByName } from './image-tokens-by-name.js';
-import { firstTargets, matchesModelLimit, modelLimitsByName } from './model-limits-by-name.js';
+import { configuredNameTargets, type ConfiguredNameTargets } from './configured-name-targets.js';
+import { matchesModelLimit, modelLimitsByName } from './model-limits-by-name.js';
 import type { OnStoreError, RateLimit, RateLimitOptions } from './rate-limit-options.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 
@@ -73,8 +72,8 @@ export class RateLimiter {
   private readonly modelLimits: Array<[pattern: string, limits: SourceLimits]>;
   /** The model limits of each name under `models:` (alias or group), by what it routes to: modelLimitsByName. */
   private readonly modelLimitsOfConfiguredNames: Map<string, SourceLimits[]>;
-  /** What an image counts for each name under `models:`: the most of the models it routes to (imageTokensByName). */
-  private readonly imageTokensOfConfiguredNames: Map<string, ImageHoldTokens>;
+  /** What the token estimate of each name under `models:` counts by the models it is first sent to. */
+  private readonly targetsOfConfiguredNames: Map<string, ConfiguredNameTargets>;
   private readonly globalLimits: SourceLimits | undefined;
   /** Whether a token limit applies to every request (the gateway's or a model pattern's). */
   private readonly configuredTokenLimits: boolean;
@@ -82,19 +81,16 @@ export class RateLimiter {
   private counterReady = false;
   /** The providers whose adapters send an output limit of their own to a request without one. */
   private readonly limitSendingProviders: Provider[];
-  /** Those among the providers each name under `models:` is first sent to (undefined: a target no running provider serves). */
-  private readonly limitSendingProvidersOfConfiguredNames: Map<string, Provider[] | undefined>;
 
   constructor(private readonly options: RateLimiterOptions) {
     const { teams, models, global } = options.limits;
     this.teamLimits = new Map(Object.entries(teams).map(([team, limit]) => [team, sourceLimits('team', team, limit)]));
     this.modelLimits = Object.entries(models).map(([pattern, limit]) => [pattern, sourceLimits('model', pattern, limit)]);
     this.modelLimitsOfConfiguredNames = modelLimitsByName(options.models ?? {}, this.modelLimits);
-    this.imageTokensOfConfiguredNames = imageTokensByName(options.models ?? {});
+    this.targetsOfConfiguredNames = configuredNameTargets(options.models ?? {}, options.providers);
     this.globalLimits = global && sourceLimits('global', 'global', global);
     this.configuredTokenLimits = global?.tpm !== undefined || Object.values(models).some((limit) => limit.tpm !== undefined);
     this.limitSendingProviders = [...(options.providers?.values() ?? [])].filter((provider) => provider.chat?.defaultOutputLimit !== undefined);
-    this.limitSendingProvidersOfConfiguredNames = limitSendingProvidersByName(options.models ?? {}, options.providers);
     // A counter whose loading failed keeps failing each request that waits for it, as before.
     options.counter.ready.then(
       () => {
@@ -278,7 +274,7 @@ export class RateLimiter {
   private tokensNeeded(context: RequestContext): number {
     const { counter, defaultMaxTokens } = this.options;
     const chat = context.chatRequest;
-    if (chat) return counter.chat(chat, this.imageTokensOfConfiguredNames.get(chat.model)) + (chat.maxOutputTokens ?? this.unsetOutputTokens(chat, defaultMaxTokens));
+    if (chat) return counter.chat(chat, this.targetsOfConfiguredNames.get(chat.model)?.imageTokens) + (chat.maxOutputTokens ?? this.unsetOutputTokens(chat, defaultMaxTokens));
     return context.embeddingsRequest ? counter.embeddings(context.embeddingsRequest) : 0;
   }
 
@@ -295,7 +291,7 @@ export class RateLimiter {
     const slash = chat.model.indexOf('/');
     const named = slash > 0 ? this.options.providers?.get(chat.model.slice(0, slash)) : undefined;
     if (named) return Math.max(defaultMaxTokens, sentOutputLimit(named, chat) ?? 0);
-    const sending = this.limitSendingProvidersOfConfiguredNames.get(chat.model) ?? this.limitSendingProviders;
+    const sending = this.targetsOfConfiguredNames.get(chat.model)?.limitSendingProviders ?? this.limitSendingProviders;
     let tokens = defaultMaxTokens;
     for (let index = 0; index < sending.length; index++) tokens = Math.max(tokens, sentOutputLimit(sending[index], chat) ?? 0);
     return tokens;
@@ -456,17 +452,3 @@ const rateLimitHeaderNames = {
   requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
   tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
 } as const;
-
-/**
- * For each name under `models:`, the providers it is first sent to whose adapters send an output
- * limit of their own (fallbacks left out, as for limits: the charge settles to what was used);
- * undefined when a first target names no running provider, which is then charged as any name.
- */
-function limitSendingProvidersByName(models: GatewayConfig['models'], providers: ReadonlyMap<string, Provider> | undefined): Map<string, Provider[] | undefined> {
-  const byName = new Map<string, Provider[] | undefined>();
-  for (const [name, entry] of Object.entries(models)) {
-    const targets = firstTargets(entry).map((target) => providers?.get(target.slice(0, target.indexOf('/'))));
-    byName.set(name, targets.includes(undefined) ? undefined : targets.filter((provider) => provider!.chat?.defaultOutputLimit !== undefined) as Provider[]);
-  }
-  return byName;
-}
