@@ -62,6 +62,9 @@ export function readSettings({ defaultGateways = ['full', 'cache-hit', 'workers'
     heapGrowingPercent: process.env.BENCH_HEAP_GROWING_PERCENT === undefined ? undefined : envNumber('BENCH_HEAP_GROWING_PERCENT', 0, { min: 0, integer: true }),
     // Extra node flags for the gateway process, to compare runtime settings (e.g. V8 heap sizes).
     gatewayNodeFlags: (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    // The baseline's node flags (unset: BENCH_GATEWAY_NODE_FLAGS): with BENCH_BASELINE at this same
+    // checkout, one interleaved run compares two flag sets of one build.
+    baselineNodeFlags: (process.env.BENCH_BASELINE_NODE_FLAGS ?? process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
     // Another built checkout of Switchyard (e.g. a git worktree at the commit before a change):
     // its gateways run next to this build's in the same interleaved run, for a before/after.
     baseline: baselineDir(),

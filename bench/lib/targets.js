@@ -77,9 +77,12 @@ export function baselineVariant(name, checkout) {
   return { ...variant, label: `baseline ${variant.label.replace(/^gateway /, '')}`, bin: binOf(checkout) };
 }
 
-/** The settings a baseline gateway runs with: a knob its build may not know yet stays out of its config (its schema would refuse it). */
+/**
+ * The settings a baseline gateway runs with: a knob its build may not know yet stays out of its
+ * config (its schema would refuse it); its node flags are BENCH_BASELINE_NODE_FLAGS.
+ */
 export function baselineSettings(settings) {
-  return { ...settings, heapGrowingPercent: undefined };
+  return { ...settings, heapGrowingPercent: undefined, gatewayNodeFlags: settings.baselineNodeFlags ?? settings.gatewayNodeFlags };
 }
 
 /** BENCH_BASELINE: the other checkout's gateways, same configs, named `baseline-<variant>`. */
