@@ -64,6 +64,25 @@ describe.each([true, false])('prompt inside provider_options on a budgeted key (
     expect(openai.requests).toHaveLength(0);
   });
 
+  it('on /v1/responses too: a call whose options alone cost more than the budget is refused, never spent past the limit', async () => {
+    openai.reset();
+    const limitUsd = 0.05;
+    const key = await createBudgetedKey(gateway, limitUsd, `responses-options-${fastPath}`);
+    openai.enqueue({ reply: { content: 'sunny', usage: { prompt_tokens: 25_000, completion_tokens: 2 } } });
+    const tools = [{ type: 'function', name: 'weather', description: longDescription, parameters: { type: 'object', properties: {} } }];
+    const response = await fetch(`${gateway.baseURL}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', max_output_tokens: 10, input: 'hi', store: false, provider_options: { openai: { tools } } }),
+    });
+    const budgets = gateway.gateway.runtime.storage!.budgets;
+    await expect.poll(() => budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    const spent = await budgets.spent(`key:${key.id}`, epoch);
+    expect(spent).toBeLessThanOrEqual(limitUsd);
+    expect(response.status).toBe(429);
+    expect(openai.requests).toHaveLength(0);
+  });
+
   it('small options still fit: served, and settled to what was billed', async () => {
     openai.reset();
     const key = await createBudgetedKey(gateway, 0.05, `options-small-${fastPath}`);

@@ -74,8 +74,8 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
     throw invalidRequest('/input', `more than ${limits.maxMessages} items (limits.max_messages)`);
   }
   const wire = checkIngressBody(body, validator!, limits);
-  // Unread here, but the fast path unfolds it into the upstream body.
-  checkProviderOptions(wire['provider_options'], responsesGovernedFields);
+  const providerOptions = wire.provider_options;
+  checkProviderOptions(providerOptions, responsesGovernedFields);
   for (const [field, reason] of Object.entries(openAIOnlyFields)) {
     if (wire[field] !== undefined && wire[field] !== null) throw invalidRequest(`/${field}`, `not supported by this gateway: ${reason}`);
   }
@@ -92,6 +92,8 @@ export function parseResponsesRequest(body: unknown, limits: IngressLimits = def
 
   const request: ChatRequest = { model: wire.model, messages, stream: wire.stream === true };
   countOpenAIOnlyItems(request, inputItems);
+  // Read by a translated attempt's adapter, counted by the budget hold; the pass-through unfolds the client's own.
+  if (providerOptions !== undefined && Object.keys(providerOptions).length > 0) request.providerOptions = providerOptions;
   if (wire.max_output_tokens != null) request.maxOutputTokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.topP = wire.top_p;

@@ -204,5 +204,7 @@ export const responsesRequestSchema: JsonSchema = {
     stream: { type: ['boolean', 'null'] },
     truncation: { enum: ['auto', 'disabled', null] },
     background: { type: ['boolean', 'null'] },
+    // As on chat: settings for one provider, namespaced by its plugin name.
+    provider_options: { type: 'object', additionalProperties: { type: 'object' } },
   },
 };

@@ -78,6 +78,8 @@ export type ResponsesTextFormat =
 /** A `POST /v1/responses` body. */
 export interface ResponsesCreateBody {
   model: string;
+  /** Settings for one provider, namespaced by its plugin name (`{ anthropic: { top_k: 5 } }`), as on chat. */
+  provider_options?: Record<string, Record<string, unknown>>;
   input?: string | ResponsesInputItem[];
   instructions?: string | null;
   tools?: ResponsesFunctionTool[];
