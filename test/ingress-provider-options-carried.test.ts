@@ -80,3 +80,55 @@ describe('/v1/responses, translated', () => {
     expect(upstreamBodies()).toHaveLength(0);
   });
 });
+
+describe('/v1/messages', () => {
+  const message = { max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+
+  it.each([
+    ['openai/gpt-4o-mini', { openai: { seed: 7 } }, { seed: 7 }],
+    ['gemini/gemini-2.5-flash', { gemini: { safetySettings: [] } }, { safetySettings: [] }],
+  ] as const)('translated to %s: the options for that provider go upstream', async (model, options, expected) => {
+    for (const stream of [false, true]) {
+      const answer = await fetch(fast.origin + '/v1/messages', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...message, model, stream, provider_options: options }),
+      });
+      expect(answer.status).toBe(200);
+      await answer.text();
+    }
+    const answer = await post(fast, '/v1/messages', { ...message, model, provider_options: options });
+    expect(answer.status).toBe(200);
+    expect(upstreamBodies()).toEqual([expect.objectContaining(expected)]);
+  });
+
+  it.each([
+    ['fast path', () => fast],
+    ['translated', () => translated],
+  ])('to Anthropic (%s): provider_options is not sent to Anthropic as a field of its body', async (_label, gateway) => {
+    const answer = await post(gateway(), '/v1/messages', { ...message, model: 'anthropic/claude-sonnet-4-5', top_k: 5, provider_options: { openai: { seed: 7 } } });
+    expect(answer.status).toBe(200);
+    const [body] = upstreamBodies();
+    expect(body).toMatchObject({ top_k: 5 });
+    expect(body).not.toHaveProperty('provider_options');
+    expect(body).not.toHaveProperty('seed');
+  });
+
+  it.each([
+    [{ openai: { n: 3 } }, 'provider_options.openai.n'],
+    [{ gemini: { generationConfig: { candidateCount: 8 } } }, 'provider_options.gemini.generationConfig.candidateCount'],
+    [{ anthropic: { top_k: 5 } }, 'provider_options.anthropic'],
+    [{ openai: 5 }, 'provider_options.openai'],
+    [[1], 'provider_options'],
+  ])('provider_options %j: 400 naming %s, nothing sent', async (options, param) => {
+    for (const model of ['openai/gpt-4o-mini', 'anthropic/claude-sonnet-4-5']) {
+      const answer = await post(fast, '/v1/messages', { ...message, model, provider_options: options });
+      expect(answer.status).toBe(400);
+      // Anthropic's envelope has no param: the message names it.
+      const error = answer.body.error as unknown as { type: string; message: string };
+      expect(error.type).toBe('invalid_request_error');
+      expect(error.message).toContain(`'${param}'`);
+      expect(upstreamBodies()).toHaveLength(0);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { leaveOutUnsignedThinking } from './leave-out-unsigned-thinking.js';
  * A `/v1/messages` client's own body as the Anthropic upstream gets it on the
  * same-dialect fast path: a copy with the deployment's model (and `max_tokens` from
  * `default_max_tokens` when the client left it out, as the translated path does);
- * everything else — cache_control, thinking blocks with their signatures,
+ * everything else (but the gateway's own `provider_options`) — cache_control, thinking blocks with their signatures,
  * redacted_thinking, citations, server tools — as the client wrote it, but for thinking
  * blocks without a signature, left out as the translated path leaves them out. The client's
  * `anthropic-version` replaces the configured one and its `anthropic-beta` flags join
@@ -18,7 +18,9 @@ export function buildPassthroughRequest(
   endpoint: AnthropicEndpoint,
   defaultMaxTokens: number,
 ): UpstreamRequest {
-  const body: Record<string, unknown> = { ...request.body, model };
+  // provider_options are the gateway's (settings for the other providers): Anthropic refuses the field.
+  const { provider_options: _gatewayOnly, ...clientBody } = request.body;
+  const body: Record<string, unknown> = { ...clientBody, model };
   if ('messages' in body) body['messages'] = leaveOutUnsignedThinking(body['messages']);
   if (typeof body['max_tokens'] !== 'number') body['max_tokens'] = defaultMaxTokens;
   const betas = (request.headers['anthropic-beta'] ?? '')

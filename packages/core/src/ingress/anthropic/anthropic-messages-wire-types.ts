@@ -122,6 +122,8 @@ export interface AnthropicMessagesRequestBody {
   thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | { type: 'adaptive' };
   output_format?: { type: 'json_schema'; schema: Record<string, unknown> };
   output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> } | null; effort?: string };
+  /** The gateway's own: settings for the other providers a translated attempt may reach, by plugin name, as on chat. */
+  provider_options?: Record<string, Record<string, unknown>>;
   [key: string]: unknown;
 }
 

@@ -233,5 +233,6 @@ export const messagesRequestSchema: JsonSchema = {
       type: 'object',
       properties: { format: { anyOf: [jsonSchemaFormat, { type: 'null' }] }, effort: { enum: ['low', 'medium', 'high'] } },
     },
+    provider_options: { type: 'object', additionalProperties: { type: 'object' } },
   },
 };

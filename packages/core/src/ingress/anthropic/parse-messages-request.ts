@@ -11,6 +11,7 @@ import { compileValidator, type Validator } from '../../validation/compile-valid
 import { estimateJsonTokens, IMAGE_TOKEN_ESTIMATE } from '../../pricing/estimate-prompt-tokens.js';
 import { setField } from '../../validation/set-field.js';
 import { checkIngressBody, invalidRequest } from '../check-ingress-body.js';
+import { checkProviderOptions } from '../check-provider-options.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { ParsedIngressRequest } from '../ingress-dialect.js';
 import { defaultIngressLimits, type IngressLimits } from '../ingress-limits.js';
@@ -26,7 +27,7 @@ import { messagesRequestSchema } from './messages-request-schema.js';
 /** Body fields the canonical request has a place for; the rest is kept for an Anthropic target. */
 const knownFields = new Set([
   'model', 'max_tokens', 'messages', 'system', 'stop_sequences', 'stream', 'temperature', 'top_p', 'tools',
-  'tool_choice', 'metadata', 'output_format', 'output_config',
+  'tool_choice', 'metadata', 'output_format', 'output_config', 'provider_options',
 ]);
 
 let validator: Validator<AnthropicMessagesRequestBody> | undefined;
@@ -46,6 +47,12 @@ export function prepareMessagesValidator(): void {
 export function parseMessagesRequest(body: unknown, limits: IngressLimits = defaultIngressLimits): ParsedIngressRequest {
   prepareMessagesValidator();
   const wire = checkIngressBody(body, validator!, limits);
+  const clientOptions = wire.provider_options;
+  if (clientOptions !== undefined) {
+    // A Messages body says Anthropic's own settings at its top level (and in the anthropic-beta header).
+    if (Object.hasOwn(clientOptions, 'anthropic')) throw invalidRequest('/provider_options/anthropic', "write Anthropic's fields at the top level of the body");
+    checkProviderOptions(clientOptions);
+  }
 
   const canonicalMessages: ChatMessage[] = [];
   const system = systemText(wire.system);
@@ -92,8 +99,11 @@ export function parseMessagesRequest(body: unknown, limits: IngressLimits = defa
   if (format) request.responseFormat = { type: 'json-schema', name: 'response', schema: format.schema };
 
   const anthropic = { ...collectAnthropicOnlyFields(wire), ...cacheHints(wire) };
-  if (Object.keys(anthropic).length > 0) {
-    const providerOptions: ProviderOptions = { anthropic };
+  const hasAnthropic = Object.keys(anthropic).length > 0;
+  if (hasAnthropic || (clientOptions !== undefined && Object.keys(clientOptions).length > 0)) {
+    // The client's settings for the providers a translated attempt may reach (`{ openai: { seed: 7 } }`).
+    const providerOptions: ProviderOptions = { ...clientOptions };
+    if (hasAnthropic) providerOptions['anthropic'] = anthropic;
     request.providerOptions = providerOptions;
   }
   return { request, includeStreamUsage: request.stream, ...(translationRefusal && { translationRefusal }) };
