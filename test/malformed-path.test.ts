@@ -52,6 +52,15 @@ describe('a route parameter that is not valid percent-encoding', () => {
     expect(gateway.logLines.slice(logged).filter((line) => line.includes('"level":50'))).toEqual([]);
   });
 
+  // The Anthropic SDKs (and Claude Code) send anthropic-version and read every error on /v1/models in Anthropic's envelope.
+  it.each(malformed)('GET /v1/models/{} with %s from an Anthropic client → 400 in Anthropic shape', async (escape) => {
+    const response = await fetch(`${gateway.origin}/v1/models/key${escape}`, { headers: { 'x-api-key': masterKey, 'anthropic-version': '2023-06-01' } });
+    const body = (await response.json()) as { type: string; error: { type: string; code: string; message: string } };
+    expect(response.status).toBe(400);
+    expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_request' } });
+    expect(body.error.message).toContain('percent-encoding');
+  });
+
   it('still decodes a well-formed escape (an encoded slash in a model id)', async () => {
     const response = await fetch(`${gateway.origin}/v1/models/mock%2Fecho`, { headers: { authorization: `Bearer ${masterKey}` } });
     expect(response.status).toBe(200);

@@ -204,6 +204,8 @@ export function buildRouter(
   const models = runSteps([begin('models'), nameAnthropicClientRequest, ...steps], chain);
   router.get('/v1/models', models, anthropicClientErrors);
   router.get('/v1/models/*model', models, anthropicClientErrors);
+  // A model id that is not valid percent-encoding fails before the route runs (Express decodes `*model` first).
+  router.use('/v1/models', anthropicClientErrors);
 
   const methodsOf: Array<[string, string[]]> = [
     ['/v1/chat/completions', ['POST']],
