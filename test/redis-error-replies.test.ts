@@ -80,6 +80,15 @@ function expectStoreLinesNameRefusal(refusal: string) {
   }
 }
 
+/** The cache's and the shared breakers' lines: Redis answered, so none says it is unreachable; the breakers' names the refusal. */
+function expectCacheAndBreakerLinesNameRefusal(refusal: string) {
+  const lines = gateway!.logLines.filter((line) => line.includes('"msg":"cache: ') || line.includes('"msg":"circuit-breaker: '));
+  for (const line of lines) expect(line).not.toContain('unreachable');
+  const breakerLines = lines.filter((line) => line.includes('"msg":"circuit-breaker: '));
+  expect(breakerLines.length).toBeGreaterThan(0);
+  for (const line of breakerLines) expect(line).toContain(`refusing commands (${refusal})`);
+}
+
 function expectNoSecretOrCrash(texts: string[]) {
   const all = [...texts, ...gateway!.logLines].join('\n');
   expect(all).not.toContain(password);
@@ -125,7 +134,8 @@ describe.each(refusals)('every Redis user of one gateway on a Redis that answers
     expectStoreLinesNameRefusal(refusal);
     // Before: `reachable: true` (its socket was up) while every lookup and write was refused.
     expect(seen.body.checks['cache']).toMatchObject({ reachable: false, refusing: refusal });
-    expect(seen.body.checks['circuit_breakers']).toMatchObject({ shared: { reachable: false } });
+    expect(seen.body.checks['circuit_breakers']).toMatchObject({ shared: { reachable: false, refusing: refusal } });
+    expectCacheAndBreakerLinesNameRefusal(refusal);
     expectNoSecretOrCrash(texts);
   });
 });

@@ -40,6 +40,16 @@ export class RedisRefusal extends Error {
   }
 }
 
+/**
+ * The code (`OOM`, `READONLY` …) when `error` says Redis answered but refused the work: a
+ * RedisRefusal given to `onError`, or a command's own refusal reply. Undefined for any other
+ * failure (no connection, a timeout, a wrong command): for a log line to say which it was.
+ */
+export function redisRefusalCode(error: unknown): string | undefined {
+  if (error instanceof RedisRefusal) return error.code;
+  return error instanceof Error ? refusalCode(error) : undefined;
+}
+
 export interface FailSoftRedisOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
   url: string;

@@ -1,1 +1,1 @@
-export { FailSoftRedis, RedisRefusal, type FailSoftRedisOptions } from './fail-soft-redis.js';
+export { FailSoftRedis, RedisRefusal, redisRefusalCode, type FailSoftRedisOptions } from './fail-soft-redis.js';

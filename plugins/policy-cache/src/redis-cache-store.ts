@@ -1,4 +1,4 @@
-import { FailSoftRedis } from '@switchyard/redis-connection';
+import { FailSoftRedis, redisRefusalCode } from '@switchyard/redis-connection';
 import type { Redis } from 'ioredis';
 import { readCacheEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheStore } from './cache-store.js';
@@ -52,7 +52,10 @@ export class RedisCacheStore implements CacheStore {
       connectionName: 'switchyard-cache',
       ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
-      onError: (error) => options.warn(error, 'cache: Redis is unreachable; requests go on without the cache'),
+      onError: (error) => {
+        const refusal = redisRefusalCode(error);
+        options.warn(error, `cache: Redis is ${refusal === undefined ? 'unreachable' : `refusing commands (${refusal})`}; requests go on without the cache`);
+      },
     });
     this.client = this.redis.client;
     this.parsed = new ParsedEntries({ ...(options.parsed ?? defaultParsedEntriesBounds), sameSource: (kept, read) => kept.equals(read) });

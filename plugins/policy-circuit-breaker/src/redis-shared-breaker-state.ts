@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { throttled, type Logger } from '@switchyard/core';
-import { FailSoftRedis } from '@switchyard/redis-connection';
+import { FailSoftRedis, redisRefusalCode } from '@switchyard/redis-connection';
 import { isSharedName, parseBreakerEvent, type BreakerEvent } from './breaker-event.js';
 import type { RedisSharedBreakerOption } from './circuit-breaker-options.js';
 import { SharedBreakerMarks, type SharedMarkReading, type SharedMarkState } from './shared-breaker-marks.js';
@@ -59,9 +59,15 @@ export class RedisSharedBreakerState implements SharedBreakerState {
     this.prefix = redis.key_prefix;
     this.channel = `${redis.key_prefix}events`;
     this.marks = new SharedBreakerMarks(options.isKnown, options.maxMarks, options.clock);
-    this.warn = throttled(60_000, (error: Error) =>
-      logger.warn({ err: { message: error.message } }, 'circuit-breaker: shared state in Redis is unreachable; breakers work per process'),
-    );
+    this.warn = throttled(60_000, (error: Error) => {
+      const refusal = redisRefusalCode(error);
+      logger.warn(
+        { err: { message: error.message } },
+        refusal === undefined
+          ? 'circuit-breaker: shared state in Redis is unreachable; breakers work per process'
+          : `circuit-breaker: Redis is refusing commands (${refusal}) for the shared state; breakers work per process`,
+      );
+    });
     const connection = (name: string, heartbeatMs?: number) =>
       new FailSoftRedis({
         url: redis.url,
@@ -130,7 +136,8 @@ export class RedisSharedBreakerState implements SharedBreakerState {
     const open: SharedBreakersHealth['open'] = {};
     for (const { deployment, state, openMsLeft } of this.marks.entries()) open[deployment] = { state, open_ms_left: openMsLeft };
     const reachable = this.commands.reachable && this.subscriber.reachable && this.lastRefreshAnswered;
-    return { backend: 'redis', reachable, open };
+    const refusing = this.commands.refusing ?? this.subscriber.refusing;
+    return { backend: 'redis', reachable, ...(refusing !== undefined && { refusing }), open };
   }
 
   /** Re-reads every mark from Redis into the mirror; skipped while one is out or Redis is away. */

@@ -14,6 +14,8 @@ export interface SharedBreakersHealth {
   backend: string;
   /** Whether Redis answers now; when it does not, every breaker works per process. */
   reachable: boolean;
+  /** The code of Redis's refusal (`OOM`, `READONLY` …) while it answers but does no command. */
+  refusing?: string;
   /** Deployments with a live shared mark. */
   open: Record<string, { state: SharedMarkState; open_ms_left: number }>;
 }
