@@ -14,6 +14,8 @@
  * A key holds `<tat> <interval_ms>`: the interval it was written with, so a TAT read
  * under another limit (a key's rpm changed) is carried over in units, as
  * `gcraRescaledTat` does. A bare `<tat>` (written before) is read under the current limit.
+ * A key of another type (a hash someone wrote under the prefix) is read as no state and
+ * overwritten: it failed every call with WRONGTYPE for as long as it stayed.
  */
 export const gcraLuaScript = `
 if redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -41,9 +43,10 @@ end
 local tats = {}
 for i = 1, count do
   local interval, tolerance = tonumber(ARGV[3 + (i - 1) * 3]), tonumber(ARGV[4 + (i - 1) * 3])
-  local raw = redis.call('GET', KEYS[i])
+  -- A key of another type under the prefix (WRONGTYPE) is no state of ours: read as none, written over.
+  local raw = redis.pcall('GET', KEYS[i])
   local stored, stored_interval
-  if raw then
+  if type(raw) == 'string' then
     local tat_text, interval_text = string.match(raw, '^(%S+) (%S+)$')
     if tat_text then
       stored, stored_interval = tonumber(tat_text), tonumber(interval_text)

@@ -147,6 +147,24 @@ describe.skipIf(!redis.available)('the Redis store (REDIS_URL)', () => {
     expect((await shared.consume([gcraLimit('old', 2, minute, 1)], now)).allowed).toBe(false);
   });
 
+  it('takes a key of another type under its prefix (WRONGTYPE: a hash, a list) as empty and writes over it, and the limit applies', async () => {
+    const keyPrefix = prefix();
+    const shared = store(keyPrefix);
+    const now = 1_700_000_000_000;
+    await admin.hset(`${keyPrefix}hash`, 'tat', '1');
+    await admin.rpush(`${keyPrefix}list`, 'x');
+    await admin.sadd(`${keyPrefix}set`, 'x');
+    const limits = [gcraLimit('hash', 2, minute, 1), gcraLimit('list', 5, minute, 1)];
+    // Before: every call failed WRONGTYPE for as long as the key stayed (fail-closed refused every
+    // request it applies to, fail-open let them all through), the store called unreachable.
+    const decisions = [await shared.consume(limits, now), await shared.consume(limits, now), await shared.consume(limits, now)];
+    expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false]);
+    expect(await admin.type(`${keyPrefix}hash`)).toBe('string');
+    await shared.adjust([{ ...gcraLimit('set', 5, minute, 1), cost: 2 }], now);
+    expect(await admin.type(`${keyPrefix}set`)).toBe('string');
+    expect((await shared.consume([gcraLimit('set', 5, minute, 4)], now)).allowed).toBe(false);
+  });
+
   it("uses the Redis server's clock and lets every key expire once its limit is full again", async () => {
     const keyPrefix = prefix();
     const shared = store(keyPrefix);
