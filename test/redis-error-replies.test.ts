@@ -160,3 +160,51 @@ describe('a Redis that no longer holds the rate limiter\'s script (NOSCRIPT: a r
     expectNoSecretOrCrash([...answers.map((answer) => answer.text), seen.text]);
   });
 });
+
+describe('a Redis that refused every command for a while (OOM past maxmemory), then answers again', () => {
+  it('every Redis user takes it back: the rate limiter serves, and /health shows the cache and the shared breakers reachable, refusing nothing', async () => {
+    fake = await startFakeRedis(([name]) => (['client', 'auth', 'select', 'info', 'ping', 'quit', 'subscribe', 'unsubscribe'].includes(name!) ? undefined : { error: redisErrorReplies.OOM }));
+    const url = fake.url(password, 'default');
+    gateway = await startTestGateway({
+      providers: { mock: {} },
+      storage: { use: 'sqlite', path: ':memory:' },
+      chain: [
+        'auth',
+        { 'rate-limit': { limits: { global: { rpm: 1000 } }, store: { use: 'redis', url, key_prefix: 'rl:', on_error: 'fail-closed' } } },
+        { cache: { store: { use: 'redis', url, key_prefix: 'cache:' } } },
+        // A faster refresh than the default 1 s, so the breakers have every chance to notice.
+        { 'circuit-breaker': { shared: { use: 'redis', url, key_prefix: 'cb:', refresh_interval_ms: 50 } } },
+        'route',
+        'adapter',
+      ],
+    });
+    const call = () =>
+      fetch(`${gateway!.origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+    expect((await call()).status).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await health(gateway!.origin)).body.checks['circuit_breakers']).toMatchObject({ shared: { reachable: false, refusing: 'OOM' } });
+    // Memory freed: Redis does the work again. The rate limiter's script answers one limit allowed, the
+    // breakers' read of their marks none, a cache lookup nothing, a write OK.
+    fake!.answerWith(([name, script]) => {
+      if (name === 'evalsha') return [1, '1000000', '1000060', '0'];
+      if (name === 'eval') return script!.includes('ZRANGE') ? [] : script!.includes('epsilon') ? [1, '1000000', '1000060', '0'] : 1;
+      if (name === 'get') return null;
+      if (name === 'set') return { status: 'OK' };
+      return undefined;
+    });
+    expect((await call()).status).toBe(200);
+    // Ten refresh intervals.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const seen = await health(gateway!.origin);
+    expect(seen.body.checks['rate_limit_store']).toEqual({ healthy: true, backend: 'redis', reachable: true });
+    expect(seen.body.checks['cache']).toMatchObject({ reachable: true });
+    expect(seen.body.checks['cache']).not.toHaveProperty('refusing');
+    // Before: the breakers sent nothing more to a Redis that had refused once, so they stayed per process for good.
+    expect(seen.body.checks['circuit_breakers']).toMatchObject({ shared: { reachable: true } });
+    expect((seen.body.checks['circuit_breakers'] as { shared: object }).shared).not.toHaveProperty('refusing');
+  });
+});

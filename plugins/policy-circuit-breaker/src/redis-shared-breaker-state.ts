@@ -140,9 +140,13 @@ export class RedisSharedBreakerState implements SharedBreakerState {
     return { backend: 'redis', reachable, ...(refusing !== undefined && { refusing }), open };
   }
 
-  /** Re-reads every mark from Redis into the mirror; skipped while one is out or Redis is away. */
+  /**
+   * Re-reads every mark from Redis into the mirror; skipped while one is out or the connection is
+   * down. Not skipped while Redis refuses (OOM …): this read is what sees it do work again, and
+   * nothing else is sent to a refusing Redis (`commands.reachable` gates the writes and probes).
+   */
   async refresh(): Promise<void> {
-    if (this.refreshing || this.closed || !this.commands.reachable) return;
+    if (this.refreshing || this.closed || this.commands.client.status !== 'ready') return;
     this.refreshing = true;
     const startedAt = this.marks.beginRefresh();
     try {
