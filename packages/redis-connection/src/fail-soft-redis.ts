@@ -112,7 +112,12 @@ export class FailSoftRedis {
       connectionName: options.connectionName,
     });
     // Without a listener ioredis reports every failed attempt as an unhandled 'error'.
-    this.client.on('error', (error: Error) => options.onError(error));
+    // A connection error (refused, reset, a timeout's drop) says Redis went away: no longer a refusal, but
+    // unreachable. READONLY's own reconnect is no error here, so a refusal outlives it until work succeeds.
+    this.client.on('error', (error: Error) => {
+      this.refusedWith = undefined;
+      options.onError(error);
+    });
     this.client.on('ready', () => {
       this.everReady = true;
     });

@@ -149,6 +149,23 @@ describe('FailSoftRedis', () => {
     expect({ reachable: redis.reachable, refusing: redis.refusing }).toEqual({ reachable: true, refusing: undefined });
   });
 
+  it('a Redis that refused the work and then went away is unreachable, not refusing: the first connection error ends the refusal', async () => {
+    const fake = await startFakeRedis();
+    const redis = new FailSoftRedis({ url: fake.url, connectionName: 'test', onError: () => {} });
+    cleanups.push(() => redis.close());
+    await redis.whenFirstConnected();
+    fake.readonly = true;
+    await expect(redis.client.set('refused', '1')).rejects.toThrow(/^READONLY/);
+    await expect.poll(() => redis.client.status === 'ready' && fake.connections.length === 2, { timeout: 10_000 }).toBe(true);
+    expect(redis.refusing).toBe('READONLY');
+    await fake.close();
+    await expect(redis.client.set('gone', '1')).rejects.toThrow();
+    // Before: refusing: 'READONLY' for as long as no Redis answered at all (a rate limiter's 429 and its
+    // warning said "refusing commands (READONLY)", /health refusing: "READONLY").
+    await expect.poll(() => redis.refusing, { timeout: 5000 }).toBeUndefined();
+    expect({ reachable: redis.reachable, refusing: redis.refusing }).toEqual({ reachable: false, refusing: undefined });
+  });
+
   it('a host name whose DNS lookup never answers costs one lookup, not one per reconnect attempt; each attempt fails naming it', async () => {
     // A resolver that never answers: what a hung DNS server gives getaddrinfo, for as long as it retries.
     const lookup = vi.spyOn(dns, 'lookup').mockImplementation((() => undefined) as unknown as typeof dns.lookup);
