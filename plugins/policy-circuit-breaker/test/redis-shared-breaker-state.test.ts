@@ -120,6 +120,44 @@ describe.skipIf(!redis.available)('RedisSharedBreakerState on a real Redis (REDI
   });
 });
 
+describe.skipIf(!redis.available)('keys of another type under the prefix (WRONGTYPE: another program wrote there)', () => {
+  it('an index that is not a sorted set is written over and a mark that is not a string passed by: marks are shared, Redis reachable', async () => {
+    const url = redis.available ? redis.url : '';
+    const admin = new Redis(url);
+    const prefix = freshRedisPrefix();
+    try {
+      await admin.set(`${prefix}open-index`, 'not a sorted set');
+      const make = () => {
+        const state = new RedisSharedBreakerState({
+          redis: sharedRedisSettings({ url, key_prefix: prefix, refresh_interval_ms: 50 }),
+          isKnown: (name) => name.startsWith('openai/'),
+          maxMarks: 100,
+          logger,
+        });
+        created.push(state);
+        return state;
+      };
+      const one = make();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      one.markOpen(deployment, 30_000);
+      // Before: every mark's script failed WRONGTYPE at its ZADD (unpublished, unindexed), and every refresh, for as long as the key stayed.
+      const late = make();
+      await whenTrue(() => late.stateOf(deployment) === 'open', 'the mark, read by a later instance');
+      // A mark another program left as a hash, indexed: the refresh reads the others and passes over it.
+      await admin.hset(`${prefix}open:openai/other`, 'x', '1');
+      await admin.zadd(`${prefix}open-index`, Date.now() + 60_000, 'openai/other');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect({ one: one.health().reachable, late: late.health().reachable }).toEqual({ one: true, late: true });
+      expect(late.stateOf(deployment)).toBe('open');
+      expect(late.stateOf('openai/other')).toBeUndefined();
+    } finally {
+      const found = await admin.keys(`${prefix}*`);
+      if (found.length > 0) await admin.del(...found);
+      await admin.quit();
+    }
+  });
+});
+
 describe.skipIf(!redis.available)('the event subscriber when Redis goes silent, the socket still open (blackholed)', () => {
   it('notices by its PING going unanswered, says unreachable, reconnects, and hears events again', async () => {
     const url = redis.available ? redis.url : '';
