@@ -208,3 +208,34 @@ describe('a Redis that refused every command for a while (OOM past maxmemory), t
     expect((seen.body.checks['circuit_breakers'] as { shared: object }).shared).not.toHaveProperty('refusing');
   });
 });
+
+describe('a Redis in cluster mode (a managed Redis with cluster mode on, one shard or more): a script over several keys is refused CROSSSLOT', () => {
+  it('fail-closed: the 429, its warning and /health name the refusal (CROSSSLOT), not an unreachable Redis', async () => {
+    // One key at a time works (the cache's GET and SET); the rate limiter's script over a key's and the gateway's limits does not.
+    fake = await startFakeRedis(([name]) =>
+      name === 'eval' || name === 'evalsha' ? { error: redisErrorReplies.CROSSSLOT } : name === 'get' ? null : name === 'set' ? { status: 'OK' } : undefined,
+    );
+    gateway = await startTestGateway({
+      providers: { mock: {} },
+      storage: { use: 'sqlite', path: ':memory:' },
+      chain: [
+        'auth',
+        'key-scope',
+        { 'rate-limit': { limits: { global: { rpm: 1000 }, models: { 'mock/*': { rpm: 1000 } } }, store: { use: 'redis', url: fake.url(password, 'default'), key_prefix: 'rl:', on_error: 'fail-closed' } } },
+        'route',
+        'adapter',
+      ],
+    });
+    const secret = await createKey(gateway.origin);
+    const answer = await chat(gateway.origin, secret, false);
+    // Before: "the rate-limit store is unreachable", though Redis answered every command.
+    expect({ status: answer.status, message: JSON.parse(answer.text).error.message }).toEqual({
+      status: 429,
+      message: expect.stringContaining('rate-limit store is refusing commands (CROSSSLOT)'),
+    });
+    const seen = await health(gateway.origin);
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ healthy: false, reachable: false, refusing: 'CROSSSLOT' });
+    expectStoreLinesNameRefusal('CROSSSLOT');
+    expectNoSecretOrCrash([answer.text, seen.text]);
+  });
+});

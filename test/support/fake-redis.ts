@@ -15,7 +15,8 @@ export type FakeRedisAnswer = (command: string[]) => RespReply | undefined;
  * `READONLY` is a replica (a failover demoted the primary), `LOADING` a restart reading its
  * dataset, `MISCONF` a failed RDB save with stop-writes-on-bgsave-error, `BUSY` a script
  * running past lua-time-limit, `NOSCRIPT` an EVALSHA of a script the server does not hold
- * (after a restart, a failover or SCRIPT FLUSH).
+ * (after a restart, a failover or SCRIPT FLUSH), `CROSSSLOT` a Redis in cluster mode given keys of
+ * several hash slots in one command or script.
  */
 export const redisErrorReplies = {
   OOM: "OOM command not allowed when used memory > 'maxmemory'.",
@@ -25,6 +26,7 @@ export const redisErrorReplies = {
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   BUSY: 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.',
   NOSCRIPT: 'NOSCRIPT No matching script. Please use EVAL.',
+  CROSSSLOT: "CROSSSLOT Keys in request don't hash to the same slot",
 } as const;
 
 export interface FakeRedis {

@@ -16,9 +16,11 @@ const replicaReconnectMs = 2000;
  * The error codes of a Redis that answers but will not do what it is asked, whatever the command:
  * out of memory (OOM), a replica (READONLY), loading its dataset (LOADING), unable to persist
  * (MISCONF), stuck in a script (BUSY), a replica cut off from its primary (MASTERDOWN), too few
- * replicas (NOREPLICAS), a cluster down (CLUSTERDOWN, TRYAGAIN), a lost login (NOAUTH, WRONGPASS, NOPERM).
+ * replicas (NOREPLICAS), a cluster down (CLUSTERDOWN, TRYAGAIN), a lost login (NOAUTH, WRONGPASS, NOPERM),
+ * a Redis in cluster mode, which the gateway's stores do not speak (CROSSSLOT: a script over keys of
+ * several slots; MOVED, ASK: a key another node serves).
  */
-const refusalCodes = new Set(['OOM', 'READONLY', 'LOADING', 'MISCONF', 'BUSY', 'MASTERDOWN', 'NOREPLICAS', 'CLUSTERDOWN', 'TRYAGAIN', 'NOAUTH', 'WRONGPASS', 'NOPERM']);
+const refusalCodes = new Set(['OOM', 'READONLY', 'LOADING', 'MISCONF', 'BUSY', 'MASTERDOWN', 'NOREPLICAS', 'CLUSTERDOWN', 'TRYAGAIN', 'NOAUTH', 'WRONGPASS', 'NOPERM', 'CROSSSLOT', 'MOVED', 'ASK']);
 
 /** Commands that say nothing of whether Redis does the work asked of it: the connection's own (a PING answers during OOM). */
 const connectionCommands = new Set(['ping', 'info', 'client', 'select', 'auth', 'hello', 'quit', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe']);
