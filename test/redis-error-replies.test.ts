@@ -239,3 +239,44 @@ describe('a Redis in cluster mode (a managed Redis with cluster mode on, one sha
     expectNoSecretOrCrash([answer.text, seen.text]);
   });
 });
+
+describe('a Redis restarting with a large dataset: it answers the connection\'s INFO loading:1 until it has read it', () => {
+  it('fail-closed: the 429 and /health say LOADING, not unreachable; once loaded, requests are served and the breakers shared', async () => {
+    let loading = true;
+    const info = () => `# Server\r\nredis_version:7.2.4\r\nredis_mode:standalone\r\n# Persistence\r\nloading:${loading ? 1 : 0}\r\nloading_eta_seconds:1\r\n`;
+    // The rate limiter's script answers one limit allowed, the breakers' read of their marks none.
+    fake = await startFakeRedis(([name, script]) =>
+      name === 'info' ? info() : name === 'evalsha' ? [1, '1000000', '1000060', '0'] : name === 'eval' ? (script!.includes('ZRANGE') ? [] : [1, '1000000', '1000060', '0']) : undefined,
+    );
+    const url = fake.url(password, 'default');
+    gateway = await startTestGateway({
+      providers: { mock: {} },
+      storage: { use: 'sqlite', path: ':memory:' },
+      chain: [
+        'auth',
+        { 'rate-limit': { limits: { global: { rpm: 1000 } }, store: { use: 'redis', url, key_prefix: 'rl:', on_error: 'fail-closed' } } },
+        { 'circuit-breaker': { shared: { use: 'redis', url, key_prefix: 'cb:', refresh_interval_ms: 50 } } },
+        'route',
+        'adapter',
+      ],
+    });
+    const call = () =>
+      fetch(`${gateway!.origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+    const refused = await call();
+    const text = await refused.text();
+    // Before: "the rate-limit store is unreachable" for as long as Redis read its dataset.
+    expect({ status: refused.status, message: JSON.parse(text).error.message }).toEqual({ status: 429, message: expect.stringContaining('refusing commands (LOADING)') });
+    const seen = await health(gateway.origin);
+    expect(seen.body.checks['rate_limit_store']).toMatchObject({ healthy: false, reachable: false, refusing: 'LOADING' });
+    loading = false;
+    await expect.poll(async () => (await call()).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    expect((await health(gateway.origin)).body.checks['rate_limit_store']).toEqual({ healthy: true, backend: 'redis', reachable: true });
+    // The breakers' event subscriber sends no command that does work: its ready check alone says the load is over.
+    await expect.poll(async () => (await health(gateway!.origin)).body.checks['circuit_breakers'], { timeout: 5000 }).toMatchObject({ shared: { reachable: true } });
+    expectNoSecretOrCrash([text, seen.text]);
+  });
+});

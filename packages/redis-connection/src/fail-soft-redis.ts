@@ -22,6 +22,9 @@ const replicaReconnectMs = 2000;
  */
 const refusalCodes = new Set(['OOM', 'READONLY', 'LOADING', 'MISCONF', 'BUSY', 'MASTERDOWN', 'NOREPLICAS', 'CLUSTERDOWN', 'TRYAGAIN', 'NOAUTH', 'WRONGPASS', 'NOPERM', 'CROSSSLOT', 'MOVED', 'ASK']);
 
+/** INFO's line of a Redis reading its dataset (a restart, a full sync of a replica). */
+const loadingLine = /(^|\n)loading:1\r?(\n|$)/;
+
 /** Commands that say nothing of whether Redis does the work asked of it: the connection's own (a PING answers during OOM). */
 const connectionCommands = new Set(['ping', 'info', 'client', 'select', 'auth', 'hello', 'quit', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe']);
 
@@ -122,6 +125,8 @@ export class FailSoftRedis {
     });
     this.client.on('ready', () => {
       this.everReady = true;
+      // The ready check passed: the dataset is read (a connection that sends no work, a subscriber, learns it only here).
+      if (this.refusedWith === 'LOADING') this.refusedWith = undefined;
     });
     this.dropOnTimeout(commandTimeoutMs);
     if (options.heartbeatMs !== undefined) this.stopHeartbeat = pingWhileReady(this.client, options.heartbeatMs);
@@ -180,8 +185,11 @@ export class FailSoftRedis {
       const reply = sendCommand(command, stream) as Promise<unknown>;
       const work = !connectionCommands.has(command.name);
       reply.then(
-        () => {
+        (answer) => {
           if (work) this.refusedWith = undefined;
+          // ioredis's ready check: a Redis still reading its dataset (a restart) keeps the connection
+          // from being ready, polling INFO, and no command can be sent meanwhile: loading, not unreachable.
+          else if (command.name === 'info' && typeof answer === 'string' && loadingLine.test(answer)) this.refusedWith = 'LOADING';
         },
         (error: Error) => {
           const refusal = refusalCode(error);
