@@ -13,6 +13,13 @@ export interface ParsedKeyFields {
 }
 
 /**
+ * The names `/usage` gives rows that are no team or project: `(none)` to requests of keys
+ * without one, `(other)` to the groups past the limit. A key in team `(none)` had its spend
+ * summed with every teamless key's in one row; one in `(other)` read as the folded groups in a CSV.
+ */
+const reportRowNames: ReadonlySet<string> = new Set(['(none)', '(other)']);
+
+/**
  * Turns a checked create or update body into key store fields. The scope is merged
  * into `currentScope` field by field (`null` clears one), so an update that sets only
  * `rpm` keeps the budget.
@@ -22,6 +29,9 @@ export function keyFieldsFromBody(body: KeyFieldsBody, currentScope: KeyScope, n
   const details: Record<string, unknown> = {};
   for (const name of ['name', 'team', 'project', 'user', 'tags', 'disabled'] as const) {
     if (body[name] === undefined) continue;
+    if ((name === 'team' || name === 'project') && reportRowNames.has(body[name] as string)) {
+      throw invalidField(name, `'(none)' and '(other)' are the rows usage reports give keys without a ${name} and the groups past the limit: a ${name} so named would read as one of them`);
+    }
     (fields as Record<string, unknown>)[name] = body[name];
     details[name] = body[name];
   }
