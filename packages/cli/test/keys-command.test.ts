@@ -290,6 +290,15 @@ describe('switchyard keys', () => {
     }
   });
 
+  it('refuses a name given both as an argument and as --name (the argument was dropped without a word)', async () => {
+    const before = (await keys.list({ limit: 100, includeRevoked: true })).keys.length;
+    const result = await cli(['keys', 'create', 'billing', '--name', 'prod']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("switchyard: give the name as --name or as an argument, not both (got 'billing' and --name 'prod')\n");
+    expect((await keys.list({ limit: 100, includeRevoked: true })).keys).toHaveLength(before);
+    expect((await createKey('by-argument')).key.name).toBe('by-argument');
+  });
+
   it('refuses a --models or --endpoints that names none (it made a key refusing every model, without a word)', async () => {
     const key = await createKey('--name', 'scoped-list-check', '--models', 'smart');
     for (const [args, line] of [

@@ -88,6 +88,8 @@ export async function keysCommand(args: string[], env: Record<string, string | u
 
   switch (action) {
     case 'create': {
+      // `keys create billing --name prod` made a key named prod, 'billing' dropped without a word.
+      if (id !== undefined && values.name !== undefined) throw new CliError(`give the name as --name or as an argument, not both (got ${quoteInput(id)} and --name ${quoteInput(values.name)})`, 2);
       const body = keyBodyFromFlags({ ...values, name: values.name ?? id });
       if (body['name'] === undefined) throw new CliError('keys create needs --name', 2);
       const answer = await call('POST', '/keys', body);
