@@ -299,6 +299,19 @@ describe('switchyard keys', () => {
     expect((await createKey('by-argument')).key.name).toBe('by-argument');
   });
 
+  it("refuses '.' and '..' as a key id: the URL read them as steps in its path, and `keys show .` showed the key list", async () => {
+    for (const [action, id] of [['show', '.'], ['show', '..'], ['audit', '.'], ['revoke', '.'], ['rotate', '..'], ['update', '.']] as const) {
+      const result = await cli(['keys', action, id, ...(action === 'update' ? ['--team', 'x'] : []), '--json']);
+      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }, `${action} ${id}`).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `switchyard: keys ${action}: '${id}' is not a key id (see switchyard keys list)\n`,
+      });
+    }
+    const shown = await cli(['keys', 'show', '.']);
+    expect(shown.stderr).not.toContain('TypeError');
+  });
+
   it('refuses a --models or --endpoints that names none (it made a key refusing every model, without a word)', async () => {
     const key = await createKey('--name', 'scoped-list-check', '--models', 'smart');
     for (const [args, line] of [

@@ -130,6 +130,9 @@ export async function keysCommand(args: string[], env: Record<string, string | u
 
 function requireId(action: string, id: string | undefined): string {
   if (!id) throw new CliError(`keys ${action} needs a key id (see switchyard keys list)`, 2);
+  // A URL reads them (and %2E) as a step in its path: `keys show .` asked GET /admin/keys/, the key list,
+  // and failed on it with a TypeError (--json printed the list as the key); `keys audit .` named the key 'audit'.
+  if (id === '.' || id === '..') throw new CliError(`keys ${action}: ${quoteInput(id)} is not a key id (see switchyard keys list)`, 2);
   return id;
 }
 
