@@ -19,6 +19,7 @@ import { keyFieldsFromBody } from './key-fields-from-body.js';
 import { parseDuration } from './parse-duration.js';
 import { budgetSpend } from './budget-spend.js';
 import { revokeUnansweredKey } from './revoke-unanswered-key.js';
+import { auditUnansweredRevoke } from './audit-unanswered-revoke.js';
 import { undoUnansweredRotation } from './undo-unanswered-rotation.js';
 import { sendJson } from './send-json.js';
 
@@ -167,11 +168,20 @@ export function keyRoutes(context: AdminContext): Router {
       const at = now();
       // Revoking twice is not an error: the key stays revoked as of the first time.
       if (current.revokedAt !== undefined) return { key: current, at };
-      const key = await keys.revoke(current.id, at);
+      // A store that failed after the revoke committed: the retry finds the key revoked and audits nothing, so it is audited here.
+      const auditLater = async (error: unknown): Promise<never> => {
+        await auditUnansweredRevoke({ keys, logger }, { keyId: current.id, at });
+        throw error;
+      };
+      const key = await keys.revoke(current.id, at).catch(async (error: unknown) => {
+        // The announcement first: whether or not the revoke landed, cached lookups of the key are dropped.
+        await announce(current.id);
+        return auditLater(error);
+      });
       if (!key) throw new GatewayError('key_not_found', `No key with id '${current.id}'.`, { param: 'id' });
       await announce(key.id);
       // Revoked first by another instance (the store keeps the first time): that one audited it.
-      if (key.revokedAt === undefined || Date.parse(key.revokedAt) === at.getTime()) await audit(key, 'revoke', at, {});
+      if (key.revokedAt === undefined || Date.parse(key.revokedAt) === at.getTime()) await audit(key, 'revoke', at, {}).catch(auditLater);
       return { key, at };
     });
     sendJson(res, 200, { key: formatKeyRecord(key, at) });
