@@ -197,6 +197,25 @@ describe('budget alert webhooks', () => {
     expect(events().map((event) => `${event.type} ${event.trigger} ${event.spent_usd} of ${event.limit_usd}`)).toEqual(['budget.limit_reached refusal 2 of 1.5']);
   });
 
+  it('a refusal made by the holds of requests in flight sends no limit reached; the spend reaching the limit does', async () => {
+    await start({});
+    const key = await createKey({ scope: { budget: { limit_usd: 3, period: 'total' } } });
+    // Three calls at $1 each, answered after 500 ms: while they run, they hold the whole $3 and nothing is spent.
+    const slow = Array.from({ length: 3 }, () =>
+      fetch(`${gateway!.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+        body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hello' }], max_tokens: 1, provider_options: { mock: { latency_ms: 500 } } }),
+      }).then(async (response) => (await response.arrayBuffer(), response.status)),
+    );
+    await expect.poll(() => gateway!.gateway.runtime.storage!.budgets.reserved(`key:${key.id}`, new Date(0).toISOString())).toBe(3);
+    expect(await chat(key.secret)).toBe(429);
+    expect(await Promise.all(slow)).toEqual([200, 200, 200]);
+    await receiver!.waitFor(1);
+    await gateway!.close();
+    expect(events().map((event) => `${event.type} ${event.trigger} ${event.spent_usd} of ${event.limit_usd}`)).toEqual(['budget.limit_reached settlement 3 of 3']);
+  });
+
   it('a request bigger than the whole budget is refused without a limit-reached event', async () => {
     await start({});
     const key = await createKey({ scope: { budget: { limit_usd: 5, period: 'total', alert_threshold: 0.5 } } });

@@ -410,7 +410,7 @@ function holdCost(context: RequestContext, { budgets, grants, accounts: requestA
     if (result.ok) return result.hold;
     const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
     // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
-    if (exhausted && isSpentBudgetRefusal(maxCost, exhausted.account.limitUsd)) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets), context.id);
+    if (exhausted && isSpentBudgetRefusal(maxCost, exhausted.account.limitUsd)) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets, maxCost), context.id);
     throw quotaError(accounts, result.exhausted, maxCost, chat !== undefined);
   });
 }

@@ -88,11 +88,24 @@ describe('BudgetAlerter', () => {
     book.spentBy.set('key:key_b', 9.5);
     const { alerter, events } = alerterWithLog();
     const key = account('key:key_b', undefined);
-    await alerter.afterRefusal(key, book.store);
-    await alerter.afterRefusal(key, book.store);
+    await alerter.afterRefusal(key, book.store, 1);
+    await alerter.afterRefusal(key, book.store, 1);
     book.spentBy.set('key:key_b', 10);
     await alerter.afterSettlement([key], book.store, true);
     expect(events().map((line) => [line.event, line.trigger, line.spentUsd])).toEqual([['budget.limit_reached', 'refusal', 9.5]]);
+  });
+
+  it('announces no limit for a refusal the holds of requests in flight made, and the crossing once spend reaches it', async () => {
+    const book = new SpendBook();
+    book.spentBy.set('key:key_h', 0.5);
+    const { alerter, events } = alerterWithLog();
+    const key = account('key:key_h', undefined);
+    // $0.50 spent of $10, the rest held by requests in flight: a $2 request is refused, the budget is not spent.
+    await alerter.afterRefusal(key, book.store, 2);
+    expect(events()).toEqual([]);
+    book.spentBy.set('key:key_h', 10);
+    await alerter.afterSettlement([key], book.store, true);
+    expect(events().map((line) => [line.event, line.trigger, line.spentUsd])).toEqual([['budget.limit_reached', 'settlement', 10]]);
   });
 
   it('gives every instance the same event id for a crossing, and a new one for a new window', async () => {
@@ -114,7 +127,7 @@ describe('BudgetAlerter', () => {
     const { alerter, events } = alerterWithLog(2);
     for (const owner of ['key:k1', 'key:k2', 'key:k3', 'key:k1']) {
       book.spentBy.set(owner, 10);
-      await alerter.afterRefusal(account(owner, undefined), book.store);
+      await alerter.afterRefusal(account(owner, undefined), book.store, 1);
     }
     const k1 = events().filter((line) => line.ownerId === 'k1');
     expect(k1).toHaveLength(2);

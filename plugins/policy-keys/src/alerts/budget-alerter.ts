@@ -69,10 +69,16 @@ export class BudgetAlerter {
     }
   }
 
-  /** A request was refused because this account's budget is spent. */
-  async afterRefusal(account: AlertAccount, budgets: BudgetStore): Promise<void> {
+  /**
+   * A request whose maximum cost is `maxCostUsd` was refused by this account's budget. Only
+   * a refusal the spend alone makes is the limit reached: one made by the holds of requests
+   * in flight (ten at $0.50 each on a $5 budget, nothing spent yet) was announced with
+   * `spent_usd: 0`, and, once per window, kept the real crossing from being announced.
+   */
+  async afterRefusal(account: AlertAccount, budgets: BudgetStore, maxCostUsd: number): Promise<void> {
     if (this.wasAnnounced(account, 'budget.limit_reached')) return;
     const spent = await budgets.spent(account.account.owner, account.account.windowStart);
+    if (!(spent + maxCostUsd > account.account.limitUsd)) return;
     this.announce(account, 'budget.limit_reached', spent, 'refusal');
   }
 
