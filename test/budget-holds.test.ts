@@ -81,6 +81,27 @@ describe('budget holds', () => {
     expect(((await spentUp.json()) as { error: { message: string } }).error.message).toBe('The budget for this API key is spent for this period.');
   });
 
+  it('a budget held by requests in flight, not spent, is told so: it comes back as they finish', async () => {
+    const key = await createKey(0.2);
+    // At most $0.11 each: one running holds more than half of the $0.20, and nothing is spent until it ends.
+    const running = chat(key.secret, { model: 'pricey/echo', ...prompt, provider_options: { mock: { latency_ms: 500 } } });
+    await expect.poll(() => gateway.gateway.runtime.storage!.budgets.reserved(`key:${key.id}`, epoch)).toBeGreaterThan(0.1);
+    const held = await chat(key.secret, { model: 'pricey/echo', ...prompt });
+    expect(held.status).toBe(429);
+    expect(((await held.json()) as { error: unknown }).error).toEqual({
+      message: 'The budget for this API key is held by requests in flight ($0 of $0.2 spent); try again when they finish.',
+      type: 'insufficient_quota',
+      code: 'insufficient_quota',
+      param: null,
+    });
+    expect((await running).status).toBe(200);
+    await expect.poll(() => gateway.gateway.runtime.storage!.budgets.reserved(`key:${key.id}`, epoch)).toBe(0);
+    // Spent past the room for one more: that one is told the budget is spent.
+    const spentUp = await chat(key.secret, { model: 'pricey/echo', ...prompt });
+    expect(spentUp.status).toBe(429);
+    expect(((await spentUp.json()) as { error: { message: string } }).error.message).toBe('The budget for this API key is spent for this period.');
+  });
+
   it('unauthenticated requests leave no (none) rows in the ledger; they are counted instead', async () => {
     const ledger = gateway.gateway.runtime.storage!.ledger;
     const before = gateway.gateway.runtime.unattributedRequests;

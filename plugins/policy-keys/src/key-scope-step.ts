@@ -406,12 +406,12 @@ function callMaxCost(context: RequestContext, budget: RequestBudget, deployment:
 function holdCost(context: RequestContext, { budgets, grants, accounts: requestAccounts, alerts }: RequestBudget, maxCost: number): Promise<BudgetHold> {
   const { accounts, alertAccounts } = requestAccounts;
   const chat = context.chatRequest;
-  return grants.hold(accounts, maxCost, requestAccounts.grantKey).then((result) => {
+  return grants.hold(accounts, maxCost, requestAccounts.grantKey).then(async (result) => {
     if (result.ok) return result.hold;
     const exhausted = alertAccounts.find((candidate) => candidate.account.owner === result.exhausted);
     // Refused because the budget is spent (not because this one request is bigger than the whole budget): limit reached.
     if (exhausted && isSpentBudgetRefusal(maxCost, exhausted.account.limitUsd)) alerts.track(alerts.alerter.afterRefusal(exhausted, budgets, maxCost), context.id);
-    throw quotaError(accounts, result.exhausted, maxCost, chat !== undefined);
+    throw quotaError(accounts, result.exhausted, maxCost, chat !== undefined, exhausted && maxCost <= exhausted.account.limitUsd ? await spentOrUnknown(budgets, exhausted.account) : undefined);
   });
 }
 
@@ -530,7 +530,7 @@ function unpricedRefusal(deployment: Deployment): GatewayError {
  * cost could not fit even the whole budget (then waiting will not help; a smaller
  * `max_tokens` will, or for embeddings less input).
  */
-function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: number, chat: boolean): GatewayError {
+function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: number, chat: boolean, spent?: number): GatewayError {
   const account = accounts.find((candidate) => candidate.owner === exhausted);
   const whose = exhausted.startsWith('team:') ? "team's" : exhausted.startsWith('project:') ? "project's" : "key's";
   if (account && maxCost > account.limitUsd) {
@@ -543,9 +543,21 @@ function quotaError(accounts: BudgetAccount[], exhausted: string, maxCost: numbe
       { param: chat ? 'max_tokens' : 'input' },
     );
   }
-  const message =
-    whose === "key's" ? 'The budget for this API key is spent for this period.' : `The budget of this API key's ${whose.slice(0, -2)} is spent for this period.`;
-  return new GatewayError('insufficient_quota', message, { param: null });
+  const budget = whose === "key's" ? 'The budget for this API key' : `The budget of this API key's ${whose.slice(0, -2)}`;
+  // The spend alone leaves room: requests in flight hold the rest, and it comes back as they finish.
+  if (account && spent !== undefined && spent + maxCost <= account.limitUsd) {
+    return new GatewayError('insufficient_quota', `${budget} is held by requests in flight ($${dollars(spent)} of $${dollars(account.limitUsd)} spent); try again when they finish.`, { param: null });
+  }
+  return new GatewayError('insufficient_quota', `${budget} is spent for this period.`, { param: null });
+}
+
+/** What an account has spent in its window, for a refusal's message; undefined when the store cannot say. */
+async function spentOrUnknown(budgets: BudgetStore, account: BudgetAccount): Promise<number | undefined> {
+  try {
+    return await budgets.spent(account.owner, account.windowStart);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Dollars to the micro-dollar, without trailing zeros. */
