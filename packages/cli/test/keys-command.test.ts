@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -187,6 +188,19 @@ describe('switchyard keys', () => {
     expect(shown.stdout).toMatch(/^budget\s+\$5 monthly, alert at 7%$/m);
     await cli(['keys', 'update', key.id, '--budget', '5', '--alert-threshold', '0.575']);
     expect((await cli(['keys', 'show', key.id])).stdout).toMatch(/^budget\s+\$5 monthly, alert at 57\.5%$/m);
+  });
+
+  it("says how to get a filtered list's next page with its filters: --cursor alone went on through every team's keys", async () => {
+    for (const name of ['p1', 'p2', 'p3']) await createKey('--name', name, '--team', "page team's", '--tag=-ci');
+    await createKey('--name', 'elsewhere', '--team', 'other-page-team', '--tag=-ci');
+    const first = await cli(['keys', 'list', '--team', "page team's", '--tag=-ci', '--limit', '2']);
+    expect(first.code).toBe(0);
+    const more = /^More keys: (.*)$/m.exec(first.stdout);
+    expect(more?.[1]).toMatch(/^--team 'page team'\\''s' --limit 2 --tag=-ci --cursor \S+$/);
+    // The hint's words, as a shell reads them.
+    const words = execFileSync('sh', ['-c', `printf '%s\\0' ${more![1]!}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+    const next = await cli(['keys', 'list', ...words, '--json']);
+    expect(JSON.parse(next.stdout).data.map((key: { name: string }) => key.name)).toEqual(['p3']);
   });
 
   it('shows the audit trail a page at a time with --limit and --cursor, saying how to get more', async () => {

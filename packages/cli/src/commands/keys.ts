@@ -98,7 +98,7 @@ export async function keysCommand(args: string[], env: Record<string, string | u
     case 'list': {
       if (id !== undefined) throw new CliError(`unexpected argument ${quoteInput(id)}`, 2);
       const answer = await call('GET', `/keys${listQuery(values)}`);
-      return print(answer, () => describeList(answer as { data: KeyRecord[]; next_cursor: string | null }));
+      return print(answer, () => describeList(answer as { data: KeyRecord[]; next_cursor: string | null }, listFilterFlags(values)));
     }
     case 'show':
       return printKey(await call('GET', keyPath()));
@@ -164,7 +164,26 @@ function describeGrace(grace: string | undefined): string {
   return `keeps working for ${/^\d+$/.test(grace) ? `${grace}s` : grace}`;
 }
 
-function describeList(answer: { data: KeyRecord[]; next_cursor: string | null }): string {
+/**
+ * The flags that chose a list's keys, as the next page's command repeats them: a cursor marks
+ * a place only, so `--cursor` alone after `keys list --team red` went on through every team's keys.
+ */
+function listFilterFlags(values: { team?: string; project?: string; tag?: string[]; limit?: string; 'include-revoked'?: boolean }): string {
+  const flags: string[] = [];
+  // `--team=-x`: a value that begins with - is otherwise read as a flag of its own.
+  const flag = (name: string, value: string) => flags.push(`--${name}${value.startsWith('-') ? '=' : ' '}${shellWord(value)}`);
+  for (const name of ['team', 'project', 'limit'] as const) if (values[name] !== undefined) flag(name, values[name]);
+  if (values.tag?.[0] !== undefined) flag('tag', values.tag[0]);
+  if (values['include-revoked']) flags.push('--include-revoked');
+  return flags.map((flag) => `${flag} `).join('');
+}
+
+/** A word as a shell reads it back: bare when it holds nothing a shell would act on, else in single quotes. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function describeList(answer: { data: KeyRecord[]; next_cursor: string | null }, filterFlags: string): string {
   const rows = answer.data.map((key) => [
     key.id,
     key.name,
@@ -176,7 +195,7 @@ function describeList(answer: { data: KeyRecord[]; next_cursor: string | null })
     key.scope.budget ? `$${key.scope.budget.limit_usd}/${key.scope.budget.period}` : '-',
     key.expires_at ?? '-',
   ]);
-  const more = answer.next_cursor ? `\nMore keys: --cursor ${escapeControlCharacters(answer.next_cursor)}\n` : '';
+  const more = answer.next_cursor ? `\nMore keys: ${escapeControlCharacters(`${filterFlags}--cursor ${answer.next_cursor}`)}\n` : '';
   if (rows.length === 0) return 'No keys.\n';
   return formatTable(['ID', 'NAME', 'TEAM', 'PROJECT', 'PREFIX', 'STATUS', 'SPENT', 'BUDGET', 'EXPIRES'], rows) + more;
 }
