@@ -20,6 +20,8 @@ class FlakyKeyStore extends MemoryKeyStore {
   failRevokeAfterCommit = false;
   /** How many revoke audit writes fail, one after the other. */
   revokeAuditFailures = 0;
+  /** How many update audit writes fail, one after the other. */
+  updateAuditFailures = 0;
 
   override async revoke(id: string, at: Date): Promise<VirtualKey | undefined> {
     const key = await super.revoke(id, at);
@@ -33,6 +35,10 @@ class FlakyKeyStore extends MemoryKeyStore {
   override async appendAudit(entry: AuditEntry): Promise<void> {
     if (this.revokeAuditFailures > 0 && entry.action === 'revoke') {
       this.revokeAuditFailures--;
+      throw outage();
+    }
+    if (this.updateAuditFailures > 0 && entry.action === 'update') {
+      this.updateAuditFailures--;
       throw outage();
     }
     return super.appendAudit(entry);
@@ -100,5 +106,28 @@ describe('a key revoke whose store fails after the revoke committed', () => {
     // The background retries come after 1, 5 and 30 s.
     await expect.poll(() => keys.audit.filter((entry) => entry.keyId === id).length, { timeout: 5_000 }).toBe(2);
     expectRevokeAudited(id);
+  });
+});
+
+describe('a key update whose audit write fails after the update was stored', () => {
+  it('writes its entry all the same: the 503 goes out, the trail holds the change its scope holds', async () => {
+    const { id } = await createKey();
+    keys.updateAuditFailures = 1;
+    const failed = await asMaster(request(app).patch(`/admin/keys/${id}`)).send({ scope: { rpm: 5 } });
+    expect(failed.status).toBe(503);
+    expect(keys.keys.get(id)!.scope).toEqual({ rpm: 5 });
+    const trail = keys.audit.filter((entry) => entry.keyId === id);
+    expect(trail.map((entry) => [entry.action, entry.details])).toEqual([
+      ['create', { name: 'ci', secret_prefix: expect.any(String) }],
+      ['update', { scope: { rpm: 5 } }],
+    ]);
+  });
+
+  it('writes it once the store answers again, when it still failed as the 503 went out', async () => {
+    const { id } = await createKey();
+    keys.updateAuditFailures = 2;
+    expect((await asMaster(request(app).patch(`/admin/keys/${id}`)).send({ team: 'red' })).status).toBe(503);
+    expect(keys.audit.filter((entry) => entry.keyId === id).map((entry) => entry.action)).toEqual(['create']);
+    await expect.poll(() => keys.audit.filter((entry) => entry.keyId === id).map((entry) => entry.action), { timeout: 5_000 }).toEqual(['create', 'update']);
   });
 });

@@ -20,6 +20,7 @@ import { parseDuration } from './parse-duration.js';
 import { budgetSpend } from './budget-spend.js';
 import { revokeUnansweredKey } from './revoke-unanswered-key.js';
 import { auditUnansweredRevoke } from './audit-unanswered-revoke.js';
+import { cleanUpNowOrLater } from './retry-cleanup.js';
 import { undoUnansweredRotation } from './undo-unanswered-rotation.js';
 import { sendJson } from './send-json.js';
 
@@ -157,7 +158,15 @@ export function keyRoutes(context: AdminContext): Router {
     const at = now();
     const { key, details } = await updateKey(req, body, at);
     await announce(key.id);
-    await audit(key, 'update', at, details);
+    // The change is stored: an entry that could not be written is written again (before the 503, then after 1, 5 and 30 s),
+    // or the key's trail lacked a change its scope holds (a caller that did not retry left it so for good).
+    await audit(key, 'update', at, details).catch(async (error: unknown) => {
+      await cleanUpNowOrLater(
+        () => audit(key, 'update', at, details).then(() => 'done' as const, () => 'failed' as const),
+        () => logger.error({ keyId: key.id, fields: Object.keys(details) }, 'admin: a key update was stored but its audit entry could not be written'),
+      );
+      throw error;
+    });
     sendJson(res, 200, { key: formatKeyRecord(key, at) });
   });
 
