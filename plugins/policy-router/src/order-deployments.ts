@@ -23,12 +23,26 @@ export function orderDeployments(group: ModelGroup, inputs: OrderingInputs): Gro
     case 'priority':
       return selectPriority(group.deployments, random);
     case 'least-latency':
-      return selectLeastLatency(selectWeighted(group.deployments, random), (deployment) => stats.latencyOf(deployment.key));
+      return standbysLast(selectLeastLatency(selectWeighted(group.deployments, random), (deployment) => stats.latencyOf(deployment.key)), group);
     case 'least-busy':
-      return selectLeastBusy(selectWeighted(group.deployments, random), (deployment) => busyness(stats, deployment.key));
+      return standbysLast(selectLeastBusy(selectWeighted(group.deployments, random), (deployment) => busyness(stats, deployment.key)), group);
     case 'cheapest':
-      return selectCheapest(group.deployments, costOf);
+      return standbysLast(selectCheapest(group.deployments, costOf), group);
   }
+}
+
+const isStandby = (deployment: GroupDeployment): boolean => !(deployment.weight > 0);
+
+/**
+ * A deployment of weight 0 is a standby, whatever the strategy: never first, tried (in config
+ * order) only after the others. Never measured, idle and perhaps the cheapest, it would otherwise
+ * come first under least-latency, least-busy and cheapest. Most groups have none: returned as is.
+ */
+function standbysLast(ordered: GroupDeployment[], group: ModelGroup): GroupDeployment[] {
+  if (!ordered.some(isStandby)) return ordered;
+  const active = ordered.filter((deployment) => !isStandby(deployment));
+  for (const deployment of group.deployments) if (isStandby(deployment)) active.push(deployment);
+  return active;
 }
 
 /** USD for 1,000 input and 1,000 output tokens: the config's hint, else the runtime's price. */

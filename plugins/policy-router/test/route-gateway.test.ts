@@ -280,6 +280,32 @@ describe('strategies through a gateway', () => {
     }
   });
 
+  it.each(['least-latency', 'least-busy', 'cheapest'])('%s never sends a request to a standby (weight 0) while the deployment before it serves', async (strategy) => {
+    const gateway = await startRouterGateway({
+      providers: { primary: { use: 'mock', latency_ms: 50 }, standby: { use: 'mock' } },
+      models: {
+        // The standby is the cheaper one, and never measured nor busy: every strategy would put it first but for its weight.
+        guarded: {
+          strategy,
+          deployments: [
+            { target: 'primary/echo', price: { input: 10, output: 10 } },
+            { target: 'standby/echo', weight: 0, price: { input: 0.1, output: 0.1 } },
+          ],
+        },
+      },
+    });
+    try {
+      const served: string[] = [];
+      for (let index = 0; index < 3; index++) served.push((await gateway.chat({ model: 'guarded' })).headers.get('x-switchyard-provider')!);
+      // At once: the primary has calls in flight, the standby none.
+      const together = await Promise.all(Array.from({ length: 4 }, () => gateway.chat({ model: 'guarded' })));
+      served.push(...together.map(({ headers }) => headers.get('x-switchyard-provider')!));
+      expect(served).toEqual(Array(7).fill('primary'));
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('a group whose only deployment is behind an unknown provider fails at start', async () => {
     await expect(
       startRouterGateway({ models: { broken: { deployments: [{ target: 'nowhere/model' }] }, other: { deployments: [{ target: 'mock/echo' }], fallbacks: ['missing'] } } }),
