@@ -186,11 +186,16 @@ class PlanRun {
     let lastError: GatewayError | undefined;
     // When each deployment that sent a Retry-After may be asked again: made only when one does.
     let notBefore: Map<string, number> | undefined;
+    // Deployments whose failure no backoff mends (their own account, their plugin's own code): not asked
+    // again in a later round that another deployment's failure calls for. Made only when one fails so.
+    let notAgain: Set<string> | undefined;
     for (let round = 0; round <= group.retries.attempts; round++) {
       if (round > 0) {
+        // Every deployment failed in a way no backoff mends: no round can do better.
+        if (notAgain && notAgain.size >= group.deployments.length) throw lastError!;
         let wait = backoffDelayMs(round, group.retries, this.random);
         if (notBefore) {
-          const retryAfterWait = waitForRetryAfters(group, notBefore, this.clock(), endsAt);
+          const retryAfterWait = waitForRetryAfters(group, notBefore, this.clock(), endsAt, notAgain);
           // Every deployment asked for longer than the deadline leaves: answer with what the upstream said.
           if (retryAfterWait === undefined) throw lastError!;
           wait = Math.max(wait, retryAfterWait);
@@ -204,6 +209,7 @@ class PlanRun {
       let reachedUpstream = false;
       for (const deployment of order) {
         this.throwIfClientGone();
+        if (notAgain?.has(deployment.key)) continue;
         // Its Retry-After ends past the deadline: the others are still tried.
         if (notBefore && (notBefore.get(deployment.key) ?? 0) > endsAt) continue;
         const refusal = this.options.unoffered?.(deployment);
@@ -227,6 +233,7 @@ class PlanRun {
         if (!movesOn(error)) throw error;
         lastError = error;
         reachedUpstream ||= outcome.reachedUpstream;
+        if (outcome.sentToProvider && !outcome.reachedUpstream) (notAgain ??= new Set()).add(deployment.key);
         // A deployment that asked for a pause is not asked again before it is over. A refusal in front of
         // the provider (an open circuit's time left) is for the client, not the rounds: they skip it anyway.
         if (error.retryAfterSeconds !== undefined && outcome.sentToProvider) {
@@ -421,11 +428,19 @@ class PlanRun {
 /**
  * How long to wait before a retry round so that every deployment in it may be asked
  * again after its Retry-After (0 when none is pending). A deployment whose Retry-After
- * ends past the deadline is left out of the round; undefined when that leaves none.
+ * ends past the deadline, or that is not asked again (`notAgain`), is left out of the
+ * round; undefined when that leaves none.
  */
-function waitForRetryAfters(group: ModelGroup, notBefore: ReadonlyMap<string, number>, now: number, deadline: number): number | undefined {
+function waitForRetryAfters(
+  group: ModelGroup,
+  notBefore: ReadonlyMap<string, number>,
+  now: number,
+  deadline: number,
+  notAgain: ReadonlySet<string> | undefined,
+): number | undefined {
   let wait: number | undefined;
   for (const deployment of group.deployments) {
+    if (notAgain?.has(deployment.key)) continue;
     const at = notBefore.get(deployment.key) ?? now;
     if (at <= deadline) wait = Math.max(wait ?? 0, at - now);
   }

@@ -48,6 +48,29 @@ describe('the route plan', () => {
     },
   );
 
+  it.each(['upstream_authentication_failed', 'upstream_quota_exceeded', 'internal_error'] as const)(
+    "asks a deployment that failed with %s (no backoff mends it) no more in the retry rounds another deployment's 5xx calls for",
+    async (code) => {
+      // A provider plugin's own failure is made retryable for the client (core's providerFailure), as the gateway makes it.
+      const failed = () => errorOf(code, code === 'internal_error' ? { retryable: true } : {});
+      const harness = new PlanHarness([pair({ retries: { attempts: 2, backoff_ms: 100 } })], () => 0.5);
+      for (let index = 0; index < 3; index++) harness.on('a/m', failed()).on('b/m', errorOf('upstream_server_error'));
+      const error = await failure(harness.route('pair'));
+      expect(harness.calls).toEqual(['a/m', 'b/m', 'b/m', 'b/m']);
+      expect(harness.clock.sleeps).toEqual([50, 100]);
+      expect(error.code).toBe('upstream_server_error');
+      expect(error.context.attempts.map((attempt) => attempt.errorCode)).toEqual([code, 'upstream_server_error', 'upstream_server_error', 'upstream_server_error']);
+
+      // Once the other fails so too, no round is left that could do better: no wait, no call.
+      const both = new PlanHarness([pair({ retries: { attempts: 2, backoff_ms: 100 } })], () => 0.5)
+        .on('a/m', failed())
+        .on('b/m', errorOf('upstream_server_error'), failed());
+      expect((await failure(both.route('pair'))).code).toBe(code);
+      expect(both.calls).toEqual(['a/m', 'b/m', 'b/m']);
+      expect(both.clock.sleeps).toEqual([50]);
+    },
+  );
+
   it('retries the whole group with exponential backoff and full jitter, then fails with the last error', async () => {
     const harness = new PlanHarness([pair({ retries: { attempts: 2, backoff_ms: 100, max_backoff_ms: 1000 } })], () => 0.5);
     for (let index = 0; index < 3; index++) harness.on('a/m', errorOf('upstream_server_error')).on('b/m', errorOf('upstream_overloaded'));
