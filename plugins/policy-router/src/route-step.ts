@@ -19,7 +19,7 @@ import { needsInFlightCounts } from './needs-in-flight-counts.js';
 import { routeOptionsSchema, type RouteOptions } from './route-options.js';
 import { reachableDeployments } from './reachable-deployments.js';
 import { createRoutePlan } from './route-plan.js';
-import { chooseSmartModel } from './smart-rules.js';
+import { chooseSmartModel, type SmartRule } from './smart-rules.js';
 
 export type { RouteOptions } from './route-options.js';
 
@@ -188,6 +188,35 @@ function findNameProblems(options: RouteOptions, config: GatewayConfig, resolver
     if (rules.at(-1)?.when !== undefined) {
       problems.push({ path: `${base}/rules/${rules.length - 1}`, message: 'the last rule is the default and must have no `when`' });
     }
+    problems.push(...unmatchableRuleProblems(rules, base));
   }
+  return problems;
+}
+
+/** A header name as HTTP writes one (RFC 9110's token): no other name is ever sent. */
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Rules that can never be chosen: a rule without `when` before the last (it takes every request,
+ * so the rules after it are never read), a prompt-size range whose minimum is above its maximum,
+ * a header condition whose name no request can carry. Each would send every request to another
+ * model without a word.
+ */
+function unmatchableRuleProblems(rules: readonly SmartRule[], base: string): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  rules.forEach((rule, index) => {
+    const path = `${base}/rules/${index}`;
+    if (rule.when === undefined) {
+      if (index < rules.length - 1) problems.push({ path, message: `a rule without \`when\` matches every request: the ${rules.length - 1 - index} rule(s) after it are never used; only the last rule may have none` });
+      return;
+    }
+    const { min_prompt_tokens: min, max_prompt_tokens: max, header } = rule.when;
+    if (min !== undefined && max !== undefined && min > max) {
+      problems.push({ path: `${path}/when`, message: `min_prompt_tokens ${min} is above max_prompt_tokens ${max}: the rule never matches` });
+    }
+    if (header !== undefined && !headerNamePattern.test(header.name)) {
+      problems.push({ path: `${path}/when/header/name`, message: 'is not an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-): no request carries it, so the rule never matches' });
+    }
+  });
   return problems;
 }

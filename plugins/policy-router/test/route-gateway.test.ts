@@ -390,6 +390,36 @@ describe('smart routing', () => {
     expect(tools.headers.get('x-switchyard-provider')).toBe('tools');
   });
 
+  it('refuses, at start, rules that can never be chosen: each named by its path, saying why', async () => {
+    const rules = [
+      { when: { min_prompt_tokens: 5000, max_prompt_tokens: 100 }, use: 'mock/echo' },
+      { when: { header: { name: 'x tier', equals: 'premium' } }, use: 'mock/echo' },
+      { use: 'mock/echo' },
+      { when: { has_tools: true }, use: 'mock/echo' },
+      { use: 'mock/echo' },
+    ];
+    await expect(startRouterGateway({ chain: ['auth', { route: { smart: { rules } } }, 'adapter'] })).rejects.toSatisfy((error: unknown) => {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        { path: '/chain/1/route/smart/rules/0/when', message: 'min_prompt_tokens 5000 is above max_prompt_tokens 100: the rule never matches' },
+        {
+          path: '/chain/1/route/smart/rules/1/when/header/name',
+          message: "is not an HTTP header name (letters, digits and !#$%&'*+.^_`|~-): no request carries it, so the rule never matches",
+        },
+        {
+          path: '/chain/1/route/smart/rules/2',
+          message: 'a rule without `when` matches every request: the 2 rule(s) after it are never used; only the last rule may have none',
+        },
+      ]);
+      return true;
+    });
+    // Equal bounds are a range of one size, and a header name of any case is one: both are taken.
+    const taken = await startRouterGateway({
+      chain: ['auth', { route: { smart: { rules: [{ when: { min_prompt_tokens: 3, max_prompt_tokens: 3, header: { name: 'X-Tier', equals: 'a' } }, use: 'mock/echo' }, { use: 'mock/echo' }] } } }, 'adapter'],
+    });
+    await taken.close();
+  });
+
   it('refuses a rule list whose last rule has a condition, at start', async () => {
     await expect(
       startRouterGateway({ chain: ['auth', { route: { smart: { rules: [{ when: { has_tools: true }, use: 'mock/echo' }] } } }, 'adapter'] }),
