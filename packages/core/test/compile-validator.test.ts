@@ -111,4 +111,29 @@ describe('compileValidator names the problem of the anyOf branch of the value’
     expect(validate({ workers: 0 })).toEqual({ ok: false, problems: [{ path: '/workers', message: 'must be >= 1' }] });
     expect(validate({ workers: 'many' })).toEqual({ ok: false, problems: [{ path: '/workers', message: 'expected integer' }, { path: '/workers', message: 'expected "auto"' }] });
   });
+
+  // A timeout of `.nan` was two problems on one line that contradict each other: "must be <= 86400000" and "must be >= 1".
+  it('a NaN (YAML .nan) where a bounded number is wanted: one problem saying it is not a number', () => {
+    const validate = compileValidator(
+      {
+        type: 'object',
+        properties: {
+          timeout_ms: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+          weight: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+          workers: { anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }] },
+        },
+      },
+      { problems: 'every' },
+    );
+    expect(validate({ timeout_ms: Number.NaN, weight: Number.NaN, workers: Number.NaN })).toEqual({
+      ok: false,
+      problems: [
+        { path: '/timeout_ms', message: 'is NaN (.nan), not a number' },
+        { path: '/weight', message: 'is NaN (.nan), not a number' },
+        { path: '/workers', message: 'is NaN (.nan), not a number' },
+      ],
+    });
+    // Other numbers out of bounds are told the bound, as before.
+    expect(validate({ timeout_ms: 0 })).toEqual({ ok: false, problems: [{ path: '/timeout_ms', message: 'must be >= 1' }] });
+  });
 });

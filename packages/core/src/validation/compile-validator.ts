@@ -152,6 +152,9 @@ function describeError(error: ErrorObject): ValidationProblem {
     return { path: `${error.instancePath}/${escapePointer(error.propertyName)}`, message: `is not a valid name: ${error.message ?? 'is invalid'}` };
   }
   const params = error.params as Record<string, unknown>;
+  // YAML's `.nan` is a number no bound holds: ajv says both "must be >= 1" and "must be <= 100", which
+  // contradict each other. One message for every bound (the same words, so said once).
+  if (Number.isNaN(error.data) && numberBoundKeywords.has(error.keyword)) return { path: error.instancePath, message: 'is NaN (.nan), not a number' };
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
@@ -180,6 +183,8 @@ function describeError(error: ErrorObject): ValidationProblem {
       return { path: error.instancePath, message: error.message ?? 'is invalid' };
   }
 }
+
+const numberBoundKeywords: ReadonlySet<string> = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf']);
 
 function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
