@@ -46,9 +46,9 @@ function standbysLast(ordered: GroupDeployment[], group: ModelGroup): GroupDeplo
 }
 
 /** USD for 1,000 input and 1,000 output tokens: the config's hint, else the runtime's price. */
-export function costPerThousand(deployment: GroupDeployment, maxCost: (provider: string, model: string) => number): number {
+export function costPerThousand(deployment: GroupDeployment, costOf: (provider: string, model: string) => number): number {
   if (deployment.price) return (deployment.price.input + deployment.price.output) / 1000;
-  return maxCost(deployment.provider, deployment.model);
+  return costOf(deployment.provider, deployment.model);
 }
 
 /** In-flight calls, a deployment that just failed counted busier than any: it has nothing in flight because it fails at once. */

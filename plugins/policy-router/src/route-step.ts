@@ -23,6 +23,9 @@ import { chooseSmartModel, type SmartRule } from './smart-rules.js';
 
 export type { RouteOptions } from './route-options.js';
 
+/** The call `cheapest` compares deployments by: 1,000 input and 1,000 output tokens. */
+const thousandOfEach = Object.freeze({ inputTokens: 1000, outputTokens: 1000 });
+
 /** What the route step can be given besides its options (tests give a clock). */
 export interface RouteDependencies {
   /** Monotonic milliseconds that age least-latency's measurements (default performance.now). */
@@ -60,7 +63,9 @@ export function defineRoute(dependencies: RouteDependencies = {}) {
         costOf: (deployment) => {
           let cost = costs.get(deployment.key);
           if (cost === undefined) {
-            cost = costPerThousand(deployment, (provider, model) => runtime.pricing.maxCost(provider, model, 1000, 1000));
+            // At the plain input rate: maxCost prices a prompt at its dearest rate (a one-hour cache write, twice
+            // Anthropic's input), which put o4-mini before the cheaper Claude 3.5 Haiku.
+            cost = costPerThousand(deployment, (provider, model) => runtime.pricing.cost(provider, model, thousandOfEach));
             costs.set(deployment.key, cost);
           }
           return cost;

@@ -306,6 +306,22 @@ describe('strategies through a gateway', () => {
     }
   });
 
+  it("cheapest orders by the price of 1,000 input and 1,000 output tokens, not by a prompt cache write's dearer rate", async () => {
+    // From the catalog: Claude 3.5 Haiku $0.80 in, $4 out ($4.80 a million of each; a one-hour cache write is $1.60),
+    // o4-mini $1.10 in, $4.40 out ($5.50).
+    const gateway = await startRouterGateway({
+      providers: { openai: { use: 'mock' }, anthropic: { use: 'mock' } },
+      models: { thrifty: { strategy: 'cheapest', deployments: [{ target: 'openai/o4-mini' }, { target: 'anthropic/claude-3-5-haiku' }] } },
+    });
+    try {
+      const { status, headers } = await gateway.chat({ model: 'thrifty' });
+      expect(status).toBe(200);
+      expect(headers.get('x-switchyard-model')).toBe('anthropic/claude-3-5-haiku');
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('a group whose only deployment is behind an unknown provider fails at start', async () => {
     await expect(
       startRouterGateway({ models: { broken: { deployments: [{ target: 'nowhere/model' }] }, other: { deployments: [{ target: 'mock/echo' }], fallbacks: ['missing'] } } }),
