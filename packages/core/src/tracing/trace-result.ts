@@ -97,7 +97,9 @@ async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans
   const { span } = spans;
   let firstToken = true;
   let usage: Usage | undefined;
-  const finishReasons: string[] = [];
+  // The gateway answers one choice: one reason, the last an upstream gave (one that repeats it on every
+  // chunk made the attribute a list of thousands, exported with both spans).
+  let finishReason: string | undefined;
   let outcome: 'complete' | 'failed' | 'cut' = 'cut';
   try {
     for await (const item of items) {
@@ -117,7 +119,7 @@ async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans
             }
             break;
           case 'finish':
-            finishReasons.push(part.finishReason.unified);
+            finishReason = part.finishReason.unified;
             break;
           case 'usage':
             if (!part.partial || !usage) usage = part.usage;
@@ -132,7 +134,7 @@ async function* tracedItems<Item>(items: AsyncIterable<Item>, spans: ResultSpans
     recordSpanError(span, toGatewayError(error));
     throw error;
   } finally {
-    if (finishReasons.length > 0) setFinishReasons(spans, finishReasons);
+    if (finishReason !== undefined) setFinishReasons(spans, [finishReason]);
     if (usage) setUsageAttributes(span, usage);
     // The reader stopped before the end without an error: the client went away.
     if (outcome === 'cut') recordSpanError(span, new GatewayError('client_closed_request', 'The client closed the connection.'));
