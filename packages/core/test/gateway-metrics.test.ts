@@ -68,13 +68,14 @@ describe('GatewayMetrics.observe with hostile records', () => {
       record({
         status: 0,
         errorCode: 'not_a_catalogue_code',
-        usage: { inputTokens: Number.POSITIVE_INFINITY, outputTokens: -5, cachedInputTokens: Number.NaN, reasoningTokens: 3 },
+        // Reasoning is counted at most the output, so the negative count is the reasoning one, beside a valid output.
+        usage: { inputTokens: Number.POSITIVE_INFINITY, outputTokens: 3, cachedInputTokens: Number.NaN, reasoningTokens: -5 },
         costUsd: Number.POSITIVE_INFINITY,
       }),
     );
     const lines = await samples(metrics);
     expect(lines).toContain('switchyard_requests_total{endpoint="chat",provider="up",model="up/known",status_class="other",error_code="other"} 1');
-    expect(lines.filter((line) => line.startsWith('switchyard_tokens_total'))).toEqual(['switchyard_tokens_total{provider="up",model="up/known",kind="reasoning"} 3']);
+    expect(lines.filter((line) => line.startsWith('switchyard_tokens_total'))).toEqual(['switchyard_tokens_total{provider="up",model="up/known",kind="output"} 3']);
     expect(lines.some((line) => line.startsWith('switchyard_cost_usd_total{'))).toBe(false);
     expect(lines.join('\n')).not.toMatch(/key_secretish|research/);
   });

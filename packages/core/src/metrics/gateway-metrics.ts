@@ -171,7 +171,10 @@ export class GatewayMetrics {
       // reporting 5,000 cached of 100 prompt tokens made kind="cached" pass kind="input" by 4,900.
       const cached = usage.cachedInputTokens;
       addTokens(tokens, 'cached', cached === undefined ? undefined : Math.min(cached, usage.inputTokens));
-      addTokens(tokens, 'reasoning', usage.reasoningTokens);
+      // Likewise the reasoning part of the output, billed at the output price: 5,000 reasoning of 2 generated tokens made
+      // kind="reasoning" pass kind="output" by 4,998.
+      const reasoning = usage.reasoningTokens;
+      addTokens(tokens, 'reasoning', reasoning === undefined ? undefined : Math.min(reasoning, usage.outputTokens));
     }
     if (record.costUsd > 0 && Number.isFinite(record.costUsd)) this.cost.labels.at(provider).of(model).inc(record.costUsd);
     this.observeAttempts(record);
