@@ -10,8 +10,9 @@ import { startTestGateway, type TestGateway } from './support/start-test-gateway
 // A provider that reports more reasoning tokens than generated tokens (a broken or hostile
 // upstream: 2 completion tokens, 5,000 of them "reasoning"). Reasoning is a part of the output,
 // billed at the output price, so the cost counts the 2; the metric said 5,000 reasoning tokens
-// beside 2 output tokens. It now counts the reasoning part at most the output, as cached is
-// counted at most the prompt (test/money-cached-above-prompt.test.ts).
+// beside 2 output tokens, and the ledger's record (GET /admin/requests, /admin/usage) the same.
+// Both now count the reasoning part at most the output, as cached is counted at most the
+// prompt (test/money-cached-above-prompt.test.ts).
 
 const epoch = new Date(0).toISOString();
 const farFuture = '2999-01-01T00:00:00.000Z';
@@ -56,6 +57,7 @@ describe.each(stores)('reasoning tokens above the output (%s)', (_, storage) => 
     const { ledger } = gateway.gateway.runtime.storage!;
     await expect.poll(async () => (await ledger.listRecords({ from: epoch, to: farFuture, keyId: key.id, limit: 10 })).records.length).toBe(1);
     const [record] = (await ledger.listRecords({ from: epoch, to: farFuture, keyId: key.id, limit: 10 })).records;
+    expect(record).toMatchObject({ inputTokens: 100, outputTokens: 2, reasoningTokens: 2 });
     // Billed by the output tokens alone: 100 × $1 + 2 × $2 per million.
     expect(record!.costUsd).toBeCloseTo(0.000104, 12);
     // The model is not in models:, so its label is "(other)".

@@ -286,6 +286,7 @@ export class UsageRecorder {
 function toUsageRecord(request: RequestRecord): UsageRecord {
   const usage = request.usage;
   const inputTokens = usage?.inputTokens ?? 0;
+  const outputTokens = usage?.outputTokens ?? 0;
   return {
     id: request.id,
     at: request.receivedAt.toISOString(),
@@ -298,11 +299,12 @@ function toUsageRecord(request: RequestRecord): UsageRecord {
     model: request.model,
     stream: request.stream,
     inputTokens,
-    outputTokens: usage?.outputTokens ?? 0,
+    outputTokens,
     // The cached part of the prompt, at most the prompt: the count the cost was billed by (costOfUsage clamps it). A
     // provider reporting 5,000 cached of 100 prompt tokens had the ledger say so, and a group's cached total pass its prompt.
     cachedInputTokens: Math.min(usage?.cachedInputTokens ?? 0, inputTokens),
-    reasoningTokens: usage?.reasoningTokens ?? 0,
+    // Likewise the reasoning part of the output, billed as output: 5,000 reasoning of 2 generated tokens was recorded as sent.
+    reasoningTokens: Math.min(usage?.reasoningTokens ?? 0, outputTokens),
     costUsd: request.costUsd,
     usageEstimated: request.usageEstimated === true,
     latencyMs: request.latencyMs,
