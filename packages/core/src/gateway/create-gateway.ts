@@ -486,6 +486,7 @@ function buildStep(step: StepPlugin, runtime: GatewayRuntime, options: CreateGat
 export function requestLine(record: RequestRecord): Record<string, unknown> {
   return {
     requestId: record.id,
+    clientRequestId: record.clientRequestId,
     endpoint: record.endpoint,
     keyId: record.keyId,
     model: record.requestedModel,

@@ -4,6 +4,8 @@ import type { Attempt, Endpoint } from '../chain/request-context.js';
 /** The one event recorded at the end of every request: the source for logs, usage and spend. */
 export interface RequestRecord {
   id: string;
+  /** The client's own `x-request-id` when it sent a plain one holding no key (as echoed in `x-client-request-id`). */
+  clientRequestId?: string | undefined;
   receivedAt: Date;
   endpoint: Endpoint;
   /** The key's stable id, never the key. */

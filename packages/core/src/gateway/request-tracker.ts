@@ -71,6 +71,7 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
   const billed = context.billable || context.earlierCalls !== undefined;
   return {
     id: context.id,
+    clientRequestId: context.clientRequestId,
     receivedAt: context.receivedAt,
     endpoint: context.endpoint,
     keyId: context.principal?.keyId,
