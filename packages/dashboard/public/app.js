@@ -302,7 +302,8 @@ function renderSelfKey(key) {
     ['Status', key.status],
     ['Budget', budget ? `${usd(key.budget_spent_usd ?? 0)} of ${usd(budget.limit_usd)} per ${budget.period === 'total' ? 'lifetime' : budget.period.replace(/ly$/, '').replace('dai', 'day')}${budget.limit_usd > 0 ? '' : `, ${noSpendAllowed}`}` : 'no budget'],
     ['Rate limits', [scope.rpm && `${integer(scope.rpm)} requests/min`, scope.tpm && `${integer(scope.tpm)} tokens/min`].filter(Boolean).join(', ') || 'none'],
-    ['Models', scope.models ? scope.models.join(', ') : 'all'],
+    // An empty list allows no model (every call is 403 model_not_allowed): not an empty entry, which reads as nothing set.
+    ['Models', scope.models ? scope.models.join(', ') || 'none' : 'all'],
     ['Max tokens', scope.max_tokens ? integer(scope.max_tokens) : 'no limit'],
     ['Expires', key.expires_at ? dateTime(key.expires_at) : 'never'],
   ];
