@@ -105,9 +105,15 @@ async function login(event) {
 }
 
 async function logout() {
-  await api('DELETE', 'session').catch(() => undefined);
-  state.role = undefined;
-  showLogin();
+  try {
+    await api('DELETE', 'session');
+  } catch (error) {
+    // The session may still be open: say so, rather than show a login form over it.
+    notice(error);
+    return;
+  }
+  // A fresh page: nothing of the session (keys, requests, spend) stays in it, hidden, for whoever uses the browser next.
+  location.reload();
 }
 
 function showLogin() {
