@@ -89,6 +89,16 @@ function billedCost(callCost: CallCost, attempts: readonly Attempt[], from: numb
   return cost;
 }
 
+/**
+ * The usage a request is billed for, as its record (the ledger) and its span hold it: a billed request's
+ * answer and every billed failed attempt together; a free cache hit's, the answer it replays.
+ */
+export function requestUsage(context: RequestContext): Usage | undefined {
+  // A free cache hit bills nothing, unless calls before it in the same request were billed.
+  const billed = context.billable || context.earlierCalls !== undefined;
+  return billed ? recordedUsage(context.usage, context.attempts) : context.usage;
+}
+
 /** The request's usage for its record: its answer's and every billed failed attempt's tokens together. */
 export function recordedUsage(usage: Usage | undefined, attempts: readonly Attempt[]): Usage | undefined {
   let total = usage;

@@ -3,7 +3,7 @@ import type { RequestContext } from '../chain/request-context.js';
 import { redactModelName } from '../errors/redact-model-name.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Pricing } from './pricing.js';
-import { recordCost, recordedUsage } from './request-cost.js';
+import { recordCost, requestUsage } from './request-cost.js';
 import type { RequestRecord } from './request-record.js';
 
 /**
@@ -85,7 +85,7 @@ function buildRecord(context: RequestContext, res: Response, pricing: Pricing): 
     status: aborted ? 499 : res.statusCode,
     errorCode: aborted ? 'client_closed_request' : context.error?.code,
     // Billed failed attempts' tokens too, as costUsd counts their cost: the record is the request's whole bill.
-    usage: billed ? recordedUsage(context.usage, context.attempts) : context.usage,
+    usage: requestUsage(context),
     costUsd: recordCost(context, pricing),
     usageEstimated: billed && usageEstimated(context),
     // Several calls (the embedded API): a hit only when none of them reached a provider.

@@ -11,6 +11,7 @@ import {
 import type { Request, Response } from 'express';
 import type { Endpoint, RequestContext } from '../chain/request-context.js';
 import { redactModelName } from '../errors/redact-model-name.js';
+import { requestUsage } from '../gateway/request-cost.js';
 import { attributes, boundedString } from './gen-ai-attributes.js';
 import { gatewayTracer } from './gateway-tracer.js';
 import { setUsageAttributes } from './set-usage-attributes.js';
@@ -95,7 +96,9 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   span.setAttribute(attributes.cacheHit, context.cacheHit);
   span.setAttribute(attributes.attempts, context.attempts.length);
   span.setAttribute(attributes.fallbacks, countFallbacks(context));
-  if (context.usage) setUsageAttributes(span, context.usage);
+  // What the request is billed for, as its record says: a failed attempt the provider bills counts too.
+  const usage = requestUsage(context);
+  if (usage) setUsageAttributes(span, usage);
   if (context.firstByteMs !== undefined) span.setAttribute(attributes.timeToFirstByteMs, round(context.firstByteMs));
   span.setAttribute(attributes.httpStatus, status);
   if (errorCode) span.setAttribute(attributes.errorType, errorCode);
