@@ -19,9 +19,10 @@ export function chooseLogFormat(format: GatewayConfig['log']['format'], isTTY: b
 /**
  * The logger of `switchyard start`: JSON lines (pino's own fast writer), or the
  * same lines made readable with pino-pretty. Redaction happens before either.
+ * `bindings` are fields every line carries (a cluster worker's id).
  */
-export async function createCliLogger(log: GatewayConfig['log'], output: LogOutput = stdoutOutput()): Promise<Logger> {
-  if (chooseLogFormat(log.format, output.isTTY) === 'json') return createLogger({ level: log.level });
+export async function createCliLogger(log: GatewayConfig['log'], output: LogOutput = stdoutOutput(), bindings?: LoggerSettings['bindings']): Promise<Logger> {
+  if (chooseLogFormat(log.format, output.isTTY) === 'json') return createLogger({ level: log.level, ...(bindings && { bindings }) });
   // Loaded only when used: JSON logging (servers, CI) never pays for it.
   const { prettyFactory } = await import('pino-pretty');
   const prettify = prettyFactory({
@@ -51,7 +52,7 @@ export async function createCliLogger(log: GatewayConfig['log'], output: LogOutp
   // A flush waits for stdout to take the lines: a stop that waited for none exited with writes still pending,
   // which held the process alive for good while stdout's reader was not reading (a full pipe).
   const flush = (callback: () => void) => (output.whenDrained ? output.whenDrained(callback) : callback());
-  return createLogger({ level: log.level, destination: { write, flush } as NonNullable<LoggerSettings['destination']> });
+  return createLogger({ level: log.level, ...(bindings && { bindings }), destination: { write, flush } as NonNullable<LoggerSettings['destination']> });
 }
 
 /**

@@ -73,7 +73,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
   const workers = resolveWorkerCount(options.workers ?? config.server.workers);
 
-  const logger = await createCliLogger(config.log);
+  // A worker's lines say which worker wrote them: the workers share one stdout, and GET /health is the answering worker's own.
+  const logger = await createCliLogger(config.log, undefined, cluster.isWorker ? { worker: cluster.worker!.id } : undefined);
   const dataDir = resolveDataDir(config, loaded.file);
   await prepareDataDir(dataDir);
   const sqlite = sqliteFile(config.storage, dataDir);

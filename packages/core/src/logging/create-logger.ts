@@ -35,6 +35,8 @@ export const redactedLogPaths = [
 
 export interface LoggerSettings {
   level?: string;
+  /** Fields every line carries after `service` (a cluster worker's `worker` id). */
+  bindings?: Record<string, string | number>;
   /** Where lines go; defaults to stdout through pino's asynchronous writer. */
   destination?: DestinationStream;
 }
@@ -42,7 +44,7 @@ export interface LoggerSettings {
 export function createLogger(settings: LoggerSettings = {}): Logger {
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
-    base: { service: 'switchyard' },
+    base: { service: 'switchyard', ...settings.bindings },
     redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
