@@ -24,11 +24,15 @@ describe('the request span after a billed failed attempt', () => {
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    upstream = await startLoopbackUpstream((_req, _body, res) => {
+    upstream = await startLoopbackUpstream((_req, body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
+      const hostile = body.toString().includes('hostile counts');
       // The first answer is cut inside its JSON; the second is whole.
-      if (calls++ === 0) return void res.end('{"id":"chatcmpl-1","object":"chat.comp');
-      res.end(JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }));
+      if (!hostile && calls++ === 0) return void res.end('{"id":"chatcmpl-1","object":"chat.comp');
+      const usage = hostile
+        ? { prompt_tokens: 100, completion_tokens: 2, total_tokens: 102, prompt_tokens_details: { cached_tokens: 5000 }, completion_tokens_details: { reasoning_tokens: 7000 } }
+        : { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+      res.end(JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage }));
     });
     gateway = await startTestGateway({
       providers: { openai: { api_key: 'sk-test-billed-0123456789', base_url: `${upstream.origin}/v1` } },
@@ -46,6 +50,8 @@ describe('the request span after a billed failed attempt', () => {
   });
 
   it("says the record's tokens: the answer's and the failed attempt's billed prompt", async () => {
+    exporter.reset();
+    records.length = 0;
     const response = await fetch(`${gateway.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
@@ -61,5 +67,25 @@ describe('the request span after a billed failed attempt', () => {
     const server = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER)!;
     // Before: 10 input tokens (the answer's alone) where the record says 10 plus the first attempt's prompt.
     expect([server.attributes['gen_ai.usage.input_tokens'], server.attributes['gen_ai.usage.output_tokens']]).toEqual([record.usage!.inputTokens, record.usage!.outputTokens]);
+  });
+
+  it('says the cached part at most the prompt and the reasoning part at most the output, as billed; the attempt span what the provider said', async () => {
+    exporter.reset();
+    records.length = 0;
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'hostile counts' }] }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    await expect.poll(() => exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER).length, { timeout: 5000 }).toBe(1);
+    const usageOf = (kind: SpanKind) => {
+      const attributes = exporter.getFinishedSpans().find((span) => span.kind === kind)!.attributes;
+      return [attributes['gen_ai.usage.cache_read.input_tokens'], attributes['gen_ai.usage.reasoning.output_tokens']];
+    };
+    // Before: 5,000 cached of 100 prompt tokens and 7,000 reasoning of 2 output tokens on the request span.
+    expect(usageOf(SpanKind.SERVER)).toEqual([100, 2]);
+    expect(usageOf(SpanKind.CLIENT)).toEqual([5000, 7000]);
   });
 });

@@ -98,7 +98,7 @@ function endRequestSpan(span: Span, context: RequestContext, req: Request, res: 
   span.setAttribute(attributes.fallbacks, countFallbacks(context));
   // What the request is billed for, as its record says: a failed attempt the provider bills counts too.
   const usage = requestUsage(context);
-  if (usage) setUsageAttributes(span, usage);
+  if (usage) setUsageAttributes(span, usage, true);
   if (context.firstByteMs !== undefined) span.setAttribute(attributes.timeToFirstByteMs, round(context.firstByteMs));
   span.setAttribute(attributes.httpStatus, status);
   if (errorCode) span.setAttribute(attributes.errorType, errorCode);
