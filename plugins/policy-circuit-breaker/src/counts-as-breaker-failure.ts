@@ -23,6 +23,8 @@ export const breakerFailureCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  */
 export function countsAsBreakerFailure(error: unknown): boolean {
   if (!isGatewayError(error)) return false;
+  // A failure the client asked for (the mock's provider_options.mock.fail) is that request's own.
+  if (error.requestedByClient === true) return false;
   if (!breakerFailureCodes.has(error.code)) return false;
   if (error.code === 'rate_limit_exceeded') return error.upstreamStatus !== undefined || error.provider !== undefined;
   return true;
@@ -34,11 +36,13 @@ const upstreamAnswerCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['context
 /**
  * Whether an attempt's error says nothing of its upstream either way: neither the upstream's answer
  * nor its failure to give one, but the gateway's own doing (its budget store down, key-scope's refusal,
- * its own rate limit, shutting down, a step's or plugin's own code failing) or the client leaving.
+ * its own rate limit, shutting down, a step's or plugin's own code failing), the client leaving, or a
+ * failure the client asked for (`requestedByClient`: the upstream was never asked).
  * The breaker counts such an attempt as neither a success nor a failure.
  */
 export function saysNothingOfUpstream(error: unknown): boolean {
   if (!isGatewayError(error)) return true;
+  if (error.requestedByClient === true) return true;
   if (error.code.startsWith('upstream_') || upstreamAnswerCodes.has(error.code)) return false;
   // Any other code is the gateway's or the client's own, but a rate limit an upstream sent.
   return !countsAsBreakerFailure(error);

@@ -13,7 +13,7 @@ import {
 import { abortableDelay } from './abortable-delay.js';
 import { composeReply } from './compose-reply.js';
 import { estimatePromptTokens, estimateTokens } from './estimate-tokens.js';
-import { failureError, pickFailure } from './mock-failure.js';
+import { failureError, failureIsClients, pickFailure } from './mock-failure.js';
 import { MOCK_CLIENT_MAX_STREAM_DELAY_MS, mockBehaviourSchema, type MockBehaviour, type MockOptions } from './mock-options.js';
 
 const validateBehaviour = compileValidator<MockBehaviour>(mockBehaviourSchema);
@@ -54,7 +54,7 @@ async function prepare(call: ProviderCall<ChatRequest>, options: MockOptions) {
   const behaviour = behaviourFor(call.request, options);
   await abortableDelay(behaviour.latency_ms, call.signal);
   const failure = pickFailure(behaviour);
-  if (failure) throw failureError(failure, behaviour);
+  if (failure) throw failureError(failure, behaviour, failureIsClients(call.request.providerOptions?.['mock'] as MockBehaviour | undefined, options));
   const id = `chatcmpl-mock${randomUUID().replaceAll('-', '').slice(0, 20)}`;
   const maxTokens = call.request.maxOutputTokens ?? mockMaxOutputTokens;
   const { reply, truncated } = limitReply(composeReply(call.request, id, maxTokens * charactersPerToken), maxTokens);

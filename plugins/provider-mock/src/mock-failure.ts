@@ -9,9 +9,23 @@ export function pickFailure(behaviour: MockBehaviour): MockFailure | undefined {
   return behaviour.fail;
 }
 
-/** The GatewayError a real provider's failure of this kind maps to. */
-export function failureError(failure: MockFailure, behaviour: MockBehaviour): GatewayError {
-  const options = { provider: 'mock' };
+/**
+ * Whether the failure this call acts out was the client's to ask for (`provider_options.mock`): its own
+ * `failure_rate`, or its `fail` where the YAML sets neither. Such a failure is that request's own; one the
+ * YAML configures (the operator's flaky deployment) is the deployment's, and the circuit breaker counts it.
+ */
+export function failureIsClients(perRequest: MockBehaviour | undefined, yaml: MockBehaviour): boolean {
+  if (!perRequest) return false;
+  if (perRequest.failure_rate !== undefined) return true;
+  return perRequest.fail !== undefined && yaml.fail === undefined && yaml.failure_rate === undefined;
+}
+
+/**
+ * The GatewayError a real provider's failure of this kind maps to; `requestedByClient`: the client asked
+ * for it, so it does not count against the deployment's circuit breaker.
+ */
+export function failureError(failure: MockFailure, behaviour: MockBehaviour, requestedByClient = false): GatewayError {
+  const options = { provider: 'mock', requestedByClient };
   switch (failure) {
     case 'rate_limit':
       return new GatewayError('rate_limit_exceeded', 'mock: rate limit reached', {

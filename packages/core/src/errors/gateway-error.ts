@@ -23,6 +23,12 @@ export interface GatewayErrorOptions {
    * request's record and budget do too.
    */
   billedUsage?: Usage;
+  /**
+   * The client asked for this failure (a test provider's failure injection, such as the mock's
+   * `provider_options.mock.fail`): it says nothing of the deployment's health, so the circuit
+   * breaker counts it neither way.
+   */
+  requestedByClient?: boolean;
   cause?: unknown;
 }
 
@@ -52,6 +58,7 @@ export class GatewayError extends Error {
   readonly upstreamStatus: number | undefined;
   readonly provider: string | undefined;
   readonly billedUsage: Usage | undefined;
+  readonly requestedByClient: boolean;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -65,6 +72,7 @@ export class GatewayError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.provider = options.provider;
     this.billedUsage = options.billedUsage;
+    this.requestedByClient = options.requestedByClient === true;
   }
 
   /** The client's view; key-shaped strings are blanked once more on the way out, whoever built the error. */
@@ -119,6 +127,7 @@ export function withBilledUsage(error: GatewayError, billedUsage: Usage | undefi
     ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
     ...(error.upstreamStatus !== undefined && { upstreamStatus: error.upstreamStatus }),
     ...(error.provider !== undefined && { provider: error.provider }),
+    ...(error.requestedByClient && { requestedByClient: true }),
     ...(error.cause !== undefined && { cause: error.cause }),
   });
   // A code only a newer core knows (adoptForeignError) keeps its status and type.
@@ -154,6 +163,7 @@ function adoptForeignError(foreign: GatewayError): GatewayError {
     ...(upstreamStatus !== undefined && { upstreamStatus }),
     ...(provider !== undefined && { provider }),
     ...(billedUsage !== undefined && { billedUsage }),
+    ...(foreign.requestedByClient === true && { requestedByClient: true }),
   });
   if (keepUnknown) Object.assign(adopted, { code: foreign.code, status: foreign.status, type: foreign.type });
   return adopted;

@@ -24,6 +24,7 @@ export function redactGatewayError(error: unknown, redactor: SecretRedactor): Ga
     ...(gatewayError.upstreamStatus !== undefined && { upstreamStatus: gatewayError.upstreamStatus }),
     ...(gatewayError.provider !== undefined && { provider: gatewayError.provider }),
     ...(gatewayError.billedUsage !== undefined && { billedUsage: gatewayError.billedUsage }),
+    ...(gatewayError.requestedByClient && { requestedByClient: true }),
     ...(gatewayError.cause !== undefined && { cause: redactCause(gatewayError.cause, redactor, 0) }),
   });
 }
