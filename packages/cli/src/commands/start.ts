@@ -154,11 +154,16 @@ export async function startCommand(options: StartOptions): Promise<number> {
 }
 
 /**
- * A worker's channel errors reach its cluster.worker. Once the primary is gone the channel is
- * closed, and letting go of it after the drain (bin.ts) must not crash the worker with a stack trace.
+ * The errors of a worker's channel to a primary that is gone: closed (letting go of it after the
+ * drain, bin.ts), or written to in the moment after the primary died, before the worker saw it
+ * close (node:cluster's own messages, a listen's or a server close's, are sent with no callback:
+ * EPIPE, ECONNRESET). Its 'disconnect' follows, and the worker drains and exits.
  */
+const closedChannelCodes = new Set(['ERR_IPC_DISCONNECTED', 'ERR_IPC_CHANNEL_CLOSED', 'EPIPE', 'ECONNRESET']);
+
+/** A worker's channel errors reach its cluster.worker: the primary gone must not crash the worker with a stack trace. */
 function ignoreClosedChannel(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'ERR_IPC_DISCONNECTED' && error.code !== 'ERR_IPC_CHANNEL_CLOSED') throw error;
+  if (!closedChannelCodes.has(error.code ?? '')) throw error;
 }
 
 /**
