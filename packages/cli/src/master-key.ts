@@ -81,11 +81,31 @@ export function checkMasterKeyFromEnvironment(key: string): void {
   if (!isUsableKey(key)) throw new CliError(`SWITCHYARD_MASTER_KEY ${keyRule}`);
 }
 
-/** Writes a generated key to its file with mode 0600; refuses to overwrite one another process wrote meanwhile. */
+/**
+ * Writes a generated key to its file with mode 0600; refuses to overwrite one another process wrote
+ * meanwhile. A failure (the disk full, another start first) is one line: `start` must not serve with a
+ * key it could neither keep nor show.
+ */
 export async function saveGeneratedMasterKey(masterKey: MasterKey & { file: string }): Promise<void> {
-  await mkdir(path.dirname(masterKey.file), { recursive: true, mode: 0o700 });
-  await writeFile(masterKey.file, `${masterKey.key}\n`, { mode: 0o600, flag: 'wx' });
-  await chmod(masterKey.file, 0o600);
+  try {
+    await mkdir(path.dirname(masterKey.file), { recursive: true, mode: 0o700 });
+    await writeFile(masterKey.file, `${masterKey.key}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(masterKey.file, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST'
+        ? 'another start saved one there meanwhile'
+        : code === 'ENOSPC'
+          ? 'ENOSPC: no space left on device'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : code === 'EROFS'
+              ? 'the file system is read-only'
+              : (code ?? 'it cannot be written');
+    const advice = code === 'EEXIST' ? 'start again to use the saved one' : code === 'ENOSPC' ? 'set SWITCHYARD_MASTER_KEY, or make room and start again' : 'set SWITCHYARD_MASTER_KEY';
+    throw new CliError(`cannot save the generated master key to ${masterKey.file}: ${why}; not serving with a key nobody was shown (${advice})`);
+  }
 }
 
 /**

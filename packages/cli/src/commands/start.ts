@@ -134,7 +134,15 @@ export async function startCommand(options: StartOptions): Promise<number> {
   // A worker's generated key is its primary's to save and show, once.
   if (masterKey.source === 'generated' && !cluster.isWorker) {
     // Only now that the port is ours: a start that fails never shows a key.
-    await saveGeneratedMasterKey({ ...masterKey, file: masterKey.file! });
+    try {
+      await saveGeneratedMasterKey({ ...masterKey, file: masterKey.file! });
+    } catch (error) {
+      // Not saved, not shown: serving with it would lock everyone out of the admin API.
+      server.close();
+      server.closeAllConnections();
+      await gateway.close({ drainTimeoutMs: 0 });
+      throw error;
+    }
     // Printed once, to the terminal only; never through the logger.
     process.stderr.write(
       `\nSwitchyard generated a master key and saved it to ${masterKey.file} (mode 0600):\n\n  ${masterKey.key}\n\n` +
