@@ -16,7 +16,7 @@ export const benchChains = ['default', 'full', 'cache-hit'];
 
 const upstream = (name) => `  ${name}:
     use: openai
-    api_key: bench-upstream-key-0123456789
+    api_key: \${BENCH_UPSTREAM_KEY:-bench-upstream-key-0123456789}
     base_url: http://127.0.0.1:\${BENCH_UPSTREAM_PORT}/v1
 `;
 

@@ -168,7 +168,7 @@ describe('validate and start: a Redis URL whose password is not percent-encoded'
  * a base_url no URL parser reads (a port past 65535) passed validate and was a stack trace at start.
  */
 describe('validate and start: a provider base_url', () => {
-  const provider = (url: string) => `providers:\n  openai:\n    api_key: sk-abcdefghijklmnopqrstuvwxyz0123\n    base_url: "${url}"\nmodels:\n  m: openai/gpt-4o\n`;
+  const provider = (url: string) => `providers:\n  openai:\n    api_key: \${SWITCHYARD_TEST_UNSET_KEY:-sk-abcdefghijklmnopqrstuvwxyz0123}\n    base_url: "${url}"\nmodels:\n  m: openai/gpt-4o\n`;
   it('with credentials in it: refused by both, the password not printed', async () => {
     for (const url of ['https://user:hunter2secret@api.example.com/v1', 'https://user:hunter2/secret@api.example.com/v1']) {
       await writeFile(path.join(cwd, 'base.yaml'), provider(url));

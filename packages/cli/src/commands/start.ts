@@ -8,6 +8,7 @@ import {
   createGateway,
   GatewayError,
   hotRoutesBeforeApp,
+  literalSecretWarnings,
   readConfigFile,
   resolveDataDir,
   serverOptions,
@@ -75,6 +76,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
 
   // A worker's lines say which worker wrote them: the workers share one stdout, and GET /health is the answering worker's own.
   const logger = await createCliLogger(config.log, undefined, cluster.isWorker ? { worker: cluster.worker!.id } : undefined);
+  // Once, by the process that read the file (a cluster's workers were handed its config).
+  if (!cluster.isWorker) for (const warning of literalSecretWarnings(loaded.raw, loaded.file, loaded.sourceText)) logger.warn(warning);
   const dataDir = resolveDataDir(config, loaded.file);
   await prepareDataDir(dataDir);
   const sqlite = sqliteFile(config.storage, dataDir);

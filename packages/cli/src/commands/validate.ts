@@ -1,4 +1,4 @@
-import { checkGatewayConfig, readConfigFile, resolveDataDir } from '@switchyard/core';
+import { checkGatewayConfig, literalSecretWarnings, readConfigFile, resolveDataDir } from '@switchyard/core';
 import { checkStorageSharedByWorkers } from '../cluster/check-storage-shared.js';
 import { resolveWorkerCount } from '../cluster/resolve-worker-count.js';
 import { checkDataDir, checkSqliteFile, sqliteFile } from '../data-dir.js';
@@ -28,6 +28,8 @@ export async function validateCommand(options: { config?: string }): Promise<num
   if (sqlite !== undefined) await checkSqliteFile(sqlite, { prepare: false });
   // Without a key from the environment or the config, start reads the data folder's file: held to the same.
   if (!keyFromEnvironment && config.master_key === undefined) await readMasterKeyFile(masterKeyFile(dataDir));
+  // Valid, but worth a word: a secret written out in the file (never printed).
+  for (const warning of literalSecretWarnings(file.raw, file.file, file.sourceText)) process.stderr.write(`switchyard: warning: ${escapeControlCharacters(warning)}\n`);
   const providers = Object.keys(config.providers).join(', ');
   const summary = `${file.file ?? '(built-in defaults)'}: valid — providers: ${providers}; chain: ${describeChain(config.chain)}`;
   process.stdout.write(`${escapeControlCharacters(summary)}\n`);

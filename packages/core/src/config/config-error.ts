@@ -40,7 +40,7 @@ export class ConfigError extends Error {
 }
 
 /** Finds the line of the deepest node that exists along a JSON Pointer. */
-function lineLocator(text: string): (pointer: string) => number | undefined {
+export function lineLocator(text: string): (pointer: string) => number | undefined {
   const lineCounter = new LineCounter();
   let document: ReturnType<typeof parseDocument>;
   try {

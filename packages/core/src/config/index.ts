@@ -6,3 +6,4 @@ export { resolveEnvReferences } from './resolve-env-references.js';
 export { findPlaceholderKeys, isPlaceholderKey } from './find-placeholder-keys.js';
 export { configuredDeployments } from './configured-deployments.js';
 export { percentEncodeProblem, redisUrlProblem, redisUrlProblems, unencodedInUserinfo } from './connection-url.js';
+export { literalSecretWarnings } from './find-literal-secrets.js';
