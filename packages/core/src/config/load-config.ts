@@ -404,8 +404,26 @@ const configLoaders: Record<string, Loader> = {
   '.js': refusingImports(loadJs, false),
   '.cjs': refusingImports(loadJs, false),
   '.mjs': refusingImports(loadJs, false),
-  '.ts': refusingImports(defaultLoaders['.ts'], false),
+  '.ts': refusingImports(loadTs, false),
 };
+
+/**
+ * A TypeScript config, refused with its first syntax error and line. TypeScript's transpiler recovers
+ * from syntax errors (cosmiconfig's loader runs its output): a file cut short ran as far as it went and
+ * was "valid". Without the typescript package the loader fails on its own, as before.
+ */
+async function loadTs(filepath: string, content: string): Promise<unknown> {
+  const ts = await import('typescript').then((module) => module.default, () => undefined);
+  if (ts) {
+    const { diagnostics } = ts.transpileModule(content, { fileName: filepath, reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.ES2022 } });
+    const error = diagnostics?.find((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+    if (error) {
+      const line = error.file && error.start !== undefined ? error.file.getLineAndCharacterOfPosition(error.start).line + 1 : undefined;
+      throw new UnreadableConfig(ts.flattenDiagnosticMessageText(error.messageText, ' ').replace(/\.$/, ''), line);
+    }
+  }
+  return defaultLoaders['.ts'](filepath, content);
+}
 
 const codeExtensions = new Set(['.js', '.cjs', '.mjs', '.ts']);
 
