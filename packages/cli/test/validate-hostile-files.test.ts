@@ -121,7 +121,10 @@ describe('switchyard validate: a JavaScript config that does not load, a file of
     ['cut.mjs', 'export default {', 'Unexpected end of input'],
     ['cut.cjs', 'module.exports = {', 'Unexpected end of input'],
     ['throws-a-number.mjs', 'throw 5;', 'the file threw something that is not an Error while it was loaded'],
-    ['switchyard.toml', '[server]\nport = 4001\n', 'a config file is YAML (.yaml, .yml, or no extension), JSON (.json) or JavaScript (.js, .cjs, .mjs), not .toml'],
+    ['switchyard.toml', '[server]\nport = 4001\n', 'a config file is YAML (.yaml, .yml, or no extension), JSON (.json), JavaScript (.js, .cjs, .mjs) or TypeScript (.ts), not .toml'],
+    // A TypeScript module of another extension: the one TypeScript extension read is named (it was left out).
+    ['switchyard.config.mts', 'export default {};\n', 'a config file is YAML (.yaml, .yml, or no extension), JSON (.json), JavaScript (.js, .cjs, .mjs) or TypeScript (.ts), not .mts'],
+    ['switchyard.config.cts', 'module.exports = {};\n', 'a config file is YAML (.yaml, .yml, or no extension), JSON (.json), JavaScript (.js, .cjs, .mjs) or TypeScript (.ts), not .cts'],
   ] as const) {
     it(`${file}: one problem with the reason, exit 1`, async () => {
       await writeFile(path.join(cwd, file), text);

@@ -309,7 +309,7 @@ const loadJs: Loader = async (file) => {
 
 /** Why a file of another kind (`--config switchyard.toml`) is not read: the kinds a config may be. */
 function unknownKindReason(extension: string): string {
-  return `a config file is YAML (.yaml, .yml, or no extension), JSON (.json) or JavaScript (.js, .cjs, .mjs), not ${extension}`;
+  return `a config file is YAML (.yaml, .yml, or no extension), JSON (.json), JavaScript (.js, .cjs, .mjs) or TypeScript (.ts), not ${extension}`;
 }
 
 /**
