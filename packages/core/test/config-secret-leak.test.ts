@@ -2,7 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/index.js';
+import { inspect } from 'node:util';
+import pino from 'pino';
+import { ConfigError, createGateway, loadConfig } from '../src/index.js';
 
 /** An Azure key: 32 hex digits, no prefix a pattern could know it by. */
 const azureKey = 'e0f1e2d3c4b5a69788796a5b4c3d2e1f';
@@ -93,5 +95,40 @@ describe('a long run of letters and digits in a problem', () => {
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).toContain(`server.${'a'.repeat(40)}: unknown key`);
     expect(lines.join('\n')).toContain(`${'7'.repeat(40)}]: unknown key`);
+  });
+});
+
+describe('a ConfigError an embedding app logs or lets crash the process', () => {
+  // An app that calls loadConfig/createGateway itself prints the error its own way: the uncaught
+  // handler and console.error inspect it, pino's err serializer copies its own fields, a JSON log
+  // stringifies it. Only formatLines() was redacted: the file's text and the raw problems were there whole.
+  const printed = (error: ConfigError) => [inspect(error), JSON.stringify(pino.stdSerializers.err(error))];
+
+  it('prints neither the file nor a key pasted into it, and its message says what is wrong', async () => {
+    const key = 'sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+    const error = await configErrorOf(`providers:\n  openai:\n    api_key: ${key}\n    ${azureKey}: true\nserver:\n  port: nope\n`, 'switchyard.config.yaml');
+    expect(JSON.stringify(error)).toBe('{"file":"switchyard.config.yaml","name":"ConfigError"}');
+    for (const text of printed(error)) {
+      expect(text).not.toContain(key.slice(8, 20));
+      expect(text).not.toContain(azureKey.slice(0, 12));
+      expect(text).toContain('switchyard.config.yaml:6 server.port: expected integer');
+    }
+    expect(error.message).toBe(`invalid configuration in switchyard.config.yaml: 1 problem(s)\n  ${error.formatLines().join('\n  ')}`);
+  });
+
+  it('of a config object given to createGateway: the message names each problem, a key used as a name blanked', async () => {
+    const key = 'sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+    const error = await createGateway({ providers: { mock: { [key]: true } }, chain: ['route', 'adapter'], logging: {} }).then(
+      () => expect.unreachable('the gateway started'),
+      (caught: unknown) => caught as ConfigError,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems).toHaveLength(2);
+    expect(JSON.stringify(error)).not.toContain(key.slice(8, 20));
+    for (const text of printed(error)) {
+      expect(text).not.toContain(key.slice(8, 20));
+      expect(text).toContain('logging: unknown key (not allowed here)');
+    }
+    expect(error.message).toMatch(/^invalid configuration: 2 problem\(s\)\n {2}\S/);
   });
 });

@@ -14,18 +14,26 @@ export interface ConfigProblem extends ValidationProblem {
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  /** Every problem found; not enumerable: a path may hold a name pasted from the file (a key). */
+  declare readonly problems: ConfigProblem[];
+  /** The file's text, to find a problem's line; private, so that no log or inspection prints the file (its keys). */
+  readonly #sourceText: string | undefined;
 
   constructor(
-    readonly problems: ConfigProblem[],
+    problems: ConfigProblem[],
     readonly file?: string,
-    private readonly sourceText?: string,
+    sourceText?: string,
   ) {
     super(`invalid configuration${file ? ` in ${file}` : ''}: ${problems.length} problem(s)`);
+    Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
+    this.#sourceText = sourceText;
+    // An embedding app prints the message (console.error, its logger, an uncaught rejection): it says what is wrong, redacted.
+    this.message += this.formatLines().map((line) => `\n  ${line}`).join('');
   }
 
   /** One line per problem: `switchyard.config.yaml:12 providers.openai.api_key: expected string`. */
   formatLines(): string[] {
-    const locate = this.sourceText && this.file ? lineLocator(this.sourceText) : undefined;
+    const locate = this.#sourceText && this.file ? lineLocator(this.#sourceText) : undefined;
     const located = this.problems.map((problem) => ({ problem, line: problem.line ?? locate?.(problem.path) }));
     // In file order, so the report reads top to bottom like the file.
     located.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
