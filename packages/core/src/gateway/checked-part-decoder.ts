@@ -33,6 +33,7 @@ export class CheckedPartDecoder implements PartDecoder<StreamPart> {
 
   end(): StreamPart[] {
     const parts = this.decoder.end();
+    if (!Array.isArray(parts)) throw notAList('end');
     this.check(parts, 0);
     return parts;
   }
@@ -62,5 +63,11 @@ export class CheckedPartDecoder implements PartDecoder<StreamPart> {
 }
 
 function pushAll<Item>(into: Item[], items: Item[]): void {
+  // One part where a list belongs (an easy slip in JavaScript) was read as none: an empty answer served as complete.
+  if (!Array.isArray(items)) throw notAList('decode');
   for (let index = 0; index < items.length; index++) into.push(items[index]!);
+}
+
+function notAList(method: string): TypeError {
+  return new TypeError(`the stream decoder's ${method}() returned no list of parts`);
 }
