@@ -219,10 +219,15 @@ async function* checkedParts(parts: AsyncIterable<StreamPart>, id: string): Asyn
   if (typeof (parts as Partial<AsyncIterable<StreamPart>> | null)?.[Symbol.asyncIterator] !== 'function') {
     throw new GatewayError('upstream_invalid_response', `The ${id} provider's stream is not an async iterable.`, { provider: id });
   }
+  let finished = false;
   for await (const part of parts) {
     const checked = checkedDirectPart(part, id);
-    if (checked) yield checked;
+    if (!checked) continue;
+    if (checked.type === 'finish') finished = true;
+    yield checked;
   }
+  // An HTTP decoder's end() throws for a stream cut before its final event; a direct stream's only end is its last part.
+  if (!finished) throw new GatewayError('upstream_invalid_response', `The ${id} provider's stream ended before its finish.`, { provider: id });
 }
 
 function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Provider['chat']> {
