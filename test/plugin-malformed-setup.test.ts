@@ -133,3 +133,35 @@ describe('switchyard validate, of an ingress plugin start would refuse', () => {
     expect(await validateLines(config, ingress(() => ({ dialect: openAIChatDialect, routes: [route], pathPrefix: '/v1beta' })))).toEqual([]);
   });
 });
+
+describe('a provider plugin whose create throws or is async', () => {
+  const config = { providers: { acme: { api_key: 'acme-secret-0123456789abcdef' } }, chain: ['route', 'adapter'] };
+  const keyed = (create: () => unknown) =>
+    defineProvider({ name: 'acme', optionsSchema: { type: 'object', properties: { api_key: { type: 'string' } } }, create: create as never });
+  const throwing = keyed(() => {
+    throw new TypeError('cannot use key acme-secret-0123456789abcdef');
+  });
+  // An async create (to set up an SDK first) returned a promise: start took it for adapters offering nothing, and every call was a 400 unsupported_operation.
+  const asynchronous = keyed(async () => ({ chat: { complete: async () => ({}), async *stream() {} } }));
+
+  it('start names the plugin whose create throws, at its place in the config, its key blanked (it was the bare TypeError and its stack)', async () => {
+    const error = await startError(config, throwing);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(said(error)).toBe("providers.acme: The provider plugin 'acme' failed to build: cannot use key [REDACTED]");
+  });
+
+  it('validate says so too (it said the config was valid)', async () => {
+    expect(await validateLines(config, throwing)).toEqual(["providers.acme: The provider plugin 'acme' failed to build: cannot use key [REDACTED]"]);
+  });
+
+  it('start and validate refuse a create that returns a promise', async () => {
+    const line = "providers.acme: The provider plugin 'acme' built a promise, not its adapters: its create(options) must return them, not a promise (an async create); do asynchronous work inside the operations";
+    expect(said(await startError(config, asynchronous))).toBe(line);
+    expect(await validateLines(config, asynchronous)).toEqual([line]);
+    // One whose promise rejects is refused the same, with no unhandled rejection left behind (vitest fails the run on one).
+    const rejecting = keyed(async () => {
+      throw new Error('no SDK');
+    });
+    expect(await validateLines(config, rejecting)).toEqual([line]);
+  });
+});

@@ -44,7 +44,7 @@ import { secretsOfProvider, startProvider } from './start-provider.js';
 import { MemoryResponseStore } from '../stores/memory-response-store.js';
 import { observeResponseStore, responseStoreCounters } from './observe-response-store.js';
 import { DEFAULT_RESPONSE_SWEEP_INTERVAL_MS, ResponseSweeper } from './response-sweeper.js';
-import { buildIngressContribution, checkStepHandler } from '../plugin/check-plugin-build.js';
+import { buildIngressContribution, buildProviderAdapters, checkStepHandler } from '../plugin/check-plugin-build.js';
 import { findIngressRouteProblems } from './mount-ingress-plugins.js';
 
 export interface CreateGatewayOptions {
@@ -457,6 +457,22 @@ export async function checkGatewayConfig(
     for (const { id, message } of findIngressRouteProblems(built)) problems.push({ path: ingressPath(id), message });
   }
   problems.push(...findPlaceholderKeys(config), ...findTimeoutProblems(config), ...findHostProblems(config), ...findBodyLimitProblems(config), ...findProviderUrlProblems(config), ...findProviderHeaderProblems(config));
+  // The providers, built as start builds them (create(options) does no I/O; start builds them again): a create
+  // that threw stopped start with its bare error and stack, an async one started a provider offering nothing,
+  // and validate said "valid" to both. Each is named at its place, its configured credentials blanked.
+  if (plugins && shapeIsRight) {
+    for (const { id, plugin } of plugins.providers) {
+      const pointer = `/providers/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      // Options already refused (a base_url that is no URL) would only make its create fail again.
+      if (problems.some((problem) => problem.path === pointer || problem.path.startsWith(`${pointer}/`))) continue;
+      try {
+        buildProviderAdapters(plugin.name, () => plugin.build());
+      } catch (error) {
+        const blanked = withCredentialsBlanked(error, configuredCredentials(config.providers[id]));
+        problems.push({ path: pointer, message: blanked instanceof Error ? blanked.message : String(blanked) });
+      }
+    }
+  }
   if (problems.length > 0 || !plugins) throw new ConfigError(problems, options.configFile, options.configSource);
   return { config, plugins };
 }

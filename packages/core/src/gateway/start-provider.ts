@@ -48,7 +48,7 @@ import { sentNoticeOf, type SentNotice } from '../transport/upstream-sent.js';
 import { parseJsonBodyText, readBodyText, readJsonBody, readUpstreamError } from '../transport/read-upstream-body.js';
 import { readRetryAfterHeader } from '../transport/read-retry-after.js';
 import { defaultUpstreamTimeouts, type UpstreamResponse, type UpstreamTransport } from '../transport/upstream-transport.js';
-import { checkProviderAdapters } from '../plugin/check-plugin-build.js';
+import { buildProviderAdapters } from '../plugin/check-plugin-build.js';
 
 /**
  * Turns a provider plugin's pure adapters into a running Provider: HTTP adapters
@@ -58,7 +58,7 @@ import { checkProviderAdapters } from '../plugin/check-plugin-build.js';
  * provider's words are cleaned of its secrets, after they were decoded.
  */
 export function startProvider(id: string, plugin: ProviderPlugin, transport: UpstreamTransport): Provider {
-  const adapters = checkProviderAdapters(plugin.name, plugin.build());
+  const adapters = buildProviderAdapters(plugin.name, () => plugin.build());
   const redactor = new SecretRedactor(adapters.secrets ?? []);
   const http: HttpContext = {
     id,

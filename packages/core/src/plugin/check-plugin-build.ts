@@ -25,6 +25,13 @@ export function checkProviderAdapters(name: string, built: unknown): ProviderAda
   if (typeof built !== 'object' || built === null) {
     throw new Error(`The provider plugin '${name}' built ${describe(built)}, not its adapters: its create(options) must return an object ({ chat, embeddings, models, … }).`);
   }
+  if (typeof (built as { then?: unknown }).then === 'function') {
+    // Refused unawaited: its rejection would otherwise end the process as an unhandled one.
+    (built as PromiseLike<unknown>).then(undefined, () => undefined);
+    throw new Error(
+      `The provider plugin '${name}' built a promise, not its adapters: its create(options) must return them, not a promise (an async create); do asynchronous work inside the operations`,
+    );
+  }
   for (const [operation, { http, direct }] of Object.entries(httpOrDirect)) {
     const value = (built as Record<string, unknown>)[operation];
     if (value === undefined) continue;
@@ -34,6 +41,18 @@ export function checkProviderAdapters(name: string, built: unknown): ProviderAda
     );
   }
   return built as ProviderAdapters;
+}
+
+/** A provider plugin's adapters, built as start builds them; its create's own throw named by the plugin. */
+export function buildProviderAdapters(name: string, build: () => unknown): ProviderAdapters {
+  let built: unknown;
+  try {
+    built = build();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`The provider plugin '${name}' failed to build: ${reason}`, { cause: error });
+  }
+  return checkProviderAdapters(name, built);
 }
 
 function hasFunctions(value: unknown, names: readonly string[]): boolean {
