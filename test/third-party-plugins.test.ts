@@ -83,6 +83,10 @@ describe('third-party plugins loaded from the config file’s folder', () => {
       'plugins/local-provider.js': echoProvider('local', 'local:'),
       'plugins/broken-import.js': `import { nothing } from '@acme/not-installed-anywhere';\nexport default nothing;\n`,
       'plugins/throws-on-load.js': `const limit = Number('x');\nif (Number.isNaN(limit)) throw new Error('boom while loading the plugin');\nexport default {};\n`,
+      // What a first plugin often is: the factory written by hand, not made with defineProvider.
+      'plugins/plain-function.js': `export default function acme(options) {\n  return { chat: { complete: async () => ({}), async *stream() {} } };\n}\n`,
+      'plugins/step-as-provider.js': stampStep,
+      'plugins/two-providers.js': `import { defineProvider } from '@switchyard/core';\nconst create = () => ({ chat: { complete: async () => ({}), async *stream() {} } });\nexport const east = defineProvider({ name: 'east', optionsSchema: { type: 'object' }, create });\nexport const west = defineProvider({ name: 'west', optionsSchema: { type: 'object' }, create });\n`,
     });
   });
   afterAll(() => rm(folder, { recursive: true, force: true }));
@@ -140,6 +144,21 @@ describe('third-party plugins loaded from the config file’s folder', () => {
     expect(problems[0]!.message).toContain('failed to load: boom while loading the plugin');
     // The first stack frame: the file and line that threw (a path or a file: URL, depending on the loader).
     expect(problems[0]!.message).toMatch(/\(at .*\/plugins\/throws-on-load\.js:2:\d+\)$/);
+  });
+
+  it('says what a module that loads but holds no plugin of the kind exports, and how to make one (it said "does not export a provider plugin named \'./plugins/x.js\'")', async () => {
+    const problems = await problemsOf({
+      plain: { use: './plugins/plain-function.js' },
+      step: { use: './plugins/step-as-provider.js' },
+      two: { use: './plugins/two-providers.js' },
+      named: { use: '@acme/switchyard-step-stamp' },
+    });
+    expect(problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual([
+      "/providers/plain/use: ./plugins/plain-function.js exports no Switchyard plugin (its default export is a function): a provider plugin's default export is made with defineProvider from @switchyard/core",
+      "/providers/step/use: ./plugins/step-as-provider.js exports the step plugin 'stamp', not a provider plugin: a step is named under chain:",
+      "/providers/two/use: ./plugins/two-providers.js exports the provider plugins 'east', 'west': a module named by use: holds one, as its default export",
+      "/providers/named/use: @acme/switchyard-step-stamp exports the step plugin 'stamp', not a provider plugin: a step is named under chain:",
+    ]);
   });
 
   it('still says "is it installed?" for a package that is nowhere, and for a missing file', async () => {

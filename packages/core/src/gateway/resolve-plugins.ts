@@ -180,9 +180,35 @@ async function findFactory(
     factories.find((factory) => factory.kind === kind && factory.pluginName === pluginName) ??
     (factories.length === 1 && factories[0]!.kind === kind ? factories[0] : undefined);
   if (!match) {
-    problems.push({ path: pointer, message: `${specifier} does not export a ${kind} plugin named '${pluginName}'` });
+    problems.push({ path: pointer, message: notExported(specifier, kind, pluginName, factories, module) });
   }
   return match;
+}
+
+const helperOf: Record<PluginKind, string> = { provider: 'defineProvider', step: 'definePlugin', storage: 'defineStorage', ingress: 'defineIngress' };
+const sectionOf: Record<PluginKind, string> = { provider: 'providers:', step: 'chain:', storage: 'storage:', ingress: 'ingress:' };
+
+/**
+ * Why a module that loaded gave no plugin, in words a plugin's author can act on: it said
+ * "does not export a provider plugin named './x.js'" of a hand-written factory, of a step
+ * named under providers: and of a module of two providers alike.
+ */
+function notExported(specifier: string, kind: PluginKind, pluginName: string, factories: Array<PluginFactory<unknown, unknown>>, module: unknown): string {
+  const ofKind = factories.filter((factory) => factory.kind === kind);
+  const names = (list: Array<PluginFactory<unknown, unknown>>) => list.map((factory) => `'${factory.pluginName}'`).join(', ');
+  if (ofKind.length > 0) {
+    // A step is chosen by its chain entry's name; the others by the module use: names, which must then hold one.
+    return kind === 'step'
+      ? `${specifier} exports the step plugin${ofKind.length === 1 ? '' : 's'} ${names(ofKind)}, none named '${pluginName}'`
+      : `${specifier} exports the ${kind} plugins ${names(ofKind)}: a module named by use: holds one, as its default export`;
+  }
+  if (factories.length > 0) {
+    const other = factories[0]!;
+    return `${specifier} exports the ${other.kind} plugin '${other.pluginName}', not a ${kind} plugin: a ${other.kind} is named under ${sectionOf[other.kind]}`;
+  }
+  const fallback = module !== null && typeof module === 'object' ? (module as { default?: unknown }).default : undefined;
+  const found = fallback === undefined ? 'it has no default export' : `its default export is ${fallback === null ? 'null' : Array.isArray(fallback) ? 'an array' : `a${typeof fallback === 'object' ? 'n' : ''} ${typeof fallback}`}`;
+  return `${specifier} exports no Switchyard plugin (${found}): a ${kind} plugin's default export is made with ${helperOf[kind]} from @switchyard/core`;
 }
 
 function moduleSpecifier(kind: PluginKind, name: string): string {
