@@ -77,6 +77,29 @@ describe('GET /v1/models with a provider plugin whose list misbehaves', () => {
     expect(lines.join('\n')).toContain('no model list within 1000 ms');
   });
 
+  it("logs why a plugin's list threw, its secret blanked (the line said only \"The x provider's plugin failed on this request.\")", async () => {
+    const lines: string[] = [];
+    const secret = 'acme-list-secret-0123456789abcdef';
+    const thrower = defineProvider({
+      name: 'thrower',
+      optionsSchema: { type: 'object' },
+      create: () => ({
+        secrets: [secret],
+        chat: { complete: () => Promise.reject(new Error('not used')), stream: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('not used')) }) }) },
+        models: { list: () => Promise.reject(new TypeError(`Cannot read properties of undefined (reading 'data') with ${secret}`)) },
+      }),
+    });
+    gateway = await createGateway(
+      { providers: { good: {}, other: { use: thrower.pluginName } }, chain: ['route', 'adapter'] },
+      { plugins: [...builtInPlugins, good, thrower], logger: createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } }) },
+    );
+    const app = express();
+    app.use(gateway.router);
+    expect((await request(app).get('/v1/models')).status).toBe(200);
+    const line = lines.find((text) => text.includes('listing models failed'));
+    expect(JSON.parse(line!).err.message).toBe("The other provider's plugin failed on this request.: Cannot read properties of undefined (reading 'data') with [REDACTED]");
+  });
+
   it('does not ask a list that failed again on every call: a silent one cost each /v1/models its 10 s', async () => {
     let calls = 0;
     const app = await appWith(

@@ -174,5 +174,10 @@ function readableModels(models: unknown, provider: string, logger: Logger): Mode
 
 function describe(error: unknown): { code?: string; message: string } {
   const code = (error as { code?: unknown }).code;
-  return { ...(typeof code === 'string' && { code }), message: error instanceof Error ? error.message : String(error) };
+  // The causes too, as pino writes an error's (already redacted by providerFailure): a plugin's own throw is
+  // wrapped in "The x provider's plugin failed on this request.", and that alone told its author nothing.
+  let message = error instanceof Error ? error.message : String(error);
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth++, cause = cause.cause) message += `: ${cause.message}`;
+  return { ...(typeof code === 'string' && { code }), message };
 }
