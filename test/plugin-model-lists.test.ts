@@ -48,6 +48,18 @@ describe('GET /v1/models with a provider plugin whose list misbehaves', () => {
     expect(Number.isSafeInteger(ok.created)).toBe(true);
   });
 
+  it('leaves out ids a request could not name (a line break, a tab, a space, a dot segment) and lists a repeated id once', async () => {
+    const app = await appWith(lister('odd', async () => [{ id: 'a\nb' }, { id: 'tab\tx' }, { id: 'with space' }, { id: '../../etc' }, { id: 'a' }, { id: 'a' }, { id: 'org/model:free' }]));
+    const response = await request(app).get('/v1/models');
+    const ids = (response.body.data as Array<{ id: string }>).map((model) => model.id);
+    expect(ids.filter((id) => id.startsWith('other/'))).toEqual(['other/a', 'other/org/model:free']);
+    // Each one listed can be called.
+    for (const id of ids) {
+      const answer = await request(app).post('/v1/chat/completions').send({ model: id, messages: [{ role: 'user', content: 'hi' }] });
+      expect(answer.body.error?.code, id).not.toBe('invalid_request');
+    }
+  });
+
   it("serves the other providers' models when a plugin's list is not a list", async () => {
     const app = await appWith(lister('not-a-list', async () => ({ data: [] })));
     const response = await request(app).get('/v1/models');

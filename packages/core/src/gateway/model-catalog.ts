@@ -3,6 +3,7 @@ import type { ModelEntry } from '../config/gateway-config.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Provider } from '../plugin/provider-types.js';
 import { isJsonObject } from '../transport/upstream-wire-values.js';
+import { isCallableModelId } from '../ingress/check-model-name.js';
 
 /** A model as `/v1/models` lists it: addressed as `provider/model` or by an alias. */
 export interface ListedModel {
@@ -158,10 +159,14 @@ function withinTimeout(list: NonNullable<Provider['listModels']>, timeoutMs: num
 function readableModels(models: unknown, provider: string, logger: Logger): ModelInfo[] {
   if (!Array.isArray(models)) throw new Error('the model list is not a list');
   const readable: ModelInfo[] = [];
+  const seen = new Set<string>();
   for (const model of models) {
     if (readable.length === maxListedModels) break;
     const { id, ownedBy, created } = isJsonObject(model) ? model : {};
     if (typeof id !== 'string' || id === '' || id.length > maxListedIdLength) continue;
+    // An id a request could not name (a line break, a space, `..`) was listed, then refused 400 when called; one listed twice, twice.
+    if (!isCallableModelId(id) || seen.has(id)) continue;
+    seen.add(id);
     readable.push({
       id,
       ...(typeof ownedBy === 'string' && ownedBy !== '' && ownedBy.length <= maxListedIdLength && { ownedBy }),

@@ -43,3 +43,8 @@ export function checkModelName(name: unknown, maxLength: number): asserts name i
 export function isModelName(name: string, maxLength: number): boolean {
   return name.length <= maxLength && modelNamePattern.test(name);
 }
+
+/** Whether a provider's listed model id can be called as `provider/<id>`: /v1/models lists no name the gateway then refuses. */
+export function isCallableModelId(id: string): boolean {
+  return modelNamePattern.test(id) && !dotSegment.test(id);
+}
