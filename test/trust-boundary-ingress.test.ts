@@ -236,12 +236,30 @@ describe('5. model names are bounded at ingress and safe in headers', () => {
     }
     const response = await fetch(`${gateway.origin}/health`);
     const text = await response.text();
-    const breakers = (JSON.parse(text) as { checks: { circuit_breakers: { breakers: Record<string, unknown> } } }).checks.circuit_breakers.breakers;
-    // The unlisted pool's default bound (32) plus the known mock/echo and mock/listed.
-    expect(Object.keys(breakers).length).toBeLessThanOrEqual(34);
-    expect(Object.keys(breakers)).toContain(names.at(-1));
+    const section = (JSON.parse(text) as { checks: { circuit_breakers: { breakers: Record<string, unknown>; unlisted?: Record<string, number> } } }).checks.circuit_breakers;
+    // Only known deployments are named; the unlisted pool (default bound 32) is counted by state.
+    expect(Object.keys(section.breakers).filter((name) => name.includes('made-up'))).toEqual([]);
+    expect(section.unlisted).toEqual({ closed: 32, open: 0, 'half-open': 0 });
+    expect(text).not.toContain('made-up');
     expect(text.length).toBeLessThan(16_000);
-    console.log(`/health after 1,000 unknown model names: ${text.length} bytes, ${Object.keys(breakers).length} breakers`);
+    console.log(`/health after 1,000 unknown model names: ${text.length} bytes, ${Object.keys(section.breakers).length} named breakers`);
+  });
+
+  it("GET /health needs no key, so it names no model a client made up: another tenant's model name, or text posted as one, is counted, not shown", async () => {
+    const tenantsModel = 'mock/acme-merger-codename-bluebird';
+    const posted = 'mock/visit-evil.example-for-free-credits';
+    for (const model of [tenantsModel, posted]) {
+      expect((await post('/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
+    }
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
+    const response = await fetch(`${gateway.origin}/health`);
+    const text = await response.text();
+    expect(text).not.toContain('bluebird');
+    expect(text).not.toContain('evil.example');
+    const section = (JSON.parse(text) as { checks: { circuit_breakers: { breakers: Record<string, { state: string }>; unlisted?: Record<string, number> } } }).checks.circuit_breakers;
+    // The configured deployment is still named, with its state; the made-up ones are counted.
+    expect(section.breakers['mock/echo']).toMatchObject({ state: 'closed' });
+    expect(section.unlisted!.closed).toBeGreaterThanOrEqual(2);
   });
 
   it('configured and listed deployments keep their breakers however many made-up names come after them', async () => {

@@ -34,7 +34,13 @@ export interface BreakerReport {
 
 /** The `circuit_breakers` section of `GET /health`. */
 export interface BreakersHealth extends HealthSection {
+  /** Breakers of deployments the gateway knows (configured, or listed by their provider), by name. */
   breakers: Record<string, BreakerReport>;
+  /**
+   * Breakers of names nobody configured or listed, counted by state, not named: `GET /health`
+   * needs no key, and those names are clients' strings. Present while there are any.
+   */
+  unlisted?: Record<BreakerState, number>;
   /** With `shared:` configured: whether its backend answers, and the marks this instance mirrors. */
   shared?: SharedBreakersHealth;
 }
@@ -229,22 +235,37 @@ export class DeploymentBreakers {
     }, failed);
   }
 
-  /** The state and window counts of every breaker; unhealthy only when every known breaker is open. */
+  /**
+   * The state and window counts of every known deployment's breaker; the unlisted pool's are
+   * counted by state (`GET /health` needs no key: a name a client made up, another tenant's
+   * included, is not shown to whoever asks). Unhealthy only when every breaker is open.
+   */
   health(): BreakersHealth {
     const breakers: Record<string, BreakerReport> = {};
     let anyNotOpen = false;
-    for (const [name, entry] of this.allEntries()) {
+    for (const [name, entry] of this.entries) {
       const state = this.effectiveState(name, entry);
       if (state !== 'open') anyNotOpen = true;
       const { failures, successes, rejects, fires } = entry.breaker.stats;
-      // GET /health needs no key: a client's name is blanked as in the logs (a key pasted as the
-      // model; a configured name comes back as it is, at no cost); names blanked alike show the first.
+      // A known name is written as the config or the provider's list has it; blanked all the same
+      // should a key-shaped one ever be listed (names blanked alike show the first).
       const shown = redactModelName(name);
       if (Object.hasOwn(breakers, shown)) continue;
       breakers[shown] = { state, failures, successes, rejects: rejects + entry.sharedRejects, fires: fires + entry.sharedRejects };
     }
-    const healthy = this.entries.size + this.unlisted.size === 0 || anyNotOpen;
-    return this.shared ? { healthy, breakers, shared: this.shared.health() } : { healthy, breakers };
+    const section: BreakersHealth = { healthy: false, breakers };
+    if (this.unlisted.size > 0) {
+      const unlisted: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
+      for (const [, { breaker }] of this.unlisted) {
+        const state = breakerState(breaker);
+        if (state !== 'open') anyNotOpen = true;
+        unlisted[state]++;
+      }
+      section.unlisted = unlisted;
+    }
+    section.healthy = this.entries.size + this.unlisted.size === 0 || anyNotOpen;
+    if (this.shared) section.shared = this.shared.health();
+    return section;
   }
 
   /**

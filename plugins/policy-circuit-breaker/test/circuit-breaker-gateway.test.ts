@@ -39,6 +39,8 @@ async function start(breakerOptions: Record<string, unknown>): Promise<Running> 
     {
       master_key: masterKey,
       providers: { openai: { api_key: 'sk-test-abcdefgh', base_url: upstream.url } },
+      // Configured, so GET /health names its breaker (a name nobody configured or listed is only counted).
+      models: { chat: model },
       chain: ['auth', { 'circuit-breaker': breakerOptions }, 'route', 'adapter'],
     },
     { plugins: [auth, route, mock, openai, circuitBreaker], logger: createLogger({ level: 'silent' }) },
