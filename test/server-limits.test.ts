@@ -171,6 +171,28 @@ describe("Node's framing errors and the server's timeouts (short timeouts)", () 
     }
   });
 
+  it('an HTTP/1.1 request without a Host header → 400 malformed_request in OpenAI shape, connection closed; HTTP/1.0 needs none', async () => {
+    // Node's own refusal was `400` with an empty chunked body and no content-type.
+    for (const request of ['GET /v1/models HTTP/1.1\r\n\r\n', `POST /v1/chat/completions HTTP/1.1\r\nauthorization: Bearer ${masterKey}\r\ncontent-length: 2\r\n\r\n{}`]) {
+      const connection = await open(running.port);
+      connection.socket.write(request);
+      const { status, headers, body } = parseResponse(await connection.closed);
+      expect(status).toBe(400);
+      expect(headers).toContain('content-type: application/json');
+      expect(headers).toContain('connection: close');
+      expectOpenAIError(body, 'malformed_request');
+      expect(body.error['message']).toContain('Host');
+    }
+    const head = await open(running.port);
+    head.socket.write('HEAD /v1/models HTTP/1.1\r\n\r\n');
+    const headText = await head.closed;
+    expect(headText.split(' ')[1]).toBe('400');
+    expect(headText.endsWith('\r\n\r\n')).toBe(true);
+    const old = await open(running.port);
+    old.socket.write(`GET /v1/models HTTP/1.0\r\nauthorization: Bearer ${masterKey}\r\n\r\n`);
+    expect((await old.closed).split(' ')[1]).toBe('200');
+  });
+
   it('headers that stop coming → 408 request_timeout after server.headers_timeout_ms, connection closed', async () => {
     const connection = await open(running.port);
     connection.socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n'); // and nothing more

@@ -34,7 +34,8 @@ export function serverOptions(config: ServerLimitsConfig): ServerOptions {
  * close the socket without a word, answers a client that half-closes its connection after
  * a request that said it sends no more (HTTP/1.0, `Connection: close`) where Node would
  * abort it, and sends `100 Continue` only once the body is read
- * (a request refused first is not told to send it). Node only checks the timeouts
+ * (a request refused first is not told to send it), and refuses an HTTP/1.1 request without
+ * `Host` in OpenAI's shape (400 `malformed_request`) where Node sends an empty body. Node only checks the timeouts
  * every `connectionsCheckingInterval` (30 s unless the server was made with
  * {@link serverOptions}), so create the server with those when you can:
  *
@@ -55,7 +56,38 @@ export function applyServerLimits(server: Server, config: ServerLimitsConfig): S
   // Likewise an app that tunnels CONNECT itself.
   if (server.listenerCount('connect') === 0) server.on('connect', refuseConnect);
   server.on('connection', answerAfterHalfClose);
+  refuseWithoutHostInShape(server);
   return server;
+}
+
+type RequestListener = (this: Server, req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * An HTTP/1.1 request without `Host`: Node refuses it itself (its `requireHostHeader`) with a
+ * 400 whose body is empty, before the app sees it. Here the server's request listeners (the app,
+ * attached by `createServer(options, app)`) are put behind a check that refuses it in OpenAI's
+ * shape instead. A server with no listener yet, or made with `requireHostHeader: false`, keeps its own way.
+ */
+function refuseWithoutHostInShape(server: Server & { requireHostHeader?: boolean }): void {
+  if (server.requireHostHeader === false || server.listenerCount('request') === 0) return;
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.requireHostHeader = false;
+  server.on('request', function requestWithHost(this: Server, req: IncomingMessage, res: ServerResponse) {
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+      answerWithoutHost(res);
+      return;
+    }
+    for (const listener of listeners) listener.call(this, req, res);
+  });
+}
+
+/** 400 `malformed_request`, its body unread: the connection closes. A HEAD's answer carries no body (Node drops it). */
+function answerWithoutHost(res: ServerResponse): void {
+  const body = JSON.stringify(new GatewayError('malformed_request', 'The request is not valid HTTP (an HTTP/1.1 request must send a Host header).').toBody());
+  res.shouldKeepAlive = false;
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
 }
 
 /** Node's own flag (set from `createServer`'s options, read when a connection's read side ends). */
