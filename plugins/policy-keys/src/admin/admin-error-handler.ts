@@ -18,6 +18,8 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
     const gatewayError = code
       ? new GatewayError(code, code === 'invalid_json' ? 'The request body is not valid JSON.' : `The request body could not be read (${bodyErrorType}).`)
       : (fromBodyParserError(error) ?? fromPathDecodeError(error) ?? toGatewayError(error));
+    // A body left unread (refused before or while it came) would be read to its end to keep the connection.
+    if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
     if (gatewayError.status >= 500) logger.error({ err: error, path: loggedPath(req.path) }, 'admin request failed');
     sendError(res, gatewayError);
   };

@@ -1,5 +1,5 @@
-import { checkJsonValue, refuseMethod, unknownEndpoint } from '@switchyard/core';
-import express, { type Request, type Router } from 'express';
+import { checkJsonValue, GatewayError, refuseMethod, unknownEndpoint } from '@switchyard/core';
+import express, { type NextFunction, type Request, type Router } from 'express';
 import type { AdminRouterOptions } from './admin-context.js';
 import { adminErrorHandler } from './admin-error-handler.js';
 import { keyRoutes } from './key-routes.js';
@@ -19,6 +19,22 @@ const knownPaths: Array<[string, string[]]> = [
 ];
 /** The routes that read a JSON body (key-routes.ts); every other request's body is left unread. */
 const bodyRoutes = { post: ['/keys', '/keys/:id/rotate'], patch: ['/keys/:id'] };
+/** The largest admin body read. */
+const bodyLimitBytes = 64 * 1024;
+
+/**
+ * A body declared past the limit is refused at once, unread (the connection then closes), as the
+ * model routes refuse theirs: body-parser reads a body it refuses to its end before answering
+ * (with `Expect: 100-continue`, inviting it first), so a client declaring 100 MB waited for the
+ * request timeout or sent all of it for a 413.
+ */
+function refuseDeclaredTooLarge(req: Request, _res: unknown, next: NextFunction): void {
+  if (Number(req.headers['content-length']) > bodyLimitBytes) {
+    next(new GatewayError('request_too_large', `The request body is larger than the limit of ${bodyLimitBytes} bytes.`));
+    return;
+  }
+  next();
+}
 
 /**
  * The admin API: virtual keys and usage reports, for the master key only. Mount it
@@ -38,7 +54,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   // are refused before the route reads them.
   const maxDepth = options.maxJsonDepth ?? 64;
   const readBody = [
-    express.json({ limit: '64kb', type: () => true }),
+    refuseDeclaredTooLarge,
+    express.json({ limit: bodyLimitBytes, type: () => true }),
     (req: Request, _res: unknown, next: () => void) => {
       checkJsonValue(req.body, { maxDepth });
       next();
