@@ -166,7 +166,7 @@ export function createDashboardRouter(options: DashboardOptions): Router {
     }
   };
 
-  api.post('/session', express.json({ limit: '4kb', type: () => true }), async (req, res) => {
+  api.post('/session', refuseDeclaredPast(loginBodyLimitBytes), express.json({ limit: loginBodyLimitBytes, type: () => true }), async (req, res) => {
     // Counted from here until answered, so guesses sent all at once get no more tries.
     const attempt = await throttle.begin(clientAddress(req));
     if (!attempt) throw new GatewayError('too_many_logins', 'Too many failed logins from this address; try again in a minute.');
@@ -218,6 +218,22 @@ export function createDashboardRouter(options: DashboardOptions): Router {
 }
 
 /** A lookup's failure that says the key does not open anything (revoked, unknown…), not that the store failed. */
+/** The largest login body read. */
+const loginBodyLimitBytes = 4 * 1024;
+
+/**
+ * A body declared past `limitBytes` refused at once, unread (the error handler closes the
+ * connection): body-parser reads a body it refuses to its end before answering (with
+ * `Expect: 100-continue`, inviting it first), so anyone declaring 100 MB to the login was
+ * left waiting for the request timeout, or made the gateway read all of it for a 413.
+ */
+function refuseDeclaredPast(limitBytes: number): RequestHandler {
+  return (req, _res, next) => {
+    if (Number(req.headers['content-length']) > limitBytes) next(new GatewayError('request_too_large', `The request body is larger than the limit of ${limitBytes} bytes.`));
+    else next();
+  };
+}
+
 function isWrongKey(error: unknown): boolean {
   return toGatewayError(error).status === 401;
 }
