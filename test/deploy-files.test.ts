@@ -234,6 +234,17 @@ describe('compose.yaml', () => {
     const graceSeconds = Number.parseInt(compose.services['gateway-1']!['stop_grace_period'] as string, 10);
     expect((config.server.drain_delay_ms + config.server.shutdown_timeout_ms + 10_000) / 1000).toBeLessThan(graceSeconds);
   });
+  it('reads each client address from the X-Forwarded-For nginx appends, the only way to a gateway', async () => {
+    // Without server.trust_proxy every dashboard login came from nginx's address: one guesser's ten
+    // failed logins a minute answered 429 too_many_logins to every operator behind the proxy.
+    const nginx = read('deploy/compose/nginx.conf');
+    expect(nginx).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+    // No gateway publishes a port: every request reaches it through the proxy, so its X-Forwarded-For entry is nginx's.
+    for (const name of gateways) expect(compose.services[name]!['ports'], name).toBeUndefined();
+    const file = (compose.services['gateway-1']!['volumes'] as string[])[0]!.split(':')[0]!;
+    const config = await expectGatewayAccepts(read(file));
+    expect(config.server.trust_proxy).toBe(1);
+  });
   it('refuses to start a gateway without SWITCHYARD_MASTER_KEY, which each would otherwise make up on its own', async () => {
     // `cp .env.example .env` with the key left empty: three gateways, three generated keys, and
     // an admin call through the proxy refused by two in three. Said at start, by every gateway.
