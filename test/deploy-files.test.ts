@@ -388,6 +388,20 @@ describe('Kubernetes manifests', () => {
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
   });
 
+  it("holds no more PostgreSQL connections at the HPA's most pods than a default PostgreSQL takes", async () => {
+    // Each pod holds up to pool_size connections and one that listens for key changes. At 12 pods
+    // (the HPA's most) plus the rolling update's surge, pool_size 10 asked for 143 of the 97 a
+    // default PostgreSQL (max_connections 100, 3 kept for superusers) gives: past the ninth pod,
+    // new connections were refused, and every pod's store calls with them.
+    const config = await expectGatewayAccepts(byKind('ConfigMap').data['switchyard.config.yaml']);
+    const pods = byKind('HorizontalPodAutoscaler').spec.maxReplicas + deployment.spec.strategy.rollingUpdate.maxSurge;
+    // Written out in the ConfigMap: the storage plugin's default is 10.
+    const perPod = (config.storage as { pool_size?: number }).pool_size! + 1;
+    expect(pods * perPod).toBeLessThanOrEqual(100 - 3);
+    // docs/deploy.md says the sum, for an operator who raises either.
+    expect(read('docs/deploy.md')).toContain(`${pods} × (\`pool_size\` ${perPod - 1} + 1) = ${pods * perPod}`);
+  });
+
   it('mounts the ConfigMap where the container reads its config, and the config is one the gateway accepts', async () => {
     const configMount = container.volumeMounts.find((mount: { name: string }) => mount.name === 'config');
     const volume = deployment.spec.template.spec.volumes.find((entry: { name: string }) => entry.name === 'config');
