@@ -189,11 +189,32 @@ describe('compose.yaml', () => {
     for (const name of gateways) expect(proxyNeeds[name]).toEqual({ condition: 'service_healthy' });
   });
 
-  it('lets the proxy balance over exactly the gateways it runs', () => {
+  /** nginx.conf's `upstream name { … }` blocks, and which upstream each `location path { … }` passes to. */
+  const nginxBlocks = () => {
     const nginx = read('deploy/compose/nginx.conf');
-    const servers = [...nginx.matchAll(/server (gateway-\d+):4000/g)].map((match) => match[1]);
-    expect(servers).toEqual(gateways);
+    const upstreams = new Map([...nginx.matchAll(/upstream (\w+) \{([^}]*)\}/g)].map((match) => [match[1]!, match[2]!]));
+    const locations = new Map([...nginx.matchAll(/location (\S+) \{([^}]*)\}/g)].map((match) => [match[1]!, /proxy_pass http:\/\/(\w+);/.exec(match[2]!)?.[1]]));
+    return { nginx, upstreams, locations };
+  };
+
+  it('lets the proxy balance over exactly the gateways it runs', () => {
+    const { nginx, upstreams, locations } = nginxBlocks();
+    expect(upstreams.size).toBeGreaterThan(0);
+    for (const [name, block] of upstreams) {
+      const servers = [...block.matchAll(/server (gateway-\d+):4000/g)].map((match) => match[1]);
+      expect(servers, name).toEqual(gateways);
+    }
+    for (const [path, upstream] of locations) expect(upstreams.has(upstream!), path).toBe(true);
     expect(nginx).toContain('proxy_buffering off');
+  });
+
+  it("sends a client's dashboard calls to the one gateway that holds its session", () => {
+    // Sessions live in the memory of the gateway that made them (docs/dashboard.md): round-robin
+    // sent the login to one gateway and the next calls to the other two, 401 two times in three.
+    const { upstreams, locations } = nginxBlocks();
+    const upstream = locations.get('/dashboard');
+    expect(upstream).toBeDefined();
+    expect(upstreams.get(upstream!)).toMatch(/^\s*(ip_hash|hash \$(binary_)?remote_addr consistent);/m);
   });
 
   it('reads every variable it needs from .env, whose example names them all', () => {
