@@ -226,6 +226,26 @@ describe('compose.yaml', () => {
     expect(example).not.toMatch(/^(SWITCHYARD_MASTER_KEY|POSTGRES_PASSWORD)=\S/m);
   });
 
+  it("builds a DATABASE_URL the gateway takes from a password made as .env.example says", async () => {
+    // compose puts POSTGRES_PASSWORD into the URL as it is, and gives the database the same text:
+    // a password with '/', '#' or '?' was refused at start ("percent-encode it"), which .env cannot do
+    // without giving PostgreSQL another password. .env.example named no way to make one.
+    const example = read('.env.example');
+    // The comment lines right above the variable.
+    const above = example.slice(0, example.indexOf('\nPOSTGRES_PASSWORD=')).split('\n');
+    const comment = above.slice(above.findLastIndex((line) => !line.startsWith('#')) + 1).join(' ');
+    const made = /openssl rand -hex (\d+)/.exec(comment);
+    expect(made, comment).not.toBeNull();
+    const password = spawnSync('openssl', ['rand', '-hex', made![1]!], { encoding: 'utf8' }).stdout.trim();
+    expect(password).toMatch(/^[0-9a-f]{16,}$/);
+    const template = (compose.services['gateway-1']!['environment'] as Record<string, string>)['DATABASE_URL']!;
+    const url = template.replace(/\$\{POSTGRES_PASSWORD[^}]*\}/, password);
+    expect(new URL(url).password).toBe(password);
+    const file = (compose.services['gateway-1']!['volumes'] as string[])[0]!.split(':')[0]!;
+    const config = await expectGatewayAccepts(read(file), { ...deploymentEnv, DATABASE_URL: url });
+    expect((config.storage as { url?: string }).url).toBe(url);
+  });
+
   it('starts with .env as .env.example writes it, whichever provider keys are left empty', async () => {
     // `cp .env.example .env`, set the two secrets it asks for: the provider keys stay empty
     // until the user has one. `${OPENAI_API_KEY:-}` made that an empty api_key, which the
