@@ -204,8 +204,32 @@ describe('compose.yaml', () => {
       const servers = [...block.matchAll(/server (gateway-\d+):4000/g)].map((match) => match[1]);
       expect(servers, name).toEqual(gateways);
     }
-    for (const [path, upstream] of locations) expect(upstreams.has(upstream!), path).toBe(true);
+    for (const [path, upstream] of locations) if (upstream !== undefined) expect(upstreams.has(upstream), path).toBe(true);
     expect(nginx).toContain('proxy_buffering off');
+  });
+
+  it("refuses a body past the gateways' body_limit in the gateway's error shape, not nginx's HTML page", async () => {
+    const { nginx } = nginxBlocks();
+    const file = (compose.services['gateway-1']!['volumes'] as string[])[0]!.split(':')[0]!;
+    const config = await expectGatewayAccepts(read(file));
+    const sizes: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+    const toBytes = (size: string) => {
+      const [, number, unit = ''] = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(size)!;
+      return Number(number) * sizes[unit.toLowerCase()]!;
+    };
+    const nginxLimit = /client_max_body_size (\S+);/.exec(nginx)![1]!;
+    expect(toBytes(nginxLimit)).toBe(toBytes(String(config.server.body_limit)));
+    // Past it nginx answers itself: an HTML 413 that an OpenAI SDK reports as an unreadable error.
+    const page = /error_page 413 (@\w+);/.exec(nginx)?.[1];
+    expect(page).toBeDefined();
+    const start = nginx.indexOf(`location ${page} {`);
+    expect(start).toBeGreaterThan(-1);
+    const answer = nginx.slice(start, nginx.indexOf('\n    }', start));
+    expect(answer).toContain('default_type application/json;');
+    const [, status, body] = /return (\d+) '(.*)';/.exec(answer)!;
+    expect(Number(status)).toBe(413);
+    const parsed = JSON.parse(body!) as { error: { code: string; type: string; message: string; param: null } };
+    expect(parsed.error).toEqual({ message: expect.any(String), type: 'invalid_request_error', code: 'request_too_large', param: null });
   });
 
   it("sends a client's dashboard calls to the one gateway that holds its session", () => {
