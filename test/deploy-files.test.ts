@@ -232,6 +232,21 @@ describe('compose.yaml', () => {
     expect(parsed.error).toEqual({ message: expect.any(String), type: 'invalid_request_error', code: 'request_too_large', param: null });
   });
 
+  it('lets nginx drop an idle connection to a gateway before the gateway closes it', async () => {
+    // nginx keeps upstream connections 60 s by default, a gateway 5 s: a request nginx sent on a
+    // connection the gateway had just closed failed (a 502, or a POST sent again to another gateway).
+    const { upstreams } = nginxBlocks();
+    const file = (compose.services['gateway-1']!['volumes'] as string[])[0]!.split(':')[0]!;
+    const config = await expectGatewayAccepts(read(file));
+    for (const [name, block] of upstreams) {
+      if (!/^\s*keepalive \d+;/m.test(block)) continue;
+      const timeout = /^\s*keepalive_timeout (\d+)(ms|s)?;/m.exec(block);
+      expect(timeout, name).not.toBeNull();
+      const ms = Number(timeout![1]) * (timeout![2] === 'ms' ? 1 : 1000);
+      expect(ms, name).toBeLessThan(config.server.keep_alive_timeout_ms);
+    }
+  });
+
   it("sends a client's dashboard calls to the one gateway that holds its session", () => {
     // Sessions live in the memory of the gateway that made them (docs/dashboard.md): round-robin
     // sent the login to one gateway and the next calls to the other two, 401 two times in three.
