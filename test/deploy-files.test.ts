@@ -482,6 +482,11 @@ describe('Kubernetes manifests', () => {
     expect(read('docs/deploy.md')).toContain(`${pods} × (\`pool_size\` ${perPod - 1} + 1) = ${pods * perPod}`);
   });
 
+  it('mounts no service account token, which the gateway never uses', () => {
+    // The default mounts the namespace's default token at /var/run/secrets/kubernetes.io in every pod.
+    expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
   it('mounts the ConfigMap where the container reads its config, and the config is one the gateway accepts', async () => {
     const configMount = container.volumeMounts.find((mount: { name: string }) => mount.name === 'config');
     const volume = deployment.spec.template.spec.volumes.find((entry: { name: string }) => entry.name === 'config');
