@@ -425,7 +425,8 @@ describe("docs/deploy.md's systemd unit", () => {
 
 describe('Kubernetes manifests', () => {
   const folder = 'deploy/kubernetes';
-  const kustomization = parseYaml(read(`${folder}/kustomization.yaml`)) as { resources: string[] };
+  type Generated = { name: string; files: string[]; options?: { labels?: Record<string, string> } };
+  const kustomization = parseYaml(read(`${folder}/kustomization.yaml`)) as { resources: string[]; configMapGenerator?: Generated[] };
   type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: any; stringData?: any };
   const manifests: Manifest[] = [...kustomization.resources, 'secret.example.yaml'].flatMap((file) =>
     parseAllDocuments(read(`${folder}/${file}`)).map((document) => {
@@ -433,6 +434,15 @@ describe('Kubernetes manifests', () => {
       return document.toJS() as Manifest;
     }),
   );
+  // A generated ConfigMap as kustomize makes it (its name gets a hash of the files, and the Deployment's reference with it).
+  for (const generated of kustomization.configMapGenerator ?? []) {
+    manifests.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: generated.name, ...(generated.options?.labels && { labels: generated.options.labels }) },
+      data: Object.fromEntries(generated.files.map((file) => [path.basename(file), read(`${folder}/${file}`)])),
+    });
+  }
   const byKind = (kind: string) => manifests.find((manifest) => manifest.kind === kind)!;
   const deployment = byKind('Deployment');
   const container = deployment.spec.template.spec.containers[0];
@@ -485,6 +495,14 @@ describe('Kubernetes manifests', () => {
   it('mounts no service account token, which the gateway never uses', () => {
     // The default mounts the namespace's default token at /var/run/secrets/kubernetes.io in every pod.
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it('rolls the pods onto an edited config: the ConfigMap is generated, its name carrying a hash of the file', () => {
+    // The gateway reads its config once, at start: a ConfigMap edited in place and applied reached no
+    // pod (the mounted file changed under a process that never reads it again) until each restarted.
+    const generated = (kustomization.configMapGenerator ?? []).map((entry) => entry.name);
+    expect(generated).toContain(byKind('ConfigMap').metadata.name);
+    expect((kustomization as { generatorOptions?: { disableNameSuffixHash?: boolean } }).generatorOptions?.disableNameSuffixHash).not.toBe(true);
   });
 
   it('mounts the ConfigMap where the container reads its config, and the config is one the gateway accepts', async () => {
