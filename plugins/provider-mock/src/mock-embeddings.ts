@@ -32,7 +32,8 @@ export function createMockEmbeddings(options: MockOptions): DirectEmbeddingsOper
       return {
         model: call.model,
         embeddings: inputs.map((text) => vectorFor(text, dimensions)),
-        usage: { inputTokens: inputs.reduce((sum, text) => sum + estimateTokens(text), 0) },
+        // A token array is its own count, as a real provider bills it; a text, about four characters a token.
+        usage: { inputTokens: call.request.input.reduce((sum, item) => sum + (typeof item === 'string' ? estimateTokens(item) : item.length), 0) },
       };
     },
   };

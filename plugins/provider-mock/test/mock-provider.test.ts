@@ -80,6 +80,15 @@ describe('mock provider', () => {
     await expect(embed(['a'], Number.POSITIVE_INFINITY)).rejects.toMatchObject({ code: 'upstream_bad_request' });
   });
 
+  it('bills a token array its own count of tokens, as a real provider does', async () => {
+    const embed = (input: string[] | number[][]) =>
+      provider.embeddings!.embed({ request: { model: 'mock/echo', input }, model: 'echo', signal: new AbortController().signal, logger });
+    const tokens = Array.from({ length: 1000 }, (_, at) => 100_000 + at);
+    expect((await embed([tokens, [7]])).usage.inputTokens).toBe(1001);
+    expect((await embed([[1, 2, 3]])).usage.inputTokens).toBe(3);
+    expect((await embed(['abcdefgh'])).usage.inputTokens).toBe(2);
+  });
+
   it('gives equal inputs equal unit-length embeddings', async () => {
     const embeddings = provider.embeddings!;
     const result = await embeddings.embed({ request: { model: 'mock/echo', input: ['a', 'b', 'a'] }, model: 'echo', signal: new AbortController().signal, logger });
