@@ -45,14 +45,17 @@ export function checkProviderAdapters(name: string, built: unknown): ProviderAda
 
 /** A provider plugin's adapters, built as start builds them; its create's own throw named by the plugin. */
 export function buildProviderAdapters(name: string, build: () => unknown): ProviderAdapters {
-  let built: unknown;
+  return checkProviderAdapters(name, builtByPlugin(`provider plugin '${name}'`, build));
+}
+
+/** What a plugin's create() returned; a throw from it is named by the plugin (`plugin`: "provider plugin 'x'"). */
+function builtByPlugin(plugin: string, build: () => unknown): unknown {
   try {
-    built = build();
+    return build();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`The provider plugin '${name}' failed to build: ${reason}`, { cause: error });
+    throw new Error(`The ${plugin} failed to build: ${reason}`, { cause: error });
   }
-  return checkProviderAdapters(name, built);
 }
 
 function hasFunctions(value: unknown, names: readonly string[]): boolean {
@@ -75,14 +78,7 @@ const passthroughFunctions = ['formatResponse', 'createStreamEncoder'] as const;
  * method and name are checked where the routes are mounted (`mountIngressPlugins`).
  */
 export function buildIngressContribution(name: string, build: () => unknown): IngressContribution {
-  let built: unknown;
-  try {
-    built = build();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`The ingress plugin '${name}' failed to build: ${reason}`, { cause: error });
-  }
-  return checkIngressContribution(name, built);
+  return checkIngressContribution(name, builtByPlugin(`ingress plugin '${name}'`, build));
 }
 
 function checkIngressContribution(name: string, built: unknown): IngressContribution {
