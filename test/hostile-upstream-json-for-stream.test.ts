@@ -137,3 +137,47 @@ describe('a stream request answered with an event stream labelled JSON, or not l
     expect(await askStream(provider, dialect)).toEqual(labelled);
   });
 });
+
+/**
+ * A stream request answered at 200 with an HTML page (a wrong base URL, a proxy's error
+ * page) or any body that is not events: read as events it held none, and answered "ended
+ * before its first chunk", which hid what came; the whole-answer path says "not JSON".
+ */
+describe('a stream request answered with a body that is not an event stream', () => {
+  afterEach(() => {
+    contentType = 'application/json; charset=utf-8';
+  });
+  const page = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>\n';
+
+  it.each(sseCases)('$provider to $dialect: an HTML page at 200 is a 502 naming its content type', async ({ provider, dialect }) => {
+    document = () => page;
+    contentType = 'text/html; charset=utf-8';
+    const streamed = await ask(provider, dialect, true);
+    expect(streamed.status).toBe(502);
+    expect(streamed.code).toBe('upstream_invalid_response');
+    expect(streamed.message).toBe(
+      `The ${provider} upstream answered a stream request with text/html, not an event stream (text/event-stream): check the provider's base URL.`,
+    );
+    expect(streamed.record.status).toBe(502);
+  });
+
+  it.each(sseCases)('$provider to $dialect: an HTML page with no content type, or plain text, is a 502 saying it was not an event stream', async ({ provider, dialect }) => {
+    document = () => page;
+    contentType = undefined;
+    const unlabelled = await ask(provider, dialect, true);
+    expect({ status: unlabelled.status, code: unlabelled.code }).toEqual({ status: 502, code: 'upstream_invalid_response' });
+    expect(unlabelled.message).toBe(`The ${provider} upstream answered a stream request with a body, not an event stream (text/event-stream): check the provider's base URL.`);
+    contentType = 'text/plain';
+    document = () => 'Service temporarily unavailable\n';
+    expect((await ask(provider, dialect, true)).message).toContain('with text/plain, not an event stream');
+  });
+
+  it.each(sseCases)("$provider to $dialect: the provider's events labelled text/plain are still streamed", async ({ provider, dialect }) => {
+    document = (name) => readFixture(fixtureProviders[name].dir, 'stream.txt');
+    contentType = 'text/event-stream';
+    const labelled = await askStream(provider, dialect);
+    expect(labelled.status).toBe(200);
+    contentType = 'text/plain; charset=utf-8';
+    expect(await askStream(provider, dialect)).toEqual(labelled);
+  });
+});

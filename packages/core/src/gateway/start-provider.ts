@@ -248,6 +248,8 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const oneDocument = isJsonAnswer(response, adapter);
       // Not awaited when the content type already answered (the common path).
       if (oneDocument !== false && (await oneDocument)) throw await jsonAnswerToStream(http, response, cancel, (body, info) => adapter.parseResponse(body, info), adapter.readUsage);
+      const events = isEventStream(response, adapter);
+      if (events !== true && !(await events)) throw notAnEventStream(http, response);
       const { decoder, framer } = streamReaders(response, () => ({
         // Checked part by part: a plugin's decoder is its author's word, as a direct operation's parts are.
         // Its text blanked of the provider's secrets, as a whole answer's is (secret-scrubbing-parts.ts).
@@ -306,6 +308,8 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
         const parse = passthrough.parseResponse ?? ((body: unknown, info: UpstreamResponseInfo) => adapter.parseResponse(body, info));
         throw await jsonAnswerToStream(http, response, cancel, parse, passthrough.readUsage ?? adapter.readUsage);
       }
+      const events = isEventStream(response, adapter);
+      if (events !== true && !(await events)) throw notAnEventStream(http, response);
       const info = upstreamResponseInfo(response, http.redactor);
       const { decoder, framer } = streamReaders(response, () => ({
         decoder: passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info),
@@ -362,8 +366,40 @@ function isJsonAnswer(response: UpstreamResponse, adapter: Pick<HttpChatAdapter,
   return bodyStart(response.body).then((start) => (start === 'json' ? true : start === 'event-stream' && readsSse ? false : labelled));
 }
 
+/**
+ * Whether a stream that is not one JSON document is an event stream, for an adapter that
+ * reads SSE: its content type says so (the common path, no look at the body), or its body
+ * begins as one (a proxy's `text/plain` over events). An HTML page (a wrong base URL, a
+ * proxy's error page at 200) read as events held none, and answered "ended before its
+ * first chunk", which hid what came. True for an adapter with its own framing.
+ */
+function isEventStream(response: UpstreamResponse, adapter: Pick<HttpChatAdapter, 'createStreamFramer'>): boolean | Promise<boolean> {
+  if (adapter.createStreamFramer !== undefined) return true;
+  const type = response.headers['content-type'];
+  if (typeof type === 'string' && mediaTypeOf(type) === 'text/event-stream') return true;
+  return bodyStart(response.body).then((start) => start === 'event-stream');
+}
+
+/** A stream request answered at 2xx with a body that is not an event stream, named by its content type (when it is one); the body let go. */
+function notAnEventStream(http: HttpContext, response: UpstreamResponse): GatewayError {
+  response.body.destroy();
+  const type = response.headers['content-type'];
+  const media = typeof type === 'string' ? mediaTypeOf(type) : '';
+  // The upstream's word: named only when it is a plain media type, and not too long to be one.
+  const named = /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(media) ? `${media}` : 'a body';
+  return new GatewayError(
+    'upstream_invalid_response',
+    `The ${http.id} upstream answered a stream request with ${named}, not an event stream (text/event-stream): check the provider's base URL.`,
+    { provider: http.id, upstreamStatus: response.statusCode },
+  );
+}
+
+function mediaTypeOf(type: string): string {
+  return type.split(';', 1)[0]!.trim().toLowerCase();
+}
+
 function isJsonMediaType(type: string): boolean {
-  const media = type.split(';', 1)[0]!.trim().toLowerCase();
+  const media = mediaTypeOf(type);
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
 }
 
