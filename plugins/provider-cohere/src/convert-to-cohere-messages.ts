@@ -32,9 +32,11 @@ export function convertToCohereMessages(messages: readonly ChatMessage[]): Coher
 }
 
 function convertUserMessage(message: UserMessage): CohereMessage {
-  // Plain text goes as a string, the form every Cohere model takes; parts only when there is an image.
-  if (message.content.every((part) => part.type === 'text')) {
-    return { role: 'user', content: message.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
+  // One text goes as a string, the form every Cohere model takes. Several go as the text
+  // blocks they are, as the other adapters send them: joined into one string, 'hi' and
+  // 'again' reached the model as 'hiagain'.
+  if (message.content.length <= 1 && message.content.every((part) => part.type === 'text')) {
+    return { role: 'user', content: message.content[0]?.type === 'text' ? message.content[0].text : '' };
   }
   const content = message.content.map((part): CohereUserContent =>
     part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image_url', image_url: convertImage(part) },

@@ -45,6 +45,15 @@ const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
 
 describe('Cohere provider against the mock upstream', () => {
+  it("sends a user turn's several text parts as text blocks, not run together ('hi' + 'again' was 'hiagain')", async () => {
+    await ask(user([{ type: 'text', text: 'hi' }, { type: 'text', text: 'again' }]));
+    expect(mock.requests[0]!.body).toMatchObject({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'text', text: 'again' }] }] });
+    // One text part is still the plain string every Cohere model takes.
+    mock.reset();
+    await ask(user([{ type: 'text', text: 'hi' }]));
+    expect(mock.requests[0]!.body).toMatchObject({ messages: [{ role: 'user', content: 'hi' }] });
+  });
+
   it('completes: bearer key, a body the strict mock accepts, the echo, finish and usage', async () => {
     const response = await ask({
       messages: [
