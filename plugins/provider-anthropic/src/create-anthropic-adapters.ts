@@ -26,7 +26,7 @@ export function createAnthropicAdapters(options: AnthropicOptions, name = 'anthr
     defaultOutputLimit: (request) => defaultMaxTokensFor(request, options.default_max_tokens),
     parseResponse: (body, info) => parseAnthropicMessage(body, name, info),
     readUsage: (body) => (typeof body === 'object' && body !== null ? mapAnthropicUsage((body as { usage?: unknown }).usage) : undefined),
-    createStreamDecoder: () => createAnthropicStreamDecoder(name),
+    createStreamDecoder: (info) => createAnthropicStreamDecoder(info.provider ?? name),
     // The same-dialect fast path for /v1/messages clients (docs/fast-path.md).
     passthrough: {
       dialect: 'anthropic-messages',

@@ -23,7 +23,7 @@ export function createAzureAdapters(options: AzureOptions, name = 'azure'): Prov
     },
     parseResponse: (body) => parseAzureCompletion(body, name),
     readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
-    createStreamDecoder: () => createAzureStreamDecoder(name),
+    createStreamDecoder: (info) => createAzureStreamDecoder(info.provider ?? name),
   };
   const secrets = [options.api_key, options.bearer_token, ...credentialHeaderValues(options.headers)].filter((secret): secret is string => secret !== undefined);
   return {

@@ -26,7 +26,7 @@ export function createBedrockAdapters(options: BedrockOptions, name = 'bedrock',
     },
     parseResponse: (body, info) => parseConverseResponse(body, name, info),
     readUsage: (body) => (isJsonObject(body) ? mapBedrockUsage(body['usage'] as BedrockUsage | undefined) : undefined),
-    createStreamDecoder: (info) => createConverseStreamDecoder(name, info),
+    createStreamDecoder: (info) => createConverseStreamDecoder(info.provider ?? name, info),
     createStreamFramer: () => createEventStreamFramer(name),
   };
   // The access key id too: SigV4 sends it in the clear (`Credential=AKIA…/date/region/…`), and an

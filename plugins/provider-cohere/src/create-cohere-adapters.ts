@@ -26,7 +26,7 @@ export function createCohereAdapters(options: CohereOptions, name = 'cohere'): P
     },
     parseResponse: (body) => parseCohereChatResponse(body, name),
     readUsage: (body) => (isJsonObject(body) ? mapCohereUsage(body['usage'] as CohereUsage | undefined) : undefined),
-    createStreamDecoder: () => createCohereStreamDecoder(name),
+    createStreamDecoder: (info) => createCohereStreamDecoder(info.provider ?? name),
   };
   return {
     chat,

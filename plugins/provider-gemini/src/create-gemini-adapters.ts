@@ -41,7 +41,7 @@ export function createGeminiAdapters(options: GeminiOptions, name = 'gemini'): P
     },
     parseResponse: (body) => parseGenerateContentResponse(body, name),
     readUsage: (body) => (typeof body === 'object' && body !== null ? mapGeminiUsage((body as { usageMetadata?: GeminiUsageMetadata }).usageMetadata) : undefined),
-    createStreamDecoder: () => createGeminiStreamDecoder(name),
+    createStreamDecoder: (info) => createGeminiStreamDecoder(info.provider ?? name),
   };
   return {
     chat,

@@ -33,7 +33,7 @@ export function createMistralAdapters(options: MistralOptions): ProviderAdapters
       endpoint.request('POST', '/chat/completions', JSON.stringify(buildMistralChatBody(request, model, options, call?.logger))),
     parseResponse: (body) => parseCompatibleCompletion(body, name),
     readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
-    createStreamDecoder: () => createCompatibleStreamDecoder(name),
+    createStreamDecoder: (info) => createCompatibleStreamDecoder(info.provider ?? name),
   };
   const embeddings: HttpEmbeddingsAdapter = {
     buildRequest(request: EmbeddingsRequest, model: string, call?: ProviderCall<EmbeddingsRequest>) {

@@ -41,14 +41,14 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
         },
         parseResponse: (body) => parseCompatibleCompletion(body, name),
         readUsage: (body) => (isJsonObject(body) ? readCompatibleUsage(body) : undefined),
-        createStreamDecoder: () => createCompatibleStreamDecoder(name),
+        createStreamDecoder: (info) => createCompatibleStreamDecoder(info.provider ?? name),
       }
     : {
         buildRequest: (request: ChatRequest, model: string) =>
           endpoint.request('POST', '/chat/completions', JSON.stringify(buildChatBody(request, model, options.max_tokens_field, name))),
         parseResponse: (body) => parseChatCompletion(body, name),
         readUsage: (body) => (isJsonObject(body) ? readOpenAIUsage(body['usage']) : undefined),
-        createStreamDecoder: () => createOpenAIStreamDecoder(name),
+        createStreamDecoder: (info) => createOpenAIStreamDecoder(info.provider ?? name),
       };
   chat.passthrough = {
     dialect: 'openai-chat',
@@ -72,7 +72,7 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
       buildRequest: (request, model) => endpoint.request('POST', '/responses', JSON.stringify(buildResponsesPassthroughBody(request.body, model, name))),
       parseResponse: (body) => parseResponsesResponse(body, name),
       readUsage: (body) => (isJsonObject(body) ? readResponsesUsage(body['usage']) : undefined),
-      createStreamDecoder: () => createResponsesStreamDecoder(name),
+      createStreamDecoder: (info) => createResponsesStreamDecoder(info.provider ?? name),
     }];
   }
   return {

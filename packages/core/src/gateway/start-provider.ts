@@ -238,7 +238,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       if (response.statusCode >= 400) throw await upstreamFailure(http, response);
       // Blanked as the fast path blanks it: an upstream echoing the headers it got puts the key in the answer's text.
       const body = await readJsonBody(response, http.id, cancel, http.redactor);
-      const info = upstreamResponseInfo(response, http.redactor);
+      const info = upstreamResponseInfo(response, http.redactor, http.id);
       return withBillableUsage(readAnswer(http.id, body, () => adapter.parseResponse(body, info), adapter.readUsage), call.request);
     },
     async stream(call: ProviderCall<ChatRequest>) {
@@ -253,7 +253,7 @@ function httpChat(adapter: HttpChatAdapter, http: HttpContext): NonNullable<Prov
       const { decoder, framer } = streamReaders(response, () => ({
         // Checked part by part: a plugin's decoder is its author's word, as a direct operation's parts are.
         // Its text blanked of the provider's secrets, as a whole answer's is (secret-scrubbing-parts.ts).
-        decoder: scrubbed(new CheckedPartDecoder(adapter.createStreamDecoder(upstreamResponseInfo(response, http.redactor)), http.id), http.redactor),
+        decoder: scrubbed(new CheckedPartDecoder(adapter.createStreamDecoder(upstreamResponseInfo(response, http.redactor, http.id)), http.id), http.redactor),
         framer: adapter.createStreamFramer?.(),
       }));
       return peekFirst(
@@ -293,7 +293,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
         ? await readAnswerWithLogprobs(response, http, cancel, asksForLogprobs(passthrough.dialect, call.request.body))
         : await readJsonBody(response, http.id, cancel, http.redactor);
       // Read once by the adapter too: it checks the shape and gives the usage and the cache its canonical answer.
-      const info = upstreamResponseInfo(response, http.redactor);
+      const info = upstreamResponseInfo(response, http.redactor, http.id);
       const parsed = passthrough.parseResponse
         ? readAnswer(http.id, body, () => passthrough.parseResponse!(body, info), passthrough.readUsage)
         : readAnswer(http.id, body, () => adapter.parseResponse(body, info), passthrough.readUsage ?? adapter.readUsage);
@@ -310,7 +310,7 @@ function httpPassthrough(adapter: HttpChatAdapter, passthrough: ChatPassthroughA
       }
       const events = isEventStream(response, adapter);
       if (events !== true && !(await events)) throw notAnEventStream(http, response);
-      const info = upstreamResponseInfo(response, http.redactor);
+      const info = upstreamResponseInfo(response, http.redactor, http.id);
       const { decoder, framer } = streamReaders(response, () => ({
         decoder: passthrough.createStreamDecoder ? passthrough.createStreamDecoder(info) : adapter.createStreamDecoder(info),
         framer: adapter.createStreamFramer?.(),
@@ -418,7 +418,7 @@ async function jsonAnswerToStream(
   readUsage: ((body: unknown) => unknown) | undefined,
 ): Promise<GatewayError> {
   const body = await readJsonBody(response, http.id, cancel, http.redactor);
-  const info = upstreamResponseInfo(response, http.redactor);
+  const info = upstreamResponseInfo(response, http.redactor, http.id);
   const answer = readAnswer(http.id, body, () => parse(body, info), readUsage);
   const error = new GatewayError('upstream_invalid_response', `The ${http.id} upstream answered a stream request with one JSON answer, not a stream.`, {
     provider: http.id,
@@ -460,7 +460,7 @@ function httpEmbeddings(adapter: HttpEmbeddingsAdapter, http: HttpContext): Dire
     const response = await send(http, adapter.buildRequest(call.request, call.model, call), cancel, call.traceContext, sentNoticeOf(call));
     if (response.statusCode >= 400) throw await upstreamFailure(http, response);
     const body = await readJsonBody(response, http.id, cancel);
-    const info = upstreamResponseInfo(response, http.redactor);
+    const info = upstreamResponseInfo(response, http.redactor, http.id);
     const answer = readAnswer(http.id, body, () => adapter.parseResponse(body, info, call), adapter.readUsage);
     return withBillableEmbeddingsUsage(withModelBlanked(requireVectorPerInput(answer, call.request, http.id), http.redactor), call.request);
   };

@@ -7,10 +7,10 @@ import type { UpstreamResponseInfo } from '../plugin/provider-types.js';
  * `x-amzn-RequestId`, Anthropic's `request-id`), which then reaches the client, the spans and
  * the cache, and no redaction of the body sees it. An upstream echoing its request put the
  * secret access key there. The same headers object when none holds a secret (the usual case:
- * one quick look per value).
+ * one quick look per value). `provider` is the configured id, which an adapter's messages name.
  */
-export function upstreamResponseInfo(response: { statusCode: number; headers: UpstreamResponseInfo['headers'] }, redactor: SecretRedactor): UpstreamResponseInfo {
-  return { status: response.statusCode, headers: redactor.knowsSecrets ? headersWithoutSecrets(response.headers, redactor) : response.headers };
+export function upstreamResponseInfo(response: { statusCode: number; headers: UpstreamResponseInfo['headers'] }, redactor: SecretRedactor, provider: string): UpstreamResponseInfo {
+  return { status: response.statusCode, headers: redactor.knowsSecrets ? headersWithoutSecrets(response.headers, redactor) : response.headers, provider };
 }
 
 function headersWithoutSecrets(headers: UpstreamResponseInfo['headers'], redactor: SecretRedactor): UpstreamResponseInfo['headers'] {

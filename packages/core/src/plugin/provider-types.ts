@@ -24,6 +24,13 @@ export interface UpstreamRequest {
 export interface UpstreamResponseInfo {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The configured id of the provider that answered (`east`), for the messages an adapter
+   * writes: one plugin may serve under several ids (two OpenAI-compatible upstreams), and its
+   * own name told them apart in neither the client's error nor the logs. Set by the core on
+   * every answer; absent only where a caller built the info itself.
+   */
+  provider?: string;
 }
 
 /** An upstream error response, body already read (capped) as text. */
