@@ -33,6 +33,18 @@ const thinkingBudgets: Record<NonNullable<ChatRequest['reasoningEffort']>, numbe
   high: 24576,
 };
 
+/** The most stop sequences Gemini takes (`generationConfig.stopSequences`, https://ai.google.dev/api/generate-content#generationconfig). */
+const maxStopSequences = 5;
+
+/**
+ * The stop sequences, refused when Gemini would refuse them: /v1/messages allows 64, and more
+ * than 5 came back as Gemini's own 400, which did not say which limit the gateway's client broke.
+ */
+function withinStopLimit(stop: string[]): string[] {
+  if (stop.length <= maxStopSequences) return stop;
+  throw new GatewayError('invalid_request', `Gemini takes at most ${maxStopSequences} stop sequences; this request has ${stop.length}.`);
+}
+
 /** Canonical request → `generateContent` body (the same body serves the streamed call). */
 export function buildGenerateContentBody(request: ChatRequest, settings: GenerateContentBodySettings): GenerateContentBody {
   const warnings: string[] = [];
@@ -57,7 +69,7 @@ export function buildGenerateContentBody(request: ChatRequest, settings: Generat
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.topP !== undefined) config.topP = request.topP;
   if (request.maxOutputTokens !== undefined) config.maxOutputTokens = request.maxOutputTokens;
-  if (request.stopSequences !== undefined) config.stopSequences = request.stopSequences;
+  if (request.stopSequences !== undefined) config.stopSequences = withinStopLimit(request.stopSequences);
   if (request.candidateCount !== undefined) config.candidateCount = request.candidateCount;
   if (request.seed !== undefined) config.seed = request.seed;
   if (request.presencePenalty !== undefined) config.presencePenalty = request.presencePenalty;

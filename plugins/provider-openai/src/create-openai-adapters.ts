@@ -8,6 +8,7 @@ import { createModelsAdapter } from './models-adapter.js';
 import { createOpenAIEndpoint } from './openai-endpoint.js';
 import type { OpenAIOptions } from './openai-options.js';
 import { createOpenAIStreamDecoder } from './openai-stream-decoder.js';
+import { checkOpenAIStopLimit } from './openai-stop-limit.js';
 import { parseChatCompletion } from './parse-chat-completion.js';
 import { readOpenAIUsage } from './read-openai-usage.js';
 import { readCompatibleUsage } from './presets/read-compatible-usage.js';
@@ -31,6 +32,8 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
   const preset = options.preset ? openAIPresets[options.preset] : undefined;
   const compatible = preset !== undefined || options.unsupported_params !== undefined || options.stream_usage !== undefined;
   const streamUsage = options.stream_usage ?? preset?.streamUsage ?? true;
+  // OpenAI's own API, whose documented limits the gateway can check before sending.
+  const officialApi = !compatible && new URL(options.base_url).host === 'api.openai.com';
   const chat: HttpChatAdapter = compatible
     ? {
         buildRequest: (request: ChatRequest, model: string, call?: ProviderCall<ChatRequest>) => {
@@ -44,8 +47,10 @@ export function createOpenAIAdapters(options: OpenAIOptions, name = options.pres
         createStreamDecoder: (info) => createCompatibleStreamDecoder(info.provider ?? name),
       }
     : {
-        buildRequest: (request: ChatRequest, model: string) =>
-          endpoint.request('POST', '/chat/completions', JSON.stringify(buildChatBody(request, model, options.max_tokens_field, name))),
+        buildRequest: (request: ChatRequest, model: string) => {
+          if (officialApi) checkOpenAIStopLimit(request);
+          return endpoint.request('POST', '/chat/completions', JSON.stringify(buildChatBody(request, model, options.max_tokens_field, name)));
+        },
         parseResponse: (body) => parseChatCompletion(body, name),
         readUsage: (body) => (isJsonObject(body) ? readOpenAIUsage(body['usage']) : undefined),
         createStreamDecoder: (info) => createOpenAIStreamDecoder(info.provider ?? name),
