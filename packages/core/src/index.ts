@@ -94,8 +94,6 @@ export { appMessageClasses } from './http/app-message-classes.js';
 export { SseWriter } from './http/sse-writer.js';
 export { sendError } from './http/send-error.js';
 export { sendJson } from './http/send-json.js';
-export { clientAddress, defaultMaxLoginFailures, LoginThrottle, type LoginLimiter, type LoginTry } from './http/login-throttle.js';
-export { loginThrottleBucket } from './http/login-throttle-bucket.js';
 export { endWholeAnswer } from './http/whole-answer-writer.js';
 export type { ResponseHeaders } from './http/response-headers.js';
 export { errorHandler, type ErrorHandlerOptions } from './http/error-handler.js';

@@ -1,12 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorHandler, GatewayError, refuseMethod, toGatewayError, unknownEndpoint } from '@switchyard/core';
 import { createAdminRouter, createSelfRouter, findUsableKey, findUsableKeyByDigest, hashApiKey, keyMatcher } from '@switchyard/policy-keys';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { DashboardOptions } from './dashboard-options.js';
-import { clientAddress, defaultMaxLoginFailures, LoginThrottle } from './login-throttle.js';
+import { defaultMaxLoginFailures, LoginThrottle } from './login-throttle.js';
 import { readSessionCookie, sessionCookie } from './read-session-cookie.js';
 import { securityHeaders } from './security-headers.js';
 import { isSessionId, SessionStore, type DashboardSession } from './session-store.js';
@@ -263,3 +264,14 @@ function splitUrl(url: string): [string, string] {
   return index === -1 ? [url, ''] : [url.slice(0, index), url.slice(index)];
 }
 
+/**
+ * The address a login counts against: Express's `req.ip`, which follows the app's
+ * `trust proxy` setting (the socket's peer unless the app trusts proxies in front of it,
+ * as `server.trust_proxy` sets in the standalone server). A forwarded value that is not
+ * an IP address is not a bucket of its own: it counts as the socket's peer.
+ */
+function clientAddress(req: Request): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  const ip = req.ip;
+  return ip !== undefined && ip !== peer && isIP(ip) !== 0 ? ip : peer;
+}

@@ -1,5 +1,4 @@
-import { clientAddress, definePlugin, GatewayError, getContext, LoginThrottle, redisUrlProblems, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
-import { tooManyWrongKeys } from './admin/require-master-key.js';
+import { definePlugin, GatewayError, getContext, redisUrlProblems, type GatewayRuntime, type JsonSchema, type KeyChangeChannel } from '@switchyard/core';
 import { extractApiKey } from './extract-api-key.js';
 import { hashApiKey } from './hash-api-key.js';
 import { masterKeyResolver, staticKeyResolver, type KeyResolver, type StaticKey } from './key-resolver.js';
@@ -97,11 +96,6 @@ export const auth = definePlugin<AuthOptions>({
       setKeyChangeChannel(runtime, invalidatingHereFirst(resolver, channel ?? runtime.storage.keyChanges));
       warnOfUnenforcedScopes(runtime);
     }
-    // Wrong keys per client address, while the master key is taken here: past the limit (10 a
-    // minute) the master key is refused from that address like a wrong one, so a weak master
-    // key cannot be guessed here at the speed of the network. Virtual and config keys never
-    // touch it: a key that resolves to them is served as before.
-    const wrongKeys = options.allow_master_key && runtime.masterKey ? new LoginThrottle() : undefined;
     if (resolvers.length === 0) {
       runtime.logger.warn('the auth step has no master key, no keys and no key store: every request will be refused');
     }
@@ -118,16 +112,10 @@ export const auth = definePlugin<AuthOptions>({
       for (const resolver of resolvers) {
         const principal = await resolver.resolve(presented);
         if (principal) {
-          if (principal.kind === 'master' && wrongKeys && !wrongKeys.allows(clientAddress(req))) throw tooManyWrongKeys();
           getContext(res).principal = principal;
           next();
           return;
         }
-      }
-      if (wrongKeys) {
-        const address = clientAddress(req);
-        if (!wrongKeys.allows(address)) throw tooManyWrongKeys();
-        wrongKeys.recordFailure(address);
       }
       throw new GatewayError('invalid_api_key', 'The API key is not valid.');
     };
