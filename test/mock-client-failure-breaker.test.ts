@@ -19,8 +19,14 @@ async function chat(origin: string, mock?: Record<string, unknown>) {
 async function breakerOf(origin: string) {
   const response = await fetch(`${origin}/health`);
   const body = (await response.json()) as { checks: { circuit_breakers: { breakers: Record<string, { state: string; failures: number }> } } };
-  return body.checks.circuit_breakers.breakers['mock/echo'];
+  const breaker = body.checks.circuit_breakers.breakers['mock/echo'];
+  // Listed because the config names it (GET /health only counts the breakers of names it does not know).
+  expect(breaker).toBeDefined();
+  return breaker;
 }
+
+/** mock/echo under models:, so that GET /health names its breaker. */
+const echoKnown = { models: { echo: 'mock/echo' } };
 
 describe("the mock provider's per-request failures (provider_options.mock)", () => {
   it.each([
@@ -31,7 +37,7 @@ describe("the mock provider's per-request failures (provider_options.mock)", () 
   ])(
     "%s asked for by one client is that request's own: it does not open mock/echo's breaker for the others",
     async (fail, code) => {
-      const gateway = await startTestGateway({});
+      const gateway = await startTestGateway(echoKnown);
       gateways.push(gateway);
       // Five failing requests (and the route step's retries of each) opened the breaker for 30 s.
       for (let i = 0; i < 8; i++) {
@@ -45,7 +51,7 @@ describe("the mock provider's per-request failures (provider_options.mock)", () 
   );
 
   it("a failure_rate of 1 asked for by a client does not open the breaker either", async () => {
-    const gateway = await startTestGateway({});
+    const gateway = await startTestGateway(echoKnown);
     gateways.push(gateway);
     for (let i = 0; i < 8; i++) expect((await chat(gateway.origin, { failure_rate: 1 })).code).toBe('upstream_server_error');
     expect(await breakerOf(gateway.origin)).not.toMatchObject({ state: 'open' });
@@ -53,7 +59,7 @@ describe("the mock provider's per-request failures (provider_options.mock)", () 
   });
 
   it("the YAML's fail (the operator's flaky deployment) still counts and opens the breaker", async () => {
-    const gateway = await startTestGateway({ providers: { mock: { fail: 'server_error' } } });
+    const gateway = await startTestGateway({ ...echoKnown, providers: { mock: { fail: 'server_error' } } });
     gateways.push(gateway);
     for (let i = 0; i < 8; i++) expect((await chat(gateway.origin)).status).toBeGreaterThanOrEqual(500);
     expect(await breakerOf(gateway.origin)).toMatchObject({ state: 'open' });
